@@ -1,0 +1,70 @@
+#include "command.h"
+
+#include <QCoreApplication>
+
+#include <algorithm>
+
+QList<CtlCommand> &CtlCommands::all()
+{
+    static QList<CtlCommand> commands;
+    return commands;
+}
+
+bool CtlCommands::add(CtlCommand command)
+{
+    all().append(std::move(command));
+    return true;
+}
+
+void ctlOut(const QString &text)
+{
+    const QByteArray bytes = text.toUtf8();
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
+    std::fflush(stdout);
+}
+
+void ctlErr(const QString &text)
+{
+    const QByteArray bytes = text.toUtf8();
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stderr);
+    std::fflush(stderr);
+}
+
+static QString usage()
+{
+    QList<CtlCommand> commands = CtlCommands::all();
+    std::sort(commands.begin(), commands.end(), [](const CtlCommand &a, const CtlCommand &b) { return a.name < b.name; });
+    QString text = QStringLiteral("Usage: fulcrumctl COMMAND [OPTIONS]\n\n"
+                                  "Fulcrum's command line: what-if simulation, config import, locks, reports.\n\n"
+                                  "Commands:\n");
+    for (const CtlCommand &command : commands)
+        text += QStringLiteral("  %1%2\n").arg(command.name, -16).arg(command.summary);
+    text += QStringLiteral("\nRun 'fulcrumctl COMMAND --help' for a command's options.\n"
+                           "  --help      show this help\n  --version   show the version\n");
+    return text;
+}
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("fulcrumctl"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(FULCRUM_VERSION));
+
+    QStringList arguments = QCoreApplication::arguments();
+    arguments.removeFirst();
+    if (arguments.isEmpty() || arguments.first() == u"--help" || arguments.first() == u"-h" || arguments.first() == u"help") {
+        ctlOut(usage());
+        return arguments.isEmpty() ? 2 : 0;
+    }
+    if (arguments.first() == u"--version") {
+        ctlOut(QStringLiteral("fulcrumctl %1\n").arg(QCoreApplication::applicationVersion()));
+        return 0;
+    }
+    const QString name = arguments.takeFirst();
+    for (const CtlCommand &command : CtlCommands::all()) {
+        if (command.name == name)
+            return command.run(arguments);
+    }
+    ctlErr(QStringLiteral("fulcrumctl: unknown command '%1'. Run 'fulcrumctl --help' for the list of commands.\n").arg(name));
+    return 2;
+}

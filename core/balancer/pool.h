@@ -1,0 +1,87 @@
+#pragma once
+
+#include "backend.h"
+#include "picker.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace fulcrum {
+
+// Where the consistent-hash key of a request comes from.
+struct HashKeySource
+{
+    enum Kind { ClientIp, Header, Cookie };
+    Kind kind = ClientIp;
+    QString name; // header or cookie name
+
+    friend bool operator==(const HashKeySource &, const HashKeySource &) = default;
+};
+
+struct PoolOptions
+{
+    Algorithm algorithm = Algorithm::WeightedRoundRobin;
+    int choices = 1;                      // random: 2 = power of two choices
+    HashKeySource hashKey;                // consistent-hash
+    quint32 maglevTableSize = 65537;      // consistent-hash, prime
+
+    friend bool operator==(const PoolOptions &, const PoolOptions &) = default;
+};
+
+struct PoolBackend
+{
+    BackendSpec spec;
+    int effectiveWeight = 1;              // what pickers use: spec.weight, or less while slow start ramps
+    quint64 nameHash = 0;
+    std::shared_ptr<BackendLive> live;
+};
+
+// An immutable view of a pool. Workers keep one and compare versions; the engine publishes
+// a new one for every change.
+struct PoolSnapshot
+{
+    quint64 version = 0;
+    quint64 membership = 0;   // changes only when servers are added/removed/reordered or the algorithm changes
+    QString name;
+    PoolOptions options;
+    std::vector<PoolBackend> backends;
+
+    int indexOf(QStringView serverName) const;
+};
+
+// A pool of servers. Many worker threads read the current snapshot without locks (one
+// atomic load); the engine thread changes weights and states, which publishes a new
+// snapshot. Changes are serialised among writers only.
+class Pool
+{
+public:
+    Pool(QString name, PoolOptions options, std::vector<BackendSpec> backends);
+
+    QString name() const;
+    std::shared_ptr<const PoolSnapshot> snapshot() const;
+    // Cheap check for "has anything changed since version v" on the request path.
+    quint64 version() const noexcept { return m_version.load(std::memory_order_acquire); }
+
+    // Each returns false with a message naming the server and the fix when it cannot apply.
+    bool setWeight(const QString &server, int weight, QString *error = nullptr);
+    bool setState(const QString &server, BackendState state, QString *error = nullptr);
+    bool setEffectiveWeight(const QString &server, int effectiveWeight, QString *error = nullptr);
+    // A reload: servers keeping their name keep their live figures.
+    void replace(PoolOptions options, std::vector<BackendSpec> backends);
+
+private:
+    template<typename Change>
+    bool change(const QString &server, QString *error, Change &&apply);
+    void publish(std::shared_ptr<PoolSnapshot> next);
+
+    mutable std::mutex m_writeMutex;
+    std::atomic<std::shared_ptr<const PoolSnapshot>> m_snapshot;
+    std::atomic<quint64> m_version{0};
+};
+
+} // namespace fulcrum

@@ -1,0 +1,145 @@
+#include "config.h"
+
+#include <QJsonArray>
+
+namespace fulcrum {
+
+const PoolConfig *Config::pool(QStringView name) const
+{
+    for (const PoolConfig &p : pools) {
+        if (p.name == name)
+            return &p;
+    }
+    return nullptr;
+}
+
+QString RedisEndpointConfig::url() const
+{
+    if (!unixSocket.isEmpty())
+        return QStringLiteral("unix://%1").arg(unixSocket);
+    const QString userPart = user.isEmpty() ? QString() : user + u'@';
+    const QString hostPart = host.contains(u':') ? u'[' + host + u']' : host;
+    return QStringLiteral("redis://%1%2:%3/%4").arg(userPart, hostPart).arg(port).arg(database);
+}
+
+static QString hashKeyText(const HashKeySource &key)
+{
+    switch (key.kind) {
+    case HashKeySource::ClientIp: return QStringLiteral("client-ip");
+    case HashKeySource::Header: return QStringLiteral("header:") + key.name;
+    case HashKeySource::Cookie: return QStringLiteral("cookie:") + key.name;
+    }
+    return {};
+}
+
+static QString secretText(const SecretSource &secret)
+{
+    switch (secret.kind) {
+    case SecretSource::None: return {};
+    case SecretSource::Keychain: return secret.reference.isEmpty() ? QStringLiteral("keychain") : QStringLiteral("keychain:") + secret.reference;
+    case SecretSource::File: return QStringLiteral("file:") + secret.reference;
+    case SecretSource::Environment: return QStringLiteral("env:") + secret.reference;
+    }
+    return {};
+}
+
+QJsonObject configToJson(const Config &config)
+{
+    QJsonObject root;
+    QJsonArray listeners;
+    for (const ListenerConfig &l : config.listeners) {
+        const QString host = l.host.contains(u':') ? u'[' + l.host + u']' : l.host;
+        listeners.append(QJsonObject{{QStringLiteral("name"), l.name},
+                                     {QStringLiteral("listen"), QStringLiteral("%1:%2").arg(host).arg(l.port)},
+                                     {QStringLiteral("pool"), l.pool}});
+    }
+    root.insert(QStringLiteral("listeners"), listeners);
+
+    QJsonArray pools;
+    const HealthCheckConfig defaultHealth;
+    const OutlierConfig defaultOutlier;
+    for (const PoolConfig &p : config.pools) {
+        QJsonObject pool{{QStringLiteral("name"), p.name}};
+        pool.insert(QStringLiteral("algorithm"), p.options.algorithm == Algorithm::Random && p.options.choices == 2
+                                                      ? QStringLiteral("random two") : algorithmName(p.options.algorithm));
+        if (p.options.algorithm == Algorithm::ConsistentHash)
+            pool.insert(QStringLiteral("hash_key"), hashKeyText(p.options.hashKey));
+        if (p.options.maglevTableSize != 65537)
+            pool.insert(QStringLiteral("maglev_table_size"), qint64(p.options.maglevTableSize));
+        QJsonArray servers;
+        for (const BackendSpec &s : p.servers) {
+            QJsonObject server{{QStringLiteral("name"), s.name}, {QStringLiteral("address"), s.address()}, {QStringLiteral("weight"), s.weight}};
+            if (s.maxConnections > 0)
+                server.insert(QStringLiteral("max_connections"), s.maxConnections);
+            if (s.backup)
+                server.insert(QStringLiteral("backup"), true);
+            if (s.state != BackendState::Up)
+                server.insert(QStringLiteral("state"), backendStateName(s.state));
+            servers.append(server);
+        }
+        pool.insert(QStringLiteral("servers"), servers);
+        if (!(p.health == defaultHealth)) {
+            const HealthCheckConfig &h = p.health;
+            QJsonArray statuses;
+            for (const auto &range : h.expectStatus)
+                statuses.append(range.first == range.second ? QString::number(range.first) : QStringLiteral("%1-%2").arg(range.first).arg(range.second));
+            QJsonObject health{{QStringLiteral("enabled"), h.enabled},
+                               {QStringLiteral("type"), h.type == HealthCheckConfig::Http ? QStringLiteral("http") : QStringLiteral("tcp")},
+                               {QStringLiteral("interval"), h.intervalMs}, {QStringLiteral("fast_interval"), h.fastIntervalMs},
+                               {QStringLiteral("down_interval"), h.downIntervalMs}, {QStringLiteral("timeout"), h.timeoutMs},
+                               {QStringLiteral("rise"), h.rise}, {QStringLiteral("fall"), h.fall}};
+            if (h.type == HealthCheckConfig::Http) {
+                health.insert(QStringLiteral("method"), h.method);
+                health.insert(QStringLiteral("path"), h.path);
+                health.insert(QStringLiteral("expect_status"), statuses);
+                if (!h.host.isEmpty())
+                    health.insert(QStringLiteral("host"), h.host);
+                if (!h.expectBody.isEmpty())
+                    health.insert(QStringLiteral("expect_body"), h.expectBody);
+            }
+            pool.insert(QStringLiteral("health_check"), health);
+        }
+        if (!(p.outlier == defaultOutlier)) {
+            pool.insert(QStringLiteral("outlier_detection"),
+                        QJsonObject{{QStringLiteral("enabled"), p.outlier.enabled},
+                                    {QStringLiteral("consecutive_failures"), p.outlier.consecutiveFailures},
+                                    {QStringLiteral("base_ejection_time"), p.outlier.baseEjectionMs},
+                                    {QStringLiteral("max_ejection_time"), p.outlier.maxEjectionMs},
+                                    {QStringLiteral("max_ejection_percent"), p.outlier.maxEjectionPercent}});
+        }
+        if (p.slowStartMs > 0)
+            pool.insert(QStringLiteral("slow_start"), p.slowStartMs);
+        pools.append(pool);
+    }
+    root.insert(QStringLiteral("pools"), pools);
+
+    if (!config.redis.empty()) {
+        QJsonArray redis;
+        for (const RedisEndpointConfig &r : config.redis) {
+            QJsonObject endpoint{{QStringLiteral("name"), r.name}, {QStringLiteral("url"), r.url()}};
+            if (r.password.kind != SecretSource::None)
+                endpoint.insert(QStringLiteral("password"), secretText(r.password));
+            endpoint.insert(QStringLiteral("lock_patterns"), QJsonArray::fromStringList(r.lockPatterns));
+            endpoint.insert(QStringLiteral("long_held"), r.longHeldMs);
+            endpoint.insert(QStringLiteral("poll_interval"), r.pollIntervalMs);
+            redis.append(endpoint);
+        }
+        root.insert(QStringLiteral("redis"), redis);
+    }
+    const AdminConfig defaultAdmin;
+    if (!(config.admin == defaultAdmin)) {
+        QJsonObject admin{{QStringLiteral("listen"), QStringLiteral("%1:%2").arg(config.admin.host).arg(config.admin.port)}};
+        if (config.admin.allowNonLoopback)
+            admin.insert(QStringLiteral("allow_non_loopback"), true);
+        if (!config.admin.tokenFile.isEmpty())
+            admin.insert(QStringLiteral("token_file"), config.admin.tokenFile);
+        if (!config.admin.readOnlyTokenFile.isEmpty())
+            admin.insert(QStringLiteral("read_only_token_file"), config.admin.readOnlyTokenFile);
+        root.insert(QStringLiteral("admin"), admin);
+    }
+    if (!config.stateDir.isEmpty())
+        root.insert(QStringLiteral("state_dir"), config.stateDir);
+    return root;
+}
+
+} // namespace fulcrum

@@ -1,0 +1,139 @@
+#pragma once
+
+#include "balancer/backend.h"
+#include "balancer/pool.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <vector>
+
+namespace fulcrum {
+
+// Active health checks of a pool (HAProxy's inter/fastinter/downinter, rise, fall).
+struct HealthCheckConfig
+{
+    bool enabled = true;
+    enum Type { Http, Tcp } type = Http;
+    QString method = QStringLiteral("GET");
+    QString path = QStringLiteral("/health");
+    QString host;                                   // Host header; default: the server's address
+    QList<QPair<int, int>> expectStatus{{200, 399}}; // inclusive ranges
+    QString expectBody;                             // substring the body must contain; empty = any
+    qint64 intervalMs = 2000;
+    qint64 fastIntervalMs = 500;                    // while a server is changing state
+    qint64 downIntervalMs = 5000;                   // while a server is fully down
+    qint64 timeoutMs = 1000;
+    int rise = 2;
+    int fall = 3;
+
+    friend bool operator==(const HealthCheckConfig &, const HealthCheckConfig &) = default;
+};
+
+// Passive outlier detection from live traffic (Envoy's consecutive-5xx ejection).
+struct OutlierConfig
+{
+    bool enabled = true;
+    int consecutiveFailures = 5;
+    qint64 baseEjectionMs = 30'000;
+    qint64 maxEjectionMs = 300'000;
+    int maxEjectionPercent = 50;
+
+    friend bool operator==(const OutlierConfig &, const OutlierConfig &) = default;
+};
+
+struct PoolConfig
+{
+    QString name;
+    PoolOptions options;
+    std::vector<BackendSpec> servers;
+    HealthCheckConfig health;
+    OutlierConfig outlier;
+    qint64 slowStartMs = 0;                         // 0 = off
+
+    friend bool operator==(const PoolConfig &, const PoolConfig &) = default;
+};
+
+struct ListenerConfig
+{
+    QString name;
+    QString host = QStringLiteral("127.0.0.1");
+    quint16 port = 0;
+    QString pool;
+
+    friend bool operator==(const ListenerConfig &, const ListenerConfig &) = default;
+};
+
+// Proxy timeouts and limits, shared by all listeners.
+struct ProxyConfig
+{
+    int workers = 0;                                // 0 = number of cores
+    qint64 connectTimeoutMs = 3000;
+    qint64 headerTimeoutMs = 10'000;                // client must send the request head within this (slowloris)
+    qint64 idleTimeoutMs = 60'000;                  // keep-alive idle, both sides
+    qint64 responseTimeoutMs = 30'000;              // server must start answering within this (504)
+    qint64 maxHeaderBytes = 16 * 1024;              // request line + headers (431 beyond)
+    qint64 maxBodyBytes = 0;                        // 0 = no limit (413 beyond)
+    int maxIdlePerServer = 64;                      // kept-alive connections per server and worker
+    qint64 stopTimeoutMs = 10'000;                  // graceful stop deadline
+
+    friend bool operator==(const ProxyConfig &, const ProxyConfig &) = default;
+};
+
+// Where a Redis password comes from. Never the config file itself.
+struct SecretSource
+{
+    enum Kind { None, Keychain, File, Environment } kind = None;
+    QString reference;                              // keychain entry, file path or variable name
+
+    friend bool operator==(const SecretSource &, const SecretSource &) = default;
+};
+
+struct RedisEndpointConfig
+{
+    QString name;
+    QString host = QStringLiteral("127.0.0.1");
+    quint16 port = 6379;
+    QString unixSocket;                             // instead of host:port when set
+    int database = 0;
+    QString user;                                   // ACL user; empty = default user
+    SecretSource password;
+    QStringList lockPatterns{QStringLiteral("lock:*"), QStringLiteral("*:lock:*")};
+    qint64 longHeldMs = 60'000;                     // flag locks held longer than this
+    qint64 pollIntervalMs = 1000;
+
+    QString url() const;                            // redis://[user@]host:port/db, never with a password
+    friend bool operator==(const RedisEndpointConfig &, const RedisEndpointConfig &) = default;
+};
+
+struct AdminConfig
+{
+    QString host = QStringLiteral("127.0.0.1");
+    quint16 port = 9900;
+    bool allowNonLoopback = false;                  // must be said explicitly to bind elsewhere
+    QString tokenFile;                              // default: <state dir>/admin.token (0600)
+    QString readOnlyTokenFile;
+
+    friend bool operator==(const AdminConfig &, const AdminConfig &) = default;
+};
+
+struct Config
+{
+    std::vector<ListenerConfig> listeners;
+    std::vector<PoolConfig> pools;
+    std::vector<RedisEndpointConfig> redis;
+    AdminConfig admin;
+    ProxyConfig proxy;
+    QString stateDir;                               // runtime weights/states, history; default per user
+
+    const PoolConfig *pool(QStringView name) const;
+    friend bool operator==(const Config &, const Config &) = default;
+};
+
+// The JSON form of a config, as the parser reads it (used by import-nginx and to show the
+// running config).
+QJsonObject configToJson(const Config &config);
+
+} // namespace fulcrum

@@ -1,0 +1,577 @@
+#include "configparser.h"
+
+#include "common/duration.h"
+#include "balancer/consistenthashpicker.h"
+
+#include <QFile>
+#include <QHostAddress>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSet>
+#include <QUrl>
+
+namespace fulcrum {
+
+QString ConfigError::toString() const
+{
+    return QStringLiteral("%1:%2:%3: %4").arg(file).arg(line).arg(column).arg(message);
+}
+
+QString ConfigResult::errorText() const
+{
+    QStringList lines;
+    for (const ConfigError &e : errors)
+        lines << e.toString();
+    return lines.join(u'\n');
+}
+
+namespace {
+
+int editDistance(const QString &a, const QString &b)
+{
+    std::vector<int> row(size_t(b.size() + 1));
+    for (qsizetype j = 0; j <= b.size(); ++j)
+        row[size_t(j)] = int(j);
+    for (qsizetype i = 1; i <= a.size(); ++i) {
+        int diagonal = row[0];
+        row[0] = int(i);
+        for (qsizetype j = 1; j <= b.size(); ++j) {
+            const int above = row[size_t(j)];
+            row[size_t(j)] = std::min({row[size_t(j)] + 1, row[size_t(j - 1)] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[size_t(b.size())];
+}
+
+// Walks the JSON tree, reading typed fields and collecting every error with its position.
+class Reader
+{
+public:
+    Reader(const QString &file, const JsonLocations &locations)
+        : m_file(file), m_locations(locations)
+    {
+    }
+
+    QList<ConfigError> errors;
+
+    void error(const QString &pointer, const QString &message, bool atKey = false)
+    {
+        const TextPosition p = atKey ? m_locations.key(pointer) : m_locations.value(pointer);
+        errors.append(ConfigError{m_file, p.line, p.column, message});
+    }
+
+    // Reports keys that are not in `known`, suggesting the closest known one.
+    void onlyKeys(const QJsonObject &object, const QString &pointer, const QString &what, const QStringList &known)
+    {
+        for (auto it = object.begin(); it != object.end(); ++it) {
+            if (known.contains(it.key()))
+                continue;
+            QString suggestion;
+            int best = 3;
+            for (const QString &k : known) {
+                const int d = editDistance(it.key(), k);
+                if (d < best) {
+                    best = d;
+                    suggestion = k;
+                }
+            }
+            error(JsonLocations::child(pointer, it.key()),
+                  suggestion.isEmpty()
+                      ? QStringLiteral("unknown key \"%1\" in %2; allowed keys: %3").arg(it.key(), what, known.join(QStringLiteral(", ")))
+                      : QStringLiteral("unknown key \"%1\" in %2; did you mean \"%3\"?").arg(it.key(), what, suggestion),
+                  true);
+        }
+    }
+
+    QJsonObject object(const QJsonValue &v, const QString &pointer, const QString &what)
+    {
+        if (!v.isObject()) {
+            error(pointer, QStringLiteral("%1 must be an object {...}").arg(what));
+            return {};
+        }
+        return v.toObject();
+    }
+
+    QJsonArray array(const QJsonObject &o, const QString &key, const QString &pointer, const QString &what)
+    {
+        const QJsonValue v = o.value(key);
+        if (v.isUndefined())
+            return {};
+        if (!v.isArray()) {
+            error(JsonLocations::child(pointer, key), QStringLiteral("%1 must be an array [...]").arg(what));
+            return {};
+        }
+        return v.toArray();
+    }
+
+    QString string(const QJsonObject &o, const QString &key, const QString &pointer, const QString &fallback, const QString &what)
+    {
+        const QJsonValue v = o.value(key);
+        if (v.isUndefined())
+            return fallback;
+        if (!v.isString()) {
+            error(JsonLocations::child(pointer, key), QStringLiteral("%1 must be a string").arg(what));
+            return fallback;
+        }
+        return v.toString();
+    }
+
+    bool boolean(const QJsonObject &o, const QString &key, const QString &pointer, bool fallback, const QString &what)
+    {
+        const QJsonValue v = o.value(key);
+        if (v.isUndefined())
+            return fallback;
+        if (!v.isBool()) {
+            error(JsonLocations::child(pointer, key), QStringLiteral("%1 must be true or false").arg(what));
+            return fallback;
+        }
+        return v.toBool();
+    }
+
+    qint64 integer(const QJsonObject &o, const QString &key, const QString &pointer, qint64 fallback, qint64 min, qint64 max, const QString &what)
+    {
+        const QJsonValue v = o.value(key);
+        if (v.isUndefined())
+            return fallback;
+        const double d = v.toDouble();
+        if (!v.isDouble() || d != double(qint64(d))) {
+            error(JsonLocations::child(pointer, key), QStringLiteral("%1 must be a whole number %2..%3").arg(what).arg(min).arg(max));
+            return fallback;
+        }
+        if (d < double(min) || d > double(max)) {
+            error(JsonLocations::child(pointer, key), QStringLiteral("%1 %2 must be %3..%4").arg(what).arg(qint64(d)).arg(min).arg(max));
+            return fallback;
+        }
+        return qint64(d);
+    }
+
+    // A duration: a number of milliseconds or a string like "250ms", "2s", "5m".
+    qint64 duration(const QJsonObject &o, const QString &key, const QString &pointer, qint64 fallback, qint64 minMs, qint64 maxMs, const QString &what)
+    {
+        const QJsonValue v = o.value(key);
+        if (v.isUndefined())
+            return fallback;
+        std::optional<qint64> ms;
+        if (v.isDouble() && v.toDouble() >= 0 && v.toDouble() == double(qint64(v.toDouble())))
+            ms = qint64(v.toDouble());
+        else if (v.isString())
+            ms = parseDurationMs(v.toString());
+        const QString shown = v.isString() ? v.toString() : QString::number(v.toDouble());
+        if (!ms) {
+            error(JsonLocations::child(pointer, key),
+                  QStringLiteral("%1 \"%2\" is not a duration; write milliseconds (2000) or a string such as \"250ms\", \"2s\", \"5m\"").arg(what, shown));
+            return fallback;
+        }
+        if (*ms < minMs || *ms > maxMs) {
+            error(JsonLocations::child(pointer, key),
+                  QStringLiteral("%1 %2 must be between %3 and %4").arg(what, shown, formatDurationMs(minMs), formatDurationMs(maxMs)));
+            return fallback;
+        }
+        return *ms;
+    }
+
+    // "host:port", "[v6]:port" or ":port" (loopback).
+    bool address(const QString &text, const QString &pointer, const QString &what, QString *host, quint16 *port, bool allowZeroPort = false)
+    {
+        QString h;
+        QString p;
+        if (text.startsWith(u'[')) {
+            const qsizetype close = text.indexOf(u']');
+            if (close > 0 && text.mid(close + 1).startsWith(u':')) {
+                h = text.mid(1, close - 1);
+                p = text.mid(close + 2);
+            }
+        } else {
+            const qsizetype colon = text.lastIndexOf(u':');
+            if (colon >= 0 && text.indexOf(u':') == colon) {
+                h = text.left(colon);
+                p = text.mid(colon + 1);
+            }
+        }
+        if (h.isEmpty() && !p.isEmpty() && text.startsWith(u':'))
+            h = QStringLiteral("127.0.0.1");
+        bool ok = false;
+        const uint value = p.toUInt(&ok);
+        if (h.isEmpty() || !ok || value > 65535 || (value == 0 && !allowZeroPort)) {
+            error(pointer, QStringLiteral("%1 \"%2\" must be HOST:PORT with a port 1..65535, e.g. \"127.0.0.1:9001\" or \"[::1]:9001\"").arg(what, text));
+            return false;
+        }
+        *host = h;
+        *port = quint16(value);
+        return true;
+    }
+
+private:
+    QString m_file;
+    const JsonLocations &m_locations;
+};
+
+HashKeySource parseHashKey(Reader &r, const QString &text, const QString &pointer)
+{
+    if (text == u"client-ip")
+        return HashKeySource{HashKeySource::ClientIp, {}};
+    if (text.startsWith(u"header:") && text.size() > 7)
+        return HashKeySource{HashKeySource::Header, text.mid(7)};
+    if (text.startsWith(u"cookie:") && text.size() > 7)
+        return HashKeySource{HashKeySource::Cookie, text.mid(7)};
+    r.error(pointer, QStringLiteral("hash_key \"%1\" must be \"client-ip\", \"header:NAME\" or \"cookie:NAME\"").arg(text));
+    return {};
+}
+
+HealthCheckConfig parseHealth(Reader &r, const QJsonValue &value, const QString &pointer, const QString &poolName)
+{
+    HealthCheckConfig h;
+    if (value.isUndefined())
+        return h;
+    const QJsonObject o = r.object(value, pointer, QStringLiteral("health_check of pool \"%1\"").arg(poolName));
+    r.onlyKeys(o, pointer, QStringLiteral("health_check"),
+               {QStringLiteral("enabled"), QStringLiteral("type"), QStringLiteral("method"), QStringLiteral("path"), QStringLiteral("host"),
+                QStringLiteral("expect_status"), QStringLiteral("expect_body"), QStringLiteral("interval"), QStringLiteral("fast_interval"),
+                QStringLiteral("down_interval"), QStringLiteral("timeout"), QStringLiteral("rise"), QStringLiteral("fall")});
+    h.enabled = r.boolean(o, QStringLiteral("enabled"), pointer, true, QStringLiteral("health_check.enabled"));
+    const QString type = r.string(o, QStringLiteral("type"), pointer, QStringLiteral("http"), QStringLiteral("health_check.type"));
+    if (type == u"http")
+        h.type = HealthCheckConfig::Http;
+    else if (type == u"tcp")
+        h.type = HealthCheckConfig::Tcp;
+    else
+        r.error(JsonLocations::child(pointer, QStringLiteral("type")), QStringLiteral("health_check.type \"%1\" must be \"http\" or \"tcp\"").arg(type));
+    h.method = r.string(o, QStringLiteral("method"), pointer, h.method, QStringLiteral("health_check.method"));
+    static const QStringList methods{QStringLiteral("GET"), QStringLiteral("HEAD"), QStringLiteral("OPTIONS"), QStringLiteral("POST")};
+    if (!methods.contains(h.method))
+        r.error(JsonLocations::child(pointer, QStringLiteral("method")), QStringLiteral("health_check.method \"%1\" must be one of %2").arg(h.method, methods.join(QStringLiteral(", "))));
+    h.path = r.string(o, QStringLiteral("path"), pointer, h.path, QStringLiteral("health_check.path"));
+    if (!h.path.startsWith(u'/'))
+        r.error(JsonLocations::child(pointer, QStringLiteral("path")), QStringLiteral("health_check.path \"%1\" must start with /").arg(h.path));
+    h.host = r.string(o, QStringLiteral("host"), pointer, QString(), QStringLiteral("health_check.host"));
+    h.expectBody = r.string(o, QStringLiteral("expect_body"), pointer, QString(), QStringLiteral("health_check.expect_body"));
+    if (o.contains(QStringLiteral("expect_status"))) {
+        h.expectStatus.clear();
+        const QString sp = JsonLocations::child(pointer, QStringLiteral("expect_status"));
+        const QJsonArray ranges = r.array(o, QStringLiteral("expect_status"), pointer, QStringLiteral("health_check.expect_status"));
+        for (int i = 0; i < ranges.size(); ++i) {
+            const QString text = ranges.at(i).isDouble() ? QString::number(ranges.at(i).toInt()) : ranges.at(i).toString();
+            const QStringList parts = text.split(u'-');
+            bool ok1 = false, ok2 = false;
+            const int lo = parts.value(0).toInt(&ok1);
+            const int hi = parts.size() == 2 ? parts.value(1).toInt(&ok2) : lo;
+            if (parts.size() == 1)
+                ok2 = ok1;
+            if (!ok1 || !ok2 || parts.size() > 2 || lo < 100 || hi > 599 || lo > hi)
+                r.error(JsonLocations::child(sp, i), QStringLiteral("expect_status entry \"%1\" must be a status (200) or a range (200-399) within 100..599").arg(text));
+            else
+                h.expectStatus.append({lo, hi});
+        }
+        if (h.expectStatus.isEmpty() && ranges.isEmpty())
+            r.error(sp, QStringLiteral("expect_status must list at least one status or range, e.g. [\"200-399\"]"));
+    }
+    h.intervalMs = r.duration(o, QStringLiteral("interval"), pointer, h.intervalMs, 10, 3'600'000, QStringLiteral("health_check.interval"));
+    h.fastIntervalMs = r.duration(o, QStringLiteral("fast_interval"), pointer, o.contains(QStringLiteral("interval")) && !o.contains(QStringLiteral("fast_interval")) ? h.intervalMs : h.fastIntervalMs, 10, 3'600'000, QStringLiteral("health_check.fast_interval"));
+    h.downIntervalMs = r.duration(o, QStringLiteral("down_interval"), pointer, o.contains(QStringLiteral("interval")) && !o.contains(QStringLiteral("down_interval")) ? h.intervalMs : h.downIntervalMs, 10, 3'600'000, QStringLiteral("health_check.down_interval"));
+    h.timeoutMs = r.duration(o, QStringLiteral("timeout"), pointer, std::min(h.timeoutMs, h.intervalMs), 1, 600'000, QStringLiteral("health_check.timeout"));
+    h.rise = int(r.integer(o, QStringLiteral("rise"), pointer, h.rise, 1, 100, QStringLiteral("health_check.rise")));
+    h.fall = int(r.integer(o, QStringLiteral("fall"), pointer, h.fall, 1, 100, QStringLiteral("health_check.fall")));
+    return h;
+}
+
+OutlierConfig parseOutlier(Reader &r, const QJsonValue &value, const QString &pointer)
+{
+    OutlierConfig c;
+    if (value.isUndefined())
+        return c;
+    const QJsonObject o = r.object(value, pointer, QStringLiteral("outlier_detection"));
+    r.onlyKeys(o, pointer, QStringLiteral("outlier_detection"),
+               {QStringLiteral("enabled"), QStringLiteral("consecutive_failures"), QStringLiteral("base_ejection_time"),
+                QStringLiteral("max_ejection_time"), QStringLiteral("max_ejection_percent")});
+    c.enabled = r.boolean(o, QStringLiteral("enabled"), pointer, c.enabled, QStringLiteral("outlier_detection.enabled"));
+    c.consecutiveFailures = int(r.integer(o, QStringLiteral("consecutive_failures"), pointer, c.consecutiveFailures, 1, 1000, QStringLiteral("outlier_detection.consecutive_failures")));
+    c.baseEjectionMs = r.duration(o, QStringLiteral("base_ejection_time"), pointer, c.baseEjectionMs, 1, 86'400'000, QStringLiteral("outlier_detection.base_ejection_time"));
+    c.maxEjectionMs = r.duration(o, QStringLiteral("max_ejection_time"), pointer, c.maxEjectionMs, 1, 86'400'000, QStringLiteral("outlier_detection.max_ejection_time"));
+    c.maxEjectionPercent = int(r.integer(o, QStringLiteral("max_ejection_percent"), pointer, c.maxEjectionPercent, 0, 100, QStringLiteral("outlier_detection.max_ejection_percent")));
+    return c;
+}
+
+BackendSpec parseServer(Reader &r, const QJsonValue &value, const QString &pointer, const QString &poolName, int index)
+{
+    BackendSpec s;
+    const QJsonObject o = r.object(value, pointer, QStringLiteral("server %1 of pool \"%2\"").arg(index).arg(poolName));
+    r.onlyKeys(o, pointer, QStringLiteral("server"),
+               {QStringLiteral("name"), QStringLiteral("address"), QStringLiteral("weight"), QStringLiteral("max_connections"),
+                QStringLiteral("backup"), QStringLiteral("state")});
+    const QString address = r.string(o, QStringLiteral("address"), pointer, QString(), QStringLiteral("server address"));
+    if (address.isEmpty() && !o.value(QStringLiteral("address")).isString())
+        r.error(pointer, QStringLiteral("server %1 of pool \"%2\" needs an \"address\": \"HOST:PORT\"").arg(index).arg(poolName));
+    else
+        r.address(address, JsonLocations::child(pointer, QStringLiteral("address")), QStringLiteral("server address"), &s.host, &s.port);
+    s.name = r.string(o, QStringLiteral("name"), pointer, address, QStringLiteral("server name"));
+    s.weight = int(r.integer(o, QStringLiteral("weight"), pointer, 1, 0, kMaxWeight,
+                             QStringLiteral("weight for server \"%1\"").arg(s.name)));
+    s.maxConnections = int(r.integer(o, QStringLiteral("max_connections"), pointer, 0, 0, 1'000'000,
+                                     QStringLiteral("max_connections for server \"%1\"").arg(s.name)));
+    s.backup = r.boolean(o, QStringLiteral("backup"), pointer, false, QStringLiteral("backup"));
+    const QString state = r.string(o, QStringLiteral("state"), pointer, QStringLiteral("up"), QStringLiteral("state"));
+    if (state == u"up")
+        s.state = BackendState::Up;
+    else if (state == u"drain")
+        s.state = BackendState::Drain;
+    else if (state == u"maint")
+        s.state = BackendState::Maint;
+    else
+        r.error(JsonLocations::child(pointer, QStringLiteral("state")),
+                QStringLiteral("state \"%1\" for server \"%2\" must be \"up\", \"drain\" or \"maint\" (down is decided by health checks)").arg(state, s.name));
+    return s;
+}
+
+PoolConfig parsePool(Reader &r, const QJsonValue &value, const QString &pointer, int index)
+{
+    PoolConfig p;
+    const QJsonObject o = r.object(value, pointer, QStringLiteral("pool %1").arg(index));
+    r.onlyKeys(o, pointer, QStringLiteral("pool"),
+               {QStringLiteral("name"), QStringLiteral("algorithm"), QStringLiteral("hash_key"), QStringLiteral("maglev_table_size"),
+                QStringLiteral("servers"), QStringLiteral("health_check"), QStringLiteral("outlier_detection"), QStringLiteral("slow_start")});
+    p.name = r.string(o, QStringLiteral("name"), pointer, QString(), QStringLiteral("pool name"));
+    if (p.name.isEmpty())
+        r.error(pointer, QStringLiteral("pool %1 needs a \"name\"").arg(index));
+    const QString algorithm = r.string(o, QStringLiteral("algorithm"), pointer, algorithmName(Algorithm::WeightedRoundRobin), QStringLiteral("algorithm"));
+    if (const auto choice = parseAlgorithm(algorithm)) {
+        p.options.algorithm = choice->algorithm;
+        p.options.choices = choice->choices;
+    } else {
+        r.error(JsonLocations::child(pointer, QStringLiteral("algorithm")),
+                QStringLiteral("algorithm \"%1\" of pool \"%2\" is unknown; use one of: %3, \"random two\"")
+                    .arg(algorithm, p.name, algorithmNames().join(QStringLiteral(", "))));
+    }
+    if (o.contains(QStringLiteral("hash_key"))) {
+        p.options.hashKey = parseHashKey(r, r.string(o, QStringLiteral("hash_key"), pointer, QString(), QStringLiteral("hash_key")),
+                                         JsonLocations::child(pointer, QStringLiteral("hash_key")));
+        if (p.options.algorithm != Algorithm::ConsistentHash)
+            r.error(JsonLocations::child(pointer, QStringLiteral("hash_key")),
+                    QStringLiteral("hash_key only applies to \"consistent-hash\"; pool \"%1\" uses \"%2\"").arg(p.name, algorithm));
+    }
+    p.options.maglevTableSize = quint32(r.integer(o, QStringLiteral("maglev_table_size"), pointer, 65537, 3, 16'777'259, QStringLiteral("maglev_table_size")));
+    if (!ConsistentHashPicker::isPrime(p.options.maglevTableSize))
+        r.error(JsonLocations::child(pointer, QStringLiteral("maglev_table_size")),
+                QStringLiteral("maglev_table_size %1 must be a prime number (65537, 655373, ...)").arg(p.options.maglevTableSize));
+    const QString sp = JsonLocations::child(pointer, QStringLiteral("servers"));
+    const QJsonArray servers = r.array(o, QStringLiteral("servers"), pointer, QStringLiteral("servers"));
+    if (servers.isEmpty())
+        r.error(o.contains(QStringLiteral("servers")) ? sp : pointer, QStringLiteral("pool \"%1\" needs at least one server in \"servers\"").arg(p.name));
+    QSet<QString> names;
+    for (int i = 0; i < servers.size(); ++i) {
+        BackendSpec s = parseServer(r, servers.at(i), JsonLocations::child(sp, i), p.name, i);
+        if (names.contains(s.name))
+            r.error(JsonLocations::child(sp, i), QStringLiteral("server name \"%1\" appears twice in pool \"%2\"; names must be unique").arg(s.name, p.name));
+        names.insert(s.name);
+        p.servers.push_back(std::move(s));
+    }
+    p.health = parseHealth(r, o.value(QStringLiteral("health_check")), JsonLocations::child(pointer, QStringLiteral("health_check")), p.name);
+    p.outlier = parseOutlier(r, o.value(QStringLiteral("outlier_detection")), JsonLocations::child(pointer, QStringLiteral("outlier_detection")));
+    p.slowStartMs = r.duration(o, QStringLiteral("slow_start"), pointer, 0, 0, 86'400'000, QStringLiteral("slow_start"));
+    return p;
+}
+
+SecretSource parseSecret(Reader &r, const QString &text, const QString &pointer)
+{
+    if (text == u"keychain")
+        return SecretSource{SecretSource::Keychain, {}};
+    if (text.startsWith(u"keychain:"))
+        return SecretSource{SecretSource::Keychain, text.mid(9)};
+    if (text.startsWith(u"file:") && text.size() > 5)
+        return SecretSource{SecretSource::File, text.mid(5)};
+    if (text.startsWith(u"env:") && text.size() > 4)
+        return SecretSource{SecretSource::Environment, text.mid(4)};
+    r.error(pointer, QStringLiteral("password \"%1\" must say where the secret is: \"keychain\", \"file:/path/0600-file\" or \"env:VARIABLE\"; "
+                                    "the password itself never goes in the config").arg(text.size() > 3 ? text.left(2) + QStringLiteral("…") : text));
+    return {};
+}
+
+RedisEndpointConfig parseRedis(Reader &r, const QJsonValue &value, const QString &pointer, int index)
+{
+    RedisEndpointConfig c;
+    const QJsonObject o = r.object(value, pointer, QStringLiteral("redis endpoint %1").arg(index));
+    r.onlyKeys(o, pointer, QStringLiteral("redis endpoint"),
+               {QStringLiteral("name"), QStringLiteral("url"), QStringLiteral("user"), QStringLiteral("password"),
+                QStringLiteral("lock_patterns"), QStringLiteral("long_held"), QStringLiteral("poll_interval")});
+    const QString up = JsonLocations::child(pointer, QStringLiteral("url"));
+    const QString url = r.string(o, QStringLiteral("url"), pointer, QString(), QStringLiteral("url"));
+    if (url.startsWith(u"unix://") || url.startsWith(u"unix:")) {
+        c.unixSocket = QUrl(url).path();
+        if (c.unixSocket.isEmpty())
+            r.error(up, QStringLiteral("url \"%1\" must name a socket path, e.g. \"unix:///run/redis/redis.sock\"").arg(url));
+    } else {
+        const QUrl u(url, QUrl::StrictMode);
+        if (!u.isValid() || u.scheme() != u"redis" || u.host().isEmpty()) {
+            r.error(o.contains(QStringLiteral("url")) ? up : pointer,
+                    QStringLiteral("redis endpoint %1 needs \"url\": \"redis://HOST:PORT[/DB]\" or \"unix:///path/to/redis.sock\"").arg(index));
+        } else {
+            if (!u.password().isEmpty())
+                r.error(up, QStringLiteral("url of redis endpoint %1 contains a password; remove it and set \"password\": \"keychain\", \"file:PATH\" or \"env:VAR\"").arg(index));
+            c.host = u.host();
+            c.port = quint16(u.port(6379));
+            c.user = u.userName();
+            const QString db = u.path().mid(1);
+            if (!db.isEmpty()) {
+                bool ok = false;
+                c.database = db.toInt(&ok);
+                if (!ok || c.database < 0 || c.database > 15)
+                    r.error(up, QStringLiteral("database \"%1\" in url must be a number 0..15").arg(db));
+            }
+        }
+    }
+    c.name = r.string(o, QStringLiteral("name"), pointer, c.unixSocket.isEmpty() ? QStringLiteral("%1:%2").arg(c.host).arg(c.port) : c.unixSocket, QStringLiteral("name"));
+    if (o.contains(QStringLiteral("user")))
+        c.user = r.string(o, QStringLiteral("user"), pointer, c.user, QStringLiteral("user"));
+    if (o.contains(QStringLiteral("password")))
+        c.password = parseSecret(r, r.string(o, QStringLiteral("password"), pointer, QString(), QStringLiteral("password")),
+                                 JsonLocations::child(pointer, QStringLiteral("password")));
+    if (o.contains(QStringLiteral("lock_patterns"))) {
+        c.lockPatterns.clear();
+        const QJsonArray patterns = r.array(o, QStringLiteral("lock_patterns"), pointer, QStringLiteral("lock_patterns"));
+        for (int i = 0; i < patterns.size(); ++i) {
+            if (!patterns.at(i).isString() || patterns.at(i).toString().isEmpty())
+                r.error(JsonLocations::child(JsonLocations::child(pointer, QStringLiteral("lock_patterns")), i),
+                        QStringLiteral("lock_patterns entries must be non-empty glob strings such as \"lock:*\""));
+            else
+                c.lockPatterns << patterns.at(i).toString();
+        }
+    }
+    c.longHeldMs = r.duration(o, QStringLiteral("long_held"), pointer, c.longHeldMs, 1, 86'400'000 * 30LL, QStringLiteral("long_held"));
+    c.pollIntervalMs = r.duration(o, QStringLiteral("poll_interval"), pointer, c.pollIntervalMs, 100, 3'600'000, QStringLiteral("poll_interval"));
+    return c;
+}
+
+} // namespace
+
+ConfigResult parseConfig(const QByteArray &text, const QString &fileName)
+{
+    ConfigResult result;
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(text, &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        const TextPosition p = JsonLocations::positionOfOffset(text, parseError.offset);
+        result.errors.append(ConfigError{fileName, p.line, p.column,
+                                         QStringLiteral("not valid JSON: %1 (check for a missing comma, quote or bracket just before this point)").arg(parseError.errorString())});
+        return result;
+    }
+    const JsonLocations locations = JsonLocations::scan(text);
+    Reader r(fileName, locations);
+    if (!doc.isObject()) {
+        r.error(QString(), QStringLiteral("the config must be a JSON object {...} with \"listeners\" and \"pools\""));
+        result.errors = r.errors;
+        return result;
+    }
+    const QJsonObject root = doc.object();
+    r.onlyKeys(root, QString(), QStringLiteral("the config"),
+               {QStringLiteral("listeners"), QStringLiteral("pools"), QStringLiteral("redis"), QStringLiteral("admin"),
+                QStringLiteral("proxy"), QStringLiteral("state_dir")});
+    Config config;
+
+    const QJsonArray pools = r.array(root, QStringLiteral("pools"), QString(), QStringLiteral("pools"));
+    QSet<QString> poolNames;
+    for (int i = 0; i < pools.size(); ++i) {
+        const QString pointer = JsonLocations::child(QStringLiteral("/pools"), i);
+        PoolConfig p = parsePool(r, pools.at(i), pointer, i);
+        if (!p.name.isEmpty() && poolNames.contains(p.name))
+            r.error(JsonLocations::child(pointer, QStringLiteral("name")), QStringLiteral("pool name \"%1\" is used twice; names must be unique").arg(p.name));
+        poolNames.insert(p.name);
+        config.pools.push_back(std::move(p));
+    }
+
+    const QJsonArray listeners = r.array(root, QStringLiteral("listeners"), QString(), QStringLiteral("listeners"));
+    QSet<QString> binds;
+    for (int i = 0; i < listeners.size(); ++i) {
+        const QString pointer = JsonLocations::child(QStringLiteral("/listeners"), i);
+        const QJsonObject o = r.object(listeners.at(i), pointer, QStringLiteral("listener %1").arg(i));
+        r.onlyKeys(o, pointer, QStringLiteral("listener"), {QStringLiteral("name"), QStringLiteral("listen"), QStringLiteral("pool")});
+        ListenerConfig l;
+        const QString listen = r.string(o, QStringLiteral("listen"), pointer, QString(), QStringLiteral("listen"));
+        if (listen.isEmpty())
+            r.error(pointer, QStringLiteral("listener %1 needs \"listen\": \"HOST:PORT\", e.g. \"127.0.0.1:8080\"").arg(i));
+        else if (r.address(listen, JsonLocations::child(pointer, QStringLiteral("listen")), QStringLiteral("listen"), &l.host, &l.port, true)) {
+            if (QHostAddress(l.host).isNull() && l.host != u"localhost")
+                r.error(JsonLocations::child(pointer, QStringLiteral("listen")), QStringLiteral("listen \"%1\" must use an IP address (127.0.0.1, ::1, 0.0.0.0), not a host name").arg(listen));
+            if (binds.contains(listen))
+                r.error(JsonLocations::child(pointer, QStringLiteral("listen")), QStringLiteral("listen \"%1\" is used by two listeners").arg(listen));
+            binds.insert(listen);
+        }
+        l.name = r.string(o, QStringLiteral("name"), pointer, listen, QStringLiteral("listener name"));
+        l.pool = r.string(o, QStringLiteral("pool"), pointer, QString(), QStringLiteral("pool"));
+        if (l.pool.isEmpty() && config.pools.size() == 1)
+            l.pool = config.pools.front().name;
+        if (!poolNames.contains(l.pool))
+            r.error(o.contains(QStringLiteral("pool")) ? JsonLocations::child(pointer, QStringLiteral("pool")) : pointer,
+                    QStringLiteral("listener \"%1\" sends to pool \"%2\", which is not defined; defined pools: %3")
+                        .arg(l.name, l.pool, QStringList(poolNames.values()).join(QStringLiteral(", "))));
+        config.listeners.push_back(l);
+    }
+
+    const QJsonArray redis = r.array(root, QStringLiteral("redis"), QString(), QStringLiteral("redis"));
+    QSet<QString> redisNames;
+    for (int i = 0; i < redis.size(); ++i) {
+        const QString pointer = JsonLocations::child(QStringLiteral("/redis"), i);
+        RedisEndpointConfig c = parseRedis(r, redis.at(i), pointer, i);
+        if (redisNames.contains(c.name))
+            r.error(pointer, QStringLiteral("redis endpoint name \"%1\" is used twice; give each a unique \"name\"").arg(c.name));
+        redisNames.insert(c.name);
+        config.redis.push_back(std::move(c));
+    }
+
+    if (root.contains(QStringLiteral("admin"))) {
+        const QString pointer = QStringLiteral("/admin");
+        const QJsonObject o = r.object(root.value(QStringLiteral("admin")), pointer, QStringLiteral("admin"));
+        r.onlyKeys(o, pointer, QStringLiteral("admin"), {QStringLiteral("listen"), QStringLiteral("allow_non_loopback"),
+                                                         QStringLiteral("token_file"), QStringLiteral("read_only_token_file")});
+        const QString listen = r.string(o, QStringLiteral("listen"), pointer, QStringLiteral("127.0.0.1:9900"), QStringLiteral("admin.listen"));
+        r.address(listen, JsonLocations::child(pointer, QStringLiteral("listen")), QStringLiteral("admin.listen"), &config.admin.host, &config.admin.port, true);
+        config.admin.allowNonLoopback = r.boolean(o, QStringLiteral("allow_non_loopback"), pointer, false, QStringLiteral("admin.allow_non_loopback"));
+        const QHostAddress bind(config.admin.host);
+        if (!config.admin.allowNonLoopback && !bind.isLoopback() && config.admin.host != u"localhost")
+            r.error(JsonLocations::child(pointer, QStringLiteral("listen")),
+                    QStringLiteral("admin.listen \"%1\" is not a loopback address; the admin API can change weights and release locks, "
+                                   "so set \"allow_non_loopback\": true to say you mean it").arg(listen));
+        config.admin.tokenFile = r.string(o, QStringLiteral("token_file"), pointer, QString(), QStringLiteral("admin.token_file"));
+        config.admin.readOnlyTokenFile = r.string(o, QStringLiteral("read_only_token_file"), pointer, QString(), QStringLiteral("admin.read_only_token_file"));
+    }
+
+    if (root.contains(QStringLiteral("proxy"))) {
+        const QString pointer = QStringLiteral("/proxy");
+        const QJsonObject o = r.object(root.value(QStringLiteral("proxy")), pointer, QStringLiteral("proxy"));
+        r.onlyKeys(o, pointer, QStringLiteral("proxy"),
+                   {QStringLiteral("workers"), QStringLiteral("connect_timeout"), QStringLiteral("header_timeout"), QStringLiteral("idle_timeout"),
+                    QStringLiteral("response_timeout"), QStringLiteral("max_header_bytes"), QStringLiteral("max_body_bytes"),
+                    QStringLiteral("max_idle_per_server"), QStringLiteral("stop_timeout")});
+        ProxyConfig &p = config.proxy;
+        p.workers = int(r.integer(o, QStringLiteral("workers"), pointer, 0, 0, 256, QStringLiteral("proxy.workers")));
+        p.connectTimeoutMs = r.duration(o, QStringLiteral("connect_timeout"), pointer, p.connectTimeoutMs, 1, 600'000, QStringLiteral("proxy.connect_timeout"));
+        p.headerTimeoutMs = r.duration(o, QStringLiteral("header_timeout"), pointer, p.headerTimeoutMs, 1, 600'000, QStringLiteral("proxy.header_timeout"));
+        p.idleTimeoutMs = r.duration(o, QStringLiteral("idle_timeout"), pointer, p.idleTimeoutMs, 1, 3'600'000, QStringLiteral("proxy.idle_timeout"));
+        p.responseTimeoutMs = r.duration(o, QStringLiteral("response_timeout"), pointer, p.responseTimeoutMs, 1, 3'600'000, QStringLiteral("proxy.response_timeout"));
+        p.maxHeaderBytes = r.integer(o, QStringLiteral("max_header_bytes"), pointer, p.maxHeaderBytes, 1024, 1024 * 1024, QStringLiteral("proxy.max_header_bytes"));
+        p.maxBodyBytes = r.integer(o, QStringLiteral("max_body_bytes"), pointer, p.maxBodyBytes, 0, qint64(1) << 50, QStringLiteral("proxy.max_body_bytes"));
+        p.maxIdlePerServer = int(r.integer(o, QStringLiteral("max_idle_per_server"), pointer, p.maxIdlePerServer, 0, 100'000, QStringLiteral("proxy.max_idle_per_server")));
+        p.stopTimeoutMs = r.duration(o, QStringLiteral("stop_timeout"), pointer, p.stopTimeoutMs, 0, 3'600'000, QStringLiteral("proxy.stop_timeout"));
+    }
+    config.stateDir = r.string(root, QStringLiteral("state_dir"), QString(), QString(), QStringLiteral("state_dir"));
+
+    if (pools.isEmpty() && !root.contains(QStringLiteral("pools")) && config.redis.empty())
+        r.error(QString(), QStringLiteral("the config defines nothing to run: add \"pools\" (with \"listeners\") and/or \"redis\" endpoints"));
+
+    result.errors = r.errors;
+    if (result.errors.isEmpty())
+        result.config = std::move(config);
+    return result;
+}
+
+ConfigResult loadConfigFile(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        ConfigResult result;
+        result.errors.append(ConfigError{path, 0, 0, QStringLiteral("cannot read the config: %1").arg(file.errorString())});
+        return result;
+    }
+    return parseConfig(file.readAll(), path);
+}
+
+} // namespace fulcrum

@@ -1,0 +1,38 @@
+#pragma once
+
+#include "config.h"
+#include "jsonlocations.h"
+
+#include <QList>
+
+#include <optional>
+
+namespace fulcrum {
+
+// One problem in a config file: where, what is wrong and what is allowed.
+struct ConfigError
+{
+    QString file;
+    int line = 0;
+    int column = 0;
+    QString message;
+
+    // "config.json:14:9: weight -3 for server "app2" must be 0..10000"
+    QString toString() const;
+};
+
+struct ConfigResult
+{
+    std::optional<Config> config;   // set only when there is no error at all
+    QList<ConfigError> errors;
+
+    bool ok() const { return config.has_value(); }
+    QString errorText() const;      // every error, one per line
+};
+
+// Reads and validates a whole config. Nothing is half-applied: any error rejects the file,
+// and every error found is reported, not only the first.
+ConfigResult parseConfig(const QByteArray &text, const QString &fileName);
+ConfigResult loadConfigFile(const QString &path);
+
+} // namespace fulcrum

@@ -1,0 +1,382 @@
+#include "nginximport.h"
+
+#include <QHostAddress>
+#include <QMap>
+
+#include <memory>
+
+namespace fulcrum {
+
+namespace {
+
+struct Directive
+{
+    QString name;
+    QStringList args;
+    int line = 0;
+    std::vector<Directive> children;
+    bool block = false;
+};
+
+class NginxParser
+{
+public:
+    NginxParser(const QByteArray &text, const QString &file, QStringList &errors)
+        : m_text(QString::fromUtf8(text)), m_file(file), m_errors(errors)
+    {
+    }
+
+    std::vector<Directive> parse()
+    {
+        std::vector<Directive> top;
+        parseBlock(top, 0);
+        return top;
+    }
+
+private:
+    bool parseBlock(std::vector<Directive> &out, int depth)
+    {
+        Directive current;
+        while (true) {
+            QString token;
+            int line = 0;
+            const Token kind = next(token, line);
+            if (kind == End) {
+                if (depth > 0)
+                    m_errors << QStringLiteral("%1:%2: unexpected end of file: a block is not closed with }").arg(m_file).arg(line);
+                else if (!current.name.isEmpty())
+                    m_errors << QStringLiteral("%1:%2: directive \"%3\" is not terminated by ;").arg(m_file).arg(current.line).arg(current.name);
+                return depth == 0;
+            }
+            if (kind == Word) {
+                if (current.name.isEmpty()) {
+                    current.name = token;
+                    current.line = line;
+                } else {
+                    current.args << token;
+                }
+            } else if (kind == Semicolon) {
+                if (!current.name.isEmpty())
+                    out.push_back(std::move(current));
+                current = Directive{};
+            } else if (kind == Open) {
+                current.block = true;
+                if (!parseBlock(current.children, depth + 1))
+                    return false;
+                out.push_back(std::move(current));
+                current = Directive{};
+            } else if (kind == Close) {
+                if (depth == 0) {
+                    m_errors << QStringLiteral("%1:%2: unexpected }").arg(m_file).arg(line);
+                    return false;
+                }
+                return true;
+            }
+        }
+    }
+
+    enum Token { Word, Semicolon, Open, Close, End };
+
+    Token next(QString &token, int &line)
+    {
+        while (m_pos < m_text.size()) {
+            const QChar c = m_text[m_pos];
+            if (c == u'\n') {
+                ++m_line;
+                ++m_pos;
+            } else if (c.isSpace()) {
+                ++m_pos;
+            } else if (c == u'#') {
+                while (m_pos < m_text.size() && m_text[m_pos] != u'\n')
+                    ++m_pos;
+            } else {
+                break;
+            }
+        }
+        line = m_line;
+        if (m_pos >= m_text.size())
+            return End;
+        const QChar c = m_text[m_pos];
+        if (c == u';' || c == u'{' || c == u'}') {
+            ++m_pos;
+            return c == u';' ? Semicolon : c == u'{' ? Open : Close;
+        }
+        if (c == u'"' || c == u'\'') {
+            ++m_pos;
+            while (m_pos < m_text.size() && m_text[m_pos] != c) {
+                if (m_text[m_pos] == u'\\' && m_pos + 1 < m_text.size())
+                    ++m_pos;
+                if (m_text[m_pos] == u'\n')
+                    ++m_line;
+                token += m_text[m_pos++];
+            }
+            ++m_pos;
+            return Word;
+        }
+        while (m_pos < m_text.size() && !m_text[m_pos].isSpace() && m_text[m_pos] != u';' && m_text[m_pos] != u'{' && m_text[m_pos] != u'}')
+            token += m_text[m_pos++];
+        return Word;
+    }
+
+    QString m_text;
+    QString m_file;
+    QStringList &m_errors;
+    qsizetype m_pos = 0;
+    int m_line = 1;
+};
+
+// nginx time: "30s", "1m", "500ms", bare number = seconds.
+qint64 nginxTimeMs(const QString &text, bool *ok)
+{
+    static const QList<QPair<QString, qint64>> units{{QStringLiteral("ms"), 1}, {QStringLiteral("s"), 1000}, {QStringLiteral("m"), 60'000},
+                                                     {QStringLiteral("h"), 3'600'000}, {QStringLiteral("d"), 86'400'000}};
+    for (const auto &[suffix, factor] : units) {
+        if (text.endsWith(suffix)) {
+            const qint64 v = text.chopped(suffix.size()).toLongLong(ok);
+            return v * factor;
+        }
+    }
+    return text.toLongLong(ok) * 1000;
+}
+
+void collectUpstreams(const std::vector<Directive> &directives, std::vector<const Directive *> &upstreams)
+{
+    for (const Directive &d : directives) {
+        if (d.name == u"upstream" && d.block)
+            upstreams.push_back(&d);
+        else if (d.block)
+            collectUpstreams(d.children, upstreams);
+    }
+}
+
+void collectProxyPasses(const std::vector<Directive> &directives, QStringList &targets)
+{
+    for (const Directive &d : directives) {
+        if ((d.name == u"proxy_pass") && !d.args.isEmpty()) {
+            QString target = d.args.first();
+            target.remove(QStringLiteral("http://")).remove(QStringLiteral("https://"));
+            targets << target.section(u'/', 0, 0);
+        } else if (d.block) {
+            collectProxyPasses(d.children, targets);
+        }
+    }
+}
+
+void collectServers(const std::vector<Directive> &directives, std::vector<const Directive *> &servers)
+{
+    for (const Directive &d : directives) {
+        if (d.name == u"server" && d.block)
+            servers.push_back(&d);
+        else if (d.block && d.name != u"upstream")
+            collectServers(d.children, servers);
+    }
+}
+
+} // namespace
+
+NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
+{
+    NginxImportResult result;
+    NginxParser parser(text, fileName, result.errors);
+    const std::vector<Directive> top = parser.parse();
+    if (!result.errors.isEmpty())
+        return result;
+    std::vector<const Directive *> upstreams;
+    collectUpstreams(top, upstreams);
+    if (upstreams.empty()) {
+        result.errors << QStringLiteral("%1: no \"upstream NAME { server ...; }\" block found; there is nothing to import").arg(fileName);
+        return result;
+    }
+    auto note = [&](int line, const QString &what) { result.notes << QStringLiteral("%1:%2: %3").arg(fileName).arg(line).arg(what); };
+
+    for (const Directive *upstream : upstreams) {
+        PoolConfig pool;
+        pool.name = upstream->args.value(0, QStringLiteral("pool"));
+        pool.options.algorithm = Algorithm::WeightedRoundRobin; // nginx's default
+        QMap<QPair<int, qint64>, int> failureSettings;          // (max_fails, fail_timeout) -> servers using it
+        int failureLine = upstream->line;
+        for (const Directive &d : upstream->children) {
+            if (d.name == u"server") {
+                if (d.args.isEmpty()) {
+                    note(d.line, QStringLiteral("server without an address skipped"));
+                    continue;
+                }
+                QString address = d.args.first();
+                if (address.startsWith(u"unix:")) {
+                    note(d.line, QStringLiteral("server %1 not carried over: Unix-socket servers are not supported by the proxy; listen on loopback TCP instead").arg(address));
+                    continue;
+                }
+                BackendSpec s;
+                s.name = address;
+                QString host = address;
+                QString port = QStringLiteral("80");
+                if (address.startsWith(u'[')) {
+                    const qsizetype close = address.indexOf(u']');
+                    host = address.mid(1, close - 1);
+                    if (address.mid(close + 1).startsWith(u':'))
+                        port = address.mid(close + 2);
+                } else if (address.count(u':') == 1) {
+                    host = address.section(u':', 0, 0);
+                    port = address.section(u':', 1);
+                }
+                bool portOk = false;
+                const uint portNumber = port.toUInt(&portOk);
+                if (!portOk || portNumber == 0 || portNumber > 65535) {
+                    note(d.line, QStringLiteral("server %1 not carried over: port \"%2\" is not 1..65535").arg(address, port));
+                    continue;
+                }
+                s.host = host;
+                s.port = quint16(portNumber);
+                int maxFails = 1;
+                qint64 failTimeoutMs = 10'000;
+                for (const QString &arg : d.args.mid(1)) {
+                    const QString key = arg.section(u'=', 0, 0);
+                    const QString value = arg.section(u'=', 1);
+                    bool ok = false;
+                    if (key == u"weight") {
+                        s.weight = value.toInt(&ok);
+                        if (!ok || s.weight < 1 || s.weight > kMaxWeight) {
+                            note(d.line, QStringLiteral("server %1: weight=%2 is not 1..%3; weight 1 used").arg(address, value).arg(kMaxWeight));
+                            s.weight = 1;
+                        }
+                    } else if (key == u"max_conns") {
+                        s.maxConnections = value.toInt(&ok);
+                        if (!ok || s.maxConnections < 0) {
+                            note(d.line, QStringLiteral("server %1: max_conns=%2 is not a number; no limit used").arg(address, value));
+                            s.maxConnections = 0;
+                        }
+                    } else if (key == u"max_fails") {
+                        maxFails = value.toInt(&ok);
+                        if (!ok || maxFails < 0)
+                            maxFails = 1;
+                    } else if (key == u"fail_timeout") {
+                        failTimeoutMs = nginxTimeMs(value, &ok);
+                        if (!ok || failTimeoutMs <= 0)
+                            failTimeoutMs = 10'000;
+                    } else if (key == u"backup") {
+                        s.backup = true;
+                    } else if (key == u"down") {
+                        s.state = BackendState::Maint;
+                    } else if (key == u"slow_start") {
+                        pool.slowStartMs = nginxTimeMs(value, &ok);
+                    } else {
+                        note(d.line, QStringLiteral("server %1: parameter \"%2\" not carried over (no Fulcrum equivalent)").arg(address, arg));
+                    }
+                }
+                ++failureSettings[{maxFails, failTimeoutMs}];
+                failureLine = d.line;
+                pool.servers.push_back(std::move(s));
+            } else if (d.name == u"least_conn") {
+                pool.options.algorithm = Algorithm::LeastConnections;
+            } else if (d.name == u"random") {
+                pool.options.algorithm = Algorithm::Random;
+                if (d.args.contains(QStringLiteral("two"))) {
+                    pool.options.choices = 2;
+                    if (d.args.contains(QStringLiteral("least_time")) || d.args.contains(QStringLiteral("least_time=header")) || d.args.contains(QStringLiteral("least_time=last_byte")))
+                        note(d.line, QStringLiteral("random two least_time: compared on in-flight requests (least_conn), not on time; consider \"least-response-time\""));
+                }
+            } else if (d.name == u"ip_hash") {
+                pool.options.algorithm = Algorithm::ConsistentHash;
+                pool.options.hashKey = HashKeySource{HashKeySource::ClientIp, {}};
+                note(d.line, QStringLiteral("ip_hash became consistent-hash on the client IP (Maglev): clients stay sticky, but land on other servers than nginx chose"));
+            } else if (d.name == u"hash") {
+                pool.options.algorithm = Algorithm::ConsistentHash;
+                const QString key = d.args.value(0);
+                if (key == u"$remote_addr" || key == u"$binary_remote_addr") {
+                    pool.options.hashKey = HashKeySource{HashKeySource::ClientIp, {}};
+                } else if (key.startsWith(u"$cookie_")) {
+                    pool.options.hashKey = HashKeySource{HashKeySource::Cookie, key.mid(8)};
+                } else if (key.startsWith(u"$http_")) {
+                    pool.options.hashKey = HashKeySource{HashKeySource::Header, key.mid(6).replace(u'_', u'-')};
+                } else {
+                    pool.options.hashKey = HashKeySource{HashKeySource::ClientIp, {}};
+                    note(d.line, QStringLiteral("hash key \"%1\" not carried over: Fulcrum hashes the client IP, a header or a cookie; the client IP is used").arg(key));
+                }
+                if (!d.args.contains(QStringLiteral("consistent")))
+                    note(d.line, QStringLiteral("hash without \"consistent\" became consistent hashing (Maglev): keys map to other servers than nginx chose"));
+            } else if (d.name == u"keepalive" || d.name == u"keepalive_timeout" || d.name == u"keepalive_requests") {
+                note(d.line, QStringLiteral("%1 not carried over: Fulcrum keeps a keep-alive pool per server by itself (proxy.max_idle_per_server, proxy.idle_timeout)").arg(d.name));
+            } else if (d.name == u"zone") {
+                note(d.line, QStringLiteral("zone not needed: Fulcrum's workers share server state by themselves"));
+            } else {
+                note(d.line, QStringLiteral("directive \"%1\" not carried over (no Fulcrum equivalent)").arg(d.name));
+            }
+        }
+        if (pool.servers.empty()) {
+            note(upstream->line, QStringLiteral("upstream \"%1\" has no server that could be carried over; skipped").arg(pool.name));
+            continue;
+        }
+        // nginx's max_fails/fail_timeout are per server; Fulcrum's passive ejection is per pool.
+        auto mostUsed = failureSettings.constBegin();
+        for (auto it = failureSettings.constBegin(); it != failureSettings.constEnd(); ++it) {
+            if (it.value() > mostUsed.value())
+                mostUsed = it;
+        }
+        const auto [maxFails, failTimeoutMs] = mostUsed.key();
+        if (maxFails == 0) {
+            pool.outlier.enabled = false;
+        } else {
+            pool.outlier.consecutiveFailures = maxFails;
+            pool.outlier.baseEjectionMs = failTimeoutMs;
+            pool.outlier.maxEjectionMs = std::max(failTimeoutMs, pool.outlier.maxEjectionMs);
+        }
+        if (failureSettings.size() > 1)
+            note(failureLine, QStringLiteral("upstream \"%1\": servers use different max_fails/fail_timeout; Fulcrum's ejection is per pool, so max_fails=%2 fail_timeout=%3s (used by most servers) applies to all")
+                                  .arg(pool.name).arg(maxFails).arg(double(failTimeoutMs) / 1000.0));
+        note(upstream->line, QStringLiteral("upstream \"%1\": nginx marks a server failed after max_fails errors within fail_timeout; Fulcrum ejects after %2 consecutive failures, for %3 s doubling up to %4 s, and adds active health checks (GET /health every 2 s): check the path")
+                                 .arg(pool.name).arg(pool.outlier.consecutiveFailures).arg(double(pool.outlier.baseEjectionMs) / 1000.0).arg(double(pool.outlier.maxEjectionMs) / 1000.0));
+        result.config.pools.push_back(std::move(pool));
+    }
+
+    // Listeners: server blocks whose locations proxy_pass to an imported upstream.
+    std::vector<const Directive *> servers;
+    collectServers(top, servers);
+    for (const Directive *server : servers) {
+        QStringList targets;
+        collectProxyPasses(server->children, targets);
+        QString poolName;
+        for (const QString &t : targets) {
+            if (result.config.pool(t)) {
+                poolName = t;
+                break;
+            }
+        }
+        if (poolName.isEmpty())
+            continue;
+        for (const Directive &d : server->children) {
+            if (d.name != u"listen" || d.args.isEmpty())
+                continue;
+            QString listen = d.args.first();
+            if (!listen.contains(u':') || (listen.startsWith(u'[') && !listen.contains(QStringLiteral("]:"))))
+                listen = QStringLiteral("0.0.0.0:") + listen;
+            ListenerConfig l;
+            l.pool = poolName;
+            const qsizetype colon = listen.lastIndexOf(u':');
+            l.host = listen.left(colon).remove(u'[').remove(u']');
+            if (l.host == u"*")
+                l.host = QStringLiteral("0.0.0.0");
+            bool ok = false;
+            l.port = quint16(listen.mid(colon + 1).toUInt(&ok));
+            if (!ok || l.port == 0) {
+                note(d.line, QStringLiteral("listen %1 not carried over: not HOST:PORT").arg(d.args.first()));
+                continue;
+            }
+            l.name = QStringLiteral("%1-%2").arg(poolName).arg(l.port);
+            if (d.args.contains(QStringLiteral("ssl")))
+                note(d.line, QStringLiteral("listen %1 ssl: TLS is not terminated by Fulcrum; the listener is plain HTTP").arg(d.args.first()));
+            if (!QHostAddress(l.host).isLoopback())
+                note(d.line, QStringLiteral("listen %1: binds %2, not loopback; check that this is wanted").arg(d.args.first(), l.host));
+            result.config.listeners.push_back(l);
+        }
+    }
+    for (const PoolConfig &p : result.config.pools) {
+        bool used = false;
+        for (const ListenerConfig &l : result.config.listeners)
+            used = used || l.pool == p.name;
+        if (!used)
+            result.notes << QStringLiteral("%1: no server block proxies to upstream \"%2\"; add a listener {\"listen\": \"127.0.0.1:PORT\", \"pool\": \"%2\"}").arg(fileName, p.name);
+    }
+    return result;
+}
+
+} // namespace fulcrum

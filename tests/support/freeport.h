@@ -1,0 +1,13 @@
+#pragma once
+
+#include <QtGlobal>
+
+namespace fulcrum::test {
+
+// A loopback TCP port that nothing listened on a moment ago (bind to 0, read it, close).
+quint16 freeLoopbackPort();
+
+// Path of a project executable (fulcrumctl, fulcrumd) in the build tree.
+QString binaryPath(const QString &name);
+
+} // namespace fulcrum::test
