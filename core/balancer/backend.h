@@ -35,6 +35,9 @@ struct BackendSpec
 struct BackendLive
 {
     std::atomic<int> inFlight{0};
+    // Passive health: connect failures, resets and 5xx in a row, across workers (the proxy
+    // adds one per failure and sets 0 on a success; outlier detection reads it).
+    std::atomic<int> consecutiveFailures{0};
     // Peak EWMA of response time (Finagle/Linkerd), in nanoseconds. The value and its time
     // stamp are separate atomics: a race between two workers only blurs one decay step.
     std::atomic<double> peakEwmaNs{0.0};
