@@ -55,7 +55,7 @@ http {
         // nginx's default for the servers without max_fails is 1/10s; most servers say 3/20s.
         QCOMPARE(p.outlier.consecutiveFailures, 3);
         QCOMPARE(p.outlier.baseEjectionMs, qint64(20'000));
-        QVERIFY(hasNote(r, QStringLiteral("nginx.conf:11: keepalive not carried over")));
+        QVERIFY(hasNote(r, QStringLiteral("nginx.conf:10: keepalive not carried over")));
         QVERIFY(hasNote(r, QStringLiteral("nginx.conf:5: zone not needed")));
         QVERIFY(hasNote(r, QStringLiteral("servers use different max_fails/fail_timeout")));
         QCOMPARE(r.config.listeners.size(), size_t(1));
