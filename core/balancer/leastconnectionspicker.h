@@ -34,8 +34,18 @@ private:
         int heapPos = -1;   // -1 = not in the heap (unavailable or weight 0)
         bool available = false;
     };
+    // The ordering key lives in the heap itself, so sifting reads one contiguous array.
+    struct Node
+    {
+        int active;
+        int weight;
+        quint64 lastPick;
+        int index;
+    };
 
-    bool before(int a, int b) const;
+    static bool before(const Node &a, const Node &b);
+    Node node(int index) const;
+    void settle();
     void siftUp(int pos);
     void siftDown(int pos);
     void fix(int index);
@@ -43,8 +53,11 @@ private:
     void erase(int index);
 
     std::vector<Server> m_servers;
-    std::vector<int> m_heap;
+    std::vector<Node> m_heap;
     quint64 m_pickCount = 0;
+    // The server just picked: its new lastPick is re-sifted together with the
+    // requestStarted() that normally follows, one heap fix instead of two.
+    int m_unsettled = -1;
 };
 
 } // namespace fulcrum
