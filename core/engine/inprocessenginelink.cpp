@@ -1,0 +1,428 @@
+#include "engine/inprocessenginelink.h"
+
+#include "balancer/balancer.h"
+#include "common/fastrandom.h"
+#include "engine/auditlog.h"
+
+#include <QElapsedTimer>
+#include <QTimer>
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+
+namespace fulcrum {
+
+InProcessOptions InProcessOptions::demo()
+{
+    InProcessOptions options;
+    struct Row { const char *name; quint16 port; int weight; double latency; double errors; bool flaky; };
+    const Row rows[] = {
+        {"app1", 8081, 100, 6, 0.001, false},
+        {"app2", 8082, 100, 7, 0.001, false},
+        {"app3", 8083, 50, 35, 0.004, false},
+        {"app4", 8084, 100, 9, 0.002, false},
+        {"app5", 8085, 100, 11, 0.01, true},
+        {"app6", 8086, 25, 5, 0.0, false},
+    };
+    for (const Row &row : rows) {
+        DemoServerProfile profile;
+        profile.spec.name = QString::fromLatin1(row.name);
+        profile.spec.host = QStringLiteral("127.0.0.1");
+        profile.spec.port = row.port;
+        profile.spec.weight = row.weight;
+        profile.latencyMs = row.latency;
+        profile.errorRate = row.errors;
+        profile.flaky = row.flaky;
+        options.servers.append(profile);
+    }
+    return options;
+}
+
+// The worker side: owns the Balancer (one per thread, as proxy workers do) and the
+// per-server windows; publishes a snapshot every tick.
+class SimulatedTraffic : public QObject
+{
+public:
+    SimulatedTraffic(InProcessEngineLink *link, const InProcessOptions &options,
+                     std::shared_ptr<Pool> pool, std::shared_ptr<AuditLog> audit)
+        : m_link(link), m_options(options), m_pool(std::move(pool)), m_audit(std::move(audit)),
+          m_balancer(*m_pool, 7), m_random(0xf00d)
+    {
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        for (qsizetype i = 0; i < m_options.servers.size(); ++i) {
+            Health health;
+            health.since = now;
+            m_health.push_back(health);
+            m_windows.emplace_back();
+        }
+    }
+
+    void start()
+    {
+        m_timer = new QTimer(this);
+        m_timer->setTimerType(Qt::PreciseTimer);
+        connect(m_timer, &QTimer::timeout, this, [this] { tick(); });
+        m_timer->start(m_options.tickMs);
+        m_clock.start();
+        tick();
+    }
+
+    void setWeight(quint64 id, const QString &pool, const QString &server, int weight)
+    {
+        if (!checkPool(id, pool))
+            return;
+        const auto before = m_pool->snapshot();
+        const int index = before->indexOf(server);
+        QString error;
+        if (index < 0 || !m_pool->setWeight(server, weight, &error)) {
+            if (error.isEmpty())
+                error = QStringLiteral("server \"%1\" is not in pool \"%2\"; refresh the servers view").arg(server, pool);
+            finish(id, false, error);
+            return;
+        }
+        const int old = before->backends[size_t(index)].spec.weight;
+        operatorAction(QStringLiteral("set-weight"), pool + u'/' + server, QString::number(old), QString::number(weight));
+        finish(id, true, QStringLiteral("weight of %1/%2: %3 → %4").arg(pool, server).arg(old).arg(weight));
+    }
+
+    void setState(quint64 id, const QString &pool, const QString &server, BackendState state)
+    {
+        if (!checkPool(id, pool))
+            return;
+        const auto before = m_pool->snapshot();
+        const int index = before->indexOf(server);
+        QString error;
+        if (index < 0 || !m_pool->setState(server, state, &error)) {
+            if (error.isEmpty())
+                error = QStringLiteral("server \"%1\" is not in pool \"%2\"; refresh the servers view").arg(server, pool);
+            finish(id, false, error);
+            return;
+        }
+        const BackendState old = before->backends[size_t(index)].spec.state;
+        Health &health = m_health[size_t(index)];
+        if (old != state) {
+            health.since = QDateTime::currentDateTimeUtc();
+            health.operatorSet = state == BackendState::Drain || state == BackendState::Maint;
+            health.failed = 0;
+            health.passed = 0;
+        }
+        operatorAction(QStringLiteral("set-state"), pool + u'/' + server, backendStateName(old), backendStateName(state));
+        finish(id, true, QStringLiteral("%1/%2: %3 → %4").arg(pool, server, backendStateName(old), backendStateName(state)));
+    }
+
+private:
+    struct Health
+    {
+        QDateTime since;
+        QDateTime lastCheck;
+        bool operatorSet = false;
+        int failed = 0;           // consecutive failed checks while up
+        int passed = 0;           // consecutive good checks while down
+        QString reason = QStringLiteral("L7OK 200");
+    };
+    struct TickCounts
+    {
+        int requests = 0;
+        int errors = 0;
+        std::vector<float> latencies;
+    };
+    static constexpr int kFall = 3;
+    static constexpr int kRise = 2;
+    static constexpr int kWindowTicks = 4;  // figures over the last second at 4 Hz
+
+    bool checkPool(quint64 id, const QString &pool)
+    {
+        if (pool == m_options.poolName)
+            return true;
+        finish(id, false, QStringLiteral("pool \"%1\" does not exist (this engine has \"%2\")").arg(pool, m_options.poolName));
+        return false;
+    }
+
+    void finish(quint64 id, bool ok, const QString &message)
+    {
+        CommandResult result{id, ok, message};
+        QMetaObject::invokeMethod(m_link, [link = m_link, result] { Q_EMIT link->commandFinished(result); }, Qt::QueuedConnection);
+    }
+
+    void operatorAction(const QString &action, const QString &target, const QString &before, const QString &after)
+    {
+        AuditEntry entry;
+        entry.time = QDateTime::currentDateTimeUtc();
+        entry.user = AuditLog::currentOsUser();
+        entry.origin = QStringLiteral("console");
+        entry.action = action;
+        entry.target = target;
+        entry.before = before;
+        entry.after = after;
+        entry.result = QStringLiteral("ok");
+        QString error;
+        if (!m_audit->append(entry, &error))
+            qWarning("%s", qPrintable(error));
+        m_events.append(EngineEvent{entry.time, EngineEvent::Kind::Operator, entry.user, target, action, before, after, QString()});
+    }
+
+    // A bad spell every 45 s for the flaky servers: checks fail for 12 s.
+    bool checkPasses(int index, qint64 elapsedMs) const
+    {
+        if (!m_options.flapping || !m_options.servers[index].flaky)
+            return true;
+        return (elapsedMs % 45'000) < 33'000;
+    }
+
+    void runHealthChecks(const QDateTime &now, qint64 elapsedMs)
+    {
+        const auto snapshot = m_pool->snapshot();
+        for (size_t i = 0; i < snapshot->backends.size(); ++i) {
+            Health &health = m_health[i];
+            const BackendSpec &spec = snapshot->backends[i].spec;
+            if (spec.state == BackendState::Maint)
+                continue;   // maintenance: no checks
+            health.lastCheck = now;
+            const bool ok = checkPasses(int(i), elapsedMs);
+            health.reason = ok ? QStringLiteral("L7OK 200 in %1 ms").arg(qRound(m_options.servers[int(i)].latencyMs))
+                               : QStringLiteral("L7STS 503");
+            if (spec.state == BackendState::Up) {
+                health.failed = ok ? 0 : health.failed + 1;
+                if (health.failed >= kFall)
+                    healthTransition(int(i), spec, BackendState::Down, now);
+            } else if (spec.state == BackendState::Down) {
+                health.passed = ok ? health.passed + 1 : 0;
+                if (health.passed >= kRise)
+                    healthTransition(int(i), spec, BackendState::Up, now);
+            }
+        }
+    }
+
+    void healthTransition(int index, const BackendSpec &spec, BackendState to, const QDateTime &now)
+    {
+        Health &health = m_health[size_t(index)];
+        m_pool->setState(spec.name, to);
+        m_events.append(EngineEvent{now, EngineEvent::Kind::Health, QStringLiteral("engine"),
+                                    m_options.poolName + u'/' + spec.name, QStringLiteral("state"),
+                                    backendStateName(spec.state), backendStateName(to), health.reason});
+        health.since = now;
+        health.failed = 0;
+        health.passed = 0;
+    }
+
+    void sendTraffic()
+    {
+        const int requests = int(std::lround(m_options.demandRps * m_options.tickMs / 1000.0));
+        std::vector<TickCounts> counts(m_options.servers.size());
+        PickContext context;
+        for (int r = 0; r < requests; ++r) {
+            context.keyHash = m_random.next();
+            context.hasKey = true;
+            context.nowNs = m_clock.nsecsElapsed();
+            const Pick pick = m_balancer.pick(context);
+            if (!pick.valid())
+                continue;
+            m_balancer.requestStarted(pick);
+            const DemoServerProfile &profile = m_options.servers[pick.index];
+            // Log-normal-ish: median latencyMs, a long right tail.
+            const double u = std::max(m_random.unit(), 1e-9);
+            const double latency = profile.latencyMs * std::exp(0.45 * std::sqrt(-2 * std::log(u)) * std::cos(6.2831853 * m_random.unit()));
+            TickCounts &c = counts[size_t(pick.index)];
+            ++c.requests;
+            c.latencies.push_back(float(latency));
+            if (m_random.unit() < profile.errorRate)
+                ++c.errors;
+            pick.live->recordLatency(context.nowNs, latency * 1e6);
+            m_balancer.requestFinished(pick);
+        }
+        for (size_t i = 0; i < counts.size(); ++i) {
+            m_windows[i].push_back(std::move(counts[i]));
+            while (m_windows[i].size() > kWindowTicks)
+                m_windows[i].pop_front();
+        }
+    }
+
+    static double percentile(std::vector<float> &sorted, double p)
+    {
+        if (sorted.empty())
+            return 0;
+        const size_t index = std::min(sorted.size() - 1, size_t(p * double(sorted.size())));
+        return sorted[index];
+    }
+
+    void tick()
+    {
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        const qint64 elapsedMs = m_clock.elapsed();
+        if (elapsedMs - m_lastCheckMs >= 1000 || m_lastCheckMs < 0) {
+            m_lastCheckMs = elapsedMs;
+            runHealthChecks(now, elapsedMs);
+        }
+        sendTraffic();
+
+        EngineSnapshot snapshot;
+        snapshot.sequence = ++m_sequence;
+        snapshot.time = now;
+        snapshot.tickMs = m_options.tickMs;
+        const auto pool = m_pool->snapshot();
+        const double windowSeconds = std::max<size_t>(1, m_windows.empty() ? 1 : m_windows[0].size()) * m_options.tickMs / 1000.0;
+        int poolRequests = 0;
+        for (const auto &window : m_windows)
+            for (const TickCounts &c : window)
+                poolRequests += c.requests;
+        for (size_t i = 0; i < pool->backends.size(); ++i) {
+            const PoolBackend &backend = pool->backends[i];
+            const Health &health = m_health[i];
+            ServerStatus server;
+            server.pool = m_options.poolName;
+            server.name = backend.spec.name;
+            server.address = backend.spec.address();
+            server.state = backend.spec.state;
+            server.backup = backend.spec.backup;
+            server.weight = backend.spec.weight;
+            server.effectiveWeight = backend.spec.state == BackendState::Up ? backend.effectiveWeight : 0;
+            server.stateText = stateText(backend.spec.state, health);
+            server.reason = health.operatorSet ? QStringLiteral("operator") : health.reason;
+            server.lastCheck = health.lastCheck;
+            server.stateSince = health.since;
+            int requests = 0;
+            int errors = 0;
+            std::vector<float> latencies;
+            for (const TickCounts &c : m_windows[i]) {
+                requests += c.requests;
+                errors += c.errors;
+                latencies.insert(latencies.end(), c.latencies.begin(), c.latencies.end());
+            }
+            std::sort(latencies.begin(), latencies.end());
+            server.requestsPerSecond = requests / windowSeconds;
+            server.share = poolRequests > 0 ? double(requests) / poolRequests : 0;
+            server.errorRate = requests > 0 ? double(errors) / requests : 0;
+            server.p50Ms = percentile(latencies, 0.50);
+            server.p95Ms = percentile(latencies, 0.95);
+            server.p99Ms = percentile(latencies, 0.99);
+            // Little's law: what is in flight on average at this rate and latency.
+            server.activeConnections = int(std::lround(server.requestsPerSecond * server.p50Ms / 1000.0));
+            snapshot.servers.append(server);
+        }
+        QList<EngineEvent> events;
+        events.swap(m_events);
+        QMetaObject::invokeMethod(m_link, [link = m_link, snapshot = std::move(snapshot), events = std::move(events)] {
+            if (!events.isEmpty())
+                Q_EMIT link->eventsReady(events);
+            Q_EMIT link->snapshotReady(snapshot);
+        }, Qt::QueuedConnection);
+    }
+
+    static QString stateText(BackendState state, const Health &health)
+    {
+        if (state == BackendState::Up && health.failed > 0)
+            return QStringLiteral("up, %1/%2 failed").arg(health.failed).arg(kFall);
+        if (state == BackendState::Down && health.passed > 0)
+            return QStringLiteral("down, %1/%2 ok").arg(health.passed).arg(kRise);
+        return backendStateName(state);
+    }
+
+    InProcessEngineLink *m_link;
+    InProcessOptions m_options;
+    std::shared_ptr<Pool> m_pool;
+    std::shared_ptr<AuditLog> m_audit;
+    Balancer m_balancer;
+    FastRandom m_random;
+    QTimer *m_timer = nullptr;
+    QElapsedTimer m_clock;
+    qint64 m_lastCheckMs = -1;
+    quint64 m_sequence = 0;
+    std::vector<Health> m_health;
+    std::vector<std::deque<TickCounts>> m_windows;
+    QList<EngineEvent> m_events;
+};
+
+static std::vector<BackendSpec> specsOf(const InProcessOptions &options)
+{
+    std::vector<BackendSpec> specs;
+    for (const DemoServerProfile &profile : options.servers)
+        specs.push_back(profile.spec);
+    return specs;
+}
+
+InProcessEngineLink::InProcessEngineLink(InProcessOptions options, QObject *parent)
+    : EngineLink(parent), m_options(std::move(options)),
+      m_pool(std::make_shared<Pool>(m_options.poolName, m_options.pool, specsOf(m_options))),
+      m_audit(std::make_shared<AuditLog>(m_options.auditPath))
+{
+    qRegisterMetaType<EngineSnapshot>();
+    qRegisterMetaType<EngineEvent>();
+    qRegisterMetaType<LockTable>();
+    qRegisterMetaType<CommandResult>();
+    m_thread.setObjectName(QStringLiteral("fulcrum-engine"));
+    m_traffic = new SimulatedTraffic(this, m_options, m_pool, m_audit);
+    m_traffic->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_traffic, &QObject::deleteLater);
+    m_thread.start();
+    QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic] { traffic->start(); }, Qt::QueuedConnection);
+}
+
+InProcessEngineLink::~InProcessEngineLink()
+{
+    m_thread.quit();
+    m_thread.wait();
+}
+
+LinkState InProcessEngineLink::state() const
+{
+    return LinkState::Connected;
+}
+
+QString InProcessEngineLink::description() const
+{
+    return tr("in-process engine (simulated traffic)");
+}
+
+int InProcessEngineLink::tickMs() const
+{
+    return m_options.tickMs;
+}
+
+QStringList InProcessEngineLink::redisEndpoints() const
+{
+    return {};
+}
+
+quint64 InProcessEngineLink::nextCommandId()
+{
+    return ++m_lastCommandId;
+}
+
+void InProcessEngineLink::finish(quint64 id, bool ok, const QString &message)
+{
+    QMetaObject::invokeMethod(this, [this, result = CommandResult{id, ok, message}] { Q_EMIT commandFinished(result); }, Qt::QueuedConnection);
+}
+
+quint64 InProcessEngineLink::setWeight(const QString &pool, const QString &server, int weight)
+{
+    const quint64 id = nextCommandId();
+    QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic, id, pool, server, weight] { traffic->setWeight(id, pool, server, weight); }, Qt::QueuedConnection);
+    return id;
+}
+
+quint64 InProcessEngineLink::setState(const QString &pool, const QString &server, BackendState state)
+{
+    const quint64 id = nextCommandId();
+    QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic, id, pool, server, state] { traffic->setState(id, pool, server, state); }, Qt::QueuedConnection);
+    return id;
+}
+
+quint64 InProcessEngineLink::releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder)
+{
+    const quint64 id = nextCommandId();
+    finish(id, false, tr("no Redis endpoint \"%1\" in this engine; add it under Settings → Redis").arg(endpoint));
+    return id;
+}
+
+std::shared_ptr<const PoolSnapshot> InProcessEngineLink::poolSnapshot() const
+{
+    return m_pool->snapshot();
+}
+
+const AuditLog &InProcessEngineLink::auditLog() const
+{
+    return *m_audit;
+}
+
+} // namespace fulcrum

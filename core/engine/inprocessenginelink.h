@@ -1,0 +1,73 @@
+#pragma once
+
+#include "balancer/pool.h"
+#include "engine/enginelink.h"
+
+#include <QThread>
+
+#include <memory>
+
+namespace fulcrum {
+
+class AuditLog;
+class SimulatedTraffic;
+
+// How one demo server behaves under the simulated load.
+struct DemoServerProfile
+{
+    BackendSpec spec;
+    double latencyMs = 8;         // median response time
+    double errorRate = 0.002;     // steady 5xx fraction
+    bool flaky = false;           // fails its health checks for a while, now and then
+};
+
+struct InProcessOptions
+{
+    QString poolName = QStringLiteral("checkout");
+    PoolOptions pool;
+    QList<DemoServerProfile> servers;
+    double demandRps = 1200;      // requests per second the simulated clients send
+    int tickMs = 250;             // 4 Hz
+    bool flapping = true;         // let flaky servers fail their checks
+    QString auditPath;            // empty: audit kept in memory
+
+    static InProcessOptions demo();
+};
+
+// The embedded engine link: the real Pool, Balancer and AuditLog on a worker thread,
+// driven by simulated client requests (latency and failures per server profile) and a
+// simulated health checker. Commands are queued to the worker and answered with
+// commandFinished; snapshots come back queued at the tick. Nothing here locks the caller.
+class InProcessEngineLink : public EngineLink
+{
+    Q_OBJECT
+public:
+    explicit InProcessEngineLink(InProcessOptions options, QObject *parent = nullptr);
+    ~InProcessEngineLink() override;
+
+    LinkState state() const override;
+    QString description() const override;
+    int tickMs() const override;
+    QStringList redisEndpoints() const override;
+
+    quint64 setWeight(const QString &pool, const QString &server, int weight) override;
+    quint64 setState(const QString &pool, const QString &server, BackendState state) override;
+    quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) override;
+
+    // What the engine itself holds (thread-safe read of the live pool): for tests and tools.
+    std::shared_ptr<const PoolSnapshot> poolSnapshot() const;
+    const AuditLog &auditLog() const;
+
+private:
+    quint64 nextCommandId();
+    void finish(quint64 id, bool ok, const QString &message);
+
+    InProcessOptions m_options;
+    std::shared_ptr<Pool> m_pool;
+    std::shared_ptr<AuditLog> m_audit;
+    QThread m_thread;
+    SimulatedTraffic *m_traffic = nullptr;   // lives on m_thread
+    quint64 m_lastCommandId = 0;
+};
+
+} // namespace fulcrum

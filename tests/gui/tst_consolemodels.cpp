@@ -1,0 +1,163 @@
+#include "engine/auditlog.h"
+#include "engine/inprocessenginelink.h"
+#include "eventmodel.h"
+#include "liveloadview.h"
+#include "mainwindow.h"
+#include "servertablemodel.h"
+
+#include <QItemSelectionModel>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTest>
+
+#include <memory>
+
+using namespace fulcrum;
+using namespace fulcrum::ui;
+
+// The views follow the engine's snapshots in place: no model reset, selection and current
+// row survive figures changing, sorting moving rows, servers coming and going.
+class TestConsoleModels : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void serverSelectionSurvivesLiveSnapshots();
+    void serverSelectionSurvivesServersComingAndGoing();
+    void stateChangesBecomeEventsAndMarkers();
+    void liveSeriesAreBounded();
+};
+
+void TestConsoleModels::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+}
+
+void TestConsoleModels::serverSelectionSurvivesLiveSnapshots()
+{
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;
+    InProcessEngineLink link(options);
+    MainWindow window(&link);
+    window.showView(MainWindow::Servers);
+    window.show();
+    QTableView *table = window.serversView();
+    QTRY_COMPARE(table->model()->rowCount(), 6);
+    // Sorted by requests/s: rows move in the proxy as traffic shifts between ticks.
+    table->sortByColumn(ServerTableModel::RequestsPerSecond, Qt::DescendingOrder);
+    const int sourceRow = window.serverModel()->rowOf(QStringLiteral("checkout/app3"));
+    table->selectRow(window.serverProxy()->mapFromSource(window.serverModel()->index(sourceRow, 0)).row());
+    QSignalSpy resets(window.serverModel(), &QAbstractItemModel::modelReset);
+    QSignalSpy changes(window.serverModel(), &QAbstractItemModel::dataChanged);
+    QSignalSpy selectionChanges(table->selectionModel(), &QItemSelectionModel::selectionChanged);
+    QSignalSpy snapshots(&link, &EngineLink::snapshotReady);
+    QTRY_VERIFY(snapshots.size() >= 6);
+    QCOMPARE(resets.size(), 0);
+    QVERIFY(changes.size() >= 5);
+    QCOMPARE(selectionChanges.size(), 0);
+    const QModelIndexList selected = table->selectionModel()->selectedRows();
+    QCOMPARE(selected.size(), 1);
+    QCOMPARE(selected.first().data(ServerTableModel::KeyRole).toString(), QStringLiteral("checkout/app3"));
+    QCOMPARE(table->currentIndex().data(ServerTableModel::KeyRole).toString(), QStringLiteral("checkout/app3"));
+}
+
+void TestConsoleModels::serverSelectionSurvivesServersComingAndGoing()
+{
+    ServerTableModel model;
+    QSortFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.setSortRole(ServerTableModel::SortRole);
+    proxy.sort(ServerTableModel::Name);
+    QTableView table;
+    table.setModel(&proxy);
+    table.setSelectionBehavior(QAbstractItemView::SelectRows);
+
+    auto snapshotOf = [](const QStringList &names, double rps) {
+        EngineSnapshot snapshot;
+        snapshot.time = QDateTime::currentDateTimeUtc();
+        for (const QString &name : names) {
+            ServerStatus server;
+            server.pool = QStringLiteral("p");
+            server.name = name;
+            server.requestsPerSecond = rps;
+            snapshot.servers.append(server);
+        }
+        return snapshot;
+    };
+    model.updateFromSnapshot(snapshotOf({QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c"), QStringLiteral("d")}, 1));
+    table.selectRow(2);   // "c"
+    QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    // "a" goes, "e" and "0" come, figures change.
+    model.updateFromSnapshot(snapshotOf({QStringLiteral("0"), QStringLiteral("b"), QStringLiteral("c"), QStringLiteral("d"), QStringLiteral("e")}, 2));
+    QCOMPARE(resets.size(), 0);
+    QCOMPARE(removed.size(), 1);
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(model.rowCount(), 5);
+    const QModelIndexList selected = table.selectionModel()->selectedRows();
+    QCOMPARE(selected.size(), 1);
+    QCOMPARE(selected.first().data(ServerTableModel::KeyRole).toString(), QStringLiteral("p/c"));
+    QCOMPARE(selected.first().siblingAtColumn(ServerTableModel::RequestsPerSecond).data(ServerTableModel::SortRole).toDouble(), 2.0);
+    // The selected server itself goes: the selection empties, nothing else is selected.
+    model.updateFromSnapshot(snapshotOf({QStringLiteral("0"), QStringLiteral("b"), QStringLiteral("d")}, 3));
+    QVERIFY(table.selectionModel()->selectedRows().isEmpty());
+    QCOMPARE(resets.size(), 0);
+}
+
+void TestConsoleModels::stateChangesBecomeEventsAndMarkers()
+{
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;
+    InProcessEngineLink link(options);
+    MainWindow window(&link);
+    window.show();
+    QTRY_COMPARE(window.serverModel()->rowCount(), 6);
+    window.eventsView()->selectRow(0);
+    link.setState(QStringLiteral("checkout"), QStringLiteral("app2"), BackendState::Drain);
+    QTRY_COMPARE(window.eventModel()->rowCount(), 1);
+    window.eventsView()->selectRow(0);
+    link.setState(QStringLiteral("checkout"), QStringLiteral("app2"), BackendState::Up);
+    QTRY_COMPARE(window.eventModel()->rowCount(), 2);
+    // Newest first; the selected (older) event stays selected as the new one lands above it.
+    const EngineEvent &newest = window.eventModel()->eventAt(0);
+    QCOMPARE(newest.kind, EngineEvent::Kind::Operator);
+    QCOMPARE(newest.target, QStringLiteral("checkout/app2"));
+    QCOMPARE(newest.before, QStringLiteral("drain"));
+    QCOMPARE(newest.after, QStringLiteral("up"));
+    const QModelIndexList selected = window.eventsView()->selectionModel()->selectedRows();
+    QCOMPARE(selected.size(), 1);
+    QCOMPARE(selected.first().row(), 1);
+    QCOMPARE(window.liveLoad()->markerCount(), 2);
+    // The audit log has both, with who and before → after.
+    const QList<AuditEntry> audit = link.auditLog().recent();
+    QCOMPARE(audit.size(), 2);
+    QCOMPARE(audit.last().after, QStringLiteral("up"));
+    QCOMPARE(audit.last().user, AuditLog::currentOsUser());
+}
+
+void TestConsoleModels::liveSeriesAreBounded()
+{
+    LiveLoadView view;
+    EngineSnapshot snapshot;
+    ServerStatus server;
+    server.pool = QStringLiteral("p");
+    server.name = QStringLiteral("s");
+    const QDateTime start = QDateTime::currentDateTimeUtc();
+    // Ten minutes at 4 Hz: only the last five stay.
+    for (int tick = 0; tick < 2400; ++tick) {
+        snapshot.time = start.addMSecs(qint64(tick) * 250);
+        server.requestsPerSecond = tick;
+        snapshot.servers = {server};
+        view.updateFromSnapshot(snapshot);
+    }
+    const QList<QPointF> points = view.requestsSeries(QStringLiteral("p/s"));
+    QCOMPARE(points.size(), LiveLoadView::kWindowSeconds * 4 + 1);
+    QCOMPARE(points.last().y(), 2399.0);
+    QCOMPARE(points.last().x(), double(snapshot.time.toMSecsSinceEpoch()));
+}
+
+QTEST_MAIN(TestConsoleModels)
+#include "tst_consolemodels.moc"
