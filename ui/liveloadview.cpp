@@ -7,6 +7,7 @@
 #include <QChartView>
 #include <QDateTimeAxis>
 #include <QLegend>
+#include <QLegendMarker>
 #include <QLineSeries>
 #include <QPainter>
 #include <QValueAxis>
@@ -24,7 +25,6 @@ public:
     MarkedChartView(std::shared_ptr<std::deque<StateMarker>> markers, QLineSeries *anchor, QWidget *parent)
         : QChartView(parent), m_markers(std::move(markers)), m_anchor(anchor) {}
 
-    void setAnchor(QLineSeries *anchor) { m_anchor = anchor; }
     bool drawLabels = false;
 
 protected:
@@ -72,7 +72,7 @@ LiveLoadView::LiveLoadView(QWidget *parent)
         auto *chart = new QChart;
         chart->setTitle(titles[i]);
         chart->setAnimationOptions(QChart::NoAnimation);
-        chart->legend()->setVisible(i == 0);
+        chart->legend()->setVisible(true);   // on all three, so their plot areas line up
         chart->legend()->setAlignment(Qt::AlignRight);
         chart->setMargins(QMargins(4, 2, 4, 2));
         c.time = new QDateTimeAxis(chart);
@@ -82,7 +82,15 @@ LiveLoadView::LiveLoadView(QWidget *parent)
         c.value->setLabelFormat(i == 2 ? QStringLiteral("%.1f") : QStringLiteral("%d"));
         chart->addAxis(c.time, Qt::AlignBottom);
         chart->addAxis(c.value, Qt::AlignLeft);
-        c.view = new MarkedChartView(m_markers, nullptr, this);
+        // An empty series on both axes from the start: Qt 6.4 never shows a time axis that
+        // had no series at the first layout, and the markers need a series to map through.
+        auto *anchor = new QLineSeries(chart);
+        chart->addSeries(anchor);
+        anchor->attachAxis(c.time);
+        anchor->attachAxis(c.value);
+        for (QLegendMarker *marker : chart->legend()->markers(anchor))
+            marker->setVisible(false);
+        c.view = new MarkedChartView(m_markers, anchor, this);
         c.view->setObjectName(QStringLiteral("liveChart%1").arg(i));
         c.view->drawLabels = i == 0;
         c.view->setChart(chart);
@@ -99,7 +107,10 @@ void LiveLoadView::setChosenServers(const QStringList &serverKeys)
     if (serverKeys == m_chosen)
         return;
     m_chosen = serverKeys;
-    refreshLines();
+    if (isVisible())
+        refreshLines();
+    else
+        m_stale = true;
 }
 
 int LiveLoadView::markerCount() const
@@ -118,7 +129,13 @@ void LiveLoadView::updateFromSnapshot(const EngineSnapshot &snapshot)
         const QString key = server.key();
         order.append(key);
         std::deque<Point> &history = m_history[key];
-        history.push_back(Point{nowMs, float(server.requestsPerSecond), float(server.p95Ms), float(server.errorRate * 100)});
+        const Point point{nowMs, float(server.requestsPerSecond), float(server.p95Ms), float(server.errorRate * 100)};
+        // One point per second: the newest tick of a second replaces the one before it, so
+        // a line holds at most kWindowSeconds + 1 points whatever the tick rate.
+        if (!history.empty() && history.back().ms / 1000 == nowMs / 1000)
+            history.back() = point;
+        else
+            history.push_back(point);
         while (!history.empty() && history.front().ms < oldest)
             history.pop_front();
     }
@@ -130,7 +147,18 @@ void LiveLoadView::updateFromSnapshot(const EngineSnapshot &snapshot)
     }
     while (!m_markers->empty() && m_markers->front().time.toMSecsSinceEpoch() < oldest)
         m_markers->pop_front();
-    refreshLines();
+    // Charts are costly to feed; a hidden view only keeps its history and catches up when shown.
+    m_stale = !isVisible();
+    if (!m_stale)
+        refreshLines();
+}
+
+void LiveLoadView::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (m_stale)
+        refreshLines();
+    m_stale = false;
 }
 
 void LiveLoadView::addEvents(const QList<EngineEvent> &events)
@@ -191,8 +219,6 @@ void LiveLoadView::syncLines(Chart &c)
         }
         line->replace(points);
     }
-    if (!c.lines.isEmpty())
-        c.view->setAnchor(c.lines.begin().value());
     // From the oldest point kept (at least a minute), so a fresh start fills the chart.
     if (m_now.isValid()) {
         qint64 oldest = m_now.toMSecsSinceEpoch() - 60'000;

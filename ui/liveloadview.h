@@ -50,6 +50,7 @@ public:
 
 protected:
     void changeEvent(QEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
     struct Point
@@ -76,6 +77,7 @@ private:
     QStringList m_shown;
     std::shared_ptr<std::deque<StateMarker>> m_markers;
     QDateTime m_now;
+    bool m_stale = false;
 };
 
 } // namespace fulcrum::ui

@@ -10,6 +10,7 @@
 
 #include <QAction>
 #include <QCloseEvent>
+#include <QCoreApplication>
 #include <QDir>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -252,6 +253,10 @@ void MainWindow::applySnapshot(const EngineSnapshot &snapshot)
 void MainWindow::applyEvents(const QList<EngineEvent> &events)
 {
     m_eventModel->addEvents(events);
+    if (!m_eventColumnsRestored && m_eventModel->rowCount() > 0) {
+        m_eventColumnsRestored = true;
+        m_eventsView->resizeColumnsToContents();
+    }
     m_liveLoad->addEvents(events);
 }
 
@@ -355,7 +360,7 @@ void MainWindow::restoreLayout()
         resize(1400, 860);
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     m_columnsRestored = m_serversView->horizontalHeader()->restoreState(settings.value(QStringLiteral("servers/header")).toByteArray());
-    m_eventsView->horizontalHeader()->restoreState(settings.value(QStringLiteral("events/header")).toByteArray());
+    m_eventColumnsRestored = m_eventsView->horizontalHeader()->restoreState(settings.value(QStringLiteral("events/header")).toByteArray());
     m_locks->table()->horizontalHeader()->restoreState(settings.value(QStringLiteral("locks/header")).toByteArray());
     m_tabs->setCurrentIndex(settings.value(QStringLiteral("window/view"), 0).toInt());
 }
@@ -390,6 +395,9 @@ bool MainWindow::saveScreenshots(const QString &dir, QString *error)
         m_tabs->setCurrentIndex(i);
         if (i == Servers && m_serversView->selectionModel()->selectedRows().isEmpty())
             m_serversView->selectRow(0);
+        // Chart titles and layouts settle through posted events: let them run before grabbing.
+        QCoreApplication::processEvents();
+        QCoreApplication::processEvents();
         const QString path = QDir(dir).filePath(QStringLiteral("console-%1.png").arg(names[i]));
         if (!grab().save(path)) {
             *error = tr("cannot write %1; check the directory is writable").arg(path);

@@ -99,6 +99,7 @@ private:
     QHash<quint64, QString> m_pendingCommands;
     QHash<QString, QString> m_redisStates;
     bool m_columnsRestored = false;
+    bool m_eventColumnsRestored = false;
 };
 
 } // namespace fulcrum::ui

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace fulcrum::ui {
 
@@ -100,6 +101,19 @@ void WeightsChartView::setSelectedIndex(int index)
 
 void WeightsChartView::updateFromSnapshot(const EngineSnapshot &snapshot)
 {
+    // Hidden: keep only the latest snapshot and draw it when shown.
+    if (!isVisible()) {
+        m_pending = snapshot;
+        m_hasPending = true;
+        return;
+    }
+    m_hasPending = false;
+    m_pending = EngineSnapshot();
+    apply(snapshot);
+}
+
+void WeightsChartView::apply(const EngineSnapshot &snapshot)
+{
     if (m_pool.isEmpty() && !snapshot.servers.isEmpty())
         m_pool = snapshot.servers.first().pool;
     QList<ServerStatus> servers;
@@ -119,11 +133,11 @@ void WeightsChartView::updateFromSnapshot(const EngineSnapshot &snapshot)
         rebuild(servers);
     }
     m_servers = servers;
-    // Each server has its own set (own colour) with a value only in its own category.
     for (int i = 0; i < m_servers.size(); ++i) {
+        QBarSet *set = m_sets.size() == 1 && m_servers.size() > 1 ? m_sets.first() : m_sets[i];
         const double share = std::round(m_servers[i].share * 1000) / 10;
-        if (m_sets[i]->at(i) != share)
-            m_sets[i]->replace(i, share);
+        if (set->at(i) != share)
+            set->replace(i, share);
     }
     if (m_dragIndex < 0)
         showTargets(targetShares(m_servers));
@@ -136,14 +150,27 @@ void WeightsChartView::rebuild(const QList<ServerStatus> &servers)
     m_bars->clear();
     m_sets.clear();
     QStringList categories;
-    for (int i = 0; i < servers.size(); ++i) {
-        categories.append(servers[i].name);
-        auto *set = new QBarSet(servers[i].name);
-        const QColor colour = serverColor(servers[i].key());
+    for (const ServerStatus &server : servers)
+        categories.append(server.name);
+    // A set per server (its own colour, a value only in its own category) costs n² bar
+    // items; past kMaxColouredBars one neutral set keeps it linear, and the handles carry
+    // the colours.
+    if (servers.size() <= kMaxColouredBars) {
+        for (int i = 0; i < servers.size(); ++i) {
+            auto *set = new QBarSet(servers[i].name);
+            const QColor colour = serverColor(servers[i].key());
+            set->setColor(colour);
+            set->setBorderColor(colour.darker(130));
+            set->append(QList<qreal>(servers.size(), 0.0));
+            m_sets.append(set);
+        }
+    } else {
+        auto *set = new QBarSet(tr("actual share"));
+        QColor colour = palette().color(QPalette::WindowText);
+        colour.setAlphaF(0.35);
         set->setColor(colour);
-        set->setBorderColor(colour.darker(130));
-        QList<qreal> values(servers.size(), 0.0);
-        set->append(values);
+        set->setBorderColor(Qt::transparent);
+        set->append(QList<qreal>(servers.size(), 0.0));
         m_sets.append(set);
     }
     m_bars->append(m_sets);
@@ -165,6 +192,10 @@ void WeightsChartView::showTargets(const QList<double> &targets)
     m_handles->setColor(palette().color(QPalette::Base));
     m_handles->setBorderColor(text);
     m_handles->setPointLabelsColor(text);
+    if (m_sets.size() == 1 && m_servers.size() > 1) {
+        for (int i = 0; i < points.size() && i < m_servers.size(); ++i)
+            m_handles->setPointConfiguration(i, QXYSeries::PointConfiguration::Color, serverColor(m_servers[i].key()));
+    }
     QList<QPointF> selected;
     if (m_selected >= 0 && m_selected < points.size())
         selected.append(points[m_selected]);
@@ -332,6 +363,16 @@ void WeightsChartView::keyPressEvent(QKeyEvent *event)
         return;
     }
     event->accept();
+}
+
+void WeightsChartView::showEvent(QShowEvent *event)
+{
+    QChartView::showEvent(event);
+    if (m_hasPending) {
+        m_hasPending = false;
+        const EngineSnapshot pending = std::exchange(m_pending, EngineSnapshot());
+        apply(pending);
+    }
 }
 
 void WeightsChartView::changeEvent(QEvent *event)

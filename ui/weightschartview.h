@@ -26,6 +26,7 @@ class WeightsChartView : public QChartView
     Q_OBJECT
 public:
     static constexpr int kMaxBars = 40;   // beyond that a bar chart is unreadable
+    static constexpr int kMaxColouredBars = 12;
 
     explicit WeightsChartView(WeightController *controller, QWidget *parent = nullptr);
 
@@ -55,8 +56,10 @@ protected:
     void mouseReleaseEvent(QMouseEvent *event) override;
     void keyPressEvent(QKeyEvent *event) override;
     void changeEvent(QEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
+    void apply(const EngineSnapshot &snapshot);
     QPointF valueAt(const QPoint &viewportPos) const;
     void rebuild(const QList<ServerStatus> &servers);
     void showTargets(const QList<double> &targets);
@@ -73,6 +76,8 @@ private:
     int m_dragIndex = -1;
     int m_dragWeight = -1;
     QList<ServerStatus> m_dragBase;     // the weights the projection starts from
+    EngineSnapshot m_pending;           // latest snapshot while hidden
+    bool m_hasPending = false;
 
     QStackedBarSeries *m_bars = nullptr;
     QList<QBarSet *> m_sets;

@@ -141,12 +141,13 @@ void TestConsoleModels::stateChangesBecomeEventsAndMarkers()
 void TestConsoleModels::liveSeriesAreBounded()
 {
     LiveLoadView view;
+    view.show();
     EngineSnapshot snapshot;
     ServerStatus server;
     server.pool = QStringLiteral("p");
     server.name = QStringLiteral("s");
     const QDateTime start = QDateTime::currentDateTimeUtc();
-    // Ten minutes at 4 Hz: only the last five stay.
+    // Ten minutes at 4 Hz: only the last five stay, one point per second.
     for (int tick = 0; tick < 2400; ++tick) {
         snapshot.time = start.addMSecs(qint64(tick) * 250);
         server.requestsPerSecond = tick;
@@ -154,7 +155,8 @@ void TestConsoleModels::liveSeriesAreBounded()
         view.updateFromSnapshot(snapshot);
     }
     const QList<QPointF> points = view.requestsSeries(QStringLiteral("p/s"));
-    QCOMPARE(points.size(), LiveLoadView::kWindowSeconds * 4 + 1);
+    QVERIFY2(points.size() >= LiveLoadView::kWindowSeconds && points.size() <= LiveLoadView::kWindowSeconds + 1,
+             qPrintable(QString::number(points.size())));
     QCOMPARE(points.last().y(), 2399.0);
     QCOMPARE(points.last().x(), double(snapshot.time.toMSecsSinceEpoch()));
 }
