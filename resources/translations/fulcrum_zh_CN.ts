@@ -1,822 +1,824 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
-<context>
-    <name>InProcessEngineLink</name>
-    <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="374"/>
-        <source>in-process engine (simulated traffic)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="414"/>
-        <source>no Redis endpoint &quot;%1&quot; in this engine; add it under Settings → Redis</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="11"/>
+        <location filename="../../ui/eventmodel.cpp" line="11" />
         <source>health</source>
-        <translation type="unfinished"></translation>
+        <translation>健康</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="12"/>
+        <location filename="../../ui/eventmodel.cpp" line="12" />
         <source>ejection</source>
-        <translation type="unfinished"></translation>
+        <translation>剔除</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="13"/>
+        <location filename="../../ui/eventmodel.cpp" line="13" />
         <source>panic</source>
-        <translation type="unfinished"></translation>
+        <translation>恐慌模式</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="14"/>
+        <location filename="../../ui/eventmodel.cpp" line="14" />
         <source>operator</source>
-        <translation type="unfinished"></translation>
+        <translation>操作员</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="15"/>
+        <location filename="../../ui/eventmodel.cpp" line="15" />
         <source>lock</source>
-        <translation type="unfinished"></translation>
+        <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="16"/>
+        <location filename="../../ui/eventmodel.cpp" line="16" />
         <source>connection</source>
-        <translation type="unfinished"></translation>
+        <translation>连接</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="16"/>
+        <location filename="../../ui/servertablemodel.cpp" line="16" />
         <source>%1 s</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="18"/>
+        <location filename="../../ui/servertablemodel.cpp" line="18" />
         <source>%1 min %2 s</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 分 %2 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="19"/>
+        <location filename="../../ui/servertablemodel.cpp" line="19" />
         <source>%1 h %2 min</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 小时 %2 分</translation>
     </message>
     <message>
-        <location filename="../../ui/weightcontroller.cpp" line="28"/>
+        <location filename="../../ui/weightcontroller.cpp" line="28" />
         <source>weight of %1: %2 → %3</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 的权重：%2 → %3</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::InProcessEngineLink</name>
+    <message>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="374" />
+        <source>in-process engine (simulated traffic)</source>
+        <translation>进程内引擎（模拟流量）</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="414" />
+        <source>no Redis endpoint "%1" in this engine; add it under Settings → Redis</source>
+        <translation>此引擎中没有 Redis 端点“%1”；请在 设置 → Redis 中添加</translation>
     </message>
 </context>
 <context>
     <name>fulcrum::ui::EventModel</name>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="66"/>
+        <location filename="../../ui/eventmodel.cpp" line="66" />
         <source>%1: %2 → %3</source>
-        <translation type="unfinished"></translation>
+        <translation>%1：%2 → %3</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="80"/>
+        <location filename="../../ui/eventmodel.cpp" line="80" />
         <source>Time</source>
-        <translation type="unfinished"></translation>
+        <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="81"/>
+        <location filename="../../ui/eventmodel.cpp" line="81" />
         <source>Kind</source>
-        <translation type="unfinished"></translation>
+        <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="82"/>
+        <location filename="../../ui/eventmodel.cpp" line="82" />
         <source>Who</source>
-        <translation type="unfinished"></translation>
+        <translation>操作者</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="83"/>
+        <location filename="../../ui/eventmodel.cpp" line="83" />
         <source>Target</source>
-        <translation type="unfinished"></translation>
+        <translation>对象</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="84"/>
+        <location filename="../../ui/eventmodel.cpp" line="84" />
         <source>Change</source>
-        <translation type="unfinished"></translation>
+        <translation>变更</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="85"/>
+        <location filename="../../ui/eventmodel.cpp" line="85" />
         <source>Detail</source>
-        <translation type="unfinished"></translation>
+        <translation>详情</translation>
     </message>
 </context>
 <context>
     <name>fulcrum::ui::ForceReleaseDialog</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="26"/>
+        <location filename="../../ui/locksview.cpp" line="26" />
         <source>Force-release a lock</source>
-        <translation type="unfinished"></translation>
+        <translation>强制释放锁</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="29"/>
+        <location filename="../../ui/locksview.cpp" line="29" />
         <source>The holder may still be working under this lock. Releasing it lets another client in at once. Only the holder shown below is released: if the lock changes hands before you confirm, nothing is deleted.</source>
-        <translation type="unfinished"></translation>
+        <translation>持有者可能仍在该锁保护下工作。释放后其他客户端会立即进入。只会释放下面显示的持有者：如果在您确认前锁已易主，则不会删除任何内容。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="41"/>
+        <location filename="../../ui/locksview.cpp" line="41" />
         <source>Endpoint:</source>
-        <translation type="unfinished"></translation>
+        <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="42"/>
+        <location filename="../../ui/locksview.cpp" line="42" />
         <source>Key:</source>
-        <translation type="unfinished"></translation>
+        <translation>键：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="43"/>
+        <location filename="../../ui/locksview.cpp" line="43" />
         <source>Holder:</source>
-        <translation type="unfinished"></translation>
+        <translation>持有者：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="44"/>
+        <location filename="../../ui/locksview.cpp" line="44" />
         <source>Held for:</source>
-        <translation type="unfinished"></translation>
+        <translation>已持有：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="44"/>
+        <location filename="../../ui/locksview.cpp" line="44" />
         <source>unknown</source>
-        <translation type="unfinished"></translation>
+        <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="46"/>
+        <location filename="../../ui/locksview.cpp" line="46" />
         <source>TTL:</source>
-        <translation type="unfinished"></translation>
+        <translation>TTL：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="46"/>
+        <location filename="../../ui/locksview.cpp" line="46" />
         <source>no expiry</source>
-        <translation type="unfinished"></translation>
+        <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="46"/>
+        <location filename="../../ui/locksview.cpp" line="46" />
         <source>%1 s</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="50"/>
+        <location filename="../../ui/locksview.cpp" line="50" />
         <source>type the key to confirm</source>
-        <translation type="unfinished"></translation>
+        <translation>输入键名以确认</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="51"/>
+        <location filename="../../ui/locksview.cpp" line="51" />
         <source>This lock never expires. Type its key:</source>
-        <translation type="unfinished"></translation>
+        <translation>此锁永不过期。请输入其键名：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="60"/>
+        <location filename="../../ui/locksview.cpp" line="60" />
         <source>Force-release</source>
-        <translation type="unfinished"></translation>
+        <translation>强制释放</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="73"/>
+        <location filename="../../ui/locksview.cpp" line="73" />
         <source>Close</source>
-        <translation type="unfinished"></translation>
+        <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="88"/>
+        <location filename="../../ui/locksview.cpp" line="88" />
         <source>Asking the engine…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在询问引擎…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="89"/>
+        <location filename="../../ui/locksview.cpp" line="89" />
         <source>Released: the lock was deleted.</source>
-        <translation type="unfinished"></translation>
+        <translation>已释放：锁已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="90"/>
+        <location filename="../../ui/locksview.cpp" line="90" />
         <source>Not released: nothing was deleted.</source>
-        <translation type="unfinished"></translation>
+        <translation>未释放：没有删除任何内容。</translation>
     </message>
 </context>
 <context>
     <name>fulcrum::ui::LiveLoadView</name>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="69"/>
+        <location filename="../../ui/liveloadview.cpp" line="69" />
         <source>Requests per second</source>
-        <translation type="unfinished"></translation>
+        <translation>每秒请求数</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="69"/>
+        <location filename="../../ui/liveloadview.cpp" line="69" />
         <source>p95 latency (ms)</source>
-        <translation type="unfinished"></translation>
+        <translation>p95 延迟（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="69"/>
+        <location filename="../../ui/liveloadview.cpp" line="69" />
         <source>Errors (5xx %)</source>
-        <translation type="unfinished"></translation>
+        <translation>错误率（5xx %）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="142"/>
+        <location filename="../../ui/liveloadview.cpp" line="170" />
         <source>%1 → %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 → %2</translation>
     </message>
 </context>
 <context>
     <name>fulcrum::ui::LockModel</name>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="103"/>
-        <location filename="../../ui/lockmodel.cpp" line="108"/>
+        <location filename="../../ui/lockmodel.cpp" line="103" />
+        <location filename="../../ui/lockmodel.cpp" line="108" />
         <source>no expiry</source>
-        <translation type="unfinished"></translation>
+        <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="103"/>
+        <location filename="../../ui/lockmodel.cpp" line="103" />
         <source>%1 s</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="110"/>
+        <location filename="../../ui/lockmodel.cpp" line="110" />
         <source>long-held</source>
-        <translation type="unfinished"></translation>
+        <translation>长时间持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="112"/>
+        <location filename="../../ui/lockmodel.cpp" line="112" />
         <source>churning</source>
-        <translation type="unfinished"></translation>
+        <translation>频繁易主</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="140"/>
+        <location filename="../../ui/lockmodel.cpp" line="140" />
         <source>Key</source>
-        <translation type="unfinished"></translation>
+        <translation>键</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="141"/>
+        <location filename="../../ui/lockmodel.cpp" line="141" />
         <source>Kind</source>
-        <translation type="unfinished"></translation>
+        <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="142"/>
+        <location filename="../../ui/lockmodel.cpp" line="142" />
         <source>Holder</source>
-        <translation type="unfinished"></translation>
+        <translation>持有者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="143"/>
+        <location filename="../../ui/lockmodel.cpp" line="143" />
         <source>TTL</source>
-        <translation type="unfinished"></translation>
+        <translation>TTL</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="144"/>
+        <location filename="../../ui/lockmodel.cpp" line="144" />
         <source>Held for</source>
-        <translation type="unfinished"></translation>
+        <translation>已持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="145"/>
+        <location filename="../../ui/lockmodel.cpp" line="145" />
         <source>Flags</source>
-        <translation type="unfinished"></translation>
+        <translation>标记</translation>
     </message>
 </context>
 <context>
     <name>fulcrum::ui::LocksView</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="121"/>
+        <location filename="../../ui/locksview.cpp" line="121" />
         <source>Filter locks by key, holder or kind</source>
-        <translation type="unfinished"></translation>
+        <translation>按键、持有者或类型筛选锁</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="128"/>
+        <location filename="../../ui/locksview.cpp" line="128" />
         <source>Redis:</source>
-        <translation type="unfinished"></translation>
+        <translation>Redis：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="151"/>
+        <location filename="../../ui/locksview.cpp" line="151" />
         <source>Force-release…</source>
-        <translation type="unfinished"></translation>
+        <translation>强制释放…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="170"/>
+        <location filename="../../ui/locksview.cpp" line="170" />
         <source>No Redis endpoint configured: add one under Settings → Redis.</source>
-        <translation type="unfinished"></translation>
+        <translation>未配置 Redis 端点：请在 设置 → Redis 中添加。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="187"/>
+        <location filename="../../ui/locksview.cpp" line="187" />
         <source>%1 keys scanned</source>
-        <translation type="unfinished"></translation>
+        <translation>已扫描 %1 个键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="190"/>
+        <location filename="../../ui/locksview.cpp" line="190" />
         <source>Last scan failed: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>上次扫描失败：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="192"/>
+        <location filename="../../ui/locksview.cpp" line="192" />
         <source>%n lock(s), %1 keys scanned</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-        </translation>
+        <translation><numerusform>%n 个锁，已扫描 %1 个键</numerusform></translation>
     </message>
 </context>
 <context>
     <name>fulcrum::ui::MainWindow</name>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="35"/>
+        <location filename="../../ui/mainwindow.cpp" line="36" />
         <source>Fulcrum — %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Fulcrum — %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="39"/>
+        <location filename="../../ui/mainwindow.cpp" line="40" />
         <source>Move this much traffic?</source>
-        <translation type="unfinished"></translation>
+        <translation>要迁移这么多流量吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="47"/>
+        <location filename="../../ui/mainwindow.cpp" line="48" />
         <source>waiting for the first snapshot</source>
-        <translation type="unfinished"></translation>
+        <translation>正在等待第一个快照</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="52"/>
+        <location filename="../../ui/mainwindow.cpp" line="53" />
         <source>Redis: none configured</source>
-        <translation type="unfinished"></translation>
+        <translation>Redis：未配置</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="52"/>
+        <location filename="../../ui/mainwindow.cpp" line="53" />
         <source>Redis: connecting</source>
-        <translation type="unfinished"></translation>
+        <translation>Redis：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="76"/>
+        <location filename="../../ui/mainwindow.cpp" line="77" />
         <source>&amp;Live load</source>
-        <translation type="unfinished"></translation>
+        <translation>实时负载(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="79"/>
+        <location filename="../../ui/mainwindow.cpp" line="80" />
         <source>&amp;Weights</source>
-        <translation type="unfinished"></translation>
+        <translation>权重(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="85"/>
+        <location filename="../../ui/mainwindow.cpp" line="86" />
         <source>Filter servers by name, pool, state or reason</source>
-        <translation type="unfinished"></translation>
+        <translation>按名称、池、状态或原因筛选服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="109"/>
+        <location filename="../../ui/mainwindow.cpp" line="110" />
         <source>&amp;Servers</source>
-        <translation type="unfinished"></translation>
+        <translation>服务器(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="134"/>
+        <location filename="../../ui/mainwindow.cpp" line="135" />
         <source>L&amp;ocks</source>
-        <translation type="unfinished"></translation>
+        <translation>锁(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="140"/>
+        <location filename="../../ui/mainwindow.cpp" line="141" />
         <source>Filter events by server, kind, who or text</source>
-        <translation type="unfinished"></translation>
+        <translation>按服务器、类型、操作者或文本筛选事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="156"/>
+        <location filename="../../ui/mainwindow.cpp" line="157" />
         <source>&amp;Events</source>
-        <translation type="unfinished"></translation>
+        <translation>事件(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="169"/>
-        <location filename="../../ui/mainwindow.cpp" line="270"/>
+        <location filename="../../ui/mainwindow.cpp" line="170" />
+        <location filename="../../ui/mainwindow.cpp" line="279" />
         <source>%1 (%2)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1（%2）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="174"/>
+        <location filename="../../ui/mainwindow.cpp" line="175" />
         <source>&amp;Drain</source>
-        <translation type="unfinished"></translation>
+        <translation>排空(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="175"/>
+        <location filename="../../ui/mainwindow.cpp" line="176" />
         <source>Drain: no new requests, running ones finish, checks go on</source>
-        <translation type="unfinished"></translation>
+        <translation>排空：不再分配新请求，进行中的请求继续完成，健康检查照常进行</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="176"/>
+        <location filename="../../ui/mainwindow.cpp" line="177" />
         <source>&amp;Maintenance</source>
-        <translation type="unfinished"></translation>
+        <translation>维护(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="177"/>
+        <location filename="../../ui/mainwindow.cpp" line="178" />
         <source>Maintenance: no traffic and no health checks</source>
-        <translation type="unfinished"></translation>
+        <translation>维护：无流量，也不做健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="178"/>
+        <location filename="../../ui/mainwindow.cpp" line="179" />
         <source>&amp;Ready</source>
-        <translation type="unfinished"></translation>
+        <translation>就绪(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="179"/>
+        <location filename="../../ui/mainwindow.cpp" line="180" />
         <source>Ready: back into rotation (health checks decide up or down)</source>
-        <translation type="unfinished"></translation>
+        <translation>就绪：重新加入轮转（由健康检查决定上线或下线）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="180"/>
+        <location filename="../../ui/mainwindow.cpp" line="181" />
         <source>Set &amp;weight…</source>
-        <translation type="unfinished"></translation>
+        <translation>设置权重(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="181"/>
+        <location filename="../../ui/mainwindow.cpp" line="182" />
         <source>Set the weight of the selected server</source>
-        <translation type="unfinished"></translation>
+        <translation>设置所选服务器的权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="182"/>
+        <location filename="../../ui/mainwindow.cpp" line="183" />
         <source>&amp;Undo weight change</source>
-        <translation type="unfinished"></translation>
+        <translation>撤销权重修改(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="184"/>
+        <location filename="../../ui/mainwindow.cpp" line="185" />
         <source>&amp;Redo weight change</source>
-        <translation type="unfinished"></translation>
+        <translation>重做权重修改(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="186"/>
+        <location filename="../../ui/mainwindow.cpp" line="187" />
         <source>&amp;Settings…</source>
-        <translation type="unfinished"></translation>
+        <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="186"/>
+        <location filename="../../ui/mainwindow.cpp" line="187" />
         <source>Engine, Redis endpoints, language</source>
-        <translation type="unfinished"></translation>
+        <translation>引擎、Redis 端点、语言</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="189"/>
+        <location filename="../../ui/mainwindow.cpp" line="190" />
         <source>&amp;Quit</source>
-        <translation type="unfinished"></translation>
+        <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="189"/>
+        <location filename="../../ui/mainwindow.cpp" line="190" />
         <source>Close the console (a remote engine keeps running)</source>
-        <translation type="unfinished"></translation>
+        <translation>关闭控制台（远程引擎继续运行）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="191"/>
+        <location filename="../../ui/mainwindow.cpp" line="192" />
         <source>&amp;Find</source>
-        <translation type="unfinished"></translation>
+        <translation>查找(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="191"/>
+        <location filename="../../ui/mainwindow.cpp" line="192" />
         <source>Filter the current view</source>
-        <translation type="unfinished"></translation>
+        <translation>筛选当前视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="205"/>
+        <location filename="../../ui/mainwindow.cpp" line="206" />
         <source>&amp;File</source>
-        <translation type="unfinished"></translation>
+        <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="209"/>
+        <location filename="../../ui/mainwindow.cpp" line="210" />
         <source>&amp;Edit</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="214"/>
+        <location filename="../../ui/mainwindow.cpp" line="215" />
         <source>Se&amp;rver</source>
-        <translation type="unfinished"></translation>
+        <translation>服务器(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="217"/>
+        <location filename="../../ui/mainwindow.cpp" line="218" />
         <source>&amp;View</source>
-        <translation type="unfinished"></translation>
+        <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="218"/>
+        <location filename="../../ui/mainwindow.cpp" line="219" />
         <source>Live load</source>
-        <translation type="unfinished"></translation>
+        <translation>实时负载</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="218"/>
+        <location filename="../../ui/mainwindow.cpp" line="219" />
         <source>Weights</source>
-        <translation type="unfinished"></translation>
+        <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="218"/>
+        <location filename="../../ui/mainwindow.cpp" line="219" />
         <source>Servers</source>
-        <translation type="unfinished"></translation>
+        <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="218"/>
+        <location filename="../../ui/mainwindow.cpp" line="219" />
         <source>Locks</source>
-        <translation type="unfinished"></translation>
+        <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="218"/>
+        <location filename="../../ui/mainwindow.cpp" line="219" />
         <source>Events</source>
-        <translation type="unfinished"></translation>
+        <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="220"/>
+        <location filename="../../ui/mainwindow.cpp" line="221" />
         <source>Show the %1 view</source>
-        <translation type="unfinished"></translation>
+        <translation>显示“%1”视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="224"/>
+        <location filename="../../ui/mainwindow.cpp" line="225" />
         <source>Server actions</source>
-        <translation type="unfinished"></translation>
+        <translation>服务器操作</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="245"/>
+        <location filename="../../ui/mainwindow.cpp" line="250" />
         <source>last refresh %1</source>
-        <translation type="unfinished"></translation>
+        <translation>最后刷新 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="259"/>
+        <location filename="../../ui/mainwindow.cpp" line="268" />
         <source>%1 failed: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="266"/>
+        <location filename="../../ui/mainwindow.cpp" line="275" />
         <source>Engine: connected</source>
-        <translation type="unfinished"></translation>
+        <translation>引擎：已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="267"/>
+        <location filename="../../ui/mainwindow.cpp" line="276" />
         <source>Engine: connecting</source>
-        <translation type="unfinished"></translation>
+        <translation>引擎：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="268"/>
+        <location filename="../../ui/mainwindow.cpp" line="277" />
         <source>Engine: disconnected</source>
-        <translation type="unfinished"></translation>
+        <translation>引擎：已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="278"/>
+        <location filename="../../ui/mainwindow.cpp" line="287" />
         <source>%1 %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="279"/>
+        <location filename="../../ui/mainwindow.cpp" line="288" />
         <source>Redis: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Redis：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="303"/>
+        <location filename="../../ui/mainwindow.cpp" line="312" />
         <source>Setting %1 to %2</source>
-        <translation type="unfinished"></translation>
+        <translation>将 %1 设为 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="314"/>
+        <location filename="../../ui/mainwindow.cpp" line="323" />
         <source>Set weight</source>
-        <translation type="unfinished"></translation>
+        <translation>设置权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="314"/>
+        <location filename="../../ui/mainwindow.cpp" line="323" />
         <source>Weight of %1 (0–%2; 0 = no new traffic):</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 的权重（0–%2；0 = 不接收新流量）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="342"/>
+        <location filename="../../ui/mainwindow.cpp" line="351" />
         <source>Settings saved. Engine and Redis changes apply at the next start; language too.</source>
-        <translation type="unfinished"></translation>
+        <translation>设置已保存。引擎、Redis 和语言的修改在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="378"/>
+        <location filename="../../ui/mainwindow.cpp" line="388" />
         <source>cannot create screenshot directory %1; check the path and permissions</source>
-        <translation type="unfinished"></translation>
+        <translation>无法创建截图目录 %1；请检查路径和权限</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="390"/>
+        <location filename="../../ui/mainwindow.cpp" line="403" />
         <source>cannot write %1; check the directory is writable</source>
-        <translation type="unfinished"></translation>
+        <translation>无法写入 %1；请检查目录是否可写</translation>
     </message>
 </context>
 <context>
     <name>fulcrum::ui::ServerTableModel</name>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="101"/>
-        <location filename="../../ui/servertablemodel.cpp" line="105"/>
+        <location filename="../../ui/servertablemodel.cpp" line="101" />
+        <location filename="../../ui/servertablemodel.cpp" line="105" />
         <source>%1 %</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 %</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="102"/>
-        <location filename="../../ui/servertablemodel.cpp" line="103"/>
-        <location filename="../../ui/servertablemodel.cpp" line="104"/>
+        <location filename="../../ui/servertablemodel.cpp" line="102" />
+        <location filename="../../ui/servertablemodel.cpp" line="103" />
+        <location filename="../../ui/servertablemodel.cpp" line="104" />
         <source>%1 ms</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 毫秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="106"/>
+        <location filename="../../ui/servertablemodel.cpp" line="106" />
         <source>%1 s ago</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 秒前</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="106"/>
+        <location filename="../../ui/servertablemodel.cpp" line="106" />
         <source>never</source>
-        <translation type="unfinished"></translation>
+        <translation>从未</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="160"/>
+        <location filename="../../ui/servertablemodel.cpp" line="160" />
         <source>Type a new weight (0–%1) to change it; Ctrl+Z undoes it</source>
-        <translation type="unfinished"></translation>
+        <translation>输入新权重（0–%1）即可修改；Ctrl+Z 撤销</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="173"/>
+        <location filename="../../ui/servertablemodel.cpp" line="173" />
         <source>Server</source>
-        <translation type="unfinished"></translation>
+        <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="174"/>
+        <location filename="../../ui/servertablemodel.cpp" line="174" />
         <source>Pool</source>
-        <translation type="unfinished"></translation>
+        <translation>池</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="175"/>
+        <location filename="../../ui/servertablemodel.cpp" line="175" />
         <source>State</source>
-        <translation type="unfinished"></translation>
+        <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="176"/>
+        <location filename="../../ui/servertablemodel.cpp" line="176" />
         <source>Reason</source>
-        <translation type="unfinished"></translation>
+        <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="177"/>
+        <location filename="../../ui/servertablemodel.cpp" line="177" />
         <source>Weight</source>
-        <translation type="unfinished"></translation>
+        <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="178"/>
+        <location filename="../../ui/servertablemodel.cpp" line="178" />
         <source>Effective</source>
-        <translation type="unfinished"></translation>
+        <translation>生效权重</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="179"/>
+        <location filename="../../ui/servertablemodel.cpp" line="179" />
         <source>Active</source>
-        <translation type="unfinished"></translation>
+        <translation>活动连接</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="180"/>
+        <location filename="../../ui/servertablemodel.cpp" line="180" />
         <source>Req/s</source>
-        <translation type="unfinished"></translation>
+        <translation>请求/秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="181"/>
+        <location filename="../../ui/servertablemodel.cpp" line="181" />
         <source>Share</source>
-        <translation type="unfinished"></translation>
+        <translation>份额</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="182"/>
+        <location filename="../../ui/servertablemodel.cpp" line="182" />
         <source>p50</source>
-        <translation type="unfinished"></translation>
+        <translation>p50</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="183"/>
+        <location filename="../../ui/servertablemodel.cpp" line="183" />
         <source>p95</source>
-        <translation type="unfinished"></translation>
+        <translation>p95</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="184"/>
+        <location filename="../../ui/servertablemodel.cpp" line="184" />
         <source>p99</source>
-        <translation type="unfinished"></translation>
+        <translation>p99</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="185"/>
+        <location filename="../../ui/servertablemodel.cpp" line="185" />
         <source>5xx</source>
-        <translation type="unfinished"></translation>
+        <translation>5xx</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="186"/>
+        <location filename="../../ui/servertablemodel.cpp" line="186" />
         <source>Last check</source>
-        <translation type="unfinished"></translation>
+        <translation>上次检查</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="187"/>
+        <location filename="../../ui/servertablemodel.cpp" line="187" />
         <source>In state</source>
-        <translation type="unfinished"></translation>
+        <translation>持续时间</translation>
     </message>
 </context>
 <context>
     <name>fulcrum::ui::SettingsDialog</name>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="23"/>
+        <location filename="../../ui/settingsdialog.cpp" line="23" />
         <source>Settings</source>
-        <translation type="unfinished"></translation>
+        <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="27"/>
+        <location filename="../../ui/settingsdialog.cpp" line="27" />
         <source>empty: the in-process engine; or host:port of a fulcrumd admin API</source>
-        <translation type="unfinished"></translation>
+        <translation>留空：进程内引擎；或 fulcrumd 管理 API 的 主机:端口</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="28"/>
+        <location filename="../../ui/settingsdialog.cpp" line="28" />
         <source>&amp;Engine address:</source>
-        <translation type="unfinished"></translation>
+        <translation>引擎地址(&amp;E)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="30"/>
+        <location filename="../../ui/settingsdialog.cpp" line="30" />
         <source>one per line: 127.0.0.1:6379</source>
-        <translation type="unfinished"></translation>
+        <translation>每行一个：127.0.0.1:6379</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="32"/>
+        <location filename="../../ui/settingsdialog.cpp" line="32" />
         <source>&amp;Redis endpoints:</source>
-        <translation type="unfinished"></translation>
+        <translation>Redis 端点(&amp;R)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="34"/>
+        <location filename="../../ui/settingsdialog.cpp" line="34" />
         <source>Lock key &amp;patterns:</source>
-        <translation type="unfinished"></translation>
+        <translation>锁键模式(&amp;P)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="39"/>
+        <location filename="../../ui/settingsdialog.cpp" line="39" />
         <source>unchanged; stored in the desktop keychain</source>
-        <translation type="unfinished"></translation>
+        <translation>未修改；保存在桌面密钥环中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="42"/>
+        <location filename="../../ui/settingsdialog.cpp" line="42" />
         <source>this build has no keychain support (qtkeychain-qt6-dev)</source>
-        <translation type="unfinished"></translation>
+        <translation>此版本不支持密钥环（qtkeychain-qt6-dev）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="44"/>
+        <location filename="../../ui/settingsdialog.cpp" line="44" />
         <source>Redis pass&amp;word:</source>
-        <translation type="unfinished"></translation>
+        <translation>Redis 密码(&amp;W)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="47"/>
+        <location filename="../../ui/settingsdialog.cpp" line="47" />
         <source> % of traffic</source>
-        <translation type="unfinished"></translation>
+        <translation> % 的流量</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="49"/>
+        <location filename="../../ui/settingsdialog.cpp" line="49" />
         <source>Ask before moving more than:</source>
-        <translation type="unfinished"></translation>
+        <translation>迁移流量超过此值时先确认：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="51"/>
+        <location filename="../../ui/settingsdialog.cpp" line="51" />
         <source>System language</source>
-        <translation type="unfinished"></translation>
+        <translation>系统语言</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="55"/>
+        <location filename="../../ui/settingsdialog.cpp" line="55" />
         <source>&amp;Language:</source>
-        <translation type="unfinished"></translation>
+        <translation>语言(&amp;L)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="101"/>
-        <source>Redis endpoint &quot;%1&quot; is not host:port; write it like 127.0.0.1:6379</source>
-        <translation type="unfinished"></translation>
+        <location filename="../../ui/settingsdialog.cpp" line="101" />
+        <source>Redis endpoint "%1" is not host:port; write it like 127.0.0.1:6379</source>
+        <translation>Redis 端点“%1”不是 主机:端口 格式；请写成 127.0.0.1:6379 这样</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="111"/>
+        <location filename="../../ui/settingsdialog.cpp" line="111" />
         <source>a Redis password needs an endpoint to belong to; add the endpoint first</source>
-        <translation type="unfinished"></translation>
+        <translation>Redis 密码需要对应的端点；请先添加端点</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="119"/>
+        <location filename="../../ui/settingsdialog.cpp" line="119" />
         <source>could not store the Redis password in the keychain: %1; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
-        <translation type="unfinished"></translation>
+        <translation>无法将 Redis 密码保存到密钥环：%1；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
     </message>
 </context>
 <context>
     <name>fulcrum::ui::WeightController</name>
     <message>
-        <location filename="../../ui/weightcontroller.cpp" line="97"/>
+        <location filename="../../ui/weightcontroller.cpp" line="97" />
         <source>%1 failed: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/weightcontroller.cpp" line="126"/>
+        <location filename="../../ui/weightcontroller.cpp" line="126" />
         <source>Changing the weight of %1 from %2 to %3 moves %4 % of the traffic of pool %5 at once. Apply?</source>
-        <translation type="unfinished"></translation>
+        <translation>将 %1 的权重从 %2 改为 %3 会一次性迁移池 %5 中 %4 % 的流量。是否应用？</translation>
     </message>
     <message>
-        <location filename="../../ui/weightcontroller.cpp" line="143"/>
+        <location filename="../../ui/weightcontroller.cpp" line="143" />
         <source>Setting the weight of %1 to %2</source>
-        <translation type="unfinished"></translation>
+        <translation>将 %1 的权重设为 %2</translation>
     </message>
 </context>
 <context>
     <name>fulcrum::ui::WeightsChartView</name>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="39"/>
+        <location filename="../../ui/weightschartview.cpp" line="40" />
         <source>target share</source>
-        <translation type="unfinished"></translation>
+        <translation>目标份额</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="54"/>
+        <location filename="../../ui/weightschartview.cpp" line="58" />
         <source>share of requests</source>
-        <translation type="unfinished"></translation>
+        <translation>请求份额</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="188"/>
+        <location filename="../../ui/weightschartview.cpp" line="168" />
+        <source>actual share</source>
+        <translation>实际份额</translation>
+    </message>
+    <message>
+        <location filename="../../ui/weightschartview.cpp" line="223" />
         <source>%1: weight %2 → %3, target share %4 %</source>
-        <translation type="unfinished"></translation>
+        <translation>%1：权重 %2 → %3，目标份额 %4 %</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="193"/>
+        <location filename="../../ui/weightschartview.cpp" line="228" />
         <source>%1: weight %2, actual %3 %, target %4 % — drag the handle or press ↑/↓</source>
-        <translation type="unfinished"></translation>
+        <translation>%1：权重 %2，实际 %3 %，目标 %4 % — 拖动手柄或按 ↑/↓</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="197"/>
+        <location filename="../../ui/weightschartview.cpp" line="232" />
         <source>Pool %1: bars = actual share now, handles = target share (weight); drag a handle to reweight</source>
-        <translation type="unfinished"></translation>
+        <translation>池 %1：柱 = 当前实际份额，手柄 = 目标份额（权重）；拖动手柄可调整权重</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="200"/>
+        <location filename="../../ui/weightschartview.cpp" line="235" />
         <source>showing the first %1 of %2 servers</source>
-        <translation type="unfinished"></translation>
+        <translation>显示 %2 台服务器中的前 %1 台</translation>
     </message>
 </context>
 </TS>
