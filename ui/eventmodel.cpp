@@ -5,15 +5,15 @@
 
 namespace fulcrum::ui {
 
-QString eventKindText(EngineEvent::Kind kind)
+QString eventKindText(LinkEvent::Kind kind)
 {
     switch (kind) {
-    case EngineEvent::Kind::Health: return QObject::tr("health");
-    case EngineEvent::Kind::Ejection: return QObject::tr("ejection");
-    case EngineEvent::Kind::Panic: return QObject::tr("panic");
-    case EngineEvent::Kind::Operator: return QObject::tr("operator");
-    case EngineEvent::Kind::Lock: return QObject::tr("lock");
-    case EngineEvent::Kind::Link: return QObject::tr("connection");
+    case LinkEvent::Kind::Health: return QObject::tr("health");
+    case LinkEvent::Kind::Ejection: return QObject::tr("ejection");
+    case LinkEvent::Kind::Panic: return QObject::tr("panic");
+    case LinkEvent::Kind::Operator: return QObject::tr("operator");
+    case LinkEvent::Kind::Lock: return QObject::tr("lock");
+    case LinkEvent::Kind::Link: return QObject::tr("connection");
     }
     return QString();
 }
@@ -23,13 +23,13 @@ EventModel::EventModel(QObject *parent)
 {
 }
 
-void EventModel::addEvents(const QList<EngineEvent> &events)
+void EventModel::addEvents(const QList<LinkEvent> &events)
 {
     if (events.isEmpty())
         return;
     const int count = int(events.size());
     beginInsertRows(QModelIndex(), 0, count - 1);
-    for (const EngineEvent &event : events)
+    for (const LinkEvent &event : events)
         m_events.push_front(event);
     endInsertRows();
     if (m_events.size() > size_t(kMaxEvents)) {
@@ -53,7 +53,7 @@ QVariant EventModel::data(const QModelIndex &index, int role) const
 {
     if (!index.isValid() || index.row() >= int(m_events.size()))
         return QVariant();
-    const EngineEvent &event = m_events[size_t(index.row())];
+    const LinkEvent &event = m_events[size_t(index.row())];
     if (role == Qt::DisplayRole || role == Qt::ToolTipRole) {
         switch (index.column()) {
         case Time: return event.time.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
@@ -67,7 +67,7 @@ QVariant EventModel::data(const QModelIndex &index, int role) const
         case Detail: return event.detail;
         }
     }
-    if (role == Qt::ForegroundRole && event.kind == EngineEvent::Kind::Health && event.after == QLatin1String("down"))
+    if (role == Qt::ForegroundRole && event.kind == LinkEvent::Kind::Health && event.after == QLatin1String("down"))
         return QBrush(QColor(0xd6, 0x27, 0x28));
     return QVariant();
 }

@@ -19,8 +19,8 @@ public:
 
     explicit EventModel(QObject *parent = nullptr);
 
-    void addEvents(const QList<EngineEvent> &events);
-    const EngineEvent &eventAt(int row) const { return m_events[size_t(row)]; }
+    void addEvents(const QList<LinkEvent> &events);
+    const LinkEvent &eventAt(int row) const { return m_events[size_t(row)]; }
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     int columnCount(const QModelIndex &parent = QModelIndex()) const override;
@@ -28,9 +28,9 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
-    std::deque<EngineEvent> m_events;   // newest first
+    std::deque<LinkEvent> m_events;   // newest first
 };
 
-QString eventKindText(EngineEvent::Kind kind);
+QString eventKindText(LinkEvent::Kind kind);
 
 } // namespace fulcrum::ui

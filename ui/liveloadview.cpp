@@ -118,7 +118,7 @@ int LiveLoadView::markerCount() const
     return int(m_markers->size());
 }
 
-void LiveLoadView::updateFromSnapshot(const EngineSnapshot &snapshot)
+void LiveLoadView::updateFromSnapshot(const LinkSnapshot &snapshot)
 {
     m_now = snapshot.time;
     const qint64 nowMs = snapshot.time.toMSecsSinceEpoch();
@@ -161,9 +161,9 @@ void LiveLoadView::showEvent(QShowEvent *event)
     m_stale = false;
 }
 
-void LiveLoadView::addEvents(const QList<EngineEvent> &events)
+void LiveLoadView::addEvents(const QList<LinkEvent> &events)
 {
-    for (const EngineEvent &event : events) {
+    for (const LinkEvent &event : events) {
         if (event.what != QLatin1String("state") && event.what != QLatin1String("set-state"))
             continue;
         const QString server = event.target.section(u'/', 1);

@@ -40,8 +40,8 @@ public:
     explicit LiveLoadView(QWidget *parent = nullptr);
     ~LiveLoadView() override;
 
-    void updateFromSnapshot(const EngineSnapshot &snapshot);
-    void addEvents(const QList<EngineEvent> &events);
+    void updateFromSnapshot(const LinkSnapshot &snapshot);
+    void addEvents(const QList<LinkEvent> &events);
     void setChosenServers(const QStringList &serverKeys);
     QStringList shownServers() const { return m_shown; }
     int markerCount() const;

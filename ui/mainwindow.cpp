@@ -237,7 +237,7 @@ void MainWindow::showView(View view)
     m_tabs->setCurrentIndex(int(view));
 }
 
-void MainWindow::applySnapshot(const EngineSnapshot &snapshot)
+void MainWindow::applySnapshot(const LinkSnapshot &snapshot)
 {
     m_weights->setSnapshot(snapshot);
     m_serverModel->updateFromSnapshot(snapshot);
@@ -250,7 +250,7 @@ void MainWindow::applySnapshot(const EngineSnapshot &snapshot)
     m_refreshLabel->setText(tr("last refresh %1").arg(snapshot.time.toLocalTime().toString(QStringLiteral("HH:mm:ss"))));
 }
 
-void MainWindow::applyEvents(const QList<EngineEvent> &events)
+void MainWindow::applyEvents(const QList<LinkEvent> &events)
 {
     m_eventModel->addEvents(events);
     if (!m_eventColumnsRestored && m_eventModel->rowCount() > 0) {

@@ -50,7 +50,7 @@ public:
     bool saveScreenshots(const QString &dir, QString *error);
 
     // Applied on every snapshot; public so benchmarks can measure the UI-thread cost.
-    void applySnapshot(const EngineSnapshot &snapshot);
+    void applySnapshot(const LinkSnapshot &snapshot);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -60,7 +60,7 @@ private:
     void createViews();
     void restoreLayout();
     void saveLayout();
-    void applyEvents(const QList<EngineEvent> &events);
+    void applyEvents(const QList<LinkEvent> &events);
     void onCommandFinished(const CommandResult &result);
     void setLinkState(LinkState state, const QString &detail);
     void setRedisState(const QString &endpoint, LinkState state, const QString &detail);

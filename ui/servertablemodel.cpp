@@ -24,7 +24,7 @@ ServerTableModel::ServerTableModel(QObject *parent)
 {
 }
 
-void ServerTableModel::updateFromSnapshot(const EngineSnapshot &snapshot)
+void ServerTableModel::updateFromSnapshot(const LinkSnapshot &snapshot)
 {
     m_now = snapshot.time;
     QHash<QString, int> incoming;

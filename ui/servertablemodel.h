@@ -26,7 +26,7 @@ public:
     // Typing a weight goes through the controller (confirmation, undo), never straight out.
     void setWeightController(WeightController *controller) { m_controller = controller; }
 
-    void updateFromSnapshot(const EngineSnapshot &snapshot);
+    void updateFromSnapshot(const LinkSnapshot &snapshot);
     const ServerStatus *serverAt(int row) const;
     int rowOf(const QString &key) const { return m_rows.value(key, -1); }
 

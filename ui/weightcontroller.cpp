@@ -108,7 +108,7 @@ void WeightController::setConfirmer(Confirmer confirmer)
     m_confirmer = std::move(confirmer);
 }
 
-void WeightController::setSnapshot(const EngineSnapshot &snapshot)
+void WeightController::setSnapshot(const LinkSnapshot &snapshot)
 {
     m_snapshot = snapshot;
 }

@@ -41,8 +41,8 @@ public:
     void setConfirmer(Confirmer confirmer);
 
     // The latest snapshot: the baseline for shares and for "before" in undo.
-    void setSnapshot(const EngineSnapshot &snapshot);
-    const EngineSnapshot &snapshot() const { return m_snapshot; }
+    void setSnapshot(const LinkSnapshot &snapshot);
+    const LinkSnapshot &snapshot() const { return m_snapshot; }
 
     // False when the change was refused by the operator or is not possible.
     bool requestWeight(const QString &pool, const QString &server, int weight);
@@ -58,7 +58,7 @@ private:
     QUndoStack m_undo;
     double m_threshold = 0.25;
     Confirmer m_confirmer;
-    EngineSnapshot m_snapshot;
+    LinkSnapshot m_snapshot;
     QHash<quint64, QString> m_pending;   // command id → what it was, for error messages
 };
 

@@ -99,7 +99,7 @@ void WeightsChartView::setSelectedIndex(int index)
         Q_EMIT selectedServerChanged(m_servers[index].pool, m_servers[index].name);
 }
 
-void WeightsChartView::updateFromSnapshot(const EngineSnapshot &snapshot)
+void WeightsChartView::updateFromSnapshot(const LinkSnapshot &snapshot)
 {
     // Hidden: keep only the latest snapshot and draw it when shown.
     if (!isVisible()) {
@@ -108,11 +108,11 @@ void WeightsChartView::updateFromSnapshot(const EngineSnapshot &snapshot)
         return;
     }
     m_hasPending = false;
-    m_pending = EngineSnapshot();
+    m_pending = LinkSnapshot();
     apply(snapshot);
 }
 
-void WeightsChartView::apply(const EngineSnapshot &snapshot)
+void WeightsChartView::apply(const LinkSnapshot &snapshot)
 {
     if (m_pool.isEmpty() && !snapshot.servers.isEmpty())
         m_pool = snapshot.servers.first().pool;
@@ -370,7 +370,7 @@ void WeightsChartView::showEvent(QShowEvent *event)
     QChartView::showEvent(event);
     if (m_hasPending) {
         m_hasPending = false;
-        const EngineSnapshot pending = std::exchange(m_pending, EngineSnapshot());
+        const LinkSnapshot pending = std::exchange(m_pending, LinkSnapshot());
         apply(pending);
     }
 }

@@ -30,7 +30,7 @@ public:
 
     explicit WeightsChartView(WeightController *controller, QWidget *parent = nullptr);
 
-    void updateFromSnapshot(const EngineSnapshot &snapshot);
+    void updateFromSnapshot(const LinkSnapshot &snapshot);
 
     // Which pool is shown; empty: the first pool of the snapshot.
     void setPool(const QString &pool);
@@ -59,7 +59,7 @@ protected:
     void showEvent(QShowEvent *event) override;
 
 private:
-    void apply(const EngineSnapshot &snapshot);
+    void apply(const LinkSnapshot &snapshot);
     QPointF valueAt(const QPoint &viewportPos) const;
     void rebuild(const QList<ServerStatus> &servers);
     void showTargets(const QList<double> &targets);
@@ -76,7 +76,7 @@ private:
     int m_dragIndex = -1;
     int m_dragWeight = -1;
     QList<ServerStatus> m_dragBase;     // the weights the projection starts from
-    EngineSnapshot m_pending;           // latest snapshot while hidden
+    LinkSnapshot m_pending;           // latest snapshot while hidden
     bool m_hasPending = false;
 
     QStackedBarSeries *m_bars = nullptr;

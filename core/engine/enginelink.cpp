@@ -2,7 +2,7 @@
 
 namespace fulcrum {
 
-int EngineSnapshot::indexOf(const QString &pool, const QString &name) const
+int LinkSnapshot::indexOf(const QString &pool, const QString &name) const
 {
     for (int i = 0; i < servers.size(); ++i) {
         if (servers[i].name == name && servers[i].pool == pool)
@@ -11,15 +11,15 @@ int EngineSnapshot::indexOf(const QString &pool, const QString &name) const
     return -1;
 }
 
-QString eventKindName(EngineEvent::Kind kind)
+QString eventKindName(LinkEvent::Kind kind)
 {
     switch (kind) {
-    case EngineEvent::Kind::Health: return QStringLiteral("health");
-    case EngineEvent::Kind::Ejection: return QStringLiteral("ejection");
-    case EngineEvent::Kind::Panic: return QStringLiteral("panic");
-    case EngineEvent::Kind::Operator: return QStringLiteral("operator");
-    case EngineEvent::Kind::Lock: return QStringLiteral("lock");
-    case EngineEvent::Kind::Link: return QStringLiteral("link");
+    case LinkEvent::Kind::Health: return QStringLiteral("health");
+    case LinkEvent::Kind::Ejection: return QStringLiteral("ejection");
+    case LinkEvent::Kind::Panic: return QStringLiteral("panic");
+    case LinkEvent::Kind::Operator: return QStringLiteral("operator");
+    case LinkEvent::Kind::Lock: return QStringLiteral("lock");
+    case LinkEvent::Kind::Link: return QStringLiteral("link");
     }
     return QStringLiteral("unknown");
 }

@@ -39,7 +39,7 @@ struct ServerStatus
 };
 
 // Everything the views show, published at a fixed tick.
-struct EngineSnapshot
+struct LinkSnapshot
 {
     quint64 sequence = 0;
     QDateTime time;
@@ -50,7 +50,7 @@ struct EngineSnapshot
 };
 
 // Something worth an operator's attention, in the order it happened.
-struct EngineEvent
+struct LinkEvent
 {
     enum class Kind { Health, Ejection, Panic, Operator, Lock, Link };
     QDateTime time;
@@ -62,7 +62,7 @@ struct EngineEvent
     QString after;
     QString detail;               // reason or outcome
 };
-QString eventKindName(EngineEvent::Kind kind);
+QString eventKindName(LinkEvent::Kind kind);
 
 // One lock found by a Redis inspector.
 struct LockRow
@@ -119,8 +119,8 @@ public:
     virtual quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) = 0;
 
 Q_SIGNALS:
-    void snapshotReady(const fulcrum::EngineSnapshot &snapshot);
-    void eventsReady(const QList<fulcrum::EngineEvent> &events);
+    void snapshotReady(const fulcrum::LinkSnapshot &snapshot);
+    void eventsReady(const QList<fulcrum::LinkEvent> &events);
     void lockTableReady(const fulcrum::LockTable &table);
     void stateChanged(fulcrum::LinkState state, const QString &detail);
     void redisStateChanged(const QString &endpoint, fulcrum::LinkState state, const QString &detail);
@@ -130,7 +130,7 @@ Q_SIGNALS:
 } // namespace fulcrum
 
 Q_DECLARE_METATYPE(fulcrum::ServerStatus)
-Q_DECLARE_METATYPE(fulcrum::EngineSnapshot)
-Q_DECLARE_METATYPE(fulcrum::EngineEvent)
+Q_DECLARE_METATYPE(fulcrum::LinkSnapshot)
+Q_DECLARE_METATYPE(fulcrum::LinkEvent)
 Q_DECLARE_METATYPE(fulcrum::LockTable)
 Q_DECLARE_METATYPE(fulcrum::CommandResult)

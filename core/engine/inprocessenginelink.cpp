@@ -159,7 +159,7 @@ private:
         QString error;
         if (!m_audit->append(entry, &error))
             qWarning("%s", qPrintable(error));
-        m_events.append(EngineEvent{entry.time, EngineEvent::Kind::Operator, entry.user, target, action, before, after, QString()});
+        m_events.append(LinkEvent{entry.time, LinkEvent::Kind::Operator, entry.user, target, action, before, after, QString()});
     }
 
     // A bad spell every 45 s for the flaky servers: checks fail for 12 s.
@@ -198,7 +198,7 @@ private:
     {
         Health &health = m_health[size_t(index)];
         m_pool->setState(spec.name, to);
-        m_events.append(EngineEvent{now, EngineEvent::Kind::Health, QStringLiteral("engine"),
+        m_events.append(LinkEvent{now, LinkEvent::Kind::Health, QStringLiteral("engine"),
                                     m_options.poolName + u'/' + spec.name, QStringLiteral("state"),
                                     backendStateName(spec.state), backendStateName(to), health.reason});
         health.since = now;
@@ -256,7 +256,7 @@ private:
         }
         sendTraffic();
 
-        EngineSnapshot snapshot;
+        LinkSnapshot snapshot;
         snapshot.sequence = ++m_sequence;
         snapshot.time = now;
         snapshot.tickMs = m_options.tickMs;
@@ -300,7 +300,7 @@ private:
             server.activeConnections = int(std::lround(server.requestsPerSecond * server.p50Ms / 1000.0));
             snapshot.servers.append(server);
         }
-        QList<EngineEvent> events;
+        QList<LinkEvent> events;
         events.swap(m_events);
         QMetaObject::invokeMethod(m_link, [link = m_link, snapshot = std::move(snapshot), events = std::move(events)] {
             if (!events.isEmpty())
@@ -330,7 +330,7 @@ private:
     quint64 m_sequence = 0;
     std::vector<Health> m_health;
     std::vector<std::deque<TickCounts>> m_windows;
-    QList<EngineEvent> m_events;
+    QList<LinkEvent> m_events;
 };
 
 static std::vector<BackendSpec> specsOf(const InProcessOptions &options)
@@ -346,8 +346,8 @@ InProcessEngineLink::InProcessEngineLink(InProcessOptions options, QObject *pare
       m_pool(std::make_shared<Pool>(m_options.poolName, m_options.pool, specsOf(m_options))),
       m_audit(std::make_shared<AuditLog>(m_options.auditPath))
 {
-    qRegisterMetaType<EngineSnapshot>();
-    qRegisterMetaType<EngineEvent>();
+    qRegisterMetaType<LinkSnapshot>();
+    qRegisterMetaType<LinkEvent>();
     qRegisterMetaType<LockTable>();
     qRegisterMetaType<CommandResult>();
     m_thread.setObjectName(QStringLiteral("fulcrum-engine"));

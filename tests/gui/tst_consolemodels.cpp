@@ -75,7 +75,7 @@ void TestConsoleModels::serverSelectionSurvivesServersComingAndGoing()
     table.setSelectionBehavior(QAbstractItemView::SelectRows);
 
     auto snapshotOf = [](const QStringList &names, double rps) {
-        EngineSnapshot snapshot;
+        LinkSnapshot snapshot;
         snapshot.time = QDateTime::currentDateTimeUtc();
         for (const QString &name : names) {
             ServerStatus server;
@@ -122,8 +122,8 @@ void TestConsoleModels::stateChangesBecomeEventsAndMarkers()
     link.setState(QStringLiteral("checkout"), QStringLiteral("app2"), BackendState::Up);
     QTRY_COMPARE(window.eventModel()->rowCount(), 2);
     // Newest first; the selected (older) event stays selected as the new one lands above it.
-    const EngineEvent &newest = window.eventModel()->eventAt(0);
-    QCOMPARE(newest.kind, EngineEvent::Kind::Operator);
+    const LinkEvent &newest = window.eventModel()->eventAt(0);
+    QCOMPARE(newest.kind, LinkEvent::Kind::Operator);
     QCOMPARE(newest.target, QStringLiteral("checkout/app2"));
     QCOMPARE(newest.before, QStringLiteral("drain"));
     QCOMPARE(newest.after, QStringLiteral("up"));
@@ -142,7 +142,7 @@ void TestConsoleModels::liveSeriesAreBounded()
 {
     LiveLoadView view;
     view.show();
-    EngineSnapshot snapshot;
+    LinkSnapshot snapshot;
     ServerStatus server;
     server.pool = QStringLiteral("p");
     server.name = QStringLiteral("s");

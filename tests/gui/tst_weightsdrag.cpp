@@ -110,7 +110,7 @@ void TestWeightsDrag::dragChangesOnlyThatServer()
     const int index = int(chart->servers().indexOf(server));
     QVERIFY(index >= 0);
     const auto before = engineServers();
-    const EngineSnapshot base = m_window->weightController()->snapshot();
+    const LinkSnapshot base = m_window->weightController()->snapshot();
     double othersWeight = 0;
     for (const ServerStatus &s : base.servers)
         othersWeight += s.name != server && s.takesTraffic() ? s.weight : 0;

@@ -18,9 +18,9 @@
 
 using namespace fulcrum;
 
-static EngineSnapshot makeSnapshot(int servers, int tick, const QDateTime &start)
+static LinkSnapshot makeSnapshot(int servers, int tick, const QDateTime &start)
 {
-    EngineSnapshot snapshot;
+    LinkSnapshot snapshot;
     snapshot.sequence = quint64(tick);
     snapshot.time = start.addMSecs(qint64(tick) * 250);
     for (int i = 0; i < servers; ++i) {
@@ -95,7 +95,7 @@ int main(int argc, char *argv[])
         std::vector<double> update;
         std::vector<double> total;
         for (int i = 0; i < ticks; ++i, ++tick) {
-            const EngineSnapshot snapshot = makeSnapshot(servers, tick, start);   // built off the clock
+            const LinkSnapshot snapshot = makeSnapshot(servers, tick, start);   // built off the clock
             QElapsedTimer clock;
             clock.start();
             window.applySnapshot(snapshot);
