@@ -13,6 +13,8 @@ void applyPalette(QChart *chart, const QPalette &palette)
     grid.setAlphaF(0.15);
     chart->setBackgroundBrush(palette.base());
     chart->setBackgroundPen(Qt::NoPen);
+    chart->setDropShadowEnabled(false);   // a blur over the whole chart on every repaint
+    chart->setBackgroundRoundness(0);
     chart->setPlotAreaBackgroundVisible(false);
     chart->setTitleBrush(text);
     chart->legend()->setLabelColor(text);

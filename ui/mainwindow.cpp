@@ -393,8 +393,11 @@ bool MainWindow::saveScreenshots(const QString &dir, QString *error)
     const int current = m_tabs->currentIndex();
     for (int i = 0; i < 5; ++i) {
         m_tabs->setCurrentIndex(i);
+        // A selection shows what the view offers for one server.
         if (i == Servers && m_serversView->selectionModel()->selectedRows().isEmpty())
             m_serversView->selectRow(0);
+        if (i == Weights && m_weightsChart->selectedIndex() < 0)
+            m_weightsChart->setSelectedIndex(2);
         // Chart titles and layouts settle through posted events: let them run before grabbing.
         QCoreApplication::processEvents();
         QCoreApplication::processEvents();

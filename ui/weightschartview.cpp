@@ -43,7 +43,7 @@ WeightsChartView::WeightsChartView(WeightController *controller, QWidget *parent
     m_handles->setPointLabelsFormat(QStringLiteral("@yPoint %"));
     m_handles->setPointLabelsClipping(false);
     m_selectedHandle = new QScatterSeries(chart);
-    m_selectedHandle->setMarkerSize(24);
+    m_selectedHandle->setMarkerSize(28);
     m_selectedHandle->setColor(Qt::transparent);
     chart->addSeries(m_bars);
     chart->addSeries(m_selectedHandle);
@@ -199,7 +199,7 @@ void WeightsChartView::showTargets(const QList<double> &targets)
     QList<QPointF> selected;
     if (m_selected >= 0 && m_selected < points.size())
         selected.append(points[m_selected]);
-    m_selectedHandle->setBorderColor(palette().color(QPalette::Highlight));
+    m_selectedHandle->setPen(QPen(palette().color(QPalette::Highlight), 4));
     m_selectedHandle->replace(selected);
 }
 
