@@ -142,11 +142,12 @@ void LockClient::finishAttempt(std::shared_ptr<Attempt> attempt)
     result.heldByOther = attempt->heldByOther > 0;
     if (result.heldByOther)
         result.error = QStringLiteral("lock \"%1\" is held by someone else (%2 attempt(s))").arg(QString::fromUtf8(attempt->key)).arg(attempt->attempts);
-    else if (!attempt->error.isEmpty())
+    else if (m_masters.size() == 1)
         result.error = attempt->error;
     else
-        result.error = QStringLiteral("lock \"%1\" acquired on %2 of %3 masters, quorum is %4, or the TTL ran out while acquiring")
-                           .arg(QString::fromUtf8(attempt->key)).arg(attempt->acquired).arg(m_masters.size()).arg(quorum());
+        result.error = QStringLiteral("lock \"%1\" acquired on %2 of %3 masters, quorum is %4 (or the TTL ran out while acquiring)%5")
+                           .arg(QString::fromUtf8(attempt->key)).arg(attempt->acquired).arg(m_masters.size()).arg(quorum())
+                           .arg(attempt->error.isEmpty() ? QString() : QStringLiteral("; last error: ") + attempt->error);
     attempt->done(result);
 }
 
