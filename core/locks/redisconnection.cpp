@@ -331,10 +331,10 @@ void RedisConnection::contextGone()
     m_connectTimer.stop();
     m_timeoutTimer.stop();
     m_sentAt.clear();
-    if (m_wanted && m_retryAfterDrop) {
+    if (m_wanted && m_retryAfterDrop && m_options.reconnect) {
         scheduleReconnect();
     } else {
-        m_wanted = m_wanted && m_retryAfterDrop;
+        m_wanted = m_wanted && m_retryAfterDrop && m_options.reconnect;
         setState(State::Disconnected);
     }
 }
