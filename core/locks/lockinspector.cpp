@@ -1,5 +1,6 @@
 #include "lockinspector.h"
 
+#include "locks/glob.h"
 #include "locks/redisconnection.h"
 
 #include <algorithm>
@@ -28,6 +29,15 @@ LockInspector::LockInspector(RedisConnection *connection, LockInspectorOptions o
     qRegisterMetaType<fulcrum::LockScanResult>();
     if (m_options.patterns.isEmpty())
         m_options.patterns = LockInspectorOptions().patterns;
+    for (const QString &pattern : std::as_const(m_options.patterns))
+        m_patterns << pattern.toUtf8();
+    m_scanPatterns = m_patterns;
+    if (m_patterns.size() > 1) {
+        if (const auto covering = coveringGlob(m_patterns)) {
+            m_scanPatterns = {*covering};
+            m_filterKeys = true;
+        }
+    }
     connect(connection, &RedisConnection::connected, this, [this] {
         if (m_running && m_waitingForConnection)
             startPass();
@@ -52,30 +62,30 @@ void LockInspector::startPass()
 {
     ++m_generation;
     m_waitingForConnection = false;
-    m_patternIndex = 0;
-    m_cursor = QByteArrayLiteral("0");
-    m_scanDone = false;
+    m_cursors = QList<QByteArray>(m_scanPatterns.size(), QByteArrayLiteral("0"));
+    m_scansRunning = int(m_scanPatterns.size());
     m_outstanding = 0;
     m_passKeys.clear();
     m_passLocks.clear();
     m_passNotes.clear();
     m_passClock.start();
     m_lastProgressMs = -1;
-    sendScan();
+    for (int pattern = 0; pattern < m_scanPatterns.size(); ++pattern)
+        sendScan(pattern);
 }
 
-void LockInspector::sendScan()
+void LockInspector::sendScan(int pattern)
 {
     const quint64 generation = m_generation;
-    m_connection->command({QByteArrayLiteral("SCAN"), m_cursor, QByteArrayLiteral("MATCH"), m_options.patterns.at(m_patternIndex).toUtf8(),
+    m_connection->command({QByteArrayLiteral("SCAN"), m_cursors.at(pattern), QByteArrayLiteral("MATCH"), m_scanPatterns.at(pattern),
                            QByteArrayLiteral("COUNT"), QByteArray::number(m_options.scanCount)},
-                          [this, guard = QPointer<LockInspector>(this), generation](const RedisReply &reply) {
+                          [this, guard = QPointer<LockInspector>(this), generation, pattern](const RedisReply &reply) {
                               if (guard)
-                                  onScanReply(generation, reply);
+                                  onScanReply(generation, pattern, reply);
                           });
 }
 
-void LockInspector::onScanReply(quint64 generation, const RedisReply &reply)
+void LockInspector::onScanReply(quint64 generation, int pattern, const RedisReply &reply)
 {
     if (generation != m_generation)
         return;
@@ -90,23 +100,27 @@ void LockInspector::onScanReply(quint64 generation, const RedisReply &reply)
                                                                    reply.isError() ? reply.errorText() : QStringLiteral("unexpected reply")));
         return;
     }
+    // Ask for the next batch before reading this one: the server runs that SCAN while this
+    // client is still busy with the batch's TYPE/PTTL/GET replies.
+    m_cursors[pattern] = reply.elements[0].string;
+    const bool more = m_cursors[pattern] != "0";
+    if (more)
+        sendScan(pattern);
     for (const RedisReply &key : reply.elements[1].elements) {
         // SCAN may return a key twice, and a key may match more than one pattern.
         if (m_passKeys.contains(key.string))
             continue;
+        if (m_filterKeys && std::none_of(m_patterns.begin(), m_patterns.end(),
+                                         [&](const QByteArray &p) { return redisGlobMatch(p, key.string); }))
+            continue;
         m_passKeys.insert(key.string);
         readKey(key.string);
     }
-    m_cursor = reply.elements[0].string;
-    if (m_cursor == "0") {
-        if (++m_patternIndex >= m_options.patterns.size()) {
-            m_scanDone = true;
-            maybeFinish();
-            return;
-        }
-    }
     reportProgress(false);
-    sendScan();
+    if (!more) {
+        --m_scansRunning;
+        maybeFinish();
+    }
 }
 
 void LockInspector::readKey(const QByteArray &key)
@@ -199,7 +213,7 @@ void LockInspector::reportProgress(bool force)
 
 void LockInspector::maybeFinish()
 {
-    if (m_scanDone && m_outstanding == 0 && m_running && !m_waitingForConnection)
+    if (m_scansRunning == 0 && m_outstanding == 0 && m_running && !m_waitingForConnection)
         finishPass();
 }
 

@@ -22,7 +22,9 @@ struct LockInspectorOptions
     qint64 churnWindowMs = 60'000;      // ... within this window
 };
 
-// Finds the locks in one Redis: incremental SCAN MATCH/COUNT per pattern (never KEYS), then
+// Finds the locks in one Redis: incremental SCAN MATCH/COUNT (never KEYS; one pass with a
+// pattern covering all configured ones when they share a literal, else one per pattern side by
+// side on one pipelined connection), then
 // TYPE, PTTL and GET (HGETALL for hashes) pipelined behind it, all asynchronous. Each scan() is
 // one pass; history across passes gives first seen, observed hold time and holder changes.
 // If the connection drops mid-pass, the pass starts over once it is back (rows are per key,
@@ -50,8 +52,8 @@ Q_SIGNALS:
 private:
     struct KeyRead;
     void startPass();
-    void sendScan();
-    void onScanReply(quint64 generation, const RedisReply &reply);
+    void sendScan(int pattern);
+    void onScanReply(quint64 generation, int pattern, const RedisReply &reply);
     void readKey(const QByteArray &key);
     void onKeyRead(const std::shared_ptr<KeyRead> &read);
     void interrupt(const QString &why);
@@ -73,9 +75,11 @@ private:
     bool m_running = false;
     bool m_waitingForConnection = false;
     quint64 m_generation = 0;
-    int m_patternIndex = 0;
-    QByteArray m_cursor;
-    bool m_scanDone = false;
+    QList<QByteArray> m_patterns;       // the configured patterns, as bytes
+    QList<QByteArray> m_scanPatterns;   // what SCAN MATCH gets: the patterns, or one covering them
+    bool m_filterKeys = false;          // a covering pattern is used: match the real ones here
+    QList<QByteArray> m_cursors;        // one SCAN per scan pattern, run side by side
+    int m_scansRunning = 0;
     int m_outstanding = 0;
     int m_restarts = 0;
     QSet<QByteArray> m_passKeys;
