@@ -11,7 +11,11 @@
 #include <QProcess>
 #include <QSet>
 
+#include <QSocketNotifier>
+
 #include <csignal>
+#include <fcntl.h>
+#include <unistd.h>
 #include <vector>
 
 using namespace fulcrum;
@@ -209,6 +213,16 @@ int lockExtend(const QStringList &arguments)
     return s.error(result.error, ExitRedis);
 }
 
+// SIGTERM/SIGINT/SIGHUP reach `lock run` through a pipe, so the event loop can pass them on to
+// COMMAND and still release the lock after COMMAND has stopped.
+int signalPipe[2] = {-1, -1};
+
+void onSignal(int signal)
+{
+    const char byte = char(signal);
+    (void)!::write(signalPipe[1], &byte, 1);
+}
+
 int lockRun(const QStringList &allArguments)
 {
     const qsizetype separator = allArguments.indexOf(QStringLiteral("--"));
@@ -218,7 +232,8 @@ int lockRun(const QStringList &allArguments)
                                    QStringLiteral("Hold KEY while COMMAND runs: acquire (waiting up to --wait), renew every ttl/3, release after.\n"
                                                   "Usage: fulcrumctl lock run KEY --ttl 30s --redis URL -- COMMAND [ARGS...]\n"
                                                   "Exit: COMMAND's status; 75 lock not acquired; 76 lock lost while running (COMMAND was sent SIGTERM).\n"
-                                                  "COMMAND sees FULCRUM_LOCK_FENCE, the fencing token, for storage that rejects stale writers."),
+                                                  "COMMAND sees FULCRUM_LOCK_FENCE, the fencing token, for storage that rejects stale writers.\n"
+                                                  "SIGTERM, SIGINT and SIGHUP are passed on to COMMAND; the lock is released once it has stopped."),
                                    separator < 0 ? allArguments : allArguments.mid(0, separator), false);
         status >= 0)
         return status;
@@ -249,6 +264,21 @@ int lockRun(const QStringList &allArguments)
         if (e == QProcess::FailedToStart)
             loop.quit();
     });
+    std::unique_ptr<QSocketNotifier> signals;
+    if (::pipe2(signalPipe, O_CLOEXEC | O_NONBLOCK) == 0) {
+        signals = std::make_unique<QSocketNotifier>(signalPipe[0], QSocketNotifier::Read);
+        QObject::connect(signals.get(), &QSocketNotifier::activated, &loop, [&] {
+            char byte = 0;
+            while (::read(signalPipe[0], &byte, 1) == 1) {
+                if (process.processId() > 0)
+                    ::kill(pid_t(process.processId()), int(byte));
+            }
+        });
+        struct sigaction action {};
+        action.sa_handler = &onSignal;
+        for (const int signal : {SIGTERM, SIGINT, SIGHUP})
+            ::sigaction(signal, &action, nullptr);
+    }
     watchdog.start();
     process.start(command.first(), command.mid(1));
     loop.exec();

@@ -64,9 +64,25 @@ std::optional<QByteArray> readSecret(const SecretSource &source, SecretStore *ke
                                     "use \"file:PATH\" or \"env:VAR\" instead");
             return std::nullopt;
         }
+        if (source.reference.isEmpty()) {
+            *error = QStringLiteral("keychain password source names no entry; write \"keychain:ENTRY\"");
+            return std::nullopt;
+        }
         return keychain->read(source.reference, error);
     }
     return std::nullopt;
+}
+
+std::optional<QByteArray> readRedisPassword(const RedisEndpointConfig &endpoint, SecretStore *keychain, QString *error)
+{
+    SecretSource source = endpoint.password;
+    if (source.kind == SecretSource::Keychain && source.reference.isEmpty())
+        source.reference = endpoint.name;
+    QString why;
+    auto secret = readSecret(source, keychain, &why);
+    if (!secret)
+        *error = QStringLiteral("password of Redis endpoint \"%1\": %2").arg(endpoint.name, why);
+    return secret;
 }
 
 } // namespace fulcrum

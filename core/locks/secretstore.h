@@ -35,5 +35,7 @@ public:
 // Resolves a config SecretSource. `keychain` may be null when the program has no keychain
 // (fulcrum_core does not link QtKeychain: see core/keychain/).
 std::optional<QByteArray> readSecret(const SecretSource &source, SecretStore *keychain, QString *error);
+// An endpoint's password; a bare "keychain" means the entry named after the endpoint.
+std::optional<QByteArray> readRedisPassword(const RedisEndpointConfig &endpoint, SecretStore *keychain, QString *error);
 
 } // namespace fulcrum

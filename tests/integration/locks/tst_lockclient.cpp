@@ -46,16 +46,18 @@ static LockResult acquireAndWait(LockClient &client, const QByteArray &key, cons
 {
     std::optional<LockResult> result;
     client.acquire(key, options, [&result](const LockResult &r) { result = r; });
-    QTest::qWaitFor([&result] { return result.has_value(); }, int(options.waitMs) + 10'000);
-    return result.value_or(LockResult{false, false, {}, QStringLiteral("test: no answer")});
+    if (!QTest::qWaitFor([&result] { return result.has_value(); }, int(options.waitMs) + 10'000))
+        return LockResult{false, false, {}, QStringLiteral("test: no answer")};
+    return *result;
 }
 
 static LockOperationResult operationAndWait(const std::function<void(std::function<void(const LockOperationResult &)>)> &start)
 {
     std::optional<LockOperationResult> result;
     start([&result](const LockOperationResult &r) { result = r; });
-    QTest::qWaitFor([&result] { return result.has_value(); }, 10'000);
-    return result.value_or(LockOperationResult{false, false, 0, 0, QStringLiteral("test: no answer")});
+    if (!QTest::qWaitFor([&result] { return result.has_value(); }, 10'000))
+        return LockOperationResult{false, false, 0, 0, QStringLiteral("test: no answer")};
+    return *result;
 }
 
 void TestLockClient::init()
@@ -152,14 +154,14 @@ void TestLockClient::watchdogKeepsTheLockAndReportsLoss()
 {
     LockClient client({m_connection.get()});
     LockOptions options;
-    options.ttlMs = 300;
+    options.ttlMs = 600;
     const LockResult held = acquireAndWait(client, "lock:job", options);
     QVERIFY(held.acquired);
     LockWatchdog watchdog(&client, held.handle, options.ttlMs);
     QSignalSpy renewed(&watchdog, &LockWatchdog::renewed);
     QSignalSpy lost(&watchdog, &LockWatchdog::lost);
     watchdog.start();
-    QTRY_VERIFY(renewed.size() >= 4); // well past the 300 ms TTL
+    QTRY_VERIFY(renewed.size() >= 4); // well past the 600 ms TTL
     QVERIFY(lost.isEmpty());
     QCOMPARE(m_server->command({"GET", "lock:job"}).string, held.handle.token + ":1");
     // Someone breaks the lock: the watchdog must say so instead of silently renewing nothing.

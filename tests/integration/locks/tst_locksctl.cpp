@@ -27,6 +27,7 @@ private Q_SLOTS:
     void acquireExtendRelease();
     void runHoldsTheLockAndPassesTheExitStatus();
     void runWhenTheLockIsTaken();
+    void runPassesSigtermOnAndReleases();
 
 private:
     struct Run
@@ -242,15 +243,15 @@ void TestLocksCtl::runHoldsTheLockAndPassesTheExitStatus()
     const QString release = m_dir.filePath(QStringLiteral("release"));
     QProcess process;
     process.start(binaryPath(QStringLiteral("fulcrumctl")),
-                  {QStringLiteral("lock"), QStringLiteral("run"), QStringLiteral("lock:nightly"), QStringLiteral("--ttl"), QStringLiteral("300ms"),
+                  {QStringLiteral("lock"), QStringLiteral("run"), QStringLiteral("lock:nightly"), QStringLiteral("--ttl"), QStringLiteral("500ms"),
                    QStringLiteral("--redis"), m_server->url(), QStringLiteral("--"), QStringLiteral("sh"), QStringLiteral("-c"),
                    QStringLiteral("echo $FULCRUM_LOCK_FENCE > %1.tmp && mv %1.tmp %1; for i in $(seq 200); do [ -e %2 ] && exit 7; sleep 0.05; done; exit 9").arg(marker, release)});
     QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(marker), 10'000);
     QFile fence(marker);
     QVERIFY(fence.open(QIODevice::ReadOnly));
     QCOMPARE(fence.readAll().trimmed(), QByteArray("1"));
-    // Held well past its 300 ms TTL: the watchdog renews it.
-    QTest::qWait(800);
+    // Held well past its 500 ms TTL: the watchdog renews it.
+    QTest::qWait(1200);
     QVERIFY(m_server->command({"GET", "lock:nightly"}).string.startsWith("fulcrum:"));
     QFile(release).open(QIODevice::WriteOnly);
     QVERIFY(process.waitForFinished(10'000));
@@ -265,6 +266,23 @@ void TestLocksCtl::runWhenTheLockIsTaken()
                          QStringLiteral("--"), QStringLiteral("true")});
     QCOMPARE(run.status, 75);
     QVERIFY2(run.err.contains(u"held by someone else"), qPrintable(run.err));
+}
+
+void TestLocksCtl::runPassesSigtermOnAndReleases()
+{
+    const QString marker = m_dir.filePath(QStringLiteral("started"));
+    QProcess process;
+    process.start(binaryPath(QStringLiteral("fulcrumctl")),
+                  {QStringLiteral("lock"), QStringLiteral("run"), QStringLiteral("lock:svc"), QStringLiteral("--ttl"), QStringLiteral("30s"),
+                   QStringLiteral("--redis"), m_server->url(), QStringLiteral("--"), QStringLiteral("sh"), QStringLiteral("-c"),
+                   QStringLiteral("trap 'exit 42' TERM; touch %1; for i in $(seq 200); do sleep 0.05; done; exit 9").arg(marker)});
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(marker), 10'000);
+    QCOMPARE(m_server->command({"EXISTS", "lock:svc"}).integer, qint64(1));
+    process.terminate();
+    QVERIFY(process.waitForFinished(15'000));
+    QCOMPARE(process.exitCode(), 42);
+    // Released at once, not left to its 30 s TTL.
+    QCOMPARE(m_server->command({"EXISTS", "lock:svc"}).integer, qint64(0));
 }
 
 QTEST_GUILESS_MAIN(TestLocksCtl)

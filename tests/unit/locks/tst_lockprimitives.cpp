@@ -171,9 +171,15 @@ void TestLockPrimitives::environmentSecret()
     qputenv("FULCRUM_TEST_SECRET", "from-env");
     QString error;
     QCOMPARE(EnvironmentSecretStore().read(QStringLiteral("FULCRUM_TEST_SECRET"), &error).value_or(QByteArray()), QByteArray("from-env"));
+    RedisEndpointConfig endpoint;
+    endpoint.name = QStringLiteral("orders-redis");
+    endpoint.password = SecretSource{SecretSource::Environment, QStringLiteral("FULCRUM_TEST_SECRET")};
+    QCOMPARE(readRedisPassword(endpoint, nullptr, &error).value_or(QByteArray()), QByteArray("from-env"));
     qunsetenv("FULCRUM_TEST_SECRET");
     QVERIFY(!EnvironmentSecretStore().read(QStringLiteral("FULCRUM_TEST_SECRET"), &error).has_value());
     QVERIFY(error.contains(u"FULCRUM_TEST_SECRET"));
+    QVERIFY(!readRedisPassword(endpoint, nullptr, &error).has_value());
+    QVERIFY2(error.contains(u"orders-redis") && error.contains(u"FULCRUM_TEST_SECRET"), qPrintable(error));
 }
 
 void TestLockPrimitives::redissonChannelNames()
