@@ -196,6 +196,7 @@ void TestLockClient::mutualExclusionUnderContention()
         LockOptions options;
         options.ttlMs = 10'000;
         options.waitMs = 30'000;
+        options.maxAttempts = 1'000'000; // bounded by waitMs: on a loaded machine rounds take long
         options.retryDelayMinMs = 1;
         options.retryDelayMaxMs = 15;
         lockClients[size_t(who)]->acquire("lock:shared", options, [&, who, remaining](const LockResult &r) {
