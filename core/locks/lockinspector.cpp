@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
 
 namespace fulcrum {
 
@@ -64,6 +65,7 @@ void LockInspector::startPass()
     m_waitingForConnection = false;
     m_cursors = QList<QByteArray>(m_scanPatterns.size(), QByteArrayLiteral("0"));
     m_scansRunning = int(m_scanPatterns.size());
+    m_heldScans.clear();
     m_outstanding = 0;
     m_passKeys.clear();
     m_passLocks.clear();
@@ -104,8 +106,13 @@ void LockInspector::onScanReply(quint64 generation, int pattern, const RedisRepl
     // client is still busy with the batch's TYPE/PTTL/GET replies.
     m_cursors[pattern] = reply.elements[0].string;
     const bool more = m_cursors[pattern] != "0";
-    if (more)
-        sendScan(pattern);
+    if (more) {
+        // Flow control: a keyspace full of matching keys must not queue unbounded reads.
+        if (m_outstanding < m_options.maxKeysInFlight)
+            sendScan(pattern);
+        else
+            m_heldScans.append(pattern);
+    }
     for (const RedisReply &key : reply.elements[1].elements) {
         // SCAN may return a key twice, and a key may match more than one pattern.
         if (m_passKeys.contains(key.string))
@@ -177,6 +184,10 @@ void LockInspector::onKeyRead(const std::shared_ptr<KeyRead> &read)
         return;
     }
     --m_outstanding;
+    if (!m_heldScans.isEmpty() && m_outstanding < m_options.maxKeysInFlight / 2) {
+        for (const int pattern : std::exchange(m_heldScans, {}))
+            sendScan(pattern);
+    }
     if (!read->error.isEmpty()) {
         m_passNotes.append({read->key, QStringLiteral("could not be read: %1").arg(read->error)});
     } else {

@@ -17,6 +17,7 @@ struct LockInspectorOptions
 {
     QStringList patterns{QStringLiteral("lock:*"), QStringLiteral("*:lock:*")};
     int scanCount = 1000;               // SCAN COUNT: keys the server looks at per call
+    int maxKeysInFlight = 10'000;       // SCAN waits while this many keys are still being read
     qint64 longHeldMs = 60'000;         // flag a holder seen longer than this
     int churnChanges = 3;               // flag this many holder changes ...
     qint64 churnWindowMs = 60'000;      // ... within this window
@@ -80,6 +81,7 @@ private:
     bool m_filterKeys = false;          // a covering pattern is used: match the real ones here
     QList<QByteArray> m_cursors;        // one SCAN per scan pattern, run side by side
     int m_scansRunning = 0;
+    QList<int> m_heldScans;             // patterns whose next SCAN waits for reads to drain
     int m_outstanding = 0;
     int m_restarts = 0;
     QSet<QByteArray> m_passKeys;

@@ -72,6 +72,7 @@ private Q_SLOTS:
     void forceReleaseRedissonWakesWaiters();
     void forceReleaseRaceDeletesNothing();
     void restartMidScanReconnectsWithoutDuplicates();
+    void flowControlStillReadsEveryKey();
     void requirepassVariant();
 
 private:
@@ -413,6 +414,18 @@ void TestLockInspector::restartMidScanReconnectsWithoutDuplicates()
     for (const LockInfo &info : result.locks)
         keys.insert(info.key);
     QCOMPARE(keys.size(), qsizetype(20000));
+}
+
+void TestLockInspector::flowControlStillReadsEveryKey()
+{
+    QVERIFY(!m_server->command({"DEBUG", "POPULATE", "3000", "lock:many"}).isError());
+    LockInspectorOptions options;
+    options.scanCount = 500;
+    options.maxKeysInFlight = 20; // SCAN has to wait for reads over and over
+    LockInspector inspector(m_connection.get(), options);
+    const LockScanResult result = scanOnce(inspector);
+    QCOMPARE(result.locks.size(), qsizetype(3000));
+    QCOMPARE(result.keysScanned, qint64(3000));
 }
 
 void TestLockInspector::requirepassVariant()
