@@ -8,6 +8,9 @@
 
 #include <optional>
 
+#include <csignal>
+#include <sys/prctl.h>
+
 namespace fulcrum::test {
 
 static QByteArray encode(const QList<QByteArray> &arguments)
@@ -147,6 +150,8 @@ bool RedisServer::launch(QString *error)
 
     m_process = std::make_unique<QProcess>();
     m_process->setProcessChannelMode(QProcess::MergedChannels);
+    // If the test itself crashes, the server goes with it instead of lingering on its port.
+    m_process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
     m_process->start(QStringLiteral("redis-server"), {configPath});
     if (!m_process->waitForStarted(5000)) {
         *error = QStringLiteral("redis-server did not start: %1 (is the redis-server package installed?)").arg(m_process->errorString());

@@ -11,7 +11,15 @@ CTL="$BUILD/bin/fulcrumctl"
 [ -x "$BENCH" ] || { echo "missing $BENCH: configure with -DFULCRUM_BUILD_BENCH=ON and build" >&2; exit 2; }
 
 DIR=$(mktemp -d)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() {   # a loopback port nothing answers on
+    local p
+    for _ in $(seq 50); do
+        p=$((20000 + RANDOM % 40000))
+        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+    done
+    echo "no free loopback port found" >&2; exit 1
+}
+PORT=$(free_port)
 redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$DIR" \
     --enable-debug-command local --loglevel warning --daemonize no > "$DIR/redis.log" 2>&1 &
 REDIS_PID=$!
