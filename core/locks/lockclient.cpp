@@ -125,8 +125,10 @@ void LockClient::finishAttempt(std::shared_ptr<Attempt> attempt)
         attempt->done(result);
         return;
     }
-    if (attempt->acquired > 0) {
-        // A minority (or a too-slow majority): give back what we got so others need not wait for the TTL.
+    if (attempt->heldByOther < int(m_masters.size())) {
+        // A minority, a too-slow majority, or a master whose answer was lost (its SET may have
+        // happened): release on every master so nobody waits for our TTL. The compare-and-delete
+        // cannot touch anyone else's lock; only "held by someone else" everywhere needs nothing.
         release(LockHandle{attempt->key, attempt->token, 0, 0, 0}, [](const LockOperationResult &) {});
     }
     const bool timeLeft = nowMs() < attempt->deadlineMs;
