@@ -28,7 +28,7 @@ void TestKeychain::initTestCase()
     // gnome-keyring-daemon --unlock returns before its login collection is unlocked on the bus.
     KeychainSecretStore store;
     QString error;
-    const bool ready = QTest::qWaitFor([&] { return store.write(QStringLiteral("readiness-probe"), "x", &error); }, 10'000);
+    const bool ready = QTest::qWaitFor([&] { return store.write(QStringLiteral("readiness-probe"), "x", &error); }, 30'000);
     QVERIFY2(ready, qPrintable(error));
     QVERIFY(store.remove(QStringLiteral("readiness-probe"), &error));
 }
