@@ -3,6 +3,8 @@
 #include "balancer/balancer.h"
 #include "common/fastrandom.h"
 #include "engine/auditlog.h"
+#include "locks/forcerelease.h"
+#include "locks/lockinspector.h"
 
 #include <QElapsedTimer>
 #include <QTimer>
@@ -12,6 +14,11 @@
 #include <deque>
 
 namespace fulcrum {
+
+QString InProcessRedis::endpoint() const
+{
+    return connection.unixSocket.isEmpty() ? QStringLiteral("%1:%2").arg(connection.host).arg(connection.port) : connection.unixSocket;
+}
 
 InProcessOptions InProcessOptions::demo()
 {
@@ -65,7 +72,30 @@ public:
         connect(m_timer, &QTimer::timeout, this, [this] { tick(); });
         m_timer->start(m_options.tickMs);
         m_clock.start();
+        for (const InProcessRedis &redis : m_options.redis)
+            startRedis(redis);
         tick();
+    }
+
+    void releaseLock(quint64 id, const QString &endpoint, const QByteArray &key, const QByteArray &holder)
+    {
+        const auto it = std::find_if(m_redis.begin(), m_redis.end(), [&](const RedisSide &side) { return side.endpoint == endpoint; });
+        if (it == m_redis.end()) {
+            finish(id, false, QStringLiteral("no Redis endpoint \"%1\" in this engine; add it under Settings → Redis").arg(endpoint));
+            return;
+        }
+        RedisSide side = *it;
+        forceReleaseLock(side.connection, key, holder, m_audit.get(), QStringLiteral("console"),
+                         [this, id, side, endpoint, key, holder](const ForceReleaseResult &result) {
+            const bool released = result.outcome == ForceReleaseResult::Released;
+            m_events.append(LinkEvent{QDateTime::currentDateTimeUtc(), LinkEvent::Kind::Lock, AuditLog::currentOsUser(),
+                                      endpoint + u' ' + QString::fromUtf8(key), QStringLiteral("force-release"),
+                                      QString::fromUtf8(holder), released ? QStringLiteral("released") : QStringLiteral("not released"),
+                                      result.message});
+            finish(id, released, result.message);
+            if (side.inspector)
+                side.inspector->scan();
+        });
     }
 
     void setWeight(quint64 id, const QString &pool, const QString &server, int weight)
@@ -112,6 +142,87 @@ public:
     }
 
 private:
+    struct RedisSide
+    {
+        QString endpoint;
+        RedisConnection *connection = nullptr;
+        LockInspector *inspector = nullptr;
+    };
+
+    void startRedis(const InProcessRedis &redis)
+    {
+        RedisSide side;
+        side.endpoint = redis.endpoint();
+        side.connection = new RedisConnection(redis.connection, this);
+        LockInspectorOptions options;
+        options.patterns = redis.patterns;
+        options.longHeldMs = redis.longHeldMs;
+        side.inspector = new LockInspector(side.connection, options, this);
+        const QString endpoint = side.endpoint;
+        RedisConnection *connection = side.connection;
+        LockInspector *inspector = side.inspector;
+        connect(connection, &RedisConnection::stateChanged, this, [this, endpoint, connection, inspector](RedisConnection::State state) {
+            const LinkState linkState = state == RedisConnection::State::Connected ? LinkState::Connected
+                                        : state == RedisConnection::State::Connecting ? LinkState::Connecting
+                                                                                        : LinkState::Disconnected;
+            const QString detail = connection->lastError();
+            QMetaObject::invokeMethod(m_link, [link = m_link, endpoint, linkState, detail] {
+                Q_EMIT link->redisStateChanged(endpoint, linkState, detail);
+            }, Qt::QueuedConnection);
+            if (linkState == LinkState::Connected)
+                inspector->scan();
+        });
+        connect(inspector, &LockInspector::progress, this, [this, endpoint, inspector](qint64 keysScanned, int) {
+            LockTable table = lockTable(endpoint, inspector->lastResult());
+            table.scanning = true;
+            table.keysScanned = keysScanned;
+            publish(table);
+        });
+        connect(inspector, &LockInspector::scanFinished, this, [this, endpoint](const LockScanResult &result) {
+            publish(lockTable(endpoint, result));
+        });
+        connect(inspector, &LockInspector::scanFailed, this, [this, endpoint, inspector](const QString &why) {
+            LockTable table = lockTable(endpoint, inspector->lastResult());
+            table.error = why;
+            publish(table);
+        });
+        auto *timer = new QTimer(this);
+        connect(timer, &QTimer::timeout, this, [connection, inspector] {
+            if (connection->isConnected())
+                inspector->scan();
+        });
+        timer->start(int(redis.scanIntervalMs));
+        m_redis.push_back(side);
+        connection->open();
+    }
+
+    static LockTable lockTable(const QString &endpoint, const LockScanResult &result)
+    {
+        LockTable table;
+        table.endpoint = endpoint;
+        table.keysScanned = result.keysScanned;
+        const QDateTime readAt = result.finishedAt.isValid() ? result.finishedAt : QDateTime::currentDateTimeUtc();
+        for (const LockInfo &lock : result.locks) {
+            LockRow row;
+            row.endpoint = endpoint;
+            row.key = lock.key;
+            row.kind = lockKindName(lock.kind);
+            row.holder = lock.holder;
+            row.ttlMs = lock.ttlMs;
+            row.readAt = readAt;
+            row.firstSeen = readAt.addMSecs(-lock.heldForMs);
+            row.longHeld = lock.flags & LockInfo::LongHeld;
+            row.churning = lock.flags & LockInfo::Churn;
+            table.rows.append(row);
+        }
+        return table;
+    }
+
+    void publish(const LockTable &table)
+    {
+        QMetaObject::invokeMethod(m_link, [link = m_link, table] { Q_EMIT link->lockTableReady(table); }, Qt::QueuedConnection);
+    }
+
     struct Health
     {
         QDateTime since;
@@ -331,6 +442,7 @@ private:
     std::vector<Health> m_health;
     std::vector<std::deque<TickCounts>> m_windows;
     QList<LinkEvent> m_events;
+    std::vector<RedisSide> m_redis;
 };
 
 static std::vector<BackendSpec> specsOf(const InProcessOptions &options)
@@ -381,7 +493,10 @@ int InProcessEngineLink::tickMs() const
 
 QStringList InProcessEngineLink::redisEndpoints() const
 {
-    return {};
+    QStringList endpoints;
+    for (const InProcessRedis &redis : m_options.redis)
+        endpoints.append(redis.endpoint());
+    return endpoints;
 }
 
 quint64 InProcessEngineLink::nextCommandId()
@@ -411,7 +526,9 @@ quint64 InProcessEngineLink::setState(const QString &pool, const QString &server
 quint64 InProcessEngineLink::releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder)
 {
     const quint64 id = nextCommandId();
-    finish(id, false, tr("no Redis endpoint \"%1\" in this engine; add it under Settings → Redis").arg(endpoint));
+    QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic, id, endpoint, key, expectedHolder] {
+        traffic->releaseLock(id, endpoint, key, expectedHolder);
+    }, Qt::QueuedConnection);
     return id;
 }
 

@@ -2,6 +2,7 @@
 
 #include "balancer/pool.h"
 #include "engine/enginelink.h"
+#include "locks/redisconnection.h"
 
 #include <QThread>
 
@@ -21,6 +22,17 @@ struct DemoServerProfile
     bool flaky = false;           // fails its health checks for a while, now and then
 };
 
+// One Redis whose locks the engine lists and force-releases.
+struct InProcessRedis
+{
+    RedisConnectionOptions connection;   // the password is in memory only, from a SecretStore
+    QStringList patterns{QStringLiteral("lock:*"), QStringLiteral("*:lock:*")};
+    qint64 scanIntervalMs = 2000;
+    qint64 longHeldMs = 60'000;
+
+    QString endpoint() const;            // "host:port", what the views and commands name it by
+};
+
 struct InProcessOptions
 {
     QString poolName = QStringLiteral("checkout");
@@ -30,13 +42,15 @@ struct InProcessOptions
     int tickMs = 250;             // 4 Hz
     bool flapping = true;         // let flaky servers fail their checks
     QString auditPath;            // empty: audit kept in memory
+    QList<InProcessRedis> redis;
 
     static InProcessOptions demo();
 };
 
 // The embedded engine link: the real Pool, Balancer and AuditLog on a worker thread,
 // driven by simulated client requests (latency and failures per server profile) and a
-// simulated health checker. Commands are queued to the worker and answered with
+// simulated health checker; for each Redis, a real connection and LockInspector scanning at
+// an interval, and force-release through the compare-and-delete script. Commands are queued to the worker and answered with
 // commandFinished; snapshots come back queued at the tick. Nothing here locks the caller.
 class InProcessEngineLink : public EngineLink
 {
