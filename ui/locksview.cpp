@@ -177,6 +177,10 @@ void LocksView::setLockTable(const LockTable &table)
         m_endpoints->addItem(table.endpoint);
     if (m_endpoints->currentText() == table.endpoint)
         showEndpoint(table.endpoint);
+    if (!m_columnsSized && m_model->rowCount() > 0) {
+        m_columnsSized = true;
+        m_view->resizeColumnsToContents();
+    }
 }
 
 void LocksView::showEndpoint(const QString &endpoint)

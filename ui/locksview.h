@@ -65,6 +65,8 @@ public:
     QLineEdit *filter() const { return m_filter; }
     // Opens the confirmation for the selected lock; null when none is selected.
     ForceReleaseDialog *forceReleaseSelected();
+    // Column widths came from saved settings: do not size them to the first locks.
+    void keepColumnWidths() { m_columnsSized = true; }
 
 private:
     void showEndpoint(const QString &endpoint);
@@ -79,6 +81,7 @@ private:
     QSortFilterProxyModel *m_proxy = nullptr;
     QTableView *m_view = nullptr;
     QTimer *m_countdown = nullptr;
+    bool m_columnsSized = false;
 };
 
 } // namespace fulcrum::ui

@@ -361,7 +361,8 @@ void MainWindow::restoreLayout()
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     m_columnsRestored = m_serversView->horizontalHeader()->restoreState(settings.value(QStringLiteral("servers/header")).toByteArray());
     m_eventColumnsRestored = m_eventsView->horizontalHeader()->restoreState(settings.value(QStringLiteral("events/header")).toByteArray());
-    m_locks->table()->horizontalHeader()->restoreState(settings.value(QStringLiteral("locks/header")).toByteArray());
+    if (m_locks->table()->horizontalHeader()->restoreState(settings.value(QStringLiteral("locks/header")).toByteArray()))
+        m_locks->keepColumnWidths();
     m_tabs->setCurrentIndex(settings.value(QStringLiteral("window/view"), 0).toInt());
 }
 

@@ -1,4 +1,5 @@
 #include "engine/inprocessenginelink.h"
+#include "engine/localredisserver.h"
 #include "mainwindow.h"
 #include "settingsdialog.h"
 
@@ -49,7 +50,19 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "fulcrum: attaching to a remote engine (%s) comes with the admin API; starting the in-process demo engine instead\n",
                      qPrintable(ui::SettingsDialog::engineAddress()));
 
-    InProcessEngineLink link(InProcessOptions::demo());
+    // Demo mode's own Redis, for the locks view; stopped when main returns.
+    InProcessOptions options = InProcessOptions::demo();
+    LocalRedisServer redis;
+    QString redisError;
+    if (redis.start(&redisError)) {
+        InProcessRedis endpoint;
+        endpoint.connection.port = redis.port();
+        endpoint.demoLocks = true;
+        options.redis.append(endpoint);
+    } else {
+        std::fprintf(stderr, "fulcrum: %s\n", qPrintable(redisError));
+    }
+    InProcessEngineLink link(options);
     ui::MainWindow window(&link);
     window.show();
 

@@ -192,8 +192,33 @@ private:
                 inspector->scan();
         });
         timer->start(int(redis.scanIntervalMs));
+        if (redis.demoLocks)
+            startDemoLocks(connection);
         m_redis.push_back(side);
         connection->open();
+    }
+
+    // What a shop's Redis holds: a cart lock renewed by its holder, an order lock someone
+    // forgot to give a TTL, a Redisson stock lock, one of Fulcrum's own, and cart locks of
+    // short requests coming and going.
+    void startDemoLocks(RedisConnection *connection)
+    {
+        auto ignore = [](const RedisReply &) {};
+        connect(connection, &RedisConnection::connected, this, [connection, ignore] {
+            connection->command({"SET", "lock:checkout:order-5531", "worker-7:77aa01"}, ignore);
+            connection->command({"HSET", "lock:inventory:sku-42", "8743c9c0-0795-4907-87fd-6c719a6b4586:57", "1"}, ignore);
+            connection->command({"PEXPIRE", "lock:inventory:sku-42", "600000"}, ignore);
+            connection->command({"SET", "payments:lock:refund-88", "fulcrum:6f0c1d2e3a4b5c6d7e8f90a1b2c3d4e5:12", "PX", "600000"}, ignore);
+        });
+        auto *timer = new QTimer(this);
+        connect(timer, &QTimer::timeout, this, [this, connection, ignore] {
+            ++m_demoLockRound;
+            connection->command({"SET", "lock:cart:1001", "web-3:9f1c2a", "PX", "30000"}, ignore);
+            const QByteArray cart = "lock:cart:" + QByteArray::number(2000 + m_demoLockRound % 6);
+            const QByteArray holder = "web-" + QByteArray::number(m_demoLockRound % 4) + ':' + QByteArray::number(m_random.next() & 0xffffff, 16);
+            connection->command({"SET", cart, holder, "PX", QByteArray::number(8000 + (m_demoLockRound % 3) * 6000)}, ignore);
+        });
+        timer->start(4000);
     }
 
     static LockTable lockTable(const QString &endpoint, const LockScanResult &result)
@@ -443,6 +468,7 @@ private:
     std::vector<std::deque<TickCounts>> m_windows;
     QList<LinkEvent> m_events;
     std::vector<RedisSide> m_redis;
+    int m_demoLockRound = 0;
 };
 
 static std::vector<BackendSpec> specsOf(const InProcessOptions &options)

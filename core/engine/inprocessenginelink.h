@@ -29,6 +29,7 @@ struct InProcessRedis
     QStringList patterns{QStringLiteral("lock:*"), QStringLiteral("*:lock:*")};
     qint64 scanIntervalMs = 2000;
     qint64 longHeldMs = 60'000;
+    bool demoLocks = false;              // demo mode: write a few locks of each kind, and keep some coming and going
 
     QString endpoint() const;            // "host:port", what the views and commands name it by
 };
