@@ -344,7 +344,7 @@ void MainWindow::updateActions()
 
 void MainWindow::openSettings()
 {
-    auto *dialog = new SettingsDialog(this);
+    auto *dialog = new SettingsDialog(m_link, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this] {
         m_weights->setConfirmThreshold(SettingsDialog::confirmThreshold());

@@ -1,11 +1,14 @@
 #include "settingsdialog.h"
 
+#include "engine/enginelink.h"
+
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -16,8 +19,8 @@
 
 namespace fulcrum::ui {
 
-SettingsDialog::SettingsDialog(QWidget *parent)
-    : QDialog(parent)
+SettingsDialog::SettingsDialog(EngineLink *link, QWidget *parent)
+    : QDialog(parent), m_link(link)
 {
     setObjectName(QStringLiteral("settingsDialog"));
     setWindowTitle(tr("Settings"));
@@ -42,6 +45,12 @@ SettingsDialog::SettingsDialog(QWidget *parent)
     m_password->setPlaceholderText(tr("this build has no keychain support (qtkeychain-qt6-dev)"));
 #endif
     form->addRow(tr("Redis pass&word:"), m_password);
+    m_test = new QPushButton(tr("&Test connection"), this);
+    m_test->setObjectName(QStringLiteral("testConnection"));
+    m_test->setEnabled(link != nullptr);
+    m_test->setToolTip(tr("The engine connects to the first Redis endpoint above and sends PING"));
+    connect(m_test, &QPushButton::clicked, this, [this] { testConnection(); });
+    form->addRow(QString(), m_test);
     m_threshold = new QSpinBox(this);
     m_threshold->setRange(1, 100);
     m_threshold->setSuffix(tr(" % of traffic"));
@@ -56,7 +65,17 @@ SettingsDialog::SettingsDialog(QWidget *parent)
     layout->addLayout(form);
     m_message = new QLabel(this);
     m_message->setWordWrap(true);
+    m_message->setObjectName(QStringLiteral("message"));
     layout->addWidget(m_message);
+    if (m_link) {
+        connect(m_link, &EngineLink::commandFinished, this, [this](const CommandResult &result) {
+            if (result.id != m_testCommand)
+                return;
+            m_testCommand = 0;
+            m_test->setEnabled(true);
+            m_message->setText(result.ok ? tr("Connection works: %1").arg(result.message) : tr("Connection failed: %1").arg(result.message));
+        });
+    }
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -88,9 +107,13 @@ QString SettingsDialog::language()
     return QSettings().value(QStringLiteral("ui/language")).toString();
 }
 
-bool SettingsDialog::save(QString *error)
+QString SettingsDialog::message() const
 {
-    QStringList endpoints;
+    return m_message->text();
+}
+
+bool SettingsDialog::parseEndpoints(QStringList *endpoints, QString *error) const
+{
     const QStringList lines = m_endpoints->toPlainText().split(u'\n', Qt::SkipEmptyParts);
     for (const QString &line : lines) {
         const QString endpoint = line.trimmed();
@@ -101,8 +124,38 @@ bool SettingsDialog::save(QString *error)
             *error = tr("Redis endpoint \"%1\" is not host:port; write it like 127.0.0.1:6379").arg(endpoint);
             return false;
         }
-        endpoints.append(endpoint);
+        endpoints->append(endpoint);
     }
+    return true;
+}
+
+void SettingsDialog::testConnection()
+{
+    QStringList endpoints;
+    QString error;
+    if (!parseEndpoints(&endpoints, &error) || endpoints.isEmpty()) {
+        m_message->setText(error.isEmpty() ? tr("Add a Redis endpoint (host:port) to test.") : error);
+        return;
+    }
+    if (!m_link)
+        return;
+    const QString endpoint = endpoints.first();
+    QByteArray password = m_password->text().toUtf8();
+#ifdef FULCRUM_HAVE_KEYCHAIN
+    if (password.isEmpty())
+        password = KeychainSecretStore().read(keychainEntry(endpoint), &error).value_or(QByteArray());
+#endif
+    const qsizetype colon = endpoint.lastIndexOf(u':');
+    m_testCommand = m_link->testRedis(endpoint.left(colon), quint16(endpoint.mid(colon + 1).toUInt()), password);
+    m_test->setEnabled(false);
+    m_message->setText(tr("Testing %1…").arg(endpoint));
+}
+
+bool SettingsDialog::save(QString *error)
+{
+    QStringList endpoints;
+    if (!parseEndpoints(&endpoints, error))
+        return false;
     QStringList patterns;
     for (const QString &pattern : m_patterns->text().split(u',', Qt::SkipEmptyParts))
         patterns.append(pattern.trimmed());

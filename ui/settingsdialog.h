@@ -1,9 +1,15 @@
 #pragma once
 
 #include <QDialog>
+#include <QPointer>
+
+namespace fulcrum {
+class EngineLink;
+}
 
 QT_BEGIN_NAMESPACE
 class QComboBox;
+class QPushButton;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
@@ -19,7 +25,8 @@ class SettingsDialog : public QDialog
 {
     Q_OBJECT
 public:
-    explicit SettingsDialog(QWidget *parent = nullptr);
+    // The link runs "test connection" from the engine's side; without one the button is off.
+    explicit SettingsDialog(EngineLink *link, QWidget *parent = nullptr);
 
     static QString engineAddress();
     static QStringList redisEndpoints();
@@ -30,6 +37,11 @@ public:
 
     QLineEdit *passwordField() const { return m_password; }
     QPlainTextEdit *endpointsField() const { return m_endpoints; }
+    QPushButton *testButton() const { return m_test; }
+    QString message() const;
+    // Tests the first Redis endpoint in the form, with the password typed or else the one
+    // in the keychain; the answer shows under the form.
+    void testConnection();
     // Saves everything; false with a message naming the field and the fix when it cannot.
     bool save(QString *error);
 
@@ -37,6 +49,11 @@ protected:
     void done(int result) override;
 
 private:
+    bool parseEndpoints(QStringList *endpoints, QString *error) const;
+
+    QPointer<EngineLink> m_link;
+    quint64 m_testCommand = 0;
+    QPushButton *m_test = nullptr;
     QLineEdit *m_engine = nullptr;
     QPlainTextEdit *m_endpoints = nullptr;
     QLineEdit *m_patterns = nullptr;

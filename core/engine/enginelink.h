@@ -115,6 +115,9 @@ public:
 
     virtual quint64 setWeight(const QString &pool, const QString &server, int weight) = 0;
     virtual quint64 setState(const QString &pool, const QString &server, BackendState state) = 0;
+    // Connects to a Redis endpoint from the engine's side and PINGs it ("test connection" in
+    // the settings); the password is used for this attempt only and not kept.
+    virtual quint64 testRedis(const QString &host, quint16 port, const QByteArray &password) = 0;
     // Deletes the lock only if its holder is still expectedHolder (compare-and-delete).
     virtual quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) = 0;
 

@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <memory>
+#include <utility>
 
 namespace fulcrum {
 
@@ -139,6 +141,34 @@ public:
         }
         operatorAction(QStringLiteral("set-state"), pool + u'/' + server, backendStateName(old), backendStateName(state));
         finish(id, true, QStringLiteral("%1/%2: %3 → %4").arg(pool, server, backendStateName(old), backendStateName(state)));
+    }
+
+    void testRedis(quint64 id, const QString &host, quint16 port, const QByteArray &password)
+    {
+        RedisConnectionOptions options;
+        options.host = host;
+        options.port = port;
+        options.password = password;
+        options.reconnect = false;
+        auto *connection = new RedisConnection(options, this);
+        auto answered = std::make_shared<bool>(false);
+        const QString endpoint = options.endpoint();
+        auto answer = [this, id, connection, answered](bool ok, const QString &message) {
+            if (std::exchange(*answered, true))
+                return;
+            finish(id, ok, message);
+            connection->deleteLater();
+        };
+        connect(connection, &RedisConnection::errorOccurred, this, [answer, endpoint](const QString &why) {
+            answer(false, QStringLiteral("%1: %2").arg(endpoint, why));
+        });
+        connect(connection, &RedisConnection::connected, this, [answer, connection, endpoint] {
+            connection->command({"PING"}, [answer, endpoint](const RedisReply &reply) {
+                answer(!reply.isError(), reply.isError() ? QStringLiteral("%1: PING failed: %2").arg(endpoint, QString::fromUtf8(reply.string))
+                                                         : QStringLiteral("%1: connected, PING answered %2").arg(endpoint, QString::fromUtf8(reply.string)));
+            });
+        });
+        connection->open();
     }
 
 private:
@@ -555,6 +585,14 @@ quint64 InProcessEngineLink::releaseLock(const QString &endpoint, const QByteArr
     QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic, id, endpoint, key, expectedHolder] {
         traffic->releaseLock(id, endpoint, key, expectedHolder);
     }, Qt::QueuedConnection);
+    return id;
+}
+
+quint64 InProcessEngineLink::testRedis(const QString &host, quint16 port, const QByteArray &password)
+{
+    const quint64 id = nextCommandId();
+    QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic, id, host, port, password] { traffic->testRedis(id, host, port, password); },
+                              Qt::QueuedConnection);
     return id;
 }
 

@@ -68,6 +68,7 @@ public:
     quint64 setWeight(const QString &pool, const QString &server, int weight) override;
     quint64 setState(const QString &pool, const QString &server, BackendState state) override;
     quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) override;
+    quint64 testRedis(const QString &host, quint16 port, const QByteArray &password) override;
 
     // What the engine itself holds (thread-safe read of the live pool): for tests and tools.
     std::shared_ptr<const PoolSnapshot> poolSnapshot() const;

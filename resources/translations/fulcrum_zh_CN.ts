@@ -56,14 +56,9 @@
 <context>
     <name>fulcrum::InProcessEngineLink</name>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="374" />
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="542" />
         <source>in-process engine (simulated traffic)</source>
         <translation>进程内引擎（模拟流量）</translation>
-    </message>
-    <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="414" />
-        <source>no Redis endpoint "%1" in this engine; add it under Settings → Redis</source>
-        <translation>此引擎中没有 Redis 端点“%1”；请在 设置 → Redis 中添加</translation>
     </message>
 </context>
 <context>
@@ -292,17 +287,17 @@
         <translation>未配置 Redis 端点：请在 设置 → Redis 中添加。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="187" />
+        <location filename="../../ui/locksview.cpp" line="191" />
         <source>%1 keys scanned</source>
         <translation>已扫描 %1 个键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="190" />
+        <location filename="../../ui/locksview.cpp" line="194" />
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="192" />
+        <location filename="../../ui/locksview.cpp" line="196" />
         <source>%n lock(s), %1 keys scanned</source>
         <translation><numerusform>%n 个锁，已扫描 %1 个键</numerusform></translation>
     </message>
@@ -566,12 +561,12 @@
         <translation>设置已保存。引擎、Redis 和语言的修改在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="388" />
+        <location filename="../../ui/mainwindow.cpp" line="389" />
         <source>cannot create screenshot directory %1; check the path and permissions</source>
         <translation>无法创建截图目录 %1；请检查路径和权限</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="403" />
+        <location filename="../../ui/mainwindow.cpp" line="407" />
         <source>cannot write %1; check the directory is writable</source>
         <translation>无法写入 %1；请检查目录是否可写</translation>
     </message>
@@ -685,82 +680,112 @@
 <context>
     <name>fulcrum::ui::SettingsDialog</name>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="23" />
+        <location filename="../../ui/settingsdialog.cpp" line="26" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="27" />
+        <location filename="../../ui/settingsdialog.cpp" line="30" />
         <source>empty: the in-process engine; or host:port of a fulcrumd admin API</source>
         <translation>留空：进程内引擎；或 fulcrumd 管理 API 的 主机:端口</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="28" />
+        <location filename="../../ui/settingsdialog.cpp" line="31" />
         <source>&amp;Engine address:</source>
         <translation>引擎地址(&amp;E)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="30" />
+        <location filename="../../ui/settingsdialog.cpp" line="33" />
         <source>one per line: 127.0.0.1:6379</source>
         <translation>每行一个：127.0.0.1:6379</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="32" />
+        <location filename="../../ui/settingsdialog.cpp" line="35" />
         <source>&amp;Redis endpoints:</source>
         <translation>Redis 端点(&amp;R)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="34" />
+        <location filename="../../ui/settingsdialog.cpp" line="37" />
         <source>Lock key &amp;patterns:</source>
         <translation>锁键模式(&amp;P)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="39" />
+        <location filename="../../ui/settingsdialog.cpp" line="42" />
         <source>unchanged; stored in the desktop keychain</source>
         <translation>未修改；保存在桌面密钥环中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="42" />
+        <location filename="../../ui/settingsdialog.cpp" line="45" />
         <source>this build has no keychain support (qtkeychain-qt6-dev)</source>
         <translation>此版本不支持密钥环（qtkeychain-qt6-dev）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="44" />
+        <location filename="../../ui/settingsdialog.cpp" line="47" />
         <source>Redis pass&amp;word:</source>
         <translation>Redis 密码(&amp;W)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="47" />
+        <location filename="../../ui/settingsdialog.cpp" line="48" />
+        <source>&amp;Test connection</source>
+        <translation>测试连接(&amp;T)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="51" />
+        <source>The engine connects to the first Redis endpoint above and sends PING</source>
+        <translation>由引擎连接上面第一个 Redis 端点并发送 PING</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="56" />
         <source> % of traffic</source>
         <translation> % 的流量</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="49" />
+        <location filename="../../ui/settingsdialog.cpp" line="58" />
         <source>Ask before moving more than:</source>
         <translation>迁移流量超过此值时先确认：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="51" />
+        <location filename="../../ui/settingsdialog.cpp" line="60" />
         <source>System language</source>
         <translation>系统语言</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="55" />
+        <location filename="../../ui/settingsdialog.cpp" line="64" />
         <source>&amp;Language:</source>
         <translation>语言(&amp;L)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="101" />
+        <location filename="../../ui/settingsdialog.cpp" line="76" />
+        <source>Connection works: %1</source>
+        <translation>连接正常：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="76" />
+        <source>Connection failed: %1</source>
+        <translation>连接失败：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="124" />
         <source>Redis endpoint "%1" is not host:port; write it like 127.0.0.1:6379</source>
         <translation>Redis 端点“%1”不是 主机:端口 格式；请写成 127.0.0.1:6379 这样</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="111" />
+        <location filename="../../ui/settingsdialog.cpp" line="137" />
+        <source>Add a Redis endpoint (host:port) to test.</source>
+        <translation>请先添加要测试的 Redis 端点（主机:端口）。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="151" />
+        <source>Testing %1…</source>
+        <translation>正在测试 %1…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="164" />
         <source>a Redis password needs an endpoint to belong to; add the endpoint first</source>
         <translation>Redis 密码需要对应的端点；请先添加端点</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="119" />
+        <location filename="../../ui/settingsdialog.cpp" line="172" />
         <source>could not store the Redis password in the keychain: %1; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
         <translation>无法将 Redis 密码保存到密钥环：%1；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
     </message>

@@ -1,10 +1,13 @@
+#include "engine/inprocessenginelink.h"
 #include "keychain/keychainsecretstore.h"
+#include "redisserver.h"
 #include "settingsdialog.h"
 
 #include <QApplication>
 #include <QFile>
 #include <QLineEdit>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTest>
@@ -23,6 +26,7 @@ private Q_SLOTS:
     void initTestCase();
     void passwordGoesToTheKeychainNotTheSettingsFile();
     void badEndpointIsRefusedAndNothingIsStored();
+    void testConnectionUsesTheKeychainPassword();
 };
 
 void TestSettingsKeychain::initTestCase()
@@ -40,7 +44,7 @@ void TestSettingsKeychain::initTestCase()
 void TestSettingsKeychain::passwordGoesToTheKeychainNotTheSettingsFile()
 {
     const QByteArray password = "ui-s3cret-7f3a9";
-    SettingsDialog dialog;
+    SettingsDialog dialog(nullptr);
     dialog.endpointsField()->setPlainText(QStringLiteral("127.0.0.1:6390\n10.0.0.5:6379"));
     dialog.passwordField()->setText(QString::fromUtf8(password));
     QString error;
@@ -66,7 +70,7 @@ void TestSettingsKeychain::passwordGoesToTheKeychainNotTheSettingsFile()
 
 void TestSettingsKeychain::badEndpointIsRefusedAndNothingIsStored()
 {
-    SettingsDialog dialog;
+    SettingsDialog dialog(nullptr);
     dialog.endpointsField()->setPlainText(QStringLiteral("redis.internal"));
     dialog.passwordField()->setText(QStringLiteral("never-stored"));
     QString error;
@@ -74,6 +78,34 @@ void TestSettingsKeychain::badEndpointIsRefusedAndNothingIsStored()
     QVERIFY2(error.contains(QStringLiteral("redis.internal")) && error.contains(QStringLiteral("127.0.0.1:6379")), qPrintable(error));
     KeychainSecretStore store;
     QVERIFY(!store.read(SettingsDialog::keychainEntry(QStringLiteral("redis.internal")), &error).has_value());
+}
+
+void TestSettingsKeychain::testConnectionUsesTheKeychainPassword()
+{
+    fulcrum::test::RedisServer::Options options;
+    options.password = "redis-pass-for-test-button";
+    fulcrum::test::RedisServer redis(options);
+    QString error;
+    QVERIFY2(redis.start(&error), qPrintable(error));
+    InProcessEngineLink link(InProcessOptions::demo());
+    const QString endpoint = QStringLiteral("127.0.0.1:%1").arg(redis.port());
+
+    SettingsDialog dialog(&link);
+    dialog.show();
+    dialog.endpointsField()->setPlainText(endpoint);
+    dialog.passwordField()->setText(QStringLiteral("wrong-password"));
+    QTest::mouseClick(dialog.testButton(), Qt::LeftButton);
+    QTRY_VERIFY(dialog.message().startsWith(QStringLiteral("Connection failed")));
+    QVERIFY2(!dialog.message().contains(QStringLiteral("wrong-password")), qPrintable(dialog.message()));
+
+    // Saved with the right password, then tested with the field empty: the keychain's is used.
+    dialog.passwordField()->setText(QString::fromUtf8(options.password));
+    QVERIFY2(dialog.save(&error), qPrintable(error));
+    QVERIFY(dialog.passwordField()->text().isEmpty());
+    QTest::mouseClick(dialog.testButton(), Qt::LeftButton);
+    QTRY_VERIFY2(dialog.message().startsWith(QStringLiteral("Connection works")), qPrintable(dialog.message()));
+    QVERIFY(dialog.message().contains(QStringLiteral("PONG")));
+    KeychainSecretStore().remove(SettingsDialog::keychainEntry(endpoint), &error);
 }
 
 int main(int argc, char *argv[])
