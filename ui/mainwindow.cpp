@@ -125,8 +125,8 @@ void MainWindow::createViews()
     });
     connect(m_serversView->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         QStringList keys;
-        for (const ServerStatus *server : targetServers())
-            keys.append(server->key());
+        for (const QModelIndex &index : m_serversView->selectionModel()->selectedRows())
+            keys.append(index.data(ServerTableModel::KeyRole).toString());
         m_liveLoad->setChosenServers(keys);
         updateActions();
     });
@@ -298,6 +298,10 @@ QList<const ServerStatus *> MainWindow::targetServers() const
             servers.append(m_serverModel->serverAt(row));
         return servers;
     }
+    // Only where the selection is in sight: a shortcut on another view must not drain a
+    // server selected minutes ago.
+    if (m_tabs->currentIndex() != Servers)
+        return servers;
     for (const QModelIndex &index : m_serversView->selectionModel()->selectedRows())
         servers.append(m_serverModel->serverAt(m_serverProxy->mapToSource(index).row()));
     return servers;

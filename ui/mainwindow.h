@@ -65,7 +65,7 @@ private:
     void setLinkState(LinkState state, const QString &detail);
     void setRedisState(const QString &endpoint, LinkState state, const QString &detail);
     // The servers an action applies to: the chart's selected bar on the Weights view,
-    // the selected table rows elsewhere.
+    // the selected table rows on the Servers view, none elsewhere.
     QList<const ServerStatus *> targetServers() const;
     void setStateOfTargets(BackendState state);
     void askWeightOfTarget();

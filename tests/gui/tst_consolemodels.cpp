@@ -4,7 +4,10 @@
 #include "liveloadview.h"
 #include "mainwindow.h"
 #include "servertablemodel.h"
+#include "weightschartview.h"
 
+#include <QChart>
+#include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
@@ -28,6 +31,8 @@ private Q_SLOTS:
     void serverSelectionSurvivesServersComingAndGoing();
     void stateChangesBecomeEventsAndMarkers();
     void liveSeriesAreBounded();
+    void columnChoicesAndViewPersist();
+    void chartsFollowThePalette();
 };
 
 void TestConsoleModels::initTestCase()
@@ -159,6 +164,45 @@ void TestConsoleModels::liveSeriesAreBounded()
              qPrintable(QString::number(points.size())));
     QCOMPARE(points.last().y(), 2399.0);
     QCOMPARE(points.last().x(), double(snapshot.time.toMSecsSinceEpoch()));
+}
+
+void TestConsoleModels::columnChoicesAndViewPersist()
+{
+    InProcessEngineLink link(InProcessOptions::demo());
+    {
+        MainWindow window(&link);
+        window.show();
+        window.serversView()->horizontalHeader()->setSectionHidden(ServerTableModel::Reason, true);
+        window.serversView()->horizontalHeader()->moveSection(ServerTableModel::P95, 1);
+        window.showView(MainWindow::Events);
+        window.close();
+    }
+    MainWindow again(&link);
+    again.show();
+    QHeaderView *header = again.serversView()->horizontalHeader();
+    QVERIFY(header->isSectionHidden(ServerTableModel::Reason));
+    QCOMPARE(header->visualIndex(ServerTableModel::P95), 1);
+    QVERIFY(again.eventsView()->isVisible());
+    header->setSectionHidden(ServerTableModel::Reason, false);
+    header->moveSection(1, ServerTableModel::P95);
+    again.showView(MainWindow::LiveLoad);
+    again.close();
+}
+
+void TestConsoleModels::chartsFollowThePalette()
+{
+    InProcessEngineLink link(InProcessOptions::demo());
+    MainWindow window(&link);
+    window.showView(MainWindow::Weights);
+    window.show();
+    QPalette dark = window.palette();
+    dark.setColor(QPalette::Base, QColor(0x20, 0x20, 0x24));
+    dark.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x30));
+    dark.setColor(QPalette::WindowText, QColor(0xe8, 0xe8, 0xe8));
+    window.setPalette(dark);
+    QChart *chart = window.weightsChart()->chart();
+    QTRY_COMPARE(chart->backgroundBrush().color(), QColor(0x20, 0x20, 0x24));
+    QCOMPARE(chart->titleBrush().color(), QColor(0xe8, 0xe8, 0xe8));
 }
 
 QTEST_MAIN(TestConsoleModels)
