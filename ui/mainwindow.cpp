@@ -10,6 +10,8 @@
 
 #include <QAction>
 #include <QCloseEvent>
+#include <QComboBox>
+#include <QHBoxLayout>
 #include <QCoreApplication>
 #include <QDir>
 #include <QHeaderView>
@@ -76,8 +78,33 @@ void MainWindow::createViews()
     m_liveLoad = new LiveLoadView(this);
     m_tabs->addTab(m_liveLoad, tr("&Live load"));
 
-    m_weightsChart = new WeightsChartView(m_weights, this);
-    m_tabs->addTab(m_weightsChart, tr("&Weights"));
+    auto *weights = new QWidget(this);
+    auto *weightsLayout = new QVBoxLayout(weights);
+    weightsLayout->setContentsMargins(0, 0, 0, 0);
+    auto *poolBar = new QHBoxLayout;
+    poolBar->setContentsMargins(9, 6, 9, 0);
+    auto *pools = new QComboBox(weights);
+    pools->setObjectName(QStringLiteral("weightsPool"));
+    pools->setMinimumContentsLength(16);
+    auto *poolLabel = new QLabel(tr("&Pool:"), weights);
+    poolLabel->setBuddy(pools);
+    poolBar->addWidget(poolLabel);
+    poolBar->addWidget(pools);
+    poolBar->addStretch();
+    weightsLayout->addLayout(poolBar);
+    m_weightsChart = new WeightsChartView(m_weights, weights);
+    weightsLayout->addWidget(m_weightsChart);
+    m_tabs->addTab(weights, tr("&Weights"));
+    connect(m_weightsChart, &WeightsChartView::poolsChanged, pools, [pools, this](const QStringList &names) {
+        const QSignalBlocker blocker(pools);
+        pools->clear();
+        pools->addItems(names);
+        pools->setCurrentText(m_weightsChart->pool());
+    });
+    connect(pools, &QComboBox::currentTextChanged, m_weightsChart, [this](const QString &pool) {
+        if (!pool.isEmpty())
+            m_weightsChart->setPool(pool);
+    });
 
     auto *servers = new QWidget(this);
     auto *serversLayout = new QVBoxLayout(servers);

@@ -70,7 +70,20 @@ WeightsChartView::WeightsChartView(WeightController *controller, QWidget *parent
 
 void WeightsChartView::setPool(const QString &pool)
 {
+    if (pool == m_pool)
+        return;
     m_pool = pool;
+    m_dragIndex = -1;
+    m_selected = -1;
+    m_servers.clear();
+    rebuild({});
+    if (isVisible())
+        apply(m_last);
+}
+
+QStringList WeightsChartView::pools() const
+{
+    return m_pools;
 }
 
 QStringList WeightsChartView::servers() const
@@ -114,8 +127,20 @@ void WeightsChartView::updateFromSnapshot(const LinkSnapshot &snapshot)
 
 void WeightsChartView::apply(const LinkSnapshot &snapshot)
 {
-    if (m_pool.isEmpty() && !snapshot.servers.isEmpty())
-        m_pool = snapshot.servers.first().pool;
+    m_last = snapshot;
+    QStringList pools;
+    for (const ServerStatus &server : snapshot.servers) {
+        if (pools.isEmpty() || pools.last() != server.pool) {
+            if (!pools.contains(server.pool))
+                pools.append(server.pool);
+        }
+    }
+    if (pools != m_pools) {
+        m_pools = pools;
+        Q_EMIT poolsChanged(pools);
+    }
+    if ((m_pool.isEmpty() || !pools.contains(m_pool)) && !pools.isEmpty())
+        m_pool = pools.first();
     QList<ServerStatus> servers;
     m_totalInPool = 0;
     for (const ServerStatus &server : snapshot.servers) {

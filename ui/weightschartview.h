@@ -35,6 +35,7 @@ public:
     // Which pool is shown; empty: the first pool of the snapshot.
     void setPool(const QString &pool);
     QString pool() const { return m_pool; }
+    QStringList pools() const;
     QStringList servers() const;
     int selectedIndex() const { return m_selected; }
     void setSelectedIndex(int index);
@@ -49,6 +50,7 @@ public:
 
 Q_SIGNALS:
     void selectedServerChanged(const QString &pool, const QString &server);
+    void poolsChanged(const QStringList &pools);
 
 protected:
     void mousePressEvent(QMouseEvent *event) override;
@@ -78,6 +80,8 @@ private:
     QList<ServerStatus> m_dragBase;     // the weights the projection starts from
     LinkSnapshot m_pending;           // latest snapshot while hidden
     bool m_hasPending = false;
+    LinkSnapshot m_last;                // the pool shown can change between ticks
+    QStringList m_pools;
 
     QStackedBarSeries *m_bars = nullptr;
     QList<QBarSet *> m_sets;

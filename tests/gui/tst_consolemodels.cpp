@@ -4,6 +4,7 @@
 #include "liveloadview.h"
 #include "mainwindow.h"
 #include "servertablemodel.h"
+#include "weightcontroller.h"
 #include "weightschartview.h"
 
 #include <QChart>
@@ -33,6 +34,7 @@ private Q_SLOTS:
     void liveSeriesAreBounded();
     void columnChoicesAndViewPersist();
     void chartsFollowThePalette();
+    void weightsChartSwitchesPools();
 };
 
 void TestConsoleModels::initTestCase()
@@ -203,6 +205,36 @@ void TestConsoleModels::chartsFollowThePalette()
     QChart *chart = window.weightsChart()->chart();
     QTRY_COMPARE(chart->backgroundBrush().color(), QColor(0x20, 0x20, 0x24));
     QCOMPARE(chart->titleBrush().color(), QColor(0xe8, 0xe8, 0xe8));
+}
+
+void TestConsoleModels::weightsChartSwitchesPools()
+{
+    InProcessEngineLink link(InProcessOptions::demo());
+    WeightController controller(&link);
+    WeightsChartView chart(&controller);
+    chart.show();
+    QSignalSpy pools(&chart, &WeightsChartView::poolsChanged);
+    LinkSnapshot snapshot;
+    snapshot.time = QDateTime::currentDateTimeUtc();
+    for (const auto &[pool, name, weight] : {std::tuple{"web", "w1", 1}, {"web", "w2", 3}, {"api", "a1", 5}, {"api", "a2", 5}, {"api", "a3", 10}}) {
+        ServerStatus server;
+        server.pool = QString::fromLatin1(pool);
+        server.name = QString::fromLatin1(name);
+        server.weight = weight;
+        snapshot.servers.append(server);
+    }
+    chart.updateFromSnapshot(snapshot);
+    QCOMPARE(pools.size(), 1);
+    QCOMPARE(chart.pools(), (QStringList{QStringLiteral("web"), QStringLiteral("api")}));
+    QCOMPARE(chart.pool(), QStringLiteral("web"));
+    QCOMPARE(chart.servers(), (QStringList{QStringLiteral("w1"), QStringLiteral("w2")}));
+    QCOMPARE(chart.shownTargetShares(), (QList<double>{0.25, 0.75}));
+    chart.setPool(QStringLiteral("api"));
+    QCOMPARE(chart.servers(), (QStringList{QStringLiteral("a1"), QStringLiteral("a2"), QStringLiteral("a3")}));
+    QCOMPARE(chart.shownTargetShares(), (QList<double>{0.25, 0.25, 0.5}));
+    chart.updateFromSnapshot(snapshot);
+    QCOMPARE(chart.pool(), QStringLiteral("api"));
+    QCOMPARE(pools.size(), 1);
 }
 
 QTEST_MAIN(TestConsoleModels)
