@@ -68,20 +68,26 @@ bool CheckProber::isRunning(int slot) const
     return size_t(slot) < m_probes.size() && m_probes[size_t(slot)].phase != Phase::Idle;
 }
 
-void CheckProber::closeProbe(Probe &p)
+void CheckProber::closeConnection(Probe &p)
 {
-    if (p.fd >= 0) {
-        // Reset instead of FIN, as HAProxy does for checks: no TIME_WAIT pile-up on either
-        // side at thousands of checks per second.
-        const linger reset{1, 0};
-        ::setsockopt(p.fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
-        ::close(p.fd); // also leaves the epoll set
-        p.fd = -1;
-    }
+    if (p.fd < 0)
+        return;
+    // Reset instead of FIN, as HAProxy does for checks: no TIME_WAIT pile-up on either
+    // side at thousands of checks per second.
+    const linger reset{1, 0};
+    ::setsockopt(p.fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    ::close(p.fd); // also leaves the epoll set
+    p.fd = -1;
+    p.watched = false;
+}
+
+void CheckProber::closeProbe(Probe &p, bool keepConnection)
+{
+    if (!keepConnection)
+        closeConnection(p);
     if (p.phase != Phase::Idle)
         --m_running;
     p.phase = Phase::Idle;
-    p.watched = false;
     p.request = QByteArray();
     p.response = QByteArray();
     p.expect = nullptr;
@@ -99,24 +105,42 @@ bool CheckProber::watch(int slot, quint32 events)
     return true;
 }
 
-void CheckProber::start(int slot, const CheckTarget &target, const QByteArray &request, const HttpExpectation *expect)
+void CheckProber::start(int slot, const CheckTarget &target, const QByteArray &request, const HttpExpectation *expect, bool keepAlive)
 {
     Probe &p = probe(slot);
     if (p.phase != Phase::Idle)
         closeProbe(p);
     ++p.generation;
-    p.phase = Phase::Connecting;
     ++m_running;
     p.startNs = monotonicNs();
     p.sent = 0;
     p.request = request;
     p.expect = expect;
+    p.keepAlive = keepAlive && !request.isEmpty();
     p.response.clear();
+    const bool sameTarget = p.target.addressLength == target.addressLength
+        && std::memcmp(&p.target.address, &target.address, target.addressLength) == 0;
+    if (p.fd >= 0 && p.keepAlive && sameTarget) {
+        // The connection the previous check left open.
+        p.reused = true;
+        p.phase = Phase::Sending;
+        return sendRequest(slot);
+    }
+    closeConnection(p);
+    p.target = target;
+    connectFresh(slot);
+}
+
+void CheckProber::connectFresh(int slot)
+{
+    Probe &p = m_probes[size_t(slot)];
+    p.reused = false;
+    p.phase = Phase::Connecting;
     if (m_epoll < 0)
         return finish(slot, CheckReason::L4CON, 0, QStringLiteral("health checker could not create its epoll descriptor"));
-    if (!target.valid())
+    if (!p.target.valid())
         return finish(slot, CheckReason::L4CON, 0, QStringLiteral("address not resolved"));
-    p.fd = ::socket(target.address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    p.fd = ::socket(p.target.address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (p.fd < 0) {
         const int error = errno;
         return finish(slot, CheckReason::L4CON, 0,
@@ -126,12 +150,35 @@ void CheckProber::start(int slot, const CheckTarget &target, const QByteArray &r
     }
     const int one = 1;
     ::setsockopt(p.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (::connect(p.fd, reinterpret_cast<const sockaddr *>(&target.address), target.addressLength) == 0)
+    if (::connect(p.fd, reinterpret_cast<const sockaddr *>(&p.target.address), p.target.addressLength) == 0)
         return afterConnect(slot);
     if (errno != EINPROGRESS)
         return finish(slot, CheckReason::L4CON, 0, errnoText(errno));
+    // On loopback and fast LANs the handshake is often done by now: asking saves a wake-up
+    // and an epoll_ctl per check.
+    int error = 0;
+    socklen_t length = sizeof error;
+    sockaddr_storage peer{};
+    socklen_t peerLength = sizeof peer;
+    if (::getpeername(p.fd, reinterpret_cast<sockaddr *>(&peer), &peerLength) == 0)
+        return afterConnect(slot);
+    if (::getsockopt(p.fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error != 0)
+        return finish(slot, CheckReason::L4CON, 0, errnoText(error));
     if (!watch(slot, EPOLLOUT))
         finish(slot, CheckReason::L4CON, 0, errnoText(errno));
+}
+
+bool CheckProber::retryFresh(int slot)
+{
+    // A kept-alive connection the server closed while idle (timeouts, restarts) says nothing
+    // about the server's health: try once on a new connection, within the same check.
+    Probe &p = m_probes[size_t(slot)];
+    if (!p.reused || !p.response.isEmpty())
+        return false;
+    closeConnection(p);
+    p.sent = 0;
+    connectFresh(slot);
+    return true;
 }
 
 void CheckProber::afterConnect(int slot)
@@ -151,6 +198,8 @@ void CheckProber::sendRequest(int slot)
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
+            if (retryFresh(slot))
+                return;
             return finish(slot, CheckReason::L7RSP, 0, QStringLiteral("sending the request failed: %1").arg(errnoText(errno)));
         }
         p.sent += n;
@@ -172,9 +221,13 @@ void CheckProber::onEpollReadable()
         for (int i = 0; i < n; ++i) {
             const int slot = int(quint32(events[i].data.u64));
             const quint32 generation = quint32(events[i].data.u64 >> 32);
-            if (size_t(slot) < m_probes.size() && m_probes[size_t(slot)].generation == generation
-                && m_probes[size_t(slot)].phase != Phase::Idle)
+            if (size_t(slot) >= m_probes.size() || m_probes[size_t(slot)].generation != generation)
+                continue;
+            Probe &p = m_probes[size_t(slot)];
+            if (p.phase != Phase::Idle)
                 handle(slot, events[i].events);
+            else
+                closeConnection(p); // the server closed (or wrote to) a kept-alive connection
         }
         if (n < kEventsPerWait)
             return;
@@ -196,6 +249,8 @@ void CheckProber::handle(int slot, quint32 events)
         return afterConnect(slot);
     }
     case Phase::Sending:
+        if ((events & EPOLLERR) && retryFresh(slot))
+            return;
         if (events & EPOLLERR)
             return finish(slot, CheckReason::L7RSP, 0, QStringLiteral("connection reset while sending the request"));
         return sendRequest(slot);
@@ -219,13 +274,16 @@ void CheckProber::receive(int slot)
             continue;
         }
         if (n == 0) {
-            evaluate(slot, true);
+            if (!retryFresh(slot))
+                evaluate(slot, true);
             return;
         }
         if (errno == EAGAIN || errno == EWOULDBLOCK)
             return;
         if (errno == EINTR)
             continue;
+        if (retryFresh(slot))
+            return;
         if (p.response.isEmpty())
             return finish(slot, CheckReason::L7RSP, 0, QStringLiteral("connection reset before an answer: %1").arg(errnoText(errno)));
         evaluate(slot, true);
@@ -263,6 +321,11 @@ bool CheckProber::evaluate(int slot, bool atEof)
         finish(slot, CheckReason::L7RSP, 0, QStringLiteral("not an HTTP answer"));
         return true;
     }
+    // On a kept-alive connection the whole answer must be read before the next check can
+    // use it; it is usually in the same segment, or the next.
+    const Framing frame = framing(r);
+    if (p.keepAlive && frame == Framing::Incomplete && !atEof && r.size() <= kMaxResponseBytes)
+        return false;
     bool expected = false;
     for (const auto &[low, high] : p.expect->statusRanges)
         expected = expected || (status >= low && status <= high);
@@ -279,7 +342,7 @@ bool CheckProber::evaluate(int slot, bool atEof)
         finish(slot, CheckReason::L7OK, status);
         return true;
     }
-    if (atEof || r.size() > kMaxResponseBytes) {
+    if (atEof || r.size() > kMaxResponseBytes || frame == Framing::Complete || frame == Framing::CompleteReusable) {
         finish(slot, CheckReason::L7RSP, status,
                QStringLiteral("answer lacks \"%1\"").arg(QString::fromUtf8(p.expect->bodyContains)));
         return true;
@@ -300,7 +363,7 @@ void CheckProber::expire(int slot)
 
 void CheckProber::cancel(int slot)
 {
-    if (isRunning(slot))
+    if (size_t(slot) < m_probes.size())
         closeProbe(m_probes[size_t(slot)]);
 }
 
@@ -312,8 +375,51 @@ void CheckProber::finish(int slot, CheckReason reason, int status, QString detai
     result.httpStatus = status;
     result.durationUs = (monotonicNs() - p.startNs) / 1000;
     result.detail = std::move(detail);
-    closeProbe(p);
+    const bool keep = (reason == CheckReason::L7OK || reason == CheckReason::L7STS) && p.keepAlive
+        && framing(p.response) == Framing::CompleteReusable;
+    closeProbe(p, keep);
+    // While idle, only a close (or stray bytes) from the server wakes us, to drop the socket.
+    if (keep && !watch(slot, EPOLLIN | EPOLLRDHUP))
+        closeConnection(p);
     m_completion(slot, result);
+}
+
+CheckProber::Framing CheckProber::framing(const QByteArray &response)
+{
+    const qsizetype headEnd = response.indexOf("\r\n\r\n");
+    if (headEnd < 0)
+        return Framing::Incomplete;
+    const QByteArrayView head = QByteArrayView(response).first(headEnd);
+    qint64 length = -1;
+    bool close = false;
+    qsizetype lineStart = head.indexOf("\r\n");
+    while (lineStart >= 0) {
+        const qsizetype next = head.indexOf("\r\n", lineStart + 2);
+        const QByteArrayView line = head.sliced(lineStart + 2, (next < 0 ? head.size() : next) - lineStart - 2);
+        const qsizetype colon = line.indexOf(':');
+        if (colon > 0) {
+            const QByteArrayView name = line.first(colon);
+            const QByteArray value = line.sliced(colon + 1).trimmed().toByteArray().toLower();
+            if (name.compare("Content-Length", Qt::CaseInsensitive) == 0) {
+                bool ok = false;
+                length = value.toLongLong(&ok);
+                if (!ok)
+                    return Framing::Unknown;
+            } else if (name.compare("Connection", Qt::CaseInsensitive) == 0 && value.contains("close")) {
+                close = true;
+            } else if (name.compare("Transfer-Encoding", Qt::CaseInsensitive) == 0) {
+                return Framing::Unknown;
+            }
+        }
+        lineStart = next;
+    }
+    if (length < 0)
+        return Framing::Unknown;
+    const qint64 body = response.size() - (headEnd + 4);
+    if (body < length)
+        return Framing::Incomplete;
+    // More than announced means a confused server: never reuse that connection.
+    return body == length && !close ? Framing::CompleteReusable : Framing::Complete;
 }
 
 } // namespace fulcrum

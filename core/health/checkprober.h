@@ -48,10 +48,14 @@ public:
     bool isReady() const { return m_epoll >= 0; }
     // Starts a check; the result comes through the completion, possibly before this returns
     // (a refused connect). request empty = TCP check. The expectation must outlive the check.
-    void start(int slot, const CheckTarget &target, const QByteArray &request, const HttpExpectation *expect);
+    // keepAlive: an HTTP check leaves its connection open for the next check of the slot
+    // when the answer allows (Envoy's reuse_connection); otherwise every check connects anew
+    // (HAProxy's way). Either way a connection the server closed is replaced at once.
+    void start(int slot, const CheckTarget &target, const QByteArray &request, const HttpExpectation *expect,
+               bool keepAlive = false);
     // The deadline passed: L4TOUT before the connect completed, L7TOUT after.
     void expire(int slot);
-    // Drops a check without a result (maintenance, shutdown).
+    // Drops a check without a result, and its connection (maintenance, shutdown).
     void cancel(int slot);
     bool isRunning(int slot) const;
     int runningCount() const { return m_running; }
@@ -63,6 +67,9 @@ private:
         int fd = -1;
         Phase phase = Phase::Idle;
         bool watched = false;      // in the epoll set
+        bool keepAlive = false;
+        bool reused = false;       // this attempt runs on a kept-alive connection
+        CheckTarget target;
         quint32 generation = 0;
         qint64 startNs = 0;
         qsizetype sent = 0;
@@ -79,7 +86,13 @@ private:
     // Evaluates what has arrived; true when the check is decided (and finished).
     bool evaluate(int slot, bool atEof);
     void finish(int slot, CheckReason reason, int status = 0, QString detail = {});
-    void closeProbe(Probe &probe);
+    void connectFresh(int slot);
+    bool retryFresh(int slot);
+    void closeProbe(Probe &probe, bool keepConnection = false);
+    void closeConnection(Probe &probe);
+    // How far an HTTP answer has arrived, by its Content-Length.
+    enum class Framing { Incomplete, Complete, CompleteReusable, Unknown };
+    static Framing framing(const QByteArray &response);
     bool watch(int slot, quint32 events);
     Probe &probe(int slot);
 

@@ -150,10 +150,15 @@ struct Setup
     std::unique_ptr<HealthChecker> checker;
 };
 
-qint64 healthRequestsSeenBy(DemoBackendProcess &app)
+qint64 counterOf(DemoBackendProcess &app, const QString &name)
 {
     const SimpleHttpResponse response = httpGet(app.port(), "/_control");
-    return QJsonDocument::fromJson(response.body).object().value(QStringLiteral("health_requests")).toInteger(-1);
+    return QJsonDocument::fromJson(response.body).object().value(name).toInteger(-1);
+}
+
+qint64 healthRequestsSeenBy(DemoBackendProcess &app)
+{
+    return counterOf(app, QStringLiteral("health_requests"));
 }
 
 } // namespace
@@ -163,6 +168,7 @@ class TestHealthChecker : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void killedServerGoesDownAfterExactlyFallChecks_data();
     void killedServerGoesDownAfterExactlyFallChecks();
     void reasons_data();
     void reasons();
@@ -173,12 +179,22 @@ private Q_SLOTS:
     void panicModeBalancesAcrossAll();
     void slowStartRampsEffectiveWeight();
     void historyIsBounded();
+    void checkConnectionsAreReusedOrNot_data();
+    void checkConnectionsAreReusedOrNot();
     void newServersInThePoolAreChecked();
 };
 
+void TestHealthChecker::killedServerGoesDownAfterExactlyFallChecks_data()
+{
+    QTest::addColumn<bool>("reuse");
+    QTest::newRow("kept-alive check connection") << true;
+    QTest::newRow("connection per check") << false;
+}
+
 void TestHealthChecker::killedServerGoesDownAfterExactlyFallChecks()
 {
-    Setup setup(2);
+    QFETCH(bool, reuse);
+    Setup setup(2, [reuse](PoolConfig &c) { c.health.reuseConnection = reuse; });
     QVERIFY(setup.allRunning());
     setup.checker->start();
     QTRY_VERIFY(setup.server(QStringLiteral("app1")).checks >= 2);
@@ -196,12 +212,17 @@ void TestHealthChecker::killedServerGoesDownAfterExactlyFallChecks()
     QVERIFY2(down.reason.startsWith(QStringLiteral("L4CON")), qPrintable(down.reason));
     QVERIFY(down.checkDurationUs >= 0);
     QCOMPARE(down.pool, QStringLiteral("web"));
-    // Exactly `fall` failures: the history ends with three failures after a success.
+    // Exactly `fall` failures: the result that took it down is the third failure after a success.
     const std::vector<CheckRecord> history = setup.checker->history(QStringLiteral("app1"));
-    QVERIFY(history.size() >= 4);
-    for (size_t i = history.size() - 3; i < history.size(); ++i)
-        QVERIFY(!isPassing(history[i].reason));
-    QCOMPARE(history[history.size() - 4].reason, CheckReason::L7OK);
+    const auto firstDown = std::find_if(history.begin(), history.end(), [](const CheckRecord &r) { return !r.up; });
+    QVERIFY(firstDown != history.end());
+    const qsizetype k = firstDown - history.begin();
+    QVERIFY(k >= 3);
+    QCOMPARE(history[size_t(k - 3)].reason, CheckReason::L7OK);
+    for (qsizetype i = k - 2; i <= k; ++i)
+        QVERIFY(!isPassing(history[size_t(i)].reason));
+    QCOMPARE(history[size_t(k - 2)].count, quint8(1));
+    QCOMPARE(history[size_t(k - 1)].count, quint8(2));
     QVERIFY(setup.picked(50) == std::set<int>{1});
 
     QVERIFY2(setup.apps[0]->start(), qPrintable(setup.apps[0]->error()));
@@ -219,18 +240,23 @@ void TestHealthChecker::reasons_data()
     QTest::addColumn<QString>("expectBody");
     QTest::addColumn<int>("expectOnly");      // 0 = default 200-399
     QTest::addColumn<QString>("reason");
-    QTest::newRow("http ok") << QStringLiteral("ok") << false << QString() << 0 << QStringLiteral("L7OK");
-    QTest::newRow("http 503") << QStringLiteral("503") << false << QString() << 0 << QStringLiteral("L7STS 503");
-    QTest::newRow("http 503 expected") << QStringLiteral("503") << false << QString() << 503 << QStringLiteral("L7OK");
-    QTest::newRow("hang") << QStringLiteral("hang") << false << QString() << 0 << QStringLiteral("L7TOUT");
-    QTest::newRow("closes without answer") << QStringLiteral("close") << false << QString() << 0 << QStringLiteral("L7RSP");
-    QTest::newRow("body lacks text") << QStringLiteral("ok") << false << QStringLiteral("healthy") << 0 << QStringLiteral("L7RSP");
-    QTest::newRow("body has text") << QStringLiteral("ok") << false << QStringLiteral("ok") << 0 << QStringLiteral("L7OK");
-    QTest::newRow("http closed port") << QStringLiteral("closed port") << false << QString() << 0 << QStringLiteral("L4CON");
-    QTest::newRow("tcp open") << QStringLiteral("ok") << true << QString() << 0 << QStringLiteral("L4OK");
-    QTest::newRow("tcp closed port") << QStringLiteral("closed port") << true << QString() << 0 << QStringLiteral("L4CON");
-    QTest::newRow("tcp full backlog") << QStringLiteral("full backlog") << true << QString() << 0 << QStringLiteral("L4TOUT");
-    QTest::newRow("not http") << QStringLiteral("not http") << false << QString() << 0 << QStringLiteral("L7RSP");
+    QTest::addColumn<bool>("reuse");
+    QTest::newRow("http ok") << QStringLiteral("ok") << false << QString() << 0 << QStringLiteral("L7OK") << true;
+    QTest::newRow("http 503") << QStringLiteral("503") << false << QString() << 0 << QStringLiteral("L7STS 503") << true;
+    QTest::newRow("http 503 expected") << QStringLiteral("503") << false << QString() << 503 << QStringLiteral("L7OK") << true;
+    QTest::newRow("hang") << QStringLiteral("hang") << false << QString() << 0 << QStringLiteral("L7TOUT") << true;
+    QTest::newRow("closes without answer") << QStringLiteral("close") << false << QString() << 0 << QStringLiteral("L7RSP") << true;
+    QTest::newRow("body lacks text") << QStringLiteral("ok") << false << QStringLiteral("healthy") << 0 << QStringLiteral("L7RSP") << true;
+    QTest::newRow("body has text") << QStringLiteral("ok") << false << QStringLiteral("ok") << 0 << QStringLiteral("L7OK") << true;
+    QTest::newRow("http closed port") << QStringLiteral("closed port") << false << QString() << 0 << QStringLiteral("L4CON") << true;
+    QTest::newRow("tcp open") << QStringLiteral("ok") << true << QString() << 0 << QStringLiteral("L4OK") << true;
+    QTest::newRow("tcp closed port") << QStringLiteral("closed port") << true << QString() << 0 << QStringLiteral("L4CON") << true;
+    QTest::newRow("tcp full backlog") << QStringLiteral("full backlog") << true << QString() << 0 << QStringLiteral("L4TOUT") << true;
+    QTest::newRow("http ok, new connections") << QStringLiteral("ok") << false << QString() << 0 << QStringLiteral("L7OK") << false;
+    QTest::newRow("http 503, new connections") << QStringLiteral("503") << false << QString() << 0 << QStringLiteral("L7STS 503") << false;
+    QTest::newRow("hang, new connections") << QStringLiteral("hang") << false << QString() << 0 << QStringLiteral("L7TOUT") << false;
+    QTest::newRow("body lacks text, new connections") << QStringLiteral("ok") << false << QStringLiteral("healthy") << 0 << QStringLiteral("L7RSP") << false;
+    QTest::newRow("not http") << QStringLiteral("not http") << false << QString() << 0 << QStringLiteral("L7RSP") << true;
 }
 
 void TestHealthChecker::reasons()
@@ -240,6 +266,7 @@ void TestHealthChecker::reasons()
     QFETCH(QString, expectBody);
     QFETCH(int, expectOnly);
     QFETCH(QString, reason);
+    QFETCH(bool, reuse);
 
     DemoBackendProcess app(QStringLiteral("app1"));
     QVERIFY2(app.isRunning(), qPrintable(app.error()));
@@ -265,6 +292,7 @@ void TestHealthChecker::reasons()
     PoolConfig config = testConfig({port});
     config.health.type = tcp ? HealthCheckConfig::Tcp : HealthCheckConfig::Http;
     config.health.expectBody = expectBody;
+    config.health.reuseConnection = reuse;
     if (expectOnly)
         config.health.expectStatus = {{expectOnly, expectOnly}};
     auto pool = std::make_shared<Pool>(config.name, config.options, config.servers);
@@ -465,6 +493,30 @@ void TestHealthChecker::historyIsBounded()
     for (size_t i = 1; i < history.size(); ++i)
         QVERIFY(history[i - 1].timeMs <= history[i].timeMs);
     QCOMPARE(history.back().reasonText(), QStringLiteral("L7OK"));
+}
+
+void TestHealthChecker::checkConnectionsAreReusedOrNot_data()
+{
+    QTest::addColumn<bool>("reuse");
+    QTest::newRow("reuse") << true;
+    QTest::newRow("connection per check") << false;
+}
+
+void TestHealthChecker::checkConnectionsAreReusedOrNot()
+{
+    QFETCH(bool, reuse);
+    Setup setup(1, [reuse](PoolConfig &c) { c.health.reuseConnection = reuse; });
+    setup.checker->start();
+    QTRY_VERIFY(setup.server(QStringLiteral("app1")).checks >= 6);
+    setup.checker->stop();
+    const qint64 checks = qint64(setup.server(QStringLiteral("app1")).checks);
+    // The backend counts every connection it accepted, this control request's included.
+    const qint64 connections = counterOf(*setup.apps[0], QStringLiteral("connections")) - 1;
+    QCOMPARE(healthRequestsSeenBy(*setup.apps[0]), checks);
+    if (reuse)
+        QCOMPARE(connections, 1);
+    else
+        QCOMPARE(connections, checks);
 }
 
 void TestHealthChecker::newServersInThePoolAreChecked()
