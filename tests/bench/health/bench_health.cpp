@@ -166,7 +166,8 @@ struct Figures
     quint64 checks = 0;
     quint64 failed = 0;
     double listenerCpuSeconds = 0;
-    double userCpuSeconds = -1;     // of cpuSeconds, in user space (Fulcrum only)
+    double userCpuSeconds = -1;
+    qint64 durationUs = 0;          // summed over checks (Fulcrum only)     // of cpuSeconds, in user space (Fulcrum only)
     double percent() const { return windowSeconds > 0 ? 100.0 * cpuSeconds / windowSeconds : 0; }
 };
 
@@ -198,10 +199,12 @@ Figures runFulcrum(const QList<quint16> &ports, bool tcp, bool reuse, qint64 sec
     QObject::connect(&checker, &HealthChecker::checkCompleted, &checker, [&f](const QString &, const CheckResult &result) {
         ++f.checks;
         f.failed += !result.passed();
+        f.durationUs += result.durationUs;
     });
     checker.start();
     waitMs(kWarmupMs);
     f.checks = f.failed = 0;
+    f.durationUs = 0;
     const double cpu0 = selfCpuSeconds();
     const double user0 = selfCpuSeconds(true);
     const double peer0 = processCpuSeconds(listenerPid);
@@ -292,7 +295,7 @@ int main(int argc, char *argv[])
     }
     std::printf("health checks, %s, 1 s interval, %lld s measured after %lld s warm-up, single thread each\n",
                 tcp ? "tcp" : "http", seconds, kWarmupMs / 1000);
-    std::printf("%-8s %-18s %8s %10s %8s %10s %14s\n", "servers", "checker", "cpu s", "% of core", "user %", "checks/s", "listener cpu%");
+    std::printf("%-8s %-18s %8s %10s %8s %10s %14s %9s\n", "servers", "checker", "cpu s", "% of core", "user %", "checks/s", "listener cpu%", "check ms");
     for (int count : counts) {
         Listeners listeners;
         Figures perCheck;
@@ -303,9 +306,10 @@ int main(int argc, char *argv[])
         Figures ours;
         for (const bool reuse : tcp ? QList<bool>{false} : QList<bool>{false, true}) {
             ours = runFulcrum(listeners.ports, tcp, reuse, seconds, listeners.process.processId());
-            std::printf("%-8d %-18s %8.2f %10.2f %8.2f %10.0f %14.1f%s\n", count, reuse ? "fulcrum (reuse)" : "fulcrum (new conn)",
+            std::printf("%-8d %-18s %8.2f %10.2f %8.2f %10.0f %14.1f %9.2f%s\n", count, reuse ? "fulcrum (reuse)" : "fulcrum (new conn)",
                         ours.cpuSeconds, ours.percent(), 100.0 * ours.userCpuSeconds / ours.windowSeconds,
                         double(ours.checks) / ours.windowSeconds, 100.0 * ours.listenerCpuSeconds / ours.windowSeconds,
+                        ours.checks ? double(ours.durationUs) / double(ours.checks) / 1000.0 : 0.0,
                         ours.failed ? qPrintable(QStringLiteral("  (%1 failed)").arg(ours.failed)) : "");
             std::fflush(stdout);
             if (!reuse)
