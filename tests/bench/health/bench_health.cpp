@@ -323,9 +323,10 @@ int main(int argc, char *argv[])
             } else {
                 std::printf("%-8d %-18s %8.2f %10.2f %8s %10s %14.1f\n", count, "haproxy 2.6", peer.cpuSeconds, peer.percent(),
                             "-", "-", 100.0 * peer.listenerCpuSeconds / peer.windowSeconds);
-                std::printf("%-8d CPU vs haproxy: new conn %.2fx, reuse %.2fx\n", count,
-                            peer.cpuSeconds > 0 ? perCheck.cpuSeconds / peer.cpuSeconds : 0.0,
-                            peer.cpuSeconds > 0 ? ours.cpuSeconds / peer.cpuSeconds : 0.0);
+                std::printf("%-8d CPU vs haproxy: new conn %.2fx", count, peer.cpuSeconds > 0 ? perCheck.cpuSeconds / peer.cpuSeconds : 0.0);
+                if (!tcp)
+                    std::printf(", reuse %.2fx", peer.cpuSeconds > 0 ? ours.cpuSeconds / peer.cpuSeconds : 0.0);
+                std::printf("\n");
             }
             std::fflush(stdout);
         }
