@@ -182,6 +182,7 @@ private Q_SLOTS:
     void checkConnectionsAreReusedOrNot_data();
     void checkConnectionsAreReusedOrNot();
     void newServersInThePoolAreChecked();
+    void passiveDetectionWithoutActiveChecks();
 };
 
 void TestHealthChecker::killedServerGoesDownAfterExactlyFallChecks_data()
@@ -536,6 +537,24 @@ void TestHealthChecker::newServersInThePoolAreChecked()
     QCOMPARE(setup.server(QStringLiteral("app9")).lastCheck.reasonText(), QStringLiteral("L7OK"));
     // app1 kept its state and counters across the change.
     QVERIFY(setup.server(QStringLiteral("app1")).checks >= 2);
+}
+
+void TestHealthChecker::passiveDetectionWithoutActiveChecks()
+{
+    Setup setup(2, [](PoolConfig &c) { c.health.enabled = false; });
+    setup.checker->start();
+    const QString app1 = QStringLiteral("app1");
+    setup.live(app1).consecutiveFailures.store(7);
+    QTRY_VERIFY(setup.server(app1).ejected);
+    QCOMPARE(setup.poolState(app1), BackendState::Down);
+    QTRY_VERIFY_WITH_TIMEOUT(!setup.server(app1).ejected, 3000);
+    // Without checks, nothing was ever sent to the backend, and leaving maint is immediate.
+    QCOMPARE(setup.server(app1).checks, quint64(0));
+    QCOMPARE(healthRequestsSeenBy(*setup.apps[0]), 0);
+    QVERIFY(setup.checker->setAdminState(app1, AdminState::Maint));
+    QVERIFY(setup.checker->setAdminState(app1, AdminState::Ready));
+    QCOMPARE(setup.server(app1).stateText, QStringLiteral("up"));
+    QCOMPARE(setup.poolState(app1), BackendState::Up);
 }
 
 QTEST_GUILESS_MAIN(TestHealthChecker)
