@@ -164,7 +164,8 @@ void LiveLoadView::showEvent(QShowEvent *event)
 void LiveLoadView::addEvents(const QList<LinkEvent> &events)
 {
     for (const LinkEvent &event : events) {
-        if (event.what != QLatin1String("state") && event.what != QLatin1String("set-state"))
+        // Only arrivals in a state: "up, 1/3 failed" is on the way, not there.
+        if ((event.what != QLatin1String("state") && event.what != QLatin1String("set-state")) || event.after.contains(u','))
             continue;
         const QString server = event.target.section(u'/', 1);
         m_markers->push_back(StateMarker{event.time, event.target, tr("%1 → %2").arg(server, event.after)});

@@ -2,11 +2,15 @@
 
 #include "balancer/balancer.h"
 #include "common/fastrandom.h"
+#include "config/config.h"
+#include "demo/demobackend.h"
+#include "health/healthchecker.h"
 #include "engine/auditlog.h"
 #include "locks/forcerelease.h"
 #include "locks/lockinspector.h"
 
 #include <QElapsedTimer>
+#include <QHostAddress>
 #include <QTimer>
 
 #include <algorithm>
@@ -58,22 +62,18 @@ public:
         : m_link(link), m_options(options), m_pool(std::move(pool)), m_audit(std::move(audit)),
           m_balancer(*m_pool, 7), m_random(0xf00d)
     {
-        const QDateTime now = QDateTime::currentDateTimeUtc();
-        for (qsizetype i = 0; i < m_options.servers.size(); ++i) {
-            Health health;
-            health.since = now;
-            m_health.push_back(health);
+        for (qsizetype i = 0; i < m_options.servers.size(); ++i)
             m_windows.emplace_back();
-        }
     }
 
     void start()
     {
+        m_clock.start();
+        startHealthChecks();
         m_timer = new QTimer(this);
         m_timer->setTimerType(Qt::PreciseTimer);
         connect(m_timer, &QTimer::timeout, this, [this] { tick(); });
         m_timer->start(m_options.tickMs);
-        m_clock.start();
         for (const InProcessRedis &redis : m_options.redis)
             startRedis(redis);
         tick();
@@ -122,25 +122,25 @@ public:
     {
         if (!checkPool(id, pool))
             return;
-        const auto before = m_pool->snapshot();
-        const int index = before->indexOf(server);
+        if (m_pool->snapshot()->indexOf(server) < 0) {
+            finish(id, false, QStringLiteral("server \"%1\" is not in pool \"%2\"; refresh the servers view").arg(server, pool));
+            return;
+        }
+        if (state == BackendState::Down) {
+            finish(id, false, QStringLiteral("%1/%2: \"down\" comes from health checks; use drain or maint to take it out").arg(pool, server));
+            return;
+        }
+        const AdminState admin = state == BackendState::Drain ? AdminState::Drain
+                                 : state == BackendState::Maint ? AdminState::Maint : AdminState::Ready;
+        const QString old = adminName(server);
         QString error;
-        if (index < 0 || !m_pool->setState(server, state, &error)) {
-            if (error.isEmpty())
-                error = QStringLiteral("server \"%1\" is not in pool \"%2\"; refresh the servers view").arg(server, pool);
+        if (!m_checker->setAdminState(server, admin, &error)) {
             finish(id, false, error);
             return;
         }
-        const BackendState old = before->backends[size_t(index)].spec.state;
-        Health &health = m_health[size_t(index)];
-        if (old != state) {
-            health.since = QDateTime::currentDateTimeUtc();
-            health.operatorSet = state == BackendState::Drain || state == BackendState::Maint;
-            health.failed = 0;
-            health.passed = 0;
-        }
-        operatorAction(QStringLiteral("set-state"), pool + u'/' + server, backendStateName(old), backendStateName(state));
-        finish(id, true, QStringLiteral("%1/%2: %3 → %4").arg(pool, server, backendStateName(old), backendStateName(state)));
+        const QString now = adminName(server);
+        operatorAction(QStringLiteral("set-state"), pool + u'/' + server, old, now);
+        finish(id, true, QStringLiteral("%1/%2: %3 → %4").arg(pool, server, old, now));
     }
 
     void testRedis(quint64 id, const QString &host, quint16 port, const QByteArray &password)
@@ -278,23 +278,12 @@ private:
         QMetaObject::invokeMethod(m_link, [link = m_link, table] { Q_EMIT link->lockTableReady(table); }, Qt::QueuedConnection);
     }
 
-    struct Health
-    {
-        QDateTime since;
-        QDateTime lastCheck;
-        bool operatorSet = false;
-        int failed = 0;           // consecutive failed checks while up
-        int passed = 0;           // consecutive good checks while down
-        QString reason = QStringLiteral("L7OK 200");
-    };
     struct TickCounts
     {
         int requests = 0;
         int errors = 0;
         std::vector<float> latencies;
     };
-    static constexpr int kFall = 3;
-    static constexpr int kRise = 2;
     static constexpr int kWindowTicks = 4;  // figures over the last second at 4 Hz
 
     bool checkPool(quint64 id, const QString &pool)
@@ -328,48 +317,63 @@ private:
         m_events.append(LinkEvent{entry.time, LinkEvent::Kind::Operator, entry.user, target, action, before, after, QString()});
     }
 
-    // A bad spell every 45 s for the flaky servers: checks fail for 12 s.
-    bool checkPasses(int index, qint64 elapsedMs) const
+    // Real demo backends on loopback answer the real health checker; the flaky ones answer
+    // their /health with 503 for 12 s of every 45 s.
+    void startHealthChecks()
     {
-        if (!m_options.flapping || !m_options.servers[index].flaky)
-            return true;
-        return (elapsedMs % 45'000) < 33'000;
-    }
-
-    void runHealthChecks(const QDateTime &now, qint64 elapsedMs)
-    {
-        const auto snapshot = m_pool->snapshot();
-        for (size_t i = 0; i < snapshot->backends.size(); ++i) {
-            Health &health = m_health[i];
-            const BackendSpec &spec = snapshot->backends[i].spec;
-            if (spec.state == BackendState::Maint)
-                continue;   // maintenance: no checks
-            health.lastCheck = now;
-            const bool ok = checkPasses(int(i), elapsedMs);
-            health.reason = ok ? QStringLiteral("L7OK 200 in %1 ms").arg(qRound(m_options.servers[int(i)].latencyMs))
-                               : QStringLiteral("L7STS 503");
-            if (spec.state == BackendState::Up) {
-                health.failed = ok ? 0 : health.failed + 1;
-                if (health.failed >= kFall)
-                    healthTransition(int(i), spec, BackendState::Down, now);
-            } else if (spec.state == BackendState::Down) {
-                health.passed = ok ? health.passed + 1 : 0;
-                if (health.passed >= kRise)
-                    healthTransition(int(i), spec, BackendState::Up, now);
-            }
+        std::vector<BackendSpec> specs;
+        for (const PoolBackend &backend : m_pool->snapshot()->backends)
+            specs.push_back(backend.spec);
+        for (size_t i = 0; i < specs.size(); ++i) {
+            BackendSpec &spec = specs[i];
+            auto *backend = new DemoBackend(spec.name, this);
+            backend->setLatency(qint64(m_options.servers[qsizetype(i)].latencyMs));
+            QString error;
+            if (!backend->listen(QHostAddress::LocalHost, 0, 1, &error))
+                qWarning("demo backend %s: %s", qPrintable(spec.name), qPrintable(error));
+            spec.host = QStringLiteral("127.0.0.1");
+            spec.port = backend->serverPort();
+            m_backends.push_back(backend);
         }
+        m_pool->replace(m_options.pool, specs);
+        PoolConfig config;
+        config.name = m_options.poolName;
+        config.options = m_options.pool;
+        config.servers = specs;
+        config.health.intervalMs = 1000;
+        config.health.fastIntervalMs = 500;
+        config.health.downIntervalMs = 1000;
+        config.outlier.enabled = false;   // the simulated requests never reach a backend
+        m_checker = new HealthChecker(m_pool, config, HealthCheckerOptions{}, this);
+        connect(m_checker, &HealthChecker::eventOccurred, this, [this](const HealthEvent &event) {
+            if (event.kind == HealthEvent::Operator)
+                return;   // operator actions are recorded with the user who made them
+            const LinkEvent::Kind kind = event.kind == HealthEvent::Outlier ? LinkEvent::Kind::Ejection
+                                         : event.kind == HealthEvent::Panic ? LinkEvent::Kind::Panic : LinkEvent::Kind::Health;
+            m_events.append(LinkEvent{QDateTime::fromMSecsSinceEpoch(event.timeMs, Qt::UTC), kind, QStringLiteral("engine"),
+                                      event.pool + u'/' + event.server, QStringLiteral("state"), event.from, event.to, event.reason});
+        });
+        m_checker->start();
+        if (!m_options.flapping)
+            return;
+        auto *flap = new QTimer(this);
+        connect(flap, &QTimer::timeout, this, [this] {
+            const bool bad = (m_clock.elapsed() % 45'000) >= 33'000;
+            for (size_t i = 0; i < m_backends.size(); ++i) {
+                if (m_options.servers[qsizetype(i)].flaky)
+                    m_backends[i]->setHealth(bad ? DemoHealthMode::Unavailable : DemoHealthMode::Ok);
+            }
+        });
+        flap->start(500);
     }
 
-    void healthTransition(int index, const BackendSpec &spec, BackendState to, const QDateTime &now)
+    QString adminName(const QString &server) const
     {
-        Health &health = m_health[size_t(index)];
-        m_pool->setState(spec.name, to);
-        m_events.append(LinkEvent{now, LinkEvent::Kind::Health, QStringLiteral("engine"),
-                                    m_options.poolName + u'/' + spec.name, QStringLiteral("state"),
-                                    backendStateName(spec.state), backendStateName(to), health.reason});
-        health.since = now;
-        health.failed = 0;
-        health.passed = 0;
+        for (const ServerHealth &health : m_checker->snapshot().servers) {
+            if (health.name == server)
+                return health.admin == AdminState::Ready ? QStringLiteral("ready") : adminStateName(health.admin);
+        }
+        return QString();
     }
 
     void sendTraffic()
@@ -415,11 +419,6 @@ private:
     void tick()
     {
         const QDateTime now = QDateTime::currentDateTimeUtc();
-        const qint64 elapsedMs = m_clock.elapsed();
-        if (elapsedMs - m_lastCheckMs >= 1000 || m_lastCheckMs < 0) {
-            m_lastCheckMs = elapsedMs;
-            runHealthChecks(now, elapsedMs);
-        }
         sendTraffic();
 
         LinkSnapshot snapshot;
@@ -432,9 +431,9 @@ private:
         for (const auto &window : m_windows)
             for (const TickCounts &c : window)
                 poolRequests += c.requests;
+        const PoolHealth health = m_checker->snapshot();
         for (size_t i = 0; i < pool->backends.size(); ++i) {
             const PoolBackend &backend = pool->backends[i];
-            const Health &health = m_health[i];
             ServerStatus server;
             server.pool = m_options.poolName;
             server.name = backend.spec.name;
@@ -443,10 +442,17 @@ private:
             server.backup = backend.spec.backup;
             server.weight = backend.spec.weight;
             server.effectiveWeight = backend.spec.state == BackendState::Up ? backend.effectiveWeight : 0;
-            server.stateText = stateText(backend.spec.state, health);
-            server.reason = health.operatorSet ? QStringLiteral("operator") : health.reason;
-            server.lastCheck = health.lastCheck;
-            server.stateSince = health.since;
+            server.stateText = backendStateName(backend.spec.state);
+            for (const ServerHealth &h : health.servers) {
+                if (h.name != backend.spec.name)
+                    continue;
+                server.stateText = h.stateText;
+                server.reason = h.admin != AdminState::Ready ? QStringLiteral("operator") : h.lastCheck.summary();
+                server.stateSince = now.addMSecs(-h.timeInStateMs);
+                const std::vector<CheckRecord> history = m_checker->history(h.name);
+                if (!history.empty())
+                    server.lastCheck = QDateTime::fromMSecsSinceEpoch(history.back().timeMs, Qt::UTC);
+            }
             int requests = 0;
             int errors = 0;
             std::vector<float> latencies;
@@ -475,15 +481,6 @@ private:
         }, Qt::QueuedConnection);
     }
 
-    static QString stateText(BackendState state, const Health &health)
-    {
-        if (state == BackendState::Up && health.failed > 0)
-            return QStringLiteral("up, %1/%2 failed").arg(health.failed).arg(kFall);
-        if (state == BackendState::Down && health.passed > 0)
-            return QStringLiteral("down, %1/%2 ok").arg(health.passed).arg(kRise);
-        return backendStateName(state);
-    }
-
     InProcessEngineLink *m_link;
     InProcessOptions m_options;
     std::shared_ptr<Pool> m_pool;
@@ -492,9 +489,9 @@ private:
     FastRandom m_random;
     QTimer *m_timer = nullptr;
     QElapsedTimer m_clock;
-    qint64 m_lastCheckMs = -1;
     quint64 m_sequence = 0;
-    std::vector<Health> m_health;
+    std::vector<DemoBackend *> m_backends;
+    HealthChecker *m_checker = nullptr;
     std::vector<std::deque<TickCounts>> m_windows;
     QList<LinkEvent> m_events;
     std::vector<RedisSide> m_redis;

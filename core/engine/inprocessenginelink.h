@@ -19,7 +19,7 @@ struct DemoServerProfile
     BackendSpec spec;
     double latencyMs = 8;         // median response time
     double errorRate = 0.002;     // steady 5xx fraction
-    bool flaky = false;           // fails its health checks for a while, now and then
+    bool flaky = false;           // its demo backend fails /health for a while, now and then
 };
 
 // One Redis whose locks the engine lists and force-releases.
@@ -41,16 +41,17 @@ struct InProcessOptions
     QList<DemoServerProfile> servers;
     double demandRps = 1200;      // requests per second the simulated clients send
     int tickMs = 250;             // 4 Hz
-    bool flapping = true;         // let flaky servers fail their checks
+    bool flapping = true;         // let flaky servers' backends fail their checks
     QString auditPath;            // empty: audit kept in memory
     QList<InProcessRedis> redis;
 
     static InProcessOptions demo();
 };
 
-// The embedded engine link: the real Pool, Balancer and AuditLog on a worker thread,
-// driven by simulated client requests (latency and failures per server profile) and a
-// simulated health checker; for each Redis, a real connection and LockInspector scanning at
+// The embedded engine link: on a worker thread, the real Pool, Balancer, AuditLog and
+// HealthChecker, the latter checking real demo backends on loopback; client requests are
+// simulated (picked by the real Balancer, latency and failures from each server's
+// profile) until the Engine's proxy takes their place. For each Redis, a real connection and LockInspector scanning at
 // an interval, and force-release through the compare-and-delete script. Commands are queued to the worker and answered with
 // commandFinished; snapshots come back queued at the tick. Nothing here locks the caller.
 class InProcessEngineLink : public EngineLink

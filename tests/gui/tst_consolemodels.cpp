@@ -133,7 +133,7 @@ void TestConsoleModels::stateChangesBecomeEventsAndMarkers()
     QCOMPARE(newest.kind, LinkEvent::Kind::Operator);
     QCOMPARE(newest.target, QStringLiteral("checkout/app2"));
     QCOMPARE(newest.before, QStringLiteral("drain"));
-    QCOMPARE(newest.after, QStringLiteral("up"));
+    QCOMPARE(newest.after, QStringLiteral("ready"));
     const QModelIndexList selected = window.eventsView()->selectionModel()->selectedRows();
     QCOMPARE(selected.size(), 1);
     QCOMPARE(selected.first().row(), 1);
@@ -141,7 +141,7 @@ void TestConsoleModels::stateChangesBecomeEventsAndMarkers()
     // The audit log has both, with who and before → after.
     const QList<AuditEntry> audit = link.auditLog().recent();
     QCOMPARE(audit.size(), 2);
-    QCOMPARE(audit.last().after, QStringLiteral("up"));
+    QCOMPARE(audit.last().after, QStringLiteral("ready"));
     QCOMPARE(audit.last().user, AuditLog::currentOsUser());
 }
 
