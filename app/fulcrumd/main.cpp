@@ -1,11 +1,52 @@
+#include "unixsignals.h"
+
+#include "balancer/picker.h"
 #include "config/configparser.h"
+#include "engine/engine.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 
 #include <cstdio>
 
 using namespace fulcrum;
+
+static void printErr(const QString &text)
+{
+    std::fputs(qPrintable(text + u'\n'), stderr);
+    std::fflush(stderr);
+}
+
+// --listen/--backend/--algorithm as a config, read by the same parser as a file, so the
+// quick start gets the same checks and the same error messages.
+static ConfigResult quickStartConfig(const QString &listen, const QStringList &backends, const QString &algorithm, int workers)
+{
+    QJsonArray servers;
+    for (const QString &b : backends) {
+        const qsizetype eq = b.lastIndexOf(u'=');
+        QJsonObject server{{QStringLiteral("address"), eq < 0 ? b : b.left(eq)}};
+        if (eq >= 0) {
+            bool ok = false;
+            const int weight = b.mid(eq + 1).toInt(&ok);
+            server.insert(QStringLiteral("weight"), ok ? QJsonValue(weight) : QJsonValue(b.mid(eq + 1)));
+        }
+        servers.append(server);
+    }
+    QJsonObject pool{{QStringLiteral("name"), QStringLiteral("default")}, {QStringLiteral("servers"), servers}};
+    if (!algorithm.isEmpty())
+        pool.insert(QStringLiteral("algorithm"), algorithm);
+    pool.insert(QStringLiteral("health_check"), QJsonObject{{QStringLiteral("enabled"), false}});
+    QJsonObject root{
+        {QStringLiteral("listeners"), QJsonArray{QJsonObject{{QStringLiteral("listen"), listen}, {QStringLiteral("pool"), QStringLiteral("default")}}}},
+        {QStringLiteral("pools"), QJsonArray{pool}},
+    };
+    if (workers > 0)
+        root.insert(QStringLiteral("proxy"), QJsonObject{{QStringLiteral("workers"), workers}});
+    return parseConfig(QJsonDocument(root).toJson(QJsonDocument::Indented), QStringLiteral("command line"));
+}
 
 int main(int argc, char *argv[])
 {
@@ -14,29 +55,98 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationVersion(QStringLiteral(FULCRUM_VERSION));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Fulcrum engine: HTTP load-balancing proxy, health checker, lock poller, admin API."));
+    parser.setApplicationDescription(QStringLiteral(
+        "Fulcrum engine: HTTP load-balancing proxy, health checker, lock poller, admin API.\n"
+        "Serve a config:  fulcrumd --config FILE   (SIGHUP reloads it, SIGTERM stops gracefully)\n"
+        "Quick start:     fulcrumd --listen 127.0.0.1:8080 --backend 127.0.0.1:9001=5 --backend 127.0.0.1:9002"));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption configOption(QStringLiteral("config"), QStringLiteral("Read the JSON config from FILE."), QStringLiteral("FILE"));
     const QCommandLineOption checkOption(QStringLiteral("check"), QStringLiteral("Validate the config, print every error, and exit (0 = valid)."));
-    parser.addOptions({configOption, checkOption});
+    const QCommandLineOption listenOption(QStringLiteral("listen"), QStringLiteral("Quick start: accept clients on ADDRESS (e.g. 127.0.0.1:8080)."), QStringLiteral("ADDRESS"));
+    const QCommandLineOption backendOption(QStringLiteral("backend"), QStringLiteral("Quick start: a server, HOST:PORT[=WEIGHT] (weight default 1); repeat for each."), QStringLiteral("SERVER"));
+    const QCommandLineOption algorithmOption(QStringLiteral("algorithm"), QStringLiteral("Quick start: %1 (default weighted-round-robin).").arg(algorithmNames().join(QStringLiteral(", "))), QStringLiteral("NAME"));
+    const QCommandLineOption workersOption(QStringLiteral("workers"), QStringLiteral("Proxy worker threads (default: config, or the number of cores)."), QStringLiteral("N"));
+    parser.addOptions({configOption, checkOption, listenOption, backendOption, algorithmOption, workersOption});
     parser.process(app);
 
-    if (!parser.isSet(configOption)) {
-        std::fputs("fulcrumd: no config given; use --config FILE (see README.md, \"Configuration\")\n", stderr);
+    int workers = 0;
+    if (parser.isSet(workersOption)) {
+        bool ok = false;
+        workers = parser.value(workersOption).toInt(&ok);
+        if (!ok || workers < 1 || workers > 256) {
+            printErr(QStringLiteral("fulcrumd: --workers \"%1\" must be a number from 1 to 256").arg(parser.value(workersOption)));
+            return 2;
+        }
+    }
+    const bool quickStart = parser.isSet(listenOption) || parser.isSet(backendOption);
+    if (quickStart && parser.isSet(configOption)) {
+        printErr(QStringLiteral("fulcrumd: use either --config FILE or --listen/--backend, not both"));
         return 2;
     }
-    const ConfigResult result = loadConfigFile(parser.value(configOption));
+    if (quickStart && (!parser.isSet(listenOption) || !parser.isSet(backendOption))) {
+        printErr(QStringLiteral("fulcrumd: the quick start needs --listen ADDRESS and at least one --backend HOST:PORT[=WEIGHT]"));
+        return 2;
+    }
+    if (!quickStart && !parser.isSet(configOption)) {
+        printErr(QStringLiteral("fulcrumd: no config given; use --config FILE, or --listen ADDRESS --backend HOST:PORT (see README.md, \"Proxy\")"));
+        return 2;
+    }
+    const QString configPath = parser.value(configOption);
+    const ConfigResult result = quickStart ? quickStartConfig(parser.value(listenOption), parser.values(backendOption), parser.value(algorithmOption), workers)
+                                           : loadConfigFile(configPath);
+    const QString source = quickStart ? QStringLiteral("command line") : configPath;
     if (!result.ok()) {
-        std::fprintf(stderr, "%s\n%s: %lld error(s); nothing was applied\n", qPrintable(result.errorText()),
-                     qPrintable(parser.value(configOption)), qlonglong(result.errors.size()));
+        printErr(QStringLiteral("%1\n%2: %3 error(s); nothing was applied").arg(result.errorText(), source).arg(result.errors.size()));
         return 1;
     }
     if (parser.isSet(checkOption)) {
-        std::printf("%s: valid (%zu listener(s), %zu pool(s), %zu redis endpoint(s))\n", qPrintable(parser.value(configOption)),
+        std::printf("%s: valid (%zu listener(s), %zu pool(s), %zu redis endpoint(s))\n", qPrintable(source),
                     result.config->listeners.size(), result.config->pools.size(), result.config->redis.size());
         return 0;
     }
-    std::fputs("fulcrumd: serving traffic arrives with the proxy (issue 3); use --check for now\n", stderr);
-    return 2;
+    Config config = *result.config;
+    if (workers > 0)
+        config.proxy.workers = workers;
+
+    Engine engine;
+    QObject::connect(&engine, &Engine::eventOccurred, &app, [](const EngineEvent &event) {
+        static const char *const severities[] = {"info", "warning", "error"};
+        printErr(QStringLiteral("fulcrumd: %1 [%2] %3").arg(QString::fromLatin1(severities[event.severity]), event.source, event.text));
+    });
+    QObject::connect(&engine, &Engine::stopped, &app, &QCoreApplication::quit);
+    QStringList errors;
+    if (!engine.start(config, &errors)) {
+        printErr(QStringLiteral("fulcrumd: cannot start:\n  %1").arg(errors.join(QStringLiteral("\n  "))));
+        return 1;
+    }
+
+    UnixSignals signals;
+    int terminations = 0;
+    QObject::connect(&signals, &UnixSignals::terminateRequested, &app, [&](int) {
+        // A second SIGTERM/SIGINT does not wait for the requests in flight.
+        if (++terminations > 1)
+            QCoreApplication::exit(1);
+        else
+            engine.stop();
+    });
+    QObject::connect(&signals, &UnixSignals::reloadRequested, &app, [&] {
+        if (quickStart) {
+            printErr(QStringLiteral("fulcrumd: SIGHUP ignored: there is no config file to reload (started with --listen/--backend)"));
+            return;
+        }
+        const ConfigResult next = loadConfigFile(configPath);
+        if (!next.ok()) {
+            printErr(QStringLiteral("%1\nfulcrumd: reload of %2 rejected (%3 error(s)); still serving the previous config")
+                         .arg(next.errorText(), configPath).arg(next.errors.size()));
+            return;
+        }
+        Config nextConfig = *next.config;
+        if (workers > 0)
+            nextConfig.proxy.workers = workers;
+        QStringList reloadErrors;
+        if (!engine.reload(nextConfig, &reloadErrors))
+            printErr(QStringLiteral("fulcrumd: reload of %1 rejected; still serving the previous config:\n  %2").arg(configPath, reloadErrors.join(QStringLiteral("\n  "))));
+    });
+    return app.exec();
 }

@@ -27,6 +27,12 @@ void ServerCounters::recordResponse(int status, quint64 latencyMicros) noexcept
     bump(m_buckets[size_t(LatencyHistogram::bucketOf(latencyMicros))]);
 }
 
+void ServerCounters::recordProxyError(int status) noexcept
+{
+    bump(m_requests);
+    bump(m_responses[size_t(qBound(1, status / 100, 5) - 1)]);
+}
+
 void ServerCounters::addTo(ServerTotals &totals) const noexcept
 {
     constexpr auto relaxed = std::memory_order_relaxed;

@@ -39,6 +39,8 @@ public:
     }
 
     void recordResponse(int status, quint64 latencyMicros) noexcept;
+    // A 502/504 the proxy answered itself: counted as a response, not as a latency sample.
+    void recordProxyError(int status) noexcept;
     void connectionOpened() noexcept { m_active.store(m_active.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
     void connectionClosed() noexcept { m_active.store(m_active.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed); }
     void addTo(ServerTotals &totals) const noexcept;

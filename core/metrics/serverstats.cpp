@@ -67,7 +67,7 @@ void ServerStatsTracker::update(const ServerTotals &totals, int inFlight, int co
     if (secondElapsed >= 1000) {
         LatencyHistogram second = totals.latency;
         second.subtract(m_lastSecond.latency);
-        const quint64 n = totals.requests - qMin(totals.requests, m_lastSecond.requests);
+        const quint64 n = second.count();
         const quint64 sum = totals.latencySumMicros - qMin(totals.latencySumMicros, m_lastSecond.latencySumMicros);
         StatsPoint point;
         point.timeMs = wallMs;
@@ -93,7 +93,7 @@ void ServerStatsTracker::update(const ServerTotals &totals, int inFlight, int co
         const ServerTotals &oldest = m_window.front();
         LatencyHistogram window = totals.latency;
         window.subtract(oldest.latency);
-        const quint64 wn = totals.requests - qMin(totals.requests, oldest.requests);
+        const quint64 wn = window.count();
         const quint64 wsum = totals.latencySumMicros - qMin(totals.latencySumMicros, oldest.latencySumMicros);
         m_stats.windowRequests = wn;
         m_stats.meanMs = wn ? double(wsum) / double(wn) / 1000.0 : 0.0;
