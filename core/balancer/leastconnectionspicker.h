@@ -7,8 +7,10 @@
 namespace fulcrum {
 
 // Weighted least-connections, HAProxy's key: (active + 1) / weight, so idle servers fill in
-// weight order. Ties go round-robin (the one picked least recently first). An indexed heap
-// keeps pick, start and finish at O(log n).
+// weight order. Ties go round-robin: among equally loaded servers, the one that has waited
+// longest at that load goes first. O(distinct weights) per pick, O(1) per start and finish:
+// servers of equal weight sit in FIFO buckets by their active count, and only the front of
+// each weight group's lowest bucket can win.
 //
 // Counts are this worker's own requests (as nginx without a shared zone, and Envoy's
 // per-worker balancers): no lock or shared cache line on the request path. With N workers
@@ -30,21 +32,36 @@ private:
     {
         int weight = 0;
         int active = 0;
-        quint64 lastPick = 0;
-        int heapPos = -1;   // -1 = not in the heap (unavailable or weight 0)
+        int group = -1;       // -1 = not taking traffic (unavailable or weight 0)
+        int prev = -1;        // neighbours in its bucket
+        int next = -1;
+        quint64 since = 0;    // when it joined its bucket: the round-robin order among ties
         bool available = false;
     };
+    struct Bucket
+    {
+        int head = -1;
+        int tail = -1;
+    };
+    struct Group
+    {
+        int weight = 0;
+        int count = 0;
+        int lowest = 0;               // lowest non-empty bucket while count > 0
+        std::vector<Bucket> buckets;  // by active count
+        int livePos = -1;
+    };
 
-    bool before(int a, int b) const;
-    void siftUp(int pos);
-    void siftDown(int pos);
-    void fix(int index);
-    void insert(int index);
-    void erase(int index);
+    int groupFor(int weight);
+    void link(int index);     // at the back of its group's bucket for its active count
+    void unlink(int index);
+    void join(int index);     // into its weight group
+    void leave(int index);
 
     std::vector<Server> m_servers;
-    std::vector<int> m_heap;
-    quint64 m_pickCount = 0;
+    std::vector<Group> m_groups;
+    std::vector<int> m_liveGroups;
+    quint64 m_clock = 0;
 };
 
 } // namespace fulcrum

@@ -2,6 +2,8 @@
 
 #include "common/hashing.h"
 
+#include <utility>
+
 namespace fulcrum {
 
 int PoolSnapshot::indexOf(QStringView serverName) const
@@ -41,15 +43,21 @@ QString Pool::name() const
 
 std::shared_ptr<const PoolSnapshot> Pool::snapshot() const
 {
-    return m_snapshot.load(std::memory_order_acquire);
+    std::lock_guard lock(m_pointerMutex);
+    return m_snapshot;
 }
 
 void Pool::publish(std::shared_ptr<PoolSnapshot> next)
 {
     next->version = m_version.load(std::memory_order_relaxed) + 1;
     const quint64 version = next->version;
-    m_snapshot.store(std::move(next), std::memory_order_release);
+    std::shared_ptr<const PoolSnapshot> previous;
+    {
+        std::lock_guard lock(m_pointerMutex);
+        previous = std::exchange(m_snapshot, std::move(next));
+    }
     m_version.store(version, std::memory_order_release);
+    // `previous` is released here, outside the lock: freeing a large snapshot never holds up a reader.
 }
 
 template<typename Change>

@@ -54,9 +54,12 @@ struct PoolSnapshot
     int indexOf(QStringView serverName) const;
 };
 
-// A pool of servers. Many worker threads read the current snapshot without locks (one
-// atomic load); the engine thread changes weights and states, which publishes a new
-// snapshot. Changes are serialised among writers only.
+// A pool of servers. Worker threads check version() (one atomic load) on every pick and
+// fetch the snapshot only when it changed; the engine thread changes weights and states,
+// which publishes a new snapshot. The pointer swap is guarded by a mutex held only for a
+// reference-count increment, and taken by a worker only after a change, never in steady
+// state (libstdc++ 12's atomic<shared_ptr> would do the same with a spin bit, and
+// ThreadSanitizer cannot see through that).
 class Pool
 {
 public:
@@ -79,8 +82,9 @@ private:
     bool change(const QString &server, QString *error, Change &&apply);
     void publish(std::shared_ptr<PoolSnapshot> next);
 
-    mutable std::mutex m_writeMutex;
-    std::atomic<std::shared_ptr<const PoolSnapshot>> m_snapshot;
+    mutable std::mutex m_writeMutex;     // serialises writers
+    mutable std::mutex m_pointerMutex;   // guards m_snapshot itself
+    std::shared_ptr<const PoolSnapshot> m_snapshot;
     std::atomic<quint64> m_version{0};
 };
 

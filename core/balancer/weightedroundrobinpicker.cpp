@@ -1,6 +1,6 @@
 #include "weightedroundrobinpicker.h"
 
-#include <utility>
+#include <algorithm>
 
 namespace fulcrum {
 
@@ -30,70 +30,39 @@ qint64 WeightedRoundRobinPicker::currentWeight(int index) const
     return s.group < 0 ? s.base : s.base + qint64(s.weight) * m_step;
 }
 
-bool WeightedRoundRobinPicker::above(int a, int b) const
-{
-    const qint64 ba = m_servers[size_t(a)].base;
-    const qint64 bb = m_servers[size_t(b)].base;
-    return ba > bb || (ba == bb && a < b);
-}
-
-void WeightedRoundRobinPicker::siftUp(Group &group, int pos)
-{
-    std::vector<int> &heap = group.heap;
-    const int item = heap[size_t(pos)];
-    while (pos > 0) {
-        const int parent = (pos - 1) / 2;
-        if (!above(item, heap[size_t(parent)]))
-            break;
-        heap[size_t(pos)] = heap[size_t(parent)];
-        m_servers[size_t(heap[size_t(pos)])].heapPos = pos;
-        pos = parent;
-    }
-    heap[size_t(pos)] = item;
-    m_servers[size_t(item)].heapPos = pos;
-}
-
-void WeightedRoundRobinPicker::siftDown(Group &group, int pos)
-{
-    std::vector<int> &heap = group.heap;
-    const int size = int(heap.size());
-    const int item = heap[size_t(pos)];
-    while (true) {
-        int child = 2 * pos + 1;
-        if (child >= size)
-            break;
-        if (child + 1 < size && above(heap[size_t(child + 1)], heap[size_t(child)]))
-            ++child;
-        if (!above(heap[size_t(child)], item))
-            break;
-        heap[size_t(pos)] = heap[size_t(child)];
-        m_servers[size_t(heap[size_t(pos)])].heapPos = pos;
-        pos = child;
-    }
-    heap[size_t(pos)] = item;
-    m_servers[size_t(item)].heapPos = pos;
-}
-
 int WeightedRoundRobinPicker::groupFor(int weight)
 {
     for (size_t g = 0; g < m_groups.size(); ++g) {
         if (m_groups[g].weight == weight)
             return int(g);
     }
-    m_groups.push_back(Group{weight, {}, -1});
+    m_groups.push_back(Group{weight, {}, 0, -1});
     return int(m_groups.size() - 1);
+}
+
+void WeightedRoundRobinPicker::insertSorted(Group &group, Entry entry)
+{
+    // Compact now and then, so popping the front stays O(1) amortised.
+    if (group.head > 64 && group.head * 2 > group.entries.size()) {
+        group.entries.erase(group.entries.begin(), group.entries.begin() + qsizetype(group.head));
+        group.head = 0;
+    }
+    if (group.size() == 0 || before(group.entries.back(), entry)) {
+        group.entries.push_back(entry);
+        return;
+    }
+    const auto at = std::upper_bound(group.entries.begin() + qsizetype(group.head), group.entries.end(), entry, before);
+    group.entries.insert(at, entry);
 }
 
 void WeightedRoundRobinPicker::insert(int index)
 {
     Server &s = m_servers[size_t(index)];
-    const qint64 current = s.base; // while out of a heap, base is the current weight itself
     const int g = groupFor(s.weight);
     Group &group = m_groups[size_t(g)];
     s.group = g;
-    s.base = current - qint64(s.weight) * m_step;
-    group.heap.push_back(index);
-    siftUp(group, int(group.heap.size() - 1));
+    s.base -= qint64(s.weight) * m_step; // from current weight to base
+    insertSorted(group, Entry{s.base, index});
     if (group.livePos < 0) {
         group.livePos = int(m_liveGroups.size());
         m_liveGroups.push_back(g);
@@ -105,25 +74,24 @@ void WeightedRoundRobinPicker::erase(int index)
 {
     Server &s = m_servers[size_t(index)];
     Group &group = m_groups[size_t(s.group)];
-    const int pos = s.heapPos;
-    const int last = group.heap.back();
-    group.heap.pop_back();
-    if (last != index) {
-        group.heap[size_t(pos)] = last;
-        m_servers[size_t(last)].heapPos = pos;
-        siftUp(group, pos);
-        siftDown(group, m_servers[size_t(last)].heapPos);
-    }
-    if (group.heap.empty()) {
+    const Entry key{s.base, index};
+    const auto at = std::lower_bound(group.entries.begin() + qsizetype(group.head), group.entries.end(), key, before);
+    Q_ASSERT(at != group.entries.end() && at->index == index);
+    if (at == group.entries.begin() + qsizetype(group.head))
+        ++group.head;
+    else
+        group.entries.erase(at);
+    if (group.size() == 0) {
+        group.entries.clear();
+        group.head = 0;
         const int moved = m_liveGroups.back();
         m_liveGroups[size_t(group.livePos)] = moved;
         m_groups[size_t(moved)].livePos = group.livePos;
         m_liveGroups.pop_back();
         group.livePos = -1;
     }
-    s.base = s.base + qint64(s.weight) * m_step; // keep its current weight while out
+    s.base += qint64(s.weight) * m_step; // keep its current weight while out
     s.group = -1;
-    s.heapPos = -1;
     m_total -= s.weight;
 }
 
@@ -151,9 +119,12 @@ void WeightedRoundRobinPicker::setAvailable(int index, bool available)
 
 void WeightedRoundRobinPicker::renormalise()
 {
-    for (Server &s : m_servers) {
-        if (s.group >= 0)
-            s.base += qint64(s.weight) * m_step;
+    for (Group &group : m_groups) {
+        const qint64 offset = qint64(group.weight) * m_step;
+        for (size_t i = group.head; i < group.entries.size(); ++i) {
+            group.entries[i].base += offset;
+            m_servers[size_t(group.entries[i].index)].base += offset;
+        }
     }
     m_step = 0;
 }
@@ -165,20 +136,23 @@ int WeightedRoundRobinPicker::pick(const PickContext &)
     if (m_step >= kRenormaliseAtStep)
         renormalise();
     ++m_step;
+    Group *bestGroup = nullptr;
     int best = -1;
     qint64 bestWeight = 0;
     for (int g : m_liveGroups) {
-        const Group &group = m_groups[size_t(g)];
-        const int top = group.heap.front();
-        const qint64 current = m_servers[size_t(top)].base + qint64(group.weight) * m_step;
-        if (best < 0 || current > bestWeight || (current == bestWeight && top < best)) {
-            best = top;
+        Group &group = m_groups[size_t(g)];
+        const Entry &front = group.entries[group.head];
+        const qint64 current = front.base + qint64(group.weight) * m_step;
+        if (best < 0 || current > bestWeight || (current == bestWeight && front.index < best)) {
+            best = front.index;
             bestWeight = current;
+            bestGroup = &group;
         }
     }
-    Server &winner = m_servers[size_t(best)];
+    Entry winner = bestGroup->entries[bestGroup->head++];
     winner.base -= m_total;
-    siftDown(m_groups[size_t(winner.group)], winner.heapPos);
+    m_servers[size_t(best)].base = winner.base;
+    insertSorted(*bestGroup, winner);
     return best;
 }
 

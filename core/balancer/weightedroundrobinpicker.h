@@ -8,13 +8,16 @@ namespace fulcrum {
 
 // Smooth weighted round-robin with exactly nginx's sequence (ngx_http_upstream_get_peer:
 // every server's current weight grows by its weight, the largest wins, earlier server on
-// ties, the winner pays the total), at O(log n + distinct weights) per pick instead of O(n).
+// ties, the winner pays the total), at O(distinct weights) per pick instead of O(n).
 //
-// Servers with the same weight grow in lockstep, so their order only changes when one is
-// picked: each weight group keeps one max-heap and a lazy offset (weight × step). A pick
-// compares the top of every group and sifts one heap. Current weights survive weight and
-// availability changes, so a runtime reweight never sends a burst to one server (the
-// nginx-upsync #28 problem, where every current weight was reset to zero).
+// Servers of equal weight grow in lockstep, so their order only changes when one is
+// picked. Each weight group keeps its servers sorted (largest current weight first, then
+// lowest index) with a lazy offset (weight × step): a pick compares the front of every
+// group. The winner drops by the total, which in steady state puts it behind every other
+// server of its group, so it moves from front to back in O(1); after a runtime change has
+// scattered the current weights it is placed by binary search instead.
+// Current weights survive weight and availability changes, so a runtime reweight never
+// sends a burst to one server (the nginx-upsync #28 problem, where all were reset to zero).
 class WeightedRoundRobinPicker final : public Picker
 {
 public:
@@ -27,24 +30,31 @@ public:
     qint64 currentWeight(int index) const;
 
 private:
+    struct Entry
+    {
+        qint64 base;   // current weight = base + weight * m_step
+        int index;
+    };
     struct Server
     {
-        qint64 base = 0;      // current weight = base + weight * m_step while in a heap
+        qint64 base = 0;      // as in its Entry while in a group; the current weight itself while out
         int weight = 0;
-        int group = -1;       // heap it is in; -1 while unavailable (base then holds the current weight)
-        int heapPos = -1;
-        bool available = false; // as the balancer says; in a heap iff available and weight > 0
+        int group = -1;       // -1 while unavailable or weight 0
+        bool available = false;
     };
+    // Sorted entries in [head, end): front = largest base, then smallest index.
     struct Group
     {
         int weight = 0;
-        std::vector<int> heap;   // server indices; top = largest base, then smallest index
-        int livePos = -1;        // position in m_liveGroups while non-empty
+        std::vector<Entry> entries;
+        size_t head = 0;
+        int livePos = -1;     // position in m_liveGroups while non-empty
+
+        size_t size() const { return entries.size() - head; }
     };
 
-    bool above(int a, int b) const; // a belongs above b in its group's heap
-    void siftUp(Group &group, int pos);
-    void siftDown(Group &group, int pos);
+    static bool before(const Entry &a, const Entry &b) { return a.base > b.base || (a.base == b.base && a.index < b.index); }
+    void insertSorted(Group &group, Entry entry);
     void insert(int index);
     void erase(int index);
     int groupFor(int weight);
@@ -52,9 +62,9 @@ private:
 
     std::vector<Server> m_servers;
     std::vector<Group> m_groups;
-    std::vector<int> m_liveGroups;   // groups with a non-empty heap
+    std::vector<int> m_liveGroups;   // groups with at least one server
     qint64 m_step = 0;
-    qint64 m_total = 0;              // sum of weights of available servers
+    qint64 m_total = 0;              // sum of weights of the servers in groups
 };
 
 } // namespace fulcrum

@@ -1,0 +1,167 @@
+#include "freeport.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace fulcrum::test;
+
+struct Run
+{
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+static Run run(const QString &program, const QStringList &arguments)
+{
+    QProcess process;
+    process.start(binaryPath(program), arguments);
+    if (!process.waitForFinished(30'000))
+        qFatal("%s did not finish", qPrintable(program));
+    return Run{process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError())};
+}
+
+// The real binaries, as an operator or a script runs them.
+class TestCli : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void helpAndVersion_data()
+    {
+        QTest::addColumn<QString>("program");
+        QTest::newRow("fulcrumd") << QStringLiteral("fulcrumd");
+        QTest::newRow("fulcrumctl") << QStringLiteral("fulcrumctl");
+    }
+
+    void helpAndVersion()
+    {
+        QFETCH(QString, program);
+        const Run help = run(program, {QStringLiteral("--help")});
+        QCOMPARE(help.exitCode, 0);
+        QVERIFY(help.out.contains(QStringLiteral("Usage:")));
+        const Run version = run(program, {QStringLiteral("--version")});
+        QCOMPARE(version.exitCode, 0);
+        QVERIFY(version.out.startsWith(program + u' '));
+    }
+
+    void simulatePrintsNginxSequence()
+    {
+        const Run r = run(QStringLiteral("fulcrumctl"), {QStringLiteral("simulate"), QStringLiteral("--algorithm"), QStringLiteral("weighted-round-robin"),
+                                                         QStringLiteral("--weights"), QStringLiteral("5,1,1"), QStringLiteral("--count"), QStringLiteral("7")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out, QStringLiteral("0\n0\n1\n0\n2\n0\n0\n"));
+    }
+
+    void simulateJsonAndSummary()
+    {
+        const Run json = run(QStringLiteral("fulcrumctl"), {QStringLiteral("simulate"), QStringLiteral("--algorithm"), QStringLiteral("round-robin"),
+                                                            QStringLiteral("--weights"), QStringLiteral("1,1,1"), QStringLiteral("--count"), QStringLiteral("4"),
+                                                            QStringLiteral("--json")});
+        QCOMPARE(json.exitCode, 0);
+        QCOMPARE(QJsonDocument::fromJson(json.out.toUtf8()).array(), (QJsonArray{0, 1, 2, 0}));
+
+        const Run summary = run(QStringLiteral("fulcrumctl"), {QStringLiteral("simulate"), QStringLiteral("--algorithm"), QStringLiteral("weighted-round-robin"),
+                                                               QStringLiteral("--weights"), QStringLiteral("3,1,0"), QStringLiteral("--count"), QStringLiteral("400"),
+                                                               QStringLiteral("--summary"), QStringLiteral("--json")});
+        QCOMPARE(summary.exitCode, 0);
+        const QJsonArray rows = QJsonDocument::fromJson(summary.out.toUtf8()).array();
+        QCOMPARE(rows.size(), 3);
+        QCOMPARE(rows[0].toObject().value(QStringLiteral("picks")).toInt(), 300);
+        QCOMPARE(rows[1].toObject().value(QStringLiteral("picks")).toInt(), 100);
+        QCOMPARE(rows[2].toObject().value(QStringLiteral("picks")).toInt(), 0);
+    }
+
+    void simulateWithStatesAndKeys()
+    {
+        QTemporaryDir dir;
+        QFile keys(dir.filePath(QStringLiteral("keys.txt")));
+        QVERIFY(keys.open(QIODevice::WriteOnly));
+        keys.write("cart-1\ncart-2\ncart-1\ncart-3\ncart-2\n");
+        keys.close();
+        const Run r = run(QStringLiteral("fulcrumctl"), {QStringLiteral("simulate"), QStringLiteral("--algorithm"), QStringLiteral("consistent-hash"),
+                                                         QStringLiteral("--weights"), QStringLiteral("1,1,1,1"), QStringLiteral("--states"),
+                                                         QStringLiteral("up,maint,up,up"), QStringLiteral("--keys"), keys.fileName()});
+        QCOMPARE(r.exitCode, 0);
+        const QStringList picks = r.out.split(u'\n', Qt::SkipEmptyParts);
+        QCOMPARE(picks.size(), 5);           // one pick per key by default
+        QCOMPARE(picks[0], picks[2]);        // a cart sticks to its server
+        QCOMPARE(picks[1], picks[4]);
+        QVERIFY(!picks.contains(QStringLiteral("1"))); // never the server in maintenance
+    }
+
+    void simulateRejectsBadInput_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("algorithm") << QStringList{QStringLiteral("--algorithm"), QStringLiteral("fastest"), QStringLiteral("--weights"), QStringLiteral("1")}
+                                   << QStringLiteral("--algorithm \"fastest\" is unknown; use one of: round-robin,");
+        QTest::newRow("weight") << QStringList{QStringLiteral("--algorithm"), QStringLiteral("random"), QStringLiteral("--weights"), QStringLiteral("1,x")}
+                                << QStringLiteral("--weights: weight \"x\" of server 1 must be 0..10000");
+        QTest::newRow("no weights") << QStringList{QStringLiteral("--algorithm"), QStringLiteral("random")}
+                                    << QStringLiteral("--weights is required, e.g. --weights 5,1,1");
+        QTest::newRow("states count") << QStringList{QStringLiteral("--algorithm"), QStringLiteral("random"), QStringLiteral("--weights"), QStringLiteral("1,1"),
+                                                     QStringLiteral("--states"), QStringLiteral("up")}
+                                      << QStringLiteral("--states lists 1 states for 2 servers; give one per server");
+    }
+
+    void simulateRejectsBadInput()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, message);
+        const Run r = run(QStringLiteral("fulcrumctl"), QStringList{QStringLiteral("simulate")} + arguments);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(message), qPrintable(r.err));
+        QVERIFY(r.out.isEmpty());
+    }
+
+    void fulcrumdCheckValidatesAndPrintsEveryError()
+    {
+        const Run ok = run(QStringLiteral("fulcrumd"), {QStringLiteral("--config"), QStringLiteral(FULCRUM_SOURCE_DIR "/resources/fulcrum.example.json"), QStringLiteral("--check")});
+        QCOMPARE(ok.exitCode, 0);
+        QVERIFY(ok.out.contains(QStringLiteral("valid (1 listener(s), 2 pool(s), 1 redis endpoint(s))")));
+
+        QTemporaryDir dir;
+        QFile bad(dir.filePath(QStringLiteral("bad.json")));
+        QVERIFY(bad.open(QIODevice::WriteOnly));
+        bad.write("{ \"pools\": [ { \"name\": \"p\",\n  \"servers\": [ { \"address\": \"127.0.0.1:1\", \"weight\": 10001 },\n"
+                  "  { \"address\": \"nowhere\" } ] } ] }\n");
+        bad.close();
+        const Run r = run(QStringLiteral("fulcrumd"), {QStringLiteral("--config"), bad.fileName(), QStringLiteral("--check")});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(bad.fileName() + QStringLiteral(":2:54: weight for server \"127.0.0.1:1\" 10001 must be 0..10000")), qPrintable(r.err));
+        QVERIFY2(r.err.contains(bad.fileName() + QStringLiteral(":3:16: server address \"nowhere\" must be HOST:PORT")), qPrintable(r.err));
+        QVERIFY(r.err.contains(QStringLiteral("2 error(s); nothing was applied")));
+    }
+
+    void importNginxProducesAConfigFulcrumdAccepts()
+    {
+        QTemporaryDir dir;
+        QFile conf(dir.filePath(QStringLiteral("nginx.conf")));
+        QVERIFY(conf.open(QIODevice::WriteOnly));
+        conf.write("http {\n upstream shop {\n  least_conn;\n  server 127.0.0.1:9001 weight=3;\n  server 127.0.0.1:9002 backup;\n  keepalive 16;\n }\n"
+                   " server { listen 127.0.0.1:8080; location / { proxy_pass http://shop; } }\n}\n");
+        conf.close();
+        const QString out = dir.filePath(QStringLiteral("fulcrum.json"));
+        const Run r = run(QStringLiteral("fulcrumctl"), {QStringLiteral("import-nginx"), conf.fileName(), QStringLiteral("-o"), out});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.err.contains(QStringLiteral("nginx.conf:6: keepalive not carried over")), qPrintable(r.err));
+        const Run check = run(QStringLiteral("fulcrumd"), {QStringLiteral("--config"), out, QStringLiteral("--check")});
+        QCOMPARE(check.exitCode, 0);
+        QVERIFY(check.out.contains(QStringLiteral("1 listener(s), 1 pool(s)")));
+    }
+
+    void unknownCommand()
+    {
+        const Run r = run(QStringLiteral("fulcrumctl"), {QStringLiteral("frobnicate")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(r.err.contains(QStringLiteral("unknown command 'frobnicate'")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

@@ -1,0 +1,171 @@
+#include "config/configparser.h"
+
+#include <QJsonDocument>
+#include <QTest>
+
+using namespace fulcrum;
+
+class TestConfig : public QObject
+{
+    Q_OBJECT
+
+private:
+    static QStringList errors(const QByteArray &text)
+    {
+        const ConfigResult r = parseConfig(text, QStringLiteral("c.json"));
+        QStringList out;
+        for (const ConfigError &e : r.errors)
+            out << e.toString();
+        return out;
+    }
+
+private Q_SLOTS:
+    void shippedExampleIsValid()
+    {
+        const ConfigResult r = loadConfigFile(QStringLiteral(FULCRUM_SOURCE_DIR "/resources/fulcrum.example.json"));
+        QVERIFY2(r.ok(), qPrintable(r.errorText()));
+        const Config &c = *r.config;
+        QCOMPARE(c.listeners.size(), size_t(1));
+        QCOMPARE(c.listeners[0].port, quint16(8080));
+        QCOMPARE(c.pools.size(), size_t(2));
+        const PoolConfig &shop = c.pools[0];
+        QCOMPARE(shop.options.algorithm, Algorithm::WeightedRoundRobin);
+        QCOMPARE(shop.servers[0].weight, 5);
+        QCOMPARE(shop.servers[1].maxConnections, 200);
+        QVERIFY(shop.servers[2].backup);
+        QCOMPARE(shop.health.fastIntervalMs, qint64(500));
+        QCOMPARE(shop.health.rise, 2);
+        QCOMPARE(shop.outlier.maxEjectionMs, qint64(300'000));
+        QCOMPARE(shop.slowStartMs, qint64(30'000));
+        QCOMPARE(c.pools[1].options.algorithm, Algorithm::ConsistentHash);
+        QCOMPARE(c.pools[1].options.hashKey.kind, HashKeySource::Cookie);
+        QCOMPARE(c.pools[1].options.hashKey.name, QStringLiteral("cart_id"));
+        QCOMPARE(c.redis[0].password.kind, SecretSource::Keychain);
+        QCOMPARE(c.redis[0].url(), QStringLiteral("redis://127.0.0.1:6379/0"));
+        QCOMPARE(c.admin.port, quint16(9900));
+    }
+
+    void roundTripsThroughJson()
+    {
+        const ConfigResult r = loadConfigFile(QStringLiteral(FULCRUM_SOURCE_DIR "/resources/fulcrum.example.json"));
+        QVERIFY(r.ok());
+        const QByteArray again = QJsonDocument(configToJson(*r.config)).toJson();
+        const ConfigResult r2 = parseConfig(again, QStringLiteral("again.json"));
+        QVERIFY2(r2.ok(), qPrintable(r2.errorText()));
+        QVERIFY(*r2.config == *r.config);
+    }
+
+    void errorsNameFileLineColumnProblemAndFix_data()
+    {
+        QTest::addColumn<QByteArray>("text");
+        QTest::addColumn<QString>("expected");
+        const QByteArray head = "{\n  \"pools\": [ {\n    \"name\": \"shop\",\n    \"servers\": [\n";
+        const QByteArray tail = "\n    ]\n  } ]\n}\n";
+        QTest::newRow("weight out of range")
+            << head + "      { \"name\": \"app2\", \"address\": \"127.0.0.1:9002\", \"weight\": -3 }" + tail
+            << QStringLiteral("c.json:5:64: weight for server \"app2\" -3 must be 0..10000");
+        QTest::newRow("bad address")
+            << head + "      { \"name\": \"app1\", \"address\": \"127.0.0.1\" }" + tail
+            << QStringLiteral("c.json:5:36: server address \"127.0.0.1\" must be HOST:PORT with a port 1..65535, e.g. \"127.0.0.1:9001\" or \"[::1]:9001\"");
+        QTest::newRow("typo in key")
+            << head + "      { \"address\": \"127.0.0.1:9001\", \"wieght\": 2 }" + tail
+            << QStringLiteral("c.json:5:38: unknown key \"wieght\" in server; did you mean \"weight\"?");
+        QTest::newRow("duplicate server")
+            << head + "      { \"address\": \"127.0.0.1:9001\" },\n      { \"address\": \"127.0.0.1:9001\" }" + tail
+            << QStringLiteral("c.json:6:7: server name \"127.0.0.1:9001\" appears twice in pool \"shop\"; names must be unique");
+        QTest::newRow("syntax error")
+            << QByteArray("{\n  \"pools\": [ { \"name\": \"x\" \"servers\": [] } ]\n}")
+            << QStringLiteral("c.json:2:29: not valid JSON: unterminated object (check for a missing comma, quote or bracket just before this point)");
+        QTest::newRow("unknown algorithm")
+            << QByteArray("{ \"pools\": [ { \"name\": \"p\", \"algorithm\": \"fastest\", \"servers\": [ { \"address\": \"127.0.0.1:1\" } ] } ] }")
+            << QStringLiteral("c.json:1:42: algorithm \"fastest\" of pool \"p\" is unknown; use one of: round-robin, weighted-round-robin, least-connections, random, least-response-time, consistent-hash, \"random two\"");
+        QTest::newRow("password in redis url")
+            << QByteArray("{ \"redis\": [ { \"url\": \"redis://:hunter2@127.0.0.1:6379\" } ] }")
+            << QStringLiteral("c.json:1:23: url of redis endpoint 0 contains a password; remove it and set \"password\": \"keychain\", \"file:PATH\" or \"env:VAR\"");
+        QTest::newRow("literal password")
+            << QByteArray("{ \"redis\": [ { \"url\": \"redis://127.0.0.1:6379\", \"password\": \"hunter2\" } ] }")
+            << QStringLiteral("c.json:1:61: password \"hu…\" must say where the secret is: \"keychain\", \"file:/path/0600-file\" or \"env:VARIABLE\"; the password itself never goes in the config");
+        QTest::newRow("admin off loopback")
+            << QByteArray("{ \"redis\": [ { \"url\": \"redis://127.0.0.1\" } ], \"admin\": { \"listen\": \"0.0.0.0:9900\" } }")
+            << QStringLiteral("c.json:1:69: admin.listen \"0.0.0.0:9900\" is not a loopback address; the admin API can change weights and release locks, so set \"allow_non_loopback\": true to say you mean it");
+        QTest::newRow("listener to unknown pool")
+            << QByteArray("{ \"listeners\": [ { \"listen\": \"127.0.0.1:8080\", \"pool\": \"web\" } ],\n  \"pools\": [ { \"name\": \"shop\", \"servers\": [ { \"address\": \"127.0.0.1:1\" } ] } ] }")
+            << QStringLiteral("c.json:1:56: listener \"127.0.0.1:8080\" sends to pool \"web\", which is not defined; defined pools: shop");
+        QTest::newRow("bad duration")
+            << QByteArray("{ \"pools\": [ { \"name\": \"p\", \"health_check\": { \"interval\": \"2 parsecs\" }, \"servers\": [ { \"address\": \"127.0.0.1:1\" } ] } ] }")
+            << QStringLiteral("c.json:1:59: health_check.interval \"2 parsecs\" is not a duration; write milliseconds (2000) or a string such as \"250ms\", \"2s\", \"5m\"");
+        QTest::newRow("maglev size not prime")
+            << QByteArray("{ \"pools\": [ { \"name\": \"p\", \"algorithm\": \"consistent-hash\", \"maglev_table_size\": 65536, \"servers\": [ { \"address\": \"127.0.0.1:1\" } ] } ] }")
+            << QStringLiteral("c.json:1:82: maglev_table_size 65536 must be a prime number (65537, 655373, ...)");
+        QTest::newRow("empty")
+            << QByteArray("{}")
+            << QStringLiteral("c.json:1:1: the config defines nothing to run: add \"pools\" (with \"listeners\") and/or \"redis\" endpoints");
+    }
+
+    void errorsNameFileLineColumnProblemAndFix()
+    {
+        QFETCH(QByteArray, text);
+        QFETCH(QString, expected);
+        const QStringList found = errors(text);
+        QVERIFY2(found.contains(expected), qPrintable(found.join(u'\n')));
+    }
+
+    void everyErrorIsReportedAndNothingIsHalfApplied()
+    {
+        const QByteArray text =
+            "{\n"
+            "  \"pools\": [ {\n"
+            "    \"name\": \"shop\",\n"
+            "    \"algorithm\": \"round-robin\",\n"
+            "    \"servers\": [\n"
+            "      { \"name\": \"a\", \"address\": \"127.0.0.1:9001\", \"weight\": 20000 },\n"
+            "      { \"name\": \"b\", \"address\": \"127.0.0.1:99999\" },\n"
+            "      { \"name\": \"c\", \"address\": \"127.0.0.1:9003\", \"state\": \"down\" }\n"
+            "    ],\n"
+            "    \"health_check\": { \"rise\": 0, \"fall\": 3 }\n"
+            "  } ]\n"
+            "}\n";
+        const ConfigResult r = parseConfig(text, QStringLiteral("c.json"));
+        QVERIFY(!r.ok());
+        QCOMPARE(r.errors.size(), 4);
+        QCOMPARE(r.errors[0].line, 6);
+        QCOMPARE(r.errors[1].line, 7);
+        QCOMPARE(r.errors[2].line, 8);
+        QVERIFY(r.errors[2].message.contains(QStringLiteral("down is decided by health checks")));
+        QCOMPARE(r.errors[3].line, 10);
+        QVERIFY(r.errors[3].message.startsWith(QStringLiteral("health_check.rise 0 must be 1..100")));
+    }
+
+    void durationsAcceptNumbersAndUnits_data()
+    {
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<qint64>("ms");
+        QTest::newRow("number") << QStringLiteral("1500") << qint64(1500);
+        QTest::newRow("ms") << QStringLiteral("\"250ms\"") << qint64(250);
+        QTest::newRow("s") << QStringLiteral("\"2s\"") << qint64(2000);
+        QTest::newRow("fraction") << QStringLiteral("\"1.5s\"") << qint64(1500);
+        QTest::newRow("minutes") << QStringLiteral("\"5m\"") << qint64(300'000);
+    }
+
+    void durationsAcceptNumbersAndUnits()
+    {
+        QFETCH(QString, value);
+        QFETCH(qint64, ms);
+        const QByteArray text = "{ \"pools\": [ { \"name\": \"p\", \"slow_start\": " + value.toUtf8()
+                                + ", \"servers\": [ { \"address\": \"127.0.0.1:1\" } ] } ] }";
+        const ConfigResult r = parseConfig(text, QStringLiteral("c.json"));
+        QVERIFY2(r.ok(), qPrintable(r.errorText()));
+        QCOMPARE(r.config->pools[0].slowStartMs, ms);
+    }
+
+    void algorithmSpellings()
+    {
+        QCOMPARE(parseAlgorithm(u"random two")->choices, 2);
+        QCOMPARE(parseAlgorithm(u"random(2)")->algorithm, Algorithm::Random);
+        QCOMPARE(parseAlgorithm(u"least-connections")->algorithm, Algorithm::LeastConnections);
+        QVERIFY(!parseAlgorithm(u"leastconn"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestConfig)
+#include "tst_config.moc"

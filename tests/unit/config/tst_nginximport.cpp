@@ -1,0 +1,136 @@
+#include "config/configparser.h"
+#include "config/nginximport.h"
+
+#include <QJsonDocument>
+#include <QTest>
+
+using namespace fulcrum;
+
+class TestNginxImport : public QObject
+{
+    Q_OBJECT
+
+private:
+    static bool hasNote(const NginxImportResult &r, const QString &part)
+    {
+        for (const QString &n : r.notes) {
+            if (n.contains(part))
+                return true;
+        }
+        return false;
+    }
+
+private Q_SLOTS:
+    void importsServersAndTheirParameters()
+    {
+        const QByteArray conf = R"(
+http {
+    upstream shop {
+        least_conn;
+        zone shop 64k;
+        server 127.0.0.1:9001 weight=5 max_fails=3 fail_timeout=20s;
+        server 127.0.0.1:9002 max_conns=100 max_fails=3 fail_timeout=20s;
+        server 127.0.0.1:9003 backup max_fails=3 fail_timeout=20s;   # spare
+        server 127.0.0.1:9004 down;
+        keepalive 32;
+    }
+    server {
+        listen 127.0.0.1:8080;
+        location / { proxy_pass http://shop; }
+    }
+}
+)";
+        const NginxImportResult r = importNginx(conf, QStringLiteral("nginx.conf"));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.config.pools.size(), size_t(1));
+        const PoolConfig &p = r.config.pools[0];
+        QCOMPARE(p.name, QStringLiteral("shop"));
+        QCOMPARE(p.options.algorithm, Algorithm::LeastConnections);
+        QCOMPARE(p.servers.size(), size_t(4));
+        QCOMPARE(p.servers[0].weight, 5);
+        QCOMPARE(p.servers[0].port, quint16(9001));
+        QCOMPARE(p.servers[1].maxConnections, 100);
+        QVERIFY(p.servers[2].backup);
+        QCOMPARE(p.servers[3].state, BackendState::Maint);
+        // nginx's default for the servers without max_fails is 1/10s; most servers say 3/20s.
+        QCOMPARE(p.outlier.consecutiveFailures, 3);
+        QCOMPARE(p.outlier.baseEjectionMs, qint64(20'000));
+        QVERIFY(hasNote(r, QStringLiteral("nginx.conf:10: keepalive not carried over")));
+        QVERIFY(hasNote(r, QStringLiteral("nginx.conf:5: zone not needed")));
+        QVERIFY(hasNote(r, QStringLiteral("servers use different max_fails/fail_timeout")));
+        QCOMPARE(r.config.listeners.size(), size_t(1));
+        QCOMPARE(r.config.listeners[0].port, quint16(8080));
+        QCOMPARE(r.config.listeners[0].pool, QStringLiteral("shop"));
+        // What import produces is a config fulcrumd accepts.
+        const ConfigResult check = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("imported.json"));
+        QVERIFY2(check.ok(), qPrintable(check.errorText()));
+    }
+
+    void algorithms_data()
+    {
+        QTest::addColumn<QByteArray>("directive");
+        QTest::addColumn<int>("algorithm");
+        QTest::addColumn<int>("choices");
+        QTest::addColumn<QString>("hashKey");
+        QTest::newRow("default") << QByteArray() << int(Algorithm::WeightedRoundRobin) << 1 << QString();
+        QTest::newRow("least_conn") << QByteArray("least_conn;") << int(Algorithm::LeastConnections) << 1 << QString();
+        QTest::newRow("random") << QByteArray("random;") << int(Algorithm::Random) << 1 << QString();
+        QTest::newRow("random two") << QByteArray("random two least_conn;") << int(Algorithm::Random) << 2 << QString();
+        QTest::newRow("ip_hash") << QByteArray("ip_hash;") << int(Algorithm::ConsistentHash) << 1 << QStringLiteral("client-ip");
+        QTest::newRow("hash cookie") << QByteArray("hash $cookie_cart_id consistent;") << int(Algorithm::ConsistentHash) << 1 << QStringLiteral("cookie:cart_id");
+        QTest::newRow("hash header") << QByteArray("hash $http_x_cart consistent;") << int(Algorithm::ConsistentHash) << 1 << QStringLiteral("header:x-cart");
+        QTest::newRow("hash uri") << QByteArray("hash $request_uri;") << int(Algorithm::ConsistentHash) << 1 << QStringLiteral("client-ip");
+    }
+
+    void algorithms()
+    {
+        QFETCH(QByteArray, directive);
+        QFETCH(int, algorithm);
+        QFETCH(int, choices);
+        QFETCH(QString, hashKey);
+        const QByteArray conf = "upstream u {\n  " + directive + "\n  server 127.0.0.1:9001;\n}\n";
+        const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
+        QVERIFY(r.ok());
+        const PoolOptions &o = r.config.pools[0].options;
+        QCOMPARE(int(o.algorithm), algorithm);
+        QCOMPARE(o.choices, choices);
+        if (!hashKey.isEmpty()) {
+            const QString actual = o.hashKey.kind == HashKeySource::ClientIp ? QStringLiteral("client-ip")
+                                   : o.hashKey.kind == HashKeySource::Cookie ? QStringLiteral("cookie:") + o.hashKey.name
+                                                                             : QStringLiteral("header:") + o.hashKey.name;
+            QCOMPARE(actual, hashKey);
+        }
+    }
+
+    void saysWhatItCouldNotCarryOver()
+    {
+        const QByteArray conf = "upstream u {\n"
+                                "  hash $request_uri;\n"
+                                "  server unix:/tmp/app.sock;\n"
+                                "  server 127.0.0.1:9001 resolve route=a;\n"
+                                "  server 127.0.0.1 weight=99999;\n"
+                                "  sticky cookie srv_id;\n"
+                                "}\n";
+        const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
+        QVERIFY(r.ok());
+        QCOMPARE(r.config.pools[0].servers.size(), size_t(2));
+        QCOMPARE(r.config.pools[0].servers[1].port, quint16(80)); // nginx's default port
+        QVERIFY(hasNote(r, QStringLiteral("n.conf:2: hash key \"$request_uri\" not carried over")));
+        QVERIFY(hasNote(r, QStringLiteral("n.conf:3: server unix:/tmp/app.sock not carried over")));
+        QVERIFY(hasNote(r, QStringLiteral("n.conf:4: server 127.0.0.1:9001: parameter \"resolve\" not carried over")));
+        QVERIFY(hasNote(r, QStringLiteral("n.conf:5: server 127.0.0.1: weight=99999 is not 1..10000")));
+        QVERIFY(hasNote(r, QStringLiteral("n.conf:6: directive \"sticky\" not carried over")));
+        QVERIFY(hasNote(r, QStringLiteral("no server block proxies to upstream \"u\"")));
+    }
+
+    void rejectsWhatIsNotAnUpstream()
+    {
+        QVERIFY(!importNginx("events {}\n", QStringLiteral("n.conf")).ok());
+        const NginxImportResult unclosed = importNginx("upstream u {\n server 127.0.0.1:1;\n", QStringLiteral("n.conf"));
+        QVERIFY(!unclosed.ok());
+        QVERIFY(unclosed.errors.first().contains(QStringLiteral("not closed")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestNginxImport)
+#include "tst_nginximport.moc"
