@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Proxy benchmark: the same small-response backends behind fulcrumd, nginx and HAProxy,
+# all on loopback with the same worker count, driven by wrk with keep-alive.
+# Prints req/s and p99 for each and for the backend directly (the limit), and the ratios.
+# Asserts nothing. Starts and stops everything itself (temp configs, free ports).
+#
+#   tests/bench/proxy/run.sh [BUILD_DIR]      env: WORKERS (default 2), DURATION (10s),
+#                                                  CONNECTIONS (50), THREADS (2), BODY_BYTES (100)
+set -euo pipefail
+
+BUILD_DIR=${1:-build}
+WORKERS=${WORKERS:-2}
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-50}
+THREADS=${THREADS:-2}
+BODY_BYTES=${BODY_BYTES:-100}
+FULCRUMD=$(realpath "$BUILD_DIR/bin/fulcrumd")
+
+for tool in nginx haproxy wrk python3; do
+    command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing; install it with scripts/packages.txt (apt-get install nginx-light haproxy wrk)" >&2; exit 1; }
+done
+[ -x "$FULCRUMD" ] || { echo "run.sh: $FULCRUMD not found; build first: ninja -C $BUILD_DIR fulcrumd" >&2; exit 1; }
+
+TMP=$(mktemp -d /tmp/fulcrum-bench-proxy.XXXXXX)
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_port() {
+    for _ in $(seq 1 100); do
+        (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "run.sh: nothing listens on 127.0.0.1:$1 (see $TMP/*.log)" >&2; exit 1
+}
+
+BACKEND1=$(free_port); BACKEND2=$(free_port)
+P_FULCRUM=$(free_port); P_NGINX=$(free_port); P_HAPROXY=$(free_port)
+BODY=$(head -c "$BODY_BYTES" /dev/zero | tr '\0' 'x')
+
+# Backends: one nginx process, one worker, two servers answering a fixed small body.
+mkdir -p "$TMP/backends" "$TMP/nginx"
+cat > "$TMP/backends/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $TMP/backends/nginx.pid;
+error_log $TMP/backends/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    server { listen 127.0.0.1:$BACKEND1; location / { return 200 "$BODY"; } }
+    server { listen 127.0.0.1:$BACKEND2; location / { return 200 "$BODY"; } }
+}
+CONF
+nginx -c "$TMP/backends/nginx.conf" -p "$TMP/backends" >"$TMP/backends.log" 2>&1 & PIDS+=($!)
+
+"$FULCRUMD" --listen 127.0.0.1:"$P_FULCRUM" --backend 127.0.0.1:"$BACKEND1" --backend 127.0.0.1:"$BACKEND2" \
+    --algorithm round-robin --workers "$WORKERS" >"$TMP/fulcrumd.log" 2>&1 & PIDS+=($!)
+
+cat > "$TMP/nginx/nginx.conf" <<CONF
+worker_processes $WORKERS;
+daemon off;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    upstream backends { server 127.0.0.1:$BACKEND1; server 127.0.0.1:$BACKEND2; keepalive 64; }
+    server {
+        listen 127.0.0.1:$P_NGINX;
+        location / {
+            proxy_pass http://backends;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_buffering off;
+        }
+    }
+}
+CONF
+nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" >"$TMP/nginx.log" 2>&1 & PIDS+=($!)
+
+cat > "$TMP/haproxy.cfg" <<CONF
+global
+    nbthread $WORKERS
+    maxconn 4000
+defaults
+    mode http
+    timeout connect 3s
+    timeout client 60s
+    timeout server 30s
+    option forwardfor
+    http-reuse always
+frontend fe
+    bind 127.0.0.1:$P_HAPROXY
+    default_backend be
+backend be
+    balance roundrobin
+    server b1 127.0.0.1:$BACKEND1
+    server b2 127.0.0.1:$BACKEND2
+CONF
+haproxy -f "$TMP/haproxy.cfg" -db >"$TMP/haproxy.log" 2>&1 & PIDS+=($!)
+
+for port in "$BACKEND1" "$BACKEND2" "$P_FULCRUM" "$P_NGINX" "$P_HAPROXY"; do wait_port "$port"; done
+
+# wrk prints e.g. "Requests/sec: 41234.56" and, with --latency, "99%    1.23ms".
+to_ms() { python3 -c 'import sys,re; v=sys.argv[1]; m=re.match(r"([\d.]+)(us|ms|s)",v); f={"us":0.001,"ms":1,"s":1000}[m.group(2)]; print(f"{float(m.group(1))*f:.3f}")' "$1"; }
+declare -A RPS P99
+run() {
+    local name=$1 port=$2
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d2s http://127.0.0.1:"$port"/ >/dev/null   # warm-up: connections, pools
+    local out
+    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency http://127.0.0.1:"$port"/)
+    if grep -q "Non-2xx\|Socket errors" <<<"$out"; then echo "run.sh: $name: $(grep -E 'Non-2xx|Socket errors' <<<"$out")" >&2; fi
+    RPS[$name]=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    P99[$name]=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+}
+
+run direct "$BACKEND1"
+run fulcrumd "$P_FULCRUM"
+run nginx "$P_NGINX"
+run haproxy "$P_HAPROXY"
+
+echo "proxy benchmark: $(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)),"
+echo "workers $WORKERS, wrk -t$THREADS -c$CONNECTIONS -d$DURATION keep-alive, ${BODY_BYTES}-byte responses from 2 nginx backends"
+printf '%-10s %12s %10s %16s %18s\n' target "req/s" "p99 ms" "req/s vs nginx" "p99 added vs direct"
+for name in direct fulcrumd nginx haproxy; do
+    python3 - "$name" "${RPS[$name]}" "${P99[$name]}" "${RPS[nginx]}" "${P99[direct]}" <<'PY'
+import sys
+name, rps, p99, nginx, direct = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+ratio = "-" if name == "direct" else f"{rps / nginx:.2f}x"
+added = "-" if name == "direct" else f"{p99 - direct:+.3f} ms"
+print(f"{name:<10} {rps:12.0f} {p99:10.3f} {ratio:>16} {added:>18}")
+PY
+done
