@@ -1,0 +1,83 @@
+#pragma once
+
+#include "common/fastrandom.h"
+#include "demobackend.h"
+
+#include <QByteArray>
+#include <QObject>
+
+#include <memory>
+
+class QTcpSocket;
+class QTimer;
+
+namespace fulcrum {
+
+// Owns the connections of one thread of a demo backend.
+class DemoWorker : public QObject
+{
+    Q_OBJECT
+public:
+    explicit DemoWorker(std::shared_ptr<DemoBackendState> state, QObject *parent = nullptr);
+
+    void adopt(qintptr descriptor);
+    DemoBackendState &state() { return *m_state; }
+    FastRandom &random() { return m_random; }
+
+private:
+    std::shared_ptr<DemoBackendState> m_state;
+    FastRandom m_random;
+};
+
+// One client connection: an incremental HTTP/1.1 request reader (Content-Length and chunked
+// bodies are read to the end and only counted and checksummed, never kept) and the answer.
+// Requests on one connection are answered in order; while one is pending, the next is not
+// read, so a pipelining client is slowed by TCP rather than by our memory.
+class DemoConnection : public QObject
+{
+    Q_OBJECT
+public:
+    DemoConnection(DemoWorker *worker, qintptr descriptor);
+
+private:
+    enum class Phase { Head, Body, ChunkSize, ChunkData, ChunkDataEnd, Trailers, Waiting, Streaming, Hung, Closing };
+
+    void process();
+    bool parseHead(QByteArrayView head);
+    void consumeBody(qint64 available);
+    void dispatch();
+    void answer();
+    void answerControl();
+    void pump();
+    void finishResponse();
+    void reject(int status, const QByteArray &message);
+    void writeHead(int status, qint64 contentLength, const QByteArray &contentType,
+                   const QByteArray &extraHeaders = {}, bool chunked = false);
+    void writeSimple(int status, const QByteArray &body, const QByteArray &contentType = "text/plain",
+                     const QByteArray &extraHeaders = {});
+
+    DemoWorker *m_worker;
+    QTcpSocket *m_socket;
+    QTimer *m_delay;
+    QByteArray m_in;
+    qsizetype m_pos = 0;
+    Phase m_phase = Phase::Head;
+    quint64 m_requestsOnConnection = 0;
+
+    // The request being read or answered.
+    QByteArray m_method;
+    QByteArray m_path;
+    QByteArray m_query;
+    bool m_keepAlive = true;
+    qint64 m_bodyRemaining = 0;
+    qint64 m_bodyBytes = 0;
+    quint32 m_bodyCrc = 0;
+    qsizetype m_trailerBytes = 0;
+
+    // A streamed /bytes/N answer.
+    qint64 m_streamOffset = 0;
+    qint64 m_streamRemaining = 0;
+    bool m_streamChunked = false;
+};
+
+} // namespace fulcrum
