@@ -128,7 +128,7 @@ bool ProxyServer::reconfigure(const ProxyConfig &config, const std::vector<Liste
         entry.config = l;
         for (size_t i = 0; i < m_listeners.size(); ++i) {
             const Listener &old = m_listeners[i];
-            if (!kept[i] && l.port != 0 && old.config.host == l.host && old.config.port == l.port) {
+            if (!kept[i] && l.port != 0 && old.config.host == l.host && old.boundPort == l.port) {
                 entry.fd = old.fd;
                 entry.boundPort = old.boundPort;
                 kept[i] = true;

@@ -77,6 +77,9 @@ void ProxyWorker::setListeners(std::vector<ListenerBinding> bindings)
     }
     for (ListenerBinding &binding : bindings) {
         auto *server = new QTcpServer(this);
+        // One accept per wake-up: the workers share the socket, and a burst of new
+        // connections then spreads over all of them instead of landing on the first awake.
+        server->setMaxPendingConnections(1);
         if (!server->setSocketDescriptor(binding.fd)) {
             ::close(binding.fd);
             delete server;
