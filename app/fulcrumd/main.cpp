@@ -2,13 +2,16 @@
 
 #include "balancer/picker.h"
 #include "config/configparser.h"
+#include "engine/demoenvironment.h"
 #include "engine/engine.h"
+#include "proxy/loadgenerator.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTimer>
 
 #include <cstdio>
 
@@ -48,6 +51,63 @@ static ConfigResult quickStartConfig(const QString &listen, const QStringList &b
     return parseConfig(QJsonDocument(root).toJson(QJsonDocument::Indented), QStringLiteral("command line"));
 }
 
+static void printEvents(Engine &engine, QObject *context)
+{
+    QObject::connect(&engine, &Engine::eventOccurred, context, [](const EngineEvent &event) {
+        static const char *const severities[] = {"info", "warning", "error"};
+        printErr(QStringLiteral("fulcrumd: %1 [%2] %3").arg(QString::fromLatin1(severities[event.severity]), event.source, event.text));
+    });
+}
+
+// One line per server every few seconds, so a headless demo shows the live figures too.
+static void printSnapshot(const EngineSnapshot &snapshot)
+{
+    for (const PoolView &pool : snapshot.pools) {
+        QStringList parts;
+        for (const ServerSnapshot &s : pool.servers)
+            parts.append(QStringLiteral("%1 w%2 %3 req/s p50 %4 ms p99 %5 ms").arg(s.spec.name).arg(s.spec.weight)
+                             .arg(s.stats.requestsPerSecond, 0, 'f', 1).arg(s.stats.p50Ms, 0, 'f', 1).arg(s.stats.p99Ms, 0, 'f', 1));
+        std::printf("%s: %s\n", qPrintable(pool.name), qPrintable(parts.join(QStringLiteral(" | "))));
+    }
+    std::fflush(stdout);
+}
+
+static int runDemo(QCoreApplication &app, const QString &listen, int workers, double rate)
+{
+    const qsizetype colon = listen.lastIndexOf(u':');
+    bool ok = false;
+    const int port = colon < 0 ? -1 : listen.mid(colon + 1).toInt(&ok);
+    if (!ok || port < 0 || port > 65535 || listen.left(colon) != u"127.0.0.1") {
+        printErr(QStringLiteral("fulcrumd: --demo serves on loopback only; --listen \"%1\" must be 127.0.0.1:PORT").arg(listen));
+        return 2;
+    }
+    Engine engine;
+    DemoEnvironment demo;
+    Config config;
+    config.proxy.workers = workers > 0 ? workers : 2;
+    QStringList errors;
+    printEvents(engine, &app);
+    if (!demo.startBackends(quint16(port), &config, &errors) || !engine.start(config, &errors)) {
+        printErr(QStringLiteral("fulcrumd: cannot start the demo:\n  %1").arg(errors.join(QStringLiteral("\n  "))));
+        return 1;
+    }
+    for (const ListenerView &l : engine.snapshot().listeners)
+        printErr(QStringLiteral("fulcrumd: demo: proxy on http://%1:%2/ over app1 (w3, ~15 ms), app2 (w2, ~35 ms), app3 (w1, ~80 ms); load %3 req/s")
+                     .arg(l.host).arg(l.port).arg(rate));
+    demo.startLoad(engine, rate);
+    QTimer summary;
+    QObject::connect(&summary, &QTimer::timeout, &app, [&engine] { printSnapshot(engine.snapshot()); });
+    summary.start(5000);
+    UnixSignals signals;
+    QObject::connect(&signals, &UnixSignals::terminateRequested, &app, [&] {
+        demo.load()->stop();
+        engine.stop();
+    });
+    QObject::connect(&signals, &UnixSignals::reloadRequested, &app, [] { printErr(QStringLiteral("fulcrumd: SIGHUP ignored in demo mode")); });
+    QObject::connect(&engine, &Engine::stopped, &app, &QCoreApplication::quit);
+    return app.exec();
+}
+
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
@@ -58,7 +118,8 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(QStringLiteral(
         "Fulcrum engine: HTTP load-balancing proxy, health checker, lock poller, admin API.\n"
         "Serve a config:  fulcrumd --config FILE   (SIGHUP reloads it, SIGTERM stops gracefully)\n"
-        "Quick start:     fulcrumd --listen 127.0.0.1:8080 --backend 127.0.0.1:9001=5 --backend 127.0.0.1:9002"));
+        "Quick start:     fulcrumd --listen 127.0.0.1:8080 --backend 127.0.0.1:9001=5 --backend 127.0.0.1:9002\n"
+        "Demo:            fulcrumd --demo   (three demo backends, steady load, the proxy on 127.0.0.1:8080)"));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption configOption(QStringLiteral("config"), QStringLiteral("Read the JSON config from FILE."), QStringLiteral("FILE"));
@@ -67,7 +128,9 @@ int main(int argc, char *argv[])
     const QCommandLineOption backendOption(QStringLiteral("backend"), QStringLiteral("Quick start: a server, HOST:PORT[=WEIGHT] (weight default 1); repeat for each."), QStringLiteral("SERVER"));
     const QCommandLineOption algorithmOption(QStringLiteral("algorithm"), QStringLiteral("Quick start: %1 (default weighted-round-robin).").arg(algorithmNames().join(QStringLiteral(", "))), QStringLiteral("NAME"));
     const QCommandLineOption workersOption(QStringLiteral("workers"), QStringLiteral("Proxy worker threads (default: config, or the number of cores)."), QStringLiteral("N"));
-    parser.addOptions({configOption, checkOption, listenOption, backendOption, algorithmOption, workersOption});
+    const QCommandLineOption demoOption(QStringLiteral("demo"), QStringLiteral("Run the embedded demo: three demo backends with different latencies, a load generator and the proxy (on --listen, default 127.0.0.1:8080)."));
+    const QCommandLineOption rateOption(QStringLiteral("rate"), QStringLiteral("Demo: requests per second of the load generator (default 50)."), QStringLiteral("R"), QStringLiteral("50"));
+    parser.addOptions({configOption, checkOption, listenOption, backendOption, algorithmOption, workersOption, demoOption, rateOption});
     parser.process(app);
 
     int workers = 0;
@@ -79,6 +142,19 @@ int main(int argc, char *argv[])
             return 2;
         }
     }
+    const bool demo = parser.isSet(demoOption);
+    if (demo && (parser.isSet(configOption) || parser.isSet(backendOption))) {
+        printErr(QStringLiteral("fulcrumd: --demo brings its own backends; leave out --config and --backend"));
+        return 2;
+    }
+    bool rateOk = false;
+    const double rate = parser.value(rateOption).toDouble(&rateOk);
+    if (!rateOk || rate <= 0 || rate > 100'000) {
+        printErr(QStringLiteral("fulcrumd: --rate \"%1\" must be a number of requests per second from 0 to 100000").arg(parser.value(rateOption)));
+        return 2;
+    }
+    if (demo)
+        return runDemo(app, parser.isSet(listenOption) ? parser.value(listenOption) : QStringLiteral("127.0.0.1:8080"), workers, rate);
     const bool quickStart = parser.isSet(listenOption) || parser.isSet(backendOption);
     if (quickStart && parser.isSet(configOption)) {
         printErr(QStringLiteral("fulcrumd: use either --config FILE or --listen/--backend, not both"));
@@ -110,10 +186,7 @@ int main(int argc, char *argv[])
         config.proxy.workers = workers;
 
     Engine engine;
-    QObject::connect(&engine, &Engine::eventOccurred, &app, [](const EngineEvent &event) {
-        static const char *const severities[] = {"info", "warning", "error"};
-        printErr(QStringLiteral("fulcrumd: %1 [%2] %3").arg(QString::fromLatin1(severities[event.severity]), event.source, event.text));
-    });
+    printEvents(engine, &app);
     QObject::connect(&engine, &Engine::stopped, &app, &QCoreApplication::quit);
     QStringList errors;
     if (!engine.start(config, &errors)) {

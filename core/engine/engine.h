@@ -48,6 +48,7 @@ public:
     QStringList poolNames() const;
     std::shared_ptr<Pool> pool(const QString &name) const;
     ProxyServer &proxy() { return *m_proxy; }
+    const ProxyServer &proxy() const { return *m_proxy; }
     AuditLog &auditLog() { return *m_audit; }
 
     // Operator commands. user/origin go to the audit log ("alice", "console").

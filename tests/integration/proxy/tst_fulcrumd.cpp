@@ -56,6 +56,7 @@ private Q_SLOTS:
     void refusesPortInUse();
     void reloadRejectsBadConfig();
     void stopsGracefullyOnSigterm();
+    void runsTheDemo();
 };
 
 void TestFulcrumd::quickStartServes()
@@ -168,6 +169,29 @@ void TestFulcrumd::stopsGracefullyOnSigterm()
     QTcpSocket late;
     late.connectToHost(QHostAddress::LocalHost, port);
     QVERIFY(!late.waitForConnected(1000));
+}
+
+void TestFulcrumd::runsTheDemo()
+{
+    const quint16 port = freeLoopbackPort();
+    QProcess fulcrumd;
+    fulcrumd.start(binaryPath(QStringLiteral("fulcrumd")), {QStringLiteral("--demo"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port),
+                                                            QStringLiteral("--rate"), QStringLiteral("20"), QStringLiteral("--workers"), QStringLiteral("1")});
+    QString log;
+    QVERIFY2(waitForStderr(fulcrumd, QStringLiteral("demo: proxy on"), &log), qPrintable(log));
+    SimpleHttpConnection client(port);
+    QSet<QByteArray> servers;
+    for (int i = 0; i < 12; ++i) {
+        const SimpleHttpResponse r = client.get("/");
+        QCOMPARE(r.status, 200);
+        servers.insert(r.header("x-served-by"));
+    }
+    // The demo's own load shares the worker's rotation, so which servers this client sees varies.
+    QVERIFY(servers.size() >= 2);
+    QVERIFY((QSet<QByteArray>{"app1", "app2", "app3"}).contains(servers));
+    fulcrumd.terminate();
+    QVERIFY(fulcrumd.waitForFinished(15'000));
+    QCOMPARE(fulcrumd.exitCode(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestFulcrumd)
