@@ -110,6 +110,10 @@ static int runDemo(QCoreApplication &app, const QString &listen, int workers, do
 
 int main(int argc, char *argv[])
 {
+    // The proxy workers' event loops: Qt's plain poll dispatcher instead of GLib's, which
+    // signals an eventfd every time a socket starts or stops waiting to write (measured:
+    // about 10% less CPU per proxied request). fulcrumd has no GUI that would need GLib.
+    qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("fulcrumd"));
     QCoreApplication::setApplicationVersion(QStringLiteral(FULCRUM_VERSION));

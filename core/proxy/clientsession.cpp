@@ -99,6 +99,20 @@ ClientSession::~ClientSession()
     }
 }
 
+void ClientSession::onUpstreamActivity()
+{
+    noteProgress();
+    drive();
+}
+
+void ClientSession::onUpstreamClosed()
+{
+    if (m_connecting)
+        m_upstreamConnectError = true;
+    m_upstreamClosed = true;
+    drive();
+}
+
 void ClientSession::noteProgress()
 {
     m_lastProgressMs = ProxyWorker::nowMs();
@@ -284,26 +298,16 @@ bool ClientSession::startAttempt(int avoidIndex)
 
     m_upstream = m_worker->takeIdle(*m_server);
     if (m_upstream) {
-        m_upstream->setParent(this);
+        m_upstream->owner = this;
         m_connecting = false;
     } else {
-        m_upstream = new UpstreamConnection(m_server, this);
+        m_upstream = new UpstreamConnection(m_server, m_worker);
+        m_upstream->owner = this;
         m_upstream->setReadBufferSize(2 * kReadChunk);
         m_connecting = true;
         m_connectStartMs = ProxyWorker::nowMs();
         m_upstream->connectToHost(m_server->host, m_server->port);
     }
-    connect(m_upstream, &QTcpSocket::connected, this, [this] { noteProgress(); drive(); });
-    connect(m_upstream, &QTcpSocket::readyRead, this, [this] { noteProgress(); drive(); });
-    connect(m_upstream, &QTcpSocket::bytesWritten, this, [this] { noteProgress(); drive(); });
-    auto closed = [this] {
-        if (m_connecting)
-            m_upstreamConnectError = true;
-        m_upstreamClosed = true;
-        drive();
-    };
-    connect(m_upstream, &QTcpSocket::errorOccurred, this, closed);
-    connect(m_upstream, &QTcpSocket::disconnected, this, closed);
 
     m_attemptStartNs = ProxyWorker::nowNs();
     if (m_attempt == 1) {
@@ -647,7 +651,7 @@ void ClientSession::releaseUpstream(bool reusable)
     UpstreamConnection *connection = m_upstream;
     m_upstream = nullptr;
     m_connecting = false;
-    connection->disconnect(this);
+    connection->owner = nullptr;
     if (reusable && connection->state() == QAbstractSocket::ConnectedState && connection->bytesAvailable() == 0)
         m_worker->parkIdle(connection);
     else

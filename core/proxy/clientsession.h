@@ -28,6 +28,9 @@ public:
     ~ClientSession() override;
 
     void checkTimeout(qint64 nowMs);
+    // From the server connection this session holds.
+    void onUpstreamActivity();
+    void onUpstreamClosed();
     // Graceful stop: an idle connection closes now, a busy one after its response.
     void stopWhenIdle();
     void closeNow();

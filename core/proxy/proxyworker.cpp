@@ -12,15 +12,36 @@
 
 namespace fulcrum {
 
-UpstreamConnection::UpstreamConnection(WorkerServer *server, QObject *parent)
-    : QTcpSocket(parent)
+UpstreamConnection::UpstreamConnection(WorkerServer *server, ProxyWorker *worker)
+    : QTcpSocket(worker)
     , server(server)
 {
     connect(this, &QTcpSocket::connected, this, [this] {
         setSocketOption(QAbstractSocket::LowDelayOption, 1);
         this->server->counters.connectionOpened();
         m_counted = true;
+        if (owner)
+            owner->onUpstreamActivity();
     });
+    auto activity = [this, worker] {
+        if (owner)
+            owner->onUpstreamActivity();
+        else
+            worker->discard(this);   // an idle connection that speaks is out of step
+    };
+    auto closed = [this, worker] {
+        if (owner)
+            owner->onUpstreamClosed();
+        else
+            worker->discard(this);
+    };
+    connect(this, &QTcpSocket::readyRead, worker, activity);
+    connect(this, &QTcpSocket::bytesWritten, worker, [this] {
+        if (owner)
+            owner->onUpstreamActivity();
+    });
+    connect(this, &QTcpSocket::errorOccurred, worker, closed);
+    connect(this, &QTcpSocket::disconnected, worker, closed);
 }
 
 UpstreamConnection::~UpstreamConnection()
@@ -39,6 +60,8 @@ ProxyWorker::~ProxyWorker()
 {
     // Sessions and connections report to m_servers as they go: end them while it exists.
     closeAll();
+    qDeleteAll(findChildren<ClientSession *>(Qt::FindDirectChildrenOnly));
+    qDeleteAll(findChildren<UpstreamConnection *>(Qt::FindDirectChildrenOnly));
 }
 
 qint64 ProxyWorker::nowMs()
@@ -137,7 +160,6 @@ UpstreamConnection *ProxyWorker::takeIdle(WorkerServer &server)
     while (!server.idle.empty()) {
         UpstreamConnection *connection = server.idle.back();
         server.idle.pop_back();
-        connection->disconnect(this);
         if (connection->state() != QAbstractSocket::ConnectedState || connection->bytesAvailable() > 0) {
             discard(connection);
             continue;
@@ -155,13 +177,8 @@ void ProxyWorker::parkIdle(UpstreamConnection *connection)
         discard(connection);
         return;
     }
-    connection->setParent(this);
+    connection->owner = nullptr;
     connection->idleSinceMs = nowMs();
-    // Anything from an idle connection (data, close) means it can no longer be used.
-    auto drop = [this, connection] { discard(connection); };
-    connect(connection, &QTcpSocket::readyRead, this, drop);
-    connect(connection, &QTcpSocket::disconnected, this, drop);
-    connect(connection, &QTcpSocket::errorOccurred, this, drop);
     server.idle.push_back(connection);
 }
 
@@ -169,6 +186,7 @@ void ProxyWorker::discard(UpstreamConnection *connection)
 {
     std::vector<UpstreamConnection *> &idle = connection->server->idle;
     idle.erase(std::remove(idle.begin(), idle.end(), connection), idle.end());
+    connection->owner = nullptr;
     connection->disconnect();
     connection->abort();
     connection->deleteLater();

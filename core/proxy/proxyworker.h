@@ -21,6 +21,7 @@ class QTimer;
 namespace fulcrum {
 
 class ClientSession;
+class ProxyWorker;
 
 // A listening socket handed to one worker, and the pool its traffic goes to.
 struct ListenerBinding
@@ -45,14 +46,17 @@ struct WorkerServer
     std::vector<UpstreamConnection *> idle;
 };
 
-// A connection to a server, reused across requests while the server keeps it alive.
+// A connection to a server, reused across requests while the server keeps it alive. Its
+// signals are connected once and go to whoever holds it now: a session, or (while idle)
+// the worker, which drops it on any sign of life. Cheaper than reconnecting per request.
 class UpstreamConnection : public QTcpSocket
 {
 public:
-    UpstreamConnection(WorkerServer *server, QObject *parent);
+    UpstreamConnection(WorkerServer *server, ProxyWorker *worker);
     ~UpstreamConnection() override;
 
     WorkerServer *const server;
+    ClientSession *owner = nullptr;
     qint64 idleSinceMs = 0;
     bool reused = false;
 
