@@ -5,7 +5,8 @@
 # Asserts nothing. Starts and stops everything itself (temp configs, free ports).
 #
 #   tests/bench/proxy/run.sh [BUILD_DIR]      env: WORKERS (default 2), DURATION (10s),
-#                                                  CONNECTIONS (50), THREADS (2), BODY_BYTES (100)
+#                                                  CONNECTIONS (50), THREADS (2), BODY_BYTES (100),
+#                                                  ROUNDS (3: targets run in turn, the median is shown)
 set -euo pipefail
 
 BUILD_DIR=${1:-build}
@@ -14,6 +15,7 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-50}
 THREADS=${THREADS:-2}
 BODY_BYTES=${BODY_BYTES:-100}
+ROUNDS=${ROUNDS:-3}
 FULCRUMD=$(realpath "$BUILD_DIR/bin/fulcrumd")
 
 for tool in nginx haproxy wrk python3; do
@@ -109,27 +111,34 @@ CONF
 haproxy -f "$TMP/haproxy.cfg" -db >"$TMP/haproxy.log" 2>&1 & PIDS+=($!)
 
 for port in "$BACKEND1" "$BACKEND2" "$P_FULCRUM" "$P_NGINX" "$P_HAPROXY"; do wait_port "$port"; done
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # wrk prints e.g. "Requests/sec: 41234.56" and, with --latency, "99%    1.23ms".
 to_ms() { python3 -c 'import sys,re; v=sys.argv[1]; m=re.match(r"([\d.]+)(us|ms|s)",v); f={"us":0.001,"ms":1,"s":1000}[m.group(2)]; print(f"{float(m.group(1))*f:.3f}")' "$1"; }
-declare -A RPS P99
-run() {
-    local name=$1 port=$2
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d2s http://127.0.0.1:"$port"/ >/dev/null   # warm-up: connections, pools
-    local out
-    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency http://127.0.0.1:"$port"/)
-    if grep -q "Non-2xx\|Socket errors" <<<"$out"; then echo "run.sh: $name: $(grep -E 'Non-2xx|Socket errors' <<<"$out")" >&2; fi
-    RPS[$name]=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-    P99[$name]=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
-}
-
-run direct "$BACKEND1"
-run fulcrumd "$P_FULCRUM"
-run nginx "$P_NGINX"
-run haproxy "$P_HAPROXY"
+declare -A RPS P99 PORT=([direct]=$BACKEND1 [fulcrumd]=$P_FULCRUM [nginx]=$P_NGINX [haproxy]=$P_HAPROXY)
+TARGETS=(direct fulcrumd nginx haproxy)
+median() { python3 -c 'import sys, statistics; print(statistics.median(float(v) for v in sys.argv[1:]))' "$@"; }
+for name in "${TARGETS[@]}"; do   # warm-up: connections, pools
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d2s http://127.0.0.1:"${PORT[$name]}"/ >/dev/null
+done
+# Rounds take the targets in turn, so a busy moment of a shared machine hits all of them.
+for round in $(seq 1 "$ROUNDS"); do
+    for name in "${TARGETS[@]}"; do
+        out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency http://127.0.0.1:"${PORT[$name]}"/)
+        if grep -q "Non-2xx\|Socket errors" <<<"$out"; then echo "run.sh: $name: $(grep -E 'Non-2xx|Socket errors' <<<"$out")" >&2; fi
+        RPS[$name]+=" $(awk '/Requests\/sec/ {print $2}' <<<"$out")"
+        P99[$name]+=" $(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
+    done
+done
+for name in "${TARGETS[@]}"; do
+    echo "  $name rounds: req/s${RPS[$name]}; p99 ms${P99[$name]}"
+    RPS[$name]=$(median ${RPS[$name]})
+    P99[$name]=$(median ${P99[$name]})
+done
 
 echo "proxy benchmark: $(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)),"
-echo "workers $WORKERS, wrk -t$THREADS -c$CONNECTIONS -d$DURATION keep-alive, ${BODY_BYTES}-byte responses from 2 nginx backends"
+echo "workers $WORKERS, wrk -t$THREADS -c$CONNECTIONS -d$DURATION keep-alive, ${BODY_BYTES}-byte responses from 2 nginx backends, median of $ROUNDS rounds"
+echo "load average before: $LOAD_BEFORE"
 printf '%-10s %12s %10s %16s %18s\n' target "req/s" "p99 ms" "req/s vs nginx" "p99 added vs direct"
 for name in direct fulcrumd nginx haproxy; do
     python3 - "$name" "${RPS[$name]}" "${P99[$name]}" "${RPS[nginx]}" "${P99[direct]}" <<'PY'
