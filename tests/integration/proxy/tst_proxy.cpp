@@ -88,6 +88,8 @@ class TestProxy : public QObject
 private Q_SLOTS:
     void distributionFollowsWeights();
     void reusesConnectionsBothSides();
+    void consistentHashKeepsCartsSticky_data();
+    void consistentHashKeepsCartsSticky();
     void forwardsHeaders();
     void streamsLargeDownload_data();
     void streamsLargeDownload();
@@ -142,6 +144,42 @@ void TestProxy::reusesConnectionsBothSides()
     }
     QVERIFY(client.isConnected());
     QCOMPARE(a.backend().connectionCount(), 1u);
+}
+
+void TestProxy::consistentHashKeepsCartsSticky_data()
+{
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<QByteArray>("headerLine");
+    QTest::newRow("header") << int(HashKeySource::Header) << QByteArray("X-Cart: ");
+    QTest::newRow("cookie") << int(HashKeySource::Cookie) << QByteArray("Cookie: theme=dark; cart=");
+}
+
+void TestProxy::consistentHashKeepsCartsSticky()
+{
+    QFETCH(int, kind);
+    QFETCH(QByteArray, headerLine);
+    InProcessDemoBackend a(QStringLiteral("app1")), b(QStringLiteral("app2")), c(QStringLiteral("app3"));
+    Config config = makeConfig({{QStringLiteral("app1"), a.port()}, {QStringLiteral("app2"), b.port()}, {QStringLiteral("app3"), c.port()}},
+                               Algorithm::ConsistentHash);
+    config.pools.front().options.hashKey = HashKeySource{HashKeySource::Kind(kind), kind == HashKeySource::Header ? QStringLiteral("X-Cart") : QStringLiteral("cart")};
+    Engine engine;
+    QStringList errors;
+    QVERIFY(engine.start(config, &errors));
+    QSet<QByteArray> used;
+    for (int cart = 0; cart < 30; ++cart) {
+        QByteArray first;
+        // New connections land on either worker: each worker's Maglev table agrees.
+        for (int i = 0; i < 3; ++i) {
+            SimpleHttpConnection client(proxyPort(engine));
+            const SimpleHttpResponse r = client.exchange("GET / HTTP/1.1\r\nHost: x\r\n" + headerLine + QByteArray::number(cart) + "\r\n\r\n");
+            QCOMPARE(r.status, 200);
+            if (i == 0)
+                first = r.header("x-served-by");
+            QCOMPARE(r.header("x-served-by"), first);
+        }
+        used.insert(first);
+    }
+    QCOMPARE(used.size(), 3);
 }
 
 void TestProxy::forwardsHeaders()
