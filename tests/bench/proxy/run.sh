@@ -60,10 +60,10 @@ http {
     server { listen 127.0.0.1:$BACKEND2; location / { return 200 "$BODY"; } }
 }
 CONF
-nginx -c "$TMP/backends/nginx.conf" -p "$TMP/backends" >"$TMP/backends.log" 2>&1 & PIDS+=($!)
+nginx -c "$TMP/backends/nginx.conf" -p "$TMP/backends" >"$TMP/backends.log" 2>&1 & PIDS+=($!); PID_BACKENDS=$!
 
 "$FULCRUMD" --listen 127.0.0.1:"$P_FULCRUM" --backend 127.0.0.1:"$BACKEND1" --backend 127.0.0.1:"$BACKEND2" \
-    --algorithm round-robin --workers "$WORKERS" >"$TMP/fulcrumd.log" 2>&1 & PIDS+=($!)
+    --algorithm round-robin --workers "$WORKERS" >"$TMP/fulcrumd.log" 2>&1 & PIDS+=($!); PID_FULCRUMD=$!
 
 cat > "$TMP/nginx/nginx.conf" <<CONF
 worker_processes $WORKERS;
@@ -87,7 +87,7 @@ http {
     }
 }
 CONF
-nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" >"$TMP/nginx.log" 2>&1 & PIDS+=($!)
+nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" >"$TMP/nginx.log" 2>&1 & PIDS+=($!); PID_NGINX=$!
 
 cat > "$TMP/haproxy.cfg" <<CONF
 global
@@ -108,14 +108,27 @@ backend be
     server b1 127.0.0.1:$BACKEND1
     server b2 127.0.0.1:$BACKEND2
 CONF
-haproxy -f "$TMP/haproxy.cfg" -db >"$TMP/haproxy.log" 2>&1 & PIDS+=($!)
+haproxy -f "$TMP/haproxy.cfg" -db >"$TMP/haproxy.log" 2>&1 & PIDS+=($!); PID_HAPROXY=$!
 
 for port in "$BACKEND1" "$BACKEND2" "$P_FULCRUM" "$P_NGINX" "$P_HAPROXY"; do wait_port "$port"; done
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # wrk prints e.g. "Requests/sec: 41234.56" and, with --latency, "99%    1.23ms".
 to_ms() { python3 -c 'import sys,re; v=sys.argv[1]; m=re.match(r"([\d.]+)(us|ms|s)",v); f={"us":0.001,"ms":1,"s":1000}[m.group(2)]; print(f"{float(m.group(1))*f:.3f}")' "$1"; }
-declare -A RPS P99 PORT=([direct]=$BACKEND1 [fulcrumd]=$P_FULCRUM [nginx]=$P_NGINX [haproxy]=$P_HAPROXY)
+declare -A RPS P99 CPU PORT=([direct]=$BACKEND1 [fulcrumd]=$P_FULCRUM [nginx]=$P_NGINX [haproxy]=$P_HAPROXY)
+declare -A OWNER=([direct]=$PID_BACKENDS [fulcrumd]=$PID_FULCRUMD [nginx]=$PID_NGINX [haproxy]=$PID_HAPROXY)
+# CPU time (clock ticks) of a process, its threads and its children (nginx workers): on a
+# shared machine, CPU per request is steadier than requests per second.
+cpu_ticks() {
+    local total=0 pid
+    for pid in "$1" $(pgrep -P "$1"); do
+        for stat in /proc/"$pid"/task/*/stat; do
+            total=$((total + $(sed 's/.*) //' "$stat" | awk '{print $12 + $13}')))
+        done
+    done
+    echo "$total"
+}
+TICKS=$(getconf CLK_TCK)
 TARGETS=(direct fulcrumd nginx haproxy)
 median() { python3 -c 'import sys, statistics; print(statistics.median(float(v) for v in sys.argv[1:]))' "$@"; }
 for name in "${TARGETS[@]}"; do   # warm-up: connections, pools
@@ -124,28 +137,35 @@ done
 # Rounds take the targets in turn, so a busy moment of a shared machine hits all of them.
 for round in $(seq 1 "$ROUNDS"); do
     for name in "${TARGETS[@]}"; do
+        before=$(cpu_ticks "${OWNER[$name]}")
         out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency http://127.0.0.1:"${PORT[$name]}"/)
+        after=$(cpu_ticks "${OWNER[$name]}")
+        requests=$(awk '/requests in/ {print $1}' <<<"$out")
+        CPU[$name]+=" $(python3 -c "print(f'{($after - $before) / $TICKS * 1e6 / $requests:.1f}')")"
         if grep -q "Non-2xx\|Socket errors" <<<"$out"; then echo "run.sh: $name: $(grep -E 'Non-2xx|Socket errors' <<<"$out")" >&2; fi
         RPS[$name]+=" $(awk '/Requests\/sec/ {print $2}' <<<"$out")"
         P99[$name]+=" $(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
     done
 done
 for name in "${TARGETS[@]}"; do
-    echo "  $name rounds: req/s${RPS[$name]}; p99 ms${P99[$name]}"
+    echo "  $name rounds: req/s${RPS[$name]}; p99 ms${P99[$name]}; CPU us/request${CPU[$name]}"
     RPS[$name]=$(median ${RPS[$name]})
     P99[$name]=$(median ${P99[$name]})
+    CPU[$name]=$(median ${CPU[$name]})
 done
 
 echo "proxy benchmark: $(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)),"
 echo "workers $WORKERS, wrk -t$THREADS -c$CONNECTIONS -d$DURATION keep-alive, ${BODY_BYTES}-byte responses from 2 nginx backends, median of $ROUNDS rounds"
 echo "load average before: $LOAD_BEFORE"
-printf '%-10s %12s %10s %16s %18s\n' target "req/s" "p99 ms" "req/s vs nginx" "p99 added vs direct"
+echo "(CPU us/request: the proxy's own CPU time per request; for direct, the backends')"
+printf '%-10s %10s %9s %15s %20s %13s %14s\n' target "req/s" "p99 ms" "req/s vs nginx" "p99 added vs direct" "CPU us/req" "CPU vs nginx"
 for name in direct fulcrumd nginx haproxy; do
-    python3 - "$name" "${RPS[$name]}" "${P99[$name]}" "${RPS[nginx]}" "${P99[direct]}" <<'PY'
+    python3 - "$name" "${RPS[$name]}" "${P99[$name]}" "${RPS[nginx]}" "${P99[direct]}" "${CPU[$name]}" "${CPU[nginx]}" <<'PY'
 import sys
-name, rps, p99, nginx, direct = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+name, rps, p99, nginx, direct, cpu, nginx_cpu = sys.argv[1], *map(float, sys.argv[2:])
 ratio = "-" if name == "direct" else f"{rps / nginx:.2f}x"
 added = "-" if name == "direct" else f"{p99 - direct:+.3f} ms"
-print(f"{name:<10} {rps:12.0f} {p99:10.3f} {ratio:>16} {added:>18}")
+cpu_ratio = "-" if name == "direct" else f"{cpu / nginx_cpu:.2f}x"
+print(f"{name:<10} {rps:10.0f} {p99:9.3f} {ratio:>15} {added:>20} {cpu:13.1f} {cpu_ratio:>14}")
 PY
 done
