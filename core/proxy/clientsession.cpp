@@ -85,7 +85,11 @@ ClientSession::ClientSession(ProxyWorker *worker, QTcpSocket *client, std::share
     m_headStartMs = m_lastProgressMs = ProxyWorker::nowMs();
 
     connect(m_client, &QTcpSocket::readyRead, this, [this] { noteProgress(); drive(); });
-    connect(m_client, &QTcpSocket::bytesWritten, this, [this] { noteProgress(); drive(); });
+    connect(m_client, &QTcpSocket::bytesWritten, this, [this] {
+        noteProgress();
+        if (m_waitingForClientDrain)
+            drive();
+    });
     connect(m_client, &QTcpSocket::disconnected, this, [this] { m_clientGone = true; drive(); });
     connect(m_client, &QTcpSocket::errorOccurred, this, [this] { m_clientGone = true; drive(); });
     drive();
@@ -103,6 +107,13 @@ void ClientSession::onUpstreamActivity()
 {
     noteProgress();
     drive();
+}
+
+void ClientSession::onUpstreamDrained()
+{
+    noteProgress();
+    if (m_waitingForUpstreamDrain)
+        drive();
 }
 
 void ClientSession::onUpstreamClosed()
@@ -444,9 +455,12 @@ void ClientSession::exchange()
 void ClientSession::pumpRequest()
 {
     bool wrote = false;
+    m_waitingForUpstreamDrain = false;
     while (!m_requestDone) {
-        if (m_upstream->bytesToWrite() > kHighWater)
+        if (m_upstream->bytesToWrite() > kHighWater) {
+            m_waitingForUpstreamDrain = true;
             break;
+        }
         if (m_in.isEmpty()) {
             if (m_client->bytesAvailable() <= 0)
                 break;
@@ -557,6 +571,7 @@ bool ClientSession::handleResponseHead()
 void ClientSession::pumpResponse()
 {
     bool wrote = false;
+    m_waitingForClientDrain = false;
     while (!m_responseDone) {
         if (!m_responseHeadDone) {
             if (m_upstream->bytesAvailable() > 0) {
@@ -568,8 +583,10 @@ void ClientSession::pumpResponse()
             wrote = true;
             continue;
         }
-        if (m_client->bytesToWrite() > kHighWater)
+        if (m_client->bytesToWrite() > kHighWater) {
+            m_waitingForClientDrain = true;
             break;
+        }
         QByteArray data;
         if (!m_upIn.isEmpty())
             data.swap(m_upIn);

@@ -30,6 +30,7 @@ public:
     void checkTimeout(qint64 nowMs);
     // From the server connection this session holds.
     void onUpstreamActivity();
+    void onUpstreamDrained();
     void onUpstreamClosed();
     // Graceful stop: an idle connection closes now, a busy one after its response.
     void stopWhenIdle();
@@ -69,6 +70,10 @@ private:
     bool m_again = false;
     bool m_clientGone = false;
     bool m_closeWhenIdle = false;
+    // Backpressure: a pump stopped because the other side's unsent bytes were above the
+    // bound; only then does a bytesWritten need to drive the session.
+    bool m_waitingForClientDrain = false;
+    bool m_waitingForUpstreamDrain = false;
     qint64 m_headStartMs = 0;
     qint64 m_lastProgressMs = 0;
     int m_requestsServed = 0;

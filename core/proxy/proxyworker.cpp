@@ -38,7 +38,7 @@ UpstreamConnection::UpstreamConnection(WorkerServer *server, ProxyWorker *worker
     connect(this, &QTcpSocket::readyRead, worker, activity);
     connect(this, &QTcpSocket::bytesWritten, worker, [this] {
         if (owner)
-            owner->onUpstreamActivity();
+            owner->onUpstreamDrained();
     });
     connect(this, &QTcpSocket::errorOccurred, worker, closed);
     connect(this, &QTcpSocket::disconnected, worker, closed);
