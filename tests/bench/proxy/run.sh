@@ -6,7 +6,8 @@
 #
 #   tests/bench/proxy/run.sh [BUILD_DIR]      env: WORKERS (default 2), DURATION (10s),
 #                                                  CONNECTIONS (50), THREADS (2), BODY_BYTES (100),
-#                                                  ROUNDS (3: targets run in turn, the median is shown)
+#                                                  ROUNDS (3: targets run in turn, the median is shown),
+#                                                  LIGHT_CONNECTIONS (4: the unsaturated latency run)
 set -euo pipefail
 
 BUILD_DIR=${1:-build}
@@ -16,6 +17,7 @@ CONNECTIONS=${CONNECTIONS:-50}
 THREADS=${THREADS:-2}
 BODY_BYTES=${BODY_BYTES:-100}
 ROUNDS=${ROUNDS:-3}
+LIGHT_CONNECTIONS=${LIGHT_CONNECTIONS:-4}
 FULCRUMD=$(realpath "$BUILD_DIR/bin/fulcrumd")
 
 for tool in nginx haproxy wrk python3; do
@@ -115,7 +117,7 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # wrk prints e.g. "Requests/sec: 41234.56" and, with --latency, "99%    1.23ms".
 to_ms() { python3 -c 'import sys,re; v=sys.argv[1]; m=re.match(r"([\d.]+)(us|ms|s)",v); f={"us":0.001,"ms":1,"s":1000}[m.group(2)]; print(f"{float(m.group(1))*f:.3f}")' "$1"; }
-declare -A RPS P99 CPU PORT=([direct]=$BACKEND1 [fulcrumd]=$P_FULCRUM [nginx]=$P_NGINX [haproxy]=$P_HAPROXY)
+declare -A RPS P99 CPU LIGHT PORT=([direct]=$BACKEND1 [fulcrumd]=$P_FULCRUM [nginx]=$P_NGINX [haproxy]=$P_HAPROXY)
 declare -A OWNER=([direct]=$PID_BACKENDS [fulcrumd]=$PID_FULCRUMD [nginx]=$PID_NGINX [haproxy]=$PID_HAPROXY)
 # CPU time (clock ticks) of a process, its threads and its children (nginx workers): on a
 # shared machine, CPU per request is steadier than requests per second.
@@ -147,6 +149,17 @@ for round in $(seq 1 "$ROUNDS"); do
         P99[$name]+=" $(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
     done
 done
+# Latency added by the proxy when nothing is saturated: few connections, one wrk thread.
+for round in $(seq 1 "$ROUNDS"); do
+    for name in "${TARGETS[@]}"; do
+        out=$(wrk -t1 -c"$LIGHT_CONNECTIONS" -d"$DURATION" --latency http://127.0.0.1:"${PORT[$name]}"/)
+        LIGHT[$name]+=" $(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
+    done
+done
+for name in "${TARGETS[@]}"; do
+    echo "  $name light-load p99 ms${LIGHT[$name]}"
+    LIGHT[$name]=$(median ${LIGHT[$name]})
+done
 for name in "${TARGETS[@]}"; do
     echo "  $name rounds: req/s${RPS[$name]}; p99 ms${P99[$name]}; CPU us/request${CPU[$name]}"
     RPS[$name]=$(median ${RPS[$name]})
@@ -158,14 +171,16 @@ echo "proxy benchmark: $(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model n
 echo "workers $WORKERS, wrk -t$THREADS -c$CONNECTIONS -d$DURATION keep-alive, ${BODY_BYTES}-byte responses from 2 nginx backends, median of $ROUNDS rounds"
 echo "load average before: $LOAD_BEFORE"
 echo "(CPU us/request: the proxy's own CPU time per request; for direct, the backends')"
-printf '%-10s %10s %9s %15s %20s %13s %14s\n' target "req/s" "p99 ms" "req/s vs nginx" "p99 added vs direct" "CPU us/req" "CPU vs nginx"
+echo "(light load: wrk -t1 -c$LIGHT_CONNECTIONS, p99 and what the proxy adds to the direct p99)"
+printf '%-10s %10s %9s %15s %11s %12s %11s %13s\n' target "req/s" "p99 ms" "req/s vs nginx" "CPU us/req" "CPU vs nginx" "light p99" "light added"
 for name in direct fulcrumd nginx haproxy; do
-    python3 - "$name" "${RPS[$name]}" "${P99[$name]}" "${RPS[nginx]}" "${P99[direct]}" "${CPU[$name]}" "${CPU[nginx]}" <<'PY'
+    python3 - "$name" "${RPS[$name]}" "${P99[$name]}" "${RPS[nginx]}" "${CPU[$name]}" "${CPU[nginx]}" "${LIGHT[$name]}" "${LIGHT[direct]}" <<'PY'
 import sys
-name, rps, p99, nginx, direct, cpu, nginx_cpu = sys.argv[1], *map(float, sys.argv[2:])
-ratio = "-" if name == "direct" else f"{rps / nginx:.2f}x"
-added = "-" if name == "direct" else f"{p99 - direct:+.3f} ms"
-cpu_ratio = "-" if name == "direct" else f"{cpu / nginx_cpu:.2f}x"
-print(f"{name:<10} {rps:10.0f} {p99:9.3f} {ratio:>15} {added:>20} {cpu:13.1f} {cpu_ratio:>14}")
+name, rps, p99, nginx, cpu, nginx_cpu, light, light_direct = sys.argv[1], *map(float, sys.argv[2:])
+direct = name == "direct"
+ratio = "-" if direct else f"{rps / nginx:.2f}x"
+cpu_ratio = "-" if direct else f"{cpu / nginx_cpu:.2f}x"
+added = "-" if direct else f"{light - light_direct:+.3f} ms"
+print(f"{name:<10} {rps:10.0f} {p99:9.3f} {ratio:>15} {cpu:11.1f} {cpu_ratio:>12} {light:11.3f} {added:>13}")
 PY
 done
