@@ -1,0 +1,31 @@
+#pragma once
+
+#include "locks/redisconnection.h"
+
+#include <QCommandLineOption>
+#include <QCommandLineParser>
+
+#include <memory>
+#include <optional>
+
+// Options every Redis-facing fulcrumctl command shares, and the way they become a connection.
+// The password comes from --password-file (0600), FULCRUM_REDIS_PASSWORD, or --keychain ENTRY;
+// never from the command line or the URL.
+struct CtlRedisOptions
+{
+    QCommandLineOption redis{QStringLiteral("redis"), QStringLiteral("Redis endpoint: redis://[USER@]HOST:PORT[/DB] or unix:///path/redis.sock[?db=N]."), QStringLiteral("URL")};
+    QCommandLineOption passwordFile{QStringLiteral("password-file"), QStringLiteral("Read the Redis password from this file (must be mode 0600)."), QStringLiteral("PATH")};
+    QCommandLineOption keychain{QStringLiteral("keychain"), QStringLiteral("Read the Redis password from this keychain entry (service \"fulcrum\")."), QStringLiteral("ENTRY")};
+    QCommandLineOption timeout{QStringLiteral("timeout"), QStringLiteral("Connect and command timeout (default 5s)."), QStringLiteral("DURATION"), QStringLiteral("5s")};
+
+    void addTo(QCommandLineParser &parser) const { parser.addOptions({redis, passwordFile, keychain, timeout}); }
+};
+
+// Exit statuses shared by the lock commands (README "Distributed locks").
+enum CtlExit { ExitOk = 0, ExitNotAcquired = 1, ExitUsage = 2, ExitNotHolder = 3, ExitRedis = 4, ExitRunLockUnavailable = 75, ExitRunLockLost = 76 };
+
+// Builds connection options for one URL; on failure returns nullopt with a message naming the input.
+std::optional<fulcrum::RedisConnectionOptions> ctlConnectionOptions(const QCommandLineParser &parser, const CtlRedisOptions &options,
+                                                                    const QString &url, QString *error);
+// Opens a connection and waits until it is usable or has failed once.
+std::unique_ptr<fulcrum::RedisConnection> ctlConnect(const fulcrum::RedisConnectionOptions &options, QString *error);

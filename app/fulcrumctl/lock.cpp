@@ -1,0 +1,328 @@
+// fulcrumctl lock acquire|release|extend|run: Fulcrum's own lock client from scripts.
+#include "command.h"
+#include "ctlredis.h"
+
+#include "common/duration.h"
+#include "locks/lockclient.h"
+
+#include <QEventLoop>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSet>
+
+#include <QSocketNotifier>
+
+#include <csignal>
+#include <fcntl.h>
+#include <unistd.h>
+#include <vector>
+
+using namespace fulcrum;
+
+namespace {
+
+// Everything the four subcommands share: parsing, one connection per --redis (more than one
+// = Redlock), the client.
+struct LockSession
+{
+    QCommandLineParser parser;
+    CtlRedisOptions redis;
+    QCommandLineOption ttl{QStringLiteral("ttl"), QStringLiteral("Lock TTL (default 30s)."), QStringLiteral("DURATION"), QStringLiteral("30s")};
+    QCommandLineOption wait{QStringLiteral("wait"), QStringLiteral("Keep trying this long if the lock is held (default 0: one attempt)."), QStringLiteral("DURATION"), QStringLiteral("0")};
+    QCommandLineOption token{QStringLiteral("token"), QStringLiteral("Token printed by 'lock acquire'."), QStringLiteral("TOKEN")};
+    QCommandLineOption json{QStringLiteral("json"), QStringLiteral("acquire: print token, fence and validity as JSON.")};
+    qint64 ttlMs = 0;
+    qint64 waitMs = 0;
+    QByteArray key;
+    std::vector<std::unique_ptr<RedisConnection>> connections;
+    std::unique_ptr<LockClient> client;
+    QString name;
+
+    int error(const QString &message, int status)
+    {
+        ctlErr(QStringLiteral("fulcrumctl lock %1: %2\n").arg(name, message));
+        return status;
+    }
+
+    // Returns -1 when ready, else the exit status.
+    int setUp(const QString &subcommand, const QString &description, const QStringList &arguments, bool needsToken)
+    {
+        name = subcommand;
+        parser.setApplicationDescription(description);
+        redis.addTo(parser);
+        parser.addOptions({ttl, wait, token, json});
+        parser.addPositionalArgument(QStringLiteral("KEY"), QStringLiteral("Lock key."));
+        parser.addHelpOption();
+        if (!parser.parse(QStringList{QStringLiteral("fulcrumctl lock ") + subcommand} + arguments))
+            return error(parser.errorText(), ExitUsage);
+        if (parser.isSet(QStringLiteral("help"))) {
+            ctlOut(parser.helpText());
+            return ExitOk;
+        }
+        if (parser.positionalArguments().size() != 1)
+            return error(QStringLiteral("give exactly one KEY"), ExitUsage);
+        if (!parser.isSet(redis.redis))
+            return error(QStringLiteral("give --redis redis://HOST:PORT[/DB] (repeat it for Redlock over independent masters)"), ExitUsage);
+        if (needsToken && !parser.isSet(token))
+            return error(QStringLiteral("give --token TOKEN as printed by 'fulcrumctl lock acquire'"), ExitUsage);
+        const auto parsedKey = unescapeRedisBytes(parser.positionalArguments().first());
+        if (!parsedKey)
+            return error(QStringLiteral("KEY has a lone backslash; write \\\\ for a backslash and \\xHH for a raw byte"), ExitUsage);
+        key = *parsedKey;
+        const auto parsedTtl = parseDurationMs(parser.value(ttl));
+        if (!parsedTtl || *parsedTtl < 10)
+            return error(QStringLiteral("--ttl \"%1\" must be a duration of at least 10ms, e.g. 30s").arg(parser.value(ttl)), ExitUsage);
+        ttlMs = *parsedTtl;
+        const auto parsedWait = parseDurationMs(parser.value(wait));
+        if (!parsedWait)
+            return error(QStringLiteral("--wait \"%1\" must be a duration such as 10s").arg(parser.value(wait)), ExitUsage);
+        waitMs = *parsedWait;
+        QList<RedisConnection *> masters;
+        for (const QString &url : parser.values(redis.redis)) {
+            QString why;
+            auto options = ctlConnectionOptions(parser, redis, url, &why);
+            if (!options)
+                return error(why, ExitUsage);
+            auto connection = std::make_unique<RedisConnection>(*options);
+            masters << connection.get();
+            connections.push_back(std::move(connection));
+        }
+        // With Redlock a master that is down is tolerated; with one master it is an error.
+        QEventLoop loop;
+        QSet<RedisConnection *> settled;
+        for (auto &c : connections) {
+            auto count = [&, connection = c.get()] {
+                settled.insert(connection);
+                if (settled.size() == qsizetype(connections.size()))
+                    loop.quit();
+            };
+            QObject::connect(c.get(), &RedisConnection::connected, &loop, count);
+            QObject::connect(c.get(), &RedisConnection::errorOccurred, &loop, count);
+            c->open();
+        }
+        loop.exec();
+        int up = 0;
+        QString lastError;
+        for (auto &c : connections) {
+            if (c->isConnected())
+                ++up;
+            else
+                lastError = c->lastError();
+        }
+        client = std::make_unique<LockClient>(masters);
+        if (up < client->quorum())
+            return error(QStringLiteral("only %1 of %2 Redis masters reachable: %3").arg(up).arg(connections.size()).arg(lastError), ExitRedis);
+        return -1;
+    }
+
+    LockHandle handleFromToken() const
+    {
+        LockHandle handle;
+        handle.key = key;
+        handle.token = parser.value(token).toUtf8();
+        return handle;
+    }
+
+    LockResult acquire(qint64 wait)
+    {
+        LockOptions options;
+        options.ttlMs = ttlMs;
+        options.waitMs = wait;
+        QEventLoop loop;
+        LockResult result;
+        client->acquire(key, options, [&](const LockResult &r) {
+            result = r;
+            loop.quit();
+        });
+        loop.exec();
+        return result;
+    }
+
+    LockOperationResult run(const std::function<void(std::function<void(const LockOperationResult &)>)> &start)
+    {
+        QEventLoop loop;
+        LockOperationResult result;
+        start([&](const LockOperationResult &r) {
+            result = r;
+            loop.quit();
+        });
+        loop.exec();
+        return result;
+    }
+};
+
+int lockAcquire(const QStringList &arguments)
+{
+    LockSession s;
+    if (const int status = s.setUp(QStringLiteral("acquire"),
+                                   QStringLiteral("Acquire KEY (SET NX PX with a 128-bit random token, fencing token from INCR). Prints the token on stdout.\n"
+                                                  "Exit 0 acquired; 1 held by someone else; 4 Redis error."),
+                                   arguments, false);
+        status >= 0)
+        return status;
+    const LockResult result = s.acquire(s.waitMs);
+    if (!result.acquired)
+        return s.error(result.error, result.heldByOther ? ExitNotAcquired : ExitRedis);
+    if (s.parser.isSet(s.json)) {
+        ctlOut(QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("key"), escapeRedisBytes(s.key)},
+                                                           {QStringLiteral("token"), QString::fromUtf8(result.handle.token)},
+                                                           {QStringLiteral("fence"), result.handle.fence},
+                                                           {QStringLiteral("validity_ms"), result.handle.validityMs}})
+                                     .toJson(QJsonDocument::Compact)) + u'\n');
+    } else {
+        ctlOut(QString::fromUtf8(result.handle.token) + u'\n');
+        ctlErr(QStringLiteral("acquired \"%1\": fence %2, valid for %3\n").arg(escapeRedisBytes(s.key)).arg(result.handle.fence).arg(formatDurationMs(result.handle.validityMs)));
+    }
+    return ExitOk;
+}
+
+int lockRelease(const QStringList &arguments)
+{
+    LockSession s;
+    if (const int status = s.setUp(QStringLiteral("release"),
+                                   QStringLiteral("Release KEY if TOKEN still holds it (compare-and-delete in Lua).\n"
+                                                  "Exit 0 released; 3 not held by TOKEN (expired or someone else's now; nothing deleted); 4 Redis error."),
+                                   arguments, true);
+        status >= 0)
+        return status;
+    const LockHandle handle = s.handleFromToken();
+    const LockOperationResult result = s.run([&](auto done) { s.client->release(handle, done); });
+    if (result.ok)
+        return ExitOk;
+    if (result.notHolder)
+        return s.error(QStringLiteral("\"%1\" is not held by this token (expired, or someone else holds it now); nothing deleted").arg(escapeRedisBytes(s.key)), ExitNotHolder);
+    return s.error(result.error, ExitRedis);
+}
+
+int lockExtend(const QStringList &arguments)
+{
+    LockSession s;
+    if (const int status = s.setUp(QStringLiteral("extend"),
+                                   QStringLiteral("Set KEY's TTL to --ttl if TOKEN still holds it (compare-and-pexpire in Lua).\n"
+                                                  "Exit 0 extended; 3 not held by TOKEN; 4 Redis error."),
+                                   arguments, true);
+        status >= 0)
+        return status;
+    const LockHandle handle = s.handleFromToken();
+    const LockOperationResult result = s.run([&](auto done) { s.client->extend(handle, s.ttlMs, done); });
+    if (result.ok)
+        return ExitOk;
+    if (result.notHolder)
+        return s.error(QStringLiteral("\"%1\" is not held by this token; nothing extended").arg(escapeRedisBytes(s.key)), ExitNotHolder);
+    return s.error(result.error, ExitRedis);
+}
+
+// SIGTERM/SIGINT/SIGHUP reach `lock run` through a pipe, so the event loop can pass them on to
+// COMMAND and still release the lock after COMMAND has stopped.
+int signalPipe[2] = {-1, -1};
+
+void onSignal(int signal)
+{
+    const char byte = char(signal);
+    (void)!::write(signalPipe[1], &byte, 1);
+}
+
+int lockRun(const QStringList &allArguments)
+{
+    const qsizetype separator = allArguments.indexOf(QStringLiteral("--"));
+    const QStringList command = separator < 0 ? QStringList() : allArguments.mid(separator + 1);
+    LockSession s;
+    if (const int status = s.setUp(QStringLiteral("run"),
+                                   QStringLiteral("Hold KEY while COMMAND runs: acquire (waiting up to --wait), renew every ttl/3, release after.\n"
+                                                  "Usage: fulcrumctl lock run KEY --ttl 30s --redis URL -- COMMAND [ARGS...]\n"
+                                                  "Exit: COMMAND's status; 75 lock not acquired; 76 lock lost while running (COMMAND was sent SIGTERM).\n"
+                                                  "COMMAND sees FULCRUM_LOCK_FENCE, the fencing token, for storage that rejects stale writers.\n"
+                                                  "SIGTERM, SIGINT and SIGHUP are passed on to COMMAND; the lock is released once it has stopped."),
+                                   separator < 0 ? allArguments : allArguments.mid(0, separator), false);
+        status >= 0)
+        return status;
+    if (command.isEmpty())
+        return s.error(QStringLiteral("give the command after --, e.g. fulcrumctl lock run KEY --ttl 30s --redis URL -- ./nightly.sh"), ExitUsage);
+    for (auto &c : s.connections)
+        c->open(); // keep reconnecting while the command runs: the watchdog rides out short drops
+    const LockResult acquired = s.acquire(s.waitMs);
+    if (!acquired.acquired)
+        return s.error(acquired.error, ExitRunLockUnavailable);
+
+    QProcess process;
+    process.setProcessChannelMode(QProcess::ForwardedChannels);
+    process.setInputChannelMode(QProcess::ForwardedInputChannel);
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("FULCRUM_LOCK_FENCE"), QString::number(acquired.handle.fence));
+    process.setProcessEnvironment(environment);
+    LockWatchdog watchdog(s.client.get(), acquired.handle, s.ttlMs);
+    QEventLoop loop;
+    bool lost = false;
+    QObject::connect(&watchdog, &LockWatchdog::lost, &loop, [&](const QString &why) {
+        lost = true;
+        ctlErr(QStringLiteral("fulcrumctl lock run: %1; stopping the command\n").arg(why));
+        process.terminate();
+    });
+    QObject::connect(&process, &QProcess::finished, &loop, &QEventLoop::quit);
+    QObject::connect(&process, &QProcess::errorOccurred, &loop, [&](QProcess::ProcessError e) {
+        if (e == QProcess::FailedToStart)
+            loop.quit();
+    });
+    std::unique_ptr<QSocketNotifier> signals;
+    if (::pipe2(signalPipe, O_CLOEXEC | O_NONBLOCK) == 0) {
+        signals = std::make_unique<QSocketNotifier>(signalPipe[0], QSocketNotifier::Read);
+        QObject::connect(signals.get(), &QSocketNotifier::activated, &loop, [&] {
+            char byte = 0;
+            while (::read(signalPipe[0], &byte, 1) == 1) {
+                if (process.processId() > 0)
+                    ::kill(pid_t(process.processId()), int(byte));
+            }
+        });
+        struct sigaction action {};
+        action.sa_handler = &onSignal;
+        for (const int signal : {SIGTERM, SIGINT, SIGHUP})
+            ::sigaction(signal, &action, nullptr);
+    }
+    watchdog.start();
+    process.start(command.first(), command.mid(1));
+    loop.exec();
+    watchdog.stop();
+    const bool started = process.error() != QProcess::FailedToStart;
+    if (started && process.state() != QProcess::NotRunning)
+        process.waitForFinished(-1);
+    const LockOperationResult released = s.run([&](auto done) { s.client->release(acquired.handle, done); });
+    if (!released.ok && !lost)
+        ctlErr(QStringLiteral("fulcrumctl lock run: releasing \"%1\" failed (%2); it expires by itself within %3\n")
+                   .arg(escapeRedisBytes(s.key), released.notHolder ? QStringLiteral("no longer held") : released.error, formatDurationMs(s.ttlMs)));
+    if (!started)
+        return s.error(QStringLiteral("cannot start \"%1\": %2").arg(command.first(), process.errorString()), 127);
+    if (lost)
+        return ExitRunLockLost;
+    if (process.exitStatus() == QProcess::CrashExit)
+        return 128 + SIGTERM;
+    return process.exitCode();
+}
+
+int lock(const QStringList &arguments)
+{
+    const QString sub = arguments.value(0);
+    if (sub == u"acquire")
+        return lockAcquire(arguments.mid(1));
+    if (sub == u"release")
+        return lockRelease(arguments.mid(1));
+    if (sub == u"extend")
+        return lockExtend(arguments.mid(1));
+    if (sub == u"run")
+        return lockRun(arguments.mid(1));
+    const QString usage = QStringLiteral("Usage: fulcrumctl lock acquire KEY --redis URL [--redis URL]... [--ttl 30s] [--wait 10s] [--json]\n"
+                                         "       fulcrumctl lock release KEY --token TOKEN --redis URL...\n"
+                                         "       fulcrumctl lock extend KEY --token TOKEN --ttl 30s --redis URL...\n"
+                                         "       fulcrumctl lock run KEY --ttl 30s --redis URL... -- COMMAND [ARGS...]\n"
+                                         "Several --redis = Redlock over independent masters. Run 'fulcrumctl lock acquire --help' for options.\n");
+    if (sub == u"--help" || sub == u"-h") {
+        ctlOut(usage);
+        return ExitOk;
+    }
+    ctlErr(sub.isEmpty() ? usage : QStringLiteral("fulcrumctl lock: unknown subcommand \"%1\"\n%2").arg(sub, usage));
+    return ExitUsage;
+}
+
+} // namespace
+
+FULCRUM_CTL_COMMAND(lock, "lock", "acquire, release, extend a Redis lock, or hold one while a command runs", lock);

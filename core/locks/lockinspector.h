@@ -1,0 +1,96 @@
+#pragma once
+
+#include "locks/lockinfo.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <QSet>
+#include <QStringList>
+
+namespace fulcrum {
+
+class RedisConnection;
+
+struct LockInspectorOptions
+{
+    QStringList patterns{QStringLiteral("lock:*"), QStringLiteral("*:lock:*")};
+    int scanCount = 1000;               // SCAN COUNT: keys the server looks at per call
+    int maxKeysInFlight = 10'000;       // SCAN waits while this many keys are still being read
+    qint64 longHeldMs = 60'000;         // flag a holder seen longer than this
+    int churnChanges = 3;               // flag this many holder changes ...
+    qint64 churnWindowMs = 60'000;      // ... within this window
+};
+
+// Finds the locks in one Redis: incremental SCAN MATCH/COUNT (never KEYS; one pass with a
+// pattern covering all configured ones when they share a literal, else one per pattern side by
+// side on one pipelined connection), then
+// TYPE, PTTL and GET (HGETALL for hashes) pipelined behind it, all asynchronous. Each scan() is
+// one pass; history across passes gives first seen, observed hold time and holder changes.
+// If the connection drops mid-pass, the pass starts over once it is back (rows are per key,
+// so nothing is listed twice).
+class LockInspector : public QObject
+{
+    Q_OBJECT
+public:
+    LockInspector(RedisConnection *connection, LockInspectorOptions options, QObject *parent = nullptr);
+
+    // Starts a pass; does nothing while one runs.
+    void scan();
+    bool isScanning() const { return m_running; }
+    const LockScanResult &lastResult() const { return m_last; }
+    const LockInspectorOptions &options() const { return m_options; }
+
+Q_SIGNALS:
+    void progress(qint64 keysScanned, int locksFound);
+    void scanFinished(const fulcrum::LockScanResult &result);
+    // The pass lost its connection; it resumes from the start when the connection is back.
+    void scanInterrupted(const QString &why);
+    // Redis refused the scan itself (e.g. an ACL without SCAN): the pass is over.
+    void scanFailed(const QString &why);
+
+private:
+    struct KeyRead;
+    void startPass();
+    void sendScan(int pattern);
+    void onScanReply(quint64 generation, int pattern, const RedisReply &reply);
+    void readKey(const QByteArray &key);
+    void onKeyRead(const std::shared_ptr<KeyRead> &read);
+    void interrupt(const QString &why);
+    void maybeFinish();
+    void finishPass();
+    void reportProgress(bool force);
+
+    struct History
+    {
+        QDateTime firstSeen;
+        QByteArray holder;
+        QDateTime holderSince;
+        int changes = 0;
+        QList<QDateTime> recentChanges;
+    };
+
+    QPointer<RedisConnection> m_connection;
+    LockInspectorOptions m_options;
+    bool m_running = false;
+    bool m_waitingForConnection = false;
+    quint64 m_generation = 0;
+    QList<QByteArray> m_patterns;       // the configured patterns, as bytes
+    QList<QByteArray> m_scanPatterns;   // what SCAN MATCH gets: the patterns, or one covering them
+    bool m_filterKeys = false;          // a covering pattern is used: match the real ones here
+    QList<QByteArray> m_cursors;        // one SCAN per scan pattern, run side by side
+    int m_scansRunning = 0;
+    QList<int> m_heldScans;             // patterns whose next SCAN waits for reads to drain
+    int m_outstanding = 0;
+    int m_restarts = 0;
+    QSet<QByteArray> m_passKeys;
+    QList<LockInfo> m_passLocks;
+    QList<LockScanNote> m_passNotes;
+    QElapsedTimer m_passClock;
+    qint64 m_lastProgressMs = -1;
+    QHash<QByteArray, History> m_history;
+    LockScanResult m_last;
+};
+
+} // namespace fulcrum

@@ -1,0 +1,398 @@
+#include "redisconnection.h"
+
+#include "config/config.h"
+
+#include <QFile>
+#include <QRandomGenerator>
+#include <QSocketNotifier>
+
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+namespace fulcrum {
+
+RedisConnectionOptions RedisConnectionOptions::fromConfig(const RedisEndpointConfig &config, const QByteArray &password)
+{
+    RedisConnectionOptions o;
+    o.host = config.host;
+    o.port = config.port;
+    o.unixSocket = config.unixSocket;
+    o.database = config.database;
+    o.user = config.user;
+    o.password = password;
+    return o;
+}
+
+QString RedisConnectionOptions::endpoint() const
+{
+    if (!unixSocket.isEmpty())
+        return database == 0 ? QStringLiteral("unix://%1").arg(unixSocket) : QStringLiteral("unix://%1?db=%2").arg(unixSocket).arg(database);
+    const QString userPart = user.isEmpty() ? QString() : user + u'@';
+    const QString hostPart = host.contains(u':') ? u'[' + host + u']' : host;
+    return QStringLiteral("redis://%1%2:%3/%4").arg(userPart, hostPart).arg(port).arg(database);
+}
+
+struct RedisConnection::Pending
+{
+    Callback callback;
+};
+
+static RedisReply toReply(const redisReply *r)
+{
+    RedisReply out;
+    switch (r->type) {
+    case REDIS_REPLY_STRING:
+        out.type = RedisReply::String;
+        out.string = QByteArray(r->str, qsizetype(r->len));
+        break;
+    case REDIS_REPLY_STATUS:
+        out.type = RedisReply::Status;
+        out.string = QByteArray(r->str, qsizetype(r->len));
+        break;
+    case REDIS_REPLY_ERROR:
+        out.type = RedisReply::Error;
+        out.string = QByteArray(r->str, qsizetype(r->len));
+        break;
+    case REDIS_REPLY_INTEGER:
+        out.type = RedisReply::Integer;
+        out.integer = r->integer;
+        break;
+    case REDIS_REPLY_ARRAY:
+        out.type = RedisReply::Array;
+        out.elements.reserve(qsizetype(r->elements));
+        for (size_t i = 0; i < r->elements; ++i)
+            out.elements.append(toReply(r->element[i]));
+        break;
+    default:
+        out.type = RedisReply::Nil;
+        break;
+    }
+    return out;
+}
+
+RedisConnection::RedisConnection(RedisConnectionOptions options, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+{
+    m_clock.start();
+    m_connectTimer.setSingleShot(true);
+    m_reconnectTimer.setSingleShot(true);
+    m_timeoutTimer.setInterval(int(std::clamp<qint64>(m_options.commandTimeoutMs / 4, 10, 250)));
+    connect(&m_connectTimer, &QTimer::timeout, this, [this] {
+        if (m_state == State::Connecting)
+            fail(QStringLiteral("%1: no connection within %2 ms; check that Redis runs there and the network path is open")
+                     .arg(endpoint()).arg(m_options.connectTimeoutMs), true);
+    });
+    connect(&m_reconnectTimer, &QTimer::timeout, this, &RedisConnection::startConnecting);
+    connect(&m_timeoutTimer, &QTimer::timeout, this, &RedisConnection::checkTimeouts);
+}
+
+RedisConnection::~RedisConnection()
+{
+    m_wanted = false;
+    if (m_context) {
+        redisAsyncContext *context = m_context;
+        // Pending callbacks are dropped: their owners may already be gone.
+        context->data = nullptr;
+        redisAsyncFree(context);
+    }
+}
+
+QString RedisConnection::stateName(State state)
+{
+    switch (state) {
+    case State::Disconnected: return QStringLiteral("disconnected");
+    case State::Connecting: return QStringLiteral("connecting");
+    case State::Connected: return QStringLiteral("connected");
+    case State::WaitingToReconnect: return QStringLiteral("waiting to reconnect");
+    }
+    return {};
+}
+
+void RedisConnection::open()
+{
+    m_wanted = true;
+    m_retryAfterDrop = true;
+    if (!m_context && !m_reconnectTimer.isActive())
+        startConnecting();
+}
+
+void RedisConnection::close()
+{
+    m_wanted = false;
+    m_reconnectTimer.stop();
+    m_connectTimer.stop();
+    if (m_context)
+        redisAsyncDisconnect(m_context);
+    else
+        setState(State::Disconnected);
+}
+
+void RedisConnection::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    Q_EMIT stateChanged(state);
+    if (state == State::Connected)
+        Q_EMIT connected();
+}
+
+void RedisConnection::startConnecting()
+{
+    if (m_context || !m_wanted)
+        return;
+    setState(State::Connecting);
+    redisAsyncContext *context = m_options.unixSocket.isEmpty()
+        ? redisAsyncConnect(m_options.host.toUtf8().constData(), m_options.port)
+        : redisAsyncConnectUnix(QFile::encodeName(m_options.unixSocket).constData());
+    if (!context) {
+        fail(QStringLiteral("%1: out of memory creating the connection").arg(endpoint()), true);
+        return;
+    }
+    if (context->err) {
+        const QString why = QString::fromUtf8(context->errstr);
+        redisAsyncFree(context);
+        fail(QStringLiteral("%1: cannot connect: %2").arg(endpoint(), why), true);
+        return;
+    }
+    m_context = context;
+    context->data = this;
+    context->ev.data = this;
+    context->ev.addRead = &RedisConnection::addRead;
+    context->ev.delRead = &RedisConnection::delRead;
+    context->ev.addWrite = &RedisConnection::addWrite;
+    context->ev.delWrite = &RedisConnection::delWrite;
+    context->ev.cleanup = &RedisConnection::cleanup;
+    m_readNotifier = new QSocketNotifier(context->c.fd, QSocketNotifier::Read, this);
+    m_readNotifier->setEnabled(false);
+    m_writeNotifier = new QSocketNotifier(context->c.fd, QSocketNotifier::Write, this);
+    m_writeNotifier->setEnabled(false);
+    connect(m_readNotifier, &QSocketNotifier::activated, this, [this] {
+        if (m_context)
+            redisAsyncHandleRead(m_context);
+    });
+    connect(m_writeNotifier, &QSocketNotifier::activated, this, [this] {
+        if (m_context)
+            redisAsyncHandleWrite(m_context);
+    });
+    // Must come after the hooks: hiredis asks for the first write event to detect the connect.
+    redisAsyncSetConnectCallback(context, &RedisConnection::onConnected);
+    redisAsyncSetDisconnectCallback(context, &RedisConnection::onDisconnected);
+    m_connectTimer.start(int(m_options.connectTimeoutMs));
+    m_timeoutTimer.start();
+}
+
+void RedisConnection::onConnected(const redisAsyncContext *context, int status)
+{
+    auto *self = static_cast<RedisConnection *>(context->data);
+    if (!self)
+        return;
+    if (status != REDIS_OK) {
+        // hiredis frees the context right after this returns; cleanup() schedules the retry.
+        self->m_lastError = QStringLiteral("%1: cannot connect: %2").arg(self->endpoint(), QString::fromUtf8(context->errstr));
+        Q_EMIT self->errorOccurred(self->m_lastError);
+        return;
+    }
+    self->handshake();
+}
+
+void RedisConnection::onDisconnected(const redisAsyncContext *context, int status)
+{
+    auto *self = static_cast<RedisConnection *>(context->data);
+    if (!self || status == REDIS_OK || !self->m_wanted)
+        return;
+    self->m_lastError = QStringLiteral("%1: connection lost: %2").arg(self->endpoint(), QString::fromUtf8(context->errstr));
+    Q_EMIT self->errorOccurred(self->m_lastError);
+}
+
+void RedisConnection::handshake()
+{
+    auto refused = [this](const RedisReply &reply, const QString &what) {
+        if (reply.type == RedisReply::Failed)
+            return true; // the drop itself is reported and retried
+        if (reply.type != RedisReply::Error)
+            return false;
+        const bool credentials = reply.string.startsWith("NOAUTH") || reply.string.startsWith("WRONGPASS") || reply.string.contains("AUTH");
+        // Wrong credentials or a missing database will not fix themselves: stop, say what to change.
+        fail(credentials && what == u"PING"
+                 ? QStringLiteral("%1 requires a password (%2); give one with --password-file, FULCRUM_REDIS_PASSWORD or the keychain")
+                       .arg(endpoint(), reply.errorText())
+                 : QStringLiteral("%1 refused %2: %3").arg(endpoint(), what, reply.errorText()),
+             false);
+        return true;
+    };
+    if (!m_options.password.isEmpty()) {
+        QList<QByteArray> auth{QByteArrayLiteral("AUTH")};
+        if (!m_options.user.isEmpty())
+            auth << m_options.user.toUtf8();
+        auth << m_options.password;
+        sendRaw(auth, [this, refused](const RedisReply &reply) {
+            refused(reply, m_options.user.isEmpty() ? QStringLiteral("AUTH (password)") : QStringLiteral("AUTH for user \"%1\"").arg(m_options.user));
+        });
+    }
+    if (m_options.database != 0) {
+        sendRaw({QByteArrayLiteral("SELECT"), QByteArray::number(m_options.database)}, [this, refused](const RedisReply &reply) {
+            refused(reply, QStringLiteral("SELECT %1").arg(m_options.database));
+        });
+    }
+    sendRaw({QByteArrayLiteral("PING")}, [this, refused](const RedisReply &reply) {
+        if (refused(reply, QStringLiteral("PING")) || m_state != State::Connecting)
+            return;
+        m_connectTimer.stop();
+        m_attempt = 0;
+        m_lastError.clear();
+        setState(State::Connected);
+    });
+}
+
+void RedisConnection::command(const QList<QByteArray> &arguments, Callback callback)
+{
+    if (m_state != State::Connected || !m_context) {
+        deliverLater(std::move(callback),
+                     RedisReply::failed(QStringLiteral("%1 is %2%3").arg(endpoint(), stateName(m_state),
+                                                                        m_lastError.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(m_lastError))));
+        return;
+    }
+    sendRaw(arguments, std::move(callback));
+}
+
+void RedisConnection::sendRaw(const QList<QByteArray> &arguments, Callback callback)
+{
+    std::vector<const char *> argv;
+    std::vector<size_t> lengths;
+    argv.reserve(size_t(arguments.size()));
+    lengths.reserve(size_t(arguments.size()));
+    for (const QByteArray &a : arguments) {
+        argv.push_back(a.constData());
+        lengths.push_back(size_t(a.size()));
+    }
+    auto *pending = new Pending{std::move(callback)};
+    if (redisAsyncCommandArgv(m_context, &RedisConnection::onReply, pending, int(argv.size()), argv.data(), lengths.data()) != REDIS_OK) {
+        deliverLater(std::move(pending->callback), RedisReply::failed(QStringLiteral("%1: connection is closing").arg(endpoint())));
+        delete pending;
+        return;
+    }
+    m_sentAt.push_back(m_clock.elapsed());
+}
+
+void RedisConnection::onReply(redisAsyncContext *context, void *reply, void *privateData)
+{
+    std::unique_ptr<Pending> pending(static_cast<Pending *>(privateData));
+    auto *self = static_cast<RedisConnection *>(context->data);
+    if (!self)
+        return;
+    if (!self->m_sentAt.empty())
+        self->m_sentAt.pop_front();
+    if (!pending->callback)
+        return;
+    if (!reply) {
+        // The context is being torn down: answer after hiredis is done with it.
+        self->deliverLater(std::move(pending->callback),
+                           RedisReply::failed(self->m_lastError.isEmpty() ? QStringLiteral("%1: connection closed").arg(self->endpoint()) : self->m_lastError));
+        return;
+    }
+    pending->callback(toReply(static_cast<redisReply *>(reply)));
+}
+
+void RedisConnection::deliverLater(Callback callback, RedisReply reply)
+{
+    if (!callback)
+        return;
+    QMetaObject::invokeMethod(this, [callback = std::move(callback), reply = std::move(reply)] { callback(reply); }, Qt::QueuedConnection);
+}
+
+void RedisConnection::checkTimeouts()
+{
+    if (!m_context || m_sentAt.empty())
+        return;
+    const qint64 waited = m_clock.elapsed() - m_sentAt.front();
+    if (waited > m_options.commandTimeoutMs)
+        fail(QStringLiteral("%1: no reply within %2 ms; the server is stuck or the network dropped").arg(endpoint()).arg(m_options.commandTimeoutMs), true);
+}
+
+void RedisConnection::fail(const QString &message, bool retry)
+{
+    m_lastError = message;
+    m_retryAfterDrop = retry;
+    Q_EMIT errorOccurred(message);
+    if (m_context)
+        redisAsyncFree(m_context); // cleanup() runs when hiredis is done, and takes it from there
+    else
+        contextGone();
+}
+
+void RedisConnection::contextGone()
+{
+    m_connectTimer.stop();
+    m_timeoutTimer.stop();
+    m_sentAt.clear();
+    if (m_wanted && m_retryAfterDrop && m_options.reconnect) {
+        scheduleReconnect();
+    } else {
+        m_wanted = m_wanted && m_retryAfterDrop && m_options.reconnect;
+        setState(State::Disconnected);
+    }
+}
+
+void RedisConnection::scheduleReconnect()
+{
+    const qint64 ceiling = std::min(m_options.reconnectMaxMs, m_options.reconnectMinMs << std::min(m_attempt, 20));
+    ++m_attempt;
+    // Full jitter on the upper half: many clients dropped together do not come back in lockstep.
+    const qint64 delay = ceiling / 2 + qint64(QRandomGenerator::global()->bounded(quint64(ceiling / 2 + 1)));
+    setState(State::WaitingToReconnect);
+    m_reconnectTimer.start(int(delay));
+}
+
+void RedisConnection::addRead(void *data)
+{
+    auto *self = static_cast<RedisConnection *>(data);
+    if (self->m_readNotifier)
+        self->m_readNotifier->setEnabled(true);
+}
+
+void RedisConnection::delRead(void *data)
+{
+    auto *self = static_cast<RedisConnection *>(data);
+    if (self->m_readNotifier)
+        self->m_readNotifier->setEnabled(false);
+}
+
+void RedisConnection::addWrite(void *data)
+{
+    auto *self = static_cast<RedisConnection *>(data);
+    if (self->m_writeNotifier)
+        self->m_writeNotifier->setEnabled(true);
+}
+
+void RedisConnection::delWrite(void *data)
+{
+    auto *self = static_cast<RedisConnection *>(data);
+    if (self->m_writeNotifier)
+        self->m_writeNotifier->setEnabled(false);
+}
+
+void RedisConnection::cleanup(void *data)
+{
+    auto *self = static_cast<RedisConnection *>(data);
+    // The notifiers may be the very objects whose signal got us here: disable now, delete later.
+    for (QSocketNotifier *notifier : {self->m_readNotifier, self->m_writeNotifier}) {
+        if (notifier) {
+            notifier->setEnabled(false);
+            notifier->deleteLater();
+        }
+    }
+    self->m_readNotifier = nullptr;
+    self->m_writeNotifier = nullptr;
+    const bool destroying = self->m_context && self->m_context->data == nullptr;
+    self->m_context = nullptr;
+    if (!destroying)
+        self->contextGone();
+}
+
+} // namespace fulcrum

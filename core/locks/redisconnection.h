@@ -1,0 +1,117 @@
+#pragma once
+
+#include "locks/redisreply.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+
+#include <deque>
+#include <functional>
+
+struct redisAsyncContext;
+class QSocketNotifier;
+
+namespace fulcrum {
+
+struct RedisEndpointConfig;
+
+// Where and how to connect. The password is handed over in memory only (from a SecretStore).
+struct RedisConnectionOptions
+{
+    QString host = QStringLiteral("127.0.0.1");
+    quint16 port = 6379;
+    QString unixSocket;                 // used instead of host:port when set
+    int database = 0;
+    QString user;                       // ACL user; empty = AUTH with the password only
+    QByteArray password;                // empty = no AUTH
+    qint64 connectTimeoutMs = 3000;
+    qint64 commandTimeoutMs = 5000;     // a reply later than this drops the connection
+    bool reconnect = true;
+    qint64 reconnectMinMs = 100;
+    qint64 reconnectMaxMs = 5000;       // backoff doubles from min up to this cap, with jitter
+
+    static RedisConnectionOptions fromConfig(const RedisEndpointConfig &config, const QByteArray &password);
+    QString endpoint() const;           // redis://[user@]host:port/db or unix://path, never a password
+};
+
+// One asynchronous hiredis connection driven by the Qt event loop of the thread it lives in.
+// Commands sent back to back are pipelined. Replies come back in order through callbacks.
+// After a drop it reconnects on its own with capped exponential backoff; AUTH and SELECT are
+// replayed before it reports Connected again.
+class RedisConnection : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State { Disconnected, Connecting, Connected, WaitingToReconnect };
+    Q_ENUM(State)
+    using Callback = std::function<void(const RedisReply &)>;
+
+    explicit RedisConnection(RedisConnectionOptions options, QObject *parent = nullptr);
+    ~RedisConnection() override;
+
+    void open();
+    // Stops reconnecting; commands in flight get their replies first when the server answers.
+    void close();
+
+    // Sends a command. The callback runs exactly once, on this object's thread: with the reply,
+    // or with a Failed reply (not connected, timeout, connection lost) — never synchronously
+    // inside command(), so callers may send more commands from a callback. Destroying the
+    // connection drops pending callbacks.
+    void command(const QList<QByteArray> &arguments, Callback callback);
+
+    State state() const { return m_state; }
+    bool isConnected() const { return m_state == State::Connected; }
+    QString lastError() const { return m_lastError; }
+    QString endpoint() const { return m_options.endpoint(); }
+    int pendingCommands() const { return int(m_sentAt.size()); }
+    const RedisConnectionOptions &options() const { return m_options; }
+
+    static QString stateName(State state);
+
+Q_SIGNALS:
+    void stateChanged(fulcrum::RedisConnection::State state);
+    void connected();
+    // A connection attempt or an established connection failed; reconnecting follows unless
+    // the server refused the credentials.
+    void errorOccurred(const QString &message);
+
+private:
+    struct Pending;
+    static void onReply(redisAsyncContext *context, void *reply, void *privateData);
+    static void onConnected(const redisAsyncContext *context, int status);
+    static void onDisconnected(const redisAsyncContext *context, int status);
+    static void addRead(void *data);
+    static void delRead(void *data);
+    static void addWrite(void *data);
+    static void delWrite(void *data);
+    static void cleanup(void *data);
+
+    void startConnecting();
+    void sendRaw(const QList<QByteArray> &arguments, Callback callback);
+    void handshake();
+    void fail(const QString &message, bool retry);
+    void contextGone();
+    void scheduleReconnect();
+    void setState(State state);
+    void checkTimeouts();
+    void deliverLater(Callback callback, RedisReply reply);
+
+    RedisConnectionOptions m_options;
+    redisAsyncContext *m_context = nullptr;
+    QSocketNotifier *m_readNotifier = nullptr;
+    QSocketNotifier *m_writeNotifier = nullptr;
+    State m_state = State::Disconnected;
+    QString m_lastError;
+    bool m_wanted = false;               // open() called and close() not: keep reconnecting
+    bool m_retryAfterDrop = true;
+    int m_attempt = 0;
+    QTimer m_connectTimer;
+    QTimer m_reconnectTimer;
+    QTimer m_timeoutTimer;
+    QElapsedTimer m_clock;
+    std::deque<qint64> m_sentAt;         // replies arrive in order, so the front is the oldest
+};
+
+} // namespace fulcrum

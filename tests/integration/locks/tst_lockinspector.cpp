@@ -1,0 +1,452 @@
+#include "engine/auditlog.h"
+#include "locks/forcerelease.h"
+#include "locks/lockclient.h"
+#include "locks/lockinspector.h"
+#include "locks/redisconnection.h"
+#include "redisserver.h"
+#include "redistestutil.h"
+
+#include <QSet>
+#include <QSignalSpy>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+#include <optional>
+
+using namespace fulcrum;
+using namespace fulcrum::test;
+
+using Commands = QList<QList<QByteArray>>;
+
+// The scripts below are the ones each library sends, so the inspector sees what production sees.
+static const QByteArray nodeRedlockAcquire =
+    "for i, key in ipairs(KEYS) do if redis.call('exists', key) == 1 then return 0 end end "
+    "for i, key in ipairs(KEYS) do redis.call('set', key, ARGV[1], 'PX', ARGV[2]) end "
+    "return #KEYS";
+static const QByteArray springObtainLock =
+    "local lockClientId = redis.call('GET', KEYS[1]) "
+    "if lockClientId == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return true "
+    "elseif not lockClientId then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return true end "
+    "return false";
+static const QByteArray redissonTryLock =
+    "if ((redis.call('exists', KEYS[1]) == 0) or (redis.call('hexists', KEYS[1], ARGV[2]) == 1)) then "
+    "redis.call('hincrby', KEYS[1], ARGV[2], 1); redis.call('pexpire', KEYS[1], ARGV[1]); return nil; end; "
+    "return redis.call('pttl', KEYS[1]);";
+static const QByteArray redissonReadLock =
+    "local mode = redis.call('hget', KEYS[1], 'mode'); "
+    "if (mode == false) then redis.call('hset', KEYS[1], 'mode', 'read'); redis.call('hset', KEYS[1], ARGV[2], 1); "
+    "redis.call('set', KEYS[2] .. ':1', 1); redis.call('pexpire', KEYS[2] .. ':1', ARGV[1]); "
+    "redis.call('pexpire', KEYS[1], ARGV[1]); return nil; end; "
+    "if (mode == 'read') or (mode == 'write' and redis.call('hexists', KEYS[1], ARGV[3]) == 1) then "
+    "local ind = redis.call('hincrby', KEYS[1], ARGV[2], 1); local key = KEYS[2] .. ':' .. ind; "
+    "redis.call('set', key, 1); redis.call('pexpire', key, ARGV[1]); local remainTime = redis.call('pttl', KEYS[1]); "
+    "redis.call('pexpire', KEYS[1], math.max(remainTime, ARGV[1])); return nil; end; "
+    "return redis.call('pttl', KEYS[1]);";
+static const QByteArray redissonWriteLock =
+    "local mode = redis.call('hget', KEYS[1], 'mode'); "
+    "if (mode == false) then redis.call('hset', KEYS[1], 'mode', 'write'); redis.call('hset', KEYS[1], ARGV[2], 1); "
+    "redis.call('pexpire', KEYS[1], ARGV[1]); return nil; end; "
+    "if (mode == 'write') then if (redis.call('hexists', KEYS[1], ARGV[2]) == 1) then "
+    "redis.call('hincrby', KEYS[1], ARGV[2], 1); local currentExpire = redis.call('pttl', KEYS[1]); "
+    "redis.call('pexpire', KEYS[1], currentExpire + ARGV[1]); return nil; end; end; "
+    "return redis.call('pttl', KEYS[1]);";
+
+static const QByteArray uuid = "8743c9c0-0795-4907-87fd-6c719a6b4586";
+
+class TestLockInspector : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void recognisesEveryLockKind_data();
+    void recognisesEveryLockKind();
+    void recognisesFulcrumLocksAndSkipsFencingCounters();
+    void wrongTypesAreSkippedWithANote();
+    void binaryKeyIsListedEscapedAndReleasedExactly();
+    void hugeValueIsTruncatedForDisplayOnly();
+    void historyAcrossPasses();
+    void forceReleaseRedissonWakesWaiters_data();
+    void forceReleaseRedissonWakesWaiters();
+    void forceReleaseRaceDeletesNothing();
+    void restartMidScanReconnectsWithoutDuplicates();
+    void flowControlStillReadsEveryKey();
+    void requirepassVariant();
+
+private:
+    LockScanResult scanOnce(LockInspector &inspector);
+    std::unique_ptr<RedisServer> m_server;
+    std::unique_ptr<RedisConnection> m_connection;
+};
+
+void TestLockInspector::init()
+{
+    m_server = std::make_unique<RedisServer>();
+    QString error;
+    QVERIFY2(m_server->start(&error), qPrintable(error));
+    RedisConnectionOptions o;
+    o.port = m_server->port();
+    o.reconnectMinMs = 20;
+    o.reconnectMaxMs = 200;
+    m_connection = std::make_unique<RedisConnection>(o);
+    m_connection->open();
+    QTRY_VERIFY(m_connection->isConnected());
+}
+
+void TestLockInspector::cleanup()
+{
+    m_connection.reset();
+    m_server.reset();
+}
+
+LockScanResult TestLockInspector::scanOnce(LockInspector &inspector)
+{
+    QSignalSpy finished(&inspector, &LockInspector::scanFinished);
+    inspector.scan();
+    if (!finished.wait(20'000))
+        return {};
+    return finished.first().first().value<LockScanResult>();
+}
+
+static const LockInfo *findLock(const LockScanResult &result, const QByteArray &key)
+{
+    for (const LockInfo &info : result.locks) {
+        if (info.key == key)
+            return &info;
+    }
+    return nullptr;
+}
+
+void TestLockInspector::recognisesEveryLockKind_data()
+{
+    QTest::addColumn<Commands>("commands");
+    QTest::addColumn<QString>("pattern");
+    QTest::addColumn<QByteArray>("key");
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QByteArray>("holder");
+    QTest::addColumn<bool>("expires");
+    QTest::addColumn<qint64>("reentrancy");
+    QTest::addColumn<QString>("mode");
+
+    // redsync: SET NX PX with a base64 value of 16 random bytes.
+    QTest::newRow("redsync") << Commands{{"SET", "lock:redsync:orders", "q3ZbRkq0vJ3m2aF9V1d2Ww==", "NX", "PX", "8000"}}
+                             << QString() << QByteArray("lock:redsync:orders") << QStringLiteral("plain") << QByteArray("q3ZbRkq0vJ3m2aF9V1d2Ww==") << true << qint64(0) << QString();
+    QTest::newRow("node-redlock") << Commands{{"EVAL", nodeRedlockAcquire, "1", "lock:node:cart-1", "5f0c2d9b8e7a41c3b2a1d0e9f8c7b6a5", "10000"}}
+                                  << QString() << QByteArray("lock:node:cart-1") << QStringLiteral("plain") << QByteArray("5f0c2d9b8e7a41c3b2a1d0e9f8c7b6a5") << true << qint64(0) << QString();
+    // pottery's Redlock prefixes keys with "redlock:"; operators add that pattern.
+    QTest::newRow("pottery") << Commands{{"SET", "redlock:printer", "1f0e6a5c-7b0b-4c9e-9a7e-3d2f1c0b9a88", "NX", "PX", "10000"}}
+                             << QStringLiteral("redlock:*") << QByteArray("redlock:printer") << QStringLiteral("plain") << QByteArray("1f0e6a5c-7b0b-4c9e-9a7e-3d2f1c0b9a88") << true << qint64(0) << QString();
+    QTest::newRow("python-redis-lock") << Commands{{"SET", "lock:report", "Yk9xQm1tZ2ZlN3Fz", "NX", "EX", "60"}}
+                                       << QString() << QByteArray("lock:report") << QStringLiteral("plain") << QByteArray("Yk9xQm1tZ2ZlN3Fz") << true << qint64(0) << QString();
+    // python-redis-lock with expire=None: SET NX without a TTL, the lock never frees itself.
+    QTest::newRow("python-redis-lock no expiry") << Commands{{"SET", "lock:nightly", "c2FtcGxlLWlk", "NX"}}
+                                                 << QString() << QByteArray("lock:nightly") << QStringLiteral("plain") << QByteArray("c2FtcGxlLWlk") << false << qint64(0) << QString();
+    QTest::newRow("spring RedisLockRegistry") << Commands{{"EVAL", springObtainLock, "1", "spring:lock:order-42", "2f6b1c2e-0d55-4d4c-8d2c-7f3f5c1e9b10", "60000"}}
+                                              << QString() << QByteArray("spring:lock:order-42") << QStringLiteral("plain") << QByteArray("2f6b1c2e-0d55-4d4c-8d2c-7f3f5c1e9b10") << true << qint64(0) << QString();
+    QTest::newRow("naive SET NX EX") << Commands{{"SET", "lock:naive", "1", "NX", "EX", "30"}}
+                                     << QString() << QByteArray("lock:naive") << QStringLiteral("plain") << QByteArray("1") << true << qint64(0) << QString();
+    QTest::newRow("redisson RLock reentrant") << Commands{{"EVAL", redissonTryLock, "1", "lock:stock:9", "30000", uuid + ":57"},
+                                                          {"EVAL", redissonTryLock, "1", "lock:stock:9", "30000", uuid + ":57"}}
+                                              << QString() << QByteArray("lock:stock:9") << QStringLiteral("redisson") << QByteArray(uuid + ":57") << true << qint64(2) << QString();
+    QTest::newRow("redisson read lock") << Commands{{"EVAL", redissonReadLock, "2", "app:lock:catalog", "{app:lock:catalog}:" + uuid + ":12:rwlock_timeout", "30000", uuid + ":12", uuid + ":12:write"}}
+                                        << QString() << QByteArray("app:lock:catalog") << QStringLiteral("redisson-rw") << QByteArray(uuid + ":12") << true << qint64(1) << QStringLiteral("read");
+    QTest::newRow("redisson write lock") << Commands{{"EVAL", redissonWriteLock, "1", "lock:prices", "30000", uuid + ":3:write"}}
+                                         << QString() << QByteArray("lock:prices") << QStringLiteral("redisson-rw") << QByteArray(uuid + ":3:write") << true << qint64(1) << QStringLiteral("write");
+}
+
+void TestLockInspector::recognisesEveryLockKind()
+{
+    QFETCH(Commands, commands);
+    QFETCH(QString, pattern);
+    QFETCH(QByteArray, key);
+    QFETCH(QString, kind);
+    QFETCH(QByteArray, holder);
+    QFETCH(bool, expires);
+    QFETCH(qint64, reentrancy);
+    QFETCH(QString, mode);
+    for (const RedisReply &r : m_server->pipeline(commands))
+        QVERIFY2(!r.isError(), r.string.constData());
+
+    LockInspectorOptions options;
+    if (!pattern.isEmpty())
+        options.patterns = QStringList{pattern};
+    LockInspector inspector(m_connection.get(), options);
+    const LockScanResult result = scanOnce(inspector);
+    QCOMPARE(result.locks.size(), qsizetype(1)); // companion keys (rwlock_timeout) are not listed
+    QVERIFY2(result.notes.isEmpty(), result.notes.isEmpty() ? "" : qPrintable(result.notes.first().text));
+    const LockInfo &lock = result.locks.first();
+    QCOMPARE(lock.key, key);
+    QCOMPARE(lockKindName(lock.kind), kind);
+    QCOMPARE(lock.holder, holder);
+    QCOMPARE(lock.ttlMs > 0, expires);
+    QCOMPARE(bool(lock.flags & LockInfo::NoExpiry), !expires);
+    if (!expires)
+        QCOMPARE(lock.ttlMs, qint64(-1));
+    QCOMPARE(lock.reentrancy, reentrancy);
+    QCOMPARE(lock.mode, mode);
+    if (kind.startsWith(u"redisson")) {
+        QCOMPARE(lock.ownerUuid, QString::fromLatin1(uuid));
+        QVERIFY(lock.threadId > 0);
+        const QJsonObject json = lock.toJson();
+        QCOMPARE(json.value(QStringLiteral("owner_uuid")).toString(), QString::fromLatin1(uuid));
+        QCOMPARE(json.value(QStringLiteral("reentrancy")).toInteger(), reentrancy);
+    }
+}
+
+void TestLockInspector::recognisesFulcrumLocksAndSkipsFencingCounters()
+{
+    LockClient client({m_connection.get()});
+    std::optional<LockResult> acquired;
+    LockOptions options;
+    options.ttlMs = 20'000;
+    client.acquire("app:lock:invoice", options, [&](const LockResult &r) { acquired = r; });
+    QTRY_VERIFY(acquired.has_value());
+    QVERIFY(acquired->acquired);
+    LockInspector inspector(m_connection.get(), {});
+    const LockScanResult result = scanOnce(inspector);
+    // "fulcrum:fence:{app:lock:invoice}" matches *:lock:* too, but is a counter, not a lock.
+    QCOMPARE(result.locks.size(), qsizetype(1));
+    QCOMPARE(result.locks.first().kind, LockKind::Fulcrum);
+    QCOMPARE(result.locks.first().fence, acquired->handle.fence);
+    QVERIFY(result.locks.first().holder.startsWith(acquired->handle.token));
+}
+
+void TestLockInspector::wrongTypesAreSkippedWithANote()
+{
+    m_server->pipeline({{"RPUSH", "lock:queue", "a", "b"},
+                        {"SADD", "lock:set", "x"},
+                        {"XADD", "lock:stream", "*", "f", "v"},
+                        {"HSET", "lock:profile", "name", "alice"},
+                        {"SET", "lock:real", "token-1", "PX", "10000"}});
+    LockInspector inspector(m_connection.get(), {});
+    const LockScanResult result = scanOnce(inspector);
+    QCOMPARE(result.locks.size(), qsizetype(1));
+    QCOMPARE(result.locks.first().key, QByteArray("lock:real"));
+    QCOMPARE(result.notes.size(), qsizetype(4));
+    QStringList texts;
+    for (const LockScanNote &n : result.notes)
+        texts << escapeRedisBytes(n.key) + u' ' + n.text;
+    const QString all = texts.join(u'\n');
+    QVERIFY2(all.contains(u"lock:queue a list, not a lock"), qPrintable(all));
+    QVERIFY2(all.contains(u"lock:profile hash field \"name\""), qPrintable(all));
+}
+
+void TestLockInspector::binaryKeyIsListedEscapedAndReleasedExactly()
+{
+    const QByteArray key("lock:\xff\x00\\bin", 11);
+    const QByteArray neighbour("lock:\xff\x01\\bin", 11);
+    m_server->pipeline({{"SET", key, "holder-a", "PX", "60000"}, {"SET", neighbour, "holder-b", "PX", "60000"}});
+    LockInspector inspector(m_connection.get(), {});
+    const LockScanResult result = scanOnce(inspector);
+    const LockInfo *lock = findLock(result, key);
+    QVERIFY(lock);
+    QCOMPARE(lock->displayKey(), QStringLiteral("lock:\\xff\\x00\\\\bin"));
+    const auto roundTrip = unescapeRedisBytes(lock->displayKey());
+    QVERIFY(roundTrip.has_value());
+    QCOMPARE(*roundTrip, key);
+
+    QTemporaryDir dir;
+    AuditLog audit(dir.filePath(QStringLiteral("audit.log")));
+    std::optional<ForceReleaseResult> released;
+    forceReleaseLock(m_connection.get(), *roundTrip, "holder-a", &audit, QStringLiteral("test"), [&](const ForceReleaseResult &r) { released = r; });
+    QTRY_VERIFY(released.has_value());
+    QCOMPARE(released->outcome, ForceReleaseResult::Released);
+    QCOMPARE(m_server->command({"EXISTS", key}).integer, qint64(0));
+    QCOMPARE(m_server->command({"GET", neighbour}).string, QByteArray("holder-b"));
+    const QList<AuditEntry> entries = AuditLog(audit.path()).recent();
+    QCOMPARE(entries.size(), qsizetype(1));
+    QCOMPARE(entries.first().action, QStringLiteral("force-release"));
+    QCOMPARE(entries.first().result, QStringLiteral("ok"));
+    QCOMPARE(entries.first().before, QStringLiteral("holder-a"));
+    QVERIFY(entries.first().target.endsWith(QStringLiteral("lock:\\xff\\x00\\\\bin")));
+    QVERIFY(entries.first().target.startsWith(m_connection->endpoint()));
+    QVERIFY(!entries.first().user.isEmpty());
+}
+
+void TestLockInspector::hugeValueIsTruncatedForDisplayOnly()
+{
+    const QByteArray huge(1 << 20, 'h');
+    m_server->command({"SET", "lock:huge", huge, "PX", "60000"});
+    LockInspector inspector(m_connection.get(), {});
+    const LockScanResult result = scanOnce(inspector);
+    QCOMPARE(result.locks.size(), qsizetype(1));
+    QCOMPARE(result.locks.first().holder.size(), huge.size());
+    const QString shown = result.locks.first().displayHolder();
+    QVERIFY2(shown.size() < 200, qPrintable(QString::number(shown.size())));
+    QVERIFY(shown.contains(QStringLiteral("1048576 bytes")));
+    std::optional<ForceReleaseResult> released;
+    forceReleaseLock(m_connection.get(), "lock:huge", result.locks.first().holder, nullptr, QStringLiteral("test"), [&](const ForceReleaseResult &r) { released = r; });
+    QTRY_VERIFY(released.has_value());
+    QCOMPARE(released->outcome, ForceReleaseResult::Released);
+}
+
+void TestLockInspector::historyAcrossPasses()
+{
+    m_server->command({"SET", "lock:hot", "h1", "PX", "60000"});
+    LockInspectorOptions options;
+    options.longHeldMs = 30;
+    options.churnChanges = 2;
+    LockInspector inspector(m_connection.get(), options);
+    LockScanResult first = scanOnce(inspector);
+    QCOMPARE(first.locks.size(), qsizetype(1));
+    const QDateTime firstSeen = first.locks.first().firstSeen;
+    QVERIFY(firstSeen.isValid());
+    QCOMPARE(first.locks.first().holderChanges, 0);
+    QTest::qWait(60);
+    LockScanResult second = scanOnce(inspector);
+    QCOMPARE(second.locks.first().firstSeen, firstSeen);
+    QVERIFY(second.locks.first().heldForMs >= 50);
+    QVERIFY(second.locks.first().flags & LockInfo::LongHeld);
+    m_server->command({"SET", "lock:hot", "h2", "PX", "60000"});
+    LockScanResult third = scanOnce(inspector);
+    QCOMPARE(third.locks.first().holderChanges, 1);
+    QVERIFY(!(third.locks.first().flags & LockInfo::Churn));
+    QVERIFY(third.locks.first().heldForMs < 50);
+    m_server->command({"SET", "lock:hot", "h3", "PX", "60000"});
+    LockScanResult fourth = scanOnce(inspector);
+    QCOMPARE(fourth.locks.first().holderChanges, 2);
+    QVERIFY(fourth.locks.first().flags & LockInfo::Churn);
+    QCOMPARE(fourth.locks.first().firstSeen, firstSeen);
+}
+
+void TestLockInspector::forceReleaseRedissonWakesWaiters_data()
+{
+    QTest::addColumn<QByteArray>("script");
+    QTest::addColumn<QByteArray>("key");
+    QTest::addColumn<QByteArray>("field");
+    QTest::addColumn<QByteArray>("channel");
+    QTest::newRow("RLock") << redissonTryLock << QByteArray("lock:stock:1") << QByteArray(uuid + ":1") << QByteArray("redisson_lock__channel:{lock:stock:1}");
+    QTest::newRow("write lock") << redissonWriteLock << QByteArray("lock:prices") << QByteArray(uuid + ":4:write") << QByteArray("redisson_rwlock:{lock:prices}");
+}
+
+void TestLockInspector::forceReleaseRedissonWakesWaiters()
+{
+    QFETCH(QByteArray, script);
+    QFETCH(QByteArray, key);
+    QFETCH(QByteArray, field);
+    QFETCH(QByteArray, channel);
+    QVERIFY(!m_server->command({"EVAL", script, "1", key, "30000", field}).isError());
+
+    // A Redisson waiter sits subscribed on the lock's channel.
+    QTcpSocket subscriber;
+    subscriber.connectToHost(m_server->host(), m_server->port());
+    QVERIFY(subscriber.waitForConnected(2000));
+    subscriber.write("*2\r\n$9\r\nSUBSCRIBE\r\n$" + QByteArray::number(channel.size()) + "\r\n" + channel + "\r\n");
+    QByteArray received;
+    QTRY_VERIFY((received += subscriber.readAll()).contains(":1\r\n"));
+
+    std::optional<ForceReleaseResult> released;
+    forceReleaseLock(m_connection.get(), key, field, nullptr, QStringLiteral("test"), [&](const ForceReleaseResult &r) { released = r; });
+    QTRY_VERIFY(released.has_value());
+    QCOMPARE(released->outcome, ForceReleaseResult::Released);
+    QCOMPARE(m_server->command({"EXISTS", key}).integer, qint64(0));
+    const QByteArray expected = "$7\r\nmessage\r\n$" + QByteArray::number(channel.size()) + "\r\n" + channel + "\r\n$1\r\n0\r\n";
+    QTRY_VERIFY((received += subscriber.readAll()).contains(expected));
+}
+
+void TestLockInspector::forceReleaseRaceDeletesNothing()
+{
+    m_server->command({"SET", "lock:order:5", "seen-by-operator", "PX", "60000"});
+    LockInspector inspector(m_connection.get(), {});
+    const LockScanResult listed = scanOnce(inspector);
+    QCOMPARE(listed.locks.size(), qsizetype(1));
+    // Between the listing and the click: the lock expires and someone else takes it.
+    m_server->command({"SET", "lock:order:5", "new-holder", "PX", "60000"});
+
+    QTemporaryDir dir;
+    AuditLog audit(dir.filePath(QStringLiteral("audit.log")));
+    std::optional<ForceReleaseResult> result;
+    forceReleaseLock(m_connection.get(), listed.locks.first().key, listed.locks.first().holder, &audit, QStringLiteral("test"),
+                     [&](const ForceReleaseResult &r) { result = r; });
+    QTRY_VERIFY(result.has_value());
+    QCOMPARE(result->outcome, ForceReleaseResult::HolderChanged);
+    QCOMPARE(result->currentHolder, QByteArray("new-holder"));
+    QVERIFY2(result->message.contains(u"now held by \"new-holder\""), qPrintable(result->message));
+    QCOMPARE(m_server->command({"GET", "lock:order:5"}).string, QByteArray("new-holder"));
+    QVERIFY(audit.recent().last().result.startsWith(u"holder changed"));
+    QCOMPARE(audit.recent().last().after, QStringLiteral("new-holder"));
+
+    // Redisson: the field is gone (another thread holds it now).
+    m_server->command({"EVAL", redissonTryLock, "1", "lock:r", "30000", uuid + ":2"});
+    result.reset();
+    forceReleaseLock(m_connection.get(), "lock:r", uuid + ":1", &audit, QStringLiteral("test"), [&](const ForceReleaseResult &r) { result = r; });
+    QTRY_VERIFY(result.has_value());
+    QCOMPARE(result->outcome, ForceReleaseResult::HolderChanged);
+    QCOMPARE(result->currentHolder, QByteArray(uuid + ":2"));
+    QCOMPARE(m_server->command({"EXISTS", "lock:r"}).integer, qint64(1));
+
+    m_server->command({"DEL", "lock:r"});
+    result.reset();
+    forceReleaseLock(m_connection.get(), "lock:r", uuid + ":2", &audit, QStringLiteral("test"), [&](const ForceReleaseResult &r) { result = r; });
+    QTRY_VERIFY(result.has_value());
+    QCOMPARE(result->outcome, ForceReleaseResult::Gone);
+    QCOMPARE(audit.recent().size(), qsizetype(3));
+}
+
+void TestLockInspector::restartMidScanReconnectsWithoutDuplicates()
+{
+    const QList<QByteArray> populate{"DEBUG", "POPULATE", "20000", "lock:pop"};
+    QVERIFY(!m_server->command(populate).isError());
+    LockInspectorOptions options;
+    options.scanCount = 50; // many round trips, so the restart lands mid-pass
+    LockInspector inspector(m_connection.get(), options);
+    QSignalSpy interrupted(&inspector, &LockInspector::scanInterrupted);
+    QSignalSpy finished(&inspector, &LockInspector::scanFinished);
+    bool restarted = false;
+    QString error;
+    connect(&inspector, &LockInspector::progress, this, [&](qint64 scanned, int) {
+        if (restarted || scanned < 1000)
+            return;
+        restarted = true;
+        m_server->restart(&error);
+        m_server->command(populate);
+    });
+    inspector.scan();
+    QTRY_VERIFY_WITH_TIMEOUT(finished.size() == 1, 30'000);
+    QVERIFY2(restarted && error.isEmpty(), qPrintable(error));
+    QVERIFY(interrupted.size() >= 1);
+    const LockScanResult result = finished.first().first().value<LockScanResult>();
+    QCOMPARE(result.locks.size(), qsizetype(20000));
+    QVERIFY(result.restarts >= 1);
+    QSet<QByteArray> keys;
+    for (const LockInfo &info : result.locks)
+        keys.insert(info.key);
+    QCOMPARE(keys.size(), qsizetype(20000));
+}
+
+void TestLockInspector::flowControlStillReadsEveryKey()
+{
+    QVERIFY(!m_server->command({"DEBUG", "POPULATE", "3000", "lock:many"}).isError());
+    LockInspectorOptions options;
+    options.scanCount = 500;
+    options.maxKeysInFlight = 20; // SCAN has to wait for reads over and over
+    LockInspector inspector(m_connection.get(), options);
+    const LockScanResult result = scanOnce(inspector);
+    QCOMPARE(result.locks.size(), qsizetype(3000));
+    QCOMPARE(result.keysScanned, qint64(3000));
+}
+
+void TestLockInspector::requirepassVariant()
+{
+    RedisServer::Options o;
+    o.password = "inspector-pass";
+    RedisServer server(o);
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    server.command({"SET", "lock:secured", "t1", "PX", "60000"});
+    RedisConnectionOptions options;
+    options.port = server.port();
+    options.password = "inspector-pass";
+    RedisConnection connection(options);
+    connection.open();
+    QTRY_VERIFY(connection.isConnected());
+    LockInspector inspector(&connection, {});
+    const LockScanResult result = scanOnce(inspector);
+    QCOMPARE(result.locks.size(), qsizetype(1));
+    QCOMPARE(result.locks.first().holder, QByteArray("t1"));
+}
+
+QTEST_GUILESS_MAIN(TestLockInspector)
+#include "tst_lockinspector.moc"

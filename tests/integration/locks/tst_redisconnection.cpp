@@ -1,0 +1,209 @@
+#include "locks/redisconnection.h"
+#include "freeport.h"
+#include "redisserver.h"
+#include "redistestutil.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace fulcrum;
+using namespace fulcrum::test;
+
+class TestRedisConnection : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void tcpPipelinedCommandsKeepOrder();
+    void unixSocket();
+    void passwordAndAcl_data();
+    void passwordAndAcl();
+    void missingPasswordIsReported();
+    void selectDatabase();
+    void commandTimeoutDropsAndReconnects();
+    void reconnectsAfterRestart();
+    void connectTimeoutToUnreachablePort();
+    void binarySafeArguments();
+};
+
+static RedisConnectionOptions optionsFor(const RedisServer &server)
+{
+    RedisConnectionOptions o;
+    o.host = server.host();
+    o.port = server.port();
+    o.password = server.password();
+    o.reconnectMinMs = 20;
+    o.reconnectMaxMs = 200;
+    return o;
+}
+
+void TestRedisConnection::tcpPipelinedCommandsKeepOrder()
+{
+    RedisServer server;
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    RedisConnection connection(optionsFor(server));
+    QSignalSpy states(&connection, &RedisConnection::stateChanged);
+    connection.open();
+    QTRY_VERIFY(connection.isConnected());
+    QCOMPARE(states.first().first().value<RedisConnection::State>(), RedisConnection::State::Connecting);
+    QList<qint64> got;
+    for (int i = 1; i <= 500; ++i)
+        connection.command({"INCR", "counter"}, [&got](const RedisReply &r) { got.append(r.integer); });
+    QTRY_COMPARE(got.size(), 500);
+    for (int i = 0; i < 500; ++i)
+        QCOMPARE(got[i], qint64(i + 1));
+}
+
+void TestRedisConnection::unixSocket()
+{
+    RedisServer::Options o;
+    o.unixSocket = true;
+    RedisServer server(o);
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    RedisConnectionOptions options;
+    options.unixSocket = server.unixSocketPath();
+    RedisConnection connection(options);
+    connection.open();
+    QTRY_VERIFY(connection.isConnected());
+    QCOMPARE(callAndWait(connection, {"SET", "k", "v"}).string, QByteArray("OK"));
+    QCOMPARE(server.command({"GET", "k"}).string, QByteArray("v"));
+    QVERIFY(connection.endpoint().startsWith(u"unix://"));
+}
+
+void TestRedisConnection::passwordAndAcl_data()
+{
+    QTest::addColumn<QString>("user");
+    QTest::addColumn<QByteArray>("password");
+    QTest::addColumn<bool>("accepted");
+    QTest::newRow("requirepass") << QString() << QByteArray("s3cret-pass") << true;
+    QTest::newRow("wrong password") << QString() << QByteArray("nope") << false;
+    QTest::newRow("acl user") << QStringLiteral("ops") << QByteArray("ops-pass") << true;
+    QTest::newRow("acl user wrong password") << QStringLiteral("ops") << QByteArray("bad") << false;
+}
+
+void TestRedisConnection::passwordAndAcl()
+{
+    QFETCH(QString, user);
+    QFETCH(QByteArray, password);
+    QFETCH(bool, accepted);
+    RedisServer::Options o;
+    o.password = "s3cret-pass";
+    RedisServer server(o);
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    QCOMPARE(server.command({"ACL", "SETUSER", "ops", "on", ">ops-pass", "~*", "&*", "+@all"}).string, QByteArray("OK"));
+    RedisConnectionOptions options = optionsFor(server);
+    options.user = user;
+    options.password = password;
+    RedisConnection connection(options);
+    QSignalSpy errors(&connection, &RedisConnection::errorOccurred);
+    connection.open();
+    if (accepted) {
+        QTRY_VERIFY(connection.isConnected());
+        QCOMPARE(callAndWait(connection, {"PING"}).string, QByteArray("PONG"));
+    } else {
+        QTRY_VERIFY(!errors.isEmpty());
+        QTRY_COMPARE(connection.state(), RedisConnection::State::Disconnected);
+        const QString message = errors.last().first().toString();
+        QVERIFY2(message.contains(u"AUTH"), qPrintable(message));
+        QVERIFY2(!message.contains(QString::fromUtf8(password)), "the password must never appear in a message");
+    }
+}
+
+void TestRedisConnection::missingPasswordIsReported()
+{
+    RedisServer::Options o;
+    o.password = "s3cret-pass";
+    RedisServer server(o);
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    RedisConnectionOptions options = optionsFor(server);
+    options.password.clear();
+    RedisConnection connection(options);
+    connection.open();
+    QTRY_COMPARE(connection.state(), RedisConnection::State::Disconnected);
+    QVERIFY2(connection.lastError().contains(u"requires a password"), qPrintable(connection.lastError()));
+}
+
+void TestRedisConnection::selectDatabase()
+{
+    RedisServer server;
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    RedisConnectionOptions options = optionsFor(server);
+    options.database = 3;
+    RedisConnection connection(options);
+    connection.open();
+    QTRY_VERIFY(connection.isConnected());
+    QCOMPARE(callAndWait(connection, {"SET", "in-db-3", "x"}).string, QByteArray("OK"));
+    QCOMPARE(server.command({"SELECT", "3"}).string, QByteArray("OK"));
+    QCOMPARE(server.command({"GET", "in-db-3"}).string, QByteArray("x"));
+}
+
+void TestRedisConnection::commandTimeoutDropsAndReconnects()
+{
+    RedisServer server;
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    RedisConnectionOptions options = optionsFor(server);
+    options.commandTimeoutMs = 200;
+    RedisConnection connection(options);
+    connection.open();
+    QTRY_VERIFY(connection.isConnected());
+    const RedisReply reply = callAndWait(connection, {"DEBUG", "SLEEP", "0.6"});
+    QCOMPARE(reply.type, RedisReply::Failed);
+    QVERIFY2(reply.errorText().contains(u"no reply within 200 ms"), qPrintable(reply.errorText()));
+    QTRY_VERIFY_WITH_TIMEOUT(connection.isConnected(), 10'000);
+    QCOMPARE(callAndWait(connection, {"PING"}).string, QByteArray("PONG"));
+}
+
+void TestRedisConnection::reconnectsAfterRestart()
+{
+    RedisServer server;
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    RedisConnection connection(optionsFor(server));
+    connection.open();
+    QTRY_VERIFY(connection.isConnected());
+    server.kill();
+    QTRY_VERIFY(!connection.isConnected());
+    QCOMPARE(callAndWait(connection, {"PING"}).type, RedisReply::Failed);
+    QVERIFY2(server.restart(&error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(connection.isConnected(), 10'000);
+    QCOMPARE(callAndWait(connection, {"PING"}).string, QByteArray("PONG"));
+}
+
+void TestRedisConnection::connectTimeoutToUnreachablePort()
+{
+    RedisConnectionOptions options;
+    options.port = freeLoopbackPort(); // nothing listens: refused at once, then retried with backoff
+    options.reconnectMinMs = 20;
+    options.reconnectMaxMs = 100;
+    RedisConnection connection(options);
+    QSignalSpy errors(&connection, &RedisConnection::errorOccurred);
+    connection.open();
+    QTRY_VERIFY(errors.size() >= 2);
+    QVERIFY(errors.first().first().toString().contains(QString::number(options.port)));
+    QVERIFY(!connection.isConnected());
+    connection.close();
+    QCOMPARE(connection.state(), RedisConnection::State::Disconnected);
+}
+
+void TestRedisConnection::binarySafeArguments()
+{
+    RedisServer server;
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    RedisConnection connection(optionsFor(server));
+    connection.open();
+    QTRY_VERIFY(connection.isConnected());
+    const QByteArray key("lock:\x00\xff\r\n", 9);
+    const QByteArray value("\x00\x01\x02 v", 5);
+    QCOMPARE(callAndWait(connection, {"SET", key, value}).string, QByteArray("OK"));
+    QCOMPARE(callAndWait(connection, {"GET", key}).string, value);
+    QCOMPARE(server.command({"GET", key}).string, value);
+}
+
+QTEST_GUILESS_MAIN(TestRedisConnection)
+#include "tst_redisconnection.moc"
