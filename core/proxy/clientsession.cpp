@@ -340,7 +340,10 @@ QByteArray ClientSession::buildRequestHead() const
 {
     QByteArray out;
     out.reserve(m_head.size() + 160);
-    out.append(m_request.method).append(' ').append(m_request.target).append(" HTTP/1.1\r\n");
+    // An HTTP/1.0 client cannot read a chunked response: asking the server in HTTP/1.0 means
+    // it answers with a length or by closing, never chunked.
+    const bool http10 = m_request.versionMinor == 0;
+    out.append(m_request.method).append(' ').append(m_request.target).append(http10 ? " HTTP/1.0\r\nConnection: keep-alive\r\n" : " HTTP/1.1\r\n");
     QByteArray forwardedFor;
     QByteArray via;
     for (const HttpHeader &h : m_request.headers) {
@@ -362,7 +365,7 @@ QByteArray ClientSession::buildRequestHead() const
         out.append("Host: ").append(m_server->host.toLatin1()).append(':').append(QByteArray::number(m_server->port)).append("\r\n");
     out.append("X-Forwarded-For: ").append(forwardedFor).append(m_clientIp).append("\r\n");
     out.append("X-Forwarded-Proto: http\r\n");
-    out.append("Via: ").append(via).append(m_request.versionMinor == 0 ? "1.0 fulcrum\r\n\r\n" : "1.1 fulcrum\r\n\r\n");
+    out.append("Via: ").append(via).append(http10 ? "1.0 fulcrum\r\n\r\n" : "1.1 fulcrum\r\n\r\n");
     return out;
 }
 

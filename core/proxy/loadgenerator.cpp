@@ -90,7 +90,10 @@ void LoadGenerator::tick()
         checkFinished();
         return;
     }
-    const quint64 due = m_sentAtRateStart + quint64(std::floor(double(now - m_rateStartMs) * m_options.rate / 1000.0));
+    // The first request goes at once, then one every 1/rate: R × D requests in D.
+    quint64 due = m_sentAtRateStart + quint64(std::floor(double(now - m_rateStartMs) * m_options.rate / 1000.0)) + 1;
+    if (m_options.durationMs > 0)
+        due = qMin(due, m_sentAtRateStart + quint64(std::llround(double(m_options.durationMs - m_rateStartMs) * m_options.rate / 1000.0)));
     while (m_report.sent + m_report.skipped < due) {
         Connection *free = nullptr;
         for (auto &c : m_connections) {

@@ -57,6 +57,7 @@ private Q_SLOTS:
     void reloadRejectsBadConfig();
     void stopsGracefullyOnSigterm();
     void runsTheDemo();
+    void loadGeneratesSteadyTraffic();
 };
 
 void TestFulcrumd::quickStartServes()
@@ -192,6 +193,26 @@ void TestFulcrumd::runsTheDemo()
     fulcrumd.terminate();
     QVERIFY(fulcrumd.waitForFinished(15'000));
     QCOMPARE(fulcrumd.exitCode(), 0);
+}
+
+void TestFulcrumd::loadGeneratesSteadyTraffic()
+{
+    InProcessDemoBackend a(QStringLiteral("app1"));
+    QProcess load;
+    load.start(binaryPath(QStringLiteral("fulcrumctl")), {QStringLiteral("load"), QStringLiteral("--target"), QStringLiteral("http://127.0.0.1:%1/").arg(a.port()),
+                                                          QStringLiteral("--rate"), QStringLiteral("100"), QStringLiteral("--duration"), QStringLiteral("1s")});
+    QVERIFY(load.waitForFinished(15'000));
+    const QString out = QString::fromUtf8(load.readAllStandardOutput());
+    QCOMPARE(load.exitCode(), 0);
+    QVERIFY2(out.contains(QStringLiteral("sent 100, completed 100")), qPrintable(out));
+    QVERIFY2(out.contains(QStringLiteral("served by app1: 100")), qPrintable(out));
+    QCOMPARE(a.backend().requestCount(), 100u);
+
+    QProcess bad;
+    bad.start(binaryPath(QStringLiteral("fulcrumctl")), {QStringLiteral("load"), QStringLiteral("--target"), QStringLiteral("ftp://x"), QStringLiteral("--rate"), QStringLiteral("10")});
+    QVERIFY(bad.waitForFinished(10'000));
+    QCOMPARE(bad.exitCode(), 2);
+    QVERIFY(bad.readAllStandardError().contains("--target"));
 }
 
 QTEST_GUILESS_MAIN(TestFulcrumd)

@@ -91,6 +91,7 @@ private Q_SLOTS:
     void consistentHashKeepsCartsSticky_data();
     void consistentHashKeepsCartsSticky();
     void forwardsHeaders();
+    void keepsHttp10ClientsAlive();
     void streamsLargeDownload_data();
     void streamsLargeDownload();
     void streamsLargeUpload_data();
@@ -212,6 +213,26 @@ void TestProxy::forwardsHeaders()
     const QByteArray response = readHead(client, &rest);
     QVERIFY2(response.startsWith("HTTP/1.1 200 OK\r\n"), response.constData());
     QVERIFY2(response.contains("\r\nVia: 1.1 fulcrum\r\n") && !response.contains("Keep-Alive"), response.constData());
+}
+
+void TestProxy::keepsHttp10ClientsAlive()
+{
+    InProcessDemoBackend a(QStringLiteral("app1"));
+    Engine engine;
+    QStringList errors;
+    QVERIFY(engine.start(makeConfig({{QStringLiteral("app1"), a.port()}}), &errors));
+    SimpleHttpConnection client(proxyPort(engine));
+    for (int i = 0; i < 3; ++i) {
+        const SimpleHttpResponse r = client.exchange("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("connection").toLower(), QByteArray("keep-alive"));
+        QVERIFY(r.header("transfer-encoding").isEmpty());
+        QCOMPARE(r.body, QByteArray("app1\n"));
+    }
+    // Without keep-alive, HTTP/1.0 closes after the response.
+    const SimpleHttpResponse last = client.exchange("GET / HTTP/1.0\r\n\r\n");
+    QCOMPARE(last.status, 200);
+    QVERIFY(client.waitForClose());
 }
 
 void TestProxy::streamsLargeDownload_data()
