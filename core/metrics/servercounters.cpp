@@ -2,7 +2,7 @@
 
 namespace fulcrum {
 
-void ServerTotals::add(const ServerTotals &other)
+void ServerCounts::add(const ServerCounts &other)
 {
     requests += other.requests;
     bytesToServer += other.bytesToServer;
@@ -15,6 +15,11 @@ void ServerTotals::add(const ServerTotals &other)
     timeouts += other.timeouts;
     latencySumMicros += other.latencySumMicros;
     activeConnections += other.activeConnections;
+}
+
+void ServerTotals::add(const ServerTotals &other)
+{
+    ServerCounts::add(other);
     latency.add(other.latency);
 }
 

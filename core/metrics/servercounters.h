@@ -9,9 +9,9 @@
 
 namespace fulcrum {
 
-// Cumulative figures of one server since start (a value type: sums and differences of
+// Cumulative counts of one server since start (a value type: sums and differences of
 // these are how rates and windows are computed).
-struct ServerTotals
+struct ServerCounts
 {
     quint64 requests = 0;
     quint64 bytesToServer = 0;                // request bytes sent to the server
@@ -23,6 +23,13 @@ struct ServerTotals
     quint64 timeouts = 0;                     // 504s
     quint64 latencySumMicros = 0;
     qint64 activeConnections = 0;             // open connections to the server (a gauge, not cumulative)
+
+    void add(const ServerCounts &other);
+};
+
+// The counts and the cumulative latency histogram: what the engine tick sums over workers.
+struct ServerTotals : ServerCounts
+{
     LatencyHistogram latency;
 
     void add(const ServerTotals &other);

@@ -61,7 +61,7 @@ void ServerStatsTracker::update(const ServerTotals &totals, int inFlight, int co
     m_stats.activeConnections = int(totals.activeConnections);
     m_stats.inFlight = inFlight;
     m_stats.consecutiveFailures = consecutiveFailures;
-    m_stats.totals = totals;
+    m_stats.totals = static_cast<const ServerCounts &>(totals);
 
     const qint64 secondElapsed = nowMs - m_lastSecondMs;
     if (secondElapsed >= 1000) {

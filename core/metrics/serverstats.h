@@ -25,7 +25,7 @@ struct ServerStats
     double p95Ms = 0;
     double p99Ms = 0;
     quint64 windowRequests = 0;
-    ServerTotals totals;          // cumulative since start (without the histogram's use for display)
+    ServerCounts totals;          // cumulative since start
 };
 
 // One second of a server's history.
