@@ -60,8 +60,8 @@ ProxyWorker::~ProxyWorker()
 {
     // Sessions and connections report to m_servers as they go: end them while it exists.
     closeAll();
-    qDeleteAll(findChildren<ClientSession *>(Qt::FindDirectChildrenOnly));
-    qDeleteAll(findChildren<UpstreamConnection *>(Qt::FindDirectChildrenOnly));
+    const QObjectList children = this->children();
+    qDeleteAll(children);
 }
 
 qint64 ProxyWorker::nowMs()
