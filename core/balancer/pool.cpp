@@ -2,6 +2,7 @@
 
 #include "common/hashing.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace fulcrum {
@@ -118,6 +119,31 @@ bool Pool::setEffectiveWeight(const QString &server, int effectiveWeight, QStrin
         b.effectiveWeight = effectiveWeight;
         return true;
     });
+}
+
+int Pool::applyUpdates(const std::vector<BackendUpdate> &updates)
+{
+    if (updates.empty())
+        return 0;
+    std::lock_guard lock(m_writeMutex);
+    auto next = std::make_shared<PoolSnapshot>(*snapshot());
+    int applied = 0;
+    for (const BackendUpdate &update : updates) {
+        int index = update.index;
+        if (index < 0 || size_t(index) >= next->backends.size() || next->backends[size_t(index)].spec.name != update.server)
+            index = next->indexOf(update.server);
+        if (index < 0)
+            continue;
+        PoolBackend &b = next->backends[size_t(index)];
+        if (update.state)
+            b.spec.state = *update.state;
+        if (update.effectiveWeight)
+            b.effectiveWeight = std::clamp(*update.effectiveWeight, 0, b.spec.weight);
+        ++applied;
+    }
+    if (applied > 0)
+        publish(std::move(next));
+    return applied;
 }
 
 void Pool::replace(PoolOptions options, std::vector<BackendSpec> backends)

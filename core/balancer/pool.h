@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <vector>
 
@@ -39,6 +40,16 @@ struct PoolBackend
     int effectiveWeight = 1;              // what pickers use: spec.weight, or less while slow start ramps
     quint64 nameHash = 0;
     std::shared_ptr<BackendLive> live;
+};
+
+// One server's new state and/or effective weight, for Pool::applyUpdates. The index is a
+// hint into the current snapshot; the name decides.
+struct BackendUpdate
+{
+    int index = -1;
+    QString server;
+    std::optional<BackendState> state;
+    std::optional<int> effectiveWeight;   // clamped to 0..the set weight
 };
 
 // An immutable view of a pool. Workers keep one and compare versions; the engine publishes
@@ -74,6 +85,10 @@ public:
     bool setWeight(const QString &server, int weight, QString *error = nullptr);
     bool setState(const QString &server, BackendState state, QString *error = nullptr);
     bool setEffectiveWeight(const QString &server, int effectiveWeight, QString *error = nullptr);
+    // Many servers in one new snapshot: a health sweep over thousands of servers must not
+    // copy the pool once per server. Servers no longer in the pool are skipped; returns how
+    // many updates applied.
+    int applyUpdates(const std::vector<BackendUpdate> &updates);
     // A reload: servers keeping their name keep their live figures.
     void replace(PoolOptions options, std::vector<BackendSpec> backends);
 

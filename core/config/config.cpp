@@ -91,6 +91,7 @@ QJsonObject configToJson(const Config &config)
             if (h.type == HealthCheckConfig::Http) {
                 health.insert(QStringLiteral("method"), h.method);
                 health.insert(QStringLiteral("path"), h.path);
+                health.insert(QStringLiteral("reuse_connection"), h.reuseConnection);
                 health.insert(QStringLiteral("expect_status"), statuses);
                 if (!h.host.isEmpty())
                     health.insert(QStringLiteral("host"), h.host);

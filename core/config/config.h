@@ -28,6 +28,7 @@ struct HealthCheckConfig
     qint64 timeoutMs = 1000;
     int rise = 2;
     int fall = 3;
+    bool reuseConnection = true;                    // http: keep the check connection open (Envoy); false = connect per check (HAProxy)
 
     friend bool operator==(const HealthCheckConfig &, const HealthCheckConfig &) = default;
 };

@@ -228,7 +228,8 @@ HealthCheckConfig parseHealth(Reader &r, const QJsonValue &value, const QString 
     r.onlyKeys(o, pointer, QStringLiteral("health_check"),
                {QStringLiteral("enabled"), QStringLiteral("type"), QStringLiteral("method"), QStringLiteral("path"), QStringLiteral("host"),
                 QStringLiteral("expect_status"), QStringLiteral("expect_body"), QStringLiteral("interval"), QStringLiteral("fast_interval"),
-                QStringLiteral("down_interval"), QStringLiteral("timeout"), QStringLiteral("rise"), QStringLiteral("fall")});
+                QStringLiteral("down_interval"), QStringLiteral("timeout"), QStringLiteral("rise"), QStringLiteral("fall"),
+                QStringLiteral("reuse_connection")});
     h.enabled = r.boolean(o, QStringLiteral("enabled"), pointer, true, QStringLiteral("health_check.enabled"));
     const QString type = r.string(o, QStringLiteral("type"), pointer, QStringLiteral("http"), QStringLiteral("health_check.type"));
     if (type == u"http")
@@ -272,6 +273,7 @@ HealthCheckConfig parseHealth(Reader &r, const QJsonValue &value, const QString 
     h.timeoutMs = r.duration(o, QStringLiteral("timeout"), pointer, std::min(h.timeoutMs, h.intervalMs), 1, 600'000, QStringLiteral("health_check.timeout"));
     h.rise = int(r.integer(o, QStringLiteral("rise"), pointer, h.rise, 1, 100, QStringLiteral("health_check.rise")));
     h.fall = int(r.integer(o, QStringLiteral("fall"), pointer, h.fall, 1, 100, QStringLiteral("health_check.fall")));
+    h.reuseConnection = r.boolean(o, QStringLiteral("reuse_connection"), pointer, h.reuseConnection, QStringLiteral("health_check.reuse_connection"));
     return h;
 }
 

@@ -495,8 +495,8 @@ void DemoConnection::reject(int status, const QByteArray &message)
     m_socket->disconnectFromHost();
 }
 
-void DemoConnection::writeHead(int status, qint64 contentLength, const QByteArray &contentType,
-                               const QByteArray &extraHeaders, bool chunked)
+QByteArray DemoConnection::head(int status, qint64 contentLength, const QByteArray &contentType,
+                                 const QByteArray &extraHeaders, bool chunked) const
 {
     QByteArray head;
     head.reserve(256 + extraHeaders.size());
@@ -511,15 +511,23 @@ void DemoConnection::writeHead(int status, qint64 contentLength, const QByteArra
     head += m_keepAlive ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
     head += extraHeaders;
     head += "\r\n";
-    m_socket->write(head);
+    return head;
+}
+
+void DemoConnection::writeHead(int status, qint64 contentLength, const QByteArray &contentType,
+                               const QByteArray &extraHeaders, bool chunked)
+{
+    m_socket->write(head(status, contentLength, contentType, extraHeaders, chunked));
 }
 
 void DemoConnection::writeSimple(int status, const QByteArray &body, const QByteArray &contentType,
                                  const QByteArray &extraHeaders)
 {
-    writeHead(status, body.size(), contentType, extraHeaders);
+    // One write, so head and body leave in one segment.
+    QByteArray answer = head(status, body.size(), contentType, extraHeaders);
     if (m_method != "HEAD")
-        m_socket->write(body);
+        answer += body;
+    m_socket->write(answer);
 }
 
 } // namespace fulcrum

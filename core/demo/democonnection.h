@@ -51,6 +51,8 @@ private:
     void pump();
     void finishResponse();
     void reject(int status, const QByteArray &message);
+    QByteArray head(int status, qint64 contentLength, const QByteArray &contentType,
+                    const QByteArray &extraHeaders = {}, bool chunked = false) const;
     void writeHead(int status, qint64 contentLength, const QByteArray &contentType,
                    const QByteArray &extraHeaders = {}, bool chunked = false);
     void writeSimple(int status, const QByteArray &body, const QByteArray &contentType = "text/plain",

@@ -1,0 +1,106 @@
+#pragma once
+
+#include "checkresult.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QObject>
+#include <QPair>
+
+#include <functional>
+#include <vector>
+
+#include <sys/socket.h>
+
+class QSocketNotifier;
+
+namespace fulcrum {
+
+// What an HTTP check expects; a null pointer (or empty request) makes a TCP connect check.
+struct HttpExpectation
+{
+    QList<QPair<int, int>> statusRanges;   // inclusive
+    QByteArray bodyContains;               // empty = any body
+};
+
+// Where a check connects to.
+struct CheckTarget
+{
+    sockaddr_storage address{};
+    socklen_t addressLength = 0;
+    bool valid() const { return addressLength > 0; }
+};
+
+// Runs many health checks at once on non-blocking sockets, all watched by one epoll
+// descriptor behind one QSocketNotifier: no QObject, timer or notifier per check, which is
+// what lets one thread check thousands of servers each second. Slots are small integers
+// chosen by the caller (its server index); one check per slot at a time. Timeouts are the
+// caller's: it calls expire() when its deadline passes. Linux only (epoll), like fulcrumd.
+class CheckProber : public QObject
+{
+    Q_OBJECT
+public:
+    using Completion = std::function<void(int slot, const CheckResult &result)>;
+
+    explicit CheckProber(Completion completion, QObject *parent = nullptr);
+    ~CheckProber() override;
+
+    bool isReady() const { return m_epoll >= 0; }
+    // Starts a check; the result comes through the completion, possibly before this returns
+    // (a refused connect). request empty = TCP check. The expectation must outlive the check.
+    // keepAlive: an HTTP check leaves its connection open for the next check of the slot
+    // when the answer allows (Envoy's reuse_connection); otherwise every check connects anew
+    // (HAProxy's way). Either way a connection the server closed is replaced at once.
+    void start(int slot, const CheckTarget &target, const QByteArray &request, const HttpExpectation *expect,
+               bool keepAlive = false);
+    // The deadline passed: L4TOUT before the connect completed, L7TOUT after.
+    void expire(int slot);
+    // Drops a check without a result, and its connection (maintenance, shutdown).
+    void cancel(int slot);
+    bool isRunning(int slot) const;
+    int runningCount() const { return m_running; }
+
+private:
+    enum class Phase : quint8 { Idle, Connecting, Sending, Receiving };
+    struct Probe
+    {
+        int fd = -1;
+        Phase phase = Phase::Idle;
+        bool watched = false;      // in the epoll set
+        bool keepAlive = false;
+        bool reused = false;       // this attempt runs on a kept-alive connection
+        CheckTarget target;
+        quint32 generation = 0;
+        qint64 startNs = 0;
+        qsizetype sent = 0;
+        QByteArray request;
+        const HttpExpectation *expect = nullptr;
+        QByteArray response;
+    };
+
+    void onEpollReadable();
+    void handle(int slot, quint32 events);
+    void afterConnect(int slot);
+    void sendRequest(int slot);
+    void receive(int slot);
+    // Evaluates what has arrived; true when the check is decided (and finished).
+    bool evaluate(int slot, bool atEof);
+    void finish(int slot, CheckReason reason, int status = 0, QString detail = {});
+    void connectFresh(int slot);
+    bool retryFresh(int slot);
+    void closeProbe(Probe &probe, bool keepConnection = false);
+    void closeConnection(Probe &probe);
+    // How far an HTTP answer has arrived, by its Content-Length.
+    enum class Framing { Incomplete, Complete, CompleteReusable, Unknown };
+    static Framing framing(const QByteArray &response);
+    bool watch(int slot, quint32 events);
+    Probe &probe(int slot);
+
+    Completion m_completion;
+    int m_epoll = -1;
+    QSocketNotifier *m_notifier = nullptr;
+    std::vector<Probe> m_probes;
+    int m_running = 0;
+};
+
+} // namespace fulcrum

@@ -1,0 +1,42 @@
+#include "checkresult.h"
+
+#include "common/duration.h"
+
+namespace fulcrum {
+
+bool isPassing(CheckReason reason)
+{
+    return reason == CheckReason::L4OK || reason == CheckReason::L7OK;
+}
+
+QString checkReasonText(CheckReason reason, int httpStatus)
+{
+    switch (reason) {
+    case CheckReason::None: return QStringLiteral("-");
+    case CheckReason::L4OK: return QStringLiteral("L4OK");
+    case CheckReason::L4TOUT: return QStringLiteral("L4TOUT");
+    case CheckReason::L4CON: return QStringLiteral("L4CON");
+    case CheckReason::L7OK: return QStringLiteral("L7OK");
+    case CheckReason::L7STS: return QStringLiteral("L7STS %1").arg(httpStatus);
+    case CheckReason::L7TOUT: return QStringLiteral("L7TOUT");
+    case CheckReason::L7RSP: return QStringLiteral("L7RSP");
+    }
+    return QStringLiteral("-");
+}
+
+QString CheckResult::reasonText() const
+{
+    return checkReasonText(reason, httpStatus);
+}
+
+QString CheckResult::summary() const
+{
+    if (reason == CheckReason::None)
+        return QStringLiteral("not checked yet");
+    QString text = QStringLiteral("%1 in %2").arg(reasonText(), formatDurationMs(durationUs / 1000));
+    if (!detail.isEmpty())
+        text += QStringLiteral(" (%1)").arg(detail);
+    return text;
+}
+
+} // namespace fulcrum
