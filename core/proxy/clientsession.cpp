@@ -1,0 +1,775 @@
+#include "clientsession.h"
+
+#include "common/hashing.h"
+#include "proxy/proxyworker.h"
+
+#include <QTcpSocket>
+
+namespace fulcrum {
+
+namespace {
+
+constexpr qint64 kReadChunk = 64 * 1024;
+// Stop reading one side while the other side's unsent bytes are above this: a 1 GiB body
+// never sits in memory, only about this much per direction.
+constexpr qint64 kHighWater = 256 * 1024;
+// An idempotent request is retried on another server only while all it sent fits here.
+constexpr qsizetype kReplayLimit = 64 * 1024;
+
+bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
+{
+    return a.size() == b.size() && qstrnicmp(a.data(), a.size(), b.data(), b.size()) == 0;
+}
+
+bool isHopByHop(QByteArrayView name)
+{
+    return equalsIgnoreCase(name, "connection") || equalsIgnoreCase(name, "keep-alive")
+        || equalsIgnoreCase(name, "proxy-connection") || equalsIgnoreCase(name, "te")
+        || equalsIgnoreCase(name, "upgrade");
+}
+
+// Headers the Connection header names are hop-by-hop too (RFC 9110 7.6.1).
+bool namedByConnection(QByteArrayView name, const std::vector<HttpHeader> &headers)
+{
+    for (const HttpHeader &h : headers) {
+        if (!equalsIgnoreCase(h.name, "connection"))
+            continue;
+        QByteArrayView value = h.value;
+        while (!value.isEmpty()) {
+            const qsizetype comma = value.indexOf(',');
+            const QByteArrayView token = (comma < 0 ? value : value.first(comma)).trimmed();
+            if (equalsIgnoreCase(token, name))
+                return true;
+            if (comma < 0)
+                break;
+            value = value.sliced(comma + 1);
+        }
+    }
+    return false;
+}
+
+QByteArray reasonFor(int status)
+{
+    switch (status) {
+    case 400: return QByteArrayLiteral("Bad Request");
+    case 408: return QByteArrayLiteral("Request Timeout");
+    case 413: return QByteArrayLiteral("Content Too Large");
+    case 431: return QByteArrayLiteral("Request Header Fields Too Large");
+    case 501: return QByteArrayLiteral("Not Implemented");
+    case 502: return QByteArrayLiteral("Bad Gateway");
+    case 503: return QByteArrayLiteral("Service Unavailable");
+    case 504: return QByteArrayLiteral("Gateway Timeout");
+    case 505: return QByteArrayLiteral("HTTP Version Not Supported");
+    default: return QByteArrayLiteral("Error");
+    }
+}
+
+} // namespace
+
+ClientSession::ClientSession(ProxyWorker *worker, QTcpSocket *client, std::shared_ptr<Pool> pool)
+    : QObject(worker)
+    , m_worker(worker)
+    , m_client(client)
+    , m_pool(std::move(pool))
+    , m_balancer(&worker->balancerFor(m_pool))
+{
+    m_client->setParent(this);
+    m_client->setReadBufferSize(2 * kReadChunk);
+    m_client->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    QHostAddress peer = m_client->peerAddress();
+    bool mapped = false;
+    const quint32 v4 = peer.toIPv4Address(&mapped);
+    if (mapped)
+        peer = QHostAddress(v4);
+    m_clientIp = peer.toString().toLatin1();
+    m_headStartMs = m_lastProgressMs = ProxyWorker::nowMs();
+
+    connect(m_client, &QTcpSocket::readyRead, this, [this] { noteProgress(); drive(); });
+    connect(m_client, &QTcpSocket::bytesWritten, this, [this] {
+        noteProgress();
+        if (m_waitingForClientDrain)
+            drive();
+    });
+    connect(m_client, &QTcpSocket::disconnected, this, [this] { m_clientGone = true; drive(); });
+    connect(m_client, &QTcpSocket::errorOccurred, this, [this] { m_clientGone = true; drive(); });
+    drive();
+}
+
+ClientSession::~ClientSession()
+{
+    if (m_upstream) {
+        m_balancer->requestFinished(m_pick);
+        releaseUpstream(false);
+    }
+}
+
+void ClientSession::onUpstreamActivity()
+{
+    noteProgress();
+    drive();
+}
+
+void ClientSession::onUpstreamDrained()
+{
+    noteProgress();
+    if (m_waitingForUpstreamDrain)
+        drive();
+}
+
+void ClientSession::onUpstreamClosed()
+{
+    if (m_connecting)
+        m_upstreamConnectError = true;
+    m_upstreamClosed = true;
+    drive();
+}
+
+void ClientSession::noteProgress()
+{
+    m_lastProgressMs = ProxyWorker::nowMs();
+}
+
+void ClientSession::drive()
+{
+    if (m_driving) {
+        m_again = true;
+        return;
+    }
+    m_driving = true;
+    do {
+        m_again = false;
+        step();
+    } while (m_again && m_phase != Phase::Closed);
+    m_driving = false;
+    if (m_phase == Phase::Closed && m_client) {
+        if (m_upstream) {
+            m_balancer->requestFinished(m_pick);
+            releaseUpstream(false);
+        }
+        m_client->disconnect(this);
+        m_client->abort();
+        m_client = nullptr;
+        m_worker->sessionClosed(this);
+        deleteLater();
+    }
+}
+
+void ClientSession::step()
+{
+    switch (m_phase) {
+    case Phase::ReadingHead:
+        if (m_clientGone)
+            m_phase = Phase::Closed;
+        else
+            readHead();
+        break;
+    case Phase::Exchange:
+        exchange();
+        break;
+    case Phase::Closing:
+        if (m_clientGone || m_client->state() == QAbstractSocket::UnconnectedState)
+            m_phase = Phase::Closed;
+        break;
+    case Phase::Closed:
+        break;
+    }
+}
+
+void ClientSession::closeAfterFlush()
+{
+    m_phase = Phase::Closing;
+    m_client->flush();
+    m_client->disconnectFromHost();
+    if (m_client->state() == QAbstractSocket::UnconnectedState)
+        m_phase = Phase::Closed;
+}
+
+void ClientSession::closeNow()
+{
+    if (m_phase == Phase::Closed)
+        return;
+    m_phase = Phase::Closed;
+    drive();
+}
+
+void ClientSession::stopWhenIdle()
+{
+    m_closeWhenIdle = true;
+    drive();
+}
+
+void ClientSession::readHead()
+{
+    if (m_client->bytesAvailable() > 0)
+        m_in += m_client->readAll();
+    if (m_in.isEmpty()) {
+        if (m_closeWhenIdle || m_worker->stopping())
+            closeAfterFlush();
+        return;
+    }
+    if (m_headStartMs == 0)
+        m_headStartMs = ProxyWorker::nowMs();
+    const HttpParseResult result = parseRequestHead(m_in, m_worker->limits(), m_request);
+    if (result.status == HttpParseResult::Incomplete)
+        return;
+    if (result.status == HttpParseResult::Error) {
+        respond(result.httpStatus, reasonFor(result.httpStatus), QByteArray(result.message) + '\n', true);
+        return;
+    }
+    // Keep the head's bytes where the parsed views point; the rest is body or the next request.
+    m_head.swap(m_in);
+    m_in = m_head.sliced(m_request.headLength);
+    m_head.truncate(m_request.headLength);
+    startExchange();
+}
+
+void ClientSession::startExchange()
+{
+    const qint64 maxBody = m_worker->config().maxBodyBytes;
+    if (maxBody > 0 && m_request.framing == BodyFraming::Length && m_request.contentLength > maxBody) {
+        respond(413, reasonFor(413), QStringLiteral("request body of %1 bytes is over the limit of %2 bytes (proxy.maxBodyBytes)\n")
+                                         .arg(m_request.contentLength).arg(maxBody).toUtf8(), true);
+        return;
+    }
+    m_phase = Phase::Exchange;
+    m_replay.clear();
+    m_replayable = m_request.idempotent();
+    m_bodyLeft = m_request.framing == BodyFraming::Length ? m_request.contentLength : 0;
+    m_requestChunks.reset();
+    m_requestDone = m_request.framing == BodyFraming::None;
+    m_closeClientAfter = !m_request.keepAlive;
+    m_attempt = 0;
+    m_requestSentMs = ProxyWorker::nowMs();
+    if (!startAttempt(-1)) {
+        respond(503, reasonFor(503), QStringLiteral("no server available in pool \"%1\"\n").arg(m_balancer->snapshot().name).toUtf8(),
+                !m_requestDone);
+        return;
+    }
+    m_again = true;
+}
+
+quint64 ClientSession::hashKey(bool *hasKey) const
+{
+    const PoolSnapshot &snapshot = m_balancer->snapshot();
+    *hasKey = false;
+    if (snapshot.options.algorithm != Algorithm::ConsistentHash)
+        return 0;
+    const HashKeySource &source = snapshot.options.hashKey;
+    if (source.kind == HashKeySource::ClientIp) {
+        *hasKey = true;
+        return stableHash(m_clientIp);
+    }
+    const QByteArray name = source.name.toLatin1();
+    if (source.kind == HashKeySource::Header) {
+        const QByteArrayView value = m_request.header(name);
+        *hasKey = !value.isEmpty();
+        return stableHash(value);
+    }
+    QByteArrayView cookies = m_request.header("cookie");
+    while (!cookies.isEmpty()) {
+        const qsizetype semicolon = cookies.indexOf(';');
+        const QByteArrayView pair = (semicolon < 0 ? cookies : cookies.first(semicolon)).trimmed();
+        const qsizetype eq = pair.indexOf('=');
+        if (eq > 0 && pair.first(eq) == name) {
+            *hasKey = true;
+            return stableHash(pair.sliced(eq + 1));
+        }
+        if (semicolon < 0)
+            break;
+        cookies = cookies.sliced(semicolon + 1);
+    }
+    return 0;
+}
+
+bool ClientSession::startAttempt(int avoidIndex)
+{
+    PickContext context;
+    context.nowNs = ProxyWorker::nowNs();
+    context.keyHash = hashKey(&context.hasKey);
+    Pick pick = m_balancer->pick(context);
+    // A retry goes to another server: ask again a few times (round robin moves on by itself;
+    // consistent hashing keeps answering the same server, and then there is no other).
+    for (int tries = 0; pick.valid() && pick.index == avoidIndex && tries < 4; ++tries)
+        pick = m_balancer->pick(context);
+    if (!pick.valid() || pick.index == avoidIndex)
+        return false;
+
+    ++m_attempt;
+    m_pick = pick;
+    m_balancer->requestStarted(pick);
+    m_server = &m_worker->serverFor(m_balancer->snapshot(), pick.index);
+    m_upIn.clear();
+    m_responseBytesSeen = false;
+    m_responseHeadDone = false;
+    m_responseDone = false;
+    m_upstreamReusable = true;
+    m_upstreamClosed = false;
+    m_upstreamConnectError = false;
+    m_responseChunks.reset();
+
+    m_upstream = m_worker->takeIdle(*m_server);
+    if (m_upstream) {
+        m_upstream->owner = this;
+        m_connecting = false;
+    } else {
+        m_upstream = new UpstreamConnection(m_server, m_worker);
+        m_upstream->owner = this;
+        m_upstream->setReadBufferSize(2 * kReadChunk);
+        m_connecting = true;
+        m_connectStartMs = ProxyWorker::nowMs();
+        m_upstream->connectToHost(m_server->host, m_server->port);
+    }
+
+    m_attemptStartNs = ProxyWorker::nowNs();
+    if (m_attempt == 1) {
+        const QByteArray head = buildRequestHead();
+        if (m_replayable)
+            m_replay = head;
+        m_upstream->write(head);
+        ServerCounters::bump(m_server->counters.bytesToServer, quint64(head.size()));
+    } else {
+        m_upstream->write(m_replay);
+        ServerCounters::bump(m_server->counters.bytesToServer, quint64(m_replay.size()));
+    }
+    if (!m_connecting)
+        m_upstream->flush();
+    return true;
+}
+
+QByteArray ClientSession::buildRequestHead() const
+{
+    QByteArray out;
+    out.reserve(m_head.size() + 160);
+    // An HTTP/1.0 client cannot read a chunked response: asking the server in HTTP/1.0 means
+    // it answers with a length or by closing, never chunked.
+    const bool http10 = m_request.versionMinor == 0;
+    out.append(m_request.method).append(' ').append(m_request.target).append(http10 ? " HTTP/1.0\r\nConnection: keep-alive\r\n" : " HTTP/1.1\r\n");
+    QByteArray forwardedFor;
+    QByteArray via;
+    for (const HttpHeader &h : m_request.headers) {
+        if (isHopByHop(h.name) || equalsIgnoreCase(h.name, "x-forwarded-proto"))
+            continue;
+        if (equalsIgnoreCase(h.name, "x-forwarded-for")) {
+            forwardedFor.append(h.value).append(", ");
+            continue;
+        }
+        if (equalsIgnoreCase(h.name, "via")) {
+            via.append(h.value).append(", ");
+            continue;
+        }
+        if (namedByConnection(h.name, m_request.headers))
+            continue;
+        out.append(h.name).append(": ").append(h.value).append("\r\n");
+    }
+    if (!m_request.hasHost)
+        out.append("Host: ").append(m_server->host.toLatin1()).append(':').append(QByteArray::number(m_server->port)).append("\r\n");
+    out.append("X-Forwarded-For: ").append(forwardedFor).append(m_clientIp).append("\r\n");
+    out.append("X-Forwarded-Proto: http\r\n");
+    out.append("Via: ").append(via).append(http10 ? "1.0 fulcrum\r\n\r\n" : "1.1 fulcrum\r\n\r\n");
+    return out;
+}
+
+QByteArray ClientSession::buildResponseHead(const HttpResponseHead &head, QByteArrayView statusLine) const
+{
+    QByteArray out;
+    out.reserve(head.headLength + 64);
+    out.append("HTTP/1.1").append(statusLine.sliced(8)).append("\r\n");
+    QByteArray via;
+    for (const HttpHeader &h : head.headers) {
+        if (isHopByHop(h.name) || namedByConnection(h.name, head.headers))
+            continue;
+        if (equalsIgnoreCase(h.name, "via")) {
+            via.append(h.value).append(", ");
+            continue;
+        }
+        out.append(h.name).append(": ").append(h.value).append("\r\n");
+    }
+    out.append("Via: ").append(via).append("1.1 fulcrum\r\n");
+    if (head.status >= 200) {
+        if (m_closeClientAfter)
+            out.append("Connection: close\r\n");
+        else if (m_request.versionMinor == 0)
+            out.append("Connection: keep-alive\r\n");
+    }
+    out.append("\r\n");
+    return out;
+}
+
+void ClientSession::exchange()
+{
+    if (m_clientGone) {
+        // The client left: the server's answer has nowhere to go and its connection is mid-response.
+        if (m_upstream) {
+            m_balancer->requestFinished(m_pick);
+            releaseUpstream(false);
+        }
+        m_phase = Phase::Closed;
+        return;
+    }
+    if (m_connecting && m_upstream->state() == QAbstractSocket::ConnectedState) {
+        m_connecting = false;
+        m_upstream->flush();
+    }
+    if (m_upstreamConnectError) {
+        upstreamFailed(Failure::ConnectFailed);
+        return;
+    }
+    pumpRequest();
+    if (m_phase != Phase::Exchange)
+        return;
+    pumpResponse();
+    if (m_phase != Phase::Exchange)
+        return;
+    if (m_upstreamClosed && !m_responseDone && m_upstream->bytesAvailable() == 0 && m_upIn.isEmpty()) {
+        if (m_responseHeadDone && m_response.framing == BodyFraming::UntilClose) {
+            m_responseDone = true;
+            m_upstreamReusable = false;
+        } else if (!m_responseBytesSeen) {
+            upstreamFailed(Failure::Reset);
+            return;
+        } else {
+            // Lost mid-response: nothing honest can be sent after part of a response.
+            ServerCounters::bump(m_server->counters.resets);
+            m_pick.live->consecutiveFailures.fetch_add(1, std::memory_order_relaxed);
+            m_balancer->requestFinished(m_pick);
+            releaseUpstream(false);
+            if (!m_responseHeadDone) {
+                m_server->counters.recordProxyError(502);
+                respond(502, reasonFor(502), QStringLiteral("server %1 closed the connection in the middle of its response head\n")
+                                                 .arg(m_server->name).toUtf8(), true);
+            } else {
+                m_phase = Phase::Closed;
+            }
+            return;
+        }
+    }
+    if (m_responseDone) {
+        if (!m_requestDone) {
+            // The server answered before reading the whole body: the rest of the body can
+            // no longer be told apart from a next request.
+            m_closeClientAfter = true;
+            m_upstreamReusable = false;
+            m_requestDone = true;
+        }
+        finishExchange();
+    }
+}
+
+void ClientSession::pumpRequest()
+{
+    bool wrote = false;
+    m_waitingForUpstreamDrain = false;
+    while (!m_requestDone) {
+        if (m_upstream->bytesToWrite() > kHighWater) {
+            m_waitingForUpstreamDrain = true;
+            break;
+        }
+        if (m_in.isEmpty()) {
+            if (m_client->bytesAvailable() <= 0)
+                break;
+            m_in = m_client->read(kReadChunk);
+        }
+        qsizetype take = 0;
+        bool done = false;
+        if (m_request.framing == BodyFraming::Length) {
+            take = qsizetype(qMin<qint64>(m_bodyLeft, m_in.size()));
+            m_bodyLeft -= take;
+            done = m_bodyLeft == 0;
+        } else {
+            take = m_requestChunks.consume(m_in);
+            if (m_requestChunks.failed()) {
+                m_balancer->requestFinished(m_pick);
+                releaseUpstream(false);
+                if (m_responseHeadDone)
+                    m_phase = Phase::Closed;
+                else
+                    respond(400, reasonFor(400), QByteArray(m_requestChunks.error()) + '\n', true);
+                return;
+            }
+            done = m_requestChunks.done();
+            const qint64 maxBody = m_worker->config().maxBodyBytes;
+            if (maxBody > 0 && m_requestChunks.payloadBytes() > maxBody) {
+                m_balancer->requestFinished(m_pick);
+                releaseUpstream(false);
+                if (m_responseHeadDone)
+                    m_phase = Phase::Closed;
+                else
+                    respond(413, reasonFor(413), QStringLiteral("chunked request body is over the limit of %1 bytes (proxy.maxBodyBytes)\n").arg(maxBody).toUtf8(), true);
+                return;
+            }
+        }
+        if (take > 0) {
+            m_upstream->write(m_in.constData(), take);
+            wrote = true;
+            ServerCounters::bump(m_server->counters.bytesToServer, quint64(take));
+            if (m_replayable) {
+                if (m_replay.size() + take > kReplayLimit) {
+                    m_replayable = false;
+                    m_replay.clear();
+                } else {
+                    m_replay.append(m_in.constData(), take);
+                }
+            }
+        }
+        if (take == m_in.size())
+            m_in.clear();
+        else
+            m_in.remove(0, take);
+        if (done) {
+            m_requestDone = true;
+            m_requestSentMs = ProxyWorker::nowMs();
+        }
+    }
+    if (wrote && !m_connecting)
+        m_upstream->flush();
+}
+
+bool ClientSession::handleResponseHead()
+{
+    HttpLimits limits = m_worker->limits();
+    limits.maxHeadBytes = qMax<qint64>(limits.maxHeadBytes, 64 * 1024);
+    const HttpParseResult result = parseResponseHead(m_upIn, limits, m_request.method == "HEAD", m_response);
+    if (result.status == HttpParseResult::Incomplete)
+        return false;
+    if (result.status == HttpParseResult::Error || m_response.status == 101) {
+        m_pick.live->consecutiveFailures.fetch_add(1, std::memory_order_relaxed);
+        m_server->counters.recordProxyError(502);
+        m_balancer->requestFinished(m_pick);
+        const QString server = m_server->name;
+        releaseUpstream(false);
+        respond(502, reasonFor(502), QStringLiteral("server %1 sent an invalid response: %2\n")
+                                         .arg(server, QString::fromLatin1(m_response.status == 101 ? "unexpected protocol switch" : result.message)).toUtf8(),
+                true);
+        return false;
+    }
+    const QByteArrayView statusLine = QByteArrayView(m_upIn).first(m_upIn.indexOf("\r\n"));
+    if (m_response.status < 200) {
+        if (m_request.versionMinor >= 1)
+            m_client->write(buildResponseHead(m_response, statusLine));
+        m_upIn.remove(0, m_response.headLength);
+        return true;
+    }
+    const qint64 now = ProxyWorker::nowNs();
+    const qint64 latencyNs = now - m_attemptStartNs;
+    m_pick.live->recordLatency(now, double(latencyNs));
+    m_server->counters.recordResponse(m_response.status, quint64(latencyNs / 1000));
+    if (m_response.status >= 500)
+        m_pick.live->consecutiveFailures.fetch_add(1, std::memory_order_relaxed);
+    else
+        m_pick.live->consecutiveFailures.store(0, std::memory_order_relaxed);
+
+    if (m_response.framing == BodyFraming::UntilClose || m_worker->stopping() || m_closeWhenIdle)
+        m_closeClientAfter = true;
+    m_client->write(buildResponseHead(m_response, statusLine));
+    m_upIn.remove(0, m_response.headLength);
+    m_responseHeadDone = true;
+    m_responseLeft = m_response.contentLength;
+    if (!m_response.keepAlive)
+        m_upstreamReusable = false;
+    if (m_response.framing == BodyFraming::None)
+        m_responseDone = true;
+    return true;
+}
+
+void ClientSession::pumpResponse()
+{
+    bool wrote = false;
+    m_waitingForClientDrain = false;
+    while (!m_responseDone) {
+        if (!m_responseHeadDone) {
+            if (m_upstream->bytesAvailable() > 0) {
+                m_upIn += m_upstream->readAll();
+                m_responseBytesSeen = true;
+            }
+            if (m_upIn.isEmpty() || !handleResponseHead())
+                break;
+            wrote = true;
+            continue;
+        }
+        if (m_client->bytesToWrite() > kHighWater) {
+            m_waitingForClientDrain = true;
+            break;
+        }
+        QByteArray data;
+        if (!m_upIn.isEmpty())
+            data.swap(m_upIn);
+        else if (m_upstream->bytesAvailable() > 0)
+            data = m_upstream->read(kReadChunk);
+        if (data.isEmpty())
+            break;
+        ServerCounters::bump(m_server->counters.bytesFromServer, quint64(data.size()));
+        qsizetype take = data.size();
+        switch (m_response.framing) {
+        case BodyFraming::Length:
+            take = qsizetype(qMin<qint64>(m_responseLeft, data.size()));
+            m_responseLeft -= take;
+            m_responseDone = m_responseLeft == 0;
+            break;
+        case BodyFraming::Chunked:
+            take = m_responseChunks.consume(data);
+            if (m_responseChunks.failed()) {
+                ServerCounters::bump(m_server->counters.resets);
+                m_balancer->requestFinished(m_pick);
+                releaseUpstream(false);
+                m_phase = Phase::Closed;
+                return;
+            }
+            m_responseDone = m_responseChunks.done();
+            break;
+        case BodyFraming::UntilClose:
+        case BodyFraming::None:
+            break;
+        }
+        if (take > 0) {
+            m_client->write(data.constData(), take);
+            wrote = true;
+        }
+        if (take < data.size())
+            m_upstreamReusable = false;   // more than the response announced: the connection is out of step
+    }
+    if (wrote)
+        m_client->flush();
+}
+
+void ClientSession::upstreamFailed(Failure failure)
+{
+    WorkerServer *failed = m_server;
+    const bool staleKeepAlive = failure == Failure::Reset && m_upstream && m_upstream->reused;
+    if (failure == Failure::Reset)
+        ServerCounters::bump(failed->counters.resets);
+    else
+        ServerCounters::bump(failed->counters.connectFailures);
+    // A kept-alive connection the server had just closed says nothing about its health.
+    if (!staleKeepAlive)
+        m_pick.live->consecutiveFailures.fetch_add(1, std::memory_order_relaxed);
+    m_balancer->requestFinished(m_pick);
+    releaseUpstream(false);
+    const int failedIndex = m_pick.index;
+    if (m_attempt == 1 && m_replayable && !m_worker->stopping()) {
+        ServerCounters::bump(failed->counters.retries);
+        if (startAttempt(failedIndex)) {
+            m_again = true;
+            return;
+        }
+    }
+    failed->counters.recordProxyError(502);
+    QString what;
+    switch (failure) {
+    case Failure::ConnectFailed: what = QStringLiteral("connection failed"); break;
+    case Failure::ConnectTimeout: what = QStringLiteral("no connection within %1 ms").arg(m_worker->config().connectTimeoutMs); break;
+    case Failure::Reset: what = QStringLiteral("connection closed before any response"); break;
+    }
+    respond(502, reasonFor(502), QStringLiteral("server %1 (%2:%3) of pool \"%4\": %5\n")
+                                     .arg(failed->name, failed->host).arg(failed->port).arg(failed->pool, what).toUtf8(),
+            !m_requestDone);
+}
+
+void ClientSession::releaseUpstream(bool reusable)
+{
+    if (!m_upstream)
+        return;
+    UpstreamConnection *connection = m_upstream;
+    m_upstream = nullptr;
+    m_connecting = false;
+    connection->owner = nullptr;
+    if (reusable && connection->state() == QAbstractSocket::ConnectedState && connection->bytesAvailable() == 0)
+        m_worker->parkIdle(connection);
+    else
+        m_worker->discard(connection);
+}
+
+void ClientSession::finishExchange()
+{
+    m_balancer->requestFinished(m_pick);
+    releaseUpstream(m_upstreamReusable);
+    ++m_requestsServed;
+    if (m_closeClientAfter || m_closeWhenIdle || m_worker->stopping()) {
+        closeAfterFlush();
+        return;
+    }
+    m_phase = Phase::ReadingHead;
+    m_headStartMs = m_in.isEmpty() ? 0 : ProxyWorker::nowMs();
+    noteProgress();
+    m_again = true;
+}
+
+void ClientSession::respond(int status, QByteArrayView reason, const QByteArray &body, bool close)
+{
+    QByteArray out;
+    out.reserve(160 + body.size());
+    out.append("HTTP/1.1 ").append(QByteArray::number(status)).append(' ').append(reason)
+        .append("\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ").append(QByteArray::number(body.size()))
+        .append("\r\nVia: 1.1 fulcrum\r\n");
+    close = close || m_closeClientAfter || m_closeWhenIdle || m_worker->stopping();
+    if (close)
+        out.append("Connection: close\r\n");
+    out.append("\r\n");
+    if (m_phase != Phase::Exchange || m_request.method != "HEAD")
+        out.append(body);
+    m_client->write(out);
+    ++m_requestsServed;
+    if (close) {
+        closeAfterFlush();
+        return;
+    }
+    m_client->flush();
+    m_phase = Phase::ReadingHead;
+    m_headStartMs = m_in.isEmpty() ? 0 : ProxyWorker::nowMs();
+    m_again = true;
+}
+
+void ClientSession::checkTimeout(qint64 nowMs)
+{
+    const ProxyConfig &config = m_worker->config();
+    if (m_driving)
+        return;
+    m_driving = true;
+    switch (m_phase) {
+    case Phase::ReadingHead:
+        if (m_in.isEmpty() && m_headStartMs == 0) {
+            if (nowMs - m_lastProgressMs > config.idleTimeoutMs)
+                m_phase = Phase::Closed;
+        } else if (nowMs - m_headStartMs > config.headerTimeoutMs) {
+            if (m_in.isEmpty())
+                m_phase = Phase::Closed;
+            else
+                respond(408, reasonFor(408), QStringLiteral("request head not complete within %1 ms (proxy.headerTimeoutMs)\n").arg(config.headerTimeoutMs).toUtf8(), true);
+        }
+        break;
+    case Phase::Exchange:
+        if (m_connecting) {
+            if (nowMs - m_connectStartMs > config.connectTimeoutMs)
+                upstreamFailed(Failure::ConnectTimeout);
+        } else if (!m_responseHeadDone && m_requestDone) {
+            if (nowMs - m_requestSentMs > config.responseTimeoutMs) {
+                ServerCounters::bump(m_server->counters.timeouts);
+                m_server->counters.recordProxyError(504);
+                m_pick.live->consecutiveFailures.fetch_add(1, std::memory_order_relaxed);
+                m_balancer->requestFinished(m_pick);
+                const QString server = m_server->name;
+                releaseUpstream(false);
+                respond(504, reasonFor(504), QStringLiteral("server %1 of pool \"%2\" did not answer within %3 ms (proxy.responseTimeoutMs)\n")
+                                                 .arg(server, m_balancer->snapshot().name).arg(config.responseTimeoutMs).toUtf8(),
+                        false);
+            }
+        } else if (nowMs - m_lastProgressMs > qMax(config.idleTimeoutMs, config.responseTimeoutMs)) {
+            m_balancer->requestFinished(m_pick);
+            releaseUpstream(false);
+            if (!m_responseHeadDone)
+                respond(408, reasonFor(408), QByteArrayLiteral("request body stalled\n"), true);
+            else
+                m_phase = Phase::Closed;
+        }
+        break;
+    case Phase::Closing:
+        if (nowMs - m_lastProgressMs > config.idleTimeoutMs)
+            m_phase = Phase::Closed;
+        break;
+    case Phase::Closed:
+        break;
+    }
+    m_driving = false;
+    drive();
+}
+
+} // namespace fulcrum

@@ -1,0 +1,113 @@
+#pragma once
+
+#include "balancer/balancer.h"
+#include "proxy/httpparser.h"
+
+#include <QByteArray>
+#include <QObject>
+
+#include <memory>
+
+class QTcpSocket;
+
+namespace fulcrum {
+
+class ProxyWorker;
+class UpstreamConnection;
+struct WorkerServer;
+
+// One client connection and the requests on it, one at a time: reads a head, picks a
+// server, streams the request body there and the response back with backpressure, retries
+// or answers 502/503/504 on failure, then waits for the next request (keep-alive).
+// Every signal only notes what happened and calls drive(), which moves the state on; so
+// no handler ever runs inside another.
+class ClientSession : public QObject
+{
+public:
+    ClientSession(ProxyWorker *worker, QTcpSocket *client, std::shared_ptr<Pool> pool);
+    ~ClientSession() override;
+
+    void checkTimeout(qint64 nowMs);
+    // From the server connection this session holds.
+    void onUpstreamActivity();
+    void onUpstreamDrained();
+    void onUpstreamClosed();
+    // Graceful stop: an idle connection closes now, a busy one after its response.
+    void stopWhenIdle();
+    void closeNow();
+
+private:
+    enum class Phase { ReadingHead, Exchange, Closing, Closed };
+    enum class Failure { ConnectFailed, ConnectTimeout, Reset };
+
+    void drive();
+    void step();
+    void readHead();
+    void startExchange();
+    bool startAttempt(int avoidIndex);
+    void exchange();
+    void pumpRequest();
+    void pumpResponse();
+    bool handleResponseHead();
+    void upstreamFailed(Failure failure);
+    void finishExchange();
+    void respond(int status, QByteArrayView reason, const QByteArray &body, bool close);
+    void closeAfterFlush();
+    void releaseUpstream(bool reusable);
+    QByteArray buildRequestHead() const;
+    QByteArray buildResponseHead(const HttpResponseHead &head, QByteArrayView statusLine) const;
+    quint64 hashKey(bool *hasKey) const;
+    void noteProgress();
+
+    ProxyWorker *m_worker;
+    QTcpSocket *m_client;
+    std::shared_ptr<Pool> m_pool;
+    Balancer *m_balancer;
+    QByteArray m_clientIp;
+
+    Phase m_phase = Phase::ReadingHead;
+    bool m_driving = false;
+    bool m_again = false;
+    bool m_clientGone = false;
+    bool m_closeWhenIdle = false;
+    // Backpressure: a pump stopped because the other side's unsent bytes were above the
+    // bound; only then does a bytesWritten need to drive the session.
+    bool m_waitingForClientDrain = false;
+    bool m_waitingForUpstreamDrain = false;
+    qint64 m_headStartMs = 0;
+    qint64 m_lastProgressMs = 0;
+    int m_requestsServed = 0;
+
+    // The current request.
+    QByteArray m_in;                 // bytes from the client not yet used (head, then body)
+    QByteArray m_head;               // the parsed head's bytes (the views in m_request point here)
+    HttpRequestHead m_request;
+    QByteArray m_replay;             // what was sent to the server, while small enough to send again
+    bool m_replayable = true;
+    qint64 m_bodyLeft = 0;
+    ChunkedDecoder m_requestChunks;
+    bool m_requestDone = false;
+    qint64 m_requestSentMs = 0;
+    bool m_closeClientAfter = false;
+
+    // The current attempt at a server.
+    Pick m_pick;
+    WorkerServer *m_server = nullptr;
+    UpstreamConnection *m_upstream = nullptr;
+    int m_attempt = 0;
+    bool m_connecting = false;
+    qint64 m_connectStartMs = 0;
+    bool m_upstreamClosed = false;   // the server closed or reset the connection
+    bool m_upstreamConnectError = false;
+    qint64 m_attemptStartNs = 0;
+    QByteArray m_upIn;
+    bool m_responseBytesSeen = false;
+    bool m_responseHeadDone = false;
+    HttpResponseHead m_response;
+    qint64 m_responseLeft = 0;
+    ChunkedDecoder m_responseChunks;
+    bool m_responseDone = false;
+    bool m_upstreamReusable = true;
+};
+
+} // namespace fulcrum

@@ -1,0 +1,411 @@
+#include "httpparser.h"
+
+#include <algorithm>
+
+namespace fulcrum {
+
+namespace {
+
+// RFC 9110 5.6.2 tchar
+bool isTokenChar(char c)
+{
+    const auto u = uchar(c);
+    if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9'))
+        return true;
+    switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+        return true;
+    default:
+        return false;
+    }
+}
+
+// field-vchar, SP, HTAB, obs-text: everything but CTLs (NUL, CR, LF, DEL...)
+bool isFieldValueChar(char c)
+{
+    const auto u = uchar(c);
+    return u == '\t' || (u >= 0x20 && u != 0x7f);
+}
+
+bool isHexDigit(char c, int *value)
+{
+    if (c >= '0' && c <= '9') { *value = c - '0'; return true; }
+    if (c >= 'a' && c <= 'f') { *value = c - 'a' + 10; return true; }
+    if (c >= 'A' && c <= 'F') { *value = c - 'A' + 10; return true; }
+    return false;
+}
+
+bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
+{
+    return a.size() == b.size() && qstrnicmp(a.data(), a.size(), b.data(), b.size()) == 0;
+}
+
+QByteArrayView trimmed(QByteArrayView v)
+{
+    while (!v.isEmpty() && (v.front() == ' ' || v.front() == '\t'))
+        v = v.sliced(1);
+    while (!v.isEmpty() && (v.back() == ' ' || v.back() == '\t'))
+        v.chop(1);
+    return v;
+}
+
+// Does a comma-separated header value contain `token` (case-insensitive)?
+bool listContains(QByteArrayView value, QByteArrayView token)
+{
+    while (!value.isEmpty()) {
+        const qsizetype comma = value.indexOf(',');
+        const QByteArrayView item = trimmed(comma < 0 ? value : value.first(comma));
+        if (equalsIgnoreCase(item, token))
+            return true;
+        if (comma < 0)
+            break;
+        value = value.sliced(comma + 1);
+    }
+    return false;
+}
+
+// Finds the end of the head ("\r\n\r\n"); returns its length including it, 0 when not yet
+// there, -1 when a bare LF shows the sender does not speak CRLF (rejected at once rather
+// than waiting for a terminator that will never come).
+qsizetype findHeadEnd(QByteArrayView data)
+{
+    const qsizetype end = data.indexOf(QByteArrayView("\r\n\r\n"));
+    const qsizetype scanTo = end < 0 ? data.size() : end;
+    for (qsizetype i = data.first(scanTo).indexOf('\n'); i >= 0 && i < scanTo; i = data.indexOf('\n', i + 1)) {
+        if (i == 0 || data[i - 1] != '\r')
+            return -1;
+    }
+    return end < 0 ? 0 : end + 4;
+}
+
+// Header lines between the start line and the empty line. Sets framing-relevant facts.
+struct HeaderFacts
+{
+    int contentLengthCount = 0;
+    qint64 contentLength = -1;
+    int transferEncodingCount = 0;
+    bool chunked = false;
+    bool connectionClose = false;
+    bool connectionKeepAlive = false;
+    bool expectContinue = false;
+    bool hasHost = false;
+    int hostCount = 0;
+};
+
+HttpParseResult parseHeaders(QByteArrayView block, const HttpLimits &limits, std::vector<HttpHeader> &headers, HeaderFacts &facts)
+{
+    headers.clear();
+    while (!block.isEmpty()) {
+        const qsizetype eol = block.indexOf(QByteArrayView("\r\n"));
+        const QByteArrayView line = block.first(eol);
+        block = block.sliced(eol + 2);
+        if (line.isEmpty())
+            break;
+        if (line.front() == ' ' || line.front() == '\t')
+            return HttpParseResult::error(400, "obsolete line folding (a header line starting with whitespace) is not accepted");
+        const qsizetype colon = line.indexOf(':');
+        if (colon <= 0)
+            return HttpParseResult::error(400, "header line without a name and colon");
+        const QByteArrayView name = line.first(colon);
+        if (!std::all_of(name.begin(), name.end(), isTokenChar))
+            return HttpParseResult::error(400, "invalid character in a header name (whitespace before the colon is not accepted)");
+        const QByteArrayView value = trimmed(line.sliced(colon + 1));
+        if (!std::all_of(value.begin(), value.end(), isFieldValueChar))
+            return HttpParseResult::error(400, "control character in a header value");
+        if (int(headers.size()) >= limits.maxHeaders)
+            return HttpParseResult::error(431, "too many header lines");
+        headers.push_back(HttpHeader{name, value});
+
+        if (equalsIgnoreCase(name, "content-length")) {
+            if (++facts.contentLengthCount > 1)
+                return HttpParseResult::error(400, "more than one Content-Length header");
+            if (value.isEmpty() || value.size() > 18 || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
+                return HttpParseResult::error(400, "Content-Length is not a plain decimal number");
+            facts.contentLength = value.toLongLong();
+        } else if (equalsIgnoreCase(name, "transfer-encoding")) {
+            if (++facts.transferEncodingCount > 1)
+                return HttpParseResult::error(400, "more than one Transfer-Encoding header");
+            if (!equalsIgnoreCase(value, "chunked"))
+                return HttpParseResult::error(400, "Transfer-Encoding other than exactly \"chunked\" is not accepted");
+            facts.chunked = true;
+        } else if (equalsIgnoreCase(name, "connection")) {
+            facts.connectionClose = facts.connectionClose || listContains(value, "close");
+            facts.connectionKeepAlive = facts.connectionKeepAlive || listContains(value, "keep-alive");
+        } else if (equalsIgnoreCase(name, "expect")) {
+            facts.expectContinue = equalsIgnoreCase(value, "100-continue");
+        } else if (equalsIgnoreCase(name, "host")) {
+            facts.hasHost = true;
+            ++facts.hostCount;
+        }
+    }
+    if (facts.contentLengthCount > 0 && facts.transferEncodingCount > 0)
+        return HttpParseResult::error(400, "both Content-Length and Transfer-Encoding (request smuggling shape)");
+    return {HttpParseResult::Complete};
+}
+
+int parseVersion(QByteArrayView v)
+{
+    if (v.size() != 8 || !v.startsWith("HTTP/") || v[6] != '.' || v[5] < '0' || v[5] > '9' || v[7] < '0' || v[7] > '9')
+        return -2;
+    if (v[5] != '1')
+        return -1;
+    return v[7] - '0';
+}
+
+} // namespace
+
+bool HttpRequestHead::idempotent() const
+{
+    return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS";
+}
+
+QByteArrayView HttpRequestHead::header(QByteArrayView name) const
+{
+    for (const HttpHeader &h : headers) {
+        if (equalsIgnoreCase(h.name, name))
+            return h.value;
+    }
+    return {};
+}
+
+HttpParseResult parseRequestHead(QByteArrayView data, const HttpLimits &limits, HttpRequestHead &head)
+{
+    // RFC 9112 2.2: empty lines before a request line are ignored (some clients send CRLF after a POST body).
+    qsizetype skip = 0;
+    while (skip + 1 < data.size() && skip < 8 && data[skip] == '\r' && data[skip + 1] == '\n')
+        skip += 2;
+    const QByteArrayView rest = data.sliced(skip);
+    // A TLS hello or other binary sent to the plain port: answer now, not at the header timeout.
+    if (!rest.isEmpty() && !isTokenChar(rest.front()) && rest.front() != '\r')
+        return HttpParseResult::error(400, "request does not start with an HTTP method");
+    const qsizetype end = findHeadEnd(rest);
+    if (end < 0)
+        return HttpParseResult::error(400, "line ends with a bare LF; HTTP requires CRLF");
+    if (end == 0 || end > limits.maxHeadBytes) {
+        if (rest.size() > limits.maxHeadBytes || end > limits.maxHeadBytes)
+            return HttpParseResult::error(431, "request line and headers are larger than the limit");
+        return {HttpParseResult::Incomplete};
+    }
+    const QByteArrayView all = rest.first(end);
+    const qsizetype lineEnd = all.indexOf(QByteArrayView("\r\n"));
+    const QByteArrayView line = all.first(lineEnd);
+
+    const qsizetype sp1 = line.indexOf(' ');
+    const qsizetype sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
+    if (sp1 <= 0 || sp2 <= sp1 + 1 || line.indexOf(' ', sp2 + 1) >= 0)
+        return HttpParseResult::error(400, "request line is not \"METHOD target HTTP/1.x\"");
+    head.method = line.first(sp1);
+    head.target = line.sliced(sp1 + 1, sp2 - sp1 - 1);
+    if (!std::all_of(head.method.begin(), head.method.end(), isTokenChar))
+        return HttpParseResult::error(400, "invalid character in the method");
+    if (!std::all_of(head.target.begin(), head.target.end(), [](char c) { return uchar(c) > 0x20 && uchar(c) != 0x7f; }))
+        return HttpParseResult::error(400, "invalid character in the request target");
+    const int minor = parseVersion(line.sliced(sp2 + 1));
+    if (minor == -2)
+        return HttpParseResult::error(400, "request line does not end with HTTP/1.x");
+    if (minor == -1)
+        return HttpParseResult::error(505, "only HTTP/1.0 and HTTP/1.1 are served");
+    head.versionMinor = minor;
+
+    HeaderFacts facts;
+    const HttpParseResult headers = parseHeaders(all.sliced(lineEnd + 2), limits, head.headers, facts);
+    if (headers.status == HttpParseResult::Error)
+        return headers;
+    if (minor == 0 && facts.transferEncodingCount > 0)
+        return HttpParseResult::error(400, "Transfer-Encoding in an HTTP/1.0 request");
+    if (minor >= 1 && facts.hostCount != 1)
+        return HttpParseResult::error(400, facts.hostCount == 0 ? "HTTP/1.1 request without a Host header" : "more than one Host header");
+    if (minor == 0 && facts.hostCount > 1)
+        return HttpParseResult::error(400, "more than one Host header");
+
+    head.hasHost = facts.hasHost;
+    head.expectContinue = facts.expectContinue && minor >= 1;
+    head.keepAlive = minor >= 1 ? !facts.connectionClose : facts.connectionKeepAlive && !facts.connectionClose;
+    if (facts.chunked) {
+        head.framing = BodyFraming::Chunked;
+        head.contentLength = -1;
+    } else if (facts.contentLength > 0) {
+        head.framing = BodyFraming::Length;
+        head.contentLength = facts.contentLength;
+    } else {
+        head.framing = BodyFraming::None;
+        head.contentLength = 0;
+    }
+    head.headLength = skip + end;
+    return {HttpParseResult::Complete};
+}
+
+HttpParseResult parseResponseHead(QByteArrayView data, const HttpLimits &limits, bool requestWasHead, HttpResponseHead &head)
+{
+    const qsizetype end = findHeadEnd(data);
+    if (end < 0)
+        return HttpParseResult::error(502, "server response line ends with a bare LF");
+    if (end == 0 || end > limits.maxHeadBytes) {
+        if (data.size() > limits.maxHeadBytes || end > limits.maxHeadBytes)
+            return HttpParseResult::error(502, "server response head is larger than the limit");
+        return {HttpParseResult::Incomplete};
+    }
+    const QByteArrayView all = data.first(end);
+    const qsizetype lineEnd = all.indexOf(QByteArrayView("\r\n"));
+    const QByteArrayView line = all.first(lineEnd);
+    // HTTP/1.1 200 [reason]
+    if (line.size() < 12 || line[8] != ' ' || (line.size() > 12 && line[12] != ' '))
+        return HttpParseResult::error(502, "server status line is not \"HTTP/1.x NNN reason\"");
+    const int minor = parseVersion(line.first(8));
+    if (minor < 0)
+        return HttpParseResult::error(502, "server answered with a version other than HTTP/1.x");
+    const QByteArrayView code = line.sliced(9, 3);
+    if (!std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }) || code[0] == '0')
+        return HttpParseResult::error(502, "server status code is not three digits");
+    head.status = code.toInt();
+    head.versionMinor = minor;
+
+    HeaderFacts facts;
+    const HttpParseResult headers = parseHeaders(all.sliced(lineEnd + 2), limits, head.headers, facts);
+    if (headers.status == HttpParseResult::Error)
+        return HttpParseResult::error(502, headers.message);
+    head.keepAlive = minor >= 1 ? !facts.connectionClose : facts.connectionKeepAlive && !facts.connectionClose;
+    head.contentLength = 0;
+    if (requestWasHead || head.status < 200 || head.status == 204 || head.status == 304) {
+        head.framing = BodyFraming::None;
+    } else if (facts.chunked) {
+        head.framing = BodyFraming::Chunked;
+    } else if (facts.contentLengthCount > 0) {
+        head.framing = facts.contentLength > 0 ? BodyFraming::Length : BodyFraming::None;
+        head.contentLength = facts.contentLength;
+    } else {
+        head.framing = BodyFraming::UntilClose;
+        head.keepAlive = false;
+    }
+    head.headLength = end;
+    return {HttpParseResult::Complete};
+}
+
+qsizetype ChunkedDecoder::fail(const char *message, qsizetype consumed)
+{
+    m_state = State::Failed;
+    m_error = message;
+    return consumed;
+}
+
+qsizetype ChunkedDecoder::consume(QByteArrayView data)
+{
+    qsizetype i = 0;
+    const qsizetype n = data.size();
+    while (i < n) {
+        const char c = data[i];
+        switch (m_state) {
+        case State::Size: {
+            int digit = 0;
+            if (isHexDigit(c, &digit)) {
+                // 15 hex digits = 60 bits: anything longer is an overflow attempt.
+                if (++m_sizeDigits > 15)
+                    return fail("chunk size is too large", i);
+                m_chunkLeft = m_chunkLeft * 16 + digit;
+                ++i;
+            } else if (m_sizeDigits == 0) {
+                return fail("chunk size is not a hexadecimal number", i);
+            } else if (c == ';') {
+                m_state = State::SizeExt;
+                ++i;
+            } else if (c == '\r') {
+                m_state = State::SizeLf;
+                ++i;
+            } else {
+                return fail("invalid character after a chunk size", i);
+            }
+            break;
+        }
+        case State::SizeExt:
+            if (c == '\r') {
+                m_state = State::SizeLf;
+            } else if (!isFieldValueChar(c)) {
+                return fail("control character in a chunk extension", i);
+            } else if (++m_trailerBytes > m_maxTrailerBytes) {
+                return fail("chunk extensions are larger than the limit", i);
+            }
+            ++i;
+            break;
+        case State::SizeLf:
+            if (c != '\n')
+                return fail("chunk size line does not end with CRLF", i);
+            ++i;
+            m_sizeDigits = 0;
+            if (m_chunkLeft == 0) {
+                m_state = State::TrailerStart;
+            } else {
+                m_state = State::Data;
+            }
+            break;
+        case State::Data: {
+            const qsizetype take = qsizetype(qMin<qint64>(m_chunkLeft, n - i));
+            i += take;
+            m_chunkLeft -= take;
+            m_payload += take;
+            if (m_chunkLeft == 0)
+                m_state = State::DataCr;
+            break;
+        }
+        case State::DataCr:
+            if (c != '\r')
+                return fail("chunk data is longer than its size says", i);
+            m_state = State::DataLf;
+            ++i;
+            break;
+        case State::DataLf:
+            if (c != '\n')
+                return fail("chunk data is not followed by CRLF", i);
+            m_state = State::Size;
+            ++i;
+            break;
+        case State::TrailerStart:
+            if (c == '\r') {
+                m_state = State::FinalLf;
+                ++i;
+                break;
+            }
+            if (!isTokenChar(c))
+                return fail(c == ' ' || c == '\t' ? "obsolete line folding in a trailer" : "invalid trailer line", i);
+            m_state = State::TrailerLine;
+            m_trailerHasColon = false;
+            m_trailerLineLength = 0;
+            break;
+        case State::TrailerLine:
+            if (++m_trailerBytes > m_maxTrailerBytes)
+                return fail("trailers are larger than the limit", i);
+            if (c == '\r') {
+                if (!m_trailerHasColon)
+                    return fail("trailer line without a colon", i);
+                m_state = State::TrailerLf;
+            } else if (!m_trailerHasColon) {
+                if (c == ':' && m_trailerLineLength > 0)
+                    m_trailerHasColon = true;
+                else if (!isTokenChar(c))
+                    return fail("invalid character in a trailer name", i);
+            } else if (!isFieldValueChar(c)) {
+                return fail("control character in a trailer value", i);
+            }
+            ++m_trailerLineLength;
+            ++i;
+            break;
+        case State::TrailerLf:
+            if (c != '\n')
+                return fail("trailer line does not end with CRLF", i);
+            m_state = State::TrailerStart;
+            ++i;
+            break;
+        case State::FinalLf:
+            if (c != '\n')
+                return fail("chunked body does not end with CRLF", i);
+            m_state = State::Done;
+            return i + 1;
+        case State::Done:
+        case State::Failed:
+            return i;
+        }
+    }
+    return i;
+}
+
+} // namespace fulcrum

@@ -1,0 +1,103 @@
+#pragma once
+
+#include <QByteArrayView>
+#include <QtGlobal>
+
+#include <vector>
+
+namespace fulcrum {
+
+struct HttpHeader
+{
+    QByteArrayView name;
+    QByteArrayView value;   // without surrounding whitespace
+};
+
+enum class BodyFraming { None, Length, Chunked, UntilClose };
+
+// Where a parse stands. On Error, httpStatus says what to answer (400, 431, 501, 505) and
+// message says why, for the log and the response body.
+struct HttpParseResult
+{
+    enum Status { Incomplete, Complete, Error } status = Incomplete;
+    int httpStatus = 0;
+    const char *message = "";
+
+    static HttpParseResult error(int httpStatus, const char *message) { return {Error, httpStatus, message}; }
+};
+
+// A parsed request line and header block. Every view points into the buffer given to the
+// parser, which must stay unchanged while they are used.
+struct HttpRequestHead
+{
+    QByteArrayView method;
+    QByteArrayView target;
+    int versionMinor = 1;
+    std::vector<HttpHeader> headers;
+    BodyFraming framing = BodyFraming::None;
+    qint64 contentLength = 0;
+    bool keepAlive = true;
+    bool expectContinue = false;
+    bool hasHost = false;
+    qsizetype headLength = 0;       // bytes up to and including the empty line
+
+    // GET, HEAD, PUT, DELETE, OPTIONS (RFC 9110 9.2.2 minus TRACE): safe to send twice.
+    bool idempotent() const;
+    QByteArrayView header(QByteArrayView name) const;
+};
+
+struct HttpResponseHead
+{
+    int status = 0;
+    int versionMinor = 1;
+    std::vector<HttpHeader> headers;
+    BodyFraming framing = BodyFraming::UntilClose;
+    qint64 contentLength = 0;
+    bool keepAlive = true;
+    qsizetype headLength = 0;
+};
+
+struct HttpLimits
+{
+    qint64 maxHeadBytes = 16 * 1024;    // request line + headers; beyond: 431
+    int maxHeaders = 100;               // beyond: 431
+};
+
+// Strict HTTP/1.1 head parsing (RFC 9112), tuned against request smuggling: CRLF only,
+// no obsolete line folding, no whitespace before a colon, exactly one valid Content-Length,
+// Transfer-Encoding only as "chunked" and never together with Content-Length.
+HttpParseResult parseRequestHead(QByteArrayView data, const HttpLimits &limits, HttpRequestHead &head);
+// requestWasHead: a response to HEAD has no body whatever its headers say.
+HttpParseResult parseResponseHead(QByteArrayView data, const HttpLimits &limits, bool requestWasHead, HttpResponseHead &head);
+
+// Follows a chunked body as it streams past, without copying it: tells how many of the
+// given bytes belong to the body and rejects malformed chunk sizes, extensions and trailers.
+class ChunkedDecoder
+{
+public:
+    explicit ChunkedDecoder(qint64 maxTrailerBytes = 16 * 1024) : m_maxTrailerBytes(maxTrailerBytes) {}
+
+    // Consumes up to the end of the body; returns the number of bytes that belong to it.
+    qsizetype consume(QByteArrayView data);
+    bool done() const { return m_state == State::Done; }
+    bool failed() const { return m_state == State::Failed; }
+    const char *error() const { return m_error; }
+    qint64 payloadBytes() const { return m_payload; }
+    void reset() { *this = ChunkedDecoder(m_maxTrailerBytes); }
+
+private:
+    enum class State { Size, SizeExt, SizeLf, Data, DataCr, DataLf, TrailerStart, TrailerLine, TrailerLf, FinalLf, Done, Failed };
+    qsizetype fail(const char *message, qsizetype consumed);
+
+    State m_state = State::Size;
+    qint64 m_maxTrailerBytes;
+    qint64 m_chunkLeft = 0;
+    int m_sizeDigits = 0;
+    qint64 m_trailerBytes = 0;
+    qint64 m_payload = 0;
+    bool m_trailerHasColon = false;
+    qsizetype m_trailerLineLength = 0;
+    const char *m_error = "";
+};
+
+} // namespace fulcrum

@@ -1,0 +1,80 @@
+#pragma once
+
+#include "config/config.h"
+#include "proxy/proxyworker.h"
+
+#include <QHash>
+#include <QObject>
+#include <QStringList>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+class QThread;
+class QTimer;
+
+namespace fulcrum {
+
+// The data plane: binds the configured listeners, runs N ProxyWorker threads that share
+// the listening sockets, and stops gracefully. Lives in the engine's thread.
+class ProxyServer : public QObject
+{
+    Q_OBJECT
+
+public:
+    using PoolMap = QHash<QString, std::shared_ptr<Pool>>;
+
+    explicit ProxyServer(QObject *parent = nullptr);
+    ~ProxyServer() override;
+
+    // Binds every listener, then starts the workers. Any error leaves nothing running;
+    // each error names the listener, its address and the fix.
+    bool start(const ProxyConfig &config, const std::vector<ListenerConfig> &listeners, const PoolMap &pools, QStringList *errors);
+    // A reload: listeners keeping their address keep their socket (no connection is lost),
+    // new ones are bound first; on any error nothing changes. The worker count of a
+    // running proxy does not change (a note says so in *notes).
+    bool reconfigure(const ProxyConfig &config, const std::vector<ListenerConfig> &listeners, const PoolMap &pools,
+                     QStringList *errors, QStringList *notes = nullptr);
+    // Graceful stop: no new connections, requests in flight finish, up to config.stopTimeoutMs;
+    // then everything still open is closed. Emits stopped() once done.
+    void stop();
+    bool isRunning() const { return !m_threads.empty(); }
+
+    int workerCount() const { return int(m_workers.size()); }
+    // The address each listener is bound to (port filled in when the config said 0).
+    struct BoundListener
+    {
+        QString name;
+        QString host;
+        quint16 port = 0;
+        QString pool;
+    };
+    std::vector<BoundListener> listeners() const;
+    // Visits every worker's counters (engine tick).
+    void collect(const std::function<void(const WorkerServer &)> &visit) const;
+
+Q_SIGNALS:
+    void stopped();
+
+private:
+    struct Listener
+    {
+        ListenerConfig config;
+        int fd = -1;
+        quint16 boundPort = 0;
+    };
+    static int bindListener(const ListenerConfig &config, quint16 *boundPort, QString *error);
+    void applyListeners(const PoolMap &pools);
+    void finishStop();
+
+    ProxyConfig m_config;
+    std::vector<Listener> m_listeners;
+    std::vector<QThread *> m_threads;
+    std::vector<ProxyWorker *> m_workers;
+    int m_drained = 0;
+    bool m_stopping = false;
+    QTimer *m_stopTimer = nullptr;
+};
+
+} // namespace fulcrum

@@ -1,0 +1,128 @@
+#pragma once
+
+#include "balancer/balancer.h"
+#include "config/config.h"
+#include "metrics/servercounters.h"
+#include "proxy/httpparser.h"
+
+#include <QObject>
+#include <QTcpSocket>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+class QTcpServer;
+class QTimer;
+
+namespace fulcrum {
+
+class ClientSession;
+class ProxyWorker;
+
+// A listening socket handed to one worker, and the pool its traffic goes to.
+struct ListenerBinding
+{
+    QString name;
+    QString address;                 // host:port, for messages
+    int fd = -1;                     // this worker's own dup of the listening socket; the worker closes it
+    std::shared_ptr<Pool> pool;
+};
+
+class UpstreamConnection;
+
+// One worker's view of one server: its counters and its kept-alive connections.
+struct WorkerServer
+{
+    std::shared_ptr<BackendLive> live;
+    QString pool;
+    QString name;
+    QString host;
+    quint16 port = 0;
+    ServerCounters counters;
+    std::vector<UpstreamConnection *> idle;
+};
+
+// A connection to a server, reused across requests while the server keeps it alive. Its
+// signals are connected once and go to whoever holds it now: a session, or (while idle)
+// the worker, which drops it on any sign of life. Cheaper than reconnecting per request.
+class UpstreamConnection : public QTcpSocket
+{
+public:
+    UpstreamConnection(WorkerServer *server, ProxyWorker *worker);
+    ~UpstreamConnection() override;
+
+    WorkerServer *const server;
+    ClientSession *owner = nullptr;
+    qint64 idleSinceMs = 0;
+    bool reused = false;
+
+private:
+    bool m_counted = false;
+};
+
+// One proxy worker: its own thread and event loop, its own Balancer per pool, its own
+// connection pools and counters. Nothing on the request path is shared with other
+// workers except the pool snapshots (read lock-free) and BackendLive's relaxed atomics.
+class ProxyWorker : public QObject
+{
+    Q_OBJECT
+
+public:
+    ProxyWorker(int index, const ProxyConfig &config);
+    ~ProxyWorker() override;
+
+    // These run in the worker's thread (ProxyServer queues them there).
+    void setListeners(std::vector<ListenerBinding> bindings);
+    void setConfig(const ProxyConfig &config);
+    void beginStop();
+    void closeAll();
+
+    // Any thread: visits this worker's counters for every server it has talked to.
+    void collect(const std::function<void(const WorkerServer &)> &visit) const;
+    int index() const { return m_index; }
+
+    // For the sessions of this worker.
+    const ProxyConfig &config() const { return m_config; }
+    const HttpLimits &limits() const { return m_limits; }
+    bool stopping() const { return m_stopping; }
+    Balancer &balancerFor(const std::shared_ptr<Pool> &pool);
+    WorkerServer &serverFor(const PoolSnapshot &snapshot, int index);
+    UpstreamConnection *takeIdle(WorkerServer &server);
+    void parkIdle(UpstreamConnection *connection);
+    void discard(UpstreamConnection *connection);
+    void sessionClosed(ClientSession *session);
+
+    static qint64 nowMs();
+    static qint64 nowNs();
+
+Q_SIGNALS:
+    // After beginStop(): the last session has ended.
+    void drained();
+
+private:
+    void sweep();
+    void checkDrained();
+
+    const int m_index;
+    ProxyConfig m_config;
+    HttpLimits m_limits;
+    bool m_stopping = false;
+    QTimer *m_sweepTimer = nullptr;
+    std::vector<QTcpServer *> m_listeners;
+    struct PoolBalancer
+    {
+        std::shared_ptr<Pool> pool;
+        std::unique_ptr<Balancer> balancer;
+    };
+    // Kept for the worker's life: a session may still hold a Balancer of a pool a reload removed.
+    std::unordered_map<const Pool *, PoolBalancer> m_balancers;
+    mutable std::mutex m_serversMutex;   // insertions here vs. collect() from the engine tick only
+    std::unordered_map<const BackendLive *, std::unique_ptr<WorkerServer>> m_servers;
+    std::unordered_set<ClientSession *> m_sessions;
+};
+
+} // namespace fulcrum

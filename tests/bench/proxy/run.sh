@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# Proxy benchmark: the same small-response backends behind fulcrumd, nginx and HAProxy,
+# all on loopback with the same worker count, driven by wrk with keep-alive.
+# Prints req/s and p99 for each and for the backend directly (the limit), and the ratios.
+# Asserts nothing. Starts and stops everything itself (temp configs, free ports).
+#
+#   tests/bench/proxy/run.sh [BUILD_DIR]      env: WORKERS (default 2), DURATION (10s),
+#                                                  CONNECTIONS (50), THREADS (2), BODY_BYTES (100),
+#                                                  ROUNDS (3: targets run in turn, the median is shown),
+#                                                  LIGHT_CONNECTIONS (4: the unsaturated latency run)
+set -euo pipefail
+
+BUILD_DIR=${1:-build}
+WORKERS=${WORKERS:-2}
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-50}
+THREADS=${THREADS:-2}
+BODY_BYTES=${BODY_BYTES:-100}
+ROUNDS=${ROUNDS:-3}
+LIGHT_CONNECTIONS=${LIGHT_CONNECTIONS:-4}
+FULCRUMD=$(realpath "$BUILD_DIR/bin/fulcrumd")
+
+for tool in nginx haproxy wrk python3; do
+    command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing; install it with scripts/packages.txt (apt-get install nginx-light haproxy wrk)" >&2; exit 1; }
+done
+[ -x "$FULCRUMD" ] || { echo "run.sh: $FULCRUMD not found; build first: ninja -C $BUILD_DIR fulcrumd" >&2; exit 1; }
+
+TMP=$(mktemp -d /tmp/fulcrum-bench-proxy.XXXXXX)
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_port() {
+    for _ in $(seq 1 100); do
+        (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "run.sh: nothing listens on 127.0.0.1:$1 (see $TMP/*.log)" >&2; exit 1
+}
+
+BACKEND1=$(free_port); BACKEND2=$(free_port)
+P_FULCRUM=$(free_port); P_NGINX=$(free_port); P_HAPROXY=$(free_port)
+BODY=$(head -c "$BODY_BYTES" /dev/zero | tr '\0' 'x')
+
+# Backends: one nginx process, one worker, two servers answering a fixed small body.
+mkdir -p "$TMP/backends" "$TMP/nginx"
+cat > "$TMP/backends/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $TMP/backends/nginx.pid;
+error_log $TMP/backends/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    server { listen 127.0.0.1:$BACKEND1; location / { return 200 "$BODY"; } }
+    server { listen 127.0.0.1:$BACKEND2; location / { return 200 "$BODY"; } }
+}
+CONF
+nginx -c "$TMP/backends/nginx.conf" -p "$TMP/backends" >"$TMP/backends.log" 2>&1 & PIDS+=($!); PID_BACKENDS=$!
+
+"$FULCRUMD" --listen 127.0.0.1:"$P_FULCRUM" --backend 127.0.0.1:"$BACKEND1" --backend 127.0.0.1:"$BACKEND2" \
+    --algorithm round-robin --workers "$WORKERS" >"$TMP/fulcrumd.log" 2>&1 & PIDS+=($!); PID_FULCRUMD=$!
+
+cat > "$TMP/nginx/nginx.conf" <<CONF
+worker_processes $WORKERS;
+daemon off;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    upstream backends { server 127.0.0.1:$BACKEND1; server 127.0.0.1:$BACKEND2; keepalive 64; }
+    server {
+        listen 127.0.0.1:$P_NGINX;
+        location / {
+            proxy_pass http://backends;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_buffering off;
+        }
+    }
+}
+CONF
+nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" >"$TMP/nginx.log" 2>&1 & PIDS+=($!); PID_NGINX=$!
+
+cat > "$TMP/haproxy.cfg" <<CONF
+global
+    nbthread $WORKERS
+    maxconn 4000
+defaults
+    mode http
+    timeout connect 3s
+    timeout client 60s
+    timeout server 30s
+    option forwardfor
+    http-reuse always
+frontend fe
+    bind 127.0.0.1:$P_HAPROXY
+    default_backend be
+backend be
+    balance roundrobin
+    server b1 127.0.0.1:$BACKEND1
+    server b2 127.0.0.1:$BACKEND2
+CONF
+haproxy -f "$TMP/haproxy.cfg" -db >"$TMP/haproxy.log" 2>&1 & PIDS+=($!); PID_HAPROXY=$!
+
+for port in "$BACKEND1" "$BACKEND2" "$P_FULCRUM" "$P_NGINX" "$P_HAPROXY"; do wait_port "$port"; done
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# wrk prints e.g. "Requests/sec: 41234.56" and, with --latency, "99%    1.23ms".
+to_ms() { python3 -c 'import sys,re; v=sys.argv[1]; m=re.match(r"([\d.]+)(us|ms|s)",v); f={"us":0.001,"ms":1,"s":1000}[m.group(2)]; print(f"{float(m.group(1))*f:.3f}")' "$1"; }
+declare -A RPS P99 CPU LIGHT PORT=([direct]=$BACKEND1 [fulcrumd]=$P_FULCRUM [nginx]=$P_NGINX [haproxy]=$P_HAPROXY)
+declare -A OWNER=([direct]=$PID_BACKENDS [fulcrumd]=$PID_FULCRUMD [nginx]=$PID_NGINX [haproxy]=$PID_HAPROXY)
+# CPU time (clock ticks) of a process, its threads and its children (nginx workers): on a
+# shared machine, CPU per request is steadier than requests per second.
+cpu_ticks() {
+    local total=0 pid
+    for pid in "$1" $(pgrep -P "$1"); do
+        for stat in /proc/"$pid"/task/*/stat; do
+            total=$((total + $(sed 's/.*) //' "$stat" | awk '{print $12 + $13}')))
+        done
+    done
+    echo "$total"
+}
+TICKS=$(getconf CLK_TCK)
+TARGETS=(direct fulcrumd nginx haproxy)
+median() { python3 -c 'import sys, statistics; print(statistics.median(float(v) for v in sys.argv[1:]))' "$@"; }
+for name in "${TARGETS[@]}"; do   # warm-up: connections, pools
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d2s http://127.0.0.1:"${PORT[$name]}"/ >/dev/null
+done
+# Rounds take the targets in turn, so a busy moment of a shared machine hits all of them.
+for round in $(seq 1 "$ROUNDS"); do
+    for name in "${TARGETS[@]}"; do
+        before=$(cpu_ticks "${OWNER[$name]}")
+        out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency http://127.0.0.1:"${PORT[$name]}"/)
+        after=$(cpu_ticks "${OWNER[$name]}")
+        requests=$(awk '/requests in/ {print $1}' <<<"$out")
+        CPU[$name]+=" $(python3 -c "print(f'{($after - $before) / $TICKS * 1e6 / $requests:.1f}')")"
+        if grep -q "Non-2xx\|Socket errors" <<<"$out"; then echo "run.sh: $name: $(grep -E 'Non-2xx|Socket errors' <<<"$out")" >&2; fi
+        RPS[$name]+=" $(awk '/Requests\/sec/ {print $2}' <<<"$out")"
+        P99[$name]+=" $(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
+    done
+done
+# Latency added by the proxy when nothing is saturated: few connections, one wrk thread.
+for round in $(seq 1 "$ROUNDS"); do
+    for name in "${TARGETS[@]}"; do
+        out=$(wrk -t1 -c"$LIGHT_CONNECTIONS" -d"$DURATION" --latency http://127.0.0.1:"${PORT[$name]}"/)
+        LIGHT[$name]+=" $(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
+    done
+done
+for name in "${TARGETS[@]}"; do
+    echo "  $name light-load p99 ms${LIGHT[$name]}"
+    LIGHT[$name]=$(median ${LIGHT[$name]})
+done
+for name in "${TARGETS[@]}"; do
+    echo "  $name rounds: req/s${RPS[$name]}; p99 ms${P99[$name]}; CPU us/request${CPU[$name]}"
+    RPS[$name]=$(median ${RPS[$name]})
+    P99[$name]=$(median ${P99[$name]})
+    CPU[$name]=$(median ${CPU[$name]})
+done
+
+echo "proxy benchmark: $(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)),"
+echo "workers $WORKERS, wrk -t$THREADS -c$CONNECTIONS -d$DURATION keep-alive, ${BODY_BYTES}-byte responses from 2 nginx backends, median of $ROUNDS rounds"
+echo "load average before: $LOAD_BEFORE"
+echo "(CPU us/request: the proxy's own CPU time per request; for direct, the backends')"
+echo "(light load: wrk -t1 -c$LIGHT_CONNECTIONS, p99 and what the proxy adds to the direct p99)"
+printf '%-10s %10s %9s %15s %11s %12s %11s %13s\n' target "req/s" "p99 ms" "req/s vs nginx" "CPU us/req" "CPU vs nginx" "light p99" "light added"
+for name in direct fulcrumd nginx haproxy; do
+    python3 - "$name" "${RPS[$name]}" "${P99[$name]}" "${RPS[nginx]}" "${CPU[$name]}" "${CPU[nginx]}" "${LIGHT[$name]}" "${LIGHT[direct]}" <<'PY'
+import sys
+name, rps, p99, nginx, cpu, nginx_cpu, light, light_direct = sys.argv[1], *map(float, sys.argv[2:])
+direct = name == "direct"
+ratio = "-" if direct else f"{rps / nginx:.2f}x"
+cpu_ratio = "-" if direct else f"{cpu / nginx_cpu:.2f}x"
+added = "-" if direct else f"{light - light_direct:+.3f} ms"
+print(f"{name:<10} {rps:10.0f} {p99:9.3f} {ratio:>15} {cpu:11.1f} {cpu_ratio:>12} {light:11.3f} {added:>13}")
+PY
+done

@@ -1,0 +1,615 @@
+// The proxy in this process (Engine + workers), real demo backends on loopback.
+#include "demobackends.h"
+#include "freeport.h"
+
+#include "engine/engine.h"
+#include "proxy/proxyserver.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTest>
+
+#include <map>
+
+using namespace fulcrum;
+using namespace fulcrum::test;
+
+namespace {
+
+struct ServerDef
+{
+    QString name;
+    quint16 port;
+    int weight = 1;
+};
+
+Config makeConfig(const std::vector<ServerDef> &servers, Algorithm algorithm = Algorithm::WeightedRoundRobin)
+{
+    Config config;
+    PoolConfig pool;
+    pool.name = QStringLiteral("web");
+    pool.options.algorithm = algorithm;
+    for (const ServerDef &s : servers) {
+        BackendSpec spec;
+        spec.name = s.name;
+        spec.host = QStringLiteral("127.0.0.1");
+        spec.port = s.port;
+        spec.weight = s.weight;
+        pool.servers.push_back(spec);
+    }
+    config.pools.push_back(pool);
+    ListenerConfig listener;
+    listener.name = QStringLiteral("main");
+    listener.port = 0;
+    listener.pool = QStringLiteral("web");
+    config.listeners.push_back(listener);
+    config.proxy.workers = 2;
+    return config;
+}
+
+quint16 proxyPort(Engine &engine)
+{
+    return engine.proxy().listeners().front().port;
+}
+
+qint64 residentKiB()
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    status.open(QIODevice::ReadOnly);
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').front().toLongLong();
+    }
+    return -1;
+}
+
+// Reads one response head from a blocking socket; returns it and leaves body bytes in *rest.
+QByteArray readHead(QTcpSocket &socket, QByteArray *rest)
+{
+    QByteArray buffer;
+    qsizetype end = -1;
+    while ((end = buffer.indexOf("\r\n\r\n")) < 0) {
+        if (socket.bytesAvailable() == 0 && !socket.waitForReadyRead(10'000))
+            return {};
+        buffer += socket.readAll();
+    }
+    *rest = buffer.mid(end + 4);
+    return buffer.left(end + 4);
+}
+
+} // namespace
+
+class TestProxy : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void distributionFollowsWeights();
+    void reusesConnectionsBothSides();
+    void consistentHashKeepsCartsSticky_data();
+    void consistentHashKeepsCartsSticky();
+    void forwardsHeaders();
+    void keepsHttp10ClientsAlive();
+    void streamsLargeDownload_data();
+    void streamsLargeDownload();
+    void streamsLargeUpload_data();
+    void streamsLargeUpload();
+    void retriesIdempotentOnKilledServer();
+    void answers502WhenUnreachable();
+    void answers503WhenNoServerAvailable();
+    void answers504ForSlowServer();
+    void rejectsSmuggling_data();
+    void rejectsSmuggling();
+    void limitsHeadAndBody();
+    void closesSlowlorisConnections();
+    void reportsLiveStatistics();
+    void reloadKeepsServing();
+    void stopsGracefully();
+};
+
+void TestProxy::distributionFollowsWeights()
+{
+    InProcessDemoBackend a(QStringLiteral("app1")), b(QStringLiteral("app2")), c(QStringLiteral("app3"));
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(makeConfig({{QStringLiteral("app1"), a.port(), 5}, {QStringLiteral("app2"), b.port(), 2}, {QStringLiteral("app3"), c.port(), 1}}), &errors),
+             qPrintable(errors.join(u'\n')));
+    // One client connection stays on one worker, whose smooth weighted round robin gives
+    // exactly 5:2:1 over every 8 requests.
+    SimpleHttpConnection client(proxyPort(engine));
+    std::map<QByteArray, int> counts;
+    for (int i = 0; i < 80; ++i) {
+        const SimpleHttpResponse r = client.get("/");
+        QCOMPARE(r.status, 200);
+        ++counts[r.header("x-served-by")];
+    }
+    QCOMPARE(counts[QByteArray("app1")], 50);
+    QCOMPARE(counts[QByteArray("app2")], 20);
+    QCOMPARE(counts[QByteArray("app3")], 10);
+}
+
+void TestProxy::reusesConnectionsBothSides()
+{
+    InProcessDemoBackend a(QStringLiteral("app1"));
+    Engine engine;
+    QStringList errors;
+    QVERIFY(engine.start(makeConfig({{QStringLiteral("app1"), a.port()}}), &errors));
+    SimpleHttpConnection client(proxyPort(engine));
+    for (int i = 1; i <= 20; ++i) {
+        const SimpleHttpResponse r = client.get("/");
+        QCOMPARE(r.status, 200);
+        // The backend counts requests per connection: the proxy kept one connection alive.
+        QCOMPARE(r.header("x-connection-requests").toInt(), i);
+    }
+    QVERIFY(client.isConnected());
+    QCOMPARE(a.backend().connectionCount(), 1u);
+}
+
+void TestProxy::consistentHashKeepsCartsSticky_data()
+{
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<QByteArray>("headerLine");
+    QTest::newRow("header") << int(HashKeySource::Header) << QByteArray("X-Cart: ");
+    QTest::newRow("cookie") << int(HashKeySource::Cookie) << QByteArray("Cookie: theme=dark; cart=");
+}
+
+void TestProxy::consistentHashKeepsCartsSticky()
+{
+    QFETCH(int, kind);
+    QFETCH(QByteArray, headerLine);
+    InProcessDemoBackend a(QStringLiteral("app1")), b(QStringLiteral("app2")), c(QStringLiteral("app3"));
+    Config config = makeConfig({{QStringLiteral("app1"), a.port()}, {QStringLiteral("app2"), b.port()}, {QStringLiteral("app3"), c.port()}},
+                               Algorithm::ConsistentHash);
+    config.pools.front().options.hashKey = HashKeySource{HashKeySource::Kind(kind), kind == HashKeySource::Header ? QStringLiteral("X-Cart") : QStringLiteral("cart")};
+    Engine engine;
+    QStringList errors;
+    QVERIFY(engine.start(config, &errors));
+    QSet<QByteArray> used;
+    for (int cart = 0; cart < 30; ++cart) {
+        QByteArray first;
+        // New connections land on either worker: each worker's Maglev table agrees.
+        for (int i = 0; i < 3; ++i) {
+            SimpleHttpConnection client(proxyPort(engine));
+            const SimpleHttpResponse r = client.exchange("GET / HTTP/1.1\r\nHost: x\r\n" + headerLine + QByteArray::number(cart) + "\r\n\r\n");
+            QCOMPARE(r.status, 200);
+            if (i == 0)
+                first = r.header("x-served-by");
+            QCOMPARE(r.header("x-served-by"), first);
+        }
+        used.insert(first);
+    }
+    QCOMPARE(used.size(), 3);
+}
+
+void TestProxy::forwardsHeaders()
+{
+    // A bare TCP server stands in for the backend here to see the exact bytes the proxy sends.
+    QTcpServer capture;
+    QVERIFY(capture.listen(QHostAddress::LocalHost));
+    Engine engine;
+    QStringList errors;
+    QVERIFY(engine.start(makeConfig({{QStringLiteral("capture"), capture.serverPort()}}), &errors));
+    QTcpSocket client;
+    client.connectToHost(QHostAddress::LocalHost, proxyPort(engine));
+    QVERIFY(client.waitForConnected(5000));
+    client.write("GET /x HTTP/1.1\r\nHost: shop\r\nX-Forwarded-For: 10.1.1.1\r\nConnection: keep-alive, X-Secret\r\nX-Secret: s\r\nVia: 1.1 edge\r\n\r\n");
+    client.flush();
+    QVERIFY(capture.waitForNewConnection(5000));
+    QTcpSocket *server = capture.nextPendingConnection();
+    QByteArray head;
+    while (!head.contains("\r\n\r\n") && server->waitForReadyRead(5000))
+        head += server->readAll();
+    QVERIFY2(head.startsWith("GET /x HTTP/1.1\r\n"), head.constData());
+    QVERIFY2(head.contains("\r\nHost: shop\r\n"), head.constData());
+    QVERIFY2(head.contains("\r\nX-Forwarded-For: 10.1.1.1, 127.0.0.1\r\n"), head.constData());
+    QVERIFY2(head.contains("\r\nX-Forwarded-Proto: http\r\n"), head.constData());
+    QVERIFY2(head.contains("\r\nVia: 1.1 edge, 1.1 fulcrum\r\n"), head.constData());
+    QVERIFY2(!head.contains("X-Secret") && !head.contains("Connection:"), head.constData());
+    server->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nKeep-Alive: timeout=5\r\n\r\nok");
+    server->flush();
+    QByteArray rest;
+    const QByteArray response = readHead(client, &rest);
+    QVERIFY2(response.startsWith("HTTP/1.1 200 OK\r\n"), response.constData());
+    QVERIFY2(response.contains("\r\nVia: 1.1 fulcrum\r\n") && !response.contains("Keep-Alive"), response.constData());
+}
+
+void TestProxy::keepsHttp10ClientsAlive()
+{
+    InProcessDemoBackend a(QStringLiteral("app1"));
+    Engine engine;
+    QStringList errors;
+    QVERIFY(engine.start(makeConfig({{QStringLiteral("app1"), a.port()}}), &errors));
+    SimpleHttpConnection client(proxyPort(engine));
+    for (int i = 0; i < 3; ++i) {
+        const SimpleHttpResponse r = client.exchange("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("connection").toLower(), QByteArray("keep-alive"));
+        QVERIFY(r.header("transfer-encoding").isEmpty());
+        QCOMPARE(r.body, QByteArray("app1\n"));
+    }
+    // Without keep-alive, HTTP/1.0 closes after the response.
+    const SimpleHttpResponse last = client.exchange("GET / HTTP/1.0\r\n\r\n");
+    QCOMPARE(last.status, 200);
+    QVERIFY(client.waitForClose());
+}
+
+void TestProxy::streamsLargeDownload_data()
+{
+    QTest::addColumn<bool>("chunked");
+    QTest::newRow("content-length") << false;
+    QTest::newRow("chunked") << true;
+}
+
+void TestProxy::streamsLargeDownload()
+{
+    QFETCH(bool, chunked);
+    constexpr qint64 size = 256ll << 20;
+    DemoBackendProcess backend(QStringLiteral("big"));
+    QVERIFY2(backend.start(), qPrintable(backend.error()));
+    Engine engine;
+    QStringList errors;
+    QVERIFY(engine.start(makeConfig({{QStringLiteral("big"), backend.port()}}), &errors));
+    const qint64 rssBefore = residentKiB();
+
+    QTcpSocket client;
+    client.setReadBufferSize(256 * 1024);
+    client.connectToHost(QHostAddress::LocalHost, proxyPort(engine));
+    QVERIFY(client.waitForConnected(5000));
+    client.write(QByteArray("GET /bytes/") + QByteArray::number(size) + (chunked ? "?chunked=1" : "") + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    QByteArray data;
+    const QByteArray head = readHead(client, &data);
+    QVERIFY2(head.startsWith("HTTP/1.1 200"), head.constData());
+    QCOMPARE(head.contains("Transfer-Encoding: chunked"), chunked);
+    ChunkedDecoder decoder(1024);
+    qint64 received = 0;
+    qint64 peakRss = rssBefore;
+    bool patternOk = true;
+    for (;;) {
+        if (chunked) {
+            decoder.consume(data);
+            QVERIFY2(!decoder.failed(), decoder.error());
+            received = decoder.payloadBytes();
+            if (decoder.done())
+                break;
+        } else {
+            // Check the pattern at the start of every piece: a lost or repeated piece shows.
+            if (!data.isEmpty() && data.front() != demoStreamByte(received))
+                patternOk = false;
+            received += data.size();
+            if (received >= size)
+                break;
+        }
+        if ((received >> 20) % 32 == 0)
+            peakRss = qMax(peakRss, residentKiB());
+        if (client.bytesAvailable() == 0)
+            QVERIFY2(client.waitForReadyRead(10'000), qPrintable(QStringLiteral("stalled after %1 bytes").arg(received)));
+        data = client.readAll();
+    }
+    QVERIFY(patternOk);
+    QCOMPARE(received, size);
+    peakRss = qMax(peakRss, residentKiB());
+    // 256 MiB went through; the proxy (in this process) holds at most a few buffers of it.
+    QVERIFY2(peakRss - rssBefore < 48 * 1024, qPrintable(QStringLiteral("RSS grew by %1 KiB").arg(peakRss - rssBefore)));
+}
+
+void TestProxy::streamsLargeUpload_data()
+{
+    QTest::addColumn<bool>("chunked");
+    QTest::newRow("content-length") << false;
+    QTest::newRow("chunked") << true;
+}
+
+void TestProxy::streamsLargeUpload()
+{
+    QFETCH(bool, chunked);
+    constexpr qint64 size = 128ll << 20;
+    DemoBackendProcess backend(QStringLiteral("sink"));
+    QVERIFY2(backend.start(), qPrintable(backend.error()));
+    Engine engine;
+    QStringList errors;
+    QVERIFY(engine.start(makeConfig({{QStringLiteral("sink"), backend.port()}}), &errors));
+    const qint64 rssBefore = residentKiB();
+
+    QTcpSocket client;
+    client.connectToHost(QHostAddress::LocalHost, proxyPort(engine));
+    QVERIFY(client.waitForConnected(5000));
+    QByteArray piece(64 * 1024, 0);
+    for (qsizetype i = 0; i < piece.size(); ++i)
+        piece[i] = char('A' + (i * 7) % 26);
+    client.write(QByteArray("POST /echo HTTP/1.1\r\nHost: x\r\n")
+                 + (chunked ? QByteArray("Transfer-Encoding: chunked\r\n\r\n") : "Content-Length: " + QByteArray::number(size) + "\r\n\r\n"));
+    quint32 crc = 0;
+    qint64 peakRss = rssBefore;
+    for (qint64 sent = 0; sent < size; sent += piece.size()) {
+        if (chunked)
+            client.write(QByteArray::number(piece.size(), 16) + "\r\n");
+        client.write(piece);
+        if (chunked)
+            client.write("\r\n");
+        crc = crc32Update(crc, piece);
+        while (client.bytesToWrite() > 1024 * 1024)
+            QVERIFY2(client.waitForBytesWritten(10'000), qPrintable(QStringLiteral("upload stalled after %1 bytes").arg(sent)));
+        if ((sent >> 20) % 32 == 0)
+            peakRss = qMax(peakRss, residentKiB());
+    }
+    if (chunked)
+        client.write("0\r\nX-Trailer: done\r\n\r\n");
+    QByteArray body;
+    const QByteArray head = readHead(client, &body);
+    QVERIFY2(head.startsWith("HTTP/1.1 200"), head.constData());
+    QVERIFY2(head.contains("X-Body-Bytes: " + QByteArray::number(size) + "\r\n"), head.constData());
+    QVERIFY2(head.contains("X-Body-Crc32: " + QByteArray::number(crc, 16).rightJustified(8, '0') + "\r\n"), head.constData());
+    peakRss = qMax(peakRss, residentKiB());
+    QVERIFY2(peakRss - rssBefore < 48 * 1024, qPrintable(QStringLiteral("RSS grew by %1 KiB").arg(peakRss - rssBefore)));
+}
+
+void TestProxy::retriesIdempotentOnKilledServer()
+{
+    DemoBackendProcess a(QStringLiteral("app1")), b(QStringLiteral("app2"));
+    QVERIFY2(a.start() && b.start(), qPrintable(a.error() + b.error()));
+    Engine engine;
+    QStringList errors;
+    QVERIFY(engine.start(makeConfig({{QStringLiteral("app1"), a.port()}, {QStringLiteral("app2"), b.port()}}, Algorithm::RoundRobin), &errors));
+    SimpleHttpConnection warm(proxyPort(engine));
+    QCOMPARE(warm.get("/").status, 200);
+    a.kill();
+    // Every GET still succeeds: the ones that pick app1 fail to connect and go to app2.
+    for (int i = 0; i < 10; ++i) {
+        SimpleHttpConnection client(proxyPort(engine));
+        const SimpleHttpResponse r = client.get("/");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("x-served-by"), QByteArray("app2"));
+    }
+    // A POST is not retried: the ones that pick app1 get 502.
+    int badGateway = 0;
+    for (int i = 0; i < 10; ++i) {
+        SimpleHttpConnection client(proxyPort(engine));
+        const SimpleHttpResponse r = client.post("/", "order=1");
+        QVERIFY(r.status == 200 || r.status == 502);
+        if (r.status == 502) {
+            ++badGateway;
+            QVERIFY2(r.body.contains("app1"), r.body.constData());
+        }
+    }
+    QVERIFY(badGateway > 0);
+    engine.tick();
+    const ServerSnapshot *app1 = engine.snapshot().pool(u"web")->server(u"app1");
+    QVERIFY(app1->stats.totals.connectFailures >= 5);
+    QVERIFY(app1->stats.totals.retries >= 1);
+    QVERIFY(app1->stats.consecutiveFailures >= 5);
+    QCOMPARE(engine.snapshot().pool(u"web")->server(u"app2")->stats.consecutiveFailures, 0);
+}
+
+void TestProxy::answers502WhenUnreachable()
+{
+    Engine engine;
+    QStringList errors;
+    QVERIFY(engine.start(makeConfig({{QStringLiteral("gone1"), freeLoopbackPort()}, {QStringLiteral("gone2"), freeLoopbackPort()}}), &errors));
+    SimpleHttpConnection client(proxyPort(engine));
+    const SimpleHttpResponse r = client.get("/");
+    QCOMPARE(r.status, 502);
+    QVERIFY2(r.body.contains("gone") && r.body.contains("connection failed"), r.body.constData());
+    // Retried once on the other server, then 502; the connection stays usable.
+    QCOMPARE(client.get("/").status, 502);
+}
+
+void TestProxy::answers503WhenNoServerAvailable()
+{
+    InProcessDemoBackend a(QStringLiteral("app1"));
+    Engine engine;
+    QStringList errors;
+    QVERIFY(engine.start(makeConfig({{QStringLiteral("app1"), a.port()}}), &errors));
+    QString error;
+    QVERIFY2(engine.setState(QStringLiteral("web"), QStringLiteral("app1"), BackendState::Maint, QStringLiteral("tester"), QStringLiteral("test"), &error), qPrintable(error));
+    SimpleHttpConnection client(proxyPort(engine));
+    const SimpleHttpResponse r = client.get("/");
+    QCOMPARE(r.status, 503);
+    QVERIFY2(r.body.contains("pool \"web\""), r.body.constData());
+    const QList<AuditEntry> audit = engine.auditLog().recent();
+    QCOMPARE(audit.size(), 1);
+    QCOMPARE(audit.front().target, QStringLiteral("web/app1"));
+    QCOMPARE(audit.front().before, QStringLiteral("up"));
+    QCOMPARE(audit.front().after, QStringLiteral("maint"));
+    QVERIFY(!engine.setWeight(QStringLiteral("web"), QStringLiteral("nope"), 3, QStringLiteral("tester"), QStringLiteral("test"), &error));
+    QVERIFY(!error.isEmpty());
+    QVERIFY(engine.setState(QStringLiteral("web"), QStringLiteral("app1"), BackendState::Up, QStringLiteral("tester"), QStringLiteral("test")));
+    QCOMPARE(client.get("/").status, 200);
+}
+
+void TestProxy::answers504ForSlowServer()
+{
+    InProcessDemoBackend a(QStringLiteral("slow"));
+    a.backend().setLatency(3000);
+    Config config = makeConfig({{QStringLiteral("slow"), a.port()}});
+    config.proxy.responseTimeoutMs = 300;
+    Engine engine;
+    QStringList errors;
+    QVERIFY(engine.start(config, &errors));
+    SimpleHttpConnection client(proxyPort(engine));
+    const SimpleHttpResponse r = client.get("/");
+    QCOMPARE(r.status, 504);
+    QVERIFY2(r.body.contains("slow") && r.body.contains("300 ms"), r.body.constData());
+    engine.tick();
+    QCOMPARE(engine.snapshot().pool(u"web")->server(u"slow")->stats.totals.timeouts, 1u);
+}
+
+void TestProxy::rejectsSmuggling_data()
+{
+    QTest::addColumn<QByteArray>("request");
+    QTest::addColumn<int>("status");
+    const QByteArray start("POST /echo HTTP/1.1\r\nHost: x\r\n");
+    QTest::newRow("CL + TE") << start + "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" << 400;
+    QTest::newRow("TE + CL") << start + "Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n" << 400;
+    QTest::newRow("duplicate CL") << start + "Content-Length: 4\r\nContent-Length: 4\r\n\r\nabcd" << 400;
+    QTest::newRow("conflicting CL") << start + "Content-Length: 4\r\nContent-Length: 5\r\n\r\nabcde" << 400;
+    QTest::newRow("invalid CL") << start + "Content-Length: 4x\r\n\r\nabcd" << 400;
+    QTest::newRow("obs-fold") << start + "X-A: 1\r\n Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\nabcd" << 400;
+    QTest::newRow("TE not chunked") << start + "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n" << 400;
+    QTest::newRow("bad chunk size") << start + "Transfer-Encoding: chunked\r\n\r\nzz\r\nabcd\r\n0\r\n\r\n" << 400;
+    QTest::newRow("chunk overflow") << start + "Transfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\nabcd\r\n0\r\n\r\n" << 400;
+    QTest::newRow("chunk longer than size") << start + "Transfer-Encoding: chunked\r\n\r\n2\r\nabcd\r\n0\r\n\r\n" << 400;
+    QTest::newRow("space before colon") << start + "Content-Length : 4\r\n\r\nabcd" << 400;
+    QTest::newRow("bare LF") << QByteArray("GET / HTTP/1.1\nHost: x\n\n") << 400;
+    QTest::newRow("HTTP/2 preface") << QByteArray("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") << 505;
+}
+
+void TestProxy::rejectsSmuggling()
+{
+    QFETCH(QByteArray, request);
+    QFETCH(int, status);
+    InProcessDemoBackend a(QStringLiteral("app1"));
+    Engine engine;
+    QStringList errors;
+    QVERIFY(engine.start(makeConfig({{QStringLiteral("app1"), a.port()}}), &errors));
+    SimpleHttpConnection client(proxyPort(engine));
+    const SimpleHttpResponse r = client.exchange(request + "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n");
+    QCOMPARE(r.status, status);
+    QVERIFY(client.waitForClose());
+    // Bad chunk sizes are found after the head went out, but the backend never sees a
+    // complete request: the proxy cuts that connection.
+    QCOMPARE(a.backend().requestCount(), 0u);
+}
+
+void TestProxy::limitsHeadAndBody()
+{
+    InProcessDemoBackend a(QStringLiteral("app1"));
+    Config config = makeConfig({{QStringLiteral("app1"), a.port()}});
+    config.proxy.maxBodyBytes = 1000;
+    Engine engine;
+    QStringList errors;
+    QVERIFY(engine.start(config, &errors));
+    {
+        SimpleHttpConnection client(proxyPort(engine));
+        QCOMPARE(client.exchange("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + QByteArray(20 * 1024, 'a') + "\r\n\r\n").status, 431);
+    }
+    {
+        SimpleHttpConnection client(proxyPort(engine));
+        QCOMPARE(client.post("/echo", QByteArray(1001, 'b')).status, 413);
+    }
+    {
+        SimpleHttpConnection client(proxyPort(engine));
+        QCOMPARE(client.post("/echo", QByteArray(1001, 'b'), true).status, 413);
+    }
+    SimpleHttpConnection client(proxyPort(engine));
+    const SimpleHttpResponse ok = client.post("/echo", QByteArray(1000, 'b'), true);
+    QCOMPARE(ok.status, 200);
+    QCOMPARE(ok.header("x-body-bytes"), QByteArray("1000"));
+}
+
+void TestProxy::closesSlowlorisConnections()
+{
+    InProcessDemoBackend a(QStringLiteral("app1"));
+    Config config = makeConfig({{QStringLiteral("app1"), a.port()}});
+    config.proxy.headerTimeoutMs = 300;
+    config.proxy.idleTimeoutMs = 400;
+    Engine engine;
+    QStringList errors;
+    QVERIFY(engine.start(config, &errors));
+    // Trickles a head that never ends: answered 408 and closed after the header timeout.
+    QTcpSocket slow;
+    slow.connectToHost(QHostAddress::LocalHost, proxyPort(engine));
+    QVERIFY(slow.waitForConnected(5000));
+    slow.write("GET / HTTP/1.1\r\n");
+    slow.flush();
+    QByteArray received;
+    for (int i = 0; i < 100 && slow.state() == QAbstractSocket::ConnectedState; ++i) {
+        slow.write("X-Drip: 1\r\n");
+        slow.flush();
+        slow.waitForReadyRead(50);
+        received += slow.readAll();
+    }
+    received += slow.readAll();
+    QVERIFY2(received.startsWith("HTTP/1.1 408"), received.constData());
+    QTRY_COMPARE_WITH_TIMEOUT(slow.state(), QAbstractSocket::UnconnectedState, 5000);
+    // A kept-alive connection that stays silent is closed after the idle timeout.
+    SimpleHttpConnection idle(proxyPort(engine));
+    QCOMPARE(idle.get("/").status, 200);
+    QVERIFY(idle.waitForClose());
+}
+
+void TestProxy::reportsLiveStatistics()
+{
+    InProcessDemoBackend a(QStringLiteral("app1")), b(QStringLiteral("app2"));
+    a.backend().setLatency(20);
+    Engine engine;
+    QStringList errors;
+    QVERIFY(engine.start(makeConfig({{QStringLiteral("app1"), a.port()}, {QStringLiteral("app2"), b.port()}}, Algorithm::RoundRobin), &errors));
+    QSignalSpy snapshots(&engine, &Engine::snapshotReady);
+    SimpleHttpConnection client(proxyPort(engine));
+    for (int i = 0; i < 40; ++i)
+        QCOMPARE(client.get("/").status, 200);
+    // The window and the history advance once per second of ticks.
+    QTRY_VERIFY_WITH_TIMEOUT(engine.snapshot().pool(u"web")->server(u"app1")->stats.windowRequests == 20, 5000);
+    const ServerStats &slow = engine.snapshot().pool(u"web")->server(u"app1")->stats;
+    const ServerStats &fast = engine.snapshot().pool(u"web")->server(u"app2")->stats;
+    QCOMPARE(slow.totals.requests, 20u);
+    QCOMPARE(slow.totals.responses[1], 20u);
+    QCOMPARE(fast.totals.requests, 20u);
+    QVERIFY2(slow.p50Ms >= 19 && slow.p99Ms < 500, qPrintable(QString::number(slow.p50Ms)));
+    QVERIFY(slow.meanMs > fast.meanMs);
+    QVERIFY(slow.totals.bytesFromServer > 0 && slow.totals.bytesToServer > 0);
+    QCOMPARE(slow.activeConnections, 1);
+    QVERIFY(!engine.history(QStringLiteral("web"), QStringLiteral("app1")).empty());
+    QVERIFY(snapshots.count() >= 2);
+}
+
+void TestProxy::reloadKeepsServing()
+{
+    InProcessDemoBackend a(QStringLiteral("app1")), b(QStringLiteral("app2"));
+    Engine engine;
+    QStringList errors;
+    Config config = makeConfig({{QStringLiteral("app1"), a.port()}});
+    QVERIFY(engine.start(config, &errors));
+    const quint16 port = proxyPort(engine);
+    SimpleHttpConnection client(port);
+    QCOMPARE(client.get("/").header("x-served-by"), QByteArray("app1"));
+    // Same listener address: the socket is kept, the kept-alive client connection too.
+    config.listeners.front().port = port;
+    config.pools.front().servers.front().name = QStringLiteral("app2");
+    config.pools.front().servers.front().port = b.port();
+    QVERIFY2(engine.reload(config, &errors), qPrintable(errors.join(u'\n')));
+    QCOMPARE(client.get("/").header("x-served-by"), QByteArray("app2"));
+    // A listener that cannot bind rejects the whole reload.
+    QTcpServer taken;
+    QVERIFY(taken.listen(QHostAddress::LocalHost));
+    Config bad = config;
+    ListenerConfig second = bad.listeners.front();
+    second.name = QStringLiteral("second");
+    second.port = taken.serverPort();
+    bad.listeners.push_back(second);
+    bad.pools.front().servers.front().port = a.port();
+    QVERIFY(!engine.reload(bad, &errors));
+    QVERIFY2(errors.join(u'\n').contains(QStringLiteral("second")), qPrintable(errors.join(u'\n')));
+    QCOMPARE(client.get("/").header("x-served-by"), QByteArray("app2"));
+}
+
+void TestProxy::stopsGracefully()
+{
+    InProcessDemoBackend a(QStringLiteral("app1"));
+    a.backend().setLatency(400);
+    Engine engine;
+    QStringList errors;
+    QVERIFY(engine.start(makeConfig({{QStringLiteral("app1"), a.port()}}), &errors));
+    const quint16 port = proxyPort(engine);
+    QTcpSocket inFlight;
+    inFlight.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(inFlight.waitForConnected(5000));
+    inFlight.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    inFlight.flush();
+    QTRY_COMPARE_WITH_TIMEOUT(a.backend().requestCount(), 1u, 5000);
+    QSignalSpy stopped(&engine, &Engine::stopped);
+    engine.stop();
+    QByteArray rest;
+    const QByteArray head = readHead(inFlight, &rest);
+    QVERIFY2(head.startsWith("HTTP/1.1 200"), head.constData());
+    QVERIFY2(head.contains("Connection: close"), head.constData());
+    QTRY_COMPARE_WITH_TIMEOUT(stopped.count(), 1, 5000);
+    QTcpSocket late;
+    late.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(!late.waitForConnected(1000));
+}
+
+QTEST_GUILESS_MAIN(TestProxy)
+#include "tst_proxy.moc"

@@ -1,0 +1,249 @@
+#include "proxy/httpparser.h"
+
+#include <QTest>
+
+using namespace fulcrum;
+
+class TestHttpParser : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void acceptsRequest_data();
+    void acceptsRequest();
+    void rejectsRequest_data();
+    void rejectsRequest();
+    void waitsForCompleteHead();
+    void limitsHeadSize();
+    void parsesResponse_data();
+    void parsesResponse();
+    void chunked_data();
+    void chunked();
+    void chunkedByteByByte();
+};
+
+void TestHttpParser::acceptsRequest_data()
+{
+    QTest::addColumn<QByteArray>("request");
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<int>("framing");
+    QTest::addColumn<qint64>("length");
+    QTest::addColumn<bool>("keepAlive");
+
+    QTest::newRow("get") << QByteArray("GET /a?b=1 HTTP/1.1\r\nHost: x\r\n\r\n") << QByteArray("GET") << QByteArray("/a?b=1") << int(BodyFraming::None) << qint64(0) << true;
+    QTest::newRow("content-length") << QByteArray("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\n\r\n") << QByteArray("POST") << QByteArray("/p") << int(BodyFraming::Length) << qint64(12) << true;
+    QTest::newRow("content-length 0") << QByteArray("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n") << QByteArray("POST") << QByteArray("/p") << int(BodyFraming::None) << qint64(0) << true;
+    QTest::newRow("chunked any case") << QByteArray("PUT /u HTTP/1.1\r\nHost: x\r\ntransfer-encoding: Chunked\r\n\r\n") << QByteArray("PUT") << QByteArray("/u") << int(BodyFraming::Chunked) << qint64(-1) << true;
+    QTest::newRow("connection close") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") << QByteArray("GET") << QByteArray("/") << int(BodyFraming::None) << qint64(0) << false;
+    QTest::newRow("http/1.0 default close") << QByteArray("GET / HTTP/1.0\r\n\r\n") << QByteArray("GET") << QByteArray("/") << int(BodyFraming::None) << qint64(0) << false;
+    QTest::newRow("http/1.0 keep-alive") << QByteArray("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n") << QByteArray("GET") << QByteArray("/") << int(BodyFraming::None) << qint64(0) << true;
+    QTest::newRow("leading empty line") << QByteArray("\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n") << QByteArray("GET") << QByteArray("/") << int(BodyFraming::None) << qint64(0) << true;
+    QTest::newRow("whitespace around value") << QByteArray("GET / HTTP/1.1\r\nHost:   x \t\r\nX-A:\r\n\r\n") << QByteArray("GET") << QByteArray("/") << int(BodyFraming::None) << qint64(0) << true;
+    QTest::newRow("obs-text in value") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\nX-Name: caf\xc3\xa9\r\n\r\n") << QByteArray("GET") << QByteArray("/") << int(BodyFraming::None) << qint64(0) << true;
+}
+
+void TestHttpParser::acceptsRequest()
+{
+    QFETCH(QByteArray, request);
+    QFETCH(QByteArray, method);
+    QFETCH(QByteArray, target);
+    QFETCH(int, framing);
+    QFETCH(qint64, length);
+    QFETCH(bool, keepAlive);
+
+    const QByteArray withBody = request + "trailing body bytes";
+    HttpRequestHead head;
+    const HttpParseResult result = parseRequestHead(withBody, HttpLimits{}, head);
+    QVERIFY2(result.status == HttpParseResult::Complete, result.message);
+    QCOMPARE(head.method, QByteArrayView(method));
+    QCOMPARE(head.target, QByteArrayView(target));
+    QCOMPARE(int(head.framing), framing);
+    QCOMPARE(head.contentLength, length);
+    QCOMPARE(head.keepAlive, keepAlive);
+    QCOMPARE(head.headLength, request.size());
+}
+
+void TestHttpParser::rejectsRequest_data()
+{
+    QTest::addColumn<QByteArray>("request");
+    QTest::addColumn<int>("status");
+
+    // Request smuggling shapes (the proxy must never forward these).
+    QTest::newRow("CL + TE") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n") << 400;
+    QTest::newRow("TE + CL") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n") << 400;
+    QTest::newRow("duplicate CL, same value") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n") << 400;
+    QTest::newRow("duplicate CL, different") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n") << 400;
+    QTest::newRow("CL list") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\n") << 400;
+    QTest::newRow("CL negative") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n") << 400;
+    QTest::newRow("CL plus sign") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +5\r\n\r\n") << 400;
+    QTest::newRow("CL hex") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0x5\r\n\r\n") << 400;
+    QTest::newRow("CL empty") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length:\r\n\r\n") << 400;
+    QTest::newRow("CL overflow") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n") << 400;
+    QTest::newRow("space before colon") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length : 5\r\n\r\n") << 400;
+    QTest::newRow("obs-fold") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n") << 400;
+    QTest::newRow("obs-fold tab") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n\tb\r\n\r\n") << 400;
+    QTest::newRow("TE gzip") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n") << 400;
+    QTest::newRow("TE gzip, chunked") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n") << 400;
+    QTest::newRow("TE chunked twice") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n") << 400;
+    QTest::newRow("TE xchunked") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n") << 400;
+    QTest::newRow("TE in HTTP/1.0") << QByteArray("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n") << 400;
+    QTest::newRow("bare LF") << QByteArray("GET / HTTP/1.1\nHost: x\n\n") << 400;
+    QTest::newRow("bare CR in value") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n") << 400;
+    QTest::newRow("NUL in value") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n", 37) << 400;
+    // Malformed.
+    QTest::newRow("no host") << QByteArray("GET / HTTP/1.1\r\n\r\n") << 400;
+    QTest::newRow("two hosts") << QByteArray("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n") << 400;
+    QTest::newRow("no version") << QByteArray("GET /\r\nHost: x\r\n\r\n") << 400;
+    QTest::newRow("extra space") << QByteArray("GET  / HTTP/1.1\r\nHost: x\r\n\r\n") << 400;
+    QTest::newRow("space in target") << QByteArray("GET /a b HTTP/1.1\r\nHost: x\r\n\r\n") << 400;
+    QTest::newRow("bad method") << QByteArray("G(T / HTTP/1.1\r\nHost: x\r\n\r\n") << 400;
+    QTest::newRow("lowercase version") << QByteArray("GET / http/1.1\r\nHost: x\r\n\r\n") << 400;
+    QTest::newRow("http/2") << QByteArray("GET / HTTP/2.0\r\nHost: x\r\n\r\n") << 505;
+    QTest::newRow("no colon") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\nnonsense\r\n\r\n") << 400;
+    QTest::newRow("empty name") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\n: v\r\n\r\n") << 400;
+    QTest::newRow("TLS hello, no terminator") << QByteArray("\x16\x03\x01\x02\x00\x01", 6) << 400;
+}
+
+void TestHttpParser::rejectsRequest()
+{
+    QFETCH(QByteArray, request);
+    QFETCH(int, status);
+    HttpRequestHead head;
+    const HttpParseResult result = parseRequestHead(request, HttpLimits{}, head);
+    QCOMPARE(result.status, HttpParseResult::Error);
+    QCOMPARE(result.httpStatus, status);
+    QVERIFY(qstrlen(result.message) > 0);
+}
+
+void TestHttpParser::waitsForCompleteHead()
+{
+    const QByteArray request("GET / HTTP/1.1\r\nHost: x\r\nX-Long: abcdef\r\n\r\n");
+    HttpRequestHead head;
+    for (qsizetype n = 0; n < request.size(); ++n)
+        QCOMPARE(parseRequestHead(QByteArrayView(request).first(n), HttpLimits{}, head).status, HttpParseResult::Incomplete);
+    QCOMPARE(parseRequestHead(request, HttpLimits{}, head).status, HttpParseResult::Complete);
+}
+
+void TestHttpParser::limitsHeadSize()
+{
+    HttpLimits limits;
+    limits.maxHeadBytes = 1024;
+    HttpRequestHead head;
+    const QByteArray big = "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + QByteArray(2000, 'a');
+    QCOMPARE(parseRequestHead(big, limits, head).httpStatus, 431);
+    QCOMPARE(parseRequestHead(big + "\r\n\r\n", limits, head).httpStatus, 431);
+    const QByteArray longLine = "GET /" + QByteArray(2000, 'a');
+    QCOMPARE(parseRequestHead(longLine, limits, head).httpStatus, 431);
+    QByteArray many = "GET / HTTP/1.1\r\nHost: x\r\n";
+    for (int i = 0; i < 200; ++i)
+        many += "X: y\r\n";
+    QCOMPARE(parseRequestHead(many + "\r\n", HttpLimits{}, head).httpStatus, 431);
+    const QByteArray justFits = "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + QByteArray(1024 - 36, 'a') + "\r\n\r\n";
+    QCOMPARE(justFits.size(), 1024);
+    QCOMPARE(parseRequestHead(justFits, limits, head).status, HttpParseResult::Complete);
+}
+
+void TestHttpParser::parsesResponse_data()
+{
+    QTest::addColumn<QByteArray>("response");
+    QTest::addColumn<bool>("requestWasHead");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<int>("framing");
+    QTest::addColumn<bool>("keepAlive");
+    QTest::addColumn<bool>("ok");
+
+    QTest::newRow("200 length") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n") << false << 200 << int(BodyFraming::Length) << true << true;
+    QTest::newRow("200 no reason") << QByteArray("HTTP/1.1 200\r\nContent-Length: 3\r\n\r\n") << false << 200 << int(BodyFraming::Length) << true << true;
+    QTest::newRow("chunked") << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n") << false << 200 << int(BodyFraming::Chunked) << true << true;
+    QTest::newRow("until close") << QByteArray("HTTP/1.1 200 OK\r\n\r\n") << false << 200 << int(BodyFraming::UntilClose) << false << true;
+    QTest::newRow("head") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n") << true << 200 << int(BodyFraming::None) << true << true;
+    QTest::newRow("204") << QByteArray("HTTP/1.1 204 No Content\r\n\r\n") << false << 204 << int(BodyFraming::None) << true << true;
+    QTest::newRow("304") << QByteArray("HTTP/1.1 304 Not Modified\r\n\r\n") << false << 304 << int(BodyFraming::None) << true << true;
+    QTest::newRow("100") << QByteArray("HTTP/1.1 100 Continue\r\n\r\n") << false << 100 << int(BodyFraming::None) << true << true;
+    QTest::newRow("1.0 close") << QByteArray("HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n") << false << 200 << int(BodyFraming::Length) << false << true;
+    QTest::newRow("CL + TE") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n") << false << 0 << 0 << false << false;
+    QTest::newRow("garbage") << QByteArray("SSH-2.0-OpenSSH\r\n\r\n") << false << 0 << 0 << false << false;
+}
+
+void TestHttpParser::parsesResponse()
+{
+    QFETCH(QByteArray, response);
+    QFETCH(bool, requestWasHead);
+    QFETCH(int, status);
+    QFETCH(int, framing);
+    QFETCH(bool, keepAlive);
+    QFETCH(bool, ok);
+    HttpResponseHead head;
+    const HttpParseResult result = parseResponseHead(response, HttpLimits{}, requestWasHead, head);
+    if (!ok) {
+        QCOMPARE(result.status, HttpParseResult::Error);
+        QCOMPARE(result.httpStatus, 502);
+        return;
+    }
+    QVERIFY2(result.status == HttpParseResult::Complete, result.message);
+    QCOMPARE(head.status, status);
+    QCOMPARE(int(head.framing), framing);
+    QCOMPARE(head.keepAlive, keepAlive);
+    QCOMPARE(head.headLength, response.size());
+}
+
+void TestHttpParser::chunked_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<bool>("ok");
+    QTest::addColumn<qint64>("payload");
+
+    QTest::newRow("simple") << QByteArray("5\r\nhello\r\n0\r\n\r\n") << true << qint64(5);
+    QTest::newRow("two chunks, hex") << QByteArray("a\r\n0123456789\r\nA\r\n0123456789\r\n0\r\n\r\n") << true << qint64(20);
+    QTest::newRow("extension") << QByteArray("5;name=value\r\nhello\r\n0;x\r\n\r\n") << true << qint64(5);
+    QTest::newRow("trailers") << QByteArray("5\r\nhello\r\n0\r\nX-Checksum: abc\r\nX-Other: 1\r\n\r\n") << true << qint64(5);
+    QTest::newRow("leading zeros") << QByteArray("0005\r\nhello\r\n0\r\n\r\n") << true << qint64(5);
+    QTest::newRow("empty size") << QByteArray("\r\nhello\r\n0\r\n\r\n") << false << qint64(0);
+    QTest::newRow("negative size") << QByteArray("-5\r\nhello\r\n0\r\n\r\n") << false << qint64(0);
+    QTest::newRow("0x prefix") << QByteArray("0x5\r\nhello\r\n0\r\n\r\n") << false << qint64(0);
+    QTest::newRow("space after size") << QByteArray("5 \r\nhello\r\n0\r\n\r\n") << false << qint64(0);
+    QTest::newRow("overflow") << QByteArray("10000000000000000\r\nhello\r\n0\r\n\r\n") << false << qint64(0);
+    QTest::newRow("size LF only") << QByteArray("5\nhello\r\n0\r\n\r\n") << false << qint64(0);
+    QTest::newRow("data longer than size") << QByteArray("3\r\nhello\r\n0\r\n\r\n") << false << qint64(0);
+    QTest::newRow("data not followed by CRLF") << QByteArray("5\r\nhelloXY0\r\n\r\n") << false << qint64(0);
+    QTest::newRow("trailer obs-fold") << QByteArray("0\r\nX-A: 1\r\n b\r\n\r\n") << false << qint64(0);
+    QTest::newRow("trailer without colon") << QByteArray("0\r\nnonsense\r\n\r\n") << false << qint64(0);
+    QTest::newRow("control in extension") << QByteArray("5;a\x01\r\nhello\r\n0\r\n\r\n") << false << qint64(0);
+    QTest::newRow("final without CRLF") << QByteArray("0\r\n\rX") << false << qint64(0);
+}
+
+void TestHttpParser::chunked()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(bool, ok);
+    QFETCH(qint64, payload);
+    ChunkedDecoder decoder;
+    const QByteArray withNext = body + "GET /next";
+    const qsizetype used = decoder.consume(withNext);
+    if (!ok) {
+        QVERIFY(decoder.failed());
+        QVERIFY(!decoder.done());
+        return;
+    }
+    QVERIFY2(decoder.done(), decoder.error());
+    QCOMPARE(used, body.size());
+    QCOMPARE(decoder.payloadBytes(), payload);
+}
+
+void TestHttpParser::chunkedByteByByte()
+{
+    const QByteArray body("1a;ext\r\nabcdefghijklmnopqrstuvwxyz\r\n3\r\nabc\r\n0\r\nT: v\r\n\r\n");
+    ChunkedDecoder decoder;
+    for (qsizetype i = 0; i < body.size(); ++i) {
+        QVERIFY(!decoder.done());
+        QCOMPARE(decoder.consume(QByteArrayView(body).sliced(i, 1)), 1);
+        QVERIFY2(!decoder.failed(), decoder.error());
+    }
+    QVERIFY(decoder.done());
+    QCOMPARE(decoder.payloadBytes(), 29);
+    QCOMPARE(decoder.consume("more"), 0);
+}
+
+QTEST_GUILESS_MAIN(TestHttpParser)
+#include "tst_httpparser.moc"
