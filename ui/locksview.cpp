@@ -147,6 +147,7 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->verticalHeader()->hide();
+    m_view->setWordWrap(false);
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     auto *release = new QAction(tr("Force-release…"), m_view);
     release->setShortcut(QKeySequence::Delete);

@@ -129,6 +129,7 @@ void MainWindow::createViews()
     m_serversView->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_serversView->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed | QAbstractItemView::AnyKeyPressed);
     m_serversView->verticalHeader()->hide();
+    m_serversView->setWordWrap(false);   // figures grow after the columns were sized: elide, never wrap
     m_serversView->horizontalHeader()->setSectionsMovable(true);
     m_serversView->horizontalHeader()->setStretchLastSection(true);
     m_serversView->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
@@ -178,6 +179,7 @@ void MainWindow::createViews()
     m_eventsView->setModel(m_eventProxy);
     m_eventsView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_eventsView->verticalHeader()->hide();
+    m_eventsView->setWordWrap(false);
     m_eventsView->horizontalHeader()->setStretchLastSection(true);
     m_eventsView->horizontalHeader()->setSectionsMovable(true);
     eventsLayout->addWidget(m_eventsView);

@@ -25,7 +25,7 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(QStringLiteral("Fulcrum console: live load, weights, servers, locks and events."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption demoOption(QStringLiteral("demo"), QStringLiteral("Run an in-process engine with demo servers and simulated load (the default)."));
+    const QCommandLineOption demoOption(QStringLiteral("demo"), QStringLiteral("Run an in-process engine with demo backends, load and a local redis-server (the default)."));
     const QCommandLineOption langOption(QStringLiteral("lang"), QStringLiteral("Language: en or zh_CN (default: Settings, then the system's)."), QStringLiteral("LANG"));
     const QCommandLineOption screenshotOption(QStringLiteral("screenshot"), QStringLiteral("Save a PNG of every view into DIR after a minute of demo traffic, then exit."), QStringLiteral("DIR"));
     const QCommandLineOption afterOption(QStringLiteral("screenshot-after"), QStringLiteral("Snapshots to wait for before --screenshot (default 240, one minute at 4 Hz)."), QStringLiteral("N"), QStringLiteral("240"));

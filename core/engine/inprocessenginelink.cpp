@@ -1,9 +1,10 @@
 #include "engine/inprocessenginelink.h"
 
-#include "balancer/balancer.h"
 #include "common/fastrandom.h"
 #include "config/config.h"
 #include "demo/demobackend.h"
+#include "engine/demoenvironment.h"
+#include "engine/engine.h"
 #include "health/healthchecker.h"
 #include "engine/auditlog.h"
 #include "locks/forcerelease.h"
@@ -54,29 +55,20 @@ InProcessOptions InProcessOptions::demo()
 
 // The worker side: owns the Balancer (one per thread, as proxy workers do) and the
 // per-server windows; publishes a snapshot every tick.
-class SimulatedTraffic : public QObject
+class EngineWorker : public QObject
 {
 public:
-    SimulatedTraffic(InProcessEngineLink *link, const InProcessOptions &options,
-                     std::shared_ptr<Pool> pool, std::shared_ptr<AuditLog> audit)
-        : m_link(link), m_options(options), m_pool(std::move(pool)), m_audit(std::move(audit)),
-          m_balancer(*m_pool, 7), m_random(0xf00d)
+    EngineWorker(InProcessEngineLink *link, const InProcessOptions &options)
+        : m_link(link), m_options(options), m_random(0xf00d), m_engine(new Engine(this))
     {
-        for (qsizetype i = 0; i < m_options.servers.size(); ++i)
-            m_windows.emplace_back();
     }
 
     void start()
     {
         m_clock.start();
-        startHealthChecks();
-        m_timer = new QTimer(this);
-        m_timer->setTimerType(Qt::PreciseTimer);
-        connect(m_timer, &QTimer::timeout, this, [this] { tick(); });
-        m_timer->start(m_options.tickMs);
+        startEngine();
         for (const InProcessRedis &redis : m_options.redis)
             startRedis(redis);
-        tick();
     }
 
     void releaseLock(quint64 id, const QString &endpoint, const QByteArray &key, const QByteArray &holder)
@@ -87,7 +79,7 @@ public:
             return;
         }
         RedisSide side = *it;
-        forceReleaseLock(side.connection, key, holder, m_audit.get(), QStringLiteral("console"),
+        forceReleaseLock(side.connection, key, holder, &m_engine->auditLog(), QStringLiteral("console"),
                          [this, id, side, endpoint, key, holder](const ForceReleaseResult &result) {
             const bool released = result.outcome == ForceReleaseResult::Released;
             m_events.append(LinkEvent{QDateTime::currentDateTimeUtc(), LinkEvent::Kind::Lock, AuditLog::currentOsUser(),
@@ -107,14 +99,14 @@ public:
         const auto before = m_pool->snapshot();
         const int index = before->indexOf(server);
         QString error;
-        if (index < 0 || !m_pool->setWeight(server, weight, &error)) {
+        if (index < 0 || !m_engine->setWeight(pool, server, weight, AuditLog::currentOsUser(), QStringLiteral("console"), &error)) {
             if (error.isEmpty())
                 error = QStringLiteral("server \"%1\" is not in pool \"%2\"; refresh the servers view").arg(server, pool);
             finish(id, false, error);
             return;
         }
         const int old = before->backends[size_t(index)].spec.weight;
-        operatorAction(QStringLiteral("set-weight"), pool + u'/' + server, QString::number(old), QString::number(weight));
+        operatorEvent(QStringLiteral("set-weight"), pool + u'/' + server, QString::number(old), QString::number(weight));
         finish(id, true, QStringLiteral("weight of %1/%2: %3 → %4").arg(pool, server).arg(old).arg(weight));
     }
 
@@ -139,7 +131,8 @@ public:
             return;
         }
         const QString now = adminName(server);
-        operatorAction(QStringLiteral("set-state"), pool + u'/' + server, old, now);
+        audit(QStringLiteral("set-state"), pool + u'/' + server, old, now);
+        operatorEvent(QStringLiteral("set-state"), pool + u'/' + server, old, now);
         finish(id, true, QStringLiteral("%1/%2: %3 → %4").arg(pool, server, old, now));
     }
 
@@ -278,14 +271,6 @@ private:
         QMetaObject::invokeMethod(m_link, [link = m_link, table] { Q_EMIT link->lockTableReady(table); }, Qt::QueuedConnection);
     }
 
-    struct TickCounts
-    {
-        int requests = 0;
-        int errors = 0;
-        std::vector<float> latencies;
-    };
-    static constexpr int kWindowTicks = 4;  // figures over the last second at 4 Hz
-
     bool checkPool(quint64 id, const QString &pool)
     {
         if (pool == m_options.poolName)
@@ -300,7 +285,7 @@ private:
         QMetaObject::invokeMethod(m_link, [link = m_link, result] { Q_EMIT link->commandFinished(result); }, Qt::QueuedConnection);
     }
 
-    void operatorAction(const QString &action, const QString &target, const QString &before, const QString &after)
+    void audit(const QString &action, const QString &target, const QString &before, const QString &after)
     {
         AuditEntry entry;
         entry.time = QDateTime::currentDateTimeUtc();
@@ -312,39 +297,58 @@ private:
         entry.after = after;
         entry.result = QStringLiteral("ok");
         QString error;
-        if (!m_audit->append(entry, &error))
+        if (!m_engine->auditLog().append(entry, &error))
             qWarning("%s", qPrintable(error));
-        m_events.append(LinkEvent{entry.time, LinkEvent::Kind::Operator, entry.user, target, action, before, after, QString()});
     }
 
-    // Real demo backends on loopback answer the real health checker; the flaky ones answer
-    // their /health with 503 for 12 s of every 45 s.
-    void startHealthChecks()
+    void operatorEvent(const QString &action, const QString &target, const QString &before, const QString &after)
     {
-        std::vector<BackendSpec> specs;
-        for (const PoolBackend &backend : m_pool->snapshot()->backends)
-            specs.push_back(backend.spec);
-        for (size_t i = 0; i < specs.size(); ++i) {
-            BackendSpec &spec = specs[i];
-            auto *backend = new DemoBackend(spec.name, this);
-            backend->setLatency(qint64(m_options.servers[qsizetype(i)].latencyMs));
+        m_events.append(LinkEvent{QDateTime::currentDateTimeUtc(), LinkEvent::Kind::Operator, AuditLog::currentOsUser(),
+                                  target, action, before, after, QString()});
+    }
+
+    // Six real demo backends on loopback behind the real Engine (proxy, stats, audit), real
+    // load through its listener, and the real health checker on its pool; the flaky
+    // backends answer /health with 503 for 12 s of every 45 s.
+    void startEngine()
+    {
+        PoolConfig pool;
+        pool.name = m_options.poolName;
+        pool.options = m_options.pool;
+        for (const DemoServerProfile &profile : m_options.servers) {
+            auto *backend = new DemoBackend(profile.spec.name, this);
             QString error;
             if (!backend->listen(QHostAddress::LocalHost, 0, 1, &error))
-                qWarning("demo backend %s: %s", qPrintable(spec.name), qPrintable(error));
+                qWarning("demo backend %s: %s", qPrintable(profile.spec.name), qPrintable(error));
+            backend->setLatency(qint64(profile.latencyMs), qint64(profile.latencyMs / 3));
+            backend->setErrorRate(profile.errorRate);
+            BackendSpec spec = profile.spec;
             spec.host = QStringLiteral("127.0.0.1");
             spec.port = backend->serverPort();
+            pool.servers.push_back(spec);
             m_backends.push_back(backend);
         }
-        m_pool->replace(m_options.pool, specs);
-        PoolConfig config;
-        config.name = m_options.poolName;
-        config.options = m_options.pool;
-        config.servers = specs;
-        config.health.intervalMs = 1000;
-        config.health.fastIntervalMs = 500;
-        config.health.downIntervalMs = 1000;
-        config.outlier.enabled = false;   // the simulated requests never reach a backend
-        m_checker = new HealthChecker(m_pool, config, HealthCheckerOptions{}, this);
+        pool.health.intervalMs = 1000;
+        pool.health.fastIntervalMs = 500;
+        pool.health.downIntervalMs = 1000;
+        pool.outlier.enabled = false;   // the demo's 5xx are steady noise, not a server to eject
+        Config config;
+        ListenerConfig listener;
+        listener.name = QStringLiteral("demo");
+        listener.pool = pool.name;
+        config.listeners.push_back(listener);
+        config.pools.push_back(pool);
+        config.proxy.workers = 1;
+        QStringList errors;
+        if (!m_engine->start(config, &errors))
+            qWarning("in-process engine: %s", qPrintable(errors.join(QStringLiteral("; "))));
+        m_pool = m_engine->pool(pool.name);
+        QMetaObject::invokeMethod(m_link, [link = m_link, p = m_pool, audit = &m_engine->auditLog()] { link->attach(p, audit); },
+                                  Qt::QueuedConnection);
+        connect(m_engine, &Engine::snapshotReady, this, [this](const EngineSnapshot &snapshot) { publishSnapshot(snapshot); });
+        m_engine->setTickRate(std::clamp(1000 / std::max(1, m_options.tickMs), 1, 4));
+
+        m_checker = new HealthChecker(m_pool, pool, HealthCheckerOptions{}, this);
         connect(m_checker, &HealthChecker::eventOccurred, this, [this](const HealthEvent &event) {
             if (event.kind == HealthEvent::Operator)
                 return;   // operator actions are recorded with the user who made them
@@ -354,6 +358,8 @@ private:
                                       event.pool + u'/' + event.server, QStringLiteral("state"), event.from, event.to, event.reason});
         });
         m_checker->start();
+        m_environment = new DemoEnvironment(this);
+        m_environment->startLoad(*m_engine, m_options.demandRps);
         if (!m_options.flapping)
             return;
         auto *flap = new QTimer(this);
@@ -376,101 +382,54 @@ private:
         return QString();
     }
 
-    void sendTraffic()
+    void publishSnapshot(const EngineSnapshot &engine)
     {
-        const int requests = int(std::lround(m_options.demandRps * m_options.tickMs / 1000.0));
-        std::vector<TickCounts> counts(m_options.servers.size());
-        PickContext context;
-        for (int r = 0; r < requests; ++r) {
-            context.keyHash = m_random.next();
-            context.hasKey = true;
-            context.nowNs = m_clock.nsecsElapsed();
-            const Pick pick = m_balancer.pick(context);
-            if (!pick.valid())
-                continue;
-            m_balancer.requestStarted(pick);
-            const DemoServerProfile &profile = m_options.servers[pick.index];
-            // Log-normal-ish: median latencyMs, a long right tail.
-            const double u = std::max(m_random.unit(), 1e-9);
-            const double latency = profile.latencyMs * std::exp(0.45 * std::sqrt(-2 * std::log(u)) * std::cos(6.2831853 * m_random.unit()));
-            TickCounts &c = counts[size_t(pick.index)];
-            ++c.requests;
-            c.latencies.push_back(float(latency));
-            if (m_random.unit() < profile.errorRate)
-                ++c.errors;
-            pick.live->recordLatency(context.nowNs, latency * 1e6);
-            m_balancer.requestFinished(pick);
-        }
-        for (size_t i = 0; i < counts.size(); ++i) {
-            m_windows[i].push_back(std::move(counts[i]));
-            while (m_windows[i].size() > kWindowTicks)
-                m_windows[i].pop_front();
-        }
-    }
-
-    static double percentile(std::vector<float> &sorted, double p)
-    {
-        if (sorted.empty())
-            return 0;
-        const size_t index = std::min(sorted.size() - 1, size_t(p * double(sorted.size())));
-        return sorted[index];
-    }
-
-    void tick()
-    {
-        const QDateTime now = QDateTime::currentDateTimeUtc();
-        sendTraffic();
-
         LinkSnapshot snapshot;
-        snapshot.sequence = ++m_sequence;
-        snapshot.time = now;
-        snapshot.tickMs = m_options.tickMs;
-        const auto pool = m_pool->snapshot();
-        const double windowSeconds = std::max<size_t>(1, m_windows.empty() ? 1 : m_windows[0].size()) * m_options.tickMs / 1000.0;
-        int poolRequests = 0;
-        for (const auto &window : m_windows)
-            for (const TickCounts &c : window)
-                poolRequests += c.requests;
+        snapshot.sequence = engine.sequence;
+        snapshot.time = engine.time;
+        snapshot.tickMs = 1000 / m_engine->tickRate();
         const PoolHealth health = m_checker->snapshot();
-        for (size_t i = 0; i < pool->backends.size(); ++i) {
-            const PoolBackend &backend = pool->backends[i];
-            ServerStatus server;
-            server.pool = m_options.poolName;
-            server.name = backend.spec.name;
-            server.address = backend.spec.address();
-            server.state = backend.spec.state;
-            server.backup = backend.spec.backup;
-            server.weight = backend.spec.weight;
-            server.effectiveWeight = backend.spec.state == BackendState::Up ? backend.effectiveWeight : 0;
-            server.stateText = backendStateName(backend.spec.state);
-            for (const ServerHealth &h : health.servers) {
-                if (h.name != backend.spec.name)
-                    continue;
-                server.stateText = h.stateText;
-                server.reason = h.admin != AdminState::Ready ? QStringLiteral("operator") : h.lastCheck.summary();
-                server.stateSince = now.addMSecs(-h.timeInStateMs);
-                const std::vector<CheckRecord> history = m_checker->history(h.name);
-                if (!history.empty())
-                    server.lastCheck = QDateTime::fromMSecsSinceEpoch(history.back().timeMs, Qt::UTC);
+        for (const PoolView &pool : engine.pools) {
+            double poolRps = 0;
+            for (const ServerSnapshot &server : pool.servers)
+                poolRps += server.stats.requestsPerSecond;
+            for (const ServerSnapshot &s : pool.servers) {
+                ServerStatus server;
+                server.pool = pool.name;
+                server.name = s.spec.name;
+                server.address = s.spec.address();
+                server.state = s.spec.state;
+                server.backup = s.spec.backup;
+                server.weight = s.spec.weight;
+                server.effectiveWeight = s.spec.state == BackendState::Up ? s.effectiveWeight : 0;
+                server.stateText = backendStateName(s.spec.state);
+                server.activeConnections = s.stats.activeConnections;
+                server.requestsPerSecond = s.stats.requestsPerSecond;
+                server.share = poolRps > 0 ? s.stats.requestsPerSecond / poolRps : 0;
+                server.p50Ms = s.stats.p50Ms;
+                server.p95Ms = s.stats.p95Ms;
+                server.p99Ms = s.stats.p99Ms;
+                // 5xx and connect failures over the last tick, from the cumulative counts.
+                const quint64 requests = s.stats.totals.requests;
+                const quint64 errors = s.stats.totals.responses[4] + s.stats.totals.connectFailures;
+                const auto previous = m_previousCounts.value(server.key(), {requests, errors});
+                const quint64 tickRequests = requests - std::min(requests, previous.first);
+                server.errorRate = tickRequests > 0 ? double(errors - std::min(errors, previous.second)) / double(tickRequests) : 0;
+                m_previousCounts.insert(server.key(), {requests, errors});
+                if (pool.name == health.pool) {
+                    for (const ServerHealth &h : health.servers) {
+                        if (h.name != server.name)
+                            continue;
+                        server.stateText = h.stateText;
+                        server.reason = h.admin != AdminState::Ready ? QStringLiteral("operator") : h.lastCheck.summary();
+                        server.stateSince = snapshot.time.addMSecs(-h.timeInStateMs);
+                        const std::vector<CheckRecord> history = m_checker->history(h.name);
+                        if (!history.empty())
+                            server.lastCheck = QDateTime::fromMSecsSinceEpoch(history.back().timeMs, Qt::UTC);
+                    }
+                }
+                snapshot.servers.append(server);
             }
-            int requests = 0;
-            int errors = 0;
-            std::vector<float> latencies;
-            for (const TickCounts &c : m_windows[i]) {
-                requests += c.requests;
-                errors += c.errors;
-                latencies.insert(latencies.end(), c.latencies.begin(), c.latencies.end());
-            }
-            std::sort(latencies.begin(), latencies.end());
-            server.requestsPerSecond = requests / windowSeconds;
-            server.share = poolRequests > 0 ? double(requests) / poolRequests : 0;
-            server.errorRate = requests > 0 ? double(errors) / requests : 0;
-            server.p50Ms = percentile(latencies, 0.50);
-            server.p95Ms = percentile(latencies, 0.95);
-            server.p99Ms = percentile(latencies, 0.99);
-            // Little's law: what is in flight on average at this rate and latency.
-            server.activeConnections = int(std::lround(server.requestsPerSecond * server.p50Ms / 1000.0));
-            snapshot.servers.append(server);
         }
         QList<LinkEvent> events;
         events.swap(m_events);
@@ -483,40 +442,28 @@ private:
 
     InProcessEngineLink *m_link;
     InProcessOptions m_options;
-    std::shared_ptr<Pool> m_pool;
-    std::shared_ptr<AuditLog> m_audit;
-    Balancer m_balancer;
     FastRandom m_random;
-    QTimer *m_timer = nullptr;
+    Engine *m_engine;
+    std::shared_ptr<Pool> m_pool;
+    DemoEnvironment *m_environment = nullptr;
     QElapsedTimer m_clock;
-    quint64 m_sequence = 0;
     std::vector<DemoBackend *> m_backends;
     HealthChecker *m_checker = nullptr;
-    std::vector<std::deque<TickCounts>> m_windows;
     QList<LinkEvent> m_events;
+    QHash<QString, std::pair<quint64, quint64>> m_previousCounts;   // requests, errors
     std::vector<RedisSide> m_redis;
     int m_demoLockRound = 0;
 };
 
-static std::vector<BackendSpec> specsOf(const InProcessOptions &options)
-{
-    std::vector<BackendSpec> specs;
-    for (const DemoServerProfile &profile : options.servers)
-        specs.push_back(profile.spec);
-    return specs;
-}
-
 InProcessEngineLink::InProcessEngineLink(InProcessOptions options, QObject *parent)
-    : EngineLink(parent), m_options(std::move(options)),
-      m_pool(std::make_shared<Pool>(m_options.poolName, m_options.pool, specsOf(m_options))),
-      m_audit(std::make_shared<AuditLog>(m_options.auditPath))
+    : EngineLink(parent), m_options(std::move(options))
 {
     qRegisterMetaType<LinkSnapshot>();
     qRegisterMetaType<LinkEvent>();
     qRegisterMetaType<LockTable>();
     qRegisterMetaType<CommandResult>();
     m_thread.setObjectName(QStringLiteral("fulcrum-engine"));
-    m_traffic = new SimulatedTraffic(this, m_options, m_pool, m_audit);
+    m_traffic = new EngineWorker(this, m_options);
     m_traffic->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_traffic, &QObject::deleteLater);
     m_thread.start();
@@ -536,7 +483,7 @@ LinkState InProcessEngineLink::state() const
 
 QString InProcessEngineLink::description() const
 {
-    return tr("in-process engine (simulated traffic)");
+    return tr("in-process engine (demo)");
 }
 
 int InProcessEngineLink::tickMs() const
@@ -595,12 +542,18 @@ quint64 InProcessEngineLink::testRedis(const QString &host, quint16 port, const 
 
 std::shared_ptr<const PoolSnapshot> InProcessEngineLink::poolSnapshot() const
 {
-    return m_pool->snapshot();
+    return m_pool ? m_pool->snapshot() : nullptr;
 }
 
-const AuditLog &InProcessEngineLink::auditLog() const
+const AuditLog *InProcessEngineLink::auditLog() const
 {
-    return *m_audit;
+    return m_audit;
+}
+
+void InProcessEngineLink::attach(std::shared_ptr<Pool> pool, const AuditLog *audit)
+{
+    m_pool = std::move(pool);
+    m_audit = audit;
 }
 
 } // namespace fulcrum

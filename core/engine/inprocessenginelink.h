@@ -11,14 +11,14 @@
 namespace fulcrum {
 
 class AuditLog;
-class SimulatedTraffic;
+class EngineWorker;
 
-// How one demo server behaves under the simulated load.
+// One demo server: its backend's behaviour and its weight in the pool.
 struct DemoServerProfile
 {
     BackendSpec spec;
-    double latencyMs = 8;         // median response time
-    double errorRate = 0.002;     // steady 5xx fraction
+    double latencyMs = 8;         // the demo backend's response time (jitter a third of it)
+    double errorRate = 0.002;     // the demo backend's steady 5xx fraction
     bool flaky = false;           // its demo backend fails /health for a while, now and then
 };
 
@@ -39,7 +39,7 @@ struct InProcessOptions
     QString poolName = QStringLiteral("checkout");
     PoolOptions pool;
     QList<DemoServerProfile> servers;
-    double demandRps = 1200;      // requests per second the simulated clients send
+    double demandRps = 300;       // requests per second the demo load sends through the proxy
     int tickMs = 250;             // 4 Hz
     bool flapping = true;         // let flaky servers' backends fail their checks
     QString auditPath;            // empty: audit kept in memory
@@ -48,12 +48,12 @@ struct InProcessOptions
     static InProcessOptions demo();
 };
 
-// The embedded engine link: on a worker thread, the real Pool, Balancer, AuditLog and
-// HealthChecker, the latter checking real demo backends on loopback; client requests are
-// simulated (picked by the real Balancer, latency and failures from each server's
-// profile) until the Engine's proxy takes their place. For each Redis, a real connection and LockInspector scanning at
-// an interval, and force-release through the compare-and-delete script. Commands are queued to the worker and answered with
-// commandFinished; snapshots come back queued at the tick. Nothing here locks the caller.
+// The embedded engine link: on a worker thread, the real Engine (proxy, per-server stats,
+// audit log) in front of six real demo backends on loopback, a steady load through its
+// listener, and the real HealthChecker on its pool; for each Redis, a real connection and
+// LockInspector scanning at an interval, and force-release through the compare-and-delete
+// script. Commands are queued to the worker and answered with commandFinished; snapshots
+// come back queued at the engine's tick. Nothing here blocks the caller.
 class InProcessEngineLink : public EngineLink
 {
     Q_OBJECT
@@ -71,19 +71,23 @@ public:
     quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) override;
     quint64 testRedis(const QString &host, quint16 port, const QByteArray &password) override;
 
-    // What the engine itself holds (thread-safe read of the live pool): for tests and tools.
+    // What the engine itself holds (thread-safe read of the live pool), from the first
+    // snapshot on (null before): for tests and tools.
     std::shared_ptr<const PoolSnapshot> poolSnapshot() const;
-    const AuditLog &auditLog() const;
+    const AuditLog *auditLog() const;
 
 private:
+    friend class EngineWorker;
+    void attach(std::shared_ptr<Pool> pool, const AuditLog *audit);
+
     quint64 nextCommandId();
     void finish(quint64 id, bool ok, const QString &message);
 
     InProcessOptions m_options;
-    std::shared_ptr<Pool> m_pool;
-    std::shared_ptr<AuditLog> m_audit;
+    std::shared_ptr<Pool> m_pool;          // set from the engine thread before the first snapshot
+    const AuditLog *m_audit = nullptr;
     QThread m_thread;
-    SimulatedTraffic *m_traffic = nullptr;   // lives on m_thread
+    EngineWorker *m_traffic = nullptr;       // lives on m_thread
     quint64 m_lastCommandId = 0;
 };
 

@@ -139,7 +139,7 @@ void TestConsoleModels::stateChangesBecomeEventsAndMarkers()
     QCOMPARE(selected.first().row(), 1);
     QCOMPARE(window.liveLoad()->markerCount(), 2);
     // The audit log has both, with who and before → after.
-    const QList<AuditEntry> audit = link.auditLog().recent();
+    const QList<AuditEntry> audit = link.auditLog()->recent();
     QCOMPARE(audit.size(), 2);
     QCOMPARE(audit.last().after, QStringLiteral("ready"));
     QCOMPARE(audit.last().user, AuditLog::currentOsUser());

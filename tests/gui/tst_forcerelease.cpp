@@ -162,7 +162,7 @@ void TestForceRelease::releasedThroughTheDialogAgainstRedis()
     QCOMPARE(setup.redis->command({"GET", "lock:cart:7"}).string, QByteArray("worker-2:token-b"));   // the other lock is untouched
     QTRY_VERIFY(rowOf(setup.view.get(), "lock:cart:42") < 0);
     // On the record: who released which key from which holder.
-    const QList<AuditEntry> audit = setup.link->auditLog().recent();
+    const QList<AuditEntry> audit = setup.link->auditLog()->recent();
     QVERIFY(!audit.isEmpty());
     QVERIFY2(audit.last().target.contains(QStringLiteral("lock:cart:42")), qPrintable(audit.last().target));
     QVERIFY2(audit.last().before.contains(QStringLiteral("worker-1:token-a")), qPrintable(audit.last().before));
