@@ -1,5 +1,8 @@
 #include "engine/inprocessenginelink.h"
 #include "engine/localredisserver.h"
+#ifdef FULCRUM_HAVE_KEYCHAIN
+#include "keychain/keychainsecretstore.h"
+#endif
 #include "mainwindow.h"
 #include "settingsdialog.h"
 
@@ -61,6 +64,20 @@ int main(int argc, char *argv[])
         options.redis.append(endpoint);
     } else {
         std::fprintf(stderr, "fulcrum: %s\n", qPrintable(redisError));
+    }
+    // Endpoints saved in Settings; their passwords come from the keychain (before the event
+    // loop runs, so its short nested wait for D-Bus blocks nothing).
+    for (const QString &endpoint : ui::SettingsDialog::redisEndpoints()) {
+        const qsizetype colon = endpoint.lastIndexOf(u':');
+        InProcessRedis redis;
+        redis.connection.host = endpoint.left(colon);
+        redis.connection.port = quint16(endpoint.mid(colon + 1).toUInt());
+        redis.patterns = ui::SettingsDialog::redisPatterns();
+#ifdef FULCRUM_HAVE_KEYCHAIN
+        QString keychainError;
+        redis.connection.password = KeychainSecretStore().read(ui::SettingsDialog::keychainEntry(endpoint), &keychainError).value_or(QByteArray());
+#endif
+        options.redis.append(redis);
     }
     InProcessEngineLink link(options);
     ui::MainWindow window(&link);
