@@ -409,13 +409,16 @@ private:
                 server.p50Ms = s.stats.p50Ms;
                 server.p95Ms = s.stats.p95Ms;
                 server.p99Ms = s.stats.p99Ms;
-                // 5xx and connect failures over the last tick, from the cumulative counts.
+                // 5xx and connect failures over the last second, from the cumulative counts.
                 const quint64 requests = s.stats.totals.requests;
                 const quint64 errors = s.stats.totals.responses[4] + s.stats.totals.connectFailures;
-                const auto previous = m_previousCounts.value(server.key(), {requests, errors});
-                const quint64 tickRequests = requests - std::min(requests, previous.first);
-                server.errorRate = tickRequests > 0 ? double(errors - std::min(errors, previous.second)) / double(tickRequests) : 0;
-                m_previousCounts.insert(server.key(), {requests, errors});
+                std::deque<std::pair<quint64, quint64>> &window = m_counts[server.key()];
+                window.emplace_back(requests, errors);
+                while (window.size() > size_t(m_engine->tickRate()) + 1)
+                    window.pop_front();
+                const quint64 windowRequests = requests - std::min(requests, window.front().first);
+                const quint64 windowErrors = errors - std::min(errors, window.front().second);
+                server.errorRate = windowRequests > 0 ? double(windowErrors) / double(windowRequests) : 0;
                 if (pool.name == health.pool) {
                     for (const ServerHealth &h : health.servers) {
                         if (h.name != server.name)
@@ -450,7 +453,7 @@ private:
     std::vector<DemoBackend *> m_backends;
     HealthChecker *m_checker = nullptr;
     QList<LinkEvent> m_events;
-    QHash<QString, std::pair<quint64, quint64>> m_previousCounts;   // requests, errors
+    QHash<QString, std::deque<std::pair<quint64, quint64>>> m_counts;   // cumulative requests, errors at each tick of the last second
     std::vector<RedisSide> m_redis;
     int m_demoLockRound = 0;
 };
