@@ -3,10 +3,10 @@
 #include "common/fastrandom.h"
 #include "config/config.h"
 #include "demo/demobackend.h"
+#include "engine/auditlog.h"
 #include "engine/demoenvironment.h"
 #include "engine/engine.h"
 #include "health/healthchecker.h"
-#include "engine/auditlog.h"
 #include "locks/forcerelease.h"
 #include "locks/lockinspector.h"
 
@@ -15,7 +15,6 @@
 #include <QTimer>
 
 #include <algorithm>
-#include <cmath>
 #include <deque>
 #include <memory>
 #include <utility>
@@ -30,20 +29,19 @@ QString InProcessRedis::endpoint() const
 InProcessOptions InProcessOptions::demo()
 {
     InProcessOptions options;
-    struct Row { const char *name; quint16 port; int weight; double latency; double errors; bool flaky; };
+    // Host and port come from the demo backends when the engine starts.
+    struct Row { const char *name; int weight; double latency; double errors; bool flaky; };
     const Row rows[] = {
-        {"app1", 8081, 100, 6, 0.001, false},
-        {"app2", 8082, 100, 7, 0.001, false},
-        {"app3", 8083, 50, 35, 0.004, false},
-        {"app4", 8084, 100, 9, 0.002, false},
-        {"app5", 8085, 100, 11, 0.01, true},
-        {"app6", 8086, 25, 5, 0.0, false},
+        {"app1", 100, 6, 0.001, false},
+        {"app2", 100, 7, 0.001, false},
+        {"app3", 50, 35, 0.004, false},
+        {"app4", 100, 9, 0.002, false},
+        {"app5", 100, 11, 0.01, true},
+        {"app6", 25, 5, 0.0, false},
     };
     for (const Row &row : rows) {
         DemoServerProfile profile;
         profile.spec.name = QString::fromLatin1(row.name);
-        profile.spec.host = QStringLiteral("127.0.0.1");
-        profile.spec.port = row.port;
         profile.spec.weight = row.weight;
         profile.latencyMs = row.latency;
         profile.errorRate = row.errors;
@@ -53,8 +51,8 @@ InProcessOptions InProcessOptions::demo()
     return options;
 }
 
-// The worker side: owns the Balancer (one per thread, as proxy workers do) and the
-// per-server windows; publishes a snapshot every tick.
+// The worker side, on the link's thread: owns the Engine, the demo backends and load, the
+// health checker and the Redis inspectors, and turns engine snapshots into LinkSnapshots.
 class EngineWorker : public QObject
 {
 public:

@@ -42,7 +42,6 @@ struct InProcessOptions
     double demandRps = 300;       // requests per second the demo load sends through the proxy
     int tickMs = 250;             // 4 Hz
     bool flapping = true;         // let flaky servers' backends fail their checks
-    QString auditPath;            // empty: audit kept in memory
     QList<InProcessRedis> redis;
 
     static InProcessOptions demo();
