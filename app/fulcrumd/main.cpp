@@ -6,6 +6,10 @@
 #include "engine/engine.h"
 #include "proxy/loadgenerator.h"
 
+#ifdef FULCRUM_HAVE_KEYCHAIN
+#include "keychain/keychainsecretstore.h"
+#endif
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -190,6 +194,10 @@ int main(int argc, char *argv[])
         config.proxy.workers = workers;
 
     Engine engine;
+#ifdef FULCRUM_HAVE_KEYCHAIN
+    KeychainSecretStore keychain;
+    engine.setKeychain(&keychain);
+#endif
     printEvents(engine, &app);
     QObject::connect(&engine, &Engine::stopped, &app, &QCoreApplication::quit);
     QStringList errors;
