@@ -77,7 +77,7 @@ public:
             return;
         }
         RedisSide side = *it;
-        forceReleaseLock(side.connection, key, holder, &m_engine->auditLog(), QStringLiteral("console"),
+        forceReleaseLock(side.connection, key, holder, &m_engine->auditLog(), AuditLog::currentOsUser(), QStringLiteral("console"),
                          [this, id, side, endpoint, key, holder](const ForceReleaseResult &result) {
             const bool released = result.outcome == ForceReleaseResult::Released;
             m_events.append(LinkEvent{QDateTime::currentDateTimeUtc(), LinkEvent::Kind::Lock, AuditLog::currentOsUser(),
@@ -124,12 +124,11 @@ public:
                                  : state == BackendState::Maint ? AdminState::Maint : AdminState::Ready;
         const QString old = adminName(server);
         QString error;
-        if (!m_checker->setAdminState(server, admin, &error)) {
+        if (!m_engine->setAdminState(pool, server, admin, AuditLog::currentOsUser(), QStringLiteral("console"), &error)) {
             finish(id, false, error);
             return;
         }
         const QString now = adminName(server);
-        audit(QStringLiteral("set-state"), pool + u'/' + server, old, now);
         operatorEvent(QStringLiteral("set-state"), pool + u'/' + server, old, now);
         finish(id, true, QStringLiteral("%1/%2: %3 → %4").arg(pool, server, old, now));
     }
@@ -283,22 +282,6 @@ private:
         QMetaObject::invokeMethod(m_link, [link = m_link, result] { Q_EMIT link->commandFinished(result); }, Qt::QueuedConnection);
     }
 
-    void audit(const QString &action, const QString &target, const QString &before, const QString &after)
-    {
-        AuditEntry entry;
-        entry.time = QDateTime::currentDateTimeUtc();
-        entry.user = AuditLog::currentOsUser();
-        entry.origin = QStringLiteral("console");
-        entry.action = action;
-        entry.target = target;
-        entry.before = before;
-        entry.after = after;
-        entry.result = QStringLiteral("ok");
-        QString error;
-        if (!m_engine->auditLog().append(entry, &error))
-            qWarning("%s", qPrintable(error));
-    }
-
     void operatorEvent(const QString &action, const QString &target, const QString &before, const QString &after)
     {
         m_events.append(LinkEvent{QDateTime::currentDateTimeUtc(), LinkEvent::Kind::Operator, AuditLog::currentOsUser(),
@@ -346,7 +329,11 @@ private:
         connect(m_engine, &Engine::snapshotReady, this, [this](const EngineSnapshot &snapshot) { publishSnapshot(snapshot); });
         m_engine->setTickRate(std::clamp(1000 / std::max(1, m_options.tickMs), 1, 4));
 
-        m_checker = new HealthChecker(m_pool, pool, HealthCheckerOptions{}, this);
+        m_checker = m_engine->healthChecker(pool.name);
+        if (!m_checker) {
+            qWarning("in-process engine: no health checker for pool %s", qPrintable(pool.name));
+            return;
+        }
         connect(m_checker, &HealthChecker::eventOccurred, this, [this](const HealthEvent &event) {
             if (event.kind == HealthEvent::Operator)
                 return;   // operator actions are recorded with the user who made them
@@ -355,7 +342,6 @@ private:
             m_events.append(LinkEvent{QDateTime::fromMSecsSinceEpoch(event.timeMs, Qt::UTC), kind, QStringLiteral("engine"),
                                       event.pool + u'/' + event.server, QStringLiteral("state"), event.from, event.to, event.reason});
         });
-        m_checker->start();
         m_environment = new DemoEnvironment(this);
         m_environment->startLoad(*m_engine, m_options.demandRps);
         if (!m_options.flapping)
@@ -373,6 +359,8 @@ private:
 
     QString adminName(const QString &server) const
     {
+        if (!m_checker)
+            return QString();
         for (const ServerHealth &health : m_checker->snapshot().servers) {
             if (health.name == server)
                 return health.admin == AdminState::Ready ? QStringLiteral("ready") : adminStateName(health.admin);
@@ -386,7 +374,7 @@ private:
         snapshot.sequence = engine.sequence;
         snapshot.time = engine.time;
         snapshot.tickMs = 1000 / m_engine->tickRate();
-        const PoolHealth health = m_checker->snapshot();
+        const PoolHealth health = m_checker ? m_checker->snapshot() : PoolHealth();
         for (const PoolView &pool : engine.pools) {
             double poolRps = 0;
             for (const ServerSnapshot &server : pool.servers)
