@@ -273,6 +273,10 @@ void MainWindow::applySnapshot(const LinkSnapshot &snapshot)
     if (!m_columnsRestored && m_serverModel->rowCount() > 0) {
         m_columnsRestored = true;   // size to the first figures once; after that the operator decides
         m_serversView->resizeColumnsToContents();
+        // The first figures are small (no traffic yet): leave room for the big ones.
+        const int figure = m_serversView->fontMetrics().horizontalAdvance(QStringLiteral("10000.0 ms")) + 12;
+        for (int column = ServerTableModel::Weight; column <= ServerTableModel::ErrorRate; ++column)
+            m_serversView->setColumnWidth(column, std::max(m_serversView->columnWidth(column), figure));
     }
     m_weightsChart->updateFromSnapshot(snapshot);
     m_liveLoad->updateFromSnapshot(snapshot);
