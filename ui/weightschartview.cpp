@@ -29,7 +29,7 @@ WeightsChartView::WeightsChartView(WeightController *controller, QWidget *parent
 {
     setObjectName(QStringLiteral("weightsChart"));
     setFocusPolicy(Qt::StrongFocus);
-    setRenderHint(QPainter::Antialiasing);
+    setRenderHint(QPainter::Antialiasing, false);
     setRubberBand(QChartView::NoRubberBand);
     auto *chart = new QChart;
     chart->legend()->hide();
@@ -65,6 +65,7 @@ WeightsChartView::WeightsChartView(WeightController *controller, QWidget *parent
     }
     setChart(chart);
     applyPalette(chart, palette());
+    applyHandleColours();
     updateTitle();
 }
 
@@ -199,6 +200,10 @@ void WeightsChartView::rebuild(const QList<ServerStatus> &servers)
         m_sets.append(set);
     }
     m_bars->append(m_sets);
+    // Other servers: the next showTargets() sets the handles and their colours afresh.
+    m_handles->clear();
+    m_handles->clearPointsConfiguration();
+    m_selectedHandle->clear();
     m_axisX->clear();
     m_axisX->append(categories);
     if (m_selected >= servers.size())
@@ -212,20 +217,29 @@ void WeightsChartView::showTargets(const QList<double> &targets)
     points.reserve(targets.size());
     for (int i = 0; i < targets.size(); ++i)
         points.append(QPointF(i, std::round(targets[i] * 1000) / 10));
-    m_handles->replace(points);
-    const QColor text = palette().color(QPalette::WindowText);
-    m_handles->setColor(palette().color(QPalette::Base));
-    m_handles->setBorderColor(text);
-    m_handles->setPointLabelsColor(text);
-    if (m_sets.size() == 1 && m_servers.size() > 1) {
-        for (int i = 0; i < points.size() && i < m_servers.size(); ++i)
-            m_handles->setPointConfiguration(i, QXYSeries::PointConfiguration::Color, serverColor(m_servers[i].key()));
+    // Targets move only with weights and states: a handle replaced every tick would re-lay
+    // out all its labels for nothing.
+    if (points != m_handles->points()) {
+        m_handles->replace(points);
+        if (m_sets.size() == 1 && m_servers.size() > 1) {
+            for (int i = 0; i < points.size() && i < m_servers.size(); ++i)
+                m_handles->setPointConfiguration(i, QXYSeries::PointConfiguration::Color, serverColor(m_servers[i].key()));
+        }
     }
     QList<QPointF> selected;
     if (m_selected >= 0 && m_selected < points.size())
         selected.append(points[m_selected]);
+    if (selected != m_selectedHandle->points())
+        m_selectedHandle->replace(selected);
+}
+
+void WeightsChartView::applyHandleColours()
+{
+    const QColor text = palette().color(QPalette::WindowText);
+    m_handles->setColor(palette().color(QPalette::Base));
+    m_handles->setBorderColor(text);
+    m_handles->setPointLabelsColor(text);
     m_selectedHandle->setPen(QPen(palette().color(QPalette::Highlight), 4));
-    m_selectedHandle->replace(selected);
 }
 
 void WeightsChartView::updateAxisRange()
@@ -236,8 +250,11 @@ void WeightsChartView::updateAxisRange()
     for (int i = 0; i < m_servers.size(); ++i)
         top = std::max({top, m_servers[i].share, i < m_shownTargets.size() ? m_shownTargets[i] : 0.0});
     const double max = std::max(20.0, std::min(100.0, std::ceil(top * 100 * 1.4 / 10) * 10));
-    m_axisY->setRange(0, max);
-    m_axisY->setTickInterval(max <= 50 ? 5 : 10);
+    // Grow at once; shrink only when well below, so shares near a step do not rescale every tick.
+    if (max > m_axisY->max() || max < m_axisY->max() * 0.6) {
+        m_axisY->setRange(0, max);
+        m_axisY->setTickInterval(max <= 50 ? 5 : 10);
+    }
 }
 
 void WeightsChartView::updateTitle()
@@ -258,7 +275,8 @@ void WeightsChartView::updateTitle()
     }
     if (m_totalInPool > m_servers.size())
         title += u'\n' + tr("showing the first %1 of %2 servers").arg(m_servers.size()).arg(m_totalInPool);
-    chart()->setTitle(title);
+    if (title != chart()->title())
+        chart()->setTitle(title);
 }
 
 QPointF WeightsChartView::valueAt(const QPoint &viewportPos) const
@@ -404,7 +422,7 @@ void WeightsChartView::changeEvent(QEvent *event)
 {
     if (event->type() == QEvent::PaletteChange) {
         applyPalette(chart(), palette());
-        showTargets(m_shownTargets);
+        applyHandleColours();
     }
     QChartView::changeEvent(event);
 }

@@ -65,6 +65,7 @@ private:
     QPointF valueAt(const QPoint &viewportPos) const;
     void rebuild(const QList<ServerStatus> &servers);
     void showTargets(const QList<double> &targets);
+    void applyHandleColours();
     void updateTitle();
     void updateAxisRange();
     void stepWeight(int direction, bool fine);
