@@ -10,6 +10,7 @@
 #include <QKeyEvent>
 #include <QLegend>
 #include <QMouseEvent>
+#include <QPainter>
 #include <QScatterSeries>
 #include <QStackedBarSeries>
 #include <QValueAxis>
@@ -22,6 +23,7 @@ namespace fulcrum::ui {
 
 namespace {
 constexpr int kGrabPixels = 14;   // how far from a handle a press still grabs it
+constexpr double kHandleRadius = 8;
 }
 
 WeightsChartView::WeightsChartView(WeightController *controller, QWidget *parent)
@@ -36,17 +38,12 @@ WeightsChartView::WeightsChartView(WeightController *controller, QWidget *parent
     chart->setAnimationOptions(QChart::NoAnimation);
     m_bars = new QStackedBarSeries(chart);
     m_bars->setBarWidth(0.6);
+    // The handles are painted over the chart (drawForeground), not as a scatter series: 40
+    // labelled markers as chart items cost more to repaint than everything else on the chart,
+    // and were repainted whenever a bar moved. This empty series only maps values to positions.
     m_handles = new QScatterSeries(chart);
     m_handles->setName(tr("target share"));
-    m_handles->setMarkerSize(16);
-    m_handles->setPointLabelsVisible(true);
-    m_handles->setPointLabelsFormat(QStringLiteral("@yPoint %"));
-    m_handles->setPointLabelsClipping(false);
-    m_selectedHandle = new QScatterSeries(chart);
-    m_selectedHandle->setMarkerSize(28);
-    m_selectedHandle->setColor(Qt::transparent);
     chart->addSeries(m_bars);
-    chart->addSeries(m_selectedHandle);
     chart->addSeries(m_handles);
     m_axisX = new QBarCategoryAxis(chart);
     m_axisY = new QValueAxis(chart);
@@ -58,14 +55,12 @@ WeightsChartView::WeightsChartView(WeightController *controller, QWidget *parent
     m_axisY->setTitleText(tr("share of requests"));
     chart->addAxis(m_axisX, Qt::AlignBottom);
     chart->addAxis(m_axisY, Qt::AlignLeft);
-    for (QAbstractSeries *series : {static_cast<QAbstractSeries *>(m_bars), static_cast<QAbstractSeries *>(m_handles),
-                                    static_cast<QAbstractSeries *>(m_selectedHandle)}) {
+    for (QAbstractSeries *series : {static_cast<QAbstractSeries *>(m_bars), static_cast<QAbstractSeries *>(m_handles)}) {
         series->attachAxis(m_axisX);
         series->attachAxis(m_axisY);
     }
     setChart(chart);
     applyPalette(chart, palette());
-    applyHandleColours();
     updateTitle();
 }
 
@@ -200,46 +195,50 @@ void WeightsChartView::rebuild(const QList<ServerStatus> &servers)
         m_sets.append(set);
     }
     m_bars->append(m_sets);
-    // Other servers: the next showTargets() sets the handles and their colours afresh.
-    m_handles->clear();
-    m_handles->clearPointsConfiguration();
-    m_selectedHandle->clear();
     m_axisX->clear();
     m_axisX->append(categories);
+    viewport()->update();   // handle colours follow the number of bar sets
     if (m_selected >= servers.size())
         m_selected = -1;
 }
 
 void WeightsChartView::showTargets(const QList<double> &targets)
 {
+    // Targets move only with weights, states and drags: the handles are repainted then, and
+    // not with every tick's bars.
+    if (targets == m_shownTargets && m_selected == m_paintedSelection)
+        return;
     m_shownTargets = targets;
-    QList<QPointF> points;
-    points.reserve(targets.size());
-    for (int i = 0; i < targets.size(); ++i)
-        points.append(QPointF(i, std::round(targets[i] * 1000) / 10));
-    // Targets move only with weights and states: a handle replaced every tick would re-lay
-    // out all its labels for nothing.
-    if (points != m_handles->points()) {
-        m_handles->replace(points);
-        if (m_sets.size() == 1 && m_servers.size() > 1) {
-            for (int i = 0; i < points.size() && i < m_servers.size(); ++i)
-                m_handles->setPointConfiguration(i, QXYSeries::PointConfiguration::Color, serverColor(m_servers[i].key()));
-        }
-    }
-    QList<QPointF> selected;
-    if (m_selected >= 0 && m_selected < points.size())
-        selected.append(points[m_selected]);
-    if (selected != m_selectedHandle->points())
-        m_selectedHandle->replace(selected);
+    m_paintedSelection = m_selected;
+    viewport()->update();
 }
 
-void WeightsChartView::applyHandleColours()
+void WeightsChartView::drawForeground(QPainter *painter, const QRectF &rect)
 {
+    QChartView::drawForeground(painter, rect);
+    if (!chart())
+        return;
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing, true);
     const QColor text = palette().color(QPalette::WindowText);
-    m_handles->setColor(palette().color(QPalette::Base));
-    m_handles->setBorderColor(text);
-    m_handles->setPointLabelsColor(text);
-    m_selectedHandle->setPen(QPen(palette().color(QPalette::Highlight), 4));
+    const bool colouredHandles = m_sets.size() == 1 && m_servers.size() > 1;
+    QFont font = painter->font();
+    font.setPointSizeF(font.pointSizeF() * 0.85);
+    painter->setFont(font);
+    for (int i = 0; i < m_shownTargets.size(); ++i) {
+        const double percent = std::round(m_shownTargets[i] * 1000) / 10;
+        const QPointF at = chart()->mapToScene(chart()->mapToPosition(QPointF(i, percent), m_handles));
+        if (i == m_selected) {
+            painter->setPen(QPen(palette().color(QPalette::Highlight), 4));
+            painter->setBrush(Qt::NoBrush);
+            painter->drawEllipse(at, kHandleRadius + 6, kHandleRadius + 6);
+        }
+        painter->setPen(QPen(text, 1));
+        painter->setBrush(colouredHandles && i < m_servers.size() ? serverColor(m_servers[i].key()) : palette().color(QPalette::Base));
+        painter->drawEllipse(at, kHandleRadius, kHandleRadius);
+        painter->drawText(at + QPointF(kHandleRadius + 2, -kHandleRadius), tr("%1 %").arg(percent, 0, 'f', 1));
+    }
+    painter->restore();
 }
 
 void WeightsChartView::updateAxisRange()
@@ -422,7 +421,7 @@ void WeightsChartView::changeEvent(QEvent *event)
 {
     if (event->type() == QEvent::PaletteChange) {
         applyPalette(chart(), palette());
-        applyHandleColours();
+        viewport()->update();
     }
     QChartView::changeEvent(event);
 }
