@@ -251,10 +251,19 @@ void LiveLoadView::syncLines(Chart &c)
             if (!history.empty())
                 oldest = std::min(oldest, history.front().ms);
         }
-        const qint64 start = end - ((end - oldest + step - 1) / step) * step;
+        // Labels every 10, 20, 30 or 60 s, at most six intervals.
+        qint64 labelStep = step;
+        for (const qint64 candidate : {qint64(20'000), qint64(30'000), qint64(60'000)}) {
+            if ((end - oldest + labelStep - 1) / labelStep <= 6)
+                break;
+            labelStep = candidate;
+        }
+        const qint64 intervals = (end - oldest + labelStep - 1) / labelStep;
+        const qint64 start = end - intervals * labelStep;
         if (start != c.timeStart || end != c.timeEnd) {
             c.timeStart = start;
             c.timeEnd = end;
+            c.time->setTickCount(int(intervals) + 1);
             c.time->setRange(QDateTime::fromMSecsSinceEpoch(start), QDateTime::fromMSecsSinceEpoch(end));
         }
     }
