@@ -160,6 +160,9 @@ bool Engine::start(const Config &config, QStringList *errors)
         m_audit = std::make_unique<AuditLog>(QDir(config.stateDir).filePath(QStringLiteral("audit.log")));
     }
     m_config = config;
+    QString runtimeError;
+    if (!runtimeStatePath().isEmpty() && !m_runtime.load(runtimeStatePath(), &runtimeError))
+        addEvent(EngineEvent::Error, QStringLiteral("engine"), QStringLiteral("%1; starting with the config's weights and states only").arg(runtimeError));
     applyPools(config);
     if (!m_proxy->start(config.proxy, config.listeners, poolMap(), errors)) {
         m_pools.clear();
@@ -168,6 +171,7 @@ bool Engine::start(const Config &config, QStringList *errors)
     for (const ProxyServer::BoundListener &l : m_proxy->listeners())
         addEvent(EngineEvent::Info, QStringLiteral("proxy"), QStringLiteral("listening on %1:%2 for pool \"%3\"").arg(l.host).arg(l.port).arg(l.pool));
     applyHealthCheckers(config);
+    applyRuntimeState();
     applyLockEndpoints(config);
     setTickRate(m_tickHz);
     tick();
@@ -198,6 +202,7 @@ bool Engine::reload(const Config &config, QStringList *errors)
     m_pools = std::move(next);
     m_config = config;
     applyHealthCheckers(config);
+    applyRuntimeState();
     applyLockEndpoints(config);
     for (const QString &note : notes)
         addEvent(EngineEvent::Warning, QStringLiteral("config"), note);
@@ -249,6 +254,10 @@ bool Engine::setWeight(const QString &poolName, const QString &server, int weigh
     }
     entry.result = ok ? QStringLiteral("ok") : message;
     m_audit->append(entry);
+    if (ok) {
+        m_runtime.setWeight(poolName, server, weight);
+        saveRuntimeState();
+    }
     addEvent(ok ? EngineEvent::Info : EngineEvent::Warning, QStringLiteral("operator"),
              ok ? QStringLiteral("%1 set weight of %2 from %3 to %4").arg(user, entry.target, entry.before, entry.after)
                 : QStringLiteral("%1 could not set weight of %2: %3").arg(user, entry.target, message));
@@ -282,8 +291,11 @@ bool Engine::setAdminState(const QString &poolName, const QString &server, Admin
     addEvent(ok ? EngineEvent::Info : EngineEvent::Warning, QStringLiteral("operator"),
              ok ? QStringLiteral("%1 set state of %2 from %3 to %4").arg(user, entry.target, entry.before, entry.after)
                 : QStringLiteral("%1 could not set state of %2: %3").arg(user, entry.target, message));
-    if (ok)
+    if (ok) {
+        m_runtime.setState(poolName, server, state);
+        saveRuntimeState();
         tick();
+    }
     if (error)
         *error = message;
     return ok;
@@ -304,6 +316,38 @@ bool Engine::setState(const QString &poolName, const QString &server, BackendSta
     if (error)
         *error = QStringLiteral("state \"down\" comes from health checks only; set ready, drain or maint");
     return false;
+}
+
+QString Engine::runtimeStatePath() const
+{
+    return m_config.stateDir.isEmpty() ? QString() : QDir(m_config.stateDir).filePath(QStringLiteral("runtime-state.json"));
+}
+
+void Engine::applyRuntimeState()
+{
+    int applied = 0;
+    for (const auto &[key, entry] : m_runtime.overrides()) {
+        const std::shared_ptr<Pool> p = pool(key.first);
+        HealthChecker *checker = healthChecker(key.first);
+        // Entries for servers not in this config stay on file: a later config may bring them back.
+        if (!p || !checker || p->snapshot()->indexOf(key.second) < 0)
+            continue;
+        QString why;
+        if (entry.weight && !p->setWeight(key.second, *entry.weight, &why))
+            addEvent(EngineEvent::Warning, QStringLiteral("engine"), QStringLiteral("runtime weight of %1/%2 not applied: %3").arg(key.first, key.second, why));
+        if (entry.state && !checker->setAdminState(key.second, *entry.state, &why))
+            addEvent(EngineEvent::Warning, QStringLiteral("engine"), QStringLiteral("runtime state of %1/%2 not applied: %3").arg(key.first, key.second, why));
+        ++applied;
+    }
+    if (applied > 0)
+        addEvent(EngineEvent::Info, QStringLiteral("engine"), QStringLiteral("applied runtime weights/states of %1 server(s) from %2").arg(applied).arg(runtimeStatePath()));
+}
+
+void Engine::saveRuntimeState()
+{
+    QString why;
+    if (!runtimeStatePath().isEmpty() && !m_runtime.save(runtimeStatePath(), &why))
+        addEvent(EngineEvent::Error, QStringLiteral("engine"), QStringLiteral("%1; the change applies now but will not survive a restart").arg(why));
 }
 
 QString Engine::poolList() const
@@ -549,6 +593,7 @@ void Engine::tick()
             it = m_trackers.erase(it);
     }
     m_snapshot = std::move(snapshot);
+    m_totals = std::move(totals);
     Q_EMIT snapshotReady(m_snapshot);
 }
 
@@ -556,6 +601,12 @@ std::vector<StatsPoint> Engine::history(const QString &pool, const QString &serv
 {
     auto it = m_trackers.find({pool, server});
     return it == m_trackers.end() ? std::vector<StatsPoint>{} : it->second->history().points();
+}
+
+const ServerTotals *Engine::totals(const QString &pool, const QString &server) const
+{
+    auto it = m_totals.find({pool, server});
+    return it == m_totals.end() ? nullptr : &it->second;
 }
 
 void Engine::addEvent(EngineEvent::Severity severity, const QString &source, const QString &text)
