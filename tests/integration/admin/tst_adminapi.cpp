@@ -15,6 +15,7 @@
 #include <QTest>
 
 #include <csignal>
+#include <tuple>
 
 using namespace fulcrum;
 using namespace fulcrum::test;
@@ -136,6 +137,7 @@ private Q_SLOTS:
     void streamDeliversChanges();
     void metricsParse();
     void malformedHttpDoesNotCrash();
+    void fulcrumctlThroughEngine();
     void runtimeChangesSurviveReloadAndRestart();
 
 private:
@@ -578,6 +580,56 @@ void TestAdminApi::runtimeChangesSurviveReloadAndRestart()
     QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app2")).value(QStringLiteral("weight")).toInt(), 3);
     QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app1")).value(QStringLiteral("state_text")).toString(), QStringLiteral("maint"));
     QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app1")).value(QStringLiteral("weight")).toInt(), 10);
+}
+
+void TestAdminApi::fulcrumctlThroughEngine()
+{
+    const QString engine = QStringLiteral("http://127.0.0.1:%1").arg(m_adminPort);
+    const QString tokenFile = m_dir.filePath(QStringLiteral("state/admin.token"));
+    auto run = [&](const QStringList &arguments, const QByteArray &envToken = {}) {
+        QProcess ctl;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("FULCRUM_TOKEN"));
+        if (!envToken.isEmpty())
+            env.insert(QStringLiteral("FULCRUM_TOKEN"), QString::fromLatin1(envToken));
+        ctl.setProcessEnvironment(env);
+        ctl.start(binaryPath(QStringLiteral("fulcrumctl")), arguments);
+        ctl.waitForFinished(15'000);
+        return std::make_tuple(ctl.exitCode(), QString::fromUtf8(ctl.readAllStandardOutput()), QString::fromUtf8(ctl.readAllStandardError()));
+    };
+    auto [code, out, err] = run({QStringLiteral("backends"), QStringLiteral("list"), QStringLiteral("--engine"), engine, QStringLiteral("--token-file"), tokenFile});
+    QVERIFY2(code == 0, qPrintable(err));
+    QVERIFY(out.contains(u"app1") && out.contains(u"app2"));
+
+    std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("set-weight"), QStringLiteral("web/app2"), QStringLiteral("6"), QStringLiteral("--engine"), engine}, m_token);
+    QVERIFY2(code == 0, qPrintable(err));
+    QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app2")).value(QStringLiteral("weight")).toInt(), 6);
+    QCOMPARE(json(request("GET", "/api/v1/audit?limit=1")).value(QStringLiteral("entries")).toArray().first().toObject().value(QStringLiteral("origin")).toString().startsWith(u"admin-api"), true);
+
+    std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("web/app2"), QStringLiteral("drain"), QStringLiteral("--engine"), engine}, m_readOnlyToken);
+    QCOMPARE(code, 4);
+    QVERIFY2(err.contains(u"403") && err.contains(u"read-only"), qPrintable(err));
+    std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("web/nope"), QStringLiteral("drain"), QStringLiteral("--engine"), engine}, m_token);
+    QCOMPARE(code, 1);
+    QVERIFY2(err.contains(u"404") && err.contains(u"\"nope\""), qPrintable(err));
+    std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("list"), QStringLiteral("--engine"), engine});
+    QCOMPARE(code, 2);
+    QVERIFY2(err.contains(u"FULCRUM_TOKEN"), qPrintable(err));
+    QCOMPARE(std::get<0>(run({QStringLiteral("backends"), QStringLiteral("set-weight"), QStringLiteral("web/app2"), QStringLiteral("10"), QStringLiteral("--engine"), engine}, m_token)), 0);
+
+    std::tie(code, out, err) = run({QStringLiteral("events"), QStringLiteral("--engine"), engine, QStringLiteral("--limit"), QStringLiteral("5")}, m_token);
+    QVERIFY2(code == 0, qPrintable(err));
+    QVERIFY(out.contains(u"set weight of web/app2"));
+
+    m_redis->command({"SET", "lock:ctl", "holder-1"});
+    QTRY_VERIFY_WITH_TIMEOUT(std::get<1>(run({QStringLiteral("locks"), QStringLiteral("list"), QStringLiteral("--engine"), engine, QStringLiteral("--endpoint"), QStringLiteral("cache")}, m_token)).contains(u"lock:ctl"), 5000);
+    std::tie(code, out, err) = run({QStringLiteral("locks"), QStringLiteral("release"), QStringLiteral("lock:ctl"), QStringLiteral("--holder"), QStringLiteral("holder-0"),
+                                    QStringLiteral("--endpoint"), QStringLiteral("cache"), QStringLiteral("--engine"), engine}, m_token);
+    QCOMPARE(code, 3);
+    std::tie(code, out, err) = run({QStringLiteral("locks"), QStringLiteral("release"), QStringLiteral("lock:ctl"), QStringLiteral("--holder"), QStringLiteral("holder-1"),
+                                    QStringLiteral("--endpoint"), QStringLiteral("cache"), QStringLiteral("--engine"), engine}, m_token);
+    QVERIFY2(code == 0, qPrintable(err));
+    QCOMPARE(m_redis->command({"EXISTS", "lock:ctl"}).integer, 0);
 }
 
 QTEST_GUILESS_MAIN(TestAdminApi)
