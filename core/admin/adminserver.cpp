@@ -12,6 +12,7 @@
 #include <QJsonDocument>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTimer>
 #include <QUrl>
 #include <QUrlQuery>
 
@@ -22,6 +23,8 @@ namespace {
 constexpr qint64 kMaxBodyBytes = 64 * 1024;
 constexpr qint64 kMaxStreamBacklog = 8 * 1024 * 1024; // a stream client this far behind is dropped
 constexpr int kDefaultLimit = 200;
+constexpr int kIdleTimeoutMs = 60'000;                 // a connection with no request in progress this long is closed
+constexpr int kMaxClients = 256;                       // beyond: new connections are closed at once
 
 const char *reasonPhrase(int status)
 {
@@ -49,6 +52,7 @@ const char *reasonPhrase(int status)
 
 struct AdminServer::Client
 {
+    QTimer idle;
     QByteArray buffer;
     bool busy = false;       // a reply is pending (lock release); later requests wait
     bool streaming = false;
@@ -138,7 +142,22 @@ quint16 AdminServer::port() const
 void AdminServer::onNewConnection()
 {
     while (QTcpSocket *socket = m_server->nextPendingConnection()) {
-        m_clients.insert(socket, new Client);
+        if (m_clients.size() >= kMaxClients) {
+            socket->abort();
+            socket->deleteLater();
+            continue;
+        }
+        Client *client = new Client;
+        m_clients.insert(socket, client);
+        client->idle.setSingleShot(true);
+        client->idle.setInterval(kIdleTimeoutMs);
+        connect(&client->idle, &QTimer::timeout, socket, [this, socket] {
+            const Client *c = m_clients.value(socket);
+            // Queued: aborting here would delete the client, and with it this timer, inside its own signal.
+            if (c && !c->streaming && !c->busy)
+                QMetaObject::invokeMethod(socket, &QTcpSocket::abort, Qt::QueuedConnection);
+        });
+        client->idle.start();
         connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
         connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
             delete m_clients.take(socket);
@@ -157,13 +176,17 @@ void AdminServer::onReadyRead(QTcpSocket *socket)
         return;
     }
     client->buffer += socket->readAll();
+    client->idle.start();
     process(socket);
 }
 
 void AdminServer::process(QTcpSocket *socket)
 {
-    Client *client = m_clients.value(socket);
-    while (client && !client->busy && !client->streaming && !client->buffer.isEmpty()) {
+    for (;;) {
+        // Looked up anew each round: answering with Connection: close may have dropped it.
+        Client *client = m_clients.value(socket);
+        if (!client || client->busy || client->streaming || client->buffer.isEmpty() || socket->state() != QAbstractSocket::ConnectedState)
+            return;
         HttpRequestHead head;
         const HttpParseResult parsed = parseRequestHead(client->buffer, HttpLimits{}, head);
         if (parsed.status == HttpParseResult::Incomplete)
