@@ -49,6 +49,15 @@ QString connectionStateText(RedisConnection::State state)
 // they follow it to another thread; deleted here when the endpoint goes).
 struct Engine::LockEndpoint
 {
+    // A release whose reply has not come yet; `done` is emptied once it has run.
+    struct PendingRelease
+    {
+        std::function<void(const ForceReleaseResult &)> done;
+        AuditEntry entry;                    // written with the outcome unknown if no reply comes
+    };
+
+    QObject *owner = nullptr;                // the engine: context for late callbacks
+    AuditLog *audit = nullptr;
     RedisEndpointConfig config;
     RedisConnection *connection = nullptr;   // null when the password could not be read
     LockInspector *inspector = nullptr;
@@ -56,12 +65,26 @@ struct Engine::LockEndpoint
     QString lastError;
     qint64 passKeys = 0;
     int passLocks = 0;
+    std::vector<std::shared_ptr<PendingRelease>> releases;
 
     ~LockEndpoint()
     {
         delete poll;
         delete inspector;
-        delete connection;
+        delete connection; // drops the reply callbacks: answer their callers here instead
+        for (const std::shared_ptr<PendingRelease> &pending : releases) {
+            if (!pending->done)
+                continue;
+            pending->entry.result = QStringLiteral("unknown: the endpoint was reconfigured or stopped before Redis answered");
+            audit->append(pending->entry);
+            QMetaObject::invokeMethod(owner, [done = std::move(pending->done), name = config.name] {
+                ForceReleaseResult result;
+                result.message = QStringLiteral("Redis endpoint \"%1\" was reconfigured or stopped before Redis answered; "
+                                                "the lock may or may not be deleted: list the locks again").arg(name);
+                done(result);
+            }, Qt::QueuedConnection);
+            pending->done = nullptr;
+        }
     }
 };
 
@@ -421,6 +444,8 @@ void Engine::applyLockEndpoints(const Config &config)
 std::unique_ptr<Engine::LockEndpoint> Engine::makeLockEndpoint(const RedisEndpointConfig &rc)
 {
     auto endpoint = std::make_unique<LockEndpoint>();
+    endpoint->owner = this;
+    endpoint->audit = m_audit.get();
     endpoint->config = rc;
     QString why;
     QByteArray password;
@@ -505,8 +530,23 @@ void Engine::releaseLock(const QString &endpoint, const QByteArray &key, const Q
         QTimer::singleShot(0, this, [done = std::move(done), result] { done(result); });
         return;
     }
+    std::vector<std::shared_ptr<LockEndpoint::PendingRelease>> &releases = it->second->releases;
+    std::erase_if(releases, [](const auto &pending) { return !pending->done; });
+    AuditEntry entry;
+    entry.time = QDateTime::currentDateTimeUtc();
+    entry.user = user;
+    entry.origin = origin;
+    entry.action = QStringLiteral("force-release");
+    entry.target = QStringLiteral("%1 %2").arg(it->second->connection->endpoint(), escapeRedisBytes(key));
+    entry.before = escapeRedisBytes(expectedHolder);
+    auto pending = std::make_shared<LockEndpoint::PendingRelease>(LockEndpoint::PendingRelease{std::move(done), entry});
+    releases.push_back(pending);
     forceReleaseLock(it->second->connection, key, expectedHolder, m_audit.get(), user, origin,
-                     [this, endpoint, user, done = std::move(done)](const ForceReleaseResult &result) {
+                     [this, endpoint, user, pending](const ForceReleaseResult &result) {
+                         if (!pending->done)
+                             return;
+                         const auto done = std::move(pending->done);
+                         pending->done = nullptr;
                          addEvent(result.outcome == ForceReleaseResult::Released ? EngineEvent::Info : EngineEvent::Warning,
                                   QStringLiteral("operator"), QStringLiteral("%1 force-release on %2: %3").arg(user, endpoint, result.message));
                          scanLocks(endpoint);

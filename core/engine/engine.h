@@ -80,7 +80,8 @@ public:
     void scanLocks(const QString &endpoint);
     // Force-releases `key` only if `expectedHolder` still holds it (compare-and-delete in one
     // Lua script, audited as `user` from `origin`), then rescans. `done` runs exactly once, later
-    // on this thread: Failed when the endpoint is unknown or not connected.
+    // on this thread: Failed when the endpoint is unknown, not connected, or reconfigured/stopped
+    // before Redis answered.
     void releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder, const QString &user,
                      const QString &origin, std::function<void(const ForceReleaseResult &)> done);
 

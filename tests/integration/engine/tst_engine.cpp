@@ -311,12 +311,24 @@ void TestEngine::releaseThroughEngine()
     QCOMPARE(r.outcome, ForceReleaseResult::Failed);
     QVERIFY2(r.message.contains(u"\"nosuch\"") && r.message.contains(u"cache"), qPrintable(r.message));
 
+    // The endpoint is reconfigured while a release waits for Redis: its caller still gets an answer.
+    redis.command({"SET", "lock:orders", "worker-9"});
+    std::optional<ForceReleaseResult> interrupted;
+    engine.releaseLock(QStringLiteral("cache"), "lock:orders", "worker-9", QStringLiteral("dave"), QStringLiteral("test"),
+                       [&interrupted](const ForceReleaseResult &r) { interrupted = r; });
+    config.redis.front().pollIntervalMs = 200;
+    QVERIFY2(engine.reload(config, &errors), qPrintable(errors.join(u'\n')));
+    QTRY_VERIFY_WITH_TIMEOUT(interrupted.has_value(), 5000);
+    QCOMPARE(interrupted->outcome, ForceReleaseResult::Failed);
+    QVERIFY2(interrupted->message.contains(u"reconfigured"), qPrintable(interrupted->message));
+
     const QList<AuditEntry> audit = engine.auditLog().recent();
-    QCOMPARE(audit.size(), 2);
+    QCOMPARE(audit.size(), 3);
+    QVERIFY(audit.last().result.startsWith(u"unknown"));
+    QCOMPARE(audit.at(1).result, QStringLiteral("ok"));
     QCOMPARE(audit.first().user, QStringLiteral("dave"));
     QCOMPARE(audit.first().action, QStringLiteral("force-release"));
     QVERIFY(audit.first().result.startsWith(u"holder changed"));
-    QCOMPARE(audit.last().result, QStringLiteral("ok"));
 }
 
 void TestEngine::unreadablePasswordShowsErrorAndProxyRuns()
