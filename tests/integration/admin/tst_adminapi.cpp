@@ -621,6 +621,21 @@ void TestAdminApi::fulcrumctlThroughEngine()
     QVERIFY2(code == 0, qPrintable(err));
     QVERIFY(out.contains(u"set weight of web/app2"));
 
+    // --follow prints events as they happen, over the SSE stream.
+    QProcess follow;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("FULCRUM_TOKEN"), QString::fromLatin1(m_token));
+    follow.setProcessEnvironment(env);
+    follow.start(binaryPath(QStringLiteral("fulcrumctl")), {QStringLiteral("events"), QStringLiteral("--engine"), engine, QStringLiteral("--limit"), QStringLiteral("1"), QStringLiteral("--follow")});
+    QVERIFY(follow.waitForStarted());
+    QString followed;
+    QTRY_VERIFY_WITH_TIMEOUT((followed += QString::fromUtf8(follow.readAllStandardOutput()), !followed.isEmpty()), 5000);
+    QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app2/weight", R"({"weight": 9})").status, 200);
+    QTRY_VERIFY_WITH_TIMEOUT((followed += QString::fromUtf8(follow.readAllStandardOutput()), followed.contains(u"from 10 to 9")), 5000);
+    follow.kill();
+    follow.waitForFinished();
+    QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app2/weight", R"({"weight": 10})").status, 200);
+
     m_redis->command({"SET", "lock:ctl", "holder-1"});
     QTRY_VERIFY_WITH_TIMEOUT(std::get<1>(run({QStringLiteral("locks"), QStringLiteral("list"), QStringLiteral("--engine"), engine, QStringLiteral("--endpoint"), QStringLiteral("cache")}, m_token)).contains(u"lock:ctl"), 5000);
     std::tie(code, out, err) = run({QStringLiteral("locks"), QStringLiteral("release"), QStringLiteral("lock:ctl"), QStringLiteral("--holder"), QStringLiteral("holder-0"),
