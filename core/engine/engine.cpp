@@ -43,6 +43,19 @@ QString connectionStateText(RedisConnection::State state)
     return QStringLiteral("disconnected");
 }
 
+// A reload must not put a drained, maintained or down server back into rotation until the
+// health checker's next decision: servers that stay keep the state they have now.
+std::vector<BackendSpec> withCurrentStates(const Pool &pool, std::vector<BackendSpec> servers)
+{
+    const auto current = pool.snapshot();
+    for (BackendSpec &spec : servers) {
+        const int index = current->indexOf(spec.name);
+        if (index >= 0)
+            spec.state = current->backends[size_t(index)].spec.state;
+    }
+    return servers;
+}
+
 } // namespace
 
 // One Redis endpoint: its connection, inspector and poll timer (children of the engine, so
@@ -219,7 +232,7 @@ bool Engine::reload(const Config &config, QStringList *errors)
     for (const PoolConfig &pc : config.pools) {
         std::shared_ptr<Pool> pool = candidate.value(pc.name);
         if (oldPools.count(pc.name))
-            pool->replace(pc.options, pc.servers);
+            pool->replace(pc.options, withCurrentStates(*pool, pc.servers));
         next.emplace(pc.name, pool);
     }
     m_pools = std::move(next);

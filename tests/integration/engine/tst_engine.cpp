@@ -1,6 +1,7 @@
 // The engine with its health checkers and lock inspectors against real components: demo
 // backend processes (killed as a crash), in-process demo backends behind the proxy, and a real
 // redis-server with a password read from a 0600 file.
+#include "balancer/pool.h"
 #include "demobackends.h"
 #include "engine/engine.h"
 #include "health/healthchecker.h"
@@ -206,6 +207,9 @@ void TestEngine::reloadKeepsHealthCheckers()
     config.pools.front().servers.push_back(server(QStringLiteral("app2"), app2.port()));
     config.pools.front().health.rise = 1;
     QVERIFY2(engine.reload(config, &errors), qPrintable(errors.join(u'\n')));
+    // Right after the reload, before the checker runs again, the balancer still sees maint.
+    const auto pool = engine.pool(QStringLiteral("web"))->snapshot();
+    QCOMPARE(pool->backends[size_t(pool->indexOf(QStringLiteral("app1")))].spec.state, BackendState::Maint);
     QCOMPARE(engine.healthChecker(QStringLiteral("web")), checker);
     QCOMPARE(checker->config().health.rise, 1);
     QTRY_VERIFY_WITH_TIMEOUT(serverIn(engine, QStringLiteral("app2")) && stateOf(engine, QStringLiteral("app2")) == u"up"
