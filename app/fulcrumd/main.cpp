@@ -1,5 +1,7 @@
 #include "unixsignals.h"
 
+#include "admin/adminserver.h"
+#include "admin/admintoken.h"
 #include "balancer/picker.h"
 #include "config/configparser.h"
 #include "engine/demoenvironment.h"
@@ -12,6 +14,8 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDir>
+#include <QStandardPaths>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -53,6 +57,23 @@ static ConfigResult quickStartConfig(const QString &listen, const QStringList &b
     if (workers > 0)
         root.insert(QStringLiteral("proxy"), QJsonObject{{QStringLiteral("workers"), workers}});
     return parseConfig(QJsonDocument(root).toJson(QJsonDocument::Indented), QStringLiteral("command line"));
+}
+
+// The admin API of a service: tokens from (or created in) the state dir, then bind.
+static bool startAdmin(AdminServer &admin, const Config &config)
+{
+    const QDir stateDir(config.stateDir);
+    const QString tokenFile = config.admin.tokenFile.isEmpty() ? stateDir.filePath(QStringLiteral("admin.token")) : config.admin.tokenFile;
+    const QString readOnlyFile = config.admin.readOnlyTokenFile.isEmpty() ? stateDir.filePath(QStringLiteral("admin-readonly.token")) : config.admin.readOnlyTokenFile;
+    QString error;
+    const auto token = loadOrCreateToken(tokenFile, &error);
+    const auto readOnly = token ? loadOrCreateToken(readOnlyFile, &error) : std::nullopt;
+    if (!token || !readOnly || !admin.listen(config.admin, *token, *readOnly, &error)) {
+        printErr(QStringLiteral("fulcrumd: cannot start the admin API: %1").arg(error));
+        return false;
+    }
+    printErr(QStringLiteral("fulcrumd: admin API on http://%1:%2/ (token in %3, read-only token in %4)").arg(config.admin.host).arg(admin.port()).arg(tokenFile, readOnlyFile));
+    return true;
 }
 
 static void printEvents(Engine &engine, QObject *context)
@@ -192,6 +213,12 @@ int main(int argc, char *argv[])
     Config config = *result.config;
     if (workers > 0)
         config.proxy.workers = workers;
+    // A service keeps its tokens, runtime weights/states and audit log somewhere even when the
+    // config names no state_dir: systemd's StateDirectory=, else the user's data directory.
+    if (config.admin.enabled && config.stateDir.isEmpty()) {
+        config.stateDir = qEnvironmentVariableIsSet("STATE_DIRECTORY") ? qEnvironmentVariable("STATE_DIRECTORY").split(u':').first()
+                                                                       : QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation);
+    }
 
     Engine engine;
 #ifdef FULCRUM_HAVE_KEYCHAIN
@@ -205,6 +232,9 @@ int main(int argc, char *argv[])
         printErr(QStringLiteral("fulcrumd: cannot start:\n  %1").arg(errors.join(QStringLiteral("\n  "))));
         return 1;
     }
+    AdminServer admin(&engine);
+    if (config.admin.enabled && !startAdmin(admin, config))
+        return 1;
 
     UnixSignals signals;
     int terminations = 0;
@@ -229,6 +259,11 @@ int main(int argc, char *argv[])
         Config nextConfig = *next.config;
         if (workers > 0)
             nextConfig.proxy.workers = workers;
+        // The admin listener, tokens and state dir are bound at start; a reload keeps them.
+        if (!(nextConfig.admin == config.admin) || (!nextConfig.stateDir.isEmpty() && nextConfig.stateDir != config.stateDir))
+            printErr(QStringLiteral("fulcrumd: admin and state_dir changes in %1 take effect at the next restart").arg(configPath));
+        nextConfig.admin = config.admin;
+        nextConfig.stateDir = config.stateDir;
         QStringList reloadErrors;
         if (!engine.reload(nextConfig, &reloadErrors))
             printErr(QStringLiteral("fulcrumd: reload of %1 rejected; still serving the previous config:\n  %2").arg(configPath, reloadErrors.join(QStringLiteral("\n  "))));
