@@ -5,6 +5,9 @@
 #include <QDateTime>
 #include <QTimer>
 
+#include <algorithm>
+#include <cmath>
+
 namespace fulcrum {
 
 HistoryRecorder::HistoryRecorder(Engine *engine, HistoryStore *store, QObject *parent)
@@ -41,13 +44,16 @@ void HistoryRecorder::onSnapshot(const EngineSnapshot &snapshot)
             for (const StatsPoint &point : m_engine->history(pool.name, server.spec.name)) {
                 if (point.timeMs <= last)
                     continue;
+                // A point is a rate over the time since the previous one (at least 1 s, more
+                // when a tick came late); stored as counts over that stretch, so sums are exact.
+                const qint64 lengthMs = last > 0 ? std::clamp<qint64>(point.timeMs - last, 1000, 5000) : 1000;
                 last = point.timeMs;
                 HistorySample s;
-                s.timeMs = point.timeMs - 1000;   // a point is stamped at the end of its second
+                s.timeMs = point.timeMs - lengthMs;
                 s.pool = pool.name;
                 s.server = server.spec.name;
-                s.requests = point.requestsPerSecond;
-                s.errors = point.errorsPerSecond;
+                s.requests = std::round(double(point.requestsPerSecond) * double(lengthMs) / 1000.0);
+                s.errors = std::round(double(point.errorsPerSecond) * double(lengthMs) / 1000.0);
                 s.meanMs = point.meanMs;
                 s.p50Ms = point.p50Ms;
                 s.p95Ms = point.p95Ms;
@@ -55,8 +61,8 @@ void HistoryRecorder::onSnapshot(const EngineSnapshot &snapshot)
                 s.state = int(server.spec.state);
                 s.weight = server.spec.weight;
                 s.effectiveWeight = server.effectiveWeight;
-                s.upMs = server.spec.state == BackendState::Up ? 1000 : 0;
-                s.coveredMs = 1000;
+                s.upMs = server.spec.state == BackendState::Up ? lengthMs : 0;
+                s.coveredMs = lengthMs;
                 m_buffer.samples.push_back(std::move(s));
             }
         }

@@ -86,9 +86,10 @@ public:
         std::vector<double> widths;
         for (; size >= 5; size -= 0.5) {
             const QFontMetricsF metrics(font(size), m_writer);
+            const QFontMetricsF boldMetrics(font(size, true), m_writer);
             widths.assign(size_t(headers.size()), 0);
             for (int c = 0; c < headers.size(); ++c)
-                widths[size_t(c)] = metrics.horizontalAdvance(headers[c]) + 6;
+                widths[size_t(c)] = boldMetrics.horizontalAdvance(headers[c]) + 6;
             for (const QStringList &row : rows) {
                 for (int c = 0; c < row.size() && c < headers.size(); ++c)
                     widths[size_t(c)] = std::max(widths[size_t(c)], std::min(220.0, metrics.horizontalAdvance(row[c]) + 6));
@@ -206,6 +207,8 @@ private:
         QFont f(QStringLiteral("DejaVu Sans"));
         f.setPointSizeF(points);
         f.setBold(bold);
+        // No ligatures: pdftotext and copy-paste then give "Traffic", not an "ffi" ligature glyph.
+        f.setStyleStrategy(QFont::PreferNoShaping);
         return f;
     }
 
@@ -272,7 +275,7 @@ int writeHealthReportPdf(const HealthReport &report, const QString &path, QStrin
     }
     PdfLayout layout(&writer, &painter, report);
     layout.heading(QStringLiteral("Fulcrum health report"));
-    layout.paragraph(QStringLiteral("Window %1 – %2 (%3), generated at %4.")
+    layout.paragraph(QStringLiteral("Window %1 – %2 (%3). Generated at %4.")
                          .arg(formatReportTime(report.fromMs), formatReportTime(report.toMs), formatDurationMs(report.windowMs()), formatReportTime(report.generatedAtMs)));
     layout.heading(QStringLiteral("Pools"));
     layout.table(healthReportTable(report, QStringLiteral("pools")));
