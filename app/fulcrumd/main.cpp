@@ -4,16 +4,20 @@
 #include "config/configparser.h"
 #include "engine/demoenvironment.h"
 #include "engine/engine.h"
+#include "history/historyrecorder.h"
+#include "history/historystore.h"
 #include "proxy/loadgenerator.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTimer>
 
 #include <cstdio>
+#include <memory>
 
 using namespace fulcrum;
 
@@ -196,6 +200,17 @@ int main(int argc, char *argv[])
     if (!engine.start(config, &errors)) {
         printErr(QStringLiteral("fulcrumd: cannot start:\n  %1").arg(errors.join(QStringLiteral("\n  "))));
         return 1;
+    }
+    // History for reports: kept only with a state_dir, like the audit log. A store that cannot
+    // be opened is reported and the engine serves on without it.
+    HistoryStore history;
+    std::unique_ptr<HistoryRecorder> recorder;
+    if (!config.stateDir.isEmpty()) {
+        QString historyError;
+        if (history.open(QDir(config.stateDir).filePath(QStringLiteral("history.sqlite")), &historyError))
+            recorder = std::make_unique<HistoryRecorder>(&engine, &history);
+        else
+            engine.addEvent(EngineEvent::Warning, QStringLiteral("history"), historyError + QStringLiteral("; serving on without history"));
     }
 
     UnixSignals signals;
