@@ -76,7 +76,21 @@ static void printSnapshot(const EngineSnapshot &snapshot)
     std::fflush(stdout);
 }
 
-static int runDemo(QCoreApplication &app, const QString &listen, int workers, double rate)
+// History for reports: kept only with a state_dir, like the audit log. A store that cannot
+// be opened is reported and the engine serves on without it.
+static std::unique_ptr<HistoryRecorder> startHistory(Engine &engine, const QString &stateDir, HistoryStore &store)
+{
+    if (stateDir.isEmpty())
+        return nullptr;
+    QString error;
+    if (!store.open(QDir(stateDir).filePath(QStringLiteral("history.sqlite")), &error)) {
+        engine.addEvent(EngineEvent::Warning, QStringLiteral("history"), error + QStringLiteral("; serving on without history"));
+        return nullptr;
+    }
+    return std::make_unique<HistoryRecorder>(&engine, &store);
+}
+
+static int runDemo(QCoreApplication &app, const QString &listen, int workers, double rate, const QString &stateDir)
 {
     const qsizetype colon = listen.lastIndexOf(u':');
     bool ok = false;
@@ -89,6 +103,7 @@ static int runDemo(QCoreApplication &app, const QString &listen, int workers, do
     DemoEnvironment demo;
     Config config;
     config.proxy.workers = workers > 0 ? workers : 2;
+    config.stateDir = stateDir;
     QStringList errors;
     printEvents(engine, &app);
     if (!demo.startBackends(quint16(port), &config, &errors) || !engine.start(config, &errors)) {
@@ -98,6 +113,8 @@ static int runDemo(QCoreApplication &app, const QString &listen, int workers, do
     for (const ListenerView &l : engine.snapshot().listeners)
         printErr(QStringLiteral("fulcrumd: demo: proxy on http://%1:%2/ over app1 (w3, ~15 ms), app2 (w2, ~35 ms), app3 (w1, ~80 ms); load %3 req/s")
                      .arg(l.host).arg(l.port).arg(rate));
+    HistoryStore history;
+    const std::unique_ptr<HistoryRecorder> recorder = startHistory(engine, stateDir, history);
     demo.startLoad(engine, rate);
     QTimer summary;
     QObject::connect(&summary, &QTimer::timeout, &app, [&engine] { printSnapshot(engine.snapshot()); });
@@ -138,7 +155,8 @@ int main(int argc, char *argv[])
     const QCommandLineOption workersOption(QStringLiteral("workers"), QStringLiteral("Proxy worker threads (default: config, or the number of cores)."), QStringLiteral("N"));
     const QCommandLineOption demoOption(QStringLiteral("demo"), QStringLiteral("Run the embedded demo: three demo backends with different latencies, a load generator and the proxy (on --listen, default 127.0.0.1:8080)."));
     const QCommandLineOption rateOption(QStringLiteral("rate"), QStringLiteral("Demo: requests per second of the load generator (default 50)."), QStringLiteral("R"), QStringLiteral("50"));
-    parser.addOptions({configOption, checkOption, listenOption, backendOption, algorithmOption, workersOption, demoOption, rateOption});
+    const QCommandLineOption stateDirOption(QStringLiteral("state-dir"), QStringLiteral("Keep history (for fulcrumctl report) and the audit log in DIR; overrides the config's state_dir."), QStringLiteral("DIR"));
+    parser.addOptions({configOption, checkOption, listenOption, backendOption, algorithmOption, workersOption, demoOption, rateOption, stateDirOption});
     parser.process(app);
 
     int workers = 0;
@@ -162,7 +180,7 @@ int main(int argc, char *argv[])
         return 2;
     }
     if (demo)
-        return runDemo(app, parser.isSet(listenOption) ? parser.value(listenOption) : QStringLiteral("127.0.0.1:8080"), workers, rate);
+        return runDemo(app, parser.isSet(listenOption) ? parser.value(listenOption) : QStringLiteral("127.0.0.1:8080"), workers, rate, parser.value(stateDirOption));
     const bool quickStart = parser.isSet(listenOption) || parser.isSet(backendOption);
     if (quickStart && parser.isSet(configOption)) {
         printErr(QStringLiteral("fulcrumd: use either --config FILE or --listen/--backend, not both"));
@@ -192,6 +210,8 @@ int main(int argc, char *argv[])
     Config config = *result.config;
     if (workers > 0)
         config.proxy.workers = workers;
+    if (parser.isSet(stateDirOption))
+        config.stateDir = parser.value(stateDirOption);
 
     Engine engine;
     printEvents(engine, &app);
@@ -201,17 +221,8 @@ int main(int argc, char *argv[])
         printErr(QStringLiteral("fulcrumd: cannot start:\n  %1").arg(errors.join(QStringLiteral("\n  "))));
         return 1;
     }
-    // History for reports: kept only with a state_dir, like the audit log. A store that cannot
-    // be opened is reported and the engine serves on without it.
     HistoryStore history;
-    std::unique_ptr<HistoryRecorder> recorder;
-    if (!config.stateDir.isEmpty()) {
-        QString historyError;
-        if (history.open(QDir(config.stateDir).filePath(QStringLiteral("history.sqlite")), &historyError))
-            recorder = std::make_unique<HistoryRecorder>(&engine, &history);
-        else
-            engine.addEvent(EngineEvent::Warning, QStringLiteral("history"), historyError + QStringLiteral("; serving on without history"));
-    }
+    const std::unique_ptr<HistoryRecorder> recorder = startHistory(engine, config.stateDir, history);
 
     UnixSignals signals;
     int terminations = 0;
@@ -236,6 +247,8 @@ int main(int argc, char *argv[])
         Config nextConfig = *next.config;
         if (workers > 0)
             nextConfig.proxy.workers = workers;
+        if (parser.isSet(stateDirOption))
+            nextConfig.stateDir = parser.value(stateDirOption);
         QStringList reloadErrors;
         if (!engine.reload(nextConfig, &reloadErrors))
             printErr(QStringLiteral("fulcrumd: reload of %1 rejected; still serving the previous config:\n  %2").arg(configPath, reloadErrors.join(QStringLiteral("\n  "))));
