@@ -166,7 +166,7 @@ static int locksRelease(const QStringList &arguments)
     }
     QEventLoop loop;
     ForceReleaseResult result;
-    forceReleaseLock(connection.get(), *key, *holder, &audit, QStringLiteral("fulcrumctl"), [&](const ForceReleaseResult &r) {
+    forceReleaseLock(connection.get(), *key, *holder, &audit, AuditLog::currentOsUser(), QStringLiteral("fulcrumctl"), [&](const ForceReleaseResult &r) {
         result = r;
         loop.quit();
     });

@@ -8,6 +8,10 @@
 #include "history/historystore.h"
 #include "proxy/loadgenerator.h"
 
+#ifdef FULCRUM_HAVE_KEYCHAIN
+#include "keychain/keychainsecretstore.h"
+#endif
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
@@ -214,6 +218,10 @@ int main(int argc, char *argv[])
         config.stateDir = parser.value(stateDirOption);
 
     Engine engine;
+#ifdef FULCRUM_HAVE_KEYCHAIN
+    KeychainSecretStore keychain;
+    engine.setKeychain(&keychain);
+#endif
     printEvents(engine, &app);
     QObject::connect(&engine, &Engine::stopped, &app, &QCoreApplication::quit);
     QStringList errors;

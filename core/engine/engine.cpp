@@ -1,12 +1,18 @@
 #include "engine.h"
 
 #include "balancer/pool.h"
+#include "health/healthchecker.h"
+#include "locks/lockinspector.h"
+#include "locks/redisconnection.h"
+#include "locks/secretstore.h"
 #include "proxy/proxyserver.h"
 
 #include <QDir>
 #include <QTimer>
 
+#include <algorithm>
 #include <chrono>
+#include <limits>
 #include <set>
 
 namespace fulcrum {
@@ -22,7 +28,51 @@ qint64 monotonicMs()
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+QString connectionStateText(RedisConnection::State state)
+{
+    switch (state) {
+    case RedisConnection::State::Connected:
+        return QStringLiteral("connected");
+    case RedisConnection::State::Connecting:
+        return QStringLiteral("connecting");
+    case RedisConnection::State::WaitingToReconnect:
+        return QStringLiteral("waiting to reconnect");
+    case RedisConnection::State::Disconnected:
+        break;
+    }
+    return QStringLiteral("disconnected");
+}
+
 } // namespace
+
+// One Redis endpoint: its connection, inspector and poll timer (children of the engine, so
+// they follow it to another thread; deleted here when the endpoint goes).
+struct Engine::LockEndpoint
+{
+    RedisEndpointConfig config;
+    RedisConnection *connection = nullptr;   // null when the password could not be read
+    LockInspector *inspector = nullptr;
+    QTimer *poll = nullptr;
+    QString lastError;
+    qint64 passKeys = 0;
+    int passLocks = 0;
+
+    ~LockEndpoint()
+    {
+        delete poll;
+        delete inspector;
+        delete connection;
+    }
+};
+
+const LockEndpointView *EngineSnapshot::lockEndpoint(QStringView name) const
+{
+    for (const LockEndpointView &e : lockEndpoints) {
+        if (e.name == name)
+            return &e;
+    }
+    return nullptr;
+}
 
 const ServerSnapshot *PoolView::server(QStringView name) const
 {
@@ -53,13 +103,22 @@ Engine::Engine(QObject *parent)
     connect(m_tickTimer, &QTimer::timeout, this, &Engine::tick);
     connect(m_proxy, &ProxyServer::stopped, this, [this] {
         m_tickTimer->stop();
+        for (const auto &[name, checker] : m_health)
+            checker->stop();
+        m_locks.clear();
         tick();
         addEvent(EngineEvent::Info, QStringLiteral("engine"), QStringLiteral("stopped"));
         Q_EMIT stopped();
     });
 }
 
-Engine::~Engine() = default;
+Engine::~Engine()
+{
+    m_locks.clear();
+    for (const auto &[name, checker] : m_health)
+        delete checker;
+    m_health.clear();
+}
 
 bool Engine::isRunning() const
 {
@@ -108,6 +167,8 @@ bool Engine::start(const Config &config, QStringList *errors)
     }
     for (const ProxyServer::BoundListener &l : m_proxy->listeners())
         addEvent(EngineEvent::Info, QStringLiteral("proxy"), QStringLiteral("listening on %1:%2 for pool \"%3\"").arg(l.host).arg(l.port).arg(l.pool));
+    applyHealthCheckers(config);
+    applyLockEndpoints(config);
     setTickRate(m_tickHz);
     tick();
     return true;
@@ -136,6 +197,8 @@ bool Engine::reload(const Config &config, QStringList *errors)
     }
     m_pools = std::move(next);
     m_config = config;
+    applyHealthCheckers(config);
+    applyLockEndpoints(config);
     for (const QString &note : notes)
         addEvent(EngineEvent::Warning, QStringLiteral("config"), note);
     addEvent(EngineEvent::Info, QStringLiteral("config"), QStringLiteral("reloaded: %1 listener(s), %2 pool(s)").arg(config.listeners.size()).arg(config.pools.size()));
@@ -182,7 +245,7 @@ bool Engine::setWeight(const QString &poolName, const QString &server, int weigh
             entry.before = QString::number(snapshot->backends[size_t(index)].spec.weight);
         ok = p->setWeight(server, weight, &message);
     } else {
-        message = QStringLiteral("pool \"%1\" does not exist; pools: %2").arg(poolName, poolNames().join(QStringLiteral(", ")));
+        message = QStringLiteral("pool \"%1\" does not exist; pools: %2").arg(poolName, poolList());
     }
     entry.result = ok ? QStringLiteral("ok") : message;
     m_audit->append(entry);
@@ -194,7 +257,7 @@ bool Engine::setWeight(const QString &poolName, const QString &server, int weigh
     return ok;
 }
 
-bool Engine::setState(const QString &poolName, const QString &server, BackendState state, const QString &user, const QString &origin, QString *error)
+bool Engine::setAdminState(const QString &poolName, const QString &server, AdminState state, const QString &user, const QString &origin, QString *error)
 {
     AuditEntry entry;
     entry.time = QDateTime::currentDateTimeUtc();
@@ -202,26 +265,209 @@ bool Engine::setState(const QString &poolName, const QString &server, BackendSta
     entry.origin = origin;
     entry.action = QStringLiteral("set-state");
     entry.target = QStringLiteral("%1/%2").arg(poolName, server);
-    entry.after = backendStateName(state);
+    entry.after = adminStateName(state);
     QString message;
     bool ok = false;
-    if (const std::shared_ptr<Pool> p = pool(poolName)) {
-        const auto snapshot = p->snapshot();
-        const int index = snapshot->indexOf(server);
-        if (index >= 0)
-            entry.before = backendStateName(snapshot->backends[size_t(index)].spec.state);
-        ok = p->setState(server, state, &message);
+    if (HealthChecker *checker = healthChecker(poolName)) {
+        for (const ServerHealth &h : checker->snapshot().servers) {
+            if (h.name == server)
+                entry.before = h.stateText;
+        }
+        ok = checker->setAdminState(server, state, &message);
     } else {
-        message = QStringLiteral("pool \"%1\" does not exist; pools: %2").arg(poolName, poolNames().join(QStringLiteral(", ")));
+        message = QStringLiteral("pool \"%1\" does not exist; pools: %2").arg(poolName, poolList());
     }
     entry.result = ok ? QStringLiteral("ok") : message;
     m_audit->append(entry);
     addEvent(ok ? EngineEvent::Info : EngineEvent::Warning, QStringLiteral("operator"),
              ok ? QStringLiteral("%1 set state of %2 from %3 to %4").arg(user, entry.target, entry.before, entry.after)
                 : QStringLiteral("%1 could not set state of %2: %3").arg(user, entry.target, message));
+    if (ok)
+        tick();
     if (error)
         *error = message;
     return ok;
+}
+
+bool Engine::setState(const QString &poolName, const QString &server, BackendState state, const QString &user, const QString &origin, QString *error)
+{
+    switch (state) {
+    case BackendState::Up:
+        return setAdminState(poolName, server, AdminState::Ready, user, origin, error);
+    case BackendState::Drain:
+        return setAdminState(poolName, server, AdminState::Drain, user, origin, error);
+    case BackendState::Maint:
+        return setAdminState(poolName, server, AdminState::Maint, user, origin, error);
+    case BackendState::Down:
+        break;
+    }
+    if (error)
+        *error = QStringLiteral("state \"down\" comes from health checks only; set ready, drain or maint");
+    return false;
+}
+
+QString Engine::poolList() const
+{
+    return poolNames().isEmpty() ? QStringLiteral("(none)") : poolNames().join(QStringLiteral(", "));
+}
+
+void Engine::applyHealthCheckers(const Config &config)
+{
+    std::map<QString, HealthChecker *> next;
+    for (const PoolConfig &pc : config.pools) {
+        auto it = m_health.find(pc.name);
+        HealthChecker *checker = nullptr;
+        if (it != m_health.end()) {
+            checker = it->second;
+            m_health.erase(it);
+            checker->setConfig(pc);
+        } else {
+            checker = new HealthChecker(pool(pc.name), pc, {}, this);
+            connect(checker, &HealthChecker::eventOccurred, this, &Engine::onHealthEvent);
+        }
+        checker->start();
+        next.emplace(pc.name, checker);
+    }
+    for (const auto &[name, checker] : m_health)
+        delete checker;
+    m_health = std::move(next);
+}
+
+void Engine::onHealthEvent(const HealthEvent &event)
+{
+    EngineEvent::Severity severity = EngineEvent::Info;
+    if (event.to.startsWith(u"down") || event.to == u"PANIC")
+        severity = EngineEvent::Error;
+    else if (event.kind == HealthEvent::Outlier || event.to.contains(u"failed") || event.to == u"ejected")
+        severity = EngineEvent::Warning;
+    addEvent(severity, QStringLiteral("health"), QStringLiteral("%1: %2").arg(event.pool, event.text()));
+    Q_EMIT healthEventOccurred(event);
+}
+
+HealthChecker *Engine::healthChecker(const QString &poolName) const
+{
+    auto it = m_health.find(poolName);
+    return it == m_health.end() ? nullptr : it->second;
+}
+
+std::vector<HealthEvent> Engine::healthEvents() const
+{
+    std::vector<HealthEvent> all;
+    for (const auto &[name, checker] : m_health) {
+        const std::vector<HealthEvent> events = checker->events();
+        all.insert(all.end(), events.begin(), events.end());
+    }
+    std::stable_sort(all.begin(), all.end(), [](const HealthEvent &a, const HealthEvent &b) { return a.timeMs < b.timeMs; });
+    return all;
+}
+
+void Engine::applyLockEndpoints(const Config &config)
+{
+    std::map<QString, std::unique_ptr<LockEndpoint>> next;
+    for (const RedisEndpointConfig &rc : config.redis) {
+        auto it = m_locks.find(rc.name);
+        if (it != m_locks.end() && it->second->config == rc)
+            next.emplace(rc.name, std::move(it->second));
+        else
+            next.emplace(rc.name, makeLockEndpoint(rc));
+    }
+    m_locks = std::move(next);
+}
+
+std::unique_ptr<Engine::LockEndpoint> Engine::makeLockEndpoint(const RedisEndpointConfig &rc)
+{
+    auto endpoint = std::make_unique<LockEndpoint>();
+    endpoint->config = rc;
+    QString why;
+    QByteArray password;
+    if (rc.password.kind != SecretSource::None) {
+        const auto secret = readRedisPassword(rc, m_keychain, &why);
+        if (!secret) {
+            endpoint->lastError = why;
+            addEvent(EngineEvent::Error, QStringLiteral("locks"), QStringLiteral("%1: not polled: %2").arg(rc.url(), why));
+            return endpoint;
+        }
+        password = *secret;
+    }
+    LockEndpoint *e = endpoint.get();
+    e->connection = new RedisConnection(RedisConnectionOptions::fromConfig(rc, password), this);
+    LockInspectorOptions options;
+    options.patterns = rc.lockPatterns;
+    options.longHeldMs = rc.longHeldMs;
+    e->inspector = new LockInspector(e->connection, options, this);
+    e->poll = new QTimer(this);
+    e->poll->setInterval(int(std::clamp<qint64>(rc.pollIntervalMs, 1, std::numeric_limits<int>::max())));
+    const QString name = rc.name;
+    connect(e->poll, &QTimer::timeout, e->inspector, [this, name] { scanLocks(name); });
+    connect(e->connection, &RedisConnection::connected, e->inspector, [this, e, name] {
+        e->lastError.clear();
+        addEvent(EngineEvent::Info, QStringLiteral("locks"), QStringLiteral("%1: connected").arg(e->config.url()));
+        scanLocks(name);
+    });
+    connect(e->connection, &RedisConnection::errorOccurred, e->inspector, [this, e](const QString &message) {
+        // Every reconnect attempt fails the same way during an outage: report each new reason once.
+        if (message != e->lastError)
+            addEvent(EngineEvent::Warning, QStringLiteral("locks"), message);
+        e->lastError = message;
+    });
+    connect(e->inspector, &LockInspector::progress, e->inspector, [e](qint64 keys, int locks) {
+        e->passKeys = keys;
+        e->passLocks = locks;
+    });
+    connect(e->inspector, &LockInspector::scanFinished, e->inspector, [this, e, name](const LockScanResult &result) {
+        e->passKeys = 0;
+        e->passLocks = 0;
+        Q_EMIT lockScanFinished(name, result);
+    });
+    connect(e->inspector, &LockInspector::scanFailed, e->inspector, [this, e](const QString &why) {
+        if (why != e->lastError)
+            addEvent(EngineEvent::Error, QStringLiteral("locks"), QStringLiteral("%1: lock scan refused: %2").arg(e->config.url(), why));
+        e->lastError = why;
+    });
+    e->connection->open();
+    e->poll->start();
+    return endpoint;
+}
+
+QStringList Engine::lockEndpointNames() const
+{
+    QStringList names;
+    for (const RedisEndpointConfig &rc : m_config.redis)
+        names.append(rc.name);
+    return names;
+}
+
+void Engine::scanLocks(const QString &endpoint)
+{
+    auto it = m_locks.find(endpoint);
+    if (it != m_locks.end() && it->second->connection && it->second->connection->isConnected())
+        it->second->inspector->scan();
+}
+
+void Engine::releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder, const QString &user,
+                         const QString &origin, std::function<void(const ForceReleaseResult &)> done)
+{
+    auto it = m_locks.find(endpoint);
+    if (it == m_locks.end() || !it->second->connection || !it->second->connection->isConnected()) {
+        ForceReleaseResult result;
+        if (it == m_locks.end()) {
+            const QStringList names = lockEndpointNames();
+            result.message = QStringLiteral("Redis endpoint \"%1\" does not exist; endpoints: %2")
+                                 .arg(endpoint, names.isEmpty() ? QStringLiteral("(none)") : names.join(QStringLiteral(", ")));
+        } else {
+            result.message = QStringLiteral("Redis endpoint \"%1\" is not connected (%2); nothing deleted")
+                                 .arg(endpoint, it->second->lastError.isEmpty() ? QStringLiteral("connecting") : it->second->lastError);
+        }
+        QTimer::singleShot(0, this, [done = std::move(done), result] { done(result); });
+        return;
+    }
+    forceReleaseLock(it->second->connection, key, expectedHolder, m_audit.get(), user, origin,
+                     [this, endpoint, user, done = std::move(done)](const ForceReleaseResult &result) {
+                         addEvent(result.outcome == ForceReleaseResult::Released ? EngineEvent::Info : EngineEvent::Warning,
+                                  QStringLiteral("operator"), QStringLiteral("%1 force-release on %2: %3").arg(user, endpoint, result.message));
+                         scanLocks(endpoint);
+                         done(result);
+                     });
 }
 
 void Engine::setTickRate(int hz)
@@ -253,6 +499,12 @@ void Engine::tick()
         PoolView view;
         view.name = ps->name;
         view.options = ps->options;
+        PoolHealth health;
+        if (const HealthChecker *checker = healthChecker(pc.name))
+            health = checker->snapshot();
+        view.panic = health.panic;
+        view.healthy = health.healthy;
+        view.eligible = health.eligible;
         for (const PoolBackend &b : ps->backends) {
             const std::pair<QString, QString> key{ps->name, b.spec.name};
             seen.insert(key);
@@ -261,9 +513,34 @@ void Engine::tick()
                 tracker = std::make_unique<ServerStatsTracker>(kHistorySeconds, kWindowSeconds);
             tracker->update(totals[key], b.live->inFlight.load(std::memory_order_relaxed),
                             b.live->consecutiveFailures.load(std::memory_order_relaxed), now, wall.toMSecsSinceEpoch());
-            view.servers.push_back(ServerSnapshot{b.spec, b.effectiveWeight, tracker->stats()});
+            ServerSnapshot server{b.spec, b.effectiveWeight, tracker->stats(), {}};
+            for (const ServerHealth &h : health.servers) {
+                if (h.name == b.spec.name)
+                    server.health = h;
+            }
+            view.servers.push_back(std::move(server));
         }
         snapshot.pools.push_back(std::move(view));
+    }
+    for (const RedisEndpointConfig &rc : m_config.redis) {
+        auto it = m_locks.find(rc.name);
+        if (it == m_locks.end())
+            continue;
+        const LockEndpoint &e = *it->second;
+        LockEndpointView view;
+        view.name = rc.name;
+        view.url = rc.url();
+        view.connectionState = e.connection ? connectionStateText(e.connection->state()) : QStringLiteral("not started");
+        view.lastError = e.lastError;
+        view.pollIntervalMs = rc.pollIntervalMs;
+        if (e.inspector) {
+            view.scanning = e.inspector->isScanning();
+            view.passKeysScanned = e.passKeys;
+            view.passLocksFound = e.passLocks;
+            view.lastResult = e.inspector->lastResult();
+            view.hasResult = view.lastResult.finishedAt.isValid();
+        }
+        snapshot.lockEndpoints.push_back(std::move(view));
     }
     for (auto it = m_trackers.begin(); it != m_trackers.end();) {
         if (seen.count(it->first))

@@ -3,6 +3,7 @@
 #include "config/config.h"
 #include "engine/auditlog.h"
 #include "engine/enginesnapshot.h"
+#include "locks/forcerelease.h"
 #include "metrics/serverstats.h"
 
 #include <QHash>
@@ -10,6 +11,7 @@
 #include <QStringList>
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -17,11 +19,15 @@ class QTimer;
 
 namespace fulcrum {
 
+class HealthChecker;
+class LockInspector;
 class Pool;
 class ProxyServer;
+class RedisConnection;
+class SecretStore;
 
-// The engine facade: owns the running config, the pools, the proxy workers and the stats
-// tick. Every operator command goes through here, is validated and written to the audit
+// The engine facade: owns the running config, the pools, the proxy workers, one health
+// checker per pool, one lock inspector per Redis endpoint and the stats tick. Every operator command goes through here, is validated and written to the audit
 // log; the console sees the engine only through snapshots and events (value types, sent by
 // queued signals at a fixed tick). Lives in one thread (the main thread of fulcrumd, or
 // the console's engine thread).
@@ -32,6 +38,11 @@ class Engine : public QObject
 public:
     explicit Engine(QObject *parent = nullptr);
     ~Engine() override;
+
+    // Where `"password": {"keychain": ...}` secrets come from (fulcrum_core cannot link
+    // QtKeychain; the app injects a KeychainSecretStore). Set before start(); not owned. Without
+    // one, endpoints with a keychain password show the error and are not polled.
+    void setKeychain(SecretStore *keychain) { m_keychain = keychain; }
 
     // Starts serving a validated config. Errors name what failed (a listener that cannot
     // bind, ...); nothing is left running then.
@@ -53,7 +64,24 @@ public:
 
     // Operator commands. user/origin go to the audit log ("alice", "console").
     bool setWeight(const QString &pool, const QString &server, int weight, const QString &user, const QString &origin, QString *error = nullptr);
+    // Drain, maint and ready go to the pool's health checker (a direct Pool::setState would be
+    // overwritten by its next decision); up/down come from checks only.
+    bool setAdminState(const QString &pool, const QString &server, AdminState state, const QString &user, const QString &origin, QString *error = nullptr);
+    // The same with BackendState: Up means ready; Down is refused.
     bool setState(const QString &pool, const QString &server, BackendState state, const QString &user, const QString &origin, QString *error = nullptr);
+
+    HealthChecker *healthChecker(const QString &pool) const;
+    // Every pool's recent health events, oldest first.
+    std::vector<HealthEvent> healthEvents() const;
+
+    QStringList lockEndpointNames() const;
+    // Starts a lock pass on the endpoint now (does nothing while one runs or when not connected).
+    void scanLocks(const QString &endpoint);
+    // Force-releases `key` only if `expectedHolder` still holds it (compare-and-delete in one
+    // Lua script, audited as `user` from `origin`), then rescans. `done` runs exactly once, later
+    // on this thread: Failed when the endpoint is unknown or not connected.
+    void releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder, const QString &user,
+                     const QString &origin, std::function<void(const ForceReleaseResult &)> done);
 
     // The latest snapshot (updated at every tick) and one server's 1 s history (oldest first).
     const EngineSnapshot &snapshot() const { return m_snapshot; }
@@ -70,11 +98,21 @@ public:
 Q_SIGNALS:
     void snapshotReady(const fulcrum::EngineSnapshot &snapshot);
     void eventOccurred(const fulcrum::EngineEvent &event);
+    // The structured form of the health events that also arrive as eventOccurred.
+    void healthEventOccurred(const fulcrum::HealthEvent &event);
+    void lockScanFinished(const QString &endpoint, const fulcrum::LockScanResult &result);
     void reloaded();
     void stopped();
 
 private:
+    struct LockEndpoint;
+
     void applyPools(const Config &config);
+    void applyHealthCheckers(const Config &config);
+    void applyLockEndpoints(const Config &config);
+    std::unique_ptr<LockEndpoint> makeLockEndpoint(const RedisEndpointConfig &config);
+    void onHealthEvent(const HealthEvent &event);
+    QString poolList() const;
     QHash<QString, std::shared_ptr<Pool>> poolMap() const;
 
     Config m_config;
@@ -86,6 +124,9 @@ private:
     EngineSnapshot m_snapshot;
     std::map<std::pair<QString, QString>, std::unique_ptr<ServerStatsTracker>> m_trackers;
     std::deque<EngineEvent> m_events;
+    std::map<QString, HealthChecker *> m_health;  // children of the engine
+    std::map<QString, std::unique_ptr<LockEndpoint>> m_locks;
+    SecretStore *m_keychain = nullptr;
 };
 
 } // namespace fulcrum

@@ -2,6 +2,8 @@
 
 #include "balancer/backend.h"
 #include "balancer/pool.h"
+#include "health/healthchecker.h"
+#include "locks/lockinfo.h"
 #include "metrics/serverstats.h"
 
 #include <QDateTime>
@@ -17,12 +19,18 @@ struct ServerSnapshot
     BackendSpec spec;              // spec.weight is the set weight, spec.state the state
     int effectiveWeight = 0;       // what the balancer uses now (below the set weight during slow start)
     ServerStats stats;
+    // The health checker's view: state text with the transitional count ("up, 1/3 failed"),
+    // last check (reason, duration), time in state, ejected, slow start.
+    ServerHealth health;
 };
 
 struct PoolView
 {
     QString name;
     PoolOptions options;
+    bool panic = false;            // too few healthy servers: balancing across all of them
+    int healthy = 0;
+    int eligible = 0;
     std::vector<ServerSnapshot> servers;
 
     const ServerSnapshot *server(QStringView name) const;
@@ -36,6 +44,21 @@ struct ListenerView
     QString pool;
 };
 
+// One configured Redis endpoint and what its lock inspector last saw.
+struct LockEndpointView
+{
+    QString name;
+    QString url;                   // never with a password
+    QString connectionState;       // "connected", "connecting", "waiting to reconnect", "disconnected", "not started"
+    QString lastError;             // the last connection, password or scan failure; empty when fine
+    qint64 pollIntervalMs = 0;
+    bool scanning = false;
+    qint64 passKeysScanned = 0;    // progress of the pass that runs now
+    int passLocksFound = 0;
+    bool hasResult = false;        // lastResult is from a finished pass
+    LockScanResult lastResult;
+};
+
 // Everything the console shows at one tick, as plain values (safe to queue across threads).
 struct EngineSnapshot
 {
@@ -45,8 +68,10 @@ struct EngineSnapshot
     int workers = 0;
     std::vector<ListenerView> listeners;
     std::vector<PoolView> pools;
+    std::vector<LockEndpointView> lockEndpoints;
 
     const PoolView *pool(QStringView name) const;
+    const LockEndpointView *lockEndpoint(QStringView name) const;
 };
 
 // Something the operator should see in the event list: a reload, a rejected config, a

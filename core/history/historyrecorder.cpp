@@ -20,6 +20,8 @@ HistoryRecorder::HistoryRecorder(Engine *engine, HistoryStore *store, QObject *p
     connect(m_timer, &QTimer::timeout, this, [this] { flush(); });
     m_timer->start();
     connect(engine, &Engine::snapshotReady, this, &HistoryRecorder::onSnapshot);
+    connect(engine, &Engine::healthEventOccurred, this, &HistoryRecorder::recordHealthEvent);
+    connect(engine, &Engine::lockScanFinished, this, &HistoryRecorder::recordLockPass);
     // Audit entries written before this recorder started are already on disk from the last run.
     m_lastAuditMs = QDateTime::currentMSecsSinceEpoch();
 }

@@ -17,7 +17,7 @@ struct EngineSnapshot;
 
 // Feeds the engine's history into a HistoryStore: at every snapshot it takes each server's
 // new 1 s points (Engine::history) with the state and weights of that snapshot; health
-// events, lock passes and audit entries are added as they come. Everything is buffered and
+// events and lock passes come from the engine's signals, audit entries from its audit log. Everything is buffered and
 // written in one transaction per flush (every flushIntervalMs, on the engine's thread,
 // never on a proxy worker). When the store fails, one warning goes to the engine's event
 // list, the buffer stays bounded (oldest rows dropped) and balancing goes on untouched.

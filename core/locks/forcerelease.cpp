@@ -32,7 +32,7 @@ const QByteArray forceReleaseScript = QByteArrayLiteral(
     "return {3, t}\n");
 
 void forceReleaseLock(RedisConnection *connection, const QByteArray &key, const QByteArray &holder,
-                      AuditLog *audit, const QString &origin, std::function<void(const ForceReleaseResult &)> done)
+                      AuditLog *audit, const QString &user, const QString &origin, std::function<void(const ForceReleaseResult &)> done)
 {
     const QString endpoint = connection->endpoint();
     const QList<QByteArray> command{QByteArrayLiteral("EVAL"), forceReleaseScript, QByteArrayLiteral("1"), key, holder,
@@ -71,7 +71,7 @@ void forceReleaseLock(RedisConnection *connection, const QByteArray &key, const 
         if (audit) {
             AuditEntry entry;
             entry.time = QDateTime::currentDateTimeUtc();
-            entry.user = AuditLog::currentOsUser();
+            entry.user = user;
             entry.origin = origin;
             entry.action = QStringLiteral("force-release");
             entry.target = QStringLiteral("%1 %2").arg(endpoint, shownKey);

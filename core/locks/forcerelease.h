@@ -21,9 +21,9 @@ struct ForceReleaseResult
 // script: a string lock must still have exactly that value; a Redisson hash must still have
 // that field, and then the hash is deleted and 0 is published on Redisson's channel so waiters
 // wake up, as Redisson's forceUnlock does. Anything else deletes nothing. The attempt and its
-// outcome go to the audit log (when given) before `done` runs.
+// outcome go to the audit log (when given) before `done` runs, in the name of `user`.
 void forceReleaseLock(RedisConnection *connection, const QByteArray &key, const QByteArray &holder,
-                      AuditLog *audit, const QString &origin, std::function<void(const ForceReleaseResult &)> done);
+                      AuditLog *audit, const QString &user, const QString &origin, std::function<void(const ForceReleaseResult &)> done);
 
 extern const QByteArray forceReleaseScript;
 

@@ -250,7 +250,7 @@ void TestLockInspector::binaryKeyIsListedEscapedAndReleasedExactly()
     QTemporaryDir dir;
     AuditLog audit(dir.filePath(QStringLiteral("audit.log")));
     std::optional<ForceReleaseResult> released;
-    forceReleaseLock(m_connection.get(), *roundTrip, "holder-a", &audit, QStringLiteral("test"), [&](const ForceReleaseResult &r) { released = r; });
+    forceReleaseLock(m_connection.get(), *roundTrip, "holder-a", &audit, QStringLiteral("tester"), QStringLiteral("test"), [&](const ForceReleaseResult &r) { released = r; });
     QTRY_VERIFY(released.has_value());
     QCOMPARE(released->outcome, ForceReleaseResult::Released);
     QCOMPARE(m_server->command({"EXISTS", key}).integer, qint64(0));
@@ -277,7 +277,7 @@ void TestLockInspector::hugeValueIsTruncatedForDisplayOnly()
     QVERIFY2(shown.size() < 200, qPrintable(QString::number(shown.size())));
     QVERIFY(shown.contains(QStringLiteral("1048576 bytes")));
     std::optional<ForceReleaseResult> released;
-    forceReleaseLock(m_connection.get(), "lock:huge", result.locks.first().holder, nullptr, QStringLiteral("test"), [&](const ForceReleaseResult &r) { released = r; });
+    forceReleaseLock(m_connection.get(), "lock:huge", result.locks.first().holder, nullptr, QStringLiteral("tester"), QStringLiteral("test"), [&](const ForceReleaseResult &r) { released = r; });
     QTRY_VERIFY(released.has_value());
     QCOMPARE(released->outcome, ForceReleaseResult::Released);
 }
@@ -338,7 +338,7 @@ void TestLockInspector::forceReleaseRedissonWakesWaiters()
     QTRY_VERIFY((received += subscriber.readAll()).contains(":1\r\n"));
 
     std::optional<ForceReleaseResult> released;
-    forceReleaseLock(m_connection.get(), key, field, nullptr, QStringLiteral("test"), [&](const ForceReleaseResult &r) { released = r; });
+    forceReleaseLock(m_connection.get(), key, field, nullptr, QStringLiteral("tester"), QStringLiteral("test"), [&](const ForceReleaseResult &r) { released = r; });
     QTRY_VERIFY(released.has_value());
     QCOMPARE(released->outcome, ForceReleaseResult::Released);
     QCOMPARE(m_server->command({"EXISTS", key}).integer, qint64(0));
@@ -358,7 +358,7 @@ void TestLockInspector::forceReleaseRaceDeletesNothing()
     QTemporaryDir dir;
     AuditLog audit(dir.filePath(QStringLiteral("audit.log")));
     std::optional<ForceReleaseResult> result;
-    forceReleaseLock(m_connection.get(), listed.locks.first().key, listed.locks.first().holder, &audit, QStringLiteral("test"),
+    forceReleaseLock(m_connection.get(), listed.locks.first().key, listed.locks.first().holder, &audit, QStringLiteral("tester"), QStringLiteral("test"),
                      [&](const ForceReleaseResult &r) { result = r; });
     QTRY_VERIFY(result.has_value());
     QCOMPARE(result->outcome, ForceReleaseResult::HolderChanged);
@@ -371,7 +371,7 @@ void TestLockInspector::forceReleaseRaceDeletesNothing()
     // Redisson: the field is gone (another thread holds it now).
     m_server->command({"EVAL", redissonTryLock, "1", "lock:r", "30000", uuid + ":2"});
     result.reset();
-    forceReleaseLock(m_connection.get(), "lock:r", uuid + ":1", &audit, QStringLiteral("test"), [&](const ForceReleaseResult &r) { result = r; });
+    forceReleaseLock(m_connection.get(), "lock:r", uuid + ":1", &audit, QStringLiteral("tester"), QStringLiteral("test"), [&](const ForceReleaseResult &r) { result = r; });
     QTRY_VERIFY(result.has_value());
     QCOMPARE(result->outcome, ForceReleaseResult::HolderChanged);
     QCOMPARE(result->currentHolder, QByteArray(uuid + ":2"));
@@ -379,7 +379,7 @@ void TestLockInspector::forceReleaseRaceDeletesNothing()
 
     m_server->command({"DEL", "lock:r"});
     result.reset();
-    forceReleaseLock(m_connection.get(), "lock:r", uuid + ":2", &audit, QStringLiteral("test"), [&](const ForceReleaseResult &r) { result = r; });
+    forceReleaseLock(m_connection.get(), "lock:r", uuid + ":2", &audit, QStringLiteral("tester"), QStringLiteral("test"), [&](const ForceReleaseResult &r) { result = r; });
     QTRY_VERIFY(result.has_value());
     QCOMPARE(result->outcome, ForceReleaseResult::Gone);
     QCOMPARE(audit.recent().size(), qsizetype(3));
