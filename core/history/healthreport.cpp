@@ -149,7 +149,7 @@ HealthReport buildHealthReport(const HistoryStore &store, qint64 fromMs, qint64 
         if (failing && e.timeMs >= fromMs) {
             auto it = servers.find(key);
             if (it != servers.end())
-                ++it->second.r.checkFailures[e.reason];
+                ++it->second.r.checkFailures[e.reason.section(QStringLiteral(": "), 0, 0)];   // the code, without the detail
         }
     }
     for (const auto &[key, start] : outageStart)

@@ -51,7 +51,7 @@ struct ServerReport
     qint64 recordedMs = 0;                // time the engine was recording this server
     int outages = 0;                      // down or ejected periods that overlap the window
     qint64 longestOutageMs = 0;           // clipped to the window
-    std::map<QString, int> checkFailures; // reason -> count of check events with that reason
+    std::map<QString, int> checkFailures; // reason code (L4CON, L7STS 503, ...) -> failed checks
     quint64 requests = 0;
     quint64 errors = 0;
     double errorRatePercent = 0;

@@ -6,7 +6,6 @@
 #include <QTimer>
 
 #include <algorithm>
-#include <cmath>
 
 namespace fulcrum {
 
@@ -42,31 +41,43 @@ void HistoryRecorder::onSnapshot(const EngineSnapshot &snapshot)
         return;
     for (const PoolView &pool : snapshot.pools) {
         for (const ServerSnapshot &server : pool.servers) {
-            qint64 &last = m_lastPointMs[{pool.name, server.spec.name}];
-            for (const StatsPoint &point : m_engine->history(pool.name, server.spec.name)) {
-                if (point.timeMs <= last)
-                    continue;
-                // A point is a rate over the time since the previous one (at least 1 s, more
-                // when a tick came late); stored as counts over that stretch, so sums are exact.
-                const qint64 lengthMs = last > 0 ? std::clamp<qint64>(point.timeMs - last, 1000, 5000) : 1000;
-                last = point.timeMs;
-                HistorySample s;
-                s.timeMs = point.timeMs - lengthMs;
-                s.pool = pool.name;
-                s.server = server.spec.name;
-                s.requests = std::round(double(point.requestsPerSecond) * double(lengthMs) / 1000.0);
-                s.errors = std::round(double(point.errorsPerSecond) * double(lengthMs) / 1000.0);
-                s.meanMs = point.meanMs;
-                s.p50Ms = point.p50Ms;
-                s.p95Ms = point.p95Ms;
-                s.p99Ms = point.p99Ms;
-                s.state = int(server.spec.state);
-                s.weight = server.spec.weight;
-                s.effectiveWeight = server.effectiveWeight;
-                s.upMs = server.spec.state == BackendState::Up ? lengthMs : 0;
-                s.coveredMs = lengthMs;
-                m_buffer.samples.push_back(std::move(s));
+            const std::vector<StatsPoint> points = m_engine->history(pool.name, server.spec.name);
+            const ServerCounts &totals = server.stats.totals;
+            auto [it, first] = m_servers.try_emplace({pool.name, server.spec.name});
+            Progress &progress = it->second;
+            if (first && !points.empty()) {
+                // Started while the engine was already running: record from here on.
+                progress.lastPointMs = points.back().timeMs;
+                progress.requests = totals.requests;
+                progress.errors = totals.responses[4] + totals.connectFailures;
+                continue;
             }
+            // A tick adds at most one point, and the snapshot's totals are those at its end, so
+            // counts come from the totals (exact) and the latency figures from the point.
+            if (points.empty() || points.back().timeMs <= progress.lastPointMs)
+                continue;
+            const StatsPoint &point = points.back();
+            const qint64 lengthMs = progress.lastPointMs > 0 ? std::clamp<qint64>(point.timeMs - progress.lastPointMs, 1000, 5000) : 1000;
+            progress.lastPointMs = point.timeMs;
+            const quint64 errors = totals.responses[4] + totals.connectFailures;
+            HistorySample s;
+            s.timeMs = point.timeMs - lengthMs;
+            s.pool = pool.name;
+            s.server = server.spec.name;
+            s.requests = double(totals.requests - std::min(totals.requests, progress.requests));
+            s.errors = double(errors - std::min(errors, progress.errors));
+            progress.requests = totals.requests;
+            progress.errors = errors;
+            s.meanMs = point.meanMs;
+            s.p50Ms = point.p50Ms;
+            s.p95Ms = point.p95Ms;
+            s.p99Ms = point.p99Ms;
+            s.state = int(server.spec.state);
+            s.weight = server.spec.weight;
+            s.effectiveWeight = server.effectiveWeight;
+            s.upMs = server.spec.state == BackendState::Up ? lengthMs : 0;
+            s.coveredMs = lengthMs;
+            m_buffer.samples.push_back(std::move(s));
         }
     }
     trimBuffer();

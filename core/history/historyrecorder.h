@@ -16,7 +16,8 @@ class Engine;
 struct EngineSnapshot;
 
 // Feeds the engine's history into a HistoryStore: at every snapshot it takes each server's
-// new 1 s points (Engine::history) with the state and weights of that snapshot; health
+// new 1 s point (Engine::history; its request and error counts exactly from the snapshot's
+// cumulative totals) with the state and weights of that snapshot; health
 // events and lock passes come from the engine's signals, audit entries from its audit log. Everything is buffered and
 // written in one transaction per flush (every flushIntervalMs, on the engine's thread,
 // never on a proxy worker). When the store fails, one warning goes to the engine's event
@@ -51,7 +52,13 @@ private:
     QTimer *m_timer;
     HistoryBatch m_buffer;
     qsizetype m_maxBuffered = 3600 * 50;
-    std::map<std::pair<QString, QString>, qint64> m_lastPointMs;
+    struct Progress
+    {
+        qint64 lastPointMs = 0;
+        quint64 requests = 0;     // cumulative counts at the last recorded point
+        quint64 errors = 0;
+    };
+    std::map<std::pair<QString, QString>, Progress> m_servers;
     qint64 m_lastAuditMs = 0;
     qint64 m_lastCompactMs = 0;
     bool m_failing = false;

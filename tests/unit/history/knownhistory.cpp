@@ -96,7 +96,7 @@ bool KnownHistory::write(HistoryStore &store, const QString &path, bool restartH
         }
         const qint64 start = minute * 60, end = start + 60;
         auto in = [&](qint64 s) { return s >= start && s < end; };
-        const QString l4 = QStringLiteral("L4CON (Connection refused)");
+        const QString l4 = QStringLiteral("L4CON: Connection refused");
         const QString l7 = QStringLiteral("L7STS 503");
         if (in(598)) batch.healthEvents.push_back(event(598, HealthEvent::Check, QStringLiteral("up"), QStringLiteral("up, 1/2 failed"), l4));
         if (in(600)) batch.healthEvents.push_back(event(600, HealthEvent::Check, QStringLiteral("up, 1/2 failed"), QStringLiteral("down"), l4));
