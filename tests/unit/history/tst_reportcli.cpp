@@ -9,6 +9,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QSet>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -56,6 +57,7 @@ private Q_SLOTS:
     void otherFormats_data();
     void otherFormats();
     void sinceReadsStateDir();
+    void demoEngineHistoryToReport();
     void usageErrors_data();
     void usageErrors();
 
@@ -141,6 +143,62 @@ void TestReportCli::sinceReadsStateDir()
     QVERIFY(out.open(QIODevice::ReadOnly));
     const QJsonObject window = QJsonDocument::fromJson(out.readAll()).object().value(QStringLiteral("window")).toObject();
     QCOMPARE(window.value(QStringLiteral("duration_ms")).toInteger(), 900'000);
+}
+
+void TestReportCli::demoEngineHistoryToReport()
+{
+    // The headless flow of the README: fulcrumd --demo records, fulcrumctl report reads.
+    QTemporaryDir stateDir;
+    QProcess fulcrumd;
+    struct Stop
+    {
+        QProcess &process;
+        ~Stop()
+        {
+            if (process.state() != QProcess::NotRunning) {
+                process.kill();
+                process.waitForFinished(5000);
+            }
+        }
+    } stop{fulcrumd};
+    fulcrumd.start(binaryPath(QStringLiteral("fulcrumd")), {QStringLiteral("--demo"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(freeLoopbackPort()),
+                                                            QStringLiteral("--rate"), QStringLiteral("40"), QStringLiteral("--workers"), QStringLiteral("1"),
+                                                            QStringLiteral("--state-dir"), stateDir.path()});
+    QVERIFY(fulcrumd.waitForStarted(5000));
+    const QString path = stateDir.filePath(QStringLiteral("history.sqlite"));
+    // The recorder writes every 5 s; wait for a write that holds traffic for all three servers.
+    QTRY_VERIFY_WITH_TIMEOUT(([&] {
+        HistoryStore store;
+        QString error;
+        if (!QFile::exists(path) || !store.open(path, &error))
+            return false;
+        QSet<QString> served;
+        for (const HistorySample &s : store.samples(0, QDateTime::currentMSecsSinceEpoch() + 1000)) {
+            if (s.requests > 0)
+                served.insert(s.server);
+        }
+        return served.size() == 3;
+    })(), 30'000);
+    fulcrumd.terminate();
+    QVERIFY(fulcrumd.waitForFinished(15'000));
+    QCOMPARE(fulcrumd.exitCode(), 0);
+
+    const QString out = stateDir.filePath(QStringLiteral("demo.json"));
+    const Run r = run(binaryPath(QStringLiteral("fulcrumctl")), {QStringLiteral("report"), QStringLiteral("--state-dir"), stateDir.path(), QStringLiteral("--since"),
+                                                                 QStringLiteral("15m"), QStringLiteral("-o"), out});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QFile file(out);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject json = QJsonDocument::fromJson(file.readAll()).object();
+    const QJsonArray servers = json.value(QStringLiteral("servers")).toArray();
+    QCOMPARE(servers.size(), 3);
+    qint64 requests = 0;
+    for (const QJsonValue &server : servers) {
+        QVERIFY(server.toObject().value(QStringLiteral("requests")).toInteger() > 0);
+        QVERIFY(server.toObject().value(QStringLiteral("recorded_ms")).toInteger() > 0);
+        requests += server.toObject().value(QStringLiteral("requests")).toInteger();
+    }
+    QCOMPARE(json.value(QStringLiteral("pools")).toArray().at(0).toObject().value(QStringLiteral("requests")).toInteger(), requests);
 }
 
 void TestReportCli::usageErrors_data()
