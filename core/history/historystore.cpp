@@ -325,9 +325,9 @@ bool HistoryStore::compact(qint64 nowMs, QString *error)
                 before.p99Ms = existing.value(5).toDouble();
                 before.upMs = existing.value(6).toLongLong();
                 before.coveredMs = existing.value(7).toLongLong();
-                before.timeMs = s.timeMs;
+                // Same bucket, one ms later: the merge keeps the newer state and weights.
                 HistorySample later = s;
-                later.timeMs = s.timeMs + 1;  // keeps the newer state and weights
+                later.timeMs = s.timeMs + 1;
                 s = downsampleSamples({before, later}, step.to).front();
             }
             existing.finish();

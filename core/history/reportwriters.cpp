@@ -17,8 +17,7 @@ namespace {
 
 QString number(double value, int decimals = 3)
 {
-    QString text = QString::number(value, 'f', decimals);
-    return text;
+    return QString::number(value, 'f', decimals);
 }
 
 QJsonArray chartJson(const std::vector<ChartPoint> &points)

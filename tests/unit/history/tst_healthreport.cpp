@@ -136,6 +136,7 @@ private Q_SLOTS:
     void everyFigure_data();
     void everyFigure();
     void downsamplingKeepsTotals();
+    void lateRowsMergeIntoTheirBucket();
     void jsonMatchesSchema();
     void csvParsesBackAndGuardsFormulas();
     void htmlIsSelfContained();
@@ -297,6 +298,37 @@ void TestHealthReport::downsamplingKeepsTotals()
     QVERIFY(store.samples(0, KnownHistory::kToMs).empty());
     QVERIFY(store.healthEvents(0, KnownHistory::kToMs).empty());
     QVERIFY(store.audit(0, KnownHistory::kToMs + 10'000'000).isEmpty());
+}
+
+void TestHealthReport::lateRowsMergeIntoTheirBucket()
+{
+    QTemporaryDir dir;
+    HistoryStore store;
+    QString error;
+    QVERIFY2(store.open(dir.filePath(QStringLiteral("history.sqlite")), &error), qPrintable(error));
+    auto second = [](qint64 s, double requests, double meanMs, int weight) {
+        HistorySample sample;
+        sample.timeMs = KnownHistory::kFromMs + s * 1000;
+        sample.pool = QStringLiteral("web");
+        sample.server = QStringLiteral("app1");
+        sample.requests = requests;
+        sample.meanMs = meanMs;
+        sample.weight = weight;
+        sample.upMs = sample.coveredMs = 1000;
+        return sample;
+    };
+    QVERIFY(store.write(HistoryBatch{{second(0, 10, 10, 1), second(1, 30, 20, 1)}, {}, {}, {}}, &error));
+    QVERIFY2(store.compact(KnownHistory::kFromMs + 2 * 3'600'000, &error), qPrintable(error));
+    // A row for the same minute arrives after that minute was compacted (a late flush).
+    QVERIFY(store.write(HistoryBatch{{second(2, 60, 40, 5)}, {}, {}, {}}, &error));
+    QVERIFY2(store.compact(KnownHistory::kFromMs + 2 * 3'600'000, &error), qPrintable(error));
+    const std::vector<HistorySample> rows = store.samples(KnownHistory::kFromMs, KnownHistory::kFromMs + 60'000);
+    QCOMPARE(rows.size(), size_t(1));
+    QCOMPARE(rows.front().resolutionS, 60);
+    QCOMPARE(rows.front().requests, 100.0);
+    QCOMPARE(rows.front().meanMs, (10.0 * 10 + 30 * 20 + 60 * 40) / 100);
+    QCOMPARE(rows.front().coveredMs, 3000);
+    QCOMPARE(rows.front().weight, 5);
 }
 
 void TestHealthReport::jsonMatchesSchema()
