@@ -18,11 +18,15 @@ std::atomic<int> connectionCounter{0};
 constexpr int kSchemaVersion = 1;
 
 const char *const kSchema[] = {
-    "CREATE TABLE IF NOT EXISTS samples (res INTEGER NOT NULL, t INTEGER NOT NULL, pool TEXT NOT NULL, server TEXT NOT NULL,"
+    // Names once per server, a small integer in every sample row: the store is about half the size.
+    "CREATE TABLE IF NOT EXISTS series (id INTEGER PRIMARY KEY, pool TEXT NOT NULL, server TEXT NOT NULL, UNIQUE (pool, server))",
+    "CREATE TABLE IF NOT EXISTS samples (res INTEGER NOT NULL, t INTEGER NOT NULL, series INTEGER NOT NULL,"
     " requests REAL, errors REAL, mean_ms REAL, p50_ms REAL, p95_ms REAL, p99_ms REAL,"
     " state INTEGER, weight INTEGER, effective_weight INTEGER, up_ms INTEGER, covered_ms INTEGER,"
-    " PRIMARY KEY (res, pool, server, t)) WITHOUT ROWID",
+    " PRIMARY KEY (res, series, t)) WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS samples_time ON samples (t)",
+    "CREATE VIEW IF NOT EXISTS samples_named AS SELECT res, t, series.pool AS pool, series.server AS server, requests, errors,"
+    " mean_ms, p50_ms, p95_ms, p99_ms, state, weight, effective_weight, up_ms, covered_ms FROM samples JOIN series ON series.id = samples.series",
     "CREATE TABLE IF NOT EXISTS health_events (t INTEGER NOT NULL, kind INTEGER, pool TEXT, server TEXT,"
     " from_state TEXT, to_state TEXT, reason TEXT, check_us INTEGER)",
     "CREATE INDEX IF NOT EXISTS health_events_time ON health_events (t)",
@@ -176,6 +180,7 @@ bool HistoryStore::open(const QString &path, QString *error)
 
 void HistoryStore::close()
 {
+    m_seriesIds.clear();
     if (m_db.isValid()) {
         m_db.close();
         m_db = QSqlDatabase();
@@ -205,9 +210,26 @@ bool HistoryStore::write(const HistoryBatch &batch, QString *error)
     };
     {
         QSqlQuery q(m_db);
-        q.prepare(QStringLiteral("INSERT OR REPLACE INTO samples VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+        QSqlQuery addSeries(m_db);
+        addSeries.prepare(QStringLiteral("INSERT OR IGNORE INTO series (pool, server) VALUES (?, ?)"));
+        QSqlQuery findSeries(m_db);
+        findSeries.prepare(QStringLiteral("SELECT id FROM series WHERE pool = ? AND server = ?"));
+        q.prepare(QStringLiteral("INSERT OR REPLACE INTO samples VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
         for (const HistorySample &s : batch.samples) {
-            const QVariantList values{s.resolutionS, s.timeMs, s.pool, s.server, s.requests, s.errors, s.meanMs, s.p50Ms, s.p95Ms, s.p99Ms,
+            auto id = m_seriesIds.constFind({s.pool, s.server});
+            if (id == m_seriesIds.constEnd()) {
+                addSeries.bindValue(0, s.pool);
+                addSeries.bindValue(1, s.server);
+                findSeries.bindValue(0, s.pool);
+                findSeries.bindValue(1, s.server);
+                if (!addSeries.exec())
+                    return fail(addSeries);
+                if (!findSeries.exec() || !findSeries.next())
+                    return fail(findSeries);
+                id = m_seriesIds.insert({s.pool, s.server}, findSeries.value(0).toLongLong());
+                findSeries.finish();
+            }
+            const QVariantList values{s.resolutionS, s.timeMs, *id, s.requests, s.errors, s.meanMs, s.p50Ms, s.p95Ms, s.p99Ms,
                                       s.state, s.weight, s.effectiveWeight, s.upMs, s.coveredMs};
             for (int i = 0; i < values.size(); ++i)
                 q.bindValue(i, values[i]);
@@ -270,7 +292,7 @@ bool HistoryStore::compact(qint64 nowMs, QString *error)
         {
             QSqlQuery q(m_db);
             q.prepare(QStringLiteral("SELECT t, pool, server, requests, errors, mean_ms, p50_ms, p95_ms, p99_ms, state, weight, effective_weight, up_ms, covered_ms"
-                                     " FROM samples WHERE res = ? AND t < ?"));
+                                     " FROM samples_named WHERE res = ? AND t < ?"));
             q.bindValue(0, step.from);
             q.bindValue(1, cutoff);
             if (!q.exec()) {
@@ -309,7 +331,7 @@ bool HistoryStore::compact(qint64 nowMs, QString *error)
             return false;
         }
         QSqlQuery existing(m_db);
-        existing.prepare(QStringLiteral("SELECT requests, errors, mean_ms, p50_ms, p95_ms, p99_ms, up_ms, covered_ms FROM samples WHERE res = ? AND pool = ? AND server = ? AND t = ?"));
+        existing.prepare(QStringLiteral("SELECT requests, errors, mean_ms, p50_ms, p95_ms, p99_ms, up_ms, covered_ms FROM samples_named WHERE res = ? AND pool = ? AND server = ? AND t = ?"));
         for (HistorySample &s : batch.samples) {
             existing.bindValue(0, step.to);
             existing.bindValue(1, s.pool);
@@ -362,7 +384,7 @@ std::vector<HistorySample> HistoryStore::samples(qint64 fromMs, qint64 toMs) con
     QSqlQuery q(m_db);
     q.setForwardOnly(true);
     q.prepare(QStringLiteral("SELECT res, t, pool, server, requests, errors, mean_ms, p50_ms, p95_ms, p99_ms, state, weight, effective_weight, up_ms, covered_ms"
-                             " FROM samples WHERE t >= ? AND t < ? ORDER BY t, pool, server"));
+                             " FROM samples_named WHERE t >= ? AND t < ? ORDER BY t, pool, server"));
     q.bindValue(0, fromMs);
     q.bindValue(1, toMs);
     if (!q.exec())

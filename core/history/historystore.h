@@ -3,6 +3,7 @@
 #include "engine/auditlog.h"
 #include "health/healthchecker.h"
 
+#include <QHash>
 #include <QSqlDatabase>
 #include <QString>
 
@@ -108,6 +109,7 @@ private:
     QString m_path;
     QString m_connection;
     QSqlDatabase m_db;
+    QHash<std::pair<QString, QString>, qint64> m_seriesIds;   // (pool, server) -> series.id
 };
 
 } // namespace fulcrum
