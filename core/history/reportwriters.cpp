@@ -96,6 +96,18 @@ QString svgLineChart(const HealthReport &report, const QString &title, const QSt
     return svg;
 }
 
+// Which colour is which server, under each line chart.
+QString htmlLegend(const HealthReport &report)
+{
+    QString text = QStringLiteral("<p class=\"legend\">");
+    int index = 0;
+    for (const ServerReport &s : report.servers) {
+        text += QStringLiteral("<span style=\"color:%1\">&#9632;</span> %2/%3 ").arg(QLatin1StringView(kPalette[index % 10]), html(s.pool), html(s.server));
+        ++index;
+    }
+    return text + QStringLiteral("</p>");
+}
+
 QString svgStateTimeline(const HealthReport &report)
 {
     const double width = 900, left = 160, right = 10, row = 16;
@@ -321,7 +333,7 @@ QString healthReportHtml(const HealthReport &report)
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Fulcrum health report %1 – %2</title>\n"
         "<style>body{font-family:sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}"
         "th,td{border:1px solid #ccc;padding:2px 6px;font-size:12px;text-align:left}th{background:#eee}"
-        ".t{font-size:13px;font-weight:bold}.a{font-size:10px;fill:#555}svg{display:block;margin:.5em 0 1.5em}</style></head><body>\n")
+        ".t{font-size:13px;font-weight:bold}.a{font-size:10px;fill:#555}svg{display:block;margin:.5em 0 .3em}.legend{font-size:12px;margin:0 0 1.5em}</style></head><body>\n")
                        .arg(formatReportTime(report.fromMs), formatReportTime(report.toMs));
     page += QStringLiteral("<h1>Fulcrum health report</h1><p>Window: %1 – %2 (%3). Generated at %4.</p>\n")
                 .arg(formatReportTime(report.fromMs), formatReportTime(report.toMs), formatDurationMs(report.windowMs()), formatReportTime(report.generatedAtMs));
@@ -331,8 +343,8 @@ QString healthReportHtml(const HealthReport &report)
     };
     add(QStringLiteral("Pools"), QStringLiteral("pools"));
     add(QStringLiteral("Servers"), QStringLiteral("servers"));
-    page += QStringLiteral("<h2>Charts</h2>\n") + svgLineChart(report, QStringLiteral("Traffic per server"), QStringLiteral("requests/s"), false) + u'\n'
-            + svgLineChart(report, QStringLiteral("Latency per server"), QStringLiteral("mean ms"), true) + u'\n' + svgStateTimeline(report) + u'\n';
+    page += QStringLiteral("<h2>Charts</h2>\n") + svgLineChart(report, QStringLiteral("Traffic per server"), QStringLiteral("requests/s"), false) + htmlLegend(report) + u'\n'
+            + svgLineChart(report, QStringLiteral("Latency per server"), QStringLiteral("mean ms"), true) + htmlLegend(report) + u'\n' + svgStateTimeline(report) + u'\n';
     add(QStringLiteral("Check failures by reason"), QStringLiteral("check-failures"));
     add(QStringLiteral("Weight changes"), QStringLiteral("weight-changes"));
     add(QStringLiteral("Locks held longer than %1 or without expiry").arg(formatDurationMs(report.options.lockHeldThresholdMs)), QStringLiteral("locks"));
