@@ -15,7 +15,7 @@ namespace {
 
 std::atomic<int> connectionCounter{0};
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;   // 1: development builds before the series table
 
 const char *const kSchema[] = {
     // Names once per server, a small integer in every sample row: the store is about half the size.
@@ -153,6 +153,17 @@ bool HistoryStore::open(const QString &path, QString *error)
         close();
         return false;
     }
+    QSqlQuery version(m_db);
+    version.exec(QStringLiteral("PRAGMA user_version"));
+    const int found = version.next() ? version.value(0).toInt() : 0;
+    version = QSqlQuery();
+    if (found != 0 && found != kSchemaVersion) {
+        if (error)
+            *error = failure(QStringLiteral("schema version %1, this build reads %2").arg(found).arg(kSchemaVersion),
+                             found > kSchemaVersion ? QStringLiteral("upgrade Fulcrum") : QStringLiteral("it was written by a development build; move it aside (history starts afresh)"));
+        close();
+        return false;
+    }
     for (const char *statement : kSchema) {
         if (!exec(QString::fromLatin1(statement), &detail)) {
             if (error)
@@ -160,16 +171,6 @@ bool HistoryStore::open(const QString &path, QString *error)
             close();
             return false;
         }
-    }
-    QSqlQuery version(m_db);
-    version.exec(QStringLiteral("PRAGMA user_version"));
-    const int found = version.next() ? version.value(0).toInt() : 0;
-    version = QSqlQuery();
-    if (found > kSchemaVersion) {
-        if (error)
-            *error = failure(QStringLiteral("written by a newer Fulcrum"), QStringLiteral("schema version %1, this build reads %2; upgrade Fulcrum").arg(found).arg(kSchemaVersion));
-        close();
-        return false;
     }
     if (found < kSchemaVersion && !exec(QStringLiteral("PRAGMA user_version=%1").arg(kSchemaVersion), error)) {
         close();

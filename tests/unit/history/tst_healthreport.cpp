@@ -15,6 +15,8 @@
 #include <QJsonDocument>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -452,6 +454,20 @@ void TestHealthReport::badStoresAreReported()
     QVERIFY(!store.open(dir.filePath(QStringLiteral("missing/dir/history.sqlite")), &error));
     QVERIFY2(error.contains(QStringLiteral("not writable")), qPrintable(error));
     QVERIFY(!store.write(HistoryBatch{{HistorySample{}}, {}, {}, {}}, &error));
+    // A store from a newer Fulcrum is refused, not misread.
+    const QString newer = dir.filePath(QStringLiteral("newer.sqlite"));
+    QVERIFY(store.open(newer, &error));
+    store.close();
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("newer"));
+        db.setDatabaseName(newer);
+        QVERIFY(db.open());
+        QVERIFY(QSqlQuery(db).exec(QStringLiteral("PRAGMA user_version=99")));
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("newer"));
+    QVERIFY(!store.open(newer, &error));
+    QVERIFY2(error.contains(QStringLiteral("upgrade Fulcrum")), qPrintable(error));
     QVERIFY(store.samples(0, 1).empty());
 }
 
