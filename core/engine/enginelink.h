@@ -1,0 +1,139 @@
+#pragma once
+
+#include "balancer/backend.h"
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QList>
+#include <QMetaType>
+#include <QObject>
+#include <QString>
+
+namespace fulcrum {
+
+// One server as the console sees it at one tick. Plain values: copied across threads.
+struct ServerStatus
+{
+    QString pool;
+    QString name;
+    QString address;
+    BackendState state = BackendState::Up;
+    QString stateText;            // HAProxy style, with transitions: "up", "up, 1/3 failed", "drain"
+    QString reason;               // last check outcome: "L7OK 200 in 4 ms", "L7STS 503", "operator"
+    int weight = 1;               // set by config or operator
+    int effectiveWeight = 1;      // what the balancer uses now (slow start, 0 while not up)
+    bool backup = false;
+    int activeConnections = 0;
+    double requestsPerSecond = 0;
+    double share = 0;             // this server's fraction of the pool's requests over the last tick, 0..1
+    double p50Ms = 0;
+    double p95Ms = 0;
+    double p99Ms = 0;
+    double errorRate = 0;         // 5xx and connect failures / requests, 0..1
+    QDateTime lastCheck;
+    QDateTime stateSince;
+
+    QString key() const { return pool + u'/' + name; }
+    // Whether new requests may go to it, which is what target shares are computed over.
+    bool takesTraffic() const { return state == BackendState::Up && weight > 0 && !backup; }
+};
+
+// Everything the views show, published at a fixed tick.
+struct LinkSnapshot
+{
+    quint64 sequence = 0;
+    QDateTime time;
+    int tickMs = 250;
+    QList<ServerStatus> servers;
+
+    int indexOf(const QString &pool, const QString &name) const;
+};
+
+// Something worth an operator's attention, in the order it happened.
+struct LinkEvent
+{
+    enum class Kind { Health, Ejection, Panic, Operator, Lock, Link };
+    QDateTime time;
+    Kind kind = Kind::Health;
+    QString who;                  // "engine", or the OS user for operator actions
+    QString target;               // "pool/server", "endpoint key"
+    QString what;                 // "state", "set-weight", "force-release", ...
+    QString before;
+    QString after;
+    QString detail;               // reason or outcome
+};
+QString eventKindName(LinkEvent::Kind kind);
+
+// One lock found by a Redis inspector.
+struct LockRow
+{
+    QString endpoint;
+    QByteArray key;
+    QString kind;                 // plain, redisson, redisson-rw, fulcrum
+    QByteArray holder;
+    qint64 ttlMs = -1;            // -1: no expiry
+    QDateTime readAt;             // when ttlMs was read: the view counts down from here
+    QDateTime firstSeen;
+    bool noExpiry() const { return ttlMs < 0; }
+    bool longHeld = false;
+    bool churning = false;
+};
+
+struct LockTable
+{
+    QString endpoint;
+    QList<LockRow> rows;
+    bool scanning = false;
+    qint64 keysScanned = 0;
+    QString error;                // why the last pass failed, empty when it did not
+};
+
+// Outcome of a command; id is the one the command call returned.
+struct CommandResult
+{
+    quint64 id = 0;
+    bool ok = false;
+    QString message;              // for a person: what happened, or what went wrong and the fix
+};
+
+enum class LinkState { Disconnected, Connecting, Connected };
+QString linkStateName(LinkState state);
+
+// The only way the console reaches an engine. Commands return at once with an id and are
+// answered by commandFinished; snapshots and events arrive as queued value types. Nothing
+// here may block the caller's thread on the network.
+class EngineLink : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+
+    virtual LinkState state() const = 0;
+    virtual QString description() const = 0;
+    virtual int tickMs() const = 0;
+    virtual QStringList redisEndpoints() const = 0;
+
+    virtual quint64 setWeight(const QString &pool, const QString &server, int weight) = 0;
+    virtual quint64 setState(const QString &pool, const QString &server, BackendState state) = 0;
+    // Connects to a Redis endpoint from the engine's side and PINGs it ("test connection" in
+    // the settings); the password is used for this attempt only and not kept.
+    virtual quint64 testRedis(const QString &host, quint16 port, const QByteArray &password) = 0;
+    // Deletes the lock only if its holder is still expectedHolder (compare-and-delete).
+    virtual quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) = 0;
+
+Q_SIGNALS:
+    void snapshotReady(const fulcrum::LinkSnapshot &snapshot);
+    void eventsReady(const QList<fulcrum::LinkEvent> &events);
+    void lockTableReady(const fulcrum::LockTable &table);
+    void stateChanged(fulcrum::LinkState state, const QString &detail);
+    void redisStateChanged(const QString &endpoint, fulcrum::LinkState state, const QString &detail);
+    void commandFinished(const fulcrum::CommandResult &result);
+};
+
+} // namespace fulcrum
+
+Q_DECLARE_METATYPE(fulcrum::ServerStatus)
+Q_DECLARE_METATYPE(fulcrum::LinkSnapshot)
+Q_DECLARE_METATYPE(fulcrum::LinkEvent)
+Q_DECLARE_METATYPE(fulcrum::LockTable)
+Q_DECLARE_METATYPE(fulcrum::CommandResult)

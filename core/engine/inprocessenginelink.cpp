@@ -1,0 +1,548 @@
+#include "engine/inprocessenginelink.h"
+
+#include "common/fastrandom.h"
+#include "config/config.h"
+#include "demo/demobackend.h"
+#include "engine/auditlog.h"
+#include "engine/demoenvironment.h"
+#include "engine/engine.h"
+#include "health/healthchecker.h"
+#include "locks/forcerelease.h"
+#include "locks/lockinspector.h"
+
+#include <QElapsedTimer>
+#include <QHostAddress>
+#include <QTimer>
+
+#include <algorithm>
+#include <deque>
+#include <memory>
+#include <utility>
+
+namespace fulcrum {
+
+QString InProcessRedis::endpoint() const
+{
+    return connection.unixSocket.isEmpty() ? QStringLiteral("%1:%2").arg(connection.host).arg(connection.port) : connection.unixSocket;
+}
+
+InProcessOptions InProcessOptions::demo()
+{
+    InProcessOptions options;
+    // Host and port come from the demo backends when the engine starts.
+    struct Row { const char *name; int weight; double latency; double errors; bool flaky; };
+    const Row rows[] = {
+        {"app1", 100, 6, 0.001, false},
+        {"app2", 100, 7, 0.001, false},
+        {"app3", 50, 35, 0.004, false},
+        {"app4", 100, 9, 0.002, false},
+        {"app5", 100, 11, 0.01, true},
+        {"app6", 25, 5, 0.0, false},
+    };
+    for (const Row &row : rows) {
+        DemoServerProfile profile;
+        profile.spec.name = QString::fromLatin1(row.name);
+        profile.spec.weight = row.weight;
+        profile.latencyMs = row.latency;
+        profile.errorRate = row.errors;
+        profile.flaky = row.flaky;
+        options.servers.append(profile);
+    }
+    return options;
+}
+
+// The worker side, on the link's thread: owns the Engine, the demo backends and load, the
+// health checker and the Redis inspectors, and turns engine snapshots into LinkSnapshots.
+class EngineWorker : public QObject
+{
+public:
+    EngineWorker(InProcessEngineLink *link, const InProcessOptions &options)
+        : m_link(link), m_options(options), m_random(0xf00d), m_engine(new Engine(this))
+    {
+    }
+
+    void start()
+    {
+        m_clock.start();
+        startEngine();
+        for (const InProcessRedis &redis : m_options.redis)
+            startRedis(redis);
+    }
+
+    void releaseLock(quint64 id, const QString &endpoint, const QByteArray &key, const QByteArray &holder)
+    {
+        const auto it = std::find_if(m_redis.begin(), m_redis.end(), [&](const RedisSide &side) { return side.endpoint == endpoint; });
+        if (it == m_redis.end()) {
+            finish(id, false, QStringLiteral("no Redis endpoint \"%1\" in this engine; add it under Settings → Redis").arg(endpoint));
+            return;
+        }
+        RedisSide side = *it;
+        forceReleaseLock(side.connection, key, holder, &m_engine->auditLog(), AuditLog::currentOsUser(), QStringLiteral("console"),
+                         [this, id, side, endpoint, key, holder](const ForceReleaseResult &result) {
+            const bool released = result.outcome == ForceReleaseResult::Released;
+            m_events.append(LinkEvent{QDateTime::currentDateTimeUtc(), LinkEvent::Kind::Lock, AuditLog::currentOsUser(),
+                                      endpoint + u' ' + QString::fromUtf8(key), QStringLiteral("force-release"),
+                                      QString::fromUtf8(holder), released ? QStringLiteral("released") : QStringLiteral("not released"),
+                                      result.message});
+            finish(id, released, result.message);
+            if (side.inspector)
+                side.inspector->scan();
+        });
+    }
+
+    void setWeight(quint64 id, const QString &pool, const QString &server, int weight)
+    {
+        if (!checkPool(id, pool))
+            return;
+        const auto before = m_pool->snapshot();
+        const int index = before->indexOf(server);
+        QString error;
+        if (index < 0 || !m_engine->setWeight(pool, server, weight, AuditLog::currentOsUser(), QStringLiteral("console"), &error)) {
+            if (error.isEmpty())
+                error = QStringLiteral("server \"%1\" is not in pool \"%2\"; refresh the servers view").arg(server, pool);
+            finish(id, false, error);
+            return;
+        }
+        const int old = before->backends[size_t(index)].spec.weight;
+        operatorEvent(QStringLiteral("set-weight"), pool + u'/' + server, QString::number(old), QString::number(weight));
+        finish(id, true, QStringLiteral("weight of %1/%2: %3 → %4").arg(pool, server).arg(old).arg(weight));
+    }
+
+    void setState(quint64 id, const QString &pool, const QString &server, BackendState state)
+    {
+        if (!checkPool(id, pool))
+            return;
+        if (m_pool->snapshot()->indexOf(server) < 0) {
+            finish(id, false, QStringLiteral("server \"%1\" is not in pool \"%2\"; refresh the servers view").arg(server, pool));
+            return;
+        }
+        if (state == BackendState::Down) {
+            finish(id, false, QStringLiteral("%1/%2: \"down\" comes from health checks; use drain or maint to take it out").arg(pool, server));
+            return;
+        }
+        const AdminState admin = state == BackendState::Drain ? AdminState::Drain
+                                 : state == BackendState::Maint ? AdminState::Maint : AdminState::Ready;
+        const QString old = adminName(server);
+        QString error;
+        if (!m_engine->setAdminState(pool, server, admin, AuditLog::currentOsUser(), QStringLiteral("console"), &error)) {
+            finish(id, false, error);
+            return;
+        }
+        const QString now = adminName(server);
+        operatorEvent(QStringLiteral("set-state"), pool + u'/' + server, old, now);
+        finish(id, true, QStringLiteral("%1/%2: %3 → %4").arg(pool, server, old, now));
+    }
+
+    void testRedis(quint64 id, const QString &host, quint16 port, const QByteArray &password)
+    {
+        RedisConnectionOptions options;
+        options.host = host;
+        options.port = port;
+        options.password = password;
+        options.reconnect = false;
+        auto *connection = new RedisConnection(options, this);
+        auto answered = std::make_shared<bool>(false);
+        const QString endpoint = options.endpoint();
+        auto answer = [this, id, connection, answered](bool ok, const QString &message) {
+            if (std::exchange(*answered, true))
+                return;
+            finish(id, ok, message);
+            connection->deleteLater();
+        };
+        connect(connection, &RedisConnection::errorOccurred, this, [answer, endpoint](const QString &why) {
+            answer(false, QStringLiteral("%1: %2").arg(endpoint, why));
+        });
+        connect(connection, &RedisConnection::connected, this, [answer, connection, endpoint] {
+            connection->command({"PING"}, [answer, endpoint](const RedisReply &reply) {
+                answer(!reply.isError(), reply.isError() ? QStringLiteral("%1: PING failed: %2").arg(endpoint, QString::fromUtf8(reply.string))
+                                                         : QStringLiteral("%1: connected, PING answered %2").arg(endpoint, QString::fromUtf8(reply.string)));
+            });
+        });
+        connection->open();
+    }
+
+private:
+    struct RedisSide
+    {
+        QString endpoint;
+        RedisConnection *connection = nullptr;
+        LockInspector *inspector = nullptr;
+    };
+
+    void startRedis(const InProcessRedis &redis)
+    {
+        RedisSide side;
+        side.endpoint = redis.endpoint();
+        side.connection = new RedisConnection(redis.connection, this);
+        LockInspectorOptions options;
+        options.patterns = redis.patterns;
+        options.longHeldMs = redis.longHeldMs;
+        side.inspector = new LockInspector(side.connection, options, this);
+        const QString endpoint = side.endpoint;
+        RedisConnection *connection = side.connection;
+        LockInspector *inspector = side.inspector;
+        connect(connection, &RedisConnection::stateChanged, this, [this, endpoint, connection, inspector](RedisConnection::State state) {
+            const LinkState linkState = state == RedisConnection::State::Connected ? LinkState::Connected
+                                        : state == RedisConnection::State::Connecting ? LinkState::Connecting
+                                                                                        : LinkState::Disconnected;
+            const QString detail = connection->lastError();
+            QMetaObject::invokeMethod(m_link, [link = m_link, endpoint, linkState, detail] {
+                Q_EMIT link->redisStateChanged(endpoint, linkState, detail);
+            }, Qt::QueuedConnection);
+            if (linkState == LinkState::Connected)
+                inspector->scan();
+        });
+        connect(inspector, &LockInspector::progress, this, [this, endpoint, inspector](qint64 keysScanned, int) {
+            LockTable table = lockTable(endpoint, inspector->lastResult());
+            table.scanning = true;
+            table.keysScanned = keysScanned;
+            publish(table);
+        });
+        connect(inspector, &LockInspector::scanFinished, this, [this, endpoint](const LockScanResult &result) {
+            publish(lockTable(endpoint, result));
+        });
+        connect(inspector, &LockInspector::scanFailed, this, [this, endpoint, inspector](const QString &why) {
+            LockTable table = lockTable(endpoint, inspector->lastResult());
+            table.error = why;
+            publish(table);
+        });
+        auto *timer = new QTimer(this);
+        connect(timer, &QTimer::timeout, this, [connection, inspector] {
+            if (connection->isConnected())
+                inspector->scan();
+        });
+        timer->start(int(redis.scanIntervalMs));
+        if (redis.demoLocks)
+            startDemoLocks(connection);
+        m_redis.push_back(side);
+        connection->open();
+    }
+
+    // What a shop's Redis holds: a cart lock renewed by its holder, an order lock someone
+    // forgot to give a TTL, a Redisson stock lock, one of Fulcrum's own, and cart locks of
+    // short requests coming and going.
+    void startDemoLocks(RedisConnection *connection)
+    {
+        auto ignore = [](const RedisReply &) {};
+        connect(connection, &RedisConnection::connected, this, [connection, ignore] {
+            connection->command({"SET", "lock:checkout:order-5531", "worker-7:77aa01"}, ignore);
+            connection->command({"HSET", "lock:inventory:sku-42", "8743c9c0-0795-4907-87fd-6c719a6b4586:57", "1"}, ignore);
+            connection->command({"PEXPIRE", "lock:inventory:sku-42", "600000"}, ignore);
+            connection->command({"SET", "payments:lock:refund-88", "fulcrum:6f0c1d2e3a4b5c6d7e8f90a1b2c3d4e5:12", "PX", "600000"}, ignore);
+        });
+        auto *timer = new QTimer(this);
+        connect(timer, &QTimer::timeout, this, [this, connection, ignore] {
+            ++m_demoLockRound;
+            connection->command({"SET", "lock:cart:1001", "web-3:9f1c2a", "PX", "30000"}, ignore);
+            const QByteArray cart = "lock:cart:" + QByteArray::number(2000 + m_demoLockRound % 6);
+            const QByteArray holder = "web-" + QByteArray::number(m_demoLockRound % 4) + ':' + QByteArray::number(m_random.next() & 0xffffff, 16);
+            connection->command({"SET", cart, holder, "PX", QByteArray::number(8000 + (m_demoLockRound % 3) * 6000)}, ignore);
+        });
+        timer->start(4000);
+    }
+
+    static LockTable lockTable(const QString &endpoint, const LockScanResult &result)
+    {
+        LockTable table;
+        table.endpoint = endpoint;
+        table.keysScanned = result.keysScanned;
+        const QDateTime readAt = result.finishedAt.isValid() ? result.finishedAt : QDateTime::currentDateTimeUtc();
+        for (const LockInfo &lock : result.locks) {
+            LockRow row;
+            row.endpoint = endpoint;
+            row.key = lock.key;
+            row.kind = lockKindName(lock.kind);
+            row.holder = lock.holder;
+            row.ttlMs = lock.ttlMs;
+            row.readAt = readAt;
+            row.firstSeen = readAt.addMSecs(-lock.heldForMs);
+            row.longHeld = lock.flags & LockInfo::LongHeld;
+            row.churning = lock.flags & LockInfo::Churn;
+            table.rows.append(row);
+        }
+        return table;
+    }
+
+    void publish(const LockTable &table)
+    {
+        QMetaObject::invokeMethod(m_link, [link = m_link, table] { Q_EMIT link->lockTableReady(table); }, Qt::QueuedConnection);
+    }
+
+    bool checkPool(quint64 id, const QString &pool)
+    {
+        if (pool == m_options.poolName)
+            return true;
+        finish(id, false, QStringLiteral("pool \"%1\" does not exist (this engine has \"%2\")").arg(pool, m_options.poolName));
+        return false;
+    }
+
+    void finish(quint64 id, bool ok, const QString &message)
+    {
+        CommandResult result{id, ok, message};
+        QMetaObject::invokeMethod(m_link, [link = m_link, result] { Q_EMIT link->commandFinished(result); }, Qt::QueuedConnection);
+    }
+
+    void operatorEvent(const QString &action, const QString &target, const QString &before, const QString &after)
+    {
+        m_events.append(LinkEvent{QDateTime::currentDateTimeUtc(), LinkEvent::Kind::Operator, AuditLog::currentOsUser(),
+                                  target, action, before, after, QString()});
+    }
+
+    // Six real demo backends on loopback behind the real Engine (proxy, stats, audit), real
+    // load through its listener, and the real health checker on its pool; the flaky
+    // backends answer /health with 503 for 12 s of every 45 s.
+    void startEngine()
+    {
+        PoolConfig pool;
+        pool.name = m_options.poolName;
+        pool.options = m_options.pool;
+        for (const DemoServerProfile &profile : m_options.servers) {
+            auto *backend = new DemoBackend(profile.spec.name, this);
+            QString error;
+            if (!backend->listen(QHostAddress::LocalHost, 0, 1, &error))
+                qWarning("demo backend %s: %s", qPrintable(profile.spec.name), qPrintable(error));
+            backend->setLatency(qint64(profile.latencyMs), qint64(profile.latencyMs / 3));
+            backend->setErrorRate(profile.errorRate);
+            BackendSpec spec = profile.spec;
+            spec.host = QStringLiteral("127.0.0.1");
+            spec.port = backend->serverPort();
+            pool.servers.push_back(spec);
+            m_backends.push_back(backend);
+        }
+        pool.health.intervalMs = 1000;
+        pool.health.fastIntervalMs = 500;
+        pool.health.downIntervalMs = 1000;
+        pool.outlier.enabled = false;   // the demo's 5xx are steady noise, not a server to eject
+        Config config;
+        ListenerConfig listener;
+        listener.name = QStringLiteral("demo");
+        listener.pool = pool.name;
+        config.listeners.push_back(listener);
+        config.pools.push_back(pool);
+        config.proxy.workers = 1;
+        QStringList errors;
+        if (!m_engine->start(config, &errors))
+            qWarning("in-process engine: %s", qPrintable(errors.join(QStringLiteral("; "))));
+        m_pool = m_engine->pool(pool.name);
+        QMetaObject::invokeMethod(m_link, [link = m_link, p = m_pool, audit = &m_engine->auditLog()] { link->attach(p, audit); },
+                                  Qt::QueuedConnection);
+        connect(m_engine, &Engine::snapshotReady, this, [this](const EngineSnapshot &snapshot) { publishSnapshot(snapshot); });
+        m_engine->setTickRate(std::clamp(1000 / std::max(1, m_options.tickMs), 1, 4));
+
+        m_checker = m_engine->healthChecker(pool.name);
+        if (!m_checker) {
+            qWarning("in-process engine: no health checker for pool %s", qPrintable(pool.name));
+            return;
+        }
+        connect(m_checker, &HealthChecker::eventOccurred, this, [this](const HealthEvent &event) {
+            if (event.kind == HealthEvent::Operator)
+                return;   // operator actions are recorded with the user who made them
+            const LinkEvent::Kind kind = event.kind == HealthEvent::Outlier ? LinkEvent::Kind::Ejection
+                                         : event.kind == HealthEvent::Panic ? LinkEvent::Kind::Panic : LinkEvent::Kind::Health;
+            m_events.append(LinkEvent{QDateTime::fromMSecsSinceEpoch(event.timeMs, Qt::UTC), kind, QStringLiteral("engine"),
+                                      event.pool + u'/' + event.server, QStringLiteral("state"), event.from, event.to, event.reason});
+        });
+        m_environment = new DemoEnvironment(this);
+        m_environment->startLoad(*m_engine, m_options.demandRps);
+        if (!m_options.flapping)
+            return;
+        auto *flap = new QTimer(this);
+        connect(flap, &QTimer::timeout, this, [this] {
+            const bool bad = (m_clock.elapsed() % 45'000) >= 33'000;
+            for (size_t i = 0; i < m_backends.size(); ++i) {
+                if (m_options.servers[qsizetype(i)].flaky)
+                    m_backends[i]->setHealth(bad ? DemoHealthMode::Unavailable : DemoHealthMode::Ok);
+            }
+        });
+        flap->start(500);
+    }
+
+    QString adminName(const QString &server) const
+    {
+        if (!m_checker)
+            return QString();
+        for (const ServerHealth &health : m_checker->snapshot().servers) {
+            if (health.name == server)
+                return health.admin == AdminState::Ready ? QStringLiteral("ready") : adminStateName(health.admin);
+        }
+        return QString();
+    }
+
+    void publishSnapshot(const EngineSnapshot &engine)
+    {
+        LinkSnapshot snapshot;
+        snapshot.sequence = engine.sequence;
+        snapshot.time = engine.time;
+        snapshot.tickMs = 1000 / m_engine->tickRate();
+        const PoolHealth health = m_checker ? m_checker->snapshot() : PoolHealth();
+        for (const PoolView &pool : engine.pools) {
+            double poolRps = 0;
+            for (const ServerSnapshot &server : pool.servers)
+                poolRps += server.stats.requestsPerSecond;
+            for (const ServerSnapshot &s : pool.servers) {
+                ServerStatus server;
+                server.pool = pool.name;
+                server.name = s.spec.name;
+                server.address = s.spec.address();
+                server.state = s.spec.state;
+                server.backup = s.spec.backup;
+                server.weight = s.spec.weight;
+                server.effectiveWeight = s.spec.state == BackendState::Up ? s.effectiveWeight : 0;
+                server.stateText = backendStateName(s.spec.state);
+                server.activeConnections = s.stats.activeConnections;
+                server.requestsPerSecond = s.stats.requestsPerSecond;
+                server.share = poolRps > 0 ? s.stats.requestsPerSecond / poolRps : 0;
+                server.p50Ms = s.stats.p50Ms;
+                server.p95Ms = s.stats.p95Ms;
+                server.p99Ms = s.stats.p99Ms;
+                // 5xx and connect failures over the last second, from the cumulative counts.
+                const quint64 requests = s.stats.totals.requests;
+                const quint64 errors = s.stats.totals.responses[4] + s.stats.totals.connectFailures;
+                std::deque<std::pair<quint64, quint64>> &window = m_counts[server.key()];
+                window.emplace_back(requests, errors);
+                while (window.size() > size_t(m_engine->tickRate()) + 1)
+                    window.pop_front();
+                const quint64 windowRequests = requests - std::min(requests, window.front().first);
+                const quint64 windowErrors = errors - std::min(errors, window.front().second);
+                server.errorRate = windowRequests > 0 ? double(windowErrors) / double(windowRequests) : 0;
+                if (pool.name == health.pool) {
+                    for (const ServerHealth &h : health.servers) {
+                        if (h.name != server.name)
+                            continue;
+                        server.stateText = h.stateText;
+                        server.reason = h.admin != AdminState::Ready ? QStringLiteral("operator") : h.lastCheck.summary();
+                        server.stateSince = snapshot.time.addMSecs(-h.timeInStateMs);
+                        const std::vector<CheckRecord> history = m_checker->history(h.name);
+                        if (!history.empty())
+                            server.lastCheck = QDateTime::fromMSecsSinceEpoch(history.back().timeMs, Qt::UTC);
+                    }
+                }
+                snapshot.servers.append(server);
+            }
+        }
+        QList<LinkEvent> events;
+        events.swap(m_events);
+        QMetaObject::invokeMethod(m_link, [link = m_link, snapshot = std::move(snapshot), events = std::move(events)] {
+            if (!events.isEmpty())
+                Q_EMIT link->eventsReady(events);
+            Q_EMIT link->snapshotReady(snapshot);
+        }, Qt::QueuedConnection);
+    }
+
+    InProcessEngineLink *m_link;
+    InProcessOptions m_options;
+    FastRandom m_random;
+    Engine *m_engine;
+    std::shared_ptr<Pool> m_pool;
+    DemoEnvironment *m_environment = nullptr;
+    QElapsedTimer m_clock;
+    std::vector<DemoBackend *> m_backends;
+    HealthChecker *m_checker = nullptr;
+    QList<LinkEvent> m_events;
+    QHash<QString, std::deque<std::pair<quint64, quint64>>> m_counts;   // cumulative requests, errors at each tick of the last second
+    std::vector<RedisSide> m_redis;
+    int m_demoLockRound = 0;
+};
+
+InProcessEngineLink::InProcessEngineLink(InProcessOptions options, QObject *parent)
+    : EngineLink(parent), m_options(std::move(options))
+{
+    qRegisterMetaType<LinkSnapshot>();
+    qRegisterMetaType<LinkEvent>();
+    qRegisterMetaType<LockTable>();
+    qRegisterMetaType<CommandResult>();
+    m_thread.setObjectName(QStringLiteral("fulcrum-engine"));
+    m_traffic = new EngineWorker(this, m_options);
+    m_traffic->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_traffic, &QObject::deleteLater);
+    m_thread.start();
+    QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic] { traffic->start(); }, Qt::QueuedConnection);
+}
+
+InProcessEngineLink::~InProcessEngineLink()
+{
+    m_thread.quit();
+    m_thread.wait();
+}
+
+LinkState InProcessEngineLink::state() const
+{
+    return LinkState::Connected;
+}
+
+QString InProcessEngineLink::description() const
+{
+    return tr("in-process engine (demo)");
+}
+
+int InProcessEngineLink::tickMs() const
+{
+    return m_options.tickMs;
+}
+
+QStringList InProcessEngineLink::redisEndpoints() const
+{
+    QStringList endpoints;
+    for (const InProcessRedis &redis : m_options.redis)
+        endpoints.append(redis.endpoint());
+    return endpoints;
+}
+
+quint64 InProcessEngineLink::nextCommandId()
+{
+    return ++m_lastCommandId;
+}
+
+void InProcessEngineLink::finish(quint64 id, bool ok, const QString &message)
+{
+    QMetaObject::invokeMethod(this, [this, result = CommandResult{id, ok, message}] { Q_EMIT commandFinished(result); }, Qt::QueuedConnection);
+}
+
+quint64 InProcessEngineLink::setWeight(const QString &pool, const QString &server, int weight)
+{
+    const quint64 id = nextCommandId();
+    QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic, id, pool, server, weight] { traffic->setWeight(id, pool, server, weight); }, Qt::QueuedConnection);
+    return id;
+}
+
+quint64 InProcessEngineLink::setState(const QString &pool, const QString &server, BackendState state)
+{
+    const quint64 id = nextCommandId();
+    QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic, id, pool, server, state] { traffic->setState(id, pool, server, state); }, Qt::QueuedConnection);
+    return id;
+}
+
+quint64 InProcessEngineLink::releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder)
+{
+    const quint64 id = nextCommandId();
+    QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic, id, endpoint, key, expectedHolder] {
+        traffic->releaseLock(id, endpoint, key, expectedHolder);
+    }, Qt::QueuedConnection);
+    return id;
+}
+
+quint64 InProcessEngineLink::testRedis(const QString &host, quint16 port, const QByteArray &password)
+{
+    const quint64 id = nextCommandId();
+    QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic, id, host, port, password] { traffic->testRedis(id, host, port, password); },
+                              Qt::QueuedConnection);
+    return id;
+}
+
+std::shared_ptr<const PoolSnapshot> InProcessEngineLink::poolSnapshot() const
+{
+    return m_pool ? m_pool->snapshot() : nullptr;
+}
+
+const AuditLog *InProcessEngineLink::auditLog() const
+{
+    return m_audit;
+}
+
+void InProcessEngineLink::attach(std::shared_ptr<Pool> pool, const AuditLog *audit)
+{
+    m_pool = std::move(pool);
+    m_audit = audit;
+}
+
+} // namespace fulcrum

@@ -1,0 +1,93 @@
+#pragma once
+
+#include "balancer/pool.h"
+#include "engine/enginelink.h"
+#include "locks/redisconnection.h"
+
+#include <QThread>
+
+#include <memory>
+
+namespace fulcrum {
+
+class AuditLog;
+class EngineWorker;
+
+// One demo server: its backend's behaviour and its weight in the pool.
+struct DemoServerProfile
+{
+    BackendSpec spec;
+    double latencyMs = 8;         // the demo backend's response time (jitter a third of it)
+    double errorRate = 0.002;     // the demo backend's steady 5xx fraction
+    bool flaky = false;           // its demo backend fails /health for a while, now and then
+};
+
+// One Redis whose locks the engine lists and force-releases.
+struct InProcessRedis
+{
+    RedisConnectionOptions connection;   // the password is in memory only, from a SecretStore
+    QStringList patterns{QStringLiteral("lock:*"), QStringLiteral("*:lock:*")};
+    qint64 scanIntervalMs = 2000;
+    qint64 longHeldMs = 60'000;
+    bool demoLocks = false;              // demo mode: write a few locks of each kind, and keep some coming and going
+
+    QString endpoint() const;            // "host:port", what the views and commands name it by
+};
+
+struct InProcessOptions
+{
+    QString poolName = QStringLiteral("checkout");
+    PoolOptions pool;
+    QList<DemoServerProfile> servers;
+    double demandRps = 300;       // requests per second the demo load sends through the proxy
+    int tickMs = 250;             // 4 Hz
+    bool flapping = true;         // let flaky servers' backends fail their checks
+    QList<InProcessRedis> redis;
+
+    static InProcessOptions demo();
+};
+
+// The embedded engine link: on a worker thread, the real Engine (proxy, per-server stats,
+// audit log) in front of six real demo backends on loopback, a steady load through its
+// listener, and the real HealthChecker on its pool; for each Redis, a real connection and
+// LockInspector scanning at an interval, and force-release through the compare-and-delete
+// script. Commands are queued to the worker and answered with commandFinished; snapshots
+// come back queued at the engine's tick. Nothing here blocks the caller.
+class InProcessEngineLink : public EngineLink
+{
+    Q_OBJECT
+public:
+    explicit InProcessEngineLink(InProcessOptions options, QObject *parent = nullptr);
+    ~InProcessEngineLink() override;
+
+    LinkState state() const override;
+    QString description() const override;
+    int tickMs() const override;
+    QStringList redisEndpoints() const override;
+
+    quint64 setWeight(const QString &pool, const QString &server, int weight) override;
+    quint64 setState(const QString &pool, const QString &server, BackendState state) override;
+    quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) override;
+    quint64 testRedis(const QString &host, quint16 port, const QByteArray &password) override;
+
+    // What the engine itself holds (thread-safe read of the live pool), from the first
+    // snapshot on (null before): for tests and tools.
+    std::shared_ptr<const PoolSnapshot> poolSnapshot() const;
+    const AuditLog *auditLog() const;
+
+private:
+    friend class EngineWorker;
+    void attach(std::shared_ptr<Pool> pool, const AuditLog *audit);
+
+    quint64 nextCommandId();
+    void finish(quint64 id, bool ok, const QString &message);
+
+    InProcessOptions m_options;
+    std::shared_ptr<Pool> m_pool;          // set from the engine thread before the first snapshot
+    const AuditLog *m_audit = nullptr;
+    QThread m_thread;
+    EngineWorker *m_traffic = nullptr;       // lives on m_thread
+    quint64 m_lastCommandId = 0;
+};
+
+} // namespace fulcrum

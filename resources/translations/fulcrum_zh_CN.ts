@@ -1,0 +1,854 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>QObject</name>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="11" />
+        <source>health</source>
+        <translation>健康</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="12" />
+        <source>ejection</source>
+        <translation>剔除</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="13" />
+        <source>panic</source>
+        <translation>恐慌模式</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="14" />
+        <source>operator</source>
+        <translation>操作员</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="15" />
+        <source>lock</source>
+        <translation>锁</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="16" />
+        <source>connection</source>
+        <translation>连接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="16" />
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="18" />
+        <source>%1 min %2 s</source>
+        <translation>%1 分 %2 秒</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="19" />
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分</translation>
+    </message>
+    <message>
+        <location filename="../../ui/weightcontroller.cpp" line="28" />
+        <source>weight of %1: %2 → %3</source>
+        <translation>%1 的权重：%2 → %3</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::InProcessEngineLink</name>
+    <message>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="486" />
+        <source>in-process engine (demo)</source>
+        <translation>进程内引擎（演示）</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::EventModel</name>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="66" />
+        <source>%1: %2 → %3</source>
+        <translation>%1：%2 → %3</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="80" />
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="81" />
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="82" />
+        <source>Who</source>
+        <translation>操作者</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="83" />
+        <source>Target</source>
+        <translation>对象</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="84" />
+        <source>Change</source>
+        <translation>变更</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="85" />
+        <source>Detail</source>
+        <translation>详情</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::ForceReleaseDialog</name>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="26" />
+        <source>Force-release a lock</source>
+        <translation>强制释放锁</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="29" />
+        <source>The holder may still be working under this lock. Releasing it lets another client in at once. Only the holder shown below is released: if the lock changes hands before you confirm, nothing is deleted.</source>
+        <translation>持有者可能仍在该锁保护下工作。释放后其他客户端会立即进入。只会释放下面显示的持有者：如果在您确认前锁已易主，则不会删除任何内容。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="41" />
+        <source>Endpoint:</source>
+        <translation>端点：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="42" />
+        <source>Key:</source>
+        <translation>键：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="43" />
+        <source>Holder:</source>
+        <translation>持有者：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="44" />
+        <source>Held for:</source>
+        <translation>已持有：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="44" />
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="46" />
+        <source>TTL:</source>
+        <translation>TTL：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="46" />
+        <source>no expiry</source>
+        <translation>永不过期</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="46" />
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="50" />
+        <source>type the key to confirm</source>
+        <translation>输入键名以确认</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="51" />
+        <source>This lock never expires. Type its key:</source>
+        <translation>此锁永不过期。请输入其键名：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="60" />
+        <source>Force-release</source>
+        <translation>强制释放</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="73" />
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="88" />
+        <source>Asking the engine…</source>
+        <translation>正在询问引擎…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="89" />
+        <source>Released: the lock was deleted.</source>
+        <translation>已释放：锁已删除。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="90" />
+        <source>Not released: nothing was deleted.</source>
+        <translation>未释放：没有删除任何内容。</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::LiveLoadView</name>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="69" />
+        <source>Requests per second</source>
+        <translation>每秒请求数</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="69" />
+        <source>p95 latency (ms)</source>
+        <translation>p95 延迟（毫秒）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="69" />
+        <source>Errors (5xx %)</source>
+        <translation>错误率（5xx %）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="171" />
+        <source>%1 → %2</source>
+        <translation>%1 → %2</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::LockModel</name>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="103" />
+        <location filename="../../ui/lockmodel.cpp" line="108" />
+        <source>no expiry</source>
+        <translation>永不过期</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="103" />
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="110" />
+        <source>long-held</source>
+        <translation>长时间持有</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="112" />
+        <source>churning</source>
+        <translation>频繁易主</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="140" />
+        <source>Key</source>
+        <translation>键</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="141" />
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="142" />
+        <source>Holder</source>
+        <translation>持有者</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="143" />
+        <source>TTL</source>
+        <translation>TTL</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="144" />
+        <source>Held for</source>
+        <translation>已持有</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="145" />
+        <source>Flags</source>
+        <translation>标记</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::LocksView</name>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="121" />
+        <source>Filter locks by key, holder or kind</source>
+        <translation>按键、持有者或类型筛选锁</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="128" />
+        <source>Redis:</source>
+        <translation>Redis：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="152" />
+        <source>Force-release…</source>
+        <translation>强制释放…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="171" />
+        <source>No Redis endpoint configured: add one under Settings → Redis.</source>
+        <translation>未配置 Redis 端点：请在 设置 → Redis 中添加。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="192" />
+        <source>%1 keys scanned</source>
+        <translation>已扫描 %1 个键</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="195" />
+        <source>Last scan failed: %1</source>
+        <translation>上次扫描失败：%1</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/locksview.cpp" line="197" />
+        <source>%n lock(s), %1 keys scanned</source>
+        <translation><numerusform>%n 个锁，已扫描 %1 个键</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::MainWindow</name>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="38" />
+        <source>Fulcrum — %1</source>
+        <translation>Fulcrum — %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="42" />
+        <source>Move this much traffic?</source>
+        <translation>要迁移这么多流量吗？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="50" />
+        <source>waiting for the first snapshot</source>
+        <translation>正在等待第一个快照</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="55" />
+        <source>Redis: none configured</source>
+        <translation>Redis：未配置</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="55" />
+        <source>Redis: connecting</source>
+        <translation>Redis：正在连接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="79" />
+        <source>&amp;Live load</source>
+        <translation>实时负载(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="89" />
+        <source>&amp;Pool:</source>
+        <translation>池(&amp;P)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="97" />
+        <source>&amp;Weights</source>
+        <translation>权重(&amp;W)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="113" />
+        <source>Filter servers by name, pool, state or reason</source>
+        <translation>按名称、池、状态或原因筛选服务器</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="138" />
+        <source>&amp;Servers</source>
+        <translation>服务器(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="163" />
+        <source>L&amp;ocks</source>
+        <translation>锁(&amp;O)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="169" />
+        <source>Filter events by server, kind, who or text</source>
+        <translation>按服务器、类型、操作者或文本筛选事件</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="186" />
+        <source>&amp;Events</source>
+        <translation>事件(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="199" />
+        <location filename="../../ui/mainwindow.cpp" line="308" />
+        <source>%1 (%2)</source>
+        <translation>%1（%2）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="204" />
+        <source>&amp;Drain</source>
+        <translation>排空(&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="205" />
+        <source>Drain: no new requests, running ones finish, checks go on</source>
+        <translation>排空：不再分配新请求，进行中的请求继续完成，健康检查照常进行</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="206" />
+        <source>&amp;Maintenance</source>
+        <translation>维护(&amp;M)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="207" />
+        <source>Maintenance: no traffic and no health checks</source>
+        <translation>维护：无流量，也不做健康检查</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="208" />
+        <source>&amp;Ready</source>
+        <translation>就绪(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="209" />
+        <source>Ready: back into rotation (health checks decide up or down)</source>
+        <translation>就绪：重新加入轮转（由健康检查决定上线或下线）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="210" />
+        <source>Set &amp;weight…</source>
+        <translation>设置权重(&amp;W)…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="211" />
+        <source>Set the weight of the selected server</source>
+        <translation>设置所选服务器的权重</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="212" />
+        <source>&amp;Undo weight change</source>
+        <translation>撤销权重修改(&amp;U)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="214" />
+        <source>&amp;Redo weight change</source>
+        <translation>重做权重修改(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="216" />
+        <source>&amp;Settings…</source>
+        <translation>设置(&amp;S)…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="216" />
+        <source>Engine, Redis endpoints, language</source>
+        <translation>引擎、Redis 端点、语言</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="219" />
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="219" />
+        <source>Close the console (a remote engine keeps running)</source>
+        <translation>关闭控制台（远程引擎继续运行）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="221" />
+        <source>&amp;Find</source>
+        <translation>查找(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="221" />
+        <source>Filter the current view</source>
+        <translation>筛选当前视图</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="235" />
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="239" />
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="244" />
+        <source>Se&amp;rver</source>
+        <translation>服务器(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="247" />
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="248" />
+        <source>Live load</source>
+        <translation>实时负载</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="248" />
+        <source>Weights</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="248" />
+        <source>Servers</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="248" />
+        <source>Locks</source>
+        <translation>锁</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="248" />
+        <source>Events</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="250" />
+        <source>Show the %1 view</source>
+        <translation>显示“%1”视图</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="254" />
+        <source>Server actions</source>
+        <translation>服务器操作</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="279" />
+        <source>last refresh %1</source>
+        <translation>最后刷新 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="297" />
+        <source>%1 failed: %2</source>
+        <translation>%1 失败：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="304" />
+        <source>Engine: connected</source>
+        <translation>引擎：已连接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="305" />
+        <source>Engine: connecting</source>
+        <translation>引擎：正在连接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="306" />
+        <source>Engine: disconnected</source>
+        <translation>引擎：已断开</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="316" />
+        <source>%1 %2</source>
+        <translation>%1 %2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="317" />
+        <source>Redis: %1</source>
+        <translation>Redis：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="345" />
+        <source>Setting %1 to %2</source>
+        <translation>将 %1 设为 %2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="356" />
+        <source>Set weight</source>
+        <translation>设置权重</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="356" />
+        <source>Weight of %1 (0–%2; 0 = no new traffic):</source>
+        <translation>%1 的权重（0–%2；0 = 不接收新流量）：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="384" />
+        <source>Settings saved. Engine and Redis changes apply at the next start; language too.</source>
+        <translation>设置已保存。引擎、Redis 和语言的修改在下次启动时生效。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="422" />
+        <source>cannot create screenshot directory %1; check the path and permissions</source>
+        <translation>无法创建截图目录 %1；请检查路径和权限</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="440" />
+        <source>cannot write %1; check the directory is writable</source>
+        <translation>无法写入 %1；请检查目录是否可写</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::ServerTableModel</name>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="101" />
+        <location filename="../../ui/servertablemodel.cpp" line="105" />
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="102" />
+        <location filename="../../ui/servertablemodel.cpp" line="103" />
+        <location filename="../../ui/servertablemodel.cpp" line="104" />
+        <source>%1 ms</source>
+        <translation>%1 毫秒</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="106" />
+        <source>%1 s ago</source>
+        <translation>%1 秒前</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="106" />
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="160" />
+        <source>Type a new weight (0–%1) to change it; Ctrl+Z undoes it</source>
+        <translation>输入新权重（0–%1）即可修改；Ctrl+Z 撤销</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="173" />
+        <source>Server</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="174" />
+        <source>Pool</source>
+        <translation>池</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="175" />
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="176" />
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="177" />
+        <source>Weight</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="178" />
+        <source>Effective</source>
+        <translation>生效权重</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="179" />
+        <source>Active</source>
+        <translation>活动连接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="180" />
+        <source>Req/s</source>
+        <translation>请求/秒</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="181" />
+        <source>Share</source>
+        <translation>份额</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="182" />
+        <source>p50</source>
+        <translation>p50</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="183" />
+        <source>p95</source>
+        <translation>p95</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="184" />
+        <source>p99</source>
+        <translation>p99</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="185" />
+        <source>5xx</source>
+        <translation>5xx</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="186" />
+        <source>Last check</source>
+        <translation>上次检查</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="187" />
+        <source>In state</source>
+        <translation>持续时间</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::SettingsDialog</name>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="26" />
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="30" />
+        <source>empty: the in-process engine; or host:port of a fulcrumd admin API</source>
+        <translation>留空：进程内引擎；或 fulcrumd 管理 API 的 主机:端口</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="31" />
+        <source>&amp;Engine address:</source>
+        <translation>引擎地址(&amp;E)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="33" />
+        <source>one per line: 127.0.0.1:6379</source>
+        <translation>每行一个：127.0.0.1:6379</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="35" />
+        <source>&amp;Redis endpoints:</source>
+        <translation>Redis 端点(&amp;R)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="37" />
+        <source>Lock key &amp;patterns:</source>
+        <translation>锁键模式(&amp;P)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="42" />
+        <source>unchanged; stored in the desktop keychain</source>
+        <translation>未修改；保存在桌面密钥环中</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="45" />
+        <source>this build has no keychain support (qtkeychain-qt6-dev)</source>
+        <translation>此版本不支持密钥环（qtkeychain-qt6-dev）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="47" />
+        <source>Redis pass&amp;word:</source>
+        <translation>Redis 密码(&amp;W)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="48" />
+        <source>&amp;Test connection</source>
+        <translation>测试连接(&amp;T)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="51" />
+        <source>The engine connects to the first Redis endpoint above and sends PING</source>
+        <translation>由引擎连接上面第一个 Redis 端点并发送 PING</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="56" />
+        <source> % of traffic</source>
+        <translation> % 的流量</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="58" />
+        <source>Ask before moving more than:</source>
+        <translation>迁移流量超过此值时先确认：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="60" />
+        <source>System language</source>
+        <translation>系统语言</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="64" />
+        <source>&amp;Language:</source>
+        <translation>语言(&amp;L)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="76" />
+        <source>Connection works: %1</source>
+        <translation>连接正常：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="76" />
+        <source>Connection failed: %1</source>
+        <translation>连接失败：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="124" />
+        <source>Redis endpoint "%1" is not host:port; write it like 127.0.0.1:6379</source>
+        <translation>Redis 端点“%1”不是 主机:端口 格式；请写成 127.0.0.1:6379 这样</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="137" />
+        <source>Add a Redis endpoint (host:port) to test.</source>
+        <translation>请先添加要测试的 Redis 端点（主机:端口）。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="151" />
+        <source>Testing %1…</source>
+        <translation>正在测试 %1…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="164" />
+        <source>a Redis password needs an endpoint to belong to; add the endpoint first</source>
+        <translation>Redis 密码需要对应的端点；请先添加端点</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="172" />
+        <source>could not store the Redis password in the keychain: %1; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
+        <translation>无法将 Redis 密码保存到密钥环：%1；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::WeightController</name>
+    <message>
+        <location filename="../../ui/weightcontroller.cpp" line="97" />
+        <source>%1 failed: %2</source>
+        <translation>%1 失败：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/weightcontroller.cpp" line="126" />
+        <source>Changing the weight of %1 from %2 to %3 moves %4 % of the traffic of pool %5 at once. Apply?</source>
+        <translation>将 %1 的权重从 %2 改为 %3 会一次性迁移池 %5 中 %4 % 的流量。是否应用？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/weightcontroller.cpp" line="143" />
+        <source>Setting the weight of %1 to %2</source>
+        <translation>将 %1 的权重设为 %2</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::WeightsChartView</name>
+    <message>
+        <location filename="../../ui/weightschartview.cpp" line="40" />
+        <source>target share</source>
+        <translation>目标份额</translation>
+    </message>
+    <message>
+        <location filename="../../ui/weightschartview.cpp" line="58" />
+        <source>share of requests</source>
+        <translation>请求份额</translation>
+    </message>
+    <message>
+        <location filename="../../ui/weightschartview.cpp" line="193" />
+        <source>actual share</source>
+        <translation>实际份额</translation>
+    </message>
+    <message>
+        <location filename="../../ui/weightschartview.cpp" line="248" />
+        <source>%1: weight %2 → %3, target share %4 %</source>
+        <translation>%1：权重 %2 → %3，目标份额 %4 %</translation>
+    </message>
+    <message>
+        <location filename="../../ui/weightschartview.cpp" line="253" />
+        <source>%1: weight %2, actual %3 %, target %4 % — drag the handle or press ↑/↓</source>
+        <translation>%1：权重 %2，实际 %3 %，目标 %4 % — 拖动手柄或按 ↑/↓</translation>
+    </message>
+    <message>
+        <location filename="../../ui/weightschartview.cpp" line="257" />
+        <source>Pool %1: bars = actual share now, handles = target share (weight); drag a handle to reweight</source>
+        <translation>池 %1：柱 = 当前实际份额，手柄 = 目标份额（权重）；拖动手柄可调整权重</translation>
+    </message>
+    <message>
+        <location filename="../../ui/weightschartview.cpp" line="260" />
+        <source>showing the first %1 of %2 servers</source>
+        <translation>显示 %2 台服务器中的前 %1 台</translation>
+    </message>
+</context>
+</TS>

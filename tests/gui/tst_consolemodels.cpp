@@ -1,0 +1,241 @@
+#include "engine/auditlog.h"
+#include "engine/inprocessenginelink.h"
+#include "eventmodel.h"
+#include "liveloadview.h"
+#include "mainwindow.h"
+#include "servertablemodel.h"
+#include "weightcontroller.h"
+#include "weightschartview.h"
+
+#include <QChart>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTest>
+
+#include <memory>
+
+using namespace fulcrum;
+using namespace fulcrum::ui;
+
+// The views follow the engine's snapshots in place: no model reset, selection and current
+// row survive figures changing, sorting moving rows, servers coming and going.
+class TestConsoleModels : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void serverSelectionSurvivesLiveSnapshots();
+    void serverSelectionSurvivesServersComingAndGoing();
+    void stateChangesBecomeEventsAndMarkers();
+    void liveSeriesAreBounded();
+    void columnChoicesAndViewPersist();
+    void chartsFollowThePalette();
+    void weightsChartSwitchesPools();
+};
+
+void TestConsoleModels::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+}
+
+void TestConsoleModels::serverSelectionSurvivesLiveSnapshots()
+{
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;
+    InProcessEngineLink link(options);
+    MainWindow window(&link);
+    window.showView(MainWindow::Servers);
+    window.show();
+    QTableView *table = window.serversView();
+    QTRY_COMPARE(table->model()->rowCount(), 6);
+    // Sorted by requests/s: rows move in the proxy as traffic shifts between ticks.
+    table->sortByColumn(ServerTableModel::RequestsPerSecond, Qt::DescendingOrder);
+    const int sourceRow = window.serverModel()->rowOf(QStringLiteral("checkout/app3"));
+    table->selectRow(window.serverProxy()->mapFromSource(window.serverModel()->index(sourceRow, 0)).row());
+    QSignalSpy resets(window.serverModel(), &QAbstractItemModel::modelReset);
+    QSignalSpy changes(window.serverModel(), &QAbstractItemModel::dataChanged);
+    QSignalSpy selectionChanges(table->selectionModel(), &QItemSelectionModel::selectionChanged);
+    QSignalSpy snapshots(&link, &EngineLink::snapshotReady);
+    QTRY_VERIFY(snapshots.size() >= 6);
+    QCOMPARE(resets.size(), 0);
+    QVERIFY(changes.size() >= 5);
+    QCOMPARE(selectionChanges.size(), 0);
+    const QModelIndexList selected = table->selectionModel()->selectedRows();
+    QCOMPARE(selected.size(), 1);
+    QCOMPARE(selected.first().data(ServerTableModel::KeyRole).toString(), QStringLiteral("checkout/app3"));
+    QCOMPARE(table->currentIndex().data(ServerTableModel::KeyRole).toString(), QStringLiteral("checkout/app3"));
+}
+
+void TestConsoleModels::serverSelectionSurvivesServersComingAndGoing()
+{
+    ServerTableModel model;
+    QSortFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.setSortRole(ServerTableModel::SortRole);
+    proxy.sort(ServerTableModel::Name);
+    QTableView table;
+    table.setModel(&proxy);
+    table.setSelectionBehavior(QAbstractItemView::SelectRows);
+
+    auto snapshotOf = [](const QStringList &names, double rps) {
+        LinkSnapshot snapshot;
+        snapshot.time = QDateTime::currentDateTimeUtc();
+        for (const QString &name : names) {
+            ServerStatus server;
+            server.pool = QStringLiteral("p");
+            server.name = name;
+            server.requestsPerSecond = rps;
+            snapshot.servers.append(server);
+        }
+        return snapshot;
+    };
+    model.updateFromSnapshot(snapshotOf({QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c"), QStringLiteral("d")}, 1));
+    table.selectRow(2);   // "c"
+    QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    // "a" goes, "e" and "0" come, figures change.
+    model.updateFromSnapshot(snapshotOf({QStringLiteral("0"), QStringLiteral("b"), QStringLiteral("c"), QStringLiteral("d"), QStringLiteral("e")}, 2));
+    QCOMPARE(resets.size(), 0);
+    QCOMPARE(removed.size(), 1);
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(model.rowCount(), 5);
+    const QModelIndexList selected = table.selectionModel()->selectedRows();
+    QCOMPARE(selected.size(), 1);
+    QCOMPARE(selected.first().data(ServerTableModel::KeyRole).toString(), QStringLiteral("p/c"));
+    QCOMPARE(selected.first().siblingAtColumn(ServerTableModel::RequestsPerSecond).data(ServerTableModel::SortRole).toDouble(), 2.0);
+    // The selected server itself goes: the selection empties, nothing else is selected.
+    model.updateFromSnapshot(snapshotOf({QStringLiteral("0"), QStringLiteral("b"), QStringLiteral("d")}, 3));
+    QVERIFY(table.selectionModel()->selectedRows().isEmpty());
+    QCOMPARE(resets.size(), 0);
+}
+
+void TestConsoleModels::stateChangesBecomeEventsAndMarkers()
+{
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;
+    InProcessEngineLink link(options);
+    MainWindow window(&link);
+    window.show();
+    QTRY_COMPARE(window.serverModel()->rowCount(), 6);
+    window.eventsView()->selectRow(0);
+    link.setState(QStringLiteral("checkout"), QStringLiteral("app2"), BackendState::Drain);
+    QTRY_COMPARE(window.eventModel()->rowCount(), 1);
+    window.eventsView()->selectRow(0);
+    link.setState(QStringLiteral("checkout"), QStringLiteral("app2"), BackendState::Up);
+    QTRY_COMPARE(window.eventModel()->rowCount(), 2);
+    // Newest first; the selected (older) event stays selected as the new one lands above it.
+    const LinkEvent &newest = window.eventModel()->eventAt(0);
+    QCOMPARE(newest.kind, LinkEvent::Kind::Operator);
+    QCOMPARE(newest.target, QStringLiteral("checkout/app2"));
+    QCOMPARE(newest.before, QStringLiteral("drain"));
+    QCOMPARE(newest.after, QStringLiteral("ready"));
+    const QModelIndexList selected = window.eventsView()->selectionModel()->selectedRows();
+    QCOMPARE(selected.size(), 1);
+    QCOMPARE(selected.first().row(), 1);
+    QCOMPARE(window.liveLoad()->markerCount(), 2);
+    // The audit log has both, with who and before → after.
+    const QList<AuditEntry> audit = link.auditLog()->recent();
+    QCOMPARE(audit.size(), 2);
+    QCOMPARE(audit.last().after, QStringLiteral("ready"));
+    QCOMPARE(audit.last().user, AuditLog::currentOsUser());
+}
+
+void TestConsoleModels::liveSeriesAreBounded()
+{
+    LiveLoadView view;
+    view.show();
+    LinkSnapshot snapshot;
+    ServerStatus server;
+    server.pool = QStringLiteral("p");
+    server.name = QStringLiteral("s");
+    const QDateTime start = QDateTime::currentDateTimeUtc();
+    // Ten minutes at 4 Hz: only the last five stay, one point per second.
+    for (int tick = 0; tick < 2400; ++tick) {
+        snapshot.time = start.addMSecs(qint64(tick) * 250);
+        server.requestsPerSecond = tick;
+        snapshot.servers = {server};
+        view.updateFromSnapshot(snapshot);
+    }
+    const QList<QPointF> points = view.requestsSeries(QStringLiteral("p/s"));
+    QVERIFY2(points.size() >= LiveLoadView::kWindowSeconds && points.size() <= LiveLoadView::kWindowSeconds + 1,
+             qPrintable(QString::number(points.size())));
+    QCOMPARE(points.last().y(), 2399.0);
+    QCOMPARE(points.last().x(), double(snapshot.time.toMSecsSinceEpoch()));
+}
+
+void TestConsoleModels::columnChoicesAndViewPersist()
+{
+    InProcessEngineLink link(InProcessOptions::demo());
+    {
+        MainWindow window(&link);
+        window.show();
+        window.serversView()->horizontalHeader()->setSectionHidden(ServerTableModel::Reason, true);
+        window.serversView()->horizontalHeader()->moveSection(ServerTableModel::P95, 1);
+        window.showView(MainWindow::Events);
+        window.close();
+    }
+    MainWindow again(&link);
+    again.show();
+    QHeaderView *header = again.serversView()->horizontalHeader();
+    QVERIFY(header->isSectionHidden(ServerTableModel::Reason));
+    QCOMPARE(header->visualIndex(ServerTableModel::P95), 1);
+    QVERIFY(again.eventsView()->isVisible());
+    header->setSectionHidden(ServerTableModel::Reason, false);
+    header->moveSection(1, ServerTableModel::P95);
+    again.showView(MainWindow::LiveLoad);
+    again.close();
+}
+
+void TestConsoleModels::chartsFollowThePalette()
+{
+    InProcessEngineLink link(InProcessOptions::demo());
+    MainWindow window(&link);
+    window.showView(MainWindow::Weights);
+    window.show();
+    QPalette dark = window.palette();
+    dark.setColor(QPalette::Base, QColor(0x20, 0x20, 0x24));
+    dark.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x30));
+    dark.setColor(QPalette::WindowText, QColor(0xe8, 0xe8, 0xe8));
+    window.setPalette(dark);
+    QChart *chart = window.weightsChart()->chart();
+    QTRY_COMPARE(chart->backgroundBrush().color(), QColor(0x20, 0x20, 0x24));
+    QCOMPARE(chart->titleBrush().color(), QColor(0xe8, 0xe8, 0xe8));
+}
+
+void TestConsoleModels::weightsChartSwitchesPools()
+{
+    InProcessEngineLink link(InProcessOptions::demo());
+    WeightController controller(&link);
+    WeightsChartView chart(&controller);
+    chart.show();
+    QSignalSpy pools(&chart, &WeightsChartView::poolsChanged);
+    LinkSnapshot snapshot;
+    snapshot.time = QDateTime::currentDateTimeUtc();
+    for (const auto &[pool, name, weight] : {std::tuple{"web", "w1", 1}, {"web", "w2", 3}, {"api", "a1", 5}, {"api", "a2", 5}, {"api", "a3", 10}}) {
+        ServerStatus server;
+        server.pool = QString::fromLatin1(pool);
+        server.name = QString::fromLatin1(name);
+        server.weight = weight;
+        snapshot.servers.append(server);
+    }
+    chart.updateFromSnapshot(snapshot);
+    QCOMPARE(pools.size(), 1);
+    QCOMPARE(chart.pools(), (QStringList{QStringLiteral("web"), QStringLiteral("api")}));
+    QCOMPARE(chart.pool(), QStringLiteral("web"));
+    QCOMPARE(chart.servers(), (QStringList{QStringLiteral("w1"), QStringLiteral("w2")}));
+    QCOMPARE(chart.shownTargetShares(), (QList<double>{0.25, 0.75}));
+    chart.setPool(QStringLiteral("api"));
+    QCOMPARE(chart.servers(), (QStringList{QStringLiteral("a1"), QStringLiteral("a2"), QStringLiteral("a3")}));
+    QCOMPARE(chart.shownTargetShares(), (QList<double>{0.25, 0.25, 0.5}));
+    chart.updateFromSnapshot(snapshot);
+    QCOMPARE(chart.pool(), QStringLiteral("api"));
+    QCOMPARE(pools.size(), 1);
+}
+
+QTEST_MAIN(TestConsoleModels)
+#include "tst_consolemodels.moc"

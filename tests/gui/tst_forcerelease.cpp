@@ -1,0 +1,196 @@
+#include "engine/auditlog.h"
+#include "engine/inprocessenginelink.h"
+#include "redisserver.h"
+#include "lockmodel.h"
+#include "locksview.h"
+
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QSortFilterProxyModel>
+#include <QTest>
+
+#include <memory>
+
+using namespace fulcrum;
+using namespace fulcrum::ui;
+
+// The locks view and the force-release confirmation, over the in-process link and, for the
+// releases themselves, a real redis-server.
+class TestForceRelease : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void lockWithoutExpiryNeedsItsKeyTyped();
+    void engineRefusalIsReportedAndNothingClaimsRelease();
+    void ttlCountsDownAndFlagsShow();
+    void releasedThroughTheDialogAgainstRedis();
+    void holderChangedInBetweenDeletesNothing();
+
+private:
+    // A running redis-server and a link + locks view watching it.
+    struct Setup
+    {
+        std::unique_ptr<fulcrum::test::RedisServer> redis;
+        std::unique_ptr<InProcessEngineLink> link;
+        std::unique_ptr<LocksView> view;
+    };
+    void startRedisAndView(Setup &setup);
+    static int rowOf(LocksView *view, const QByteArray &key);
+};
+
+void TestForceRelease::startRedisAndView(Setup &setup)
+{
+    setup.redis = std::make_unique<fulcrum::test::RedisServer>();
+    QString error;
+    QVERIFY2(setup.redis->start(&error), qPrintable(error));
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;
+    InProcessRedis redis;
+    redis.connection.host = setup.redis->host();
+    redis.connection.port = setup.redis->port();
+    redis.scanIntervalMs = 200;
+    options.redis.append(redis);
+    setup.link = std::make_unique<InProcessEngineLink>(options);
+    setup.view = std::make_unique<LocksView>(setup.link.get());
+    QObject::connect(setup.link.get(), &EngineLink::lockTableReady, setup.view.get(), &LocksView::setLockTable);
+    setup.view->show();
+}
+
+int TestForceRelease::rowOf(LocksView *view, const QByteArray &key)
+{
+    const QAbstractItemModel *model = view->table()->model();
+    for (int row = 0; row < model->rowCount(); ++row) {
+        if (model->index(row, LockModel::Key).data().toString() == QString::fromUtf8(key))
+            return row;
+    }
+    return -1;
+}
+
+namespace {
+LockRow lock(const char *key, qint64 ttlMs)
+{
+    LockRow row;
+    row.endpoint = QStringLiteral("127.0.0.1:6379");
+    row.key = key;
+    row.kind = QStringLiteral("plain");
+    row.holder = "worker-7:3f2a";
+    row.ttlMs = ttlMs;
+    row.readAt = QDateTime::currentDateTimeUtc();
+    row.firstSeen = row.readAt.addSecs(-90);
+    row.longHeld = true;
+    return row;
+}
+}
+
+void TestForceRelease::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+}
+
+void TestForceRelease::lockWithoutExpiryNeedsItsKeyTyped()
+{
+    InProcessEngineLink link(InProcessOptions::demo());
+    ForceReleaseDialog dialog(&link, lock("lock:cart:42", -1));
+    QVERIFY(dialog.keyConfirmation());
+    QVERIFY(!dialog.releaseButton()->isEnabled());
+    QTest::keyClicks(dialog.keyConfirmation(), QStringLiteral("lock:cart:4"));
+    QVERIFY(!dialog.releaseButton()->isEnabled());
+    QTest::keyClicks(dialog.keyConfirmation(), QStringLiteral("2"));
+    QVERIFY(dialog.releaseButton()->isEnabled());
+
+    ForceReleaseDialog expiring(&link, lock("lock:cart:43", 30'000));
+    QVERIFY(!expiring.keyConfirmation());
+    QVERIFY(expiring.releaseButton()->isEnabled());
+}
+
+void TestForceRelease::engineRefusalIsReportedAndNothingClaimsRelease()
+{
+    // The in-process engine has no Redis endpoint: it must refuse and say why.
+    InProcessEngineLink link(InProcessOptions::demo());
+    ForceReleaseDialog dialog(&link, lock("lock:cart:42", 30'000));
+    dialog.show();
+    QTest::mouseClick(dialog.releaseButton(), Qt::LeftButton);
+    QCOMPARE(dialog.outcome(), ForceReleaseDialog::Outcome::Pending);
+    QVERIFY(!dialog.releaseButton()->isEnabled());
+    QTRY_COMPARE(dialog.outcome(), ForceReleaseDialog::Outcome::Refused);
+    auto *result = dialog.findChild<QLabel *>(QStringLiteral("result"));
+    QVERIFY(result->text().contains(QStringLiteral("nothing was deleted")));
+    QVERIFY(result->text().contains(QStringLiteral("127.0.0.1:6379")));
+}
+
+void TestForceRelease::ttlCountsDownAndFlagsShow()
+{
+    LockModel model;
+    LockTable table;
+    table.endpoint = QStringLiteral("127.0.0.1:6379");
+    table.rows = {lock("lock:a", 10'000), lock("lock:b", -1)};
+    model.setTable(table);
+    const QDateTime readAt = table.rows[0].readAt;
+    model.tick(readAt.addMSecs(2500));
+    QCOMPARE(model.index(0, LockModel::Ttl).data().toString(), QStringLiteral("7.5 s"));
+    model.tick(readAt.addMSecs(20'000));
+    QCOMPARE(model.index(0, LockModel::Ttl).data().toString(), QStringLiteral("0.0 s"));
+    QCOMPARE(model.index(1, LockModel::Ttl).data().toString(), QStringLiteral("no expiry"));
+    QVERIFY(model.index(1, LockModel::Flags).data().toString().contains(QStringLiteral("no expiry")));
+    QVERIFY(model.index(1, LockModel::Flags).data().toString().contains(QStringLiteral("long-held")));
+    QVERIFY(model.index(1, LockModel::Key).data(Qt::BackgroundRole).isValid());
+}
+
+void TestForceRelease::releasedThroughTheDialogAgainstRedis()
+{
+    Setup setup;
+    startRedisAndView(setup);
+    if (QTest::currentTestFailed())
+        return;
+    setup.redis->command({"SET", "lock:cart:42", "worker-1:token-a"});              // no expiry
+    setup.redis->command({"SET", "lock:cart:7", "worker-2:token-b", "PX", "60000"});
+    QTRY_VERIFY(rowOf(setup.view.get(), "lock:cart:42") >= 0);
+    setup.view->table()->selectRow(rowOf(setup.view.get(), "lock:cart:42"));
+    ForceReleaseDialog *dialog = setup.view->forceReleaseSelected();
+    QVERIFY(dialog);
+    dialog->show();
+    QVERIFY(dialog->keyConfirmation());   // no expiry: the key must be typed
+    QVERIFY(!dialog->releaseButton()->isEnabled());
+    QTest::keyClicks(dialog->keyConfirmation(), QStringLiteral("lock:cart:42"));
+    QTest::mouseClick(dialog->releaseButton(), Qt::LeftButton);
+    QTRY_COMPARE(dialog->outcome(), ForceReleaseDialog::Outcome::Released);
+    QCOMPARE(setup.redis->command({"EXISTS", "lock:cart:42"}).integer, 0);
+    QCOMPARE(setup.redis->command({"GET", "lock:cart:7"}).string, QByteArray("worker-2:token-b"));   // the other lock is untouched
+    QTRY_VERIFY(rowOf(setup.view.get(), "lock:cart:42") < 0);
+    // On the record: who released which key from which holder.
+    const QList<AuditEntry> audit = setup.link->auditLog()->recent();
+    QVERIFY(!audit.isEmpty());
+    QVERIFY2(audit.last().target.contains(QStringLiteral("lock:cart:42")), qPrintable(audit.last().target));
+    QVERIFY2(audit.last().before.contains(QStringLiteral("worker-1:token-a")), qPrintable(audit.last().before));
+    delete dialog;
+}
+
+void TestForceRelease::holderChangedInBetweenDeletesNothing()
+{
+    Setup setup;
+    startRedisAndView(setup);
+    if (QTest::currentTestFailed())
+        return;
+    setup.redis->command({"SET", "lock:order:9", "worker-1:token-a", "PX", "60000"});
+    QTRY_VERIFY(rowOf(setup.view.get(), "lock:order:9") >= 0);
+    setup.view->table()->selectRow(rowOf(setup.view.get(), "lock:order:9"));
+    ForceReleaseDialog *dialog = setup.view->forceReleaseSelected();
+    QVERIFY(dialog);
+    dialog->show();
+    // While the operator reads the dialog, the lock expires and another worker takes it.
+    setup.redis->command({"SET", "lock:order:9", "worker-3:token-c", "PX", "60000"});
+    QTest::mouseClick(dialog->releaseButton(), Qt::LeftButton);
+    QTRY_COMPARE(dialog->outcome(), ForceReleaseDialog::Outcome::Refused);
+    QCOMPARE(setup.redis->command({"GET", "lock:order:9"}).string, QByteArray("worker-3:token-c"));
+    const QString shown = dialog->findChild<QLabel *>(QStringLiteral("result"))->text();
+    QVERIFY2(shown.contains(QStringLiteral("nothing was deleted")), qPrintable(shown));
+    QVERIFY2(shown.contains(QStringLiteral("worker-3")) || shown.contains(QStringLiteral("holder")), qPrintable(shown));
+    delete dialog;
+}
+
+QTEST_MAIN(TestForceRelease)
+#include "tst_forcerelease.moc"

@@ -1,0 +1,90 @@
+#include "eventmodel.h"
+
+#include <QBrush>
+#include <QColor>
+
+namespace fulcrum::ui {
+
+QString eventKindText(LinkEvent::Kind kind)
+{
+    switch (kind) {
+    case LinkEvent::Kind::Health: return QObject::tr("health");
+    case LinkEvent::Kind::Ejection: return QObject::tr("ejection");
+    case LinkEvent::Kind::Panic: return QObject::tr("panic");
+    case LinkEvent::Kind::Operator: return QObject::tr("operator");
+    case LinkEvent::Kind::Lock: return QObject::tr("lock");
+    case LinkEvent::Kind::Link: return QObject::tr("connection");
+    }
+    return QString();
+}
+
+EventModel::EventModel(QObject *parent)
+    : QAbstractTableModel(parent)
+{
+}
+
+void EventModel::addEvents(const QList<LinkEvent> &events)
+{
+    if (events.isEmpty())
+        return;
+    const int count = int(events.size());
+    beginInsertRows(QModelIndex(), 0, count - 1);
+    for (const LinkEvent &event : events)
+        m_events.push_front(event);
+    endInsertRows();
+    if (m_events.size() > size_t(kMaxEvents)) {
+        beginRemoveRows(QModelIndex(), kMaxEvents, int(m_events.size()) - 1);
+        m_events.resize(size_t(kMaxEvents));
+        endRemoveRows();
+    }
+}
+
+int EventModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_events.size());
+}
+
+int EventModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant EventModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() >= int(m_events.size()))
+        return QVariant();
+    const LinkEvent &event = m_events[size_t(index.row())];
+    if (role == Qt::DisplayRole || role == Qt::ToolTipRole) {
+        switch (index.column()) {
+        case Time: return event.time.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+        case Kind: return eventKindText(event.kind);
+        case Who: return event.who;
+        case Target: return event.target;
+        case Change:
+            return event.before.isEmpty() && event.after.isEmpty()
+                       ? event.what
+                       : tr("%1: %2 → %3").arg(event.what, event.before, event.after);
+        case Detail: return event.detail;
+        }
+    }
+    if (role == Qt::ForegroundRole && event.kind == LinkEvent::Kind::Health && event.after == QLatin1String("down"))
+        return QBrush(QColor(0xd6, 0x27, 0x28));
+    return QVariant();
+}
+
+QVariant EventModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QVariant();
+    switch (section) {
+    case Time: return tr("Time");
+    case Kind: return tr("Kind");
+    case Who: return tr("Who");
+    case Target: return tr("Target");
+    case Change: return tr("Change");
+    case Detail: return tr("Detail");
+    }
+    return QVariant();
+}
+
+} // namespace fulcrum::ui

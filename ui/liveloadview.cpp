@@ -1,0 +1,252 @@
+#include "liveloadview.h"
+
+#include "chartstyle.h"
+#include "servercolors.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QDateTimeAxis>
+#include <QLegend>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QPainter>
+#include <QValueAxis>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace fulcrum::ui {
+
+// A chart view that paints the state-change markers over the plot: cheaper than a series
+// per marker and never in the legend.
+class MarkedChartView : public QChartView
+{
+public:
+    MarkedChartView(std::shared_ptr<std::deque<StateMarker>> markers, QLineSeries *anchor, QWidget *parent)
+        : QChartView(parent), m_markers(std::move(markers)), m_anchor(anchor) {}
+
+    bool drawLabels = false;
+
+protected:
+    void drawForeground(QPainter *painter, const QRectF &rect) override
+    {
+        QChartView::drawForeground(painter, rect);
+        if (!m_anchor || !chart())
+            return;
+        const QRectF plot = chart()->plotArea();
+        painter->save();
+        QFont font = painter->font();
+        font.setPointSizeF(font.pointSizeF() * 0.85);
+        painter->setFont(font);
+        for (const StateMarker &marker : *m_markers) {
+            const QPointF at = chart()->mapToPosition(QPointF(marker.time.toMSecsSinceEpoch(), 0), m_anchor);
+            if (at.x() < plot.left() || at.x() > plot.right())
+                continue;
+            const QColor colour = serverColor(marker.serverKey);
+            painter->setPen(QPen(colour, 1.5, Qt::DashLine));
+            const QPointF top = chart()->mapToScene(QPointF(at.x(), plot.top()));
+            const QPointF bottom = chart()->mapToScene(QPointF(at.x(), plot.bottom()));
+            painter->drawLine(top, bottom);
+            if (drawLabels) {
+                painter->setPen(colour);
+                painter->drawText(top + QPointF(3, 12), marker.label);
+            }
+        }
+        painter->restore();
+    }
+
+private:
+    std::shared_ptr<std::deque<StateMarker>> m_markers;
+    QLineSeries *m_anchor;
+};
+
+LiveLoadView::LiveLoadView(QWidget *parent)
+    : QWidget(parent), m_markers(std::make_shared<std::deque<StateMarker>>())
+{
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    const QString titles[3] = {tr("Requests per second"), tr("p95 latency (ms)"), tr("Errors (5xx %)")};
+    for (int i = 0; i < 3; ++i) {
+        Chart &c = m_charts[i];
+        auto *chart = new QChart;
+        chart->setTitle(titles[i]);
+        chart->setAnimationOptions(QChart::NoAnimation);
+        chart->legend()->setVisible(true);   // on all three, so their plot areas line up
+        chart->legend()->setAlignment(Qt::AlignRight);
+        chart->setMargins(QMargins(4, 2, 4, 2));
+        c.time = new QDateTimeAxis(chart);
+        c.time->setFormat(QStringLiteral("HH:mm:ss"));
+        c.time->setTickCount(6);
+        c.value = new QValueAxis(chart);
+        c.value->setLabelFormat(i == 2 ? QStringLiteral("%.1f") : QStringLiteral("%d"));
+        chart->addAxis(c.time, Qt::AlignBottom);
+        chart->addAxis(c.value, Qt::AlignLeft);
+        // An empty series on both axes from the start: Qt 6.4 never shows a time axis that
+        // had no series at the first layout, and the markers need a series to map through.
+        auto *anchor = new QLineSeries(chart);
+        chart->addSeries(anchor);
+        anchor->attachAxis(c.time);
+        anchor->attachAxis(c.value);
+        for (QLegendMarker *marker : chart->legend()->markers(anchor))
+            marker->setVisible(false);
+        c.view = new MarkedChartView(m_markers, anchor, this);
+        c.view->setObjectName(QStringLiteral("liveChart%1").arg(i));
+        c.view->drawLabels = i == 0;
+        c.view->setChart(chart);
+        c.view->setRenderHint(QPainter::Antialiasing);
+        applyPalette(chart, palette());
+        layout->addWidget(c.view, i == 0 ? 3 : 2);
+    }
+}
+
+LiveLoadView::~LiveLoadView() = default;
+
+void LiveLoadView::setChosenServers(const QStringList &serverKeys)
+{
+    if (serverKeys == m_chosen)
+        return;
+    m_chosen = serverKeys;
+    if (isVisible())
+        refreshLines();
+    else
+        m_stale = true;
+}
+
+int LiveLoadView::markerCount() const
+{
+    return int(m_markers->size());
+}
+
+void LiveLoadView::updateFromSnapshot(const LinkSnapshot &snapshot)
+{
+    m_now = snapshot.time;
+    const qint64 nowMs = snapshot.time.toMSecsSinceEpoch();
+    const qint64 oldest = nowMs - qint64(kWindowSeconds) * 1000;
+    QStringList order;
+    order.reserve(snapshot.servers.size());
+    for (const ServerStatus &server : snapshot.servers) {
+        const QString key = server.key();
+        order.append(key);
+        std::deque<Point> &history = m_history[key];
+        const Point point{nowMs, float(server.requestsPerSecond), float(server.p95Ms), float(server.errorRate * 100)};
+        // One point per second: the newest tick of a second replaces the one before it, so
+        // a line holds at most kWindowSeconds + 1 points whatever the tick rate.
+        if (!history.empty() && history.back().ms / 1000 == nowMs / 1000)
+            history.back() = point;
+        else
+            history.push_back(point);
+        while (!history.empty() && history.front().ms < oldest)
+            history.pop_front();
+    }
+    if (order != m_order) {
+        for (auto it = m_history.begin(); it != m_history.end();) {
+            it = order.contains(it.key()) ? std::next(it) : m_history.erase(it);
+        }
+        m_order = order;
+    }
+    while (!m_markers->empty() && m_markers->front().time.toMSecsSinceEpoch() < oldest)
+        m_markers->pop_front();
+    // Charts are costly to feed; a hidden view only keeps its history and catches up when shown.
+    m_stale = !isVisible();
+    if (!m_stale)
+        refreshLines();
+}
+
+void LiveLoadView::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (m_stale)
+        refreshLines();
+    m_stale = false;
+}
+
+void LiveLoadView::addEvents(const QList<LinkEvent> &events)
+{
+    for (const LinkEvent &event : events) {
+        // Only arrivals in a state: "up, 1/3 failed" is on the way, not there.
+        if ((event.what != QLatin1String("state") && event.what != QLatin1String("set-state")) || event.after.contains(u','))
+            continue;
+        const QString server = event.target.section(u'/', 1);
+        m_markers->push_back(StateMarker{event.time, event.target, tr("%1 → %2").arg(server, event.after)});
+    }
+}
+
+void LiveLoadView::refreshLines()
+{
+    QStringList shown;
+    for (const QString &key : m_chosen.isEmpty() ? m_order : m_chosen) {
+        if (m_history.contains(key))
+            shown.append(key);
+        if (shown.size() == kMaxLines)
+            break;
+    }
+    m_shown = shown;
+    for (Chart &chart : m_charts)
+        syncLines(chart);
+}
+
+void LiveLoadView::syncLines(Chart &c)
+{
+    const int which = int(&c - m_charts);
+    QChart *chart = c.view->chart();
+    for (auto it = c.lines.begin(); it != c.lines.end();) {
+        if (m_shown.contains(it.key())) {
+            ++it;
+            continue;
+        }
+        chart->removeSeries(it.value());
+        delete it.value();
+        it = c.lines.erase(it);
+    }
+    double top = which == 2 ? 1.0 : 10.0;
+    for (const QString &key : m_shown) {
+        QLineSeries *&line = c.lines[key];
+        if (!line) {
+            line = new QLineSeries(chart);
+            line->setName(key.section(u'/', 1));
+            line->setPen(QPen(serverColor(key), 2));
+            chart->addSeries(line);
+            line->attachAxis(c.time);
+            line->attachAxis(c.value);
+        }
+        const std::deque<Point> &history = m_history[key];
+        QList<QPointF> points;
+        points.reserve(qsizetype(history.size()));
+        for (const Point &p : history) {
+            const double y = which == 0 ? p.requests : which == 1 ? p.p95 : p.errors;
+            top = std::max(top, y);
+            points.append(QPointF(double(p.ms), y));
+        }
+        line->replace(points);
+    }
+    // From the oldest point kept (at least a minute), so a fresh start fills the chart.
+    if (m_now.isValid()) {
+        qint64 oldest = m_now.toMSecsSinceEpoch() - 60'000;
+        for (const QString &key : m_shown) {
+            const std::deque<Point> &history = m_history[key];
+            if (!history.empty())
+                oldest = std::min(oldest, history.front().ms);
+        }
+        c.time->setRange(QDateTime::fromMSecsSinceEpoch(oldest), m_now);
+    }
+    c.value->setRange(0, top * 1.15);
+    c.value->applyNiceNumbers();
+}
+
+QList<QPointF> LiveLoadView::requestsSeries(const QString &serverKey) const
+{
+    const QLineSeries *line = m_charts[0].lines.value(serverKey);
+    return line ? line->points() : QList<QPointF>();
+}
+
+void LiveLoadView::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::PaletteChange) {
+        for (Chart &c : m_charts)
+            applyPalette(c.view->chart(), palette());
+    }
+    QWidget::changeEvent(event);
+}
+
+} // namespace fulcrum::ui

@@ -1,0 +1,83 @@
+#pragma once
+
+#include "engine/enginelink.h"
+
+#include <QHash>
+#include <QWidget>
+
+#include <deque>
+#include <memory>
+
+QT_BEGIN_NAMESPACE
+class QDateTimeAxis;
+class QLineSeries;
+class QValueAxis;
+QT_END_NAMESPACE
+
+namespace fulcrum::ui {
+
+class MarkedChartView;
+
+// A state change drawn as a vertical line on the time axis of every live chart.
+struct StateMarker
+{
+    QDateTime time;
+    QString serverKey;
+    QString label;
+};
+
+// Requests/s, p95 latency and error rate per server over the last minutes, one line per
+// server in its colour; state changes marked on the time axis. Lines are fed with
+// replace() from a bounded history kept here. Shows the chosen servers, or the first
+// kMaxLines of the snapshot when none are chosen.
+class LiveLoadView : public QWidget
+{
+    Q_OBJECT
+public:
+    static constexpr int kMaxLines = 12;
+    static constexpr int kWindowSeconds = 300;
+
+    explicit LiveLoadView(QWidget *parent = nullptr);
+    ~LiveLoadView() override;
+
+    void updateFromSnapshot(const LinkSnapshot &snapshot);
+    void addEvents(const QList<LinkEvent> &events);
+    void setChosenServers(const QStringList &serverKeys);
+    QStringList shownServers() const { return m_shown; }
+    int markerCount() const;
+    // For tests: the points the requests/s line of a server holds.
+    QList<QPointF> requestsSeries(const QString &serverKey) const;
+
+protected:
+    void changeEvent(QEvent *event) override;
+    void showEvent(QShowEvent *event) override;
+
+private:
+    struct Point
+    {
+        qint64 ms;
+        float requests;
+        float p95;
+        float errors;
+    };
+    struct Chart
+    {
+        MarkedChartView *view = nullptr;
+        QDateTimeAxis *time = nullptr;
+        QValueAxis *value = nullptr;
+        QHash<QString, QLineSeries *> lines;
+    };
+    void syncLines(Chart &chart);
+    void refreshLines();
+
+    Chart m_charts[3];
+    QHash<QString, std::deque<Point>> m_history;   // per server key
+    QStringList m_order;                           // snapshot order
+    QStringList m_chosen;
+    QStringList m_shown;
+    std::shared_ptr<std::deque<StateMarker>> m_markers;
+    QDateTime m_now;
+    bool m_stale = false;
+};
+
+} // namespace fulcrum::ui

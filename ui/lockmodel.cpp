@@ -1,0 +1,150 @@
+#include "lockmodel.h"
+
+#include "servertablemodel.h"
+
+#include <QBrush>
+#include <QColor>
+#include <QFont>
+
+#include <algorithm>
+
+namespace fulcrum::ui {
+
+LockModel::LockModel(QObject *parent)
+    : QAbstractTableModel(parent)
+{
+}
+
+qint64 LockModel::remainingMs(const LockRow &row, const QDateTime &now)
+{
+    if (row.noExpiry())
+        return -1;
+    return std::max<qint64>(0, row.ttlMs - row.readAt.msecsTo(now));
+}
+
+void LockModel::setTable(const LockTable &table)
+{
+    if (table.endpoint != m_endpoint) {
+        beginResetModel();   // a different endpoint: nothing to keep
+        m_endpoint = table.endpoint;
+        m_rows.clear();
+        m_index.clear();
+        endResetModel();
+    }
+    QHash<QByteArray, int> incoming;
+    for (int i = 0; i < table.rows.size(); ++i)
+        incoming.insert(table.rows[i].key, i);
+    for (int row = int(m_rows.size()) - 1; row >= 0; --row) {
+        if (!incoming.contains(m_rows[row].key)) {
+            beginRemoveRows(QModelIndex(), row, row);
+            m_rows.removeAt(row);
+            endRemoveRows();
+        }
+    }
+    m_index.clear();
+    for (int row = 0; row < m_rows.size(); ++row)
+        m_index.insert(m_rows[row].key, row);
+    QList<LockRow> added;
+    for (const LockRow &lock : table.rows) {
+        const auto it = m_index.constFind(lock.key);
+        if (it == m_index.constEnd()) {
+            added.append(lock);
+            continue;
+        }
+        m_rows[*it] = lock;
+    }
+    if (!m_rows.isEmpty())
+        Q_EMIT dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
+    if (!added.isEmpty()) {
+        const int first = int(m_rows.size());
+        beginInsertRows(QModelIndex(), first, first + int(added.size()) - 1);
+        for (const LockRow &lock : added) {
+            m_index.insert(lock.key, int(m_rows.size()));
+            m_rows.append(lock);
+        }
+        endInsertRows();
+    }
+}
+
+void LockModel::tick(const QDateTime &now)
+{
+    m_now = now;
+    if (!m_rows.isEmpty())
+        Q_EMIT dataChanged(index(0, Ttl), index(int(m_rows.size()) - 1, HeldFor), {Qt::DisplayRole, SortRole});
+}
+
+const LockRow *LockModel::lockAt(int row) const
+{
+    return row >= 0 && row < m_rows.size() ? &m_rows[row] : nullptr;
+}
+
+int LockModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int LockModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant LockModel::data(const QModelIndex &index, int role) const
+{
+    const LockRow *lock = index.isValid() ? lockAt(index.row()) : nullptr;
+    if (!lock)
+        return QVariant();
+    const QDateTime now = m_now.isValid() ? m_now : QDateTime::currentDateTimeUtc();
+    const qint64 remaining = remainingMs(*lock, now);
+    if (role == Qt::DisplayRole) {
+        switch (index.column()) {
+        case Key: return QString::fromUtf8(lock->key);
+        case Kind: return lock->kind;
+        case Holder: return QString::fromUtf8(lock->holder);
+        case Ttl: return remaining < 0 ? tr("no expiry") : tr("%1 s").arg(remaining / 1000.0, 0, 'f', 1);
+        case HeldFor: return lock->firstSeen.isValid() ? durationText(lock->firstSeen.secsTo(now)) : QString();
+        case Flags: {
+            QStringList flags;
+            if (lock->noExpiry())
+                flags.append(tr("no expiry"));
+            if (lock->longHeld)
+                flags.append(tr("long-held"));
+            if (lock->churning)
+                flags.append(tr("churning"));
+            return flags.join(QStringLiteral(", "));
+        }
+        }
+    }
+    if (role == SortRole) {
+        switch (index.column()) {
+        case Ttl: return remaining < 0 ? std::numeric_limits<qint64>::max() : remaining;
+        case HeldFor: return lock->firstSeen.isValid() ? lock->firstSeen.secsTo(now) : -1;
+        default: return data(index, Qt::DisplayRole);
+        }
+    }
+    const bool flagged = lock->noExpiry() || lock->longHeld;
+    if (role == Qt::BackgroundRole && flagged)
+        return QBrush(QColor(0xe1, 0x57, 0x59, 60));
+    if (role == Qt::FontRole && flagged && index.column() == Flags) {
+        QFont font;
+        font.setBold(true);
+        return font;
+    }
+    return QVariant();
+}
+
+QVariant LockModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QVariant();
+    switch (section) {
+    case Key: return tr("Key");
+    case Kind: return tr("Kind");
+    case Holder: return tr("Holder");
+    case Ttl: return tr("TTL");
+    case HeldFor: return tr("Held for");
+    case Flags: return tr("Flags");
+    }
+    return QVariant();
+}
+
+} // namespace fulcrum::ui

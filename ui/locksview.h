@@ -1,0 +1,87 @@
+#pragma once
+
+#include "engine/enginelink.h"
+
+#include <QDialog>
+#include <QHash>
+#include <QPointer>
+#include <QWidget>
+
+QT_BEGIN_NAMESPACE
+class QComboBox;
+class QDialogButtonBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QSortFilterProxyModel;
+class QTableView;
+class QTimer;
+QT_END_NAMESPACE
+
+namespace fulcrum::ui {
+
+class LockModel;
+
+// Confirms a force-release and reports its outcome. Shows key, holder and age; a lock with
+// no expiry also needs its key typed. The release is a compare-and-delete on the holder
+// shown here, so a lock that changed hands in between is left alone and said so.
+class ForceReleaseDialog : public QDialog
+{
+    Q_OBJECT
+public:
+    enum class Outcome { None, Pending, Released, Refused };
+
+    ForceReleaseDialog(EngineLink *link, const LockRow &lock, QWidget *parent = nullptr);
+
+    Outcome outcome() const { return m_outcome; }
+    QString outcomeText() const;
+    QLineEdit *keyConfirmation() const { return m_typedKey; }
+    QPushButton *releaseButton() const;
+
+private:
+    void release();
+    void updateReleaseEnabled();
+
+    QPointer<EngineLink> m_link;
+    LockRow m_lock;
+    QLineEdit *m_typedKey = nullptr;
+    QLabel *m_result = nullptr;
+    QDialogButtonBox *m_buttons = nullptr;
+    Outcome m_outcome = Outcome::None;
+    quint64 m_command = 0;
+};
+
+// The locks of each Redis endpoint: filter, live TTL countdown, flags highlighted, scan
+// progress, force-release.
+class LocksView : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit LocksView(EngineLink *link, QWidget *parent = nullptr);
+
+    void setLockTable(const LockTable &table);
+    QTableView *table() const { return m_view; }
+    LockModel *model() const { return m_model; }
+    QLineEdit *filter() const { return m_filter; }
+    // Opens the confirmation for the selected lock; null when none is selected.
+    ForceReleaseDialog *forceReleaseSelected();
+    // Column widths came from saved settings: do not size them to the first locks.
+    void keepColumnWidths() { m_columnsSized = true; }
+
+private:
+    void showEndpoint(const QString &endpoint);
+
+    QPointer<EngineLink> m_link;
+    QHash<QString, LockTable> m_tables;
+    QComboBox *m_endpoints = nullptr;
+    QLineEdit *m_filter = nullptr;
+    QProgressBar *m_progress = nullptr;
+    QLabel *m_status = nullptr;
+    LockModel *m_model = nullptr;
+    QSortFilterProxyModel *m_proxy = nullptr;
+    QTableView *m_view = nullptr;
+    QTimer *m_countdown = nullptr;
+    bool m_columnsSized = false;
+};
+
+} // namespace fulcrum::ui

@@ -1,0 +1,452 @@
+#include "mainwindow.h"
+
+#include "eventmodel.h"
+#include "liveloadview.h"
+#include "locksview.h"
+#include "servertablemodel.h"
+#include "settingsdialog.h"
+#include "weightcontroller.h"
+#include "weightschartview.h"
+
+#include <QAction>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QCoreApplication>
+#include <QDir>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QSortFilterProxyModel>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTableView>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace fulcrum::ui {
+
+MainWindow::MainWindow(EngineLink *link, QWidget *parent)
+    : QMainWindow(parent), m_link(link)
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(tr("Fulcrum — %1").arg(link->description()));
+    m_weights = new WeightController(link, this);
+    m_weights->setConfirmThreshold(SettingsDialog::confirmThreshold());
+    m_weights->setConfirmer([this](const QString &question) {
+        return QMessageBox::question(this, tr("Move this much traffic?"), question,
+                                     QMessageBox::Apply | QMessageBox::Cancel, QMessageBox::Cancel) == QMessageBox::Apply;
+    });
+    createViews();
+    createActions();
+
+    m_engineLabel = new QLabel(this);
+    m_redisLabel = new QLabel(this);
+    m_refreshLabel = new QLabel(tr("waiting for the first snapshot"), this);
+    statusBar()->addPermanentWidget(m_engineLabel);
+    statusBar()->addPermanentWidget(m_redisLabel);
+    statusBar()->addPermanentWidget(m_refreshLabel);
+    setLinkState(link->state(), QString());
+    m_redisLabel->setText(link->redisEndpoints().isEmpty() ? tr("Redis: none configured") : tr("Redis: connecting"));
+
+    connect(link, &EngineLink::snapshotReady, this, &MainWindow::applySnapshot);
+    connect(link, &EngineLink::eventsReady, this, &MainWindow::applyEvents);
+    connect(link, &EngineLink::lockTableReady, m_locks, &LocksView::setLockTable);
+    connect(link, &EngineLink::stateChanged, this, &MainWindow::setLinkState);
+    connect(link, &EngineLink::redisStateChanged, this, &MainWindow::setRedisState);
+    connect(link, &EngineLink::commandFinished, this, &MainWindow::onCommandFinished);
+    connect(m_weights, &WeightController::commandFailed, this, [this](const QString &message) {
+        statusBar()->showMessage(message, 15000);
+    });
+    restoreLayout();
+    updateActions();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createViews()
+{
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("views"));
+    m_tabs->setDocumentMode(true);
+
+    m_liveLoad = new LiveLoadView(this);
+    m_tabs->addTab(m_liveLoad, tr("&Live load"));
+
+    auto *weights = new QWidget(this);
+    auto *weightsLayout = new QVBoxLayout(weights);
+    weightsLayout->setContentsMargins(0, 0, 0, 0);
+    auto *poolBar = new QHBoxLayout;
+    poolBar->setContentsMargins(9, 6, 9, 0);
+    auto *pools = new QComboBox(weights);
+    pools->setObjectName(QStringLiteral("weightsPool"));
+    pools->setMinimumContentsLength(16);
+    auto *poolLabel = new QLabel(tr("&Pool:"), weights);
+    poolLabel->setBuddy(pools);
+    poolBar->addWidget(poolLabel);
+    poolBar->addWidget(pools);
+    poolBar->addStretch();
+    weightsLayout->addLayout(poolBar);
+    m_weightsChart = new WeightsChartView(m_weights, weights);
+    weightsLayout->addWidget(m_weightsChart);
+    m_tabs->addTab(weights, tr("&Weights"));
+    connect(m_weightsChart, &WeightsChartView::poolsChanged, pools, [pools, this](const QStringList &names) {
+        const QSignalBlocker blocker(pools);
+        pools->clear();
+        pools->addItems(names);
+        pools->setCurrentText(m_weightsChart->pool());
+    });
+    connect(pools, &QComboBox::currentTextChanged, m_weightsChart, [this](const QString &pool) {
+        if (!pool.isEmpty())
+            m_weightsChart->setPool(pool);
+    });
+
+    auto *servers = new QWidget(this);
+    auto *serversLayout = new QVBoxLayout(servers);
+    m_serverFilter = new QLineEdit(servers);
+    m_serverFilter->setObjectName(QStringLiteral("serverFilter"));
+    m_serverFilter->setPlaceholderText(tr("Filter servers by name, pool, state or reason"));
+    m_serverFilter->setClearButtonEnabled(true);
+    serversLayout->addWidget(m_serverFilter);
+    m_serverModel = new ServerTableModel(this);
+    m_serverModel->setWeightController(m_weights);
+    m_serverProxy = new QSortFilterProxyModel(this);
+    m_serverProxy->setSourceModel(m_serverModel);
+    m_serverProxy->setSortRole(ServerTableModel::SortRole);
+    m_serverProxy->setFilterKeyColumn(-1);
+    m_serverProxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_serversView = new QTableView(servers);
+    m_serversView->setObjectName(QStringLiteral("serversTable"));
+    m_serversView->setModel(m_serverProxy);
+    m_serversView->setSortingEnabled(true);
+    m_serversView->sortByColumn(ServerTableModel::Name, Qt::AscendingOrder);
+    m_serversView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_serversView->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_serversView->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed | QAbstractItemView::AnyKeyPressed);
+    m_serversView->verticalHeader()->hide();
+    m_serversView->setWordWrap(false);   // figures grow after the columns were sized: elide, never wrap
+    m_serversView->horizontalHeader()->setSectionsMovable(true);
+    m_serversView->horizontalHeader()->setStretchLastSection(true);
+    m_serversView->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_serversView->setContextMenuPolicy(Qt::CustomContextMenu);
+    serversLayout->addWidget(m_serversView);
+    m_tabs->addTab(servers, tr("&Servers"));
+    connect(m_serverFilter, &QLineEdit::textChanged, m_serverProxy, &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_serversView, &QWidget::customContextMenuRequested, this, &MainWindow::showServerMenu);
+    // Column choices: right-click the header to show or hide columns.
+    connect(m_serversView->horizontalHeader(), &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
+        QMenu menu(this);
+        QHeaderView *header = m_serversView->horizontalHeader();
+        for (int column = 0; column < m_serverModel->columnCount(); ++column) {
+            QAction *action = menu.addAction(m_serverModel->headerData(column, Qt::Horizontal).toString());
+            action->setCheckable(true);
+            action->setChecked(!header->isSectionHidden(column));
+            action->setEnabled(column != ServerTableModel::Name);
+            connect(action, &QAction::toggled, header, [header, column](bool on) { header->setSectionHidden(column, !on); });
+        }
+        menu.exec(header->mapToGlobal(pos));
+    });
+    connect(m_serversView->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        QStringList keys;
+        for (const QModelIndex &index : m_serversView->selectionModel()->selectedRows())
+            keys.append(index.data(ServerTableModel::KeyRole).toString());
+        m_liveLoad->setChosenServers(keys);
+        updateActions();
+    });
+
+    m_locks = new LocksView(m_link, this);
+    m_tabs->addTab(m_locks, tr("L&ocks"));
+
+    auto *events = new QWidget(this);
+    auto *eventsLayout = new QVBoxLayout(events);
+    m_eventFilter = new QLineEdit(events);
+    m_eventFilter->setObjectName(QStringLiteral("eventFilter"));
+    m_eventFilter->setPlaceholderText(tr("Filter events by server, kind, who or text"));
+    m_eventFilter->setClearButtonEnabled(true);
+    eventsLayout->addWidget(m_eventFilter);
+    m_eventModel = new EventModel(this);
+    m_eventProxy = new QSortFilterProxyModel(this);
+    m_eventProxy->setSourceModel(m_eventModel);
+    m_eventProxy->setFilterKeyColumn(-1);
+    m_eventProxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_eventsView = new QTableView(events);
+    m_eventsView->setObjectName(QStringLiteral("eventsTable"));
+    m_eventsView->setModel(m_eventProxy);
+    m_eventsView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_eventsView->verticalHeader()->hide();
+    m_eventsView->setWordWrap(false);
+    m_eventsView->horizontalHeader()->setStretchLastSection(true);
+    m_eventsView->horizontalHeader()->setSectionsMovable(true);
+    eventsLayout->addWidget(m_eventsView);
+    m_tabs->addTab(events, tr("&Events"));
+    connect(m_eventFilter, &QLineEdit::textChanged, m_eventProxy, &QSortFilterProxyModel::setFilterFixedString);
+
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] { updateActions(); });
+    connect(m_weightsChart, &WeightsChartView::selectedServerChanged, this, [this] { updateActions(); });
+    setCentralWidget(m_tabs);
+}
+
+void MainWindow::createActions()
+{
+    auto make = [this](const QString &text, const QKeySequence &shortcut, const QString &tip, auto slot) {
+        auto *action = new QAction(text, this);
+        action->setShortcut(shortcut);
+        action->setToolTip(tr("%1 (%2)").arg(tip, shortcut.toString(QKeySequence::NativeText)));
+        action->setStatusTip(tip);
+        connect(action, &QAction::triggered, this, slot);
+        return action;
+    };
+    m_drain = make(tr("&Drain"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D),
+                   tr("Drain: no new requests, running ones finish, checks go on"), [this] { setStateOfTargets(BackendState::Drain); });
+    m_maint = make(tr("&Maintenance"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M),
+                   tr("Maintenance: no traffic and no health checks"), [this] { setStateOfTargets(BackendState::Maint); });
+    m_ready = make(tr("&Ready"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R),
+                   tr("Ready: back into rotation (health checks decide up or down)"), [this] { setStateOfTargets(BackendState::Up); });
+    m_setWeight = make(tr("Set &weight…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W),
+                       tr("Set the weight of the selected server"), [this] { askWeightOfTarget(); });
+    m_undo = m_weights->undoStack()->createUndoAction(this, tr("&Undo weight change"));
+    m_undo->setShortcut(QKeySequence::Undo);
+    m_redo = m_weights->undoStack()->createRedoAction(this, tr("&Redo weight change"));
+    m_redo->setShortcut(QKeySequence::Redo);
+    auto *settings = make(tr("&Settings…"), QKeySequence(Qt::CTRL | Qt::Key_Comma), tr("Engine, Redis endpoints, language"),
+                          [this] { openSettings(); });
+    settings->setMenuRole(QAction::PreferencesRole);
+    auto *quit = make(tr("&Quit"), QKeySequence(Qt::CTRL | Qt::Key_Q), tr("Close the console (a remote engine keeps running)"),
+                      [this] { close(); });
+    auto *find = make(tr("&Find"), QKeySequence::Find, tr("Filter the current view"), [this] {
+        if (m_tabs->currentIndex() == Servers || m_tabs->currentIndex() == Weights) {
+            showView(Servers);
+            m_serverFilter->setFocus();
+            m_serverFilter->selectAll();
+        } else if (m_tabs->currentIndex() == Locks) {
+            m_locks->filter()->setFocus();
+        } else {
+            showView(Events);
+            m_eventFilter->setFocus();
+            m_eventFilter->selectAll();
+        }
+    });
+
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(settings);
+    file->addSeparator();
+    file->addAction(quit);
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(m_undo);
+    edit->addAction(m_redo);
+    edit->addSeparator();
+    edit->addAction(find);
+    QMenu *server = menuBar()->addMenu(tr("Se&rver"));
+    for (QAction *action : {m_drain, m_maint, m_ready, m_setWeight})
+        server->addAction(action);
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    const QString names[] = {tr("Live load"), tr("Weights"), tr("Servers"), tr("Locks"), tr("Events")};
+    for (int i = 0; i < 5; ++i) {
+        view->addAction(make(names[i], QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), tr("Show the %1 view").arg(names[i]),
+                             [this, i] { showView(View(i)); }));
+    }
+
+    QToolBar *toolbar = addToolBar(tr("Server actions"));
+    toolbar->setObjectName(QStringLiteral("serverToolbar"));
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    for (QAction *action : {m_drain, m_maint, m_ready, m_setWeight})
+        toolbar->addAction(action);
+    toolbar->addSeparator();
+    toolbar->addAction(m_undo);
+    toolbar->addAction(m_redo);
+}
+
+void MainWindow::showView(View view)
+{
+    m_tabs->setCurrentIndex(int(view));
+}
+
+void MainWindow::applySnapshot(const LinkSnapshot &snapshot)
+{
+    m_weights->setSnapshot(snapshot);
+    m_serverModel->updateFromSnapshot(snapshot);
+    if (!m_columnsRestored && m_serverModel->rowCount() > 0) {
+        m_columnsRestored = true;   // size to the first figures once; after that the operator decides
+        m_serversView->resizeColumnsToContents();
+        // The first figures are small (no traffic yet): leave room for the big ones.
+        const int figure = m_serversView->fontMetrics().horizontalAdvance(QStringLiteral("10000.0 ms")) + 12;
+        for (int column = ServerTableModel::Weight; column <= ServerTableModel::ErrorRate; ++column)
+            m_serversView->setColumnWidth(column, std::max(m_serversView->columnWidth(column), figure));
+    }
+    m_weightsChart->updateFromSnapshot(snapshot);
+    m_liveLoad->updateFromSnapshot(snapshot);
+    m_refreshLabel->setText(tr("last refresh %1").arg(snapshot.time.toLocalTime().toString(QStringLiteral("HH:mm:ss"))));
+}
+
+void MainWindow::applyEvents(const QList<LinkEvent> &events)
+{
+    m_eventModel->addEvents(events);
+    if (!m_eventColumnsRestored && m_eventModel->rowCount() > 0) {
+        m_eventColumnsRestored = true;
+        m_eventsView->resizeColumnsToContents();
+    }
+    m_liveLoad->addEvents(events);
+}
+
+void MainWindow::onCommandFinished(const CommandResult &result)
+{
+    const QString what = m_pendingCommands.take(result.id);
+    if (what.isNull())
+        return;
+    statusBar()->showMessage(result.ok ? result.message : tr("%1 failed: %2").arg(what, result.message), result.ok ? 5000 : 15000);
+}
+
+void MainWindow::setLinkState(LinkState state, const QString &detail)
+{
+    QString text;
+    switch (state) {
+    case LinkState::Connected: text = tr("Engine: connected"); break;
+    case LinkState::Connecting: text = tr("Engine: connecting"); break;
+    case LinkState::Disconnected: text = tr("Engine: disconnected"); break;
+    }
+    m_engineLabel->setText(detail.isEmpty() ? text : tr("%1 (%2)").arg(text, detail));
+}
+
+void MainWindow::setRedisState(const QString &endpoint, LinkState state, const QString &detail)
+{
+    m_redisStates.insert(endpoint, linkStateName(state));
+    QStringList parts;
+    for (auto it = m_redisStates.cbegin(); it != m_redisStates.cend(); ++it)
+        parts.append(tr("%1 %2").arg(it.key(), it.value()));
+    m_redisLabel->setText(tr("Redis: %1").arg(parts.join(QStringLiteral(", "))));
+    m_redisLabel->setToolTip(detail);
+}
+
+QList<const ServerStatus *> MainWindow::targetServers() const
+{
+    QList<const ServerStatus *> servers;
+    if (m_tabs->currentIndex() == Weights) {
+        const int row = m_serverModel->rowOf(m_weightsChart->pool() + u'/' + m_weightsChart->selectedServer());
+        if (m_weightsChart->selectedIndex() >= 0 && row >= 0)
+            servers.append(m_serverModel->serverAt(row));
+        return servers;
+    }
+    // Only where the selection is in sight: a shortcut on another view must not drain a
+    // server selected minutes ago.
+    if (m_tabs->currentIndex() != Servers)
+        return servers;
+    for (const QModelIndex &index : m_serversView->selectionModel()->selectedRows())
+        servers.append(m_serverModel->serverAt(m_serverProxy->mapToSource(index).row()));
+    return servers;
+}
+
+void MainWindow::setStateOfTargets(BackendState state)
+{
+    if (!m_link)
+        return;
+    for (const ServerStatus *server : targetServers()) {
+        const quint64 id = m_link->setState(server->pool, server->name, state);
+        m_pendingCommands.insert(id, tr("Setting %1 to %2").arg(server->name, backendStateName(state)));
+    }
+}
+
+void MainWindow::askWeightOfTarget()
+{
+    const QList<const ServerStatus *> servers = targetServers();
+    if (servers.size() != 1)
+        return;
+    const ServerStatus server = *servers.first();
+    bool ok = false;
+    const int weight = QInputDialog::getInt(this, tr("Set weight"), tr("Weight of %1 (0–%2; 0 = no new traffic):").arg(server.name).arg(kMaxWeight),
+                                            server.weight, 0, kMaxWeight, 1, &ok);
+    if (ok)
+        m_weights->requestWeight(server.pool, server.name, weight);
+}
+
+void MainWindow::showServerMenu(const QPoint &pos)
+{
+    QMenu menu(this);
+    for (QAction *action : {m_drain, m_maint, m_ready, m_setWeight})
+        menu.addAction(action);
+    menu.exec(m_serversView->viewport()->mapToGlobal(pos));
+}
+
+void MainWindow::updateActions()
+{
+    const int count = int(targetServers().size());
+    for (QAction *action : {m_drain, m_maint, m_ready})
+        action->setEnabled(count > 0);
+    m_setWeight->setEnabled(count == 1);
+}
+
+void MainWindow::openSettings()
+{
+    auto *dialog = new SettingsDialog(m_link, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this] {
+        m_weights->setConfirmThreshold(SettingsDialog::confirmThreshold());
+        statusBar()->showMessage(tr("Settings saved. Engine and Redis changes apply at the next start; language too."), 8000);
+    });
+    dialog->open();
+}
+
+void MainWindow::restoreLayout()
+{
+    QSettings settings;
+    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
+        resize(1400, 860);
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    m_columnsRestored = m_serversView->horizontalHeader()->restoreState(settings.value(QStringLiteral("servers/header")).toByteArray());
+    m_eventColumnsRestored = m_eventsView->horizontalHeader()->restoreState(settings.value(QStringLiteral("events/header")).toByteArray());
+    if (m_locks->table()->horizontalHeader()->restoreState(settings.value(QStringLiteral("locks/header")).toByteArray()))
+        m_locks->keepColumnWidths();
+    m_tabs->setCurrentIndex(settings.value(QStringLiteral("window/view"), 0).toInt());
+}
+
+void MainWindow::saveLayout()
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("servers/header"), m_serversView->horizontalHeader()->saveState());
+    settings.setValue(QStringLiteral("events/header"), m_eventsView->horizontalHeader()->saveState());
+    settings.setValue(QStringLiteral("locks/header"), m_locks->table()->horizontalHeader()->saveState());
+    settings.setValue(QStringLiteral("window/view"), m_tabs->currentIndex());
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveLayout();
+    QMainWindow::closeEvent(event);
+}
+
+bool MainWindow::saveScreenshots(const QString &dir, QString *error)
+{
+    if (!QDir().mkpath(dir)) {
+        *error = tr("cannot create screenshot directory %1; check the path and permissions").arg(dir);
+        return false;
+    }
+    const QString names[] = {QStringLiteral("live-load"), QStringLiteral("weights"), QStringLiteral("servers"),
+                             QStringLiteral("locks"), QStringLiteral("events")};
+    const int current = m_tabs->currentIndex();
+    for (int i = 0; i < 5; ++i) {
+        m_tabs->setCurrentIndex(i);
+        // A selection shows what the view offers for one server.
+        if (i == Servers && m_serversView->selectionModel()->selectedRows().isEmpty())
+            m_serversView->selectRow(0);
+        if (i == Weights && m_weightsChart->selectedIndex() < 0)
+            m_weightsChart->setSelectedIndex(2);
+        // Chart titles and layouts settle through posted events: let them run before grabbing.
+        QCoreApplication::processEvents();
+        QCoreApplication::processEvents();
+        const QString path = QDir(dir).filePath(QStringLiteral("console-%1.png").arg(names[i]));
+        if (!grab().save(path)) {
+            *error = tr("cannot write %1; check the directory is writable").arg(path);
+            return false;
+        }
+    }
+    m_tabs->setCurrentIndex(current);
+    return true;
+}
+
+} // namespace fulcrum::ui

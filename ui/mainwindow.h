@@ -1,0 +1,105 @@
+#pragma once
+
+#include "engine/enginelink.h"
+
+#include <QMainWindow>
+#include <QPointer>
+
+QT_BEGIN_NAMESPACE
+class QAction;
+class QLabel;
+class QLineEdit;
+class QSortFilterProxyModel;
+class QTabWidget;
+class QTableView;
+QT_END_NAMESPACE
+
+namespace fulcrum::ui {
+
+class EventModel;
+class LiveLoadView;
+class LocksView;
+class ServerTableModel;
+class WeightController;
+class WeightsChartView;
+
+// The console window: live load, weights, servers, locks and events over one EngineLink.
+// Everything it does is a reaction to a queued snapshot, event or command result, or an
+// asynchronous command: it never waits on the engine.
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    enum View { LiveLoad, Weights, Servers, Locks, Events };
+
+    explicit MainWindow(EngineLink *link, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    WeightController *weightController() const { return m_weights; }
+    WeightsChartView *weightsChart() const { return m_weightsChart; }
+    LiveLoadView *liveLoad() const { return m_liveLoad; }
+    LocksView *locksView() const { return m_locks; }
+    QTableView *serversView() const { return m_serversView; }
+    ServerTableModel *serverModel() const { return m_serverModel; }
+    QSortFilterProxyModel *serverProxy() const { return m_serverProxy; }
+    EventModel *eventModel() const { return m_eventModel; }
+    QTableView *eventsView() const { return m_eventsView; }
+    void showView(View view);
+
+    // Saves one PNG per view into dir, named after the view (for docs and release notes).
+    bool saveScreenshots(const QString &dir, QString *error);
+
+    // Applied on every snapshot; public so benchmarks can measure the UI-thread cost.
+    void applySnapshot(const LinkSnapshot &snapshot);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void createActions();
+    void createViews();
+    void restoreLayout();
+    void saveLayout();
+    void applyEvents(const QList<LinkEvent> &events);
+    void onCommandFinished(const CommandResult &result);
+    void setLinkState(LinkState state, const QString &detail);
+    void setRedisState(const QString &endpoint, LinkState state, const QString &detail);
+    // The servers an action applies to: the chart's selected bar on the Weights view,
+    // the selected table rows on the Servers view, none elsewhere.
+    QList<const ServerStatus *> targetServers() const;
+    void setStateOfTargets(BackendState state);
+    void askWeightOfTarget();
+    void openSettings();
+    void showServerMenu(const QPoint &pos);
+    void updateActions();
+
+    QPointer<EngineLink> m_link;
+    WeightController *m_weights = nullptr;
+    QTabWidget *m_tabs = nullptr;
+    LiveLoadView *m_liveLoad = nullptr;
+    WeightsChartView *m_weightsChart = nullptr;
+    ServerTableModel *m_serverModel = nullptr;
+    QSortFilterProxyModel *m_serverProxy = nullptr;
+    QTableView *m_serversView = nullptr;
+    QLineEdit *m_serverFilter = nullptr;
+    LocksView *m_locks = nullptr;
+    EventModel *m_eventModel = nullptr;
+    QSortFilterProxyModel *m_eventProxy = nullptr;
+    QTableView *m_eventsView = nullptr;
+    QLineEdit *m_eventFilter = nullptr;
+    QLabel *m_engineLabel = nullptr;
+    QLabel *m_redisLabel = nullptr;
+    QLabel *m_refreshLabel = nullptr;
+    QAction *m_drain = nullptr;
+    QAction *m_maint = nullptr;
+    QAction *m_ready = nullptr;
+    QAction *m_setWeight = nullptr;
+    QAction *m_undo = nullptr;
+    QAction *m_redo = nullptr;
+    QHash<quint64, QString> m_pendingCommands;
+    QHash<QString, QString> m_redisStates;
+    bool m_columnsRestored = false;
+    bool m_eventColumnsRestored = false;
+};
+
+} // namespace fulcrum::ui

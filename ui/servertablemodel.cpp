@@ -1,0 +1,212 @@
+#include "servertablemodel.h"
+
+#include "servercolors.h"
+#include "weightcontroller.h"
+
+#include <QBrush>
+#include <QLocale>
+
+namespace fulcrum::ui {
+
+QString durationText(qint64 seconds)
+{
+    if (seconds < 0)
+        return QString();
+    if (seconds < 60)
+        return QObject::tr("%1 s").arg(seconds);
+    if (seconds < 3600)
+        return QObject::tr("%1 min %2 s").arg(seconds / 60).arg(seconds % 60);
+    return QObject::tr("%1 h %2 min").arg(seconds / 3600).arg((seconds % 3600) / 60);
+}
+
+ServerTableModel::ServerTableModel(QObject *parent)
+    : QAbstractTableModel(parent)
+{
+}
+
+void ServerTableModel::updateFromSnapshot(const LinkSnapshot &snapshot)
+{
+    m_now = snapshot.time;
+    QHash<QString, int> incoming;
+    incoming.reserve(snapshot.servers.size());
+    for (int i = 0; i < snapshot.servers.size(); ++i)
+        incoming.insert(snapshot.servers[i].key(), i);
+
+    // Servers that went away: remove from the bottom up so the rows above keep their numbers.
+    for (int row = int(m_servers.size()) - 1; row >= 0; --row) {
+        if (!incoming.contains(m_servers[row].key())) {
+            beginRemoveRows(QModelIndex(), row, row);
+            m_servers.removeAt(row);
+            endRemoveRows();
+        }
+    }
+    m_rows.clear();
+    for (int row = 0; row < m_servers.size(); ++row)
+        m_rows.insert(m_servers[row].key(), row);
+
+    // Changed figures in place, then new servers appended.
+    int firstChanged = -1;
+    int lastChanged = -1;
+    QList<ServerStatus> added;
+    for (const ServerStatus &server : snapshot.servers) {
+        const auto it = m_rows.constFind(server.key());
+        if (it == m_rows.constEnd()) {
+            added.append(server);
+            continue;
+        }
+        m_servers[*it] = server;
+        firstChanged = firstChanged < 0 ? *it : std::min(firstChanged, *it);
+        lastChanged = std::max(lastChanged, *it);
+    }
+    if (firstChanged >= 0)
+        Q_EMIT dataChanged(index(firstChanged, 0), index(lastChanged, ColumnCount - 1));
+    if (!added.isEmpty()) {
+        const int first = int(m_servers.size());
+        beginInsertRows(QModelIndex(), first, first + int(added.size()) - 1);
+        for (const ServerStatus &server : added) {
+            m_rows.insert(server.key(), int(m_servers.size()));
+            m_servers.append(server);
+        }
+        endInsertRows();
+    }
+}
+
+const ServerStatus *ServerTableModel::serverAt(int row) const
+{
+    return row >= 0 && row < m_servers.size() ? &m_servers[row] : nullptr;
+}
+
+int ServerTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_servers.size());
+}
+
+int ServerTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant ServerTableModel::display(const ServerStatus &server, int column) const
+{
+    const QLocale locale;
+    switch (column) {
+    case Name: return server.name;
+    case Pool: return server.pool;
+    case State: return server.stateText;
+    case Reason: return server.reason;
+    case Weight: return server.weight;
+    case EffectiveWeight: return server.effectiveWeight;
+    case Active: return server.activeConnections;
+    case RequestsPerSecond: return locale.toString(server.requestsPerSecond, 'f', 1);
+    case Share: return tr("%1 %").arg(locale.toString(server.share * 100, 'f', 1));
+    case P50: return tr("%1 ms").arg(locale.toString(server.p50Ms, 'f', 1));
+    case P95: return tr("%1 ms").arg(locale.toString(server.p95Ms, 'f', 1));
+    case P99: return tr("%1 ms").arg(locale.toString(server.p99Ms, 'f', 1));
+    case ErrorRate: return tr("%1 %").arg(locale.toString(server.errorRate * 100, 'f', 2));
+    case LastCheck: return server.lastCheck.isValid() ? tr("%1 s ago").arg(server.lastCheck.secsTo(m_now)) : tr("never");
+    case InState: return server.stateSince.isValid() ? durationText(server.stateSince.secsTo(m_now)) : QString();
+    }
+    return QVariant();
+}
+
+QVariant ServerTableModel::sortValue(const ServerStatus &server, int column) const
+{
+    switch (column) {
+    case Name: return server.name;
+    case Pool: return server.pool;
+    case State: return server.stateText;
+    case Reason: return server.reason;
+    case Weight: return server.weight;
+    case EffectiveWeight: return server.effectiveWeight;
+    case Active: return server.activeConnections;
+    case RequestsPerSecond: return server.requestsPerSecond;
+    case Share: return server.share;
+    case P50: return server.p50Ms;
+    case P95: return server.p95Ms;
+    case P99: return server.p99Ms;
+    case ErrorRate: return server.errorRate;
+    case LastCheck: return server.lastCheck;
+    case InState: return server.stateSince.isValid() ? server.stateSince.secsTo(m_now) : -1;
+    }
+    return QVariant();
+}
+
+QVariant ServerTableModel::data(const QModelIndex &index, int role) const
+{
+    const ServerStatus *server = index.isValid() ? serverAt(index.row()) : nullptr;
+    if (!server)
+        return QVariant();
+    switch (role) {
+    case Qt::DisplayRole:
+        return display(*server, index.column());
+    case Qt::EditRole:
+        return index.column() == Weight ? QVariant(server->weight) : display(*server, index.column());
+    case SortRole:
+        return sortValue(*server, index.column());
+    case KeyRole:
+        return server->key();
+    case Qt::DecorationRole:
+        return index.column() == Name ? QVariant(serverColor(server->key())) : QVariant();
+    case Qt::ForegroundRole:
+        if (index.column() == State && server->state == BackendState::Down)
+            return QBrush(QColor(0xd6, 0x27, 0x28));
+        if (index.column() == ErrorRate && server->errorRate >= 0.01)
+            return QBrush(QColor(0xd6, 0x27, 0x28));
+        return QVariant();
+    case Qt::TextAlignmentRole:
+        return index.column() >= Weight && index.column() <= ErrorRate ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
+    case Qt::ToolTipRole:
+        if (index.column() == Weight)
+            return tr("Type a new weight (0–%1) to change it; Ctrl+Z undoes it").arg(kMaxWeight);
+        if (index.column() == Name)
+            return server->address;
+        return QVariant();
+    }
+    return QVariant();
+}
+
+QVariant ServerTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QVariant();
+    switch (section) {
+    case Name: return tr("Server");
+    case Pool: return tr("Pool");
+    case State: return tr("State");
+    case Reason: return tr("Reason");
+    case Weight: return tr("Weight");
+    case EffectiveWeight: return tr("Effective");
+    case Active: return tr("Active");
+    case RequestsPerSecond: return tr("Req/s");
+    case Share: return tr("Share");
+    case P50: return tr("p50");
+    case P95: return tr("p95");
+    case P99: return tr("p99");
+    case ErrorRate: return tr("5xx");
+    case LastCheck: return tr("Last check");
+    case InState: return tr("In state");
+    }
+    return QVariant();
+}
+
+Qt::ItemFlags ServerTableModel::flags(const QModelIndex &index) const
+{
+    Qt::ItemFlags flags = QAbstractTableModel::flags(index);
+    if (index.column() == Weight && m_controller)
+        flags |= Qt::ItemIsEditable;
+    return flags;
+}
+
+bool ServerTableModel::setData(const QModelIndex &index, const QVariant &value, int role)
+{
+    const ServerStatus *server = serverAt(index.row());
+    if (!server || role != Qt::EditRole || index.column() != Weight || !m_controller)
+        return false;
+    bool ok = false;
+    const int weight = value.toString().trimmed().toInt(&ok);
+    if (!ok || weight < 0 || weight > kMaxWeight)
+        return false;
+    return m_controller->requestWeight(server->pool, server->name, weight);
+}
+
+} // namespace fulcrum::ui

@@ -1,0 +1,52 @@
+#pragma once
+
+#include "engine/enginelink.h"
+
+#include <QAbstractTableModel>
+#include <QHash>
+
+namespace fulcrum::ui {
+
+class WeightController;
+
+// The servers of every pool, one row each, updated in place from snapshots: rows keep
+// their place (the proxy sorts), changed figures come as dataChanged, and rows are only
+// inserted or removed when servers come or go, so selection and scroll position survive.
+class ServerTableModel : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    enum Column { Name, Pool, State, Reason, Weight, EffectiveWeight, Active, RequestsPerSecond,
+                  Share, P50, P95, P99, ErrorRate, LastCheck, InState, ColumnCount };
+    static constexpr int SortRole = Qt::UserRole + 1;   // numbers sort as numbers
+    static constexpr int KeyRole = Qt::UserRole + 2;    // "pool/server"
+
+    explicit ServerTableModel(QObject *parent = nullptr);
+
+    // Typing a weight goes through the controller (confirmation, undo), never straight out.
+    void setWeightController(WeightController *controller) { m_controller = controller; }
+
+    void updateFromSnapshot(const LinkSnapshot &snapshot);
+    const ServerStatus *serverAt(int row) const;
+    int rowOf(const QString &key) const { return m_rows.value(key, -1); }
+
+    int rowCount(const QModelIndex &parent = QModelIndex()) const override;
+    int columnCount(const QModelIndex &parent = QModelIndex()) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    Qt::ItemFlags flags(const QModelIndex &index) const override;
+    bool setData(const QModelIndex &index, const QVariant &value, int role = Qt::EditRole) override;
+
+private:
+    QVariant display(const ServerStatus &server, int column) const;
+    QVariant sortValue(const ServerStatus &server, int column) const;
+
+    QList<ServerStatus> m_servers;
+    QHash<QString, int> m_rows;       // key → row
+    QDateTime m_now;
+    WeightController *m_controller = nullptr;
+};
+
+QString durationText(qint64 seconds);
+
+} // namespace fulcrum::ui

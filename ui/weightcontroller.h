@@ -1,0 +1,65 @@
+#pragma once
+
+#include "engine/enginelink.h"
+
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <QUndoStack>
+
+#include <functional>
+
+namespace fulcrum::ui {
+
+// Target shares: what fraction of a pool's new requests each server should get with the
+// given weights (weight / sum of weights of the servers taking traffic; 0 for the others).
+QList<double> targetShares(const QList<ServerStatus> &servers);
+// The same with one server's weight replaced: what a drag or a typed number would give.
+QList<double> projectedShares(const QList<ServerStatus> &servers, int index, int weight);
+// The weight that gives server `index` the target share `share` with the others unchanged;
+// -1 when no weight can (it is the only server taking traffic, or it takes none).
+int weightForShare(const QList<ServerStatus> &servers, int index, double share);
+// Fraction of traffic that moves between two share vectors: half the L1 distance.
+double movedTraffic(const QList<double> &before, const QList<double> &after);
+
+// The one road for weight changes, whether from a drag, an arrow key, the table or a
+// dialog: asks for confirmation when a change moves too much traffic at once, applies it
+// through the engine link and records it on an undo stack.
+class WeightController : public QObject
+{
+    Q_OBJECT
+public:
+    // Returns true to go ahead; gets a sentence describing the change.
+    using Confirmer = std::function<bool(const QString &question)>;
+
+    explicit WeightController(EngineLink *link, QObject *parent = nullptr);
+
+    QUndoStack *undoStack() { return &m_undo; }
+    // Changes that move more than this share of a pool's traffic ask first (0..1).
+    void setConfirmThreshold(double share);
+    double confirmThreshold() const { return m_threshold; }
+    void setConfirmer(Confirmer confirmer);
+
+    // The latest snapshot: the baseline for shares and for "before" in undo.
+    void setSnapshot(const LinkSnapshot &snapshot);
+    const LinkSnapshot &snapshot() const { return m_snapshot; }
+
+    // False when the change was refused by the operator or is not possible.
+    bool requestWeight(const QString &pool, const QString &server, int weight);
+
+    // Used by the undo commands.
+    void apply(const QString &pool, const QString &server, int weight);
+
+Q_SIGNALS:
+    void commandFailed(const QString &message);
+
+private:
+    QPointer<EngineLink> m_link;
+    QUndoStack m_undo;
+    double m_threshold = 0.25;
+    Confirmer m_confirmer;
+    LinkSnapshot m_snapshot;
+    QHash<quint64, QString> m_pending;   // command id → what it was, for error messages
+};
+
+} // namespace fulcrum::ui

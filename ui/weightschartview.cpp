@@ -1,0 +1,412 @@
+#include "weightschartview.h"
+
+#include "chartstyle.h"
+#include "servercolors.h"
+#include "weightcontroller.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSet>
+#include <QChart>
+#include <QKeyEvent>
+#include <QLegend>
+#include <QMouseEvent>
+#include <QScatterSeries>
+#include <QStackedBarSeries>
+#include <QValueAxis>
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+namespace fulcrum::ui {
+
+namespace {
+constexpr int kGrabPixels = 14;   // how far from a handle a press still grabs it
+}
+
+WeightsChartView::WeightsChartView(WeightController *controller, QWidget *parent)
+    : QChartView(parent), m_controller(controller)
+{
+    setObjectName(QStringLiteral("weightsChart"));
+    setFocusPolicy(Qt::StrongFocus);
+    setRenderHint(QPainter::Antialiasing);
+    setRubberBand(QChartView::NoRubberBand);
+    auto *chart = new QChart;
+    chart->legend()->hide();
+    chart->setAnimationOptions(QChart::NoAnimation);
+    m_bars = new QStackedBarSeries(chart);
+    m_bars->setBarWidth(0.6);
+    m_handles = new QScatterSeries(chart);
+    m_handles->setName(tr("target share"));
+    m_handles->setMarkerSize(16);
+    m_handles->setPointLabelsVisible(true);
+    m_handles->setPointLabelsFormat(QStringLiteral("@yPoint %"));
+    m_handles->setPointLabelsClipping(false);
+    m_selectedHandle = new QScatterSeries(chart);
+    m_selectedHandle->setMarkerSize(28);
+    m_selectedHandle->setColor(Qt::transparent);
+    chart->addSeries(m_bars);
+    chart->addSeries(m_selectedHandle);
+    chart->addSeries(m_handles);
+    m_axisX = new QBarCategoryAxis(chart);
+    m_axisY = new QValueAxis(chart);
+    m_axisY->setRange(0, 100);
+    m_axisY->setTickType(QValueAxis::TicksDynamic);
+    m_axisY->setTickAnchor(0);
+    m_axisY->setTickInterval(10);
+    m_axisY->setLabelFormat(QStringLiteral("%d %"));
+    m_axisY->setTitleText(tr("share of requests"));
+    chart->addAxis(m_axisX, Qt::AlignBottom);
+    chart->addAxis(m_axisY, Qt::AlignLeft);
+    for (QAbstractSeries *series : {static_cast<QAbstractSeries *>(m_bars), static_cast<QAbstractSeries *>(m_handles),
+                                    static_cast<QAbstractSeries *>(m_selectedHandle)}) {
+        series->attachAxis(m_axisX);
+        series->attachAxis(m_axisY);
+    }
+    setChart(chart);
+    applyPalette(chart, palette());
+    updateTitle();
+}
+
+void WeightsChartView::setPool(const QString &pool)
+{
+    if (pool == m_pool)
+        return;
+    m_pool = pool;
+    m_dragIndex = -1;
+    m_selected = -1;
+    m_servers.clear();
+    rebuild({});
+    if (isVisible())
+        apply(m_last);
+}
+
+QStringList WeightsChartView::pools() const
+{
+    return m_pools;
+}
+
+QStringList WeightsChartView::servers() const
+{
+    QStringList names;
+    for (const ServerStatus &server : m_servers)
+        names.append(server.name);
+    return names;
+}
+
+QString WeightsChartView::selectedServer() const
+{
+    return m_selected >= 0 && m_selected < m_servers.size() ? m_servers[m_selected].name : QString();
+}
+
+void WeightsChartView::setSelectedIndex(int index)
+{
+    if (index < -1 || index >= m_servers.size())
+        index = -1;
+    if (index == m_selected)
+        return;
+    m_selected = index;
+    showTargets(m_shownTargets);
+    updateTitle();
+    if (index >= 0)
+        Q_EMIT selectedServerChanged(m_servers[index].pool, m_servers[index].name);
+}
+
+void WeightsChartView::updateFromSnapshot(const LinkSnapshot &snapshot)
+{
+    // Hidden: keep only the latest snapshot and draw it when shown.
+    if (!isVisible()) {
+        m_pending = snapshot;
+        m_hasPending = true;
+        return;
+    }
+    m_hasPending = false;
+    m_pending = LinkSnapshot();
+    apply(snapshot);
+}
+
+void WeightsChartView::apply(const LinkSnapshot &snapshot)
+{
+    m_last = snapshot;
+    QStringList pools;
+    for (const ServerStatus &server : snapshot.servers) {
+        if (pools.isEmpty() || pools.last() != server.pool) {
+            if (!pools.contains(server.pool))
+                pools.append(server.pool);
+        }
+    }
+    if (pools != m_pools) {
+        m_pools = pools;
+        Q_EMIT poolsChanged(pools);
+    }
+    if ((m_pool.isEmpty() || !pools.contains(m_pool)) && !pools.isEmpty())
+        m_pool = pools.first();
+    QList<ServerStatus> servers;
+    m_totalInPool = 0;
+    for (const ServerStatus &server : snapshot.servers) {
+        if (server.pool != m_pool)
+            continue;
+        ++m_totalInPool;
+        if (servers.size() < kMaxBars)
+            servers.append(server);
+    }
+    bool sameServers = servers.size() == m_servers.size();
+    for (int i = 0; sameServers && i < servers.size(); ++i)
+        sameServers = servers[i].name == m_servers[i].name;
+    if (!sameServers) {
+        m_dragIndex = -1;   // the server under the mouse may be gone: drop the drag
+        rebuild(servers);
+    }
+    m_servers = servers;
+    for (int i = 0; i < m_servers.size(); ++i) {
+        QBarSet *set = m_sets.size() == 1 && m_servers.size() > 1 ? m_sets.first() : m_sets[i];
+        const double share = std::round(m_servers[i].share * 1000) / 10;
+        if (set->at(i) != share)
+            set->replace(i, share);
+    }
+    if (m_dragIndex < 0)
+        showTargets(targetShares(m_servers));
+    updateAxisRange();
+    updateTitle();
+}
+
+void WeightsChartView::rebuild(const QList<ServerStatus> &servers)
+{
+    m_bars->clear();
+    m_sets.clear();
+    QStringList categories;
+    for (const ServerStatus &server : servers)
+        categories.append(server.name);
+    // A set per server (its own colour, a value only in its own category) costs n² bar
+    // items; past kMaxColouredBars one neutral set keeps it linear, and the handles carry
+    // the colours.
+    if (servers.size() <= kMaxColouredBars) {
+        for (int i = 0; i < servers.size(); ++i) {
+            auto *set = new QBarSet(servers[i].name);
+            const QColor colour = serverColor(servers[i].key());
+            set->setColor(colour);
+            set->setBorderColor(colour.darker(130));
+            set->append(QList<qreal>(servers.size(), 0.0));
+            m_sets.append(set);
+        }
+    } else {
+        auto *set = new QBarSet(tr("actual share"));
+        QColor colour = palette().color(QPalette::WindowText);
+        colour.setAlphaF(0.35);
+        set->setColor(colour);
+        set->setBorderColor(Qt::transparent);
+        set->append(QList<qreal>(servers.size(), 0.0));
+        m_sets.append(set);
+    }
+    m_bars->append(m_sets);
+    m_axisX->clear();
+    m_axisX->append(categories);
+    if (m_selected >= servers.size())
+        m_selected = -1;
+}
+
+void WeightsChartView::showTargets(const QList<double> &targets)
+{
+    m_shownTargets = targets;
+    QList<QPointF> points;
+    points.reserve(targets.size());
+    for (int i = 0; i < targets.size(); ++i)
+        points.append(QPointF(i, std::round(targets[i] * 1000) / 10));
+    m_handles->replace(points);
+    const QColor text = palette().color(QPalette::WindowText);
+    m_handles->setColor(palette().color(QPalette::Base));
+    m_handles->setBorderColor(text);
+    m_handles->setPointLabelsColor(text);
+    if (m_sets.size() == 1 && m_servers.size() > 1) {
+        for (int i = 0; i < points.size() && i < m_servers.size(); ++i)
+            m_handles->setPointConfiguration(i, QXYSeries::PointConfiguration::Color, serverColor(m_servers[i].key()));
+    }
+    QList<QPointF> selected;
+    if (m_selected >= 0 && m_selected < points.size())
+        selected.append(points[m_selected]);
+    m_selectedHandle->setPen(QPen(palette().color(QPalette::Highlight), 4));
+    m_selectedHandle->replace(selected);
+}
+
+void WeightsChartView::updateAxisRange()
+{
+    if (m_dragIndex >= 0)
+        return;   // a moving scale under the mouse would make the drag jump
+    double top = 0;
+    for (int i = 0; i < m_servers.size(); ++i)
+        top = std::max({top, m_servers[i].share, i < m_shownTargets.size() ? m_shownTargets[i] : 0.0});
+    const double max = std::max(20.0, std::min(100.0, std::ceil(top * 100 * 1.4 / 10) * 10));
+    m_axisY->setRange(0, max);
+    m_axisY->setTickInterval(max <= 50 ? 5 : 10);
+}
+
+void WeightsChartView::updateTitle()
+{
+    QString title;
+    if (m_dragIndex >= 0) {
+        const ServerStatus &server = m_dragBase[m_dragIndex];
+        title = tr("%1: weight %2 → %3, target share %4 %")
+                    .arg(server.name).arg(server.weight).arg(m_dragWeight)
+                    .arg(m_shownTargets.value(m_dragIndex) * 100, 0, 'f', 1);
+    } else if (m_selected >= 0 && m_selected < m_servers.size()) {
+        const ServerStatus &server = m_servers[m_selected];
+        title = tr("%1: weight %2, actual %3 %, target %4 % — drag the handle or press ↑/↓")
+                    .arg(server.name).arg(server.weight).arg(server.share * 100, 0, 'f', 1)
+                    .arg(m_shownTargets.value(m_selected) * 100, 0, 'f', 1);
+    } else {
+        title = tr("Pool %1: bars = actual share now, handles = target share (weight); drag a handle to reweight").arg(m_pool);
+    }
+    if (m_totalInPool > m_servers.size())
+        title += u'\n' + tr("showing the first %1 of %2 servers").arg(m_servers.size()).arg(m_totalInPool);
+    chart()->setTitle(title);
+}
+
+QPointF WeightsChartView::valueAt(const QPoint &viewportPos) const
+{
+    return chart()->mapToValue(chart()->mapFromScene(mapToScene(viewportPos)), m_handles);
+}
+
+QPoint WeightsChartView::positionFor(int index, double share) const
+{
+    const QPointF scene = chart()->mapToScene(chart()->mapToPosition(QPointF(index, share * 100), m_handles));
+    return mapFromScene(scene);
+}
+
+QPoint WeightsChartView::handlePosition(int index) const
+{
+    return positionFor(index, m_shownTargets.value(index));
+}
+
+void WeightsChartView::mousePressEvent(QMouseEvent *event)
+{
+    if (event->button() != Qt::LeftButton) {
+        QChartView::mousePressEvent(event);
+        return;
+    }
+    const QPointF value = valueAt(event->position().toPoint());
+    const int index = int(std::lround(value.x()));
+    if (index < 0 || index >= m_servers.size() || std::abs(value.x() - index) > 0.45) {
+        setSelectedIndex(-1);
+        return;
+    }
+    setSelectedIndex(index);
+    setFocus(Qt::MouseFocusReason);
+    const QPoint handle = handlePosition(index);
+    if (std::abs(handle.y() - event->position().y()) > kGrabPixels)
+        return;
+    if (weightForShare(m_servers, index, m_shownTargets.value(index)) < 0)
+        return;   // only server taking traffic, or not up: a share cannot be dragged
+    m_dragIndex = index;
+    m_dragBase = m_servers;
+    m_dragWeight = m_servers[index].weight;
+    event->accept();
+}
+
+void WeightsChartView::mouseMoveEvent(QMouseEvent *event)
+{
+    if (m_dragIndex < 0) {
+        QChartView::mouseMoveEvent(event);
+        return;
+    }
+    const double share = std::clamp(valueAt(event->position().toPoint()).y() / 100.0, 0.0, 0.99);
+    const int weight = weightForShare(m_dragBase, m_dragIndex, share);
+    if (weight >= 0)
+        m_dragWeight = weight;
+    showTargets(projectedShares(m_dragBase, m_dragIndex, m_dragWeight));
+    updateTitle();
+    event->accept();
+}
+
+void WeightsChartView::mouseReleaseEvent(QMouseEvent *event)
+{
+    if (m_dragIndex < 0 || event->button() != Qt::LeftButton) {
+        QChartView::mouseReleaseEvent(event);
+        return;
+    }
+    const ServerStatus server = m_dragBase[m_dragIndex];
+    const int weight = m_dragWeight;
+    m_dragIndex = -1;
+    m_dragBase.clear();
+    if (weight != server.weight)
+        m_controller->requestWeight(server.pool, server.name, weight);
+    // Until the engine's next snapshot, show what was asked for (or the old value if refused).
+    QList<ServerStatus> shown = m_servers;
+    const int index = m_controller->snapshot().indexOf(server.pool, server.name);
+    for (ServerStatus &s : shown) {
+        if (s.name == server.name && index >= 0)
+            s.weight = m_controller->snapshot().servers[index].weight;
+    }
+    showTargets(targetShares(shown));
+    updateTitle();
+    event->accept();
+}
+
+void WeightsChartView::stepWeight(int direction, bool fine)
+{
+    if (m_selected < 0 || m_selected >= m_servers.size())
+        return;
+    const ServerStatus &server = m_servers[m_selected];
+    const int current = m_controller->snapshot().indexOf(server.pool, server.name) >= 0
+                            ? m_controller->snapshot().servers[m_controller->snapshot().indexOf(server.pool, server.name)].weight
+                            : server.weight;
+    // 10 % steps (at least 1); Shift for steps of 1.
+    const int step = fine ? 1 : std::max(1, int(std::lround(current * 0.1)));
+    const int weight = std::clamp(current + direction * step, 0, kMaxWeight);
+    if (m_controller->requestWeight(server.pool, server.name, weight)) {
+        QList<ServerStatus> shown = m_servers;
+        shown[m_selected].weight = weight;
+        showTargets(targetShares(shown));
+        updateTitle();
+    }
+}
+
+void WeightsChartView::keyPressEvent(QKeyEvent *event)
+{
+    const bool fine = event->modifiers() & Qt::ShiftModifier;
+    switch (event->key()) {
+    case Qt::Key_Left:
+        setSelectedIndex(m_selected <= 0 ? int(m_servers.size()) - 1 : m_selected - 1);
+        break;
+    case Qt::Key_Right:
+        setSelectedIndex(m_servers.isEmpty() ? -1 : (m_selected + 1) % int(m_servers.size()));
+        break;
+    case Qt::Key_Up:
+        stepWeight(+1, fine);
+        break;
+    case Qt::Key_Down:
+        stepWeight(-1, fine);
+        break;
+    case Qt::Key_Escape:
+        if (m_dragIndex >= 0) {
+            m_dragIndex = -1;
+            showTargets(targetShares(m_servers));
+            updateTitle();
+        }
+        break;
+    default:
+        QChartView::keyPressEvent(event);
+        return;
+    }
+    event->accept();
+}
+
+void WeightsChartView::showEvent(QShowEvent *event)
+{
+    QChartView::showEvent(event);
+    if (m_hasPending) {
+        m_hasPending = false;
+        const LinkSnapshot pending = std::exchange(m_pending, LinkSnapshot());
+        apply(pending);
+    }
+}
+
+void WeightsChartView::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::PaletteChange) {
+        applyPalette(chart(), palette());
+        showTargets(m_shownTargets);
+    }
+    QChartView::changeEvent(event);
+}
+
+} // namespace fulcrum::ui
