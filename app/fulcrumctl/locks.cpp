@@ -1,5 +1,6 @@
 // fulcrumctl locks list|release: see who holds which lock, release a stuck one safely.
 #include "command.h"
+#include "ctlengine.h"
 #include "ctlredis.h"
 
 #include "common/duration.h"
@@ -189,12 +190,16 @@ static int locksRelease(const QStringList &arguments)
 static int locks(const QStringList &arguments)
 {
     const QString sub = arguments.value(0);
+    // With --engine the running fulcrumd answers (its endpoints, its audit log) instead of Redis directly.
+    const bool viaEngine = arguments.contains(QStringLiteral("--engine")) || !arguments.filter(QStringLiteral("--engine=")).isEmpty();
     if (sub == u"list")
-        return locksList(arguments.mid(1));
+        return viaEngine ? ctlEngineLocksList(arguments.mid(1)) : locksList(arguments.mid(1));
     if (sub == u"release")
-        return locksRelease(arguments.mid(1));
+        return viaEngine ? ctlEngineLocksRelease(arguments.mid(1)) : locksRelease(arguments.mid(1));
     const QString usage = QStringLiteral("Usage: fulcrumctl locks list --redis URL [--match PATTERN]... [--json]\n"
                                          "       fulcrumctl locks release KEY --holder HOLDER --redis URL\n"
+                                         "       fulcrumctl locks list --engine URL [--endpoint NAME] [--json]\n"
+                                         "       fulcrumctl locks release KEY --holder HOLDER --endpoint NAME --engine URL\n"
                                          "Run 'fulcrumctl locks list --help' for options.\n");
     if (sub == u"--help" || sub == u"-h") {
         ctlOut(usage);

@@ -1,8 +1,10 @@
 #include "command.h"
 
-#include <QCoreApplication>
+#include <QGuiApplication>
 
 #include <algorithm>
+#include <cstring>
+#include <memory>
 
 QList<CtlCommand> &CtlCommands::all()
 {
@@ -46,7 +48,16 @@ static QString usage()
 
 int main(int argc, char *argv[])
 {
-    QCoreApplication app(argc, argv);
+    // Only `report` draws (PDF through QPainter, which needs a QGuiApplication); it runs on
+    // headless servers, so the offscreen platform is the default there.
+    std::unique_ptr<QCoreApplication> app;
+    if (argc > 1 && std::strcmp(argv[1], "report") == 0) {
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        app = std::make_unique<QGuiApplication>(argc, argv);
+    } else {
+        app = std::make_unique<QCoreApplication>(argc, argv);
+    }
     QCoreApplication::setApplicationName(QStringLiteral("fulcrumctl"));
     QCoreApplication::setApplicationVersion(QStringLiteral(FULCRUM_VERSION));
 

@@ -1,9 +1,13 @@
 #include "unixsignals.h"
 
+#include "admin/adminserver.h"
+#include "admin/admintoken.h"
 #include "balancer/picker.h"
 #include "config/configparser.h"
 #include "engine/demoenvironment.h"
 #include "engine/engine.h"
+#include "history/historyrecorder.h"
+#include "history/historystore.h"
 #include "proxy/loadgenerator.h"
 
 #ifdef FULCRUM_HAVE_KEYCHAIN
@@ -12,12 +16,15 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDir>
+#include <QStandardPaths>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTimer>
 
 #include <cstdio>
+#include <memory>
 
 using namespace fulcrum;
 
@@ -55,6 +62,23 @@ static ConfigResult quickStartConfig(const QString &listen, const QStringList &b
     return parseConfig(QJsonDocument(root).toJson(QJsonDocument::Indented), QStringLiteral("command line"));
 }
 
+// The admin API of a service: tokens from (or created in) the state dir, then bind.
+static bool startAdmin(AdminServer &admin, const Config &config)
+{
+    const QDir stateDir(config.stateDir);
+    const QString tokenFile = config.admin.tokenFile.isEmpty() ? stateDir.filePath(QStringLiteral("admin.token")) : config.admin.tokenFile;
+    const QString readOnlyFile = config.admin.readOnlyTokenFile.isEmpty() ? stateDir.filePath(QStringLiteral("admin-readonly.token")) : config.admin.readOnlyTokenFile;
+    QString error;
+    const auto token = loadOrCreateToken(tokenFile, &error);
+    const auto readOnly = token ? loadOrCreateToken(readOnlyFile, &error) : std::nullopt;
+    if (!token || !readOnly || !admin.listen(config.admin, *token, *readOnly, &error)) {
+        printErr(QStringLiteral("fulcrumd: cannot start the admin API: %1").arg(error));
+        return false;
+    }
+    printErr(QStringLiteral("fulcrumd: admin API on http://%1:%2/ (token in %3, read-only token in %4)").arg(config.admin.host).arg(admin.port()).arg(tokenFile, readOnlyFile));
+    return true;
+}
+
 static void printEvents(Engine &engine, QObject *context)
 {
     QObject::connect(&engine, &Engine::eventOccurred, context, [](const EngineEvent &event) {
@@ -76,7 +100,21 @@ static void printSnapshot(const EngineSnapshot &snapshot)
     std::fflush(stdout);
 }
 
-static int runDemo(QCoreApplication &app, const QString &listen, int workers, double rate)
+// History for reports: kept only with a state_dir, like the audit log. A store that cannot
+// be opened is reported and the engine serves on without it.
+static std::unique_ptr<HistoryRecorder> startHistory(Engine &engine, const QString &stateDir, HistoryStore &store)
+{
+    if (stateDir.isEmpty())
+        return nullptr;
+    QString error;
+    if (!store.open(QDir(stateDir).filePath(QStringLiteral("history.sqlite")), &error)) {
+        engine.addEvent(EngineEvent::Warning, QStringLiteral("history"), error + QStringLiteral("; serving on without history"));
+        return nullptr;
+    }
+    return std::make_unique<HistoryRecorder>(&engine, &store);
+}
+
+static int runDemo(QCoreApplication &app, const QString &listen, int workers, double rate, const QString &stateDir)
 {
     const qsizetype colon = listen.lastIndexOf(u':');
     bool ok = false;
@@ -89,6 +127,7 @@ static int runDemo(QCoreApplication &app, const QString &listen, int workers, do
     DemoEnvironment demo;
     Config config;
     config.proxy.workers = workers > 0 ? workers : 2;
+    config.stateDir = stateDir;
     QStringList errors;
     printEvents(engine, &app);
     if (!demo.startBackends(quint16(port), &config, &errors) || !engine.start(config, &errors)) {
@@ -98,6 +137,8 @@ static int runDemo(QCoreApplication &app, const QString &listen, int workers, do
     for (const ListenerView &l : engine.snapshot().listeners)
         printErr(QStringLiteral("fulcrumd: demo: proxy on http://%1:%2/ over app1 (w3, ~15 ms), app2 (w2, ~35 ms), app3 (w1, ~80 ms); load %3 req/s")
                      .arg(l.host).arg(l.port).arg(rate));
+    HistoryStore history;
+    const std::unique_ptr<HistoryRecorder> recorder = startHistory(engine, stateDir, history);
     demo.startLoad(engine, rate);
     QTimer summary;
     QObject::connect(&summary, &QTimer::timeout, &app, [&engine] { printSnapshot(engine.snapshot()); });
@@ -138,7 +179,8 @@ int main(int argc, char *argv[])
     const QCommandLineOption workersOption(QStringLiteral("workers"), QStringLiteral("Proxy worker threads (default: config, or the number of cores)."), QStringLiteral("N"));
     const QCommandLineOption demoOption(QStringLiteral("demo"), QStringLiteral("Run the embedded demo: three demo backends with different latencies, a load generator and the proxy (on --listen, default 127.0.0.1:8080)."));
     const QCommandLineOption rateOption(QStringLiteral("rate"), QStringLiteral("Demo: requests per second of the load generator (default 50)."), QStringLiteral("R"), QStringLiteral("50"));
-    parser.addOptions({configOption, checkOption, listenOption, backendOption, algorithmOption, workersOption, demoOption, rateOption});
+    const QCommandLineOption stateDirOption(QStringLiteral("state-dir"), QStringLiteral("Keep history (for fulcrumctl report) and the audit log in DIR; overrides the config's state_dir."), QStringLiteral("DIR"));
+    parser.addOptions({configOption, checkOption, listenOption, backendOption, algorithmOption, workersOption, demoOption, rateOption, stateDirOption});
     parser.process(app);
 
     int workers = 0;
@@ -162,7 +204,7 @@ int main(int argc, char *argv[])
         return 2;
     }
     if (demo)
-        return runDemo(app, parser.isSet(listenOption) ? parser.value(listenOption) : QStringLiteral("127.0.0.1:8080"), workers, rate);
+        return runDemo(app, parser.isSet(listenOption) ? parser.value(listenOption) : QStringLiteral("127.0.0.1:8080"), workers, rate, parser.value(stateDirOption));
     const bool quickStart = parser.isSet(listenOption) || parser.isSet(backendOption);
     if (quickStart && parser.isSet(configOption)) {
         printErr(QStringLiteral("fulcrumd: use either --config FILE or --listen/--backend, not both"));
@@ -192,6 +234,14 @@ int main(int argc, char *argv[])
     Config config = *result.config;
     if (workers > 0)
         config.proxy.workers = workers;
+    if (parser.isSet(stateDirOption))
+        config.stateDir = parser.value(stateDirOption);
+    // A service keeps its tokens, runtime weights/states and audit log somewhere even when the
+    // config names no state_dir: systemd's StateDirectory=, else the user's data directory.
+    if (config.admin.enabled && config.stateDir.isEmpty()) {
+        config.stateDir = qEnvironmentVariableIsSet("STATE_DIRECTORY") ? qEnvironmentVariable("STATE_DIRECTORY").split(u':').first()
+                                                                       : QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation);
+    }
 
     Engine engine;
 #ifdef FULCRUM_HAVE_KEYCHAIN
@@ -205,6 +255,11 @@ int main(int argc, char *argv[])
         printErr(QStringLiteral("fulcrumd: cannot start:\n  %1").arg(errors.join(QStringLiteral("\n  "))));
         return 1;
     }
+    AdminServer admin(&engine);
+    if (config.admin.enabled && !startAdmin(admin, config))
+        return 1;
+    HistoryStore history;
+    const std::unique_ptr<HistoryRecorder> recorder = startHistory(engine, config.stateDir, history);
 
     UnixSignals signals;
     int terminations = 0;
@@ -229,6 +284,13 @@ int main(int argc, char *argv[])
         Config nextConfig = *next.config;
         if (workers > 0)
             nextConfig.proxy.workers = workers;
+        if (parser.isSet(stateDirOption))
+            nextConfig.stateDir = parser.value(stateDirOption);
+        // The admin listener, tokens and state dir are bound at start; a reload keeps them.
+        if (!(nextConfig.admin == config.admin) || (!nextConfig.stateDir.isEmpty() && nextConfig.stateDir != config.stateDir))
+            printErr(QStringLiteral("fulcrumd: admin and state_dir changes in %1 take effect at the next restart").arg(configPath));
+        nextConfig.admin = config.admin;
+        nextConfig.stateDir = config.stateDir;
         QStringList reloadErrors;
         if (!engine.reload(nextConfig, &reloadErrors))
             printErr(QStringLiteral("fulcrumd: reload of %1 rejected; still serving the previous config:\n  %2").arg(configPath, reloadErrors.join(QStringLiteral("\n  "))));

@@ -111,6 +111,7 @@ struct RedisEndpointConfig
 
 struct AdminConfig
 {
+    bool enabled = false;                           // fulcrumd serves the admin API when the config has an "admin" section
     QString host = QStringLiteral("127.0.0.1");
     quint16 port = 9900;
     bool allowNonLoopback = false;                  // must be said explicitly to bind elsewhere

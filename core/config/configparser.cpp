@@ -522,6 +522,7 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName)
     if (root.contains(QStringLiteral("admin"))) {
         const QString pointer = QStringLiteral("/admin");
         const QJsonObject o = r.object(root.value(QStringLiteral("admin")), pointer, QStringLiteral("admin"));
+        config.admin.enabled = true;
         r.onlyKeys(o, pointer, QStringLiteral("admin"), {QStringLiteral("listen"), QStringLiteral("allow_non_loopback"),
                                                          QStringLiteral("token_file"), QStringLiteral("read_only_token_file")});
         const QString listen = r.string(o, QStringLiteral("listen"), pointer, QStringLiteral("127.0.0.1:9900"), QStringLiteral("admin.listen"));

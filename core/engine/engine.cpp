@@ -43,12 +43,34 @@ QString connectionStateText(RedisConnection::State state)
     return QStringLiteral("disconnected");
 }
 
+// A reload must not put a drained, maintained or down server back into rotation until the
+// health checker's next decision: servers that stay keep the state they have now.
+std::vector<BackendSpec> withCurrentStates(const Pool &pool, std::vector<BackendSpec> servers)
+{
+    const auto current = pool.snapshot();
+    for (BackendSpec &spec : servers) {
+        const int index = current->indexOf(spec.name);
+        if (index >= 0)
+            spec.state = current->backends[size_t(index)].spec.state;
+    }
+    return servers;
+}
+
 } // namespace
 
 // One Redis endpoint: its connection, inspector and poll timer (children of the engine, so
 // they follow it to another thread; deleted here when the endpoint goes).
 struct Engine::LockEndpoint
 {
+    // A release whose reply has not come yet; `done` is emptied once it has run.
+    struct PendingRelease
+    {
+        std::function<void(const ForceReleaseResult &)> done;
+        AuditEntry entry;                    // written with the outcome unknown if no reply comes
+    };
+
+    QObject *owner = nullptr;                // the engine: context for late callbacks
+    AuditLog *audit = nullptr;
     RedisEndpointConfig config;
     RedisConnection *connection = nullptr;   // null when the password could not be read
     LockInspector *inspector = nullptr;
@@ -56,12 +78,26 @@ struct Engine::LockEndpoint
     QString lastError;
     qint64 passKeys = 0;
     int passLocks = 0;
+    std::vector<std::shared_ptr<PendingRelease>> releases;
 
     ~LockEndpoint()
     {
         delete poll;
         delete inspector;
-        delete connection;
+        delete connection; // drops the reply callbacks: answer their callers here instead
+        for (const std::shared_ptr<PendingRelease> &pending : releases) {
+            if (!pending->done)
+                continue;
+            pending->entry.result = QStringLiteral("unknown: the endpoint was reconfigured or stopped before Redis answered");
+            audit->append(pending->entry);
+            QMetaObject::invokeMethod(owner, [done = std::move(pending->done), name = config.name] {
+                ForceReleaseResult result;
+                result.message = QStringLiteral("Redis endpoint \"%1\" was reconfigured or stopped before Redis answered; "
+                                                "the lock may or may not be deleted: list the locks again").arg(name);
+                done(result);
+            }, Qt::QueuedConnection);
+            pending->done = nullptr;
+        }
     }
 };
 
@@ -160,6 +196,9 @@ bool Engine::start(const Config &config, QStringList *errors)
         m_audit = std::make_unique<AuditLog>(QDir(config.stateDir).filePath(QStringLiteral("audit.log")));
     }
     m_config = config;
+    QString runtimeError;
+    if (!runtimeStatePath().isEmpty() && !m_runtime.load(runtimeStatePath(), &runtimeError))
+        addEvent(EngineEvent::Error, QStringLiteral("engine"), QStringLiteral("%1; starting with the config's weights and states only").arg(runtimeError));
     applyPools(config);
     if (!m_proxy->start(config.proxy, config.listeners, poolMap(), errors)) {
         m_pools.clear();
@@ -168,6 +207,7 @@ bool Engine::start(const Config &config, QStringList *errors)
     for (const ProxyServer::BoundListener &l : m_proxy->listeners())
         addEvent(EngineEvent::Info, QStringLiteral("proxy"), QStringLiteral("listening on %1:%2 for pool \"%3\"").arg(l.host).arg(l.port).arg(l.pool));
     applyHealthCheckers(config);
+    applyRuntimeState();
     applyLockEndpoints(config);
     setTickRate(m_tickHz);
     tick();
@@ -192,12 +232,13 @@ bool Engine::reload(const Config &config, QStringList *errors)
     for (const PoolConfig &pc : config.pools) {
         std::shared_ptr<Pool> pool = candidate.value(pc.name);
         if (oldPools.count(pc.name))
-            pool->replace(pc.options, pc.servers);
+            pool->replace(pc.options, withCurrentStates(*pool, pc.servers));
         next.emplace(pc.name, pool);
     }
     m_pools = std::move(next);
     m_config = config;
     applyHealthCheckers(config);
+    applyRuntimeState();
     applyLockEndpoints(config);
     for (const QString &note : notes)
         addEvent(EngineEvent::Warning, QStringLiteral("config"), note);
@@ -249,6 +290,10 @@ bool Engine::setWeight(const QString &poolName, const QString &server, int weigh
     }
     entry.result = ok ? QStringLiteral("ok") : message;
     m_audit->append(entry);
+    if (ok) {
+        m_runtime.setWeight(poolName, server, weight);
+        saveRuntimeState();
+    }
     addEvent(ok ? EngineEvent::Info : EngineEvent::Warning, QStringLiteral("operator"),
              ok ? QStringLiteral("%1 set weight of %2 from %3 to %4").arg(user, entry.target, entry.before, entry.after)
                 : QStringLiteral("%1 could not set weight of %2: %3").arg(user, entry.target, message));
@@ -282,8 +327,11 @@ bool Engine::setAdminState(const QString &poolName, const QString &server, Admin
     addEvent(ok ? EngineEvent::Info : EngineEvent::Warning, QStringLiteral("operator"),
              ok ? QStringLiteral("%1 set state of %2 from %3 to %4").arg(user, entry.target, entry.before, entry.after)
                 : QStringLiteral("%1 could not set state of %2: %3").arg(user, entry.target, message));
-    if (ok)
+    if (ok) {
+        m_runtime.setState(poolName, server, state);
+        saveRuntimeState();
         tick();
+    }
     if (error)
         *error = message;
     return ok;
@@ -304,6 +352,38 @@ bool Engine::setState(const QString &poolName, const QString &server, BackendSta
     if (error)
         *error = QStringLiteral("state \"down\" comes from health checks only; set ready, drain or maint");
     return false;
+}
+
+QString Engine::runtimeStatePath() const
+{
+    return m_config.stateDir.isEmpty() ? QString() : QDir(m_config.stateDir).filePath(QStringLiteral("runtime-state.json"));
+}
+
+void Engine::applyRuntimeState()
+{
+    int applied = 0;
+    for (const auto &[key, entry] : m_runtime.overrides()) {
+        const std::shared_ptr<Pool> p = pool(key.first);
+        HealthChecker *checker = healthChecker(key.first);
+        // Entries for servers not in this config stay on file: a later config may bring them back.
+        if (!p || !checker || p->snapshot()->indexOf(key.second) < 0)
+            continue;
+        QString why;
+        if (entry.weight && !p->setWeight(key.second, *entry.weight, &why))
+            addEvent(EngineEvent::Warning, QStringLiteral("engine"), QStringLiteral("runtime weight of %1/%2 not applied: %3").arg(key.first, key.second, why));
+        if (entry.state && !checker->setAdminState(key.second, *entry.state, &why))
+            addEvent(EngineEvent::Warning, QStringLiteral("engine"), QStringLiteral("runtime state of %1/%2 not applied: %3").arg(key.first, key.second, why));
+        ++applied;
+    }
+    if (applied > 0)
+        addEvent(EngineEvent::Info, QStringLiteral("engine"), QStringLiteral("applied runtime weights/states of %1 server(s) from %2").arg(applied).arg(runtimeStatePath()));
+}
+
+void Engine::saveRuntimeState()
+{
+    QString why;
+    if (!runtimeStatePath().isEmpty() && !m_runtime.save(runtimeStatePath(), &why))
+        addEvent(EngineEvent::Error, QStringLiteral("engine"), QStringLiteral("%1; the change applies now but will not survive a restart").arg(why));
 }
 
 QString Engine::poolList() const
@@ -377,6 +457,8 @@ void Engine::applyLockEndpoints(const Config &config)
 std::unique_ptr<Engine::LockEndpoint> Engine::makeLockEndpoint(const RedisEndpointConfig &rc)
 {
     auto endpoint = std::make_unique<LockEndpoint>();
+    endpoint->owner = this;
+    endpoint->audit = m_audit.get();
     endpoint->config = rc;
     QString why;
     QByteArray password;
@@ -461,8 +543,23 @@ void Engine::releaseLock(const QString &endpoint, const QByteArray &key, const Q
         QTimer::singleShot(0, this, [done = std::move(done), result] { done(result); });
         return;
     }
+    std::vector<std::shared_ptr<LockEndpoint::PendingRelease>> &releases = it->second->releases;
+    std::erase_if(releases, [](const auto &pending) { return !pending->done; });
+    AuditEntry entry;
+    entry.time = QDateTime::currentDateTimeUtc();
+    entry.user = user;
+    entry.origin = origin;
+    entry.action = QStringLiteral("force-release");
+    entry.target = QStringLiteral("%1 %2").arg(it->second->connection->endpoint(), escapeRedisBytes(key));
+    entry.before = escapeRedisBytes(expectedHolder);
+    auto pending = std::make_shared<LockEndpoint::PendingRelease>(LockEndpoint::PendingRelease{std::move(done), entry});
+    releases.push_back(pending);
     forceReleaseLock(it->second->connection, key, expectedHolder, m_audit.get(), user, origin,
-                     [this, endpoint, user, done = std::move(done)](const ForceReleaseResult &result) {
+                     [this, endpoint, user, pending](const ForceReleaseResult &result) {
+                         if (!pending->done)
+                             return;
+                         const auto done = std::move(pending->done);
+                         pending->done = nullptr;
                          addEvent(result.outcome == ForceReleaseResult::Released ? EngineEvent::Info : EngineEvent::Warning,
                                   QStringLiteral("operator"), QStringLiteral("%1 force-release on %2: %3").arg(user, endpoint, result.message));
                          scanLocks(endpoint);
@@ -549,6 +646,7 @@ void Engine::tick()
             it = m_trackers.erase(it);
     }
     m_snapshot = std::move(snapshot);
+    m_totals = std::move(totals);
     Q_EMIT snapshotReady(m_snapshot);
 }
 
@@ -556,6 +654,12 @@ std::vector<StatsPoint> Engine::history(const QString &pool, const QString &serv
 {
     auto it = m_trackers.find({pool, server});
     return it == m_trackers.end() ? std::vector<StatsPoint>{} : it->second->history().points();
+}
+
+const ServerTotals *Engine::totals(const QString &pool, const QString &server) const
+{
+    auto it = m_totals.find({pool, server});
+    return it == m_totals.end() ? nullptr : &it->second;
 }
 
 void Engine::addEvent(EngineEvent::Severity severity, const QString &source, const QString &text)

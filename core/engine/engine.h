@@ -3,6 +3,7 @@
 #include "config/config.h"
 #include "engine/auditlog.h"
 #include "engine/enginesnapshot.h"
+#include "engine/runtimestate.h"
 #include "locks/forcerelease.h"
 #include "metrics/serverstats.h"
 
@@ -79,13 +80,19 @@ public:
     void scanLocks(const QString &endpoint);
     // Force-releases `key` only if `expectedHolder` still holds it (compare-and-delete in one
     // Lua script, audited as `user` from `origin`), then rescans. `done` runs exactly once, later
-    // on this thread: Failed when the endpoint is unknown or not connected.
+    // on this thread: Failed when the endpoint is unknown, not connected, or reconfigured/stopped
+    // before Redis answered.
     void releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder, const QString &user,
                      const QString &origin, std::function<void(const ForceReleaseResult &)> done);
 
     // The latest snapshot (updated at every tick) and one server's 1 s history (oldest first).
     const EngineSnapshot &snapshot() const { return m_snapshot; }
     std::vector<StatsPoint> history(const QString &pool, const QString &server) const;
+    // Cumulative counts and latency histogram of one server as of the last tick (for /metrics).
+    const ServerTotals *totals(const QString &pool, const QString &server) const;
+    // <state dir>/runtime-state.json: weights and states set at runtime, applied after every
+    // config (start and reload). Empty when there is no state dir.
+    QString runtimeStatePath() const;
     // 1..4 snapshots per second.
     void setTickRate(int hz);
     int tickRate() const { return m_tickHz; }
@@ -113,6 +120,8 @@ private:
     std::unique_ptr<LockEndpoint> makeLockEndpoint(const RedisEndpointConfig &config);
     void onHealthEvent(const HealthEvent &event);
     QString poolList() const;
+    void applyRuntimeState();
+    void saveRuntimeState();
     QHash<QString, std::shared_ptr<Pool>> poolMap() const;
 
     Config m_config;
@@ -127,6 +136,8 @@ private:
     std::map<QString, HealthChecker *> m_health;  // children of the engine
     std::map<QString, std::unique_ptr<LockEndpoint>> m_locks;
     SecretStore *m_keychain = nullptr;
+    RuntimeState m_runtime;
+    std::map<std::pair<QString, QString>, ServerTotals> m_totals;
 };
 
 } // namespace fulcrum

@@ -12,7 +12,8 @@
 #include <QStandardPaths>
 #include <QTest>
 
-#include <unistd.h>
+#include "keyringsession.h"
+
 
 using namespace fulcrum;
 using namespace fulcrum::ui;
@@ -110,19 +111,8 @@ void TestSettingsKeychain::testConnectionUsesTheKeychainPassword()
 
 int main(int argc, char *argv[])
 {
-    if (qEnvironmentVariableIsEmpty("FULCRUM_IN_KEYRING_SESSION")) {
-        // Private session bus + a fresh keyring directory unlocked with a throwaway password, then this binary again.
-        qputenv("FULCRUM_IN_KEYRING_SESSION", "1");
-        std::vector<char *> args{const_cast<char *>("dbus-run-session"), const_cast<char *>("--"), const_cast<char *>("sh"), const_cast<char *>("-c"),
-                                 const_cast<char *>("d=$(mktemp -d) || exit 1; trap 'rm -rf \"$d\"' EXIT; export XDG_DATA_HOME=\"$d\"; "
-                                                    "printf 'fulcrum-test' | gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 1; \"$0\" \"$@\"")};
-        for (int i = 0; i < argc; ++i)
-            args.push_back(argv[i]);
-        args.push_back(nullptr);
-        ::execvp("dbus-run-session", args.data());
-        std::fprintf(stderr, "tst_settingskeychain: cannot run dbus-run-session (package dbus): the keychain test needs it\n");
+    if (!fulcrum::test::enterPrivateKeyringSession(argc, argv, "tst_settingskeychain"))
         return 1;
-    }
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("fulcrum"));
     QApplication::setApplicationName(QStringLiteral("fulcrum-settings-test"));

@@ -1,6 +1,7 @@
 // The engine with its health checkers and lock inspectors against real components: demo
 // backend processes (killed as a crash), in-process demo backends behind the proxy, and a real
 // redis-server with a password read from a 0600 file.
+#include "balancer/pool.h"
 #include "demobackends.h"
 #include "engine/engine.h"
 #include "health/healthchecker.h"
@@ -206,6 +207,9 @@ void TestEngine::reloadKeepsHealthCheckers()
     config.pools.front().servers.push_back(server(QStringLiteral("app2"), app2.port()));
     config.pools.front().health.rise = 1;
     QVERIFY2(engine.reload(config, &errors), qPrintable(errors.join(u'\n')));
+    // Right after the reload, before the checker runs again, the balancer still sees maint.
+    const auto pool = engine.pool(QStringLiteral("web"))->snapshot();
+    QCOMPARE(pool->backends[size_t(pool->indexOf(QStringLiteral("app1")))].spec.state, BackendState::Maint);
     QCOMPARE(engine.healthChecker(QStringLiteral("web")), checker);
     QCOMPARE(checker->config().health.rise, 1);
     QTRY_VERIFY_WITH_TIMEOUT(serverIn(engine, QStringLiteral("app2")) && stateOf(engine, QStringLiteral("app2")) == u"up"
@@ -311,12 +315,24 @@ void TestEngine::releaseThroughEngine()
     QCOMPARE(r.outcome, ForceReleaseResult::Failed);
     QVERIFY2(r.message.contains(u"\"nosuch\"") && r.message.contains(u"cache"), qPrintable(r.message));
 
+    // The endpoint is reconfigured while a release waits for Redis: its caller still gets an answer.
+    redis.command({"SET", "lock:orders", "worker-9"});
+    std::optional<ForceReleaseResult> interrupted;
+    engine.releaseLock(QStringLiteral("cache"), "lock:orders", "worker-9", QStringLiteral("dave"), QStringLiteral("test"),
+                       [&interrupted](const ForceReleaseResult &r) { interrupted = r; });
+    config.redis.front().pollIntervalMs = 200;
+    QVERIFY2(engine.reload(config, &errors), qPrintable(errors.join(u'\n')));
+    QTRY_VERIFY_WITH_TIMEOUT(interrupted.has_value(), 5000);
+    QCOMPARE(interrupted->outcome, ForceReleaseResult::Failed);
+    QVERIFY2(interrupted->message.contains(u"reconfigured"), qPrintable(interrupted->message));
+
     const QList<AuditEntry> audit = engine.auditLog().recent();
-    QCOMPARE(audit.size(), 2);
+    QCOMPARE(audit.size(), 3);
+    QVERIFY(audit.last().result.startsWith(u"unknown"));
+    QCOMPARE(audit.at(1).result, QStringLiteral("ok"));
     QCOMPARE(audit.first().user, QStringLiteral("dave"));
     QCOMPARE(audit.first().action, QStringLiteral("force-release"));
     QVERIFY(audit.first().result.startsWith(u"holder changed"));
-    QCOMPARE(audit.last().result, QStringLiteral("ok"));
 }
 
 void TestEngine::unreadablePasswordShowsErrorAndProxyRuns()

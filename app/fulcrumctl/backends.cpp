@@ -1,0 +1,151 @@
+// fulcrumctl backends list|set-weight|set-state: the servers of a running fulcrumd.
+#include "command.h"
+#include "ctlengine.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QUrl>
+
+namespace {
+
+QString encoded(const QString &name)
+{
+    return QString::fromUtf8(QUrl::toPercentEncoding(name));
+}
+
+// Parses the common part; nullopt (after printing why) on a usage error.
+std::optional<CtlEngineClient> parseEngineCommand(QCommandLineParser &parser, const CtlEngineOptions &engine, const QString &command,
+                                                  const QStringList &arguments, int positionals, const QString &usage)
+{
+    engine.addTo(parser);
+    parser.addHelpOption();
+    if (!parser.parse(QStringList{QStringLiteral("fulcrumctl ") + command} + arguments)) {
+        ctlErr(QStringLiteral("fulcrumctl %1: %2\n%3\n").arg(command, parser.errorText(), usage));
+        return std::nullopt;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        ctlOut(parser.helpText());
+        return std::nullopt;
+    }
+    if (parser.positionalArguments().size() != positionals || !parser.isSet(engine.engine)) {
+        ctlErr(QStringLiteral("fulcrumctl %1: %2\n").arg(command, usage));
+        return std::nullopt;
+    }
+    return CtlEngineClient::fromParser(parser, engine, command);
+}
+
+// "pool/server" as one argument.
+bool splitTarget(const QString &target, QString *pool, QString *server, const QString &command)
+{
+    const qsizetype slash = target.indexOf(u'/');
+    if (slash <= 0 || slash == target.size() - 1) {
+        ctlErr(QStringLiteral("fulcrumctl %1: \"%2\" must be POOL/SERVER, e.g. web/app1\n").arg(command, target));
+        return false;
+    }
+    *pool = target.left(slash);
+    *server = target.mid(slash + 1);
+    return true;
+}
+
+int backendsList(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("List the pools and servers of a running fulcrumd with their health and live figures."));
+    const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("Print the engine's JSON."));
+    parser.addOption(jsonOption);
+    const CtlEngineOptions engine;
+    const QString usage = QStringLiteral("usage: fulcrumctl backends list --engine URL [--token-file PATH] [--json]");
+    const auto client = parseEngineCommand(parser, engine, QStringLiteral("backends list"), arguments, 0, usage);
+    if (!client)
+        return parser.isSet(QStringLiteral("help")) ? EngineOk : EngineUsage;
+    const CtlEngineReply reply = client->request("GET", QStringLiteral("/api/v1/pools"));
+    if (reply.status != 200)
+        return ctlEngineFailure(QStringLiteral("backends list"), reply);
+    if (parser.isSet(jsonOption)) {
+        ctlOut(QString::fromUtf8(QJsonDocument(reply.json).toJson(QJsonDocument::Indented)));
+        return EngineOk;
+    }
+    for (const QJsonValue &p : reply.json.value(QStringLiteral("pools")).toArray()) {
+        const QJsonObject pool = p.toObject();
+        ctlOut(QStringLiteral("pool %1 (%2)%3\n").arg(pool.value(QStringLiteral("name")).toString(), pool.value(QStringLiteral("algorithm")).toString(),
+                                                      pool.value(QStringLiteral("panic")).toBool() ? QStringLiteral(" PANIC") : QString()));
+        ctlOut(QStringLiteral("  %1 %2 %3 %4 %5 %6 %7\n").arg(QStringLiteral("SERVER"), -12).arg(QStringLiteral("ADDRESS"), -22).arg(QStringLiteral("STATE"), -18)
+                   .arg(QStringLiteral("WEIGHT"), -10).arg(QStringLiteral("REQ/S"), 8).arg(QStringLiteral("P99 MS"), 8).arg(QStringLiteral("LAST CHECK")));
+        for (const QJsonValue &s : pool.value(QStringLiteral("servers")).toArray()) {
+            const QJsonObject server = s.toObject();
+            const QJsonObject check = server.value(QStringLiteral("last_check")).toObject();
+            ctlOut(QStringLiteral("  %1 %2 %3 %4 %5 %6 %7\n")
+                       .arg(server.value(QStringLiteral("name")).toString(), -12)
+                       .arg(server.value(QStringLiteral("address")).toString(), -22)
+                       .arg(server.value(QStringLiteral("state_text")).toString(), -18)
+                       .arg(QStringLiteral("%1/%2").arg(server.value(QStringLiteral("effective_weight")).toInt()).arg(server.value(QStringLiteral("weight")).toInt()), -10)
+                       .arg(server.value(QStringLiteral("requests_per_second")).toDouble(), 8, 'f', 1)
+                       .arg(server.value(QStringLiteral("p99_ms")).toDouble(), 8, 'f', 1)
+                       .arg(QStringLiteral("%1 in %2 ms").arg(check.value(QStringLiteral("reason")).toString()).arg(check.value(QStringLiteral("duration_ms")).toDouble(), 0, 'f', 1)));
+        }
+    }
+    return EngineOk;
+}
+
+int backendsSet(const QStringList &arguments, const QString &what)
+{
+    QCommandLineParser parser;
+    const bool weight = what == u"weight";
+    parser.setApplicationDescription(weight ? QStringLiteral("Set a server's weight (0..10000) on a running fulcrumd; it survives restarts and reloads.")
+                                            : QStringLiteral("Set a server's state to ready, drain or maint on a running fulcrumd; it survives restarts and reloads."));
+    parser.addPositionalArgument(QStringLiteral("POOL/SERVER"), QStringLiteral("The server, e.g. web/app1."));
+    parser.addPositionalArgument(weight ? QStringLiteral("WEIGHT") : QStringLiteral("STATE"), weight ? QStringLiteral("0..10000") : QStringLiteral("ready, drain or maint"));
+    const CtlEngineOptions engine;
+    const QString command = QStringLiteral("backends set-") + what;
+    const QString usage = QStringLiteral("usage: fulcrumctl %1 POOL/SERVER %2 --engine URL [--token-file PATH]").arg(command, weight ? QStringLiteral("WEIGHT") : QStringLiteral("ready|drain|maint"));
+    const auto client = parseEngineCommand(parser, engine, command, arguments, 2, usage);
+    if (!client)
+        return parser.isSet(QStringLiteral("help")) ? EngineOk : EngineUsage;
+    QString pool;
+    QString server;
+    if (!splitTarget(parser.positionalArguments().at(0), &pool, &server, command))
+        return EngineUsage;
+    const QString value = parser.positionalArguments().at(1);
+    QJsonObject body;
+    if (weight) {
+        bool ok = false;
+        const int n = value.toInt(&ok);
+        if (!ok || n < 0 || n > 10000) {
+            ctlErr(QStringLiteral("fulcrumctl %1: weight \"%2\" must be a whole number from 0 to 10000\n").arg(command, value));
+            return EngineUsage;
+        }
+        body.insert(QStringLiteral("weight"), n);
+    } else {
+        body.insert(QStringLiteral("state"), value);
+    }
+    const CtlEngineReply reply = client->request("PUT", QStringLiteral("/api/v1/pools/%1/servers/%2/%3").arg(encoded(pool), encoded(server), what), body);
+    if (reply.status != 200)
+        return ctlEngineFailure(command, reply);
+    ctlOut(QStringLiteral("%1/%2: %3, weight %4\n").arg(pool, server, reply.json.value(QStringLiteral("state_text")).toString()).arg(reply.json.value(QStringLiteral("weight")).toInt()));
+    return EngineOk;
+}
+
+int backends(const QStringList &arguments)
+{
+    const QString sub = arguments.value(0);
+    if (sub == u"list")
+        return backendsList(arguments.mid(1));
+    if (sub == u"set-weight")
+        return backendsSet(arguments.mid(1), QStringLiteral("weight"));
+    if (sub == u"set-state")
+        return backendsSet(arguments.mid(1), QStringLiteral("state"));
+    const QString usage = QStringLiteral("Usage: fulcrumctl backends list --engine URL [--json]\n"
+                                         "       fulcrumctl backends set-weight POOL/SERVER WEIGHT --engine URL\n"
+                                         "       fulcrumctl backends set-state POOL/SERVER ready|drain|maint --engine URL\n"
+                                         "The token comes from --token-file PATH or FULCRUM_TOKEN.\n");
+    if (sub == u"--help" || sub == u"-h") {
+        ctlOut(usage);
+        return EngineOk;
+    }
+    ctlErr(sub.isEmpty() ? usage : QStringLiteral("fulcrumctl backends: unknown subcommand \"%1\"\n%2").arg(sub, usage));
+    return EngineUsage;
+}
+
+} // namespace
+
+FULCRUM_CTL_COMMAND(backends, "backends", "list a running fulcrumd's servers; set their weight or state", backends);

@@ -1,0 +1,204 @@
+#include "ctlengine.h"
+
+#include "command.h"
+
+#include "engine/auditlog.h"
+#include "locks/secretstore.h"
+
+#include <QEventLoop>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QTimer>
+#include <QUrl>
+
+using namespace fulcrum;
+
+namespace {
+
+constexpr int kRequestTimeoutMs = 10'000;
+
+QNetworkRequest makeRequest(const CtlEngineClient &client, const QString &path)
+{
+    QNetworkRequest request(QUrl(client.baseUrl + path));
+    request.setRawHeader("Authorization", "Bearer " + client.token);
+    request.setRawHeader("X-Fulcrum-User", AuditLog::currentOsUser().toUtf8());
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    return request;
+}
+
+} // namespace
+
+std::optional<CtlEngineClient> CtlEngineClient::fromParser(const QCommandLineParser &parser, const CtlEngineOptions &options, const QString &command)
+{
+    CtlEngineClient client;
+    const QUrl url(parser.value(options.engine));
+    if (!url.isValid() || url.scheme() != u"http" || url.host().isEmpty() || !url.userInfo().isEmpty()) {
+        ctlErr(QStringLiteral("fulcrumctl %1: --engine \"%2\" must be an http URL such as http://127.0.0.1:9900 (no token in it)\n").arg(command, parser.value(options.engine)));
+        return std::nullopt;
+    }
+    client.baseUrl = url.toString(QUrl::StripTrailingSlash | QUrl::RemoveQuery | QUrl::RemoveFragment);
+    QString why;
+    std::optional<QByteArray> token;
+    if (parser.isSet(options.tokenFile)) {
+        token = FileSecretStore().read(parser.value(options.tokenFile), &why);
+        if (!token)
+            why = QStringLiteral("--token-file: %1").arg(why);
+    } else if (qEnvironmentVariableIsSet("FULCRUM_TOKEN")) {
+        token = EnvironmentSecretStore().read(QStringLiteral("FULCRUM_TOKEN"), &why);
+    } else {
+        why = QStringLiteral("no admin token: give --token-file PATH (the engine writes admin.token in its state dir) or set FULCRUM_TOKEN");
+    }
+    if (!token) {
+        ctlErr(QStringLiteral("fulcrumctl %1: %2\n").arg(command, why));
+        return std::nullopt;
+    }
+    client.token = token->trimmed();
+    return client;
+}
+
+CtlEngineReply CtlEngineClient::request(const QByteArray &method, const QString &path, const QJsonObject &body) const
+{
+    QNetworkAccessManager manager;
+    QNetworkRequest request = makeRequest(*this, path);
+    QByteArray payload;
+    if (!body.isEmpty()) {
+        payload = QJsonDocument(body).toJson(QJsonDocument::Compact);
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
+    }
+    QNetworkReply *reply = manager.sendCustomRequest(request, method, payload);
+    QEventLoop loop;
+    QTimer::singleShot(kRequestTimeoutMs, &loop, [reply] { reply->abort(); });
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    loop.exec();
+    CtlEngineReply out;
+    out.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    out.body = reply->readAll();
+    out.json = QJsonDocument::fromJson(out.body).object();
+    if (out.status == 0)
+        out.error = QStringLiteral("cannot reach the engine at %1: %2").arg(baseUrl, reply->errorString());
+    delete reply;
+    return out;
+}
+
+int CtlEngineClient::stream(const QString &path, const std::function<void(const QByteArray &, const QByteArray &)> &onEvent) const
+{
+    QNetworkAccessManager manager;
+    QNetworkReply *reply = manager.get(makeRequest(*this, path));
+    QByteArray buffer;
+    QEventLoop loop;
+    QObject::connect(reply, &QNetworkReply::readyRead, &loop, [&] {
+        buffer += reply->readAll();
+        qsizetype end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+            QByteArray type;
+            QByteArray data;
+            for (const QByteArray &line : buffer.left(end).split('\n')) {
+                if (line.startsWith("event: "))
+                    type = line.mid(7);
+                else if (line.startsWith("data: "))
+                    data += line.mid(6);
+            }
+            buffer.remove(0, end + 2);
+            onEvent(type, data);
+        }
+    });
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    loop.exec();
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    CtlEngineReply failure;
+    failure.status = status;
+    failure.json = QJsonDocument::fromJson(reply->readAll()).object();
+    failure.error = QStringLiteral("the stream from %1 ended: %2").arg(baseUrl, reply->errorString());
+    delete reply;
+    return status == 200 ? EngineUnreachable : ctlEngineFailure(QStringLiteral("events"), failure);
+}
+
+int ctlEngineFailure(const QString &command, const CtlEngineReply &reply)
+{
+    if (reply.status == 0) {
+        ctlErr(QStringLiteral("fulcrumctl %1: %2\n").arg(command, reply.error));
+        return EngineUnreachable;
+    }
+    const QString message = reply.json.value(QStringLiteral("error")).toString(QString::fromUtf8(reply.body).trimmed());
+    ctlErr(QStringLiteral("fulcrumctl %1: engine answered %2: %3\n").arg(command).arg(reply.status).arg(message));
+    if (reply.status == 401 || reply.status == 403)
+        return EngineUnreachable;
+    return reply.status == 409 ? EngineNotHolder : EngineRefused;
+}
+
+int ctlEngineLocksList(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("List the locks a running fulcrumd sees on its Redis endpoints (its last poll)."));
+    const CtlEngineOptions engine;
+    engine.addTo(parser);
+    const QCommandLineOption endpointOption(QStringLiteral("endpoint"), QStringLiteral("Only this Redis endpoint (its name in the config)."), QStringLiteral("NAME"));
+    const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("Print the engine's JSON."));
+    parser.addOptions({endpointOption, jsonOption});
+    parser.addHelpOption();
+    if (!parser.parse(QStringList{QStringLiteral("fulcrumctl locks list")} + arguments) || !parser.positionalArguments().isEmpty()) {
+        ctlErr(QStringLiteral("fulcrumctl locks list: %1\n").arg(parser.errorText().isEmpty() ? QStringLiteral("no arguments besides options") : parser.errorText()));
+        return EngineUsage;
+    }
+    const auto client = CtlEngineClient::fromParser(parser, engine, QStringLiteral("locks list"));
+    if (!client)
+        return EngineUsage;
+    const QString path = parser.isSet(endpointOption) ? QStringLiteral("/api/v1/locks/%1").arg(QString::fromUtf8(QUrl::toPercentEncoding(parser.value(endpointOption))))
+                                                      : QStringLiteral("/api/v1/locks");
+    const CtlEngineReply reply = client->request("GET", path);
+    if (reply.status != 200)
+        return ctlEngineFailure(QStringLiteral("locks list"), reply);
+    if (parser.isSet(jsonOption)) {
+        ctlOut(QString::fromUtf8(QJsonDocument(reply.json).toJson(QJsonDocument::Indented)));
+        return EngineOk;
+    }
+    const QJsonArray endpoints = parser.isSet(endpointOption) ? QJsonArray{reply.json} : reply.json.value(QStringLiteral("endpoints")).toArray();
+    for (const QJsonValue &v : endpoints) {
+        const QJsonObject e = v.toObject();
+        ctlOut(QStringLiteral("%1 (%2): %3, %4 lock(s)%5\n").arg(e.value(QStringLiteral("name")).toString(), e.value(QStringLiteral("url")).toString(),
+                                                                  e.value(QStringLiteral("connection")).toString())
+                   .arg(e.value(QStringLiteral("lock_count")).toInt())
+                   .arg(e.value(QStringLiteral("error")).toString().isEmpty() ? QString() : QStringLiteral("; ") + e.value(QStringLiteral("error")).toString()));
+        for (const QJsonValue &l : e.value(QStringLiteral("locks")).toArray()) {
+            const QJsonObject lock = l.toObject();
+            ctlOut(QStringLiteral("  %1  %2  holder %3  ttl %4 ms  held %5 ms %6\n")
+                       .arg(lock.value(QStringLiteral("key")).toString(), lock.value(QStringLiteral("kind")).toString(), lock.value(QStringLiteral("holder")).toString())
+                       .arg(lock.value(QStringLiteral("ttl_ms")).toInteger())
+                       .arg(lock.value(QStringLiteral("held_for_ms")).toInteger())
+                       .arg(lock.value(QStringLiteral("flags")).toVariant().toStringList().join(u',')));
+        }
+    }
+    return EngineOk;
+}
+
+int ctlEngineLocksRelease(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Force-release KEY through a running fulcrumd, only if HOLDER still holds it (audited by the engine).\n"
+        "Exit 0 released; 3 the holder changed; 1 refused (gone, unknown endpoint); 4 engine unreachable or token refused."));
+    const CtlEngineOptions engine;
+    engine.addTo(parser);
+    const QCommandLineOption endpointOption(QStringLiteral("endpoint"), QStringLiteral("Redis endpoint name in the engine's config."), QStringLiteral("NAME"));
+    const QCommandLineOption holderOption(QStringLiteral("holder"), QStringLiteral("The holder shown by 'locks list'."), QStringLiteral("HOLDER"));
+    parser.addOptions({endpointOption, holderOption});
+    parser.addPositionalArgument(QStringLiteral("KEY"), QStringLiteral("Lock key, escaped as 'locks list' prints it."));
+    parser.addHelpOption();
+    if (!parser.parse(QStringList{QStringLiteral("fulcrumctl locks release")} + arguments) || parser.positionalArguments().size() != 1
+        || !parser.isSet(endpointOption) || !parser.isSet(holderOption)) {
+        ctlErr(QStringLiteral("fulcrumctl locks release: usage: fulcrumctl locks release KEY --holder HOLDER --endpoint NAME --engine URL [--token-file PATH]\n"));
+        return EngineUsage;
+    }
+    const auto client = CtlEngineClient::fromParser(parser, engine, QStringLiteral("locks release"));
+    if (!client)
+        return EngineUsage;
+    const CtlEngineReply reply = client->request("POST", QStringLiteral("/api/v1/locks/%1/release").arg(QString::fromUtf8(QUrl::toPercentEncoding(parser.value(endpointOption)))),
+                                                 QJsonObject{{QStringLiteral("key"), parser.positionalArguments().first()}, {QStringLiteral("holder"), parser.value(holderOption)}});
+    if (reply.status != 200)
+        return ctlEngineFailure(QStringLiteral("locks release"), reply);
+    ctlOut(reply.json.value(QStringLiteral("message")).toString() + u'\n');
+    return EngineOk;
+}

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <QCommandLineOption>
+#include <QCommandLineParser>
+#include <QJsonObject>
+
+#include <functional>
+#include <optional>
+
+// Options every command that talks to a running fulcrumd's admin API shares. The token comes
+// from --token-file (0600) or FULCRUM_TOKEN; never from the command line.
+struct CtlEngineOptions
+{
+    QCommandLineOption engine{QStringLiteral("engine"), QStringLiteral("Admin API of a running fulcrumd, e.g. http://127.0.0.1:9900."), QStringLiteral("URL")};
+    QCommandLineOption tokenFile{QStringLiteral("token-file"), QStringLiteral("Read the admin token from this file (mode 0600); default: FULCRUM_TOKEN."), QStringLiteral("PATH")};
+
+    void addTo(QCommandLineParser &parser) const { parser.addOptions({engine, tokenFile}); }
+};
+
+// Exit statuses of the engine commands (README "Admin API and running as a service").
+enum CtlEngineExit { EngineOk = 0, EngineRefused = 1, EngineUsage = 2, EngineNotHolder = 3, EngineUnreachable = 4 };
+
+struct CtlEngineReply
+{
+    int status = 0;             // HTTP status; 0 when the engine was not reached
+    QJsonObject json;
+    QByteArray body;
+    QString error;              // transport or token problem, for a person
+};
+
+// Resolves --engine and the token; on failure prints the problem and returns nullopt.
+struct CtlEngineClient
+{
+    QString baseUrl;
+    QByteArray token;
+
+    static std::optional<CtlEngineClient> fromParser(const QCommandLineParser &parser, const CtlEngineOptions &options, const QString &command);
+    // One blocking request (body: JSON or empty).
+    CtlEngineReply request(const QByteArray &method, const QString &path, const QJsonObject &body = {}) const;
+    // Reads the Server-Sent Events stream until it ends; `onEvent(type, data)`.
+    int stream(const QString &path, const std::function<void(const QByteArray &, const QByteArray &)> &onEvent) const;
+};
+
+// Prints the engine's error ("fulcrumctl CMD: 404: pool "x" does not exist ...") and returns
+// the exit status for it.
+int ctlEngineFailure(const QString &command, const CtlEngineReply &reply);
+
+// `locks list|release` against an engine instead of a Redis URL.
+int ctlEngineLocksList(const QStringList &arguments);
+int ctlEngineLocksRelease(const QStringList &arguments);

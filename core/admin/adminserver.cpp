@@ -1,0 +1,524 @@
+#include "adminserver.h"
+
+#include "admin/adminjson.h"
+#include "admin/admintoken.h"
+#include "admin/prometheus.h"
+#include "engine/engine.h"
+#include "locks/redisreply.h"
+#include "proxy/httpparser.h"
+
+#include <QHostAddress>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
+#include <QUrl>
+#include <QUrlQuery>
+
+namespace fulcrum {
+
+namespace {
+
+constexpr qint64 kMaxBodyBytes = 64 * 1024;
+constexpr qint64 kMaxStreamBacklog = 8 * 1024 * 1024; // a stream client this far behind is dropped
+constexpr int kDefaultLimit = 200;
+constexpr int kIdleTimeoutMs = 60'000;                 // a connection with no request in progress this long is closed
+constexpr int kMaxClients = 256;                       // beyond: new connections are closed at once
+
+const char *reasonPhrase(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 431: return "Request Header Fields Too Large";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    default: return status < 500 ? "Bad Request" : "Internal Server Error";
+    }
+}
+
+} // namespace
+
+struct AdminServer::Client
+{
+    QTimer idle;
+    QByteArray buffer;
+    bool busy = false;       // a reply is pending (lock release); later requests wait
+    bool streaming = false;
+};
+
+struct AdminServer::Request
+{
+    QByteArray method;
+    QStringList path;        // decoded segments
+    QUrlQuery query;
+    QByteArray body;
+    bool readOnly = false;   // authenticated with the read-only token
+    QString user;
+    QString origin;
+};
+
+struct AdminServer::Reply
+{
+    int status = 200;
+    QByteArray body;
+    QByteArray contentType = "application/json";
+    QByteArray extraHeaders;
+
+    static Reply json(int status, const QJsonObject &object)
+    {
+        return Reply{status, QJsonDocument(object).toJson(QJsonDocument::Compact) + '\n', "application/json", {}};
+    }
+    static Reply error(int status, const QString &message, const QString &field = QString())
+    {
+        QJsonObject o{{QStringLiteral("error"), message}};
+        if (!field.isEmpty())
+            o.insert(QStringLiteral("field"), field);
+        return json(status, o);
+    }
+};
+
+AdminServer::AdminServer(Engine *engine, QObject *parent)
+    : QObject(parent)
+    , m_engine(engine)
+    , m_server(new QTcpServer(this))
+{
+    connect(m_server, &QTcpServer::newConnection, this, &AdminServer::onNewConnection);
+    connect(m_engine, &Engine::snapshotReady, this, &AdminServer::onSnapshot);
+    connect(m_engine, &Engine::eventOccurred, this, &AdminServer::onEvent);
+    connect(m_engine, &Engine::healthEventOccurred, this, &AdminServer::onHealthEvent);
+}
+
+AdminServer::~AdminServer()
+{
+    qDeleteAll(m_clients);
+}
+
+bool AdminServer::listen(const AdminConfig &config, const QByteArray &token, const QByteArray &readOnlyToken, QString *error)
+{
+    QHostAddress address;
+    if (config.host == u"localhost")
+        address = QHostAddress::LocalHost;
+    else if (!address.setAddress(config.host)) {
+        *error = QStringLiteral("admin.listen: \"%1\" is not an IP address").arg(config.host);
+        return false;
+    }
+    if (!address.isLoopback()) {
+        if (!config.allowNonLoopback) {
+            *error = QStringLiteral("admin.listen \"%1\" is not a loopback address; set admin.allow_non_loopback to true to bind it").arg(config.host);
+            return false;
+        }
+        m_engine->addEvent(EngineEvent::Warning, QStringLiteral("admin"),
+                           QStringLiteral("admin API on non-loopback %1:%2: anyone who can reach it and has the token can change weights and release locks; "
+                                          "put it behind a firewall or TLS proxy")
+                               .arg(config.host).arg(config.port));
+    }
+    m_token = token;
+    m_readOnlyToken = readOnlyToken;
+    if (!m_server->listen(address, config.port)) {
+        *error = QStringLiteral("admin API cannot listen on %1:%2: %3").arg(config.host).arg(config.port).arg(m_server->errorString());
+        return false;
+    }
+    m_engine->addEvent(EngineEvent::Info, QStringLiteral("admin"), QStringLiteral("admin API on http://%1:%2/").arg(config.host).arg(port()));
+    return true;
+}
+
+quint16 AdminServer::port() const
+{
+    return m_server->serverPort();
+}
+
+void AdminServer::onNewConnection()
+{
+    while (QTcpSocket *socket = m_server->nextPendingConnection()) {
+        if (m_clients.size() >= kMaxClients) {
+            socket->abort();
+            socket->deleteLater();
+            continue;
+        }
+        Client *client = new Client;
+        m_clients.insert(socket, client);
+        client->idle.setSingleShot(true);
+        client->idle.setInterval(kIdleTimeoutMs);
+        connect(&client->idle, &QTimer::timeout, socket, [this, socket] {
+            const Client *c = m_clients.value(socket);
+            // Queued: aborting here would delete the client, and with it this timer, inside its own signal.
+            if (c && !c->streaming && !c->busy)
+                QMetaObject::invokeMethod(socket, &QTcpSocket::abort, Qt::QueuedConnection);
+        });
+        client->idle.start();
+        connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
+        connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
+            delete m_clients.take(socket);
+            socket->deleteLater();
+        });
+    }
+}
+
+void AdminServer::onReadyRead(QTcpSocket *socket)
+{
+    Client *client = m_clients.value(socket);
+    if (!client)
+        return;
+    if (client->streaming) {
+        socket->readAll(); // a stream client has nothing more to say
+        return;
+    }
+    client->buffer += socket->readAll();
+    client->idle.start();
+    process(socket);
+}
+
+void AdminServer::process(QTcpSocket *socket)
+{
+    for (;;) {
+        // Looked up anew each round: answering with Connection: close may have dropped it.
+        Client *client = m_clients.value(socket);
+        if (!client || client->busy || client->streaming || client->buffer.isEmpty() || socket->state() != QAbstractSocket::ConnectedState)
+            return;
+        HttpRequestHead head;
+        const HttpParseResult parsed = parseRequestHead(client->buffer, HttpLimits{}, head);
+        if (parsed.status == HttpParseResult::Incomplete)
+            return;
+        if (parsed.status == HttpParseResult::Error) {
+            send(socket, Reply::error(parsed.httpStatus, QStringLiteral("malformed request: %1").arg(QLatin1StringView(parsed.message))), false);
+            return;
+        }
+        if (head.framing == BodyFraming::Chunked) {
+            send(socket, Reply::error(411, QStringLiteral("send the body with Content-Length, not chunked")), false);
+            return;
+        }
+        if (head.contentLength > kMaxBodyBytes) {
+            send(socket, Reply::error(413, QStringLiteral("body of %1 bytes is over the admin API's limit of %2").arg(head.contentLength).arg(kMaxBodyBytes)), false);
+            return;
+        }
+        const qsizetype total = head.headLength + qsizetype(head.contentLength);
+        if (client->buffer.size() < total)
+            return;
+
+        Request request;
+        request.method = head.method.toByteArray();
+        const QByteArray target = head.target.toByteArray();
+        const qsizetype q = target.indexOf('?');
+        const QByteArray path = q < 0 ? target : target.left(q);
+        if (q >= 0)
+            request.query = QUrlQuery(QString::fromUtf8(target.mid(q + 1)));
+        for (const QByteArray &segment : path.split('/')) {
+            if (!segment.isEmpty())
+                request.path.append(QUrl::fromPercentEncoding(segment));
+        }
+        request.body = client->buffer.mid(head.headLength, qsizetype(head.contentLength));
+        const bool keepAlive = head.keepAlive;
+        const QByteArray authorization = head.header("authorization").toByteArray();
+        const QByteArray user = head.header("x-fulcrum-user").toByteArray().left(64);
+        client->buffer.remove(0, total);
+
+        const QByteArray presented = authorization.startsWith("Bearer ") ? authorization.mid(7).trimmed() : QByteArray();
+        const bool full = !presented.isEmpty() && tokensEqual(presented, m_token);
+        const bool viewer = !full && !presented.isEmpty() && !m_readOnlyToken.isEmpty() && tokensEqual(presented, m_readOnlyToken);
+        if (!full && !viewer) {
+            Reply reply = Reply::error(401, presented.isEmpty() ? QStringLiteral("send Authorization: Bearer TOKEN (the token is in the admin token file)")
+                                                                : QStringLiteral("the token is not valid for this engine"));
+            reply.extraHeaders = "WWW-Authenticate: Bearer realm=\"fulcrum\"\r\n";
+            send(socket, reply, keepAlive);
+            continue;
+        }
+        request.readOnly = viewer;
+        request.user = user.isEmpty() ? QStringLiteral("admin-api") : QString::fromUtf8(user).simplified();
+        request.origin = QStringLiteral("admin-api %1").arg(socket->peerAddress().toString());
+        if (viewer && request.method != "GET" && request.method != "HEAD") {
+            send(socket, Reply::error(403, QStringLiteral("the read-only token may only GET; use the admin token to change anything")), keepAlive);
+            continue;
+        }
+        // The lock release answers later; everything else right away.
+        if (request.method == "POST" && request.path.size() == 5 && request.path[0] == u"api" && request.path[1] == u"v1"
+            && request.path[2] == u"locks" && request.path[4] == u"release") {
+            client->busy = true;
+            releaseLock(socket, request, request.path[3], keepAlive);
+            return;
+        }
+        if (request.method == "GET" && request.path == QStringList{QStringLiteral("api"), QStringLiteral("v1"), QStringLiteral("stream")}) {
+            startStream(socket);
+            return;
+        }
+        dispatch(socket, request);
+        if (!keepAlive)
+            return;
+    }
+}
+
+void AdminServer::send(QTcpSocket *socket, const Reply &reply, bool keepAlive)
+{
+    QByteArray out = "HTTP/1.1 " + QByteArray::number(reply.status) + ' ' + reasonPhrase(reply.status) + "\r\n";
+    out += "Content-Type: " + reply.contentType + "\r\n";
+    out += "Content-Length: " + QByteArray::number(reply.body.size()) + "\r\n";
+    out += "Cache-Control: no-store\r\n";
+    out += reply.extraHeaders;
+    if (!keepAlive)
+        out += "Connection: close\r\n";
+    out += "\r\n";
+    out += reply.body;
+    socket->write(out);
+    if (!keepAlive) {
+        if (Client *client = m_clients.value(socket))
+            client->buffer.clear();
+        socket->disconnectFromHost();
+    }
+}
+
+void AdminServer::dispatch(QTcpSocket *socket, const Request &r)
+{
+    const QStringList &p = r.path;
+    const bool get = r.method == "GET";
+    auto reply = [&]() -> Reply {
+        if (p == QStringList{QStringLiteral("metrics")}) {
+            if (!get)
+                return Reply::error(405, QStringLiteral("/metrics only answers GET"));
+            return Reply{200, prometheusMetrics(*m_engine), "text/plain; version=0.0.4; charset=utf-8", {}};
+        }
+        if (p.size() < 3 || p[0] != u"api" || p[1] != u"v1")
+            return Reply::error(404, QStringLiteral("no such path; the API is under /api/v1 (see README \"Admin API and running as a service\")"));
+        const QString &area = p[2];
+        const EngineSnapshot &snapshot = m_engine->snapshot();
+        const int limit = r.query.hasQueryItem(QStringLiteral("limit")) ? r.query.queryItemValue(QStringLiteral("limit")).toInt() : kDefaultLimit;
+        if (r.query.hasQueryItem(QStringLiteral("limit")) && (limit <= 0 || limit > 100'000))
+            return Reply::error(400, QStringLiteral("limit \"%1\" must be a number from 1 to 100000").arg(r.query.queryItemValue(QStringLiteral("limit"))), QStringLiteral("limit"));
+
+        if (area == u"pools") {
+            if (p.size() == 3 || p.size() == 4 || p.size() == 6) {
+                if (!get)
+                    return Reply::error(405, QStringLiteral("%1 only answers GET").arg(p.join(u'/')));
+            }
+            if (p.size() == 3) {
+                QJsonArray pools;
+                for (const PoolView &pool : snapshot.pools)
+                    pools.append(poolToJson(pool));
+                return Reply::json(200, QJsonObject{{QStringLiteral("pools"), pools}});
+            }
+            const PoolView *pool = snapshot.pool(p[3]);
+            if (!pool)
+                return Reply::error(404, QStringLiteral("pool \"%1\" does not exist; pools: %2").arg(p[3], m_engine->poolNames().join(QStringLiteral(", "))), QStringLiteral("pool"));
+            if (p.size() == 4)
+                return Reply::json(200, poolToJson(*pool));
+            if (p.size() < 6 || p[4] != u"servers")
+                return Reply::error(404, QStringLiteral("no such path under pool \"%1\"; servers are at /api/v1/pools/%1/servers/NAME").arg(pool->name));
+            const ServerSnapshot *server = pool->server(p[5]);
+            if (!server) {
+                QStringList names;
+                for (const ServerSnapshot &s : pool->servers)
+                    names.append(s.spec.name);
+                return Reply::error(404, QStringLiteral("pool \"%1\" has no server \"%2\"; servers: %3").arg(pool->name, p[5], names.join(QStringLiteral(", "))), QStringLiteral("server"));
+            }
+            if (p.size() == 6)
+                return Reply::json(200, serverToJson(*server));
+            if (p.size() == 7 && (p[6] == u"weight" || p[6] == u"state")) {
+                if (r.method != "PUT")
+                    return Reply::error(405, QStringLiteral("set the %1 with PUT").arg(p[6]));
+                return serverAction(r, pool->name, server->spec.name, p[6]);
+            }
+            return Reply::error(404, QStringLiteral("no such path; a server has /weight and /state"));
+        }
+        if (!get && area != u"locks")
+            return Reply::error(405, QStringLiteral("/api/v1/%1 only answers GET").arg(area));
+        if (area == u"events" && p.size() == 3) {
+            const QList<EngineEvent> events = m_engine->recentEvents();
+            QJsonArray out;
+            for (qsizetype i = std::max<qsizetype>(0, events.size() - limit); i < events.size(); ++i)
+                out.append(engineEventToJson(events[i]));
+            return Reply::json(200, QJsonObject{{QStringLiteral("events"), out}});
+        }
+        if (area == u"health-events" && p.size() == 3) {
+            const QString poolFilter = r.query.queryItemValue(QStringLiteral("pool"));
+            if (!poolFilter.isEmpty() && !snapshot.pool(poolFilter))
+                return Reply::error(404, QStringLiteral("pool \"%1\" does not exist; pools: %2").arg(poolFilter, m_engine->poolNames().join(QStringLiteral(", "))), QStringLiteral("pool"));
+            std::vector<HealthEvent> events = m_engine->healthEvents();
+            if (!poolFilter.isEmpty())
+                std::erase_if(events, [&](const HealthEvent &e) { return e.pool != poolFilter; });
+            QJsonArray out;
+            for (size_t i = events.size() > size_t(limit) ? events.size() - size_t(limit) : 0; i < events.size(); ++i)
+                out.append(healthEventToJson(events[i]));
+            return Reply::json(200, QJsonObject{{QStringLiteral("events"), out}});
+        }
+        if (area == u"audit" && p.size() == 3) {
+            QJsonArray out;
+            for (const AuditEntry &e : m_engine->auditLog().recent(limit))
+                out.append(e.toJson());
+            return Reply::json(200, QJsonObject{{QStringLiteral("entries"), out}});
+        }
+        if (area == u"locks") {
+            if (p.size() == 3 || p.size() == 4) {
+                if (!get)
+                    return Reply::error(405, QStringLiteral("%1 only answers GET").arg(p.join(u'/')));
+            }
+            if (p.size() == 3) {
+                QJsonArray out;
+                for (const LockEndpointView &e : snapshot.lockEndpoints)
+                    out.append(lockEndpointToJson(e, true));
+                return Reply::json(200, QJsonObject{{QStringLiteral("endpoints"), out}});
+            }
+            const LockEndpointView *endpoint = snapshot.lockEndpoint(p[3]);
+            if (!endpoint)
+                return Reply::error(404, QStringLiteral("Redis endpoint \"%1\" does not exist; endpoints: %2").arg(p[3], m_engine->lockEndpointNames().join(QStringLiteral(", "))), QStringLiteral("endpoint"));
+            if (p.size() == 4)
+                return Reply::json(200, lockEndpointToJson(*endpoint, true));
+            if (p.size() == 5 && p[4] == u"release")
+                return Reply::error(405, QStringLiteral("release with POST"));
+            return Reply::error(404, QStringLiteral("no such path; an endpoint has /release"));
+        }
+        if (area == u"stream")
+            return Reply::error(405, QStringLiteral("the stream answers GET only"));
+        return Reply::error(404, QStringLiteral("no such path \"/%1\"; see README \"Admin API and running as a service\"").arg(p.join(u'/')));
+    }();
+    send(socket, reply, true);
+}
+
+AdminServer::Reply AdminServer::serverAction(const Request &r, QString pool, QString server, QString action)
+// By value: the engine replaces its snapshot (which the caller's names point into) while acting.
+{
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(r.body, &parseError);
+    if (!doc.isObject())
+        return Reply::error(400, parseError.error != QJsonParseError::NoError
+                                     ? QStringLiteral("body is not valid JSON at offset %1: %2; send {\"%3\": ...}").arg(parseError.offset).arg(parseError.errorString(), action)
+                                     : QStringLiteral("body must be a JSON object such as {\"%1\": ...}").arg(action),
+                            QStringLiteral("body"));
+    const QJsonValue value = doc.object().value(action);
+    QString error;
+    if (action == u"weight") {
+        const double w = value.toDouble(-1);
+        if (!value.isDouble() || w != double(qint64(w)) || w < 0 || w > kMaxWeight)
+            return Reply::error(400, QStringLiteral("\"weight\" must be a whole number from 0 to %1").arg(kMaxWeight), QStringLiteral("weight"));
+        if (!m_engine->setWeight(pool, server, int(w), r.user, r.origin, &error))
+            return Reply::error(400, error, QStringLiteral("weight"));
+    } else {
+        const QString name = value.toString();
+        const std::optional<AdminState> state = name == u"ready" ? std::optional(AdminState::Ready)
+            : name == u"drain"                                 ? std::optional(AdminState::Drain)
+            : name == u"maint"                                 ? std::optional(AdminState::Maint)
+                                                               : std::nullopt;
+        if (!state)
+            return Reply::error(400, QStringLiteral("\"state\" must be \"ready\", \"drain\" or \"maint\" (up and down come from health checks)"), QStringLiteral("state"));
+        if (!m_engine->setAdminState(pool, server, *state, r.user, r.origin, &error))
+            return Reply::error(400, error, QStringLiteral("state"));
+    }
+    m_engine->tick();
+    const ServerSnapshot *s = m_engine->snapshot().pool(pool) ? m_engine->snapshot().pool(pool)->server(server) : nullptr;
+    return s ? Reply::json(200, serverToJson(*s)) : Reply::json(200, {});
+}
+
+void AdminServer::releaseLock(QTcpSocket *socket, const Request &r, const QString &endpoint, bool keepAlive)
+{
+    const QPointer<QTcpSocket> guard(socket);
+    auto finish = [this, guard, keepAlive](const Reply &reply) {
+        if (!guard)
+            return;
+        if (Client *client = m_clients.value(guard.data()))
+            client->busy = false;
+        send(guard.data(), reply, keepAlive);
+        if (keepAlive)
+            process(guard.data());
+    };
+    if (!m_engine->snapshot().lockEndpoint(endpoint)) {
+        finish(Reply::error(404, QStringLiteral("Redis endpoint \"%1\" does not exist; endpoints: %2").arg(endpoint, m_engine->lockEndpointNames().join(QStringLiteral(", "))), QStringLiteral("endpoint")));
+        return;
+    }
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(r.body, &parseError);
+    if (!doc.isObject()) {
+        finish(Reply::error(400, QStringLiteral("body must be a JSON object {\"key\": KEY, \"holder\": HOLDER} as listed by GET /api/v1/locks/%1").arg(endpoint), QStringLiteral("body")));
+        return;
+    }
+    const QJsonObject o = doc.object();
+    std::optional<QByteArray> key;
+    std::optional<QByteArray> holder;
+    if (o.value(QStringLiteral("key")).isString())
+        key = unescapeRedisBytes(o.value(QStringLiteral("key")).toString());
+    if (o.value(QStringLiteral("holder")).isString())
+        holder = unescapeRedisBytes(o.value(QStringLiteral("holder")).toString());
+    if (!key || key->isEmpty()) {
+        finish(Reply::error(400, QStringLiteral("\"key\" must be the lock's key as listed (\\xHH escapes for raw bytes)"), QStringLiteral("key")));
+        return;
+    }
+    if (!holder || holder->isEmpty()) {
+        finish(Reply::error(400, QStringLiteral("\"holder\" must be the holder you saw in the list; the lock is deleted only if it still holds it"), QStringLiteral("holder")));
+        return;
+    }
+    m_engine->releaseLock(endpoint, *key, *holder, r.user, r.origin, [finish](const ForceReleaseResult &result) {
+        static const char *const names[] = {"released", "holder_changed", "gone", "failed"};
+        QJsonObject o{{QStringLiteral("result"), QString::fromLatin1(names[result.outcome])}, {QStringLiteral("message"), result.message}};
+        switch (result.outcome) {
+        case ForceReleaseResult::Released:
+            finish(Reply::json(200, o));
+            return;
+        case ForceReleaseResult::HolderChanged:
+            o.insert(QStringLiteral("error"), result.message);
+            o.insert(QStringLiteral("field"), QStringLiteral("holder"));
+            o.insert(QStringLiteral("current_holder"), escapeRedisBytes(result.currentHolder));
+            finish(Reply::json(409, o));
+            return;
+        case ForceReleaseResult::Gone:
+            o.insert(QStringLiteral("error"), result.message);
+            o.insert(QStringLiteral("field"), QStringLiteral("key"));
+            finish(Reply::json(404, o));
+            return;
+        case ForceReleaseResult::Failed:
+            break;
+        }
+        o.insert(QStringLiteral("error"), result.message);
+        finish(Reply::json(503, o));
+    });
+}
+
+void AdminServer::startStream(QTcpSocket *socket)
+{
+    Client *client = m_clients.value(socket);
+    client->streaming = true;
+    client->buffer.clear();
+    socket->write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n");
+    socket->write("event: snapshot\ndata: " + QJsonDocument(snapshotToJson(m_engine->snapshot())).toJson(QJsonDocument::Compact) + "\n\n");
+    m_streams.append(socket);
+}
+
+void AdminServer::broadcast(const QByteArray &event, const QByteArray &data)
+{
+    m_streams.removeIf([](const QPointer<QTcpSocket> &s) { return s.isNull(); });
+    const QByteArray message = "event: " + event + "\ndata: " + data + "\n\n";
+    for (const QPointer<QTcpSocket> &s : std::as_const(m_streams)) {
+        if (s->bytesToWrite() > kMaxStreamBacklog) {
+            s->abort();
+            continue;
+        }
+        s->write(message);
+    }
+}
+
+void AdminServer::onSnapshot(const EngineSnapshot &snapshot)
+{
+    if (!m_streams.isEmpty())
+        broadcast("snapshot", QJsonDocument(snapshotToJson(snapshot)).toJson(QJsonDocument::Compact));
+}
+
+void AdminServer::onEvent(const EngineEvent &event)
+{
+    if (!m_streams.isEmpty())
+        broadcast("event", QJsonDocument(engineEventToJson(event)).toJson(QJsonDocument::Compact));
+}
+
+void AdminServer::onHealthEvent(const HealthEvent &event)
+{
+    if (!m_streams.isEmpty())
+        broadcast("health", QJsonDocument(healthEventToJson(event)).toJson(QJsonDocument::Compact));
+}
+
+} // namespace fulcrum

@@ -1,0 +1,65 @@
+#pragma once
+
+#include "config/config.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QJsonObject>
+#include <QObject>
+#include <QPointer>
+
+class QTcpServer;
+class QTcpSocket;
+
+namespace fulcrum {
+
+class Engine;
+struct EngineEvent;
+struct EngineSnapshot;
+struct HealthEvent;
+
+// The admin API of a running engine: HTTP/1.1 + JSON (requests parsed by the proxy's strict
+// parser), every request with `Authorization: Bearer TOKEN`; the read-only token may only GET.
+// Routes are listed in README "Admin API and running as a service". Lives on the engine's
+// thread; one request per connection at a time (pipelined requests wait their turn).
+class AdminServer : public QObject
+{
+    Q_OBJECT
+public:
+    AdminServer(Engine *engine, QObject *parent = nullptr);
+    ~AdminServer() override;
+
+    // Binds config.host:port. A non-loopback address needs config.allowNonLoopback and is
+    // reported with a warning event. readOnlyToken may be empty (no viewer access).
+    bool listen(const AdminConfig &config, const QByteArray &token, const QByteArray &readOnlyToken, QString *error);
+    quint16 port() const;
+    int streamCount() const { return int(m_streams.size()); }
+
+private:
+    struct Client;
+    struct Request;
+    struct Reply;
+
+    void onNewConnection();
+    void onReadyRead(QTcpSocket *socket);
+    void process(QTcpSocket *socket);
+    void dispatch(QTcpSocket *socket, const Request &request);
+    void send(QTcpSocket *socket, const Reply &reply, bool keepAlive);
+    void startStream(QTcpSocket *socket);
+    void broadcast(const QByteArray &event, const QByteArray &data);
+    void onSnapshot(const EngineSnapshot &snapshot);
+    void onEvent(const EngineEvent &event);
+    void onHealthEvent(const HealthEvent &event);
+
+    Reply serverAction(const Request &request, QString pool, QString server, QString action);
+    void releaseLock(QTcpSocket *socket, const Request &request, const QString &endpoint, bool keepAlive);
+
+    Engine *m_engine;
+    QTcpServer *m_server;
+    QByteArray m_token;
+    QByteArray m_readOnlyToken;
+    QHash<QTcpSocket *, Client *> m_clients;
+    QList<QPointer<QTcpSocket>> m_streams;
+};
+
+} // namespace fulcrum

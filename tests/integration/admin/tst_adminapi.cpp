@@ -1,0 +1,651 @@
+// The admin API of a real fulcrumd process: in-process demo backends behind it, a real
+// redis-server for the lock endpoints, every request over a real socket.
+#include "demobackends.h"
+#include "freeport.h"
+#include "redisserver.h"
+
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+#include <tuple>
+
+using namespace fulcrum;
+using namespace fulcrum::test;
+
+namespace {
+
+struct Metric
+{
+    QString name;
+    QMap<QString, QString> labels;
+    double value = 0;
+};
+
+// A small parser for the Prometheus text format: every line must be a comment or a sample
+// `name{label="value",...} number`; false with *error naming the line otherwise.
+bool parseMetrics(const QByteArray &text, QList<Metric> *out, QString *error)
+{
+    static const QRegularExpression sample(QStringLiteral(R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? ([-+0-9.eE]+|\+Inf|NaN)$)"));
+    static const QRegularExpression label(QStringLiteral(R"(([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)\"(,|$))"));
+    QSet<QString> typed;
+    const QList<QByteArray> lines = text.split('\n');
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        const QString line = QString::fromUtf8(lines[i]);
+        if (line.isEmpty())
+            continue;
+        if (line.startsWith(u"# TYPE ")) {
+            typed.insert(line.section(u' ', 2, 2));
+            continue;
+        }
+        if (line.startsWith(u'#'))
+            continue;
+        const QRegularExpressionMatch m = sample.match(line);
+        if (!m.hasMatch()) {
+            *error = QStringLiteral("line %1 is not a sample: %2").arg(i + 1).arg(line);
+            return false;
+        }
+        Metric metric;
+        metric.name = m.captured(1);
+        QString family = metric.name;
+        for (const char *suffix : {"_bucket", "_sum", "_count"}) {
+            if (family.endsWith(QLatin1StringView(suffix)) && !typed.contains(family))
+                family.chop(qsizetype(strlen(suffix)));
+        }
+        if (!typed.contains(family)) {
+            *error = QStringLiteral("line %1: %2 has no # TYPE before it").arg(i + 1).arg(metric.name);
+            return false;
+        }
+        const QString labels = m.captured(3);
+        qsizetype consumed = 0;
+        auto it = label.globalMatch(labels);
+        while (it.hasNext()) {
+            const QRegularExpressionMatch l = it.next();
+            if (l.capturedStart() != consumed) {
+                *error = QStringLiteral("line %1: bad labels %2").arg(i + 1).arg(labels);
+                return false;
+            }
+            metric.labels.insert(l.captured(1), l.captured(2));
+            consumed = l.capturedEnd();
+        }
+        if (consumed != labels.size()) {
+            *error = QStringLiteral("line %1: bad labels %2").arg(i + 1).arg(labels);
+            return false;
+        }
+        bool ok = true;
+        metric.value = m.captured(4) == u"+Inf" ? qInf() : m.captured(4).toDouble(&ok);
+        if (!ok) {
+            *error = QStringLiteral("line %1: bad value").arg(i + 1);
+            return false;
+        }
+        out->append(metric);
+    }
+    return true;
+}
+
+double metricValue(const QList<Metric> &metrics, const QString &name, const QMap<QString, QString> &labels, bool *found)
+{
+    for (const Metric &m : metrics) {
+        if (m.name != name)
+            continue;
+        bool match = true;
+        for (auto it = labels.begin(); it != labels.end(); ++it)
+            match &= m.labels.value(it.key()) == it.value();
+        if (match) {
+            *found = true;
+            return m.value;
+        }
+    }
+    *found = false;
+    return 0;
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll().trimmed() : QByteArray();
+}
+
+} // namespace
+
+class TestAdminApi : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void tokenFilesAreOwnerOnly();
+    void everyEndpointNeedsToken_data();
+    void everyEndpointNeedsToken();
+    void readOnlyTokenMayOnlyRead();
+    void poolsAndServers();
+    void unknownNames_data();
+    void unknownNames();
+    void badBodies_data();
+    void badBodies();
+    void setWeightAndState();
+    void eventsHealthEventsAndAudit();
+    void locksListAndRelease();
+    void streamDeliversChanges();
+    void metricsParse();
+    void malformedHttpDoesNotCrash();
+    void fulcrumctlThroughEngine();
+    void runtimeChangesSurviveReloadAndRestart();
+
+private:
+    bool startFulcrumd(QString *log);
+    void stopFulcrumd();
+    SimpleHttpResponse request(const QByteArray &method, const QByteArray &path, const QByteArray &body = {}, const QByteArray &token = "admin");
+    QJsonObject json(const SimpleHttpResponse &response) const { return QJsonDocument::fromJson(response.body).object(); }
+
+    std::unique_ptr<InProcessDemoBackend> m_app1;
+    std::unique_ptr<InProcessDemoBackend> m_app2;
+    std::unique_ptr<RedisServer> m_redis;
+    QTemporaryDir m_dir;
+    QString m_configPath;
+    quint16 m_adminPort = 0;
+    quint16 m_proxyPort = 0;
+    QProcess m_fulcrumd;
+    QByteArray m_token;
+    QByteArray m_readOnlyToken;
+};
+
+bool TestAdminApi::startFulcrumd(QString *log)
+{
+    m_fulcrumd.start(binaryPath(QStringLiteral("fulcrumd")), {QStringLiteral("--config"), m_configPath});
+    QDeadlineTimer deadline(15'000);
+    while (!log->contains(u"admin API on http")) {
+        if (deadline.hasExpired() || m_fulcrumd.state() == QProcess::NotRunning)
+            return false;
+        m_fulcrumd.waitForReadyRead(50);
+        *log += QString::fromUtf8(m_fulcrumd.readAllStandardError());
+    }
+    m_token = readFile(m_dir.filePath(QStringLiteral("state/admin.token")));
+    m_readOnlyToken = readFile(m_dir.filePath(QStringLiteral("state/admin-readonly.token")));
+    return !m_token.isEmpty() && !m_readOnlyToken.isEmpty();
+}
+
+void TestAdminApi::stopFulcrumd()
+{
+    if (m_fulcrumd.state() == QProcess::NotRunning)
+        return;
+    ::kill(pid_t(m_fulcrumd.processId()), SIGTERM);
+    if (!m_fulcrumd.waitForFinished(10'000)) {
+        m_fulcrumd.kill();
+        m_fulcrumd.waitForFinished(5000);
+    }
+}
+
+void TestAdminApi::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    m_app1 = std::make_unique<InProcessDemoBackend>(QStringLiteral("app1"));
+    m_app2 = std::make_unique<InProcessDemoBackend>(QStringLiteral("app2"));
+    QVERIFY(m_app1->isListening() && m_app2->isListening());
+    m_redis = std::make_unique<RedisServer>();
+    QString error;
+    QVERIFY2(m_redis->start(&error), qPrintable(error));
+    m_adminPort = freeLoopbackPort();
+    m_proxyPort = freeLoopbackPort();
+    m_configPath = m_dir.filePath(QStringLiteral("fulcrum.json"));
+    const QByteArray config = QStringLiteral(R"({
+  "listeners": [{"name": "main", "listen": "127.0.0.1:%1", "pool": "web"}],
+  "pools": [{"name": "web",
+             "health_check": {"interval": "100ms", "fast_interval": "50ms", "down_interval": "100ms", "timeout": "300ms"},
+             "servers": [{"name": "app1", "address": "127.0.0.1:%2", "weight": 10},
+                         {"name": "app2", "address": "127.0.0.1:%3", "weight": 10}]}],
+  "redis": [{"name": "cache", "url": "redis://127.0.0.1:%4", "poll_interval": "100ms"}],
+  "admin": {"listen": "127.0.0.1:%5"},
+  "proxy": {"workers": 1, "stop_timeout": "2s"},
+  "state_dir": "%6"
+}
+)").arg(m_proxyPort).arg(m_app1->port()).arg(m_app2->port()).arg(m_redis->port()).arg(m_adminPort).arg(m_dir.filePath(QStringLiteral("state"))).toUtf8();
+    QFile file(m_configPath);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(config);
+    file.close();
+    QString log;
+    QVERIFY2(startFulcrumd(&log), qPrintable(log));
+}
+
+void TestAdminApi::cleanupTestCase()
+{
+    stopFulcrumd();
+}
+
+SimpleHttpResponse TestAdminApi::request(const QByteArray &method, const QByteArray &path, const QByteArray &body, const QByteArray &token)
+{
+    QByteArray raw = method + ' ' + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Fulcrum-User: tester\r\n";
+    if (token == "admin")
+        raw += "Authorization: Bearer " + m_token + "\r\n";
+    else if (token == "viewer")
+        raw += "Authorization: Bearer " + m_readOnlyToken + "\r\n";
+    else if (!token.isEmpty())
+        raw += "Authorization: Bearer " + token + "\r\n";
+    if (!body.isNull())
+        raw += "Content-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n";
+    raw += "\r\n" + body;
+    SimpleHttpConnection connection(m_adminPort);
+    return connection.exchange(raw);
+}
+
+void TestAdminApi::tokenFilesAreOwnerOnly()
+{
+    for (const QString &name : {QStringLiteral("state/admin.token"), QStringLiteral("state/admin-readonly.token")}) {
+        const QFile::Permissions p = QFile(m_dir.filePath(name)).permissions();
+        QCOMPARE(p & (QFile::ReadGroup | QFile::ReadOther | QFile::WriteGroup | QFile::WriteOther), QFile::Permissions());
+        QVERIFY(p & QFile::ReadOwner);
+    }
+    QCOMPARE(m_token.size(), 64);
+    QVERIFY(m_token != m_readOnlyToken);
+}
+
+void TestAdminApi::everyEndpointNeedsToken_data()
+{
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<QByteArray>("body");
+    QTest::newRow("pools") << QByteArray("GET") << QByteArray("/api/v1/pools") << QByteArray();
+    QTest::newRow("pool") << QByteArray("GET") << QByteArray("/api/v1/pools/web") << QByteArray();
+    QTest::newRow("server") << QByteArray("GET") << QByteArray("/api/v1/pools/web/servers/app1") << QByteArray();
+    QTest::newRow("weight") << QByteArray("PUT") << QByteArray("/api/v1/pools/web/servers/app1/weight") << QByteArray(R"({"weight": 10})");
+    QTest::newRow("state") << QByteArray("PUT") << QByteArray("/api/v1/pools/web/servers/app1/state") << QByteArray(R"({"state": "ready"})");
+    QTest::newRow("events") << QByteArray("GET") << QByteArray("/api/v1/events") << QByteArray();
+    QTest::newRow("health-events") << QByteArray("GET") << QByteArray("/api/v1/health-events") << QByteArray();
+    QTest::newRow("audit") << QByteArray("GET") << QByteArray("/api/v1/audit") << QByteArray();
+    QTest::newRow("locks") << QByteArray("GET") << QByteArray("/api/v1/locks") << QByteArray();
+    QTest::newRow("lock endpoint") << QByteArray("GET") << QByteArray("/api/v1/locks/cache") << QByteArray();
+    QTest::newRow("release") << QByteArray("POST") << QByteArray("/api/v1/locks/cache/release") << QByteArray(R"({"key": "lock:x", "holder": "h"})");
+    QTest::newRow("stream") << QByteArray("GET") << QByteArray("/api/v1/stream") << QByteArray();
+    QTest::newRow("metrics") << QByteArray("GET") << QByteArray("/metrics") << QByteArray();
+}
+
+void TestAdminApi::everyEndpointNeedsToken()
+{
+    QFETCH(QByteArray, method);
+    QFETCH(QByteArray, path);
+    QFETCH(QByteArray, body);
+    const SimpleHttpResponse none = request(method, path, body, {});
+    QCOMPARE(none.status, 401);
+    QVERIFY(none.header("www-authenticate").startsWith("Bearer"));
+    QVERIFY(json(none).value(QStringLiteral("error")).toString().contains(u"Authorization"));
+    QCOMPARE(request(method, path, body, "not-the-token-0123456789").status, 401);
+    QCOMPARE(request(method, path, body, m_token.left(63)).status, 401);
+    if (path != "/api/v1/stream")
+        QVERIFY(request(method, path, body).status != 401);
+}
+
+void TestAdminApi::readOnlyTokenMayOnlyRead()
+{
+    QCOMPARE(request("GET", "/api/v1/pools", {}, "viewer").status, 200);
+    QCOMPARE(request("GET", "/metrics", {}, "viewer").status, 200);
+    const SimpleHttpResponse put = request("PUT", "/api/v1/pools/web/servers/app1/weight", R"({"weight": 1})", "viewer");
+    QCOMPARE(put.status, 403);
+    QVERIFY(json(put).value(QStringLiteral("error")).toString().contains(u"read-only"));
+    QCOMPARE(request("POST", "/api/v1/locks/cache/release", R"({"key": "lock:x", "holder": "h"})", "viewer").status, 403);
+    QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app1")).value(QStringLiteral("weight")).toInt(), 10);
+}
+
+void TestAdminApi::poolsAndServers()
+{
+    const SimpleHttpResponse r = request("GET", "/api/v1/pools");
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.header("content-type"), QByteArray("application/json"));
+    const QJsonArray pools = json(r).value(QStringLiteral("pools")).toArray();
+    QCOMPARE(pools.size(), 1);
+    const QJsonObject web = pools.first().toObject();
+    QCOMPARE(web.value(QStringLiteral("name")).toString(), QStringLiteral("web"));
+    QCOMPARE(web.value(QStringLiteral("servers")).toArray().size(), 2);
+    // Live stats: traffic through the proxy shows up in the server's totals.
+    SimpleHttpConnection client(m_proxyPort);
+    for (int i = 0; i < 10; ++i)
+        QCOMPARE(client.get("/").status, 200);
+    QTRY_VERIFY_WITH_TIMEOUT(json(request("GET", "/api/v1/pools/web/servers/app1")).value(QStringLiteral("requests_total")).toInt()
+                                 + json(request("GET", "/api/v1/pools/web/servers/app2")).value(QStringLiteral("requests_total")).toInt() >= 10, 5000);
+    const QJsonObject app1 = json(request("GET", "/api/v1/pools/web/servers/app1"));
+    for (const char *field : {"state", "state_text", "last_check", "time_in_state_ms", "weight", "effective_weight", "ejected", "p99_ms", "responses_by_class"})
+        QVERIFY2(app1.contains(QLatin1StringView(field)), field);
+    QCOMPARE(json(request("GET", "/api/v1/pools/web")).value(QStringLiteral("name")).toString(), QStringLiteral("web"));
+}
+
+void TestAdminApi::unknownNames_data()
+{
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QString>("field");
+    QTest::newRow("pool") << QByteArray("GET") << QByteArray("/api/v1/pools/nope") << QByteArray() << QStringLiteral("pool");
+    QTest::newRow("server") << QByteArray("GET") << QByteArray("/api/v1/pools/web/servers/nope") << QByteArray() << QStringLiteral("server");
+    QTest::newRow("server weight") << QByteArray("PUT") << QByteArray("/api/v1/pools/web/servers/nope/weight") << QByteArray(R"({"weight": 1})") << QStringLiteral("server");
+    QTest::newRow("pool state") << QByteArray("PUT") << QByteArray("/api/v1/pools/nope/servers/app1/state") << QByteArray(R"({"state": "drain"})") << QStringLiteral("pool");
+    QTest::newRow("endpoint") << QByteArray("GET") << QByteArray("/api/v1/locks/nope") << QByteArray() << QStringLiteral("endpoint");
+    QTest::newRow("release endpoint") << QByteArray("POST") << QByteArray("/api/v1/locks/nope/release") << QByteArray(R"({"key": "k", "holder": "h"})") << QStringLiteral("endpoint");
+    QTest::newRow("health pool") << QByteArray("GET") << QByteArray("/api/v1/health-events?pool=nope") << QByteArray() << QStringLiteral("pool");
+    QTest::newRow("path") << QByteArray("GET") << QByteArray("/api/v1/nothing") << QByteArray() << QString();
+    QTest::newRow("root") << QByteArray("GET") << QByteArray("/") << QByteArray() << QString();
+}
+
+void TestAdminApi::unknownNames()
+{
+    QFETCH(QByteArray, method);
+    QFETCH(QByteArray, path);
+    QFETCH(QByteArray, body);
+    QFETCH(QString, field);
+    const SimpleHttpResponse r = request(method, path, body);
+    QCOMPARE(r.status, 404);
+    const QJsonObject o = json(r);
+    QVERIFY(!o.value(QStringLiteral("error")).toString().isEmpty());
+    QCOMPARE(o.value(QStringLiteral("field")).toString(), field);
+}
+
+void TestAdminApi::badBodies_data()
+{
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("field");
+    const QByteArray weight = "/api/v1/pools/web/servers/app1/weight";
+    const QByteArray state = "/api/v1/pools/web/servers/app1/state";
+    const QByteArray release = "/api/v1/locks/cache/release";
+    QTest::newRow("weight: malformed JSON") << QByteArray("PUT") << weight << QByteArray(R"({"weight": )") << 400 << QStringLiteral("body");
+    QTest::newRow("weight: array") << QByteArray("PUT") << weight << QByteArray("[1]") << 400 << QStringLiteral("body");
+    QTest::newRow("weight: empty") << QByteArray("PUT") << weight << QByteArray("") << 400 << QStringLiteral("body");
+    QTest::newRow("weight: string") << QByteArray("PUT") << weight << QByteArray(R"({"weight": "5"})") << 400 << QStringLiteral("weight");
+    QTest::newRow("weight: negative") << QByteArray("PUT") << weight << QByteArray(R"({"weight": -1})") << 400 << QStringLiteral("weight");
+    QTest::newRow("weight: too big") << QByteArray("PUT") << weight << QByteArray(R"({"weight": 10001})") << 400 << QStringLiteral("weight");
+    QTest::newRow("weight: fraction") << QByteArray("PUT") << weight << QByteArray(R"({"weight": 2.5})") << 400 << QStringLiteral("weight");
+    QTest::newRow("weight: missing") << QByteArray("PUT") << weight << QByteArray(R"({"wieght": 2})") << 400 << QStringLiteral("weight");
+    QTest::newRow("state: unknown") << QByteArray("PUT") << state << QByteArray(R"({"state": "down"})") << 400 << QStringLiteral("state");
+    QTest::newRow("state: number") << QByteArray("PUT") << state << QByteArray(R"({"state": 1})") << 400 << QStringLiteral("state");
+    QTest::newRow("release: malformed") << QByteArray("POST") << release << QByteArray("{nope") << 400 << QStringLiteral("body");
+    QTest::newRow("release: no holder") << QByteArray("POST") << release << QByteArray(R"({"key": "lock:a"})") << 400 << QStringLiteral("holder");
+    QTest::newRow("release: no key") << QByteArray("POST") << release << QByteArray(R"({"holder": "x"})") << 400 << QStringLiteral("key");
+    QTest::newRow("release: bad escape") << QByteArray("POST") << release << QByteArray(R"({"key": "lock:\\xZZ", "holder": "x"})") << 400 << QStringLiteral("key");
+    QTest::newRow("weight: GET only on server") << QByteArray("POST") << QByteArray("/api/v1/pools/web/servers/app1") << QByteArray("{}") << 405 << QString();
+    QTest::newRow("weight: wrong method") << QByteArray("POST") << weight << QByteArray(R"({"weight": 2})") << 405 << QString();
+    QTest::newRow("limit") << QByteArray("GET") << QByteArray("/api/v1/events?limit=abc") << QByteArray() << 400 << QStringLiteral("limit");
+}
+
+void TestAdminApi::badBodies()
+{
+    QFETCH(QByteArray, method);
+    QFETCH(QByteArray, path);
+    QFETCH(QByteArray, body);
+    QFETCH(int, status);
+    QFETCH(QString, field);
+    const SimpleHttpResponse r = request(method, path, body);
+    QCOMPARE(r.status, status);
+    QCOMPARE(json(r).value(QStringLiteral("field")).toString(), field);
+    QVERIFY(!json(r).value(QStringLiteral("error")).toString().isEmpty());
+    QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app1")).value(QStringLiteral("weight")).toInt(), 10);
+}
+
+void TestAdminApi::setWeightAndState()
+{
+    SimpleHttpResponse r = request("PUT", "/api/v1/pools/web/servers/app2/weight", R"({"weight": 7})");
+    QCOMPARE(r.status, 200);
+    QCOMPARE(json(r).value(QStringLiteral("weight")).toInt(), 7);
+    r = request("PUT", "/api/v1/pools/web/servers/app2/state", R"({"state": "drain"})");
+    QCOMPARE(r.status, 200);
+    QCOMPARE(json(r).value(QStringLiteral("state_text")).toString(), QStringLiteral("drain"));
+    // Drained: no new requests reach app2.
+    SimpleHttpConnection client(m_proxyPort);
+    for (int i = 0; i < 20; ++i)
+        QCOMPARE(client.get("/").header("x-served-by"), QByteArray("app1"));
+    r = request("PUT", "/api/v1/pools/web/servers/app2/state", R"({"state": "ready"})");
+    QCOMPARE(r.status, 200);
+    QCOMPARE(json(r).value(QStringLiteral("admin_state")).toString(), QStringLiteral("ready"));
+    QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app2/weight", R"({"weight": 10})").status, 200);
+}
+
+void TestAdminApi::eventsHealthEventsAndAudit()
+{
+    QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app1/state", R"({"state": "maint"})").status, 200);
+    QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app1/state", R"({"state": "ready"})").status, 200);
+    const QJsonArray events = json(request("GET", "/api/v1/events?limit=50")).value(QStringLiteral("events")).toArray();
+    QVERIFY(!events.isEmpty());
+    QVERIFY(events.size() <= 50);
+    QVERIFY(!events.last().toObject().value(QStringLiteral("text")).toString().isEmpty());
+    const QJsonArray health = json(request("GET", "/api/v1/health-events?pool=web")).value(QStringLiteral("events")).toArray();
+    bool sawMaint = false;
+    for (const QJsonValue &v : health)
+        sawMaint |= v.toObject().value(QStringLiteral("to")).toString() == u"maint" && v.toObject().value(QStringLiteral("kind")).toString() == u"operator";
+    QVERIFY(sawMaint);
+    const QJsonArray audit = json(request("GET", "/api/v1/audit")).value(QStringLiteral("entries")).toArray();
+    QVERIFY(audit.size() >= 2);
+    const QJsonObject last = audit.last().toObject();
+    QCOMPARE(last.value(QStringLiteral("action")).toString(), QStringLiteral("set-state"));
+    QCOMPARE(last.value(QStringLiteral("user")).toString(), QStringLiteral("tester"));
+    QVERIFY(last.value(QStringLiteral("origin")).toString().startsWith(u"admin-api"));
+}
+
+void TestAdminApi::locksListAndRelease()
+{
+    m_redis->command({"SET", "lock:orders", "worker-7", "PX", "60000"});
+    auto listed = [this] {
+        for (const QJsonValue &v : json(request("GET", "/api/v1/locks/cache")).value(QStringLiteral("locks")).toArray()) {
+            if (v.toObject().value(QStringLiteral("key")).toString() == u"lock:orders")
+                return v.toObject().value(QStringLiteral("holder")).toString();
+        }
+        return QString();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(listed(), QStringLiteral("worker-7"), 5000);
+    const QJsonArray endpoints = json(request("GET", "/api/v1/locks")).value(QStringLiteral("endpoints")).toArray();
+    QCOMPARE(endpoints.size(), 1);
+    QCOMPARE(endpoints.first().toObject().value(QStringLiteral("connection")).toString(), QStringLiteral("connected"));
+
+    m_redis->command({"SET", "lock:orders", "worker-8"});
+    SimpleHttpResponse r = request("POST", "/api/v1/locks/cache/release", R"({"key": "lock:orders", "holder": "worker-7"})");
+    QCOMPARE(r.status, 409);
+    QCOMPARE(json(r).value(QStringLiteral("current_holder")).toString(), QStringLiteral("worker-8"));
+    QCOMPARE(json(r).value(QStringLiteral("field")).toString(), QStringLiteral("holder"));
+    QCOMPARE(m_redis->command({"GET", "lock:orders"}).string, QByteArrayLiteral("worker-8"));
+    r = request("POST", "/api/v1/locks/cache/release", R"({"key": "lock:orders", "holder": "worker-8"})");
+    QCOMPARE(r.status, 200);
+    QCOMPARE(json(r).value(QStringLiteral("result")).toString(), QStringLiteral("released"));
+    QCOMPARE(m_redis->command({"EXISTS", "lock:orders"}).integer, 0);
+    r = request("POST", "/api/v1/locks/cache/release", R"({"key": "lock:orders", "holder": "worker-8"})");
+    QCOMPARE(r.status, 404);
+    QCOMPARE(json(r).value(QStringLiteral("result")).toString(), QStringLiteral("gone"));
+    const QJsonArray audit = json(request("GET", "/api/v1/audit?limit=3")).value(QStringLiteral("entries")).toArray();
+    QCOMPARE(audit.size(), 3);
+    QCOMPARE(audit.at(1).toObject().value(QStringLiteral("action")).toString(), QStringLiteral("force-release"));
+    QCOMPARE(audit.at(1).toObject().value(QStringLiteral("result")).toString(), QStringLiteral("ok"));
+}
+
+void TestAdminApi::streamDeliversChanges()
+{
+    QTcpSocket stream;
+    stream.connectToHost(QHostAddress::LocalHost, m_adminPort);
+    QVERIFY(stream.waitForConnected(5000));
+    stream.write("GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + m_token + "\r\n\r\n");
+    QByteArray received;
+    auto readUntil = [&](const std::function<bool()> &done) {
+        QDeadlineTimer deadline(10'000);
+        while (!done() && !deadline.hasExpired() && stream.state() == QAbstractSocket::ConnectedState) {
+            stream.waitForReadyRead(100);
+            received += stream.readAll();
+        }
+        return done();
+    };
+    QVERIFY(readUntil([&] { return received.contains("event: snapshot\ndata: "); }));
+    QVERIFY(received.startsWith("HTTP/1.1 200"));
+    QVERIFY(received.contains("Content-Type: text/event-stream"));
+
+    QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app2/weight", R"({"weight": 4})").status, 200);
+    // A snapshot with the new weight, and the operator event, arrive without asking.
+    auto snapshotHasWeight = [&] {
+        for (const QByteArray &message : received.split('\n')) {
+            if (!message.startsWith("data: {\"listeners\"") && !message.contains("\"sequence\""))
+                continue;
+            const QJsonObject snapshot = QJsonDocument::fromJson(message.mid(6)).object();
+            for (const QJsonValue &pool : snapshot.value(QStringLiteral("pools")).toArray()) {
+                for (const QJsonValue &server : pool.toObject().value(QStringLiteral("servers")).toArray()) {
+                    if (server.toObject().value(QStringLiteral("name")).toString() == u"app2" && server.toObject().value(QStringLiteral("weight")).toInt() == 4)
+                        return true;
+                }
+            }
+        }
+        return false;
+    };
+    QVERIFY(readUntil(snapshotHasWeight));
+    QVERIFY(readUntil([&] { return received.contains("event: event\ndata: ") && received.contains("set weight of web/app2"); }));
+    QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app2/weight", R"({"weight": 10})").status, 200);
+}
+
+void TestAdminApi::metricsParse()
+{
+    m_redis->command({"SET", "lock:metrics", "m", "PX", "60000"});
+    SimpleHttpConnection client(m_proxyPort);
+    for (int i = 0; i < 5; ++i)
+        QCOMPARE(client.get("/").status, 200);
+    QList<Metric> metrics;
+    QString error;
+    bool found = false;
+    QTRY_VERIFY_WITH_TIMEOUT((metrics.clear(), parseMetrics(request("GET", "/metrics").body, &metrics, &error)
+                              && metricValue(metrics, QStringLiteral("fulcrum_locks"), {{QStringLiteral("endpoint"), QStringLiteral("cache")}}, &found) >= 1),
+                             5000);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const SimpleHttpResponse r = request("GET", "/metrics");
+    QVERIFY(r.header("content-type").startsWith("text/plain; version=0.0.4"));
+    const QMap<QString, QString> app1{{QStringLiteral("pool"), QStringLiteral("web")}, {QStringLiteral("server"), QStringLiteral("app1")}};
+    QCOMPARE(metricValue(metrics, QStringLiteral("fulcrum_server_weight"), app1, &found), 10.0);
+    QVERIFY(found);
+    QVERIFY(metricValue(metrics, QStringLiteral("fulcrum_server_requests_total"), app1, &found) > 0);
+    QCOMPARE(metricValue(metrics, QStringLiteral("fulcrum_server_state"), {{QStringLiteral("server"), QStringLiteral("app1")}, {QStringLiteral("state"), QStringLiteral("up")}}, &found), 1.0);
+    metricValue(metrics, QStringLiteral("fulcrum_server_responses_total"), {{QStringLiteral("server"), QStringLiteral("app1")}, {QStringLiteral("class"), QStringLiteral("2xx")}}, &found);
+    QVERIFY(found);
+    metricValue(metrics, QStringLiteral("fulcrum_lock_held_seconds_max"), {{QStringLiteral("endpoint"), QStringLiteral("cache")}}, &found);
+    QVERIFY(found);
+    // Histogram buckets are cumulative and end at the count.
+    double previous = 0;
+    int buckets = 0;
+    for (const Metric &m : metrics) {
+        if (m.name != u"fulcrum_server_response_seconds_bucket" || m.labels.value(QStringLiteral("server")) != u"app1")
+            continue;
+        QVERIFY(m.value >= previous);
+        previous = m.value;
+        ++buckets;
+        if (m.labels.value(QStringLiteral("le")) == u"+Inf")
+            QCOMPARE(m.value, metricValue(metrics, QStringLiteral("fulcrum_server_response_seconds_count"), app1, &found));
+    }
+    QCOMPARE(buckets, 14);
+    QVERIFY(previous > 0);
+}
+
+void TestAdminApi::malformedHttpDoesNotCrash()
+{
+    const QList<QByteArray> garbage{
+        "GARBAGE\r\n\r\n",
+        "GET /api/v1/pools HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+        "PUT /api/v1/pools/web/servers/app1/weight HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nAuthorization: Bearer " + m_token + "\r\n\r\n0\r\n\r\n",
+        "PUT /api/v1/pools/web/servers/app1/weight HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\nAuthorization: Bearer " + m_token + "\r\n\r\n",
+        "GET /" + QByteArray(40'000, 'a') + " HTTP/1.1\r\n\r\n",
+        "GET /api/v1/pools/%ZZ%00/servers/%2F HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + m_token + "\r\n\r\n",
+    };
+    for (const QByteArray &raw : garbage) {
+        SimpleHttpConnection connection(m_adminPort);
+        const SimpleHttpResponse r = connection.exchange(raw);
+        QVERIFY2(r.status >= 400 && r.status < 500, qPrintable(QStringLiteral("%1 for %2").arg(r.status).arg(QString::fromLatin1(raw.left(60)))));
+    }
+    QCOMPARE(request("GET", "/api/v1/pools").status, 200);
+}
+
+void TestAdminApi::runtimeChangesSurviveReloadAndRestart()
+{
+    QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app2/weight", R"({"weight": 3})").status, 200);
+    QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app1/state", R"({"state": "maint"})").status, 200);
+    QVERIFY(QFile::exists(m_dir.filePath(QStringLiteral("state/runtime-state.json"))));
+
+    ::kill(pid_t(m_fulcrumd.processId()), SIGHUP);
+    QString log;
+    QTRY_VERIFY_WITH_TIMEOUT((log += QString::fromUtf8(m_fulcrumd.readAllStandardError()), log.contains(u"reloaded")), 5000);
+    QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app2")).value(QStringLiteral("weight")).toInt(), 3);
+    QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app1")).value(QStringLiteral("state_text")).toString(), QStringLiteral("maint"));
+
+    const QByteArray tokenBefore = m_token;
+    stopFulcrumd();
+    log.clear();
+    QVERIFY2(startFulcrumd(&log), qPrintable(log));
+    QCOMPARE(m_token, tokenBefore);
+    QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app2")).value(QStringLiteral("weight")).toInt(), 3);
+    QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app1")).value(QStringLiteral("state_text")).toString(), QStringLiteral("maint"));
+    QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app1")).value(QStringLiteral("weight")).toInt(), 10);
+}
+
+void TestAdminApi::fulcrumctlThroughEngine()
+{
+    const QString engine = QStringLiteral("http://127.0.0.1:%1").arg(m_adminPort);
+    const QString tokenFile = m_dir.filePath(QStringLiteral("state/admin.token"));
+    auto run = [&](const QStringList &arguments, const QByteArray &envToken = {}) {
+        QProcess ctl;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("FULCRUM_TOKEN"));
+        if (!envToken.isEmpty())
+            env.insert(QStringLiteral("FULCRUM_TOKEN"), QString::fromLatin1(envToken));
+        ctl.setProcessEnvironment(env);
+        ctl.start(binaryPath(QStringLiteral("fulcrumctl")), arguments);
+        ctl.waitForFinished(15'000);
+        return std::make_tuple(ctl.exitCode(), QString::fromUtf8(ctl.readAllStandardOutput()), QString::fromUtf8(ctl.readAllStandardError()));
+    };
+    auto [code, out, err] = run({QStringLiteral("backends"), QStringLiteral("list"), QStringLiteral("--engine"), engine, QStringLiteral("--token-file"), tokenFile});
+    QVERIFY2(code == 0, qPrintable(err));
+    QVERIFY(out.contains(u"app1") && out.contains(u"app2"));
+
+    std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("set-weight"), QStringLiteral("web/app2"), QStringLiteral("6"), QStringLiteral("--engine"), engine}, m_token);
+    QVERIFY2(code == 0, qPrintable(err));
+    QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app2")).value(QStringLiteral("weight")).toInt(), 6);
+    QCOMPARE(json(request("GET", "/api/v1/audit?limit=1")).value(QStringLiteral("entries")).toArray().first().toObject().value(QStringLiteral("origin")).toString().startsWith(u"admin-api"), true);
+
+    std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("web/app2"), QStringLiteral("drain"), QStringLiteral("--engine"), engine}, m_readOnlyToken);
+    QCOMPARE(code, 4);
+    QVERIFY2(err.contains(u"403") && err.contains(u"read-only"), qPrintable(err));
+    std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("web/nope"), QStringLiteral("drain"), QStringLiteral("--engine"), engine}, m_token);
+    QCOMPARE(code, 1);
+    QVERIFY2(err.contains(u"404") && err.contains(u"\"nope\""), qPrintable(err));
+    std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("list"), QStringLiteral("--engine"), engine});
+    QCOMPARE(code, 2);
+    QVERIFY2(err.contains(u"FULCRUM_TOKEN"), qPrintable(err));
+    QCOMPARE(std::get<0>(run({QStringLiteral("backends"), QStringLiteral("set-weight"), QStringLiteral("web/app2"), QStringLiteral("10"), QStringLiteral("--engine"), engine}, m_token)), 0);
+
+    std::tie(code, out, err) = run({QStringLiteral("events"), QStringLiteral("--engine"), engine, QStringLiteral("--limit"), QStringLiteral("5")}, m_token);
+    QVERIFY2(code == 0, qPrintable(err));
+    QVERIFY(out.contains(u"set weight of web/app2"));
+
+    // --follow prints events as they happen, over the SSE stream.
+    QProcess follow;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("FULCRUM_TOKEN"), QString::fromLatin1(m_token));
+    follow.setProcessEnvironment(env);
+    follow.start(binaryPath(QStringLiteral("fulcrumctl")), {QStringLiteral("events"), QStringLiteral("--engine"), engine, QStringLiteral("--limit"), QStringLiteral("1"), QStringLiteral("--follow")});
+    QVERIFY(follow.waitForStarted());
+    QString followed;
+    QTRY_VERIFY_WITH_TIMEOUT((followed += QString::fromUtf8(follow.readAllStandardOutput()), !followed.isEmpty()), 5000);
+    QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app2/weight", R"({"weight": 9})").status, 200);
+    QTRY_VERIFY_WITH_TIMEOUT((followed += QString::fromUtf8(follow.readAllStandardOutput()), followed.contains(u"from 10 to 9")), 5000);
+    follow.kill();
+    follow.waitForFinished();
+    QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app2/weight", R"({"weight": 10})").status, 200);
+
+    m_redis->command({"SET", "lock:ctl", "holder-1"});
+    QTRY_VERIFY_WITH_TIMEOUT(std::get<1>(run({QStringLiteral("locks"), QStringLiteral("list"), QStringLiteral("--engine"), engine, QStringLiteral("--endpoint"), QStringLiteral("cache")}, m_token)).contains(u"lock:ctl"), 5000);
+    std::tie(code, out, err) = run({QStringLiteral("locks"), QStringLiteral("release"), QStringLiteral("lock:ctl"), QStringLiteral("--holder"), QStringLiteral("holder-0"),
+                                    QStringLiteral("--endpoint"), QStringLiteral("cache"), QStringLiteral("--engine"), engine}, m_token);
+    QCOMPARE(code, 3);
+    std::tie(code, out, err) = run({QStringLiteral("locks"), QStringLiteral("release"), QStringLiteral("lock:ctl"), QStringLiteral("--holder"), QStringLiteral("holder-1"),
+                                    QStringLiteral("--endpoint"), QStringLiteral("cache"), QStringLiteral("--engine"), engine}, m_token);
+    QVERIFY2(code == 0, qPrintable(err));
+    QCOMPARE(m_redis->command({"EXISTS", "lock:ctl"}).integer, 0);
+}
+
+QTEST_GUILESS_MAIN(TestAdminApi)
+#include "tst_adminapi.moc"

@@ -1,0 +1,636 @@
+// Health reports from a history with known content (knownhistory.h), through a real SQLite
+// store: every figure, downsampling, restart, JSON schema, CSV round trip, self-contained HTML,
+// and the recorder fed by a real Engine serving real demo backends.
+#include "demobackends.h"
+#include "knownhistory.h"
+
+#include "engine/engine.h"
+#include "history/healthreport.h"
+#include "history/historyrecorder.h"
+#include "history/reportwriters.h"
+#include "proxy/proxyserver.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace fulcrum;
+using namespace fulcrum::test;
+
+namespace {
+
+const ServerReport *findServer(const HealthReport &report, const QString &name)
+{
+    for (const ServerReport &s : report.servers) {
+        if (s.server == name)
+            return &s;
+    }
+    return nullptr;
+}
+
+// Just enough of JSON Schema for docs/report-schema.json: type, required, properties, items,
+// additionalProperties (a schema), $ref to #/$defs/NAME.
+bool validate(const QJsonValue &value, const QJsonObject &schema, const QJsonObject &root, const QString &where, QString *error)
+{
+    if (schema.contains(QStringLiteral("$ref"))) {
+        const QString name = schema.value(QStringLiteral("$ref")).toString().section(u'/', -1);
+        return validate(value, root.value(QStringLiteral("$defs")).toObject().value(name).toObject(), root, where, error);
+    }
+    const QString type = schema.value(QStringLiteral("type")).toString();
+    bool ok = true;
+    if (type == u"object")
+        ok = value.isObject();
+    else if (type == u"array")
+        ok = value.isArray();
+    else if (type == u"string")
+        ok = value.isString();
+    else if (type == u"number")
+        ok = value.isDouble();
+    else if (type == u"integer")
+        ok = value.isDouble() && value.toDouble() == std::floor(value.toDouble());
+    else if (type == u"boolean")
+        ok = value.isBool();
+    if (!ok) {
+        *error = QStringLiteral("%1: expected %2").arg(where, type);
+        return false;
+    }
+    if (value.isObject()) {
+        const QJsonObject object = value.toObject();
+        for (const QJsonValue &required : schema.value(QStringLiteral("required")).toArray()) {
+            if (!object.contains(required.toString())) {
+                *error = QStringLiteral("%1: missing required field %2").arg(where, required.toString());
+                return false;
+            }
+        }
+        const QJsonObject properties = schema.value(QStringLiteral("properties")).toObject();
+        for (auto it = object.begin(); it != object.end(); ++it) {
+            if (properties.contains(it.key())) {
+                if (!validate(it.value(), properties.value(it.key()).toObject(), root, where + u'.' + it.key(), error))
+                    return false;
+            } else if (schema.value(QStringLiteral("additionalProperties")).isObject()) {
+                if (!validate(it.value(), schema.value(QStringLiteral("additionalProperties")).toObject(), root, where + u'.' + it.key(), error))
+                    return false;
+            } else if (schema.value(QStringLiteral("additionalProperties")) == QJsonValue(false)) {
+                *error = QStringLiteral("%1: field %2 is not in the schema").arg(where, it.key());
+                return false;
+            }
+        }
+    }
+    if (value.isArray() && schema.contains(QStringLiteral("items"))) {
+        const QJsonArray array = value.toArray();
+        for (int i = 0; i < array.size(); ++i) {
+            if (!validate(array[i], schema.value(QStringLiteral("items")).toObject(), root, QStringLiteral("%1[%2]").arg(where).arg(i), error))
+                return false;
+        }
+    }
+    return true;
+}
+
+// RFC 4180 reader: quoted fields, doubled quotes, CRLF records.
+QList<QStringList> parseCsv(const QString &text)
+{
+    QList<QStringList> rows;
+    QStringList row;
+    QString cell;
+    bool quoted = false;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text[i];
+        if (quoted) {
+            if (c == u'"' && i + 1 < text.size() && text[i + 1] == u'"') {
+                cell += u'"';
+                ++i;
+            } else if (c == u'"') {
+                quoted = false;
+            } else {
+                cell += c;
+            }
+        } else if (c == u'"') {
+            quoted = true;
+        } else if (c == u',') {
+            row.append(cell);
+            cell.clear();
+        } else if (c == u'\r' && i + 1 < text.size() && text[i + 1] == u'\n') {
+            row.append(cell);
+            rows.append(row);
+            row.clear();
+            cell.clear();
+            ++i;
+        } else {
+            cell += c;
+        }
+    }
+    return rows;
+}
+
+} // namespace
+
+class TestHealthReport : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void everyFigure_data();
+    void everyFigure();
+    void downsamplingKeepsTotals();
+    void lateRowsMergeIntoTheirBucket();
+    void jsonMatchesSchema();
+    void csvParsesBackAndGuardsFormulas();
+    void htmlIsSelfContained();
+    void badStoresAreReported();
+    void recorderStoresEngineHistory();
+    void recorderSurvivesFailingStore();
+    void engineOutageReachesReport();
+};
+
+void TestHealthReport::everyFigure_data()
+{
+    QTest::addColumn<bool>("restart");
+    QTest::newRow("one run") << false;
+    QTest::newRow("restart halfway") << true;
+}
+
+void TestHealthReport::everyFigure()
+{
+    QFETCH(bool, restart);
+    QTemporaryDir dir;
+    HistoryStore store;
+    QString error;
+    QVERIFY2(KnownHistory::write(store, dir.filePath(QStringLiteral("history.sqlite")), restart, &error), qPrintable(error));
+    const HealthReport report = buildHealthReport(store, KnownHistory::kFromMs, KnownHistory::kToMs, KnownHistory::kToMs + 5000);
+
+    QCOMPARE(report.servers.size(), size_t(2));
+    const ServerReport *app1 = findServer(report, QStringLiteral("app1"));
+    const ServerReport *app2 = findServer(report, QStringLiteral("app2"));
+    QVERIFY(app1 && app2);
+    QCOMPARE(app1->availabilityPercent, 100.0);
+    QCOMPARE(app1->upMs, 3'600'000);
+    QCOMPARE(app1->recordedMs, 3'600'000);
+    QCOMPARE(app1->outages, 0);
+    QCOMPARE(app1->longestOutageMs, 0);
+    QVERIFY(app1->checkFailures.empty());
+    QCOMPARE(app1->requests, quint64(108'000));
+    QCOMPARE(app1->errors, quint64(0));
+    QCOMPARE(app1->errorRatePercent, 0.0);
+    QCOMPARE(app1->meanMs, 10.0);
+    QCOMPARE(app1->p50Ms, 8.0);
+    QCOMPARE(app1->p95Ms, 20.0);
+    QCOMPARE(app1->p99Ms, 40.0);
+    QVERIFY(qFuzzyCompare(app1->trafficSharePercent, 100.0 * 108'000 / 140'000));
+    QVERIFY(qFuzzyCompare(app1->weightSharePercent, 100.0 * 3 / (3 + 4200.0 / 3600)));
+    QVERIFY(app1->weightChanges.empty());
+
+    QVERIFY(qFuzzyCompare(app2->availabilityPercent, 100.0 * 3200 / 3600));
+    QCOMPARE(app2->upMs, 3'200'000);
+    QCOMPARE(app2->outages, 2);
+    QCOMPARE(app2->longestOutageMs, 300'000);
+    QCOMPARE(app2->checkFailures.size(), size_t(2));
+    QCOMPARE(app2->checkFailures.at(QStringLiteral("L4CON")), 2);
+    QCOMPARE(app2->checkFailures.at(QStringLiteral("L7STS 503")), 2);
+    QCOMPARE(app2->requests, quint64(32'000));
+    QCOMPARE(app2->errors, quint64(3'200));
+    QVERIFY(qFuzzyCompare(app2->errorRatePercent, 10.0));
+    QCOMPARE(app2->meanMs, 20.0);
+    QCOMPARE(app2->p50Ms, 15.0);
+    QCOMPARE(app2->p95Ms, 50.0);
+    QCOMPARE(app2->p99Ms, 90.0);
+    QVERIFY(qFuzzyCompare(app2->trafficSharePercent, 100.0 * 32'000 / 140'000));
+    QVERIFY(qFuzzyCompare(app2->weightSharePercent, 100.0 * (4200.0 / 3600) / (3 + 4200.0 / 3600)));
+    QCOMPARE(app2->weightChanges.size(), size_t(1));
+    QCOMPARE(app2->weightChanges.front().timeMs, KnownHistory::kFromMs + 3'000'000);
+    QCOMPARE(app2->weightChanges.front().from, 1);
+    QCOMPARE(app2->weightChanges.front().to, 2);
+    // The state timeline: up, down 300 s, up, down 100 s, up.
+    QCOMPARE(app2->states.size(), size_t(5));
+    QCOMPARE(app2->states[1].state, QStringLiteral("down"));
+    QCOMPARE(app2->states[1].fromMs, KnownHistory::kFromMs + 600'000);
+    QCOMPARE(app2->states[1].toMs, KnownHistory::kFromMs + 900'000);
+    QCOMPARE(app2->traffic.size(), size_t(240));
+    QCOMPARE(app1->traffic.front().value, 30.0);
+    QCOMPARE(app1->latency.front().value, 10.0);
+
+    QCOMPARE(report.pools.size(), size_t(1));
+    const PoolReport &pool = report.pools.front();
+    QCOMPARE(pool.pool, QStringLiteral("web"));
+    QCOMPARE(pool.requests, quint64(140'000));
+    QCOMPARE(pool.errors, quint64(3'200));
+    QCOMPARE(pool.worstServers, QStringList{QStringLiteral("app2")});
+    QCOMPARE(pool.panics, 1);
+    QCOMPARE(pool.panicMs, 30'000);
+
+    QCOMPARE(report.locks.size(), size_t(2));
+    QCOMPARE(report.locks[0].key, QStringLiteral("lock:cron"));
+    QVERIFY(report.locks[0].noExpiry);
+    QVERIFY(!report.locks[0].heldTooLong);
+    QCOMPARE(report.locks[1].key, QStringLiteral("lock:orders"));
+    QCOMPARE(report.locks[1].longestHeldMs, 120'000);
+    QVERIFY(report.locks[1].heldTooLong);
+    QVERIFY(!report.locks[1].noExpiry);
+    QCOMPARE(report.locks[1].firstSeenMs, KnownHistory::kFromMs + 1'200'000);
+    QCOMPARE(report.locks[1].lastSeenMs, KnownHistory::kFromMs + 1'260'000);
+
+    QCOMPARE(report.forceReleases.size(), size_t(1));
+    QCOMPARE(report.forceReleases.front().user, QStringLiteral("bob"));
+    QCOMPARE(report.forceReleases.front().timeMs, KnownHistory::kFromMs + 1'500'000);
+    QCOMPARE(report.forceReleases.front().holder, QStringLiteral("node-a"));
+    QCOMPARE(report.forceReleases.front().target, QStringLiteral("redis://127.0.0.1:6379 lock:orders"));
+    QCOMPARE(report.actions.size(), 3);   // the one after the window is left out
+    QCOMPARE(report.actions[2].user, QStringLiteral("alice"));
+
+    // A window that is the second half only: the first outages and the panic are outside.
+    const HealthReport second = buildHealthReport(store, KnownHistory::kFromMs + 1'800'000, KnownHistory::kToMs, KnownHistory::kToMs);
+    const ServerReport *late = findServer(second, QStringLiteral("app2"));
+    QCOMPARE(late->outages, 1);
+    QCOMPARE(late->longestOutageMs, 100'000);
+    QCOMPARE(late->requests, quint64(17'000));
+    QCOMPARE(second.pools.front().panics, 0);
+    // A window starting inside an outage clips it.
+    const HealthReport clipped = buildHealthReport(store, KnownHistory::kFromMs + 800'000, KnownHistory::kFromMs + 1'000'000, KnownHistory::kToMs);
+    QCOMPARE(findServer(clipped, QStringLiteral("app2"))->outages, 1);
+    QCOMPARE(findServer(clipped, QStringLiteral("app2"))->longestOutageMs, 100'000);
+    QCOMPARE(findServer(clipped, QStringLiteral("app2"))->availabilityPercent, 50.0);
+}
+
+void TestHealthReport::downsamplingKeepsTotals()
+{
+    QTemporaryDir dir;
+    HistoryStore store;
+    QString error;
+    QVERIFY2(KnownHistory::write(store, dir.filePath(QStringLiteral("history.sqlite")), false, &error), qPrintable(error));
+    const HealthReport full = buildHealthReport(store, KnownHistory::kFromMs, KnownHistory::kToMs, 0);
+
+    // Two hours later the 1 s rows are 1 min rows: 60 per server.
+    QVERIFY2(store.compact(KnownHistory::kToMs + 2 * 3'600'000, &error), qPrintable(error));
+    std::vector<HistorySample> rows = store.samples(KnownHistory::kFromMs, KnownHistory::kToMs);
+    QCOMPARE(rows.size(), size_t(120));
+    QCOMPARE(rows.front().resolutionS, 60);
+    const HealthReport minutes = buildHealthReport(store, KnownHistory::kFromMs, KnownHistory::kToMs, 0);
+    for (const QString &name : {QStringLiteral("app1"), QStringLiteral("app2")}) {
+        const ServerReport *a = findServer(full, name);
+        const ServerReport *b = findServer(minutes, name);
+        QCOMPARE(b->requests, a->requests);
+        QCOMPARE(b->errors, a->errors);
+        QCOMPARE(b->upMs, a->upMs);
+        QCOMPARE(b->availabilityPercent, a->availabilityPercent);
+        QVERIFY(qFuzzyCompare(b->meanMs, a->meanMs));
+        QVERIFY(qFuzzyCompare(b->p99Ms, a->p99Ms));
+        QCOMPARE(b->outages, a->outages);
+        QCOMPARE(b->longestOutageMs, a->longestOutageMs);
+        QCOMPARE(b->weightChanges.size(), a->weightChanges.size());
+    }
+    QCOMPARE(findServer(minutes, QStringLiteral("app2"))->weightChanges.front().timeMs, KnownHistory::kFromMs + 3'000'000);
+
+    // Eight days later: 1 h rows.
+    QVERIFY2(store.compact(KnownHistory::kToMs + 8 * 86'400'000LL, &error), qPrintable(error));
+    rows = store.samples(KnownHistory::kFromMs, KnownHistory::kToMs);
+    QCOMPARE(rows.size(), size_t(2));
+    QCOMPARE(rows.front().resolutionS, 3600);
+    const HealthReport hours = buildHealthReport(store, KnownHistory::kFromMs, KnownHistory::kToMs, 0);
+    QCOMPARE(findServer(hours, QStringLiteral("app2"))->requests, quint64(32'000));
+    QCOMPARE(findServer(hours, QStringLiteral("app2"))->upMs, 3'200'000);
+    QCOMPARE(findServer(hours, QStringLiteral("app1"))->meanMs, 10.0);
+
+    // After a year nothing is left.
+    QVERIFY2(store.compact(KnownHistory::kToMs + 366 * 86'400'000LL, &error), qPrintable(error));
+    QVERIFY(store.samples(0, KnownHistory::kToMs).empty());
+    QVERIFY(store.healthEvents(0, KnownHistory::kToMs).empty());
+    QVERIFY(store.audit(0, KnownHistory::kToMs + 10'000'000).isEmpty());
+}
+
+void TestHealthReport::lateRowsMergeIntoTheirBucket()
+{
+    QTemporaryDir dir;
+    HistoryStore store;
+    QString error;
+    QVERIFY2(store.open(dir.filePath(QStringLiteral("history.sqlite")), &error), qPrintable(error));
+    auto second = [](qint64 s, double requests, double meanMs, int weight) {
+        HistorySample sample;
+        sample.timeMs = KnownHistory::kFromMs + s * 1000;
+        sample.pool = QStringLiteral("web");
+        sample.server = QStringLiteral("app1");
+        sample.requests = requests;
+        sample.meanMs = meanMs;
+        sample.weight = weight;
+        sample.upMs = sample.coveredMs = 1000;
+        return sample;
+    };
+    QVERIFY(store.write(HistoryBatch{{second(0, 10, 10, 1), second(1, 30, 20, 1)}, {}, {}, {}}, &error));
+    QVERIFY2(store.compact(KnownHistory::kFromMs + 2 * 3'600'000, &error), qPrintable(error));
+    // A row for the same minute arrives after that minute was compacted (a late flush).
+    QVERIFY(store.write(HistoryBatch{{second(2, 60, 40, 5)}, {}, {}, {}}, &error));
+    QVERIFY2(store.compact(KnownHistory::kFromMs + 2 * 3'600'000, &error), qPrintable(error));
+    const std::vector<HistorySample> rows = store.samples(KnownHistory::kFromMs, KnownHistory::kFromMs + 60'000);
+    QCOMPARE(rows.size(), size_t(1));
+    QCOMPARE(rows.front().resolutionS, 60);
+    QCOMPARE(rows.front().requests, 100.0);
+    QCOMPARE(rows.front().meanMs, (10.0 * 10 + 30 * 20 + 60 * 40) / 100);
+    QCOMPARE(rows.front().coveredMs, 3000);
+    QCOMPARE(rows.front().weight, 5);
+}
+
+void TestHealthReport::jsonMatchesSchema()
+{
+    QTemporaryDir dir;
+    HistoryStore store;
+    QString error;
+    QVERIFY2(KnownHistory::write(store, dir.filePath(QStringLiteral("history.sqlite")), false, &error), qPrintable(error));
+    const HealthReport report = buildHealthReport(store, KnownHistory::kFromMs, KnownHistory::kToMs, KnownHistory::kToMs);
+    QFile schemaFile(QStringLiteral(FULCRUM_SOURCE_DIR "/docs/report-schema.json"));
+    QVERIFY(schemaFile.open(QIODevice::ReadOnly));
+    QJsonParseError parseError;
+    const QJsonObject schema = QJsonDocument::fromJson(schemaFile.readAll(), &parseError).object();
+    QCOMPARE(parseError.error, QJsonParseError::NoError);
+    const QString path = dir.filePath(QStringLiteral("report.json"));
+    QStringList written;
+    QVERIFY2(writeHealthReport(report, QStringLiteral("json"), path, &written, &error), qPrintable(error));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject json = QJsonDocument::fromJson(file.readAll()).object();
+    QVERIFY2(validate(json, schema, schema, QStringLiteral("$"), &error), qPrintable(error));
+    // A field the schema does not allow is caught, so the check has teeth.
+    QJsonObject broken = json;
+    broken.insert(QStringLiteral("window"), QStringLiteral("last hour"));
+    QVERIFY(!validate(broken, schema, schema, QStringLiteral("$"), &error));
+    QCOMPARE(json.value(QStringLiteral("window")).toObject().value(QStringLiteral("from")).toString(), QStringLiteral("2026-11-24T00:00:00Z"));
+    const QJsonObject app2 = json.value(QStringLiteral("servers")).toArray().at(1).toObject();
+    QCOMPARE(app2.value(QStringLiteral("server")).toString(), QStringLiteral("app2"));
+    QCOMPARE(app2.value(QStringLiteral("requests")).toInteger(), 32'000);
+    QCOMPARE(app2.value(QStringLiteral("outages")).toInt(), 2);
+    QCOMPARE(app2.value(QStringLiteral("latency_ms")).toObject().value(QStringLiteral("p95")).toDouble(), 50.0);
+    QCOMPARE(app2.value(QStringLiteral("check_failures")).toObject().value(QStringLiteral("L7STS 503")).toInt(), 2);
+    QCOMPARE(json.value(QStringLiteral("force_releases")).toArray().at(0).toObject().value(QStringLiteral("user")).toString(), QStringLiteral("bob"));
+}
+
+void TestHealthReport::csvParsesBackAndGuardsFormulas()
+{
+    QTemporaryDir dir;
+    HistoryStore store;
+    QString error;
+    QVERIFY2(KnownHistory::write(store, dir.filePath(QStringLiteral("history.sqlite")), false, &error), qPrintable(error));
+    const HealthReport report = buildHealthReport(store, KnownHistory::kFromMs, KnownHistory::kToMs, KnownHistory::kToMs);
+    QStringList written;
+    QVERIFY2(writeHealthReport(report, QStringLiteral("csv"), dir.filePath(QStringLiteral("r.csv")), &written, &error), qPrintable(error));
+    QCOMPARE(written.size(), csvReportSections().size());
+    auto read = [&](const QString &section) {
+        QFile file(dir.filePath(QStringLiteral("r-%1.csv").arg(section)));
+        file.open(QIODevice::ReadOnly);
+        const QByteArray bytes = file.readAll();
+        return parseCsv(QString::fromUtf8(bytes));
+    };
+    const QList<QStringList> servers = read(QStringLiteral("servers"));
+    QCOMPARE(servers.size(), 3);
+    const QStringList header = servers[0];
+    for (const QStringList &row : servers)
+        QCOMPARE(row.size(), header.size());
+    const QStringList app2 = servers[2];
+    auto cell = [&](const QString &column) { return app2[header.indexOf(column)]; };
+    QCOMPARE(cell(QStringLiteral("server")), QStringLiteral("app2"));
+    QCOMPARE(cell(QStringLiteral("requests")).toULongLong(), 32'000ull);
+    QCOMPARE(cell(QStringLiteral("errors")).toULongLong(), 3'200ull);
+    QCOMPARE(cell(QStringLiteral("outages")).toInt(), 2);
+    QCOMPARE(cell(QStringLiteral("longest_outage_ms")).toLongLong(), 300'000);
+    QCOMPARE(cell(QStringLiteral("availability_percent")).toDouble(), 88.889);
+    QCOMPARE(cell(QStringLiteral("error_rate_percent")).toDouble(), 10.0);
+    QCOMPARE(cell(QStringLiteral("p99_ms")).toDouble(), 90.0);
+    QCOMPARE(cell(QStringLiteral("check_failures")).toInt(), 4);
+    const QList<QStringList> failures = read(QStringLiteral("check-failures"));
+    QCOMPARE(failures.size(), 3);
+    QCOMPARE(failures[1], (QStringList{QStringLiteral("web"), QStringLiteral("app2"), QStringLiteral("L4CON"), QStringLiteral("2")}));
+    const QList<QStringList> pools = read(QStringLiteral("pools"));
+    QCOMPARE(pools[1][1].toULongLong(), 140'000ull);
+    QCOMPARE(pools[1][6].toLongLong(), 30'000);
+    // Formula-like text comes back with the guard, quotes and commas intact.
+    const QList<QStringList> actions = read(QStringLiteral("operator-actions"));
+    QCOMPARE(actions.size(), 4);
+    QCOMPARE(actions[2][4], u'\'' + KnownHistory::kFormulaTarget);
+    QCOMPARE(actions[2][5], QStringLiteral("'-up"));
+    QCOMPARE(actions[2][6], QStringLiteral("'@drain"));
+    QCOMPARE(csvCell(QStringLiteral("+1")), QStringLiteral("'+1"));
+    QCOMPARE(csvCell(QStringLiteral("a,b")), QStringLiteral("\"a,b\""));
+    QCOMPARE(csvCell(QStringLiteral("plain")), QStringLiteral("plain"));
+    const QList<QStringList> releases = read(QStringLiteral("force-releases"));
+    QCOMPARE(releases[1][1], QStringLiteral("bob"));
+    QCOMPARE(releases[1][4], QStringLiteral("node-a"));
+}
+
+void TestHealthReport::htmlIsSelfContained()
+{
+    QTemporaryDir dir;
+    HistoryStore store;
+    QString error;
+    QVERIFY2(KnownHistory::write(store, dir.filePath(QStringLiteral("history.sqlite")), false, &error), qPrintable(error));
+    const QString page = healthReportHtml(buildHealthReport(store, KnownHistory::kFromMs, KnownHistory::kToMs, KnownHistory::kToMs));
+    QVERIFY(!page.contains(QStringLiteral("http:"), Qt::CaseInsensitive));
+    QVERIFY(!page.contains(QStringLiteral("https:"), Qt::CaseInsensitive));
+    QVERIFY(!page.contains(QRegularExpression(QStringLiteral("(src|href)\\s*=\\s*[\"']?//"), QRegularExpression::CaseInsensitiveOption)));
+    QVERIFY(!page.contains(QStringLiteral("src="), Qt::CaseInsensitive));
+    QVERIFY(!page.contains(QStringLiteral("<script"), Qt::CaseInsensitive));
+    QVERIFY(!page.contains(QStringLiteral("url("), Qt::CaseInsensitive));
+    QVERIFY(!page.contains(QStringLiteral("@import"), Qt::CaseInsensitive));
+    QCOMPARE(page.count(QStringLiteral("<svg ")), 3);
+    QVERIFY(page.contains(QStringLiteral("<td>app2</td><td>88.889</td>")) || page.contains(QStringLiteral("<td>88.889</td>")));
+    QVERIFY(page.contains(QStringLiteral("=HYPERLINK(&quot;x&quot;,&quot;y&quot;)")));
+    QVERIFY(page.contains(QStringLiteral("lock:orders")));
+}
+
+void TestHealthReport::badStoresAreReported()
+{
+    QTemporaryDir dir;
+    const QString garbage = dir.filePath(QStringLiteral("garbage.sqlite"));
+    QFile file(garbage);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QByteArray(8192, 'x'));
+    file.close();
+    HistoryStore store;
+    QString error;
+    QVERIFY(!store.open(garbage, &error));
+    QVERIFY2(error.contains(garbage) && error.contains(QStringLiteral("damaged")), qPrintable(error));
+    QVERIFY(!store.isOpen());
+    QVERIFY(!store.open(dir.filePath(QStringLiteral("missing/dir/history.sqlite")), &error));
+    QVERIFY2(error.contains(QStringLiteral("not writable")), qPrintable(error));
+    QVERIFY(!store.write(HistoryBatch{{HistorySample{}}, {}, {}, {}}, &error));
+    // A store from a newer Fulcrum is refused, not misread.
+    const QString newer = dir.filePath(QStringLiteral("newer.sqlite"));
+    QVERIFY(store.open(newer, &error));
+    store.close();
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("newer"));
+        db.setDatabaseName(newer);
+        QVERIFY(db.open());
+        QVERIFY(QSqlQuery(db).exec(QStringLiteral("PRAGMA user_version=99")));
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("newer"));
+    QVERIFY(!store.open(newer, &error));
+    QVERIFY2(error.contains(QStringLiteral("upgrade Fulcrum")), qPrintable(error));
+    QVERIFY(store.samples(0, 1).empty());
+}
+
+void TestHealthReport::recorderStoresEngineHistory()
+{
+    InProcessDemoBackend backend(QStringLiteral("app1"));
+    Config config;
+    PoolConfig pool;
+    pool.name = QStringLiteral("web");
+    BackendSpec spec;
+    spec.name = QStringLiteral("app1");
+    spec.host = QStringLiteral("127.0.0.1");
+    spec.port = backend.port();
+    spec.weight = 4;
+    pool.servers.push_back(spec);
+    config.pools.push_back(pool);
+    ListenerConfig listener;
+    listener.name = QStringLiteral("main");
+    listener.pool = QStringLiteral("web");
+    config.listeners.push_back(listener);
+    config.proxy.workers = 1;
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("history.sqlite"));
+    {
+        Engine engine;
+        QStringList errors;
+        QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+        HistoryStore store;
+        QString error;
+        QVERIFY2(store.open(path, &error), qPrintable(error));
+        HistoryRecorder recorder(&engine, &store);
+        SimpleHttpConnection client(engine.proxy().listeners().front().port);
+        for (int i = 0; i < 20; ++i)
+            QCOMPARE(client.get("/").status, 200);
+        // The engine's 1 s points arrive with its ticks; wait for one that holds the requests.
+        QTRY_VERIFY_WITH_TIMEOUT(([&] {
+            engine.tick();
+            recorder.flush();
+            double requests = 0;
+            for (const HistorySample &s : store.samples(0, QDateTime::currentMSecsSinceEpoch() + 1000))
+                requests += s.requests;
+            return requests >= 20;
+        })(), 10'000);
+        QCOMPARE(engine.setWeight(QStringLiteral("web"), QStringLiteral("app1"), 7, QStringLiteral("alice"), QStringLiteral("console")), true);
+        QVERIFY(recorder.flush());
+        engine.stop();
+    }
+    // Reopened (as after a restart): what was written is there.
+    HistoryStore reopened;
+    QString error;
+    QVERIFY2(reopened.open(path, &error), qPrintable(error));
+    const std::vector<HistorySample> samples = reopened.samples(0, QDateTime::currentMSecsSinceEpoch() + 1000);
+    QVERIFY(!samples.empty());
+    QCOMPARE(samples.front().pool, QStringLiteral("web"));
+    QCOMPARE(samples.front().weight, 4);
+    double requests = 0;
+    for (const HistorySample &s : samples)
+        requests += s.requests;
+    QCOMPARE(requests, 20.0);
+    const QList<AuditEntry> audit = reopened.audit(0, QDateTime::currentMSecsSinceEpoch() + 1000);
+    QCOMPARE(audit.size(), 1);
+    QCOMPARE(audit.front().action, QStringLiteral("set-weight"));
+    QCOMPARE(audit.front().user, QStringLiteral("alice"));
+}
+
+void TestHealthReport::recorderSurvivesFailingStore()
+{
+    InProcessDemoBackend backend(QStringLiteral("app1"));
+    Config config;
+    PoolConfig pool;
+    pool.name = QStringLiteral("web");
+    BackendSpec spec;
+    spec.name = QStringLiteral("app1");
+    spec.host = QStringLiteral("127.0.0.1");
+    spec.port = backend.port();
+    pool.servers.push_back(spec);
+    config.pools.push_back(pool);
+    ListenerConfig listener;
+    listener.name = QStringLiteral("main");
+    listener.pool = QStringLiteral("web");
+    config.listeners.push_back(listener);
+    config.proxy.workers = 1;
+    Engine engine;
+    QStringList errors;
+    QVERIFY(engine.start(config, &errors));
+    HistoryStore store;   // never opened: every write fails
+    HistoryRecorder recorder(&engine, &store);
+    recorder.setMaxBufferedRows(5);
+    QSignalSpy failed(&recorder, &HistoryRecorder::storeFailed);
+    HealthEvent event;
+    event.pool = QStringLiteral("web");
+    recorder.recordHealthEvent(event);
+    QVERIFY(!recorder.flush());
+    QVERIFY(!recorder.flush());
+    QCOMPARE(failed.size(), 1);   // reported once, not at every flush
+    bool warned = false;
+    for (const EngineEvent &e : engine.recentEvents())
+        warned = warned || (e.source == u"history" && e.severity == EngineEvent::Warning);
+    QVERIFY(warned);
+    SimpleHttpConnection client(engine.proxy().listeners().front().port);
+    for (int i = 0; i < 5; ++i)
+        QCOMPARE(client.get("/").status, 200);
+    QTRY_VERIFY_WITH_TIMEOUT(([&] { engine.tick(); return recorder.bufferedRows() > 1; })(), 10'000);
+    QVERIFY(recorder.bufferedRows() <= 5);
+}
+
+void TestHealthReport::engineOutageReachesReport()
+{
+    DemoBackendProcess app1(QStringLiteral("app1"));
+    DemoBackendProcess app2(QStringLiteral("app2"));
+    QVERIFY2(app1.start(), qPrintable(app1.error()));
+    QVERIFY2(app2.start(), qPrintable(app2.error()));
+    Config config;
+    config.proxy.workers = 1;
+    config.proxy.stopTimeoutMs = 1000;
+    ListenerConfig listener;
+    listener.name = QStringLiteral("web");
+    listener.pool = QStringLiteral("web");
+    config.listeners.push_back(listener);
+    PoolConfig pool;
+    pool.name = QStringLiteral("web");
+    for (const auto &[name, port] : {std::pair{QStringLiteral("app1"), app1.port()}, std::pair{QStringLiteral("app2"), app2.port()}}) {
+        BackendSpec spec;
+        spec.name = name;
+        spec.host = QStringLiteral("127.0.0.1");
+        spec.port = port;
+        pool.servers.push_back(spec);
+    }
+    pool.health.intervalMs = 50;
+    pool.health.fastIntervalMs = 20;
+    pool.health.downIntervalMs = 50;
+    pool.health.timeoutMs = 300;
+    pool.health.fall = 2;
+    config.pools.push_back(pool);
+    QTemporaryDir dir;
+    HistoryStore store;
+    QString error;
+    QVERIFY2(store.open(dir.filePath(QStringLiteral("history.sqlite")), &error), qPrintable(error));
+    const qint64 from = QDateTime::currentMSecsSinceEpoch() - 1000;
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    HistoryRecorder recorder(&engine, &store);
+    // Servers come into a report through their samples: wait for the first second of them.
+    QTRY_VERIFY_WITH_TIMEOUT(([&] { engine.tick(); recorder.flush(); return store.samples(0, from + 60'000).size() >= 2; })(), 10'000);
+    app1.kill();
+    auto app1State = [&] {
+        engine.tick();
+        const ServerSnapshot *s = engine.snapshot().pool(u"web")->server(u"app1");
+        return s ? s->spec.state : BackendState::Up;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(app1State(), BackendState::Down, 10'000);
+    QVERIFY(recorder.flush());
+    const HealthReport report = buildHealthReport(store, from, QDateTime::currentMSecsSinceEpoch() + 1000, QDateTime::currentMSecsSinceEpoch());
+    const ServerReport *down = findServer(report, QStringLiteral("app1"));
+    QVERIFY(down);
+    QCOMPARE(down->outages, 1);
+    QVERIFY(down->longestOutageMs > 0);
+    QVERIFY2(down->checkFailures.count(QStringLiteral("L4CON")) == 1, qPrintable(down->checkFailures.begin()->first));
+    QCOMPARE(down->checkFailures.at(QStringLiteral("L4CON")), 2);   // fall = 2: "up, 1/2 failed", then "down"
+    QCOMPARE(findServer(report, QStringLiteral("app2"))->outages, 0);
+    engine.stop();
+}
+
+QTEST_GUILESS_MAIN(TestHealthReport)
+#include "tst_healthreport.moc"

@@ -1,0 +1,231 @@
+// `fulcrumctl report` as an operator runs it, on a history store with known content:
+// PDF pages and text (pdfinfo, pdftotext), the other formats, and usage errors.
+#include "freeport.h"
+#include "knownhistory.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSet>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace fulcrum;
+using namespace fulcrum::test;
+
+namespace {
+
+struct Run
+{
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+Run run(const QString &program, const QStringList &arguments)
+{
+    QProcess process;
+    process.start(program, arguments);
+    Run result;
+    if (!process.waitForFinished(60'000)) {
+        process.kill();
+        process.waitForFinished();
+        return result;
+    }
+    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    result.out = QString::fromUtf8(process.readAllStandardOutput());
+    result.err = QString::fromUtf8(process.readAllStandardError());
+    return result;
+}
+
+const QString kFrom = QStringLiteral("2026-11-24T00:00:00Z");
+const QString kTo = QStringLiteral("2026-11-24T01:00:00Z");
+
+} // namespace
+
+class TestReportCli : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void pdfHasPagesAndText();
+    void otherFormats_data();
+    void otherFormats();
+    void sinceReadsStateDir();
+    void demoEngineHistoryToReport();
+    void usageErrors_data();
+    void usageErrors();
+
+private:
+    QTemporaryDir m_dir;
+    QString m_store;
+};
+
+void TestReportCli::initTestCase()
+{
+    m_store = m_dir.filePath(QStringLiteral("history.sqlite"));
+    HistoryStore store;
+    QString error;
+    QVERIFY2(KnownHistory::write(store, m_store, true, &error), qPrintable(error));
+}
+
+void TestReportCli::pdfHasPagesAndText()
+{
+    const QString pdf = m_dir.filePath(QStringLiteral("report.pdf"));
+    const Run r = run(binaryPath(QStringLiteral("fulcrumctl")), {QStringLiteral("report"), QStringLiteral("--store"), m_store, QStringLiteral("--from"), kFrom,
+                                                                 QStringLiteral("--to"), kTo, QStringLiteral("--format"), QStringLiteral("pdf"), QStringLiteral("-o"), pdf});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const QRegularExpressionMatch pagesWritten = QRegularExpression(QStringLiteral("\\((\\d+) pages\\)")).match(r.out);
+    QVERIFY2(pagesWritten.hasMatch(), qPrintable(r.out));
+    const int pages = pagesWritten.captured(1).toInt();
+    QVERIFY(pages >= 2);
+
+    const Run info = run(QStringLiteral("pdfinfo"), {pdf});
+    QCOMPARE(info.exitCode, 0);
+    const QRegularExpressionMatch infoPages = QRegularExpression(QStringLiteral("Pages:\\s+(\\d+)")).match(info.out);
+    QVERIFY(infoPages.hasMatch());
+    QCOMPARE(infoPages.captured(1).toInt(), pages);
+    QVERIFY2(info.out.contains(QStringLiteral("A4")), qPrintable(info.out));
+
+    const Run text = run(QStringLiteral("pdftotext"), {QStringLiteral("-layout"), pdf, QStringLiteral("-")});
+    QCOMPARE(text.exitCode, 0);
+    // Every page has the header (window, generated-at) and its number.
+    QCOMPARE(text.out.count(QStringLiteral("window 2026-11-24T00:00:00Z – 2026-11-24T01:00:00Z")), pages);
+    QCOMPARE(text.out.count(QStringLiteral("generated at ")), pages);
+    for (int page = 1; page <= pages; ++page)
+        QVERIFY2(text.out.contains(QStringLiteral("Page %1").arg(page)), qPrintable(QStringLiteral("no \"Page %1\"").arg(page)));
+    for (const QString &expected : {QStringLiteral("Traffic per server"), QStringLiteral("Latency per server"), QStringLiteral("State timeline"),
+                                    QStringLiteral("88.889"), QStringLiteral("32000"), QStringLiteral("140000"), QStringLiteral("300000"),
+                                    QStringLiteral("L4CON"), QStringLiteral("lock:orders"), QStringLiteral("node-a"),
+                                    QStringLiteral("bob"), QStringLiteral("alice")})
+        QVERIFY2(text.out.contains(expected), qPrintable(expected));
+}
+
+void TestReportCli::otherFormats_data()
+{
+    QTest::addColumn<QString>("format");
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("check");
+    QTest::newRow("json") << QStringLiteral("json") << QStringLiteral("r.json") << QStringLiteral("r.json");
+    QTest::newRow("html") << QStringLiteral("html") << QStringLiteral("r.html") << QStringLiteral("r.html");
+    QTest::newRow("csv") << QStringLiteral("csv") << QStringLiteral("r.csv") << QStringLiteral("r-servers.csv");
+}
+
+void TestReportCli::otherFormats()
+{
+    QFETCH(QString, format);
+    QFETCH(QString, file);
+    QFETCH(QString, check);
+    const Run r = run(binaryPath(QStringLiteral("fulcrumctl")), {QStringLiteral("report"), QStringLiteral("--store"), m_store, QStringLiteral("--from"), kFrom,
+                                                                 QStringLiteral("--to"), kTo, QStringLiteral("--format"), format, QStringLiteral("-o"), m_dir.filePath(file)});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QFile out(m_dir.filePath(check));
+    QVERIFY(out.open(QIODevice::ReadOnly));
+    const QByteArray bytes = out.readAll();
+    QVERIFY(bytes.contains("32000"));
+    if (format == u"json") {
+        const QJsonObject json = QJsonDocument::fromJson(bytes).object();
+        QCOMPARE(json.value(QStringLiteral("pools")).toArray().at(0).toObject().value(QStringLiteral("requests")).toInteger(), 140'000);
+    }
+}
+
+void TestReportCli::sinceReadsStateDir()
+{
+    const Run r = run(binaryPath(QStringLiteral("fulcrumctl")), {QStringLiteral("report"), QStringLiteral("--state-dir"), m_dir.path(), QStringLiteral("--since"),
+                                                                 QStringLiteral("15m"), QStringLiteral("-o"), m_dir.filePath(QStringLiteral("since.json"))});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QFile out(m_dir.filePath(QStringLiteral("since.json")));
+    QVERIFY(out.open(QIODevice::ReadOnly));
+    const QJsonObject window = QJsonDocument::fromJson(out.readAll()).object().value(QStringLiteral("window")).toObject();
+    QCOMPARE(window.value(QStringLiteral("duration_ms")).toInteger(), 900'000);
+}
+
+void TestReportCli::demoEngineHistoryToReport()
+{
+    // The headless flow of the README: fulcrumd --demo records, fulcrumctl report reads.
+    QTemporaryDir stateDir;
+    QProcess fulcrumd;
+    struct Stop
+    {
+        QProcess &process;
+        ~Stop()
+        {
+            if (process.state() != QProcess::NotRunning) {
+                process.kill();
+                process.waitForFinished(5000);
+            }
+        }
+    } stop{fulcrumd};
+    fulcrumd.start(binaryPath(QStringLiteral("fulcrumd")), {QStringLiteral("--demo"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(freeLoopbackPort()),
+                                                            QStringLiteral("--rate"), QStringLiteral("40"), QStringLiteral("--workers"), QStringLiteral("1"),
+                                                            QStringLiteral("--state-dir"), stateDir.path()});
+    QVERIFY(fulcrumd.waitForStarted(5000));
+    const QString path = stateDir.filePath(QStringLiteral("history.sqlite"));
+    // The recorder writes every 5 s; wait for a write that holds traffic for all three servers.
+    QTRY_VERIFY_WITH_TIMEOUT(([&] {
+        HistoryStore store;
+        QString error;
+        if (!QFile::exists(path) || !store.open(path, &error))
+            return false;
+        QSet<QString> served;
+        for (const HistorySample &s : store.samples(0, QDateTime::currentMSecsSinceEpoch() + 1000)) {
+            if (s.requests > 0)
+                served.insert(s.server);
+        }
+        return served.size() == 3;
+    })(), 30'000);
+    fulcrumd.terminate();
+    QVERIFY(fulcrumd.waitForFinished(15'000));
+    QCOMPARE(fulcrumd.exitCode(), 0);
+
+    const QString out = stateDir.filePath(QStringLiteral("demo.json"));
+    const Run r = run(binaryPath(QStringLiteral("fulcrumctl")), {QStringLiteral("report"), QStringLiteral("--state-dir"), stateDir.path(), QStringLiteral("--since"),
+                                                                 QStringLiteral("15m"), QStringLiteral("-o"), out});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QFile file(out);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject json = QJsonDocument::fromJson(file.readAll()).object();
+    const QJsonArray servers = json.value(QStringLiteral("servers")).toArray();
+    QCOMPARE(servers.size(), 3);
+    qint64 requests = 0;
+    for (const QJsonValue &server : servers) {
+        QVERIFY(server.toObject().value(QStringLiteral("requests")).toInteger() > 0);
+        QVERIFY(server.toObject().value(QStringLiteral("recorded_ms")).toInteger() > 0);
+        requests += server.toObject().value(QStringLiteral("requests")).toInteger();
+    }
+    QCOMPARE(json.value(QStringLiteral("pools")).toArray().at(0).toObject().value(QStringLiteral("requests")).toInteger(), requests);
+}
+
+void TestReportCli::usageErrors_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("message");
+    const QString store = QStringLiteral("--store");
+    QTest::newRow("no window") << QStringList{QStringLiteral("-o"), QStringLiteral("x.json")} << 2 << QStringLiteral("--since DURATION");
+    QTest::newRow("no output") << QStringList{QStringLiteral("--since"), QStringLiteral("1h")} << 2 << QStringLiteral("-o FILE");
+    QTest::newRow("bad since") << QStringList{QStringLiteral("--since"), QStringLiteral("yesterday"), QStringLiteral("-o"), QStringLiteral("x.json")} << 2 << QStringLiteral("\"yesterday\"");
+    QTest::newRow("bad format") << QStringList{QStringLiteral("--since"), QStringLiteral("1h"), QStringLiteral("-o"), QStringLiteral("x.docx")} << 2 << QStringLiteral("\"docx\"");
+    QTest::newRow("bad time") << QStringList{QStringLiteral("--from"), QStringLiteral("monday"), QStringLiteral("-o"), QStringLiteral("x.json")} << 2 << QStringLiteral("ISO 8601");
+    QTest::newRow("empty window") << QStringList{QStringLiteral("--from"), kTo, QStringLiteral("--to"), kFrom, QStringLiteral("-o"), QStringLiteral("x.json")} << 2 << QStringLiteral("must be after");
+    QTest::newRow("no store") << QStringList{store, QStringLiteral("/nonexistent/history.sqlite"), QStringLiteral("--since"), QStringLiteral("1h"), QStringLiteral("-o"), QStringLiteral("x.json")}
+                              << 1 << QStringLiteral("--state-dir");
+}
+
+void TestReportCli::usageErrors()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(int, exitCode);
+    QFETCH(QString, message);
+    const Run r = run(binaryPath(QStringLiteral("fulcrumctl")), QStringList{QStringLiteral("report")} + arguments);
+    QCOMPARE(r.exitCode, exitCode);
+    QVERIFY2(r.err.contains(message), qPrintable(r.err));
+}
+
+QTEST_GUILESS_MAIN(TestReportCli)
+#include "tst_reportcli.moc"
