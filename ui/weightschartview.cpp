@@ -236,7 +236,8 @@ void WeightsChartView::drawForeground(QPainter *painter, const QRectF &rect)
         painter->setPen(QPen(text, 1));
         painter->setBrush(colouredHandles && i < m_servers.size() ? serverColor(m_servers[i].key()) : palette().color(QPalette::Base));
         painter->drawEllipse(at, kHandleRadius, kHandleRadius);
-        painter->drawText(at + QPointF(kHandleRadius + 2, -kHandleRadius), tr("%1 %").arg(percent, 0, 'f', 1));
+        // The same figure in every language, as the axis labels.
+        painter->drawText(at + QPointF(kHandleRadius + 2, -kHandleRadius), QStringLiteral("%1 %").arg(percent, 0, 'f', 1));
     }
     painter->restore();
 }
