@@ -14,8 +14,25 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <cmath>
 
 namespace fulcrum::ui {
+
+namespace {
+
+// The smallest of 1, 2, 2.5, 5 × 10^n at or above value, and how many ticks divide it into
+// round steps.
+std::pair<double, int> niceCeiling(double value)
+{
+    const double magnitude = std::pow(10.0, std::floor(std::log10(value)));
+    for (const auto &[factor, ticks] : {std::pair{1.0, 6}, std::pair{2.0, 5}, std::pair{2.5, 6}, std::pair{5.0, 6}}) {
+        if (factor * magnitude >= value)
+            return {factor * magnitude, ticks};
+    }
+    return {10 * magnitude, 6};
+}
+
+} // namespace
 
 // A chart view that paints the state-change markers over the plot: cheaper than a series
 // per marker and never in the legend.
@@ -94,7 +111,9 @@ LiveLoadView::LiveLoadView(QWidget *parent)
         c.view->setObjectName(QStringLiteral("liveChart%1").arg(i));
         c.view->drawLabels = i == 0;
         c.view->setChart(chart);
-        c.view->setRenderHint(QPainter::Antialiasing);
+        // Antialiased strokes of a dozen 300-point lines were most of a repaint; plain
+        // one-pixel lines take the raster engine's fast path and read as well.
+        c.view->setRenderHint(QPainter::Antialiasing, false);
         applyPalette(chart, palette());
         layout->addWidget(c.view, i == 0 ? 3 : 2);
     }
@@ -205,7 +224,7 @@ void LiveLoadView::syncLines(Chart &c)
         if (!line) {
             line = new QLineSeries(chart);
             line->setName(key.section(u'/', 1));
-            line->setPen(QPen(serverColor(key), 2));
+            line->setPen(QPen(serverColor(key), kLineWidth));
             chart->addSeries(line);
             line->attachAxis(c.time);
             line->attachAxis(c.value);
@@ -220,18 +239,43 @@ void LiveLoadView::syncLines(Chart &c)
         }
         line->replace(points);
     }
-    // From the oldest point kept (at least a minute), so a fresh start fills the chart.
+    // The axes move in steps, not every tick: new labels mean a new layout of the whole chart.
+    // Time: the window ends at the next kTimeStepSeconds boundary and starts at the oldest
+    // point kept (at least a minute back), so a fresh start fills the chart.
     if (m_now.isValid()) {
-        qint64 oldest = m_now.toMSecsSinceEpoch() - 60'000;
+        const qint64 step = qint64(kTimeStepSeconds) * 1000;
+        const qint64 end = (m_now.toMSecsSinceEpoch() / step + 1) * step;
+        qint64 oldest = end - 60'000;
         for (const QString &key : m_shown) {
             const std::deque<Point> &history = m_history[key];
             if (!history.empty())
                 oldest = std::min(oldest, history.front().ms);
         }
-        c.time->setRange(QDateTime::fromMSecsSinceEpoch(oldest), m_now);
+        // Labels every 10, 20, 30 or 60 s, at most six intervals.
+        qint64 labelStep = step;
+        for (const qint64 candidate : {qint64(20'000), qint64(30'000), qint64(60'000)}) {
+            if ((end - oldest + labelStep - 1) / labelStep <= 6)
+                break;
+            labelStep = candidate;
+        }
+        const qint64 intervals = (end - oldest + labelStep - 1) / labelStep;
+        const qint64 start = end - intervals * labelStep;
+        if (start != c.timeStart || end != c.timeEnd) {
+            c.timeStart = start;
+            c.timeEnd = end;
+            c.time->setTickCount(int(intervals) + 1);
+            c.time->setRange(QDateTime::fromMSecsSinceEpoch(start), QDateTime::fromMSecsSinceEpoch(end));
+        }
     }
-    c.value->setRange(0, top * 1.15);
-    c.value->applyNiceNumbers();
+    // Values: a 1-2-5 top with room above the highest point; it shrinks only when the lines
+    // use less than a third of it, so a line moving near the top does not rescale every tick.
+    const double wanted = top * 1.15;
+    if (wanted > c.valueTop || wanted < c.valueTop / 3) {
+        const auto [nice, ticks] = niceCeiling(wanted);
+        c.valueTop = nice;
+        c.value->setTickCount(ticks);
+        c.value->setRange(0, nice);
+    }
 }
 
 QList<QPointF> LiveLoadView::requestsSeries(const QString &serverKey) const

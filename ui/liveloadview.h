@@ -36,6 +36,8 @@ class LiveLoadView : public QWidget
 public:
     static constexpr int kMaxLines = 12;
     static constexpr int kWindowSeconds = 300;
+    static constexpr int kTimeStepSeconds = 10;   // the time axis moves in steps of this
+    static constexpr int kLineWidth = 1;
 
     explicit LiveLoadView(QWidget *parent = nullptr);
     ~LiveLoadView() override;
@@ -66,6 +68,9 @@ private:
         QDateTimeAxis *time = nullptr;
         QValueAxis *value = nullptr;
         QHash<QString, QLineSeries *> lines;
+        qint64 timeStart = 0;      // the axes' ranges as last set
+        qint64 timeEnd = 0;
+        double valueTop = 0;
     };
     void syncLines(Chart &chart);
     void refreshLines();

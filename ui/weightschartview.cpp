@@ -10,6 +10,7 @@
 #include <QKeyEvent>
 #include <QLegend>
 #include <QMouseEvent>
+#include <QPainter>
 #include <QScatterSeries>
 #include <QStackedBarSeries>
 #include <QValueAxis>
@@ -22,6 +23,7 @@ namespace fulcrum::ui {
 
 namespace {
 constexpr int kGrabPixels = 14;   // how far from a handle a press still grabs it
+constexpr double kHandleRadius = 8;
 }
 
 WeightsChartView::WeightsChartView(WeightController *controller, QWidget *parent)
@@ -29,24 +31,19 @@ WeightsChartView::WeightsChartView(WeightController *controller, QWidget *parent
 {
     setObjectName(QStringLiteral("weightsChart"));
     setFocusPolicy(Qt::StrongFocus);
-    setRenderHint(QPainter::Antialiasing);
+    setRenderHint(QPainter::Antialiasing, false);
     setRubberBand(QChartView::NoRubberBand);
     auto *chart = new QChart;
     chart->legend()->hide();
     chart->setAnimationOptions(QChart::NoAnimation);
     m_bars = new QStackedBarSeries(chart);
     m_bars->setBarWidth(0.6);
+    // The handles are painted over the chart (drawForeground), not as a scatter series: 40
+    // labelled markers as chart items cost more to repaint than everything else on the chart,
+    // and were repainted whenever a bar moved. This empty series only maps values to positions.
     m_handles = new QScatterSeries(chart);
     m_handles->setName(tr("target share"));
-    m_handles->setMarkerSize(16);
-    m_handles->setPointLabelsVisible(true);
-    m_handles->setPointLabelsFormat(QStringLiteral("@yPoint %"));
-    m_handles->setPointLabelsClipping(false);
-    m_selectedHandle = new QScatterSeries(chart);
-    m_selectedHandle->setMarkerSize(28);
-    m_selectedHandle->setColor(Qt::transparent);
     chart->addSeries(m_bars);
-    chart->addSeries(m_selectedHandle);
     chart->addSeries(m_handles);
     m_axisX = new QBarCategoryAxis(chart);
     m_axisY = new QValueAxis(chart);
@@ -58,8 +55,7 @@ WeightsChartView::WeightsChartView(WeightController *controller, QWidget *parent
     m_axisY->setTitleText(tr("share of requests"));
     chart->addAxis(m_axisX, Qt::AlignBottom);
     chart->addAxis(m_axisY, Qt::AlignLeft);
-    for (QAbstractSeries *series : {static_cast<QAbstractSeries *>(m_bars), static_cast<QAbstractSeries *>(m_handles),
-                                    static_cast<QAbstractSeries *>(m_selectedHandle)}) {
+    for (QAbstractSeries *series : {static_cast<QAbstractSeries *>(m_bars), static_cast<QAbstractSeries *>(m_handles)}) {
         series->attachAxis(m_axisX);
         series->attachAxis(m_axisY);
     }
@@ -201,31 +197,49 @@ void WeightsChartView::rebuild(const QList<ServerStatus> &servers)
     m_bars->append(m_sets);
     m_axisX->clear();
     m_axisX->append(categories);
+    viewport()->update();   // handle colours follow the number of bar sets
     if (m_selected >= servers.size())
         m_selected = -1;
 }
 
 void WeightsChartView::showTargets(const QList<double> &targets)
 {
+    // Targets move only with weights, states and drags: the handles are repainted then, and
+    // not with every tick's bars.
+    if (targets == m_shownTargets && m_selected == m_paintedSelection)
+        return;
     m_shownTargets = targets;
-    QList<QPointF> points;
-    points.reserve(targets.size());
-    for (int i = 0; i < targets.size(); ++i)
-        points.append(QPointF(i, std::round(targets[i] * 1000) / 10));
-    m_handles->replace(points);
+    m_paintedSelection = m_selected;
+    viewport()->update();
+}
+
+void WeightsChartView::drawForeground(QPainter *painter, const QRectF &rect)
+{
+    QChartView::drawForeground(painter, rect);
+    if (!chart())
+        return;
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing, true);
     const QColor text = palette().color(QPalette::WindowText);
-    m_handles->setColor(palette().color(QPalette::Base));
-    m_handles->setBorderColor(text);
-    m_handles->setPointLabelsColor(text);
-    if (m_sets.size() == 1 && m_servers.size() > 1) {
-        for (int i = 0; i < points.size() && i < m_servers.size(); ++i)
-            m_handles->setPointConfiguration(i, QXYSeries::PointConfiguration::Color, serverColor(m_servers[i].key()));
+    const bool colouredHandles = m_sets.size() == 1 && m_servers.size() > 1;
+    QFont font = painter->font();
+    font.setPointSizeF(font.pointSizeF() * 0.85);
+    painter->setFont(font);
+    for (int i = 0; i < m_shownTargets.size(); ++i) {
+        const double percent = std::round(m_shownTargets[i] * 1000) / 10;
+        const QPointF at = chart()->mapToScene(chart()->mapToPosition(QPointF(i, percent), m_handles));
+        if (i == m_selected) {
+            painter->setPen(QPen(palette().color(QPalette::Highlight), 4));
+            painter->setBrush(Qt::NoBrush);
+            painter->drawEllipse(at, kHandleRadius + 6, kHandleRadius + 6);
+        }
+        painter->setPen(QPen(text, 1));
+        painter->setBrush(colouredHandles && i < m_servers.size() ? serverColor(m_servers[i].key()) : palette().color(QPalette::Base));
+        painter->drawEllipse(at, kHandleRadius, kHandleRadius);
+        // The same figure in every language, as the axis labels.
+        painter->drawText(at + QPointF(kHandleRadius + 2, -kHandleRadius), QStringLiteral("%1 %").arg(percent, 0, 'f', 1));
     }
-    QList<QPointF> selected;
-    if (m_selected >= 0 && m_selected < points.size())
-        selected.append(points[m_selected]);
-    m_selectedHandle->setPen(QPen(palette().color(QPalette::Highlight), 4));
-    m_selectedHandle->replace(selected);
+    painter->restore();
 }
 
 void WeightsChartView::updateAxisRange()
@@ -236,8 +250,11 @@ void WeightsChartView::updateAxisRange()
     for (int i = 0; i < m_servers.size(); ++i)
         top = std::max({top, m_servers[i].share, i < m_shownTargets.size() ? m_shownTargets[i] : 0.0});
     const double max = std::max(20.0, std::min(100.0, std::ceil(top * 100 * 1.4 / 10) * 10));
-    m_axisY->setRange(0, max);
-    m_axisY->setTickInterval(max <= 50 ? 5 : 10);
+    // Grow at once; shrink only when well below, so shares near a step do not rescale every tick.
+    if (max > m_axisY->max() || max < m_axisY->max() * 0.6) {
+        m_axisY->setRange(0, max);
+        m_axisY->setTickInterval(max <= 50 ? 5 : 10);
+    }
 }
 
 void WeightsChartView::updateTitle()
@@ -258,7 +275,8 @@ void WeightsChartView::updateTitle()
     }
     if (m_totalInPool > m_servers.size())
         title += u'\n' + tr("showing the first %1 of %2 servers").arg(m_servers.size()).arg(m_totalInPool);
-    chart()->setTitle(title);
+    if (title != chart()->title())
+        chart()->setTitle(title);
 }
 
 QPointF WeightsChartView::valueAt(const QPoint &viewportPos) const
@@ -404,7 +422,7 @@ void WeightsChartView::changeEvent(QEvent *event)
 {
     if (event->type() == QEvent::PaletteChange) {
         applyPalette(chart(), palette());
-        showTargets(m_shownTargets);
+        viewport()->update();
     }
     QChartView::changeEvent(event);
 }

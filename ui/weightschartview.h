@@ -59,6 +59,7 @@ protected:
     void keyPressEvent(QKeyEvent *event) override;
     void changeEvent(QEvent *event) override;
     void showEvent(QShowEvent *event) override;
+    void drawForeground(QPainter *painter, const QRectF &rect) override;
 
 private:
     void apply(const LinkSnapshot &snapshot);
@@ -75,6 +76,7 @@ private:
     int m_totalInPool = 0;
     QList<double> m_shownTargets;
     int m_selected = -1;
+    int m_paintedSelection = -1;        // the selection the handles were last painted with
     int m_dragIndex = -1;
     int m_dragWeight = -1;
     QList<ServerStatus> m_dragBase;     // the weights the projection starts from
@@ -86,7 +88,6 @@ private:
     QStackedBarSeries *m_bars = nullptr;
     QList<QBarSet *> m_sets;
     QScatterSeries *m_handles = nullptr;
-    QScatterSeries *m_selectedHandle = nullptr;
     QBarCategoryAxis *m_axisX = nullptr;
     QValueAxis *m_axisY = nullptr;
 };

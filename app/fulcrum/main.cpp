@@ -59,7 +59,7 @@ int main(int argc, char *argv[])
     QString redisError;
     if (redis.start(&redisError)) {
         InProcessRedis endpoint;
-        endpoint.connection.port = redis.port();
+        endpoint.config.port = redis.port();
         endpoint.demoLocks = true;
         options.redis.append(endpoint);
     } else {
@@ -70,12 +70,12 @@ int main(int argc, char *argv[])
     for (const QString &endpoint : ui::SettingsDialog::redisEndpoints()) {
         const qsizetype colon = endpoint.lastIndexOf(u':');
         InProcessRedis redis;
-        redis.connection.host = endpoint.left(colon);
-        redis.connection.port = quint16(endpoint.mid(colon + 1).toUInt());
-        redis.patterns = ui::SettingsDialog::redisPatterns();
+        redis.config.host = endpoint.left(colon);
+        redis.config.port = quint16(endpoint.mid(colon + 1).toUInt());
+        redis.config.lockPatterns = ui::SettingsDialog::redisPatterns();
 #ifdef FULCRUM_HAVE_KEYCHAIN
         QString keychainError;
-        redis.connection.password = KeychainSecretStore().read(ui::SettingsDialog::keychainEntry(endpoint), &keychainError).value_or(QByteArray());
+        redis.password = KeychainSecretStore().read(ui::SettingsDialog::keychainEntry(endpoint), &keychainError).value_or(QByteArray());
 #endif
         options.redis.append(redis);
     }

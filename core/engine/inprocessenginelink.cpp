@@ -8,7 +8,8 @@
 #include "engine/engine.h"
 #include "health/healthchecker.h"
 #include "locks/forcerelease.h"
-#include "locks/lockinspector.h"
+#include "locks/redisconnection.h"
+#include "locks/secretstore.h"
 
 #include <QElapsedTimer>
 #include <QHostAddress>
@@ -23,7 +24,9 @@ namespace fulcrum {
 
 QString InProcessRedis::endpoint() const
 {
-    return connection.unixSocket.isEmpty() ? QStringLiteral("%1:%2").arg(connection.host).arg(connection.port) : connection.unixSocket;
+    if (!config.name.isEmpty())
+        return config.name;
+    return config.unixSocket.isEmpty() ? QStringLiteral("%1:%2").arg(config.host).arg(config.port) : config.unixSocket;
 }
 
 InProcessOptions InProcessOptions::demo()
@@ -51,8 +54,28 @@ InProcessOptions InProcessOptions::demo()
     return options;
 }
 
-// The worker side, on the link's thread: owns the Engine, the demo backends and load, the
-// health checker and the Redis inspectors, and turns engine snapshots into LinkSnapshots.
+// Passwords the app read from the keychain before the engine started, handed to the Engine
+// through its keychain interface (the engine thread must not run QtKeychain's nested D-Bus
+// wait). Lives and is read on the engine thread only.
+class InMemorySecretStore final : public SecretStore
+{
+public:
+    void insert(const QString &reference, const QByteArray &secret) { m_secrets.insert(reference, secret); }
+    std::optional<QByteArray> read(const QString &reference, QString *error) override
+    {
+        const auto it = m_secrets.constFind(reference);
+        if (it != m_secrets.cend())
+            return *it;
+        *error = QStringLiteral("no password for \"%1\" was read from the keychain at start").arg(reference);
+        return std::nullopt;
+    }
+
+private:
+    QHash<QString, QByteArray> m_secrets;
+};
+
+// The worker side, on the link's thread: owns the Engine and the demo backends and load, and
+// turns engine snapshots and lock scans into the link's value types.
 class EngineWorker : public QObject
 {
 public:
@@ -65,28 +88,23 @@ public:
     {
         m_clock.start();
         startEngine();
-        for (const InProcessRedis &redis : m_options.redis)
-            startRedis(redis);
+        for (const InProcessRedis &redis : m_options.redis) {
+            if (redis.demoLocks)
+                startDemoLocks(redis);
+        }
     }
 
     void releaseLock(quint64 id, const QString &endpoint, const QByteArray &key, const QByteArray &holder)
     {
-        const auto it = std::find_if(m_redis.begin(), m_redis.end(), [&](const RedisSide &side) { return side.endpoint == endpoint; });
-        if (it == m_redis.end()) {
-            finish(id, false, QStringLiteral("no Redis endpoint \"%1\" in this engine; add it under Settings → Redis").arg(endpoint));
-            return;
-        }
-        RedisSide side = *it;
-        forceReleaseLock(side.connection, key, holder, &m_engine->auditLog(), AuditLog::currentOsUser(), QStringLiteral("console"),
-                         [this, id, side, endpoint, key, holder](const ForceReleaseResult &result) {
+        const QString user = AuditLog::currentOsUser();
+        m_engine->releaseLock(endpoint, key, holder, user, QStringLiteral("console"),
+                              [this, id, user, endpoint, key, holder](const ForceReleaseResult &result) {
             const bool released = result.outcome == ForceReleaseResult::Released;
-            m_events.append(LinkEvent{QDateTime::currentDateTimeUtc(), LinkEvent::Kind::Lock, AuditLog::currentOsUser(),
+            m_events.append(LinkEvent{QDateTime::currentDateTimeUtc(), LinkEvent::Kind::Lock, user,
                                       endpoint + u' ' + QString::fromUtf8(key), QStringLiteral("force-release"),
                                       QString::fromUtf8(holder), released ? QStringLiteral("released") : QStringLiteral("not released"),
                                       result.message});
             finish(id, released, result.message);
-            if (side.inspector)
-                side.inspector->scan();
         });
     }
 
@@ -162,67 +180,76 @@ public:
     }
 
 private:
-    struct RedisSide
+    // Each Redis endpoint as the last snapshot showed it, to publish only what changed.
+    struct LockEndpointSeen
     {
-        QString endpoint;
-        RedisConnection *connection = nullptr;
-        LockInspector *inspector = nullptr;
+        LinkState state = LinkState::Disconnected;
+        QString connectionState;
+        QString lastError;
+        bool scanning = false;
+        qint64 keysScanned = 0;
     };
 
-    void startRedis(const InProcessRedis &redis)
+    static LinkState linkState(const QString &connectionState)
     {
-        RedisSide side;
-        side.endpoint = redis.endpoint();
-        side.connection = new RedisConnection(redis.connection, this);
-        LockInspectorOptions options;
-        options.patterns = redis.patterns;
-        options.longHeldMs = redis.longHeldMs;
-        side.inspector = new LockInspector(side.connection, options, this);
-        const QString endpoint = side.endpoint;
-        RedisConnection *connection = side.connection;
-        LockInspector *inspector = side.inspector;
-        connect(connection, &RedisConnection::stateChanged, this, [this, endpoint, connection, inspector](RedisConnection::State state) {
-            const LinkState linkState = state == RedisConnection::State::Connected ? LinkState::Connected
-                                        : state == RedisConnection::State::Connecting ? LinkState::Connecting
-                                                                                        : LinkState::Disconnected;
-            const QString detail = connection->lastError();
-            QMetaObject::invokeMethod(m_link, [link = m_link, endpoint, linkState, detail] {
-                Q_EMIT link->redisStateChanged(endpoint, linkState, detail);
-            }, Qt::QueuedConnection);
-            if (linkState == LinkState::Connected)
-                inspector->scan();
-        });
-        connect(inspector, &LockInspector::progress, this, [this, endpoint, inspector](qint64 keysScanned, int) {
-            LockTable table = lockTable(endpoint, inspector->lastResult());
-            table.scanning = true;
-            table.keysScanned = keysScanned;
-            publish(table);
-        });
-        connect(inspector, &LockInspector::scanFinished, this, [this, endpoint](const LockScanResult &result) {
-            publish(lockTable(endpoint, result));
-        });
-        connect(inspector, &LockInspector::scanFailed, this, [this, endpoint, inspector](const QString &why) {
-            LockTable table = lockTable(endpoint, inspector->lastResult());
-            table.error = why;
-            publish(table);
-        });
-        auto *timer = new QTimer(this);
-        connect(timer, &QTimer::timeout, this, [connection, inspector] {
-            if (connection->isConnected())
-                inspector->scan();
-        });
-        timer->start(int(redis.scanIntervalMs));
-        if (redis.demoLocks)
-            startDemoLocks(connection);
-        m_redis.push_back(side);
-        connection->open();
+        if (connectionState == u"connected")
+            return LinkState::Connected;
+        if (connectionState == u"connecting")
+            return LinkState::Connecting;
+        return LinkState::Disconnected;
     }
 
-    // What a shop's Redis holds: a cart lock renewed by its holder, an order lock someone
-    // forgot to give a TTL, a Redisson stock lock, one of Fulcrum's own, and cart locks of
-    // short requests coming and going.
-    void startDemoLocks(RedisConnection *connection)
+    // The Engine's lock endpoints, in the order the options list them; a password goes to the
+    // engine's keychain interface under the endpoint's name.
+    void addLockEndpoints(Config *config)
     {
+        for (const InProcessRedis &redis : m_options.redis) {
+            RedisEndpointConfig endpoint = redis.config;
+            endpoint.name = redis.endpoint();
+            endpoint.password = SecretSource{};
+            if (!redis.password.isEmpty()) {
+                endpoint.password = SecretSource{SecretSource::Keychain, endpoint.name};
+                m_secrets.insert(endpoint.name, redis.password);
+            }
+            config->redis.push_back(endpoint);
+        }
+        m_engine->setKeychain(&m_secrets);
+        connect(m_engine, &Engine::lockScanFinished, this, [this](const QString &endpoint, const LockScanResult &result) {
+            publish(lockTable(endpoint, result));
+        });
+    }
+
+    // Connection states and scan progress come with the engine's snapshot: publish the
+    // changes (a lock table while a pass runs, or when the endpoint's error changes).
+    void publishLockEndpoints(const EngineSnapshot &engine)
+    {
+        for (const LockEndpointView &view : engine.lockEndpoints) {
+            LockEndpointSeen &seen = m_lockSeen[view.name];
+            const LinkState state = linkState(view.connectionState);
+            if (view.connectionState != seen.connectionState || view.lastError != seen.lastError) {
+                QMetaObject::invokeMethod(m_link, [link = m_link, endpoint = view.name, state, detail = view.lastError] {
+                    Q_EMIT link->redisStateChanged(endpoint, state, detail);
+                }, Qt::QueuedConnection);
+            }
+            const bool progressed = view.scanning && (!seen.scanning || view.passKeysScanned != seen.keysScanned);
+            if (progressed || view.lastError != seen.lastError) {
+                LockTable table = lockTable(view.name, view.lastResult);
+                table.scanning = view.scanning;
+                if (view.scanning)
+                    table.keysScanned = view.passKeysScanned;
+                table.error = view.lastError;
+                publish(table);
+            }
+            seen = LockEndpointSeen{state, view.connectionState, view.lastError, view.scanning, view.passKeysScanned};
+        }
+    }
+
+    // What a shop's Redis holds, written by a client of its own as a shop's workers would: a
+    // cart lock renewed by its holder, an order lock someone forgot to give a TTL, a Redisson
+    // stock lock, one of Fulcrum's own, and cart locks of short requests coming and going.
+    void startDemoLocks(const InProcessRedis &redis)
+    {
+        auto *connection = new RedisConnection(RedisConnectionOptions::fromConfig(redis.config, redis.password), this);
         auto ignore = [](const RedisReply &) {};
         connect(connection, &RedisConnection::connected, this, [connection, ignore] {
             connection->command({"SET", "lock:checkout:order-5531", "worker-7:77aa01"}, ignore);
@@ -232,6 +259,8 @@ private:
         });
         auto *timer = new QTimer(this);
         connect(timer, &QTimer::timeout, this, [this, connection, ignore] {
+            if (!connection->isConnected())
+                return;
             ++m_demoLockRound;
             connection->command({"SET", "lock:cart:1001", "web-3:9f1c2a", "PX", "30000"}, ignore);
             const QByteArray cart = "lock:cart:" + QByteArray::number(2000 + m_demoLockRound % 6);
@@ -239,6 +268,7 @@ private:
             connection->command({"SET", cart, holder, "PX", QByteArray::number(8000 + (m_demoLockRound % 3) * 6000)}, ignore);
         });
         timer->start(4000);
+        connection->open();
     }
 
     static LockTable lockTable(const QString &endpoint, const LockScanResult &result)
@@ -320,13 +350,17 @@ private:
         config.listeners.push_back(listener);
         config.pools.push_back(pool);
         config.proxy.workers = 1;
+        addLockEndpoints(&config);
         QStringList errors;
         if (!m_engine->start(config, &errors))
             qWarning("in-process engine: %s", qPrintable(errors.join(QStringLiteral("; "))));
         m_pool = m_engine->pool(pool.name);
         QMetaObject::invokeMethod(m_link, [link = m_link, p = m_pool, audit = &m_engine->auditLog()] { link->attach(p, audit); },
                                   Qt::QueuedConnection);
-        connect(m_engine, &Engine::snapshotReady, this, [this](const EngineSnapshot &snapshot) { publishSnapshot(snapshot); });
+        connect(m_engine, &Engine::snapshotReady, this, [this](const EngineSnapshot &snapshot) {
+            publishSnapshot(snapshot);
+            publishLockEndpoints(snapshot);
+        });
         m_engine->setTickRate(std::clamp(1000 / std::max(1, m_options.tickMs), 1, 4));
 
         m_checker = m_engine->healthChecker(pool.name);
@@ -440,7 +474,8 @@ private:
     HealthChecker *m_checker = nullptr;
     QList<LinkEvent> m_events;
     QHash<QString, std::deque<std::pair<quint64, quint64>>> m_counts;   // cumulative requests, errors at each tick of the last second
-    std::vector<RedisSide> m_redis;
+    InMemorySecretStore m_secrets;
+    QHash<QString, LockEndpointSeen> m_lockSeen;
     int m_demoLockRound = 0;
 };
 

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "balancer/pool.h"
+#include "config/config.h"
 #include "engine/enginelink.h"
-#include "locks/redisconnection.h"
 
 #include <QThread>
 
@@ -22,16 +22,15 @@ struct DemoServerProfile
     bool flaky = false;           // its demo backend fails /health for a while, now and then
 };
 
-// One Redis whose locks the engine lists and force-releases.
+// One Redis whose locks the engine lists and force-releases: one of the Engine's own lock
+// endpoints.
 struct InProcessRedis
 {
-    RedisConnectionOptions connection;   // the password is in memory only, from a SecretStore
-    QStringList patterns{QStringLiteral("lock:*"), QStringLiteral("*:lock:*")};
-    qint64 scanIntervalMs = 2000;
-    qint64 longHeldMs = 60'000;
+    RedisEndpointConfig config;          // config.name is what views and commands call it (empty: "host:port"); config.password is not read
+    QByteArray password;                 // in memory only (the app reads it from the keychain); empty = no AUTH
     bool demoLocks = false;              // demo mode: write a few locks of each kind, and keep some coming and going
 
-    QString endpoint() const;            // "host:port", what the views and commands name it by
+    QString endpoint() const;            // the endpoint's name in the engine
 };
 
 struct InProcessOptions
@@ -48,11 +47,12 @@ struct InProcessOptions
 };
 
 // The embedded engine link: on a worker thread, the real Engine (proxy, per-server stats,
-// audit log) in front of six real demo backends on loopback, a steady load through its
-// listener, and the real HealthChecker on its pool; for each Redis, a real connection and
-// LockInspector scanning at an interval, and force-release through the compare-and-delete
-// script. Commands are queued to the worker and answered with commandFinished; snapshots
-// come back queued at the engine's tick. Nothing here blocks the caller.
+// audit log, health checker, one lock inspector per Redis endpoint) in front of six real demo
+// backends on loopback, with a steady load through its listener. Lock tables, scan progress
+// and Redis connection states are the Engine's; force-release is the Engine's audited
+// command, so the console, fulcrumd and the admin API see and act on the same locks.
+// Commands are queued to the worker and answered with commandFinished; snapshots come back
+// queued at the engine's tick. Nothing here blocks the caller.
 class InProcessEngineLink : public EngineLink
 {
     Q_OBJECT

@@ -29,6 +29,7 @@ private Q_SLOTS:
     void ttlCountsDownAndFlagsShow();
     void releasedThroughTheDialogAgainstRedis();
     void holderChangedInBetweenDeletesNothing();
+    void passwordReachesTheEnginesInspector();
 
 private:
     // A running redis-server and a link + locks view watching it.
@@ -50,9 +51,9 @@ void TestForceRelease::startRedisAndView(Setup &setup)
     InProcessOptions options = InProcessOptions::demo();
     options.flapping = false;
     InProcessRedis redis;
-    redis.connection.host = setup.redis->host();
-    redis.connection.port = setup.redis->port();
-    redis.scanIntervalMs = 200;
+    redis.config.host = setup.redis->host();
+    redis.config.port = setup.redis->port();
+    redis.config.pollIntervalMs = 200;
     options.redis.append(redis);
     setup.link = std::make_unique<InProcessEngineLink>(options);
     setup.view = std::make_unique<LocksView>(setup.link.get());
@@ -190,6 +191,44 @@ void TestForceRelease::holderChangedInBetweenDeletesNothing()
     QVERIFY2(shown.contains(QStringLiteral("nothing was deleted")), qPrintable(shown));
     QVERIFY2(shown.contains(QStringLiteral("worker-3")) || shown.contains(QStringLiteral("holder")), qPrintable(shown));
     delete dialog;
+}
+
+void TestForceRelease::passwordReachesTheEnginesInspector()
+{
+    // As Settings' endpoints do: the password read from the keychain at start, in memory only.
+    fulcrum::test::RedisServer::Options redisOptions;
+    redisOptions.password = "locks-pass-4c1e";
+    fulcrum::test::RedisServer redis(redisOptions);
+    QString error;
+    QVERIFY2(redis.start(&error), qPrintable(error));
+    redis.command({"SET", "lock:cart:77", "worker-5:token-e", "PX", "60000"});
+
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;
+    InProcessRedis right;
+    right.config.name = QStringLiteral("with-password");
+    right.config.port = redis.port();
+    right.config.pollIntervalMs = 200;
+    right.password = redisOptions.password;
+    InProcessRedis wrong = right;
+    wrong.config.name = QStringLiteral("wrong-password");
+    wrong.password = "not-the-password";
+    options.redis = {right, wrong};
+    InProcessEngineLink link(options);
+    QCOMPARE(link.redisEndpoints(), (QStringList{QStringLiteral("with-password"), QStringLiteral("wrong-password")}));
+    LocksView view(&link);
+    QObject::connect(&link, &EngineLink::lockTableReady, &view, &LocksView::setLockTable);
+    QHash<QString, QPair<LinkState, QString>> states;
+    QObject::connect(&link, &EngineLink::redisStateChanged, &view, [&states](const QString &endpoint, LinkState state, const QString &detail) {
+        states.insert(endpoint, {state, detail});
+    });
+    QTRY_VERIFY(rowOf(&view, "lock:cart:77") >= 0);
+    QTRY_COMPARE(states.value(QStringLiteral("with-password")).first, LinkState::Connected);
+    // The wrong password is refused by Redis; the reason shows, the password never does.
+    QTRY_VERIFY(!states.value(QStringLiteral("wrong-password")).second.isEmpty());
+    QCOMPARE_NE(states.value(QStringLiteral("wrong-password")).first, LinkState::Connected);
+    const QString detail = states.value(QStringLiteral("wrong-password")).second;
+    QVERIFY2(!detail.contains(QStringLiteral("not-the-password")) && !detail.contains(QStringLiteral("locks-pass")), qPrintable(detail));
 }
 
 QTEST_MAIN(TestForceRelease)

@@ -2,7 +2,7 @@
 // chart, then painting the visible view. Prints milliseconds against the 8 ms budget (a 4 Hz
 // tick leaves 250 ms; 8 ms keeps input and animation smooth). Asserts nothing about time.
 //
-//   QT_QPA_PLATFORM=offscreen build/bench/bench_console [servers] [ticks]
+//   QT_QPA_PLATFORM=offscreen build/bench/bench_console [servers] [ticks] [view name prefix, for profiling one view]
 
 #include "engine/inprocessenginelink.h"
 #include "mainwindow.h"
@@ -65,6 +65,7 @@ int main(int argc, char *argv[])
     QStandardPaths::setTestModeEnabled(true);
     const int servers = argc > 1 ? std::max(1, atoi(argv[1])) : 500;
     const int ticks = argc > 2 ? std::max(10, atoi(argv[2])) : 240;
+    const QByteArray only = argc > 3 ? QByteArray(argv[3]) : QByteArray();
 
     // The window needs a link; its engine is kept nearly idle so it does not compete with
     // what is measured.
@@ -94,6 +95,8 @@ int main(int argc, char *argv[])
         {ui::MainWindow::Events, "events"},
     };
     for (const auto &v : views) {
+        if (!QByteArray(v.name).startsWith(only))
+            continue;
         window.showView(v.view);
         QApplication::processEvents();
         std::vector<double> update;
