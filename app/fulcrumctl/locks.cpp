@@ -13,12 +13,13 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include "common/statedir.h"
+
 using namespace fulcrum;
 
 static QString defaultAuditLogPath()
 {
-    const QString state = qEnvironmentVariable("XDG_STATE_HOME", QDir::homePath() + QStringLiteral("/.local/state"));
-    return state + QStringLiteral("/fulcrum/audit.log");
+    return defaultStateDir() + QStringLiteral("/audit.log");
 }
 
 static int locksList(const QStringList &arguments)

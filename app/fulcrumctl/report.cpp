@@ -13,13 +13,9 @@
 #include <QDir>
 #include <QFileInfo>
 
-using namespace fulcrum;
+#include "common/statedir.h"
 
-static QString defaultStateDir()
-{
-    const QString state = qEnvironmentVariable("XDG_STATE_HOME", QDir::homePath() + QStringLiteral("/.local/state"));
-    return state + QStringLiteral("/fulcrum");
-}
+using namespace fulcrum;
 
 static int report(const QStringList &arguments)
 {

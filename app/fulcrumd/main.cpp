@@ -3,6 +3,7 @@
 #include "admin/adminserver.h"
 #include "admin/admintoken.h"
 #include "balancer/picker.h"
+#include "common/statedir.h"
 #include "config/configparser.h"
 #include "engine/demoenvironment.h"
 #include "engine/engine.h"
@@ -17,7 +18,6 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
-#include <QStandardPaths>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -237,10 +237,9 @@ int main(int argc, char *argv[])
     if (parser.isSet(stateDirOption))
         config.stateDir = parser.value(stateDirOption);
     // A service keeps its tokens, runtime weights/states and audit log somewhere even when the
-    // config names no state_dir: systemd's StateDirectory=, else the user's data directory.
+    // config names no state_dir (the same place fulcrumctl looks).
     if (config.admin.enabled && config.stateDir.isEmpty()) {
-        config.stateDir = qEnvironmentVariableIsSet("STATE_DIRECTORY") ? qEnvironmentVariable("STATE_DIRECTORY").split(u':').first()
-                                                                       : QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation);
+        config.stateDir = defaultStateDir();
     }
 
     Engine engine;
