@@ -2,6 +2,8 @@
 #include "command.h"
 #include "ctlengine.h"
 
+#include "common/duration.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QUrl>
@@ -69,15 +71,16 @@ int backendsList(const QStringList &arguments)
         const QJsonObject pool = p.toObject();
         ctlOut(QStringLiteral("pool %1 (%2)%3\n").arg(pool.value(QStringLiteral("name")).toString(), pool.value(QStringLiteral("algorithm")).toString(),
                                                       pool.value(QStringLiteral("panic")).toBool() ? QStringLiteral(" PANIC") : QString()));
-        ctlOut(QStringLiteral("  %1 %2 %3 %4 %5 %6 %7\n").arg(QStringLiteral("SERVER"), -12).arg(QStringLiteral("ADDRESS"), -22).arg(QStringLiteral("STATE"), -18)
-                   .arg(QStringLiteral("WEIGHT"), -10).arg(QStringLiteral("REQ/S"), 8).arg(QStringLiteral("P99 MS"), 8).arg(QStringLiteral("LAST CHECK")));
+        ctlOut(QStringLiteral("  %1 %2 %3 %4 %5 %6 %7 %8\n").arg(QStringLiteral("SERVER"), -12).arg(QStringLiteral("ADDRESS"), -22).arg(QStringLiteral("STATE"), -18)
+                   .arg(QStringLiteral("IN STATE"), -10).arg(QStringLiteral("WEIGHT"), -10).arg(QStringLiteral("REQ/S"), 8).arg(QStringLiteral("P99 MS"), 8).arg(QStringLiteral("LAST CHECK")));
         for (const QJsonValue &s : pool.value(QStringLiteral("servers")).toArray()) {
             const QJsonObject server = s.toObject();
             const QJsonObject check = server.value(QStringLiteral("last_check")).toObject();
-            ctlOut(QStringLiteral("  %1 %2 %3 %4 %5 %6 %7\n")
+            ctlOut(QStringLiteral("  %1 %2 %3 %4 %5 %6 %7 %8\n")
                        .arg(server.value(QStringLiteral("name")).toString(), -12)
                        .arg(server.value(QStringLiteral("address")).toString(), -22)
                        .arg(server.value(QStringLiteral("state_text")).toString(), -18)
+                       .arg(fulcrum::formatDurationMs(qint64(server.value(QStringLiteral("time_in_state_ms")).toDouble())), -10)
                        .arg(QStringLiteral("%1/%2").arg(server.value(QStringLiteral("effective_weight")).toInt()).arg(server.value(QStringLiteral("weight")).toInt()), -10)
                        .arg(server.value(QStringLiteral("requests_per_second")).toDouble(), 8, 'f', 1)
                        .arg(server.value(QStringLiteral("p99_ms")).toDouble(), 8, 'f', 1)

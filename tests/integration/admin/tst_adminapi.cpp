@@ -600,6 +600,9 @@ void TestAdminApi::fulcrumctlThroughEngine()
     auto [code, out, err] = run({QStringLiteral("backends"), QStringLiteral("list"), QStringLiteral("--engine"), engine, QStringLiteral("--token-file"), tokenFile});
     QVERIFY2(code == 0, qPrintable(err));
     QVERIFY(out.contains(u"app1") && out.contains(u"app2"));
+    // What issue 4 asks of the table: state, set and effective weight, last check, time in state.
+    for (const char16_t *column : {u"STATE", u"IN STATE", u"WEIGHT", u"LAST CHECK"})
+        QVERIFY2(out.contains(QStringView(column)), qPrintable(out));
 
     std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("set-weight"), QStringLiteral("web/app2"), QStringLiteral("6"), QStringLiteral("--engine"), engine}, m_token);
     QVERIFY2(code == 0, qPrintable(err));
