@@ -13,42 +13,12 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "engineconfigs.h"
+
 using namespace fulcrum;
 using namespace fulcrum::test;
 
 namespace {
-
-BackendSpec server(const QString &name, quint16 port, int weight = 10)
-{
-    BackendSpec spec;
-    spec.name = name;
-    spec.host = QStringLiteral("127.0.0.1");
-    spec.port = port;
-    spec.weight = weight;
-    return spec;
-}
-
-Config poolConfig(std::vector<BackendSpec> servers)
-{
-    Config config;
-    config.proxy.workers = 1;
-    config.proxy.stopTimeoutMs = 1000;
-    ListenerConfig listener;
-    listener.name = QStringLiteral("web");
-    listener.pool = QStringLiteral("web");
-    config.listeners.push_back(listener);
-    PoolConfig pool;
-    pool.name = QStringLiteral("web");
-    pool.servers = std::move(servers);
-    pool.health.intervalMs = 50;
-    pool.health.fastIntervalMs = 20;
-    pool.health.downIntervalMs = 50;
-    pool.health.timeoutMs = 300;
-    pool.health.rise = 2;
-    pool.health.fall = 3;
-    config.pools.push_back(pool);
-    return config;
-}
 
 const ServerSnapshot *serverIn(const Engine &engine, const QString &name)
 {
@@ -102,7 +72,7 @@ void TestEngine::killedBackendShowsDownWithReason()
     QVERIFY2(app2.start(), qPrintable(app2.error()));
     Engine engine;
     QStringList errors;
-    QVERIFY2(engine.start(poolConfig({server(QStringLiteral("app1"), app1.port()), server(QStringLiteral("app2"), app2.port())}), &errors),
+    QVERIFY2(engine.start(fastCheckedPoolConfig({loopbackServer(QStringLiteral("app1"), app1.port()), loopbackServer(QStringLiteral("app2"), app2.port())}), &errors),
              qPrintable(errors.join(u'\n')));
     QVERIFY(engine.healthChecker(QStringLiteral("web")));
     QTRY_VERIFY_WITH_TIMEOUT(serverIn(engine, QStringLiteral("app1")) && serverIn(engine, QStringLiteral("app1"))->health.checks > 0, 5000);
@@ -142,7 +112,7 @@ void TestEngine::drainThroughEngineStopsNewRequests()
     QVERIFY(app1.isListening() && app2.isListening());
     Engine engine;
     QStringList errors;
-    QVERIFY(engine.start(poolConfig({server(QStringLiteral("app1"), app1.port()), server(QStringLiteral("app2"), app2.port())}), &errors));
+    QVERIFY(engine.start(fastCheckedPoolConfig({loopbackServer(QStringLiteral("app1"), app1.port()), loopbackServer(QStringLiteral("app2"), app2.port())}), &errors));
     const quint16 port = engine.proxy().listeners().front().port;
 
     auto servedBy = [port](int n) {
@@ -180,7 +150,7 @@ void TestEngine::operatorStateValidation()
     InProcessDemoBackend app1(QStringLiteral("app1"));
     Engine engine;
     QStringList errors;
-    QVERIFY(engine.start(poolConfig({server(QStringLiteral("app1"), app1.port())}), &errors));
+    QVERIFY(engine.start(fastCheckedPoolConfig({loopbackServer(QStringLiteral("app1"), app1.port())}), &errors));
     QString error;
     QVERIFY(!engine.setState(QStringLiteral("web"), QStringLiteral("app1"), BackendState::Down, QStringLiteral("bob"), QStringLiteral("test"), &error));
     QVERIFY2(error.contains(u"health checks"), qPrintable(error));
@@ -200,11 +170,11 @@ void TestEngine::reloadKeepsHealthCheckers()
     InProcessDemoBackend app2(QStringLiteral("app2"));
     Engine engine;
     QStringList errors;
-    Config config = poolConfig({server(QStringLiteral("app1"), app1.port())});
+    Config config = fastCheckedPoolConfig({loopbackServer(QStringLiteral("app1"), app1.port())});
     QVERIFY(engine.start(config, &errors));
     QVERIFY(engine.setAdminState(QStringLiteral("web"), QStringLiteral("app1"), AdminState::Maint, QStringLiteral("carol"), QStringLiteral("test")));
     HealthChecker *checker = engine.healthChecker(QStringLiteral("web"));
-    config.pools.front().servers.push_back(server(QStringLiteral("app2"), app2.port()));
+    config.pools.front().servers.push_back(loopbackServer(QStringLiteral("app2"), app2.port()));
     config.pools.front().health.rise = 1;
     QVERIFY2(engine.reload(config, &errors), qPrintable(errors.join(u'\n')));
     // Right after the reload, before the checker runs again, the balancer still sees maint.
@@ -247,7 +217,7 @@ void TestEngine::locksAppearInSnapshot()
     redis.command({"HSET", "jobs:lock:nightly", "6f0c1e2a-1111-2222-3333-444455556666:42", "1"});
 
     InProcessDemoBackend app1(QStringLiteral("app1"));
-    Config config = poolConfig({server(QStringLiteral("app1"), app1.port())});
+    Config config = fastCheckedPoolConfig({loopbackServer(QStringLiteral("app1"), app1.port())});
     config.redis.push_back(endpoint);
     Engine engine;
     QSignalSpy scans(&engine, &Engine::lockScanFinished);
@@ -285,7 +255,7 @@ void TestEngine::releaseThroughEngine()
     QVERIFY(startRedisWithPassword(redis, dir, &endpoint));
     redis.command({"SET", "lock:orders", "worker-7"});
     InProcessDemoBackend app1(QStringLiteral("app1"));
-    Config config = poolConfig({server(QStringLiteral("app1"), app1.port())});
+    Config config = fastCheckedPoolConfig({loopbackServer(QStringLiteral("app1"), app1.port())});
     config.redis.push_back(endpoint);
     Engine engine;
     QStringList errors;
@@ -338,7 +308,7 @@ void TestEngine::releaseThroughEngine()
 void TestEngine::unreadablePasswordShowsErrorAndProxyRuns()
 {
     InProcessDemoBackend app1(QStringLiteral("app1"));
-    Config config = poolConfig({server(QStringLiteral("app1"), app1.port())});
+    Config config = fastCheckedPoolConfig({loopbackServer(QStringLiteral("app1"), app1.port())});
     RedisEndpointConfig endpoint;
     endpoint.name = QStringLiteral("cache");
     endpoint.port = 1;

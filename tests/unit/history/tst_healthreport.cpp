@@ -20,6 +20,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "engineconfigs.h"
+
 using namespace fulcrum;
 using namespace fulcrum::test;
 
@@ -580,28 +582,8 @@ void TestHealthReport::engineOutageReachesReport()
     DemoBackendProcess app2(QStringLiteral("app2"));
     QVERIFY2(app1.start(), qPrintable(app1.error()));
     QVERIFY2(app2.start(), qPrintable(app2.error()));
-    Config config;
-    config.proxy.workers = 1;
-    config.proxy.stopTimeoutMs = 1000;
-    ListenerConfig listener;
-    listener.name = QStringLiteral("web");
-    listener.pool = QStringLiteral("web");
-    config.listeners.push_back(listener);
-    PoolConfig pool;
-    pool.name = QStringLiteral("web");
-    for (const auto &[name, port] : {std::pair{QStringLiteral("app1"), app1.port()}, std::pair{QStringLiteral("app2"), app2.port()}}) {
-        BackendSpec spec;
-        spec.name = name;
-        spec.host = QStringLiteral("127.0.0.1");
-        spec.port = port;
-        pool.servers.push_back(spec);
-    }
-    pool.health.intervalMs = 50;
-    pool.health.fastIntervalMs = 20;
-    pool.health.downIntervalMs = 50;
-    pool.health.timeoutMs = 300;
-    pool.health.fall = 2;
-    config.pools.push_back(pool);
+    Config config = fastCheckedPoolConfig({loopbackServer(QStringLiteral("app1"), app1.port(), 1), loopbackServer(QStringLiteral("app2"), app2.port(), 1)});
+    config.pools[0].health.fall = 2;
     QTemporaryDir dir;
     HistoryStore store;
     QString error;
