@@ -268,14 +268,21 @@ std::shared_ptr<Pool> Engine::pool(const QString &name) const
     return it == m_pools.end() ? nullptr : it->second;
 }
 
-bool Engine::setWeight(const QString &poolName, const QString &server, int weight, const QString &user, const QString &origin, QString *error)
+// The audit entry every operator command on a server starts from.
+static AuditEntry operatorAction(const QString &action, const QString &poolName, const QString &server, const QString &user, const QString &origin)
 {
     AuditEntry entry;
     entry.time = QDateTime::currentDateTimeUtc();
     entry.user = user;
     entry.origin = origin;
-    entry.action = QStringLiteral("set-weight");
+    entry.action = action;
     entry.target = QStringLiteral("%1/%2").arg(poolName, server);
+    return entry;
+}
+
+bool Engine::setWeight(const QString &poolName, const QString &server, int weight, const QString &user, const QString &origin, QString *error)
+{
+    AuditEntry entry = operatorAction(QStringLiteral("set-weight"), poolName, server, user, origin);
     entry.after = QString::number(weight);
     QString message;
     bool ok = false;
@@ -304,12 +311,7 @@ bool Engine::setWeight(const QString &poolName, const QString &server, int weigh
 
 bool Engine::setAdminState(const QString &poolName, const QString &server, AdminState state, const QString &user, const QString &origin, QString *error)
 {
-    AuditEntry entry;
-    entry.time = QDateTime::currentDateTimeUtc();
-    entry.user = user;
-    entry.origin = origin;
-    entry.action = QStringLiteral("set-state");
-    entry.target = QStringLiteral("%1/%2").arg(poolName, server);
+    AuditEntry entry = operatorAction(QStringLiteral("set-state"), poolName, server, user, origin);
     entry.after = adminStateName(state);
     QString message;
     bool ok = false;
