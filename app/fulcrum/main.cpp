@@ -1,5 +1,7 @@
 #include "engine/inprocessenginelink.h"
 #include "engine/localredisserver.h"
+#include "engine/multienginelink.h"
+#include "engine/remoteenginelink.h"
 #ifdef FULCRUM_HAVE_KEYCHAIN
 #include "keychain/keychainsecretstore.h"
 #endif
@@ -15,6 +17,31 @@
 #include <cstdio>
 
 using namespace fulcrum;
+
+static int runConsole(QApplication &app, EngineLink *link, const QCommandLineParser &parser, const QCommandLineOption &screenshotOption,
+                      const QCommandLineOption &afterOption)
+{
+    ui::MainWindow window(link);
+    window.show();
+
+    if (parser.isSet(screenshotOption)) {
+        const QString dir = parser.value(screenshotOption);
+        const int after = std::max(1, parser.value(afterOption).toInt());
+        auto seen = std::make_shared<int>(0);
+        QObject::connect(link, &EngineLink::snapshotReady, &window, [&window, dir, after, seen] {
+            if (++*seen != after)
+                return;
+            QString error;
+            if (!window.saveScreenshots(dir, &error)) {
+                std::fprintf(stderr, "fulcrum: %s\n", qPrintable(error));
+                QApplication::exit(1);
+                return;
+            }
+            QApplication::quit();
+        });
+    }
+    return app.exec();
+}
 
 int main(int argc, char *argv[])
 {
@@ -32,7 +59,11 @@ int main(int argc, char *argv[])
     const QCommandLineOption langOption(QStringLiteral("lang"), QStringLiteral("Language: en or zh_CN (default: Settings, then the system's)."), QStringLiteral("LANG"));
     const QCommandLineOption screenshotOption(QStringLiteral("screenshot"), QStringLiteral("Save a PNG of every view into DIR after a minute of demo traffic, then exit."), QStringLiteral("DIR"));
     const QCommandLineOption afterOption(QStringLiteral("screenshot-after"), QStringLiteral("Snapshots to wait for before --screenshot (default 240, one minute at 4 Hz)."), QStringLiteral("N"), QStringLiteral("240"));
-    parser.addOptions({demoOption, langOption, screenshotOption, afterOption});
+    const QCommandLineOption engineOption(QStringLiteral("engine"), QStringLiteral("Attach to a running fulcrumd: NAME=URL of its admin API (repeat for several, shown side by side; "
+                                                                                  "default: the engines in Settings). Token: --token-file, FULCRUM_TOKEN, or the keychain entry fulcrumd:URL."),
+                                          QStringLiteral("NAME=URL"));
+    const QCommandLineOption tokenFileOption(QStringLiteral("token-file"), QStringLiteral("Read the engines' admin token from this file (mode 0600); for scripts."), QStringLiteral("PATH"));
+    parser.addOptions({demoOption, langOption, screenshotOption, afterOption, engineOption, tokenFileOption});
     parser.process(app);
 
     const QString language = parser.isSet(langOption) ? parser.value(langOption) : ui::SettingsDialog::language();
@@ -49,9 +80,54 @@ int main(int argc, char *argv[])
         if (translator.load(locale, QStringLiteral("fulcrum"), QStringLiteral("_"), QStringLiteral(":/i18n")))
             QApplication::installTranslator(&translator);
     }
-    if (!ui::SettingsDialog::engineAddress().isEmpty() && !parser.isSet(demoOption))
-        std::fprintf(stderr, "fulcrum: attaching to a remote engine (%s) comes with the admin API; starting the in-process demo engine instead\n",
-                     qPrintable(ui::SettingsDialog::engineAddress()));
+    // Remote engines: from --engine, else from Settings; none (or --demo): the in-process demo.
+    QList<ui::EngineSetting> engines;
+    for (const QString &value : parser.values(engineOption)) {
+        const qsizetype equals = value.indexOf(u'=');
+        engines.append(equals > 0 ? ui::EngineSetting{value.left(equals), value.mid(equals + 1)} : ui::EngineSetting{QString(), value});
+    }
+    if (engines.isEmpty() && !parser.isSet(demoOption))
+        engines = ui::SettingsDialog::engines();
+    std::unique_ptr<EngineLink> remote;
+    if (!engines.isEmpty() && !parser.isSet(demoOption)) {
+#ifdef FULCRUM_HAVE_KEYCHAIN
+        KeychainSecretStore keychain;
+        SecretStore *store = &keychain;
+#else
+        SecretStore *store = nullptr;
+#endif
+        auto multi = std::make_unique<MultiEngineLink>();
+        QList<RemoteEngineLink *> links;
+        for (const ui::EngineSetting &engine : std::as_const(engines)) {
+            QString error;
+            const std::optional<QUrl> url = RemoteEngineLink::parseUrl(engine.url, &error);
+            if (!url) {
+                std::fprintf(stderr, "fulcrum: --engine %s: %s\n", qPrintable(engine.name), qPrintable(error));
+                return 2;
+            }
+            RemoteEngineOptions options;
+            options.name = engine.name;
+            options.url = *url;
+            // Read before the event loop runs (QtKeychain's short nested wait blocks nothing then).
+            // Without a token the link still starts: the status bar says the engine refused it.
+            options.token = RemoteEngineLink::readToken(*url, parser.value(tokenFileOption), store, &error).value_or(QByteArray());
+            if (options.token.isEmpty())
+                std::fprintf(stderr, "fulcrum: %s\n", qPrintable(error));
+            auto *link = new RemoteEngineLink(options);
+            if (engines.size() > 1 && !multi->addEngine(link->name(), link)) {
+                std::fprintf(stderr, "fulcrum: engine name \"%s\" is used twice or has a '/'; give each --engine a unique NAME=URL\n", qPrintable(link->name()));
+                delete link;
+                return 2;
+            }
+            links.append(link);
+        }
+        if (engines.size() == 1)
+            remote.reset(links.first());
+        else
+            remote = std::move(multi);
+    }
+    if (remote)
+        return runConsole(app, remote.get(), parser, screenshotOption, afterOption);
 
     // Demo mode's own Redis, for the locks view; stopped when main returns.
     InProcessOptions options = InProcessOptions::demo();
@@ -80,24 +156,5 @@ int main(int argc, char *argv[])
         options.redis.append(redis);
     }
     InProcessEngineLink link(options);
-    ui::MainWindow window(&link);
-    window.show();
-
-    if (parser.isSet(screenshotOption)) {
-        const QString dir = parser.value(screenshotOption);
-        const int after = std::max(1, parser.value(afterOption).toInt());
-        auto seen = std::make_shared<int>(0);
-        QObject::connect(&link, &EngineLink::snapshotReady, &window, [&window, dir, after, seen] {
-            if (++*seen != after)
-                return;
-            QString error;
-            if (!window.saveScreenshots(dir, &error)) {
-                std::fprintf(stderr, "fulcrum: %s\n", qPrintable(error));
-                QApplication::exit(1);
-                return;
-            }
-            QApplication::quit();
-        });
-    }
-    return app.exec();
+    return runConsole(app, &link, parser, screenshotOption, afterOption);
 }

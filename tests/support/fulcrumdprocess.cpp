@@ -46,6 +46,7 @@ QString FulcrumdProcess::tokenFile() const
 
 bool FulcrumdProcess::start(QString *log)
 {
+    log->clear();
     QJsonArray servers;
     for (const auto &[name, port] : std::as_const(m_options.servers))
         servers.append(QJsonObject{{QStringLiteral("name"), name}, {QStringLiteral("address"), QStringLiteral("127.0.0.1:%1").arg(port)}, {QStringLiteral("weight"), 10}});

@@ -1,0 +1,175 @@
+// The console over the admin API: real fulcrumd processes, the real window, mouse events on
+// the weights chart. What the engine itself answers over its API is what the assertions read.
+#include "demobackends.h"
+#include "engine/multienginelink.h"
+#include "engine/remoteenginelink.h"
+#include "fulcrumdprocess.h"
+#include "mainwindow.h"
+#include "servertablemodel.h"
+#include "weightcontroller.h"
+#include "weightschartview.h"
+
+#include <QComboBox>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTest>
+#include <QUndoStack>
+
+#include <algorithm>
+#include <memory>
+
+using namespace fulcrum;
+using namespace fulcrum::test;
+using namespace fulcrum::ui;
+
+class TestRemoteConsole : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void dragDrivesTheRealEngine();
+    void twoEnginesInOneWindow();
+
+private:
+    // Health checks have passed for every server: the target shares are over all of them.
+    static bool allTakeTraffic(const MainWindow &window, int servers)
+    {
+        const LinkSnapshot snapshot = window.weightController()->snapshot();
+        return snapshot.servers.size() == servers
+               && std::all_of(snapshot.servers.cbegin(), snapshot.servers.cend(), [](const ServerStatus &s) { return s.takesTraffic(); });
+    }
+    int engineWeight(const FulcrumdProcess &engine, const QString &server) const
+    {
+        return engine.server(server).value(QStringLiteral("weight")).toInt();
+    }
+    std::unique_ptr<RemoteEngineLink> makeLink(const FulcrumdProcess &engine, const QString &name) const
+    {
+        RemoteEngineOptions options;
+        options.name = name;
+        options.url = engine.adminUrl();
+        options.token = engine.token();
+        return std::make_unique<RemoteEngineLink>(options);
+    }
+
+    std::unique_ptr<InProcessDemoBackend> m_app1;
+    std::unique_ptr<InProcessDemoBackend> m_app2;
+    std::unique_ptr<InProcessDemoBackend> m_app3;
+    std::unique_ptr<FulcrumdProcess> m_east;
+    std::unique_ptr<FulcrumdProcess> m_west;
+};
+
+void TestRemoteConsole::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    m_app1 = std::make_unique<InProcessDemoBackend>(QStringLiteral("app1"));
+    m_app2 = std::make_unique<InProcessDemoBackend>(QStringLiteral("app2"));
+    m_app3 = std::make_unique<InProcessDemoBackend>(QStringLiteral("app3"));
+    QVERIFY(m_app1->isListening() && m_app2->isListening() && m_app3->isListening());
+    FulcrumdProcess::Options options;
+    options.servers = {{QStringLiteral("app1"), m_app1->port()}, {QStringLiteral("app2"), m_app2->port()}, {QStringLiteral("app3"), m_app3->port()}};
+    m_east = std::make_unique<FulcrumdProcess>(options);
+    QString log;
+    QVERIFY2(m_east->start(&log), qPrintable(log));
+    options.pool = QStringLiteral("checkout");
+    options.servers.removeLast();
+    m_west = std::make_unique<FulcrumdProcess>(options);
+    QVERIFY2(m_west->start(&log), qPrintable(log));
+}
+
+void TestRemoteConsole::cleanupTestCase()
+{
+    m_east.reset();
+    m_west.reset();
+}
+
+void TestRemoteConsole::dragDrivesTheRealEngine()
+{
+    std::unique_ptr<RemoteEngineLink> link = makeLink(*m_east, QStringLiteral("east"));
+    MainWindow window(link.get());
+    window.resize(1200, 800);
+    window.showView(MainWindow::Weights);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.weightController()->setConfirmThreshold(1.0);
+    window.weightController()->setConfirmer([](const QString &) { return true; });
+    WeightsChartView *chart = window.weightsChart();
+    QTRY_COMPARE_WITH_TIMEOUT(chart->servers().size(), 3, 10'000);
+    QCOMPARE(link->state(), LinkState::Connected);
+    QTRY_VERIFY_WITH_TIMEOUT(allTakeTraffic(window, 3), 10'000);
+
+    // app2 from a third of the target share down to 20 %: the others' 20 * 0.2 / 0.8 = 5.
+    const int index = int(chart->servers().indexOf(QStringLiteral("app2")));
+    QVERIFY(index >= 0);
+    QWidget *viewport = chart->viewport();
+    const QPoint start = chart->handlePosition(index);
+    QTest::mousePress(viewport, Qt::LeftButton, Qt::NoModifier, start);
+    QVERIFY(chart->isDragging());
+    const QPoint end = chart->positionFor(index, 0.2);
+    QTest::mouseMove(viewport, chart->positionFor(index, 0.27));
+    QTest::mouseMove(viewport, end);
+    // Nothing reaches the engine before the release.
+    QCOMPARE(engineWeight(*m_east, QStringLiteral("app2")), 10);
+    QTest::mouseRelease(viewport, Qt::LeftButton, Qt::NoModifier, end);
+
+    QTRY_VERIFY_WITH_TIMEOUT(engineWeight(*m_east, QStringLiteral("app2")) != 10, 10'000);
+    const int applied = engineWeight(*m_east, QStringLiteral("app2"));
+    QVERIFY2(std::abs(applied - 5) <= 1, qPrintable(QString::number(applied)));
+    QCOMPARE(engineWeight(*m_east, QStringLiteral("app1")), 10);
+    QCOMPARE(engineWeight(*m_east, QStringLiteral("app3")), 10);
+    // The window follows the engine, not its own guess: the servers table shows the applied weight.
+    ServerTableModel *model = window.serverModel();
+    QTRY_COMPARE_WITH_TIMEOUT(model->serverAt(model->rowOf(QStringLiteral("web/app2")))->weight, applied, 5000);
+
+    // Undo goes through the engine as well.
+    window.weightController()->undoStack()->undo();
+    QTRY_COMPARE_WITH_TIMEOUT(engineWeight(*m_east, QStringLiteral("app2")), 10, 10'000);
+}
+
+void TestRemoteConsole::twoEnginesInOneWindow()
+{
+    MultiEngineLink link;
+    QVERIFY(link.addEngine(QStringLiteral("east"), makeLink(*m_east, QStringLiteral("east")).release()));
+    QVERIFY(link.addEngine(QStringLiteral("west"), makeLink(*m_west, QStringLiteral("west")).release()));
+    MainWindow window(&link);
+    window.resize(1200, 800);
+    window.showView(MainWindow::Weights);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.weightController()->setConfirmThreshold(1.0);
+    window.weightController()->setConfirmer([](const QString &) { return true; });
+
+    // Both engines' servers in the servers table, each pool named after its engine.
+    ServerTableModel *model = window.serverModel();
+    QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 5, 10'000);
+    QVERIFY(model->rowOf(QStringLiteral("east/web/app3")) >= 0);
+    QVERIFY(model->rowOf(QStringLiteral("west/checkout/app1")) >= 0);
+    auto *pools = window.findChild<QComboBox *>(QStringLiteral("weightsPool"));
+    QVERIFY(pools);
+    QTRY_COMPARE_WITH_TIMEOUT(pools->count(), 2, 5000);
+
+    // Dragging on west's pool changes west's engine only.
+    WeightsChartView *chart = window.weightsChart();
+    pools->setCurrentText(QStringLiteral("west/checkout"));
+    QTRY_COMPARE(chart->pool(), QStringLiteral("west/checkout"));
+    QTRY_COMPARE_WITH_TIMEOUT(chart->servers().size(), 2, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(allTakeTraffic(window, 5), 10'000);
+    const int index = int(chart->servers().indexOf(QStringLiteral("app1")));
+    QVERIFY(index >= 0);
+    QWidget *viewport = chart->viewport();
+    QTest::mousePress(viewport, Qt::LeftButton, Qt::NoModifier, chart->handlePosition(index));
+    const QPoint end = chart->positionFor(index, 0.75);
+    QTest::mouseMove(viewport, chart->positionFor(index, 0.6));
+    QTest::mouseMove(viewport, end);
+    QTest::mouseRelease(viewport, Qt::LeftButton, Qt::NoModifier, end);
+    QTRY_VERIFY_WITH_TIMEOUT(engineWeight(*m_west, QStringLiteral("app1")) != 10, 10'000);
+    const int applied = engineWeight(*m_west, QStringLiteral("app1"));
+    QVERIFY2(std::abs(applied - 30) <= 2, qPrintable(QString::number(applied)));
+    QCOMPARE(engineWeight(*m_west, QStringLiteral("app2")), 10);
+    QCOMPARE(engineWeight(*m_east, QStringLiteral("app1")), 10);
+    window.weightController()->undoStack()->undo();
+    QTRY_COMPARE_WITH_TIMEOUT(engineWeight(*m_west, QStringLiteral("app1")), 10, 10'000);
+}
+
+QTEST_MAIN(TestRemoteConsole)
+#include "tst_remoteconsole.moc"
