@@ -322,6 +322,18 @@ void RemoteEngineLink::scheduleReconnect(const QString &why)
     m_retry->start(m_backoffMs);
 }
 
+// Health and operator events also come structured (health events, audit entries); lock
+// endpoint and engine news (reloads, refused configs, listeners) only as engine events.
+std::optional<LinkEvent> RemoteEngineLink::engineEvent(const QJsonObject &json) const
+{
+    const QString source = jsonString(json, "source");
+    if (source == u"health" || source == u"operator")
+        return std::nullopt;
+    return LinkEvent{parseTime(json.value(QStringLiteral("time"))), source == u"locks" ? LinkEvent::Kind::Lock : LinkEvent::Kind::Link,
+                     QStringLiteral("engine"), m_options.name, source, QString(), QString(),
+                     QStringLiteral("%1: %2").arg(jsonString(json, "severity"), jsonString(json, "text"))};
+}
+
 void RemoteEngineLink::handleMessage(const QByteArray &type, const QByteArray &data)
 {
     const QJsonObject json = QJsonDocument::fromJson(data).object();
@@ -347,14 +359,8 @@ void RemoteEngineLink::handleMessage(const QByteArray &type, const QByteArray &d
                            entry.user, entry.target, entry.action, entry.before, entry.after,
                            ok ? QStringLiteral("from %1").arg(entry.origin) : entry.result});
     } else if (type == "event") {
-        // Health and operator events also come structured (above); lock endpoint and engine
-        // news (reloads, refused configs, listeners) only here.
-        const QString source = jsonString(json, "source");
-        if (source == u"health" || source == u"operator")
-            return;
-        addEvent(LinkEvent{parseTime(json.value(QStringLiteral("time"))), source == u"locks" ? LinkEvent::Kind::Lock : LinkEvent::Kind::Link,
-                           QStringLiteral("engine"), m_options.name, source, QString(), QString(),
-                           QStringLiteral("%1: %2").arg(jsonString(json, "severity"), jsonString(json, "text"))});
+        if (const std::optional<LinkEvent> event = engineEvent(json))
+            addEvent(*event);
     }
 }
 
@@ -408,6 +414,15 @@ void RemoteEngineLink::handleSnapshot(const QJsonObject &json)
             server.p95Ms = jsonNumber(s, "p95_ms");
             server.p99Ms = jsonNumber(s, "p99_ms");
             server.stateSince = snapshot.time.addMSecs(-s.value(QStringLiteral("time_in_state_ms")).toInteger());
+            // The admin JSON counts checks but has no time: a count that moved since the last
+            // snapshot means a check ran within this tick (unknown until the first one is seen).
+            const qint64 checks = s.value(QStringLiteral("checks")).toInteger();
+            const auto seenChecks = m_checks.find(server.key());
+            if (seenChecks == m_checks.end())
+                m_checks.insert(server.key(), {checks, QDateTime()});
+            else if (seenChecks->first != checks)
+                *seenChecks = {checks, snapshot.time};
+            server.lastCheck = m_checks.value(server.key()).second;
             // 5xx and connect failures over the last second, from the cumulative counts.
             const double requests = jsonNumber(s, "requests_total");
             const double errors = s.value(QStringLiteral("responses_by_class")).toArray().at(4).toDouble() + jsonNumber(s, "connect_failures_total");
@@ -486,14 +501,14 @@ void RemoteEngineLink::handleLocks(const QJsonObject &json)
     Q_EMIT lockTableReady(table);
 }
 
-// What happened before this console attached (or while it was cut off): health events and
-// operator actions up to the first snapshot of this connection; later ones come on the stream.
+// What happened before this console attached (or while it was cut off): health events,
+// engine events and operator actions up to the first snapshot of this connection; later ones come on the stream.
 void RemoteEngineLink::fetchHistory()
 {
     const QDateTime after = m_newestEvent;
     const QDateTime until = m_last.time;
     auto collected = std::make_shared<QList<LinkEvent>>();
-    auto pending = std::make_shared<int>(2);
+    auto pending = std::make_shared<int>(3);
     auto take = [this, after, until, collected, pending](QList<LinkEvent> events) {
         for (const LinkEvent &event : events) {
             if ((!after.isValid() || event.time > after) && event.time <= until)
@@ -519,6 +534,14 @@ void RemoteEngineLink::fetchHistory()
                                     kind == u"outlier" ? LinkEvent::Kind::Ejection : kind == u"panic" ? LinkEvent::Kind::Panic : LinkEvent::Kind::Health,
                                     QStringLiteral("engine"), jsonString(e, "pool") + u'/' + jsonString(e, "server"), QStringLiteral("state"),
                                     jsonString(e, "from"), jsonString(e, "to"), jsonString(e, "reason")});
+        }
+        take(events);
+    });
+    request("GET", QStringLiteral("/api/v1/events?limit=") + limit, {}, [this, take](const Answer &answer) {
+        QList<LinkEvent> events;
+        for (const QJsonValue &value : answer.json.value(QStringLiteral("events")).toArray()) {
+            if (const std::optional<LinkEvent> event = engineEvent(value.toObject()))
+                events.append(*event);
         }
         take(events);
     });

@@ -84,6 +84,7 @@ private:
     void handleMessage(const QByteArray &type, const QByteArray &data);
     void handleSnapshot(const QJsonObject &json);
     void handleLocks(const QJsonObject &json);
+    std::optional<LinkEvent> engineEvent(const QJsonObject &json) const;
     void fetchHistory();
     void addEvent(const LinkEvent &event);
     void flushEvents();
@@ -111,6 +112,7 @@ private:
     QHash<QString, QJsonObject> m_lockEndpoints;            // each endpoint's last state in the snapshot
     QHash<QString, LockTable> m_lockTables;                  // each endpoint's last full table
     QHash<QString, std::deque<std::pair<double, double>>> m_counts;   // cumulative requests, errors per server at the last ticks
+    QHash<QString, std::pair<qint64, QDateTime>> m_checks;  // checks counted per server, and when the count last moved
     QList<LinkEvent> m_pendingEvents;
     QDateTime m_newestEvent;     // events up to here were shown: history fetched after a reconnect starts after it
 };

@@ -1,6 +1,7 @@
 // The console's remote link against real fulcrumd processes: in-process demo backends behind
 // them, a real redis-server for the lock endpoint, the admin API over real sockets. What the
 // link says is checked against what the engine itself answers.
+#include "engine/auditlog.h"
 #include "engine/multienginelink.h"
 #include "engine/remoteenginelink.h"
 #include "demobackends.h"
@@ -10,6 +11,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <functional>
 #include <memory>
 
 using namespace fulcrum;
@@ -37,6 +39,7 @@ private Q_SLOTS:
     void snapshotsArrive();
     void setWeightActsOnTheEngine();
     void setStateActsOnTheEngine();
+    void historyArrivesOnConnect();
     void unknownServerIsRefusedWithTheEnginesMessage();
     void lockTablesAndRelease();
     void wrongTokenSaysSo();
@@ -181,6 +184,13 @@ void TestRemoteEngineLink::snapshotsArrive()
         return server ? server->reason : QString();
     };
     QTRY_VERIFY_WITH_TIMEOUT(reason().startsWith(u"L7OK"), 5000);
+    // The check time is when the engine's check count moved: within the last second or so.
+    auto lastCheck = [this] {
+        const LinkSnapshot next = nextSnapshot(m_link.get());
+        const ServerStatus *server = findServer(next, QStringLiteral("web"), QStringLiteral("app1"));
+        return server ? server->lastCheck : QDateTime();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(lastCheck().isValid() && lastCheck().secsTo(QDateTime::currentDateTimeUtc()) < 5, 5000);
     QCOMPARE(m_link->redisEndpoints(), QStringList{QStringLiteral("cache")});
     QVERIFY(m_link->description().contains(m_east->adminUrl().toString()));
 }
@@ -226,6 +236,28 @@ void TestRemoteEngineLink::setStateActsOnTheEngine()
     QVERIFY2(result.ok, qPrintable(result.message));
     QCOMPARE(m_east->server(QStringLiteral("app1")).value(QStringLiteral("admin_state")).toString(), QStringLiteral("ready"));
     QTRY_COMPARE_WITH_TIMEOUT(nextState(m_link.get(), QStringLiteral("web"), QStringLiteral("app1")), QStringLiteral("up"), 5000);
+}
+
+void TestRemoteEngineLink::historyArrivesOnConnect()
+{
+    // A console attaching later still sees what happened: the engine's own start, and the
+    // operator actions of the tests above, once each.
+    std::unique_ptr<RemoteEngineLink> late = makeLink(*m_east, m_east->token());
+    QSignalSpy events(late.get(), &EngineLink::eventsReady);
+    auto count = [&](const std::function<bool(const LinkEvent &)> &match) {
+        int n = 0;
+        for (const QList<QVariant> &signal : std::as_const(events)) {
+            for (const LinkEvent &e : signal.first().value<QList<LinkEvent>>())
+                n += match(e) ? 1 : 0;
+        }
+        return n;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(count([](const LinkEvent &e) { return e.kind == LinkEvent::Kind::Link && e.detail.contains(u"admin API on http"); }) == 1, 10'000);
+    // Audited as the console's OS user.
+    QCOMPARE(count([](const LinkEvent &e) {
+        return e.kind == LinkEvent::Kind::Operator && e.what == u"set-state" && e.after == u"drain" && e.who == AuditLog::currentOsUser();
+    }), 1);
+    QCOMPARE(count([](const LinkEvent &e) { return e.kind == LinkEvent::Kind::Operator && e.what == u"set-weight" && e.before == u"10" && e.after == u"4"; }), 1);
 }
 
 void TestRemoteEngineLink::unknownServerIsRefusedWithTheEnginesMessage()
