@@ -10,6 +10,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QThread>
 #include <QTimer>
 
 #include <algorithm>
@@ -23,6 +24,7 @@ namespace {
 constexpr int kCommandTimeoutMs = 10'000;
 constexpr int kFirstBackoffMs = 500;
 constexpr int kHistoryLimit = 200;
+constexpr qsizetype kMaxMessageBytes = 64 * 1024 * 1024;   // one SSE message larger than this: not a fulcrumd stream
 
 QDateTime parseTime(const QJsonValue &value)
 {
@@ -112,12 +114,39 @@ QString statusText(const QUrl &url, int status, const QString &message)
 
 } // namespace
 
+// Parses stream messages off the UI thread: a snapshot of 500 servers is about 260 KB of JSON.
+class StreamDecoder : public QObject
+{
+public:
+    explicit StreamDecoder(RemoteEngineLink *link) : m_link(link) {}
+
+    void decode(quint64 generation, const QByteArray &type, const QByteArray &data)
+    {
+        const QJsonObject json = QJsonDocument::fromJson(data).object();
+        if (json.isEmpty())
+            return;
+        LinkSnapshot snapshot;
+        if (type == "snapshot")
+            snapshot = m_reader.read(json);
+        QMetaObject::invokeMethod(m_link, [link = m_link, generation, type, json, snapshot] {
+            link->handleMessage(generation, type, json, snapshot);
+        }, Qt::QueuedConnection);
+    }
+    void reconnected() { m_reader.reconnected(); }
+
+private:
+    RemoteEngineLink *m_link;
+    RemoteSnapshotReader m_reader;
+};
+
 RemoteEngineLink::RemoteEngineLink(RemoteEngineOptions options, QObject *parent)
     : EngineLink(parent)
     , m_options(std::move(options))
     , m_network(new QNetworkAccessManager(this))
     , m_retry(new QTimer(this))
     , m_silence(new QTimer(this))
+    , m_decoderThread(new QThread(this))
+    , m_decoder(new StreamDecoder(this))
 {
     qRegisterMetaType<LinkSnapshot>();
     qRegisterMetaType<LinkEvent>();
@@ -136,12 +165,18 @@ RemoteEngineLink::RemoteEngineLink(RemoteEngineOptions options, QObject *parent)
         }
     });
     m_stateDetail = QStringLiteral("connecting to %1").arg(m_options.url.toString());
+    m_decoderThread->setObjectName(QStringLiteral("fulcrum-remote-decoder"));
+    m_decoder->moveToThread(m_decoderThread);
+    connect(m_decoderThread, &QThread::finished, m_decoder, &QObject::deleteLater);
+    m_decoderThread->start();
     // Started from the event loop: whoever made the link connects its signals first.
     QTimer::singleShot(0, this, &RemoteEngineLink::connectStream);
 }
 
 RemoteEngineLink::~RemoteEngineLink()
 {
+    m_decoderThread->quit();
+    m_decoderThread->wait();
     if (m_stream) {
         m_stream->disconnect(this);
         m_stream->abort();
@@ -250,7 +285,8 @@ void RemoteEngineLink::connectStream()
         return;
     setLinkState(LinkState::Connecting, tr("connecting to %1").arg(m_options.url.toString()));
     m_buffer.clear();
-    m_streamOk = false;
+    ++m_generation;
+    QMetaObject::invokeMethod(m_decoder, [decoder = m_decoder] { decoder->reconnected(); }, Qt::QueuedConnection);
     QNetworkRequest request = makeRequest(m_options.url, QStringLiteral("/api/v1/stream"), m_options.token);
     request.setRawHeader("Accept", "text/event-stream");
     m_stream = m_network->get(request);
@@ -267,6 +303,11 @@ void RemoteEngineLink::onStreamData()
         return;   // an error body: read whole when the reply finishes
     m_silence->start();
     m_buffer += m_stream->readAll();
+    if (m_buffer.size() > kMaxMessageBytes && !m_buffer.contains("\n\n")) {
+        m_stream->setProperty("oversized", true);
+        m_stream->abort();
+        return;
+    }
     qsizetype end;
     while ((end = m_buffer.indexOf("\n\n")) >= 0) {
         QByteArray type;
@@ -278,7 +319,8 @@ void RemoteEngineLink::onStreamData()
                 data += line.mid(line.startsWith("data: ") ? 6 : 5);
         }
         m_buffer.remove(0, end + 2);
-        handleMessage(type, data);
+        QMetaObject::invokeMethod(m_decoder, [decoder = m_decoder, generation = m_generation, type, data] { decoder->decode(generation, type, data); },
+                                  Qt::QueuedConnection);
     }
 }
 
@@ -292,7 +334,9 @@ void RemoteEngineLink::onStreamFinished()
     reply->deleteLater();
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     QString why;
-    if (reply->property("silent").toBool()) {
+    if (reply->property("oversized").toBool()) {
+        why = tr("%1 sent a stream message over 64 MiB; is this URL a fulcrumd admin API?").arg(m_options.url.toString());
+    } else if (reply->property("silent").toBool()) {
         why = tr("no data from %1 for %2 s; reconnecting").arg(m_options.url.toString()).arg(m_options.silenceMs / 1000);
     } else if (status == 200) {
         why = tr("%1 closed the stream (engine stopping or restarting?)").arg(m_options.url.toString());
@@ -334,13 +378,13 @@ std::optional<LinkEvent> RemoteEngineLink::engineEvent(const QJsonObject &json) 
                      QStringLiteral("%1: %2").arg(jsonString(json, "severity"), jsonString(json, "text"))};
 }
 
-void RemoteEngineLink::handleMessage(const QByteArray &type, const QByteArray &data)
+void RemoteEngineLink::handleMessage(quint64 generation, const QByteArray &type, const QJsonObject &json, const LinkSnapshot &snapshot)
 {
-    const QJsonObject json = QJsonDocument::fromJson(data).object();
-    if (json.isEmpty())
+    // A message still on its way from a stream that has since ended must not revive it.
+    if (generation != m_generation || !m_stream)
         return;
     if (type == "snapshot") {
-        handleSnapshot(json);
+        handleSnapshot(json, snapshot);
     } else if (type == "locks") {
         handleLocks(json);
     } else if (type == "health") {
@@ -364,7 +408,7 @@ void RemoteEngineLink::handleMessage(const QByteArray &type, const QByteArray &d
     }
 }
 
-void RemoteEngineLink::handleSnapshot(const QJsonObject &json)
+LinkSnapshot RemoteSnapshotReader::read(const QJsonObject &json)
 {
     LinkSnapshot snapshot;
     snapshot.sequence = quint64(json.value(QStringLiteral("sequence")).toInteger());
@@ -372,8 +416,8 @@ void RemoteEngineLink::handleSnapshot(const QJsonObject &json)
     if (!snapshot.time.isValid())
         snapshot.time = QDateTime::currentDateTimeUtc();
     // The engine's tick (1–4 Hz) is the distance between its snapshots.
-    if (m_last.time.isValid() && m_state == LinkState::Connected) {
-        const qint64 gap = m_last.time.msecsTo(snapshot.time);
+    if (m_lastTime.isValid()) {
+        const qint64 gap = m_lastTime.msecsTo(snapshot.time);
         if (gap > 0)
             m_tickMs = int(std::clamp<qint64>((gap + 125) / 250 * 250, 250, 1000));
     }
@@ -437,7 +481,12 @@ void RemoteEngineLink::handleSnapshot(const QJsonObject &json)
             snapshot.servers.append(server);
         }
     }
+    m_lastTime = snapshot.time;
+    return snapshot;
+}
 
+void RemoteEngineLink::handleSnapshot(const QJsonObject &json, const LinkSnapshot &snapshot)
+{
     QStringList endpoints;
     for (const QJsonValue &value : json.value(QStringLiteral("lock_endpoints")).toArray()) {
         const QJsonObject e = value.toObject();

@@ -13,6 +13,7 @@
 #include <optional>
 
 class QNetworkAccessManager;
+class QThread;
 class QNetworkReply;
 class QTimer;
 
@@ -29,11 +30,33 @@ struct RemoteEngineOptions
     int silenceMs = 10'000;       // no message on the stream this long: the connection is dead
 };
 
+// Turns the admin API's snapshot JSON (README "Endpoints") into the console's LinkSnapshot.
+// Keeps what one snapshot alone does not say: the engine's tick (the distance between
+// snapshots), the 5xx rate over the last second (from cumulative counts) and when each
+// server's check count last moved (its last check). Runs on the link's thread.
+class RemoteSnapshotReader
+{
+public:
+    LinkSnapshot read(const QJsonObject &json);
+    int tickMs() const { return m_tickMs; }
+    // After a reconnect the time since the last snapshot is not a tick.
+    void reconnected() { m_lastTime = QDateTime(); }
+
+private:
+    int m_tickMs = 500;
+    QDateTime m_lastTime;
+    QHash<QString, std::deque<std::pair<double, double>>> m_counts;   // cumulative requests, errors per server at the last ticks
+    QHash<QString, std::pair<qint64, QDateTime>> m_checks;            // checks counted per server, and when the count last moved
+};
+
+class StreamDecoder;
+
 // A running fulcrumd through its admin API: snapshots, events and lock tables from the
 // Server-Sent Events stream (GET /api/v1/stream; no polling), commands as PUT/POST answered by
 // commandFinished with the engine's own error text. Reconnects with capped backoff and says
-// why it is not connected in stateChanged ("token refused (401): ..."). Everything is
-// asynchronous on the caller's thread (QNetworkAccessManager): nothing waits on the network.
+// why it is not connected in stateChanged ("token refused (401): ..."). The network side is
+// asynchronous on the caller's thread (QNetworkAccessManager): nothing waits on it; JSON is
+// parsed and snapshots mapped on a thread of the link's own, in the order they came.
 class RemoteEngineLink : public EngineLink
 {
     Q_OBJECT
@@ -58,7 +81,7 @@ public:
 
     LinkState state() const override { return m_state; }
     QString description() const override;
-    int tickMs() const override { return m_tickMs; }
+    int tickMs() const override { return m_last.tickMs; }
     QStringList redisEndpoints() const override { return m_redisEndpoints; }
     QString name() const { return m_options.name; }
     QUrl url() const { return m_options.url; }
@@ -81,8 +104,10 @@ private:
     void onStreamData();
     void onStreamFinished();
     void scheduleReconnect(const QString &why);
-    void handleMessage(const QByteArray &type, const QByteArray &data);
-    void handleSnapshot(const QJsonObject &json);
+    friend class StreamDecoder;
+    // A stream message, parsed on the decoder thread (the snapshot mapped there too).
+    void handleMessage(quint64 generation, const QByteArray &type, const QJsonObject &json, const LinkSnapshot &snapshot);
+    void handleSnapshot(const QJsonObject &json, const LinkSnapshot &snapshot);
     void handleLocks(const QJsonObject &json);
     std::optional<LinkEvent> engineEvent(const QJsonObject &json) const;
     void fetchHistory();
@@ -102,17 +127,16 @@ private:
     QTimer *m_retry;
     QTimer *m_silence;
     int m_backoffMs = 0;
-    bool m_streamOk = false;      // the stream answered 200
     LinkState m_state = LinkState::Connecting;
     QString m_stateDetail;
-    int m_tickMs = 500;
+    QThread *m_decoderThread;
+    StreamDecoder *m_decoder;      // lives on m_decoderThread
+    quint64 m_generation = 0;      // of the stream now open: messages of an older one are dropped
     quint64 m_lastCommandId = 0;
     LinkSnapshot m_last;
     QStringList m_redisEndpoints;
     QHash<QString, QJsonObject> m_lockEndpoints;            // each endpoint's last state in the snapshot
     QHash<QString, LockTable> m_lockTables;                  // each endpoint's last full table
-    QHash<QString, std::deque<std::pair<double, double>>> m_counts;   // cumulative requests, errors per server at the last ticks
-    QHash<QString, std::pair<qint64, QDateTime>> m_checks;  // checks counted per server, and when the count last moved
     QList<LinkEvent> m_pendingEvents;
     QDateTime m_newestEvent;     // events up to here were shown: history fetched after a reconnect starts after it
 };
