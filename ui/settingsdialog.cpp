@@ -113,7 +113,7 @@ QWidget *SettingsDialog::createEngines()
 #else
     m_engineToken->setPlaceholderText(tr("no keychain in this build: start with --token-file or FULCRUM_TOKEN"));
 #endif
-    m_testEngine = new QPushButton(tr("Test &engine"), box);
+    m_testEngine = new QPushButton(tr("Test e&ngine"), box);
     m_testEngine->setObjectName(QStringLiteral("testEngine"));
     m_testEngine->setToolTip(tr("Asks the selected engine for its pools (GET /api/v1/pools) with its token"));
     row->addWidget(add);
