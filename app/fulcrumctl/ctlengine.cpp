@@ -40,7 +40,9 @@ std::optional<CtlEngineClient> CtlEngineClient::fromParser(const QCommandLinePar
     CtlEngineClient client;
     const QUrl url(parser.value(options.engine));
     if (!url.isValid() || url.scheme() != u"http" || url.host().isEmpty() || !url.userInfo().isEmpty()) {
-        ctlErr(QStringLiteral("fulcrumctl %1: --engine \"%2\" must be an http URL such as http://127.0.0.1:9900 (no token in it)\n").arg(command, parser.value(options.engine)));
+        // Without the user info: it may be a password someone typed into the URL.
+        ctlErr(QStringLiteral("fulcrumctl %1: --engine \"%2\" must be an http URL such as http://127.0.0.1:9900 (no token in it)\n")
+                   .arg(command, url.toString(QUrl::RemoveUserInfo)));
         return std::nullopt;
     }
     client.baseUrl = url.toString(QUrl::StripTrailingSlash | QUrl::RemoveQuery | QUrl::RemoveFragment);

@@ -190,8 +190,13 @@ std::optional<QUrl> RemoteEngineLink::parseUrl(const QString &text, QString *err
         typed.prepend(QStringLiteral("http://"));
     QUrl url(typed, QUrl::StrictMode);
     const bool pathOk = url.path().isEmpty() || url.path() == u"/";
-    if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty() || !url.userInfo().isEmpty()
-        || !pathOk || url.hasQuery() || url.hasFragment()) {
+    if (!url.userInfo().isEmpty()) {
+        // Never repeat what was typed: the user info may be a password.
+        *error = QStringLiteral("engine URL \"%1\" carries a user or token; give the token with --token-file, FULCRUM_TOKEN or the keychain, never in the URL")
+                     .arg(url.toString(QUrl::RemoveUserInfo));
+        return std::nullopt;
+    }
+    if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty() || !pathOk || url.hasQuery() || url.hasFragment()) {
         *error = QStringLiteral("engine URL \"%1\" must be the admin API's address such as http://127.0.0.1:9900 (no token, path or query in it)").arg(text.trimmed());
         return std::nullopt;
     }

@@ -1,6 +1,7 @@
 // The console over the admin API: real fulcrumd processes, the real window, mouse events on
 // the weights chart. What the engine itself answers over its API is what the assertions read.
 #include "demobackends.h"
+#include "freeport.h"
 #include "engine/multienginelink.h"
 #include "engine/remoteenginelink.h"
 #include "fulcrumdprocess.h"
@@ -10,8 +11,12 @@
 #include "weightschartview.h"
 
 #include <QComboBox>
+#include <QDirIterator>
+#include <QFile>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QUndoStack>
 
@@ -30,6 +35,9 @@ private Q_SLOTS:
     void cleanupTestCase();
     void dragDrivesTheRealEngine();
     void twoEnginesInOneWindow();
+    void programAttachesFromTheCommandLine();
+    void programRefusesBadEngines_data();
+    void programRefusesBadEngines();
 
 private:
     // Health checks have passed for every server: the target shares are over all of them.
@@ -169,6 +177,73 @@ void TestRemoteConsole::twoEnginesInOneWindow()
     QCOMPARE(engineWeight(*m_east, QStringLiteral("app1")), 10);
     window.weightController()->undoStack()->undo();
     QTRY_COMPARE_WITH_TIMEOUT(engineWeight(*m_west, QStringLiteral("app1")), 10, 10'000);
+}
+
+// The real `fulcrum` program: --engine twice and --token-file, its settings in a temporary
+// home; --screenshot makes it exit by itself after a few snapshots.
+void TestRemoteConsole::programAttachesFromTheCommandLine()
+{
+    QTemporaryDir home;
+    QProcess console;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), home.filePath(QStringLiteral("config")));
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.remove(QStringLiteral("FULCRUM_TOKEN"));
+    console.setProcessEnvironment(env);
+    // Both engines read the same token file here: give west east's token through a restart.
+    m_west->stop();
+    QFile::remove(m_west->tokenFile());
+    QVERIFY(QFile::copy(m_east->tokenFile(), m_west->tokenFile()));
+    QFile::setPermissions(m_west->tokenFile(), QFile::ReadOwner | QFile::WriteOwner);
+    QString log;
+    QVERIFY2(m_west->start(&log), qPrintable(log));
+    QCOMPARE(m_west->token(), m_east->token());
+    const QString shots = home.filePath(QStringLiteral("shots"));
+    console.start(binaryPath(QStringLiteral("fulcrum")),
+                  {QStringLiteral("--engine"), QStringLiteral("east=") + m_east->adminUrl().toString(),
+                   QStringLiteral("--engine"), QStringLiteral("west=127.0.0.1:%1").arg(m_west->adminPort()),
+                   QStringLiteral("--token-file"), m_east->tokenFile(), QStringLiteral("--screenshot"), shots, QStringLiteral("--screenshot-after"), QStringLiteral("6")});
+    QVERIFY(console.waitForFinished(60'000));
+    QVERIFY2(console.exitCode() == 0, console.readAllStandardError().constData());
+    for (const char *view : {"live-load", "weights", "servers", "locks", "events"})
+        QVERIFY(QFile::exists(shots + QStringLiteral("/console-%1.png").arg(QLatin1StringView(view))));
+    // Its settings file has no token.
+    QDirIterator files(home.filePath(QStringLiteral("config")), QDir::Files, QDirIterator::Subdirectories);
+    while (files.hasNext()) {
+        QFile file(files.next());
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY(!file.readAll().contains(m_east->token()));
+    }
+}
+
+void TestRemoteConsole::programRefusesBadEngines_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("not http") << QStringList{QStringLiteral("--engine"), QStringLiteral("east=ftp://lb1")} << QStringLiteral("http://127.0.0.1:9900");
+    QTest::newRow("token in the URL") << QStringList{QStringLiteral("--engine"), QStringLiteral("east=http://admin:secret@lb1:9900")}
+                                      << QStringLiteral("never in the URL");
+    QTest::newRow("same name twice") << QStringList{QStringLiteral("--engine"), QStringLiteral("east=127.0.0.1:1"), QStringLiteral("--engine"), QStringLiteral("east=127.0.0.1:2")}
+                                     << QStringLiteral("unique NAME=URL");
+}
+
+void TestRemoteConsole::programRefusesBadEngines()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, message);
+    QTemporaryDir home;
+    QProcess console;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), home.path());
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.insert(QStringLiteral("FULCRUM_TOKEN"), QStringLiteral("some-token"));
+    console.setProcessEnvironment(env);
+    console.start(binaryPath(QStringLiteral("fulcrum")), arguments);
+    QVERIFY(console.waitForFinished(20'000));
+    QCOMPARE(console.exitCode(), 2);
+    const QString err = QString::fromUtf8(console.readAllStandardError());
+    QVERIFY2(err.contains(message), qPrintable(err));
+    QVERIFY(!err.contains(u"secret"));
 }
 
 QTEST_MAIN(TestRemoteConsole)
