@@ -10,7 +10,9 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QHostAddress>
 #include <QProcess>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -33,6 +35,7 @@ private Q_SLOTS:
     void badWindowsAndFormatsNameTheField_data();
     void badWindowsAndFormatsNameTheField();
     void readOnlyTokenMayReadReports();
+    void engineAnswersWhileAReportIsBuilt();
     void fulcrumctlThroughEngineMatchesTheStore();
     void retentionReloadApplies();
     void noStoreIsServiceUnavailable();
@@ -260,6 +263,30 @@ void TestAdminReports::readOnlyTokenMayReadReports()
     QVERIFY(file.open(QIODevice::ReadOnly));
     QCOMPARE(get("/api/v1/report?since=15m&format=html", file.readAll().trimmed()).status, 200);
     QCOMPARE(get("/api/v1/report?since=15m", "not-a-token").status, 401);
+}
+
+void TestAdminReports::engineAnswersWhileAReportIsBuilt()
+{
+    // The PDF (the slowest: drawn by a fulcrumctl process) is asked first on one connection; the
+    // other connection's requests are answered meanwhile, and the report still arrives whole.
+    QTcpSocket report;
+    report.connectToHost(QHostAddress::LocalHost, m_adminPort);
+    QVERIFY(report.waitForConnected(5000));
+    report.write("GET /api/v1/report?since=1h&format=pdf HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer " + m_token + "\r\n\r\n");
+    QVERIFY(report.waitForBytesWritten(5000));
+    SimpleHttpConnection other(m_adminPort);
+    const QByteArray auth = "Authorization: Bearer " + m_token + "\r\n";
+    for (int i = 0; i < 5; ++i)
+        QCOMPARE(other.exchange("GET /api/v1/pools HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n").status, 200);
+    QByteArray answer;
+    QDeadlineTimer deadline(60'000);
+    while (report.state() == QAbstractSocket::ConnectedState && !deadline.hasExpired()) {
+        report.waitForReadyRead(100);
+        answer += report.readAll();
+    }
+    answer += report.readAll();
+    QVERIFY2(answer.startsWith("HTTP/1.1 200 OK\r\n"), answer.left(300).constData());
+    QVERIFY(answer.contains("\r\n\r\n%PDF-"));
 }
 
 void TestAdminReports::fulcrumctlThroughEngineMatchesTheStore()
