@@ -18,6 +18,7 @@ struct EngineEvent;
 struct EngineSnapshot;
 struct HealthEvent;
 struct LockScanResult;
+class ReportService;
 
 // The admin API of a running engine: HTTP/1.1 + JSON (requests parsed by the proxy's strict
 // parser), every request with `Authorization: Bearer TOKEN`; the read-only token may only GET.
@@ -35,6 +36,9 @@ public:
     bool listen(const AdminConfig &config, const QByteArray &token, const QByteArray &readOnlyToken, QString *error);
     quint16 port() const;
     int streamCount() const { return int(m_streams.size()); }
+    // Where /api/v1/history and /api/v1/report come from; without one they answer 503
+    // (the engine keeps no history). Must live on this server's thread.
+    void setReportService(ReportService *service) { m_reports = service; }
 
 private:
     struct Client;
@@ -56,6 +60,8 @@ private:
 
     Reply serverAction(const Request &request, QString pool, QString server, QString action);
     void releaseLock(QTcpSocket *socket, const Request &request, const QString &endpoint, bool keepAlive);
+    void historyOrReport(QTcpSocket *socket, const Request &request, bool report, bool keepAlive);
+    void finishLater(const QPointer<QTcpSocket> &socket, const Reply &reply, bool keepAlive);
 
     Engine *m_engine;
     QTcpServer *m_server;
@@ -64,6 +70,7 @@ private:
     QHash<QTcpSocket *, Client *> m_clients;
     QList<QPointer<QTcpSocket>> m_streams;
     QJsonObject m_lastAuditSent;   // the newest audit entry the streams have: what comes after it is new
+    ReportService *m_reports = nullptr;
 };
 
 } // namespace fulcrum
