@@ -239,4 +239,12 @@ quint64 MultiEngineLink::releaseLock(const QString &endpoint, const QByteArray &
     return id;
 }
 
+quint64 MultiEngineLink::exportReport(const ReportRequest &, const QString &)
+{
+    const quint64 id = ++m_lastCommandId;
+    failLater(id, tr("a report covers one engine's history: start the console with that one --engine, or run fulcrumctl report --engine URL (engines: %1)")
+                      .arg(engineNames().join(QStringLiteral(", "))));
+    return id;
+}
+
 } // namespace fulcrum

@@ -10,6 +10,8 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QSaveFile>
+#include <QUrlQuery>
 #include <QThread>
 #include <QTimer>
 
@@ -22,6 +24,7 @@ namespace fulcrum {
 namespace {
 
 constexpr int kCommandTimeoutMs = 10'000;
+constexpr int kReportSilenceMs = 300'000;   // a report of weeks of history may take a while before its first byte
 constexpr int kFirstBackoffMs = 500;
 constexpr int kHistoryLimit = 200;
 constexpr qsizetype kMaxMessageBytes = 64 * 1024 * 1024;   // one SSE message larger than this: not a fulcrumd stream
@@ -734,6 +737,79 @@ quint64 RemoteEngineLink::releaseLock(const QString &endpoint, const QByteArray 
         finish(id, false, answer.status == 409 || answer.status == 404 ? message.isEmpty() ? answer.error : message : answer.error);
     });
     return id;
+}
+
+quint64 RemoteEngineLink::exportReport(const ReportRequest &report, const QString &path)
+{
+    const quint64 id = ++m_lastCommandId;
+    if (report.format == u"csv") {
+        finish(id, false, QStringLiteral("a csv report is one file per section: over a remote engine, run fulcrumctl report --engine %1 --format csv -o FILE")
+                              .arg(m_options.url.toString()));
+        return id;
+    }
+    auto file = std::make_shared<QSaveFile>(path);
+    if (!file->open(QIODevice::WriteOnly)) {
+        finish(id, false, QStringLiteral("cannot write %1: %2; choose another folder").arg(path, file->errorString()));
+        return id;
+    }
+    const auto iso = [](qint64 ms) { return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODate); };
+    QUrlQuery query;
+    query.addQueryItem(QStringLiteral("from"), iso(report.fromMs));
+    query.addQueryItem(QStringLiteral("to"), iso(report.toMs));
+    query.addQueryItem(QStringLiteral("format"), report.format);
+    query.addQueryItem(QStringLiteral("lock_threshold"), QStringLiteral("%1ms").arg(report.lockHeldThresholdMs));
+    QNetworkRequest request = makeRequest(m_options.url, QStringLiteral("/api/v1/report"), m_options.token);
+    QUrl url = request.url();
+    url.setQuery(query);
+    request.setUrl(url);
+    request.setTransferTimeout(kReportSilenceMs);
+    QNetworkReply *reply = m_network->get(request);
+    m_reports.insert(id, reply);
+    connect(reply, &QNetworkReply::readyRead, this, [reply, file] {
+        if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 200)
+            file->write(reply->readAll());
+    });
+    connect(reply, &QNetworkReply::downloadProgress, this, [this, id](qint64 received, qint64 total) {
+        // In KiB, so that the figures fit the signal's ints; total 0 while the size is unknown.
+        Q_EMIT reportProgress(id, int(received / 1024), total > 0 ? int(std::max<qint64>(1, total / 1024)) : 0);
+    });
+    connect(reply, &QNetworkReply::finished, this, [this, id, reply, file, path, report] {
+        m_reports.remove(id);
+        reply->deleteLater();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (reply->property("cancelled").toBool()) {
+            file->cancelWriting();
+            finish(id, false, QStringLiteral("cancelled; nothing written"));
+            return;
+        }
+        if (status != 200) {
+            file->cancelWriting();
+            const QByteArray body = reply->readAll();
+            finish(id, false, status == 0 ? transportError(m_options.url, reply)
+                                          : statusText(m_options.url, status, engineMessage(QJsonDocument::fromJson(body).object(), body, status)));
+            return;
+        }
+        file->write(reply->readAll());
+        const qint64 size = file->size();
+        if (!file->commit()) {
+            finish(id, false, QStringLiteral("cannot write %1: %2; choose another folder").arg(path, file->errorString()));
+            return;
+        }
+        finish(id, true, QStringLiteral("%1 report by %2, %3 – %4: %5 (%6 KiB)")
+                             .arg(report.format.toUpper(), m_options.name,
+                                  QDateTime::fromMSecsSinceEpoch(report.fromMs, Qt::UTC).toString(Qt::ISODate),
+                                  QDateTime::fromMSecsSinceEpoch(report.toMs, Qt::UTC).toString(Qt::ISODate), path)
+                             .arg((size + 1023) / 1024));
+    });
+    return id;
+}
+
+void RemoteEngineLink::cancelReport(quint64 id)
+{
+    if (QNetworkReply *reply = m_reports.value(id)) {
+        reply->setProperty("cancelled", true);
+        reply->abort();
+    }
 }
 
 } // namespace fulcrum

@@ -91,6 +91,11 @@ public:
     quint64 setState(const QString &pool, const QString &server, BackendState state) override;
     quint64 testRedis(const QString &host, quint16 port, const QByteArray &password) override;
     quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) override;
+    // The engine builds the report from its own history (GET /api/v1/report) and the body is
+    // written to path as it arrives (QSaveFile: nothing half-written is left). json, html and
+    // pdf; csv (one request per section) is fulcrumctl report --engine's.
+    quint64 exportReport(const ReportRequest &request, const QString &path) override;
+    void cancelReport(quint64 id) override;
 
 private:
     struct Answer
@@ -138,6 +143,7 @@ private:
     QHash<QString, QJsonObject> m_lockEndpoints;            // each endpoint's last state in the snapshot
     QHash<QString, LockTable> m_lockTables;                  // each endpoint's last full table
     QList<LinkEvent> m_pendingEvents;
+    QHash<quint64, QPointer<QNetworkReply>> m_reports;       // report downloads in progress, by command id
     QDateTime m_newestEvent;     // events up to here were shown: history fetched after a reconnect starts after it
 };
 

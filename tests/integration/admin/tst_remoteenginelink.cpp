@@ -8,7 +8,11 @@
 #include "fulcrumdprocess.h"
 #include "redisserver.h"
 
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <functional>
@@ -43,6 +47,7 @@ private Q_SLOTS:
     void unknownServerIsRefusedWithTheEnginesMessage();
     void lockTablesAndRelease();
     void wrongTokenSaysSo();
+    void reportThroughTheEngine();
     void twoEnginesSideBySide();
     void reconnectsAfterRestart();
 
@@ -350,6 +355,52 @@ void TestRemoteEngineLink::wrongTokenSaysSo()
     QVERIFY2(probeMessage.contains(u"web"), qPrintable(probeMessage));
 }
 
+void TestRemoteEngineLink::reportThroughTheEngine()
+{
+    QTemporaryDir dir;
+    ReportRequest request;
+    request.toMs = QDateTime::currentMSecsSinceEpoch();
+    request.fromMs = request.toMs - 10 * 60'000;
+    request.format = QStringLiteral("json");
+    const QString jsonPath = dir.filePath(QStringLiteral("report.json"));
+    CommandResult result = answer(m_link.get(), m_link->exportReport(request, jsonPath));
+    QVERIFY2(result.ok, qPrintable(result.message));
+    QVERIFY2(result.message.contains(jsonPath), qPrintable(result.message));
+    QFile json(jsonPath);
+    QVERIFY(json.open(QIODevice::ReadOnly));
+    QCOMPARE(QJsonDocument::fromJson(json.readAll()).object().value(QStringLiteral("schema")).toString(), QStringLiteral("fulcrum-health-report/1"));
+
+    request.format = QStringLiteral("html");
+    const QString htmlPath = dir.filePath(QStringLiteral("report.html"));
+    QVERIFY(answer(m_link.get(), m_link->exportReport(request, htmlPath)).ok);
+    QFile html(htmlPath);
+    QVERIFY(html.open(QIODevice::ReadOnly));
+    QVERIFY(html.readAll().contains("<html"));
+
+    // Cancelled at once: nothing is left at the path.
+    request.format = QStringLiteral("pdf");
+    const QString pdfPath = dir.filePath(QStringLiteral("report.pdf"));
+    const quint64 id = m_link->exportReport(request, pdfPath);
+    m_link->cancelReport(id);
+    result = answer(m_link.get(), id);
+    QVERIFY(!result.ok);
+    QVERIFY2(result.message.contains(u"cancelled"), qPrintable(result.message));
+    QVERIFY(!QFile::exists(pdfPath));
+
+    // A window the engine refuses: its message, and no file.
+    request.format = QStringLiteral("json");
+    request.fromMs = request.toMs + 60'000;
+    result = answer(m_link.get(), m_link->exportReport(request, dir.filePath(QStringLiteral("empty.json"))));
+    QVERIFY(!result.ok);
+    QVERIFY2(result.message.contains(u"400") && result.message.contains(u"to must be after from"), qPrintable(result.message));
+    QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("empty.json"))));
+
+    request.format = QStringLiteral("csv");
+    result = answer(m_link.get(), m_link->exportReport(request, dir.filePath(QStringLiteral("report.csv"))));
+    QVERIFY(!result.ok);
+    QVERIFY2(result.message.contains(u"fulcrumctl report --engine"), qPrintable(result.message));
+}
+
 void TestRemoteEngineLink::twoEnginesSideBySide()
 {
     FulcrumdProcess::Options west;
@@ -380,6 +431,10 @@ void TestRemoteEngineLink::twoEnginesSideBySide()
     QCOMPARE(m_east->server(QStringLiteral("app1")).value(QStringLiteral("weight")).toInt(), 10);
     QTRY_COMPARE_WITH_TIMEOUT(nextWeight(&multi, QStringLiteral("west/web"), QStringLiteral("app1")), 3, 5000);
     QCOMPARE(nextWeight(&multi, QStringLiteral("east/web"), QStringLiteral("app1")), 10);
+
+    const CommandResult report = answer(&multi, multi.exportReport(ReportRequest{}, QStringLiteral("/nonexistent/report.pdf")));
+    QVERIFY(!report.ok);
+    QVERIFY2(report.message.contains(u"one engine"), qPrintable(report.message));
 
     const CommandResult unknown = answer(&multi, multi.setWeight(QStringLiteral("north/web"), QStringLiteral("app1"), 3));
     QVERIFY(!unknown.ok);
