@@ -1140,6 +1140,11 @@
         <source>Redis endpoint "%1" names no engine (engines: %2); nothing deleted</source>
         <translation>Redis 端点“%1”不属于任何引擎（引擎：%2）；未删除任何内容</translation>
     </message>
+    <message>
+        <location filename="../../core/engine/multienginelink.cpp" line="245" />
+        <source>a report covers one engine's history: start the console with that one --engine, or run fulcrumctl report --engine URL (engines: %1)</source>
+        <translation>报告只涵盖一个引擎的历史：请只用该引擎的 --engine 启动控制台，或运行 fulcrumctl report --engine URL（引擎：%1）</translation>
+    </message>
 </context>
 <context>
     <name>fulcrum::RemoteEngineLink</name>
