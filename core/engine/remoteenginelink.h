@@ -2,7 +2,7 @@
 
 #include "engine/enginelink.h"
 
-#include <QElapsedTimer>
+#include <QDateTime>
 #include <QHash>
 #include <QJsonObject>
 #include <QPointer>
@@ -121,7 +121,6 @@ private:
     void setLinkState(LinkState state, const QString &detail);
     void request(const QByteArray &method, const QString &path, const QJsonObject &body, std::function<void(const Answer &)> done);
     void finish(quint64 id, bool ok, const QString &message);
-    QString errorText(const Answer &answer) const;
     QString serverPath(const QString &pool, const QString &server, const QString &what) const;
     const ServerStatus *lastServer(const QString &pool, const QString &server) const;
 
