@@ -5,7 +5,10 @@
 #include "engine/multienginelink.h"
 #include "engine/remoteenginelink.h"
 #include "fulcrumdprocess.h"
+#include "lockmodel.h"
+#include "locksview.h"
 #include "mainwindow.h"
+#include "redisserver.h"
 #include "servertablemodel.h"
 #include "weightcontroller.h"
 #include "weightschartview.h"
@@ -13,6 +16,11 @@
 #include <QComboBox>
 #include <QDirIterator>
 #include <QFile>
+#include <QJsonArray>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QTableView>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -35,6 +43,7 @@ private Q_SLOTS:
     void cleanupTestCase();
     void dragDrivesTheRealEngine();
     void twoEnginesInOneWindow();
+    void forceReleaseThroughTheLocksView();
     void programAttachesFromTheCommandLine();
     void programRefusesBadEngines_data();
     void programRefusesBadEngines();
@@ -63,6 +72,7 @@ private:
     std::unique_ptr<InProcessDemoBackend> m_app1;
     std::unique_ptr<InProcessDemoBackend> m_app2;
     std::unique_ptr<InProcessDemoBackend> m_app3;
+    std::unique_ptr<RedisServer> m_redis;
     std::unique_ptr<FulcrumdProcess> m_east;
     std::unique_ptr<FulcrumdProcess> m_west;
 };
@@ -74,9 +84,14 @@ void TestRemoteConsole::initTestCase()
     m_app2 = std::make_unique<InProcessDemoBackend>(QStringLiteral("app2"));
     m_app3 = std::make_unique<InProcessDemoBackend>(QStringLiteral("app3"));
     QVERIFY(m_app1->isListening() && m_app2->isListening() && m_app3->isListening());
+    m_redis = std::make_unique<RedisServer>();
+    QString error;
+    QVERIFY2(m_redis->start(&error), qPrintable(error));
     FulcrumdProcess::Options options;
     options.servers = {{QStringLiteral("app1"), m_app1->port()}, {QStringLiteral("app2"), m_app2->port()}, {QStringLiteral("app3"), m_app3->port()}};
+    options.redisPort = m_redis->port();
     m_east = std::make_unique<FulcrumdProcess>(options);
+    options.redisPort = 0;
     QString log;
     QVERIFY2(m_east->start(&log), qPrintable(log));
     options.pool = QStringLiteral("checkout");
@@ -89,6 +104,7 @@ void TestRemoteConsole::cleanupTestCase()
 {
     m_east.reset();
     m_west.reset();
+    m_redis.reset();
 }
 
 void TestRemoteConsole::dragDrivesTheRealEngine()
@@ -177,6 +193,60 @@ void TestRemoteConsole::twoEnginesInOneWindow()
     QCOMPARE(engineWeight(*m_east, QStringLiteral("app1")), 10);
     window.weightController()->undoStack()->undo();
     QTRY_COMPARE_WITH_TIMEOUT(engineWeight(*m_west, QStringLiteral("app1")), 10, 10'000);
+}
+
+// The locks view and its force-release dialog over the remote link, the lock in a real
+// redis-server polled by the real fulcrumd: released when the holder is still the one shown,
+// nothing deleted when another worker took it in between.
+void TestRemoteConsole::forceReleaseThroughTheLocksView()
+{
+    std::unique_ptr<RemoteEngineLink> link = makeLink(*m_east, QStringLiteral("east"));
+    MainWindow window(link.get());
+    window.resize(1200, 800);
+    window.showView(MainWindow::Locks);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    LocksView *locks = window.locksView();
+    m_redis->command({"SET", "lock:cart:42", "worker-1:token-a"});                 // no expiry
+    m_redis->command({"SET", "lock:order:9", "worker-1:token-b", "PX", "60000"});
+    auto rowOf = [locks](const QByteArray &key) {
+        const QAbstractItemModel *model = locks->table()->model();
+        for (int row = 0; row < model->rowCount(); ++row) {
+            if (model->index(row, LockModel::Key).data().toString() == QString::fromUtf8(key))
+                return row;
+        }
+        return -1;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(rowOf("lock:cart:42") >= 0 && rowOf("lock:order:9") >= 0, 10'000);
+
+    locks->table()->selectRow(rowOf("lock:cart:42"));
+    std::unique_ptr<ForceReleaseDialog> dialog(locks->forceReleaseSelected());
+    QVERIFY(dialog);
+    dialog->show();
+    QVERIFY(dialog->keyConfirmation());   // no expiry: the key must be typed
+    QTest::keyClicks(dialog->keyConfirmation(), QStringLiteral("lock:cart:42"));
+    QTest::mouseClick(dialog->releaseButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(dialog->outcome(), ForceReleaseDialog::Outcome::Released, 10'000);
+    QCOMPARE(m_redis->command({"EXISTS", "lock:cart:42"}).integer, 0);
+    QCOMPARE(m_redis->command({"GET", "lock:order:9"}).string, QByteArray("worker-1:token-b"));
+    QTRY_VERIFY_WITH_TIMEOUT(rowOf("lock:cart:42") < 0, 10'000);
+
+    locks->table()->selectRow(rowOf("lock:order:9"));
+    dialog.reset(locks->forceReleaseSelected());
+    QVERIFY(dialog);
+    dialog->show();
+    m_redis->command({"SET", "lock:order:9", "worker-3:token-c", "PX", "60000"});
+    QTest::mouseClick(dialog->releaseButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(dialog->outcome(), ForceReleaseDialog::Outcome::Refused, 10'000);
+    QCOMPARE(m_redis->command({"GET", "lock:order:9"}).string, QByteArray("worker-3:token-c"));
+    const QString shown = dialog->findChild<QLabel *>(QStringLiteral("result"))->text();
+    QVERIFY2(shown.contains(QStringLiteral("nothing was deleted")) && shown.contains(QStringLiteral("worker-3:token-c")), qPrintable(shown));
+    // The engine audited both, as this console's user.
+    const QJsonArray audit = m_east->request("GET", "/api/v1/audit?limit=2").value(QStringLiteral("entries")).toArray();
+    QCOMPARE(audit.size(), 2);
+    QCOMPARE(audit.at(0).toObject().value(QStringLiteral("action")).toString(), QStringLiteral("force-release"));
+    QCOMPARE(audit.at(0).toObject().value(QStringLiteral("result")).toString(), QStringLiteral("ok"));
+    QVERIFY(audit.at(1).toObject().value(QStringLiteral("result")).toString() != u"ok");
 }
 
 // The real `fulcrum` program: --engine twice and --token-file, its settings in a temporary
