@@ -121,6 +121,12 @@ public:
     // Deletes the lock only if its holder is still expectedHolder (compare-and-delete).
     virtual quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) = 0;
 
+    // The highest weight this engine takes: the console's drags, arrows and inputs stop there.
+    virtual int maxWeight() const { return kMaxWeight; }
+    // One sentence for the operator when this engine's weights are not Fulcrum's 0..kMaxWeight
+    // (HAProxy: 0–256); empty when they are.
+    virtual QString weightNote() const { return QString(); }
+
 Q_SIGNALS:
     void snapshotReady(const fulcrum::LinkSnapshot &snapshot);
     void eventsReady(const QList<fulcrum::LinkEvent> &events);
