@@ -157,7 +157,8 @@ QVariant ServerTableModel::data(const QModelIndex &index, int role) const
         return index.column() >= Weight && index.column() <= ErrorRate ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
     case Qt::ToolTipRole:
         if (index.column() == Weight)
-            return tr("Type a new weight (0–%1) to change it; Ctrl+Z undoes it").arg(kMaxWeight);
+            return tr("Type a new weight (0–%1) to change it; Ctrl+Z undoes it").arg(m_controller ? m_controller->maxWeight() : kMaxWeight)
+                   + (m_controller && !m_controller->weightNote().isEmpty() ? u'\n' + m_controller->weightNote() : QString());
         if (index.column() == Name)
             return server->address;
         return QVariant();
@@ -204,7 +205,7 @@ bool ServerTableModel::setData(const QModelIndex &index, const QVariant &value, 
         return false;
     bool ok = false;
     const int weight = value.toString().trimmed().toInt(&ok);
-    if (!ok || weight < 0 || weight > kMaxWeight)
+    if (!ok || weight < 0 || weight > m_controller->maxWeight())
         return false;
     return m_controller->requestWeight(server->pool, server->name, weight);
 }
