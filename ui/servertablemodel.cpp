@@ -103,7 +103,11 @@ QVariant ServerTableModel::display(const ServerStatus &server, int column) const
     case P95: return tr("%1 ms").arg(locale.toString(server.p95Ms, 'f', 1));
     case P99: return tr("%1 ms").arg(locale.toString(server.p99Ms, 'f', 1));
     case ErrorRate: return tr("%1 %").arg(locale.toString(server.errorRate * 100, 'f', 2));
-    case LastCheck: return server.lastCheck.isValid() ? tr("%1 s ago").arg(server.lastCheck.secsTo(m_now)) : tr("never");
+    case LastCheck:
+        if (server.lastCheck.isValid())
+            return tr("%1 s ago").arg(server.lastCheck.secsTo(m_now));
+        // A check result without its time: HAProxy's show stat has no time of the last check.
+        return server.reason.isEmpty() ? tr("never") : tr("not reported");
     case InState: return server.stateSince.isValid() ? durationText(server.stateSince.secsTo(m_now)) : QString();
     }
     return QVariant();

@@ -320,11 +320,11 @@ QString HaproxyEngineLink::explain(const QString &pool, const QString &server, c
     if (answer.contains(QLatin1String("Permission denied")))
         return m_client.notAdminMessage(m_level);
     if (answer.startsWith(QLatin1String("No such server")))
-        return tr("HAProxy has no server \"%1\" in backend \"%2\" (%3); it may have been reloaded with another haproxy.cfg: "
-                  "wait for the next refresh").arg(server, pool, answer);
+        return tr("HAProxy has no server \"%1\" in backend \"%2\" (%3): check the name against haproxy.cfg; "
+                  "a reload may have renamed or removed it").arg(server, pool, answer);
     if (answer.startsWith(QLatin1String("No such backend")))
-        return tr("HAProxy has no backend \"%1\" (%2); it may have been reloaded with another haproxy.cfg: "
-                  "wait for the next refresh").arg(pool, answer);
+        return tr("HAProxy has no backend \"%1\" (%2): check the name against haproxy.cfg; "
+                  "a reload may have renamed or removed it").arg(pool, answer);
     return tr("HAProxy refused it for %1/%2: %3").arg(pool, server, answer);
 }
 

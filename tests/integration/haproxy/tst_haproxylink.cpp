@@ -5,6 +5,7 @@
 #include "haproxyserver.h"
 
 #include <QDeadlineTimer>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -36,6 +37,8 @@ private Q_SLOTS:
     void missingSocketNamesThePathAndTheFix();
     void refusedTcpSocketNamesTheFix();
     void nonAdminSocketReadsButCannotChange();
+    void fulcrumctlDrivesHaproxy_data();
+    void fulcrumctlDrivesHaproxy();
 
 private:
     void openLink(const QString &address);
@@ -330,6 +333,53 @@ void TestHaproxyLink::nonAdminSocketReadsButCannotChange()
     QVERIFY2(result.message.contains(QStringLiteral("not at admin level")) && result.message.contains(m_haproxy->userSocket()),
              qPrintable(result.message));
     QCOMPARE(m_haproxy->serverField(QStringLiteral("app1"), QStringLiteral("uweight")), QStringLiteral("100"));
+}
+
+void TestHaproxyLink::fulcrumctlDrivesHaproxy_data()
+{
+    QTest::addColumn<QStringList>("arguments");   // "ADMIN", "USER" and "TCP" stand for the sockets
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("output");          // expected in stdout (exit 0) or stderr
+    QTest::addColumn<QString>("app2Weight");      // haproxy's uweight of app2 afterwards
+    QTest::addColumn<QString>("app2Status");
+    const auto args = [](const char *text) { return QString::fromLatin1(text).split(u' '); };
+    QTest::newRow("list") << args("backends list --haproxy ADMIN") << 0 << QStringLiteral("L7OK 200") << QStringLiteral("100") << QStringLiteral("UP");
+    QTest::newRow("set-weight over tcp") << args("backends set-weight checkout/app2 42 --haproxy TCP") << 0
+                                         << QStringLiteral("checkout/app2: 100 → 42") << QStringLiteral("42") << QStringLiteral("UP");
+    QTest::newRow("set-state drain") << args("backends set-state checkout/app2 drain --haproxy=ADMIN") << 0
+                                     << QStringLiteral("up → drain") << QStringLiteral("100") << QStringLiteral("DRAIN");
+    QTest::newRow("weight past 256") << args("backends set-weight checkout/app2 300 --haproxy ADMIN") << 2
+                                     << QStringLiteral("from 0 to 256") << QStringLiteral("100") << QStringLiteral("UP");
+    QTest::newRow("unknown server") << args("backends set-weight checkout/app9 3 --haproxy ADMIN") << 1
+                                    << QStringLiteral("No such server") << QStringLiteral("100") << QStringLiteral("UP");
+    QTest::newRow("user level") << args("backends set-state checkout/app2 maint --haproxy USER") << 1
+                                << QStringLiteral("add `level admin`") << QStringLiteral("100") << QStringLiteral("UP");
+    QTest::newRow("no socket") << args("backends list --haproxy ADMIN.missing") << 4
+                               << QStringLiteral("no HAProxy stats socket at") << QStringLiteral("100") << QStringLiteral("UP");
+}
+
+void TestHaproxyLink::fulcrumctlDrivesHaproxy()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(int, exitCode);
+    QFETCH(QString, output);
+    QFETCH(QString, app2Weight);
+    QFETCH(QString, app2Status);
+    QTRY_COMPARE(m_haproxy->serverField(QStringLiteral("app2"), QStringLiteral("status")), QStringLiteral("UP"));
+    for (QString &argument : arguments) {
+        argument.replace(QStringLiteral("ADMIN"), m_haproxy->adminSocket());
+        argument.replace(QStringLiteral("USER"), m_haproxy->userSocket());
+        argument.replace(QStringLiteral("TCP"), m_haproxy->adminTcpAddress());
+    }
+    QProcess ctl;
+    ctl.start(binaryPath(QStringLiteral("fulcrumctl")), arguments);
+    QVERIFY(ctl.waitForFinished(30'000));
+    const QString out = QString::fromUtf8(ctl.readAllStandardOutput());
+    const QString err = QString::fromUtf8(ctl.readAllStandardError());
+    QCOMPARE(ctl.exitCode(), exitCode);
+    QVERIFY2((exitCode == 0 ? out : err).contains(output), qPrintable(out + err));
+    QCOMPARE(m_haproxy->serverField(QStringLiteral("app2"), QStringLiteral("uweight")), app2Weight);
+    QCOMPARE(m_haproxy->serverField(QStringLiteral("app2"), QStringLiteral("status")), app2Status);
 }
 
 QTEST_GUILESS_MAIN(TestHaproxyLink)
