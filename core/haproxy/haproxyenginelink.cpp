@@ -3,6 +3,7 @@
 #include "engine/auditlog.h"
 
 #include <QRegularExpression>
+#include <QSet>
 
 #include <algorithm>
 
@@ -138,8 +139,9 @@ QString HaproxyEngineLink::checkReason(const StatRow &row)
     if (status.isEmpty())
         return QString();
     QStringList parts{status};
+    // HAProxy shows code 0 for a moment while a new check starts: no answer yet, not a code.
     const QString code = row.text(field("check_code"));
-    if (!code.isEmpty())
+    if (!code.isEmpty() && code != QLatin1String("0"))
         parts.append(code);
     const QString duration = row.text(field("check_duration"));
     if (!duration.isEmpty())

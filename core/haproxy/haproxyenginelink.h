@@ -45,7 +45,6 @@ public:
     QString accessLevel() const { return m_level; }
     // Why the link is not connected (or is read-only); empty when all is well.
     QString lastError() const { return m_detail; }
-    RuntimeClient *client() { return &m_client; }
 
     // `show stat` status ("UP", "UP 2/3", "DOWN 1/2", "NOLB", "MAINT (via b/s)", "DRAIN",
     // "no check") as a state and the console's state text. Public for the parser tests.

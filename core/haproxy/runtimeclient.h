@@ -3,7 +3,6 @@
 #include "haproxy/runtimeaddress.h"
 
 #include <QByteArray>
-#include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
 #include <QTimer>

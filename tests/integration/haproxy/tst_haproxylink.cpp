@@ -6,6 +6,7 @@
 
 #include <QDeadlineTimer>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -138,7 +139,9 @@ void TestHaproxyLink::readsServersAndTraffic()
         QCOMPARE(s->effectiveWeight, weights[i]);
         QCOMPARE(s->address, QStringLiteral("127.0.0.1:%1").arg(m_haproxy->backend(i).port()));
         QCOMPARE(s->stateText, QStringLiteral("up"));
-        QVERIFY2(s->reason.startsWith(QStringLiteral("L7OK 200 in ")), qPrintable(s->reason));
+        // "L7OK in 1 ms" while the next check has just started and has no code yet.
+        static const QRegularExpression passed(QStringLiteral("^L7OK (200 )?in \\d+ ms$"));
+        QVERIFY2(passed.match(s->reason).hasMatch(), qPrintable(s->reason));
         QCOMPARE(s->activeConnections, 0);
         QVERIFY(s->stateSince.isValid());
     }
@@ -253,14 +256,15 @@ void TestHaproxyLink::sickBackendShowsDownWithTheCheck()
     QVERIFY(waitForServers(3));
     m_haproxy->backend(1).backend().setHealth(DemoHealthMode::Unavailable);
     QTRY_VERIFY_WITH_TIMEOUT(server(QStringLiteral("app2"))->state == BackendState::Down, 5000);
-    const ServerStatus *app2 = server(QStringLiteral("app2"));
-    QCOMPARE(app2->stateText, QStringLiteral("down"));
-    QVERIFY2(app2->reason.startsWith(QStringLiteral("L7STS 503 in ")), qPrintable(app2->reason));
-    QCOMPARE(app2->effectiveWeight, 0);
+    QCOMPARE(server(QStringLiteral("app2"))->stateText, QStringLiteral("down"));
+    // Between two checks (the code is missing for a moment while one starts).
+    QTRY_VERIFY2(server(QStringLiteral("app2"))->reason.startsWith(QStringLiteral("L7STS 503 in ")),
+                 qPrintable(server(QStringLiteral("app2"))->reason));
+    QCOMPARE(server(QStringLiteral("app2"))->effectiveWeight, 0);
     QCOMPARE(m_haproxy->serverField(QStringLiteral("app2"), QStringLiteral("status")), QStringLiteral("DOWN"));
     QTRY_VERIFY(std::any_of(m_events.cbegin(), m_events.cend(), [](const LinkEvent &event) {
         return event.kind == LinkEvent::Kind::Health && event.target == QLatin1String("checkout/app2")
-               && event.after == QLatin1String("down") && event.detail.startsWith(QLatin1String("L7STS 503"));
+               && event.after == QLatin1String("down") && event.detail.startsWith(QLatin1String("L7STS"));
     }));
     m_haproxy->backend(1).backend().setHealth(DemoHealthMode::Ok);
     QTRY_VERIFY_WITH_TIMEOUT(server(QStringLiteral("app2"))->state == BackendState::Up, 5000);
