@@ -149,6 +149,7 @@ void HaproxyServer::stop()
     if (!m_process)
         return;
     if (m_process->state() != QProcess::NotRunning) {
+        resume();   // a stopped process would not see SIGTERM
         m_process->terminate();
         if (!m_process->waitForFinished(5000)) {
             m_process->kill();
@@ -156,6 +157,18 @@ void HaproxyServer::stop()
         }
     }
     m_process.reset();
+}
+
+void HaproxyServer::suspend()
+{
+    if (isRunning())
+        ::kill(pid_t(m_process->processId()), SIGSTOP);
+}
+
+void HaproxyServer::resume()
+{
+    if (isRunning())
+        ::kill(pid_t(m_process->processId()), SIGCONT);
 }
 
 bool HaproxyServer::isRunning() const

@@ -38,6 +38,9 @@ public:
     bool start(QString *error);
     void stop();
     bool isRunning() const;
+    // SIGSTOP / SIGCONT: a hung haproxy (its sockets still accept, nothing answers).
+    void suspend();
+    void resume();
 
     QString adminSocket() const;
     QString userSocket() const;

@@ -37,6 +37,7 @@ private Q_SLOTS:
     void locksAreNotAvailable();
     void missingSocketNamesThePathAndTheFix();
     void refusedTcpSocketNamesTheFix();
+    void hungHaproxyTimesOutAndComesBack();
     void nonAdminSocketReadsButCannotChange();
     void fulcrumctlDrivesHaproxy_data();
     void fulcrumctlDrivesHaproxy();
@@ -323,6 +324,25 @@ void TestHaproxyLink::refusedTcpSocketNamesTheFix()
     QVERIFY2(m_link->lastError().contains(QStringLiteral("connection refused on 127.0.0.1:%1").arg(port))
                  && m_link->lastError().contains(QStringLiteral("level admin")),
              qPrintable(m_link->lastError()));
+}
+
+void TestHaproxyLink::hungHaproxyTimesOutAndComesBack()
+{
+    openLink(m_haproxy->adminSocket());
+    QVERIFY(waitForServers(3));
+    m_haproxy->suspend();
+    // The socket still accepts (the kernel's backlog) but nothing answers: the deadline ends it.
+    QTRY_COMPARE_WITH_TIMEOUT(m_link->state(), LinkState::Disconnected, 8000);
+    QVERIFY2(m_link->lastError().contains(QStringLiteral("did not answer `show stat` within")), qPrintable(m_link->lastError()));
+    QVERIFY(std::any_of(m_events.cbegin(), m_events.cend(), [](const LinkEvent &event) {
+        return event.kind == LinkEvent::Kind::Link && event.after == QLatin1String("disconnected");
+    }));
+    m_haproxy->resume();
+    QTRY_COMPARE_WITH_TIMEOUT(m_link->state(), LinkState::Connected, 8000);
+    QVERIFY(m_link->lastError().isEmpty());
+    QTRY_VERIFY(std::any_of(m_events.cbegin(), m_events.cend(), [](const LinkEvent &event) {
+        return event.kind == LinkEvent::Kind::Link && event.after == QLatin1String("connected");
+    }));
 }
 
 void TestHaproxyLink::nonAdminSocketReadsButCannotChange()
