@@ -16,8 +16,11 @@ namespace fulcrum {
 class StatRow
 {
 public:
+    // A field's place in the line: start and length, quotes included.
+    using Span = std::pair<int, int>;
+
     StatRow() = default;
-    StatRow(std::shared_ptr<const QHash<QString, int>> columns, QStringList values, int line);
+    StatRow(std::shared_ptr<const QHash<QString, int>> columns, QByteArray line, QList<Span> spans, int lineNumber);
 
     bool has(const QString &column) const;
     // The field's text; empty when the column is missing or the field is empty.
@@ -31,8 +34,13 @@ public:
     int line() const { return m_line; }   // 1-based line in the output, for messages
 
 private:
+    QByteArray field(const QString &column) const;
+
+    // The line and where its fields are, rather than ~150 strings per row: only a dozen are
+    // read, and `show stat` of a thousand servers comes at every tick.
     std::shared_ptr<const QHash<QString, int>> m_columns;
-    QStringList m_values;
+    QByteArray m_text;
+    QList<Span> m_spans;
     int m_line = 0;
 };
 
@@ -55,6 +63,6 @@ std::optional<ShowStat> parseShowStat(const QByteArray &output, QString *error);
 
 // Splits one CSV line into fields: commas, double-quoted fields with "" for a quote.
 // nullopt on an unterminated quote.
-std::optional<QStringList> splitCsvLine(QStringView line);
+std::optional<QStringList> splitCsvLine(QByteArrayView line);
 
 } // namespace fulcrum

@@ -131,7 +131,7 @@ void TestShowStat::splitsQuotedFields()
 {
     QFETCH(QString, line);
     QFETCH(QStringList, fields);
-    const std::optional<QStringList> split = splitCsvLine(line);
+    const std::optional<QStringList> split = splitCsvLine(line.toUtf8());
     QVERIFY(split);
     QCOMPARE(*split, fields);
 }
