@@ -5,6 +5,7 @@
 #include "haproxyserver.h"
 
 #include <QDeadlineTimer>
+#include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
@@ -12,6 +13,8 @@
 
 #include <algorithm>
 #include <memory>
+
+#include <unistd.h>
 
 using namespace fulcrum;
 using namespace fulcrum::test;
@@ -38,6 +41,7 @@ private Q_SLOTS:
     void missingSocketNamesThePathAndTheFix();
     void refusedTcpSocketNamesTheFix();
     void hungHaproxyTimesOutAndComesBack();
+    void permissionDeniedNamesTheGroupAndTheFix();
     void nonAdminSocketReadsButCannotChange();
     void fulcrumctlDrivesHaproxy_data();
     void fulcrumctlDrivesHaproxy();
@@ -343,6 +347,27 @@ void TestHaproxyLink::hungHaproxyTimesOutAndComesBack()
     QTRY_VERIFY(std::any_of(m_events.cbegin(), m_events.cend(), [](const LinkEvent &event) {
         return event.kind == LinkEvent::Kind::Link && event.after == QLatin1String("connected");
     }));
+}
+
+void TestHaproxyLink::permissionDeniedNamesTheGroupAndTheFix()
+{
+    // root passes every permission check: run fulcrumctl as nobody then. Anyone else is
+    // refused by a socket file with no permissions.
+    QProcess ctl;
+    const QStringList arguments{QStringLiteral("backends"), QStringLiteral("list"), QStringLiteral("--haproxy"), m_haproxy->adminSocket()};
+    if (::geteuid() == 0) {
+        ctl.start(QStringLiteral("setpriv"), QStringList{QStringLiteral("--reuid=65534"), QStringLiteral("--regid=65534"),
+                                                         QStringLiteral("--clear-groups"), binaryPath(QStringLiteral("fulcrumctl"))} + arguments);
+    } else {
+        QVERIFY(QFile::setPermissions(m_haproxy->adminSocket(), QFileDevice::Permissions()));
+        ctl.start(binaryPath(QStringLiteral("fulcrumctl")), arguments);
+    }
+    QVERIFY(ctl.waitForFinished(30'000));
+    const QString err = QString::fromUtf8(ctl.readAllStandardError());
+    QCOMPARE(ctl.exitCode(), 4);
+    QVERIFY2(err.contains(QStringLiteral("permission denied on %1: run as a member of group").arg(m_haproxy->adminSocket()))
+                 && err.contains(QStringLiteral("mode 660 group")),
+             qPrintable(err));
 }
 
 void TestHaproxyLink::nonAdminSocketReadsButCannotChange()
