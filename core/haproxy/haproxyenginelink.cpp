@@ -175,7 +175,7 @@ void HaproxyEngineLink::publish(const ShowStat &stat)
         s.address = row.text(field("addr"));
         s.state = stateFromStatus(row.text(field("status")), &s.stateText);
         s.backup = row.number(field("bck"), 0) == 1;
-        // uweight is the weight set (config or runtime, 2.4+); weight is the effective one.
+        // uweight is the weight set (config or runtime; not in older HAProxy); weight is the effective one.
         const qint64 effective = row.number(field("weight"), 0);
         s.weight = int(row.number(field("uweight")).value_or(effective));
         s.effectiveWeight = s.state == BackendState::Up ? int(effective) : 0;
