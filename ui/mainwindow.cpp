@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "eventmodel.h"
+#include "exportreportdialog.h"
 #include "liveloadview.h"
 #include "locksview.h"
 #include "servertablemodel.h"
@@ -216,6 +217,9 @@ void MainWindow::createActions()
     auto *settings = make(tr("&Settings…"), QKeySequence(Qt::CTRL | Qt::Key_Comma), tr("Engine, Redis endpoints, language"),
                           [this] { openSettings(); });
     settings->setMenuRole(QAction::PreferencesRole);
+    auto *exportReport = make(tr("&Export report…"), QKeySequence(Qt::CTRL | Qt::Key_E), tr("Health report for a window of the engine's history: PDF, HTML, CSV or JSON"),
+                              [this] { openExportReport(); });
+    exportReport->setObjectName(QStringLiteral("exportReportAction"));
     auto *quit = make(tr("&Quit"), QKeySequence(Qt::CTRL | Qt::Key_Q), tr("Close the console (a remote engine keeps running)"),
                       [this] { close(); });
     auto *find = make(tr("&Find"), QKeySequence::Find, tr("Filter the current view"), [this] {
@@ -233,6 +237,7 @@ void MainWindow::createActions()
     });
 
     QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(exportReport);
     file->addAction(settings);
     file->addSeparator();
     file->addAction(quit);
@@ -388,6 +393,14 @@ void MainWindow::openSettings()
         statusBar()->showMessage(tr("Settings saved. Engine and Redis changes apply at the next start; language too."), 8000);
     });
     dialog->open();
+}
+
+void MainWindow::openExportReport()
+{
+    auto *dialog = new ExportReportDialog(m_link, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ExportReportDialog::reportFinished, this, [this](bool, const QString &message) { statusBar()->showMessage(message, 8000); });
+    dialog->show();
 }
 
 void MainWindow::restoreLayout()

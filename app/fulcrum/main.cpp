@@ -1,13 +1,16 @@
+#include "common/statedir.h"
 #include "engine/inprocessenginelink.h"
 #include "engine/localredisserver.h"
 #ifdef FULCRUM_HAVE_KEYCHAIN
 #include "keychain/keychainsecretstore.h"
 #endif
 #include "mainwindow.h"
+#include "reportpdf/historywithpdf.h"
 #include "settingsdialog.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
 #include <QLibraryInfo>
 #include <QLocale>
 #include <QTranslator>
@@ -55,6 +58,8 @@ int main(int argc, char *argv[])
 
     // Demo mode's own Redis, for the locks view; stopped when main returns.
     InProcessOptions options = InProcessOptions::demo();
+    // The demo engine keeps history for File → Export report…, apart from a fulcrumd's.
+    options.history = historyWithPdf(QDir(defaultStateDir()).filePath(QStringLiteral("console-demo")));
     LocalRedisServer redis;
     QString redisError;
     if (redis.start(&redisError)) {
