@@ -16,7 +16,7 @@ class RedisConnection;
 struct LockInspectorOptions
 {
     QStringList patterns{QStringLiteral("lock:*"), QStringLiteral("*:lock:*")};
-    int scanCount = 1000;               // SCAN COUNT: keys the server looks at per call (~0.7-1 ms each here)
+    int scanCount = 1000;               // SCAN COUNT: keys the server looks at per call (~0.7 ms of Redis at 1 M keys)
     int maxKeysInFlight = 10'000;       // SCAN waits while this many keys are still being read
     qint64 longHeldMs = 60'000;         // flag a holder seen longer than this
     int churnChanges = 3;               // flag this many holder changes ...
