@@ -92,6 +92,12 @@ void MainWindow::createViews()
     poolBar->addWidget(poolLabel);
     poolBar->addWidget(pools);
     poolBar->addStretch();
+    if (!m_weights->weightNote().isEmpty()) {
+        auto *note = new QLabel(m_weights->weightNote(), weights);
+        note->setObjectName(QStringLiteral("weightNote"));
+        note->setWordWrap(true);
+        poolBar->addWidget(note, 1);
+    }
     weightsLayout->addLayout(poolBar);
     m_weightsChart = new WeightsChartView(m_weights, weights);
     weightsLayout->addWidget(m_weightsChart);
@@ -362,8 +368,9 @@ void MainWindow::askWeightOfTarget()
         return;
     const ServerStatus server = *servers.first();
     bool ok = false;
-    const int weight = QInputDialog::getInt(this, tr("Set weight"), tr("Weight of %1 (0–%2; 0 = no new traffic):").arg(server.name).arg(kMaxWeight),
-                                            server.weight, 0, kMaxWeight, 1, &ok);
+    const int max = m_weights->maxWeight();
+    const int weight = QInputDialog::getInt(this, tr("Set weight"), tr("Weight of %1 (0–%2; 0 = no new traffic):").arg(server.name).arg(max),
+                                            server.weight, 0, max, 1, &ok);
     if (ok)
         m_weights->requestWeight(server.pool, server.name, weight);
 }

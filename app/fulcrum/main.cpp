@@ -3,6 +3,7 @@
 #include "engine/localredisserver.h"
 #include "engine/multienginelink.h"
 #include "engine/remoteenginelink.h"
+#include "haproxy/haproxyenginelink.h"
 #ifdef FULCRUM_HAVE_KEYCHAIN
 #include "keychain/keychainsecretstore.h"
 #endif
@@ -18,6 +19,8 @@
 #include <QTranslator>
 
 #include <cstdio>
+#include <memory>
+#include <vector>
 
 using namespace fulcrum;
 
@@ -62,11 +65,17 @@ int main(int argc, char *argv[])
     const QCommandLineOption langOption(QStringLiteral("lang"), QStringLiteral("Language: en or zh_CN (default: Settings, then the system's)."), QStringLiteral("LANG"));
     const QCommandLineOption screenshotOption(QStringLiteral("screenshot"), QStringLiteral("Save a PNG of every view into DIR after a minute of demo traffic, then exit."), QStringLiteral("DIR"));
     const QCommandLineOption afterOption(QStringLiteral("screenshot-after"), QStringLiteral("Snapshots to wait for before --screenshot (default 240, one minute at 4 Hz)."), QStringLiteral("N"), QStringLiteral("240"));
+    const QCommandLineOption haproxyOption(QStringLiteral("haproxy"),
+                                           QStringLiteral("Open the console over a running HAProxy through its Runtime API: the stats socket path "
+                                                          "(/run/haproxy/admin.sock) or host:port. Changing weights and states needs `level admin`. "
+                                                          "With --engine too, shown side by side as \"haproxy\"."),
+                                           QStringLiteral("ADDRESS"));
     const QCommandLineOption engineOption(QStringLiteral("engine"), QStringLiteral("Attach to a running fulcrumd: NAME=URL of its admin API (repeat for several, shown side by side; "
                                                                                   "default: the engines in Settings). Token: --token-file, FULCRUM_TOKEN, or the keychain entry fulcrumd:URL."),
                                           QStringLiteral("NAME=URL"));
     const QCommandLineOption tokenFileOption(QStringLiteral("token-file"), QStringLiteral("Read the engines' admin token from this file (mode 0600); for scripts."), QStringLiteral("PATH"));
     parser.addOptions({demoOption, langOption, screenshotOption, afterOption, engineOption, tokenFileOption});
+    parser.addOption(haproxyOption);
     parser.process(app);
 
     const QString language = parser.isSet(langOption) ? parser.value(langOption) : ui::SettingsDialog::language();
@@ -83,29 +92,42 @@ int main(int argc, char *argv[])
         if (translator.load(locale, QStringLiteral("fulcrum"), QStringLiteral("_"), QStringLiteral(":/i18n")))
             QApplication::installTranslator(&translator);
     }
-    // Remote engines: from --engine, else from Settings; none (or --demo): the in-process demo.
+    // Engines to attach to: --haproxy and every --engine, else the engines in Settings; with
+    // none (or --demo) the in-process demo. Several are shown side by side, each under its name.
+    std::vector<std::pair<QString, EngineLink *>> links;   // owned by `remote` below
+    auto dropLinks = [&links] {
+        for (const auto &named : links)
+            delete named.second;
+    };
+    if (parser.isSet(haproxyOption)) {
+        QString error;
+        const std::optional<RuntimeAddress> address = RuntimeAddress::parse(parser.value(haproxyOption), &error);
+        if (!address) {
+            std::fprintf(stderr, "fulcrum: --haproxy: %s\n", qPrintable(error));
+            return 2;
+        }
+        links.emplace_back(QStringLiteral("haproxy"), new HaproxyEngineLink(*address));
+    }
     QList<ui::EngineSetting> engines;
     for (const QString &value : parser.values(engineOption)) {
         const qsizetype equals = value.indexOf(u'=');
         engines.append(equals > 0 ? ui::EngineSetting{value.left(equals), value.mid(equals + 1)} : ui::EngineSetting{QString(), value});
     }
-    if (engines.isEmpty() && !parser.isSet(demoOption))
+    if (engines.isEmpty() && links.empty() && !parser.isSet(demoOption))
         engines = ui::SettingsDialog::engines();
-    std::unique_ptr<EngineLink> remote;
-    if (!engines.isEmpty() && !parser.isSet(demoOption)) {
+    if (!parser.isSet(demoOption)) {
 #ifdef FULCRUM_HAVE_KEYCHAIN
         KeychainSecretStore keychain;
         SecretStore *store = &keychain;
 #else
         SecretStore *store = nullptr;
 #endif
-        auto multi = std::make_unique<MultiEngineLink>();
-        QList<RemoteEngineLink *> links;
         for (const ui::EngineSetting &engine : std::as_const(engines)) {
             QString error;
             const std::optional<QUrl> url = RemoteEngineLink::parseUrl(engine.url, &error);
             if (!url) {
                 std::fprintf(stderr, "fulcrum: --engine %s: %s\n", qPrintable(engine.name), qPrintable(error));
+                dropLinks();
                 return 2;
             }
             RemoteEngineOptions options;
@@ -117,17 +139,24 @@ int main(int argc, char *argv[])
             if (options.token.isEmpty())
                 std::fprintf(stderr, "fulcrum: %s\n", qPrintable(error));
             auto *link = new RemoteEngineLink(options);
-            if (engines.size() > 1 && !multi->addEngine(link->name(), link)) {
-                std::fprintf(stderr, "fulcrum: engine name \"%s\" is used twice or has a '/'; give each --engine a unique NAME=URL\n", qPrintable(link->name()));
-                delete link;
+            links.emplace_back(link->name(), link);
+        }
+    }
+    std::unique_ptr<EngineLink> remote;
+    if (links.size() == 1) {
+        remote.reset(links.front().second);
+    } else if (links.size() > 1) {
+        auto multi = std::make_unique<MultiEngineLink>();
+        for (size_t i = 0; i < links.size(); ++i) {
+            if (!multi->addEngine(links[i].first, links[i].second)) {
+                std::fprintf(stderr, "fulcrum: engine name \"%s\" is used twice or has a '/'; give each --engine a unique NAME=URL\n",
+                             qPrintable(links[i].first));
+                for (size_t j = i; j < links.size(); ++j)
+                    delete links[j].second;
                 return 2;
             }
-            links.append(link);
         }
-        if (engines.size() == 1)
-            remote.reset(links.first());
-        else
-            remote = std::move(multi);
+        remote = std::move(multi);
     }
     if (remote)
         return runConsole(app, remote.get(), parser, screenshotOption, afterOption);

@@ -128,6 +128,12 @@ public:
     // Stops a report exportReport started; it is then answered as cancelled.
     virtual void cancelReport(quint64 id);
 
+    // The highest weight this engine takes: the console's drags, arrows and inputs stop there.
+    virtual int maxWeight() const { return kMaxWeight; }
+    // One sentence for the operator when this engine's weights are not Fulcrum's 0..kMaxWeight
+    // (HAProxy: 0–256); empty when they are.
+    virtual QString weightNote() const { return QString(); }
+
 Q_SIGNALS:
     void snapshotReady(const fulcrum::LinkSnapshot &snapshot);
     void eventsReady(const QList<fulcrum::LinkEvent> &events);

@@ -239,6 +239,29 @@ quint64 MultiEngineLink::releaseLock(const QString &endpoint, const QByteArray &
     return id;
 }
 
+int MultiEngineLink::maxWeight() const
+{
+    int max = kMaxWeight;
+    for (const std::unique_ptr<Child> &child : m_children)
+        max = std::min(max, child->link->maxWeight());
+    return max;
+}
+
+QString MultiEngineLink::weightNote() const
+{
+    QStringList notes;
+    for (const std::unique_ptr<Child> &child : m_children) {
+        const QString note = child->link->weightNote();
+        if (!note.isEmpty())
+            notes.append(tr("%1: %2").arg(child->name, note));
+    }
+    if (notes.isEmpty())
+        return QString();
+    if (maxWeight() < kMaxWeight)
+        notes.append(tr("Weights here stop at %1 for every engine.").arg(maxWeight()));
+    return notes.join(u' ');
+}
+
 quint64 MultiEngineLink::exportReport(const ReportRequest &, const QString &)
 {
     const quint64 id = ++m_lastCommandId;
