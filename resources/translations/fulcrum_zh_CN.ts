@@ -1145,6 +1145,11 @@
         <source>a report covers one engine's history: start the console with that one --engine, or run fulcrumctl report --engine URL (engines: %1)</source>
         <translation>报告只涵盖一个引擎的历史：请只用该引擎的 --engine 启动控制台，或运行 fulcrumctl report --engine URL（引擎：%1）</translation>
     </message>
+    <message>
+        <location filename="../../core/engine/multienginelink.cpp" line="261" />
+        <source>Weights here stop at %1 for every engine.</source>
+        <translation>此处所有引擎的权重上限均为 %1。</translation>
+    </message>
 </context>
 <context>
     <name>fulcrum::RemoteEngineLink</name>

@@ -5,6 +5,8 @@
 #include "engine/multienginelink.h"
 #include "engine/remoteenginelink.h"
 #include "fulcrumdprocess.h"
+#include "haproxy/haproxyenginelink.h"
+#include "haproxyserver.h"
 #include "lockmodel.h"
 #include "locksview.h"
 #include "mainwindow.h"
@@ -44,6 +46,7 @@ private Q_SLOTS:
     void dragDrivesTheRealEngine();
     void twoEnginesInOneWindow();
     void forceReleaseThroughTheLocksView();
+    void haproxyAndFulcrumdSideBySide();
     void programAttachesFromTheCommandLine();
     void programRefusesBadEngines_data();
     void programRefusesBadEngines();
@@ -247,6 +250,39 @@ void TestRemoteConsole::forceReleaseThroughTheLocksView()
     QCOMPARE(audit.at(0).toObject().value(QStringLiteral("action")).toString(), QStringLiteral("force-release"));
     QCOMPARE(audit.at(0).toObject().value(QStringLiteral("result")).toString(), QStringLiteral("ok"));
     QVERIFY(audit.at(1).toObject().value(QStringLiteral("result")).toString() != u"ok");
+}
+
+// A real haproxy and a real fulcrumd in one window: both engines' servers, HAProxy's 0–256
+// scale for every drag (the lowest limit), and a weight change reaching haproxy only.
+void TestRemoteConsole::haproxyAndFulcrumdSideBySide()
+{
+    HaproxyServer haproxy;
+    QString error;
+    QVERIFY2(haproxy.start(&error), qPrintable(error));
+    const std::optional<RuntimeAddress> address = RuntimeAddress::parse(haproxy.adminSocket(), &error);
+    QVERIFY2(address, qPrintable(error));
+    MultiEngineLink link;
+    QVERIFY(link.addEngine(QStringLiteral("haproxy"), new HaproxyEngineLink(*address, 250)));
+    QVERIFY(link.addEngine(QStringLiteral("east"), makeLink(*m_east, QStringLiteral("east")).release()));
+    QCOMPARE(link.maxWeight(), HaproxyEngineLink::kHaproxyMaxWeight);
+    QVERIFY2(link.weightNote().startsWith(u"haproxy: ") && link.weightNote().contains(u"256"), qPrintable(link.weightNote()));
+
+    MainWindow window(&link);
+    window.resize(1200, 800);
+    window.showView(MainWindow::Servers);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    ServerTableModel *model = window.serverModel();
+    QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 6, 10'000);
+    QVERIFY(model->rowOf(QStringLiteral("haproxy/checkout/app2")) >= 0);
+    QVERIFY(model->rowOf(QStringLiteral("east/web/app2")) >= 0);
+    QCOMPARE(window.weightController()->maxWeight(), HaproxyEngineLink::kHaproxyMaxWeight);
+
+    window.weightController()->setConfirmThreshold(1.0);
+    window.weightController()->requestWeight(QStringLiteral("haproxy/checkout"), QStringLiteral("app2"), 40);
+    QTRY_COMPARE_WITH_TIMEOUT(haproxy.serverField(QStringLiteral("app2"), QStringLiteral("weight")), QStringLiteral("40"), 10'000);
+    QCOMPARE(engineWeight(*m_east, QStringLiteral("app2")), 10);
+    QTRY_COMPARE_WITH_TIMEOUT(model->serverAt(model->rowOf(QStringLiteral("haproxy/checkout/app2")))->weight, 40, 5000);
 }
 
 // The real `fulcrum` program: --engine twice and --token-file, its settings in a temporary
