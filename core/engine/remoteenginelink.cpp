@@ -5,6 +5,7 @@
 #include "locks/redisreply.h"
 #include "locks/secretstore.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
@@ -742,22 +743,61 @@ quint64 RemoteEngineLink::releaseLock(const QString &endpoint, const QByteArray 
 quint64 RemoteEngineLink::exportReport(const ReportRequest &report, const QString &path)
 {
     const quint64 id = ++m_lastCommandId;
-    if (report.format == u"csv") {
-        finish(id, false, QStringLiteral("a csv report is one file per section: over a remote engine, run fulcrumctl report --engine %1 --format csv -o FILE")
-                              .arg(m_options.url.toString()));
-        return id;
-    }
-    auto file = std::make_shared<QSaveFile>(path);
-    if (!file->open(QIODevice::WriteOnly)) {
-        finish(id, false, QStringLiteral("cannot write %1: %2; choose another folder").arg(path, file->errorString()));
-        return id;
-    }
     const auto iso = [](qint64 ms) { return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODate); };
     QUrlQuery query;
     query.addQueryItem(QStringLiteral("from"), iso(report.fromMs));
     query.addQueryItem(QStringLiteral("to"), iso(report.toMs));
     query.addQueryItem(QStringLiteral("format"), report.format);
     query.addQueryItem(QStringLiteral("lock_threshold"), QStringLiteral("%1ms").arg(report.lockHeldThresholdMs));
+    if (report.format == u"csv") {
+        fetchCsvSections(id, report, query, path.endsWith(u".csv") ? path.chopped(4) : path, {});
+        return id;
+    }
+    fetchReportFile(id, query, path, true, [this, id, path, report, iso](bool ok, const QString &message, qint64 size) {
+        if (!ok) {
+            finish(id, false, message);
+            return;
+        }
+        finish(id, true, QStringLiteral("%1 report by %2, %3 – %4: %5 (%6 KiB)")
+                             .arg(report.format.toUpper(), m_options.name, iso(report.fromMs), iso(report.toMs), path)
+                             .arg((size + 1023) / 1024));
+    });
+    return id;
+}
+
+void RemoteEngineLink::fetchCsvSections(quint64 id, const ReportRequest &report, const QUrlQuery &query, const QString &prefix, QStringList written)
+{
+    const QStringList sections = csvReportSections();
+    const int index = int(written.size());
+    if (index == sections.size()) {
+        const auto iso = [](qint64 ms) { return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODate); };
+        finish(id, true, QStringLiteral("CSV report by %1, %2 – %3: %4").arg(m_options.name, iso(report.fromMs), iso(report.toMs), written.join(QStringLiteral(", "))));
+        return;
+    }
+    Q_EMIT reportProgress(id, index, int(sections.size()));
+    // Every section over the same from/to, so the files describe one window.
+    QUrlQuery sectionQuery = query;
+    sectionQuery.addQueryItem(QStringLiteral("section"), sections[index]);
+    const QString path = QStringLiteral("%1-%2.csv").arg(prefix, sections[index]);
+    fetchReportFile(id, sectionQuery, path, false, [this, id, report, query, prefix, written, path](bool ok, const QString &message, qint64) mutable {
+        if (!ok) {
+            for (const QString &file : std::as_const(written))
+                QFile::remove(file);
+            finish(id, false, written.isEmpty() ? message : QStringLiteral("%1 (the %2 section(s) already written were removed)").arg(message).arg(written.size()));
+            return;
+        }
+        written.append(path);
+        fetchCsvSections(id, report, query, prefix, written);
+    });
+}
+
+void RemoteEngineLink::fetchReportFile(quint64 id, const QUrlQuery &query, const QString &path, bool byteProgress, ReportFileDone done)
+{
+    auto file = std::make_shared<QSaveFile>(path);
+    if (!file->open(QIODevice::WriteOnly)) {
+        done(false, QStringLiteral("cannot write %1: %2; choose another folder").arg(path, file->errorString()), 0);
+        return;
+    }
     QNetworkRequest request = makeRequest(m_options.url, QStringLiteral("/api/v1/report"), m_options.token);
     QUrl url = request.url();
     url.setQuery(query);
@@ -769,39 +809,36 @@ quint64 RemoteEngineLink::exportReport(const ReportRequest &report, const QStrin
         if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 200)
             file->write(reply->readAll());
     });
-    connect(reply, &QNetworkReply::downloadProgress, this, [this, id](qint64 received, qint64 total) {
-        // In KiB, so that the figures fit the signal's ints; total 0 while the size is unknown.
-        Q_EMIT reportProgress(id, int(received / 1024), total > 0 ? int(std::max<qint64>(1, total / 1024)) : 0);
-    });
-    connect(reply, &QNetworkReply::finished, this, [this, id, reply, file, path, report] {
+    if (byteProgress) {
+        connect(reply, &QNetworkReply::downloadProgress, this, [this, id](qint64 received, qint64 total) {
+            // In KiB, so that the figures fit the signal's ints; total 0 while the size is unknown.
+            Q_EMIT reportProgress(id, int(received / 1024), total > 0 ? int(std::max<qint64>(1, total / 1024)) : 0);
+        });
+    }
+    connect(reply, &QNetworkReply::finished, this, [this, id, reply, file, path, done = std::move(done)] {
         m_reports.remove(id);
         reply->deleteLater();
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         if (reply->property("cancelled").toBool()) {
             file->cancelWriting();
-            finish(id, false, QStringLiteral("cancelled; nothing written"));
+            done(false, QStringLiteral("cancelled; nothing written"), 0);
             return;
         }
         if (status != 200) {
             file->cancelWriting();
             const QByteArray body = reply->readAll();
-            finish(id, false, status == 0 ? transportError(m_options.url, reply)
-                                          : statusText(m_options.url, status, engineMessage(QJsonDocument::fromJson(body).object(), body, status)));
+            done(false, status == 0 ? transportError(m_options.url, reply)
+                                    : statusText(m_options.url, status, engineMessage(QJsonDocument::fromJson(body).object(), body, status)), 0);
             return;
         }
         file->write(reply->readAll());
         const qint64 size = file->size();
         if (!file->commit()) {
-            finish(id, false, QStringLiteral("cannot write %1: %2; choose another folder").arg(path, file->errorString()));
+            done(false, QStringLiteral("cannot write %1: %2; choose another folder").arg(path, file->errorString()), 0);
             return;
         }
-        finish(id, true, QStringLiteral("%1 report by %2, %3 – %4: %5 (%6 KiB)")
-                             .arg(report.format.toUpper(), m_options.name,
-                                  QDateTime::fromMSecsSinceEpoch(report.fromMs, Qt::UTC).toString(Qt::ISODate),
-                                  QDateTime::fromMSecsSinceEpoch(report.toMs, Qt::UTC).toString(Qt::ISODate), path)
-                             .arg((size + 1023) / 1024));
+        done(true, QString(), size);
     });
-    return id;
 }
 
 void RemoteEngineLink::cancelReport(quint64 id)
