@@ -57,7 +57,7 @@
 <context>
     <name>fulcrum::EngineLink</name>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="35"/>
+        <location filename="../../core/engine/enginelink.cpp" line="41"/>
         <source>Reports are not available for this engine.</source>
         <translation>此引擎不提供报告。</translation>
     </message>
@@ -65,82 +65,102 @@
 <context>
     <name>fulcrum::HaproxyEngineLink</name>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="48"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="49"/>
         <source>HAProxy at %1</source>
         <translation>HAProxy（%1）</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="53"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="76"/>
+        <source>%1 answered `show info` without a Version line: is this a HAProxy stats socket? It said: %2</source>
+        <translation>%1 对 `show info` 的回应中没有 Version 行：这是 HAProxy 的 stats 套接字吗？它的回应是：%2</translation>
+    </message>
+    <message>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="81"/>
+        <source>%1: HAProxy %2, socket at admin level (weights and states can be changed)</source>
+        <translation>%1：HAProxy %2，套接字为 admin 级别（可以修改权重和状态）</translation>
+    </message>
+    <message>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="83"/>
+        <source>%1: HAProxy %2; this HAProxy does not say its socket&apos;s level (no `show cli level`): a command it refuses will say so</source>
+        <translation>%1：HAProxy %2；此版本的 HAProxy 不报告套接字级别（没有 `show cli level`）：命令被拒绝时会给出提示</translation>
+    </message>
+    <message>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="85"/>
+        <source>%1: HAProxy %2, read-only: %3</source>
+        <translation>%1：HAProxy %2，只读：%3</translation>
+    </message>
+    <message>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="91"/>
         <source>HAProxy weights are 0–%1 (Fulcrum&apos;s are 0–%2). HAProxy forgets runtime changes when it reloads, unless it keeps a server-state-file.</source>
         <translation>HAProxy 的权重范围是 0–%1（Fulcrum 的是 0–%2）。HAProxy 重新加载配置时会丢弃运行时的修改，除非配置了 server-state-file。</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="87"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="125"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="91"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="129"/>
         <source>read-only: %1</source>
         <translation>只读：%1</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="185"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="223"/>
         <source>operator or haproxy.cfg</source>
         <translation>操作员或 haproxy.cfg</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="263"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="301"/>
         <source>weight %1 for %2/%3 is outside HAProxy&apos;s range 0–%4 (HAProxy weights are not Fulcrum&apos;s 0–%5)</source>
         <translation>%2/%3 的权重 %1 超出 HAProxy 的范围 0–%4（HAProxy 的权重不是 Fulcrum 的 0–%5）</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="280"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="318"/>
         <source>down is what HAProxy&apos;s health checks find, not a state to set; use maint (no traffic, no checks) or drain (no new traffic) for %1/%2</source>
         <translation>down（宕机）由 HAProxy 的健康检查判定，不能手动设置；请对 %1/%2 使用 maint（维护：无流量、不检查）或 drain（排空：不再分配新流量）</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="292"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="330"/>
         <source>&quot;%1/%2&quot; is not a HAProxy backend/server name (letters, digits and _ . : - only); pick the server from the list</source>
         <translation>“%1/%2”不是 HAProxy 的后端/服务器名称（只能包含字母、数字和 _ . : -）；请从列表中选择服务器</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="308"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="346"/>
         <source>HAProxy %1/%2: %3</source>
         <translation>HAProxy %1/%2：%3</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="309"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="347"/>
         <source>HAProxy %1/%2: %3 → %4</source>
         <translation>HAProxy %1/%2：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="311"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="349"/>
         <source>through %1</source>
         <translation>通过 %1</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="325"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="363"/>
         <source>HAProxy has no server &quot;%1&quot; in backend &quot;%2&quot; (%3): check the name against haproxy.cfg; a reload may have renamed or removed it</source>
         <translation>HAProxy 的后端“%2”中没有服务器“%1”（%3）：请对照 haproxy.cfg 检查名称；重新加载可能已将其改名或删除</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="328"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="366"/>
         <source>HAProxy has no backend &quot;%1&quot; (%2): check the name against haproxy.cfg; a reload may have renamed or removed it</source>
         <translation>HAProxy 没有后端“%1”（%2）：请对照 haproxy.cfg 检查名称；重新加载可能已将其改名或删除</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="330"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="368"/>
         <source>HAProxy refused it for %1/%2: %3</source>
         <translation>HAProxy 拒绝了对 %1/%2 的操作：%3</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="336"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="374"/>
         <source>testing Redis %1:%2 is not available for a HAProxy engine: HAProxy has no Redis; use the console on a Fulcrum engine for locks</source>
         <translation>HAProxy 引擎不能测试 Redis %1:%2：HAProxy 没有 Redis；要查看锁，请在 Fulcrum 引擎上使用控制台</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="343"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="381"/>
         <source>releasing lock %1 on %2 is not available for a HAProxy engine: HAProxy has no lock inspector; use the console on a Fulcrum engine for locks</source>
         <translation>HAProxy 引擎不能释放 %2 上的锁 %1：HAProxy 没有锁检查器；要处理锁，请在 Fulcrum 引擎上使用控制台</translation>
     </message>
@@ -155,47 +175,57 @@
 </context>
 <context>
     <name>fulcrum::MultiEngineLink</name>
+    <message>
+        <location filename="../../core/engine/multienginelink.cpp" line="114"/>
+        <source>%1: the engine was removed before it answered; check on that engine whether the command took effect</source>
+        <translation>%1：该引擎在回应之前已被移除；请到该引擎上确认命令是否已生效</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../../core/engine/multienginelink.cpp" line="123"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="149"/>
         <source>%n engine(s): %1</source>
         <translation>
             <numerusform>%n 个引擎：%1</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="168"/>
-        <location filename="../../core/engine/multienginelink.cpp" line="256"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="194"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="286"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="169"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="195"/>
         <source>%1: %2, %3</source>
         <translation>%1：%2，%3</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="207"/>
-        <location filename="../../core/engine/multienginelink.cpp" line="217"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="199"/>
+        <source>no engines: add one under Settings → Engines</source>
+        <translation>没有引擎：请在 设置 → 引擎 中添加</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/multienginelink.cpp" line="237"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="247"/>
         <source>pool &quot;%1&quot; names no engine (engines: %2); refresh the view</source>
         <translation>池“%1”不属于任何引擎（引擎：%2）；请刷新视图</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="225"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="255"/>
         <source>no engine to test %1:%2 from</source>
         <translation>没有可用于测试 %1:%2 的引擎</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="238"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="268"/>
         <source>Redis endpoint &quot;%1&quot; names no engine (engines: %2); nothing deleted</source>
         <translation>Redis 端点“%1”不属于任何引擎（引擎：%2）；未删除任何内容</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="268"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="298"/>
         <source>a report covers one engine&apos;s history: start the console with that one --engine, or run fulcrumctl report --engine URL (engines: %1)</source>
         <translation>报告只涵盖一个引擎的历史：请只用该引擎的 --engine 启动控制台，或运行 fulcrumctl report --engine URL（引擎：%1）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="261"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="291"/>
         <source>Weights here stop at %1 for every engine.</source>
         <translation>此处所有引擎的权重上限均为 %1。</translation>
     </message>
@@ -203,32 +233,32 @@
 <context>
     <name>fulcrum::RemoteEngineLink</name>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="278"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="279"/>
         <source>fulcrumd %1 at %2</source>
         <translation>fulcrumd %1（%2）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="294"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="295"/>
         <source>connecting to %1</source>
         <translation>正在连接 %1</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="346"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="347"/>
         <source>%1 sent a stream message over 64 MiB; is this URL a fulcrumd admin API?</source>
         <translation>%1 发送了超过 64 MiB 的流消息；这个 URL 是 fulcrumd 的管理 API 吗？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="348"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="349"/>
         <source>no data from %1 for %2 s; reconnecting</source>
         <translation>%2 秒内未收到 %1 的数据；正在重新连接</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="350"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="351"/>
         <source>%1 closed the stream (engine stopping or restarting?)</source>
         <translation>%1 关闭了数据流（引擎正在停止或重启？）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="373"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="374"/>
         <source>%1; retrying in %2 s</source>
         <translation>%1；%2 秒后重试</translation>
     </message>
@@ -677,21 +707,22 @@
     </message>
     <message>
         <location filename="../../ui/locksview.cpp" line="171"/>
+        <location filename="../../ui/locksview.cpp" line="201"/>
         <source>No Redis endpoint configured: add one under Settings → Redis.</source>
         <translation>未配置 Redis 端点：请在 设置 → Redis 中添加。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="192"/>
+        <location filename="../../ui/locksview.cpp" line="218"/>
         <source>%1 keys scanned</source>
         <translation>已扫描 %1 个键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="195"/>
+        <location filename="../../ui/locksview.cpp" line="221"/>
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="197"/>
+        <location filename="../../ui/locksview.cpp" line="223"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>
@@ -701,285 +732,320 @@
 <context>
     <name>fulcrum::ui::MainWindow</name>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="226"/>
+        <location filename="../../ui/mainwindow.cpp" line="233"/>
         <source>&amp;Export report…</source>
         <translation>导出报告(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="226"/>
+        <location filename="../../ui/mainwindow.cpp" line="233"/>
         <source>Health report for a window of the engine&apos;s history: PDF, HTML, CSV or JSON</source>
         <translation>引擎历史中某一时间范围的健康报告：PDF、HTML、CSV 或 JSON</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="39"/>
+        <location filename="../../ui/mainwindow.cpp" line="40"/>
+        <location filename="../../ui/mainwindow.cpp" line="361"/>
         <source>Fulcrum — %1</source>
         <translation>Fulcrum — %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="43"/>
+        <location filename="../../ui/mainwindow.cpp" line="44"/>
         <source>Move this much traffic?</source>
         <translation>要迁移这么多流量吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="51"/>
+        <location filename="../../ui/mainwindow.cpp" line="52"/>
         <source>waiting for the first snapshot</source>
         <translation>正在等待第一个快照</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="56"/>
+        <location filename="../../ui/mainwindow.cpp" line="57"/>
+        <location filename="../../ui/mainwindow.cpp" line="344"/>
         <source>Redis: none configured</source>
         <translation>Redis：未配置</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="56"/>
+        <location filename="../../ui/mainwindow.cpp" line="57"/>
         <source>Redis: connecting</source>
         <translation>Redis：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="80"/>
+        <location filename="../../ui/mainwindow.cpp" line="87"/>
         <source>&amp;Live load</source>
         <translation>实时负载(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="90"/>
+        <location filename="../../ui/mainwindow.cpp" line="97"/>
         <source>&amp;Pool:</source>
         <translation>池(&amp;P)：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="104"/>
+        <location filename="../../ui/mainwindow.cpp" line="110"/>
         <source>&amp;Weights</source>
         <translation>权重(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="120"/>
+        <location filename="../../ui/mainwindow.cpp" line="126"/>
         <source>Filter servers by name, pool, state or reason</source>
         <translation>按名称、池、状态或原因筛选服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="145"/>
+        <location filename="../../ui/mainwindow.cpp" line="151"/>
         <source>&amp;Servers</source>
         <translation>服务器(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="170"/>
+        <location filename="../../ui/mainwindow.cpp" line="176"/>
         <source>L&amp;ocks</source>
         <translation>锁(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="176"/>
+        <location filename="../../ui/mainwindow.cpp" line="182"/>
         <source>Filter events by server, kind, who or text</source>
         <translation>按服务器、类型、操作者或文本筛选事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="193"/>
+        <location filename="../../ui/mainwindow.cpp" line="199"/>
         <source>&amp;Events</source>
         <translation>事件(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="206"/>
-        <location filename="../../ui/mainwindow.cpp" line="323"/>
+        <location filename="../../ui/mainwindow.cpp" line="212"/>
+        <location filename="../../ui/mainwindow.cpp" line="330"/>
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="211"/>
+        <location filename="../../ui/mainwindow.cpp" line="217"/>
         <source>&amp;Drain</source>
         <translation>排空(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="212"/>
+        <location filename="../../ui/mainwindow.cpp" line="218"/>
         <source>Drain: no new requests, running ones finish, checks go on</source>
         <translation>排空：不再分配新请求，进行中的请求继续完成，健康检查照常进行</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="213"/>
+        <location filename="../../ui/mainwindow.cpp" line="219"/>
         <source>&amp;Maintenance</source>
         <translation>维护(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="214"/>
+        <location filename="../../ui/mainwindow.cpp" line="220"/>
         <source>Maintenance: no traffic and no health checks</source>
         <translation>维护：无流量，也不做健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="215"/>
+        <location filename="../../ui/mainwindow.cpp" line="221"/>
         <source>&amp;Ready</source>
         <translation>就绪(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="216"/>
+        <location filename="../../ui/mainwindow.cpp" line="222"/>
         <source>Ready: back into rotation (health checks decide up or down)</source>
         <translation>就绪：重新加入轮转（由健康检查决定上线或下线）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="217"/>
+        <location filename="../../ui/mainwindow.cpp" line="223"/>
         <source>Set &amp;weight…</source>
         <translation>设置权重(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="218"/>
+        <location filename="../../ui/mainwindow.cpp" line="224"/>
         <source>Set the weight of the selected server</source>
         <translation>设置所选服务器的权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="219"/>
+        <location filename="../../ui/mainwindow.cpp" line="225"/>
         <source>&amp;Undo weight change</source>
         <translation>撤销权重修改(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="221"/>
+        <location filename="../../ui/mainwindow.cpp" line="227"/>
         <source>&amp;Redo weight change</source>
         <translation>重做权重修改(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="223"/>
+        <location filename="../../ui/mainwindow.cpp" line="229"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="223"/>
+        <location filename="../../ui/mainwindow.cpp" line="229"/>
         <source>Engine, Redis endpoints, language</source>
         <translation>引擎、Redis 端点、语言</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="229"/>
+        <location filename="../../ui/mainwindow.cpp" line="236"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="229"/>
+        <location filename="../../ui/mainwindow.cpp" line="236"/>
         <source>Close the console (a remote engine keeps running)</source>
         <translation>关闭控制台（远程引擎继续运行）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="231"/>
+        <location filename="../../ui/mainwindow.cpp" line="238"/>
         <source>&amp;Find</source>
         <translation>查找(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="231"/>
+        <location filename="../../ui/mainwindow.cpp" line="238"/>
         <source>Filter the current view</source>
         <translation>筛选当前视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="245"/>
+        <location filename="../../ui/mainwindow.cpp" line="252"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="250"/>
+        <location filename="../../ui/mainwindow.cpp" line="257"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="255"/>
+        <location filename="../../ui/mainwindow.cpp" line="262"/>
         <source>Se&amp;rver</source>
         <translation>服务器(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="258"/>
+        <location filename="../../ui/mainwindow.cpp" line="265"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="259"/>
+        <location filename="../../ui/mainwindow.cpp" line="266"/>
         <source>Live load</source>
         <translation>实时负载</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="259"/>
+        <location filename="../../ui/mainwindow.cpp" line="266"/>
         <source>Weights</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="259"/>
+        <location filename="../../ui/mainwindow.cpp" line="266"/>
         <source>Servers</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="259"/>
+        <location filename="../../ui/mainwindow.cpp" line="266"/>
         <source>Locks</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="259"/>
+        <location filename="../../ui/mainwindow.cpp" line="266"/>
         <source>Events</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="261"/>
+        <location filename="../../ui/mainwindow.cpp" line="268"/>
         <source>Show the %1 view</source>
         <translation>显示“%1”视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="265"/>
+        <location filename="../../ui/mainwindow.cpp" line="272"/>
         <source>Server actions</source>
         <translation>服务器操作</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="294"/>
+        <location filename="../../ui/mainwindow.cpp" line="301"/>
         <source>last refresh %1</source>
         <translation>最后刷新 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="312"/>
+        <location filename="../../ui/mainwindow.cpp" line="319"/>
         <source>%1 failed: %2</source>
         <translation>%1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="319"/>
+        <location filename="../../ui/mainwindow.cpp" line="326"/>
         <source>Engine: connected</source>
         <translation>引擎：已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="320"/>
+        <location filename="../../ui/mainwindow.cpp" line="327"/>
         <source>Engine: connecting</source>
         <translation>引擎：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="321"/>
+        <location filename="../../ui/mainwindow.cpp" line="328"/>
         <source>Engine: disconnected</source>
         <translation>引擎：已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="331"/>
+        <location filename="../../ui/mainwindow.cpp" line="343"/>
         <source>%1 %2</source>
         <translation>%1 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="332"/>
+        <location filename="../../ui/mainwindow.cpp" line="344"/>
         <source>Redis: %1</source>
         <translation>Redis：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="360"/>
+        <location filename="../../ui/mainwindow.cpp" line="388"/>
         <source>Setting %1 to %2</source>
         <translation>将 %1 设为 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="372"/>
+        <location filename="../../ui/mainwindow.cpp" line="400"/>
         <source>Set weight</source>
         <translation>设置权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="372"/>
+        <location filename="../../ui/mainwindow.cpp" line="400"/>
         <source>Weight of %1 (0–%2; 0 = no new traffic):</source>
         <translation>%1 的权重（0–%2；0 = 不接收新流量）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="400"/>
+        <location filename="../../ui/mainwindow.cpp" line="430"/>
+        <source>Settings saved. %1 Language changes apply at the next start.</source>
+        <translation>设置已保存。%1 语言设置在下次启动时生效。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="433"/>
         <source>Settings saved. Engine and Redis changes apply at the next start; language too.</source>
         <translation>设置已保存。引擎、Redis 和语言的修改在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="446"/>
+        <location filename="../../ui/mainwindow.cpp" line="479"/>
         <source>cannot create screenshot directory %1; check the path and permissions</source>
         <translation>无法创建截图目录 %1；请检查路径和权限</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="464"/>
+        <location filename="../../ui/mainwindow.cpp" line="497"/>
         <source>cannot write %1; check the directory is writable</source>
         <translation>无法写入 %1；请检查目录是否可写</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::SavedEngines</name>
+    <message>
+        <location filename="../../ui/savedengines.cpp" line="77"/>
+        <source>%1 not opened: %2</source>
+        <translation>未能打开 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/savedengines.cpp" line="77"/>
+        <source>name used twice or has a &apos;/&apos;</source>
+        <translation>名称重复或包含“/”</translation>
+    </message>
+    <message>
+        <location filename="../../ui/savedengines.cpp" line="81"/>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/savedengines.cpp" line="88"/>
+        <source>Engines opened: %1.</source>
+        <translation>已打开引擎：%1。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/savedengines.cpp" line="90"/>
+        <source>Engines removed: %1.</source>
+        <translation>已移除引擎：%1。</translation>
     </message>
 </context>
 <context>
@@ -1096,197 +1162,226 @@
 <context>
     <name>fulcrum::ui::SettingsDialog</name>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="30"/>
+        <location filename="../../ui/settingsdialog.cpp" line="40"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="35"/>
+        <location filename="../../ui/settingsdialog.cpp" line="45"/>
         <source>one per line: 127.0.0.1:6379</source>
         <translation>每行一个：127.0.0.1:6379</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="37"/>
+        <location filename="../../ui/settingsdialog.cpp" line="47"/>
         <source>&amp;Redis endpoints:</source>
         <translation>Redis 端点(&amp;R)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="39"/>
+        <location filename="../../ui/settingsdialog.cpp" line="49"/>
         <source>Lock key &amp;patterns:</source>
         <translation>锁键模式(&amp;P)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="44"/>
+        <location filename="../../ui/settingsdialog.cpp" line="54"/>
         <source>unchanged; stored in the desktop keychain</source>
         <translation>未修改；保存在桌面密钥环中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="47"/>
+        <location filename="../../ui/settingsdialog.cpp" line="57"/>
         <source>this build has no keychain support (qtkeychain-qt6-dev)</source>
         <translation>此版本不支持密钥环（qtkeychain-qt6-dev）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="49"/>
+        <location filename="../../ui/settingsdialog.cpp" line="59"/>
         <source>Redis pass&amp;word:</source>
         <translation>Redis 密码(&amp;W)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="50"/>
+        <location filename="../../ui/settingsdialog.cpp" line="60"/>
         <source>&amp;Test connection</source>
         <translation>测试连接(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="53"/>
+        <location filename="../../ui/settingsdialog.cpp" line="63"/>
         <source>The engine connects to the first Redis endpoint above and sends PING</source>
         <translation>由引擎连接上面第一个 Redis 端点并发送 PING</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="58"/>
+        <location filename="../../ui/settingsdialog.cpp" line="68"/>
         <source> % of traffic</source>
         <translation> % 的流量</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="60"/>
+        <location filename="../../ui/settingsdialog.cpp" line="70"/>
         <source>Ask before moving more than:</source>
         <translation>迁移流量超过此值时先确认：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="62"/>
+        <location filename="../../ui/settingsdialog.cpp" line="72"/>
         <source>System language</source>
         <translation>系统语言</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="66"/>
+        <location filename="../../ui/settingsdialog.cpp" line="76"/>
         <source>&amp;Language:</source>
         <translation>语言(&amp;L)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="78"/>
+        <location filename="../../ui/settingsdialog.cpp" line="88"/>
         <source>Connection works: %1</source>
         <translation>连接正常：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="78"/>
+        <location filename="../../ui/settingsdialog.cpp" line="88"/>
         <source>Connection failed: %1</source>
         <translation>连接失败：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="261"/>
+        <location filename="../../ui/settingsdialog.cpp" line="104"/>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="104"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="110"/>
+        <source>Engines the console attaches to when started without --demo: a fulcrumd (admin URL, e.g. http://127.0.0.1:9900) or a HAProxy (its stats socket: /run/haproxy/admin.sock or 127.0.0.1:9999); none: the in-process demo engine</source>
+        <translation>不带 --demo 启动时控制台连接的引擎：fulcrumd（管理 URL，例如 http://127.0.0.1:9900）或 HAProxy（其 stats 套接字：/run/haproxy/admin.sock 或 127.0.0.1:9999）；若为空，则使用进程内的演示引擎</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="165"/>
+        <source>fulcrumd: its admin URL and a token; HAProxy: its Runtime API (stats socket) path or host:port, no token</source>
+        <translation>fulcrumd：管理 URL 和令牌；HAProxy：Runtime API（stats 套接字）的路径或 host:port，无需令牌</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="185"/>
+        <source>a HAProxy needs no token: the stats socket&apos;s permissions and level decide</source>
+        <translation>HAProxy 无需令牌：由 stats 套接字的权限和级别决定</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="226"/>
+        <source>HAProxy engine &quot;%1&quot;: %2</source>
+        <translation>HAProxy 引擎“%1”：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="249"/>
+        <source>Add an engine (name and address) to test.</source>
+        <translation>请先添加一个引擎（名称和地址）再测试。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="263"/>
+        <source>Testing HAProxy %1 at %2…</source>
+        <translation>正在测试 HAProxy %1（%2）…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="327"/>
         <source>Redis endpoint &quot;%1&quot; is not host:port; write it like 127.0.0.1:6379</source>
         <translation>Redis 端点“%1”不是 主机:端口 格式；请写成 127.0.0.1:6379 这样</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="274"/>
+        <location filename="../../ui/settingsdialog.cpp" line="340"/>
         <source>Add a Redis endpoint (host:port) to test.</source>
         <translation>请先添加要测试的 Redis 端点（主机:端口）。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="288"/>
+        <location filename="../../ui/settingsdialog.cpp" line="354"/>
         <source>Testing %1…</source>
         <translation>正在测试 %1…</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="304"/>
+        <location filename="../../ui/settingsdialog.cpp" line="370"/>
         <source>a Redis password needs an endpoint to belong to; add the endpoint first</source>
         <translation>Redis 密码需要对应的端点；请先添加端点</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="312"/>
+        <location filename="../../ui/settingsdialog.cpp" line="378"/>
         <source>could not store the Redis password in the keychain: %1; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
         <translation>无法将 Redis 密码保存到密钥环：%1；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="33"/>
+        <location filename="../../ui/settingsdialog.cpp" line="43"/>
         <source>&amp;Engines:</source>
         <translation>引擎(&amp;E)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="94"/>
+        <location filename="../../ui/settingsdialog.cpp" line="104"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="94"/>
-        <source>Admin URL</source>
-        <translation>管理 URL</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="100"/>
-        <source>fulcrumd instances the console attaches to when started without --demo; none: the in-process demo engine</source>
-        <translation>不带 --demo 启动时控制台连接的 fulcrumd 实例；为空：使用进程内演示引擎</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="106"/>
+        <location filename="../../ui/settingsdialog.cpp" line="117"/>
         <source>&amp;Add</source>
         <translation>添加(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="107"/>
+        <location filename="../../ui/settingsdialog.cpp" line="118"/>
         <source>Re&amp;move</source>
         <translation>移除(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="112"/>
+        <location filename="../../ui/settingsdialog.cpp" line="123"/>
+        <location filename="../../ui/settingsdialog.cpp" line="188"/>
         <source>token of the selected engine: unchanged; stored in the desktop keychain</source>
         <translation>所选引擎的令牌：不变；保存在桌面钥匙串中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="114"/>
+        <location filename="../../ui/settingsdialog.cpp" line="125"/>
+        <location filename="../../ui/settingsdialog.cpp" line="190"/>
         <source>no keychain in this build: start with --token-file or FULCRUM_TOKEN</source>
         <translation>此版本不支持钥匙串：请使用 --token-file 或 FULCRUM_TOKEN 启动</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="116"/>
+        <location filename="../../ui/settingsdialog.cpp" line="127"/>
         <source>Test e&amp;ngine</source>
         <translation>测试引擎(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="118"/>
+        <location filename="../../ui/settingsdialog.cpp" line="129"/>
         <source>Asks the selected engine for its pools (GET /api/v1/pools) with its token</source>
         <translation>用其令牌向所选引擎查询池（GET /api/v1/pools）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="175"/>
+        <location filename="../../ui/settingsdialog.cpp" line="219"/>
         <source>engine name &quot;%1&quot; in row %2 must be unique, not empty, without / or =; e.g. east</source>
         <translation>第 %2 行的引擎名称“%1”必须唯一、非空、不含 / 或 =；例如 east</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="181"/>
+        <location filename="../../ui/settingsdialog.cpp" line="235"/>
         <source>engine &quot;%1&quot;: %2</source>
         <translation>引擎“%1”：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="195"/>
-        <source>Add an engine (name and admin URL) to test.</source>
-        <translation>请先添加一个引擎（名称和管理 URL）再测试。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="213"/>
+        <location filename="../../ui/settingsdialog.cpp" line="279"/>
         <source>No token for %1: type it in the token field (it is stored in the keychain on Save).</source>
         <translation>%1 没有令牌：请在令牌框中输入（保存时存入钥匙串）。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="218"/>
+        <location filename="../../ui/settingsdialog.cpp" line="284"/>
         <source>Testing %1 at %2…</source>
         <translation>正在测试 %1（%2）…</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="223"/>
+        <location filename="../../ui/settingsdialog.cpp" line="268"/>
+        <location filename="../../ui/settingsdialog.cpp" line="289"/>
         <source>Engine %1 works: %2</source>
         <translation>引擎 %1 可用：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="223"/>
+        <location filename="../../ui/settingsdialog.cpp" line="268"/>
+        <location filename="../../ui/settingsdialog.cpp" line="289"/>
         <source>Engine %1 failed: %2</source>
         <translation>引擎 %1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="332"/>
+        <location filename="../../ui/settingsdialog.cpp" line="402"/>
         <source>could not store the token of engine %1 in the keychain: %2; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
         <translation>无法将引擎 %1 的令牌存入钥匙串：%2；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="337"/>
+        <location filename="../../ui/settingsdialog.cpp" line="407"/>
         <source>this build has no keychain: the token of engine %1 cannot be stored; start with --token-file or FULCRUM_TOKEN</source>
         <translation>此版本不支持钥匙串：无法保存引擎 %1 的令牌；请使用 --token-file 或 FULCRUM_TOKEN 启动</translation>
     </message>
