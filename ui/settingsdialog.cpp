@@ -38,6 +38,8 @@ SettingsDialog::SettingsDialog(EngineLink *link, QWidget *parent)
 {
     setObjectName(QStringLiteral("settingsDialog"));
     setWindowTitle(tr("Settings"));
+    // Wide enough for a socket path, the kind and the token field next to the engine buttons.
+    setMinimumWidth(720);
     auto *layout = new QVBoxLayout(this);
     auto *form = new QFormLayout;
     form->addRow(tr("&Engines:"), createEngines());
@@ -189,6 +191,7 @@ void SettingsDialog::updateTokenField()
 #else
         m_engineToken->setPlaceholderText(tr("no keychain in this build: start with --token-file or FULCRUM_TOKEN"));
 #endif
+    m_engineToken->setToolTip(m_engineToken->placeholderText());   // the whole sentence where the field is narrow
 }
 
 QList<EngineSetting> SettingsDialog::engines()
