@@ -6,6 +6,8 @@
 #include <QBrush>
 #include <QLocale>
 
+#include <utility>
+
 namespace fulcrum::ui {
 
 QString durationText(qint64 seconds)
@@ -24,9 +26,47 @@ ServerTableModel::ServerTableModel(QObject *parent)
 {
 }
 
+namespace {
+
+qint64 secondsBetween(const QDateTime &from, const QDateTime &to)
+{
+    return from.isValid() && to.isValid() ? from.secsTo(to) : -1;
+}
+
+} // namespace
+
+// Which columns show something different for this server, as bits of ServerTableModel::Column.
+// "Last check" and "In state" read as ages, so they change with the clock as well.
+quint32 ServerTableModel::changedColumnsOf(const ServerStatus &before, const QDateTime &nowBefore,
+                                           const ServerStatus &after, const QDateTime &nowAfter)
+{
+    quint32 columns = 0;
+    auto mark = [&columns](bool changed, Column column) {
+        if (changed)
+            columns |= 1u << column;
+    };
+    mark(before.name != after.name, Name);
+    mark(before.pool != after.pool, Pool);
+    mark(before.stateText != after.stateText || before.state != after.state, State);
+    mark(before.reason != after.reason, Reason);
+    mark(before.weight != after.weight, Weight);
+    mark(before.effectiveWeight != after.effectiveWeight, EffectiveWeight);
+    mark(before.activeConnections != after.activeConnections, Active);
+    mark(before.requestsPerSecond != after.requestsPerSecond, RequestsPerSecond);
+    mark(before.share != after.share, Share);
+    mark(before.p50Ms != after.p50Ms, P50);
+    mark(before.p95Ms != after.p95Ms, P95);
+    mark(before.p99Ms != after.p99Ms, P99);
+    mark(before.errorRate != after.errorRate, ErrorRate);
+    mark(before.address != after.address, Name);   // the name's tooltip
+    mark(secondsBetween(before.lastCheck, nowBefore) != secondsBetween(after.lastCheck, nowAfter), LastCheck);
+    mark(secondsBetween(before.stateSince, nowBefore) != secondsBetween(after.stateSince, nowAfter), InState);
+    return columns;
+}
+
 void ServerTableModel::updateFromSnapshot(const LinkSnapshot &snapshot)
 {
-    m_now = snapshot.time;
+    const QDateTime previousNow = std::exchange(m_now, snapshot.time);
     QHash<QString, int> incoming;
     incoming.reserve(snapshot.servers.size());
     for (int i = 0; i < snapshot.servers.size(); ++i)
@@ -44,9 +84,12 @@ void ServerTableModel::updateFromSnapshot(const LinkSnapshot &snapshot)
     for (int row = 0; row < m_servers.size(); ++row)
         m_rows.insert(m_servers[row].key(), row);
 
-    // Changed figures in place, then new servers appended.
+    // Changed figures in place, then new servers appended. dataChanged names only the columns
+    // that changed: the view repaints those cells and not the whole table, and the proxy
+    // re-sorts only when the sort column is among them.
     int firstChanged = -1;
     int lastChanged = -1;
+    quint32 changedColumns = 0;
     QList<ServerStatus> added;
     for (const ServerStatus &server : snapshot.servers) {
         const auto it = m_rows.constFind(server.key());
@@ -54,12 +97,23 @@ void ServerTableModel::updateFromSnapshot(const LinkSnapshot &snapshot)
             added.append(server);
             continue;
         }
+        const quint32 columns = changedColumnsOf(m_servers[*it], previousNow, server, m_now);
         m_servers[*it] = server;
+        if (!columns)
+            continue;
+        changedColumns |= columns;
         firstChanged = firstChanged < 0 ? *it : std::min(firstChanged, *it);
         lastChanged = std::max(lastChanged, *it);
     }
-    if (firstChanged >= 0)
-        Q_EMIT dataChanged(index(firstChanged, 0), index(lastChanged, ColumnCount - 1));
+    for (int column = 0; firstChanged >= 0 && column < ColumnCount; ++column) {
+        if (!(changedColumns & (1u << column)))
+            continue;
+        int last = column;
+        while (last + 1 < ColumnCount && (changedColumns & (1u << (last + 1))))
+            ++last;
+        Q_EMIT dataChanged(index(firstChanged, column), index(lastChanged, last));
+        column = last;
+    }
     if (!added.isEmpty()) {
         const int first = int(m_servers.size());
         beginInsertRows(QModelIndex(), first, first + int(added.size()) - 1);

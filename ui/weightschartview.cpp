@@ -187,9 +187,7 @@ void WeightsChartView::rebuild(const QList<ServerStatus> &servers)
         }
     } else {
         auto *set = new QBarSet(tr("actual share"));
-        QColor colour = palette().color(QPalette::WindowText);
-        colour.setAlphaF(0.35);
-        set->setColor(colour);
+        set->setColor(fadedText(palette(), 0.35));
         set->setBorderColor(Qt::transparent);
         set->append(QList<qreal>(servers.size(), 0.0));
         m_sets.append(set);
@@ -422,6 +420,8 @@ void WeightsChartView::changeEvent(QEvent *event)
 {
     if (event->type() == QEvent::PaletteChange) {
         applyPalette(chart(), palette());
+        if (m_sets.size() == 1 && m_servers.size() > 1)
+            m_sets.first()->setColor(fadedText(palette(), 0.35));
         viewport()->update();
     }
     QChartView::changeEvent(event);
