@@ -6,6 +6,7 @@
 #include <QChart>
 #include <QChartView>
 #include <QDateTimeAxis>
+#include <QGraphicsScene>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace fulcrum::ui {
 
@@ -111,6 +113,9 @@ LiveLoadView::LiveLoadView(QWidget *parent)
         c.view->setObjectName(QStringLiteral("liveChart%1").arg(i));
         c.view->drawLabels = i == 0;
         c.view->setChart(chart);
+        // Every line changes its geometry each second: a BSP index of the scene's items would
+        // be rebuilt for them each time and is of no use for a dozen items.
+        c.view->scene()->setItemIndexMethod(QGraphicsScene::NoIndex);
         // Antialiased strokes of a dozen 300-point lines were most of a repaint; plain
         // one-pixel lines take the raster engine's fast path and read as well.
         c.view->setRenderHint(QPainter::Antialiasing, false);
@@ -139,7 +144,7 @@ int LiveLoadView::markerCount() const
 
 void LiveLoadView::updateFromSnapshot(const LinkSnapshot &snapshot)
 {
-    m_now = snapshot.time;
+    const QDateTime previous = std::exchange(m_now, snapshot.time);
     const qint64 nowMs = snapshot.time.toMSecsSinceEpoch();
     const qint64 oldest = nowMs - qint64(kWindowSeconds) * 1000;
     QStringList order;
@@ -167,9 +172,41 @@ void LiveLoadView::updateFromSnapshot(const LinkSnapshot &snapshot)
     while (!m_markers->empty() && m_markers->front().time.toMSecsSinceEpoch() < oldest)
         m_markers->pop_front();
     // Charts are costly to feed; a hidden view only keeps its history and catches up when shown.
-    m_stale = !isVisible();
-    if (!m_stale)
+    if (!isVisible()) {
+        m_stale = true;
+        return;
+    }
+    if (std::exchange(m_stale, false))
         refreshLines();
+    else
+        refreshDueCharts(previous);
+}
+
+void LiveLoadView::refreshDueCharts(const QDateTime &previous)
+{
+    // A replace() makes Qt Charts map every point of the line again and stroke it into a
+    // hit-test shape (a join per point): a dozen full lines cost milliseconds per chart. The
+    // lines move one point per second, so each chart takes its new points once a second, and
+    // at 4 Hz the three charts do so on three different ticks. At 1–2 Hz a tick feeds two or
+    // all three charts.
+    const qint64 tickMs = previous.isValid() ? std::clamp<qint64>(previous.msecsTo(m_now), 1, 1000) : 1000;
+    const int ticksPerSecond = std::max(1, int(1000 / tickMs));
+    const int chartsPerTick = (3 + ticksPerSecond - 1) / ticksPerSecond;
+    const int phase = int(m_ticks++ % quint64(ticksPerSecond));
+    const QStringList shown = linesToShow();
+    if (shown != m_shown) {
+        refreshLines();   // the three charts show the same servers
+        return;
+    }
+    for (int k = 0; k < chartsPerTick; ++k) {
+        const int which = phase * chartsPerTick + k;
+        if (which < 3)
+            syncLines(m_charts[which]);
+    }
+    // The time axes move together: a chart whose lines wait for their turn is still mapped
+    // onto the same window as the others.
+    for (Chart &chart : m_charts)
+        syncTimeAxis(chart);
 }
 
 void LiveLoadView::showEvent(QShowEvent *event)
@@ -191,7 +228,7 @@ void LiveLoadView::addEvents(const QList<LinkEvent> &events)
     }
 }
 
-void LiveLoadView::refreshLines()
+QStringList LiveLoadView::linesToShow() const
 {
     QStringList shown;
     for (const QString &key : m_chosen.isEmpty() ? m_order : m_chosen) {
@@ -200,9 +237,16 @@ void LiveLoadView::refreshLines()
         if (shown.size() == kMaxLines)
             break;
     }
-    m_shown = shown;
-    for (Chart &chart : m_charts)
+    return shown;
+}
+
+void LiveLoadView::refreshLines()
+{
+    m_shown = linesToShow();
+    for (Chart &chart : m_charts) {
         syncLines(chart);
+        syncTimeAxis(chart);
+    }
 }
 
 void LiveLoadView::syncLines(Chart &c)
@@ -239,8 +283,21 @@ void LiveLoadView::syncLines(Chart &c)
         }
         line->replace(points);
     }
+    // Values: a 1-2-5 top with room above the highest point; it shrinks only when the lines
+    // use less than a third of it, so a line moving near the top does not rescale every tick.
+    const double wanted = top * 1.15;
+    if (wanted > c.valueTop || wanted < c.valueTop / 3) {
+        const auto [nice, ticks] = niceCeiling(wanted);
+        c.valueTop = nice;
+        c.value->setTickCount(ticks);
+        c.value->setRange(0, nice);
+    }
+}
+
+void LiveLoadView::syncTimeAxis(Chart &c)
+{
     // The axes move in steps, not every tick: new labels mean a new layout of the whole chart.
-    // Time: the window ends at the next kTimeStepSeconds boundary and starts at the oldest
+    // The window ends at the next kTimeStepSeconds boundary and starts at the oldest
     // point kept (at least a minute back), so a fresh start fills the chart.
     if (m_now.isValid()) {
         const qint64 step = qint64(kTimeStepSeconds) * 1000;
@@ -266,15 +323,6 @@ void LiveLoadView::syncLines(Chart &c)
             c.time->setTickCount(int(intervals) + 1);
             c.time->setRange(QDateTime::fromMSecsSinceEpoch(start), QDateTime::fromMSecsSinceEpoch(end));
         }
-    }
-    // Values: a 1-2-5 top with room above the highest point; it shrinks only when the lines
-    // use less than a third of it, so a line moving near the top does not rescale every tick.
-    const double wanted = top * 1.15;
-    if (wanted > c.valueTop || wanted < c.valueTop / 3) {
-        const auto [nice, ticks] = niceCeiling(wanted);
-        c.valueTop = nice;
-        c.value->setTickCount(ticks);
-        c.value->setRange(0, nice);
     }
 }
 

@@ -29,7 +29,8 @@ struct StateMarker
 // Requests/s, p95 latency and error rate per server over the last minutes, one line per
 // server in its colour; state changes marked on the time axis. Lines are fed with
 // replace() from a bounded history kept here. Shows the chosen servers, or the first
-// kMaxLines of the snapshot when none are chosen.
+// kMaxLines of the snapshot when none are chosen. The lines carry one point per second, and
+// each chart takes its new points once a second, the three charts on different ticks.
 class LiveLoadView : public QWidget
 {
     Q_OBJECT
@@ -73,7 +74,10 @@ private:
         double valueTop = 0;
     };
     void syncLines(Chart &chart);
+    void syncTimeAxis(Chart &chart);
     void refreshLines();
+    void refreshDueCharts(const QDateTime &previous);
+    QStringList linesToShow() const;
 
     Chart m_charts[3];
     QHash<QString, std::deque<Point>> m_history;   // per server key
@@ -82,6 +86,7 @@ private:
     QStringList m_shown;
     std::shared_ptr<std::deque<StateMarker>> m_markers;
     QDateTime m_now;
+    quint64 m_ticks = 0;
     bool m_stale = false;
 };
 
