@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "cachedtextdelegate.h"
 #include "eventmodel.h"
 #include "liveloadview.h"
 #include "locksview.h"
@@ -130,6 +131,7 @@ void MainWindow::createViews()
     m_serversView = new QTableView(servers);
     m_serversView->setObjectName(QStringLiteral("serversTable"));
     m_serversView->setModel(m_serverProxy);
+    m_serversView->setItemDelegate(new CachedTextDelegate(m_serversView));   // figures repaint every tick
     m_serversView->setSortingEnabled(true);
     m_serversView->sortByColumn(ServerTableModel::Name, Qt::AscendingOrder);
     m_serversView->setSelectionBehavior(QAbstractItemView::SelectRows);

@@ -67,22 +67,29 @@ quint32 ServerTableModel::changedColumnsOf(const ServerStatus &before, const QDa
 void ServerTableModel::updateFromSnapshot(const LinkSnapshot &snapshot)
 {
     const QDateTime previousNow = std::exchange(m_now, snapshot.time);
-    QHash<QString, int> incoming;
-    incoming.reserve(snapshot.servers.size());
-    for (int i = 0; i < snapshot.servers.size(); ++i)
-        incoming.insert(snapshot.servers[i].key(), i);
+    // Usually the same servers in the same order as last tick: then row i is server i, and
+    // no key is built or hashed.
+    bool sameServers = snapshot.servers.size() == m_servers.size();
+    for (qsizetype i = 0; sameServers && i < m_servers.size(); ++i)
+        sameServers = m_servers[i].name == snapshot.servers[i].name && m_servers[i].pool == snapshot.servers[i].pool;
+    if (!sameServers) {
+        QHash<QString, int> incoming;
+        incoming.reserve(snapshot.servers.size());
+        for (int i = 0; i < snapshot.servers.size(); ++i)
+            incoming.insert(snapshot.servers[i].key(), i);
 
-    // Servers that went away: remove from the bottom up so the rows above keep their numbers.
-    for (int row = int(m_servers.size()) - 1; row >= 0; --row) {
-        if (!incoming.contains(m_servers[row].key())) {
-            beginRemoveRows(QModelIndex(), row, row);
-            m_servers.removeAt(row);
-            endRemoveRows();
+        // Servers that went away: remove from the bottom up so the rows above keep their numbers.
+        for (int row = int(m_servers.size()) - 1; row >= 0; --row) {
+            if (!incoming.contains(m_servers[row].key())) {
+                beginRemoveRows(QModelIndex(), row, row);
+                m_servers.removeAt(row);
+                endRemoveRows();
+            }
         }
+        m_rows.clear();
+        for (int row = 0; row < m_servers.size(); ++row)
+            m_rows.insert(m_servers[row].key(), row);
     }
-    m_rows.clear();
-    for (int row = 0; row < m_servers.size(); ++row)
-        m_rows.insert(m_servers[row].key(), row);
 
     // Changed figures in place, then new servers appended. dataChanged names only the columns
     // that changed: the view repaints those cells and not the whole table, and the proxy
@@ -91,19 +98,20 @@ void ServerTableModel::updateFromSnapshot(const LinkSnapshot &snapshot)
     int lastChanged = -1;
     quint32 changedColumns = 0;
     QList<ServerStatus> added;
-    for (const ServerStatus &server : snapshot.servers) {
-        const auto it = m_rows.constFind(server.key());
-        if (it == m_rows.constEnd()) {
+    for (int i = 0; i < snapshot.servers.size(); ++i) {
+        const ServerStatus &server = snapshot.servers[i];
+        const int row = sameServers ? i : m_rows.value(server.key(), -1);
+        if (row < 0) {
             added.append(server);
             continue;
         }
-        const quint32 columns = changedColumnsOf(m_servers[*it], previousNow, server, m_now);
-        m_servers[*it] = server;
+        const quint32 columns = changedColumnsOf(m_servers[row], previousNow, server, m_now);
+        m_servers[row] = server;
         if (!columns)
             continue;
         changedColumns |= columns;
-        firstChanged = firstChanged < 0 ? *it : std::min(firstChanged, *it);
-        lastChanged = std::max(lastChanged, *it);
+        firstChanged = firstChanged < 0 ? row : std::min(firstChanged, row);
+        lastChanged = std::max(lastChanged, row);
     }
     for (int column = 0; firstChanged >= 0 && column < ColumnCount; ++column) {
         if (!(changedColumns & (1u << column)))
