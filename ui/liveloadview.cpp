@@ -185,23 +185,23 @@ void LiveLoadView::updateFromSnapshot(const LinkSnapshot &snapshot)
 void LiveLoadView::refreshDueCharts(const QDateTime &previous)
 {
     // A replace() makes Qt Charts map every point of the line again and stroke it into a
-    // hit-test shape (a join per point): a dozen full lines cost milliseconds per chart. The
-    // lines move one point per second, so each chart takes its new points once a second, and
-    // at 4 Hz the three charts do so on three different ticks. At 1–2 Hz a tick feeds two or
-    // all three charts.
-    const qint64 tickMs = previous.isValid() ? std::clamp<qint64>(previous.msecsTo(m_now), 1, 1000) : 1000;
-    const int ticksPerSecond = std::max(1, int(1000 / tickMs));
-    const int chartsPerTick = (3 + ticksPerSecond - 1) / ticksPerSecond;
-    const int phase = int(m_ticks++ % quint64(ticksPerSecond));
+    // hit-test shape (a join per point): a full line costs about 0.15 ms. The lines move one
+    // point per second, so the lines are fed in turns: a turn is one chart's lines, at most
+    // kLinesPerTurn of them, and a tick takes as many turns as keep every line at most
+    // kRefreshMs behind (at 4 Hz with 12 lines: one turn per tick, six turns).
     const QStringList shown = linesToShow();
     if (shown != m_shown) {
         refreshLines();   // the three charts show the same servers
         return;
     }
-    for (int k = 0; k < chartsPerTick; ++k) {
-        const int which = phase * chartsPerTick + k;
-        if (which < 3)
-            syncLines(m_charts[which]);
+    const qint64 tickMs = previous.isValid() ? std::clamp<qint64>(previous.msecsTo(m_now), 1, kRefreshMs) : kRefreshMs;
+    const int groups = std::max(1, int((m_shown.size() + kLinesPerTurn - 1) / kLinesPerTurn));
+    const int turns = 3 * groups;
+    const int ticksPerRefresh = std::max(1, int(kRefreshMs / tickMs));
+    const int turnsPerTick = (turns + ticksPerRefresh - 1) / ticksPerRefresh;
+    for (int k = 0; k < turnsPerTick; ++k) {
+        const int turn = int(m_turn++ % quint64(turns));
+        syncLines(m_charts[turn / groups], (turn % groups) * kLinesPerTurn, kLinesPerTurn);
     }
     // The time axes move together: a chart whose lines wait for their turn is still mapped
     // onto the same window as the others.
@@ -244,12 +244,12 @@ void LiveLoadView::refreshLines()
 {
     m_shown = linesToShow();
     for (Chart &chart : m_charts) {
-        syncLines(chart);
+        syncLines(chart, 0, kMaxLines);
         syncTimeAxis(chart);
     }
 }
 
-void LiveLoadView::syncLines(Chart &c)
+void LiveLoadView::syncLines(Chart &c, int first, int count)
 {
     const int which = int(&c - m_charts);
     QChart *chart = c.view->chart();
@@ -262,10 +262,14 @@ void LiveLoadView::syncLines(Chart &c)
         delete it.value();
         it = c.lines.erase(it);
     }
+    auto valueOf = [which](const Point &p) { return double(which == 0 ? p.requests : which == 1 ? p.p95 : p.errors); };
     double top = which == 2 ? 1.0 : 10.0;
-    for (const QString &key : m_shown) {
+    for (int i = 0; i < m_shown.size(); ++i) {
+        const QString &key = m_shown[i];
+        const std::deque<Point> &history = m_history[key];
         QLineSeries *&line = c.lines[key];
-        if (!line) {
+        const bool added = !line;
+        if (added) {
             line = new QLineSeries(chart);
             line->setName(key.section(u'/', 1));
             line->setPen(QPen(serverColor(key), kLineWidth));
@@ -273,13 +277,16 @@ void LiveLoadView::syncLines(Chart &c)
             line->attachAxis(c.time);
             line->attachAxis(c.value);
         }
-        const std::deque<Point> &history = m_history[key];
+        if (!added && (i < first || i >= first + count)) {
+            for (const Point &p : history)
+                top = std::max(top, valueOf(p));
+            continue;
+        }
         QList<QPointF> points;
         points.reserve(qsizetype(history.size()));
         for (const Point &p : history) {
-            const double y = which == 0 ? p.requests : which == 1 ? p.p95 : p.errors;
-            top = std::max(top, y);
-            points.append(QPointF(double(p.ms), y));
+            top = std::max(top, valueOf(p));
+            points.append(QPointF(double(p.ms), valueOf(p)));
         }
         line->replace(points);
     }
