@@ -2,6 +2,7 @@
 
 #include "cachedtextdelegate.h"
 #include "eventmodel.h"
+#include "exportreportdialog.h"
 #include "liveloadview.h"
 #include "locksview.h"
 #include "servertablemodel.h"
@@ -99,6 +100,12 @@ void MainWindow::createViews()
     poolBar->addWidget(poolLabel);
     poolBar->addWidget(pools);
     poolBar->addStretch();
+    if (!m_weights->weightNote().isEmpty()) {
+        auto *note = new QLabel(m_weights->weightNote(), weights);
+        note->setObjectName(QStringLiteral("weightNote"));
+        note->setWordWrap(true);
+        poolBar->addWidget(note, 1);
+    }
     weightsLayout->addLayout(poolBar);
     m_weightsChart = new WeightsChartView(m_weights, weights);
     weightsLayout->addWidget(m_weightsChart);
@@ -225,6 +232,9 @@ void MainWindow::createActions()
     auto *settings = make(tr("&Settings…"), QKeySequence(Qt::CTRL | Qt::Key_Comma), tr("Engine, Redis endpoints, language"),
                           [this] { openSettings(); });
     settings->setMenuRole(QAction::PreferencesRole);
+    auto *exportReport = make(tr("&Export report…"), QKeySequence(Qt::CTRL | Qt::Key_E), tr("Health report for a window of the engine's history: PDF, HTML, CSV or JSON"),
+                              [this] { openExportReport(); });
+    exportReport->setObjectName(QStringLiteral("exportReportAction"));
     auto *quit = make(tr("&Quit"), QKeySequence(Qt::CTRL | Qt::Key_Q), tr("Close the console (a remote engine keeps running)"),
                       [this] { close(); });
     auto *find = make(tr("&Find"), QKeySequence::Find, tr("Filter the current view"), [this] {
@@ -242,6 +252,7 @@ void MainWindow::createActions()
     });
 
     QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(exportReport);
     file->addAction(settings);
     file->addSeparator();
     file->addAction(quit);
@@ -366,8 +377,9 @@ void MainWindow::askWeightOfTarget()
         return;
     const ServerStatus server = *servers.first();
     bool ok = false;
-    const int weight = QInputDialog::getInt(this, tr("Set weight"), tr("Weight of %1 (0–%2; 0 = no new traffic):").arg(server.name).arg(kMaxWeight),
-                                            server.weight, 0, kMaxWeight, 1, &ok);
+    const int max = m_weights->maxWeight();
+    const int weight = QInputDialog::getInt(this, tr("Set weight"), tr("Weight of %1 (0–%2; 0 = no new traffic):").arg(server.name).arg(max),
+                                            server.weight, 0, max, 1, &ok);
     if (ok)
         m_weights->requestWeight(server.pool, server.name, weight);
 }
@@ -397,6 +409,14 @@ void MainWindow::openSettings()
         statusBar()->showMessage(tr("Settings saved. Engine and Redis changes apply at the next start; language too."), 8000);
     });
     dialog->open();
+}
+
+void MainWindow::openExportReport()
+{
+    auto *dialog = new ExportReportDialog(m_link, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ExportReportDialog::reportFinished, this, [this](bool, const QString &message) { statusBar()->showMessage(message, 8000); });
+    dialog->show();
 }
 
 void MainWindow::restoreLayout()

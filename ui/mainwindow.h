@@ -70,6 +70,7 @@ private:
     void setStateOfTargets(BackendState state);
     void askWeightOfTarget();
     void openSettings();
+    void openExportReport();
     void showServerMenu(const QPoint &pos);
     void updateActions();
 

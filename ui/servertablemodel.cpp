@@ -165,7 +165,11 @@ QVariant ServerTableModel::display(const ServerStatus &server, int column) const
     case P95: return tr("%1 ms").arg(locale.toString(server.p95Ms, 'f', 1));
     case P99: return tr("%1 ms").arg(locale.toString(server.p99Ms, 'f', 1));
     case ErrorRate: return tr("%1 %").arg(locale.toString(server.errorRate * 100, 'f', 2));
-    case LastCheck: return server.lastCheck.isValid() ? tr("%1 s ago").arg(server.lastCheck.secsTo(m_now)) : tr("never");
+    case LastCheck:
+        if (server.lastCheck.isValid())
+            return tr("%1 s ago").arg(server.lastCheck.secsTo(m_now));
+        // A check result without its time: HAProxy's show stat has no time of the last check.
+        return server.reason.isEmpty() ? tr("never") : tr("not reported");
     case InState: return server.stateSince.isValid() ? durationText(server.stateSince.secsTo(m_now)) : QString();
     }
     return QVariant();
@@ -219,7 +223,8 @@ QVariant ServerTableModel::data(const QModelIndex &index, int role) const
         return index.column() >= Weight && index.column() <= ErrorRate ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
     case Qt::ToolTipRole:
         if (index.column() == Weight)
-            return tr("Type a new weight (0–%1) to change it; Ctrl+Z undoes it").arg(kMaxWeight);
+            return tr("Type a new weight (0–%1) to change it; Ctrl+Z undoes it").arg(m_controller ? m_controller->maxWeight() : kMaxWeight)
+                   + (m_controller && !m_controller->weightNote().isEmpty() ? u'\n' + m_controller->weightNote() : QString());
         if (index.column() == Name)
             return server->address;
         return QVariant();
@@ -266,7 +271,7 @@ bool ServerTableModel::setData(const QModelIndex &index, const QVariant &value, 
         return false;
     bool ok = false;
     const int weight = value.toString().trimmed().toInt(&ok);
-    if (!ok || weight < 0 || weight > kMaxWeight)
+    if (!ok || weight < 0 || weight > m_controller->maxWeight())
         return false;
     return m_controller->requestWeight(server->pool, server->name, weight);
 }

@@ -64,7 +64,7 @@ QList<double> projectedShares(const QList<ServerStatus> &servers, int index, int
     return targetShares(changed);
 }
 
-int weightForShare(const QList<ServerStatus> &servers, int index, double share)
+int weightForShare(const QList<ServerStatus> &servers, int index, double share, int maxWeight)
 {
     if (index < 0 || index >= servers.size())
         return -1;
@@ -77,7 +77,7 @@ int weightForShare(const QList<ServerStatus> &servers, int index, double share)
     share = std::clamp(share, 0.0, 0.999);
     // w / (w + others) = share  ⇔  w = share · others / (1 − share)
     const double weight = share * others / (1.0 - share);
-    return int(std::clamp(std::lround(weight), 0L, long(kMaxWeight)));
+    return int(std::clamp(std::lround(weight), 0L, long(maxWeight)));
 }
 
 double movedTraffic(const QList<double> &before, const QList<double> &after)
@@ -116,7 +116,7 @@ void WeightController::setSnapshot(const LinkSnapshot &snapshot)
 bool WeightController::requestWeight(const QString &pool, const QString &server, int weight)
 {
     const int index = m_snapshot.indexOf(pool, server);
-    if (index < 0 || weight < 0 || weight > kMaxWeight)
+    if (index < 0 || weight < 0 || weight > maxWeight())
         return false;
     const int before = m_snapshot.servers[index].weight;
     if (before == weight)

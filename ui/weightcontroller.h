@@ -16,9 +16,9 @@ namespace fulcrum::ui {
 QList<double> targetShares(const QList<ServerStatus> &servers);
 // The same with one server's weight replaced: what a drag or a typed number would give.
 QList<double> projectedShares(const QList<ServerStatus> &servers, int index, int weight);
-// The weight that gives server `index` the target share `share` with the others unchanged;
-// -1 when no weight can (it is the only server taking traffic, or it takes none).
-int weightForShare(const QList<ServerStatus> &servers, int index, double share);
+// The weight (at most maxWeight) that gives server `index` the target share `share` with the
+// others unchanged; -1 when no weight can (it is the only server taking traffic, or it takes none).
+int weightForShare(const QList<ServerStatus> &servers, int index, double share, int maxWeight = kMaxWeight);
 // Fraction of traffic that moves between two share vectors: half the L1 distance.
 double movedTraffic(const QList<double> &before, const QList<double> &after);
 
@@ -39,6 +39,9 @@ public:
     void setConfirmThreshold(double share);
     double confirmThreshold() const { return m_threshold; }
     void setConfirmer(Confirmer confirmer);
+    // The engine's weight scale (HAProxy: 256), and what to tell the operator about it.
+    int maxWeight() const { return m_link ? m_link->maxWeight() : kMaxWeight; }
+    QString weightNote() const { return m_link ? m_link->weightNote() : QString(); }
 
     // The latest snapshot: the baseline for shares and for "before" in undo.
     void setSnapshot(const LinkSnapshot &snapshot);

@@ -1,13 +1,17 @@
+#include "common/statedir.h"
 #include "engine/inprocessenginelink.h"
 #include "engine/localredisserver.h"
+#include "haproxy/haproxyenginelink.h"
 #ifdef FULCRUM_HAVE_KEYCHAIN
 #include "keychain/keychainsecretstore.h"
 #endif
 #include "mainwindow.h"
+#include "reportpdf/historywithpdf.h"
 #include "settingsdialog.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
 #include <QLibraryInfo>
 #include <QLocale>
 #include <QTranslator>
@@ -32,7 +36,12 @@ int main(int argc, char *argv[])
     const QCommandLineOption langOption(QStringLiteral("lang"), QStringLiteral("Language: en or zh_CN (default: Settings, then the system's)."), QStringLiteral("LANG"));
     const QCommandLineOption screenshotOption(QStringLiteral("screenshot"), QStringLiteral("Save a PNG of every view into DIR after a minute of demo traffic, then exit."), QStringLiteral("DIR"));
     const QCommandLineOption afterOption(QStringLiteral("screenshot-after"), QStringLiteral("Snapshots to wait for before --screenshot (default 240, one minute at 4 Hz)."), QStringLiteral("N"), QStringLiteral("240"));
+    const QCommandLineOption haproxyOption(QStringLiteral("haproxy"),
+                                           QStringLiteral("Open the console over a running HAProxy through its Runtime API: the stats socket path "
+                                                          "(/run/haproxy/admin.sock) or host:port. Changing weights and states needs `level admin`."),
+                                           QStringLiteral("ADDRESS"));
     parser.addOptions({demoOption, langOption, screenshotOption, afterOption});
+    parser.addOption(haproxyOption);
     parser.process(app);
 
     const QString language = parser.isSet(langOption) ? parser.value(langOption) : ui::SettingsDialog::language();
@@ -49,12 +58,26 @@ int main(int argc, char *argv[])
         if (translator.load(locale, QStringLiteral("fulcrum"), QStringLiteral("_"), QStringLiteral(":/i18n")))
             QApplication::installTranslator(&translator);
     }
+    if (parser.isSet(haproxyOption)) {
+        QString error;
+        const std::optional<RuntimeAddress> address = RuntimeAddress::parse(parser.value(haproxyOption), &error);
+        if (!address) {
+            std::fprintf(stderr, "fulcrum: --haproxy: %s\n", qPrintable(error));
+            return 2;
+        }
+        HaproxyEngineLink haproxy(*address);
+        ui::MainWindow window(&haproxy);
+        window.show();
+        return app.exec();
+    }
     if (!ui::SettingsDialog::engineAddress().isEmpty() && !parser.isSet(demoOption))
         std::fprintf(stderr, "fulcrum: attaching to a remote engine (%s) comes with the admin API; starting the in-process demo engine instead\n",
                      qPrintable(ui::SettingsDialog::engineAddress()));
 
     // Demo mode's own Redis, for the locks view; stopped when main returns.
     InProcessOptions options = InProcessOptions::demo();
+    // The demo engine keeps history for File → Export report…, apart from a fulcrumd's.
+    options.history = historyWithPdf(QDir(defaultStateDir()).filePath(QStringLiteral("console-demo")));
     LocalRedisServer redis;
     QString redisError;
     if (redis.start(&redisError)) {

@@ -1,12 +1,15 @@
 // fulcrumctl backends list|set-weight|set-state: the servers of a running fulcrumd.
 #include "command.h"
 #include "ctlengine.h"
+#include "ctlhaproxy.h"
 
 #include "common/duration.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QUrl>
+
+#include <algorithm>
 
 namespace {
 
@@ -131,6 +134,8 @@ int backendsSet(const QStringList &arguments, const QString &what)
 int backends(const QStringList &arguments)
 {
     const QString sub = arguments.value(0);
+    if (std::any_of(arguments.cbegin(), arguments.cend(), [](const QString &a) { return a == u"--haproxy" || a.startsWith(u"--haproxy="); }))
+        return ctlHaproxyBackends(arguments);
     if (sub == u"list")
         return backendsList(arguments.mid(1));
     if (sub == u"set-weight")
@@ -140,6 +145,7 @@ int backends(const QStringList &arguments)
     const QString usage = QStringLiteral("Usage: fulcrumctl backends list --engine URL [--json]\n"
                                          "       fulcrumctl backends set-weight POOL/SERVER WEIGHT --engine URL\n"
                                          "       fulcrumctl backends set-state POOL/SERVER ready|drain|maint --engine URL\n"
+                                         "       fulcrumctl backends list|set-weight|set-state ... --haproxy ADDRESS (a HAProxy stats socket; weights 0..256)\n"
                                          "The token comes from --token-file PATH or FULCRUM_TOKEN.\n");
     if (sub == u"--help" || sub == u"-h") {
         ctlOut(usage);

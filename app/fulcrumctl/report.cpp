@@ -1,5 +1,7 @@
-// fulcrumctl report: a health report for a window, read straight from the history store.
+// fulcrumctl report: a health report for a window, read straight from the history store or
+// built by a running engine (--engine, through the admin API).
 #include "command.h"
+#include "ctlengine.h"
 #include "ctlredis.h"
 
 #include "common/duration.h"
@@ -11,11 +13,101 @@
 #include <QCommandLineParser>
 #include <QDateTime>
 #include <QDir>
+#include <QEventLoop>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSaveFile>
+#include <QTimer>
+#include <QUrlQuery>
 
 #include "common/statedir.h"
 
 using namespace fulcrum;
+
+namespace {
+
+// A 7-day report takes the engine a few seconds; a busy one longer.
+constexpr int kEngineReportTimeoutMs = 300'000;
+
+struct EngineDownload
+{
+    CtlEngineReply reply;
+    QByteArray window;              // X-Fulcrum-Window: the window the engine resolved
+};
+
+EngineDownload engineGet(const CtlEngineClient &client, const QString &path, const QUrlQuery &query)
+{
+    QNetworkAccessManager manager;
+    QUrl url(client.baseUrl + path);
+    url.setQuery(query);
+    QNetworkRequest request(url);
+    request.setRawHeader("Authorization", "Bearer " + client.token);
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    QNetworkReply *reply = manager.get(request);
+    QEventLoop loop;
+    QTimer::singleShot(kEngineReportTimeoutMs, &loop, [reply] { reply->abort(); });
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    loop.exec();
+    EngineDownload out;
+    out.reply.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    out.reply.body = reply->readAll();
+    if (out.reply.status != 200)
+        out.reply.json = QJsonDocument::fromJson(out.reply.body).object();
+    if (out.reply.status == 0)
+        out.reply.error = QStringLiteral("cannot reach the engine at %1: %2").arg(client.baseUrl, reply->errorString());
+    out.window = reply->rawHeader("X-Fulcrum-Window");
+    delete reply;
+    return out;
+}
+
+bool save(const QString &path, const QByteArray &bytes, QString *error)
+{
+    QSaveFile out(path);
+    if (!out.open(QIODevice::WriteOnly) || out.write(bytes) != bytes.size() || !out.commit()) {
+        *error = QStringLiteral("%1: cannot write: %2; check the directory exists and is writable").arg(path, out.errorString());
+        return false;
+    }
+    return true;
+}
+
+// The report built by a running engine from its own store; csv is one request per section,
+// all over the window the engine resolved for the first.
+int reportFromEngine(const CtlEngineClient &client, QUrlQuery query, const QString &format, const QString &out)
+{
+    const QString me = QStringLiteral("report");
+    query.addQueryItem(QStringLiteral("format"), format);
+    const QStringList sections = format == u"csv" ? csvReportSections() : QStringList{QString()};
+    QStringList written;
+    for (const QString &section : sections) {
+        QUrlQuery q = query;
+        QString path = out;
+        if (!section.isEmpty()) {
+            q.addQueryItem(QStringLiteral("section"), section);
+            path = QStringLiteral("%1-%2.csv").arg(out.endsWith(u".csv") ? out.chopped(4) : out, section);
+        }
+        const EngineDownload download = engineGet(client, QStringLiteral("/api/v1/report"), q);
+        if (download.reply.status != 200)
+            return ctlEngineFailure(me, download.reply);
+        QString error;
+        if (!save(path, download.reply.body, &error)) {
+            ctlErr(QStringLiteral("fulcrumctl report: %1\n").arg(error));
+            return 1;
+        }
+        written.append(path);
+        const qsizetype slash = download.window.indexOf('/');
+        if (slash > 0 && query.hasQueryItem(QStringLiteral("since"))) {
+            query.removeQueryItem(QStringLiteral("since"));
+            query.addQueryItem(QStringLiteral("from"), QString::fromLatin1(download.window.left(slash)));
+            query.addQueryItem(QStringLiteral("to"), QString::fromLatin1(download.window.mid(slash + 1)));
+        }
+    }
+    ctlOut(QStringLiteral("report from %1: wrote %2\n").arg(client.baseUrl, written.join(QStringLiteral(", "))));
+    return ExitOk;
+}
+
+} // namespace
 
 static int report(const QStringList &arguments)
 {
@@ -23,7 +115,8 @@ static int report(const QStringList &arguments)
     parser.setApplicationDescription(QStringLiteral(
         "Write a health report (availability, outages, check failures, requests, errors, latency, traffic vs weight share,\n"
         "panic time, long-held locks, force-releases, operator actions, charts) for a window of the engine's history.\n"
-        "Reads the history store directly: $state_dir/history.sqlite. Times are UTC (ISO 8601).\n"
+        "Reads the history store directly ($state_dir/history.sqlite), or with --engine URL asks a running fulcrumd\n"
+        "to build it from its store (token from --token-file or FULCRUM_TOKEN). Times are UTC (ISO 8601).\n"
         "csv writes one file per section next to FILE: FILE-servers.csv, FILE-pools.csv, ... (FILE without .csv)."));
     const QCommandLineOption sinceOption(QStringLiteral("since"), QStringLiteral("Window ending now: 15m, 1h, 24h, 7d, ..."), QStringLiteral("DURATION"));
     const QCommandLineOption fromOption(QStringLiteral("from"), QStringLiteral("Window start (ISO 8601, e.g. 2026-11-24T08:00:00Z)."), QStringLiteral("TIME"));
@@ -34,6 +127,8 @@ static int report(const QStringList &arguments)
     const QCommandLineOption storeOption(QStringLiteral("store"), QStringLiteral("The history store file itself."), QStringLiteral("FILE"));
     const QCommandLineOption lockOption(QStringLiteral("lock-threshold"), QStringLiteral("List locks held longer than this (default 1m)."), QStringLiteral("DURATION"), QStringLiteral("1m"));
     parser.addOptions({sinceOption, fromOption, toOption, formatOption, outOption, stateDirOption, storeOption, lockOption});
+    const CtlEngineOptions engineOptions;
+    engineOptions.addTo(parser);
     parser.addHelpOption();
     const QString me = QStringLiteral("fulcrumctl report");
     if (!parser.parse(QStringList{me} + arguments)) {
@@ -103,6 +198,26 @@ static int report(const QStringList &arguments)
     if (to <= from) {
         ctlErr(QStringLiteral("%1: the window %2 – %3 is empty; --to must be after --from\n").arg(me, formatReportTime(from), formatReportTime(to)));
         return ExitUsage;
+    }
+    if (parser.isSet(engineOptions.engine)) {
+        if (parser.isSet(stateDirOption) || parser.isSet(storeOption)) {
+            ctlErr(QStringLiteral("%1: --engine builds the report from the engine's own store; leave out --state-dir and --store\n").arg(me));
+            return ExitUsage;
+        }
+        const auto client = CtlEngineClient::fromParser(parser, engineOptions, QStringLiteral("report"));
+        if (!client)
+            return ExitUsage;
+        QUrlQuery query;
+        if (parser.isSet(sinceOption)) {
+            query.addQueryItem(QStringLiteral("since"), parser.value(sinceOption));
+        } else {
+            query.addQueryItem(QStringLiteral("from"), QDateTime::fromMSecsSinceEpoch(from, Qt::UTC).toString(Qt::ISODateWithMs));
+            if (parser.isSet(toOption))
+                query.addQueryItem(QStringLiteral("to"), QDateTime::fromMSecsSinceEpoch(to, Qt::UTC).toString(Qt::ISODateWithMs));
+        }
+        if (parser.isSet(lockOption))
+            query.addQueryItem(QStringLiteral("lock_threshold"), QString::number(*lockThreshold));
+        return reportFromEngine(*client, query, format, out);
     }
     const QString storePath = parser.isSet(storeOption) ? parser.value(storeOption)
                                                         : QDir(parser.isSet(stateDirOption) ? parser.value(stateDirOption) : defaultStateDir()).filePath(QStringLiteral("history.sqlite"));

@@ -7,8 +7,7 @@
 #include "config/configparser.h"
 #include "engine/demoenvironment.h"
 #include "engine/engine.h"
-#include "history/historyrecorder.h"
-#include "history/historystore.h"
+#include "history/historyservice.h"
 #include "proxy/loadgenerator.h"
 
 #ifdef FULCRUM_HAVE_KEYCHAIN
@@ -100,20 +99,6 @@ static void printSnapshot(const EngineSnapshot &snapshot)
     std::fflush(stdout);
 }
 
-// History for reports: kept only with a state_dir, like the audit log. A store that cannot
-// be opened is reported and the engine serves on without it.
-static std::unique_ptr<HistoryRecorder> startHistory(Engine &engine, const QString &stateDir, HistoryStore &store)
-{
-    if (stateDir.isEmpty())
-        return nullptr;
-    QString error;
-    if (!store.open(QDir(stateDir).filePath(QStringLiteral("history.sqlite")), &error)) {
-        engine.addEvent(EngineEvent::Warning, QStringLiteral("history"), error + QStringLiteral("; serving on without history"));
-        return nullptr;
-    }
-    return std::make_unique<HistoryRecorder>(&engine, &store);
-}
-
 static int runDemo(QCoreApplication &app, const QString &listen, int workers, double rate, const QString &stateDir)
 {
     const qsizetype colon = listen.lastIndexOf(u':');
@@ -137,8 +122,10 @@ static int runDemo(QCoreApplication &app, const QString &listen, int workers, do
     for (const ListenerView &l : engine.snapshot().listeners)
         printErr(QStringLiteral("fulcrumd: demo: proxy on http://%1:%2/ over app1 (w3, ~15 ms), app2 (w2, ~35 ms), app3 (w1, ~80 ms); load %3 req/s")
                      .arg(l.host).arg(l.port).arg(rate));
-    HistoryStore history;
-    const std::unique_ptr<HistoryRecorder> recorder = startHistory(engine, stateDir, history);
+    // History for reports: kept only with a state dir, like the audit log.
+    HistoryService history(&engine);
+    if (!stateDir.isEmpty())
+        history.start(config.history, stateDir);
     demo.startLoad(engine, rate);
     QTimer summary;
     QObject::connect(&summary, &QTimer::timeout, &app, [&engine] { printSnapshot(engine.snapshot()); });
@@ -257,8 +244,12 @@ int main(int argc, char *argv[])
     AdminServer admin(&engine);
     if (config.admin.enabled && !startAdmin(admin, config))
         return 1;
-    HistoryStore history;
-    const std::unique_ptr<HistoryRecorder> recorder = startHistory(engine, config.stateDir, history);
+    // History for reports (and the admin API's /history and /report): kept only with a state
+    // dir or a history.path. A store that cannot be opened is reported; balancing goes on.
+    HistoryService history(&engine);
+    if (!config.stateDir.isEmpty() || !config.history.path.isEmpty())
+        history.start(config.history, config.stateDir);
+    admin.setReportService(&history);
 
     UnixSignals signals;
     int terminations = 0;
@@ -290,6 +281,8 @@ int main(int argc, char *argv[])
             printErr(QStringLiteral("fulcrumd: admin and state_dir changes in %1 take effect at the next restart").arg(configPath));
         nextConfig.admin = config.admin;
         nextConfig.stateDir = config.stateDir;
+        if (!history.applyConfig(nextConfig.history))
+            printErr(QStringLiteral("fulcrumd: history.path changes in %1 take effect at the next restart").arg(configPath));
         QStringList reloadErrors;
         if (!engine.reload(nextConfig, &reloadErrors))
             printErr(QStringLiteral("fulcrumd: reload of %1 rejected; still serving the previous config:\n  %2").arg(configPath, reloadErrors.join(QStringLiteral("\n  "))));

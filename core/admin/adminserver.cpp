@@ -3,15 +3,20 @@
 #include "admin/adminjson.h"
 #include "admin/admintoken.h"
 #include "admin/prometheus.h"
+#include "common/duration.h"
 #include "engine/engine.h"
+#include "engine/reportservice.h"
 #include "locks/redisreply.h"
 #include "proxy/httpparser.h"
 
+#include <QDateTime>
+#include <QFile>
 #include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QTimer>
 #include <QUrl>
 #include <QUrlQuery>
@@ -248,6 +253,13 @@ void AdminServer::process(QTcpSocket *socket)
             releaseLock(socket, request, request.path[3], keepAlive);
             return;
         }
+        // History and reports are built off the engine's thread and answered when done.
+        if (request.method == "GET" && request.path.size() == 3 && request.path[0] == u"api" && request.path[1] == u"v1"
+            && (request.path[2] == u"history" || request.path[2] == u"report")) {
+            client->busy = true;
+            historyOrReport(socket, request, request.path[2] == u"report", keepAlive);
+            return;
+        }
         if (request.method == "GET" && request.path == QStringList{QStringLiteral("api"), QStringLiteral("v1"), QStringLiteral("stream")}) {
             startStream(socket);
             return;
@@ -477,6 +489,171 @@ void AdminServer::releaseLock(QTcpSocket *socket, const Request &r, const QStrin
         }
         o.insert(QStringLiteral("error"), result.message);
         finish(Reply::json(503, o));
+    });
+}
+
+void AdminServer::finishLater(const QPointer<QTcpSocket> &socket, const Reply &reply, bool keepAlive)
+{
+    if (!socket)
+        return;
+    if (Client *client = m_clients.value(socket.data()))
+        client->busy = false;
+    send(socket.data(), reply, keepAlive);
+    if (keepAlive)
+        process(socket.data());
+}
+
+void AdminServer::historyOrReport(QTcpSocket *socket, const Request &r, bool report, bool keepAlive)
+{
+    const QPointer<QTcpSocket> guard(socket);
+    const auto fail = [&](int status, const QString &message, const QString &field = QString()) {
+        finishLater(guard, Reply::error(status, message, field), keepAlive);
+    };
+    if (!m_reports) {
+        fail(503, QStringLiteral("this engine keeps no history, so it has no %1; start fulcrumd with --state-dir DIR (or state_dir in the config)")
+                      .arg(report ? QStringLiteral("reports") : QStringLiteral("history")));
+        return;
+    }
+    const QUrlQuery &q = r.query;
+    const auto value = [&q](const char *name) { return q.queryItemValue(QString::fromLatin1(name), QUrl::FullyDecoded); };
+    const auto parseTime = [](const QString &text) -> std::optional<qint64> {
+        QDateTime time = QDateTime::fromString(text, Qt::ISODateWithMs);
+        if (!time.isValid())
+            return std::nullopt;
+        if (time.timeSpec() == Qt::LocalTime)
+            time.setTimeSpec(Qt::UTC);   // like every time Fulcrum prints: no offset = UTC
+        return time.toMSecsSinceEpoch();
+    };
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const bool since = q.hasQueryItem(QStringLiteral("since"));
+    const bool from = q.hasQueryItem(QStringLiteral("from"));
+    if (since == from) {
+        fail(400, QStringLiteral("give the window as since=DURATION (15m, 1h, 24h, 7d) or from=TIME[&to=TIME] (ISO 8601, e.g. 2026-11-24T08:00:00Z)"),
+             QStringLiteral("since"));
+        return;
+    }
+    qint64 fromMs = 0;
+    qint64 toMs = now;
+    if (since) {
+        const auto ms = parseDurationMs(value("since"));
+        if (!ms || *ms <= 0) {
+            fail(400, QStringLiteral("since \"%1\" is not a duration; write 15m, 1h, 24h or 7d").arg(value("since")), QStringLiteral("since"));
+            return;
+        }
+        if (q.hasQueryItem(QStringLiteral("to"))) {
+            fail(400, QStringLiteral("since ends now; for a window in the past give from=TIME&to=TIME"), QStringLiteral("to"));
+            return;
+        }
+        fromMs = now - *ms;
+    } else {
+        const auto t = parseTime(value("from"));
+        if (!t) {
+            fail(400, QStringLiteral("from \"%1\" is not a time; write ISO 8601, e.g. 2026-11-24T08:00:00Z").arg(value("from")), QStringLiteral("from"));
+            return;
+        }
+        fromMs = *t;
+        if (q.hasQueryItem(QStringLiteral("to"))) {
+            const auto end = parseTime(value("to"));
+            if (!end) {
+                fail(400, QStringLiteral("to \"%1\" is not a time; write ISO 8601, e.g. 2026-11-24T09:30:00Z").arg(value("to")), QStringLiteral("to"));
+                return;
+            }
+            toMs = *end;
+        }
+    }
+    if (toMs <= fromMs) {
+        fail(400, QStringLiteral("the window %1 – %2 is empty; to must be after from")
+                      .arg(QDateTime::fromMSecsSinceEpoch(fromMs, Qt::UTC).toString(Qt::ISODate), QDateTime::fromMSecsSinceEpoch(toMs, Qt::UTC).toString(Qt::ISODate)),
+             QStringLiteral("to"));
+        return;
+    }
+
+    if (!report) {
+        HistoryQuery query;
+        query.fromMs = fromMs;
+        query.toMs = toMs;
+        query.pool = value("pool");
+        query.server = value("server");
+        if (q.hasQueryItem(QStringLiteral("points"))) {
+            bool ok = false;
+            query.maxPoints = value("points").toInt(&ok);
+            if (!ok || query.maxPoints < 1 || query.maxPoints > 100'000) {
+                fail(400, QStringLiteral("points \"%1\" must be a number from 1 to 100000 (points per server)").arg(value("points")), QStringLiteral("points"));
+                return;
+            }
+        }
+        m_reports->history(query, this, [this, guard, keepAlive](const QJsonObject &series, const QString &error) {
+            finishLater(guard, error.isEmpty() ? Reply::json(200, series) : Reply::error(503, error), keepAlive);
+        });
+        return;
+    }
+
+    ReportRequest request;
+    request.fromMs = fromMs;
+    request.toMs = toMs;
+    request.format = q.hasQueryItem(QStringLiteral("format")) ? value("format").toLower() : QStringLiteral("json");
+    if (request.format != u"json" && request.format != u"csv" && request.format != u"html" && request.format != u"pdf") {
+        fail(400, QStringLiteral("format \"%1\" is not one of json, csv, html, pdf").arg(value("format")), QStringLiteral("format"));
+        return;
+    }
+    const QStringList sections = m_reports->csvSections();
+    if (request.format == u"csv") {
+        request.csvSection = q.hasQueryItem(QStringLiteral("section")) ? value("section") : QStringLiteral("servers");
+        if (!sections.contains(request.csvSection)) {
+            fail(400, QStringLiteral("section \"%1\" is not a csv section; one of: %2").arg(request.csvSection, sections.join(QStringLiteral(", "))),
+                 QStringLiteral("section"));
+            return;
+        }
+    } else if (q.hasQueryItem(QStringLiteral("section"))) {
+        fail(400, QStringLiteral("section is for format=csv only (one file per section)"), QStringLiteral("section"));
+        return;
+    }
+    if (q.hasQueryItem(QStringLiteral("lock_threshold"))) {
+        const auto ms = parseDurationMs(value("lock_threshold"));
+        if (!ms) {
+            fail(400, QStringLiteral("lock_threshold \"%1\" is not a duration; write 30s or 5m").arg(value("lock_threshold")), QStringLiteral("lock_threshold"));
+            return;
+        }
+        request.lockHeldThresholdMs = *ms;
+    }
+    auto dir = std::make_shared<QTemporaryDir>();
+    if (!dir->isValid()) {
+        fail(500, QStringLiteral("cannot make a temporary directory for the report: %1; check TMPDIR").arg(dir->errorString()));
+        return;
+    }
+    const auto stamp = [](qint64 ms) { return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(QStringLiteral("yyyyMMdd'T'HHmmss'Z'")); };
+    const QString name = QStringLiteral("fulcrum-report-%1-%2%3.%4")
+                             .arg(stamp(fromMs), stamp(toMs), request.csvSection.isEmpty() ? QString() : u'-' + request.csvSection, request.format);
+    const QString path = dir->filePath(name);
+    static const QHash<QString, QByteArray> contentTypes{
+        {QStringLiteral("json"), "application/json"},
+        {QStringLiteral("csv"), "text/csv; charset=utf-8; header=present"},
+        {QStringLiteral("html"), "text/html; charset=utf-8"},
+        {QStringLiteral("pdf"), "application/pdf"},
+    };
+    const QByteArray contentType = contentTypes.value(request.format);
+    auto cancel = std::make_shared<std::atomic_bool>(false);
+    // A client that hangs up does not need its report any more.
+    connect(socket, &QObject::destroyed, this, [cancel] { cancel->store(true); });
+    m_reports->buildReport(request, path, this, cancel, {}, [this, guard, keepAlive, dir, path, name, contentType, request](const ReportOutcome &outcome) {
+        if (!guard)
+            return;
+        if (!outcome.ok) {
+            finishLater(guard, Reply::error(outcome.cancelled || outcome.unavailable ? 503 : 500, outcome.error), keepAlive);
+            return;
+        }
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly)) {
+            finishLater(guard, Reply::error(500, QStringLiteral("the report was written but cannot be read back: %1").arg(file.errorString())), keepAlive);
+            return;
+        }
+        // The window as the engine resolved it (since= counts from its clock), so a client can ask
+        // for the other csv sections over exactly the same window.
+        const QByteArray window = QDateTime::fromMSecsSinceEpoch(request.fromMs, Qt::UTC).toString(Qt::ISODateWithMs).toLatin1() + '/'
+                                  + QDateTime::fromMSecsSinceEpoch(request.toMs, Qt::UTC).toString(Qt::ISODateWithMs).toLatin1();
+        Reply reply{200, file.readAll(), contentType,
+                    "Content-Disposition: attachment; filename=\"" + name.toUtf8() + "\"\r\nX-Fulcrum-Window: " + window + "\r\n"};
+        finishLater(guard, reply, keepAlive);
     });
 }
 

@@ -17,6 +17,7 @@ class Engine;
 struct EngineEvent;
 struct EngineSnapshot;
 struct HealthEvent;
+class ReportService;
 
 // The admin API of a running engine: HTTP/1.1 + JSON (requests parsed by the proxy's strict
 // parser), every request with `Authorization: Bearer TOKEN`; the read-only token may only GET.
@@ -34,6 +35,9 @@ public:
     bool listen(const AdminConfig &config, const QByteArray &token, const QByteArray &readOnlyToken, QString *error);
     quint16 port() const;
     int streamCount() const { return int(m_streams.size()); }
+    // Where /api/v1/history and /api/v1/report come from; without one they answer 503
+    // (the engine keeps no history). Must live on this server's thread.
+    void setReportService(ReportService *service) { m_reports = service; }
 
 private:
     struct Client;
@@ -53,6 +57,8 @@ private:
 
     Reply serverAction(const Request &request, QString pool, QString server, QString action);
     void releaseLock(QTcpSocket *socket, const Request &request, const QString &endpoint, bool keepAlive);
+    void historyOrReport(QTcpSocket *socket, const Request &request, bool report, bool keepAlive);
+    void finishLater(const QPointer<QTcpSocket> &socket, const Reply &reply, bool keepAlive);
 
     Engine *m_engine;
     QTcpServer *m_server;
@@ -60,6 +66,7 @@ private:
     QByteArray m_readOnlyToken;
     QHash<QTcpSocket *, Client *> m_clients;
     QList<QPointer<QTcpSocket>> m_streams;
+    ReportService *m_reports = nullptr;
 };
 
 } // namespace fulcrum

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include "common/duration.h"
+
 #include <QJsonArray>
 
 namespace fulcrum {
@@ -137,6 +139,20 @@ QJsonObject configToJson(const Config &config)
         if (!config.admin.readOnlyTokenFile.isEmpty())
             admin.insert(QStringLiteral("read_only_token_file"), config.admin.readOnlyTokenFile);
         root.insert(QStringLiteral("admin"), admin);
+    }
+    const HistoryConfig defaultHistory;
+    if (!(config.history == defaultHistory)) {
+        // "7d" where that reads back exactly, else milliseconds (the parser takes both).
+        const auto duration = [](qint64 ms) {
+            const QString text = formatDurationMs(ms);
+            return parseDurationMs(text) == ms ? QJsonValue(text) : QJsonValue(ms);
+        };
+        QJsonObject history{{QStringLiteral("retention"), QJsonObject{{QStringLiteral("raw"), duration(config.history.rawMs)},
+                                                                       {QStringLiteral("minute"), duration(config.history.minuteMs)},
+                                                                       {QStringLiteral("hour"), duration(config.history.hourMs)}}}};
+        if (!config.history.path.isEmpty())
+            history.insert(QStringLiteral("path"), config.history.path);
+        root.insert(QStringLiteral("history"), history);
     }
     if (!config.stateDir.isEmpty())
         root.insert(QStringLiteral("state_dir"), config.stateDir);

@@ -121,6 +121,19 @@ struct AdminConfig
     friend bool operator==(const AdminConfig &, const AdminConfig &) = default;
 };
 
+// The history store behind reports ("history" in the config): where it is and how long each
+// resolution is kept. 1 min rows are made from 1 s rows older than rawMs, 1 h rows from 1 min
+// rows older than minuteMs; rows, events and audit entries older than hourMs are deleted.
+struct HistoryConfig
+{
+    QString path;                                   // default: <state dir>/history.sqlite
+    qint64 rawMs = 3'600'000;
+    qint64 minuteMs = 7 * 86'400'000LL;
+    qint64 hourMs = 365 * 86'400'000LL;
+
+    friend bool operator==(const HistoryConfig &, const HistoryConfig &) = default;
+};
+
 struct Config
 {
     std::vector<ListenerConfig> listeners;
@@ -128,6 +141,7 @@ struct Config
     std::vector<RedisEndpointConfig> redis;
     AdminConfig admin;
     ProxyConfig proxy;
+    HistoryConfig history;
     QString stateDir;                               // runtime weights/states, history; default per user
 
     const PoolConfig *pool(QStringView name) const;

@@ -443,6 +443,41 @@ RedisEndpointConfig parseRedis(Reader &r, const QJsonValue &value, const QString
     return c;
 }
 
+// "history": {"path": FILE, "retention": {"raw": "1h", "minute": "7d", "hour": "365d"}}. Each
+// resolution is made from the one before, so each must be kept at least as long.
+HistoryConfig parseHistory(Reader &r, const QJsonValue &value)
+{
+    const QString pointer = QStringLiteral("/history");
+    HistoryConfig h;
+    const QJsonObject o = r.object(value, pointer, QStringLiteral("history"));
+    r.onlyKeys(o, pointer, QStringLiteral("history"), {QStringLiteral("path"), QStringLiteral("retention")});
+    h.path = r.string(o, QStringLiteral("path"), pointer, QString(), QStringLiteral("history.path"));
+    if (o.contains(QStringLiteral("path")) && o.value(QStringLiteral("path")).isString() && h.path.isEmpty())
+        r.error(JsonLocations::child(pointer, QStringLiteral("path")), QStringLiteral("history.path is empty; leave it out for <state_dir>/history.sqlite or name a file"));
+    if (!o.contains(QStringLiteral("retention")))
+        return h;
+    const QString rp = JsonLocations::child(pointer, QStringLiteral("retention"));
+    const QJsonObject ro = r.object(o.value(QStringLiteral("retention")), rp, QStringLiteral("history.retention"));
+    r.onlyKeys(ro, rp, QStringLiteral("history.retention"), {QStringLiteral("raw"), QStringLiteral("minute"), QStringLiteral("hour")});
+    constexpr qint64 minute = 60'000;
+    constexpr qint64 day = 86'400'000;
+    // At least a minute of 1 s rows: the recorder compacts once a minute, whole minutes at a time.
+    h.rawMs = r.duration(ro, QStringLiteral("raw"), rp, h.rawMs, minute, 31 * day, QStringLiteral("history.retention.raw"));
+    h.minuteMs = r.duration(ro, QStringLiteral("minute"), rp, h.minuteMs, minute, 3660 * day, QStringLiteral("history.retention.minute"));
+    h.hourMs = r.duration(ro, QStringLiteral("hour"), rp, h.hourMs, minute, 36'600 * day, QStringLiteral("history.retention.hour"));
+    if (h.minuteMs < h.rawMs)
+        r.error(JsonLocations::child(rp, QStringLiteral("minute")),
+                QStringLiteral("history.retention.minute (%1) is shorter than history.retention.raw (%2); 1 min rows are made from 1 s rows, "
+                               "so keep them at least as long: raise minute or lower raw")
+                    .arg(formatDurationMs(h.minuteMs), formatDurationMs(h.rawMs)));
+    if (h.hourMs < h.minuteMs)
+        r.error(JsonLocations::child(rp, QStringLiteral("hour")),
+                QStringLiteral("history.retention.hour (%1) is shorter than history.retention.minute (%2); 1 h rows are made from 1 min rows, "
+                               "so keep them at least as long: raise hour or lower minute")
+                    .arg(formatDurationMs(h.hourMs), formatDurationMs(h.minuteMs)));
+    return h;
+}
+
 } // namespace
 
 ConfigResult parseConfig(const QByteArray &text, const QString &fileName)
@@ -466,7 +501,7 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName)
     const QJsonObject root = doc.object();
     r.onlyKeys(root, QString(), QStringLiteral("the config"),
                {QStringLiteral("listeners"), QStringLiteral("pools"), QStringLiteral("redis"), QStringLiteral("admin"),
-                QStringLiteral("proxy"), QStringLiteral("state_dir")});
+                QStringLiteral("proxy"), QStringLiteral("history"), QStringLiteral("state_dir")});
     Config config;
 
     const QJsonArray pools = r.array(root, QStringLiteral("pools"), QString(), QStringLiteral("pools"));
@@ -555,6 +590,8 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName)
         p.maxIdlePerServer = int(r.integer(o, QStringLiteral("max_idle_per_server"), pointer, p.maxIdlePerServer, 0, 100'000, QStringLiteral("proxy.max_idle_per_server")));
         p.stopTimeoutMs = r.duration(o, QStringLiteral("stop_timeout"), pointer, p.stopTimeoutMs, 0, 3'600'000, QStringLiteral("proxy.stop_timeout"));
     }
+    if (root.contains(QStringLiteral("history")))
+        config.history = parseHistory(r, root.value(QStringLiteral("history")));
     config.stateDir = r.string(root, QStringLiteral("state_dir"), QString(), QString(), QStringLiteral("state_dir"));
 
     if (pools.isEmpty() && !root.contains(QStringLiteral("pools")) && config.redis.empty())

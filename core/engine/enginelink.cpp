@@ -1,5 +1,7 @@
 #include "engine/enginelink.h"
 
+#include <atomic>
+
 namespace fulcrum {
 
 int LinkSnapshot::indexOf(const QString &pool, const QString &name) const
@@ -22,6 +24,21 @@ QString eventKindName(LinkEvent::Kind kind)
     case LinkEvent::Kind::Link: return QStringLiteral("link");
     }
     return QStringLiteral("unknown");
+}
+
+quint64 EngineLink::exportReport(const ReportRequest &, const QString &)
+{
+    // The top bit keeps these ids apart from the ones a link numbers its own commands with.
+    static std::atomic<quint64> last{0};
+    const quint64 id = (quint64(1) << 63) | ++last;
+    QMetaObject::invokeMethod(this, [this, id] {
+        Q_EMIT commandFinished(CommandResult{id, false, tr("Reports are not available for this engine.")});
+    }, Qt::QueuedConnection);
+    return id;
+}
+
+void EngineLink::cancelReport(quint64)
+{
 }
 
 QString linkStateName(LinkState state)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "balancer/backend.h"
+#include "engine/reportservice.h"
 
 #include <QByteArray>
 #include <QDateTime>
@@ -120,6 +121,18 @@ public:
     virtual quint64 testRedis(const QString &host, quint16 port, const QByteArray &password) = 0;
     // Deletes the lock only if its holder is still expectedHolder (compare-and-delete).
     virtual quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) = 0;
+    // Builds a health report over the engine's history into `path` (csv: one file per section
+    // next to it), answered by commandFinished with reportProgress on the way. The default
+    // answers that this engine has no reports, for links that cannot build them.
+    virtual quint64 exportReport(const fulcrum::ReportRequest &request, const QString &path);
+    // Stops a report exportReport started; it is then answered as cancelled.
+    virtual void cancelReport(quint64 id);
+
+    // The highest weight this engine takes: the console's drags, arrows and inputs stop there.
+    virtual int maxWeight() const { return kMaxWeight; }
+    // One sentence for the operator when this engine's weights are not Fulcrum's 0..kMaxWeight
+    // (HAProxy: 0–256); empty when they are.
+    virtual QString weightNote() const { return QString(); }
 
 Q_SIGNALS:
     void snapshotReady(const fulcrum::LinkSnapshot &snapshot);
@@ -128,6 +141,7 @@ Q_SIGNALS:
     void stateChanged(fulcrum::LinkState state, const QString &detail);
     void redisStateChanged(const QString &endpoint, fulcrum::LinkState state, const QString &detail);
     void commandFinished(const fulcrum::CommandResult &result);
+    void reportProgress(quint64 id, int done, int total);
 };
 
 } // namespace fulcrum

@@ -151,6 +151,29 @@ public:
         finish(id, true, QStringLiteral("%1/%2: %3 → %4").arg(pool, server, old, now));
     }
 
+    void exportReport(quint64 id, const ReportRequest &request, const QString &path, std::shared_ptr<std::atomic_bool> cancel)
+    {
+        if (!m_reports) {
+            finish(id, false, QStringLiteral("this in-process engine keeps no history, so it has no reports"));
+            return;
+        }
+        auto progress = [link = m_link, id](int done, int total) {
+            QMetaObject::invokeMethod(link, [link, id, done, total] { Q_EMIT link->reportProgress(id, done, total); }, Qt::QueuedConnection);
+        };
+        m_reports->buildReport(request, path, this, std::move(cancel), progress, [this, id, request](const ReportOutcome &outcome) {
+            if (!outcome.ok) {
+                finish(id, false, outcome.error);
+                return;
+            }
+            finish(id, true, QStringLiteral("%1 report, %2 – %3, %4 server(s): %5")
+                                 .arg(request.format.toUpper(),
+                                      QDateTime::fromMSecsSinceEpoch(request.fromMs, Qt::UTC).toString(Qt::ISODate),
+                                      QDateTime::fromMSecsSinceEpoch(request.toMs, Qt::UTC).toString(Qt::ISODate))
+                                 .arg(outcome.servers)
+                                 .arg(outcome.files.join(QStringLiteral(", "))));
+        });
+    }
+
     void testRedis(quint64 id, const QString &host, quint16 port, const QByteArray &password)
     {
         RedisConnectionOptions options;
@@ -376,6 +399,8 @@ private:
             m_events.append(LinkEvent{QDateTime::fromMSecsSinceEpoch(event.timeMs, Qt::UTC), kind, QStringLiteral("engine"),
                                       event.pool + u'/' + event.server, QStringLiteral("state"), event.from, event.to, event.reason});
         });
+        if (m_options.history)
+            m_reports = m_options.history(m_engine);
         m_environment = new DemoEnvironment(this);
         m_environment->startLoad(*m_engine, m_options.demandRps);
         if (!m_options.flapping)
@@ -475,6 +500,7 @@ private:
     QList<LinkEvent> m_events;
     QHash<QString, std::deque<std::pair<quint64, quint64>>> m_counts;   // cumulative requests, errors at each tick of the last second
     InMemorySecretStore m_secrets;
+    std::unique_ptr<ReportService> m_reports;
     QHash<QString, LockEndpointSeen> m_lockSeen;
     int m_demoLockRound = 0;
 };
@@ -562,6 +588,30 @@ quint64 InProcessEngineLink::testRedis(const QString &host, quint16 port, const 
     QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic, id, host, port, password] { traffic->testRedis(id, host, port, password); },
                               Qt::QueuedConnection);
     return id;
+}
+
+quint64 InProcessEngineLink::exportReport(const ReportRequest &request, const QString &path)
+{
+    const quint64 id = nextCommandId();
+    auto cancel = std::make_shared<std::atomic_bool>(false);
+    m_reports.insert(id, cancel);
+    // Forgotten once answered, whatever the answer.
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = connect(this, &EngineLink::commandFinished, this, [this, id, connection](const CommandResult &result) {
+        if (result.id != id)
+            return;
+        m_reports.remove(id);
+        disconnect(*connection);
+    });
+    QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic, id, request, path, cancel] { traffic->exportReport(id, request, path, cancel); },
+                              Qt::QueuedConnection);
+    return id;
+}
+
+void InProcessEngineLink::cancelReport(quint64 id)
+{
+    if (const auto cancel = m_reports.value(id))
+        cancel->store(true);
 }
 
 std::shared_ptr<const PoolSnapshot> InProcessEngineLink::poolSnapshot() const

@@ -4,13 +4,16 @@
 #include "config/config.h"
 #include "engine/enginelink.h"
 
+#include <QHash>
 #include <QThread>
 
+#include <functional>
 #include <memory>
 
 namespace fulcrum {
 
 class AuditLog;
+class Engine;
 class EngineWorker;
 
 // One demo server: its backend's behaviour and its weight in the pool.
@@ -42,6 +45,10 @@ struct InProcessOptions
     int tickMs = 250;             // 4 Hz
     bool flapping = true;         // let flaky servers' backends fail their checks
     QList<InProcessRedis> redis;
+    // Makes the engine's history (store, recorder, reports) on the engine's thread once the
+    // engine runs; unset: no history, and exportReport answers why. fulcrum_core cannot make
+    // it itself (the store is fulcrum_history, PDF needs Qt Gui): the app installs it.
+    std::function<std::unique_ptr<ReportService>(Engine *engine)> history;
 
     static InProcessOptions demo();
 };
@@ -69,6 +76,8 @@ public:
     quint64 setState(const QString &pool, const QString &server, BackendState state) override;
     quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) override;
     quint64 testRedis(const QString &host, quint16 port, const QByteArray &password) override;
+    quint64 exportReport(const ReportRequest &request, const QString &path) override;
+    void cancelReport(quint64 id) override;
 
     // What the engine itself holds (thread-safe read of the live pool), from the first
     // snapshot on (null before): for tests and tools.
@@ -88,6 +97,7 @@ private:
     QThread m_thread;
     EngineWorker *m_traffic = nullptr;       // lives on m_thread
     quint64 m_lastCommandId = 0;
+    QHash<quint64, std::shared_ptr<std::atomic_bool>> m_reports;   // running exports, by command id
 };
 
 } // namespace fulcrum

@@ -43,7 +43,8 @@ std::optional<qint64> parseReportTime(const QString &text, QString *error)
     return std::nullopt;
 }
 
-HealthReport buildHealthReport(const HistoryStore &store, qint64 fromMs, qint64 toMs, qint64 generatedAtMs, const ReportOptions &options)
+HealthReport buildHealthReport(const HistoryStore &store, qint64 fromMs, qint64 toMs, qint64 generatedAtMs, const ReportOptions &options,
+                               const ReportBuildProgress &progress)
 {
     HealthReport report;
     report.fromMs = fromMs;
@@ -53,7 +54,19 @@ HealthReport buildHealthReport(const HistoryStore &store, qint64 fromMs, qint64 
     const qint64 windowMs = std::max<qint64>(1, toMs - fromMs);
 
     // Rows that started before the window but reach into it count for their overlapping part.
-    const std::vector<HistorySample> samples = store.samples(fromMs - 3'600'000, toMs);
+    // Reading the samples is most of the work: it is the first 900 of 1000 steps.
+    constexpr int kSteps = 1000;
+    const qint64 readFromMs = fromMs - 3'600'000;
+    bool stopped = false;
+    const std::vector<HistorySample> samples = store.samples(readFromMs, toMs, [&](qint64 reachedMs) {
+        if (!progress)
+            return true;
+        const int done = int(900 * std::clamp<double>(double(reachedMs - readFromMs) / double(toMs - readFromMs), 0, 1));
+        stopped = !progress(done, kSteps);
+        return !stopped;
+    });
+    if (stopped || (progress && !progress(900, kSteps)))
+        return report;
     const int points = std::max(1, options.chartPoints);
     const qint64 chartBucketMs = std::max<qint64>(1000, (windowMs + points - 1) / points);
 

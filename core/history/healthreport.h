@@ -6,6 +6,7 @@
 #include <QList>
 #include <QString>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <vector>
@@ -117,7 +118,11 @@ struct HealthReport
     qint64 windowMs() const { return toMs - fromMs; }
 };
 
-HealthReport buildHealthReport(const HistoryStore &store, qint64 fromMs, qint64 toMs, qint64 generatedAtMs, const ReportOptions &options = {});
+// `progress`, when given, hears how far the build is (done of total) now and then; returning
+// false stops it early (the report is then incomplete: the caller asked for that).
+using ReportBuildProgress = std::function<bool(int done, int total)>;
+HealthReport buildHealthReport(const HistoryStore &store, qint64 fromMs, qint64 toMs, qint64 generatedAtMs, const ReportOptions &options = {},
+                               const ReportBuildProgress &progress = {});
 
 // "15m", "1h", "24h", "7d" (any duration) back from `nowMs`, or an ISO 8601 time.
 std::optional<qint64> parseReportTime(const QString &text, QString *error);

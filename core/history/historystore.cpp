@@ -377,7 +377,7 @@ bool HistoryStore::compact(qint64 nowMs, QString *error)
     return true;
 }
 
-std::vector<HistorySample> HistoryStore::samples(qint64 fromMs, qint64 toMs) const
+std::vector<HistorySample> HistoryStore::samples(qint64 fromMs, qint64 toMs, const std::function<bool(qint64 reachedMs)> &reached) const
 {
     std::vector<HistorySample> result;
     if (!isOpen())
@@ -408,6 +408,8 @@ std::vector<HistorySample> HistoryStore::samples(qint64 fromMs, qint64 toMs) con
         s.upMs = q.value(13).toLongLong();
         s.coveredMs = q.value(14).toLongLong();
         result.push_back(std::move(s));
+        if (reached && result.size() % 8192 == 0 && !reached(result.back().timeMs))
+            break;
     }
     return result;
 }

@@ -7,6 +7,7 @@
 #include <QSqlDatabase>
 #include <QString>
 
+#include <functional>
 #include <vector>
 
 namespace fulcrum {
@@ -87,6 +88,8 @@ public:
     bool isOpen() const { return m_db.isOpen(); }
     QString path() const { return m_path; }
     const HistoryRetention &retention() const { return m_retention; }
+    // Takes effect at the next compact().
+    void setRetention(const HistoryRetention &retention) { m_retention = retention; }
 
     bool write(const HistoryBatch &batch, QString *error);
     // Moves 1 s rows older than the retention into 1 min rows, 1 min rows into 1 h rows,
@@ -94,8 +97,9 @@ public:
     bool compact(qint64 nowMs, QString *error);
 
     // Everything with a time in [fromMs, toMs), oldest first. Samples come from whichever
-    // resolution holds that stretch of time.
-    std::vector<HistorySample> samples(qint64 fromMs, qint64 toMs) const;
+    // resolution holds that stretch of time. `reached`, when given, hears the time of every
+    // few thousandth row (for progress) and stops the read by returning false.
+    std::vector<HistorySample> samples(qint64 fromMs, qint64 toMs, const std::function<bool(qint64 reachedMs)> &reached = {}) const;
     std::vector<HealthEvent> healthEvents(qint64 fromMs, qint64 toMs) const;
     std::vector<LockObservation> lockObservations(qint64 fromMs, qint64 toMs) const;
     QList<AuditEntry> audit(qint64 fromMs, qint64 toMs) const;

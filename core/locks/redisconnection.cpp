@@ -36,9 +36,20 @@ QString RedisConnectionOptions::endpoint() const
     return QStringLiteral("redis://%1%2:%3/%4").arg(userPart, hostPart).arg(port).arg(database);
 }
 
+// The replies of one pipeline() call, collected until the last one is in.
+struct RedisConnection::PipelineState
+{
+    QList<RedisReply> replies;
+    qsizetype remaining = 0;
+    PipelineCallback callback;
+};
+
+// What hiredis hands back with a reply: a single command's callback, or a slot in a pipeline.
 struct RedisConnection::Pending
 {
     Callback callback;
+    std::shared_ptr<PipelineState> pipeline;
+    qsizetype index = 0;
 };
 
 static RedisReply toReply(const redisReply *r)
@@ -173,8 +184,14 @@ void RedisConnection::startConnecting()
     m_writeNotifier = new QSocketNotifier(context->c.fd, QSocketNotifier::Write, this);
     m_writeNotifier->setEnabled(false);
     connect(m_readNotifier, &QSocketNotifier::activated, this, [this] {
-        if (m_context)
-            redisAsyncHandleRead(m_context);
+        if (!m_context)
+            return;
+        redisAsyncHandleRead(m_context);
+        // Commands sent from reply callbacks (a SCAN chain's next call) go out now, not one
+        // event-loop turn later: the server is idle until they arrive. Not from inside the
+        // callbacks themselves: a failed write frees the context there.
+        if (m_context && m_writeNotifier && m_writeNotifier->isEnabled())
+            redisAsyncHandleWrite(m_context);
     });
     connect(m_writeNotifier, &QSocketNotifier::activated, this, [this] {
         if (m_context)
@@ -261,7 +278,54 @@ void RedisConnection::command(const QList<QByteArray> &arguments, Callback callb
     sendRaw(arguments, std::move(callback));
 }
 
+void RedisConnection::pipeline(const QList<QList<QByteArray>> &commands, PipelineCallback callback)
+{
+    auto state = std::make_shared<PipelineState>();
+    state->replies.resize(commands.size());
+    state->remaining = commands.size();
+    state->callback = std::move(callback);
+    if (commands.isEmpty()) {
+        deliverLater([state](const RedisReply &) { state->callback(state->replies); }, {});
+        return;
+    }
+    if (m_state != State::Connected || !m_context) {
+        const RedisReply failed = RedisReply::failed(QStringLiteral("%1 is %2%3").arg(endpoint(), stateName(m_state),
+                                                                                      m_lastError.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(m_lastError)));
+        for (qsizetype i = 0; i < commands.size(); ++i)
+            settlePipelineSlot(state, i, failed, true);
+        return;
+    }
+    for (qsizetype i = 0; i < commands.size(); ++i) {
+        auto *pending = new Pending{{}, state, i};
+        if (!sendPending(commands[i], pending)) {
+            delete pending;
+            settlePipelineSlot(state, i, RedisReply::failed(QStringLiteral("%1: connection is closing").arg(endpoint())), true);
+        }
+    }
+}
+
+void RedisConnection::settlePipelineSlot(const std::shared_ptr<PipelineState> &state, qsizetype index, RedisReply reply, bool later)
+{
+    state->replies[index] = std::move(reply);
+    if (--state->remaining > 0)
+        return;
+    if (later)
+        deliverLater([state](const RedisReply &) { state->callback(state->replies); }, {});
+    else
+        state->callback(state->replies);
+}
+
 void RedisConnection::sendRaw(const QList<QByteArray> &arguments, Callback callback)
+{
+    auto *pending = new Pending{std::move(callback), {}, 0};
+    if (!sendPending(arguments, pending)) {
+        deliverLater(std::move(pending->callback), RedisReply::failed(QStringLiteral("%1: connection is closing").arg(endpoint())));
+        delete pending;
+    }
+}
+
+// Hands one command to hiredis; on success hiredis owns `pending` until onReply(), else the caller still does.
+bool RedisConnection::sendPending(const QList<QByteArray> &arguments, Pending *pending)
 {
     std::vector<const char *> argv;
     std::vector<size_t> lengths;
@@ -271,13 +335,10 @@ void RedisConnection::sendRaw(const QList<QByteArray> &arguments, Callback callb
         argv.push_back(a.constData());
         lengths.push_back(size_t(a.size()));
     }
-    auto *pending = new Pending{std::move(callback)};
-    if (redisAsyncCommandArgv(m_context, &RedisConnection::onReply, pending, int(argv.size()), argv.data(), lengths.data()) != REDIS_OK) {
-        deliverLater(std::move(pending->callback), RedisReply::failed(QStringLiteral("%1: connection is closing").arg(endpoint())));
-        delete pending;
-        return;
-    }
+    if (redisAsyncCommandArgv(m_context, &RedisConnection::onReply, pending, int(argv.size()), argv.data(), lengths.data()) != REDIS_OK)
+        return false;
     m_sentAt.push_back(m_clock.elapsed());
+    return true;
 }
 
 void RedisConnection::onReply(redisAsyncContext *context, void *reply, void *privateData)
@@ -288,6 +349,13 @@ void RedisConnection::onReply(redisAsyncContext *context, void *reply, void *pri
         return;
     if (!self->m_sentAt.empty())
         self->m_sentAt.pop_front();
+    if (pending->pipeline) {
+        self->settlePipelineSlot(pending->pipeline, pending->index,
+                                 reply ? toReply(static_cast<redisReply *>(reply))
+                                       : RedisReply::failed(self->m_lastError.isEmpty() ? QStringLiteral("%1: connection closed").arg(self->endpoint()) : self->m_lastError),
+                                 !reply);
+        return;
+    }
     if (!pending->callback)
         return;
     if (!reply) {

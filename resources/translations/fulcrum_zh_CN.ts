@@ -54,6 +54,167 @@
     </message>
 </context>
 <context>
+    <name>fulcrum::EngineLink</name>
+    <message>
+        <location filename="../../core/engine/enginelink.cpp" line="35" />
+        <source>Reports are not available for this engine.</source>
+        <translation>此引擎不提供报告。</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::ExportReportDialog</name>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="38" />
+        <source>Export report</source>
+        <translation>导出报告</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="41" />
+        <source>Last 15 minutes</source>
+        <translation>最近 15 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="41" />
+        <source>Last hour</source>
+        <translation>最近 1 小时</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="41" />
+        <source>Last 24 hours</source>
+        <translation>最近 24 小时</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="41" />
+        <source>Last 7 days</source>
+        <translation>最近 7 天</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="41" />
+        <source>Custom (from – to)</source>
+        <translation>自定义（从 – 到）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="52" />
+        <source>PDF (A4, charts)</source>
+        <translation>PDF（A4，含图表）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="53" />
+        <source>HTML (one file, opens offline)</source>
+        <translation>HTML（单个文件，可离线打开）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="54" />
+        <source>CSV (one file per section)</source>
+        <translation>CSV（每个部分一个文件）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="55" />
+        <source>JSON</source>
+        <translation>JSON</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="60" />
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="65" />
+        <source>CSV writes one file per section next to this name: NAME-servers.csv, NAME-pools.csv, …</source>
+        <translation>CSV 会在此文件名旁为每个部分各写一个文件：NAME-servers.csv、NAME-pools.csv、…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="69" />
+        <source>&amp;Window:</source>
+        <translation>时间范围(&amp;W)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="70" />
+        <source>&amp;From:</source>
+        <translation>从(&amp;F)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="71" />
+        <source>&amp;To:</source>
+        <translation>到(&amp;T)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="72" />
+        <source>F&amp;ormat:</source>
+        <translation>格式(&amp;O)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="73" />
+        <source>F&amp;ile:</source>
+        <translation>文件(&amp;I)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="83" />
+        <source>&amp;Export</source>
+        <translation>导出(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="131" />
+        <source>There is no engine to build the report.</source>
+        <translation>没有可生成报告的引擎。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="136" />
+        <source>The window is empty: “To” must be after “From”.</source>
+        <translation>时间范围为空：“到”必须晚于“从”。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="141" />
+        <source>Choose the file to write the report to.</source>
+        <translation>请选择报告要写入的文件。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="145" />
+        <source>The folder %1 does not exist; choose another file.</source>
+        <translation>文件夹 %1 不存在；请选择其他文件。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="148" />
+        <source>Building the report…</source>
+        <translation>正在生成报告…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="168" />
+        <source>Report written: %1</source>
+        <translation>报告已写入：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="171" />
+        <source>Export cancelled.</source>
+        <translation>导出已取消。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="174" />
+        <source>The report was not written: %1</source>
+        <translation>报告未写入：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="185" />
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="195" />
+        <source>Export report to</source>
+        <translation>导出报告到</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="185" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="223" />
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
     <name>fulcrum::InProcessEngineLink</name>
     <message>
         <location filename="../../core/engine/inprocessenginelink.cpp" line="486" />
@@ -304,6 +465,16 @@
 </context>
 <context>
     <name>fulcrum::ui::MainWindow</name>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="220" />
+        <source>&amp;Export report…</source>
+        <translation>导出报告(&amp;E)…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="220" />
+        <source>Health report for a window of the engine&apos;s history: PDF, HTML, CSV or JSON</source>
+        <translation>引擎历史中某一时间范围的健康报告：PDF、HTML、CSV 或 JSON</translation>
+    </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="38" />
         <source>Fulcrum — %1</source>

@@ -73,6 +73,8 @@ private Q_SLOTS:
     void forceReleaseRaceDeletesNothing();
     void restartMidScanReconnectsWithoutDuplicates();
     void flowControlStillReadsEveryKey();
+    void keysDeletedBetweenScanAndReadAreSkipped();
+    void keysTheAclHidesAreNotedOthersListed();
     void requirepassVariant();
 
 private:
@@ -426,6 +428,60 @@ void TestLockInspector::flowControlStillReadsEveryKey()
     const LockScanResult result = scanOnce(inspector);
     QCOMPARE(result.locks.size(), qsizetype(3000));
     QCOMPARE(result.keysScanned, qint64(3000));
+}
+
+void TestLockInspector::keysDeletedBetweenScanAndReadAreSkipped()
+{
+    QVERIFY(!m_server->command({"DEBUG", "POPULATE", "3000", "lock:gone"}).isError());
+    for (int i = 0; i < 50; ++i)
+        m_server->command({"HSET", "lock:gone:hash:" + QByteArray::number(i), uuid + ":1", "1"});
+    LockInspectorOptions options;
+    options.scanCount = 100;
+    LockInspector inspector(m_connection.get(), options);
+    // The first progress report comes from inside the first SCAN reply's callback, after that
+    // batch's reads are queued and before they are written: everything is deleted in between.
+    qint64 scannedBeforeFlush = -1;
+    connect(&inspector, &LockInspector::progress, this, [&](qint64 scanned, int) {
+        if (scannedBeforeFlush < 0) {
+            scannedBeforeFlush = scanned;
+            m_server->command({"FLUSHDB"});
+        }
+    });
+    const LockScanResult result = scanOnce(inspector);
+    QVERIFY(scannedBeforeFlush > 0);
+    QCOMPARE(result.keysScanned, scannedBeforeFlush);
+    QVERIFY(result.locks.isEmpty());
+    QVERIFY2(result.notes.isEmpty(), result.notes.isEmpty() ? "" : qPrintable(result.notes.first().text));
+}
+
+void TestLockInspector::keysTheAclHidesAreNotedOthersListed()
+{
+    // An ACL user that may read lock:* only. The default patterns share one covering SCAN, so
+    // SCAN also returns app:lock:*, and a batch read of both is refused as a whole: each key is
+    // then read on its own and only the hidden one gets a note.
+    QCOMPARE(m_server->command({"ACL", "SETUSER", "viewer", "on", ">viewer-pass", "~lock:*", "+@read", "+@connection", "+scan"}).string, QByteArray("OK"));
+    m_server->pipeline({{"SET", "lock:visible:1", "t1", "PX", "60000"},
+                        {"SET", "lock:visible:2", "t2"},
+                        {"HSET", "lock:visible:3", uuid + ":7", "1"},
+                        {"SET", "app:lock:hidden", "t3", "PX", "60000"}});
+    RedisConnectionOptions options;
+    options.port = m_server->port();
+    options.user = QStringLiteral("viewer");
+    options.password = "viewer-pass";
+    RedisConnection connection(options);
+    connection.open();
+    QTRY_VERIFY(connection.isConnected());
+    LockInspector inspector(&connection, {});
+    const LockScanResult result = scanOnce(inspector);
+    QCOMPARE(result.locks.size(), qsizetype(3));
+    QCOMPARE(result.locks[0].holder, QByteArray("t1"));
+    QCOMPARE(result.locks[1].holder, QByteArray("t2"));
+    QVERIFY(result.locks[1].flags & LockInfo::NoExpiry);
+    QCOMPARE(result.locks[2].kind, LockKind::Redisson);
+    QCOMPARE(result.locks[2].reentrancy, qint64(1));
+    QCOMPARE(result.notes.size(), qsizetype(1));
+    QCOMPARE(result.notes.first().key, QByteArray("app:lock:hidden"));
+    QVERIFY2(result.notes.first().text.contains(u"NOPERM"), qPrintable(result.notes.first().text));
 }
 
 void TestLockInspector::requirepassVariant()

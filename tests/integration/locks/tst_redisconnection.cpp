@@ -6,6 +6,8 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <optional>
+
 using namespace fulcrum;
 using namespace fulcrum::test;
 
@@ -23,6 +25,9 @@ private Q_SLOTS:
     void reconnectsAfterRestart();
     void connectTimeoutToUnreachablePort();
     void binarySafeArguments();
+    void pipelineAnswersOnceInOrder();
+    void pipelineFailsWholeWhenNotConnected();
+    void pipelineFailsWhenTheServerDies();
 };
 
 static RedisConnectionOptions optionsFor(const RedisServer &server)
@@ -203,6 +208,75 @@ void TestRedisConnection::binarySafeArguments()
     QCOMPARE(callAndWait(connection, {"SET", key, value}).string, QByteArray("OK"));
     QCOMPARE(callAndWait(connection, {"GET", key}).string, value);
     QCOMPARE(server.command({"GET", key}).string, value);
+}
+
+void TestRedisConnection::pipelineAnswersOnceInOrder()
+{
+    RedisServer server;
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    RedisConnection connection(optionsFor(server));
+    connection.open();
+    QTRY_VERIFY(connection.isConnected());
+    QList<QList<QByteArray>> commands;
+    for (int i = 1; i <= 300; ++i)
+        commands.append(QList<QByteArray>{"INCR", "counter"});
+    commands.append(QList<QByteArray>{"GET", "no-such-key"});
+    commands.append(QList<QByteArray>{"HGETALL", "counter"}); // wrong type: an error reply in its slot, the rest unaffected
+    int calls = 0;
+    QList<RedisReply> got;
+    connection.pipeline(commands, [&](const QList<RedisReply> &replies) {
+        ++calls;
+        got = replies;
+    });
+    QCOMPARE(calls, 0); // never synchronously inside pipeline()
+    QTRY_COMPARE(calls, 1);
+    QCOMPARE(got.size(), commands.size());
+    for (int i = 0; i < 300; ++i)
+        QCOMPARE(got[i].integer, qint64(i + 1));
+    QVERIFY(got[300].isNil());
+    QCOMPARE(got[301].type, RedisReply::Error);
+    QVERIFY(got[301].string.startsWith("WRONGTYPE"));
+    QTest::qWait(50);
+    QCOMPARE(calls, 1);
+}
+
+void TestRedisConnection::pipelineFailsWholeWhenNotConnected()
+{
+    RedisConnectionOptions options;
+    options.port = freeLoopbackPort();
+    RedisConnection connection(options);
+    int calls = 0;
+    QList<RedisReply> got;
+    connection.pipeline({{"PING"}, {"PING"}}, [&](const QList<RedisReply> &replies) {
+        ++calls;
+        got = replies;
+    });
+    QCOMPARE(calls, 0);
+    QTRY_COMPARE(calls, 1);
+    QCOMPARE(got.size(), qsizetype(2));
+    QCOMPARE(got[0].type, RedisReply::Failed);
+    QCOMPARE(got[1].type, RedisReply::Failed);
+    QVERIFY2(got[0].errorText().contains(u"disconnected"), qPrintable(got[0].errorText()));
+}
+
+void TestRedisConnection::pipelineFailsWhenTheServerDies()
+{
+    RedisServer server;
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    RedisConnection connection(optionsFor(server));
+    connection.open();
+    QTRY_VERIFY(connection.isConnected());
+    // The server sleeps on the first command and is killed meanwhile: no reply ever comes.
+    std::optional<QList<RedisReply>> got;
+    connection.pipeline({{"DEBUG", "SLEEP", "2"}, {"PING"}}, [&](const QList<RedisReply> &replies) { got = replies; });
+    QTest::qWait(100);
+    server.kill();
+    QTRY_VERIFY(got.has_value());
+    QCOMPARE(got->size(), qsizetype(2));
+    QCOMPARE(got->at(0).type, RedisReply::Failed);
+    QCOMPARE(got->at(1).type, RedisReply::Failed);
 }
 
 QTEST_GUILESS_MAIN(TestRedisConnection)

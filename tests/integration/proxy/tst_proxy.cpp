@@ -13,6 +13,12 @@
 
 #include <map>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <arpa/inet.h>
+
 using namespace fulcrum;
 using namespace fulcrum::test;
 
@@ -79,6 +85,54 @@ QByteArray readHead(QTcpSocket &socket, QByteArray *rest)
     return buffer.left(end + 4);
 }
 
+// A loopback port whose SYNs go unanswered, so a connect to it hangs instead of being
+// refused: a listening socket with a backlog of 0 that never accepts, its queue filled by
+// connections of our own. Linux drops further SYNs while the accept queue is full.
+class BlackHolePort
+{
+public:
+    BlackHolePort()
+    {
+        m_listener = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (m_listener < 0 || ::bind(m_listener, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0
+            || ::listen(m_listener, 0) != 0)
+            return;
+        socklen_t length = sizeof address;
+        ::getsockname(m_listener, reinterpret_cast<sockaddr *>(&address), &length);
+        m_port = ntohs(address.sin_port);
+        for (int i = 0; i < 4; ++i) {
+            const int filler = ::socket(AF_INET, SOCK_STREAM, 0);
+            ::fcntl(filler, F_SETFL, O_NONBLOCK);
+            ::connect(filler, reinterpret_cast<sockaddr *>(&address), sizeof address);
+            m_fillers.push_back(filler);
+        }
+        QTest::qWait(100);
+    }
+    ~BlackHolePort()
+    {
+        for (int fd : m_fillers)
+            ::close(fd);
+        if (m_listener >= 0)
+            ::close(m_listener);
+    }
+    quint16 port() const { return m_port; }
+    // Whether a fresh connect really hangs here (it does on Linux; the test says so if not).
+    bool swallowsSyns() const
+    {
+        QTcpSocket probe;
+        probe.connectToHost(QStringLiteral("127.0.0.1"), m_port);
+        return !probe.waitForConnected(300) && probe.error() == QAbstractSocket::SocketTimeoutError;
+    }
+
+private:
+    int m_listener = -1;
+    quint16 m_port = 0;
+    std::vector<int> m_fillers;
+};
+
 } // namespace
 
 class TestProxy : public QObject
@@ -100,6 +154,7 @@ private Q_SLOTS:
     void answers502WhenUnreachable();
     void answers503WhenNoServerAvailable();
     void answers504ForSlowServer();
+    void timesOutConnects();
     void rejectsSmuggling_data();
     void rejectsSmuggling();
     void limitsHeadAndBody();
@@ -433,6 +488,47 @@ void TestProxy::answers504ForSlowServer()
     QVERIFY2(r.body.contains("slow") && r.body.contains("300 ms"), r.body.constData());
     engine.tick();
     QCOMPARE(engine.snapshot().pool(u"web")->server(u"slow")->stats.totals.timeouts, 1u);
+}
+
+void TestProxy::timesOutConnects()
+{
+    BlackHolePort hole;
+    QVERIFY(hole.port() != 0);
+    QVERIFY2(hole.swallowsSyns(), "a connect to the full backlog was answered; this kernel does not drop SYNs on a full accept queue");
+
+    // Only the silent server: the GET is retried once (there is no other server), then 502
+    // naming the server and the timeout.
+    {
+        Config config = makeConfig({{QStringLiteral("silent"), hole.port()}});
+        config.proxy.connectTimeoutMs = 300;
+        Engine engine;
+        QStringList errors;
+        QVERIFY(engine.start(config, &errors));
+        SimpleHttpConnection client(proxyPort(engine));
+        const SimpleHttpResponse r = client.get("/");
+        QCOMPARE(r.status, 502);
+        QVERIFY2(r.body.contains("silent") && r.body.contains("no connection within 300 ms"), r.body.constData());
+        engine.tick();
+        QVERIFY(engine.snapshot().pool(u"web")->server(u"silent")->stats.totals.connectFailures >= 1);
+    }
+    // Beside a healthy server: every GET that picks the silent one is retried there and
+    // succeeds, so clients see only 200s.
+    {
+        InProcessDemoBackend good(QStringLiteral("good"));
+        Config config = makeConfig({{QStringLiteral("silent"), hole.port()}, {QStringLiteral("good"), good.port()}});
+        config.proxy.connectTimeoutMs = 300;
+        Engine engine;
+        QStringList errors;
+        QVERIFY(engine.start(config, &errors));
+        SimpleHttpConnection client(proxyPort(engine));
+        for (int i = 0; i < 4; ++i) {
+            const SimpleHttpResponse r = client.get("/");
+            QCOMPARE(r.status, 200);
+            QCOMPARE(r.header("x-served-by"), QByteArray("good"));
+        }
+        engine.tick();
+        QVERIFY(engine.snapshot().pool(u"web")->server(u"silent")->stats.totals.retries >= 1);
+    }
 }
 
 void TestProxy::rejectsSmuggling_data()

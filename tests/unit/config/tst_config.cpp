@@ -158,6 +158,62 @@ private Q_SLOTS:
         QCOMPARE(r.config->pools[0].slowStartMs, ms);
     }
 
+    void historyRetentionIsParsed()
+    {
+        const QByteArray text = "{ \"redis\": [ { \"url\": \"redis://127.0.0.1\" } ],\n"
+                                "  \"history\": { \"path\": \"/var/lib/fulcrum/h.sqlite\", \"retention\": { \"raw\": \"2h\", \"minute\": \"30d\", \"hour\": 63072000000 } } }";
+        const ConfigResult r = parseConfig(text, QStringLiteral("c.json"));
+        QVERIFY2(r.ok(), qPrintable(r.errorText()));
+        QCOMPARE(r.config->history.path, QStringLiteral("/var/lib/fulcrum/h.sqlite"));
+        QCOMPARE(r.config->history.rawMs, qint64(7'200'000));
+        QCOMPARE(r.config->history.minuteMs, qint64(30) * 86'400'000);
+        QCOMPARE(r.config->history.hourMs, qint64(730) * 86'400'000);
+        const ConfigResult again = parseConfig(QJsonDocument(configToJson(*r.config)).toJson(), QStringLiteral("again.json"));
+        QVERIFY2(again.ok(), qPrintable(again.errorText()));
+        QVERIFY(again.config->history == r.config->history);
+        const ConfigResult defaults = parseConfig("{ \"redis\": [ { \"url\": \"redis://127.0.0.1\" } ] }", QStringLiteral("c.json"));
+        QVERIFY(defaults.ok());
+        QCOMPARE(defaults.config->history.rawMs, qint64(3'600'000));
+        QCOMPARE(defaults.config->history.minuteMs, qint64(7) * 86'400'000);
+        QCOMPARE(defaults.config->history.hourMs, qint64(365) * 86'400'000);
+        QVERIFY(!configToJson(*defaults.config).contains(QStringLiteral("history")));
+    }
+
+    void historyRetentionErrors_data()
+    {
+        QTest::addColumn<QByteArray>("history");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("not a duration")
+            << QByteArray("{ \"retention\": { \"raw\": \"an hour\" } }")
+            << QStringLiteral("c.json:2:38: history.retention.raw \"an hour\" is not a duration; write milliseconds (2000) or a string such as \"250ms\", \"2s\", \"5m\"");
+        QTest::newRow("raw under a minute")
+            << QByteArray("{ \"retention\": { \"raw\": \"10s\" } }")
+            << QStringLiteral("c.json:2:38: history.retention.raw 10s must be between 1m and 31d");
+        QTest::newRow("minute shorter than raw")
+            << QByteArray("{ \"retention\": { \"raw\": \"2h\", \"minute\": \"1h\" } }")
+            << QStringLiteral("c.json:2:54: history.retention.minute (1h) is shorter than history.retention.raw (2h); 1 min rows are made from 1 s rows, so keep them at least as long: raise minute or lower raw");
+        QTest::newRow("hour shorter than minute")
+            << QByteArray("{ \"retention\": { \"minute\": \"30d\", \"hour\": \"7d\" } }")
+            << QStringLiteral("c.json:2:56: history.retention.hour (7d) is shorter than history.retention.minute (30d); 1 h rows are made from 1 min rows, so keep them at least as long: raise hour or lower minute");
+        QTest::newRow("typo")
+            << QByteArray("{ \"retention\": { \"minutes\": \"7d\" } }")
+            << QStringLiteral("c.json:2:31: unknown key \"minutes\" in history.retention; did you mean \"minute\"?");
+        QTest::newRow("retention not an object")
+            << QByteArray("{ \"retention\": \"7d\" }")
+            << QStringLiteral("c.json:2:29: history.retention must be an object {...}");
+        QTest::newRow("empty path")
+            << QByteArray("{ \"path\": \"\" }")
+            << QStringLiteral("c.json:2:24: history.path is empty; leave it out for <state_dir>/history.sqlite or name a file");
+    }
+
+    void historyRetentionErrors()
+    {
+        QFETCH(QByteArray, history);
+        QFETCH(QString, expected);
+        const QStringList found = errors("{ \"redis\": [ { \"url\": \"redis://127.0.0.1\" } ],\n  \"history\": " + history + " }");
+        QVERIFY2(found.contains(expected), qPrintable(found.join(u'\n')));
+    }
+
     void algorithmSpellings()
     {
         QCOMPARE(parseAlgorithm(u"random two")->choices, 2);
