@@ -59,7 +59,8 @@ quint32 ServerTableModel::changedColumnsOf(const ServerStatus &before, const QDa
     mark(before.p99Ms != after.p99Ms, P99);
     mark(before.errorRate != after.errorRate, ErrorRate);
     mark(before.address != after.address, Name);   // the name's tooltip
-    mark(secondsBetween(before.lastCheck, nowBefore) != secondsBetween(after.lastCheck, nowAfter), LastCheck);
+    mark(secondsBetween(before.lastCheck, nowBefore) != secondsBetween(after.lastCheck, nowAfter)
+             || before.reason.isEmpty() != after.reason.isEmpty(), LastCheck);   // "never" / "not reported"
     mark(secondsBetween(before.stateSince, nowBefore) != secondsBetween(after.stateSince, nowAfter), InState);
     return columns;
 }
