@@ -195,6 +195,7 @@ void LiveLoadView::refreshDueCharts(const QDateTime &previous)
         return;
     }
     const qint64 tickMs = previous.isValid() ? std::clamp<qint64>(previous.msecsTo(m_now), 1, kRefreshMs) : kRefreshMs;
+    m_tickMs = tickMs;
     const int groups = std::max(1, int((m_shown.size() + kLinesPerTurn - 1) / kLinesPerTurn));
     const int turns = 3 * groups;
     const int ticksPerRefresh = std::max(1, int(kRefreshMs / tickMs));
@@ -203,8 +204,8 @@ void LiveLoadView::refreshDueCharts(const QDateTime &previous)
         const int turn = int(m_turn++ % quint64(turns));
         syncLines(m_charts[turn / groups], (turn % groups) * kLinesPerTurn, kLinesPerTurn);
     }
-    // The time axes move together: a chart whose lines wait for their turn is still mapped
-    // onto the same window as the others.
+    // The time axes are checked every tick, so a chart whose lines wait for their turn is
+    // still mapped onto the same window as the others.
     for (Chart &chart : m_charts)
         syncTimeAxis(chart);
 }
@@ -307,8 +308,12 @@ void LiveLoadView::syncTimeAxis(Chart &c)
     // The window ends at the next kTimeStepSeconds boundary and starts at the oldest
     // point kept (at least a minute back), so a fresh start fills the chart.
     if (m_now.isValid()) {
+        // A new range makes Qt Charts remap and stroke every line of the chart (about 5 ms for
+        // 12 lines): the charts take their step on consecutive ticks, not on the same one,
+        // each as if it were `which` ticks later (so its window still ends after now).
+        const int which = int(&c - m_charts);
         const qint64 step = qint64(kTimeStepSeconds) * 1000;
-        const qint64 end = (m_now.toMSecsSinceEpoch() / step + 1) * step;
+        const qint64 end = ((m_now.toMSecsSinceEpoch() + which * m_tickMs) / step + 1) * step;
         qint64 oldest = end - 60'000;
         for (const QString &key : m_shown) {
             const std::deque<Point> &history = m_history[key];

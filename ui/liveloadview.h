@@ -89,6 +89,7 @@ private:
     std::shared_ptr<std::deque<StateMarker>> m_markers;
     QDateTime m_now;
     quint64 m_turn = 0;
+    qint64 m_tickMs = 250;   // between the last two snapshots
     bool m_stale = false;
 };
 
