@@ -1,16 +1,20 @@
 #include "settingsdialog.h"
 
 #include "engine/enginelink.h"
+#include "engine/remoteenginelink.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
+#include <QTableWidget>
 #include <QVBoxLayout>
 
 #ifdef FULCRUM_HAVE_KEYCHAIN
@@ -26,9 +30,7 @@ SettingsDialog::SettingsDialog(EngineLink *link, QWidget *parent)
     setWindowTitle(tr("Settings"));
     auto *layout = new QVBoxLayout(this);
     auto *form = new QFormLayout;
-    m_engine = new QLineEdit(engineAddress(), this);
-    m_engine->setPlaceholderText(tr("empty: the in-process engine; or host:port of a fulcrumd admin API"));
-    form->addRow(tr("&Engine address:"), m_engine);
+    form->addRow(tr("&Engines:"), createEngines());
     m_endpoints = new QPlainTextEdit(redisEndpoints().join(u'\n'), this);
     m_endpoints->setPlaceholderText(tr("one per line: 127.0.0.1:6379"));
     m_endpoints->setMaximumHeight(90);
@@ -82,9 +84,144 @@ SettingsDialog::SettingsDialog(EngineLink *link, QWidget *parent)
     layout->addWidget(buttons);
 }
 
-QString SettingsDialog::engineAddress()
+QWidget *SettingsDialog::createEngines()
 {
-    return QSettings().value(QStringLiteral("engine/address")).toString();
+    auto *box = new QWidget(this);
+    auto *layout = new QVBoxLayout(box);
+    layout->setContentsMargins(0, 0, 0, 0);
+    m_engines = new QTableWidget(0, 2, box);
+    m_engines->setObjectName(QStringLiteral("engines"));
+    m_engines->setHorizontalHeaderLabels({tr("Name"), tr("Admin URL")});
+    m_engines->horizontalHeader()->setStretchLastSection(true);
+    m_engines->verticalHeader()->hide();
+    m_engines->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_engines->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_engines->setMaximumHeight(110);
+    m_engines->setToolTip(tr("fulcrumd instances the console attaches to when started without --demo; none: the in-process demo engine"));
+    for (const EngineSetting &engine : engines())
+        addEngineRow(engine.name, engine.url);
+    layout->addWidget(m_engines);
+
+    auto *row = new QHBoxLayout;
+    auto *add = new QPushButton(tr("&Add"), box);
+    auto *remove = new QPushButton(tr("Re&move"), box);
+    m_engineToken = new QLineEdit(box);
+    m_engineToken->setObjectName(QStringLiteral("engineToken"));
+    m_engineToken->setEchoMode(QLineEdit::Password);
+#ifdef FULCRUM_HAVE_KEYCHAIN
+    m_engineToken->setPlaceholderText(tr("token of the selected engine: unchanged; stored in the desktop keychain"));
+#else
+    m_engineToken->setPlaceholderText(tr("no keychain in this build: start with --token-file or FULCRUM_TOKEN"));
+#endif
+    m_testEngine = new QPushButton(tr("Test e&ngine"), box);
+    m_testEngine->setObjectName(QStringLiteral("testEngine"));
+    m_testEngine->setToolTip(tr("Asks the selected engine for its pools (GET /api/v1/pools) with its token"));
+    row->addWidget(add);
+    row->addWidget(remove);
+    row->addWidget(m_engineToken, 1);
+    row->addWidget(m_testEngine);
+    layout->addLayout(row);
+
+    connect(add, &QPushButton::clicked, this, [this] {
+        addEngineRow(QString(), QStringLiteral("http://127.0.0.1:9900"));
+        m_engines->setCurrentCell(m_engines->rowCount() - 1, 0);
+        m_engines->editItem(m_engines->item(m_engines->rowCount() - 1, 0));
+    });
+    connect(remove, &QPushButton::clicked, this, [this] {
+        if (m_engines->currentRow() >= 0)
+            m_engines->removeRow(m_engines->currentRow());
+    });
+    // A typed token belongs to its row (in memory until Save writes it to the keychain).
+    connect(m_engineToken, &QLineEdit::textEdited, this, [this](const QString &text) {
+        if (QTableWidgetItem *url = m_engines->item(std::max(0, m_engines->currentRow()), 1))
+            url->setData(Qt::UserRole, text);
+    });
+    connect(m_engines, &QTableWidget::currentCellChanged, this, [this](int current) {
+        const QTableWidgetItem *url = m_engines->item(current, 1);
+        m_engineToken->setText(url ? url->data(Qt::UserRole).toString() : QString());
+    });
+    connect(m_testEngine, &QPushButton::clicked, this, [this] { testEngine(); });
+    return box;
+}
+
+void SettingsDialog::addEngineRow(const QString &name, const QString &url)
+{
+    const int row = m_engines->rowCount();
+    m_engines->insertRow(row);
+    m_engines->setItem(row, 0, new QTableWidgetItem(name));
+    m_engines->setItem(row, 1, new QTableWidgetItem(url));
+}
+
+QList<EngineSetting> SettingsDialog::engines()
+{
+    QList<EngineSetting> engines;
+    for (const QString &line : QSettings().value(QStringLiteral("engines/list")).toStringList()) {
+        const qsizetype equals = line.indexOf(u'=');
+        if (equals > 0)
+            engines.append(EngineSetting{line.left(equals), line.mid(equals + 1)});
+    }
+    return engines;
+}
+
+bool SettingsDialog::parseEngines(QList<EngineSetting> *engines, QString *error) const
+{
+    QStringList names;
+    for (int row = 0; row < m_engines->rowCount(); ++row) {
+        const QString name = m_engines->item(row, 0) ? m_engines->item(row, 0)->text().trimmed() : QString();
+        const QString typed = m_engines->item(row, 1) ? m_engines->item(row, 1)->text().trimmed() : QString();
+        if (name.isEmpty() && typed.isEmpty())
+            continue;
+        if (name.isEmpty() || name.contains(u'/') || name.contains(u'=') || names.contains(name)) {
+            *error = tr("engine name \"%1\" in row %2 must be unique, not empty, without / or =; e.g. east").arg(name).arg(row + 1);
+            return false;
+        }
+        QString why;
+        const std::optional<QUrl> url = RemoteEngineLink::parseUrl(typed, &why);
+        if (!url) {
+            *error = tr("engine \"%1\": %2").arg(name, why);
+            return false;
+        }
+        names.append(name);
+        engines->append(EngineSetting{name, url->toString()});
+    }
+    return true;
+}
+
+void SettingsDialog::testEngine()
+{
+    QList<EngineSetting> engines;
+    QString error;
+    if (!parseEngines(&engines, &error) || engines.isEmpty()) {
+        m_message->setText(error.isEmpty() ? tr("Add an engine (name and admin URL) to test.") : error);
+        return;
+    }
+    const int row = std::clamp(m_engines->currentRow(), 0, m_engines->rowCount() - 1);
+    const QString name = m_engines->item(row, 0) ? m_engines->item(row, 0)->text().trimmed() : QString();
+    EngineSetting engine = engines.first();
+    for (const EngineSetting &e : std::as_const(engines)) {
+        if (e.name == name)
+            engine = e;
+    }
+    QString why;
+    const QUrl url = RemoteEngineLink::parseUrl(engine.url, &why).value_or(QUrl());
+    QByteArray token = m_engines->item(row, 1) && engine.name == name ? m_engines->item(row, 1)->data(Qt::UserRole).toString().toUtf8() : QByteArray();
+#ifdef FULCRUM_HAVE_KEYCHAIN
+    if (token.isEmpty())
+        token = KeychainSecretStore().read(RemoteEngineLink::keychainEntry(url), &why).value_or(QByteArray());
+#endif
+    if (token.isEmpty()) {
+        m_message->setText(tr("No token for %1: type it in the token field (it is stored in the keychain on Save).").arg(engine.name));
+        return;
+    }
+    const int probe = ++m_engineProbe;
+    m_testEngine->setEnabled(false);
+    m_message->setText(tr("Testing %1 at %2…").arg(engine.name, url.toString()));
+    RemoteEngineLink::probe(url, token, this, [this, probe, name = engine.name](bool ok, const QString &message) {
+        if (probe != m_engineProbe)
+            return;
+        m_testEngine->setEnabled(true);
+        m_message->setText(ok ? tr("Engine %1 works: %2").arg(name, message) : tr("Engine %1 failed: %2").arg(name, message));
+    });
 }
 
 QStringList SettingsDialog::redisEndpoints()
@@ -156,6 +293,9 @@ bool SettingsDialog::save(QString *error)
     QStringList endpoints;
     if (!parseEndpoints(&endpoints, error))
         return false;
+    QList<EngineSetting> engineList;
+    if (!parseEngines(&engineList, error))
+        return false;
     QStringList patterns;
     for (const QString &pattern : m_patterns->text().split(u',', Qt::SkipEmptyParts))
         patterns.append(pattern.trimmed());
@@ -175,14 +315,38 @@ bool SettingsDialog::save(QString *error)
         }
 #endif
     }
+    QStringList engineLines;
+    for (int row = 0, index = 0; row < m_engines->rowCount(); ++row) {
+        QTableWidgetItem *urlItem = m_engines->item(row, 1);
+        const QString name = m_engines->item(row, 0) ? m_engines->item(row, 0)->text().trimmed() : QString();
+        if (name.isEmpty() && (!urlItem || urlItem->text().trimmed().isEmpty()))
+            continue;
+        const EngineSetting &engine = engineList[index++];
+        engineLines.append(engine.name + u'=' + engine.url);
+        const QByteArray token = urlItem ? urlItem->data(Qt::UserRole).toString().toUtf8() : QByteArray();
+        if (token.isEmpty())
+            continue;
+#ifdef FULCRUM_HAVE_KEYCHAIN
+        QString why;
+        if (!KeychainSecretStore().write(RemoteEngineLink::keychainEntry(QUrl(engine.url)), token, &why)) {
+            *error = tr("could not store the token of engine %1 in the keychain: %2; is a Secret Service (gnome-keyring, KWallet) running and unlocked?").arg(engine.name, why);
+            return false;
+        }
+        urlItem->setData(Qt::UserRole, QVariant());
+#else
+        *error = tr("this build has no keychain: the token of engine %1 cannot be stored; start with --token-file or FULCRUM_TOKEN").arg(engine.name);
+        return false;
+#endif
+    }
     QSettings settings;
-    settings.setValue(QStringLiteral("engine/address"), m_engine->text().trimmed());
+    settings.setValue(QStringLiteral("engines/list"), engineLines);
     settings.setValue(QStringLiteral("redis/endpoints"), endpoints);
     settings.setValue(QStringLiteral("redis/patterns"), patterns);
     settings.setValue(QStringLiteral("weights/confirmPercent"), m_threshold->value());
     settings.setValue(QStringLiteral("ui/language"), m_language->currentData().toString());
     settings.sync();
     m_password->clear();
+    m_engineToken->clear();
     return true;
 }
 

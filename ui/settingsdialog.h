@@ -14,13 +14,22 @@ class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
 class QSpinBox;
+class QTableWidget;
 QT_END_NAMESPACE
 
 namespace fulcrum::ui {
 
-// Engine address, Redis endpoints and key patterns, the confirmation threshold and the
-// language, in QSettings. The Redis password goes to the desktop keychain (QtKeychain via
-// fulcrum_keychain) under "redis:<endpoint>", never into QSettings.
+// One fulcrumd the console attaches to; its token lives in the keychain, not here.
+struct EngineSetting
+{
+    QString name;
+    QString url;
+};
+
+// Engines (name, admin URL), Redis endpoints and key patterns, the confirmation threshold and
+// the language, in QSettings. The Redis password goes to the desktop keychain (QtKeychain via
+// fulcrum_keychain) under "redis:<endpoint>", an engine's token under "fulcrumd:<url>" (the
+// entry fulcrumctl --engine reads too), never into QSettings.
 class SettingsDialog : public QDialog
 {
     Q_OBJECT
@@ -28,7 +37,8 @@ public:
     // The link runs "test connection" from the engine's side; without one the button is off.
     explicit SettingsDialog(EngineLink *link, QWidget *parent = nullptr);
 
-    static QString engineAddress();
+    // The fulcrumd instances to attach to when started without --demo and --engine.
+    static QList<EngineSetting> engines();
     static QStringList redisEndpoints();
     static QStringList redisPatterns();
     static double confirmThreshold();      // 0..1
@@ -38,10 +48,18 @@ public:
     QLineEdit *passwordField() const { return m_password; }
     QPlainTextEdit *endpointsField() const { return m_endpoints; }
     QPushButton *testButton() const { return m_test; }
+    QTableWidget *enginesTable() const { return m_engines; }
+    QLineEdit *engineTokenField() const { return m_engineToken; }
+    QPushButton *testEngineButton() const { return m_testEngine; }
+    // Adds a row to the engines table (what the Add button does, with the values typed).
+    void addEngineRow(const QString &name, const QString &url);
     QString message() const;
     // Tests the first Redis endpoint in the form, with the password typed or else the one
     // in the keychain; the answer shows under the form.
     void testConnection();
+    // GET /api/v1/pools on the selected engine (else the first) with the token typed for it,
+    // or else the one in the keychain; the answer shows under the form.
+    void testEngine();
     // Saves everything; false with a message naming the field and the fix when it cannot.
     bool save(QString *error);
 
@@ -50,11 +68,16 @@ protected:
 
 private:
     bool parseEndpoints(QStringList *endpoints, QString *error) const;
+    bool parseEngines(QList<EngineSetting> *engines, QString *error) const;
+    QWidget *createEngines();
 
     QPointer<EngineLink> m_link;
     quint64 m_testCommand = 0;
     QPushButton *m_test = nullptr;
-    QLineEdit *m_engine = nullptr;
+    QTableWidget *m_engines = nullptr;
+    QLineEdit *m_engineToken = nullptr;
+    QPushButton *m_testEngine = nullptr;
+    int m_engineProbe = 0;        // answers of older probes are dropped
     QPlainTextEdit *m_endpoints = nullptr;
     QLineEdit *m_patterns = nullptr;
     QLineEdit *m_password = nullptr;

@@ -1,6 +1,8 @@
 #include "common/statedir.h"
 #include "engine/inprocessenginelink.h"
 #include "engine/localredisserver.h"
+#include "engine/multienginelink.h"
+#include "engine/remoteenginelink.h"
 #include "haproxy/haproxyenginelink.h"
 #ifdef FULCRUM_HAVE_KEYCHAIN
 #include "keychain/keychainsecretstore.h"
@@ -17,8 +19,35 @@
 #include <QTranslator>
 
 #include <cstdio>
+#include <memory>
+#include <vector>
 
 using namespace fulcrum;
+
+static int runConsole(QApplication &app, EngineLink *link, const QCommandLineParser &parser, const QCommandLineOption &screenshotOption,
+                      const QCommandLineOption &afterOption)
+{
+    ui::MainWindow window(link);
+    window.show();
+
+    if (parser.isSet(screenshotOption)) {
+        const QString dir = parser.value(screenshotOption);
+        const int after = std::max(1, parser.value(afterOption).toInt());
+        auto seen = std::make_shared<int>(0);
+        QObject::connect(link, &EngineLink::snapshotReady, &window, [&window, dir, after, seen] {
+            if (++*seen != after)
+                return;
+            QString error;
+            if (!window.saveScreenshots(dir, &error)) {
+                std::fprintf(stderr, "fulcrum: %s\n", qPrintable(error));
+                QApplication::exit(1);
+                return;
+            }
+            QApplication::quit();
+        });
+    }
+    return app.exec();
+}
 
 int main(int argc, char *argv[])
 {
@@ -38,9 +67,14 @@ int main(int argc, char *argv[])
     const QCommandLineOption afterOption(QStringLiteral("screenshot-after"), QStringLiteral("Snapshots to wait for before --screenshot (default 240, one minute at 4 Hz)."), QStringLiteral("N"), QStringLiteral("240"));
     const QCommandLineOption haproxyOption(QStringLiteral("haproxy"),
                                            QStringLiteral("Open the console over a running HAProxy through its Runtime API: the stats socket path "
-                                                          "(/run/haproxy/admin.sock) or host:port. Changing weights and states needs `level admin`."),
+                                                          "(/run/haproxy/admin.sock) or host:port. Changing weights and states needs `level admin`. "
+                                                          "With --engine too, shown side by side as \"haproxy\"."),
                                            QStringLiteral("ADDRESS"));
-    parser.addOptions({demoOption, langOption, screenshotOption, afterOption});
+    const QCommandLineOption engineOption(QStringLiteral("engine"), QStringLiteral("Attach to a running fulcrumd: NAME=URL of its admin API (repeat for several, shown side by side; "
+                                                                                  "default: the engines in Settings). Token: --token-file, FULCRUM_TOKEN, or the keychain entry fulcrumd:URL."),
+                                          QStringLiteral("NAME=URL"));
+    const QCommandLineOption tokenFileOption(QStringLiteral("token-file"), QStringLiteral("Read the engines' admin token from this file (mode 0600); for scripts."), QStringLiteral("PATH"));
+    parser.addOptions({demoOption, langOption, screenshotOption, afterOption, engineOption, tokenFileOption});
     parser.addOption(haproxyOption);
     parser.process(app);
 
@@ -58,6 +92,13 @@ int main(int argc, char *argv[])
         if (translator.load(locale, QStringLiteral("fulcrum"), QStringLiteral("_"), QStringLiteral(":/i18n")))
             QApplication::installTranslator(&translator);
     }
+    // Engines to attach to: --haproxy and every --engine, else the engines in Settings; with
+    // none (or --demo) the in-process demo. Several are shown side by side, each under its name.
+    std::vector<std::pair<QString, EngineLink *>> links;   // owned by `remote` below
+    auto dropLinks = [&links] {
+        for (const auto &named : links)
+            delete named.second;
+    };
     if (parser.isSet(haproxyOption)) {
         QString error;
         const std::optional<RuntimeAddress> address = RuntimeAddress::parse(parser.value(haproxyOption), &error);
@@ -65,14 +106,60 @@ int main(int argc, char *argv[])
             std::fprintf(stderr, "fulcrum: --haproxy: %s\n", qPrintable(error));
             return 2;
         }
-        HaproxyEngineLink haproxy(*address);
-        ui::MainWindow window(&haproxy);
-        window.show();
-        return app.exec();
+        links.emplace_back(QStringLiteral("haproxy"), new HaproxyEngineLink(*address));
     }
-    if (!ui::SettingsDialog::engineAddress().isEmpty() && !parser.isSet(demoOption))
-        std::fprintf(stderr, "fulcrum: attaching to a remote engine (%s) comes with the admin API; starting the in-process demo engine instead\n",
-                     qPrintable(ui::SettingsDialog::engineAddress()));
+    QList<ui::EngineSetting> engines;
+    for (const QString &value : parser.values(engineOption)) {
+        const qsizetype equals = value.indexOf(u'=');
+        engines.append(equals > 0 ? ui::EngineSetting{value.left(equals), value.mid(equals + 1)} : ui::EngineSetting{QString(), value});
+    }
+    if (engines.isEmpty() && links.empty() && !parser.isSet(demoOption))
+        engines = ui::SettingsDialog::engines();
+    if (!parser.isSet(demoOption)) {
+#ifdef FULCRUM_HAVE_KEYCHAIN
+        KeychainSecretStore keychain;
+        SecretStore *store = &keychain;
+#else
+        SecretStore *store = nullptr;
+#endif
+        for (const ui::EngineSetting &engine : std::as_const(engines)) {
+            QString error;
+            const std::optional<QUrl> url = RemoteEngineLink::parseUrl(engine.url, &error);
+            if (!url) {
+                std::fprintf(stderr, "fulcrum: --engine %s: %s\n", qPrintable(engine.name), qPrintable(error));
+                dropLinks();
+                return 2;
+            }
+            RemoteEngineOptions options;
+            options.name = engine.name;
+            options.url = *url;
+            // Read before the event loop runs (QtKeychain's short nested wait blocks nothing then).
+            // Without a token the link still starts: the status bar says the engine refused it.
+            options.token = RemoteEngineLink::readToken(*url, parser.value(tokenFileOption), store, &error).value_or(QByteArray());
+            if (options.token.isEmpty())
+                std::fprintf(stderr, "fulcrum: %s\n", qPrintable(error));
+            auto *link = new RemoteEngineLink(options);
+            links.emplace_back(link->name(), link);
+        }
+    }
+    std::unique_ptr<EngineLink> remote;
+    if (links.size() == 1) {
+        remote.reset(links.front().second);
+    } else if (links.size() > 1) {
+        auto multi = std::make_unique<MultiEngineLink>();
+        for (size_t i = 0; i < links.size(); ++i) {
+            if (!multi->addEngine(links[i].first, links[i].second)) {
+                std::fprintf(stderr, "fulcrum: engine name \"%s\" is used twice or has a '/'; give each --engine a unique NAME=URL\n",
+                             qPrintable(links[i].first));
+                for (size_t j = i; j < links.size(); ++j)
+                    delete links[j].second;
+                return 2;
+            }
+        }
+        remote = std::move(multi);
+    }
+    if (remote)
+        return runConsole(app, remote.get(), parser, screenshotOption, afterOption);
 
     // Demo mode's own Redis, for the locks view; stopped when main returns.
     InProcessOptions options = InProcessOptions::demo();
@@ -103,24 +190,5 @@ int main(int argc, char *argv[])
         options.redis.append(redis);
     }
     InProcessEngineLink link(options);
-    ui::MainWindow window(&link);
-    window.show();
-
-    if (parser.isSet(screenshotOption)) {
-        const QString dir = parser.value(screenshotOption);
-        const int after = std::max(1, parser.value(afterOption).toInt());
-        auto seen = std::make_shared<int>(0);
-        QObject::connect(&link, &EngineLink::snapshotReady, &window, [&window, dir, after, seen] {
-            if (++*seen != after)
-                return;
-            QString error;
-            if (!window.saveScreenshots(dir, &error)) {
-                std::fprintf(stderr, "fulcrum: %s\n", qPrintable(error));
-                QApplication::exit(1);
-                return;
-            }
-            QApplication::quit();
-        });
-    }
-    return app.exec();
+    return runConsole(app, &link, parser, screenshotOption, afterOption);
 }

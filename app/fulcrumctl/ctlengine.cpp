@@ -3,6 +3,10 @@
 #include "command.h"
 
 #include "engine/auditlog.h"
+#include "engine/remoteenginelink.h"
+#ifdef FULCRUM_HAVE_KEYCHAIN
+#include "keychain/keychainsecretstore.h"
+#endif
 #include "locks/secretstore.h"
 
 #include <QEventLoop>
@@ -36,21 +40,22 @@ std::optional<CtlEngineClient> CtlEngineClient::fromParser(const QCommandLinePar
     CtlEngineClient client;
     const QUrl url(parser.value(options.engine));
     if (!url.isValid() || url.scheme() != u"http" || url.host().isEmpty() || !url.userInfo().isEmpty()) {
-        ctlErr(QStringLiteral("fulcrumctl %1: --engine \"%2\" must be an http URL such as http://127.0.0.1:9900 (no token in it)\n").arg(command, parser.value(options.engine)));
+        // Without the user info: it may be a password someone typed into the URL.
+        ctlErr(QStringLiteral("fulcrumctl %1: --engine \"%2\" must be an http URL such as http://127.0.0.1:9900 (no token in it)\n")
+                   .arg(command, url.toString(QUrl::RemoveUserInfo)));
         return std::nullopt;
     }
     client.baseUrl = url.toString(QUrl::StripTrailingSlash | QUrl::RemoveQuery | QUrl::RemoveFragment);
     QString why;
-    std::optional<QByteArray> token;
-    if (parser.isSet(options.tokenFile)) {
-        token = FileSecretStore().read(parser.value(options.tokenFile), &why);
-        if (!token)
-            why = QStringLiteral("--token-file: %1").arg(why);
-    } else if (qEnvironmentVariableIsSet("FULCRUM_TOKEN")) {
-        token = EnvironmentSecretStore().read(QStringLiteral("FULCRUM_TOKEN"), &why);
-    } else {
-        why = QStringLiteral("no admin token: give --token-file PATH (the engine writes admin.token in its state dir) or set FULCRUM_TOKEN");
-    }
+    QString ignored;
+    const QUrl normal = RemoteEngineLink::parseUrl(client.baseUrl, &ignored).value_or(url);
+#ifdef FULCRUM_HAVE_KEYCHAIN
+    KeychainSecretStore keychain;
+    SecretStore *store = &keychain;
+#else
+    SecretStore *store = nullptr;
+#endif
+    const std::optional<QByteArray> token = RemoteEngineLink::readToken(normal, parser.value(options.tokenFile), store, &why);
     if (!token) {
         ctlErr(QStringLiteral("fulcrumctl %1: %2\n").arg(command, why));
         return std::nullopt;

@@ -8,11 +8,12 @@
 #include <optional>
 
 // Options every command that talks to a running fulcrumd's admin API shares. The token comes
-// from --token-file (0600) or FULCRUM_TOKEN; never from the command line.
+// from --token-file (0600), FULCRUM_TOKEN or the keychain entry "fulcrumd:URL" (the console's
+// too; `fulcrumctl secret set --engine URL`), in that order; never from the command line.
 struct CtlEngineOptions
 {
     QCommandLineOption engine{QStringLiteral("engine"), QStringLiteral("Admin API of a running fulcrumd, e.g. http://127.0.0.1:9900."), QStringLiteral("URL")};
-    QCommandLineOption tokenFile{QStringLiteral("token-file"), QStringLiteral("Read the admin token from this file (mode 0600); default: FULCRUM_TOKEN."), QStringLiteral("PATH")};
+    QCommandLineOption tokenFile{QStringLiteral("token-file"), QStringLiteral("Read the admin token from this file (mode 0600); default: FULCRUM_TOKEN, then the keychain entry of the URL."), QStringLiteral("PATH")};
 
     void addTo(QCommandLineParser &parser) const { parser.addOptions({engine, tokenFile}); }
 };

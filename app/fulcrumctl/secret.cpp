@@ -1,7 +1,10 @@
-// fulcrumctl secret set|delete ENTRY: put a Redis password into the desktop keychain, so that
-// config ("password": "keychain:ENTRY") and --keychain ENTRY can use it. Read from stdin, never
-// from the command line.
+// fulcrumctl secret set|get|delete ENTRY: put a Redis password into the desktop keychain, so that
+// config ("password": "keychain:ENTRY") and --keychain ENTRY can use it; or, with --engine URL
+// instead of ENTRY, a fulcrumd admin token under the entry the console and `--engine` commands
+// read. Read from stdin, never from the command line.
 #include "command.h"
+
+#include "engine/remoteenginelink.h"
 
 #ifdef FULCRUM_HAVE_KEYCHAIN
 #include "keychain/keychainsecretstore.h"
@@ -41,42 +44,67 @@ static QByteArray readSecretFromStdin()
 static int secret(const QStringList &arguments)
 {
     const QString usage = QStringLiteral("Usage: fulcrumctl secret set ENTRY      (reads the secret from stdin)\n"
+                                         "       fulcrumctl secret get ENTRY      (prints it to stdout, for scripts)\n"
                                          "       fulcrumctl secret delete ENTRY\n"
+                                         "ENTRY is a name, or --engine URL for a fulcrumd admin token (entry \"fulcrumd:URL\",\n"
+                                         "read by the console and by fulcrumctl --engine URL).\n"
                                          "Entries live in the desktop keychain under the service \"fulcrum\".\n");
     if (arguments.value(0) == u"--help" || arguments.value(0) == u"-h") {
         ctlOut(usage);
         return 0;
     }
-    if (arguments.size() != 2 || (arguments[0] != u"set" && arguments[0] != u"delete")) {
+    const bool engine = arguments.size() == 3 && arguments[1] == u"--engine";
+    if ((arguments.size() != 2 && !engine) || (arguments[0] != u"set" && arguments[0] != u"get" && arguments[0] != u"delete")) {
         ctlErr(usage);
         return 2;
+    }
+    QString entry = arguments.last();
+    if (engine) {
+        QString error;
+        const std::optional<QUrl> url = fulcrum::RemoteEngineLink::parseUrl(arguments[2], &error);
+        if (!url) {
+            ctlErr(QStringLiteral("fulcrumctl secret %1: --engine: %2\n").arg(arguments[0], error));
+            return 2;
+        }
+        entry = fulcrum::RemoteEngineLink::keychainEntry(*url);
     }
 #ifdef FULCRUM_HAVE_KEYCHAIN
     fulcrum::KeychainSecretStore store;
     QString error;
+    if (arguments[0] == u"get") {
+        const std::optional<QByteArray> value = store.read(entry, &error);
+        if (!value) {
+            ctlErr(QStringLiteral("fulcrumctl secret get: %1\n").arg(error));
+            return 1;
+        }
+        QFile out;
+        (void)out.open(stdout, QIODevice::WriteOnly);
+        out.write(*value + '\n');
+        return 0;
+    }
     if (arguments[0] == u"set") {
         const QByteArray value = readSecretFromStdin();
         if (value.isEmpty()) {
             ctlErr(QStringLiteral("fulcrumctl secret set: no secret on stdin; nothing stored\n"));
             return 2;
         }
-        if (!store.write(arguments[1], value, &error)) {
+        if (!store.write(entry, value, &error)) {
             ctlErr(QStringLiteral("fulcrumctl secret set: %1\n").arg(error));
             return 1;
         }
-        ctlErr(QStringLiteral("stored keychain entry \"%1\"\n").arg(arguments[1]));
+        ctlErr(QStringLiteral("stored keychain entry \"%1\"\n").arg(entry));
         return 0;
     }
-    if (!store.remove(arguments[1], &error)) {
+    if (!store.remove(entry, &error)) {
         ctlErr(QStringLiteral("fulcrumctl secret delete: %1\n").arg(error));
         return 1;
     }
     return 0;
 #else
     ctlErr(QStringLiteral("fulcrumctl secret: this fulcrumctl was built without QtKeychain (package qtkeychain-qt6-dev); "
-                          "use a 0600 password file or FULCRUM_REDIS_PASSWORD instead\n"));
+                          "use a 0600 file (--token-file, a password file) or FULCRUM_TOKEN / FULCRUM_REDIS_PASSWORD instead\n"));
     return 1;
 #endif
 }
 
-FULCRUM_CTL_COMMAND(secret, "secret", "store or delete a Redis password in the desktop keychain", secret);
+FULCRUM_CTL_COMMAND(secret, "secret", "store, read or delete a Redis password or fulcrumd token in the desktop keychain", secret);

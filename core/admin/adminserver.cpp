@@ -103,6 +103,10 @@ AdminServer::AdminServer(Engine *engine, QObject *parent)
     connect(m_engine, &Engine::snapshotReady, this, &AdminServer::onSnapshot);
     connect(m_engine, &Engine::eventOccurred, this, &AdminServer::onEvent);
     connect(m_engine, &Engine::healthEventOccurred, this, &AdminServer::onHealthEvent);
+    connect(m_engine, &Engine::lockScanFinished, this, &AdminServer::onLockScan);
+    const QList<AuditEntry> newest = m_engine->auditLog().recent(1);
+    if (!newest.isEmpty())
+        m_lastAuditSent = newest.first().toJson();
 }
 
 AdminServer::~AdminServer()
@@ -664,6 +668,11 @@ void AdminServer::startStream(QTcpSocket *socket)
     client->buffer.clear();
     socket->write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n");
     socket->write("event: snapshot\ndata: " + QJsonDocument(snapshotToJson(m_engine->snapshot())).toJson(QJsonDocument::Compact) + "\n\n");
+    // A console that just attached shows the locks of the last passes at once, not after the next one.
+    for (const LockEndpointView &endpoint : m_engine->snapshot().lockEndpoints) {
+        if (endpoint.hasResult)
+            socket->write("event: locks\ndata: " + QJsonDocument(lockEndpointToJson(endpoint, true)).toJson(QJsonDocument::Compact) + "\n\n");
+    }
     m_streams.append(socket);
 }
 
@@ -688,8 +697,47 @@ void AdminServer::onSnapshot(const EngineSnapshot &snapshot)
 
 void AdminServer::onEvent(const EngineEvent &event)
 {
+    // An operator action is in the audit log before its event: the structured entry (who,
+    // before, after) goes first, so a console need not parse the text. Followed with no
+    // stream open too, so a stream opened later does not get old entries as new.
+    if (event.source == u"operator")
+        broadcastNewAudit();
     if (!m_streams.isEmpty())
         broadcast("event", QJsonDocument(engineEventToJson(event)).toJson(QJsonDocument::Compact));
+}
+
+void AdminServer::broadcastNewAudit()
+{
+    const QList<AuditEntry> recent = m_engine->auditLog().recent(64);
+    // After the last one sent; only the newest when that one has scrolled out of reach.
+    qsizetype first = recent.size() - 1;
+    for (qsizetype i = recent.size() - 1; i >= 0; --i) {
+        if (recent[i].toJson() == m_lastAuditSent) {
+            first = i + 1;
+            break;
+        }
+    }
+    for (qsizetype i = std::max<qsizetype>(0, first); i < recent.size(); ++i) {
+        m_lastAuditSent = recent[i].toJson();
+        broadcast("audit", QJsonDocument(m_lastAuditSent).toJson(QJsonDocument::Compact));
+    }
+}
+
+void AdminServer::onLockScan(const QString &endpoint, const LockScanResult &result)
+{
+    if (m_streams.isEmpty())
+        return;
+    // The engine's snapshot has the endpoint's state; the pass that just ended is the
+    // inspector's last result, which the snapshot takes at the next tick.
+    const LockEndpointView *view = m_engine->snapshot().lockEndpoint(endpoint);
+    if (!view)
+        return;
+    LockEndpointView now = *view;
+    now.lastResult = result;
+    now.hasResult = true;
+    now.scanning = false;
+    now.passKeysScanned = 0;
+    broadcast("locks", QJsonDocument(lockEndpointToJson(now, true)).toJson(QJsonDocument::Compact));
 }
 
 void AdminServer::onHealthEvent(const HealthEvent &event)

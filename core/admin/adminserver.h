@@ -17,6 +17,7 @@ class Engine;
 struct EngineEvent;
 struct EngineSnapshot;
 struct HealthEvent;
+struct LockScanResult;
 class ReportService;
 
 // The admin API of a running engine: HTTP/1.1 + JSON (requests parsed by the proxy's strict
@@ -54,6 +55,8 @@ private:
     void onSnapshot(const EngineSnapshot &snapshot);
     void onEvent(const EngineEvent &event);
     void onHealthEvent(const HealthEvent &event);
+    void onLockScan(const QString &endpoint, const LockScanResult &result);
+    void broadcastNewAudit();
 
     Reply serverAction(const Request &request, QString pool, QString server, QString action);
     void releaseLock(QTcpSocket *socket, const Request &request, const QString &endpoint, bool keepAlive);
@@ -66,6 +69,7 @@ private:
     QByteArray m_readOnlyToken;
     QHash<QTcpSocket *, Client *> m_clients;
     QList<QPointer<QTcpSocket>> m_streams;
+    QJsonObject m_lastAuditSent;   // the newest audit entry the streams have: what comes after it is new
     ReportService *m_reports = nullptr;
 };
 

@@ -861,16 +861,6 @@
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="30" />
-        <source>empty: the in-process engine; or host:port of a fulcrumd admin API</source>
-        <translation>留空：进程内引擎；或 fulcrumd 管理 API 的 主机:端口</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="31" />
-        <source>&amp;Engine address:</source>
-        <translation>引擎地址(&amp;E)：</translation>
-    </message>
-    <message>
         <location filename="../../ui/settingsdialog.cpp" line="33" />
         <source>one per line: 127.0.0.1:6379</source>
         <translation>每行一个：127.0.0.1:6379</translation>
@@ -965,6 +955,101 @@
         <source>could not store the Redis password in the keychain: %1; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
         <translation>无法将 Redis 密码保存到密钥环：%1；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
     </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="33" />
+        <source>&amp;Engines:</source>
+        <translation>引擎(&amp;E)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="94" />
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="94" />
+        <source>Admin URL</source>
+        <translation>管理 URL</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="100" />
+        <source>fulcrumd instances the console attaches to when started without --demo; none: the in-process demo engine</source>
+        <translation>不带 --demo 启动时控制台连接的 fulcrumd 实例；为空：使用进程内演示引擎</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="106" />
+        <source>&amp;Add</source>
+        <translation>添加(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="107" />
+        <source>Re&amp;move</source>
+        <translation>移除(&amp;M)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="112" />
+        <source>token of the selected engine: unchanged; stored in the desktop keychain</source>
+        <translation>所选引擎的令牌：不变；保存在桌面钥匙串中</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="114" />
+        <source>no keychain in this build: start with --token-file or FULCRUM_TOKEN</source>
+        <translation>此版本不支持钥匙串：请使用 --token-file 或 FULCRUM_TOKEN 启动</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="116" />
+        <source>Test e&amp;ngine</source>
+        <translation>测试引擎(&amp;N)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="118" />
+        <source>Asks the selected engine for its pools (GET /api/v1/pools) with its token</source>
+        <translation>用其令牌向所选引擎查询池（GET /api/v1/pools）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="175" />
+        <source>engine name "%1" in row %2 must be unique, not empty, without / or =; e.g. east</source>
+        <translation>第 %2 行的引擎名称“%1”必须唯一、非空、不含 / 或 =；例如 east</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="181" />
+        <source>engine "%1": %2</source>
+        <translation>引擎“%1”：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="195" />
+        <source>Add an engine (name and admin URL) to test.</source>
+        <translation>请先添加一个引擎（名称和管理 URL）再测试。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="213" />
+        <source>No token for %1: type it in the token field (it is stored in the keychain on Save).</source>
+        <translation>%1 没有令牌：请在令牌框中输入（保存时存入钥匙串）。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="218" />
+        <source>Testing %1 at %2…</source>
+        <translation>正在测试 %1（%2）…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="223" />
+        <source>Engine %1 works: %2</source>
+        <translation>引擎 %1 可用：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="223" />
+        <source>Engine %1 failed: %2</source>
+        <translation>引擎 %1 失败：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="332" />
+        <source>could not store the token of engine %1 in the keychain: %2; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
+        <translation>无法将引擎 %1 的令牌存入钥匙串：%2；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="337" />
+        <source>this build has no keychain: the token of engine %1 cannot be stored; start with --token-file or FULCRUM_TOKEN</source>
+        <translation>此版本不支持钥匙串：无法保存引擎 %1 的令牌；请使用 --token-file 或 FULCRUM_TOKEN 启动</translation>
+    </message>
 </context>
 <context>
     <name>fulcrum::ui::WeightController</name>
@@ -1020,6 +1105,83 @@
         <location filename="../../ui/weightschartview.cpp" line="260" />
         <source>showing the first %1 of %2 servers</source>
         <translation>显示 %2 台服务器中的前 %1 台</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::MultiEngineLink</name>
+    <message numerus="yes">
+        <location filename="../../core/engine/multienginelink.cpp" line="123" />
+        <source>%n engine(s): %1</source>
+        <translation><numerusform>%n 个引擎：%1</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/multienginelink.cpp" line="168" />
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/multienginelink.cpp" line="169" />
+        <source>%1: %2, %3</source>
+        <translation>%1：%2，%3</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/multienginelink.cpp" line="207" />
+        <location filename="../../core/engine/multienginelink.cpp" line="217" />
+        <source>pool "%1" names no engine (engines: %2); refresh the view</source>
+        <translation>池“%1”不属于任何引擎（引擎：%2）；请刷新视图</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/multienginelink.cpp" line="225" />
+        <source>no engine to test %1:%2 from</source>
+        <translation>没有可用于测试 %1:%2 的引擎</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/multienginelink.cpp" line="238" />
+        <source>Redis endpoint "%1" names no engine (engines: %2); nothing deleted</source>
+        <translation>Redis 端点“%1”不属于任何引擎（引擎：%2）；未删除任何内容</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/multienginelink.cpp" line="245" />
+        <source>a report covers one engine's history: start the console with that one --engine, or run fulcrumctl report --engine URL (engines: %1)</source>
+        <translation>报告只涵盖一个引擎的历史：请只用该引擎的 --engine 启动控制台，或运行 fulcrumctl report --engine URL（引擎：%1）</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/multienginelink.cpp" line="261" />
+        <source>Weights here stop at %1 for every engine.</source>
+        <translation>此处所有引擎的权重上限均为 %1。</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::RemoteEngineLink</name>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="270" />
+        <source>fulcrumd %1 at %2</source>
+        <translation>fulcrumd %1（%2）</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="286" />
+        <source>connecting to %1</source>
+        <translation>正在连接 %1</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="338" />
+        <source>%1 sent a stream message over 64 MiB; is this URL a fulcrumd admin API?</source>
+        <translation>%1 发送了超过 64 MiB 的流消息；这个 URL 是 fulcrumd 的管理 API 吗？</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="340" />
+        <source>no data from %1 for %2 s; reconnecting</source>
+        <translation>%2 秒内未收到 %1 的数据；正在重新连接</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="342" />
+        <source>%1 closed the stream (engine stopping or restarting?)</source>
+        <translation>%1 关闭了数据流（引擎正在停止或重启？）</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="365" />
+        <source>%1; retrying in %2 s</source>
+        <translation>%1；%2 秒后重试</translation>
     </message>
 </context>
 </TS>

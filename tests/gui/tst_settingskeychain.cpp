@@ -1,4 +1,7 @@
+#include "demobackends.h"
 #include "engine/inprocessenginelink.h"
+#include "engine/remoteenginelink.h"
+#include "fulcrumdprocess.h"
 #include "keychain/keychainsecretstore.h"
 #include "redisserver.h"
 #include "settingsdialog.h"
@@ -9,6 +12,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
+#include <QTableWidget>
 #include <QStandardPaths>
 #include <QTest>
 
@@ -28,6 +32,7 @@ private Q_SLOTS:
     void passwordGoesToTheKeychainNotTheSettingsFile();
     void badEndpointIsRefusedAndNothingIsStored();
     void testConnectionUsesTheKeychainPassword();
+    void engineTokenGoesToTheKeychainAndTestsTheRealEngine();
 };
 
 void TestSettingsKeychain::initTestCase()
@@ -107,6 +112,59 @@ void TestSettingsKeychain::testConnectionUsesTheKeychainPassword()
     QTRY_VERIFY2(dialog.message().startsWith(QStringLiteral("Connection works")), qPrintable(dialog.message()));
     QVERIFY(dialog.message().contains(QStringLiteral("PONG")));
     KeychainSecretStore().remove(SettingsDialog::keychainEntry(endpoint), &error);
+}
+
+void TestSettingsKeychain::engineTokenGoesToTheKeychainAndTestsTheRealEngine()
+{
+    fulcrum::test::InProcessDemoBackend app1(QStringLiteral("app1"));
+    fulcrum::test::FulcrumdProcess::Options options;
+    options.servers = {{QStringLiteral("app1"), app1.port()}};
+    fulcrum::test::FulcrumdProcess engine(options);
+    QString log;
+    QVERIFY2(engine.start(&log), qPrintable(log));
+    const QString url = engine.adminUrl().toString();
+
+    SettingsDialog dialog(nullptr);
+    dialog.show();
+    dialog.addEngineRow(QStringLiteral("east"), url);
+    dialog.enginesTable()->setCurrentCell(0, 0);
+    // A wrong token typed for the engine: the engine's own refusal shows.
+    dialog.engineTokenField()->setText(QStringLiteral("wrong-token"));
+    Q_EMIT dialog.engineTokenField()->textEdited(dialog.engineTokenField()->text());
+    QTest::mouseClick(dialog.testEngineButton(), Qt::LeftButton);
+    QTRY_VERIFY2_WITH_TIMEOUT(dialog.message().contains(QStringLiteral("401")), qPrintable(dialog.message()), 10'000);
+    QVERIFY(!dialog.message().contains(QStringLiteral("wrong-token")));
+
+    // The right one, saved: in the keychain under the entry fulcrumctl reads, not in the settings file.
+    dialog.engineTokenField()->setText(QString::fromLatin1(engine.token()));
+    Q_EMIT dialog.engineTokenField()->textEdited(dialog.engineTokenField()->text());
+    QString error;
+    QVERIFY2(dialog.save(&error), qPrintable(error));
+    QVERIFY(dialog.engineTokenField()->text().isEmpty());
+    KeychainSecretStore store;
+    const QString entry = RemoteEngineLink::keychainEntry(engine.adminUrl());
+    QCOMPARE(entry, QStringLiteral("fulcrumd:") + url);
+    QCOMPARE(store.read(entry, &error).value_or(QByteArray()), engine.token());
+    QCOMPARE(SettingsDialog::engines().size(), 1);
+    QCOMPARE(SettingsDialog::engines().first().name, QStringLiteral("east"));
+    QCOMPARE(SettingsDialog::engines().first().url, url);
+    QSettings settings;
+    settings.sync();
+    QFile file(settings.fileName());
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QVERIFY(!file.readAll().contains(engine.token()));
+
+    // Tested with the field empty: the keychain's token is used, and the engine answers.
+    QTest::mouseClick(dialog.testEngineButton(), Qt::LeftButton);
+    QTRY_VERIFY2_WITH_TIMEOUT(dialog.message().startsWith(QStringLiteral("Engine east works")), qPrintable(dialog.message()), 10'000);
+    QVERIFY(dialog.message().contains(QStringLiteral("web")));
+
+    // A bad row is refused naming it, and nothing is saved.
+    dialog.addEngineRow(QStringLiteral("west"), QStringLiteral("ftp://lb2"));
+    QVERIFY(!dialog.save(&error));
+    QVERIFY2(error.contains(QStringLiteral("west")) && error.contains(QStringLiteral("ftp://lb2")), qPrintable(error));
+    QCOMPARE(SettingsDialog::engines().size(), 1);
+    store.remove(entry, &error);
 }
 
 int main(int argc, char *argv[])

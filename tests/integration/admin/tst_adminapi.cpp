@@ -499,6 +499,16 @@ void TestAdminApi::streamDeliversChanges()
     };
     QVERIFY(readUntil(snapshotHasWeight));
     QVERIFY(readUntil([&] { return received.contains("event: event\ndata: ") && received.contains("set weight of web/app2"); }));
+    // The structured audit entry comes too, before its event; and lock tables after every pass.
+    const QByteArray audit = "event: audit\ndata: ";
+    QVERIFY(readUntil([&] { return received.contains(audit); }));
+    const qsizetype at = received.indexOf(audit) + audit.size();
+    const QJsonObject entry = QJsonDocument::fromJson(received.mid(at, received.indexOf('\n', at) - at)).object();
+    QCOMPARE(entry.value(QStringLiteral("action")).toString(), QStringLiteral("set-weight"));
+    QCOMPARE(entry.value(QStringLiteral("target")).toString(), QStringLiteral("web/app2"));
+    QCOMPARE(entry.value(QStringLiteral("after")).toString(), QStringLiteral("4"));
+    QVERIFY(received.indexOf(audit) < received.indexOf("set weight of web/app2"));
+    QVERIFY(readUntil([&] { return received.contains("event: locks\ndata: {") && received.contains("\"name\":\"cache\""); }));
     QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app2/weight", R"({"weight": 10})").status, 200);
 }
 

@@ -1,0 +1,273 @@
+#include "engine/multienginelink.h"
+
+#include <QTimer>
+
+#include <algorithm>
+
+namespace fulcrum {
+
+namespace {
+
+QString prefixed(const QString &engine, const QString &name)
+{
+    return engine + u'/' + name;
+}
+
+// Disconnected is the worst: the status bar shows the state of the engine that needs attention.
+int badness(LinkState state)
+{
+    switch (state) {
+    case LinkState::Connected: return 0;
+    case LinkState::Connecting: return 1;
+    case LinkState::Disconnected: return 2;
+    }
+    return 2;
+}
+
+} // namespace
+
+MultiEngineLink::MultiEngineLink(QObject *parent)
+    : EngineLink(parent), m_tick(new QTimer(this))
+{
+    qRegisterMetaType<LinkSnapshot>();
+    qRegisterMetaType<LinkEvent>();
+    qRegisterMetaType<LockTable>();
+    qRegisterMetaType<CommandResult>();
+    connect(m_tick, &QTimer::timeout, this, &MultiEngineLink::publishSnapshot);
+}
+
+MultiEngineLink::~MultiEngineLink()
+{
+    // The links go with the QObject children after this; they must not call back into a half-gone composite.
+    for (const std::unique_ptr<Child> &child : m_children)
+        child->link->disconnect(this);
+}
+
+bool MultiEngineLink::addEngine(const QString &name, EngineLink *link)
+{
+    if (name.isEmpty() || name.contains(u'/') || engine(name))
+        return false;
+    link->setParent(this);
+    auto child = std::make_unique<Child>();
+    child->name = name;
+    child->link = link;
+    child->state = link->state();
+    Child *c = child.get();
+    m_children.push_back(std::move(child));
+
+    connect(link, &EngineLink::snapshotReady, this, [this, c](const LinkSnapshot &snapshot) {
+        c->snapshot = snapshot;
+        for (ServerStatus &server : c->snapshot.servers)
+            server.pool = prefixed(c->name, server.pool);
+        m_dirty = true;
+        if (!m_tick->isActive())
+            m_tick->start(tickMs());
+    });
+    connect(link, &EngineLink::eventsReady, this, [this, c](const QList<LinkEvent> &events) {
+        QList<LinkEvent> out = events;
+        for (LinkEvent &event : out) {
+            if (event.target != c->name)
+                event.target = prefixed(c->name, event.target);
+        }
+        Q_EMIT eventsReady(out);
+    });
+    connect(link, &EngineLink::lockTableReady, this, [this, c](const LockTable &table) {
+        LockTable out = table;
+        out.endpoint = prefixed(c->name, table.endpoint);
+        for (LockRow &row : out.rows)
+            row.endpoint = out.endpoint;
+        Q_EMIT lockTableReady(out);
+    });
+    connect(link, &EngineLink::redisStateChanged, this, [this, c](const QString &endpoint, LinkState state, const QString &detail) {
+        Q_EMIT redisStateChanged(prefixed(c->name, endpoint), state, detail);
+    });
+    connect(link, &EngineLink::stateChanged, this, [this, c](LinkState state, const QString &detail) {
+        c->state = state;
+        c->detail = detail;
+        updateState();
+    });
+    connect(link, &EngineLink::commandFinished, this, [this, c](const CommandResult &result) {
+        const auto it = m_commands.constFind({c->link, result.id});
+        if (it == m_commands.cend())
+            return;
+        const quint64 id = *it;
+        m_commands.erase(it);
+        Q_EMIT commandFinished(CommandResult{id, result.ok, QStringLiteral("%1: %2").arg(c->name, result.message)});
+    });
+    updateState();
+    return true;
+}
+
+QStringList MultiEngineLink::engineNames() const
+{
+    QStringList names;
+    for (const std::unique_ptr<Child> &child : m_children)
+        names.append(child->name);
+    return names;
+}
+
+EngineLink *MultiEngineLink::engine(const QString &name) const
+{
+    for (const std::unique_ptr<Child> &child : m_children) {
+        if (child->name == name)
+            return child->link;
+    }
+    return nullptr;
+}
+
+QString MultiEngineLink::description() const
+{
+    QStringList parts;
+    for (const std::unique_ptr<Child> &child : m_children)
+        parts.append(child->link->description());
+    return tr("%n engine(s): %1", nullptr, int(m_children.size())).arg(parts.join(QStringLiteral("; ")));
+}
+
+int MultiEngineLink::tickMs() const
+{
+    int tick = 1000;
+    for (const std::unique_ptr<Child> &child : m_children)
+        tick = std::min(tick, child->link->tickMs());
+    return std::max(tick, 250);
+}
+
+QStringList MultiEngineLink::redisEndpoints() const
+{
+    QStringList endpoints;
+    for (const std::unique_ptr<Child> &child : m_children) {
+        for (const QString &endpoint : child->link->redisEndpoints())
+            endpoints.append(prefixed(child->name, endpoint));
+    }
+    return endpoints;
+}
+
+void MultiEngineLink::publishSnapshot()
+{
+    if (!m_dirty) {
+        m_tick->stop();   // nothing came in a whole tick: wait for the next snapshot to restart
+        return;
+    }
+    m_dirty = false;
+    m_tick->setInterval(tickMs());
+    LinkSnapshot merged;
+    merged.sequence = ++m_sequence;
+    merged.time = QDateTime::currentDateTimeUtc();
+    merged.tickMs = tickMs();
+    for (const std::unique_ptr<Child> &child : m_children)
+        merged.servers.append(child->snapshot.servers);
+    Q_EMIT snapshotReady(merged);
+}
+
+void MultiEngineLink::updateState()
+{
+    LinkState worst = LinkState::Connected;
+    QStringList parts;
+    for (const std::unique_ptr<Child> &child : m_children) {
+        if (badness(child->state) > badness(worst))
+            worst = child->state;
+        parts.append(child->detail.isEmpty() ? tr("%1: %2").arg(child->name, linkStateName(child->state))
+                                             : tr("%1: %2, %3").arg(child->name, linkStateName(child->state), child->detail));
+    }
+    m_state = worst;
+    Q_EMIT stateChanged(worst, parts.join(QStringLiteral(" · ")));
+}
+
+MultiEngineLink::Child *MultiEngineLink::route(const QString &name, QString *local)
+{
+    const qsizetype slash = name.indexOf(u'/');
+    if (slash <= 0)
+        return nullptr;
+    for (const std::unique_ptr<Child> &child : m_children) {
+        if (QStringView(name).left(slash) == child->name) {
+            *local = name.mid(slash + 1);
+            return child.get();
+        }
+    }
+    return nullptr;
+}
+
+quint64 MultiEngineLink::forward(Child *child, quint64 childId)
+{
+    const quint64 id = ++m_lastCommandId;
+    m_commands.insert({child->link, childId}, id);
+    return id;
+}
+
+void MultiEngineLink::failLater(quint64 id, const QString &message)
+{
+    QMetaObject::invokeMethod(this, [this, result = CommandResult{id, false, message}] { Q_EMIT commandFinished(result); }, Qt::QueuedConnection);
+}
+
+quint64 MultiEngineLink::setWeight(const QString &pool, const QString &server, int weight)
+{
+    QString local;
+    if (Child *child = route(pool, &local))
+        return forward(child, child->link->setWeight(local, server, weight));
+    const quint64 id = ++m_lastCommandId;
+    failLater(id, tr("pool \"%1\" names no engine (engines: %2); refresh the view").arg(pool, engineNames().join(QStringLiteral(", "))));
+    return id;
+}
+
+quint64 MultiEngineLink::setState(const QString &pool, const QString &server, BackendState state)
+{
+    QString local;
+    if (Child *child = route(pool, &local))
+        return forward(child, child->link->setState(local, server, state));
+    const quint64 id = ++m_lastCommandId;
+    failLater(id, tr("pool \"%1\" names no engine (engines: %2); refresh the view").arg(pool, engineNames().join(QStringLiteral(", "))));
+    return id;
+}
+
+quint64 MultiEngineLink::testRedis(const QString &host, quint16 port, const QByteArray &password)
+{
+    if (m_children.empty()) {
+        const quint64 id = ++m_lastCommandId;
+        failLater(id, tr("no engine to test %1:%2 from").arg(host).arg(port));
+        return id;
+    }
+    Child *first = m_children.front().get();
+    return forward(first, first->link->testRedis(host, port, password));
+}
+
+quint64 MultiEngineLink::releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder)
+{
+    QString local;
+    if (Child *child = route(endpoint, &local))
+        return forward(child, child->link->releaseLock(local, key, expectedHolder));
+    const quint64 id = ++m_lastCommandId;
+    failLater(id, tr("Redis endpoint \"%1\" names no engine (engines: %2); nothing deleted").arg(endpoint, engineNames().join(QStringLiteral(", "))));
+    return id;
+}
+
+int MultiEngineLink::maxWeight() const
+{
+    int max = kMaxWeight;
+    for (const std::unique_ptr<Child> &child : m_children)
+        max = std::min(max, child->link->maxWeight());
+    return max;
+}
+
+QString MultiEngineLink::weightNote() const
+{
+    QStringList notes;
+    for (const std::unique_ptr<Child> &child : m_children) {
+        const QString note = child->link->weightNote();
+        if (!note.isEmpty())
+            notes.append(tr("%1: %2").arg(child->name, note));
+    }
+    if (notes.isEmpty())
+        return QString();
+    if (maxWeight() < kMaxWeight)
+        notes.append(tr("Weights here stop at %1 for every engine.").arg(maxWeight()));
+    return notes.join(u' ');
+}
+
+quint64 MultiEngineLink::exportReport(const ReportRequest &, const QString &)
+{
+    const quint64 id = ++m_lastCommandId;
+    failLater(id, tr("a report covers one engine's history: start the console with that one --engine, or run fulcrumctl report --engine URL (engines: %1)")
+                      .arg(engineNames().join(QStringLiteral(", "))));
+    return id;
+}
+
+} // namespace fulcrum

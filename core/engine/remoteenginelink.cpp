@@ -1,0 +1,815 @@
+#include "engine/remoteenginelink.h"
+
+#include "common/duration.h"
+#include "engine/auditlog.h"
+#include "locks/redisreply.h"
+#include "locks/secretstore.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QSaveFile>
+#include <QUrlQuery>
+#include <QThread>
+#include <QTimer>
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+namespace fulcrum {
+
+namespace {
+
+constexpr int kCommandTimeoutMs = 10'000;
+constexpr int kReportSilenceMs = 300'000;   // a report of weeks of history may take a while before its first byte
+constexpr int kFirstBackoffMs = 500;
+constexpr int kHistoryLimit = 200;
+constexpr qsizetype kMaxMessageBytes = 64 * 1024 * 1024;   // one SSE message larger than this: not a fulcrumd stream
+
+QDateTime parseTime(const QJsonValue &value)
+{
+    QDateTime time = QDateTime::fromString(value.toString(), Qt::ISODateWithMs);
+    if (time.isValid())
+        time = time.toUTC();
+    return time;
+}
+
+QString jsonString(const QJsonObject &o, const char *key)
+{
+    return o.value(QLatin1StringView(key)).toString();
+}
+
+double jsonNumber(const QJsonObject &o, const char *key)
+{
+    return o.value(QLatin1StringView(key)).toDouble();
+}
+
+LinkState redisLinkState(const QString &connection)
+{
+    if (connection == u"connected")
+        return LinkState::Connected;
+    if (connection == u"connecting")
+        return LinkState::Connecting;
+    return LinkState::Disconnected;
+}
+
+BackendState backendState(const QString &name)
+{
+    if (name == u"ejected")
+        return BackendState::Down;   // out of rotation until the ejection ends, as the balancer sees it
+    return parseBackendState(name).value_or(BackendState::Down);
+}
+
+QNetworkRequest makeRequest(const QUrl &base, const QString &path, const QByteArray &token)
+{
+    QUrl url = base;
+    url.setPath(path);
+    QNetworkRequest request(url);
+    request.setRawHeader("Authorization", "Bearer " + token);
+    request.setRawHeader("X-Fulcrum-User", AuditLog::currentOsUser().toUtf8());
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    // Each answer is small and the stream never ends: no HTTP/2 upgrade, no caching.
+    request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
+    return request;
+}
+
+QString transportError(const QUrl &url, QNetworkReply *reply)
+{
+    switch (reply->error()) {
+    case QNetworkReply::ConnectionRefusedError:
+        return QStringLiteral("cannot connect to %1: connection refused; is fulcrumd running with admin.listen on this address?").arg(url.toString());
+    case QNetworkReply::HostNotFoundError:
+        return QStringLiteral("cannot connect to %1: host not found; check the engine URL").arg(url.toString());
+    case QNetworkReply::OperationCanceledError:
+    case QNetworkReply::TimeoutError:
+        return QStringLiteral("no answer from %1 in time; is the address right and the engine's host reachable?").arg(url.toString());
+    default:
+        return QStringLiteral("cannot reach %1: %2").arg(url.toString(), reply->errorString());
+    }
+}
+
+// What the engine said, for a person: its JSON "error", else the body, else the status.
+QString engineMessage(const QJsonObject &json, const QByteArray &body, int status)
+{
+    QString message = json.value(QStringLiteral("error")).toString();
+    if (message.isEmpty())
+        message = json.value(QStringLiteral("message")).toString();
+    if (message.isEmpty())
+        message = QString::fromUtf8(body.left(300)).trimmed();
+    if (message.isEmpty())
+        message = QStringLiteral("HTTP %1").arg(status);
+    return message;
+}
+
+QString statusText(const QUrl &url, int status, const QString &message)
+{
+    const QString fix = QStringLiteral("store the engine's admin token with: fulcrumctl secret set --engine %1").arg(url.toString());
+    if (status == 401)
+        return QStringLiteral("token refused (401): %1; %2").arg(message, fix);
+    if (status == 403)
+        return QStringLiteral("not allowed (403): %1").arg(message);
+    return QStringLiteral("engine answered %1: %2").arg(status).arg(message);
+}
+
+} // namespace
+
+// Parses stream messages off the UI thread: a snapshot of 500 servers is about 260 KB of JSON.
+class StreamDecoder : public QObject
+{
+public:
+    explicit StreamDecoder(RemoteEngineLink *link) : m_link(link) {}
+
+    void decode(quint64 generation, const QByteArray &type, const QByteArray &data)
+    {
+        const QJsonObject json = QJsonDocument::fromJson(data).object();
+        if (json.isEmpty())
+            return;
+        LinkSnapshot snapshot;
+        if (type == "snapshot")
+            snapshot = m_reader.read(json);
+        QMetaObject::invokeMethod(m_link, [link = m_link, generation, type, json, snapshot] {
+            link->handleMessage(generation, type, json, snapshot);
+        }, Qt::QueuedConnection);
+    }
+    void reconnected() { m_reader.reconnected(); }
+
+private:
+    RemoteEngineLink *m_link;
+    RemoteSnapshotReader m_reader;
+};
+
+RemoteEngineLink::RemoteEngineLink(RemoteEngineOptions options, QObject *parent)
+    : EngineLink(parent)
+    , m_options(std::move(options))
+    , m_network(new QNetworkAccessManager(this))
+    , m_retry(new QTimer(this))
+    , m_silence(new QTimer(this))
+    , m_decoderThread(new QThread(this))
+    , m_decoder(new StreamDecoder(this))
+{
+    qRegisterMetaType<LinkSnapshot>();
+    qRegisterMetaType<LinkEvent>();
+    qRegisterMetaType<LockTable>();
+    qRegisterMetaType<CommandResult>();
+    if (m_options.name.isEmpty())
+        m_options.name = QStringLiteral("%1:%2").arg(m_options.url.host()).arg(m_options.url.port(9900));
+    m_retry->setSingleShot(true);
+    connect(m_retry, &QTimer::timeout, this, &RemoteEngineLink::connectStream);
+    m_silence->setSingleShot(true);
+    m_silence->setInterval(m_options.silenceMs);
+    connect(m_silence, &QTimer::timeout, this, [this] {
+        if (m_stream) {
+            m_stream->setProperty("silent", true);
+            m_stream->abort();
+        }
+    });
+    m_stateDetail = QStringLiteral("connecting to %1").arg(m_options.url.toString());
+    m_decoderThread->setObjectName(QStringLiteral("fulcrum-remote-decoder"));
+    m_decoder->moveToThread(m_decoderThread);
+    connect(m_decoderThread, &QThread::finished, m_decoder, &QObject::deleteLater);
+    m_decoderThread->start();
+    // Started from the event loop: whoever made the link connects its signals first.
+    QTimer::singleShot(0, this, &RemoteEngineLink::connectStream);
+}
+
+RemoteEngineLink::~RemoteEngineLink()
+{
+    m_decoderThread->quit();
+    m_decoderThread->wait();
+    if (m_stream) {
+        m_stream->disconnect(this);
+        m_stream->abort();
+    }
+}
+
+std::optional<QUrl> RemoteEngineLink::parseUrl(const QString &text, QString *error)
+{
+    QString typed = text.trimmed();
+    if (!typed.contains(QStringLiteral("://")))
+        typed.prepend(QStringLiteral("http://"));
+    QUrl url(typed, QUrl::StrictMode);
+    const bool pathOk = url.path().isEmpty() || url.path() == u"/";
+    if (!url.userInfo().isEmpty()) {
+        // Never repeat what was typed: the user info may be a password.
+        *error = QStringLiteral("engine URL \"%1\" carries a user or token; give the token with --token-file, FULCRUM_TOKEN or the keychain, never in the URL")
+                     .arg(url.toString(QUrl::RemoveUserInfo));
+        return std::nullopt;
+    }
+    if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty() || !pathOk || url.hasQuery() || url.hasFragment()) {
+        *error = QStringLiteral("engine URL \"%1\" must be the admin API's address such as http://127.0.0.1:9900 (no token, path or query in it)").arg(text.trimmed());
+        return std::nullopt;
+    }
+    QUrl normal;
+    normal.setScheme(url.scheme());
+    normal.setHost(url.host());
+    normal.setPort(url.port(url.scheme() == u"http" ? 9900 : 443));
+    return normal;
+}
+
+QString RemoteEngineLink::keychainEntry(const QUrl &url)
+{
+    return QStringLiteral("fulcrumd:") + url.toString(QUrl::StripTrailingSlash);
+}
+
+std::optional<QByteArray> RemoteEngineLink::readToken(const QUrl &url, const QString &tokenFile, SecretStore *keychain, QString *error)
+{
+    QString why;
+    std::optional<QByteArray> token;
+    if (!tokenFile.isEmpty()) {
+        token = FileSecretStore().read(tokenFile, &why);
+        if (!token) {
+            *error = QStringLiteral("--token-file: %1").arg(why);
+            return std::nullopt;
+        }
+    } else if (qEnvironmentVariableIsSet("FULCRUM_TOKEN")) {
+        token = EnvironmentSecretStore().read(QStringLiteral("FULCRUM_TOKEN"), &why);
+        if (!token) {
+            *error = why;
+            return std::nullopt;
+        }
+    } else if (keychain) {
+        token = keychain->read(keychainEntry(url), &why);
+    }
+    if (token && !token->trimmed().isEmpty())
+        return token->trimmed();
+    *error = QStringLiteral("no admin token for %1: give --token-file PATH (the engine writes admin.token in its state dir), set FULCRUM_TOKEN, "
+                            "or store it in the keychain with: fulcrumctl secret set --engine %1%2")
+                 .arg(url.toString(), keychain ? (why.isEmpty() ? QString() : QStringLiteral(" (keychain: %1)").arg(why))
+                                               : QStringLiteral(" (this build has no keychain support)"));
+    return std::nullopt;
+}
+
+void RemoteEngineLink::probe(const QUrl &url, const QByteArray &token, QObject *context, std::function<void(bool, const QString &)> done,
+                             int timeoutMs)
+{
+    auto *network = new QNetworkAccessManager(context);
+    QNetworkRequest request = makeRequest(url, QStringLiteral("/api/v1/pools"), token);
+    request.setTransferTimeout(timeoutMs);
+    QNetworkReply *reply = network->get(request);
+    QObject::connect(reply, &QNetworkReply::finished, context, [reply, network, url, done = std::move(done)] {
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const QByteArray body = reply->readAll();
+        const QJsonObject json = QJsonDocument::fromJson(body).object();
+        if (status == 200) {
+            QStringList pools;
+            int servers = 0;
+            for (const QJsonValue &pool : json.value(QStringLiteral("pools")).toArray()) {
+                pools.append(pool.toObject().value(QStringLiteral("name")).toString());
+                servers += int(pool.toObject().value(QStringLiteral("servers")).toArray().size());
+            }
+            done(true, QStringLiteral("%1 answered: %2 pool(s) (%3), %4 server(s)")
+                           .arg(url.toString()).arg(pools.size()).arg(pools.join(QStringLiteral(", "))).arg(servers));
+        } else if (status == 0) {
+            done(false, transportError(url, reply));
+        } else {
+            done(false, statusText(url, status, engineMessage(json, body, status)));
+        }
+        reply->deleteLater();
+        network->deleteLater();
+    });
+}
+
+QString RemoteEngineLink::description() const
+{
+    return tr("fulcrumd %1 at %2").arg(m_options.name, m_options.url.toString());
+}
+
+void RemoteEngineLink::setLinkState(LinkState state, const QString &detail)
+{
+    if (state == m_state && detail == m_stateDetail)
+        return;
+    m_state = state;
+    m_stateDetail = detail;
+    Q_EMIT stateChanged(state, detail);
+}
+
+void RemoteEngineLink::connectStream()
+{
+    if (m_stream)
+        return;
+    setLinkState(LinkState::Connecting, tr("connecting to %1").arg(m_options.url.toString()));
+    m_buffer.clear();
+    ++m_generation;
+    QMetaObject::invokeMethod(m_decoder, [decoder = m_decoder] { decoder->reconnected(); }, Qt::QueuedConnection);
+    QNetworkRequest request = makeRequest(m_options.url, QStringLiteral("/api/v1/stream"), m_options.token);
+    request.setRawHeader("Accept", "text/event-stream");
+    m_stream = m_network->get(request);
+    connect(m_stream, &QNetworkReply::readyRead, this, &RemoteEngineLink::onStreamData);
+    connect(m_stream, &QNetworkReply::finished, this, &RemoteEngineLink::onStreamFinished);
+    m_silence->start();
+}
+
+void RemoteEngineLink::onStreamData()
+{
+    if (!m_stream)
+        return;
+    if (m_stream->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 200)
+        return;   // an error body: read whole when the reply finishes
+    m_silence->start();
+    m_buffer += m_stream->readAll();
+    if (m_buffer.size() > kMaxMessageBytes && !m_buffer.contains("\n\n")) {
+        m_stream->setProperty("oversized", true);
+        m_stream->abort();
+        return;
+    }
+    qsizetype end;
+    while ((end = m_buffer.indexOf("\n\n")) >= 0) {
+        QByteArray type;
+        QByteArray data;
+        for (const QByteArray &line : m_buffer.left(end).split('\n')) {
+            if (line.startsWith("event:"))
+                type = line.mid(6).trimmed();
+            else if (line.startsWith("data:"))
+                data += line.mid(line.startsWith("data: ") ? 6 : 5);
+        }
+        m_buffer.remove(0, end + 2);
+        QMetaObject::invokeMethod(m_decoder, [decoder = m_decoder, generation = m_generation, type, data] { decoder->decode(generation, type, data); },
+                                  Qt::QueuedConnection);
+    }
+}
+
+void RemoteEngineLink::onStreamFinished()
+{
+    QNetworkReply *reply = m_stream;
+    m_stream = nullptr;
+    m_silence->stop();
+    if (!reply)
+        return;
+    reply->deleteLater();
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    QString why;
+    if (reply->property("oversized").toBool()) {
+        why = tr("%1 sent a stream message over 64 MiB; is this URL a fulcrumd admin API?").arg(m_options.url.toString());
+    } else if (reply->property("silent").toBool()) {
+        why = tr("no data from %1 for %2 s; reconnecting").arg(m_options.url.toString()).arg(m_options.silenceMs / 1000);
+    } else if (status == 200) {
+        why = tr("%1 closed the stream (engine stopping or restarting?)").arg(m_options.url.toString());
+    } else if (status != 0) {
+        const QByteArray body = reply->readAll();
+        why = statusText(m_options.url, status, engineMessage(QJsonDocument::fromJson(body).object(), body, status));
+    } else {
+        why = transportError(m_options.url, reply);
+    }
+    if (m_state == LinkState::Connected) {
+        flushEvents();
+        addEvent(LinkEvent{QDateTime::currentDateTimeUtc(), LinkEvent::Kind::Link, QStringLiteral("console"), m_options.name,
+                           QStringLiteral("link"), QStringLiteral("connected"), QStringLiteral("lost"), why});
+        flushEvents();
+    }
+    // A refused token does not fix itself in half a second: wait the longest before asking again.
+    if (status == 401 || status == 403)
+        m_backoffMs = m_options.maxBackoffMs;
+    scheduleReconnect(why);
+}
+
+void RemoteEngineLink::scheduleReconnect(const QString &why)
+{
+    m_backoffMs = m_backoffMs == 0 ? kFirstBackoffMs : std::min(m_backoffMs * 2, m_options.maxBackoffMs);
+    m_backoffMs = std::min(m_backoffMs, m_options.maxBackoffMs);
+    setLinkState(LinkState::Disconnected, tr("%1; retrying in %2 s").arg(why).arg((m_backoffMs + 999) / 1000));
+    m_retry->start(m_backoffMs);
+}
+
+// Health and operator events also come structured (health events, audit entries); lock
+// endpoint and engine news (reloads, refused configs, listeners) only as engine events.
+std::optional<LinkEvent> RemoteEngineLink::engineEvent(const QJsonObject &json) const
+{
+    const QString source = jsonString(json, "source");
+    if (source == u"health" || source == u"operator")
+        return std::nullopt;
+    return LinkEvent{parseTime(json.value(QStringLiteral("time"))), source == u"locks" ? LinkEvent::Kind::Lock : LinkEvent::Kind::Link,
+                     QStringLiteral("engine"), m_options.name, source, QString(), QString(),
+                     QStringLiteral("%1: %2").arg(jsonString(json, "severity"), jsonString(json, "text"))};
+}
+
+void RemoteEngineLink::handleMessage(quint64 generation, const QByteArray &type, const QJsonObject &json, const LinkSnapshot &snapshot)
+{
+    // A message still on its way from a stream that has since ended must not revive it.
+    if (generation != m_generation || !m_stream)
+        return;
+    if (type == "snapshot") {
+        handleSnapshot(json, snapshot);
+    } else if (type == "locks") {
+        handleLocks(json);
+    } else if (type == "health") {
+        const QString kind = jsonString(json, "kind");
+        if (kind == u"operator")
+            return;   // operator actions come as audit entries, with who did them
+        const LinkEvent::Kind linkKind = kind == u"outlier" ? LinkEvent::Kind::Ejection
+                                         : kind == u"panic" ? LinkEvent::Kind::Panic : LinkEvent::Kind::Health;
+        addEvent(LinkEvent{parseTime(json.value(QStringLiteral("time"))), linkKind, QStringLiteral("engine"),
+                           jsonString(json, "pool") + u'/' + jsonString(json, "server"), QStringLiteral("state"),
+                           jsonString(json, "from"), jsonString(json, "to"), jsonString(json, "reason")});
+    } else if (type == "audit") {
+        const AuditEntry entry = AuditEntry::fromJson(json);
+        const bool ok = entry.result == u"ok";
+        addEvent(LinkEvent{entry.time.toUTC(), entry.action == u"force-release" ? LinkEvent::Kind::Lock : LinkEvent::Kind::Operator,
+                           entry.user, entry.target, entry.action, entry.before, entry.after,
+                           ok ? QStringLiteral("from %1").arg(entry.origin) : entry.result});
+    } else if (type == "event") {
+        if (const std::optional<LinkEvent> event = engineEvent(json))
+            addEvent(*event);
+    }
+}
+
+LinkSnapshot RemoteSnapshotReader::read(const QJsonObject &json)
+{
+    LinkSnapshot snapshot;
+    snapshot.sequence = quint64(json.value(QStringLiteral("sequence")).toInteger());
+    snapshot.time = parseTime(json.value(QStringLiteral("time")));
+    if (!snapshot.time.isValid())
+        snapshot.time = QDateTime::currentDateTimeUtc();
+    // The engine's tick (1–4 Hz) is the distance between its snapshots.
+    if (m_lastTime.isValid()) {
+        const qint64 gap = m_lastTime.msecsTo(snapshot.time);
+        if (gap > 0)
+            m_tickMs = int(std::clamp<qint64>((gap + 125) / 250 * 250, 250, 1000));
+    }
+    snapshot.tickMs = m_tickMs;
+    const size_t window = size_t(1000 / std::max(1, m_tickMs)) + 1;
+    for (const QJsonValue &poolValue : json.value(QStringLiteral("pools")).toArray()) {
+        const QJsonObject pool = poolValue.toObject();
+        const QString poolName = jsonString(pool, "name");
+        const QJsonArray servers = pool.value(QStringLiteral("servers")).toArray();
+        double poolRps = 0;
+        for (const QJsonValue &s : servers)
+            poolRps += jsonNumber(s.toObject(), "requests_per_second");
+        for (const QJsonValue &serverValue : servers) {
+            const QJsonObject s = serverValue.toObject();
+            ServerStatus server;
+            server.pool = poolName;
+            server.name = jsonString(s, "name");
+            server.address = jsonString(s, "address");
+            server.state = backendState(jsonString(s, "state"));
+            server.stateText = jsonString(s, "state_text");
+            const QJsonObject check = s.value(QStringLiteral("last_check")).toObject();
+            if (jsonString(s, "admin_state") != u"ready")
+                server.reason = QStringLiteral("operator");
+            else if (s.value(QStringLiteral("checks")).toInteger() == 0)
+                server.reason = QStringLiteral("not checked yet");
+            else {
+                server.reason = QStringLiteral("%1 in %2").arg(jsonString(check, "reason"), formatDurationMs(qint64(jsonNumber(check, "duration_ms"))));
+                if (!jsonString(check, "detail").isEmpty())
+                    server.reason += QStringLiteral(" (%1)").arg(jsonString(check, "detail"));
+            }
+            server.weight = s.value(QStringLiteral("weight")).toInt();
+            server.effectiveWeight = server.state == BackendState::Up ? s.value(QStringLiteral("effective_weight")).toInt() : 0;
+            server.backup = s.value(QStringLiteral("backup")).toBool();
+            server.activeConnections = s.value(QStringLiteral("active_connections")).toInt();
+            server.requestsPerSecond = jsonNumber(s, "requests_per_second");
+            server.share = poolRps > 0 ? server.requestsPerSecond / poolRps : 0;
+            server.p50Ms = jsonNumber(s, "p50_ms");
+            server.p95Ms = jsonNumber(s, "p95_ms");
+            server.p99Ms = jsonNumber(s, "p99_ms");
+            server.stateSince = snapshot.time.addMSecs(-s.value(QStringLiteral("time_in_state_ms")).toInteger());
+            // The admin JSON counts checks but has no time: a count that moved since the last
+            // snapshot means a check ran within this tick (unknown until the first one is seen).
+            const qint64 checks = s.value(QStringLiteral("checks")).toInteger();
+            const auto seenChecks = m_checks.find(server.key());
+            if (seenChecks == m_checks.end())
+                m_checks.insert(server.key(), {checks, QDateTime()});
+            else if (seenChecks->first != checks)
+                *seenChecks = {checks, snapshot.time};
+            server.lastCheck = m_checks.value(server.key()).second;
+            // 5xx and connect failures over the last second, from the cumulative counts.
+            const double requests = jsonNumber(s, "requests_total");
+            const double errors = s.value(QStringLiteral("responses_by_class")).toArray().at(4).toDouble() + jsonNumber(s, "connect_failures_total");
+            std::deque<std::pair<double, double>> &counts = m_counts[server.key()];
+            if (!counts.empty() && counts.back().first > requests)
+                counts.clear();   // the engine restarted: its counters did too
+            counts.emplace_back(requests, errors);
+            while (counts.size() > window)
+                counts.pop_front();
+            const double windowRequests = requests - counts.front().first;
+            server.errorRate = windowRequests > 0 ? std::clamp((errors - counts.front().second) / windowRequests, 0.0, 1.0) : 0;
+            snapshot.servers.append(server);
+        }
+    }
+    m_lastTime = snapshot.time;
+    return snapshot;
+}
+
+void RemoteEngineLink::handleSnapshot(const QJsonObject &json, const LinkSnapshot &snapshot)
+{
+    QStringList endpoints;
+    for (const QJsonValue &value : json.value(QStringLiteral("lock_endpoints")).toArray()) {
+        const QJsonObject e = value.toObject();
+        const QString name = jsonString(e, "name");
+        endpoints.append(name);
+        const QJsonObject seen = m_lockEndpoints.value(name);
+        const QString error = jsonString(e, "error");
+        if (seen.isEmpty() || jsonString(seen, "connection") != jsonString(e, "connection") || jsonString(seen, "error") != error)
+            Q_EMIT redisStateChanged(name, redisLinkState(jsonString(e, "connection")), error);
+        const bool scanning = e.value(QStringLiteral("scanning")).toBool();
+        const qint64 passKeys = e.value(QStringLiteral("pass_keys_scanned")).toInteger();
+        const bool progressed = scanning && (!seen.value(QStringLiteral("scanning")).toBool() || passKeys != seen.value(QStringLiteral("pass_keys_scanned")).toInteger());
+        if (progressed || (!seen.isEmpty() && error != jsonString(seen, "error"))) {
+            LockTable table = m_lockTables.value(name, LockTable{name, {}, false, 0, QString()});
+            table.scanning = scanning;
+            if (scanning)
+                table.keysScanned = passKeys;
+            table.error = error;
+            Q_EMIT lockTableReady(table);
+        }
+        m_lockEndpoints.insert(name, e);
+    }
+    m_redisEndpoints = endpoints;
+
+    const bool first = m_state != LinkState::Connected;
+    m_last = snapshot;
+    if (first) {
+        m_backoffMs = 0;
+        setLinkState(LinkState::Connected, QString());
+        fetchHistory();
+    }
+    flushEvents();
+    Q_EMIT snapshotReady(snapshot);
+}
+
+void RemoteEngineLink::handleLocks(const QJsonObject &json)
+{
+    LockTable table;
+    table.endpoint = jsonString(json, "name");
+    table.keysScanned = json.value(QStringLiteral("keys_scanned")).toInteger();
+    table.error = jsonString(json, "error");
+    QDateTime readAt = parseTime(json.value(QStringLiteral("scanned_at")));
+    if (!readAt.isValid())
+        readAt = QDateTime::currentDateTimeUtc();
+    for (const QJsonValue &value : json.value(QStringLiteral("locks")).toArray()) {
+        const QJsonObject lock = value.toObject();
+        LockRow row;
+        row.endpoint = table.endpoint;
+        row.key = unescapeRedisBytes(jsonString(lock, "key")).value_or(jsonString(lock, "key").toUtf8());
+        row.kind = jsonString(lock, "kind");
+        row.holder = unescapeRedisBytes(jsonString(lock, "holder")).value_or(jsonString(lock, "holder").toUtf8());
+        row.ttlMs = lock.value(QStringLiteral("ttl_ms")).toInteger(-1);
+        row.readAt = readAt;
+        row.firstSeen = readAt.addMSecs(-lock.value(QStringLiteral("held_for_ms")).toInteger());
+        const QJsonArray flags = lock.value(QStringLiteral("flags")).toArray();
+        row.longHeld = flags.contains(QStringLiteral("long-held"));
+        row.churning = flags.contains(QStringLiteral("churn"));
+        table.rows.append(row);
+    }
+    m_lockTables.insert(table.endpoint, table);
+    Q_EMIT lockTableReady(table);
+}
+
+// What happened before this console attached (or while it was cut off): health events,
+// engine events and operator actions up to the first snapshot of this connection; later ones come on the stream.
+void RemoteEngineLink::fetchHistory()
+{
+    const QDateTime after = m_newestEvent;
+    const QDateTime until = m_last.time;
+    auto collected = std::make_shared<QList<LinkEvent>>();
+    auto pending = std::make_shared<int>(3);
+    auto take = [this, after, until, collected, pending](QList<LinkEvent> events) {
+        for (const LinkEvent &event : events) {
+            if ((!after.isValid() || event.time > after) && event.time <= until)
+                collected->append(event);
+        }
+        if (--*pending > 0)
+            return;
+        std::stable_sort(collected->begin(), collected->end(), [](const LinkEvent &a, const LinkEvent &b) { return a.time < b.time; });
+        if (!collected->isEmpty())
+            Q_EMIT eventsReady(*collected);
+        if (!collected->isEmpty() && (!m_newestEvent.isValid() || collected->last().time > m_newestEvent))
+            m_newestEvent = collected->last().time;
+    };
+    const QString limit = QString::number(kHistoryLimit);
+    request("GET", QStringLiteral("/api/v1/health-events?limit=") + limit, {}, [this, take](const Answer &answer) {
+        QList<LinkEvent> events;
+        for (const QJsonValue &value : answer.json.value(QStringLiteral("events")).toArray()) {
+            const QJsonObject e = value.toObject();
+            const QString kind = jsonString(e, "kind");
+            if (kind == u"operator")
+                continue;
+            events.append(LinkEvent{parseTime(e.value(QStringLiteral("time"))),
+                                    kind == u"outlier" ? LinkEvent::Kind::Ejection : kind == u"panic" ? LinkEvent::Kind::Panic : LinkEvent::Kind::Health,
+                                    QStringLiteral("engine"), jsonString(e, "pool") + u'/' + jsonString(e, "server"), QStringLiteral("state"),
+                                    jsonString(e, "from"), jsonString(e, "to"), jsonString(e, "reason")});
+        }
+        take(events);
+    });
+    request("GET", QStringLiteral("/api/v1/events?limit=") + limit, {}, [this, take](const Answer &answer) {
+        QList<LinkEvent> events;
+        for (const QJsonValue &value : answer.json.value(QStringLiteral("events")).toArray()) {
+            if (const std::optional<LinkEvent> event = engineEvent(value.toObject()))
+                events.append(*event);
+        }
+        take(events);
+    });
+    request("GET", QStringLiteral("/api/v1/audit?limit=") + limit, {}, [take](const Answer &answer) {
+        QList<LinkEvent> events;
+        for (const QJsonValue &value : answer.json.value(QStringLiteral("entries")).toArray()) {
+            const AuditEntry entry = AuditEntry::fromJson(value.toObject());
+            events.append(LinkEvent{entry.time.toUTC(), entry.action == u"force-release" ? LinkEvent::Kind::Lock : LinkEvent::Kind::Operator,
+                                    entry.user, entry.target, entry.action, entry.before, entry.after,
+                                    entry.result == u"ok" ? QStringLiteral("from %1").arg(entry.origin) : entry.result});
+        }
+        take(events);
+    });
+}
+
+void RemoteEngineLink::addEvent(const LinkEvent &event)
+{
+    m_pendingEvents.append(event);
+    if (!m_newestEvent.isValid() || event.time > m_newestEvent)
+        m_newestEvent = event.time;
+}
+
+void RemoteEngineLink::flushEvents()
+{
+    if (m_pendingEvents.isEmpty())
+        return;
+    QList<LinkEvent> events;
+    events.swap(m_pendingEvents);
+    Q_EMIT eventsReady(events);
+}
+
+void RemoteEngineLink::request(const QByteArray &method, const QString &path, const QJsonObject &body, std::function<void(const Answer &)> done)
+{
+    const qsizetype q = path.indexOf(u'?');
+    QNetworkRequest request = makeRequest(m_options.url, q < 0 ? path : path.left(q), m_options.token);
+    if (q >= 0) {
+        QUrl url = request.url();
+        url.setQuery(path.mid(q + 1));
+        request.setUrl(url);
+    }
+    request.setTransferTimeout(kCommandTimeoutMs);
+    QByteArray payload;
+    if (!body.isEmpty()) {
+        payload = QJsonDocument(body).toJson(QJsonDocument::Compact);
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
+    }
+    QNetworkReply *reply = m_network->sendCustomRequest(request, method, payload);
+    connect(reply, &QNetworkReply::finished, this, [this, reply, done = std::move(done)] {
+        Answer answer;
+        answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const QByteArray bytes = reply->readAll();
+        answer.json = QJsonDocument::fromJson(bytes).object();
+        if (answer.status == 0)
+            answer.error = transportError(m_options.url, reply);
+        else if (answer.status >= 300)
+            answer.error = statusText(m_options.url, answer.status, engineMessage(answer.json, bytes, answer.status));
+        reply->deleteLater();
+        done(answer);
+    });
+}
+
+void RemoteEngineLink::finish(quint64 id, bool ok, const QString &message)
+{
+    QMetaObject::invokeMethod(this, [this, result = CommandResult{id, ok, message}] { Q_EMIT commandFinished(result); }, Qt::QueuedConnection);
+}
+
+QString RemoteEngineLink::serverPath(const QString &pool, const QString &server, const QString &what) const
+{
+    return QStringLiteral("/api/v1/pools/%1/servers/%2/%3")
+        .arg(QString::fromUtf8(QUrl::toPercentEncoding(pool)), QString::fromUtf8(QUrl::toPercentEncoding(server)), what);
+}
+
+const ServerStatus *RemoteEngineLink::lastServer(const QString &pool, const QString &server) const
+{
+    const int index = m_last.indexOf(pool, server);
+    return index < 0 ? nullptr : &m_last.servers[index];
+}
+
+quint64 RemoteEngineLink::setWeight(const QString &pool, const QString &server, int weight)
+{
+    const quint64 id = ++m_lastCommandId;
+    const ServerStatus *before = lastServer(pool, server);
+    const QString old = before ? QString::number(before->weight) : QStringLiteral("?");
+    request("PUT", serverPath(pool, server, QStringLiteral("weight")), QJsonObject{{QStringLiteral("weight"), weight}},
+            [this, id, pool, server, old, weight](const Answer &answer) {
+        if (answer.status == 200)
+            finish(id, true, QStringLiteral("weight of %1/%2: %3 → %4").arg(pool, server, old).arg(weight));
+        else
+            finish(id, false, QStringLiteral("%1/%2 on %3: %4").arg(pool, server, m_options.name, answer.error));
+    });
+    return id;
+}
+
+quint64 RemoteEngineLink::setState(const QString &pool, const QString &server, BackendState state)
+{
+    const quint64 id = ++m_lastCommandId;
+    if (state == BackendState::Down) {
+        finish(id, false, QStringLiteral("%1/%2: \"down\" comes from health checks; use drain or maint to take it out").arg(pool, server));
+        return id;
+    }
+    const QString name = state == BackendState::Drain ? QStringLiteral("drain") : state == BackendState::Maint ? QStringLiteral("maint") : QStringLiteral("ready");
+    const ServerStatus *before = lastServer(pool, server);
+    const QString old = before ? before->stateText : QStringLiteral("?");
+    request("PUT", serverPath(pool, server, QStringLiteral("state")), QJsonObject{{QStringLiteral("state"), name}},
+            [this, id, pool, server, old, name](const Answer &answer) {
+        if (answer.status == 200)
+            finish(id, true, QStringLiteral("%1/%2: %3 → %4").arg(pool, server, old, name));
+        else
+            finish(id, false, QStringLiteral("%1/%2 on %3: %4").arg(pool, server, m_options.name, answer.error));
+    });
+    return id;
+}
+
+quint64 RemoteEngineLink::testRedis(const QString &host, quint16 port, const QByteArray &password)
+{
+    Q_UNUSED(password);
+    const quint64 id = ++m_lastCommandId;
+    finish(id, false, QStringLiteral("%1:%2: a remote engine polls only the Redis endpoints in its own config; add it to fulcrumd's \"redis\" list "
+                                     "(password from its keychain or a file) and reload, then its state shows here")
+                          .arg(host).arg(port));
+    return id;
+}
+
+quint64 RemoteEngineLink::releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder)
+{
+    const quint64 id = ++m_lastCommandId;
+    request("POST", QStringLiteral("/api/v1/locks/%1/release").arg(QString::fromUtf8(QUrl::toPercentEncoding(endpoint))),
+            QJsonObject{{QStringLiteral("key"), escapeRedisBytes(key)}, {QStringLiteral("holder"), escapeRedisBytes(expectedHolder)}},
+            [this, id](const Answer &answer) {
+        const QString message = answer.json.value(QStringLiteral("message")).toString();
+        if (answer.status == 200) {
+            finish(id, true, message);
+            return;
+        }
+        // 409: the holder changed; 404: gone. The engine's message says so and that nothing was deleted.
+        finish(id, false, answer.status == 409 || answer.status == 404 ? message.isEmpty() ? answer.error : message : answer.error);
+    });
+    return id;
+}
+
+quint64 RemoteEngineLink::exportReport(const ReportRequest &report, const QString &path)
+{
+    const quint64 id = ++m_lastCommandId;
+    if (report.format == u"csv") {
+        finish(id, false, QStringLiteral("a csv report is one file per section: over a remote engine, run fulcrumctl report --engine %1 --format csv -o FILE")
+                              .arg(m_options.url.toString()));
+        return id;
+    }
+    auto file = std::make_shared<QSaveFile>(path);
+    if (!file->open(QIODevice::WriteOnly)) {
+        finish(id, false, QStringLiteral("cannot write %1: %2; choose another folder").arg(path, file->errorString()));
+        return id;
+    }
+    const auto iso = [](qint64 ms) { return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODate); };
+    QUrlQuery query;
+    query.addQueryItem(QStringLiteral("from"), iso(report.fromMs));
+    query.addQueryItem(QStringLiteral("to"), iso(report.toMs));
+    query.addQueryItem(QStringLiteral("format"), report.format);
+    query.addQueryItem(QStringLiteral("lock_threshold"), QStringLiteral("%1ms").arg(report.lockHeldThresholdMs));
+    QNetworkRequest request = makeRequest(m_options.url, QStringLiteral("/api/v1/report"), m_options.token);
+    QUrl url = request.url();
+    url.setQuery(query);
+    request.setUrl(url);
+    request.setTransferTimeout(kReportSilenceMs);
+    QNetworkReply *reply = m_network->get(request);
+    m_reports.insert(id, reply);
+    connect(reply, &QNetworkReply::readyRead, this, [reply, file] {
+        if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 200)
+            file->write(reply->readAll());
+    });
+    connect(reply, &QNetworkReply::downloadProgress, this, [this, id](qint64 received, qint64 total) {
+        // In KiB, so that the figures fit the signal's ints; total 0 while the size is unknown.
+        Q_EMIT reportProgress(id, int(received / 1024), total > 0 ? int(std::max<qint64>(1, total / 1024)) : 0);
+    });
+    connect(reply, &QNetworkReply::finished, this, [this, id, reply, file, path, report] {
+        m_reports.remove(id);
+        reply->deleteLater();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (reply->property("cancelled").toBool()) {
+            file->cancelWriting();
+            finish(id, false, QStringLiteral("cancelled; nothing written"));
+            return;
+        }
+        if (status != 200) {
+            file->cancelWriting();
+            const QByteArray body = reply->readAll();
+            finish(id, false, status == 0 ? transportError(m_options.url, reply)
+                                          : statusText(m_options.url, status, engineMessage(QJsonDocument::fromJson(body).object(), body, status)));
+            return;
+        }
+        file->write(reply->readAll());
+        const qint64 size = file->size();
+        if (!file->commit()) {
+            finish(id, false, QStringLiteral("cannot write %1: %2; choose another folder").arg(path, file->errorString()));
+            return;
+        }
+        finish(id, true, QStringLiteral("%1 report by %2, %3 – %4: %5 (%6 KiB)")
+                             .arg(report.format.toUpper(), m_options.name,
+                                  QDateTime::fromMSecsSinceEpoch(report.fromMs, Qt::UTC).toString(Qt::ISODate),
+                                  QDateTime::fromMSecsSinceEpoch(report.toMs, Qt::UTC).toString(Qt::ISODate), path)
+                             .arg((size + 1023) / 1024));
+    });
+    return id;
+}
+
+void RemoteEngineLink::cancelReport(quint64 id)
+{
+    if (QNetworkReply *reply = m_reports.value(id)) {
+        reply->setProperty("cancelled", true);
+        reply->abort();
+    }
+}
+
+} // namespace fulcrum

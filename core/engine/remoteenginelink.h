@@ -1,0 +1,149 @@
+#pragma once
+
+#include "engine/enginelink.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QJsonObject>
+#include <QPointer>
+#include <QUrl>
+
+#include <deque>
+#include <functional>
+#include <optional>
+
+class QNetworkAccessManager;
+class QThread;
+class QNetworkReply;
+class QTimer;
+
+namespace fulcrum {
+
+class SecretStore;
+
+struct RemoteEngineOptions
+{
+    QString name;                 // what the console calls this engine ("east"); empty: host:port
+    QUrl url;                     // admin API base, http://host:port
+    QByteArray token;             // bearer token (admin, or read-only for a viewer); in memory only
+    int maxBackoffMs = 15'000;    // reconnect waits double from 500 ms up to this
+    int silenceMs = 10'000;       // no message on the stream this long: the connection is dead
+};
+
+// Turns the admin API's snapshot JSON (README "Endpoints") into the console's LinkSnapshot.
+// Keeps what one snapshot alone does not say: the engine's tick (the distance between
+// snapshots), the 5xx rate over the last second (from cumulative counts) and when each
+// server's check count last moved (its last check). Runs on the link's thread.
+class RemoteSnapshotReader
+{
+public:
+    LinkSnapshot read(const QJsonObject &json);
+    int tickMs() const { return m_tickMs; }
+    // After a reconnect the time since the last snapshot is not a tick.
+    void reconnected() { m_lastTime = QDateTime(); }
+
+private:
+    int m_tickMs = 500;
+    QDateTime m_lastTime;
+    QHash<QString, std::deque<std::pair<double, double>>> m_counts;   // cumulative requests, errors per server at the last ticks
+    QHash<QString, std::pair<qint64, QDateTime>> m_checks;            // checks counted per server, and when the count last moved
+};
+
+class StreamDecoder;
+
+// A running fulcrumd through its admin API: snapshots, events and lock tables from the
+// Server-Sent Events stream (GET /api/v1/stream; no polling), commands as PUT/POST answered by
+// commandFinished with the engine's own error text. Reconnects with capped backoff and says
+// why it is not connected in stateChanged ("token refused (401): ..."). The network side is
+// asynchronous on the caller's thread (QNetworkAccessManager): nothing waits on it; JSON is
+// parsed and snapshots mapped on a thread of the link's own, in the order they came.
+class RemoteEngineLink : public EngineLink
+{
+    Q_OBJECT
+public:
+    explicit RemoteEngineLink(RemoteEngineOptions options, QObject *parent = nullptr);
+    ~RemoteEngineLink() override;
+
+    // "http://host:port" from what an operator typed ("host:port" is taken as http); nullopt
+    // with a message naming the input and the fix when it is not an http URL without a token.
+    static std::optional<QUrl> parseUrl(const QString &text, QString *error);
+    // The keychain entry of an engine's token, shared by the console and fulcrumctl:
+    // "fulcrumd:http://host:port".
+    static QString keychainEntry(const QUrl &url);
+    // The admin token for url, the same way for the console and fulcrumctl: tokenFile (0600,
+    // when not empty), else FULCRUM_TOKEN, else the keychain entry keychainEntry(url) (keychain
+    // null: this build has none). nullopt with a message naming all three when none has it.
+    static std::optional<QByteArray> readToken(const QUrl &url, const QString &tokenFile, SecretStore *keychain, QString *error);
+    // One GET /api/v1/pools with the token ("test connection"); done(ok, message for a
+    // person) runs later on context's thread, at most once, within timeoutMs.
+    static void probe(const QUrl &url, const QByteArray &token, QObject *context, std::function<void(bool, const QString &)> done,
+                      int timeoutMs = 10'000);
+
+    LinkState state() const override { return m_state; }
+    QString description() const override;
+    int tickMs() const override { return m_last.tickMs; }
+    QStringList redisEndpoints() const override { return m_redisEndpoints; }
+    QString name() const { return m_options.name; }
+    QUrl url() const { return m_options.url; }
+    QString stateDetail() const { return m_stateDetail; }
+
+    quint64 setWeight(const QString &pool, const QString &server, int weight) override;
+    quint64 setState(const QString &pool, const QString &server, BackendState state) override;
+    quint64 testRedis(const QString &host, quint16 port, const QByteArray &password) override;
+    quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) override;
+    // The engine builds the report from its own history (GET /api/v1/report) and the body is
+    // written to path as it arrives (QSaveFile: nothing half-written is left). json, html and
+    // pdf; csv (one request per section) is fulcrumctl report --engine's.
+    quint64 exportReport(const ReportRequest &request, const QString &path) override;
+    void cancelReport(quint64 id) override;
+
+private:
+    struct Answer
+    {
+        int status = 0;           // 0: no HTTP answer
+        QJsonObject json;
+        QString error;            // transport failure, for a person
+    };
+
+    void connectStream();
+    void onStreamData();
+    void onStreamFinished();
+    void scheduleReconnect(const QString &why);
+    friend class StreamDecoder;
+    // A stream message, parsed on the decoder thread (the snapshot mapped there too).
+    void handleMessage(quint64 generation, const QByteArray &type, const QJsonObject &json, const LinkSnapshot &snapshot);
+    void handleSnapshot(const QJsonObject &json, const LinkSnapshot &snapshot);
+    void handleLocks(const QJsonObject &json);
+    std::optional<LinkEvent> engineEvent(const QJsonObject &json) const;
+    void fetchHistory();
+    void addEvent(const LinkEvent &event);
+    void flushEvents();
+    void setLinkState(LinkState state, const QString &detail);
+    void request(const QByteArray &method, const QString &path, const QJsonObject &body, std::function<void(const Answer &)> done);
+    void finish(quint64 id, bool ok, const QString &message);
+    QString serverPath(const QString &pool, const QString &server, const QString &what) const;
+    const ServerStatus *lastServer(const QString &pool, const QString &server) const;
+
+    RemoteEngineOptions m_options;
+    QNetworkAccessManager *m_network;
+    QPointer<QNetworkReply> m_stream;
+    QByteArray m_buffer;
+    QTimer *m_retry;
+    QTimer *m_silence;
+    int m_backoffMs = 0;
+    LinkState m_state = LinkState::Connecting;
+    QString m_stateDetail;
+    QThread *m_decoderThread;
+    StreamDecoder *m_decoder;      // lives on m_decoderThread
+    quint64 m_generation = 0;      // of the stream now open: messages of an older one are dropped
+    quint64 m_lastCommandId = 0;
+    LinkSnapshot m_last;
+    QStringList m_redisEndpoints;
+    QHash<QString, QJsonObject> m_lockEndpoints;            // each endpoint's last state in the snapshot
+    QHash<QString, LockTable> m_lockTables;                  // each endpoint's last full table
+    QList<LinkEvent> m_pendingEvents;
+    QHash<quint64, QPointer<QNetworkReply>> m_reports;       // report downloads in progress, by command id
+    QDateTime m_newestEvent;     // events up to here were shown: history fetched after a reconnect starts after it
+};
+
+} // namespace fulcrum

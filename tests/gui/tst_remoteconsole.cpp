@@ -1,0 +1,356 @@
+// The console over the admin API: real fulcrumd processes, the real window, mouse events on
+// the weights chart. What the engine itself answers over its API is what the assertions read.
+#include "demobackends.h"
+#include "freeport.h"
+#include "engine/multienginelink.h"
+#include "engine/remoteenginelink.h"
+#include "fulcrumdprocess.h"
+#include "haproxy/haproxyenginelink.h"
+#include "haproxyserver.h"
+#include "lockmodel.h"
+#include "locksview.h"
+#include "mainwindow.h"
+#include "redisserver.h"
+#include "servertablemodel.h"
+#include "weightcontroller.h"
+#include "weightschartview.h"
+
+#include <QComboBox>
+#include <QDirIterator>
+#include <QFile>
+#include <QJsonArray>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QTableView>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUndoStack>
+
+#include <algorithm>
+#include <memory>
+
+using namespace fulcrum;
+using namespace fulcrum::test;
+using namespace fulcrum::ui;
+
+class TestRemoteConsole : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void dragDrivesTheRealEngine();
+    void twoEnginesInOneWindow();
+    void forceReleaseThroughTheLocksView();
+    void haproxyAndFulcrumdSideBySide();
+    void programAttachesFromTheCommandLine();
+    void programRefusesBadEngines_data();
+    void programRefusesBadEngines();
+
+private:
+    // Health checks have passed for every server: the target shares are over all of them.
+    static bool allTakeTraffic(const MainWindow &window, int servers)
+    {
+        const LinkSnapshot snapshot = window.weightController()->snapshot();
+        return snapshot.servers.size() == servers
+               && std::all_of(snapshot.servers.cbegin(), snapshot.servers.cend(), [](const ServerStatus &s) { return s.takesTraffic(); });
+    }
+    int engineWeight(const FulcrumdProcess &engine, const QString &server) const
+    {
+        return engine.server(server).value(QStringLiteral("weight")).toInt();
+    }
+    std::unique_ptr<RemoteEngineLink> makeLink(const FulcrumdProcess &engine, const QString &name) const
+    {
+        RemoteEngineOptions options;
+        options.name = name;
+        options.url = engine.adminUrl();
+        options.token = engine.token();
+        return std::make_unique<RemoteEngineLink>(options);
+    }
+
+    std::unique_ptr<InProcessDemoBackend> m_app1;
+    std::unique_ptr<InProcessDemoBackend> m_app2;
+    std::unique_ptr<InProcessDemoBackend> m_app3;
+    std::unique_ptr<RedisServer> m_redis;
+    std::unique_ptr<FulcrumdProcess> m_east;
+    std::unique_ptr<FulcrumdProcess> m_west;
+};
+
+void TestRemoteConsole::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    m_app1 = std::make_unique<InProcessDemoBackend>(QStringLiteral("app1"));
+    m_app2 = std::make_unique<InProcessDemoBackend>(QStringLiteral("app2"));
+    m_app3 = std::make_unique<InProcessDemoBackend>(QStringLiteral("app3"));
+    QVERIFY(m_app1->isListening() && m_app2->isListening() && m_app3->isListening());
+    m_redis = std::make_unique<RedisServer>();
+    QString error;
+    QVERIFY2(m_redis->start(&error), qPrintable(error));
+    FulcrumdProcess::Options options;
+    options.servers = {{QStringLiteral("app1"), m_app1->port()}, {QStringLiteral("app2"), m_app2->port()}, {QStringLiteral("app3"), m_app3->port()}};
+    options.redisPort = m_redis->port();
+    m_east = std::make_unique<FulcrumdProcess>(options);
+    options.redisPort = 0;
+    QString log;
+    QVERIFY2(m_east->start(&log), qPrintable(log));
+    options.pool = QStringLiteral("checkout");
+    options.servers.removeLast();
+    m_west = std::make_unique<FulcrumdProcess>(options);
+    QVERIFY2(m_west->start(&log), qPrintable(log));
+}
+
+void TestRemoteConsole::cleanupTestCase()
+{
+    m_east.reset();
+    m_west.reset();
+    m_redis.reset();
+}
+
+void TestRemoteConsole::dragDrivesTheRealEngine()
+{
+    std::unique_ptr<RemoteEngineLink> link = makeLink(*m_east, QStringLiteral("east"));
+    MainWindow window(link.get());
+    window.resize(1200, 800);
+    window.showView(MainWindow::Weights);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.weightController()->setConfirmThreshold(1.0);
+    window.weightController()->setConfirmer([](const QString &) { return true; });
+    WeightsChartView *chart = window.weightsChart();
+    QTRY_COMPARE_WITH_TIMEOUT(chart->servers().size(), 3, 10'000);
+    QCOMPARE(link->state(), LinkState::Connected);
+    QTRY_VERIFY_WITH_TIMEOUT(allTakeTraffic(window, 3), 10'000);
+
+    // app2 from a third of the target share down to 20 %: the others' 20 * 0.2 / 0.8 = 5.
+    const int index = int(chart->servers().indexOf(QStringLiteral("app2")));
+    QVERIFY(index >= 0);
+    QWidget *viewport = chart->viewport();
+    const QPoint start = chart->handlePosition(index);
+    QTest::mousePress(viewport, Qt::LeftButton, Qt::NoModifier, start);
+    QVERIFY(chart->isDragging());
+    const QPoint end = chart->positionFor(index, 0.2);
+    QTest::mouseMove(viewport, chart->positionFor(index, 0.27));
+    QTest::mouseMove(viewport, end);
+    // Nothing reaches the engine before the release.
+    QCOMPARE(engineWeight(*m_east, QStringLiteral("app2")), 10);
+    QTest::mouseRelease(viewport, Qt::LeftButton, Qt::NoModifier, end);
+
+    QTRY_VERIFY_WITH_TIMEOUT(engineWeight(*m_east, QStringLiteral("app2")) != 10, 10'000);
+    const int applied = engineWeight(*m_east, QStringLiteral("app2"));
+    QVERIFY2(std::abs(applied - 5) <= 1, qPrintable(QString::number(applied)));
+    QCOMPARE(engineWeight(*m_east, QStringLiteral("app1")), 10);
+    QCOMPARE(engineWeight(*m_east, QStringLiteral("app3")), 10);
+    // The window follows the engine, not its own guess: the servers table shows the applied weight.
+    ServerTableModel *model = window.serverModel();
+    QTRY_COMPARE_WITH_TIMEOUT(model->serverAt(model->rowOf(QStringLiteral("web/app2")))->weight, applied, 5000);
+
+    // Undo goes through the engine as well.
+    window.weightController()->undoStack()->undo();
+    QTRY_COMPARE_WITH_TIMEOUT(engineWeight(*m_east, QStringLiteral("app2")), 10, 10'000);
+}
+
+void TestRemoteConsole::twoEnginesInOneWindow()
+{
+    MultiEngineLink link;
+    QVERIFY(link.addEngine(QStringLiteral("east"), makeLink(*m_east, QStringLiteral("east")).release()));
+    QVERIFY(link.addEngine(QStringLiteral("west"), makeLink(*m_west, QStringLiteral("west")).release()));
+    MainWindow window(&link);
+    window.resize(1200, 800);
+    window.showView(MainWindow::Weights);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.weightController()->setConfirmThreshold(1.0);
+    window.weightController()->setConfirmer([](const QString &) { return true; });
+
+    // Both engines' servers in the servers table, each pool named after its engine.
+    ServerTableModel *model = window.serverModel();
+    QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 5, 10'000);
+    QVERIFY(model->rowOf(QStringLiteral("east/web/app3")) >= 0);
+    QVERIFY(model->rowOf(QStringLiteral("west/checkout/app1")) >= 0);
+    auto *pools = window.findChild<QComboBox *>(QStringLiteral("weightsPool"));
+    QVERIFY(pools);
+    QTRY_COMPARE_WITH_TIMEOUT(pools->count(), 2, 5000);
+
+    // Dragging on west's pool changes west's engine only.
+    WeightsChartView *chart = window.weightsChart();
+    pools->setCurrentText(QStringLiteral("west/checkout"));
+    QTRY_COMPARE(chart->pool(), QStringLiteral("west/checkout"));
+    QTRY_COMPARE_WITH_TIMEOUT(chart->servers().size(), 2, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(allTakeTraffic(window, 5), 10'000);
+    const int index = int(chart->servers().indexOf(QStringLiteral("app1")));
+    QVERIFY(index >= 0);
+    QWidget *viewport = chart->viewport();
+    QTest::mousePress(viewport, Qt::LeftButton, Qt::NoModifier, chart->handlePosition(index));
+    const QPoint end = chart->positionFor(index, 0.75);
+    QTest::mouseMove(viewport, chart->positionFor(index, 0.6));
+    QTest::mouseMove(viewport, end);
+    QTest::mouseRelease(viewport, Qt::LeftButton, Qt::NoModifier, end);
+    QTRY_VERIFY_WITH_TIMEOUT(engineWeight(*m_west, QStringLiteral("app1")) != 10, 10'000);
+    const int applied = engineWeight(*m_west, QStringLiteral("app1"));
+    QVERIFY2(std::abs(applied - 30) <= 2, qPrintable(QString::number(applied)));
+    QCOMPARE(engineWeight(*m_west, QStringLiteral("app2")), 10);
+    QCOMPARE(engineWeight(*m_east, QStringLiteral("app1")), 10);
+    window.weightController()->undoStack()->undo();
+    QTRY_COMPARE_WITH_TIMEOUT(engineWeight(*m_west, QStringLiteral("app1")), 10, 10'000);
+}
+
+// The locks view and its force-release dialog over the remote link, the lock in a real
+// redis-server polled by the real fulcrumd: released when the holder is still the one shown,
+// nothing deleted when another worker took it in between.
+void TestRemoteConsole::forceReleaseThroughTheLocksView()
+{
+    std::unique_ptr<RemoteEngineLink> link = makeLink(*m_east, QStringLiteral("east"));
+    MainWindow window(link.get());
+    window.resize(1200, 800);
+    window.showView(MainWindow::Locks);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    LocksView *locks = window.locksView();
+    m_redis->command({"SET", "lock:cart:42", "worker-1:token-a"});                 // no expiry
+    m_redis->command({"SET", "lock:order:9", "worker-1:token-b", "PX", "60000"});
+    auto rowOf = [locks](const QByteArray &key) {
+        const QAbstractItemModel *model = locks->table()->model();
+        for (int row = 0; row < model->rowCount(); ++row) {
+            if (model->index(row, LockModel::Key).data().toString() == QString::fromUtf8(key))
+                return row;
+        }
+        return -1;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(rowOf("lock:cart:42") >= 0 && rowOf("lock:order:9") >= 0, 10'000);
+
+    locks->table()->selectRow(rowOf("lock:cart:42"));
+    std::unique_ptr<ForceReleaseDialog> dialog(locks->forceReleaseSelected());
+    QVERIFY(dialog);
+    dialog->show();
+    QVERIFY(dialog->keyConfirmation());   // no expiry: the key must be typed
+    QTest::keyClicks(dialog->keyConfirmation(), QStringLiteral("lock:cart:42"));
+    QTest::mouseClick(dialog->releaseButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(dialog->outcome(), ForceReleaseDialog::Outcome::Released, 10'000);
+    QCOMPARE(m_redis->command({"EXISTS", "lock:cart:42"}).integer, 0);
+    QCOMPARE(m_redis->command({"GET", "lock:order:9"}).string, QByteArray("worker-1:token-b"));
+    QTRY_VERIFY_WITH_TIMEOUT(rowOf("lock:cart:42") < 0, 10'000);
+
+    locks->table()->selectRow(rowOf("lock:order:9"));
+    dialog.reset(locks->forceReleaseSelected());
+    QVERIFY(dialog);
+    dialog->show();
+    m_redis->command({"SET", "lock:order:9", "worker-3:token-c", "PX", "60000"});
+    QTest::mouseClick(dialog->releaseButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(dialog->outcome(), ForceReleaseDialog::Outcome::Refused, 10'000);
+    QCOMPARE(m_redis->command({"GET", "lock:order:9"}).string, QByteArray("worker-3:token-c"));
+    const QString shown = dialog->findChild<QLabel *>(QStringLiteral("result"))->text();
+    QVERIFY2(shown.contains(QStringLiteral("nothing was deleted")) && shown.contains(QStringLiteral("worker-3:token-c")), qPrintable(shown));
+    // The engine audited both, as this console's user.
+    const QJsonArray audit = m_east->request("GET", "/api/v1/audit?limit=2").value(QStringLiteral("entries")).toArray();
+    QCOMPARE(audit.size(), 2);
+    QCOMPARE(audit.at(0).toObject().value(QStringLiteral("action")).toString(), QStringLiteral("force-release"));
+    QCOMPARE(audit.at(0).toObject().value(QStringLiteral("result")).toString(), QStringLiteral("ok"));
+    QVERIFY(audit.at(1).toObject().value(QStringLiteral("result")).toString() != u"ok");
+}
+
+// A real haproxy and a real fulcrumd in one window: both engines' servers, HAProxy's 0–256
+// scale for every drag (the lowest limit), and a weight change reaching haproxy only.
+void TestRemoteConsole::haproxyAndFulcrumdSideBySide()
+{
+    HaproxyServer haproxy;
+    QString error;
+    QVERIFY2(haproxy.start(&error), qPrintable(error));
+    const std::optional<RuntimeAddress> address = RuntimeAddress::parse(haproxy.adminSocket(), &error);
+    QVERIFY2(address, qPrintable(error));
+    MultiEngineLink link;
+    QVERIFY(link.addEngine(QStringLiteral("haproxy"), new HaproxyEngineLink(*address, 250)));
+    QVERIFY(link.addEngine(QStringLiteral("east"), makeLink(*m_east, QStringLiteral("east")).release()));
+    QCOMPARE(link.maxWeight(), HaproxyEngineLink::kHaproxyMaxWeight);
+    QVERIFY2(link.weightNote().startsWith(u"haproxy: ") && link.weightNote().contains(u"256"), qPrintable(link.weightNote()));
+
+    MainWindow window(&link);
+    window.resize(1200, 800);
+    window.showView(MainWindow::Servers);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    ServerTableModel *model = window.serverModel();
+    QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 6, 10'000);
+    QVERIFY(model->rowOf(QStringLiteral("haproxy/checkout/app2")) >= 0);
+    QVERIFY(model->rowOf(QStringLiteral("east/web/app2")) >= 0);
+    QCOMPARE(window.weightController()->maxWeight(), HaproxyEngineLink::kHaproxyMaxWeight);
+
+    window.weightController()->setConfirmThreshold(1.0);
+    window.weightController()->requestWeight(QStringLiteral("haproxy/checkout"), QStringLiteral("app2"), 40);
+    QTRY_COMPARE_WITH_TIMEOUT(haproxy.serverField(QStringLiteral("app2"), QStringLiteral("weight")), QStringLiteral("40"), 10'000);
+    QCOMPARE(engineWeight(*m_east, QStringLiteral("app2")), 10);
+    QTRY_COMPARE_WITH_TIMEOUT(model->serverAt(model->rowOf(QStringLiteral("haproxy/checkout/app2")))->weight, 40, 5000);
+}
+
+// The real `fulcrum` program: --engine twice and --token-file, its settings in a temporary
+// home; --screenshot makes it exit by itself after a few snapshots.
+void TestRemoteConsole::programAttachesFromTheCommandLine()
+{
+    QTemporaryDir home;
+    QProcess console;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), home.filePath(QStringLiteral("config")));
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.remove(QStringLiteral("FULCRUM_TOKEN"));
+    console.setProcessEnvironment(env);
+    // Both engines read the same token file here: give west east's token through a restart.
+    m_west->stop();
+    QFile::remove(m_west->tokenFile());
+    QVERIFY(QFile::copy(m_east->tokenFile(), m_west->tokenFile()));
+    QFile::setPermissions(m_west->tokenFile(), QFile::ReadOwner | QFile::WriteOwner);
+    QString log;
+    QVERIFY2(m_west->start(&log), qPrintable(log));
+    QCOMPARE(m_west->token(), m_east->token());
+    const QString shots = home.filePath(QStringLiteral("shots"));
+    console.start(binaryPath(QStringLiteral("fulcrum")),
+                  {QStringLiteral("--engine"), QStringLiteral("east=") + m_east->adminUrl().toString(),
+                   QStringLiteral("--engine"), QStringLiteral("west=127.0.0.1:%1").arg(m_west->adminPort()),
+                   QStringLiteral("--token-file"), m_east->tokenFile(), QStringLiteral("--screenshot"), shots, QStringLiteral("--screenshot-after"), QStringLiteral("6")});
+    QVERIFY(console.waitForFinished(60'000));
+    QVERIFY2(console.exitCode() == 0, console.readAllStandardError().constData());
+    for (const char *view : {"live-load", "weights", "servers", "locks", "events"})
+        QVERIFY(QFile::exists(shots + QStringLiteral("/console-%1.png").arg(QLatin1StringView(view))));
+    // Its settings file has no token.
+    QDirIterator files(home.filePath(QStringLiteral("config")), QDir::Files, QDirIterator::Subdirectories);
+    while (files.hasNext()) {
+        QFile file(files.next());
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY(!file.readAll().contains(m_east->token()));
+    }
+}
+
+void TestRemoteConsole::programRefusesBadEngines_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("not http") << QStringList{QStringLiteral("--engine"), QStringLiteral("east=ftp://lb1")} << QStringLiteral("http://127.0.0.1:9900");
+    QTest::newRow("token in the URL") << QStringList{QStringLiteral("--engine"), QStringLiteral("east=http://admin:secret@lb1:9900")}
+                                      << QStringLiteral("never in the URL");
+    QTest::newRow("same name twice") << QStringList{QStringLiteral("--engine"), QStringLiteral("east=127.0.0.1:1"), QStringLiteral("--engine"), QStringLiteral("east=127.0.0.1:2")}
+                                     << QStringLiteral("unique NAME=URL");
+}
+
+void TestRemoteConsole::programRefusesBadEngines()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, message);
+    QTemporaryDir home;
+    QProcess console;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), home.path());
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.insert(QStringLiteral("FULCRUM_TOKEN"), QStringLiteral("some-token"));
+    console.setProcessEnvironment(env);
+    console.start(binaryPath(QStringLiteral("fulcrum")), arguments);
+    QVERIFY(console.waitForFinished(20'000));
+    QCOMPARE(console.exitCode(), 2);
+    const QString err = QString::fromUtf8(console.readAllStandardError());
+    QVERIFY2(err.contains(message), qPrintable(err));
+    QVERIFY(!err.contains(u"secret"));
+}
+
+QTEST_MAIN(TestRemoteConsole)
+#include "tst_remoteconsole.moc"

@@ -1,0 +1,127 @@
+#include "fulcrumdprocess.h"
+
+#include "demobackends.h"
+#include "freeport.h"
+
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include <csignal>
+
+namespace fulcrum::test {
+
+namespace {
+
+QByteArray readTrimmed(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll().trimmed() : QByteArray();
+}
+
+} // namespace
+
+FulcrumdProcess::FulcrumdProcess(Options options)
+    : m_options(std::move(options))
+{
+    m_adminPort = freeLoopbackPort();
+    m_proxyPort = freeLoopbackPort();
+}
+
+FulcrumdProcess::~FulcrumdProcess()
+{
+    stop();
+}
+
+QUrl FulcrumdProcess::adminUrl() const
+{
+    return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_adminPort));
+}
+
+QString FulcrumdProcess::tokenFile() const
+{
+    return m_dir.filePath(QStringLiteral("state/admin.token"));
+}
+
+bool FulcrumdProcess::start(QString *log)
+{
+    log->clear();
+    QJsonArray servers;
+    for (const auto &[name, port] : std::as_const(m_options.servers))
+        servers.append(QJsonObject{{QStringLiteral("name"), name}, {QStringLiteral("address"), QStringLiteral("127.0.0.1:%1").arg(port)}, {QStringLiteral("weight"), 10}});
+    QJsonObject config{
+        {QStringLiteral("listeners"), QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("main")},
+                                                             {QStringLiteral("listen"), QStringLiteral("127.0.0.1:%1").arg(m_proxyPort)},
+                                                             {QStringLiteral("pool"), m_options.pool}}}},
+        {QStringLiteral("pools"), QJsonArray{QJsonObject{
+             {QStringLiteral("name"), m_options.pool},
+             {QStringLiteral("health_check"), QJsonObject{{QStringLiteral("interval"), QStringLiteral("100ms")}, {QStringLiteral("fast_interval"), QStringLiteral("50ms")},
+                                                          {QStringLiteral("down_interval"), QStringLiteral("100ms")}, {QStringLiteral("timeout"), QStringLiteral("300ms")}}},
+             {QStringLiteral("servers"), servers}}}},
+        {QStringLiteral("admin"), QJsonObject{{QStringLiteral("listen"), QStringLiteral("127.0.0.1:%1").arg(m_adminPort)}}},
+        {QStringLiteral("proxy"), QJsonObject{{QStringLiteral("workers"), 1}, {QStringLiteral("stop_timeout"), QStringLiteral("2s")}}},
+        {QStringLiteral("state_dir"), m_dir.filePath(QStringLiteral("state"))},
+    };
+    if (m_options.redisPort) {
+        config.insert(QStringLiteral("redis"), QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("cache")},
+                                                                      {QStringLiteral("url"), QStringLiteral("redis://127.0.0.1:%1").arg(m_options.redisPort)},
+                                                                      {QStringLiteral("poll_interval"), QStringLiteral("200ms")}}});
+    }
+    const QString path = m_dir.filePath(QStringLiteral("fulcrum.json"));
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) {
+        *log = QStringLiteral("cannot write %1").arg(path);
+        return false;
+    }
+    file.write(QJsonDocument(config).toJson());
+    file.close();
+
+    // Its log goes to a file: a pipe nobody reads during a long test would fill and stall it.
+    const QString logPath = m_dir.filePath(QStringLiteral("fulcrumd.log"));
+    QFile::remove(logPath);
+    m_process.setStandardOutputFile(QProcess::nullDevice());
+    m_process.setStandardErrorFile(logPath);
+    m_process.start(binaryPath(QStringLiteral("fulcrumd")), {QStringLiteral("--config"), path});
+    QDeadlineTimer deadline(15'000);
+    while (!log->contains(u"admin API on http")) {
+        if (deadline.hasExpired() || m_process.state() == QProcess::NotRunning)
+            return false;
+        m_process.waitForFinished(50);
+        *log = QString::fromUtf8(readTrimmed(logPath));
+    }
+    m_token = readTrimmed(tokenFile());
+    m_readOnlyToken = readTrimmed(m_dir.filePath(QStringLiteral("state/admin-readonly.token")));
+    return !m_token.isEmpty();
+}
+
+void FulcrumdProcess::stop()
+{
+    if (m_process.state() == QProcess::NotRunning)
+        return;
+    ::kill(pid_t(m_process.processId()), SIGTERM);
+    if (!m_process.waitForFinished(10'000)) {
+        m_process.kill();
+        m_process.waitForFinished(5000);
+    }
+}
+
+QJsonObject FulcrumdProcess::request(const QByteArray &method, const QByteArray &path, const QByteArray &body, int *status) const
+{
+    QByteArray raw = method + ' ' + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Fulcrum-User: tester\r\nAuthorization: Bearer " + m_token + "\r\n";
+    if (!body.isNull())
+        raw += "Content-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n";
+    raw += "\r\n" + body;
+    SimpleHttpConnection connection(m_adminPort);
+    const SimpleHttpResponse response = connection.exchange(raw);
+    if (status)
+        *status = response.status;
+    return QJsonDocument::fromJson(response.body).object();
+}
+
+QJsonObject FulcrumdProcess::server(const QString &name) const
+{
+    return request("GET", QStringLiteral("/api/v1/pools/%1/servers/%2").arg(m_options.pool, name).toUtf8());
+}
+
+} // namespace fulcrum::test
