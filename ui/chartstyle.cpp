@@ -4,13 +4,22 @@
 #include <QChart>
 #include <QLegend>
 
+#include <cmath>
+
 namespace fulcrum::ui {
+
+QColor fadedText(const QPalette &palette, double amount)
+{
+    const QColor text = palette.color(QPalette::WindowText);
+    const QColor base = palette.color(QPalette::Base);
+    auto mix = [amount](int t, int b) { return int(std::lround(b + (t - b) * amount)); };
+    return QColor(mix(text.red(), base.red()), mix(text.green(), base.green()), mix(text.blue(), base.blue()));
+}
 
 void applyPalette(QChart *chart, const QPalette &palette)
 {
     const QColor text = palette.color(QPalette::WindowText);
-    QColor grid = text;
-    grid.setAlphaF(0.15);
+    const QColor grid = fadedText(palette, 0.15);
     chart->setBackgroundBrush(palette.base());
     chart->setBackgroundPen(Qt::NoPen);
     chart->setDropShadowEnabled(false);   // a blur over the whole chart on every repaint

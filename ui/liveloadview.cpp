@@ -6,6 +6,7 @@
 #include <QChart>
 #include <QChartView>
 #include <QDateTimeAxis>
+#include <QGraphicsScene>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace fulcrum::ui {
 
@@ -111,6 +113,9 @@ LiveLoadView::LiveLoadView(QWidget *parent)
         c.view->setObjectName(QStringLiteral("liveChart%1").arg(i));
         c.view->drawLabels = i == 0;
         c.view->setChart(chart);
+        // Every line changes its geometry each second: a BSP index of the scene's items would
+        // be rebuilt for them each time and is of no use for a dozen items.
+        c.view->scene()->setItemIndexMethod(QGraphicsScene::NoIndex);
         // Antialiased strokes of a dozen 300-point lines were most of a repaint; plain
         // one-pixel lines take the raster engine's fast path and read as well.
         c.view->setRenderHint(QPainter::Antialiasing, false);
@@ -139,7 +144,7 @@ int LiveLoadView::markerCount() const
 
 void LiveLoadView::updateFromSnapshot(const LinkSnapshot &snapshot)
 {
-    m_now = snapshot.time;
+    const QDateTime previous = std::exchange(m_now, snapshot.time);
     const qint64 nowMs = snapshot.time.toMSecsSinceEpoch();
     const qint64 oldest = nowMs - qint64(kWindowSeconds) * 1000;
     QStringList order;
@@ -167,9 +172,42 @@ void LiveLoadView::updateFromSnapshot(const LinkSnapshot &snapshot)
     while (!m_markers->empty() && m_markers->front().time.toMSecsSinceEpoch() < oldest)
         m_markers->pop_front();
     // Charts are costly to feed; a hidden view only keeps its history and catches up when shown.
-    m_stale = !isVisible();
-    if (!m_stale)
+    if (!isVisible()) {
+        m_stale = true;
+        return;
+    }
+    if (std::exchange(m_stale, false))
         refreshLines();
+    else
+        refreshDueCharts(previous);
+}
+
+void LiveLoadView::refreshDueCharts(const QDateTime &previous)
+{
+    // A replace() makes Qt Charts map every point of the line again and stroke it into a
+    // hit-test shape (a join per point): a full line costs about 0.15 ms. The lines move one
+    // point per second, so the lines are fed in turns: a turn is one chart's lines, at most
+    // kLinesPerTurn of them, and a tick takes as many turns as keep every line at most
+    // kRefreshMs behind (at 4 Hz with 12 lines: one turn per tick, six turns).
+    const QStringList shown = linesToShow();
+    if (shown != m_shown) {
+        refreshLines();   // the three charts show the same servers
+        return;
+    }
+    const qint64 tickMs = previous.isValid() ? std::clamp<qint64>(previous.msecsTo(m_now), 1, kRefreshMs) : kRefreshMs;
+    m_tickMs = tickMs;
+    const int groups = std::max(1, int((m_shown.size() + kLinesPerTurn - 1) / kLinesPerTurn));
+    const int turns = 3 * groups;
+    const int ticksPerRefresh = std::max(1, int(kRefreshMs / tickMs));
+    const int turnsPerTick = (turns + ticksPerRefresh - 1) / ticksPerRefresh;
+    for (int k = 0; k < turnsPerTick; ++k) {
+        const int turn = int(m_turn++ % quint64(turns));
+        syncLines(m_charts[turn / groups], (turn % groups) * kLinesPerTurn, kLinesPerTurn);
+    }
+    // The time axes are checked every tick, so a chart whose lines wait for their turn is
+    // still mapped onto the same window as the others.
+    for (Chart &chart : m_charts)
+        syncTimeAxis(chart);
 }
 
 void LiveLoadView::showEvent(QShowEvent *event)
@@ -191,7 +229,7 @@ void LiveLoadView::addEvents(const QList<LinkEvent> &events)
     }
 }
 
-void LiveLoadView::refreshLines()
+QStringList LiveLoadView::linesToShow() const
 {
     QStringList shown;
     for (const QString &key : m_chosen.isEmpty() ? m_order : m_chosen) {
@@ -200,12 +238,19 @@ void LiveLoadView::refreshLines()
         if (shown.size() == kMaxLines)
             break;
     }
-    m_shown = shown;
-    for (Chart &chart : m_charts)
-        syncLines(chart);
+    return shown;
 }
 
-void LiveLoadView::syncLines(Chart &c)
+void LiveLoadView::refreshLines()
+{
+    m_shown = linesToShow();
+    for (Chart &chart : m_charts) {
+        syncLines(chart, 0, kMaxLines);
+        syncTimeAxis(chart);
+    }
+}
+
+void LiveLoadView::syncLines(Chart &c, int first, int count)
 {
     const int which = int(&c - m_charts);
     QChart *chart = c.view->chart();
@@ -218,10 +263,14 @@ void LiveLoadView::syncLines(Chart &c)
         delete it.value();
         it = c.lines.erase(it);
     }
+    auto valueOf = [which](const Point &p) { return double(which == 0 ? p.requests : which == 1 ? p.p95 : p.errors); };
     double top = which == 2 ? 1.0 : 10.0;
-    for (const QString &key : m_shown) {
+    for (int i = 0; i < m_shown.size(); ++i) {
+        const QString &key = m_shown[i];
+        const std::deque<Point> &history = m_history[key];
         QLineSeries *&line = c.lines[key];
-        if (!line) {
+        const bool added = !line;
+        if (added) {
             line = new QLineSeries(chart);
             line->setName(key.section(u'/', 1));
             line->setPen(QPen(serverColor(key), kLineWidth));
@@ -229,22 +278,42 @@ void LiveLoadView::syncLines(Chart &c)
             line->attachAxis(c.time);
             line->attachAxis(c.value);
         }
-        const std::deque<Point> &history = m_history[key];
+        if (!added && (i < first || i >= first + count)) {
+            for (const Point &p : history)
+                top = std::max(top, valueOf(p));
+            continue;
+        }
         QList<QPointF> points;
         points.reserve(qsizetype(history.size()));
         for (const Point &p : history) {
-            const double y = which == 0 ? p.requests : which == 1 ? p.p95 : p.errors;
-            top = std::max(top, y);
-            points.append(QPointF(double(p.ms), y));
+            top = std::max(top, valueOf(p));
+            points.append(QPointF(double(p.ms), valueOf(p)));
         }
         line->replace(points);
     }
+    // Values: a 1-2-5 top with room above the highest point; it shrinks only when the lines
+    // use less than a third of it, so a line moving near the top does not rescale every tick.
+    const double wanted = top * 1.15;
+    if (wanted > c.valueTop || wanted < c.valueTop / 3) {
+        const auto [nice, ticks] = niceCeiling(wanted);
+        c.valueTop = nice;
+        c.value->setTickCount(ticks);
+        c.value->setRange(0, nice);
+    }
+}
+
+void LiveLoadView::syncTimeAxis(Chart &c)
+{
     // The axes move in steps, not every tick: new labels mean a new layout of the whole chart.
-    // Time: the window ends at the next kTimeStepSeconds boundary and starts at the oldest
+    // The window ends at the next kTimeStepSeconds boundary and starts at the oldest
     // point kept (at least a minute back), so a fresh start fills the chart.
     if (m_now.isValid()) {
+        // A new range makes Qt Charts remap and stroke every line of the chart (about 5 ms for
+        // 12 lines): the charts take their step on consecutive ticks, not on the same one,
+        // each as if it were `which` ticks later (so its window still ends after now).
+        const int which = int(&c - m_charts);
         const qint64 step = qint64(kTimeStepSeconds) * 1000;
-        const qint64 end = (m_now.toMSecsSinceEpoch() / step + 1) * step;
+        const qint64 end = ((m_now.toMSecsSinceEpoch() + which * m_tickMs) / step + 1) * step;
         qint64 oldest = end - 60'000;
         for (const QString &key : m_shown) {
             const std::deque<Point> &history = m_history[key];
@@ -266,15 +335,6 @@ void LiveLoadView::syncLines(Chart &c)
             c.time->setTickCount(int(intervals) + 1);
             c.time->setRange(QDateTime::fromMSecsSinceEpoch(start), QDateTime::fromMSecsSinceEpoch(end));
         }
-    }
-    // Values: a 1-2-5 top with room above the highest point; it shrinks only when the lines
-    // use less than a third of it, so a line moving near the top does not rescale every tick.
-    const double wanted = top * 1.15;
-    if (wanted > c.valueTop || wanted < c.valueTop / 3) {
-        const auto [nice, ticks] = niceCeiling(wanted);
-        c.valueTop = nice;
-        c.value->setTickCount(ticks);
-        c.value->setRange(0, nice);
     }
 }
 

@@ -29,7 +29,8 @@ struct StateMarker
 // Requests/s, p95 latency and error rate per server over the last minutes, one line per
 // server in its colour; state changes marked on the time axis. Lines are fed with
 // replace() from a bounded history kept here. Shows the chosen servers, or the first
-// kMaxLines of the snapshot when none are chosen.
+// kMaxLines of the snapshot when none are chosen. The lines carry one point per second and
+// are fed in turns, a few lines per tick, so that none is more than kRefreshMs behind.
 class LiveLoadView : public QWidget
 {
     Q_OBJECT
@@ -38,6 +39,8 @@ public:
     static constexpr int kWindowSeconds = 300;
     static constexpr int kTimeStepSeconds = 10;   // the time axis moves in steps of this
     static constexpr int kLineWidth = 1;
+    static constexpr int kLinesPerTurn = 6;       // lines fed per chart and turn (see refreshDueCharts)
+    static constexpr qint64 kRefreshMs = 1500;    // how far behind a line may be
 
     explicit LiveLoadView(QWidget *parent = nullptr);
     ~LiveLoadView() override;
@@ -72,8 +75,11 @@ private:
         qint64 timeEnd = 0;
         double valueTop = 0;
     };
-    void syncLines(Chart &chart);
+    void syncLines(Chart &chart, int first, int count);
+    void syncTimeAxis(Chart &chart);
     void refreshLines();
+    void refreshDueCharts(const QDateTime &previous);
+    QStringList linesToShow() const;
 
     Chart m_charts[3];
     QHash<QString, std::deque<Point>> m_history;   // per server key
@@ -82,6 +88,8 @@ private:
     QStringList m_shown;
     std::shared_ptr<std::deque<StateMarker>> m_markers;
     QDateTime m_now;
+    quint64 m_turn = 0;
+    qint64 m_tickMs = 250;   // between the last two snapshots
     bool m_stale = false;
 };
 

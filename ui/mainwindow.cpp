@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "cachedtextdelegate.h"
 #include "eventmodel.h"
 #include "exportreportdialog.h"
 #include "liveloadview.h"
@@ -50,6 +51,13 @@ MainWindow::MainWindow(EngineLink *link, QWidget *parent)
     m_engineLabel = new QLabel(this);
     m_redisLabel = new QLabel(this);
     m_refreshLabel = new QLabel(tr("waiting for the first snapshot"), this);
+    // Its text changes every second; a label of fixed size does not make the status bar lay
+    // out and repaint whole each time.
+    const QFontMetrics metrics = m_refreshLabel->fontMetrics();
+    m_refreshLabel->setFixedSize(std::max(metrics.horizontalAdvance(m_refreshLabel->text()),
+                                          metrics.horizontalAdvance(tr("last refresh %1").arg(QStringLiteral("00:00:00"))))
+                                     + metrics.averageCharWidth(),
+                                 m_refreshLabel->sizeHint().height());
     statusBar()->addPermanentWidget(m_engineLabel);
     statusBar()->addPermanentWidget(m_redisLabel);
     statusBar()->addPermanentWidget(m_refreshLabel);
@@ -136,6 +144,7 @@ void MainWindow::createViews()
     m_serversView = new QTableView(servers);
     m_serversView->setObjectName(QStringLiteral("serversTable"));
     m_serversView->setModel(m_serverProxy);
+    m_serversView->setItemDelegate(new CachedTextDelegate(m_serversView));   // figures repaint every tick
     m_serversView->setSortingEnabled(true);
     m_serversView->sortByColumn(ServerTableModel::Name, Qt::AscendingOrder);
     m_serversView->setSelectionBehavior(QAbstractItemView::SelectRows);

@@ -6,6 +6,8 @@
 #include <QBrush>
 #include <QLocale>
 
+#include <utility>
+
 namespace fulcrum::ui {
 
 QString durationText(qint64 seconds)
@@ -24,42 +26,103 @@ ServerTableModel::ServerTableModel(QObject *parent)
 {
 }
 
+namespace {
+
+qint64 secondsBetween(const QDateTime &from, const QDateTime &to)
+{
+    return from.isValid() && to.isValid() ? from.secsTo(to) : -1;
+}
+
+} // namespace
+
+// Which columns show something different for this server, as bits of ServerTableModel::Column.
+// "Last check" and "In state" read as ages, so they change with the clock as well.
+quint32 ServerTableModel::changedColumnsOf(const ServerStatus &before, const QDateTime &nowBefore,
+                                           const ServerStatus &after, const QDateTime &nowAfter)
+{
+    quint32 columns = 0;
+    auto mark = [&columns](bool changed, Column column) {
+        if (changed)
+            columns |= 1u << column;
+    };
+    mark(before.name != after.name, Name);
+    mark(before.pool != after.pool, Pool);
+    mark(before.stateText != after.stateText || before.state != after.state, State);
+    mark(before.reason != after.reason, Reason);
+    mark(before.weight != after.weight, Weight);
+    mark(before.effectiveWeight != after.effectiveWeight, EffectiveWeight);
+    mark(before.activeConnections != after.activeConnections, Active);
+    mark(before.requestsPerSecond != after.requestsPerSecond, RequestsPerSecond);
+    mark(before.share != after.share, Share);
+    mark(before.p50Ms != after.p50Ms, P50);
+    mark(before.p95Ms != after.p95Ms, P95);
+    mark(before.p99Ms != after.p99Ms, P99);
+    mark(before.errorRate != after.errorRate, ErrorRate);
+    mark(before.address != after.address, Name);   // the name's tooltip
+    mark(secondsBetween(before.lastCheck, nowBefore) != secondsBetween(after.lastCheck, nowAfter)
+             || before.reason.isEmpty() != after.reason.isEmpty(), LastCheck);   // "never" / "not reported"
+    mark(secondsBetween(before.stateSince, nowBefore) != secondsBetween(after.stateSince, nowAfter), InState);
+    return columns;
+}
+
 void ServerTableModel::updateFromSnapshot(const LinkSnapshot &snapshot)
 {
-    m_now = snapshot.time;
-    QHash<QString, int> incoming;
-    incoming.reserve(snapshot.servers.size());
-    for (int i = 0; i < snapshot.servers.size(); ++i)
-        incoming.insert(snapshot.servers[i].key(), i);
+    const QDateTime previousNow = std::exchange(m_now, snapshot.time);
+    // Usually the same servers in the same order as last tick: then row i is server i, and
+    // no key is built or hashed.
+    bool sameServers = snapshot.servers.size() == m_servers.size();
+    for (qsizetype i = 0; sameServers && i < m_servers.size(); ++i)
+        sameServers = m_servers[i].name == snapshot.servers[i].name && m_servers[i].pool == snapshot.servers[i].pool;
+    if (!sameServers) {
+        QHash<QString, int> incoming;
+        incoming.reserve(snapshot.servers.size());
+        for (int i = 0; i < snapshot.servers.size(); ++i)
+            incoming.insert(snapshot.servers[i].key(), i);
 
-    // Servers that went away: remove from the bottom up so the rows above keep their numbers.
-    for (int row = int(m_servers.size()) - 1; row >= 0; --row) {
-        if (!incoming.contains(m_servers[row].key())) {
-            beginRemoveRows(QModelIndex(), row, row);
-            m_servers.removeAt(row);
-            endRemoveRows();
+        // Servers that went away: remove from the bottom up so the rows above keep their numbers.
+        for (int row = int(m_servers.size()) - 1; row >= 0; --row) {
+            if (!incoming.contains(m_servers[row].key())) {
+                beginRemoveRows(QModelIndex(), row, row);
+                m_servers.removeAt(row);
+                endRemoveRows();
+            }
         }
+        m_rows.clear();
+        for (int row = 0; row < m_servers.size(); ++row)
+            m_rows.insert(m_servers[row].key(), row);
     }
-    m_rows.clear();
-    for (int row = 0; row < m_servers.size(); ++row)
-        m_rows.insert(m_servers[row].key(), row);
 
-    // Changed figures in place, then new servers appended.
+    // Changed figures in place, then new servers appended. dataChanged names only the columns
+    // that changed: the view repaints those cells and not the whole table, and the proxy
+    // re-sorts only when the sort column is among them.
     int firstChanged = -1;
     int lastChanged = -1;
+    quint32 changedColumns = 0;
     QList<ServerStatus> added;
-    for (const ServerStatus &server : snapshot.servers) {
-        const auto it = m_rows.constFind(server.key());
-        if (it == m_rows.constEnd()) {
+    for (int i = 0; i < snapshot.servers.size(); ++i) {
+        const ServerStatus &server = snapshot.servers[i];
+        const int row = sameServers ? i : m_rows.value(server.key(), -1);
+        if (row < 0) {
             added.append(server);
             continue;
         }
-        m_servers[*it] = server;
-        firstChanged = firstChanged < 0 ? *it : std::min(firstChanged, *it);
-        lastChanged = std::max(lastChanged, *it);
+        const quint32 columns = changedColumnsOf(m_servers[row], previousNow, server, m_now);
+        m_servers[row] = server;
+        if (!columns)
+            continue;
+        changedColumns |= columns;
+        firstChanged = firstChanged < 0 ? row : std::min(firstChanged, row);
+        lastChanged = std::max(lastChanged, row);
     }
-    if (firstChanged >= 0)
-        Q_EMIT dataChanged(index(firstChanged, 0), index(lastChanged, ColumnCount - 1));
+    for (int column = 0; firstChanged >= 0 && column < ColumnCount; ++column) {
+        if (!(changedColumns & (1u << column)))
+            continue;
+        int last = column;
+        while (last + 1 < ColumnCount && (changedColumns & (1u << (last + 1))))
+            ++last;
+        Q_EMIT dataChanged(index(firstChanged, column), index(lastChanged, last));
+        column = last;
+    }
     if (!added.isEmpty()) {
         const int first = int(m_servers.size());
         beginInsertRows(QModelIndex(), first, first + int(added.size()) - 1);

@@ -38,6 +38,8 @@ public:
     bool setData(const QModelIndex &index, const QVariant &value, int role = Qt::EditRole) override;
 
 private:
+    static quint32 changedColumnsOf(const ServerStatus &before, const QDateTime &nowBefore,
+                                    const ServerStatus &after, const QDateTime &nowAfter);
     QVariant display(const ServerStatus &server, int column) const;
     QVariant sortValue(const ServerStatus &server, int column) const;
 

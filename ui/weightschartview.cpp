@@ -11,6 +11,7 @@
 #include <QLegend>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QFontMetricsF>
 #include <QScatterSeries>
 #include <QStackedBarSeries>
 #include <QValueAxis>
@@ -187,9 +188,7 @@ void WeightsChartView::rebuild(const QList<ServerStatus> &servers)
         }
     } else {
         auto *set = new QBarSet(tr("actual share"));
-        QColor colour = palette().color(QPalette::WindowText);
-        colour.setAlphaF(0.35);
-        set->setColor(colour);
+        set->setColor(fadedText(palette(), 0.35));
         set->setBorderColor(Qt::transparent);
         set->append(QList<qreal>(servers.size(), 0.0));
         m_sets.append(set);
@@ -225,6 +224,7 @@ void WeightsChartView::drawForeground(QPainter *painter, const QRectF &rect)
     QFont font = painter->font();
     font.setPointSizeF(font.pointSizeF() * 0.85);
     painter->setFont(font);
+    const double ascent = QFontMetricsF(font).ascent();   // drawStaticText takes the top, not the baseline
     for (int i = 0; i < m_shownTargets.size(); ++i) {
         const double percent = std::round(m_shownTargets[i] * 1000) / 10;
         const QPointF at = chart()->mapToScene(chart()->mapToPosition(QPointF(i, percent), m_handles));
@@ -236,8 +236,19 @@ void WeightsChartView::drawForeground(QPainter *painter, const QRectF &rect)
         painter->setPen(QPen(text, 1));
         painter->setBrush(colouredHandles && i < m_servers.size() ? serverColor(m_servers[i].key()) : palette().color(QPalette::Base));
         painter->drawEllipse(at, kHandleRadius, kHandleRadius);
-        // The same figure in every language, as the axis labels.
-        painter->drawText(at + QPointF(kHandleRadius + 2, -kHandleRadius), QStringLiteral("%1 %").arg(percent, 0, 'f', 1));
+        // The same figure in every language, as the axis labels. Laid out once per figure:
+        // the handles are painted again with every tick's bars, their figures seldom change.
+        const QString label = QStringLiteral("%1 %").arg(percent, 0, 'f', 1);
+        auto cached = m_handleLabels.find(label);
+        if (cached == m_handleLabels.end()) {
+            if (m_handleLabels.size() >= 1024)
+                m_handleLabels.clear();
+            QStaticText laidOut(label);
+            laidOut.setTextFormat(Qt::PlainText);
+            laidOut.prepare(QTransform(), font);
+            cached = m_handleLabels.insert(label, laidOut);
+        }
+        painter->drawStaticText(at + QPointF(kHandleRadius + 2, -kHandleRadius - ascent), *cached);
     }
     painter->restore();
 }
@@ -420,8 +431,12 @@ void WeightsChartView::showEvent(QShowEvent *event)
 
 void WeightsChartView::changeEvent(QEvent *event)
 {
+    if (event->type() == QEvent::FontChange)
+        m_handleLabels.clear();
     if (event->type() == QEvent::PaletteChange) {
         applyPalette(chart(), palette());
+        if (m_sets.size() == 1 && m_servers.size() > 1)
+            m_sets.first()->setColor(fadedText(palette(), 0.35));
         viewport()->update();
     }
     QChartView::changeEvent(event);

@@ -3,6 +3,8 @@
 #include "engine/enginelink.h"
 
 #include <QChartView>
+#include <QHash>
+#include <QStaticText>
 
 QT_BEGIN_NAMESPACE
 class QBarCategoryAxis;
@@ -84,6 +86,7 @@ private:
     bool m_hasPending = false;
     LinkSnapshot m_last;                // the pool shown can change between ticks
     QStringList m_pools;
+    QHash<QString, QStaticText> m_handleLabels;   // in the font of the handles
 
     QStackedBarSeries *m_bars = nullptr;
     QList<QBarSet *> m_sets;

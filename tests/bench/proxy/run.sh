@@ -7,7 +7,8 @@
 #   tests/bench/proxy/run.sh [BUILD_DIR]      env: WORKERS (default 2), DURATION (10s),
 #                                                  CONNECTIONS (50), THREADS (2), BODY_BYTES (100),
 #                                                  ROUNDS (3: targets run in turn, the median is shown),
-#                                                  LIGHT_CONNECTIONS (4: the unsaturated latency run)
+#                                                  LIGHT_CONNECTIONS (4: the unsaturated latency run),
+#                                                  PROBE_REQUESTS (20000 per target), PROBE_RATE (4000/s)
 set -euo pipefail
 
 BUILD_DIR=${1:-build}
@@ -18,12 +19,16 @@ THREADS=${THREADS:-2}
 BODY_BYTES=${BODY_BYTES:-100}
 ROUNDS=${ROUNDS:-3}
 LIGHT_CONNECTIONS=${LIGHT_CONNECTIONS:-4}
+PROBE_REQUESTS=${PROBE_REQUESTS:-20000}
+PROBE_RATE=${PROBE_RATE:-4000}
 FULCRUMD=$(realpath "$BUILD_DIR/bin/fulcrumd")
+PROBE=$(realpath "$BUILD_DIR/bench/bench_latency_probe")
 
 for tool in nginx haproxy wrk python3; do
     command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing; install it with scripts/packages.txt (apt-get install nginx-light haproxy wrk)" >&2; exit 1; }
 done
 [ -x "$FULCRUMD" ] || { echo "run.sh: $FULCRUMD not found; build first: ninja -C $BUILD_DIR fulcrumd" >&2; exit 1; }
+[ -x "$PROBE" ] || { echo "run.sh: $PROBE not found; build first: ninja -C $BUILD_DIR bench_latency_probe" >&2; exit 1; }
 
 TMP=$(mktemp -d /tmp/fulcrum-bench-proxy.XXXXXX)
 PIDS=()
@@ -184,3 +189,8 @@ added = "-" if direct else f"{light - light_direct:+.3f} ms"
 print(f"{name:<10} {rps:10.0f} {p99:9.3f} {ratio:>15} {cpu:11.1f} {cpu_ratio:>12} {light:11.3f} {added:>13}")
 PY
 done
+echo
+echo "added latency, interleaved probe: one keep-alive connection per target, one request at a time,"
+echo "targets in turn at $PROBE_RATE requests/s in all, $PROBE_REQUESTS requests per target:"
+"$PROBE" --requests "$PROBE_REQUESTS" --rate "$PROBE_RATE" direct="$BACKEND1" fulcrumd="$P_FULCRUM" nginx="$P_NGINX" haproxy="$P_HAPROXY"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
