@@ -34,17 +34,17 @@
         <translation>连接</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="16"/>
+        <location filename="../../ui/servertablemodel.cpp" line="18"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="18"/>
+        <location filename="../../ui/servertablemodel.cpp" line="20"/>
         <source>%1 min %2 s</source>
         <translation>%1 分 %2 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="19"/>
+        <location filename="../../ui/servertablemodel.cpp" line="21"/>
         <source>%1 h %2 min</source>
         <translation>%1 小时 %2 分</translation>
     </message>
@@ -614,22 +614,22 @@
 <context>
     <name>fulcrum::ui::LiveLoadView</name>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="86"/>
+        <location filename="../../ui/liveloadview.cpp" line="88"/>
         <source>Requests per second</source>
         <translation>每秒请求数</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="86"/>
+        <location filename="../../ui/liveloadview.cpp" line="88"/>
         <source>p95 latency (ms)</source>
         <translation>p95 延迟（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="86"/>
+        <location filename="../../ui/liveloadview.cpp" line="88"/>
         <source>Errors (5xx %)</source>
         <translation>错误率（5xx %）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="190"/>
+        <location filename="../../ui/liveloadview.cpp" line="228"/>
         <source>%1 → %2</source>
         <translation>%1 → %2</translation>
     </message>
@@ -732,290 +732,291 @@
 <context>
     <name>fulcrum::ui::MainWindow</name>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="233"/>
+        <location filename="../../ui/mainwindow.cpp" line="242"/>
         <source>&amp;Export report…</source>
         <translation>导出报告(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="233"/>
+        <location filename="../../ui/mainwindow.cpp" line="242"/>
         <source>Health report for a window of the engine&apos;s history: PDF, HTML, CSV or JSON</source>
         <translation>引擎历史中某一时间范围的健康报告：PDF、HTML、CSV 或 JSON</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="40"/>
-        <location filename="../../ui/mainwindow.cpp" line="361"/>
+        <location filename="../../ui/mainwindow.cpp" line="41"/>
+        <location filename="../../ui/mainwindow.cpp" line="370"/>
         <source>Fulcrum — %1</source>
         <translation>Fulcrum — %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="44"/>
+        <location filename="../../ui/mainwindow.cpp" line="45"/>
         <source>Move this much traffic?</source>
         <translation>要迁移这么多流量吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="52"/>
+        <location filename="../../ui/mainwindow.cpp" line="53"/>
         <source>waiting for the first snapshot</source>
         <translation>正在等待第一个快照</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="57"/>
-        <location filename="../../ui/mainwindow.cpp" line="344"/>
+        <location filename="../../ui/mainwindow.cpp" line="65"/>
+        <location filename="../../ui/mainwindow.cpp" line="353"/>
         <source>Redis: none configured</source>
         <translation>Redis：未配置</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="57"/>
+        <location filename="../../ui/mainwindow.cpp" line="65"/>
         <source>Redis: connecting</source>
         <translation>Redis：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="87"/>
+        <location filename="../../ui/mainwindow.cpp" line="95"/>
         <source>&amp;Live load</source>
         <translation>实时负载(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="97"/>
+        <location filename="../../ui/mainwindow.cpp" line="105"/>
         <source>&amp;Pool:</source>
         <translation>池(&amp;P)：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="110"/>
+        <location filename="../../ui/mainwindow.cpp" line="118"/>
         <source>&amp;Weights</source>
         <translation>权重(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="126"/>
+        <location filename="../../ui/mainwindow.cpp" line="134"/>
         <source>Filter servers by name, pool, state or reason</source>
         <translation>按名称、池、状态或原因筛选服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="151"/>
+        <location filename="../../ui/mainwindow.cpp" line="160"/>
         <source>&amp;Servers</source>
         <translation>服务器(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="176"/>
+        <location filename="../../ui/mainwindow.cpp" line="185"/>
         <source>L&amp;ocks</source>
         <translation>锁(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="182"/>
+        <location filename="../../ui/mainwindow.cpp" line="191"/>
         <source>Filter events by server, kind, who or text</source>
         <translation>按服务器、类型、操作者或文本筛选事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="199"/>
+        <location filename="../../ui/mainwindow.cpp" line="208"/>
         <source>&amp;Events</source>
         <translation>事件(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="212"/>
-        <location filename="../../ui/mainwindow.cpp" line="330"/>
+        <location filename="../../ui/mainwindow.cpp" line="221"/>
+        <location filename="../../ui/mainwindow.cpp" line="339"/>
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="217"/>
+        <location filename="../../ui/mainwindow.cpp" line="226"/>
         <source>&amp;Drain</source>
         <translation>排空(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="218"/>
+        <location filename="../../ui/mainwindow.cpp" line="227"/>
         <source>Drain: no new requests, running ones finish, checks go on</source>
         <translation>排空：不再分配新请求，进行中的请求继续完成，健康检查照常进行</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="219"/>
+        <location filename="../../ui/mainwindow.cpp" line="228"/>
         <source>&amp;Maintenance</source>
         <translation>维护(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="220"/>
+        <location filename="../../ui/mainwindow.cpp" line="229"/>
         <source>Maintenance: no traffic and no health checks</source>
         <translation>维护：无流量，也不做健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="221"/>
+        <location filename="../../ui/mainwindow.cpp" line="230"/>
         <source>&amp;Ready</source>
         <translation>就绪(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="222"/>
+        <location filename="../../ui/mainwindow.cpp" line="231"/>
         <source>Ready: back into rotation (health checks decide up or down)</source>
         <translation>就绪：重新加入轮转（由健康检查决定上线或下线）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="223"/>
+        <location filename="../../ui/mainwindow.cpp" line="232"/>
         <source>Set &amp;weight…</source>
         <translation>设置权重(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="224"/>
+        <location filename="../../ui/mainwindow.cpp" line="233"/>
         <source>Set the weight of the selected server</source>
         <translation>设置所选服务器的权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="225"/>
+        <location filename="../../ui/mainwindow.cpp" line="234"/>
         <source>&amp;Undo weight change</source>
         <translation>撤销权重修改(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="227"/>
+        <location filename="../../ui/mainwindow.cpp" line="236"/>
         <source>&amp;Redo weight change</source>
         <translation>重做权重修改(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="229"/>
+        <location filename="../../ui/mainwindow.cpp" line="238"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="229"/>
+        <location filename="../../ui/mainwindow.cpp" line="238"/>
         <source>Engine, Redis endpoints, language</source>
         <translation>引擎、Redis 端点、语言</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="236"/>
+        <location filename="../../ui/mainwindow.cpp" line="245"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="236"/>
+        <location filename="../../ui/mainwindow.cpp" line="245"/>
         <source>Close the console (a remote engine keeps running)</source>
         <translation>关闭控制台（远程引擎继续运行）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="238"/>
+        <location filename="../../ui/mainwindow.cpp" line="247"/>
         <source>&amp;Find</source>
         <translation>查找(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="238"/>
+        <location filename="../../ui/mainwindow.cpp" line="247"/>
         <source>Filter the current view</source>
         <translation>筛选当前视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="252"/>
+        <location filename="../../ui/mainwindow.cpp" line="261"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="257"/>
+        <location filename="../../ui/mainwindow.cpp" line="266"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="262"/>
+        <location filename="../../ui/mainwindow.cpp" line="271"/>
         <source>Se&amp;rver</source>
         <translation>服务器(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="265"/>
+        <location filename="../../ui/mainwindow.cpp" line="274"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="266"/>
+        <location filename="../../ui/mainwindow.cpp" line="275"/>
         <source>Live load</source>
         <translation>实时负载</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="266"/>
+        <location filename="../../ui/mainwindow.cpp" line="275"/>
         <source>Weights</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="266"/>
+        <location filename="../../ui/mainwindow.cpp" line="275"/>
         <source>Servers</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="266"/>
+        <location filename="../../ui/mainwindow.cpp" line="275"/>
         <source>Locks</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="266"/>
+        <location filename="../../ui/mainwindow.cpp" line="275"/>
         <source>Events</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="268"/>
+        <location filename="../../ui/mainwindow.cpp" line="277"/>
         <source>Show the %1 view</source>
         <translation>显示“%1”视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="272"/>
+        <location filename="../../ui/mainwindow.cpp" line="281"/>
         <source>Server actions</source>
         <translation>服务器操作</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="301"/>
+        <location filename="../../ui/mainwindow.cpp" line="58"/>
+        <location filename="../../ui/mainwindow.cpp" line="310"/>
         <source>last refresh %1</source>
         <translation>最后刷新 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="319"/>
+        <location filename="../../ui/mainwindow.cpp" line="328"/>
         <source>%1 failed: %2</source>
         <translation>%1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="326"/>
+        <location filename="../../ui/mainwindow.cpp" line="335"/>
         <source>Engine: connected</source>
         <translation>引擎：已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="327"/>
+        <location filename="../../ui/mainwindow.cpp" line="336"/>
         <source>Engine: connecting</source>
         <translation>引擎：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="328"/>
+        <location filename="../../ui/mainwindow.cpp" line="337"/>
         <source>Engine: disconnected</source>
         <translation>引擎：已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="343"/>
+        <location filename="../../ui/mainwindow.cpp" line="352"/>
         <source>%1 %2</source>
         <translation>%1 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="344"/>
+        <location filename="../../ui/mainwindow.cpp" line="353"/>
         <source>Redis: %1</source>
         <translation>Redis：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="388"/>
+        <location filename="../../ui/mainwindow.cpp" line="397"/>
         <source>Setting %1 to %2</source>
         <translation>将 %1 设为 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="400"/>
+        <location filename="../../ui/mainwindow.cpp" line="409"/>
         <source>Set weight</source>
         <translation>设置权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="400"/>
+        <location filename="../../ui/mainwindow.cpp" line="409"/>
         <source>Weight of %1 (0–%2; 0 = no new traffic):</source>
         <translation>%1 的权重（0–%2；0 = 不接收新流量）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="430"/>
+        <location filename="../../ui/mainwindow.cpp" line="439"/>
         <source>Settings saved. %1 Language changes apply at the next start.</source>
         <translation>设置已保存。%1 语言设置在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="433"/>
+        <location filename="../../ui/mainwindow.cpp" line="442"/>
         <source>Settings saved. Engine and Redis changes apply at the next start; language too.</source>
         <translation>设置已保存。引擎、Redis 和语言的修改在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="479"/>
+        <location filename="../../ui/mainwindow.cpp" line="488"/>
         <source>cannot create screenshot directory %1; check the path and permissions</source>
         <translation>无法创建截图目录 %1；请检查路径和权限</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="497"/>
+        <location filename="../../ui/mainwindow.cpp" line="506"/>
         <source>cannot write %1; check the directory is writable</source>
         <translation>无法写入 %1；请检查目录是否可写</translation>
     </message>
@@ -1051,110 +1052,110 @@
 <context>
     <name>fulcrum::ui::ServerTableModel</name>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="101"/>
-        <location filename="../../ui/servertablemodel.cpp" line="105"/>
+        <location filename="../../ui/servertablemodel.cpp" line="164"/>
+        <location filename="../../ui/servertablemodel.cpp" line="168"/>
         <source>%1 %</source>
         <translation>%1 %</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="102"/>
-        <location filename="../../ui/servertablemodel.cpp" line="103"/>
-        <location filename="../../ui/servertablemodel.cpp" line="104"/>
+        <location filename="../../ui/servertablemodel.cpp" line="165"/>
+        <location filename="../../ui/servertablemodel.cpp" line="166"/>
+        <location filename="../../ui/servertablemodel.cpp" line="167"/>
         <source>%1 ms</source>
         <translation>%1 毫秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="108"/>
+        <location filename="../../ui/servertablemodel.cpp" line="171"/>
         <source>%1 s ago</source>
         <translation>%1 秒前</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="110"/>
+        <location filename="../../ui/servertablemodel.cpp" line="173"/>
         <source>never</source>
         <translation>从未</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="110"/>
+        <location filename="../../ui/servertablemodel.cpp" line="173"/>
         <source>not reported</source>
         <translation>未提供</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="164"/>
+        <location filename="../../ui/servertablemodel.cpp" line="227"/>
         <source>Type a new weight (0–%1) to change it; Ctrl+Z undoes it</source>
         <translation>输入新权重（0–%1）即可修改；Ctrl+Z 撤销</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="178"/>
+        <location filename="../../ui/servertablemodel.cpp" line="241"/>
         <source>Server</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="179"/>
+        <location filename="../../ui/servertablemodel.cpp" line="242"/>
         <source>Pool</source>
         <translation>池</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="180"/>
+        <location filename="../../ui/servertablemodel.cpp" line="243"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="181"/>
+        <location filename="../../ui/servertablemodel.cpp" line="244"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="182"/>
+        <location filename="../../ui/servertablemodel.cpp" line="245"/>
         <source>Weight</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="183"/>
+        <location filename="../../ui/servertablemodel.cpp" line="246"/>
         <source>Effective</source>
         <translation>生效权重</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="184"/>
+        <location filename="../../ui/servertablemodel.cpp" line="247"/>
         <source>Active</source>
         <translation>活动连接</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="185"/>
+        <location filename="../../ui/servertablemodel.cpp" line="248"/>
         <source>Req/s</source>
         <translation>请求/秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="186"/>
+        <location filename="../../ui/servertablemodel.cpp" line="249"/>
         <source>Share</source>
         <translation>份额</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="187"/>
+        <location filename="../../ui/servertablemodel.cpp" line="250"/>
         <source>p50</source>
         <translation>p50</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="188"/>
+        <location filename="../../ui/servertablemodel.cpp" line="251"/>
         <source>p95</source>
         <translation>p95</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="189"/>
+        <location filename="../../ui/servertablemodel.cpp" line="252"/>
         <source>p99</source>
         <translation>p99</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="190"/>
+        <location filename="../../ui/servertablemodel.cpp" line="253"/>
         <source>5xx</source>
         <translation>5xx</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="191"/>
+        <location filename="../../ui/servertablemodel.cpp" line="254"/>
         <source>Last check</source>
         <translation>上次检查</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="192"/>
+        <location filename="../../ui/servertablemodel.cpp" line="255"/>
         <source>In state</source>
         <translation>持续时间</translation>
     </message>
@@ -1167,221 +1168,221 @@
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="45"/>
+        <location filename="../../ui/settingsdialog.cpp" line="47"/>
         <source>one per line: 127.0.0.1:6379</source>
         <translation>每行一个：127.0.0.1:6379</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="47"/>
+        <location filename="../../ui/settingsdialog.cpp" line="49"/>
         <source>&amp;Redis endpoints:</source>
         <translation>Redis 端点(&amp;R)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="49"/>
+        <location filename="../../ui/settingsdialog.cpp" line="51"/>
         <source>Lock key &amp;patterns:</source>
         <translation>锁键模式(&amp;P)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="54"/>
+        <location filename="../../ui/settingsdialog.cpp" line="56"/>
         <source>unchanged; stored in the desktop keychain</source>
         <translation>未修改；保存在桌面密钥环中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="57"/>
+        <location filename="../../ui/settingsdialog.cpp" line="59"/>
         <source>this build has no keychain support (qtkeychain-qt6-dev)</source>
         <translation>此版本不支持密钥环（qtkeychain-qt6-dev）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="59"/>
+        <location filename="../../ui/settingsdialog.cpp" line="61"/>
         <source>Redis pass&amp;word:</source>
         <translation>Redis 密码(&amp;W)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="60"/>
+        <location filename="../../ui/settingsdialog.cpp" line="62"/>
         <source>&amp;Test connection</source>
         <translation>测试连接(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="63"/>
+        <location filename="../../ui/settingsdialog.cpp" line="65"/>
         <source>The engine connects to the first Redis endpoint above and sends PING</source>
         <translation>由引擎连接上面第一个 Redis 端点并发送 PING</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="68"/>
+        <location filename="../../ui/settingsdialog.cpp" line="70"/>
         <source> % of traffic</source>
         <translation> % 的流量</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="70"/>
+        <location filename="../../ui/settingsdialog.cpp" line="72"/>
         <source>Ask before moving more than:</source>
         <translation>迁移流量超过此值时先确认：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="72"/>
+        <location filename="../../ui/settingsdialog.cpp" line="74"/>
         <source>System language</source>
         <translation>系统语言</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="76"/>
+        <location filename="../../ui/settingsdialog.cpp" line="78"/>
         <source>&amp;Language:</source>
         <translation>语言(&amp;L)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="88"/>
+        <location filename="../../ui/settingsdialog.cpp" line="90"/>
         <source>Connection works: %1</source>
         <translation>连接正常：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="88"/>
+        <location filename="../../ui/settingsdialog.cpp" line="90"/>
         <source>Connection failed: %1</source>
         <translation>连接失败：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="104"/>
+        <location filename="../../ui/settingsdialog.cpp" line="106"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="104"/>
+        <location filename="../../ui/settingsdialog.cpp" line="106"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="110"/>
+        <location filename="../../ui/settingsdialog.cpp" line="112"/>
         <source>Engines the console attaches to when started without --demo: a fulcrumd (admin URL, e.g. http://127.0.0.1:9900) or a HAProxy (its stats socket: /run/haproxy/admin.sock or 127.0.0.1:9999); none: the in-process demo engine</source>
         <translation>不带 --demo 启动时控制台连接的引擎：fulcrumd（管理 URL，例如 http://127.0.0.1:9900）或 HAProxy（其 stats 套接字：/run/haproxy/admin.sock 或 127.0.0.1:9999）；若为空，则使用进程内的演示引擎</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="165"/>
+        <location filename="../../ui/settingsdialog.cpp" line="167"/>
         <source>fulcrumd: its admin URL and a token; HAProxy: its Runtime API (stats socket) path or host:port, no token</source>
         <translation>fulcrumd：管理 URL 和令牌；HAProxy：Runtime API（stats 套接字）的路径或 host:port，无需令牌</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="185"/>
+        <location filename="../../ui/settingsdialog.cpp" line="187"/>
         <source>a HAProxy needs no token: the stats socket&apos;s permissions and level decide</source>
         <translation>HAProxy 无需令牌：由 stats 套接字的权限和级别决定</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="226"/>
+        <location filename="../../ui/settingsdialog.cpp" line="229"/>
         <source>HAProxy engine &quot;%1&quot;: %2</source>
         <translation>HAProxy 引擎“%1”：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="249"/>
+        <location filename="../../ui/settingsdialog.cpp" line="252"/>
         <source>Add an engine (name and address) to test.</source>
         <translation>请先添加一个引擎（名称和地址）再测试。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="263"/>
+        <location filename="../../ui/settingsdialog.cpp" line="266"/>
         <source>Testing HAProxy %1 at %2…</source>
         <translation>正在测试 HAProxy %1（%2）…</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="327"/>
+        <location filename="../../ui/settingsdialog.cpp" line="330"/>
         <source>Redis endpoint &quot;%1&quot; is not host:port; write it like 127.0.0.1:6379</source>
         <translation>Redis 端点“%1”不是 主机:端口 格式；请写成 127.0.0.1:6379 这样</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="340"/>
+        <location filename="../../ui/settingsdialog.cpp" line="343"/>
         <source>Add a Redis endpoint (host:port) to test.</source>
         <translation>请先添加要测试的 Redis 端点（主机:端口）。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="354"/>
+        <location filename="../../ui/settingsdialog.cpp" line="357"/>
         <source>Testing %1…</source>
         <translation>正在测试 %1…</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="370"/>
+        <location filename="../../ui/settingsdialog.cpp" line="373"/>
         <source>a Redis password needs an endpoint to belong to; add the endpoint first</source>
         <translation>Redis 密码需要对应的端点；请先添加端点</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="378"/>
+        <location filename="../../ui/settingsdialog.cpp" line="381"/>
         <source>could not store the Redis password in the keychain: %1; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
         <translation>无法将 Redis 密码保存到密钥环：%1；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="43"/>
+        <location filename="../../ui/settingsdialog.cpp" line="45"/>
         <source>&amp;Engines:</source>
         <translation>引擎(&amp;E)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="104"/>
+        <location filename="../../ui/settingsdialog.cpp" line="106"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="117"/>
+        <location filename="../../ui/settingsdialog.cpp" line="119"/>
         <source>&amp;Add</source>
         <translation>添加(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="118"/>
+        <location filename="../../ui/settingsdialog.cpp" line="120"/>
         <source>Re&amp;move</source>
         <translation>移除(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="123"/>
-        <location filename="../../ui/settingsdialog.cpp" line="188"/>
+        <location filename="../../ui/settingsdialog.cpp" line="125"/>
+        <location filename="../../ui/settingsdialog.cpp" line="190"/>
         <source>token of the selected engine: unchanged; stored in the desktop keychain</source>
         <translation>所选引擎的令牌：不变；保存在桌面钥匙串中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="125"/>
-        <location filename="../../ui/settingsdialog.cpp" line="190"/>
+        <location filename="../../ui/settingsdialog.cpp" line="127"/>
+        <location filename="../../ui/settingsdialog.cpp" line="192"/>
         <source>no keychain in this build: start with --token-file or FULCRUM_TOKEN</source>
         <translation>此版本不支持钥匙串：请使用 --token-file 或 FULCRUM_TOKEN 启动</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="127"/>
+        <location filename="../../ui/settingsdialog.cpp" line="129"/>
         <source>Test e&amp;ngine</source>
         <translation>测试引擎(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="129"/>
+        <location filename="../../ui/settingsdialog.cpp" line="131"/>
         <source>Asks the selected engine for its pools (GET /api/v1/pools) with its token</source>
         <translation>用其令牌向所选引擎查询池（GET /api/v1/pools）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="219"/>
+        <location filename="../../ui/settingsdialog.cpp" line="222"/>
         <source>engine name &quot;%1&quot; in row %2 must be unique, not empty, without / or =; e.g. east</source>
         <translation>第 %2 行的引擎名称“%1”必须唯一、非空、不含 / 或 =；例如 east</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="235"/>
+        <location filename="../../ui/settingsdialog.cpp" line="238"/>
         <source>engine &quot;%1&quot;: %2</source>
         <translation>引擎“%1”：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="279"/>
+        <location filename="../../ui/settingsdialog.cpp" line="282"/>
         <source>No token for %1: type it in the token field (it is stored in the keychain on Save).</source>
         <translation>%1 没有令牌：请在令牌框中输入（保存时存入钥匙串）。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="284"/>
+        <location filename="../../ui/settingsdialog.cpp" line="287"/>
         <source>Testing %1 at %2…</source>
         <translation>正在测试 %1（%2）…</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="268"/>
-        <location filename="../../ui/settingsdialog.cpp" line="289"/>
+        <location filename="../../ui/settingsdialog.cpp" line="271"/>
+        <location filename="../../ui/settingsdialog.cpp" line="292"/>
         <source>Engine %1 works: %2</source>
         <translation>引擎 %1 可用：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="268"/>
-        <location filename="../../ui/settingsdialog.cpp" line="289"/>
+        <location filename="../../ui/settingsdialog.cpp" line="271"/>
+        <location filename="../../ui/settingsdialog.cpp" line="292"/>
         <source>Engine %1 failed: %2</source>
         <translation>引擎 %1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="402"/>
+        <location filename="../../ui/settingsdialog.cpp" line="405"/>
         <source>could not store the token of engine %1 in the keychain: %2; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
         <translation>无法将引擎 %1 的令牌存入钥匙串：%2；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="407"/>
+        <location filename="../../ui/settingsdialog.cpp" line="410"/>
         <source>this build has no keychain: the token of engine %1 cannot be stored; start with --token-file or FULCRUM_TOKEN</source>
         <translation>此版本不支持钥匙串：无法保存引擎 %1 的令牌；请使用 --token-file 或 FULCRUM_TOKEN 启动</translation>
     </message>
@@ -1407,37 +1408,37 @@
 <context>
     <name>fulcrum::ui::WeightsChartView</name>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="45"/>
+        <location filename="../../ui/weightschartview.cpp" line="46"/>
         <source>target share</source>
         <translation>目标份额</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="55"/>
+        <location filename="../../ui/weightschartview.cpp" line="56"/>
         <source>share of requests</source>
         <translation>请求份额</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="189"/>
+        <location filename="../../ui/weightschartview.cpp" line="190"/>
         <source>actual share</source>
         <translation>实际份额</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="265"/>
+        <location filename="../../ui/weightschartview.cpp" line="276"/>
         <source>%1: weight %2 → %3, target share %4 %</source>
         <translation>%1：权重 %2 → %3，目标份额 %4 %</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="270"/>
+        <location filename="../../ui/weightschartview.cpp" line="281"/>
         <source>%1: weight %2, actual %3 %, target %4 % — drag the handle or press ↑/↓</source>
         <translation>%1：权重 %2，实际 %3 %，目标 %4 % — 拖动手柄或按 ↑/↓</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="274"/>
+        <location filename="../../ui/weightschartview.cpp" line="285"/>
         <source>Pool %1: bars = actual share now, handles = target share (weight); drag a handle to reweight</source>
         <translation>池 %1：柱 = 当前实际份额，手柄 = 目标份额（权重）；拖动手柄可调整权重</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="277"/>
+        <location filename="../../ui/weightschartview.cpp" line="288"/>
         <source>showing the first %1 of %2 servers</source>
         <translation>显示 %2 台服务器中的前 %1 台</translation>
     </message>
