@@ -233,34 +233,116 @@
 <context>
     <name>fulcrum::RemoteEngineLink</name>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="279"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="280"/>
         <source>fulcrumd %1 at %2</source>
         <translation>fulcrumd %1（%2）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="295"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="172"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="296"/>
         <source>connecting to %1</source>
         <translation>正在连接 %1</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="347"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="86"/>
+        <source>cannot connect to %1: connection refused; is fulcrumd running with admin.listen on this address?</source>
+        <translation>无法连接到 %1：连接被拒绝；fulcrumd 是否在运行，且 admin.listen 是这个地址？</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="88"/>
+        <source>cannot connect to %1: host not found; check the engine URL</source>
+        <translation>无法连接到 %1：找不到主机；请检查引擎 URL</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="91"/>
+        <source>no answer from %1 in time; is the address right and the engine&apos;s host reachable?</source>
+        <translation>%1 没有及时回应；地址是否正确，引擎所在主机是否可达？</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="93"/>
+        <source>cannot reach %1: %2</source>
+        <translation>无法访问 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="112"/>
+        <source>store the engine&apos;s admin token with: fulcrumctl secret set --engine %1</source>
+        <translation>请用以下命令保存该引擎的管理令牌：fulcrumctl secret set --engine %1</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="114"/>
+        <source>token refused (401): %1; %2</source>
+        <translation>令牌被拒绝（401）：%1；%2</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="116"/>
+        <source>not allowed (403): %1</source>
+        <translation>不允许（403）：%1</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="117"/>
+        <source>engine answered %1: %2</source>
+        <translation>引擎返回 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="348"/>
         <source>%1 sent a stream message over 64 MiB; is this URL a fulcrumd admin API?</source>
         <translation>%1 发送了超过 64 MiB 的流消息；这个 URL 是 fulcrumd 的管理 API 吗？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="349"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="350"/>
         <source>no data from %1 for %2 s; reconnecting</source>
         <translation>%2 秒内未收到 %1 的数据；正在重新连接</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="351"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="352"/>
         <source>%1 closed the stream (engine stopping or restarting?)</source>
         <translation>%1 关闭了数据流（引擎正在停止或重启？）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="374"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="375"/>
         <source>%1; retrying in %2 s</source>
         <translation>%1；%2 秒后重试</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="455"/>
+        <source>not checked yet</source>
+        <translation>尚未检查</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="690"/>
+        <source>weight of %1/%2: %3 → %4</source>
+        <translation>%1/%2 的权重：%3 → %4</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="721"/>
+        <source>%1:%2: a remote engine polls only the Redis endpoints in its own config; add it to fulcrumd&apos;s &quot;redis&quot; list (password from its keychain or a file) and reload, then its state shows here</source>
+        <translation>%1:%2：远程引擎只轮询其自身配置中的 Redis 端点；请把它加入 fulcrumd 的 &quot;redis&quot; 列表（密码来自其密钥环或文件）并重新加载，之后它的状态会显示在这里</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="762"/>
+        <source>%1 report by %2, %3 – %4: %5 (%6 KiB)</source>
+        <translation>%2 生成的 %1 报告，%3 – %4：%5（%6 KiB）</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="775"/>
+        <source>CSV report by %1, %2 – %3: %4</source>
+        <translation>%1 生成的 CSV 报告，%2 – %3：%4</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="787"/>
+        <source>%1 (the %2 section(s) already written were removed)</source>
+        <translation>%1（已写入的 %2 个部分已删除）</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="799"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="838"/>
+        <source>cannot write %1: %2; choose another folder</source>
+        <translation>无法写入 %1：%2；请选择其他文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="825"/>
+        <source>cancelled; nothing written</source>
+        <translation>已取消；未写入任何内容</translation>
     </message>
 </context>
 <context>
