@@ -168,7 +168,17 @@
 <context>
     <name>fulcrum::InProcessEngineLink</name>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="536"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="127"/>
+        <source>weight of %1/%2: %3 → %4</source>
+        <translation>%1/%2 的权重：%3 → %4</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="158"/>
+        <source>this in-process engine keeps no history, so it has no reports</source>
+        <translation>此进程内引擎不保存历史数据，因此没有报告</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="537"/>
         <source>in-process engine (demo)</source>
         <translation>进程内引擎（演示）</translation>
     </message>
