@@ -184,6 +184,32 @@ void LocksView::setLockTable(const LockTable &table)
     }
 }
 
+void LocksView::setEndpoints(const QStringList &endpoints)
+{
+    for (auto it = m_tables.begin(); it != m_tables.end();)
+        it = endpoints.contains(it.key()) ? std::next(it) : m_tables.erase(it);
+    for (int i = m_endpoints->count() - 1; i >= 0; --i) {
+        if (!endpoints.contains(m_endpoints->itemText(i)))
+            m_endpoints->removeItem(i);
+    }
+    for (const QString &endpoint : endpoints) {
+        if (m_endpoints->findText(endpoint) < 0)
+            m_endpoints->addItem(endpoint);
+    }
+    if (m_endpoints->count() == 0) {
+        m_model->setTable(LockTable{});
+        m_status->setText(tr("No Redis endpoint configured: add one under Settings → Redis."));
+    }
+}
+
+QStringList LocksView::endpoints() const
+{
+    QStringList names;
+    for (int i = 0; i < m_endpoints->count(); ++i)
+        names.append(m_endpoints->itemText(i));
+    return names;
+}
+
 void LocksView::showEndpoint(const QString &endpoint)
 {
     const LockTable table = m_tables.value(endpoint, LockTable{endpoint, {}, false, 0, QString()});

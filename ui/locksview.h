@@ -60,6 +60,9 @@ public:
     explicit LocksView(EngineLink *link, QWidget *parent = nullptr);
 
     void setLockTable(const LockTable &table);
+    // The endpoints the link has now (an engine was added or removed): the others' tables go.
+    void setEndpoints(const QStringList &endpoints);
+    QStringList endpoints() const;
     QTableView *table() const { return m_view; }
     LockModel *model() const { return m_model; }
     QLineEdit *filter() const { return m_filter; }

@@ -5,6 +5,7 @@
 #include "exportreportdialog.h"
 #include "liveloadview.h"
 #include "locksview.h"
+#include "savedengines.h"
 #include "servertablemodel.h"
 #include "settingsdialog.h"
 #include "weightcontroller.h"
@@ -69,6 +70,7 @@ MainWindow::MainWindow(EngineLink *link, QWidget *parent)
     connect(link, &EngineLink::stateChanged, this, &MainWindow::setLinkState);
     connect(link, &EngineLink::redisStateChanged, this, &MainWindow::setRedisState);
     connect(link, &EngineLink::commandFinished, this, &MainWindow::onCommandFinished);
+    connect(link, &EngineLink::enginesChanged, this, &MainWindow::onEnginesChanged);
     connect(m_weights, &WeightController::commandFailed, this, [this](const QString &message) {
         statusBar()->showMessage(message, 15000);
     });
@@ -77,6 +79,11 @@ MainWindow::MainWindow(EngineLink *link, QWidget *parent)
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::followSavedEngines(SavedEngines *engines)
+{
+    m_savedEngines = engines;
+}
 
 void MainWindow::createViews()
 {
@@ -100,12 +107,11 @@ void MainWindow::createViews()
     poolBar->addWidget(poolLabel);
     poolBar->addWidget(pools);
     poolBar->addStretch();
-    if (!m_weights->weightNote().isEmpty()) {
-        auto *note = new QLabel(m_weights->weightNote(), weights);
-        note->setObjectName(QStringLiteral("weightNote"));
-        note->setWordWrap(true);
-        poolBar->addWidget(note, 1);
-    }
+    m_weightNote = new QLabel(m_weights->weightNote(), weights);
+    m_weightNote->setObjectName(QStringLiteral("weightNote"));
+    m_weightNote->setWordWrap(true);
+    m_weightNote->setVisible(!m_weightNote->text().isEmpty());
+    poolBar->addWidget(m_weightNote, 1);
     weightsLayout->addLayout(poolBar);
     m_weightsChart = new WeightsChartView(m_weights, weights);
     weightsLayout->addWidget(m_weightsChart);
@@ -232,6 +238,7 @@ void MainWindow::createActions()
     auto *settings = make(tr("&Settings…"), QKeySequence(Qt::CTRL | Qt::Key_Comma), tr("Engine, Redis endpoints, language"),
                           [this] { openSettings(); });
     settings->setMenuRole(QAction::PreferencesRole);
+    settings->setObjectName(QStringLiteral("settingsAction"));
     auto *exportReport = make(tr("&Export report…"), QKeySequence(Qt::CTRL | Qt::Key_E), tr("Health report for a window of the engine's history: PDF, HTML, CSV or JSON"),
                               [this] { openExportReport(); });
     exportReport->setObjectName(QStringLiteral("exportReportAction"));
@@ -335,11 +342,32 @@ void MainWindow::setLinkState(LinkState state, const QString &detail)
 void MainWindow::setRedisState(const QString &endpoint, LinkState state, const QString &detail)
 {
     m_redisStates.insert(endpoint, linkStateName(state));
+    updateRedisLabel(detail);
+}
+
+void MainWindow::updateRedisLabel(const QString &detail)
+{
     QStringList parts;
     for (auto it = m_redisStates.cbegin(); it != m_redisStates.cend(); ++it)
         parts.append(tr("%1 %2").arg(it.key(), it.value()));
-    m_redisLabel->setText(tr("Redis: %1").arg(parts.join(QStringLiteral(", "))));
+    m_redisLabel->setText(parts.isEmpty() ? tr("Redis: none configured") : tr("Redis: %1").arg(parts.join(QStringLiteral(", "))));
     m_redisLabel->setToolTip(detail);
+}
+
+// The link's snapshot without a removed engine's servers has already gone out; what is not
+// in a snapshot is dropped here: its Redis endpoints, their lock tables, and the weight note.
+void MainWindow::onEnginesChanged()
+{
+    if (!m_link)
+        return;
+    const QStringList endpoints = m_link->redisEndpoints();
+    m_locks->setEndpoints(endpoints);
+    for (auto it = m_redisStates.begin(); it != m_redisStates.end();)
+        it = endpoints.contains(it.key()) ? std::next(it) : m_redisStates.erase(it);
+    updateRedisLabel(QString());
+    m_weightNote->setText(m_weights->weightNote());
+    m_weightNote->setVisible(!m_weightNote->text().isEmpty());
+    setWindowTitle(tr("Fulcrum — %1").arg(m_link->description()));
 }
 
 QList<const ServerStatus *> MainWindow::targetServers() const
@@ -406,6 +434,11 @@ void MainWindow::openSettings()
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this] {
         m_weights->setConfirmThreshold(SettingsDialog::confirmThreshold());
+        if (m_savedEngines) {
+            const QString changed = m_savedEngines->apply(SettingsDialog::engines());
+            statusBar()->showMessage(tr("Settings saved. %1 Language changes apply at the next start.").arg(changed), 15000);
+            return;
+        }
         statusBar()->showMessage(tr("Settings saved. Engine and Redis changes apply at the next start; language too."), 8000);
     });
     dialog->open();

@@ -19,6 +19,7 @@ namespace fulcrum::ui {
 class EventModel;
 class LiveLoadView;
 class LocksView;
+class SavedEngines;
 class ServerTableModel;
 class WeightController;
 class WeightsChartView;
@@ -45,6 +46,9 @@ public:
     EventModel *eventModel() const { return m_eventModel; }
     QTableView *eventsView() const { return m_eventsView; }
     void showView(View view);
+    // Engines saved in Settings then apply as soon as the dialog is saved, through engines,
+    // instead of at the next start (the console was opened on the saved engines).
+    void followSavedEngines(SavedEngines *engines);
 
     // Saves one PNG per view into dir, named after the view (for docs and release notes).
     bool saveScreenshots(const QString &dir, QString *error);
@@ -64,6 +68,8 @@ private:
     void onCommandFinished(const CommandResult &result);
     void setLinkState(LinkState state, const QString &detail);
     void setRedisState(const QString &endpoint, LinkState state, const QString &detail);
+    void updateRedisLabel(const QString &detail);
+    void onEnginesChanged();
     // The servers an action applies to: the chart's selected bar on the Weights view,
     // the selected table rows on the Servers view, none elsewhere.
     QList<const ServerStatus *> targetServers() const;
@@ -88,6 +94,8 @@ private:
     QSortFilterProxyModel *m_eventProxy = nullptr;
     QTableView *m_eventsView = nullptr;
     QLineEdit *m_eventFilter = nullptr;
+    QLabel *m_weightNote = nullptr;
+    QPointer<SavedEngines> m_savedEngines;
     QLabel *m_engineLabel = nullptr;
     QLabel *m_redisLabel = nullptr;
     QLabel *m_refreshLabel = nullptr;

@@ -2,6 +2,8 @@
 
 #include "engine/enginelink.h"
 #include "engine/remoteenginelink.h"
+#include "haproxy/haproxyenginelink.h"
+#include "haproxy/runtimeaddress.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -23,11 +25,21 @@
 
 namespace fulcrum::ui {
 
+namespace {
+
+// How a HAProxy entry is told apart in engines/list: fulcrumd entries are saved as http(s) URLs.
+const QString kHaproxyPrefix = QStringLiteral("haproxy:");
+constexpr int kKindColumn = 2;
+
+} // namespace
+
 SettingsDialog::SettingsDialog(EngineLink *link, QWidget *parent)
     : QDialog(parent), m_link(link)
 {
     setObjectName(QStringLiteral("settingsDialog"));
     setWindowTitle(tr("Settings"));
+    // Wide enough for a socket path, the kind and the token field next to the engine buttons.
+    setMinimumWidth(720);
     auto *layout = new QVBoxLayout(this);
     auto *form = new QFormLayout;
     form->addRow(tr("&Engines:"), createEngines());
@@ -89,17 +101,18 @@ QWidget *SettingsDialog::createEngines()
     auto *box = new QWidget(this);
     auto *layout = new QVBoxLayout(box);
     layout->setContentsMargins(0, 0, 0, 0);
-    m_engines = new QTableWidget(0, 2, box);
+    m_engines = new QTableWidget(0, 3, box);
     m_engines->setObjectName(QStringLiteral("engines"));
-    m_engines->setHorizontalHeaderLabels({tr("Name"), tr("Admin URL")});
-    m_engines->horizontalHeader()->setStretchLastSection(true);
+    m_engines->setHorizontalHeaderLabels({tr("Name"), tr("Address"), tr("Kind")});
+    m_engines->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
     m_engines->verticalHeader()->hide();
     m_engines->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_engines->setSelectionMode(QAbstractItemView::SingleSelection);
     m_engines->setMaximumHeight(110);
-    m_engines->setToolTip(tr("fulcrumd instances the console attaches to when started without --demo; none: the in-process demo engine"));
+    m_engines->setToolTip(tr("Engines the console attaches to when started without --demo: a fulcrumd (admin URL, e.g. http://127.0.0.1:9900) "
+                             "or a HAProxy (its stats socket: /run/haproxy/admin.sock or 127.0.0.1:9999); none: the in-process demo engine"));
     for (const EngineSetting &engine : engines())
-        addEngineRow(engine.name, engine.url);
+        addEngineRow(engine.name, engine.url, engine.kind);
     layout->addWidget(m_engines);
 
     auto *row = new QHBoxLayout;
@@ -136,20 +149,49 @@ QWidget *SettingsDialog::createEngines()
         if (QTableWidgetItem *url = m_engines->item(std::max(0, m_engines->currentRow()), 1))
             url->setData(Qt::UserRole, text);
     });
-    connect(m_engines, &QTableWidget::currentCellChanged, this, [this](int current) {
-        const QTableWidgetItem *url = m_engines->item(current, 1);
-        m_engineToken->setText(url ? url->data(Qt::UserRole).toString() : QString());
-    });
+    connect(m_engines, &QTableWidget::currentCellChanged, this, [this] { updateTokenField(); });
     connect(m_testEngine, &QPushButton::clicked, this, [this] { testEngine(); });
     return box;
 }
 
-void SettingsDialog::addEngineRow(const QString &name, const QString &url)
+void SettingsDialog::addEngineRow(const QString &name, const QString &url, EngineSetting::Kind kind)
 {
     const int row = m_engines->rowCount();
     m_engines->insertRow(row);
     m_engines->setItem(row, 0, new QTableWidgetItem(name));
     m_engines->setItem(row, 1, new QTableWidgetItem(url));
+    auto *kindBox = new QComboBox(m_engines);
+    kindBox->addItem(QStringLiteral("fulcrumd"), int(EngineSetting::Kind::Fulcrumd));
+    kindBox->addItem(QStringLiteral("HAProxy"), int(EngineSetting::Kind::Haproxy));
+    kindBox->setCurrentIndex(kind == EngineSetting::Kind::Haproxy ? 1 : 0);
+    kindBox->setToolTip(tr("fulcrumd: its admin URL and a token; HAProxy: its Runtime API (stats socket) path or host:port, no token"));
+    connect(kindBox, &QComboBox::currentIndexChanged, this, [this] { updateTokenField(); });
+    m_engines->setCellWidget(row, kKindColumn, kindBox);
+}
+
+EngineSetting::Kind SettingsDialog::rowKind(int row) const
+{
+    const auto *kindBox = qobject_cast<const QComboBox *>(m_engines->cellWidget(row, kKindColumn));
+    return kindBox && kindBox->currentData().toInt() == int(EngineSetting::Kind::Haproxy) ? EngineSetting::Kind::Haproxy : EngineSetting::Kind::Fulcrumd;
+}
+
+// The token field belongs to the selected row; a HAProxy has none (its socket's permissions decide).
+void SettingsDialog::updateTokenField()
+{
+    const int row = m_engines->currentRow();
+    const QTableWidgetItem *url = m_engines->item(row, 1);
+    const bool haproxy = row >= 0 && rowKind(row) == EngineSetting::Kind::Haproxy;
+    m_engineToken->setEnabled(!haproxy);
+    m_engineToken->setText(url && !haproxy ? url->data(Qt::UserRole).toString() : QString());
+    if (haproxy)
+        m_engineToken->setPlaceholderText(tr("a HAProxy needs no token: the stats socket's permissions and level decide"));
+    else
+#ifdef FULCRUM_HAVE_KEYCHAIN
+        m_engineToken->setPlaceholderText(tr("token of the selected engine: unchanged; stored in the desktop keychain"));
+#else
+        m_engineToken->setPlaceholderText(tr("no keychain in this build: start with --token-file or FULCRUM_TOKEN"));
+#endif
+    m_engineToken->setToolTip(m_engineToken->placeholderText());   // the whole sentence where the field is narrow
 }
 
 QList<EngineSetting> SettingsDialog::engines()
@@ -157,8 +199,13 @@ QList<EngineSetting> SettingsDialog::engines()
     QList<EngineSetting> engines;
     for (const QString &line : QSettings().value(QStringLiteral("engines/list")).toStringList()) {
         const qsizetype equals = line.indexOf(u'=');
-        if (equals > 0)
-            engines.append(EngineSetting{line.left(equals), line.mid(equals + 1)});
+        if (equals <= 0)
+            continue;
+        const QString value = line.mid(equals + 1);
+        if (value.startsWith(kHaproxyPrefix))
+            engines.append(EngineSetting{line.left(equals), value.mid(kHaproxyPrefix.size()), EngineSetting::Kind::Haproxy});
+        else
+            engines.append(EngineSetting{line.left(equals), value, EngineSetting::Kind::Fulcrumd});
     }
     return engines;
 }
@@ -176,13 +223,23 @@ bool SettingsDialog::parseEngines(QList<EngineSetting> *engines, QString *error)
             return false;
         }
         QString why;
+        if (rowKind(row) == EngineSetting::Kind::Haproxy) {
+            const std::optional<RuntimeAddress> address = RuntimeAddress::parse(typed, &why);
+            if (!address) {
+                *error = tr("HAProxy engine \"%1\": %2").arg(name, why);
+                return false;
+            }
+            names.append(name);
+            engines->append(EngineSetting{name, address->toString(), EngineSetting::Kind::Haproxy});
+            continue;
+        }
         const std::optional<QUrl> url = RemoteEngineLink::parseUrl(typed, &why);
         if (!url) {
             *error = tr("engine \"%1\": %2").arg(name, why);
             return false;
         }
         names.append(name);
-        engines->append(EngineSetting{name, url->toString()});
+        engines->append(EngineSetting{name, url->toString(), EngineSetting::Kind::Fulcrumd});
     }
     return true;
 }
@@ -192,7 +249,7 @@ void SettingsDialog::testEngine()
     QList<EngineSetting> engines;
     QString error;
     if (!parseEngines(&engines, &error) || engines.isEmpty()) {
-        m_message->setText(error.isEmpty() ? tr("Add an engine (name and admin URL) to test.") : error);
+        m_message->setText(error.isEmpty() ? tr("Add an engine (name and address) to test.") : error);
         return;
     }
     const int row = std::clamp(m_engines->currentRow(), 0, m_engines->rowCount() - 1);
@@ -203,6 +260,18 @@ void SettingsDialog::testEngine()
             engine = e;
     }
     QString why;
+    if (engine.kind == EngineSetting::Kind::Haproxy) {
+        const int probe = ++m_engineProbe;
+        m_testEngine->setEnabled(false);
+        m_message->setText(tr("Testing HAProxy %1 at %2…").arg(engine.name, engine.url));
+        HaproxyEngineLink::probe(*RuntimeAddress::parse(engine.url, &why), this, [this, probe, name = engine.name](bool ok, const QString &message) {
+            if (probe != m_engineProbe)
+                return;
+            m_testEngine->setEnabled(true);
+            m_message->setText(ok ? tr("Engine %1 works: %2").arg(name, message) : tr("Engine %1 failed: %2").arg(name, message));
+        });
+        return;
+    }
     const QUrl url = RemoteEngineLink::parseUrl(engine.url, &why).value_or(QUrl());
     QByteArray token = m_engines->item(row, 1) && engine.name == name ? m_engines->item(row, 1)->data(Qt::UserRole).toString().toUtf8() : QByteArray();
 #ifdef FULCRUM_HAVE_KEYCHAIN
@@ -322,6 +391,10 @@ bool SettingsDialog::save(QString *error)
         if (name.isEmpty() && (!urlItem || urlItem->text().trimmed().isEmpty()))
             continue;
         const EngineSetting &engine = engineList[index++];
+        if (engine.kind == EngineSetting::Kind::Haproxy) {
+            engineLines.append(engine.name + u'=' + kHaproxyPrefix + engine.url);
+            continue;
+        }
         engineLines.append(engine.name + u'=' + engine.url);
         const QByteArray token = urlItem ? urlItem->data(Qt::UserRole).toString().toUtf8() : QByteArray();
         if (token.isEmpty())

@@ -19,11 +19,16 @@ QT_END_NAMESPACE
 
 namespace fulcrum::ui {
 
-// One fulcrumd the console attaches to; its token lives in the keychain, not here.
+// One engine the console attaches to: a fulcrumd (admin URL; its token lives in the keychain,
+// not here) or a HAProxy (Runtime API address: a socket path or host:port; no secret).
 struct EngineSetting
 {
+    enum class Kind { Fulcrumd, Haproxy };
     QString name;
-    QString url;
+    QString url;                  // fulcrumd: normalised admin URL; HAProxy: the address as RuntimeAddress writes it
+    Kind kind = Kind::Fulcrumd;
+
+    bool operator==(const EngineSetting &other) const = default;
 };
 
 // Engines (name, admin URL), Redis endpoints and key patterns, the confirmation threshold and
@@ -37,7 +42,7 @@ public:
     // The link runs "test connection" from the engine's side; without one the button is off.
     explicit SettingsDialog(EngineLink *link, QWidget *parent = nullptr);
 
-    // The fulcrumd instances to attach to when started without --demo and --engine.
+    // The engines to attach to when started without --demo, --engine and --haproxy.
     static QList<EngineSetting> engines();
     static QStringList redisEndpoints();
     static QStringList redisPatterns();
@@ -52,13 +57,14 @@ public:
     QLineEdit *engineTokenField() const { return m_engineToken; }
     QPushButton *testEngineButton() const { return m_testEngine; }
     // Adds a row to the engines table (what the Add button does, with the values typed).
-    void addEngineRow(const QString &name, const QString &url);
+    void addEngineRow(const QString &name, const QString &url, EngineSetting::Kind kind = EngineSetting::Kind::Fulcrumd);
     QString message() const;
     // Tests the first Redis endpoint in the form, with the password typed or else the one
     // in the keychain; the answer shows under the form.
     void testConnection();
     // GET /api/v1/pools on the selected engine (else the first) with the token typed for it,
-    // or else the one in the keychain; the answer shows under the form.
+    // or else the one in the keychain; for a HAProxy `show cli level` and `show info` on its
+    // socket. The answer shows under the form.
     void testEngine();
     // Saves everything; false with a message naming the field and the fix when it cannot.
     bool save(QString *error);
@@ -70,6 +76,8 @@ private:
     bool parseEndpoints(QStringList *endpoints, QString *error) const;
     bool parseEngines(QList<EngineSetting> *engines, QString *error) const;
     QWidget *createEngines();
+    EngineSetting::Kind rowKind(int row) const;
+    void updateTokenField();
 
     QPointer<EngineLink> m_link;
     quint64 m_testCommand = 0;

@@ -8,6 +8,7 @@
 #include "keychain/keychainsecretstore.h"
 #endif
 #include "mainwindow.h"
+#include "savedengines.h"
 #include "reportpdf/historywithpdf.h"
 #include "settingsdialog.h"
 
@@ -25,9 +26,10 @@
 using namespace fulcrum;
 
 static int runConsole(QApplication &app, EngineLink *link, const QCommandLineParser &parser, const QCommandLineOption &screenshotOption,
-                      const QCommandLineOption &afterOption)
+                      const QCommandLineOption &afterOption, ui::SavedEngines *savedEngines = nullptr)
 {
     ui::MainWindow window(link);
+    window.followSavedEngines(savedEngines);
     window.show();
 
     if (parser.isSet(screenshotOption)) {
@@ -113,15 +115,25 @@ int main(int argc, char *argv[])
         const qsizetype equals = value.indexOf(u'=');
         engines.append(equals > 0 ? ui::EngineSetting{value.left(equals), value.mid(equals + 1)} : ui::EngineSetting{QString(), value});
     }
-    if (engines.isEmpty() && links.empty() && !parser.isSet(demoOption))
-        engines = ui::SettingsDialog::engines();
-    if (!parser.isSet(demoOption)) {
 #ifdef FULCRUM_HAVE_KEYCHAIN
-        KeychainSecretStore keychain;
-        SecretStore *store = &keychain;
+    KeychainSecretStore keychain;
+    SecretStore *store = &keychain;
 #else
-        SecretStore *store = nullptr;
+    SecretStore *store = nullptr;
 #endif
+    // Without --demo, --engine and --haproxy: the engines saved in Settings (fulcrumd and
+    // HAProxy), always as one composite so that Settings can add and remove them live.
+    const QList<ui::EngineSetting> saved = ui::SettingsDialog::engines();
+    if (engines.isEmpty() && links.empty() && !parser.isSet(demoOption) && !saved.isEmpty()) {
+        MultiEngineLink multi;
+        ui::SavedEngines savedEngines(&multi, store, parser.value(tokenFileOption));
+        // Read before the event loop runs (QtKeychain's short nested wait blocks nothing then).
+        const QString opened = savedEngines.apply(saved);
+        if (!opened.isEmpty())
+            std::fprintf(stderr, "fulcrum: %s\n", qPrintable(opened));
+        return runConsole(app, &multi, parser, screenshotOption, afterOption, &savedEngines);
+    }
+    if (!parser.isSet(demoOption)) {
         for (const ui::EngineSetting &engine : std::as_const(engines)) {
             QString error;
             const std::optional<QUrl> url = RemoteEngineLink::parseUrl(engine.url, &error);

@@ -116,7 +116,7 @@ static int report(const QStringList &arguments)
         "Write a health report (availability, outages, check failures, requests, errors, latency, traffic vs weight share,\n"
         "panic time, long-held locks, force-releases, operator actions, charts) for a window of the engine's history.\n"
         "Reads the history store directly ($state_dir/history.sqlite), or with --engine URL asks a running fulcrumd\n"
-        "to build it from its store (token from --token-file or FULCRUM_TOKEN). Times are UTC (ISO 8601).\n"
+        "to build it from its store (token from --token-file, FULCRUM_TOKEN or the keychain entry fulcrumd:URL). Times are UTC (ISO 8601).\n"
         "csv writes one file per section next to FILE: FILE-servers.csv, FILE-pools.csv, ... (FILE without .csv)."));
     const QCommandLineOption sinceOption(QStringLiteral("since"), QStringLiteral("Window ending now: 15m, 1h, 24h, 7d, ..."), QStringLiteral("DURATION"));
     const QCommandLineOption fromOption(QStringLiteral("from"), QStringLiteral("Window start (ISO 8601, e.g. 2026-11-24T08:00:00Z)."), QStringLiteral("TIME"));

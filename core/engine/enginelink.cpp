@@ -26,6 +26,12 @@ QString eventKindName(LinkEvent::Kind kind)
     return QStringLiteral("unknown");
 }
 
+QStringList csvReportSections()
+{
+    return {QStringLiteral("servers"), QStringLiteral("check-failures"), QStringLiteral("weight-changes"), QStringLiteral("pools"),
+            QStringLiteral("locks"), QStringLiteral("force-releases"), QStringLiteral("operator-actions")};
+}
+
 quint64 EngineLink::exportReport(const ReportRequest &, const QString &)
 {
     // The top bit keeps these ids apart from the ones a link numbers its own commands with.

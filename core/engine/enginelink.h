@@ -142,6 +142,9 @@ Q_SIGNALS:
     void redisStateChanged(const QString &endpoint, fulcrum::LinkState state, const QString &detail);
     void commandFinished(const fulcrum::CommandResult &result);
     void reportProgress(quint64 id, int done, int total);
+    // The engines behind this link changed while it runs (a composite gained or lost one):
+    // its Redis endpoints, weight limit and weight note may differ from before.
+    void enginesChanged();
 };
 
 } // namespace fulcrum

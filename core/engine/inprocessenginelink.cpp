@@ -11,6 +11,7 @@
 #include "locks/redisconnection.h"
 #include "locks/secretstore.h"
 
+#include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QHostAddress>
 #include <QTimer>
@@ -123,7 +124,7 @@ public:
         }
         const int old = before->backends[size_t(index)].spec.weight;
         operatorEvent(QStringLiteral("set-weight"), pool + u'/' + server, QString::number(old), QString::number(weight));
-        finish(id, true, QStringLiteral("weight of %1/%2: %3 → %4").arg(pool, server).arg(old).arg(weight));
+        finish(id, true, QCoreApplication::translate("fulcrum::InProcessEngineLink", "weight of %1/%2: %3 → %4").arg(pool, server).arg(old).arg(weight));
     }
 
     void setState(quint64 id, const QString &pool, const QString &server, BackendState state)
@@ -154,7 +155,7 @@ public:
     void exportReport(quint64 id, const ReportRequest &request, const QString &path, std::shared_ptr<std::atomic_bool> cancel)
     {
         if (!m_reports) {
-            finish(id, false, QStringLiteral("this in-process engine keeps no history, so it has no reports"));
+            finish(id, false, QCoreApplication::translate("fulcrum::InProcessEngineLink", "this in-process engine keeps no history, so it has no reports"));
             return;
         }
         auto progress = [link = m_link, id](int done, int total) {

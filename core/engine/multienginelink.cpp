@@ -95,6 +95,32 @@ bool MultiEngineLink::addEngine(const QString &name, EngineLink *link)
         Q_EMIT commandFinished(CommandResult{id, result.ok, QStringLiteral("%1: %2").arg(c->name, result.message)});
     });
     updateState();
+    Q_EMIT enginesChanged();
+    return true;
+}
+
+bool MultiEngineLink::removeEngine(const QString &name)
+{
+    const auto it = std::find_if(m_children.begin(), m_children.end(), [&name](const std::unique_ptr<Child> &child) { return child->name == name; });
+    if (it == m_children.end())
+        return false;
+    EngineLink *link = (*it)->link;
+    link->disconnect(this);
+    for (auto command = m_commands.begin(); command != m_commands.end();) {
+        if (command.key().first != link) {
+            ++command;
+            continue;
+        }
+        failLater(*command, tr("%1: the engine was removed before it answered; check on that engine whether the command took effect").arg(name));
+        command = m_commands.erase(command);
+    }
+    m_children.erase(it);
+    // Later: the link may be inside one of its own slots further up this stack.
+    link->deleteLater();
+    m_dirty = true;
+    publishSnapshot();
+    updateState();
+    Q_EMIT enginesChanged();
     return true;
 }
 
@@ -167,6 +193,10 @@ void MultiEngineLink::updateState()
             worst = child->state;
         parts.append(child->detail.isEmpty() ? tr("%1: %2").arg(child->name, linkStateName(child->state))
                                              : tr("%1: %2, %3").arg(child->name, linkStateName(child->state), child->detail));
+    }
+    if (m_children.empty()) {
+        worst = LinkState::Disconnected;
+        parts.append(tr("no engines: add one under Settings → Engines"));
     }
     m_state = worst;
     Q_EMIT stateChanged(worst, parts.join(QStringLiteral(" · ")));

@@ -27,6 +27,10 @@ public:
     // Takes ownership. Names are unique and have no '/' (RemoteEngineLink names are checked
     // by the app); false when that does not hold.
     bool addEngine(const QString &name, EngineLink *link);
+    // Drops the engine and deletes its link while the console runs: a merged snapshot without
+    // its servers goes out at once, and its unanswered commands are answered as unknown.
+    // false when there is no engine of that name.
+    bool removeEngine(const QString &name);
     QStringList engineNames() const;
     EngineLink *engine(const QString &name) const;
 

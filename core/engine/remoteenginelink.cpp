@@ -5,6 +5,8 @@
 #include "locks/redisreply.h"
 #include "locks/secretstore.h"
 
+#include <QCoreApplication>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
@@ -81,14 +83,14 @@ QString transportError(const QUrl &url, QNetworkReply *reply)
 {
     switch (reply->error()) {
     case QNetworkReply::ConnectionRefusedError:
-        return QStringLiteral("cannot connect to %1: connection refused; is fulcrumd running with admin.listen on this address?").arg(url.toString());
+        return QCoreApplication::translate("fulcrum::RemoteEngineLink", "cannot connect to %1: connection refused; is fulcrumd running with admin.listen on this address?").arg(url.toString());
     case QNetworkReply::HostNotFoundError:
-        return QStringLiteral("cannot connect to %1: host not found; check the engine URL").arg(url.toString());
+        return QCoreApplication::translate("fulcrum::RemoteEngineLink", "cannot connect to %1: host not found; check the engine URL").arg(url.toString());
     case QNetworkReply::OperationCanceledError:
     case QNetworkReply::TimeoutError:
-        return QStringLiteral("no answer from %1 in time; is the address right and the engine's host reachable?").arg(url.toString());
+        return QCoreApplication::translate("fulcrum::RemoteEngineLink", "no answer from %1 in time; is the address right and the engine's host reachable?").arg(url.toString());
     default:
-        return QStringLiteral("cannot reach %1: %2").arg(url.toString(), reply->errorString());
+        return QCoreApplication::translate("fulcrum::RemoteEngineLink", "cannot reach %1: %2").arg(url.toString(), reply->errorString());
     }
 }
 
@@ -107,12 +109,12 @@ QString engineMessage(const QJsonObject &json, const QByteArray &body, int statu
 
 QString statusText(const QUrl &url, int status, const QString &message)
 {
-    const QString fix = QStringLiteral("store the engine's admin token with: fulcrumctl secret set --engine %1").arg(url.toString());
+    const QString fix = QCoreApplication::translate("fulcrum::RemoteEngineLink", "store the engine's admin token with: fulcrumctl secret set --engine %1").arg(url.toString());
     if (status == 401)
-        return QStringLiteral("token refused (401): %1; %2").arg(message, fix);
+        return QCoreApplication::translate("fulcrum::RemoteEngineLink", "token refused (401): %1; %2").arg(message, fix);
     if (status == 403)
-        return QStringLiteral("not allowed (403): %1").arg(message);
-    return QStringLiteral("engine answered %1: %2").arg(status).arg(message);
+        return QCoreApplication::translate("fulcrum::RemoteEngineLink", "not allowed (403): %1").arg(message);
+    return QCoreApplication::translate("fulcrum::RemoteEngineLink", "engine answered %1: %2").arg(status).arg(message);
 }
 
 } // namespace
@@ -167,7 +169,7 @@ RemoteEngineLink::RemoteEngineLink(RemoteEngineOptions options, QObject *parent)
             m_stream->abort();
         }
     });
-    m_stateDetail = QStringLiteral("connecting to %1").arg(m_options.url.toString());
+    m_stateDetail = tr("connecting to %1").arg(m_options.url.toString());
     m_decoderThread->setObjectName(QStringLiteral("fulcrum-remote-decoder"));
     m_decoder->moveToThread(m_decoderThread);
     connect(m_decoderThread, &QThread::finished, m_decoder, &QObject::deleteLater);
@@ -450,7 +452,7 @@ LinkSnapshot RemoteSnapshotReader::read(const QJsonObject &json)
             if (jsonString(s, "admin_state") != u"ready")
                 server.reason = QStringLiteral("operator");
             else if (s.value(QStringLiteral("checks")).toInteger() == 0)
-                server.reason = QStringLiteral("not checked yet");
+                server.reason = QCoreApplication::translate("fulcrum::RemoteEngineLink", "not checked yet");
             else {
                 server.reason = QStringLiteral("%1 in %2").arg(jsonString(check, "reason"), formatDurationMs(qint64(jsonNumber(check, "duration_ms"))));
                 if (!jsonString(check, "detail").isEmpty())
@@ -685,7 +687,7 @@ quint64 RemoteEngineLink::setWeight(const QString &pool, const QString &server, 
     request("PUT", serverPath(pool, server, QStringLiteral("weight")), QJsonObject{{QStringLiteral("weight"), weight}},
             [this, id, pool, server, old, weight](const Answer &answer) {
         if (answer.status == 200)
-            finish(id, true, QStringLiteral("weight of %1/%2: %3 → %4").arg(pool, server, old).arg(weight));
+            finish(id, true, tr("weight of %1/%2: %3 → %4").arg(pool, server, old).arg(weight));
         else
             finish(id, false, QStringLiteral("%1/%2 on %3: %4").arg(pool, server, m_options.name, answer.error));
     });
@@ -716,7 +718,7 @@ quint64 RemoteEngineLink::testRedis(const QString &host, quint16 port, const QBy
 {
     Q_UNUSED(password);
     const quint64 id = ++m_lastCommandId;
-    finish(id, false, QStringLiteral("%1:%2: a remote engine polls only the Redis endpoints in its own config; add it to fulcrumd's \"redis\" list "
+    finish(id, false, tr("%1:%2: a remote engine polls only the Redis endpoints in its own config; add it to fulcrumd's \"redis\" list "
                                      "(password from its keychain or a file) and reload, then its state shows here")
                           .arg(host).arg(port));
     return id;
@@ -742,22 +744,61 @@ quint64 RemoteEngineLink::releaseLock(const QString &endpoint, const QByteArray 
 quint64 RemoteEngineLink::exportReport(const ReportRequest &report, const QString &path)
 {
     const quint64 id = ++m_lastCommandId;
-    if (report.format == u"csv") {
-        finish(id, false, QStringLiteral("a csv report is one file per section: over a remote engine, run fulcrumctl report --engine %1 --format csv -o FILE")
-                              .arg(m_options.url.toString()));
-        return id;
-    }
-    auto file = std::make_shared<QSaveFile>(path);
-    if (!file->open(QIODevice::WriteOnly)) {
-        finish(id, false, QStringLiteral("cannot write %1: %2; choose another folder").arg(path, file->errorString()));
-        return id;
-    }
     const auto iso = [](qint64 ms) { return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODate); };
     QUrlQuery query;
     query.addQueryItem(QStringLiteral("from"), iso(report.fromMs));
     query.addQueryItem(QStringLiteral("to"), iso(report.toMs));
     query.addQueryItem(QStringLiteral("format"), report.format);
     query.addQueryItem(QStringLiteral("lock_threshold"), QStringLiteral("%1ms").arg(report.lockHeldThresholdMs));
+    if (report.format == u"csv") {
+        fetchCsvSections(id, report, query, path.endsWith(u".csv") ? path.chopped(4) : path, {});
+        return id;
+    }
+    fetchReportFile(id, query, path, true, [this, id, path, report, iso](bool ok, const QString &message, qint64 size) {
+        if (!ok) {
+            finish(id, false, message);
+            return;
+        }
+        finish(id, true, tr("%1 report by %2, %3 – %4: %5 (%6 KiB)")
+                             .arg(report.format.toUpper(), m_options.name, iso(report.fromMs), iso(report.toMs), path)
+                             .arg((size + 1023) / 1024));
+    });
+    return id;
+}
+
+void RemoteEngineLink::fetchCsvSections(quint64 id, const ReportRequest &report, const QUrlQuery &query, const QString &prefix, QStringList written)
+{
+    const QStringList sections = csvReportSections();
+    const int index = int(written.size());
+    if (index == sections.size()) {
+        const auto iso = [](qint64 ms) { return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODate); };
+        finish(id, true, tr("CSV report by %1, %2 – %3: %4").arg(m_options.name, iso(report.fromMs), iso(report.toMs), written.join(QStringLiteral(", "))));
+        return;
+    }
+    Q_EMIT reportProgress(id, index, int(sections.size()));
+    // Every section over the same from/to, so the files describe one window.
+    QUrlQuery sectionQuery = query;
+    sectionQuery.addQueryItem(QStringLiteral("section"), sections[index]);
+    const QString path = QStringLiteral("%1-%2.csv").arg(prefix, sections[index]);
+    fetchReportFile(id, sectionQuery, path, false, [this, id, report, query, prefix, written, path](bool ok, const QString &message, qint64) mutable {
+        if (!ok) {
+            for (const QString &file : std::as_const(written))
+                QFile::remove(file);
+            finish(id, false, written.isEmpty() ? message : tr("%1 (the %2 section(s) already written were removed)").arg(message).arg(written.size()));
+            return;
+        }
+        written.append(path);
+        fetchCsvSections(id, report, query, prefix, written);
+    });
+}
+
+void RemoteEngineLink::fetchReportFile(quint64 id, const QUrlQuery &query, const QString &path, bool byteProgress, ReportFileDone done)
+{
+    auto file = std::make_shared<QSaveFile>(path);
+    if (!file->open(QIODevice::WriteOnly)) {
+        done(false, tr("cannot write %1: %2; choose another folder").arg(path, file->errorString()), 0);
+        return;
+    }
     QNetworkRequest request = makeRequest(m_options.url, QStringLiteral("/api/v1/report"), m_options.token);
     QUrl url = request.url();
     url.setQuery(query);
@@ -769,39 +810,36 @@ quint64 RemoteEngineLink::exportReport(const ReportRequest &report, const QStrin
         if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 200)
             file->write(reply->readAll());
     });
-    connect(reply, &QNetworkReply::downloadProgress, this, [this, id](qint64 received, qint64 total) {
-        // In KiB, so that the figures fit the signal's ints; total 0 while the size is unknown.
-        Q_EMIT reportProgress(id, int(received / 1024), total > 0 ? int(std::max<qint64>(1, total / 1024)) : 0);
-    });
-    connect(reply, &QNetworkReply::finished, this, [this, id, reply, file, path, report] {
+    if (byteProgress) {
+        connect(reply, &QNetworkReply::downloadProgress, this, [this, id](qint64 received, qint64 total) {
+            // In KiB, so that the figures fit the signal's ints; total 0 while the size is unknown.
+            Q_EMIT reportProgress(id, int(received / 1024), total > 0 ? int(std::max<qint64>(1, total / 1024)) : 0);
+        });
+    }
+    connect(reply, &QNetworkReply::finished, this, [this, id, reply, file, path, done = std::move(done)] {
         m_reports.remove(id);
         reply->deleteLater();
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         if (reply->property("cancelled").toBool()) {
             file->cancelWriting();
-            finish(id, false, QStringLiteral("cancelled; nothing written"));
+            done(false, tr("cancelled; nothing written"), 0);
             return;
         }
         if (status != 200) {
             file->cancelWriting();
             const QByteArray body = reply->readAll();
-            finish(id, false, status == 0 ? transportError(m_options.url, reply)
-                                          : statusText(m_options.url, status, engineMessage(QJsonDocument::fromJson(body).object(), body, status)));
+            done(false, status == 0 ? transportError(m_options.url, reply)
+                                    : statusText(m_options.url, status, engineMessage(QJsonDocument::fromJson(body).object(), body, status)), 0);
             return;
         }
         file->write(reply->readAll());
         const qint64 size = file->size();
         if (!file->commit()) {
-            finish(id, false, QStringLiteral("cannot write %1: %2; choose another folder").arg(path, file->errorString()));
+            done(false, tr("cannot write %1: %2; choose another folder").arg(path, file->errorString()), 0);
             return;
         }
-        finish(id, true, QStringLiteral("%1 report by %2, %3 – %4: %5 (%6 KiB)")
-                             .arg(report.format.toUpper(), m_options.name,
-                                  QDateTime::fromMSecsSinceEpoch(report.fromMs, Qt::UTC).toString(Qt::ISODate),
-                                  QDateTime::fromMSecsSinceEpoch(report.toMs, Qt::UTC).toString(Qt::ISODate), path)
-                             .arg((size + 1023) / 1024));
+        done(true, QString(), size);
     });
-    return id;
 }
 
 void RemoteEngineLink::cancelReport(quint64 id)

@@ -7,6 +7,7 @@
 #include <QJsonObject>
 #include <QPointer>
 #include <QUrl>
+#include <QUrlQuery>
 
 #include <deque>
 #include <functional>
@@ -93,7 +94,8 @@ public:
     quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) override;
     // The engine builds the report from its own history (GET /api/v1/report) and the body is
     // written to path as it arrives (QSaveFile: nothing half-written is left). json, html and
-    // pdf; csv (one request per section) is fulcrumctl report --engine's.
+    // pdf in one request; csv one request per section, written as <path without .csv>-<section>.csv
+    // like the in-process export, all or none (a failure or Cancel removes the ones written).
     quint64 exportReport(const ReportRequest &request, const QString &path) override;
     void cancelReport(quint64 id) override;
 
@@ -121,6 +123,11 @@ private:
     void setLinkState(LinkState state, const QString &detail);
     void request(const QByteArray &method, const QString &path, const QJsonObject &body, std::function<void(const Answer &)> done);
     void finish(quint64 id, bool ok, const QString &message);
+    using ReportFileDone = std::function<void(bool ok, const QString &message, qint64 size)>;
+    // One GET /api/v1/report into path through QSaveFile; byteProgress: reportProgress in KiB.
+    void fetchReportFile(quint64 id, const QUrlQuery &query, const QString &path, bool byteProgress, ReportFileDone done);
+    // The csv sections one after another; written holds the files of the sections before.
+    void fetchCsvSections(quint64 id, const ReportRequest &report, const QUrlQuery &query, const QString &prefix, QStringList written);
     QString serverPath(const QString &pool, const QString &server, const QString &what) const;
     const ServerStatus *lastServer(const QString &pool, const QString &server) const;
 

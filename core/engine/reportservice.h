@@ -11,6 +11,10 @@
 
 namespace fulcrum {
 
+// The sections of a csv report, in file order. In fulcrum_core (not with the writers in
+// fulcrum_history) because a remote link asks an engine for them one by one.
+QStringList csvReportSections();
+
 // One health report to build: the window, the format and where it goes.
 struct ReportRequest
 {

@@ -6,6 +6,7 @@
 #include <QSet>
 
 #include <algorithm>
+#include <memory>
 
 namespace fulcrum {
 
@@ -46,6 +47,43 @@ HaproxyEngineLink::~HaproxyEngineLink() = default;
 QString HaproxyEngineLink::description() const
 {
     return tr("HAProxy at %1").arg(m_client.address().toString());
+}
+
+void HaproxyEngineLink::probe(const RuntimeAddress &address, QObject *context, std::function<void(bool, const QString &)> done)
+{
+    auto *client = new RuntimeClient(address, context);
+    client->setTimeoutMs(2000);
+    auto level = std::make_shared<QString>();
+    client->send("show cli level", client, [level](const RuntimeReply &reply) {
+        const QString answer = QString::fromLatin1(reply.output).trimmed();
+        // An older HAProxy answers "Unknown command": its level shows when a command is refused.
+        if (reply.ok && (answer == u"admin" || answer == u"operator" || answer == u"user"))
+            *level = answer;
+    });
+    client->send("show info", client, [client, level, done = std::move(done)](const RuntimeReply &reply) {
+        client->deleteLater();
+        const QString where = client->address().toString();
+        if (!reply.ok) {
+            done(false, reply.error);
+            return;
+        }
+        QString version;
+        for (const QByteArray &line : reply.output.split('\n')) {
+            if (line.startsWith("Version:"))
+                version = QString::fromLatin1(line.mid(8)).trimmed();
+        }
+        if (version.isEmpty()) {
+            done(false, tr("%1 answered `show info` without a Version line: is this a HAProxy stats socket? It said: %2")
+                            .arg(where, QString::fromLatin1(reply.output.left(200)).trimmed()));
+            return;
+        }
+        if (*level == u"admin")
+            done(true, tr("%1: HAProxy %2, socket at admin level (weights and states can be changed)").arg(where, version));
+        else if (level->isEmpty())
+            done(true, tr("%1: HAProxy %2; this HAProxy does not say its socket's level (no `show cli level`): a command it refuses will say so").arg(where, version));
+        else
+            done(true, tr("%1: HAProxy %2, read-only: %3").arg(where, version, client->notAdminMessage(*level)));
+    });
 }
 
 QString HaproxyEngineLink::weightNote() const

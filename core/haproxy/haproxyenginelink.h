@@ -9,6 +9,7 @@
 #include <QTimer>
 
 #include <deque>
+#include <functional>
 
 namespace fulcrum {
 
@@ -40,6 +41,11 @@ public:
 
     int maxWeight() const override { return kHaproxyMaxWeight; }
     QString weightNote() const override;
+
+    // Asks the socket `show cli level` and `show info` once (Settings' "Test engine"): done(ok,
+    // message) names the HAProxy version and whether the socket is at admin level. Not called
+    // when context is gone first.
+    static void probe(const RuntimeAddress &address, QObject *context, std::function<void(bool, const QString &)> done);
 
     // What `show cli level` said: "admin", "operator", "user"; empty until known.
     QString accessLevel() const { return m_level; }

@@ -294,12 +294,6 @@ ReportTable healthReportTable(const HealthReport &report, const QString &name)
     return section(report, name);
 }
 
-QStringList csvReportSections()
-{
-    return {QStringLiteral("servers"), QStringLiteral("check-failures"), QStringLiteral("weight-changes"), QStringLiteral("pools"),
-            QStringLiteral("locks"), QStringLiteral("force-releases"), QStringLiteral("operator-actions")};
-}
-
 QString csvCell(const QString &text)
 {
     QString cell = text;

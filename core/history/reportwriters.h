@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/reportservice.h"
 #include "healthreport.h"
 
 #include <QJsonObject>
@@ -21,8 +22,7 @@ ReportTable healthReportTable(const HealthReport &report, const QString &section
 QJsonObject healthReportToJson(const HealthReport &report);
 
 // CSV (RFC 4180: CRLF, quoted where needed, UTF-8): one file per section, named
-// <prefix>-<section>.csv, sections as csvReportSections() lists them.
-QStringList csvReportSections();
+// <prefix>-<section>.csv, sections as csvReportSections() (engine/reportservice.h) lists them.
 QString healthReportCsv(const HealthReport &report, const QString &section);
 // One cell: quoted when it holds , " CR or LF; text starting with = + - @ (or tab / CR)
 // gets a leading ' so a spreadsheet shows it instead of running it as a formula.

@@ -1,54 +1,55 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="11" />
+        <location filename="../../ui/eventmodel.cpp" line="11"/>
         <source>health</source>
         <translation>健康</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="12" />
+        <location filename="../../ui/eventmodel.cpp" line="12"/>
         <source>ejection</source>
         <translation>剔除</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="13" />
+        <location filename="../../ui/eventmodel.cpp" line="13"/>
         <source>panic</source>
         <translation>恐慌模式</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="14" />
+        <location filename="../../ui/eventmodel.cpp" line="14"/>
         <source>operator</source>
         <translation>操作员</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="15" />
+        <location filename="../../ui/eventmodel.cpp" line="15"/>
         <source>lock</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="16" />
+        <location filename="../../ui/eventmodel.cpp" line="16"/>
         <source>connection</source>
         <translation>连接</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="16" />
+        <location filename="../../ui/servertablemodel.cpp" line="18"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="18" />
+        <location filename="../../ui/servertablemodel.cpp" line="20"/>
         <source>%1 min %2 s</source>
         <translation>%1 分 %2 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="19" />
+        <location filename="../../ui/servertablemodel.cpp" line="21"/>
         <source>%1 h %2 min</source>
         <translation>%1 小时 %2 分</translation>
     </message>
     <message>
-        <location filename="../../ui/weightcontroller.cpp" line="28" />
+        <location filename="../../ui/weightcontroller.cpp" line="28"/>
         <source>weight of %1: %2 → %3</source>
         <translation>%1 的权重：%2 → %3</translation>
     </message>
@@ -56,1097 +57,185 @@
 <context>
     <name>fulcrum::EngineLink</name>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="35" />
+        <location filename="../../core/engine/enginelink.cpp" line="41"/>
         <source>Reports are not available for this engine.</source>
         <translation>此引擎不提供报告。</translation>
     </message>
 </context>
 <context>
-    <name>fulcrum::ui::ExportReportDialog</name>
+    <name>fulcrum::HaproxyEngineLink</name>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="38" />
-        <source>Export report</source>
-        <translation>导出报告</translation>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="49"/>
+        <source>HAProxy at %1</source>
+        <translation>HAProxy（%1）</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="41" />
-        <source>Last 15 minutes</source>
-        <translation>最近 15 分钟</translation>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="76"/>
+        <source>%1 answered `show info` without a Version line: is this a HAProxy stats socket? It said: %2</source>
+        <translation>%1 对 `show info` 的回应中没有 Version 行：这是 HAProxy 的 stats 套接字吗？它的回应是：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="41" />
-        <source>Last hour</source>
-        <translation>最近 1 小时</translation>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="81"/>
+        <source>%1: HAProxy %2, socket at admin level (weights and states can be changed)</source>
+        <translation>%1：HAProxy %2，套接字为 admin 级别（可以修改权重和状态）</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="41" />
-        <source>Last 24 hours</source>
-        <translation>最近 24 小时</translation>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="83"/>
+        <source>%1: HAProxy %2; this HAProxy does not say its socket&apos;s level (no `show cli level`): a command it refuses will say so</source>
+        <translation>%1：HAProxy %2；此版本的 HAProxy 不报告套接字级别（没有 `show cli level`）：命令被拒绝时会给出提示</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="41" />
-        <source>Last 7 days</source>
-        <translation>最近 7 天</translation>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="85"/>
+        <source>%1: HAProxy %2, read-only: %3</source>
+        <translation>%1：HAProxy %2，只读：%3</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="41" />
-        <source>Custom (from – to)</source>
-        <translation>自定义（从 – 到）</translation>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="91"/>
+        <source>HAProxy weights are 0–%1 (Fulcrum&apos;s are 0–%2). HAProxy forgets runtime changes when it reloads, unless it keeps a server-state-file.</source>
+        <translation>HAProxy 的权重范围是 0–%1（Fulcrum 的是 0–%2）。HAProxy 重新加载配置时会丢弃运行时的修改，除非配置了 server-state-file。</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="52" />
-        <source>PDF (A4, charts)</source>
-        <translation>PDF（A4，含图表）</translation>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="125"/>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="53" />
-        <source>HTML (one file, opens offline)</source>
-        <translation>HTML（单个文件，可离线打开）</translation>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="129"/>
+        <source>read-only: %1</source>
+        <translation>只读：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="54" />
-        <source>CSV (one file per section)</source>
-        <translation>CSV（每个部分一个文件）</translation>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="223"/>
+        <source>operator or haproxy.cfg</source>
+        <translation>操作员或 haproxy.cfg</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="55" />
-        <source>JSON</source>
-        <translation>JSON</translation>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="301"/>
+        <source>weight %1 for %2/%3 is outside HAProxy&apos;s range 0–%4 (HAProxy weights are not Fulcrum&apos;s 0–%5)</source>
+        <translation>%2/%3 的权重 %1 超出 HAProxy 的范围 0–%4（HAProxy 的权重不是 Fulcrum 的 0–%5）</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="60" />
-        <source>Browse…</source>
-        <translation>浏览…</translation>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="318"/>
+        <source>down is what HAProxy&apos;s health checks find, not a state to set; use maint (no traffic, no checks) or drain (no new traffic) for %1/%2</source>
+        <translation>down（宕机）由 HAProxy 的健康检查判定，不能手动设置；请对 %1/%2 使用 maint（维护：无流量、不检查）或 drain（排空：不再分配新流量）</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="65" />
-        <source>CSV writes one file per section next to this name: NAME-servers.csv, NAME-pools.csv, …</source>
-        <translation>CSV 会在此文件名旁为每个部分各写一个文件：NAME-servers.csv、NAME-pools.csv、…</translation>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="330"/>
+        <source>&quot;%1/%2&quot; is not a HAProxy backend/server name (letters, digits and _ . : - only); pick the server from the list</source>
+        <translation>“%1/%2”不是 HAProxy 的后端/服务器名称（只能包含字母、数字和 _ . : -）；请从列表中选择服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="69" />
-        <source>&amp;Window:</source>
-        <translation>时间范围(&amp;W)：</translation>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="346"/>
+        <source>HAProxy %1/%2: %3</source>
+        <translation>HAProxy %1/%2：%3</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="70" />
-        <source>&amp;From:</source>
-        <translation>从(&amp;F)：</translation>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="347"/>
+        <source>HAProxy %1/%2: %3 → %4</source>
+        <translation>HAProxy %1/%2：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="71" />
-        <source>&amp;To:</source>
-        <translation>到(&amp;T)：</translation>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="349"/>
+        <source>through %1</source>
+        <translation>通过 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="72" />
-        <source>F&amp;ormat:</source>
-        <translation>格式(&amp;O)：</translation>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="363"/>
+        <source>HAProxy has no server &quot;%1&quot; in backend &quot;%2&quot; (%3): check the name against haproxy.cfg; a reload may have renamed or removed it</source>
+        <translation>HAProxy 的后端“%2”中没有服务器“%1”（%3）：请对照 haproxy.cfg 检查名称；重新加载可能已将其改名或删除</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="73" />
-        <source>F&amp;ile:</source>
-        <translation>文件(&amp;I)：</translation>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="366"/>
+        <source>HAProxy has no backend &quot;%1&quot; (%2): check the name against haproxy.cfg; a reload may have renamed or removed it</source>
+        <translation>HAProxy 没有后端“%1”（%2）：请对照 haproxy.cfg 检查名称；重新加载可能已将其改名或删除</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="83" />
-        <source>&amp;Export</source>
-        <translation>导出(&amp;E)</translation>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="368"/>
+        <source>HAProxy refused it for %1/%2: %3</source>
+        <translation>HAProxy 拒绝了对 %1/%2 的操作：%3</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="131" />
-        <source>There is no engine to build the report.</source>
-        <translation>没有可生成报告的引擎。</translation>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="374"/>
+        <source>testing Redis %1:%2 is not available for a HAProxy engine: HAProxy has no Redis; use the console on a Fulcrum engine for locks</source>
+        <translation>HAProxy 引擎不能测试 Redis %1:%2：HAProxy 没有 Redis；要查看锁，请在 Fulcrum 引擎上使用控制台</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="136" />
-        <source>The window is empty: “To” must be after “From”.</source>
-        <translation>时间范围为空：“到”必须晚于“从”。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="141" />
-        <source>Choose the file to write the report to.</source>
-        <translation>请选择报告要写入的文件。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="145" />
-        <source>The folder %1 does not exist; choose another file.</source>
-        <translation>文件夹 %1 不存在；请选择其他文件。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="148" />
-        <source>Building the report…</source>
-        <translation>正在生成报告…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="168" />
-        <source>Report written: %1</source>
-        <translation>报告已写入：%1</translation>
-    </message>
-    <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="171" />
-        <source>Export cancelled.</source>
-        <translation>导出已取消。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="174" />
-        <source>The report was not written: %1</source>
-        <translation>报告未写入：%1</translation>
-    </message>
-    <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="185" />
-        <source>Cancelling…</source>
-        <translation>正在取消…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="195" />
-        <source>Export report to</source>
-        <translation>导出报告到</translation>
-    </message>
-    <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="185" />
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="223" />
-        <source>Close</source>
-        <translation>关闭</translation>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="381"/>
+        <source>releasing lock %1 on %2 is not available for a HAProxy engine: HAProxy has no lock inspector; use the console on a Fulcrum engine for locks</source>
+        <translation>HAProxy 引擎不能释放 %2 上的锁 %1：HAProxy 没有锁检查器；要处理锁，请在 Fulcrum 引擎上使用控制台</translation>
     </message>
 </context>
 <context>
     <name>fulcrum::InProcessEngineLink</name>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="486" />
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="127"/>
+        <source>weight of %1/%2: %3 → %4</source>
+        <translation>%1/%2 的权重：%3 → %4</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="158"/>
+        <source>this in-process engine keeps no history, so it has no reports</source>
+        <translation>此进程内引擎不保存历史数据，因此没有报告</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="537"/>
         <source>in-process engine (demo)</source>
         <translation>进程内引擎（演示）</translation>
     </message>
 </context>
 <context>
-    <name>fulcrum::ui::EventModel</name>
-    <message>
-        <location filename="../../ui/eventmodel.cpp" line="66" />
-        <source>%1: %2 → %3</source>
-        <translation>%1：%2 → %3</translation>
-    </message>
-    <message>
-        <location filename="../../ui/eventmodel.cpp" line="80" />
-        <source>Time</source>
-        <translation>时间</translation>
-    </message>
-    <message>
-        <location filename="../../ui/eventmodel.cpp" line="81" />
-        <source>Kind</source>
-        <translation>类型</translation>
-    </message>
-    <message>
-        <location filename="../../ui/eventmodel.cpp" line="82" />
-        <source>Who</source>
-        <translation>操作者</translation>
-    </message>
-    <message>
-        <location filename="../../ui/eventmodel.cpp" line="83" />
-        <source>Target</source>
-        <translation>对象</translation>
-    </message>
-    <message>
-        <location filename="../../ui/eventmodel.cpp" line="84" />
-        <source>Change</source>
-        <translation>变更</translation>
-    </message>
-    <message>
-        <location filename="../../ui/eventmodel.cpp" line="85" />
-        <source>Detail</source>
-        <translation>详情</translation>
-    </message>
-</context>
-<context>
-    <name>fulcrum::ui::ForceReleaseDialog</name>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="26" />
-        <source>Force-release a lock</source>
-        <translation>强制释放锁</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="29" />
-        <source>The holder may still be working under this lock. Releasing it lets another client in at once. Only the holder shown below is released: if the lock changes hands before you confirm, nothing is deleted.</source>
-        <translation>持有者可能仍在该锁保护下工作。释放后其他客户端会立即进入。只会释放下面显示的持有者：如果在您确认前锁已易主，则不会删除任何内容。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="41" />
-        <source>Endpoint:</source>
-        <translation>端点：</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="42" />
-        <source>Key:</source>
-        <translation>键：</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="43" />
-        <source>Holder:</source>
-        <translation>持有者：</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="44" />
-        <source>Held for:</source>
-        <translation>已持有：</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="44" />
-        <source>unknown</source>
-        <translation>未知</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="46" />
-        <source>TTL:</source>
-        <translation>TTL：</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="46" />
-        <source>no expiry</source>
-        <translation>永不过期</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="46" />
-        <source>%1 s</source>
-        <translation>%1 秒</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="50" />
-        <source>type the key to confirm</source>
-        <translation>输入键名以确认</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="51" />
-        <source>This lock never expires. Type its key:</source>
-        <translation>此锁永不过期。请输入其键名：</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="60" />
-        <source>Force-release</source>
-        <translation>强制释放</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="73" />
-        <source>Close</source>
-        <translation>关闭</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="88" />
-        <source>Asking the engine…</source>
-        <translation>正在询问引擎…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="89" />
-        <source>Released: the lock was deleted.</source>
-        <translation>已释放：锁已删除。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="90" />
-        <source>Not released: nothing was deleted.</source>
-        <translation>未释放：没有删除任何内容。</translation>
-    </message>
-</context>
-<context>
-    <name>fulcrum::ui::LiveLoadView</name>
-    <message>
-        <location filename="../../ui/liveloadview.cpp" line="69" />
-        <source>Requests per second</source>
-        <translation>每秒请求数</translation>
-    </message>
-    <message>
-        <location filename="../../ui/liveloadview.cpp" line="69" />
-        <source>p95 latency (ms)</source>
-        <translation>p95 延迟（毫秒）</translation>
-    </message>
-    <message>
-        <location filename="../../ui/liveloadview.cpp" line="69" />
-        <source>Errors (5xx %)</source>
-        <translation>错误率（5xx %）</translation>
-    </message>
-    <message>
-        <location filename="../../ui/liveloadview.cpp" line="171" />
-        <source>%1 → %2</source>
-        <translation>%1 → %2</translation>
-    </message>
-</context>
-<context>
-    <name>fulcrum::ui::LockModel</name>
-    <message>
-        <location filename="../../ui/lockmodel.cpp" line="103" />
-        <location filename="../../ui/lockmodel.cpp" line="108" />
-        <source>no expiry</source>
-        <translation>永不过期</translation>
-    </message>
-    <message>
-        <location filename="../../ui/lockmodel.cpp" line="103" />
-        <source>%1 s</source>
-        <translation>%1 秒</translation>
-    </message>
-    <message>
-        <location filename="../../ui/lockmodel.cpp" line="110" />
-        <source>long-held</source>
-        <translation>长时间持有</translation>
-    </message>
-    <message>
-        <location filename="../../ui/lockmodel.cpp" line="112" />
-        <source>churning</source>
-        <translation>频繁易主</translation>
-    </message>
-    <message>
-        <location filename="../../ui/lockmodel.cpp" line="140" />
-        <source>Key</source>
-        <translation>键</translation>
-    </message>
-    <message>
-        <location filename="../../ui/lockmodel.cpp" line="141" />
-        <source>Kind</source>
-        <translation>类型</translation>
-    </message>
-    <message>
-        <location filename="../../ui/lockmodel.cpp" line="142" />
-        <source>Holder</source>
-        <translation>持有者</translation>
-    </message>
-    <message>
-        <location filename="../../ui/lockmodel.cpp" line="143" />
-        <source>TTL</source>
-        <translation>TTL</translation>
-    </message>
-    <message>
-        <location filename="../../ui/lockmodel.cpp" line="144" />
-        <source>Held for</source>
-        <translation>已持有</translation>
-    </message>
-    <message>
-        <location filename="../../ui/lockmodel.cpp" line="145" />
-        <source>Flags</source>
-        <translation>标记</translation>
-    </message>
-</context>
-<context>
-    <name>fulcrum::ui::LocksView</name>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="121" />
-        <source>Filter locks by key, holder or kind</source>
-        <translation>按键、持有者或类型筛选锁</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="128" />
-        <source>Redis:</source>
-        <translation>Redis：</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="152" />
-        <source>Force-release…</source>
-        <translation>强制释放…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="171" />
-        <source>No Redis endpoint configured: add one under Settings → Redis.</source>
-        <translation>未配置 Redis 端点：请在 设置 → Redis 中添加。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="192" />
-        <source>%1 keys scanned</source>
-        <translation>已扫描 %1 个键</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="195" />
-        <source>Last scan failed: %1</source>
-        <translation>上次扫描失败：%1</translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="197" />
-        <source>%n lock(s), %1 keys scanned</source>
-        <translation><numerusform>%n 个锁，已扫描 %1 个键</numerusform></translation>
-    </message>
-</context>
-<context>
-    <name>fulcrum::ui::MainWindow</name>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="220" />
-        <source>&amp;Export report…</source>
-        <translation>导出报告(&amp;E)…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="220" />
-        <source>Health report for a window of the engine&apos;s history: PDF, HTML, CSV or JSON</source>
-        <translation>引擎历史中某一时间范围的健康报告：PDF、HTML、CSV 或 JSON</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="38" />
-        <source>Fulcrum — %1</source>
-        <translation>Fulcrum — %1</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="42" />
-        <source>Move this much traffic?</source>
-        <translation>要迁移这么多流量吗？</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="50" />
-        <source>waiting for the first snapshot</source>
-        <translation>正在等待第一个快照</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="55" />
-        <source>Redis: none configured</source>
-        <translation>Redis：未配置</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="55" />
-        <source>Redis: connecting</source>
-        <translation>Redis：正在连接</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="79" />
-        <source>&amp;Live load</source>
-        <translation>实时负载(&amp;L)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="89" />
-        <source>&amp;Pool:</source>
-        <translation>池(&amp;P)：</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="97" />
-        <source>&amp;Weights</source>
-        <translation>权重(&amp;W)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="113" />
-        <source>Filter servers by name, pool, state or reason</source>
-        <translation>按名称、池、状态或原因筛选服务器</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="138" />
-        <source>&amp;Servers</source>
-        <translation>服务器(&amp;S)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="163" />
-        <source>L&amp;ocks</source>
-        <translation>锁(&amp;O)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="169" />
-        <source>Filter events by server, kind, who or text</source>
-        <translation>按服务器、类型、操作者或文本筛选事件</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="186" />
-        <source>&amp;Events</source>
-        <translation>事件(&amp;E)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="199" />
-        <location filename="../../ui/mainwindow.cpp" line="308" />
-        <source>%1 (%2)</source>
-        <translation>%1（%2）</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="204" />
-        <source>&amp;Drain</source>
-        <translation>排空(&amp;D)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="205" />
-        <source>Drain: no new requests, running ones finish, checks go on</source>
-        <translation>排空：不再分配新请求，进行中的请求继续完成，健康检查照常进行</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="206" />
-        <source>&amp;Maintenance</source>
-        <translation>维护(&amp;M)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="207" />
-        <source>Maintenance: no traffic and no health checks</source>
-        <translation>维护：无流量，也不做健康检查</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="208" />
-        <source>&amp;Ready</source>
-        <translation>就绪(&amp;R)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="209" />
-        <source>Ready: back into rotation (health checks decide up or down)</source>
-        <translation>就绪：重新加入轮转（由健康检查决定上线或下线）</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="210" />
-        <source>Set &amp;weight…</source>
-        <translation>设置权重(&amp;W)…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="211" />
-        <source>Set the weight of the selected server</source>
-        <translation>设置所选服务器的权重</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="212" />
-        <source>&amp;Undo weight change</source>
-        <translation>撤销权重修改(&amp;U)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="214" />
-        <source>&amp;Redo weight change</source>
-        <translation>重做权重修改(&amp;R)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="216" />
-        <source>&amp;Settings…</source>
-        <translation>设置(&amp;S)…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="216" />
-        <source>Engine, Redis endpoints, language</source>
-        <translation>引擎、Redis 端点、语言</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="219" />
-        <source>&amp;Quit</source>
-        <translation>退出(&amp;Q)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="219" />
-        <source>Close the console (a remote engine keeps running)</source>
-        <translation>关闭控制台（远程引擎继续运行）</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="221" />
-        <source>&amp;Find</source>
-        <translation>查找(&amp;F)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="221" />
-        <source>Filter the current view</source>
-        <translation>筛选当前视图</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="235" />
-        <source>&amp;File</source>
-        <translation>文件(&amp;F)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="239" />
-        <source>&amp;Edit</source>
-        <translation>编辑(&amp;E)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="244" />
-        <source>Se&amp;rver</source>
-        <translation>服务器(&amp;R)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="247" />
-        <source>&amp;View</source>
-        <translation>视图(&amp;V)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="248" />
-        <source>Live load</source>
-        <translation>实时负载</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="248" />
-        <source>Weights</source>
-        <translation>权重</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="248" />
-        <source>Servers</source>
-        <translation>服务器</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="248" />
-        <source>Locks</source>
-        <translation>锁</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="248" />
-        <source>Events</source>
-        <translation>事件</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="250" />
-        <source>Show the %1 view</source>
-        <translation>显示“%1”视图</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="254" />
-        <source>Server actions</source>
-        <translation>服务器操作</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="279" />
-        <source>last refresh %1</source>
-        <translation>最后刷新 %1</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="297" />
-        <source>%1 failed: %2</source>
-        <translation>%1 失败：%2</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="304" />
-        <source>Engine: connected</source>
-        <translation>引擎：已连接</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="305" />
-        <source>Engine: connecting</source>
-        <translation>引擎：正在连接</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="306" />
-        <source>Engine: disconnected</source>
-        <translation>引擎：已断开</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="316" />
-        <source>%1 %2</source>
-        <translation>%1 %2</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="317" />
-        <source>Redis: %1</source>
-        <translation>Redis：%1</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="345" />
-        <source>Setting %1 to %2</source>
-        <translation>将 %1 设为 %2</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="356" />
-        <source>Set weight</source>
-        <translation>设置权重</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="356" />
-        <source>Weight of %1 (0–%2; 0 = no new traffic):</source>
-        <translation>%1 的权重（0–%2；0 = 不接收新流量）：</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="384" />
-        <source>Settings saved. Engine and Redis changes apply at the next start; language too.</source>
-        <translation>设置已保存。引擎、Redis 和语言的修改在下次启动时生效。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="422" />
-        <source>cannot create screenshot directory %1; check the path and permissions</source>
-        <translation>无法创建截图目录 %1；请检查路径和权限</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="440" />
-        <source>cannot write %1; check the directory is writable</source>
-        <translation>无法写入 %1；请检查目录是否可写</translation>
-    </message>
-</context>
-<context>
-    <name>fulcrum::ui::ServerTableModel</name>
-    <message>
-        <location filename="../../ui/servertablemodel.cpp" line="101" />
-        <location filename="../../ui/servertablemodel.cpp" line="105" />
-        <source>%1 %</source>
-        <translation>%1 %</translation>
-    </message>
-    <message>
-        <location filename="../../ui/servertablemodel.cpp" line="102" />
-        <location filename="../../ui/servertablemodel.cpp" line="103" />
-        <location filename="../../ui/servertablemodel.cpp" line="104" />
-        <source>%1 ms</source>
-        <translation>%1 毫秒</translation>
-    </message>
-    <message>
-        <location filename="../../ui/servertablemodel.cpp" line="106" />
-        <source>%1 s ago</source>
-        <translation>%1 秒前</translation>
-    </message>
-    <message>
-        <location filename="../../ui/servertablemodel.cpp" line="106" />
-        <source>never</source>
-        <translation>从未</translation>
-    </message>
-    <message>
-        <location filename="../../ui/servertablemodel.cpp" line="160" />
-        <source>Type a new weight (0–%1) to change it; Ctrl+Z undoes it</source>
-        <translation>输入新权重（0–%1）即可修改；Ctrl+Z 撤销</translation>
-    </message>
-    <message>
-        <location filename="../../ui/servertablemodel.cpp" line="173" />
-        <source>Server</source>
-        <translation>服务器</translation>
-    </message>
-    <message>
-        <location filename="../../ui/servertablemodel.cpp" line="174" />
-        <source>Pool</source>
-        <translation>池</translation>
-    </message>
-    <message>
-        <location filename="../../ui/servertablemodel.cpp" line="175" />
-        <source>State</source>
-        <translation>状态</translation>
-    </message>
-    <message>
-        <location filename="../../ui/servertablemodel.cpp" line="176" />
-        <source>Reason</source>
-        <translation>原因</translation>
-    </message>
-    <message>
-        <location filename="../../ui/servertablemodel.cpp" line="177" />
-        <source>Weight</source>
-        <translation>权重</translation>
-    </message>
-    <message>
-        <location filename="../../ui/servertablemodel.cpp" line="178" />
-        <source>Effective</source>
-        <translation>生效权重</translation>
-    </message>
-    <message>
-        <location filename="../../ui/servertablemodel.cpp" line="179" />
-        <source>Active</source>
-        <translation>活动连接</translation>
-    </message>
-    <message>
-        <location filename="../../ui/servertablemodel.cpp" line="180" />
-        <source>Req/s</source>
-        <translation>请求/秒</translation>
-    </message>
-    <message>
-        <location filename="../../ui/servertablemodel.cpp" line="181" />
-        <source>Share</source>
-        <translation>份额</translation>
-    </message>
-    <message>
-        <location filename="../../ui/servertablemodel.cpp" line="182" />
-        <source>p50</source>
-        <translation>p50</translation>
-    </message>
-    <message>
-        <location filename="../../ui/servertablemodel.cpp" line="183" />
-        <source>p95</source>
-        <translation>p95</translation>
-    </message>
-    <message>
-        <location filename="../../ui/servertablemodel.cpp" line="184" />
-        <source>p99</source>
-        <translation>p99</translation>
-    </message>
-    <message>
-        <location filename="../../ui/servertablemodel.cpp" line="185" />
-        <source>5xx</source>
-        <translation>5xx</translation>
-    </message>
-    <message>
-        <location filename="../../ui/servertablemodel.cpp" line="186" />
-        <source>Last check</source>
-        <translation>上次检查</translation>
-    </message>
-    <message>
-        <location filename="../../ui/servertablemodel.cpp" line="187" />
-        <source>In state</source>
-        <translation>持续时间</translation>
-    </message>
-</context>
-<context>
-    <name>fulcrum::ui::SettingsDialog</name>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="26" />
-        <source>Settings</source>
-        <translation>设置</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="33" />
-        <source>one per line: 127.0.0.1:6379</source>
-        <translation>每行一个：127.0.0.1:6379</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="35" />
-        <source>&amp;Redis endpoints:</source>
-        <translation>Redis 端点(&amp;R)：</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="37" />
-        <source>Lock key &amp;patterns:</source>
-        <translation>锁键模式(&amp;P)：</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="42" />
-        <source>unchanged; stored in the desktop keychain</source>
-        <translation>未修改；保存在桌面密钥环中</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="45" />
-        <source>this build has no keychain support (qtkeychain-qt6-dev)</source>
-        <translation>此版本不支持密钥环（qtkeychain-qt6-dev）</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="47" />
-        <source>Redis pass&amp;word:</source>
-        <translation>Redis 密码(&amp;W)：</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="48" />
-        <source>&amp;Test connection</source>
-        <translation>测试连接(&amp;T)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="51" />
-        <source>The engine connects to the first Redis endpoint above and sends PING</source>
-        <translation>由引擎连接上面第一个 Redis 端点并发送 PING</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="56" />
-        <source> % of traffic</source>
-        <translation> % 的流量</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="58" />
-        <source>Ask before moving more than:</source>
-        <translation>迁移流量超过此值时先确认：</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="60" />
-        <source>System language</source>
-        <translation>系统语言</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="64" />
-        <source>&amp;Language:</source>
-        <translation>语言(&amp;L)：</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="76" />
-        <source>Connection works: %1</source>
-        <translation>连接正常：%1</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="76" />
-        <source>Connection failed: %1</source>
-        <translation>连接失败：%1</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="124" />
-        <source>Redis endpoint "%1" is not host:port; write it like 127.0.0.1:6379</source>
-        <translation>Redis 端点“%1”不是 主机:端口 格式；请写成 127.0.0.1:6379 这样</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="137" />
-        <source>Add a Redis endpoint (host:port) to test.</source>
-        <translation>请先添加要测试的 Redis 端点（主机:端口）。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="151" />
-        <source>Testing %1…</source>
-        <translation>正在测试 %1…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="164" />
-        <source>a Redis password needs an endpoint to belong to; add the endpoint first</source>
-        <translation>Redis 密码需要对应的端点；请先添加端点</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="172" />
-        <source>could not store the Redis password in the keychain: %1; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
-        <translation>无法将 Redis 密码保存到密钥环：%1；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="33" />
-        <source>&amp;Engines:</source>
-        <translation>引擎(&amp;E)：</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="94" />
-        <source>Name</source>
-        <translation>名称</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="94" />
-        <source>Admin URL</source>
-        <translation>管理 URL</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="100" />
-        <source>fulcrumd instances the console attaches to when started without --demo; none: the in-process demo engine</source>
-        <translation>不带 --demo 启动时控制台连接的 fulcrumd 实例；为空：使用进程内演示引擎</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="106" />
-        <source>&amp;Add</source>
-        <translation>添加(&amp;A)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="107" />
-        <source>Re&amp;move</source>
-        <translation>移除(&amp;M)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="112" />
-        <source>token of the selected engine: unchanged; stored in the desktop keychain</source>
-        <translation>所选引擎的令牌：不变；保存在桌面钥匙串中</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="114" />
-        <source>no keychain in this build: start with --token-file or FULCRUM_TOKEN</source>
-        <translation>此版本不支持钥匙串：请使用 --token-file 或 FULCRUM_TOKEN 启动</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="116" />
-        <source>Test e&amp;ngine</source>
-        <translation>测试引擎(&amp;N)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="118" />
-        <source>Asks the selected engine for its pools (GET /api/v1/pools) with its token</source>
-        <translation>用其令牌向所选引擎查询池（GET /api/v1/pools）</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="175" />
-        <source>engine name "%1" in row %2 must be unique, not empty, without / or =; e.g. east</source>
-        <translation>第 %2 行的引擎名称“%1”必须唯一、非空、不含 / 或 =；例如 east</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="181" />
-        <source>engine "%1": %2</source>
-        <translation>引擎“%1”：%2</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="195" />
-        <source>Add an engine (name and admin URL) to test.</source>
-        <translation>请先添加一个引擎（名称和管理 URL）再测试。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="213" />
-        <source>No token for %1: type it in the token field (it is stored in the keychain on Save).</source>
-        <translation>%1 没有令牌：请在令牌框中输入（保存时存入钥匙串）。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="218" />
-        <source>Testing %1 at %2…</source>
-        <translation>正在测试 %1（%2）…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="223" />
-        <source>Engine %1 works: %2</source>
-        <translation>引擎 %1 可用：%2</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="223" />
-        <source>Engine %1 failed: %2</source>
-        <translation>引擎 %1 失败：%2</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="332" />
-        <source>could not store the token of engine %1 in the keychain: %2; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
-        <translation>无法将引擎 %1 的令牌存入钥匙串：%2；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="337" />
-        <source>this build has no keychain: the token of engine %1 cannot be stored; start with --token-file or FULCRUM_TOKEN</source>
-        <translation>此版本不支持钥匙串：无法保存引擎 %1 的令牌；请使用 --token-file 或 FULCRUM_TOKEN 启动</translation>
-    </message>
-</context>
-<context>
-    <name>fulcrum::ui::WeightController</name>
-    <message>
-        <location filename="../../ui/weightcontroller.cpp" line="97" />
-        <source>%1 failed: %2</source>
-        <translation>%1 失败：%2</translation>
-    </message>
-    <message>
-        <location filename="../../ui/weightcontroller.cpp" line="126" />
-        <source>Changing the weight of %1 from %2 to %3 moves %4 % of the traffic of pool %5 at once. Apply?</source>
-        <translation>将 %1 的权重从 %2 改为 %3 会一次性迁移池 %5 中 %4 % 的流量。是否应用？</translation>
-    </message>
-    <message>
-        <location filename="../../ui/weightcontroller.cpp" line="143" />
-        <source>Setting the weight of %1 to %2</source>
-        <translation>将 %1 的权重设为 %2</translation>
-    </message>
-</context>
-<context>
-    <name>fulcrum::ui::WeightsChartView</name>
-    <message>
-        <location filename="../../ui/weightschartview.cpp" line="40" />
-        <source>target share</source>
-        <translation>目标份额</translation>
-    </message>
-    <message>
-        <location filename="../../ui/weightschartview.cpp" line="58" />
-        <source>share of requests</source>
-        <translation>请求份额</translation>
-    </message>
-    <message>
-        <location filename="../../ui/weightschartview.cpp" line="193" />
-        <source>actual share</source>
-        <translation>实际份额</translation>
-    </message>
-    <message>
-        <location filename="../../ui/weightschartview.cpp" line="248" />
-        <source>%1: weight %2 → %3, target share %4 %</source>
-        <translation>%1：权重 %2 → %3，目标份额 %4 %</translation>
-    </message>
-    <message>
-        <location filename="../../ui/weightschartview.cpp" line="253" />
-        <source>%1: weight %2, actual %3 %, target %4 % — drag the handle or press ↑/↓</source>
-        <translation>%1：权重 %2，实际 %3 %，目标 %4 % — 拖动手柄或按 ↑/↓</translation>
-    </message>
-    <message>
-        <location filename="../../ui/weightschartview.cpp" line="257" />
-        <source>Pool %1: bars = actual share now, handles = target share (weight); drag a handle to reweight</source>
-        <translation>池 %1：柱 = 当前实际份额，手柄 = 目标份额（权重）；拖动手柄可调整权重</translation>
-    </message>
-    <message>
-        <location filename="../../ui/weightschartview.cpp" line="260" />
-        <source>showing the first %1 of %2 servers</source>
-        <translation>显示 %2 台服务器中的前 %1 台</translation>
-    </message>
-</context>
-<context>
     <name>fulcrum::MultiEngineLink</name>
+    <message>
+        <location filename="../../core/engine/multienginelink.cpp" line="114"/>
+        <source>%1: the engine was removed before it answered; check on that engine whether the command took effect</source>
+        <translation>%1：该引擎在回应之前已被移除；请到该引擎上确认命令是否已生效</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../../core/engine/multienginelink.cpp" line="123" />
+        <location filename="../../core/engine/multienginelink.cpp" line="149"/>
         <source>%n engine(s): %1</source>
-        <translation><numerusform>%n 个引擎：%1</numerusform></translation>
+        <translation>
+            <numerusform>%n 个引擎：%1</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="168" />
+        <location filename="../../core/engine/multienginelink.cpp" line="194"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="286"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="169" />
+        <location filename="../../core/engine/multienginelink.cpp" line="195"/>
         <source>%1: %2, %3</source>
         <translation>%1：%2，%3</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="207" />
-        <location filename="../../core/engine/multienginelink.cpp" line="217" />
-        <source>pool "%1" names no engine (engines: %2); refresh the view</source>
+        <location filename="../../core/engine/multienginelink.cpp" line="199"/>
+        <source>no engines: add one under Settings → Engines</source>
+        <translation>没有引擎：请在 设置 → 引擎 中添加</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/multienginelink.cpp" line="237"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="247"/>
+        <source>pool &quot;%1&quot; names no engine (engines: %2); refresh the view</source>
         <translation>池“%1”不属于任何引擎（引擎：%2）；请刷新视图</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="225" />
+        <location filename="../../core/engine/multienginelink.cpp" line="255"/>
         <source>no engine to test %1:%2 from</source>
         <translation>没有可用于测试 %1:%2 的引擎</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="238" />
-        <source>Redis endpoint "%1" names no engine (engines: %2); nothing deleted</source>
+        <location filename="../../core/engine/multienginelink.cpp" line="268"/>
+        <source>Redis endpoint &quot;%1&quot; names no engine (engines: %2); nothing deleted</source>
         <translation>Redis 端点“%1”不属于任何引擎（引擎：%2）；未删除任何内容</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="245" />
-        <source>a report covers one engine's history: start the console with that one --engine, or run fulcrumctl report --engine URL (engines: %1)</source>
+        <location filename="../../core/engine/multienginelink.cpp" line="298"/>
+        <source>a report covers one engine&apos;s history: start the console with that one --engine, or run fulcrumctl report --engine URL (engines: %1)</source>
         <translation>报告只涵盖一个引擎的历史：请只用该引擎的 --engine 启动控制台，或运行 fulcrumctl report --engine URL（引擎：%1）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="261" />
+        <location filename="../../core/engine/multienginelink.cpp" line="291"/>
         <source>Weights here stop at %1 for every engine.</source>
         <translation>此处所有引擎的权重上限均为 %1。</translation>
     </message>
@@ -1154,34 +243,1296 @@
 <context>
     <name>fulcrum::RemoteEngineLink</name>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="270" />
+        <location filename="../../core/engine/remoteenginelink.cpp" line="280"/>
         <source>fulcrumd %1 at %2</source>
         <translation>fulcrumd %1（%2）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="286" />
+        <location filename="../../core/engine/remoteenginelink.cpp" line="172"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="296"/>
         <source>connecting to %1</source>
         <translation>正在连接 %1</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="338" />
+        <location filename="../../core/engine/remoteenginelink.cpp" line="86"/>
+        <source>cannot connect to %1: connection refused; is fulcrumd running with admin.listen on this address?</source>
+        <translation>无法连接到 %1：连接被拒绝；fulcrumd 是否在运行，且 admin.listen 是这个地址？</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="88"/>
+        <source>cannot connect to %1: host not found; check the engine URL</source>
+        <translation>无法连接到 %1：找不到主机；请检查引擎 URL</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="91"/>
+        <source>no answer from %1 in time; is the address right and the engine&apos;s host reachable?</source>
+        <translation>%1 没有及时回应；地址是否正确，引擎所在主机是否可达？</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="93"/>
+        <source>cannot reach %1: %2</source>
+        <translation>无法访问 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="112"/>
+        <source>store the engine&apos;s admin token with: fulcrumctl secret set --engine %1</source>
+        <translation>请用以下命令保存该引擎的管理令牌：fulcrumctl secret set --engine %1</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="114"/>
+        <source>token refused (401): %1; %2</source>
+        <translation>令牌被拒绝（401）：%1；%2</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="116"/>
+        <source>not allowed (403): %1</source>
+        <translation>不允许（403）：%1</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="117"/>
+        <source>engine answered %1: %2</source>
+        <translation>引擎返回 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="348"/>
         <source>%1 sent a stream message over 64 MiB; is this URL a fulcrumd admin API?</source>
         <translation>%1 发送了超过 64 MiB 的流消息；这个 URL 是 fulcrumd 的管理 API 吗？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="340" />
+        <location filename="../../core/engine/remoteenginelink.cpp" line="350"/>
         <source>no data from %1 for %2 s; reconnecting</source>
         <translation>%2 秒内未收到 %1 的数据；正在重新连接</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="342" />
+        <location filename="../../core/engine/remoteenginelink.cpp" line="352"/>
         <source>%1 closed the stream (engine stopping or restarting?)</source>
         <translation>%1 关闭了数据流（引擎正在停止或重启？）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="365" />
+        <location filename="../../core/engine/remoteenginelink.cpp" line="375"/>
         <source>%1; retrying in %2 s</source>
         <translation>%1；%2 秒后重试</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="455"/>
+        <source>not checked yet</source>
+        <translation>尚未检查</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="690"/>
+        <source>weight of %1/%2: %3 → %4</source>
+        <translation>%1/%2 的权重：%3 → %4</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="721"/>
+        <source>%1:%2: a remote engine polls only the Redis endpoints in its own config; add it to fulcrumd&apos;s &quot;redis&quot; list (password from its keychain or a file) and reload, then its state shows here</source>
+        <translation>%1:%2：远程引擎只轮询其自身配置中的 Redis 端点；请把它加入 fulcrumd 的 &quot;redis&quot; 列表（密码来自其密钥环或文件）并重新加载，之后它的状态会显示在这里</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="762"/>
+        <source>%1 report by %2, %3 – %4: %5 (%6 KiB)</source>
+        <translation>%2 生成的 %1 报告，%3 – %4：%5（%6 KiB）</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="775"/>
+        <source>CSV report by %1, %2 – %3: %4</source>
+        <translation>%1 生成的 CSV 报告，%2 – %3：%4</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="787"/>
+        <source>%1 (the %2 section(s) already written were removed)</source>
+        <translation>%1（已写入的 %2 个部分已删除）</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="799"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="838"/>
+        <source>cannot write %1: %2; choose another folder</source>
+        <translation>无法写入 %1：%2；请选择其他文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="825"/>
+        <source>cancelled; nothing written</source>
+        <translation>已取消；未写入任何内容</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::RuntimeClient</name>
+    <message>
+        <location filename="../../core/haproxy/runtimeclient.cpp" line="24"/>
+        <source>%1 accepted the connection but did not answer `%2` within %3 ms: haproxy may be overloaded, or this is not a HAProxy stats socket</source>
+        <translation>%1 接受了连接，但在 %3 毫秒内没有回应 `%2`：haproxy 可能过载，或者这不是 HAProxy 的 stats 套接字</translation>
+    </message>
+    <message>
+        <location filename="../../core/haproxy/runtimeclient.cpp" line="26"/>
+        <source>could not connect to %1 within %2 ms: check that haproxy runs and that this is its stats socket</source>
+        <translation>%2 毫秒内无法连接到 %1：请确认 haproxy 正在运行，且这是它的 stats 套接字</translation>
+    </message>
+    <message>
+        <location filename="../../core/haproxy/runtimeclient.cpp" line="49"/>
+        <source>%1 (level %2)</source>
+        <translation>%1（级别 %2）</translation>
+    </message>
+    <message>
+        <location filename="../../core/haproxy/runtimeclient.cpp" line="50"/>
+        <source>the stats socket %1 is not at admin level: add `level admin` to its `stats socket` line in haproxy.cfg and reload haproxy</source>
+        <translation>stats 套接字 %1 不是 admin 级别：请在 haproxy.cfg 中它的 `stats socket` 行加上 `level admin`，然后重新加载 haproxy</translation>
+    </message>
+    <message>
+        <location filename="../../core/haproxy/runtimeclient.cpp" line="105"/>
+        <source>%1 sent more than %2 MB for `%3`; is this a HAProxy stats socket?</source>
+        <translation>%1 对 `%3` 返回了超过 %2 MB 的数据；这是 HAProxy 的 stats 套接字吗？</translation>
+    </message>
+    <message>
+        <location filename="../../core/haproxy/runtimeclient.cpp" line="118"/>
+        <source>%1 closed the connection before it was set up; is haproxy restarting?</source>
+        <translation>%1 在连接建立前就关闭了连接；haproxy 是否正在重启？</translation>
+    </message>
+    <message>
+        <location filename="../../core/haproxy/runtimeclient.cpp" line="147"/>
+        <source>no HAProxy stats socket at %1: check the `stats socket %1 level admin` line in the global section of haproxy.cfg and that haproxy is running</source>
+        <translation>%1 处没有 HAProxy 的 stats 套接字：请检查 haproxy.cfg 的 global 段中的 `stats socket %1 level admin` 行，并确认 haproxy 正在运行</translation>
+    </message>
+    <message>
+        <location filename="../../core/haproxy/runtimeclient.cpp" line="150"/>
+        <source>%1 refused the connection: haproxy is not running (the socket file is left over) or is restarting; start haproxy and try again</source>
+        <translation>%1 拒绝了连接：haproxy 未运行（套接字文件是残留的）或正在重启；请启动 haproxy 后重试</translation>
+    </message>
+    <message>
+        <location filename="../../core/haproxy/runtimeclient.cpp" line="156"/>
+        <source>permission denied on %1: run as a member of group %2 (sudo usermod -aG %2 $USER, then log in again), or give the socket `mode 660 group %2` on its stats socket line</source>
+        <translation>%1 权限不足：请以 %2 组成员的身份运行（sudo usermod -aG %2 $USER，然后重新登录），或在 stats socket 行给套接字加上 `mode 660 group %2`</translation>
+    </message>
+    <message>
+        <location filename="../../core/haproxy/runtimeclient.cpp" line="160"/>
+        <location filename="../../core/haproxy/runtimeclient.cpp" line="172"/>
+        <source>cannot use the stats socket %1: %2</source>
+        <translation>无法使用 stats 套接字 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../../core/haproxy/runtimeclient.cpp" line="165"/>
+        <source>connection refused on %1: check that haproxy runs and that haproxy.cfg has `stats socket ipv4@%1 level admin`</source>
+        <translation>%1 拒绝连接：请确认 haproxy 正在运行，且 haproxy.cfg 中有 `stats socket ipv4@%1 level admin`</translation>
+    </message>
+    <message>
+        <location filename="../../core/haproxy/runtimeclient.cpp" line="168"/>
+        <source>host %1 not found: check the address of the HAProxy stats socket</source>
+        <translation>找不到主机 %1：请检查 HAProxy stats 套接字的地址</translation>
+    </message>
+    <message>
+        <location filename="../../core/haproxy/runtimeclient.cpp" line="170"/>
+        <source>%1 closed the connection before answering; is this a HAProxy stats socket?</source>
+        <translation>%1 在回应前关闭了连接；这是 HAProxy 的 stats 套接字吗？</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::EventModel</name>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="66"/>
+        <source>%1: %2 → %3</source>
+        <translation>%1：%2 → %3</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="80"/>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="81"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="82"/>
+        <source>Who</source>
+        <translation>操作者</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="83"/>
+        <source>Target</source>
+        <translation>对象</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="84"/>
+        <source>Change</source>
+        <translation>变更</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="85"/>
+        <source>Detail</source>
+        <translation>详情</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::ExportReportDialog</name>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="38"/>
+        <source>Export report</source>
+        <translation>导出报告</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="41"/>
+        <source>Last 15 minutes</source>
+        <translation>最近 15 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="41"/>
+        <source>Last hour</source>
+        <translation>最近 1 小时</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="41"/>
+        <source>Last 24 hours</source>
+        <translation>最近 24 小时</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="41"/>
+        <source>Last 7 days</source>
+        <translation>最近 7 天</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="41"/>
+        <source>Custom (from – to)</source>
+        <translation>自定义（从 – 到）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="52"/>
+        <source>PDF (A4, charts)</source>
+        <translation>PDF（A4，含图表）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="53"/>
+        <source>HTML (one file, opens offline)</source>
+        <translation>HTML（单个文件，可离线打开）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="54"/>
+        <source>CSV (one file per section)</source>
+        <translation>CSV（每个部分一个文件）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="55"/>
+        <source>JSON</source>
+        <translation>JSON</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="60"/>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="65"/>
+        <source>CSV writes one file per section next to this name: NAME-servers.csv, NAME-pools.csv, …</source>
+        <translation>CSV 会在此文件名旁为每个部分各写一个文件：NAME-servers.csv、NAME-pools.csv、…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="69"/>
+        <source>&amp;Window:</source>
+        <translation>时间范围(&amp;W)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="70"/>
+        <source>&amp;From:</source>
+        <translation>从(&amp;F)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="71"/>
+        <source>&amp;To:</source>
+        <translation>到(&amp;T)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="72"/>
+        <source>F&amp;ormat:</source>
+        <translation>格式(&amp;O)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="73"/>
+        <source>F&amp;ile:</source>
+        <translation>文件(&amp;I)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="83"/>
+        <source>&amp;Export</source>
+        <translation>导出(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="131"/>
+        <source>There is no engine to build the report.</source>
+        <translation>没有可生成报告的引擎。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="136"/>
+        <source>The window is empty: “To” must be after “From”.</source>
+        <translation>时间范围为空：“到”必须晚于“从”。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="141"/>
+        <source>Choose the file to write the report to.</source>
+        <translation>请选择报告要写入的文件。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="145"/>
+        <source>The folder %1 does not exist; choose another file.</source>
+        <translation>文件夹 %1 不存在；请选择其他文件。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="148"/>
+        <source>Building the report…</source>
+        <translation>正在生成报告…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="168"/>
+        <source>Report written: %1</source>
+        <translation>报告已写入：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="171"/>
+        <source>Export cancelled.</source>
+        <translation>导出已取消。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="174"/>
+        <source>The report was not written: %1</source>
+        <translation>报告未写入：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="185"/>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="195"/>
+        <source>Export report to</source>
+        <translation>导出报告到</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="223"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../ui/exportreportdialog.cpp" line="223"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::ForceReleaseDialog</name>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="26"/>
+        <source>Force-release a lock</source>
+        <translation>强制释放锁</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="29"/>
+        <source>The holder may still be working under this lock. Releasing it lets another client in at once. Only the holder shown below is released: if the lock changes hands before you confirm, nothing is deleted.</source>
+        <translation>持有者可能仍在该锁保护下工作。释放后其他客户端会立即进入。只会释放下面显示的持有者：如果在您确认前锁已易主，则不会删除任何内容。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="41"/>
+        <source>Endpoint:</source>
+        <translation>端点：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="42"/>
+        <source>Key:</source>
+        <translation>键：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="43"/>
+        <source>Holder:</source>
+        <translation>持有者：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="44"/>
+        <source>Held for:</source>
+        <translation>已持有：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="44"/>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="46"/>
+        <source>TTL:</source>
+        <translation>TTL：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="46"/>
+        <source>no expiry</source>
+        <translation>永不过期</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="46"/>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="50"/>
+        <source>type the key to confirm</source>
+        <translation>输入键名以确认</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="51"/>
+        <source>This lock never expires. Type its key:</source>
+        <translation>此锁永不过期。请输入其键名：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="60"/>
+        <source>Force-release</source>
+        <translation>强制释放</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="73"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="88"/>
+        <source>Asking the engine…</source>
+        <translation>正在询问引擎…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="89"/>
+        <source>Released: the lock was deleted.</source>
+        <translation>已释放：锁已删除。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="90"/>
+        <source>Not released: nothing was deleted.</source>
+        <translation>未释放：没有删除任何内容。</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::LiveLoadView</name>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="88"/>
+        <source>Requests per second</source>
+        <translation>每秒请求数</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="88"/>
+        <source>p95 latency (ms)</source>
+        <translation>p95 延迟（毫秒）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="88"/>
+        <source>Errors (5xx %)</source>
+        <translation>错误率（5xx %）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="228"/>
+        <source>%1 → %2</source>
+        <translation>%1 → %2</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::LockModel</name>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="103"/>
+        <location filename="../../ui/lockmodel.cpp" line="108"/>
+        <source>no expiry</source>
+        <translation>永不过期</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="103"/>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="110"/>
+        <source>long-held</source>
+        <translation>长时间持有</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="112"/>
+        <source>churning</source>
+        <translation>频繁易主</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="140"/>
+        <source>Key</source>
+        <translation>键</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="141"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="142"/>
+        <source>Holder</source>
+        <translation>持有者</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="143"/>
+        <source>TTL</source>
+        <translation>TTL</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="144"/>
+        <source>Held for</source>
+        <translation>已持有</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="145"/>
+        <source>Flags</source>
+        <translation>标记</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::LocksView</name>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="121"/>
+        <source>Filter locks by key, holder or kind</source>
+        <translation>按键、持有者或类型筛选锁</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="128"/>
+        <source>Redis:</source>
+        <translation>Redis：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="152"/>
+        <source>Force-release…</source>
+        <translation>强制释放…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="171"/>
+        <location filename="../../ui/locksview.cpp" line="201"/>
+        <source>No Redis endpoint configured: add one under Settings → Redis.</source>
+        <translation>未配置 Redis 端点：请在 设置 → Redis 中添加。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="218"/>
+        <source>%1 keys scanned</source>
+        <translation>已扫描 %1 个键</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="221"/>
+        <source>Last scan failed: %1</source>
+        <translation>上次扫描失败：%1</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/locksview.cpp" line="223"/>
+        <source>%n lock(s), %1 keys scanned</source>
+        <translation>
+            <numerusform>%n 个锁，已扫描 %1 个键</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::MainWindow</name>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="242"/>
+        <source>&amp;Export report…</source>
+        <translation>导出报告(&amp;E)…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="242"/>
+        <source>Health report for a window of the engine&apos;s history: PDF, HTML, CSV or JSON</source>
+        <translation>引擎历史中某一时间范围的健康报告：PDF、HTML、CSV 或 JSON</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="41"/>
+        <location filename="../../ui/mainwindow.cpp" line="370"/>
+        <source>Fulcrum — %1</source>
+        <translation>Fulcrum — %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="45"/>
+        <source>Move this much traffic?</source>
+        <translation>要迁移这么多流量吗？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="53"/>
+        <source>waiting for the first snapshot</source>
+        <translation>正在等待第一个快照</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="65"/>
+        <location filename="../../ui/mainwindow.cpp" line="353"/>
+        <source>Redis: none configured</source>
+        <translation>Redis：未配置</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="65"/>
+        <source>Redis: connecting</source>
+        <translation>Redis：正在连接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="95"/>
+        <source>&amp;Live load</source>
+        <translation>实时负载(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="105"/>
+        <source>&amp;Pool:</source>
+        <translation>池(&amp;P)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="118"/>
+        <source>&amp;Weights</source>
+        <translation>权重(&amp;W)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="134"/>
+        <source>Filter servers by name, pool, state or reason</source>
+        <translation>按名称、池、状态或原因筛选服务器</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="160"/>
+        <source>&amp;Servers</source>
+        <translation>服务器(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="185"/>
+        <source>L&amp;ocks</source>
+        <translation>锁(&amp;O)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="191"/>
+        <source>Filter events by server, kind, who or text</source>
+        <translation>按服务器、类型、操作者或文本筛选事件</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="208"/>
+        <source>&amp;Events</source>
+        <translation>事件(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="221"/>
+        <location filename="../../ui/mainwindow.cpp" line="339"/>
+        <source>%1 (%2)</source>
+        <translation>%1（%2）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="226"/>
+        <source>&amp;Drain</source>
+        <translation>排空(&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="227"/>
+        <source>Drain: no new requests, running ones finish, checks go on</source>
+        <translation>排空：不再分配新请求，进行中的请求继续完成，健康检查照常进行</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="228"/>
+        <source>&amp;Maintenance</source>
+        <translation>维护(&amp;M)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="229"/>
+        <source>Maintenance: no traffic and no health checks</source>
+        <translation>维护：无流量，也不做健康检查</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="230"/>
+        <source>&amp;Ready</source>
+        <translation>就绪(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="231"/>
+        <source>Ready: back into rotation (health checks decide up or down)</source>
+        <translation>就绪：重新加入轮转（由健康检查决定上线或下线）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="232"/>
+        <source>Set &amp;weight…</source>
+        <translation>设置权重(&amp;W)…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="233"/>
+        <source>Set the weight of the selected server</source>
+        <translation>设置所选服务器的权重</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="234"/>
+        <source>&amp;Undo weight change</source>
+        <translation>撤销权重修改(&amp;U)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="236"/>
+        <source>&amp;Redo weight change</source>
+        <translation>重做权重修改(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="238"/>
+        <source>&amp;Settings…</source>
+        <translation>设置(&amp;S)…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="238"/>
+        <source>Engine, Redis endpoints, language</source>
+        <translation>引擎、Redis 端点、语言</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="245"/>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="245"/>
+        <source>Close the console (a remote engine keeps running)</source>
+        <translation>关闭控制台（远程引擎继续运行）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="247"/>
+        <source>&amp;Find</source>
+        <translation>查找(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="247"/>
+        <source>Filter the current view</source>
+        <translation>筛选当前视图</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="261"/>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="266"/>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="271"/>
+        <source>Se&amp;rver</source>
+        <translation>服务器(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="274"/>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="275"/>
+        <source>Live load</source>
+        <translation>实时负载</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="275"/>
+        <source>Weights</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="275"/>
+        <source>Servers</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="275"/>
+        <source>Locks</source>
+        <translation>锁</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="275"/>
+        <source>Events</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="277"/>
+        <source>Show the %1 view</source>
+        <translation>显示“%1”视图</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="281"/>
+        <source>Server actions</source>
+        <translation>服务器操作</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="58"/>
+        <location filename="../../ui/mainwindow.cpp" line="310"/>
+        <source>last refresh %1</source>
+        <translation>最后刷新 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="328"/>
+        <source>%1 failed: %2</source>
+        <translation>%1 失败：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="335"/>
+        <source>Engine: connected</source>
+        <translation>引擎：已连接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="336"/>
+        <source>Engine: connecting</source>
+        <translation>引擎：正在连接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="337"/>
+        <source>Engine: disconnected</source>
+        <translation>引擎：已断开</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="352"/>
+        <source>%1 %2</source>
+        <translation>%1 %2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="353"/>
+        <source>Redis: %1</source>
+        <translation>Redis：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="397"/>
+        <source>Setting %1 to %2</source>
+        <translation>将 %1 设为 %2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="409"/>
+        <source>Set weight</source>
+        <translation>设置权重</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="409"/>
+        <source>Weight of %1 (0–%2; 0 = no new traffic):</source>
+        <translation>%1 的权重（0–%2；0 = 不接收新流量）：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="439"/>
+        <source>Settings saved. %1 Language changes apply at the next start.</source>
+        <translation>设置已保存。%1 语言设置在下次启动时生效。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="442"/>
+        <source>Settings saved. Engine and Redis changes apply at the next start; language too.</source>
+        <translation>设置已保存。引擎、Redis 和语言的修改在下次启动时生效。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="488"/>
+        <source>cannot create screenshot directory %1; check the path and permissions</source>
+        <translation>无法创建截图目录 %1；请检查路径和权限</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="506"/>
+        <source>cannot write %1; check the directory is writable</source>
+        <translation>无法写入 %1；请检查目录是否可写</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::SavedEngines</name>
+    <message>
+        <location filename="../../ui/savedengines.cpp" line="77"/>
+        <source>%1 not opened: %2</source>
+        <translation>未能打开 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/savedengines.cpp" line="77"/>
+        <source>name used twice or has a &apos;/&apos;</source>
+        <translation>名称重复或包含“/”</translation>
+    </message>
+    <message>
+        <location filename="../../ui/savedengines.cpp" line="81"/>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/savedengines.cpp" line="88"/>
+        <source>Engines opened: %1.</source>
+        <translation>已打开引擎：%1。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/savedengines.cpp" line="90"/>
+        <source>Engines removed: %1.</source>
+        <translation>已移除引擎：%1。</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::ServerTableModel</name>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="164"/>
+        <location filename="../../ui/servertablemodel.cpp" line="168"/>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="165"/>
+        <location filename="../../ui/servertablemodel.cpp" line="166"/>
+        <location filename="../../ui/servertablemodel.cpp" line="167"/>
+        <source>%1 ms</source>
+        <translation>%1 毫秒</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="171"/>
+        <source>%1 s ago</source>
+        <translation>%1 秒前</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="173"/>
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="173"/>
+        <source>not reported</source>
+        <translation>未提供</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="227"/>
+        <source>Type a new weight (0–%1) to change it; Ctrl+Z undoes it</source>
+        <translation>输入新权重（0–%1）即可修改；Ctrl+Z 撤销</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="241"/>
+        <source>Server</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="242"/>
+        <source>Pool</source>
+        <translation>池</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="243"/>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="244"/>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="245"/>
+        <source>Weight</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="246"/>
+        <source>Effective</source>
+        <translation>生效权重</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="247"/>
+        <source>Active</source>
+        <translation>活动连接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="248"/>
+        <source>Req/s</source>
+        <translation>请求/秒</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="249"/>
+        <source>Share</source>
+        <translation>份额</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="250"/>
+        <source>p50</source>
+        <translation>p50</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="251"/>
+        <source>p95</source>
+        <translation>p95</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="252"/>
+        <source>p99</source>
+        <translation>p99</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="253"/>
+        <source>5xx</source>
+        <translation>5xx</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="254"/>
+        <source>Last check</source>
+        <translation>上次检查</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="255"/>
+        <source>In state</source>
+        <translation>持续时间</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::SettingsDialog</name>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="40"/>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="47"/>
+        <source>one per line: 127.0.0.1:6379</source>
+        <translation>每行一个：127.0.0.1:6379</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="49"/>
+        <source>&amp;Redis endpoints:</source>
+        <translation>Redis 端点(&amp;R)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="51"/>
+        <source>Lock key &amp;patterns:</source>
+        <translation>锁键模式(&amp;P)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="56"/>
+        <source>unchanged; stored in the desktop keychain</source>
+        <translation>未修改；保存在桌面密钥环中</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="59"/>
+        <source>this build has no keychain support (qtkeychain-qt6-dev)</source>
+        <translation>此版本不支持密钥环（qtkeychain-qt6-dev）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="61"/>
+        <source>Redis pass&amp;word:</source>
+        <translation>Redis 密码(&amp;W)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="62"/>
+        <source>&amp;Test connection</source>
+        <translation>测试连接(&amp;T)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="65"/>
+        <source>The engine connects to the first Redis endpoint above and sends PING</source>
+        <translation>由引擎连接上面第一个 Redis 端点并发送 PING</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="70"/>
+        <source> % of traffic</source>
+        <translation> % 的流量</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="72"/>
+        <source>Ask before moving more than:</source>
+        <translation>迁移流量超过此值时先确认：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="74"/>
+        <source>System language</source>
+        <translation>系统语言</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="78"/>
+        <source>&amp;Language:</source>
+        <translation>语言(&amp;L)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="90"/>
+        <source>Connection works: %1</source>
+        <translation>连接正常：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="90"/>
+        <source>Connection failed: %1</source>
+        <translation>连接失败：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="106"/>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="106"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="112"/>
+        <source>Engines the console attaches to when started without --demo: a fulcrumd (admin URL, e.g. http://127.0.0.1:9900) or a HAProxy (its stats socket: /run/haproxy/admin.sock or 127.0.0.1:9999); none: the in-process demo engine</source>
+        <translation>不带 --demo 启动时控制台连接的引擎：fulcrumd（管理 URL，例如 http://127.0.0.1:9900）或 HAProxy（其 stats 套接字：/run/haproxy/admin.sock 或 127.0.0.1:9999）；若为空，则使用进程内的演示引擎</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="167"/>
+        <source>fulcrumd: its admin URL and a token; HAProxy: its Runtime API (stats socket) path or host:port, no token</source>
+        <translation>fulcrumd：管理 URL 和令牌；HAProxy：Runtime API（stats 套接字）的路径或 host:port，无需令牌</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="187"/>
+        <source>a HAProxy needs no token: the stats socket&apos;s permissions and level decide</source>
+        <translation>HAProxy 无需令牌：由 stats 套接字的权限和级别决定</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="229"/>
+        <source>HAProxy engine &quot;%1&quot;: %2</source>
+        <translation>HAProxy 引擎“%1”：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="252"/>
+        <source>Add an engine (name and address) to test.</source>
+        <translation>请先添加一个引擎（名称和地址）再测试。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="266"/>
+        <source>Testing HAProxy %1 at %2…</source>
+        <translation>正在测试 HAProxy %1（%2）…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="330"/>
+        <source>Redis endpoint &quot;%1&quot; is not host:port; write it like 127.0.0.1:6379</source>
+        <translation>Redis 端点“%1”不是 主机:端口 格式；请写成 127.0.0.1:6379 这样</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="343"/>
+        <source>Add a Redis endpoint (host:port) to test.</source>
+        <translation>请先添加要测试的 Redis 端点（主机:端口）。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="357"/>
+        <source>Testing %1…</source>
+        <translation>正在测试 %1…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="373"/>
+        <source>a Redis password needs an endpoint to belong to; add the endpoint first</source>
+        <translation>Redis 密码需要对应的端点；请先添加端点</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="381"/>
+        <source>could not store the Redis password in the keychain: %1; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
+        <translation>无法将 Redis 密码保存到密钥环：%1；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="45"/>
+        <source>&amp;Engines:</source>
+        <translation>引擎(&amp;E)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="106"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="119"/>
+        <source>&amp;Add</source>
+        <translation>添加(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="120"/>
+        <source>Re&amp;move</source>
+        <translation>移除(&amp;M)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="125"/>
+        <location filename="../../ui/settingsdialog.cpp" line="190"/>
+        <source>token of the selected engine: unchanged; stored in the desktop keychain</source>
+        <translation>所选引擎的令牌：不变；保存在桌面钥匙串中</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="127"/>
+        <location filename="../../ui/settingsdialog.cpp" line="192"/>
+        <source>no keychain in this build: start with --token-file or FULCRUM_TOKEN</source>
+        <translation>此版本不支持钥匙串：请使用 --token-file 或 FULCRUM_TOKEN 启动</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="129"/>
+        <source>Test e&amp;ngine</source>
+        <translation>测试引擎(&amp;N)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="131"/>
+        <source>Asks the selected engine for its pools (GET /api/v1/pools) with its token</source>
+        <translation>用其令牌向所选引擎查询池（GET /api/v1/pools）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="222"/>
+        <source>engine name &quot;%1&quot; in row %2 must be unique, not empty, without / or =; e.g. east</source>
+        <translation>第 %2 行的引擎名称“%1”必须唯一、非空、不含 / 或 =；例如 east</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="238"/>
+        <source>engine &quot;%1&quot;: %2</source>
+        <translation>引擎“%1”：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="282"/>
+        <source>No token for %1: type it in the token field (it is stored in the keychain on Save).</source>
+        <translation>%1 没有令牌：请在令牌框中输入（保存时存入钥匙串）。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="287"/>
+        <source>Testing %1 at %2…</source>
+        <translation>正在测试 %1（%2）…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="271"/>
+        <location filename="../../ui/settingsdialog.cpp" line="292"/>
+        <source>Engine %1 works: %2</source>
+        <translation>引擎 %1 可用：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="271"/>
+        <location filename="../../ui/settingsdialog.cpp" line="292"/>
+        <source>Engine %1 failed: %2</source>
+        <translation>引擎 %1 失败：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="405"/>
+        <source>could not store the token of engine %1 in the keychain: %2; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
+        <translation>无法将引擎 %1 的令牌存入钥匙串：%2；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="410"/>
+        <source>this build has no keychain: the token of engine %1 cannot be stored; start with --token-file or FULCRUM_TOKEN</source>
+        <translation>此版本不支持钥匙串：无法保存引擎 %1 的令牌；请使用 --token-file 或 FULCRUM_TOKEN 启动</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::WeightController</name>
+    <message>
+        <location filename="../../ui/weightcontroller.cpp" line="97"/>
+        <source>%1 failed: %2</source>
+        <translation>%1 失败：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/weightcontroller.cpp" line="126"/>
+        <source>Changing the weight of %1 from %2 to %3 moves %4 % of the traffic of pool %5 at once. Apply?</source>
+        <translation>将 %1 的权重从 %2 改为 %3 会一次性迁移池 %5 中 %4 % 的流量。是否应用？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/weightcontroller.cpp" line="143"/>
+        <source>Setting the weight of %1 to %2</source>
+        <translation>将 %1 的权重设为 %2</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::WeightsChartView</name>
+    <message>
+        <location filename="../../ui/weightschartview.cpp" line="46"/>
+        <source>target share</source>
+        <translation>目标份额</translation>
+    </message>
+    <message>
+        <location filename="../../ui/weightschartview.cpp" line="56"/>
+        <source>share of requests</source>
+        <translation>请求份额</translation>
+    </message>
+    <message>
+        <location filename="../../ui/weightschartview.cpp" line="190"/>
+        <source>actual share</source>
+        <translation>实际份额</translation>
+    </message>
+    <message>
+        <location filename="../../ui/weightschartview.cpp" line="276"/>
+        <source>%1: weight %2 → %3, target share %4 %</source>
+        <translation>%1：权重 %2 → %3，目标份额 %4 %</translation>
+    </message>
+    <message>
+        <location filename="../../ui/weightschartview.cpp" line="281"/>
+        <source>%1: weight %2, actual %3 %, target %4 % — drag the handle or press ↑/↓</source>
+        <translation>%1：权重 %2，实际 %3 %，目标 %4 % — 拖动手柄或按 ↑/↓</translation>
+    </message>
+    <message>
+        <location filename="../../ui/weightschartview.cpp" line="285"/>
+        <source>Pool %1: bars = actual share now, handles = target share (weight); drag a handle to reweight</source>
+        <translation>池 %1：柱 = 当前实际份额，手柄 = 目标份额（权重）；拖动手柄可调整权重</translation>
+    </message>
+    <message>
+        <location filename="../../ui/weightschartview.cpp" line="288"/>
+        <source>showing the first %1 of %2 servers</source>
+        <translation>显示 %2 台服务器中的前 %1 台</translation>
     </message>
 </context>
 </TS>

@@ -395,10 +395,45 @@ void TestRemoteEngineLink::reportThroughTheEngine()
     QVERIFY2(result.message.contains(u"400") && result.message.contains(u"to must be after from"), qPrintable(result.message));
     QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("empty.json"))));
 
+    // csv: one request per section, written as the in-process export writes them (report-servers.csv, ...).
     request.format = QStringLiteral("csv");
+    request.fromMs = request.toMs - 10 * 60'000;
+    QSignalSpy progress(m_link.get(), &EngineLink::reportProgress);
     result = answer(m_link.get(), m_link->exportReport(request, dir.filePath(QStringLiteral("report.csv"))));
+    QVERIFY2(result.ok, qPrintable(result.message));
+    const QStringList sections = csvReportSections();
+    QVERIFY(sections.contains(QStringLiteral("servers")));
+    QCOMPARE(progress.size(), sections.size());
+    for (const QString &section : sections) {
+        const QString path = dir.filePath(QStringLiteral("report-%1.csv").arg(section));
+        QVERIFY2(result.message.contains(path), qPrintable(result.message));
+        QFile csv(path);
+        QVERIFY2(csv.open(QIODevice::ReadOnly), qPrintable(path));
+        QVERIFY2(csv.readLine().endsWith("\r\n"), qPrintable(path));   // the engine's RFC 4180 csv, header first
+    }
+    QFile servers(dir.filePath(QStringLiteral("report-servers.csv")));
+    QVERIFY(servers.open(QIODevice::ReadOnly));
+    QVERIFY(servers.readAll().contains("app1"));
+    QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("report.csv"))));
+
+    // A refused window: no section file is left.
+    request.fromMs = request.toMs + 60'000;
+    result = answer(m_link.get(), m_link->exportReport(request, dir.filePath(QStringLiteral("bad.csv"))));
     QVERIFY(!result.ok);
-    QVERIFY2(result.message.contains(u"fulcrumctl report --engine"), qPrintable(result.message));
+    QVERIFY2(result.message.contains(u"to must be after from"), qPrintable(result.message));
+    QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("bad-servers.csv"))));
+
+    // Cancelled after the first section: the sections already written are removed.
+    request.fromMs = request.toMs - 10 * 60'000;
+    const quint64 csvId = m_link->exportReport(request, dir.filePath(QStringLiteral("gone.csv")));
+    QVERIFY(QTest::qWaitFor([&] { return QFile::exists(dir.filePath(QStringLiteral("gone-%1.csv").arg(sections.first()))); }, 10'000));
+    m_link->cancelReport(csvId);
+    result = answer(m_link.get(), csvId);
+    if (!result.ok) {
+        QVERIFY2(result.message.contains(u"cancelled"), qPrintable(result.message));
+        for (const QString &section : sections)
+            QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("gone-%1.csv").arg(section))));
+    }
 }
 
 void TestRemoteEngineLink::twoEnginesSideBySide()

@@ -8,7 +8,9 @@
 #include "keychain/keychainsecretstore.h"
 #include "keyringsession.h"
 
+#include <QFileInfo>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <memory>
@@ -90,6 +92,18 @@ void TestEngineToken::fulcrumctlReadsTheTokenFromTheKeychain()
     std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("set-weight"), QStringLiteral("web/app1"), QStringLiteral("7"), QStringLiteral("--engine"), m_url});
     QVERIFY2(code == 0, qPrintable(err));
     QCOMPARE(m_engine->server(QStringLiteral("app1")).value(QStringLiteral("weight")).toInt(), 7);
+
+    // `report --engine` resolves its token the same way: here only the keychain has it.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString json = dir.filePath(QStringLiteral("r.json"));
+    std::tie(code, out, err) = run({QStringLiteral("report"), QStringLiteral("--engine"), m_url, QStringLiteral("--since"), QStringLiteral("15m"), QStringLiteral("-o"), json});
+    QVERIFY2(code == 0, qPrintable(err));
+    QVERIFY2(QFileInfo(json).size() > 0, qPrintable(out));
+    std::tie(code, out, err) = run({QStringLiteral("report"), QStringLiteral("--engine"), m_url, QStringLiteral("--since"), QStringLiteral("15m"), QStringLiteral("--format"),
+                                    QStringLiteral("csv"), QStringLiteral("-o"), dir.filePath(QStringLiteral("r"))});
+    QVERIFY2(code == 0, qPrintable(err));
+    QVERIFY2(QFileInfo::exists(dir.filePath(QStringLiteral("r-servers.csv"))), qPrintable(out));
 
     // `secret get` gives it back to a script, on stdout only.
     std::tie(code, out, err) = run({QStringLiteral("secret"), QStringLiteral("get"), QStringLiteral("--engine"), m_url});
