@@ -3,6 +3,8 @@
 #include <QBrush>
 #include <QColor>
 
+#include <algorithm>
+
 namespace fulcrum::ui {
 
 QString eventKindText(LinkEvent::Kind kind)
@@ -27,11 +29,27 @@ void EventModel::addEvents(const QList<LinkEvent> &events)
 {
     if (events.isEmpty())
         return;
-    const int count = int(events.size());
-    beginInsertRows(QModelIndex(), 0, count - 1);
-    for (const LinkEvent &event : events)
-        m_events.push_front(event);
-    endInsertRows();
+    const bool inOrder = std::is_sorted(events.cbegin(), events.cend(), [](const LinkEvent &a, const LinkEvent &b) { return a.time < b.time; });
+    if (inOrder && (m_events.empty() || events.front().time >= m_events.front().time)) {
+        // The usual tick: everything is newer than what is shown, one insert at the top.
+        const int count = int(events.size());
+        beginInsertRows(QModelIndex(), 0, count - 1);
+        for (const LinkEvent &event : events)
+            m_events.push_front(event);
+        endInsertRows();
+    } else {
+        // Older events arriving late: the history another engine sends when it (re)connects
+        // beside one already shown. Each goes to its place in time, so the list stays newest
+        // first across engines (at equal times, the later arrival goes above).
+        for (const LinkEvent &event : events) {
+            const auto at = std::lower_bound(m_events.cbegin(), m_events.cend(), event.time,
+                                             [](const LinkEvent &shown, const QDateTime &time) { return shown.time > time; });
+            const int row = int(at - m_events.cbegin());
+            beginInsertRows(QModelIndex(), row, row);
+            m_events.insert(m_events.begin() + row, event);
+            endInsertRows();
+        }
+    }
     if (m_events.size() > size_t(kMaxEvents)) {
         beginRemoveRows(QModelIndex(), kMaxEvents, int(m_events.size()) - 1);
         m_events.resize(size_t(kMaxEvents));

@@ -305,6 +305,17 @@ void MainWindow::applySnapshot(const LinkSnapshot &snapshot)
         for (int column = ServerTableModel::Weight; column <= ServerTableModel::ErrorRate; ++column)
             m_serversView->setColumnWidth(column, std::max(m_serversView->columnWidth(column), figure));
     }
+    if (m_serverModel->rowCount() != m_serverRowsSized) {
+        // Servers came or went (an engine added, a pool reloaded): widen Server and Pool so no
+        // name is cut; "east/checkout" and "east/cart" must not both read "east/c…". Only ever
+        // wider, so a width the operator chose stays unless a name needs more.
+        m_serverRowsSized = m_serverModel->rowCount();
+        for (int column : {int(ServerTableModel::Name), int(ServerTableModel::Pool)}) {
+            const int needed = static_cast<QAbstractItemView *>(m_serversView)->sizeHintForColumn(column);
+            if (needed > m_serversView->columnWidth(column))
+                m_serversView->setColumnWidth(column, needed);
+        }
+    }
     m_weightsChart->updateFromSnapshot(snapshot);
     m_liveLoad->updateFromSnapshot(snapshot);
     m_refreshLabel->setText(tr("last refresh %1").arg(snapshot.time.toLocalTime().toString(QStringLiteral("HH:mm:ss"))));

@@ -109,6 +109,7 @@ private:
     QHash<QString, QString> m_redisStates;
     bool m_columnsRestored = false;
     bool m_eventColumnsRestored = false;
+    int m_serverRowsSized = 0;     // row count when the name columns were last fitted
 };
 
 } // namespace fulcrum::ui

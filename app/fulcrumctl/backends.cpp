@@ -146,7 +146,7 @@ int backends(const QStringList &arguments)
                                          "       fulcrumctl backends set-weight POOL/SERVER WEIGHT --engine URL\n"
                                          "       fulcrumctl backends set-state POOL/SERVER ready|drain|maint --engine URL\n"
                                          "       fulcrumctl backends list|set-weight|set-state ... --haproxy ADDRESS (a HAProxy stats socket; weights 0..256)\n"
-                                         "The token comes from --token-file PATH or FULCRUM_TOKEN.\n");
+                                         "The token comes from --token-file PATH, FULCRUM_TOKEN or the keychain (fulcrumctl secret set --engine URL).\n");
     if (sub == u"--help" || sub == u"-h") {
         ctlOut(usage);
         return EngineOk;

@@ -31,6 +31,7 @@ private Q_SLOTS:
     void serverSelectionSurvivesLiveSnapshots();
     void serverSelectionSurvivesServersComingAndGoing();
     void stateChangesBecomeEventsAndMarkers();
+    void eventsStayNewestFirstAcrossEngines();
     void liveSeriesAreBounded();
     void columnChoicesAndViewPersist();
     void chartsFollowThePalette();
@@ -143,6 +144,40 @@ void TestConsoleModels::stateChangesBecomeEventsAndMarkers()
     QCOMPARE(audit.size(), 2);
     QCOMPARE(audit.last().after, QStringLiteral("ready"));
     QCOMPARE(audit.last().user, AuditLog::currentOsUser());
+}
+
+// A second engine's history arrives after the first engine's live events: the list must still
+// read newest first, and a selected event stays selected.
+void TestConsoleModels::eventsStayNewestFirstAcrossEngines()
+{
+    EventModel model;
+    const QDateTime t0 = QDateTime::currentDateTimeUtc();
+    auto event = [&](int second, const QString &target) {
+        LinkEvent e;
+        e.time = t0.addSecs(second);
+        e.kind = LinkEvent::Kind::Operator;
+        e.target = target;
+        e.what = QStringLiteral("set-weight");
+        return e;
+    };
+    model.addEvents({event(10, QStringLiteral("east/a")), event(20, QStringLiteral("east/b"))});
+    QItemSelectionModel selection(&model);
+    selection.setCurrentIndex(model.index(1, 0), QItemSelectionModel::SelectCurrent | QItemSelectionModel::Rows);
+    QCOMPARE(model.eventAt(selection.currentIndex().row()).target, QStringLiteral("east/a"));
+
+    // West connects: its history (5 s, 15 s, 25 s) comes in one batch, oldest first.
+    model.addEvents({event(5, QStringLiteral("west/a")), event(15, QStringLiteral("west/b")), event(25, QStringLiteral("west/c"))});
+    QStringList order;
+    for (int row = 0; row < model.rowCount(); ++row)
+        order.append(model.eventAt(row).target);
+    QCOMPARE(order, (QStringList{QStringLiteral("west/c"), QStringLiteral("east/b"), QStringLiteral("west/b"),
+                                 QStringLiteral("east/a"), QStringLiteral("west/a")}));
+    QCOMPARE(model.eventAt(selection.currentIndex().row()).target, QStringLiteral("east/a"));
+
+    // Live events after that still go on top.
+    model.addEvents({event(30, QStringLiteral("east/c"))});
+    QCOMPARE(model.eventAt(0).target, QStringLiteral("east/c"));
+    QCOMPARE(model.eventAt(selection.currentIndex().row()).target, QStringLiteral("east/a"));
 }
 
 void TestConsoleModels::liveSeriesAreBounded()
