@@ -22,6 +22,9 @@ fulcrum_install_packages() {
 }
 
 fulcrum_build() {
+    # ccache (when installed) keys on paths relative to the checkout, so a fresh clone in
+    # another directory reuses earlier compilations.
+    export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$FULCRUM_ROOT}"
     local generator=()
     command -v ninja >/dev/null && generator=(-G Ninja)
     if [ ! -f "$FULCRUM_BUILD/CMakeCache.txt" ]; then
