@@ -39,6 +39,7 @@ private Q_SLOTS:
     void fulcrumctlThroughEngineMatchesTheStore();
     void retentionReloadApplies();
     void noStoreIsServiceUnavailable();
+    void reportCoversAnEngineRestart();
 
 private:
     bool startFulcrumd(QProcess &process, const QString &configPath, QString *log);
@@ -388,6 +389,62 @@ void TestAdminReports::noStoreIsServiceUnavailable()
     QVERIFY2(QJsonDocument::fromJson(report.body).object().value(QStringLiteral("error")).toString().contains(u"/proc/fulcrum-no-such-dir"), report.body.constData());
     QCOMPARE(history.status, 503);
     QCOMPARE(pools.status, 200);
+}
+
+// Issue 7: restart the engine in the middle of a window and the report still covers the
+// whole window. A real fulcrumd serves traffic, stops (SIGTERM), starts again on the same
+// state dir and serves more; the report over both halves counts every request, and the
+// time the engine was down is not counted as time up.
+void TestAdminReports::reportCoversAnEngineRestart()
+{
+    stop(m_fulcrumd);
+    const qint64 fromMs = QDateTime::currentMSecsSinceEpoch() - 1000;
+    auto serve = [this](int count) {
+        QProcess fulcrumd;
+        QString log;
+        if (!startFulcrumd(fulcrumd, m_configPath, &log)) {
+            qWarning("fulcrumd did not start: %s", qPrintable(log));
+            return 0;
+        }
+        SimpleHttpConnection client(m_proxyPort);
+        int served = 0;
+        for (int i = 0; i < count; ++i) {
+            served += client.get("/").status == 200 ? 1 : 0;
+            QTest::qWait(25);
+        }
+        QTest::qWait(2500);   // the last second's point is taken at the tick after it
+        stop(fulcrumd);
+        return fulcrumd.exitCode() == 0 ? served : -1;
+    };
+    const int first = serve(60);
+    QCOMPARE(first, 60);
+    QTest::qWait(1500);       // down for a moment
+    const int second = serve(40);
+    QCOMPARE(second, 40);
+    const qint64 toMs = QDateTime::currentMSecsSinceEpoch();
+
+    const QString out = m_dir.filePath(QStringLiteral("restart.json"));
+    auto [code, stdOut, err] = ctl({QStringLiteral("report"), QStringLiteral("--state-dir"), m_dir.filePath(QStringLiteral("state")),
+                                    QStringLiteral("--from"), QDateTime::fromMSecsSinceEpoch(fromMs, Qt::UTC).toString(Qt::ISODateWithMs),
+                                    QStringLiteral("--to"), QDateTime::fromMSecsSinceEpoch(toMs, Qt::UTC).toString(Qt::ISODateWithMs),
+                                    QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("-o"), out});
+    QVERIFY2(code == 0, qPrintable(err));
+    QFile file(out);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject report = QJsonDocument::fromJson(file.readAll()).object();
+    const QJsonArray servers = report.value(QStringLiteral("servers")).toArray();
+    QCOMPARE(servers.size(), 2);
+    qint64 requests = 0;
+    for (const QJsonValue &v : servers) {
+        const QJsonObject s = v.toObject();
+        requests += s.value(QStringLiteral("requests")).toInteger();
+        // Up only while an engine ran and checked it (about two thirds of this window), so
+        // neither the whole window nor nothing: the gap counts as not up.
+        const double availability = s.value(QStringLiteral("availability_percent")).toDouble(-1);
+        QVERIFY2(availability > 30 && availability < 97, qPrintable(QString::number(availability)));
+    }
+    // Both halves, every request: nothing written before the restart was lost.
+    QCOMPARE(requests, qint64(first + second));
 }
 
 QTEST_GUILESS_MAIN(TestAdminReports)
