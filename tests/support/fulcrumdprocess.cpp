@@ -2,13 +2,12 @@
 
 #include "demobackends.h"
 #include "freeport.h"
+#include "programs.h"
 
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
-
-#include <csignal>
 
 namespace fulcrum::test {
 
@@ -97,13 +96,7 @@ bool FulcrumdProcess::start(QString *log)
 
 void FulcrumdProcess::stop()
 {
-    if (m_process.state() == QProcess::NotRunning)
-        return;
-    ::kill(pid_t(m_process.processId()), SIGTERM);
-    if (!m_process.waitForFinished(10'000)) {
-        m_process.kill();
-        m_process.waitForFinished(5000);
-    }
+    stopProcess(m_process);
 }
 
 QJsonObject FulcrumdProcess::request(const QByteArray &method, const QByteArray &path, const QByteArray &body, int *status) const

@@ -2,6 +2,7 @@
 // redis-server for the lock endpoints, every request over a real socket.
 #include "demobackends.h"
 #include "freeport.h"
+#include "programs.h"
 #include "redisserver.h"
 
 #include <QDeadlineTimer>
@@ -160,14 +161,8 @@ private:
 
 bool TestAdminApi::startFulcrumd(QString *log)
 {
-    m_fulcrumd.start(binaryPath(QStringLiteral("fulcrumd")), {QStringLiteral("--config"), m_configPath});
-    QDeadlineTimer deadline(15'000);
-    while (!log->contains(u"admin API on http")) {
-        if (deadline.hasExpired() || m_fulcrumd.state() == QProcess::NotRunning)
-            return false;
-        m_fulcrumd.waitForReadyRead(50);
-        *log += QString::fromUtf8(m_fulcrumd.readAllStandardError());
-    }
+    if (!fulcrum::test::startFulcrumd(m_fulcrumd, m_configPath, log))
+        return false;
     m_token = readFile(m_dir.filePath(QStringLiteral("state/admin.token")));
     m_readOnlyToken = readFile(m_dir.filePath(QStringLiteral("state/admin-readonly.token")));
     return !m_token.isEmpty() && !m_readOnlyToken.isEmpty();
@@ -175,13 +170,7 @@ bool TestAdminApi::startFulcrumd(QString *log)
 
 void TestAdminApi::stopFulcrumd()
 {
-    if (m_fulcrumd.state() == QProcess::NotRunning)
-        return;
-    ::kill(pid_t(m_fulcrumd.processId()), SIGTERM);
-    if (!m_fulcrumd.waitForFinished(10'000)) {
-        m_fulcrumd.kill();
-        m_fulcrumd.waitForFinished(5000);
-    }
+    stopProcess(m_fulcrumd);
 }
 
 void TestAdminApi::initTestCase()
@@ -597,15 +586,12 @@ void TestAdminApi::fulcrumctlThroughEngine()
     const QString engine = QStringLiteral("http://127.0.0.1:%1").arg(m_adminPort);
     const QString tokenFile = m_dir.filePath(QStringLiteral("state/admin.token"));
     auto run = [&](const QStringList &arguments, const QByteArray &envToken = {}) {
-        QProcess ctl;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.remove(QStringLiteral("FULCRUM_TOKEN"));
         if (!envToken.isEmpty())
             env.insert(QStringLiteral("FULCRUM_TOKEN"), QString::fromLatin1(envToken));
-        ctl.setProcessEnvironment(env);
-        ctl.start(binaryPath(QStringLiteral("fulcrumctl")), arguments);
-        ctl.waitForFinished(15'000);
-        return std::make_tuple(ctl.exitCode(), QString::fromUtf8(ctl.readAllStandardOutput()), QString::fromUtf8(ctl.readAllStandardError()));
+        const ProgramRun r = runProgram(binaryPath(QStringLiteral("fulcrumctl")), arguments, env, {}, 15'000);
+        return std::make_tuple(r.exitCode, r.out, r.err);
     };
     auto [code, out, err] = run({QStringLiteral("backends"), QStringLiteral("list"), QStringLiteral("--engine"), engine, QStringLiteral("--token-file"), tokenFile});
     QVERIFY2(code == 0, qPrintable(err));

@@ -3,6 +3,7 @@
 // --engine, and the same figures as fulcrumctl report reading the store file.
 #include "demobackends.h"
 #include "freeport.h"
+#include "programs.h"
 
 #include <QDateTime>
 #include <QDeadlineTimer>
@@ -42,8 +43,6 @@ private Q_SLOTS:
     void reportCoversAnEngineRestart();
 
 private:
-    bool startFulcrumd(QProcess &process, const QString &configPath, QString *log);
-    static void stop(QProcess &process);
     SimpleHttpResponse get(const QByteArray &path, const QByteArray &token = {}, quint16 port = 0);
     std::tuple<int, QString, QString> ctl(const QStringList &arguments);
     bool writeConfig(const QString &path, const QByteArray &extra);
@@ -77,30 +76,6 @@ bool TestAdminReports::writeConfig(const QString &path, const QByteArray &extra)
     return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(config) == config.size();
 }
 
-bool TestAdminReports::startFulcrumd(QProcess &process, const QString &configPath, QString *log)
-{
-    process.start(binaryPath(QStringLiteral("fulcrumd")), {QStringLiteral("--config"), configPath});
-    QDeadlineTimer deadline(15'000);
-    while (!log->contains(u"admin API on http")) {
-        if (deadline.hasExpired() || process.state() == QProcess::NotRunning)
-            return false;
-        process.waitForReadyRead(50);
-        *log += QString::fromUtf8(process.readAllStandardError());
-    }
-    return true;
-}
-
-void TestAdminReports::stop(QProcess &process)
-{
-    if (process.state() == QProcess::NotRunning)
-        return;
-    ::kill(pid_t(process.processId()), SIGTERM);
-    if (!process.waitForFinished(10'000)) {
-        process.kill();
-        process.waitForFinished(5000);
-    }
-}
-
 SimpleHttpResponse TestAdminReports::get(const QByteArray &path, const QByteArray &token, quint16 port)
 {
     SimpleHttpConnection connection(port ? port : m_adminPort, 60'000);
@@ -109,14 +84,11 @@ SimpleHttpResponse TestAdminReports::get(const QByteArray &path, const QByteArra
 
 std::tuple<int, QString, QString> TestAdminReports::ctl(const QStringList &arguments)
 {
-    QProcess process;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove(QStringLiteral("FULCRUM_TOKEN"));
     env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
-    process.setProcessEnvironment(env);
-    process.start(binaryPath(QStringLiteral("fulcrumctl")), arguments);
-    process.waitForFinished(60'000);
-    return {process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError())};
+    const ProgramRun run = runProgram(binaryPath(QStringLiteral("fulcrumctl")), arguments, env);
+    return {run.exitCode, run.out, run.err};
 }
 
 void TestAdminReports::initTestCase()
@@ -152,7 +124,7 @@ void TestAdminReports::initTestCase()
 
 void TestAdminReports::cleanupTestCase()
 {
-    stop(m_fulcrumd);
+    stopProcess(m_fulcrumd);
 }
 
 void TestAdminReports::historySeries()
@@ -384,7 +356,7 @@ void TestAdminReports::noStoreIsServiceUnavailable()
     const SimpleHttpResponse report = get("/api/v1/report?since=1h", adminToken, adminPort);
     const SimpleHttpResponse history = get("/api/v1/history?since=1h", adminToken, adminPort);
     const SimpleHttpResponse pools = get("/api/v1/pools", adminToken, adminPort);
-    stop(fulcrumd);
+    stopProcess(fulcrumd);
     QCOMPARE(report.status, 503);
     QVERIFY2(QJsonDocument::fromJson(report.body).object().value(QStringLiteral("error")).toString().contains(u"/proc/fulcrum-no-such-dir"), report.body.constData());
     QCOMPARE(history.status, 503);
@@ -397,7 +369,7 @@ void TestAdminReports::noStoreIsServiceUnavailable()
 // time the engine was down is not counted as time up.
 void TestAdminReports::reportCoversAnEngineRestart()
 {
-    stop(m_fulcrumd);
+    stopProcess(m_fulcrumd);
     const qint64 fromMs = QDateTime::currentMSecsSinceEpoch() - 1000;
     auto serve = [this](int count) {
         QProcess fulcrumd;
@@ -413,7 +385,7 @@ void TestAdminReports::reportCoversAnEngineRestart()
             QTest::qWait(25);
         }
         QTest::qWait(2500);   // the last second's point is taken at the tick after it
-        stop(fulcrumd);
+        stopProcess(fulcrumd);
         return fulcrumd.exitCode() == 0 ? served : -1;
     };
     const int first = serve(60);

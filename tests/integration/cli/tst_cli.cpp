@@ -1,4 +1,5 @@
 #include "freeport.h"
+#include "programs.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -9,20 +10,11 @@
 
 using namespace fulcrum::test;
 
-struct Run
-{
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
+using Run = ProgramRun;
 
 static Run run(const QString &program, const QStringList &arguments)
 {
-    QProcess process;
-    process.start(binaryPath(program), arguments);
-    if (!process.waitForFinished(30'000))
-        qFatal("%s did not finish", qPrintable(program));
-    return Run{process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError())};
+    return runProgram(binaryPath(program), arguments, QProcessEnvironment::systemEnvironment(), {}, 30'000);
 }
 
 // The real binaries, as an operator or a script runs them.

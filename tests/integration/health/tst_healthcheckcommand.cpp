@@ -1,6 +1,7 @@
 // `fulcrumctl health-check --config FILE` against real demo backends.
 #include "demobackends.h"
 #include "freeport.h"
+#include "programs.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -34,18 +35,9 @@ private:
 
 TestHealthCheckCommand::Run TestHealthCheckCommand::run(const QStringList &arguments)
 {
-    QProcess process;
-    process.start(binaryPath(QStringLiteral("fulcrumctl")), QStringList{QStringLiteral("health-check")} + arguments);
-    Run r;
-    if (!process.waitForFinished(20'000)) {
-        process.kill();
-        process.waitForFinished();
-        return r;
-    }
-    r.exitCode = process.exitCode();
-    r.out = process.readAllStandardOutput();
-    r.err = process.readAllStandardError();
-    return r;
+    const ProgramRun r = runProgram(binaryPath(QStringLiteral("fulcrumctl")), QStringList{QStringLiteral("health-check")} + arguments,
+                                    QProcessEnvironment::systemEnvironment(), {}, 20'000);
+    return Run{r.exitCode, r.out.toUtf8(), r.err.toUtf8()};
 }
 
 QString TestHealthCheckCommand::writeConfig(const QList<QPair<QString, quint16>> &servers)

@@ -7,6 +7,7 @@
 #include "fulcrumdprocess.h"
 #include "keychain/keychainsecretstore.h"
 #include "keyringsession.h"
+#include "programs.h"
 
 #include <QFileInfo>
 #include <QProcess>
@@ -64,18 +65,12 @@ void TestEngineToken::cleanupTestCase()
 
 std::tuple<int, QString, QString> TestEngineToken::run(const QStringList &arguments, const QByteArray &stdinText, const QByteArray &envToken)
 {
-    QProcess ctl;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove(QStringLiteral("FULCRUM_TOKEN"));
     if (!envToken.isEmpty())
         env.insert(QStringLiteral("FULCRUM_TOKEN"), QString::fromLatin1(envToken));
-    ctl.setProcessEnvironment(env);
-    ctl.start(binaryPath(QStringLiteral("fulcrumctl")), arguments);
-    if (!stdinText.isNull())
-        ctl.write(stdinText);
-    ctl.closeWriteChannel();
-    ctl.waitForFinished(20'000);
-    return {ctl.exitCode(), QString::fromUtf8(ctl.readAllStandardOutput()), QString::fromUtf8(ctl.readAllStandardError())};
+    const ProgramRun r = runProgram(binaryPath(QStringLiteral("fulcrumctl")), arguments, env, stdinText, 20'000);
+    return {r.exitCode, r.out, r.err};
 }
 
 void TestEngineToken::fulcrumctlReadsTheTokenFromTheKeychain()

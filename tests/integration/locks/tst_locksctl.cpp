@@ -1,5 +1,6 @@
 #include "engine/auditlog.h"
 #include "freeport.h"
+#include "programs.h"
 #include "redisserver.h"
 
 #include <QFile>
@@ -43,17 +44,10 @@ private:
 
 TestLocksCtl::Run TestLocksCtl::ctl(const QStringList &arguments, const QProcessEnvironment &environment)
 {
-    QProcess process;
     QProcessEnvironment env = environment;
     env.insert(QStringLiteral("XDG_STATE_HOME"), m_dir.path()); // never the tester's own audit log
-    process.setProcessEnvironment(env);
-    process.start(binaryPath(QStringLiteral("fulcrumctl")), arguments);
-    if (!process.waitForFinished(30'000)) {
-        process.kill();
-        process.waitForFinished();
-    }
-    return Run{process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1, QString::fromUtf8(process.readAllStandardOutput()),
-               QString::fromUtf8(process.readAllStandardError())};
+    const ProgramRun r = runProgram(binaryPath(QStringLiteral("fulcrumctl")), arguments, env, {}, 30'000);
+    return Run{r.exitCode, r.out, r.err};
 }
 
 void TestLocksCtl::init()

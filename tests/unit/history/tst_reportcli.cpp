@@ -1,6 +1,7 @@
 // `fulcrumctl report` as an operator runs it, on a history store with known content:
 // PDF pages and text (pdfinfo, pdftotext), the other formats, and usage errors.
 #include "freeport.h"
+#include "programs.h"
 #include "knownhistory.h"
 
 #include <QFile>
@@ -19,27 +20,11 @@ using namespace fulcrum::test;
 
 namespace {
 
-struct Run
-{
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
+using Run = ProgramRun;
 
 Run run(const QString &program, const QStringList &arguments)
 {
-    QProcess process;
-    process.start(program, arguments);
-    Run result;
-    if (!process.waitForFinished(60'000)) {
-        process.kill();
-        process.waitForFinished();
-        return result;
-    }
-    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    result.out = QString::fromUtf8(process.readAllStandardOutput());
-    result.err = QString::fromUtf8(process.readAllStandardError());
-    return result;
+    return runProgram(program, arguments);
 }
 
 const QString kFrom = QStringLiteral("2026-11-24T00:00:00Z");

@@ -1,0 +1,56 @@
+#include "programs.h"
+
+#include "freeport.h"
+
+#include <QDeadlineTimer>
+
+#include <csignal>
+
+namespace fulcrum::test {
+
+ProgramRun runProgram(const QString &program, const QStringList &arguments, const QProcessEnvironment &environment,
+                      const QByteArray &input, int timeoutMs)
+{
+    QProcess process;
+    process.setProcessEnvironment(environment);
+    process.start(program, arguments);
+    if (!input.isEmpty())
+        process.write(input);
+    process.closeWriteChannel();
+    ProgramRun run;
+    if (!process.waitForFinished(timeoutMs)) {
+        process.kill();
+        process.waitForFinished();
+    } else if (process.exitStatus() == QProcess::NormalExit) {
+        run.exitCode = process.exitCode();
+    }
+    run.out = QString::fromUtf8(process.readAllStandardOutput());
+    run.err = QString::fromUtf8(process.readAllStandardError());
+    return run;
+}
+
+bool startFulcrumd(QProcess &process, const QString &configPath, QString *log)
+{
+    process.start(binaryPath(QStringLiteral("fulcrumd")), {QStringLiteral("--config"), configPath});
+    QDeadlineTimer deadline(15'000);
+    while (!log->contains(u"admin API on http")) {
+        if (deadline.hasExpired() || process.state() == QProcess::NotRunning)
+            return false;
+        process.waitForReadyRead(50);
+        *log += QString::fromUtf8(process.readAllStandardError());
+    }
+    return true;
+}
+
+void stopProcess(QProcess &process)
+{
+    if (process.state() == QProcess::NotRunning)
+        return;
+    ::kill(pid_t(process.processId()), SIGTERM);
+    if (!process.waitForFinished(10'000)) {
+        process.kill();
+        process.waitForFinished(5000);
+    }
+}
+
+} // namespace fulcrum::test

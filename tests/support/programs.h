@@ -1,0 +1,31 @@
+#pragma once
+
+#include <QByteArray>
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QString>
+#include <QStringList>
+
+namespace fulcrum::test {
+
+// One run of a program to its end, as an operator or a script runs it.
+struct ProgramRun
+{
+    int exitCode = -1;            // -1: it crashed, or was killed after the timeout
+    QString out;
+    QString err;
+};
+
+// Runs program (a path: binaryPath("fulcrumctl")) with input on its stdin, then closes it.
+ProgramRun runProgram(const QString &program, const QStringList &arguments,
+                      const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment(),
+                      const QByteArray &input = {}, int timeoutMs = 60'000);
+
+// Starts `fulcrumd --config configPath` with its log on a pipe and waits (15 s at most) until
+// the admin API listens; false with what it logged in *log when it exited or never got there.
+bool startFulcrumd(QProcess &process, const QString &configPath, QString *log);
+
+// A graceful stop: SIGTERM, then SIGKILL if it has not exited after 10 s.
+void stopProcess(QProcess &process);
+
+} // namespace fulcrum::test
