@@ -7,7 +7,9 @@
 
 #include <QDateTime>
 #include <QDeadlineTimer>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -39,6 +41,7 @@ private Q_SLOTS:
     void engineAnswersWhileAReportIsBuilt();
     void fulcrumctlThroughEngineMatchesTheStore();
     void retentionReloadApplies();
+    void noStoreIsServiceUnavailable_data();
     void noStoreIsServiceUnavailable();
     void reportCoversAnEngineRestart();
 
@@ -330,37 +333,71 @@ void TestAdminReports::retentionReloadApplies()
     QCOMPARE(after.value(QStringLiteral("servers")).toArray().size(), 2);
 }
 
+void TestAdminReports::noStoreIsServiceUnavailable_data()
+{
+    QTest::addColumn<QString>("storePath");
+    QTest::addColumn<QByteArray>("contents");   // written to storePath first, unless empty
+    QTest::addColumn<QString>("logSays");
+    QTest::newRow("unwritable") << QStringLiteral("/proc/fulcrum-no-such-dir/history.sqlite") << QByteArray() << QStringLiteral("/proc/fulcrum-no-such-dir");
+    QByteArray garbage(64 * 1024, 0);
+    for (qsizetype i = 0; i < garbage.size(); ++i)
+        garbage[i] = char((i * 7919 + 13) % 251);
+    QTest::newRow("corrupt") << m_dir.filePath(QStringLiteral("corrupt/history.sqlite")) << garbage << QStringLiteral("damaged or not a SQLite database");
+}
+
 void TestAdminReports::noStoreIsServiceUnavailable()
 {
-    // A store that cannot be opened: the engine serves on, and reports say why.
+    QFETCH(QString, storePath);
+    QFETCH(QByteArray, contents);
+    QFETCH(QString, logSays);
+    if (!contents.isEmpty()) {
+        QVERIFY(QDir().mkpath(QFileInfo(storePath).path()));
+        QFile store(storePath);
+        QVERIFY(store.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        store.write(contents);
+    }
+    // A store that cannot be opened: the engine balances on, and reports say why.
     const QString configPath = m_dir.filePath(QStringLiteral("nostore.json"));
     const quint16 adminPort = freeLoopbackPort();
+    const quint16 proxyPort = freeLoopbackPort();
+    const QString stateDir = m_dir.filePath(QStringLiteral("state2-%1").arg(QString::fromLatin1(QTest::currentDataTag())));
     const QByteArray config = QStringLiteral(R"({
   "listeners": [{"listen": "127.0.0.1:%1", "pool": "web"}],
   "pools": [{"name": "web", "servers": [{"name": "app1", "address": "127.0.0.1:%2"}]}],
   "admin": {"listen": "127.0.0.1:%3"},
-  "history": {"path": "/proc/fulcrum-no-such-dir/history.sqlite"},
-  "state_dir": "%4"
+  "history": {"path": "%4"},
+  "state_dir": "%5"
 }
-)").arg(freeLoopbackPort()).arg(m_app1->port()).arg(adminPort).arg(m_dir.filePath(QStringLiteral("state2"))).toUtf8();
+)").arg(proxyPort).arg(m_app1->port()).arg(adminPort).arg(storePath, stateDir).toUtf8();
     QFile file(configPath);
-    QVERIFY(file.open(QIODevice::WriteOnly));
+    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
     file.write(config);
     file.close();
     QProcess fulcrumd;
     QString log;
     QVERIFY2(startFulcrumd(fulcrumd, configPath, &log), qPrintable(log));
-    QFile token(m_dir.filePath(QStringLiteral("state2/admin.token")));
+    QFile token(stateDir + QStringLiteral("/admin.token"));
     QVERIFY(token.open(QIODevice::ReadOnly));
     const QByteArray adminToken = token.readAll().trimmed();
     const SimpleHttpResponse report = get("/api/v1/report?since=1h", adminToken, adminPort);
     const SimpleHttpResponse history = get("/api/v1/history?since=1h", adminToken, adminPort);
     const SimpleHttpResponse pools = get("/api/v1/pools", adminToken, adminPort);
+    const int proxied = httpGet(proxyPort, "/").status;
+    fulcrumd.waitForReadyRead(200);
+    log += QString::fromUtf8(fulcrumd.readAllStandardError());
     stopProcess(fulcrumd);
     QCOMPARE(report.status, 503);
-    QVERIFY2(QJsonDocument::fromJson(report.body).object().value(QStringLiteral("error")).toString().contains(u"/proc/fulcrum-no-such-dir"), report.body.constData());
+    QVERIFY2(QJsonDocument::fromJson(report.body).object().value(QStringLiteral("error")).toString().contains(storePath), report.body.constData());
     QCOMPARE(history.status, 503);
     QCOMPARE(pools.status, 200);
+    QCOMPARE(proxied, 200);
+    QVERIFY2(log.contains(logSays), qPrintable(log));
+    if (!contents.isEmpty()) {
+        // Left as it was, for the operator to move aside or restore: never overwritten.
+        QFile store(storePath);
+        QVERIFY(store.open(QIODevice::ReadOnly));
+        QCOMPARE(store.readAll(), contents);
+    }
 }
 
 // Issue 7: restart the engine in the middle of a window and the report still covers the
