@@ -3,8 +3,6 @@
 #include "common/hashing.h"
 #include "proxy/proxyworker.h"
 
-#include <QTcpSocket>
-
 namespace fulcrum {
 
 namespace {
@@ -15,6 +13,7 @@ constexpr qint64 kReadChunk = 64 * 1024;
 constexpr qint64 kHighWater = 256 * 1024;
 // An idempotent request is retried on another server only while all it sent fits here.
 constexpr qsizetype kReplayLimit = 64 * 1024;
+constexpr qint64 kLingerMs = 5000;
 
 bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
 {
@@ -66,32 +65,22 @@ QByteArray reasonFor(int status)
 
 } // namespace
 
-ClientSession::ClientSession(ProxyWorker *worker, QTcpSocket *client, std::shared_ptr<Pool> pool)
+ClientSession::ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool)
     : QObject(worker)
     , m_worker(worker)
-    , m_client(client)
+    , m_clientSocket(worker->poller(), this, 2 * kReadChunk)
+    , m_client(&m_clientSocket)
     , m_pool(std::move(pool))
     , m_balancer(&worker->balancerFor(m_pool))
 {
-    m_client->setParent(this);
-    m_client->setReadBufferSize(2 * kReadChunk);
-    m_client->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    QHostAddress peer = m_client->peerAddress();
-    bool mapped = false;
-    const quint32 v4 = peer.toIPv4Address(&mapped);
-    if (mapped)
-        peer = QHostAddress(v4);
-    m_clientIp = peer.toString().toLatin1();
+    if (!m_clientSocket.adopt(fd))
+        m_clientGone = true;
+    m_clientIp = m_clientSocket.peerIp();
     m_headStartMs = m_lastProgressMs = ProxyWorker::nowMs();
+}
 
-    connect(m_client, &QTcpSocket::readyRead, this, [this] { noteProgress(); drive(); });
-    connect(m_client, &QTcpSocket::bytesWritten, this, [this] {
-        noteProgress();
-        if (m_waitingForClientDrain)
-            drive();
-    });
-    connect(m_client, &QTcpSocket::disconnected, this, [this] { m_clientGone = true; drive(); });
-    connect(m_client, &QTcpSocket::errorOccurred, this, [this] { m_clientGone = true; drive(); });
+void ClientSession::start()
+{
     drive();
 }
 
@@ -101,6 +90,25 @@ ClientSession::~ClientSession()
         m_balancer->requestFinished(m_pick);
         releaseUpstream(false);
     }
+}
+
+void ClientSession::socketReadable(StreamSocket *)
+{
+    noteProgress();
+    drive();
+}
+
+void ClientSession::socketWritten(StreamSocket *)
+{
+    noteProgress();
+    if (m_waitingForClientDrain)
+        drive();
+}
+
+void ClientSession::socketClosed(StreamSocket *)
+{
+    m_clientGone = true;
+    drive();
 }
 
 void ClientSession::onUpstreamActivity()
@@ -146,7 +154,6 @@ void ClientSession::drive()
             m_balancer->requestFinished(m_pick);
             releaseUpstream(false);
         }
-        m_client->disconnect(this);
         m_client->abort();
         m_client = nullptr;
         m_worker->sessionClosed(this);
@@ -167,7 +174,7 @@ void ClientSession::step()
         exchange();
         break;
     case Phase::Closing:
-        if (m_clientGone || m_client->state() == QAbstractSocket::UnconnectedState)
+        if (m_clientGone || m_client->state() == StreamSocket::State::Closed)
             m_phase = Phase::Closed;
         break;
     case Phase::Closed:
@@ -178,9 +185,11 @@ void ClientSession::step()
 void ClientSession::closeAfterFlush()
 {
     m_phase = Phase::Closing;
-    m_client->flush();
-    m_client->disconnectFromHost();
-    if (m_client->state() == QAbstractSocket::UnconnectedState)
+    noteProgress();
+    // Linger only where unread bytes may follow; a plain close (Connection: close, idle
+    // keep-alive at stop) ends at once with a FIN.
+    m_client->closeAfterFlush(m_lingerOnClose || !m_in.isEmpty() || m_client->bytesAvailable() > 0);
+    if (m_client->state() == StreamSocket::State::Closed)
         m_phase = Phase::Closed;
 }
 
@@ -312,12 +321,10 @@ bool ClientSession::startAttempt(int avoidIndex)
         m_upstream->owner = this;
         m_connecting = false;
     } else {
-        m_upstream = new UpstreamConnection(m_server, m_worker);
-        m_upstream->owner = this;
-        m_upstream->setReadBufferSize(2 * kReadChunk);
+        // State first: a connect that cannot even start reports from inside connectTo.
         m_connecting = true;
         m_connectStartMs = ProxyWorker::nowMs();
-        m_upstream->connectToHost(m_server->host, m_server->port);
+        m_upstream = m_worker->connectTo(*m_server, this);
     }
 
     m_attemptStartNs = ProxyWorker::nowNs();
@@ -406,7 +413,7 @@ void ClientSession::exchange()
         m_phase = Phase::Closed;
         return;
     }
-    if (m_connecting && m_upstream->state() == QAbstractSocket::ConnectedState) {
+    if (m_connecting && m_upstream->state() == StreamSocket::State::Connected) {
         m_connecting = false;
         m_upstream->flush();
     }
@@ -450,6 +457,7 @@ void ClientSession::exchange()
             m_closeClientAfter = true;
             m_upstreamReusable = false;
             m_requestDone = true;
+            m_lingerOnClose = true;
         }
         finishExchange();
     }
@@ -672,7 +680,7 @@ void ClientSession::releaseUpstream(bool reusable)
     m_upstream = nullptr;
     m_connecting = false;
     connection->owner = nullptr;
-    if (reusable && connection->state() == QAbstractSocket::ConnectedState && connection->bytesAvailable() == 0)
+    if (reusable && connection->state() == StreamSocket::State::Connected && connection->bytesAvailable() == 0)
         m_worker->parkIdle(connection);
     else
         m_worker->discard(connection);
@@ -709,6 +717,9 @@ void ClientSession::respond(int status, QByteArrayView reason, const QByteArray 
     m_client->write(out);
     ++m_requestsServed;
     if (close) {
+        // After an error the client may still be sending (the rest of a refused body).
+        if (status >= 400)
+            m_lingerOnClose = true;
         closeAfterFlush();
         return;
     }
@@ -762,7 +773,9 @@ void ClientSession::checkTimeout(qint64 nowMs)
         }
         break;
     case Phase::Closing:
-        if (nowMs - m_lastProgressMs > config.idleTimeoutMs)
+        // The last response is being sent, then the client gets a few seconds to read it
+        // and close (lingering close), never longer than the idle timeout.
+        if (nowMs - m_lastProgressMs > qMin<qint64>(config.idleTimeoutMs, kLingerMs))
             m_phase = Phase::Closed;
         break;
     case Phase::Closed:

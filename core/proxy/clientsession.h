@@ -2,13 +2,12 @@
 
 #include "balancer/balancer.h"
 #include "proxy/httpparser.h"
+#include "proxy/streamsocket.h"
 
 #include <QByteArray>
 #include <QObject>
 
 #include <memory>
-
-class QTcpSocket;
 
 namespace fulcrum {
 
@@ -21,11 +20,13 @@ struct WorkerServer;
 // or answers 502/503/504 on failure, then waits for the next request (keep-alive).
 // Every signal only notes what happened and calls drive(), which moves the state on; so
 // no handler ever runs inside another.
-class ClientSession : public QObject
+class ClientSession : public QObject, private StreamSocket::Observer
 {
 public:
-    ClientSession(ProxyWorker *worker, QTcpSocket *client, std::shared_ptr<Pool> pool);
+    // Takes the accepted connection's fd; start() begins reading.
+    ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool);
     ~ClientSession() override;
+    void start();
 
     void checkTimeout(qint64 nowMs);
     // From the server connection this session holds.
@@ -37,6 +38,10 @@ public:
     void closeNow();
 
 private:
+    void socketReadable(StreamSocket *) override;
+    void socketWritten(StreamSocket *) override;
+    void socketClosed(StreamSocket *) override;
+
     enum class Phase { ReadingHead, Exchange, Closing, Closed };
     enum class Failure { ConnectFailed, ConnectTimeout, Reset };
 
@@ -60,7 +65,8 @@ private:
     void noteProgress();
 
     ProxyWorker *m_worker;
-    QTcpSocket *m_client;
+    StreamSocket m_clientSocket;
+    StreamSocket *m_client;           // m_clientSocket while the connection is open, then null
     std::shared_ptr<Pool> m_pool;
     Balancer *m_balancer;
     QByteArray m_clientIp;
@@ -70,6 +76,7 @@ private:
     bool m_again = false;
     bool m_clientGone = false;
     bool m_closeWhenIdle = false;
+    bool m_lingerOnClose = false;
     // Backpressure: a pump stopped because the other side's unsent bytes were above the
     // bound; only then does a bytesWritten need to drive the session.
     bool m_waitingForClientDrain = false;

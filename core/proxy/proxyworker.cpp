@@ -2,52 +2,121 @@
 
 #include "proxy/clientsession.h"
 
-#include <QTcpServer>
+#include <QHostInfo>
 #include <QTimer>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 namespace fulcrum {
 
-UpstreamConnection::UpstreamConnection(WorkerServer *server, ProxyWorker *worker)
-    : QTcpSocket(worker)
-    , server(server)
+namespace {
+constexpr qsizetype kUpstreamReadBuffer = 128 * 1024;
+} // namespace
+
+// A listening socket shared by all workers (each has its own dup): level-triggered, one
+// accept per event, so a burst of new connections spreads over the workers instead of
+// landing on the first awake.
+class ProxyWorker::Listener final : public PollHandler
 {
-    connect(this, &QTcpSocket::connected, this, [this] {
-        setSocketOption(QAbstractSocket::LowDelayOption, 1);
-        this->server->counters.connectionOpened();
-        m_counted = true;
-        if (owner)
-            owner->onUpstreamActivity();
-    });
-    auto activity = [this, worker] {
-        if (owner)
-            owner->onUpstreamActivity();
-        else
-            worker->discard(this);   // an idle connection that speaks is out of step
-    };
-    auto closed = [this, worker] {
-        if (owner)
-            owner->onUpstreamClosed();
-        else
-            worker->discard(this);
-    };
-    connect(this, &QTcpSocket::readyRead, worker, activity);
-    connect(this, &QTcpSocket::bytesWritten, worker, [this] {
-        if (owner)
-            owner->onUpstreamDrained();
-    });
-    connect(this, &QTcpSocket::errorOccurred, worker, closed);
-    connect(this, &QTcpSocket::disconnected, worker, closed);
+public:
+    Listener(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool)
+        : worker(worker)
+        , fd(fd)
+        , pool(std::move(pool))
+    {
+    }
+    ~Listener() override { ::close(fd); }
+
+    void pollEvents(std::uint32_t) override
+    {
+        if (paused)
+            return;
+        const int client = ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (client >= 0) {
+            worker->accepted(this, client);
+            return;
+        }
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+            // Out of descriptors or memory: a level-triggered listener would spin. Pause; the
+            // sweep listens again, and the kernel's backlog holds the clients meanwhile.
+            worker->m_poller->remove(fd);
+            paused = true;
+            pausedSinceMs = ProxyWorker::nowMs();
+        }
+    }
+
+    ProxyWorker *const worker;
+    const int fd;
+    const std::shared_ptr<Pool> pool;
+    bool paused = false;
+    qint64 pausedSinceMs = 0;
+};
+
+UpstreamConnection::UpstreamConnection(WorkerServer *server, ProxyWorker *worker)
+    : StreamSocket(worker->poller(), this, kUpstreamReadBuffer)
+    , server(server)
+    , m_worker(worker)
+{
 }
 
 UpstreamConnection::~UpstreamConnection()
 {
     if (m_counted)
         server->counters.connectionClosed();
+    std::vector<UpstreamConnection *> &waiting = server->waitingForAddress;
+    waiting.erase(std::remove(waiting.begin(), waiting.end(), this), waiting.end());
+}
+
+void UpstreamConnection::start()
+{
+    const size_t count = server->addresses.size();
+    const WorkerServer::Address &address = server->addresses[(server->preferred + m_tried) % count];
+    ++m_tried;
+    connectTo(address.storage, address.length);
+}
+
+void UpstreamConnection::socketConnected(StreamSocket *)
+{
+    m_connected = true;
+    server->preferred = (server->preferred + m_tried - 1) % server->addresses.size();
+    server->counters.connectionOpened();
+    m_counted = true;
+    if (owner)
+        owner->onUpstreamActivity();
+}
+
+void UpstreamConnection::socketReadable(StreamSocket *)
+{
+    if (owner)
+        owner->onUpstreamActivity();
+    else
+        m_worker->discard(this);   // an idle connection that speaks is out of step
+}
+
+void UpstreamConnection::socketWritten(StreamSocket *)
+{
+    if (owner)
+        owner->onUpstreamDrained();
+}
+
+void UpstreamConnection::socketClosed(StreamSocket *)
+{
+    if (!m_connected && error() != 0 && m_tried > 0 && m_tried < server->addresses.size()) {
+        start();   // the name has another address to try
+        return;
+    }
+    if (owner)
+        owner->onUpstreamClosed();
+    else
+        m_worker->discard(this);
 }
 
 ProxyWorker::ProxyWorker(int index, const ProxyConfig &config)
@@ -58,10 +127,14 @@ ProxyWorker::ProxyWorker(int index, const ProxyConfig &config)
 
 ProxyWorker::~ProxyWorker()
 {
-    // Sessions and connections report to m_servers as they go: end them while it exists.
+    // Sessions and connections report to m_servers and m_poller as they go: end them first.
     closeAll();
     const QObjectList children = this->children();
-    qDeleteAll(children);
+    for (QObject *child : children) {
+        if (child != m_poller)
+            delete child;
+    }
+    delete m_poller;
 }
 
 qint64 ProxyWorker::nowMs()
@@ -72,6 +145,13 @@ qint64 ProxyWorker::nowMs()
 qint64 ProxyWorker::nowNs()
 {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+void ProxyWorker::ensurePoller()
+{
+    // Here, not in the constructor: the poller's notifier must belong to the worker's thread.
+    if (!m_poller)
+        m_poller = new EventPoller(this);
 }
 
 void ProxyWorker::setConfig(const ProxyConfig &config)
@@ -88,36 +168,41 @@ void ProxyWorker::setConfig(const ProxyConfig &config)
     m_sweepTimer->start(int(std::clamp<qint64>(shortest / 10, 10, 100)));
 }
 
+void ProxyWorker::closeListeners()
+{
+    for (Listener *listener : m_listeners) {
+        if (!listener->paused)
+            m_poller->remove(listener->fd);
+        m_poller->retire(listener);
+    }
+    m_listeners.clear();
+}
+
 void ProxyWorker::setListeners(std::vector<ListenerBinding> bindings)
 {
-    for (QTcpServer *server : m_listeners)
-        delete server;
-    m_listeners.clear();
-    if (m_stopping) {
+    ensurePoller();
+    closeListeners();
+    if (m_stopping || !m_poller->isValid()) {
         for (const ListenerBinding &b : bindings)
             ::close(b.fd);
         return;
     }
     for (ListenerBinding &binding : bindings) {
-        auto *server = new QTcpServer(this);
-        // One accept per wake-up: the workers share the socket, and a burst of new
-        // connections then spreads over all of them instead of landing on the first awake.
-        server->setMaxPendingConnections(1);
-        if (!server->setSocketDescriptor(binding.fd)) {
-            ::close(binding.fd);
-            delete server;
+        auto *listener = new Listener(this, binding.fd, binding.pool);
+        if (!m_poller->add(binding.fd, EPOLLIN, listener)) {
+            delete listener;
             continue;
         }
-        std::shared_ptr<Pool> pool = binding.pool;
-        balancerFor(pool);
-        connect(server, &QTcpServer::newConnection, this, [this, server, pool] {
-            while (QTcpSocket *socket = server->nextPendingConnection()) {
-                auto *session = new ClientSession(this, socket, pool);
-                m_sessions.insert(session);
-            }
-        });
-        m_listeners.push_back(server);
+        balancerFor(binding.pool);
+        m_listeners.push_back(listener);
     }
+}
+
+void ProxyWorker::accepted(Listener *listener, int fd)
+{
+    auto *session = new ClientSession(this, fd, listener->pool);
+    m_sessions.insert(session);
+    session->start();
 }
 
 Balancer &ProxyWorker::balancerFor(const std::shared_ptr<Pool> &pool)
@@ -151,8 +236,90 @@ WorkerServer &ProxyWorker::serverFor(const PoolSnapshot &snapshot, int index)
             discard(server.idle.back());
         server.host = backend.spec.host;
         server.port = backend.spec.port;
+        server.resolution = WorkerServer::Resolution::Unresolved;
     }
     return server;
+}
+
+UpstreamConnection *ProxyWorker::connectTo(WorkerServer &server, ClientSession *owner)
+{
+    auto *connection = new UpstreamConnection(&server, this);
+    connection->owner = owner;
+    if (server.resolution == WorkerServer::Resolution::Unresolved || server.resolution == WorkerServer::Resolution::Failed)
+        resolve(server);
+    if (server.resolution == WorkerServer::Resolution::Resolved)
+        connection->start();
+    else
+        server.waitingForAddress.push_back(connection);
+    return connection;
+}
+
+namespace {
+bool fillAddress(const QHostAddress &address, quint16 port, WorkerServer::Address *out)
+{
+    sockaddr_storage *storage = &out->storage;
+    socklen_t *length = &out->length;
+    *storage = sockaddr_storage{};
+    bool isV4 = false;
+    const quint32 v4 = address.toIPv4Address(&isV4);
+    if (isV4) {
+        auto *in = reinterpret_cast<sockaddr_in *>(storage);
+        in->sin_family = AF_INET;
+        in->sin_port = htons(port);
+        in->sin_addr.s_addr = htonl(v4);
+        *length = sizeof(sockaddr_in);
+        return true;
+    }
+    if (address.protocol() != QAbstractSocket::IPv6Protocol)
+        return false;
+    auto *in6 = reinterpret_cast<sockaddr_in6 *>(storage);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(port);
+    const Q_IPV6ADDR bytes = address.toIPv6Address();
+    std::memcpy(&in6->sin6_addr, bytes.c, 16);
+    in6->sin6_scope_id = address.scopeId().toUInt();
+    *length = sizeof(sockaddr_in6);
+    return true;
+}
+} // namespace
+
+void ProxyWorker::resolve(WorkerServer &server)
+{
+    server.addresses.clear();
+    server.preferred = 0;
+    const QHostAddress literal(server.host);
+    if (!literal.isNull()) {
+        WorkerServer::Address address;
+        if (fillAddress(literal, server.port, &address))
+            server.addresses.push_back(address);
+        server.resolution = server.addresses.empty() ? WorkerServer::Resolution::Failed : WorkerServer::Resolution::Resolved;
+        return;
+    }
+    server.resolution = WorkerServer::Resolution::Resolving;
+    const BackendLive *key = server.live.get();
+    const QString host = server.host;
+    QHostInfo::lookupHost(host, this, [this, key, host](const QHostInfo &info) {
+        auto it = m_servers.find(key);
+        if (it == m_servers.end() || it->second->host != host)
+            return;   // a reload moved the server meanwhile
+        WorkerServer &s = *it->second;
+        s.addresses.clear();
+        s.preferred = 0;
+        for (const QHostAddress &address : info.addresses()) {
+            WorkerServer::Address resolved;
+            if (fillAddress(address, s.port, &resolved))
+                s.addresses.push_back(resolved);
+        }
+        s.resolution = s.addresses.empty() ? WorkerServer::Resolution::Failed : WorkerServer::Resolution::Resolved;
+        std::vector<UpstreamConnection *> waiting;
+        waiting.swap(s.waitingForAddress);
+        for (UpstreamConnection *connection : waiting) {
+            if (s.resolution == WorkerServer::Resolution::Resolved)
+                connection->start();
+            else
+                connection->failConnect(EHOSTUNREACH);
+        }
+    });
 }
 
 UpstreamConnection *ProxyWorker::takeIdle(WorkerServer &server)
@@ -160,7 +327,7 @@ UpstreamConnection *ProxyWorker::takeIdle(WorkerServer &server)
     while (!server.idle.empty()) {
         UpstreamConnection *connection = server.idle.back();
         server.idle.pop_back();
-        if (connection->state() != QAbstractSocket::ConnectedState || connection->bytesAvailable() > 0) {
+        if (connection->state() != StreamSocket::State::Connected || connection->bytesAvailable() > 0) {
             discard(connection);
             continue;
         }
@@ -184,12 +351,15 @@ void ProxyWorker::parkIdle(UpstreamConnection *connection)
 
 void ProxyWorker::discard(UpstreamConnection *connection)
 {
+    if (connection->aborted())
+        return;   // already on its way out (an end of stream right after data, for one)
     std::vector<UpstreamConnection *> &idle = connection->server->idle;
     idle.erase(std::remove(idle.begin(), idle.end(), connection), idle.end());
+    std::vector<UpstreamConnection *> &waiting = connection->server->waitingForAddress;
+    waiting.erase(std::remove(waiting.begin(), waiting.end(), connection), waiting.end());
     connection->owner = nullptr;
-    connection->disconnect();
     connection->abort();
-    connection->deleteLater();
+    m_poller->retire(connection);
 }
 
 void ProxyWorker::sessionClosed(ClientSession *session)
@@ -212,14 +382,19 @@ void ProxyWorker::sweep()
         while (!idle.empty() && now - idle.front()->idleSinceMs > m_config.idleTimeoutMs)
             discard(idle.front());
     }
+    for (Listener *listener : m_listeners) {
+        if (listener->paused && now - listener->pausedSinceMs >= 100 && m_poller->add(listener->fd, EPOLLIN, listener))
+            listener->paused = false;
+    }
+    if (m_poller)
+        m_poller->freeRetired();
 }
 
 void ProxyWorker::beginStop()
 {
     m_stopping = true;
-    for (QTcpServer *server : m_listeners)
-        delete server;
-    m_listeners.clear();
+    if (m_poller)
+        closeListeners();
     for (auto &entry : m_servers) {
         while (!entry.second->idle.empty())
             discard(entry.second->idle.back());
@@ -241,20 +416,19 @@ void ProxyWorker::checkDrained()
 void ProxyWorker::closeAll()
 {
     m_stopping = true;
-    for (QTcpServer *server : m_listeners)
-        delete server;
-    m_listeners.clear();
+    if (m_poller)
+        closeListeners();
     const std::vector<ClientSession *> sessions(m_sessions.begin(), m_sessions.end());
     for (ClientSession *session : sessions)
         delete session;
     m_sessions.clear();
     for (auto &entry : m_servers) {
-        for (UpstreamConnection *connection : entry.second->idle) {
-            connection->disconnect();
+        for (UpstreamConnection *connection : entry.second->idle)
             delete connection;
-        }
         entry.second->idle.clear();
     }
+    if (m_poller)
+        m_poller->freeRetired();
 }
 
 void ProxyWorker::collect(const std::function<void(const WorkerServer &)> &visit) const

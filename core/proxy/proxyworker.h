@@ -4,9 +4,9 @@
 #include "config/config.h"
 #include "metrics/servercounters.h"
 #include "proxy/httpparser.h"
+#include "proxy/streamsocket.h"
 
 #include <QObject>
-#include <QTcpSocket>
 
 #include <functional>
 #include <memory>
@@ -15,7 +15,6 @@
 #include <unordered_set>
 #include <vector>
 
-class QTcpServer;
 class QTimer;
 
 namespace fulcrum {
@@ -44,12 +43,25 @@ struct WorkerServer
     quint16 port = 0;
     ServerCounters counters;
     std::vector<UpstreamConnection *> idle;
+    // Where connections go: a literal host at once, a name once resolved (once per worker
+    // and host; a reload that changes the host resolves again). A connect tries the address
+    // that last worked first, then the others, like QTcpSocket does.
+    struct Address
+    {
+        sockaddr_storage storage{};
+        socklen_t length = 0;
+    };
+    enum class Resolution { Unresolved, Resolving, Resolved, Failed };
+    Resolution resolution = Resolution::Unresolved;
+    std::vector<Address> addresses;
+    size_t preferred = 0;
+    std::vector<UpstreamConnection *> waitingForAddress;
 };
 
-// A connection to a server, reused across requests while the server keeps it alive. Its
-// signals are connected once and go to whoever holds it now: a session, or (while idle)
-// the worker, which drops it on any sign of life. Cheaper than reconnecting per request.
-class UpstreamConnection : public QTcpSocket
+// A connection to a server, reused across requests while the server keeps it alive. What
+// happens on it goes to whoever holds it now: a session, or (while idle) the worker, which
+// drops it on any sign of life. Cheaper than reconnecting per request.
+class UpstreamConnection final : public StreamSocket, private StreamSocket::Observer
 {
 public:
     UpstreamConnection(WorkerServer *server, ProxyWorker *worker);
@@ -60,8 +72,19 @@ public:
     qint64 idleSinceMs = 0;
     bool reused = false;
 
+    // Connects to the server's addresses in turn (they must be resolved).
+    void start();
+
 private:
+    void socketConnected(StreamSocket *) override;
+    void socketReadable(StreamSocket *) override;
+    void socketWritten(StreamSocket *) override;
+    void socketClosed(StreamSocket *) override;
+
+    ProxyWorker *const m_worker;
     bool m_counted = false;
+    bool m_connected = false;
+    size_t m_tried = 0;
 };
 
 // One proxy worker: its own thread and event loop, its own Balancer per pool, its own
@@ -92,10 +115,13 @@ public:
     Balancer &balancerFor(const std::shared_ptr<Pool> &pool);
     WorkerServer &serverFor(const PoolSnapshot &snapshot, int index);
     UpstreamConnection *takeIdle(WorkerServer &server);
+    // A new connection to the server for owner, connecting (or waiting for its address).
+    UpstreamConnection *connectTo(WorkerServer &server, ClientSession *owner);
     void parkIdle(UpstreamConnection *connection);
     void discard(UpstreamConnection *connection);
     void sessionClosed(ClientSession *session);
 
+    EventPoller *poller() { return m_poller; }
     static qint64 nowMs();
     static qint64 nowNs();
 
@@ -104,15 +130,21 @@ Q_SIGNALS:
     void drained();
 
 private:
+    class Listener;
     void sweep();
     void checkDrained();
+    void accepted(Listener *listener, int fd);
+    void closeListeners();
+    void resolve(WorkerServer &server);
+    void ensurePoller();
 
     const int m_index;
     ProxyConfig m_config;
     HttpLimits m_limits;
     bool m_stopping = false;
     QTimer *m_sweepTimer = nullptr;
-    std::vector<QTcpServer *> m_listeners;
+    EventPoller *m_poller = nullptr;
+    std::vector<Listener *> m_listeners;
     struct PoolBalancer
     {
         std::shared_ptr<Pool> pool;

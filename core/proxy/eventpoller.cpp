@@ -1,0 +1,84 @@
+#include "eventpoller.h"
+
+#include <QSocketNotifier>
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+namespace fulcrum {
+
+namespace {
+constexpr int kBatch = 128;
+// Batches per wake-up before Qt's loop gets a turn (timers, queued config changes):
+// bounded so a flood of events cannot starve the sweep that enforces timeouts.
+constexpr int kRoundsPerWake = 8;
+} // namespace
+
+EventPoller::EventPoller(QObject *parent)
+    : QObject(parent)
+    , m_fd(::epoll_create1(EPOLL_CLOEXEC))
+    , m_scratch(new char[kScratchSize])
+{
+    if (m_fd < 0)
+        return;
+    m_notifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
+    connect(m_notifier, &QSocketNotifier::activated, this, &EventPoller::dispatch);
+}
+
+EventPoller::~EventPoller()
+{
+    delete m_notifier;
+    m_notifier = nullptr;
+    freeRetired();
+    if (m_fd >= 0)
+        ::close(m_fd);
+}
+
+bool EventPoller::add(int fd, std::uint32_t events, PollHandler *handler)
+{
+    epoll_event event{};
+    event.events = events;
+    event.data.ptr = handler;
+    return ::epoll_ctl(m_fd, EPOLL_CTL_ADD, fd, &event) == 0;
+}
+
+void EventPoller::remove(int fd)
+{
+    // Explicit: closing a dup'ed fd (the listeners) would not take it out of the set.
+    ::epoll_ctl(m_fd, EPOLL_CTL_DEL, fd, nullptr);
+}
+
+void EventPoller::retire(PollHandler *handler)
+{
+    m_retired.push_back(handler);
+}
+
+void EventPoller::freeRetired()
+{
+    if (m_dispatching)
+        return;
+    // A destructor may retire more (a session ending releases its server connection).
+    while (!m_retired.empty()) {
+        std::vector<PollHandler *> batch;
+        batch.swap(m_retired);
+        for (PollHandler *handler : batch)
+            delete handler;
+    }
+}
+
+void EventPoller::dispatch()
+{
+    epoll_event events[kBatch];
+    m_dispatching = true;
+    for (int round = 0; round < kRoundsPerWake; ++round) {
+        const int n = ::epoll_wait(m_fd, events, kBatch, 0);
+        for (int i = 0; i < n; ++i)
+            static_cast<PollHandler *>(events[i].data.ptr)->pollEvents(events[i].events);
+        if (n < kBatch)
+            break;
+    }
+    m_dispatching = false;
+    freeRetired();
+}
+
+} // namespace fulcrum

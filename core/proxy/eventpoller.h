@@ -1,0 +1,56 @@
+#pragma once
+
+#include <QObject>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+class QSocketNotifier;
+
+namespace fulcrum {
+
+// Something with a file descriptor in an EventPoller: gets the epoll events of that fd.
+class PollHandler
+{
+public:
+    virtual ~PollHandler() = default;
+    virtual void pollEvents(std::uint32_t events) = 0;
+};
+
+// One epoll set per proxy worker, watched by a single QSocketNotifier on the worker's Qt event
+// loop. Qt's own dispatcher polls every socket notifier on every wake-up (a ppoll over all
+// of them, an ioctl per read, a notifier toggle per write); with thousands of connections
+// that is most of the proxy's user-space time. Here Qt polls one fd, and the sockets are
+// read and written with plain syscalls when epoll says they are ready.
+// Not thread-safe: created, used and destroyed in the worker's thread.
+class EventPoller : public QObject
+{
+public:
+    explicit EventPoller(QObject *parent = nullptr);
+    ~EventPoller() override;
+
+    bool isValid() const { return m_fd >= 0; }
+    // Edge-triggered for streams (EPOLLET in events), level-triggered for listeners.
+    bool add(int fd, std::uint32_t events, PollHandler *handler);
+    void remove(int fd);
+    // Deletes the handler once no event of the batch being dispatched can still point at it.
+    // Its fd must already be removed.
+    void retire(PollHandler *handler);
+    // A 64 KiB scratch buffer for reads, shared by the worker's sockets.
+    char *scratch() { return m_scratch.get(); }
+    static constexpr int kScratchSize = 64 * 1024;
+
+    // Called by the notifier; public for the worker's sweep to free retired handlers.
+    void dispatch();
+    void freeRetired();
+
+private:
+    int m_fd = -1;
+    QSocketNotifier *m_notifier = nullptr;
+    bool m_dispatching = false;
+    std::vector<PollHandler *> m_retired;
+    std::unique_ptr<char[]> m_scratch;
+};
+
+} // namespace fulcrum

@@ -1,0 +1,340 @@
+#include "streamsocket.h"
+
+#include <QHostAddress>
+
+#include <cerrno>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+namespace fulcrum {
+
+namespace {
+constexpr std::uint32_t kStreamEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+
+void setNoDelay(int fd)
+{
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+} // namespace
+
+StreamSocket::StreamSocket(EventPoller *poller, Observer *observer, qsizetype readBufferSize)
+    : m_poller(poller)
+    , m_observer(observer)
+    , m_readBufferSize(readBufferSize)
+{
+}
+
+StreamSocket::~StreamSocket()
+{
+    closeFd();
+}
+
+bool StreamSocket::adopt(int fd)
+{
+    m_fd = fd;
+    setNoDelay(fd);
+    // Registering reports data that arrived before, so nothing sent early is missed.
+    if (!m_poller->add(fd, kStreamEvents, this)) {
+        ::close(fd);
+        m_fd = -1;
+        m_state = State::Closed;
+        return false;
+    }
+    m_state = State::Connected;
+    return true;
+}
+
+void StreamSocket::connectTo(const sockaddr_storage &address, socklen_t length)
+{
+    if (m_aborted)
+        return;
+    m_state = State::Connecting;
+    m_error = 0;
+    m_fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (m_fd < 0) {
+        fail(errno);   // out of descriptors: no event would ever come for this one
+        return;
+    }
+    setNoDelay(m_fd);
+    if (::connect(m_fd, reinterpret_cast<const sockaddr *>(&address), length) != 0 && errno != EINPROGRESS)
+        m_error = errno;
+    // Added after connect(): a connect that already failed is reported (EPOLLHUP) at once.
+    if (!m_poller->add(m_fd, kStreamEvents, this))
+        fail(errno);
+}
+
+void StreamSocket::failConnect(int error)
+{
+    m_state = State::Connecting;
+    fail(error);
+}
+
+QByteArray StreamSocket::peerIp() const
+{
+    sockaddr_storage storage{};
+    socklen_t length = sizeof(storage);
+    if (m_fd < 0 || ::getpeername(m_fd, reinterpret_cast<sockaddr *>(&storage), &length) != 0)
+        return QByteArrayLiteral("unknown");
+    QHostAddress peer(reinterpret_cast<const sockaddr *>(&storage));
+    bool mapped = false;
+    const quint32 v4 = peer.toIPv4Address(&mapped);
+    if (mapped)
+        peer = QHostAddress(v4);
+    return peer.toString().toLatin1();
+}
+
+QByteArray StreamSocket::read(qsizetype max)
+{
+    QByteArray out;
+    if (m_in.size() <= max) {
+        out.swap(m_in);
+    } else {
+        out = m_in.first(max);
+        m_in.remove(0, max);
+    }
+    if (m_moreToRead && m_in.size() < m_readBufferSize && m_state == State::Connected)
+        fill();
+    return out;
+}
+
+QByteArray StreamSocket::readAll()
+{
+    return read(m_in.size());
+}
+
+void StreamSocket::write(const QByteArray &data)
+{
+    if (m_state == State::Closed || m_state == State::Lingering || data.isEmpty())
+        return;
+    if (m_outPos == m_out.size()) {
+        m_out = data;   // shared, not copied: most writes go out whole on the next flush()
+        m_outPos = 0;
+    } else {
+        m_out.append(data);
+    }
+}
+
+void StreamSocket::write(const char *data, qsizetype size)
+{
+    if (m_state == State::Closed || m_state == State::Lingering || size <= 0)
+        return;
+    if (m_outPos == m_out.size()) {
+        m_out.clear();
+        m_outPos = 0;
+    } else if (m_outPos > 64 * 1024) {
+        m_out.remove(0, m_outPos);
+        m_outPos = 0;
+    }
+    m_out.append(data, size);
+}
+
+void StreamSocket::flush()
+{
+    if (m_state != State::Connected)
+        return;
+    while (m_outPos < m_out.size()) {
+        const qsizetype left = m_out.size() - m_outPos;
+        const ssize_t n = ::send(m_fd, m_out.constData() + m_outPos, size_t(left), MSG_NOSIGNAL);
+        if (n > 0) {
+            m_outPos += n;
+            if (n < left)
+                return;   // the kernel is full: EPOLLOUT (edge) says when it has room
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        fail(n < 0 ? errno : EPIPE);
+        return;
+    }
+    m_out.clear();
+    m_outPos = 0;
+    if (!m_closeAfterFlush)
+        return;
+    if (m_lingerAfterFlush) {
+        linger();
+        return;
+    }
+    closeFd();
+    m_state = State::Closed;
+    m_observer->socketClosed(this);
+}
+
+void StreamSocket::closeAfterFlush(bool linger)
+{
+    if (m_state == State::Closed || m_state == State::Lingering)
+        return;
+    if (m_state != State::Connected || (!linger && bytesToWrite() == 0)) {
+        closeFd();
+        m_state = State::Closed;
+        return;
+    }
+    m_closeAfterFlush = true;
+    m_lingerAfterFlush = linger;
+    flush();
+}
+
+void StreamSocket::linger()
+{
+    // Closing with unread bytes would send a reset, which can destroy the response still in
+    // flight (a 413 to a client in the middle of its upload, say): nginx's lingering close.
+    m_closeAfterFlush = false;
+    m_in.clear();
+    m_moreToRead = false;
+    ::shutdown(m_fd, SHUT_WR);
+    m_state = State::Lingering;
+    drainLingering();
+}
+
+void StreamSocket::drainLingering()
+{
+    constexpr qint64 kLingerLimit = 1024 * 1024;
+    char *scratch = m_poller->scratch();
+    for (;;) {
+        const ssize_t n = ::read(m_fd, scratch, EventPoller::kScratchSize);
+        if (n > 0) {
+            m_lingerBytes += n;
+            if (m_lingerBytes <= kLingerLimit)
+                continue;
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            return;
+        }
+        // The peer closed, broke off, or keeps sending: done.
+        closeFd();
+        m_state = State::Closed;
+        m_observer->socketClosed(this);
+        return;
+    }
+}
+
+void StreamSocket::abort()
+{
+    m_aborted = true;
+    closeFd();
+    m_state = State::Closed;
+    m_out.clear();
+    m_outPos = 0;
+}
+
+void StreamSocket::closeFd()
+{
+    if (m_fd < 0)
+        return;
+    m_poller->remove(m_fd);
+    ::close(m_fd);
+    m_fd = -1;
+}
+
+void StreamSocket::fail(int error)
+{
+    // Queued bytes stay: a failed connect may be tried again at another address.
+    m_error = error;
+    closeFd();
+    m_state = State::Closed;
+    m_observer->socketClosed(this);
+}
+
+bool StreamSocket::fill()
+{
+    bool got = false;
+    m_moreToRead = false;
+    char *scratch = m_poller->scratch();
+    while (m_state == State::Connected) {
+        const qsizetype room = m_readBufferSize - m_in.size();
+        if (room <= 0) {
+            m_moreToRead = true;
+            break;
+        }
+        const qsizetype want = qMin<qsizetype>(room, EventPoller::kScratchSize);
+        const ssize_t n = ::read(m_fd, scratch, size_t(want));
+        if (n > 0) {
+            m_in.append(scratch, n);
+            got = true;
+            // A short read emptied the socket: the next arrival is a new edge. Only after a
+            // peer shutdown is the end of stream read for, since its edge may be spent.
+            if (n < want && !m_peerShutdown)
+                break;
+            continue;
+        }
+        if (n == 0) {
+            closeFd();
+            m_state = State::Closed;
+            if (got)
+                m_observer->socketReadable(this);
+            if (!m_aborted)   // the owner may have dropped the socket on seeing the data
+                m_observer->socketClosed(this);
+            return got;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            break;
+        const int error = errno;
+        if (got)
+            m_observer->socketReadable(this);
+        if (!m_aborted)
+            fail(error);
+        return got;
+    }
+    if (got)
+        m_observer->socketReadable(this);
+    return got;
+}
+
+void StreamSocket::pollEvents(std::uint32_t events)
+{
+    if (m_state == State::Closed || m_fd < 0)
+        return;   // closed earlier in this batch
+    if (m_state == State::Lingering) {
+        drainLingering();
+        return;
+    }
+    if (m_state == State::Connecting) {
+        int error = 0;
+        socklen_t length = sizeof(error);
+        if (::getsockopt(m_fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0)
+            error = errno;
+        if (error == 0 && (events & (EPOLLERR | EPOLLHUP)))
+            error = m_error != 0 ? m_error : ECONNREFUSED;
+        if (error != 0) {
+            fail(error);
+            return;
+        }
+        if (!(events & EPOLLOUT))
+            return;
+        m_state = State::Connected;
+        m_observer->socketConnected(this);
+        if (m_state != State::Connected)
+            return;
+        flush();
+    }
+    if (events & EPOLLRDHUP)
+        m_peerShutdown = true;
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+        fill();
+        if (m_state != State::Connected)
+            return;
+        if (events & EPOLLERR) {
+            int error = 0;
+            socklen_t length = sizeof(error);
+            ::getsockopt(m_fd, SOL_SOCKET, SO_ERROR, &error, &length);
+            fail(error != 0 ? error : ECONNRESET);
+            return;
+        }
+    }
+    if ((events & EPOLLOUT) && bytesToWrite() > 0) {
+        const qsizetype before = bytesToWrite();
+        flush();
+        if (m_state == State::Connected && bytesToWrite() < before)
+            m_observer->socketWritten(this);
+    }
+}
+
+} // namespace fulcrum

@@ -1,0 +1,101 @@
+#pragma once
+
+#include "proxy/eventpoller.h"
+
+#include <QByteArray>
+
+#include <sys/socket.h>
+
+namespace fulcrum {
+
+// A non-blocking TCP stream on an EventPoller (edge-triggered): what the proxy's hot path
+// needs of QTcpSocket and no more. Reads land in a bounded buffer (reading stops at the
+// bound until the owner takes data: backpressure); writes queue and go out on flush() or
+// when the kernel has room again.
+//
+// The observer's calls may come from pollEvents() and also from read(), readAll() and
+// flush() (an end of stream or an error found there); observers only note what happened
+// and move their own state on, never delete the socket from inside a call.
+class StreamSocket : public PollHandler
+{
+public:
+    // Lingering: everything was sent and our side shut down; what the peer still sends is
+    // read and dropped until it closes, so it reads our last response instead of a reset.
+    enum class State { Unconnected, Connecting, Connected, Lingering, Closed };
+
+    class Observer
+    {
+    public:
+        virtual void socketConnected(StreamSocket *) {}
+        virtual void socketReadable(StreamSocket *) = 0;
+        // Queued bytes went out after the kernel had been full.
+        virtual void socketWritten(StreamSocket *) = 0;
+        // The peer closed, the connection failed or broke, or a closeAfterFlush() completed.
+        virtual void socketClosed(StreamSocket *) = 0;
+
+    protected:
+        ~Observer() = default;
+    };
+
+    StreamSocket(EventPoller *poller, Observer *observer, qsizetype readBufferSize);
+    ~StreamSocket() override;
+    StreamSocket(const StreamSocket &) = delete;
+    StreamSocket &operator=(const StreamSocket &) = delete;
+
+    // An accepted connection. False (and the fd closed) if the poller refuses it.
+    bool adopt(int fd);
+    // Starts a non-blocking connect; the outcome arrives as socketConnected or socketClosed
+    // (from inside this call only when no socket can be made at all: out of descriptors).
+    void connectTo(const sockaddr_storage &address, socklen_t length);
+    // A connect that cannot start (the address did not resolve): fails like a refused one.
+    void failConnect(int error);
+
+    State state() const { return m_state; }
+    int error() const { return m_error; }
+    // The peer's address, e.g. "192.0.2.7" (IPv4-mapped IPv6 shown as IPv4).
+    QByteArray peerIp() const;
+
+    qsizetype bytesAvailable() const { return m_in.size(); }
+    QByteArray read(qsizetype max);
+    QByteArray readAll();
+
+    void write(const QByteArray &data);
+    void write(const char *data, qsizetype size);
+    qsizetype bytesToWrite() const { return m_out.size() - m_outPos; }
+    // Sends what the kernel takes now; the rest goes when it has room.
+    void flush();
+    // Closes once every queued byte is out (at once if none is). With linger, it shuts down
+    // our side instead and lingers (see State), closing when the peer closes or after 1 MiB
+    // more from it; the owner bounds the time (no timer here).
+    void closeAfterFlush(bool linger);
+    // Closes now; queued bytes are dropped, and the observer hears nothing more.
+    void abort();
+    bool aborted() const { return m_aborted; }
+
+    void pollEvents(std::uint32_t events) override;
+
+private:
+    bool fill();
+    void linger();
+    void drainLingering();
+    void closeFd();
+    void fail(int error);
+
+    EventPoller *const m_poller;
+    Observer *const m_observer;
+    const qsizetype m_readBufferSize;
+    int m_fd = -1;
+    State m_state = State::Unconnected;
+    int m_error = 0;
+    bool m_moreToRead = false;     // stopped reading at the buffer bound with data maybe left
+    bool m_peerShutdown = false;   // EPOLLRDHUP seen: read on to the end of stream
+    bool m_closeAfterFlush = false;
+    bool m_lingerAfterFlush = false;
+    bool m_aborted = false;        // abort() was called: no more observer calls, ever
+    qint64 m_lingerBytes = 0;
+    QByteArray m_in;
+    QByteArray m_out;
+    qsizetype m_outPos = 0;
+};
+
+} // namespace fulcrum
