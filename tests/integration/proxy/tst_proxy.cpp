@@ -11,6 +11,8 @@
 #include <QTcpServer>
 #include <QTest>
 
+#include <cerrno>
+#include <cstring>
 #include <map>
 
 #include <netinet/in.h>
@@ -146,6 +148,7 @@ private Q_SLOTS:
     void consistentHashKeepsCartsSticky();
     void forwardsHeaders();
     void keepsHttp10ClientsAlive();
+    void reachesServersByNameAndIpv6();
     void streamsLargeDownload_data();
     void streamsLargeDownload();
     void streamsLargeUpload_data();
@@ -288,6 +291,59 @@ void TestProxy::keepsHttp10ClientsAlive()
     const SimpleHttpResponse last = client.exchange("GET / HTTP/1.0\r\n\r\n");
     QCOMPARE(last.status, 200);
     QVERIFY(client.waitForClose());
+}
+
+void TestProxy::reachesServersByNameAndIpv6()
+{
+    // The proxy connects with its own sockets: a server given by name is resolved (without
+    // blocking the worker), and an IPv6 address works like an IPv4 one.
+    InProcessDemoBackend byName(QStringLiteral("named"));
+    QTcpServer v6;
+    if (!v6.listen(QHostAddress::LocalHostIPv6))
+        QSKIP("no IPv6 loopback on this machine");
+    Config config = makeConfig({{QStringLiteral("named"), byName.port()}, {QStringLiteral("v6"), v6.serverPort()}}, Algorithm::RoundRobin);
+    config.pools.front().servers[0].host = QStringLiteral("localhost");
+    config.pools.front().servers[1].host = QStringLiteral("::1");
+    config.proxy.workers = 1;   // one round robin: consecutive requests alternate
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    bool sawNamed = false;
+    bool sawV6 = false;
+    for (int i = 0; i < 4 && !(sawNamed && sawV6); ++i) {
+        QTcpSocket client;
+        client.connectToHost(QHostAddress::LocalHost, proxyPort(engine));
+        QVERIFY(client.waitForConnected(5000));
+        client.write("GET / HTTP/1.1\r\nHost: shop\r\n\r\n");
+        client.flush();
+        // Round robin alternates: answer for whichever server this request reached.
+        QByteArray rest;
+        QElapsedTimer waited;
+        waited.start();
+        while (client.bytesAvailable() == 0 && !v6.hasPendingConnections() && waited.elapsed() < 5000) {
+            client.waitForReadyRead(20);
+            v6.waitForNewConnection(20);
+        }
+        if (v6.hasPendingConnections()) {
+            QTcpSocket *server = v6.nextPendingConnection();
+            QByteArray head;
+            while (!head.contains("\r\n\r\n") && server->waitForReadyRead(5000))
+                head += server->readAll();
+            QVERIFY2(head.startsWith("GET / HTTP/1.1\r\n"), head.constData());
+            server->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nv6");
+            server->flush();
+            const QByteArray response = readHead(client, &rest);
+            QVERIFY2(response.startsWith("HTTP/1.1 200 OK\r\n"), response.constData());
+            sawV6 = true;
+            server->disconnectFromHost();
+        } else {
+            const QByteArray response = readHead(client, &rest);
+            QVERIFY2(response.startsWith("HTTP/1.1 200 OK\r\n") && response.contains("X-Served-By: named"), response.constData());
+            sawNamed = true;
+        }
+    }
+    QVERIFY(sawNamed);
+    QVERIFY(sawV6);
 }
 
 void TestProxy::streamsLargeDownload_data()
@@ -587,6 +643,36 @@ void TestProxy::limitsHeadAndBody()
     {
         SimpleHttpConnection client(proxyPort(engine));
         QCOMPARE(client.post("/echo", QByteArray(1001, 'b'), true).status, 413);
+    }
+    {
+        // The client is still sending its 512 KiB when the 413 goes out. The proxy reads and
+        // drops the rest (lingering close) and ends with a FIN; closing with unread bytes
+        // would reset the connection, and some clients then lose the 413.
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        address.sin_port = htons(proxyPort(engine));
+        QVERIFY(::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0);
+        timeval timeout{5, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+        const QByteArray upload = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 524288\r\n\r\n" + QByteArray(512 * 1024, 'b');
+        for (qsizetype sent = 0; sent < upload.size();) {
+            const ssize_t n = ::send(fd, upload.constData() + sent, size_t(upload.size() - sent), MSG_NOSIGNAL);
+            if (n <= 0)
+                break;   // a reset shows below
+            sent += n;
+        }
+        QByteArray response;
+        char buffer[4096];
+        ssize_t n = 0;
+        while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0)
+            response.append(buffer, n);
+        const int lastErrno = errno;
+        ::close(fd);
+        QVERIFY2(response.startsWith("HTTP/1.1 413 "), response.left(40).constData());
+        QVERIFY2(n == 0, qPrintable(QStringLiteral("the connection ended with %1, not a FIN").arg(QString::fromLocal8Bit(strerror(lastErrno)))));
     }
     SimpleHttpConnection client(proxyPort(engine));
     const SimpleHttpResponse ok = client.post("/echo", QByteArray(1000, 'b'), true);
