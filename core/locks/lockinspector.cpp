@@ -79,6 +79,8 @@ void LockInspector::sendScan(int pattern)
                               if (guard)
                                   onScanReply(generation, pattern, reply);
                           });
+    // Out now, ahead of the batch's reads: the server scans on while this side parses and classifies.
+    m_connection->flush();
 }
 
 void LockInspector::onScanReply(quint64 generation, int pattern, const RedisReply &reply)

@@ -41,6 +41,8 @@ public:
     bool isScanning() const { return m_running; }
     const LockScanResult &lastResult() const { return m_last; }
     const LockInspectorOptions &options() const { return m_options; }
+    // What SCAN MATCH gets: the patterns, or the one pattern covering them all.
+    const QList<QByteArray> &scanPatterns() const { return m_scanPatterns; }
 
 Q_SIGNALS:
     void progress(qint64 keysScanned, int locksFound);

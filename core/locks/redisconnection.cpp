@@ -304,6 +304,18 @@ void RedisConnection::pipeline(const QList<QList<QByteArray>> &commands, Pipelin
     }
 }
 
+void RedisConnection::flush()
+{
+    if (!m_context || !(m_context->c.flags & REDIS_CONNECTED))
+        return;
+    // hiredis's own write handler would free the context on a write error, under the reply
+    // callbacks that may be calling this. A failed plain write leaves the error on the context;
+    // the next socket event finds it and drops the connection the usual way.
+    int done = 0;
+    if (redisBufferWrite(&m_context->c, &done) == REDIS_OK && done && m_writeNotifier)
+        m_writeNotifier->setEnabled(false);
+}
+
 void RedisConnection::settlePipelineSlot(const std::shared_ptr<PipelineState> &state, qsizetype index, RedisReply reply, bool later)
 {
     state->replies[index] = std::move(reply);

@@ -66,6 +66,10 @@ public:
     // under the same rules as command(). One callback instead of one per command is what keeps
     // a batch of thousands of small reads cheap on the client.
     void pipeline(const QList<QList<QByteArray>> &commands, PipelineCallback callback);
+    // Writes what was sent so far to the socket now. Commands sent from a reply callback
+    // otherwise go out only after every reply already read has been handled, and the server
+    // waits that long for them: a SCAN chain's next call should start while this side works.
+    void flush();
 
     State state() const { return m_state; }
     bool isConnected() const { return m_state == State::Connected; }

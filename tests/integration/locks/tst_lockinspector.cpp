@@ -440,6 +440,8 @@ void TestLockInspector::keysDeletedBetweenScanAndReadAreSkipped()
     LockInspector inspector(m_connection.get(), options);
     // The first progress report comes from inside the first SCAN reply's callback, after that
     // batch's reads are queued and before they are written: everything is deleted in between.
+    // The next SCAN is already on the wire by then, so it may still return keys from before the
+    // FLUSHDB; their reads come after it too.
     qint64 scannedBeforeFlush = -1;
     connect(&inspector, &LockInspector::progress, this, [&](qint64 scanned, int) {
         if (scannedBeforeFlush < 0) {
@@ -449,7 +451,7 @@ void TestLockInspector::keysDeletedBetweenScanAndReadAreSkipped()
     });
     const LockScanResult result = scanOnce(inspector);
     QVERIFY(scannedBeforeFlush > 0);
-    QCOMPARE(result.keysScanned, scannedBeforeFlush);
+    QVERIFY(result.keysScanned >= scannedBeforeFlush);
     QVERIFY(result.locks.isEmpty());
     QVERIFY2(result.notes.isEmpty(), result.notes.isEmpty() ? "" : qPrintable(result.notes.first().text));
 }

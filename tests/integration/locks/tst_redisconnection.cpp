@@ -28,6 +28,7 @@ private Q_SLOTS:
     void pipelineAnswersOnceInOrder();
     void pipelineFailsWholeWhenNotConnected();
     void pipelineFailsWhenTheServerDies();
+    void flushSendsFromInsideReplyCallbacks();
 };
 
 static RedisConnectionOptions optionsFor(const RedisServer &server)
@@ -277,6 +278,32 @@ void TestRedisConnection::pipelineFailsWhenTheServerDies()
     QCOMPARE(got->size(), qsizetype(2));
     QCOMPARE(got->at(0).type, RedisReply::Failed);
     QCOMPARE(got->at(1).type, RedisReply::Failed);
+}
+
+void TestRedisConnection::flushSendsFromInsideReplyCallbacks()
+{
+    RedisServer server;
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    RedisConnection connection(optionsFor(server));
+    connection.flush(); // not connected yet: nothing to write, nothing breaks
+    connection.open();
+    QTRY_VERIFY(connection.isConnected());
+    std::optional<RedisReply> pushed;
+    RedisReply seenByOthers;
+    connection.command({"PING"}, [&](const RedisReply &) {
+        connection.command({"RPUSH", "flushed", "sent-from-callback"}, [&](const RedisReply &reply) { pushed = reply; });
+        connection.flush();
+        // Still inside the callback, so the connection's own write handler has not run: another
+        // client's BLPOP only gets the element if flush() put the RPUSH on the wire (else nil after 5 s).
+        seenByOthers = server.command({"BLPOP", "flushed", "5"});
+    });
+    QTRY_VERIFY(pushed.has_value());
+    QCOMPARE(pushed->integer, qint64(1));
+    QCOMPARE(seenByOthers.type, RedisReply::Array);
+    QCOMPARE(seenByOthers.elements.size(), qsizetype(2));
+    QCOMPARE(seenByOthers.elements[1].string, QByteArray("sent-from-callback"));
+    QCOMPARE(callAndWait(connection, {"PING"}).string, QByteArray("PONG")); // and the connection carries on
 }
 
 QTEST_GUILESS_MAIN(TestRedisConnection)
