@@ -3,6 +3,8 @@
 #include "common/hashing.h"
 #include "proxy/proxyworker.h"
 
+#include <cstring>
+
 namespace fulcrum {
 
 namespace {
@@ -650,6 +652,7 @@ void ClientSession::upstreamFailed(Failure failure)
     // A kept-alive connection the server had just closed says nothing about its health.
     if (!staleKeepAlive)
         m_pick.live->consecutiveFailures.fetch_add(1, std::memory_order_relaxed);
+    const int socketError = m_upstream ? m_upstream->error() : 0;
     m_balancer->requestFinished(m_pick);
     releaseUpstream(false);
     const int failedIndex = m_pick.index;
@@ -663,7 +666,15 @@ void ClientSession::upstreamFailed(Failure failure)
     failed->counters.recordProxyError(502);
     QString what;
     switch (failure) {
-    case Failure::ConnectFailed: what = QStringLiteral("connection failed"); break;
+    case Failure::ConnectFailed:
+        // The system's reason tells "refused" (server down) from "too many open files" (us).
+        if (failed->resolution == WorkerServer::Resolution::Failed)
+            what = QStringLiteral("connection failed: the name does not resolve");
+        else if (socketError != 0)
+            what = QStringLiteral("connection failed: %1").arg(QString::fromLocal8Bit(std::strerror(socketError)));
+        else
+            what = QStringLiteral("connection failed");
+        break;
     case Failure::ConnectTimeout: what = QStringLiteral("no connection within %1 ms").arg(m_worker->config().connectTimeoutMs); break;
     case Failure::Reset: what = QStringLiteral("connection closed before any response"); break;
     }
