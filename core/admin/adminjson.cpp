@@ -67,6 +67,7 @@ QJsonObject lockEndpointToJson(const LockEndpointView &e, bool withLocks)
         {QStringLiteral("connection"), e.connectionState},
         {QStringLiteral("error"), e.lastError},
         {QStringLiteral("poll_interval_ms"), e.pollIntervalMs},
+        {QStringLiteral("effective_poll_interval_ms"), e.effectivePollIntervalMs},
         {QStringLiteral("scanning"), e.scanning},
         {QStringLiteral("pass_keys_scanned"), e.passKeysScanned},
         {QStringLiteral("lock_count"), e.lastResult.locks.size()},

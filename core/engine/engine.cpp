@@ -19,6 +19,9 @@ namespace fulcrum {
 
 namespace {
 
+// The lock inspector waits at least this many times its last pass before the next one.
+constexpr qint64 kLockPollDutyFactor = 4;
+
 constexpr int kEventsKept = 1000;
 constexpr int kHistorySeconds = 3600;
 constexpr int kWindowSeconds = 10;
@@ -501,6 +504,10 @@ std::unique_ptr<Engine::LockEndpoint> Engine::makeLockEndpoint(const RedisEndpoi
     connect(e->inspector, &LockInspector::scanFinished, e->inspector, [this, e, name](const LockScanResult &result) {
         e->passKeys = 0;
         e->passLocks = 0;
+        // A pass over a big keyspace keeps Redis's one thread busy for most of a second:
+        // back to back, the inspector would take most of the server from the applications.
+        e->poll->setInterval(int(std::clamp<qint64>(std::max(e->config.pollIntervalMs, kLockPollDutyFactor * result.elapsedMs), 1,
+                                                    std::numeric_limits<int>::max())));
         Q_EMIT lockScanFinished(name, result);
     });
     connect(e->inspector, &LockInspector::scanFailed, e->inspector, [this, e](const QString &why) {
@@ -632,6 +639,7 @@ void Engine::tick()
         view.connectionState = e.connection ? connectionStateText(e.connection->state()) : QStringLiteral("not started");
         view.lastError = e.lastError;
         view.pollIntervalMs = rc.pollIntervalMs;
+        view.effectivePollIntervalMs = e.poll ? e.poll->interval() : rc.pollIntervalMs;
         if (e.inspector) {
             view.scanning = e.inspector->isScanning();
             view.passKeysScanned = e.passKeys;

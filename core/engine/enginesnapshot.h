@@ -52,6 +52,9 @@ struct LockEndpointView
     QString connectionState;       // "connected", "connecting", "waiting to reconnect", "disconnected", "not started"
     QString lastError;             // the last connection, password or scan failure; empty when fine
     qint64 pollIntervalMs = 0;
+    // What the engine waits between passes: poll_interval, or 4× the last pass when that is
+    // longer (the inspector never takes more than a fifth of the server's one thread).
+    qint64 effectivePollIntervalMs = 0;
     bool scanning = false;
     qint64 passKeysScanned = 0;    // progress of the pass that runs now
     int passLocksFound = 0;

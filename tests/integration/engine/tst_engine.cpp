@@ -57,6 +57,7 @@ private Q_SLOTS:
     void operatorStateValidation();
     void reloadKeepsHealthCheckers();
     void locksAppearInSnapshot();
+    void lockPollingBacksOffOnBigKeyspaces();
     void releaseThroughEngine();
     void unreadablePasswordShowsErrorAndProxyRuns();
 
@@ -205,6 +206,39 @@ bool TestEngine::startRedisWithPassword(RedisServer &redis, QTemporaryDir &dir, 
     endpoint->password = SecretSource{SecretSource::File, file.fileName()};
     endpoint->pollIntervalMs = 100;
     return true;
+}
+
+void TestEngine::lockPollingBacksOffOnBigKeyspaces()
+{
+    // 300 000 keys: a pass takes tens of milliseconds or more. With poll_interval 100 ms the
+    // inspector would scan back to back; the engine waits at least 4x the last pass instead.
+    RedisServer redis(RedisServer::Options{QByteArrayLiteral("s3cret-pass"), false, {}});
+    QTemporaryDir dir;
+    RedisEndpointConfig endpoint;
+    QVERIFY(startRedisWithPassword(redis, dir, &endpoint));
+    for (int batch = 0; batch < 300; ++batch) {
+        QList<QByteArray> mset{QByteArrayLiteral("MSET")};
+        for (int i = 0; i < 1000; ++i)
+            mset << "data:" + QByteArray::number(batch * 1000 + i) << QByteArrayLiteral("x");
+        redis.command(mset);
+    }
+    redis.command({"SET", "lock:orders", "worker-7", "PX", "60000"});
+    InProcessDemoBackend app1(QStringLiteral("app1"));
+    Config config = fastCheckedPoolConfig({loopbackServer(QStringLiteral("app1"), app1.port())});
+    config.redis.push_back(endpoint);
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    QSignalSpy scans(&engine, &Engine::lockScanFinished);
+    QTRY_VERIFY_WITH_TIMEOUT(!scans.isEmpty(), 20'000);
+    engine.tick();
+    const LockEndpointView *view = engine.snapshot().lockEndpoint(u"cache");
+    QVERIFY(view->hasResult);
+    QCOMPARE(view->pollIntervalMs, qint64(100));
+    QCOMPARE(view->effectivePollIntervalMs, std::max<qint64>(100, 4 * view->lastResult.elapsedMs));
+    if (view->lastResult.elapsedMs <= 25)
+        QSKIP("the pass was too quick here to need backing off");
+    QVERIFY(view->effectivePollIntervalMs > view->pollIntervalMs);
 }
 
 void TestEngine::locksAppearInSnapshot()
