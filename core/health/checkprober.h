@@ -1,6 +1,7 @@
 #pragma once
 
 #include "checkresult.h"
+#include "common/socketaddress.h"
 
 #include <QByteArray>
 #include <QList>
@@ -24,12 +25,7 @@ struct HttpExpectation
 };
 
 // Where a check connects to.
-struct CheckTarget
-{
-    sockaddr_storage address{};
-    socklen_t addressLength = 0;
-    bool valid() const { return addressLength > 0; }
-};
+using CheckTarget = SocketAddress;
 
 // Runs many health checks at once on non-blocking sockets, all watched by one epoll
 // descriptor behind one QSocketNotifier: no QObject, timer or notifier per check, which is

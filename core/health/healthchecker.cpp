@@ -11,10 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <unordered_map>
-
-#include <netinet/in.h>
 
 Q_LOGGING_CATEGORY(lcHealth, "fulcrum.health")
 
@@ -28,30 +25,6 @@ constexpr int kMaxEjectionMultiplier = 1024;
 qint64 epochMs()
 {
     return QDateTime::currentMSecsSinceEpoch();
-}
-
-bool fillTarget(const QHostAddress &address, quint16 port, CheckTarget *target)
-{
-    *target = CheckTarget{};
-    if (address.protocol() == QAbstractSocket::IPv4Protocol) {
-        auto *in = reinterpret_cast<sockaddr_in *>(&target->address);
-        in->sin_family = AF_INET;
-        in->sin_port = htons(port);
-        in->sin_addr.s_addr = htonl(address.toIPv4Address());
-        target->addressLength = sizeof(sockaddr_in);
-        return true;
-    }
-    if (address.protocol() == QAbstractSocket::IPv6Protocol) {
-        auto *in6 = reinterpret_cast<sockaddr_in6 *>(&target->address);
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons(port);
-        const Q_IPV6ADDR bytes = address.toIPv6Address();
-        std::memcpy(&in6->sin6_addr, bytes.c, 16);
-        in6->sin6_scope_id = address.scopeId().toUInt();
-        target->addressLength = sizeof(sockaddr_in6);
-        return true;
-    }
-    return false;
 }
 
 } // namespace
@@ -158,7 +131,7 @@ void HealthChecker::resolve(int slot)
     const PoolBackend &b = m_pool->snapshot()->backends[size_t(slot)];
     const QHostAddress literal(b.spec.host);
     if (!literal.isNull()) {
-        fillTarget(literal, b.spec.port, &s.target);
+        toSocketAddress(literal, b.spec.port, &s.target);
         return;
     }
     s.target = CheckTarget{};
@@ -170,7 +143,7 @@ void HealthChecker::resolve(int slot)
             if (server.name != name)
                 continue;
             for (const QHostAddress &address : info.addresses()) {
-                if (fillTarget(address, port, &server.target))
+                if (toSocketAddress(address, port, &server.target))
                     break;
             }
         }

@@ -8,10 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -71,16 +68,14 @@ UpstreamConnection::~UpstreamConnection()
 {
     if (m_counted)
         server->counters.connectionClosed();
-    std::vector<UpstreamConnection *> &waiting = server->waitingForAddress;
-    waiting.erase(std::remove(waiting.begin(), waiting.end(), this), waiting.end());
 }
 
 void UpstreamConnection::start()
 {
     const size_t count = server->addresses.size();
-    const WorkerServer::Address &address = server->addresses[(server->preferred + m_tried) % count];
+    const SocketAddress &address = server->addresses[(server->preferred + m_tried) % count];
     ++m_tried;
-    connectTo(address.storage, address.length);
+    connectTo(address);
 }
 
 void UpstreamConnection::socketConnected(StreamSocket *)
@@ -130,10 +125,7 @@ ProxyWorker::~ProxyWorker()
     // Sessions and connections report to m_servers and m_poller as they go: end them first.
     closeAll();
     const QObjectList children = this->children();
-    for (QObject *child : children) {
-        if (child != m_poller)
-            delete child;
-    }
+    qDeleteAll(children);
     delete m_poller;
 }
 
@@ -150,8 +142,9 @@ qint64 ProxyWorker::nowNs()
 void ProxyWorker::ensurePoller()
 {
     // Here, not in the constructor: the poller's notifier must belong to the worker's thread.
+    // No parent: it goes last, after every session and connection that uses it.
     if (!m_poller)
-        m_poller = new EventPoller(this);
+        m_poller = new EventPoller;
 }
 
 void ProxyWorker::setConfig(const ProxyConfig &config)
@@ -254,34 +247,6 @@ UpstreamConnection *ProxyWorker::connectTo(WorkerServer &server, ClientSession *
     return connection;
 }
 
-namespace {
-bool fillAddress(const QHostAddress &address, quint16 port, WorkerServer::Address *out)
-{
-    sockaddr_storage *storage = &out->storage;
-    socklen_t *length = &out->length;
-    *storage = sockaddr_storage{};
-    bool isV4 = false;
-    const quint32 v4 = address.toIPv4Address(&isV4);
-    if (isV4) {
-        auto *in = reinterpret_cast<sockaddr_in *>(storage);
-        in->sin_family = AF_INET;
-        in->sin_port = htons(port);
-        in->sin_addr.s_addr = htonl(v4);
-        *length = sizeof(sockaddr_in);
-        return true;
-    }
-    if (address.protocol() != QAbstractSocket::IPv6Protocol)
-        return false;
-    auto *in6 = reinterpret_cast<sockaddr_in6 *>(storage);
-    in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons(port);
-    const Q_IPV6ADDR bytes = address.toIPv6Address();
-    std::memcpy(&in6->sin6_addr, bytes.c, 16);
-    in6->sin6_scope_id = address.scopeId().toUInt();
-    *length = sizeof(sockaddr_in6);
-    return true;
-}
-} // namespace
 
 void ProxyWorker::resolve(WorkerServer &server)
 {
@@ -289,8 +254,8 @@ void ProxyWorker::resolve(WorkerServer &server)
     server.preferred = 0;
     const QHostAddress literal(server.host);
     if (!literal.isNull()) {
-        WorkerServer::Address address;
-        if (fillAddress(literal, server.port, &address))
+        SocketAddress address;
+        if (toSocketAddress(literal, server.port, &address))
             server.addresses.push_back(address);
         server.resolution = server.addresses.empty() ? WorkerServer::Resolution::Failed : WorkerServer::Resolution::Resolved;
         return;
@@ -306,8 +271,8 @@ void ProxyWorker::resolve(WorkerServer &server)
         s.addresses.clear();
         s.preferred = 0;
         for (const QHostAddress &address : info.addresses()) {
-            WorkerServer::Address resolved;
-            if (fillAddress(address, s.port, &resolved))
+            SocketAddress resolved;
+            if (toSocketAddress(address, s.port, &resolved))
                 s.addresses.push_back(resolved);
         }
         s.resolution = s.addresses.empty() ? WorkerServer::Resolution::Failed : WorkerServer::Resolution::Resolved;

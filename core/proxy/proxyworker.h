@@ -1,6 +1,7 @@
 #pragma once
 
 #include "balancer/balancer.h"
+#include "common/socketaddress.h"
 #include "config/config.h"
 #include "metrics/servercounters.h"
 #include "proxy/httpparser.h"
@@ -46,14 +47,9 @@ struct WorkerServer
     // Where connections go: a literal host at once, a name once resolved (once per worker
     // and host; a reload that changes the host resolves again). A connect tries the address
     // that last worked first, then the others, like QTcpSocket does.
-    struct Address
-    {
-        sockaddr_storage storage{};
-        socklen_t length = 0;
-    };
     enum class Resolution { Unresolved, Resolving, Resolved, Failed };
     Resolution resolution = Resolution::Unresolved;
-    std::vector<Address> addresses;
+    std::vector<SocketAddress> addresses;
     size_t preferred = 0;
     std::vector<UpstreamConnection *> waitingForAddress;
 };

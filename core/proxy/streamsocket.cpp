@@ -6,6 +6,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -48,19 +49,19 @@ bool StreamSocket::adopt(int fd)
     return true;
 }
 
-void StreamSocket::connectTo(const sockaddr_storage &address, socklen_t length)
+void StreamSocket::connectTo(const SocketAddress &address)
 {
     if (m_aborted)
         return;
     m_state = State::Connecting;
     m_error = 0;
-    m_fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    m_fd = ::socket(address.address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (m_fd < 0) {
         fail(errno);   // out of descriptors: no event would ever come for this one
         return;
     }
     setNoDelay(m_fd);
-    if (::connect(m_fd, reinterpret_cast<const sockaddr *>(&address), length) != 0 && errno != EINPROGRESS)
+    if (::connect(m_fd, reinterpret_cast<const sockaddr *>(&address.address), address.addressLength) != 0 && errno != EINPROGRESS)
         m_error = errno;
     // Added after connect(): a connect that already failed is reported (EPOLLHUP) at once.
     if (!m_poller->add(m_fd, kStreamEvents, this))
@@ -241,7 +242,7 @@ void StreamSocket::fail(int error)
     m_observer->socketClosed(this);
 }
 
-bool StreamSocket::fill()
+void StreamSocket::fill()
 {
     bool got = false;
     m_moreToRead = false;
@@ -270,7 +271,7 @@ bool StreamSocket::fill()
                 m_observer->socketReadable(this);
             if (!m_aborted)   // the owner may have dropped the socket on seeing the data
                 m_observer->socketClosed(this);
-            return got;
+            return;
         }
         if (errno == EINTR)
             continue;
@@ -281,11 +282,10 @@ bool StreamSocket::fill()
             m_observer->socketReadable(this);
         if (!m_aborted)
             fail(error);
-        return got;
+        return;
     }
     if (got)
         m_observer->socketReadable(this);
-    return got;
 }
 
 void StreamSocket::pollEvents(std::uint32_t events)

@@ -1,10 +1,9 @@
 #pragma once
 
+#include "common/socketaddress.h"
 #include "proxy/eventpoller.h"
 
 #include <QByteArray>
-
-#include <sys/socket.h>
 
 namespace fulcrum {
 
@@ -46,7 +45,7 @@ public:
     bool adopt(int fd);
     // Starts a non-blocking connect; the outcome arrives as socketConnected or socketClosed
     // (from inside this call only when no socket can be made at all: out of descriptors).
-    void connectTo(const sockaddr_storage &address, socklen_t length);
+    void connectTo(const SocketAddress &address);
     // A connect that cannot start (the address did not resolve): fails like a refused one.
     void failConnect(int error);
 
@@ -75,7 +74,7 @@ public:
     void pollEvents(std::uint32_t events) override;
 
 private:
-    bool fill();
+    void fill();
     void linger();
     void drainLingering();
     void closeFd();
