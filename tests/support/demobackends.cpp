@@ -259,14 +259,14 @@ bool DemoBackendProcess::setHealth(const QString &mode)
     return control(QStringLiteral("health=%1").arg(mode));
 }
 
-InProcessDemoBackend::InProcessDemoBackend(QString name, quint16 port)
+InProcessDemoBackend::InProcessDemoBackend(QString name, quint16 port, const QHostAddress &address)
 {
     m_thread.setObjectName(QStringLiteral("demo-backend"));
     m_anchor.moveToThread(&m_thread);
     m_thread.start();
-    QMetaObject::invokeMethod(&m_anchor, [this, &name, port] {
+    QMetaObject::invokeMethod(&m_anchor, [this, &name, port, &address] {
         m_backend = new DemoBackend(name);
-        if (m_backend->listen(QHostAddress::LocalHost, port))
+        if (m_backend->listen(address, port))
             m_port = m_backend->serverPort();
     }, Qt::BlockingQueuedConnection);
 }

@@ -3,6 +3,7 @@
 #include "demo/demobackend.h"
 
 #include <QByteArray>
+#include <QHostAddress>
 #include <QMap>
 #include <QProcess>
 #include <QString>
@@ -89,7 +90,7 @@ private:
 class InProcessDemoBackend
 {
 public:
-    explicit InProcessDemoBackend(QString name, quint16 port = 0);
+    explicit InProcessDemoBackend(QString name, quint16 port = 0, const QHostAddress &address = QHostAddress::LocalHost);
     ~InProcessDemoBackend();
     InProcessDemoBackend(const InProcessDemoBackend &) = delete;
     InProcessDemoBackend &operator=(const InProcessDemoBackend &) = delete;
