@@ -15,6 +15,14 @@ fulcrum_install_packages() {
     [ "$(id -u)" -ne 0 ] && sudo="sudo"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    local still=()
+    for p in "${missing[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || still+=("$p")
+    done
+    if [ ${#still[@]} -gt 0 ]; then
+        echo "error: these Debian packages from scripts/packages.txt did not install: ${still[*]}" >&2
+        return 1
+    fi
     # The packaged services are not ours to run: Fulcrum starts its own on free loopback ports.
     for svc in redis-server nginx haproxy; do
         $sudo systemctl disable --now "$svc" >/dev/null 2>&1 || $sudo service "$svc" stop >/dev/null 2>&1 || true
