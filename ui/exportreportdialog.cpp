@@ -1,5 +1,7 @@
 #include "exportreportdialog.h"
 
+#include "common/wallclock.h"
+
 #include <QComboBox>
 #include <QDateTimeEdit>
 #include <QDialogButtonBox>
@@ -40,7 +42,7 @@ ExportReportDialog::ExportReportDialog(EngineLink *link, QWidget *parent)
 
     m_window->addItems({tr("Last 15 minutes"), tr("Last hour"), tr("Last 24 hours"), tr("Last 7 days"), tr("Custom (from – to)")});
     m_window->setCurrentIndex(LastHour);
-    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const QDateTime now = wallclock::nowUtc();
     for (QDateTimeEdit *edit : {m_from, m_to}) {
         edit->setTimeSpec(Qt::UTC);
         edit->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'"));
@@ -131,7 +133,7 @@ void ExportReportDialog::startExport()
         showStatus(tr("There is no engine to build the report."), true);
         return;
     }
-    const ReportRequest r = request(QDateTime::currentMSecsSinceEpoch());
+    const ReportRequest r = request(wallclock::nowMs());
     if (r.toMs <= r.fromMs) {
         showStatus(tr("The window is empty: “To” must be after “From”."), true);
         return;

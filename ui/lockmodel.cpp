@@ -1,5 +1,6 @@
 #include "lockmodel.h"
 
+#include "common/wallclock.h"
 #include "servertablemodel.h"
 
 #include <QBrush>
@@ -93,7 +94,7 @@ QVariant LockModel::data(const QModelIndex &index, int role) const
     const LockRow *lock = index.isValid() ? lockAt(index.row()) : nullptr;
     if (!lock)
         return QVariant();
-    const QDateTime now = m_now.isValid() ? m_now : QDateTime::currentDateTimeUtc();
+    const QDateTime now = m_now.isValid() ? m_now : wallclock::nowUtc();
     const qint64 remaining = remainingMs(*lock, now);
     if (role == Qt::DisplayRole) {
         switch (index.column()) {

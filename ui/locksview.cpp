@@ -1,5 +1,6 @@
 #include "locksview.h"
 
+#include "common/wallclock.h"
 #include "lockmodel.h"
 #include "servertablemodel.h"
 
@@ -32,7 +33,7 @@ ForceReleaseDialog::ForceReleaseDialog(EngineLink *link, const LockRow &lock, QW
     warning->setWordWrap(true);
     layout->addWidget(warning);
     auto *form = new QFormLayout;
-    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const QDateTime now = wallclock::nowUtc();
     auto selectable = [this](const QString &text) {
         auto *label = new QLabel(text, this);
         label->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -163,7 +164,7 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
     connect(m_endpoints, &QComboBox::currentTextChanged, this, [this](const QString &endpoint) { showEndpoint(endpoint); });
     m_countdown = new QTimer(this);
     m_countdown->setInterval(250);
-    connect(m_countdown, &QTimer::timeout, this, [this] { m_model->tick(QDateTime::currentDateTimeUtc()); });
+    connect(m_countdown, &QTimer::timeout, this, [this] { m_model->tick(wallclock::nowUtc()); });
     m_countdown->start();
 
     const QStringList endpoints = link ? link->redisEndpoints() : QStringList();

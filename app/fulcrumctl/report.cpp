@@ -5,6 +5,7 @@
 #include "ctlredis.h"
 
 #include "common/duration.h"
+#include "common/wallclock.h"
 #include "history/healthreport.h"
 #include "history/historystore.h"
 #include "history/reportwriters.h"
@@ -168,7 +169,7 @@ static int report(const QStringList &arguments)
         ctlErr(QStringLiteral("%1: --lock-threshold \"%2\" is not a duration (e.g. 30s, 5m)\n").arg(me, parser.value(lockOption)));
         return ExitUsage;
     }
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 now = wallclock::nowMs();
     qint64 from = 0;
     qint64 to = now;
     QString error;

@@ -4,6 +4,7 @@
 #include "admin/admintoken.h"
 #include "admin/prometheus.h"
 #include "common/duration.h"
+#include "common/wallclock.h"
 #include "engine/engine.h"
 #include "engine/reportservice.h"
 #include "locks/redisreply.h"
@@ -304,7 +305,7 @@ void AdminServer::dispatch(QTcpSocket *socket, const Request &r)
             return Reply{200, prometheusMetrics(*m_engine), "text/plain; version=0.0.4; charset=utf-8", {}};
         }
         if (p.size() < 3 || p[0] != u"api" || p[1] != u"v1")
-            return Reply::error(404, QStringLiteral("no such path; the API is under /api/v1 (see README \"Admin API and running as a service\")"));
+            return Reply::error(404, QStringLiteral("no such path; the API is under /api/v1 (see docs/admin-api.md)"));
         const QString &area = p[2];
         const EngineSnapshot &snapshot = m_engine->snapshot();
         const int limit = r.query.hasQueryItem(QStringLiteral("limit")) ? r.query.queryItemValue(QStringLiteral("limit")).toInt() : kDefaultLimit;
@@ -394,7 +395,7 @@ void AdminServer::dispatch(QTcpSocket *socket, const Request &r)
         }
         if (area == u"stream")
             return Reply::error(405, QStringLiteral("the stream answers GET only"));
-        return Reply::error(404, QStringLiteral("no such path \"/%1\"; see README \"Admin API and running as a service\"").arg(p.join(u'/')));
+        return Reply::error(404, QStringLiteral("no such path \"/%1\"; see docs/admin-api.md").arg(p.join(u'/')));
     }();
     send(socket, reply, true);
 }
@@ -528,7 +529,7 @@ void AdminServer::historyOrReport(QTcpSocket *socket, const Request &r, bool rep
             time.setTimeSpec(Qt::UTC);   // like every time Fulcrum prints: no offset = UTC
         return time.toMSecsSinceEpoch();
     };
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 now = wallclock::nowMs();
     const bool since = q.hasQueryItem(QStringLiteral("since"));
     const bool from = q.hasQueryItem(QStringLiteral("from"));
     if (since == from) {

@@ -1,5 +1,7 @@
 #include "auditlog.h"
 
+#include "common/wallclock.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -59,7 +61,7 @@ AuditLog::AuditLog(QString path, int keepInMemory)
 bool AuditLog::append(AuditEntry entry, QString *error)
 {
     if (!entry.time.isValid())
-        entry.time = QDateTime::currentDateTimeUtc();
+        entry.time = wallclock::nowUtc();
     if (entry.user.isEmpty())
         entry.user = currentOsUser();
     std::lock_guard lock(m_mutex);

@@ -1,6 +1,7 @@
 #include "engine.h"
 
 #include "balancer/pool.h"
+#include "common/wallclock.h"
 #include "health/healthchecker.h"
 #include "locks/lockinspector.h"
 #include "locks/redisconnection.h"
@@ -275,7 +276,7 @@ std::shared_ptr<Pool> Engine::pool(const QString &name) const
 static AuditEntry operatorAction(const QString &action, const QString &poolName, const QString &server, const QString &user, const QString &origin)
 {
     AuditEntry entry;
-    entry.time = QDateTime::currentDateTimeUtc();
+    entry.time = wallclock::nowUtc();
     entry.user = user;
     entry.origin = origin;
     entry.action = action;
@@ -555,7 +556,7 @@ void Engine::releaseLock(const QString &endpoint, const QByteArray &key, const Q
     std::vector<std::shared_ptr<LockEndpoint::PendingRelease>> &releases = it->second->releases;
     std::erase_if(releases, [](const auto &pending) { return !pending->done; });
     AuditEntry entry;
-    entry.time = QDateTime::currentDateTimeUtc();
+    entry.time = wallclock::nowUtc();
     entry.user = user;
     entry.origin = origin;
     entry.action = QStringLiteral("force-release");
@@ -585,7 +586,7 @@ void Engine::setTickRate(int hz)
 void Engine::tick()
 {
     const qint64 now = monotonicMs();
-    const QDateTime wall = QDateTime::currentDateTimeUtc();
+    const QDateTime wall = wallclock::nowUtc();
     std::map<std::pair<QString, QString>, ServerTotals> totals;
     m_proxy->collect([&totals](const WorkerServer &s) { s.counters.addTo(totals[{s.pool, s.name}]); });
 
@@ -674,7 +675,7 @@ const ServerTotals *Engine::totals(const QString &pool, const QString &server) c
 
 void Engine::addEvent(EngineEvent::Severity severity, const QString &source, const QString &text)
 {
-    EngineEvent event{QDateTime::currentDateTimeUtc(), severity, source, text};
+    EngineEvent event{wallclock::nowUtc(), severity, source, text};
     m_events.push_back(event);
     while (int(m_events.size()) > kEventsKept)
         m_events.pop_front();

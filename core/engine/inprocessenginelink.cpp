@@ -1,6 +1,7 @@
 #include "engine/inprocessenginelink.h"
 
 #include "common/fastrandom.h"
+#include "common/wallclock.h"
 #include "config/config.h"
 #include "demo/demobackend.h"
 #include "engine/auditlog.h"
@@ -101,7 +102,7 @@ public:
         m_engine->releaseLock(endpoint, key, holder, user, QStringLiteral("console"),
                               [this, id, user, endpoint, key, holder](const ForceReleaseResult &result) {
             const bool released = result.outcome == ForceReleaseResult::Released;
-            m_events.append(LinkEvent{QDateTime::currentDateTimeUtc(), LinkEvent::Kind::Lock, user,
+            m_events.append(LinkEvent{wallclock::nowUtc(), LinkEvent::Kind::Lock, user,
                                       endpoint + u' ' + QString::fromUtf8(key), QStringLiteral("force-release"),
                                       QString::fromUtf8(holder), released ? QStringLiteral("released") : QStringLiteral("not released"),
                                       result.message});
@@ -300,7 +301,7 @@ private:
         LockTable table;
         table.endpoint = endpoint;
         table.keysScanned = result.keysScanned;
-        const QDateTime readAt = result.finishedAt.isValid() ? result.finishedAt : QDateTime::currentDateTimeUtc();
+        const QDateTime readAt = result.finishedAt.isValid() ? result.finishedAt : wallclock::nowUtc();
         for (const LockInfo &lock : result.locks) {
             LockRow row;
             row.endpoint = endpoint;
@@ -338,7 +339,7 @@ private:
 
     void operatorEvent(const QString &action, const QString &target, const QString &before, const QString &after)
     {
-        m_events.append(LinkEvent{QDateTime::currentDateTimeUtc(), LinkEvent::Kind::Operator, AuditLog::currentOsUser(),
+        m_events.append(LinkEvent{wallclock::nowUtc(), LinkEvent::Kind::Operator, AuditLog::currentOsUser(),
                                   target, action, before, after, QString()});
     }
 

@@ -1,5 +1,7 @@
 #include "engine/multienginelink.h"
 
+#include "common/wallclock.h"
+
 #include <QTimer>
 
 #include <algorithm>
@@ -177,7 +179,7 @@ void MultiEngineLink::publishSnapshot()
     m_tick->setInterval(tickMs());
     LinkSnapshot merged;
     merged.sequence = ++m_sequence;
-    merged.time = QDateTime::currentDateTimeUtc();
+    merged.time = wallclock::nowUtc();
     merged.tickMs = tickMs();
     for (const std::unique_ptr<Child> &child : m_children)
         merged.servers.append(child->snapshot.servers);

@@ -1,6 +1,7 @@
 #include "engine/remoteenginelink.h"
 
 #include "common/duration.h"
+#include "common/wallclock.h"
 #include "engine/auditlog.h"
 #include "locks/redisreply.h"
 #include "locks/secretstore.h"
@@ -358,7 +359,7 @@ void RemoteEngineLink::onStreamFinished()
     }
     if (m_state == LinkState::Connected) {
         flushEvents();
-        addEvent(LinkEvent{QDateTime::currentDateTimeUtc(), LinkEvent::Kind::Link, QStringLiteral("console"), m_options.name,
+        addEvent(LinkEvent{wallclock::nowUtc(), LinkEvent::Kind::Link, QStringLiteral("console"), m_options.name,
                            QStringLiteral("link"), QStringLiteral("connected"), QStringLiteral("lost"), why});
         flushEvents();
     }
@@ -424,7 +425,7 @@ LinkSnapshot RemoteSnapshotReader::read(const QJsonObject &json)
     snapshot.sequence = quint64(json.value(QStringLiteral("sequence")).toInteger());
     snapshot.time = parseTime(json.value(QStringLiteral("time")));
     if (!snapshot.time.isValid())
-        snapshot.time = QDateTime::currentDateTimeUtc();
+        snapshot.time = wallclock::nowUtc();
     // The engine's tick (1–4 Hz) is the distance between its snapshots.
     if (m_lastTime.isValid()) {
         const qint64 gap = m_lastTime.msecsTo(snapshot.time);
@@ -540,7 +541,7 @@ void RemoteEngineLink::handleLocks(const QJsonObject &json)
     table.error = jsonString(json, "error");
     QDateTime readAt = parseTime(json.value(QStringLiteral("scanned_at")));
     if (!readAt.isValid())
-        readAt = QDateTime::currentDateTimeUtc();
+        readAt = wallclock::nowUtc();
     for (const QJsonValue &value : json.value(QStringLiteral("locks")).toArray()) {
         const QJsonObject lock = value.toObject();
         LockRow row;

@@ -1,5 +1,6 @@
 #include "haproxy/haproxyenginelink.h"
 
+#include "common/wallclock.h"
 #include "engine/auditlog.h"
 
 #include <QRegularExpression>
@@ -200,7 +201,7 @@ void HaproxyEngineLink::publish(const ShowStat &stat)
     const qint64 nowMs = m_clock.elapsed();
     LinkSnapshot snapshot;
     snapshot.sequence = ++m_sequence;
-    snapshot.time = QDateTime::currentDateTimeUtc();
+    snapshot.time = wallclock::nowUtc();
     snapshot.tickMs = m_tickMs;
     QList<LinkEvent> events;
     events.swap(m_events);
@@ -275,7 +276,7 @@ void HaproxyEngineLink::setLinkState(LinkState state, const QString &detail)
     m_state = state;
     m_detail = detail;
     if (before != state && (before == LinkState::Connected || state == LinkState::Connected)) {
-        m_events.append(LinkEvent{QDateTime::currentDateTimeUtc(), LinkEvent::Kind::Link, QStringLiteral("console"),
+        m_events.append(LinkEvent{wallclock::nowUtc(), LinkEvent::Kind::Link, QStringLiteral("console"),
                                   m_client.address().toString(), QStringLiteral("connection"), linkStateName(before),
                                   linkStateName(state), detail});
         if (state != LinkState::Connected) {
@@ -345,7 +346,7 @@ quint64 HaproxyEngineLink::runServerCommand(const QString &pool, const QString &
             result.ok = true;
             result.message = before.isEmpty() ? tr("HAProxy %1/%2: %3").arg(pool, server, QString::fromLatin1(what))
                                               : tr("HAProxy %1/%2: %3 → %4").arg(pool, server, before, after);
-            m_events.append(LinkEvent{QDateTime::currentDateTimeUtc(), LinkEvent::Kind::Operator, AuditLog::currentOsUser(),
+            m_events.append(LinkEvent{wallclock::nowUtc(), LinkEvent::Kind::Operator, AuditLog::currentOsUser(),
                                       pool + u'/' + server, action, before, after, tr("through %1").arg(m_client.address().toString())});
         }
         Q_EMIT commandFinished(result);

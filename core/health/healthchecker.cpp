@@ -1,6 +1,7 @@
 #include "healthchecker.h"
 
 #include "common/duration.h"
+#include "common/wallclock.h"
 
 #include <QDateTime>
 #include <QHostAddress>
@@ -21,11 +22,6 @@ namespace {
 
 constexpr qint64 kNsPerMs = 1'000'000;
 constexpr int kMaxEjectionMultiplier = 1024;
-
-qint64 epochMs()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
 
 } // namespace
 
@@ -274,7 +270,7 @@ void HealthChecker::onResult(int slot, const CheckResult &result)
     }
 
     CheckRecord entry;
-    entry.timeMs = epochMs();
+    entry.timeMs = wallclock::nowMs();
     entry.durationUs = qint32(std::min<qint64>(result.durationUs, std::numeric_limits<qint32>::max()));
     entry.httpStatus = quint16(result.httpStatus);
     entry.reason = result.reason;
@@ -339,11 +335,11 @@ void HealthChecker::refresh(int slot, HealthEvent::Kind kind, const QString &rea
         break;
     }
     if (state != s.state)
-        s.stateSinceMs = epochMs();
+        s.stateSinceMs = wallclock::nowMs();
     if (!initial) {
         HealthEvent event;
         event.kind = kind;
-        event.timeMs = epochMs();
+        event.timeMs = wallclock::nowMs();
         event.pool = m_config.name;
         event.server = s.name;
         event.from = s.stateText;
@@ -467,7 +463,7 @@ void HealthChecker::sweep()
                     s.refusalReported = true;
                     HealthEvent event;
                     event.kind = HealthEvent::Outlier;
-                    event.timeMs = epochMs();
+                    event.timeMs = wallclock::nowMs();
                     event.pool = m_config.name;
                     event.server = s.name;
                     event.from = event.to = s.stateText;
@@ -504,7 +500,7 @@ void HealthChecker::evaluatePanic()
     m_panic = panic;
     HealthEvent event;
     event.kind = HealthEvent::Panic;
-    event.timeMs = epochMs();
+    event.timeMs = wallclock::nowMs();
     event.pool = m_config.name;
     event.from = panic ? QStringLiteral("normal") : QStringLiteral("PANIC");
     event.to = panic ? QStringLiteral("PANIC") : QStringLiteral("normal");
@@ -579,7 +575,7 @@ PoolHealth HealthChecker::snapshot() const
 {
     const std::shared_ptr<const PoolSnapshot> pool = m_pool->snapshot();
     const qint64 now = nowNs();
-    const qint64 nowMs = epochMs();
+    const qint64 nowMs = wallclock::nowMs();
     PoolHealth out;
     out.pool = m_config.name;
     out.panic = m_panic;

@@ -1,5 +1,6 @@
 #include "historyrecorder.h"
 
+#include "common/wallclock.h"
 #include "engine/engine.h"
 
 #include <QDateTime>
@@ -22,7 +23,7 @@ HistoryRecorder::HistoryRecorder(Engine *engine, HistoryStore *store, QObject *p
     connect(engine, &Engine::healthEventOccurred, this, &HistoryRecorder::recordHealthEvent);
     connect(engine, &Engine::lockScanFinished, this, &HistoryRecorder::recordLockPass);
     // Audit entries written before this recorder started are already on disk from the last run.
-    m_lastAuditMs = QDateTime::currentMSecsSinceEpoch();
+    m_lastAuditMs = wallclock::nowMs();
 }
 
 HistoryRecorder::~HistoryRecorder()
@@ -91,7 +92,7 @@ void HistoryRecorder::recordHealthEvent(const HealthEvent &event)
 
 void HistoryRecorder::recordLockPass(const QString &endpoint, const LockScanResult &result)
 {
-    const qint64 now = result.finishedAt.isValid() ? result.finishedAt.toMSecsSinceEpoch() : QDateTime::currentMSecsSinceEpoch();
+    const qint64 now = result.finishedAt.isValid() ? result.finishedAt.toMSecsSinceEpoch() : wallclock::nowMs();
     for (const LockInfo &lock : result.locks) {
         LockObservation o;
         o.timeMs = now;
@@ -128,7 +129,7 @@ bool HistoryRecorder::flush()
         }
     }
     QString error;
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 now = wallclock::nowMs();
     bool ok = m_store->write(m_buffer, &error);
     if (ok)
         m_buffer = HistoryBatch();

@@ -1,5 +1,6 @@
 #include "forcerelease.h"
 
+#include "common/wallclock.h"
 #include "engine/auditlog.h"
 #include "locks/lockinfo.h"
 #include "locks/redisconnection.h"
@@ -70,7 +71,7 @@ void forceReleaseLock(RedisConnection *connection, const QByteArray &key, const 
         }
         if (audit) {
             AuditEntry entry;
-            entry.time = QDateTime::currentDateTimeUtc();
+            entry.time = wallclock::nowUtc();
             entry.user = user;
             entry.origin = origin;
             entry.action = QStringLiteral("force-release");

@@ -1,5 +1,6 @@
 #include "lockinspector.h"
 
+#include "common/wallclock.h"
 #include "locks/glob.h"
 #include "locks/redisconnection.h"
 
@@ -63,7 +64,7 @@ void LockInspector::startPass()
     m_passLocks.reserve(m_last.locks.size());
     m_passNotes.clear();
     m_passClock.start();
-    m_passStartedAt = QDateTime::currentDateTimeUtc();
+    m_passStartedAt = wallclock::nowUtc();
     ++m_passNumber;
     m_lastProgressMs = -1;
     for (int pattern = 0; pattern < m_scanPatterns.size(); ++pattern)
@@ -332,7 +333,7 @@ void LockInspector::finishPass()
     sorted.reserve(m_passLocks.size());
     for (const SortKey &k : order)
         sorted.append(std::move(m_passLocks[k.index]));
-    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const QDateTime now = wallclock::nowUtc();
     // The previous result (100 000 rows to free) goes after the new one is out, not before.
     const LockScanResult previous = std::exchange(m_last, LockScanResult{std::move(sorted), std::move(m_passNotes), qint64(m_passKeys.size()),
                                                                          m_passClock.elapsed(), m_restarts, now});
