@@ -1,4 +1,5 @@
 #include "common/statedir.h"
+#include "common/unixsignals.h"
 #include "engine/inprocessenginelink.h"
 #include "engine/localredisserver.h"
 #include "engine/multienginelink.h"
@@ -79,6 +80,12 @@ int main(int argc, char *argv[])
     parser.addOptions({demoOption, langOption, screenshotOption, afterOption, engineOption, tokenFileOption});
     parser.addOption(haproxyOption);
     parser.process(app);
+    // SIGTERM, SIGINT and SIGHUP (a logout, `kill`, a closed terminal) end the console as Quit
+    // does, so the demo's redis-server stops and its folder goes; the kernel ends the children
+    // of a console that is killed outright (see LocalRedisServer).
+    UnixSignals signals;
+    QObject::connect(&signals, &UnixSignals::terminateRequested, &app, [] { QCoreApplication::exit(0); });
+    QObject::connect(&signals, &UnixSignals::reloadRequested, &app, [] { QCoreApplication::exit(0); });
 
     const QString language = parser.isSet(langOption) ? parser.value(langOption) : ui::SettingsDialog::language();
     if (!language.isEmpty() && language != QLatin1String("en") && language != QLatin1String("zh_CN")) {

@@ -21,6 +21,16 @@ public:
     static bool add(CtlCommand command);
 };
 
+namespace fulcrum {
+class UnixSignals;
+}
+
+// SIGTERM, SIGINT and SIGHUP end a command the way Quit would: every event loop returns, the
+// command cleans up (children stopped, files closed) and fulcrumctl exits 128+signal. A
+// command that serves until stopped, or passes signals on, takes them over with this: the
+// default handling stops, and it connects to the object returned.
+fulcrum::UnixSignals &ctlTakeOverSignals();
+
 // Output helpers: UTF-8 to stdout/stderr, never through qDebug (which may be silenced).
 void ctlOut(const QString &text);
 void ctlErr(const QString &text);

@@ -2,42 +2,15 @@
 #include "command.h"
 
 #include "common/duration.h"
+#include "common/unixsignals.h"
 #include "demo/demobackend.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QSocketNotifier>
-
-#include <csignal>
-#include <sys/socket.h>
-#include <unistd.h>
 
 using namespace fulcrum;
 
 namespace {
-
-int g_signalPipe[2] = {-1, -1};
-
-void onTerminationSignal(int)
-{
-    const char byte = 1;
-    [[maybe_unused]] const ssize_t written = ::write(g_signalPipe[1], &byte, 1);
-}
-
-// SIGTERM/SIGINT end the event loop through a socket pair: the handler only writes a byte,
-// everything else happens on the main thread.
-bool quitOnTerminationSignals(QObject *context)
-{
-    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalPipe) != 0)
-        return false;
-    auto *notifier = new QSocketNotifier(g_signalPipe[0], QSocketNotifier::Read, context);
-    QObject::connect(notifier, &QSocketNotifier::activated, context, [] { QCoreApplication::quit(); });
-    struct sigaction action = {};
-    action.sa_handler = onTerminationSignal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    return ::sigaction(SIGTERM, &action, nullptr) == 0 && ::sigaction(SIGINT, &action, nullptr) == 0;
-}
 
 // "127.0.0.1:8080", "[::1]:0", "localhost:80".
 bool parseListen(const QString &text, QHostAddress *address, quint16 *port)
@@ -114,8 +87,10 @@ int demoBackend(const QStringList &arguments)
         return usageError(QStringLiteral("--threads \"%1\" must be 1..256").arg(parser.value(threadsOption)));
 
     QObject context;
-    if (!quitOnTerminationSignals(&context))
-        return usageError(QStringLiteral("cannot install SIGTERM/SIGINT handlers"));
+    // Serves until stopped: SIGTERM, SIGINT and SIGHUP end it with status 0.
+    UnixSignals &signals = ctlTakeOverSignals();
+    QObject::connect(&signals, &UnixSignals::terminateRequested, &context, [] { QCoreApplication::quit(); });
+    QObject::connect(&signals, &UnixSignals::reloadRequested, &context, [] { QCoreApplication::quit(); });
     DemoBackend backend(parser.value(nameOption));
     backend.setSettings(settings);
     if (!backend.listen(address, port, threads, &error)) {

@@ -2,7 +2,9 @@
 #include "command.h"
 #include "ctlredis.h"
 
+#include "common/childprocess.h"
 #include "common/duration.h"
+#include "common/unixsignals.h"
 #include "locks/lockclient.h"
 
 #include <QEventLoop>
@@ -11,10 +13,7 @@
 #include <QProcess>
 #include <QSet>
 
-#include <QSocketNotifier>
-
 #include <csignal>
-#include <fcntl.h>
 #include <unistd.h>
 #include <vector>
 
@@ -213,16 +212,6 @@ int lockExtend(const QStringList &arguments)
     return s.error(result.error, ExitRedis);
 }
 
-// SIGTERM/SIGINT/SIGHUP reach `lock run` through a pipe, so the event loop can pass them on to
-// COMMAND and still release the lock after COMMAND has stopped.
-int signalPipe[2] = {-1, -1};
-
-void onSignal(int signal)
-{
-    const char byte = char(signal);
-    (void)!::write(signalPipe[1], &byte, 1);
-}
-
 int lockRun(const QStringList &allArguments)
 {
     const qsizetype separator = allArguments.indexOf(QStringLiteral("--"));
@@ -264,21 +253,18 @@ int lockRun(const QStringList &allArguments)
         if (e == QProcess::FailedToStart)
             loop.quit();
     });
-    std::unique_ptr<QSocketNotifier> signals;
-    if (::pipe2(signalPipe, O_CLOEXEC | O_NONBLOCK) == 0) {
-        signals = std::make_unique<QSocketNotifier>(signalPipe[0], QSocketNotifier::Read);
-        QObject::connect(signals.get(), &QSocketNotifier::activated, &loop, [&] {
-            char byte = 0;
-            while (::read(signalPipe[0], &byte, 1) == 1) {
-                if (process.processId() > 0)
-                    ::kill(pid_t(process.processId()), int(byte));
-            }
-        });
-        struct sigaction action {};
-        action.sa_handler = &onSignal;
-        for (const int signal : {SIGTERM, SIGINT, SIGHUP})
-            ::sigaction(signal, &action, nullptr);
-    }
+    // SIGTERM/SIGINT/SIGHUP are passed on to COMMAND; the lock is released after it has stopped.
+    UnixSignals &signals = ctlTakeOverSignals();
+    QObject::connect(&signals, &UnixSignals::terminateRequested, &loop, [&process](int signal) {
+        if (process.processId() > 0)
+            ::kill(pid_t(process.processId()), signal);
+    });
+    QObject::connect(&signals, &UnixSignals::reloadRequested, &loop, [&process] {
+        if (process.processId() > 0)
+            ::kill(pid_t(process.processId()), SIGHUP);
+    });
+    // Killed with fulcrumctl, it gets SIGTERM from the kernel: the job is no longer protected.
+    tieToParent(process, SIGTERM);
     watchdog.start();
     process.start(command.first(), command.mid(1));
     loop.exec();

@@ -1,10 +1,28 @@
 #include "command.h"
 
+#include "common/unixsignals.h"
+
 #include <QGuiApplication>
 
 #include <algorithm>
+#include <csignal>
 #include <cstring>
 #include <memory>
+
+namespace {
+
+fulcrum::UnixSignals *g_signals = nullptr;
+QList<QMetaObject::Connection> g_defaultSignalHandling;
+
+} // namespace
+
+fulcrum::UnixSignals &ctlTakeOverSignals()
+{
+    for (const QMetaObject::Connection &connection : std::as_const(g_defaultSignalHandling))
+        QObject::disconnect(connection);
+    g_defaultSignalHandling.clear();
+    return *g_signals;
+}
 
 QList<CtlCommand> &CtlCommands::all()
 {
@@ -72,9 +90,20 @@ int main(int argc, char *argv[])
         return 0;
     }
     const QString name = arguments.takeFirst();
+    fulcrum::UnixSignals signals;
+    g_signals = &signals;
+    int caught = 0;
+    auto stop = [&caught](int signal) {
+        caught = signal;
+        QCoreApplication::exit(128 + signal);   // every event loop returns, later ones at once
+    };
+    g_defaultSignalHandling = {QObject::connect(&signals, &fulcrum::UnixSignals::terminateRequested, app.get(), stop),
+                               QObject::connect(&signals, &fulcrum::UnixSignals::reloadRequested, app.get(), [stop] { stop(SIGHUP); })};
     for (const CtlCommand &command : CtlCommands::all()) {
-        if (command.name == name)
-            return command.run(arguments);
+        if (command.name == name) {
+            const int status = command.run(arguments);
+            return caught ? 128 + caught : status;
+        }
     }
     ctlErr(QStringLiteral("fulcrumctl: unknown command '%1'. Run 'fulcrumctl --help' for the list of commands.\n").arg(name));
     return 2;

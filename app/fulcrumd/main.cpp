@@ -1,4 +1,4 @@
-#include "unixsignals.h"
+#include "common/unixsignals.h"
 
 #include "admin/adminserver.h"
 #include "admin/admintoken.h"
@@ -202,7 +202,7 @@ int main(int argc, char *argv[])
         return 2;
     }
     if (!quickStart && !parser.isSet(configOption)) {
-        printErr(QStringLiteral("fulcrumd: no config given; use --config FILE, or --listen ADDRESS --backend HOST:PORT (see README.md, \"Proxy\")"));
+        printErr(QStringLiteral("fulcrumd: no config given; use --config FILE, or --listen ADDRESS --backend HOST:PORT (see docs/proxy.md)"));
         return 2;
     }
     const QString configPath = parser.value(configOption);

@@ -1,4 +1,4 @@
-#include "unixsignals.h"
+#include "common/unixsignals.h"
 
 #include <QSocketNotifier>
 
@@ -6,6 +6,8 @@
 
 #include <sys/socket.h>
 #include <unistd.h>
+
+namespace fulcrum {
 
 namespace {
 
@@ -53,3 +55,5 @@ void UnixSignals::readSignals()
             Q_EMIT terminateRequested(byte);
     }
 }
+
+} // namespace fulcrum

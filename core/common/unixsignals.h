@@ -4,8 +4,12 @@
 
 class QSocketNotifier;
 
+namespace fulcrum {
+
 // Turns SIGTERM, SIGINT and SIGHUP into Qt signals in the main thread (self-pipe: the
-// handler only writes the signal number to a socket, a QSocketNotifier reads it).
+// handler only writes the signal number to a socket, a QSocketNotifier reads it), so that
+// every program ends the way Quit does: children stopped, temporary folders removed.
+// One per process, made after the Q(Core)Application.
 class UnixSignals : public QObject
 {
     Q_OBJECT
@@ -23,3 +27,5 @@ private:
 
     QSocketNotifier *m_notifier = nullptr;
 };
+
+} // namespace fulcrum

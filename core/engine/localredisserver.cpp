@@ -1,5 +1,7 @@
 #include "engine/localredisserver.h"
 
+#include "common/childprocess.h"
+
 #include <QFile>
 #include <QStandardPaths>
 #include <QTcpServer>
@@ -20,6 +22,7 @@ bool LocalRedisServer::start(QString *error)
         *error = QStringLiteral("redis-server is not installed (Debian package redis-server); demo mode runs without locks");
         return false;
     }
+    OwnedTempDir::removeStale(QStringLiteral("redis"));
     if (!m_dir.isValid()) {
         *error = QStringLiteral("cannot create a temporary directory for redis-server: %1").arg(m_dir.errorString());
         return false;
@@ -45,6 +48,7 @@ bool LocalRedisServer::start(QString *error)
     m_process = std::make_unique<QProcess>();
     m_process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
     m_process->setStandardOutputFile(QProcess::nullDevice());
+    tieToParent(*m_process);
     m_process->start(binary, {configPath});
     return true;
 }

@@ -1,8 +1,9 @@
 #pragma once
 
+#include "common/ownedtempdir.h"
+
 #include <QProcess>
 #include <QString>
-#include <QTemporaryDir>
 
 #include <memory>
 
@@ -10,7 +11,8 @@ namespace fulcrum {
 
 // A throwaway redis-server for demo mode: loopback only, a free port, its own temporary
 // directory, no persistence, no password (nothing but demo locks goes in it). Stopped by
-// the destructor. start() does not wait for it to accept connections: RedisConnection
+// the destructor; killed by the kernel if this program dies first, and its folder removed
+// by the next start. start() does not wait for it to accept connections: RedisConnection
 // reconnects until it does, so nobody blocks on it.
 class LocalRedisServer
 {
@@ -26,7 +28,7 @@ public:
     quint16 port() const { return m_port; }
 
 private:
-    QTemporaryDir m_dir;
+    OwnedTempDir m_dir{QStringLiteral("redis")};
     quint16 m_port = 0;
     std::unique_ptr<QProcess> m_process;
 };

@@ -1,7 +1,9 @@
 #include "historyservice.h"
 
 #include "balancer/backend.h"
+#include "common/childprocess.h"
 #include "common/duration.h"
+#include "common/wallclock.h"
 #include "engine/engine.h"
 #include "history/healthreport.h"
 #include "history/historyrecorder.h"
@@ -49,7 +51,7 @@ public:
             return pdfThroughCtl(request, path, cancel, progress);
         ReportOptions options;
         options.lockHeldThresholdMs = request.lockHeldThresholdMs;
-        const HealthReport report = buildHealthReport(m_store, request.fromMs, request.toMs, QDateTime::currentMSecsSinceEpoch(), options,
+        const HealthReport report = buildHealthReport(m_store, request.fromMs, request.toMs, wallclock::nowMs(), options,
                                                       [&](int done, int total) {
             progress(done, total);
             return !cancel.load();
@@ -111,6 +113,7 @@ private:
         }
         progress(0, 1000);
         QProcess process;
+        tieToParent(process);   // this thread waits for it, so it ends with the thread
         process.start(ctl, {QStringLiteral("report"), QStringLiteral("--store"), m_storePath,
                             QStringLiteral("--from"), QDateTime::fromMSecsSinceEpoch(request.fromMs, Qt::UTC).toString(Qt::ISODateWithMs),
                             QStringLiteral("--to"), QDateTime::fromMSecsSinceEpoch(request.toMs, Qt::UTC).toString(Qt::ISODateWithMs),
@@ -199,7 +202,7 @@ bool HistoryService::applyConfig(const HistoryConfig &config)
         if (m_recorder)
             m_recorder->flush();
         QString error;
-        if (!m_store.compact(QDateTime::currentMSecsSinceEpoch(), &error))
+        if (!m_store.compact(wallclock::nowMs(), &error))
             m_engine->addEvent(EngineEvent::Warning, QStringLiteral("history"), error);
         else
             m_engine->addEvent(EngineEvent::Info, QStringLiteral("history"),

@@ -1,11 +1,11 @@
 #include "demobackends.h"
 
+#include "common/childprocess.h"
 #include "freeport.h"
 
 #include <QDeadlineTimer>
 
 #include <csignal>
-#include <sys/prctl.h>
 
 namespace fulcrum::test {
 
@@ -193,8 +193,8 @@ bool DemoBackendProcess::start()
     for (int attempt = 0; attempt < 20; ++attempt) {
         m_process = std::make_unique<QProcess>();
         m_process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        // If the test itself dies, the backend goes with it.
-        m_process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+        // If the test itself dies, the child goes with it instead of lingering on its port.
+        tieToParent(*m_process);
         m_process->start(binaryPath(QStringLiteral("fulcrumctl")),
                          QStringList{QStringLiteral("demo-backend"),
                                      QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(m_port),

@@ -1,5 +1,6 @@
 #include "fulcrumdprocess.h"
 
+#include "common/childprocess.h"
 #include "demobackends.h"
 #include "freeport.h"
 #include "programs.h"
@@ -81,6 +82,7 @@ bool FulcrumdProcess::start(QString *log)
     QFile::remove(logPath);
     m_process.setStandardOutputFile(QProcess::nullDevice());
     m_process.setStandardErrorFile(logPath);
+    tieToParent(m_process);
     m_process.start(binaryPath(QStringLiteral("fulcrumd")), {QStringLiteral("--config"), path});
     QDeadlineTimer deadline(15'000);
     while (!log->contains(u"admin API on http")) {

@@ -1,6 +1,8 @@
 #include "haproxyserver.h"
 
+#include "common/childprocess.h"
 #include "freeport.h"
+#include "programs.h"
 
 #include <QDeadlineTimer>
 #include <QFile>
@@ -9,7 +11,6 @@
 #include <QThread>
 
 #include <csignal>
-#include <sys/prctl.h>
 
 namespace fulcrum::test {
 
@@ -120,8 +121,9 @@ bool HaproxyServer::launch(QString *error)
     }
     m_process = std::make_unique<QProcess>();
     m_process->setProcessChannelMode(QProcess::MergedChannels);
-    // If the test itself crashes, haproxy goes with it instead of lingering on its ports.
-    m_process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+    // If the test itself dies, the child goes with it instead of lingering on its port.
+    tieToParent(*m_process);
+    m_process->setProcessEnvironment(componentEnvironment());
     m_process->start(program, {QStringLiteral("-f"), path, QStringLiteral("-db")});
     if (!m_process->waitForStarted(5000)) {
         *error = QStringLiteral("haproxy did not start: %1").arg(m_process->errorString());

@@ -1,5 +1,6 @@
 #include "programs.h"
 
+#include "common/childprocess.h"
 #include "freeport.h"
 
 #include <QDeadlineTimer>
@@ -13,6 +14,7 @@ ProgramRun runProgram(const QString &program, const QStringList &arguments, cons
 {
     QProcess process;
     process.setProcessEnvironment(environment);
+    tieToParent(process);
     process.start(program, arguments);
     if (!input.isEmpty())
         process.write(input);
@@ -29,8 +31,21 @@ ProgramRun runProgram(const QString &program, const QStringList &arguments, cons
     return run;
 }
 
+QProcessEnvironment componentEnvironment()
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    QStringList preload = environment.value(QStringLiteral("LD_PRELOAD")).split(u':', Qt::SkipEmptyParts);
+    preload.removeIf([](const QString &library) { return library.contains(u"faketime"); });
+    if (preload.isEmpty())
+        environment.remove(QStringLiteral("LD_PRELOAD"));
+    else
+        environment.insert(QStringLiteral("LD_PRELOAD"), preload.join(u':'));
+    return environment;
+}
+
 bool startFulcrumd(QProcess &process, const QString &configPath, QString *log)
 {
+    tieToParent(process);
     process.start(binaryPath(QStringLiteral("fulcrumd")), {QStringLiteral("--config"), configPath});
     QDeadlineTimer deadline(15'000);
     while (!log->contains(u"admin API on http")) {

@@ -25,6 +25,11 @@ ProgramRun runProgram(const QString &program, const QStringList &arguments,
 // the admin API listens; false with what it logged in *log when it exited or never got there.
 bool startFulcrumd(QProcess &process, const QString &configPath, QString *log);
 
+// The environment for third-party servers a test starts (redis-server, haproxy): this
+// process's, less libfaketime. Under `faketime` only Fulcrum's own programs see the shifted
+// date; redis-server's allocator (jemalloc) deadlocks inside libfaketime's clock_gettime.
+QProcessEnvironment componentEnvironment();
+
 // A graceful stop: SIGTERM, then SIGKILL if it has not exited after 10 s.
 void stopProcess(QProcess &process);
 

@@ -1,6 +1,8 @@
 #include "redisserver.h"
 
+#include "common/childprocess.h"
 #include "freeport.h"
+#include "programs.h"
 
 #include <QDeadlineTimer>
 #include <QFile>
@@ -9,7 +11,6 @@
 #include <optional>
 
 #include <csignal>
-#include <sys/prctl.h>
 
 namespace fulcrum::test {
 
@@ -150,8 +151,9 @@ bool RedisServer::launch(QString *error)
 
     m_process = std::make_unique<QProcess>();
     m_process->setProcessChannelMode(QProcess::MergedChannels);
-    // If the test itself crashes, the server goes with it instead of lingering on its port.
-    m_process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
+    // If the test itself dies, the child goes with it instead of lingering on its port.
+    tieToParent(*m_process, SIGTERM);
+    m_process->setProcessEnvironment(componentEnvironment());
     m_process->start(QStringLiteral("redis-server"), {configPath});
     if (!m_process->waitForStarted(5000)) {
         *error = QStringLiteral("redis-server did not start: %1 (is the redis-server package installed?)").arg(m_process->errorString());

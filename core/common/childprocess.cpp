@@ -1,0 +1,22 @@
+#include "common/childprocess.h"
+
+#include <QProcess>
+
+#include <sys/prctl.h>
+#include <unistd.h>
+
+namespace fulcrum {
+
+void tieToParent(QProcess &process, int signal)
+{
+    const pid_t parent = ::getpid();
+    // Runs in the child between fork and exec: async-signal-safe calls only.
+    process.setChildProcessModifier([parent, signal] {
+        ::prctl(PR_SET_PDEATHSIG, signal);
+        // The parent may have died before prctl took effect; then nobody would signal us.
+        if (::getppid() != parent)
+            ::_exit(127);
+    });
+}
+
+} // namespace fulcrum
