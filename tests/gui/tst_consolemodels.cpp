@@ -1,6 +1,7 @@
 #include "engine/auditlog.h"
 #include "engine/inprocessenginelink.h"
 #include "eventmodel.h"
+#include "isolatedpaths.h"
 #include "liveloadview.h"
 #include "mainwindow.h"
 #include "servertablemodel.h"
@@ -12,7 +13,6 @@
 #include <QItemSelectionModel>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
-#include <QStandardPaths>
 #include <QTableView>
 #include <QTest>
 
@@ -40,7 +40,7 @@ private Q_SLOTS:
 
 void TestConsoleModels::initTestCase()
 {
-    QStandardPaths::setTestModeEnabled(true);
+    fulcrum::test::useIsolatedStandardPaths();
 }
 
 void TestConsoleModels::serverSelectionSurvivesLiveSnapshots()

@@ -3,6 +3,7 @@
 // link without reports says so.
 #include "engine/inprocessenginelink.h"
 #include "exportreportdialog.h"
+#include "isolatedpaths.h"
 #include "mainwindow.h"
 #include "reportpdf/historywithpdf.h"
 
@@ -18,7 +19,6 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
-#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -41,7 +41,7 @@ private:
 
 void TestExportReport::initTestCase()
 {
-    QStandardPaths::setTestModeEnabled(true);
+    fulcrum::test::useIsolatedStandardPaths();
 }
 
 ExportReportDialog *TestExportReport::openDialog(MainWindow &window)

@@ -1,13 +1,13 @@
 #include "engine/auditlog.h"
 #include "engine/inprocessenginelink.h"
-#include "redisserver.h"
+#include "isolatedpaths.h"
 #include "lockmodel.h"
 #include "locksview.h"
+#include "redisserver.h"
 
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
-#include <QStandardPaths>
 #include <QTableView>
 #include <QSortFilterProxyModel>
 #include <QTest>
@@ -89,7 +89,7 @@ LockRow lock(const char *key, qint64 ttlMs)
 
 void TestForceRelease::initTestCase()
 {
-    QStandardPaths::setTestModeEnabled(true);
+    fulcrum::test::useIsolatedStandardPaths();
 }
 
 void TestForceRelease::lockWithoutExpiryNeedsItsKeyTyped()

@@ -1,5 +1,6 @@
 #include "haproxy/haproxyenginelink.h"
 #include "haproxyserver.h"
+#include "isolatedpaths.h"
 #include "mainwindow.h"
 #include "servertablemodel.h"
 #include "weightcontroller.h"
@@ -7,7 +8,6 @@
 
 #include <QLabel>
 #include <QSortFilterProxyModel>
-#include <QStandardPaths>
 #include <QTest>
 
 #include <memory>
@@ -40,7 +40,7 @@ private:
 
 void TestHaproxyWeights::initTestCase()
 {
-    QStandardPaths::setTestModeEnabled(true);
+    useIsolatedStandardPaths();
 }
 
 void TestHaproxyWeights::init()

@@ -1,12 +1,13 @@
 // The console over the admin API: real fulcrumd processes, the real window, mouse events on
 // the weights chart. What the engine itself answers over its API is what the assertions read.
 #include "demobackends.h"
-#include "freeport.h"
 #include "engine/multienginelink.h"
 #include "engine/remoteenginelink.h"
+#include "freeport.h"
 #include "fulcrumdprocess.h"
 #include "haproxy/haproxyenginelink.h"
 #include "haproxyserver.h"
+#include "isolatedpaths.h"
 #include "lockmodel.h"
 #include "locksview.h"
 #include "mainwindow.h"
@@ -25,7 +26,6 @@
 #include <QTableView>
 #include <QProcess>
 #include <QSignalSpy>
-#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUndoStack>
@@ -82,7 +82,7 @@ private:
 
 void TestRemoteConsole::initTestCase()
 {
-    QStandardPaths::setTestModeEnabled(true);
+    useIsolatedStandardPaths();
     m_app1 = std::make_unique<InProcessDemoBackend>(QStringLiteral("app1"));
     m_app2 = std::make_unique<InProcessDemoBackend>(QStringLiteral("app2"));
     m_app3 = std::make_unique<InProcessDemoBackend>(QStringLiteral("app3"));

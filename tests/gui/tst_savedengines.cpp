@@ -6,6 +6,7 @@
 #include "engine/multienginelink.h"
 #include "fulcrumdprocess.h"
 #include "haproxyserver.h"
+#include "isolatedpaths.h"
 #include "locksview.h"
 #include "mainwindow.h"
 #include "redisserver.h"
@@ -21,7 +22,6 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSettings>
-#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTableWidget>
 #include <QTest>
@@ -62,7 +62,7 @@ private:
 
 void TestSavedEngines::initTestCase()
 {
-    QStandardPaths::setTestModeEnabled(true);
+    useIsolatedStandardPaths();
     m_app1 = std::make_unique<InProcessDemoBackend>(QStringLiteral("app1"));
     m_app2 = std::make_unique<InProcessDemoBackend>(QStringLiteral("app2"));
     QVERIFY(m_app1->isListening() && m_app2->isListening());

@@ -2,6 +2,7 @@
 #include "engine/inprocessenginelink.h"
 #include "engine/remoteenginelink.h"
 #include "fulcrumdprocess.h"
+#include "isolatedpaths.h"
 #include "keychain/keychainsecretstore.h"
 #include "redisserver.h"
 #include "settingsdialog.h"
@@ -13,7 +14,6 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QTableWidget>
-#include <QStandardPaths>
 #include <QTest>
 
 #include "keyringsession.h"
@@ -37,7 +37,7 @@ private Q_SLOTS:
 
 void TestSettingsKeychain::initTestCase()
 {
-    QStandardPaths::setTestModeEnabled(true);
+    fulcrum::test::useIsolatedStandardPaths();
     QSettings().clear();
     // gnome-keyring-daemon --unlock returns before its login collection is unlocked on the bus.
     KeychainSecretStore store;

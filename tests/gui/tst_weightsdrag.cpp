@@ -1,4 +1,5 @@
 #include "engine/inprocessenginelink.h"
+#include "isolatedpaths.h"
 #include "mainwindow.h"
 #include "servertablemodel.h"
 #include "weightcontroller.h"
@@ -6,7 +7,6 @@
 
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
-#include <QStandardPaths>
 #include <QTableView>
 #include <QTest>
 #include <QUndoStack>
@@ -44,7 +44,7 @@ private:
 
 void TestWeightsDrag::initTestCase()
 {
-    QStandardPaths::setTestModeEnabled(true);
+    fulcrum::test::useIsolatedStandardPaths();
 }
 
 void TestWeightsDrag::init()
