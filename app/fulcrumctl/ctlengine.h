@@ -18,7 +18,7 @@ struct CtlEngineOptions
     void addTo(QCommandLineParser &parser) const { parser.addOptions({engine, tokenFile}); }
 };
 
-// Exit statuses of the engine commands (README "Admin API and running as a service").
+// Exit statuses of the engine commands (docs/admin-api.md).
 enum CtlEngineExit { EngineOk = 0, EngineRefused = 1, EngineUsage = 2, EngineNotHolder = 3, EngineUnreachable = 4 };
 
 struct CtlEngineReply

@@ -21,7 +21,7 @@ struct CtlRedisOptions
     void addTo(QCommandLineParser &parser) const { parser.addOptions({redis, passwordFile, keychain, timeout}); }
 };
 
-// Exit statuses shared by the lock commands (README "Distributed locks").
+// Exit statuses shared by the lock commands (docs/locks.md).
 enum CtlExit { ExitOk = 0, ExitNotAcquired = 1, ExitUsage = 2, ExitNotHolder = 3, ExitRedis = 4, ExitRunLockUnavailable = 75, ExitRunLockLost = 76 };
 
 // Builds connection options for one URL; on failure returns nullopt with a message naming the input.

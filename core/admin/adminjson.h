@@ -6,8 +6,8 @@
 
 namespace fulcrum {
 
-// The admin API's JSON forms of the engine's values (README "Admin API and running as a
-// service" lists every field). Snake case keys, times in ISO 8601 UTC, durations in ms.
+// The admin API's JSON forms of the engine's values (docs/admin-api.md,
+// lists every field). Snake case keys, times in ISO 8601 UTC, durations in ms.
 QJsonObject serverToJson(const ServerSnapshot &server);
 QJsonObject poolToJson(const PoolView &pool);
 // withLocks false: counts only (the SSE snapshot stays small with thousands of locks).

@@ -22,7 +22,7 @@ class ReportService;
 
 // The admin API of a running engine: HTTP/1.1 + JSON (requests parsed by the proxy's strict
 // parser), every request with `Authorization: Bearer TOKEN`; the read-only token may only GET.
-// Routes are listed in README "Admin API and running as a service". Lives on the engine's
+// Routes are listed in docs/admin-api.md. Lives on the engine's
 // thread; one request per connection at a time (pipelined requests wait their turn).
 class AdminServer : public QObject
 {

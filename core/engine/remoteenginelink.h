@@ -31,7 +31,7 @@ struct RemoteEngineOptions
     int silenceMs = 10'000;       // no message on the stream this long: the connection is dead
 };
 
-// Turns the admin API's snapshot JSON (README "Endpoints") into the console's LinkSnapshot.
+// Turns the admin API's snapshot JSON (docs/admin-api.md, "Endpoints") into the console's LinkSnapshot.
 // Keeps what one snapshot alone does not say: the engine's tick (the distance between
 // snapshots), the 5xx rate over the last second (from cumulative counts) and when each
 // server's check count last moved (its last check). Runs on the link's thread.

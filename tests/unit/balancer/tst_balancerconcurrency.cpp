@@ -10,7 +10,7 @@ using namespace fulcrum;
 
 // Worker threads pick (each with its own Balancer, as proxy workers do) while two writer
 // threads change weights and states of the same pool. Run under ThreadSanitizer too
-// (README, "Thread safety").
+// (docs/balancing.md, "Thread safety").
 class TestBalancerConcurrency : public QObject
 {
     Q_OBJECT
