@@ -2,6 +2,7 @@
 
 #include "common/wallclock.h"
 #include "engine/auditlog.h"
+#include "engine/linkfigures.h"
 
 #include <QRegularExpression>
 #include <QSet>
@@ -205,7 +206,6 @@ void HaproxyEngineLink::publish(const ShowStat &stat)
     snapshot.tickMs = m_tickMs;
     QList<LinkEvent> events;
     events.swap(m_events);
-    QHash<QString, double> poolRps;
     QSet<QString> seen;
     for (const StatRow &row : stat.servers) {
         ServerStatus s;
@@ -230,38 +230,15 @@ void HaproxyEngineLink::publish(const ShowStat &stat)
         // HTTP requests; a TCP-mode server (or an old HAProxy) has no req_tot, and there a session (stot) is the unit.
         const qint64 requests = row.number(field("req_tot")).value_or(row.number(field("stot"), 0));
         const qint64 errors = row.number(field("hrsp_5xx"), 0) + row.number(field("eresp"), 0) + row.number(field("econ"), 0);
-        std::deque<Sample> &window = m_samples[s.key()];
-        if (!window.empty() && (requests < window.back().requests || errors < window.back().errors))
-            window.clear();   // counters went back: HAProxy reloaded or `clear counters`
-        window.push_back(Sample{nowMs, requests, errors});
-        // Rates over the last second: from the newest sample at least a second old.
-        while (window.size() > 2 && nowMs - window[1].ms >= 1000)
-            window.pop_front();
-        const Sample &from = window.front();
-        const double seconds = double(nowMs - from.ms) / 1000.0;
-        const qint64 windowRequests = requests - from.requests;
-        s.requestsPerSecond = seconds > 0 ? double(windowRequests) / seconds : 0;
-        s.errorRate = windowRequests > 0 ? std::min(1.0, double(errors - from.errors) / double(windowRequests)) : 0;
-        poolRps[s.pool] += s.requestsPerSecond;
+        const CounterWindow::Rates rates = m_rates.add(s.key(), nowMs, requests, errors);
+        s.requestsPerSecond = rates.requestsPerSecond;
+        s.errorRate = rates.errorRate;
         seen.insert(s.key());
-
-        const int before = m_last.indexOf(s.pool, s.name);
-        if (before >= 0 && m_last.servers[before].stateText != s.stateText) {
-            events.append(LinkEvent{snapshot.time, LinkEvent::Kind::Health, QStringLiteral("haproxy"), s.key(), QStringLiteral("state"),
-                                    m_last.servers[before].stateText, s.stateText, s.reason});
-        }
         snapshot.servers.append(s);
     }
-    for (ServerStatus &s : snapshot.servers) {
-        const double total = poolRps.value(s.pool);
-        s.share = total > 0 ? s.requestsPerSecond / total : 0;
-    }
-    for (auto it = m_samples.begin(); it != m_samples.end();) {
-        if (seen.contains(it.key()))
-            ++it;
-        else
-            it = m_samples.erase(it);
-    }
+    assignTrafficShares(snapshot.servers);
+    m_rates.keepOnly(seen);
+    events += stateChangeEvents(m_last, snapshot, QStringLiteral("haproxy"));
     m_last = snapshot;
     if (!events.isEmpty())
         Q_EMIT eventsReady(events);

@@ -1,14 +1,13 @@
 #pragma once
 
 #include "engine/enginelink.h"
+#include "engine/linkfigures.h"
 #include "haproxy/runtimeclient.h"
 #include "haproxy/showstat.h"
 
 #include <QElapsedTimer>
-#include <QHash>
 #include <QTimer>
 
-#include <deque>
 #include <functional>
 
 namespace fulcrum {
@@ -59,13 +58,6 @@ public:
     static QString checkReason(const StatRow &row);
 
 private:
-    struct Sample
-    {
-        qint64 ms = 0;
-        qint64 requests = 0;
-        qint64 errors = 0;
-    };
-
     void poll();
     void onStat(const RuntimeReply &reply);
     void publish(const ShowStat &stat);
@@ -87,7 +79,7 @@ private:
     quint64 m_sequence = 0;
     quint64 m_lastCommandId = 0;
     LinkSnapshot m_last;
-    QHash<QString, std::deque<Sample>> m_samples;     // per "pool/server": counters over the last second
+    CounterWindow m_rates;                            // per "pool/server": counters over the last second
     QList<LinkEvent> m_events;                        // operator events since the last snapshot
 };
 

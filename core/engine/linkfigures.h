@@ -1,0 +1,47 @@
+#pragma once
+
+#include "engine/enginelink.h"
+
+#include <QHash>
+#include <QSet>
+#include <QString>
+
+#include <deque>
+
+namespace fulcrum {
+
+// Figures every link over a polled engine (HAProxy, Apache httpd) computes the same way from
+// the engine's cumulative counters, kept in one place so that all engines read alike.
+
+// Requests per second and error rate over the last second, per server, from counters that
+// only grow. Counters that go back (a reload, `clear counters`) start the window again.
+class CounterWindow
+{
+public:
+    struct Rates
+    {
+        double requestsPerSecond = 0;
+        double errorRate = 0;     // errors / requests over the window, 0..1
+    };
+
+    Rates add(const QString &key, qint64 nowMs, qint64 requests, qint64 errors);
+    // Forgets the servers that are gone.
+    void keepOnly(const QSet<QString> &keys);
+
+private:
+    struct Sample
+    {
+        qint64 ms = 0;
+        qint64 requests = 0;
+        qint64 errors = 0;
+    };
+    QHash<QString, std::deque<Sample>> m_samples;
+};
+
+// Each server's share of its pool's requests per second.
+void assignTrafficShares(QList<ServerStatus> &servers);
+
+// A Health event for every server whose state text changed between two snapshots.
+QList<LinkEvent> stateChangeEvents(const LinkSnapshot &before, const LinkSnapshot &after, const QString &who);
+
+} // namespace fulcrum

@@ -1,0 +1,292 @@
+// The console's link over a real Apache httpd (Debian's apache2, mod_proxy_balancer over two
+// demo backends): what the balancer-manager says is what the console shows, and a reweight,
+// a drain or a disable takes effect in httpd's own traffic split, measured at the backends.
+#include "demobackends.h"
+#include "freeport.h"
+#include "httpdserver.h"
+
+#include "httpd/httpdenginelink.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace fulcrum;
+using namespace fulcrum::test;
+
+namespace {
+
+HttpdOptions optionsFor(const HttpdServer &httpd, int tickMs = 250)
+{
+    HttpdOptions options;
+    QString error;
+    options.managerUrl = *HttpdOptions::parseManagerUrl(httpd.managerUrl(), &error);
+    options.tickMs = tickMs;
+    return options;
+}
+
+// The answer to command `id` (QTRY: commands are answered on the event loop).
+CommandResult resultOf(EngineLink &link, quint64 id, QSignalSpy &spy)
+{
+    for (int waited = 0; waited < 100; ++waited) {
+        for (const QList<QVariant> &call : std::as_const(spy)) {
+            const CommandResult result = call.at(0).value<CommandResult>();
+            if (result.id == id)
+                return result;
+        }
+        spy.wait(100);
+    }
+    return CommandResult{id, false, QStringLiteral("no answer within 10 s")};
+}
+
+const ServerStatus *serverIn(const LinkSnapshot &snapshot, const QString &name)
+{
+    const int index = snapshot.indexOf(QStringLiteral("web"), name);
+    return index < 0 ? nullptr : &snapshot.servers[index];
+}
+
+} // namespace
+
+class TestHttpdLink : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void readsBalancersAndMembers();
+    void reweightChangesHttpdsSplit();
+    void drainAndDisableStopNewTraffic_data();
+    void drainAndDisableStopNewTraffic();
+    void outOfRangeIsRefusedAndNothingChanges_data();
+    void outOfRangeIsRefusedAndNothingChanges();
+    void staleNonceIsDetected();
+    void protectedManagerNeedsCredentials();
+    void unreachableManagerSaysWhy();
+    void probeNamesTheBalancers();
+
+private:
+    std::unique_ptr<InProcessDemoBackend> m_app1;
+    std::unique_ptr<InProcessDemoBackend> m_app2;
+    std::unique_ptr<HttpdServer> m_httpd;
+};
+
+void TestHttpdLink::initTestCase()
+{
+    m_app1 = std::make_unique<InProcessDemoBackend>(QStringLiteral("app1"));
+    m_app2 = std::make_unique<InProcessDemoBackend>(QStringLiteral("app2"));
+    QVERIFY(m_app1->isListening() && m_app2->isListening());
+}
+
+void TestHttpdLink::init()
+{
+    // Each case starts from httpd's config: a (load factor 3) and b (1), both up.
+    HttpdServer::Options options;
+    options.members = {{m_app1->port(), 3, QStringLiteral("a")}, {m_app2->port(), 1, QStringLiteral("b")}};
+    m_httpd = std::make_unique<HttpdServer>(options);
+    QString error;
+    QVERIFY2(m_httpd->start(&error), qPrintable(error));
+}
+
+void TestHttpdLink::readsBalancersAndMembers()
+{
+    HttpdEngineLink link(optionsFor(*m_httpd));
+    QSignalSpy snapshots(&link, &EngineLink::snapshotReady);
+    QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 10'000);
+    QCOMPARE(link.state(), LinkState::Connected);
+    const LinkSnapshot snapshot = snapshots.last().at(0).value<LinkSnapshot>();
+    QCOMPARE(snapshot.servers.size(), 2);
+    const ServerStatus *a = serverIn(snapshot, QStringLiteral("a"));
+    const ServerStatus *b = serverIn(snapshot, QStringLiteral("b"));
+    QVERIFY(a && b);
+    QCOMPARE(a->address, QStringLiteral("http://127.0.0.1:%1").arg(m_app1->port()));
+    QCOMPARE(a->weight, 3);
+    QCOMPARE(b->weight, 1);
+    QCOMPARE(a->state, BackendState::Up);
+    QCOMPARE(a->stateText, QStringLiteral("up"));
+    QVERIFY2(a->reason.contains(u"Ok"), qPrintable(a->reason));
+    QCOMPARE(link.maxWeight(), 100);
+    QVERIFY(link.weightNote().contains(u"1–100") && link.weightNote().contains(u"BalancerPersist"));
+
+    // Its counters follow httpd's traffic: 40 requests split 3:1, and the link sees them.
+    const QMap<QString, int> served = m_httpd->spread(40);
+    QCOMPARE(served.value(QStringLiteral("app1")), 30);
+    QCOMPARE(served.value(QStringLiteral("app2")), 10);
+    QTRY_VERIFY_WITH_TIMEOUT(serverIn(snapshots.last().at(0).value<LinkSnapshot>(), QStringLiteral("a"))->requestsPerSecond > 0, 5000);
+}
+
+void TestHttpdLink::reweightChangesHttpdsSplit()
+{
+    HttpdEngineLink link(optionsFor(*m_httpd));
+    QSignalSpy snapshots(&link, &EngineLink::snapshotReady);
+    QSignalSpy results(&link, &EngineLink::commandFinished);
+    QSignalSpy events(&link, &EngineLink::eventsReady);
+    QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 10'000);
+
+    const CommandResult result = resultOf(link, link.setWeight(QStringLiteral("web"), QStringLiteral("b"), 3), results);
+    QVERIFY2(result.ok, qPrintable(result.message));
+    QCOMPARE(result.message, QStringLiteral("httpd web/b: 1 → 3"));
+    QVERIFY2(m_httpd->managerXml().contains("<httpd:loadfactor>3.00</httpd:loadfactor>\n          <httpd:port>" + QByteArray::number(m_app2->port())),
+             m_httpd->managerXml().constData());
+    // httpd's own split is now even.
+    const QMap<QString, int> served = m_httpd->spread(60);
+    QCOMPARE(served.value(QStringLiteral("app1")), 30);
+    QCOMPARE(served.value(QStringLiteral("app2")), 30);
+    QTRY_COMPARE_WITH_TIMEOUT(serverIn(snapshots.last().at(0).value<LinkSnapshot>(), QStringLiteral("b"))->weight, 3, 5000);
+    // The change is an operator event, with before and after.
+    QTRY_VERIFY_WITH_TIMEOUT(!events.isEmpty(), 5000);
+    bool logged = false;
+    for (const QList<QVariant> &call : std::as_const(events)) {
+        for (const LinkEvent &e : call.at(0).value<QList<LinkEvent>>())
+            logged |= e.kind == LinkEvent::Kind::Operator && e.target == u"web/b" && e.before == u"1" && e.after == u"3";
+    }
+    QVERIFY(logged);
+}
+
+void TestHttpdLink::drainAndDisableStopNewTraffic_data()
+{
+    QTest::addColumn<BackendState>("state");
+    QTest::addColumn<QString>("stateText");
+    QTest::addColumn<QByteArray>("flag");
+    QTest::newRow("drain") << BackendState::Drain << QStringLiteral("drain") << QByteArray("Drn");
+    QTest::newRow("disable") << BackendState::Maint << QStringLiteral("disabled") << QByteArray("Dis");
+}
+
+void TestHttpdLink::drainAndDisableStopNewTraffic()
+{
+    QFETCH(BackendState, state);
+    QFETCH(QString, stateText);
+    QFETCH(QByteArray, flag);
+    HttpdEngineLink link(optionsFor(*m_httpd));
+    QSignalSpy snapshots(&link, &EngineLink::snapshotReady);
+    QSignalSpy results(&link, &EngineLink::commandFinished);
+    QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 10'000);
+
+    CommandResult result = resultOf(link, link.setState(QStringLiteral("web"), QStringLiteral("b"), state), results);
+    QVERIFY2(result.ok, qPrintable(result.message));
+    QCOMPARE(result.message, QStringLiteral("httpd web/b: up → %1").arg(stateText));
+    QVERIFY(m_httpd->managerXml().contains(flag));
+    QTRY_COMPARE_WITH_TIMEOUT(serverIn(snapshots.last().at(0).value<LinkSnapshot>(), QStringLiteral("b"))->stateText, stateText, 5000);
+    QCOMPARE(serverIn(snapshots.last().at(0).value<LinkSnapshot>(), QStringLiteral("b"))->state, state);
+    QMap<QString, int> served = m_httpd->spread(20);
+    QCOMPARE(served.value(QStringLiteral("app1")), 20);
+    QCOMPARE(served.value(QStringLiteral("app2")), 0);
+
+    // Ready again: it takes its share back.
+    result = resultOf(link, link.setState(QStringLiteral("web"), QStringLiteral("b"), BackendState::Up), results);
+    QVERIFY2(result.ok, qPrintable(result.message));
+    served = m_httpd->spread(40);
+    QVERIFY2(served.value(QStringLiteral("app2")) >= 5, qPrintable(QString::number(served.value(QStringLiteral("app2")))));
+}
+
+void TestHttpdLink::outOfRangeIsRefusedAndNothingChanges_data()
+{
+    QTest::addColumn<int>("weight");
+    QTest::newRow("zero") << 0;
+    QTest::newRow("negative") << -5;
+    QTest::newRow("above 100") << 101;
+    QTest::newRow("Fulcrum's maximum") << 10000;
+}
+
+void TestHttpdLink::outOfRangeIsRefusedAndNothingChanges()
+{
+    QFETCH(int, weight);
+    HttpdEngineLink link(optionsFor(*m_httpd));
+    QSignalSpy snapshots(&link, &EngineLink::snapshotReady);
+    QSignalSpy results(&link, &EngineLink::commandFinished);
+    QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 10'000);
+    const CommandResult result = resultOf(link, link.setWeight(QStringLiteral("web"), QStringLiteral("b"), weight), results);
+    QVERIFY(!result.ok);
+    QVERIFY2(result.message.contains(u"1–100") && result.message.contains(u"drain or disable"), qPrintable(result.message));
+    QCOMPARE(m_httpd->managerXml().count("<httpd:loadfactor>1.00</httpd:loadfactor>"), 2);   // b's, as configured
+
+    const CommandResult down = resultOf(link, link.setState(QStringLiteral("web"), QStringLiteral("b"), BackendState::Down), results);
+    QVERIFY(!down.ok);
+    QVERIFY2(down.message.contains(u"not a state to set"), qPrintable(down.message));
+}
+
+void TestHttpdLink::staleNonceIsDetected()
+{
+    // A slow tick, so that the link still holds the nonce it read before httpd restarted.
+    HttpdEngineLink link(optionsFor(*m_httpd, 60'000));
+    QSignalSpy snapshots(&link, &EngineLink::snapshotReady);
+    QSignalSpy results(&link, &EngineLink::commandFinished);
+    QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 10'000);
+    const QByteArray before = m_httpd->managerXml();
+    QString error;
+    QVERIFY2(m_httpd->restart(&error), qPrintable(error));
+    const QByteArray after = m_httpd->managerXml();
+    QVERIFY(before.mid(before.indexOf("<httpd:nonce>"), 60) != after.mid(after.indexOf("<httpd:nonce>"), 60));
+
+    const CommandResult stale = resultOf(link, link.setWeight(QStringLiteral("web"), QStringLiteral("b"), 5), results);
+    QVERIFY(!stale.ok);
+    QVERIFY2(stale.message.contains(u"nonce") && stale.message.contains(u"nothing was changed"), qPrintable(stale.message));
+    QCOMPARE(m_httpd->managerXml().count("<httpd:loadfactor>5.00</httpd:loadfactor>"), 0);
+
+    // The read-back gave the link the new nonce: the same change now goes through.
+    const CommandResult again = resultOf(link, link.setWeight(QStringLiteral("web"), QStringLiteral("b"), 5), results);
+    QVERIFY2(again.ok, qPrintable(again.message));
+    QCOMPARE(m_httpd->managerXml().count("<httpd:loadfactor>5.00</httpd:loadfactor>"), 2);
+}
+
+void TestHttpdLink::protectedManagerNeedsCredentials()
+{
+    HttpdServer::Options options;
+    options.members = {{m_app1->port(), 1, QStringLiteral("a")}};
+    options.user = QStringLiteral("ops");
+    options.password = "s3cret-manager";
+    HttpdServer httpd(options);
+    QString error;
+    QVERIFY2(httpd.start(&error), qPrintable(error));
+
+    HttpdOptions none = optionsFor(httpd);
+    HttpdEngineLink anonymous(none);
+    QTRY_COMPARE_WITH_TIMEOUT(anonymous.state(), LinkState::Disconnected, 10'000);
+    QVERIFY2(anonymous.lastError().contains(u"401") && anonymous.lastError().contains(u"user and password"), qPrintable(anonymous.lastError()));
+
+    HttpdOptions wrong = optionsFor(httpd);
+    wrong.user = QStringLiteral("ops");
+    wrong.password = "guess";
+    HttpdEngineLink guessing(wrong);
+    QTRY_COMPARE_WITH_TIMEOUT(guessing.state(), LinkState::Disconnected, 10'000);
+    QVERIFY2(guessing.lastError().contains(u"refused user \"ops\""), qPrintable(guessing.lastError()));
+    QVERIFY(!guessing.lastError().contains(u"guess"));
+
+    HttpdOptions right = optionsFor(httpd);
+    right.user = QStringLiteral("ops");
+    right.password = "s3cret-manager";
+    HttpdEngineLink allowed(right);
+    QSignalSpy snapshots(&allowed, &EngineLink::snapshotReady);
+    QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 10'000);
+    QCOMPARE(allowed.state(), LinkState::Connected);
+    QCOMPARE(snapshots.last().at(0).value<LinkSnapshot>().servers.size(), 1);
+}
+
+void TestHttpdLink::unreachableManagerSaysWhy()
+{
+    HttpdOptions options;
+    QString error;
+    options.managerUrl = *HttpdOptions::parseManagerUrl(QStringLiteral("127.0.0.1:%1").arg(freeLoopbackPort()), &error);
+    QCOMPARE(options.managerUrl.path(), QStringLiteral("/balancer-manager"));
+    HttpdEngineLink link(options);
+    QTRY_COMPARE_WITH_TIMEOUT(link.state(), LinkState::Disconnected, 10'000);
+    QVERIFY2(link.lastError().contains(u"cannot reach the balancer-manager"), qPrintable(link.lastError()));
+}
+
+void TestHttpdLink::probeNamesTheBalancers()
+{
+    bool answered = false;
+    bool ok = false;
+    QString message;
+    QObject context;
+    HttpdEngineLink::probe(optionsFor(*m_httpd), &context, [&](bool success, const QString &text) {
+        answered = true;
+        ok = success;
+        message = text;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(answered, 10'000);
+    QVERIFY2(ok, qPrintable(message));
+    QVERIFY2(message.contains(u"Apache") && message.contains(u"web (2 member(s))"), qPrintable(message));
+}
+
+QTEST_GUILESS_MAIN(TestHttpdLink)
+#include "tst_httpdlink.moc"
