@@ -416,9 +416,11 @@ void MainWindow::askWeightOfTarget()
         return;
     const ServerStatus server = *servers.first();
     bool ok = false;
+    const int min = m_weights->minWeight();
     const int max = m_weights->maxWeight();
-    const int weight = QInputDialog::getInt(this, tr("Set weight"), tr("Weight of %1 (0–%2; 0 = no new traffic):").arg(server.name).arg(max),
-                                            server.weight, 0, max, 1, &ok);
+    const QString label = min == 0 ? tr("Weight of %1 (0–%2; 0 = no new traffic):").arg(server.name).arg(max)
+                                   : tr("Weight of %1 (%2–%3):").arg(server.name).arg(min).arg(max);
+    const int weight = QInputDialog::getInt(this, tr("Set weight"), label, server.weight, min, max, 1, &ok);
     if (ok)
         m_weights->requestWeight(server.pool, server.name, weight);
 }

@@ -224,7 +224,7 @@ QVariant ServerTableModel::data(const QModelIndex &index, int role) const
         return index.column() >= Weight && index.column() <= ErrorRate ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
     case Qt::ToolTipRole:
         if (index.column() == Weight)
-            return tr("Type a new weight (0–%1) to change it; Ctrl+Z undoes it").arg(m_controller ? m_controller->maxWeight() : kMaxWeight)
+            return tr("Type a new weight (%1–%2) to change it; Ctrl+Z undoes it").arg(m_controller ? m_controller->minWeight() : 0).arg(m_controller ? m_controller->maxWeight() : kMaxWeight)
                    + (m_controller && !m_controller->weightNote().isEmpty() ? u'\n' + m_controller->weightNote() : QString());
         if (index.column() == Name)
             return server->address;
@@ -272,7 +272,7 @@ bool ServerTableModel::setData(const QModelIndex &index, const QVariant &value, 
         return false;
     bool ok = false;
     const int weight = value.toString().trimmed().toInt(&ok);
-    if (!ok || weight < 0 || weight > m_controller->maxWeight())
+    if (!ok || weight < m_controller->minWeight() || weight > m_controller->maxWeight())
         return false;
     return m_controller->requestWeight(server->pool, server->name, weight);
 }

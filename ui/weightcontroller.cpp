@@ -116,7 +116,7 @@ void WeightController::setSnapshot(const LinkSnapshot &snapshot)
 bool WeightController::requestWeight(const QString &pool, const QString &server, int weight)
 {
     const int index = m_snapshot.indexOf(pool, server);
-    if (index < 0 || weight < 0 || weight > maxWeight())
+    if (index < 0 || weight < minWeight() || weight > maxWeight())
         return false;
     const int before = m_snapshot.servers[index].weight;
     if (before == weight)

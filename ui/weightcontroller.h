@@ -41,6 +41,7 @@ public:
     void setConfirmer(Confirmer confirmer);
     // The engine's weight scale (HAProxy: 256), and what to tell the operator about it.
     int maxWeight() const { return m_link ? m_link->maxWeight() : kMaxWeight; }
+    int minWeight() const { return m_link ? m_link->minWeight() : 0; }
     QString weightNote() const { return m_link ? m_link->weightNote() : QString(); }
 
     // The latest snapshot: the baseline for shares and for "before" in undo.

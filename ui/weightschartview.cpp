@@ -340,7 +340,7 @@ void WeightsChartView::mouseMoveEvent(QMouseEvent *event)
     const double share = std::clamp(valueAt(event->position().toPoint()).y() / 100.0, 0.0, 0.99);
     const int weight = weightForShare(m_dragBase, m_dragIndex, share, m_controller->maxWeight());
     if (weight >= 0)
-        m_dragWeight = weight;
+        m_dragWeight = std::max(weight, m_controller->minWeight());
     showTargets(projectedShares(m_dragBase, m_dragIndex, m_dragWeight));
     updateTitle();
     event->accept();
@@ -380,7 +380,7 @@ void WeightsChartView::stepWeight(int direction, bool fine)
                             : server.weight;
     // 10 % steps (at least 1); Shift for steps of 1.
     const int step = fine ? 1 : std::max(1, int(std::lround(current * 0.1)));
-    const int weight = std::clamp(current + direction * step, 0, m_controller->maxWeight());
+    const int weight = std::clamp(current + direction * step, m_controller->minWeight(), m_controller->maxWeight());
     if (m_controller->requestWeight(server.pool, server.name, weight)) {
         QList<ServerStatus> shown = m_servers;
         shown[m_selected].weight = weight;

@@ -5,6 +5,8 @@
 #include "engine/multienginelink.h"
 #include "engine/remoteenginelink.h"
 #include "haproxy/haproxyenginelink.h"
+#include "httpd/httpdenginelink.h"
+#include "locks/secretstore.h"
 #ifdef FULCRUM_HAVE_KEYCHAIN
 #include "keychain/keychainsecretstore.h"
 #endif
@@ -78,7 +80,16 @@ int main(int argc, char *argv[])
                                           QStringLiteral("NAME=URL"));
     const QCommandLineOption tokenFileOption(QStringLiteral("token-file"), QStringLiteral("Read the engines' admin token from this file (mode 0600); for scripts."), QStringLiteral("PATH"));
     parser.addOptions({demoOption, langOption, screenshotOption, afterOption, engineOption, tokenFileOption});
+    const QCommandLineOption httpdOption(QStringLiteral("httpd"),
+                                         QStringLiteral("Open the console over a running Apache httpd through its balancer-manager: "
+                                                        "http://HOST:PORT/balancer-manager. A protected manager: --httpd-user, and the "
+                                                        "password in FULCRUM_HTTPD_PASSWORD or the keychain entry httpd:URL. "
+                                                        "With --engine or --haproxy too, shown side by side as \"httpd\"."),
+                                         QStringLiteral("URL"));
+    const QCommandLineOption httpdUserOption(QStringLiteral("httpd-user"), QStringLiteral("The balancer-manager's Basic auth user."),
+                                             QStringLiteral("USER"));
     parser.addOption(haproxyOption);
+    parser.addOptions({httpdOption, httpdUserOption});
     parser.process(app);
     // SIGTERM, SIGINT and SIGHUP (a logout, `kill`, a closed terminal) end the console as Quit
     // does, so the demo's redis-server stops and its folder goes; the kernel ends the children
@@ -116,6 +127,34 @@ int main(int argc, char *argv[])
             return 2;
         }
         links.emplace_back(QStringLiteral("haproxy"), new HaproxyEngineLink(*address));
+    }
+    if (parser.isSet(httpdOption)) {
+        QString error;
+        const std::optional<QUrl> url = HttpdOptions::parseManagerUrl(parser.value(httpdOption), &error);
+        if (!url) {
+            std::fprintf(stderr, "fulcrum: --httpd: %s\n", qPrintable(error));
+            dropLinks();
+            return 2;
+        }
+        HttpdOptions options;
+        options.managerUrl = *url;
+        options.user = parser.value(httpdUserOption);
+        if (!options.user.isEmpty()) {
+            // Read before the event loop runs (QtKeychain's short nested wait blocks nothing then).
+            QString why;
+            std::optional<QByteArray> password = qEnvironmentVariableIsSet("FULCRUM_HTTPD_PASSWORD")
+                ? EnvironmentSecretStore().read(QStringLiteral("FULCRUM_HTTPD_PASSWORD"), &why) : std::nullopt;
+#ifdef FULCRUM_HAVE_KEYCHAIN
+            if (!password)
+                password = KeychainSecretStore().read(QStringLiteral("httpd:") + url->toString(), &why);
+#endif
+            if (!password)
+                std::fprintf(stderr, "fulcrum: no password for %s at %s (%s): set FULCRUM_HTTPD_PASSWORD or store it with "
+                                     "fulcrumctl secret set httpd:%s\n", qPrintable(options.user), qPrintable(url->toString()), qPrintable(why),
+                             qPrintable(url->toString()));
+            options.password = password.value_or(QByteArray());
+        }
+        links.emplace_back(QStringLiteral("httpd"), new HttpdEngineLink(options));
     }
     QList<ui::EngineSetting> engines;
     for (const QString &value : parser.values(engineOption)) {

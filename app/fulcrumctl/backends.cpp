@@ -1,7 +1,7 @@
 // fulcrumctl backends list|set-weight|set-state: the servers of a running fulcrumd.
 #include "command.h"
 #include "ctlengine.h"
-#include "ctlhaproxy.h"
+#include "ctlmanaged.h"
 
 #include "common/duration.h"
 
@@ -134,8 +134,8 @@ int backendsSet(const QStringList &arguments, const QString &what)
 int backends(const QStringList &arguments)
 {
     const QString sub = arguments.value(0);
-    if (std::any_of(arguments.cbegin(), arguments.cend(), [](const QString &a) { return a == u"--haproxy" || a.startsWith(u"--haproxy="); }))
-        return ctlHaproxyBackends(arguments);
+    if (ctlIsManagedEngine(arguments))
+        return ctlManagedBackends(arguments);
     if (sub == u"list")
         return backendsList(arguments.mid(1));
     if (sub == u"set-weight")
@@ -146,6 +146,8 @@ int backends(const QStringList &arguments)
                                          "       fulcrumctl backends set-weight POOL/SERVER WEIGHT --engine URL\n"
                                          "       fulcrumctl backends set-state POOL/SERVER ready|drain|maint --engine URL\n"
                                          "       fulcrumctl backends list|set-weight|set-state ... --haproxy ADDRESS (a HAProxy stats socket; weights 0..256)\n"
+                                         "       fulcrumctl backends list|set-weight|set-state ... --httpd URL [--user USER] (Apache httpd's balancer-manager;\n"
+                                         "         load factors 1..100; password from --password-file, FULCRUM_HTTPD_PASSWORD or --keychain ENTRY)\n"
                                          "The token comes from --token-file PATH, FULCRUM_TOKEN or the keychain (fulcrumctl secret set --engine URL).\n");
     if (sub == u"--help" || sub == u"-h") {
         ctlOut(usage);

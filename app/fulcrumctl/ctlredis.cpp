@@ -13,6 +13,36 @@
 
 using namespace fulcrum;
 
+std::optional<QByteArray> ctlReadPassword(const QCommandLineParser &parser, const QCommandLineOption &passwordFile,
+                                          const QCommandLineOption &keychain, const QString &environmentVariable, QString *error)
+{
+    QString why;
+    if (parser.isSet(passwordFile)) {
+        const auto secret = FileSecretStore().read(parser.value(passwordFile), &why);
+        if (!secret)
+            *error = QStringLiteral("--password-file: %1").arg(why);
+        return secret;
+    }
+    if (qEnvironmentVariableIsSet(qPrintable(environmentVariable))) {
+        const auto secret = EnvironmentSecretStore().read(environmentVariable, &why);
+        if (!secret)
+            *error = why;
+        return secret;
+    }
+    if (parser.isSet(keychain)) {
+#ifdef FULCRUM_HAVE_KEYCHAIN
+        const auto secret = KeychainSecretStore().read(parser.value(keychain), &why);
+        if (!secret)
+            *error = QStringLiteral("--keychain: %1").arg(why);
+        return secret;
+#else
+        *error = QStringLiteral("--keychain: this fulcrumctl was built without keychain support; use --password-file or %1").arg(environmentVariable);
+        return std::nullopt;
+#endif
+    }
+    return QByteArray();
+}
+
 std::optional<RedisConnectionOptions> ctlConnectionOptions(const QCommandLineParser &parser, const CtlRedisOptions &options,
                                                            const QString &url, QString *error)
 {
@@ -27,35 +57,11 @@ std::optional<RedisConnectionOptions> ctlConnectionOptions(const QCommandLinePar
         *error = QStringLiteral("--timeout \"%1\" must be a duration such as 500ms or 5s").arg(parser.value(options.timeout));
         return std::nullopt;
     }
-    QByteArray password;
-    if (parser.isSet(options.passwordFile)) {
-        const auto secret = FileSecretStore().read(parser.value(options.passwordFile), &why);
-        if (!secret) {
-            *error = QStringLiteral("--password-file: %1").arg(why);
-            return std::nullopt;
-        }
-        password = *secret;
-    } else if (qEnvironmentVariableIsSet("FULCRUM_REDIS_PASSWORD")) {
-        const auto secret = EnvironmentSecretStore().read(QStringLiteral("FULCRUM_REDIS_PASSWORD"), &why);
-        if (!secret) {
-            *error = why;
-            return std::nullopt;
-        }
-        password = *secret;
-    } else if (parser.isSet(options.keychain)) {
-#ifdef FULCRUM_HAVE_KEYCHAIN
-        const auto secret = KeychainSecretStore().read(parser.value(options.keychain), &why);
-        if (!secret) {
-            *error = QStringLiteral("--keychain: %1").arg(why);
-            return std::nullopt;
-        }
-        password = *secret;
-#else
-        *error = QStringLiteral("--keychain: this fulcrumctl was built without keychain support; use --password-file or FULCRUM_REDIS_PASSWORD");
+    const std::optional<QByteArray> password = ctlReadPassword(parser, options.passwordFile, options.keychain,
+                                                               QStringLiteral("FULCRUM_REDIS_PASSWORD"), error);
+    if (!password)
         return std::nullopt;
-#endif
-    }
-    RedisConnectionOptions o = RedisConnectionOptions::fromConfig(*endpoint, password);
+    RedisConnectionOptions o = RedisConnectionOptions::fromConfig(*endpoint, *password);
     o.connectTimeoutMs = *timeout;
     o.commandTimeoutMs = *timeout;
     return o;

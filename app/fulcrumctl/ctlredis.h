@@ -25,6 +25,11 @@ struct CtlRedisOptions
 enum CtlExit { ExitOk = 0, ExitNotAcquired = 1, ExitUsage = 2, ExitNotHolder = 3, ExitRedis = 4, ExitRunLockUnavailable = 75, ExitRunLockLost = 76 };
 
 // Builds connection options for one URL; on failure returns nullopt with a message naming the input.
+// A password from --password-file (0600), else the environment variable, else --keychain ENTRY;
+// empty when none is given. nullopt with *error when the one given cannot be read.
+std::optional<QByteArray> ctlReadPassword(const QCommandLineParser &parser, const QCommandLineOption &passwordFile,
+                                          const QCommandLineOption &keychain, const QString &environmentVariable, QString *error);
+
 std::optional<fulcrum::RedisConnectionOptions> ctlConnectionOptions(const QCommandLineParser &parser, const CtlRedisOptions &options,
                                                                     const QString &url, QString *error);
 // Opens a connection and waits until it is usable or has failed once.

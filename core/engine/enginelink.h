@@ -130,6 +130,8 @@ public:
 
     // The highest weight this engine takes: the console's drags, arrows and inputs stop there.
     virtual int maxWeight() const { return kMaxWeight; }
+    // The lowest: 0 (no new traffic) for most; Apache httpd's load factors start at 1.
+    virtual int minWeight() const { return 0; }
     // One sentence for the operator when this engine's weights are not Fulcrum's 0..kMaxWeight
     // (HAProxy: 0–256); empty when they are.
     virtual QString weightNote() const { return QString(); }

@@ -279,6 +279,14 @@ int MultiEngineLink::maxWeight() const
     return max;
 }
 
+int MultiEngineLink::minWeight() const
+{
+    int min = 0;
+    for (const std::unique_ptr<Child> &child : m_children)
+        min = std::max(min, child->link->minWeight());
+    return min;
+}
+
 QString MultiEngineLink::weightNote() const
 {
     QStringList notes;

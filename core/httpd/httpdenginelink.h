@@ -59,6 +59,7 @@ public:
     quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) override;
 
     int maxWeight() const override { return kMaxLoadFactor; }
+    int minWeight() const override { return kMinLoadFactor; }
     QString weightNote() const override;
 
     // Reads the manager once (Settings' "Test engine"): done(ok, message) names the balancers.

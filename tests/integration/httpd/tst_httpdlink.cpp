@@ -4,10 +4,14 @@
 #include "demobackends.h"
 #include "freeport.h"
 #include "httpdserver.h"
+#include "programs.h"
 
 #include "httpd/httpdenginelink.h"
 
+#include <QFile>
+#include <QRegularExpression>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace fulcrum;
@@ -63,6 +67,8 @@ private Q_SLOTS:
     void protectedManagerNeedsCredentials();
     void unreachableManagerSaysWhy();
     void probeNamesTheBalancers();
+    void fulcrumctlListsAndChanges();
+    void fulcrumctlReadsThePasswordFromAFile();
 
 private:
     std::unique_ptr<InProcessDemoBackend> m_app1;
@@ -286,6 +292,66 @@ void TestHttpdLink::probeNamesTheBalancers()
     QTRY_VERIFY_WITH_TIMEOUT(answered, 10'000);
     QVERIFY2(ok, qPrintable(message));
     QVERIFY2(message.contains(u"Apache") && message.contains(u"web (2 member(s))"), qPrintable(message));
+}
+
+void TestHttpdLink::fulcrumctlListsAndChanges()
+{
+    const QString ctl = binaryPath(QStringLiteral("fulcrumctl"));
+    const ProgramRun list = runProgram(ctl, {QStringLiteral("backends"), QStringLiteral("list"), QStringLiteral("--httpd"), m_httpd->managerUrl()});
+    QVERIFY2(list.exitCode == 0, qPrintable(list.err));
+    QVERIFY2(list.out.contains(QStringLiteral("balancer web (Apache httpd at %1; weights 1–100)").arg(m_httpd->managerUrl())), qPrintable(list.out));
+    const QRegularExpression rowA(QStringLiteral("\\n  a +http://127\\.0\\.0\\.1:%1 +up +\\S* +3/3 ").arg(m_app1->port()));
+    QVERIFY2(list.out.contains(rowA), qPrintable(list.out));
+
+    const ProgramRun set = runProgram(ctl, {QStringLiteral("backends"), QStringLiteral("set-weight"), QStringLiteral("web/a"), QStringLiteral("1"),
+                                            QStringLiteral("--httpd"), m_httpd->managerUrl()});
+    QVERIFY2(set.exitCode == 0, qPrintable(set.err));
+    QCOMPARE(set.out.trimmed(), QStringLiteral("httpd web/a: 3 → 1"));
+    const QMap<QString, int> served = m_httpd->spread(40);
+    QCOMPARE(served.value(QStringLiteral("app1")), 20);
+
+    const ProgramRun drain = runProgram(ctl, {QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("web/b"), QStringLiteral("drain"),
+                                              QStringLiteral("--httpd"), m_httpd->managerUrl()});
+    QVERIFY2(drain.exitCode == 0, qPrintable(drain.err));
+    QCOMPARE(m_httpd->spread(10).value(QStringLiteral("app2")), 0);
+
+    // Outside httpd's range: refused before anything is sent, with the range.
+    const ProgramRun zero = runProgram(ctl, {QStringLiteral("backends"), QStringLiteral("set-weight"), QStringLiteral("web/a"), QStringLiteral("0"),
+                                             QStringLiteral("--httpd"), m_httpd->managerUrl()});
+    QCOMPARE(zero.exitCode, 2);
+    QVERIFY2(zero.err.contains(u"from 1 to 100"), qPrintable(zero.err));
+    const ProgramRun nobody = runProgram(ctl, {QStringLiteral("backends"), QStringLiteral("set-weight"), QStringLiteral("web/nobody"), QStringLiteral("5"),
+                                               QStringLiteral("--httpd"), m_httpd->managerUrl()});
+    QVERIFY(nobody.exitCode != 0);
+    QVERIFY2(nobody.err.contains(u"no member \"nobody\""), qPrintable(nobody.err));
+}
+
+void TestHttpdLink::fulcrumctlReadsThePasswordFromAFile()
+{
+    HttpdServer::Options options;
+    options.members = {{m_app1->port(), 1, QStringLiteral("a")}};
+    options.user = QStringLiteral("ops");
+    options.password = "s3cret-manager";
+    HttpdServer httpd(options);
+    QString error;
+    QVERIFY2(httpd.start(&error), qPrintable(error));
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("httpd.password"));
+    QFile secret(file);
+    QVERIFY(secret.open(QIODevice::WriteOnly));
+    secret.write("s3cret-manager\n");
+    secret.close();
+    QVERIFY(secret.setPermissions(QFile::ReadOwner | QFile::WriteOwner));
+
+    const QString ctl = binaryPath(QStringLiteral("fulcrumctl"));
+    const ProgramRun without = runProgram(ctl, {QStringLiteral("backends"), QStringLiteral("list"), QStringLiteral("--httpd"), httpd.managerUrl()});
+    QCOMPARE(without.exitCode, 4);   // the engine could not be read
+    QVERIFY2(without.err.contains(u"401"), qPrintable(without.err));
+    const ProgramRun with = runProgram(ctl, {QStringLiteral("backends"), QStringLiteral("list"), QStringLiteral("--httpd"), httpd.managerUrl(),
+                                             QStringLiteral("--user"), QStringLiteral("ops"), QStringLiteral("--password-file"), file});
+    QVERIFY2(with.exitCode == 0, qPrintable(with.err));
+    QVERIFY(with.out.contains(u"balancer web"));
+    QVERIFY(!with.out.contains(u"s3cret") && !with.err.contains(u"s3cret"));
 }
 
 QTEST_GUILESS_MAIN(TestHttpdLink)

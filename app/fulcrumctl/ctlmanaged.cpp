@@ -1,0 +1,206 @@
+// fulcrumctl backends ... --haproxy ADDRESS | --httpd URL: through the console's engine links
+// (HaproxyEngineLink, HttpdEngineLink), so scripts get the same checks and messages as the console.
+#include "ctlmanaged.h"
+
+#include "command.h"
+#include "ctlengine.h"
+#include "ctlredis.h"
+
+#include "common/duration.h"
+#include "haproxy/haproxyenginelink.h"
+#include "httpd/httpdenginelink.h"
+
+#include <QCommandLineParser>
+#include <QEventLoop>
+#include <QTimer>
+
+using namespace fulcrum;
+
+namespace {
+
+constexpr int kWaitMs = 10'000;
+
+// The first snapshot (nullopt when the engine could not be read; *why says why).
+std::optional<LinkSnapshot> firstSnapshot(EngineLink &link, QString *why)
+{
+    std::optional<LinkSnapshot> snapshot;
+    QEventLoop loop;
+    QObject::connect(&link, &EngineLink::snapshotReady, &loop, [&](const LinkSnapshot &s) {
+        snapshot = s;
+        loop.quit();
+    });
+    QObject::connect(&link, &EngineLink::stateChanged, &loop, [&loop, why](LinkState state, const QString &detail) {
+        *why = detail;
+        if (state == LinkState::Disconnected)
+            loop.quit();
+    });
+    QTimer::singleShot(kWaitMs, &loop, &QEventLoop::quit);
+    loop.exec();
+    return snapshot;
+}
+
+CommandResult waitFor(EngineLink &link, quint64 id)
+{
+    CommandResult result{id, false, QStringLiteral("no answer from %1 within %2 s").arg(link.description()).arg(kWaitMs / 1000)};
+    QEventLoop loop;
+    QObject::connect(&link, &EngineLink::commandFinished, &loop, [&](const CommandResult &r) {
+        if (r.id != id)
+            return;
+        result = r;
+        loop.quit();
+    });
+    QTimer::singleShot(kWaitMs, &loop, &QEventLoop::quit);
+    loop.exec();
+    return result;
+}
+
+void printList(const LinkSnapshot &snapshot, const EngineLink &link, const QString &poolWord, int minWeight)
+{
+    QString pool;
+    for (const ServerStatus &s : snapshot.servers) {
+        if (s.pool != pool) {
+            pool = s.pool;
+            ctlOut(QStringLiteral("%1 %2 (%3; weights %4–%5)\n").arg(poolWord, pool, link.description()).arg(minWeight).arg(link.maxWeight()));
+            ctlOut(QStringLiteral("  %1 %2 %3 %4 %5 %6 %7\n").arg(QStringLiteral("SERVER"), -12).arg(QStringLiteral("ADDRESS"), -22)
+                       .arg(QStringLiteral("STATE"), -22).arg(QStringLiteral("IN STATE"), -10).arg(QStringLiteral("WEIGHT"), -8)
+                       .arg(QStringLiteral("ACTIVE"), 6).arg(QStringLiteral("LAST CHECK")));
+        }
+        const qint64 inStateMs = s.stateSince.isValid() ? s.stateSince.msecsTo(snapshot.time) : -1;
+        ctlOut(QStringLiteral("  %1 %2 %3 %4 %5 %6 %7\n").arg(s.name, -12).arg(s.address, -22).arg(s.stateText, -22)
+                   .arg(inStateMs >= 0 ? formatDurationMs(inStateMs) : QString(), -10)
+                   .arg(QStringLiteral("%1/%2").arg(s.effectiveWeight).arg(s.weight), -8)
+                   .arg(s.activeConnections, 6).arg(s.reason));
+    }
+}
+
+} // namespace
+
+bool ctlIsManagedEngine(const QStringList &arguments)
+{
+    return std::any_of(arguments.cbegin(), arguments.cend(), [](const QString &a) {
+        return a == u"--haproxy" || a.startsWith(u"--haproxy=") || a == u"--httpd" || a.startsWith(u"--httpd=");
+    });
+}
+
+int ctlManagedBackends(const QStringList &arguments)
+{
+    const QString sub = arguments.value(0);
+    const QString command = QStringLiteral("backends ") + sub;
+    const bool list = sub == u"list";
+    const bool weight = sub == u"set-weight";
+    QCommandLineParser parser;
+    const QCommandLineOption haproxyOption(QStringLiteral("haproxy"), QStringLiteral("HAProxy's stats socket: a path or host:port."),
+                                           QStringLiteral("ADDRESS"));
+    const QCommandLineOption httpdOption(QStringLiteral("httpd"), QStringLiteral("Apache httpd's balancer-manager: http://HOST:PORT/balancer-manager."),
+                                         QStringLiteral("URL"));
+    const QCommandLineOption userOption(QStringLiteral("user"), QStringLiteral("--httpd: the manager's Basic auth user."), QStringLiteral("USER"));
+    const QCommandLineOption passwordFileOption(QStringLiteral("password-file"), QStringLiteral("--httpd: read the password from this file (mode 0600)."),
+                                                QStringLiteral("PATH"));
+    const QCommandLineOption keychainOption(QStringLiteral("keychain"), QStringLiteral("--httpd: read the password from this keychain entry."),
+                                            QStringLiteral("ENTRY"));
+    parser.addOptions({haproxyOption, httpdOption, userOption, passwordFileOption, keychainOption});
+    parser.addHelpOption();
+    const QString usage = list ? QStringLiteral("usage: fulcrumctl backends list --haproxy ADDRESS | --httpd URL [--user USER]")
+                          : weight ? QStringLiteral("usage: fulcrumctl backends set-weight POOL/SERVER WEIGHT --haproxy ADDRESS (0..256) | --httpd URL (1..100)")
+                                   : QStringLiteral("usage: fulcrumctl backends set-state POOL/SERVER ready|drain|maint --haproxy ADDRESS | --httpd URL");
+    if (!list && !weight && sub != u"set-state") {
+        ctlErr(QStringLiteral("fulcrumctl backends: unknown subcommand \"%1\"; use list, set-weight or set-state\n").arg(sub));
+        return EngineUsage;
+    }
+    if (!parser.parse(QStringList{QStringLiteral("fulcrumctl ") + command} + arguments.mid(1))) {
+        ctlErr(QStringLiteral("fulcrumctl %1: %2\n%3\n").arg(command, parser.errorText(), usage));
+        return EngineUsage;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        ctlOut(usage + u'\n');
+        return EngineOk;
+    }
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() != (list ? 0 : 2) || parser.isSet(haproxyOption) == parser.isSet(httpdOption)) {
+        ctlErr(QStringLiteral("fulcrumctl %1: %2\n").arg(command, usage));
+        return EngineUsage;
+    }
+    QString error;
+    std::unique_ptr<EngineLink> link;
+    QString poolWord;
+    int minWeight = 0;
+    if (parser.isSet(haproxyOption)) {
+        const std::optional<RuntimeAddress> address = RuntimeAddress::parse(parser.value(haproxyOption), &error);
+        if (!address) {
+            ctlErr(QStringLiteral("fulcrumctl %1: --haproxy: %2\n").arg(command, error));
+            return EngineUsage;
+        }
+        link = std::make_unique<HaproxyEngineLink>(*address, 250);
+        poolWord = QStringLiteral("backend");
+    } else {
+        HttpdOptions options;
+        const std::optional<QUrl> url = HttpdOptions::parseManagerUrl(parser.value(httpdOption), &error);
+        if (!url) {
+            ctlErr(QStringLiteral("fulcrumctl %1: --httpd: %2\n").arg(command, error));
+            return EngineUsage;
+        }
+        options.managerUrl = *url;
+        options.user = parser.value(userOption);
+        const std::optional<QByteArray> password = ctlReadPassword(parser, passwordFileOption, keychainOption,
+                                                                   QStringLiteral("FULCRUM_HTTPD_PASSWORD"), &error);
+        if (!password) {
+            ctlErr(QStringLiteral("fulcrumctl %1: %2\n").arg(command, error));
+            return EngineUsage;
+        }
+        options.password = *password;
+        options.tickMs = 250;
+        link = std::make_unique<HttpdEngineLink>(options);
+        poolWord = QStringLiteral("balancer");
+        minWeight = HttpdEngineLink::kMinLoadFactor;
+    }
+    QString pool;
+    QString server;
+    int newWeight = 0;
+    BackendState newState = BackendState::Up;
+    if (!list) {
+        const QString target = positional[0];
+        const qsizetype slash = target.indexOf(u'/');
+        if (slash <= 0 || slash == target.size() - 1) {
+            ctlErr(QStringLiteral("fulcrumctl %1: \"%2\" must be POOL/SERVER (%3/SERVER), e.g. checkout/app1\n").arg(command, target, poolWord.toUpper()));
+            return EngineUsage;
+        }
+        pool = target.left(slash);
+        server = target.mid(slash + 1);
+        bool ok = false;
+        if (weight) {
+            newWeight = positional[1].toInt(&ok);
+            if (!ok || newWeight < minWeight || newWeight > link->maxWeight()) {
+                ctlErr(QStringLiteral("fulcrumctl %1: weight \"%2\" must be a whole number from %3 to %4 (%5's scale)\n")
+                           .arg(command, positional[1]).arg(minWeight).arg(link->maxWeight()).arg(link->description()));
+                return EngineUsage;
+            }
+        } else {
+            const std::optional<BackendState> state = parseBackendState(positional[1] == u"ready" ? QStringLiteral("up") : positional[1]);
+            if (!state || *state == BackendState::Down) {
+                ctlErr(QStringLiteral("fulcrumctl %1: state \"%2\" must be ready, drain or maint\n").arg(command, positional[1]));
+                return EngineUsage;
+            }
+            newState = *state;
+        }
+    }
+
+    QString why;
+    const std::optional<LinkSnapshot> snapshot = firstSnapshot(*link, &why);
+    if (!snapshot) {
+        ctlErr(QStringLiteral("fulcrumctl %1: %2\n").arg(command, why.isEmpty() ? QStringLiteral("no answer from %1").arg(link->description()) : why));
+        return EngineUnreachable;
+    }
+    if (list) {
+        printList(*snapshot, *link, poolWord, minWeight);
+        if (!why.isEmpty())
+            ctlErr(QStringLiteral("note: %1\n").arg(why));
+        return EngineOk;
+    }
+    const CommandResult result = waitFor(*link, weight ? link->setWeight(pool, server, newWeight) : link->setState(pool, server, newState));
+    if (!result.ok) {
+        ctlErr(QStringLiteral("fulcrumctl %1: %2\n").arg(command, result.message));
+        return link->state() == LinkState::Connected ? EngineRefused : EngineUnreachable;
+    }
+    ctlOut(result.message + u'\n');
+    return EngineOk;
+}
