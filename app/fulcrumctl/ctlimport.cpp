@@ -39,8 +39,8 @@ int runCtlImport(const CtlImportCommand &command, const QStringList &arguments)
         ctlErr(QStringLiteral("%1: cannot read %2: %3\n").arg(prefix, path, file.errorString()));
         return 1;
     }
-    const CtlImported result = command.import(file.readAll(), path);
-    if (!result.errors.isEmpty()) {
+    const ConfigImport result = command.import(file.readAll(), path);
+    if (!result.ok()) {
         ctlErr(result.errors.join(u'\n') + u'\n');
         return 1;
     }

@@ -10,10 +10,7 @@ static int importApacheCommand(const QStringList &arguments)
 {
     const CtlImportCommand command{QStringLiteral("import-apache"), QStringLiteral("Turn Apache httpd <Proxy balancer://...> blocks and their ProxyPass into a Fulcrum config"),
                                    QStringLiteral("Apache httpd config"),
-                                   QStringLiteral("Apache httpd config file with balancers"), [](const QByteArray &text, const QString &fileName) {
-                                       ApacheImportResult r = importApache(text, fileName);
-                                       return CtlImported{std::move(r.config), r.notes, r.errors};
-                                   }};
+                                   QStringLiteral("Apache httpd config file with balancers"), importApache};
     return runCtlImport(command, arguments);
 }
 

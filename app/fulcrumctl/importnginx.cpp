@@ -9,10 +9,7 @@ using namespace fulcrum;
 static int importNginxCommand(const QStringList &arguments)
 {
     const CtlImportCommand command{QStringLiteral("import-nginx"), QStringLiteral("Turn nginx upstream blocks into a Fulcrum config"), QStringLiteral("nginx config"),
-                                   QStringLiteral("nginx config file with upstream blocks"), [](const QByteArray &text, const QString &fileName) {
-                                       NginxImportResult r = importNginx(text, fileName);
-                                       return CtlImported{std::move(r.config), r.notes, r.errors};
-                                   }};
+                                   QStringLiteral("nginx config file with upstream blocks"), importNginx};
     return runCtlImport(command, arguments);
 }
 

@@ -1,18 +1,10 @@
 #pragma once
 
-#include "config.h"
-
-#include <QStringList>
+#include "configimport.h"
 
 namespace fulcrum {
 
-struct ApacheImportResult
-{
-    Config config;
-    QStringList notes;    // "httpd.conf:12: retry=30 not carried over: ..." (what did not map exactly)
-    QStringList errors;   // what makes the import fail (no balancer, unclosed section, bad loadfactor)
-    bool ok() const { return errors.isEmpty(); }
-};
+using ApacheImportResult = ConfigImport;
 
 // Turns Apache httpd mod_proxy_balancer balancers into Fulcrum pools: `<Proxy balancer://NAME>`
 // blocks and `BalancerMember balancer://NAME URL` lines with loadfactor=, status=, lbset=;
