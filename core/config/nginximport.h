@@ -1,18 +1,10 @@
 #pragma once
 
-#include "config.h"
-
-#include <QStringList>
+#include "configimport.h"
 
 namespace fulcrum {
 
-struct NginxImportResult
-{
-    Config config;
-    QStringList notes;    // "nginx.conf:12: max_fails=... not carried over: ..." (what did not map exactly)
-    QStringList errors;   // what makes the import fail (no upstream, unreadable file, syntax)
-    bool ok() const { return errors.isEmpty(); }
-};
+using NginxImportResult = ConfigImport;
 
 // Turns nginx `upstream` blocks into Fulcrum pools: server weight=, max_fails=,
 // fail_timeout=, max_conns=, backup, down; least_conn, random [two], ip_hash, hash.

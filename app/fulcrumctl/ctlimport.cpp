@@ -1,0 +1,68 @@
+#include "ctlimport.h"
+
+#include "command.h"
+
+#include "config/configparser.h"
+
+#include <QCommandLineParser>
+#include <QFile>
+#include <QJsonDocument>
+#include <QSaveFile>
+
+using namespace fulcrum;
+
+int runCtlImport(const CtlImportCommand &command, const QStringList &arguments)
+{
+    const QString prefix = QStringLiteral("fulcrumctl ") + command.name;
+    QCommandLineParser parser;
+    parser.setApplicationDescription(command.description + QStringLiteral(" (JSON on stdout or in -o FILE).\n"
+                                                                          "Everything that does not carry over exactly is listed on stderr."));
+    const QCommandLineOption outputOption({QStringLiteral("o"), QStringLiteral("output")}, QStringLiteral("Write the config to FILE."), QStringLiteral("FILE"));
+    parser.addOption(outputOption);
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("FILE"), command.fileHelp);
+    if (!parser.parse(QStringList{prefix} + arguments)) {
+        ctlErr(QStringLiteral("%1: %2\n").arg(prefix, parser.errorText()));
+        return 2;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        ctlOut(parser.helpText());
+        return 0;
+    }
+    if (parser.positionalArguments().size() != 1) {
+        ctlErr(QStringLiteral("%1: give exactly one %2 FILE\n").arg(prefix, command.fileKind));
+        return 2;
+    }
+    const QString path = parser.positionalArguments().first();
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        ctlErr(QStringLiteral("%1: cannot read %2: %3\n").arg(prefix, path, file.errorString()));
+        return 1;
+    }
+    const ConfigImport result = command.import(file.readAll(), path);
+    if (!result.ok()) {
+        ctlErr(result.errors.join(u'\n') + u'\n');
+        return 1;
+    }
+    const QByteArray json = QJsonDocument(configToJson(result.config)).toJson(QJsonDocument::Indented);
+    // The import must produce a config fulcrumd accepts; say so loudly if it does not.
+    const ConfigResult check = parseConfig(json, QStringLiteral("<imported>"));
+    if (!check.ok()) {
+        ctlErr(QStringLiteral("%1: the imported config does not validate:\n%2\n").arg(prefix, check.errorText()));
+        return 1;
+    }
+    for (const QString &note : result.notes)
+        ctlErr(QStringLiteral("note: %1\n").arg(note));
+    if (parser.isSet(outputOption)) {
+        QSaveFile out(parser.value(outputOption));
+        if (!out.open(QIODevice::WriteOnly) || out.write(json) != json.size() || !out.commit()) {
+            ctlErr(QStringLiteral("%1: cannot write %2: %3\n").arg(prefix, out.fileName(), out.errorString()));
+            return 1;
+        }
+        ctlErr(QStringLiteral("wrote %1 (%2 pool(s), %3 listener(s), %4 note(s))\n")
+                   .arg(out.fileName()).arg(result.config.pools.size()).arg(result.config.listeners.size()).arg(result.notes.size()));
+    } else {
+        ctlOut(QString::fromUtf8(json));
+    }
+    return 0;
+}

@@ -1,0 +1,745 @@
+#include "apacheimport.h"
+
+#include <QHostAddress>
+#include <QMap>
+#include <QSet>
+#include <QUrl>
+
+#include <algorithm>
+#include <climits>
+#include <numeric>
+
+namespace fulcrum {
+
+namespace {
+
+// One directive or section of an httpd config. Directive names are case-insensitive in httpd:
+// `key` is the lower-case name to match on, `name` the spelling to quote back.
+struct ApacheNode
+{
+    QString name;
+    QString key;
+    QStringList args;
+    int line = 0;
+    bool section = false;
+    std::vector<ApacheNode> children;
+};
+
+// Words of one logical line as httpd's ap_getword_conf splits them: blanks separate words,
+// "..." and '...' group them, a backslash inside quotes escapes the quote.
+QStringList splitWords(QStringView text)
+{
+    QStringList words;
+    qsizetype i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && text[i].isSpace())
+            ++i;
+        if (i >= text.size())
+            break;
+        QString word;
+        const QChar quote = text[i];
+        if (quote == u'"' || quote == u'\'') {
+            ++i;
+            while (i < text.size() && text[i] != quote) {
+                if (text[i] == u'\\' && i + 1 < text.size() && (text[i + 1] == quote || text[i + 1] == u'\\'))
+                    ++i;
+                word += text[i++];
+            }
+            ++i;
+        } else {
+            while (i < text.size() && !text[i].isSpace())
+                word += text[i++];
+        }
+        words << word;
+    }
+    return words;
+}
+
+class ApacheParser
+{
+public:
+    ApacheParser(const QByteArray &text, const QString &file, QStringList &errors)
+        : m_lines(QString::fromUtf8(text).split(u'\n')), m_file(file), m_errors(errors)
+    {
+    }
+
+    std::vector<ApacheNode> parse()
+    {
+        std::vector<ApacheNode> top;
+        std::vector<ApacheNode *> open; // sections not closed yet, innermost last
+        auto children = [&]() -> std::vector<ApacheNode> & { return open.empty() ? top : open.back()->children; };
+        for (int index = 0; index < m_lines.size(); ++index) {
+            const int lineNumber = index + 1;
+            // A trailing backslash continues the line (httpd joins the next line as it is).
+            QString logical = m_lines[index];
+            if (logical.endsWith(u'\r'))
+                logical.chop(1);
+            while (logical.endsWith(u'\\') && index + 1 < m_lines.size()) {
+                logical.chop(1);
+                QString next = m_lines[++index];
+                if (next.endsWith(u'\r'))
+                    next.chop(1);
+                logical += next;
+            }
+            const QString text = logical.trimmed();
+            if (text.isEmpty() || text.startsWith(u'#'))
+                continue;
+            if (text.startsWith(QStringLiteral("</"))) {
+                const QString name = text.mid(2).chopped(text.endsWith(u'>') ? 1 : 0).trimmed();
+                if (open.empty()) {
+                    m_errors << QStringLiteral("%1:%2: </%3> closes no section; remove it or add the <%3 ...> it belongs to").arg(m_file).arg(lineNumber).arg(name);
+                    return {};
+                }
+                if (name.compare(open.back()->name, Qt::CaseInsensitive) != 0) {
+                    m_errors << QStringLiteral("%1:%2: </%3> found while <%4> from line %5 is open; close it first with </%4>")
+                                    .arg(m_file).arg(lineNumber).arg(name, open.back()->name).arg(open.back()->line);
+                    return {};
+                }
+                open.pop_back();
+                continue;
+            }
+            ApacheNode node;
+            node.line = lineNumber;
+            QString body = text;
+            if (text.startsWith(u'<')) {
+                if (!text.endsWith(u'>')) {
+                    m_errors << QStringLiteral("%1:%2: section \"%3\" lacks its closing '>'; write it as <Name arguments>").arg(m_file).arg(lineNumber).arg(text);
+                    return {};
+                }
+                node.section = true;
+                body = text.mid(1).chopped(1);
+            }
+            QStringList words = splitWords(body);
+            if (words.isEmpty()) {
+                m_errors << QStringLiteral("%1:%2: \"%3\" names no section; write it as <Name arguments>").arg(m_file).arg(lineNumber).arg(text);
+                return {};
+            }
+            node.name = words.takeFirst();
+            node.key = node.name.toLower();
+            node.args = words;
+            children().push_back(std::move(node));
+            if (children().back().section)
+                open.push_back(&children().back());
+        }
+        if (!open.empty()) {
+            const ApacheNode *unclosed = open.front();
+            m_errors << QStringLiteral("%1:%2: <%3 %4> is not closed: add </%3> after its last directive")
+                            .arg(m_file).arg(unclosed->line).arg(unclosed->name, unclosed->args.join(u' '));
+            return {};
+        }
+        return top;
+    }
+
+private:
+    QStringList m_lines;
+    QString m_file;
+    QStringList &m_errors;
+};
+
+bool isBalancerUrl(const QString &url)
+{
+    return url.startsWith(QStringLiteral("balancer://"), Qt::CaseInsensitive);
+}
+
+// "balancer://Shop/x" -> "Shop"; httpd compares balancer names without regard to case.
+QString balancerName(const QString &url)
+{
+    return url.mid(11).section(u'/', 0, 0);
+}
+
+QString balancerPath(const QString &url)
+{
+    const QString rest = url.mid(11);
+    const qsizetype slash = rest.indexOf(u'/');
+    return slash < 0 ? QString() : rest.mid(slash);
+}
+
+struct Member
+{
+    QString url;
+    QStringList params;
+    int line = 0;
+};
+
+struct BalancerSetting
+{
+    QString key;   // lower case
+    QString value;
+    QString origin; // "ProxySet" or "ProxyPass": where the setting was written
+    int line = 0;
+};
+
+struct Balancer
+{
+    QString name;  // as first written
+    int line = 0;
+    std::vector<Member> members;
+    std::vector<BalancerSetting> settings; // in file order: httpd lets the last one win
+};
+
+// A ProxyPass to a balancer and where httpd serves it.
+struct Route
+{
+    const ApacheNode *virtualHost = nullptr; // nullptr: the main server (its Listen addresses)
+    QString path;
+    bool pathIsRegex = false;
+    QString balancerKey;
+    QString targetPath;
+    int line = 0;
+};
+
+struct ListenAddress
+{
+    QString host; // empty: every address
+    quint16 port = 0;
+    bool tls = false;
+    int line = 0;
+};
+
+// Parses "HOST:PORT", "[V6]:PORT", "HOST", "PORT" (Listen) or "*:PORT" (VirtualHost).
+bool splitAddress(const QString &text, QString *host, quint16 *port)
+{
+    QString h = text;
+    QString p;
+    if (text.startsWith(u'[')) {
+        const qsizetype close = text.indexOf(u']');
+        if (close < 0)
+            return false;
+        h = text.mid(1, close - 1);
+        if (text.mid(close + 1).startsWith(u':'))
+            p = text.mid(close + 2);
+    } else if (text.count(u':') == 1) {
+        h = text.section(u':', 0, 0);
+        p = text.section(u':', 1);
+    } else if (!text.contains(u':') && !text.contains(u'.') && !text.contains(u'*') && text != u"_default_") {
+        h.clear();
+        p = text;
+    }
+    *host = (h == u"*" || h == u"_default_") ? QString() : h;
+    *port = 0;
+    if (p.isEmpty() || p == u"*")
+        return true;
+    bool ok = false;
+    const uint number = p.toUInt(&ok);
+    if (!ok || number == 0 || number > 65535)
+        return false;
+    *port = quint16(number);
+    return true;
+}
+
+QString hostPort(const QString &host, quint16 port)
+{
+    return host.contains(u':') ? QStringLiteral("[%1]:%2").arg(host).arg(port) : QStringLiteral("%1:%2").arg(host).arg(port);
+}
+
+class ApacheImporter
+{
+public:
+    ApacheImporter(const QString &file, ApacheImportResult &result) : m_file(file), m_result(result) {}
+
+    void run(const std::vector<ApacheNode> &top)
+    {
+        walk(top, nullptr, QString());
+        if (!m_result.errors.isEmpty())
+            return;
+        for (const QString &key : m_balancerOrder) {
+            makePool(m_balancers[key]);
+            if (!m_result.errors.isEmpty())
+                return;
+        }
+        if (m_result.config.pools.empty()) {
+            m_result.errors << QStringLiteral("%1: no <Proxy balancer://NAME> block or \"BalancerMember balancer://NAME URL\" line with a member to import; "
+                                              "if the balancers are in an Include'd file, import that file").arg(m_file);
+            return;
+        }
+        makeListeners();
+        // In file order, as a reader goes through the config (the checks above run per balancer).
+        std::stable_sort(m_notes.begin(), m_notes.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+        for (const auto &[line, text] : m_notes)
+            m_result.notes << text;
+    }
+
+private:
+    void note(int line, const QString &what) { m_notes.push_back({line, QStringLiteral("%1:%2: %3").arg(m_file).arg(line).arg(what)}); }
+    void error(int line, const QString &what) { m_result.errors << QStringLiteral("%1:%2: %3").arg(m_file).arg(line).arg(what); }
+
+    Balancer &balancer(const QString &url, int line)
+    {
+        const QString name = balancerName(url);
+        const QString key = name.toLower();
+        if (!m_balancers.contains(key)) {
+            m_balancers[key] = Balancer{name, line, {}, {}};
+            m_balancerOrder << key;
+        }
+        return m_balancers[key];
+    }
+
+    void walk(const std::vector<ApacheNode> &nodes, const ApacheNode *virtualHost, const QString &location)
+    {
+        for (const ApacheNode &n : nodes) {
+            if (n.section && n.key == u"proxy") {
+                const QString url = n.args.value(0);
+                if (isBalancerUrl(url))
+                    readProxyBlock(n, balancer(url, n.line));
+                else
+                    note(n.line, QStringLiteral("<Proxy %1> not carried over: only <Proxy balancer://NAME> blocks become pools").arg(url));
+            } else if (n.section && n.key == u"proxymatch") {
+                note(n.line, QStringLiteral("<ProxyMatch %1> not carried over: only <Proxy balancer://NAME> blocks become pools").arg(n.args.value(0)));
+            } else if (n.section && n.key == u"virtualhost") {
+                walk(n.children, &n, QString());
+            } else if (n.section && (n.key == u"location" || n.key == u"locationmatch")) {
+                readLocation(n, virtualHost);
+            } else if (n.section) {
+                // <IfModule>, <IfDefine>, <Directory> ...: what they hold counts as if written here.
+                walk(n.children, virtualHost, location);
+            } else if (n.key == u"balancermember") {
+                if (!isBalancerUrl(n.args.value(0)) || n.args.size() < 2) {
+                    error(n.line, QStringLiteral("BalancerMember outside a <Proxy balancer://NAME> block must name its balancer: BalancerMember balancer://NAME http://HOST:PORT"));
+                    continue;
+                }
+                balancer(n.args[0], n.line).members.push_back(Member{n.args[1], n.args.mid(2), n.line});
+            } else if (n.key == u"proxyset") {
+                if (isBalancerUrl(n.args.value(0)))
+                    readSettings(balancer(n.args[0], n.line), n.args.mid(1), QStringLiteral("ProxySet"), n.line);
+                else
+                    note(n.line, QStringLiteral("ProxySet %1 not carried over: it sets a single worker, not a balancer").arg(n.args.join(u' ')));
+            } else if (n.key == u"proxypass" || n.key == u"proxypassmatch") {
+                readProxyPass(n, virtualHost, location, false);
+            } else if (n.key == u"include" || n.key == u"includeoptional") {
+                note(n.line, QStringLiteral("%1 %2 not followed: import that file separately (or paste its balancers here)").arg(n.name, n.args.join(u' ')));
+            } else if (n.key == u"listen" && !virtualHost) {
+                ListenAddress a;
+                a.line = n.line;
+                if (!splitAddress(n.args.value(0), &a.host, &a.port) || a.port == 0) {
+                    note(n.line, QStringLiteral("Listen %1 not carried over: not [HOST:]PORT").arg(n.args.join(u' ')));
+                    continue;
+                }
+                a.tls = n.args.value(1).compare(QStringLiteral("https"), Qt::CaseInsensitive) == 0;
+                m_listens.push_back(a);
+            } else if (virtualHost || !location.isEmpty()) {
+                m_hostDirectives[virtualHost].push_back(&n);
+            } else if (n.key.startsWith(u"proxy")) {
+                m_hostDirectives[nullptr].push_back(&n);
+            }
+        }
+    }
+
+    void readProxyBlock(const ApacheNode &block, Balancer &b)
+    {
+        for (const ApacheNode &n : block.children) {
+            if (n.key == u"balancermember" && !n.args.isEmpty()) {
+                b.members.push_back(Member{n.args[0], n.args.mid(1), n.line});
+            } else if (n.key == u"proxyset") {
+                readSettings(b, n.args, QStringLiteral("ProxySet"), n.line);
+            } else if (n.key == u"require" || n.key == u"order" || n.key == u"allow" || n.key == u"deny" || n.key == u"satisfy") {
+                note(n.line, QStringLiteral("%1 %2 in <Proxy balancer://%3> not carried over: Fulcrum listeners do not restrict which clients may connect")
+                                 .arg(n.name, n.args.join(u' '), b.name));
+            } else {
+                note(n.line, QStringLiteral("%1%2 in <Proxy balancer://%3> not carried over (no Fulcrum equivalent)")
+                                 .arg(n.section ? QStringLiteral("<") + n.name + u'>' : n.name, n.args.isEmpty() || n.section ? QString() : u' ' + n.args.join(u' '), b.name));
+            }
+        }
+    }
+
+    void readSettings(Balancer &b, const QStringList &args, const QString &origin, int line)
+    {
+        for (const QString &arg : args) {
+            if (!arg.contains(u'=')) {
+                note(line, QStringLiteral("%1 flag \"%2\" not carried over (no Fulcrum equivalent)").arg(origin, arg));
+                continue;
+            }
+            b.settings.push_back(BalancerSetting{arg.section(u'=', 0, 0).toLower(), arg.section(u'=', 1), origin, line});
+        }
+    }
+
+    void readLocation(const ApacheNode &location, const ApacheNode *virtualHost)
+    {
+        bool proxies = false;
+        for (const ApacheNode &n : location.children)
+            proxies = proxies || ((n.key == u"proxypass") && isBalancerUrl(n.args.value(0)));
+        for (const ApacheNode &n : location.children) {
+            if (n.key == u"proxypass")
+                readProxyPass(n, virtualHost, location.args.value(0), location.key == u"locationmatch");
+            else if (proxies)
+                note(n.line, QStringLiteral("%1 %2 in <%3 %4> not carried over: Fulcrum listeners do not act per path")
+                                 .arg(n.name, n.args.join(u' '), location.name, location.args.value(0)));
+            else if (n.section)
+                walk(n.children, virtualHost, location.args.value(0));
+        }
+    }
+
+    void readProxyPass(const ApacheNode &n, const ApacheNode *virtualHost, const QString &location, bool locationIsRegex)
+    {
+        // Inside <Location PATH> the path is the location's; elsewhere it is the first word.
+        const bool inLocation = !location.isEmpty() && (n.args.value(0).contains(QStringLiteral("://")) || n.args.value(0) == u"!");
+        const QString path = inLocation ? location : n.args.value(0);
+        const QString target = n.args.value(inLocation ? 0 : 1);
+        if (target == u"!") {
+            note(n.line, QStringLiteral("%1 %2 ! not carried over: Fulcrum listeners do not exclude paths; those requests go to the pool too").arg(n.name, path));
+            return;
+        }
+        if (!isBalancerUrl(target)) {
+            note(n.line, QStringLiteral("%1 %2 %3 not carried over: only balancer:// targets become listeners").arg(n.name, path, target));
+            return;
+        }
+        Route route;
+        route.virtualHost = virtualHost;
+        route.path = path;
+        route.pathIsRegex = n.key == u"proxypassmatch" || locationIsRegex;
+        route.balancerKey = balancerName(target).toLower();
+        route.targetPath = balancerPath(target);
+        route.line = n.line;
+        m_routes.push_back(route);
+        readSettings(balancer(target, n.line), n.args.mid(inLocation ? 1 : 2), n.name, n.line);
+    }
+
+    void makePool(Balancer &b)
+    {
+        if (b.members.empty()) {
+            note(b.line, QStringLiteral("balancer://%1 has no BalancerMember; skipped").arg(b.name));
+            return;
+        }
+        PoolConfig pool;
+        pool.name = b.name;
+        pool.options.algorithm = Algorithm::WeightedRoundRobin; // lbmethod=byrequests, httpd's default, is the same smooth weighted round robin
+        applySettings(b, pool);
+
+        std::vector<int> loadFactors;   // httpd's own unit: loadfactor x 100, cut to a whole number
+        std::vector<QPair<int, int>> tiers; // (lbset, 0 member / 1 hot spare / 2 hot standby)
+        QSet<QString> names;
+        bool drains = false;
+        for (const Member &m : b.members) {
+            BackendSpec s;
+            int loadFactor = 100;
+            int lbset = 0;
+            int tier = 0;
+            if (!memberAddress(m, &s))
+                continue;
+            for (const QString &param : m.params) {
+                const QString key = param.section(u'=', 0, 0).toLower();
+                const QString value = param.section(u'=', 1);
+                if (key == u"loadfactor") {
+                    bool ok = false;
+                    const double factor = value.toDouble(&ok);
+                    loadFactor = ok ? int(factor * 100.0) : 0;
+                    if (loadFactor < 100 || loadFactor > 10000) {
+                        error(m.line, QStringLiteral("loadfactor=%1 for %2 must be a number from 1 to 100 (decimals allowed, e.g. 2.5); httpd rejects it too").arg(value, m.url));
+                        return;
+                    }
+                    if (!qFuzzyCompare(double(loadFactor) / 100.0, factor))
+                        note(m.line, QStringLiteral("%1: loadfactor=%2 is taken as %3, as httpd takes it (it keeps two decimals)").arg(m.url, value).arg(double(loadFactor) / 100.0));
+                } else if (key == u"status") {
+                    applyStatus(m, value, &s, &tier);
+                    drains = drains || s.state == BackendState::Drain;
+                } else if (key == u"lbset") {
+                    bool ok = false;
+                    lbset = value.toInt(&ok);
+                    if (!ok || lbset < 0 || lbset > 99) {
+                        note(m.line, QStringLiteral("%1: lbset=%2 is not 0..99; lbset 0 used").arg(m.url, value));
+                        lbset = 0;
+                    }
+                } else if (key == u"route") {
+                    note(m.line, QStringLiteral("%1: route=%2 not carried over: Fulcrum's stickiness hashes the session cookie, it does not read a route from it").arg(m.url, value));
+                } else if (key == u"max" || key == u"smax" || key == u"min" || key == u"ttl") {
+                    note(m.line, QStringLiteral("%1: %2 not carried over: it sizes httpd's connection pool per child process; Fulcrum keeps proxy.max_idle_per_server "
+                                                "idle connections per worker and limits concurrent requests with max_connections").arg(m.url, param));
+                } else if (key.startsWith(u"hc")) {
+                    note(m.line, QStringLiteral("%1: %2 not carried over: mod_proxy_hcheck checks each member; Fulcrum checks per pool (pools[].health_check)").arg(m.url, param));
+                } else {
+                    note(m.line, QStringLiteral("%1: parameter \"%2\" not carried over (no Fulcrum equivalent)").arg(m.url, param));
+                }
+            }
+            if (names.contains(s.name)) {
+                note(m.line, QStringLiteral("%1: a second member at %2 not carried over: Fulcrum names servers by address, and one name may appear once in a pool").arg(m.url, s.name));
+                continue;
+            }
+            names.insert(s.name);
+            loadFactors.push_back(loadFactor);
+            tiers.push_back({lbset, tier});
+            pool.servers.push_back(std::move(s));
+        }
+        if (pool.servers.empty()) {
+            note(b.line, QStringLiteral("balancer://%1 has no member that could be carried over; skipped").arg(b.name));
+            return;
+        }
+        setWeights(b, pool, loadFactors);
+        setBackups(b, pool, tiers);
+        if (drains && pool.options.algorithm == Algorithm::ConsistentHash)
+            note(b.line, QStringLiteral("balancer://%1: a draining member (+N) still takes the requests whose session names its route in httpd; Fulcrum sends it no new request").arg(b.name));
+        note(b.line, QStringLiteral("balancer://%1: httpd takes a member out after a failed connection and retries it after retry= (60 s); Fulcrum ejects after %2 consecutive failures "
+                                    "(5xx count too), for %3 s doubling up to %4 s, and adds active health checks (GET /health every 2 s): check the path")
+                         .arg(b.name).arg(pool.outlier.consecutiveFailures).arg(double(pool.outlier.baseEjectionMs) / 1000.0).arg(double(pool.outlier.maxEjectionMs) / 1000.0));
+        m_result.config.pools.push_back(std::move(pool));
+    }
+
+    bool memberAddress(const Member &m, BackendSpec *s)
+    {
+        const QUrl url(m.url, QUrl::StrictMode);
+        const QString scheme = url.scheme().toLower();
+        if (!url.isValid() || url.host().isEmpty() || (scheme != u"http" && scheme != u"https")) {
+            note(m.line, QStringLiteral("member %1 not carried over: Fulcrum proxies to http://HOST:PORT servers only").arg(m.url));
+            return false;
+        }
+        s->host = url.host();
+        s->port = quint16(url.port(scheme == u"https" ? 443 : 80));
+        s->name = s->address();
+        if (scheme == u"https")
+            note(m.line, QStringLiteral("member %1: Fulcrum talks plain HTTP to servers; TLS to %2 is not carried over").arg(m.url, s->name));
+        if (!url.path().isEmpty() && url.path() != u"/")
+            note(m.line, QStringLiteral("member %1: path %2 not carried over: Fulcrum forwards the request path unchanged").arg(m.url, url.path()));
+        return true;
+    }
+
+    // status=+H-D...: '+' sets the flags after it, '-' clears them, a bare flag sets it.
+    void applyStatus(const Member &m, const QString &value, BackendSpec *s, int *tier)
+    {
+        bool set = true;
+        for (const QChar c : value) {
+            if (c == u'+' || c == u'-') {
+                set = c == u'+';
+                continue;
+            }
+            const QChar flag = c.toUpper();
+            if (!set) {
+                if (flag == u'H' || flag == u'R')
+                    *tier = 0;
+                else if (flag == u'D' || flag == u'S' || flag == u'N')
+                    s->state = BackendState::Up;
+                continue;
+            }
+            if (flag == u'H') {
+                *tier = 2;
+            } else if (flag == u'R') {
+                *tier = 1;
+                note(m.line, QStringLiteral("%1: status +R (hot spare) became backup: httpd brings in one spare for each unusable member; Fulcrum uses backups only when no other server can take traffic").arg(m.url));
+            } else if (flag == u'D' || flag == u'S') {
+                s->state = BackendState::Maint;
+            } else if (flag == u'N') {
+                s->state = BackendState::Drain;
+            } else if (flag == u'I') {
+                note(m.line, QStringLiteral("%1: status +I (ignore errors) not carried over: Fulcrum's health checks and outlier detection still take the server out").arg(m.url));
+            } else if (flag == u'E' || flag == u'C') {
+                note(m.line, QStringLiteral("%1: status +%2 (%3) not carried over: in Fulcrum, health checks decide whether a server is down").arg(m.url, QString(flag)).arg(flag == u'E' ? QStringLiteral("in error") : QStringLiteral("health check failed")));
+            } else {
+                note(m.line, QStringLiteral("%1: status flag \"%2\" is not one httpd knows (D, S, I, H, R, E, N, C); ignored").arg(m.url, QString(c)));
+            }
+        }
+    }
+
+    void applySettings(const Balancer &b, PoolConfig &pool)
+    {
+        QString method = QStringLiteral("byrequests");
+        int methodLine = b.line;
+        QString sticky;
+        int stickyLine = b.line;
+        for (const BalancerSetting &s : b.settings) {
+            if (s.key == u"lbmethod") {
+                method = s.value.toLower();
+                methodLine = s.line;
+            } else if (s.key == u"stickysession") {
+                sticky = s.value;
+                stickyLine = s.line;
+            } else if (s.key == u"nofailover") {
+                note(s.line, QStringLiteral("%1 nofailover=%2 not carried over: Fulcrum always sends a request elsewhere when its server is out").arg(s.origin, s.value));
+            } else if (s.key == u"failonstatus" || s.key == u"failontimeout") {
+                note(s.line, QStringLiteral("%1 %2=%3 not carried over: Fulcrum's outlier detection counts connect failures, resets and every 5xx").arg(s.origin, s.key, s.value));
+            } else {
+                note(s.line, QStringLiteral("%1 %2=%3 for balancer://%4 not carried over (no Fulcrum equivalent)").arg(s.origin, s.key, s.value, b.name));
+            }
+        }
+        if (!sticky.isEmpty()) {
+            const QString cookie = sticky.section(u'|', 0, 0);
+            pool.options.algorithm = Algorithm::ConsistentHash;
+            pool.options.hashKey = HashKeySource{HashKeySource::Cookie, cookie};
+            note(stickyLine, QStringLiteral("stickysession=%1 became consistent-hash on cookie %2: httpd sends a request to the member whose route= ends the cookie's value, "
+                                            "Fulcrum hashes the whole value (Maglev), so a session may continue on another server than the one that made it; "
+                                            "requests without the cookie go to a random server (lbmethod=%3 not used)")
+                                 .arg(sticky, cookie, method));
+            if (sticky.contains(u'|'))
+                note(stickyLine, QStringLiteral("stickysession=%1: the URL parameter \"%2\" not carried over: Fulcrum reads the session from the cookie only").arg(sticky, sticky.section(u'|', 1)));
+        } else if (method == u"bybusyness") {
+            pool.options.algorithm = Algorithm::LeastConnections;
+            note(methodLine, QStringLiteral("lbmethod=bybusyness became least-connections: Fulcrum divides in-flight requests by weight; httpd compares them as they are and uses loadfactor only to break ties"));
+        } else if (method == u"bytraffic") {
+            note(methodLine, QStringLiteral("lbmethod=bytraffic became weighted-round-robin: httpd shares the bytes sent and received in loadfactor proportion, "
+                                            "Fulcrum shares requests in that proportion; they agree only while responses are of similar size"));
+        } else if (method == u"heartbeat") {
+            pool.options.algorithm = Algorithm::LeastConnections;
+            note(methodLine, QStringLiteral("lbmethod=heartbeat became least-connections: httpd picks at random weighted by the idle workers each backend reports "
+                                            "through mod_heartbeat (and ignores loadfactor and members that send no heartbeat); Fulcrum counts in-flight requests itself and needs no heartbeat"));
+        } else if (method != u"byrequests") {
+            note(methodLine, QStringLiteral("lbmethod=%1 is not one httpd knows (byrequests, bytraffic, bybusyness, heartbeat); weighted-round-robin used").arg(method));
+        }
+    }
+
+    // Fulcrum weights are whole numbers: the smallest ones with loadfactor's proportions.
+    void setWeights(const Balancer &b, PoolConfig &pool, const std::vector<int> &loadFactors)
+    {
+        int divisor = 100;
+        for (int factor : loadFactors)
+            divisor = std::gcd(divisor, factor);
+        QStringList factors;
+        QStringList weights;
+        for (size_t i = 0; i < pool.servers.size(); ++i) {
+            pool.servers[i].weight = loadFactors[i] / divisor;
+            factors << QString::number(double(loadFactors[i]) / 100.0);
+            weights << QString::number(pool.servers[i].weight);
+        }
+        if (divisor != 100)
+            note(b.line, QStringLiteral("balancer://%1: load factors %2 became weights %3 (x %4): Fulcrum weights are whole numbers; the proportions are kept")
+                             .arg(b.name, factors.join(QStringLiteral(", ")), weights.join(QStringLiteral(", "))).arg(100 / divisor));
+    }
+
+    // httpd tries lbset 0, its hot spares, its hot standbys, then lbset 1 ...; Fulcrum has two
+    // tiers, servers and backups. Two tiers in httpd map exactly; more fold into "backup".
+    void setBackups(const Balancer &b, PoolConfig &pool, const std::vector<QPair<int, int>> &tiers)
+    {
+        std::vector<QPair<int, int>> order(tiers);
+        std::sort(order.begin(), order.end());
+        order.erase(std::unique(order.begin(), order.end()), order.end());
+        for (size_t i = 0; i < pool.servers.size(); ++i)
+            pool.servers[i].backup = tiers[i] != order.front();
+        QSet<int> lbsets;
+        for (const auto &t : order)
+            lbsets.insert(t.first);
+        if (lbsets.size() < 2 && (order.size() < 2 || order.front().second == 0))
+            return;
+        QStringList names;
+        for (const auto &[lbset, tier] : order)
+            names << QStringLiteral("lbset %1%2").arg(lbset).arg(tier == 2 ? QStringLiteral(" hot standby") : tier == 1 ? QStringLiteral(" hot spare") : QString());
+        if (order.size() == 2)
+            note(b.line, QStringLiteral("balancer://%1: %2 became backup: httpd uses them only when no member of %3 is usable, as Fulcrum uses backups").arg(b.name, names[1], names[0]));
+        else
+            note(b.line, QStringLiteral("balancer://%1: httpd uses its members in %2 tiers (%3), Fulcrum in two: all after %4 became backup and share the traffic when they are used")
+                             .arg(b.name).arg(order.size()).arg(names.join(QStringLiteral(", ")), names[0]));
+    }
+
+    // Where httpd accepts the requests of a route: its virtual host's addresses, with the host
+    // and port a `Listen` gives where the VirtualHost leaves them open; else every Listen.
+    std::vector<ListenAddress> addressesOf(const Route &route)
+    {
+        if (!route.virtualHost)
+            return m_listens;
+        std::vector<ListenAddress> out;
+        for (const QString &text : route.virtualHost->args) {
+            ListenAddress a;
+            a.line = route.virtualHost->line;
+            if (!splitAddress(text, &a.host, &a.port)) {
+                note(a.line, QStringLiteral("<VirtualHost %1> not carried over: not HOST:PORT").arg(text));
+                continue;
+            }
+            bool matched = false;
+            for (const ListenAddress &l : m_listens) {
+                if ((a.port == 0 || a.port == l.port) && (a.host.isEmpty() || l.host.isEmpty() || a.host == l.host)) {
+                    out.push_back(ListenAddress{a.host.isEmpty() ? l.host : a.host, l.port, l.tls, a.line});
+                    matched = true;
+                }
+            }
+            if (!matched && a.port != 0)
+                out.push_back(a);
+            else if (!matched)
+                note(a.line, QStringLiteral("<VirtualHost %1> not carried over: it names no port and no Listen gives one").arg(text));
+        }
+        return out;
+    }
+
+    void makeListeners()
+    {
+        // The catch-all "/" routes first: a listener takes every path, so it goes to the pool that gets most of them.
+        std::stable_sort(m_routes.begin(), m_routes.end(), [](const Route &a, const Route &b) { return a.path == u"/" && b.path != u"/"; });
+        QMap<QString, QString> poolAt; // "host:port" -> pool
+        QSet<const ApacheNode *> hostsWithListeners;
+        for (const Route &route : m_routes) {
+            const Balancer &b = m_balancers[route.balancerKey];
+            if (!m_result.config.pool(b.name)) {
+                note(route.line, QStringLiteral("ProxyPass %1 balancer://%2 not carried over: the balancer was not imported").arg(route.path, b.name));
+                continue;
+            }
+            const std::vector<ListenAddress> addresses = addressesOf(route);
+            if (addresses.empty())
+                note(route.line, QStringLiteral("ProxyPass %1 balancer://%2 not carried over: no Listen or <VirtualHost HOST:PORT> says where httpd accepts it").arg(route.path, b.name));
+            bool listens = false;
+            for (const ListenAddress &a : addresses) {
+                const QString host = a.host.isEmpty() ? QStringLiteral("0.0.0.0") : a.host;
+                if (QHostAddress(host).isNull()) {
+                    note(a.line, QStringLiteral("address %1 not carried over: Fulcrum listens on IP addresses, not host names").arg(hostPort(host, a.port)));
+                    continue;
+                }
+                const QString listen = hostPort(host, a.port);
+                if (poolAt.contains(listen)) {
+                    if (poolAt[listen] != b.name)
+                        note(route.line, QStringLiteral("ProxyPass %1 balancer://%2 not carried over for %3: that listener already sends every request to pool \"%4\" "
+                                                        "(Fulcrum listeners do not route by path or host name); give pool \"%2\" a listener of its own")
+                                             .arg(route.path, b.name, listen, poolAt[listen]));
+                    else
+                        listens = true;
+                    continue;
+                }
+                ListenerConfig l;
+                l.pool = b.name;
+                l.host = host;
+                l.port = a.port;
+                l.name = QStringLiteral("%1-%2").arg(b.name).arg(a.port);
+                poolAt[listen] = b.name;
+                listens = true;
+                if (a.tls)
+                    note(a.line, QStringLiteral("Listen %1 https: TLS is not terminated by Fulcrum; the listener is plain HTTP").arg(listen));
+                if (!QHostAddress(host).isLoopback())
+                    note(a.line, QStringLiteral("%1: binds %2, not loopback; check that this is wanted").arg(listen, host));
+                m_result.config.listeners.push_back(l);
+            }
+            if (!listens)
+                continue;
+            hostsWithListeners.insert(route.virtualHost);
+            const QString target = route.targetPath.isEmpty() ? QStringLiteral("/") : route.targetPath;
+            if (route.pathIsRegex)
+                note(route.line, QStringLiteral("path pattern %1 not carried over: httpd sent only matching requests to balancer://%2; the listener sends every path (Fulcrum listeners do not route by path)").arg(route.path, b.name));
+            else if (route.path != u"/" || target != u"/")
+                note(route.line, QStringLiteral("ProxyPass %1 balancer://%2%3: the listener sends every path to pool \"%2\" unchanged; httpd sent only %1 and rewrote it to %4 "
+                                                "(Fulcrum listeners do not route or rewrite by path)").arg(route.path, b.name, route.targetPath, target));
+        }
+        for (const ApacheNode *host : hostsWithListeners) {
+            for (const ApacheNode *n : m_hostDirectives.value(host)) {
+                if (n->key == u"sslengine")
+                    note(n->line, QStringLiteral("SSLEngine %1: TLS is not terminated by Fulcrum; the listener is plain HTTP").arg(n->args.join(u' ')));
+                else if (n->key == u"servername" || n->key == u"serveralias")
+                    note(n->line, QStringLiteral("%1 %2 not carried over: Fulcrum listeners do not route by host name").arg(n->name, n->args.join(u' ')));
+                else if (n->key.startsWith(u"proxy"))
+                    note(n->line, QStringLiteral("%1 %2 not carried over (no Fulcrum equivalent)").arg(n->name, n->args.join(u' ')));
+            }
+        }
+        for (const PoolConfig &p : m_result.config.pools) {
+            bool used = false;
+            for (const ListenerConfig &l : m_result.config.listeners)
+                used = used || l.pool == p.name;
+            if (!used)
+                m_notes.push_back({INT_MAX, QStringLiteral("%1: balancer://%2 got no listener of its own; add one: {\"listen\": \"127.0.0.1:PORT\", \"pool\": \"%2\"}").arg(m_file, p.name)});
+        }
+    }
+
+    QString m_file;
+    ApacheImportResult &m_result;
+    std::vector<std::pair<int, QString>> m_notes; // (line, note)
+    QMap<QString, Balancer> m_balancers; // by lower-case name
+    QStringList m_balancerOrder;
+    std::vector<Route> m_routes;
+    std::vector<ListenAddress> m_listens;
+    QHash<const ApacheNode *, std::vector<const ApacheNode *>> m_hostDirectives; // per virtual host (nullptr: main server)
+};
+
+} // namespace
+
+ApacheImportResult importApache(const QByteArray &text, const QString &fileName)
+{
+    ApacheImportResult result;
+    ApacheParser parser(text, fileName, result.errors);
+    const std::vector<ApacheNode> top = parser.parse();
+    if (!result.errors.isEmpty())
+        return result;
+    ApacheImporter(fileName, result).run(top);
+    if (!result.ok())
+        result.config = Config{};
+    return result;
+}
+
+} // namespace fulcrum

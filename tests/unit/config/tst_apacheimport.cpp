@@ -1,0 +1,456 @@
+#include "config/apacheimport.h"
+#include "config/configparser.h"
+
+#include "freeport.h"
+#include "programs.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace fulcrum;
+using namespace fulcrum::test;
+
+namespace {
+
+// The configs this suite imports. Each is real httpd syntax: realApacheAgrees() runs
+// `apache2 -t` on it (with the LoadModule lines it needs) and expects httpd's verdict.
+struct Sample
+{
+    const char *name;
+    QByteArray text;
+    QString apacheRejects; // what apache2 -t says about it; empty: it says "Syntax OK"
+};
+
+const QList<Sample> &samples()
+{
+    static const QList<Sample> all{
+        {"vhost", R"(Listen 127.0.0.1:8080
+<VirtualHost 127.0.0.1:8080>
+    ServerName shop.example
+    <Proxy "balancer://shop">
+        BalancerMember http://127.0.0.1:9001 loadfactor=2.5 route=app1
+        BalancerMember http://127.0.0.1:9002 loadfactor=1 route=app2 timeout=5 retry=30
+        BalancerMember http://127.0.0.1:9003 status=+H
+        BalancerMember http://127.0.0.1:9004 status=+D
+        BalancerMember http://127.0.0.1:9005 status=+N max=20 ttl=60
+        ProxySet lbmethod=byrequests
+        Require all granted
+    </Proxy>
+    # every path goes to the shop
+    ProxyPass "/" "balancer://shop/"
+    ProxyPassReverse "/" "balancer://shop/"
+</VirtualHost>
+)",
+         {}},
+        {"outside blocks", R"(listen 127.0.0.1:8081
+balancermember balancer://api http://127.0.0.1:9101 lbset=0
+BalancerMember balancer://api \
+    http://127.0.0.1:9102 lbset=1
+PROXYSET balancer://api lbmethod=bybusyness
+<VirtualHost 127.0.0.1:8081>
+    <location /api>
+        ProxyPass balancer://api/
+        Require all granted
+    </location>
+</VirtualHost>
+)",
+         {}},
+        {"main server", R"(Listen 127.0.0.1:8082
+Include extra/members.conf
+<Proxy balancer://cart>
+    BalancerMember http://127.0.0.1:9201 route=c1
+    BalancerMember http://127.0.0.1:9202 route=c2
+    ProxySet timeout=15
+</Proxy>
+ProxyPass /cart balancer://cart/ stickysession=CARTID|cartid nofailover=On
+)",
+         {}},
+        {"tiers and flags", R"(Listen 8084
+<Proxy balancer://web>
+    BalancerMember http://127.0.0.1:9401 loadfactor=1.255
+    BalancerMember http://127.0.0.1:9402 status=+I
+    BalancerMember http://127.0.0.1:9403 status=+H
+    BalancerMember http://127.0.0.1:9404 lbset=1 status=+E
+    BalancerMember http://127.0.0.1:9405 status=+R
+    BalancerMember https://127.0.0.1:9406 status=+S
+    BalancerMember ajp://127.0.0.1:9407
+</Proxy>
+<Proxy balancer://static>
+    BalancerMember http://127.0.0.1:9501
+</Proxy>
+<VirtualHost *:8084>
+    ProxyPass /static !
+    ProxyPass /assets balancer://static/
+    ProxyPass / balancer://web/
+</VirtualHost>
+)",
+         {}},
+        {"ipv6", R"(Listen [::1]:8085
+<Proxy balancer://v6>
+    BalancerMember http://[::1]:9601
+</Proxy>
+<VirtualHost [::1]:8085>
+    ProxyPass / balancer://v6/
+</VirtualHost>
+)",
+         {}},
+        {"no balancer", "Listen 127.0.0.1:8086\nProxyPass / http://127.0.0.1:9001/\n", {}},
+        {"unterminated proxy", "Listen 127.0.0.1:8087\n<Proxy balancer://shop>\n    BalancerMember http://127.0.0.1:9001\n", QStringLiteral("<Proxy> was not closed")},
+        {"mismatched close", "<Proxy balancer://shop>\n    BalancerMember http://127.0.0.1:9001\n</Location>\n", QStringLiteral("Expected </Proxy> but saw </Location>")},
+        {"loadfactor above 100", "<Proxy balancer://shop>\n    BalancerMember http://127.0.0.1:9001 loadfactor=101\n</Proxy>\n", QStringLiteral("LoadFactor must be a number between 1..100")},
+        {"loadfactor below 1", "<Proxy balancer://shop>\n    BalancerMember http://127.0.0.1:9001 loadfactor=0.5\n</Proxy>\n", QStringLiteral("LoadFactor must be a number between 1..100")},
+        {"loadfactor not a number", "<Proxy balancer://shop>\n    BalancerMember http://127.0.0.1:9001 loadfactor=many\n</Proxy>\n", QStringLiteral("LoadFactor must be a number between 1..100")},
+        {"member without balancer", "BalancerMember http://127.0.0.1:9001\n", QStringLiteral("BalancerMember must define remote proxy server")},
+    };
+    return all;
+}
+
+QByteArray sample(const char *name)
+{
+    for (const Sample &s : samples()) {
+        if (qstrcmp(s.name, name) == 0)
+            return s.text;
+    }
+    qFatal("no sample \"%s\"", name);
+}
+
+// One balancer with two members and the given ProxySet, served on 127.0.0.1:8083.
+QByteArray methodSample(const QByteArray &proxySet)
+{
+    return "Listen 127.0.0.1:8083\n"
+           "<Proxy balancer://m>\n"
+           "    BalancerMember http://127.0.0.1:9301\n"
+           "    BalancerMember http://127.0.0.1:9302\n"
+           "    ProxySet " + proxySet + "\n"
+           "</Proxy>\n"
+           "<VirtualHost 127.0.0.1:8083>\n"
+           "    ProxyPass / balancer://m/\n"
+           "</VirtualHost>\n";
+}
+
+const QList<QPair<const char *, QByteArray>> &methodSettings()
+{
+    static const QList<QPair<const char *, QByteArray>> all{
+        {"byrequests", "lbmethod=byrequests"},
+        {"bytraffic", "lbmethod=bytraffic"},
+        {"bybusyness", "lbmethod=bybusyness"},
+        {"heartbeat", "lbmethod=heartbeat"},
+        {"stickysession", "lbmethod=bybusyness stickysession=ROUTEID"},
+    };
+    return all;
+}
+
+QString hashKeyText(const HashKeySource &key)
+{
+    return key.kind == HashKeySource::ClientIp ? QStringLiteral("client-ip")
+           : key.kind == HashKeySource::Cookie ? QStringLiteral("cookie:") + key.name
+                                               : QStringLiteral("header:") + key.name;
+}
+
+QString apacheBinary()
+{
+    return QStringLiteral("/usr/sbin/apache2");
+}
+
+} // namespace
+
+class TestApacheImport : public QObject
+{
+    Q_OBJECT
+
+private:
+    static bool hasNote(const ApacheImportResult &r, const QString &part)
+    {
+        for (const QString &n : r.notes) {
+            if (n.contains(part))
+                return true;
+        }
+        return false;
+    }
+
+    // What import produces is a config fulcrumd accepts.
+    static void verifyValidates(const ApacheImportResult &r)
+    {
+        const ConfigResult check = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("imported.json"));
+        QVERIFY2(check.ok(), qPrintable(check.errorText()));
+    }
+
+    // httpd's verdict on a config: `apache2 -t` with a private ServerRoot, runtime dir and pid
+    // file, the proxy modules loaded (and the heartbeat ones when withHeartbeat).
+    static ProgramRun apacheConfigTest(const QTemporaryDir &dir, const QByteArray &body, bool withHeartbeat)
+    {
+        QByteArray modules = "mpm_event authz_core slotmem_shm proxy proxy_http proxy_ajp proxy_balancer lbmethod_byrequests lbmethod_bytraffic lbmethod_bybusyness";
+        if (withHeartbeat)
+            modules += " heartmonitor lbmethod_heartbeat";
+        QByteArray conf = "ServerRoot " + dir.path().toUtf8() + "\n"
+                          "DefaultRuntimeDir " + dir.path().toUtf8() + "\n"
+                          "PidFile " + dir.filePath(QStringLiteral("httpd.pid")).toUtf8() + "\n"
+                          "ErrorLog " + dir.filePath(QStringLiteral("error.log")).toUtf8() + "\n"
+                          "ServerName fulcrum.test\n";
+        for (const QByteArray &module : modules.split(' '))
+            conf += "LoadModule " + module + "_module /usr/lib/apache2/modules/mod_" + module + ".so\n";
+        QDir(dir.path()).mkpath(QStringLiteral("extra"));
+        QFile included(dir.filePath(QStringLiteral("extra/members.conf")));
+        included.open(QIODevice::WriteOnly); // Include needs the file to exist; it may be empty
+        QFile file(dir.filePath(QStringLiteral("httpd.conf")));
+        if (!file.open(QIODevice::WriteOnly) || file.write(conf + body) < 0)
+            return ProgramRun{};
+        file.close();
+        return runProgram(apacheBinary(), {QStringLiteral("-t"), QStringLiteral("-f"), file.fileName()}, componentEnvironment(), {}, 30'000);
+    }
+
+private Q_SLOTS:
+    void balancerForms_data()
+    {
+        QTest::addColumn<QByteArray>("conf");
+        QTest::addColumn<QString>("pool");
+        QTest::addColumn<QList<int>>("weights");
+        QTest::addColumn<QList<bool>>("backups");
+        QTest::addColumn<QStringList>("states");
+        QTest::addColumn<int>("algorithm");
+        QTest::addColumn<QString>("hashKey");
+        QTest::addColumn<QStringList>("listeners");
+        const QString up = QStringLiteral("up");
+        QTest::newRow("quoted <Proxy> in a VirtualHost, status flags, decimal loadfactor")
+            << sample("vhost") << QStringLiteral("shop") << QList<int>{5, 2, 2, 2, 2} << QList<bool>{false, false, true, false, false}
+            << QStringList{up, up, up, QStringLiteral("maint"), QStringLiteral("drain")} << int(Algorithm::WeightedRoundRobin) << QString()
+            << QStringList{QStringLiteral("127.0.0.1:8080 shop")};
+        QTest::newRow("members and ProxySet outside a block, lbset, continuation, <Location>, any case")
+            << sample("outside blocks") << QStringLiteral("api") << QList<int>{1, 1} << QList<bool>{false, true} << QStringList{up, up}
+            << int(Algorithm::LeastConnections) << QString() << QStringList{QStringLiteral("127.0.0.1:8081 api")};
+        QTest::newRow("main server Listen, stickysession on the ProxyPass line")
+            << sample("main server") << QStringLiteral("cart") << QList<int>{1, 1} << QList<bool>{false, false} << QStringList{up, up}
+            << int(Algorithm::ConsistentHash) << QStringLiteral("cookie:CARTID") << QStringList{QStringLiteral("127.0.0.1:8082 cart")};
+        QTest::newRow("lbsets, hot spare and standby, flags without equivalent")
+            << sample("tiers and flags") << QStringLiteral("web") << QList<int>{5, 4, 4, 4, 4, 4} << QList<bool>{false, false, true, true, true, false}
+            << QStringList{up, up, up, up, up, QStringLiteral("maint")} << int(Algorithm::WeightedRoundRobin) << QString()
+            << QStringList{QStringLiteral("0.0.0.0:8084 web")};
+        QTest::newRow("IPv6") << sample("ipv6") << QStringLiteral("v6") << QList<int>{1} << QList<bool>{false} << QStringList{up}
+                              << int(Algorithm::WeightedRoundRobin) << QString() << QStringList{QStringLiteral("[::1]:8085 v6")};
+    }
+
+    void balancerForms()
+    {
+        QFETCH(QByteArray, conf);
+        QFETCH(QString, pool);
+        QFETCH(QList<int>, weights);
+        QFETCH(QList<bool>, backups);
+        QFETCH(QStringList, states);
+        QFETCH(int, algorithm);
+        QFETCH(QString, hashKey);
+        QFETCH(QStringList, listeners);
+        const ApacheImportResult r = importApache(conf, QStringLiteral("httpd.conf"));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        const PoolConfig *p = r.config.pool(pool);
+        QVERIFY(p);
+        QList<int> actualWeights;
+        QList<bool> actualBackups;
+        QStringList actualStates;
+        for (const BackendSpec &s : p->servers) {
+            actualWeights << s.weight;
+            actualBackups << s.backup;
+            actualStates << backendStateName(s.state);
+        }
+        QCOMPARE(actualWeights, weights);
+        QCOMPARE(actualBackups, backups);
+        QCOMPARE(actualStates, states);
+        QCOMPARE(int(p->options.algorithm), algorithm);
+        if (!hashKey.isEmpty())
+            QCOMPARE(hashKeyText(p->options.hashKey), hashKey);
+        QStringList actualListeners;
+        for (const ListenerConfig &l : r.config.listeners)
+            actualListeners << (l.host.contains(u':') ? QStringLiteral("[%1]:%2 %3") : QStringLiteral("%1:%2 %3")).arg(l.host).arg(l.port).arg(l.pool);
+        QCOMPARE(actualListeners, listeners);
+        verifyValidates(r);
+    }
+
+    void lbmethods_data()
+    {
+        QTest::addColumn<QByteArray>("proxySet");
+        QTest::addColumn<int>("algorithm");
+        QTest::addColumn<QString>("hashKey");
+        QTest::addColumn<QString>("note");
+        const QList<int> algorithms{int(Algorithm::WeightedRoundRobin), int(Algorithm::WeightedRoundRobin), int(Algorithm::LeastConnections),
+                                    int(Algorithm::LeastConnections), int(Algorithm::ConsistentHash)};
+        const QStringList notes{QString(), QStringLiteral("a.conf:5: lbmethod=bytraffic became weighted-round-robin: httpd shares the bytes"),
+                                QStringLiteral("a.conf:5: lbmethod=bybusyness became least-connections: Fulcrum divides in-flight requests by weight"),
+                                QStringLiteral("a.conf:5: lbmethod=heartbeat became least-connections: httpd picks at random weighted by the idle workers"),
+                                QStringLiteral("a.conf:5: stickysession=ROUTEID became consistent-hash on cookie ROUTEID: httpd sends a request to the member whose route=")};
+        for (qsizetype i = 0; i < methodSettings().size(); ++i)
+            QTest::newRow(methodSettings()[i].first) << methodSettings()[i].second << algorithms[i]
+                                                     << (i == 4 ? QStringLiteral("cookie:ROUTEID") : QString()) << notes[i];
+    }
+
+    void lbmethods()
+    {
+        QFETCH(QByteArray, proxySet);
+        QFETCH(int, algorithm);
+        QFETCH(QString, hashKey);
+        QFETCH(QString, note);
+        const ApacheImportResult r = importApache(methodSample(proxySet), QStringLiteral("a.conf"));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        const PoolOptions &o = r.config.pools[0].options;
+        QCOMPARE(int(o.algorithm), algorithm);
+        if (!hashKey.isEmpty())
+            QCOMPARE(hashKeyText(o.hashKey), hashKey);
+        if (note.isEmpty())
+            QVERIFY2(!hasNote(r, QStringLiteral("lbmethod")), qPrintable(r.notes.join(u'\n'))); // byrequests is httpd's smooth weighted round robin
+        else
+            QVERIFY2(hasNote(r, note), qPrintable(r.notes.join(u'\n')));
+        verifyValidates(r);
+    }
+
+    void notes_data()
+    {
+        QTest::addColumn<QByteArray>("conf");
+        QTest::addColumn<QString>("note");
+        const QByteArray vhost = sample("vhost");
+        QTest::newRow("ServerName") << vhost << QStringLiteral("httpd.conf:3: ServerName shop.example not carried over: Fulcrum listeners do not route by host name");
+        QTest::newRow("loadfactor scaled") << vhost << QStringLiteral("httpd.conf:4: balancer://shop: load factors 2.5, 1, 1, 1, 1 became weights 5, 2, 2, 2, 2 (x 2)");
+        QTest::newRow("route") << vhost << QStringLiteral("httpd.conf:5: http://127.0.0.1:9001: route=app1 not carried over");
+        QTest::newRow("timeout") << vhost << QStringLiteral("httpd.conf:6: http://127.0.0.1:9002: parameter \"timeout=5\" not carried over");
+        QTest::newRow("retry") << vhost << QStringLiteral("httpd.conf:6: http://127.0.0.1:9002: parameter \"retry=30\" not carried over");
+        QTest::newRow("max") << vhost << QStringLiteral("httpd.conf:9: http://127.0.0.1:9005: max=20 not carried over: it sizes httpd's connection pool");
+        QTest::newRow("ttl") << vhost << QStringLiteral("httpd.conf:9: http://127.0.0.1:9005: ttl=60 not carried over");
+        QTest::newRow("Require in <Proxy>") << vhost << QStringLiteral("httpd.conf:11: Require all granted in <Proxy balancer://shop> not carried over");
+        QTest::newRow("ProxyPassReverse") << vhost << QStringLiteral("httpd.conf:15: ProxyPassReverse / balancer://shop/ not carried over");
+        QTest::newRow("failure handling") << vhost << QStringLiteral("httpd.conf:4: balancer://shop: httpd takes a member out after a failed connection");
+        const QByteArray outside = sample("outside blocks");
+        QTest::newRow("lbset") << outside << QStringLiteral("httpd.conf:2: balancer://api: lbset 1 became backup: httpd uses them only when no member of lbset 0 is usable");
+        QTest::newRow("path") << outside << QStringLiteral("httpd.conf:8: ProxyPass /api balancer://api/: the listener sends every path to pool \"api\" unchanged");
+        QTest::newRow("Require in <Location>") << outside << QStringLiteral("httpd.conf:9: Require all granted in <location /api> not carried over");
+        const QByteArray main = sample("main server");
+        QTest::newRow("Include") << main << QStringLiteral("httpd.conf:2: Include extra/members.conf not followed: import that file separately");
+        QTest::newRow("ProxySet timeout") << main << QStringLiteral("httpd.conf:6: ProxySet timeout=15 for balancer://cart not carried over");
+        QTest::newRow("nofailover") << main << QStringLiteral("httpd.conf:8: ProxyPass nofailover=On not carried over");
+        QTest::newRow("sticky URL parameter") << main << QStringLiteral("httpd.conf:8: stickysession=CARTID|cartid: the URL parameter \"cartid\" not carried over");
+        const QByteArray tiers = sample("tiers and flags");
+        QTest::newRow("loadfactor beyond two decimals") << tiers << QStringLiteral("httpd.conf:3: http://127.0.0.1:9401: loadfactor=1.255 is taken as 1.25, as httpd takes it");
+        QTest::newRow("+I") << tiers << QStringLiteral("httpd.conf:4: http://127.0.0.1:9402: status +I (ignore errors) not carried over");
+        QTest::newRow("+E") << tiers << QStringLiteral("httpd.conf:6: http://127.0.0.1:9404: status +E (in error) not carried over");
+        QTest::newRow("+R") << tiers << QStringLiteral("httpd.conf:7: http://127.0.0.1:9405: status +R (hot spare) became backup");
+        QTest::newRow("https member") << tiers << QStringLiteral("httpd.conf:8: member https://127.0.0.1:9406: Fulcrum talks plain HTTP to servers");
+        QTest::newRow("ajp member") << tiers << QStringLiteral("httpd.conf:9: member ajp://127.0.0.1:9407 not carried over: Fulcrum proxies to http://HOST:PORT servers only");
+        QTest::newRow("more than two tiers") << tiers << QStringLiteral("httpd.conf:2: balancer://web: httpd uses its members in 4 tiers (lbset 0, lbset 0 hot spare, lbset 0 hot standby, lbset 1)");
+        QTest::newRow("ProxyPass !") << tiers << QStringLiteral("httpd.conf:15: ProxyPass /static ! not carried over: Fulcrum listeners do not exclude paths");
+        QTest::newRow("second pool on one listener") << tiers << QStringLiteral("httpd.conf:16: ProxyPass /assets balancer://static not carried over for 0.0.0.0:8084");
+        QTest::newRow("not loopback") << tiers << QStringLiteral("httpd.conf:14: 0.0.0.0:8084: binds 0.0.0.0, not loopback");
+        QTest::newRow("pool without listener") << tiers << QStringLiteral("httpd.conf: balancer://static got no listener of its own; add one");
+    }
+
+    void notes()
+    {
+        QFETCH(QByteArray, conf);
+        QFETCH(QString, note);
+        const ApacheImportResult r = importApache(conf, QStringLiteral("httpd.conf"));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        QVERIFY2(hasNote(r, note), qPrintable(r.notes.join(u'\n')));
+    }
+
+    void errors_data()
+    {
+        QTest::addColumn<QByteArray>("conf");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("no balancer") << sample("no balancer") << QStringLiteral("e.conf: no <Proxy balancer://NAME> block");
+        QTest::newRow("unterminated <Proxy>") << sample("unterminated proxy") << QStringLiteral("e.conf:2: <Proxy balancer://shop> is not closed: add </Proxy> after its last directive");
+        QTest::newRow("mismatched close") << sample("mismatched close") << QStringLiteral("e.conf:3: </Location> found while <Proxy> from line 1 is open; close it first with </Proxy>");
+        QTest::newRow("loadfactor above 100") << sample("loadfactor above 100") << QStringLiteral("e.conf:2: loadfactor=101 for http://127.0.0.1:9001 must be a number from 1 to 100");
+        QTest::newRow("loadfactor below 1") << sample("loadfactor below 1") << QStringLiteral("e.conf:2: loadfactor=0.5 for http://127.0.0.1:9001 must be a number from 1 to 100");
+        QTest::newRow("loadfactor not a number") << sample("loadfactor not a number") << QStringLiteral("e.conf:2: loadfactor=many for http://127.0.0.1:9001 must be a number from 1 to 100");
+        QTest::newRow("member without balancer") << sample("member without balancer") << QStringLiteral("e.conf:1: BalancerMember outside a <Proxy balancer://NAME> block must name its balancer");
+    }
+
+    void errors()
+    {
+        QFETCH(QByteArray, conf);
+        QFETCH(QString, error);
+        const ApacheImportResult r = importApache(conf, QStringLiteral("e.conf"));
+        QVERIFY(!r.ok());
+        QVERIFY2(r.errors.first().startsWith(error), qPrintable(r.errors.join(u'\n')));
+        QVERIFY(r.config.pools.empty());
+    }
+
+    // The samples are httpd's own syntax: the real Debian apache2 accepts the ones this suite
+    // imports and rejects the ones it calls errors (but for "no balancer", which is valid httpd).
+    void realApacheAgrees_data()
+    {
+        QTest::addColumn<QByteArray>("conf");
+        QTest::addColumn<QString>("rejection");
+        QTest::addColumn<bool>("heartbeat");
+        for (const Sample &s : samples())
+            QTest::newRow(s.name) << s.text << s.apacheRejects << false;
+        for (const auto &[name, proxySet] : methodSettings())
+            QTest::newRow(name) << methodSample(proxySet) << QString() << proxySet.contains("heartbeat");
+    }
+
+    void realApacheAgrees()
+    {
+        QFETCH(QByteArray, conf);
+        QFETCH(QString, rejection);
+        QFETCH(bool, heartbeat);
+        if (!QFile::exists(apacheBinary()))
+            QSKIP("apache2 is not installed (scripts/packages.txt lists it)");
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        if (heartbeat) {
+            // lbmethod_heartbeat needs mod_heartmonitor (and the watchdog built into Debian's httpd).
+            const ProgramRun probe = apacheConfigTest(dir, QByteArray(), true);
+            if (probe.exitCode != 0)
+                QSKIP(qPrintable(QStringLiteral("this apache2 cannot load mod_heartmonitor + mod_lbmethod_heartbeat: %1").arg(probe.err.trimmed())));
+        }
+        const ProgramRun r = apacheConfigTest(dir, conf, heartbeat);
+        const QString said = QStringLiteral("apache2 -t exit %1: %2").arg(r.exitCode).arg(r.err.trimmed());
+        QVERIFY2((r.exitCode == 0) == rejection.isEmpty(), qPrintable(said));
+        QVERIFY2(r.err.contains(rejection.isEmpty() ? QStringLiteral("Syntax OK") : rejection), qPrintable(said));
+    }
+
+    void commandLine_data()
+    {
+        QTest::addColumn<QByteArray>("conf");  // written to httpd.conf; empty = no file there
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("stderrPart");
+        QTest::newRow("writes a config fulcrumd accepts") << sample("vhost") << 0 << QStringLiteral("httpd.conf:5: http://127.0.0.1:9001: route=app1 not carried over");
+        QTest::newRow("unreadable file") << QByteArray() << 1 << QStringLiteral("fulcrumctl import-apache: cannot read ");
+        QTest::newRow("unterminated <Proxy>") << sample("unterminated proxy") << 1 << QStringLiteral("httpd.conf:2: <Proxy balancer://shop> is not closed");
+        QTest::newRow("no balancer") << sample("no balancer") << 1 << QStringLiteral("httpd.conf: no <Proxy balancer://NAME> block");
+    }
+
+    void commandLine()
+    {
+        QFETCH(QByteArray, conf);
+        QFETCH(int, exitCode);
+        QFETCH(QString, stderrPart);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString in = dir.filePath(QStringLiteral("httpd.conf"));
+        if (!conf.isEmpty()) {
+            QFile file(in);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(conf);
+        }
+        const QString out = dir.filePath(QStringLiteral("fulcrum.json"));
+        const ProgramRun r = runProgram(binaryPath(QStringLiteral("fulcrumctl")), {QStringLiteral("import-apache"), in, QStringLiteral("-o"), out},
+                                        QProcessEnvironment::systemEnvironment(), {}, 30'000);
+        QCOMPARE(r.exitCode, exitCode);
+        QVERIFY2(r.err.contains(stderrPart), qPrintable(r.err));
+        QCOMPARE(QFile::exists(out), exitCode == 0);
+        if (exitCode == 0) {
+            QVERIFY2(r.err.contains(QStringLiteral("wrote %1 (1 pool(s), 1 listener(s), ").arg(out)), qPrintable(r.err));
+            const ConfigResult check = loadConfigFile(out);
+            QVERIFY2(check.ok(), qPrintable(check.errorText()));
+        }
+    }
+
+    void usageError()
+    {
+        const ProgramRun r = runProgram(binaryPath(QStringLiteral("fulcrumctl")), {QStringLiteral("import-apache")}, QProcessEnvironment::systemEnvironment(), {}, 30'000);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("fulcrumctl import-apache: give exactly one Apache httpd config FILE")), qPrintable(r.err));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestApacheImport)
+#include "tst_apacheimport.moc"
