@@ -1,5 +1,7 @@
 #include "engine/linkfigures.h"
 
+#include "common/wallclock.h"
+
 #include <algorithm>
 
 namespace fulcrum {
@@ -54,6 +56,14 @@ QList<LinkEvent> stateChangeEvents(const LinkSnapshot &before, const LinkSnapsho
         }
     }
     return events;
+}
+
+std::optional<LinkEvent> connectionEvent(LinkState before, LinkState after, const QString &target, const QString &detail)
+{
+    if (before == after || (before != LinkState::Connected && after != LinkState::Connected))
+        return std::nullopt;
+    return LinkEvent{wallclock::nowUtc(), LinkEvent::Kind::Link, QStringLiteral("console"), target, QStringLiteral("connection"),
+                     linkStateName(before), linkStateName(after), detail};
 }
 
 } // namespace fulcrum

@@ -7,6 +7,7 @@
 #include <QString>
 
 #include <deque>
+#include <optional>
 
 namespace fulcrum {
 
@@ -43,5 +44,9 @@ void assignTrafficShares(QList<ServerStatus> &servers);
 
 // A Health event for every server whose state text changed between two snapshots.
 QList<LinkEvent> stateChangeEvents(const LinkSnapshot &before, const LinkSnapshot &after, const QString &who);
+
+// The Link event for a connection that was made or lost (nullopt for Connecting ⇄
+// Disconnected, which the status bar shows and the event list need not).
+std::optional<LinkEvent> connectionEvent(LinkState before, LinkState after, const QString &target, const QString &detail);
 
 } // namespace fulcrum

@@ -215,10 +215,8 @@ void HttpdEngineLink::setLinkState(LinkState state, const QString &detail)
     const LinkState before = m_state;
     m_state = state;
     m_detail = detail;
-    if (before != state && (before == LinkState::Connected || state == LinkState::Connected)) {
-        m_events.append(LinkEvent{wallclock::nowUtc(), LinkEvent::Kind::Link, QStringLiteral("console"),
-                                  m_options.managerUrl.toString(QUrl::RemoveUserInfo), QStringLiteral("connection"),
-                                  linkStateName(before), linkStateName(state), detail});
+    if (const std::optional<LinkEvent> event = connectionEvent(before, state, m_options.managerUrl.toString(QUrl::RemoveUserInfo), detail)) {
+        m_events.append(*event);
         if (state != LinkState::Connected) {
             QList<LinkEvent> events;
             events.swap(m_events);

@@ -4,32 +4,32 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="11"/>
+        <location filename="../../ui/eventmodel.cpp" line="13"/>
         <source>health</source>
         <translation>健康</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="12"/>
+        <location filename="../../ui/eventmodel.cpp" line="14"/>
         <source>ejection</source>
         <translation>剔除</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="13"/>
+        <location filename="../../ui/eventmodel.cpp" line="15"/>
         <source>panic</source>
         <translation>恐慌模式</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="14"/>
+        <location filename="../../ui/eventmodel.cpp" line="16"/>
         <source>operator</source>
         <translation>操作员</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="15"/>
+        <location filename="../../ui/eventmodel.cpp" line="17"/>
         <source>lock</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="16"/>
+        <location filename="../../ui/eventmodel.cpp" line="18"/>
         <source>connection</source>
         <translation>连接</translation>
     </message>
@@ -65,120 +65,261 @@
 <context>
     <name>fulcrum::HaproxyEngineLink</name>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="49"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="51"/>
         <source>HAProxy at %1</source>
         <translation>HAProxy（%1）</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="76"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="78"/>
         <source>%1 answered `show info` without a Version line: is this a HAProxy stats socket? It said: %2</source>
         <translation>%1 对 `show info` 的回应中没有 Version 行：这是 HAProxy 的 stats 套接字吗？它的回应是：%2</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="81"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="83"/>
         <source>%1: HAProxy %2, socket at admin level (weights and states can be changed)</source>
         <translation>%1：HAProxy %2，套接字为 admin 级别（可以修改权重和状态）</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="83"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="85"/>
         <source>%1: HAProxy %2; this HAProxy does not say its socket&apos;s level (no `show cli level`): a command it refuses will say so</source>
         <translation>%1：HAProxy %2；此版本的 HAProxy 不报告套接字级别（没有 `show cli level`）：命令被拒绝时会给出提示</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="85"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="87"/>
         <source>%1: HAProxy %2, read-only: %3</source>
         <translation>%1：HAProxy %2，只读：%3</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="91"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="93"/>
         <source>HAProxy weights are 0–%1 (Fulcrum&apos;s are 0–%2). HAProxy forgets runtime changes when it reloads, unless it keeps a server-state-file.</source>
         <translation>HAProxy 的权重范围是 0–%1（Fulcrum 的是 0–%2）。HAProxy 重新加载配置时会丢弃运行时的修改，除非配置了 server-state-file。</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="125"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="127"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="129"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="131"/>
         <source>read-only: %1</source>
         <translation>只读：%1</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="223"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="224"/>
         <source>operator or haproxy.cfg</source>
         <translation>操作员或 haproxy.cfg</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="301"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="279"/>
         <source>weight %1 for %2/%3 is outside HAProxy&apos;s range 0–%4 (HAProxy weights are not Fulcrum&apos;s 0–%5)</source>
         <translation>%2/%3 的权重 %1 超出 HAProxy 的范围 0–%4（HAProxy 的权重不是 Fulcrum 的 0–%5）</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="318"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="296"/>
         <source>down is what HAProxy&apos;s health checks find, not a state to set; use maint (no traffic, no checks) or drain (no new traffic) for %1/%2</source>
         <translation>down（宕机）由 HAProxy 的健康检查判定，不能手动设置；请对 %1/%2 使用 maint（维护：无流量、不检查）或 drain（排空：不再分配新流量）</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="330"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="308"/>
         <source>&quot;%1/%2&quot; is not a HAProxy backend/server name (letters, digits and _ . : - only); pick the server from the list</source>
         <translation>“%1/%2”不是 HAProxy 的后端/服务器名称（只能包含字母、数字和 _ . : -）；请从列表中选择服务器</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="346"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="324"/>
         <source>HAProxy %1/%2: %3</source>
         <translation>HAProxy %1/%2：%3</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="347"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="325"/>
         <source>HAProxy %1/%2: %3 → %4</source>
         <translation>HAProxy %1/%2：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="349"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="327"/>
         <source>through %1</source>
         <translation>通过 %1</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="363"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="341"/>
         <source>HAProxy has no server &quot;%1&quot; in backend &quot;%2&quot; (%3): check the name against haproxy.cfg; a reload may have renamed or removed it</source>
         <translation>HAProxy 的后端“%2”中没有服务器“%1”（%3）：请对照 haproxy.cfg 检查名称；重新加载可能已将其改名或删除</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="366"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="344"/>
         <source>HAProxy has no backend &quot;%1&quot; (%2): check the name against haproxy.cfg; a reload may have renamed or removed it</source>
         <translation>HAProxy 没有后端“%1”（%2）：请对照 haproxy.cfg 检查名称；重新加载可能已将其改名或删除</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="368"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="346"/>
         <source>HAProxy refused it for %1/%2: %3</source>
         <translation>HAProxy 拒绝了对 %1/%2 的操作：%3</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="374"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="352"/>
         <source>testing Redis %1:%2 is not available for a HAProxy engine: HAProxy has no Redis; use the console on a Fulcrum engine for locks</source>
         <translation>HAProxy 引擎不能测试 Redis %1:%2：HAProxy 没有 Redis；要查看锁，请在 Fulcrum 引擎上使用控制台</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="381"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="359"/>
         <source>releasing lock %1 on %2 is not available for a HAProxy engine: HAProxy has no lock inspector; use the console on a Fulcrum engine for locks</source>
         <translation>HAProxy 引擎不能释放 %2 上的锁 %1：HAProxy 没有锁检查器；要处理锁，请在 Fulcrum 引擎上使用控制台</translation>
     </message>
 </context>
 <context>
+    <name>fulcrum::HttpdEngineLink</name>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="39"/>
+        <source>cannot reach the balancer-manager at %1: %2</source>
+        <translation>无法连接 %1 上的 balancer-manager：%2</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="42"/>
+        <source>the balancer-manager at %1 asks for a user and password (401): give the manager&apos;s user, and its password through the keychain</source>
+        <translation>%1 上的 balancer-manager 要求用户名和密码（401）：请提供管理页面的用户名，密码通过钥匙串提供</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="44"/>
+        <source>the balancer-manager at %1 refused user &quot;%2&quot; (401): check the user and its password</source>
+        <translation>%1 上的 balancer-manager 拒绝了用户“%2”（401）：请检查用户名和密码</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="47"/>
+        <source>the balancer-manager at %1 forbids this client (403): allow it in the manager&apos;s &lt;Location&gt; (Require ip ...)</source>
+        <translation>%1 上的 balancer-manager 禁止此客户端访问（403）：请在管理页面的 &lt;Location&gt; 中允许它（Require ip ...）</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="49"/>
+        <source>no balancer-manager at %1 (404): check the path, and that its &lt;Location&gt; has SetHandler balancer-manager</source>
+        <translation>%1 上没有 balancer-manager（404）：请检查路径，并确认其 &lt;Location&gt; 中有 SetHandler balancer-manager</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="51"/>
+        <source>the balancer-manager at %1 answered HTTP %2 %3</source>
+        <translation>%1 上的 balancer-manager 返回 HTTP %2 %3</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="98"/>
+        <source>Apache httpd at %1</source>
+        <translation>Apache httpd（%1）</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="103"/>
+        <source>Apache httpd load factors are %1–%2 (Fulcrum&apos;s weights are 0–%3); to stop traffic, drain or disable the member. httpd forgets changes made here when it restarts, unless BalancerPersist is on.</source>
+        <translation>Apache httpd 的负载因子范围是 %1–%2（Fulcrum 的权重是 0–%3）；要停止流量，请排空或禁用该成员。除非开启 BalancerPersist，httpd 重启时会丢弃在此所做的修改。</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="123"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="159"/>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="128"/>
+        <source>%1 (%n member(s))</source>
+        <translation>
+            <numerusform>%1（%n 个成员）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="130"/>
+        <source>%1: %2 balancer-manager; balancers: %3</source>
+        <translation>%1：%2 balancer-manager；负载均衡器：%3</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="132"/>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="186"/>
+        <source>httpd: %1</source>
+        <translation>httpd：%1</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="242"/>
+        <source>load factor %1 for %2/%3 is outside Apache httpd&apos;s range %4–%5; to stop its traffic, drain or disable it</source>
+        <translation>%2/%3 的负载因子 %1 超出 Apache httpd 的范围 %4–%5；要停止其流量，请排空或禁用它</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="279"/>
+        <source>down is what httpd finds when a member fails, not a state to set; disable %1/%2 (no traffic) or drain it (no new traffic)</source>
+        <translation>down（宕机）由 httpd 在成员出错时判定，不能手动设置；请禁用 %1/%2（无流量）或排空它（不再分配新流量）</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="308"/>
+        <source>httpd&apos;s balancer %1 has no member &quot;%2&quot; (as last read); pick the server from the list</source>
+        <translation>httpd 的负载均衡器 %1 中没有成员“%2”（以最近一次读取为准）；请从列表中选择服务器</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="310"/>
+        <source>httpd has no balancer &quot;%1&quot; (as last read); pick the server from the list</source>
+        <translation>httpd 没有负载均衡器“%1”（以最近一次读取为准）；请从列表中选择服务器</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="330"/>
+        <source>httpd took the change, but reading it back failed: %1</source>
+        <translation>httpd 接受了修改，但回读失败：%1</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="336"/>
+        <source>httpd took the change, but its answer could not be read back: %1</source>
+        <translation>httpd 接受了修改，但无法回读其应答：%1</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="352"/>
+        <source>httpd no longer has %1/%2 after the change (was it reloaded?); nothing is known to have changed</source>
+        <translation>修改后 httpd 中已没有 %1/%2（是否重新加载过？）；无法确认有任何改动</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="360"/>
+        <source>through %1</source>
+        <translation>通过 %1</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="361"/>
+        <source>httpd %1/%2: now %3</source>
+        <translation>httpd %1/%2：现为 %3</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="362"/>
+        <source>httpd %1/%2: %3 → %4</source>
+        <translation>httpd %1/%2：%3 → %4</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="364"/>
+        <source>httpd&apos;s nonce for balancer %1 changed since the console read it (httpd restarted or reloaded), so httpd ignored the change to %2: nothing was changed. The view now shows httpd&apos;s current state; do it again if it is still needed</source>
+        <translation>自控制台读取以来，httpd 负载均衡器 %1 的 nonce 已变化（httpd 重启或重新加载过），因此 httpd 忽略了对 %2 的修改：没有任何改动。视图现在显示 httpd 的当前状态；如仍需要，请再操作一次</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="370"/>
+        <source>httpd answered the change to %1/%2 but did not apply it (it still shows load factor %3, %4): httpd ignores changes whose Referer does not name its manager; check that %5 is the address httpd serves the manager on</source>
+        <translation>httpd 应答了对 %1/%2 的修改但没有应用（仍显示负载因子 %3，%4）：httpd 会忽略 Referer 不是其管理页面的修改；请确认 %5 是 httpd 提供管理页面的地址</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="394"/>
+        <source>testing Redis %1:%2 is not available for an Apache httpd engine: httpd has no Redis; use the console on a Fulcrum engine for locks</source>
+        <translation>Apache httpd 引擎不能测试 Redis %1:%2：httpd 没有 Redis；要查看锁，请在 Fulcrum 引擎上使用控制台</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="401"/>
+        <source>releasing lock %1 on %2 is not available for an Apache httpd engine: httpd has no lock inspector; use the console on a Fulcrum engine for locks</source>
+        <translation>Apache httpd 引擎不能释放 %2 上的锁 %1：httpd 没有锁检查器；要处理锁，请在 Fulcrum 引擎上使用控制台</translation>
+    </message>
+</context>
+<context>
     <name>fulcrum::InProcessEngineLink</name>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="127"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="128"/>
         <source>weight of %1/%2: %3 → %4</source>
         <translation>%1/%2 的权重：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="158"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="159"/>
         <source>this in-process engine keeps no history, so it has no reports</source>
         <translation>此进程内引擎不保存历史数据，因此没有报告</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="537"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="538"/>
         <source>in-process engine (demo)</source>
         <translation>进程内引擎（演示）</translation>
     </message>
@@ -186,56 +327,56 @@
 <context>
     <name>fulcrum::MultiEngineLink</name>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="114"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="116"/>
         <source>%1: the engine was removed before it answered; check on that engine whether the command took effect</source>
         <translation>%1：该引擎在回应之前已被移除；请到该引擎上确认命令是否已生效</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../core/engine/multienginelink.cpp" line="149"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="151"/>
         <source>%n engine(s): %1</source>
         <translation>
             <numerusform>%n 个引擎：%1</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="194"/>
-        <location filename="../../core/engine/multienginelink.cpp" line="286"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="196"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="296"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="195"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="197"/>
         <source>%1: %2, %3</source>
         <translation>%1：%2，%3</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="199"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="201"/>
         <source>no engines: add one under Settings → Engines</source>
         <translation>没有引擎：请在 设置 → 引擎 中添加</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="237"/>
-        <location filename="../../core/engine/multienginelink.cpp" line="247"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="239"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="249"/>
         <source>pool &quot;%1&quot; names no engine (engines: %2); refresh the view</source>
         <translation>池“%1”不属于任何引擎（引擎：%2）；请刷新视图</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="255"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="257"/>
         <source>no engine to test %1:%2 from</source>
         <translation>没有可用于测试 %1:%2 的引擎</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="268"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="270"/>
         <source>Redis endpoint &quot;%1&quot; names no engine (engines: %2); nothing deleted</source>
         <translation>Redis 端点“%1”不属于任何引擎（引擎：%2）；未删除任何内容</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="298"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="308"/>
         <source>a report covers one engine&apos;s history: start the console with that one --engine, or run fulcrumctl report --engine URL (engines: %1)</source>
         <translation>报告只涵盖一个引擎的历史：请只用该引擎的 --engine 启动控制台，或运行 fulcrumctl report --engine URL（引擎：%1）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="291"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="301"/>
         <source>Weights here stop at %1 for every engine.</source>
         <translation>此处所有引擎的权重上限均为 %1。</translation>
     </message>
@@ -243,114 +384,114 @@
 <context>
     <name>fulcrum::RemoteEngineLink</name>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="280"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="281"/>
         <source>fulcrumd %1 at %2</source>
         <translation>fulcrumd %1（%2）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="172"/>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="296"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="173"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="297"/>
         <source>connecting to %1</source>
         <translation>正在连接 %1</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="86"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="87"/>
         <source>cannot connect to %1: connection refused; is fulcrumd running with admin.listen on this address?</source>
         <translation>无法连接到 %1：连接被拒绝；fulcrumd 是否在运行，且 admin.listen 是这个地址？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="88"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="89"/>
         <source>cannot connect to %1: host not found; check the engine URL</source>
         <translation>无法连接到 %1：找不到主机；请检查引擎 URL</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="91"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="92"/>
         <source>no answer from %1 in time; is the address right and the engine&apos;s host reachable?</source>
         <translation>%1 没有及时回应；地址是否正确，引擎所在主机是否可达？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="93"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="94"/>
         <source>cannot reach %1: %2</source>
         <translation>无法访问 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="112"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="113"/>
         <source>store the engine&apos;s admin token with: fulcrumctl secret set --engine %1</source>
         <translation>请用以下命令保存该引擎的管理令牌：fulcrumctl secret set --engine %1</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="114"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="115"/>
         <source>token refused (401): %1; %2</source>
         <translation>令牌被拒绝（401）：%1；%2</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="116"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="117"/>
         <source>not allowed (403): %1</source>
         <translation>不允许（403）：%1</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="117"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="118"/>
         <source>engine answered %1: %2</source>
         <translation>引擎返回 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="348"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="349"/>
         <source>%1 sent a stream message over 64 MiB; is this URL a fulcrumd admin API?</source>
         <translation>%1 发送了超过 64 MiB 的流消息；这个 URL 是 fulcrumd 的管理 API 吗？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="350"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="351"/>
         <source>no data from %1 for %2 s; reconnecting</source>
         <translation>%2 秒内未收到 %1 的数据；正在重新连接</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="352"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="353"/>
         <source>%1 closed the stream (engine stopping or restarting?)</source>
         <translation>%1 关闭了数据流（引擎正在停止或重启？）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="375"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="376"/>
         <source>%1; retrying in %2 s</source>
         <translation>%1；%2 秒后重试</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="455"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="456"/>
         <source>not checked yet</source>
         <translation>尚未检查</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="690"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="691"/>
         <source>weight of %1/%2: %3 → %4</source>
         <translation>%1/%2 的权重：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="721"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="722"/>
         <source>%1:%2: a remote engine polls only the Redis endpoints in its own config; add it to fulcrumd&apos;s &quot;redis&quot; list (password from its keychain or a file) and reload, then its state shows here</source>
         <translation>%1:%2：远程引擎只轮询其自身配置中的 Redis 端点；请把它加入 fulcrumd 的 &quot;redis&quot; 列表（密码来自其密钥环或文件）并重新加载，之后它的状态会显示在这里</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="762"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="763"/>
         <source>%1 report by %2, %3 – %4: %5 (%6 KiB)</source>
         <translation>%2 生成的 %1 报告，%3 – %4：%5（%6 KiB）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="775"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="776"/>
         <source>CSV report by %1, %2 – %3: %4</source>
         <translation>%1 生成的 CSV 报告，%2 – %3：%4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="787"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="788"/>
         <source>%1 (the %2 section(s) already written were removed)</source>
         <translation>%1（已写入的 %2 个部分已删除）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="799"/>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="838"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="800"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="839"/>
         <source>cannot write %1: %2; choose another folder</source>
         <translation>无法写入 %1：%2；请选择其他文件夹</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="825"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="826"/>
         <source>cancelled; nothing written</source>
         <translation>已取消；未写入任何内容</translation>
     </message>
@@ -427,37 +568,37 @@
 <context>
     <name>fulcrum::ui::EventModel</name>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="66"/>
+        <location filename="../../ui/eventmodel.cpp" line="84"/>
         <source>%1: %2 → %3</source>
         <translation>%1：%2 → %3</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="80"/>
+        <location filename="../../ui/eventmodel.cpp" line="98"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="81"/>
+        <location filename="../../ui/eventmodel.cpp" line="99"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="82"/>
+        <location filename="../../ui/eventmodel.cpp" line="100"/>
         <source>Who</source>
         <translation>操作者</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="83"/>
+        <location filename="../../ui/eventmodel.cpp" line="101"/>
         <source>Target</source>
         <translation>对象</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="84"/>
+        <location filename="../../ui/eventmodel.cpp" line="102"/>
         <source>Change</source>
         <translation>变更</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="85"/>
+        <location filename="../../ui/eventmodel.cpp" line="103"/>
         <source>Detail</source>
         <translation>详情</translation>
     </message>
@@ -465,152 +606,152 @@
 <context>
     <name>fulcrum::ui::ExportReportDialog</name>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="38"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="40"/>
         <source>Export report</source>
         <translation>导出报告</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="41"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="43"/>
         <source>Last 15 minutes</source>
         <translation>最近 15 分钟</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="41"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="43"/>
         <source>Last hour</source>
         <translation>最近 1 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="41"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="43"/>
         <source>Last 24 hours</source>
         <translation>最近 24 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="41"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="43"/>
         <source>Last 7 days</source>
         <translation>最近 7 天</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="41"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="43"/>
         <source>Custom (from – to)</source>
         <translation>自定义（从 – 到）</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="52"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="54"/>
         <source>PDF (A4, charts)</source>
         <translation>PDF（A4，含图表）</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="53"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="55"/>
         <source>HTML (one file, opens offline)</source>
         <translation>HTML（单个文件，可离线打开）</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="54"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="56"/>
         <source>CSV (one file per section)</source>
         <translation>CSV（每个部分一个文件）</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="55"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="57"/>
         <source>JSON</source>
         <translation>JSON</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="60"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="62"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="65"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="67"/>
         <source>CSV writes one file per section next to this name: NAME-servers.csv, NAME-pools.csv, …</source>
         <translation>CSV 会在此文件名旁为每个部分各写一个文件：NAME-servers.csv、NAME-pools.csv、…</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="69"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="71"/>
         <source>&amp;Window:</source>
         <translation>时间范围(&amp;W)：</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="70"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="72"/>
         <source>&amp;From:</source>
         <translation>从(&amp;F)：</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="71"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="73"/>
         <source>&amp;To:</source>
         <translation>到(&amp;T)：</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="72"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="74"/>
         <source>F&amp;ormat:</source>
         <translation>格式(&amp;O)：</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="73"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="75"/>
         <source>F&amp;ile:</source>
         <translation>文件(&amp;I)：</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="83"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="85"/>
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="131"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="133"/>
         <source>There is no engine to build the report.</source>
         <translation>没有可生成报告的引擎。</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="136"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="138"/>
         <source>The window is empty: “To” must be after “From”.</source>
         <translation>时间范围为空：“到”必须晚于“从”。</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="141"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="143"/>
         <source>Choose the file to write the report to.</source>
         <translation>请选择报告要写入的文件。</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="145"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="147"/>
         <source>The folder %1 does not exist; choose another file.</source>
         <translation>文件夹 %1 不存在；请选择其他文件。</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="148"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="150"/>
         <source>Building the report…</source>
         <translation>正在生成报告…</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="168"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="170"/>
         <source>Report written: %1</source>
         <translation>报告已写入：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="171"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="173"/>
         <source>Export cancelled.</source>
         <translation>导出已取消。</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="174"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="176"/>
         <source>The report was not written: %1</source>
         <translation>报告未写入：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="185"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="187"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="195"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="197"/>
         <source>Export report to</source>
         <translation>导出报告到</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="223"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="225"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="223"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="225"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
@@ -618,87 +759,87 @@
 <context>
     <name>fulcrum::ui::ForceReleaseDialog</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="26"/>
+        <location filename="../../ui/locksview.cpp" line="27"/>
         <source>Force-release a lock</source>
         <translation>强制释放锁</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="29"/>
+        <location filename="../../ui/locksview.cpp" line="30"/>
         <source>The holder may still be working under this lock. Releasing it lets another client in at once. Only the holder shown below is released: if the lock changes hands before you confirm, nothing is deleted.</source>
         <translation>持有者可能仍在该锁保护下工作。释放后其他客户端会立即进入。只会释放下面显示的持有者：如果在您确认前锁已易主，则不会删除任何内容。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="41"/>
+        <location filename="../../ui/locksview.cpp" line="42"/>
         <source>Endpoint:</source>
         <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="42"/>
+        <location filename="../../ui/locksview.cpp" line="43"/>
         <source>Key:</source>
         <translation>键：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="43"/>
+        <location filename="../../ui/locksview.cpp" line="44"/>
         <source>Holder:</source>
         <translation>持有者：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="44"/>
+        <location filename="../../ui/locksview.cpp" line="45"/>
         <source>Held for:</source>
         <translation>已持有：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="44"/>
+        <location filename="../../ui/locksview.cpp" line="45"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="46"/>
+        <location filename="../../ui/locksview.cpp" line="47"/>
         <source>TTL:</source>
         <translation>TTL：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="46"/>
+        <location filename="../../ui/locksview.cpp" line="47"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="46"/>
+        <location filename="../../ui/locksview.cpp" line="47"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="50"/>
+        <location filename="../../ui/locksview.cpp" line="51"/>
         <source>type the key to confirm</source>
         <translation>输入键名以确认</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="51"/>
+        <location filename="../../ui/locksview.cpp" line="52"/>
         <source>This lock never expires. Type its key:</source>
         <translation>此锁永不过期。请输入其键名：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="60"/>
+        <location filename="../../ui/locksview.cpp" line="61"/>
         <source>Force-release</source>
         <translation>强制释放</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="73"/>
+        <location filename="../../ui/locksview.cpp" line="74"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="88"/>
+        <location filename="../../ui/locksview.cpp" line="89"/>
         <source>Asking the engine…</source>
         <translation>正在询问引擎…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="89"/>
+        <location filename="../../ui/locksview.cpp" line="90"/>
         <source>Released: the lock was deleted.</source>
         <translation>已释放：锁已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="90"/>
+        <location filename="../../ui/locksview.cpp" line="91"/>
         <source>Not released: nothing was deleted.</source>
         <translation>未释放：没有删除任何内容。</translation>
     </message>
@@ -729,53 +870,53 @@
 <context>
     <name>fulcrum::ui::LockModel</name>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="103"/>
-        <location filename="../../ui/lockmodel.cpp" line="108"/>
+        <location filename="../../ui/lockmodel.cpp" line="104"/>
+        <location filename="../../ui/lockmodel.cpp" line="109"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="103"/>
+        <location filename="../../ui/lockmodel.cpp" line="104"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="110"/>
+        <location filename="../../ui/lockmodel.cpp" line="111"/>
         <source>long-held</source>
         <translation>长时间持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="112"/>
+        <location filename="../../ui/lockmodel.cpp" line="113"/>
         <source>churning</source>
         <translation>频繁易主</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="140"/>
+        <location filename="../../ui/lockmodel.cpp" line="141"/>
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="141"/>
+        <location filename="../../ui/lockmodel.cpp" line="142"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="142"/>
+        <location filename="../../ui/lockmodel.cpp" line="143"/>
         <source>Holder</source>
         <translation>持有者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="143"/>
+        <location filename="../../ui/lockmodel.cpp" line="144"/>
         <source>TTL</source>
         <translation>TTL</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="144"/>
+        <location filename="../../ui/lockmodel.cpp" line="145"/>
         <source>Held for</source>
         <translation>已持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="145"/>
+        <location filename="../../ui/lockmodel.cpp" line="146"/>
         <source>Flags</source>
         <translation>标记</translation>
     </message>
@@ -783,38 +924,38 @@
 <context>
     <name>fulcrum::ui::LocksView</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="121"/>
+        <location filename="../../ui/locksview.cpp" line="122"/>
         <source>Filter locks by key, holder or kind</source>
         <translation>按键、持有者或类型筛选锁</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="128"/>
+        <location filename="../../ui/locksview.cpp" line="129"/>
         <source>Redis:</source>
         <translation>Redis：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="152"/>
+        <location filename="../../ui/locksview.cpp" line="153"/>
         <source>Force-release…</source>
         <translation>强制释放…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="171"/>
-        <location filename="../../ui/locksview.cpp" line="201"/>
+        <location filename="../../ui/locksview.cpp" line="172"/>
+        <location filename="../../ui/locksview.cpp" line="202"/>
         <source>No Redis endpoint configured: add one under Settings → Redis.</source>
         <translation>未配置 Redis 端点：请在 设置 → Redis 中添加。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="218"/>
+        <location filename="../../ui/locksview.cpp" line="219"/>
         <source>%1 keys scanned</source>
         <translation>已扫描 %1 个键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="221"/>
+        <location filename="../../ui/locksview.cpp" line="222"/>
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="223"/>
+        <location filename="../../ui/locksview.cpp" line="224"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>
@@ -835,7 +976,7 @@
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="41"/>
-        <location filename="../../ui/mainwindow.cpp" line="370"/>
+        <location filename="../../ui/mainwindow.cpp" line="381"/>
         <source>Fulcrum — %1</source>
         <translation>Fulcrum — %1</translation>
     </message>
@@ -851,7 +992,7 @@
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="65"/>
-        <location filename="../../ui/mainwindow.cpp" line="353"/>
+        <location filename="../../ui/mainwindow.cpp" line="364"/>
         <source>Redis: none configured</source>
         <translation>Redis：未配置</translation>
     </message>
@@ -902,7 +1043,7 @@
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="221"/>
-        <location filename="../../ui/mainwindow.cpp" line="339"/>
+        <location filename="../../ui/mainwindow.cpp" line="350"/>
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
     </message>
@@ -1043,72 +1184,77 @@
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="58"/>
-        <location filename="../../ui/mainwindow.cpp" line="310"/>
+        <location filename="../../ui/mainwindow.cpp" line="321"/>
         <source>last refresh %1</source>
         <translation>最后刷新 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="328"/>
+        <location filename="../../ui/mainwindow.cpp" line="339"/>
         <source>%1 failed: %2</source>
         <translation>%1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="335"/>
+        <location filename="../../ui/mainwindow.cpp" line="346"/>
         <source>Engine: connected</source>
         <translation>引擎：已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="336"/>
+        <location filename="../../ui/mainwindow.cpp" line="347"/>
         <source>Engine: connecting</source>
         <translation>引擎：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="337"/>
+        <location filename="../../ui/mainwindow.cpp" line="348"/>
         <source>Engine: disconnected</source>
         <translation>引擎：已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="352"/>
+        <location filename="../../ui/mainwindow.cpp" line="363"/>
         <source>%1 %2</source>
         <translation>%1 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="353"/>
+        <location filename="../../ui/mainwindow.cpp" line="364"/>
         <source>Redis: %1</source>
         <translation>Redis：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="397"/>
+        <location filename="../../ui/mainwindow.cpp" line="408"/>
         <source>Setting %1 to %2</source>
         <translation>将 %1 设为 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="409"/>
+        <location filename="../../ui/mainwindow.cpp" line="422"/>
+        <source>Weight of %1 (%2–%3):</source>
+        <translation>%1 的权重（%2–%3）：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="423"/>
         <source>Set weight</source>
         <translation>设置权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="409"/>
+        <location filename="../../ui/mainwindow.cpp" line="421"/>
         <source>Weight of %1 (0–%2; 0 = no new traffic):</source>
         <translation>%1 的权重（0–%2；0 = 不接收新流量）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="439"/>
+        <location filename="../../ui/mainwindow.cpp" line="452"/>
         <source>Settings saved. %1 Language changes apply at the next start.</source>
         <translation>设置已保存。%1 语言设置在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="442"/>
+        <location filename="../../ui/mainwindow.cpp" line="455"/>
         <source>Settings saved. Engine and Redis changes apply at the next start; language too.</source>
         <translation>设置已保存。引擎、Redis 和语言的修改在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="488"/>
+        <location filename="../../ui/mainwindow.cpp" line="501"/>
         <source>cannot create screenshot directory %1; check the path and permissions</source>
         <translation>无法创建截图目录 %1；请检查路径和权限</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="506"/>
+        <location filename="../../ui/mainwindow.cpp" line="519"/>
         <source>cannot write %1; check the directory is writable</source>
         <translation>无法写入 %1；请检查目录是否可写</translation>
     </message>
@@ -1173,8 +1319,8 @@
     </message>
     <message>
         <location filename="../../ui/servertablemodel.cpp" line="227"/>
-        <source>Type a new weight (0–%1) to change it; Ctrl+Z undoes it</source>
-        <translation>输入新权重（0–%1）即可修改；Ctrl+Z 撤销</translation>
+        <source>Type a new weight (%1–%2) to change it; Ctrl+Z undoes it</source>
+        <translation>输入新权重（%1–%2）即可修改；按 Ctrl+Z 撤销</translation>
     </message>
     <message>
         <location filename="../../ui/servertablemodel.cpp" line="241"/>

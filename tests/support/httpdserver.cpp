@@ -139,13 +139,7 @@ void HttpdServer::stop()
 {
     if (!m_process)
         return;
-    if (m_process->state() != QProcess::NotRunning) {
-        m_process->terminate();   // SIGTERM: httpd stops its children and exits
-        if (!m_process->waitForFinished(10'000)) {
-            m_process->kill();
-            m_process->waitForFinished(2000);
-        }
-    }
+    stopProcess(*m_process);   // SIGTERM: httpd stops its children and exits
     m_process.reset();
 }
 
