@@ -75,7 +75,16 @@ MainWindow::MainWindow(EngineLink *link, QWidget *parent)
         statusBar()->showMessage(message, 15000);
     });
     restoreLayout();
+    applyCapabilities();
     updateActions();
+}
+
+// What the engine has not (locks, for a HAProxy or an httpd) is hidden, not shown empty.
+void MainWindow::applyCapabilities()
+{
+    const bool locks = m_link->capabilities().locks;
+    m_tabs->setTabVisible(Locks, locks);
+    m_redisLabel->setVisible(locks);
 }
 
 MainWindow::~MainWindow() = default;
@@ -379,6 +388,7 @@ void MainWindow::onEnginesChanged()
     m_weightNote->setText(m_weights->weightNote());
     m_weightNote->setVisible(!m_weightNote->text().isEmpty());
     setWindowTitle(tr("Fulcrum — %1").arg(m_link->description()));
+    applyCapabilities();
 }
 
 QList<const ServerStatus *> MainWindow::targetServers() const

@@ -80,6 +80,8 @@ private:
     void showServerMenu(const QPoint &pos);
     void updateActions();
 
+    void applyCapabilities();
+
     QPointer<EngineLink> m_link;
     WeightController *m_weights = nullptr;
     QTabWidget *m_tabs = nullptr;

@@ -1,9 +1,7 @@
 #include "savedengines.h"
 
 #include "engine/multienginelink.h"
-#include "engine/remoteenginelink.h"
-#include "haproxy/haproxyenginelink.h"
-#include "haproxy/runtimeaddress.h"
+#include "link/enginekinds.h"
 
 namespace fulcrum::ui {
 
@@ -14,26 +12,21 @@ SavedEngines::SavedEngines(MultiEngineLink *link, SecretStore *keychain, const Q
 
 EngineLink *SavedEngines::createLink(const EngineSetting &engine, const QByteArray &token, QString *error)
 {
-    if (engine.kind == EngineSetting::Kind::Haproxy) {
-        const std::optional<RuntimeAddress> address = RuntimeAddress::parse(engine.url, error);
-        return address ? new HaproxyEngineLink(*address) : nullptr;
-    }
-    const std::optional<QUrl> url = RemoteEngineLink::parseUrl(engine.url, error);
-    if (!url)
+    const EngineKind *kind = EngineKinds::find(engine.kind);
+    if (!kind) {
+        *error = tr("\"%1\" is not a kind of engine this console knows").arg(engine.kind);
         return nullptr;
-    RemoteEngineOptions options;
-    options.name = engine.name;
-    options.url = *url;
-    options.token = token;
-    return new RemoteEngineLink(options);
+    }
+    const std::optional<QString> address = kind->normalize(engine.url, error);
+    return address ? kind->create(engine.name, *address, token) : nullptr;
 }
 
 QByteArray SavedEngines::tokenOf(const EngineSetting &engine, QString *error) const
 {
-    if (engine.kind == EngineSetting::Kind::Haproxy)
+    const EngineKind *kind = EngineKinds::find(engine.kind);
+    if (!kind)
         return QByteArray();
-    const std::optional<QUrl> url = RemoteEngineLink::parseUrl(engine.url, error);
-    return url ? RemoteEngineLink::readToken(*url, m_tokenFile, m_keychain, error).value_or(QByteArray()) : QByteArray();
+    return EngineKinds::readSecret(*kind, engine.url, m_tokenFile, m_keychain, error).value_or(QByteArray());
 }
 
 QString SavedEngines::apply(const QList<EngineSetting> &engines)
@@ -53,7 +46,8 @@ QString SavedEngines::apply(const QList<EngineSetting> &engines)
         QString why;
         const QByteArray token = tokenOf(engine, &why);
         tokens.insert(engine.name, token);
-        if (token.isEmpty() && engine.kind == EngineSetting::Kind::Fulcrumd)
+        const EngineKind *kind = EngineKinds::find(engine.kind);
+        if (token.isEmpty() && kind && kind->needsSecret(engine.url))
             tokenProblems.insert(engine.name, why);
     }
 

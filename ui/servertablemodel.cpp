@@ -149,6 +149,11 @@ int ServerTableModel::columnCount(const QModelIndex &parent) const
     return parent.isValid() ? 0 : ColumnCount;
 }
 
+bool ServerTableModel::reports(bool EngineCapabilities::*figure) const
+{
+    return !m_controller || m_controller->capabilities().*figure;
+}
+
 QVariant ServerTableModel::display(const ServerStatus &server, int column) const
 {
     const QLocale locale;
@@ -162,10 +167,11 @@ QVariant ServerTableModel::display(const ServerStatus &server, int column) const
     case Active: return server.activeConnections;
     case RequestsPerSecond: return locale.toString(server.requestsPerSecond, 'f', 1);
     case Share: return tr("%1 %").arg(locale.toString(server.share * 100, 'f', 1));
-    case P50: return tr("%1 ms").arg(locale.toString(server.p50Ms, 'f', 1));
-    case P95: return tr("%1 ms").arg(locale.toString(server.p95Ms, 'f', 1));
-    case P99: return tr("%1 ms").arg(locale.toString(server.p99Ms, 'f', 1));
-    case ErrorRate: return tr("%1 %").arg(locale.toString(server.errorRate * 100, 'f', 2));
+    // Blank where the engine does not report it (Apache httpd: no times, no errors), never 0.
+    case P50: return reports(&EngineCapabilities::responseTimes) ? tr("%1 ms").arg(locale.toString(server.p50Ms, 'f', 1)) : QString();
+    case P95: return reports(&EngineCapabilities::percentiles) ? tr("%1 ms").arg(locale.toString(server.p95Ms, 'f', 1)) : QString();
+    case P99: return reports(&EngineCapabilities::percentiles) ? tr("%1 ms").arg(locale.toString(server.p99Ms, 'f', 1)) : QString();
+    case ErrorRate: return reports(&EngineCapabilities::errorRates) ? tr("%1 %").arg(locale.toString(server.errorRate * 100, 'f', 2)) : QString();
     case LastCheck:
         if (server.lastCheck.isValid())
             return tr("%1 s ago").arg(server.lastCheck.secsTo(m_now));

@@ -46,6 +46,9 @@ private:
     QList<ServerStatus> m_servers;
     QHash<QString, int> m_rows;       // key → row
     QDateTime m_now;
+    // Whether the engine reports this figure (the column stays blank when not).
+    bool reports(bool EngineCapabilities::*figure) const;
+
     WeightController *m_controller = nullptr;
 };
 

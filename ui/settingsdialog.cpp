@@ -1,9 +1,7 @@
 #include "settingsdialog.h"
 
 #include "engine/enginelink.h"
-#include "engine/remoteenginelink.h"
-#include "haproxy/haproxyenginelink.h"
-#include "haproxy/runtimeaddress.h"
+#include "link/enginekinds.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -27,9 +25,16 @@ namespace fulcrum::ui {
 
 namespace {
 
-// How a HAProxy entry is told apart in engines/list: fulcrumd entries are saved as http(s) URLs.
-const QString kHaproxyPrefix = QStringLiteral("haproxy:");
 constexpr int kKindColumn = 2;
+
+// The kinds as one sentence for tooltips: "fulcrumd: its admin API's URL, ...; HAProxy: ...".
+QString kindsHelp()
+{
+    QStringList parts;
+    for (const EngineKind &kind : EngineKinds::all())
+        parts.append(QStringLiteral("%1: %2").arg(kind.label, kind.addressHelp));
+    return parts.join(QStringLiteral("; "));
+}
 
 } // namespace
 
@@ -109,8 +114,7 @@ QWidget *SettingsDialog::createEngines()
     m_engines->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_engines->setSelectionMode(QAbstractItemView::SingleSelection);
     m_engines->setMaximumHeight(110);
-    m_engines->setToolTip(tr("Engines the console attaches to when started without --demo: a fulcrumd (admin URL, e.g. http://127.0.0.1:9900) "
-                             "or a HAProxy (its stats socket: /run/haproxy/admin.sock or 127.0.0.1:9999); none: the in-process demo engine"));
+    m_engines->setToolTip(tr("Engines the console attaches to when started without --demo (none: the in-process demo engine). %1").arg(kindsHelp()));
     for (const EngineSetting &engine : engines())
         addEngineRow(engine.name, engine.url, engine.kind);
     layout->addWidget(m_engines);
@@ -154,42 +158,45 @@ QWidget *SettingsDialog::createEngines()
     return box;
 }
 
-void SettingsDialog::addEngineRow(const QString &name, const QString &url, EngineSetting::Kind kind)
+void SettingsDialog::addEngineRow(const QString &name, const QString &url, const QString &kind)
 {
     const int row = m_engines->rowCount();
     m_engines->insertRow(row);
     m_engines->setItem(row, 0, new QTableWidgetItem(name));
     m_engines->setItem(row, 1, new QTableWidgetItem(url));
     auto *kindBox = new QComboBox(m_engines);
-    kindBox->addItem(QStringLiteral("fulcrumd"), int(EngineSetting::Kind::Fulcrumd));
-    kindBox->addItem(QStringLiteral("HAProxy"), int(EngineSetting::Kind::Haproxy));
-    kindBox->setCurrentIndex(kind == EngineSetting::Kind::Haproxy ? 1 : 0);
-    kindBox->setToolTip(tr("fulcrumd: its admin URL and a token; HAProxy: its Runtime API (stats socket) path or host:port, no token"));
+    for (const EngineKind &k : EngineKinds::all())
+        kindBox->addItem(k.label, k.id);
+    kindBox->setCurrentIndex(std::max(0, kindBox->findData(kind)));
+    kindBox->setToolTip(kindsHelp());
     connect(kindBox, &QComboBox::currentIndexChanged, this, [this] { updateTokenField(); });
     m_engines->setCellWidget(row, kKindColumn, kindBox);
 }
 
-EngineSetting::Kind SettingsDialog::rowKind(int row) const
+QString SettingsDialog::rowKind(int row) const
 {
     const auto *kindBox = qobject_cast<const QComboBox *>(m_engines->cellWidget(row, kKindColumn));
-    return kindBox && kindBox->currentData().toInt() == int(EngineSetting::Kind::Haproxy) ? EngineSetting::Kind::Haproxy : EngineSetting::Kind::Fulcrumd;
+    return kindBox ? kindBox->currentData().toString() : EngineKinds::all().constFirst().id;
 }
 
-// The token field belongs to the selected row; a HAProxy has none (its socket's permissions decide).
+// The secret field belongs to the selected row; a kind without a secret (HAProxy: its socket's
+// permissions decide) has it switched off.
 void SettingsDialog::updateTokenField()
 {
     const int row = m_engines->currentRow();
     const QTableWidgetItem *url = m_engines->item(row, 1);
-    const bool haproxy = row >= 0 && rowKind(row) == EngineSetting::Kind::Haproxy;
-    m_engineToken->setEnabled(!haproxy);
-    m_engineToken->setText(url && !haproxy ? url->data(Qt::UserRole).toString() : QString());
-    if (haproxy)
-        m_engineToken->setPlaceholderText(tr("a HAProxy needs no token: the stats socket's permissions and level decide"));
+    const EngineKind *kind = EngineKinds::find(row >= 0 ? rowKind(row) : QString());
+    const bool secret = !kind || kind->hasSecret();
+    m_engineToken->setEnabled(secret);
+    m_engineToken->setText(url && secret ? url->data(Qt::UserRole).toString() : QString());
+    if (!secret)
+        m_engineToken->setPlaceholderText(tr("%1 needs no secret here").arg(kind->label));
     else
 #ifdef FULCRUM_HAVE_KEYCHAIN
-        m_engineToken->setPlaceholderText(tr("token of the selected engine: unchanged; stored in the desktop keychain"));
+        m_engineToken->setPlaceholderText(tr("%1 of the selected engine: unchanged; stored in the desktop keychain")
+                                              .arg(kind ? kind->secretName : tr("token")));
 #else
-        m_engineToken->setPlaceholderText(tr("no keychain in this build: start with --token-file or FULCRUM_TOKEN"));
+        m_engineToken->setPlaceholderText(tr("no keychain in this build: start with --token-file or %1").arg(kind ? kind->secretEnvironment : QStringLiteral("FULCRUM_TOKEN")));
 #endif
     m_engineToken->setToolTip(m_engineToken->placeholderText());   // the whole sentence where the field is narrow
 }
@@ -201,11 +208,10 @@ QList<EngineSetting> SettingsDialog::engines()
         const qsizetype equals = line.indexOf(u'=');
         if (equals <= 0)
             continue;
-        const QString value = line.mid(equals + 1);
-        if (value.startsWith(kHaproxyPrefix))
-            engines.append(EngineSetting{line.left(equals), value.mid(kHaproxyPrefix.size()), EngineSetting::Kind::Haproxy});
-        else
-            engines.append(EngineSetting{line.left(equals), value, EngineSetting::Kind::Fulcrumd});
+        // "KIND:ADDRESS", or a bare fulcrumd URL as saved before there were kinds.
+        QString why;
+        if (const std::optional<EngineKinds::Spelled> spelled = EngineKinds::parse(line.mid(equals + 1), &why))
+            engines.append(EngineSetting{line.left(equals), spelled->address, spelled->kind->id});
     }
     return engines;
 }
@@ -223,23 +229,15 @@ bool SettingsDialog::parseEngines(QList<EngineSetting> *engines, QString *error)
             return false;
         }
         QString why;
-        if (rowKind(row) == EngineSetting::Kind::Haproxy) {
-            const std::optional<RuntimeAddress> address = RuntimeAddress::parse(typed, &why);
-            if (!address) {
-                *error = tr("HAProxy engine \"%1\": %2").arg(name, why);
-                return false;
-            }
-            names.append(name);
-            engines->append(EngineSetting{name, address->toString(), EngineSetting::Kind::Haproxy});
-            continue;
-        }
-        const std::optional<QUrl> url = RemoteEngineLink::parseUrl(typed, &why);
-        if (!url) {
-            *error = tr("engine \"%1\": %2").arg(name, why);
+        const EngineKind *kind = EngineKinds::find(rowKind(row));
+        const std::optional<QString> address = kind ? kind->normalize(typed, &why) : std::nullopt;
+        if (!address) {
+            *error = kind && kind != &EngineKinds::all().constFirst() ? tr("%1 engine \"%2\": %3").arg(kind->label, name, why)
+                                                                     : tr("engine \"%1\": %2").arg(name, why);
             return false;
         }
         names.append(name);
-        engines->append(EngineSetting{name, url->toString(), EngineSetting::Kind::Fulcrumd});
+        engines->append(EngineSetting{name, *address, kind->id});
     }
     return true;
 }
@@ -259,33 +257,22 @@ void SettingsDialog::testEngine()
         if (e.name == name)
             engine = e;
     }
+    const EngineKind *kind = EngineKinds::find(engine.kind);
     QString why;
-    if (engine.kind == EngineSetting::Kind::Haproxy) {
-        const int probe = ++m_engineProbe;
-        m_testEngine->setEnabled(false);
-        m_message->setText(tr("Testing HAProxy %1 at %2…").arg(engine.name, engine.url));
-        HaproxyEngineLink::probe(*RuntimeAddress::parse(engine.url, &why), this, [this, probe, name = engine.name](bool ok, const QString &message) {
-            if (probe != m_engineProbe)
-                return;
-            m_testEngine->setEnabled(true);
-            m_message->setText(ok ? tr("Engine %1 works: %2").arg(name, message) : tr("Engine %1 failed: %2").arg(name, message));
-        });
-        return;
-    }
-    const QUrl url = RemoteEngineLink::parseUrl(engine.url, &why).value_or(QUrl());
-    QByteArray token = m_engines->item(row, 1) && engine.name == name ? m_engines->item(row, 1)->data(Qt::UserRole).toString().toUtf8() : QByteArray();
+    QByteArray secret = m_engines->item(row, 1) && engine.name == name ? m_engines->item(row, 1)->data(Qt::UserRole).toString().toUtf8() : QByteArray();
 #ifdef FULCRUM_HAVE_KEYCHAIN
-    if (token.isEmpty())
-        token = KeychainSecretStore().read(RemoteEngineLink::keychainEntry(url), &why).value_or(QByteArray());
+    if (secret.isEmpty() && kind->hasSecret())
+        secret = KeychainSecretStore().read(kind->keychainEntry(engine.url), &why).value_or(QByteArray());
 #endif
-    if (token.isEmpty()) {
+    // A fulcrumd refuses every request without its token; an httpd manager may need none.
+    if (secret.isEmpty() && kind->needsSecret(engine.url)) {
         m_message->setText(tr("No token for %1: type it in the token field (it is stored in the keychain on Save).").arg(engine.name));
         return;
     }
     const int probe = ++m_engineProbe;
     m_testEngine->setEnabled(false);
-    m_message->setText(tr("Testing %1 at %2…").arg(engine.name, url.toString()));
-    RemoteEngineLink::probe(url, token, this, [this, probe, name = engine.name](bool ok, const QString &message) {
+    m_message->setText(tr("Testing %1 at %2…").arg(engine.name, engine.url));
+    kind->probe(engine.url, secret, this, [this, probe, name = engine.name](bool ok, const QString &message) {
         if (probe != m_engineProbe)
             return;
         m_testEngine->setEnabled(true);
@@ -391,23 +378,21 @@ bool SettingsDialog::save(QString *error)
         if (name.isEmpty() && (!urlItem || urlItem->text().trimmed().isEmpty()))
             continue;
         const EngineSetting &engine = engineList[index++];
-        if (engine.kind == EngineSetting::Kind::Haproxy) {
-            engineLines.append(engine.name + u'=' + kHaproxyPrefix + engine.url);
-            continue;
-        }
-        engineLines.append(engine.name + u'=' + engine.url);
+        const EngineKind *kind = EngineKinds::find(engine.kind);
+        engineLines.append(engine.name + u'=' + EngineKinds::spell(*kind, engine.url));
         const QByteArray token = urlItem ? urlItem->data(Qt::UserRole).toString().toUtf8() : QByteArray();
-        if (token.isEmpty())
+        if (token.isEmpty() || !kind->hasSecret())
             continue;
 #ifdef FULCRUM_HAVE_KEYCHAIN
         QString why;
-        if (!KeychainSecretStore().write(RemoteEngineLink::keychainEntry(QUrl(engine.url)), token, &why)) {
-            *error = tr("could not store the token of engine %1 in the keychain: %2; is a Secret Service (gnome-keyring, KWallet) running and unlocked?").arg(engine.name, why);
+        if (!KeychainSecretStore().write(kind->keychainEntry(engine.url), token, &why)) {
+            *error = tr("could not store the %1 of engine %2 in the keychain: %3; is a Secret Service (gnome-keyring, KWallet) running and unlocked?")
+                         .arg(kind->secretName, engine.name, why);
             return false;
         }
         urlItem->setData(Qt::UserRole, QVariant());
 #else
-        *error = tr("this build has no keychain: the token of engine %1 cannot be stored; start with --token-file or FULCRUM_TOKEN").arg(engine.name);
+        *error = tr("this build has no keychain: the %1 of engine %2 cannot be stored; start with %3").arg(kind->secretName, engine.name, kind->secretEnvironment);
         return false;
 #endif
     }

@@ -19,14 +19,14 @@ QT_END_NAMESPACE
 
 namespace fulcrum::ui {
 
-// One engine the console attaches to: a fulcrumd (admin URL; its token lives in the keychain,
-// not here) or a HAProxy (Runtime API address: a socket path or host:port; no secret).
+// One engine the console attaches to: its name, its kind (an EngineKinds id: fulcrumd,
+// haproxy, httpd, ...) and its address as that kind writes it. Its secret (a fulcrumd's token,
+// a manager's password) lives in the keychain, never here.
 struct EngineSetting
 {
-    enum class Kind { Fulcrumd, Haproxy };
     QString name;
-    QString url;                  // fulcrumd: normalised admin URL; HAProxy: the address as RuntimeAddress writes it
-    Kind kind = Kind::Fulcrumd;
+    QString url;                  // the address, normalized by its kind
+    QString kind = QStringLiteral("fulcrumd");
 
     bool operator==(const EngineSetting &other) const = default;
 };
@@ -57,14 +57,14 @@ public:
     QLineEdit *engineTokenField() const { return m_engineToken; }
     QPushButton *testEngineButton() const { return m_testEngine; }
     // Adds a row to the engines table (what the Add button does, with the values typed).
-    void addEngineRow(const QString &name, const QString &url, EngineSetting::Kind kind = EngineSetting::Kind::Fulcrumd);
+    void addEngineRow(const QString &name, const QString &url, const QString &kind = QStringLiteral("fulcrumd"));
     QString message() const;
     // Tests the first Redis endpoint in the form, with the password typed or else the one
     // in the keychain; the answer shows under the form.
     void testConnection();
-    // GET /api/v1/pools on the selected engine (else the first) with the token typed for it,
-    // or else the one in the keychain; for a HAProxy `show cli level` and `show info` on its
-    // socket. The answer shows under the form.
+    // Probes the selected engine (else the first) the way its kind does (a fulcrumd: GET
+    // /api/v1/pools; a HAProxy: `show info`; an httpd: its manager), with the secret typed
+    // for it, or else the one in the keychain. The answer shows under the form.
     void testEngine();
     // Saves everything; false with a message naming the field and the fix when it cannot.
     bool save(QString *error);
@@ -76,7 +76,7 @@ private:
     bool parseEndpoints(QStringList *endpoints, QString *error) const;
     bool parseEngines(QList<EngineSetting> *engines, QString *error) const;
     QWidget *createEngines();
-    EngineSetting::Kind rowKind(int row) const;
+    QString rowKind(int row) const;
     void updateTokenField();
 
     QPointer<EngineLink> m_link;

@@ -42,6 +42,7 @@ public:
     // The engine's weight scale (HAProxy: 256), and what to tell the operator about it.
     int maxWeight() const { return m_link ? m_link->maxWeight() : kMaxWeight; }
     int minWeight() const { return m_link ? m_link->minWeight() : 0; }
+    EngineCapabilities capabilities() const { return m_link ? m_link->capabilities() : EngineCapabilities{}; }
     QString weightNote() const { return m_link ? m_link->weightNote() : QString(); }
 
     // The latest snapshot: the baseline for shares and for "before" in undo.

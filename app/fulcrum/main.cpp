@@ -3,10 +3,7 @@
 #include "engine/inprocessenginelink.h"
 #include "engine/localredisserver.h"
 #include "engine/multienginelink.h"
-#include "engine/remoteenginelink.h"
-#include "haproxy/haproxyenginelink.h"
-#include "httpd/httpdenginelink.h"
-#include "locks/secretstore.h"
+#include "link/enginekinds.h"
 #ifdef FULCRUM_HAVE_KEYCHAIN
 #include "keychain/keychainsecretstore.h"
 #endif
@@ -27,6 +24,14 @@
 #include <vector>
 
 using namespace fulcrum;
+
+static QString kindIds()
+{
+    QStringList ids;
+    for (const EngineKind &kind : EngineKinds::all())
+        ids.append(kind.id);
+    return ids.join(QStringLiteral(", "));
+}
 
 static int runConsole(QApplication &app, EngineLink *link, const QCommandLineParser &parser, const QCommandLineOption &screenshotOption,
                       const QCommandLineOption &afterOption, ui::SavedEngines *savedEngines = nullptr)
@@ -75,9 +80,11 @@ int main(int argc, char *argv[])
                                                           "(/run/haproxy/admin.sock) or host:port. Changing weights and states needs `level admin`. "
                                                           "With --engine too, shown side by side as \"haproxy\"."),
                                            QStringLiteral("ADDRESS"));
-    const QCommandLineOption engineOption(QStringLiteral("engine"), QStringLiteral("Attach to a running fulcrumd: NAME=URL of its admin API (repeat for several, shown side by side; "
-                                                                                  "default: the engines in Settings). Token: --token-file, FULCRUM_TOKEN, or the keychain entry fulcrumd:URL."),
-                                          QStringLiteral("NAME=URL"));
+    const QCommandLineOption engineOption(QStringLiteral("engine"), QStringLiteral("Attach to a running engine: NAME=KIND:ADDRESS, or NAME=URL for a fulcrumd's admin API "
+                                                                                  "(repeat for several, shown side by side; default: the engines in Settings). "
+                                                                                  "Kinds: %1. A secret (a fulcrumd's token, a manager's password): --token-file, "
+                                                                                  "the kind's environment variable (FULCRUM_TOKEN, ...), or the keychain.").arg(kindIds()),
+                                          QStringLiteral("NAME=KIND:ADDRESS"));
     const QCommandLineOption tokenFileOption(QStringLiteral("token-file"), QStringLiteral("Read the engines' admin token from this file (mode 0600); for scripts."), QStringLiteral("PATH"));
     parser.addOptions({demoOption, langOption, screenshotOption, afterOption, engineOption, tokenFileOption});
     const QCommandLineOption httpdOption(QStringLiteral("httpd"),
@@ -115,51 +122,35 @@ int main(int argc, char *argv[])
     // Engines to attach to: --haproxy and every --engine, else the engines in Settings; with
     // none (or --demo) the in-process demo. Several are shown side by side, each under its name.
     std::vector<std::pair<QString, EngineLink *>> links;   // owned by `remote` below
-    auto dropLinks = [&links] {
-        for (const auto &named : links)
-            delete named.second;
-    };
-    if (parser.isSet(haproxyOption)) {
-        QString error;
-        const std::optional<RuntimeAddress> address = RuntimeAddress::parse(parser.value(haproxyOption), &error);
-        if (!address) {
-            std::fprintf(stderr, "fulcrum: --haproxy: %s\n", qPrintable(error));
-            return 2;
-        }
-        links.emplace_back(QStringLiteral("haproxy"), new HaproxyEngineLink(*address));
-    }
+    // Every engine as KIND:ADDRESS (the registry reads it); --haproxy and --httpd are the same
+    // as --engine haproxy=haproxy:ADDRESS and --engine httpd=httpd:URL.
+    QStringList spelledEngines;
+    if (parser.isSet(haproxyOption))
+        spelledEngines.append(QStringLiteral("haproxy=haproxy:") + parser.value(haproxyOption));
     if (parser.isSet(httpdOption)) {
+        QString manager = parser.value(httpdOption);
+        if (parser.isSet(httpdUserOption)) {
+            QUrl url(manager.contains(QLatin1String("://")) ? manager : QStringLiteral("http://") + manager);
+            url.setUserName(parser.value(httpdUserOption));
+            manager = url.toString();
+        }
+        spelledEngines.append(QStringLiteral("httpd=httpd:") + manager);
+    }
+    spelledEngines += parser.values(engineOption);
+    QList<ui::EngineSetting> engines;
+    for (const QString &value : std::as_const(spelledEngines)) {
+        // NAME=KIND:ADDRESS; the name may be left out (NAME= is not a kind, and a URL has no '=' before its scheme).
+        const qsizetype equals = value.indexOf(u'=');
+        const qsizetype colon = value.indexOf(u':');
+        const bool named = equals > 0 && (colon < 0 || equals < colon);
         QString error;
-        const std::optional<QUrl> url = HttpdOptions::parseManagerUrl(parser.value(httpdOption), &error);
-        if (!url) {
-            std::fprintf(stderr, "fulcrum: --httpd: %s\n", qPrintable(error));
-            dropLinks();
+        const std::optional<EngineKinds::Spelled> spelled = EngineKinds::parse(named ? value.mid(equals + 1) : value, &error);
+        if (!spelled) {
+            // The name only: what was typed may hold a secret, which the kind's message leaves out.
+            std::fprintf(stderr, "fulcrum: --engine %s: %s\n", qPrintable(named ? value.left(equals) : QStringLiteral("(unnamed)")), qPrintable(error));
             return 2;
         }
-        HttpdOptions options;
-        options.managerUrl = *url;
-        options.user = parser.value(httpdUserOption);
-        if (!options.user.isEmpty()) {
-            // Read before the event loop runs (QtKeychain's short nested wait blocks nothing then).
-            QString why;
-            std::optional<QByteArray> password = qEnvironmentVariableIsSet("FULCRUM_HTTPD_PASSWORD")
-                ? EnvironmentSecretStore().read(QStringLiteral("FULCRUM_HTTPD_PASSWORD"), &why) : std::nullopt;
-#ifdef FULCRUM_HAVE_KEYCHAIN
-            if (!password)
-                password = KeychainSecretStore().read(QStringLiteral("httpd:") + url->toString(), &why);
-#endif
-            if (!password)
-                std::fprintf(stderr, "fulcrum: no password for %s at %s (%s): set FULCRUM_HTTPD_PASSWORD or store it with "
-                                     "fulcrumctl secret set httpd:%s\n", qPrintable(options.user), qPrintable(url->toString()), qPrintable(why),
-                             qPrintable(url->toString()));
-            options.password = password.value_or(QByteArray());
-        }
-        links.emplace_back(QStringLiteral("httpd"), new HttpdEngineLink(options));
-    }
-    QList<ui::EngineSetting> engines;
-    for (const QString &value : parser.values(engineOption)) {
-        const qsizetype equals = value.indexOf(u'=');
-        engines.append(equals > 0 ? ui::EngineSetting{value.left(equals), value.mid(equals + 1)} : ui::EngineSetting{QString(), value});
+        engines.append(ui::EngineSetting{named ? value.left(equals) : QString(), spelled->address, spelled->kind->id});
     }
 #ifdef FULCRUM_HAVE_KEYCHAIN
     KeychainSecretStore keychain;
@@ -181,23 +172,17 @@ int main(int argc, char *argv[])
     }
     if (!parser.isSet(demoOption)) {
         for (const ui::EngineSetting &engine : std::as_const(engines)) {
-            QString error;
-            const std::optional<QUrl> url = RemoteEngineLink::parseUrl(engine.url, &error);
-            if (!url) {
-                std::fprintf(stderr, "fulcrum: --engine %s: %s\n", qPrintable(engine.name), qPrintable(error));
-                dropLinks();
-                return 2;
-            }
-            RemoteEngineOptions options;
-            options.name = engine.name;
-            options.url = *url;
+            const EngineKind &kind = *EngineKinds::find(engine.kind);
             // Read before the event loop runs (QtKeychain's short nested wait blocks nothing then).
-            // Without a token the link still starts: the status bar says the engine refused it.
-            options.token = RemoteEngineLink::readToken(*url, parser.value(tokenFileOption), store, &error).value_or(QByteArray());
-            if (options.token.isEmpty())
+            // Without its secret the link still starts: the status bar says the engine refused it.
+            QString error;
+            const QByteArray secret = EngineKinds::readSecret(kind, engine.url, parser.value(tokenFileOption), store, &error).value_or(QByteArray());
+            if (secret.isEmpty() && kind.needsSecret(engine.url))
                 std::fprintf(stderr, "fulcrum: %s\n", qPrintable(error));
-            auto *link = new RemoteEngineLink(options);
-            links.emplace_back(link->name(), link);
+            const QUrl url(engine.url);
+            const QString name = !engine.name.isEmpty() ? engine.name
+                                 : url.host().isEmpty() ? kind.id : QStringLiteral("%1:%2").arg(url.host()).arg(url.port(9900));
+            links.emplace_back(name, kind.create(name, engine.url, secret));
         }
     }
     std::unique_ptr<EngineLink> remote;

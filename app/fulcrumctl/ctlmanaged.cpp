@@ -1,5 +1,5 @@
-// fulcrumctl backends ... --haproxy ADDRESS | --httpd URL: through the console's engine links
-// (HaproxyEngineLink, HttpdEngineLink), so scripts get the same checks and messages as the console.
+// fulcrumctl backends ... --engine KIND:ADDRESS (--haproxy ADDRESS, --httpd URL): through the
+// engine kinds' own links, so scripts get the same checks and messages as the console.
 #include "ctlmanaged.h"
 
 #include "command.h"
@@ -7,8 +7,11 @@
 #include "ctlredis.h"
 
 #include "common/duration.h"
-#include "haproxy/haproxyenginelink.h"
-#include "httpd/httpdenginelink.h"
+#include "engine/enginelink.h"
+#include "link/enginekinds.h"
+#ifdef FULCRUM_HAVE_KEYCHAIN
+#include "keychain/keychainsecretstore.h"
+#endif
 
 #include <QCommandLineParser>
 #include <QEventLoop>
@@ -54,13 +57,13 @@ CommandResult waitFor(EngineLink &link, quint64 id)
     return result;
 }
 
-void printList(const LinkSnapshot &snapshot, const EngineLink &link, const QString &poolWord, int minWeight)
+void printList(const LinkSnapshot &snapshot, const EngineLink &link)
 {
     QString pool;
     for (const ServerStatus &s : snapshot.servers) {
         if (s.pool != pool) {
             pool = s.pool;
-            ctlOut(QStringLiteral("%1 %2 (%3; weights %4–%5)\n").arg(poolWord, pool, link.description()).arg(minWeight).arg(link.maxWeight()));
+            ctlOut(QStringLiteral("pool %1 (%2; weights %3–%4)\n").arg(pool, link.description()).arg(link.minWeight()).arg(link.maxWeight()));
             ctlOut(QStringLiteral("  %1 %2 %3 %4 %5 %6 %7\n").arg(QStringLiteral("SERVER"), -12).arg(QStringLiteral("ADDRESS"), -22)
                        .arg(QStringLiteral("STATE"), -22).arg(QStringLiteral("IN STATE"), -10).arg(QStringLiteral("WEIGHT"), -8)
                        .arg(QStringLiteral("ACTIVE"), 6).arg(QStringLiteral("LAST CHECK")));
@@ -77,9 +80,18 @@ void printList(const LinkSnapshot &snapshot, const EngineLink &link, const QStri
 
 bool ctlIsManagedEngine(const QStringList &arguments)
 {
-    return std::any_of(arguments.cbegin(), arguments.cend(), [](const QString &a) {
-        return a == u"--haproxy" || a.startsWith(u"--haproxy=") || a == u"--httpd" || a.startsWith(u"--httpd=");
-    });
+    for (qsizetype i = 0; i < arguments.size(); ++i) {
+        const QString &a = arguments[i];
+        if (a == u"--haproxy" || a.startsWith(u"--haproxy=") || a == u"--httpd" || a.startsWith(u"--httpd="))
+            return true;
+        // --engine KIND:ADDRESS of a kind other than fulcrumd (whose admin API backends.cpp speaks).
+        const QString engine = a.startsWith(u"--engine=") ? a.mid(9) : a == u"--engine" ? arguments.value(i + 1) : QString();
+        const qsizetype colon = engine.indexOf(u':');
+        const EngineKind *kind = colon > 0 ? EngineKinds::find(engine.left(colon)) : nullptr;
+        if (kind && kind != &EngineKinds::all().constFirst())
+            return true;
+    }
+    return false;
 }
 
 int ctlManagedBackends(const QStringList &arguments)
@@ -98,7 +110,8 @@ int ctlManagedBackends(const QStringList &arguments)
                                                 QStringLiteral("PATH"));
     const QCommandLineOption keychainOption(QStringLiteral("keychain"), QStringLiteral("--httpd: read the password from this keychain entry."),
                                             QStringLiteral("ENTRY"));
-    parser.addOptions({haproxyOption, httpdOption, userOption, passwordFileOption, keychainOption});
+    const QCommandLineOption engineOption(QStringLiteral("engine"), QStringLiteral("The engine as KIND:ADDRESS."), QStringLiteral("KIND:ADDRESS"));
+    parser.addOptions({haproxyOption, httpdOption, engineOption, userOption, passwordFileOption, keychainOption});
     parser.addHelpOption();
     const QString usage = list ? QStringLiteral("usage: fulcrumctl backends list --haproxy ADDRESS | --httpd URL [--user USER]")
                           : weight ? QStringLiteral("usage: fulcrumctl backends set-weight POOL/SERVER WEIGHT --haproxy ADDRESS (0..256) | --httpd URL (1..100)")
@@ -116,43 +129,48 @@ int ctlManagedBackends(const QStringList &arguments)
         return EngineOk;
     }
     const QStringList positional = parser.positionalArguments();
-    if (positional.size() != (list ? 0 : 2) || parser.isSet(haproxyOption) == parser.isSet(httpdOption)) {
+    if (positional.size() != (list ? 0 : 2) || int(parser.isSet(haproxyOption)) + int(parser.isSet(httpdOption)) + int(parser.isSet(engineOption)) != 1) {
         ctlErr(QStringLiteral("fulcrumctl %1: %2\n").arg(command, usage));
         return EngineUsage;
     }
-    QString error;
-    std::unique_ptr<EngineLink> link;
-    QString poolWord;
-    int minWeight = 0;
+    // --haproxy ADDRESS and --httpd URL are --engine haproxy:ADDRESS and --engine httpd:URL.
+    QString spelled = parser.value(engineOption);
+    QString option = QStringLiteral("--engine");
     if (parser.isSet(haproxyOption)) {
-        const std::optional<RuntimeAddress> address = RuntimeAddress::parse(parser.value(haproxyOption), &error);
-        if (!address) {
-            ctlErr(QStringLiteral("fulcrumctl %1: --haproxy: %2\n").arg(command, error));
-            return EngineUsage;
-        }
-        link = std::make_unique<HaproxyEngineLink>(*address, 250);
-        poolWord = QStringLiteral("backend");
-    } else {
-        HttpdOptions options;
-        const std::optional<QUrl> url = HttpdOptions::parseManagerUrl(parser.value(httpdOption), &error);
-        if (!url) {
-            ctlErr(QStringLiteral("fulcrumctl %1: --httpd: %2\n").arg(command, error));
-            return EngineUsage;
-        }
-        options.managerUrl = *url;
-        options.user = parser.value(userOption);
-        const std::optional<QByteArray> password = ctlReadPassword(parser, passwordFileOption, keychainOption,
-                                                                   QStringLiteral("FULCRUM_HTTPD_PASSWORD"), &error);
-        if (!password) {
-            ctlErr(QStringLiteral("fulcrumctl %1: %2\n").arg(command, error));
-            return EngineUsage;
-        }
-        options.password = *password;
-        options.tickMs = 250;
-        link = std::make_unique<HttpdEngineLink>(options);
-        poolWord = QStringLiteral("balancer");
-        minWeight = HttpdEngineLink::kMinLoadFactor;
+        spelled = QStringLiteral("haproxy:") + parser.value(haproxyOption);
+        option = QStringLiteral("--haproxy");
+    } else if (parser.isSet(httpdOption)) {
+        spelled = QStringLiteral("httpd:") + parser.value(httpdOption);
+        option = QStringLiteral("--httpd");
     }
+    QString error;
+    std::optional<EngineKinds::Spelled> engine = EngineKinds::parse(spelled, &error);
+    if (!engine) {
+        ctlErr(QStringLiteral("fulcrumctl %1: %2: %3\n").arg(command, option, error));
+        return EngineUsage;
+    }
+    if (parser.isSet(userOption)) {
+        QUrl url(engine->address);
+        url.setUserName(parser.value(userOption));
+        engine->address = url.toString();
+    }
+    const EngineKind &kind = *engine->kind;
+    const std::optional<QByteArray> typed = ctlReadPassword(parser, passwordFileOption, keychainOption, kind.secretEnvironment, &error);
+    if (!typed) {
+        ctlErr(QStringLiteral("fulcrumctl %1: %2\n").arg(command, error));
+        return EngineUsage;
+    }
+    // Without --password-file or --keychain: the kind's own entry in the keychain, if it needs one.
+#ifdef FULCRUM_HAVE_KEYCHAIN
+    KeychainSecretStore keychainStore;
+    SecretStore *keychain = &keychainStore;
+#else
+    SecretStore *keychain = nullptr;
+#endif
+    const QByteArray secret = !typed->isEmpty() ? *typed
+                                                : EngineKinds::readSecret(kind, engine->address, QString(), keychain, &error).value_or(QByteArray());
+    const std::unique_ptr<EngineLink> link(kind.create(QString(), engine->address, secret));
+    const int minWeight = link->minWeight();
     QString pool;
     QString server;
     int newWeight = 0;
@@ -161,7 +179,7 @@ int ctlManagedBackends(const QStringList &arguments)
         const QString target = positional[0];
         const qsizetype slash = target.indexOf(u'/');
         if (slash <= 0 || slash == target.size() - 1) {
-            ctlErr(QStringLiteral("fulcrumctl %1: \"%2\" must be POOL/SERVER (%3/SERVER), e.g. checkout/app1\n").arg(command, target, poolWord.toUpper()));
+            ctlErr(QStringLiteral("fulcrumctl %1: \"%2\" must be POOL/SERVER, e.g. checkout/app1\n").arg(command, target));
             return EngineUsage;
         }
         pool = target.left(slash);
@@ -171,7 +189,7 @@ int ctlManagedBackends(const QStringList &arguments)
             newWeight = positional[1].toInt(&ok);
             if (!ok || newWeight < minWeight || newWeight > link->maxWeight()) {
                 ctlErr(QStringLiteral("fulcrumctl %1: weight \"%2\" must be a whole number from %3 to %4 (%5's scale)\n")
-                           .arg(command, positional[1]).arg(minWeight).arg(link->maxWeight()).arg(link->description()));
+                           .arg(command, positional[1]).arg(minWeight).arg(link->maxWeight()).arg(kind.label));
                 return EngineUsage;
             }
         } else {
@@ -191,7 +209,7 @@ int ctlManagedBackends(const QStringList &arguments)
         return EngineUnreachable;
     }
     if (list) {
-        printList(*snapshot, *link, poolWord, minWeight);
+        printList(*snapshot, *link);
         if (!why.isEmpty())
             ctlErr(QStringLiteral("note: %1\n").arg(why));
         return EngineOk;

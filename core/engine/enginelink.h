@@ -97,6 +97,23 @@ struct CommandResult
     QString message;              // for a person: what happened, or what went wrong and the fix
 };
 
+// What an engine can do and report; the console and fulcrumctl read this instead of naming a
+// kind of engine. A Fulcrum engine (in-process or fulcrumd) has everything.
+struct EngineCapabilities
+{
+    int minWeight = 0;
+    int maxWeight = kMaxWeight;
+    bool drain = true;
+    bool maintenance = true;
+    bool locks = true;
+    bool reports = true;
+    bool responseTimes = true;    // a typical response time per server (p50, or an average)
+    bool percentiles = true;      // p95 and p99
+    bool errorRates = true;       // the share of 5xx and failed connections per server
+    bool auditLog = true;         // keeps its own audit log of operator actions
+    QString forgetsOnRestart;     // what a restart of the engine loses; empty: nothing
+};
+
 enum class LinkState { Disconnected, Connecting, Connected };
 QString linkStateName(LinkState state);
 
@@ -128,10 +145,13 @@ public:
     // Stops a report exportReport started; it is then answered as cancelled.
     virtual void cancelReport(quint64 id);
 
-    // The highest weight this engine takes: the console's drags, arrows and inputs stop there.
-    virtual int maxWeight() const { return kMaxWeight; }
-    // The lowest: 0 (no new traffic) for most; Apache httpd's load factors start at 1.
-    virtual int minWeight() const { return 0; }
+    // What this engine can do and report (views hide what it has not, instead of showing 0).
+    virtual EngineCapabilities capabilities() const { return EngineCapabilities{}; }
+
+    // The weights this engine takes: the console's drags, arrows and inputs stop there
+    // (0 = no new traffic for most; Apache httpd's load factors are 1–100).
+    int maxWeight() const { return capabilities().maxWeight; }
+    int minWeight() const { return capabilities().minWeight; }
     // One sentence for the operator when this engine's weights are not Fulcrum's 0..kMaxWeight
     // (HAProxy: 0–256); empty when they are.
     virtual QString weightNote() const { return QString(); }

@@ -271,20 +271,28 @@ quint64 MultiEngineLink::releaseLock(const QString &endpoint, const QByteArray &
     return id;
 }
 
-int MultiEngineLink::maxWeight() const
+// What every engine shown can take (weights), and what at least one of them has.
+EngineCapabilities MultiEngineLink::capabilities() const
 {
-    int max = kMaxWeight;
-    for (const std::unique_ptr<Child> &child : m_children)
-        max = std::min(max, child->link->maxWeight());
-    return max;
-}
-
-int MultiEngineLink::minWeight() const
-{
-    int min = 0;
-    for (const std::unique_ptr<Child> &child : m_children)
-        min = std::max(min, child->link->minWeight());
-    return min;
+    if (m_children.empty())
+        return EngineLink::capabilities();
+    EngineCapabilities all;
+    all.drain = all.maintenance = true;
+    all.locks = all.reports = all.responseTimes = all.percentiles = all.errorRates = all.auditLog = false;
+    for (const std::unique_ptr<Child> &child : m_children) {
+        const EngineCapabilities c = child->link->capabilities();
+        all.minWeight = std::max(all.minWeight, c.minWeight);
+        all.maxWeight = std::min(all.maxWeight, c.maxWeight);
+        all.drain = all.drain && c.drain;
+        all.maintenance = all.maintenance && c.maintenance;
+        all.locks = all.locks || c.locks;
+        all.reports = all.reports || c.reports;
+        all.responseTimes = all.responseTimes || c.responseTimes;
+        all.percentiles = all.percentiles || c.percentiles;
+        all.errorRates = all.errorRates || c.errorRates;
+        all.auditLog = all.auditLog || c.auditLog;
+    }
+    return all;
 }
 
 QString MultiEngineLink::weightNote() const

@@ -45,8 +45,7 @@ public:
     quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) override;
     // The lowest of the engines' limits, so that no drag asks any of them for more than it
     // takes; the note names the engines whose scale differs.
-    int maxWeight() const override;
-    int minWeight() const override;
+    EngineCapabilities capabilities() const override;
     QString weightNote() const override;
     // A report is one engine's history: says how to get it instead of guessing which engine.
     quint64 exportReport(const ReportRequest &request, const QString &path) override;

@@ -88,6 +88,18 @@ void HaproxyEngineLink::probe(const RuntimeAddress &address, QObject *context, s
     });
 }
 
+EngineCapabilities HaproxyEngineLink::kindCapabilities()
+{
+    EngineCapabilities c;
+    c.maxWeight = kHaproxyMaxWeight;
+    c.locks = false;
+    c.reports = false;
+    c.percentiles = false;        // show stat has the average response time only (shown as p50)
+    c.auditLog = false;
+    c.forgetsOnRestart = tr("runtime weights and states, unless HAProxy keeps a server-state-file");
+    return c;
+}
+
 QString HaproxyEngineLink::weightNote() const
 {
     return tr("HAProxy weights are 0–%1 (Fulcrum's are 0–%2). HAProxy forgets runtime changes when it reloads, "

@@ -38,7 +38,8 @@ public:
     quint64 testRedis(const QString &host, quint16 port, const QByteArray &password) override;
     quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) override;
 
-    int maxWeight() const override { return kHaproxyMaxWeight; }
+    EngineCapabilities capabilities() const override { return kindCapabilities(); }
+    static EngineCapabilities kindCapabilities();
     QString weightNote() const override;
 
     // Asks the socket `show cli level` and `show info` once (Settings' "Test engine"): done(ok,

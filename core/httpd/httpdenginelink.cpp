@@ -98,6 +98,21 @@ QString HttpdEngineLink::description() const
     return tr("Apache httpd at %1").arg(m_options.managerUrl.toString(QUrl::RemoveUserInfo));
 }
 
+EngineCapabilities HttpdEngineLink::kindCapabilities()
+{
+    EngineCapabilities c;
+    c.minWeight = kMinLoadFactor;
+    c.maxWeight = kMaxLoadFactor;
+    c.locks = false;
+    c.reports = false;
+    c.responseTimes = false;      // the balancer-manager counts requests and bytes, not their time
+    c.percentiles = false;
+    c.errorRates = false;         // nor their outcome
+    c.auditLog = false;
+    c.forgetsOnRestart = tr("load factors and drain/disabled flags set here, unless BalancerPersist is on");
+    return c;
+}
+
 QString HttpdEngineLink::weightNote() const
 {
     return tr("Apache httpd load factors are %1–%2 (Fulcrum's weights are 0–%3); to stop traffic, drain or disable the member. "

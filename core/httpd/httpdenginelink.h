@@ -58,8 +58,8 @@ public:
     quint64 testRedis(const QString &host, quint16 port, const QByteArray &password) override;
     quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) override;
 
-    int maxWeight() const override { return kMaxLoadFactor; }
-    int minWeight() const override { return kMinLoadFactor; }
+    EngineCapabilities capabilities() const override { return kindCapabilities(); }
+    static EngineCapabilities kindCapabilities();
     QString weightNote() const override;
 
     // Reads the manager once (Settings' "Test engine"): done(ok, message) names the balancers.

@@ -90,77 +90,82 @@
         <translation>%1：HAProxy %2，只读：%3</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="93"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="99"/>
+        <source>runtime weights and states, unless HAProxy keeps a server-state-file</source>
+        <translation>运行时设置的权重和状态（除非 HAProxy 配置了 server-state-file）</translation>
+    </message>
+    <message>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="105"/>
         <source>HAProxy weights are 0–%1 (Fulcrum&apos;s are 0–%2). HAProxy forgets runtime changes when it reloads, unless it keeps a server-state-file.</source>
         <translation>HAProxy 的权重范围是 0–%1（Fulcrum 的是 0–%2）。HAProxy 重新加载配置时会丢弃运行时的修改，除非配置了 server-state-file。</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="127"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="139"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="131"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="143"/>
         <source>read-only: %1</source>
         <translation>只读：%1</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="224"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="236"/>
         <source>operator or haproxy.cfg</source>
         <translation>操作员或 haproxy.cfg</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="279"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="289"/>
         <source>weight %1 for %2/%3 is outside HAProxy&apos;s range 0–%4 (HAProxy weights are not Fulcrum&apos;s 0–%5)</source>
         <translation>%2/%3 的权重 %1 超出 HAProxy 的范围 0–%4（HAProxy 的权重不是 Fulcrum 的 0–%5）</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="296"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="306"/>
         <source>down is what HAProxy&apos;s health checks find, not a state to set; use maint (no traffic, no checks) or drain (no new traffic) for %1/%2</source>
         <translation>down（宕机）由 HAProxy 的健康检查判定，不能手动设置；请对 %1/%2 使用 maint（维护：无流量、不检查）或 drain（排空：不再分配新流量）</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="308"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="318"/>
         <source>&quot;%1/%2&quot; is not a HAProxy backend/server name (letters, digits and _ . : - only); pick the server from the list</source>
         <translation>“%1/%2”不是 HAProxy 的后端/服务器名称（只能包含字母、数字和 _ . : -）；请从列表中选择服务器</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="324"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="334"/>
         <source>HAProxy %1/%2: %3</source>
         <translation>HAProxy %1/%2：%3</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="325"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="335"/>
         <source>HAProxy %1/%2: %3 → %4</source>
         <translation>HAProxy %1/%2：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="327"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="337"/>
         <source>through %1</source>
         <translation>通过 %1</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="341"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="351"/>
         <source>HAProxy has no server &quot;%1&quot; in backend &quot;%2&quot; (%3): check the name against haproxy.cfg; a reload may have renamed or removed it</source>
         <translation>HAProxy 的后端“%2”中没有服务器“%1”（%3）：请对照 haproxy.cfg 检查名称；重新加载可能已将其改名或删除</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="344"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="354"/>
         <source>HAProxy has no backend &quot;%1&quot; (%2): check the name against haproxy.cfg; a reload may have renamed or removed it</source>
         <translation>HAProxy 没有后端“%1”（%2）：请对照 haproxy.cfg 检查名称；重新加载可能已将其改名或删除</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="346"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="356"/>
         <source>HAProxy refused it for %1/%2: %3</source>
         <translation>HAProxy 拒绝了对 %1/%2 的操作：%3</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="352"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="362"/>
         <source>testing Redis %1:%2 is not available for a HAProxy engine: HAProxy has no Redis; use the console on a Fulcrum engine for locks</source>
         <translation>HAProxy 引擎不能测试 Redis %1:%2：HAProxy 没有 Redis；要查看锁，请在 Fulcrum 引擎上使用控制台</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="359"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="369"/>
         <source>releasing lock %1 on %2 is not available for a HAProxy engine: HAProxy has no lock inspector; use the console on a Fulcrum engine for locks</source>
         <translation>HAProxy 引擎不能释放 %2 上的锁 %1：HAProxy 没有锁检查器；要处理锁，请在 Fulcrum 引擎上使用控制台</translation>
     </message>
@@ -203,105 +208,110 @@
         <translation>Apache httpd（%1）</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="103"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="112"/>
+        <source>load factors and drain/disabled flags set here, unless BalancerPersist is on</source>
+        <translation>在此设置的负载因子和排空/禁用标记（除非开启 BalancerPersist）</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="118"/>
         <source>Apache httpd load factors are %1–%2 (Fulcrum&apos;s weights are 0–%3); to stop traffic, drain or disable the member. httpd forgets changes made here when it restarts, unless BalancerPersist is on.</source>
         <translation>Apache httpd 的负载因子范围是 %1–%2（Fulcrum 的权重是 0–%3）；要停止流量，请排空或禁用该成员。除非开启 BalancerPersist，httpd 重启时会丢弃在此所做的修改。</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="123"/>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="159"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="138"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="174"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="128"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="143"/>
         <source>%1 (%n member(s))</source>
         <translation>
             <numerusform>%1（%n 个成员）</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="130"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="145"/>
         <source>%1: %2 balancer-manager; balancers: %3</source>
         <translation>%1：%2 balancer-manager；负载均衡器：%3</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="132"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="147"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="186"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="201"/>
         <source>httpd: %1</source>
         <translation>httpd：%1</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="242"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="255"/>
         <source>load factor %1 for %2/%3 is outside Apache httpd&apos;s range %4–%5; to stop its traffic, drain or disable it</source>
         <translation>%2/%3 的负载因子 %1 超出 Apache httpd 的范围 %4–%5；要停止其流量，请排空或禁用它</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="279"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="292"/>
         <source>down is what httpd finds when a member fails, not a state to set; disable %1/%2 (no traffic) or drain it (no new traffic)</source>
         <translation>down（宕机）由 httpd 在成员出错时判定，不能手动设置；请禁用 %1/%2（无流量）或排空它（不再分配新流量）</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="308"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="321"/>
         <source>httpd&apos;s balancer %1 has no member &quot;%2&quot; (as last read); pick the server from the list</source>
         <translation>httpd 的负载均衡器 %1 中没有成员“%2”（以最近一次读取为准）；请从列表中选择服务器</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="310"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="323"/>
         <source>httpd has no balancer &quot;%1&quot; (as last read); pick the server from the list</source>
         <translation>httpd 没有负载均衡器“%1”（以最近一次读取为准）；请从列表中选择服务器</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="330"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="343"/>
         <source>httpd took the change, but reading it back failed: %1</source>
         <translation>httpd 接受了修改，但回读失败：%1</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="336"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="349"/>
         <source>httpd took the change, but its answer could not be read back: %1</source>
         <translation>httpd 接受了修改，但无法回读其应答：%1</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="352"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="365"/>
         <source>httpd no longer has %1/%2 after the change (was it reloaded?); nothing is known to have changed</source>
         <translation>修改后 httpd 中已没有 %1/%2（是否重新加载过？）；无法确认有任何改动</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="360"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="373"/>
         <source>through %1</source>
         <translation>通过 %1</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="361"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="374"/>
         <source>httpd %1/%2: now %3</source>
         <translation>httpd %1/%2：现为 %3</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="362"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="375"/>
         <source>httpd %1/%2: %3 → %4</source>
         <translation>httpd %1/%2：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="364"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="377"/>
         <source>httpd&apos;s nonce for balancer %1 changed since the console read it (httpd restarted or reloaded), so httpd ignored the change to %2: nothing was changed. The view now shows httpd&apos;s current state; do it again if it is still needed</source>
         <translation>自控制台读取以来，httpd 负载均衡器 %1 的 nonce 已变化（httpd 重启或重新加载过），因此 httpd 忽略了对 %2 的修改：没有任何改动。视图现在显示 httpd 的当前状态；如仍需要，请再操作一次</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="370"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="383"/>
         <source>httpd answered the change to %1/%2 but did not apply it (it still shows load factor %3, %4): httpd ignores changes whose Referer does not name its manager; check that %5 is the address httpd serves the manager on</source>
         <translation>httpd 应答了对 %1/%2 的修改但没有应用（仍显示负载因子 %3，%4）：httpd 会忽略 Referer 不是其管理页面的修改；请确认 %5 是 httpd 提供管理页面的地址</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="394"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="407"/>
         <source>testing Redis %1:%2 is not available for an Apache httpd engine: httpd has no Redis; use the console on a Fulcrum engine for locks</source>
         <translation>Apache httpd 引擎不能测试 Redis %1:%2：httpd 没有 Redis；要查看锁，请在 Fulcrum 引擎上使用控制台</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="401"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="414"/>
         <source>releasing lock %1 on %2 is not available for an Apache httpd engine: httpd has no lock inspector; use the console on a Fulcrum engine for locks</source>
         <translation>Apache httpd 引擎不能释放 %2 上的锁 %1：httpd 没有锁检查器；要处理锁，请在 Fulcrum 引擎上使用控制台</translation>
     </message>
@@ -340,7 +350,7 @@
     </message>
     <message>
         <location filename="../../core/engine/multienginelink.cpp" line="196"/>
-        <location filename="../../core/engine/multienginelink.cpp" line="296"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="304"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
@@ -371,12 +381,12 @@
         <translation>Redis 端点“%1”不属于任何引擎（引擎：%2）；未删除任何内容</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="308"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="316"/>
         <source>a report covers one engine&apos;s history: start the console with that one --engine, or run fulcrumctl report --engine URL (engines: %1)</source>
         <translation>报告只涵盖一个引擎的历史：请只用该引擎的 --engine 启动控制台，或运行 fulcrumctl report --engine URL（引擎：%1）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="301"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="309"/>
         <source>Weights here stop at %1 for every engine.</source>
         <translation>此处所有引擎的权重上限均为 %1。</translation>
     </message>
@@ -965,18 +975,18 @@
 <context>
     <name>fulcrum::ui::MainWindow</name>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="242"/>
+        <location filename="../../ui/mainwindow.cpp" line="251"/>
         <source>&amp;Export report…</source>
         <translation>导出报告(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="242"/>
+        <location filename="../../ui/mainwindow.cpp" line="251"/>
         <source>Health report for a window of the engine&apos;s history: PDF, HTML, CSV or JSON</source>
         <translation>引擎历史中某一时间范围的健康报告：PDF、HTML、CSV 或 JSON</translation>
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="41"/>
-        <location filename="../../ui/mainwindow.cpp" line="381"/>
+        <location filename="../../ui/mainwindow.cpp" line="390"/>
         <source>Fulcrum — %1</source>
         <translation>Fulcrum — %1</translation>
     </message>
@@ -992,7 +1002,7 @@
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="65"/>
-        <location filename="../../ui/mainwindow.cpp" line="364"/>
+        <location filename="../../ui/mainwindow.cpp" line="373"/>
         <source>Redis: none configured</source>
         <translation>Redis：未配置</translation>
     </message>
@@ -1002,259 +1012,259 @@
         <translation>Redis：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="95"/>
+        <location filename="../../ui/mainwindow.cpp" line="104"/>
         <source>&amp;Live load</source>
         <translation>实时负载(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="105"/>
+        <location filename="../../ui/mainwindow.cpp" line="114"/>
         <source>&amp;Pool:</source>
         <translation>池(&amp;P)：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="118"/>
+        <location filename="../../ui/mainwindow.cpp" line="127"/>
         <source>&amp;Weights</source>
         <translation>权重(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="134"/>
+        <location filename="../../ui/mainwindow.cpp" line="143"/>
         <source>Filter servers by name, pool, state or reason</source>
         <translation>按名称、池、状态或原因筛选服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="160"/>
+        <location filename="../../ui/mainwindow.cpp" line="169"/>
         <source>&amp;Servers</source>
         <translation>服务器(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="185"/>
+        <location filename="../../ui/mainwindow.cpp" line="194"/>
         <source>L&amp;ocks</source>
         <translation>锁(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="191"/>
+        <location filename="../../ui/mainwindow.cpp" line="200"/>
         <source>Filter events by server, kind, who or text</source>
         <translation>按服务器、类型、操作者或文本筛选事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="208"/>
+        <location filename="../../ui/mainwindow.cpp" line="217"/>
         <source>&amp;Events</source>
         <translation>事件(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="221"/>
-        <location filename="../../ui/mainwindow.cpp" line="350"/>
+        <location filename="../../ui/mainwindow.cpp" line="230"/>
+        <location filename="../../ui/mainwindow.cpp" line="359"/>
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="226"/>
+        <location filename="../../ui/mainwindow.cpp" line="235"/>
         <source>&amp;Drain</source>
         <translation>排空(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="227"/>
+        <location filename="../../ui/mainwindow.cpp" line="236"/>
         <source>Drain: no new requests, running ones finish, checks go on</source>
         <translation>排空：不再分配新请求，进行中的请求继续完成，健康检查照常进行</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="228"/>
+        <location filename="../../ui/mainwindow.cpp" line="237"/>
         <source>&amp;Maintenance</source>
         <translation>维护(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="229"/>
+        <location filename="../../ui/mainwindow.cpp" line="238"/>
         <source>Maintenance: no traffic and no health checks</source>
         <translation>维护：无流量，也不做健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="230"/>
+        <location filename="../../ui/mainwindow.cpp" line="239"/>
         <source>&amp;Ready</source>
         <translation>就绪(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="231"/>
+        <location filename="../../ui/mainwindow.cpp" line="240"/>
         <source>Ready: back into rotation (health checks decide up or down)</source>
         <translation>就绪：重新加入轮转（由健康检查决定上线或下线）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="232"/>
+        <location filename="../../ui/mainwindow.cpp" line="241"/>
         <source>Set &amp;weight…</source>
         <translation>设置权重(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="233"/>
+        <location filename="../../ui/mainwindow.cpp" line="242"/>
         <source>Set the weight of the selected server</source>
         <translation>设置所选服务器的权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="234"/>
+        <location filename="../../ui/mainwindow.cpp" line="243"/>
         <source>&amp;Undo weight change</source>
         <translation>撤销权重修改(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="236"/>
+        <location filename="../../ui/mainwindow.cpp" line="245"/>
         <source>&amp;Redo weight change</source>
         <translation>重做权重修改(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="238"/>
+        <location filename="../../ui/mainwindow.cpp" line="247"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="238"/>
+        <location filename="../../ui/mainwindow.cpp" line="247"/>
         <source>Engine, Redis endpoints, language</source>
         <translation>引擎、Redis 端点、语言</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="245"/>
+        <location filename="../../ui/mainwindow.cpp" line="254"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="245"/>
+        <location filename="../../ui/mainwindow.cpp" line="254"/>
         <source>Close the console (a remote engine keeps running)</source>
         <translation>关闭控制台（远程引擎继续运行）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="247"/>
+        <location filename="../../ui/mainwindow.cpp" line="256"/>
         <source>&amp;Find</source>
         <translation>查找(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="247"/>
+        <location filename="../../ui/mainwindow.cpp" line="256"/>
         <source>Filter the current view</source>
         <translation>筛选当前视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="261"/>
+        <location filename="../../ui/mainwindow.cpp" line="270"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="266"/>
+        <location filename="../../ui/mainwindow.cpp" line="275"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="271"/>
+        <location filename="../../ui/mainwindow.cpp" line="280"/>
         <source>Se&amp;rver</source>
         <translation>服务器(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="274"/>
+        <location filename="../../ui/mainwindow.cpp" line="283"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="275"/>
+        <location filename="../../ui/mainwindow.cpp" line="284"/>
         <source>Live load</source>
         <translation>实时负载</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="275"/>
+        <location filename="../../ui/mainwindow.cpp" line="284"/>
         <source>Weights</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="275"/>
+        <location filename="../../ui/mainwindow.cpp" line="284"/>
         <source>Servers</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="275"/>
+        <location filename="../../ui/mainwindow.cpp" line="284"/>
         <source>Locks</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="275"/>
+        <location filename="../../ui/mainwindow.cpp" line="284"/>
         <source>Events</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="277"/>
+        <location filename="../../ui/mainwindow.cpp" line="286"/>
         <source>Show the %1 view</source>
         <translation>显示“%1”视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="281"/>
+        <location filename="../../ui/mainwindow.cpp" line="290"/>
         <source>Server actions</source>
         <translation>服务器操作</translation>
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="58"/>
-        <location filename="../../ui/mainwindow.cpp" line="321"/>
+        <location filename="../../ui/mainwindow.cpp" line="330"/>
         <source>last refresh %1</source>
         <translation>最后刷新 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="339"/>
+        <location filename="../../ui/mainwindow.cpp" line="348"/>
         <source>%1 failed: %2</source>
         <translation>%1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="346"/>
+        <location filename="../../ui/mainwindow.cpp" line="355"/>
         <source>Engine: connected</source>
         <translation>引擎：已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="347"/>
+        <location filename="../../ui/mainwindow.cpp" line="356"/>
         <source>Engine: connecting</source>
         <translation>引擎：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="348"/>
+        <location filename="../../ui/mainwindow.cpp" line="357"/>
         <source>Engine: disconnected</source>
         <translation>引擎：已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="363"/>
+        <location filename="../../ui/mainwindow.cpp" line="372"/>
         <source>%1 %2</source>
         <translation>%1 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="364"/>
+        <location filename="../../ui/mainwindow.cpp" line="373"/>
         <source>Redis: %1</source>
         <translation>Redis：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="408"/>
+        <location filename="../../ui/mainwindow.cpp" line="418"/>
         <source>Setting %1 to %2</source>
         <translation>将 %1 设为 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="422"/>
+        <location filename="../../ui/mainwindow.cpp" line="432"/>
         <source>Weight of %1 (%2–%3):</source>
         <translation>%1 的权重（%2–%3）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="423"/>
+        <location filename="../../ui/mainwindow.cpp" line="433"/>
         <source>Set weight</source>
         <translation>设置权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="421"/>
+        <location filename="../../ui/mainwindow.cpp" line="431"/>
         <source>Weight of %1 (0–%2; 0 = no new traffic):</source>
         <translation>%1 的权重（0–%2；0 = 不接收新流量）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="452"/>
+        <location filename="../../ui/mainwindow.cpp" line="462"/>
         <source>Settings saved. %1 Language changes apply at the next start.</source>
         <translation>设置已保存。%1 语言设置在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="455"/>
+        <location filename="../../ui/mainwindow.cpp" line="465"/>
         <source>Settings saved. Engine and Redis changes apply at the next start; language too.</source>
         <translation>设置已保存。引擎、Redis 和语言的修改在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="501"/>
+        <location filename="../../ui/mainwindow.cpp" line="511"/>
         <source>cannot create screenshot directory %1; check the path and permissions</source>
         <translation>无法创建截图目录 %1；请检查路径和权限</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="519"/>
+        <location filename="../../ui/mainwindow.cpp" line="529"/>
         <source>cannot write %1; check the directory is writable</source>
         <translation>无法写入 %1；请检查目录是否可写</translation>
     </message>
@@ -1262,27 +1272,32 @@
 <context>
     <name>fulcrum::ui::SavedEngines</name>
     <message>
-        <location filename="../../ui/savedengines.cpp" line="77"/>
+        <location filename="../../ui/savedengines.cpp" line="17"/>
+        <source>&quot;%1&quot; is not a kind of engine this console knows</source>
+        <translation>“%1”不是此控制台认识的引擎类型</translation>
+    </message>
+    <message>
+        <location filename="../../ui/savedengines.cpp" line="71"/>
         <source>%1 not opened: %2</source>
         <translation>未能打开 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/savedengines.cpp" line="77"/>
+        <location filename="../../ui/savedengines.cpp" line="71"/>
         <source>name used twice or has a &apos;/&apos;</source>
         <translation>名称重复或包含“/”</translation>
     </message>
     <message>
-        <location filename="../../ui/savedengines.cpp" line="81"/>
+        <location filename="../../ui/savedengines.cpp" line="75"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/savedengines.cpp" line="88"/>
+        <location filename="../../ui/savedengines.cpp" line="82"/>
         <source>Engines opened: %1.</source>
         <translation>已打开引擎：%1。</translation>
     </message>
     <message>
-        <location filename="../../ui/savedengines.cpp" line="90"/>
+        <location filename="../../ui/savedengines.cpp" line="84"/>
         <source>Engines removed: %1.</source>
         <translation>已移除引擎：%1。</translation>
     </message>
@@ -1290,110 +1305,110 @@
 <context>
     <name>fulcrum::ui::ServerTableModel</name>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="164"/>
-        <location filename="../../ui/servertablemodel.cpp" line="168"/>
+        <location filename="../../ui/servertablemodel.cpp" line="169"/>
+        <location filename="../../ui/servertablemodel.cpp" line="174"/>
         <source>%1 %</source>
         <translation>%1 %</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="165"/>
-        <location filename="../../ui/servertablemodel.cpp" line="166"/>
-        <location filename="../../ui/servertablemodel.cpp" line="167"/>
+        <location filename="../../ui/servertablemodel.cpp" line="171"/>
+        <location filename="../../ui/servertablemodel.cpp" line="172"/>
+        <location filename="../../ui/servertablemodel.cpp" line="173"/>
         <source>%1 ms</source>
         <translation>%1 毫秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="171"/>
+        <location filename="../../ui/servertablemodel.cpp" line="177"/>
         <source>%1 s ago</source>
         <translation>%1 秒前</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="173"/>
+        <location filename="../../ui/servertablemodel.cpp" line="179"/>
         <source>never</source>
         <translation>从未</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="173"/>
+        <location filename="../../ui/servertablemodel.cpp" line="179"/>
         <source>not reported</source>
         <translation>未提供</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="227"/>
+        <location filename="../../ui/servertablemodel.cpp" line="233"/>
         <source>Type a new weight (%1–%2) to change it; Ctrl+Z undoes it</source>
         <translation>输入新权重（%1–%2）即可修改；按 Ctrl+Z 撤销</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="241"/>
+        <location filename="../../ui/servertablemodel.cpp" line="247"/>
         <source>Server</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="242"/>
+        <location filename="../../ui/servertablemodel.cpp" line="248"/>
         <source>Pool</source>
         <translation>池</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="243"/>
+        <location filename="../../ui/servertablemodel.cpp" line="249"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="244"/>
+        <location filename="../../ui/servertablemodel.cpp" line="250"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="245"/>
+        <location filename="../../ui/servertablemodel.cpp" line="251"/>
         <source>Weight</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="246"/>
+        <location filename="../../ui/servertablemodel.cpp" line="252"/>
         <source>Effective</source>
         <translation>生效权重</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="247"/>
+        <location filename="../../ui/servertablemodel.cpp" line="253"/>
         <source>Active</source>
         <translation>活动连接</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="248"/>
+        <location filename="../../ui/servertablemodel.cpp" line="254"/>
         <source>Req/s</source>
         <translation>请求/秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="249"/>
+        <location filename="../../ui/servertablemodel.cpp" line="255"/>
         <source>Share</source>
         <translation>份额</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="250"/>
+        <location filename="../../ui/servertablemodel.cpp" line="256"/>
         <source>p50</source>
         <translation>p50</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="251"/>
+        <location filename="../../ui/servertablemodel.cpp" line="257"/>
         <source>p95</source>
         <translation>p95</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="252"/>
+        <location filename="../../ui/servertablemodel.cpp" line="258"/>
         <source>p99</source>
         <translation>p99</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="253"/>
+        <location filename="../../ui/servertablemodel.cpp" line="259"/>
         <source>5xx</source>
         <translation>5xx</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="254"/>
+        <location filename="../../ui/servertablemodel.cpp" line="260"/>
         <source>Last check</source>
         <translation>上次检查</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="255"/>
+        <location filename="../../ui/servertablemodel.cpp" line="261"/>
         <source>In state</source>
         <translation>持续时间</translation>
     </message>
@@ -1401,228 +1416,229 @@
 <context>
     <name>fulcrum::ui::SettingsDialog</name>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="40"/>
+        <location filename="../../ui/settingsdialog.cpp" line="45"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="47"/>
+        <location filename="../../ui/settingsdialog.cpp" line="52"/>
         <source>one per line: 127.0.0.1:6379</source>
         <translation>每行一个：127.0.0.1:6379</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="49"/>
+        <location filename="../../ui/settingsdialog.cpp" line="54"/>
         <source>&amp;Redis endpoints:</source>
         <translation>Redis 端点(&amp;R)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="51"/>
+        <location filename="../../ui/settingsdialog.cpp" line="56"/>
         <source>Lock key &amp;patterns:</source>
         <translation>锁键模式(&amp;P)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="56"/>
+        <location filename="../../ui/settingsdialog.cpp" line="61"/>
         <source>unchanged; stored in the desktop keychain</source>
         <translation>未修改；保存在桌面密钥环中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="59"/>
+        <location filename="../../ui/settingsdialog.cpp" line="64"/>
         <source>this build has no keychain support (qtkeychain-qt6-dev)</source>
         <translation>此版本不支持密钥环（qtkeychain-qt6-dev）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="61"/>
+        <location filename="../../ui/settingsdialog.cpp" line="66"/>
         <source>Redis pass&amp;word:</source>
         <translation>Redis 密码(&amp;W)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="62"/>
+        <location filename="../../ui/settingsdialog.cpp" line="67"/>
         <source>&amp;Test connection</source>
         <translation>测试连接(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="65"/>
+        <location filename="../../ui/settingsdialog.cpp" line="70"/>
         <source>The engine connects to the first Redis endpoint above and sends PING</source>
         <translation>由引擎连接上面第一个 Redis 端点并发送 PING</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="70"/>
+        <location filename="../../ui/settingsdialog.cpp" line="75"/>
         <source> % of traffic</source>
         <translation> % 的流量</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="72"/>
+        <location filename="../../ui/settingsdialog.cpp" line="77"/>
         <source>Ask before moving more than:</source>
         <translation>迁移流量超过此值时先确认：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="74"/>
+        <location filename="../../ui/settingsdialog.cpp" line="79"/>
         <source>System language</source>
         <translation>系统语言</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="78"/>
+        <location filename="../../ui/settingsdialog.cpp" line="83"/>
         <source>&amp;Language:</source>
         <translation>语言(&amp;L)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="90"/>
+        <location filename="../../ui/settingsdialog.cpp" line="95"/>
         <source>Connection works: %1</source>
         <translation>连接正常：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="90"/>
+        <location filename="../../ui/settingsdialog.cpp" line="95"/>
         <source>Connection failed: %1</source>
         <translation>连接失败：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="106"/>
+        <location filename="../../ui/settingsdialog.cpp" line="111"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="106"/>
+        <location filename="../../ui/settingsdialog.cpp" line="111"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="112"/>
-        <source>Engines the console attaches to when started without --demo: a fulcrumd (admin URL, e.g. http://127.0.0.1:9900) or a HAProxy (its stats socket: /run/haproxy/admin.sock or 127.0.0.1:9999); none: the in-process demo engine</source>
-        <translation>不带 --demo 启动时控制台连接的引擎：fulcrumd（管理 URL，例如 http://127.0.0.1:9900）或 HAProxy（其 stats 套接字：/run/haproxy/admin.sock 或 127.0.0.1:9999）；若为空，则使用进程内的演示引擎</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="167"/>
-        <source>fulcrumd: its admin URL and a token; HAProxy: its Runtime API (stats socket) path or host:port, no token</source>
-        <translation>fulcrumd：管理 URL 和令牌；HAProxy：Runtime API（stats 套接字）的路径或 host:port，无需令牌</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="187"/>
-        <source>a HAProxy needs no token: the stats socket&apos;s permissions and level decide</source>
-        <translation>HAProxy 无需令牌：由 stats 套接字的权限和级别决定</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="229"/>
-        <source>HAProxy engine &quot;%1&quot;: %2</source>
-        <translation>HAProxy 引擎“%1”：%2</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="252"/>
+        <location filename="../../ui/settingsdialog.cpp" line="250"/>
         <source>Add an engine (name and address) to test.</source>
         <translation>请先添加一个引擎（名称和地址）再测试。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="266"/>
-        <source>Testing HAProxy %1 at %2…</source>
-        <translation>正在测试 HAProxy %1（%2）…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="330"/>
+        <location filename="../../ui/settingsdialog.cpp" line="317"/>
         <source>Redis endpoint &quot;%1&quot; is not host:port; write it like 127.0.0.1:6379</source>
         <translation>Redis 端点“%1”不是 主机:端口 格式；请写成 127.0.0.1:6379 这样</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="343"/>
+        <location filename="../../ui/settingsdialog.cpp" line="330"/>
         <source>Add a Redis endpoint (host:port) to test.</source>
         <translation>请先添加要测试的 Redis 端点（主机:端口）。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="357"/>
+        <location filename="../../ui/settingsdialog.cpp" line="344"/>
         <source>Testing %1…</source>
         <translation>正在测试 %1…</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="373"/>
+        <location filename="../../ui/settingsdialog.cpp" line="360"/>
         <source>a Redis password needs an endpoint to belong to; add the endpoint first</source>
         <translation>Redis 密码需要对应的端点；请先添加端点</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="381"/>
+        <location filename="../../ui/settingsdialog.cpp" line="368"/>
         <source>could not store the Redis password in the keychain: %1; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
         <translation>无法将 Redis 密码保存到密钥环：%1；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="45"/>
+        <location filename="../../ui/settingsdialog.cpp" line="50"/>
         <source>&amp;Engines:</source>
         <translation>引擎(&amp;E)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="106"/>
+        <location filename="../../ui/settingsdialog.cpp" line="111"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="119"/>
+        <location filename="../../ui/settingsdialog.cpp" line="117"/>
+        <source>Engines the console attaches to when started without --demo (none: the in-process demo engine). %1</source>
+        <translation>不带 --demo 启动时控制台连接的引擎（没有则使用进程内演示引擎）。%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="123"/>
         <source>&amp;Add</source>
         <translation>添加(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="120"/>
+        <location filename="../../ui/settingsdialog.cpp" line="124"/>
         <source>Re&amp;move</source>
         <translation>移除(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="125"/>
-        <location filename="../../ui/settingsdialog.cpp" line="190"/>
+        <location filename="../../ui/settingsdialog.cpp" line="129"/>
         <source>token of the selected engine: unchanged; stored in the desktop keychain</source>
         <translation>所选引擎的令牌：不变；保存在桌面钥匙串中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="127"/>
-        <location filename="../../ui/settingsdialog.cpp" line="192"/>
+        <location filename="../../ui/settingsdialog.cpp" line="131"/>
         <source>no keychain in this build: start with --token-file or FULCRUM_TOKEN</source>
         <translation>此版本不支持钥匙串：请使用 --token-file 或 FULCRUM_TOKEN 启动</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="129"/>
+        <location filename="../../ui/settingsdialog.cpp" line="133"/>
         <source>Test e&amp;ngine</source>
         <translation>测试引擎(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="131"/>
+        <location filename="../../ui/settingsdialog.cpp" line="135"/>
         <source>Asks the selected engine for its pools (GET /api/v1/pools) with its token</source>
         <translation>用其令牌向所选引擎查询池（GET /api/v1/pools）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="222"/>
+        <location filename="../../ui/settingsdialog.cpp" line="193"/>
+        <source>%1 needs no secret here</source>
+        <translation>%1 在此不需要密钥</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="196"/>
+        <source>%1 of the selected engine: unchanged; stored in the desktop keychain</source>
+        <translation>所选引擎的%1：未更改；保存在桌面钥匙串中</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="197"/>
+        <source>token</source>
+        <translation>令牌</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="199"/>
+        <source>no keychain in this build: start with --token-file or %1</source>
+        <translation>此版本没有钥匙串：请用 --token-file 或 %1 启动</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="228"/>
         <source>engine name &quot;%1&quot; in row %2 must be unique, not empty, without / or =; e.g. east</source>
         <translation>第 %2 行的引擎名称“%1”必须唯一、非空、不含 / 或 =；例如 east</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="238"/>
+        <location filename="../../ui/settingsdialog.cpp" line="235"/>
+        <source>%1 engine &quot;%2&quot;: %3</source>
+        <translation>%1 引擎“%2”：%3</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="236"/>
         <source>engine &quot;%1&quot;: %2</source>
         <translation>引擎“%1”：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="282"/>
+        <location filename="../../ui/settingsdialog.cpp" line="269"/>
         <source>No token for %1: type it in the token field (it is stored in the keychain on Save).</source>
         <translation>%1 没有令牌：请在令牌框中输入（保存时存入钥匙串）。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="287"/>
+        <location filename="../../ui/settingsdialog.cpp" line="274"/>
         <source>Testing %1 at %2…</source>
         <translation>正在测试 %1（%2）…</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="271"/>
-        <location filename="../../ui/settingsdialog.cpp" line="292"/>
+        <location filename="../../ui/settingsdialog.cpp" line="279"/>
         <source>Engine %1 works: %2</source>
         <translation>引擎 %1 可用：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="271"/>
-        <location filename="../../ui/settingsdialog.cpp" line="292"/>
+        <location filename="../../ui/settingsdialog.cpp" line="279"/>
         <source>Engine %1 failed: %2</source>
         <translation>引擎 %1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="405"/>
-        <source>could not store the token of engine %1 in the keychain: %2; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
-        <translation>无法将引擎 %1 的令牌存入钥匙串：%2；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
+        <location filename="../../ui/settingsdialog.cpp" line="389"/>
+        <source>could not store the %1 of engine %2 in the keychain: %3; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
+        <translation>无法将引擎 %2 的%1保存到钥匙串：%3；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="410"/>
-        <source>this build has no keychain: the token of engine %1 cannot be stored; start with --token-file or FULCRUM_TOKEN</source>
-        <translation>此版本不支持钥匙串：无法保存引擎 %1 的令牌；请使用 --token-file 或 FULCRUM_TOKEN 启动</translation>
+        <location filename="../../ui/settingsdialog.cpp" line="395"/>
+        <source>this build has no keychain: the %1 of engine %2 cannot be stored; start with %3</source>
+        <translation>此版本没有钥匙串：无法保存引擎 %2 的%1；请用 %3 启动</translation>
     </message>
 </context>
 <context>

@@ -5,14 +5,21 @@
 #include "httpd/httpdenginelink.h"
 #include "httpdserver.h"
 #include "isolatedpaths.h"
+#include "engine/multienginelink.h"
 #include "mainwindow.h"
+#include "savedengines.h"
 #include "servertablemodel.h"
+#include "settingsdialog.h"
 #include "weightcontroller.h"
 #include "weightschartview.h"
 
 #include <QLabel>
+#include <QLineEdit>
 #include <QRegularExpression>
+#include <QSettings>
 #include <QSortFilterProxyModel>
+#include <QTabWidget>
+#include <QTableWidget>
 #include <QTest>
 
 #include <memory>
@@ -32,6 +39,7 @@ private Q_SLOTS:
     void dragChangesHttpdsLoadFactor();
     void dragStopsAtHttpdsLowestLoadFactor();
     void tableAndNoteUseHttpdsScale();
+    void savedInSettingsThroughTheRegistry();
 
 private:
     double loadFactor(quint16 port) const;
@@ -143,6 +151,51 @@ void TestHttpdWeights::tableAndNoteUseHttpdsScale()
     QVERIFY(!proxy->setData(cell, 101));
     QVERIFY(proxy->setData(cell, 80));
     QTRY_COMPARE(loadFactor(m_app2->port()), 80.0);
+}
+
+void TestHttpdWeights::savedInSettingsThroughTheRegistry()
+{
+    // Settings → Engines lists the kinds from the registry; an httpd row has a password field
+    // and saves as httpd:URL.
+    QSettings().remove(QStringLiteral("engines/list"));
+    MultiEngineLink multi;
+    SettingsDialog dialog(&multi);
+    dialog.addEngineRow(QStringLiteral("apache"), QStringLiteral("127.0.0.1:%1").arg(m_httpd->port()), QStringLiteral("httpd"));
+    dialog.enginesTable()->setCurrentCell(0, 0);
+    QVERIFY(dialog.engineTokenField()->isEnabled());
+    QVERIFY2(dialog.engineTokenField()->placeholderText().contains(u"manager password"), qPrintable(dialog.engineTokenField()->placeholderText()));
+    QString error;
+    QVERIFY2(dialog.save(&error), qPrintable(error));
+    QCOMPARE(QSettings().value(QStringLiteral("engines/list")).toStringList(),
+             QStringList{QStringLiteral("apache=httpd:%1").arg(m_httpd->managerUrl())});
+    const QList<EngineSetting> saved = SettingsDialog::engines();
+    QCOMPARE(saved.size(), 1);
+    QCOMPARE(saved[0].kind, QStringLiteral("httpd"));
+    QCOMPARE(saved[0].url, m_httpd->managerUrl());
+
+    // Opened the way the console opens saved engines: its servers, httpd's scale, no Locks
+    // tab, and blank columns for what httpd does not report.
+    SavedEngines engines(&multi, nullptr);
+    QVERIFY2(engines.apply(saved).contains(u"Engines opened: apache."), "the httpd engine was not opened");
+    MainWindow window(&multi);
+    window.resize(1200, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTRY_COMPARE_WITH_TIMEOUT(window.weightController()->snapshot().servers.size(), 2, 10'000);
+    QCOMPARE(window.weightController()->minWeight(), 1);
+    QCOMPARE(window.weightController()->maxWeight(), 100);
+    auto *tabs = window.findChild<QTabWidget *>();
+    QVERIFY(tabs);
+    QVERIFY(!tabs->isTabVisible(MainWindow::Locks));
+    QVERIFY(tabs->isTabVisible(MainWindow::Servers));
+    window.showView(MainWindow::Servers);
+    QTRY_COMPARE(window.serverProxy()->rowCount(), 2);
+    const int row = window.serverModel()->rowOf(QStringLiteral("apache/web/app1"));
+    QVERIFY(row >= 0);
+    QCOMPARE(window.serverModel()->index(row, ServerTableModel::P95).data().toString(), QString());
+    QCOMPARE(window.serverModel()->index(row, ServerTableModel::ErrorRate).data().toString(), QString());
+    QCOMPARE(window.serverModel()->index(row, ServerTableModel::Weight).data().toInt(), 50);
+    QSettings().remove(QStringLiteral("engines/list"));
 }
 
 QTEST_MAIN(TestHttpdWeights)

@@ -137,7 +137,7 @@ void TestSavedEngines::haproxyAddedInSettingsShowsItsServers()
     SettingsDialog *dialog = openSettings();
     QVERIFY(dialog);
     QCOMPARE(engineRow(dialog, QStringLiteral("east")), 0);
-    dialog->addEngineRow(QStringLiteral("lb"), m_haproxy->adminSocket(), EngineSetting::Kind::Haproxy);
+    dialog->addEngineRow(QStringLiteral("lb"), m_haproxy->adminSocket(), QStringLiteral("haproxy"));
     // The token field is not a HAProxy's.
     dialog->enginesTable()->setCurrentCell(1, 0);
     QVERIFY(!dialog->engineTokenField()->isEnabled());
@@ -147,7 +147,7 @@ void TestSavedEngines::haproxyAddedInSettingsShowsItsServers()
     // Saved with its kind, and opened at once next to east: haproxy's three servers in the table and the Weights pool list.
     const QList<EngineSetting> saved = SettingsDialog::engines();
     QCOMPARE(saved.size(), 2);
-    QCOMPARE(saved[1].kind, EngineSetting::Kind::Haproxy);
+    QCOMPARE(saved[1].kind, QStringLiteral("haproxy"));
     QCOMPARE(saved[1].url, m_haproxy->adminSocket());
     QTRY_VERIFY_WITH_TIMEOUT(hasServer(QStringLiteral("lb/checkout/app1")) && hasServer(QStringLiteral("lb/checkout/app2"))
                                  && hasServer(QStringLiteral("lb/checkout/app3")),
@@ -170,9 +170,9 @@ void TestSavedEngines::haproxyAddedInSettingsShowsItsServers()
 void TestSavedEngines::testEngineAsksTheHaproxySocket()
 {
     SettingsDialog dialog(m_link.get());
-    dialog.addEngineRow(QStringLiteral("lb"), m_haproxy->adminSocket(), EngineSetting::Kind::Haproxy);
-    dialog.addEngineRow(QStringLiteral("viewer"), m_haproxy->userSocket(), EngineSetting::Kind::Haproxy);
-    dialog.addEngineRow(QStringLiteral("gone"), m_haproxy->directory() + QStringLiteral("/missing.sock"), EngineSetting::Kind::Haproxy);
+    dialog.addEngineRow(QStringLiteral("lb"), m_haproxy->adminSocket(), QStringLiteral("haproxy"));
+    dialog.addEngineRow(QStringLiteral("viewer"), m_haproxy->userSocket(), QStringLiteral("haproxy"));
+    dialog.addEngineRow(QStringLiteral("gone"), m_haproxy->directory() + QStringLiteral("/missing.sock"), QStringLiteral("haproxy"));
     const int base = engineRow(&dialog, QStringLiteral("lb"));
     QVERIFY(base >= 0);
 
@@ -197,7 +197,7 @@ void TestSavedEngines::removedEngineLeavesEveryViewWithoutRestart()
     // Both engines first, so that removing one leaves the other running.
     SettingsDialog *dialog = openSettings();
     QVERIFY(dialog);
-    dialog->addEngineRow(QStringLiteral("lb"), m_haproxy->adminTcpAddress(), EngineSetting::Kind::Haproxy);
+    dialog->addEngineRow(QStringLiteral("lb"), m_haproxy->adminTcpAddress(), QStringLiteral("haproxy"));
     dialog->accept();
     QTRY_VERIFY_WITH_TIMEOUT(hasServer(QStringLiteral("lb/checkout/app1")), 10'000);
     QTRY_VERIFY_WITH_TIMEOUT(m_window->locksView()->endpoints().contains(QStringLiteral("east/cache")), 10'000);
@@ -243,7 +243,7 @@ void TestSavedEngines::removedEngineLeavesEveryViewWithoutRestart()
 void TestSavedEngines::badHaproxyAddressIsRefused()
 {
     SettingsDialog dialog(m_link.get());
-    dialog.addEngineRow(QStringLiteral("lb"), QStringLiteral("127.0.0.1:99999"), EngineSetting::Kind::Haproxy);
+    dialog.addEngineRow(QStringLiteral("lb"), QStringLiteral("127.0.0.1:99999"), QStringLiteral("haproxy"));
     QString error;
     QVERIFY(!dialog.save(&error));
     QVERIFY2(error.startsWith(QStringLiteral("HAProxy engine \"lb\": ")), qPrintable(error));

@@ -299,7 +299,7 @@ void TestHttpdLink::fulcrumctlListsAndChanges()
     const QString ctl = binaryPath(QStringLiteral("fulcrumctl"));
     const ProgramRun list = runProgram(ctl, {QStringLiteral("backends"), QStringLiteral("list"), QStringLiteral("--httpd"), m_httpd->managerUrl()});
     QVERIFY2(list.exitCode == 0, qPrintable(list.err));
-    QVERIFY2(list.out.contains(QStringLiteral("balancer web (Apache httpd at %1; weights 1–100)").arg(m_httpd->managerUrl())), qPrintable(list.out));
+    QVERIFY2(list.out.contains(QStringLiteral("pool web (Apache httpd at %1; weights 1–100)").arg(m_httpd->managerUrl())), qPrintable(list.out));
     const QRegularExpression rowA(QStringLiteral("\\n  a +http://127\\.0\\.0\\.1:%1 +up +\\S* +3/3 ").arg(m_app1->port()));
     QVERIFY2(list.out.contains(rowA), qPrintable(list.out));
 
@@ -350,7 +350,7 @@ void TestHttpdLink::fulcrumctlReadsThePasswordFromAFile()
     const ProgramRun with = runProgram(ctl, {QStringLiteral("backends"), QStringLiteral("list"), QStringLiteral("--httpd"), httpd.managerUrl(),
                                              QStringLiteral("--user"), QStringLiteral("ops"), QStringLiteral("--password-file"), file});
     QVERIFY2(with.exitCode == 0, qPrintable(with.err));
-    QVERIFY(with.out.contains(u"balancer web"));
+    QVERIFY(with.out.contains(u"pool web"));
     QVERIFY(!with.out.contains(u"s3cret") && !with.err.contains(u"s3cret"));
 }
 

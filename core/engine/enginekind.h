@@ -1,0 +1,44 @@
+#pragma once
+
+#include <QByteArray>
+#include <QObject>
+#include <QString>
+
+#include <functional>
+#include <optional>
+
+namespace fulcrum {
+
+class EngineLink;
+struct EngineCapabilities;
+
+// One kind of engine the console and fulcrumctl attach to (the model: Envoy's named factories,
+// Tiled's MapFormat): how its address is written and checked, where its secret comes from, how
+// to probe it and how to make its link, and what it can do. Each kind's folder provides one;
+// the registry (core/link/enginekinds) lists them. Nothing above the registry names a kind.
+struct EngineKind
+{
+    QString id;                   // "fulcrumd", "haproxy", "httpd": the KIND of KIND:ADDRESS
+    QString label;                // for people: "fulcrumd", "HAProxy", "Apache httpd"
+    QString addressHelp;          // how its address is written, with an example
+    QString secretName;           // what its secret is ("admin token", "manager password"); empty: it has none
+    QString secretEnvironment;    // the environment variable a script may give the secret in
+    std::function<EngineCapabilities()> capabilities;
+    // The address in its canonical form, or nullopt with *error naming the input and the forms.
+    std::function<std::optional<QString>(const QString &address, QString *error)> normalize;
+    // The keychain entry of its secret for this (normalized) address; empty when it has none.
+    std::function<QString(const QString &address)> keychainEntry;
+    // A link to it; name is the engine's name in the console.
+    std::function<EngineLink *(const QString &name, const QString &address, const QByteArray &secret)> create;
+    // Reads it once for Settings' "Test engine": done(ok, what it is or what is wrong).
+    std::function<void(const QString &address, const QByteArray &secret, QObject *context,
+                       std::function<void(bool, const QString &)> done)> probe;
+
+    // Whether this address cannot be reached without its secret (a fulcrumd always; an httpd
+    // manager when the address names a user).
+    std::function<bool(const QString &address)> needsSecret;
+
+    bool hasSecret() const { return !secretName.isEmpty(); }
+};
+
+} // namespace fulcrum

@@ -1,0 +1,125 @@
+// The registry of engine kinds: every kind provides all a kind must, addresses are read and
+// written back the same way, secrets come from where the kind says, and the capabilities the
+// views read are each kind's own.
+#include "engine/enginelink.h"
+#include "link/enginekinds.h"
+
+#include <QTest>
+
+using namespace fulcrum;
+
+class TestEngineKinds : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void everyKindProvidesItAll();
+    void addresses_data();
+    void addresses();
+    void badAddressNamesTheKinds();
+    void secrets();
+    void capabilities();
+};
+
+void TestEngineKinds::everyKindProvidesItAll()
+{
+    QStringList ids;
+    for (const EngineKind &kind : EngineKinds::all()) {
+        QVERIFY2(!kind.id.isEmpty() && !kind.id.contains(u':') && !ids.contains(kind.id), qPrintable(kind.id));
+        ids.append(kind.id);
+        QVERIFY(!kind.label.isEmpty() && !kind.addressHelp.isEmpty());
+        QVERIFY(kind.capabilities && kind.normalize && kind.keychainEntry && kind.needsSecret && kind.create && kind.probe);
+        QCOMPARE(EngineKinds::find(kind.id), &kind);
+        if (kind.hasSecret())
+            QVERIFY2(!kind.secretEnvironment.isEmpty(), qPrintable(kind.id));
+    }
+    QCOMPARE(ids, (QStringList{QStringLiteral("fulcrumd"), QStringLiteral("haproxy"), QStringLiteral("httpd")}));
+    QCOMPARE(EngineKinds::find(QStringLiteral("nginx")), nullptr);
+}
+
+void TestEngineKinds::addresses_data()
+{
+    QTest::addColumn<QString>("spelled");
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("address");
+    QTest::addColumn<QString>("spelledBack");
+    QTest::newRow("bare fulcrumd URL") << QStringLiteral("http://127.0.0.1:9900") << QStringLiteral("fulcrumd")
+                                       << QStringLiteral("http://127.0.0.1:9900") << QStringLiteral("http://127.0.0.1:9900");
+    QTest::newRow("fulcrumd, kind given") << QStringLiteral("fulcrumd:http://10.0.0.5:9900") << QStringLiteral("fulcrumd")
+                                          << QStringLiteral("http://10.0.0.5:9900") << QStringLiteral("http://10.0.0.5:9900");
+    QTest::newRow("haproxy socket") << QStringLiteral("haproxy:/run/haproxy/admin.sock") << QStringLiteral("haproxy")
+                                    << QStringLiteral("/run/haproxy/admin.sock") << QStringLiteral("haproxy:/run/haproxy/admin.sock");
+    QTest::newRow("haproxy tcp") << QStringLiteral("haproxy:127.0.0.1:9999") << QStringLiteral("haproxy")
+                                 << QStringLiteral("127.0.0.1:9999") << QStringLiteral("haproxy:127.0.0.1:9999");
+    QTest::newRow("httpd host:port") << QStringLiteral("httpd:127.0.0.1:8080") << QStringLiteral("httpd")
+                                     << QStringLiteral("http://127.0.0.1:8080/balancer-manager")
+                                     << QStringLiteral("httpd:http://127.0.0.1:8080/balancer-manager");
+    QTest::newRow("httpd with user") << QStringLiteral("httpd:http://ops@127.0.0.1:8080/manager") << QStringLiteral("httpd")
+                                     << QStringLiteral("http://ops@127.0.0.1:8080/manager") << QStringLiteral("httpd:http://ops@127.0.0.1:8080/manager");
+}
+
+void TestEngineKinds::addresses()
+{
+    QFETCH(QString, spelled);
+    QFETCH(QString, kind);
+    QFETCH(QString, address);
+    QFETCH(QString, spelledBack);
+    QString error;
+    const std::optional<EngineKinds::Spelled> parsed = EngineKinds::parse(spelled, &error);
+    QVERIFY2(parsed, qPrintable(error));
+    QCOMPARE(parsed->kind->id, kind);
+    QCOMPARE(parsed->address, address);
+    QCOMPARE(EngineKinds::spell(*parsed->kind, parsed->address), spelledBack);
+    const std::optional<EngineKinds::Spelled> again = EngineKinds::parse(spelledBack, &error);
+    QVERIFY(again && again->kind == parsed->kind && again->address == parsed->address);
+}
+
+void TestEngineKinds::badAddressNamesTheKinds()
+{
+    QString error;
+    QVERIFY(!EngineKinds::parse(QStringLiteral("ftp://lb1"), &error));
+    for (const EngineKind &kind : EngineKinds::all())
+        QVERIFY2(error.contains(kind.id + QStringLiteral(":ADDRESS")), qPrintable(error));
+    QVERIFY(!EngineKinds::parse(QStringLiteral("httpd:http://ops:hunter2@127.0.0.1:8080/balancer-manager"), &error));
+    QVERIFY2(error.contains(u"password") && !error.contains(u"hunter2"), qPrintable(error));
+}
+
+void TestEngineKinds::secrets()
+{
+    QString error;
+    const EngineKind &httpd = *EngineKinds::find(QStringLiteral("httpd"));
+    const EngineKind &haproxy = *EngineKinds::find(QStringLiteral("haproxy"));
+    const EngineKind &fulcrumd = *EngineKinds::find(QStringLiteral("fulcrumd"));
+    // No secret to find: fine where none is needed, a message naming the three places where one is.
+    QCOMPARE(EngineKinds::readSecret(haproxy, QStringLiteral("/run/haproxy/admin.sock"), QString(), nullptr, &error), QByteArray());
+    QCOMPARE(EngineKinds::readSecret(httpd, QStringLiteral("http://127.0.0.1:8080/balancer-manager"), QString(), nullptr, &error), QByteArray());
+    QVERIFY(!EngineKinds::readSecret(httpd, QStringLiteral("http://ops@127.0.0.1:8080/balancer-manager"), QString(), nullptr, &error));
+    QVERIFY2(error.contains(u"FULCRUM_HTTPD_PASSWORD") && error.contains(u"httpd:http://ops@127.0.0.1:8080/balancer-manager"), qPrintable(error));
+    QVERIFY(!EngineKinds::readSecret(fulcrumd, QStringLiteral("http://127.0.0.1:9900"), QString(), nullptr, &error));
+    QVERIFY2(error.contains(u"admin token") && error.contains(u"FULCRUM_TOKEN") && error.contains(u"fulcrumd:http://127.0.0.1:9900"), qPrintable(error));
+    // From the kind's environment variable.
+    qputenv("FULCRUM_HTTPD_PASSWORD", "s3cret\n");
+    QCOMPARE(EngineKinds::readSecret(httpd, QStringLiteral("http://ops@127.0.0.1:8080/balancer-manager"), QString(), nullptr, &error),
+             QByteArray("s3cret"));
+    qunsetenv("FULCRUM_HTTPD_PASSWORD");
+}
+
+void TestEngineKinds::capabilities()
+{
+    const EngineCapabilities fulcrumd = EngineKinds::find(QStringLiteral("fulcrumd"))->capabilities();
+    QVERIFY(fulcrumd.locks && fulcrumd.reports && fulcrumd.percentiles && fulcrumd.errorRates);
+    QCOMPARE(fulcrumd.maxWeight, kMaxWeight);
+    const EngineCapabilities haproxy = EngineKinds::find(QStringLiteral("haproxy"))->capabilities();
+    QCOMPARE(haproxy.minWeight, 0);
+    QCOMPARE(haproxy.maxWeight, 256);
+    QVERIFY(!haproxy.locks && haproxy.responseTimes && !haproxy.percentiles && haproxy.errorRates);
+    QVERIFY(haproxy.forgetsOnRestart.contains(u"server-state-file"));
+    const EngineCapabilities httpd = EngineKinds::find(QStringLiteral("httpd"))->capabilities();
+    QCOMPARE(httpd.minWeight, 1);
+    QCOMPARE(httpd.maxWeight, 100);
+    QVERIFY(!httpd.locks && !httpd.responseTimes && !httpd.percentiles && !httpd.errorRates && httpd.drain && httpd.maintenance);
+    QVERIFY(httpd.forgetsOnRestart.contains(u"BalancerPersist"));
+}
+
+QTEST_GUILESS_MAIN(TestEngineKinds)
+#include "tst_enginekinds.moc"
