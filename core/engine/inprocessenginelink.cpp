@@ -2,6 +2,7 @@
 
 #include "common/fastrandom.h"
 #include "common/wallclock.h"
+#include "engine/linkfigures.h"
 #include "config/config.h"
 #include "demo/demobackend.h"
 #include "engine/auditlog.h"
@@ -436,10 +437,8 @@ private:
         snapshot.time = engine.time;
         snapshot.tickMs = 1000 / m_engine->tickRate();
         const PoolHealth health = m_checker ? m_checker->snapshot() : PoolHealth();
+        const qint64 nowMs = m_clock.elapsed();
         for (const PoolView &pool : engine.pools) {
-            double poolRps = 0;
-            for (const ServerSnapshot &server : pool.servers)
-                poolRps += server.stats.requestsPerSecond;
             for (const ServerSnapshot &s : pool.servers) {
                 ServerStatus server;
                 server.pool = pool.name;
@@ -452,20 +451,12 @@ private:
                 server.stateText = backendStateName(s.spec.state);
                 server.activeConnections = s.stats.activeConnections;
                 server.requestsPerSecond = s.stats.requestsPerSecond;
-                server.share = poolRps > 0 ? s.stats.requestsPerSecond / poolRps : 0;
                 server.p50Ms = s.stats.p50Ms;
                 server.p95Ms = s.stats.p95Ms;
                 server.p99Ms = s.stats.p99Ms;
                 // 5xx and connect failures over the last second, from the cumulative counts.
-                const quint64 requests = s.stats.totals.requests;
-                const quint64 errors = s.stats.totals.responses[4] + s.stats.totals.connectFailures;
-                std::deque<std::pair<quint64, quint64>> &window = m_counts[server.key()];
-                window.emplace_back(requests, errors);
-                while (window.size() > size_t(m_engine->tickRate()) + 1)
-                    window.pop_front();
-                const quint64 windowRequests = requests - std::min(requests, window.front().first);
-                const quint64 windowErrors = errors - std::min(errors, window.front().second);
-                server.errorRate = windowRequests > 0 ? double(windowErrors) / double(windowRequests) : 0;
+                server.errorRate = m_rates.add(server.key(), nowMs, qint64(s.stats.totals.requests),
+                                               qint64(s.stats.totals.responses[4] + s.stats.totals.connectFailures)).errorRate;
                 if (pool.name == health.pool) {
                     for (const ServerHealth &h : health.servers) {
                         if (h.name != server.name)
@@ -481,6 +472,7 @@ private:
                 snapshot.servers.append(server);
             }
         }
+        assignTrafficShares(snapshot.servers);
         QList<LinkEvent> events;
         events.swap(m_events);
         QMetaObject::invokeMethod(m_link, [link = m_link, snapshot = std::move(snapshot), events = std::move(events)] {
@@ -500,7 +492,7 @@ private:
     std::vector<DemoBackend *> m_backends;
     HealthChecker *m_checker = nullptr;
     QList<LinkEvent> m_events;
-    QHash<QString, std::deque<std::pair<quint64, quint64>>> m_counts;   // cumulative requests, errors at each tick of the last second
+    CounterWindow m_rates;   // 5xx and failed connections over the last second, per server
     InMemorySecretStore m_secrets;
     std::unique_ptr<ReportService> m_reports;
     QHash<QString, LockEndpointSeen> m_lockSeen;

@@ -433,14 +433,10 @@ LinkSnapshot RemoteSnapshotReader::read(const QJsonObject &json)
             m_tickMs = int(std::clamp<qint64>((gap + 125) / 250 * 250, 250, 1000));
     }
     snapshot.tickMs = m_tickMs;
-    const size_t window = size_t(1000 / std::max(1, m_tickMs)) + 1;
     for (const QJsonValue &poolValue : json.value(QStringLiteral("pools")).toArray()) {
         const QJsonObject pool = poolValue.toObject();
         const QString poolName = jsonString(pool, "name");
         const QJsonArray servers = pool.value(QStringLiteral("servers")).toArray();
-        double poolRps = 0;
-        for (const QJsonValue &s : servers)
-            poolRps += jsonNumber(s.toObject(), "requests_per_second");
         for (const QJsonValue &serverValue : servers) {
             const QJsonObject s = serverValue.toObject();
             ServerStatus server;
@@ -464,7 +460,6 @@ LinkSnapshot RemoteSnapshotReader::read(const QJsonObject &json)
             server.backup = s.value(QStringLiteral("backup")).toBool();
             server.activeConnections = s.value(QStringLiteral("active_connections")).toInt();
             server.requestsPerSecond = jsonNumber(s, "requests_per_second");
-            server.share = poolRps > 0 ? server.requestsPerSecond / poolRps : 0;
             server.p50Ms = jsonNumber(s, "p50_ms");
             server.p95Ms = jsonNumber(s, "p95_ms");
             server.p99Ms = jsonNumber(s, "p99_ms");
@@ -479,19 +474,15 @@ LinkSnapshot RemoteSnapshotReader::read(const QJsonObject &json)
                 *seenChecks = {checks, snapshot.time};
             server.lastCheck = m_checks.value(server.key()).second;
             // 5xx and connect failures over the last second, from the cumulative counts.
-            const double requests = jsonNumber(s, "requests_total");
-            const double errors = s.value(QStringLiteral("responses_by_class")).toArray().at(4).toDouble() + jsonNumber(s, "connect_failures_total");
-            std::deque<std::pair<double, double>> &counts = m_counts[server.key()];
-            if (!counts.empty() && counts.back().first > requests)
-                counts.clear();   // the engine restarted: its counters did too
-            counts.emplace_back(requests, errors);
-            while (counts.size() > window)
-                counts.pop_front();
-            const double windowRequests = requests - counts.front().first;
-            server.errorRate = windowRequests > 0 ? std::clamp((errors - counts.front().second) / windowRequests, 0.0, 1.0) : 0;
+            // (by the engine's own clock; counters that go back mean it restarted)
+            const qint64 requests = s.value(QStringLiteral("requests_total")).toInteger();
+            const qint64 errors = s.value(QStringLiteral("responses_by_class")).toArray().at(4).toInteger()
+                                  + s.value(QStringLiteral("connect_failures_total")).toInteger();
+            server.errorRate = m_rates.add(server.key(), snapshot.time.toMSecsSinceEpoch(), requests, errors).errorRate;
             snapshot.servers.append(server);
         }
     }
+    assignTrafficShares(snapshot.servers);
     m_lastTime = snapshot.time;
     return snapshot;
 }

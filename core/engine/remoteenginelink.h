@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/enginelink.h"
+#include "engine/linkfigures.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -46,7 +47,7 @@ public:
 private:
     int m_tickMs = 500;
     QDateTime m_lastTime;
-    QHash<QString, std::deque<std::pair<double, double>>> m_counts;   // cumulative requests, errors per server at the last ticks
+    CounterWindow m_rates;                                            // 5xx and failed connections over the last second, per server
     QHash<QString, std::pair<qint64, QDateTime>> m_checks;            // checks counted per server, and when the count last moved
 };
 
