@@ -12,6 +12,7 @@
 #include <QLineSeries>
 #include <QPainter>
 #include <QValueAxis>
+#include <QLabel>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -122,6 +123,24 @@ LiveLoadView::LiveLoadView(QWidget *parent)
         applyPalette(chart, palette());
         layout->addWidget(c.view, i == 0 ? 3 : 2);
     }
+    m_notReported = new QLabel(this);
+    m_notReported->setObjectName(QStringLiteral("liveNotReported"));
+    m_notReported->setContentsMargins(8, 4, 8, 4);
+    m_notReported->hide();
+    layout->addWidget(m_notReported);
+}
+
+void LiveLoadView::setCapabilities(const EngineCapabilities &capabilities)
+{
+    m_charts[1].view->setVisible(capabilities.percentiles);
+    m_charts[2].view->setVisible(capabilities.errorRates);
+    QStringList missing;
+    if (!capabilities.percentiles)
+        missing.append(tr("p95 latency"));
+    if (!capabilities.errorRates)
+        missing.append(tr("5xx errors"));
+    m_notReported->setText(tr("Not reported by this engine: %1.").arg(missing.join(QStringLiteral(", "))));
+    m_notReported->setVisible(!missing.isEmpty());
 }
 
 LiveLoadView::~LiveLoadView() = default;

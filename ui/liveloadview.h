@@ -9,6 +9,7 @@
 #include <memory>
 
 QT_BEGIN_NAMESPACE
+class QLabel;
 class QDateTimeAxis;
 class QLineSeries;
 class QValueAxis;
@@ -48,6 +49,8 @@ public:
     void updateFromSnapshot(const LinkSnapshot &snapshot);
     void addEvents(const QList<LinkEvent> &events);
     void setChosenServers(const QStringList &serverKeys);
+    // Charts of figures the engine does not report (p95, 5xx) are hidden, and a line says so.
+    void setCapabilities(const EngineCapabilities &capabilities);
     QStringList shownServers() const { return m_shown; }
     int markerCount() const;
     // For tests: the points the requests/s line of a server holds.
@@ -82,6 +85,7 @@ private:
     QStringList linesToShow() const;
 
     Chart m_charts[3];
+    QLabel *m_notReported = nullptr;
     QHash<QString, std::deque<Point>> m_history;   // per server key
     QStringList m_order;                           // snapshot order
     QStringList m_chosen;

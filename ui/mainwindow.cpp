@@ -82,9 +82,10 @@ MainWindow::MainWindow(EngineLink *link, QWidget *parent)
 // What the engine has not (locks, for a HAProxy or an httpd) is hidden, not shown empty.
 void MainWindow::applyCapabilities()
 {
-    const bool locks = m_link->capabilities().locks;
-    m_tabs->setTabVisible(Locks, locks);
-    m_redisLabel->setVisible(locks);
+    const EngineCapabilities capabilities = m_link->capabilities();
+    m_tabs->setTabVisible(Locks, capabilities.locks);
+    m_redisLabel->setVisible(capabilities.locks);
+    m_liveLoad->setCapabilities(capabilities);
 }
 
 MainWindow::~MainWindow() = default;

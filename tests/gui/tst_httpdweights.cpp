@@ -188,6 +188,13 @@ void TestHttpdWeights::savedInSettingsThroughTheRegistry()
     QVERIFY(tabs);
     QVERIFY(!tabs->isTabVisible(MainWindow::Locks));
     QVERIFY(tabs->isTabVisible(MainWindow::Servers));
+    // Live load draws no p95 or 5xx lines of zeros for it, and says why.
+    QVERIFY(window.findChild<QWidget *>(QStringLiteral("liveChart0"))->isVisibleTo(&window));
+    QVERIFY(!window.findChild<QWidget *>(QStringLiteral("liveChart1"))->isVisibleTo(&window));
+    QVERIFY(!window.findChild<QWidget *>(QStringLiteral("liveChart2"))->isVisibleTo(&window));
+    auto *notReported = window.findChild<QLabel *>(QStringLiteral("liveNotReported"));
+    QVERIFY(notReported && notReported->isVisibleTo(&window));
+    QVERIFY2(notReported->text().contains(u"p95 latency") && notReported->text().contains(u"5xx"), qPrintable(notReported->text()));
     window.showView(MainWindow::Servers);
     QTRY_COMPARE(window.serverProxy()->rowCount(), 2);
     const int row = window.serverModel()->rowOf(QStringLiteral("apache/web/app1"));
