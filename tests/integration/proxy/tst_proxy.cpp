@@ -754,7 +754,9 @@ void TestProxy::stopsGracefully()
     QVERIFY(inFlight.waitForConnected(5000));
     inFlight.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     inFlight.flush();
-    QTRY_COMPARE_WITH_TIMEOUT(a.backend().requestCount(), 1u, 5000);
+    // At least: the port may have been another suite's backend a moment ago, and that suite's
+    // health checks may still knock on it (seen once in a full parallel run: 8).
+    QTRY_VERIFY_WITH_TIMEOUT(a.backend().requestCount() >= 1u, 5000);
     QSignalSpy stopped(&engine, &Engine::stopped);
     engine.stop();
     QByteArray rest;
