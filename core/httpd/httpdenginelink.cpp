@@ -3,24 +3,33 @@
 #include "common/wallclock.h"
 #include "engine/auditlog.h"
 
+#include <QFile>
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QSet>
+#include <QSslCertificate>
+#include <QSslKey>
 #include <QUrlQuery>
 
 #include <algorithm>
 #include <cmath>
 
+#include <sys/stat.h>
+
 namespace fulcrum {
 
 namespace {
 
-QNetworkRequest managerRequest(const HttpdOptions &options, bool xml)
+const QStringList kTlsItems{QStringLiteral("ca"), QStringLiteral("cert"), QStringLiteral("key")};
+
+QNetworkRequest managerRequest(const HttpdOptions &options, bool xml, const std::optional<QSslConfiguration> &tls)
 {
     QUrl url = options.managerUrl;
     if (xml)
         url.setQuery(QStringLiteral("xml=1"));
     QNetworkRequest request(url);
+    if (tls)
+        request.setSslConfiguration(*tls);
     // httpd drops every parameter of a request whose Referer does not name the manager.
     request.setRawHeader("Referer", options.managerUrl.toString(QUrl::RemoveUserInfo).toUtf8());
     if (!options.user.isEmpty())
@@ -35,6 +44,15 @@ QString replyError(QNetworkReply *reply, const HttpdOptions &options)
 {
     const QString where = options.managerUrl.toString(QUrl::RemoveUserInfo);
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (status == 0 && options.managerUrl.scheme() == u"https"
+        && (reply->error() == QNetworkReply::SslHandshakeFailedError || reply->error() == QNetworkReply::RemoteHostClosedError
+            || reply->errorString().contains(QLatin1String("SSL routines")))) {
+        // The two ways an https manager turns a client away: a certificate this side does not
+        // trust, or (TLS 1.3) a client certificate it wanted and did not get.
+        return HttpdEngineLink::tr("TLS with the balancer-manager at %1 failed: %2. If its certificate is signed by your own CA, add "
+                                   "ca=PATH to the address; if it asks for a client certificate (SSLVerifyClient), add cert=PATH&key=PATH")
+            .arg(where, reply->errorString());
+    }
     if (status == 0)
         return HttpdEngineLink::tr("cannot reach the balancer-manager at %1: %2").arg(where, reply->errorString());
     if (status == 401) {
@@ -72,8 +90,109 @@ std::optional<QUrl> HttpdOptions::parseManagerUrl(const QString &text, QString *
     }
     if (url.path().isEmpty() || url.path() == u"/")
         url.setPath(QStringLiteral("/balancer-manager"));
-    url.setQuery(QString());
+    // The query holds the TLS files only (the manager's own parameters are Fulcrum's to send).
+    const QUrlQuery query(url);
+    QUrlQuery tls;
+    for (const auto &[name, value] : query.queryItems(QUrl::FullyDecoded)) {
+        if (!kTlsItems.contains(name) || value.isEmpty() || tls.hasQueryItem(name)) {
+            *error = QStringLiteral("\"%1\": \"%2\" is not a setting of a balancer-manager address; the address takes ca=PATH, "
+                                    "cert=PATH and key=PATH (https), each once").arg(url.toString(QUrl::RemovePassword), name);
+            return std::nullopt;
+        }
+        tls.addQueryItem(name, value);
+    }
+    if (!tls.isEmpty() && url.scheme() != u"https") {
+        *error = QStringLiteral("\"%1\": ca=, cert= and key= are for an https manager; write https://").arg(url.toString(QUrl::RemovePassword));
+        return std::nullopt;
+    }
+    if (tls.hasQueryItem(QStringLiteral("cert")) != tls.hasQueryItem(QStringLiteral("key"))) {
+        *error = QStringLiteral("\"%1\": a client certificate needs both cert=PATH and key=PATH").arg(url.toString(QUrl::RemovePassword));
+        return std::nullopt;
+    }
+    // One spelling: ca, cert, key in that order.
+    QUrlQuery ordered;
+    for (const QString &name : kTlsItems) {
+        if (tls.hasQueryItem(name))
+            ordered.addQueryItem(name, tls.queryItemValue(name, QUrl::FullyDecoded));
+    }
+    url.setQuery(ordered);
     return url;
+}
+
+HttpdOptions HttpdOptions::fromAddress(const QString &address, const QByteArray &password)
+{
+    QString error;
+    HttpdOptions options;
+    options.managerUrl = parseManagerUrl(address, &error).value_or(QUrl());
+    const QUrlQuery query(options.managerUrl);
+    options.caFile = query.queryItemValue(QStringLiteral("ca"), QUrl::FullyDecoded);
+    options.certFile = query.queryItemValue(QStringLiteral("cert"), QUrl::FullyDecoded);
+    options.keyFile = query.queryItemValue(QStringLiteral("key"), QUrl::FullyDecoded);
+    options.managerUrl.setQuery(QString());
+    options.user = options.managerUrl.userName();
+    options.managerUrl.setUserInfo(QString());
+    options.password = password;
+    return options;
+}
+
+std::optional<QSslConfiguration> HttpdOptions::tlsConfiguration(QString *error) const
+{
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setPeerVerifyMode(QSslSocket::VerifyPeer);
+    tls.setProtocol(QSsl::TlsV1_2OrLater);
+    const auto readPem = [error](const QString &path, const QString &what) -> std::optional<QByteArray> {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly)) {
+            *error = HttpdEngineLink::tr("cannot read the %1 %2: %3; give a readable PEM file").arg(what, path, file.errorString());
+            return std::nullopt;
+        }
+        return file.readAll();
+    };
+    if (!caFile.isEmpty()) {
+        const std::optional<QByteArray> pem = readPem(caFile, HttpdEngineLink::tr("CA file"));
+        if (!pem)
+            return std::nullopt;
+        const QList<QSslCertificate> cas = QSslCertificate::fromData(*pem, QSsl::Pem);
+        if (cas.isEmpty()) {
+            *error = HttpdEngineLink::tr("the CA file %1 holds no PEM certificate (-----BEGIN CERTIFICATE-----)").arg(caFile);
+            return std::nullopt;
+        }
+        tls.setCaCertificates(cas);
+    }
+    if (!certFile.isEmpty()) {
+        const std::optional<QByteArray> pem = readPem(certFile, HttpdEngineLink::tr("client certificate"));
+        if (!pem)
+            return std::nullopt;
+        const QList<QSslCertificate> chain = QSslCertificate::fromData(*pem, QSsl::Pem);
+        if (chain.isEmpty()) {
+            *error = HttpdEngineLink::tr("the client certificate %1 holds no PEM certificate (-----BEGIN CERTIFICATE-----)").arg(certFile);
+            return std::nullopt;
+        }
+        // The key is a secret: like ssh, refuse one that others may read.
+        struct stat info {};
+        if (::stat(QFile::encodeName(keyFile).constData(), &info) == 0 && (info.st_mode & 077) != 0) {
+            *error = HttpdEngineLink::tr("the client key %1 can be read by others (mode %2); run: chmod 600 %1")
+                         .arg(keyFile, QString::number(info.st_mode & 0777, 8).rightJustified(4, u'0'));
+            return std::nullopt;
+        }
+        const std::optional<QByteArray> keyPem = readPem(keyFile, HttpdEngineLink::tr("client key"));
+        if (!keyPem)
+            return std::nullopt;
+        QSslKey key;
+        for (const QSsl::KeyAlgorithm algorithm : {QSsl::Rsa, QSsl::Ec, QSsl::Dsa}) {
+            key = QSslKey(*keyPem, algorithm, QSsl::Pem, QSsl::PrivateKey);
+            if (!key.isNull())
+                break;
+        }
+        if (key.isNull()) {
+            *error = HttpdEngineLink::tr("the client key %1 is not an unencrypted PEM private key (RSA or EC); "
+                                         "decrypt it with: openssl pkey -in KEY -out %1").arg(keyFile);
+            return std::nullopt;
+        }
+        tls.setLocalCertificateChain(chain);
+        tls.setPrivateKey(key);
+    }
+    return tls;
 }
 
 HttpdEngineLink::HttpdEngineLink(HttpdOptions options, QObject *parent)
@@ -84,6 +203,8 @@ HttpdEngineLink::HttpdEngineLink(HttpdOptions options, QObject *parent)
     qRegisterMetaType<LockTable>();
     qRegisterMetaType<CommandResult>();
     m_options.tickMs = std::clamp(m_options.tickMs, 250, 60'000);
+    if (m_options.managerUrl.scheme() == u"https")
+        m_tls = m_options.tlsConfiguration(&m_tlsError);
     m_clock.start();
     m_tick.setInterval(m_options.tickMs);
     connect(&m_tick, &QTimer::timeout, this, &HttpdEngineLink::poll);
@@ -122,8 +243,17 @@ QString HttpdEngineLink::weightNote() const
 
 void HttpdEngineLink::probe(const HttpdOptions &options, QObject *context, std::function<void(bool, const QString &)> done)
 {
+    std::optional<QSslConfiguration> tls;
+    if (options.managerUrl.scheme() == u"https") {
+        QString error;
+        tls = options.tlsConfiguration(&error);
+        if (!tls) {
+            done(false, error);
+            return;
+        }
+    }
     auto *network = new QNetworkAccessManager(context);
-    QNetworkReply *reply = network->get(managerRequest(options, true));
+    QNetworkReply *reply = network->get(managerRequest(options, true, tls));
     connect(reply, &QNetworkReply::finished, context, [reply, network, options, done = std::move(done)] {
         reply->deleteLater();
         network->deleteLater();
@@ -153,8 +283,12 @@ void HttpdEngineLink::poll()
     // A slow httpd: skip ticks rather than pile up requests.
     if (m_reading || m_commandRunning)
         return;
+    if (!m_tlsError.isEmpty()) {
+        setLinkState(LinkState::Disconnected, m_tlsError);
+        return;
+    }
     m_reading = true;
-    QNetworkReply *reply = m_network.get(managerRequest(m_options, true));
+    QNetworkReply *reply = m_network.get(managerRequest(m_options, true, m_tls));
     connect(reply, &QNetworkReply::finished, this, [this, reply] {
         m_reading = false;
         onRead(reply);
@@ -326,7 +460,7 @@ void HttpdEngineLink::runNextCommand()
     m_commandRunning = true;
     const QString usedNonce = balancer->nonce;
     const QString workerUrl = worker->url;
-    QNetworkRequest request = managerRequest(m_options, false);
+    QNetworkRequest request = managerRequest(m_options, false, m_tls);
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/x-www-form-urlencoded"));
     QNetworkReply *post = m_network.post(request, httpdChangeForm(*balancer, *worker, command.change));
     connect(post, &QNetworkReply::finished, this, [this, post, usedNonce, workerUrl] {
@@ -336,7 +470,7 @@ void HttpdEngineLink::runNextCommand()
             return;
         }
         // httpd answers 200 whether or not it applied the change: read it back.
-        QNetworkReply *check = m_network.get(managerRequest(m_options, true));
+        QNetworkReply *check = m_network.get(managerRequest(m_options, true, m_tls));
         connect(check, &QNetworkReply::finished, this, [this, check, usedNonce, workerUrl] {
             check->deleteLater();
             if (const QString error = replyError(check, m_options); !error.isEmpty()) {

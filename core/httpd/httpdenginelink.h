@@ -7,6 +7,7 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QNetworkAccessManager>
+#include <QSslConfiguration>
 #include <QTimer>
 #include <QUrl>
 
@@ -24,11 +25,22 @@ struct HttpdOptions
     QUrl managerUrl;              // http://127.0.0.1:8080/balancer-manager
     QString user;                 // Basic auth, when the manager is protected
     QByteArray password;          // from the keychain or a 0600 file, never the command line
+    // https only: the CA that signed the manager's certificate (PEM; empty: the system's CAs),
+    // and a client certificate with its unencrypted key (PEM; the key a 0600 file) for a
+    // manager behind SSLVerifyClient. Written in the address: ?ca=PATH&cert=PATH&key=PATH.
+    QString caFile;
+    QString certFile;
+    QString keyFile;
     int tickMs = 500;
 
-    // "http://host:port/balancer-manager", "host:port" (the path is added); nullopt with
-    // *error naming the input and the expected form.
+    // "http://host:port/balancer-manager", "host:port" (the path is added), with the TLS files
+    // as query items; nullopt with *error naming the input and the expected form.
     static std::optional<QUrl> parseManagerUrl(const QString &text, QString *error);
+    // What a (parsed) address says: the manager URL with the user and the TLS files taken out.
+    static HttpdOptions fromAddress(const QString &address, const QByteArray &password);
+    // The TLS settings of an https manager, its files read now; nullopt with *error naming the
+    // file, what is wrong and the fix (a missing file, not PEM, a key others can read).
+    std::optional<QSslConfiguration> tlsConfiguration(QString *error) const;
 };
 
 // The console over an Apache httpd (mod_proxy_balancer), through its balancer-manager: reads
@@ -89,6 +101,8 @@ private:
     quint64 refuse(const QString &message);
 
     HttpdOptions m_options;
+    std::optional<QSslConfiguration> m_tls;          // https: read once; nullopt when its files are wrong (m_tlsError says why)
+    QString m_tlsError;
     QNetworkAccessManager m_network;
     QTimer m_tick;
     QElapsedTimer m_clock;

@@ -4,27 +4,13 @@
 
 namespace fulcrum {
 
-namespace {
-
-HttpdOptions optionsFor(const QString &address, const QByteArray &secret)
-{
-    QString error;
-    HttpdOptions options;
-    options.managerUrl = HttpdOptions::parseManagerUrl(address, &error).value_or(QUrl());
-    options.user = options.managerUrl.userName();
-    options.managerUrl.setUserInfo(QString());
-    options.password = secret;
-    return options;
-}
-
-} // namespace
-
 EngineKind httpdEngineKind()
 {
     EngineKind kind;
     kind.id = QStringLiteral("httpd");
     kind.label = QStringLiteral("Apache httpd");
-    kind.addressHelp = QStringLiteral("its balancer-manager: http://127.0.0.1:8080/balancer-manager (a protected one: http://USER@HOST:PORT/balancer-manager)");
+    kind.addressHelp = QStringLiteral("its balancer-manager: http://127.0.0.1:8080/balancer-manager (a protected one: http://USER@HOST:PORT/balancer-manager; "
+                                      "https with your CA and a client certificate: https://HOST:PORT/balancer-manager?ca=PATH&cert=PATH&key=PATH)");
     kind.secretName = QStringLiteral("manager password");
     kind.secretEnvironment = QStringLiteral("FULCRUM_HTTPD_PASSWORD");
     kind.capabilities = &HttpdEngineLink::kindCapabilities;
@@ -37,13 +23,14 @@ EngineKind httpdEngineKind()
         }
         return url ? std::optional<QString>(url->toString()) : std::nullopt;
     };
-    kind.keychainEntry = [](const QString &address) { return QStringLiteral("httpd:") + address; };
+    // The entry names the manager and its user, not the TLS files (moving a certificate keeps the password).
+    kind.keychainEntry = [](const QString &address) { return QStringLiteral("httpd:") + QUrl(address).toString(QUrl::RemoveQuery); };
     kind.needsSecret = [](const QString &address) { return !QUrl(address).userName().isEmpty(); };
-    kind.create = [](const QString &, const QString &address, const QByteArray &secret) -> EngineLink * {
-        return new HttpdEngineLink(optionsFor(address, secret));
+    kind.create = [](const QString &, const QString &address, const QByteArray &secret, const EngineContext &) -> EngineLink * {
+        return new HttpdEngineLink(HttpdOptions::fromAddress(address, secret));
     };
     kind.probe = [](const QString &address, const QByteArray &secret, QObject *context, std::function<void(bool, const QString &)> done) {
-        HttpdEngineLink::probe(optionsFor(address, secret), context, std::move(done));
+        HttpdEngineLink::probe(HttpdOptions::fromAddress(address, secret), context, std::move(done));
     };
     return kind;
 }

@@ -7,6 +7,10 @@
 
 #include <QDeadlineTimer>
 #include <QFile>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslSocket>
 #include <QStandardPaths>
 #include <QTcpSocket>
 #include <QThread>
@@ -31,7 +35,62 @@ HttpdServer::~HttpdServer()
 
 QString HttpdServer::managerUrl() const
 {
-    return QStringLiteral("http://127.0.0.1:%1/balancer-manager").arg(m_port);
+    return QStringLiteral("%1://127.0.0.1:%2/balancer-manager").arg(m_options.tls ? QStringLiteral("https") : QStringLiteral("http")).arg(m_port);
+}
+
+QString HttpdServer::caFile() const
+{
+    return m_dir.filePath(QStringLiteral("ca.pem"));
+}
+
+QString HttpdServer::clientCertFile() const
+{
+    return m_dir.filePath(QStringLiteral("client.pem"));
+}
+
+QString HttpdServer::clientKeyFile() const
+{
+    return m_dir.filePath(QStringLiteral("client.key"));
+}
+
+bool HttpdServer::makeCertificates(QString *error)
+{
+    // A CA, and a server (127.0.0.1) and a client certificate it signs: P-256 keys, ten years.
+    const QString dir = m_dir.path();
+    const auto openssl = [&](const QStringList &arguments) {
+        const ProgramRun run = runProgram(QStringLiteral("openssl"), arguments, componentEnvironment());
+        if (run.exitCode != 0)
+            *error = QStringLiteral("openssl %1 failed (package openssl): %2").arg(arguments.join(u' '), run.err);
+        return run.exitCode == 0;
+    };
+    QFile server(dir + QStringLiteral("/server.ext"));
+    QFile client(dir + QStringLiteral("/client.ext"));
+    if (!server.open(QIODevice::WriteOnly) || !client.open(QIODevice::WriteOnly)) {
+        *error = QStringLiteral("cannot write the certificate extensions in %1").arg(dir);
+        return false;
+    }
+    server.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+    client.write("extendedKeyUsage=clientAuth\n");
+    server.close();
+    client.close();
+    const QStringList ec{QStringLiteral("-newkey"), QStringLiteral("ec"), QStringLiteral("-pkeyopt"), QStringLiteral("ec_paramgen_curve:prime256v1"),
+                         QStringLiteral("-nodes")};
+    if (!openssl(QStringList{QStringLiteral("req"), QStringLiteral("-x509")} + ec
+                 + QStringList{QStringLiteral("-keyout"), dir + QStringLiteral("/ca.key"), QStringLiteral("-out"), caFile(),
+                               QStringLiteral("-days"), QStringLiteral("3650"), QStringLiteral("-subj"), QStringLiteral("/CN=Fulcrum test CA")}))
+        return false;
+    for (const QString &name : {QStringLiteral("server"), QStringLiteral("client")}) {
+        const QString base = dir + u'/' + name;
+        if (!openssl(QStringList{QStringLiteral("req")} + ec
+                     + QStringList{QStringLiteral("-keyout"), base + QStringLiteral(".key"), QStringLiteral("-out"), base + QStringLiteral(".csr"),
+                                   QStringLiteral("-subj"), name == u"server" ? QStringLiteral("/CN=127.0.0.1") : QStringLiteral("/CN=fulcrum-ops")})
+            || !openssl({QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"), base + QStringLiteral(".csr"), QStringLiteral("-CA"), caFile(),
+                         QStringLiteral("-CAkey"), dir + QStringLiteral("/ca.key"), QStringLiteral("-CAcreateserial"), QStringLiteral("-out"),
+                         base + QStringLiteral(".pem"), QStringLiteral("-days"), QStringLiteral("3650"), QStringLiteral("-extfile"), base + QStringLiteral(".ext")}))
+            return false;
+    }
+    QFile::setPermissions(clientKeyFile(), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    return true;
 }
 
 bool HttpdServer::start(QString *error)
@@ -48,6 +107,8 @@ bool HttpdServer::start(QString *error)
             return false;
         }
     }
+    if (m_options.tls && !makeCertificates(error))
+        return false;
     // A port taken between the probe and httpd's bind: try another.
     for (int attempt = 0; attempt < 5; ++attempt) {
         m_port = freeLoopbackPort();
@@ -80,8 +141,18 @@ bool HttpdServer::launch(QString *error)
                        QStringLiteral("DefaultRuntimeDir %1").arg(m_dir.path()), QStringLiteral("ErrorLog %1/error.log").arg(m_dir.path()),
                        QStringLiteral("LogLevel warn"), QStringLiteral("StartServers 1"), QStringLiteral("ServerLimit 1"),
                        QStringLiteral("ThreadsPerChild 8"), QStringLiteral("MaxRequestWorkers 8")};
+    if (m_options.tls)
+        modules += {QStringLiteral("socache_shmcb"), QStringLiteral("ssl")};
     for (const QString &module : std::as_const(modules))
         config.append(QStringLiteral("LoadModule %1_module %2/mod_%1.so").arg(module, kModules));
+    if (m_options.tls) {
+        config += {QStringLiteral("SSLEngine on"), QStringLiteral("SSLCertificateFile %1/server.pem").arg(m_dir.path()),
+                   QStringLiteral("SSLCertificateKeyFile %1/server.key").arg(m_dir.path()),
+                   QStringLiteral("SSLSessionCache shmcb:%1/ssl_scache(65536)").arg(m_dir.path())};
+        if (m_options.requireClientCertificate)
+            config += {QStringLiteral("SSLCACertificateFile %1").arg(caFile()), QStringLiteral("SSLVerifyClient require"),
+                       QStringLiteral("SSLVerifyDepth 2")};
+    }
     config.append(QStringLiteral("<Proxy balancer://%1>").arg(m_options.balancer));
     for (const Member &m : std::as_const(m_options.members)) {
         config.append(QStringLiteral("    BalancerMember http://127.0.0.1:%1 loadfactor=%2%3").arg(m.port).arg(m.loadFactor)
@@ -145,10 +216,23 @@ void HttpdServer::stop()
 
 QByteArray HttpdServer::managerXml() const
 {
-    QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, m_port);
-    if (!socket.waitForConnected(5000))
-        return {};
+    QSslSocket socket;
+    if (m_options.tls) {
+        QSslConfiguration tls = socket.sslConfiguration();
+        tls.setCaCertificates(QSslCertificate::fromPath(caFile()));
+        tls.setLocalCertificateChain(QSslCertificate::fromPath(clientCertFile()));
+        QFile key(clientKeyFile());
+        key.open(QIODevice::ReadOnly);
+        tls.setPrivateKey(QSslKey(key.readAll(), QSsl::Ec));
+        socket.setSslConfiguration(tls);
+        socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), m_port);
+        if (!socket.waitForEncrypted(5000))
+            return {};
+    } else {
+        socket.connectToHost(QHostAddress::LocalHost, m_port);
+        if (!socket.waitForConnected(5000))
+            return {};
+    }
     QByteArray request = "GET /balancer-manager?xml=1 HTTP/1.0\r\nHost: 127.0.0.1\r\nReferer: " + managerUrl().toUtf8() + "\r\n";
     if (!m_options.user.isEmpty())
         request += "Authorization: Basic " + (m_options.user.toUtf8() + ':' + m_options.password).toBase64() + "\r\n";

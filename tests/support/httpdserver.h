@@ -30,6 +30,10 @@ public:
         QList<Member> members;
         QString user;             // with a password: the manager asks for Basic auth
         QByteArray password;
+        // https on the port, with a certificate signed by a CA made for this server (openssl);
+        // with requireClientCertificate, SSLVerifyClient require: only clientCertFile() gets in.
+        bool tls = false;
+        bool requireClientCertificate = false;
     };
 
     explicit HttpdServer(Options options);
@@ -43,6 +47,11 @@ public:
 
     quint16 port() const { return m_port; }
     QString managerUrl() const;
+    // tls: the CA that signed the server's and the client's certificates, and the client's
+    // certificate and key (mode 0600), all PEM.
+    QString caFile() const;
+    QString clientCertFile() const;
+    QString clientKeyFile() const;
     // The manager's XML, read straight (Referer and credentials included), independent of
     // the code under test.
     QByteArray managerXml() const;
@@ -52,6 +61,7 @@ public:
 
 private:
     bool launch(QString *error);
+    bool makeCertificates(QString *error);
 
     Options m_options;
     QTemporaryDir m_dir;

@@ -65,6 +65,7 @@ private Q_SLOTS:
     void outOfRangeIsRefusedAndNothingChanges();
     void staleNonceIsDetected();
     void protectedManagerNeedsCredentials();
+    void tlsManagerWithClientCertificate();
     void unreachableManagerSaysWhy();
     void probeNamesTheBalancers();
     void fulcrumctlListsAndChanges();
@@ -265,6 +266,71 @@ void TestHttpdLink::protectedManagerNeedsCredentials()
     QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 10'000);
     QCOMPARE(allowed.state(), LinkState::Connected);
     QCOMPARE(snapshots.last().at(0).value<LinkSnapshot>().servers.size(), 1);
+}
+
+void TestHttpdLink::tlsManagerWithClientCertificate()
+{
+    // httpd over https with its own CA, letting in only a client certificate that CA signed.
+    HttpdServer::Options options;
+    options.members = {{m_app1->port(), 2, QStringLiteral("a")}, {m_app2->port(), 1, QStringLiteral("b")}};
+    options.tls = true;
+    options.requireClientCertificate = true;
+    HttpdServer httpd(options);
+    QString error;
+    QVERIFY2(httpd.start(&error), qPrintable(error));
+    const QString base = httpd.managerUrl();
+    QVERIFY(base.startsWith(u"https://"));
+    const QString full = QStringLiteral("%1?key=%2&cert=%3&ca=%4").arg(base, httpd.clientKeyFile(), httpd.clientCertFile(), httpd.caFile());
+    // One spelling, whatever the order typed.
+    const std::optional<QUrl> parsed = HttpdOptions::parseManagerUrl(full, &error);
+    QVERIFY2(parsed, qPrintable(error));
+    QCOMPARE(parsed->query(), QStringLiteral("ca=%1&cert=%2&key=%3").arg(httpd.caFile(), httpd.clientCertFile(), httpd.clientKeyFile()));
+
+    // With the CA and the client certificate: read and changed like any manager.
+    {
+        HttpdOptions tls = HttpdOptions::fromAddress(parsed->toString(), QByteArray());
+        QCOMPARE(tls.managerUrl.toString(), base);
+        tls.tickMs = 250;
+        HttpdEngineLink link(tls);
+        QSignalSpy snapshots(&link, &EngineLink::snapshotReady);
+        QSignalSpy results(&link, &EngineLink::commandFinished);
+        QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 10'000);
+        QCOMPARE(link.state(), LinkState::Connected);
+        QCOMPARE(snapshots.last().at(0).value<LinkSnapshot>().servers.size(), 2);
+        const CommandResult changed = resultOf(link, link.setWeight(QStringLiteral("web"), QStringLiteral("b"), 7), results);
+        QVERIFY2(changed.ok, qPrintable(changed.message));
+        const QByteArray xml = httpd.managerXml();
+        QVERIFY2(xml.contains("<httpd:loadfactor>7.00</httpd:loadfactor>"), xml.constData());
+    }
+
+    // Without the CA: httpd's certificate is not trusted, and the message says what to add.
+    {
+        HttpdEngineLink link(HttpdOptions::fromAddress(base, QByteArray()));
+        QTRY_COMPARE_WITH_TIMEOUT(link.state(), LinkState::Disconnected, 10'000);
+        QVERIFY2(link.lastError().contains(u"TLS") && link.lastError().contains(u"ca=PATH"), qPrintable(link.lastError()));
+    }
+    // With the CA but no client certificate: httpd turns it away, and the message says what to add.
+    {
+        HttpdEngineLink link(HttpdOptions::fromAddress(base + QStringLiteral("?ca=") + httpd.caFile(), QByteArray()));
+        QTRY_COMPARE_WITH_TIMEOUT(link.state(), LinkState::Disconnected, 10'000);
+        QVERIFY2(link.lastError().contains(u"cert=PATH&key=PATH"), qPrintable(link.lastError()));
+    }
+    // A key others can read is refused before anything is sent, like ssh does.
+    {
+        QTemporaryDir dir;
+        const QString leaky = dir.filePath(QStringLiteral("client.key"));
+        QVERIFY(QFile::copy(httpd.clientKeyFile(), leaky));
+        QVERIFY(QFile::setPermissions(leaky, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther));
+        HttpdEngineLink link(HttpdOptions::fromAddress(
+            QStringLiteral("%1?ca=%2&cert=%3&key=%4").arg(base, httpd.caFile(), httpd.clientCertFile(), leaky), QByteArray()));
+        QTRY_COMPARE_WITH_TIMEOUT(link.state(), LinkState::Disconnected, 10'000);
+        QVERIFY2(link.lastError().contains(QStringLiteral("chmod 600 ") + leaky) && link.lastError().contains(u"0644"), qPrintable(link.lastError()));
+    }
+    // fulcrumctl reads the same address.
+    const ProgramRun list = runProgram(binaryPath(QStringLiteral("fulcrumctl")),
+                                       {QStringLiteral("backends"), QStringLiteral("list"), QStringLiteral("--engine"), QStringLiteral("httpd:") + full});
+    QVERIFY2(list.exitCode == 0, qPrintable(list.err));
+    QVERIFY2(list.out.contains(u"web/b") || (list.out.contains(u"web") && list.out.contains(u" b ")), qPrintable(list.out));
 }
 
 void TestHttpdLink::unreachableManagerSaysWhy()
