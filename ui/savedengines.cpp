@@ -10,7 +10,8 @@ SavedEngines::SavedEngines(MultiEngineLink *link, SecretStore *keychain, const Q
 {
 }
 
-EngineLink *SavedEngines::createLink(const EngineSetting &engine, const QByteArray &token, QString *error)
+EngineLink *SavedEngines::createLink(const EngineSetting &engine, const QByteArray &token, QString *error,
+                                     const EngineContext &context)
 {
     const EngineKind *kind = EngineKinds::find(engine.kind);
     if (!kind) {
@@ -18,7 +19,7 @@ EngineLink *SavedEngines::createLink(const EngineSetting &engine, const QByteArr
         return nullptr;
     }
     const std::optional<QString> address = kind->normalize(engine.url, error);
-    return address ? kind->create(engine.name, *address, token) : nullptr;
+    return address ? kind->create(engine.name, *address, token, context) : nullptr;
 }
 
 QByteArray SavedEngines::tokenOf(const EngineSetting &engine, QString *error) const
@@ -65,7 +66,7 @@ QString SavedEngines::apply(const QList<EngineSetting> &engines)
         if (m_link->engine(engine.name))
             continue;
         QString error;
-        EngineLink *link = createLink(engine, tokens.value(engine.name), &error);
+        EngineLink *link = createLink(engine, tokens.value(engine.name), &error, m_context);
         if (!link || !m_link->addEngine(engine.name, link)) {
             delete link;
             problems.append(tr("%1 not opened: %2").arg(engine.name, error.isEmpty() ? tr("name used twice or has a '/'") : error));

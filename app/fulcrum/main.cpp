@@ -1,7 +1,5 @@
 #include "common/statedir.h"
 #include "common/unixsignals.h"
-#include "engine/inprocessenginelink.h"
-#include "engine/localredisserver.h"
 #include "engine/multienginelink.h"
 #include "link/enginekinds.h"
 #ifdef FULCRUM_HAVE_KEYCHAIN
@@ -119,9 +117,8 @@ int main(int argc, char *argv[])
         if (translator.load(locale, QStringLiteral("fulcrum"), QStringLiteral("_"), QStringLiteral(":/i18n")))
             QApplication::installTranslator(&translator);
     }
-    // Engines to attach to: --haproxy and every --engine, else the engines in Settings; with
-    // none (or --demo) the in-process demo. Several are shown side by side, each under its name.
-    std::vector<std::pair<QString, EngineLink *>> links;   // owned by `remote` below
+    // Engines to attach to: --haproxy, --httpd and every --engine, else the engines in Settings;
+    // with none (or --demo) the embedded demo. Several are shown side by side, each under its name.
     // Every engine as KIND:ADDRESS (the registry reads it); --haproxy and --httpd are the same
     // as --engine haproxy=haproxy:ADDRESS and --engine httpd=httpd:URL.
     QStringList spelledEngines;
@@ -158,37 +155,61 @@ int main(int argc, char *argv[])
 #else
     SecretStore *store = nullptr;
 #endif
-    // Without --demo, --engine and --haproxy: the engines saved in Settings (fulcrumd and
-    // HAProxy), always as one composite so that Settings can add and remove them live.
+    // What an engine that runs inside the console is lent: its state folder, history with PDF
+    // for File → Export report…, and the Redis endpoints saved in Settings (their passwords read
+    // from the keychain now, before the event loop runs, so QtKeychain's short nested wait for
+    // D-Bus blocks nothing).
+    EngineContext context;
+    context.stateDir = defaultStateDir();
+    context.history = [](const QString &stateDir) { return historyWithPdf(stateDir); };
+    for (const QString &endpoint : ui::SettingsDialog::redisEndpoints()) {
+        const qsizetype colon = endpoint.lastIndexOf(u':');
+        InProcessRedis redis;
+        redis.config.host = endpoint.left(colon);
+        redis.config.port = quint16(endpoint.mid(colon + 1).toUInt());
+        redis.config.lockPatterns = ui::SettingsDialog::redisPatterns();
+        if (store) {
+            QString keychainError;
+            redis.password = store->read(ui::SettingsDialog::keychainEntry(endpoint), &keychainError).value_or(QByteArray());
+        }
+        context.lockEndpoints.append(redis);
+    }
+    // Without --demo, --engine, --haproxy and --httpd: the engines saved in Settings, always as
+    // one composite so that Settings can add and remove them live; with none saved either (or
+    // with --demo), the registry's built-in engine, the embedded demo.
     const QList<ui::EngineSetting> saved = ui::SettingsDialog::engines();
-    if (engines.isEmpty() && links.empty() && !parser.isSet(demoOption) && !saved.isEmpty()) {
+    if (engines.isEmpty() && !parser.isSet(demoOption) && !saved.isEmpty()) {
         MultiEngineLink multi;
         ui::SavedEngines savedEngines(&multi, store, parser.value(tokenFileOption));
+        savedEngines.setContext(context);
         // Read before the event loop runs (QtKeychain's short nested wait blocks nothing then).
         const QString opened = savedEngines.apply(saved);
         if (!opened.isEmpty())
             std::fprintf(stderr, "fulcrum: %s\n", qPrintable(opened));
         return runConsole(app, &multi, parser, screenshotOption, afterOption, &savedEngines);
     }
-    if (!parser.isSet(demoOption)) {
-        for (const ui::EngineSetting &engine : std::as_const(engines)) {
-            const EngineKind &kind = *EngineKinds::find(engine.kind);
-            // Read before the event loop runs (QtKeychain's short nested wait blocks nothing then).
-            // Without its secret the link still starts: the status bar says the engine refused it.
-            QString error;
-            const QByteArray secret = EngineKinds::readSecret(kind, engine.url, parser.value(tokenFileOption), store, &error).value_or(QByteArray());
-            if (secret.isEmpty() && kind.needsSecret(engine.url))
-                std::fprintf(stderr, "fulcrum: %s\n", qPrintable(error));
-            const QUrl url(engine.url);
-            const QString name = !engine.name.isEmpty() ? engine.name
-                                 : url.host().isEmpty() ? kind.id : QStringLiteral("%1:%2").arg(url.host()).arg(url.port(9900));
-            links.emplace_back(name, kind.create(name, engine.url, secret));
-        }
+    if (engines.isEmpty() || parser.isSet(demoOption)) {
+        const EngineKinds::Spelled builtIn = EngineKinds::builtIn();
+        engines = {ui::EngineSetting{QString(), builtIn.address, builtIn.kind->id}};
     }
-    std::unique_ptr<EngineLink> remote;
+    std::vector<std::pair<QString, EngineLink *>> links;   // owned by `link` below
+    for (const ui::EngineSetting &engine : std::as_const(engines)) {
+        const EngineKind &kind = *EngineKinds::find(engine.kind);
+        // Read before the event loop runs (QtKeychain's short nested wait blocks nothing then).
+        // Without its secret the link still starts: the status bar says the engine refused it.
+        QString error;
+        const QByteArray secret = EngineKinds::readSecret(kind, engine.url, parser.value(tokenFileOption), store, &error).value_or(QByteArray());
+        if (secret.isEmpty() && kind.needsSecret(engine.url))
+            std::fprintf(stderr, "fulcrum: %s\n", qPrintable(error));
+        const QUrl url(engine.url);
+        const QString name = !engine.name.isEmpty() ? engine.name
+                             : url.host().isEmpty() ? kind.id : QStringLiteral("%1:%2").arg(url.host()).arg(url.port(9900));
+        links.emplace_back(name, kind.create(name, engine.url, secret, context));
+    }
+    std::unique_ptr<EngineLink> link;
     if (links.size() == 1) {
-        remote.reset(links.front().second);
-    } else if (links.size() > 1) {
+        link.reset(links.front().second);
+    } else {
         auto multi = std::make_unique<MultiEngineLink>();
         for (size_t i = 0; i < links.size(); ++i) {
             if (!multi->addEngine(links[i].first, links[i].second)) {
@@ -199,39 +220,7 @@ int main(int argc, char *argv[])
                 return 2;
             }
         }
-        remote = std::move(multi);
+        link = std::move(multi);
     }
-    if (remote)
-        return runConsole(app, remote.get(), parser, screenshotOption, afterOption);
-
-    // Demo mode's own Redis, for the locks view; stopped when main returns.
-    InProcessOptions options = InProcessOptions::demo();
-    // The demo engine keeps history for File → Export report…, apart from a fulcrumd's.
-    options.history = historyWithPdf(QDir(defaultStateDir()).filePath(QStringLiteral("console-demo")));
-    LocalRedisServer redis;
-    QString redisError;
-    if (redis.start(&redisError)) {
-        InProcessRedis endpoint;
-        endpoint.config.port = redis.port();
-        endpoint.demoLocks = true;
-        options.redis.append(endpoint);
-    } else {
-        std::fprintf(stderr, "fulcrum: %s\n", qPrintable(redisError));
-    }
-    // Endpoints saved in Settings; their passwords come from the keychain (before the event
-    // loop runs, so its short nested wait for D-Bus blocks nothing).
-    for (const QString &endpoint : ui::SettingsDialog::redisEndpoints()) {
-        const qsizetype colon = endpoint.lastIndexOf(u':');
-        InProcessRedis redis;
-        redis.config.host = endpoint.left(colon);
-        redis.config.port = quint16(endpoint.mid(colon + 1).toUInt());
-        redis.config.lockPatterns = ui::SettingsDialog::redisPatterns();
-#ifdef FULCRUM_HAVE_KEYCHAIN
-        QString keychainError;
-        redis.password = KeychainSecretStore().read(ui::SettingsDialog::keychainEntry(endpoint), &keychainError).value_or(QByteArray());
-#endif
-        options.redis.append(redis);
-    }
-    InProcessEngineLink link(options);
-    return runConsole(app, &link, parser, screenshotOption, afterOption);
+    return runConsole(app, link.get(), parser, screenshotOption, afterOption);
 }

@@ -4,6 +4,7 @@
 
 #include "engine/auditlog.h"
 #include "engine/remoteenginelink.h"
+#include "link/enginekinds.h"
 #ifdef FULCRUM_HAVE_KEYCHAIN
 #include "keychain/keychainsecretstore.h"
 #endif
@@ -55,7 +56,10 @@ std::optional<CtlEngineClient> CtlEngineClient::fromParser(const QCommandLinePar
 #else
     SecretStore *store = nullptr;
 #endif
-    const std::optional<QByteArray> token = RemoteEngineLink::readToken(normal, parser.value(options.tokenFile), store, &why);
+    // A bare URL is the registry's fulcrumd: its token from --token-file, FULCRUM_TOKEN or the keychain.
+    const std::optional<EngineKinds::Spelled> engine = EngineKinds::parse(normal.toString(), &why);
+    const std::optional<QByteArray> token = engine ? EngineKinds::readSecret(*engine->kind, engine->address, parser.value(options.tokenFile), store, &why)
+                                                   : std::nullopt;
     if (!token) {
         ctlErr(QStringLiteral("fulcrumctl %1: %2\n").arg(command, why));
         return std::nullopt;

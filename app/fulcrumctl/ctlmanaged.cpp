@@ -149,6 +149,13 @@ int ctlManagedBackends(const QStringList &arguments)
         ctlErr(QStringLiteral("fulcrumctl %1: %2: %3\n").arg(command, option, error));
         return EngineUsage;
     }
+    if (engine->kind->capabilities().embedded) {
+        // It would start a demo of its own here and end with this command: nothing an operator means.
+        ctlErr(QStringLiteral("fulcrumctl %1: %2: %3 runs inside the console that opens it, and fulcrumctl cannot reach it; "
+                              "run fulcrumd and give --engine its URL, or drive an HAProxy or httpd\n")
+                   .arg(command, option, EngineKinds::spell(*engine->kind, engine->address)));
+        return EngineUsage;
+    }
     if (parser.isSet(userOption)) {
         QUrl url(engine->address);
         url.setUserName(parser.value(userOption));
@@ -169,7 +176,7 @@ int ctlManagedBackends(const QStringList &arguments)
 #endif
     const QByteArray secret = !typed->isEmpty() ? *typed
                                                 : EngineKinds::readSecret(kind, engine->address, QString(), keychain, &error).value_or(QByteArray());
-    const std::unique_ptr<EngineLink> link(kind.create(QString(), engine->address, secret));
+    const std::unique_ptr<EngineLink> link(kind.create(QString(), engine->address, secret, EngineContext{}));
     const int minWeight = link->minWeight();
     QString pool;
     QString server;

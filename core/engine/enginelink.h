@@ -112,6 +112,7 @@ struct EngineCapabilities
     bool errorRates = true;       // the share of 5xx and failed connections per server
     bool auditLog = true;         // keeps its own audit log of operator actions
     QString forgetsOnRestart;     // what a restart of the engine loses; empty: nothing
+    bool embedded = false;        // runs inside the program that opens it and ends with it (not reachable by fulcrumctl)
 };
 
 enum class LinkState { Disconnected, Connecting, Connected };

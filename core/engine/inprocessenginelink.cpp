@@ -8,6 +8,7 @@
 #include "engine/auditlog.h"
 #include "engine/demoenvironment.h"
 #include "engine/engine.h"
+#include "engine/localredisserver.h"
 #include "health/healthchecker.h"
 #include "locks/forcerelease.h"
 #include "locks/redisconnection.h"
@@ -518,6 +519,26 @@ InProcessEngineLink::~InProcessEngineLink()
 {
     m_thread.quit();
     m_thread.wait();
+    m_redisServer.reset();      // after the engine's connections to it are gone
+}
+
+void InProcessEngineLink::adoptRedisServer(std::unique_ptr<LocalRedisServer> server)
+{
+    m_redisServer = std::move(server);
+}
+
+EngineCapabilities InProcessEngineLink::capabilities() const
+{
+    return embeddedCapabilities(bool(m_options.history));
+}
+
+EngineCapabilities InProcessEngineLink::embeddedCapabilities(bool history)
+{
+    EngineCapabilities c;
+    c.embedded = true;
+    c.reports = history;
+    c.forgetsOnRestart = tr("everything: the demo starts again from its own weights, states and locks");
+    return c;
 }
 
 LinkState InProcessEngineLink::state() const

@@ -15,6 +15,7 @@ namespace fulcrum {
 class AuditLog;
 class Engine;
 class EngineWorker;
+class LocalRedisServer;
 
 // One demo server: its backend's behaviour and its weight in the pool.
 struct DemoServerProfile
@@ -78,6 +79,13 @@ public:
     quint64 testRedis(const QString &host, quint16 port, const QByteArray &password) override;
     quint64 exportReport(const ReportRequest &request, const QString &path) override;
     void cancelReport(quint64 id) override;
+    EngineCapabilities capabilities() const override;
+    // What an embedded engine can do, with or without history (what its kind declares).
+    static EngineCapabilities embeddedCapabilities(bool history);
+
+    // Keeps a redis-server the options point at running for as long as the engine does (the
+    // demo's own), and stops it after the engine has.
+    void adoptRedisServer(std::unique_ptr<LocalRedisServer> server);
 
     // What the engine itself holds (thread-safe read of the live pool), from the first
     // snapshot on (null before): for tests and tools.
@@ -92,6 +100,7 @@ private:
     void finish(quint64 id, bool ok, const QString &message);
 
     InProcessOptions m_options;
+    std::unique_ptr<LocalRedisServer> m_redisServer;   // outlives the engine thread (stopped after it in the destructor)
     std::shared_ptr<Pool> m_pool;          // set from the engine thread before the first snapshot
     const AuditLog *m_audit = nullptr;
     QThread m_thread;

@@ -218,34 +218,6 @@ QString RemoteEngineLink::keychainEntry(const QUrl &url)
     return QStringLiteral("fulcrumd:") + url.toString(QUrl::StripTrailingSlash);
 }
 
-std::optional<QByteArray> RemoteEngineLink::readToken(const QUrl &url, const QString &tokenFile, SecretStore *keychain, QString *error)
-{
-    QString why;
-    std::optional<QByteArray> token;
-    if (!tokenFile.isEmpty()) {
-        token = FileSecretStore().read(tokenFile, &why);
-        if (!token) {
-            *error = QStringLiteral("--token-file: %1").arg(why);
-            return std::nullopt;
-        }
-    } else if (qEnvironmentVariableIsSet("FULCRUM_TOKEN")) {
-        token = EnvironmentSecretStore().read(QStringLiteral("FULCRUM_TOKEN"), &why);
-        if (!token) {
-            *error = why;
-            return std::nullopt;
-        }
-    } else if (keychain) {
-        token = keychain->read(keychainEntry(url), &why);
-    }
-    if (token && !token->trimmed().isEmpty())
-        return token->trimmed();
-    *error = QStringLiteral("no admin token for %1: give --token-file PATH (the engine writes admin.token in its state dir), set FULCRUM_TOKEN, "
-                            "or store it in the keychain with: fulcrumctl secret set --engine %1%2")
-                 .arg(url.toString(), keychain ? (why.isEmpty() ? QString() : QStringLiteral(" (keychain: %1)").arg(why))
-                                               : QStringLiteral(" (this build has no keychain support)"));
-    return std::nullopt;
-}
-
 void RemoteEngineLink::probe(const QUrl &url, const QByteArray &token, QObject *context, std::function<void(bool, const QString &)> done,
                              int timeoutMs)
 {

@@ -72,10 +72,6 @@ public:
     // The keychain entry of an engine's token, shared by the console and fulcrumctl:
     // "fulcrumd:http://host:port".
     static QString keychainEntry(const QUrl &url);
-    // The admin token for url, the same way for the console and fulcrumctl: tokenFile (0600,
-    // when not empty), else FULCRUM_TOKEN, else the keychain entry keychainEntry(url) (keychain
-    // null: this build has none). nullopt with a message naming all three when none has it.
-    static std::optional<QByteArray> readToken(const QUrl &url, const QString &tokenFile, SecretStore *keychain, QString *error);
     // One GET /api/v1/pools with the token ("test connection"); done(ok, message for a
     // person) runs later on context's thread, at most once, within timeoutMs.
     static void probe(const QUrl &url, const QByteArray &token, QObject *context, std::function<void(bool, const QString &)> done,

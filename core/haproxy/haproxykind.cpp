@@ -18,7 +18,7 @@ EngineKind haproxyEngineKind()
     };
     kind.keychainEntry = [](const QString &) { return QString(); };
     kind.needsSecret = [](const QString &) { return false; };
-    kind.create = [](const QString &, const QString &address, const QByteArray &) -> EngineLink * {
+    kind.create = [](const QString &, const QString &address, const QByteArray &, const EngineContext &) -> EngineLink * {
         QString error;
         const std::optional<RuntimeAddress> parsed = RuntimeAddress::parse(address, &error);
         return parsed ? new HaproxyEngineLink(*parsed) : nullptr;

@@ -1,11 +1,13 @@
 #include "link/enginekinds.h"
 
+#include "engine/embeddedkind.h"
 #include "engine/fulcrumdkind.h"
 #include "haproxy/haproxykind.h"
 #include "httpd/httpdkind.h"
 #include "locks/secretstore.h"
 
 #include <QStringList>
+#include <QUrl>
 
 namespace fulcrum {
 
@@ -16,6 +18,7 @@ const QList<EngineKind> &EngineKinds::all()
         fulcrumdEngineKind(),
         haproxyEngineKind(),
         httpdEngineKind(),
+        embeddedEngineKind(),
     };
     return kinds;
 }
@@ -56,6 +59,12 @@ QString EngineKinds::spell(const EngineKind &kind, const QString &address)
     return &kind == &all().constFirst() ? address : kind.id + u':' + address;
 }
 
+EngineKinds::Spelled EngineKinds::builtIn()
+{
+    QString error;
+    return *parse(QStringLiteral("embedded:demo"), &error);
+}
+
 std::optional<QByteArray> EngineKinds::readSecret(const EngineKind &kind, const QString &address, const QString &secretFile,
                                                   SecretStore *keychain, QString *error)
 {
@@ -83,8 +92,11 @@ std::optional<QByteArray> EngineKinds::readSecret(const EngineKind &kind, const 
         return secret->trimmed();
     if (!needed)
         return QByteArray();
-    *error = QStringLiteral("no %1 for %2: give a file (mode 0600), set %3, or store it in the keychain with: fulcrumctl secret set %4%5")
-                 .arg(kind.secretName, address, kind.secretEnvironment, kind.keychainEntry(address),
+    const QString help = kind.secretHelp ? kind.secretHelp(address)
+                                         : QStringLiteral("give a file (mode 0600), set %1, or store it in the keychain with: fulcrumctl secret set %2")
+                                               .arg(kind.secretEnvironment, kind.keychainEntry(address));
+    *error = QStringLiteral("no %1 for %2: %3%4")
+                 .arg(kind.secretName, QUrl(address).toString(QUrl::RemoveQuery), help,
                       keychain ? (why.isEmpty() ? QString() : QStringLiteral(" (keychain: %1)").arg(why))
                                : QStringLiteral(" (this build has no keychain support)"));
     return std::nullopt;

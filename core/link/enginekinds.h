@@ -29,6 +29,9 @@ std::optional<Spelled> parse(const QString &spelled, QString *error);
 // The inverse: what parse() reads back (a fulcrumd stays a bare URL).
 QString spell(const EngineKind &kind, const QString &address);
 
+// What the console opens when told of no engine, and with --demo: embedded:demo.
+Spelled builtIn();
+
 // An engine's secret, the same way for the console and fulcrumctl: secretFile (0600, when not
 // empty), else the kind's environment variable, else its keychain entry (keychain may be null).
 // Empty when the kind has no secret; nullopt with a message naming the three when none has it.

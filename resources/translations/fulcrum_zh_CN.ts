@@ -173,145 +173,190 @@
 <context>
     <name>fulcrum::HttpdEngineLink</name>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="39"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="52"/>
+        <source>TLS with the balancer-manager at %1 failed: %2. If its certificate is signed by your own CA, add ca=PATH to the address; if it asks for a client certificate (SSLVerifyClient), add cert=PATH&amp;key=PATH</source>
+        <translation>与 %1 的 balancer-manager 建立 TLS 失败：%2。若其证书由你们自己的 CA 签发，请在地址中加上 ca=PATH；若它要求客户端证书（SSLVerifyClient），请加上 cert=PATH&amp;key=PATH</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="57"/>
         <source>cannot reach the balancer-manager at %1: %2</source>
         <translation>无法连接 %1 上的 balancer-manager：%2</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="42"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="60"/>
         <source>the balancer-manager at %1 asks for a user and password (401): give the manager&apos;s user, and its password through the keychain</source>
         <translation>%1 上的 balancer-manager 要求用户名和密码（401）：请提供管理页面的用户名，密码通过钥匙串提供</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="44"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="62"/>
         <source>the balancer-manager at %1 refused user &quot;%2&quot; (401): check the user and its password</source>
         <translation>%1 上的 balancer-manager 拒绝了用户“%2”（401）：请检查用户名和密码</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="47"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="65"/>
         <source>the balancer-manager at %1 forbids this client (403): allow it in the manager&apos;s &lt;Location&gt; (Require ip ...)</source>
         <translation>%1 上的 balancer-manager 禁止此客户端访问（403）：请在管理页面的 &lt;Location&gt; 中允许它（Require ip ...）</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="49"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="67"/>
         <source>no balancer-manager at %1 (404): check the path, and that its &lt;Location&gt; has SetHandler balancer-manager</source>
         <translation>%1 上没有 balancer-manager（404）：请检查路径，并确认其 &lt;Location&gt; 中有 SetHandler balancer-manager</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="51"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="69"/>
         <source>the balancer-manager at %1 answered HTTP %2 %3</source>
         <translation>%1 上的 balancer-manager 返回 HTTP %2 %3</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="98"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="146"/>
+        <source>cannot read the %1 %2: %3; give a readable PEM file</source>
+        <translation>无法读取%1 %2：%3；请提供可读的 PEM 文件</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="152"/>
+        <source>CA file</source>
+        <translation>CA 文件</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="157"/>
+        <source>the CA file %1 holds no PEM certificate (-----BEGIN CERTIFICATE-----)</source>
+        <translation>CA 文件 %1 中没有 PEM 证书（-----BEGIN CERTIFICATE-----）</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="163"/>
+        <source>client certificate</source>
+        <translation>客户端证书</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="168"/>
+        <source>the client certificate %1 holds no PEM certificate (-----BEGIN CERTIFICATE-----)</source>
+        <translation>客户端证书 %1 中没有 PEM 证书（-----BEGIN CERTIFICATE-----）</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="174"/>
+        <source>the client key %1 can be read by others (mode %2); run: chmod 600 %1</source>
+        <translation>客户端私钥 %1 可被他人读取（权限 %2）；请运行：chmod 600 %1</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="178"/>
+        <source>client key</source>
+        <translation>客户端私钥</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="188"/>
+        <source>the client key %1 is not an unencrypted PEM private key (RSA or EC); decrypt it with: openssl pkey -in KEY -out %1</source>
+        <translation>客户端私钥 %1 不是未加密的 PEM 私钥（RSA 或 EC）；用以下命令解密：openssl pkey -in KEY -out %1</translation>
+    </message>
+    <message>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="219"/>
         <source>Apache httpd at %1</source>
         <translation>Apache httpd（%1）</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="112"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="233"/>
         <source>load factors and drain/disabled flags set here, unless BalancerPersist is on</source>
         <translation>在此设置的负载因子和排空/禁用标记（除非开启 BalancerPersist）</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="118"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="239"/>
         <source>Apache httpd load factors are %1–%2 (Fulcrum&apos;s weights are 0–%3); to stop traffic, drain or disable the member. httpd forgets changes made here when it restarts, unless BalancerPersist is on.</source>
         <translation>Apache httpd 的负载因子范围是 %1–%2（Fulcrum 的权重是 0–%3）；要停止流量，请排空或禁用该成员。除非开启 BalancerPersist，httpd 重启时会丢弃在此所做的修改。</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="138"/>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="174"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="268"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="308"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="143"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="273"/>
         <source>%1 (%n member(s))</source>
         <translation>
             <numerusform>%1（%n 个成员）</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="145"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="275"/>
         <source>%1: %2 balancer-manager; balancers: %3</source>
         <translation>%1：%2 balancer-manager；负载均衡器：%3</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="147"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="277"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="201"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="335"/>
         <source>httpd: %1</source>
         <translation>httpd：%1</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="255"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="389"/>
         <source>load factor %1 for %2/%3 is outside Apache httpd&apos;s range %4–%5; to stop its traffic, drain or disable it</source>
         <translation>%2/%3 的负载因子 %1 超出 Apache httpd 的范围 %4–%5；要停止其流量，请排空或禁用它</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="292"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="426"/>
         <source>down is what httpd finds when a member fails, not a state to set; disable %1/%2 (no traffic) or drain it (no new traffic)</source>
         <translation>down（宕机）由 httpd 在成员出错时判定，不能手动设置；请禁用 %1/%2（无流量）或排空它（不再分配新流量）</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="321"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="455"/>
         <source>httpd&apos;s balancer %1 has no member &quot;%2&quot; (as last read); pick the server from the list</source>
         <translation>httpd 的负载均衡器 %1 中没有成员“%2”（以最近一次读取为准）；请从列表中选择服务器</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="323"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="457"/>
         <source>httpd has no balancer &quot;%1&quot; (as last read); pick the server from the list</source>
         <translation>httpd 没有负载均衡器“%1”（以最近一次读取为准）；请从列表中选择服务器</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="343"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="477"/>
         <source>httpd took the change, but reading it back failed: %1</source>
         <translation>httpd 接受了修改，但回读失败：%1</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="349"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="483"/>
         <source>httpd took the change, but its answer could not be read back: %1</source>
         <translation>httpd 接受了修改，但无法回读其应答：%1</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="365"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="499"/>
         <source>httpd no longer has %1/%2 after the change (was it reloaded?); nothing is known to have changed</source>
         <translation>修改后 httpd 中已没有 %1/%2（是否重新加载过？）；无法确认有任何改动</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="373"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="507"/>
         <source>through %1</source>
         <translation>通过 %1</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="374"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="508"/>
         <source>httpd %1/%2: now %3</source>
         <translation>httpd %1/%2：现为 %3</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="375"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="509"/>
         <source>httpd %1/%2: %3 → %4</source>
         <translation>httpd %1/%2：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="377"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="511"/>
         <source>httpd&apos;s nonce for balancer %1 changed since the console read it (httpd restarted or reloaded), so httpd ignored the change to %2: nothing was changed. The view now shows httpd&apos;s current state; do it again if it is still needed</source>
         <translation>自控制台读取以来，httpd 负载均衡器 %1 的 nonce 已变化（httpd 重启或重新加载过），因此 httpd 忽略了对 %2 的修改：没有任何改动。视图现在显示 httpd 的当前状态；如仍需要，请再操作一次</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="383"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="517"/>
         <source>httpd answered the change to %1/%2 but did not apply it (it still shows load factor %3, %4): httpd ignores changes whose Referer does not name its manager; check that %5 is the address httpd serves the manager on</source>
         <translation>httpd 应答了对 %1/%2 的修改但没有应用（仍显示负载因子 %3，%4）：httpd 会忽略 Referer 不是其管理页面的修改；请确认 %5 是 httpd 提供管理页面的地址</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="407"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="541"/>
         <source>testing Redis %1:%2 is not available for an Apache httpd engine: httpd has no Redis; use the console on a Fulcrum engine for locks</source>
         <translation>Apache httpd 引擎不能测试 Redis %1:%2：httpd 没有 Redis；要查看锁，请在 Fulcrum 引擎上使用控制台</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="414"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="548"/>
         <source>releasing lock %1 on %2 is not available for an Apache httpd engine: httpd has no lock inspector; use the console on a Fulcrum engine for locks</source>
         <translation>Apache httpd 引擎不能释放 %2 上的锁 %1：httpd 没有锁检查器；要处理锁，请在 Fulcrum 引擎上使用控制台</translation>
     </message>
@@ -319,17 +364,22 @@
 <context>
     <name>fulcrum::InProcessEngineLink</name>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="129"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="130"/>
         <source>weight of %1/%2: %3 → %4</source>
         <translation>%1/%2 的权重：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="160"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="161"/>
         <source>this in-process engine keeps no history, so it has no reports</source>
         <translation>此进程内引擎不保存历史数据，因此没有报告</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="530"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="540"/>
+        <source>everything: the demo starts again from its own weights, states and locks</source>
+        <translation>全部：演示会从自己的权重、状态和锁重新开始</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="551"/>
         <source>in-process engine (demo)</source>
         <translation>进程内引擎（演示）</translation>
     </message>
@@ -394,13 +444,13 @@
 <context>
     <name>fulcrum::RemoteEngineLink</name>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="281"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="253"/>
         <source>fulcrumd %1 at %2</source>
         <translation>fulcrumd %1（%2）</translation>
     </message>
     <message>
         <location filename="../../core/engine/remoteenginelink.cpp" line="173"/>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="297"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="269"/>
         <source>connecting to %1</source>
         <translation>正在连接 %1</translation>
     </message>
@@ -445,63 +495,63 @@
         <translation>引擎返回 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="349"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="321"/>
         <source>%1 sent a stream message over 64 MiB; is this URL a fulcrumd admin API?</source>
         <translation>%1 发送了超过 64 MiB 的流消息；这个 URL 是 fulcrumd 的管理 API 吗？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="351"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="323"/>
         <source>no data from %1 for %2 s; reconnecting</source>
         <translation>%2 秒内未收到 %1 的数据；正在重新连接</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="353"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="325"/>
         <source>%1 closed the stream (engine stopping or restarting?)</source>
         <translation>%1 关闭了数据流（引擎正在停止或重启？）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="376"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="348"/>
         <source>%1; retrying in %2 s</source>
         <translation>%1；%2 秒后重试</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="452"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="424"/>
         <source>not checked yet</source>
         <translation>尚未检查</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="682"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="654"/>
         <source>weight of %1/%2: %3 → %4</source>
         <translation>%1/%2 的权重：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="713"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="685"/>
         <source>%1:%2: a remote engine polls only the Redis endpoints in its own config; add it to fulcrumd&apos;s &quot;redis&quot; list (password from its keychain or a file) and reload, then its state shows here</source>
         <translation>%1:%2：远程引擎只轮询其自身配置中的 Redis 端点；请把它加入 fulcrumd 的 &quot;redis&quot; 列表（密码来自其密钥环或文件）并重新加载，之后它的状态会显示在这里</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="754"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="726"/>
         <source>%1 report by %2, %3 – %4: %5 (%6 KiB)</source>
         <translation>%2 生成的 %1 报告，%3 – %4：%5（%6 KiB）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="767"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="739"/>
         <source>CSV report by %1, %2 – %3: %4</source>
         <translation>%1 生成的 CSV 报告，%2 – %3：%4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="779"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="751"/>
         <source>%1 (the %2 section(s) already written were removed)</source>
         <translation>%1（已写入的 %2 个部分已删除）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="791"/>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="830"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="763"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="802"/>
         <source>cannot write %1: %2; choose another folder</source>
         <translation>无法写入 %1：%2；请选择其他文件夹</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="817"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="789"/>
         <source>cancelled; nothing written</source>
         <translation>已取消；未写入任何内容</translation>
     </message>
@@ -1287,32 +1337,32 @@
 <context>
     <name>fulcrum::ui::SavedEngines</name>
     <message>
-        <location filename="../../ui/savedengines.cpp" line="17"/>
+        <location filename="../../ui/savedengines.cpp" line="18"/>
         <source>&quot;%1&quot; is not a kind of engine this console knows</source>
         <translation>“%1”不是此控制台认识的引擎类型</translation>
     </message>
     <message>
-        <location filename="../../ui/savedengines.cpp" line="71"/>
+        <location filename="../../ui/savedengines.cpp" line="72"/>
         <source>%1 not opened: %2</source>
         <translation>未能打开 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/savedengines.cpp" line="71"/>
+        <location filename="../../ui/savedengines.cpp" line="72"/>
         <source>name used twice or has a &apos;/&apos;</source>
         <translation>名称重复或包含“/”</translation>
     </message>
     <message>
-        <location filename="../../ui/savedengines.cpp" line="75"/>
+        <location filename="../../ui/savedengines.cpp" line="76"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/savedengines.cpp" line="82"/>
+        <location filename="../../ui/savedengines.cpp" line="83"/>
         <source>Engines opened: %1.</source>
         <translation>已打开引擎：%1。</translation>
     </message>
     <message>
-        <location filename="../../ui/savedengines.cpp" line="84"/>
+        <location filename="../../ui/savedengines.cpp" line="85"/>
         <source>Engines removed: %1.</source>
         <translation>已移除引擎：%1。</translation>
     </message>

@@ -3,6 +3,7 @@
 // by the console's link from the same entry, against a real fulcrumd.
 #include "demobackends.h"
 #include "engine/remoteenginelink.h"
+#include "link/enginekinds.h"
 #include "freeport.h"
 #include "fulcrumdprocess.h"
 #include "keychain/keychainsecretstore.h"
@@ -122,7 +123,9 @@ void TestEngineToken::consoleLinkUsesTheSameEntry()
 {
     KeychainSecretStore keychain;
     QString error;
-    const std::optional<QByteArray> token = RemoteEngineLink::readToken(m_engine->adminUrl(), QString(), &keychain, &error);
+    const std::optional<EngineKinds::Spelled> engine = EngineKinds::parse(m_engine->adminUrl().toString(), &error);
+    QVERIFY2(engine, qPrintable(error));
+    const std::optional<QByteArray> token = EngineKinds::readSecret(*engine->kind, engine->address, QString(), &keychain, &error);
     QVERIFY2(token, qPrintable(error));
     QCOMPARE(*token, m_engine->token());
     RemoteEngineOptions options;

@@ -17,6 +17,7 @@ private Q_SLOTS:
     void addresses_data();
     void addresses();
     void badAddressNamesTheKinds();
+    void builtInIsTheEmbeddedDemo();
     void secrets();
     void capabilities();
 };
@@ -33,7 +34,7 @@ void TestEngineKinds::everyKindProvidesItAll()
         if (kind.hasSecret())
             QVERIFY2(!kind.secretEnvironment.isEmpty(), qPrintable(kind.id));
     }
-    QCOMPARE(ids, (QStringList{QStringLiteral("fulcrumd"), QStringLiteral("haproxy"), QStringLiteral("httpd")}));
+    QCOMPARE(ids, (QStringList{QStringLiteral("fulcrumd"), QStringLiteral("haproxy"), QStringLiteral("httpd"), QStringLiteral("embedded")}));
     QCOMPARE(EngineKinds::find(QStringLiteral("nginx")), nullptr);
 }
 
@@ -56,6 +57,14 @@ void TestEngineKinds::addresses_data()
                                      << QStringLiteral("httpd:http://127.0.0.1:8080/balancer-manager");
     QTest::newRow("httpd with user") << QStringLiteral("httpd:http://ops@127.0.0.1:8080/manager") << QStringLiteral("httpd")
                                      << QStringLiteral("http://ops@127.0.0.1:8080/manager") << QStringLiteral("httpd:http://ops@127.0.0.1:8080/manager");
+    QTest::newRow("httpd https, TLS files in one order") << QStringLiteral("httpd:https://127.0.0.1:8443/balancer-manager?key=/k.pem&ca=/ca.pem&cert=/c.pem")
+                                                         << QStringLiteral("httpd")
+                                                         << QStringLiteral("https://127.0.0.1:8443/balancer-manager?ca=/ca.pem&cert=/c.pem&key=/k.pem")
+                                                         << QStringLiteral("httpd:https://127.0.0.1:8443/balancer-manager?ca=/ca.pem&cert=/c.pem&key=/k.pem");
+    QTest::newRow("embedded demo") << QStringLiteral("embedded:demo") << QStringLiteral("embedded") << QStringLiteral("demo")
+                                   << QStringLiteral("embedded:demo");
+    QTest::newRow("embedded, address left out") << QStringLiteral("embedded:") << QStringLiteral("embedded") << QStringLiteral("demo")
+                                                << QStringLiteral("embedded:demo");
 }
 
 void TestEngineKinds::addresses()
@@ -82,6 +91,30 @@ void TestEngineKinds::badAddressNamesTheKinds()
         QVERIFY2(error.contains(kind.id + QStringLiteral(":ADDRESS")), qPrintable(error));
     QVERIFY(!EngineKinds::parse(QStringLiteral("httpd:http://ops:hunter2@127.0.0.1:8080/balancer-manager"), &error));
     QVERIFY2(error.contains(u"password") && !error.contains(u"hunter2"), qPrintable(error));
+    // An httpd address takes the TLS files only, on https, a certificate with its key.
+    QVERIFY(!EngineKinds::parse(QStringLiteral("httpd:https://127.0.0.1:8443/balancer-manager?nonce=1"), &error));
+    QVERIFY2(error.contains(u"\"nonce\"") && error.contains(u"ca=PATH"), qPrintable(error));
+    QVERIFY(!EngineKinds::parse(QStringLiteral("httpd:http://127.0.0.1:8080/balancer-manager?ca=/ca.pem"), &error));
+    QVERIFY2(error.contains(u"https://"), qPrintable(error));
+    QVERIFY(!EngineKinds::parse(QStringLiteral("httpd:https://127.0.0.1:8443/balancer-manager?cert=/c.pem"), &error));
+    QVERIFY2(error.contains(u"both cert=PATH and key=PATH"), qPrintable(error));
+    // The keychain entry names the manager and its user, not where its certificate lies.
+    QCOMPARE(EngineKinds::find(QStringLiteral("httpd"))->keychainEntry(QStringLiteral("https://ops@127.0.0.1:8443/balancer-manager?ca=/ca.pem")),
+             QStringLiteral("httpd:https://ops@127.0.0.1:8443/balancer-manager"));
+    // The embedded engine has one address today; another is named with the one there is.
+    QVERIFY(!EngineKinds::parse(QStringLiteral("embedded:/etc/fulcrum/shop.json"), &error));
+    QVERIFY2(error.contains(u"/etc/fulcrum/shop.json") && error.contains(u"embedded:demo"), qPrintable(error));
+}
+
+void TestEngineKinds::builtInIsTheEmbeddedDemo()
+{
+    // What the console opens when told of no engine: no secret to find, nothing to reach.
+    const EngineKinds::Spelled builtIn = EngineKinds::builtIn();
+    QCOMPARE(builtIn.kind, EngineKinds::find(QStringLiteral("embedded")));
+    QCOMPARE(builtIn.address, QStringLiteral("demo"));
+    QVERIFY(!builtIn.kind->hasSecret() && !builtIn.kind->needsSecret(builtIn.address));
+    QString error;
+    QCOMPARE(EngineKinds::readSecret(*builtIn.kind, builtIn.address, QString(), nullptr, &error), QByteArray());
 }
 
 void TestEngineKinds::secrets()
@@ -96,7 +129,8 @@ void TestEngineKinds::secrets()
     QVERIFY(!EngineKinds::readSecret(httpd, QStringLiteral("http://ops@127.0.0.1:8080/balancer-manager"), QString(), nullptr, &error));
     QVERIFY2(error.contains(u"FULCRUM_HTTPD_PASSWORD") && error.contains(u"httpd:http://ops@127.0.0.1:8080/balancer-manager"), qPrintable(error));
     QVERIFY(!EngineKinds::readSecret(fulcrumd, QStringLiteral("http://127.0.0.1:9900"), QString(), nullptr, &error));
-    QVERIFY2(error.contains(u"admin token") && error.contains(u"FULCRUM_TOKEN") && error.contains(u"fulcrumd:http://127.0.0.1:9900"), qPrintable(error));
+    QVERIFY2(error.contains(u"admin token") && error.contains(u"--token-file") && error.contains(u"FULCRUM_TOKEN")
+             && error.contains(u"fulcrumctl secret set --engine http://127.0.0.1:9900"), qPrintable(error));
     // From the kind's environment variable.
     qputenv("FULCRUM_HTTPD_PASSWORD", "s3cret\n");
     QCOMPARE(EngineKinds::readSecret(httpd, QStringLiteral("http://ops@127.0.0.1:8080/balancer-manager"), QString(), nullptr, &error),
@@ -119,6 +153,13 @@ void TestEngineKinds::capabilities()
     QCOMPARE(httpd.maxWeight, 100);
     QVERIFY(!httpd.locks && !httpd.responseTimes && !httpd.percentiles && !httpd.errorRates && httpd.drain && httpd.maintenance);
     QVERIFY(httpd.forgetsOnRestart.contains(u"BalancerPersist"));
+    // Only the embedded engine lives in the program that opens it (fulcrumctl refuses it).
+    for (const EngineKind &kind : EngineKinds::all())
+        QCOMPARE(kind.capabilities().embedded, kind.id == u"embedded");
+    const EngineCapabilities embedded = EngineKinds::find(QStringLiteral("embedded"))->capabilities();
+    QVERIFY(embedded.locks && embedded.reports && embedded.percentiles && embedded.errorRates && embedded.drain);
+    QCOMPARE(embedded.maxWeight, kMaxWeight);
+    QVERIFY(embedded.forgetsOnRestart.contains(u"everything"));
 }
 
 QTEST_GUILESS_MAIN(TestEngineKinds)
