@@ -45,6 +45,13 @@ MainWindow::MainWindow(EngineLink *link, QWidget *parent)
         return QMessageBox::question(this, tr("Move this much traffic?"), question,
                                      QMessageBox::Apply | QMessageBox::Cancel, QMessageBox::Cancel) == QMessageBox::Apply;
     });
+    m_weights->setCapacityGuard(SettingsDialog::minCapacityShare());
+    m_weights->setRiskConfirmer([this](const QString &question) {
+        QMessageBox box(QMessageBox::Warning, tr("Take capacity out of a pool?"), question, QMessageBox::Apply | QMessageBox::Cancel, this);
+        box.setDefaultButton(QMessageBox::Cancel);
+        box.setObjectName(QStringLiteral("capacityQuestion"));
+        return box.exec() == QMessageBox::Apply;
+    });
     createViews();
     createActions();
 
@@ -241,6 +248,10 @@ void MainWindow::createActions()
                    tr("Ready: back into rotation (health checks decide up or down)"), [this] { setStateOfTargets(BackendState::Up); });
     m_setWeight = make(tr("Set &weight…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W),
                        tr("Set the weight of the selected server"), [this] { askWeightOfTarget(); });
+    m_drain->setObjectName(QStringLiteral("drainAction"));
+    m_maint->setObjectName(QStringLiteral("maintenanceAction"));
+    m_ready->setObjectName(QStringLiteral("readyAction"));
+    m_setWeight->setObjectName(QStringLiteral("setWeightAction"));
     m_undo = m_weights->undoStack()->createUndoAction(this, tr("&Undo weight change"));
     m_undo->setShortcut(QKeySequence::Undo);
     m_redo = m_weights->undoStack()->createRedoAction(this, tr("&Redo weight change"));
@@ -414,7 +425,17 @@ void MainWindow::setStateOfTargets(BackendState state)
 {
     if (!m_link)
         return;
-    for (const ServerStatus *server : targetServers()) {
+    const QList<const ServerStatus *> targets = targetServers();
+    QList<ServerChange> changes;
+    QStringList names;
+    for (const ServerStatus *server : targets) {
+        changes.append(ServerChange{server->pool, server->name, std::nullopt, state});
+        names.append(server->name);
+    }
+    const QString action = state == BackendState::Drain ? tr("Draining %1") : state == BackendState::Maint ? tr("Maintenance for %1") : tr("Ready for %1");
+    if (!m_weights->confirmCapacity(changes, action.arg(names.join(QStringLiteral(", ")))))
+        return;
+    for (const ServerStatus *server : targets) {
         const quint64 id = m_link->setState(server->pool, server->name, state);
         m_pendingCommands.insert(id, tr("Setting %1 to %2").arg(server->name, backendStateName(state)));
     }
@@ -458,6 +479,7 @@ void MainWindow::openSettings()
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this] {
         m_weights->setConfirmThreshold(SettingsDialog::confirmThreshold());
+        m_weights->setCapacityGuard(SettingsDialog::minCapacityShare());
         if (m_savedEngines) {
             const QString changed = m_savedEngines->apply(SettingsDialog::engines());
             statusBar()->showMessage(tr("Settings saved. %1 Language changes apply at the next start.").arg(changed), 15000);

@@ -1,5 +1,6 @@
 #include "settingsdialog.h"
 
+#include "engine/capacityguard.h"
 #include "engine/enginelink.h"
 #include "link/enginekinds.h"
 
@@ -75,6 +76,14 @@ SettingsDialog::SettingsDialog(EngineLink *link, QWidget *parent)
     m_threshold->setSuffix(tr(" % of traffic"));
     m_threshold->setValue(qRound(confirmThreshold() * 100));
     form->addRow(tr("Ask before moving more than:"), m_threshold);
+    m_minCapacity = new QSpinBox(this);
+    m_minCapacity->setObjectName(QStringLiteral("minCapacity"));
+    m_minCapacity->setRange(0, 100);
+    m_minCapacity->setSuffix(tr(" % of its capacity"));
+    m_minCapacity->setValue(qRound(minCapacityShare() * 100));
+    m_minCapacity->setToolTip(tr("Drain, maintenance or a weight change that would leave a pool below this share of the capacity "
+                                 "it has now asks first; one that leaves it no server at all always asks"));
+    form->addRow(tr("Ask before leaving a pool below:"), m_minCapacity);
     m_language = new QComboBox(this);
     m_language->addItem(tr("System language"), QString());
     m_language->addItem(QStringLiteral("English"), QStringLiteral("en"));
@@ -290,6 +299,11 @@ QStringList SettingsDialog::redisPatterns()
     return QSettings().value(QStringLiteral("redis/patterns"), QStringList{QStringLiteral("lock:*"), QStringLiteral("*:lock:*")}).toStringList();
 }
 
+double SettingsDialog::minCapacityShare()
+{
+    return QSettings().value(QStringLiteral("weights/minCapacityPercent"), qRound(kDefaultMinCapacityShare * 100)).toInt() / 100.0;
+}
+
 double SettingsDialog::confirmThreshold()
 {
     return QSettings().value(QStringLiteral("weights/confirmPercent"), 25).toInt() / 100.0;
@@ -401,6 +415,7 @@ bool SettingsDialog::save(QString *error)
     settings.setValue(QStringLiteral("redis/endpoints"), endpoints);
     settings.setValue(QStringLiteral("redis/patterns"), patterns);
     settings.setValue(QStringLiteral("weights/confirmPercent"), m_threshold->value());
+    settings.setValue(QStringLiteral("weights/minCapacityPercent"), m_minCapacity->value());
     settings.setValue(QStringLiteral("ui/language"), m_language->currentData().toString());
     settings.sync();
     m_password->clear();

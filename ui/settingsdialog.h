@@ -47,6 +47,8 @@ public:
     static QStringList redisEndpoints();
     static QStringList redisPatterns();
     static double confirmThreshold();      // 0..1
+    // Actions that would leave a pool below this share (0..1) of its capacity ask first.
+    static double minCapacityShare();
     static QString language();             // "" = system, "en", "zh_CN"
     static QString keychainEntry(const QString &endpoint) { return QStringLiteral("redis:") + endpoint; }
 
@@ -90,6 +92,7 @@ private:
     QLineEdit *m_patterns = nullptr;
     QLineEdit *m_password = nullptr;
     QSpinBox *m_threshold = nullptr;
+    QSpinBox *m_minCapacity = nullptr;
     QComboBox *m_language = nullptr;
     QLabel *m_message = nullptr;
 };

@@ -122,7 +122,12 @@ bool WeightController::requestWeight(const QString &pool, const QString &server,
     if (before == weight)
         return false;
     const double moved = movedTraffic(targetShares(m_snapshot.servers), projectedShares(m_snapshot.servers, index, weight));
-    if (moved > m_threshold && m_confirmer) {
+    ServerChange change{pool, server, weight, std::nullopt};
+    if (!capacityRisks(m_snapshot.servers, {change}, m_minCapacityShare).isEmpty()) {
+        // The louder question covers the move too.
+        if (!confirmCapacity({change}, tr("Setting the weight of %1 from %2 to %3").arg(server).arg(before).arg(weight)))
+            return false;
+    } else if (moved > m_threshold && m_confirmer) {
         const QString question = tr("Changing the weight of %1 from %2 to %3 moves %4 % of the traffic of pool %5 at once. Apply?")
                                      .arg(server).arg(before).arg(weight).arg(moved * 100, 0, 'f', 1).arg(pool);
         if (!m_confirmer(question))
@@ -133,6 +138,19 @@ bool WeightController::requestWeight(const QString &pool, const QString &server,
     m_snapshot.servers[index].weight = weight;
     m_undo.push(new SetWeightCommand(this, pool, server, before, weight));
     return true;
+}
+
+bool WeightController::confirmCapacity(const QList<ServerChange> &changes, const QString &what)
+{
+    const QList<PoolImpact> risks = capacityRisks(m_snapshot.servers, changes, m_minCapacityShare);
+    if (risks.isEmpty())
+        return true;
+    if (!m_riskConfirmer)
+        return false;     // nobody to ask: the safe answer
+    QStringList lines;
+    for (const PoolImpact &risk : risks)
+        lines.append(risk.describe() + u'.');
+    return m_riskConfirmer(tr("%1: %2\n\nApply anyway?").arg(what, lines.join(u'\n')));
 }
 
 void WeightController::apply(const QString &pool, const QString &server, int weight)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/capacityguard.h"
 #include "engine/enginelink.h"
 
 #include <QHash>
@@ -7,6 +8,7 @@
 #include <QPointer>
 #include <QUndoStack>
 
+#include <algorithm>
 #include <functional>
 
 namespace fulcrum::ui {
@@ -39,6 +41,15 @@ public:
     void setConfirmThreshold(double share);
     double confirmThreshold() const { return m_threshold; }
     void setConfirmer(Confirmer confirmer);
+    // Any change (weight, drain, maintenance, several servers at once) that would leave a pool
+    // unable to serve, or below this share (0..1) of its capacity, asks riskConfirmer first
+    // with what it means ("checkout will answer 503 to every request ...").
+    void setCapacityGuard(double minShare) { m_minCapacityShare = std::clamp(minShare, 0.0, 1.0); }
+    double capacityGuard() const { return m_minCapacityShare; }
+    void setRiskConfirmer(Confirmer confirmer) { m_riskConfirmer = std::move(confirmer); }
+    // True when these changes may go ahead: nothing at risk, or the operator said yes.
+    // `what` names the action for the question ("Drain app1, app2").
+    bool confirmCapacity(const QList<ServerChange> &changes, const QString &what);
     // The engine's weight scale (HAProxy: 256), and what to tell the operator about it.
     int maxWeight() const { return m_link ? m_link->maxWeight() : kMaxWeight; }
     int minWeight() const { return m_link ? m_link->minWeight() : 0; }
@@ -62,7 +73,9 @@ private:
     QPointer<EngineLink> m_link;
     QUndoStack m_undo;
     double m_threshold = 0.25;
+    double m_minCapacityShare = kDefaultMinCapacityShare;
     Confirmer m_confirmer;
+    Confirmer m_riskConfirmer;
     LinkSnapshot m_snapshot;
     QHash<quint64, QString> m_pending;   // command id → what it was, for error messages
 };

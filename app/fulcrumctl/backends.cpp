@@ -1,6 +1,7 @@
 // fulcrumctl backends list|set-weight|set-state: the servers of a running fulcrumd.
 #include "command.h"
 #include "ctlengine.h"
+#include "ctlguard.h"
 #include "ctlmanaged.h"
 
 #include "common/duration.h"
@@ -37,6 +38,27 @@ std::optional<CtlEngineClient> parseEngineCommand(QCommandLineParser &parser, co
         return std::nullopt;
     }
     return CtlEngineClient::fromParser(parser, engine, command);
+}
+
+// The engine's pools as the capacity guard reads them: state, weight, backup per server.
+QList<fulcrum::ServerStatus> serversOf(const QJsonObject &json)
+{
+    QList<fulcrum::ServerStatus> servers;
+    for (const QJsonValue &p : json.value(QStringLiteral("pools")).toArray()) {
+        const QJsonObject pool = p.toObject();
+        for (const QJsonValue &s : pool.value(QStringLiteral("servers")).toArray()) {
+            const QJsonObject server = s.toObject();
+            fulcrum::ServerStatus status;
+            status.pool = pool.value(QStringLiteral("name")).toString();
+            status.name = server.value(QStringLiteral("name")).toString();
+            status.weight = server.value(QStringLiteral("weight")).toInt();
+            status.backup = server.value(QStringLiteral("backup")).toBool();
+            status.state = fulcrum::parseBackendState(server.value(QStringLiteral("state")).toString().section(u',', 0, 0))
+                               .value_or(fulcrum::BackendState::Down);
+            servers.append(status);
+        }
+    }
+    return servers;
 }
 
 // "pool/server" as one argument.
@@ -102,11 +124,17 @@ int backendsSet(const QStringList &arguments, const QString &what)
     parser.addPositionalArgument(QStringLiteral("POOL/SERVER"), QStringLiteral("The server, e.g. web/app1."));
     parser.addPositionalArgument(weight ? QStringLiteral("WEIGHT") : QStringLiteral("STATE"), weight ? QStringLiteral("0..10000") : QStringLiteral("ready, drain or maint"));
     const CtlEngineOptions engine;
+    const CtlGuardOptions guard;
+    guard.addTo(parser);
     const QString command = QStringLiteral("backends set-") + what;
-    const QString usage = QStringLiteral("usage: fulcrumctl %1 POOL/SERVER %2 --engine URL [--token-file PATH]").arg(command, weight ? QStringLiteral("WEIGHT") : QStringLiteral("ready|drain|maint"));
+    const QString usage = QStringLiteral("usage: fulcrumctl %1 POOL/SERVER %2 --engine URL [--token-file PATH] [--yes] [--min-capacity PERCENT]")
+                              .arg(command, weight ? QStringLiteral("WEIGHT") : QStringLiteral("ready|drain|maint"));
     const auto client = parseEngineCommand(parser, engine, command, arguments, 2, usage);
     if (!client)
         return parser.isSet(QStringLiteral("help")) ? EngineOk : EngineUsage;
+    const std::optional<double> minShare = guard.share(parser, command);
+    if (!minShare)
+        return EngineUsage;
     QString pool;
     QString server;
     if (!splitTarget(parser.positionalArguments().at(0), &pool, &server, command))
@@ -123,6 +151,19 @@ int backendsSet(const QStringList &arguments, const QString &what)
         body.insert(QStringLiteral("weight"), n);
     } else {
         body.insert(QStringLiteral("state"), value);
+    }
+    // The console's question: would this leave the pool unable to serve, or too thin?
+    fulcrum::ServerChange change{pool, server, std::nullopt, std::nullopt};
+    if (weight)
+        change.weight = body.value(QStringLiteral("weight")).toInt();
+    else
+        change.state = fulcrum::parseBackendState(value == u"ready" ? QStringLiteral("up") : value);
+    if (change.weight || change.state) {
+        const CtlEngineReply pools = client->request("GET", QStringLiteral("/api/v1/pools"));
+        if (pools.status != 200)
+            return ctlEngineFailure(command, pools);
+        if (!ctlConfirmCapacity(serversOf(pools.json), change, *minShare, parser.isSet(guard.yes), command))
+            return EngineUnsafe;
     }
     const CtlEngineReply reply = client->request("PUT", QStringLiteral("/api/v1/pools/%1/servers/%2/%3").arg(encoded(pool), encoded(server), what), body);
     if (reply.status != 200)

@@ -19,7 +19,9 @@ struct CtlEngineOptions
 };
 
 // Exit statuses of the engine commands (docs/admin-api.md).
-enum CtlEngineExit { EngineOk = 0, EngineRefused = 1, EngineUsage = 2, EngineNotHolder = 3, EngineUnreachable = 4 };
+// EngineUnsafe: the change would take a pool out of service (or below --min-capacity) and was
+// not confirmed (--yes, or "y" at a terminal); nothing was sent.
+enum CtlEngineExit { EngineOk = 0, EngineRefused = 1, EngineUsage = 2, EngineNotHolder = 3, EngineUnreachable = 4, EngineUnsafe = 5 };
 
 struct CtlEngineReply
 {

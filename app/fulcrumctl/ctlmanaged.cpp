@@ -2,6 +2,8 @@
 // engine kinds' own links, so scripts get the same checks and messages as the console.
 #include "ctlmanaged.h"
 
+#include "ctlguard.h"
+
 #include "command.h"
 #include "ctlengine.h"
 #include "ctlredis.h"
@@ -112,6 +114,8 @@ int ctlManagedBackends(const QStringList &arguments)
                                             QStringLiteral("ENTRY"));
     const QCommandLineOption engineOption(QStringLiteral("engine"), QStringLiteral("The engine as KIND:ADDRESS."), QStringLiteral("KIND:ADDRESS"));
     parser.addOptions({haproxyOption, httpdOption, engineOption, userOption, passwordFileOption, keychainOption});
+    const CtlGuardOptions guard;
+    guard.addTo(parser);
     parser.addHelpOption();
     const QString usage = list ? QStringLiteral("usage: fulcrumctl backends list --haproxy ADDRESS | --httpd URL [--user USER]")
                           : weight ? QStringLiteral("usage: fulcrumctl backends set-weight POOL/SERVER WEIGHT --haproxy ADDRESS (0..256) | --httpd URL (1..100)")
@@ -221,6 +225,16 @@ int ctlManagedBackends(const QStringList &arguments)
             ctlErr(QStringLiteral("note: %1\n").arg(why));
         return EngineOk;
     }
+    const std::optional<double> minShare = guard.share(parser, command);
+    if (!minShare)
+        return EngineUsage;
+    ServerChange change{pool, server, std::nullopt, std::nullopt};
+    if (weight)
+        change.weight = newWeight;
+    else
+        change.state = newState;
+    if (!ctlConfirmCapacity(snapshot->servers, change, *minShare, parser.isSet(guard.yes), command))
+        return EngineUnsafe;
     const CommandResult result = waitFor(*link, weight ? link->setWeight(pool, server, newWeight) : link->setState(pool, server, newState));
     if (!result.ok) {
         ctlErr(QStringLiteral("fulcrumctl %1: %2\n").arg(command, result.message));

@@ -2,6 +2,26 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>CapacityGuard</name>
+    <message numerus="yes">
+        <location filename="../../core/engine/capacityguard.cpp" line="22"/>
+        <source>%1 will answer 503 to every request: none of its %n server(s) would take traffic</source>
+        <translation>
+            <numerusform>%1 将对每个请求返回 503：它的 %n 台服务器都不会再接收流量</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/capacityguard.cpp" line="26"/>
+        <source>%1 would be served by its backup servers only: none of its primary servers would take traffic</source>
+        <translation>%1 将只由备用服务器提供服务：它的主服务器都不会再接收流量</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/capacityguard.cpp" line="29"/>
+        <source>%1 would keep %2 of %3 servers taking traffic, %4 % of the capacity it has now</source>
+        <translation>%1 将只剩 %3 台服务器中的 %2 台接收流量，即当前容量的 %4 %</translation>
+    </message>
+</context>
+<context>
     <name>QObject</name>
     <message>
         <location filename="../../ui/eventmodel.cpp" line="13"/>
@@ -1040,18 +1060,18 @@
 <context>
     <name>fulcrum::ui::MainWindow</name>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="252"/>
+        <location filename="../../ui/mainwindow.cpp" line="263"/>
         <source>&amp;Export report…</source>
         <translation>导出报告(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="252"/>
+        <location filename="../../ui/mainwindow.cpp" line="263"/>
         <source>Health report for a window of the engine&apos;s history: PDF, HTML, CSV or JSON</source>
         <translation>引擎历史中某一时间范围的健康报告：PDF、HTML、CSV 或 JSON</translation>
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="41"/>
-        <location filename="../../ui/mainwindow.cpp" line="391"/>
+        <location filename="../../ui/mainwindow.cpp" line="402"/>
         <source>Fulcrum — %1</source>
         <translation>Fulcrum — %1</translation>
     </message>
@@ -1061,275 +1081,295 @@
         <translation>要迁移这么多流量吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="53"/>
+        <location filename="../../ui/mainwindow.cpp" line="50"/>
+        <source>Take capacity out of a pool?</source>
+        <translation>要从池中撤下容量吗？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="60"/>
         <source>waiting for the first snapshot</source>
         <translation>正在等待第一个快照</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="65"/>
-        <location filename="../../ui/mainwindow.cpp" line="374"/>
+        <location filename="../../ui/mainwindow.cpp" line="72"/>
+        <location filename="../../ui/mainwindow.cpp" line="385"/>
         <source>Redis: none configured</source>
         <translation>Redis：未配置</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="65"/>
+        <location filename="../../ui/mainwindow.cpp" line="72"/>
         <source>Redis: connecting</source>
         <translation>Redis：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="105"/>
+        <location filename="../../ui/mainwindow.cpp" line="112"/>
         <source>&amp;Live load</source>
         <translation>实时负载(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="115"/>
+        <location filename="../../ui/mainwindow.cpp" line="122"/>
         <source>&amp;Pool:</source>
         <translation>池(&amp;P)：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="128"/>
+        <location filename="../../ui/mainwindow.cpp" line="135"/>
         <source>&amp;Weights</source>
         <translation>权重(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="144"/>
+        <location filename="../../ui/mainwindow.cpp" line="151"/>
         <source>Filter servers by name, pool, state or reason</source>
         <translation>按名称、池、状态或原因筛选服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="170"/>
+        <location filename="../../ui/mainwindow.cpp" line="177"/>
         <source>&amp;Servers</source>
         <translation>服务器(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="195"/>
+        <location filename="../../ui/mainwindow.cpp" line="202"/>
         <source>L&amp;ocks</source>
         <translation>锁(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="201"/>
+        <location filename="../../ui/mainwindow.cpp" line="208"/>
         <source>Filter events by server, kind, who or text</source>
         <translation>按服务器、类型、操作者或文本筛选事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="218"/>
+        <location filename="../../ui/mainwindow.cpp" line="225"/>
         <source>&amp;Events</source>
         <translation>事件(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="231"/>
-        <location filename="../../ui/mainwindow.cpp" line="360"/>
+        <location filename="../../ui/mainwindow.cpp" line="238"/>
+        <location filename="../../ui/mainwindow.cpp" line="371"/>
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="236"/>
+        <location filename="../../ui/mainwindow.cpp" line="243"/>
         <source>&amp;Drain</source>
         <translation>排空(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="237"/>
+        <location filename="../../ui/mainwindow.cpp" line="244"/>
         <source>Drain: no new requests, running ones finish, checks go on</source>
         <translation>排空：不再分配新请求，进行中的请求继续完成，健康检查照常进行</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="238"/>
+        <location filename="../../ui/mainwindow.cpp" line="245"/>
         <source>&amp;Maintenance</source>
         <translation>维护(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="239"/>
+        <location filename="../../ui/mainwindow.cpp" line="246"/>
         <source>Maintenance: no traffic and no health checks</source>
         <translation>维护：无流量，也不做健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="240"/>
+        <location filename="../../ui/mainwindow.cpp" line="247"/>
         <source>&amp;Ready</source>
         <translation>就绪(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="241"/>
+        <location filename="../../ui/mainwindow.cpp" line="248"/>
         <source>Ready: back into rotation (health checks decide up or down)</source>
         <translation>就绪：重新加入轮转（由健康检查决定上线或下线）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="242"/>
+        <location filename="../../ui/mainwindow.cpp" line="249"/>
         <source>Set &amp;weight…</source>
         <translation>设置权重(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="243"/>
+        <location filename="../../ui/mainwindow.cpp" line="250"/>
         <source>Set the weight of the selected server</source>
         <translation>设置所选服务器的权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="244"/>
+        <location filename="../../ui/mainwindow.cpp" line="255"/>
         <source>&amp;Undo weight change</source>
         <translation>撤销权重修改(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="246"/>
+        <location filename="../../ui/mainwindow.cpp" line="257"/>
         <source>&amp;Redo weight change</source>
         <translation>重做权重修改(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="248"/>
+        <location filename="../../ui/mainwindow.cpp" line="259"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="248"/>
+        <location filename="../../ui/mainwindow.cpp" line="259"/>
         <source>Engine, Redis endpoints, language</source>
         <translation>引擎、Redis 端点、语言</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="255"/>
+        <location filename="../../ui/mainwindow.cpp" line="266"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="255"/>
+        <location filename="../../ui/mainwindow.cpp" line="266"/>
         <source>Close the console (a remote engine keeps running)</source>
         <translation>关闭控制台（远程引擎继续运行）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="257"/>
+        <location filename="../../ui/mainwindow.cpp" line="268"/>
         <source>&amp;Find</source>
         <translation>查找(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="257"/>
+        <location filename="../../ui/mainwindow.cpp" line="268"/>
         <source>Filter the current view</source>
         <translation>筛选当前视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="271"/>
+        <location filename="../../ui/mainwindow.cpp" line="282"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="276"/>
+        <location filename="../../ui/mainwindow.cpp" line="287"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="281"/>
+        <location filename="../../ui/mainwindow.cpp" line="292"/>
         <source>Se&amp;rver</source>
         <translation>服务器(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="284"/>
+        <location filename="../../ui/mainwindow.cpp" line="295"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="285"/>
+        <location filename="../../ui/mainwindow.cpp" line="296"/>
         <source>Live load</source>
         <translation>实时负载</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="285"/>
+        <location filename="../../ui/mainwindow.cpp" line="296"/>
         <source>Weights</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="285"/>
+        <location filename="../../ui/mainwindow.cpp" line="296"/>
         <source>Servers</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="285"/>
+        <location filename="../../ui/mainwindow.cpp" line="296"/>
         <source>Locks</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="285"/>
+        <location filename="../../ui/mainwindow.cpp" line="296"/>
         <source>Events</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="287"/>
+        <location filename="../../ui/mainwindow.cpp" line="298"/>
         <source>Show the %1 view</source>
         <translation>显示“%1”视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="291"/>
+        <location filename="../../ui/mainwindow.cpp" line="302"/>
         <source>Server actions</source>
         <translation>服务器操作</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="58"/>
-        <location filename="../../ui/mainwindow.cpp" line="331"/>
+        <location filename="../../ui/mainwindow.cpp" line="65"/>
+        <location filename="../../ui/mainwindow.cpp" line="342"/>
         <source>last refresh %1</source>
         <translation>最后刷新 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="349"/>
+        <location filename="../../ui/mainwindow.cpp" line="360"/>
         <source>%1 failed: %2</source>
         <translation>%1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="356"/>
+        <location filename="../../ui/mainwindow.cpp" line="367"/>
         <source>Engine: connected</source>
         <translation>引擎：已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="357"/>
+        <location filename="../../ui/mainwindow.cpp" line="368"/>
         <source>Engine: connecting</source>
         <translation>引擎：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="358"/>
+        <location filename="../../ui/mainwindow.cpp" line="369"/>
         <source>Engine: disconnected</source>
         <translation>引擎：已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="373"/>
+        <location filename="../../ui/mainwindow.cpp" line="384"/>
         <source>%1 %2</source>
         <translation>%1 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="374"/>
+        <location filename="../../ui/mainwindow.cpp" line="385"/>
         <source>Redis: %1</source>
         <translation>Redis：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="419"/>
+        <location filename="../../ui/mainwindow.cpp" line="435"/>
+        <source>Draining %1</source>
+        <translation>排空 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="435"/>
+        <source>Maintenance for %1</source>
+        <translation>将 %1 设为维护</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="435"/>
+        <source>Ready for %1</source>
+        <translation>将 %1 设为就绪</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="440"/>
         <source>Setting %1 to %2</source>
         <translation>将 %1 设为 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="433"/>
+        <location filename="../../ui/mainwindow.cpp" line="454"/>
         <source>Weight of %1 (%2–%3):</source>
         <translation>%1 的权重（%2–%3）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="434"/>
+        <location filename="../../ui/mainwindow.cpp" line="455"/>
         <source>Set weight</source>
         <translation>设置权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="432"/>
+        <location filename="../../ui/mainwindow.cpp" line="453"/>
         <source>Weight of %1 (0–%2; 0 = no new traffic):</source>
         <translation>%1 的权重（0–%2；0 = 不接收新流量）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="463"/>
+        <location filename="../../ui/mainwindow.cpp" line="485"/>
         <source>Settings saved. %1 Language changes apply at the next start.</source>
         <translation>设置已保存。%1 语言设置在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="466"/>
+        <location filename="../../ui/mainwindow.cpp" line="488"/>
         <source>Settings saved. Engine and Redis changes apply at the next start; language too.</source>
         <translation>设置已保存。引擎、Redis 和语言的修改在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="512"/>
+        <location filename="../../ui/mainwindow.cpp" line="534"/>
         <source>cannot create screenshot directory %1; check the path and permissions</source>
         <translation>无法创建截图目录 %1；请检查路径和权限</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="530"/>
+        <location filename="../../ui/mainwindow.cpp" line="552"/>
         <source>cannot write %1; check the directory is writable</source>
         <translation>无法写入 %1；请检查目录是否可写</translation>
     </message>
@@ -1481,227 +1521,242 @@
 <context>
     <name>fulcrum::ui::SettingsDialog</name>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="45"/>
+        <location filename="../../ui/settingsdialog.cpp" line="46"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="52"/>
+        <location filename="../../ui/settingsdialog.cpp" line="53"/>
         <source>one per line: 127.0.0.1:6379</source>
         <translation>每行一个：127.0.0.1:6379</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="54"/>
+        <location filename="../../ui/settingsdialog.cpp" line="55"/>
         <source>&amp;Redis endpoints:</source>
         <translation>Redis 端点(&amp;R)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="56"/>
+        <location filename="../../ui/settingsdialog.cpp" line="57"/>
         <source>Lock key &amp;patterns:</source>
         <translation>锁键模式(&amp;P)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="61"/>
+        <location filename="../../ui/settingsdialog.cpp" line="62"/>
         <source>unchanged; stored in the desktop keychain</source>
         <translation>未修改；保存在桌面密钥环中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="64"/>
+        <location filename="../../ui/settingsdialog.cpp" line="65"/>
         <source>this build has no keychain support (qtkeychain-qt6-dev)</source>
         <translation>此版本不支持密钥环（qtkeychain-qt6-dev）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="66"/>
+        <location filename="../../ui/settingsdialog.cpp" line="67"/>
         <source>Redis pass&amp;word:</source>
         <translation>Redis 密码(&amp;W)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="67"/>
+        <location filename="../../ui/settingsdialog.cpp" line="68"/>
         <source>&amp;Test connection</source>
         <translation>测试连接(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="70"/>
+        <location filename="../../ui/settingsdialog.cpp" line="71"/>
         <source>The engine connects to the first Redis endpoint above and sends PING</source>
         <translation>由引擎连接上面第一个 Redis 端点并发送 PING</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="75"/>
+        <location filename="../../ui/settingsdialog.cpp" line="76"/>
         <source> % of traffic</source>
         <translation> % 的流量</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="77"/>
+        <location filename="../../ui/settingsdialog.cpp" line="78"/>
         <source>Ask before moving more than:</source>
         <translation>迁移流量超过此值时先确认：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="79"/>
+        <location filename="../../ui/settingsdialog.cpp" line="82"/>
+        <source> % of its capacity</source>
+        <translation> % 的容量</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="84"/>
+        <source>Drain, maintenance or a weight change that would leave a pool below this share of the capacity it has now asks first; one that leaves it no server at all always asks</source>
+        <translation>排空、维护或权重修改若会使池低于当前容量的这一比例，会先询问；若会使池没有任何服务器接收流量，则总会询问</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="86"/>
+        <source>Ask before leaving a pool below:</source>
+        <translation>池容量低于此值前先询问：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="88"/>
         <source>System language</source>
         <translation>系统语言</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="83"/>
+        <location filename="../../ui/settingsdialog.cpp" line="92"/>
         <source>&amp;Language:</source>
         <translation>语言(&amp;L)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="95"/>
+        <location filename="../../ui/settingsdialog.cpp" line="104"/>
         <source>Connection works: %1</source>
         <translation>连接正常：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="95"/>
+        <location filename="../../ui/settingsdialog.cpp" line="104"/>
         <source>Connection failed: %1</source>
         <translation>连接失败：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="111"/>
+        <location filename="../../ui/settingsdialog.cpp" line="120"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="111"/>
+        <location filename="../../ui/settingsdialog.cpp" line="120"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="250"/>
+        <location filename="../../ui/settingsdialog.cpp" line="259"/>
         <source>Add an engine (name and address) to test.</source>
         <translation>请先添加一个引擎（名称和地址）再测试。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="317"/>
+        <location filename="../../ui/settingsdialog.cpp" line="331"/>
         <source>Redis endpoint &quot;%1&quot; is not host:port; write it like 127.0.0.1:6379</source>
         <translation>Redis 端点“%1”不是 主机:端口 格式；请写成 127.0.0.1:6379 这样</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="330"/>
+        <location filename="../../ui/settingsdialog.cpp" line="344"/>
         <source>Add a Redis endpoint (host:port) to test.</source>
         <translation>请先添加要测试的 Redis 端点（主机:端口）。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="344"/>
+        <location filename="../../ui/settingsdialog.cpp" line="358"/>
         <source>Testing %1…</source>
         <translation>正在测试 %1…</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="360"/>
+        <location filename="../../ui/settingsdialog.cpp" line="374"/>
         <source>a Redis password needs an endpoint to belong to; add the endpoint first</source>
         <translation>Redis 密码需要对应的端点；请先添加端点</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="368"/>
+        <location filename="../../ui/settingsdialog.cpp" line="382"/>
         <source>could not store the Redis password in the keychain: %1; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
         <translation>无法将 Redis 密码保存到密钥环：%1；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="50"/>
+        <location filename="../../ui/settingsdialog.cpp" line="51"/>
         <source>&amp;Engines:</source>
         <translation>引擎(&amp;E)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="111"/>
+        <location filename="../../ui/settingsdialog.cpp" line="120"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="117"/>
+        <location filename="../../ui/settingsdialog.cpp" line="126"/>
         <source>Engines the console attaches to when started without --demo (none: the in-process demo engine). %1</source>
         <translation>不带 --demo 启动时控制台连接的引擎（没有则使用进程内演示引擎）。%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="123"/>
+        <location filename="../../ui/settingsdialog.cpp" line="132"/>
         <source>&amp;Add</source>
         <translation>添加(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="124"/>
+        <location filename="../../ui/settingsdialog.cpp" line="133"/>
         <source>Re&amp;move</source>
         <translation>移除(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="129"/>
+        <location filename="../../ui/settingsdialog.cpp" line="138"/>
         <source>token of the selected engine: unchanged; stored in the desktop keychain</source>
         <translation>所选引擎的令牌：不变；保存在桌面钥匙串中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="131"/>
+        <location filename="../../ui/settingsdialog.cpp" line="140"/>
         <source>no keychain in this build: start with --token-file or FULCRUM_TOKEN</source>
         <translation>此版本不支持钥匙串：请使用 --token-file 或 FULCRUM_TOKEN 启动</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="133"/>
+        <location filename="../../ui/settingsdialog.cpp" line="142"/>
         <source>Test e&amp;ngine</source>
         <translation>测试引擎(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="135"/>
+        <location filename="../../ui/settingsdialog.cpp" line="144"/>
         <source>Asks the selected engine for its pools (GET /api/v1/pools) with its token</source>
         <translation>用其令牌向所选引擎查询池（GET /api/v1/pools）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="193"/>
+        <location filename="../../ui/settingsdialog.cpp" line="202"/>
         <source>%1 needs no secret here</source>
         <translation>%1 在此不需要密钥</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="196"/>
+        <location filename="../../ui/settingsdialog.cpp" line="205"/>
         <source>%1 of the selected engine: unchanged; stored in the desktop keychain</source>
         <translation>所选引擎的%1：未更改；保存在桌面钥匙串中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="197"/>
+        <location filename="../../ui/settingsdialog.cpp" line="206"/>
         <source>token</source>
         <translation>令牌</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="199"/>
+        <location filename="../../ui/settingsdialog.cpp" line="208"/>
         <source>no keychain in this build: start with --token-file or %1</source>
         <translation>此版本没有钥匙串：请用 --token-file 或 %1 启动</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="228"/>
+        <location filename="../../ui/settingsdialog.cpp" line="237"/>
         <source>engine name &quot;%1&quot; in row %2 must be unique, not empty, without / or =; e.g. east</source>
         <translation>第 %2 行的引擎名称“%1”必须唯一、非空、不含 / 或 =；例如 east</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="235"/>
+        <location filename="../../ui/settingsdialog.cpp" line="244"/>
         <source>%1 engine &quot;%2&quot;: %3</source>
         <translation>%1 引擎“%2”：%3</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="236"/>
+        <location filename="../../ui/settingsdialog.cpp" line="245"/>
         <source>engine &quot;%1&quot;: %2</source>
         <translation>引擎“%1”：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="269"/>
+        <location filename="../../ui/settingsdialog.cpp" line="278"/>
         <source>No token for %1: type it in the token field (it is stored in the keychain on Save).</source>
         <translation>%1 没有令牌：请在令牌框中输入（保存时存入钥匙串）。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="274"/>
+        <location filename="../../ui/settingsdialog.cpp" line="283"/>
         <source>Testing %1 at %2…</source>
         <translation>正在测试 %1（%2）…</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="279"/>
+        <location filename="../../ui/settingsdialog.cpp" line="288"/>
         <source>Engine %1 works: %2</source>
         <translation>引擎 %1 可用：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="279"/>
+        <location filename="../../ui/settingsdialog.cpp" line="288"/>
         <source>Engine %1 failed: %2</source>
         <translation>引擎 %1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="389"/>
+        <location filename="../../ui/settingsdialog.cpp" line="403"/>
         <source>could not store the %1 of engine %2 in the keychain: %3; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
         <translation>无法将引擎 %2 的%1保存到钥匙串：%3；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="395"/>
+        <location filename="../../ui/settingsdialog.cpp" line="409"/>
         <source>this build has no keychain: the %1 of engine %2 cannot be stored; start with %3</source>
         <translation>此版本没有钥匙串：无法保存引擎 %2 的%1；请用 %3 启动</translation>
     </message>
@@ -1714,12 +1769,26 @@
         <translation>%1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/weightcontroller.cpp" line="126"/>
+        <location filename="../../ui/weightcontroller.cpp" line="128"/>
+        <source>Setting the weight of %1 from %2 to %3</source>
+        <translation>将 %1 的权重从 %2 改为 %3</translation>
+    </message>
+    <message>
+        <location filename="../../ui/weightcontroller.cpp" line="131"/>
         <source>Changing the weight of %1 from %2 to %3 moves %4 % of the traffic of pool %5 at once. Apply?</source>
         <translation>将 %1 的权重从 %2 改为 %3 会一次性迁移池 %5 中 %4 % 的流量。是否应用？</translation>
     </message>
     <message>
-        <location filename="../../ui/weightcontroller.cpp" line="143"/>
+        <location filename="../../ui/weightcontroller.cpp" line="153"/>
+        <source>%1: %2
+
+Apply anyway?</source>
+        <translation>%1：%2
+
+仍要应用吗？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/weightcontroller.cpp" line="161"/>
         <source>Setting the weight of %1 to %2</source>
         <translation>将 %1 的权重设为 %2</translation>
     </message>

@@ -614,6 +614,31 @@ void TestAdminApi::fulcrumctlThroughEngine()
     std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("list"), QStringLiteral("--engine"), engine});
     QCOMPARE(code, 2);
     QVERIFY2(err.contains(u"FULCRUM_TOKEN"), qPrintable(err));
+
+    // With app1 in maintenance, draining app2 would leave web with no server: the console's
+    // question. Without --yes (and without a terminal) nothing is sent, exit 5; --yes applies it.
+    QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app1/state", R"({"state": "maint"})").status, 200);
+    std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("web/app2"), QStringLiteral("drain"),
+                                    QStringLiteral("--engine"), engine}, m_token);
+    QCOMPARE(code, 5);
+    QVERIFY2(err.contains(u"web will answer 503 to every request") && err.contains(u"--yes") && err.contains(u"nothing changed"), qPrintable(err));
+    QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app2")).value(QStringLiteral("state_text")).toString().section(u',', 0, 0), QStringLiteral("up"));
+    // Weight 0 is the same question.
+    std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("set-weight"), QStringLiteral("web/app2"), QStringLiteral("0"),
+                                    QStringLiteral("--engine"), engine}, m_token);
+    QCOMPARE(code, 5);
+    QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app2")).value(QStringLiteral("weight")).toInt(), 6);   // as set above
+    std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("web/app2"), QStringLiteral("drain"),
+                                    QStringLiteral("--engine"), engine, QStringLiteral("--yes")}, m_token);
+    QVERIFY2(code == 0, qPrintable(err));
+    QVERIFY2(err.contains(u"web will answer 503 to every request"), qPrintable(err));
+    QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app2")).value(QStringLiteral("state_text")).toString(), QStringLiteral("drain"));
+    QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app2/state", R"({"state": "ready"})").status, 200);
+    QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app1/state", R"({"state": "ready"})").status, 200);
+    std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("web/app2"), QStringLiteral("drain"),
+                                    QStringLiteral("--engine"), engine, QStringLiteral("--min-capacity"), QStringLiteral("150")}, m_token);
+    QCOMPARE(code, 2);
+    QVERIFY2(err.contains(u"--min-capacity \"150\"") && err.contains(u"0 to 100"), qPrintable(err));
     QCOMPARE(std::get<0>(run({QStringLiteral("backends"), QStringLiteral("set-weight"), QStringLiteral("web/app2"), QStringLiteral("10"), QStringLiteral("--engine"), engine}, m_token)), 0);
 
     std::tie(code, out, err) = run({QStringLiteral("events"), QStringLiteral("--engine"), engine, QStringLiteral("--limit"), QStringLiteral("5")}, m_token);

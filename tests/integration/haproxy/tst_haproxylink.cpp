@@ -397,6 +397,11 @@ void TestHaproxyLink::fulcrumctlDrivesHaproxy_data()
                                          << QStringLiteral("checkout/app2: 100 → 42") << QStringLiteral("42") << QStringLiteral("UP");
     QTest::newRow("set-state drain") << args("backends set-state checkout/app2 drain --haproxy=ADMIN") << 0
                                      << QStringLiteral("up → drain") << QStringLiteral("100") << QStringLiteral("DRAIN");
+    // Any drain takes capacity: at --min-capacity 100 it is asked, refused without --yes (exit 5).
+    QTest::newRow("drain below min-capacity") << args("backends set-state checkout/app2 drain --haproxy ADMIN --min-capacity 100") << 5
+                                              << QStringLiteral("give --yes") << QStringLiteral("100") << QStringLiteral("UP");
+    QTest::newRow("drain below min-capacity, --yes") << args("backends set-state checkout/app2 drain --haproxy ADMIN --min-capacity 100 --yes") << 0
+                                                     << QStringLiteral("up → drain") << QStringLiteral("100") << QStringLiteral("DRAIN");
     QTest::newRow("weight past 256") << args("backends set-weight checkout/app2 300 --haproxy ADMIN") << 2
                                      << QStringLiteral("from 0 to 256") << QStringLiteral("100") << QStringLiteral("UP");
     QTest::newRow("unknown server") << args("backends set-weight checkout/app9 3 --haproxy ADMIN") << 1

@@ -1,0 +1,232 @@
+// One click must not take a pool out of service unasked. Against the in-process engine (the
+// real Pool behind the link is what the assertions read), through the real Drain and
+// Maintenance shortcuts, the Servers table's weight editor and the question dialog itself.
+#include "engine/inprocessenginelink.h"
+#include "isolatedpaths.h"
+#include "mainwindow.h"
+#include "servertablemodel.h"
+#include "weightcontroller.h"
+
+#include <QApplication>
+#include <QItemSelectionModel>
+#include <QMessageBox>
+#include <QPointer>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QTest>
+#include <QTimer>
+
+#include <memory>
+
+using namespace fulcrum;
+using namespace fulcrum::ui;
+
+class TestPoolGuard : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void selectAllMaintenanceAsksFirst();
+    void drainingMostOfThePoolAsks();
+    void weightZeroOnTheLastServerAsks();
+    void aSmallDrainDoesNotAsk();
+
+private:
+    QMap<QString, std::pair<int, BackendState>> engineServers() const;
+    QList<BackendState> consoleStates() const;
+    BackendState consoleState(const QString &server) const;
+    void waitForFreshSnapshot();
+    void selectInServers(const QStringList &names);
+    // Answers the next capacity question with Apply or Cancel and keeps its text.
+    void answerNextQuestion(bool apply);
+    // The Server menu's action, as the toolbar and the context menu trigger it.
+    void trigger(const char *action);
+
+    std::unique_ptr<InProcessEngineLink> m_link;
+    std::unique_ptr<MainWindow> m_window;
+    QStringList m_questions;
+    QList<QPointer<QTimer>> m_answers;     // pending answers, stopped at the end of each case
+};
+
+void TestPoolGuard::initTestCase()
+{
+    fulcrum::test::useIsolatedStandardPaths();
+}
+
+void TestPoolGuard::init()
+{
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;   // all six up, nothing but the test changes the pool
+    m_link = std::make_unique<InProcessEngineLink>(options);
+    m_window = std::make_unique<MainWindow>(m_link.get());
+    m_window->resize(1200, 800);
+    m_window->showView(MainWindow::Servers);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    m_questions.clear();
+    m_window->weightController()->setConfirmThreshold(1.0);    // only the capacity question in these cases
+    QTRY_COMPARE(m_window->serverProxy()->rowCount(), 6);
+    // Every server up and serving, as the console shows it, before the case starts.
+    QTRY_COMPARE(consoleStates().count(BackendState::Up), 6);
+}
+
+void TestPoolGuard::cleanup()
+{
+    for (const QPointer<QTimer> &answer : std::as_const(m_answers))
+        delete answer.data();
+    m_answers.clear();
+    m_window.reset();
+    m_link.reset();
+}
+
+QMap<QString, std::pair<int, BackendState>> TestPoolGuard::engineServers() const
+{
+    QMap<QString, std::pair<int, BackendState>> servers;
+    for (const PoolBackend &backend : m_link->poolSnapshot()->backends)
+        servers.insert(backend.spec.name, {backend.spec.weight, backend.spec.state});
+    return servers;
+}
+
+QList<BackendState> TestPoolGuard::consoleStates() const
+{
+    QList<BackendState> states;
+    for (int row = 0; row < m_window->serverModel()->rowCount(); ++row)
+        states.append(m_window->serverModel()->serverAt(row)->state);
+    return states;
+}
+
+BackendState TestPoolGuard::consoleState(const QString &server) const
+{
+    return m_window->serverModel()->serverAt(m_window->serverModel()->rowOf(QStringLiteral("checkout/") + server))->state;
+}
+
+void TestPoolGuard::waitForFreshSnapshot()
+{
+    QSignalSpy spy(m_link.get(), &EngineLink::snapshotReady);
+    QTRY_VERIFY(spy.size() >= 2);
+}
+
+void TestPoolGuard::selectInServers(const QStringList &names)
+{
+    QTableView *table = m_window->serversView();
+    table->setFocus();
+    table->clearSelection();
+    for (const QString &name : names) {
+        const int row = m_window->serverModel()->rowOf(QStringLiteral("checkout/") + name);
+        const QModelIndex index = m_window->serverProxy()->mapFromSource(m_window->serverModel()->index(row, 0));
+        table->selectionModel()->select(index, QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    }
+}
+
+void TestPoolGuard::answerNextQuestion(bool apply)
+{
+    // The dialog runs its own event loop: answer it from a timer once it is up.
+    auto *poll = new QTimer(this);
+    m_answers.append(poll);
+    poll->setInterval(20);
+    connect(poll, &QTimer::timeout, this, [this, poll, apply] {
+        auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+        if (!box || box->objectName() != u"capacityQuestion")
+            return;
+        poll->deleteLater();
+        m_questions.append(box->text());
+        QCOMPARE(box->icon(), QMessageBox::Warning);
+        QCOMPARE(box->defaultButton(), box->button(QMessageBox::Cancel));
+        box->button(apply ? QMessageBox::Apply : QMessageBox::Cancel)->click();
+    });
+    poll->start();
+}
+
+void TestPoolGuard::trigger(const char *action)
+{
+    QAction *found = m_window->findChild<QAction *>(QString::fromLatin1(action));
+    QVERIFY2(found && found->isEnabled(), action);
+    found->trigger();
+}
+
+void TestPoolGuard::selectAllMaintenanceAsksFirst()
+{
+    const auto before = engineServers();
+    QTableView *table = m_window->serversView();
+    table->setFocus();
+    QTest::keyClick(table, Qt::Key_A, Qt::ControlModifier);
+    QCOMPARE(table->selectionModel()->selectedRows().size(), 6);
+
+    // Cancel: the question says what it means, and nothing reaches the engine.
+    answerNextQuestion(false);
+    QTest::keyClick(table, Qt::Key_M, Qt::ControlModifier | Qt::ShiftModifier);
+    QTRY_COMPARE(m_questions.size(), 1);
+    QVERIFY2(m_questions.first().contains(u"checkout will answer 503 to every request") && m_questions.first().contains(u"6 server"),
+             qPrintable(m_questions.first()));
+    QVERIFY2(m_questions.first().contains(u"app1") && m_questions.first().contains(u"app6"), qPrintable(m_questions.first()));
+    waitForFreshSnapshot();
+    QCOMPARE(engineServers(), before);
+
+    // Apply (from the Server menu this time): the operator said yes, all six go to maintenance.
+    answerNextQuestion(true);
+    trigger("maintenanceAction");
+    QTRY_COMPARE(m_questions.size(), 2);
+    const auto allInMaintenance = [this] {
+        const auto servers = engineServers();
+        return std::all_of(servers.cbegin(), servers.cend(), [](const std::pair<int, BackendState> &s) { return s.second == BackendState::Maint; });
+    };
+    QTRY_VERIFY(allInMaintenance());
+}
+
+void TestPoolGuard::drainingMostOfThePoolAsks()
+{
+    // app1..app4 (350 of 475) drained: app5 and app6 keep 26.3 % of the pool, under 50 %.
+    const auto before = engineServers();
+    selectInServers({QStringLiteral("app1"), QStringLiteral("app2"), QStringLiteral("app3"), QStringLiteral("app4")});
+    answerNextQuestion(false);
+    QTest::keyClick(m_window->serversView(), Qt::Key_D, Qt::ControlModifier | Qt::ShiftModifier);
+    QTRY_COMPARE(m_questions.size(), 1);
+    QVERIFY2(m_questions.first().contains(u"checkout would keep 2 of 6 servers taking traffic, 26.3 %"), qPrintable(m_questions.first()));
+    waitForFreshSnapshot();
+    QCOMPARE(engineServers(), before);
+    // Settings at 20 %: the same drain goes through without a question.
+    m_window->weightController()->setCapacityGuard(0.2);
+    trigger("drainAction");
+    QTRY_COMPARE(engineServers().value(QStringLiteral("app4")).second, BackendState::Drain);
+    QCOMPARE(engineServers().value(QStringLiteral("app1")).second, BackendState::Drain);
+    QCOMPARE(m_questions.size(), 1);
+}
+
+void TestPoolGuard::weightZeroOnTheLastServerAsks()
+{
+    // Guard at 0 %: five servers to maintenance go through unasked, since app6 still serves.
+    m_window->weightController()->setCapacityGuard(0.0);
+    selectInServers({QStringLiteral("app1"), QStringLiteral("app2"), QStringLiteral("app3"), QStringLiteral("app4"), QStringLiteral("app5")});
+    QTest::keyClick(m_window->serversView(), Qt::Key_M, Qt::ControlModifier | Qt::ShiftModifier);
+    QTRY_COMPARE(engineServers().value(QStringLiteral("app5")).second, BackendState::Maint);
+    QTRY_COMPARE(consoleState(QStringLiteral("app5")), BackendState::Maint);
+    QTRY_COMPARE(consoleState(QStringLiteral("app1")), BackendState::Maint);
+    QVERIFY(m_questions.isEmpty());
+
+    // Typing 0 for app6 in the table: the pool would have nothing; Cancel keeps its weight.
+    QSortFilterProxyModel *proxy = m_window->serverProxy();
+    const QModelIndex cell = proxy->mapFromSource(m_window->serverModel()->index(m_window->serverModel()->rowOf(QStringLiteral("checkout/app6")),
+                                                                                 ServerTableModel::Weight));
+    answerNextQuestion(false);
+    proxy->setData(cell, 0);
+    QTRY_COMPARE(m_questions.size(), 1);
+    QVERIFY2(m_questions.last().contains(u"checkout will answer 503 to every request") && m_questions.last().contains(u"app6"),
+             qPrintable(m_questions.last()));
+    waitForFreshSnapshot();
+    QCOMPARE(engineServers().value(QStringLiteral("app6")).first, 25);
+}
+
+void TestPoolGuard::aSmallDrainDoesNotAsk()
+{
+    selectInServers({QStringLiteral("app3")});
+    QTest::keyClick(m_window->serversView(), Qt::Key_D, Qt::ControlModifier | Qt::ShiftModifier);
+    QTRY_COMPARE(engineServers().value(QStringLiteral("app3")).second, BackendState::Drain);
+    QVERIFY(m_questions.isEmpty());
+}
+
+QTEST_MAIN(TestPoolGuard)
+#include "tst_poolguard.moc"
