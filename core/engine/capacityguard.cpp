@@ -19,8 +19,8 @@ bool takesTraffic(const ServerStatus &server)
 QString PoolImpact::describe() const
 {
     if (cannotServe()) {
-        return QCoreApplication::translate("CapacityGuard", "%1 will answer 503 to every request: none of its %n server(s) would take traffic", nullptr, servers)
-            .arg(pool);
+        return QCoreApplication::translate("CapacityGuard", "%1 will answer 503 to every request: not one of its servers (%2) would take traffic")
+            .arg(pool).arg(servers);
     }
     if (servingAfter == 0) {
         return QCoreApplication::translate("CapacityGuard", "%1 would be served by its backup servers only: none of its primary servers would take traffic")

@@ -3,12 +3,10 @@
 <TS version="2.1" language="zh_CN">
 <context>
     <name>CapacityGuard</name>
-    <message numerus="yes">
+    <message>
         <location filename="../../core/engine/capacityguard.cpp" line="22"/>
-        <source>%1 will answer 503 to every request: none of its %n server(s) would take traffic</source>
-        <translation>
-            <numerusform>%1 将对每个请求返回 503：它的 %n 台服务器都不会再接收流量</numerusform>
-        </translation>
+        <source>%1 will answer 503 to every request: not one of its servers (%2) would take traffic</source>
+        <translation>%1 将对每个请求返回 503：它的服务器（%2 台）都不会再接收流量</translation>
     </message>
     <message>
         <location filename="../../core/engine/capacityguard.cpp" line="26"/>

@@ -160,7 +160,7 @@ void TestPoolGuard::selectAllMaintenanceAsksFirst()
     answerNextQuestion(false);
     QTest::keyClick(table, Qt::Key_M, Qt::ControlModifier | Qt::ShiftModifier);
     QTRY_COMPARE(m_questions.size(), 1);
-    QVERIFY2(m_questions.first().contains(u"checkout will answer 503 to every request") && m_questions.first().contains(u"6 server"),
+    QVERIFY2(m_questions.first().contains(u"checkout will answer 503 to every request") && m_questions.first().contains(u"its servers (6)"),
              qPrintable(m_questions.first()));
     QVERIFY2(m_questions.first().contains(u"app1") && m_questions.first().contains(u"app6"), qPrintable(m_questions.first()));
     waitForFreshSnapshot();

@@ -74,7 +74,7 @@ void TestCapacityGuard::selectAllMaintenanceTakesThePoolOut()
     QCOMPARE(checkout.servingBefore, 5);      // app5 is down
     QCOMPARE(checkout.servingAfter, 0);
     QVERIFY(checkout.cannotServe());
-    QCOMPARE(checkout.describe(), QStringLiteral("checkout will answer 503 to every request: none of its 6 server(s) would take traffic"));
+    QCOMPARE(checkout.describe(), QStringLiteral("checkout will answer 503 to every request: not one of its servers (6) would take traffic"));
 }
 
 void TestCapacityGuard::lastServerToWeightZero()
