@@ -2,6 +2,7 @@
 
 #include <QBrush>
 #include <QColor>
+#include <QFont>
 
 #include <algorithm>
 
@@ -16,6 +17,7 @@ QString eventKindText(LinkEvent::Kind kind)
     case LinkEvent::Kind::Operator: return QObject::tr("operator");
     case LinkEvent::Kind::Lock: return QObject::tr("lock");
     case LinkEvent::Kind::Link: return QObject::tr("connection");
+    case LinkEvent::Kind::Outage: return QObject::tr("POOL OUTAGE");
     }
     return QString();
 }
@@ -85,8 +87,16 @@ QVariant EventModel::data(const QModelIndex &index, int role) const
         case Detail: return event.detail;
         }
     }
-    if (role == Qt::ForegroundRole && event.kind == LinkEvent::Kind::Health && event.after == QLatin1String("down"))
+    // Red: a server going down, panic mode, and a pool that cannot serve (its end too: it says how long).
+    if (role == Qt::ForegroundRole
+        && ((event.kind == LinkEvent::Kind::Health && event.after == QLatin1String("down")) || event.kind == LinkEvent::Kind::Panic
+            || event.kind == LinkEvent::Kind::Outage))
         return QBrush(QColor(0xd6, 0x27, 0x28));
+    if (role == Qt::FontRole && event.kind == LinkEvent::Kind::Outage && event.after == QLatin1String("NO SERVER")) {
+        QFont bold;
+        bold.setBold(true);
+        return bold;
+    }
     return QVariant();
 }
 

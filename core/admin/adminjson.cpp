@@ -101,10 +101,9 @@ QJsonObject engineEventToJson(const EngineEvent &event)
 
 QJsonObject healthEventToJson(const HealthEvent &event)
 {
-    static const char *const kinds[] = {"check", "operator", "outlier", "panic"};
     return QJsonObject{
         {QStringLiteral("time"), QDateTime::fromMSecsSinceEpoch(event.timeMs, Qt::UTC).toString(Qt::ISODateWithMs)},
-        {QStringLiteral("kind"), QString::fromLatin1(kinds[event.kind])},
+        {QStringLiteral("kind"), event.kindName()},
         {QStringLiteral("pool"), event.pool},
         {QStringLiteral("server"), event.server},
         {QStringLiteral("from"), event.from},

@@ -304,6 +304,8 @@ bool Engine::setWeight(const QString &poolName, const QString &server, int weigh
     if (ok) {
         m_runtime.setWeight(poolName, server, weight);
         saveRuntimeState();
+        if (HealthChecker *checker = healthChecker(poolName))
+            checker->weightsChanged();
     }
     addEvent(ok ? EngineEvent::Info : EngineEvent::Warning, QStringLiteral("operator"),
              ok ? QStringLiteral("%1 set weight of %2 from %3 to %4").arg(user, entry.target, entry.before, entry.after)
@@ -422,11 +424,12 @@ void Engine::applyHealthCheckers(const Config &config)
 void Engine::onHealthEvent(const HealthEvent &event)
 {
     EngineEvent::Severity severity = EngineEvent::Info;
-    if (event.to.startsWith(u"down") || event.to == u"PANIC")
-        severity = EngineEvent::Error;
+    if (event.to.startsWith(u"down") || event.to == u"PANIC" || event.kind == HealthEvent::Outage)
+        severity = EngineEvent::Error;     // a pool that stops serving, and the end of it, are the loudest events there are
     else if (event.kind == HealthEvent::Outlier || event.to.contains(u"failed") || event.to == u"ejected")
         severity = EngineEvent::Warning;
-    addEvent(severity, QStringLiteral("health"), QStringLiteral("%1: %2").arg(event.pool, event.text()));
+    // A pool-wide event's text names the pool already ("pool web: serving → NO SERVER ...").
+    addEvent(severity, QStringLiteral("health"), event.server.isEmpty() ? event.text() : QStringLiteral("%1: %2").arg(event.pool, event.text()));
     Q_EMIT healthEventOccurred(event);
 }
 

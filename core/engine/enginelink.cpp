@@ -22,6 +22,7 @@ QString eventKindName(LinkEvent::Kind kind)
     case LinkEvent::Kind::Operator: return QStringLiteral("operator");
     case LinkEvent::Kind::Lock: return QStringLiteral("lock");
     case LinkEvent::Kind::Link: return QStringLiteral("link");
+    case LinkEvent::Kind::Outage: return QStringLiteral("outage");
     }
     return QStringLiteral("unknown");
 }

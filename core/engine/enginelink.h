@@ -53,7 +53,7 @@ struct LinkSnapshot
 // Something worth an operator's attention, in the order it happened.
 struct LinkEvent
 {
-    enum class Kind { Health, Ejection, Panic, Operator, Lock, Link };
+    enum class Kind { Health, Ejection, Panic, Operator, Lock, Link, Outage };
     QDateTime time;
     Kind kind = Kind::Health;
     QString who;                  // "engine", or the OS user for operator actions

@@ -398,10 +398,8 @@ private:
         connect(m_checker, &HealthChecker::eventOccurred, this, [this](const HealthEvent &event) {
             if (event.kind == HealthEvent::Operator)
                 return;   // operator actions are recorded with the user who made them
-            const LinkEvent::Kind kind = event.kind == HealthEvent::Outlier ? LinkEvent::Kind::Ejection
-                                         : event.kind == HealthEvent::Panic ? LinkEvent::Kind::Panic : LinkEvent::Kind::Health;
-            m_events.append(LinkEvent{QDateTime::fromMSecsSinceEpoch(event.timeMs, Qt::UTC), kind, QStringLiteral("engine"),
-                                      event.pool + u'/' + event.server, QStringLiteral("state"), event.from, event.to, event.reason});
+            m_events.append(healthLinkEvent(QDateTime::fromMSecsSinceEpoch(event.timeMs, Qt::UTC), event.kindName(), event.pool, event.server,
+                                            event.from, event.to, event.reason));
         });
         if (m_options.history)
             m_reports = m_options.history(m_engine);

@@ -58,6 +58,18 @@ QList<LinkEvent> stateChangeEvents(const LinkSnapshot &before, const LinkSnapsho
     return events;
 }
 
+LinkEvent healthLinkEvent(const QDateTime &time, QStringView kind, const QString &pool, const QString &server, const QString &from,
+                          const QString &to, const QString &reason)
+{
+    const LinkEvent::Kind linkKind = kind == u"outlier" ? LinkEvent::Kind::Ejection
+                                     : kind == u"panic" ? LinkEvent::Kind::Panic
+                                     : kind == u"outage" ? LinkEvent::Kind::Outage
+                                                         : LinkEvent::Kind::Health;
+    return LinkEvent{time, linkKind, QStringLiteral("engine"), server.isEmpty() ? pool : pool + u'/' + server,
+                     linkKind == LinkEvent::Kind::Outage ? QStringLiteral("serving") : linkKind == LinkEvent::Kind::Panic ? QStringLiteral("panic mode") : QStringLiteral("state"),
+                     from, to, reason};
+}
+
 std::optional<LinkEvent> connectionEvent(LinkState before, LinkState after, const QString &target, const QString &detail)
 {
     if (before == after || (before != LinkState::Connected && after != LinkState::Connected))

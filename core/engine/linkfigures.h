@@ -45,6 +45,12 @@ void assignTrafficShares(QList<ServerStatus> &servers);
 // A Health event for every server whose state text changed between two snapshots.
 QList<LinkEvent> stateChangeEvents(const LinkSnapshot &before, const LinkSnapshot &after, const QString &who);
 
+// An engine's health event as the console lists it, the same for every link: kind by the
+// health event's kind name ("check", "outlier", "panic", "outage", as the admin API spells
+// them), target "pool/server", or the pool alone for a pool-wide event (panic, outage).
+LinkEvent healthLinkEvent(const QDateTime &time, QStringView kind, const QString &pool, const QString &server, const QString &from,
+                          const QString &to, const QString &reason);
+
 // The Link event for a connection that was made or lost (nullopt for Connecting ⇄
 // Disconnected, which the status bar shows and the event list need not).
 std::optional<LinkEvent> connectionEvent(LinkState before, LinkState after, const QString &target, const QString &detail);

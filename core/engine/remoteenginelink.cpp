@@ -374,11 +374,8 @@ void RemoteEngineLink::handleMessage(quint64 generation, const QByteArray &type,
         const QString kind = jsonString(json, "kind");
         if (kind == u"operator")
             return;   // operator actions come as audit entries, with who did them
-        const LinkEvent::Kind linkKind = kind == u"outlier" ? LinkEvent::Kind::Ejection
-                                         : kind == u"panic" ? LinkEvent::Kind::Panic : LinkEvent::Kind::Health;
-        addEvent(LinkEvent{parseTime(json.value(QStringLiteral("time"))), linkKind, QStringLiteral("engine"),
-                           jsonString(json, "pool") + u'/' + jsonString(json, "server"), QStringLiteral("state"),
-                           jsonString(json, "from"), jsonString(json, "to"), jsonString(json, "reason")});
+        addEvent(healthLinkEvent(parseTime(json.value(QStringLiteral("time"))), kind, jsonString(json, "pool"), jsonString(json, "server"),
+                                 jsonString(json, "from"), jsonString(json, "to"), jsonString(json, "reason")));
     } else if (type == "audit") {
         const AuditEntry entry = AuditEntry::fromJson(json);
         const bool ok = entry.result == u"ok";
@@ -553,10 +550,8 @@ void RemoteEngineLink::fetchHistory()
             const QString kind = jsonString(e, "kind");
             if (kind == u"operator")
                 continue;
-            events.append(LinkEvent{parseTime(e.value(QStringLiteral("time"))),
-                                    kind == u"outlier" ? LinkEvent::Kind::Ejection : kind == u"panic" ? LinkEvent::Kind::Panic : LinkEvent::Kind::Health,
-                                    QStringLiteral("engine"), jsonString(e, "pool") + u'/' + jsonString(e, "server"), QStringLiteral("state"),
-                                    jsonString(e, "from"), jsonString(e, "to"), jsonString(e, "reason")});
+            events.append(healthLinkEvent(parseTime(e.value(QStringLiteral("time"))), kind, jsonString(e, "pool"), jsonString(e, "server"),
+                                          jsonString(e, "from"), jsonString(e, "to"), jsonString(e, "reason")));
         }
         take(events);
     });

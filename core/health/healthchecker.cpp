@@ -34,6 +34,18 @@ QString HealthEvent::text() const
     return out;
 }
 
+QString HealthEvent::kindName() const
+{
+    switch (kind) {
+    case Check: return QStringLiteral("check");
+    case Operator: return QStringLiteral("operator");
+    case Outlier: return QStringLiteral("outlier");
+    case Panic: return QStringLiteral("panic");
+    case Outage: return QStringLiteral("outage");
+    }
+    return QStringLiteral("check");
+}
+
 HealthChecker::HealthChecker(std::shared_ptr<Pool> pool, PoolConfig config, HealthCheckerOptions options, QObject *parent)
     : QObject(parent)
     , m_pool(std::move(pool))
@@ -504,9 +516,13 @@ void HealthChecker::evaluatePanic()
     event.pool = m_config.name;
     event.from = panic ? QStringLiteral("normal") : QStringLiteral("PANIC");
     event.to = panic ? QStringLiteral("PANIC") : QStringLiteral("normal");
-    event.reason = panic ? QStringLiteral("only %1 of %2 servers healthy (below %3%): balancing across all %2, failed ones included")
-                               .arg(healthy).arg(eligible).arg(threshold)
-                         : QStringLiteral("%1 of %2 servers healthy again: failed servers get no traffic").arg(healthy).arg(eligible);
+    // Counted over the servers in rotation; the ones an operator took out are said apart, so
+    // "0 of 1" in a six-server pool reads as what it is.
+    const int out = int(m_servers.size()) - eligible;
+    const QString taken = out > 0 ? QStringLiteral("; %1 more drained or in maintenance").arg(out) : QString();
+    event.reason = panic ? QStringLiteral("only %1 of %2 servers in rotation healthy (below %3%%4): balancing across all %2, failed ones included")
+                               .arg(healthy).arg(eligible).arg(threshold).arg(taken)
+                         : QStringLiteral("%1 of %2 servers in rotation healthy again%3: failed servers get no traffic").arg(healthy).arg(eligible).arg(taken);
     record(std::move(event), nullptr);
     for (size_t i = 0; i < m_servers.size(); ++i) {
         if (!m_dirty[i]) {
@@ -536,6 +552,57 @@ int HealthChecker::desiredWeight(Server &s, int setWeight, qint64 now)
     if (elapsed >= total)
         s.slowStartBeginNs = -1;
     return slowStartWeight(setWeight, elapsed, total);
+}
+
+void HealthChecker::evaluateServing()
+{
+    const std::shared_ptr<const PoolSnapshot> snapshot = m_pool->snapshot();
+    int serving = 0;
+    int down = 0;
+    int drained = 0;
+    int maintained = 0;
+    int zeroWeight = 0;
+    for (const PoolBackend &b : snapshot->backends) {
+        if (b.spec.state == BackendState::Up && b.effectiveWeight > 0) {
+            ++serving;
+            continue;
+        }
+        switch (b.spec.state) {
+        case BackendState::Down: ++down; break;
+        case BackendState::Drain: ++drained; break;
+        case BackendState::Maint: ++maintained; break;
+        case BackendState::Up: ++zeroWeight; break;
+        }
+    }
+    const bool canServe = serving > 0;
+    if (canServe == m_serving)
+        return;
+    m_serving = canServe;
+    HealthEvent event;
+    event.kind = HealthEvent::Outage;
+    event.timeMs = wallclock::nowMs();
+    event.pool = m_config.name;
+    event.from = canServe ? QStringLiteral("NO SERVER") : QStringLiteral("serving");
+    event.to = canServe ? QStringLiteral("serving") : QStringLiteral("NO SERVER");
+    if (canServe) {
+        event.reason = QStringLiteral("%1 of %2 servers take traffic again, after %3 s with none")
+                           .arg(serving).arg(snapshot->backends.size()).arg((event.timeMs - m_outageSinceMs) / 1000.0, 0, 'f', 1);
+    } else {
+        QStringList why;
+        if (down > 0)
+            why.append(QStringLiteral("%1 down").arg(down));
+        if (drained > 0)
+            why.append(QStringLiteral("%1 draining").arg(drained));
+        if (maintained > 0)
+            why.append(QStringLiteral("%1 in maintenance").arg(maintained));
+        if (zeroWeight > 0)
+            why.append(QStringLiteral("%1 at weight 0").arg(zeroWeight));
+        event.reason = QStringLiteral("no server of %1 takes traffic (%2): every request gets 503")
+                           .arg(snapshot->backends.size())
+                           .arg(why.isEmpty() ? QStringLiteral("none configured") : why.join(QStringLiteral(", ")));
+        m_outageSinceMs = event.timeMs;
+    }
+    record(std::move(event), nullptr);
 }
 
 void HealthChecker::flush()
@@ -568,7 +635,10 @@ void HealthChecker::flush()
         updates.push_back(std::move(update));
     }
     m_dirtyList.clear();
+    if (updates.empty())
+        return;
     m_pool->applyUpdates(updates);
+    evaluateServing();
 }
 
 PoolHealth HealthChecker::snapshot() const

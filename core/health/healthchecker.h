@@ -27,6 +27,7 @@ struct HealthEvent
         Operator,  // drain, maint, ready
         Outlier,   // passive ejection, its end, or an ejection refused by max_ejection_percent
         Panic,     // the pool entered or left panic mode (server is empty)
+        Outage,    // the pool stopped or started serving: no server takes traffic, every request gets 503 (server is empty)
     };
     Kind kind = Check;
     qint64 timeMs = 0;             // since the epoch
@@ -39,6 +40,8 @@ struct HealthEvent
 
     // "app1: up, 2/3 failed → down (L4CON in 0ms)".
     QString text() const;
+    // "check", "operator", "outlier", "panic", "outage": how the admin API and the links name it.
+    QString kindName() const;
 };
 
 // One finished check in a server's bounded history.
@@ -125,6 +128,10 @@ public:
     std::vector<HealthEvent> serverEvents(const QString &server) const;
     std::vector<HealthEvent> events() const { return {m_events.begin(), m_events.end()}; }
     bool isPanicking() const { return m_panic; }
+    // No server of the pool takes traffic (all down, drained, in maintenance or at weight 0).
+    bool cannotServe() const { return !m_serving; }
+    // An operator changed a weight in the Pool: is the pool still serving?
+    void weightsChanged() { evaluateServing(); }
 
 Q_SIGNALS:
     void eventOccurred(const fulcrum::HealthEvent &event);
@@ -182,6 +189,8 @@ private:
     void onResult(int slot, const CheckResult &result);
     void sweep();
     void evaluatePanic();
+    // Records an Outage event when the pool stops or starts serving.
+    void evaluateServing();
     void refresh(int slot, HealthEvent::Kind kind, const QString &reason, qint64 durationUs = -1);
     BackendState desiredState(const Server &server) const;
     int desiredWeight(Server &server, int setWeight, qint64 now);
@@ -200,6 +209,8 @@ private:
     qint64 m_armedNs = -1;
     bool m_running = false;
     bool m_panic = false;
+    bool m_serving = true;           // servers start up: a pool that cannot serve from the start says so
+    qint64 m_outageSinceMs = 0;
     quint64 m_membership = 0;
     std::vector<Server> m_servers;
     std::priority_queue<Deadline, std::vector<Deadline>, std::greater<Deadline>> m_deadlines;

@@ -22,34 +22,39 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="13"/>
+        <location filename="../../ui/eventmodel.cpp" line="14"/>
         <source>health</source>
         <translation>健康</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="14"/>
+        <location filename="../../ui/eventmodel.cpp" line="15"/>
         <source>ejection</source>
         <translation>剔除</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="15"/>
+        <location filename="../../ui/eventmodel.cpp" line="16"/>
         <source>panic</source>
         <translation>恐慌模式</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="16"/>
+        <location filename="../../ui/eventmodel.cpp" line="17"/>
         <source>operator</source>
         <translation>操作员</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="17"/>
+        <location filename="../../ui/eventmodel.cpp" line="18"/>
         <source>lock</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="18"/>
+        <location filename="../../ui/eventmodel.cpp" line="19"/>
         <source>connection</source>
         <translation>连接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="20"/>
+        <source>POOL OUTAGE</source>
+        <translation>池中断</translation>
     </message>
     <message>
         <location filename="../../ui/servertablemodel.cpp" line="18"/>
@@ -75,7 +80,7 @@
 <context>
     <name>fulcrum::EngineLink</name>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="41"/>
+        <location filename="../../core/engine/enginelink.cpp" line="42"/>
         <source>Reports are not available for this engine.</source>
         <translation>此引擎不提供报告。</translation>
     </message>
@@ -392,12 +397,12 @@
         <translation>此进程内引擎不保存历史数据，因此没有报告</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="540"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="538"/>
         <source>everything: the demo starts again from its own weights, states and locks</source>
         <translation>全部：演示会从自己的权重、状态和锁重新开始</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="551"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="549"/>
         <source>in-process engine (demo)</source>
         <translation>进程内引擎（演示）</translation>
     </message>
@@ -533,43 +538,43 @@
         <translation>%1；%2 秒后重试</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="424"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="421"/>
         <source>not checked yet</source>
         <translation>尚未检查</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="654"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="649"/>
         <source>weight of %1/%2: %3 → %4</source>
         <translation>%1/%2 的权重：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="685"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="680"/>
         <source>%1:%2: a remote engine polls only the Redis endpoints in its own config; add it to fulcrumd&apos;s &quot;redis&quot; list (password from its keychain or a file) and reload, then its state shows here</source>
         <translation>%1:%2：远程引擎只轮询其自身配置中的 Redis 端点；请把它加入 fulcrumd 的 &quot;redis&quot; 列表（密码来自其密钥环或文件）并重新加载，之后它的状态会显示在这里</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="726"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="721"/>
         <source>%1 report by %2, %3 – %4: %5 (%6 KiB)</source>
         <translation>%2 生成的 %1 报告，%3 – %4：%5（%6 KiB）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="739"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="734"/>
         <source>CSV report by %1, %2 – %3: %4</source>
         <translation>%1 生成的 CSV 报告，%2 – %3：%4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="751"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="746"/>
         <source>%1 (the %2 section(s) already written were removed)</source>
         <translation>%1（已写入的 %2 个部分已删除）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="763"/>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="802"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="758"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="797"/>
         <source>cannot write %1: %2; choose another folder</source>
         <translation>无法写入 %1：%2；请选择其他文件夹</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="789"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="784"/>
         <source>cancelled; nothing written</source>
         <translation>已取消；未写入任何内容</translation>
     </message>
@@ -646,37 +651,37 @@
 <context>
     <name>fulcrum::ui::EventModel</name>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="84"/>
+        <location filename="../../ui/eventmodel.cpp" line="86"/>
         <source>%1: %2 → %3</source>
         <translation>%1：%2 → %3</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="98"/>
+        <location filename="../../ui/eventmodel.cpp" line="108"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="99"/>
+        <location filename="../../ui/eventmodel.cpp" line="109"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="100"/>
+        <location filename="../../ui/eventmodel.cpp" line="110"/>
         <source>Who</source>
         <translation>操作者</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="101"/>
+        <location filename="../../ui/eventmodel.cpp" line="111"/>
         <source>Target</source>
         <translation>对象</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="102"/>
+        <location filename="../../ui/eventmodel.cpp" line="112"/>
         <source>Change</source>
         <translation>变更</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="103"/>
+        <location filename="../../ui/eventmodel.cpp" line="113"/>
         <source>Detail</source>
         <translation>详情</translation>
     </message>

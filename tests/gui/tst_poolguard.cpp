@@ -2,12 +2,15 @@
 // real Pool behind the link is what the assertions read), through the real Drain and
 // Maintenance shortcuts, the Servers table's weight editor and the question dialog itself.
 #include "engine/inprocessenginelink.h"
+#include "eventmodel.h"
 #include "isolatedpaths.h"
 #include "mainwindow.h"
 #include "servertablemodel.h"
 #include "weightcontroller.h"
 
 #include <QApplication>
+#include <QBrush>
+#include <QFont>
 #include <QItemSelectionModel>
 #include <QMessageBox>
 #include <QPointer>
@@ -175,6 +178,25 @@ void TestPoolGuard::selectAllMaintenanceAsksFirst()
         return std::all_of(servers.cbegin(), servers.cend(), [](const std::pair<int, BackendState> &s) { return s.second == BackendState::Maint; });
     };
     QTRY_VERIFY(allInMaintenance());
+
+    // The console does not look calm: the Events view has the pool's outage, red, bold, on the pool.
+    EventModel *events = m_window->eventModel();
+    const auto outageRow = [events] {
+        for (int row = 0; row < events->rowCount(); ++row) {
+            if (events->data(events->index(row, EventModel::Kind)).toString() == u"POOL OUTAGE")
+                return row;
+        }
+        return -1;
+    };
+    QTRY_VERIFY(outageRow() >= 0);
+    const int row = outageRow();
+    QCOMPARE(events->data(events->index(row, EventModel::Target)).toString(), QStringLiteral("checkout"));
+    QVERIFY2(events->data(events->index(row, EventModel::Change)).toString().contains(u"serving → NO SERVER"),
+             qPrintable(events->data(events->index(row, EventModel::Change)).toString()));
+    QVERIFY2(events->data(events->index(row, EventModel::Detail)).toString().contains(u"no server of 6 takes traffic (6 in maintenance)"),
+             qPrintable(events->data(events->index(row, EventModel::Detail)).toString()));
+    QCOMPARE(events->data(events->index(row, EventModel::Kind), Qt::ForegroundRole).value<QBrush>().color(), QColor(0xd6, 0x27, 0x28));
+    QVERIFY(events->data(events->index(row, EventModel::Kind), Qt::FontRole).value<QFont>().bold());
 }
 
 void TestPoolGuard::drainingMostOfThePoolAsks()

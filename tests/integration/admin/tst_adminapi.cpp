@@ -633,6 +633,21 @@ void TestAdminApi::fulcrumctlThroughEngine()
     QVERIFY2(code == 0, qPrintable(err));
     QVERIFY2(err.contains(u"web will answer 503 to every request"), qPrintable(err));
     QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app2")).value(QStringLiteral("state_text")).toString(), QStringLiteral("drain"));
+    // ... and the engine says so, as a health event of the pool and an error in its event list.
+    bool outage = false;
+    for (const QJsonValue &v : json(request("GET", "/api/v1/health-events?pool=web")).value(QStringLiteral("events")).toArray()) {
+        const QJsonObject e = v.toObject();
+        outage |= e.value(QStringLiteral("kind")).toString() == u"outage" && e.value(QStringLiteral("to")).toString() == u"NO SERVER"
+                  && e.value(QStringLiteral("server")).toString().isEmpty()
+                  && e.value(QStringLiteral("reason")).toString() == u"no server of 2 takes traffic (1 draining, 1 in maintenance): every request gets 503";
+    }
+    QVERIFY(outage);
+    bool said = false;
+    for (const QJsonValue &v : json(request("GET", "/api/v1/events?limit=20")).value(QStringLiteral("events")).toArray()) {
+        const QJsonObject e = v.toObject();
+        said |= e.value(QStringLiteral("severity")).toString() == u"error" && e.value(QStringLiteral("text")).toString().startsWith(u"pool web: serving → NO SERVER");
+    }
+    QVERIFY(said);
     QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app2/state", R"({"state": "ready"})").status, 200);
     QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app1/state", R"({"state": "ready"})").status, 200);
     std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("web/app2"), QStringLiteral("drain"),

@@ -177,6 +177,8 @@ private Q_SLOTS:
     void outlierEjectionBacksOff();
     void outlierEjectionRespectsMaxPercent();
     void panicModeBalancesAcrossAll();
+    void panicTextCountsTheServersTakenOut();
+    void poolThatCannotServeIsAnEvent();
     void slowStartRampsEffectiveWeight();
     void historyIsBounded();
     void checkConnectionsAreReusedOrNot_data();
@@ -444,13 +446,78 @@ void TestHealthChecker::panicModeBalancesAcrossAll()
     const auto panic = std::find_if(all.begin(), all.end(), [](const HealthEvent &e) { return e.kind == HealthEvent::Panic; });
     QVERIFY(panic != all.end());
     QCOMPARE(panic->to, QStringLiteral("PANIC"));
-    QVERIFY2(panic->reason.contains(QStringLiteral("only 1 of 3 servers healthy")), qPrintable(panic->reason));
+    QVERIFY2(panic->reason.contains(QStringLiteral("only 1 of 3 servers in rotation healthy")), qPrintable(panic->reason));
 
     QVERIFY(setup.apps[0]->setHealth(QStringLiteral("ok")));
     QTRY_VERIFY_WITH_TIMEOUT(!setup.checker->isPanicking(), 5000);
     QCOMPARE(setup.poolState(QStringLiteral("app2")), BackendState::Down);
     QCOMPARE(setup.checker->events().back().to, QStringLiteral("normal"));
     QCOMPARE(setup.picked(60), (std::set<int>{0, 2}));
+}
+
+void TestHealthChecker::panicTextCountsTheServersTakenOut()
+{
+    // Four servers, two in maintenance, one of the two in rotation fails: 1 of 2 is not below
+    // 50 %, a second failure is. The text says "0 of 2 in rotation", and that two more are out.
+    Setup setup(4);
+    setup.checker->start();
+    QVERIFY(setup.checker->setAdminState(QStringLiteral("app3"), AdminState::Maint));
+    QVERIFY(setup.checker->setAdminState(QStringLiteral("app4"), AdminState::Maint));
+    QVERIFY(setup.apps[0]->setHealth(QStringLiteral("503")));
+    QVERIFY(setup.apps[1]->setHealth(QStringLiteral("503")));
+    QTRY_VERIFY_WITH_TIMEOUT(setup.checker->isPanicking(), 5000);
+    const auto all = setup.checker->events();
+    const auto panic = std::find_if(all.begin(), all.end(), [](const HealthEvent &e) { return e.kind == HealthEvent::Panic; });
+    QVERIFY(panic != all.end());
+    QVERIFY2(panic->reason.contains(QStringLiteral("only 0 of 2 servers in rotation healthy"))
+                 && panic->reason.contains(QStringLiteral("2 more drained or in maintenance")),
+             qPrintable(panic->reason));
+    QVERIFY(panic->server.isEmpty());
+}
+
+void TestHealthChecker::poolThatCannotServeIsAnEvent()
+{
+    Setup setup(3);
+    QSignalSpy events(setup.checker.get(), &HealthChecker::eventOccurred);
+    setup.checker->start();
+    const auto outages = [&setup] {
+        std::vector<HealthEvent> found;
+        for (const HealthEvent &e : setup.checker->events()) {
+            if (e.kind == HealthEvent::Outage)
+                found.push_back(e);
+        }
+        return found;
+    };
+    // Two of three in maintenance: the pool still serves, nothing said.
+    QVERIFY(setup.checker->setAdminState(QStringLiteral("app1"), AdminState::Maint));
+    QVERIFY(setup.checker->setAdminState(QStringLiteral("app2"), AdminState::Drain));
+    QVERIFY(outages().empty());
+    QVERIFY(!setup.checker->cannotServe());
+    // The last one set to weight 0 by an operator: no server takes traffic.
+    QVERIFY(setup.pool->setWeight(QStringLiteral("app3"), 0));
+    setup.checker->weightsChanged();
+    QCOMPARE(outages().size(), size_t(1));
+    QVERIFY(setup.checker->cannotServe());
+    HealthEvent outage = outages().back();
+    QCOMPARE(outage.pool, QStringLiteral("web"));
+    QVERIFY(outage.server.isEmpty());
+    QCOMPARE(outage.from, QStringLiteral("serving"));
+    QCOMPARE(outage.to, QStringLiteral("NO SERVER"));
+    QCOMPARE(outage.kindName(), QStringLiteral("outage"));
+    QVERIFY2(outage.reason == QStringLiteral("no server of 3 takes traffic (1 draining, 1 in maintenance, 1 at weight 0): every request gets 503"),
+             qPrintable(outage.reason));
+    QCOMPARE(setup.picked(10), (std::set<int>{-1}));   // no pick: the proxy answers 503
+    // Said once, not again while it lasts.
+    QVERIFY(setup.checker->setAdminState(QStringLiteral("app3"), AdminState::Maint));
+    QCOMPARE(outages().size(), size_t(1));
+    // A server back in rotation and passing its checks: serving again, with how long it lasted.
+    QVERIFY(setup.checker->setAdminState(QStringLiteral("app2"), AdminState::Ready));
+    QTRY_COMPARE_WITH_TIMEOUT(outages().size(), size_t(2), 5000);
+    outage = outages().back();
+    QCOMPARE(outage.to, QStringLiteral("serving"));
+    QVERIFY2(outage.reason.startsWith(QStringLiteral("1 of 3 servers take traffic again, after ")), qPrintable(outage.reason));
+    QVERIFY(!setup.checker->cannotServe());
+    QCOMPARE(setup.picked(10), (std::set<int>{1}));
 }
 
 void TestHealthChecker::slowStartRampsEffectiveWeight()
