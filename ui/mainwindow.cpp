@@ -1,10 +1,13 @@
 #include "mainwindow.h"
 
+#include "poolstrip.h"
+
 #include "cachedtextdelegate.h"
 #include "eventmodel.h"
 #include "exportreportdialog.h"
 #include "liveloadview.h"
 #include "locksview.h"
+#include "poolstrip.h"
 #include "savedengines.h"
 #include "servertablemodel.h"
 #include "settingsdialog.h"
@@ -227,7 +230,15 @@ void MainWindow::createViews()
 
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] { updateActions(); });
     connect(m_weightsChart, &WeightsChartView::selectedServerChanged, this, [this] { updateActions(); });
-    setCentralWidget(m_tabs);
+    // The pools at a glance above every view; a pool that cannot serve is the loudest thing on screen.
+    auto *central = new QWidget(this);
+    auto *column = new QVBoxLayout(central);
+    column->setContentsMargins(0, 0, 0, 0);
+    column->setSpacing(0);
+    m_poolStrip = new PoolStrip(central);
+    column->addWidget(m_poolStrip);
+    column->addWidget(m_tabs, 1);
+    setCentralWidget(central);
 }
 
 void MainWindow::createActions()
@@ -337,6 +348,8 @@ void MainWindow::applySnapshot(const LinkSnapshot &snapshot)
                 m_serversView->setColumnWidth(column, needed);
         }
     }
+    m_poolStrip->setCapabilities(m_link ? m_link->capabilities() : EngineCapabilities{});
+    m_poolStrip->updateFromSnapshot(snapshot);
     m_weightsChart->updateFromSnapshot(snapshot);
     m_liveLoad->updateFromSnapshot(snapshot);
     m_refreshLabel->setText(tr("last refresh %1").arg(snapshot.time.toLocalTime().toString(QStringLiteral("HH:mm:ss"))));
@@ -348,6 +361,24 @@ void MainWindow::applyEvents(const QList<LinkEvent> &events)
     if (!m_eventColumnsRestored && m_eventModel->rowCount() > 0) {
         m_eventColumnsRestored = true;
         m_eventsView->resizeColumnsToContents();
+    } else if (m_eventColumnsRestored) {
+        // Only ever wider, from the new events alone (cheap at any rate): a "POOL OUTAGE" or a
+        // long target that comes later is not cut to "POOL…".
+        const QFontMetrics metrics = m_eventsView->fontMetrics();
+        QFont bold = m_eventsView->font();
+        bold.setBold(true);
+        const QFontMetrics boldMetrics(bold);
+        for (int row = 0; row < std::min<int>(int(events.size()), m_eventModel->rowCount()); ++row) {
+            for (int column : {int(EventModel::Time), int(EventModel::Kind), int(EventModel::Who), int(EventModel::Target), int(EventModel::Change)}) {
+                const QModelIndex index = m_eventModel->index(row, column);
+                const QString text = index.data().toString();
+                const bool isBold = index.data(Qt::FontRole).value<QFont>().bold();
+                const int needed = (isBold ? boldMetrics : metrics).horizontalAdvance(text) + 16;
+                const int shown = m_eventsView->horizontalHeader()->logicalIndex(column) >= 0 ? m_eventsView->columnWidth(column) : needed;
+                if (needed > shown && column != m_eventsView->horizontalHeader()->logicalIndex(m_eventsView->horizontalHeader()->count() - 1))
+                    m_eventsView->setColumnWidth(column, std::min(needed, 480));
+            }
+        }
     }
     m_liveLoad->addEvents(events);
 }

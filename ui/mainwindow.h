@@ -19,6 +19,7 @@ namespace fulcrum::ui {
 class EventModel;
 class LiveLoadView;
 class LocksView;
+class PoolStrip;
 class SavedEngines;
 class ServerTableModel;
 class WeightController;
@@ -44,6 +45,7 @@ public:
     ServerTableModel *serverModel() const { return m_serverModel; }
     QSortFilterProxyModel *serverProxy() const { return m_serverProxy; }
     EventModel *eventModel() const { return m_eventModel; }
+    PoolStrip *poolStrip() const { return m_poolStrip; }
     QTableView *eventsView() const { return m_eventsView; }
     void showView(View view);
     // Engines saved in Settings then apply as soon as the dialog is saved, through engines,
@@ -85,6 +87,7 @@ private:
     QPointer<EngineLink> m_link;
     WeightController *m_weights = nullptr;
     QTabWidget *m_tabs = nullptr;
+    PoolStrip *m_poolStrip = nullptr;
     LiveLoadView *m_liveLoad = nullptr;
     WeightsChartView *m_weightsChart = nullptr;
     ServerTableModel *m_serverModel = nullptr;

@@ -53,6 +53,8 @@ QJsonObject poolToJson(const PoolView &pool)
         {QStringLiteral("name"), pool.name},
         {QStringLiteral("algorithm"), algorithmName(pool.options.algorithm)},
         {QStringLiteral("panic"), pool.panic},
+        {QStringLiteral("cannot_serve"), pool.cannotServe},
+        {QStringLiteral("unserved_total"), qint64(pool.unservedTotal)},
         {QStringLiteral("healthy"), pool.healthy},
         {QStringLiteral("eligible"), pool.eligible},
         {QStringLiteral("servers"), servers},

@@ -601,6 +601,7 @@ void Engine::tick()
     for (const ProxyServer::BoundListener &l : m_proxy->listeners())
         snapshot.listeners.push_back(ListenerView{l.name, l.host, l.port, l.pool});
     std::set<std::pair<QString, QString>> seen;
+    const std::map<QString, quint64> unserved = m_proxy->unservedTotals();
     for (const PoolConfig &pc : m_config.pools) {
         const std::shared_ptr<Pool> p = pool(pc.name);
         if (!p)
@@ -613,6 +614,11 @@ void Engine::tick()
         if (const HealthChecker *checker = healthChecker(pc.name))
             health = checker->snapshot();
         view.panic = health.panic;
+        view.cannotServe = std::none_of(ps->backends.cbegin(), ps->backends.cend(), [](const PoolBackend &b) {
+            return b.spec.state == BackendState::Up && b.effectiveWeight > 0;
+        });
+        if (const auto it = unserved.find(ps->name); it != unserved.end())
+            view.unservedTotal = it->second;
         view.healthy = health.healthy;
         view.eligible = health.eligible;
         for (const PoolBackend &b : ps->backends) {

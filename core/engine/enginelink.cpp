@@ -13,6 +13,15 @@ int LinkSnapshot::indexOf(const QString &pool, const QString &name) const
     return -1;
 }
 
+const PoolStatus *LinkSnapshot::pool(const QString &name) const
+{
+    for (const PoolStatus &p : pools) {
+        if (p.name == name)
+            return &p;
+    }
+    return nullptr;
+}
+
 QString eventKindName(LinkEvent::Kind kind)
 {
     switch (kind) {

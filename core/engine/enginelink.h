@@ -39,6 +39,16 @@ struct ServerStatus
     bool takesTraffic() const { return state == BackendState::Up && weight > 0 && !backup; }
 };
 
+// What an engine says about a pool as a whole, beyond its servers.
+struct PoolStatus
+{
+    QString name;                 // as in ServerStatus::pool ("east/checkout" in a composite)
+    bool cannotServe = false;     // no server takes traffic: every request gets 503
+    bool panic = false;           // too few healthy servers: balancing across all of them
+    bool reportsUnserved = false; // the engine counts the 503s it answers itself (fulcrumd: yes)
+    double unservedPerSecond = 0; // those 503s per second over the last second
+};
+
 // Everything the views show, published at a fixed tick.
 struct LinkSnapshot
 {
@@ -46,8 +56,10 @@ struct LinkSnapshot
     QDateTime time;
     int tickMs = 250;
     QList<ServerStatus> servers;
+    QList<PoolStatus> pools;      // may be empty: an engine that says nothing beyond its servers
 
     int indexOf(const QString &pool, const QString &name) const;
+    const PoolStatus *pool(const QString &name) const;
 };
 
 // Something worth an operator's attention, in the order it happened.

@@ -29,6 +29,8 @@ struct PoolView
     QString name;
     PoolOptions options;
     bool panic = false;            // too few healthy servers: balancing across all of them
+    bool cannotServe = false;      // no server takes traffic (up with an effective weight above 0)
+    quint64 unservedTotal = 0;     // 503s the proxy answered itself for want of a server (cumulative)
     int healthy = 0;
     int eligible = 0;
     std::vector<ServerSnapshot> servers;

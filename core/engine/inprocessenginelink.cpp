@@ -438,6 +438,9 @@ private:
         const PoolHealth health = m_checker ? m_checker->snapshot() : PoolHealth();
         const qint64 nowMs = m_clock.elapsed();
         for (const PoolView &pool : engine.pools) {
+            PoolStatus status{pool.name, pool.cannotServe, pool.panic, true, 0};
+            status.unservedPerSecond = m_rates.add(QStringLiteral("pool ") + pool.name, nowMs, qint64(pool.unservedTotal), 0).requestsPerSecond;
+            snapshot.pools.append(status);
             for (const ServerSnapshot &s : pool.servers) {
                 ServerStatus server;
                 server.pool = pool.name;

@@ -66,7 +66,7 @@ LinkEvent healthLinkEvent(const QDateTime &time, QStringView kind, const QString
                                      : kind == u"outage" ? LinkEvent::Kind::Outage
                                                          : LinkEvent::Kind::Health;
     return LinkEvent{time, linkKind, QStringLiteral("engine"), server.isEmpty() ? pool : pool + u'/' + server,
-                     linkKind == LinkEvent::Kind::Outage ? QStringLiteral("serving") : linkKind == LinkEvent::Kind::Panic ? QStringLiteral("panic mode") : QStringLiteral("state"),
+                     linkKind == LinkEvent::Kind::Outage ? QStringLiteral("pool") : linkKind == LinkEvent::Kind::Panic ? QStringLiteral("panic mode") : QStringLiteral("state"),
                      from, to, reason};
 }
 

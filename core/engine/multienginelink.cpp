@@ -61,6 +61,8 @@ bool MultiEngineLink::addEngine(const QString &name, EngineLink *link)
         c->snapshot = snapshot;
         for (ServerStatus &server : c->snapshot.servers)
             server.pool = prefixed(c->name, server.pool);
+        for (PoolStatus &pool : c->snapshot.pools)
+            pool.name = prefixed(c->name, pool.name);
         m_dirty = true;
         if (!m_tick->isActive())
             m_tick->start(tickMs());
@@ -181,8 +183,10 @@ void MultiEngineLink::publishSnapshot()
     merged.sequence = ++m_sequence;
     merged.time = wallclock::nowUtc();
     merged.tickMs = tickMs();
-    for (const std::unique_ptr<Child> &child : m_children)
+    for (const std::unique_ptr<Child> &child : m_children) {
         merged.servers.append(child->snapshot.servers);
+        merged.pools.append(child->snapshot.pools);
+    }
     Q_EMIT snapshotReady(merged);
 }
 

@@ -405,6 +405,14 @@ LinkSnapshot RemoteSnapshotReader::read(const QJsonObject &json)
     for (const QJsonValue &poolValue : json.value(QStringLiteral("pools")).toArray()) {
         const QJsonObject pool = poolValue.toObject();
         const QString poolName = jsonString(pool, "name");
+        // The pool as a whole; an engine from before these fields reads as "says nothing more".
+        PoolStatus status{poolName, pool.value(QStringLiteral("cannot_serve")).toBool(), pool.value(QStringLiteral("panic")).toBool(),
+                          pool.contains(QStringLiteral("unserved_total")), 0};
+        if (status.reportsUnserved) {
+            const qint64 unserved = pool.value(QStringLiteral("unserved_total")).toInteger();
+            status.unservedPerSecond = m_rates.add(QStringLiteral("pool ") + poolName, snapshot.time.toMSecsSinceEpoch(), unserved, 0).requestsPerSecond;
+        }
+        snapshot.pools.append(status);
         const QJsonArray servers = pool.value(QStringLiteral("servers")).toArray();
         for (const QJsonValue &serverValue : servers) {
             const QJsonObject s = serverValue.toObject();

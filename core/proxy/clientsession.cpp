@@ -252,6 +252,7 @@ void ClientSession::startExchange()
     m_attempt = 0;
     m_requestSentMs = ProxyWorker::nowMs();
     if (!startAttempt(-1)) {
+        m_worker->countUnserved(m_balancer->snapshot().name);
         respond(503, reasonFor(503), QStringLiteral("no server available in pool \"%1\"\n").arg(m_balancer->snapshot().name).toUtf8(),
                 !m_requestDone);
         return;

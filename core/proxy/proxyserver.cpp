@@ -194,6 +194,14 @@ std::vector<ProxyServer::BoundListener> ProxyServer::listeners() const
     return out;
 }
 
+std::map<QString, quint64> ProxyServer::unservedTotals() const
+{
+    std::map<QString, quint64> totals;
+    for (const auto &worker : m_workers)
+        worker->collectUnserved([&totals](const QString &pool, quint64 count) { totals[pool] += count; });
+    return totals;
+}
+
 void ProxyServer::collect(const std::function<void(const WorkerServer &)> &visit) const
 {
     for (const ProxyWorker *worker : m_workers)

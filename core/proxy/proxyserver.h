@@ -8,6 +8,7 @@
 #include <QStringList>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -53,6 +54,9 @@ public:
     std::vector<BoundListener> listeners() const;
     // Visits every worker's counters (engine tick).
     void collect(const std::function<void(const WorkerServer &)> &visit) const;
+    // Per pool, the 503s the workers answered themselves because no server took traffic
+    // (cumulative, summed over the workers).
+    std::map<QString, quint64> unservedTotals() const;
 
 Q_SIGNALS:
     void stopped();

@@ -403,4 +403,22 @@ void ProxyWorker::collect(const std::function<void(const WorkerServer &)> &visit
         visit(*entry.second);
 }
 
+void ProxyWorker::collectUnserved(const std::function<void(const QString &, quint64)> &visit) const
+{
+    std::lock_guard lock(m_serversMutex);
+    for (const auto &[pool, count] : m_unserved)
+        visit(pool, count->load(std::memory_order_relaxed));
+}
+
+void ProxyWorker::countUnserved(const QString &pool)
+{
+    // Only this thread inserts, under the lock that collectUnserved() takes; lookups need none.
+    auto it = m_unserved.find(pool);
+    if (it == m_unserved.end()) {
+        std::lock_guard lock(m_serversMutex);
+        it = m_unserved.emplace(pool, std::make_unique<std::atomic<quint64>>(0)).first;
+    }
+    ServerCounters::bump(*it->second);
+}
+
 } // namespace fulcrum

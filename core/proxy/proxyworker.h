@@ -102,6 +102,11 @@ public:
 
     // Any thread: visits this worker's counters for every server it has talked to.
     void collect(const std::function<void(const WorkerServer &)> &visit) const;
+    // Any thread: requests of each pool this worker answered 503 itself because no server of
+    // the pool took traffic (cumulative).
+    void collectUnserved(const std::function<void(const QString &pool, quint64 count)> &visit) const;
+    // Worker thread: one such 503.
+    void countUnserved(const QString &pool);
     int index() const { return m_index; }
 
     // For the sessions of this worker.
@@ -150,6 +155,7 @@ private:
     std::unordered_map<const Pool *, PoolBalancer> m_balancers;
     mutable std::mutex m_serversMutex;   // insertions here vs. collect() from the engine tick only
     std::unordered_map<const BackendLive *, std::unique_ptr<WorkerServer>> m_servers;
+    std::unordered_map<QString, std::unique_ptr<std::atomic<quint64>>> m_unserved;   // by pool; inserted under m_serversMutex
     std::unordered_set<ClientSession *> m_sessions;
 };
 

@@ -80,7 +80,7 @@
 <context>
     <name>fulcrum::EngineLink</name>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="42"/>
+        <location filename="../../core/engine/enginelink.cpp" line="51"/>
         <source>Reports are not available for this engine.</source>
         <translation>此引擎不提供报告。</translation>
     </message>
@@ -397,12 +397,12 @@
         <translation>此进程内引擎不保存历史数据，因此没有报告</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="538"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="541"/>
         <source>everything: the demo starts again from its own weights, states and locks</source>
         <translation>全部：演示会从自己的权重、状态和锁重新开始</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="549"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="552"/>
         <source>in-process engine (demo)</source>
         <translation>进程内引擎（演示）</translation>
     </message>
@@ -410,56 +410,56 @@
 <context>
     <name>fulcrum::MultiEngineLink</name>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="116"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="118"/>
         <source>%1: the engine was removed before it answered; check on that engine whether the command took effect</source>
         <translation>%1：该引擎在回应之前已被移除；请到该引擎上确认命令是否已生效</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../core/engine/multienginelink.cpp" line="151"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="153"/>
         <source>%n engine(s): %1</source>
         <translation>
             <numerusform>%n 个引擎：%1</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="196"/>
-        <location filename="../../core/engine/multienginelink.cpp" line="304"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="200"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="308"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="197"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="201"/>
         <source>%1: %2, %3</source>
         <translation>%1：%2，%3</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="201"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="205"/>
         <source>no engines: add one under Settings → Engines</source>
         <translation>没有引擎：请在 设置 → 引擎 中添加</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="239"/>
-        <location filename="../../core/engine/multienginelink.cpp" line="249"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="243"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="253"/>
         <source>pool &quot;%1&quot; names no engine (engines: %2); refresh the view</source>
         <translation>池“%1”不属于任何引擎（引擎：%2）；请刷新视图</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="257"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="261"/>
         <source>no engine to test %1:%2 from</source>
         <translation>没有可用于测试 %1:%2 的引擎</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="270"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="274"/>
         <source>Redis endpoint &quot;%1&quot; names no engine (engines: %2); nothing deleted</source>
         <translation>Redis 端点“%1”不属于任何引擎（引擎：%2）；未删除任何内容</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="316"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="320"/>
         <source>a report covers one engine&apos;s history: start the console with that one --engine, or run fulcrumctl report --engine URL (engines: %1)</source>
         <translation>报告只涵盖一个引擎的历史：请只用该引擎的 --engine 启动控制台，或运行 fulcrumctl report --engine URL（引擎：%1）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="309"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="313"/>
         <source>Weights here stop at %1 for every engine.</source>
         <translation>此处所有引擎的权重上限均为 %1。</translation>
     </message>
@@ -538,43 +538,43 @@
         <translation>%1；%2 秒后重试</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="421"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="429"/>
         <source>not checked yet</source>
         <translation>尚未检查</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="649"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="657"/>
         <source>weight of %1/%2: %3 → %4</source>
         <translation>%1/%2 的权重：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="680"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="688"/>
         <source>%1:%2: a remote engine polls only the Redis endpoints in its own config; add it to fulcrumd&apos;s &quot;redis&quot; list (password from its keychain or a file) and reload, then its state shows here</source>
         <translation>%1:%2：远程引擎只轮询其自身配置中的 Redis 端点；请把它加入 fulcrumd 的 &quot;redis&quot; 列表（密码来自其密钥环或文件）并重新加载，之后它的状态会显示在这里</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="721"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="729"/>
         <source>%1 report by %2, %3 – %4: %5 (%6 KiB)</source>
         <translation>%2 生成的 %1 报告，%3 – %4：%5（%6 KiB）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="734"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="742"/>
         <source>CSV report by %1, %2 – %3: %4</source>
         <translation>%1 生成的 CSV 报告，%2 – %3：%4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="746"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="754"/>
         <source>%1 (the %2 section(s) already written were removed)</source>
         <translation>%1（已写入的 %2 个部分已删除）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="758"/>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="797"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="766"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="805"/>
         <source>cannot write %1: %2; choose another folder</source>
         <translation>无法写入 %1：%2；请选择其他文件夹</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="784"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="792"/>
         <source>cancelled; nothing written</source>
         <translation>已取消；未写入任何内容</translation>
     </message>
@@ -1063,318 +1063,371 @@
 <context>
     <name>fulcrum::ui::MainWindow</name>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="263"/>
+        <location filename="../../ui/mainwindow.cpp" line="274"/>
         <source>&amp;Export report…</source>
         <translation>导出报告(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="263"/>
+        <location filename="../../ui/mainwindow.cpp" line="274"/>
         <source>Health report for a window of the engine&apos;s history: PDF, HTML, CSV or JSON</source>
         <translation>引擎历史中某一时间范围的健康报告：PDF、HTML、CSV 或 JSON</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="41"/>
-        <location filename="../../ui/mainwindow.cpp" line="402"/>
+        <location filename="../../ui/mainwindow.cpp" line="44"/>
+        <location filename="../../ui/mainwindow.cpp" line="433"/>
         <source>Fulcrum — %1</source>
         <translation>Fulcrum — %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="45"/>
+        <location filename="../../ui/mainwindow.cpp" line="48"/>
         <source>Move this much traffic?</source>
         <translation>要迁移这么多流量吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="50"/>
+        <location filename="../../ui/mainwindow.cpp" line="53"/>
         <source>Take capacity out of a pool?</source>
         <translation>要从池中撤下容量吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="60"/>
+        <location filename="../../ui/mainwindow.cpp" line="63"/>
         <source>waiting for the first snapshot</source>
         <translation>正在等待第一个快照</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="72"/>
-        <location filename="../../ui/mainwindow.cpp" line="385"/>
+        <location filename="../../ui/mainwindow.cpp" line="75"/>
+        <location filename="../../ui/mainwindow.cpp" line="416"/>
         <source>Redis: none configured</source>
         <translation>Redis：未配置</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="72"/>
+        <location filename="../../ui/mainwindow.cpp" line="75"/>
         <source>Redis: connecting</source>
         <translation>Redis：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="112"/>
+        <location filename="../../ui/mainwindow.cpp" line="115"/>
         <source>&amp;Live load</source>
         <translation>实时负载(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="122"/>
+        <location filename="../../ui/mainwindow.cpp" line="125"/>
         <source>&amp;Pool:</source>
         <translation>池(&amp;P)：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="135"/>
+        <location filename="../../ui/mainwindow.cpp" line="138"/>
         <source>&amp;Weights</source>
         <translation>权重(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="151"/>
+        <location filename="../../ui/mainwindow.cpp" line="154"/>
         <source>Filter servers by name, pool, state or reason</source>
         <translation>按名称、池、状态或原因筛选服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="177"/>
+        <location filename="../../ui/mainwindow.cpp" line="180"/>
         <source>&amp;Servers</source>
         <translation>服务器(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="202"/>
+        <location filename="../../ui/mainwindow.cpp" line="205"/>
         <source>L&amp;ocks</source>
         <translation>锁(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="208"/>
+        <location filename="../../ui/mainwindow.cpp" line="211"/>
         <source>Filter events by server, kind, who or text</source>
         <translation>按服务器、类型、操作者或文本筛选事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="225"/>
+        <location filename="../../ui/mainwindow.cpp" line="228"/>
         <source>&amp;Events</source>
         <translation>事件(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="238"/>
-        <location filename="../../ui/mainwindow.cpp" line="371"/>
+        <location filename="../../ui/mainwindow.cpp" line="249"/>
+        <location filename="../../ui/mainwindow.cpp" line="402"/>
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="243"/>
+        <location filename="../../ui/mainwindow.cpp" line="254"/>
         <source>&amp;Drain</source>
         <translation>排空(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="244"/>
+        <location filename="../../ui/mainwindow.cpp" line="255"/>
         <source>Drain: no new requests, running ones finish, checks go on</source>
         <translation>排空：不再分配新请求，进行中的请求继续完成，健康检查照常进行</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="245"/>
+        <location filename="../../ui/mainwindow.cpp" line="256"/>
         <source>&amp;Maintenance</source>
         <translation>维护(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="246"/>
+        <location filename="../../ui/mainwindow.cpp" line="257"/>
         <source>Maintenance: no traffic and no health checks</source>
         <translation>维护：无流量，也不做健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="247"/>
+        <location filename="../../ui/mainwindow.cpp" line="258"/>
         <source>&amp;Ready</source>
         <translation>就绪(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="248"/>
+        <location filename="../../ui/mainwindow.cpp" line="259"/>
         <source>Ready: back into rotation (health checks decide up or down)</source>
         <translation>就绪：重新加入轮转（由健康检查决定上线或下线）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="249"/>
+        <location filename="../../ui/mainwindow.cpp" line="260"/>
         <source>Set &amp;weight…</source>
         <translation>设置权重(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="250"/>
+        <location filename="../../ui/mainwindow.cpp" line="261"/>
         <source>Set the weight of the selected server</source>
         <translation>设置所选服务器的权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="255"/>
+        <location filename="../../ui/mainwindow.cpp" line="266"/>
         <source>&amp;Undo weight change</source>
         <translation>撤销权重修改(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="257"/>
+        <location filename="../../ui/mainwindow.cpp" line="268"/>
         <source>&amp;Redo weight change</source>
         <translation>重做权重修改(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="259"/>
+        <location filename="../../ui/mainwindow.cpp" line="270"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="259"/>
+        <location filename="../../ui/mainwindow.cpp" line="270"/>
         <source>Engine, Redis endpoints, language</source>
         <translation>引擎、Redis 端点、语言</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="266"/>
+        <location filename="../../ui/mainwindow.cpp" line="277"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="266"/>
+        <location filename="../../ui/mainwindow.cpp" line="277"/>
         <source>Close the console (a remote engine keeps running)</source>
         <translation>关闭控制台（远程引擎继续运行）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="268"/>
+        <location filename="../../ui/mainwindow.cpp" line="279"/>
         <source>&amp;Find</source>
         <translation>查找(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="268"/>
+        <location filename="../../ui/mainwindow.cpp" line="279"/>
         <source>Filter the current view</source>
         <translation>筛选当前视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="282"/>
+        <location filename="../../ui/mainwindow.cpp" line="293"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="287"/>
+        <location filename="../../ui/mainwindow.cpp" line="298"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="292"/>
+        <location filename="../../ui/mainwindow.cpp" line="303"/>
         <source>Se&amp;rver</source>
         <translation>服务器(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="295"/>
+        <location filename="../../ui/mainwindow.cpp" line="306"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="296"/>
+        <location filename="../../ui/mainwindow.cpp" line="307"/>
         <source>Live load</source>
         <translation>实时负载</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="296"/>
+        <location filename="../../ui/mainwindow.cpp" line="307"/>
         <source>Weights</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="296"/>
+        <location filename="../../ui/mainwindow.cpp" line="307"/>
         <source>Servers</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="296"/>
+        <location filename="../../ui/mainwindow.cpp" line="307"/>
         <source>Locks</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="296"/>
+        <location filename="../../ui/mainwindow.cpp" line="307"/>
         <source>Events</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="298"/>
+        <location filename="../../ui/mainwindow.cpp" line="309"/>
         <source>Show the %1 view</source>
         <translation>显示“%1”视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="302"/>
+        <location filename="../../ui/mainwindow.cpp" line="313"/>
         <source>Server actions</source>
         <translation>服务器操作</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="65"/>
-        <location filename="../../ui/mainwindow.cpp" line="342"/>
+        <location filename="../../ui/mainwindow.cpp" line="68"/>
+        <location filename="../../ui/mainwindow.cpp" line="355"/>
         <source>last refresh %1</source>
         <translation>最后刷新 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="360"/>
+        <location filename="../../ui/mainwindow.cpp" line="391"/>
         <source>%1 failed: %2</source>
         <translation>%1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="367"/>
+        <location filename="../../ui/mainwindow.cpp" line="398"/>
         <source>Engine: connected</source>
         <translation>引擎：已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="368"/>
+        <location filename="../../ui/mainwindow.cpp" line="399"/>
         <source>Engine: connecting</source>
         <translation>引擎：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="369"/>
+        <location filename="../../ui/mainwindow.cpp" line="400"/>
         <source>Engine: disconnected</source>
         <translation>引擎：已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="384"/>
+        <location filename="../../ui/mainwindow.cpp" line="415"/>
         <source>%1 %2</source>
         <translation>%1 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="385"/>
+        <location filename="../../ui/mainwindow.cpp" line="416"/>
         <source>Redis: %1</source>
         <translation>Redis：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="435"/>
+        <location filename="../../ui/mainwindow.cpp" line="466"/>
         <source>Draining %1</source>
         <translation>排空 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="435"/>
+        <location filename="../../ui/mainwindow.cpp" line="466"/>
         <source>Maintenance for %1</source>
         <translation>将 %1 设为维护</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="435"/>
+        <location filename="../../ui/mainwindow.cpp" line="466"/>
         <source>Ready for %1</source>
         <translation>将 %1 设为就绪</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="440"/>
+        <location filename="../../ui/mainwindow.cpp" line="471"/>
         <source>Setting %1 to %2</source>
         <translation>将 %1 设为 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="454"/>
+        <location filename="../../ui/mainwindow.cpp" line="485"/>
         <source>Weight of %1 (%2–%3):</source>
         <translation>%1 的权重（%2–%3）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="455"/>
+        <location filename="../../ui/mainwindow.cpp" line="486"/>
         <source>Set weight</source>
         <translation>设置权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="453"/>
+        <location filename="../../ui/mainwindow.cpp" line="484"/>
         <source>Weight of %1 (0–%2; 0 = no new traffic):</source>
         <translation>%1 的权重（0–%2；0 = 不接收新流量）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="485"/>
+        <location filename="../../ui/mainwindow.cpp" line="516"/>
         <source>Settings saved. %1 Language changes apply at the next start.</source>
         <translation>设置已保存。%1 语言设置在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="488"/>
+        <location filename="../../ui/mainwindow.cpp" line="519"/>
         <source>Settings saved. Engine and Redis changes apply at the next start; language too.</source>
         <translation>设置已保存。引擎、Redis 和语言的修改在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="534"/>
+        <location filename="../../ui/mainwindow.cpp" line="565"/>
         <source>cannot create screenshot directory %1; check the path and permissions</source>
         <translation>无法创建截图目录 %1；请检查路径和权限</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="552"/>
+        <location filename="../../ui/mainwindow.cpp" line="583"/>
         <source>cannot write %1; check the directory is writable</source>
         <translation>无法写入 %1；请检查目录是否可写</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::PoolStrip</name>
+    <message>
+        <location filename="../../ui/poolstrip.cpp" line="62"/>
+        <source>NO SERVER: %1/%2 up, none takes traffic</source>
+        <translation>无可用服务器：%1/%2 在线，没有服务器接收流量</translation>
+    </message>
+    <message>
+        <location filename="../../ui/poolstrip.cpp" line="63"/>
+        <source>503 to every request (%1/s)</source>
+        <translation>所有请求均返回 503（%1/秒）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/poolstrip.cpp" line="64"/>
+        <source>503 to every request</source>
+        <translation>所有请求均返回 503</translation>
+    </message>
+    <message>
+        <location filename="../../ui/poolstrip.cpp" line="67"/>
+        <source>%1/%2 up</source>
+        <translation>%1/%2 在线</translation>
+    </message>
+    <message>
+        <location filename="../../ui/poolstrip.cpp" line="69"/>
+        <source>PANIC</source>
+        <translation>恐慌模式</translation>
+    </message>
+    <message>
+        <location filename="../../ui/poolstrip.cpp" line="70"/>
+        <source>%1 req/s</source>
+        <translation>%1 请求/秒</translation>
+    </message>
+    <message>
+        <location filename="../../ui/poolstrip.cpp" line="72"/>
+        <source>5xx %1 %</source>
+        <translation>5xx %1 %</translation>
+    </message>
+    <message>
+        <location filename="../../ui/poolstrip.cpp" line="74"/>
+        <source>p95 %1 ms</source>
+        <translation>p95 %1 毫秒</translation>
+    </message>
+    <message>
+        <location filename="../../ui/poolstrip.cpp" line="112"/>
+        <source>Pool %1 cannot serve: no server is up with a weight above 0, so the balancer answers 503 to every request. Bring a server back (Ready) or raise a weight.</source>
+        <translation>池 %1 无法提供服务：没有在线且权重大于 0 的服务器，负载均衡器对每个请求返回 503。请让一台服务器恢复（就绪）或提高权重。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/poolstrip.cpp" line="114"/>
+        <source>Pool %1: 5xx counts the servers&apos; 5xx and failed connections and the 503s the balancer answered itself; p95 is the worst server&apos;s.</source>
+        <translation>池 %1：5xx 包括各服务器的 5xx 和连接失败，以及负载均衡器自己返回的 503；p95 取最差的服务器。</translation>
     </message>
 </context>
 <context>

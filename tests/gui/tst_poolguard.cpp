@@ -3,6 +3,7 @@
 // Maintenance shortcuts, the Servers table's weight editor and the question dialog itself.
 #include "engine/inprocessenginelink.h"
 #include "eventmodel.h"
+#include "poolstrip.h"
 #include "isolatedpaths.h"
 #include "mainwindow.h"
 #include "servertablemodel.h"
@@ -12,6 +13,7 @@
 #include <QBrush>
 #include <QFont>
 #include <QItemSelectionModel>
+#include <QLabel>
 #include <QMessageBox>
 #include <QPointer>
 #include <QPushButton>
@@ -37,6 +39,7 @@ private Q_SLOTS:
     void drainingMostOfThePoolAsks();
     void weightZeroOnTheLastServerAsks();
     void aSmallDrainDoesNotAsk();
+    void poolSummaries();
 
 private:
     QMap<QString, std::pair<int, BackendState>> engineServers() const;
@@ -197,6 +200,23 @@ void TestPoolGuard::selectAllMaintenanceAsksFirst()
              qPrintable(events->data(events->index(row, EventModel::Detail)).toString()));
     QCOMPARE(events->data(events->index(row, EventModel::Kind), Qt::ForegroundRole).value<QBrush>().color(), QColor(0xd6, 0x27, 0x28));
     QVERIFY(events->data(events->index(row, EventModel::Kind), Qt::FontRole).value<QFont>().bold());
+
+    // The strip above every view turns red and says it, with the 503s the balancer answers
+    // itself (the demo's load keeps coming), and its 5xx share counts them: all of it.
+    QLabel *chip = m_window->poolStrip()->chip(QStringLiteral("checkout"));
+    QVERIFY(chip && chip->isVisible());
+    QTRY_VERIFY(chip->property("cannotServe").toBool());
+    QTRY_VERIFY2(chip->text().contains(u"NO SERVER: 0/6 up") && chip->text().contains(u"503 to every request ("), qPrintable(chip->text()));
+    QVERIFY(chip->styleSheet().contains(u"#c62828"));
+    QTRY_VERIFY(([this] {
+        const QList<PoolSummary> pools = summarizePools(m_window->weightController()->snapshot());
+        return pools.size() == 1 && pools.first().unservedPerSecond > 0 && pools.first().errorShare > 0.99;
+    }()));
+    // Back to serving: the chip is calm again.
+    selectInServers({QStringLiteral("app1")});
+    trigger("readyAction");
+    QTRY_VERIFY_WITH_TIMEOUT(!chip->property("cannotServe").toBool(), 10'000);
+    QTRY_VERIFY2(chip->text().startsWith(u"checkout · ") && chip->text().contains(u"/6 up"), qPrintable(chip->text()));
 }
 
 void TestPoolGuard::drainingMostOfThePoolAsks()
@@ -248,6 +268,48 @@ void TestPoolGuard::aSmallDrainDoesNotAsk()
     QTest::keyClick(m_window->serversView(), Qt::Key_D, Qt::ControlModifier | Qt::ShiftModifier);
     QTRY_COMPARE(engineServers().value(QStringLiteral("app3")).second, BackendState::Drain);
     QVERIFY(m_questions.isEmpty());
+}
+
+void TestPoolGuard::poolSummaries()
+{
+    // The strip's figures from a snapshot: the proxy's own 503s count as requests and as 5xx;
+    // p95 is the worst server's with traffic; an engine that says nothing of its pools is
+    // judged from its servers.
+    LinkSnapshot snapshot;
+    const auto add = [&snapshot](const QString &pool, const QString &name, BackendState state, int weight, double rps, double errorRate, double p95) {
+        ServerStatus s;
+        s.pool = pool;
+        s.name = name;
+        s.state = state;
+        s.weight = s.effectiveWeight = weight;
+        s.requestsPerSecond = rps;
+        s.errorRate = errorRate;
+        s.p95Ms = p95;
+        snapshot.servers.append(s);
+    };
+    add(QStringLiteral("checkout"), QStringLiteral("a"), BackendState::Up, 10, 90, 0.1, 12);
+    add(QStringLiteral("checkout"), QStringLiteral("b"), BackendState::Up, 10, 0, 0, 80);     // no traffic: its p95 is old news
+    add(QStringLiteral("checkout"), QStringLiteral("c"), BackendState::Maint, 10, 0, 0, 0);
+    add(QStringLiteral("search"), QStringLiteral("s1"), BackendState::Drain, 10, 0, 0, 0);
+    snapshot.pools.append(PoolStatus{QStringLiteral("checkout"), false, false, true, 10});
+    const QList<PoolSummary> pools = summarizePools(snapshot);
+    QCOMPARE(pools.size(), 2);
+    const PoolSummary &checkout = pools[0];
+    QCOMPARE(checkout.up, 2);
+    QCOMPARE(checkout.total, 3);
+    QCOMPARE(checkout.requestsPerSecond, 100.0);
+    QCOMPARE(checkout.errorShare, 0.19);          // (9 + 10) / 100
+    QCOMPARE(checkout.p95Ms.value_or(-1), 12.0);
+    QVERIFY(!checkout.cannotServe);
+    EngineCapabilities all;
+    QCOMPARE(PoolStrip::chipText(checkout, all), QStringLiteral("checkout · 2/3 up · 100 req/s · 5xx 19.0 % · p95 12.0 ms"));
+    EngineCapabilities httpd;
+    httpd.errorRates = httpd.percentiles = false;
+    QCOMPARE(PoolStrip::chipText(checkout, httpd), QStringLiteral("checkout · 2/3 up · 100 req/s"));
+    const PoolSummary &search = pools[1];
+    QVERIFY(search.cannotServe);                  // judged from its servers: none up
+    QVERIFY(!search.p95Ms);
+    QCOMPARE(PoolStrip::chipText(search, all), QStringLiteral("search · NO SERVER: 0/1 up, none takes traffic · 503 to every request"));
 }
 
 QTEST_MAIN(TestPoolGuard)
