@@ -36,6 +36,7 @@ public:
     bool isRunning() const { return m_process.state() != QProcess::NotRunning; }
 
     quint16 adminPort() const { return m_adminPort; }
+    quint16 proxyPort() const { return m_proxyPort; }
     QUrl adminUrl() const;
     QByteArray token() const { return m_token; }
     QByteArray readOnlyToken() const { return m_readOnlyToken; }

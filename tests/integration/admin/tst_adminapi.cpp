@@ -648,6 +648,14 @@ void TestAdminApi::fulcrumctlThroughEngine()
         said |= e.value(QStringLiteral("severity")).toString() == u"error" && e.value(QStringLiteral("text")).toString().startsWith(u"pool web: serving → NO SERVER");
     }
     QVERIFY(said);
+    // The pool itself says it cannot serve, and counts the 503s the proxy answers for it.
+    {
+        SimpleHttpConnection client(m_proxyPort);
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(client.get("/").status, 503);
+        QTRY_VERIFY_WITH_TIMEOUT(json(request("GET", "/api/v1/pools/web")).value(QStringLiteral("unserved_total")).toInteger() >= 3, 5000);
+        QVERIFY(json(request("GET", "/api/v1/pools/web")).value(QStringLiteral("cannot_serve")).toBool());
+    }
     QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app2/state", R"({"state": "ready"})").status, 200);
     QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app1/state", R"({"state": "ready"})").status, 200);
     std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("web/app2"), QStringLiteral("drain"),

@@ -44,6 +44,7 @@ private Q_SLOTS:
     void setWeightActsOnTheEngine();
     void setStateActsOnTheEngine();
     void historyArrivesOnConnect();
+    void poolThatCannotServeShows();
     void unknownServerIsRefusedWithTheEnginesMessage();
     void lockTablesAndRelease();
     void wrongTokenSaysSo();
@@ -242,6 +243,42 @@ void TestRemoteEngineLink::setStateActsOnTheEngine()
     QVERIFY2(result.ok, qPrintable(result.message));
     QCOMPARE(m_east->server(QStringLiteral("app1")).value(QStringLiteral("admin_state")).toString(), QStringLiteral("ready"));
     QTRY_COMPARE_WITH_TIMEOUT(nextState(m_link.get(), QStringLiteral("web"), QStringLiteral("app1")), QStringLiteral("up"), 5000);
+}
+
+void TestRemoteEngineLink::poolThatCannotServeShows()
+{
+    // Both servers of web in maintenance: the console over the admin API sees the pool as
+    // unable to serve, the 503s the engine answers itself, and the outage as a pool event.
+    QSignalSpy events(m_link.get(), &EngineLink::eventsReady);
+    for (const QString &server : {QStringLiteral("app1"), QStringLiteral("app2")}) {
+        const CommandResult result = answer(m_link.get(), m_link->setState(QStringLiteral("web"), server, BackendState::Maint));
+        QVERIFY2(result.ok, qPrintable(result.message));
+    }
+    SimpleHttpConnection client(m_east->proxyPort());
+    QTRY_VERIFY_WITH_TIMEOUT(([&] {
+        if (client.get("/").status != 503)
+            return false;
+        const LinkSnapshot snapshot = nextSnapshot(m_link.get());
+        const PoolStatus *web = snapshot.pool(QStringLiteral("web"));
+        return web && web->cannotServe && web->reportsUnserved && web->unservedPerSecond > 0;
+    }()), 10'000);
+    const auto outage = [&events] {
+        for (const QList<QVariant> &signal : std::as_const(events)) {
+            for (const LinkEvent &e : signal.first().value<QList<LinkEvent>>()) {
+                if (e.kind == LinkEvent::Kind::Outage && e.target == u"web" && e.after == u"NO SERVER")
+                    return true;
+            }
+        }
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(outage(), 5000);
+    for (const QString &server : {QStringLiteral("app1"), QStringLiteral("app2")}) {
+        const CommandResult result = answer(m_link.get(), m_link->setState(QStringLiteral("web"), server, BackendState::Up));
+        QVERIFY2(result.ok, qPrintable(result.message));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(nextState(m_link.get(), QStringLiteral("web"), QStringLiteral("app1")), QStringLiteral("up"), 10'000);
+    QTRY_COMPARE_WITH_TIMEOUT(nextState(m_link.get(), QStringLiteral("web"), QStringLiteral("app2")), QStringLiteral("up"), 10'000);
+    QTRY_VERIFY_WITH_TIMEOUT(!nextSnapshot(m_link.get()).pool(QStringLiteral("web"))->cannotServe, 10'000);
 }
 
 void TestRemoteEngineLink::historyArrivesOnConnect()
