@@ -22,6 +22,26 @@ QString eventKindText(LinkEvent::Kind kind)
     return QString();
 }
 
+// What changed, in the operator's language (the engines send these few words in English).
+static QString whatText(const QString &what)
+{
+    if (what == u"state")
+        return QObject::tr("state");
+    if (what == u"set-state")
+        return QObject::tr("set state");
+    if (what == u"set-weight")
+        return QObject::tr("set weight");
+    if (what == u"pool")
+        return QObject::tr("pool");
+    if (what == u"panic mode")
+        return QObject::tr("panic mode");
+    if (what == u"connection")
+        return QObject::tr("connection");
+    if (what == u"force-release")
+        return QObject::tr("force release");
+    return what;
+}
+
 EventModel::EventModel(QObject *parent)
     : QAbstractTableModel(parent)
 {
@@ -82,8 +102,8 @@ QVariant EventModel::data(const QModelIndex &index, int role) const
         case Target: return event.target;
         case Change:
             return event.before.isEmpty() && event.after.isEmpty()
-                       ? event.what
-                       : tr("%1: %2 → %3").arg(event.what, event.before, event.after);
+                       ? whatText(event.what)
+                       : tr("%1: %2 → %3").arg(whatText(event.what), event.before, event.after);
         case Detail: return event.detail;
         }
     }

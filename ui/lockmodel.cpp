@@ -11,6 +11,21 @@
 
 namespace fulcrum::ui {
 
+// A lock's kind as people read it (the inspectors name them in English: plain, redisson, ...).
+static QString kindText(const QString &kind)
+{
+    if (kind == u"plain")
+        return QObject::tr("plain");
+    if (kind == u"redisson")
+        return QObject::tr("Redisson");
+    if (kind == u"redisson-rw")
+        return QObject::tr("Redisson read/write");
+    if (kind == u"fulcrum")
+        return QObject::tr("Fulcrum");
+    return kind;
+}
+
+
 LockModel::LockModel(QObject *parent)
     : QAbstractTableModel(parent)
 {
@@ -99,7 +114,7 @@ QVariant LockModel::data(const QModelIndex &index, int role) const
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
         case Key: return QString::fromUtf8(lock->key);
-        case Kind: return lock->kind;
+        case Kind: return kindText(lock->kind);
         case Holder: return QString::fromUtf8(lock->holder);
         case Ttl: return remaining < 0 ? tr("no expiry") : tr("%1 s").arg(remaining / 1000.0, 0, 'f', 1);
         case HeldFor: return lock->firstSeen.isValid() ? durationText(lock->firstSeen.secsTo(now)) : QString();

@@ -161,6 +161,7 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
     layout->addWidget(m_view);
 
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_filter, &QLineEdit::textChanged, this, [this] { updateStatus(); });
     connect(m_endpoints, &QComboBox::currentTextChanged, this, [this](const QString &endpoint) { showEndpoint(endpoint); });
     m_countdown = new QTimer(this);
     m_countdown->setInterval(250);
@@ -218,10 +219,25 @@ void LocksView::showEndpoint(const QString &endpoint)
     m_progress->setVisible(table.scanning);
     m_progress->setFormat(tr("%1 keys scanned").arg(table.keysScanned));
     m_progress->setTextVisible(table.scanning);
-    if (!table.error.isEmpty())
-        m_status->setText(tr("Last scan failed: %1").arg(table.error));
+    m_shown = table;
+    updateStatus();
+}
+
+QString LocksView::statusText() const
+{
+    return m_status->text();
+}
+
+void LocksView::updateStatus()
+{
+    const int all = int(m_shown.rows.size());
+    const int shown = m_proxy->rowCount();
+    if (!m_shown.error.isEmpty())
+        m_status->setText(tr("Last scan failed: %1").arg(m_shown.error));
+    else if (!m_filter->text().isEmpty() && shown != all)
+        m_status->setText(tr("%1 of %n lock(s) shown (filter), %2 keys scanned", nullptr, all).arg(shown).arg(m_shown.keysScanned));
     else
-        m_status->setText(tr("%n lock(s), %1 keys scanned", nullptr, int(table.rows.size())).arg(table.keysScanned));
+        m_status->setText(tr("%n lock(s), %1 keys scanned", nullptr, all).arg(m_shown.keysScanned));
 }
 
 ForceReleaseDialog *LocksView::forceReleaseSelected()

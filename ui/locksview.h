@@ -66,6 +66,7 @@ public:
     QTableView *table() const { return m_view; }
     LockModel *model() const { return m_model; }
     QLineEdit *filter() const { return m_filter; }
+    QString statusText() const;
     // Opens the confirmation for the selected lock; null when none is selected.
     ForceReleaseDialog *forceReleaseSelected();
     // Column widths came from saved settings: do not size them to the first locks.
@@ -73,6 +74,8 @@ public:
 
 private:
     void showEndpoint(const QString &endpoint);
+    // "6 lock(s)", or "2 of 6 lock(s) shown (filter)" while the filter hides some.
+    void updateStatus();
 
     QPointer<EngineLink> m_link;
     QHash<QString, LockTable> m_tables;
@@ -80,6 +83,7 @@ private:
     QLineEdit *m_filter = nullptr;
     QProgressBar *m_progress = nullptr;
     QLabel *m_status = nullptr;
+    LockTable m_shown;                 // the table on screen, for the status text
     LockModel *m_model = nullptr;
     QSortFilterProxyModel *m_proxy = nullptr;
     QTableView *m_view = nullptr;

@@ -263,9 +263,10 @@ void MainWindow::createActions()
     m_maint->setObjectName(QStringLiteral("maintenanceAction"));
     m_ready->setObjectName(QStringLiteral("readyAction"));
     m_setWeight->setObjectName(QStringLiteral("setWeightAction"));
-    m_undo = m_weights->undoStack()->createUndoAction(this, tr("&Undo weight change"));
+    m_undo = m_weights->undoStack()->createUndoAction(this, tr("&Undo"));
+    m_undo->setObjectName(QStringLiteral("undoAction"));
     m_undo->setShortcut(QKeySequence::Undo);
-    m_redo = m_weights->undoStack()->createRedoAction(this, tr("&Redo weight change"));
+    m_redo = m_weights->undoStack()->createRedoAction(this, tr("&Redo"));
     m_redo->setShortcut(QKeySequence::Redo);
     auto *settings = make(tr("&Settings…"), QKeySequence(Qt::CTRL | Qt::Key_Comma), tr("Engine, Redis endpoints, language"),
                           [this] { openSettings(); });
@@ -404,7 +405,7 @@ void MainWindow::setLinkState(LinkState state, const QString &detail)
 
 void MainWindow::setRedisState(const QString &endpoint, LinkState state, const QString &detail)
 {
-    m_redisStates.insert(endpoint, linkStateName(state));
+    m_redisStates.insert(endpoint, state == LinkState::Connected ? tr("connected") : state == LinkState::Connecting ? tr("connecting") : tr("disconnected"));
     updateRedisLabel(detail);
 }
 

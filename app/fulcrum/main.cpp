@@ -9,13 +9,12 @@
 #include "savedengines.h"
 #include "reportpdf/historywithpdf.h"
 #include "settingsdialog.h"
+#include "translations.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
-#include <QLibraryInfo>
 #include <QLocale>
-#include <QTranslator>
 
 #include <cstdio>
 #include <memory>
@@ -108,14 +107,13 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "fulcrum: --lang %s is not a shipped language; use en or zh_CN\n", qPrintable(language));
         return 2;
     }
-    QTranslator qtTranslator;
-    QTranslator translator;
     const QLocale locale = language.isEmpty() ? QLocale::system() : QLocale(language);
     if (language != QLatin1String("en")) {
-        if (qtTranslator.load(locale, QStringLiteral("qtbase"), QStringLiteral("_"), QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
-            QApplication::installTranslator(&qtTranslator);
-        if (translator.load(locale, QStringLiteral("fulcrum"), QStringLiteral("_"), QStringLiteral(":/i18n")))
-            QApplication::installTranslator(&translator);
+        // Without Qt's own file the standard buttons stay English: say which package has it.
+        for (const QString &missing : ui::installTranslations(locale, &app)) {
+            if (missing.contains(u"qtbase") && locale.language() == QLocale::Chinese)
+                std::fprintf(stderr, "fulcrum: %s not found: standard buttons stay in English (package qt6-translations-l10n)\n", qPrintable(missing));
+        }
     }
     // Engines to attach to: --haproxy, --httpd and every --engine, else the engines in Settings;
     // with none (or --demo) the embedded demo. Several are shown side by side, each under its name.

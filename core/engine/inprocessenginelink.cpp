@@ -145,6 +145,7 @@ public:
         const AdminState admin = state == BackendState::Drain ? AdminState::Drain
                                  : state == BackendState::Maint ? AdminState::Maint : AdminState::Ready;
         const QString old = adminName(server);
+        const QString shown = shownState(server);
         QString error;
         if (!m_engine->setAdminState(pool, server, admin, AuditLog::currentOsUser(), QStringLiteral("console"), &error)) {
             finish(id, false, error);
@@ -152,7 +153,8 @@ public:
         }
         const QString now = adminName(server);
         operatorEvent(QStringLiteral("set-state"), pool + u'/' + server, old, now);
-        finish(id, true, QStringLiteral("%1/%2: %3 → %4").arg(pool, server, old, now));
+        // For the status bar: from what the table showed to what was set.
+        finish(id, true, QStringLiteral("%1/%2: %3 → %4").arg(pool, server, shown.isEmpty() ? old : shown, now));
     }
 
     void exportReport(quint64 id, const ReportRequest &request, const QString &path, std::shared_ptr<std::atomic_bool> cancel)
@@ -416,6 +418,19 @@ private:
             }
         });
         flap->start(500);
+    }
+
+    // What the Servers table shows for it ("up", "up, 1/3 failed", "drain"): the "before" of a
+    // state change, so the status bar and the table say the same thing.
+    QString shownState(const QString &server) const
+    {
+        if (!m_checker)
+            return QString();
+        for (const ServerHealth &health : m_checker->snapshot().servers) {
+            if (health.name == server)
+                return health.stateText;
+        }
+        return QString();
     }
 
     QString adminName(const QString &server) const

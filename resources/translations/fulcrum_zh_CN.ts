@@ -48,6 +48,7 @@
     </message>
     <message>
         <location filename="../../ui/eventmodel.cpp" line="19"/>
+        <location filename="../../ui/eventmodel.cpp" line="39"/>
         <source>connection</source>
         <translation>连接</translation>
     </message>
@@ -55,6 +56,36 @@
         <location filename="../../ui/eventmodel.cpp" line="20"/>
         <source>POOL OUTAGE</source>
         <translation>池中断</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="29"/>
+        <source>state</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="31"/>
+        <source>set state</source>
+        <translation>设置状态</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="33"/>
+        <source>set weight</source>
+        <translation>设置权重</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="35"/>
+        <source>pool</source>
+        <translation>池</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="37"/>
+        <source>panic mode</source>
+        <translation>恐慌模式</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="41"/>
+        <source>force release</source>
+        <translation>强制释放</translation>
     </message>
     <message>
         <location filename="../../ui/servertablemodel.cpp" line="18"/>
@@ -75,6 +106,26 @@
         <location filename="../../ui/weightcontroller.cpp" line="28"/>
         <source>weight of %1: %2 → %3</source>
         <translation>%1 的权重：%2 → %3</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="18"/>
+        <source>plain</source>
+        <translation>普通</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="20"/>
+        <source>Redisson</source>
+        <translation>Redisson</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="22"/>
+        <source>Redisson read/write</source>
+        <translation>Redisson 读写锁</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="24"/>
+        <source>Fulcrum</source>
+        <translation>Fulcrum</translation>
     </message>
 </context>
 <context>
@@ -392,17 +443,17 @@
         <translation>%1/%2 的权重：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="161"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="163"/>
         <source>this in-process engine keeps no history, so it has no reports</source>
         <translation>此进程内引擎不保存历史数据，因此没有报告</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="541"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="556"/>
         <source>everything: the demo starts again from its own weights, states and locks</source>
         <translation>全部：演示会从自己的权重、状态和锁重新开始</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="552"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="567"/>
         <source>in-process engine (demo)</source>
         <translation>进程内引擎（演示）</translation>
     </message>
@@ -651,37 +702,37 @@
 <context>
     <name>fulcrum::ui::EventModel</name>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="86"/>
+        <location filename="../../ui/eventmodel.cpp" line="106"/>
         <source>%1: %2 → %3</source>
         <translation>%1：%2 → %3</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="108"/>
+        <location filename="../../ui/eventmodel.cpp" line="128"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="109"/>
+        <location filename="../../ui/eventmodel.cpp" line="129"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="110"/>
+        <location filename="../../ui/eventmodel.cpp" line="130"/>
         <source>Who</source>
         <translation>操作者</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="111"/>
+        <location filename="../../ui/eventmodel.cpp" line="131"/>
         <source>Target</source>
         <translation>对象</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="112"/>
+        <location filename="../../ui/eventmodel.cpp" line="132"/>
         <source>Change</source>
         <translation>变更</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="113"/>
+        <location filename="../../ui/eventmodel.cpp" line="133"/>
         <source>Detail</source>
         <translation>详情</translation>
     </message>
@@ -968,53 +1019,53 @@
 <context>
     <name>fulcrum::ui::LockModel</name>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="104"/>
-        <location filename="../../ui/lockmodel.cpp" line="109"/>
+        <location filename="../../ui/lockmodel.cpp" line="119"/>
+        <location filename="../../ui/lockmodel.cpp" line="124"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="104"/>
+        <location filename="../../ui/lockmodel.cpp" line="119"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="111"/>
+        <location filename="../../ui/lockmodel.cpp" line="126"/>
         <source>long-held</source>
         <translation>长时间持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="113"/>
+        <location filename="../../ui/lockmodel.cpp" line="128"/>
         <source>churning</source>
         <translation>频繁易主</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="141"/>
+        <location filename="../../ui/lockmodel.cpp" line="156"/>
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="142"/>
+        <location filename="../../ui/lockmodel.cpp" line="157"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="143"/>
+        <location filename="../../ui/lockmodel.cpp" line="158"/>
         <source>Holder</source>
         <translation>持有者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="144"/>
+        <location filename="../../ui/lockmodel.cpp" line="159"/>
         <source>TTL</source>
         <translation>TTL</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="145"/>
+        <location filename="../../ui/lockmodel.cpp" line="160"/>
         <source>Held for</source>
         <translation>已持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="146"/>
+        <location filename="../../ui/lockmodel.cpp" line="161"/>
         <source>Flags</source>
         <translation>标记</translation>
     </message>
@@ -1037,23 +1088,30 @@
         <translation>强制释放…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="172"/>
-        <location filename="../../ui/locksview.cpp" line="202"/>
+        <location filename="../../ui/locksview.cpp" line="173"/>
+        <location filename="../../ui/locksview.cpp" line="203"/>
         <source>No Redis endpoint configured: add one under Settings → Redis.</source>
         <translation>未配置 Redis 端点：请在 设置 → Redis 中添加。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="219"/>
+        <location filename="../../ui/locksview.cpp" line="220"/>
         <source>%1 keys scanned</source>
         <translation>已扫描 %1 个键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="222"/>
+        <location filename="../../ui/locksview.cpp" line="236"/>
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="224"/>
+        <location filename="../../ui/locksview.cpp" line="238"/>
+        <source>%1 of %n lock(s) shown (filter), %2 keys scanned</source>
+        <translation>
+            <numerusform>显示 %n 个锁中的 %1 个（已筛选），已扫描 %2 个键</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/locksview.cpp" line="240"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>
@@ -1063,18 +1121,18 @@
 <context>
     <name>fulcrum::ui::MainWindow</name>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="274"/>
+        <location filename="../../ui/mainwindow.cpp" line="275"/>
         <source>&amp;Export report…</source>
         <translation>导出报告(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="274"/>
+        <location filename="../../ui/mainwindow.cpp" line="275"/>
         <source>Health report for a window of the engine&apos;s history: PDF, HTML, CSV or JSON</source>
         <translation>引擎历史中某一时间范围的健康报告：PDF、HTML、CSV 或 JSON</translation>
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="44"/>
-        <location filename="../../ui/mainwindow.cpp" line="433"/>
+        <location filename="../../ui/mainwindow.cpp" line="434"/>
         <source>Fulcrum — %1</source>
         <translation>Fulcrum — %1</translation>
     </message>
@@ -1095,7 +1153,7 @@
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="75"/>
-        <location filename="../../ui/mainwindow.cpp" line="416"/>
+        <location filename="../../ui/mainwindow.cpp" line="417"/>
         <source>Redis: none configured</source>
         <translation>Redis：未配置</translation>
     </message>
@@ -1146,7 +1204,7 @@
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="249"/>
-        <location filename="../../ui/mainwindow.cpp" line="402"/>
+        <location filename="../../ui/mainwindow.cpp" line="403"/>
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
     </message>
@@ -1191,188 +1249,203 @@
         <translation>设置所选服务器的权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="266"/>
-        <source>&amp;Undo weight change</source>
-        <translation>撤销权重修改(&amp;U)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="268"/>
-        <source>&amp;Redo weight change</source>
-        <translation>重做权重修改(&amp;R)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="270"/>
+        <location filename="../../ui/mainwindow.cpp" line="271"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="270"/>
+        <location filename="../../ui/mainwindow.cpp" line="271"/>
         <source>Engine, Redis endpoints, language</source>
         <translation>引擎、Redis 端点、语言</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="277"/>
+        <location filename="../../ui/mainwindow.cpp" line="278"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="277"/>
+        <location filename="../../ui/mainwindow.cpp" line="278"/>
         <source>Close the console (a remote engine keeps running)</source>
         <translation>关闭控制台（远程引擎继续运行）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="279"/>
+        <location filename="../../ui/mainwindow.cpp" line="280"/>
         <source>&amp;Find</source>
         <translation>查找(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="279"/>
+        <location filename="../../ui/mainwindow.cpp" line="280"/>
         <source>Filter the current view</source>
         <translation>筛选当前视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="293"/>
+        <location filename="../../ui/mainwindow.cpp" line="294"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="298"/>
+        <location filename="../../ui/mainwindow.cpp" line="299"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="303"/>
+        <location filename="../../ui/mainwindow.cpp" line="304"/>
         <source>Se&amp;rver</source>
         <translation>服务器(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="306"/>
+        <location filename="../../ui/mainwindow.cpp" line="307"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="307"/>
+        <location filename="../../ui/mainwindow.cpp" line="308"/>
         <source>Live load</source>
         <translation>实时负载</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="307"/>
+        <location filename="../../ui/mainwindow.cpp" line="308"/>
         <source>Weights</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="307"/>
+        <location filename="../../ui/mainwindow.cpp" line="308"/>
         <source>Servers</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="307"/>
+        <location filename="../../ui/mainwindow.cpp" line="308"/>
         <source>Locks</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="307"/>
+        <location filename="../../ui/mainwindow.cpp" line="308"/>
         <source>Events</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="309"/>
+        <location filename="../../ui/mainwindow.cpp" line="310"/>
         <source>Show the %1 view</source>
         <translation>显示“%1”视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="313"/>
+        <location filename="../../ui/mainwindow.cpp" line="314"/>
         <source>Server actions</source>
         <translation>服务器操作</translation>
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="68"/>
-        <location filename="../../ui/mainwindow.cpp" line="355"/>
+        <location filename="../../ui/mainwindow.cpp" line="356"/>
         <source>last refresh %1</source>
         <translation>最后刷新 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="391"/>
+        <location filename="../../ui/mainwindow.cpp" line="266"/>
+        <source>&amp;Undo</source>
+        <translation>撤销(&amp;U)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="269"/>
+        <source>&amp;Redo</source>
+        <translation>重做(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="392"/>
         <source>%1 failed: %2</source>
         <translation>%1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="398"/>
+        <location filename="../../ui/mainwindow.cpp" line="399"/>
         <source>Engine: connected</source>
         <translation>引擎：已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="399"/>
+        <location filename="../../ui/mainwindow.cpp" line="400"/>
         <source>Engine: connecting</source>
         <translation>引擎：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="400"/>
+        <location filename="../../ui/mainwindow.cpp" line="401"/>
         <source>Engine: disconnected</source>
         <translation>引擎：已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="415"/>
+        <location filename="../../ui/mainwindow.cpp" line="408"/>
+        <source>connected</source>
+        <translation>已连接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="408"/>
+        <source>connecting</source>
+        <translation>正在连接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="408"/>
+        <source>disconnected</source>
+        <translation>已断开</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="416"/>
         <source>%1 %2</source>
         <translation>%1 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="416"/>
+        <location filename="../../ui/mainwindow.cpp" line="417"/>
         <source>Redis: %1</source>
         <translation>Redis：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="466"/>
+        <location filename="../../ui/mainwindow.cpp" line="467"/>
         <source>Draining %1</source>
         <translation>排空 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="466"/>
+        <location filename="../../ui/mainwindow.cpp" line="467"/>
         <source>Maintenance for %1</source>
         <translation>将 %1 设为维护</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="466"/>
+        <location filename="../../ui/mainwindow.cpp" line="467"/>
         <source>Ready for %1</source>
         <translation>将 %1 设为就绪</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="471"/>
+        <location filename="../../ui/mainwindow.cpp" line="472"/>
         <source>Setting %1 to %2</source>
         <translation>将 %1 设为 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="485"/>
+        <location filename="../../ui/mainwindow.cpp" line="486"/>
         <source>Weight of %1 (%2–%3):</source>
         <translation>%1 的权重（%2–%3）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="486"/>
+        <location filename="../../ui/mainwindow.cpp" line="487"/>
         <source>Set weight</source>
         <translation>设置权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="484"/>
+        <location filename="../../ui/mainwindow.cpp" line="485"/>
         <source>Weight of %1 (0–%2; 0 = no new traffic):</source>
         <translation>%1 的权重（0–%2；0 = 不接收新流量）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="516"/>
+        <location filename="../../ui/mainwindow.cpp" line="517"/>
         <source>Settings saved. %1 Language changes apply at the next start.</source>
         <translation>设置已保存。%1 语言设置在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="519"/>
+        <location filename="../../ui/mainwindow.cpp" line="520"/>
         <source>Settings saved. Engine and Redis changes apply at the next start; language too.</source>
         <translation>设置已保存。引擎、Redis 和语言的修改在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="565"/>
+        <location filename="../../ui/mainwindow.cpp" line="566"/>
         <source>cannot create screenshot directory %1; check the path and permissions</source>
         <translation>无法创建截图目录 %1；请检查路径和权限</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="583"/>
+        <location filename="../../ui/mainwindow.cpp" line="584"/>
         <source>cannot write %1; check the directory is writable</source>
         <translation>无法写入 %1；请检查目录是否可写</translation>
     </message>

@@ -30,6 +30,7 @@ private Q_SLOTS:
     void releasedThroughTheDialogAgainstRedis();
     void holderChangedInBetweenDeletesNothing();
     void passwordReachesTheEnginesInspector();
+    void countFollowsTheFilterAndKindsArePeoplesWords();
 
 private:
     // A running redis-server and a link + locks view watching it.
@@ -229,6 +230,29 @@ void TestForceRelease::passwordReachesTheEnginesInspector()
     QCOMPARE_NE(states.value(QStringLiteral("wrong-password")).first, LinkState::Connected);
     const QString detail = states.value(QStringLiteral("wrong-password")).second;
     QVERIFY2(!detail.contains(QStringLiteral("not-the-password")) && !detail.contains(QStringLiteral("locks-pass")), qPrintable(detail));
+}
+
+void TestForceRelease::countFollowsTheFilterAndKindsArePeoplesWords()
+{
+    InProcessEngineLink link(InProcessOptions::demo());
+    LocksView view(&link);
+    view.show();
+    LockTable table;
+    table.endpoint = QStringLiteral("127.0.0.1:6379");
+    table.keysScanned = 1200;
+    table.rows = {lock("lock:cart:42", 30'000), lock("lock:cart:43", 30'000), lock("lock:order:7", -1)};
+    table.rows[2].kind = QStringLiteral("redisson-rw");
+    view.setEndpoints({table.endpoint});
+    view.setLockTable(table);
+    QTRY_COMPARE(view.table()->model()->rowCount(), 3);
+    QCOMPARE(view.statusText(), QStringLiteral("3 lock(s), 1200 keys scanned"));
+    QTest::keyClicks(view.filter(), QStringLiteral("cart"));
+    QCOMPARE(view.table()->model()->rowCount(), 2);
+    QCOMPARE(view.statusText(), QStringLiteral("2 of 3 lock(s) shown (filter), 1200 keys scanned"));
+    view.filter()->clear();
+    QCOMPARE(view.statusText(), QStringLiteral("3 lock(s), 1200 keys scanned"));
+    const int row = rowOf(&view, "lock:order:7");
+    QCOMPARE(view.table()->model()->index(row, LockModel::Kind).data().toString(), QStringLiteral("Redisson read/write"));
 }
 
 QTEST_MAIN(TestForceRelease)

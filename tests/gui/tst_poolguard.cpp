@@ -18,6 +18,7 @@
 #include <QPointer>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTest>
@@ -268,6 +269,8 @@ void TestPoolGuard::aSmallDrainDoesNotAsk()
     QTest::keyClick(m_window->serversView(), Qt::Key_D, Qt::ControlModifier | Qt::ShiftModifier);
     QTRY_COMPARE(engineServers().value(QStringLiteral("app3")).second, BackendState::Drain);
     QVERIFY(m_questions.isEmpty());
+    // The status bar says it in the table's words: from "up" (not the admin state "ready").
+    QTRY_COMPARE(m_window->statusBar()->currentMessage(), QStringLiteral("checkout/app3: up → drain"));
 }
 
 void TestPoolGuard::poolSummaries()

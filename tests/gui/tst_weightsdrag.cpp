@@ -5,6 +5,7 @@
 #include "weightcontroller.h"
 #include "weightschartview.h"
 
+#include <QAction>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QTableView>
@@ -199,6 +200,10 @@ void TestWeightsDrag::arrowKeysStepTheSelectedBar()
     const auto before = engineServers();
     QTest::keyClick(chart, Qt::Key_Up);
     QTRY_COMPARE(engineWeight(QStringLiteral("app3")), 55);   // +10 % of 50
+    // The menu says what Undo will undo, once: "Undo weight of app3: 50 → 55".
+    QAction *undoAction = m_window->findChild<QAction *>(QStringLiteral("undoAction"));
+    QVERIFY(undoAction);
+    QCOMPARE(undoAction->text().remove(u'&'), QStringLiteral("Undo weight of app3: 50 → 55"));
     QTest::keyClick(chart, Qt::Key_Down, Qt::ShiftModifier);
     QTRY_COMPARE(engineWeight(QStringLiteral("app3")), 54);   // fine step
     QTest::keyClick(chart, Qt::Key_Right);
