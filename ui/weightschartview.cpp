@@ -205,10 +205,14 @@ void WeightsChartView::showTargets(const QList<double> &targets)
 {
     // Targets move only with weights, states and drags: the handles are repainted then, and
     // not with every tick's bars.
-    if (targets == m_shownTargets && m_selected == m_paintedSelection)
+    QStringList states;   // a server's state text is painted too ("MAINT", "DOWN")
+    for (const ServerStatus &server : std::as_const(m_servers))
+        states.append(server.state == BackendState::Up ? QString() : server.stateText);
+    if (targets == m_shownTargets && m_selected == m_paintedSelection && states == m_paintedStates)
         return;
     m_shownTargets = targets;
     m_paintedSelection = m_selected;
+    m_paintedStates = states;
     viewport()->update();
 }
 
@@ -225,7 +229,36 @@ void WeightsChartView::drawForeground(QPainter *painter, const QRectF &rect)
     font.setPointSizeF(font.pointSizeF() * 0.85);
     painter->setFont(font);
     const double ascent = QFontMetricsF(font).ascent();   // drawStaticText takes the top, not the baseline
+    const QRectF plot = chart()->mapToScene(chart()->plotArea()).boundingRect();
     for (int i = 0; i < m_shownTargets.size(); ++i) {
+        if (!hasHandle(i)) {
+            // Out of rotation: hatched across its column with its state written, never an
+            // empty bar with a handle at 0 % that invites a drag.
+            const double left = chart()->mapToScene(chart()->mapToPosition(QPointF(i - 0.3, 0), m_handles)).x();
+            const double right = chart()->mapToScene(chart()->mapToPosition(QPointF(i + 0.3, 0), m_handles)).x();
+            const QRectF column(QPointF(left, plot.top()), QPointF(right, plot.bottom()));
+            painter->setPen(Qt::NoPen);
+            painter->setBrush(QBrush(fadedText(palette(), 0.45), Qt::BDiagPattern));
+            painter->drawRect(column);
+            const QString state = i < m_servers.size() ? m_servers[i].stateText.toUpper() : QString();
+            QFont bold = font;
+            bold.setBold(true);
+            painter->setFont(bold);
+            const QRectF box = QFontMetricsF(bold).boundingRect(state).adjusted(-4, -2, 4, 2);
+            const QRectF label(QPointF(column.center().x() - box.width() / 2, column.bottom() - box.height() - 8), box.size());
+            painter->setPen(Qt::NoPen);
+            painter->setBrush(palette().color(QPalette::Base));
+            painter->drawRect(label);
+            painter->setPen(palette().color(QPalette::WindowText));
+            painter->drawText(label, Qt::AlignCenter, state);
+            painter->setFont(font);
+            if (i == m_selected) {
+                painter->setPen(QPen(palette().color(QPalette::Highlight), 3));
+                painter->setBrush(Qt::NoBrush);
+                painter->drawRect(column);
+            }
+            continue;
+        }
         const double percent = std::round(m_shownTargets[i] * 1000) / 10;
         const QPointF at = chart()->mapToScene(chart()->mapToPosition(QPointF(i, percent), m_handles));
         if (i == m_selected) {
@@ -281,6 +314,8 @@ void WeightsChartView::updateTitle()
         title = tr("%1: weight %2, actual %3 %, target %4 % — drag the handle or press ↑/↓")
                     .arg(server.name).arg(server.weight).arg(server.share * 100, 0, 'f', 1)
                     .arg(m_shownTargets.value(m_selected) * 100, 0, 'f', 1);
+    } else if (!m_servers.isEmpty() && std::none_of(m_servers.cbegin(), m_servers.cend(), [](const ServerStatus &s) { return s.takesTraffic(); })) {
+        title = tr("Pool %1 cannot serve: no server takes traffic, every request gets 503. Select a server and press Ready.").arg(m_pool);
     } else {
         title = tr("Pool %1: bars = actual share now, handles = target share (weight); drag a handle to reweight").arg(m_pool);
     }
@@ -299,6 +334,11 @@ QPoint WeightsChartView::positionFor(int index, double share) const
 {
     const QPointF scene = chart()->mapToScene(chart()->mapToPosition(QPointF(index, share * 100), m_handles));
     return mapFromScene(scene);
+}
+
+bool WeightsChartView::hasHandle(int index) const
+{
+    return index >= 0 && index < m_servers.size() && m_servers[index].state == BackendState::Up;
 }
 
 QPoint WeightsChartView::handlePosition(int index) const
@@ -321,7 +361,7 @@ void WeightsChartView::mousePressEvent(QMouseEvent *event)
     setSelectedIndex(index);
     setFocus(Qt::MouseFocusReason);
     const QPoint handle = handlePosition(index);
-    if (std::abs(handle.y() - event->position().y()) > kGrabPixels)
+    if (!hasHandle(index) || std::abs(handle.y() - event->position().y()) > kGrabPixels)
         return;
     if (weightForShare(m_servers, index, m_shownTargets.value(index)) < 0)
         return;   // only server taking traffic, or not up: a share cannot be dragged

@@ -47,6 +47,11 @@ public:
     QList<double> shownTargetShares() const { return m_shownTargets; }
     // Where server i's handle is, in viewport coordinates (for tests and tooltips).
     QPoint handlePosition(int index) const;
+    // Whether server `index` has a handle: one that is down, draining or in maintenance takes no
+    // traffic by weight, so it is drawn hatched with its state written instead, and cannot be dragged.
+    bool hasHandle(int index) const;
+    // The state written over a server without a handle ("MAINT"), empty for one with a handle.
+    QString stateShown(int index) const { return hasHandle(index) || index < 0 || index >= m_servers.size() ? QString() : m_servers[index].stateText.toUpper(); }
     // The viewport point for category index at share (0..1).
     QPoint positionFor(int index, double share) const;
 
@@ -79,6 +84,7 @@ private:
     QList<double> m_shownTargets;
     int m_selected = -1;
     int m_paintedSelection = -1;        // the selection the handles were last painted with
+    QStringList m_paintedStates;        // the states written over servers without a handle, as last painted
     int m_dragIndex = -1;
     int m_dragWeight = -1;
     QList<ServerStatus> m_dragBase;     // the weights the projection starts from

@@ -1940,22 +1940,27 @@ Apply anyway?</source>
         <translation>实际份额</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="276"/>
+        <location filename="../../ui/weightschartview.cpp" line="309"/>
         <source>%1: weight %2 → %3, target share %4 %</source>
         <translation>%1：权重 %2 → %3，目标份额 %4 %</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="281"/>
+        <location filename="../../ui/weightschartview.cpp" line="314"/>
         <source>%1: weight %2, actual %3 %, target %4 % — drag the handle or press ↑/↓</source>
         <translation>%1：权重 %2，实际 %3 %，目标 %4 % — 拖动手柄或按 ↑/↓</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="285"/>
+        <location filename="../../ui/weightschartview.cpp" line="318"/>
+        <source>Pool %1 cannot serve: no server takes traffic, every request gets 503. Select a server and press Ready.</source>
+        <translation>池 %1 无法提供服务：没有服务器接收流量，每个请求都返回 503。请选择一台服务器并点击“就绪”。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/weightschartview.cpp" line="320"/>
         <source>Pool %1: bars = actual share now, handles = target share (weight); drag a handle to reweight</source>
         <translation>池 %1：柱 = 当前实际份额，手柄 = 目标份额（权重）；拖动手柄可调整权重</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="288"/>
+        <location filename="../../ui/weightschartview.cpp" line="323"/>
         <source>showing the first %1 of %2 servers</source>
         <translation>显示 %2 台服务器中的前 %1 台</translation>
     </message>

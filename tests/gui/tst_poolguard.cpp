@@ -8,6 +8,7 @@
 #include "mainwindow.h"
 #include "servertablemodel.h"
 #include "weightcontroller.h"
+#include "weightschartview.h"
 
 #include <QApplication>
 #include <QBrush>
@@ -182,6 +183,10 @@ void TestPoolGuard::selectAllMaintenanceAsksFirst()
         return std::all_of(servers.cbegin(), servers.cend(), [](const std::pair<int, BackendState> &s) { return s.second == BackendState::Maint; });
     };
     QTRY_VERIFY(allInMaintenance());
+    m_window->showView(MainWindow::Weights);
+    QTRY_VERIFY2(m_window->weightsChart()->chart()->title().contains(u"checkout cannot serve"), qPrintable(m_window->weightsChart()->chart()->title()));
+    QTRY_COMPARE(m_window->weightsChart()->stateShown(0), QStringLiteral("MAINT"));
+    m_window->showView(MainWindow::Servers);
 
     // The console does not look calm: the Events view has the pool's outage, red, bold, on the pool.
     EventModel *events = m_window->eventModel();
@@ -237,6 +242,21 @@ void TestPoolGuard::drainingMostOfThePoolAsks()
     QTRY_COMPARE(engineServers().value(QStringLiteral("app4")).second, BackendState::Drain);
     QCOMPARE(engineServers().value(QStringLiteral("app1")).second, BackendState::Drain);
     QCOMPARE(m_questions.size(), 1);
+
+    // The Weights chart draws a drained server as such: hatched, its state written, no handle
+    // to drag (a press where the handle was does not start a drag).
+    m_window->showView(MainWindow::Weights);
+    WeightsChartView *chart = m_window->weightsChart();
+    const int app1 = int(chart->servers().indexOf(QStringLiteral("app1")));
+    const int app5 = int(chart->servers().indexOf(QStringLiteral("app5")));
+    QTRY_COMPARE(chart->stateShown(app1), QStringLiteral("DRAIN"));
+    QVERIFY(!chart->hasHandle(app1));
+    QVERIFY(chart->hasHandle(app5) && chart->stateShown(app5).isEmpty());
+    QTest::mousePress(chart->viewport(), Qt::LeftButton, Qt::NoModifier, chart->positionFor(app1, 0.0));
+    QVERIFY(!chart->isDragging());
+    QTest::mouseRelease(chart->viewport(), Qt::LeftButton, Qt::NoModifier, chart->positionFor(app1, 0.3));
+    waitForFreshSnapshot();
+    QCOMPARE(engineServers().value(QStringLiteral("app1")).first, 100);
 }
 
 void TestPoolGuard::weightZeroOnTheLastServerAsks()
