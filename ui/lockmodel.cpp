@@ -82,8 +82,21 @@ void LockModel::setTable(const LockTable &table)
     }
 }
 
+void LockModel::setStale(const QDateTime &asOf)
+{
+    if (asOf == m_staleAsOf)
+        return;
+    m_staleAsOf = asOf;
+    if (asOf.isValid())
+        m_now = asOf;    // the countdowns stop where the data stopped
+    if (!m_rows.isEmpty())
+        Q_EMIT dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
+}
+
 void LockModel::tick(const QDateTime &now)
 {
+    if (m_staleAsOf.isValid())
+        return;
     m_now = now;
     if (!m_rows.isEmpty())
         Q_EMIT dataChanged(index(0, Ttl), index(int(m_rows.size()) - 1, HeldFor), {Qt::DisplayRole, SortRole});
@@ -136,6 +149,15 @@ QVariant LockModel::data(const QModelIndex &index, int role) const
         case HeldFor: return lock->firstSeen.isValid() ? lock->firstSeen.secsTo(now) : -1;
         default: return data(index, Qt::DisplayRole);
         }
+    }
+    if (m_staleAsOf.isValid()) {
+        // Old news, and it looks it: greyed, no alarm colours, and the tooltip says since when.
+        if (role == Qt::ForegroundRole)
+            return QBrush(QColor(0x80, 0x80, 0x80));
+        if (role == Qt::ToolTipRole)
+            return tr("As of %1: Redis is not connected, so this may have changed").arg(m_staleAsOf.toLocalTime().toString(QStringLiteral("HH:mm:ss")));
+        if (role == Qt::BackgroundRole || role == Qt::FontRole)
+            return QVariant();
     }
     const bool flagged = lock->noExpiry() || lock->longHeld;
     if (role == Qt::BackgroundRole && flagged)

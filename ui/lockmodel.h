@@ -21,6 +21,10 @@ public:
 
     void setTable(const LockTable &table);
     void tick(const QDateTime &now);
+    // The endpoint is not connected: the rows are as of `asOf` (when they were last read). TTLs
+    // and held-for stop counting there, rows are greyed; an invalid time makes them live again.
+    void setStale(const QDateTime &asOf);
+    bool isStale() const { return m_staleAsOf.isValid(); }
     const LockRow *lockAt(int row) const;
     QString endpoint() const { return m_endpoint; }
 
@@ -37,6 +41,7 @@ private:
     QList<LockRow> m_rows;
     QHash<QByteArray, int> m_index;
     QDateTime m_now;
+    QDateTime m_staleAsOf;
 };
 
 } // namespace fulcrum::ui

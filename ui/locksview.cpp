@@ -132,6 +132,13 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
     bar->addWidget(m_progress);
     bar->addWidget(m_status);
     layout->addLayout(bar);
+    m_banner = new QLabel(this);
+    m_banner->setObjectName(QStringLiteral("locksBanner"));
+    m_banner->setWordWrap(true);
+    m_banner->setMargin(6);
+    m_banner->setStyleSheet(QStringLiteral("QLabel { background: #c62828; color: white; font-weight: bold; border-radius: 3px; }"));
+    m_banner->hide();
+    layout->addWidget(m_banner);
 
     m_model = new LockModel(this);
     m_proxy = new QSortFilterProxyModel(this);
@@ -151,6 +158,7 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
     m_view->setWordWrap(false);
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     auto *release = new QAction(tr("Force-release…"), m_view);
+    m_release = release;
     release->setShortcut(QKeySequence::Delete);
     release->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     connect(release, &QAction::triggered, this, [this] {
@@ -176,6 +184,7 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
 void LocksView::setLockTable(const LockTable &table)
 {
     m_tables.insert(table.endpoint, table);
+    m_states[table.endpoint].readAt = wallclock::nowUtc();
     if (m_endpoints->findText(table.endpoint) < 0)
         m_endpoints->addItem(table.endpoint);
     if (m_endpoints->currentText() == table.endpoint)
@@ -212,6 +221,47 @@ QStringList LocksView::endpoints() const
     return names;
 }
 
+void LocksView::setEndpointState(const QString &endpoint, LinkState state, const QString &detail)
+{
+    EndpointState &known = m_states[endpoint];
+    known.state = state;
+    known.detail = detail;
+    updateStaleness();
+}
+
+QString LocksView::bannerText() const
+{
+    return m_banner->isHidden() ? QString() : m_banner->text();
+}
+
+void LocksView::updateStaleness()
+{
+    const QString endpoint = m_endpoints->currentText();
+    const auto it = m_states.constFind(endpoint);
+    const bool stale = it != m_states.cend() && it->state != LinkState::Connected && it->readAt.isValid();
+    m_model->setStale(stale ? it->readAt : QDateTime());
+    m_release->setEnabled(!stale);
+    if (!stale) {
+        m_banner->hide();
+        m_banner->clear();
+        return;
+    }
+    const QString state = it->state == LinkState::Connecting ? tr("reconnecting") : tr("disconnected");
+    // The engine's message names the endpoint's URL first ("redis://HOST:PORT/0: cannot connect:
+    // …"); the banner names it already.
+    QString why = it->detail;
+    if (why.startsWith(u"redis://") || why.startsWith(u"rediss://") || why.startsWith(u"unix:")) {
+        const qsizetype colon = why.indexOf(QLatin1String(": "));
+        if (colon > 0)
+            why = why.mid(colon + 2);
+    }
+    m_banner->setText(tr("Redis %1 is %2%3. The locks below are as of %4 and may have changed; their countdowns are stopped, "
+                         "and force-release waits until it is connected again.")
+                          .arg(endpoint, state, why.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(why),
+                               it->readAt.toLocalTime().toString(QStringLiteral("HH:mm:ss"))));
+    m_banner->show();
+}
+
 void LocksView::showEndpoint(const QString &endpoint)
 {
     const LockTable table = m_tables.value(endpoint, LockTable{endpoint, {}, false, 0, QString()});
@@ -221,6 +271,7 @@ void LocksView::showEndpoint(const QString &endpoint)
     m_progress->setTextVisible(table.scanning);
     m_shown = table;
     updateStatus();
+    updateStaleness();
 }
 
 QString LocksView::statusText() const

@@ -60,6 +60,12 @@ public:
     explicit LocksView(EngineLink *link, QWidget *parent = nullptr);
 
     void setLockTable(const LockTable &table);
+    // The engine's connection to an endpoint: while it is not connected, its rows are shown as
+    // stale (as of their last read) under a banner that says why, and force-release waits.
+    void setEndpointState(const QString &endpoint, LinkState state, const QString &detail);
+    // The banner's text; empty when the endpoint shown is connected.
+    QString bannerText() const;
+    bool hasTable(const QString &endpoint) const { return m_tables.contains(endpoint); }
     // The endpoints the link has now (an engine was added or removed): the others' tables go.
     void setEndpoints(const QStringList &endpoints);
     QStringList endpoints() const;
@@ -84,6 +90,16 @@ private:
     QProgressBar *m_progress = nullptr;
     QLabel *m_status = nullptr;
     LockTable m_shown;                 // the table on screen, for the status text
+    struct EndpointState
+    {
+        LinkState state = LinkState::Connected;   // until the link says otherwise: its tables arrive
+        QString detail;
+        QDateTime readAt;              // when its last table arrived
+    };
+    QHash<QString, EndpointState> m_states;
+    QLabel *m_banner = nullptr;
+    QAction *m_release = nullptr;
+    void updateStaleness();
     LockModel *m_model = nullptr;
     QSortFilterProxyModel *m_proxy = nullptr;
     QTableView *m_view = nullptr;

@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include "engine/linkfigures.h"
+
 #include "poolstrip.h"
 
 #include "cachedtextdelegate.h"
@@ -405,6 +407,13 @@ void MainWindow::setLinkState(LinkState state, const QString &detail)
 
 void MainWindow::setRedisState(const QString &endpoint, LinkState state, const QString &detail)
 {
+    // Losing a lock store and getting it back are events, and its rows say they are old news.
+    // Not told yet: connected if its locks have been read (the link reports changes only).
+    const LinkState before = m_redisLinkStates.value(endpoint, m_locks->hasTable(endpoint) ? LinkState::Connected : LinkState::Connecting);
+    m_redisLinkStates.insert(endpoint, state);
+    if (const std::optional<LinkEvent> event = connectionEvent(before, state, QStringLiteral("Redis ") + endpoint, detail))
+        applyEvents({*event});
+    m_locks->setEndpointState(endpoint, state, detail);
     m_redisStates.insert(endpoint, state == LinkState::Connected ? tr("connected") : state == LinkState::Connecting ? tr("connecting") : tr("disconnected"));
     updateRedisLabel(detail);
 }

@@ -86,6 +86,7 @@ private:
 
     QPointer<EngineLink> m_link;
     WeightController *m_weights = nullptr;
+    QHash<QString, LinkState> m_redisLinkStates;   // per endpoint, for its connection events
     QTabWidget *m_tabs = nullptr;
     PoolStrip *m_poolStrip = nullptr;
     LiveLoadView *m_liveLoad = nullptr;

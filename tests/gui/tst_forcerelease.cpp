@@ -3,6 +3,8 @@
 #include "isolatedpaths.h"
 #include "lockmodel.h"
 #include "locksview.h"
+#include "eventmodel.h"
+#include "mainwindow.h"
 #include "redisserver.h"
 
 #include <QLabel>
@@ -31,6 +33,7 @@ private Q_SLOTS:
     void holderChangedInBetweenDeletesNothing();
     void passwordReachesTheEnginesInspector();
     void countFollowsTheFilterAndKindsArePeoplesWords();
+    void lostRedisMakesTheRowsStaleAndSaysSo();
 
 private:
     // A running redis-server and a link + locks view watching it.
@@ -253,6 +256,63 @@ void TestForceRelease::countFollowsTheFilterAndKindsArePeoplesWords()
     QCOMPARE(view.statusText(), QStringLiteral("3 lock(s), 1200 keys scanned"));
     const int row = rowOf(&view, "lock:order:7");
     QCOMPARE(view.table()->model()->index(row, LockModel::Kind).data().toString(), QStringLiteral("Redisson read/write"));
+}
+
+void TestForceRelease::lostRedisMakesTheRowsStaleAndSaysSo()
+{
+    // The console over a real Redis that dies: the rows stay, but visibly as old news (greyed,
+    // countdowns stopped, "as of"), a banner says why, force-release waits, and the loss and
+    // the return are events.
+    fulcrum::test::RedisServer redis;
+    QString error;
+    QVERIFY2(redis.start(&error), qPrintable(error));
+    QCOMPARE(redis.command({"SET", "lock:stock:sku-42", "worker-9:aa01", "PX", "600000"}).string, QByteArray("OK"));
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;
+    InProcessRedis endpoint;
+    endpoint.config.host = redis.host();
+    endpoint.config.port = redis.port();
+    endpoint.config.pollIntervalMs = 200;
+    options.redis.append(endpoint);
+    InProcessEngineLink link(options);
+    MainWindow window(&link);
+    window.resize(1200, 800);
+    window.showView(MainWindow::Locks);
+    window.show();
+    LocksView *view = window.locksView();
+    QTRY_VERIFY_WITH_TIMEOUT(rowOf(view, "lock:stock:sku-42") >= 0, 10'000);
+    QVERIFY(view->bannerText().isEmpty());
+    QVERIFY(!view->model()->isStale());
+
+    redis.kill();
+    QTRY_VERIFY_WITH_TIMEOUT(view->model()->isStale(), 10'000);
+    QVERIFY2(view->bannerText().contains(QStringLiteral("Redis %1:%2 is").arg(redis.host()).arg(redis.port())) && view->bannerText().contains(u"as of"),
+             qPrintable(view->bannerText()));
+    // The address once, not twice ("… (redis://…: cannot connect …)").
+    QCOMPARE(view->bannerText().count(QString::number(redis.port())), 1);
+    const int row = rowOf(view, "lock:stock:sku-42");
+    QVERIFY(row >= 0);
+    const QModelIndex ttl = view->table()->model()->index(row, LockModel::Ttl);
+    const QString frozen = ttl.data().toString();
+    QTest::qWait(600);
+    QCOMPARE(view->table()->model()->index(rowOf(view, "lock:stock:sku-42"), LockModel::Ttl).data().toString(), frozen);
+    QVERIFY(view->table()->model()->index(row, LockModel::Key).data(Qt::ToolTipRole).toString().startsWith(u"As of "));
+    const auto connectionEvents = [&window](const QString &after) {
+        int n = 0;
+        EventModel *events = window.eventModel();
+        for (int r = 0; r < events->rowCount(); ++r) {
+            n += events->data(events->index(r, EventModel::Target)).toString().startsWith(u"Redis ")
+                         && events->data(events->index(r, EventModel::Change)).toString().endsWith(after)
+                     ? 1 : 0;
+        }
+        return n;
+    };
+    QTRY_COMPARE(connectionEvents(QStringLiteral("→ disconnected")) + connectionEvents(QStringLiteral("→ connecting")), 1);
+
+    QVERIFY2(redis.restart(&error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(!view->model()->isStale(), 15'000);
+    QVERIFY(view->bannerText().isEmpty());
+    QTRY_COMPARE(connectionEvents(QStringLiteral("→ connected")), 1);
 }
 
 QTEST_MAIN(TestForceRelease)
