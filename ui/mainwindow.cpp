@@ -166,7 +166,7 @@ void MainWindow::createViews()
     m_serversView = new QTableView(servers);
     m_serversView->setObjectName(QStringLiteral("serversTable"));
     m_serversView->setModel(m_serverProxy);
-    m_serversView->setItemDelegate(new CachedTextDelegate(m_serversView));   // figures repaint every tick
+    m_serversView->setItemDelegate(new ServerTableDelegate(m_weights, m_serversView));   // figures repaint every tick
     m_serversView->setSortingEnabled(true);
     m_serversView->sortByColumn(ServerTableModel::Name, Qt::AscendingOrder);
     m_serversView->setSelectionBehavior(QAbstractItemView::SelectRows);

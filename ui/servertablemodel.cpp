@@ -4,6 +4,7 @@
 #include "weightcontroller.h"
 
 #include <QBrush>
+#include <QSpinBox>
 #include <QLocale>
 
 #include <utility>
@@ -48,6 +49,9 @@ quint32 ServerTableModel::changedColumnsOf(const ServerStatus &before, const QDa
     mark(before.name != after.name, Name);
     mark(before.pool != after.pool, Pool);
     mark(before.stateText != after.stateText || before.state != after.state, State);
+    mark(before.address != after.address, Address);
+    if (stateTint(before) != stateTint(after))
+        columns = (1u << ColumnCount) - 1;   // the whole row's tint
     mark(before.reason != after.reason, Reason);
     mark(before.weight != after.weight, Weight);
     mark(before.effectiveWeight != after.effectiveWeight, EffectiveWeight);
@@ -160,6 +164,7 @@ QVariant ServerTableModel::display(const ServerStatus &server, int column) const
     switch (column) {
     case Name: return server.name;
     case Pool: return server.pool;
+    case Address: return server.address;
     case State: return server.stateText;
     case Reason: return server.reason;
     case Weight: return server.weight;
@@ -168,9 +173,10 @@ QVariant ServerTableModel::display(const ServerStatus &server, int column) const
     case RequestsPerSecond: return locale.toString(server.requestsPerSecond, 'f', 1);
     case Share: return tr("%1 %").arg(locale.toString(server.share * 100, 'f', 1));
     // Blank where the engine does not report it (Apache httpd: no times, no errors), never 0.
-    case P50: return reports(&EngineCapabilities::responseTimes) ? tr("%1 ms").arg(locale.toString(server.p50Ms, 'f', 1)) : QString();
-    case P95: return reports(&EngineCapabilities::percentiles) ? tr("%1 ms").arg(locale.toString(server.p95Ms, 'f', 1)) : QString();
-    case P99: return reports(&EngineCapabilities::percentiles) ? tr("%1 ms").arg(locale.toString(server.p99Ms, 'f', 1)) : QString();
+    // Blank too for a server without traffic: no requests, no times (not "0.0 ms").
+    case P50: return reports(&EngineCapabilities::responseTimes) && server.requestsPerSecond > 0 ? tr("%1 ms").arg(locale.toString(server.p50Ms, 'f', 1)) : QString();
+    case P95: return reports(&EngineCapabilities::percentiles) && server.requestsPerSecond > 0 ? tr("%1 ms").arg(locale.toString(server.p95Ms, 'f', 1)) : QString();
+    case P99: return reports(&EngineCapabilities::percentiles) && server.requestsPerSecond > 0 ? tr("%1 ms").arg(locale.toString(server.p99Ms, 'f', 1)) : QString();
     case ErrorRate: return reports(&EngineCapabilities::errorRates) ? tr("%1 %").arg(locale.toString(server.errorRate * 100, 'f', 2)) : QString();
     case LastCheck:
         if (server.lastCheck.isValid())
@@ -182,11 +188,40 @@ QVariant ServerTableModel::display(const ServerStatus &server, int column) const
     return QVariant();
 }
 
+QWidget *ServerTableDelegate::createEditor(QWidget *parent, const QStyleOptionViewItem &option, const QModelIndex &index) const
+{
+    if (index.column() != ServerTableModel::Weight || !m_controller)
+        return CachedTextDelegate::createEditor(parent, option, index);
+    auto *spin = new QSpinBox(parent);
+    spin->setObjectName(QStringLiteral("weightEditor"));
+    spin->setFrame(false);
+    spin->setRange(m_controller->minWeight(), m_controller->maxWeight());
+    spin->setAlignment(Qt::AlignRight);
+    const QString range = ServerTableModel::tr("allowed: %1–%2").arg(m_controller->minWeight()).arg(m_controller->maxWeight());
+    spin->setToolTip(range);
+    spin->setStatusTip(range);
+    return spin;
+}
+
+QColor stateTint(const ServerStatus &server)
+{
+    if (server.stateText.contains(u"ejected"))
+        return QColor(0x8e, 0x44, 0xad, 60);
+    switch (server.state) {
+    case BackendState::Down: return QColor(0xd6, 0x27, 0x28, 60);
+    case BackendState::Drain: return QColor(0xf2, 0x8e, 0x2b, 60);
+    case BackendState::Maint: return QColor(0x4e, 0x79, 0xa7, 55);
+    case BackendState::Up: break;
+    }
+    return QColor();
+}
+
 QVariant ServerTableModel::sortValue(const ServerStatus &server, int column) const
 {
     switch (column) {
     case Name: return server.name;
     case Pool: return server.pool;
+    case Address: return server.address;
     case State: return server.stateText;
     case Reason: return server.reason;
     case Weight: return server.weight;
@@ -220,6 +255,10 @@ QVariant ServerTableModel::data(const QModelIndex &index, int role) const
         return server->key();
     case Qt::DecorationRole:
         return index.column() == Name ? QVariant(serverColor(server->key())) : QVariant();
+    case Qt::BackgroundRole: {
+        const QColor tint = stateTint(*server);
+        return tint.isValid() ? QVariant(QBrush(tint)) : QVariant();
+    }
     case Qt::ForegroundRole:
         if (index.column() == State && server->state == BackendState::Down)
             return QBrush(QColor(0xd6, 0x27, 0x28));
@@ -246,6 +285,7 @@ QVariant ServerTableModel::headerData(int section, Qt::Orientation orientation, 
     switch (section) {
     case Name: return tr("Server");
     case Pool: return tr("Pool");
+    case Address: return tr("Address");
     case State: return tr("State");
     case Reason: return tr("Reason");
     case Weight: return tr("Weight");

@@ -1,8 +1,10 @@
 #pragma once
 
+#include "cachedtextdelegate.h"
 #include "engine/enginelink.h"
 
 #include <QAbstractTableModel>
+#include <QColor>
 #include <QHash>
 
 namespace fulcrum::ui {
@@ -16,7 +18,7 @@ class ServerTableModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { Name, Pool, State, Reason, Weight, EffectiveWeight, Active, RequestsPerSecond,
+    enum Column { Name, Pool, Address, State, Reason, Weight, EffectiveWeight, Active, RequestsPerSecond,
                   Share, P50, P95, P99, ErrorRate, LastCheck, InState, ColumnCount };
     static constexpr int SortRole = Qt::UserRole + 1;   // numbers sort as numbers
     static constexpr int KeyRole = Qt::UserRole + 2;    // "pool/server"
@@ -53,5 +55,23 @@ private:
 };
 
 QString durationText(qint64 seconds);
+
+// The Servers table's delegate: cached text, and for the Weight column an editor that takes
+// only the engine's range (0–10 000, HAProxy 0–256, httpd 1–100) and says it, like the Set
+// weight dialog, instead of a free number the model then drops.
+class ServerTableDelegate : public CachedTextDelegate
+{
+public:
+    ServerTableDelegate(WeightController *controller, QObject *parent) : CachedTextDelegate(parent), m_controller(controller) {}
+    QWidget *createEditor(QWidget *parent, const QStyleOptionViewItem &option, const QModelIndex &index) const override;
+
+private:
+    WeightController *m_controller;
+};
+
+// The tint of a server's whole row by its state, HAProxy-style (down red, drain amber,
+// maintenance blue-grey, ejected violet); translucent, so it reads on light and dark palettes.
+// Invalid for a server that is up.
+QColor stateTint(const ServerStatus &server);
 
 } // namespace fulcrum::ui

@@ -88,17 +88,17 @@
         <translation>强制释放</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="18"/>
+        <location filename="../../ui/servertablemodel.cpp" line="19"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="20"/>
+        <location filename="../../ui/servertablemodel.cpp" line="21"/>
         <source>%1 min %2 s</source>
         <translation>%1 分 %2 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="21"/>
+        <location filename="../../ui/servertablemodel.cpp" line="22"/>
         <source>%1 h %2 min</source>
         <translation>%1 小时 %2 分</translation>
     </message>
@@ -1559,110 +1559,120 @@
 <context>
     <name>fulcrum::ui::ServerTableModel</name>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="169"/>
         <location filename="../../ui/servertablemodel.cpp" line="174"/>
+        <location filename="../../ui/servertablemodel.cpp" line="180"/>
         <source>%1 %</source>
         <translation>%1 %</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="171"/>
-        <location filename="../../ui/servertablemodel.cpp" line="172"/>
-        <location filename="../../ui/servertablemodel.cpp" line="173"/>
+        <location filename="../../ui/servertablemodel.cpp" line="177"/>
+        <location filename="../../ui/servertablemodel.cpp" line="178"/>
+        <location filename="../../ui/servertablemodel.cpp" line="179"/>
         <source>%1 ms</source>
         <translation>%1 毫秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="177"/>
+        <location filename="../../ui/servertablemodel.cpp" line="183"/>
         <source>%1 s ago</source>
         <translation>%1 秒前</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="179"/>
+        <location filename="../../ui/servertablemodel.cpp" line="185"/>
         <source>never</source>
         <translation>从未</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="179"/>
+        <location filename="../../ui/servertablemodel.cpp" line="185"/>
         <source>not reported</source>
         <translation>未提供</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="233"/>
+        <location filename="../../ui/servertablemodel.cpp" line="200"/>
+        <source>allowed: %1–%2</source>
+        <translation>允许范围：%1–%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="272"/>
         <source>Type a new weight (%1–%2) to change it; Ctrl+Z undoes it</source>
         <translation>输入新权重（%1–%2）即可修改；按 Ctrl+Z 撤销</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="247"/>
+        <location filename="../../ui/servertablemodel.cpp" line="286"/>
         <source>Server</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="248"/>
+        <location filename="../../ui/servertablemodel.cpp" line="287"/>
         <source>Pool</source>
         <translation>池</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="249"/>
+        <location filename="../../ui/servertablemodel.cpp" line="288"/>
+        <source>Address</source>
+        <translation type="unfinished">地址</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="289"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="250"/>
+        <location filename="../../ui/servertablemodel.cpp" line="290"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="251"/>
+        <location filename="../../ui/servertablemodel.cpp" line="291"/>
         <source>Weight</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="252"/>
+        <location filename="../../ui/servertablemodel.cpp" line="292"/>
         <source>Effective</source>
         <translation>生效权重</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="253"/>
+        <location filename="../../ui/servertablemodel.cpp" line="293"/>
         <source>Active</source>
         <translation>活动连接</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="254"/>
+        <location filename="../../ui/servertablemodel.cpp" line="294"/>
         <source>Req/s</source>
         <translation>请求/秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="255"/>
+        <location filename="../../ui/servertablemodel.cpp" line="295"/>
         <source>Share</source>
         <translation>份额</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="256"/>
+        <location filename="../../ui/servertablemodel.cpp" line="296"/>
         <source>p50</source>
         <translation>p50</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="257"/>
+        <location filename="../../ui/servertablemodel.cpp" line="297"/>
         <source>p95</source>
         <translation>p95</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="258"/>
+        <location filename="../../ui/servertablemodel.cpp" line="298"/>
         <source>p99</source>
         <translation>p99</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="259"/>
+        <location filename="../../ui/servertablemodel.cpp" line="299"/>
         <source>5xx</source>
         <translation>5xx</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="260"/>
+        <location filename="../../ui/servertablemodel.cpp" line="300"/>
         <source>Last check</source>
         <translation>上次检查</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="261"/>
+        <location filename="../../ui/servertablemodel.cpp" line="301"/>
         <source>In state</source>
         <translation>持续时间</translation>
     </message>

@@ -257,6 +257,21 @@ void TestPoolGuard::drainingMostOfThePoolAsks()
     QTest::mouseRelease(chart->viewport(), Qt::LeftButton, Qt::NoModifier, chart->positionFor(app1, 0.3));
     waitForFreshSnapshot();
     QCOMPARE(engineServers().value(QStringLiteral("app1")).first, 100);
+
+    // The Servers table: the drained rows tinted amber as whole rows, app5 not; the address
+    // as a column; no "0.0 ms" for a server without traffic.
+    ServerTableModel *model = m_window->serverModel();
+    const int drained = model->rowOf(QStringLiteral("checkout/app1"));
+    const int serving = model->rowOf(QStringLiteral("checkout/app5"));
+    QTRY_COMPARE(model->serverAt(drained)->requestsPerSecond, 0.0);
+    for (int column : {int(ServerTableModel::Name), int(ServerTableModel::Weight), int(ServerTableModel::InState)})
+        QCOMPARE(model->index(drained, column).data(Qt::BackgroundRole).value<QBrush>().color(), stateTint(*model->serverAt(drained)));
+    QVERIFY(stateTint(*model->serverAt(drained)).isValid());
+    QVERIFY(!model->index(serving, ServerTableModel::Name).data(Qt::BackgroundRole).isValid());
+    QCOMPARE(model->index(drained, ServerTableModel::Address).data().toString(), model->serverAt(drained)->address);
+    QVERIFY(model->serverAt(drained)->address.startsWith(u"127.0.0.1:"));
+    QCOMPARE(model->index(drained, ServerTableModel::P95).data().toString(), QString());
+    QTRY_VERIFY(model->index(serving, ServerTableModel::P95).data().toString().endsWith(u" ms"));
 }
 
 void TestPoolGuard::weightZeroOnTheLastServerAsks()

@@ -7,6 +7,7 @@
 
 #include <QAction>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTest>
@@ -230,6 +231,12 @@ void TestWeightsDrag::typingInTheTableSetsTheWeight()
     table->edit(cell);
     QWidget *editor = QApplication::focusWidget();
     QVERIFY(editor && editor != table);
+    // The editor takes only the engine's range and says it.
+    auto *spin = qobject_cast<QSpinBox *>(editor);
+    QVERIFY(spin);
+    QCOMPARE(spin->minimum(), 0);
+    QCOMPARE(spin->maximum(), kMaxWeight);
+    QVERIFY2(spin->toolTip().contains(u"0–10000"), qPrintable(spin->toolTip()));
     QTest::keyClick(editor, Qt::Key_A, Qt::ControlModifier);
     QTest::keyClicks(editor, QStringLiteral("250"));
     QTest::keyClick(editor, Qt::Key_Return);
