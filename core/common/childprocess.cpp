@@ -1,6 +1,8 @@
 #include "common/childprocess.h"
 
 #include <QProcess>
+#include <QProcessEnvironment>
+#include <QStringList>
 
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -17,6 +19,18 @@ void tieToParent(QProcess &process, int signal)
         if (::getppid() != parent)
             ::_exit(127);
     });
+}
+
+QProcessEnvironment environmentWithoutFaketime()
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    QStringList preload = environment.value(QStringLiteral("LD_PRELOAD")).split(u':', Qt::SkipEmptyParts);
+    preload.removeIf([](const QString &library) { return library.contains(u"faketime"); });
+    if (preload.isEmpty())
+        environment.remove(QStringLiteral("LD_PRELOAD"));
+    else
+        environment.insert(QStringLiteral("LD_PRELOAD"), preload.join(u':'));
+    return environment;
 }
 
 } // namespace fulcrum

@@ -49,6 +49,7 @@ bool LocalRedisServer::start(QString *error)
     m_process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
     m_process->setStandardOutputFile(QProcess::nullDevice());
     tieToParent(*m_process);
+    m_process->setProcessEnvironment(environmentWithoutFaketime());   // its own clock, under faketime too
     m_process->start(binary, {configPath});
     return true;
 }

@@ -495,6 +495,17 @@ void HealthChecker::sweep()
     flush();
 }
 
+HealthEvent HealthChecker::poolEvent(HealthEvent::Kind kind, const QString &normal, const QString &alarm, bool entering) const
+{
+    HealthEvent event;
+    event.kind = kind;
+    event.timeMs = wallclock::nowMs();
+    event.pool = m_config.name;
+    event.from = entering ? normal : alarm;
+    event.to = entering ? alarm : normal;
+    return event;
+}
+
 void HealthChecker::evaluatePanic()
 {
     int eligible = 0;
@@ -510,12 +521,7 @@ void HealthChecker::evaluatePanic()
     if (panic == m_panic)
         return;
     m_panic = panic;
-    HealthEvent event;
-    event.kind = HealthEvent::Panic;
-    event.timeMs = wallclock::nowMs();
-    event.pool = m_config.name;
-    event.from = panic ? QStringLiteral("normal") : QStringLiteral("PANIC");
-    event.to = panic ? QStringLiteral("PANIC") : QStringLiteral("normal");
+    HealthEvent event = poolEvent(HealthEvent::Panic, QStringLiteral("normal"), QStringLiteral("PANIC"), panic);
     // Counted over the servers in rotation; the ones an operator took out are said apart, so
     // "0 of 1" in a six-server pool reads as what it is.
     const int out = int(m_servers.size()) - eligible;
@@ -578,12 +584,7 @@ void HealthChecker::evaluateServing()
     if (canServe == m_serving)
         return;
     m_serving = canServe;
-    HealthEvent event;
-    event.kind = HealthEvent::Outage;
-    event.timeMs = wallclock::nowMs();
-    event.pool = m_config.name;
-    event.from = canServe ? QStringLiteral("NO SERVER") : QStringLiteral("serving");
-    event.to = canServe ? QStringLiteral("serving") : QStringLiteral("NO SERVER");
+    HealthEvent event = poolEvent(HealthEvent::Outage, QStringLiteral("serving"), QStringLiteral("NO SERVER"), !canServe);
     if (canServe) {
         event.reason = QStringLiteral("%1 of %2 servers take traffic again, after %3 s with none")
                            .arg(serving).arg(snapshot->backends.size()).arg((event.timeMs - m_outageSinceMs) / 1000.0, 0, 'f', 1);

@@ -191,6 +191,8 @@ private:
     void evaluatePanic();
     // Records an Outage event when the pool stops or starts serving.
     void evaluateServing();
+    // A pool-wide event (server empty) going normal → alarm when entering, alarm → normal when leaving.
+    HealthEvent poolEvent(HealthEvent::Kind kind, const QString &normal, const QString &alarm, bool entering) const;
     void refresh(int slot, HealthEvent::Kind kind, const QString &reason, qint64 durationUs = -1);
     BackendState desiredState(const Server &server) const;
     int desiredWeight(Server &server, int setWeight, qint64 now);

@@ -4,6 +4,7 @@
 #include "engine/inprocessenginelink.h"
 #include "eventmodel.h"
 #include "poolstrip.h"
+#include "enginepool.h"
 #include "isolatedpaths.h"
 #include "mainwindow.h"
 #include "servertablemodel.h"
@@ -93,10 +94,7 @@ void TestPoolGuard::cleanup()
 
 QMap<QString, std::pair<int, BackendState>> TestPoolGuard::engineServers() const
 {
-    QMap<QString, std::pair<int, BackendState>> servers;
-    for (const PoolBackend &backend : m_link->poolSnapshot()->backends)
-        servers.insert(backend.spec.name, {backend.spec.weight, backend.spec.state});
-    return servers;
+    return fulcrum::test::enginePool(*m_link);
 }
 
 QList<BackendState> TestPoolGuard::consoleStates() const

@@ -1,4 +1,5 @@
 #include "engine/inprocessenginelink.h"
+#include "enginepool.h"
 #include "isolatedpaths.h"
 #include "mainwindow.h"
 #include "servertablemodel.h"
@@ -75,10 +76,7 @@ void TestWeightsDrag::cleanup()
 
 QMap<QString, std::pair<int, BackendState>> TestWeightsDrag::engineServers() const
 {
-    QMap<QString, std::pair<int, BackendState>> servers;
-    for (const PoolBackend &backend : m_link->poolSnapshot()->backends)
-        servers.insert(backend.spec.name, {backend.spec.weight, backend.spec.state});
-    return servers;
+    return fulcrum::test::enginePool(*m_link);
 }
 
 int TestWeightsDrag::engineWeight(const QString &server) const

@@ -33,14 +33,7 @@ ProgramRun runProgram(const QString &program, const QStringList &arguments, cons
 
 QProcessEnvironment componentEnvironment()
 {
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    QStringList preload = environment.value(QStringLiteral("LD_PRELOAD")).split(u':', Qt::SkipEmptyParts);
-    preload.removeIf([](const QString &library) { return library.contains(u"faketime"); });
-    if (preload.isEmpty())
-        environment.remove(QStringLiteral("LD_PRELOAD"));
-    else
-        environment.insert(QStringLiteral("LD_PRELOAD"), preload.join(u':'));
-    return environment;
+    return environmentWithoutFaketime();
 }
 
 bool startFulcrumd(QProcess &process, const QString &configPath, QString *log)
