@@ -7,6 +7,7 @@
 #include "cachedtextdelegate.h"
 #include "eventmodel.h"
 #include "exportreportdialog.h"
+#include "helpdialogs.h"
 #include "liveloadview.h"
 #include "locksview.h"
 #include "poolstrip.h"
@@ -312,6 +313,28 @@ void MainWindow::createActions()
         view->addAction(make(names[i], QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), tr("Show the %1 view").arg(names[i]),
                              [this, i] { showView(View(i)); }));
     }
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    auto *shortcuts = make(tr("&Keyboard shortcuts"), QKeySequence(Qt::Key_F1), tr("Every shortcut of the console"), [this] {
+        QList<QAction *> actions;
+        for (QAction *menu : menuBar()->actions()) {
+            if (menu->menu())
+                actions += menu->menu()->actions();
+        }
+        makeShortcutsDialog(actions, this)->open();
+    });
+    shortcuts->setObjectName(QStringLiteral("shortcutsAction"));
+    auto *threeAm = make(tr("&At 3 a.m.: what to type"), QKeySequence(Qt::SHIFT | Qt::Key_F1), tr("The README's table of what to do in an incident"),
+                         [this] { makeThreeAmDialog(this)->open(); });
+    threeAm->setObjectName(QStringLiteral("threeAmAction"));
+    auto *about = new QAction(tr("&About Fulcrum"), this);
+    about->setObjectName(QStringLiteral("aboutAction"));
+    about->setMenuRole(QAction::AboutRole);
+    connect(about, &QAction::triggered, this, [this] { makeAboutDialog(m_link ? m_link->description() : tr("none"), this)->open(); });
+    help->addAction(shortcuts);
+    help->addAction(threeAm);
+    help->addSeparator();
+    help->addAction(about);
 
     QToolBar *toolbar = addToolBar(tr("Server actions"));
     toolbar->setObjectName(QStringLiteral("serverToolbar"));
