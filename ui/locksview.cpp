@@ -5,6 +5,7 @@
 #include "servertablemodel.h"
 
 #include <QAction>
+#include <QEvent>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
@@ -146,6 +147,8 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
     m_proxy->setSortRole(LockModel::SortRole);
     m_proxy->setFilterKeyColumn(-1);
     m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    // Rows re-sorted by every countdown tick and scan move under the pointer: sort on a beat.
+    m_proxy->setDynamicSortFilter(false);
     m_view = new QTableView(this);
     m_view->setObjectName(QStringLiteral("locksTable"));
     m_view->setModel(m_proxy);
@@ -175,6 +178,15 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
     m_countdown->setInterval(250);
     connect(m_countdown, &QTimer::timeout, this, [this] { m_model->tick(wallclock::nowUtc()); });
     m_countdown->start();
+    m_view->viewport()->installEventFilter(this);
+    m_resort = new QTimer(this);
+    m_resort->setInterval(5000);
+    connect(m_resort, &QTimer::timeout, this, [this] {
+        if (!m_pointerOver)
+            resortNow();
+    });
+    m_resort->start();
+    connect(m_view->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this, [this] { resortNow(); });
 
     const QStringList endpoints = link ? link->redisEndpoints() : QStringList();
     m_endpoints->addItems(endpoints);
@@ -272,6 +284,28 @@ void LocksView::showEndpoint(const QString &endpoint)
     m_shown = table;
     updateStatus();
     updateStaleness();
+}
+
+bool LocksView::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_view->viewport()) {
+        if (event->type() == QEvent::Enter)
+            m_pointerOver = true;
+        else if (event->type() == QEvent::Leave)
+            m_pointerOver = false;
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+void LocksView::setResortIntervalMs(int ms)
+{
+    m_resort->setInterval(ms);
+}
+
+void LocksView::resortNow()
+{
+    // The selection goes with its row (persistent indexes); only the order changes.
+    m_proxy->sort(m_view->horizontalHeader()->sortIndicatorSection(), m_view->horizontalHeader()->sortIndicatorOrder());
 }
 
 QString LocksView::statusText() const

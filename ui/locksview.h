@@ -57,6 +57,7 @@ class LocksView : public QWidget
 {
     Q_OBJECT
 public:
+    bool eventFilter(QObject *watched, QEvent *event) override;
     explicit LocksView(EngineLink *link, QWidget *parent = nullptr);
 
     void setLockTable(const LockTable &table);
@@ -73,6 +74,10 @@ public:
     LockModel *model() const { return m_model; }
     QLineEdit *filter() const { return m_filter; }
     QString statusText() const;
+    // Rows do not move with every countdown tick or scan: they take their sorted places at this
+    // beat (default 5 s), and not while the pointer is over the table. For tests.
+    void setResortIntervalMs(int ms);
+    void resortNow();
     // Opens the confirmation for the selected lock; null when none is selected.
     ForceReleaseDialog *forceReleaseSelected();
     // Column widths came from saved settings: do not size them to the first locks.
@@ -104,6 +109,8 @@ private:
     QSortFilterProxyModel *m_proxy = nullptr;
     QTableView *m_view = nullptr;
     QTimer *m_countdown = nullptr;
+    QTimer *m_resort = nullptr;        // the calm beat at which rows take their sorted places
+    bool m_pointerOver = false;        // rows keep still under the pointer
     bool m_columnsSized = false;
 };
 

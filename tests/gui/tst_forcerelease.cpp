@@ -7,6 +7,7 @@
 #include "mainwindow.h"
 #include "redisserver.h"
 
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -34,6 +35,7 @@ private Q_SLOTS:
     void passwordReachesTheEnginesInspector();
     void countFollowsTheFilterAndKindsArePeoplesWords();
     void lostRedisMakesTheRowsStaleAndSaysSo();
+    void rowsKeepStillUntilTheCalmBeat();
 
 private:
     // A running redis-server and a link + locks view watching it.
@@ -313,6 +315,38 @@ void TestForceRelease::lostRedisMakesTheRowsStaleAndSaysSo()
     QTRY_VERIFY_WITH_TIMEOUT(!view->model()->isStale(), 15'000);
     QVERIFY(view->bannerText().isEmpty());
     QTRY_COMPARE(connectionEvents(QStringLiteral("→ connected")), 1);
+}
+
+void TestForceRelease::rowsKeepStillUntilTheCalmBeat()
+{
+    InProcessEngineLink link(InProcessOptions::demo());
+    LocksView view(&link);
+    view.setResortIntervalMs(300);
+    view.show();
+    LockTable table;
+    table.endpoint = QStringLiteral("127.0.0.1:6379");
+    table.rows = {lock("lock:a", 10'000), lock("lock:b", 20'000), lock("lock:c", 30'000)};
+    view.setEndpoints({table.endpoint});
+    view.setLockTable(table);
+    QTRY_COMPARE(view.table()->model()->rowCount(), 3);
+    QCOMPARE(rowOf(&view, "lock:a"), 0);   // sorted by TTL, shortest first
+    view.table()->selectRow(0);
+
+    // lock:a is renewed (its TTL jumps to 40 s) while the pointer is over the table: nothing moves
+    // under it, the selection stays on lock:a.
+    QEvent enter(QEvent::Enter);
+    QCoreApplication::sendEvent(view.table()->viewport(), &enter);
+    table.rows[0].ttlMs = 40'000;
+    table.rows[0].readAt = QDateTime::currentDateTimeUtc();
+    view.setLockTable(table);
+    QTest::qWait(700);
+    QCOMPARE(rowOf(&view, "lock:a"), 0);
+    QCOMPARE(view.table()->selectionModel()->selectedRows().first().data().toString(), QStringLiteral("lock:a"));
+    // The pointer leaves: at the next beat the row takes its place, the selection with it.
+    QEvent leave(QEvent::Leave);
+    QCoreApplication::sendEvent(view.table()->viewport(), &leave);
+    QTRY_COMPARE(rowOf(&view, "lock:a"), 2);
+    QCOMPARE(view.table()->selectionModel()->selectedRows().first().data().toString(), QStringLiteral("lock:a"));
 }
 
 QTEST_MAIN(TestForceRelease)
