@@ -1,5 +1,7 @@
 #include "eventmodel.h"
 
+#include "common/wallclock.h"
+
 #include <QBrush>
 #include <QColor>
 #include <QFont>
@@ -107,11 +109,15 @@ QVariant EventModel::data(const QModelIndex &index, int role) const
         case Detail: return event.detail;
         }
     }
-    // Red: a server going down, panic mode, and a pool that cannot serve (its end too: it says how long).
-    if (role == Qt::ForegroundRole
-        && ((event.kind == LinkEvent::Kind::Health && event.after == QLatin1String("down")) || event.kind == LinkEvent::Kind::Panic
-            || event.kind == LinkEvent::Kind::Outage))
-        return QBrush(QColor(0xd6, 0x27, 0x28));
+    // Red: a server going down, panic mode, a pool that cannot serve (its end too: it says how
+    // long), a lost connection; amber: failing checks and ejections.
+    if (role == Qt::ForegroundRole) {
+        switch (eventSeverity(event)) {
+        case EventSeverity::Error: return QBrush(QColor(0xd6, 0x27, 0x28));
+        case EventSeverity::Warning: return QBrush(QColor(0xc0, 0x6c, 0x00));
+        case EventSeverity::Info: break;
+        }
+    }
     if (role == Qt::FontRole && event.kind == LinkEvent::Kind::Outage && event.after == QLatin1String("NO SERVER")) {
         QFont bold;
         bold.setBold(true);
@@ -133,6 +139,61 @@ QVariant EventModel::headerData(int section, Qt::Orientation orientation, int ro
     case Detail: return tr("Detail");
     }
     return QVariant();
+}
+
+EventSeverity eventSeverity(const LinkEvent &event)
+{
+    switch (event.kind) {
+    case LinkEvent::Kind::Outage:
+    case LinkEvent::Kind::Panic:
+        return EventSeverity::Error;
+    case LinkEvent::Kind::Health:
+        if (event.after.startsWith(u"down"))
+            return EventSeverity::Error;
+        return event.after.contains(u"failed") || event.after.contains(u"ejected") ? EventSeverity::Warning : EventSeverity::Info;
+    case LinkEvent::Kind::Ejection:
+        return EventSeverity::Warning;
+    case LinkEvent::Kind::Link:
+        return event.after == u"connected" ? EventSeverity::Info : EventSeverity::Error;
+    case LinkEvent::Kind::Operator:
+    case LinkEvent::Kind::Lock:
+        // An action the engine refused, or a release that deleted nothing, says so in its detail.
+        return event.detail.isEmpty() || event.detail == u"ok" ? EventSeverity::Info : EventSeverity::Warning;
+    }
+    return EventSeverity::Info;
+}
+
+void EventFilter::setKind(std::optional<LinkEvent::Kind> kind)
+{
+    m_kind = kind;
+    invalidateRowsFilter();
+}
+
+void EventFilter::setMinimumSeverity(EventSeverity severity)
+{
+    m_minimum = severity;
+    invalidateRowsFilter();
+}
+
+void EventFilter::setWindowSeconds(qint64 seconds)
+{
+    m_windowSeconds = seconds;
+    invalidateRowsFilter();
+}
+
+bool EventFilter::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
+{
+    const auto *events = qobject_cast<const EventModel *>(sourceModel());
+    if (events && sourceRow < events->rowCount()) {
+        const LinkEvent &event = events->eventAt(sourceRow);
+        if (m_kind && event.kind != *m_kind)
+            return false;
+        if (int(eventSeverity(event)) < int(m_minimum))
+            return false;
+        if (m_windowSeconds > 0 && event.time.secsTo(wallclock::nowUtc()) > m_windowSeconds)
+            return false;
+    }
+    return QSortFilterProxyModel::filterAcceptsRow(sourceRow, sourceParent);
 }
 
 } // namespace fulcrum::ui

@@ -3,6 +3,9 @@
 #include "engine/enginelink.h"
 
 #include <QAbstractTableModel>
+#include <QSortFilterProxyModel>
+
+#include <optional>
 
 #include <deque>
 
@@ -32,5 +35,33 @@ private:
 };
 
 QString eventKindText(LinkEvent::Kind kind);
+
+// How loud an event is: errors (a pool that cannot serve, panic, a server down, a lost
+// connection, a refused action) are red, warnings (failing checks, ejections) amber.
+enum class EventSeverity { Info, Warning, Error };
+EventSeverity eventSeverity(const LinkEvent &event);
+
+// The Events view's filters: kind, least severity, how far back, and the free text (pool,
+// server, who, change, detail: setFilterFixedString). The time window moves with the clock
+// (refresh() re-applies it).
+class EventFilter : public QSortFilterProxyModel
+{
+    Q_OBJECT
+public:
+    using QSortFilterProxyModel::QSortFilterProxyModel;
+
+    void setKind(std::optional<LinkEvent::Kind> kind);
+    void setMinimumSeverity(EventSeverity severity);
+    void setWindowSeconds(qint64 seconds);      // 0: any time
+    void refresh() { invalidateRowsFilter(); }
+
+protected:
+    bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
+
+private:
+    std::optional<LinkEvent::Kind> m_kind;
+    EventSeverity m_minimum = EventSeverity::Info;
+    qint64 m_windowSeconds = 0;
+};
 
 } // namespace fulcrum::ui

@@ -21,6 +21,7 @@
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QHBoxLayout>
+#include <QTimer>
 #include <QCoreApplication>
 #include <QDir>
 #include <QHeaderView>
@@ -213,9 +214,47 @@ void MainWindow::createViews()
     m_eventFilter->setObjectName(QStringLiteral("eventFilter"));
     m_eventFilter->setPlaceholderText(tr("Filter events by server, kind, who or text"));
     m_eventFilter->setClearButtonEnabled(true);
-    eventsLayout->addWidget(m_eventFilter);
+    // Kind, severity and how far back, beside the free text (pool, server, who, change).
+    auto *kinds = new QComboBox(events);
+    kinds->setObjectName(QStringLiteral("eventKind"));
+    kinds->addItem(tr("All kinds"), -1);
+    for (LinkEvent::Kind kind : {LinkEvent::Kind::Outage, LinkEvent::Kind::Panic, LinkEvent::Kind::Health, LinkEvent::Kind::Ejection,
+                                 LinkEvent::Kind::Operator, LinkEvent::Kind::Lock, LinkEvent::Kind::Link})
+        kinds->addItem(eventKindText(kind), int(kind));
+    auto *severities = new QComboBox(events);
+    severities->setObjectName(QStringLiteral("eventSeverity"));
+    severities->addItem(tr("All severities"), int(EventSeverity::Info));
+    severities->addItem(tr("Warnings and errors"), int(EventSeverity::Warning));
+    severities->addItem(tr("Errors only"), int(EventSeverity::Error));
+    auto *window = new QComboBox(events);
+    window->setObjectName(QStringLiteral("eventWindow"));
+    window->addItem(tr("Any time"), 0);
+    window->addItem(tr("Last 15 minutes"), 15 * 60);
+    window->addItem(tr("Last hour"), 3600);
+    window->addItem(tr("Last 24 hours"), 24 * 3600);
+    auto *filters = new QHBoxLayout;
+    filters->addWidget(m_eventFilter, 1);
+    filters->addWidget(kinds);
+    filters->addWidget(severities);
+    filters->addWidget(window);
+    eventsLayout->addLayout(filters);
     m_eventModel = new EventModel(this);
-    m_eventProxy = new QSortFilterProxyModel(this);
+    m_eventProxy = new EventFilter(this);
+    connect(kinds, &QComboBox::currentIndexChanged, this, [this, kinds] {
+        const int kind = kinds->currentData().toInt();
+        m_eventProxy->setKind(kind < 0 ? std::nullopt : std::optional<LinkEvent::Kind>(LinkEvent::Kind(kind)));
+    });
+    connect(severities, &QComboBox::currentIndexChanged, this,
+            [this, severities] { m_eventProxy->setMinimumSeverity(EventSeverity(severities->currentData().toInt())); });
+    connect(window, &QComboBox::currentIndexChanged, this, [this, window] { m_eventProxy->setWindowSeconds(window->currentData().toLongLong()); });
+    // The window moves with the clock.
+    auto *windowTick = new QTimer(this);
+    windowTick->setInterval(10'000);
+    connect(windowTick, &QTimer::timeout, this, [this, window] {
+        if (window->currentData().toLongLong() > 0)
+            m_eventProxy->refresh();
+    });
+    windowTick->start();
     m_eventProxy->setSourceModel(m_eventModel);
     m_eventProxy->setFilterKeyColumn(-1);
     m_eventProxy->setFilterCaseSensitivity(Qt::CaseInsensitive);

@@ -16,6 +16,7 @@ QT_END_NAMESPACE
 
 namespace fulcrum::ui {
 
+class EventFilter;
 class EventModel;
 class LiveLoadView;
 class LocksView;
@@ -45,6 +46,7 @@ public:
     ServerTableModel *serverModel() const { return m_serverModel; }
     QSortFilterProxyModel *serverProxy() const { return m_serverProxy; }
     EventModel *eventModel() const { return m_eventModel; }
+    EventFilter *eventFilter() const { return m_eventProxy; }
     PoolStrip *poolStrip() const { return m_poolStrip; }
     QTableView *eventsView() const { return m_eventsView; }
     void showView(View view);
@@ -97,7 +99,7 @@ private:
     QLineEdit *m_serverFilter = nullptr;
     LocksView *m_locks = nullptr;
     EventModel *m_eventModel = nullptr;
-    QSortFilterProxyModel *m_eventProxy = nullptr;
+    EventFilter *m_eventProxy = nullptr;
     QTableView *m_eventsView = nullptr;
     QLineEdit *m_eventFilter = nullptr;
     QLabel *m_weightNote = nullptr;

@@ -22,68 +22,68 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="14"/>
+        <location filename="../../ui/eventmodel.cpp" line="16"/>
         <source>health</source>
         <translation>健康</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="15"/>
+        <location filename="../../ui/eventmodel.cpp" line="17"/>
         <source>ejection</source>
         <translation>剔除</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="16"/>
+        <location filename="../../ui/eventmodel.cpp" line="18"/>
         <source>panic</source>
         <translation>恐慌模式</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="17"/>
+        <location filename="../../ui/eventmodel.cpp" line="19"/>
         <source>operator</source>
         <translation>操作员</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="18"/>
+        <location filename="../../ui/eventmodel.cpp" line="20"/>
         <source>lock</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="19"/>
-        <location filename="../../ui/eventmodel.cpp" line="39"/>
+        <location filename="../../ui/eventmodel.cpp" line="21"/>
+        <location filename="../../ui/eventmodel.cpp" line="41"/>
         <source>connection</source>
         <translation>连接</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="20"/>
+        <location filename="../../ui/eventmodel.cpp" line="22"/>
         <source>POOL OUTAGE</source>
         <translation>池中断</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="29"/>
+        <location filename="../../ui/eventmodel.cpp" line="31"/>
         <source>state</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="31"/>
+        <location filename="../../ui/eventmodel.cpp" line="33"/>
         <source>set state</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="33"/>
+        <location filename="../../ui/eventmodel.cpp" line="35"/>
         <source>set weight</source>
         <translation>设置权重</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="35"/>
+        <location filename="../../ui/eventmodel.cpp" line="37"/>
         <source>pool</source>
         <translation>池</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="37"/>
+        <location filename="../../ui/eventmodel.cpp" line="39"/>
         <source>panic mode</source>
         <translation>恐慌模式</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="41"/>
+        <location filename="../../ui/eventmodel.cpp" line="43"/>
         <source>force release</source>
         <translation>强制释放</translation>
     </message>
@@ -744,37 +744,37 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::EventModel</name>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="106"/>
+        <location filename="../../ui/eventmodel.cpp" line="108"/>
         <source>%1: %2 → %3</source>
         <translation>%1：%2 → %3</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="128"/>
+        <location filename="../../ui/eventmodel.cpp" line="134"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="129"/>
+        <location filename="../../ui/eventmodel.cpp" line="135"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="130"/>
+        <location filename="../../ui/eventmodel.cpp" line="136"/>
         <source>Who</source>
         <translation>操作者</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="131"/>
+        <location filename="../../ui/eventmodel.cpp" line="137"/>
         <source>Target</source>
         <translation>对象</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="132"/>
+        <location filename="../../ui/eventmodel.cpp" line="138"/>
         <source>Change</source>
         <translation>变更</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="133"/>
+        <location filename="../../ui/eventmodel.cpp" line="139"/>
         <source>Detail</source>
         <translation>详情</translation>
     </message>
@@ -935,87 +935,87 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::ForceReleaseDialog</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="27"/>
+        <location filename="../../ui/locksview.cpp" line="28"/>
         <source>Force-release a lock</source>
         <translation>强制释放锁</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="30"/>
+        <location filename="../../ui/locksview.cpp" line="31"/>
         <source>The holder may still be working under this lock. Releasing it lets another client in at once. Only the holder shown below is released: if the lock changes hands before you confirm, nothing is deleted.</source>
         <translation>持有者可能仍在该锁保护下工作。释放后其他客户端会立即进入。只会释放下面显示的持有者：如果在您确认前锁已易主，则不会删除任何内容。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="42"/>
+        <location filename="../../ui/locksview.cpp" line="43"/>
         <source>Endpoint:</source>
         <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="43"/>
+        <location filename="../../ui/locksview.cpp" line="44"/>
         <source>Key:</source>
         <translation>键：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="44"/>
+        <location filename="../../ui/locksview.cpp" line="45"/>
         <source>Holder:</source>
         <translation>持有者：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="45"/>
+        <location filename="../../ui/locksview.cpp" line="46"/>
         <source>Held for:</source>
         <translation>已持有：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="45"/>
+        <location filename="../../ui/locksview.cpp" line="46"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="47"/>
+        <location filename="../../ui/locksview.cpp" line="48"/>
         <source>TTL:</source>
         <translation>TTL：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="47"/>
+        <location filename="../../ui/locksview.cpp" line="48"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="47"/>
+        <location filename="../../ui/locksview.cpp" line="48"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="51"/>
+        <location filename="../../ui/locksview.cpp" line="52"/>
         <source>type the key to confirm</source>
         <translation>输入键名以确认</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="52"/>
+        <location filename="../../ui/locksview.cpp" line="53"/>
         <source>This lock never expires. Type its key:</source>
         <translation>此锁永不过期。请输入其键名：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="61"/>
+        <location filename="../../ui/locksview.cpp" line="62"/>
         <source>Force-release</source>
         <translation>强制释放</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="74"/>
+        <location filename="../../ui/locksview.cpp" line="75"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="89"/>
+        <location filename="../../ui/locksview.cpp" line="90"/>
         <source>Asking the engine…</source>
         <translation>正在询问引擎…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="90"/>
+        <location filename="../../ui/locksview.cpp" line="91"/>
         <source>Released: the lock was deleted.</source>
         <translation>已释放：锁已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="91"/>
+        <location filename="../../ui/locksview.cpp" line="92"/>
         <source>Not released: nothing was deleted.</source>
         <translation>未释放：没有删除任何内容。</translation>
     </message>
@@ -1120,60 +1120,60 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::LocksView</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="122"/>
+        <location filename="../../ui/locksview.cpp" line="123"/>
         <source>Filter locks by key, holder or kind</source>
         <translation>按键、持有者或类型筛选锁</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="129"/>
+        <location filename="../../ui/locksview.cpp" line="130"/>
         <source>Redis:</source>
         <translation>Redis：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="160"/>
+        <location filename="../../ui/locksview.cpp" line="163"/>
         <source>Force-release…</source>
         <translation>强制释放…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="181"/>
-        <location filename="../../ui/locksview.cpp" line="212"/>
+        <location filename="../../ui/locksview.cpp" line="193"/>
+        <location filename="../../ui/locksview.cpp" line="224"/>
         <source>No Redis endpoint configured: add one under Settings → Redis.</source>
         <translation>未配置 Redis 端点：请在 设置 → Redis 中添加。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="249"/>
+        <location filename="../../ui/locksview.cpp" line="261"/>
         <source>reconnecting</source>
         <translation>正在重连</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="249"/>
+        <location filename="../../ui/locksview.cpp" line="261"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="258"/>
+        <location filename="../../ui/locksview.cpp" line="270"/>
         <source>Redis %1 is %2%3. The locks below are as of %4 and may have changed; their countdowns are stopped, and force-release waits until it is connected again.</source>
         <translation>Redis %1 %2%3。下方的锁截至 %4，可能已变化；倒计时已停止，强制释放需等待重新连接。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="270"/>
+        <location filename="../../ui/locksview.cpp" line="282"/>
         <source>%1 keys scanned</source>
         <translation>已扫描 %1 个键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="287"/>
+        <location filename="../../ui/locksview.cpp" line="321"/>
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="289"/>
+        <location filename="../../ui/locksview.cpp" line="323"/>
         <source>%1 of %n lock(s) shown (filter), %2 keys scanned</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（已筛选），已扫描 %2 个键</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="291"/>
+        <location filename="../../ui/locksview.cpp" line="325"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>
@@ -1183,366 +1183,406 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::MainWindow</name>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="278"/>
+        <location filename="../../ui/mainwindow.cpp" line="317"/>
         <source>&amp;Export report…</source>
         <translation>导出报告(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="278"/>
+        <location filename="../../ui/mainwindow.cpp" line="317"/>
         <source>Health report for a window of the engine&apos;s history: PDF, HTML, CSV or JSON</source>
         <translation>引擎历史中某一时间范围的健康报告：PDF、HTML、CSV 或 JSON</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="47"/>
-        <location filename="../../ui/mainwindow.cpp" line="466"/>
+        <location filename="../../ui/mainwindow.cpp" line="48"/>
+        <location filename="../../ui/mainwindow.cpp" line="505"/>
         <source>Fulcrum — %1</source>
         <translation>Fulcrum — %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="51"/>
+        <location filename="../../ui/mainwindow.cpp" line="52"/>
         <source>Move this much traffic?</source>
         <translation>要迁移这么多流量吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="56"/>
+        <location filename="../../ui/mainwindow.cpp" line="57"/>
         <source>Take capacity out of a pool?</source>
         <translation>要从池中撤下容量吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="66"/>
+        <location filename="../../ui/mainwindow.cpp" line="67"/>
         <source>waiting for the first snapshot</source>
         <translation>正在等待第一个快照</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="78"/>
-        <location filename="../../ui/mainwindow.cpp" line="449"/>
+        <location filename="../../ui/mainwindow.cpp" line="79"/>
+        <location filename="../../ui/mainwindow.cpp" line="488"/>
         <source>Redis: none configured</source>
         <translation>Redis：未配置</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="78"/>
+        <location filename="../../ui/mainwindow.cpp" line="79"/>
         <source>Redis: connecting</source>
         <translation>Redis：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="118"/>
+        <location filename="../../ui/mainwindow.cpp" line="119"/>
         <source>&amp;Live load</source>
         <translation>实时负载(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="128"/>
+        <location filename="../../ui/mainwindow.cpp" line="129"/>
         <source>&amp;Pool:</source>
         <translation>池(&amp;P)：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="141"/>
+        <location filename="../../ui/mainwindow.cpp" line="142"/>
         <source>&amp;Weights</source>
         <translation>权重(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="157"/>
+        <location filename="../../ui/mainwindow.cpp" line="158"/>
         <source>Filter servers by name, pool, state or reason</source>
         <translation>按名称、池、状态或原因筛选服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="183"/>
+        <location filename="../../ui/mainwindow.cpp" line="184"/>
         <source>&amp;Servers</source>
         <translation>服务器(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="208"/>
+        <location filename="../../ui/mainwindow.cpp" line="209"/>
         <source>L&amp;ocks</source>
         <translation>锁(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="214"/>
+        <location filename="../../ui/mainwindow.cpp" line="215"/>
         <source>Filter events by server, kind, who or text</source>
         <translation>按服务器、类型、操作者或文本筛选事件</translation>
     </message>
     <message>
+        <location filename="../../ui/mainwindow.cpp" line="220"/>
+        <source>All kinds</source>
+        <translation>所有类型</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="226"/>
+        <source>All severities</source>
+        <translation>所有级别</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="227"/>
+        <source>Warnings and errors</source>
+        <translation>警告和错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="228"/>
+        <source>Errors only</source>
+        <translation>仅错误</translation>
+    </message>
+    <message>
         <location filename="../../ui/mainwindow.cpp" line="231"/>
+        <source>Any time</source>
+        <translation>任何时间</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="232"/>
+        <source>Last 15 minutes</source>
+        <translation>最近 15 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="233"/>
+        <source>Last hour</source>
+        <translation>最近 1 小时</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="234"/>
+        <source>Last 24 hours</source>
+        <translation>最近 24 小时</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="270"/>
         <source>&amp;Events</source>
         <translation>事件(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="252"/>
-        <location filename="../../ui/mainwindow.cpp" line="428"/>
+        <location filename="../../ui/mainwindow.cpp" line="291"/>
+        <location filename="../../ui/mainwindow.cpp" line="467"/>
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="257"/>
+        <location filename="../../ui/mainwindow.cpp" line="296"/>
         <source>&amp;Drain</source>
         <translation>排空(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="258"/>
+        <location filename="../../ui/mainwindow.cpp" line="297"/>
         <source>Drain: no new requests, running ones finish, checks go on</source>
         <translation>排空：不再分配新请求，进行中的请求继续完成，健康检查照常进行</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="259"/>
+        <location filename="../../ui/mainwindow.cpp" line="298"/>
         <source>&amp;Maintenance</source>
         <translation>维护(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="260"/>
+        <location filename="../../ui/mainwindow.cpp" line="299"/>
         <source>Maintenance: no traffic and no health checks</source>
         <translation>维护：无流量，也不做健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="261"/>
+        <location filename="../../ui/mainwindow.cpp" line="300"/>
         <source>&amp;Ready</source>
         <translation>就绪(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="262"/>
+        <location filename="../../ui/mainwindow.cpp" line="301"/>
         <source>Ready: back into rotation (health checks decide up or down)</source>
         <translation>就绪：重新加入轮转（由健康检查决定上线或下线）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="263"/>
+        <location filename="../../ui/mainwindow.cpp" line="302"/>
         <source>Set &amp;weight…</source>
         <translation>设置权重(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="264"/>
+        <location filename="../../ui/mainwindow.cpp" line="303"/>
         <source>Set the weight of the selected server</source>
         <translation>设置所选服务器的权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="274"/>
+        <location filename="../../ui/mainwindow.cpp" line="313"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="274"/>
+        <location filename="../../ui/mainwindow.cpp" line="313"/>
         <source>Engine, Redis endpoints, language</source>
         <translation>引擎、Redis 端点、语言</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="281"/>
+        <location filename="../../ui/mainwindow.cpp" line="320"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="281"/>
+        <location filename="../../ui/mainwindow.cpp" line="320"/>
         <source>Close the console (a remote engine keeps running)</source>
         <translation>关闭控制台（远程引擎继续运行）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="283"/>
+        <location filename="../../ui/mainwindow.cpp" line="322"/>
         <source>&amp;Find</source>
         <translation>查找(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="283"/>
+        <location filename="../../ui/mainwindow.cpp" line="322"/>
         <source>Filter the current view</source>
         <translation>筛选当前视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="297"/>
+        <location filename="../../ui/mainwindow.cpp" line="336"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="302"/>
+        <location filename="../../ui/mainwindow.cpp" line="341"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="307"/>
+        <location filename="../../ui/mainwindow.cpp" line="346"/>
         <source>Se&amp;rver</source>
         <translation>服务器(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="310"/>
+        <location filename="../../ui/mainwindow.cpp" line="349"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="311"/>
+        <location filename="../../ui/mainwindow.cpp" line="350"/>
         <source>Live load</source>
         <translation>实时负载</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="311"/>
+        <location filename="../../ui/mainwindow.cpp" line="350"/>
         <source>Weights</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="311"/>
+        <location filename="../../ui/mainwindow.cpp" line="350"/>
         <source>Servers</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="311"/>
+        <location filename="../../ui/mainwindow.cpp" line="350"/>
         <source>Locks</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="311"/>
+        <location filename="../../ui/mainwindow.cpp" line="350"/>
         <source>Events</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="313"/>
+        <location filename="../../ui/mainwindow.cpp" line="352"/>
         <source>Show the %1 view</source>
         <translation>显示“%1”视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="317"/>
+        <location filename="../../ui/mainwindow.cpp" line="356"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="318"/>
+        <location filename="../../ui/mainwindow.cpp" line="357"/>
         <source>&amp;Keyboard shortcuts</source>
         <translation>键盘快捷键(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="318"/>
+        <location filename="../../ui/mainwindow.cpp" line="357"/>
         <source>Every shortcut of the console</source>
         <translation>控制台的所有快捷键</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="327"/>
+        <location filename="../../ui/mainwindow.cpp" line="366"/>
         <source>&amp;At 3 a.m.: what to type</source>
         <translation>凌晨 3 点：该输入什么(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="327"/>
+        <location filename="../../ui/mainwindow.cpp" line="366"/>
         <source>The README&apos;s table of what to do in an incident</source>
         <translation>README 中事故处理步骤表</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="330"/>
+        <location filename="../../ui/mainwindow.cpp" line="369"/>
         <source>&amp;About Fulcrum</source>
         <translation>关于 Fulcrum(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="333"/>
+        <location filename="../../ui/mainwindow.cpp" line="372"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="339"/>
+        <location filename="../../ui/mainwindow.cpp" line="378"/>
         <source>Server actions</source>
         <translation>服务器操作</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="71"/>
-        <location filename="../../ui/mainwindow.cpp" line="381"/>
+        <location filename="../../ui/mainwindow.cpp" line="72"/>
+        <location filename="../../ui/mainwindow.cpp" line="420"/>
         <source>last refresh %1</source>
         <translation>最后刷新 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="269"/>
+        <location filename="../../ui/mainwindow.cpp" line="308"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="272"/>
+        <location filename="../../ui/mainwindow.cpp" line="311"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="417"/>
+        <location filename="../../ui/mainwindow.cpp" line="456"/>
         <source>%1 failed: %2</source>
         <translation>%1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="424"/>
+        <location filename="../../ui/mainwindow.cpp" line="463"/>
         <source>Engine: connected</source>
         <translation>引擎：已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="425"/>
+        <location filename="../../ui/mainwindow.cpp" line="464"/>
         <source>Engine: connecting</source>
         <translation>引擎：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="426"/>
+        <location filename="../../ui/mainwindow.cpp" line="465"/>
         <source>Engine: disconnected</source>
         <translation>引擎：已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="440"/>
+        <location filename="../../ui/mainwindow.cpp" line="479"/>
         <source>connected</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="440"/>
+        <location filename="../../ui/mainwindow.cpp" line="479"/>
         <source>connecting</source>
         <translation>正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="440"/>
+        <location filename="../../ui/mainwindow.cpp" line="479"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="448"/>
+        <location filename="../../ui/mainwindow.cpp" line="487"/>
         <source>%1 %2</source>
         <translation>%1 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="449"/>
+        <location filename="../../ui/mainwindow.cpp" line="488"/>
         <source>Redis: %1</source>
         <translation>Redis：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="499"/>
+        <location filename="../../ui/mainwindow.cpp" line="538"/>
         <source>Draining %1</source>
         <translation>排空 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="499"/>
+        <location filename="../../ui/mainwindow.cpp" line="538"/>
         <source>Maintenance for %1</source>
         <translation>将 %1 设为维护</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="499"/>
+        <location filename="../../ui/mainwindow.cpp" line="538"/>
         <source>Ready for %1</source>
         <translation>将 %1 设为就绪</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="504"/>
+        <location filename="../../ui/mainwindow.cpp" line="543"/>
         <source>Setting %1 to %2</source>
         <translation>将 %1 设为 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="518"/>
+        <location filename="../../ui/mainwindow.cpp" line="557"/>
         <source>Weight of %1 (%2–%3):</source>
         <translation>%1 的权重（%2–%3）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="519"/>
+        <location filename="../../ui/mainwindow.cpp" line="558"/>
         <source>Set weight</source>
         <translation>设置权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="517"/>
+        <location filename="../../ui/mainwindow.cpp" line="556"/>
         <source>Weight of %1 (0–%2; 0 = no new traffic):</source>
         <translation>%1 的权重（0–%2；0 = 不接收新流量）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="549"/>
+        <location filename="../../ui/mainwindow.cpp" line="588"/>
         <source>Settings saved. %1 Language changes apply at the next start.</source>
         <translation>设置已保存。%1 语言设置在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="552"/>
+        <location filename="../../ui/mainwindow.cpp" line="591"/>
         <source>Settings saved. Engine and Redis changes apply at the next start; language too.</source>
         <translation>设置已保存。引擎、Redis 和语言的修改在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="598"/>
+        <location filename="../../ui/mainwindow.cpp" line="637"/>
         <source>cannot create screenshot directory %1; check the path and permissions</source>
         <translation>无法创建截图目录 %1；请检查路径和权限</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="616"/>
+        <location filename="../../ui/mainwindow.cpp" line="655"/>
         <source>cannot write %1; check the directory is writable</source>
         <translation>无法写入 %1；请检查目录是否可写</translation>
     </message>
