@@ -398,9 +398,22 @@ void MainWindow::applySnapshot(const LinkSnapshot &snapshot)
         m_columnsRestored = true;   // size to the first figures once; after that the operator decides
         m_serversView->resizeColumnsToContents();
         // The first figures are small (no traffic yet): leave room for the big ones.
-        const int figure = m_serversView->fontMetrics().horizontalAdvance(QStringLiteral("10000.0 ms")) + 12;
-        for (int column = ServerTableModel::Weight; column <= ServerTableModel::ErrorRate; ++column)
-            m_serversView->setColumnWidth(column, std::max(m_serversView->columnWidth(column), figure));
+        // As wide as the biggest figure each column can show, no wider: at 1024 px the 5xx
+        // column must still be in sight.
+        const QFontMetrics metrics = m_serversView->fontMetrics();
+        const auto widen = [this, &metrics](int column, const QString &widest) {
+            m_serversView->setColumnWidth(column, std::max(m_serversView->columnWidth(column), metrics.horizontalAdvance(widest) + 12));
+        };
+        for (int column : {int(ServerTableModel::Weight), int(ServerTableModel::EffectiveWeight)})
+            widen(column, QStringLiteral("10000"));
+        widen(ServerTableModel::Active, QStringLiteral("9999"));
+        widen(ServerTableModel::RequestsPerSecond, QStringLiteral("99999.9"));
+        widen(ServerTableModel::Share, QStringLiteral("100.0 %"));
+        for (int column : {int(ServerTableModel::P50), int(ServerTableModel::P95), int(ServerTableModel::P99)})
+            widen(column, QStringLiteral("9999.9 ms"));
+        widen(ServerTableModel::ErrorRate, QStringLiteral("100.00 %"));
+        // A reason can be long ("L7STS 503 in 12 ms (Service Unavailable)"): the tooltip has it all.
+        m_serversView->setColumnWidth(ServerTableModel::Reason, std::min(m_serversView->columnWidth(ServerTableModel::Reason), metrics.horizontalAdvance(QStringLiteral("L7OK 200 in 999ms")) + 12));
     }
     if (m_serverModel->rowCount() != m_serverRowsSized) {
         // Servers came or went (an engine added, a pool reloaded): widen Server and Pool so no

@@ -273,6 +273,8 @@ QVariant ServerTableModel::data(const QModelIndex &index, int role) const
                    + (m_controller && !m_controller->weightNote().isEmpty() ? u'\n' + m_controller->weightNote() : QString());
         if (index.column() == Name)
             return server->address;
+        if (index.column() == Reason)
+            return server->reason;
         return QVariant();
     }
     return QVariant();

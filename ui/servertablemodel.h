@@ -18,8 +18,10 @@ class ServerTableModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { Name, Pool, Address, State, Reason, Weight, EffectiveWeight, Active, RequestsPerSecond,
-                  Share, P50, P95, P99, ErrorRate, LastCheck, InState, ColumnCount };
+    // The figures an operator scans first come first; the address last (in sight at 1024 px
+    // wide, the 5xx column is what matters).
+    enum Column { Name, Pool, State, Reason, Weight, EffectiveWeight, Active, RequestsPerSecond,
+                  Share, P50, P95, P99, ErrorRate, LastCheck, InState, Address, ColumnCount };
     static constexpr int SortRole = Qt::UserRole + 1;   // numbers sort as numbers
     static constexpr int KeyRole = Qt::UserRole + 2;    // "pool/server"
 

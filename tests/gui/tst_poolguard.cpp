@@ -22,6 +22,7 @@
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QSortFilterProxyModel>
+#include <QScrollBar>
 #include <QTableView>
 #include <QTest>
 #include <QTimer>
@@ -43,6 +44,7 @@ private Q_SLOTS:
     void weightZeroOnTheLastServerAsks();
     void aSmallDrainDoesNotAsk();
     void poolSummaries();
+    void fiveXxInSightAt1024();
 
 private:
     QMap<QString, std::pair<int, BackendState>> engineServers() const;
@@ -304,6 +306,18 @@ void TestPoolGuard::aSmallDrainDoesNotAsk()
     QVERIFY(m_questions.isEmpty());
     // The status bar says it in the table's words: from "up" (not the admin state "ready").
     QTRY_COMPARE(m_window->statusBar()->currentMessage(), QStringLiteral("checkout/app3: up → drain"));
+}
+
+void TestPoolGuard::fiveXxInSightAt1024()
+{
+    // At 1024×640 the 5xx column is in sight without scrolling, with real figures in it.
+    m_window->resize(1024, 640);
+    QTRY_VERIFY(m_window->serverModel()->serverAt(0)->requestsPerSecond > 0);
+    QTest::qWait(300);
+    QTableView *table = m_window->serversView();
+    QCOMPARE(table->horizontalScrollBar()->value(), 0);
+    const int right = table->columnViewportPosition(ServerTableModel::ErrorRate) + table->columnWidth(ServerTableModel::ErrorRate);
+    QVERIFY2(right <= table->viewport()->width(), qPrintable(QStringLiteral("5xx ends at %1 of %2").arg(right).arg(table->viewport()->width())));
 }
 
 void TestPoolGuard::poolSummaries()
