@@ -15,9 +15,11 @@
 #include "servertablemodel.h"
 #include "settingsdialog.h"
 #include "weightcontroller.h"
+#include "theme.h"
 #include "weightschartview.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -351,6 +353,22 @@ void MainWindow::createActions()
     for (int i = 0; i < 5; ++i) {
         view->addAction(make(names[i], QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), tr("Show the %1 view").arg(names[i]),
                              [this, i] { showView(View(i)); }));
+    }
+
+    // View → Theme: system, light or dark, kept in Settings.
+    QMenu *themes = view->addMenu(tr("&Theme"));
+    auto *themeGroup = new QActionGroup(this);
+    const Theme current = savedTheme();
+    for (const auto &[theme, label] : {std::pair{Theme::System, tr("&System")}, std::pair{Theme::Light, tr("&Light")}, std::pair{Theme::Dark, tr("&Dark")}}) {
+        QAction *action = themes->addAction(label);
+        action->setObjectName(QStringLiteral("theme-") + themeName(theme));
+        action->setCheckable(true);
+        action->setChecked(theme == current);
+        themeGroup->addAction(action);
+        connect(action, &QAction::triggered, this, [theme] {
+            applyTheme(theme);
+            saveTheme(theme);
+        });
     }
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));

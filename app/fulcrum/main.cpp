@@ -9,6 +9,7 @@
 #include "savedengines.h"
 #include "reportpdf/historywithpdf.h"
 #include "settingsdialog.h"
+#include "theme.h"
 #include "translations.h"
 
 #include <QApplication>
@@ -115,6 +116,9 @@ int main(int argc, char *argv[])
                 std::fprintf(stderr, "fulcrum: %s not found: standard buttons stay in English (package qt6-translations-l10n)\n", qPrintable(missing));
         }
     }
+    // View → Theme as last chosen (light or dark whatever the desktop says; system by default).
+    if (const ui::Theme theme = ui::savedTheme(); theme != ui::Theme::System)
+        ui::applyTheme(theme);
     // Engines to attach to: --haproxy, --httpd and every --engine, else the engines in Settings;
     // with none (or --demo) the embedded demo. Several are shown side by side, each under its name.
     // Every engine as KIND:ADDRESS (the registry reads it); --haproxy and --httpd are the same
