@@ -327,12 +327,10 @@ void LiveLoadView::syncTimeAxis(Chart &c)
     // The window ends at the next kTimeStepSeconds boundary and starts at the oldest
     // point kept (at least a minute back), so a fresh start fills the chart.
     if (m_now.isValid()) {
-        // A new range makes Qt Charts remap and stroke every line of the chart (about 5 ms for
-        // 12 lines): the charts take their step on consecutive ticks, not on the same one,
-        // each as if it were `which` ticks later (so its window still ends after now).
-        const int which = int(&c - m_charts);
+        // One window for the three charts, so a moment is at the same x in each (a new range
+        // costs a remap of every line, about 5 ms per chart, once per step).
         const qint64 step = qint64(kTimeStepSeconds) * 1000;
-        const qint64 end = ((m_now.toMSecsSinceEpoch() + which * m_tickMs) / step + 1) * step;
+        const qint64 end = (m_now.toMSecsSinceEpoch() / step + 1) * step;
         qint64 oldest = end - 60'000;
         for (const QString &key : m_shown) {
             const std::deque<Point> &history = m_history[key];
@@ -355,6 +353,12 @@ void LiveLoadView::syncTimeAxis(Chart &c)
             c.time->setRange(QDateTime::fromMSecsSinceEpoch(start), QDateTime::fromMSecsSinceEpoch(end));
         }
     }
+}
+
+std::pair<QDateTime, QDateTime> LiveLoadView::timeRange(int chart) const
+{
+    const QDateTimeAxis *axis = m_charts[std::clamp(chart, 0, 2)].time;
+    return {axis->min(), axis->max()};
 }
 
 QList<QPointF> LiveLoadView::requestsSeries(const QString &serverKey) const

@@ -55,6 +55,8 @@ public:
     int markerCount() const;
     // For tests: the points the requests/s line of a server holds.
     QList<QPointF> requestsSeries(const QString &serverKey) const;
+    // The time window chart `chart` (0 requests, 1 p95, 2 5xx) shows, as set on its axis.
+    std::pair<QDateTime, QDateTime> timeRange(int chart) const;
 
 protected:
     void changeEvent(QEvent *event) override;

@@ -205,6 +205,18 @@ void TestConsoleModels::liveSeriesAreBounded()
     QVERIFY2(points.last().x() > newestMs - double(LiveLoadView::kRefreshMs) && points.last().x() <= newestMs,
              qPrintable(QString::number(newestMs - points.last().x())));
     QCOMPARE(points.last().y(), (points.last().x() - double(start.toMSecsSinceEpoch())) / 250);
+
+    // One time axis for the three charts at every tick of a scroll: a moment is at the same x
+    // in each, and the window ends at or after now.
+    for (int tick = 2400; tick < 2480; ++tick) {
+        snapshot.time = start.addMSecs(qint64(tick) * 250);
+        snapshot.servers = {server};
+        view.updateFromSnapshot(snapshot);
+        const auto requests = view.timeRange(0);
+        QCOMPARE(view.timeRange(1), requests);
+        QCOMPARE(view.timeRange(2), requests);
+        QVERIFY(requests.second >= snapshot.time);
+    }
 }
 
 void TestConsoleModels::columnChoicesAndViewPersist()
