@@ -86,6 +86,14 @@ LiveLoadView::LiveLoadView(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
+    // Never silently a subset: the charts say when they show only the selection.
+    m_selectionNote = new QLabel(this);
+    m_selectionNote->setObjectName(QStringLiteral("selectionNote"));
+    m_selectionNote->setContentsMargins(8, 4, 8, 4);
+    m_selectionNote->setTextFormat(Qt::RichText);
+    m_selectionNote->hide();
+    connect(m_selectionNote, &QLabel::linkActivated, this, [this] { Q_EMIT showAllRequested(); });
+    layout->addWidget(m_selectionNote);
     const QString titles[3] = {tr("Requests per second"), tr("p95 latency (ms)"), tr("Errors (5xx %)")};
     for (int i = 0; i < 3; ++i) {
         Chart &c = m_charts[i];
@@ -260,9 +268,27 @@ QStringList LiveLoadView::linesToShow() const
     return shown;
 }
 
+QString LiveLoadView::selectionNote() const
+{
+    return m_selectionNote->isHidden() ? QString() : m_selectionNote->text();
+}
+
+void LiveLoadView::updateSelectionNote()
+{
+    QString note;
+    if (!m_chosen.isEmpty())
+        note = tr("%1 of %2 servers: the selection in Servers · <a href=\"all\">show all</a>").arg(m_shown.size()).arg(m_order.size());
+    else if (m_shown.size() < m_order.size())
+        note = tr("the first %1 of %2 servers; select servers in the Servers tab to choose").arg(m_shown.size()).arg(m_order.size());
+    if (m_selectionNote->text() != note)
+        m_selectionNote->setText(note);
+    m_selectionNote->setVisible(!note.isEmpty());
+}
+
 void LiveLoadView::refreshLines()
 {
     m_shown = linesToShow();
+    updateSelectionNote();
     for (Chart &chart : m_charts) {
         syncLines(chart, 0, kMaxLines);
         syncTimeAxis(chart);

@@ -57,6 +57,14 @@ public:
     QList<QPointF> requestsSeries(const QString &serverKey) const;
     // The time window chart `chart` (0 requests, 1 p95, 2 5xx) shows, as set on its axis.
     std::pair<QDateTime, QDateTime> timeRange(int chart) const;
+    // What the charts say about which servers they show; empty when they show every server.
+    QString selectionNote() const;
+
+Q_SIGNALS:
+    // The operator clicked "show all" in the selection note.
+    void showAllRequested();
+
+public:
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -88,6 +96,8 @@ private:
 
     Chart m_charts[3];
     QLabel *m_notReported = nullptr;
+    QLabel *m_selectionNote = nullptr;   // "1 of 6 servers: the selection in Servers · show all"
+    void updateSelectionNote();
     QHash<QString, std::deque<Point>> m_history;   // per server key
     QStringList m_order;                           // snapshot order
     QStringList m_chosen;

@@ -207,6 +207,8 @@ void MainWindow::createViews()
         updateActions();
     });
 
+    connect(m_liveLoad, &LiveLoadView::showAllRequested, this, [this] { m_serversView->clearSelection(); });
+
     m_locks = new LocksView(m_link, this);
     m_tabs->addTab(m_locks, tr("L&ocks"));
 

@@ -3,6 +3,7 @@
 // Maintenance shortcuts, the Servers table's weight editor and the question dialog itself.
 #include "engine/inprocessenginelink.h"
 #include "eventmodel.h"
+#include "liveloadview.h"
 #include "poolstrip.h"
 #include "enginepool.h"
 #include "isolatedpaths.h"
@@ -45,6 +46,7 @@ private Q_SLOTS:
     void aSmallDrainDoesNotAsk();
     void poolSummaries();
     void fiveXxInSightAt1024();
+    void liveLoadSaysItShowsTheSelection();
 
 private:
     QMap<QString, std::pair<int, BackendState>> engineServers() const;
@@ -318,6 +320,20 @@ void TestPoolGuard::fiveXxInSightAt1024()
     QCOMPARE(table->horizontalScrollBar()->value(), 0);
     const int right = table->columnViewportPosition(ServerTableModel::ErrorRate) + table->columnWidth(ServerTableModel::ErrorRate);
     QVERIFY2(right <= table->viewport()->width(), qPrintable(QStringLiteral("5xx ends at %1 of %2").arg(right).arg(table->viewport()->width())));
+}
+
+void TestPoolGuard::liveLoadSaysItShowsTheSelection()
+{
+    // Live load follows the selection in Servers, and says so, with a way back to all.
+    LiveLoadView *live = m_window->liveLoad();
+    selectInServers({QStringLiteral("app2")});
+    m_window->showView(MainWindow::LiveLoad);
+    QTRY_VERIFY2(live->selectionNote().contains(u"1 of 6 servers: the selection in Servers"), qPrintable(live->selectionNote()));
+    auto *note = live->findChild<QLabel *>(QStringLiteral("selectionNote"));
+    QVERIFY(note && note->isVisible());
+    Q_EMIT note->linkActivated(QStringLiteral("all"));
+    QCOMPARE(m_window->serversView()->selectionModel()->selectedRows().size(), 0);
+    QTRY_VERIFY(live->selectionNote().isEmpty());
 }
 
 void TestPoolGuard::poolSummaries()
