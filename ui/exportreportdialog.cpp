@@ -59,6 +59,8 @@ ExportReportDialog::ExportReportDialog(EngineLink *link, QWidget *parent)
     const QString documents = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
     m_file->setText(QDir(documents.isEmpty() ? QDir::homePath() : documents)
                         .filePath(QStringLiteral("fulcrum-report-%1.pdf").arg(now.toString(QStringLiteral("yyyyMMdd-HHmm")))));
+    // Wide enough to show the whole default path (up to a sensible width).
+    m_file->setMinimumWidth(std::min(560, m_file->fontMetrics().horizontalAdvance(m_file->text()) + 24));
     auto *browseButton = new QPushButton(tr("Browse…"), this);
     auto *fileRow = new QHBoxLayout;
     fileRow->addWidget(m_file, 1);
@@ -72,7 +74,11 @@ ExportReportDialog::ExportReportDialog(EngineLink *link, QWidget *parent)
     form->addRow(tr("&From:"), m_from);
     form->addRow(tr("&To:"), m_to);
     form->addRow(tr("F&ormat:"), m_format);
-    form->addRow(tr("F&ile:"), fileRow);
+    // A label beside a layout has no buddy of its own: give it the path field, or it shows a literal "&".
+    auto *fileLabel = new QLabel(tr("F&ile:"), this);
+    fileLabel->setObjectName(QStringLiteral("fileLabel"));
+    fileLabel->setBuddy(m_file);
+    form->addRow(fileLabel, fileRow);
     form->addRow(QString(), m_csvNote);
 
     m_progress->setRange(0, 1000);

@@ -80,6 +80,10 @@ void TestExportReport::exportWritesEachFormat()
     QVERIFY(dialog);
     QVERIFY(dialog->isVisible());
     QVERIFY(!dialog->fromEdit()->isEnabled());
+    // "F&ile:" has the path field as its buddy (no literal "&"), and the field shows the whole path.
+    auto *fileLabel = dialog->findChild<QLabel *>(QStringLiteral("fileLabel"));
+    QVERIFY(fileLabel && fileLabel->buddy() == dialog->fileEdit());
+    QVERIFY(dialog->fileEdit()->width() >= std::min(560, dialog->fileEdit()->fontMetrics().horizontalAdvance(dialog->fileEdit()->text())));
     dialog->windowBox()->setCurrentIndex(ExportReportDialog::Last15Minutes);
     dialog->formatBox()->setCurrentIndex(dialog->formatBox()->findData(format));
     QVERIFY(dialog->fileEdit()->text().endsWith(u'.' + format));   // the suffix follows the format
