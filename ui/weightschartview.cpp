@@ -260,7 +260,8 @@ void WeightsChartView::drawForeground(QPainter *painter, const QRectF &rect)
             continue;
         }
         const double percent = std::round(m_shownTargets[i] * 1000) / 10;
-        const QPointF at = chart()->mapToScene(chart()->mapToPosition(QPointF(i, percent), m_handles));
+        QPointF at = chart()->mapToScene(chart()->mapToPosition(QPointF(i, percent), m_handles));
+        at.setY(std::max(at.y(), plot.top()));   // never over the title, whatever the share
         if (i == m_selected) {
             painter->setPen(QPen(palette().color(QPalette::Highlight), 4));
             painter->setBrush(Qt::NoBrush);
@@ -336,6 +337,14 @@ QPoint WeightsChartView::positionFor(int index, double share) const
     return mapFromScene(scene);
 }
 
+QPoint WeightsChartView::drawnHandlePosition(int index) const
+{
+    const QRectF plot = chart()->mapToScene(chart()->plotArea()).boundingRect();
+    QPointF scene = chart()->mapToScene(chart()->mapToPosition(QPointF(index, std::round(m_shownTargets.value(index) * 1000) / 10), m_handles));
+    scene.setY(std::max(scene.y(), plot.top()));
+    return mapFromScene(scene);
+}
+
 bool WeightsChartView::hasHandle(int index) const
 {
     return index >= 0 && index < m_servers.size() && m_servers[index].state == BackendState::Up;
@@ -377,6 +386,9 @@ void WeightsChartView::mouseMoveEvent(QMouseEvent *event)
         QChartView::mouseMoveEvent(event);
         return;
     }
+    // The axis holds still during a drag (a moving scale would make the drag jump): a share
+    // above its top is taken (the title says it), and the handle is drawn on the plot's top
+    // edge rather than over the title (drawnHandlePosition).
     const double share = std::clamp(valueAt(event->position().toPoint()).y() / 100.0, 0.0, 0.99);
     const int weight = weightForShare(m_dragBase, m_dragIndex, share, m_controller->maxWeight());
     if (weight >= 0)

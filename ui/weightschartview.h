@@ -47,6 +47,8 @@ public:
     QList<double> shownTargetShares() const { return m_shownTargets; }
     // Where server i's handle is, in viewport coordinates (for tests and tooltips).
     QPoint handlePosition(int index) const;
+    // Where the handle is drawn: handlePosition, but never above the plot (over the title).
+    QPoint drawnHandlePosition(int index) const;
     // Whether server `index` has a handle: one that is down, draining or in maintenance takes no
     // traffic by weight, so it is drawn hatched with its state written instead, and cannot be dragged.
     bool hasHandle(int index) const;

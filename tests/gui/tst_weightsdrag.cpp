@@ -33,6 +33,7 @@ private Q_SLOTS:
     void confirmationRefusedChangesNothing();
     void arrowKeysStepTheSelectedBar();
     void typingInTheTableSetsTheWeight();
+    void aHandleStopsAtThePlotsTop();
 
 private:
     QMap<QString, std::pair<int, BackendState>> engineServers() const;
@@ -243,6 +244,26 @@ void TestWeightsDrag::typingInTheTableSetsTheWeight()
     QVERIFY(!proxy->setData(cell, 20000));
     waitForFreshSnapshot();
     QCOMPARE(engineWeight(QStringLiteral("app4")), 250);
+}
+
+void TestWeightsDrag::aHandleStopsAtThePlotsTop()
+{
+    m_window->weightController()->setConfirmThreshold(1.0);
+    WeightsChartView *chart = m_window->weightsChart();
+    const int index = int(chart->servers().indexOf(QStringLiteral("app6")));
+    QWidget *viewport = chart->viewport();
+    const QRectF plot = chart->chart()->plotArea();
+    QTest::mousePress(viewport, Qt::LeftButton, Qt::NoModifier, chart->handlePosition(index));
+    QVERIFY(chart->isDragging());
+    // Far above the chart, into the title: the share follows (the title says it), the handle
+    // is drawn on the plot's top edge.
+    QTest::mouseMove(viewport, QPoint(chart->handlePosition(index).x(), 2));
+    QVERIFY(chart->handlePosition(index).y() < chart->drawnHandlePosition(index).y());
+    const QPointF handle = chart->mapToScene(chart->drawnHandlePosition(index));
+    QVERIFY2(handle.y() >= chart->chart()->mapToScene(plot.topLeft()).y() - 1,
+             qPrintable(QStringLiteral("handle at y %1, plot top %2").arg(handle.y()).arg(chart->chart()->mapToScene(plot.topLeft()).y())));
+    QTest::mouseRelease(viewport, Qt::LeftButton, Qt::NoModifier, QPoint(chart->handlePosition(index).x(), 2));
+    QTRY_VERIFY(engineWeight(QStringLiteral("app6")) > 25);
 }
 
 QTEST_MAIN(TestWeightsDrag)
