@@ -1,10 +1,7 @@
 #include "mainwindow.h"
 
-#include "engine/linkfigures.h"
-
-#include "poolstrip.h"
-
 #include "cachedtextdelegate.h"
+#include "engine/linkfigures.h"
 #include "eventmodel.h"
 #include "exportreportdialog.h"
 #include "helpdialogs.h"
@@ -14,8 +11,8 @@
 #include "savedengines.h"
 #include "servertablemodel.h"
 #include "settingsdialog.h"
-#include "weightcontroller.h"
 #include "theme.h"
+#include "weightcontroller.h"
 #include "weightschartview.h"
 
 #include <QAction>
@@ -102,6 +99,7 @@ void MainWindow::applyCapabilities()
     m_tabs->setTabVisible(Locks, capabilities.locks);
     m_redisLabel->setVisible(capabilities.locks);
     m_liveLoad->setCapabilities(capabilities);
+    m_poolStrip->setCapabilities(capabilities);
 }
 
 MainWindow::~MainWindow() = default;
@@ -446,7 +444,6 @@ void MainWindow::applySnapshot(const LinkSnapshot &snapshot)
                 m_serversView->setColumnWidth(column, needed);
         }
     }
-    m_poolStrip->setCapabilities(m_link ? m_link->capabilities() : EngineCapabilities{});
     m_poolStrip->updateFromSnapshot(snapshot);
     m_weightsChart->updateFromSnapshot(snapshot);
     m_liveLoad->updateFromSnapshot(snapshot);

@@ -12,8 +12,7 @@ Balancer::Balancer(const Pool &pool, quint64 seed)
 
 bool Balancer::takesTraffic(const PoolBackend &backend, Tier tier) const
 {
-    return backend.spec.state == BackendState::Up && backend.effectiveWeight > 0
-        && backend.spec.backup == (tier == Backup);
+    return backend.takesTraffic() && backend.spec.backup == (tier == Backup);
 }
 
 void Balancer::rebuildPickers()

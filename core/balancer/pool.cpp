@@ -7,6 +7,11 @@
 
 namespace fulcrum {
 
+bool PoolSnapshot::canServe() const
+{
+    return std::any_of(backends.cbegin(), backends.cend(), [](const PoolBackend &b) { return b.takesTraffic(); });
+}
+
 int PoolSnapshot::indexOf(QStringView serverName) const
 {
     for (size_t i = 0; i < backends.size(); ++i) {

@@ -40,6 +40,9 @@ struct PoolBackend
     int effectiveWeight = 1;              // what pickers use: spec.weight, or less while slow start ramps
     quint64 nameHash = 0;
     std::shared_ptr<BackendLive> live;
+
+    // Whether pickers may choose it (in its tier: primary, or backup when no primary can).
+    bool takesTraffic() const { return spec.state == BackendState::Up && effectiveWeight > 0; }
 };
 
 // One server's new state and/or effective weight, for Pool::applyUpdates. The index is a
@@ -63,6 +66,9 @@ struct PoolSnapshot
     std::vector<PoolBackend> backends;
 
     int indexOf(QStringView serverName) const;
+    // Whether any server, primary or backup, takes traffic: when none does, every request
+    // gets the proxy's own 503.
+    bool canServe() const;
 };
 
 // A pool of servers. Worker threads check version() (one atomic load) on every pick and

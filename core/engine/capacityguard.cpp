@@ -7,15 +7,6 @@
 
 namespace fulcrum {
 
-namespace {
-
-bool takesTraffic(const ServerStatus &server)
-{
-    return server.state == BackendState::Up && server.weight > 0;
-}
-
-} // namespace
-
 QString PoolImpact::describe() const
 {
     if (cannotServe()) {
@@ -58,17 +49,15 @@ QList<PoolImpact> capacityRisks(const QList<ServerStatus> &servers, const QList<
                 after.state = *change->state == BackendState::Up && now.state == BackendState::Down ? BackendState::Down : *change->state;
         }
         ++impact.servers;
-        if (takesTraffic(now) && !now.backup) {
+        if (now.takesTraffic()) {
             ++impact.servingBefore;
             impact.capacityBefore += now.weight;
         }
-        if (takesTraffic(after)) {
-            if (after.backup) {
-                impact.backupsAfter = true;
-            } else {
-                ++impact.servingAfter;
-                impact.capacityAfter += after.weight;
-            }
+        if (after.takesTraffic()) {
+            ++impact.servingAfter;
+            impact.capacityAfter += after.weight;
+        } else if (after.backup && after.state == BackendState::Up && after.weight > 0) {
+            impact.backupsAfter = true;     // a backup that would serve alone
         }
     }
     QList<PoolImpact> risks;

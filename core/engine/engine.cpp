@@ -614,9 +614,7 @@ void Engine::tick()
         if (const HealthChecker *checker = healthChecker(pc.name))
             health = checker->snapshot();
         view.panic = health.panic;
-        view.cannotServe = std::none_of(ps->backends.cbegin(), ps->backends.cend(), [](const PoolBackend &b) {
-            return b.spec.state == BackendState::Up && b.effectiveWeight > 0;
-        });
+        view.cannotServe = !ps->canServe();
         if (const auto it = unserved.find(ps->name); it != unserved.end())
             view.unservedTotal = it->second;
         view.healthy = health.healthy;

@@ -569,7 +569,7 @@ void HealthChecker::evaluateServing()
     int maintained = 0;
     int zeroWeight = 0;
     for (const PoolBackend &b : snapshot->backends) {
-        if (b.spec.state == BackendState::Up && b.effectiveWeight > 0) {
+        if (b.takesTraffic()) {
             ++serving;
             continue;
         }
