@@ -4,6 +4,7 @@
 #include <QTest>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 using namespace fulcrum;
@@ -61,6 +62,10 @@ private Q_SLOTS:
                 }
             });
         }
+        // The pickers are running before the weights start to change (on a loaded machine a
+        // thread can start late; bounded wait, the assertion below says if it never came).
+        for (int waited = 0; picks.load() == 0 && waited < 10'000; ++waited)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
         // Two writers on disjoint halves, bounded number of changes each.
         std::vector<int> lastWeight(servers, 0);
         std::vector<BackendState> lastState(servers, BackendState::Up);
