@@ -5,18 +5,30 @@
 
 #include <QChart>
 #include <QChartView>
+#include <QComboBox>
 #include <QDateTimeAxis>
+#include <QDateTimeEdit>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFormLayout>
 #include <QGraphicsScene>
+#include <QHBoxLayout>
+#include <QJsonArray>
+#include <QLabel>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
+#include <QMouseEvent>
 #include <QPainter>
+#include <QPushButton>
+#include <QStandardItemModel>
 #include <QValueAxis>
-#include <QLabel>
 #include <QVBoxLayout>
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <optional>
 #include <utility>
 
 namespace fulcrum::ui {
@@ -35,57 +47,275 @@ std::pair<double, int> niceCeiling(double value)
     return {10 * magnitude, 6};
 }
 
+// The time format for a window: seconds when they matter, the date when it spans days.
+QString timeFormat(qint64 spanMs)
+{
+    if (spanMs <= 30 * 60'000)
+        return QStringLiteral("HH:mm:ss");
+    if (spanMs <= 36 * 3'600'000LL)
+        return QStringLiteral("HH:mm");
+    return QStringLiteral("MM-dd HH:mm");
+}
+
+// A window widened to round tick steps of local time (10 s … 1 day), at most 8 of them.
+struct TickedWindow
+{
+    qint64 start;
+    qint64 end;
+    int intervals;
+};
+TickedWindow tickedWindow(qint64 fromMs, qint64 toMs)
+{
+    static constexpr qint64 kSteps[] = {10'000, 30'000, 60'000, 120'000, 300'000, 600'000, 900'000, 1'800'000, 3'600'000,
+                                        7'200'000, 10'800'000, 21'600'000, 43'200'000, 86'400'000};
+    const qint64 span = std::max<qint64>(1, toMs - fromMs);
+    qint64 step = kSteps[std::size(kSteps) - 1];
+    for (qint64 candidate : kSteps) {
+        if (span / candidate <= 7) {
+            step = candidate;
+            break;
+        }
+    }
+    // Round in local time, so an hour tick reads HH:00 and a day tick 00:00 where the operator is.
+    const qint64 offset = qint64(QDateTime::fromMSecsSinceEpoch(fromMs).offsetFromUtc()) * 1000;
+    const auto floorTo = [step, offset](qint64 ms) { return (ms + offset) / step * step - offset; };
+    const qint64 start = floorTo(fromMs);
+    qint64 end = floorTo(toMs);
+    if (end < toMs)
+        end += step;
+    return {start, end, int(std::max<qint64>(1, (end - start) / step))};
+}
+
+QString formatValue(int chart, double value)
+{
+    switch (chart) {
+    case 0: return LiveLoadView::tr("%1 req/s").arg(value, 0, 'f', value < 10 ? 1 : 0);
+    case 1: return LiveLoadView::tr("%1 ms").arg(value, 0, 'f', 1);
+    default: return LiveLoadView::tr("%1 %").arg(value, 0, 'f', 1);
+    }
+}
+
 } // namespace
 
-// A chart view that paints the state-change markers over the plot: cheaper than a series
-// per marker and never in the legend.
+// A chart view that paints the markers over the plot (cheaper than a series per marker and
+// never in the legend) and what the pointer is over. Markers are mapped through the anchor
+// series at every paint, so they move with the data; the owner repaints the whole viewport
+// whenever the time axis moves or markers come and go, because a partial repaint would leave
+// a marker drawn at its old x outside the repainted part.
 class MarkedChartView : public QChartView
 {
 public:
-    MarkedChartView(std::shared_ptr<std::deque<StateMarker>> markers, QLineSeries *anchor, QWidget *parent)
-        : QChartView(parent), m_markers(std::move(markers)), m_anchor(anchor) {}
+    MarkedChartView(int which, QLineSeries *anchor, QWidget *parent)
+        : QChartView(parent), m_which(which), m_anchor(anchor)
+    {
+        setMouseTracking(true);
+        viewport()->setMouseTracking(true);
+    }
 
+    const std::deque<StateMarker> *markers = nullptr;
     bool drawLabels = false;
+    QString timeFormat = QStringLiteral("HH:mm:ss");
+
+    struct PlacedLabel
+    {
+        QRectF rect;              // scene coordinates
+        const StateMarker *marker;
+    };
+
+    // Labels left to right in up to kLabelRows rows, each where it does not touch the one
+    // before it in that row; a label with no room is left out (its line is still drawn and
+    // the pointer names it), so close changes never smear into each other.
+    QList<PlacedLabel> placeLabels(const QFont &font) const
+    {
+        QList<PlacedLabel> placed;
+        if (!drawLabels || !markers || !chart())
+            return placed;
+        const QRectF plot = chart()->plotArea();
+        const QFontMetricsF metrics(font);
+        std::vector<std::pair<qreal, const StateMarker *>> inPlot;
+        for (const StateMarker &marker : *markers) {
+            const qreal x = xOf(marker.time);
+            if (x >= plot.left() && x <= plot.right())
+                inPlot.emplace_back(x, &marker);
+        }
+        std::stable_sort(inPlot.begin(), inPlot.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+        qreal rowEnd[LiveLoadView::kLabelRows];
+        std::fill(std::begin(rowEnd), std::end(rowEnd), plot.left() - 1000);
+        for (const auto &[x, marker] : inPlot) {
+            const qreal width = metrics.horizontalAdvance(marker->label) + 4;
+            const qreal left = std::max(plot.left(), std::min(x + 3, plot.right() - width));
+            for (int row = 0; row < LiveLoadView::kLabelRows; ++row) {
+                if (left < rowEnd[row] + 6)
+                    continue;
+                placed.append({QRectF(left, plot.top() + 2 + row * metrics.height(), width, metrics.height()), marker});
+                rowEnd[row] = left + width;
+                break;
+            }
+        }
+        return placed;
+    }
+
+    QFont labelFont() const
+    {
+        QFont font = this->font();
+        font.setPointSizeF(font.pointSizeF() * 0.85);
+        return font;
+    }
+
+    QStringList hoverText() const
+    {
+        if (!m_hover || !chart())
+            return {};
+        const QPointF scenePoint = mapToScene(m_hover->toPoint());
+        const QRectF plot = chart()->plotArea();
+        if (!plot.contains(scenePoint))
+            return {};
+        const double at = chart()->mapToValue(scenePoint, m_anchor).x();
+        QStringList lines{QDateTime::fromMSecsSinceEpoch(qint64(at)).toString(timeFormat == u"HH:mm:ss" ? timeFormat : QStringLiteral("yyyy-MM-dd HH:mm:ss"))};
+        // The nearest point of each line, when it is close: a line with a gap says nothing there.
+        const double pixel = std::abs(chart()->mapToValue(scenePoint + QPointF(1, 0), m_anchor).x() - at);
+        for (QAbstractSeries *abstract : chart()->series()) {
+            auto *line = qobject_cast<QLineSeries *>(abstract);
+            if (!line || line == m_anchor || !line->isVisible() || line->count() == 0)
+                continue;
+            const QList<QPointF> points = line->points();
+            auto it = std::lower_bound(points.begin(), points.end(), at, [](const QPointF &p, double x) { return p.x() < x; });
+            const QPointF *nearest = nullptr;
+            if (it != points.end())
+                nearest = &*it;
+            if (it != points.begin() && (!nearest || at - std::prev(it)->x() < nearest->x() - at))
+                nearest = &*std::prev(it);
+            const double spacing = points.size() > 1 ? (points.last().x() - points.first().x()) / double(points.size() - 1) : 0;
+            if (!nearest || std::abs(nearest->x() - at) > std::max(spacing * 1.5, pixel * 6))
+                continue;
+            lines.append(QStringLiteral("%1  %2").arg(line->name(), formatValue(m_which, nearest->y())));
+        }
+        if (markers) {
+            for (const StateMarker &marker : *markers) {
+                if (std::abs(xOf(marker.time) - scenePoint.x()) <= 6)
+                    lines.append(QStringLiteral("%1  %2").arg(marker.time.toLocalTime().toString(QStringLiteral("HH:mm:ss")), marker.label));
+            }
+        }
+        return lines;
+    }
 
 protected:
+    void mouseMoveEvent(QMouseEvent *event) override
+    {
+        m_hover = event->position();
+        viewport()->update();
+        QChartView::mouseMoveEvent(event);
+    }
+
+    void leaveEvent(QEvent *event) override
+    {
+        m_hover.reset();
+        viewport()->update();
+        QChartView::leaveEvent(event);
+    }
+
     void drawForeground(QPainter *painter, const QRectF &rect) override
     {
         QChartView::drawForeground(painter, rect);
-        if (!m_anchor || !chart())
+        if (!m_anchor || !chart() || !markers)
             return;
         const QRectF plot = chart()->plotArea();
         painter->save();
-        QFont font = painter->font();
-        font.setPointSizeF(font.pointSizeF() * 0.85);
-        painter->setFont(font);
-        for (const StateMarker &marker : *m_markers) {
-            const QPointF at = chart()->mapToPosition(QPointF(marker.time.toMSecsSinceEpoch(), 0), m_anchor);
-            if (at.x() < plot.left() || at.x() > plot.right())
+        painter->setFont(labelFont());
+        for (const StateMarker &marker : *markers) {
+            const qreal x = xOf(marker.time);
+            if (x < plot.left() || x > plot.right())
                 continue;
             const QColor colour = serverColor(marker.serverKey);
-            painter->setPen(QPen(colour, 1.5, Qt::DashLine));
-            const QPointF top = chart()->mapToScene(QPointF(at.x(), plot.top()));
-            const QPointF bottom = chart()->mapToScene(QPointF(at.x(), plot.bottom()));
-            painter->drawLine(top, bottom);
-            if (drawLabels) {
-                painter->setPen(colour);
-                painter->drawText(top + QPointF(3, 12), marker.label);
-            }
+            painter->setPen(QPen(colour, 1.5, marker.kind == StateMarker::Kind::Weight ? Qt::DotLine : Qt::DashLine));
+            painter->drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
         }
+        for (const PlacedLabel &label : placeLabels(painter->font())) {
+            painter->setPen(serverColor(label.marker->serverKey));
+            painter->drawText(label.rect, Qt::AlignLeft | Qt::AlignVCenter, label.marker->label);
+        }
+        drawHover(painter, plot);
         painter->restore();
     }
 
 private:
-    std::shared_ptr<std::deque<StateMarker>> m_markers;
+    qreal xOf(const QDateTime &time) const
+    {
+        return chart()->mapToPosition(QPointF(double(time.toMSecsSinceEpoch()), 0), m_anchor).x();
+    }
+
+    void drawHover(QPainter *painter, const QRectF &plot)
+    {
+        const QStringList lines = hoverText();
+        if (lines.isEmpty())
+            return;
+        const qreal x = mapToScene(m_hover->toPoint()).x();
+        painter->setPen(QPen(fadedText(palette(), 0.5), 1));
+        painter->drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
+        const QFontMetricsF metrics(painter->font());
+        qreal width = 0;
+        for (const QString &line : lines)
+            width = std::max(width, metrics.horizontalAdvance(line));
+        QRectF box(0, plot.top() + 4, width + 12, metrics.height() * lines.size() + 8);
+        box.moveLeft(x + 10 + box.width() <= plot.right() ? x + 10 : x - 10 - box.width());
+        painter->setPen(QPen(fadedText(palette(), 0.4), 1));
+        painter->setBrush(palette().base());
+        painter->drawRect(box);
+        painter->setPen(palette().color(QPalette::Text));
+        for (int i = 0; i < lines.size(); ++i)
+            painter->drawText(QPointF(box.left() + 6, box.top() + 4 + metrics.ascent() + i * metrics.height()), lines[i]);
+    }
+
+    int m_which;
     QLineSeries *m_anchor;
+    std::optional<QPointF> m_hover;
 };
 
 LiveLoadView::LiveLoadView(QWidget *parent)
-    : QWidget(parent), m_markers(std::make_shared<std::deque<StateMarker>>())
+    : QWidget(parent)
 {
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
+
+    // What is shown: live, paused, or a window of the engine's history.
+    auto *controls = new QHBoxLayout;
+    controls->setContentsMargins(8, 4, 8, 4);
+    m_range = new QComboBox(this);
+    m_range->setObjectName(QStringLiteral("liveRange"));
+    m_range->addItem(tr("Live (last 5 min)"), 0);
+    m_range->addItem(tr("History: last 15 min"), 900);
+    m_range->addItem(tr("History: last 1 h"), 3600);
+    m_range->addItem(tr("History: last 24 h"), 86'400);
+    m_range->addItem(tr("History: last 7 days"), 7 * 86'400);
+    m_range->addItem(tr("History: custom window…"), -1);
+    auto *rangeLabel = new QLabel(tr("&Show:"), this);
+    rangeLabel->setBuddy(m_range);
+    m_pause = new QPushButton(tr("&Pause"), this);
+    m_pause->setObjectName(QStringLiteral("livePause"));
+    m_pause->setToolTip(tr("Stop the charts where they are to read them; the engine keeps recording"));
+    m_reload = new QPushButton(tr("Re&load"), this);
+    m_reload->setObjectName(QStringLiteral("liveReload"));
+    m_reload->setToolTip(tr("Ask the engine's history again, up to now"));
+    m_status = new QLabel(this);
+    m_status->setObjectName(QStringLiteral("liveStatus"));
+    m_status->setWordWrap(true);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    controls->addWidget(rangeLabel);
+    controls->addWidget(m_range);
+    controls->addWidget(m_pause);
+    controls->addWidget(m_reload);
+    controls->addWidget(m_status, 1);
+    layout->addLayout(controls);
+    connect(m_range, &QComboBox::activated, this, &LiveLoadView::rangeChosen);
+    connect(m_pause, &QPushButton::clicked, this, [this] { setPaused(m_mode == Mode::Live); });
+    connect(m_reload, &QPushButton::clicked, this, [this] {
+        if (m_rangeSeconds > 0)
+            showLast(m_rangeSeconds);
+        else
+            requestWindow(m_pastFrom, m_pastTo);
+    });
+
     // Never silently a subset: the charts say when they show only the selection.
     m_selectionNote = new QLabel(this);
     m_selectionNote->setObjectName(QStringLiteral("selectionNote"));
@@ -118,7 +348,8 @@ LiveLoadView::LiveLoadView(QWidget *parent)
         anchor->attachAxis(c.value);
         for (QLegendMarker *marker : chart->legend()->markers(anchor))
             marker->setVisible(false);
-        c.view = new MarkedChartView(m_markers, anchor, this);
+        c.view = new MarkedChartView(i, anchor, this);
+        c.view->markers = &m_markers;
         c.view->setObjectName(QStringLiteral("liveChart%1").arg(i));
         c.view->drawLabels = i == 0;
         c.view->setChart(chart);
@@ -136,6 +367,7 @@ LiveLoadView::LiveLoadView(QWidget *parent)
     m_notReported->setContentsMargins(8, 4, 8, 4);
     m_notReported->hide();
     layout->addWidget(m_notReported);
+    updateControls();
 }
 
 void LiveLoadView::setCapabilities(const EngineCapabilities &capabilities)
@@ -149,6 +381,18 @@ void LiveLoadView::setCapabilities(const EngineCapabilities &capabilities)
         missing.append(tr("5xx errors"));
     m_notReported->setText(tr("Not reported by this engine: %1.").arg(missing.join(QStringLiteral(", "))));
     m_notReported->setVisible(!missing.isEmpty());
+    m_hasHistory = capabilities.reports;
+    // Without a history store only the live view is offered, and the list says why.
+    if (auto *model = qobject_cast<QStandardItemModel *>(m_range->model())) {
+        for (int row = 1; row < model->rowCount(); ++row) {
+            QStandardItem *item = model->item(row);
+            item->setEnabled(m_hasHistory);
+            item->setToolTip(m_hasHistory ? QString() : tr("This engine keeps no history; only the live view is available."));
+        }
+    }
+    m_range->setToolTip(m_hasHistory ? tr("Live, or a window of the engine's history") : tr("This engine keeps no history; only the live view is available."));
+    if (!m_hasHistory && m_mode == Mode::History)
+        showLast(0);
 }
 
 LiveLoadView::~LiveLoadView() = default;
@@ -166,7 +410,7 @@ void LiveLoadView::setChosenServers(const QStringList &serverKeys)
 
 int LiveLoadView::markerCount() const
 {
-    return int(m_markers->size());
+    return int(m_markers.size());
 }
 
 void LiveLoadView::updateFromSnapshot(const LinkSnapshot &snapshot)
@@ -196,13 +440,21 @@ void LiveLoadView::updateFromSnapshot(const LinkSnapshot &snapshot)
         }
         m_order = order;
     }
-    while (!m_markers->empty() && m_markers->front().time.toMSecsSinceEpoch() < oldest)
-        m_markers->pop_front();
+    bool dropped = false;
+    while (!m_markers.empty() && m_markers.front().time.toMSecsSinceEpoch() < oldest) {
+        m_markers.pop_front();
+        dropped = true;
+    }
+    // Paused and history views stand still; the live history goes on for when they end.
+    if (m_mode != Mode::Live)
+        return;
     // Charts are costly to feed; a hidden view only keeps its history and catches up when shown.
     if (!isVisible()) {
         m_stale = true;
         return;
     }
+    if (dropped)
+        repaintCharts();
     if (std::exchange(m_stale, false))
         refreshLines();
     else
@@ -245,22 +497,38 @@ void LiveLoadView::showEvent(QShowEvent *event)
     m_stale = false;
 }
 
+void LiveLoadView::repaintCharts()
+{
+    for (Chart &chart : m_charts)
+        chart.view->viewport()->update();
+}
+
 void LiveLoadView::addEvents(const QList<LinkEvent> &events)
 {
+    bool added = false;
     for (const LinkEvent &event : events) {
+        const QString server = event.target.section(u'/', -1);
+        if (event.what == QLatin1String("set-weight")) {
+            m_markers.push_back(StateMarker{event.time, event.target, tr("%1 weight %2 → %3").arg(server, event.before, event.after), StateMarker::Kind::Weight});
+            added = true;
+            continue;
+        }
         // Only arrivals in a state: "up, 1/3 failed" is on the way, not there.
         if ((event.what != QLatin1String("state") && event.what != QLatin1String("set-state")) || event.after.contains(u','))
             continue;
-        const QString server = event.target.section(u'/', 1);
-        m_markers->push_back(StateMarker{event.time, event.target, tr("%1 → %2").arg(server, event.after)});
+        m_markers.push_back(StateMarker{event.time, event.target, tr("%1 → %2").arg(server, event.after)});
+        added = true;
     }
+    if (added && m_mode == Mode::Live)
+        repaintCharts();
 }
 
 QStringList LiveLoadView::linesToShow() const
 {
     QStringList shown;
-    for (const QString &key : m_chosen.isEmpty() ? m_order : m_chosen) {
-        if (m_history.contains(key))
+    const Series &data = series();
+    for (const QString &key : m_chosen.isEmpty() ? order() : m_chosen) {
+        if (data.contains(key))
             shown.append(key);
         if (shown.size() == kMaxLines)
             break;
@@ -273,13 +541,38 @@ QString LiveLoadView::selectionNote() const
     return m_selectionNote->isHidden() ? QString() : m_selectionNote->text();
 }
 
+QString LiveLoadView::statusText() const
+{
+    return m_status->isHidden() ? QString() : m_status->text();
+}
+
+QChartView *LiveLoadView::chartView(int chart) const
+{
+    return m_charts[std::clamp(chart, 0, 2)].view;
+}
+
+QList<std::pair<QRectF, QString>> LiveLoadView::markerLabels(int chart) const
+{
+    const MarkedChartView *view = m_charts[std::clamp(chart, 0, 2)].view;
+    QList<std::pair<QRectF, QString>> labels;
+    for (const MarkedChartView::PlacedLabel &placed : view->placeLabels(view->labelFont()))
+        labels.append({placed.rect, placed.marker->label});
+    return labels;
+}
+
+QStringList LiveLoadView::hoverText(int chart) const
+{
+    return m_charts[std::clamp(chart, 0, 2)].view->hoverText();
+}
+
 void LiveLoadView::updateSelectionNote()
 {
     QString note;
+    const int total = int(order().size());
     if (!m_chosen.isEmpty())
-        note = tr("%1 of %2 servers: the selection in Servers · <a href=\"all\">show all</a>").arg(m_shown.size()).arg(m_order.size());
-    else if (m_shown.size() < m_order.size())
-        note = tr("the first %1 of %2 servers; select servers in the Servers tab to choose").arg(m_shown.size()).arg(m_order.size());
+        note = tr("%1 of %2 servers: the selection in Servers · <a href=\"all\">show all</a>").arg(m_shown.size()).arg(total);
+    else if (m_shown.size() < total)
+        note = tr("the first %1 of %2 servers; select servers in the Servers tab to choose").arg(m_shown.size()).arg(total);
     if (m_selectionNote->text() != note)
         m_selectionNote->setText(note);
     m_selectionNote->setVisible(!note.isEmpty());
@@ -293,6 +586,7 @@ void LiveLoadView::refreshLines()
         syncLines(chart, 0, kMaxLines);
         syncTimeAxis(chart);
     }
+    repaintCharts();
 }
 
 void LiveLoadView::syncLines(Chart &c, int first, int count)
@@ -309,15 +603,16 @@ void LiveLoadView::syncLines(Chart &c, int first, int count)
         it = c.lines.erase(it);
     }
     auto valueOf = [which](const Point &p) { return double(which == 0 ? p.requests : which == 1 ? p.p95 : p.errors); };
+    const Series &data = series();
     double top = which == 2 ? 1.0 : 10.0;
     for (int i = 0; i < m_shown.size(); ++i) {
         const QString &key = m_shown[i];
-        const std::deque<Point> &history = m_history[key];
+        const std::deque<Point> &history = *data.find(key);
         QLineSeries *&line = c.lines[key];
         const bool added = !line;
         if (added) {
             line = new QLineSeries(chart);
-            line->setName(key.section(u'/', 1));
+            line->setName(key.section(u'/', -1));
             line->setPen(QPen(serverColor(key), kLineWidth));
             chart->addSeries(line);
             line->attachAxis(c.time);
@@ -349,14 +644,24 @@ void LiveLoadView::syncLines(Chart &c, int first, int count)
 
 void LiveLoadView::syncTimeAxis(Chart &c)
 {
-    // The axes move in steps, not every tick: new labels mean a new layout of the whole chart.
-    // The window ends at the next kTimeStepSeconds boundary and starts at the oldest
-    // point kept (at least a minute back), so a fresh start fills the chart.
-    if (m_now.isValid()) {
-        // One window for the three charts, so a moment is at the same x in each (a new range
-        // costs a remap of every line, about 5 ms per chart, once per step).
+    qint64 start = 0;
+    qint64 end = 0;
+    qint64 intervals = 1;
+    if (m_mode == Mode::Paused)
+        return;   // the live window as it was when paused
+    if (m_mode == Mode::History) {
+        const TickedWindow window = tickedWindow(m_pastFrom, m_pastTo);
+        start = window.start;
+        end = window.end;
+        intervals = window.intervals;
+    } else if (m_now.isValid()) {
+        // The axes move in steps, not every tick: new labels mean a new layout of the whole
+        // chart. The window ends at the next kTimeStepSeconds boundary and starts at the oldest
+        // point kept (at least a minute back), so a fresh start fills the chart. One window for
+        // the three charts, so a moment is at the same x in each (a new range costs a remap of
+        // every line, about 5 ms per chart, once per step).
         const qint64 step = qint64(kTimeStepSeconds) * 1000;
-        const qint64 end = (m_now.toMSecsSinceEpoch() / step + 1) * step;
+        end = (m_now.toMSecsSinceEpoch() / step + 1) * step;
         qint64 oldest = end - 60'000;
         for (const QString &key : m_shown) {
             const std::deque<Point> &history = m_history[key];
@@ -370,15 +675,239 @@ void LiveLoadView::syncTimeAxis(Chart &c)
                 break;
             labelStep = candidate;
         }
-        const qint64 intervals = (end - oldest + labelStep - 1) / labelStep;
-        const qint64 start = end - intervals * labelStep;
-        if (start != c.timeStart || end != c.timeEnd) {
-            c.timeStart = start;
-            c.timeEnd = end;
-            c.time->setTickCount(int(intervals) + 1);
-            c.time->setRange(QDateTime::fromMSecsSinceEpoch(start), QDateTime::fromMSecsSinceEpoch(end));
+        intervals = (end - oldest + labelStep - 1) / labelStep;
+        start = end - intervals * labelStep;
+    } else {
+        return;
+    }
+    if (start != c.timeStart || end != c.timeEnd) {
+        c.timeStart = start;
+        c.timeEnd = end;
+        const QString format = m_mode == Mode::Live ? QStringLiteral("HH:mm:ss") : timeFormat(end - start);
+        c.time->setFormat(format);
+        c.view->timeFormat = format;
+        c.time->setTickCount(int(intervals) + 1);
+        c.time->setRange(QDateTime::fromMSecsSinceEpoch(start), QDateTime::fromMSecsSinceEpoch(end));
+        // Every marker moves with the axis: the whole plot is drawn again, not only the parts
+        // whose lines changed.
+        c.view->viewport()->update();
+    }
+}
+
+void LiveLoadView::setMode(Mode mode)
+{
+    m_mode = mode;
+    for (Chart &chart : m_charts)
+        chart.view->markers = mode == Mode::Live ? &m_markers : &m_pastMarkers;
+    updateControls();
+}
+
+void LiveLoadView::setPaused(bool paused)
+{
+    if (paused == (m_mode == Mode::Paused) || m_mode == Mode::History)
+        return;
+    if (paused) {
+        // A copy of what is on screen, so hover and the selection work on it while live data
+        // goes on arriving.
+        m_past = m_history;
+        m_pastOrder = m_order;
+        m_pastMarkers = m_markers;
+        m_pastFrom = m_charts[0].timeStart;
+        m_pastTo = m_charts[0].timeEnd;
+        m_rangeSeconds = 0;
+        setMode(Mode::Paused);
+        // The axes as they are: a paused window is the live one, not re-ticked.
+        setStatus(tr("Paused at %1: the charts stand still; the engine keeps recording. Resume to follow live.")
+                      .arg(m_now.toLocalTime().toString(QStringLiteral("HH:mm:ss"))));
+        return;
+    }
+    m_past.clear();
+    m_pastMarkers.clear();
+    for (Chart &chart : m_charts)
+        chart.timeStart = chart.timeEnd = 0;
+    setMode(Mode::Live);
+    setStatus(QString());
+    refreshLines();
+}
+
+void LiveLoadView::showLast(qint64 seconds)
+{
+    if (seconds <= 0) {
+        if (m_mode == Mode::Paused) {
+            setPaused(false);
+            return;
+        }
+        m_range->setCurrentIndex(0);
+        m_past.clear();
+        m_pastMarkers.clear();
+        for (Chart &chart : m_charts)
+            chart.timeStart = chart.timeEnd = 0;
+        setMode(Mode::Live);
+        setStatus(QString());
+        refreshLines();
+        return;
+    }
+    const int index = m_range->findData(seconds);
+    if (index >= 0)
+        m_range->setCurrentIndex(index);
+    const qint64 now = m_now.isValid() ? m_now.toMSecsSinceEpoch() : QDateTime::currentMSecsSinceEpoch();
+    requestWindow(now - seconds * 1000, now);
+    m_rangeSeconds = seconds;
+}
+
+void LiveLoadView::showWindow(const QDateTime &from, const QDateTime &to)
+{
+    m_range->setCurrentIndex(m_range->findData(-1));
+    requestWindow(from.toMSecsSinceEpoch(), to.toMSecsSinceEpoch());
+}
+
+void LiveLoadView::requestWindow(qint64 fromMs, qint64 toMs)
+{
+    m_rangeSeconds = 0;
+    m_pastFrom = fromMs;
+    m_pastTo = toMs;
+    m_past.clear();
+    m_pastOrder.clear();
+    m_pastMarkers.clear();
+    for (Chart &chart : m_charts)
+        chart.timeStart = chart.timeEnd = 0;
+    setMode(Mode::History);
+    const QString format = timeFormat(toMs - fromMs);
+    setStatus(tr("Loading %1 – %2 from the engine's history…")
+                  .arg(QDateTime::fromMSecsSinceEpoch(fromMs).toString(format), QDateTime::fromMSecsSinceEpoch(toMs).toString(format)));
+    refreshLines();
+    Q_EMIT historyRequested(fromMs, toMs, kHistoryPoints);
+}
+
+void LiveLoadView::showHistory(const QJsonObject &json, const QString &error)
+{
+    if (m_mode != Mode::History)
+        return;   // the operator went back to live meanwhile
+    m_past.clear();
+    m_pastOrder.clear();
+    m_pastMarkers.clear();
+    if (!error.isEmpty()) {
+        setStatus(tr("No history to show: %1").arg(error), true);
+        refreshLines();
+        return;
+    }
+    const auto timeOf = [](const QJsonValue &value) {
+        QDateTime time = QDateTime::fromString(value.toString(), Qt::ISODateWithMs);
+        if (time.timeSpec() == Qt::LocalTime)
+            time.setTimeSpec(Qt::UTC);
+        return time;
+    };
+    for (const QJsonValue &value : json.value(QStringLiteral("servers")).toArray()) {
+        const QJsonObject server = value.toObject();
+        const QString key = server.value(QStringLiteral("pool")).toString() + u'/' + server.value(QStringLiteral("server")).toString();
+        std::deque<Point> &points = m_past[key];
+        m_pastOrder.append(key);
+        QString state;
+        int weight = -1;
+        for (const QJsonValue &pointValue : server.value(QStringLiteral("points")).toArray()) {
+            const QJsonObject p = pointValue.toObject();
+            const QDateTime time = timeOf(p.value(QStringLiteral("time")));
+            if (!time.isValid())
+                continue;
+            const double requests = p.value(QStringLiteral("requests")).toDouble();
+            const double errors = p.value(QStringLiteral("errors")).toDouble();
+            points.push_back(Point{time.toMSecsSinceEpoch(), float(p.value(QStringLiteral("requests_per_s")).toDouble()),
+                                   float(p.value(QStringLiteral("p95_ms")).toDouble()), float(requests > 0 ? errors * 100 / requests : 0)});
+            // Changes between points are this window's markers (at its resolution).
+            const QString nowState = p.value(QStringLiteral("state")).toString();
+            const int nowWeight = p.value(QStringLiteral("weight")).toInt();
+            const QString name = key.section(u'/', -1);
+            if (!state.isEmpty() && nowState != state)
+                m_pastMarkers.push_back(StateMarker{time, key, tr("%1 → %2").arg(name, nowState)});
+            if (weight >= 0 && nowWeight != weight)
+                m_pastMarkers.push_back(StateMarker{time, key, tr("%1 weight %2 → %3").arg(name).arg(weight).arg(nowWeight), StateMarker::Kind::Weight});
+            state = nowState;
+            weight = nowWeight;
         }
     }
+    std::stable_sort(m_pastMarkers.begin(), m_pastMarkers.end(), [](const StateMarker &a, const StateMarker &b) { return a.time < b.time; });
+    const QString format = timeFormat(m_pastTo - m_pastFrom);
+    const int resolution = json.value(QStringLiteral("resolution_s")).toInt();
+    QString text = m_pastOrder.isEmpty()
+        ? tr("Nothing recorded %1 – %2: the engine's history has no samples in this window.")
+              .arg(QDateTime::fromMSecsSinceEpoch(m_pastFrom).toString(format), QDateTime::fromMSecsSinceEpoch(m_pastTo).toString(format))
+        : tr("History %1 – %2 · one point per %3 · %n server(s)", nullptr, int(m_pastOrder.size()))
+              .arg(QDateTime::fromMSecsSinceEpoch(m_pastFrom).toString(format), QDateTime::fromMSecsSinceEpoch(m_pastTo).toString(format),
+                   resolution < 60 ? tr("%1 s").arg(resolution) : resolution < 3600 ? tr("%1 min").arg(resolution / 60) : tr("%1 h").arg(resolution / 3600));
+    QStringList missing;
+    for (const QJsonValue &value : json.value(QStringLiteral("missing")).toArray())
+        missing.append(value.toString());
+    if (!missing.isEmpty())
+        text += u' ' + tr("(not shown: %1)").arg(missing.join(QStringLiteral("; ")));
+    setStatus(text, m_pastOrder.isEmpty());
+    refreshLines();
+}
+
+void LiveLoadView::rangeChosen(int index)
+{
+    const qint64 seconds = m_range->itemData(index).toLongLong();
+    if (seconds >= 0) {
+        showLast(seconds);
+        return;
+    }
+    // A custom window: from and to, in local time, with the last hour offered.
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("History window"));
+    auto *form = new QFormLayout(&dialog);
+    const QDateTime now = m_now.isValid() ? m_now.toLocalTime() : QDateTime::currentDateTime();
+    auto *from = new QDateTimeEdit(m_mode == Mode::History && m_rangeSeconds == 0 && m_pastFrom ? QDateTime::fromMSecsSinceEpoch(m_pastFrom) : now.addSecs(-3600), &dialog);
+    auto *to = new QDateTimeEdit(m_mode == Mode::History && m_rangeSeconds == 0 && m_pastTo ? QDateTime::fromMSecsSinceEpoch(m_pastTo) : now, &dialog);
+    for (QDateTimeEdit *edit : {from, to}) {
+        edit->setCalendarPopup(true);
+        edit->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+    }
+    from->setObjectName(QStringLiteral("historyFrom"));
+    to->setObjectName(QStringLiteral("historyTo"));
+    form->addRow(tr("&From:"), from);
+    form->addRow(tr("&To:"), to);
+    auto *problem = new QLabel(&dialog);
+    problem->setWordWrap(true);
+    problem->hide();
+    form->addRow(problem);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    buttons->button(QDialogButtonBox::Ok)->setText(tr("&Show"));
+    form->addRow(buttons);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, [&] {
+        if (to->dateTime() <= from->dateTime()) {
+            problem->setText(tr("\"To\" must be after \"From\"; the window %1 – %2 is empty.")
+                                 .arg(from->dateTime().toString(from->displayFormat()), to->dateTime().toString(to->displayFormat())));
+            problem->show();
+            return;
+        }
+        dialog.accept();
+    });
+    if (dialog.exec() != QDialog::Accepted) {
+        // Back to what was shown.
+        const int shown = m_mode == Mode::History ? m_range->findData(m_rangeSeconds > 0 ? m_rangeSeconds : -1) : 0;
+        m_range->setCurrentIndex(std::max(0, shown));
+        return;
+    }
+    showWindow(from->dateTime(), to->dateTime());
+}
+
+void LiveLoadView::updateControls()
+{
+    m_pause->setVisible(m_mode != Mode::History);
+    m_pause->setText(m_mode == Mode::Paused ? tr("&Resume") : tr("&Pause"));
+    m_reload->setVisible(m_mode == Mode::History);
+    if (m_mode == Mode::Live && m_range->currentIndex() != 0)
+        m_range->setCurrentIndex(0);
+}
+
+void LiveLoadView::setStatus(const QString &text, bool error)
+{
+    m_status->setText(text);
+    // Red reads on light and dark palettes alike; otherwise the palette's own text colour.
+    QPalette red = palette();
+    red.setColor(QPalette::WindowText, QColor(0xd0, 0x30, 0x30));
+    m_status->setPalette(error ? red : QPalette());
+    m_status->setVisible(!text.isEmpty());
 }
 
 std::pair<QDateTime, QDateTime> LiveLoadView::timeRange(int chart) const

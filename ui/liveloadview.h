@@ -3,15 +3,19 @@
 #include "engine/enginelink.h"
 
 #include <QHash>
+#include <QJsonObject>
 #include <QWidget>
 
 #include <deque>
 #include <memory>
 
 QT_BEGIN_NAMESPACE
+class QChartView;
+class QComboBox;
 class QLabel;
 class QDateTimeAxis;
 class QLineSeries;
+class QPushButton;
 class QValueAxis;
 QT_END_NAMESPACE
 
@@ -19,19 +23,25 @@ namespace fulcrum::ui {
 
 class MarkedChartView;
 
-// A state change drawn as a vertical line on the time axis of every live chart.
+// A state or weight change drawn as a vertical line on the time axis of every live chart.
 struct StateMarker
 {
+    enum class Kind { State, Weight };
     QDateTime time;
     QString serverKey;
     QString label;
+    Kind kind = Kind::State;
 };
 
-// Requests/s, p95 latency and error rate per server over the last minutes, one line per
-// server in its colour; state changes marked on the time axis. Lines are fed with
-// replace() from a bounded history kept here. Shows the chosen servers, or the first
-// kMaxLines of the snapshot when none are chosen. The lines carry one point per second and
-// are fed in turns, a few lines per tick, so that none is more than kRefreshMs behind.
+// Requests/s, p95 latency and error rate per server, one line per server in its colour; state
+// and weight changes marked on the time axis; the pointer shows each line's value.
+//
+// Three ways to look: live (the last minutes, scrolling), paused (the live charts stand still
+// on a copy while the engine keeps recording), and a window of the engine's history (last
+// 15 min … 7 days, or a custom window), asked for with historyRequested and shown by
+// showHistory. Shows the chosen servers, or the first kMaxLines of the snapshot when none are
+// chosen, and says so. Live lines carry one point per second and are fed in turns, a few
+// lines per tick, so that none is more than kRefreshMs behind.
 class LiveLoadView : public QWidget
 {
     Q_OBJECT
@@ -42,6 +52,10 @@ public:
     static constexpr int kLineWidth = 1;
     static constexpr int kLinesPerTurn = 6;       // lines fed per chart and turn (see refreshDueCharts)
     static constexpr qint64 kRefreshMs = 1500;    // how far behind a line may be
+    static constexpr int kHistoryPoints = 600;    // per server, asked of the history store
+    static constexpr int kLabelRows = 3;          // marker labels stack in this many rows
+
+    enum class Mode { Live, Paused, History };
 
     explicit LiveLoadView(QWidget *parent = nullptr);
     ~LiveLoadView() override;
@@ -49,8 +63,21 @@ public:
     void updateFromSnapshot(const LinkSnapshot &snapshot);
     void addEvents(const QList<LinkEvent> &events);
     void setChosenServers(const QStringList &serverKeys);
-    // Charts of figures the engine does not report (p95, 5xx) are hidden, and a line says so.
+    // Charts of figures the engine does not report (p95, 5xx) are hidden, and a line says so;
+    // without history (capabilities.reports) only the live view is offered.
     void setCapabilities(const EngineCapabilities &capabilities);
+
+    Mode mode() const { return m_mode; }
+    // Pause freezes the live charts (on a copy: hover and the selection still work); resume
+    // jumps back to now.
+    void setPaused(bool paused);
+    // The last `seconds` from the engine's history; 0 goes back to live.
+    void showLast(qint64 seconds);
+    // A fixed window from the engine's history.
+    void showWindow(const QDateTime &from, const QDateTime &to);
+    // The answer to historyRequested: GET /api/v1/history's JSON, or why there is none.
+    void showHistory(const QJsonObject &series, const QString &error);
+
     QStringList shownServers() const { return m_shown; }
     int markerCount() const;
     // For tests: the points the requests/s line of a server holds.
@@ -59,12 +86,20 @@ public:
     std::pair<QDateTime, QDateTime> timeRange(int chart) const;
     // What the charts say about which servers they show; empty when they show every server.
     QString selectionNote() const;
+    // The line above the charts: paused, which window of history, or why there is none.
+    QString statusText() const;
+    QChartView *chartView(int chart) const;
+    // Where the marker labels of a chart are drawn (scene coordinates) and which they are.
+    QList<std::pair<QRectF, QString>> markerLabels(int chart) const;
+    // What the pointer shows over a chart: its time, each line's value, the changes near it;
+    // empty when the pointer is not over the plot.
+    QStringList hoverText(int chart) const;
 
 Q_SIGNALS:
     // The operator clicked "show all" in the selection note.
     void showAllRequested();
-
-public:
+    // Asks the engine's history for a window; answer with showHistory.
+    void historyRequested(qint64 fromMs, qint64 toMs, int points);
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -78,6 +113,7 @@ private:
         float p95;
         float errors;
     };
+    using Series = QHash<QString, std::deque<Point>>;
     struct Chart
     {
         MarkedChartView *view = nullptr;
@@ -92,17 +128,37 @@ private:
     void syncTimeAxis(Chart &chart);
     void refreshLines();
     void refreshDueCharts(const QDateTime &previous);
+    void repaintCharts();
     QStringList linesToShow() const;
+    const Series &series() const { return m_mode == Mode::Live ? m_history : m_past; }
+    const QStringList &order() const { return m_mode == Mode::Live ? m_order : m_pastOrder; }
+    void setMode(Mode mode);
+    void requestWindow(qint64 fromMs, qint64 toMs);
+    void rangeChosen(int index);
+    void updateControls();
+    void updateSelectionNote();
+    void setStatus(const QString &text, bool error = false);
 
     Chart m_charts[3];
+    QComboBox *m_range = nullptr;
+    QPushButton *m_pause = nullptr;
+    QPushButton *m_reload = nullptr;
+    QLabel *m_status = nullptr;
     QLabel *m_notReported = nullptr;
     QLabel *m_selectionNote = nullptr;   // "1 of 6 servers: the selection in Servers · show all"
-    void updateSelectionNote();
-    QHash<QString, std::deque<Point>> m_history;   // per server key
-    QStringList m_order;                           // snapshot order
+    Series m_history;                    // live, per server key
+    QStringList m_order;                 // snapshot order
+    Series m_past;                       // paused copy or a window of history
+    QStringList m_pastOrder;
+    qint64 m_pastFrom = 0;               // the paused or history window
+    qint64 m_pastTo = 0;
+    qint64 m_rangeSeconds = 0;           // the "last …" asked for; 0: a fixed window
     QStringList m_chosen;
     QStringList m_shown;
-    std::shared_ptr<std::deque<StateMarker>> m_markers;
+    std::deque<StateMarker> m_markers;   // live
+    std::deque<StateMarker> m_pastMarkers;
+    Mode m_mode = Mode::Live;
+    bool m_hasHistory = true;
     QDateTime m_now;
     quint64 m_turn = 0;
     qint64 m_tickMs = 250;   // between the last two snapshots

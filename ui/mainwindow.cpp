@@ -30,6 +30,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScreen>
 #include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QStatusBar>
@@ -206,6 +207,18 @@ void MainWindow::createViews()
     });
 
     connect(m_liveLoad, &LiveLoadView::showAllRequested, this, [this] { m_serversView->clearSelection(); });
+    // A window of the engine's history for Live load; only the newest question is answered.
+    connect(m_liveLoad, &LiveLoadView::historyRequested, this, [this](qint64 fromMs, qint64 toMs, int points) {
+        HistoryQuery query;
+        query.fromMs = fromMs;
+        query.toMs = toMs;
+        query.maxPoints = points;
+        m_historyRequest = m_link->requestHistory(query);
+    });
+    connect(m_link, &EngineLink::historyReady, this, [this](quint64 id, const QJsonObject &series, const QString &error) {
+        if (id == m_historyRequest)
+            m_liveLoad->showHistory(series, error);
+    });
 
     m_locks = new LocksView(m_link, this);
     m_tabs->addTab(m_locks, tr("L&ocks"));
@@ -670,6 +683,11 @@ bool MainWindow::saveScreenshots(const QString &dir, QString *error)
     const QString names[] = {QStringLiteral("live-load"), QStringLiteral("weights"), QStringLiteral("servers"),
                              QStringLiteral("locks"), QStringLiteral("events")};
     const int current = m_tabs->currentIndex();
+    // The view on screen as it is now, after its partial repaints (a marker left behind by a
+    // scroll would show here); the others are drawn afresh as they are switched to.
+    QPixmap shown;
+    if (QScreen *screen = this->screen(); screen && isVisible())
+        shown = screen->grabWindow(winId());
     for (int i = 0; i < 5; ++i) {
         m_tabs->setCurrentIndex(i);
         // A selection shows what the view offers for one server.
@@ -681,7 +699,7 @@ bool MainWindow::saveScreenshots(const QString &dir, QString *error)
         QCoreApplication::processEvents();
         QCoreApplication::processEvents();
         const QString path = QDir(dir).filePath(QStringLiteral("console-%1.png").arg(names[i]));
-        if (!grab().save(path)) {
+        if (!(i == current && !shown.isNull() ? shown : grab()).save(path)) {
             *error = tr("cannot write %1; check the directory is writable").arg(path);
             return false;
         }

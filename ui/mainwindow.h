@@ -92,6 +92,7 @@ private:
     QTabWidget *m_tabs = nullptr;
     PoolStrip *m_poolStrip = nullptr;
     LiveLoadView *m_liveLoad = nullptr;
+    quint64 m_historyRequest = 0;   // the history Live load waits for
     WeightsChartView *m_weightsChart = nullptr;
     ServerTableModel *m_serverModel = nullptr;
     QSortFilterProxyModel *m_serverProxy = nullptr;

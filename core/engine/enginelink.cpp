@@ -44,9 +44,7 @@ QStringList csvReportSections()
 
 quint64 EngineLink::exportReport(const ReportRequest &, const QString &)
 {
-    // The top bit keeps these ids apart from the ones a link numbers its own commands with.
-    static std::atomic<quint64> last{0};
-    const quint64 id = (quint64(1) << 63) | ++last;
+    const quint64 id = nextDefaultAnswerId();
     QMetaObject::invokeMethod(this, [this, id] {
         Q_EMIT commandFinished(CommandResult{id, false, tr("Reports are not available for this engine.")});
     }, Qt::QueuedConnection);
@@ -55,6 +53,22 @@ quint64 EngineLink::exportReport(const ReportRequest &, const QString &)
 
 void EngineLink::cancelReport(quint64)
 {
+}
+
+quint64 EngineLink::nextDefaultAnswerId()
+{
+    // The top bit keeps these ids apart from the ones a link numbers its own commands with.
+    static std::atomic<quint64> last{0};
+    return (quint64(1) << 63) | ++last;
+}
+
+quint64 EngineLink::requestHistory(const HistoryQuery &)
+{
+    const quint64 id = nextDefaultAnswerId();
+    QMetaObject::invokeMethod(this, [this, id] {
+        Q_EMIT historyReady(id, QJsonObject(), tr("This engine keeps no history: only the live view is available."));
+    }, Qt::QueuedConnection);
+    return id;
 }
 
 QString linkStateName(LinkState state)

@@ -5,6 +5,7 @@
 
 #include <QByteArray>
 #include <QDateTime>
+#include <QJsonObject>
 #include <QList>
 #include <QMetaType>
 #include <QObject>
@@ -157,6 +158,10 @@ public:
     virtual quint64 exportReport(const fulcrum::ReportRequest &request, const QString &path);
     // Stops a report exportReport started; it is then answered as cancelled.
     virtual void cancelReport(quint64 id);
+    // Per-server series over a window from the engine's history store (the JSON of
+    // GET /api/v1/history), answered by historyReady with the id returned here. The default
+    // answers that this engine keeps no history.
+    virtual quint64 requestHistory(const fulcrum::HistoryQuery &query);
 
     // What this engine can do and report (views hide what it has not, instead of showing 0).
     virtual EngineCapabilities capabilities() const { return EngineCapabilities{}; }
@@ -169,6 +174,10 @@ public:
     // (HAProxy: 0–256); empty when they are.
     virtual QString weightNote() const { return QString(); }
 
+protected:
+    // Ids for the answers of the defaults above.
+    static quint64 nextDefaultAnswerId();
+
 Q_SIGNALS:
     void snapshotReady(const fulcrum::LinkSnapshot &snapshot);
     void eventsReady(const QList<fulcrum::LinkEvent> &events);
@@ -177,6 +186,8 @@ Q_SIGNALS:
     void redisStateChanged(const QString &endpoint, fulcrum::LinkState state, const QString &detail);
     void commandFinished(const fulcrum::CommandResult &result);
     void reportProgress(quint64 id, int done, int total);
+    // The answer to requestHistory: the series, or an error for a person (series empty).
+    void historyReady(quint64 id, const QJsonObject &series, const QString &error);
     // The engines behind this link changed while it runs (a composite gained or lost one):
     // its Redis endpoints, weight limit and weight note may differ from before.
     void enginesChanged();

@@ -180,6 +180,18 @@ public:
         });
     }
 
+    void history(quint64 id, const HistoryQuery &query)
+    {
+        auto answer = [link = m_link, id](const QJsonObject &series, const QString &error) {
+            QMetaObject::invokeMethod(link, [link, id, series, error] { Q_EMIT link->historyReady(id, series, error); }, Qt::QueuedConnection);
+        };
+        if (!m_reports) {
+            answer({}, QCoreApplication::translate("fulcrum::InProcessEngineLink", "this in-process engine keeps no history: only the live view is available"));
+            return;
+        }
+        m_reports->history(query, this, answer);
+    }
+
     void testRedis(quint64 id, const QString &host, quint16 port, const QByteArray &password)
     {
         RedisConnectionOptions options;
@@ -636,6 +648,13 @@ quint64 InProcessEngineLink::exportReport(const ReportRequest &request, const QS
     });
     QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic, id, request, path, cancel] { traffic->exportReport(id, request, path, cancel); },
                               Qt::QueuedConnection);
+    return id;
+}
+
+quint64 InProcessEngineLink::requestHistory(const HistoryQuery &query)
+{
+    const quint64 id = nextCommandId();
+    QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic, id, query] { traffic->history(id, query); }, Qt::QueuedConnection);
     return id;
 }
 

@@ -79,6 +79,7 @@ public:
     quint64 testRedis(const QString &host, quint16 port, const QByteArray &password) override;
     quint64 exportReport(const ReportRequest &request, const QString &path) override;
     void cancelReport(quint64 id) override;
+    quint64 requestHistory(const HistoryQuery &query) override;
     EngineCapabilities capabilities() const override;
     // What an embedded engine can do, with or without history (what its kind declares).
     static EngineCapabilities embeddedCapabilities(bool history);

@@ -2,6 +2,7 @@
 
 #include "common/wallclock.h"
 
+#include <QJsonArray>
 #include <QTimer>
 
 #include <algorithm>
@@ -319,6 +320,73 @@ quint64 MultiEngineLink::exportReport(const ReportRequest &, const QString &)
     const quint64 id = ++m_lastCommandId;
     failLater(id, tr("a report covers one engine's history: start the console with that one --engine, or run fulcrumctl report --engine URL (engines: %1)")
                       .arg(engineNames().join(QStringLiteral(", "))));
+    return id;
+}
+
+quint64 MultiEngineLink::requestHistory(const HistoryQuery &query)
+{
+    // Every engine that keeps history is asked; their servers are merged with the engine's
+    // name in front of the pool, as in snapshots. An engine without history is named in the
+    // answer's "missing" list, and the answer is an error only when no engine had any.
+    const quint64 id = ++m_lastCommandId;
+    struct Gather
+    {
+        int waiting = 0;
+        QJsonArray servers;
+        int resolution = 0;
+        QStringList missing;
+    };
+    auto gather = std::make_shared<Gather>();
+    auto finishIfDone = [this, id, gather, query] {
+        if (gather->waiting > 0)
+            return;
+        if (gather->servers.isEmpty() && !gather->missing.isEmpty()) {
+            Q_EMIT historyReady(id, QJsonObject(), gather->missing.join(QStringLiteral("; ")));
+            return;
+        }
+        QJsonObject series{{QStringLiteral("from"), QDateTime::fromMSecsSinceEpoch(query.fromMs, Qt::UTC).toString(Qt::ISODateWithMs)},
+                           {QStringLiteral("to"), QDateTime::fromMSecsSinceEpoch(query.toMs, Qt::UTC).toString(Qt::ISODateWithMs)},
+                           {QStringLiteral("resolution_s"), gather->resolution},
+                           {QStringLiteral("servers"), gather->servers}};
+        if (!gather->missing.isEmpty())
+            series.insert(QStringLiteral("missing"), QJsonArray::fromStringList(gather->missing));
+        Q_EMIT historyReady(id, series, QString());
+    };
+    for (const std::unique_ptr<Child> &child : m_children) {
+        if (!child->link->capabilities().reports) {
+            gather->missing.append(tr("%1 keeps no history").arg(child->name));
+            continue;
+        }
+        HistoryQuery local = query;
+        if (!query.pool.isEmpty()) {
+            QString pool;
+            if (route(query.pool, &pool) != child.get())
+                continue;
+            local.pool = pool;
+        }
+        ++gather->waiting;
+        const QString name = child->name;
+        auto connection = std::make_shared<QMetaObject::Connection>();
+        const quint64 childId = child->link->requestHistory(local);
+        *connection = connect(child->link, &EngineLink::historyReady, this,
+                              [gather, finishIfDone, connection, childId, name](quint64 answered, const QJsonObject &series, const QString &error) {
+            if (answered != childId)
+                return;
+            disconnect(*connection);
+            --gather->waiting;
+            if (!error.isEmpty())
+                gather->missing.append(QStringLiteral("%1: %2").arg(name, error));
+            gather->resolution = std::max(gather->resolution, series.value(QStringLiteral("resolution_s")).toInt());
+            for (const QJsonValue &value : series.value(QStringLiteral("servers")).toArray()) {
+                QJsonObject server = value.toObject();
+                server.insert(QStringLiteral("pool"), prefixed(name, server.value(QStringLiteral("pool")).toString()));
+                gather->servers.append(server);
+            }
+            finishIfDone();
+        });
+    }
+    if (gather->waiting == 0)
+        QMetaObject::invokeMethod(this, finishIfDone, Qt::QueuedConnection);
     return id;
 }
 

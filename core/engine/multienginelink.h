@@ -49,6 +49,8 @@ public:
     QString weightNote() const override;
     // A report is one engine's history: says how to get it instead of guessing which engine.
     quint64 exportReport(const ReportRequest &request, const QString &path) override;
+    // Every engine's history side by side, pools named as in snapshots.
+    quint64 requestHistory(const HistoryQuery &query) override;
 
 private:
     struct Child

@@ -733,6 +733,28 @@ quint64 RemoteEngineLink::exportReport(const ReportRequest &report, const QStrin
     return id;
 }
 
+quint64 RemoteEngineLink::requestHistory(const HistoryQuery &history)
+{
+    const quint64 id = ++m_lastCommandId;
+    const auto iso = [](qint64 ms) { return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs); };
+    QUrlQuery query;
+    query.addQueryItem(QStringLiteral("from"), iso(history.fromMs));
+    query.addQueryItem(QStringLiteral("to"), iso(history.toMs));
+    query.addQueryItem(QStringLiteral("points"), QString::number(history.maxPoints));
+    if (!history.pool.isEmpty())
+        query.addQueryItem(QStringLiteral("pool"), history.pool);
+    if (!history.server.isEmpty())
+        query.addQueryItem(QStringLiteral("server"), history.server);
+    request("GET", QStringLiteral("/api/v1/history?") + query.toString(QUrl::FullyEncoded), {}, [this, id](const Answer &answer) {
+        const QString error = !answer.error.isEmpty() ? answer.error
+                              : !answer.json.value(QStringLiteral("servers")).isArray()
+                                  ? tr("%1 answered /api/v1/history without a list of servers; is it a Fulcrum engine of this version?").arg(m_options.url.toString())
+                                  : QString();
+        Q_EMIT historyReady(id, error.isEmpty() ? answer.json : QJsonObject(), error);
+    });
+    return id;
+}
+
 void RemoteEngineLink::fetchCsvSections(quint64 id, const ReportRequest &report, const QUrlQuery &query, const QString &prefix, QStringList written)
 {
     const QStringList sections = csvReportSections();

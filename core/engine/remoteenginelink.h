@@ -95,6 +95,8 @@ public:
     // like the in-process export, all or none (a failure or Cancel removes the ones written).
     quint64 exportReport(const ReportRequest &request, const QString &path) override;
     void cancelReport(quint64 id) override;
+    // GET /api/v1/history over the window.
+    quint64 requestHistory(const HistoryQuery &query) override;
 
 private:
     struct Answer

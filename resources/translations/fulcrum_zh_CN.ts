@@ -4,17 +4,17 @@
 <context>
     <name>CapacityGuard</name>
     <message>
-        <location filename="../../core/engine/capacityguard.cpp" line="22"/>
+        <location filename="../../core/engine/capacityguard.cpp" line="13"/>
         <source>%1 will answer 503 to every request: not one of its servers (%2) would take traffic</source>
         <translation>%1 将对每个请求返回 503：它的服务器（%2 台）都不会再接收流量</translation>
     </message>
     <message>
-        <location filename="../../core/engine/capacityguard.cpp" line="26"/>
+        <location filename="../../core/engine/capacityguard.cpp" line="17"/>
         <source>%1 would be served by its backup servers only: none of its primary servers would take traffic</source>
         <translation>%1 将只由备用服务器提供服务：它的主服务器都不会再接收流量</translation>
     </message>
     <message>
-        <location filename="../../core/engine/capacityguard.cpp" line="29"/>
+        <location filename="../../core/engine/capacityguard.cpp" line="20"/>
         <source>%1 would keep %2 of %3 servers taking traffic, %4 % of the capacity it has now</source>
         <translation>%1 将只剩 %3 台服务器中的 %2 台接收流量，即当前容量的 %4 %</translation>
     </message>
@@ -173,9 +173,14 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::EngineLink</name>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="51"/>
+        <location filename="../../core/engine/enginelink.cpp" line="49"/>
         <source>Reports are not available for this engine.</source>
         <translation>此引擎不提供报告。</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/enginelink.cpp" line="69"/>
+        <source>This engine keeps no history: only the live view is available.</source>
+        <translation>此引擎不保存历史数据：只能查看实时视图。</translation>
     </message>
 </context>
 <context>
@@ -490,12 +495,17 @@ Qt %3。</translation>
         <translation>此进程内引擎不保存历史数据，因此没有报告</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="556"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="189"/>
+        <source>this in-process engine keeps no history: only the live view is available</source>
+        <translation>此进程内引擎不保存历史数据：只能查看实时视图</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="568"/>
         <source>everything: the demo starts again from its own weights, states and locks</source>
         <translation>全部：演示会从自己的权重、状态和锁重新开始</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="567"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="579"/>
         <source>in-process engine (demo)</source>
         <translation>进程内引擎（演示）</translation>
     </message>
@@ -503,56 +513,61 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::MultiEngineLink</name>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="118"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="119"/>
         <source>%1: the engine was removed before it answered; check on that engine whether the command took effect</source>
         <translation>%1：该引擎在回应之前已被移除；请到该引擎上确认命令是否已生效</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../core/engine/multienginelink.cpp" line="153"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="154"/>
         <source>%n engine(s): %1</source>
         <translation>
             <numerusform>%n 个引擎：%1</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="200"/>
-        <location filename="../../core/engine/multienginelink.cpp" line="308"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="201"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="309"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="201"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="202"/>
         <source>%1: %2, %3</source>
         <translation>%1：%2，%3</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="205"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="206"/>
         <source>no engines: add one under Settings → Engines</source>
         <translation>没有引擎：请在 设置 → 引擎 中添加</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="243"/>
-        <location filename="../../core/engine/multienginelink.cpp" line="253"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="244"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="254"/>
         <source>pool &quot;%1&quot; names no engine (engines: %2); refresh the view</source>
         <translation>池“%1”不属于任何引擎（引擎：%2）；请刷新视图</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="261"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="262"/>
         <source>no engine to test %1:%2 from</source>
         <translation>没有可用于测试 %1:%2 的引擎</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="274"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="275"/>
         <source>Redis endpoint &quot;%1&quot; names no engine (engines: %2); nothing deleted</source>
         <translation>Redis 端点“%1”不属于任何引擎（引擎：%2）；未删除任何内容</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="320"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="321"/>
         <source>a report covers one engine&apos;s history: start the console with that one --engine, or run fulcrumctl report --engine URL (engines: %1)</source>
         <translation>报告只涵盖一个引擎的历史：请只用该引擎的 --engine 启动控制台，或运行 fulcrumctl report --engine URL（引擎：%1）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="313"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="357"/>
+        <source>%1 keeps no history</source>
+        <translation>%1 不保存历史数据</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/multienginelink.cpp" line="314"/>
         <source>Weights here stop at %1 for every engine.</source>
         <translation>此处所有引擎的权重上限均为 %1。</translation>
     </message>
@@ -651,23 +666,28 @@ Qt %3。</translation>
         <translation>%2 生成的 %1 报告，%3 – %4：%5（%6 KiB）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="742"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="751"/>
+        <source>%1 answered /api/v1/history without a list of servers; is it a Fulcrum engine of this version?</source>
+        <translation>%1 对 /api/v1/history 的应答中没有服务器列表；它是此版本的 Fulcrum 引擎吗？</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="764"/>
         <source>CSV report by %1, %2 – %3: %4</source>
         <translation>%1 生成的 CSV 报告，%2 – %3：%4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="754"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="776"/>
         <source>%1 (the %2 section(s) already written were removed)</source>
         <translation>%1（已写入的 %2 个部分已删除）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="766"/>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="805"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="788"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="827"/>
         <source>cannot write %1: %2; choose another folder</source>
         <translation>无法写入 %1：%2；请选择其他文件夹</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="792"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="814"/>
         <source>cancelled; nothing written</source>
         <translation>已取消；未写入任何内容</translation>
     </message>
@@ -832,102 +852,102 @@ Qt %3。</translation>
         <translation>JSON</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="62"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="64"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="67"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="69"/>
         <source>CSV writes one file per section next to this name: NAME-servers.csv, NAME-pools.csv, …</source>
         <translation>CSV 会在此文件名旁为每个部分各写一个文件：NAME-servers.csv、NAME-pools.csv、…</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="71"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="73"/>
         <source>&amp;Window:</source>
         <translation>时间范围(&amp;W)：</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="72"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="74"/>
         <source>&amp;From:</source>
         <translation>从(&amp;F)：</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="73"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="75"/>
         <source>&amp;To:</source>
         <translation>到(&amp;T)：</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="74"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="76"/>
         <source>F&amp;ormat:</source>
         <translation>格式(&amp;O)：</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="75"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="78"/>
         <source>F&amp;ile:</source>
         <translation>文件(&amp;I)：</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="85"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="91"/>
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="133"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="139"/>
         <source>There is no engine to build the report.</source>
         <translation>没有可生成报告的引擎。</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="138"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="144"/>
         <source>The window is empty: “To” must be after “From”.</source>
         <translation>时间范围为空：“到”必须晚于“从”。</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="143"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="149"/>
         <source>Choose the file to write the report to.</source>
         <translation>请选择报告要写入的文件。</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="147"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="153"/>
         <source>The folder %1 does not exist; choose another file.</source>
         <translation>文件夹 %1 不存在；请选择其他文件。</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="150"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="156"/>
         <source>Building the report…</source>
         <translation>正在生成报告…</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="170"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="176"/>
         <source>Report written: %1</source>
         <translation>报告已写入：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="173"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="179"/>
         <source>Export cancelled.</source>
         <translation>导出已取消。</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="176"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="182"/>
         <source>The report was not written: %1</source>
         <translation>报告未写入：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="187"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="193"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="197"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="203"/>
         <source>Export report to</source>
         <translation>导出报告到</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="225"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="231"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="225"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="231"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
@@ -1023,49 +1043,215 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::LiveLoadView</name>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="97"/>
+        <location filename="../../ui/liveloadview.cpp" line="92"/>
+        <source>%1 req/s</source>
+        <translation>%1 请求/秒</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="93"/>
+        <source>%1 ms</source>
+        <translation>%1 毫秒</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="94"/>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="286"/>
+        <source>Live (last 5 min)</source>
+        <translation>实时（最近 5 分钟）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="287"/>
+        <source>History: last 15 min</source>
+        <translation>历史：最近 15 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="288"/>
+        <source>History: last 1 h</source>
+        <translation>历史：最近 1 小时</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="289"/>
+        <source>History: last 24 h</source>
+        <translation>历史：最近 24 小时</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="290"/>
+        <source>History: last 7 days</source>
+        <translation>历史：最近 7 天</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="291"/>
+        <source>History: custom window…</source>
+        <translation>历史：自定义时间段…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="292"/>
+        <source>&amp;Show:</source>
+        <translation>显示(&amp;S)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="294"/>
+        <location filename="../../ui/liveloadview.cpp" line="897"/>
+        <source>&amp;Pause</source>
+        <translation>暂停(&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="296"/>
+        <source>Stop the charts where they are to read them; the engine keeps recording</source>
+        <translation>让图表停在当前位置以便查看；引擎会继续记录</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="297"/>
+        <source>Re&amp;load</source>
+        <translation>重新加载(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="299"/>
+        <source>Ask the engine&apos;s history again, up to now</source>
+        <translation>重新向引擎查询截至现在的历史数据</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="327"/>
         <source>Requests per second</source>
         <translation>每秒请求数</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="97"/>
+        <location filename="../../ui/liveloadview.cpp" line="327"/>
         <source>p95 latency (ms)</source>
         <translation>p95 延迟（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="97"/>
+        <location filename="../../ui/liveloadview.cpp" line="327"/>
         <source>Errors (5xx %)</source>
         <translation>错误率（5xx %）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="147"/>
+        <location filename="../../ui/liveloadview.cpp" line="379"/>
         <source>p95 latency</source>
         <translation>p95 延迟</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="149"/>
+        <location filename="../../ui/liveloadview.cpp" line="381"/>
         <source>5xx errors</source>
         <translation>5xx 错误</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="150"/>
+        <location filename="../../ui/liveloadview.cpp" line="382"/>
         <source>Not reported by this engine: %1.</source>
         <translation>此引擎不提供：%1。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="255"/>
+        <location filename="../../ui/liveloadview.cpp" line="390"/>
+        <location filename="../../ui/liveloadview.cpp" line="393"/>
+        <source>This engine keeps no history; only the live view is available.</source>
+        <translation>此引擎不保存历史数据；只能查看实时视图。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="393"/>
+        <source>Live, or a window of the engine&apos;s history</source>
+        <translation>实时，或引擎历史数据中的一个时间段</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="512"/>
+        <location filename="../../ui/liveloadview.cpp" line="823"/>
+        <source>%1 weight %2 → %3</source>
+        <translation>%1 权重 %2 → %3</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="519"/>
+        <location filename="../../ui/liveloadview.cpp" line="821"/>
         <source>%1 → %2</source>
         <translation>%1 → %2</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="280"/>
+        <location filename="../../ui/liveloadview.cpp" line="573"/>
         <source>%1 of %2 servers: the selection in Servers · &lt;a href=&quot;all&quot;&gt;show all&lt;/a&gt;</source>
         <translation>显示 %2 台服务器中的 %1 台：即“服务器”页中的选择 · &lt;a href=&quot;all&quot;&gt;显示全部&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="282"/>
+        <location filename="../../ui/liveloadview.cpp" line="575"/>
         <source>the first %1 of %2 servers; select servers in the Servers tab to choose</source>
         <translation>显示 %2 台服务器中的前 %1 台；可在“服务器”页中选择</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="720"/>
+        <source>Paused at %1: the charts stand still; the engine keeps recording. Resume to follow live.</source>
+        <translation>已于 %1 暂停：图表停止滚动；引擎继续记录。点击“继续”以跟随实时数据。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="776"/>
+        <source>Loading %1 – %2 from the engine&apos;s history…</source>
+        <translation>正在从引擎历史数据加载 %1 – %2…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="790"/>
+        <source>No history to show: %1</source>
+        <translation>没有可显示的历史数据：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="832"/>
+        <source>Nothing recorded %1 – %2: the engine&apos;s history has no samples in this window.</source>
+        <translation>%1 – %2 没有记录：引擎的历史数据在此时间段内没有样本。</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/liveloadview.cpp" line="834"/>
+        <source>History %1 – %2 · one point per %3 · %n server(s)</source>
+        <translation>
+            <numerusform>历史 %1 – %2 · 每 %3 一个点 · %n 台服务器</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="836"/>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="836"/>
+        <source>%1 min</source>
+        <translation>%1 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="836"/>
+        <source>%1 h</source>
+        <translation>%1 小时</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="841"/>
+        <source>(not shown: %1)</source>
+        <translation>（未显示：%1）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="855"/>
+        <source>History window</source>
+        <translation>历史时间段</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="866"/>
+        <source>&amp;From:</source>
+        <translation>从(&amp;F)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="867"/>
+        <source>&amp;To:</source>
+        <translation>到(&amp;T)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="873"/>
+        <source>&amp;Show</source>
+        <translation>显示(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="878"/>
+        <source>&quot;To&quot; must be after &quot;From&quot;; the window %1 – %2 is empty.</source>
+        <translation>“到”必须晚于“从”；时间段 %1 – %2 为空。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/liveloadview.cpp" line="897"/>
+        <source>&amp;Resume</source>
+        <translation>继续(&amp;R)</translation>
     </message>
 </context>
 <context>
@@ -1193,426 +1379,426 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::MainWindow</name>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="321"/>
+        <location filename="../../ui/mainwindow.cpp" line="332"/>
         <source>&amp;Export report…</source>
         <translation>导出报告(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="321"/>
+        <location filename="../../ui/mainwindow.cpp" line="332"/>
         <source>Health report for a window of the engine&apos;s history: PDF, HTML, CSV or JSON</source>
         <translation>引擎历史中某一时间范围的健康报告：PDF、HTML、CSV 或 JSON</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="50"/>
-        <location filename="../../ui/mainwindow.cpp" line="538"/>
+        <location filename="../../ui/mainwindow.cpp" line="48"/>
+        <location filename="../../ui/mainwindow.cpp" line="548"/>
         <source>Fulcrum — %1</source>
         <translation>Fulcrum — %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="54"/>
+        <location filename="../../ui/mainwindow.cpp" line="52"/>
         <source>Move this much traffic?</source>
         <translation>要迁移这么多流量吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="59"/>
+        <location filename="../../ui/mainwindow.cpp" line="57"/>
         <source>Take capacity out of a pool?</source>
         <translation>要从池中撤下容量吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="69"/>
+        <location filename="../../ui/mainwindow.cpp" line="67"/>
         <source>waiting for the first snapshot</source>
         <translation>正在等待第一个快照</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="81"/>
-        <location filename="../../ui/mainwindow.cpp" line="521"/>
+        <location filename="../../ui/mainwindow.cpp" line="79"/>
+        <location filename="../../ui/mainwindow.cpp" line="531"/>
         <source>Redis: none configured</source>
         <translation>Redis：未配置</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="81"/>
+        <location filename="../../ui/mainwindow.cpp" line="79"/>
         <source>Redis: connecting</source>
         <translation>Redis：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="121"/>
+        <location filename="../../ui/mainwindow.cpp" line="120"/>
         <source>&amp;Live load</source>
         <translation>实时负载(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="131"/>
+        <location filename="../../ui/mainwindow.cpp" line="130"/>
         <source>&amp;Pool:</source>
         <translation>池(&amp;P)：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="144"/>
+        <location filename="../../ui/mainwindow.cpp" line="143"/>
         <source>&amp;Weights</source>
         <translation>权重(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="160"/>
+        <location filename="../../ui/mainwindow.cpp" line="159"/>
         <source>Filter servers by name, pool, state or reason</source>
         <translation>按名称、池、状态或原因筛选服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="186"/>
+        <location filename="../../ui/mainwindow.cpp" line="185"/>
         <source>&amp;Servers</source>
         <translation>服务器(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="213"/>
+        <location filename="../../ui/mainwindow.cpp" line="224"/>
         <source>L&amp;ocks</source>
         <translation>锁(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="219"/>
+        <location filename="../../ui/mainwindow.cpp" line="230"/>
         <source>Filter events by server, kind, who or text</source>
         <translation>按服务器、类型、操作者或文本筛选事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="224"/>
+        <location filename="../../ui/mainwindow.cpp" line="235"/>
         <source>All kinds</source>
         <translation>所有类型</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="230"/>
+        <location filename="../../ui/mainwindow.cpp" line="241"/>
         <source>All severities</source>
         <translation>所有级别</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="231"/>
+        <location filename="../../ui/mainwindow.cpp" line="242"/>
         <source>Warnings and errors</source>
         <translation>警告和错误</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="232"/>
+        <location filename="../../ui/mainwindow.cpp" line="243"/>
         <source>Errors only</source>
         <translation>仅错误</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="235"/>
+        <location filename="../../ui/mainwindow.cpp" line="246"/>
         <source>Any time</source>
         <translation>任何时间</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="236"/>
+        <location filename="../../ui/mainwindow.cpp" line="247"/>
         <source>Last 15 minutes</source>
         <translation>最近 15 分钟</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="237"/>
+        <location filename="../../ui/mainwindow.cpp" line="248"/>
         <source>Last hour</source>
         <translation>最近 1 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="238"/>
+        <location filename="../../ui/mainwindow.cpp" line="249"/>
         <source>Last 24 hours</source>
         <translation>最近 24 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="274"/>
+        <location filename="../../ui/mainwindow.cpp" line="285"/>
         <source>&amp;Events</source>
         <translation>事件(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="295"/>
-        <location filename="../../ui/mainwindow.cpp" line="500"/>
+        <location filename="../../ui/mainwindow.cpp" line="306"/>
+        <location filename="../../ui/mainwindow.cpp" line="510"/>
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="300"/>
+        <location filename="../../ui/mainwindow.cpp" line="311"/>
         <source>&amp;Drain</source>
         <translation>排空(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="301"/>
+        <location filename="../../ui/mainwindow.cpp" line="312"/>
         <source>Drain: no new requests, running ones finish, checks go on</source>
         <translation>排空：不再分配新请求，进行中的请求继续完成，健康检查照常进行</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="302"/>
+        <location filename="../../ui/mainwindow.cpp" line="313"/>
         <source>&amp;Maintenance</source>
         <translation>维护(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="303"/>
+        <location filename="../../ui/mainwindow.cpp" line="314"/>
         <source>Maintenance: no traffic and no health checks</source>
         <translation>维护：无流量，也不做健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="304"/>
+        <location filename="../../ui/mainwindow.cpp" line="315"/>
         <source>&amp;Ready</source>
         <translation>就绪(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="305"/>
+        <location filename="../../ui/mainwindow.cpp" line="316"/>
         <source>Ready: back into rotation (health checks decide up or down)</source>
         <translation>就绪：重新加入轮转（由健康检查决定上线或下线）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="306"/>
+        <location filename="../../ui/mainwindow.cpp" line="317"/>
         <source>Set &amp;weight…</source>
         <translation>设置权重(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="307"/>
+        <location filename="../../ui/mainwindow.cpp" line="318"/>
         <source>Set the weight of the selected server</source>
         <translation>设置所选服务器的权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="317"/>
+        <location filename="../../ui/mainwindow.cpp" line="328"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="317"/>
+        <location filename="../../ui/mainwindow.cpp" line="328"/>
         <source>Engine, Redis endpoints, language</source>
         <translation>引擎、Redis 端点、语言</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="324"/>
+        <location filename="../../ui/mainwindow.cpp" line="335"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="324"/>
+        <location filename="../../ui/mainwindow.cpp" line="335"/>
         <source>Close the console (a remote engine keeps running)</source>
         <translation>关闭控制台（远程引擎继续运行）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="326"/>
+        <location filename="../../ui/mainwindow.cpp" line="337"/>
         <source>&amp;Find</source>
         <translation>查找(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="326"/>
+        <location filename="../../ui/mainwindow.cpp" line="337"/>
         <source>Filter the current view</source>
         <translation>筛选当前视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="340"/>
+        <location filename="../../ui/mainwindow.cpp" line="351"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="345"/>
+        <location filename="../../ui/mainwindow.cpp" line="356"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="350"/>
+        <location filename="../../ui/mainwindow.cpp" line="361"/>
         <source>Se&amp;rver</source>
         <translation>服务器(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="353"/>
+        <location filename="../../ui/mainwindow.cpp" line="364"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="354"/>
+        <location filename="../../ui/mainwindow.cpp" line="365"/>
         <source>Live load</source>
         <translation>实时负载</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="354"/>
+        <location filename="../../ui/mainwindow.cpp" line="365"/>
         <source>Weights</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="354"/>
+        <location filename="../../ui/mainwindow.cpp" line="365"/>
         <source>Servers</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="354"/>
+        <location filename="../../ui/mainwindow.cpp" line="365"/>
         <source>Locks</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="354"/>
+        <location filename="../../ui/mainwindow.cpp" line="365"/>
         <source>Events</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="356"/>
+        <location filename="../../ui/mainwindow.cpp" line="367"/>
         <source>Show the %1 view</source>
         <translation>显示“%1”视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="361"/>
+        <location filename="../../ui/mainwindow.cpp" line="372"/>
         <source>&amp;Theme</source>
         <translation>主题(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="364"/>
+        <location filename="../../ui/mainwindow.cpp" line="375"/>
         <source>&amp;System</source>
         <translation>跟随系统(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="364"/>
+        <location filename="../../ui/mainwindow.cpp" line="375"/>
         <source>&amp;Light</source>
         <translation>浅色(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="364"/>
+        <location filename="../../ui/mainwindow.cpp" line="375"/>
         <source>&amp;Dark</source>
         <translation>深色(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="376"/>
+        <location filename="../../ui/mainwindow.cpp" line="387"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="377"/>
+        <location filename="../../ui/mainwindow.cpp" line="388"/>
         <source>&amp;Keyboard shortcuts</source>
         <translation>键盘快捷键(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="377"/>
+        <location filename="../../ui/mainwindow.cpp" line="388"/>
         <source>Every shortcut of the console</source>
         <translation>控制台的所有快捷键</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="386"/>
+        <location filename="../../ui/mainwindow.cpp" line="397"/>
         <source>&amp;At 3 a.m.: what to type</source>
         <translation>凌晨 3 点：该输入什么(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="386"/>
+        <location filename="../../ui/mainwindow.cpp" line="397"/>
         <source>The README&apos;s table of what to do in an incident</source>
         <translation>README 中事故处理步骤表</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="389"/>
+        <location filename="../../ui/mainwindow.cpp" line="400"/>
         <source>&amp;About Fulcrum</source>
         <translation>关于 Fulcrum(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="392"/>
+        <location filename="../../ui/mainwindow.cpp" line="403"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="398"/>
+        <location filename="../../ui/mainwindow.cpp" line="409"/>
         <source>Server actions</source>
         <translation>服务器操作</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="74"/>
-        <location filename="../../ui/mainwindow.cpp" line="453"/>
+        <location filename="../../ui/mainwindow.cpp" line="72"/>
+        <location filename="../../ui/mainwindow.cpp" line="463"/>
         <source>last refresh %1</source>
         <translation>最后刷新 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="312"/>
+        <location filename="../../ui/mainwindow.cpp" line="323"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="315"/>
+        <location filename="../../ui/mainwindow.cpp" line="326"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="489"/>
+        <location filename="../../ui/mainwindow.cpp" line="499"/>
         <source>%1 failed: %2</source>
         <translation>%1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="496"/>
+        <location filename="../../ui/mainwindow.cpp" line="506"/>
         <source>Engine: connected</source>
         <translation>引擎：已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="497"/>
+        <location filename="../../ui/mainwindow.cpp" line="507"/>
         <source>Engine: connecting</source>
         <translation>引擎：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="498"/>
+        <location filename="../../ui/mainwindow.cpp" line="508"/>
         <source>Engine: disconnected</source>
         <translation>引擎：已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="512"/>
+        <location filename="../../ui/mainwindow.cpp" line="522"/>
         <source>connected</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="512"/>
+        <location filename="../../ui/mainwindow.cpp" line="522"/>
         <source>connecting</source>
         <translation>正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="512"/>
+        <location filename="../../ui/mainwindow.cpp" line="522"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="520"/>
+        <location filename="../../ui/mainwindow.cpp" line="530"/>
         <source>%1 %2</source>
         <translation>%1 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="521"/>
+        <location filename="../../ui/mainwindow.cpp" line="531"/>
         <source>Redis: %1</source>
         <translation>Redis：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="571"/>
+        <location filename="../../ui/mainwindow.cpp" line="581"/>
         <source>Draining %1</source>
         <translation>排空 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="571"/>
+        <location filename="../../ui/mainwindow.cpp" line="581"/>
         <source>Maintenance for %1</source>
         <translation>将 %1 设为维护</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="571"/>
+        <location filename="../../ui/mainwindow.cpp" line="581"/>
         <source>Ready for %1</source>
         <translation>将 %1 设为就绪</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="576"/>
+        <location filename="../../ui/mainwindow.cpp" line="586"/>
         <source>Setting %1 to %2</source>
         <translation>将 %1 设为 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="590"/>
+        <location filename="../../ui/mainwindow.cpp" line="600"/>
         <source>Weight of %1 (%2–%3):</source>
         <translation>%1 的权重（%2–%3）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="591"/>
+        <location filename="../../ui/mainwindow.cpp" line="601"/>
         <source>Set weight</source>
         <translation>设置权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="589"/>
+        <location filename="../../ui/mainwindow.cpp" line="599"/>
         <source>Weight of %1 (0–%2; 0 = no new traffic):</source>
         <translation>%1 的权重（0–%2；0 = 不接收新流量）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="621"/>
+        <location filename="../../ui/mainwindow.cpp" line="631"/>
         <source>Settings saved. %1 Language changes apply at the next start.</source>
         <translation>设置已保存。%1 语言设置在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="624"/>
+        <location filename="../../ui/mainwindow.cpp" line="634"/>
         <source>Settings saved. Engine and Redis changes apply at the next start; language too.</source>
         <translation>设置已保存。引擎、Redis 和语言的修改在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="670"/>
+        <location filename="../../ui/mainwindow.cpp" line="680"/>
         <source>cannot create screenshot directory %1; check the path and permissions</source>
         <translation>无法创建截图目录 %1；请检查路径和权限</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="688"/>
+        <location filename="../../ui/mainwindow.cpp" line="703"/>
         <source>cannot write %1; check the directory is writable</source>
         <translation>无法写入 %1；请检查目录是否可写</translation>
     </message>
@@ -2117,27 +2303,27 @@ Apply anyway?</source>
         <translation>实际份额</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="309"/>
+        <location filename="../../ui/weightschartview.cpp" line="310"/>
         <source>%1: weight %2 → %3, target share %4 %</source>
         <translation>%1：权重 %2 → %3，目标份额 %4 %</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="314"/>
+        <location filename="../../ui/weightschartview.cpp" line="315"/>
         <source>%1: weight %2, actual %3 %, target %4 % — drag the handle or press ↑/↓</source>
         <translation>%1：权重 %2，实际 %3 %，目标 %4 % — 拖动手柄或按 ↑/↓</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="318"/>
+        <location filename="../../ui/weightschartview.cpp" line="319"/>
         <source>Pool %1 cannot serve: no server takes traffic, every request gets 503. Select a server and press Ready.</source>
         <translation>池 %1 无法提供服务：没有服务器接收流量，每个请求都返回 503。请选择一台服务器并点击“就绪”。</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="320"/>
+        <location filename="../../ui/weightschartview.cpp" line="321"/>
         <source>Pool %1: bars = actual share now, handles = target share (weight); drag a handle to reweight</source>
         <translation>池 %1：柱 = 当前实际份额，手柄 = 目标份额（权重）；拖动手柄可调整权重</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="323"/>
+        <location filename="../../ui/weightschartview.cpp" line="324"/>
         <source>showing the first %1 of %2 servers</source>
         <translation>显示 %2 台服务器中的前 %1 台</translation>
     </message>

@@ -10,6 +10,7 @@
 #include "isolatedpaths.h"
 #include "lockmodel.h"
 #include "locksview.h"
+#include "liveloadview.h"
 #include "mainwindow.h"
 #include "redisserver.h"
 #include "servertablemodel.h"
@@ -27,6 +28,7 @@
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QElapsedTimer>
 #include <QTest>
 #include <QUndoStack>
 
@@ -196,6 +198,27 @@ void TestRemoteConsole::twoEnginesInOneWindow()
     QCOMPARE(engineWeight(*m_east, QStringLiteral("app1")), 10);
     window.weightController()->undoStack()->undo();
     QTRY_COMPARE_WITH_TIMEOUT(engineWeight(*m_west, QStringLiteral("app1")), 10, 10'000);
+
+    // Live load's history window: both engines' stores through GET /api/v1/history, side by
+    // side, each pool named after its engine as in the live view.
+    window.showView(MainWindow::LiveLoad);
+    LiveLoadView *live = window.liveLoad();
+    // The engines write their history every few seconds: asked again (Reload) until it has some.
+    QElapsedTimer waited;
+    waited.start();
+    live->showLast(900);
+    QTRY_VERIFY_WITH_TIMEOUT(!live->statusText().startsWith(u"Loading"), 10'000);
+    while (!live->statusText().startsWith(u"History") && waited.elapsed() < 20'000) {
+        QTest::qWait(1000);
+        live->showLast(900);
+        QTRY_VERIFY_WITH_TIMEOUT(!live->statusText().startsWith(u"Loading"), 10'000);
+    }
+    QVERIFY2(live->statusText().startsWith(u"History"), qPrintable(live->statusText()));
+    QVERIFY2(live->statusText().contains(u"5 server(s)"), qPrintable(live->statusText()));
+    QVERIFY2(!live->statusText().contains(u"not shown"), qPrintable(live->statusText()));
+    QCOMPARE(live->shownServers().size(), 5);
+    QVERIFY(!live->requestsSeries(QStringLiteral("east/web/app1")).isEmpty());
+    QVERIFY(!live->requestsSeries(QStringLiteral("west/checkout/app1")).isEmpty());
 }
 
 // The locks view and its force-release dialog over the remote link, the lock in a real
