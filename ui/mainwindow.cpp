@@ -8,6 +8,7 @@
 #include "liveloadview.h"
 #include "locksview.h"
 #include "poolstrip.h"
+#include "pooltotals.h"
 #include "savedengines.h"
 #include "servertablemodel.h"
 #include "settingsdialog.h"
@@ -101,6 +102,7 @@ void MainWindow::applyCapabilities()
     m_redisLabel->setVisible(capabilities.locks);
     m_liveLoad->setCapabilities(capabilities);
     m_poolStrip->setCapabilities(capabilities);
+    m_poolTotals->setCapabilities(capabilities);
 }
 
 MainWindow::~MainWindow() = default;
@@ -182,6 +184,10 @@ void MainWindow::createViews()
     m_serversView->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
     m_serversView->setContextMenuPolicy(Qt::CustomContextMenu);
     serversLayout->addWidget(m_serversView);
+    // Each pool's totals under its servers, in the table's columns.
+    m_poolTotals = new PoolTotalsModel(this);
+    m_poolTotalsView = new PoolTotalsView(m_serversView, m_poolTotals, servers);
+    serversLayout->addWidget(m_poolTotalsView);
     m_tabs->addTab(servers, tr("&Servers"));
     connect(m_serverFilter, &QLineEdit::textChanged, m_serverProxy, &QSortFilterProxyModel::setFilterFixedString);
     connect(m_serversView, &QWidget::customContextMenuRequested, this, &MainWindow::showServerMenu);
@@ -281,7 +287,15 @@ void MainWindow::createViews()
     m_eventsView->setWordWrap(false);
     m_eventsView->horizontalHeader()->setStretchLastSection(true);
     m_eventsView->horizontalHeader()->setSectionsMovable(true);
+    // The change ("up, 2/3 failed → down") is what is read: the last column, taking the room;
+    // the detail before it, as wide as a check result (its tooltip has all of it).
+    m_eventsView->horizontalHeader()->moveSection(EventModel::Detail, EventModel::Change);
     eventsLayout->addWidget(m_eventsView);
+    // A folded flap opens and closes with Enter or a double-click.
+    connect(m_eventModel, &EventModel::foldingChanged, m_eventProxy, &EventFilter::refresh);
+    connect(m_eventsView, &QAbstractItemView::activated, this, [this](const QModelIndex &index) {
+        m_eventModel->toggleRun(m_eventProxy->mapToSource(index).row());
+    });
     m_tabs->addTab(events, tr("&Events"));
     connect(m_eventFilter, &QLineEdit::textChanged, m_eventProxy, &QSortFilterProxyModel::setFilterFixedString);
 
@@ -425,6 +439,7 @@ void MainWindow::applySnapshot(const LinkSnapshot &snapshot)
 {
     m_weights->setSnapshot(snapshot);
     m_serverModel->updateFromSnapshot(snapshot);
+    m_poolTotals->updateFromSnapshot(snapshot);
     if (!m_columnsRestored && m_serverModel->rowCount() > 0) {
         m_columnsRestored = true;   // size to the first figures once; after that the operator decides
         m_serversView->resizeColumnsToContents();
@@ -452,7 +467,8 @@ void MainWindow::applySnapshot(const LinkSnapshot &snapshot)
         // wider, so a width the operator chose stays unless a name needs more.
         m_serverRowsSized = m_serverModel->rowCount();
         for (int column : {int(ServerTableModel::Name), int(ServerTableModel::Pool)}) {
-            const int needed = static_cast<QAbstractItemView *>(m_serversView)->sizeHintForColumn(column);
+            const int needed = std::max(static_cast<QAbstractItemView *>(m_serversView)->sizeHintForColumn(column),
+                                        static_cast<QAbstractItemView *>(m_poolTotalsView)->sizeHintForColumn(column));
             if (needed > m_serversView->columnWidth(column))
                 m_serversView->setColumnWidth(column, needed);
         }
@@ -469,6 +485,8 @@ void MainWindow::applyEvents(const QList<LinkEvent> &events)
     if (!m_eventColumnsRestored && m_eventModel->rowCount() > 0) {
         m_eventColumnsRestored = true;
         m_eventsView->resizeColumnsToContents();
+        m_eventsView->setColumnWidth(EventModel::Detail, std::min(m_eventsView->columnWidth(EventModel::Detail),
+                                                                  m_eventsView->fontMetrics().horizontalAdvance(QStringLiteral("L7STS 503 in 12 ms (Service Unavail")) + 12));
     } else if (m_eventColumnsRestored) {
         // Only ever wider, from the new events alone (cheap at any rate): a "POOL OUTAGE" or a
         // long target that comes later is not cut to "POOL…".

@@ -21,6 +21,7 @@ class EventModel;
 class LiveLoadView;
 class LocksView;
 class PoolStrip;
+class PoolTotalsModel;
 class SavedEngines;
 class ServerTableModel;
 class WeightController;
@@ -48,6 +49,7 @@ public:
     EventModel *eventModel() const { return m_eventModel; }
     EventFilter *eventFilter() const { return m_eventProxy; }
     PoolStrip *poolStrip() const { return m_poolStrip; }
+    PoolTotalsModel *poolTotals() const { return m_poolTotals; }
     QTableView *eventsView() const { return m_eventsView; }
     void showView(View view);
     // Engines saved in Settings then apply as soon as the dialog is saved, through engines,
@@ -91,6 +93,8 @@ private:
     QHash<QString, LinkState> m_redisLinkStates;   // per endpoint, for its connection events
     QTabWidget *m_tabs = nullptr;
     PoolStrip *m_poolStrip = nullptr;
+    PoolTotalsModel *m_poolTotals = nullptr;
+    QTableView *m_poolTotalsView = nullptr;
     LiveLoadView *m_liveLoad = nullptr;
     quint64 m_historyRequest = 0;   // the history Live load waits for
     WeightsChartView *m_weightsChart = nullptr;

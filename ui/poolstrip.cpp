@@ -13,10 +13,13 @@ QList<PoolSummary> summarizePools(const LinkSnapshot &snapshot)
     QHash<QString, qsizetype> index;
     QHash<QString, double> errorsPerSecond;
     QHash<QString, bool> serving;
+    QHash<QString, std::pair<double, double>> p50;   // Σ p50 × req/s, Σ req/s of servers with a p50
     for (const ServerStatus &s : snapshot.servers) {
         auto it = index.constFind(s.pool);
         if (it == index.cend()) {
-            out.append(PoolSummary{s.pool});
+            PoolSummary summary;
+            summary.pool = s.pool;
+            out.append(summary);
             it = index.insert(s.pool, out.size() - 1);
         }
         PoolSummary &p = out[*it];
@@ -27,8 +30,19 @@ QList<PoolSummary> summarizePools(const LinkSnapshot &snapshot)
         errorsPerSecond[s.pool] += s.requestsPerSecond * s.errorRate;
         if (s.requestsPerSecond > 0 && s.p95Ms > 0)
             p.p95Ms = std::max(p.p95Ms.value_or(0.0), s.p95Ms);
+        if (s.requestsPerSecond > 0 && s.p99Ms > 0)
+            p.p99Ms = std::max(p.p99Ms.value_or(0.0), s.p99Ms);
+        if (s.requestsPerSecond > 0 && s.p50Ms > 0) {
+            p50[s.pool].first += s.p50Ms * s.requestsPerSecond;
+            p50[s.pool].second += s.requestsPerSecond;
+        }
+        p.weight += s.weight;
+        p.effectiveWeight += s.effectiveWeight;
+        p.activeConnections += s.activeConnections;
     }
     for (PoolSummary &p : out) {
+        if (const auto weighted = p50.value(p.pool); weighted.second > 0)
+            p.p50Ms = weighted.first / weighted.second;
         p.cannotServe = !serving.value(p.pool);
         double errors = errorsPerSecond.value(p.pool);
         if (const PoolStatus *status = snapshot.pool(p.pool)) {

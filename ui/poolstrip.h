@@ -22,6 +22,11 @@ struct PoolSummary
     double unservedPerSecond = 0; // those 503s
     double errorShare = 0;        // (servers' 5xx and failed connects + the proxy's own 503s) / all requests, 0..1
     std::optional<double> p95Ms;  // the worst p95 among servers with traffic; none without traffic
+    std::optional<double> p99Ms;  // likewise
+    std::optional<double> p50Ms;  // the request-weighted mean of the servers' p50
+    int weight = 0;               // sums over the pool's servers
+    int effectiveWeight = 0;
+    int activeConnections = 0;
     bool cannotServe = false;     // no server takes traffic: every request gets 503
     bool panic = false;
 };

@@ -22,68 +22,68 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="16"/>
+        <location filename="../../ui/eventmodel.cpp" line="17"/>
         <source>health</source>
         <translation>健康</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="17"/>
+        <location filename="../../ui/eventmodel.cpp" line="18"/>
         <source>ejection</source>
         <translation>剔除</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="18"/>
+        <location filename="../../ui/eventmodel.cpp" line="19"/>
         <source>panic</source>
         <translation>恐慌模式</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="19"/>
+        <location filename="../../ui/eventmodel.cpp" line="20"/>
         <source>operator</source>
         <translation>操作员</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="20"/>
+        <location filename="../../ui/eventmodel.cpp" line="21"/>
         <source>lock</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="21"/>
-        <location filename="../../ui/eventmodel.cpp" line="41"/>
+        <location filename="../../ui/eventmodel.cpp" line="22"/>
+        <location filename="../../ui/eventmodel.cpp" line="42"/>
         <source>connection</source>
         <translation>连接</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="22"/>
+        <location filename="../../ui/eventmodel.cpp" line="23"/>
         <source>POOL OUTAGE</source>
         <translation>池中断</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="31"/>
+        <location filename="../../ui/eventmodel.cpp" line="32"/>
         <source>state</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="33"/>
+        <location filename="../../ui/eventmodel.cpp" line="34"/>
         <source>set state</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="35"/>
+        <location filename="../../ui/eventmodel.cpp" line="36"/>
         <source>set weight</source>
         <translation>设置权重</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="37"/>
+        <location filename="../../ui/eventmodel.cpp" line="38"/>
         <source>pool</source>
         <translation>池</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="39"/>
+        <location filename="../../ui/eventmodel.cpp" line="40"/>
         <source>panic mode</source>
         <translation>恐慌模式</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="43"/>
+        <location filename="../../ui/eventmodel.cpp" line="44"/>
         <source>force release</source>
         <translation>强制释放</translation>
     </message>
@@ -764,37 +764,58 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::EventModel</name>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="108"/>
+        <location filename="../../ui/eventmodel.cpp" line="162"/>
         <source>%1: %2 → %3</source>
         <translation>%1：%2 → %3</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../../ui/eventmodel.cpp" line="183"/>
+        <source>Enter or double-click folds these %n changes into one row</source>
+        <translation>
+            <numerusform>按 Enter 或双击，将这 %n 次变化折叠为一行</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/eventmodel.cpp" line="184"/>
+        <source>Enter or double-click shows each of these %n changes</source>
+        <translation>
+            <numerusform>按 Enter 或双击，逐条显示这 %n 次变化</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/eventmodel.cpp" line="201"/>
+        <source>▸ flapping: %n changes in %1 · now %2</source>
+        <translation>
+            <numerusform>▸ 抖动：%1 内 %n 次变化 · 当前 %2</numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="134"/>
+        <location filename="../../ui/eventmodel.cpp" line="229"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="135"/>
+        <location filename="../../ui/eventmodel.cpp" line="230"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="136"/>
+        <location filename="../../ui/eventmodel.cpp" line="231"/>
         <source>Who</source>
         <translation>操作者</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="137"/>
+        <location filename="../../ui/eventmodel.cpp" line="232"/>
         <source>Target</source>
         <translation>对象</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="138"/>
+        <location filename="../../ui/eventmodel.cpp" line="233"/>
         <source>Change</source>
         <translation>变更</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="139"/>
+        <location filename="../../ui/eventmodel.cpp" line="234"/>
         <source>Detail</source>
         <translation>详情</translation>
     </message>
@@ -1379,426 +1400,426 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::MainWindow</name>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="332"/>
+        <location filename="../../ui/mainwindow.cpp" line="346"/>
         <source>&amp;Export report…</source>
         <translation>导出报告(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="332"/>
+        <location filename="../../ui/mainwindow.cpp" line="346"/>
         <source>Health report for a window of the engine&apos;s history: PDF, HTML, CSV or JSON</source>
         <translation>引擎历史中某一时间范围的健康报告：PDF、HTML、CSV 或 JSON</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="48"/>
-        <location filename="../../ui/mainwindow.cpp" line="548"/>
+        <location filename="../../ui/mainwindow.cpp" line="49"/>
+        <location filename="../../ui/mainwindow.cpp" line="566"/>
         <source>Fulcrum — %1</source>
         <translation>Fulcrum — %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="52"/>
+        <location filename="../../ui/mainwindow.cpp" line="53"/>
         <source>Move this much traffic?</source>
         <translation>要迁移这么多流量吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="57"/>
+        <location filename="../../ui/mainwindow.cpp" line="58"/>
         <source>Take capacity out of a pool?</source>
         <translation>要从池中撤下容量吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="67"/>
+        <location filename="../../ui/mainwindow.cpp" line="68"/>
         <source>waiting for the first snapshot</source>
         <translation>正在等待第一个快照</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="79"/>
-        <location filename="../../ui/mainwindow.cpp" line="531"/>
+        <location filename="../../ui/mainwindow.cpp" line="80"/>
+        <location filename="../../ui/mainwindow.cpp" line="549"/>
         <source>Redis: none configured</source>
         <translation>Redis：未配置</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="79"/>
+        <location filename="../../ui/mainwindow.cpp" line="80"/>
         <source>Redis: connecting</source>
         <translation>Redis：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="120"/>
+        <location filename="../../ui/mainwindow.cpp" line="122"/>
         <source>&amp;Live load</source>
         <translation>实时负载(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="130"/>
+        <location filename="../../ui/mainwindow.cpp" line="132"/>
         <source>&amp;Pool:</source>
         <translation>池(&amp;P)：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="143"/>
+        <location filename="../../ui/mainwindow.cpp" line="145"/>
         <source>&amp;Weights</source>
         <translation>权重(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="159"/>
+        <location filename="../../ui/mainwindow.cpp" line="161"/>
         <source>Filter servers by name, pool, state or reason</source>
         <translation>按名称、池、状态或原因筛选服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="185"/>
+        <location filename="../../ui/mainwindow.cpp" line="191"/>
         <source>&amp;Servers</source>
         <translation>服务器(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="224"/>
+        <location filename="../../ui/mainwindow.cpp" line="230"/>
         <source>L&amp;ocks</source>
         <translation>锁(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="230"/>
+        <location filename="../../ui/mainwindow.cpp" line="236"/>
         <source>Filter events by server, kind, who or text</source>
         <translation>按服务器、类型、操作者或文本筛选事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="235"/>
+        <location filename="../../ui/mainwindow.cpp" line="241"/>
         <source>All kinds</source>
         <translation>所有类型</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="241"/>
+        <location filename="../../ui/mainwindow.cpp" line="247"/>
         <source>All severities</source>
         <translation>所有级别</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="242"/>
+        <location filename="../../ui/mainwindow.cpp" line="248"/>
         <source>Warnings and errors</source>
         <translation>警告和错误</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="243"/>
+        <location filename="../../ui/mainwindow.cpp" line="249"/>
         <source>Errors only</source>
         <translation>仅错误</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="246"/>
+        <location filename="../../ui/mainwindow.cpp" line="252"/>
         <source>Any time</source>
         <translation>任何时间</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="247"/>
+        <location filename="../../ui/mainwindow.cpp" line="253"/>
         <source>Last 15 minutes</source>
         <translation>最近 15 分钟</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="248"/>
+        <location filename="../../ui/mainwindow.cpp" line="254"/>
         <source>Last hour</source>
         <translation>最近 1 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="249"/>
+        <location filename="../../ui/mainwindow.cpp" line="255"/>
         <source>Last 24 hours</source>
         <translation>最近 24 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="285"/>
+        <location filename="../../ui/mainwindow.cpp" line="299"/>
         <source>&amp;Events</source>
         <translation>事件(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="306"/>
-        <location filename="../../ui/mainwindow.cpp" line="510"/>
+        <location filename="../../ui/mainwindow.cpp" line="320"/>
+        <location filename="../../ui/mainwindow.cpp" line="528"/>
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="311"/>
+        <location filename="../../ui/mainwindow.cpp" line="325"/>
         <source>&amp;Drain</source>
         <translation>排空(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="312"/>
+        <location filename="../../ui/mainwindow.cpp" line="326"/>
         <source>Drain: no new requests, running ones finish, checks go on</source>
         <translation>排空：不再分配新请求，进行中的请求继续完成，健康检查照常进行</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="313"/>
+        <location filename="../../ui/mainwindow.cpp" line="327"/>
         <source>&amp;Maintenance</source>
         <translation>维护(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="314"/>
+        <location filename="../../ui/mainwindow.cpp" line="328"/>
         <source>Maintenance: no traffic and no health checks</source>
         <translation>维护：无流量，也不做健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="315"/>
+        <location filename="../../ui/mainwindow.cpp" line="329"/>
         <source>&amp;Ready</source>
         <translation>就绪(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="316"/>
+        <location filename="../../ui/mainwindow.cpp" line="330"/>
         <source>Ready: back into rotation (health checks decide up or down)</source>
         <translation>就绪：重新加入轮转（由健康检查决定上线或下线）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="317"/>
+        <location filename="../../ui/mainwindow.cpp" line="331"/>
         <source>Set &amp;weight…</source>
         <translation>设置权重(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="318"/>
+        <location filename="../../ui/mainwindow.cpp" line="332"/>
         <source>Set the weight of the selected server</source>
         <translation>设置所选服务器的权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="328"/>
+        <location filename="../../ui/mainwindow.cpp" line="342"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="328"/>
+        <location filename="../../ui/mainwindow.cpp" line="342"/>
         <source>Engine, Redis endpoints, language</source>
         <translation>引擎、Redis 端点、语言</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="335"/>
+        <location filename="../../ui/mainwindow.cpp" line="349"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="335"/>
+        <location filename="../../ui/mainwindow.cpp" line="349"/>
         <source>Close the console (a remote engine keeps running)</source>
         <translation>关闭控制台（远程引擎继续运行）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="337"/>
+        <location filename="../../ui/mainwindow.cpp" line="351"/>
         <source>&amp;Find</source>
         <translation>查找(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="337"/>
+        <location filename="../../ui/mainwindow.cpp" line="351"/>
         <source>Filter the current view</source>
         <translation>筛选当前视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="351"/>
+        <location filename="../../ui/mainwindow.cpp" line="365"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="356"/>
+        <location filename="../../ui/mainwindow.cpp" line="370"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="361"/>
+        <location filename="../../ui/mainwindow.cpp" line="375"/>
         <source>Se&amp;rver</source>
         <translation>服务器(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="364"/>
+        <location filename="../../ui/mainwindow.cpp" line="378"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="365"/>
+        <location filename="../../ui/mainwindow.cpp" line="379"/>
         <source>Live load</source>
         <translation>实时负载</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="365"/>
+        <location filename="../../ui/mainwindow.cpp" line="379"/>
         <source>Weights</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="365"/>
+        <location filename="../../ui/mainwindow.cpp" line="379"/>
         <source>Servers</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="365"/>
+        <location filename="../../ui/mainwindow.cpp" line="379"/>
         <source>Locks</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="365"/>
+        <location filename="../../ui/mainwindow.cpp" line="379"/>
         <source>Events</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="367"/>
+        <location filename="../../ui/mainwindow.cpp" line="381"/>
         <source>Show the %1 view</source>
         <translation>显示“%1”视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="372"/>
+        <location filename="../../ui/mainwindow.cpp" line="386"/>
         <source>&amp;Theme</source>
         <translation>主题(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="375"/>
+        <location filename="../../ui/mainwindow.cpp" line="389"/>
         <source>&amp;System</source>
         <translation>跟随系统(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="375"/>
+        <location filename="../../ui/mainwindow.cpp" line="389"/>
         <source>&amp;Light</source>
         <translation>浅色(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="375"/>
+        <location filename="../../ui/mainwindow.cpp" line="389"/>
         <source>&amp;Dark</source>
         <translation>深色(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="387"/>
+        <location filename="../../ui/mainwindow.cpp" line="401"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="388"/>
+        <location filename="../../ui/mainwindow.cpp" line="402"/>
         <source>&amp;Keyboard shortcuts</source>
         <translation>键盘快捷键(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="388"/>
+        <location filename="../../ui/mainwindow.cpp" line="402"/>
         <source>Every shortcut of the console</source>
         <translation>控制台的所有快捷键</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="397"/>
+        <location filename="../../ui/mainwindow.cpp" line="411"/>
         <source>&amp;At 3 a.m.: what to type</source>
         <translation>凌晨 3 点：该输入什么(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="397"/>
+        <location filename="../../ui/mainwindow.cpp" line="411"/>
         <source>The README&apos;s table of what to do in an incident</source>
         <translation>README 中事故处理步骤表</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="400"/>
+        <location filename="../../ui/mainwindow.cpp" line="414"/>
         <source>&amp;About Fulcrum</source>
         <translation>关于 Fulcrum(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="403"/>
+        <location filename="../../ui/mainwindow.cpp" line="417"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="409"/>
+        <location filename="../../ui/mainwindow.cpp" line="423"/>
         <source>Server actions</source>
         <translation>服务器操作</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="72"/>
-        <location filename="../../ui/mainwindow.cpp" line="463"/>
+        <location filename="../../ui/mainwindow.cpp" line="73"/>
+        <location filename="../../ui/mainwindow.cpp" line="479"/>
         <source>last refresh %1</source>
         <translation>最后刷新 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="323"/>
+        <location filename="../../ui/mainwindow.cpp" line="337"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="326"/>
+        <location filename="../../ui/mainwindow.cpp" line="340"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="499"/>
+        <location filename="../../ui/mainwindow.cpp" line="517"/>
         <source>%1 failed: %2</source>
         <translation>%1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="506"/>
+        <location filename="../../ui/mainwindow.cpp" line="524"/>
         <source>Engine: connected</source>
         <translation>引擎：已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="507"/>
+        <location filename="../../ui/mainwindow.cpp" line="525"/>
         <source>Engine: connecting</source>
         <translation>引擎：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="508"/>
+        <location filename="../../ui/mainwindow.cpp" line="526"/>
         <source>Engine: disconnected</source>
         <translation>引擎：已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="522"/>
+        <location filename="../../ui/mainwindow.cpp" line="540"/>
         <source>connected</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="522"/>
+        <location filename="../../ui/mainwindow.cpp" line="540"/>
         <source>connecting</source>
         <translation>正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="522"/>
+        <location filename="../../ui/mainwindow.cpp" line="540"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="530"/>
+        <location filename="../../ui/mainwindow.cpp" line="548"/>
         <source>%1 %2</source>
         <translation>%1 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="531"/>
+        <location filename="../../ui/mainwindow.cpp" line="549"/>
         <source>Redis: %1</source>
         <translation>Redis：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="581"/>
+        <location filename="../../ui/mainwindow.cpp" line="599"/>
         <source>Draining %1</source>
         <translation>排空 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="581"/>
+        <location filename="../../ui/mainwindow.cpp" line="599"/>
         <source>Maintenance for %1</source>
         <translation>将 %1 设为维护</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="581"/>
+        <location filename="../../ui/mainwindow.cpp" line="599"/>
         <source>Ready for %1</source>
         <translation>将 %1 设为就绪</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="586"/>
+        <location filename="../../ui/mainwindow.cpp" line="604"/>
         <source>Setting %1 to %2</source>
         <translation>将 %1 设为 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="600"/>
+        <location filename="../../ui/mainwindow.cpp" line="618"/>
         <source>Weight of %1 (%2–%3):</source>
         <translation>%1 的权重（%2–%3）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="601"/>
+        <location filename="../../ui/mainwindow.cpp" line="619"/>
         <source>Set weight</source>
         <translation>设置权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="599"/>
+        <location filename="../../ui/mainwindow.cpp" line="617"/>
         <source>Weight of %1 (0–%2; 0 = no new traffic):</source>
         <translation>%1 的权重（0–%2；0 = 不接收新流量）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="631"/>
+        <location filename="../../ui/mainwindow.cpp" line="649"/>
         <source>Settings saved. %1 Language changes apply at the next start.</source>
         <translation>设置已保存。%1 语言设置在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="634"/>
+        <location filename="../../ui/mainwindow.cpp" line="652"/>
         <source>Settings saved. Engine and Redis changes apply at the next start; language too.</source>
         <translation>设置已保存。引擎、Redis 和语言的修改在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="680"/>
+        <location filename="../../ui/mainwindow.cpp" line="698"/>
         <source>cannot create screenshot directory %1; check the path and permissions</source>
         <translation>无法创建截图目录 %1；请检查路径和权限</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="703"/>
+        <location filename="../../ui/mainwindow.cpp" line="721"/>
         <source>cannot write %1; check the directory is writable</source>
         <translation>无法写入 %1；请检查目录是否可写</translation>
     </message>
@@ -1806,54 +1827,122 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::PoolStrip</name>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="62"/>
+        <location filename="../../ui/poolstrip.cpp" line="76"/>
         <source>NO SERVER: %1/%2 up, none takes traffic</source>
         <translation>无可用服务器：%1/%2 在线，没有服务器接收流量</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="63"/>
+        <location filename="../../ui/poolstrip.cpp" line="77"/>
         <source>503 to every request (%1/s)</source>
         <translation>所有请求均返回 503（%1/秒）</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="64"/>
+        <location filename="../../ui/poolstrip.cpp" line="78"/>
         <source>503 to every request</source>
         <translation>所有请求均返回 503</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="67"/>
+        <location filename="../../ui/poolstrip.cpp" line="81"/>
         <source>%1/%2 up</source>
         <translation>%1/%2 在线</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="69"/>
+        <location filename="../../ui/poolstrip.cpp" line="83"/>
         <source>PANIC</source>
         <translation>恐慌模式</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="70"/>
+        <location filename="../../ui/poolstrip.cpp" line="84"/>
         <source>%1 req/s</source>
         <translation>%1 请求/秒</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="72"/>
+        <location filename="../../ui/poolstrip.cpp" line="86"/>
         <source>5xx %1 %</source>
         <translation>5xx %1 %</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="74"/>
+        <location filename="../../ui/poolstrip.cpp" line="88"/>
         <source>p95 %1 ms</source>
         <translation>p95 %1 毫秒</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="112"/>
+        <location filename="../../ui/poolstrip.cpp" line="126"/>
         <source>Pool %1 cannot serve: no server is up with a weight above 0, so the balancer answers 503 to every request. Bring a server back (Ready) or raise a weight.</source>
         <translation>池 %1 无法提供服务：没有在线且权重大于 0 的服务器，负载均衡器对每个请求返回 503。请让一台服务器恢复（就绪）或提高权重。</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="114"/>
+        <location filename="../../ui/poolstrip.cpp" line="128"/>
         <source>Pool %1: 5xx counts the servers&apos; 5xx and failed connections and the 503s the balancer answered itself; p95 is the worst server&apos;s.</source>
         <translation>池 %1：5xx 包括各服务器的 5xx 和连接失败，以及负载均衡器自己返回的 503；p95 取最差的服务器。</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::ui::PoolTotalsModel</name>
+    <message>
+        <location filename="../../ui/pooltotals.cpp" line="50"/>
+        <source>%1 ms</source>
+        <translation>%1 毫秒</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pooltotals.cpp" line="54"/>
+        <source>Σ total</source>
+        <translation>Σ 合计</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pooltotals.cpp" line="58"/>
+        <source>NO SERVER (%1/%2 up)</source>
+        <translation>无可用服务器（%1/%2 在线）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pooltotals.cpp" line="59"/>
+        <source>%1/%2 up · PANIC</source>
+        <translation>%1/%2 在线 · 恐慌模式</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pooltotals.cpp" line="59"/>
+        <source>%1/%2 up</source>
+        <translation>%1/%2 在线</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pooltotals.cpp" line="62"/>
+        <source>503 to every request</source>
+        <translation>所有请求都返回 503</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pooltotals.cpp" line="63"/>
+        <source>%1/s answered 503 by the proxy</source>
+        <translation>代理自身每秒返回 %1 个 503</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pooltotals.cpp" line="72"/>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pooltotals.cpp" line="94"/>
+        <source>The totals of pool %1</source>
+        <translation>池 %1 的合计</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pooltotals.cpp" line="97"/>
+        <source>All servers&apos; requests per second, plus the 503s the proxy answered itself</source>
+        <translation>所有服务器的每秒请求数，加上代理自身返回的 503</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pooltotals.cpp" line="98"/>
+        <source>The servers&apos; p50, weighted by their requests</source>
+        <translation>各服务器的 p50，按请求数加权</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pooltotals.cpp" line="100"/>
+        <source>The worst server&apos;s, among servers with traffic</source>
+        <translation>有流量的服务器中最差的一台</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pooltotals.cpp" line="101"/>
+        <source>5xx and failed connections of all servers plus the proxy&apos;s own 503s, over all requests</source>
+        <translation>所有服务器的 5xx 与连接失败，加上代理自身的 503，占全部请求的比例</translation>
     </message>
 </context>
 <context>

@@ -7,7 +7,10 @@
 #include "isolatedpaths.h"
 #include "mainwindow.h"
 
+#include <QBrush>
 #include <QComboBox>
+#include <QHeaderView>
+#include <QTableView>
 #include <QLineEdit>
 #include <QTest>
 
@@ -23,6 +26,7 @@ private Q_SLOTS:
     void initTestCase() { fulcrum::test::useIsolatedStandardPaths(); }
     void severities();
     void filtersThroughTheWindow();
+    void flapsFoldIntoOneRow();
 };
 
 namespace {
@@ -88,6 +92,70 @@ void TestEventFilters::filtersThroughTheWindow()
     since->setCurrentIndex(0);
     text->clear();
     QVERIFY(shown->rowCount() >= 4);
+}
+
+void TestEventFilters::flapsFoldIntoOneRow()
+{
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;
+    InProcessEngineLink link(options);
+    MainWindow window(&link);
+    window.resize(1024, 640);
+    window.showView(MainWindow::Events);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    EventModel *events = window.eventModel();
+    // app5 flaps seven times in a minute; app2 is drained; app5 fails twice more.
+    const QStringList states{QStringLiteral("up"), QStringLiteral("up, 1/3 failed"), QStringLiteral("down"), QStringLiteral("down, 1/2 ok"),
+                             QStringLiteral("up"), QStringLiteral("up, 1/3 failed"), QStringLiteral("down"), QStringLiteral("down, 1/2 ok")};
+    QList<LinkEvent> flap;
+    for (int i = 0; i < 7; ++i) {
+        LinkEvent event = makeEvent(300 - i * 10, LinkEvent::Kind::Health, QStringLiteral("cart/app5"), states[i], states[i + 1]);
+        event.detail = QStringLiteral("L7STS 503 in 12 ms (Service Unavailable) from the health endpoint /health of cart/app5");
+        flap.append(event);
+    }
+    events->addEvents(flap);
+    LinkEvent drained = makeEvent(200, LinkEvent::Kind::Operator, QStringLiteral("cart/app2"), QStringLiteral("up"), QStringLiteral("drain"));
+    drained.what = QStringLiteral("set-state");
+    events->addEvents({drained});
+    events->addEvents({makeEvent(100, LinkEvent::Kind::Health, QStringLiteral("cart/app5"), QStringLiteral("up"), QStringLiteral("up, 1/3 failed")),
+                       makeEvent(90, LinkEvent::Kind::Health, QStringLiteral("cart/app5"), QStringLiteral("up, 1/3 failed"), QStringLiteral("up, 2/3 failed"))});
+
+    auto *text = window.findChild<QLineEdit *>(QStringLiteral("eventFilter"));
+    QVERIFY(text);
+    text->setText(QStringLiteral("cart"));
+    QSortFilterProxyModel *shown = window.eventFilter();
+    // Two failing checks (too few to fold), the drain, and the flap as one row.
+    QCOMPARE(shown->rowCount(), 4);
+    const QModelIndex head = shown->index(3, EventModel::Change);
+    QCOMPARE(head.data().toString(), QStringLiteral("▸ flapping: 7 changes in 1 min 0 s · now down, 1/2 ok"));
+    QCOMPARE(shown->index(3, EventModel::Time).data().toString(), flap.last().time.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
+    // As loud as its loudest change (two of them were "down").
+    QCOMPARE(head.data(Qt::ForegroundRole).value<QBrush>().color(), QColor(0xd6, 0x27, 0x28));
+    auto *severity = window.findChild<QComboBox *>(QStringLiteral("eventSeverity"));
+    severity->setCurrentIndex(severity->findData(int(EventSeverity::Error)));
+    QCOMPARE(shown->rowCount(), 1);
+    severity->setCurrentIndex(0);
+
+    // Enter opens it: every change, oldest last, indented under the newest.
+    QTableView *table = window.eventsView();
+    table->setFocus();
+    table->setCurrentIndex(shown->index(3, EventModel::Time));
+    QTest::keyClick(table, Qt::Key_Return);
+    QCOMPARE(shown->rowCount(), 10);
+    QCOMPARE(shown->index(3, EventModel::Change).data().toString(), QStringLiteral("▾ state: down → down, 1/2 ok"));
+    QCOMPARE(shown->index(9, EventModel::Change).data().toString(), QStringLiteral("    state: up → up, 1/3 failed"));
+    // A double-click closes it again.
+    const QRect rect = table->visualRect(shown->index(3, EventModel::Target));
+    QTest::mouseClick(table->viewport(), Qt::LeftButton, Qt::NoModifier, rect.center());   // the press a double-click starts with
+    QTest::mouseDClick(table->viewport(), Qt::LeftButton, Qt::NoModifier, rect.center());
+    QCOMPARE(shown->rowCount(), 4);
+
+    // The change is what is read: the last column, and wider than the detail at 1024 px.
+    QHeaderView *header = table->horizontalHeader();
+    QCOMPARE(header->logicalIndex(header->count() - 1), int(EventModel::Change));
+    QVERIFY2(table->columnWidth(EventModel::Change) >= table->columnWidth(EventModel::Detail),
+             qPrintable(QStringLiteral("change %1, detail %2").arg(table->columnWidth(EventModel::Change)).arg(table->columnWidth(EventModel::Detail))));
 }
 
 QTEST_MAIN(TestEventFilters)

@@ -5,6 +5,7 @@
 #include "eventmodel.h"
 #include "liveloadview.h"
 #include "poolstrip.h"
+#include "pooltotals.h"
 #include "enginepool.h"
 #include "isolatedpaths.h"
 #include "mainwindow.h"
@@ -15,6 +16,8 @@
 #include <QApplication>
 #include <QBrush>
 #include <QFont>
+#include <QHeaderView>
+#include <QLocale>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QMessageBox>
@@ -47,6 +50,7 @@ private Q_SLOTS:
     void poolSummaries();
     void fiveXxInSightAt1024();
     void liveLoadSaysItShowsTheSelection();
+    void poolTotalsUnderTheServers();
 
 private:
     QMap<QString, std::pair<int, BackendState>> engineServers() const;
@@ -216,6 +220,11 @@ void TestPoolGuard::selectAllMaintenanceAsksFirst()
     QTRY_VERIFY(chip->property("cannotServe").toBool());
     QTRY_VERIFY2(chip->text().contains(u"NO SERVER: 0/6 up") && chip->text().contains(u"503 to every request ("), qPrintable(chip->text()));
     QVERIFY(chip->styleSheet().contains(u"#c62828"));
+    // The pool's totals row under the Servers table says the same, red.
+    PoolTotalsModel *totals = m_window->poolTotals();
+    QTRY_COMPARE(totals->data(totals->index(0, ServerTableModel::State)).toString(), QStringLiteral("NO SERVER (0/6 up)"));
+    QCOMPARE(totals->data(totals->index(0, ServerTableModel::Reason)).toString(), QStringLiteral("503 to every request"));
+    QCOMPARE(totals->data(totals->index(0, ServerTableModel::Name), Qt::BackgroundRole).value<QBrush>().color().red(), 0xd6);
     QTRY_VERIFY(([this] {
         const QList<PoolSummary> pools = summarizePools(m_window->weightController()->snapshot());
         return pools.size() == 1 && pools.first().unservedPerSecond > 0 && pools.first().errorShare > 0.99;
@@ -334,6 +343,72 @@ void TestPoolGuard::liveLoadSaysItShowsTheSelection()
     Q_EMIT note->linkActivated(QStringLiteral("all"));
     QCOMPARE(m_window->serversView()->selectionModel()->selectedRows().size(), 0);
     QTRY_VERIFY(live->selectionNote().isEmpty());
+}
+
+void TestPoolGuard::poolTotalsUnderTheServers()
+{
+    // One row per pool under the table: the sums of the rows above it from the same snapshot.
+    PoolTotalsModel *totals = m_window->poolTotals();
+    QTRY_COMPARE(totals->rowCount(), 1);
+    const auto trafficOnAll = [this] {
+        const LinkSnapshot now = m_window->weightController()->snapshot();
+        return std::all_of(now.servers.cbegin(), now.servers.cend(), [](const ServerStatus &s) { return s.requestsPerSecond > 0; });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(trafficOnAll(), 10'000);
+    const LinkSnapshot snapshot = m_window->weightController()->snapshot();
+    double requests = 0;
+    int weights = 0;
+    for (const ServerStatus &s : snapshot.servers) {
+        requests += s.requestsPerSecond;
+        weights += s.weight;
+    }
+    QCOMPARE(weights, 475);
+    const auto cell = [totals](int column) { return totals->data(totals->index(0, column)).toString(); };
+    QTRY_COMPARE(cell(ServerTableModel::Weight), QStringLiteral("475"));
+    QCOMPARE(cell(ServerTableModel::Pool), QStringLiteral("checkout"));
+    QCOMPARE(cell(ServerTableModel::State), QStringLiteral("6/6 up"));
+    // The model shows the figures of the snapshot the controller holds now.
+    const LinkSnapshot now = m_window->weightController()->snapshot();
+    double nowRequests = 0;
+    for (const ServerStatus &s : now.servers)
+        nowRequests += s.requestsPerSecond;
+    const PoolStatus *pool = now.pool(QStringLiteral("checkout"));
+    QVERIFY(pool);
+    QCOMPARE(cell(ServerTableModel::RequestsPerSecond), QLocale().toString(nowRequests + pool->unservedPerSecond, 'f', 1));
+    QVERIFY(requests > 0);
+    QTRY_VERIFY2(cell(ServerTableModel::P95).endsWith(u" ms"), qPrintable(cell(ServerTableModel::P95)));
+    QVERIFY(!totals->data(totals->index(0, ServerTableModel::Name), Qt::BackgroundRole).isValid());   // calm when serving
+
+    // In the table's columns, whatever the operator does to them.
+    QTableView *table = m_window->serversView();
+    auto *view = m_window->findChild<QTableView *>(QStringLiteral("poolTotals"));
+    QVERIFY(view && view->isVisible());
+    const auto aligned = [table, view] {
+        for (int column = 0; column < ServerTableModel::ColumnCount; ++column) {
+            if (table->isColumnHidden(column) != view->isColumnHidden(column))
+                return false;
+            if (!table->isColumnHidden(column) && (table->columnViewportPosition(column) != view->columnViewportPosition(column)
+                                                   || (column != table->horizontalHeader()->logicalIndex(ServerTableModel::ColumnCount - 1)
+                                                       && table->columnWidth(column) != view->columnWidth(column))))
+                return false;
+        }
+        return true;
+    };
+    QVERIFY(aligned());
+    table->setColumnWidth(ServerTableModel::State, table->columnWidth(ServerTableModel::State) + 40);
+    QVERIFY(aligned());
+    table->horizontalHeader()->moveSection(table->horizontalHeader()->visualIndex(ServerTableModel::P95), 1);
+    QVERIFY(aligned());
+    table->setColumnHidden(ServerTableModel::Reason, true);
+    QVERIFY(aligned());
+    // Scrolled sideways together (narrow window).
+    m_window->resize(700, 600);
+    QTRY_VERIFY(table->horizontalScrollBar()->maximum() > 0);
+    table->horizontalScrollBar()->setValue(table->horizontalScrollBar()->maximum());
+    QTRY_COMPARE(view->horizontalScrollBar()->value(), table->horizontalScrollBar()->value());
+    QVERIFY(aligned());
+    table->setColumnHidden(ServerTableModel::Reason, false);
+    table->horizontalHeader()->moveSection(1, table->horizontalHeader()->visualIndex(ServerTableModel::P95));
 }
 
 void TestPoolGuard::poolSummaries()
