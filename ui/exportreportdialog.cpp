@@ -1,4 +1,5 @@
 #include "exportreportdialog.h"
+#include "resultbanner.h"
 
 #include "common/wallclock.h"
 
@@ -35,7 +36,7 @@ ExportReportDialog::ExportReportDialog(EngineLink *link, QWidget *parent)
     , m_file(new QLineEdit(this))
     , m_csvNote(new QLabel(this))
     , m_progress(new QProgressBar(this))
-    , m_status(new QLabel(this))
+    , m_status(new ResultBanner(this))
 {
     setWindowTitle(tr("Export report"));
     setObjectName(QStringLiteral("exportReportDialog"));
@@ -84,8 +85,6 @@ ExportReportDialog::ExportReportDialog(EngineLink *link, QWidget *parent)
     m_progress->setRange(0, 1000);
     m_progress->setValue(0);
     m_progress->setVisible(false);
-    m_status->setWordWrap(true);
-    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
     auto *buttons = new QDialogButtonBox(this);
     m_export = buttons->addButton(tr("&Export"), QDialogButtonBox::AcceptRole);
@@ -173,7 +172,7 @@ void ExportReportDialog::onCommandFinished(const CommandResult &result)
     if (result.ok) {
         m_progress->setRange(0, 1);
         m_progress->setValue(1);
-        showStatus(tr("Report written: %1").arg(result.message), false);
+        showStatus(tr("Report written: %1").arg(result.message), false, true);
     } else if (result.message == u"cancelled") {
         m_progress->setVisible(false);
         showStatus(tr("Export cancelled."), false);
@@ -235,10 +234,15 @@ void ExportReportDialog::setRunning(quint64 id)
     }
 }
 
-void ExportReportDialog::showStatus(const QString &text, bool error)
+QLabel *ExportReportDialog::statusLabel() const
 {
-    m_status->setText(text);
-    m_status->setStyleSheet(error ? QStringLiteral("color: #b00020;") : QString());
+    return m_status->textLabel();
+}
+
+void ExportReportDialog::showStatus(const QString &text, bool error, bool done)
+{
+    // Written: green with a tick; not written: red; building, cancelling, cancelled: plain.
+    m_status->setResult(error ? ResultBanner::Outcome::Failed : done ? ResultBanner::Outcome::Done : ResultBanner::Outcome::Waiting, text);
 }
 
 } // namespace fulcrum::ui

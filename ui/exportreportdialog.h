@@ -14,6 +14,8 @@ class QPushButton;
 
 namespace fulcrum::ui {
 
+class ResultBanner;
+
 // File → Export report…: a window (last 15 min, 1 h, 24 h, 7 d, or from–to), a format and a
 // file. The engine builds the report (EngineLink::exportReport) while the progress bar runs;
 // Cancel stops it. Nothing here waits for the engine.
@@ -38,7 +40,8 @@ public:
     QPushButton *exportButton() const { return m_export; }
     QPushButton *closeButton() const { return m_close; }
     QProgressBar *progressBar() const { return m_progress; }
-    QLabel *statusLabel() const { return m_status; }
+    QLabel *statusLabel() const;
+    ResultBanner *resultBanner() const { return m_status; }
 
 Q_SIGNALS:
     // A report was written (ok), failed or was cancelled; message is for the operator.
@@ -55,7 +58,7 @@ private:
     void formatChanged();
     void windowChanged();
     void setRunning(quint64 id);
-    void showStatus(const QString &text, bool error);
+    void showStatus(const QString &text, bool error, bool done = false);
 
     QPointer<EngineLink> m_link;
     QComboBox *m_window;
@@ -65,7 +68,7 @@ private:
     QLineEdit *m_file;
     QLabel *m_csvNote;
     QProgressBar *m_progress;
-    QLabel *m_status;
+    ResultBanner *m_status;
     QPushButton *m_export;
     QPushButton *m_close;
     quint64 m_running = 0;

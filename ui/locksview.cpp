@@ -1,4 +1,5 @@
 #include "locksview.h"
+#include "resultbanner.h"
 
 #include "common/wallclock.h"
 #include "lockmodel.h"
@@ -54,9 +55,7 @@ ForceReleaseDialog::ForceReleaseDialog(EngineLink *link, const LockRow &lock, QW
         connect(m_typedKey, &QLineEdit::textChanged, this, [this] { updateReleaseEnabled(); });
     }
     layout->addLayout(form);
-    m_result = new QLabel(this);
-    m_result->setObjectName(QStringLiteral("result"));
-    m_result->setWordWrap(true);
+    m_result = new ResultBanner(this);
     layout->addWidget(m_result);
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, this);
     auto *releaseButton = m_buttons->addButton(tr("Force-release"), QDialogButtonBox::DestructiveRole);
@@ -71,7 +70,7 @@ ForceReleaseDialog::ForceReleaseDialog(EngineLink *link, const LockRow &lock, QW
             if (result.id != m_command || m_outcome != Outcome::Pending)
                 return;
             m_outcome = result.ok ? Outcome::Released : Outcome::Refused;
-            m_result->setText(outcomeText() + u'\n' + result.message);
+            m_result->setResult(result.ok ? ResultBanner::Outcome::Done : ResultBanner::Outcome::Failed, outcomeText() + u'\n' + result.message);
             m_buttons->button(QDialogButtonBox::Cancel)->setText(tr("Close"));
         });
     }
@@ -105,7 +104,7 @@ void ForceReleaseDialog::release()
     if (!m_link || m_outcome != Outcome::None)
         return;
     m_outcome = Outcome::Pending;
-    m_result->setText(outcomeText());
+    m_result->setResult(ResultBanner::Outcome::Waiting, outcomeText());
     m_command = m_link->releaseLock(m_lock.endpoint, m_lock.key, m_lock.holder);
     updateReleaseEnabled();
 }

@@ -20,6 +20,8 @@ QT_END_NAMESPACE
 
 namespace fulcrum::ui {
 
+class ResultBanner;
+
 class LockModel;
 
 // Confirms a force-release and reports its outcome. Shows key, holder and age; a lock with
@@ -45,7 +47,7 @@ private:
     QPointer<EngineLink> m_link;
     LockRow m_lock;
     QLineEdit *m_typedKey = nullptr;
-    QLabel *m_result = nullptr;
+    ResultBanner *m_result = nullptr;
     QDialogButtonBox *m_buttons = nullptr;
     Outcome m_outcome = Outcome::None;
     quint64 m_command = 0;

@@ -1,0 +1,131 @@
+// Dialogs after a result, over the real in-process engine, at the scale the suite runs at
+// (ctest runs it twice: as is, and with QT_SCALE_FACTOR=2 for a 200 % screen): no row is
+// squashed into clipped half-height text, the result has its icon and colour, and the export
+// dialog shows its file path whole.
+#include "engine/inprocessenginelink.h"
+#include "exportreportdialog.h"
+#include "isolatedpaths.h"
+#include "locksview.h"
+#include "reportpdf/historywithpdf.h"
+#include "resultbanner.h"
+
+#include <QApplication>
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace fulcrum;
+using namespace fulcrum::ui;
+
+class TestDialogLayout : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void forceReleaseRefusedKeepsItsRows();
+    void exportAfterTheReportKeepsItsRows();
+
+private:
+    // Every visible label of the dialog is as tall as its text needs at its width.
+    static void verifyNothingSquashed(QWidget *dialog);
+};
+
+void TestDialogLayout::initTestCase()
+{
+    fulcrum::test::useIsolatedStandardPaths();
+    qInfo("scale factor: %s", qEnvironmentVariableIsSet("QT_SCALE_FACTOR") ? qgetenv("QT_SCALE_FACTOR").constData() : "1");
+}
+
+void TestDialogLayout::verifyNothingSquashed(QWidget *dialog)
+{
+    const QList<QLabel *> labels = dialog->findChildren<QLabel *>();
+    QVERIFY(!labels.isEmpty());
+    for (QLabel *label : labels) {
+        if (!label->isVisibleTo(dialog) || label->text().isEmpty())
+            continue;
+        const int needed = label->hasHeightForWidth() ? label->heightForWidth(label->width()) : label->minimumSizeHint().height();
+        QVERIFY2(label->height() >= needed, qPrintable(QStringLiteral("\"%1\" is %2 px tall, its text needs %3 at %4 px wide")
+                                                            .arg(label->text().left(60)).arg(label->height()).arg(needed).arg(label->width())));
+    }
+}
+
+void TestDialogLayout::forceReleaseRefusedKeepsItsRows()
+{
+    // The engine has no such endpoint: it refuses, with its reason, and deletes nothing.
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;
+    InProcessEngineLink link(options);
+    LockRow lock;
+    lock.endpoint = QStringLiteral("127.0.0.1:1");
+    lock.key = "lock:cart:42";
+    lock.holder = "worker-7:5f1c2a9e-0b8d-4c71-9d3e-2f6a1b7c8d90";
+    lock.kind = QStringLiteral("plain");
+    lock.readAt = lock.firstSeen = QDateTime::currentDateTimeUtc();
+    ForceReleaseDialog dialog(&link, lock);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    QVERIFY(dialog.keyConfirmation());
+    dialog.keyConfirmation()->setText(QStringLiteral("lock:cart:42"));
+    QTest::mouseClick(dialog.releaseButton(), Qt::LeftButton);
+    QTRY_COMPARE(dialog.outcome(), ForceReleaseDialog::Outcome::Refused);
+    auto *banner = dialog.findChild<ResultBanner *>(QStringLiteral("resultBanner"));
+    QVERIFY(banner && banner->isVisible());
+    QCOMPARE(banner->outcome(), ResultBanner::Outcome::Failed);
+    QVERIFY(!banner->iconLabel()->pixmap().isNull());
+    QVERIFY(banner->styleSheet().contains(u"#c62828"));
+    QVERIFY2(banner->text().startsWith(u"Not released: nothing was deleted.\n"), qPrintable(banner->text()));
+    QApplication::processEvents();
+    verifyNothingSquashed(&dialog);
+    // Narrower by hand: it still will not squash (its minimum height follows the text).
+    dialog.resize(dialog.minimumSizeHint().width(), 10);
+    QApplication::processEvents();
+    growToFit(&dialog);
+    verifyNothingSquashed(&dialog);
+}
+
+void TestDialogLayout::exportAfterTheReportKeepsItsRows()
+{
+    QTemporaryDir dir;
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;
+    options.history = historyWithPdf(dir.filePath(QStringLiteral("state")));
+    InProcessEngineLink link(options);
+    QSignalSpy snapshots(&link, &EngineLink::snapshotReady);
+    QTRY_VERIFY_WITH_TIMEOUT(snapshots.size() >= 8, 20'000);
+    ExportReportDialog dialog(&link);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    // "F&ile:" is a label with a buddy (no literal "&"), and the default path is shown whole.
+    auto *fileLabel = dialog.findChild<QLabel *>(QStringLiteral("fileLabel"));
+    QVERIFY(fileLabel && fileLabel->buddy() == dialog.fileEdit());
+    QVERIFY(!fileLabel->text().isEmpty());
+    QVERIFY(dialog.fileEdit()->width() >= std::min(560, dialog.fileEdit()->fontMetrics().horizontalAdvance(dialog.fileEdit()->text())));
+    dialog.windowBox()->setCurrentIndex(ExportReportDialog::Last15Minutes);
+    dialog.formatBox()->setCurrentIndex(dialog.formatBox()->findData(QStringLiteral("json")));
+    dialog.fileEdit()->setText(dir.filePath(QStringLiteral("a-report-name-long-enough-to-wrap-the-status-line-of-this-dialog-when-it-says-where-it-went.json")));
+    QSignalSpy finished(&dialog, &ExportReportDialog::reportFinished);
+    QTest::mouseClick(dialog.exportButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 60'000);
+    QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+    QCOMPARE(dialog.resultBanner()->outcome(), ResultBanner::Outcome::Done);
+    QVERIFY(!dialog.resultBanner()->iconLabel()->pixmap().isNull());
+    QVERIFY(dialog.resultBanner()->styleSheet().contains(u"#2e7d32"));
+    QApplication::processEvents();
+    verifyNothingSquashed(&dialog);
+    // A failure after it (the folder is gone) is red and keeps the rows too.
+    dialog.fileEdit()->setText(dir.filePath(QStringLiteral("no/such/folder/report.json")));
+    QTest::mouseClick(dialog.exportButton(), Qt::LeftButton);
+    QCOMPARE(dialog.resultBanner()->outcome(), ResultBanner::Outcome::Failed);
+    QVERIFY(dialog.resultBanner()->styleSheet().contains(u"#c62828"));
+    QApplication::processEvents();
+    verifyNothingSquashed(&dialog);
+}
+
+QTEST_MAIN(TestDialogLayout)
+#include "tst_dialoglayout.moc"
