@@ -80,6 +80,32 @@ int weightForShare(const QList<ServerStatus> &servers, int index, double share, 
     return int(std::clamp(std::lround(weight), 0L, long(maxWeight)));
 }
 
+int weightStep(const QList<ServerStatus> &servers, int index)
+{
+    if (index < 0 || index >= servers.size())
+        return 1;
+    int biggest = 0;
+    for (const ServerStatus &s : servers) {
+        if (s.pool == servers[index].pool)
+            biggest = std::max(biggest, s.weight);
+    }
+    int step = 1;
+    for (int magnitude = 1; magnitude <= biggest; magnitude *= 10) {
+        for (int factor : {1, 2, 5}) {
+            if (factor * magnitude * 20 <= biggest)
+                step = factor * magnitude;
+        }
+    }
+    return step;
+}
+
+int snappedWeight(const QList<ServerStatus> &servers, int index, int weight)
+{
+    const int step = weightStep(servers, index);
+    const int snapped = int(std::lround(double(weight) / step)) * step;
+    return snapped == 0 && weight > 0 ? weight : snapped;
+}
+
 double movedTraffic(const QList<double> &before, const QList<double> &after)
 {
     double distance = 0;

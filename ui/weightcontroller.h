@@ -21,6 +21,12 @@ QList<double> projectedShares(const QList<ServerStatus> &servers, int index, int
 // The weight (at most maxWeight) that gives server `index` the target share `share` with the
 // others unchanged; -1 when no weight can (it is the only server taking traffic, or it takes none).
 int weightForShare(const QList<ServerStatus> &servers, int index, double share, int maxWeight = kMaxWeight);
+// The step a dragged weight snaps to in server `index`'s pool: the largest of 1, 2, 5, 10,
+// 20, 50, … that is at most a twentieth of the pool's biggest weight (100s: 5; 10s: 1;
+// 1000s: 50), so a drag gives 105, not 106, and moves a share by well under one per cent.
+int weightStep(const QList<ServerStatus> &servers, int index);
+// `weight` on that step (never rounded to 0 from above 0: a weight of 0 stops new traffic).
+int snappedWeight(const QList<ServerStatus> &servers, int index, int weight);
 // Fraction of traffic that moves between two share vectors: half the L1 distance.
 double movedTraffic(const QList<double> &before, const QList<double> &after);
 

@@ -25,6 +25,7 @@ class TestWeightsDrag : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    void weightSteps();
     void initTestCase();
     void init();
     void cleanup();
@@ -45,6 +46,29 @@ private:
     std::unique_ptr<MainWindow> m_window;
     QStringList m_questions;
 };
+
+void TestWeightsDrag::weightSteps()
+{
+    const auto pool = [](std::initializer_list<int> weights) {
+        QList<ServerStatus> servers;
+        for (int weight : weights) {
+            ServerStatus s;
+            s.pool = QStringLiteral("p");
+            s.name = QStringLiteral("s%1").arg(servers.size());
+            s.weight = weight;
+            servers.append(s);
+        }
+        return servers;
+    };
+    QCOMPARE(weightStep(pool({10, 10, 10}), 0), 1);        // fulcrumd's and HAProxy's usual scale
+    QCOMPARE(weightStep(pool({100, 50, 25}), 2), 5);       // the demo's
+    QCOMPARE(weightStep(pool({1000, 800}), 0), 50);
+    QCOMPARE(weightStep(pool({256, 1}), 1), 10);
+    QCOMPARE(snappedWeight(pool({100, 50, 25}), 2, 106), 105);
+    QCOMPARE(snappedWeight(pool({100, 50, 25}), 2, 108), 110);
+    QCOMPARE(snappedWeight(pool({100, 50, 25}), 2, 2), 2);  // never 0 from above 0
+    QCOMPARE(snappedWeight(pool({100, 50, 25}), 2, 0), 0);
+}
 
 void TestWeightsDrag::initTestCase()
 {
@@ -149,6 +173,9 @@ void TestWeightsDrag::dragChangesOnlyThatServer()
     QTRY_VERIFY(engineWeight(server) != before.value(server).first);
     const int applied = engineWeight(server);
     QVERIFY2(std::abs(applied / (applied + othersWeight) - projected[index]) < 0.002, qPrintable(QString::number(applied)));
+    // A round weight: the demo pool's weights are in the hundreds, so steps of 5.
+    QCOMPARE(weightStep(base.servers, index), 5);
+    QVERIFY2(applied % 5 == 0, qPrintable(QString::number(applied)));
     auto expected = before;
     expected[server].first = applied;
     QCOMPARE(engineServers(), expected);
