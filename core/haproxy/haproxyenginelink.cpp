@@ -4,6 +4,7 @@
 #include "engine/auditlog.h"
 #include "engine/linkfigures.h"
 
+#include <QHash>
 #include <QRegularExpression>
 #include <QSet>
 
@@ -249,6 +250,33 @@ void HaproxyEngineLink::publish(const ShowStat &stat)
         snapshot.servers.append(s);
     }
     assignTrafficShares(snapshot.servers);
+    // What HAProxy answered itself: a backend's 5xx beyond its servers' are the 503s it gave
+    // when no server could take the request (and its own errors), counted per pool as the
+    // strip and the totals row count fulcrumd's.
+    QHash<QString, qint64> serversFiveXx;
+    for (const StatRow &row : stat.servers)
+        serversFiveXx[row.proxy()] += row.number(field("hrsp_5xx"), 0);
+    for (const StatRow &row : stat.backends) {
+        PoolStatus pool;
+        pool.name = row.proxy();
+        bool serving = false;
+        bool any = false;
+        for (const ServerStatus &s : std::as_const(snapshot.servers)) {
+            if (s.pool != pool.name)
+                continue;
+            any = true;
+            serving = serving || (s.state == BackendState::Up && s.effectiveWeight > 0);
+        }
+        if (!any)
+            continue;
+        pool.cannotServe = !serving;
+        pool.reportsUnserved = row.number(field("hrsp_5xx")).has_value();
+        const qint64 own = std::max<qint64>(0, row.number(field("hrsp_5xx"), 0) - serversFiveXx.value(pool.name));
+        const QString key = QStringLiteral("backend\n") + pool.name;
+        pool.unservedPerSecond = m_rates.add(key, nowMs, own, 0).requestsPerSecond;
+        seen.insert(key);
+        snapshot.pools.append(pool);
+    }
     m_rates.keepOnly(seen);
     events += stateChangeEvents(m_last, snapshot, QStringLiteral("haproxy"));
     m_last = snapshot;

@@ -36,6 +36,7 @@ private Q_SLOTS:
     void weightOutsideHaproxysScaleIsRefused();
     void setStateDrainsMaintainsAndReadies();
     void sickBackendShowsDownWithTheCheck();
+    void haproxysOwn503sArePoolFigures();
     void unknownServerGetsHaproxysAnswer();
     void locksAreNotAvailable();
     void missingSocketNamesThePathAndTheFix();
@@ -253,6 +254,40 @@ void TestHaproxyLink::setStateDrainsMaintainsAndReadies()
     const CommandResult down = waitForResult(m_link->setState(QStringLiteral("checkout"), QStringLiteral("app3"), BackendState::Down));
     QVERIFY(!down.ok);
     QVERIFY2(down.message.contains(QStringLiteral("use maint")), qPrintable(down.message));
+}
+
+void TestHaproxyLink::haproxysOwn503sArePoolFigures()
+{
+    // Every server in maintenance: HAProxy answers 503 itself. Those are not any server's
+    // errors, so they are counted for the pool (backend 5xx beyond its servers').
+    openLink(m_haproxy->adminSocket());
+    QVERIFY(waitForServers(3));
+    const PoolStatus *pool = m_last.pool(QStringLiteral("checkout"));
+    QVERIFY(pool);
+    QVERIFY(!pool->cannotServe);
+    QVERIFY(pool->reportsUnserved);
+    for (const char *name : {"app1", "app2", "app3"}) {
+        const CommandResult result = waitForResult(m_link->setState(QStringLiteral("checkout"), QString::fromLatin1(name), BackendState::Maint));
+        QVERIFY2(result.ok, qPrintable(result.message));
+    }
+    QTRY_VERIFY(m_last.pool(QStringLiteral("checkout")) && m_last.pool(QStringLiteral("checkout"))->cannotServe);
+    // Requests for a few polls, so the last second has some.
+    const QDeadlineTimer until(1500);
+    int answered = 0;
+    while (!until.hasExpired()) {
+        QCOMPARE(httpGet(m_haproxy->frontendPort(), "/checkout").status, 503);
+        ++answered;
+        QTest::qWait(20);
+    }
+    QVERIFY(answered > 10);
+    QTRY_VERIFY2(m_last.pool(QStringLiteral("checkout"))->unservedPerSecond > 0, "HAProxy's own 503s are not counted");
+    for (const ServerStatus &s : std::as_const(m_last.servers))
+        QCOMPARE(s.errorRate, 0.0);   // none of them is a server's
+    // Back in service: serving again, and no more 503s of its own once the window passed.
+    for (const char *name : {"app1", "app2", "app3"})
+        QVERIFY(waitForResult(m_link->setState(QStringLiteral("checkout"), QString::fromLatin1(name), BackendState::Up)).ok);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_last.pool(QStringLiteral("checkout"))->cannotServe, 10'000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_last.pool(QStringLiteral("checkout"))->unservedPerSecond, 0.0, 10'000);
 }
 
 void TestHaproxyLink::sickBackendShowsDownWithTheCheck()
