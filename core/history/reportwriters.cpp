@@ -159,7 +159,7 @@ ReportTable section(const HealthReport &report, const QString &name)
                      QStringLiteral("recorded_ms"), QStringLiteral("outages"), QStringLiteral("longest_outage_ms"), QStringLiteral("check_failures"),
                      QStringLiteral("requests"), QStringLiteral("errors"), QStringLiteral("error_rate_percent"), QStringLiteral("mean_ms"),
                      QStringLiteral("p50_ms"), QStringLiteral("p95_ms"), QStringLiteral("p99_ms"), QStringLiteral("traffic_share_percent"),
-                     QStringLiteral("weight_share_percent"), QStringLiteral("weight_changes")};
+                     QStringLiteral("weight_share_percent"), QStringLiteral("weight_changes"), QStringLiteral("coverage_percent")};
         for (const ServerReport &r : report.servers) {
             int failures = 0;
             for (const auto &[reason, count] : r.checkFailures)
@@ -168,7 +168,7 @@ ReportTable section(const HealthReport &report, const QString &name)
                            QString::number(r.outages), QString::number(r.longestOutageMs), QString::number(failures),
                            QString::number(r.requests), QString::number(r.errors), number(r.errorRatePercent), number(r.meanMs),
                            number(r.p50Ms), number(r.p95Ms), number(r.p99Ms), number(r.trafficSharePercent), number(r.weightSharePercent),
-                           QString::number(r.weightChanges.size())});
+                           QString::number(r.weightChanges.size()), number(r.coveragePercent)});
         }
     } else if (name == u"check-failures") {
         s.headers = {QStringLiteral("pool"), QStringLiteral("server"), QStringLiteral("reason"), QStringLiteral("count")};
@@ -238,6 +238,7 @@ QJsonObject healthReportToJson(const HealthReport &report)
             {QStringLiteral("traffic_share_percent"), r.trafficSharePercent},
             {QStringLiteral("weight_share_percent"), r.weightSharePercent},
             {QStringLiteral("weight_changes"), weightChanges},
+            {QStringLiteral("coverage_percent"), r.coveragePercent},
             {QStringLiteral("series"), QJsonObject{{QStringLiteral("requests_per_second"), chartJson(r.traffic)},
                                                    {QStringLiteral("mean_latency_ms"), chartJson(r.latency)},
                                                    {QStringLiteral("states"), states}}},
@@ -274,11 +275,18 @@ QJsonObject healthReportToJson(const HealthReport &report)
     QJsonArray actions;
     for (const AuditEntry &a : report.actions)
         actions.append(auditJson(a));
+    QJsonObject window{{QStringLiteral("from"), formatReportTime(report.fromMs)},
+                       {QStringLiteral("to"), formatReportTime(report.toMs)},
+                       {QStringLiteral("duration_ms"), double(report.windowMs())},
+                       {QStringLiteral("recorded_ms"), double(report.recordedMs)},
+                       {QStringLiteral("coverage_percent"), report.coveragePercent()}};
+    if (report.recordedToMs > report.recordedFromMs) {
+        window.insert(QStringLiteral("recorded_from"), formatReportTime(report.recordedFromMs));
+        window.insert(QStringLiteral("recorded_to"), formatReportTime(report.recordedToMs));
+    }
     return QJsonObject{
         {QStringLiteral("schema"), QStringLiteral("fulcrum-health-report/1")},
-        {QStringLiteral("window"), QJsonObject{{QStringLiteral("from"), formatReportTime(report.fromMs)},
-                                               {QStringLiteral("to"), formatReportTime(report.toMs)},
-                                               {QStringLiteral("duration_ms"), double(report.windowMs())}}},
+        {QStringLiteral("window"), window},
         {QStringLiteral("generated_at"), formatReportTime(report.generatedAtMs)},
         {QStringLiteral("lock_held_threshold_ms"), double(report.options.lockHeldThresholdMs)},
         {QStringLiteral("pools"), pools},

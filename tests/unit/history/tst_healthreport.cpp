@@ -144,6 +144,10 @@ private Q_SLOTS:
     void jsonMatchesSchema();
     void csvParsesBackAndGuardsFormulas();
     void htmlIsSelfContained();
+    void availabilityIsOverTheRecordedTime_data();
+    void availabilityIsOverTheRecordedTime();
+    void littleCoverageIsMeasured();
+    void unrecordedTimeIsNoState();
     void badStoresAreReported();
     void recorderStoresEngineHistory();
     void recorderSurvivesFailingStore();
@@ -215,6 +219,11 @@ void TestHealthReport::everyFigure()
     QCOMPARE(app2->traffic.size(), size_t(240));
     QCOMPARE(app1->traffic.front().value, 30.0);
     QCOMPARE(app1->latency.front().value, 10.0);
+    // While app2 was down it served nothing: its latency line has no point there (not 0 ms),
+    // its traffic line is at 0 req/s.
+    for (const ChartPoint &p : app2->latency)
+        QVERIFY(p.timeMs < KnownHistory::kFromMs + 600'000 || p.timeMs >= KnownHistory::kFromMs + 900'000);
+    QCOMPARE(app2->latency.size(), size_t(240 - 20 - 6));   // 15 s buckets: 20 wholly in the 300 s outage, 6 in the 100 s one
 
     QCOMPARE(report.pools.size(), size_t(1));
     const PoolReport &pool = report.pools.front();
@@ -438,6 +447,91 @@ void TestHealthReport::htmlIsSelfContained()
     QVERIFY(page.contains(QStringLiteral("<td>app2</td><td>88.889</td>")) || page.contains(QStringLiteral("<td>88.889</td>")));
     QVERIFY(page.contains(QStringLiteral("=HYPERLINK(&quot;x&quot;,&quot;y&quot;)")));
     QVERIFY(page.contains(QStringLiteral("lock:orders")));
+}
+
+void TestHealthReport::availabilityIsOverTheRecordedTime_data()
+{
+    // scripts/run's window [from, to) of 30 s, the engine recording from 1.86 s before it.
+    QTest::addColumn<int>("ticks");
+    QTest::addColumn<qint64>("recordedMs");
+    // The engine stopped 360 ms before the window's end: the report said 98.8 % for servers
+    // that were never down (the 360 ms nobody recorded counted as not up).
+    QTest::newRow("recording ends before the window") << 29 << qint64(29'640);
+    // A late tick's 1.5 s row runs over the window's end: it was clipped as if 1 s long, so
+    // time up came out longer than the window (100.6 %).
+    QTest::newRow("a long row over the window's end") << 40 << qint64(30'000);
+}
+
+void TestHealthReport::availabilityIsOverTheRecordedTime()
+{
+    QFETCH(int, ticks);
+    QFETCH(qint64, recordedMs);
+    const qint64 from = KnownHistory::kFromMs, to = from + 30'000;
+    QTemporaryDir dir;
+    HistoryStore store;
+    QString error;
+    QVERIFY2(KnownHistory::writeRuns(store, dir.filePath(QStringLiteral("history.sqlite")), {{from - 1860, ticks}}, &error), qPrintable(error));
+    const HealthReport report = buildHealthReport(store, from, to, to);
+    QCOMPARE(report.servers.size(), size_t(2));
+    for (const ServerReport &s : report.servers) {
+        QCOMPARE(s.availabilityPercent, 100.0);
+        QCOMPARE(s.recordedMs, recordedMs);
+        QCOMPARE(s.upMs, recordedMs);
+        QCOMPARE(s.coveragePercent, 100.0 * double(recordedMs) / 30'000);
+        QCOMPARE(s.outages, 0);
+    }
+    QCOMPARE(report.recordedMs, recordedMs);
+    QVERIFY(!report.hasLittleCoverage());
+    QVERIFY(report.pools.front().worstServers.isEmpty());   // nobody was down: nobody is "worst"
+}
+
+void TestHealthReport::littleCoverageIsMeasured()
+{
+    // The known hour starts at kFromMs: a 1 h window ending 3 min into it has 3 min recorded.
+    QTemporaryDir dir;
+    HistoryStore store;
+    QString error;
+    QVERIFY2(KnownHistory::write(store, dir.filePath(QStringLiteral("history.sqlite")), false, &error), qPrintable(error));
+    const qint64 to = KnownHistory::kFromMs + 180'000, from = to - 3'600'000;
+    const HealthReport report = buildHealthReport(store, from, to, to);
+    const ServerReport *app1 = findServer(report, QStringLiteral("app1"));
+    QVERIFY(app1);
+    // Up the whole time it was recorded: 100 %, not 3 min / 1 h = 5 %.
+    QCOMPARE(app1->availabilityPercent, 100.0);
+    QCOMPARE(app1->recordedMs, 180'000);
+    QCOMPARE(app1->coveragePercent, 5.0);
+    QCOMPARE(report.recordedMs, 180'000);
+    QVERIFY(report.hasLittleCoverage());
+    // The chart points span the 3 recorded minutes, one per second.
+    QCOMPARE(report.recordedFromMs, KnownHistory::kFromMs);
+    QCOMPARE(report.recordedToMs, to);
+    QCOMPARE(app1->traffic.size(), size_t(180));
+    QCOMPARE(app1->traffic.front().timeMs, KnownHistory::kFromMs);
+    QVERIFY(!buildHealthReport(store, KnownHistory::kFromMs, KnownHistory::kToMs, KnownHistory::kToMs).hasLittleCoverage());
+}
+
+void TestHealthReport::unrecordedTimeIsNoState()
+{
+    // Two runs of 22 s with 38 s between them (the engine was restarted) in a 2 min window.
+    const qint64 from = KnownHistory::kFromMs, to = from + 120'000;
+    const KnownHistory::Run first{from, 20}, second{from + 60'000, 20};
+    QTemporaryDir dir;
+    HistoryStore store;
+    QString error;
+    QVERIFY2(KnownHistory::writeRuns(store, dir.filePath(QStringLiteral("history.sqlite")), {first, second}, &error), qPrintable(error));
+    const HealthReport report = buildHealthReport(store, from, to, to);
+    const ServerReport *app1 = findServer(report, QStringLiteral("app1"));
+    QVERIFY(app1);
+    QCOMPARE(app1->availabilityPercent, 100.0);
+    QCOMPARE(app1->recordedMs, 44'000);
+    QVERIFY(report.hasLittleCoverage());
+    QCOMPARE(report.recordedFromMs, from);
+    QCOMPARE(report.recordedToMs, second.endMs());
+    // Up twice, with the unrecorded gap between: no span bridges it.
+    QCOMPARE(app1->states.size(), size_t(2));
+    QCOMPARE(app1->states[0].toMs, first.endMs());
+    QCOMPARE(app1->states[1].fromMs, second.startMs);
+    QVERIFY(app1->traffic[20].timeMs - app1->traffic[19].timeMs > report.chartGapMs);
 }
 
 void TestHealthReport::badStoresAreReported()
