@@ -246,8 +246,10 @@ static int report(const QStringList &arguments)
         ctlErr(QStringLiteral("%1: %2\n").arg(me, error));
         return 1;
     }
-    ctlOut(QStringLiteral("report %1 – %2: %3 servers, %4 pools; wrote %5\n")
-               .arg(formatReportTime(from), formatReportTime(to)).arg(report.servers.size()).arg(report.pools.size()).arg(written.join(QStringLiteral(", "))));
+    ctlOut(QStringLiteral("report %1 – %2: %3 servers, %4 pools, recorded %5 of %6%7; wrote %8\n")
+               .arg(formatReportTime(from), formatReportTime(to)).arg(report.servers.size()).arg(report.pools.size())
+               .arg(reportDuration(report.recordedMs), reportDuration(report.windowMs()), report.hasLittleCoverage() ? QStringLiteral(" (little coverage)") : QString(),
+                    written.join(QStringLiteral(", "))));
     return ExitOk;
 }
 

@@ -67,8 +67,30 @@ HealthReport buildHealthReport(const HistoryStore &store, qint64 fromMs, qint64 
     });
     if (stopped || (progress && !progress(900, kSteps)))
         return report;
+    // A row covers [timeMs, timeMs + its length): a 1 s row the recorder wrote after a slow tick
+    // is longer than a second (coveredMs says how long), a compacted row is its bucket.
+    auto rowLengthMs = [](const HistorySample &s) { return std::max<qint64>(qint64(s.resolutionS) * 1000, s.coveredMs); };
+    // Charts span what was recorded, not the whole window: a 3 min recording in a 1 h window
+    // fills the chart instead of its last 5 %.
+    qint64 recordedFrom = toMs, recordedTo = fromMs, longestRowMs = 0;
+    for (const HistorySample &s : samples) {
+        const qint64 start = std::max(s.timeMs, fromMs), end = std::min(s.timeMs + rowLengthMs(s), toMs);
+        if (end > start) {
+            recordedFrom = std::min(recordedFrom, start);
+            recordedTo = std::max(recordedTo, end);
+            longestRowMs = std::max(longestRowMs, rowLengthMs(s));
+        }
+    }
+    if (recordedTo > recordedFrom) {
+        report.recordedFromMs = recordedFrom;
+        report.recordedToMs = recordedTo;
+    }
     const int points = std::max(1, options.chartPoints);
-    const qint64 chartBucketMs = std::max<qint64>(1000, (windowMs + points - 1) / points);
+    const qint64 chartSpanMs = std::max<qint64>(1, recordedTo - recordedFrom);
+    const qint64 chartBucketMs = std::max<qint64>(1000, (chartSpanMs + points - 1) / points);
+    report.chartBucketMs = chartBucketMs;
+    // Rows longer than a bucket leave buckets without a point although nothing is missing.
+    report.chartGapMs = std::max(2 * chartBucketMs, chartBucketMs + longestRowMs);
 
     struct Acc
     {
@@ -82,7 +104,7 @@ HealthReport buildHealthReport(const HistoryStore &store, qint64 fromMs, qint64 
     };
     std::map<std::pair<QString, QString>, Acc> servers;
     for (const HistorySample &s : samples) {
-        const qint64 lengthMs = qint64(s.resolutionS) * 1000;
+        const qint64 lengthMs = rowLengthMs(s);
         const qint64 inside = overlap(s.timeMs, s.timeMs + lengthMs, fromMs, toMs);
         if (inside <= 0)
             continue;
@@ -102,7 +124,7 @@ HealthReport buildHealthReport(const HistoryStore &store, qint64 fromMs, qint64 
         if (acc.lastWeight >= 0 && acc.lastWeight != s.weight)
             acc.r.weightChanges.push_back({s.timeMs, acc.lastWeight, s.weight});
         acc.lastWeight = s.weight;
-        const qint64 bucket = fromMs + ((std::max(s.timeMs, fromMs) - fromMs) / chartBucketMs) * chartBucketMs;
+        const qint64 bucket = recordedFrom + ((std::max(s.timeMs, recordedFrom) - recordedFrom) / chartBucketMs) * chartBucketMs;
         auto &t = acc.traffic[bucket];
         t.first += s.requests * part;
         t.second += double(s.coveredMs) * part;
@@ -184,11 +206,20 @@ HealthReport buildHealthReport(const HistoryStore &store, qint64 fromMs, qint64 
             r.p95Ms = acc.weighted95 / acc.requests;
             r.p99Ms = acc.weighted99 / acc.requests;
         }
-        r.availabilityPercent = 100.0 * double(r.upMs) / double(windowMs);
+        // Measured over the time recorded: time nobody recorded is neither up nor down (the
+        // coverage says how much that was), so a server up whenever it was seen is at 100 %.
+        r.recordedMs = std::min(r.recordedMs, windowMs);
+        r.upMs = std::min(r.upMs, r.recordedMs);
+        r.availabilityPercent = r.recordedMs > 0 ? 100.0 * double(r.upMs) / double(r.recordedMs) : 0;
+        r.coveragePercent = 100.0 * double(r.recordedMs) / double(windowMs);
+        report.recordedMs = std::max(report.recordedMs, r.recordedMs);
         for (const auto &[bucket, t] : acc.traffic)
             r.traffic.push_back({bucket, t.second > 0 ? t.first * 1000.0 / t.second : 0});
-        for (const auto &[bucket, l] : acc.latency)
-            r.latency.push_back({bucket, l.second > 0 ? l.first / l.second : 0});
+        // No requests, no latency: a bucket without any has no point (never a mean of 0 ms).
+        for (const auto &[bucket, l] : acc.latency) {
+            if (l.second > 0)
+                r.latency.push_back({bucket, l.first / l.second});
+        }
         PoolReport &pool = pools[r.pool];
         pool.pool = r.pool;
         pool.requests += r.requests;

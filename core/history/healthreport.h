@@ -47,9 +47,10 @@ struct ServerReport
 {
     QString pool;
     QString server;
-    double availabilityPercent = 0;       // time up / window
+    double availabilityPercent = 0;       // time up / time recorded (not the window: see coveragePercent)
     qint64 upMs = 0;
-    qint64 recordedMs = 0;                // time the engine was recording this server
+    qint64 recordedMs = 0;                // time the engine was recording this server, inside the window
+    double coveragePercent = 0;           // recordedMs / window
     int outages = 0;                      // down or ejected periods that overlap the window
     qint64 longestOutageMs = 0;           // clipped to the window
     std::map<QString, int> checkFailures; // reason code (L4CON, L7STS 503, ...) -> failed checks
@@ -63,8 +64,8 @@ struct ServerReport
     double trafficSharePercent = 0;       // of the pool's requests
     double weightSharePercent = 0;        // time-averaged set weight over the pool's sum
     std::vector<WeightChange> weightChanges;
-    std::vector<ChartPoint> traffic;      // requests/s
-    std::vector<ChartPoint> latency;      // mean ms
+    std::vector<ChartPoint> traffic;      // requests/s, buckets over the recorded span (HealthReport::recordedFromMs..)
+    std::vector<ChartPoint> latency;      // mean ms, the same buckets (none for a bucket without requests)
     std::vector<StateSpan> states;
 };
 
@@ -114,8 +115,21 @@ struct HealthReport
     std::vector<LockReport> locks;        // held too long or without expiry
     std::vector<ForceReleaseReport> forceReleases;
     QList<AuditEntry> actions;            // every operator action in the window
+    // What of the window the engine recorded: the most any server was recorded, and the
+    // stretch from the first to the last recorded moment (what the charts span); 0 without data.
+    qint64 recordedMs = 0;
+    qint64 recordedFromMs = 0;
+    qint64 recordedToMs = 0;
+    // Chart points are buckets of chartBucketMs; two points further apart than chartGapMs have
+    // time nobody recorded between them, and a chart's line breaks there.
+    qint64 chartBucketMs = 0;
+    qint64 chartGapMs = 0;
 
     qint64 windowMs() const { return toMs - fromMs; }
+    double coveragePercent() const { return windowMs() > 0 ? 100.0 * double(recordedMs) / double(windowMs()) : 0; }
+    // Below this share of the window recorded, a report says at its top that it covers little.
+    static constexpr double kLittleCoveragePercent = 90;
+    bool hasLittleCoverage() const { return coveragePercent() < kLittleCoveragePercent; }
 };
 
 // `progress`, when given, hears how far the build is (done of total) now and then; returning

@@ -1,6 +1,5 @@
 #include "reportpdf.h"
 
-#include "common/duration.h"
 #include "history/reportwriters.h"
 
 #include <QFileInfo>
@@ -12,25 +11,15 @@
 #include <QPdfWriter>
 
 #include <algorithm>
+#include <cmath>
 
 namespace fulcrum {
 
 namespace {
 
-const QColor kPalette[] = {QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e), QColor(0x2c, 0xa0, 0x2c), QColor(0xd6, 0x27, 0x28), QColor(0x94, 0x67, 0xbd),
-                           QColor(0x8c, 0x56, 0x4b), QColor(0xe3, 0x77, 0xc2), QColor(0x7f, 0x7f, 0x7f), QColor(0xbc, 0xbd, 0x22), QColor(0x17, 0xbe, 0xcf)};
-
-QColor stateColor(const QString &state)
+QColor rgb(quint32 value)
 {
-    if (state == u"up")
-        return QColor(0x2c, 0xa0, 0x2c);
-    if (state == u"down")
-        return QColor(0xd6, 0x27, 0x28);
-    if (state == u"drain")
-        return QColor(0xff, 0x7f, 0x0e);
-    if (state == u"maint")
-        return QColor(0x7f, 0x7f, 0x7f);
-    return QColor(0xdd, 0xdd, 0xdd);
+    return QColor::fromRgb(QRgb(value));
 }
 
 // Flows text, tables and charts down A4 landscape pages (units: points), starting a new
@@ -67,10 +56,26 @@ public:
 
     void paragraph(const QString &text)
     {
-        ensure(14);
         m_painter->setFont(font(9));
-        m_painter->drawText(QPointF(0, m_y + 10), text);
-        m_y += 14;
+        const QRectF bounds = m_painter->boundingRect(QRectF(0, 0, m_width, 1000), Qt::TextWordWrap, text);
+        ensure(bounds.height() + 4);
+        m_painter->drawText(QRectF(0, m_y, m_width, bounds.height()), Qt::TextWordWrap, text);
+        m_y += bounds.height() + 4;
+    }
+
+    // A framed, bold paragraph in red: what a reader must know before any figure.
+    void warning(const QString &text)
+    {
+        m_painter->setFont(font(10, true));
+        const QRectF bounds = m_painter->boundingRect(QRectF(0, 0, m_width - 12, 1000), Qt::TextWordWrap, text);
+        const QRectF box(0, m_y + 2, m_width, bounds.height() + 10);
+        ensure(box.height() + 8);
+        m_painter->fillRect(box.translated(0, 0), QColor(0xfd, 0xec, 0xea));
+        m_painter->setPen(QColor(0xd6, 0x27, 0x28));
+        m_painter->drawRect(box);
+        m_painter->setPen(Qt::black);
+        m_painter->drawText(box.adjusted(6, 5, -6, -5), Qt::TextWordWrap, text);
+        m_y += box.height() + 8;
     }
 
     void table(const ReportTable &table)
@@ -141,7 +146,7 @@ public:
         ensure(height + 20);
         m_painter->setFont(font(9, true));
         m_painter->drawText(QPointF(0, m_y + 10), title);
-        const QRectF plot(50, m_y + 16, m_width - 60, height - 30);
+        const QRectF plot(50, m_y + 16, m_width - 60, height - 34);
         double maxValue = 0;
         for (const ServerReport &s : m_report.servers) {
             for (const ChartPoint &p : latency ? s.latency : s.traffic)
@@ -149,30 +154,30 @@ public:
         }
         if (maxValue <= 0)
             maxValue = 1;
+        timeTicks(plot);
         m_painter->setPen(QColor(0x99, 0x99, 0x99));
         m_painter->drawRect(plot);
         m_painter->setFont(font(6));
         m_painter->drawText(QRectF(0, plot.top() - 4, 46, 10), Qt::AlignRight, QString::number(maxValue, 'f', 1));
         m_painter->drawText(QRectF(0, plot.bottom() - 6, 46, 10), Qt::AlignRight, QStringLiteral("0"));
-        m_painter->drawText(QPointF(plot.left(), plot.bottom() + 9), formatReportTime(m_report.fromMs));
-        m_painter->drawText(QRectF(plot.right() - 150, plot.bottom() + 2, 150, 10), Qt::AlignRight, formatReportTime(m_report.toMs));
-        const double span = double(std::max<qint64>(1, m_report.windowMs()));
-        int index = 0;
-        for (const ServerReport &s : m_report.servers) {
+        const std::vector<quint32> colors = healthReportServerColors(m_report);
+        for (size_t i = 0; i < m_report.servers.size(); ++i) {
             QPainterPath path;
             bool first = true;
-            for (const ChartPoint &p : latency ? s.latency : s.traffic) {
-                const QPointF point(plot.left() + plot.width() * double(p.timeMs - m_report.fromMs) / span, plot.bottom() - plot.height() * p.value / maxValue);
-                if (first)
+            qint64 previous = 0;
+            for (const ChartPoint &p : latency ? m_report.servers[i].latency : m_report.servers[i].traffic) {
+                const QPointF point(x(plot, p.timeMs), plot.bottom() - plot.height() * p.value / maxValue);
+                // A line breaks where nothing was recorded instead of bridging the gap.
+                if (first || p.timeMs - previous > m_report.chartGapMs)
                     path.moveTo(point);
                 else
                     path.lineTo(point);
                 first = false;
+                previous = p.timeMs;
             }
-            QPen pen(kPalette[index % 10]);
+            QPen pen(rgb(colors[i]));
             pen.setWidthF(0.8);
             m_painter->strokePath(path, pen);
-            ++index;
         }
         m_painter->setPen(Qt::black);
         m_y += height;
@@ -182,23 +187,33 @@ public:
     void stateTimeline()
     {
         const double row = 11;
-        heading(QStringLiteral("State timeline (green up, red down, orange drain, grey maint, light grey no data)"));
         const double left = 130;
-        const double span = double(std::max<qint64>(1, m_report.windowMs()));
-        for (const ServerReport &s : m_report.servers) {
-            ensure(row);
-            m_painter->setFont(font(6));
-            m_painter->drawText(QRectF(0, m_y, left - 4, row), Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("%1/%2").arg(s.pool, s.server));
-            const double width = m_width - left;
-            m_painter->fillRect(QRectF(left, m_y + 1, width, row - 2), stateColor(QString()));
-            for (const StateSpan &state : s.states) {
-                const double x0 = left + width * double(state.fromMs - m_report.fromMs) / span;
-                const double x1 = left + width * double(state.toMs - m_report.fromMs) / span;
-                m_painter->fillRect(QRectF(x0, m_y + 1, std::max(0.3, x1 - x0), row - 2), stateColor(state.state));
+        const double width = m_width - left;
+        const double rowsHeight = row * double(m_report.servers.size());
+        // Heading, rows and their time axis on one page when they fit on one.
+        ensure(std::min(26 + rowsHeight + 16, m_height - 44));
+        heading(QStringLiteral("State timeline (green up, red down, orange drain, grey maintenance, light grey not recorded)"));
+        size_t next = 0;
+        while (next < m_report.servers.size()) {
+            ensure(row + 16);
+            const size_t fit = size_t(std::max(1.0, std::floor((m_height - 24 - 16 - m_y) / row)));
+            const size_t end = std::min(m_report.servers.size(), next + fit);
+            const QRectF rows(left, m_y, width, row * double(end - next));
+            timeTicks(rows);
+            for (; next < end; ++next) {
+                const ServerReport &s = m_report.servers[next];
+                m_painter->setFont(font(6));
+                m_painter->drawText(QRectF(0, m_y, left - 4, row), Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("%1/%2").arg(s.pool, s.server));
+                m_painter->fillRect(QRectF(left, m_y + 1, width, row - 2), rgb(reportStateColor(QString())));
+                for (const StateSpan &state : s.states) {
+                    const double x0 = x(rows, state.fromMs);
+                    const double x1 = x(rows, state.toMs);
+                    m_painter->fillRect(QRectF(x0, m_y + 1, std::max(0.3, x1 - x0), row - 2), rgb(reportStateColor(state.state)));
+                }
+                m_y += row;
             }
-            m_y += row;
+            m_y += 16;
         }
-        m_y += 6;
     }
 
 private:
@@ -212,25 +227,46 @@ private:
         return f;
     }
 
+    // The x of time t in a rectangle spanning the recorded part of the window.
+    double x(const QRectF &area, qint64 t) const
+    {
+        const double span = double(std::max<qint64>(1, m_report.recordedToMs - m_report.recordedFromMs));
+        return area.left() + area.width() * double(t - m_report.recordedFromMs) / span;
+    }
+
+    // Light vertical lines at readable times, labelled under the area.
+    void timeTicks(const QRectF &area)
+    {
+        m_painter->setFont(font(6));
+        for (const ReportTimeTick &tick : reportTimeTicks(m_report.recordedFromMs, m_report.recordedToMs)) {
+            const double at = x(area, tick.timeMs);
+            m_painter->setPen(QColor(0xe4, 0xe4, 0xe4));
+            m_painter->drawLine(QPointF(at, area.top()), QPointF(at, area.bottom()));
+            m_painter->setPen(QColor(0x55, 0x55, 0x55));
+            m_painter->drawText(QRectF(at - 40, area.bottom() + 2, 80, 9), Qt::AlignHCenter | Qt::AlignTop, tick.label);
+        }
+        m_painter->drawText(QRectF(area.right() - 40, area.bottom() + 2, 40, 9), Qt::AlignRight | Qt::AlignTop, QStringLiteral("UTC"));
+        m_painter->setPen(Qt::black);
+    }
+
     void legend()
     {
         m_painter->setFont(font(6));
         const QFontMetricsF metrics(m_painter->font(), m_writer);
-        double x = 0;
-        int index = 0;
+        const std::vector<quint32> colors = healthReportServerColors(m_report);
+        double left = 0;
         ensure(10);
-        for (const ServerReport &s : m_report.servers) {
-            const QString label = QStringLiteral("%1/%2").arg(s.pool, s.server);
+        for (size_t i = 0; i < m_report.servers.size(); ++i) {
+            const QString label = QStringLiteral("%1/%2").arg(m_report.servers[i].pool, m_report.servers[i].server);
             const double w = metrics.horizontalAdvance(label) + 16;
-            if (x + w > m_width) {
-                x = 0;
+            if (left + w > m_width) {
+                left = 0;
                 m_y += 9;
                 ensure(10);
             }
-            m_painter->fillRect(QRectF(x, m_y + 2, 8, 5), kPalette[index % 10]);
-            m_painter->drawText(QPointF(x + 10, m_y + 7), label);
-            x += w;
-            ++index;
+            m_painter->fillRect(QRectF(left, m_y + 2, 8, 5), rgb(colors[i]));
+            m_painter->drawText(QPointF(left + 10, m_y + 7), label);
+            left += w;
         }
         m_y += 14;
     }
@@ -241,9 +277,9 @@ private:
         m_painter->setPen(Qt::black);
         m_painter->setFont(font(8));
         m_painter->drawText(QRectF(0, 0, m_width, 12), Qt::AlignLeft,
-                            QStringLiteral("Fulcrum health report · window %1 – %2 (%3)")
-                                .arg(formatReportTime(m_report.fromMs), formatReportTime(m_report.toMs), formatDurationMs(m_report.windowMs())));
-        m_painter->drawText(QRectF(0, 0, m_width, 12), Qt::AlignRight, QStringLiteral("generated at %1").arg(formatReportTime(m_report.generatedAtMs)));
+                            QStringLiteral("Fulcrum health report · window %1 – %2 UTC (%3)")
+                                .arg(reportTime(m_report.fromMs), reportTime(m_report.toMs), reportDuration(m_report.windowMs())));
+        m_painter->drawText(QRectF(0, 0, m_width, 12), Qt::AlignRight, QStringLiteral("generated at %1 UTC").arg(reportTime(m_report.generatedAtMs)));
         m_painter->drawLine(QPointF(0, 14), QPointF(m_width, 14));
         m_painter->drawText(QRectF(0, m_height - 12, m_width, 12), Qt::AlignHCenter, QStringLiteral("Page %1").arg(m_page));
         m_y = 20;
@@ -265,7 +301,7 @@ int writeHealthReportPdf(const HealthReport &report, const QString &path, QStrin
     QPdfWriter writer(path);
     writer.setResolution(72);   // one unit = one point
     writer.setPageLayout(QPageLayout(QPageSize(QPageSize::A4), QPageLayout::Landscape, QMarginsF(28, 28, 28, 28), QPageLayout::Point));
-    writer.setTitle(QStringLiteral("Fulcrum health report %1 – %2").arg(formatReportTime(report.fromMs), formatReportTime(report.toMs)));
+    writer.setTitle(QStringLiteral("Fulcrum health report %1 – %2 UTC").arg(reportTime(report.fromMs), reportTime(report.toMs)));
     writer.setCreator(QStringLiteral("Fulcrum"));
     QPainter painter;
     if (!painter.begin(&writer)) {
@@ -275,26 +311,28 @@ int writeHealthReportPdf(const HealthReport &report, const QString &path, QStrin
     }
     PdfLayout layout(&writer, &painter, report);
     layout.heading(QStringLiteral("Fulcrum health report"));
-    layout.paragraph(QStringLiteral("Window %1 – %2 (%3). Generated at %4.")
-                         .arg(formatReportTime(report.fromMs), formatReportTime(report.toMs), formatDurationMs(report.windowMs()), formatReportTime(report.generatedAtMs)));
-    layout.heading(QStringLiteral("Pools"));
-    layout.table(healthReportTable(report, QStringLiteral("pools")));
-    layout.heading(QStringLiteral("Servers"));
-    layout.table(healthReportTable(report, QStringLiteral("servers")));
+    if (const QString warning = healthReportCoverageWarning(report); !warning.isEmpty())
+        layout.warning(warning);
+    layout.paragraph(QStringLiteral("Window %1 – %2 UTC (%3). %4")
+                         .arg(reportTime(report.fromMs), reportTime(report.toMs), reportDuration(report.windowMs()), healthReportCoverageText(report)));
+    auto table = [&](const QString &title, const QString &section) {
+        layout.heading(title);
+        layout.table(healthReportReadableTable(report, section));
+    };
+    table(QStringLiteral("Pools"), QStringLiteral("pools"));
+    table(QStringLiteral("Servers"), QStringLiteral("servers"));
     layout.heading(QStringLiteral("Charts"));
-    layout.lineChart(QStringLiteral("Traffic per server (requests/s)"), false);
-    layout.lineChart(QStringLiteral("Latency per server (mean ms)"), true);
-    layout.stateTimeline();
-    layout.heading(QStringLiteral("Check failures by reason"));
-    layout.table(healthReportTable(report, QStringLiteral("check-failures")));
-    layout.heading(QStringLiteral("Weight changes"));
-    layout.table(healthReportTable(report, QStringLiteral("weight-changes")));
-    layout.heading(QStringLiteral("Locks held longer than %1 or without expiry").arg(formatDurationMs(report.options.lockHeldThresholdMs)));
-    layout.table(healthReportTable(report, QStringLiteral("locks")));
-    layout.heading(QStringLiteral("Force-releases"));
-    layout.table(healthReportTable(report, QStringLiteral("force-releases")));
-    layout.heading(QStringLiteral("Operator actions"));
-    layout.table(healthReportTable(report, QStringLiteral("operator-actions")));
+    layout.paragraph(healthReportChartSpanText(report));
+    if (report.recordedToMs > report.recordedFromMs) {
+        layout.lineChart(QStringLiteral("Traffic per server (requests/s)"), false);
+        layout.lineChart(QStringLiteral("Latency per server (mean, ms)"), true);
+        layout.stateTimeline();
+    }
+    table(QStringLiteral("Check failures by reason"), QStringLiteral("check-failures"));
+    table(QStringLiteral("Weight changes"), QStringLiteral("weight-changes"));
+    table(QStringLiteral("Locks held longer than %1 or without expiry").arg(reportDuration(report.options.lockHeldThresholdMs)), QStringLiteral("locks"));
+    table(QStringLiteral("Force-releases"), QStringLiteral("force-releases"));
+    table(QStringLiteral("Operator actions"), QStringLiteral("operator-actions"));
     const int pages = layout.pages();
     if (!painter.end()) {
         if (error)

@@ -5,6 +5,7 @@
 #include "exportreportdialog.h"
 #include "isolatedpaths.h"
 #include "mainwindow.h"
+#include "servertablemodel.h"
 #include "reportpdf/historywithpdf.h"
 
 #include <QAction>
@@ -130,10 +131,26 @@ void TestExportReport::exportWritesEachFormat()
     } else if (format == u"html") {
         QFile file(path);
         QVERIFY(file.open(QIODevice::ReadOnly));
-        const QByteArray html = file.readAll();
-        QVERIFY(html.startsWith("<!DOCTYPE html>"));
+        const QString html = QString::fromUtf8(file.readAll());
+        QVERIFY(html.startsWith(u"<!DOCTYPE html>"));
         for (const QString &server : servers)
-            QVERIFY(html.contains(server.toUtf8()));
+            QVERIFY(html.contains(server));
+        // Each server is drawn in the colour the console shows it in (the Servers table's swatch).
+        ServerTableModel *model = window.serverModel();
+        QCOMPARE(model->rowCount(), int(servers.size()));
+        for (int row = 0; row < model->rowCount(); ++row) {
+            const QModelIndex name = model->index(row, ServerTableModel::Name);
+            const QString key = name.data(ServerTableModel::KeyRole).toString();
+            const QColor colour = name.data(Qt::DecorationRole).value<QColor>();
+            const QString swatch = QStringLiteral("<span style=\"color:%1\">&#9632;</span> %2 ").arg(colour.name(), key.toHtmlEscaped());
+            QVERIFY2(html.contains(swatch), qPrintable(swatch));
+        }
+        // A few seconds recorded of the last 15 minutes: said at the top, and availability is
+        // over those seconds.
+        const qsizetype warning = html.indexOf(u"Little coverage: only ");
+        QVERIFY(warning > 0);
+        QVERIFY(warning < html.indexOf(u"<h2>"));
+        QVERIFY(html.contains(u" of this 15 min window ("));
     } else {
         QFile file(dir.filePath(QStringLiteral("report-servers.csv")));
         QVERIFY(file.open(QIODevice::ReadOnly));

@@ -444,14 +444,20 @@ void TestAdminReports::reportCoversAnEngineRestart()
     const QJsonArray servers = report.value(QStringLiteral("servers")).toArray();
     QCOMPARE(servers.size(), 2);
     qint64 requests = 0;
+    const double durationMs = report.value(QStringLiteral("window")).toObject().value(QStringLiteral("duration_ms")).toDouble();
     for (const QJsonValue &v : servers) {
         const QJsonObject s = v.toObject();
         requests += s.value(QStringLiteral("requests")).toInteger();
-        // Up only while an engine ran and checked it (about two thirds of this window), so
-        // neither the whole window nor nothing: the gap counts as not up.
-        const double availability = s.value(QStringLiteral("availability_percent")).toDouble(-1);
-        QVERIFY2(availability > 30 && availability < 97, qPrintable(QString::number(availability)));
+        // Up whenever an engine ran and recorded it: 100 %, the gap between the two engines
+        // counting neither as up nor as down. The coverage says the gap was not recorded.
+        QCOMPARE(s.value(QStringLiteral("availability_percent")).toDouble(-1), 100.0);
+        QCOMPARE(s.value(QStringLiteral("up_ms")).toInteger(), s.value(QStringLiteral("recorded_ms")).toInteger());
+        const double recorded = s.value(QStringLiteral("recorded_ms")).toDouble();
+        QVERIFY2(recorded > 0.3 * durationMs && recorded < 0.97 * durationMs, qPrintable(QStringLiteral("%1 of %2 ms").arg(recorded).arg(durationMs)));
+        QCOMPARE(s.value(QStringLiteral("coverage_percent")).toDouble(), 100.0 * recorded / durationMs);
     }
+    const double recorded = report.value(QStringLiteral("window")).toObject().value(QStringLiteral("recorded_ms")).toDouble(-1);
+    QVERIFY(recorded > 0.3 * durationMs && recorded < 0.97 * durationMs);
     // Both halves, every request: nothing written before the restart was lost.
     QCOMPARE(requests, qint64(first + second));
 }

@@ -129,4 +129,35 @@ bool KnownHistory::write(HistoryStore &store, const QString &path, bool restartH
     return true;
 }
 
+bool KnownHistory::writeRuns(HistoryStore &store, const QString &path, const std::vector<Run> &runs, QString *error)
+{
+    if (!store.open(path, error))
+        return false;
+    for (const Run &run : runs) {
+        HistoryBatch batch;
+        qint64 t = run.startMs;
+        for (int tick = 0; tick < run.ticks; ++tick) {
+            const qint64 lengthMs = tick % 5 == 4 ? 1500 : 1000;
+            for (const char *server : {"app1", "app2"}) {
+                HistorySample s;
+                s.timeMs = t;
+                s.pool = QStringLiteral("web");
+                s.server = QString::fromLatin1(server);
+                s.requests = 10.0 * double(lengthMs) / 1000;
+                s.meanMs = s.p50Ms = 12;
+                s.p95Ms = 15;
+                s.p99Ms = 20;
+                s.state = int(BackendState::Up);
+                s.weight = s.effectiveWeight = 1;
+                s.upMs = s.coveredMs = lengthMs;
+                batch.samples.push_back(s);
+            }
+            t += lengthMs;
+        }
+        if (!store.write(batch, error))
+            return false;
+    }
+    return true;
+}
+
 } // namespace fulcrum::test

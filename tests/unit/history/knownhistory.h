@@ -4,6 +4,8 @@
 
 #include <QString>
 
+#include <vector>
+
 namespace fulcrum::test {
 
 // A history with known content: one hour (kFromMs .. kToMs) of 1 s samples for pool "web":
@@ -19,6 +21,18 @@ struct KnownHistory
 
     // Writes it in batches of 60 s; reopens the store (a restart) at +1800 s when asked.
     static bool write(HistoryStore &store, const QString &path, bool restartHalfway, QString *error);
+
+    // Engine runs as HistoryRecorder writes them, for pool "web" with app1 and app2, both up
+    // all the time, 10 req/s each: one row per tick at the tick's time (not a whole second),
+    // 1 s long, every fifth one 1.5 s (a late tick). Nothing is recorded between runs.
+    struct Run
+    {
+        qint64 startMs;
+        int ticks;
+        // Where the run's last row ends.
+        qint64 endMs() const { return startMs + qint64(ticks) * 1000 + qint64(ticks / 5) * 500; }
+    };
+    static bool writeRuns(HistoryStore &store, const QString &path, const std::vector<Run> &runs, QString *error);
 };
 
 } // namespace fulcrum::test

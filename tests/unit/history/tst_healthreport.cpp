@@ -5,6 +5,7 @@
 #include "knownhistory.h"
 
 #include "engine/engine.h"
+#include "common/servercolors.h"
 #include "history/healthreport.h"
 #include "history/historyrecorder.h"
 #include "history/reportwriters.h"
@@ -19,6 +20,8 @@
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <set>
 
 #include "engineconfigs.h"
 
@@ -130,6 +133,22 @@ QList<QStringList> parseCsv(const QString &text)
     return rows;
 }
 
+// The x coordinates of every point of every line in the HTML's first chart (traffic), per line.
+QList<QList<double>> firstChartLines(const QString &page)
+{
+    const qsizetype start = page.indexOf(QStringLiteral("<svg "));
+    const QString chart = page.mid(start, page.indexOf(QStringLiteral("</svg>"), start) - start);
+    QList<QList<double>> lines;
+    const QRegularExpression polyline(QStringLiteral("<polyline [^>]*points=\"([^\"]*)\""));
+    for (auto it = polyline.globalMatch(chart); it.hasNext();) {
+        QList<double> xs;
+        for (const QString &point : it.next().captured(1).split(u' '))
+            xs.append(point.section(u',', 0, 0).toDouble());
+        lines.append(xs);
+    }
+    return lines;
+}
+
 } // namespace
 
 class TestHealthReport : public QObject
@@ -144,6 +163,16 @@ private Q_SLOTS:
     void jsonMatchesSchema();
     void csvParsesBackAndGuardsFormulas();
     void htmlIsSelfContained();
+    void availabilityIsOverTheRecordedTime_data();
+    void availabilityIsOverTheRecordedTime();
+    void littleCoverageSaysSoAtTheTop();
+    void linesBreakWhereNothingWasRecorded();
+    void readableFormatsUsePeopleWords();
+    void readableFigures_data();
+    void readableFigures();
+    void timeTicksAreReadable_data();
+    void timeTicksAreReadable();
+    void serversHaveTheConsolesColours();
     void badStoresAreReported();
     void recorderStoresEngineHistory();
     void recorderSurvivesFailingStore();
@@ -215,6 +244,11 @@ void TestHealthReport::everyFigure()
     QCOMPARE(app2->traffic.size(), size_t(240));
     QCOMPARE(app1->traffic.front().value, 30.0);
     QCOMPARE(app1->latency.front().value, 10.0);
+    // While app2 was down it served nothing: its latency line has no point there (not 0 ms),
+    // its traffic line is at 0 req/s.
+    for (const ChartPoint &p : app2->latency)
+        QVERIFY(p.timeMs < KnownHistory::kFromMs + 600'000 || p.timeMs >= KnownHistory::kFromMs + 900'000);
+    QCOMPARE(app2->latency.size(), size_t(240 - 20 - 6));   // 15 s buckets: 20 wholly in the 300 s outage, 6 in the 100 s one
 
     QCOMPARE(report.pools.size(), size_t(1));
     const PoolReport &pool = report.pools.front();
@@ -435,9 +469,239 @@ void TestHealthReport::htmlIsSelfContained()
     QVERIFY(!page.contains(QStringLiteral("url("), Qt::CaseInsensitive));
     QVERIFY(!page.contains(QStringLiteral("@import"), Qt::CaseInsensitive));
     QCOMPARE(page.count(QStringLiteral("<svg ")), 3);
-    QVERIFY(page.contains(QStringLiteral("<td>app2</td><td>88.889</td>")) || page.contains(QStringLiteral("<td>88.889</td>")));
+    QVERIFY(page.contains(QStringLiteral("<td>app2</td><td>88.889 %</td>")));
     QVERIFY(page.contains(QStringLiteral("=HYPERLINK(&quot;x&quot;,&quot;y&quot;)")));
     QVERIFY(page.contains(QStringLiteral("lock:orders")));
+}
+
+void TestHealthReport::availabilityIsOverTheRecordedTime_data()
+{
+    // scripts/run's window [from, to) of 30 s, the engine recording from 1.86 s before it.
+    QTest::addColumn<int>("ticks");
+    QTest::addColumn<qint64>("recordedMs");
+    QTest::addColumn<QString>("coverage");
+    // The engine stopped 360 ms before the window's end: the report said 98.8 % for servers
+    // that were never down (the 360 ms nobody recorded counted as not up).
+    QTest::newRow("recording ends before the window") << 29 << qint64(29'640) << QStringLiteral("Recorded 29.6 s of this 30 s window (99 %).");
+    // A late tick's 1.5 s row runs over the window's end: it was clipped as if 1 s long, so
+    // time up came out longer than the window (100.6 %).
+    QTest::newRow("a long row over the window's end") << 40 << qint64(30'000) << QStringLiteral("Recorded 30 s of this 30 s window (100 %).");
+}
+
+void TestHealthReport::availabilityIsOverTheRecordedTime()
+{
+    QFETCH(int, ticks);
+    QFETCH(qint64, recordedMs);
+    QFETCH(QString, coverage);
+    const qint64 from = KnownHistory::kFromMs, to = from + 30'000;
+    QTemporaryDir dir;
+    HistoryStore store;
+    QString error;
+    QVERIFY2(KnownHistory::writeRuns(store, dir.filePath(QStringLiteral("history.sqlite")), {{from - 1860, ticks}}, &error), qPrintable(error));
+    const HealthReport report = buildHealthReport(store, from, to, to);
+    QCOMPARE(report.servers.size(), size_t(2));
+    for (const ServerReport &s : report.servers) {
+        QCOMPARE(s.availabilityPercent, 100.0);
+        QCOMPARE(s.recordedMs, recordedMs);
+        QCOMPARE(s.upMs, recordedMs);
+        QCOMPARE(s.coveragePercent, 100.0 * double(recordedMs) / 30'000);
+        QCOMPARE(s.outages, 0);
+    }
+    QCOMPARE(report.recordedMs, recordedMs);
+    QVERIFY(!report.hasLittleCoverage());
+    QCOMPARE(healthReportCoverageText(report), coverage + QStringLiteral(" Availability is time up over the time recorded."));
+    QVERIFY(report.pools.front().worstServers.isEmpty());   // nobody was down: nobody is "worst"
+    const ReportTable table = healthReportReadableTable(report, QStringLiteral("servers"));
+    QCOMPARE(table.rows.front()[table.headers.indexOf(QStringLiteral("Availability"))], QStringLiteral("100 %"));
+}
+
+void TestHealthReport::littleCoverageSaysSoAtTheTop()
+{
+    // The known hour starts at kFromMs: a 1 h window ending 3 min into it has 3 min recorded.
+    QTemporaryDir dir;
+    HistoryStore store;
+    QString error;
+    QVERIFY2(KnownHistory::write(store, dir.filePath(QStringLiteral("history.sqlite")), false, &error), qPrintable(error));
+    const qint64 to = KnownHistory::kFromMs + 180'000, from = to - 3'600'000;
+    const HealthReport report = buildHealthReport(store, from, to, to);
+    const ServerReport *app1 = findServer(report, QStringLiteral("app1"));
+    QVERIFY(app1);
+    // Up the whole time it was recorded: 100 %, not 3 min / 1 h = 5 %.
+    QCOMPARE(app1->availabilityPercent, 100.0);
+    QCOMPARE(app1->recordedMs, 180'000);
+    QCOMPARE(app1->coveragePercent, 5.0);
+    QCOMPARE(report.recordedMs, 180'000);
+    QVERIFY(report.hasLittleCoverage());
+    QCOMPARE(healthReportCoverageText(report), QStringLiteral("Recorded 3 min of this 1 h window (5 %). Availability is time up over the time recorded."));
+    const ReportTable table = healthReportReadableTable(report, QStringLiteral("servers"));
+    const int availability = int(table.headers.indexOf(QStringLiteral("Availability")));
+    QCOMPARE(table.headers.at(availability + 1), QStringLiteral("Recorded"));   // coverage beside availability
+    QCOMPARE(table.rows.front().at(availability + 1), QStringLiteral("3 min of 1 h"));
+
+    const QString page = healthReportHtml(report);
+    const qsizetype warning = page.indexOf(QStringLiteral("Little coverage: only 3 min of this 1 h window was recorded."));
+    QVERIFY2(warning > 0, qPrintable(page.left(2000)));
+    QVERIFY(warning < page.indexOf(QStringLiteral("<h2>")));   // at the top, before any figure
+    QVERIFY(page.contains(QStringLiteral("<td>app1</td><td>100 %</td><td>3 min of 1 h</td>")));
+
+    // The charts span the 3 recorded minutes, not the last 5 % of the hour.
+    QCOMPARE(report.recordedFromMs, KnownHistory::kFromMs);
+    QCOMPARE(report.recordedToMs, to);
+    QVERIFY(page.contains(QStringLiteral("Charts show 2026-11-24 00:00:00 – 2026-11-24 00:03:00 (UTC), the part of the window the engine recorded.")));
+    QCOMPARE(app1->traffic.size(), size_t(180));   // one point per second
+    QCOMPARE(app1->traffic.front().timeMs, KnownHistory::kFromMs);
+    const QList<QList<double>> lines = firstChartLines(page);
+    QCOMPARE(lines.size(), 2);
+    for (const QList<double> &xs : lines) {
+        QVERIFY2(xs.front() < 70, qPrintable(QString::number(xs.front())));   // the plot starts at x = 60
+        QVERIFY2(xs.back() > 880, qPrintable(QString::number(xs.back())));    // and ends at x = 890
+    }
+    // A fully recorded window says nothing at the top.
+    const HealthReport full = buildHealthReport(store, KnownHistory::kFromMs, KnownHistory::kToMs, KnownHistory::kToMs);
+    QVERIFY(!full.hasLittleCoverage());
+    QVERIFY(healthReportCoverageWarning(full).isEmpty());
+    QVERIFY(!healthReportHtml(full).contains(QStringLiteral("Little coverage")));
+}
+
+void TestHealthReport::linesBreakWhereNothingWasRecorded()
+{
+    // Two runs of 22 s with 38 s between them (the engine was restarted) in a 2 min window.
+    const qint64 from = KnownHistory::kFromMs, to = from + 120'000;
+    const KnownHistory::Run first{from, 20}, second{from + 60'000, 20};
+    QTemporaryDir dir;
+    HistoryStore store;
+    QString error;
+    QVERIFY2(KnownHistory::writeRuns(store, dir.filePath(QStringLiteral("history.sqlite")), {first, second}, &error), qPrintable(error));
+    const HealthReport report = buildHealthReport(store, from, to, to);
+    const ServerReport *app1 = findServer(report, QStringLiteral("app1"));
+    QVERIFY(app1);
+    QCOMPARE(app1->availabilityPercent, 100.0);
+    QCOMPARE(app1->recordedMs, 44'000);
+    QVERIFY(report.hasLittleCoverage());
+    QCOMPARE(report.recordedFromMs, from);
+    QCOMPARE(report.recordedToMs, second.endMs());
+    // Up twice, with the unrecorded gap between: no span bridges it.
+    QCOMPARE(app1->states.size(), size_t(2));
+    QCOMPARE(app1->states[0].toMs, first.endMs());
+    QCOMPARE(app1->states[1].fromMs, second.startMs);
+    QVERIFY(app1->traffic[20].timeMs - app1->traffic[19].timeMs > report.chartGapMs);
+    // Each server's line is two lines, one per run.
+    const QList<QList<double>> lines = firstChartLines(healthReportHtml(report));
+    QCOMPARE(lines.size(), 4);
+    QVERIFY(lines[0].back() < lines[1].front());
+}
+
+void TestHealthReport::readableFormatsUsePeopleWords()
+{
+    QTemporaryDir dir;
+    HistoryStore store;
+    QString error;
+    QVERIFY2(KnownHistory::write(store, dir.filePath(QStringLiteral("history.sqlite")), false, &error), qPrintable(error));
+    const HealthReport report = buildHealthReport(store, KnownHistory::kFromMs, KnownHistory::kToMs, KnownHistory::kToMs);
+    const QString page = healthReportHtml(report);
+    for (const QString &words : {QStringLiteral("<th>Availability</th>"), QStringLiteral("<th>Longest outage</th>"), QStringLiteral("<th>p95 latency</th>"),
+                                 QStringLiteral("<th>Error rate</th>"), QStringLiteral("<th>Time in panic</th>"), QStringLiteral("<th>Longest held</th>"),
+                                 // app2: 88.889 % available, longest outage 300 s, p95 50 ms, 32,000 requests, 10 % errors
+                                 QStringLiteral("<td>web</td><td>app2</td><td>88.889 %</td><td>1 h of 1 h</td><td>2</td><td>5 min</td>"),
+                                 QStringLiteral("<td>32,000</td><td>3,200</td><td>10.00 %</td><td>20.0 ms</td><td>15.0 ms</td><td>50.0 ms</td><td>90.0 ms</td>"),
+                                 QStringLiteral("<td>web</td><td>140,000</td><td>3,200</td><td>2.29 %</td><td>app2</td><td>1</td><td>30 s</td>"),
+                                 QStringLiteral("<td>lock:orders</td><td>plain</td><td>node-a</td><td>2 min</td><td>set</td><td>yes</td><td>2026-11-24 00:20:00</td>"),
+                                 QStringLiteral("Window: 2026-11-24 00:00:00 – 2026-11-24 01:00:00 UTC (1 h).")})
+        QVERIFY2(page.contains(words), qPrintable(words));
+    // Field names and raw milliseconds are for machines only.
+    for (const QString &raw : {QStringLiteral("availability_percent"), QStringLiteral("longest_outage_ms"), QStringLiteral("p95_ms"), QStringLiteral("300000"),
+                               QStringLiteral("2026-11-24T")})
+        QVERIFY2(!page.contains(raw), qPrintable(raw));
+    // CSV keeps its stable names and raw figures; coverage is a column added at the end.
+    const QString csv = healthReportCsv(report, QStringLiteral("servers"));
+    const QStringList header = csv.section(QStringLiteral("\r\n"), 0, 0).split(u',');
+    QCOMPARE(header.mid(0, 5), (QStringList{QStringLiteral("pool"), QStringLiteral("server"), QStringLiteral("availability_percent"),
+                                            QStringLiteral("up_ms"), QStringLiteral("recorded_ms")}));
+    QCOMPARE(header.last(), QStringLiteral("coverage_percent"));
+    QVERIFY(csv.contains(QStringLiteral(",300000,")));
+}
+
+void TestHealthReport::readableFigures_data()
+{
+    QTest::addColumn<QString>("shown");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("ms") << reportDuration(250) << QStringLiteral("250 ms");
+    QTest::newRow("s with a tenth") << reportDuration(11'600) << QStringLiteral("11.6 s");
+    QTest::newRow("whole s") << reportDuration(30'000) << QStringLiteral("30 s");
+    QTest::newRow("min") << reportDuration(180'000) << QStringLiteral("3 min");
+    QTest::newRow("min s") << reportDuration(200'500) << QStringLiteral("3 min 20 s");
+    QTest::newRow("h") << reportDuration(3'600'000) << QStringLiteral("1 h");
+    QTest::newRow("h min") << reportDuration(3'900'000) << QStringLiteral("1 h 5 min");
+    QTest::newRow("d h") << reportDuration(90'000'000) << QStringLiteral("1 d 1 h");
+    QTest::newRow("availability") << reportAvailability(100.0 * 189.5 / 3600) << QStringLiteral("5.264 %");
+    QTest::newRow("all") << reportAvailability(100) << QStringLiteral("100 %");
+    QTest::newRow("almost all is not all") << reportAvailability(99.99996) << QStringLiteral("99.999 %");
+    QTest::newRow("a little is not nothing") << reportAvailability(0.00001) << QStringLiteral("0.001 %");
+    QTest::newRow("time") << reportTime(KnownHistory::kFromMs + 1'500'000) << QStringLiteral("2026-11-24 00:25:00");
+}
+
+void TestHealthReport::readableFigures()
+{
+    QFETCH(QString, shown);
+    QFETCH(QString, expected);
+    QCOMPARE(shown, expected);
+}
+
+void TestHealthReport::timeTicksAreReadable_data()
+{
+    QTest::addColumn<qint64>("fromMs");
+    QTest::addColumn<qint64>("toMs");
+    QTest::addColumn<qint64>("stepMs");
+    QTest::addColumn<QString>("firstLabel");
+    const qint64 t = KnownHistory::kFromMs;   // 00:00:00 UTC
+    QTest::newRow("3 min") << t + 7'300 << t + 187'300 << qint64(30'000) << QStringLiteral("00:00:30");
+    QTest::newRow("30 s") << t + 500 << t + 30'500 << qint64(5'000) << QStringLiteral("00:00:05");
+    QTest::newRow("1 h") << t << t + 3'600'000 << qint64(600'000) << QStringLiteral("00:00");
+    QTest::newRow("24 h") << t + 1 << t + 86'400'001 << qint64(10'800'000) << QStringLiteral("11-24 03:00");
+    QTest::newRow("7 d") << t << t + 7 * 86'400'000LL << qint64(86'400'000) << QStringLiteral("11-24");
+}
+
+void TestHealthReport::timeTicksAreReadable()
+{
+    QFETCH(qint64, fromMs);
+    QFETCH(qint64, toMs);
+    QFETCH(qint64, stepMs);
+    QFETCH(QString, firstLabel);
+    const std::vector<ReportTimeTick> ticks = reportTimeTicks(fromMs, toMs);
+    QVERIFY(ticks.size() >= 3 && ticks.size() <= 8);
+    QCOMPARE(ticks.front().label, firstLabel);
+    for (size_t i = 0; i < ticks.size(); ++i) {
+        QVERIFY(ticks[i].timeMs >= fromMs && ticks[i].timeMs <= toMs);
+        QCOMPARE(ticks[i].timeMs % stepMs, 0);   // at whole steps of the clock
+        if (i > 0)
+            QCOMPARE(ticks[i].timeMs - ticks[i - 1].timeMs, stepMs);
+    }
+}
+
+void TestHealthReport::serversHaveTheConsolesColours()
+{
+    QTemporaryDir dir;
+    HistoryStore store;
+    QString error;
+    QVERIFY2(KnownHistory::write(store, dir.filePath(QStringLiteral("history.sqlite")), false, &error), qPrintable(error));
+    const HealthReport report = buildHealthReport(store, KnownHistory::kFromMs, KnownHistory::kToMs, KnownHistory::kToMs);
+    // The console meets servers in the engine's order, here app2 first: the same colours.
+    ServerColors console;
+    const quint32 app2 = console.colorOf(QStringLiteral("web/app2"));
+    const quint32 app1 = console.colorOf(QStringLiteral("web/app1"));
+    QVERIFY(app1 != app2);
+    QCOMPARE(healthReportServerColors(report), (std::vector<quint32>{app1, app2}));
+    const QString page = healthReportHtml(report);
+    QVERIFY(page.contains(QStringLiteral("<span style=\"color:%1\">&#9632;</span> web/app1 ").arg(ServerColors::hexName(app1))));
+    QVERIFY(page.contains(QStringLiteral("stroke=\"%1\"").arg(ServerColors::hexName(app2))));
+
+    // One rule, many servers: twenty colours before any is shared.
+    ServerColors colors;
+    std::set<quint32> seen;
+    for (int i = 1; i <= 20; ++i)
+        seen.insert(colors.colorOf(QStringLiteral("checkout/app%1").arg(i)));
+    QCOMPARE(seen.size(), size_t(20));
+    QCOMPARE(colors.colorOf(QStringLiteral("checkout/app7")), colors.colorOf(QStringLiteral("checkout/app7")));
 }
 
 void TestHealthReport::badStoresAreReported()

@@ -39,6 +39,7 @@ class TestReportCli : public QObject
 private Q_SLOTS:
     void initTestCase();
     void pdfHasPagesAndText();
+    void pdfSaysLittleCoverageFirst();
     void otherFormats_data();
     void otherFormats();
     void sinceReadsStateDir();
@@ -80,15 +81,41 @@ void TestReportCli::pdfHasPagesAndText()
     const Run text = run(QStringLiteral("pdftotext"), {QStringLiteral("-layout"), pdf, QStringLiteral("-")});
     QCOMPARE(text.exitCode, 0);
     // Every page has the header (window, generated-at) and its number.
-    QCOMPARE(text.out.count(QStringLiteral("window 2026-11-24T00:00:00Z – 2026-11-24T01:00:00Z")), pages);
+    QCOMPARE(text.out.count(QStringLiteral("window 2026-11-24 00:00:00 – 2026-11-24 01:00:00 UTC (1 h)")), pages);
     QCOMPARE(text.out.count(QStringLiteral("generated at ")), pages);
     for (int page = 1; page <= pages; ++page)
         QVERIFY2(text.out.contains(QStringLiteral("Page %1").arg(page)), qPrintable(QStringLiteral("no \"Page %1\"").arg(page)));
+    // People's words and units: app2 was available 88.889 % of the recorded hour, its longest
+    // outage 300 s, its p95 latency 50 ms.
     for (const QString &expected : {QStringLiteral("Traffic per server"), QStringLiteral("Latency per server"), QStringLiteral("State timeline"),
-                                    QStringLiteral("88.889"), QStringLiteral("32000"), QStringLiteral("140000"), QStringLiteral("300000"),
+                                    QStringLiteral("Recorded 1 h of this 1 h window (100 %)"), QStringLiteral("Availability"),
+                                    QStringLiteral("Longest outage"), QStringLiteral("p95 latency"), QStringLiteral("88.889 %"), QStringLiteral("5 min"),
+                                    QStringLiteral("50.0 ms"), QStringLiteral("32,000"), QStringLiteral("140,000"),
                                     QStringLiteral("L4CON"), QStringLiteral("lock:orders"), QStringLiteral("node-a"),
                                     QStringLiteral("bob"), QStringLiteral("alice")})
         QVERIFY2(text.out.contains(expected), qPrintable(expected));
+    for (const QString &raw : {QStringLiteral("availability_percent"), QStringLiteral("longest_outage_ms"), QStringLiteral("300000"), QStringLiteral("Little coverage")})
+        QVERIFY2(!text.out.contains(raw), qPrintable(raw));
+}
+
+void TestReportCli::pdfSaysLittleCoverageFirst()
+{
+    // A 1 h window of which the store holds the first 3 min of the known hour.
+    const QString pdf = m_dir.filePath(QStringLiteral("little.pdf"));
+    const Run r = run(binaryPath(QStringLiteral("fulcrumctl")), {QStringLiteral("report"), QStringLiteral("--store"), m_store, QStringLiteral("--from"),
+                                                                 QStringLiteral("2026-11-23T23:03:00Z"), QStringLiteral("--to"), QStringLiteral("2026-11-24T00:03:00Z"),
+                                                                 QStringLiteral("-o"), pdf});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains(QStringLiteral("recorded 3 min of 1 h (little coverage)")), qPrintable(r.out));
+    const Run text = run(QStringLiteral("pdftotext"), {pdf, QStringLiteral("-")});
+    QCOMPARE(text.exitCode, 0);
+    const QString flat = text.out.simplified();
+    const qsizetype warning = flat.indexOf(QStringLiteral("Little coverage: only 3 min of this 1 h window was recorded."));
+    QVERIFY2(warning >= 0, qPrintable(flat.left(1500)));
+    QVERIFY(warning < flat.indexOf(QStringLiteral("Pools")));
+    QVERIFY(flat.contains(QStringLiteral("Recorded 3 min of this 1 h window (5 %)")));
+    QVERIFY(flat.contains(QStringLiteral("3 min of 1 h")));   // beside each server's availability
+    QVERIFY(flat.contains(QStringLiteral("Charts show 2026-11-24 00:00:00 – 2026-11-24 00:03:00 (UTC)")));
 }
 
 void TestReportCli::otherFormats_data()
@@ -112,7 +139,7 @@ void TestReportCli::otherFormats()
     QFile out(m_dir.filePath(check));
     QVERIFY(out.open(QIODevice::ReadOnly));
     const QByteArray bytes = out.readAll();
-    QVERIFY(bytes.contains("32000"));
+    QVERIFY(bytes.contains(format == u"html" ? "32,000" : "32000"));   // HTML is for people, JSON and CSV for machines
     if (format == u"json") {
         const QJsonObject json = QJsonDocument::fromJson(bytes).object();
         QCOMPARE(json.value(QStringLiteral("pools")).toArray().at(0).toObject().value(QStringLiteral("requests")).toInteger(), 140'000);
