@@ -391,9 +391,11 @@ void WeightsChartView::mouseMoveEvent(QMouseEvent *event)
     // edge rather than over the title (drawnHandlePosition).
     const double share = std::clamp(valueAt(event->position().toPoint()).y() / 100.0, 0.0, 0.99);
     const int weight = weightForShare(m_dragBase, m_dragIndex, share, m_controller->maxWeight());
-    // Snapped to a round step of the pool's weights (105, not 106), within the engine's range.
+    // Snapped to a round step of the pool's weights (105, not 106), within the engine's range;
+    // dragged to the top, the engine's top (HAProxy's 256, not 255).
     if (weight >= 0)
-        m_dragWeight = std::clamp(snappedWeight(m_dragBase, m_dragIndex, weight), m_controller->minWeight(), m_controller->maxWeight());
+        m_dragWeight = std::clamp(weight >= m_controller->maxWeight() ? weight : snappedWeight(m_dragBase, m_dragIndex, weight),
+                                  m_controller->minWeight(), m_controller->maxWeight());
     showTargets(projectedShares(m_dragBase, m_dragIndex, m_dragWeight));
     updateTitle();
     event->accept();
