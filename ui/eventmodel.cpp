@@ -72,12 +72,13 @@ void EventModel::addEvents(const QList<LinkEvent> &events)
                 }
             }
             m_events.push_front(Entry{event, run});
+            // Reaching kFoldAt hides the run's older rows; past it, the head before this one
+            // becomes a row inside the run and must go too.
             const int size = ++m_runSize[run];
-            if (size == kFoldAt && !changedHeads.contains(run))
+            if (size >= kFoldAt && !changedHeads.contains(run))
                 changedHeads.append(run);
         }
         endInsertRows();
-        // A run that just reached kFoldAt hides its older rows now.
         if (!changedHeads.isEmpty())
             Q_EMIT foldingChanged();
     } else {

@@ -485,8 +485,9 @@ void MainWindow::applyEvents(const QList<LinkEvent> &events)
     if (!m_eventColumnsRestored && m_eventModel->rowCount() > 0) {
         m_eventColumnsRestored = true;
         m_eventsView->resizeColumnsToContents();
-        m_eventsView->setColumnWidth(EventModel::Detail, std::min(m_eventsView->columnWidth(EventModel::Detail),
-                                                                  m_eventsView->fontMetrics().horizontalAdvance(QStringLiteral("L7STS 503 in 12 ms (Service Unavail")) + 12));
+        // The detail as wide as a check result (its tooltip has the rest), never too narrow to read one.
+        const int detailCap = m_eventsView->fontMetrics().horizontalAdvance(QStringLiteral("L7STS 503 in 12 ms (Service Unavail")) + 12;
+        m_eventsView->setColumnWidth(EventModel::Detail, std::clamp(m_eventsView->columnWidth(EventModel::Detail), detailCap / 2, detailCap));
     } else if (m_eventColumnsRestored) {
         // Only ever wider, from the new events alone (cheap at any rate): a "POOL OUTAGE" or a
         // long target that comes later is not cut to "POOL…".
@@ -494,12 +495,15 @@ void MainWindow::applyEvents(const QList<LinkEvent> &events)
         QFont bold = m_eventsView->font();
         bold.setBold(true);
         const QFontMetrics boldMetrics(bold);
+        const int detailCap = metrics.horizontalAdvance(QStringLiteral("L7STS 503 in 12 ms (Service Unavail")) + 12;
         for (int row = 0; row < std::min<int>(int(events.size()), m_eventModel->rowCount()); ++row) {
-            for (int column : {int(EventModel::Time), int(EventModel::Kind), int(EventModel::Who), int(EventModel::Target), int(EventModel::Change)}) {
+            for (int column : {int(EventModel::Time), int(EventModel::Kind), int(EventModel::Who), int(EventModel::Target), int(EventModel::Change), int(EventModel::Detail)}) {
                 const QModelIndex index = m_eventModel->index(row, column);
                 const QString text = index.data().toString();
                 const bool isBold = index.data(Qt::FontRole).value<QFont>().bold();
-                const int needed = (isBold ? boldMetrics : metrics).horizontalAdvance(text) + 16;
+                // The detail up to a check result's width; its tooltip has the rest.
+                const int needed = std::min((isBold ? boldMetrics : metrics).horizontalAdvance(text) + 16,
+                                            column == EventModel::Detail ? detailCap : 1 << 20);
                 const int shown = m_eventsView->horizontalHeader()->logicalIndex(column) >= 0 ? m_eventsView->columnWidth(column) : needed;
                 if (needed > shown && column != m_eventsView->horizontalHeader()->logicalIndex(m_eventsView->horizontalHeader()->count() - 1))
                     m_eventsView->setColumnWidth(column, std::min(needed, 480));

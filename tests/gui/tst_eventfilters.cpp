@@ -151,7 +151,14 @@ void TestEventFilters::flapsFoldIntoOneRow()
     QTest::mouseDClick(table->viewport(), Qt::LeftButton, Qt::NoModifier, rect.center());
     QCOMPARE(shown->rowCount(), 4);
 
-    // The change is what is read: the last column, and wider than the detail at 1024 px.
+    // Changes that come one tick at a time fold the same way: past the third, each new one
+    // takes the older head into the run, and only the newest stays in sight.
+    for (int i = 0; i < 5; ++i)
+        events->addEvents({makeEvent(80 - i * 10, LinkEvent::Kind::Health, QStringLiteral("cart/app9"), states[i], states[i + 1])});
+    QCOMPARE(shown->rowCount(), 5);
+    QCOMPARE(shown->index(0, EventModel::Change).data().toString(), QStringLiteral("▸ flapping: 5 changes in 40 s · now up, 1/3 failed"));
+
+        // The change is what is read: the last column, and wider than the detail at 1024 px.
     QHeaderView *header = table->horizontalHeader();
     QCOMPARE(header->logicalIndex(header->count() - 1), int(EventModel::Change));
     QVERIFY2(table->columnWidth(EventModel::Change) >= table->columnWidth(EventModel::Detail),
