@@ -26,6 +26,7 @@ class TestWeightsDrag : public QObject
     Q_OBJECT
 private Q_SLOTS:
     void weightSteps();
+    void handleHoldsStillWhileAnotherServerFlaps();
     void initTestCase();
     void init();
     void cleanup();
@@ -212,6 +213,34 @@ void TestWeightsDrag::confirmationRefusedChangesNothing()
     QCOMPARE(m_window->weightController()->undoStack()->count(), 0);
     // The handle goes back to the weight the engine has.
     QTRY_VERIFY(std::abs(chart->shownTargetShares()[index] - 100.0 / 475) < 0.002);
+}
+
+void TestWeightsDrag::handleHoldsStillWhileAnotherServerFlaps()
+{
+    // Mid-drag, app5 goes out and comes back (a flap): the dragged handle stays under the
+    // mouse and every projection stays the one of the pool as it was at the press.
+    m_window->weightController()->setConfirmThreshold(1.0);
+    WeightsChartView *chart = m_window->weightsChart();
+    const int index = int(chart->servers().indexOf(QStringLiteral("app2")));
+    QWidget *viewport = chart->viewport();
+    QTest::mousePress(viewport, Qt::LeftButton, Qt::NoModifier, chart->handlePosition(index));
+    const QPoint at = chart->positionFor(index, 0.3);
+    QTest::mouseMove(viewport, at);
+    QVERIFY(chart->isDragging());
+    const QList<double> projected = chart->shownTargetShares();
+    const QPoint handle = chart->handlePosition(index);
+    m_link->setState(QStringLiteral("checkout"), QStringLiteral("app5"), BackendState::Maint);
+    QTRY_COMPARE(m_window->weightController()->snapshot().servers.value(m_window->weightController()->snapshot().indexOf(QStringLiteral("checkout"), QStringLiteral("app5"))).state,
+                 BackendState::Maint);
+    waitForFreshSnapshot();
+    QCOMPARE(chart->shownTargetShares(), projected);
+    QCOMPARE(chart->handlePosition(index), handle);
+    m_link->setState(QStringLiteral("checkout"), QStringLiteral("app5"), BackendState::Up);
+    waitForFreshSnapshot();
+    QCOMPARE(chart->shownTargetShares(), projected);
+    QCOMPARE(chart->handlePosition(index), handle);
+    QTest::mouseRelease(viewport, Qt::LeftButton, Qt::NoModifier, at);
+    QVERIFY(!chart->isDragging());
 }
 
 void TestWeightsDrag::arrowKeysStepTheSelectedBar()
