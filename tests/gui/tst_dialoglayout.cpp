@@ -6,6 +6,8 @@
 #include "exportreportdialog.h"
 #include "isolatedpaths.h"
 #include "locksview.h"
+#include "mainwindow.h"
+#include "servertablemodel.h"
 #include "reportpdf/historywithpdf.h"
 #include "resultbanner.h"
 
@@ -15,6 +17,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -30,6 +33,7 @@ private Q_SLOTS:
     void initTestCase();
     void forceReleaseRefusedKeepsItsRows();
     void exportAfterTheReportKeepsItsRows();
+    void viewsAt1024();
 
 private:
     // Every visible label of the dialog is as tall as its text needs at its width.
@@ -125,6 +129,30 @@ void TestDialogLayout::exportAfterTheReportKeepsItsRows()
     QVERIFY(dialog.resultBanner()->styleSheet().contains(u"#c62828"));
     QApplication::processEvents();
     verifyNothingSquashed(&dialog);
+}
+
+void TestDialogLayout::viewsAt1024()
+{
+    // Every view of the window at 1024×640 (at this suite's scale): no label squashed, the
+    // 5xx column of Servers in sight without scrolling.
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;
+    InProcessEngineLink link(options);
+    MainWindow window(&link);
+    window.resize(1024, 640);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTRY_COMPARE(window.serverModel()->rowCount(), 6);
+    for (MainWindow::View view : {MainWindow::LiveLoad, MainWindow::Weights, MainWindow::Servers, MainWindow::Locks, MainWindow::Events}) {
+        window.showView(view);
+        QApplication::processEvents();
+        verifyNothingSquashed(&window);
+    }
+    window.showView(MainWindow::Servers);
+    QTableView *table = window.serversView();
+    QTRY_VERIFY(table->columnWidth(ServerTableModel::ErrorRate) > 0);
+    const int right = table->columnViewportPosition(ServerTableModel::ErrorRate) + table->columnWidth(ServerTableModel::ErrorRate);
+    QVERIFY2(right <= table->viewport()->width(), qPrintable(QStringLiteral("5xx ends at %1 of %2").arg(right).arg(table->viewport()->width())));
 }
 
 QTEST_MAIN(TestDialogLayout)
