@@ -58,7 +58,7 @@ void EventModel::addEvents(const QList<LinkEvent> &events)
     if (inOrder && (m_events.empty() || events.front().time >= m_events.front().event.time)) {
         // The usual tick: everything is newer than what is shown, one insert at the top.
         const int count = int(events.size());
-        QList<quint64> changedHeads;
+        bool foldingMoved = false;
         beginInsertRows(QModelIndex(), 0, count - 1);
         for (const LinkEvent &event : events) {
             // A server's health changes one after another make one run (a flap folds).
@@ -74,12 +74,10 @@ void EventModel::addEvents(const QList<LinkEvent> &events)
             m_events.push_front(Entry{event, run});
             // Reaching kFoldAt hides the run's older rows; past it, the head before this one
             // becomes a row inside the run and must go too.
-            const int size = ++m_runSize[run];
-            if (size >= kFoldAt && !changedHeads.contains(run))
-                changedHeads.append(run);
+            foldingMoved = ++m_runSize[run] >= kFoldAt || foldingMoved;
         }
         endInsertRows();
-        if (!changedHeads.isEmpty())
+        if (foldingMoved)
             Q_EMIT foldingChanged();
     } else {
         // Older events arriving late: the history another engine sends when it (re)connects

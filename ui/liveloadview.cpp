@@ -721,11 +721,16 @@ void LiveLoadView::setPaused(bool paused)
                       .arg(m_now.toLocalTime().toString(QStringLiteral("HH:mm:ss"))));
         return;
     }
+    backToLive();
+}
+
+void LiveLoadView::backToLive()
+{
     m_past.clear();
     m_pastMarkers.clear();
     for (Chart &chart : m_charts)
         chart.timeStart = chart.timeEnd = 0;
-    setMode(Mode::Live);
+    setMode(Mode::Live);   // also shows "Live" in the list
     setStatus(QString());
     refreshLines();
 }
@@ -733,18 +738,7 @@ void LiveLoadView::setPaused(bool paused)
 void LiveLoadView::showLast(qint64 seconds)
 {
     if (seconds <= 0) {
-        if (m_mode == Mode::Paused) {
-            setPaused(false);
-            return;
-        }
-        m_range->setCurrentIndex(0);
-        m_past.clear();
-        m_pastMarkers.clear();
-        for (Chart &chart : m_charts)
-            chart.timeStart = chart.timeEnd = 0;
-        setMode(Mode::Live);
-        setStatus(QString());
-        refreshLines();
+        backToLive();
         return;
     }
     const int index = m_range->findData(seconds);

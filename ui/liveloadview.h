@@ -133,6 +133,8 @@ private:
     const Series &series() const { return m_mode == Mode::Live ? m_history : m_past; }
     const QStringList &order() const { return m_mode == Mode::Live ? m_order : m_pastOrder; }
     void setMode(Mode mode);
+    // Drops the paused copy or the history window and follows the live data again.
+    void backToLive();
     void requestWindow(qint64 fromMs, qint64 toMs);
     void rangeChosen(int index);
     void updateControls();

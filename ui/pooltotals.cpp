@@ -127,9 +127,9 @@ PoolTotalsView::PoolTotalsView(QTableView *servers, PoolTotalsModel *model, QWid
     connect(servers->horizontalScrollBar(), &QScrollBar::rangeChanged, this, [this] {
         horizontalScrollBar()->setValue(m_servers->horizontalScrollBar()->value());
     });
-    connect(model, &QAbstractItemModel::modelReset, this, [this] { fitHeight(); followColumns(); });
+    // As tall as the pools' rows: the size hint follows the row count.
+    connect(model, &QAbstractItemModel::modelReset, this, [this] { updateGeometry(); followColumns(); });
     followColumns();
-    fitHeight();
 }
 
 void PoolTotalsView::followColumns()
@@ -149,11 +149,6 @@ void PoolTotalsView::followColumns()
     const QScrollBar *bar = m_servers->verticalScrollBar();
     setViewportMargins(0, 0, bar->isVisible() ? bar->width() : 0, 0);
     horizontalScrollBar()->setValue(m_servers->horizontalScrollBar()->value());
-}
-
-void PoolTotalsView::fitHeight()
-{
-    updateGeometry();
 }
 
 QSize PoolTotalsView::sizeHint() const

@@ -45,7 +45,6 @@ public:
 
 private:
     void followColumns();
-    void fitHeight();
 
     QTableView *m_servers;
 };

@@ -101,9 +101,10 @@ void TestReportCli::pdfHasPagesAndText()
 void TestReportCli::pdfSaysLittleCoverageFirst()
 {
     // A 1 h window of which the store holds the first 3 min of the known hour.
+    const auto iso = [](qint64 ms) { return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODate); };
     const QString pdf = m_dir.filePath(QStringLiteral("little.pdf"));
     const Run r = run(binaryPath(QStringLiteral("fulcrumctl")), {QStringLiteral("report"), QStringLiteral("--store"), m_store, QStringLiteral("--from"),
-                                                                 QStringLiteral("2026-11-23T23:03:00Z"), QStringLiteral("--to"), QStringLiteral("2026-11-24T00:03:00Z"),
+                                                                 iso(KnownHistory::kFromMs - 57 * 60'000), QStringLiteral("--to"), iso(KnownHistory::kFromMs + 3 * 60'000),
                                                                  QStringLiteral("-o"), pdf});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     QVERIFY2(r.out.contains(QStringLiteral("recorded 3 min of 1 h (little coverage)")), qPrintable(r.out));
