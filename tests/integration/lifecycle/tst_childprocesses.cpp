@@ -11,6 +11,7 @@
 #include <QDir>
 #include <QProcess>
 #include <QTemporaryDir>
+#include <QFile>
 #include <QTest>
 
 #include <csignal>
@@ -75,10 +76,17 @@ void TestChildProcesses::startDemo(QProcess &console, qint64 *redisPid)
     console.start(binaryPath(QStringLiteral("fulcrum")), {QStringLiteral("--demo")});
     QVERIFY2(console.waitForStarted(10'000), qPrintable(console.errorString()));
     QList<qint64> children;
-    QTRY_VERIFY_WITH_TIMEOUT(console.state() != QProcess::Running
-                                 || !(children = childProcesses(console.processId(), QStringLiteral("redis-server"))).isEmpty(),
-                             30'000);
-    QVERIFY2(!children.isEmpty(), "fulcrum --demo started no redis-server");
+    QTest::qWaitFor([&] {
+        return console.state() != QProcess::Running
+               || !(children = childProcesses(console.processId(), QStringLiteral("redis-server"))).isEmpty();
+    }, 30'000);
+    if (children.isEmpty()) {
+        // Say what the console said, so a rare slow start can be told from a broken one.
+        QFile log(m_root.filePath(QStringLiteral("console.log")));
+        const QString said = log.open(QIODevice::ReadOnly) ? QString::fromUtf8(log.readAll().right(4000)) : QStringLiteral("(no log)");
+        QFAIL(qPrintable(QStringLiteral("fulcrum --demo started no redis-server within 30 s (console %1); its log:\n%2")
+                             .arg(console.state() == QProcess::Running ? QStringLiteral("still running") : QStringLiteral("exited"), said)));
+    }
     *redisPid = children.constFirst();
     m_redisPids.append(*redisPid);
 }
