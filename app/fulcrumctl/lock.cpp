@@ -65,7 +65,7 @@ struct LockSession
             return error(QStringLiteral("give --redis redis://HOST:PORT[/DB] (repeat it for Redlock over independent masters)"), ExitUsage);
         if (needsToken && !parser.isSet(token))
             return error(QStringLiteral("give --token TOKEN as printed by 'fulcrumctl lock acquire'"), ExitUsage);
-        const auto parsedKey = unescapeRedisBytes(parser.positionalArguments().first());
+        const auto parsedKey = unescapeBytes(parser.positionalArguments().first());
         if (!parsedKey)
             return error(QStringLiteral("KEY has a lone backslash; write \\\\ for a backslash and \\xHH for a raw byte"), ExitUsage);
         key = *parsedKey;
@@ -164,14 +164,14 @@ int lockAcquire(const QStringList &arguments)
     if (!result.acquired)
         return s.error(result.error, result.heldByOther ? ExitNotAcquired : ExitRedis);
     if (s.parser.isSet(s.json)) {
-        ctlOut(QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("key"), escapeRedisBytes(s.key)},
+        ctlOut(QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("key"), escapeBytes(s.key)},
                                                            {QStringLiteral("token"), QString::fromUtf8(result.handle.token)},
                                                            {QStringLiteral("fence"), result.handle.fence},
                                                            {QStringLiteral("validity_ms"), result.handle.validityMs}})
                                      .toJson(QJsonDocument::Compact)) + u'\n');
     } else {
         ctlOut(QString::fromUtf8(result.handle.token) + u'\n');
-        ctlErr(QStringLiteral("acquired \"%1\": fence %2, valid for %3\n").arg(escapeRedisBytes(s.key)).arg(result.handle.fence).arg(formatDurationMs(result.handle.validityMs)));
+        ctlErr(QStringLiteral("acquired \"%1\": fence %2, valid for %3\n").arg(escapeBytes(s.key)).arg(result.handle.fence).arg(formatDurationMs(result.handle.validityMs)));
     }
     return ExitOk;
 }
@@ -190,7 +190,7 @@ int lockRelease(const QStringList &arguments)
     if (result.ok)
         return ExitOk;
     if (result.notHolder)
-        return s.error(QStringLiteral("\"%1\" is not held by this token (expired, or someone else holds it now); nothing deleted").arg(escapeRedisBytes(s.key)), ExitNotHolder);
+        return s.error(QStringLiteral("\"%1\" is not held by this token (expired, or someone else holds it now); nothing deleted").arg(escapeBytes(s.key)), ExitNotHolder);
     return s.error(result.error, ExitRedis);
 }
 
@@ -208,7 +208,7 @@ int lockExtend(const QStringList &arguments)
     if (result.ok)
         return ExitOk;
     if (result.notHolder)
-        return s.error(QStringLiteral("\"%1\" is not held by this token; nothing extended").arg(escapeRedisBytes(s.key)), ExitNotHolder);
+        return s.error(QStringLiteral("\"%1\" is not held by this token; nothing extended").arg(escapeBytes(s.key)), ExitNotHolder);
     return s.error(result.error, ExitRedis);
 }
 
@@ -275,7 +275,7 @@ int lockRun(const QStringList &allArguments)
     const LockOperationResult released = s.run([&](auto done) { s.client->release(acquired.handle, done); });
     if (!released.ok && !lost)
         ctlErr(QStringLiteral("fulcrumctl lock run: releasing \"%1\" failed (%2); it expires by itself within %3\n")
-                   .arg(escapeRedisBytes(s.key), released.notHolder ? QStringLiteral("no longer held") : released.error, formatDurationMs(s.ttlMs)));
+                   .arg(escapeBytes(s.key), released.notHolder ? QStringLiteral("no longer held") : released.error, formatDurationMs(s.ttlMs)));
     if (!started)
         return s.error(QStringLiteral("cannot start \"%1\": %2").arg(command.first(), process.errorString()), 127);
     if (lost)

@@ -92,7 +92,7 @@ static int locksList(const QStringList &arguments)
         return ExitRedis;
     }
     for (const LockScanNote &note : result->notes)
-        ctlErr(QStringLiteral("note: %1: %2\n").arg(escapeRedisBytes(note.key), note.text));
+        ctlErr(QStringLiteral("note: %1: %2\n").arg(escapeBytes(note.key), note.text));
     if (parser.isSet(jsonOption)) {
         QJsonArray array;
         for (const LockInfo &info : result->locks)
@@ -140,8 +140,8 @@ static int locksRelease(const QStringList &arguments)
         ctlErr(QStringLiteral("fulcrumctl locks release: usage: fulcrumctl locks release KEY --holder HOLDER --redis URL\n"));
         return ExitUsage;
     }
-    const auto key = unescapeRedisBytes(parser.positionalArguments().first());
-    const auto holder = unescapeRedisBytes(parser.value(holderOption));
+    const auto key = unescapeBytes(parser.positionalArguments().first());
+    const auto holder = unescapeBytes(parser.value(holderOption));
     if (!key || !holder) {
         ctlErr(QStringLiteral("fulcrumctl locks release: %1 has a lone backslash; write a backslash as \\\\ and raw bytes as \\xHH, as 'locks list' prints them\n")
                    .arg(!key ? QStringLiteral("KEY") : QStringLiteral("--holder")));
@@ -159,8 +159,8 @@ static int locksRelease(const QStringList &arguments)
         AuditEntry entry;
         entry.origin = QStringLiteral("fulcrumctl");
         entry.action = QStringLiteral("force-release");
-        entry.target = QStringLiteral("%1 %2").arg(options->endpoint(), escapeRedisBytes(*key));
-        entry.before = escapeRedisBytes(*holder);
+        entry.target = QStringLiteral("%1 %2").arg(options->endpoint(), escapeBytes(*key));
+        entry.before = escapeBytes(*holder);
         entry.result = QStringLiteral("failed: %1").arg(error);
         audit.append(entry);
         ctlErr(QStringLiteral("fulcrumctl locks release: %1\n").arg(error));

@@ -84,7 +84,7 @@ QJsonObject lockEndpointToJson(const LockEndpointView &e, bool withLocks)
         o.insert(QStringLiteral("locks"), locks);
         QJsonArray notes;
         for (const LockScanNote &note : e.lastResult.notes)
-            notes.append(QJsonObject{{QStringLiteral("key"), escapeRedisBytes(note.key)}, {QStringLiteral("text"), note.text}});
+            notes.append(QJsonObject{{QStringLiteral("key"), escapeBytes(note.key)}, {QStringLiteral("text"), note.text}});
         o.insert(QStringLiteral("notes"), notes);
     }
     return o;

@@ -460,9 +460,9 @@ void AdminServer::releaseLock(QTcpSocket *socket, const Request &r, const QStrin
     std::optional<QByteArray> key;
     std::optional<QByteArray> holder;
     if (o.value(QStringLiteral("key")).isString())
-        key = unescapeRedisBytes(o.value(QStringLiteral("key")).toString());
+        key = unescapeBytes(o.value(QStringLiteral("key")).toString());
     if (o.value(QStringLiteral("holder")).isString())
-        holder = unescapeRedisBytes(o.value(QStringLiteral("holder")).toString());
+        holder = unescapeBytes(o.value(QStringLiteral("holder")).toString());
     if (!key || key->isEmpty()) {
         finish(Reply::error(400, QStringLiteral("\"key\" must be the lock's key as listed (\\xHH escapes for raw bytes)"), QStringLiteral("key")));
         return;
@@ -481,7 +481,7 @@ void AdminServer::releaseLock(QTcpSocket *socket, const Request &r, const QStrin
         case ForceReleaseResult::HolderChanged:
             o.insert(QStringLiteral("error"), result.message);
             o.insert(QStringLiteral("field"), QStringLiteral("holder"));
-            o.insert(QStringLiteral("current_holder"), escapeRedisBytes(result.currentHolder));
+            o.insert(QStringLiteral("current_holder"), escapeBytes(result.currentHolder));
             finish(Reply::json(409, o));
             return;
         case ForceReleaseResult::Gone:

@@ -24,6 +24,34 @@ QString RedisEndpointConfig::url() const
     return QStringLiteral("redis://%1%2:%3/%4").arg(userPart, hostPart).arg(port).arg(database);
 }
 
+QString ZooKeeperEndpointConfig::url() const
+{
+    const QString userPart = user.isEmpty() ? QString() : user + u'@';
+    return QStringLiteral("zookeeper://%1%2%3").arg(userPart, hosts, chroot);
+}
+
+LockEndpointConfig LockEndpointConfig::fromRedis(RedisEndpointConfig redis)
+{
+    LockEndpointConfig c;
+    c.backend = QStringLiteral("redis");
+    c.redis = std::move(redis);
+    return c;
+}
+
+LockEndpointConfig LockEndpointConfig::fromZooKeeper(ZooKeeperEndpointConfig zookeeper)
+{
+    LockEndpointConfig c;
+    c.backend = QStringLiteral("zookeeper");
+    c.zookeeper = std::move(zookeeper);
+    return c;
+}
+
+QString LockEndpointConfig::name() const { return isZooKeeper() ? zookeeper.name : redis.name; }
+QString LockEndpointConfig::url() const { return isZooKeeper() ? zookeeper.url() : redis.url(); }
+qint64 LockEndpointConfig::longHeldMs() const { return isZooKeeper() ? zookeeper.longHeldMs : redis.longHeldMs; }
+qint64 LockEndpointConfig::pollIntervalMs() const { return isZooKeeper() ? zookeeper.pollIntervalMs : redis.pollIntervalMs; }
+SecretSource LockEndpointConfig::password() const { return isZooKeeper() ? zookeeper.password : redis.password; }
+
 static QString hashKeyText(const HashKeySource &key)
 {
     switch (key.kind) {

@@ -109,6 +109,46 @@ struct RedisEndpointConfig
     friend bool operator==(const RedisEndpointConfig &, const RedisEndpointConfig &) = default;
 };
 
+// A ZooKeeper ensemble whose lock recipes (Curator, Kazoo) Fulcrum inspects.
+struct ZooKeeperEndpointConfig
+{
+    QString name;
+    QString hosts = QStringLiteral("127.0.0.1:2181");  // host:port[,host:port...], as the C client takes them
+    QString chroot;                                 // "/shop" or empty: every path below is under it
+    QStringList paths{QStringLiteral("/locks")};    // lock roots, searched recursively
+    int maxDepth = 8;                               // levels below a root
+    int maxNodes = 200'000;                         // znodes one pass reads at most (then: truncated)
+    int sessionTimeoutMs = 10'000;                  // asked of the server; it may grant another
+    QString user;                                   // digest auth user; empty = no auth
+    SecretSource password;                          // digest auth password
+    bool fourLetterWords = true;                    // ask "cons" for holders' client addresses
+    qint64 longHeldMs = 60'000;
+    qint64 pollIntervalMs = 2000;
+
+    QString url() const;                            // zookeeper://hosts[/chroot], never with a password
+    friend bool operator==(const ZooKeeperEndpointConfig &, const ZooKeeperEndpointConfig &) = default;
+};
+
+// One lock endpoint of any backend ("locks" in the config; "redis" entries are Redis ones).
+// Only the options of `backend` are used.
+struct LockEndpointConfig
+{
+    QString backend = QStringLiteral("redis");      // "redis" or "zookeeper"
+    RedisEndpointConfig redis;
+    ZooKeeperEndpointConfig zookeeper;
+
+    static LockEndpointConfig fromRedis(RedisEndpointConfig redis);
+    static LockEndpointConfig fromZooKeeper(ZooKeeperEndpointConfig zookeeper);
+    bool isRedis() const { return backend == u"redis"; }
+    bool isZooKeeper() const { return backend == u"zookeeper"; }
+    QString name() const;
+    QString url() const;                            // never with a password
+    qint64 longHeldMs() const;
+    qint64 pollIntervalMs() const;
+    SecretSource password() const;
+    friend bool operator==(const LockEndpointConfig &, const LockEndpointConfig &) = default;
+};
+
 struct AdminConfig
 {
     bool enabled = false;                           // fulcrumd serves the admin API when the config has an "admin" section
@@ -138,7 +178,7 @@ struct Config
 {
     std::vector<ListenerConfig> listeners;
     std::vector<PoolConfig> pools;
-    std::vector<RedisEndpointConfig> redis;
+    std::vector<LockEndpointConfig> locks;           // "redis" and "locks" entries, in the file's order
     AdminConfig admin;
     ProxyConfig proxy;
     HistoryConfig history;

@@ -563,8 +563,8 @@ void Engine::releaseLock(const QString &endpoint, const QByteArray &key, const Q
     entry.user = user;
     entry.origin = origin;
     entry.action = QStringLiteral("force-release");
-    entry.target = QStringLiteral("%1 %2").arg(it->second->connection->endpoint(), escapeRedisBytes(key));
-    entry.before = escapeRedisBytes(expectedHolder);
+    entry.target = QStringLiteral("%1 %2").arg(it->second->connection->endpoint(), escapeBytes(key));
+    entry.before = escapeBytes(expectedHolder);
     auto pending = std::make_shared<LockEndpoint::PendingRelease>(LockEndpoint::PendingRelease{std::move(done), entry});
     releases.push_back(pending);
     forceReleaseLock(it->second->connection, key, expectedHolder, m_audit.get(), user, origin,

@@ -514,9 +514,9 @@ void RemoteEngineLink::handleLocks(const QJsonObject &json)
         const QJsonObject lock = value.toObject();
         LockRow row;
         row.endpoint = table.endpoint;
-        row.key = unescapeRedisBytes(jsonString(lock, "key")).value_or(jsonString(lock, "key").toUtf8());
+        row.key = unescapeBytes(jsonString(lock, "key")).value_or(jsonString(lock, "key").toUtf8());
         row.kind = jsonString(lock, "kind");
-        row.holder = unescapeRedisBytes(jsonString(lock, "holder")).value_or(jsonString(lock, "holder").toUtf8());
+        row.holder = unescapeBytes(jsonString(lock, "holder")).value_or(jsonString(lock, "holder").toUtf8());
         row.ttlMs = lock.value(QStringLiteral("ttl_ms")).toInteger(-1);
         row.readAt = readAt;
         row.firstSeen = readAt.addMSecs(-lock.value(QStringLiteral("held_for_ms")).toInteger());
@@ -695,7 +695,7 @@ quint64 RemoteEngineLink::releaseLock(const QString &endpoint, const QByteArray 
 {
     const quint64 id = ++m_lastCommandId;
     request("POST", QStringLiteral("/api/v1/locks/%1/release").arg(QString::fromUtf8(QUrl::toPercentEncoding(endpoint))),
-            QJsonObject{{QStringLiteral("key"), escapeRedisBytes(key)}, {QStringLiteral("holder"), escapeRedisBytes(expectedHolder)}},
+            QJsonObject{{QStringLiteral("key"), escapeBytes(key)}, {QStringLiteral("holder"), escapeBytes(expectedHolder)}},
             [this, id](const Answer &answer) {
         const QString message = answer.json.value(QStringLiteral("message")).toString();
         if (answer.status == 200) {

@@ -20,7 +20,7 @@ QString lockKindName(LockKind kind)
 
 QString LockInfo::displayHolder(int maxChars) const
 {
-    const QString text = escapeRedisBytes(holder.size() > maxChars * 4 ? holder.left(maxChars * 4) : holder);
+    const QString text = escapeBytes(holder.size() > maxChars * 4 ? holder.left(maxChars * 4) : holder);
     if (text.size() <= maxChars && holder.size() <= maxChars * 4)
         return text;
     return text.left(maxChars) + QStringLiteral("… (%1 bytes)").arg(holder.size());
@@ -42,7 +42,7 @@ QJsonObject LockInfo::toJson() const
 {
     QJsonObject o{{QStringLiteral("key"), displayKey()},
                   {QStringLiteral("kind"), lockKindName(kind)},
-                  {QStringLiteral("holder"), escapeRedisBytes(holder)},
+                  {QStringLiteral("holder"), escapeBytes(holder)},
                   {QStringLiteral("ttl_ms"), ttlMs},
                   {QStringLiteral("first_seen"), firstSeen.toUTC().toString(Qt::ISODateWithMs)},
                   {QStringLiteral("held_for_ms"), heldForMs},
@@ -57,7 +57,7 @@ QJsonObject LockInfo::toJson() const
         o.insert(QStringLiteral("mode"), mode);
         QJsonArray all;
         for (const QByteArray &h : holders)
-            all.append(escapeRedisBytes(h));
+            all.append(escapeBytes(h));
         o.insert(QStringLiteral("holders"), all);
     }
     if (kind == LockKind::Fulcrum)
@@ -141,7 +141,7 @@ std::optional<LockInfo> classifyLockKey(const QByteArray &key, const QByteArray 
         qint64 thread = 0;
         if (!ok || !parseRedissonField(field, &uuid, &thread)) {
             *note = QStringLiteral("hash field \"%1\" is not Redisson's \"<uuid>:<threadId>\" -> count: not a known lock, skipped")
-                        .arg(escapeRedisBytes(field.left(80)));
+                        .arg(escapeBytes(field.left(80)));
             return std::nullopt;
         }
         owners.append({field, count});

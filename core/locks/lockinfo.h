@@ -1,74 +1,84 @@
 #pragma once
 
-#include "locks/redisreply.h"
+#include "common/bytestext.h"
 
 #include <QDateTime>
 #include <QJsonObject>
 #include <QList>
 #include <QMetaType>
 #include <QString>
-
-#include <optional>
+#include <QStringList>
 
 namespace fulcrum {
 
-// plain: a string token (redsync, node-redlock, pottery, python-redis-lock, Spring
-// RedisLockRegistry, naive SET NX EX); redisson: hash "<uuid>:<threadId>" -> reentrancy;
-// redisson-rw: Redisson's read/write lock, a hash with a "mode" field; fulcrum: Fulcrum's own.
-enum class LockKind { Plain, Redisson, RedissonRw, Fulcrum };
-QString lockKindName(LockKind kind);
+// One contender queued behind a lock's holder(s), in queue order (ZooKeeper sequence nodes,
+// etcd keys by create revision, PostgreSQL waiters by wait start).
+struct LockWaiter
+{
+    QByteArray id;                  // the backend's name for this waiter (znode name, key, pid)
+    QString who;                    // readable: the client's identifier, address or session
+    QString session;                // ZooKeeper session 0x…, etcd lease, connection id; may be empty
+    QDateTime queuedAt;             // as the backend reports it (UTC); invalid when it does not
+    QString note;                   // e.g. "orphaned: its predecessor is gone"
+};
 
-// One lock as the inspector saw it.
+// One lock as a backend's inspector saw it: the same row for every backend. Fields a backend
+// does not know stay empty; what only one backend has goes into `details`.
 struct LockInfo
 {
-    enum Flag { NoExpiry = 1, LongHeld = 2, Churn = 4 };
+    enum Flag {
+        NoExpiry = 1,               // no TTL or lease: nothing frees it if the holder dies (Redis)
+        LongHeld = 2,               // held longer than the endpoint's long_held
+        Churn = 4,                  // the holder changed often within a minute
+        OrphanedWaiter = 8,         // a waiter whose predecessor is gone longer than a session timeout
+    };
 
-    QByteArray key;
-    LockKind kind = LockKind::Plain;
-    QByteArray holder;              // what force-release compares: the value, or the Redisson hash field
-    QList<QByteArray> holders;      // redisson-rw in read mode: every reader's field
-    QString ownerUuid;              // Redisson client id
-    qint64 threadId = -1;           // Redisson thread id
-    qint64 reentrancy = 0;          // Redisson hold count of `holder`
-    QString mode;                   // redisson-rw: "read" or "write"
-    qint64 fence = -1;              // fulcrum: fencing token of this holder
-    qint64 ttlMs = -1;              // -1 = no expiry
-    QDateTime firstSeen;            // first pass that saw this key (UTC)
+    QString backend;                // "redis", "zookeeper", ...
+    QByteArray key;                 // the lock's name: a Redis key, a ZooKeeper lock folder's path, ...
+    QString kind;                   // the recipe: plain, redisson, curator-mutex, kazoo-lock, ...
+    QByteArray holder;              // what a release compares, kept whole (token, hash field, znode name)
+    QList<QByteArray> holders;      // shared holds (readers, semaphore leases), holder first
+    QString holderText;             // readable holder when `holder` is not (client id, address); may be empty
+    QString session;                // the holder's session or connection (ZooKeeper 0x…); may be empty
+    QString clientAddress;          // where the backend says the holder connects from; may be empty
+    QDateTime acquiredAt;           // as the backend reports it (znode ctime); invalid when it does not
+    qint64 ttlMs = -1;              // TTL or lease left; -1 = none
+    QList<LockWaiter> waiters;      // in queue order
+    QDateTime firstSeen;            // observed: first pass that saw this lock (UTC)
     qint64 heldForMs = 0;           // observed: since the pass that first saw the current holder
-    int holderChanges = 0;          // holder changes seen between passes
+    int holderChanges = 0;          // observed: holder changes seen between passes
     int flags = 0;
+    QJsonObject details;            // backend specifics (Redisson owner_uuid, thread_id, ...; znode version)
 
-    QString displayKey() const { return escapeRedisBytes(key); }
+    QString displayKey() const { return escapeBytes(key); }
     // Huge tokens are cut here only; `holder` itself stays whole for release.
     QString displayHolder(int maxChars = 96) const;
     QStringList flagNames() const;
+    // The admin API's and `locks list --json`'s object: backend specifics at the top level.
     QJsonObject toJson() const;
+    qint64 detailInteger(const QString &name, qint64 fallback = -1) const;
+    QString detailString(const QString &name) const;
 };
 
-// A key that matched a lock pattern but is not a lock (wrong type, unknown hash layout).
+// Something under a lock path that looked like a lock and is not (wrong type, unknown layout, a
+// lock folder with children but no recognisable recipe). Shown as a note, never as a lock.
 struct LockScanNote
 {
     QByteArray key;
     QString text;
 };
 
+// One finished inspection pass of one endpoint.
 struct LockScanResult
 {
     QList<LockInfo> locks;          // sorted by key, each key once
     QList<LockScanNote> notes;
-    qint64 keysScanned = 0;
+    qint64 keysScanned = 0;         // keys or nodes the pass looked at
     qint64 elapsedMs = 0;
     int restarts = 0;               // passes restarted after the connection dropped
+    bool truncated = false;         // the pass stopped at a node or key limit: not everything was read
     QDateTime finishedAt;
 };
-
-// What one key's TYPE, PTTL and value say. Returns nullopt for keys that are not locks; `note`
-// says why when a person should know (wrong type), stays empty for known companion keys.
-std::optional<LockInfo> classifyLockKey(const QByteArray &key, const QByteArray &type, qint64 pttl, const RedisReply &value, QString *note);
-
-// Redisson's pub/sub channel for a lock name: prefix + ":{name}" (or ":name" when the name
-// already has a hash tag), as RedissonObject::prefixName builds it.
-QByteArray redissonChannel(const QByteArray &prefix, const QByteArray &name);
 
 } // namespace fulcrum
 

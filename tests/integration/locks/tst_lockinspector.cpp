@@ -229,7 +229,7 @@ void TestLockInspector::wrongTypesAreSkippedWithANote()
     QCOMPARE(result.notes.size(), qsizetype(4));
     QStringList texts;
     for (const LockScanNote &n : result.notes)
-        texts << escapeRedisBytes(n.key) + u' ' + n.text;
+        texts << escapeBytes(n.key) + u' ' + n.text;
     const QString all = texts.join(u'\n');
     QVERIFY2(all.contains(u"lock:queue a list, not a lock"), qPrintable(all));
     QVERIFY2(all.contains(u"lock:profile hash field \"name\""), qPrintable(all));
@@ -245,7 +245,7 @@ void TestLockInspector::binaryKeyIsListedEscapedAndReleasedExactly()
     const LockInfo *lock = findLock(result, key);
     QVERIFY(lock);
     QCOMPARE(lock->displayKey(), QStringLiteral("lock:\\xff\\x00\\\\bin"));
-    const auto roundTrip = unescapeRedisBytes(lock->displayKey());
+    const auto roundTrip = unescapeBytes(lock->displayKey());
     QVERIFY(roundTrip.has_value());
     QCOMPARE(*roundTrip, key);
 

@@ -44,15 +44,15 @@ void TestLockPrimitives::escapeRoundTrip()
 {
     QFETCH(QByteArray, bytes);
     QFETCH(QString, shown);
-    QCOMPARE(escapeRedisBytes(bytes), shown);
-    QCOMPARE(unescapeRedisBytes(shown).value_or("<none>"), bytes);
+    QCOMPARE(escapeBytes(bytes), shown);
+    QCOMPARE(unescapeBytes(shown).value_or("<none>"), bytes);
 }
 
 void TestLockPrimitives::unescapeRejectsLoneBackslash()
 {
-    QVERIFY(!unescapeRedisBytes(u"lock:\\").has_value());
-    QVERIFY(!unescapeRedisBytes(u"lock:\\xZZ").has_value());
-    QVERIFY(!unescapeRedisBytes(u"lock:\\n").has_value());
+    QVERIFY(!unescapeBytes(u"lock:\\").has_value());
+    QVERIFY(!unescapeBytes(u"lock:\\xZZ").has_value());
+    QVERIFY(!unescapeBytes(u"lock:\\n").has_value());
 }
 
 void TestLockPrimitives::glob_data()

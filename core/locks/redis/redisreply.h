@@ -1,10 +1,10 @@
 #pragma once
 
+#include "common/bytestext.h"
+
 #include <QByteArray>
 #include <QList>
 #include <QString>
-
-#include <optional>
 
 namespace fulcrum {
 
@@ -24,11 +24,5 @@ struct RedisReply
 
     static RedisReply failed(const QString &why) { return RedisReply{Failed, why.toUtf8(), 0, {}}; }
 };
-
-// Redis keys and values are bytes. Shown to people: printable UTF-8 stays as it is, a backslash
-// becomes "\\", every other byte "\xHH". unescapeRedisBytes() turns that text back into the exact
-// bytes, so an operator can copy a key from `locks list` into `locks release`.
-QString escapeRedisBytes(const QByteArray &bytes);
-std::optional<QByteArray> unescapeRedisBytes(QStringView text);
 
 } // namespace fulcrum

@@ -1,4 +1,6 @@
-#include "redisreply.h"
+#include "bytestext.h"
+
+#include <QChar>
 
 #include <cctype>
 
@@ -40,7 +42,7 @@ static int printableUtf8Length(const QByteArray &bytes, qsizetype i)
     return length;
 }
 
-QString escapeRedisBytes(const QByteArray &bytes)
+QString escapeBytes(const QByteArray &bytes)
 {
     QByteArray out;
     out.reserve(bytes.size());
@@ -65,7 +67,7 @@ QString escapeRedisBytes(const QByteArray &bytes)
     return QString::fromUtf8(out);
 }
 
-std::optional<QByteArray> unescapeRedisBytes(QStringView text)
+std::optional<QByteArray> unescapeBytes(QStringView text)
 {
     const QByteArray utf8 = text.toUtf8();
     QByteArray out;
@@ -85,7 +87,7 @@ std::optional<QByteArray> unescapeRedisBytes(QStringView text)
             i += 3;
             continue;
         }
-        return std::nullopt; // a lone backslash: the text was not produced by escapeRedisBytes()
+        return std::nullopt; // a lone backslash: the text was not produced by escapeBytes()
     }
     return out;
 }

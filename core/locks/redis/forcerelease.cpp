@@ -41,8 +41,8 @@ void forceReleaseLock(RedisConnection *connection, const QByteArray &key, const 
                                     redissonChannel(QByteArrayLiteral("redisson_rwlock"), key)};
     connection->command(command, [=](const RedisReply &reply) {
         ForceReleaseResult result;
-        const QString shownKey = escapeRedisBytes(key);
-        const QString shownHolder = escapeRedisBytes(holder);
+        const QString shownKey = escapeBytes(key);
+        const QString shownHolder = escapeBytes(holder);
         if (reply.type != RedisReply::Array || reply.elements.size() != 2 || reply.elements[0].type != RedisReply::Integer) {
             result.outcome = ForceReleaseResult::Failed;
             result.message = QStringLiteral("%1: release of \"%2\" failed: %3; nothing was confirmed deleted, list the locks again")
@@ -61,7 +61,7 @@ void forceReleaseLock(RedisConnection *connection, const QByteArray &key, const 
                 result.outcome = ForceReleaseResult::HolderChanged;
                 result.currentHolder = reply.elements[1].string;
                 result.message = QStringLiteral("\"%1\" is now held by \"%2\", not \"%3\"; nothing deleted")
-                                     .arg(shownKey, escapeRedisBytes(result.currentHolder), shownHolder);
+                                     .arg(shownKey, escapeBytes(result.currentHolder), shownHolder);
                 break;
             default:
                 result.outcome = ForceReleaseResult::Failed;
@@ -77,7 +77,7 @@ void forceReleaseLock(RedisConnection *connection, const QByteArray &key, const 
             entry.action = QStringLiteral("force-release");
             entry.target = QStringLiteral("%1 %2").arg(endpoint, shownKey);
             entry.before = shownHolder;
-            entry.after = result.outcome == ForceReleaseResult::HolderChanged ? escapeRedisBytes(result.currentHolder) : QString();
+            entry.after = result.outcome == ForceReleaseResult::HolderChanged ? escapeBytes(result.currentHolder) : QString();
             static const char *const names[] = {"released", "holder changed", "gone", "failed"};
             entry.result = result.outcome == ForceReleaseResult::Released ? QStringLiteral("ok")
                                                                           : QStringLiteral("%1: %2").arg(QLatin1StringView(names[result.outcome]), result.message);

@@ -1,0 +1,88 @@
+#pragma once
+
+#include "locks/lockinfo.h"
+
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+
+namespace fulcrum {
+
+// What a lock backend can tell and do; the console hides columns a backend does not have and
+// the release dialog explains a release in these words.
+struct LockBackendCapabilities
+{
+    QString backend;                // "redis", "zookeeper"
+    bool ttl = false;               // locks expire (TTL, lease)
+    bool waiters = false;           // contenders queue visibly behind the holder
+    bool sessions = false;          // holders have a session or connection the backend names
+    bool clientAddress = false;     // the backend can say where a holder connects from
+    bool askHolder = false;         // some locks can be asked to release (Curator's Revoker)
+    QStringList kinds;              // the recipes it recognises
+    QString releaseEffect;          // one paragraph: what a force-release does, to whom
+};
+
+enum class LockBackendState { NotStarted, Connecting, Connected, WaitingToReconnect, Disconnected };
+QString lockBackendStateText(LockBackendState state);
+
+// An operator's release: "this holder of this lock", as the table showed them.
+struct LockReleaseRequest
+{
+    enum Mode { Delete, AskHolder } mode = Delete;
+    QByteArray key;                 // the lock's name as listed
+    QByteArray holder;              // the row's `holder`: nothing happens unless it still holds
+};
+
+struct ForceReleaseResult
+{
+    enum Outcome { Released, HolderChanged, Gone, Failed, Asked } outcome = Failed;
+    QByteArray currentHolder;       // HolderChanged: who holds it now
+    QString message;                // one line for a person
+};
+QString forceReleaseOutcomeName(ForceReleaseResult::Outcome outcome);
+
+// One lock endpoint of any backend: one connection (with its own reconnects), one inspection
+// pass at a time, compare-first release. It knows nothing of the engine and writes no audit
+// log: the lock service above it polls, audits and reports (core/engine/lockservice.h).
+// Everything is asynchronous on the thread the backend lives in.
+class LockBackend : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+
+    virtual LockBackendCapabilities capabilities() const = 0;
+    // Where it points, never with a secret: redis://host:6379/0, zookeeper://h1:2181,h2:2181/chroot
+    virtual QString url() const = 0;
+
+    // Connects, and reconnects by itself after a loss until destroyed.
+    virtual void open() = 0;
+    virtual LockBackendState state() const = 0;
+    bool isConnected() const { return state() == LockBackendState::Connected; }
+
+    // Starts one pass; does nothing while one runs or when not connected.
+    virtual void scan() = 0;
+    // Stops the running pass; no scanFinished follows.
+    virtual void cancelScan() = 0;
+    virtual bool isScanning() const = 0;
+    virtual const LockScanResult &lastResult() const = 0;
+
+    // Compare-and-release: nothing is changed unless request.holder still holds request.key.
+    // `done` runs once on this thread, also when the backend is destroyed first (Failed).
+    virtual void release(const LockReleaseRequest &request, std::function<void(const ForceReleaseResult &)> done) = 0;
+
+Q_SIGNALS:
+    void connected();
+    // A connection, password or protocol failure; repeated reconnect failures repeat it.
+    void errorOccurred(const QString &message);
+    void progress(qint64 scanned, int locksFound);
+    void scanFinished(const fulcrum::LockScanResult &result);
+    // The pass lost its connection; it resumes from the start when the connection is back.
+    void scanInterrupted(const QString &why);
+    // The server refused the pass itself (an ACL without SCAN, a NOAUTH on a lock root).
+    void scanFailed(const QString &why);
+};
+
+} // namespace fulcrum
