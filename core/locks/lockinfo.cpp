@@ -2,24 +2,12 @@
 
 #include <QJsonArray>
 
-#include <algorithm>
-#include <cctype>
-
 namespace fulcrum {
-
-QString lockKindName(LockKind kind)
-{
-    switch (kind) {
-    case LockKind::Plain: return QStringLiteral("plain");
-    case LockKind::Redisson: return QStringLiteral("redisson");
-    case LockKind::RedissonRw: return QStringLiteral("redisson-rw");
-    case LockKind::Fulcrum: return QStringLiteral("fulcrum");
-    }
-    return {};
-}
 
 QString LockInfo::displayHolder(int maxChars) const
 {
+    if (holder.isEmpty() && !holderText.isEmpty())
+        return holderText.size() <= maxChars ? holderText : holderText.left(maxChars) + u'…';
     const QString text = escapeBytes(holder.size() > maxChars * 4 ? holder.left(maxChars * 4) : holder);
     if (text.size() <= maxChars && holder.size() <= maxChars * 4)
         return text;
@@ -35,146 +23,73 @@ QStringList LockInfo::flagNames() const
         names << QStringLiteral("long-held");
     if (flags & Churn)
         names << QStringLiteral("churn");
+    if (flags & OrphanedWaiter)
+        names << QStringLiteral("orphaned-waiter");
     return names;
+}
+
+static QString isoOrEmpty(const QDateTime &time)
+{
+    return time.isValid() ? time.toUTC().toString(Qt::ISODateWithMs) : QString();
 }
 
 QJsonObject LockInfo::toJson() const
 {
-    QJsonObject o{{QStringLiteral("key"), displayKey()},
-                  {QStringLiteral("kind"), lockKindName(kind)},
+    QJsonObject o{{QStringLiteral("backend"), backend},
+                  {QStringLiteral("key"), displayKey()},
+                  {QStringLiteral("kind"), kind},
                   {QStringLiteral("holder"), escapeBytes(holder)},
                   {QStringLiteral("ttl_ms"), ttlMs},
-                  {QStringLiteral("first_seen"), firstSeen.toUTC().toString(Qt::ISODateWithMs)},
+                  {QStringLiteral("first_seen"), isoOrEmpty(firstSeen)},
                   {QStringLiteral("held_for_ms"), heldForMs},
                   {QStringLiteral("holder_changes"), holderChanges},
                   {QStringLiteral("flags"), QJsonArray::fromStringList(flagNames())}};
-    if (kind == LockKind::Redisson || kind == LockKind::RedissonRw) {
-        o.insert(QStringLiteral("owner_uuid"), ownerUuid);
-        o.insert(QStringLiteral("thread_id"), threadId);
-        o.insert(QStringLiteral("reentrancy"), reentrancy);
-    }
-    if (kind == LockKind::RedissonRw) {
-        o.insert(QStringLiteral("mode"), mode);
+    if (!holders.isEmpty()) {
         QJsonArray all;
         for (const QByteArray &h : holders)
             all.append(escapeBytes(h));
         o.insert(QStringLiteral("holders"), all);
     }
-    if (kind == LockKind::Fulcrum)
-        o.insert(QStringLiteral("fence"), fence);
+    if (!holderText.isEmpty())
+        o.insert(QStringLiteral("holder_text"), holderText);
+    if (!session.isEmpty())
+        o.insert(QStringLiteral("session"), session);
+    if (!clientAddress.isEmpty())
+        o.insert(QStringLiteral("client_address"), clientAddress);
+    if (acquiredAt.isValid())
+        o.insert(QStringLiteral("acquired_at"), isoOrEmpty(acquiredAt));
+    if (!waiters.isEmpty()) {
+        QJsonArray list;
+        for (const LockWaiter &w : waiters) {
+            QJsonObject one{{QStringLiteral("id"), escapeBytes(w.id)}};
+            if (!w.who.isEmpty())
+                one.insert(QStringLiteral("who"), w.who);
+            if (!w.session.isEmpty())
+                one.insert(QStringLiteral("session"), w.session);
+            if (w.queuedAt.isValid())
+                one.insert(QStringLiteral("queued_at"), isoOrEmpty(w.queuedAt));
+            if (!w.note.isEmpty())
+                one.insert(QStringLiteral("note"), w.note);
+            list.append(one);
+        }
+        o.insert(QStringLiteral("waiters"), list);
+    }
+    for (auto it = details.begin(); it != details.end(); ++it) {
+        if (!o.contains(it.key()))
+            o.insert(it.key(), it.value());
+    }
     return o;
 }
 
-// "<uuid>:<threadId>" or "<uuid>:<threadId>:write" -> uuid, thread id.
-static bool parseRedissonField(QByteArray field, QString *uuid, qint64 *threadId)
+qint64 LockInfo::detailInteger(const QString &name, qint64 fallback) const
 {
-    if (field.endsWith(":write"))
-        field.chop(6);
-    const qsizetype colon = field.lastIndexOf(':');
-    if (colon <= 0)
-        return false;
-    bool ok = false;
-    const qint64 id = field.mid(colon + 1).toLongLong(&ok);
-    if (!ok)
-        return false;
-    *uuid = QString::fromUtf8(field.left(colon));
-    *threadId = id;
-    return true;
+    const QJsonValue v = details.value(name);
+    return v.isDouble() ? v.toInteger(fallback) : fallback;
 }
 
-static bool isFulcrumValue(const QByteArray &value, qint64 *fence)
+QString LockInfo::detailString(const QString &name) const
 {
-    // "fulcrum:" + 32 hex digits + ":" + fence
-    if (!value.startsWith("fulcrum:") || value.size() < 8 + 32 + 2 || value[8 + 32] != ':')
-        return false;
-    for (qsizetype i = 8; i < 8 + 32; ++i) {
-        if (!std::isxdigit(uchar(value[i])))
-            return false;
-    }
-    bool ok = false;
-    *fence = value.mid(8 + 32 + 1).toLongLong(&ok);
-    return ok;
-}
-
-std::optional<LockInfo> classifyLockKey(const QByteArray &key, const QByteArray &type, qint64 pttl, const RedisReply &value, QString *note)
-{
-    note->clear();
-    LockInfo info;
-    info.key = key;
-    info.ttlMs = pttl < 0 ? -1 : pttl;
-    if (pttl == -1)
-        info.flags |= LockInfo::NoExpiry;
-    if (type == "none" || pttl == -2)
-        return std::nullopt; // released between SCAN and the read
-    if (type == "string") {
-        // Companion keys of known lock libraries: counters and timeout records, not locks.
-        if (key.startsWith("fulcrum:fence:{") || (key.startsWith('{') && key.contains(":rwlock_timeout:")))
-            return std::nullopt;
-        if (value.type != RedisReply::String) {
-            *note = QStringLiteral("string value could not be read (%1): skipped").arg(value.errorText());
-            return std::nullopt;
-        }
-        info.holder = value.string;
-        info.kind = isFulcrumValue(value.string, &info.fence) ? LockKind::Fulcrum : LockKind::Plain;
-        return info;
-    }
-    if (type != "hash") {
-        *note = QStringLiteral("a %1, not a lock: skipped").arg(QString::fromUtf8(type));
-        return std::nullopt;
-    }
-    if (value.type != RedisReply::Array || value.elements.size() % 2 != 0) {
-        *note = QStringLiteral("hash could not be read (%1): skipped").arg(value.errorText());
-        return std::nullopt;
-    }
-    QByteArray mode;
-    QList<QPair<QByteArray, qint64>> owners;
-    for (qsizetype i = 0; i < value.elements.size(); i += 2) {
-        const QByteArray &field = value.elements[i].string;
-        const QByteArray &fieldValue = value.elements[i + 1].string;
-        if (field == "mode") {
-            mode = fieldValue;
-            continue;
-        }
-        bool ok = false;
-        const qint64 count = fieldValue.toLongLong(&ok);
-        QString uuid;
-        qint64 thread = 0;
-        if (!ok || !parseRedissonField(field, &uuid, &thread)) {
-            *note = QStringLiteral("hash field \"%1\" is not Redisson's \"<uuid>:<threadId>\" -> count: not a known lock, skipped")
-                        .arg(escapeBytes(field.left(80)));
-            return std::nullopt;
-        }
-        owners.append({field, count});
-    }
-    if (owners.isEmpty()) {
-        *note = mode.isEmpty() ? QStringLiteral("empty hash: skipped") : QStringLiteral("Redisson read/write lock with mode \"%1\" but no holder: skipped").arg(QString::fromUtf8(mode));
-        return std::nullopt;
-    }
-    std::sort(owners.begin(), owners.end());
-    QPair<QByteArray, qint64> holder = owners.first();
-    if (!mode.isEmpty()) {
-        info.kind = LockKind::RedissonRw;
-        info.mode = QString::fromUtf8(mode);
-        // The writer is the holder that matters in write mode (it may also hold read entries).
-        for (const auto &owner : owners) {
-            if (mode == "write" && owner.first.endsWith(":write"))
-                holder = owner;
-            info.holders << owner.first;
-        }
-    } else {
-        info.kind = LockKind::Redisson;
-    }
-    info.holder = holder.first;
-    info.reentrancy = holder.second;
-    parseRedissonField(holder.first, &info.ownerUuid, &info.threadId);
-    return info;
-}
-
-QByteArray redissonChannel(const QByteArray &prefix, const QByteArray &name)
-{
-    if (name.contains('{'))
-        return prefix + ':' + name;
-    return prefix + ":{" + name + '}';
+    return details.value(name).toString();
 }
 
 } // namespace fulcrum
