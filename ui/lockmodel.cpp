@@ -1,6 +1,7 @@
 #include "lockmodel.h"
 
 #include "common/wallclock.h"
+#include "locks/lockbackends.h"
 #include "servertablemodel.h"
 
 #include <QBrush>
@@ -22,13 +23,44 @@ static QString kindText(const QString &kind)
         return QObject::tr("Redisson read/write");
     if (kind == u"fulcrum")
         return QObject::tr("Fulcrum");
+    if (kind == u"curator-mutex")
+        return QObject::tr("Curator mutex");
+    if (kind == u"curator-rwlock")
+        return QObject::tr("Curator read/write");
+    if (kind == u"curator-semaphore")
+        return QObject::tr("Curator semaphore");
+    if (kind == u"kazoo-lock")
+        return QObject::tr("Kazoo lock");
+    if (kind == u"kazoo-rwlock")
+        return QObject::tr("Kazoo read/write");
+    if (kind == u"kazoo-semaphore")
+        return QObject::tr("Kazoo semaphore");
     return kind;
 }
 
 
 LockModel::LockModel(QObject *parent)
     : QAbstractTableModel(parent)
+    , m_capabilities(lockBackendCapabilities(QStringLiteral("redis")))
 {
+}
+
+void LockModel::setCapabilities(const LockBackendCapabilities &capabilities)
+{
+    m_capabilities = capabilities;
+    if (!m_rows.isEmpty())
+        Q_EMIT dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
+}
+
+bool LockModel::columnApplies(int column) const
+{
+    switch (column) {
+    case Session: return m_capabilities.sessions;
+    case Client: return m_capabilities.clientAddress;
+    case Ttl: return m_capabilities.ttl;
+    case Waiters: return m_capabilities.waiters;
+    default: return true;
+    }
 }
 
 qint64 LockModel::remainingMs(const LockRow &row, const QDateTime &now)
@@ -128,13 +160,18 @@ QVariant LockModel::data(const QModelIndex &index, int role) const
         switch (index.column()) {
         case Key: return QString::fromUtf8(lock->key);
         case Kind: return kindText(lock->kind);
-        case Holder: return QString::fromUtf8(lock->holder);
+        case Holder: return lock->holderText.isEmpty() ? QString::fromUtf8(lock->holder) : lock->holderText;
+        case Session: return lock->session;
+        case Client: return lock->clientAddress;
+        case Waiters: return lock->waiters.isEmpty() ? QString() : QString::number(lock->waiters.size());
         case Ttl: return remaining < 0 ? tr("no expiry") : tr("%1 s").arg(remaining / 1000.0, 0, 'f', 1);
         case HeldFor: return lock->firstSeen.isValid() ? durationText(lock->firstSeen.secsTo(now)) : QString();
         case Flags: {
             QStringList flags;
-            if (lock->noExpiry())
+            if (lock->noExpiry() && m_capabilities.ttl)
                 flags.append(tr("no expiry"));
+            if (lock->orphanedWaiter)
+                flags.append(tr("orphaned waiter"));
             if (lock->longHeld)
                 flags.append(tr("long-held"));
             if (lock->churning)
@@ -147,6 +184,7 @@ QVariant LockModel::data(const QModelIndex &index, int role) const
         switch (index.column()) {
         case Ttl: return remaining < 0 ? std::numeric_limits<qint64>::max() : remaining;
         case HeldFor: return lock->firstSeen.isValid() ? lock->firstSeen.secsTo(now) : -1;
+        case Waiters: return qint64(lock->waiters.size());
         default: return data(index, Qt::DisplayRole);
         }
     }
@@ -155,11 +193,14 @@ QVariant LockModel::data(const QModelIndex &index, int role) const
         if (role == Qt::ForegroundRole)
             return QBrush(QColor(0x80, 0x80, 0x80));
         if (role == Qt::ToolTipRole)
-            return tr("As of %1: Redis is not connected, so this may have changed").arg(m_staleAsOf.toLocalTime().toString(QStringLiteral("HH:mm:ss")));
+            return tr("As of %1: %2 is not connected, so this may have changed")
+                .arg(m_staleAsOf.toLocalTime().toString(QStringLiteral("HH:mm:ss")), m_capabilities.displayName);
         if (role == Qt::BackgroundRole || role == Qt::FontRole)
             return QVariant();
     }
-    const bool flagged = lock->noExpiry() || lock->longHeld;
+    if (role == Qt::ToolTipRole && index.column() == Holder && !lock->holderText.isEmpty())
+        return tr("%1\nreleased by its node: %2").arg(lock->holderText, QString::fromUtf8(lock->holder));
+    const bool flagged = (lock->noExpiry() && m_capabilities.ttl) || lock->longHeld || lock->orphanedWaiter;
     if (role == Qt::BackgroundRole && flagged)
         return QBrush(QColor(0xe1, 0x57, 0x59, 60));
     if (role == Qt::FontRole && flagged && index.column() == Flags) {
@@ -175,7 +216,10 @@ QVariant LockModel::headerData(int section, Qt::Orientation orientation, int rol
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QVariant();
     switch (section) {
-    case Key: return tr("Key");
+    case Key: return m_capabilities.backend == u"redis" || m_capabilities.backend.isEmpty() ? tr("Key") : tr("Lock");
+    case Session: return tr("Session");
+    case Client: return tr("Client");
+    case Waiters: return tr("Waiters");
     case Kind: return tr("Kind");
     case Holder: return tr("Holder");
     case Ttl: return tr("TTL");

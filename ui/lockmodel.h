@@ -7,19 +7,25 @@
 
 namespace fulcrum::ui {
 
-// The locks of one Redis endpoint. TTLs count down between scans from when Redis reported
-// them (tick() moves only the TTL and held-for columns); rows are keyed by lock key so a
-// new scan updates in place.
+// The locks of one lock endpoint, any backend. TTLs count down between scans from when the
+// backend reported them (tick() moves only the TTL and held-for columns); rows are keyed by
+// lock name so a new scan updates in place. Columns a backend has no figures for are hidden by
+// the view (columnApplies()).
 class LockModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { Key, Kind, Holder, Ttl, HeldFor, Flags, ColumnCount };
+    enum Column { Key, Kind, Holder, Session, Client, Ttl, Waiters, HeldFor, Flags, ColumnCount };
     static constexpr int SortRole = Qt::UserRole + 1;
 
     explicit LockModel(QObject *parent = nullptr);
 
     void setTable(const LockTable &table);
+    // What the endpoint's backend can tell (TTLs, waiters, sessions, client addresses).
+    void setCapabilities(const LockBackendCapabilities &capabilities);
+    const LockBackendCapabilities &capabilities() const { return m_capabilities; }
+    // False for columns the backend has no figures for: shown empty they would only mislead.
+    bool columnApplies(int column) const;
     void tick(const QDateTime &now);
     // The endpoint is not connected: the rows are as of `asOf` (when they were last read). TTLs
     // and held-for stop counting there, rows are greyed; an invalid time makes them live again.
@@ -42,6 +48,7 @@ private:
     QHash<QByteArray, int> m_index;
     QDateTime m_now;
     QDateTime m_staleAsOf;
+    LockBackendCapabilities m_capabilities;
 };
 
 } // namespace fulcrum::ui

@@ -2,6 +2,7 @@
 #include "resultbanner.h"
 
 #include "common/wallclock.h"
+#include "locks/lockbackends.h"
 #include "lockmodel.h"
 #include "servertablemodel.h"
 
@@ -28,12 +29,19 @@ ForceReleaseDialog::ForceReleaseDialog(EngineLink *link, const LockRow &lock, QW
 {
     setWindowTitle(tr("Force-release a lock"));
     setObjectName(QStringLiteral("forceReleaseDialog"));
+    const LockBackendCapabilities capabilities = lockBackendCapabilities(lock.backend.isEmpty() ? QStringLiteral("redis") : lock.backend);
     auto *layout = new QVBoxLayout(this);
     auto *warning = new QLabel(tr("The holder may still be working under this lock. Releasing it lets another "
                                   "client in at once. Only the holder shown below is released: if the lock "
                                   "changes hands before you confirm, nothing is deleted."), this);
     warning->setWordWrap(true);
     layout->addWidget(warning);
+    if (!capabilities.releaseEffect.isEmpty()) {
+        auto *effect = new QLabel(tr("What a release does on %1: %2").arg(capabilities.displayName, capabilities.releaseEffect), this);
+        effect->setObjectName(QStringLiteral("releaseEffect"));
+        effect->setWordWrap(true);
+        layout->addWidget(effect);
+    }
     auto *form = new QFormLayout;
     const QDateTime now = wallclock::nowUtc();
     auto selectable = [this](const QString &text) {
@@ -41,13 +49,22 @@ ForceReleaseDialog::ForceReleaseDialog(EngineLink *link, const LockRow &lock, QW
         label->setTextInteractionFlags(Qt::TextSelectableByMouse);
         return label;
     };
-    form->addRow(tr("Endpoint:"), selectable(lock.endpoint));
-    form->addRow(tr("Key:"), selectable(QString::fromUtf8(lock.key)));
-    form->addRow(tr("Holder:"), selectable(QString::fromUtf8(lock.holder)));
+    form->addRow(tr("Endpoint:"), selectable(QStringLiteral("%1 (%2)").arg(lock.endpoint, capabilities.displayName)));
+    form->addRow(capabilities.backend == u"redis" ? tr("Key:") : tr("Lock:"), selectable(QString::fromUtf8(lock.key)));
+    form->addRow(tr("Holder:"), selectable(lock.holderText.isEmpty() ? QString::fromUtf8(lock.holder)
+                                                                      : QStringLiteral("%1 (%2)").arg(lock.holderText, QString::fromUtf8(lock.holder))));
+    if (!lock.session.isEmpty())
+        form->addRow(tr("Session:"), selectable(lock.session));
     form->addRow(tr("Held for:"), selectable(lock.firstSeen.isValid() ? durationText(lock.firstSeen.secsTo(now)) : tr("unknown")));
     const qint64 remaining = LockModel::remainingMs(lock, now);
-    form->addRow(tr("TTL:"), selectable(remaining < 0 ? tr("no expiry") : tr("%1 s").arg(remaining / 1000.0, 0, 'f', 1)));
-    if (lock.noExpiry()) {
+    if (capabilities.ttl)
+        form->addRow(tr("TTL:"), selectable(remaining < 0 ? tr("no expiry") : tr("%1 s").arg(remaining / 1000.0, 0, 'f', 1)));
+    if (capabilities.waiters)
+        form->addRow(tr("Next in line:"), selectable(lock.waiters.isEmpty() ? tr("nobody waits")
+                                                                            : tr("%1 (%n waiting)", nullptr, int(lock.waiters.size()))
+                                                                                  .arg(lock.waiters.first().who.isEmpty() ? QString::fromUtf8(lock.waiters.first().id)
+                                                                                                                          : lock.waiters.first().who)));
+    if (lock.noExpiry() && capabilities.ttl) {
         m_typedKey = new QLineEdit(this);
         m_typedKey->setObjectName(QStringLiteral("typedKey"));
         m_typedKey->setPlaceholderText(tr("type the key to confirm"));
@@ -62,7 +79,16 @@ ForceReleaseDialog::ForceReleaseDialog(EngineLink *link, const LockRow &lock, QW
     releaseButton->setObjectName(QStringLiteral("releaseButton"));
     releaseButton->setAutoDefault(false);
     m_buttons->button(QDialogButtonBox::Cancel)->setDefault(true);
-    connect(releaseButton, &QPushButton::clicked, this, [this] { release(); });
+    connect(releaseButton, &QPushButton::clicked, this, [this] { release(LockReleaseRequest::Delete); });
+    // Curator's Revoker: a holder that made its lock revocable lets go when asked.
+    if (capabilities.askHolder && lock.kind.startsWith(u"curator")) {
+        auto *ask = m_buttons->addButton(tr("Ask the holder to release"), QDialogButtonBox::ActionRole);
+        ask->setObjectName(QStringLiteral("askButton"));
+        ask->setAutoDefault(false);
+        ask->setToolTip(tr("Writes Curator's revoke request on the holder's node. A holder that made its lock revocable releases it "
+                           "itself, cleanly; one that did not ignores it and nothing changes."));
+        connect(ask, &QPushButton::clicked, this, [this] { release(LockReleaseRequest::AskHolder); });
+    }
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     layout->addWidget(m_buttons);
     if (m_link) {
@@ -70,6 +96,8 @@ ForceReleaseDialog::ForceReleaseDialog(EngineLink *link, const LockRow &lock, QW
             if (result.id != m_command || m_outcome != Outcome::Pending)
                 return;
             m_outcome = result.ok ? Outcome::Released : Outcome::Refused;
+            if (result.ok && m_mode == LockReleaseRequest::AskHolder)
+                m_outcome = Outcome::Asked;
             m_result->setResult(result.ok ? ResultBanner::Outcome::Done : ResultBanner::Outcome::Failed, outcomeText() + u'\n' + result.message);
             m_buttons->button(QDialogButtonBox::Cancel)->setText(tr("Close"));
         });
@@ -82,12 +110,18 @@ QPushButton *ForceReleaseDialog::releaseButton() const
     return findChild<QPushButton *>(QStringLiteral("releaseButton"));
 }
 
+QPushButton *ForceReleaseDialog::askButton() const
+{
+    return findChild<QPushButton *>(QStringLiteral("askButton"));
+}
+
 QString ForceReleaseDialog::outcomeText() const
 {
     switch (m_outcome) {
     case Outcome::None: return QString();
     case Outcome::Pending: return tr("Asking the engine…");
     case Outcome::Released: return tr("Released: the lock was deleted.");
+    case Outcome::Asked: return tr("Asked: the holder was asked to release; the table shows when it has.");
     case Outcome::Refused: return tr("Not released: nothing was deleted.");
     }
     return QString();
@@ -97,15 +131,18 @@ void ForceReleaseDialog::updateReleaseEnabled()
 {
     const bool typed = !m_typedKey || m_typedKey->text() == QString::fromUtf8(m_lock.key);
     releaseButton()->setEnabled(typed && m_outcome == Outcome::None && m_link);
+    if (QPushButton *ask = askButton())
+        ask->setEnabled(m_outcome == Outcome::None && m_link);
 }
 
-void ForceReleaseDialog::release()
+void ForceReleaseDialog::release(LockReleaseRequest::Mode mode)
 {
     if (!m_link || m_outcome != Outcome::None)
         return;
     m_outcome = Outcome::Pending;
+    m_mode = mode;
     m_result->setResult(ResultBanner::Outcome::Waiting, outcomeText());
-    m_command = m_link->releaseLock(m_lock.endpoint, m_lock.key, m_lock.holder);
+    m_command = m_link->requestLockRelease(m_lock.endpoint, LockReleaseRequest{mode, m_lock.key, m_lock.holder});
     updateReleaseEnabled();
 }
 
@@ -119,14 +156,14 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
     m_endpoints->setMinimumContentsLength(24);
     m_filter = new QLineEdit(this);
     m_filter->setObjectName(QStringLiteral("lockFilter"));
-    m_filter->setPlaceholderText(tr("Filter locks by key, holder or kind"));
+    m_filter->setPlaceholderText(tr("Filter locks by name, holder or kind"));
     m_filter->setClearButtonEnabled(true);
     m_progress = new QProgressBar(this);
     m_progress->setRange(0, 0);
     m_progress->setMaximumWidth(160);
     m_progress->hide();
     m_status = new QLabel(this);
-    bar->addWidget(new QLabel(tr("Redis:"), this));
+    bar->addWidget(new QLabel(tr("Endpoint:"), this));
     bar->addWidget(m_endpoints);
     bar->addWidget(m_filter, 1);
     bar->addWidget(m_progress);
@@ -168,11 +205,19 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
             dialog->open();
     });
     m_view->addAction(release);
-    layout->addWidget(m_view);
+    layout->addWidget(m_view, 1);
+    m_detail = new QLabel(this);
+    m_detail->setObjectName(QStringLiteral("lockDetail"));
+    m_detail->setWordWrap(true);
+    m_detail->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_detail->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    m_detail->hide();
+    layout->addWidget(m_detail);
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] { updateDetail(); });
 
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
     connect(m_filter, &QLineEdit::textChanged, this, [this] { updateStatus(); });
-    connect(m_endpoints, &QComboBox::currentTextChanged, this, [this](const QString &endpoint) { showEndpoint(endpoint); });
+    connect(m_endpoints, &QComboBox::currentIndexChanged, this, [this] { showEndpoint(currentEndpoint()); });
     m_countdown = new QTimer(this);
     m_countdown->setInterval(250);
     connect(m_countdown, &QTimer::timeout, this, [this] { m_model->tick(wallclock::nowUtc()); });
@@ -187,18 +232,86 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
     m_resort->start();
     connect(m_view->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this, [this] { resortNow(); });
 
-    const QStringList endpoints = link ? link->redisEndpoints() : QStringList();
-    m_endpoints->addItems(endpoints);
-    m_status->setText(endpoints.isEmpty() ? tr("No Redis endpoint configured: add one under Settings → Redis.") : QString());
+    const QList<LockEndpointInfo> endpoints = link ? link->lockEndpoints() : QList<LockEndpointInfo>();
+    for (const LockEndpointInfo &endpoint : endpoints)
+        addEndpoint(endpoint.name, endpoint.backend);
+    m_status->setText(endpoints.isEmpty() ? tr("No lock endpoint configured: add one under Settings → Locks.") : QString());
+}
+
+QString LocksView::currentEndpoint() const
+{
+    return m_endpoints->currentData().toString();
+}
+
+int LocksView::endpointIndex(const QString &endpoint) const
+{
+    return m_endpoints->findData(endpoint);
+}
+
+// The picker names each endpoint's backend: "orders (ZooKeeper)".
+void LocksView::addEndpoint(const QString &endpoint, const QString &backend)
+{
+    const QString name = lockBackendCapabilities(backend.isEmpty() ? QStringLiteral("redis") : backend).displayName;
+    m_endpoints->addItem(QStringLiteral("%1 (%2)").arg(endpoint, name), endpoint);
+}
+
+void LocksView::updateDetail()
+{
+    const QModelIndexList rows = m_view->selectionModel() ? m_view->selectionModel()->selectedRows() : QModelIndexList();
+    const LockRow *lock = rows.isEmpty() ? nullptr : m_model->lockAt(m_proxy->mapToSource(rows.first()).row());
+    if (!lock) {
+        m_detail->clear();
+        m_detail->hide();
+        return;
+    }
+    QStringList lines;
+    lines << tr("%1 — %2, held by %3").arg(QString::fromUtf8(lock->key), lock->kind, QString::fromUtf8(lock->holder));
+    if (!lock->holderText.isEmpty())
+        lines << tr("Holder says: %1").arg(lock->holderText);
+    if (!lock->session.isEmpty() || !lock->clientAddress.isEmpty())
+        lines << tr("Session %1, client %2").arg(lock->session.isEmpty() ? tr("unknown") : lock->session,
+                                                  lock->clientAddress.isEmpty() ? tr("unknown") : lock->clientAddress);
+    if (lock->acquiredAt.isValid())
+        lines << tr("Queued for it at %1 (backend's time)").arg(lock->acquiredAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
+    if (lock->holders.size() > 1) {
+        QStringList all;
+        for (const QByteArray &h : lock->holders)
+            all << QString::fromUtf8(h);
+        lines << tr("Shared by %n holder(s): %1", nullptr, int(lock->holders.size())).arg(all.join(QStringLiteral(", ")));
+    }
+    if (m_model->capabilities().waiters) {
+        if (lock->waiters.isEmpty())
+            lines << tr("Nobody waits.");
+        int position = 0;
+        for (const LockWaiter &w : lock->waiters) {
+            QString line = tr("%1. %2").arg(++position).arg(w.who.isEmpty() ? QString::fromUtf8(w.id) : QStringLiteral("%1 (%2)").arg(w.who, QString::fromUtf8(w.id)));
+            if (!w.session.isEmpty())
+                line += tr(", session %1").arg(w.session);
+            if (w.queuedAt.isValid())
+                line += tr(", waiting since %1").arg(w.queuedAt.toLocalTime().toString(QStringLiteral("HH:mm:ss")));
+            if (!w.note.isEmpty())
+                line += QStringLiteral(" — ") + w.note;
+            lines << line;
+        }
+    }
+    for (auto it = lock->details.begin(); it != lock->details.end(); ++it)
+        lines << QStringLiteral("%1: %2").arg(it.key(), it.value().isString() ? it.value().toString() : QString::number(it.value().toDouble(), 'g', 17));
+    m_detail->setText(lines.join(u'\n'));
+    m_detail->show();
+}
+
+QString LocksView::detailText() const
+{
+    return m_detail->isHidden() ? QString() : m_detail->text();
 }
 
 void LocksView::setLockTable(const LockTable &table)
 {
     m_tables.insert(table.endpoint, table);
     m_states[table.endpoint].readAt = wallclock::nowUtc();
-    if (m_endpoints->findText(table.endpoint) < 0)
-        m_endpoints->addItem(table.endpoint);
-    if (m_endpoints->currentText() == table.endpoint)
+    if (endpointIndex(table.endpoint) < 0)
+        addEndpoint(table.endpoint, table.backend);
+    if (currentEndpoint() == table.endpoint)
         showEndpoint(table.endpoint);
     if (!m_columnsSized && m_model->rowCount() > 0) {
         m_columnsSized = true;
@@ -211,16 +324,16 @@ void LocksView::setEndpoints(const QStringList &endpoints)
     for (auto it = m_tables.begin(); it != m_tables.end();)
         it = endpoints.contains(it.key()) ? std::next(it) : m_tables.erase(it);
     for (int i = m_endpoints->count() - 1; i >= 0; --i) {
-        if (!endpoints.contains(m_endpoints->itemText(i)))
+        if (!endpoints.contains(m_endpoints->itemData(i).toString()))
             m_endpoints->removeItem(i);
     }
     for (const QString &endpoint : endpoints) {
-        if (m_endpoints->findText(endpoint) < 0)
-            m_endpoints->addItem(endpoint);
+        if (endpointIndex(endpoint) < 0)
+            addEndpoint(endpoint, m_link ? m_link->lockEndpointBackend(endpoint) : QString());
     }
     if (m_endpoints->count() == 0) {
         m_model->setTable(LockTable{});
-        m_status->setText(tr("No Redis endpoint configured: add one under Settings → Redis."));
+        m_status->setText(tr("No lock endpoint configured: add one under Settings → Locks."));
     }
 }
 
@@ -228,7 +341,7 @@ QStringList LocksView::endpoints() const
 {
     QStringList names;
     for (int i = 0; i < m_endpoints->count(); ++i)
-        names.append(m_endpoints->itemText(i));
+        names.append(m_endpoints->itemData(i).toString());
     return names;
 }
 
@@ -247,7 +360,7 @@ QString LocksView::bannerText() const
 
 void LocksView::updateStaleness()
 {
-    const QString endpoint = m_endpoints->currentText();
+    const QString endpoint = currentEndpoint();
     const auto it = m_states.constFind(endpoint);
     const bool stale = it != m_states.cend() && it->state != LinkState::Connected && it->readAt.isValid();
     m_model->setStale(stale ? it->readAt : QDateTime());
@@ -261,24 +374,30 @@ void LocksView::updateStaleness()
     // The engine's message names the endpoint's URL first ("redis://HOST:PORT/0: cannot connect:
     // …"); the banner names it already.
     QString why = it->detail;
-    if (why.startsWith(u"redis://") || why.startsWith(u"rediss://") || why.startsWith(u"unix:")) {
+    if (why.startsWith(u"redis://") || why.startsWith(u"rediss://") || why.startsWith(u"unix:") || why.startsWith(u"zookeeper://")) {
         const qsizetype colon = why.indexOf(QLatin1String(": "));
         if (colon > 0)
             why = why.mid(colon + 2);
     }
-    m_banner->setText(tr("Redis %1 is %2%3. The locks below are as of %4 and may have changed; their countdowns are stopped, "
+    m_banner->setText(tr("%1 %2 is %3%4. The locks below are as of %5 and may have changed; their countdowns are stopped, "
                          "and force-release waits until it is connected again.")
-                          .arg(endpoint, state, why.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(why),
+                          .arg(m_model->capabilities().displayName, endpoint, state, why.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(why),
                                it->readAt.toLocalTime().toString(QStringLiteral("HH:mm:ss"))));
     m_banner->show();
 }
 
 void LocksView::showEndpoint(const QString &endpoint)
 {
-    const LockTable table = m_tables.value(endpoint, LockTable{endpoint, {}, false, 0, QString()});
+    const LockTable table = m_tables.value(endpoint, LockTable{endpoint, m_link ? m_link->lockEndpointBackend(endpoint) : QString(), {}, false, 0, QString()});
+    const QString backend = table.backend.isEmpty() && m_link ? m_link->lockEndpointBackend(endpoint) : table.backend;
+    m_model->setCapabilities(lockBackendCapabilities(backend.isEmpty() ? QStringLiteral("redis") : backend));
+    for (int column = 0; column < LockModel::ColumnCount; ++column)
+        m_view->setColumnHidden(column, !m_model->columnApplies(column));
     m_model->setTable(table);
+    updateDetail();
     m_progress->setVisible(table.scanning);
-    m_progress->setFormat(tr("%1 keys scanned").arg(table.keysScanned));
+    m_progress->setFormat(m_model->capabilities().backend == u"redis" ? tr("%1 keys scanned").arg(table.keysScanned)
+                                                                       : tr("%1 nodes read").arg(table.keysScanned));
     m_progress->setTextVisible(table.scanning);
     m_shown = table;
     updateStatus();

@@ -24,14 +24,16 @@ class ResultBanner;
 
 class LockModel;
 
-// Confirms a force-release and reports its outcome. Shows key, holder and age; a lock with
-// no expiry also needs its key typed. The release is a compare-and-delete on the holder
-// shown here, so a lock that changed hands in between is left alone and said so.
+// Confirms a force-release and reports its outcome. Shows the lock, holder, age and what a
+// release does on this backend (who takes the lock next, whether the holder is told); a lock
+// with no expiry also needs its name typed. The release compares first on the holder shown
+// here, so a lock that changed hands in between is left alone and said so. Where the holder
+// made its lock revocable (Curator), asking it to release is offered as the gentler choice.
 class ForceReleaseDialog : public QDialog
 {
     Q_OBJECT
 public:
-    enum class Outcome { None, Pending, Released, Refused };
+    enum class Outcome { None, Pending, Released, Asked, Refused };
 
     ForceReleaseDialog(EngineLink *link, const LockRow &lock, QWidget *parent = nullptr);
 
@@ -39,9 +41,11 @@ public:
     QString outcomeText() const;
     QLineEdit *keyConfirmation() const { return m_typedKey; }
     QPushButton *releaseButton() const;
+    // Null unless the backend can ask this lock's holder to release.
+    QPushButton *askButton() const;
 
 private:
-    void release();
+    void release(LockReleaseRequest::Mode mode);
     void updateReleaseEnabled();
 
     QPointer<EngineLink> m_link;
@@ -50,11 +54,13 @@ private:
     ResultBanner *m_result = nullptr;
     QDialogButtonBox *m_buttons = nullptr;
     Outcome m_outcome = Outcome::None;
+    LockReleaseRequest::Mode m_mode = LockReleaseRequest::Delete;
     quint64 m_command = 0;
 };
 
-// The locks of each Redis endpoint: filter, live TTL countdown, flags highlighted, scan
-// progress, force-release.
+// The locks of each lock endpoint, any backend: filter, live TTL countdown, flags
+// highlighted, scan progress, a detail pane with the selected lock's waiters, force-release.
+// Columns the endpoint's backend has no figures for are hidden.
 class LocksView : public QWidget
 {
     Q_OBJECT
@@ -76,6 +82,8 @@ public:
     LockModel *model() const { return m_model; }
     QLineEdit *filter() const { return m_filter; }
     QString statusText() const;
+    // The detail pane's text for the selected lock (empty when none is selected).
+    QString detailText() const;
     // Rows do not move with every countdown tick or scan: they take their sorted places at this
     // beat (default 5 s), and not while the pointer is over the table. For tests.
     void setResortIntervalMs(int ms);
@@ -87,6 +95,10 @@ public:
 
 private:
     void showEndpoint(const QString &endpoint);
+    QString currentEndpoint() const;
+    int endpointIndex(const QString &endpoint) const;
+    void addEndpoint(const QString &endpoint, const QString &backend);
+    void updateDetail();
     // "6 lock(s)", or "2 of 6 lock(s) shown (filter)" while the filter hides some.
     void updateStatus();
 
@@ -105,6 +117,7 @@ private:
     };
     QHash<QString, EndpointState> m_states;
     QLabel *m_banner = nullptr;
+    QLabel *m_detail = nullptr;
     QAction *m_release = nullptr;
     void updateStaleness();
     LockModel *m_model = nullptr;

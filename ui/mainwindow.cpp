@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "cachedtextdelegate.h"
+#include "locks/lockbackends.h"
 #include "engine/linkfigures.h"
 #include "eventmodel.h"
 #include "exportreportdialog.h"
@@ -77,13 +78,13 @@ MainWindow::MainWindow(EngineLink *link, QWidget *parent)
     statusBar()->addPermanentWidget(m_redisLabel);
     statusBar()->addPermanentWidget(m_refreshLabel);
     setLinkState(link->state(), QString());
-    m_redisLabel->setText(link->redisEndpoints().isEmpty() ? tr("Redis: none configured") : tr("Redis: connecting"));
+    m_redisLabel->setText(link->lockEndpoints().isEmpty() ? tr("Locks: none configured") : tr("Locks: connecting"));
 
     connect(link, &EngineLink::snapshotReady, this, &MainWindow::applySnapshot);
     connect(link, &EngineLink::eventsReady, this, &MainWindow::applyEvents);
     connect(link, &EngineLink::lockTableReady, m_locks, &LocksView::setLockTable);
     connect(link, &EngineLink::stateChanged, this, &MainWindow::setLinkState);
-    connect(link, &EngineLink::redisStateChanged, this, &MainWindow::setRedisState);
+    connect(link, &EngineLink::lockEndpointStateChanged, this, &MainWindow::setRedisState);
     connect(link, &EngineLink::commandFinished, this, &MainWindow::onCommandFinished);
     connect(link, &EngineLink::enginesChanged, this, &MainWindow::onEnginesChanged);
     connect(m_weights, &WeightController::commandFailed, this, [this](const QString &message) {
@@ -339,7 +340,7 @@ void MainWindow::createActions()
     m_undo->setShortcut(QKeySequence::Undo);
     m_redo = m_weights->undoStack()->createRedoAction(this, tr("&Redo"));
     m_redo->setShortcut(QKeySequence::Redo);
-    auto *settings = make(tr("&Settings…"), QKeySequence(Qt::CTRL | Qt::Key_Comma), tr("Engine, Redis endpoints, language"),
+    auto *settings = make(tr("&Settings…"), QKeySequence(Qt::CTRL | Qt::Key_Comma), tr("Engine, lock endpoints, language"),
                           [this] { openSettings(); });
     settings->setMenuRole(QAction::PreferencesRole);
     settings->setObjectName(QStringLiteral("settingsAction"));
@@ -538,7 +539,7 @@ void MainWindow::setRedisState(const QString &endpoint, LinkState state, const Q
     // Not told yet: connected if its locks have been read (the link reports changes only).
     const LinkState before = m_redisLinkStates.value(endpoint, m_locks->hasTable(endpoint) ? LinkState::Connected : LinkState::Connecting);
     m_redisLinkStates.insert(endpoint, state);
-    if (const std::optional<LinkEvent> event = connectionEvent(before, state, QStringLiteral("Redis ") + endpoint, detail))
+    if (const std::optional<LinkEvent> event = connectionEvent(before, state, lockBackendCapabilities(m_link ? m_link->lockEndpointBackend(endpoint) : QString()).displayName + u' ' + endpoint, detail))
         applyEvents({*event});
     m_locks->setEndpointState(endpoint, state, detail);
     m_redisStates.insert(endpoint, state == LinkState::Connected ? tr("connected") : state == LinkState::Connecting ? tr("connecting") : tr("disconnected"));
@@ -550,7 +551,7 @@ void MainWindow::updateRedisLabel(const QString &detail)
     QStringList parts;
     for (auto it = m_redisStates.cbegin(); it != m_redisStates.cend(); ++it)
         parts.append(tr("%1 %2").arg(it.key(), it.value()));
-    m_redisLabel->setText(parts.isEmpty() ? tr("Redis: none configured") : tr("Redis: %1").arg(parts.join(QStringLiteral(", "))));
+    m_redisLabel->setText(parts.isEmpty() ? tr("Locks: none configured") : tr("Locks: %1").arg(parts.join(QStringLiteral(", "))));
     m_redisLabel->setToolTip(detail);
 }
 
@@ -560,7 +561,7 @@ void MainWindow::onEnginesChanged()
 {
     if (!m_link)
         return;
-    const QStringList endpoints = m_link->redisEndpoints();
+    const QStringList endpoints = m_link->lockEndpointNames();
     m_locks->setEndpoints(endpoints);
     for (auto it = m_redisStates.begin(); it != m_redisStates.end();)
         it = endpoints.contains(it.key()) ? std::next(it) : m_redisStates.erase(it);
@@ -653,7 +654,7 @@ void MainWindow::openSettings()
             statusBar()->showMessage(tr("Settings saved. %1 Language changes apply at the next start.").arg(changed), 15000);
             return;
         }
-        statusBar()->showMessage(tr("Settings saved. Engine and Redis changes apply at the next start; language too."), 8000);
+        statusBar()->showMessage(tr("Settings saved. Engine and lock endpoint changes apply at the next start; language too."), 8000);
     });
     dialog->open();
 }

@@ -1,6 +1,7 @@
 #include "settingsdialog.h"
 
 #include "engine/capacityguard.h"
+#include "locks/lockbackends.h"
 #include "engine/enginelink.h"
 #include "link/enginekinds.h"
 
@@ -50,9 +51,9 @@ SettingsDialog::SettingsDialog(EngineLink *link, QWidget *parent)
     auto *form = new QFormLayout;
     form->addRow(tr("&Engines:"), createEngines());
     m_endpoints = new QPlainTextEdit(redisEndpoints().join(u'\n'), this);
-    m_endpoints->setPlaceholderText(tr("one per line: 127.0.0.1:6379"));
+    m_endpoints->setPlaceholderText(tr("one per line: 127.0.0.1:6379 (Redis), zookeeper://127.0.0.1:2181 (ZooKeeper, locks under /locks)"));
     m_endpoints->setMaximumHeight(90);
-    form->addRow(tr("&Redis endpoints:"), m_endpoints);
+    form->addRow(tr("&Lock endpoints:"), m_endpoints);
     m_patterns = new QLineEdit(redisPatterns().join(QStringLiteral(", ")), this);
     form->addRow(tr("Lock key &patterns:"), m_patterns);
     m_password = new QLineEdit(this);
@@ -324,13 +325,9 @@ bool SettingsDialog::parseEndpoints(QStringList *endpoints, QString *error) cons
     const QStringList lines = m_endpoints->toPlainText().split(u'\n', Qt::SkipEmptyParts);
     for (const QString &line : lines) {
         const QString endpoint = line.trimmed();
-        const qsizetype colon = endpoint.lastIndexOf(u':');
-        bool ok = false;
-        const int port = colon > 0 ? endpoint.mid(colon + 1).toInt(&ok) : 0;
-        if (!ok || port < 1 || port > 65535) {
-            *error = tr("Redis endpoint \"%1\" is not host:port; write it like 127.0.0.1:6379").arg(endpoint);
+        LockEndpointConfig parsed;
+        if (!parseLockEndpointAddress(endpoint, &parsed, error))
             return false;
-        }
         endpoints->append(endpoint);
     }
     return true;
@@ -341,7 +338,7 @@ void SettingsDialog::testConnection()
     QStringList endpoints;
     QString error;
     if (!parseEndpoints(&endpoints, &error) || endpoints.isEmpty()) {
-        m_message->setText(error.isEmpty() ? tr("Add a Redis endpoint (host:port) to test.") : error);
+        m_message->setText(error.isEmpty() ? tr("Add a lock endpoint (host:port or zookeeper://host:port) to test.") : error);
         return;
     }
     if (!m_link)
@@ -352,8 +349,9 @@ void SettingsDialog::testConnection()
     if (password.isEmpty())
         password = KeychainSecretStore().read(keychainEntry(endpoint), &error).value_or(QByteArray());
 #endif
-    const qsizetype colon = endpoint.lastIndexOf(u':');
-    m_testCommand = m_link->testRedis(endpoint.left(colon), quint16(endpoint.mid(colon + 1).toUInt()), password);
+    LockEndpointConfig config;
+    parseLockEndpointAddress(endpoint, &config, &error);
+    m_testCommand = m_link->testLockEndpoint(config, password);
     m_test->setEnabled(false);
     m_message->setText(tr("Testing %1…").arg(endpoint));
 }
@@ -371,7 +369,7 @@ bool SettingsDialog::save(QString *error)
         patterns.append(pattern.trimmed());
     if (!m_password->text().isEmpty()) {
         if (endpoints.isEmpty()) {
-            *error = tr("a Redis password needs an endpoint to belong to; add the endpoint first");
+            *error = tr("a lock endpoint password needs an endpoint to belong to; add the endpoint first");
             return false;
         }
 #ifdef FULCRUM_HAVE_KEYCHAIN
@@ -379,7 +377,7 @@ bool SettingsDialog::save(QString *error)
         for (const QString &endpoint : endpoints) {
             QString why;
             if (!keychain.write(keychainEntry(endpoint), m_password->text().toUtf8(), &why)) {
-                *error = tr("could not store the Redis password in the keychain: %1; is a Secret Service (gnome-keyring, KWallet) running and unlocked?").arg(why);
+                *error = tr("could not store the lock endpoint password in the keychain: %1; is a Secret Service (gnome-keyring, KWallet) running and unlocked?").arg(why);
                 return false;
             }
         }

@@ -1,3 +1,4 @@
+#include "locks/lockbackends.h"
 #include "common/statedir.h"
 #include "common/unixsignals.h"
 #include "engine/multienginelink.h"
@@ -165,16 +166,18 @@ int main(int argc, char *argv[])
     context.stateDir = defaultStateDir();
     context.history = [](const QString &stateDir) { return historyWithPdf(stateDir); };
     for (const QString &endpoint : ui::SettingsDialog::redisEndpoints()) {
-        const qsizetype colon = endpoint.lastIndexOf(u':');
-        InProcessRedis redis;
-        redis.config.host = endpoint.left(colon);
-        redis.config.port = quint16(endpoint.mid(colon + 1).toUInt());
-        redis.config.lockPatterns = ui::SettingsDialog::redisPatterns();
+        InProcessLockEndpoint lock;
+        QString parseError;
+        if (!parseLockEndpointAddress(endpoint, &lock.config, &parseError)) {
+            qWarning("fulcrum: Settings → Locks: %s", qPrintable(parseError));
+            continue;
+        }
+        lock.config.redis.lockPatterns = ui::SettingsDialog::redisPatterns();
         if (store) {
             QString keychainError;
-            redis.password = store->read(ui::SettingsDialog::keychainEntry(endpoint), &keychainError).value_or(QByteArray());
+            lock.password = store->read(ui::SettingsDialog::keychainEntry(endpoint), &keychainError).value_or(QByteArray());
         }
-        context.lockEndpoints.append(redis);
+        context.lockEndpoints.append(lock);
     }
     // Without --demo, --engine, --haproxy and --httpd: the engines saved in Settings, always as
     // one composite so that Settings can add and remove them live; with none saved either (or

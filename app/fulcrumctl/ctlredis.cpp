@@ -1,7 +1,7 @@
 #include "ctlredis.h"
 
 #include "common/duration.h"
-#include "locks/redisurl.h"
+#include "locks/redis/redisurl.h"
 #include "locks/secretstore.h"
 
 #ifdef FULCRUM_HAVE_KEYCHAIN

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "locks/redisconnection.h"
+#include "locks/redis/redisconnection.h"
 
 #include <QCommandLineOption>
 #include <QCommandLineParser>
@@ -22,7 +22,7 @@ struct CtlRedisOptions
 };
 
 // Exit statuses shared by the lock commands (docs/locks.md).
-enum CtlExit { ExitOk = 0, ExitNotAcquired = 1, ExitUsage = 2, ExitNotHolder = 3, ExitRedis = 4, ExitRunLockUnavailable = 75, ExitRunLockLost = 76 };
+enum CtlExit { ExitOk = 0, ExitNotAcquired = 1, ExitUsage = 2, ExitNotHolder = 3, ExitBackend = 4, ExitRunLockUnavailable = 75, ExitRunLockLost = 76 };
 
 // Builds connection options for one URL; on failure returns nullopt with a message naming the input.
 // A password from --password-file (0600), else the environment variable, else --keychain ENTRY;

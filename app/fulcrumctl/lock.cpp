@@ -5,7 +5,7 @@
 #include "common/childprocess.h"
 #include "common/duration.h"
 #include "common/unixsignals.h"
-#include "locks/lockclient.h"
+#include "locks/redis/lockclient.h"
 
 #include <QEventLoop>
 #include <QJsonDocument>
@@ -111,7 +111,7 @@ struct LockSession
         }
         client = std::make_unique<LockClient>(masters);
         if (up < client->quorum())
-            return error(QStringLiteral("only %1 of %2 Redis masters reachable: %3").arg(up).arg(connections.size()).arg(lastError), ExitRedis);
+            return error(QStringLiteral("only %1 of %2 Redis masters reachable: %3").arg(up).arg(connections.size()).arg(lastError), ExitBackend);
         return -1;
     }
 
@@ -162,7 +162,7 @@ int lockAcquire(const QStringList &arguments)
         return status;
     const LockResult result = s.acquire(s.waitMs);
     if (!result.acquired)
-        return s.error(result.error, result.heldByOther ? ExitNotAcquired : ExitRedis);
+        return s.error(result.error, result.heldByOther ? ExitNotAcquired : ExitBackend);
     if (s.parser.isSet(s.json)) {
         ctlOut(QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("key"), escapeBytes(s.key)},
                                                            {QStringLiteral("token"), QString::fromUtf8(result.handle.token)},
@@ -191,7 +191,7 @@ int lockRelease(const QStringList &arguments)
         return ExitOk;
     if (result.notHolder)
         return s.error(QStringLiteral("\"%1\" is not held by this token (expired, or someone else holds it now); nothing deleted").arg(escapeBytes(s.key)), ExitNotHolder);
-    return s.error(result.error, ExitRedis);
+    return s.error(result.error, ExitBackend);
 }
 
 int lockExtend(const QStringList &arguments)
@@ -209,7 +209,7 @@ int lockExtend(const QStringList &arguments)
         return ExitOk;
     if (result.notHolder)
         return s.error(QStringLiteral("\"%1\" is not held by this token; nothing extended").arg(escapeBytes(s.key)), ExitNotHolder);
-    return s.error(result.error, ExitRedis);
+    return s.error(result.error, ExitBackend);
 }
 
 int lockRun(const QStringList &allArguments)

@@ -4,16 +4,20 @@
 #include "ctlredis.h"
 
 #include "common/duration.h"
+#include "common/statedir.h"
 #include "engine/auditlog.h"
-#include "locks/forcerelease.h"
-#include "locks/lockinspector.h"
+#include "engine/lockservice.h"
+#include "locks/lockbackends.h"
+#include "locks/redis/redisurl.h"
+#include "locks/secretstore.h"
 
 #include <QDir>
 #include <QEventLoop>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QTimer>
 
-#include "common/statedir.h"
+#include <chrono>
 
 using namespace fulcrum;
 
@@ -22,19 +26,175 @@ static QString defaultAuditLogPath()
     return defaultStateDir() + QStringLiteral("/audit.log");
 }
 
+namespace {
+
+// The direct forms speak to one lock endpoint of any backend, named on the command line:
+// --redis URL or --zookeeper HOSTS[/chroot]. The password comes from --password-file (0600), the
+// backend's environment variable, or --keychain ENTRY; never from the command line or the URL.
+struct CtlLockEndpointOptions
+{
+    CtlRedisOptions redis;
+    QCommandLineOption zookeeper{QStringLiteral("zookeeper"), QStringLiteral("ZooKeeper ensemble: HOST:PORT[,HOST:PORT...][/chroot]."), QStringLiteral("HOSTS")};
+    QCommandLineOption path{QStringLiteral("path"), QStringLiteral("ZooKeeper lock root, repeatable (default /locks)."), QStringLiteral("ZNODE")};
+    QCommandLineOption user{QStringLiteral("user"), QStringLiteral("ZooKeeper digest auth user (its password from --password-file, FULCRUM_ZOOKEEPER_PASSWORD or --keychain)."), QStringLiteral("USER")};
+    QCommandLineOption match{QStringLiteral("match"), QStringLiteral("Redis key pattern, repeatable (default: lock:* and *:lock:*)."), QStringLiteral("PATTERN")};
+    QCommandLineOption count{QStringLiteral("count"), QStringLiteral("Redis SCAN COUNT per call (default 1000)."), QStringLiteral("N"), QStringLiteral("1000")};
+
+    void addTo(QCommandLineParser &parser) const
+    {
+        redis.addTo(parser);
+        parser.addOptions({zookeeper, path, user, match, count});
+    }
+};
+
+// The endpoint the options name, and its password; nullopt with a message naming the input.
+std::optional<std::pair<LockEndpointConfig, QByteArray>> ctlLockEndpoint(const QCommandLineParser &parser, const CtlLockEndpointOptions &o,
+                                                                         const QString &command, QString *error)
+{
+    const bool redis = parser.isSet(o.redis.redis);
+    const bool zookeeper = parser.isSet(o.zookeeper);
+    if (redis == zookeeper) {
+        *error = QStringLiteral("give exactly one of --redis redis://HOST:PORT[/DB] and --zookeeper HOST:PORT[,HOST:PORT...][/chroot] "
+                                "(or --engine URL to ask a running fulcrumd)");
+        return std::nullopt;
+    }
+    LockEndpointConfig config;
+    if (redis) {
+        QString why;
+        const auto endpoint = parseRedisUrl(parser.value(o.redis.redis), &why);
+        if (!endpoint) {
+            *error = QStringLiteral("--redis: %1").arg(why);
+            return std::nullopt;
+        }
+        RedisEndpointConfig r = *endpoint;
+        if (parser.isSet(o.match))
+            r.lockPatterns = parser.values(o.match);
+        bool countOk = false;
+        r.scanCount = parser.value(o.count).toInt(&countOk);
+        if (!countOk || r.scanCount < 1 || r.scanCount > 1'000'000) {
+            *error = QStringLiteral("--count \"%1\" must be 1..1000000").arg(parser.value(o.count));
+            return std::nullopt;
+        }
+        config = LockEndpointConfig::fromRedis(r);
+    } else {
+        LockEndpointConfig parsed;
+        if (!parseLockEndpointAddress(QStringLiteral("zookeeper://") + parser.value(o.zookeeper), &parsed, error)) {
+            *error = QStringLiteral("--zookeeper: %1").arg(*error);
+            return std::nullopt;
+        }
+        parsed.zookeeper.name = parser.value(o.zookeeper);
+        if (parser.isSet(o.path)) {
+            parsed.zookeeper.paths.clear();
+            for (const QString &path : parser.values(o.path)) {
+                if (!path.startsWith(u'/')) {
+                    *error = QStringLiteral("--path \"%1\" must be an absolute znode path such as /locks").arg(path);
+                    return std::nullopt;
+                }
+                parsed.zookeeper.paths.append(path);
+            }
+        }
+        parsed.zookeeper.user = parser.value(o.user);
+        config = parsed;
+    }
+    const auto timeout = parseDurationMs(parser.value(o.redis.timeout));
+    if (!timeout || *timeout <= 0) {
+        *error = QStringLiteral("--timeout \"%1\" must be a duration such as 500ms or 5s").arg(parser.value(o.redis.timeout));
+        return std::nullopt;
+    }
+    const std::optional<QByteArray> password = ctlReadPassword(parser, o.redis.passwordFile, o.redis.keychain,
+                                                               redis ? QStringLiteral("FULCRUM_REDIS_PASSWORD") : QStringLiteral("FULCRUM_ZOOKEEPER_PASSWORD"), error);
+    if (!password)
+        return std::nullopt;
+    if (!redis && !password->isEmpty() && config.zookeeper.user.isEmpty()) {
+        *error = QStringLiteral("a ZooKeeper password is for digest auth and needs --user beside it");
+        return std::nullopt;
+    }
+    Q_UNUSED(command);
+    return std::make_pair(config, *password);
+}
+
+// One endpoint run by the engine's own lock service (the same backend, release and audit code
+// as fulcrumd), for one command: connect within `timeoutMs`, then do `work`.
+class CtlLockSession
+{
+public:
+    CtlLockSession(const LockEndpointConfig &config, const QByteArray &password, AuditLog *audit)
+        : m_service(audit), m_name(config.name())
+    {
+        LockEndpointConfig endpoint = config;
+        if (!password.isEmpty()) {
+            m_secrets.insert(m_name, password);
+            endpoint.redis.password = SecretSource{SecretSource::Keychain, m_name};
+            endpoint.zookeeper.password = SecretSource{SecretSource::Keychain, m_name};
+        }
+        m_service.setKeychain(&m_secrets);
+        m_config = endpoint;
+    }
+
+    LockService &service() { return m_service; }
+    const QString &name() const { return m_name; }
+    QString url() const { return m_config.url(); }
+
+    // Waits for the connection; false with *error when it fails or takes longer than timeoutMs.
+    bool connect(qint64 timeoutMs, QString *error)
+    {
+        QEventLoop loop;
+        bool connected = false;
+        QObject::connect(&m_service, &LockService::endpointConnected, &loop, [&] {
+            connected = true;
+            loop.quit();
+        });
+        QObject::connect(&m_service, &LockService::endpointFailed, &loop, [&](const QString &, const QString &why) {
+            *error = why;
+            loop.quit();
+        });
+        QTimer::singleShot(std::chrono::milliseconds(timeoutMs), &loop, [&] {
+            *error = QStringLiteral("%1: not connected within %2").arg(m_config.url(), formatDurationMs(timeoutMs));
+            loop.quit();
+        });
+        m_service.apply({m_config});
+        loop.exec();
+        return connected;
+    }
+
+private:
+    InMemorySecretStore m_secrets;
+    LockService m_service;
+    QString m_name;
+    LockEndpointConfig m_config;
+};
+
+QString holderColumn(const LockInfo &info)
+{
+    QString holder = info.displayHolder();
+    if (info.kind == u"redisson" || info.kind == u"redisson-rw") {
+        const QString mode = info.detailString(QStringLiteral("mode"));
+        holder += QStringLiteral(" (x%1%2)").arg(info.detailInteger(QStringLiteral("reentrancy"), 0)).arg(mode.isEmpty() ? QString() : u' ' + mode);
+    }
+    if (!info.holderText.isEmpty())
+        holder += QStringLiteral(" [%1]").arg(info.holderText);
+    if (!info.waiters.isEmpty())
+        holder += QStringLiteral(", %1 waiting").arg(info.waiters.size());
+    return holder;
+}
+
+} // namespace
+
 static int locksList(const QStringList &arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "List the locks in one Redis: incremental SCAN (never KEYS) per pattern, then TYPE/PTTL/GET pipelined.\n"
-        "Kinds: plain, redisson, redisson-rw, fulcrum. Keys and holders that are not printable UTF-8 are\n"
-        "shown escaped (\\xHH, \\\\); 'locks release' takes them in that same form."));
-    const CtlRedisOptions redis;
-    redis.addTo(parser);
-    const QCommandLineOption matchOption(QStringLiteral("match"), QStringLiteral("Key pattern, repeatable (default: lock:* and *:lock:*)."), QStringLiteral("PATTERN"));
+        "List the locks on one lock endpoint:\n"
+        "  Redis (--redis): incremental SCAN (never KEYS) per pattern, then TYPE/PTTL/GET pipelined.\n"
+        "    Kinds: plain, redisson, redisson-rw, fulcrum.\n"
+        "  ZooKeeper (--zookeeper): the lock roots (--path, default /locks) read recursively, pipelined.\n"
+        "    Kinds: curator-mutex, curator-rwlock, curator-semaphore, kazoo-lock, kazoo-rwlock, kazoo-semaphore.\n"
+        "Names and holders that are not printable UTF-8 are shown escaped (\\xHH, \\\\); 'locks release' takes them\n"
+        "in that same form. --json prints each lock with its 'holder' field, the exact value 'locks release' compares."));
+    const CtlLockEndpointOptions options;
+    options.addTo(parser);
     const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("Print a JSON array of locks."));
-    const QCommandLineOption countOption(QStringLiteral("count"), QStringLiteral("SCAN COUNT per call (default 1000)."), QStringLiteral("N"), QStringLiteral("1000"));
-    parser.addOptions({matchOption, jsonOption, countOption});
+    parser.addOption(jsonOption);
     parser.addHelpOption();
     if (!parser.parse(QStringList{QStringLiteral("fulcrumctl locks list")} + arguments)) {
         ctlErr(QStringLiteral("fulcrumctl locks list: %1\n").arg(parser.errorText()));
@@ -44,52 +204,40 @@ static int locksList(const QStringList &arguments)
         ctlOut(parser.helpText());
         return ExitOk;
     }
-    if (!parser.isSet(redis.redis) || !parser.positionalArguments().isEmpty()) {
-        ctlErr(QStringLiteral("fulcrumctl locks list: give --redis redis://HOST:PORT[/DB] and no other arguments\n"));
-        return ExitUsage;
-    }
-    bool countOk = false;
-    const int count = parser.value(countOption).toInt(&countOk);
-    if (!countOk || count < 1 || count > 1'000'000) {
-        ctlErr(QStringLiteral("fulcrumctl locks list: --count \"%1\" must be 1..1000000\n").arg(parser.value(countOption)));
-        return ExitUsage;
-    }
     QString error;
-    const auto options = ctlConnectionOptions(parser, redis, parser.value(redis.redis), &error);
-    if (!options) {
+    if (!parser.positionalArguments().isEmpty()) {
+        ctlErr(QStringLiteral("fulcrumctl locks list: takes no arguments, only options (see --help)\n"));
+        return ExitUsage;
+    }
+    const auto endpoint = ctlLockEndpoint(parser, options, QStringLiteral("list"), &error);
+    if (!endpoint) {
         ctlErr(QStringLiteral("fulcrumctl locks list: %1\n").arg(error));
         return ExitUsage;
     }
-    auto connection = ctlConnect(*options, &error);
-    if (!connection) {
-        ctlErr(QStringLiteral("fulcrumctl locks list: %1\n").arg(error));
-        return ExitRedis;
-    }
-    LockInspectorOptions inspectorOptions;
-    if (parser.isSet(matchOption))
-        inspectorOptions.patterns = parser.values(matchOption);
-    inspectorOptions.scanCount = count;
-    LockInspector inspector(connection.get(), inspectorOptions);
-    QEventLoop loop;
+    CtlLockSession session(endpoint->first, endpoint->second, nullptr);
+    const qint64 timeoutMs = parseDurationMs(parser.value(options.redis.timeout)).value_or(5000);
     std::optional<LockScanResult> result;
-    QObject::connect(&inspector, &LockInspector::scanFinished, &loop, [&](const LockScanResult &r) {
-        result = r;
-        loop.quit();
-    });
-    QObject::connect(&inspector, &LockInspector::scanFailed, &loop, [&](const QString &why) {
-        error = why;
-        loop.quit();
-    });
-    // A one-shot listing does not wait for a server that went away: say so and stop.
-    QObject::connect(&inspector, &LockInspector::scanInterrupted, &loop, [&](const QString &why) {
-        error = QStringLiteral("%1 (connection lost during the scan; run again)").arg(why);
-        loop.quit();
-    });
-    inspector.scan();
-    loop.exec();
+    {
+        // The service starts a pass as soon as it is connected: wait for that pass.
+        QEventLoop loop;
+        QObject::connect(&session.service(), &LockService::scanFinished, &loop, [&](const QString &, const LockScanResult &r) {
+            result = r;
+            loop.quit();
+        });
+        QObject::connect(&session.service(), &LockService::endpointFailed, &loop, [&](const QString &, const QString &why) {
+            error = why;
+            loop.quit();
+        });
+        if (!session.connect(timeoutMs, &error)) {
+            ctlErr(QStringLiteral("fulcrumctl locks list: %1\n").arg(error));
+            return ExitBackend;
+        }
+        if (!result && error.isEmpty())
+            loop.exec();
+    }
     if (!result) {
         ctlErr(QStringLiteral("fulcrumctl locks list: %1\n").arg(error));
-        return ExitRedis;
+        return ExitBackend;
     }
     for (const LockScanNote &note : result->notes)
         ctlErr(QStringLiteral("note: %1: %2\n").arg(escapeBytes(note.key), note.text));
@@ -100,17 +248,17 @@ static int locksList(const QStringList &arguments)
         ctlOut(QString::fromUtf8(QJsonDocument(array).toJson(QJsonDocument::Indented)));
         return ExitOk;
     }
-    ctlOut(QStringLiteral("%1  %2  %3  %4  %5\n").arg(QStringLiteral("KEY"), -32).arg(QStringLiteral("KIND"), -11)
-               .arg(QStringLiteral("TTL"), 9).arg(QStringLiteral("FLAGS"), -10).arg(QStringLiteral("HOLDER")));
+    const bool redis = endpoint->first.isRedis();
+    ctlOut(QStringLiteral("%1  %2  %3  %4  %5\n").arg(redis ? QStringLiteral("KEY") : QStringLiteral("LOCK"), -32).arg(QStringLiteral("KIND"), -17)
+               .arg(redis ? QStringLiteral("TTL") : QStringLiteral("SESSION"), redis ? 9 : 18).arg(QStringLiteral("FLAGS"), -10).arg(QStringLiteral("HOLDER")));
     for (const LockInfo &info : result->locks) {
-        QString holder = info.displayHolder();
-        if (info.kind == LockKind::Redisson || info.kind == LockKind::RedissonRw)
-            holder += QStringLiteral(" (x%1%2)").arg(info.reentrancy).arg(info.mode.isEmpty() ? QString() : u' ' + info.mode);
-        ctlOut(QStringLiteral("%1  %2  %3  %4  %5\n").arg(info.displayKey(), -32).arg(lockKindName(info.kind), -11)
-                   .arg(info.ttlMs < 0 ? QStringLiteral("never") : formatDurationMs(info.ttlMs), 9)
-                   .arg(info.flagNames().join(u','), -10).arg(holder));
+        const QString third = redis ? (info.ttlMs < 0 ? QStringLiteral("never") : formatDurationMs(info.ttlMs)) : info.session;
+        ctlOut(QStringLiteral("%1  %2  %3  %4  %5\n").arg(info.displayKey(), -32).arg(info.kind, -17)
+                   .arg(third, redis ? 9 : 18).arg(info.flagNames().join(u','), -10).arg(holderColumn(info)));
     }
-    ctlOut(QStringLiteral("%1 lock(s) among %2 matching key(s) in %3 ms\n").arg(result->locks.size()).arg(result->keysScanned).arg(result->elapsedMs));
+    ctlOut(QStringLiteral("%1 lock(s) among %2 %3 in %4 ms%5\n").arg(result->locks.size()).arg(result->keysScanned)
+               .arg(redis ? QStringLiteral("matching key(s)") : QStringLiteral("node(s) read")).arg(result->elapsedMs)
+               .arg(result->truncated ? QStringLiteral(" (truncated: raise max_nodes or narrow --path)") : QString()));
     return ExitOk;
 }
 
@@ -118,15 +266,19 @@ static int locksRelease(const QStringList &arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "Force-release KEY only if HOLDER (as 'locks list' shows it) still holds it; one Lua script compares and deletes.\n"
-        "Exit 0 released; 3 the holder changed or the key is gone (nothing deleted); 4 Redis error.\n"
+        "Force-release LOCK only if HOLDER (the 'holder' field of 'locks list --json') still holds it.\n"
+        "  Redis: one Lua script compares and deletes the key.\n"
+        "  ZooKeeper: the holder's znode is deleted with its version; the next waiter takes the lock at once,\n"
+        "    and the old holder is not told. --ask writes Curator's revoke request instead (revocable locks only).\n"
+        "Exit 0 released (or asked); 3 the holder changed or the lock is gone (nothing deleted); 4 backend error.\n"
         "Every attempt is written to the audit log."));
-    const CtlRedisOptions redis;
-    redis.addTo(parser);
-    const QCommandLineOption holderOption(QStringLiteral("holder"), QStringLiteral("The holder shown by 'locks list' (token, or Redisson <uuid>:<threadId>[:write])."), QStringLiteral("HOLDER"));
+    const CtlLockEndpointOptions options;
+    options.addTo(parser);
+    const QCommandLineOption holderOption(QStringLiteral("holder"), QStringLiteral("The holder as 'locks list --json' shows it (token, Redisson <uuid>:<threadId>[:write], znode name)."), QStringLiteral("HOLDER"));
     const QCommandLineOption auditOption(QStringLiteral("audit-log"), QStringLiteral("Audit log file (default %1).").arg(defaultAuditLogPath()), QStringLiteral("PATH"));
-    parser.addOptions({holderOption, auditOption});
-    parser.addPositionalArgument(QStringLiteral("KEY"), QStringLiteral("Lock key, escaped as 'locks list' prints it."));
+    const QCommandLineOption askOption(QStringLiteral("ask"), QStringLiteral("Ask the holder to release (Curator's Revoker) instead of deleting its node."));
+    parser.addOptions({holderOption, auditOption, askOption});
+    parser.addPositionalArgument(QStringLiteral("LOCK"), QStringLiteral("Lock name (Redis key, ZooKeeper lock folder), escaped as 'locks list' prints it."));
     parser.addHelpOption();
     if (!parser.parse(QStringList{QStringLiteral("fulcrumctl locks release")} + arguments)) {
         ctlErr(QStringLiteral("fulcrumctl locks release: %1\n").arg(parser.errorText()));
@@ -136,45 +288,49 @@ static int locksRelease(const QStringList &arguments)
         ctlOut(parser.helpText());
         return ExitOk;
     }
-    if (parser.positionalArguments().size() != 1 || !parser.isSet(holderOption) || !parser.isSet(redis.redis)) {
-        ctlErr(QStringLiteral("fulcrumctl locks release: usage: fulcrumctl locks release KEY --holder HOLDER --redis URL\n"));
+    if (parser.positionalArguments().size() != 1 || !parser.isSet(holderOption)) {
+        ctlErr(QStringLiteral("fulcrumctl locks release: usage: fulcrumctl locks release LOCK --holder HOLDER (--redis URL | --zookeeper HOSTS)\n"));
         return ExitUsage;
     }
     const auto key = unescapeBytes(parser.positionalArguments().first());
     const auto holder = unescapeBytes(parser.value(holderOption));
     if (!key || !holder) {
         ctlErr(QStringLiteral("fulcrumctl locks release: %1 has a lone backslash; write a backslash as \\\\ and raw bytes as \\xHH, as 'locks list' prints them\n")
-                   .arg(!key ? QStringLiteral("KEY") : QStringLiteral("--holder")));
+                   .arg(!key ? QStringLiteral("LOCK") : QStringLiteral("--holder")));
         return ExitUsage;
     }
     QString error;
-    const auto options = ctlConnectionOptions(parser, redis, parser.value(redis.redis), &error);
-    if (!options) {
+    const auto endpoint = ctlLockEndpoint(parser, options, QStringLiteral("release"), &error);
+    if (!endpoint) {
         ctlErr(QStringLiteral("fulcrumctl locks release: %1\n").arg(error));
         return ExitUsage;
     }
+    const bool asking = parser.isSet(askOption);
     AuditLog audit(parser.isSet(auditOption) ? parser.value(auditOption) : defaultAuditLogPath());
-    auto connection = ctlConnect(*options, &error);
-    if (!connection) {
+    CtlLockSession session(endpoint->first, endpoint->second, &audit);
+    const qint64 timeoutMs = parseDurationMs(parser.value(options.redis.timeout)).value_or(5000);
+    if (!session.connect(timeoutMs, &error)) {
         AuditEntry entry;
         entry.origin = QStringLiteral("fulcrumctl");
-        entry.action = QStringLiteral("force-release");
-        entry.target = QStringLiteral("%1 %2").arg(options->endpoint(), escapeBytes(*key));
+        entry.action = asking ? QStringLiteral("ask-release") : QStringLiteral("force-release");
+        entry.target = QStringLiteral("%1 %2").arg(session.url(), escapeBytes(*key));
         entry.before = escapeBytes(*holder);
         entry.result = QStringLiteral("failed: %1").arg(error);
         audit.append(entry);
         ctlErr(QStringLiteral("fulcrumctl locks release: %1\n").arg(error));
-        return ExitRedis;
+        return ExitBackend;
     }
     QEventLoop loop;
     ForceReleaseResult result;
-    forceReleaseLock(connection.get(), *key, *holder, &audit, AuditLog::currentOsUser(), QStringLiteral("fulcrumctl"), [&](const ForceReleaseResult &r) {
+    session.service().release(session.name(), LockReleaseRequest{asking ? LockReleaseRequest::AskHolder : LockReleaseRequest::Delete, *key, *holder},
+                              AuditLog::currentOsUser(), QStringLiteral("fulcrumctl"), [&](const ForceReleaseResult &r) {
         result = r;
         loop.quit();
     });
     loop.exec();
     switch (result.outcome) {
     case ForceReleaseResult::Released:
+    case ForceReleaseResult::Asked:
         ctlOut(result.message + u'\n');
         return ExitOk;
     case ForceReleaseResult::HolderChanged:
@@ -185,20 +341,21 @@ static int locksRelease(const QStringList &arguments)
         break;
     }
     ctlErr(QStringLiteral("fulcrumctl locks release: %1\n").arg(result.message));
-    return ExitRedis;
+    return ExitBackend;
 }
 
 static int locks(const QStringList &arguments)
 {
     const QString sub = arguments.value(0);
-    // With --engine the running fulcrumd answers (its endpoints, its audit log) instead of Redis directly.
+    // With --engine the running fulcrumd answers (its endpoints, its audit log) instead of the backend directly.
     const bool viaEngine = arguments.contains(QStringLiteral("--engine")) || !arguments.filter(QStringLiteral("--engine=")).isEmpty();
     if (sub == u"list")
         return viaEngine ? ctlEngineLocksList(arguments.mid(1)) : locksList(arguments.mid(1));
     if (sub == u"release")
         return viaEngine ? ctlEngineLocksRelease(arguments.mid(1)) : locksRelease(arguments.mid(1));
     const QString usage = QStringLiteral("Usage: fulcrumctl locks list --redis URL [--match PATTERN]... [--json]\n"
-                                         "       fulcrumctl locks release KEY --holder HOLDER --redis URL\n"
+                                         "       fulcrumctl locks list --zookeeper HOSTS[/chroot] [--path /locks]... [--json]\n"
+                                         "       fulcrumctl locks release LOCK --holder HOLDER (--redis URL | --zookeeper HOSTS) [--ask]\n"
                                          "       fulcrumctl locks list --engine URL [--endpoint NAME] [--json]\n"
                                          "       fulcrumctl locks release KEY --holder HOLDER --endpoint NAME --engine URL\n"
                                          "Run 'fulcrumctl locks list --help' for options.\n");
@@ -210,4 +367,4 @@ static int locks(const QStringList &arguments)
     return ExitUsage;
 }
 
-FULCRUM_CTL_COMMAND(locks, "locks", "inspect Redis locks of any library; force-release a stuck one safely", locks);
+FULCRUM_CTL_COMMAND(locks, "locks", "inspect locks in Redis and ZooKeeper, of any library; force-release a stuck one safely", locks);

@@ -214,8 +214,8 @@ int main(int argc, char *argv[])
         return 1;
     }
     if (parser.isSet(checkOption)) {
-        std::printf("%s: valid (%zu listener(s), %zu pool(s), %zu redis endpoint(s))\n", qPrintable(source),
-                    result.config->listeners.size(), result.config->pools.size(), result.config->redis.size());
+        std::printf("%s: valid (%zu listener(s), %zu pool(s), %zu lock endpoint(s))\n", qPrintable(source),
+                    result.config->listeners.size(), result.config->pools.size(), result.config->locks.size());
         return 0;
     }
     Config config = *result.config;

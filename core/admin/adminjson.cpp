@@ -65,6 +65,7 @@ QJsonObject lockEndpointToJson(const LockEndpointView &e, bool withLocks)
 {
     QJsonObject o{
         {QStringLiteral("name"), e.name},
+        {QStringLiteral("backend"), e.backend},
         {QStringLiteral("url"), e.url},
         {QStringLiteral("connection"), e.connectionState},
         {QStringLiteral("error"), e.lastError},
@@ -76,6 +77,14 @@ QJsonObject lockEndpointToJson(const LockEndpointView &e, bool withLocks)
         {QStringLiteral("keys_scanned"), e.lastResult.keysScanned},
         {QStringLiteral("scan_ms"), e.lastResult.elapsedMs},
         {QStringLiteral("scanned_at"), e.hasResult ? QJsonValue(e.lastResult.finishedAt.toUTC().toString(Qt::ISODateWithMs)) : QJsonValue()},
+        {QStringLiteral("truncated"), e.lastResult.truncated},
+        {QStringLiteral("capabilities"), QJsonObject{{QStringLiteral("ttl"), e.capabilities.ttl},
+                                                     {QStringLiteral("waiters"), e.capabilities.waiters},
+                                                     {QStringLiteral("sessions"), e.capabilities.sessions},
+                                                     {QStringLiteral("client_address"), e.capabilities.clientAddress},
+                                                     {QStringLiteral("ask_holder"), e.capabilities.askHolder},
+                                                     {QStringLiteral("kinds"), QJsonArray::fromStringList(e.capabilities.kinds)},
+                                                     {QStringLiteral("release_effect"), e.capabilities.releaseEffect}}},
     };
     if (withLocks) {
         QJsonArray locks;

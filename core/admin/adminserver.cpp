@@ -7,7 +7,7 @@
 #include "common/wallclock.h"
 #include "engine/engine.h"
 #include "engine/reportservice.h"
-#include "locks/redisreply.h"
+#include "locks/redis/redisreply.h"
 #include "proxy/httpparser.h"
 
 #include <QDateTime>
@@ -447,13 +447,13 @@ void AdminServer::releaseLock(QTcpSocket *socket, const Request &r, const QStrin
             process(guard.data());
     };
     if (!m_engine->snapshot().lockEndpoint(endpoint)) {
-        finish(Reply::error(404, QStringLiteral("Redis endpoint \"%1\" does not exist; endpoints: %2").arg(endpoint, m_engine->lockEndpointNames().join(QStringLiteral(", "))), QStringLiteral("endpoint")));
+        finish(Reply::error(404, QStringLiteral("lock endpoint \"%1\" does not exist; endpoints: %2").arg(endpoint, m_engine->lockEndpointNames().join(QStringLiteral(", "))), QStringLiteral("endpoint")));
         return;
     }
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(r.body, &parseError);
     if (!doc.isObject()) {
-        finish(Reply::error(400, QStringLiteral("body must be a JSON object {\"key\": KEY, \"holder\": HOLDER} as listed by GET /api/v1/locks/%1").arg(endpoint), QStringLiteral("body")));
+        finish(Reply::error(400, QStringLiteral("body must be a JSON object {\"key\": KEY, \"holder\": HOLDER[, \"mode\": \"delete\"|\"ask\"]} as listed by GET /api/v1/locks/%1").arg(endpoint), QStringLiteral("body")));
         return;
     }
     const QJsonObject o = doc.object();
@@ -471,11 +471,21 @@ void AdminServer::releaseLock(QTcpSocket *socket, const Request &r, const QStrin
         finish(Reply::error(400, QStringLiteral("\"holder\" must be the holder you saw in the list; the lock is deleted only if it still holds it"), QStringLiteral("holder")));
         return;
     }
-    m_engine->releaseLock(endpoint, *key, *holder, r.user, r.origin, [finish](const ForceReleaseResult &result) {
-        static const char *const names[] = {"released", "holder_changed", "gone", "failed"};
+    LockReleaseRequest request{LockReleaseRequest::Delete, *key, *holder};
+    const QString mode = o.value(QStringLiteral("mode")).toString(QStringLiteral("delete"));
+    if (mode == u"ask") {
+        request.mode = LockReleaseRequest::AskHolder;
+    } else if (mode != u"delete") {
+        finish(Reply::error(400, QStringLiteral("\"mode\" must be \"delete\" (force-release) or \"ask\" (ask the holder to release, where its lock is revocable), not \"%1\"").arg(mode),
+                            QStringLiteral("mode")));
+        return;
+    }
+    m_engine->releaseLock(endpoint, request, r.user, r.origin, [finish](const ForceReleaseResult &result) {
+        static const char *const names[] = {"released", "holder_changed", "gone", "failed", "asked"};
         QJsonObject o{{QStringLiteral("result"), QString::fromLatin1(names[result.outcome])}, {QStringLiteral("message"), result.message}};
         switch (result.outcome) {
         case ForceReleaseResult::Released:
+        case ForceReleaseResult::Asked:
             finish(Reply::json(200, o));
             return;
         case ForceReleaseResult::HolderChanged:

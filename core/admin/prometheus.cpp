@@ -129,27 +129,36 @@ QByteArray prometheusMetrics(const Engine &engine)
     for (const PoolView &p : snapshot.pools)
         w.sample("fulcrum_pool_panic", "pool=\"" + labelValue(p.name) + '"', p.panic ? 1 : 0);
 
-    w.family("fulcrum_lock_endpoint_connected", "gauge", "1 while the Redis endpoint is connected.");
+    const auto lockLabels = [](const LockEndpointView &e) {
+        return QByteArray("endpoint=\"" + labelValue(e.name) + "\",backend=\"" + labelValue(e.backend) + '"');
+    };
+    w.family("fulcrum_lock_endpoint_connected", "gauge", "1 while the lock endpoint (Redis, ZooKeeper, ...) is connected.");
     for (const LockEndpointView &e : snapshot.lockEndpoints)
-        w.sample("fulcrum_lock_endpoint_connected", "endpoint=\"" + labelValue(e.name) + '"', e.connectionState == u"connected" ? 1 : 0);
+        w.sample("fulcrum_lock_endpoint_connected", lockLabels(e), e.connectionState == u"connected" ? 1 : 0);
     w.family("fulcrum_locks", "gauge", "Locks found by the last scan.");
     for (const LockEndpointView &e : snapshot.lockEndpoints)
-        w.sample("fulcrum_locks", "endpoint=\"" + labelValue(e.name) + '"', double(e.lastResult.locks.size()));
+        w.sample("fulcrum_locks", lockLabels(e), double(e.lastResult.locks.size()));
     struct LockFigures
     {
         QByteArray labels;
         int longHeld = 0;
         int noExpiry = 0;
+        int waiters = 0;
+        int orphaned = 0;
+        bool ttl = false;
         qint64 maxHeldMs = 0;
         qint64 minTtlMs = -1;
     };
     std::vector<LockFigures> figures;
     for (const LockEndpointView &e : snapshot.lockEndpoints) {
         LockFigures f;
-        f.labels = "endpoint=\"" + labelValue(e.name) + '"';
+        f.labels = lockLabels(e);
+        f.ttl = e.capabilities.ttl;
         for (const LockInfo &lock : e.lastResult.locks) {
             f.longHeld += (lock.flags & LockInfo::LongHeld) != 0;
             f.noExpiry += lock.ttlMs < 0;
+            f.waiters += int(lock.waiters.size());
+            f.orphaned += (lock.flags & LockInfo::OrphanedWaiter) != 0;
             f.maxHeldMs = std::max(f.maxHeldMs, lock.heldForMs);
             if (lock.ttlMs >= 0)
                 f.minTtlMs = f.minTtlMs < 0 ? lock.ttlMs : std::min(f.minTtlMs, lock.ttlMs);
@@ -167,9 +176,17 @@ QByteArray prometheusMetrics(const Engine &engine)
         if (f.minTtlMs >= 0)
             w.sample("fulcrum_lock_ttl_seconds_min", f.labels, double(f.minTtlMs) / 1000.0);
     }
-    w.family("fulcrum_locks_without_expiry", "gauge", "Locks with no TTL: they stay until released.");
+    w.family("fulcrum_locks_without_expiry", "gauge", "Locks with no TTL: they stay until released (backends with TTLs only).");
+    for (const LockFigures &f : figures) {
+        if (f.ttl)
+            w.sample("fulcrum_locks_without_expiry", f.labels, f.noExpiry);
+    }
+    w.family("fulcrum_lock_waiters", "gauge", "Contenders queued behind the current holders (backends that show waiters).");
     for (const LockFigures &f : figures)
-        w.sample("fulcrum_locks_without_expiry", f.labels, f.noExpiry);
+        w.sample("fulcrum_lock_waiters", f.labels, f.waiters);
+    w.family("fulcrum_locks_orphaned_waiter", "gauge", "Locks with a waiter whose predecessor is gone longer than a session timeout.");
+    for (const LockFigures &f : figures)
+        w.sample("fulcrum_locks_orphaned_waiter", f.labels, f.orphaned);
     return w.take();
 }
 

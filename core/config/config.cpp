@@ -144,19 +144,41 @@ QJsonObject configToJson(const Config &config)
     }
     root.insert(QStringLiteral("pools"), pools);
 
-    if (!config.redis.empty()) {
-        QJsonArray redis;
-        for (const RedisEndpointConfig &r : config.redis) {
-            QJsonObject endpoint{{QStringLiteral("name"), r.name}, {QStringLiteral("url"), r.url()}};
-            if (r.password.kind != SecretSource::None)
-                endpoint.insert(QStringLiteral("password"), secretText(r.password));
-            endpoint.insert(QStringLiteral("lock_patterns"), QJsonArray::fromStringList(r.lockPatterns));
-            endpoint.insert(QStringLiteral("long_held"), r.longHeldMs);
-            endpoint.insert(QStringLiteral("poll_interval"), r.pollIntervalMs);
-            redis.append(endpoint);
+    QJsonArray redis;
+    QJsonArray locks;
+    for (const LockEndpointConfig &lock : config.locks) {
+        if (lock.isZooKeeper()) {
+            const ZooKeeperEndpointConfig &z = lock.zookeeper;
+            QJsonObject endpoint{{QStringLiteral("backend"), lock.backend},
+                                 {QStringLiteral("name"), z.name},
+                                 {QStringLiteral("hosts"), z.hosts + z.chroot},
+                                 {QStringLiteral("paths"), QJsonArray::fromStringList(z.paths)},
+                                 {QStringLiteral("max_depth"), z.maxDepth},
+                                 {QStringLiteral("max_nodes"), z.maxNodes},
+                                 {QStringLiteral("session_timeout"), z.sessionTimeoutMs},
+                                 {QStringLiteral("four_letter_words"), z.fourLetterWords},
+                                 {QStringLiteral("long_held"), z.longHeldMs},
+                                 {QStringLiteral("poll_interval"), z.pollIntervalMs}};
+            if (!z.user.isEmpty())
+                endpoint.insert(QStringLiteral("user"), z.user);
+            if (z.password.kind != SecretSource::None)
+                endpoint.insert(QStringLiteral("password"), secretText(z.password));
+            locks.append(endpoint);
+            continue;
         }
-        root.insert(QStringLiteral("redis"), redis);
+        const RedisEndpointConfig &r = lock.redis;
+        QJsonObject endpoint{{QStringLiteral("name"), r.name}, {QStringLiteral("url"), r.url()}};
+        if (r.password.kind != SecretSource::None)
+            endpoint.insert(QStringLiteral("password"), secretText(r.password));
+        endpoint.insert(QStringLiteral("lock_patterns"), QJsonArray::fromStringList(r.lockPatterns));
+        endpoint.insert(QStringLiteral("long_held"), r.longHeldMs);
+        endpoint.insert(QStringLiteral("poll_interval"), r.pollIntervalMs);
+        redis.append(endpoint);
     }
+    if (!redis.isEmpty())
+        root.insert(QStringLiteral("redis"), redis);
+    if (!locks.isEmpty())
+        root.insert(QStringLiteral("locks"), locks);
     const AdminConfig defaultAdmin;
     if (!(config.admin == defaultAdmin)) {
         QJsonObject admin{{QStringLiteral("listen"), QStringLiteral("%1:%2").arg(config.admin.host).arg(config.admin.port)}};

@@ -104,6 +104,7 @@ struct RedisEndpointConfig
     QStringList lockPatterns{QStringLiteral("lock:*"), QStringLiteral("*:lock:*")};
     qint64 longHeldMs = 60'000;                     // flag locks held longer than this
     qint64 pollIntervalMs = 1000;
+    int scanCount = 1000;                           // SCAN COUNT per call
 
     QString url() const;                            // redis://[user@]host:port/db, never with a password
     friend bool operator==(const RedisEndpointConfig &, const RedisEndpointConfig &) = default;

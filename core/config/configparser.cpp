@@ -388,13 +388,16 @@ SecretSource parseSecret(Reader &r, const QString &text, const QString &pointer)
     return {};
 }
 
-RedisEndpointConfig parseRedis(Reader &r, const QJsonValue &value, const QString &pointer, int index)
+// A "redis" entry, or a "locks" entry with "backend": "redis" (which may say so).
+RedisEndpointConfig parseRedis(Reader &r, const QJsonValue &value, const QString &pointer, int index, bool inLocks)
 {
     RedisEndpointConfig c;
     const QJsonObject o = r.object(value, pointer, QStringLiteral("redis endpoint %1").arg(index));
-    r.onlyKeys(o, pointer, QStringLiteral("redis endpoint"),
-               {QStringLiteral("name"), QStringLiteral("url"), QStringLiteral("user"), QStringLiteral("password"),
-                QStringLiteral("lock_patterns"), QStringLiteral("long_held"), QStringLiteral("poll_interval")});
+    QStringList known{QStringLiteral("name"), QStringLiteral("url"), QStringLiteral("user"), QStringLiteral("password"),
+                      QStringLiteral("lock_patterns"), QStringLiteral("long_held"), QStringLiteral("poll_interval"), QStringLiteral("scan_count")};
+    if (inLocks)
+        known << QStringLiteral("backend");
+    r.onlyKeys(o, pointer, QStringLiteral("redis endpoint"), known);
     const QString up = JsonLocations::child(pointer, QStringLiteral("url"));
     const QString url = r.string(o, QStringLiteral("url"), pointer, QString(), QStringLiteral("url"));
     if (url.startsWith(u"unix://") || url.startsWith(u"unix:")) {
@@ -438,6 +441,71 @@ RedisEndpointConfig parseRedis(Reader &r, const QJsonValue &value, const QString
                 c.lockPatterns << patterns.at(i).toString();
         }
     }
+    c.longHeldMs = r.duration(o, QStringLiteral("long_held"), pointer, c.longHeldMs, 1, 86'400'000 * 30LL, QStringLiteral("long_held"));
+    c.pollIntervalMs = r.duration(o, QStringLiteral("poll_interval"), pointer, c.pollIntervalMs, 100, 3'600'000, QStringLiteral("poll_interval"));
+    c.scanCount = int(r.integer(o, QStringLiteral("scan_count"), pointer, c.scanCount, 1, 1'000'000, QStringLiteral("scan_count")));
+    return c;
+}
+
+// A "locks" entry with "backend": "zookeeper". "hosts" is the C client's connect string:
+// "h1:2181,h2:2181" with an optional "/chroot" at the end.
+ZooKeeperEndpointConfig parseZooKeeper(Reader &r, const QJsonObject &o, const QString &pointer, int index)
+{
+    ZooKeeperEndpointConfig c;
+    r.onlyKeys(o, pointer, QStringLiteral("zookeeper endpoint"),
+               {QStringLiteral("backend"), QStringLiteral("name"), QStringLiteral("hosts"), QStringLiteral("paths"), QStringLiteral("max_depth"),
+                QStringLiteral("max_nodes"), QStringLiteral("session_timeout"), QStringLiteral("user"), QStringLiteral("password"),
+                QStringLiteral("four_letter_words"), QStringLiteral("long_held"), QStringLiteral("poll_interval")});
+    const QString hp = JsonLocations::child(pointer, QStringLiteral("hosts"));
+    QString hosts = r.string(o, QStringLiteral("hosts"), pointer, QString(), QStringLiteral("hosts"));
+    if (hosts.isEmpty()) {
+        r.error(o.contains(QStringLiteral("hosts")) ? hp : pointer,
+                QStringLiteral("zookeeper endpoint %1 needs \"hosts\": \"HOST:PORT[,HOST:PORT...][/chroot]\", e.g. \"127.0.0.1:2181\"").arg(index));
+    } else {
+        const qsizetype slash = hosts.indexOf(u'/');
+        if (slash >= 0) {
+            c.chroot = hosts.mid(slash);
+            hosts.truncate(slash);
+            if (c.chroot.size() < 2 || c.chroot.endsWith(u'/') || c.chroot.contains(QStringLiteral("//")))
+                r.error(hp, QStringLiteral("chroot \"%1\" in hosts must be an absolute znode path such as \"/shop\"").arg(c.chroot));
+        }
+        for (const QString &host : hosts.split(u',')) {
+            const qsizetype colon = host.lastIndexOf(u':');
+            bool ok = false;
+            const int port = colon > 0 ? host.mid(colon + 1).toInt(&ok) : 0;
+            if (colon <= 0 || !ok || port < 1 || port > 65535 || host.contains(u'@')) {
+                r.error(hp, QStringLiteral("\"%1\" in hosts must be HOST:PORT, e.g. \"127.0.0.1:2181\"; the password goes in \"password\"").arg(host));
+                break;
+            }
+        }
+        c.hosts = hosts;
+    }
+    c.name = r.string(o, QStringLiteral("name"), pointer, c.hosts + c.chroot, QStringLiteral("name"));
+    if (o.contains(QStringLiteral("paths"))) {
+        c.paths.clear();
+        const QString pp = JsonLocations::child(pointer, QStringLiteral("paths"));
+        const QJsonArray paths = r.array(o, QStringLiteral("paths"), pointer, QStringLiteral("paths"));
+        for (int i = 0; i < paths.size(); ++i) {
+            const QString path = paths.at(i).toString();
+            if (!path.startsWith(u'/') || (path.size() > 1 && path.endsWith(u'/')) || path.contains(QStringLiteral("//")))
+                r.error(JsonLocations::child(pp, i), QStringLiteral("paths entries must be absolute znode paths such as \"/locks\""));
+            else
+                c.paths << path;
+        }
+        if (paths.isEmpty())
+            r.error(pp, QStringLiteral("paths is empty; name at least one lock root such as \"/locks\""));
+    }
+    c.maxDepth = int(r.integer(o, QStringLiteral("max_depth"), pointer, c.maxDepth, 1, 64, QStringLiteral("max_depth")));
+    c.maxNodes = int(r.integer(o, QStringLiteral("max_nodes"), pointer, c.maxNodes, 1, 10'000'000, QStringLiteral("max_nodes")));
+    c.sessionTimeoutMs = int(r.duration(o, QStringLiteral("session_timeout"), pointer, c.sessionTimeoutMs, 2000, 600'000, QStringLiteral("session_timeout")));
+    c.user = r.string(o, QStringLiteral("user"), pointer, QString(), QStringLiteral("user"));
+    if (o.contains(QStringLiteral("password")))
+        c.password = parseSecret(r, r.string(o, QStringLiteral("password"), pointer, QString(), QStringLiteral("password")),
+                                 JsonLocations::child(pointer, QStringLiteral("password")));
+    if (c.password.kind != SecretSource::None && c.user.isEmpty())
+        r.error(JsonLocations::child(pointer, QStringLiteral("password")),
+                QStringLiteral("a zookeeper password is for digest auth and needs a \"user\" beside it"));
+    c.fourLetterWords = r.boolean(o, QStringLiteral("four_letter_words"), pointer, c.fourLetterWords, QStringLiteral("four_letter_words"));
     c.longHeldMs = r.duration(o, QStringLiteral("long_held"), pointer, c.longHeldMs, 1, 86'400'000 * 30LL, QStringLiteral("long_held"));
     c.pollIntervalMs = r.duration(o, QStringLiteral("poll_interval"), pointer, c.pollIntervalMs, 100, 3'600'000, QStringLiteral("poll_interval"));
     return c;
@@ -500,7 +568,7 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName)
     }
     const QJsonObject root = doc.object();
     r.onlyKeys(root, QString(), QStringLiteral("the config"),
-               {QStringLiteral("listeners"), QStringLiteral("pools"), QStringLiteral("redis"), QStringLiteral("admin"),
+               {QStringLiteral("listeners"), QStringLiteral("pools"), QStringLiteral("redis"), QStringLiteral("locks"), QStringLiteral("admin"),
                 QStringLiteral("proxy"), QStringLiteral("history"), QStringLiteral("state_dir")});
     Config config;
 
@@ -543,15 +611,34 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName)
         config.listeners.push_back(l);
     }
 
+    // "redis" entries are Redis lock endpoints; "locks" entries say their "backend". Names are
+    // unique across both.
+    QSet<QString> lockNames;
+    auto addLockEndpoint = [&](LockEndpointConfig c, const QString &pointer) {
+        if (lockNames.contains(c.name()))
+            r.error(pointer, QStringLiteral("lock endpoint name \"%1\" is used twice; give each a unique \"name\"").arg(c.name()));
+        lockNames.insert(c.name());
+        config.locks.push_back(std::move(c));
+    };
     const QJsonArray redis = r.array(root, QStringLiteral("redis"), QString(), QStringLiteral("redis"));
-    QSet<QString> redisNames;
     for (int i = 0; i < redis.size(); ++i) {
         const QString pointer = JsonLocations::child(QStringLiteral("/redis"), i);
-        RedisEndpointConfig c = parseRedis(r, redis.at(i), pointer, i);
-        if (redisNames.contains(c.name))
-            r.error(pointer, QStringLiteral("redis endpoint name \"%1\" is used twice; give each a unique \"name\"").arg(c.name));
-        redisNames.insert(c.name);
-        config.redis.push_back(std::move(c));
+        addLockEndpoint(LockEndpointConfig::fromRedis(parseRedis(r, redis.at(i), pointer, i, false)), pointer);
+    }
+    const QJsonArray locks = r.array(root, QStringLiteral("locks"), QString(), QStringLiteral("locks"));
+    for (int i = 0; i < locks.size(); ++i) {
+        const QString pointer = JsonLocations::child(QStringLiteral("/locks"), i);
+        const QJsonObject o = r.object(locks.at(i), pointer, QStringLiteral("lock endpoint %1").arg(i));
+        const QString backend = o.value(QStringLiteral("backend")).toString();
+        if (backend == u"redis") {
+            addLockEndpoint(LockEndpointConfig::fromRedis(parseRedis(r, o, pointer, i, true)), pointer);
+        } else if (backend == u"zookeeper") {
+            addLockEndpoint(LockEndpointConfig::fromZooKeeper(parseZooKeeper(r, o, pointer, i)), pointer);
+        } else {
+            r.error(o.contains(QStringLiteral("backend")) ? JsonLocations::child(pointer, QStringLiteral("backend")) : pointer,
+                    QStringLiteral("lock endpoint %1 needs \"backend\": \"redis\" or \"zookeeper\"%2")
+                        .arg(i).arg(backend.isEmpty() ? QString() : QStringLiteral(", not \"%1\"").arg(backend)));
+        }
     }
 
     if (root.contains(QStringLiteral("admin"))) {
@@ -594,8 +681,8 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName)
         config.history = parseHistory(r, root.value(QStringLiteral("history")));
     config.stateDir = r.string(root, QStringLiteral("state_dir"), QString(), QString(), QStringLiteral("state_dir"));
 
-    if (pools.isEmpty() && !root.contains(QStringLiteral("pools")) && config.redis.empty())
-        r.error(QString(), QStringLiteral("the config defines nothing to run: add \"pools\" (with \"listeners\") and/or \"redis\" endpoints"));
+    if (pools.isEmpty() && !root.contains(QStringLiteral("pools")) && config.locks.empty())
+        r.error(QString(), QStringLiteral("the config defines nothing to run: add \"pools\" (with \"listeners\") and/or \"redis\" or \"locks\" endpoints"));
 
     result.errors = r.errors;
     if (result.errors.isEmpty())

@@ -40,15 +40,14 @@ EngineKind embeddedEngineKind()
         auto redis = std::make_unique<LocalRedisServer>();
         QString error;
         if (redis->start(&error)) {
-            InProcessRedis endpoint;
-            endpoint.config.port = redis->port();
+            InProcessLockEndpoint endpoint = InProcessLockEndpoint::redis(QStringLiteral("127.0.0.1"), redis->port());
             endpoint.demoLocks = true;
-            options.redis.append(endpoint);
+            options.locks.append(endpoint);
         } else {
             qWarning("fulcrum: %s", qPrintable(error));
             redis.reset();
         }
-        options.redis += context.lockEndpoints;
+        options.locks += context.lockEndpoints;
         auto *link = new InProcessEngineLink(options);
         link->adoptRedisServer(std::move(redis));
         return link;

@@ -3,9 +3,7 @@
 #include "balancer/pool.h"
 #include "common/wallclock.h"
 #include "health/healthchecker.h"
-#include "locks/lockinspector.h"
-#include "locks/redisconnection.h"
-#include "locks/secretstore.h"
+#include "engine/lockservice.h"
 #include "proxy/proxyserver.h"
 
 #include <QDir>
@@ -20,9 +18,6 @@ namespace fulcrum {
 
 namespace {
 
-// The lock inspector waits at least this many times its last pass before the next one.
-constexpr qint64 kLockPollDutyFactor = 4;
-
 constexpr int kEventsKept = 1000;
 constexpr int kHistorySeconds = 3600;
 constexpr int kWindowSeconds = 10;
@@ -30,21 +25,6 @@ constexpr int kWindowSeconds = 10;
 qint64 monotonicMs()
 {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-QString connectionStateText(RedisConnection::State state)
-{
-    switch (state) {
-    case RedisConnection::State::Connected:
-        return QStringLiteral("connected");
-    case RedisConnection::State::Connecting:
-        return QStringLiteral("connecting");
-    case RedisConnection::State::WaitingToReconnect:
-        return QStringLiteral("waiting to reconnect");
-    case RedisConnection::State::Disconnected:
-        break;
-    }
-    return QStringLiteral("disconnected");
 }
 
 // A reload must not put a drained, maintained or down server back into rotation until the
@@ -61,49 +41,6 @@ std::vector<BackendSpec> withCurrentStates(const Pool &pool, std::vector<Backend
 }
 
 } // namespace
-
-// One Redis endpoint: its connection, inspector and poll timer (children of the engine, so
-// they follow it to another thread; deleted here when the endpoint goes).
-struct Engine::LockEndpoint
-{
-    // A release whose reply has not come yet; `done` is emptied once it has run.
-    struct PendingRelease
-    {
-        std::function<void(const ForceReleaseResult &)> done;
-        AuditEntry entry;                    // written with the outcome unknown if no reply comes
-    };
-
-    QObject *owner = nullptr;                // the engine: context for late callbacks
-    AuditLog *audit = nullptr;
-    RedisEndpointConfig config;
-    RedisConnection *connection = nullptr;   // null when the password could not be read
-    LockInspector *inspector = nullptr;
-    QTimer *poll = nullptr;
-    QString lastError;
-    qint64 passKeys = 0;
-    int passLocks = 0;
-    std::vector<std::shared_ptr<PendingRelease>> releases;
-
-    ~LockEndpoint()
-    {
-        delete poll;
-        delete inspector;
-        delete connection; // drops the reply callbacks: answer their callers here instead
-        for (const std::shared_ptr<PendingRelease> &pending : releases) {
-            if (!pending->done)
-                continue;
-            pending->entry.result = QStringLiteral("unknown: the endpoint was reconfigured or stopped before Redis answered");
-            audit->append(pending->entry);
-            QMetaObject::invokeMethod(owner, [done = std::move(pending->done), name = config.name] {
-                ForceReleaseResult result;
-                result.message = QStringLiteral("Redis endpoint \"%1\" was reconfigured or stopped before Redis answered; "
-                                                "the lock may or may not be deleted: list the locks again").arg(name);
-                done(result);
-            }, Qt::QueuedConnection);
-            pending->done = nullptr;
-        }
-    }
-};
 
 const LockEndpointView *EngineSnapshot::lockEndpoint(QStringView name) const
 {
@@ -141,11 +78,16 @@ Engine::Engine(QObject *parent)
     qRegisterMetaType<fulcrum::EngineEvent>();
     m_tickTimer = new QTimer(this);
     connect(m_tickTimer, &QTimer::timeout, this, &Engine::tick);
+    m_locks = new LockService(m_audit.get(), this);
+    connect(m_locks, &LockService::scanFinished, this, &Engine::lockScanFinished);
+    connect(m_locks, &LockService::eventOccurred, this, [this](int severity, const QString &source, const QString &text) {
+        addEvent(EngineEvent::Severity(severity), source, text);
+    });
     connect(m_proxy, &ProxyServer::stopped, this, [this] {
         m_tickTimer->stop();
         for (const auto &[name, checker] : m_health)
             checker->stop();
-        m_locks.clear();
+        m_locks->clear();
         tick();
         addEvent(EngineEvent::Info, QStringLiteral("engine"), QStringLiteral("stopped"));
         Q_EMIT stopped();
@@ -154,7 +96,7 @@ Engine::Engine(QObject *parent)
 
 Engine::~Engine()
 {
-    m_locks.clear();
+    m_locks->clear();
     for (const auto &[name, checker] : m_health)
         delete checker;
     m_health.clear();
@@ -198,7 +140,9 @@ bool Engine::start(const Config &config, QStringList *errors)
     if (!config.stateDir.isEmpty()) {
         QDir().mkpath(config.stateDir);
         m_audit = std::make_unique<AuditLog>(QDir(config.stateDir).filePath(QStringLiteral("audit.log")));
+        m_locks->setAuditLog(m_audit.get());
     }
+    m_locks->setKeychain(m_keychain);
     m_config = config;
     QString runtimeError;
     if (!runtimeStatePath().isEmpty() && !m_runtime.load(runtimeStatePath(), &runtimeError))
@@ -212,7 +156,7 @@ bool Engine::start(const Config &config, QStringList *errors)
         addEvent(EngineEvent::Info, QStringLiteral("proxy"), QStringLiteral("listening on %1:%2 for pool \"%3\"").arg(l.host).arg(l.port).arg(l.pool));
     applyHealthCheckers(config);
     applyRuntimeState();
-    applyLockEndpoints(config);
+    m_locks->apply(config.locks);
     setTickRate(m_tickHz);
     tick();
     return true;
@@ -243,7 +187,7 @@ bool Engine::reload(const Config &config, QStringList *errors)
     m_config = config;
     applyHealthCheckers(config);
     applyRuntimeState();
-    applyLockEndpoints(config);
+    m_locks->apply(config.locks);
     for (const QString &note : notes)
         addEvent(EngineEvent::Warning, QStringLiteral("config"), note);
     addEvent(EngineEvent::Info, QStringLiteral("config"), QStringLiteral("reloaded: %1 listener(s), %2 pool(s)").arg(config.listeners.size()).arg(config.pools.size()));
@@ -450,134 +394,20 @@ std::vector<HealthEvent> Engine::healthEvents() const
     return all;
 }
 
-void Engine::applyLockEndpoints(const Config &config)
-{
-    std::map<QString, std::unique_ptr<LockEndpoint>> next;
-    for (const RedisEndpointConfig &rc : config.redis) {
-        auto it = m_locks.find(rc.name);
-        if (it != m_locks.end() && it->second->config == rc)
-            next.emplace(rc.name, std::move(it->second));
-        else
-            next.emplace(rc.name, makeLockEndpoint(rc));
-    }
-    m_locks = std::move(next);
-}
-
-std::unique_ptr<Engine::LockEndpoint> Engine::makeLockEndpoint(const RedisEndpointConfig &rc)
-{
-    auto endpoint = std::make_unique<LockEndpoint>();
-    endpoint->owner = this;
-    endpoint->audit = m_audit.get();
-    endpoint->config = rc;
-    QString why;
-    QByteArray password;
-    if (rc.password.kind != SecretSource::None) {
-        const auto secret = readRedisPassword(rc, m_keychain, &why);
-        if (!secret) {
-            endpoint->lastError = why;
-            addEvent(EngineEvent::Error, QStringLiteral("locks"), QStringLiteral("%1: not polled: %2").arg(rc.url(), why));
-            return endpoint;
-        }
-        password = *secret;
-    }
-    LockEndpoint *e = endpoint.get();
-    e->connection = new RedisConnection(RedisConnectionOptions::fromConfig(rc, password), this);
-    LockInspectorOptions options;
-    options.patterns = rc.lockPatterns;
-    options.longHeldMs = rc.longHeldMs;
-    e->inspector = new LockInspector(e->connection, options, this);
-    e->poll = new QTimer(this);
-    e->poll->setInterval(int(std::clamp<qint64>(rc.pollIntervalMs, 1, std::numeric_limits<int>::max())));
-    const QString name = rc.name;
-    connect(e->poll, &QTimer::timeout, e->inspector, [this, name] { scanLocks(name); });
-    connect(e->connection, &RedisConnection::connected, e->inspector, [this, e, name] {
-        e->lastError.clear();
-        addEvent(EngineEvent::Info, QStringLiteral("locks"), QStringLiteral("%1: connected").arg(e->config.url()));
-        scanLocks(name);
-    });
-    connect(e->connection, &RedisConnection::errorOccurred, e->inspector, [this, e](const QString &message) {
-        // Every reconnect attempt fails the same way during an outage: report each new reason once.
-        if (message != e->lastError)
-            addEvent(EngineEvent::Warning, QStringLiteral("locks"), message);
-        e->lastError = message;
-    });
-    connect(e->inspector, &LockInspector::progress, e->inspector, [e](qint64 keys, int locks) {
-        e->passKeys = keys;
-        e->passLocks = locks;
-    });
-    connect(e->inspector, &LockInspector::scanFinished, e->inspector, [this, e, name](const LockScanResult &result) {
-        e->passKeys = 0;
-        e->passLocks = 0;
-        // A pass over a big keyspace keeps Redis's one thread busy for most of a second:
-        // back to back, the inspector would take most of the server from the applications.
-        e->poll->setInterval(int(std::clamp<qint64>(std::max(e->config.pollIntervalMs, kLockPollDutyFactor * result.elapsedMs), 1,
-                                                    std::numeric_limits<int>::max())));
-        Q_EMIT lockScanFinished(name, result);
-    });
-    connect(e->inspector, &LockInspector::scanFailed, e->inspector, [this, e](const QString &why) {
-        if (why != e->lastError)
-            addEvent(EngineEvent::Error, QStringLiteral("locks"), QStringLiteral("%1: lock scan refused: %2").arg(e->config.url(), why));
-        e->lastError = why;
-    });
-    e->connection->open();
-    e->poll->start();
-    return endpoint;
-}
-
 QStringList Engine::lockEndpointNames() const
 {
-    QStringList names;
-    for (const RedisEndpointConfig &rc : m_config.redis)
-        names.append(rc.name);
-    return names;
+    return m_locks->endpointNames();
 }
 
 void Engine::scanLocks(const QString &endpoint)
 {
-    auto it = m_locks.find(endpoint);
-    if (it != m_locks.end() && it->second->connection && it->second->connection->isConnected())
-        it->second->inspector->scan();
+    m_locks->scan(endpoint);
 }
 
-void Engine::releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder, const QString &user,
-                         const QString &origin, std::function<void(const ForceReleaseResult &)> done)
+void Engine::releaseLock(const QString &endpoint, const LockReleaseRequest &request, const QString &user, const QString &origin,
+                         std::function<void(const ForceReleaseResult &)> done)
 {
-    auto it = m_locks.find(endpoint);
-    if (it == m_locks.end() || !it->second->connection || !it->second->connection->isConnected()) {
-        ForceReleaseResult result;
-        if (it == m_locks.end()) {
-            const QStringList names = lockEndpointNames();
-            result.message = QStringLiteral("Redis endpoint \"%1\" does not exist; endpoints: %2")
-                                 .arg(endpoint, names.isEmpty() ? QStringLiteral("(none)") : names.join(QStringLiteral(", ")));
-        } else {
-            result.message = QStringLiteral("Redis endpoint \"%1\" is not connected (%2); nothing deleted")
-                                 .arg(endpoint, it->second->lastError.isEmpty() ? QStringLiteral("connecting") : it->second->lastError);
-        }
-        QTimer::singleShot(0, this, [done = std::move(done), result] { done(result); });
-        return;
-    }
-    std::vector<std::shared_ptr<LockEndpoint::PendingRelease>> &releases = it->second->releases;
-    std::erase_if(releases, [](const auto &pending) { return !pending->done; });
-    AuditEntry entry;
-    entry.time = wallclock::nowUtc();
-    entry.user = user;
-    entry.origin = origin;
-    entry.action = QStringLiteral("force-release");
-    entry.target = QStringLiteral("%1 %2").arg(it->second->connection->endpoint(), escapeBytes(key));
-    entry.before = escapeBytes(expectedHolder);
-    auto pending = std::make_shared<LockEndpoint::PendingRelease>(LockEndpoint::PendingRelease{std::move(done), entry});
-    releases.push_back(pending);
-    forceReleaseLock(it->second->connection, key, expectedHolder, m_audit.get(), user, origin,
-                     [this, endpoint, user, pending](const ForceReleaseResult &result) {
-                         if (!pending->done)
-                             return;
-                         const auto done = std::move(pending->done);
-                         pending->done = nullptr;
-                         addEvent(result.outcome == ForceReleaseResult::Released ? EngineEvent::Info : EngineEvent::Warning,
-                                  QStringLiteral("operator"), QStringLiteral("%1 force-release on %2: %3").arg(user, endpoint, result.message));
-                         scanLocks(endpoint);
-                         done(result);
-                     });
+    m_locks->release(endpoint, request, user, origin, std::move(done));
 }
 
 void Engine::setTickRate(int hz)
@@ -636,27 +466,7 @@ void Engine::tick()
         }
         snapshot.pools.push_back(std::move(view));
     }
-    for (const RedisEndpointConfig &rc : m_config.redis) {
-        auto it = m_locks.find(rc.name);
-        if (it == m_locks.end())
-            continue;
-        const LockEndpoint &e = *it->second;
-        LockEndpointView view;
-        view.name = rc.name;
-        view.url = rc.url();
-        view.connectionState = e.connection ? connectionStateText(e.connection->state()) : QStringLiteral("not started");
-        view.lastError = e.lastError;
-        view.pollIntervalMs = rc.pollIntervalMs;
-        view.effectivePollIntervalMs = e.poll ? e.poll->interval() : rc.pollIntervalMs;
-        if (e.inspector) {
-            view.scanning = e.inspector->isScanning();
-            view.passKeysScanned = e.passKeys;
-            view.passLocksFound = e.passLocks;
-            view.lastResult = e.inspector->lastResult();
-            view.hasResult = view.lastResult.finishedAt.isValid();
-        }
-        snapshot.lockEndpoints.push_back(std::move(view));
-    }
+    snapshot.lockEndpoints = m_locks->views();
     for (auto it = m_trackers.begin(); it != m_trackers.end();) {
         if (seen.count(it->first))
             ++it;

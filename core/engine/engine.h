@@ -4,7 +4,7 @@
 #include "engine/auditlog.h"
 #include "engine/enginesnapshot.h"
 #include "engine/runtimestate.h"
-#include "locks/forcerelease.h"
+#include "locks/lockbackend.h"
 #include "metrics/serverstats.h"
 
 #include <QHash>
@@ -21,14 +21,13 @@ class QTimer;
 namespace fulcrum {
 
 class HealthChecker;
-class LockInspector;
+class LockService;
 class Pool;
 class ProxyServer;
-class RedisConnection;
 class SecretStore;
 
 // The engine facade: owns the running config, the pools, the proxy workers, one health
-// checker per pool, one lock inspector per Redis endpoint and the stats tick. Every operator command goes through here, is validated and written to the audit
+// checker per pool, the lock service (one backend per lock endpoint) and the stats tick. Every operator command goes through here, is validated and written to the audit
 // log; the console sees the engine only through snapshots and events (value types, sent by
 // queued signals at a fixed tick). Lives in one thread (the main thread of fulcrumd, or
 // the console's engine thread).
@@ -78,12 +77,12 @@ public:
     QStringList lockEndpointNames() const;
     // Starts a lock pass on the endpoint now (does nothing while one runs or when not connected).
     void scanLocks(const QString &endpoint);
-    // Force-releases `key` only if `expectedHolder` still holds it (compare-and-delete in one
-    // Lua script, audited as `user` from `origin`), then rescans. `done` runs exactly once, later
-    // on this thread: Failed when the endpoint is unknown, not connected, or reconfigured/stopped
-    // before Redis answered.
-    void releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder, const QString &user,
-                     const QString &origin, std::function<void(const ForceReleaseResult &)> done);
+    // Releases the lock only if the request's holder still holds it (compare first, audited as
+    // `user` from `origin`), then rescans. `done` runs exactly once, later on this thread:
+    // Failed when the endpoint is unknown, not connected, or reconfigured/stopped before the
+    // backend answered.
+    void releaseLock(const QString &endpoint, const LockReleaseRequest &request, const QString &user, const QString &origin,
+                     std::function<void(const ForceReleaseResult &)> done);
 
     // The latest snapshot (updated at every tick) and one server's 1 s history (oldest first).
     const EngineSnapshot &snapshot() const { return m_snapshot; }
@@ -112,12 +111,8 @@ Q_SIGNALS:
     void stopped();
 
 private:
-    struct LockEndpoint;
-
     void applyPools(const Config &config);
     void applyHealthCheckers(const Config &config);
-    void applyLockEndpoints(const Config &config);
-    std::unique_ptr<LockEndpoint> makeLockEndpoint(const RedisEndpointConfig &config);
     void onHealthEvent(const HealthEvent &event);
     QString poolList() const;
     void applyRuntimeState();
@@ -134,7 +129,7 @@ private:
     std::map<std::pair<QString, QString>, std::unique_ptr<ServerStatsTracker>> m_trackers;
     std::deque<EngineEvent> m_events;
     std::map<QString, HealthChecker *> m_health;  // children of the engine
-    std::map<QString, std::unique_ptr<LockEndpoint>> m_locks;
+    LockService *m_locks = nullptr;               // child of the engine
     SecretStore *m_keychain = nullptr;
     RuntimeState m_runtime;
     std::map<std::pair<QString, QString>, ServerTotals> m_totals;

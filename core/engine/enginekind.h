@@ -29,9 +29,9 @@ struct EngineContext
     // its state folder; unset: it keeps none, and Export report says why. The console installs
     // it (history and PDF are libraries above fulcrum_core).
     std::function<std::function<std::unique_ptr<ReportService>(Engine *)>(const QString &stateDir)> history;
-    // The Redis endpoints the operator saved (Settings → Redis), passwords already read from the
+    // The lock endpoints the operator saved (Settings → Locks), passwords already read from the
     // keychain, for an engine run inside this program to inspect beside its own.
-    QList<InProcessRedis> lockEndpoints;
+    QList<InProcessLockEndpoint> lockEndpoints;
 };
 
 // One kind of engine the console and fulcrumctl attach to (the model: Envoy's named factories,

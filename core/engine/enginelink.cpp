@@ -55,6 +55,68 @@ void EngineLink::cancelReport(quint64)
 {
 }
 
+QStringList EngineLink::lockEndpointNames() const
+{
+    QStringList names;
+    for (const LockEndpointInfo &endpoint : lockEndpoints())
+        names.append(endpoint.name);
+    return names;
+}
+
+QString EngineLink::lockEndpointBackend(const QString &endpoint) const
+{
+    for (const LockEndpointInfo &e : lockEndpoints()) {
+        if (e.name == endpoint)
+            return e.backend;
+    }
+    return QString();
+}
+
+quint64 EngineLink::testLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &)
+{
+    const quint64 id = nextDefaultAnswerId();
+    QMetaObject::invokeMethod(this, [this, id, url = endpoint.url()] {
+        Q_EMIT commandFinished(CommandResult{id, false, tr("Testing %1 is not available for this engine: it has no lock endpoints; "
+                                                           "open a Fulcrum engine (the console's own or a fulcrumd) for locks.").arg(url)});
+    }, Qt::QueuedConnection);
+    return id;
+}
+
+quint64 EngineLink::requestLockRelease(const QString &endpoint, const LockReleaseRequest &request)
+{
+    const quint64 id = nextDefaultAnswerId();
+    QMetaObject::invokeMethod(this, [this, id, endpoint, key = escapeBytes(request.key)] {
+        Q_EMIT commandFinished(CommandResult{id, false, tr("Releasing lock %1 on %2 is not available for this engine: it has no lock endpoints; "
+                                                           "nothing was changed. Open a Fulcrum engine for locks.").arg(key, endpoint)});
+    }, Qt::QueuedConnection);
+    return id;
+}
+
+LockRow LockRow::fromInfo(const QString &endpoint, const LockInfo &info, const QDateTime &readAt)
+{
+    LockRow row;
+    row.endpoint = endpoint;
+    row.backend = info.backend;
+    row.key = info.key;
+    row.kind = info.kind;
+    row.holder = info.holder;
+    row.holders = info.holders;
+    row.holderText = info.holderText;
+    row.session = info.session;
+    row.clientAddress = info.clientAddress;
+    row.acquiredAt = info.acquiredAt;
+    row.ttlMs = info.ttlMs;
+    row.readAt = readAt;
+    // The holder's observed start: what "held for" counts from.
+    row.firstSeen = readAt.addMSecs(-info.heldForMs);
+    row.waiters = info.waiters;
+    row.details = info.details;
+    row.longHeld = info.flags & LockInfo::LongHeld;
+    row.churning = info.flags & LockInfo::Churn;
+    row.orphanedWaiter = info.flags & LockInfo::OrphanedWaiter;
+    return row;
+}
+
 quint64 EngineLink::nextDefaultAnswerId()
 {
     // The top bit keeps these ids apart from the ones a link numbers its own commands with.

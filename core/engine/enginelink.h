@@ -1,7 +1,9 @@
 #pragma once
 
 #include "balancer/backend.h"
+#include "config/config.h"
 #include "engine/reportservice.h"
+#include "locks/lockbackend.h"
 
 #include <QByteArray>
 #include <QDateTime>
@@ -78,24 +80,46 @@ struct LinkEvent
 };
 QString eventKindName(LinkEvent::Kind kind);
 
-// One lock found by a Redis inspector.
+// One lock as a lock endpoint's inspector found it, any backend (LockInfo's fields the console
+// shows, with where it was read).
 struct LockRow
 {
     QString endpoint;
-    QByteArray key;
-    QString kind;                 // plain, redisson, redisson-rw, fulcrum
-    QByteArray holder;
+    QString backend;              // "redis", "zookeeper"
+    QByteArray key;               // the lock's name: Redis key, ZooKeeper lock folder, ...
+    QString kind;                 // plain, redisson, redisson-rw, fulcrum, curator-mutex, kazoo-lock, ...
+    QByteArray holder;            // what a release compares, whole
+    QList<QByteArray> holders;    // every holder of a shared hold
+    QString holderText;           // readable holder (client id, address) where `holder` is not
+    QString session;              // the holder's session (ZooKeeper 0x…)
+    QString clientAddress;
+    QDateTime acquiredAt;         // as the backend reports it
     qint64 ttlMs = -1;            // -1: no expiry
     QDateTime readAt;             // when ttlMs was read: the view counts down from here
-    QDateTime firstSeen;
+    QDateTime firstSeen;          // when the current holder was first seen holding (readAt - held for)
+    QList<LockWaiter> waiters;    // in queue order
+    QJsonObject details;          // backend specifics for the detail pane
     bool noExpiry() const { return ttlMs < 0; }
     bool longHeld = false;
     bool churning = false;
+    bool orphanedWaiter = false;
+
+    static LockRow fromInfo(const QString &endpoint, const LockInfo &info, const QDateTime &readAt);
+};
+
+// One lock endpoint as a link knows it: enough to name it and read its backend's capabilities
+// (lockBackendCapabilities(backend)).
+struct LockEndpointInfo
+{
+    QString name;
+    QString backend;
+    friend bool operator==(const LockEndpointInfo &, const LockEndpointInfo &) = default;
 };
 
 struct LockTable
 {
     QString endpoint;
+    QString backend;
     QList<LockRow> rows;
     bool scanning = false;
     qint64 keysScanned = 0;
@@ -143,15 +167,24 @@ public:
     virtual LinkState state() const = 0;
     virtual QString description() const = 0;
     virtual int tickMs() const = 0;
-    virtual QStringList redisEndpoints() const = 0;
+    // The lock endpoints this engine polls, of any backend; none by default.
+    virtual QList<LockEndpointInfo> lockEndpoints() const { return {}; }
+    QStringList lockEndpointNames() const;
+    QString lockEndpointBackend(const QString &endpoint) const;
 
     virtual quint64 setWeight(const QString &pool, const QString &server, int weight) = 0;
     virtual quint64 setState(const QString &pool, const QString &server, BackendState state) = 0;
-    // Connects to a Redis endpoint from the engine's side and PINGs it ("test connection" in
-    // the settings); the password is used for this attempt only and not kept.
-    virtual quint64 testRedis(const QString &host, quint16 port, const QByteArray &password) = 0;
-    // Deletes the lock only if its holder is still expectedHolder (compare-and-delete).
-    virtual quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) = 0;
+    // Connects to a lock endpoint of any backend from the engine's side, once ("test connection"
+    // in the settings); the password is used for this attempt only and not kept. The default
+    // answers that this engine has no lock endpoints.
+    virtual quint64 testLockEndpoint(const fulcrum::LockEndpointConfig &endpoint, const QByteArray &password);
+    // Releases the lock only if its holder is still request.holder (compare first); the default
+    // answers that this engine has no lock endpoints.
+    virtual quint64 requestLockRelease(const QString &endpoint, const fulcrum::LockReleaseRequest &request);
+    quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder)
+    {
+        return requestLockRelease(endpoint, LockReleaseRequest{LockReleaseRequest::Delete, key, expectedHolder});
+    }
     // Builds a health report over the engine's history into `path` (csv: one file per section
     // next to it), answered by commandFinished with reportProgress on the way. The default
     // answers that this engine has no reports, for links that cannot build them.
@@ -183,13 +216,13 @@ Q_SIGNALS:
     void eventsReady(const QList<fulcrum::LinkEvent> &events);
     void lockTableReady(const fulcrum::LockTable &table);
     void stateChanged(fulcrum::LinkState state, const QString &detail);
-    void redisStateChanged(const QString &endpoint, fulcrum::LinkState state, const QString &detail);
+    void lockEndpointStateChanged(const QString &endpoint, fulcrum::LinkState state, const QString &detail);
     void commandFinished(const fulcrum::CommandResult &result);
     void reportProgress(quint64 id, int done, int total);
     // The answer to requestHistory: the series, or an error for a person (series empty).
     void historyReady(quint64 id, const QJsonObject &series, const QString &error);
     // The engines behind this link changed while it runs (a composite gained or lost one):
-    // its Redis endpoints, weight limit and weight note may differ from before.
+    // its lock endpoints, weight limit and weight note may differ from before.
     void enginesChanged();
 };
 

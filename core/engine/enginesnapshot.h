@@ -3,6 +3,7 @@
 #include "balancer/backend.h"
 #include "balancer/pool.h"
 #include "health/healthchecker.h"
+#include "locks/lockbackend.h"
 #include "locks/lockinfo.h"
 #include "metrics/serverstats.h"
 
@@ -46,10 +47,12 @@ struct ListenerView
     QString pool;
 };
 
-// One configured Redis endpoint and what its lock inspector last saw.
+// One configured lock endpoint (any backend) and what its inspector last saw.
 struct LockEndpointView
 {
     QString name;
+    QString backend;               // "redis", "zookeeper"
+    LockBackendCapabilities capabilities;
     QString url;                   // never with a password
     QString connectionState;       // "connected", "connecting", "waiting to reconnect", "disconnected", "not started"
     QString lastError;             // the last connection, password or scan failure; empty when fine

@@ -10,8 +10,8 @@
 #include "engine/engine.h"
 #include "engine/localredisserver.h"
 #include "health/healthchecker.h"
-#include "locks/forcerelease.h"
-#include "locks/redisconnection.h"
+#include "locks/redis/redisconnection.h"
+#include "locks/lockbackends.h"
 #include "locks/secretstore.h"
 
 #include <QCoreApplication>
@@ -26,11 +26,23 @@
 
 namespace fulcrum {
 
-QString InProcessRedis::endpoint() const
+InProcessLockEndpoint InProcessLockEndpoint::redis(const QString &host, quint16 port)
 {
-    if (!config.name.isEmpty())
-        return config.name;
-    return config.unixSocket.isEmpty() ? QStringLiteral("%1:%2").arg(config.host).arg(config.port) : config.unixSocket;
+    InProcessLockEndpoint e;
+    e.config.backend = QStringLiteral("redis");
+    e.config.redis.host = host;
+    e.config.redis.port = port;
+    return e;
+}
+
+QString InProcessLockEndpoint::endpoint() const
+{
+    if (!config.name().isEmpty())
+        return config.name();
+    if (config.isZooKeeper())
+        return config.zookeeper.hosts + config.zookeeper.chroot;
+    const RedisEndpointConfig &r = config.redis;
+    return r.unixSocket.isEmpty() ? QStringLiteral("%1:%2").arg(r.host).arg(r.port) : r.unixSocket;
 }
 
 InProcessOptions InProcessOptions::demo()
@@ -58,26 +70,6 @@ InProcessOptions InProcessOptions::demo()
     return options;
 }
 
-// Passwords the app read from the keychain before the engine started, handed to the Engine
-// through its keychain interface (the engine thread must not run QtKeychain's nested D-Bus
-// wait). Lives and is read on the engine thread only.
-class InMemorySecretStore final : public SecretStore
-{
-public:
-    void insert(const QString &reference, const QByteArray &secret) { m_secrets.insert(reference, secret); }
-    std::optional<QByteArray> read(const QString &reference, QString *error) override
-    {
-        const auto it = m_secrets.constFind(reference);
-        if (it != m_secrets.cend())
-            return *it;
-        *error = QStringLiteral("no password for \"%1\" was read from the keychain at start").arg(reference);
-        return std::nullopt;
-    }
-
-private:
-    QHash<QString, QByteArray> m_secrets;
-};
-
 // The worker side, on the link's thread: owns the Engine and the demo backends and load, and
 // turns engine snapshots and lock scans into the link's value types.
 class EngineWorker : public QObject
@@ -92,18 +84,20 @@ public:
     {
         m_clock.start();
         startEngine();
-        for (const InProcessRedis &redis : m_options.redis) {
-            if (redis.demoLocks)
-                startDemoLocks(redis);
+        for (const InProcessLockEndpoint &endpoint : m_options.locks) {
+            if (endpoint.demoLocks && endpoint.config.isRedis())
+                startDemoLocks(endpoint);
         }
     }
 
-    void releaseLock(quint64 id, const QString &endpoint, const QByteArray &key, const QByteArray &holder)
+    void releaseLock(quint64 id, const QString &endpoint, const LockReleaseRequest &request)
     {
         const QString user = AuditLog::currentOsUser();
-        m_engine->releaseLock(endpoint, key, holder, user, QStringLiteral("console"),
+        const QByteArray key = request.key;
+        const QByteArray holder = request.holder;
+        m_engine->releaseLock(endpoint, request, user, QStringLiteral("console"),
                               [this, id, user, endpoint, key, holder](const ForceReleaseResult &result) {
-            const bool released = result.outcome == ForceReleaseResult::Released;
+            const bool released = result.outcome == ForceReleaseResult::Released || result.outcome == ForceReleaseResult::Asked;
             m_events.append(LinkEvent{wallclock::nowUtc(), LinkEvent::Kind::Lock, user,
                                       endpoint + u' ' + QString::fromUtf8(key), QStringLiteral("force-release"),
                                       QString::fromUtf8(holder), released ? QStringLiteral("released") : QStringLiteral("not released"),
@@ -192,32 +186,9 @@ public:
         m_reports->history(query, this, answer);
     }
 
-    void testRedis(quint64 id, const QString &host, quint16 port, const QByteArray &password)
+    void testLockEndpoint(quint64 id, const LockEndpointConfig &endpoint, const QByteArray &password)
     {
-        RedisConnectionOptions options;
-        options.host = host;
-        options.port = port;
-        options.password = password;
-        options.reconnect = false;
-        auto *connection = new RedisConnection(options, this);
-        auto answered = std::make_shared<bool>(false);
-        const QString endpoint = options.endpoint();
-        auto answer = [this, id, connection, answered](bool ok, const QString &message) {
-            if (std::exchange(*answered, true))
-                return;
-            finish(id, ok, message);
-            connection->deleteLater();
-        };
-        connect(connection, &RedisConnection::errorOccurred, this, [answer, endpoint](const QString &why) {
-            answer(false, QStringLiteral("%1: %2").arg(endpoint, why));
-        });
-        connect(connection, &RedisConnection::connected, this, [answer, connection, endpoint] {
-            connection->command({"PING"}, [answer, endpoint](const RedisReply &reply) {
-                answer(!reply.isError(), reply.isError() ? QStringLiteral("%1: PING failed: %2").arg(endpoint, QString::fromUtf8(reply.string))
-                                                         : QStringLiteral("%1: connected, PING answered %2").arg(endpoint, QString::fromUtf8(reply.string)));
-            });
-        });
-        connection->open();
+        probeLockEndpoint(endpoint, password, this, [this, id](bool ok, const QString &message) { finish(id, ok, message); });
     }
 
 private:
@@ -244,15 +215,17 @@ private:
     // engine's keychain interface under the endpoint's name.
     void addLockEndpoints(Config *config)
     {
-        for (const InProcessRedis &redis : m_options.redis) {
-            RedisEndpointConfig endpoint = redis.config;
-            endpoint.name = redis.endpoint();
-            endpoint.password = SecretSource{};
-            if (!redis.password.isEmpty()) {
-                endpoint.password = SecretSource{SecretSource::Keychain, endpoint.name};
-                m_secrets.insert(endpoint.name, redis.password);
-            }
-            config->redis.push_back(endpoint);
+        for (const InProcessLockEndpoint &lock : m_options.locks) {
+            LockEndpointConfig endpoint = lock.config;
+            const QString name = lock.endpoint();
+            const SecretSource password = lock.password.isEmpty() ? SecretSource{} : SecretSource{SecretSource::Keychain, name};
+            if (!lock.password.isEmpty())
+                m_secrets.insert(name, lock.password);
+            endpoint.redis.name = name;
+            endpoint.redis.password = password;
+            endpoint.zookeeper.name = name;
+            endpoint.zookeeper.password = password;
+            config->locks.push_back(endpoint);
         }
         m_engine->setKeychain(&m_secrets);
         connect(m_engine, &Engine::lockScanFinished, this, [this](const QString &endpoint, const LockScanResult &result) {
@@ -269,7 +242,7 @@ private:
             const LinkState state = linkState(view.connectionState);
             if (view.connectionState != seen.connectionState || view.lastError != seen.lastError) {
                 QMetaObject::invokeMethod(m_link, [link = m_link, endpoint = view.name, state, detail = view.lastError] {
-                    Q_EMIT link->redisStateChanged(endpoint, state, detail);
+                    Q_EMIT link->lockEndpointStateChanged(endpoint, state, detail);
                 }, Qt::QueuedConnection);
             }
             const bool progressed = view.scanning && (!seen.scanning || view.passKeysScanned != seen.keysScanned);
@@ -288,9 +261,9 @@ private:
     // What a shop's Redis holds, written by a client of its own as a shop's workers would: a
     // cart lock renewed by its holder, an order lock someone forgot to give a TTL, a Redisson
     // stock lock, one of Fulcrum's own, and cart locks of short requests coming and going.
-    void startDemoLocks(const InProcessRedis &redis)
+    void startDemoLocks(const InProcessLockEndpoint &redis)
     {
-        auto *connection = new RedisConnection(RedisConnectionOptions::fromConfig(redis.config, redis.password), this);
+        auto *connection = new RedisConnection(RedisConnectionOptions::fromConfig(redis.config.redis, redis.password), this);
         auto ignore = [](const RedisReply &) {};
         connect(connection, &RedisConnection::connected, this, [connection, ignore] {
             connection->command({"SET", "lock:checkout:order-5531", "worker-7:77aa01"}, ignore);
@@ -312,26 +285,25 @@ private:
         connection->open();
     }
 
-    static LockTable lockTable(const QString &endpoint, const LockScanResult &result)
+    LockTable lockTable(const QString &endpoint, const LockScanResult &result) const
     {
         LockTable table;
         table.endpoint = endpoint;
+        table.backend = backendOf(endpoint);
         table.keysScanned = result.keysScanned;
         const QDateTime readAt = result.finishedAt.isValid() ? result.finishedAt : wallclock::nowUtc();
-        for (const LockInfo &lock : result.locks) {
-            LockRow row;
-            row.endpoint = endpoint;
-            row.key = lock.key;
-            row.kind = lockKindName(lock.kind);
-            row.holder = lock.holder;
-            row.ttlMs = lock.ttlMs;
-            row.readAt = readAt;
-            row.firstSeen = readAt.addMSecs(-lock.heldForMs);
-            row.longHeld = lock.flags & LockInfo::LongHeld;
-            row.churning = lock.flags & LockInfo::Churn;
-            table.rows.append(row);
-        }
+        for (const LockInfo &lock : result.locks)
+            table.rows.append(LockRow::fromInfo(endpoint, lock, readAt));
         return table;
+    }
+
+    QString backendOf(const QString &endpoint) const
+    {
+        for (const LockEndpointConfig &c : m_engine->config().locks) {
+            if (c.name() == endpoint)
+                return c.backend;
+        }
+        return QString();
     }
 
     void publish(const LockTable &table)
@@ -584,11 +556,11 @@ int InProcessEngineLink::tickMs() const
     return m_options.tickMs;
 }
 
-QStringList InProcessEngineLink::redisEndpoints() const
+QList<LockEndpointInfo> InProcessEngineLink::lockEndpoints() const
 {
-    QStringList endpoints;
-    for (const InProcessRedis &redis : m_options.redis)
-        endpoints.append(redis.endpoint());
+    QList<LockEndpointInfo> endpoints;
+    for (const InProcessLockEndpoint &lock : m_options.locks)
+        endpoints.append(LockEndpointInfo{lock.endpoint(), lock.config.backend});
     return endpoints;
 }
 
@@ -616,19 +588,18 @@ quint64 InProcessEngineLink::setState(const QString &pool, const QString &server
     return id;
 }
 
-quint64 InProcessEngineLink::releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder)
+quint64 InProcessEngineLink::requestLockRelease(const QString &endpoint, const LockReleaseRequest &request)
 {
     const quint64 id = nextCommandId();
-    QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic, id, endpoint, key, expectedHolder] {
-        traffic->releaseLock(id, endpoint, key, expectedHolder);
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic, id, endpoint, request] { traffic->releaseLock(id, endpoint, request); },
+                              Qt::QueuedConnection);
     return id;
 }
 
-quint64 InProcessEngineLink::testRedis(const QString &host, quint16 port, const QByteArray &password)
+quint64 InProcessEngineLink::testLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &password)
 {
     const quint64 id = nextCommandId();
-    QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic, id, host, port, password] { traffic->testRedis(id, host, port, password); },
+    QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic, id, endpoint, password] { traffic->testLockEndpoint(id, endpoint, password); },
                               Qt::QueuedConnection);
     return id;
 }

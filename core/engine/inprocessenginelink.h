@@ -28,12 +28,14 @@ struct DemoServerProfile
 
 // One Redis whose locks the engine lists and force-releases: one of the Engine's own lock
 // endpoints.
-struct InProcessRedis
+// A lock endpoint of any backend for the embedded engine.
+struct InProcessLockEndpoint
 {
-    RedisEndpointConfig config;          // config.name is what views and commands call it (empty: "host:port"); config.password is not read
-    QByteArray password;                 // in memory only (the app reads it from the keychain); empty = no AUTH
-    bool demoLocks = false;              // demo mode: write a few locks of each kind, and keep some coming and going
+    LockEndpointConfig config;           // config.name() is what views and commands call it (empty: its address); its password source is not read
+    QByteArray password;                 // in memory only (the app reads it from the keychain); empty = no auth
+    bool demoLocks = false;              // demo mode (Redis): write a few locks of each kind, and keep some coming and going
 
+    static InProcessLockEndpoint redis(const QString &host, quint16 port);
     QString endpoint() const;            // the endpoint's name in the engine
 };
 
@@ -45,7 +47,7 @@ struct InProcessOptions
     double demandRps = 300;       // requests per second the demo load sends through the proxy
     int tickMs = 250;             // 4 Hz
     bool flapping = true;         // let flaky servers' backends fail their checks
-    QList<InProcessRedis> redis;
+    QList<InProcessLockEndpoint> locks;
     // Makes the engine's history (store, recorder, reports) on the engine's thread once the
     // engine runs; unset: no history, and exportReport answers why. fulcrum_core cannot make
     // it itself (the store is fulcrum_history, PDF needs Qt Gui): the app installs it.
@@ -71,12 +73,12 @@ public:
     LinkState state() const override;
     QString description() const override;
     int tickMs() const override;
-    QStringList redisEndpoints() const override;
+    QList<LockEndpointInfo> lockEndpoints() const override;
 
     quint64 setWeight(const QString &pool, const QString &server, int weight) override;
     quint64 setState(const QString &pool, const QString &server, BackendState state) override;
-    quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) override;
-    quint64 testRedis(const QString &host, quint16 port, const QByteArray &password) override;
+    quint64 requestLockRelease(const QString &endpoint, const LockReleaseRequest &request) override;
+    quint64 testLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &password) override;
     quint64 exportReport(const ReportRequest &request, const QString &path) override;
     void cancelReport(quint64 id) override;
     quint64 requestHistory(const HistoryQuery &query) override;

@@ -83,8 +83,8 @@ bool MultiEngineLink::addEngine(const QString &name, EngineLink *link)
             row.endpoint = out.endpoint;
         Q_EMIT lockTableReady(out);
     });
-    connect(link, &EngineLink::redisStateChanged, this, [this, c](const QString &endpoint, LinkState state, const QString &detail) {
-        Q_EMIT redisStateChanged(prefixed(c->name, endpoint), state, detail);
+    connect(link, &EngineLink::lockEndpointStateChanged, this, [this, c](const QString &endpoint, LinkState state, const QString &detail) {
+        Q_EMIT lockEndpointStateChanged(prefixed(c->name, endpoint), state, detail);
     });
     connect(link, &EngineLink::stateChanged, this, [this, c](LinkState state, const QString &detail) {
         c->state = state;
@@ -162,12 +162,12 @@ int MultiEngineLink::tickMs() const
     return std::max(tick, 250);
 }
 
-QStringList MultiEngineLink::redisEndpoints() const
+QList<LockEndpointInfo> MultiEngineLink::lockEndpoints() const
 {
-    QStringList endpoints;
+    QList<LockEndpointInfo> endpoints;
     for (const std::unique_ptr<Child> &child : m_children) {
-        for (const QString &endpoint : child->link->redisEndpoints())
-            endpoints.append(prefixed(child->name, endpoint));
+        for (const LockEndpointInfo &endpoint : child->link->lockEndpoints())
+            endpoints.append(LockEndpointInfo{prefixed(child->name, endpoint.name), endpoint.backend});
     }
     return endpoints;
 }
@@ -255,24 +255,24 @@ quint64 MultiEngineLink::setState(const QString &pool, const QString &server, Ba
     return id;
 }
 
-quint64 MultiEngineLink::testRedis(const QString &host, quint16 port, const QByteArray &password)
+quint64 MultiEngineLink::testLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &password)
 {
     if (m_children.empty()) {
         const quint64 id = ++m_lastCommandId;
-        failLater(id, tr("no engine to test %1:%2 from").arg(host).arg(port));
+        failLater(id, tr("no engine to test %1 from").arg(endpoint.url()));
         return id;
     }
     Child *first = m_children.front().get();
-    return forward(first, first->link->testRedis(host, port, password));
+    return forward(first, first->link->testLockEndpoint(endpoint, password));
 }
 
-quint64 MultiEngineLink::releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder)
+quint64 MultiEngineLink::requestLockRelease(const QString &endpoint, const LockReleaseRequest &request)
 {
     QString local;
     if (Child *child = route(endpoint, &local))
-        return forward(child, child->link->releaseLock(local, key, expectedHolder));
+        return forward(child, child->link->requestLockRelease(local, request));
     const quint64 id = ++m_lastCommandId;
-    failLater(id, tr("Redis endpoint \"%1\" names no engine (engines: %2); nothing deleted").arg(endpoint, engineNames().join(QStringLiteral(", "))));
+    failLater(id, tr("lock endpoint \"%1\" names no engine (engines: %2); nothing deleted").arg(endpoint, engineNames().join(QStringLiteral(", "))));
     return id;
 }
 

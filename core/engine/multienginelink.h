@@ -37,12 +37,12 @@ public:
     LinkState state() const override { return m_state; }
     QString description() const override;
     int tickMs() const override;
-    QStringList redisEndpoints() const override;
+    QList<LockEndpointInfo> lockEndpoints() const override;
 
     quint64 setWeight(const QString &pool, const QString &server, int weight) override;
     quint64 setState(const QString &pool, const QString &server, BackendState state) override;
-    quint64 testRedis(const QString &host, quint16 port, const QByteArray &password) override;
-    quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) override;
+    quint64 testLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &password) override;
+    quint64 requestLockRelease(const QString &endpoint, const LockReleaseRequest &request) override;
     // The lowest of the engines' limits, so that no drag asks any of them for more than it
     // takes; the note names the engines whose scale differs.
     EngineCapabilities capabilities() const override;

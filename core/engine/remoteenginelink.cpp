@@ -3,7 +3,7 @@
 #include "common/duration.h"
 #include "common/wallclock.h"
 #include "engine/auditlog.h"
-#include "locks/redisreply.h"
+#include "locks/redis/redisreply.h"
 #include "locks/secretstore.h"
 
 #include <QCoreApplication>
@@ -50,7 +50,7 @@ double jsonNumber(const QJsonObject &o, const char *key)
     return o.value(QLatin1StringView(key)).toDouble();
 }
 
-LinkState redisLinkState(const QString &connection)
+LinkState lockEndpointLinkState(const QString &connection)
 {
     if (connection == u"connected")
         return LinkState::Connected;
@@ -466,20 +466,21 @@ LinkSnapshot RemoteSnapshotReader::read(const QJsonObject &json)
 
 void RemoteEngineLink::handleSnapshot(const QJsonObject &json, const LinkSnapshot &snapshot)
 {
-    QStringList endpoints;
+    QList<LockEndpointInfo> endpoints;
     for (const QJsonValue &value : json.value(QStringLiteral("lock_endpoints")).toArray()) {
         const QJsonObject e = value.toObject();
         const QString name = jsonString(e, "name");
-        endpoints.append(name);
+        const QString backend = e.value(QStringLiteral("backend")).toString(QStringLiteral("redis"));
+        endpoints.append(LockEndpointInfo{name, backend});
         const QJsonObject seen = m_lockEndpoints.value(name);
         const QString error = jsonString(e, "error");
         if (seen.isEmpty() || jsonString(seen, "connection") != jsonString(e, "connection") || jsonString(seen, "error") != error)
-            Q_EMIT redisStateChanged(name, redisLinkState(jsonString(e, "connection")), error);
+            Q_EMIT lockEndpointStateChanged(name, lockEndpointLinkState(jsonString(e, "connection")), error);
         const bool scanning = e.value(QStringLiteral("scanning")).toBool();
         const qint64 passKeys = e.value(QStringLiteral("pass_keys_scanned")).toInteger();
         const bool progressed = scanning && (!seen.value(QStringLiteral("scanning")).toBool() || passKeys != seen.value(QStringLiteral("pass_keys_scanned")).toInteger());
         if (progressed || (!seen.isEmpty() && error != jsonString(seen, "error"))) {
-            LockTable table = m_lockTables.value(name, LockTable{name, {}, false, 0, QString()});
+            LockTable table = m_lockTables.value(name, LockTable{name, backend, {}, false, 0, QString()});
             table.scanning = scanning;
             if (scanning)
                 table.keysScanned = passKeys;
@@ -488,7 +489,7 @@ void RemoteEngineLink::handleSnapshot(const QJsonObject &json, const LinkSnapsho
         }
         m_lockEndpoints.insert(name, e);
     }
-    m_redisEndpoints = endpoints;
+    m_lockEndpointList = endpoints;
 
     const bool first = m_state != LinkState::Connected;
     m_last = snapshot;
@@ -505,25 +506,14 @@ void RemoteEngineLink::handleLocks(const QJsonObject &json)
 {
     LockTable table;
     table.endpoint = jsonString(json, "name");
+    table.backend = json.value(QStringLiteral("backend")).toString(QStringLiteral("redis"));
     table.keysScanned = json.value(QStringLiteral("keys_scanned")).toInteger();
     table.error = jsonString(json, "error");
     QDateTime readAt = parseTime(json.value(QStringLiteral("scanned_at")));
     if (!readAt.isValid())
         readAt = wallclock::nowUtc();
     for (const QJsonValue &value : json.value(QStringLiteral("locks")).toArray()) {
-        const QJsonObject lock = value.toObject();
-        LockRow row;
-        row.endpoint = table.endpoint;
-        row.key = unescapeBytes(jsonString(lock, "key")).value_or(jsonString(lock, "key").toUtf8());
-        row.kind = jsonString(lock, "kind");
-        row.holder = unescapeBytes(jsonString(lock, "holder")).value_or(jsonString(lock, "holder").toUtf8());
-        row.ttlMs = lock.value(QStringLiteral("ttl_ms")).toInteger(-1);
-        row.readAt = readAt;
-        row.firstSeen = readAt.addMSecs(-lock.value(QStringLiteral("held_for_ms")).toInteger());
-        const QJsonArray flags = lock.value(QStringLiteral("flags")).toArray();
-        row.longHeld = flags.contains(QStringLiteral("long-held"));
-        row.churning = flags.contains(QStringLiteral("churn"));
-        table.rows.append(row);
+        table.rows.append(LockRow::fromInfo(table.endpoint, LockInfo::fromJson(value.toObject()), readAt));
     }
     m_lockTables.insert(table.endpoint, table);
     Q_EMIT lockTableReady(table);
@@ -681,21 +671,23 @@ quint64 RemoteEngineLink::setState(const QString &pool, const QString &server, B
     return id;
 }
 
-quint64 RemoteEngineLink::testRedis(const QString &host, quint16 port, const QByteArray &password)
+quint64 RemoteEngineLink::testLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &)
 {
-    Q_UNUSED(password);
     const quint64 id = ++m_lastCommandId;
-    finish(id, false, tr("%1:%2: a remote engine polls only the Redis endpoints in its own config; add it to fulcrumd's \"redis\" list "
-                                     "(password from its keychain or a file) and reload, then its state shows here")
-                          .arg(host).arg(port));
+    finish(id, false, tr("%1: a remote engine polls only the lock endpoints in its own config; add it to fulcrumd's \"locks\" list "
+                         "(password from its keychain or a file) and reload, then its state shows here")
+                          .arg(endpoint.url()));
     return id;
 }
 
-quint64 RemoteEngineLink::releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder)
+quint64 RemoteEngineLink::requestLockRelease(const QString &endpoint, const LockReleaseRequest &release)
 {
     const quint64 id = ++m_lastCommandId;
+    QJsonObject body{{QStringLiteral("key"), escapeBytes(release.key)}, {QStringLiteral("holder"), escapeBytes(release.holder)}};
+    if (release.mode == LockReleaseRequest::AskHolder)
+        body.insert(QStringLiteral("mode"), QStringLiteral("ask"));
     request("POST", QStringLiteral("/api/v1/locks/%1/release").arg(QString::fromUtf8(QUrl::toPercentEncoding(endpoint))),
-            QJsonObject{{QStringLiteral("key"), escapeBytes(key)}, {QStringLiteral("holder"), escapeBytes(expectedHolder)}},
+            body,
             [this, id](const Answer &answer) {
         const QString message = answer.json.value(QStringLiteral("message")).toString();
         if (answer.status == 200) {

@@ -80,15 +80,15 @@ public:
     LinkState state() const override { return m_state; }
     QString description() const override;
     int tickMs() const override { return m_last.tickMs; }
-    QStringList redisEndpoints() const override { return m_redisEndpoints; }
+    QList<LockEndpointInfo> lockEndpoints() const override { return m_lockEndpointList; }
     QString name() const { return m_options.name; }
     QUrl url() const { return m_options.url; }
     QString stateDetail() const { return m_stateDetail; }
 
     quint64 setWeight(const QString &pool, const QString &server, int weight) override;
     quint64 setState(const QString &pool, const QString &server, BackendState state) override;
-    quint64 testRedis(const QString &host, quint16 port, const QByteArray &password) override;
-    quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) override;
+    quint64 testLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &password) override;
+    quint64 requestLockRelease(const QString &endpoint, const LockReleaseRequest &request) override;
     // The engine builds the report from its own history (GET /api/v1/report) and the body is
     // written to path as it arrives (QSaveFile: nothing half-written is left). json, html and
     // pdf in one request; csv one request per section, written as <path without .csv>-<section>.csv
@@ -144,7 +144,7 @@ private:
     quint64 m_generation = 0;      // of the stream now open: messages of an older one are dropped
     quint64 m_lastCommandId = 0;
     LinkSnapshot m_last;
-    QStringList m_redisEndpoints;
+    QList<LockEndpointInfo> m_lockEndpointList;
     QHash<QString, QJsonObject> m_lockEndpoints;            // each endpoint's last state in the snapshot
     QHash<QString, LockTable> m_lockTables;                  // each endpoint's last full table
     QList<LinkEvent> m_pendingEvents;

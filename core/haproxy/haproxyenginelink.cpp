@@ -384,18 +384,4 @@ QString HaproxyEngineLink::explain(const QString &pool, const QString &server, c
     return tr("HAProxy refused it for %1/%2: %3").arg(pool, server, answer);
 }
 
-quint64 HaproxyEngineLink::testRedis(const QString &host, quint16 port, const QByteArray &password)
-{
-    Q_UNUSED(password);
-    return refuse(tr("testing Redis %1:%2 is not available for a HAProxy engine: HAProxy has no Redis; "
-                     "use the console on a Fulcrum engine for locks").arg(host).arg(port));
-}
-
-quint64 HaproxyEngineLink::releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder)
-{
-    Q_UNUSED(expectedHolder);
-    return refuse(tr("releasing lock %1 on %2 is not available for a HAProxy engine: HAProxy has no lock inspector; "
-                     "use the console on a Fulcrum engine for locks").arg(QString::fromUtf8(key), endpoint));
-}
-
 } // namespace fulcrum

@@ -17,7 +17,8 @@ namespace fulcrum {
 // server); sends `set server B/S weight N` and `set server B/S state ready|drain|maint`.
 // HAProxy weights are 0–256. Latency: `show stat` has only rtime, the average response
 // time over the last 1024 requests, shown as p50; p95 and p99 are not available (0).
-// Locks and Redis are not HAProxy's: those commands answer that at once.
+// HAProxy keeps no locks: the link has no lock endpoints, and EngineLink's defaults answer lock
+// commands with that.
 // All socket work is asynchronous on the caller's event loop; nothing here blocks.
 class HaproxyEngineLink : public EngineLink
 {
@@ -31,12 +32,9 @@ public:
     LinkState state() const override { return m_state; }
     QString description() const override;
     int tickMs() const override { return m_tickMs; }
-    QStringList redisEndpoints() const override { return {}; }
 
     quint64 setWeight(const QString &pool, const QString &server, int weight) override;
     quint64 setState(const QString &pool, const QString &server, BackendState state) override;
-    quint64 testRedis(const QString &host, quint16 port, const QByteArray &password) override;
-    quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) override;
 
     EngineCapabilities capabilities() const override { return kindCapabilities(); }
     static EngineCapabilities kindCapabilities();

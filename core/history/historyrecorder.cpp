@@ -98,7 +98,7 @@ void HistoryRecorder::recordLockPass(const QString &endpoint, const LockScanResu
         o.timeMs = now;
         o.endpoint = endpoint;
         o.key = lock.displayKey();
-        o.kind = lockKindName(lock.kind);
+        o.kind = lock.kind;
         o.holder = lock.displayHolder();
         o.ttlMs = lock.ttlMs;
         o.heldForMs = lock.heldForMs;

@@ -535,18 +535,4 @@ void HttpdEngineLink::finishCommand(bool ok, const QString &message)
     QMetaObject::invokeMethod(this, [this] { runNextCommand(); }, Qt::QueuedConnection);
 }
 
-quint64 HttpdEngineLink::testRedis(const QString &host, quint16 port, const QByteArray &password)
-{
-    Q_UNUSED(password);
-    return refuse(tr("testing Redis %1:%2 is not available for an Apache httpd engine: httpd has no Redis; "
-                     "use the console on a Fulcrum engine for locks").arg(host).arg(port));
-}
-
-quint64 HttpdEngineLink::releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder)
-{
-    Q_UNUSED(expectedHolder);
-    return refuse(tr("releasing lock %1 on %2 is not available for an Apache httpd engine: httpd has no lock inspector; "
-                     "use the console on a Fulcrum engine for locks").arg(QString::fromUtf8(key), endpoint));
-}
-
 } // namespace fulcrum

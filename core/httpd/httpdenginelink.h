@@ -63,12 +63,9 @@ public:
     LinkState state() const override { return m_state; }
     QString description() const override;
     int tickMs() const override { return m_options.tickMs; }
-    QStringList redisEndpoints() const override { return {}; }
 
     quint64 setWeight(const QString &pool, const QString &server, int weight) override;
     quint64 setState(const QString &pool, const QString &server, BackendState state) override;
-    quint64 testRedis(const QString &host, quint16 port, const QByteArray &password) override;
-    quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder) override;
 
     EngineCapabilities capabilities() const override { return kindCapabilities(); }
     static EngineCapabilities kindCapabilities();

@@ -15,6 +15,7 @@ namespace fulcrum {
 struct LockBackendCapabilities
 {
     QString backend;                // "redis", "zookeeper"
+    QString displayName;            // "Redis", "ZooKeeper"
     bool ttl = false;               // locks expire (TTL, lease)
     bool waiters = false;           // contenders queue visibly behind the holder
     bool sessions = false;          // holders have a session or connection the backend names

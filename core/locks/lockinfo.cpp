@@ -81,6 +81,60 @@ QJsonObject LockInfo::toJson() const
     return o;
 }
 
+static QByteArray bytesFromJson(const QJsonValue &value)
+{
+    const QString text = value.toString();
+    return unescapeBytes(text).value_or(text.toUtf8());
+}
+
+LockInfo LockInfo::fromJson(const QJsonObject &json)
+{
+    static const QStringList own{QStringLiteral("backend"), QStringLiteral("key"), QStringLiteral("kind"), QStringLiteral("holder"),
+                                 QStringLiteral("ttl_ms"), QStringLiteral("first_seen"), QStringLiteral("held_for_ms"),
+                                 QStringLiteral("holder_changes"), QStringLiteral("flags"), QStringLiteral("holders"),
+                                 QStringLiteral("holder_text"), QStringLiteral("session"), QStringLiteral("client_address"),
+                                 QStringLiteral("acquired_at"), QStringLiteral("waiters")};
+    LockInfo info;
+    // Engines from before the lock family wrote Redis rows without "backend".
+    info.backend = json.value(QStringLiteral("backend")).toString(QStringLiteral("redis"));
+    info.key = bytesFromJson(json.value(QStringLiteral("key")));
+    info.kind = json.value(QStringLiteral("kind")).toString();
+    info.holder = bytesFromJson(json.value(QStringLiteral("holder")));
+    info.ttlMs = json.value(QStringLiteral("ttl_ms")).toInteger(-1);
+    info.firstSeen = QDateTime::fromString(json.value(QStringLiteral("first_seen")).toString(), Qt::ISODateWithMs);
+    info.heldForMs = json.value(QStringLiteral("held_for_ms")).toInteger();
+    info.holderChanges = int(json.value(QStringLiteral("holder_changes")).toInteger());
+    for (const QJsonValue &flag : json.value(QStringLiteral("flags")).toArray()) {
+        const QString name = flag.toString();
+        if (name == u"no-expiry")
+            info.flags |= NoExpiry;
+        else if (name == u"long-held")
+            info.flags |= LongHeld;
+        else if (name == u"churn")
+            info.flags |= Churn;
+        else if (name == u"orphaned-waiter")
+            info.flags |= OrphanedWaiter;
+    }
+    for (const QJsonValue &h : json.value(QStringLiteral("holders")).toArray())
+        info.holders.append(bytesFromJson(h));
+    info.holderText = json.value(QStringLiteral("holder_text")).toString();
+    info.session = json.value(QStringLiteral("session")).toString();
+    info.clientAddress = json.value(QStringLiteral("client_address")).toString();
+    info.acquiredAt = QDateTime::fromString(json.value(QStringLiteral("acquired_at")).toString(), Qt::ISODateWithMs);
+    for (const QJsonValue &value : json.value(QStringLiteral("waiters")).toArray()) {
+        const QJsonObject w = value.toObject();
+        info.waiters.append(LockWaiter{bytesFromJson(w.value(QStringLiteral("id"))), w.value(QStringLiteral("who")).toString(),
+                                       w.value(QStringLiteral("session")).toString(),
+                                       QDateTime::fromString(w.value(QStringLiteral("queued_at")).toString(), Qt::ISODateWithMs),
+                                       w.value(QStringLiteral("note")).toString()});
+    }
+    for (auto it = json.begin(); it != json.end(); ++it) {
+        if (!own.contains(it.key()))
+            info.details.insert(it.key(), it.value());
+    }
+    return info;
+}
+
 qint64 LockInfo::detailInteger(const QString &name, qint64 fallback) const
 {
     const QJsonValue v = details.value(name);

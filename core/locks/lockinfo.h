@@ -37,7 +37,7 @@ struct LockInfo
     QByteArray key;                 // the lock's name: a Redis key, a ZooKeeper lock folder's path, ...
     QString kind;                   // the recipe: plain, redisson, curator-mutex, kazoo-lock, ...
     QByteArray holder;              // what a release compares, kept whole (token, hash field, znode name)
-    QList<QByteArray> holders;      // shared holds (readers, semaphore leases), holder first
+    QList<QByteArray> holders;      // every holder of a shared hold (readers, semaphore leases)
     QString holderText;             // readable holder when `holder` is not (client id, address); may be empty
     QString session;                // the holder's session or connection (ZooKeeper 0x…); may be empty
     QString clientAddress;          // where the backend says the holder connects from; may be empty
@@ -56,6 +56,9 @@ struct LockInfo
     QStringList flagNames() const;
     // The admin API's and `locks list --json`'s object: backend specifics at the top level.
     QJsonObject toJson() const;
+    // The reverse of toJson(): what a remote console and fulcrumctl read from the admin API.
+    // Keys toJson() does not write itself come back in `details`.
+    static LockInfo fromJson(const QJsonObject &json);
     qint64 detailInteger(const QString &name, qint64 fallback = -1) const;
     QString detailString(const QString &name) const;
 };

@@ -49,6 +49,15 @@ std::optional<QByteArray> EnvironmentSecretStore::read(const QString &variable, 
     return qgetenv(name.constData());
 }
 
+std::optional<QByteArray> InMemorySecretStore::read(const QString &reference, QString *error)
+{
+    const auto it = m_secrets.constFind(reference);
+    if (it != m_secrets.cend())
+        return *it;
+    *error = QStringLiteral("no password for \"%1\" was read from the keychain at start").arg(reference);
+    return std::nullopt;
+}
+
 std::optional<QByteArray> readSecret(const SecretSource &source, SecretStore *keychain, QString *error)
 {
     switch (source.kind) {
@@ -71,18 +80,6 @@ std::optional<QByteArray> readSecret(const SecretSource &source, SecretStore *ke
         return keychain->read(source.reference, error);
     }
     return std::nullopt;
-}
-
-std::optional<QByteArray> readRedisPassword(const RedisEndpointConfig &endpoint, SecretStore *keychain, QString *error)
-{
-    SecretSource source = endpoint.password;
-    if (source.kind == SecretSource::Keychain && source.reference.isEmpty())
-        source.reference = endpoint.name;
-    QString why;
-    auto secret = readSecret(source, keychain, &why);
-    if (!secret)
-        *error = QStringLiteral("password of Redis endpoint \"%1\": %2").arg(endpoint.name, why);
-    return secret;
 }
 
 } // namespace fulcrum

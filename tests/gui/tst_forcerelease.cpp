@@ -56,11 +56,9 @@ void TestForceRelease::startRedisAndView(Setup &setup)
     QVERIFY2(setup.redis->start(&error), qPrintable(error));
     InProcessOptions options = InProcessOptions::demo();
     options.flapping = false;
-    InProcessRedis redis;
-    redis.config.host = setup.redis->host();
-    redis.config.port = setup.redis->port();
-    redis.config.pollIntervalMs = 200;
-    options.redis.append(redis);
+    InProcessLockEndpoint redis = InProcessLockEndpoint::redis(setup.redis->host(), setup.redis->port());
+    redis.config.redis.pollIntervalMs = 200;
+    options.locks.append(redis);
     setup.link = std::make_unique<InProcessEngineLink>(options);
     setup.view = std::make_unique<LocksView>(setup.link.get());
     QObject::connect(setup.link.get(), &EngineLink::lockTableReady, setup.view.get(), &LocksView::setLockTable);
@@ -211,21 +209,20 @@ void TestForceRelease::passwordReachesTheEnginesInspector()
 
     InProcessOptions options = InProcessOptions::demo();
     options.flapping = false;
-    InProcessRedis right;
-    right.config.name = QStringLiteral("with-password");
-    right.config.port = redis.port();
-    right.config.pollIntervalMs = 200;
+    InProcessLockEndpoint right = InProcessLockEndpoint::redis(QStringLiteral("127.0.0.1"), redis.port());
+    right.config.redis.name = QStringLiteral("with-password");
+    right.config.redis.pollIntervalMs = 200;
     right.password = redisOptions.password;
-    InProcessRedis wrong = right;
-    wrong.config.name = QStringLiteral("wrong-password");
+    InProcessLockEndpoint wrong = right;
+    wrong.config.redis.name = QStringLiteral("wrong-password");
     wrong.password = "not-the-password";
-    options.redis = {right, wrong};
+    options.locks = {right, wrong};
     InProcessEngineLink link(options);
-    QCOMPARE(link.redisEndpoints(), (QStringList{QStringLiteral("with-password"), QStringLiteral("wrong-password")}));
+    QCOMPARE(link.lockEndpointNames(), (QStringList{QStringLiteral("with-password"), QStringLiteral("wrong-password")}));
     LocksView view(&link);
     QObject::connect(&link, &EngineLink::lockTableReady, &view, &LocksView::setLockTable);
     QHash<QString, QPair<LinkState, QString>> states;
-    QObject::connect(&link, &EngineLink::redisStateChanged, &view, [&states](const QString &endpoint, LinkState state, const QString &detail) {
+    QObject::connect(&link, &EngineLink::lockEndpointStateChanged, &view, [&states](const QString &endpoint, LinkState state, const QString &detail) {
         states.insert(endpoint, {state, detail});
     });
     QTRY_VERIFY(rowOf(&view, "lock:cart:77") >= 0);
@@ -271,11 +268,9 @@ void TestForceRelease::lostRedisMakesTheRowsStaleAndSaysSo()
     QCOMPARE(redis.command({"SET", "lock:stock:sku-42", "worker-9:aa01", "PX", "600000"}).string, QByteArray("OK"));
     InProcessOptions options = InProcessOptions::demo();
     options.flapping = false;
-    InProcessRedis endpoint;
-    endpoint.config.host = redis.host();
-    endpoint.config.port = redis.port();
-    endpoint.config.pollIntervalMs = 200;
-    options.redis.append(endpoint);
+    InProcessLockEndpoint endpoint = InProcessLockEndpoint::redis(redis.host(), redis.port());
+    endpoint.config.redis.pollIntervalMs = 200;
+    options.locks.append(endpoint);
     InProcessEngineLink link(options);
     MainWindow window(&link);
     window.resize(1200, 800);

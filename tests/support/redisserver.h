@@ -1,6 +1,6 @@
 #pragma once
 
-#include "locks/redisreply.h"
+#include "locks/redis/redisreply.h"
 
 #include <QByteArray>
 #include <QList>

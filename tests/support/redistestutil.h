@@ -1,6 +1,6 @@
 #pragma once
 
-#include "locks/redisconnection.h"
+#include "locks/redis/redisconnection.h"
 
 #include <QTest>
 

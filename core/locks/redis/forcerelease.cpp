@@ -1,9 +1,7 @@
 #include "forcerelease.h"
 
-#include "common/wallclock.h"
-#include "engine/auditlog.h"
-#include "locks/lockinfo.h"
-#include "locks/redisconnection.h"
+#include "locks/redis/redisconnection.h"
+#include "locks/redis/redislocks.h"
 
 namespace fulcrum {
 
@@ -32,8 +30,8 @@ const QByteArray forceReleaseScript = QByteArrayLiteral(
     "end\n"
     "return {3, t}\n");
 
-void forceReleaseLock(RedisConnection *connection, const QByteArray &key, const QByteArray &holder,
-                      AuditLog *audit, const QString &user, const QString &origin, std::function<void(const ForceReleaseResult &)> done)
+void forceReleaseRedisLock(RedisConnection *connection, const QByteArray &key, const QByteArray &holder,
+                           std::function<void(const ForceReleaseResult &)> done)
 {
     const QString endpoint = connection->endpoint();
     const QList<QByteArray> command{QByteArrayLiteral("EVAL"), forceReleaseScript, QByteArrayLiteral("1"), key, holder,
@@ -68,22 +66,6 @@ void forceReleaseLock(RedisConnection *connection, const QByteArray &key, const 
                 result.message = QStringLiteral("\"%1\" is a %2, not a lock; nothing deleted").arg(shownKey, QString::fromUtf8(reply.elements[1].string));
                 break;
             }
-        }
-        if (audit) {
-            AuditEntry entry;
-            entry.time = wallclock::nowUtc();
-            entry.user = user;
-            entry.origin = origin;
-            entry.action = QStringLiteral("force-release");
-            entry.target = QStringLiteral("%1 %2").arg(endpoint, shownKey);
-            entry.before = shownHolder;
-            entry.after = result.outcome == ForceReleaseResult::HolderChanged ? escapeBytes(result.currentHolder) : QString();
-            static const char *const names[] = {"released", "holder changed", "gone", "failed"};
-            entry.result = result.outcome == ForceReleaseResult::Released ? QStringLiteral("ok")
-                                                                          : QStringLiteral("%1: %2").arg(QLatin1StringView(names[result.outcome]), result.message);
-            QString error;
-            if (!audit->append(entry, &error))
-                result.message += QStringLiteral(" (audit log: %1)").arg(error);
         }
         done(result);
     });

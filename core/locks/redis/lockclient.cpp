@@ -1,6 +1,6 @@
 #include "lockclient.h"
 
-#include "locks/redisconnection.h"
+#include "locks/redis/redisconnection.h"
 
 #include <QRandomGenerator>
 

@@ -1,4 +1,4 @@
-// Times full LockInspector passes against a running Redis, each next to its floor: a bare SCAN
+// Times full RedisLockInspector passes against a running Redis, each next to its floor: a bare SCAN
 // pass with the inspector's own MATCH and COUNT that reads nothing (the keys it returns are only
 // matched against the patterns, as the inspector does). Rounds alternate the two, so both see the
 // same machine. Per pass: wall time, redis-server's CPU time (INFO cpu, asked on a second
@@ -7,9 +7,9 @@
 // Usage: bench_lockinspector PORT [ROUNDS] [SCAN_COUNT] [--scan-only MATCH] [PATTERN...]
 //   --scan-only MATCH: bare SCAN passes only, with MATCH as given ("" = no MATCH at all), the
 //   keys matched against the patterns here: what each way of scanning costs the server.
-#include "locks/glob.h"
-#include "locks/lockinspector.h"
-#include "locks/redisconnection.h"
+#include "locks/redis/glob.h"
+#include "locks/redis/redislockinspector.h"
+#include "locks/redis/redisconnection.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -168,14 +168,14 @@ int main(int argc, char *argv[])
     options.port = quint16(args[1].toUInt());
     options.commandTimeoutMs = 30'000;
     const int rounds = args.size() > 2 ? args[2].toInt() : 3;
-    LockInspectorOptions inspectorOptions;
+    RedisLockInspectorOptions inspectorOptions;
     if (args.size() > 3)
         inspectorOptions.scanCount = args[3].toInt();
     if (args.size() > 4)
         inspectorOptions.patterns = args.mid(4);
     RedisConnection connection(options);
     RedisConnection stats(options);
-    LockInspector inspector(&connection, inspectorOptions);
+    RedisLockInspector inspector(&connection, inspectorOptions);
     QList<QByteArray> patterns;
     for (const QString &p : std::as_const(inspector.options().patterns))
         patterns << p.toUtf8();
@@ -249,7 +249,7 @@ int main(int argc, char *argv[])
     auto runInspection = [&] {
         begin([&] { inspector.scan(); });
     };
-    QObject::connect(&inspector, &LockInspector::scanFinished, &app, [&](const LockScanResult &result) {
+    QObject::connect(&inspector, &RedisLockInspector::scanFinished, &app, [&](const LockScanResult &result) {
         end([&, result](const Pass &pass, const ServerStats &after) {
             inspections.append(pass);
             for (auto it = after.commands.cbegin(); it != after.commands.cend(); ++it) {
@@ -266,7 +266,7 @@ int main(int argc, char *argv[])
                         static_cast<long long>(result.notes.size()), pass.serverCpuMs, pass.clientCpuMs);
         });
     });
-    QObject::connect(&inspector, &LockInspector::scanFailed, &app, [&](const QString &why) {
+    QObject::connect(&inspector, &RedisLockInspector::scanFailed, &app, [&](const QString &why) {
         std::fprintf(stderr, "scan failed: %s\n", qPrintable(why));
         app.exit(1);
     });

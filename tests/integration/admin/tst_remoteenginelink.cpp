@@ -198,7 +198,7 @@ void TestRemoteEngineLink::snapshotsArrive()
         return server ? server->lastCheck : QDateTime();
     };
     QTRY_VERIFY_WITH_TIMEOUT(lastCheck().isValid() && lastCheck().secsTo(QDateTime::currentDateTimeUtc()) < 5, 5000);
-    QCOMPARE(m_link->redisEndpoints(), QStringList{QStringLiteral("cache")});
+    QCOMPARE(m_link->lockEndpointNames(), QStringList{QStringLiteral("cache")});
     QVERIFY(m_link->description().contains(m_east->adminUrl().toString()));
 }
 
@@ -494,7 +494,7 @@ void TestRemoteEngineLink::twoEnginesSideBySide()
     QTRY_VERIFY_WITH_TIMEOUT((snapshot = nextSnapshot(&multi), snapshot.servers.size() == 4), 10'000);
     QVERIFY(findServer(snapshot, QStringLiteral("east/web"), QStringLiteral("app1")));
     QVERIFY(findServer(snapshot, QStringLiteral("west/web"), QStringLiteral("app2")));
-    QCOMPARE(multi.redisEndpoints(), QStringList{QStringLiteral("east/cache")});
+    QCOMPARE(multi.lockEndpointNames(), QStringList{QStringLiteral("east/cache")});
 
     // A command goes to the engine its pool names, and only there.
     const CommandResult result = answer(&multi, multi.setWeight(QStringLiteral("west/web"), QStringLiteral("app1"), 3));

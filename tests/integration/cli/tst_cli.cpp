@@ -115,7 +115,7 @@ private Q_SLOTS:
     {
         const Run ok = run(QStringLiteral("fulcrumd"), {QStringLiteral("--config"), QStringLiteral(FULCRUM_SOURCE_DIR "/resources/fulcrum.example.json"), QStringLiteral("--check")});
         QCOMPARE(ok.exitCode, 0);
-        QVERIFY(ok.out.contains(QStringLiteral("valid (1 listener(s), 2 pool(s), 1 redis endpoint(s))")));
+        QVERIFY(ok.out.contains(QStringLiteral("valid (1 listener(s), 2 pool(s), 1 lock endpoint(s))")));
 
         QTemporaryDir dir;
         QFile bad(dir.filePath(QStringLiteral("bad.json")));

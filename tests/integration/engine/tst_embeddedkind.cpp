@@ -54,10 +54,8 @@ void TestEmbeddedKind::opensTheDemoWithTheSavedEndpointsAndItsHistory()
         historyDirs.append(dir);
         return std::function<std::unique_ptr<ReportService>(Engine *)>([](Engine *) { return std::unique_ptr<ReportService>(); });
     };
-    InProcessRedis endpoint;
-    endpoint.config.host = saved.host();
-    endpoint.config.port = saved.port();
-    endpoint.config.lockPatterns = {QStringLiteral("lock:*")};
+    InProcessLockEndpoint endpoint = InProcessLockEndpoint::redis(saved.host(), saved.port());
+    endpoint.config.redis.lockPatterns = {QStringLiteral("lock:*")};
     endpoint.password = redisOptions.password;
     context.lockEndpoints.append(endpoint);
 
@@ -68,7 +66,7 @@ void TestEmbeddedKind::opensTheDemoWithTheSavedEndpointsAndItsHistory()
     QCOMPARE(historyDirs, QStringList{state.filePath(QStringLiteral("console-demo"))});
 
     // The demo's own Redis first, then the saved one.
-    const QStringList endpoints = link->redisEndpoints();
+    const QStringList endpoints = link->lockEndpointNames();
     QCOMPARE(endpoints.size(), 2);
     QCOMPARE(endpoints.at(1), QStringLiteral("127.0.0.1:%1").arg(saved.port()));
     const quint16 demoRedisPort = quint16(endpoints.at(0).section(u':', -1).toUInt());

@@ -225,7 +225,7 @@ void TestEngine::lockPollingBacksOffOnBigKeyspaces()
     redis.command({"SET", "lock:orders", "worker-7", "PX", "60000"});
     InProcessDemoBackend app1(QStringLiteral("app1"));
     Config config = fastCheckedPoolConfig({loopbackServer(QStringLiteral("app1"), app1.port())});
-    config.redis.push_back(endpoint);
+    config.locks.push_back(LockEndpointConfig::fromRedis(endpoint));
     Engine engine;
     QStringList errors;
     QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
@@ -252,7 +252,7 @@ void TestEngine::locksAppearInSnapshot()
 
     InProcessDemoBackend app1(QStringLiteral("app1"));
     Config config = fastCheckedPoolConfig({loopbackServer(QStringLiteral("app1"), app1.port())});
-    config.redis.push_back(endpoint);
+    config.locks.push_back(LockEndpointConfig::fromRedis(endpoint));
     Engine engine;
     QSignalSpy scans(&engine, &Engine::lockScanFinished);
     QStringList errors;
@@ -266,7 +266,7 @@ void TestEngine::locksAppearInSnapshot()
     QCOMPARE(lockIn(engine, QStringLiteral("cache"), "lock:orders")->holder, QByteArrayLiteral("worker-7"));
     const LockInfo *redisson = lockIn(engine, QStringLiteral("cache"), "jobs:lock:nightly");
     QVERIFY(redisson);
-    QCOMPARE(redisson->kind, LockKind::Redisson);
+    QCOMPARE(redisson->kind, QStringLiteral("redisson"));
     QVERIFY(!scans.isEmpty());
     QCOMPARE(scans.first().at(0).toString(), QStringLiteral("cache"));
 
@@ -290,7 +290,7 @@ void TestEngine::releaseThroughEngine()
     redis.command({"SET", "lock:orders", "worker-7"});
     InProcessDemoBackend app1(QStringLiteral("app1"));
     Config config = fastCheckedPoolConfig({loopbackServer(QStringLiteral("app1"), app1.port())});
-    config.redis.push_back(endpoint);
+    config.locks.push_back(LockEndpointConfig::fromRedis(endpoint));
     Engine engine;
     QStringList errors;
     QVERIFY(engine.start(config, &errors));
@@ -298,7 +298,7 @@ void TestEngine::releaseThroughEngine()
 
     auto release = [&engine](const QString &name, const QByteArray &key, const QByteArray &holder) {
         std::optional<ForceReleaseResult> result;
-        engine.releaseLock(name, key, holder, QStringLiteral("dave"), QStringLiteral("test"), [&result](const ForceReleaseResult &r) { result = r; });
+        engine.releaseLock(name, LockReleaseRequest{LockReleaseRequest::Delete, key, holder}, QStringLiteral("dave"), QStringLiteral("test"), [&result](const ForceReleaseResult &r) { result = r; });
         (void)QTest::qWaitFor([&result] { return result.has_value(); }, 5000);
         return result.value_or(ForceReleaseResult{});
     };
@@ -322,9 +322,9 @@ void TestEngine::releaseThroughEngine()
     // The endpoint is reconfigured while a release waits for Redis: its caller still gets an answer.
     redis.command({"SET", "lock:orders", "worker-9"});
     std::optional<ForceReleaseResult> interrupted;
-    engine.releaseLock(QStringLiteral("cache"), "lock:orders", "worker-9", QStringLiteral("dave"), QStringLiteral("test"),
+    engine.releaseLock(QStringLiteral("cache"), LockReleaseRequest{LockReleaseRequest::Delete, "lock:orders", "worker-9"}, QStringLiteral("dave"), QStringLiteral("test"),
                        [&interrupted](const ForceReleaseResult &r) { interrupted = r; });
-    config.redis.front().pollIntervalMs = 200;
+    config.locks.front().redis.pollIntervalMs = 200;
     QVERIFY2(engine.reload(config, &errors), qPrintable(errors.join(u'\n')));
     QTRY_VERIFY_WITH_TIMEOUT(interrupted.has_value(), 5000);
     QCOMPARE(interrupted->outcome, ForceReleaseResult::Failed);
@@ -347,11 +347,11 @@ void TestEngine::unreadablePasswordShowsErrorAndProxyRuns()
     endpoint.name = QStringLiteral("cache");
     endpoint.port = 1;
     endpoint.password = SecretSource{SecretSource::Environment, QStringLiteral("FULCRUM_TEST_UNSET_PASSWORD")};
-    config.redis.push_back(endpoint);
+    config.locks.push_back(LockEndpointConfig::fromRedis(endpoint));
     RedisEndpointConfig keychainEndpoint = endpoint;
     keychainEndpoint.name = QStringLiteral("vault");
     keychainEndpoint.password = SecretSource{SecretSource::Keychain, {}};
-    config.redis.push_back(keychainEndpoint);
+    config.locks.push_back(LockEndpointConfig::fromRedis(keychainEndpoint));
     Engine engine;
     QStringList errors;
     QVERIFY(engine.start(config, &errors));

@@ -1,3 +1,4 @@
+#include "locks/lockbackends.h"
 #include "haproxy/haproxyenginelink.h"
 
 #include "demobackends.h"
@@ -333,11 +334,15 @@ void TestHaproxyLink::locksAreNotAvailable()
     openLink(m_haproxy->adminSocket());
     const CommandResult release = waitForResult(m_link->releaseLock(QStringLiteral("redis"), "lock:cart:1", "web-1"));
     QVERIFY(!release.ok);
-    QVERIFY2(release.message.contains(QStringLiteral("not available for a HAProxy engine")), qPrintable(release.message));
-    const CommandResult redis = waitForResult(m_link->testRedis(QStringLiteral("127.0.0.1"), 6379, QByteArray()));
+    QVERIFY2(release.message.contains(QStringLiteral("not available for this engine")) && release.message.contains(QStringLiteral("nothing was changed")),
+             qPrintable(release.message));
+    LockEndpointConfig endpoint;
+    QVERIFY(parseLockEndpointAddress(QStringLiteral("127.0.0.1:6379"), &endpoint, nullptr));
+    const CommandResult redis = waitForResult(m_link->testLockEndpoint(endpoint, QByteArray()));
     QVERIFY(!redis.ok);
-    QVERIFY2(redis.message.contains(QStringLiteral("not available for a HAProxy engine")), qPrintable(redis.message));
-    QVERIFY(m_link->redisEndpoints().isEmpty());
+    QVERIFY2(redis.message.contains(QStringLiteral("not available for this engine")), qPrintable(redis.message));
+    QVERIFY(m_link->lockEndpoints().isEmpty());
+    QVERIFY(!m_link->capabilities().locks);
 }
 
 void TestHaproxyLink::missingSocketNamesThePathAndTheFix()

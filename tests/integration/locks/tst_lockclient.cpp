@@ -1,5 +1,5 @@
-#include "locks/lockclient.h"
-#include "locks/redisconnection.h"
+#include "locks/redis/lockclient.h"
+#include "locks/redis/redisconnection.h"
 #include "redisserver.h"
 #include "redistestutil.h"
 

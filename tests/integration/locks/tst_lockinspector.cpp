@@ -1,8 +1,10 @@
 #include "engine/auditlog.h"
-#include "locks/forcerelease.h"
-#include "locks/lockclient.h"
-#include "locks/lockinspector.h"
-#include "locks/redisconnection.h"
+#include "engine/lockservice.h"
+#include "locks/redis/forcerelease.h"
+#include "locks/redis/lockclient.h"
+#include "locks/redis/redislockinspector.h"
+#include "locks/redis/redislocks.h"
+#include "locks/redis/redisconnection.h"
 #include "redisserver.h"
 #include "redistestutil.h"
 
@@ -78,10 +80,29 @@ private Q_SLOTS:
     void requirepassVariant();
 
 private:
-    LockScanResult scanOnce(LockInspector &inspector);
+    LockScanResult scanOnce(RedisLockInspector &inspector);
+    // A release as the engine makes it: through the lock service, which audits it.
+    void releaseAudited(AuditLog *audit, const QByteArray &key, const QByteArray &holder, std::function<void(const ForceReleaseResult &)> done);
     std::unique_ptr<RedisServer> m_server;
     std::unique_ptr<RedisConnection> m_connection;
+    std::unique_ptr<LockService> m_service;
 };
+
+void TestLockInspector::releaseAudited(AuditLog *audit, const QByteArray &key, const QByteArray &holder,
+                                       std::function<void(const ForceReleaseResult &)> done)
+{
+    m_service = std::make_unique<LockService>(audit);
+    RedisEndpointConfig endpoint;
+    endpoint.name = QStringLiteral("test");
+    endpoint.host = m_server->host();
+    endpoint.port = m_server->port();
+    endpoint.pollIntervalMs = 3'600'000;
+    QSignalSpy connected(m_service.get(), &LockService::endpointConnected);
+    m_service->apply({LockEndpointConfig::fromRedis(endpoint)});
+    QVERIFY(connected.wait(10'000));
+    m_service->release(QStringLiteral("test"), LockReleaseRequest{LockReleaseRequest::Delete, key, holder}, QStringLiteral("tester"),
+                       QStringLiteral("test"), std::move(done));
+}
 
 void TestLockInspector::init()
 {
@@ -99,13 +120,14 @@ void TestLockInspector::init()
 
 void TestLockInspector::cleanup()
 {
+    m_service.reset();
     m_connection.reset();
     m_server.reset();
 }
 
-LockScanResult TestLockInspector::scanOnce(LockInspector &inspector)
+LockScanResult TestLockInspector::scanOnce(RedisLockInspector &inspector)
 {
-    QSignalSpy finished(&inspector, &LockInspector::scanFinished);
+    QSignalSpy finished(&inspector, &RedisLockInspector::scanFinished);
     inspector.scan();
     if (!finished.wait(20'000))
         return {};
@@ -171,26 +193,27 @@ void TestLockInspector::recognisesEveryLockKind()
     for (const RedisReply &r : m_server->pipeline(commands))
         QVERIFY2(!r.isError(), r.string.constData());
 
-    LockInspectorOptions options;
+    RedisLockInspectorOptions options;
     if (!pattern.isEmpty())
         options.patterns = QStringList{pattern};
-    LockInspector inspector(m_connection.get(), options);
+    RedisLockInspector inspector(m_connection.get(), options);
     const LockScanResult result = scanOnce(inspector);
     QCOMPARE(result.locks.size(), qsizetype(1)); // companion keys (rwlock_timeout) are not listed
     QVERIFY2(result.notes.isEmpty(), result.notes.isEmpty() ? "" : qPrintable(result.notes.first().text));
     const LockInfo &lock = result.locks.first();
     QCOMPARE(lock.key, key);
-    QCOMPARE(lockKindName(lock.kind), kind);
+    QCOMPARE(lock.kind, kind);
+    QCOMPARE(lock.backend, QStringLiteral("redis"));
     QCOMPARE(lock.holder, holder);
     QCOMPARE(lock.ttlMs > 0, expires);
     QCOMPARE(bool(lock.flags & LockInfo::NoExpiry), !expires);
     if (!expires)
         QCOMPARE(lock.ttlMs, qint64(-1));
-    QCOMPARE(lock.reentrancy, reentrancy);
-    QCOMPARE(lock.mode, mode);
+    QCOMPARE(lock.detailInteger(QStringLiteral("reentrancy"), 0), reentrancy);
+    QCOMPARE(lock.detailString(QStringLiteral("mode")), mode);
     if (kind.startsWith(u"redisson")) {
-        QCOMPARE(lock.ownerUuid, QString::fromLatin1(uuid));
-        QVERIFY(lock.threadId > 0);
+        QCOMPARE(lock.detailString(QStringLiteral("owner_uuid")), QString::fromLatin1(uuid));
+        QVERIFY(lock.detailInteger(QStringLiteral("thread_id")) > 0);
         const QJsonObject json = lock.toJson();
         QCOMPARE(json.value(QStringLiteral("owner_uuid")).toString(), QString::fromLatin1(uuid));
         QCOMPARE(json.value(QStringLiteral("reentrancy")).toInteger(), reentrancy);
@@ -206,12 +229,12 @@ void TestLockInspector::recognisesFulcrumLocksAndSkipsFencingCounters()
     client.acquire("app:lock:invoice", options, [&](const LockResult &r) { acquired = r; });
     QTRY_VERIFY(acquired.has_value());
     QVERIFY(acquired->acquired);
-    LockInspector inspector(m_connection.get(), {});
+    RedisLockInspector inspector(m_connection.get(), {});
     const LockScanResult result = scanOnce(inspector);
     // "fulcrum:fence:{app:lock:invoice}" matches *:lock:* too, but is a counter, not a lock.
     QCOMPARE(result.locks.size(), qsizetype(1));
-    QCOMPARE(result.locks.first().kind, LockKind::Fulcrum);
-    QCOMPARE(result.locks.first().fence, acquired->handle.fence);
+    QCOMPARE(result.locks.first().kind, QStringLiteral("fulcrum"));
+    QCOMPARE(result.locks.first().detailInteger(QStringLiteral("fence")), acquired->handle.fence);
     QVERIFY(result.locks.first().holder.startsWith(acquired->handle.token));
 }
 
@@ -222,7 +245,7 @@ void TestLockInspector::wrongTypesAreSkippedWithANote()
                         {"XADD", "lock:stream", "*", "f", "v"},
                         {"HSET", "lock:profile", "name", "alice"},
                         {"SET", "lock:real", "token-1", "PX", "10000"}});
-    LockInspector inspector(m_connection.get(), {});
+    RedisLockInspector inspector(m_connection.get(), {});
     const LockScanResult result = scanOnce(inspector);
     QCOMPARE(result.locks.size(), qsizetype(1));
     QCOMPARE(result.locks.first().key, QByteArray("lock:real"));
@@ -240,7 +263,7 @@ void TestLockInspector::binaryKeyIsListedEscapedAndReleasedExactly()
     const QByteArray key("lock:\xff\x00\\bin", 11);
     const QByteArray neighbour("lock:\xff\x01\\bin", 11);
     m_server->pipeline({{"SET", key, "holder-a", "PX", "60000"}, {"SET", neighbour, "holder-b", "PX", "60000"}});
-    LockInspector inspector(m_connection.get(), {});
+    RedisLockInspector inspector(m_connection.get(), {});
     const LockScanResult result = scanOnce(inspector);
     const LockInfo *lock = findLock(result, key);
     QVERIFY(lock);
@@ -252,7 +275,7 @@ void TestLockInspector::binaryKeyIsListedEscapedAndReleasedExactly()
     QTemporaryDir dir;
     AuditLog audit(dir.filePath(QStringLiteral("audit.log")));
     std::optional<ForceReleaseResult> released;
-    forceReleaseLock(m_connection.get(), *roundTrip, "holder-a", &audit, QStringLiteral("tester"), QStringLiteral("test"), [&](const ForceReleaseResult &r) { released = r; });
+    releaseAudited(&audit, *roundTrip, "holder-a", [&](const ForceReleaseResult &r) { released = r; });
     QTRY_VERIFY(released.has_value());
     QCOMPARE(released->outcome, ForceReleaseResult::Released);
     QCOMPARE(m_server->command({"EXISTS", key}).integer, qint64(0));
@@ -271,7 +294,7 @@ void TestLockInspector::hugeValueIsTruncatedForDisplayOnly()
 {
     const QByteArray huge(1 << 20, 'h');
     m_server->command({"SET", "lock:huge", huge, "PX", "60000"});
-    LockInspector inspector(m_connection.get(), {});
+    RedisLockInspector inspector(m_connection.get(), {});
     const LockScanResult result = scanOnce(inspector);
     QCOMPARE(result.locks.size(), qsizetype(1));
     QCOMPARE(result.locks.first().holder.size(), huge.size());
@@ -279,7 +302,7 @@ void TestLockInspector::hugeValueIsTruncatedForDisplayOnly()
     QVERIFY2(shown.size() < 200, qPrintable(QString::number(shown.size())));
     QVERIFY(shown.contains(QStringLiteral("1048576 bytes")));
     std::optional<ForceReleaseResult> released;
-    forceReleaseLock(m_connection.get(), "lock:huge", result.locks.first().holder, nullptr, QStringLiteral("tester"), QStringLiteral("test"), [&](const ForceReleaseResult &r) { released = r; });
+    forceReleaseRedisLock(m_connection.get(), "lock:huge", result.locks.first().holder, [&](const ForceReleaseResult &r) { released = r; });
     QTRY_VERIFY(released.has_value());
     QCOMPARE(released->outcome, ForceReleaseResult::Released);
 }
@@ -287,10 +310,10 @@ void TestLockInspector::hugeValueIsTruncatedForDisplayOnly()
 void TestLockInspector::historyAcrossPasses()
 {
     m_server->command({"SET", "lock:hot", "h1", "PX", "60000"});
-    LockInspectorOptions options;
+    RedisLockInspectorOptions options;
     options.longHeldMs = 30;
     options.churnChanges = 2;
-    LockInspector inspector(m_connection.get(), options);
+    RedisLockInspector inspector(m_connection.get(), options);
     LockScanResult first = scanOnce(inspector);
     QCOMPARE(first.locks.size(), qsizetype(1));
     const QDateTime firstSeen = first.locks.first().firstSeen;
@@ -340,7 +363,7 @@ void TestLockInspector::forceReleaseRedissonWakesWaiters()
     QTRY_VERIFY((received += subscriber.readAll()).contains(":1\r\n"));
 
     std::optional<ForceReleaseResult> released;
-    forceReleaseLock(m_connection.get(), key, field, nullptr, QStringLiteral("tester"), QStringLiteral("test"), [&](const ForceReleaseResult &r) { released = r; });
+    forceReleaseRedisLock(m_connection.get(), key, field, [&](const ForceReleaseResult &r) { released = r; });
     QTRY_VERIFY(released.has_value());
     QCOMPARE(released->outcome, ForceReleaseResult::Released);
     QCOMPARE(m_server->command({"EXISTS", key}).integer, qint64(0));
@@ -351,7 +374,7 @@ void TestLockInspector::forceReleaseRedissonWakesWaiters()
 void TestLockInspector::forceReleaseRaceDeletesNothing()
 {
     m_server->command({"SET", "lock:order:5", "seen-by-operator", "PX", "60000"});
-    LockInspector inspector(m_connection.get(), {});
+    RedisLockInspector inspector(m_connection.get(), {});
     const LockScanResult listed = scanOnce(inspector);
     QCOMPARE(listed.locks.size(), qsizetype(1));
     // Between the listing and the click: the lock expires and someone else takes it.
@@ -360,8 +383,7 @@ void TestLockInspector::forceReleaseRaceDeletesNothing()
     QTemporaryDir dir;
     AuditLog audit(dir.filePath(QStringLiteral("audit.log")));
     std::optional<ForceReleaseResult> result;
-    forceReleaseLock(m_connection.get(), listed.locks.first().key, listed.locks.first().holder, &audit, QStringLiteral("tester"), QStringLiteral("test"),
-                     [&](const ForceReleaseResult &r) { result = r; });
+    releaseAudited(&audit, listed.locks.first().key, listed.locks.first().holder, [&](const ForceReleaseResult &r) { result = r; });
     QTRY_VERIFY(result.has_value());
     QCOMPARE(result->outcome, ForceReleaseResult::HolderChanged);
     QCOMPARE(result->currentHolder, QByteArray("new-holder"));
@@ -373,7 +395,7 @@ void TestLockInspector::forceReleaseRaceDeletesNothing()
     // Redisson: the field is gone (another thread holds it now).
     m_server->command({"EVAL", redissonTryLock, "1", "lock:r", "30000", uuid + ":2"});
     result.reset();
-    forceReleaseLock(m_connection.get(), "lock:r", uuid + ":1", &audit, QStringLiteral("tester"), QStringLiteral("test"), [&](const ForceReleaseResult &r) { result = r; });
+    releaseAudited(&audit, "lock:r", uuid + ":1", [&](const ForceReleaseResult &r) { result = r; });
     QTRY_VERIFY(result.has_value());
     QCOMPARE(result->outcome, ForceReleaseResult::HolderChanged);
     QCOMPARE(result->currentHolder, QByteArray(uuid + ":2"));
@@ -381,7 +403,7 @@ void TestLockInspector::forceReleaseRaceDeletesNothing()
 
     m_server->command({"DEL", "lock:r"});
     result.reset();
-    forceReleaseLock(m_connection.get(), "lock:r", uuid + ":2", &audit, QStringLiteral("tester"), QStringLiteral("test"), [&](const ForceReleaseResult &r) { result = r; });
+    releaseAudited(&audit, "lock:r", uuid + ":2", [&](const ForceReleaseResult &r) { result = r; });
     QTRY_VERIFY(result.has_value());
     QCOMPARE(result->outcome, ForceReleaseResult::Gone);
     QCOMPARE(audit.recent().size(), qsizetype(3));
@@ -391,14 +413,14 @@ void TestLockInspector::restartMidScanReconnectsWithoutDuplicates()
 {
     const QList<QByteArray> populate{"DEBUG", "POPULATE", "20000", "lock:pop"};
     QVERIFY(!m_server->command(populate).isError());
-    LockInspectorOptions options;
+    RedisLockInspectorOptions options;
     options.scanCount = 50; // many round trips, so the restart lands mid-pass
-    LockInspector inspector(m_connection.get(), options);
-    QSignalSpy interrupted(&inspector, &LockInspector::scanInterrupted);
-    QSignalSpy finished(&inspector, &LockInspector::scanFinished);
+    RedisLockInspector inspector(m_connection.get(), options);
+    QSignalSpy interrupted(&inspector, &RedisLockInspector::scanInterrupted);
+    QSignalSpy finished(&inspector, &RedisLockInspector::scanFinished);
     bool restarted = false;
     QString error;
-    connect(&inspector, &LockInspector::progress, this, [&](qint64 scanned, int) {
+    connect(&inspector, &RedisLockInspector::progress, this, [&](qint64 scanned, int) {
         if (restarted || scanned < 1000)
             return;
         restarted = true;
@@ -421,10 +443,10 @@ void TestLockInspector::restartMidScanReconnectsWithoutDuplicates()
 void TestLockInspector::flowControlStillReadsEveryKey()
 {
     QVERIFY(!m_server->command({"DEBUG", "POPULATE", "3000", "lock:many"}).isError());
-    LockInspectorOptions options;
+    RedisLockInspectorOptions options;
     options.scanCount = 500;
     options.maxKeysInFlight = 20; // SCAN has to wait for reads over and over
-    LockInspector inspector(m_connection.get(), options);
+    RedisLockInspector inspector(m_connection.get(), options);
     const LockScanResult result = scanOnce(inspector);
     QCOMPARE(result.locks.size(), qsizetype(3000));
     QCOMPARE(result.keysScanned, qint64(3000));
@@ -435,15 +457,15 @@ void TestLockInspector::keysDeletedBetweenScanAndReadAreSkipped()
     QVERIFY(!m_server->command({"DEBUG", "POPULATE", "3000", "lock:gone"}).isError());
     for (int i = 0; i < 50; ++i)
         m_server->command({"HSET", "lock:gone:hash:" + QByteArray::number(i), uuid + ":1", "1"});
-    LockInspectorOptions options;
+    RedisLockInspectorOptions options;
     options.scanCount = 100;
-    LockInspector inspector(m_connection.get(), options);
+    RedisLockInspector inspector(m_connection.get(), options);
     // The first progress report comes from inside the first SCAN reply's callback, after that
     // batch's reads are queued and before they are written: everything is deleted in between.
     // The next SCAN is already on the wire by then, so it may still return keys from before the
     // FLUSHDB; their reads come after it too.
     qint64 scannedBeforeFlush = -1;
-    connect(&inspector, &LockInspector::progress, this, [&](qint64 scanned, int) {
+    connect(&inspector, &RedisLockInspector::progress, this, [&](qint64 scanned, int) {
         if (scannedBeforeFlush < 0) {
             scannedBeforeFlush = scanned;
             m_server->command({"FLUSHDB"});
@@ -473,14 +495,14 @@ void TestLockInspector::keysTheAclHidesAreNotedOthersListed()
     RedisConnection connection(options);
     connection.open();
     QTRY_VERIFY(connection.isConnected());
-    LockInspector inspector(&connection, {});
+    RedisLockInspector inspector(&connection, {});
     const LockScanResult result = scanOnce(inspector);
     QCOMPARE(result.locks.size(), qsizetype(3));
     QCOMPARE(result.locks[0].holder, QByteArray("t1"));
     QCOMPARE(result.locks[1].holder, QByteArray("t2"));
     QVERIFY(result.locks[1].flags & LockInfo::NoExpiry);
-    QCOMPARE(result.locks[2].kind, LockKind::Redisson);
-    QCOMPARE(result.locks[2].reentrancy, qint64(1));
+    QCOMPARE(result.locks[2].kind, QStringLiteral("redisson"));
+    QCOMPARE(result.locks[2].detailInteger(QStringLiteral("reentrancy")), qint64(1));
     QCOMPARE(result.notes.size(), qsizetype(1));
     QCOMPARE(result.notes.first().key, QByteArray("app:lock:hidden"));
     QVERIFY2(result.notes.first().text.contains(u"NOPERM"), qPrintable(result.notes.first().text));
@@ -500,7 +522,7 @@ void TestLockInspector::requirepassVariant()
     RedisConnection connection(options);
     connection.open();
     QTRY_VERIFY(connection.isConnected());
-    LockInspector inspector(&connection, {});
+    RedisLockInspector inspector(&connection, {});
     const LockScanResult result = scanOnce(inspector);
     QCOMPARE(result.locks.size(), qsizetype(1));
     QCOMPARE(result.locks.first().holder, QByteArray("t1"));

@@ -1,4 +1,4 @@
-#include "locks/redisconnection.h"
+#include "locks/redis/redisconnection.h"
 #include "freeport.h"
 #include "redisserver.h"
 #include "redistestutil.h"

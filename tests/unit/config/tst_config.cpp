@@ -40,8 +40,9 @@ private Q_SLOTS:
         QCOMPARE(c.pools[1].options.algorithm, Algorithm::ConsistentHash);
         QCOMPARE(c.pools[1].options.hashKey.kind, HashKeySource::Cookie);
         QCOMPARE(c.pools[1].options.hashKey.name, QStringLiteral("cart_id"));
-        QCOMPARE(c.redis[0].password.kind, SecretSource::Keychain);
-        QCOMPARE(c.redis[0].url(), QStringLiteral("redis://127.0.0.1:6379/0"));
+        QCOMPARE(c.locks[0].backend, QStringLiteral("redis"));
+        QCOMPARE(c.locks[0].redis.password.kind, SecretSource::Keychain);
+        QCOMPARE(c.locks[0].url(), QStringLiteral("redis://127.0.0.1:6379/0"));
         QCOMPARE(c.admin.port, quint16(9900));
     }
 
@@ -99,7 +100,25 @@ private Q_SLOTS:
             << QStringLiteral("c.json:1:82: maglev_table_size 65536 must be a prime number (65537, 655373, ...)");
         QTest::newRow("empty")
             << QByteArray("{}")
-            << QStringLiteral("c.json:1:1: the config defines nothing to run: add \"pools\" (with \"listeners\") and/or \"redis\" endpoints");
+            << QStringLiteral("c.json:1:1: the config defines nothing to run: add \"pools\" (with \"listeners\") and/or \"redis\" or \"locks\" endpoints");
+        QTest::newRow("lock endpoint without backend")
+            << QByteArray("{ \"locks\": [ { \"hosts\": \"127.0.0.1:2181\" } ] }")
+            << QStringLiteral("c.json:1:14: lock endpoint 0 needs \"backend\": \"redis\" or \"zookeeper\"");
+        QTest::newRow("unknown lock backend")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"consul\" } ] }")
+            << QStringLiteral("c.json:1:27: lock endpoint 0 needs \"backend\": \"redis\" or \"zookeeper\", not \"consul\"");
+        QTest::newRow("zookeeper host without port")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"zookeeper\", \"hosts\": \"zk1,zk2:2181\" } ] }")
+            << QStringLiteral("c.json:1:49: \"zk1\" in hosts must be HOST:PORT, e.g. \"127.0.0.1:2181\"; the password goes in \"password\"");
+        QTest::newRow("zookeeper relative path")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"zookeeper\", \"hosts\": \"127.0.0.1:2181\", \"paths\": [\"locks\"] } ] }")
+            << QStringLiteral("c.json:1:77: paths entries must be absolute znode paths such as \"/locks\"");
+        QTest::newRow("zookeeper password without user")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"zookeeper\", \"hosts\": \"127.0.0.1:2181\", \"password\": \"env:ZK_PASS\" } ] }")
+            << QStringLiteral("c.json:1:79: a zookeeper password is for digest auth and needs a \"user\" beside it");
+        QTest::newRow("lock endpoint names unique across redis and locks")
+            << QByteArray("{ \"redis\": [ { \"name\": \"orders\", \"url\": \"redis://127.0.0.1:6379\" } ],\n  \"locks\": [ { \"backend\": \"zookeeper\", \"name\": \"orders\", \"hosts\": \"127.0.0.1:2181\" } ] }")
+            << QStringLiteral("c.json:2:14: lock endpoint name \"orders\" is used twice; give each a unique \"name\"");
     }
 
     void errorsNameFileLineColumnProblemAndFix()

@@ -1,6 +1,8 @@
-#include "locks/glob.h"
+#include "locks/lockbackends.h"
+#include "locks/redis/glob.h"
+#include "locks/redis/redislocks.h"
 #include "locks/lockinfo.h"
-#include "locks/redisurl.h"
+#include "locks/redis/redisurl.h"
 #include "locks/secretstore.h"
 
 #include <QFile>
@@ -174,11 +176,11 @@ void TestLockPrimitives::environmentSecret()
     RedisEndpointConfig endpoint;
     endpoint.name = QStringLiteral("orders-redis");
     endpoint.password = SecretSource{SecretSource::Environment, QStringLiteral("FULCRUM_TEST_SECRET")};
-    QCOMPARE(readRedisPassword(endpoint, nullptr, &error).value_or(QByteArray()), QByteArray("from-env"));
+    QCOMPARE(readLockEndpointPassword(LockEndpointConfig::fromRedis(endpoint), nullptr, &error).value_or(QByteArray()), QByteArray("from-env"));
     qunsetenv("FULCRUM_TEST_SECRET");
     QVERIFY(!EnvironmentSecretStore().read(QStringLiteral("FULCRUM_TEST_SECRET"), &error).has_value());
     QVERIFY(error.contains(u"FULCRUM_TEST_SECRET"));
-    QVERIFY(!readRedisPassword(endpoint, nullptr, &error).has_value());
+    QVERIFY(!readLockEndpointPassword(LockEndpointConfig::fromRedis(endpoint), nullptr, &error).has_value());
     QVERIFY2(error.contains(u"orders-redis") && error.contains(u"FULCRUM_TEST_SECRET"), qPrintable(error));
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 
 #include "locks/lockinfo.h"
+#include "locks/lockobservations.h"
+#include "locks/redis/redisreply.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -13,7 +15,7 @@ namespace fulcrum {
 
 class RedisConnection;
 
-struct LockInspectorOptions
+struct RedisLockInspectorOptions
 {
     QStringList patterns{QStringLiteral("lock:*"), QStringLiteral("*:lock:*")};
     int scanCount = 1000;               // SCAN COUNT: keys the server looks at per call (~0.7 ms of Redis at 1 M keys)
@@ -30,17 +32,19 @@ struct LockInspectorOptions
 // HGETALL. All asynchronous. Each scan() is one pass; history across passes gives first seen,
 // observed hold time and holder changes. If the connection drops mid-pass, the pass starts over
 // once it is back (rows are per key, so nothing is listed twice).
-class LockInspector : public QObject
+class RedisLockInspector : public QObject
 {
     Q_OBJECT
 public:
-    LockInspector(RedisConnection *connection, LockInspectorOptions options, QObject *parent = nullptr);
+    RedisLockInspector(RedisConnection *connection, RedisLockInspectorOptions options, QObject *parent = nullptr);
 
     // Starts a pass; does nothing while one runs.
     void scan();
+    // Stops the running pass; no scanFinished follows, replies still on their way are dropped.
+    void cancel();
     bool isScanning() const { return m_running; }
     const LockScanResult &lastResult() const { return m_last; }
-    const LockInspectorOptions &options() const { return m_options; }
+    const RedisLockInspectorOptions &options() const { return m_options; }
     // What SCAN MATCH gets: the patterns, or the one pattern covering them all.
     const QList<QByteArray> &scanPatterns() const { return m_scanPatterns; }
 
@@ -60,29 +64,17 @@ private:
     void onKeysRead(quint64 generation, const QList<QByteArray> &keys, const QList<RedisReply> &replies);
     void readOtherType(const QByteArray &key, qint64 pttl, bool withGet);
     void classify(const QByteArray &key, const QByteArray &type, qint64 pttl, const RedisReply &value);
-    void applyHistory(LockInfo &info);
     void keysDone(int count);
     void interrupt(const QString &why);
     void maybeFinish();
     void finishPass();
     void reportProgress(bool force);
 
-    struct History
-    {
-        QDateTime firstSeen;
-        QByteArray holder;
-        QDateTime holderSince;
-        int changes = 0;
-        QList<QDateTime> recentChanges;
-        quint64 lastPass = 0;           // the pass that last saw this key
-    };
-
     QPointer<RedisConnection> m_connection;
-    LockInspectorOptions m_options;
+    RedisLockInspectorOptions m_options;
     bool m_running = false;
     bool m_waitingForConnection = false;
     quint64 m_generation = 0;
-    quint64 m_passNumber = 0;
     QList<QByteArray> m_patterns;       // the configured patterns, as bytes
     QList<QByteArray> m_scanPatterns;   // what SCAN MATCH gets: the patterns, or one covering them
     bool m_filterKeys = false;          // a covering pattern is used: match the real ones here
@@ -95,9 +87,8 @@ private:
     QList<LockInfo> m_passLocks;
     QList<LockScanNote> m_passNotes;
     QElapsedTimer m_passClock;
-    QDateTime m_passStartedAt;          // history times are pass start times: known while reading
     qint64 m_lastProgressMs = -1;
-    QHash<QByteArray, History> m_history;
+    LockObservations m_observations;
     LockScanResult m_last;
 };
 

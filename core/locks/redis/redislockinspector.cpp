@@ -1,8 +1,9 @@
-#include "lockinspector.h"
+#include "redislockinspector.h"
 
 #include "common/wallclock.h"
-#include "locks/glob.h"
-#include "locks/redisconnection.h"
+#include "locks/redis/glob.h"
+#include "locks/redis/redisconnection.h"
+#include "locks/redis/redislocks.h"
 
 #include <QtEndian>
 
@@ -13,14 +14,15 @@
 
 namespace fulcrum {
 
-LockInspector::LockInspector(RedisConnection *connection, LockInspectorOptions options, QObject *parent)
+RedisLockInspector::RedisLockInspector(RedisConnection *connection, RedisLockInspectorOptions options, QObject *parent)
     : QObject(parent)
     , m_connection(connection)
     , m_options(std::move(options))
+    , m_observations({m_options.longHeldMs, m_options.churnChanges, m_options.churnWindowMs})
 {
     qRegisterMetaType<fulcrum::LockScanResult>();
     if (m_options.patterns.isEmpty())
-        m_options.patterns = LockInspectorOptions().patterns;
+        m_options.patterns = RedisLockInspectorOptions().patterns;
     for (const QString &pattern : std::as_const(m_options.patterns))
         m_patterns << pattern.toUtf8();
     m_scanPatterns = m_patterns;
@@ -36,7 +38,7 @@ LockInspector::LockInspector(RedisConnection *connection, LockInspectorOptions o
     });
 }
 
-void LockInspector::scan()
+void RedisLockInspector::scan()
 {
     if (m_running || !m_connection)
         return;
@@ -50,7 +52,18 @@ void LockInspector::scan()
     }
 }
 
-void LockInspector::startPass()
+void RedisLockInspector::cancel()
+{
+    if (!m_running)
+        return;
+    ++m_generation; // replies of the cancelled pass are recognised by their generation and dropped
+    m_running = false;
+    m_waitingForConnection = false;
+    m_outstanding = 0;
+    m_heldScans.clear();
+}
+
+void RedisLockInspector::startPass()
 {
     ++m_generation;
     m_waitingForConnection = false;
@@ -64,19 +77,18 @@ void LockInspector::startPass()
     m_passLocks.reserve(m_last.locks.size());
     m_passNotes.clear();
     m_passClock.start();
-    m_passStartedAt = wallclock::nowUtc();
-    ++m_passNumber;
+    m_observations.beginPass(wallclock::nowUtc());
     m_lastProgressMs = -1;
     for (int pattern = 0; pattern < m_scanPatterns.size(); ++pattern)
         sendScan(pattern);
 }
 
-void LockInspector::sendScan(int pattern)
+void RedisLockInspector::sendScan(int pattern)
 {
     const quint64 generation = m_generation;
     m_connection->command({QByteArrayLiteral("SCAN"), m_cursors.at(pattern), QByteArrayLiteral("MATCH"), m_scanPatterns.at(pattern),
                            QByteArrayLiteral("COUNT"), QByteArray::number(m_options.scanCount)},
-                          [this, guard = QPointer<LockInspector>(this), generation, pattern](const RedisReply &reply) {
+                          [this, guard = QPointer<RedisLockInspector>(this), generation, pattern](const RedisReply &reply) {
                               if (guard)
                                   onScanReply(generation, pattern, reply);
                           });
@@ -84,7 +96,7 @@ void LockInspector::sendScan(int pattern)
     m_connection->flush();
 }
 
-void LockInspector::onScanReply(quint64 generation, int pattern, const RedisReply &reply)
+void RedisLockInspector::onScanReply(quint64 generation, int pattern, const RedisReply &reply)
 {
     if (generation != m_generation)
         return;
@@ -137,7 +149,7 @@ void LockInspector::onScanReply(quint64 generation, int pattern, const RedisRepl
 // server the least (the key lookups dominate, MGET does them without a command per key) and
 // gives the client the fewest replies to parse. MGET answers nil for a key that is gone or not a
 // string; only those get a second look (readOtherType).
-void LockInspector::readKeys(QList<QByteArray> keys)
+void RedisLockInspector::readKeys(QList<QByteArray> keys)
 {
     QList<QList<QByteArray>> commands;
     commands.reserve(keys.size() + 1);
@@ -151,13 +163,13 @@ void LockInspector::readKeys(QList<QByteArray> keys)
     commands.append(std::move(mget));
     m_outstanding += int(keys.size());
     const quint64 generation = m_generation;
-    m_connection->pipeline(commands, [this, guard = QPointer<LockInspector>(this), generation, keys = std::move(keys)](const QList<RedisReply> &replies) {
+    m_connection->pipeline(commands, [this, guard = QPointer<RedisLockInspector>(this), generation, keys = std::move(keys)](const QList<RedisReply> &replies) {
         if (guard)
             onKeysRead(generation, keys, replies);
     });
 }
 
-void LockInspector::onKeysRead(quint64 generation, const QList<QByteArray> &keys, const QList<RedisReply> &replies)
+void RedisLockInspector::onKeysRead(quint64 generation, const QList<QByteArray> &keys, const QList<RedisReply> &replies)
 {
     if (generation != m_generation)
         return;
@@ -191,13 +203,13 @@ void LockInspector::onKeysRead(quint64 generation, const QList<QByteArray> &keys
 
 // TYPE and HGETALL in one pipeline (GET too when MGET could not be used): a Redisson hash, a key
 // of the wrong type to note, or a key deleted or replaced since the first read.
-void LockInspector::readOtherType(const QByteArray &key, qint64 pttl, bool withGet)
+void RedisLockInspector::readOtherType(const QByteArray &key, qint64 pttl, bool withGet)
 {
     QList<QList<QByteArray>> commands{{QByteArrayLiteral("TYPE"), key}, {QByteArrayLiteral("HGETALL"), key}};
     if (withGet)
         commands.append({QByteArrayLiteral("GET"), key});
     const quint64 generation = m_generation;
-    m_connection->pipeline(commands, [this, guard = QPointer<LockInspector>(this), generation, key, pttl, withGet](const QList<RedisReply> &replies) {
+    m_connection->pipeline(commands, [this, guard = QPointer<RedisLockInspector>(this), generation, key, pttl, withGet](const QList<RedisReply> &replies) {
         if (!guard || generation != m_generation)
             return;
         for (const RedisReply &reply : replies) {
@@ -223,11 +235,11 @@ void LockInspector::readOtherType(const QByteArray &key, qint64 pttl, bool withG
     });
 }
 
-void LockInspector::classify(const QByteArray &key, const QByteArray &type, qint64 pttl, const RedisReply &value)
+void RedisLockInspector::classify(const QByteArray &key, const QByteArray &type, qint64 pttl, const RedisReply &value)
 {
     QString note;
     if (auto info = classifyLockKey(key, type, pttl, value, &note)) {
-        applyHistory(*info);
+        m_observations.observe(*info);
         m_passLocks.append(std::move(*info));
     } else if (!note.isEmpty()) {
         m_passNotes.append({key, note});
@@ -236,32 +248,7 @@ void LockInspector::classify(const QByteArray &key, const QByteArray &type, qint
 
 // Done as each lock is read, while the server still works on the rest of the pass: at the end
 // of a pass it was a tail of tens of milliseconds at 100 000 locks.
-void LockInspector::applyHistory(LockInfo &info)
-{
-    const QDateTime &now = m_passStartedAt;
-    auto it = m_history.find(info.key);
-    if (it == m_history.end()) {
-        it = m_history.insert(info.key, History{now, info.holder, now, 0, {}, m_passNumber});
-    } else if (it->holder != info.holder) {
-        ++it->changes;
-        it->holder = info.holder;
-        it->holderSince = now;
-        it->recentChanges.append(now);
-    }
-    History &h = *it;
-    h.lastPass = m_passNumber;
-    while (!h.recentChanges.isEmpty() && h.recentChanges.first().msecsTo(now) > m_options.churnWindowMs)
-        h.recentChanges.removeFirst();
-    info.firstSeen = h.firstSeen;
-    info.heldForMs = h.holderSince.msecsTo(now);
-    info.holderChanges = h.changes;
-    if (info.heldForMs > m_options.longHeldMs)
-        info.flags |= LockInfo::LongHeld;
-    if (h.recentChanges.size() >= m_options.churnChanges)
-        info.flags |= LockInfo::Churn;
-}
-
-void LockInspector::keysDone(int count)
+void RedisLockInspector::keysDone(int count)
 {
     m_outstanding -= count;
     if (!m_heldScans.isEmpty() && m_outstanding < m_options.maxKeysInFlight / 2) {
@@ -271,7 +258,7 @@ void LockInspector::keysDone(int count)
     maybeFinish();
 }
 
-void LockInspector::interrupt(const QString &why)
+void RedisLockInspector::interrupt(const QString &why)
 {
     ++m_generation; // replies of the broken pass are ignored from here on
     ++m_restarts;
@@ -284,7 +271,7 @@ void LockInspector::interrupt(const QString &why)
         }, Qt::QueuedConnection);
 }
 
-void LockInspector::reportProgress(bool force)
+void RedisLockInspector::reportProgress(bool force)
 {
     const qint64 now = m_passClock.elapsed();
     if (!force && m_lastProgressMs >= 0 && now - m_lastProgressMs < 100)
@@ -293,16 +280,15 @@ void LockInspector::reportProgress(bool force)
     Q_EMIT progress(qint64(m_passKeys.size()), int(m_passLocks.size()));
 }
 
-void LockInspector::maybeFinish()
+void RedisLockInspector::maybeFinish()
 {
     if (m_scansRunning == 0 && m_outstanding == 0 && m_running && !m_waitingForConnection)
         finishPass();
 }
 
-void LockInspector::finishPass()
+void RedisLockInspector::finishPass()
 {
-    const quint64 pass = m_passNumber;
-    m_history.removeIf([pass](const QHash<QByteArray, History>::iterator &it) { return it->lastPass != pass; });
+    m_observations.endPass();
     // Sorting 100 000 rows by key was most of the end-of-pass tail. The first 16 bytes of each key,
     // held inline as two big-endian words, decide almost every comparison without touching the
     // key itself; only equal prefixes compare the whole keys (the same order as QByteArray's <).
@@ -336,7 +322,7 @@ void LockInspector::finishPass()
     const QDateTime now = wallclock::nowUtc();
     // The previous result (100 000 rows to free) goes after the new one is out, not before.
     const LockScanResult previous = std::exchange(m_last, LockScanResult{std::move(sorted), std::move(m_passNotes), qint64(m_passKeys.size()),
-                                                                         m_passClock.elapsed(), m_restarts, now});
+                                                                         m_passClock.elapsed(), m_restarts, false, now});
     m_passLocks.clear();
     m_passNotes.clear();
     m_passKeys.clear();

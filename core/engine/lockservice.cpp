@@ -1,0 +1,256 @@
+#include "lockservice.h"
+
+#include "common/wallclock.h"
+#include "engine/auditlog.h"
+#include "locks/lockbackends.h"
+
+#include <QTimer>
+
+#include <algorithm>
+#include <limits>
+
+namespace fulcrum {
+
+namespace {
+
+// An endpoint waits at least this many times its last pass before the next one.
+constexpr qint64 kLockPollDutyFactor = 4;
+
+int timerInterval(qint64 ms)
+{
+    return int(std::clamp<qint64>(ms, 1, std::numeric_limits<int>::max()));
+}
+
+} // namespace
+
+// One lock endpoint: its backend and poll timer (children of the service, so they follow it to
+// another thread; deleted here when the endpoint goes).
+struct LockService::Endpoint
+{
+    // A release whose answer has not come yet; `done` is emptied once it has run.
+    struct PendingRelease
+    {
+        std::function<void(const ForceReleaseResult &)> done;
+        AuditEntry entry;                    // written with the outcome unknown if no answer comes
+    };
+
+    LockService *owner = nullptr;
+    LockEndpointConfig config;
+    LockBackend *backend = nullptr;          // null when the password could not be read
+    QTimer *poll = nullptr;
+    QString lastError;
+    qint64 passKeys = 0;
+    int passLocks = 0;
+    std::vector<std::shared_ptr<PendingRelease>> releases;
+
+    ~Endpoint()
+    {
+        delete poll;
+        // The backend answers its pending releases as Failed when destroyed; their audit entries
+        // say the outcome is unknown.
+        for (const std::shared_ptr<PendingRelease> &pending : releases) {
+            if (!pending->done)
+                continue;
+            pending->entry.result = QStringLiteral("unknown: the endpoint was reconfigured or stopped before it answered");
+            if (owner->m_audit)
+                owner->m_audit->append(pending->entry);
+            QMetaObject::invokeMethod(owner, [done = std::move(pending->done), name = config.name(), backend = config.backend] {
+                ForceReleaseResult result;
+                result.message = QStringLiteral("%1 endpoint \"%2\" was reconfigured or stopped before it answered; "
+                                                "the lock may or may not be released: list the locks again").arg(backend, name);
+                done(result);
+            }, Qt::QueuedConnection);
+            pending->done = nullptr;
+        }
+        delete backend;
+    }
+};
+
+LockService::LockService(AuditLog *audit, QObject *parent)
+    : QObject(parent)
+    , m_audit(audit)
+{
+    qRegisterMetaType<fulcrum::LockScanResult>();
+}
+
+LockService::~LockService() = default;
+
+void LockService::apply(const std::vector<LockEndpointConfig> &endpoints)
+{
+    std::map<QString, std::unique_ptr<Endpoint>> next;
+    for (const LockEndpointConfig &config : endpoints) {
+        auto it = m_endpoints.find(config.name());
+        if (it != m_endpoints.end() && it->second->config == config)
+            next.emplace(config.name(), std::move(it->second));
+        else
+            next.emplace(config.name(), makeEndpoint(config));
+    }
+    m_endpoints = std::move(next);
+    m_order = endpoints;
+}
+
+void LockService::clear()
+{
+    m_endpoints.clear();
+    m_order.clear();
+}
+
+std::unique_ptr<LockService::Endpoint> LockService::makeEndpoint(const LockEndpointConfig &config)
+{
+    auto endpoint = std::make_unique<Endpoint>();
+    endpoint->owner = this;
+    endpoint->config = config;
+    QString why;
+    const auto password = readLockEndpointPassword(config, m_keychain, &why);
+    if (!password) {
+        endpoint->lastError = why;
+        Q_EMIT eventOccurred(EngineEvent::Error, QStringLiteral("locks"), QStringLiteral("%1: not polled: %2").arg(config.url(), why));
+        const QString name = config.name();
+        QMetaObject::invokeMethod(this, [this, name, why] { Q_EMIT endpointFailed(name, why); }, Qt::QueuedConnection);
+        return endpoint;
+    }
+    Endpoint *e = endpoint.get();
+    e->backend = createLockBackend(config, *password, this);
+    e->poll = new QTimer(this);
+    e->poll->setInterval(timerInterval(config.pollIntervalMs()));
+    const QString name = config.name();
+    connect(e->poll, &QTimer::timeout, e->backend, [this, name] { scan(name); });
+    connect(e->backend, &LockBackend::connected, e->backend, [this, e, name] {
+        e->lastError.clear();
+        Q_EMIT eventOccurred(EngineEvent::Info, QStringLiteral("locks"), QStringLiteral("%1: connected").arg(e->config.url()));
+        Q_EMIT endpointConnected(name);
+        scan(name);
+    });
+    connect(e->backend, &LockBackend::errorOccurred, e->backend, [this, e, name](const QString &message) {
+        Q_EMIT endpointFailed(name, message);
+        // Every reconnect attempt fails the same way during an outage: report each new reason once.
+        if (message != e->lastError)
+            Q_EMIT eventOccurred(EngineEvent::Warning, QStringLiteral("locks"), message);
+        e->lastError = message;
+    });
+    connect(e->backend, &LockBackend::progress, e->backend, [e](qint64 keys, int locks) {
+        e->passKeys = keys;
+        e->passLocks = locks;
+    });
+    connect(e->backend, &LockBackend::scanFinished, e->backend, [this, e, name](const LockScanResult &result) {
+        e->passKeys = 0;
+        e->passLocks = 0;
+        // A pass over a big keyspace keeps a server busy for most of a second: back to back,
+        // the inspector would take most of it from the applications.
+        e->poll->setInterval(timerInterval(std::max(e->config.pollIntervalMs(), kLockPollDutyFactor * result.elapsedMs)));
+        Q_EMIT scanFinished(name, result);
+    });
+    connect(e->backend, &LockBackend::scanInterrupted, e->backend, [this, name](const QString &why) {
+        Q_EMIT endpointFailed(name, QStringLiteral("%1 (connection lost during the pass)").arg(why));
+    });
+    connect(e->backend, &LockBackend::scanFailed, e->backend, [this, e, name](const QString &why) {
+        Q_EMIT endpointFailed(name, why);
+        if (why != e->lastError)
+            Q_EMIT eventOccurred(EngineEvent::Error, QStringLiteral("locks"), QStringLiteral("%1: lock scan refused: %2").arg(e->config.url(), why));
+        e->lastError = why;
+    });
+    e->backend->open();
+    e->poll->start();
+    return endpoint;
+}
+
+QStringList LockService::endpointNames() const
+{
+    QStringList names;
+    for (const LockEndpointConfig &config : m_order)
+        names.append(config.name());
+    return names;
+}
+
+void LockService::scan(const QString &endpoint)
+{
+    auto it = m_endpoints.find(endpoint);
+    if (it != m_endpoints.end() && it->second->backend && it->second->backend->isConnected())
+        it->second->backend->scan();
+}
+
+void LockService::release(const QString &endpoint, const LockReleaseRequest &request, const QString &user, const QString &origin,
+                          std::function<void(const ForceReleaseResult &)> done)
+{
+    auto it = m_endpoints.find(endpoint);
+    const bool asking = request.mode == LockReleaseRequest::AskHolder;
+    if (it == m_endpoints.end() || !it->second->backend || !it->second->backend->isConnected()) {
+        ForceReleaseResult result;
+        if (it == m_endpoints.end()) {
+            const QStringList names = endpointNames();
+            result.message = QStringLiteral("lock endpoint \"%1\" does not exist; endpoints: %2")
+                                 .arg(endpoint, names.isEmpty() ? QStringLiteral("(none)") : names.join(QStringLiteral(", ")));
+        } else {
+            result.message = QStringLiteral("%1 endpoint \"%2\" is not connected (%3); nothing %4")
+                                 .arg(it->second->config.backend, endpoint,
+                                      it->second->lastError.isEmpty() ? QStringLiteral("connecting") : it->second->lastError,
+                                      asking ? QStringLiteral("asked") : QStringLiteral("deleted"));
+        }
+        QTimer::singleShot(0, this, [done = std::move(done), result] { done(result); });
+        return;
+    }
+    Endpoint *e = it->second.get();
+    std::erase_if(e->releases, [](const auto &pending) { return !pending->done; });
+    AuditEntry entry;
+    entry.time = wallclock::nowUtc();
+    entry.user = user;
+    entry.origin = origin;
+    entry.action = asking ? QStringLiteral("ask-release") : QStringLiteral("force-release");
+    entry.target = QStringLiteral("%1 %2").arg(e->backend->url(), escapeBytes(request.key));
+    entry.before = escapeBytes(request.holder);
+    auto pending = std::make_shared<Endpoint::PendingRelease>(Endpoint::PendingRelease{std::move(done), entry});
+    e->releases.push_back(pending);
+    e->backend->release(request, [this, endpoint, user, pending, asking](const ForceReleaseResult &result) {
+        if (!pending->done)
+            return;
+        const auto done = std::move(pending->done);
+        pending->done = nullptr;
+        AuditEntry entry = pending->entry;
+        entry.time = wallclock::nowUtc();
+        entry.after = result.outcome == ForceReleaseResult::HolderChanged ? escapeBytes(result.currentHolder) : QString();
+        entry.result = result.outcome == ForceReleaseResult::Released || result.outcome == ForceReleaseResult::Asked
+                           ? QStringLiteral("ok")
+                           : QStringLiteral("%1: %2").arg(forceReleaseOutcomeName(result.outcome), result.message);
+        ForceReleaseResult answer = result;
+        QString error;
+        if (m_audit && !m_audit->append(entry, &error))
+            answer.message += QStringLiteral(" (audit log: %1)").arg(error);
+        const bool good = result.outcome == ForceReleaseResult::Released || result.outcome == ForceReleaseResult::Asked;
+        Q_EMIT eventOccurred(good ? EngineEvent::Info : EngineEvent::Warning, QStringLiteral("operator"),
+                             QStringLiteral("%1 %2 on %3: %4").arg(user, asking ? QStringLiteral("ask-release") : QStringLiteral("force-release"),
+                                                                   endpoint, answer.message));
+        scan(endpoint);
+        done(answer);
+    });
+}
+
+std::vector<LockEndpointView> LockService::views() const
+{
+    std::vector<LockEndpointView> views;
+    for (const LockEndpointConfig &config : m_order) {
+        auto it = m_endpoints.find(config.name());
+        if (it == m_endpoints.end())
+            continue;
+        const Endpoint &e = *it->second;
+        LockEndpointView view;
+        view.name = config.name();
+        view.backend = config.backend;
+        view.capabilities = e.backend ? e.backend->capabilities() : lockBackendCapabilities(config.backend);
+        view.url = config.url();
+        view.connectionState = e.backend ? lockBackendStateText(e.backend->state()) : QStringLiteral("not started");
+        view.lastError = e.lastError;
+        view.pollIntervalMs = config.pollIntervalMs();
+        view.effectivePollIntervalMs = e.poll ? e.poll->interval() : config.pollIntervalMs();
+        if (e.backend) {
+            view.scanning = e.backend->isScanning();
+            view.passKeysScanned = e.passKeys;
+            view.passLocksFound = e.passLocks;
+            view.lastResult = e.backend->lastResult();
+            view.hasResult = view.lastResult.finishedAt.isValid();
+        }
+        views.push_back(std::move(view));
+    }
+    return views;
+}
+
+} // namespace fulcrum

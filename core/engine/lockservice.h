@@ -1,0 +1,71 @@
+#pragma once
+
+#include "config/config.h"
+#include "engine/enginesnapshot.h"
+#include "locks/lockbackend.h"
+
+#include <QObject>
+#include <QStringList>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+
+namespace fulcrum {
+
+class AuditLog;
+class SecretStore;
+
+// The engine's lock endpoints, of any backend: one LockBackend each, polled on its own timer
+// (never more than a fifth of the server's time: the wait grows with the last pass), the
+// endpoint's events, and every operator release audited here, before and after, whatever the
+// backend. Backends know nothing of this.
+class LockService : public QObject
+{
+    Q_OBJECT
+public:
+    LockService(AuditLog *audit, QObject *parent = nullptr);
+    ~LockService() override;
+
+    // Where releases are audited; not owned; must outlive the endpoints (set before apply()).
+    void setAuditLog(AuditLog *audit) { m_audit = audit; }
+    // Where keychain passwords come from; not owned; may be null.
+    void setKeychain(SecretStore *keychain) { m_keychain = keychain; }
+
+    // Endpoints whose config is unchanged keep running (and their history); others restart.
+    void apply(const std::vector<LockEndpointConfig> &endpoints);
+    void clear();
+
+    QStringList endpointNames() const;
+    // Starts a pass on the endpoint now (does nothing while one runs or when not connected).
+    void scan(const QString &endpoint);
+    // Compare-first release, audited as `user` from `origin`, then a rescan. `done` runs exactly
+    // once, later on this thread: Failed when the endpoint is unknown, not connected, or
+    // reconfigured/stopped before the backend answered.
+    void release(const QString &endpoint, const LockReleaseRequest &request, const QString &user, const QString &origin,
+                 std::function<void(const ForceReleaseResult &)> done);
+
+    std::vector<LockEndpointView> views() const;
+
+Q_SIGNALS:
+    void scanFinished(const QString &endpoint, const fulcrum::LockScanResult &result);
+    // For one-shot users (fulcrumctl): the endpoint connected, could not connect or lost its
+    // connection, or the server refused a pass.
+    void endpointConnected(const QString &endpoint);
+    void endpointFailed(const QString &endpoint, const QString &why);
+    // For the engine's event list: severity as EngineEvent::Severity, source "locks" or "operator".
+    void eventOccurred(int severity, const QString &source, const QString &text);
+
+private:
+    struct Endpoint;
+
+    std::unique_ptr<Endpoint> makeEndpoint(const LockEndpointConfig &config);
+
+    AuditLog *m_audit = nullptr;
+    SecretStore *m_keychain = nullptr;
+    std::vector<LockEndpointConfig> m_order;
+    std::map<QString, std::unique_ptr<Endpoint>> m_endpoints;
+};
+
+} // namespace fulcrum

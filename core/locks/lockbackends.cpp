@@ -1,0 +1,111 @@
+#include "lockbackends.h"
+
+#include "locks/redis/redislockbackend.h"
+#include "locks/secretstore.h"
+
+namespace fulcrum {
+
+QStringList lockBackendNames()
+{
+    return {QStringLiteral("redis")};
+}
+
+LockBackendCapabilities lockBackendCapabilities(const QString &backend)
+{
+    if (backend == u"redis")
+        return RedisLockBackend::redisCapabilities();
+    LockBackendCapabilities none;
+    none.backend = backend;
+    none.displayName = backend;
+    return none;
+}
+
+std::optional<QByteArray> readLockEndpointPassword(const LockEndpointConfig &endpoint, SecretStore *keychain, QString *error)
+{
+    SecretSource source = endpoint.password();
+    if (source.kind == SecretSource::None)
+        return QByteArray();
+    if (source.kind == SecretSource::Keychain && source.reference.isEmpty())
+        source.reference = endpoint.name();
+    QString why;
+    auto secret = readSecret(source, keychain, &why);
+    if (!secret)
+        *error = QStringLiteral("password of %1 endpoint \"%2\": %3").arg(endpoint.backend, endpoint.name(), why);
+    return secret;
+}
+
+bool parseLockEndpointAddress(const QString &text, LockEndpointConfig *endpoint, QString *error)
+{
+    const QString trimmed = text.trimmed();
+    const auto hostPort = [](const QString &part, QString *host, quint16 *port) {
+        const qsizetype colon = part.lastIndexOf(u':');
+        bool ok = false;
+        const int number = colon > 0 ? part.mid(colon + 1).toInt(&ok) : 0;
+        if (!ok || number < 1 || number > 65535)
+            return false;
+        *host = part.left(colon);
+        *port = quint16(number);
+        return !host->isEmpty();
+    };
+    const QString forms = QStringLiteral("write it like 127.0.0.1:6379, redis://127.0.0.1:6379/0 or zookeeper://127.0.0.1:2181[/chroot]");
+    if (trimmed.startsWith(u"zookeeper://")) {
+        QString hosts = trimmed.mid(12);
+        ZooKeeperEndpointConfig z;
+        const qsizetype slash = hosts.indexOf(u'/');
+        if (slash >= 0) {
+            z.chroot = hosts.mid(slash);
+            hosts.truncate(slash);
+        }
+        for (const QString &one : hosts.split(u',')) {
+            QString host;
+            quint16 port = 0;
+            if (!hostPort(one, &host, &port)) {
+                *error = QStringLiteral("lock endpoint \"%1\": \"%2\" is not HOST:PORT; %3").arg(trimmed, one, forms);
+                return false;
+            }
+        }
+        if (!z.chroot.isEmpty() && (z.chroot.size() < 2 || z.chroot.endsWith(u'/'))) {
+            *error = QStringLiteral("lock endpoint \"%1\": chroot \"%2\" must be a znode path such as /shop; %3").arg(trimmed, z.chroot, forms);
+            return false;
+        }
+        z.hosts = hosts;
+        z.name = trimmed;
+        *endpoint = LockEndpointConfig::fromZooKeeper(z);
+        return true;
+    }
+    RedisEndpointConfig r;
+    QString address = trimmed;
+    if (address.startsWith(u"redis://")) {
+        address = address.mid(8);
+        const qsizetype slash = address.indexOf(u'/');
+        if (slash >= 0) {
+            bool ok = false;
+            r.database = address.mid(slash + 1).toInt(&ok);
+            if (!ok || r.database < 0 || r.database > 15) {
+                *error = QStringLiteral("lock endpoint \"%1\": database must be 0..15; %2").arg(trimmed, forms);
+                return false;
+            }
+            address.truncate(slash);
+        }
+    }
+    if (!hostPort(address, &r.host, &r.port)) {
+        *error = QStringLiteral("lock endpoint \"%1\" is not host:port; %2").arg(trimmed, forms);
+        return false;
+    }
+    r.name = trimmed;
+    *endpoint = LockEndpointConfig::fromRedis(r);
+    return true;
+}
+
+LockBackend *createLockBackend(const LockEndpointConfig &endpoint, const QByteArray &password, QObject *parent)
+{
+    return new RedisLockBackend(endpoint.redis, password, parent);
+}
+
+void probeLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &password, QObject *context,
+                       std::function<void(bool ok, const QString &message)> done)
+{
+    RedisLockBackend::probe(endpoint.redis, password, context, std::move(done));
+}
+
+} // namespace fulcrum

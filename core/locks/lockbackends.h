@@ -1,0 +1,33 @@
+#pragma once
+
+#include "config/config.h"
+#include "locks/lockbackend.h"
+
+#include <functional>
+#include <optional>
+
+namespace fulcrum {
+
+class SecretStore;
+
+// The one place that knows every lock backend: what the config's "backend" may say, how each
+// is created and probed. Everything above speaks of LockBackend only.
+QStringList lockBackendNames();
+LockBackendCapabilities lockBackendCapabilities(const QString &backend);
+
+// The endpoint's password (Redis AUTH, ZooKeeper digest); a bare "keychain" means the entry
+// named after the endpoint. nullopt with `error` naming the endpoint and the source.
+std::optional<QByteArray> readLockEndpointPassword(const LockEndpointConfig &endpoint, SecretStore *keychain, QString *error);
+
+// One line of the console's Settings → Locks: "HOST:PORT" or "redis://HOST:PORT[/DB]" (Redis),
+// "zookeeper://HOST:PORT[,HOST:PORT...][/chroot]" (ZooKeeper, lock roots /locks). The endpoint
+// is named by the text itself. False with `error` naming the line and the forms it may take.
+bool parseLockEndpointAddress(const QString &text, LockEndpointConfig *endpoint, QString *error);
+
+LockBackend *createLockBackend(const LockEndpointConfig &endpoint, const QByteArray &password, QObject *parent);
+
+// "Test connection": one attempt without retries; `done` runs once on `context`'s thread.
+void probeLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &password, QObject *context,
+                       std::function<void(bool ok, const QString &message)> done);
+
+} // namespace fulcrum

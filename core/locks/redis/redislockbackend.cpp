@@ -1,0 +1,150 @@
+#include "redislockbackend.h"
+
+#include "locks/redis/forcerelease.h"
+#include "locks/redis/redisconnection.h"
+#include "locks/redis/redislockinspector.h"
+#include "locks/redis/redislocks.h"
+
+namespace fulcrum {
+
+// A release whose reply has not come yet; `done` is emptied once it has run.
+struct RedisLockBackend::PendingRelease
+{
+    std::function<void(const ForceReleaseResult &)> done;
+};
+
+RedisLockBackend::RedisLockBackend(const RedisEndpointConfig &config, const QByteArray &password, QObject *parent)
+    : LockBackend(parent)
+{
+    m_connection = new RedisConnection(RedisConnectionOptions::fromConfig(config, password), this);
+    RedisLockInspectorOptions options;
+    options.patterns = config.lockPatterns;
+    options.longHeldMs = config.longHeldMs;
+    options.scanCount = config.scanCount;
+    m_inspector = new RedisLockInspector(m_connection, options, this);
+    connect(m_connection, &RedisConnection::connected, this, &LockBackend::connected);
+    connect(m_connection, &RedisConnection::errorOccurred, this, &LockBackend::errorOccurred);
+    connect(m_inspector, &RedisLockInspector::progress, this, &LockBackend::progress);
+    connect(m_inspector, &RedisLockInspector::scanFinished, this, &LockBackend::scanFinished);
+    connect(m_inspector, &RedisLockInspector::scanInterrupted, this, &LockBackend::scanInterrupted);
+    connect(m_inspector, &RedisLockInspector::scanFailed, this, &LockBackend::scanFailed);
+}
+
+RedisLockBackend::~RedisLockBackend()
+{
+    delete m_inspector;
+    delete m_connection; // drops the reply callbacks: answer their callers here instead
+    for (const std::shared_ptr<PendingRelease> &pending : m_releases) {
+        if (!pending->done)
+            continue;
+        ForceReleaseResult result;
+        result.message = QStringLiteral("the endpoint was reconfigured or stopped before Redis answered; "
+                                        "the lock may or may not be deleted: list the locks again");
+        pending->done(result);
+        pending->done = nullptr;
+    }
+}
+
+LockBackendCapabilities RedisLockBackend::redisCapabilities()
+{
+    LockBackendCapabilities c;
+    c.backend = QStringLiteral("redis");
+    c.displayName = QStringLiteral("Redis");
+    c.ttl = true;
+    c.kinds = {redislockkind::plain, redislockkind::redisson, redislockkind::redissonRw, redislockkind::fulcrum};
+    c.releaseEffect = QStringLiteral(
+        "Deletes the key only if the holder is still the one shown (one Lua script). Redisson waiters are woken "
+        "as Redisson's forceUnlock does, and the next client takes the lock at once. The old holder is not told: "
+        "it keeps running until it tries to extend or release, and its release then fails.");
+    return c;
+}
+
+QString RedisLockBackend::url() const
+{
+    return m_connection->endpoint();
+}
+
+void RedisLockBackend::open()
+{
+    m_connection->open();
+}
+
+LockBackendState RedisLockBackend::state() const
+{
+    switch (m_connection->state()) {
+    case RedisConnection::State::Connected: return LockBackendState::Connected;
+    case RedisConnection::State::Connecting: return LockBackendState::Connecting;
+    case RedisConnection::State::WaitingToReconnect: return LockBackendState::WaitingToReconnect;
+    case RedisConnection::State::Disconnected: return LockBackendState::Disconnected;
+    }
+    return LockBackendState::Disconnected;
+}
+
+void RedisLockBackend::scan()
+{
+    if (m_connection->isConnected())
+        m_inspector->scan();
+}
+
+void RedisLockBackend::cancelScan()
+{
+    m_inspector->cancel();
+}
+
+bool RedisLockBackend::isScanning() const
+{
+    return m_inspector->isScanning();
+}
+
+const LockScanResult &RedisLockBackend::lastResult() const
+{
+    return m_inspector->lastResult();
+}
+
+void RedisLockBackend::release(const LockReleaseRequest &request, std::function<void(const ForceReleaseResult &)> done)
+{
+    if (request.mode != LockReleaseRequest::Delete) {
+        ForceReleaseResult result;
+        result.message = QStringLiteral("Redis locks cannot be asked to release; nothing was changed");
+        QMetaObject::invokeMethod(this, [done = std::move(done), result] { done(result); }, Qt::QueuedConnection);
+        return;
+    }
+    std::erase_if(m_releases, [](const std::shared_ptr<PendingRelease> &pending) { return !pending->done; });
+    auto pending = std::make_shared<PendingRelease>(PendingRelease{std::move(done)});
+    m_releases.push_back(pending);
+    forceReleaseRedisLock(m_connection, request.key, request.holder, [pending](const ForceReleaseResult &result) {
+        if (!pending->done)
+            return;
+        const auto done = std::move(pending->done);
+        pending->done = nullptr;
+        done(result);
+    });
+}
+
+void RedisLockBackend::probe(const RedisEndpointConfig &config, const QByteArray &password, QObject *context,
+                             std::function<void(bool ok, const QString &message)> done)
+{
+    RedisConnectionOptions options = RedisConnectionOptions::fromConfig(config, password);
+    options.reconnect = false;
+    auto *connection = new RedisConnection(options, context);
+    auto answered = std::make_shared<bool>(false);
+    const QString endpoint = options.endpoint();
+    auto answer = [connection, answered, done = std::move(done)](bool ok, const QString &message) {
+        if (std::exchange(*answered, true))
+            return;
+        done(ok, message);
+        connection->deleteLater();
+    };
+    QObject::connect(connection, &RedisConnection::errorOccurred, context, [answer, endpoint](const QString &why) {
+        answer(false, QStringLiteral("%1: %2").arg(endpoint, why));
+    });
+    QObject::connect(connection, &RedisConnection::connected, context, [answer, connection, endpoint] {
+        connection->command({"PING"}, [answer, endpoint](const RedisReply &reply) {
+            answer(!reply.isError(), reply.isError() ? QStringLiteral("%1: PING failed: %2").arg(endpoint, QString::fromUtf8(reply.string))
+                                                     : QStringLiteral("%1: connected, PING answered %2").arg(endpoint, QString::fromUtf8(reply.string)));
+        });
+    });
+    connection->open();
+}
+
+} // namespace fulcrum

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "config/config.h"
+#include "locks/lockbackend.h"
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace fulcrum {
+
+class RedisConnection;
+class RedisLockInspector;
+
+// One Redis (a node, or a node behind a proxy) as a lock endpoint: a RedisConnection that
+// reconnects by itself, a RedisLockInspector for the passes, and the compare-and-delete script
+// for releases.
+class RedisLockBackend final : public LockBackend
+{
+    Q_OBJECT
+public:
+    RedisLockBackend(const RedisEndpointConfig &config, const QByteArray &password, QObject *parent = nullptr);
+    ~RedisLockBackend() override;
+
+    static LockBackendCapabilities redisCapabilities();
+    LockBackendCapabilities capabilities() const override { return redisCapabilities(); }
+    QString url() const override;
+    void open() override;
+    LockBackendState state() const override;
+    void scan() override;
+    void cancelScan() override;
+    bool isScanning() const override;
+    const LockScanResult &lastResult() const override;
+    void release(const LockReleaseRequest &request, std::function<void(const ForceReleaseResult &)> done) override;
+
+    // "Test connection": connects once (no retries) and PINGs; `done` runs once on `context`'s thread.
+    static void probe(const RedisEndpointConfig &config, const QByteArray &password, QObject *context,
+                      std::function<void(bool ok, const QString &message)> done);
+
+private:
+    struct PendingRelease;
+
+    RedisConnection *m_connection = nullptr;
+    RedisLockInspector *m_inspector = nullptr;
+    std::vector<std::shared_ptr<PendingRelease>> m_releases;
+};
+
+} // namespace fulcrum

@@ -1,0 +1,130 @@
+#include "redislocks.h"
+
+#include <QJsonValue>
+
+#include <algorithm>
+#include <cctype>
+
+namespace fulcrum {
+
+// "<uuid>:<threadId>" or "<uuid>:<threadId>:write" -> uuid, thread id.
+static bool parseRedissonField(QByteArray field, QString *uuid, qint64 *threadId)
+{
+    if (field.endsWith(":write"))
+        field.chop(6);
+    const qsizetype colon = field.lastIndexOf(':');
+    if (colon <= 0)
+        return false;
+    bool ok = false;
+    const qint64 id = field.mid(colon + 1).toLongLong(&ok);
+    if (!ok)
+        return false;
+    *uuid = QString::fromUtf8(field.left(colon));
+    *threadId = id;
+    return true;
+}
+
+static bool isFulcrumValue(const QByteArray &value, qint64 *fence)
+{
+    // "fulcrum:" + 32 hex digits + ":" + fence
+    if (!value.startsWith("fulcrum:") || value.size() < 8 + 32 + 2 || value[8 + 32] != ':')
+        return false;
+    for (qsizetype i = 8; i < 8 + 32; ++i) {
+        if (!std::isxdigit(uchar(value[i])))
+            return false;
+    }
+    bool ok = false;
+    *fence = value.mid(8 + 32 + 1).toLongLong(&ok);
+    return ok;
+}
+
+std::optional<LockInfo> classifyLockKey(const QByteArray &key, const QByteArray &type, qint64 pttl, const RedisReply &value, QString *note)
+{
+    note->clear();
+    LockInfo info;
+    info.backend = QStringLiteral("redis");
+    info.key = key;
+    info.ttlMs = pttl < 0 ? -1 : pttl;
+    if (pttl == -1)
+        info.flags |= LockInfo::NoExpiry;
+    if (type == "none" || pttl == -2)
+        return std::nullopt; // released between SCAN and the read
+    if (type == "string") {
+        // Companion keys of known lock libraries: counters and timeout records, not locks.
+        if (key.startsWith("fulcrum:fence:{") || (key.startsWith('{') && key.contains(":rwlock_timeout:")))
+            return std::nullopt;
+        if (value.type != RedisReply::String) {
+            *note = QStringLiteral("string value could not be read (%1): skipped").arg(value.errorText());
+            return std::nullopt;
+        }
+        info.holder = value.string;
+        qint64 fence = -1;
+        info.kind = isFulcrumValue(value.string, &fence) ? redislockkind::fulcrum : redislockkind::plain;
+        if (fence >= 0)
+            info.details.insert(QStringLiteral("fence"), fence);
+        return info;
+    }
+    if (type != "hash") {
+        *note = QStringLiteral("a %1, not a lock: skipped").arg(QString::fromUtf8(type));
+        return std::nullopt;
+    }
+    if (value.type != RedisReply::Array || value.elements.size() % 2 != 0) {
+        *note = QStringLiteral("hash could not be read (%1): skipped").arg(value.errorText());
+        return std::nullopt;
+    }
+    QByteArray mode;
+    QList<QPair<QByteArray, qint64>> owners;
+    for (qsizetype i = 0; i < value.elements.size(); i += 2) {
+        const QByteArray &field = value.elements[i].string;
+        const QByteArray &fieldValue = value.elements[i + 1].string;
+        if (field == "mode") {
+            mode = fieldValue;
+            continue;
+        }
+        bool ok = false;
+        const qint64 count = fieldValue.toLongLong(&ok);
+        QString uuid;
+        qint64 thread = 0;
+        if (!ok || !parseRedissonField(field, &uuid, &thread)) {
+            *note = QStringLiteral("hash field \"%1\" is not Redisson's \"<uuid>:<threadId>\" -> count: not a known lock, skipped")
+                        .arg(escapeBytes(field.left(80)));
+            return std::nullopt;
+        }
+        owners.append({field, count});
+    }
+    if (owners.isEmpty()) {
+        *note = mode.isEmpty() ? QStringLiteral("empty hash: skipped") : QStringLiteral("Redisson read/write lock with mode \"%1\" but no holder: skipped").arg(QString::fromUtf8(mode));
+        return std::nullopt;
+    }
+    std::sort(owners.begin(), owners.end());
+    QPair<QByteArray, qint64> holder = owners.first();
+    if (!mode.isEmpty()) {
+        info.kind = redislockkind::redissonRw;
+        info.details.insert(QStringLiteral("mode"), QString::fromUtf8(mode));
+        // The writer is the holder that matters in write mode (it may also hold read entries).
+        for (const auto &owner : owners) {
+            if (mode == "write" && owner.first.endsWith(":write"))
+                holder = owner;
+            info.holders << owner.first;
+        }
+    } else {
+        info.kind = redislockkind::redisson;
+    }
+    info.holder = holder.first;
+    QString ownerUuid;
+    qint64 threadId = -1;
+    parseRedissonField(holder.first, &ownerUuid, &threadId);
+    info.details.insert(QStringLiteral("owner_uuid"), ownerUuid);
+    info.details.insert(QStringLiteral("thread_id"), threadId);
+    info.details.insert(QStringLiteral("reentrancy"), holder.second);
+    return info;
+}
+
+QByteArray redissonChannel(const QByteArray &prefix, const QByteArray &name)
+{
+    if (name.contains('{'))
+        return prefix + ':' + name;
+    return prefix + ":{" + name + '}';
+}
+
+} // namespace fulcrum
