@@ -135,15 +135,18 @@ bool ZooKeeperServer::launch(QString *error)
 
 bool ZooKeeperServer::listensOnPort() const
 {
-    QFile tcp(QStringLiteral("/proc/net/tcp"));
-    if (!tcp.open(QIODevice::ReadOnly))
-        return false;
-    const QByteArray local = QStringLiteral("0100007F:%1").arg(m_port, 4, 16, QLatin1Char('0')).toUpper().toLatin1();
+    // Java listens on an IPv6 socket even for 127.0.0.1, so both tables are looked at.
+    const QByteArray portSuffix = ':' + QByteArray::number(m_port, 16).toUpper().rightJustified(4, '0');
     QByteArray inode;
-    for (const QByteArray &line : tcp.readAll().split('\n')) {
-        const QList<QByteArray> fields = line.simplified().split(' ');
-        if (fields.size() > 9 && fields[1] == local && fields[3] == "0A")
-            inode = fields[9];
+    for (const char *table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+        QFile tcp(QString::fromLatin1(table));
+        if (!tcp.open(QIODevice::ReadOnly))
+            continue;
+        for (const QByteArray &line : tcp.readAll().split('\n')) {
+            const QList<QByteArray> fields = line.simplified().split(' ');
+            if (fields.size() > 9 && fields[1].endsWith(portSuffix) && fields[3] == "0A")
+                inode = fields[9];
+        }
     }
     if (inode.isEmpty())
         return false;

@@ -37,11 +37,6 @@ QString who(const ZooKeeperEndpointConfig &config)
     return config.user.isEmpty() ? QStringLiteral("anonymous clients") : QStringLiteral("user \"%1\"").arg(config.user);
 }
 
-QByteArray parentOf(const QByteArray &path)
-{
-    const qsizetype slash = path.lastIndexOf('/');
-    return slash <= 0 ? QByteArray("/") : path.left(slash);
-}
 
 } // namespace
 
