@@ -267,7 +267,11 @@ void ZkClient::process(int events)
     if (!m_zh)
         return;
     m_inProcess = true;
-    zookeeper_process(m_zh, events);
+    // One call reads one reply; draining what has arrived here, instead of one reply per event
+    // loop round, is what makes pipelined passes fast. Bounded so that timers still run.
+    int rc = zookeeper_process(m_zh, events);
+    for (int round = 0; rc == ZOK && (events & ZOOKEEPER_READ) && m_zh && round < 10'000; ++round)
+        rc = zookeeper_process(m_zh, ZOOKEEPER_READ);
     m_inProcess = false;
     pump();
 }
