@@ -225,9 +225,11 @@ void TestZooKeeperLocks::curatorSemaphore()
     auto b = startClient(ZkLockProcess::Library::Curator, QStringLiteral("semaphore"), path, {}, 2);
     QTRY_VERIFY_WITH_TIMEOUT(a->isAcquired() && b->isAcquired(), 30'000);
     auto c = startClient(ZkLockProcess::Library::Curator, QStringLiteral("semaphore"), path, {}, 2);
+    // The third client first takes the semaphore's internal lock (shown as a waiter on it), then
+    // creates its lease, which waits for a slot.
     const LockScanResult result = scanUntil(*backend, [&](const LockScanResult &r) {
         auto row = rowOf(r, path.toUtf8());
-        return row && row->waiters.size() == 1;
+        return row && row->waiters.size() == 1 && row->waiters[0].id.contains("-lease-");
     });
     const LockInfo *row = rowOf(result, path.toUtf8());
     QVERIFY(row);
