@@ -1,0 +1,666 @@
+#include "zookeeperlockbackend.h"
+
+#include "common/bytestext.h"
+#include "common/wallclock.h"
+#include "locks/zookeeper/zkfourletterwords.h"
+
+#include <QElapsedTimer>
+#include <QMap>
+#include <QPointer>
+#include <QTimer>
+
+#include <deque>
+
+namespace fulcrum {
+
+using namespace zkrecipes;
+
+namespace {
+
+// Folders read at once: enough to keep ZkClient's pipeline full, few enough that a pass holds
+// only a bounded number of folders' children in memory.
+constexpr int kFoldersInFlight = 64;
+
+ZkClient::Options clientOptions(const ZooKeeperEndpointConfig &config, const QByteArray &password)
+{
+    ZkClient::Options o;
+    o.hosts = config.hosts;
+    o.chroot = config.chroot;
+    o.sessionTimeoutMs = config.sessionTimeoutMs;
+    o.user = config.user;
+    o.password = password;
+    return o;
+}
+
+QString who(const ZooKeeperEndpointConfig &config)
+{
+    return config.user.isEmpty() ? QStringLiteral("anonymous clients") : QStringLiteral("user \"%1\"").arg(config.user);
+}
+
+
+} // namespace
+
+void readZkFolder(ZkClient *client, QObject *context, const QByteArray &path,
+                  std::function<void(int rc, const QList<ZkNode> &children)> done, int maxData)
+{
+    client->getChildren(path, context, [client, context, path, done, maxData](int rc, const QList<QByteArray> &names, const ZkStat &) {
+        if (rc != zkrc::Ok || names.isEmpty()) {
+            done(rc, {});
+            return;
+        }
+        struct State
+        {
+            QList<ZkNode> nodes;
+            QList<bool> present;
+            int pending = 0;
+            int failure = zkrc::Ok;
+        };
+        auto state = std::make_shared<State>();
+        state->nodes.resize(names.size());
+        state->present.fill(false, names.size());
+        state->pending = int(names.size());
+        for (qsizetype i = 0; i < names.size(); ++i) {
+            state->nodes[i].name = names[i];
+            client->get(childPath(path, names[i]), context, [state, i, done, maxData](int rc, const QByteArray &data, const ZkStat &stat) {
+                if (rc == zkrc::Ok) {
+                    state->nodes[i].data = data.left(maxData);
+                    state->nodes[i].stat = stat;
+                    state->present[i] = true;
+                } else if (rc != zkrc::NoNode && state->failure == zkrc::Ok) {
+                    state->failure = rc;
+                }
+                if (--state->pending > 0)
+                    return;
+                if (state->failure != zkrc::Ok) {
+                    done(state->failure, {});
+                    return;
+                }
+                QList<ZkNode> children;
+                children.reserve(state->nodes.size());
+                for (qsizetype j = 0; j < state->nodes.size(); ++j) {
+                    if (state->present[j])
+                        children.append(std::move(state->nodes[j]));
+                }
+                done(zkrc::Ok, children);
+            });
+        }
+    });
+}
+
+struct ZooKeeperLockBackend::Pass
+{
+    quint64 generation = 0;
+    QDateTime startedAt;
+    QElapsedTimer clock;
+    QElapsedTimer sinceProgress;
+    std::deque<std::pair<QByteArray, int>> folders;     // to read: path, depth
+    QSet<QByteArray> roots;
+    int reading = 0;                                    // folder reads (and semaphore parts) under way
+    int consPending = 0;
+    QHash<QString, QString> addressBySession;
+    QMap<QByteArray, LockInfo> rows;
+    QList<LockScanNote> notes;
+    qint64 nodes = 0;
+    bool truncated = false;
+    bool depthNoted = false;
+};
+
+struct ZooKeeperLockBackend::PendingRelease
+{
+    LockReleaseRequest request;
+    std::function<void(const ForceReleaseResult &)> done;
+    bool finished = false;
+};
+
+ZooKeeperLockBackend::ZooKeeperLockBackend(const ZooKeeperEndpointConfig &config, const QByteArray &password, QObject *parent)
+    : LockBackend(parent)
+    , m_config(config)
+    , m_client(new ZkClient(clientOptions(config, password), this))
+    , m_observations(LockObservationRules{config.longHeldMs})
+{
+    connect(m_client, &ZkClient::connected, this, [this] {
+        setState(LockBackendState::Connected);
+        Q_EMIT connected();
+        if (m_resumeWanted) {
+            m_resumeWanted = false;
+            startPass();
+        }
+    });
+    auto lost = [this](const QString &why) {
+        setState(LockBackendState::WaitingToReconnect);
+        if (m_pass)
+            interruptPass(why);
+        Q_EMIT errorOccurred(why);
+    };
+    connect(m_client, &ZkClient::connectionLost, this, lost);
+    connect(m_client, &ZkClient::sessionExpired, this, lost);
+    connect(m_client, &ZkClient::authFailed, this, [this](const QString &why) {
+        setState(LockBackendState::Disconnected);
+        if (m_pass)
+            interruptPass(why);
+        Q_EMIT errorOccurred(why);
+    });
+}
+
+ZooKeeperLockBackend::~ZooKeeperLockBackend()
+{
+    const auto releases = std::move(m_releases);
+    for (const auto &pending : releases) {
+        if (!pending->finished) {
+            pending->finished = true;
+            pending->done(ForceReleaseResult{ForceReleaseResult::Failed, {},
+                                             QStringLiteral("the endpoint %1 was closed before the release finished").arg(url())});
+        }
+    }
+}
+
+LockBackendCapabilities ZooKeeperLockBackend::zooKeeperCapabilities(bool clientAddress)
+{
+    LockBackendCapabilities c;
+    c.backend = backendName;
+    c.ttl = false;
+    c.waiters = true;
+    c.sessions = true;
+    c.clientAddress = clientAddress;
+    c.askHolder = true;
+    c.kinds = {QStringLiteral("curator-mutex"), QStringLiteral("curator-rwlock"), QStringLiteral("curator-semaphore"),
+               QStringLiteral("kazoo-lock"), QStringLiteral("kazoo-rwlock"), QStringLiteral("kazoo-semaphore")};
+    c.releaseEffect = QStringLiteral(
+        "Deletes exactly the holder's znode, at the version Fulcrum read (nothing is deleted if it is gone or changed). "
+        "The next waiter takes the lock at once. The old holder is NOT told: it keeps running as if it held the lock "
+        "until its own session or code notices. Asking the holder (Curator's Revoker: __REVOKE__ written to its node) "
+        "is gentler, and works only for Curator holders that made their lock revocable.");
+    return c;
+}
+
+LockBackendCapabilities ZooKeeperLockBackend::capabilities() const
+{
+    return zooKeeperCapabilities(m_config.fourLetterWords && !m_consRefused);
+}
+
+void ZooKeeperLockBackend::setState(LockBackendState state)
+{
+    m_state = state;
+}
+
+void ZooKeeperLockBackend::open()
+{
+    if (m_state != LockBackendState::NotStarted)
+        return;
+    setState(LockBackendState::Connecting);
+    m_client->open();
+}
+
+void ZooKeeperLockBackend::scan()
+{
+    if (m_pass || !m_client->isConnected())
+        return;
+    m_restarts = 0;
+    startPass();
+}
+
+void ZooKeeperLockBackend::cancelScan()
+{
+    m_pass.reset();
+    ++m_generation;
+    m_resumeWanted = false;
+}
+
+void ZooKeeperLockBackend::interruptPass(const QString &why)
+{
+    m_pass.reset();
+    ++m_generation;
+    ++m_restarts;
+    m_resumeWanted = true;
+    Q_EMIT scanInterrupted(why);
+}
+
+void ZooKeeperLockBackend::startPass()
+{
+    m_pass = std::make_unique<Pass>();
+    Pass &p = *m_pass;
+    p.generation = ++m_generation;
+    p.startedAt = wallclock::nowUtc();
+    p.clock.start();
+    p.sinceProgress.start();
+    for (const QString &root : m_config.paths) {
+        QByteArray path = root.toUtf8();
+        if (path.size() > 1 && path.endsWith('/'))
+            path.chop(1);
+        if (!path.startsWith('/'))
+            path.prepend('/');
+        p.roots.insert(path);
+        p.folders.emplace_back(path, 0);
+    }
+    if (m_config.fourLetterWords) {
+        const quint64 generation = p.generation;
+        const QStringList servers = m_config.hosts.split(u',', Qt::SkipEmptyParts);
+        p.consPending = int(servers.size());
+        for (const QString &server : servers) {
+            queryZkConnections(server.trimmed(), this, [this, generation](const ZkConnections &answer) {
+                if (!m_pass || m_pass->generation != generation)
+                    return;
+                --m_pass->consPending;
+                if (answer.ok) {
+                    m_pass->addressBySession.insert(answer.addressBySession);
+                } else {
+                    m_consRefused = m_consRefused || answer.notWhitelisted;
+                    addNote({}, answer.error);
+                }
+                maybeFinish();
+            });
+        }
+    }
+    readNextFolders();
+    maybeFinish();
+}
+
+void ZooKeeperLockBackend::addRow(std::optional<LockInfo> row)
+{
+    if (row)
+        m_pass->rows.insert(row->key, std::move(*row));
+}
+
+void ZooKeeperLockBackend::addNote(const QByteArray &key, const QString &text)
+{
+    m_pass->notes.append(LockScanNote{key, text});
+}
+
+// Connection problems restart the pass (returns true: stop here). Other refusals become notes,
+// or fail the pass when a lock root itself is refused.
+bool ZooKeeperLockBackend::failed(int rc, const QByteArray &path, bool isRoot)
+{
+    if (rc == zkrc::Ok)
+        return false;
+    if (zkrc::isConnectionProblem(rc)) {
+        interruptPass(QStringLiteral("lost ZooKeeper while reading %1: %2").arg(QString::fromUtf8(path), zkrc::text(rc)));
+        return true;
+    }
+    if (rc == zkrc::NoNode) {
+        if (isRoot)
+            addNote(path, QStringLiteral("lock root %1 does not exist on %2; check the endpoint's paths").arg(QString::fromUtf8(path), url()));
+        return false;
+    }
+    if (rc == zkrc::NoAuth && isRoot) {
+        const QString why = QStringLiteral("ZooKeeper %1 does not let %2 read lock root %3 (ACL without READ); give it READ "
+                                           "or set the endpoint's user and password")
+                                .arg(url(), who(m_config), QString::fromUtf8(path));
+        m_pass.reset();
+        ++m_generation;
+        Q_EMIT scanFailed(why);
+        return true;
+    }
+    addNote(path, QStringLiteral("cannot read %1: %2").arg(QString::fromUtf8(path), zkrc::text(rc)));
+    return false;
+}
+
+void ZooKeeperLockBackend::readNextFolders()
+{
+    while (m_pass && m_pass->reading < kFoldersInFlight && !m_pass->folders.empty()) {
+        auto [path, depth] = m_pass->folders.front();
+        m_pass->folders.pop_front();
+        readLockFolder(path, depth);
+    }
+}
+
+void ZooKeeperLockBackend::readLockFolder(const QByteArray &path, int depth)
+{
+    const quint64 generation = m_pass->generation;
+    ++m_pass->reading;
+    auto stillOurs = [this, generation] { return m_pass && m_pass->generation == generation; };
+    readZkFolder(m_client, this, path, [this, path, depth, generation, stillOurs](int rc, const QList<ZkNode> &children) {
+        if (!stillOurs())
+            return;
+        --m_pass->reading;
+        if (failed(rc, path, m_pass->roots.contains(path)))
+            return;
+        Pass &p = *m_pass;
+        p.nodes += children.size();
+        if (p.nodes > m_config.maxNodes && !p.truncated) {
+            p.truncated = true;
+            addNote(path, QStringLiteral("stopped after %1 znodes (max_nodes %2): the table is incomplete; raise max_nodes "
+                                         "or narrow paths")
+                              .arg(p.nodes)
+                              .arg(m_config.maxNodes));
+        }
+
+        const FolderPlan plan = planFolder(children);
+        QSet<QByteArray> taken;
+        // Semaphores span folders: their parts are read here and become one row.
+        auto readParts = [this, generation, stillOurs](QList<QByteArray> parts, std::function<void(const QList<QList<ZkNode>> &)> combine) {
+            struct Parts
+            {
+                QList<QList<ZkNode>> read;
+                int pending = 0;
+                bool failed = false;
+            };
+            auto state = std::make_shared<Parts>();
+            state->read.resize(parts.size());
+            state->pending = int(parts.size());
+            m_pass->reading += int(parts.size());
+            for (qsizetype i = 0; i < parts.size(); ++i) {
+                const QByteArray part = parts[i];
+                readZkFolder(m_client, this, part, [this, state, i, part, combine, stillOurs](int rc, const QList<ZkNode> &nodes) {
+                    if (!stillOurs() || state->failed)
+                        return;
+                    --m_pass->reading;
+                    if (failed(rc, part, false)) {
+                        state->failed = true;
+                        return;
+                    }
+                    m_pass->nodes += nodes.size();
+                    state->read[i] = nodes;
+                    if (--state->pending == 0)
+                        combine(state->read);
+                    readNextFolders();
+                    maybeFinish();
+                });
+            }
+        };
+        if (plan.curatorSemaphore) {
+            taken << "leases" << "locks";
+            readParts({childPath(path, "leases"), childPath(path, "locks")}, [this, path](const QList<QList<ZkNode>> &parts) {
+                addRow(curatorSemaphore(path, parts[0], parts[1]));
+            });
+        }
+        for (const QByteArray &name : plan.kazooSemaphores) {
+            taken << name << name + kazooSemaphoreLockSuffix;
+            QByteArray maxLeases;
+            for (const ZkNode &c : children) {
+                if (c.name == name)
+                    maxLeases = c.data;
+            }
+            const QByteArray semaphore = childPath(path, name);
+            readParts({semaphore, semaphore + kazooSemaphoreLockSuffix}, [this, semaphore, maxLeases](const QList<QList<ZkNode>> &parts) {
+                addRow(kazooSemaphore(semaphore, maxLeases, parts[0], parts[1]));
+            });
+        }
+
+        QList<ZkNode> rest;
+        for (const ZkNode &c : children) {
+            if (!taken.contains(c.name))
+                rest.append(c);
+        }
+        const FolderLocks found = locksInFolder(path, rest);
+        addRow(found.lock);
+        if (found.note)
+            p.notes.append(*found.note);
+        if (!p.truncated) {
+            for (const ZkNode &c : rest) {
+                if (c.stat.numChildren == 0)
+                    continue;
+                if (depth + 1 > m_config.maxDepth) {
+                    p.truncated = true;
+                    if (!p.depthNoted) {
+                        p.depthNoted = true;
+                        addNote(path, QStringLiteral("%1 is %2 levels below its lock root and has subfolders: not read "
+                                                     "(max_depth %2); raise max_depth to see deeper locks")
+                                          .arg(QString::fromUtf8(childPath(path, c.name)))
+                                          .arg(m_config.maxDepth));
+                    }
+                    continue;
+                }
+                p.folders.emplace_back(childPath(path, c.name), depth + 1);
+            }
+        }
+        if (p.sinceProgress.elapsed() >= 100) {
+            p.sinceProgress.restart();
+            Q_EMIT progress(p.nodes, int(p.rows.size()));
+        }
+        readNextFolders();
+        maybeFinish();
+    });
+}
+
+void ZooKeeperLockBackend::maybeFinish()
+{
+    if (m_pass && m_pass->reading == 0 && m_pass->folders.empty() && m_pass->consPending == 0)
+        finishPass();
+}
+
+void ZooKeeperLockBackend::finishPass()
+{
+    std::unique_ptr<Pass> pass = std::move(m_pass);
+    LockScanResult result;
+    m_observations.beginPass(pass->startedAt);
+    m_handOvers.beginPass(pass->startedAt);
+    result.locks.reserve(pass->rows.size());
+    for (LockInfo &row : pass->rows) {
+        row.clientAddress = pass->addressBySession.value(row.session);
+        m_observations.observe(row);
+        m_handOvers.observe(row, m_config.sessionTimeoutMs);
+        result.locks.append(std::move(row));
+    }
+    m_observations.endPass();
+    m_handOvers.endPass();
+    result.notes = pass->notes;
+    result.keysScanned = pass->nodes;
+    result.elapsedMs = pass->clock.elapsed();
+    result.restarts = m_restarts;
+    result.truncated = pass->truncated;
+    result.finishedAt = wallclock::nowUtc();
+    m_lastResult = result;
+    Q_EMIT progress(result.keysScanned, int(result.locks.size()));
+    Q_EMIT scanFinished(m_lastResult);
+}
+
+void ZooKeeperLockBackend::finishRelease(const std::shared_ptr<PendingRelease> &pending, ForceReleaseResult result)
+{
+    if (pending->finished)
+        return;
+    pending->finished = true;
+    std::erase(m_releases, pending);
+    pending->done(result);
+}
+
+void ZooKeeperLockBackend::release(const LockReleaseRequest &request, std::function<void(const ForceReleaseResult &)> done)
+{
+    auto pending = std::make_shared<PendingRelease>(PendingRelease{request, std::move(done)});
+    m_releases.push_back(pending);
+    const QByteArray key = request.key;
+    auto fail = [this, pending](const QString &message) {
+        finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Failed, {}, message});
+    };
+    if (!m_client->isConnected()) {
+        QMetaObject::invokeMethod(this, [fail, this] {
+            fail(QStringLiteral("not connected to %1 (%2); nothing was changed").arg(url(), m_client->stateReason()));
+        }, Qt::QueuedConnection);
+        return;
+    }
+    auto readError = [this, key](int rc) {
+        return QStringLiteral("cannot read lock %1 on %2: %3; nothing was changed").arg(QString::fromUtf8(key), url(), zkrc::text(rc));
+    };
+    // Read the lock again, as a pass would, and act only if the operator's holder still holds.
+    readZkFolder(m_client, this, key, [this, pending, key, fail, readError](int rc, const QList<ZkNode> &children) {
+        if (rc == zkrc::NoNode || (rc == zkrc::Ok && children.isEmpty())) {
+            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Gone, {},
+                                                      QStringLiteral("%1 has no lock any more; nothing was changed").arg(QString::fromUtf8(key))});
+            return;
+        }
+        if (rc != zkrc::Ok) {
+            fail(readError(rc));
+            return;
+        }
+        auto act = [this, pending](const std::optional<LockInfo> &current, const QList<ZkNode> &holderFolder, const QByteArray &holderFolderPath) {
+            if (pending->request.mode == LockReleaseRequest::AskHolder && current)
+                askHolder(pending, *current, holderFolder, holderFolderPath);
+            else if (current)
+                deleteHolder(pending, *current, holderFolder, holderFolderPath);
+            else
+                finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Gone, {},
+                                                          QStringLiteral("%1 has no lock any more; nothing was changed")
+                                                              .arg(QString::fromUtf8(pending->request.key))});
+        };
+        if (planFolder(children).curatorSemaphore) {
+            const QByteArray leasesPath = childPath(key, "leases");
+            readZkFolder(m_client, this, leasesPath, [this, key, leasesPath, act, fail, readError](int rc, const QList<ZkNode> &leases) {
+                if (rc != zkrc::Ok && rc != zkrc::NoNode) {
+                    fail(readError(rc));
+                    return;
+                }
+                readZkFolder(m_client, this, childPath(key, "locks"), [key, leases, leasesPath, act, fail, readError](int rc, const QList<ZkNode> &locks) {
+                    if (rc != zkrc::Ok && rc != zkrc::NoNode) {
+                        fail(readError(rc));
+                        return;
+                    }
+                    act(curatorSemaphore(key, leases, locks), leases, leasesPath);
+                });
+            });
+            return;
+        }
+        act(locksInFolder(key, children).lock, children, key);
+    });
+}
+
+void ZooKeeperLockBackend::deleteHolder(const std::shared_ptr<PendingRelease> &pending, const LockInfo &current,
+                                        const QList<ZkNode> &holderFolder, const QByteArray &holderFolderPath)
+{
+    const QByteArray &wanted = pending->request.holder;
+    if (!holdsNow(current, wanted)) {
+        if (current.holder.isEmpty()) {
+            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Gone, {},
+                                                      QStringLiteral("nobody holds %1 any more; nothing was deleted").arg(QString::fromUtf8(current.key))});
+            return;
+        }
+        finishRelease(pending, ForceReleaseResult{ForceReleaseResult::HolderChanged, current.holder,
+                                                  QStringLiteral("%1 is now held by %2, not %3; nothing was deleted")
+                                                      .arg(QString::fromUtf8(current.key), escapeBytes(current.holder), escapeBytes(wanted))});
+        return;
+    }
+    int version = -1;
+    for (const ZkNode &n : holderFolder) {
+        if (n.name == wanted)
+            version = n.stat.version;
+    }
+    const QByteArray path = childPath(holderFolderPath, wanted);
+    const QString next = current.waiters.isEmpty() ? QString() : escapeBytes(current.waiters.first().id);
+    m_client->remove(path, version, this, [this, pending, path, version, next, holderFolderPath](int rc) {
+        const QString p = QString::fromUtf8(path);
+        if (rc == zkrc::Ok) {
+            const QString after = next.isEmpty() ? QStringLiteral("nobody was waiting")
+                                                 : QStringLiteral("the next waiter (%1) takes the lock now").arg(next);
+            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Released, {},
+                                                      QStringLiteral("deleted %1 (version %2); %3; the old holder is not told")
+                                                          .arg(p).arg(version).arg(after)});
+        } else if (rc == zkrc::NoNode) {
+            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Gone, {},
+                                                      QStringLiteral("%1 went away before the delete; nothing was deleted").arg(p)});
+        } else if (rc == zkrc::BadVersion) {
+            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
+                                                      QStringLiteral("%1 changed after it was read (version is no longer %2); nothing "
+                                                                     "was deleted; look at the lock again and retry")
+                                                          .arg(p).arg(version)});
+        } else if (rc == zkrc::NoAuth) {
+            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
+                                                      QStringLiteral("ZooKeeper refused to delete %1: the ACL of %2 does not give %3 the "
+                                                                     "DELETE permission; nothing was deleted. Connect as a user whose "
+                                                                     "digest the ACL allows (the endpoint's user and password)")
+                                                          .arg(p, QString::fromUtf8(holderFolderPath), who(m_config))});
+        } else {
+            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
+                                                      QStringLiteral("deleting %1 failed: %2; it may or may not be gone, look at the "
+                                                                     "lock again")
+                                                          .arg(p, zkrc::text(rc))});
+        }
+    });
+}
+
+void ZooKeeperLockBackend::askHolder(const std::shared_ptr<PendingRelease> &pending, const LockInfo &current,
+                                     const QList<ZkNode> &holderFolder, const QByteArray &holderFolderPath)
+{
+    const QByteArray &wanted = pending->request.holder;
+    if (current.kind != u"curator-mutex" && current.kind != u"curator-rwlock") {
+        finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
+                                                  QStringLiteral("%1 is a %2 lock: only Curator InterProcessMutex and ReadWriteLock "
+                                                                 "holders can be asked to release (Revoker); force-release instead")
+                                                      .arg(QString::fromUtf8(current.key), current.kind)});
+        return;
+    }
+    if (!holdsNow(current, wanted)) {
+        finishRelease(pending, ForceReleaseResult{current.holder.isEmpty() ? ForceReleaseResult::Gone : ForceReleaseResult::HolderChanged,
+                                                  current.holder,
+                                                  QStringLiteral("%1 is now held by %2, not %3; nobody was asked")
+                                                      .arg(QString::fromUtf8(current.key), escapeBytes(current.holder), escapeBytes(wanted))});
+        return;
+    }
+    int version = -1;
+    for (const ZkNode &n : holderFolder) {
+        if (n.name == wanted)
+            version = n.stat.version;
+    }
+    const QByteArray path = childPath(holderFolderPath, wanted);
+    // Curator's Revoker.attemptRevoke(): the holder's own data watch sees __REVOKE__ and, if it
+    // called makeRevocable(), its listener decides. The version keeps it to this very node.
+    m_client->setData(path, QByteArrayLiteral("__REVOKE__"), version, this, [this, pending, path, holderFolderPath](int rc, const ZkStat &) {
+        const QString p = QString::fromUtf8(path);
+        if (rc == zkrc::Ok) {
+            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Asked, {},
+                                                      QStringLiteral("wrote __REVOKE__ to %1: a Curator holder that made its lock "
+                                                                     "revocable releases it when its listener runs; others ignore it. "
+                                                                     "The next pass shows whether it let go")
+                                                          .arg(p)});
+        } else if (rc == zkrc::NoNode) {
+            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Gone, {}, QStringLiteral("%1 went away; nobody was asked").arg(p)});
+        } else if (rc == zkrc::NoAuth) {
+            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
+                                                      QStringLiteral("ZooKeeper refused to write %1: its ACL does not give %2 the WRITE "
+                                                                     "permission; connect as a user the ACL allows")
+                                                          .arg(p, who(m_config))});
+        } else {
+            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
+                                                      QStringLiteral("asking the holder of %1 failed: %2").arg(p, zkrc::text(rc))});
+        }
+    });
+}
+
+void ZooKeeperLockBackend::probe(const ZooKeeperEndpointConfig &config, const QByteArray &password, QObject *context,
+                                 std::function<void(bool ok, const QString &message)> done)
+{
+    auto *client = new ZkClient(clientOptions(config, password));
+    struct State
+    {
+        bool finished = false;
+        QStringList roots;
+        int pending = 0;
+    };
+    auto state = std::make_shared<State>();
+    QPointer<QObject> guard(context);
+    auto finish = [client, state, guard, done](bool ok, const QString &message) {
+        if (state->finished)
+            return;
+        state->finished = true;
+        client->deleteLater();
+        if (guard)
+            done(ok, message);
+    };
+    const QString where = ZkClient::connectString(config.hosts, config.chroot);
+    QObject::connect(client, &ZkClient::authFailed, client, [finish](const QString &why) { finish(false, why); });
+    QTimer::singleShot(config.sessionTimeoutMs + 2000, client, [finish, client, where] {
+        finish(false, QStringLiteral("no ZooKeeper session with %1 in time: %2").arg(where, client->stateReason()));
+    });
+    QObject::connect(client, &ZkClient::connected, client, [client, state, config, finish, where] {
+        state->pending = int(config.paths.size());
+        if (state->pending == 0) {
+            finish(true, QStringLiteral("connected to %1").arg(where));
+            return;
+        }
+        for (const QString &root : config.paths) {
+            client->exists(root.toUtf8(), client, [state, root, finish, where, client](int rc, const ZkStat &stat) {
+                if (rc == zkrc::Ok)
+                    state->roots << QStringLiteral("%1: %2 children").arg(root).arg(stat.numChildren);
+                else if (rc == zkrc::NoNode)
+                    state->roots << QStringLiteral("%1: does not exist yet").arg(root);
+                else
+                    state->roots << QStringLiteral("%1: %2").arg(root, zkrc::text(rc));
+                if (--state->pending == 0)
+                    finish(true, QStringLiteral("connected to %1 (session timeout %2 ms); %3")
+                                     .arg(where)
+                                     .arg(client->negotiatedTimeoutMs())
+                                     .arg(state->roots.join(QStringLiteral("; "))));
+            });
+        }
+    });
+    client->open();
+}
+
+} // namespace fulcrum

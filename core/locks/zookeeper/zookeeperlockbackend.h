@@ -1,0 +1,82 @@
+#pragma once
+
+#include "config/config.h"
+#include "locks/lockbackend.h"
+#include "locks/lockobservations.h"
+#include "locks/zookeeper/zkclient.h"
+#include "locks/zookeeper/zkrecipes.h"
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace fulcrum {
+
+// One ZooKeeper ensemble as a lock endpoint: a ZkClient session, passes that walk the
+// configured lock roots (pipelined reads, depth and node limits) and recognise Curator's and
+// Kazoo's recipes, and releases that delete exactly the holder's znode at the version read.
+class ZooKeeperLockBackend final : public LockBackend
+{
+    Q_OBJECT
+public:
+    ZooKeeperLockBackend(const ZooKeeperEndpointConfig &config, const QByteArray &password, QObject *parent = nullptr);
+    ~ZooKeeperLockBackend() override;
+
+    // clientAddress: whether "cons" may tell where holders connect from.
+    static LockBackendCapabilities zooKeeperCapabilities(bool clientAddress = true);
+    LockBackendCapabilities capabilities() const override;
+    QString url() const override { return m_config.url(); }
+    void open() override;
+    LockBackendState state() const override { return m_state; }
+    void scan() override;
+    void cancelScan() override;
+    bool isScanning() const override { return m_pass != nullptr; }
+    const LockScanResult &lastResult() const override { return m_lastResult; }
+    void release(const LockReleaseRequest &request, std::function<void(const ForceReleaseResult &)> done) override;
+
+    // "Test connection": one session, an exists() on every lock root, then closed; `done` runs
+    // once on `context`'s thread within the session timeout (plus a little).
+    static void probe(const ZooKeeperEndpointConfig &config, const QByteArray &password, QObject *context,
+                      std::function<void(bool ok, const QString &message)> done);
+
+private:
+    struct Pass;
+    struct PendingRelease;
+
+    void setState(LockBackendState state);
+    void startPass();
+    void interruptPass(const QString &why);
+    void readNextFolders();
+    void readLockFolder(const QByteArray &path, int depth);
+    void addRow(std::optional<LockInfo> row);
+    void addNote(const QByteArray &key, const QString &text);
+    bool failed(int rc, const QByteArray &path, bool isRoot);
+    void maybeFinish();
+    void finishPass();
+    void deleteHolder(const std::shared_ptr<PendingRelease> &pending, const LockInfo &current, const QList<ZkNode> &holderFolder,
+                      const QByteArray &holderFolderPath);
+    void askHolder(const std::shared_ptr<PendingRelease> &pending, const LockInfo &current, const QList<ZkNode> &holderFolder,
+                   const QByteArray &holderFolderPath);
+    void finishRelease(const std::shared_ptr<PendingRelease> &pending, ForceReleaseResult result);
+
+    ZooKeeperEndpointConfig m_config;
+    ZkClient *m_client = nullptr;
+    LockBackendState m_state = LockBackendState::NotStarted;
+    std::unique_ptr<Pass> m_pass;
+    quint64 m_generation = 0;
+    bool m_resumeWanted = false;
+    int m_restarts = 0;
+    bool m_consRefused = false;
+    LockScanResult m_lastResult;
+    LockObservations m_observations;
+    zkrecipes::ZkHandOverHistory m_handOvers;
+    std::vector<std::shared_ptr<PendingRelease>> m_releases;
+};
+
+// Reads one folder: its children's names, then every child's data and Stat, pipelined. A child
+// that vanishes meanwhile is left out; `done` gets the first other failure, or Ok. Data is cut
+// to maxData bytes (what a row shows), so a pass's memory stays bounded.
+void readZkFolder(ZkClient *client, QObject *context, const QByteArray &path,
+                  std::function<void(int rc, const QList<ZkNode> &children)> done, int maxData = 1024);
+
+} // namespace fulcrum

@@ -1,0 +1,99 @@
+#!/usr/bin/python3
+"""ZooKeeper lock inspection benchmark (prints figures, asserts nothing).
+
+usage: run_zk_bench.py BUILD_DIR [FOLDERS CONTENDERS]
+Starts Debian's ZooKeeper on a free loopback port in a temporary directory, fills /locks with
+FOLDERS lock folders holding CONTENDERS Curator-named contender znodes in all (default 10 000 and
+50 000), then inspects it once with Fulcrum (bench_zklocks: ZooKeeperLockBackend, pipelined) and
+once with the usual operator script (kazoo_inspect.py: recursive get_children, then get each
+node), after one untimed Fulcrum pass to warm the server. For each: wall time, the server's CPU
+time during it (/proc/PID/stat of the JVM) and the tool's peak RSS.
+"""
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLASSPATH = "/usr/share/java/zookeeper.jar:/usr/share/java/zookeeper-jute.jar"
+
+
+def die_with_parent():
+    ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run(command, server_pid):
+    cpu_before = server_cpu_seconds(server_pid)
+    start = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.monotonic() - start
+    output = process.stdout.read().strip()
+    if status != 0:
+        sys.exit("%s failed: %s" % (command[0], output))
+    return {"wall": wall, "server_cpu": server_cpu_seconds(server_pid) - cpu_before,
+            "rss_mb": usage.ru_maxrss / 1024, "says": output}
+
+
+def main():
+    build = sys.argv[1]
+    folders = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
+    contenders = int(sys.argv[3]) if len(sys.argv) > 3 else 50000
+    bench = os.path.join(build, "bench", "bench_zklocks")
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        os.mkdir(os.path.join(tmp, "data"))
+        with open(os.path.join(tmp, "zoo.cfg"), "w") as cfg:
+            cfg.write("tickTime=2000\ndataDir=%s/data\nclientPort=%d\nclientPortAddress=127.0.0.1\n"
+                      "admin.enableServer=false\n4lw.commands.whitelist=ruok\n" % (tmp, port))
+        server = subprocess.Popen(["java", "-Xmx512m", "-cp", CLASSPATH, "org.apache.zookeeper.server.ZooKeeperServerMain",
+                                   os.path.join(tmp, "zoo.cfg")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  preexec_fn=die_with_parent)
+        try:
+            hosts = "127.0.0.1:%d" % port
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                        s.sendall(b"ruok")
+                        if s.recv(4) == b"imok":
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline or server.poll() is not None:
+                    sys.exit("ZooKeeper did not start on port %d" % port)
+                time.sleep(0.1)
+            print(run([bench, hosts, "populate", str(folders), str(contenders)], server.pid)["says"])
+            run([bench, hosts, "inspect"], server.pid)
+            kazoo = run(["/usr/bin/python3", os.path.join(HERE, "kazoo_inspect.py"), hosts], server.pid)
+            fulcrum = run([bench, hosts, "inspect"], server.pid)
+            print("%-32s %10s %14s %12s" % ("", "wall s", "server CPU s", "peak RSS MB"))
+            for name, r in (("Fulcrum (ZooKeeperLockBackend)", fulcrum), ("Kazoo operator script", kazoo)):
+                print("%-32s %10.2f %14.2f %12.1f" % (name, r["wall"], r["server_cpu"], r["rss_mb"]))
+            print("  fulcrum: " + fulcrum["says"])
+            print("  kazoo:   " + kazoo["says"])
+            print("ratio kazoo/fulcrum: wall %.1fx, server CPU %.1fx" % (
+                kazoo["wall"] / fulcrum["wall"], kazoo["server_cpu"] / max(fulcrum["server_cpu"], 0.01)))
+        finally:
+            server.kill()
+            server.wait()
+
+
+if __name__ == "__main__":
+    main()
