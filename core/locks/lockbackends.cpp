@@ -2,18 +2,21 @@
 
 #include "locks/redis/redislockbackend.h"
 #include "locks/secretstore.h"
+#include "locks/zookeeper/zookeeperlockbackend.h"
 
 namespace fulcrum {
 
 QStringList lockBackendNames()
 {
-    return {QStringLiteral("redis")};
+    return {QStringLiteral("redis"), QStringLiteral("zookeeper")};
 }
 
 LockBackendCapabilities lockBackendCapabilities(const QString &backend)
 {
     if (backend == u"redis")
         return RedisLockBackend::redisCapabilities();
+    if (backend == u"zookeeper")
+        return ZooKeeperLockBackend::zooKeeperCapabilities();
     LockBackendCapabilities none;
     none.backend = backend;
     none.displayName = backend;
@@ -99,13 +102,18 @@ bool parseLockEndpointAddress(const QString &text, LockEndpointConfig *endpoint,
 
 LockBackend *createLockBackend(const LockEndpointConfig &endpoint, const QByteArray &password, QObject *parent)
 {
+    if (endpoint.isZooKeeper())
+        return new ZooKeeperLockBackend(endpoint.zookeeper, password, parent);
     return new RedisLockBackend(endpoint.redis, password, parent);
 }
 
 void probeLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &password, QObject *context,
                        std::function<void(bool ok, const QString &message)> done)
 {
-    RedisLockBackend::probe(endpoint.redis, password, context, std::move(done));
+    if (endpoint.isZooKeeper())
+        ZooKeeperLockBackend::probe(endpoint.zookeeper, password, context, std::move(done));
+    else
+        RedisLockBackend::probe(endpoint.redis, password, context, std::move(done));
 }
 
 } // namespace fulcrum

@@ -158,6 +158,7 @@ LockBackendCapabilities ZooKeeperLockBackend::zooKeeperCapabilities(bool clientA
 {
     LockBackendCapabilities c;
     c.backend = backendName;
+    c.displayName = QStringLiteral("ZooKeeper");
     c.ttl = false;
     c.waiters = true;
     c.sessions = true;
