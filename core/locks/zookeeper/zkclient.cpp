@@ -5,6 +5,7 @@
 
 #include <zookeeper/zookeeper.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -96,6 +97,16 @@ ZkClient::ZkClient(Options options, QObject *parent)
 {
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, [this] { process(0); });
+    m_connectDeadline.setInterval(std::clamp(m_options.sessionTimeoutMs / 2, 2000, 10'000));
+    connect(&m_connectDeadline, &QTimer::timeout, this, [this] {
+        if (m_state == State::Connected || !m_open)
+            return;
+        const QString why = QStringLiteral("no ZooKeeper session from %1 within %2 ms; retrying. Is the server running and the address right?")
+                                .arg(connectString())
+                                .arg(m_connectDeadline.interval());
+        m_reason = why;
+        Q_EMIT connectionLost(why);
+    });
 }
 
 ZkClient::~ZkClient()
@@ -136,6 +147,7 @@ void ZkClient::open()
 void ZkClient::close()
 {
     m_open = false;
+    m_connectDeadline.stop();
     const auto waiting = std::move(m_waiting);
     m_waiting.clear();
     for (const auto &entry : waiting) {
@@ -172,6 +184,7 @@ void ZkClient::startHandle()
         zoo_add_auth(m_zh, "digest", credentials.constData(), int(credentials.size()), nullptr, nullptr);
     }
     setState(State::Connecting, QStringLiteral("connecting to %1").arg(connectString()));
+    m_connectDeadline.start();
     pump();
 }
 
@@ -282,11 +295,13 @@ void ZkClient::onSessionEvent(int state)
         setState(State::Connected, QStringLiteral("connected to %1, session %2, timeout %3 ms")
                                        .arg(connectString(), sessionIdText())
                                        .arg(negotiatedTimeoutMs()));
+        m_connectDeadline.stop();
         Q_EMIT connected();
     } else if (state == ZOO_CONNECTING_STATE || state == ZOO_ASSOCIATING_STATE || state == ZOO_NOTCONNECTED_STATE) {
         if (m_state == State::Connected) {
             const QString why = QStringLiteral("connection to %1 lost; reconnecting within the session").arg(connectString());
             setState(State::Connecting, why);
+            m_connectDeadline.start();
             Q_EMIT connectionLost(why);
         }
     } else if (state == ZOO_EXPIRED_SESSION_STATE) {

@@ -141,6 +141,9 @@ private:
     QSocketNotifier *m_readNotifier = nullptr;
     QSocketNotifier *m_writeNotifier = nullptr;
     QTimer m_timer;
+    // Connecting to a closed port is retried by the C client in silence: when no session comes
+    // within this long, say so (and again each time it passes).
+    QTimer m_connectDeadline;
     int m_inFlight = 0;
     std::deque<std::pair<std::function<int(Request *)>, std::unique_ptr<Request>>> m_waiting;
     QHash<Watch *, std::shared_ptr<Watch>> m_watches;

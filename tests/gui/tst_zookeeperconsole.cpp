@@ -1,0 +1,114 @@
+#include "engine/inprocessenginelink.h"
+#include "locks/lockbackends.h"
+#include "lockmodel.h"
+#include "locksview.h"
+#include "zkclients.h"
+#include "zookeeperserver.h"
+
+#include <QComboBox>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QTableView>
+#include <QTest>
+
+#include <memory>
+
+using namespace fulcrum;
+using namespace fulcrum::test;
+using namespace fulcrum::ui;
+
+// The console's Locks view on a ZooKeeper endpoint of the embedded engine: the picker names
+// the backend, columns ZooKeeper has no figures for are hidden, the detail pane lists the
+// waiters in queue order, and the release dialog says what a release does here, offers to ask
+// a Curator holder first, and passes the lock on to the next real Curator client.
+class TestZooKeeperConsole : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void locksViewShowsAZooKeeperEndpoint();
+
+private:
+    std::unique_ptr<ZooKeeperServer> m_server;
+};
+
+void TestZooKeeperConsole::initTestCase()
+{
+    m_server = std::make_unique<ZooKeeperServer>();
+    QString error;
+    QVERIFY2(m_server->start(&error), qPrintable(error));
+    QVERIFY2(ZkLockProcess::prepareCurator(&error), qPrintable(error));
+}
+
+static int rowOf(LocksView *view, const QString &key)
+{
+    const QAbstractItemModel *model = view->table()->model();
+    for (int row = 0; row < model->rowCount(); ++row) {
+        if (model->index(row, LockModel::Key).data().toString() == key)
+            return row;
+    }
+    return -1;
+}
+
+void TestZooKeeperConsole::locksViewShowsAZooKeeperEndpoint()
+{
+    const QString path = QStringLiteral("/locks/console/payout-3");
+    ZkLockProcess holder(ZkLockProcess::Library::Curator, QStringLiteral("mutex"), m_server->hosts(), path);
+    QString error;
+    QVERIFY2(holder.start(&error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(holder.isAcquired(), 30'000);
+    ZkLockProcess waiter(ZkLockProcess::Library::Curator, QStringLiteral("mutex"), m_server->hosts(), path);
+    QVERIFY2(waiter.start(&error), qPrintable(error));
+
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;
+    InProcessLockEndpoint zk;
+    QVERIFY(parseLockEndpointAddress(QStringLiteral("zookeeper://") + m_server->hosts(), &zk.config, &error));
+    zk.config.zookeeper.name = QStringLiteral("orders-zk");
+    zk.config.zookeeper.pollIntervalMs = 200;
+    zk.config.zookeeper.sessionTimeoutMs = 4000;
+    options.locks.append(zk);
+    InProcessEngineLink link(options);
+    QCOMPARE(link.lockEndpoints(), (QList<LockEndpointInfo>{{QStringLiteral("orders-zk"), QStringLiteral("zookeeper")}}));
+    LocksView view(&link);
+    QObject::connect(&link, &EngineLink::lockTableReady, &view, &LocksView::setLockTable);
+    view.resize(1100, 600);
+    view.show();
+
+    auto *picker = view.findChild<QComboBox *>(QStringLiteral("lockEndpoints"));
+    QVERIFY(picker);
+    QCOMPARE(picker->currentText(), QStringLiteral("orders-zk (ZooKeeper)"));
+    QTRY_VERIFY_WITH_TIMEOUT(rowOf(&view, path) >= 0 && view.table()->model()->index(rowOf(&view, path), LockModel::Waiters).data().toString() == u"1",
+                             30'000);
+    // No TTL for ZooKeeper locks (they live as long as the holder's session): no such column.
+    QVERIFY(view.table()->isColumnHidden(LockModel::Ttl));
+    QVERIFY(!view.table()->isColumnHidden(LockModel::Session));
+    QVERIFY(!view.table()->isColumnHidden(LockModel::Waiters));
+    QCOMPARE(view.table()->model()->headerData(LockModel::Key, Qt::Horizontal).toString(), QStringLiteral("Lock"));
+    const int row = rowOf(&view, path);
+    QCOMPARE(view.table()->model()->index(row, LockModel::Kind).data().toString(), QStringLiteral("Curator mutex"));
+    QVERIFY(view.table()->model()->index(row, LockModel::Session).data().toString().startsWith(u"0x"));
+    QVERIFY2(!view.table()->model()->index(row, LockModel::Flags).data().toString().contains(u"no expiry"),
+             "ZooKeeper locks are not flagged for a TTL they cannot have");
+
+    view.table()->selectRow(row);
+    QVERIFY2(view.detailText().contains(u"1. ") && view.detailText().contains(u"session 0x"), qPrintable(view.detailText()));
+
+    ForceReleaseDialog *dialog = view.forceReleaseSelected();
+    QVERIFY(dialog);
+    auto *effect = dialog->findChild<QLabel *>(QStringLiteral("releaseEffect"));
+    QVERIFY(effect);
+    QVERIFY2(effect->text().contains(u"next waiter takes the lock at once") && effect->text().contains(u"NOT told"), qPrintable(effect->text()));
+    QVERIFY2(dialog->askButton(), "a Curator lock offers to ask its holder first");
+    QVERIFY(!dialog->keyConfirmation());
+    dialog->show();
+    dialog->releaseButton()->click();
+    QTRY_COMPARE_WITH_TIMEOUT(dialog->outcome(), ForceReleaseDialog::Outcome::Released, 10'000);
+    QTRY_VERIFY_WITH_TIMEOUT(waiter.isAcquired(), 30'000);
+    waiter.release();
+}
+
+QTEST_MAIN(TestZooKeeperConsole)
+#include "tst_zookeeperconsole.moc"

@@ -1,0 +1,240 @@
+#include "admin/prometheus.h"
+#include "demobackends.h"
+#include "freeport.h"
+#include "engine/engine.h"
+#include "engineconfigs.h"
+#include "programs.h"
+#include "zkclients.h"
+#include "zookeeperserver.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+#include <optional>
+
+using namespace fulcrum;
+using namespace fulcrum::test;
+
+// ZooKeeper as a member of the lock family, above the backend: the engine's lock service
+// (polling, release, audit), the Prometheus metrics and fulcrumctl's one command line for
+// every backend, against a real ZooKeeper and locks held by real Curator and Kazoo clients.
+class TestZooKeeperFamily : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void engineShowsReleasesAndAuditsZooKeeperLocks();
+    void fulcrumctlListsAndReleasesWithTheSameCommandLine();
+    void configuredZooKeeperThatIsDownIsAStateNotACrash();
+
+private:
+    std::unique_ptr<ZkLockProcess> startClient(ZkLockProcess::Library library, const QString &recipe, const QString &path,
+                                               const QString &identifier = {});
+    std::unique_ptr<ZooKeeperServer> m_server;
+};
+
+void TestZooKeeperFamily::initTestCase()
+{
+    m_server = std::make_unique<ZooKeeperServer>();
+    QString error;
+    QVERIFY2(m_server->start(&error), qPrintable(error));
+    QVERIFY2(ZkLockProcess::prepareCurator(&error), qPrintable(error));
+}
+
+std::unique_ptr<ZkLockProcess> TestZooKeeperFamily::startClient(ZkLockProcess::Library library, const QString &recipe, const QString &path,
+                                                                const QString &identifier)
+{
+    auto client = std::make_unique<ZkLockProcess>(library, recipe, m_server->hosts(), path, identifier);
+    QString error;
+    if (!client->start(&error))
+        qWarning("lock client did not start: %s", qPrintable(error));
+    return client;
+}
+
+static const LockInfo *lockIn(const Engine &engine, const QString &endpoint, const QByteArray &key)
+{
+    const LockEndpointView *view = engine.snapshot().lockEndpoint(endpoint);
+    if (!view)
+        return nullptr;
+    for (const LockInfo &lock : view->lastResult.locks) {
+        if (lock.key == key)
+            return &lock;
+    }
+    return nullptr;
+}
+
+static ZooKeeperEndpointConfig zookeeperEndpoint(const QString &name, const QString &hosts, const QString &root)
+{
+    ZooKeeperEndpointConfig z;
+    z.name = name;
+    z.hosts = hosts;
+    z.paths = {root};
+    z.pollIntervalMs = 200;
+    z.sessionTimeoutMs = 4000;
+    return z;
+}
+
+void TestZooKeeperFamily::engineShowsReleasesAndAuditsZooKeeperLocks()
+{
+    const QString path = QStringLiteral("/locks/family/order-7");
+    auto holder = startClient(ZkLockProcess::Library::Curator, QStringLiteral("mutex"), path);
+    QTRY_VERIFY_WITH_TIMEOUT(holder->isAcquired(), 30'000);
+    auto waiter = startClient(ZkLockProcess::Library::Curator, QStringLiteral("mutex"), path);
+
+    QTemporaryDir state;
+    InProcessDemoBackend app1(QStringLiteral("app1"));
+    Config config = fastCheckedPoolConfig({loopbackServer(QStringLiteral("app1"), app1.port())});
+    config.stateDir = state.path();
+    config.locks.push_back(LockEndpointConfig::fromZooKeeper(zookeeperEndpoint(QStringLiteral("zk"), m_server->hosts(), QStringLiteral("/locks/family"))));
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    QCOMPARE(engine.lockEndpointNames(), QStringList{QStringLiteral("zk")});
+    QTRY_VERIFY_WITH_TIMEOUT((engine.tick(), lockIn(engine, QStringLiteral("zk"), path.toUtf8()) && lockIn(engine, QStringLiteral("zk"), path.toUtf8())->waiters.size() == 1),
+                             30'000);
+    const LockEndpointView *view = engine.snapshot().lockEndpoint(u"zk");
+    QCOMPARE(view->backend, QStringLiteral("zookeeper"));
+    QCOMPARE(view->connectionState, QStringLiteral("connected"));
+    QVERIFY(view->url.startsWith(u"zookeeper://127.0.0.1:"));
+    QVERIFY(view->capabilities.waiters && view->capabilities.sessions && !view->capabilities.ttl);
+    const LockInfo shown = *lockIn(engine, QStringLiteral("zk"), path.toUtf8());
+    QCOMPARE(shown.kind, QStringLiteral("curator-mutex"));
+    QVERIFY(shown.session.startsWith(u"0x"));
+
+    // Prometheus: the same lock families, labelled with the backend.
+    const QByteArray metrics = prometheusMetrics(engine);
+    QVERIFY2(metrics.contains("fulcrum_locks{endpoint=\"zk\",backend=\"zookeeper\"} 1"), metrics.constData());
+    QVERIFY(metrics.contains("fulcrum_lock_waiters{endpoint=\"zk\",backend=\"zookeeper\"} 1"));
+    QVERIFY2(!metrics.contains("fulcrum_locks_without_expiry{endpoint=\"zk\""), "ZooKeeper locks have no TTL to be without");
+
+    auto release = [&engine](const QByteArray &key, const QByteArray &holderNode) -> ForceReleaseResult {
+        std::optional<ForceReleaseResult> result;
+        engine.releaseLock(QStringLiteral("zk"), LockReleaseRequest{LockReleaseRequest::Delete, key, holderNode}, QStringLiteral("erin"),
+                           QStringLiteral("test"), [&result](const ForceReleaseResult &r) { result = r; });
+        if (!QTest::qWaitFor([&result] { return result.has_value(); }, 10'000))
+            return ForceReleaseResult{ForceReleaseResult::Failed, {}, QStringLiteral("no answer within 10 s")};
+        return *result;
+    };
+    // A holder the operator did not see (the lock changed hands in between): nothing is deleted.
+    const ForceReleaseResult changed = release(path.toUtf8(), "_c_00000000-0000-0000-0000-000000000000-lock-0000000099");
+    QVERIFY2(changed.outcome == ForceReleaseResult::HolderChanged || changed.outcome == ForceReleaseResult::Gone, qPrintable(changed.message));
+    QVERIFY(holder->isRunning() && !waiter->isAcquired());
+
+    const ForceReleaseResult released = release(path.toUtf8(), shown.holder);
+    QCOMPARE(released.outcome, ForceReleaseResult::Released);
+    QTRY_VERIFY_WITH_TIMEOUT(waiter->isAcquired(), 30'000);
+
+    // Both attempts are in the engine's audit log, written by the lock service, not the backend.
+    const QList<AuditEntry> audit = engine.auditLog().recent();
+    QCOMPARE(audit.size(), 2);
+    for (const AuditEntry &entry : audit) {
+        QCOMPARE(entry.user, QStringLiteral("erin"));
+        QCOMPARE(entry.action, QStringLiteral("force-release"));
+        QVERIFY2(entry.target.startsWith(u"zookeeper://127.0.0.1:") && entry.target.endsWith(path), qPrintable(entry.target));
+    }
+    QVERIFY2(audit.first().result.startsWith(u"holder changed") || audit.first().result.startsWith(u"gone"), qPrintable(audit.first().result));
+    QCOMPARE(audit.last().result, QStringLiteral("ok"));
+    QCOMPARE(audit.last().before, QString::fromUtf8(shown.holder));
+    holder->release();
+    waiter->release();
+}
+
+void TestZooKeeperFamily::fulcrumctlListsAndReleasesWithTheSameCommandLine()
+{
+    const QString path = QStringLiteral("/locks/ctl/stock-9");
+    auto holder = startClient(ZkLockProcess::Library::Kazoo, QStringLiteral("lock"), path, QStringLiteral("worker-1"));
+    QTRY_VERIFY_WITH_TIMEOUT(holder->isAcquired(), 30'000);
+    auto waiter = startClient(ZkLockProcess::Library::Kazoo, QStringLiteral("lock"), path, QStringLiteral("worker-2"));
+    QTRY_VERIFY_WITH_TIMEOUT(waiter->hasSaid(QStringLiteral("waiting")), 30'000);
+
+    const QString ctl = binaryPath(QStringLiteral("fulcrumctl"));
+    QJsonObject row;
+    QTRY_VERIFY_WITH_TIMEOUT(([&] {
+        const ProgramRun list = runProgram(ctl, {QStringLiteral("locks"), QStringLiteral("list"), QStringLiteral("--zookeeper"), m_server->hosts(),
+                                                 QStringLiteral("--path"), QStringLiteral("/locks/ctl"), QStringLiteral("--json")});
+        if (list.exitCode != 0)
+            return false;
+        for (const QJsonValue &value : QJsonDocument::fromJson(list.out.toUtf8()).array()) {
+            if (value.toObject().value(QStringLiteral("key")).toString() == path)
+                row = value.toObject();
+        }
+        return row.value(QStringLiteral("waiters")).toArray().size() == 1;
+    })(), 30'000);
+    QCOMPARE(row.value(QStringLiteral("backend")).toString(), QStringLiteral("zookeeper"));
+    QCOMPARE(row.value(QStringLiteral("kind")).toString(), QStringLiteral("kazoo-lock"));
+    QCOMPARE(row.value(QStringLiteral("holder_text")).toString(), QStringLiteral("worker-1"));
+    QCOMPARE(row.value(QStringLiteral("waiters")).toArray().first().toObject().value(QStringLiteral("who")).toString(), QStringLiteral("worker-2"));
+    const QString holderNode = row.value(QStringLiteral("holder")).toString();
+    QVERIFY(holderNode.contains(u"__lock__"));
+
+    // The table form names the lock and the readable holder.
+    const ProgramRun table = runProgram(ctl, {QStringLiteral("locks"), QStringLiteral("list"), QStringLiteral("--zookeeper"), m_server->hosts(),
+                                              QStringLiteral("--path"), QStringLiteral("/locks/ctl")});
+    QCOMPARE(table.exitCode, 0);
+    QVERIFY2(table.out.contains(path) && table.out.contains(u"[worker-1]") && table.out.contains(u"1 waiting"), qPrintable(table.out));
+
+    QTemporaryDir dir;
+    const QString auditPath = dir.filePath(QStringLiteral("audit.log"));
+    const QStringList release{QStringLiteral("locks"), QStringLiteral("release"), path, QStringLiteral("--zookeeper"), m_server->hosts(),
+                              QStringLiteral("--audit-log"), auditPath, QStringLiteral("--holder")};
+    // Exit 3: the holder given is not the one holding; nothing is deleted.
+    const ProgramRun wrong = runProgram(ctl, release + QStringList{holderNode + QStringLiteral("0")});
+    QVERIFY2(wrong.exitCode == 3, qPrintable(wrong.err));
+    QVERIFY(!waiter->isAcquired());
+    const ProgramRun right = runProgram(ctl, release + QStringList{holderNode});
+    QVERIFY2(right.exitCode == 0, qPrintable(right.err));
+    QTRY_VERIFY_WITH_TIMEOUT(waiter->isAcquired(), 30'000);
+
+    QFile audit(auditPath);
+    QVERIFY(audit.open(QIODevice::ReadOnly));
+    const QByteArray written = audit.readAll();
+    QCOMPARE(written.count("force-release"), 2);
+    QVERIFY(written.contains(holderNode.toUtf8()));
+
+    // A ZooKeeper address without a port is refused with the forms it may take.
+    const ProgramRun bad = runProgram(ctl, {QStringLiteral("locks"), QStringLiteral("list"), QStringLiteral("--zookeeper"), QStringLiteral("zk1")});
+    QCOMPARE(bad.exitCode, 2);
+    QVERIFY2(bad.err.contains(u"--zookeeper") && bad.err.contains(u"HOST:PORT"), qPrintable(bad.err));
+    holder->release();
+    waiter->release();
+}
+
+void TestZooKeeperFamily::configuredZooKeeperThatIsDownIsAStateNotACrash()
+{
+    ZooKeeperServer down;
+    QString error;
+    QVERIFY2(down.start(&error), qPrintable(error));
+    const QString hosts = down.hosts();
+    down.stop();
+
+    InProcessDemoBackend app1(QStringLiteral("app1"));
+    Config config = fastCheckedPoolConfig({loopbackServer(QStringLiteral("app1"), app1.port())});
+    config.locks.push_back(LockEndpointConfig::fromZooKeeper(zookeeperEndpoint(QStringLiteral("zk-down"), hosts, QStringLiteral("/locks"))));
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    QTRY_VERIFY_WITH_TIMEOUT((engine.tick(), !engine.snapshot().lockEndpoint(u"zk-down")->lastError.isEmpty()), 20'000);
+    QCOMPARE_NE(engine.snapshot().lockEndpoint(u"zk-down")->connectionState, QStringLiteral("connected"));
+    QVERIFY(engine.isRunning());
+
+    // A release is refused at once with the reason; nothing waits on a server that is not there.
+    std::optional<ForceReleaseResult> result;
+    engine.releaseLock(QStringLiteral("zk-down"), LockReleaseRequest{LockReleaseRequest::Delete, "/locks/x", "_c_x-lock-0000000001"},
+                       QStringLiteral("erin"), QStringLiteral("test"), [&result](const ForceReleaseResult &r) { result = r; });
+    QTRY_VERIFY(result.has_value());
+    QCOMPARE(result->outcome, ForceReleaseResult::Failed);
+    QVERIFY2(result->message.contains(u"not connected") && result->message.contains(u"nothing deleted"), qPrintable(result->message));
+
+    // It comes back on the same port: the endpoint connects by itself.
+    QVERIFY2(down.restart(&error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT((engine.tick(), engine.snapshot().lockEndpoint(u"zk-down")->connectionState), QStringLiteral("connected"), 30'000);
+}
+
+QTEST_GUILESS_MAIN(TestZooKeeperFamily)
+#include "tst_zookeeperfamily.moc"
