@@ -5,6 +5,7 @@
 #include "engine/auditlog.h"
 #include "engine/remoteenginelink.h"
 #include "link/enginekinds.h"
+#include "locks/lockinfo.h"
 #ifdef FULCRUM_HAVE_KEYCHAIN
 #include "keychain/keychainsecretstore.h"
 #endif
@@ -141,10 +142,10 @@ int ctlEngineFailure(const QString &command, const CtlEngineReply &reply)
 int ctlEngineLocksList(const QStringList &arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("List the locks a running fulcrumd sees on its Redis endpoints (its last poll)."));
+    parser.setApplicationDescription(QStringLiteral("List the locks a running fulcrumd sees on its lock endpoints, any backend (its last poll)."));
     const CtlEngineOptions engine;
     engine.addTo(parser);
-    const QCommandLineOption endpointOption(QStringLiteral("endpoint"), QStringLiteral("Only this Redis endpoint (its name in the config)."), QStringLiteral("NAME"));
+    const QCommandLineOption endpointOption(QStringLiteral("endpoint"), QStringLiteral("Only this lock endpoint (its name in the config)."), QStringLiteral("NAME"));
     const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("Print the engine's JSON."));
     parser.addOptions({endpointOption, jsonOption});
     parser.addHelpOption();
@@ -167,17 +168,21 @@ int ctlEngineLocksList(const QStringList &arguments)
     const QJsonArray endpoints = parser.isSet(endpointOption) ? QJsonArray{reply.json} : reply.json.value(QStringLiteral("endpoints")).toArray();
     for (const QJsonValue &v : endpoints) {
         const QJsonObject e = v.toObject();
-        ctlOut(QStringLiteral("%1 (%2): %3, %4 lock(s)%5\n").arg(e.value(QStringLiteral("name")).toString(), e.value(QStringLiteral("url")).toString(),
-                                                                  e.value(QStringLiteral("connection")).toString())
+        ctlOut(QStringLiteral("%1 (%2, %3): %4, %5 lock(s)%6\n").arg(e.value(QStringLiteral("name")).toString(), e.value(QStringLiteral("backend")).toString(QStringLiteral("redis")),
+                                                                       e.value(QStringLiteral("url")).toString(), e.value(QStringLiteral("connection")).toString())
                    .arg(e.value(QStringLiteral("lock_count")).toInt())
                    .arg(e.value(QStringLiteral("error")).toString().isEmpty() ? QString() : QStringLiteral("; ") + e.value(QStringLiteral("error")).toString()));
         for (const QJsonValue &l : e.value(QStringLiteral("locks")).toArray()) {
-            const QJsonObject lock = l.toObject();
-            ctlOut(QStringLiteral("  %1  %2  holder %3  ttl %4 ms  held %5 ms %6\n")
-                       .arg(lock.value(QStringLiteral("key")).toString(), lock.value(QStringLiteral("kind")).toString(), lock.value(QStringLiteral("holder")).toString())
-                       .arg(lock.value(QStringLiteral("ttl_ms")).toInteger())
-                       .arg(lock.value(QStringLiteral("held_for_ms")).toInteger())
-                       .arg(lock.value(QStringLiteral("flags")).toVariant().toStringList().join(u',')));
+            const LockInfo lock = LockInfo::fromJson(l.toObject());
+            QString line = QStringLiteral("  %1  %2  holder %3").arg(lock.displayKey(), lock.kind, lock.displayHolder());
+            if (!lock.holderText.isEmpty())
+                line += QStringLiteral(" [%1]").arg(lock.holderText);
+            if (lock.ttlMs >= 0)
+                line += QStringLiteral("  ttl %1 ms").arg(lock.ttlMs);
+            if (!lock.waiters.isEmpty())
+                line += QStringLiteral("  %1 waiting").arg(lock.waiters.size());
+            line += QStringLiteral("  held %1 ms %2\n").arg(lock.heldForMs).arg(lock.flagNames().join(u','));
+            ctlOut(line);
         }
     }
     return EngineOk;
@@ -187,25 +192,29 @@ int ctlEngineLocksRelease(const QStringList &arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "Force-release KEY through a running fulcrumd, only if HOLDER still holds it (audited by the engine).\n"
+        "Force-release LOCK through a running fulcrumd, only if HOLDER still holds it (audited by the engine); any backend.\n"
+        "--ask asks the holder to release instead (ZooKeeper locks a Curator holder made revocable).\n"
         "Exit 0 released; 3 the holder changed; 1 refused (gone, unknown endpoint); 4 engine unreachable or token refused."));
     const CtlEngineOptions engine;
     engine.addTo(parser);
-    const QCommandLineOption endpointOption(QStringLiteral("endpoint"), QStringLiteral("Redis endpoint name in the engine's config."), QStringLiteral("NAME"));
+    const QCommandLineOption endpointOption(QStringLiteral("endpoint"), QStringLiteral("Lock endpoint name in the engine's config."), QStringLiteral("NAME"));
     const QCommandLineOption holderOption(QStringLiteral("holder"), QStringLiteral("The holder shown by 'locks list'."), QStringLiteral("HOLDER"));
-    parser.addOptions({endpointOption, holderOption});
-    parser.addPositionalArgument(QStringLiteral("KEY"), QStringLiteral("Lock key, escaped as 'locks list' prints it."));
+    const QCommandLineOption askOption(QStringLiteral("ask"), QStringLiteral("Ask the holder to release instead of deleting its lock."));
+    parser.addOptions({endpointOption, holderOption, askOption});
+    parser.addPositionalArgument(QStringLiteral("LOCK"), QStringLiteral("Lock name (Redis key, ZooKeeper lock folder), escaped as 'locks list' prints it."));
     parser.addHelpOption();
     if (!parser.parse(QStringList{QStringLiteral("fulcrumctl locks release")} + arguments) || parser.positionalArguments().size() != 1
         || !parser.isSet(endpointOption) || !parser.isSet(holderOption)) {
-        ctlErr(QStringLiteral("fulcrumctl locks release: usage: fulcrumctl locks release KEY --holder HOLDER --endpoint NAME --engine URL [--token-file PATH]\n"));
+        ctlErr(QStringLiteral("fulcrumctl locks release: usage: fulcrumctl locks release LOCK --holder HOLDER --endpoint NAME --engine URL [--token-file PATH] [--ask]\n"));
         return EngineUsage;
     }
     const auto client = CtlEngineClient::fromParser(parser, engine, QStringLiteral("locks release"));
     if (!client)
         return EngineUsage;
     const CtlEngineReply reply = client->request("POST", QStringLiteral("/api/v1/locks/%1/release").arg(QString::fromUtf8(QUrl::toPercentEncoding(parser.value(endpointOption)))),
-                                                 QJsonObject{{QStringLiteral("key"), parser.positionalArguments().first()}, {QStringLiteral("holder"), parser.value(holderOption)}});
+                                                 QJsonObject{{QStringLiteral("key"), parser.positionalArguments().first()},
+                                                             {QStringLiteral("holder"), parser.value(holderOption)},
+                                                             {QStringLiteral("mode"), parser.isSet(askOption) ? QStringLiteral("ask") : QStringLiteral("delete")}});
     if (reply.status != 200)
         return ctlEngineFailure(QStringLiteral("locks release"), reply);
     ctlOut(reply.json.value(QStringLiteral("message")).toString() + u'\n');

@@ -32,6 +32,7 @@ private Q_SLOTS:
     void engineShowsReleasesAndAuditsZooKeeperLocks();
     void fulcrumctlListsAndReleasesWithTheSameCommandLine();
     void configuredZooKeeperThatIsDownIsAStateNotACrash();
+    void fulcrumdServesZooKeeperLocksOnItsAdminApi();
 
 private:
     std::unique_ptr<ZkLockProcess> startClient(ZkLockProcess::Library library, const QString &recipe, const QString &path,
@@ -234,6 +235,66 @@ void TestZooKeeperFamily::configuredZooKeeperThatIsDownIsAStateNotACrash()
     // It comes back on the same port: the endpoint connects by itself.
     QVERIFY2(down.restart(&error), qPrintable(error));
     QTRY_COMPARE_WITH_TIMEOUT((engine.tick(), engine.snapshot().lockEndpoint(u"zk-down")->connectionState), QStringLiteral("connected"), 30'000);
+}
+
+void TestZooKeeperFamily::fulcrumdServesZooKeeperLocksOnItsAdminApi()
+{
+    const QString path = QStringLiteral("/locks/daemon/refund-12");
+    auto holder = startClient(ZkLockProcess::Library::Curator, QStringLiteral("mutex"), path);
+    QTRY_VERIFY_WITH_TIMEOUT(holder->isAcquired(), 30'000);
+    auto waiter = startClient(ZkLockProcess::Library::Curator, QStringLiteral("mutex"), path);
+
+    QTemporaryDir dir;
+    const quint16 adminPort = freeLoopbackPort();
+    const QString configPath = dir.filePath(QStringLiteral("fulcrum.json"));
+    QFile file(configPath);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QStringLiteral(R"({
+  "locks": [{"backend": "zookeeper", "name": "orders-zk", "hosts": "%1", "paths": ["/locks/daemon"], "poll_interval": "200ms",
+             "session_timeout": "4s"}],
+  "admin": {"listen": "127.0.0.1:%2"},
+  "state_dir": "%3"
+}
+)").arg(m_server->hosts()).arg(adminPort).arg(dir.filePath(QStringLiteral("state"))).toUtf8());
+    file.close();
+    QProcess fulcrumd;
+    QString log;
+    QVERIFY2(startFulcrumd(fulcrumd, configPath, &log), qPrintable(log));
+    const QString engine = QStringLiteral("http://127.0.0.1:%1").arg(adminPort);
+    const QString tokenFile = dir.filePath(QStringLiteral("state/admin.token"));
+    const QString ctl = binaryPath(QStringLiteral("fulcrumctl"));
+    const QStringList list{QStringLiteral("locks"), QStringLiteral("list"), QStringLiteral("--engine"), engine, QStringLiteral("--token-file"), tokenFile};
+    QJsonObject endpoint;
+    QJsonObject row;
+    QTRY_VERIFY_WITH_TIMEOUT(([&] {
+        const ProgramRun run = runProgram(ctl, list + QStringList{QStringLiteral("--endpoint"), QStringLiteral("orders-zk"), QStringLiteral("--json")});
+        endpoint = QJsonDocument::fromJson(run.out.toUtf8()).object();
+        for (const QJsonValue &value : endpoint.value(QStringLiteral("locks")).toArray()) {
+            if (value.toObject().value(QStringLiteral("key")).toString() == path)
+                row = value.toObject();
+        }
+        return row.value(QStringLiteral("waiters")).toArray().size() == 1;
+    })(), 30'000);
+    QCOMPARE(endpoint.value(QStringLiteral("backend")).toString(), QStringLiteral("zookeeper"));
+    QVERIFY(endpoint.value(QStringLiteral("capabilities")).toObject().value(QStringLiteral("waiters")).toBool());
+    QVERIFY(!endpoint.value(QStringLiteral("capabilities")).toObject().value(QStringLiteral("ttl")).toBool());
+    QCOMPARE(row.value(QStringLiteral("kind")).toString(), QStringLiteral("curator-mutex"));
+    const ProgramRun table = runProgram(ctl, list);
+    QVERIFY2(table.exitCode == 0 && table.out.contains(u"orders-zk (zookeeper, zookeeper://") && table.out.contains(u"1 waiting"), qPrintable(table.out + table.err));
+
+    const QStringList release{QStringLiteral("locks"), QStringLiteral("release"), path, QStringLiteral("--endpoint"), QStringLiteral("orders-zk"),
+                              QStringLiteral("--engine"), engine, QStringLiteral("--token-file"), tokenFile, QStringLiteral("--holder")};
+    const ProgramRun wrong = runProgram(ctl, release + QStringList{QStringLiteral("_c_00000000-0000-0000-0000-000000000000-lock-0000000099")});
+    QVERIFY2(wrong.exitCode != 0, qPrintable(wrong.out));
+    QVERIFY(!waiter->isAcquired());
+    const ProgramRun right = runProgram(ctl, release + QStringList{row.value(QStringLiteral("holder")).toString()});
+    QVERIFY2(right.exitCode == 0, qPrintable(right.err));
+    QTRY_VERIFY_WITH_TIMEOUT(waiter->isAcquired(), 30'000);
+    stopProcess(fulcrumd);
+    QFile audit(dir.filePath(QStringLiteral("state/audit.log")));
+    QVERIFY(audit.open(QIODevice::ReadOnly));
+    QCOMPARE(audit.readAll().count("force-release"), 2);
+    waiter->release();
 }
 
 QTEST_GUILESS_MAIN(TestZooKeeperFamily)
