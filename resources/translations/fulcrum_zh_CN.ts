@@ -108,24 +108,54 @@
         <translation>%1 的权重：%2 → %3</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="18"/>
+        <location filename="../../ui/lockmodel.cpp" line="19"/>
         <source>plain</source>
         <translation>普通</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="20"/>
+        <location filename="../../ui/lockmodel.cpp" line="21"/>
         <source>Redisson</source>
         <translation>Redisson</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="22"/>
+        <location filename="../../ui/lockmodel.cpp" line="23"/>
         <source>Redisson read/write</source>
         <translation>Redisson 读写锁</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="24"/>
+        <location filename="../../ui/lockmodel.cpp" line="25"/>
         <source>Fulcrum</source>
         <translation>Fulcrum</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="27"/>
+        <source>Curator mutex</source>
+        <translation>Curator 互斥锁</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="29"/>
+        <source>Curator read/write</source>
+        <translation>Curator 读写锁</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="31"/>
+        <source>Curator semaphore</source>
+        <translation>Curator 信号量</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="33"/>
+        <source>Kazoo lock</source>
+        <translation>Kazoo 锁</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="35"/>
+        <source>Kazoo read/write</source>
+        <translation>Kazoo 读写锁</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="37"/>
+        <source>Kazoo semaphore</source>
+        <translation>Kazoo 信号量</translation>
     </message>
     <message>
         <location filename="../../ui/helpdialogs.cpp" line="48"/>
@@ -178,7 +208,17 @@ Qt %3。</translation>
         <translation>此引擎不提供报告。</translation>
     </message>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="69"/>
+        <location filename="../../core/engine/enginelink.cpp" line="79"/>
+        <source>Testing %1 is not available for this engine: it has no lock endpoints; open a Fulcrum engine (the console&apos;s own or a fulcrumd) for locks.</source>
+        <translation>此引擎无法测试 %1：它没有锁端点；请打开 Fulcrum 引擎（控制台自带的或 fulcrumd）来管理锁。</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/enginelink.cpp" line="89"/>
+        <source>Releasing lock %1 on %2 is not available for this engine: it has no lock endpoints; nothing was changed. Open a Fulcrum engine for locks.</source>
+        <translation>此引擎无法释放 %2 上的锁 %1：它没有锁端点；未做任何更改。请打开 Fulcrum 引擎来管理锁。</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/enginelink.cpp" line="131"/>
         <source>This engine keeps no history: only the live view is available.</source>
         <translation>此引擎不保存历史数据：只能查看实时视图。</translation>
     </message>
@@ -186,109 +226,99 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::HaproxyEngineLink</name>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="51"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="52"/>
         <source>HAProxy at %1</source>
         <translation>HAProxy（%1）</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="78"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="79"/>
         <source>%1 answered `show info` without a Version line: is this a HAProxy stats socket? It said: %2</source>
         <translation>%1 对 `show info` 的回应中没有 Version 行：这是 HAProxy 的 stats 套接字吗？它的回应是：%2</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="83"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="84"/>
         <source>%1: HAProxy %2, socket at admin level (weights and states can be changed)</source>
         <translation>%1：HAProxy %2，套接字为 admin 级别（可以修改权重和状态）</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="85"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="86"/>
         <source>%1: HAProxy %2; this HAProxy does not say its socket&apos;s level (no `show cli level`): a command it refuses will say so</source>
         <translation>%1：HAProxy %2；此版本的 HAProxy 不报告套接字级别（没有 `show cli level`）：命令被拒绝时会给出提示</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="87"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="88"/>
         <source>%1: HAProxy %2, read-only: %3</source>
         <translation>%1：HAProxy %2，只读：%3</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="99"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="100"/>
         <source>runtime weights and states, unless HAProxy keeps a server-state-file</source>
         <translation>运行时设置的权重和状态（除非 HAProxy 配置了 server-state-file）</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="105"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="106"/>
         <source>HAProxy weights are 0–%1 (Fulcrum&apos;s are 0–%2). HAProxy forgets runtime changes when it reloads, unless it keeps a server-state-file.</source>
         <translation>HAProxy 的权重范围是 0–%1（Fulcrum 的是 0–%2）。HAProxy 重新加载配置时会丢弃运行时的修改，除非配置了 server-state-file。</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="139"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="140"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="143"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="144"/>
         <source>read-only: %1</source>
         <translation>只读：%1</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="236"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="237"/>
         <source>operator or haproxy.cfg</source>
         <translation>操作员或 haproxy.cfg</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="289"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="317"/>
         <source>weight %1 for %2/%3 is outside HAProxy&apos;s range 0–%4 (HAProxy weights are not Fulcrum&apos;s 0–%5)</source>
         <translation>%2/%3 的权重 %1 超出 HAProxy 的范围 0–%4（HAProxy 的权重不是 Fulcrum 的 0–%5）</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="306"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="334"/>
         <source>down is what HAProxy&apos;s health checks find, not a state to set; use maint (no traffic, no checks) or drain (no new traffic) for %1/%2</source>
         <translation>down（宕机）由 HAProxy 的健康检查判定，不能手动设置；请对 %1/%2 使用 maint（维护：无流量、不检查）或 drain（排空：不再分配新流量）</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="318"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="346"/>
         <source>&quot;%1/%2&quot; is not a HAProxy backend/server name (letters, digits and _ . : - only); pick the server from the list</source>
         <translation>“%1/%2”不是 HAProxy 的后端/服务器名称（只能包含字母、数字和 _ . : -）；请从列表中选择服务器</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="334"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="362"/>
         <source>HAProxy %1/%2: %3</source>
         <translation>HAProxy %1/%2：%3</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="335"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="363"/>
         <source>HAProxy %1/%2: %3 → %4</source>
         <translation>HAProxy %1/%2：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="337"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="365"/>
         <source>through %1</source>
         <translation>通过 %1</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="351"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="379"/>
         <source>HAProxy has no server &quot;%1&quot; in backend &quot;%2&quot; (%3): check the name against haproxy.cfg; a reload may have renamed or removed it</source>
         <translation>HAProxy 的后端“%2”中没有服务器“%1”（%3）：请对照 haproxy.cfg 检查名称；重新加载可能已将其改名或删除</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="354"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="382"/>
         <source>HAProxy has no backend &quot;%1&quot; (%2): check the name against haproxy.cfg; a reload may have renamed or removed it</source>
         <translation>HAProxy 没有后端“%1”（%2）：请对照 haproxy.cfg 检查名称；重新加载可能已将其改名或删除</translation>
     </message>
     <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="356"/>
+        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="384"/>
         <source>HAProxy refused it for %1/%2: %3</source>
         <translation>HAProxy 拒绝了对 %1/%2 的操作：%3</translation>
-    </message>
-    <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="362"/>
-        <source>testing Redis %1:%2 is not available for a HAProxy engine: HAProxy has no Redis; use the console on a Fulcrum engine for locks</source>
-        <translation>HAProxy 引擎不能测试 Redis %1:%2：HAProxy 没有 Redis；要查看锁，请在 Fulcrum 引擎上使用控制台</translation>
-    </message>
-    <message>
-        <location filename="../../core/haproxy/haproxyenginelink.cpp" line="369"/>
-        <source>releasing lock %1 on %2 is not available for a HAProxy engine: HAProxy has no lock inspector; use the console on a Fulcrum engine for locks</source>
-        <translation>HAProxy 引擎不能释放 %2 上的锁 %1：HAProxy 没有锁检查器；要处理锁，请在 Fulcrum 引擎上使用控制台</translation>
     </message>
 </context>
 <context>
@@ -471,41 +501,31 @@ Qt %3。</translation>
         <source>httpd answered the change to %1/%2 but did not apply it (it still shows load factor %3, %4): httpd ignores changes whose Referer does not name its manager; check that %5 is the address httpd serves the manager on</source>
         <translation>httpd 应答了对 %1/%2 的修改但没有应用（仍显示负载因子 %3，%4）：httpd 会忽略 Referer 不是其管理页面的修改；请确认 %5 是 httpd 提供管理页面的地址</translation>
     </message>
-    <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="541"/>
-        <source>testing Redis %1:%2 is not available for an Apache httpd engine: httpd has no Redis; use the console on a Fulcrum engine for locks</source>
-        <translation>Apache httpd 引擎不能测试 Redis %1:%2：httpd 没有 Redis；要查看锁，请在 Fulcrum 引擎上使用控制台</translation>
-    </message>
-    <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="548"/>
-        <source>releasing lock %1 on %2 is not available for an Apache httpd engine: httpd has no lock inspector; use the console on a Fulcrum engine for locks</source>
-        <translation>Apache httpd 引擎不能释放 %2 上的锁 %1：httpd 没有锁检查器；要处理锁，请在 Fulcrum 引擎上使用控制台</translation>
-    </message>
 </context>
 <context>
     <name>fulcrum::InProcessEngineLink</name>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="130"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="124"/>
         <source>weight of %1/%2: %3 → %4</source>
         <translation>%1/%2 的权重：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="163"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="157"/>
         <source>this in-process engine keeps no history, so it has no reports</source>
         <translation>此进程内引擎不保存历史数据，因此没有报告</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="189"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="183"/>
         <source>this in-process engine keeps no history: only the live view is available</source>
         <translation>此进程内引擎不保存历史数据：只能查看实时视图</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="568"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="540"/>
         <source>everything: the demo starts again from its own weights, states and locks</source>
         <translation>全部：演示会从自己的权重、状态和锁重新开始</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="579"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="551"/>
         <source>in-process engine (demo)</source>
         <translation>进程内引擎（演示）</translation>
     </message>
@@ -548,13 +568,13 @@ Qt %3。</translation>
     </message>
     <message>
         <location filename="../../core/engine/multienginelink.cpp" line="262"/>
-        <source>no engine to test %1:%2 from</source>
-        <translation>没有可用于测试 %1:%2 的引擎</translation>
+        <source>no engine to test %1 from</source>
+        <translation>没有可用来测试 %1 的引擎</translation>
     </message>
     <message>
         <location filename="../../core/engine/multienginelink.cpp" line="275"/>
-        <source>Redis endpoint &quot;%1&quot; names no engine (engines: %2); nothing deleted</source>
-        <translation>Redis 端点“%1”不属于任何引擎（引擎：%2）；未删除任何内容</translation>
+        <source>lock endpoint &quot;%1&quot; names no engine (engines: %2); nothing deleted</source>
+        <translation>锁端点“%1”未对应任何引擎（引擎：%2）；未删除任何内容</translation>
     </message>
     <message>
         <location filename="../../core/engine/multienginelink.cpp" line="321"/>
@@ -651,43 +671,43 @@ Qt %3。</translation>
         <translation>尚未检查</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="657"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="647"/>
         <source>weight of %1/%2: %3 → %4</source>
         <translation>%1/%2 的权重：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="688"/>
-        <source>%1:%2: a remote engine polls only the Redis endpoints in its own config; add it to fulcrumd&apos;s &quot;redis&quot; list (password from its keychain or a file) and reload, then its state shows here</source>
-        <translation>%1:%2：远程引擎只轮询其自身配置中的 Redis 端点；请把它加入 fulcrumd 的 &quot;redis&quot; 列表（密码来自其密钥环或文件）并重新加载，之后它的状态会显示在这里</translation>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="677"/>
+        <source>%1: a remote engine polls only the lock endpoints in its own config; add it to fulcrumd&apos;s &quot;locks&quot; list (password from its keychain or a file) and reload, then its state shows here</source>
+        <translation>%1：远程引擎只轮询其自身配置中的锁端点；请将其加入 fulcrumd 的“locks”列表（密码来自其钥匙串或文件）并重新加载，之后其状态会显示在这里</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="729"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="721"/>
         <source>%1 report by %2, %3 – %4: %5 (%6 KiB)</source>
         <translation>%2 生成的 %1 报告，%3 – %4：%5（%6 KiB）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="751"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="743"/>
         <source>%1 answered /api/v1/history without a list of servers; is it a Fulcrum engine of this version?</source>
         <translation>%1 对 /api/v1/history 的应答中没有服务器列表；它是此版本的 Fulcrum 引擎吗？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="764"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="756"/>
         <source>CSV report by %1, %2 – %3: %4</source>
         <translation>%1 生成的 CSV 报告，%2 – %3：%4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="776"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="768"/>
         <source>%1 (the %2 section(s) already written were removed)</source>
         <translation>%1（已写入的 %2 个部分已删除）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="788"/>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="827"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="780"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="819"/>
         <source>cannot write %1: %2; choose another folder</source>
         <translation>无法写入 %1：%2；请选择其他文件夹</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="814"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="806"/>
         <source>cancelled; nothing written</source>
         <translation>已取消；未写入任何内容</translation>
     </message>
@@ -764,58 +784,58 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::EventModel</name>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="162"/>
+        <location filename="../../ui/eventmodel.cpp" line="161"/>
         <source>%1: %2 → %3</source>
         <translation>%1：%2 → %3</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/eventmodel.cpp" line="183"/>
+        <location filename="../../ui/eventmodel.cpp" line="182"/>
         <source>Enter or double-click folds these %n changes into one row</source>
         <translation>
             <numerusform>按 Enter 或双击，将这 %n 次变化折叠为一行</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/eventmodel.cpp" line="184"/>
+        <location filename="../../ui/eventmodel.cpp" line="183"/>
         <source>Enter or double-click shows each of these %n changes</source>
         <translation>
             <numerusform>按 Enter 或双击，逐条显示这 %n 次变化</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/eventmodel.cpp" line="201"/>
+        <location filename="../../ui/eventmodel.cpp" line="200"/>
         <source>▸ flapping: %n changes in %1 · now %2</source>
         <translation>
             <numerusform>▸ 抖动：%1 内 %n 次变化 · 当前 %2</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="229"/>
+        <location filename="../../ui/eventmodel.cpp" line="228"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="230"/>
+        <location filename="../../ui/eventmodel.cpp" line="229"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="231"/>
+        <location filename="../../ui/eventmodel.cpp" line="230"/>
         <source>Who</source>
         <translation>操作者</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="232"/>
+        <location filename="../../ui/eventmodel.cpp" line="231"/>
         <source>Target</source>
         <translation>对象</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="233"/>
+        <location filename="../../ui/eventmodel.cpp" line="232"/>
         <source>Change</source>
         <translation>变更</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="234"/>
+        <location filename="../../ui/eventmodel.cpp" line="233"/>
         <source>Detail</source>
         <translation>详情</translation>
     </message>
@@ -823,152 +843,152 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::ExportReportDialog</name>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="40"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="41"/>
         <source>Export report</source>
         <translation>导出报告</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="43"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="44"/>
         <source>Last 15 minutes</source>
         <translation>最近 15 分钟</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="43"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="44"/>
         <source>Last hour</source>
         <translation>最近 1 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="43"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="44"/>
         <source>Last 24 hours</source>
         <translation>最近 24 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="43"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="44"/>
         <source>Last 7 days</source>
         <translation>最近 7 天</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="43"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="44"/>
         <source>Custom (from – to)</source>
         <translation>自定义（从 – 到）</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="54"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="55"/>
         <source>PDF (A4, charts)</source>
         <translation>PDF（A4，含图表）</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="55"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="56"/>
         <source>HTML (one file, opens offline)</source>
         <translation>HTML（单个文件，可离线打开）</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="56"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="57"/>
         <source>CSV (one file per section)</source>
         <translation>CSV（每个部分一个文件）</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="57"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="58"/>
         <source>JSON</source>
         <translation>JSON</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="64"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="65"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="69"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="70"/>
         <source>CSV writes one file per section next to this name: NAME-servers.csv, NAME-pools.csv, …</source>
         <translation>CSV 会在此文件名旁为每个部分各写一个文件：NAME-servers.csv、NAME-pools.csv、…</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="73"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="74"/>
         <source>&amp;Window:</source>
         <translation>时间范围(&amp;W)：</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="74"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="75"/>
         <source>&amp;From:</source>
         <translation>从(&amp;F)：</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="75"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="76"/>
         <source>&amp;To:</source>
         <translation>到(&amp;T)：</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="76"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="77"/>
         <source>F&amp;ormat:</source>
         <translation>格式(&amp;O)：</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="78"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="79"/>
         <source>F&amp;ile:</source>
         <translation>文件(&amp;I)：</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="91"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="90"/>
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="139"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="138"/>
         <source>There is no engine to build the report.</source>
         <translation>没有可生成报告的引擎。</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="144"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="143"/>
         <source>The window is empty: “To” must be after “From”.</source>
         <translation>时间范围为空：“到”必须晚于“从”。</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="149"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="148"/>
         <source>Choose the file to write the report to.</source>
         <translation>请选择报告要写入的文件。</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="153"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="152"/>
         <source>The folder %1 does not exist; choose another file.</source>
         <translation>文件夹 %1 不存在；请选择其他文件。</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="156"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="155"/>
         <source>Building the report…</source>
         <translation>正在生成报告…</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="176"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="175"/>
         <source>Report written: %1</source>
         <translation>报告已写入：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="179"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="178"/>
         <source>Export cancelled.</source>
         <translation>导出已取消。</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="182"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="181"/>
         <source>The report was not written: %1</source>
         <translation>报告未写入：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="193"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="192"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="203"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="202"/>
         <source>Export report to</source>
         <translation>导出报告到</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="231"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="230"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/exportreportdialog.cpp" line="231"/>
+        <location filename="../../ui/exportreportdialog.cpp" line="230"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
@@ -976,87 +996,134 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::ForceReleaseDialog</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="28"/>
+        <location filename="../../ui/locksview.cpp" line="30"/>
         <source>Force-release a lock</source>
         <translation>强制释放锁</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="31"/>
+        <location filename="../../ui/locksview.cpp" line="34"/>
         <source>The holder may still be working under this lock. Releasing it lets another client in at once. Only the holder shown below is released: if the lock changes hands before you confirm, nothing is deleted.</source>
         <translation>持有者可能仍在该锁保护下工作。释放后其他客户端会立即进入。只会释放下面显示的持有者：如果在您确认前锁已易主，则不会删除任何内容。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="43"/>
+        <location filename="../../ui/locksview.cpp" line="40"/>
+        <source>What a release does on %1: %2</source>
+        <translation>在 %1 上释放的效果：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="52"/>
         <source>Endpoint:</source>
         <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="44"/>
+        <location filename="../../ui/locksview.cpp" line="53"/>
         <source>Key:</source>
         <translation>键：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="45"/>
+        <location filename="../../ui/locksview.cpp" line="53"/>
+        <source>Lock:</source>
+        <translation>锁：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="54"/>
         <source>Holder:</source>
         <translation>持有者：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="46"/>
+        <location filename="../../ui/locksview.cpp" line="57"/>
+        <source>Session:</source>
+        <translation>会话：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="58"/>
         <source>Held for:</source>
         <translation>已持有：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="46"/>
+        <location filename="../../ui/locksview.cpp" line="58"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="48"/>
+        <location filename="../../ui/locksview.cpp" line="61"/>
         <source>TTL:</source>
         <translation>TTL：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="48"/>
+        <location filename="../../ui/locksview.cpp" line="61"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="48"/>
+        <location filename="../../ui/locksview.cpp" line="61"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="52"/>
+        <location filename="../../ui/locksview.cpp" line="63"/>
+        <source>Next in line:</source>
+        <translation>下一个等待者：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="63"/>
+        <source>nobody waits</source>
+        <translation>无人等待</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/locksview.cpp" line="64"/>
+        <source>%1 (%n waiting)</source>
+        <translation>
+            <numerusform>%1（%n 个等待）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="70"/>
         <source>type the key to confirm</source>
         <translation>输入键名以确认</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="53"/>
+        <location filename="../../ui/locksview.cpp" line="71"/>
         <source>This lock never expires. Type its key:</source>
         <translation>此锁永不过期。请输入其键名：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="62"/>
+        <location filename="../../ui/locksview.cpp" line="78"/>
         <source>Force-release</source>
         <translation>强制释放</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="75"/>
+        <location filename="../../ui/locksview.cpp" line="85"/>
+        <source>Ask the holder to release</source>
+        <translation>请求持有者释放</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="88"/>
+        <source>Writes Curator&apos;s revoke request on the holder&apos;s node. A holder that made its lock revocable releases it itself, cleanly; one that did not ignores it and nothing changes.</source>
+        <translation>在持有者的节点上写入 Curator 的撤销请求。将锁设为可撤销的持有者会自行干净地释放；未设置的持有者会忽略它，什么也不会改变。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="102"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="90"/>
+        <location filename="../../ui/locksview.cpp" line="122"/>
         <source>Asking the engine…</source>
         <translation>正在询问引擎…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="91"/>
+        <location filename="../../ui/locksview.cpp" line="123"/>
         <source>Released: the lock was deleted.</source>
         <translation>已释放：锁已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="92"/>
+        <location filename="../../ui/locksview.cpp" line="124"/>
+        <source>Asked: the holder was asked to release; the table shows when it has.</source>
+        <translation>已请求：已请求持有者释放；释放后表格会显示。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="125"/>
         <source>Not released: nothing was deleted.</source>
         <translation>未释放：没有删除任何内容。</translation>
     </message>
@@ -1115,7 +1182,7 @@ Qt %3。</translation>
     </message>
     <message>
         <location filename="../../ui/liveloadview.cpp" line="294"/>
-        <location filename="../../ui/liveloadview.cpp" line="897"/>
+        <location filename="../../ui/liveloadview.cpp" line="891"/>
         <source>&amp;Pause</source>
         <translation>暂停(&amp;P)</translation>
     </message>
@@ -1177,13 +1244,13 @@ Qt %3。</translation>
     </message>
     <message>
         <location filename="../../ui/liveloadview.cpp" line="512"/>
-        <location filename="../../ui/liveloadview.cpp" line="823"/>
+        <location filename="../../ui/liveloadview.cpp" line="817"/>
         <source>%1 weight %2 → %3</source>
         <translation>%1 权重 %2 → %3</translation>
     </message>
     <message>
         <location filename="../../ui/liveloadview.cpp" line="519"/>
-        <location filename="../../ui/liveloadview.cpp" line="821"/>
+        <location filename="../../ui/liveloadview.cpp" line="815"/>
         <source>%1 → %2</source>
         <translation>%1 → %2</translation>
     </message>
@@ -1203,74 +1270,74 @@ Qt %3。</translation>
         <translation>已于 %1 暂停：图表停止滚动；引擎继续记录。点击“继续”以跟随实时数据。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="776"/>
+        <location filename="../../ui/liveloadview.cpp" line="770"/>
         <source>Loading %1 – %2 from the engine&apos;s history…</source>
         <translation>正在从引擎历史数据加载 %1 – %2…</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="790"/>
+        <location filename="../../ui/liveloadview.cpp" line="784"/>
         <source>No history to show: %1</source>
         <translation>没有可显示的历史数据：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="832"/>
+        <location filename="../../ui/liveloadview.cpp" line="826"/>
         <source>Nothing recorded %1 – %2: the engine&apos;s history has no samples in this window.</source>
         <translation>%1 – %2 没有记录：引擎的历史数据在此时间段内没有样本。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/liveloadview.cpp" line="834"/>
+        <location filename="../../ui/liveloadview.cpp" line="828"/>
         <source>History %1 – %2 · one point per %3 · %n server(s)</source>
         <translation>
             <numerusform>历史 %1 – %2 · 每 %3 一个点 · %n 台服务器</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="836"/>
+        <location filename="../../ui/liveloadview.cpp" line="830"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="836"/>
+        <location filename="../../ui/liveloadview.cpp" line="830"/>
         <source>%1 min</source>
         <translation>%1 分钟</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="836"/>
+        <location filename="../../ui/liveloadview.cpp" line="830"/>
         <source>%1 h</source>
         <translation>%1 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="841"/>
+        <location filename="../../ui/liveloadview.cpp" line="835"/>
         <source>(not shown: %1)</source>
         <translation>（未显示：%1）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="855"/>
+        <location filename="../../ui/liveloadview.cpp" line="849"/>
         <source>History window</source>
         <translation>历史时间段</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="866"/>
+        <location filename="../../ui/liveloadview.cpp" line="860"/>
         <source>&amp;From:</source>
         <translation>从(&amp;F)：</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="867"/>
+        <location filename="../../ui/liveloadview.cpp" line="861"/>
         <source>&amp;To:</source>
         <translation>到(&amp;T)：</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="873"/>
+        <location filename="../../ui/liveloadview.cpp" line="867"/>
         <source>&amp;Show</source>
         <translation>显示(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="878"/>
+        <location filename="../../ui/liveloadview.cpp" line="872"/>
         <source>&quot;To&quot; must be after &quot;From&quot;; the window %1 – %2 is empty.</source>
         <translation>“到”必须晚于“从”；时间段 %1 – %2 为空。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="897"/>
+        <location filename="../../ui/liveloadview.cpp" line="891"/>
         <source>&amp;Resume</source>
         <translation>继续(&amp;R)</translation>
     </message>
@@ -1278,58 +1345,90 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::LockModel</name>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="132"/>
-        <location filename="../../ui/lockmodel.cpp" line="137"/>
+        <location filename="../../ui/lockmodel.cpp" line="167"/>
+        <location filename="../../ui/lockmodel.cpp" line="172"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="132"/>
+        <location filename="../../ui/lockmodel.cpp" line="167"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="139"/>
+        <location filename="../../ui/lockmodel.cpp" line="174"/>
+        <source>orphaned waiter</source>
+        <translation>孤立等待者</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="176"/>
         <source>long-held</source>
         <translation>长时间持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="141"/>
+        <location filename="../../ui/lockmodel.cpp" line="178"/>
         <source>churning</source>
         <translation>频繁易主</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="158"/>
-        <source>As of %1: Redis is not connected, so this may have changed</source>
-        <translation>截至 %1：Redis 未连接，此数据可能已变化</translation>
+        <location filename="../../ui/lockmodel.cpp" line="196"/>
+        <source>As of %1: %2 is not connected, so this may have changed</source>
+        <translation>截至 %1：%2 未连接，因此可能已有变化</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="178"/>
+        <location filename="../../ui/lockmodel.cpp" line="202"/>
+        <source>%1
+released by its node: %2</source>
+        <translation>%1
+按其节点释放：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="219"/>
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="179"/>
+        <location filename="../../ui/lockmodel.cpp" line="219"/>
+        <source>Lock</source>
+        <translation>锁</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="220"/>
+        <source>Session</source>
+        <translation>会话</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="221"/>
+        <source>Client</source>
+        <translation>客户端</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="222"/>
+        <source>Waiters</source>
+        <translation>等待者</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="223"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="180"/>
+        <location filename="../../ui/lockmodel.cpp" line="224"/>
         <source>Holder</source>
         <translation>持有者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="181"/>
+        <location filename="../../ui/lockmodel.cpp" line="225"/>
         <source>TTL</source>
         <translation>TTL</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="182"/>
+        <location filename="../../ui/lockmodel.cpp" line="226"/>
         <source>Held for</source>
         <translation>已持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="183"/>
+        <location filename="../../ui/lockmodel.cpp" line="227"/>
         <source>Flags</source>
         <translation>标记</translation>
     </message>
@@ -1337,60 +1436,118 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::LocksView</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="123"/>
-        <source>Filter locks by key, holder or kind</source>
-        <translation>按键、持有者或类型筛选锁</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="130"/>
-        <source>Redis:</source>
-        <translation>Redis：</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="163"/>
+        <location filename="../../ui/locksview.cpp" line="199"/>
         <source>Force-release…</source>
         <translation>强制释放…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="193"/>
-        <location filename="../../ui/locksview.cpp" line="224"/>
-        <source>No Redis endpoint configured: add one under Settings → Redis.</source>
-        <translation>未配置 Redis 端点：请在 设置 → Redis 中添加。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/locksview.cpp" line="261"/>
+        <location filename="../../ui/locksview.cpp" line="373"/>
         <source>reconnecting</source>
         <translation>正在重连</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="261"/>
+        <location filename="../../ui/locksview.cpp" line="373"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="270"/>
-        <source>Redis %1 is %2%3. The locks below are as of %4 and may have changed; their countdowns are stopped, and force-release waits until it is connected again.</source>
-        <translation>Redis %1 %2%3。下方的锁截至 %4，可能已变化；倒计时已停止，强制释放需等待重新连接。</translation>
+        <location filename="../../ui/locksview.cpp" line="159"/>
+        <source>Filter locks by name, holder or kind</source>
+        <translation>按名称、持有者或类型筛选锁</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="282"/>
+        <location filename="../../ui/locksview.cpp" line="166"/>
+        <source>Endpoint:</source>
+        <translation>端点：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="238"/>
+        <location filename="../../ui/locksview.cpp" line="336"/>
+        <source>No lock endpoint configured: add one under Settings → Locks.</source>
+        <translation>未配置锁端点：请在 设置 → 锁 中添加。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="268"/>
+        <source>%1 — %2, held by %3</source>
+        <translation>%1 — %2，由 %3 持有</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="270"/>
+        <source>Holder says: %1</source>
+        <translation>持有者标识：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="272"/>
+        <source>Session %1, client %2</source>
+        <translation>会话 %1，客户端 %2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="272"/>
+        <location filename="../../ui/locksview.cpp" line="273"/>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="275"/>
+        <source>Queued for it at %1 (backend&apos;s time)</source>
+        <translation>于 %1 开始排队（后端时间）</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/locksview.cpp" line="280"/>
+        <source>Shared by %n holder(s): %1</source>
+        <translation>
+            <numerusform>由 %n 个持有者共享：%1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="284"/>
+        <source>Nobody waits.</source>
+        <translation>无人等待。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="287"/>
+        <source>%1. %2</source>
+        <translation>%1. %2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="289"/>
+        <source>, session %1</source>
+        <translation>，会话 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="291"/>
+        <source>, waiting since %1</source>
+        <translation>，自 %1 起等待</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="382"/>
+        <source>%1 %2 is %3%4. The locks below are as of %5 and may have changed; their countdowns are stopped, and force-release waits until it is connected again.</source>
+        <translation>%1 %2 %3%4。下列锁截至 %5，可能已有变化；倒计时已停止，强制释放将等到重新连接后进行。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="399"/>
         <source>%1 keys scanned</source>
         <translation>已扫描 %1 个键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="321"/>
+        <location filename="../../ui/locksview.cpp" line="400"/>
+        <source>%1 nodes read</source>
+        <translation>已读取 %1 个节点</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="439"/>
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="323"/>
+        <location filename="../../ui/locksview.cpp" line="441"/>
         <source>%1 of %n lock(s) shown (filter), %2 keys scanned</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（已筛选），已扫描 %2 个键</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="325"/>
+        <location filename="../../ui/locksview.cpp" line="443"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>
@@ -1400,426 +1557,426 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::MainWindow</name>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="346"/>
+        <location filename="../../ui/mainwindow.cpp" line="347"/>
         <source>&amp;Export report…</source>
         <translation>导出报告(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="346"/>
+        <location filename="../../ui/mainwindow.cpp" line="347"/>
         <source>Health report for a window of the engine&apos;s history: PDF, HTML, CSV or JSON</source>
         <translation>引擎历史中某一时间范围的健康报告：PDF、HTML、CSV 或 JSON</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="49"/>
-        <location filename="../../ui/mainwindow.cpp" line="566"/>
+        <location filename="../../ui/mainwindow.cpp" line="50"/>
+        <location filename="../../ui/mainwindow.cpp" line="571"/>
         <source>Fulcrum — %1</source>
         <translation>Fulcrum — %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="53"/>
+        <location filename="../../ui/mainwindow.cpp" line="54"/>
         <source>Move this much traffic?</source>
         <translation>要迁移这么多流量吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="58"/>
+        <location filename="../../ui/mainwindow.cpp" line="59"/>
         <source>Take capacity out of a pool?</source>
         <translation>要从池中撤下容量吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="68"/>
+        <location filename="../../ui/mainwindow.cpp" line="69"/>
         <source>waiting for the first snapshot</source>
         <translation>正在等待第一个快照</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="80"/>
-        <location filename="../../ui/mainwindow.cpp" line="549"/>
-        <source>Redis: none configured</source>
-        <translation>Redis：未配置</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="80"/>
-        <source>Redis: connecting</source>
-        <translation>Redis：正在连接</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="122"/>
+        <location filename="../../ui/mainwindow.cpp" line="123"/>
         <source>&amp;Live load</source>
         <translation>实时负载(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="132"/>
+        <location filename="../../ui/mainwindow.cpp" line="133"/>
         <source>&amp;Pool:</source>
         <translation>池(&amp;P)：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="145"/>
+        <location filename="../../ui/mainwindow.cpp" line="146"/>
         <source>&amp;Weights</source>
         <translation>权重(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="161"/>
+        <location filename="../../ui/mainwindow.cpp" line="162"/>
         <source>Filter servers by name, pool, state or reason</source>
         <translation>按名称、池、状态或原因筛选服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="191"/>
+        <location filename="../../ui/mainwindow.cpp" line="192"/>
         <source>&amp;Servers</source>
         <translation>服务器(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="230"/>
+        <location filename="../../ui/mainwindow.cpp" line="231"/>
         <source>L&amp;ocks</source>
         <translation>锁(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="236"/>
+        <location filename="../../ui/mainwindow.cpp" line="237"/>
         <source>Filter events by server, kind, who or text</source>
         <translation>按服务器、类型、操作者或文本筛选事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="241"/>
+        <location filename="../../ui/mainwindow.cpp" line="242"/>
         <source>All kinds</source>
         <translation>所有类型</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="247"/>
+        <location filename="../../ui/mainwindow.cpp" line="248"/>
         <source>All severities</source>
         <translation>所有级别</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="248"/>
+        <location filename="../../ui/mainwindow.cpp" line="249"/>
         <source>Warnings and errors</source>
         <translation>警告和错误</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="249"/>
+        <location filename="../../ui/mainwindow.cpp" line="250"/>
         <source>Errors only</source>
         <translation>仅错误</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="252"/>
+        <location filename="../../ui/mainwindow.cpp" line="253"/>
         <source>Any time</source>
         <translation>任何时间</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="253"/>
+        <location filename="../../ui/mainwindow.cpp" line="254"/>
         <source>Last 15 minutes</source>
         <translation>最近 15 分钟</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="254"/>
+        <location filename="../../ui/mainwindow.cpp" line="255"/>
         <source>Last hour</source>
         <translation>最近 1 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="255"/>
+        <location filename="../../ui/mainwindow.cpp" line="256"/>
         <source>Last 24 hours</source>
         <translation>最近 24 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="299"/>
+        <location filename="../../ui/mainwindow.cpp" line="300"/>
         <source>&amp;Events</source>
         <translation>事件(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="320"/>
-        <location filename="../../ui/mainwindow.cpp" line="528"/>
+        <location filename="../../ui/mainwindow.cpp" line="321"/>
+        <location filename="../../ui/mainwindow.cpp" line="533"/>
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="325"/>
+        <location filename="../../ui/mainwindow.cpp" line="326"/>
         <source>&amp;Drain</source>
         <translation>排空(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="326"/>
+        <location filename="../../ui/mainwindow.cpp" line="327"/>
         <source>Drain: no new requests, running ones finish, checks go on</source>
         <translation>排空：不再分配新请求，进行中的请求继续完成，健康检查照常进行</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="327"/>
+        <location filename="../../ui/mainwindow.cpp" line="328"/>
         <source>&amp;Maintenance</source>
         <translation>维护(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="328"/>
+        <location filename="../../ui/mainwindow.cpp" line="329"/>
         <source>Maintenance: no traffic and no health checks</source>
         <translation>维护：无流量，也不做健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="329"/>
+        <location filename="../../ui/mainwindow.cpp" line="330"/>
         <source>&amp;Ready</source>
         <translation>就绪(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="330"/>
+        <location filename="../../ui/mainwindow.cpp" line="331"/>
         <source>Ready: back into rotation (health checks decide up or down)</source>
         <translation>就绪：重新加入轮转（由健康检查决定上线或下线）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="331"/>
+        <location filename="../../ui/mainwindow.cpp" line="332"/>
         <source>Set &amp;weight…</source>
         <translation>设置权重(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="332"/>
+        <location filename="../../ui/mainwindow.cpp" line="333"/>
         <source>Set the weight of the selected server</source>
         <translation>设置所选服务器的权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="342"/>
+        <location filename="../../ui/mainwindow.cpp" line="343"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="342"/>
-        <source>Engine, Redis endpoints, language</source>
-        <translation>引擎、Redis 端点、语言</translation>
+        <location filename="../../ui/mainwindow.cpp" line="657"/>
+        <source>Settings saved. Engine and lock endpoint changes apply at the next start; language too.</source>
+        <translation>设置已保存。引擎和锁端点的更改在下次启动时生效；语言也是。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="349"/>
+        <location filename="../../ui/mainwindow.cpp" line="350"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="349"/>
+        <location filename="../../ui/mainwindow.cpp" line="350"/>
         <source>Close the console (a remote engine keeps running)</source>
         <translation>关闭控制台（远程引擎继续运行）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="351"/>
+        <location filename="../../ui/mainwindow.cpp" line="352"/>
         <source>&amp;Find</source>
         <translation>查找(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="351"/>
+        <location filename="../../ui/mainwindow.cpp" line="352"/>
         <source>Filter the current view</source>
         <translation>筛选当前视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="365"/>
+        <location filename="../../ui/mainwindow.cpp" line="366"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="370"/>
+        <location filename="../../ui/mainwindow.cpp" line="371"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="375"/>
+        <location filename="../../ui/mainwindow.cpp" line="376"/>
         <source>Se&amp;rver</source>
         <translation>服务器(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="378"/>
+        <location filename="../../ui/mainwindow.cpp" line="379"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="379"/>
+        <location filename="../../ui/mainwindow.cpp" line="380"/>
         <source>Live load</source>
         <translation>实时负载</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="379"/>
+        <location filename="../../ui/mainwindow.cpp" line="380"/>
         <source>Weights</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="379"/>
+        <location filename="../../ui/mainwindow.cpp" line="380"/>
         <source>Servers</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="379"/>
+        <location filename="../../ui/mainwindow.cpp" line="380"/>
         <source>Locks</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="379"/>
+        <location filename="../../ui/mainwindow.cpp" line="380"/>
         <source>Events</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="381"/>
+        <location filename="../../ui/mainwindow.cpp" line="382"/>
         <source>Show the %1 view</source>
         <translation>显示“%1”视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="386"/>
+        <location filename="../../ui/mainwindow.cpp" line="387"/>
         <source>&amp;Theme</source>
         <translation>主题(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="389"/>
+        <location filename="../../ui/mainwindow.cpp" line="390"/>
         <source>&amp;System</source>
         <translation>跟随系统(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="389"/>
+        <location filename="../../ui/mainwindow.cpp" line="390"/>
         <source>&amp;Light</source>
         <translation>浅色(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="389"/>
+        <location filename="../../ui/mainwindow.cpp" line="390"/>
         <source>&amp;Dark</source>
         <translation>深色(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="401"/>
+        <location filename="../../ui/mainwindow.cpp" line="402"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="402"/>
+        <location filename="../../ui/mainwindow.cpp" line="403"/>
         <source>&amp;Keyboard shortcuts</source>
         <translation>键盘快捷键(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="402"/>
+        <location filename="../../ui/mainwindow.cpp" line="403"/>
         <source>Every shortcut of the console</source>
         <translation>控制台的所有快捷键</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="411"/>
+        <location filename="../../ui/mainwindow.cpp" line="412"/>
         <source>&amp;At 3 a.m.: what to type</source>
         <translation>凌晨 3 点：该输入什么(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="411"/>
+        <location filename="../../ui/mainwindow.cpp" line="412"/>
         <source>The README&apos;s table of what to do in an incident</source>
         <translation>README 中事故处理步骤表</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="414"/>
+        <location filename="../../ui/mainwindow.cpp" line="415"/>
         <source>&amp;About Fulcrum</source>
         <translation>关于 Fulcrum(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="417"/>
+        <location filename="../../ui/mainwindow.cpp" line="418"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="423"/>
+        <location filename="../../ui/mainwindow.cpp" line="424"/>
         <source>Server actions</source>
         <translation>服务器操作</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="73"/>
-        <location filename="../../ui/mainwindow.cpp" line="479"/>
+        <location filename="../../ui/mainwindow.cpp" line="74"/>
+        <location filename="../../ui/mainwindow.cpp" line="480"/>
         <source>last refresh %1</source>
         <translation>最后刷新 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="337"/>
+        <location filename="../../ui/mainwindow.cpp" line="81"/>
+        <location filename="../../ui/mainwindow.cpp" line="554"/>
+        <source>Locks: none configured</source>
+        <translation>锁：未配置</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="81"/>
+        <source>Locks: connecting</source>
+        <translation>锁：正在连接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="338"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="340"/>
+        <location filename="../../ui/mainwindow.cpp" line="341"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="517"/>
+        <location filename="../../ui/mainwindow.cpp" line="343"/>
+        <source>Engine, lock endpoints, language</source>
+        <translation>引擎、锁端点、语言</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="522"/>
         <source>%1 failed: %2</source>
         <translation>%1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="524"/>
+        <location filename="../../ui/mainwindow.cpp" line="529"/>
         <source>Engine: connected</source>
         <translation>引擎：已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="525"/>
+        <location filename="../../ui/mainwindow.cpp" line="530"/>
         <source>Engine: connecting</source>
         <translation>引擎：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="526"/>
+        <location filename="../../ui/mainwindow.cpp" line="531"/>
         <source>Engine: disconnected</source>
         <translation>引擎：已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="540"/>
+        <location filename="../../ui/mainwindow.cpp" line="545"/>
         <source>connected</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="540"/>
+        <location filename="../../ui/mainwindow.cpp" line="545"/>
         <source>connecting</source>
         <translation>正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="540"/>
+        <location filename="../../ui/mainwindow.cpp" line="545"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="548"/>
+        <location filename="../../ui/mainwindow.cpp" line="553"/>
         <source>%1 %2</source>
         <translation>%1 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="549"/>
-        <source>Redis: %1</source>
-        <translation>Redis：%1</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="599"/>
+        <location filename="../../ui/mainwindow.cpp" line="604"/>
         <source>Draining %1</source>
         <translation>排空 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="599"/>
+        <location filename="../../ui/mainwindow.cpp" line="604"/>
         <source>Maintenance for %1</source>
         <translation>将 %1 设为维护</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="599"/>
+        <location filename="../../ui/mainwindow.cpp" line="604"/>
         <source>Ready for %1</source>
         <translation>将 %1 设为就绪</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="604"/>
+        <location filename="../../ui/mainwindow.cpp" line="609"/>
         <source>Setting %1 to %2</source>
         <translation>将 %1 设为 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="618"/>
+        <location filename="../../ui/mainwindow.cpp" line="623"/>
         <source>Weight of %1 (%2–%3):</source>
         <translation>%1 的权重（%2–%3）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="619"/>
+        <location filename="../../ui/mainwindow.cpp" line="624"/>
         <source>Set weight</source>
         <translation>设置权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="617"/>
+        <location filename="../../ui/mainwindow.cpp" line="622"/>
         <source>Weight of %1 (0–%2; 0 = no new traffic):</source>
         <translation>%1 的权重（0–%2；0 = 不接收新流量）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="649"/>
+        <location filename="../../ui/mainwindow.cpp" line="554"/>
+        <source>Locks: %1</source>
+        <translation>锁：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="654"/>
         <source>Settings saved. %1 Language changes apply at the next start.</source>
         <translation>设置已保存。%1 语言设置在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="652"/>
-        <source>Settings saved. Engine and Redis changes apply at the next start; language too.</source>
-        <translation>设置已保存。引擎、Redis 和语言的修改在下次启动时生效。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/mainwindow.cpp" line="698"/>
+        <location filename="../../ui/mainwindow.cpp" line="703"/>
         <source>cannot create screenshot directory %1; check the path and permissions</source>
         <translation>无法创建截图目录 %1；请检查路径和权限</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="721"/>
+        <location filename="../../ui/mainwindow.cpp" line="726"/>
         <source>cannot write %1; check the directory is writable</source>
         <translation>无法写入 %1；请检查目录是否可写</translation>
     </message>
@@ -2102,242 +2259,237 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::SettingsDialog</name>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="46"/>
+        <location filename="../../ui/settingsdialog.cpp" line="47"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="53"/>
-        <source>one per line: 127.0.0.1:6379</source>
-        <translation>每行一个：127.0.0.1:6379</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="55"/>
-        <source>&amp;Redis endpoints:</source>
-        <translation>Redis 端点(&amp;R)：</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="57"/>
+        <location filename="../../ui/settingsdialog.cpp" line="58"/>
         <source>Lock key &amp;patterns:</source>
         <translation>锁键模式(&amp;P)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="62"/>
+        <location filename="../../ui/settingsdialog.cpp" line="63"/>
         <source>unchanged; stored in the desktop keychain</source>
         <translation>未修改；保存在桌面密钥环中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="65"/>
+        <location filename="../../ui/settingsdialog.cpp" line="66"/>
         <source>this build has no keychain support (qtkeychain-qt6-dev)</source>
         <translation>此版本不支持密钥环（qtkeychain-qt6-dev）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="67"/>
+        <location filename="../../ui/settingsdialog.cpp" line="68"/>
         <source>Redis pass&amp;word:</source>
         <translation>Redis 密码(&amp;W)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="68"/>
+        <location filename="../../ui/settingsdialog.cpp" line="69"/>
         <source>&amp;Test connection</source>
         <translation>测试连接(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="71"/>
+        <location filename="../../ui/settingsdialog.cpp" line="72"/>
         <source>The engine connects to the first Redis endpoint above and sends PING</source>
         <translation>由引擎连接上面第一个 Redis 端点并发送 PING</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="76"/>
+        <location filename="../../ui/settingsdialog.cpp" line="77"/>
         <source> % of traffic</source>
         <translation> % 的流量</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="78"/>
+        <location filename="../../ui/settingsdialog.cpp" line="79"/>
         <source>Ask before moving more than:</source>
         <translation>迁移流量超过此值时先确认：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="82"/>
+        <location filename="../../ui/settingsdialog.cpp" line="83"/>
         <source> % of its capacity</source>
         <translation> % 的容量</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="84"/>
+        <location filename="../../ui/settingsdialog.cpp" line="85"/>
         <source>Drain, maintenance or a weight change that would leave a pool below this share of the capacity it has now asks first; one that leaves it no server at all always asks</source>
         <translation>排空、维护或权重修改若会使池低于当前容量的这一比例，会先询问；若会使池没有任何服务器接收流量，则总会询问</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="86"/>
+        <location filename="../../ui/settingsdialog.cpp" line="87"/>
         <source>Ask before leaving a pool below:</source>
         <translation>池容量低于此值前先询问：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="88"/>
+        <location filename="../../ui/settingsdialog.cpp" line="89"/>
         <source>System language</source>
         <translation>系统语言</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="92"/>
+        <location filename="../../ui/settingsdialog.cpp" line="93"/>
         <source>&amp;Language:</source>
         <translation>语言(&amp;L)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="104"/>
+        <location filename="../../ui/settingsdialog.cpp" line="105"/>
         <source>Connection works: %1</source>
         <translation>连接正常：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="104"/>
+        <location filename="../../ui/settingsdialog.cpp" line="105"/>
         <source>Connection failed: %1</source>
         <translation>连接失败：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="120"/>
+        <location filename="../../ui/settingsdialog.cpp" line="121"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="120"/>
+        <location filename="../../ui/settingsdialog.cpp" line="121"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="259"/>
+        <location filename="../../ui/settingsdialog.cpp" line="260"/>
         <source>Add an engine (name and address) to test.</source>
         <translation>请先添加一个引擎（名称和地址）再测试。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="331"/>
-        <source>Redis endpoint &quot;%1&quot; is not host:port; write it like 127.0.0.1:6379</source>
-        <translation>Redis 端点“%1”不是 主机:端口 格式；请写成 127.0.0.1:6379 这样</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="344"/>
-        <source>Add a Redis endpoint (host:port) to test.</source>
-        <translation>请先添加要测试的 Redis 端点（主机:端口）。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="358"/>
+        <location filename="../../ui/settingsdialog.cpp" line="356"/>
         <source>Testing %1…</source>
         <translation>正在测试 %1…</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="374"/>
-        <source>a Redis password needs an endpoint to belong to; add the endpoint first</source>
-        <translation>Redis 密码需要对应的端点；请先添加端点</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="382"/>
-        <source>could not store the Redis password in the keychain: %1; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
-        <translation>无法将 Redis 密码保存到密钥环：%1；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="51"/>
+        <location filename="../../ui/settingsdialog.cpp" line="52"/>
         <source>&amp;Engines:</source>
         <translation>引擎(&amp;E)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="120"/>
+        <location filename="../../ui/settingsdialog.cpp" line="54"/>
+        <source>one per line: 127.0.0.1:6379 (Redis), zookeeper://127.0.0.1:2181 (ZooKeeper, locks under /locks)</source>
+        <translation>每行一个：127.0.0.1:6379（Redis），zookeeper://127.0.0.1:2181（ZooKeeper，锁位于 /locks 下）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="56"/>
+        <source>&amp;Lock endpoints:</source>
+        <translation>锁端点(&amp;L)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="121"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="126"/>
+        <location filename="../../ui/settingsdialog.cpp" line="127"/>
         <source>Engines the console attaches to when started without --demo (none: the in-process demo engine). %1</source>
         <translation>不带 --demo 启动时控制台连接的引擎（没有则使用进程内演示引擎）。%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="132"/>
+        <location filename="../../ui/settingsdialog.cpp" line="133"/>
         <source>&amp;Add</source>
         <translation>添加(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="133"/>
+        <location filename="../../ui/settingsdialog.cpp" line="134"/>
         <source>Re&amp;move</source>
         <translation>移除(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="138"/>
+        <location filename="../../ui/settingsdialog.cpp" line="139"/>
         <source>token of the selected engine: unchanged; stored in the desktop keychain</source>
         <translation>所选引擎的令牌：不变；保存在桌面钥匙串中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="140"/>
+        <location filename="../../ui/settingsdialog.cpp" line="141"/>
         <source>no keychain in this build: start with --token-file or FULCRUM_TOKEN</source>
         <translation>此版本不支持钥匙串：请使用 --token-file 或 FULCRUM_TOKEN 启动</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="142"/>
+        <location filename="../../ui/settingsdialog.cpp" line="143"/>
         <source>Test e&amp;ngine</source>
         <translation>测试引擎(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="144"/>
+        <location filename="../../ui/settingsdialog.cpp" line="145"/>
         <source>Asks the selected engine for its pools (GET /api/v1/pools) with its token</source>
         <translation>用其令牌向所选引擎查询池（GET /api/v1/pools）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="202"/>
+        <location filename="../../ui/settingsdialog.cpp" line="203"/>
         <source>%1 needs no secret here</source>
         <translation>%1 在此不需要密钥</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="205"/>
+        <location filename="../../ui/settingsdialog.cpp" line="206"/>
         <source>%1 of the selected engine: unchanged; stored in the desktop keychain</source>
         <translation>所选引擎的%1：未更改；保存在桌面钥匙串中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="206"/>
+        <location filename="../../ui/settingsdialog.cpp" line="207"/>
         <source>token</source>
         <translation>令牌</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="208"/>
+        <location filename="../../ui/settingsdialog.cpp" line="209"/>
         <source>no keychain in this build: start with --token-file or %1</source>
         <translation>此版本没有钥匙串：请用 --token-file 或 %1 启动</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="237"/>
+        <location filename="../../ui/settingsdialog.cpp" line="238"/>
         <source>engine name &quot;%1&quot; in row %2 must be unique, not empty, without / or =; e.g. east</source>
         <translation>第 %2 行的引擎名称“%1”必须唯一、非空、不含 / 或 =；例如 east</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="244"/>
+        <location filename="../../ui/settingsdialog.cpp" line="245"/>
         <source>%1 engine &quot;%2&quot;: %3</source>
         <translation>%1 引擎“%2”：%3</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="245"/>
+        <location filename="../../ui/settingsdialog.cpp" line="246"/>
         <source>engine &quot;%1&quot;: %2</source>
         <translation>引擎“%1”：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="278"/>
+        <location filename="../../ui/settingsdialog.cpp" line="279"/>
         <source>No token for %1: type it in the token field (it is stored in the keychain on Save).</source>
         <translation>%1 没有令牌：请在令牌框中输入（保存时存入钥匙串）。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="283"/>
+        <location filename="../../ui/settingsdialog.cpp" line="284"/>
         <source>Testing %1 at %2…</source>
         <translation>正在测试 %1（%2）…</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="288"/>
+        <location filename="../../ui/settingsdialog.cpp" line="289"/>
         <source>Engine %1 works: %2</source>
         <translation>引擎 %1 可用：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="288"/>
+        <location filename="../../ui/settingsdialog.cpp" line="289"/>
         <source>Engine %1 failed: %2</source>
         <translation>引擎 %1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="403"/>
+        <location filename="../../ui/settingsdialog.cpp" line="341"/>
+        <source>Add a lock endpoint (host:port or zookeeper://host:port) to test.</source>
+        <translation>请添加一个锁端点（host:port 或 zookeeper://host:port）以进行测试。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="372"/>
+        <source>a lock endpoint password needs an endpoint to belong to; add the endpoint first</source>
+        <translation>锁端点密码需要所属的端点；请先添加端点</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="380"/>
+        <source>could not store the lock endpoint password in the keychain: %1; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
+        <translation>无法将锁端点密码存入钥匙串：%1；Secret Service（gnome-keyring、KWallet）是否正在运行并已解锁？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="401"/>
         <source>could not store the %1 of engine %2 in the keychain: %3; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
         <translation>无法将引擎 %2 的%1保存到钥匙串：%3；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="409"/>
+        <location filename="../../ui/settingsdialog.cpp" line="407"/>
         <source>this build has no keychain: the %1 of engine %2 cannot be stored; start with %3</source>
         <translation>此版本没有钥匙串：无法保存引擎 %2 的%1；请用 %3 启动</translation>
     </message>
@@ -2345,22 +2497,22 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::WeightController</name>
     <message>
-        <location filename="../../ui/weightcontroller.cpp" line="97"/>
+        <location filename="../../ui/weightcontroller.cpp" line="123"/>
         <source>%1 failed: %2</source>
         <translation>%1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/weightcontroller.cpp" line="128"/>
+        <location filename="../../ui/weightcontroller.cpp" line="154"/>
         <source>Setting the weight of %1 from %2 to %3</source>
         <translation>将 %1 的权重从 %2 改为 %3</translation>
     </message>
     <message>
-        <location filename="../../ui/weightcontroller.cpp" line="131"/>
+        <location filename="../../ui/weightcontroller.cpp" line="157"/>
         <source>Changing the weight of %1 from %2 to %3 moves %4 % of the traffic of pool %5 at once. Apply?</source>
         <translation>将 %1 的权重从 %2 改为 %3 会一次性迁移池 %5 中 %4 % 的流量。是否应用？</translation>
     </message>
     <message>
-        <location filename="../../ui/weightcontroller.cpp" line="153"/>
+        <location filename="../../ui/weightcontroller.cpp" line="179"/>
         <source>%1: %2
 
 Apply anyway?</source>
@@ -2369,7 +2521,7 @@ Apply anyway?</source>
 仍要应用吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/weightcontroller.cpp" line="161"/>
+        <location filename="../../ui/weightcontroller.cpp" line="187"/>
         <source>Setting the weight of %1 to %2</source>
         <translation>将 %1 的权重设为 %2</translation>
     </message>
