@@ -437,6 +437,10 @@ void LocksView::updateStatus()
     const int shown = m_proxy->rowCount();
     if (!m_shown.error.isEmpty())
         m_status->setText(tr("Last scan failed: %1").arg(m_shown.error));
+    else if (m_model->capabilities().backend != u"redis" && !m_filter->text().isEmpty() && shown != all)
+        m_status->setText(tr("%1 of %n lock(s) shown (filter), %2 nodes read", nullptr, all).arg(shown).arg(m_shown.keysScanned));
+    else if (m_model->capabilities().backend != u"redis")
+        m_status->setText(tr("%n lock(s), %1 nodes read", nullptr, all).arg(m_shown.keysScanned));
     else if (!m_filter->text().isEmpty() && shown != all)
         m_status->setText(tr("%1 of %n lock(s) shown (filter), %2 keys scanned", nullptr, all).arg(shown).arg(m_shown.keysScanned));
     else

@@ -675,7 +675,9 @@ void MainWindow::restoreLayout()
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     m_columnsRestored = m_serversView->horizontalHeader()->restoreState(settings.value(QStringLiteral("servers/header")).toByteArray());
     m_eventColumnsRestored = m_eventsView->horizontalHeader()->restoreState(settings.value(QStringLiteral("events/header")).toByteArray());
-    if (m_locks->table()->horizontalHeader()->restoreState(settings.value(QStringLiteral("locks/header")).toByteArray()))
+    // "locks/columns": the lock table gained Session, Client and Waiters with the lock family; the
+    // six-column state saved before ("locks/header") is not restored into it.
+    if (m_locks->table()->horizontalHeader()->restoreState(settings.value(QStringLiteral("locks/columns")).toByteArray()))
         m_locks->keepColumnWidths();
     m_tabs->setCurrentIndex(settings.value(QStringLiteral("window/view"), 0).toInt());
 }
@@ -687,7 +689,7 @@ void MainWindow::saveLayout()
     settings.setValue(QStringLiteral("window/state"), saveState());
     settings.setValue(QStringLiteral("servers/header"), m_serversView->horizontalHeader()->saveState());
     settings.setValue(QStringLiteral("events/header"), m_eventsView->horizontalHeader()->saveState());
-    settings.setValue(QStringLiteral("locks/header"), m_locks->table()->horizontalHeader()->saveState());
+    settings.setValue(QStringLiteral("locks/columns"), m_locks->table()->horizontalHeader()->saveState());
     settings.setValue(QStringLiteral("window/view"), m_tabs->currentIndex());
 }
 
@@ -718,6 +720,9 @@ bool MainWindow::saveScreenshots(const QString &dir, QString *error)
             m_serversView->selectRow(0);
         if (i == Weights && m_weightsChart->selectedIndex() < 0)
             m_weightsChart->setSelectedIndex(2);
+        // ... and for one lock: its detail pane with holders and waiters.
+        if (i == Locks && m_locks->table()->selectionModel()->selectedRows().isEmpty() && m_locks->table()->model()->rowCount() > 0)
+            m_locks->table()->selectRow(0);
         // Chart titles and layouts settle through posted events: let them run before grabbing.
         QCoreApplication::processEvents();
         QCoreApplication::processEvents();

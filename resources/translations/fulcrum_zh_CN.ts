@@ -1541,13 +1541,27 @@ released by its node: %2</source>
     </message>
     <message numerus="yes">
         <location filename="../../ui/locksview.cpp" line="441"/>
+        <source>%1 of %n lock(s) shown (filter), %2 nodes read</source>
+        <translation>
+            <numerusform>显示 %n 个锁中的 %1 个（筛选），已读取 %2 个节点</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/locksview.cpp" line="443"/>
+        <source>%n lock(s), %1 nodes read</source>
+        <translation>
+            <numerusform>%n 个锁，已读取 %1 个节点</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/locksview.cpp" line="445"/>
         <source>%1 of %n lock(s) shown (filter), %2 keys scanned</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（已筛选），已扫描 %2 个键</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="443"/>
+        <location filename="../../ui/locksview.cpp" line="447"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>
@@ -1971,12 +1985,12 @@ released by its node: %2</source>
         <translation>设置已保存。%1 语言设置在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="703"/>
+        <location filename="../../ui/mainwindow.cpp" line="705"/>
         <source>cannot create screenshot directory %1; check the path and permissions</source>
         <translation>无法创建截图目录 %1；请检查路径和权限</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="726"/>
+        <location filename="../../ui/mainwindow.cpp" line="731"/>
         <source>cannot write %1; check the directory is writable</source>
         <translation>无法写入 %1；请检查目录是否可写</translation>
     </message>

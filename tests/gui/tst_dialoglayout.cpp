@@ -32,6 +32,7 @@ class TestDialogLayout : public QObject
 private Q_SLOTS:
     void initTestCase();
     void forceReleaseRefusedKeepsItsRows();
+    void zooKeeperReleaseExplainsItselfUnsquashed();
     void exportAfterTheReportKeepsItsRows();
     void viewsAt1024();
 
@@ -88,6 +89,35 @@ void TestDialogLayout::forceReleaseRefusedKeepsItsRows()
     verifyNothingSquashed(&dialog);
     // Narrower by hand: it still will not squash (its minimum height follows the text).
     dialog.resize(dialog.minimumSizeHint().width(), 10);
+    QApplication::processEvents();
+    growToFit(&dialog);
+    verifyNothingSquashed(&dialog);
+}
+
+void TestDialogLayout::zooKeeperReleaseExplainsItselfUnsquashed()
+{
+    // A ZooKeeper lock's dialog carries more: what a release does there, the session, the next
+    // in line, and the "ask the holder" button; refused here (no such endpoint), nothing deleted.
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;
+    InProcessEngineLink link(options);
+    LockRow lock;
+    lock.endpoint = QStringLiteral("orders-zk");
+    lock.backend = QStringLiteral("zookeeper");
+    lock.key = "/locks/checkout/order-5531";
+    lock.kind = QStringLiteral("curator-mutex");
+    lock.holder = "_c_3f1e0c52-7a43-4c1e-9b0d-5a2e8f7d6c41-lock-0000000007";
+    lock.holderText = QStringLiteral("10.0.3.17");
+    lock.session = QStringLiteral("0x100030baf550003");
+    lock.waiters = {LockWaiter{"_c_1b2c-lock-0000000008", QStringLiteral("10.0.3.22"), QStringLiteral("0x100030baf550004"), {}, {}}};
+    lock.readAt = lock.firstSeen = QDateTime::currentDateTimeUtc();
+    ForceReleaseDialog dialog(&link, lock);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    QVERIFY2(!dialog.keyConfirmation(), "no TTL on ZooKeeper: nothing to type");
+    QVERIFY(dialog.askButton() && dialog.askButton()->isVisible());
+    QTest::mouseClick(dialog.releaseButton(), Qt::LeftButton);
+    QTRY_COMPARE(dialog.outcome(), ForceReleaseDialog::Outcome::Refused);
     QApplication::processEvents();
     growToFit(&dialog);
     verifyNothingSquashed(&dialog);
