@@ -2,6 +2,7 @@
 #include "demobackends.h"
 #include "freeport.h"
 #include "engine/engine.h"
+#include "locks/lockbackends.h"
 #include "engineconfigs.h"
 #include "programs.h"
 #include "zkclients.h"
@@ -33,6 +34,7 @@ private Q_SLOTS:
     void fulcrumctlListsAndReleasesWithTheSameCommandLine();
     void configuredZooKeeperThatIsDownIsAStateNotACrash();
     void fulcrumdServesZooKeeperLocksOnItsAdminApi();
+    void ensembleWithADeadMemberAndAChroot();
 
 private:
     std::unique_ptr<ZkLockProcess> startClient(ZkLockProcess::Library library, const QString &recipe, const QString &path,
@@ -295,6 +297,35 @@ void TestZooKeeperFamily::fulcrumdServesZooKeeperLocksOnItsAdminApi()
     QVERIFY(audit.open(QIODevice::ReadOnly));
     QCOMPARE(audit.readAll().count("force-release"), 2);
     waiter->release();
+}
+
+void TestZooKeeperFamily::ensembleWithADeadMemberAndAChroot()
+{
+    // A shop's Kazoo client under its chroot /shop: to it the lock is /locks/cart-5.
+    auto holder = startClient(ZkLockProcess::Library::Kazoo, QStringLiteral("lock"), QStringLiteral("/shop/locks/cart-5"), QStringLiteral("cart-worker"));
+    QTRY_VERIFY_WITH_TIMEOUT(holder->isAcquired(), 30'000);
+    // The first member of the ensemble is down; the client moves on to the next.
+    const quint16 dead = freeLoopbackPort();
+    const QString hosts = QStringLiteral("127.0.0.1:%1,%2/shop").arg(dead).arg(m_server->hosts());
+    LockEndpointConfig endpoint;
+    QString error;
+    QVERIFY2(parseLockEndpointAddress(QStringLiteral("zookeeper://") + hosts, &endpoint, &error), qPrintable(error));
+    QCOMPARE(endpoint.zookeeper.chroot, QStringLiteral("/shop"));
+    endpoint.zookeeper.name = QStringLiteral("shop-zk");
+    endpoint.zookeeper.pollIntervalMs = 200;
+
+    InProcessDemoBackend app1(QStringLiteral("app1"));
+    Config config = fastCheckedPoolConfig({loopbackServer(QStringLiteral("app1"), app1.port())});
+    config.locks.push_back(endpoint);
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    QTRY_VERIFY_WITH_TIMEOUT((engine.tick(), lockIn(engine, QStringLiteral("shop-zk"), "/locks/cart-5") != nullptr), 30'000);
+    const LockEndpointView *view = engine.snapshot().lockEndpoint(u"shop-zk");
+    QCOMPARE(view->connectionState, QStringLiteral("connected"));
+    QVERIFY2(view->url.endsWith(u"/shop"), qPrintable(view->url));
+    QCOMPARE(lockIn(engine, QStringLiteral("shop-zk"), "/locks/cart-5")->holderText, QStringLiteral("cart-worker"));
+    holder->release();
 }
 
 QTEST_GUILESS_MAIN(TestZooKeeperFamily)
