@@ -2,6 +2,7 @@
 #include "command.h"
 #include "ctlredis.h"
 #include "heldcommand.h"
+#include "lockrunzookeeper.h"
 
 #include "common/duration.h"
 #include "locks/redis/lockclient.h"
@@ -11,6 +12,7 @@
 #include <QJsonObject>
 #include <QSet>
 
+#include <algorithm>
 #include <vector>
 
 using namespace fulcrum;
@@ -213,13 +215,16 @@ int lockRun(const QStringList &allArguments)
     const qsizetype separator = allArguments.indexOf(QStringLiteral("--"));
     const QStringList command = separator < 0 ? QStringList() : allArguments.mid(separator + 1);
     const QStringList options = separator < 0 ? allArguments : allArguments.mid(0, separator);
+    if (std::any_of(options.begin(), options.end(), [](const QString &o) { return o.startsWith(u"--zookeeper"); }))
+        return lockRunZooKeeper(options, command);
     LockSession s;
     if (const int status = s.setUp(QStringLiteral("run"),
                                    QStringLiteral("Hold KEY while COMMAND runs: acquire (waiting up to --wait), renew every ttl/3, release after.\n"
                                                   "Usage: fulcrumctl lock run KEY --ttl 30s --redis URL -- COMMAND [ARGS...]\n"
                                                   "Exit: COMMAND's status; 75 lock not acquired; 76 lock lost while running (COMMAND was sent SIGTERM).\n"
                                                   "COMMAND sees FULCRUM_LOCK_FENCE, the fencing token, for storage that rejects stale writers.\n"
-                                                  "SIGTERM, SIGINT and SIGHUP are passed on to COMMAND; the lock is released once it has stopped."),
+                                                  "SIGTERM, SIGINT and SIGHUP are passed on to COMMAND; the lock is released once it has stopped.\n"
+                                                  "With --zookeeper instead of --redis: see 'fulcrumctl lock run --zookeeper HOSTS --help'."),
                                    options, false);
         status >= 0)
         return status;
@@ -263,7 +268,9 @@ int lock(const QStringList &arguments)
                                          "       fulcrumctl lock release KEY --token TOKEN --redis URL...\n"
                                          "       fulcrumctl lock extend KEY --token TOKEN --ttl 30s --redis URL...\n"
                                          "       fulcrumctl lock run KEY --ttl 30s --redis URL... -- COMMAND [ARGS...]\n"
-                                         "Several --redis = Redlock over independent masters. Run 'fulcrumctl lock acquire --help' for options.\n");
+                                         "       fulcrumctl lock run NAME --zookeeper HOSTS[/CHROOT] [--path /locks/NAME] [--wait 0] -- COMMAND [ARGS...]\n"
+                                         "Several --redis = Redlock over independent masters. Run 'fulcrumctl lock acquire --help' for options.\n"
+                                         "ZooKeeper (Curator's InterProcessMutex recipe) is there for 'lock run' only.\n");
     if (sub == u"--help" || sub == u"-h") {
         ctlOut(usage);
         return ExitOk;
@@ -274,4 +281,4 @@ int lock(const QStringList &arguments)
 
 } // namespace
 
-FULCRUM_CTL_COMMAND(lock, "lock", "acquire, release, extend a Redis lock, or hold one while a command runs", lock);
+FULCRUM_CTL_COMMAND(lock, "lock", "acquire, release, extend a Redis lock, or hold a Redis or ZooKeeper lock while a command runs", lock);
