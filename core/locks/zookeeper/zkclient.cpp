@@ -5,10 +5,6 @@
 
 #include <zookeeper/zookeeper.h>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
 #include <cerrno>
 #include <cstring>
 
@@ -182,7 +178,6 @@ void ZkClient::startHandle()
 void ZkClient::closeHandle()
 {
     m_timer.stop();
-    m_corked = false;
     if (m_readNotifier) {
         m_readNotifier->setEnabled(false);
         m_readNotifier->deleteLater();
@@ -229,20 +224,8 @@ void ZkClient::schedulePump()
     }, Qt::QueuedConnection);
 }
 
-void ZkClient::setCorked(bool corked)
-{
-    if (m_corked == corked || m_fd < 0)
-        return;
-    const int on = corked ? 1 : 0;
-    m_corked = corked && ::setsockopt(m_fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on) == 0;
-    if (!corked)
-        ::setsockopt(m_fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
-}
-
 void ZkClient::pump()
 {
-    // Whatever this round of the event loop sent leaves now, in as few segments as it fills.
-    setCorked(false);
     if (!m_zh)
         return;
     int fd = -1;
@@ -377,10 +360,6 @@ void ZkClient::submit(std::function<int(Request *)> call, std::unique_ptr<Reques
         return;
     }
     Request *raw = request.release();
-    // The C client writes every request with its own send(); corked until pump(), a burst of
-    // them leaves in full segments instead of one small packet each.
-    if (m_state == State::Connected)
-        setCorked(true);
     const int rc = m_zh ? call(raw) : int(ZCONNECTIONLOSS);
     if (rc != ZOK) {
         // Refused before it was sent (no session, bad path): answered from the event loop, as

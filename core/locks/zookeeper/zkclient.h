@@ -118,7 +118,6 @@ private:
     void closeHandle();
     void pump();
     void schedulePump();
-    void setCorked(bool corked);
     void process(int events);
     void submit(std::function<int(Request *)> call, std::unique_ptr<Request> request);
     void requestDone();
@@ -138,7 +137,6 @@ private:
     bool m_destroying = false;
     bool m_inProcess = false;
     bool m_pumpScheduled = false;
-    bool m_corked = false;
     int m_fd = -1;
     QSocketNotifier *m_readNotifier = nullptr;
     QSocketNotifier *m_writeNotifier = nullptr;
