@@ -1,20 +1,18 @@
 // fulcrumctl lock acquire|release|extend|run: Fulcrum's own lock client from scripts.
 #include "command.h"
 #include "ctlredis.h"
+#include "heldcommand.h"
+#include "lockrunzookeeper.h"
 
-#include "common/childprocess.h"
 #include "common/duration.h"
-#include "common/unixsignals.h"
 #include "locks/redis/lockclient.h"
 
 #include <QEventLoop>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QSet>
 
-#include <csignal>
-#include <unistd.h>
+#include <algorithm>
 #include <vector>
 
 using namespace fulcrum;
@@ -216,14 +214,18 @@ int lockRun(const QStringList &allArguments)
 {
     const qsizetype separator = allArguments.indexOf(QStringLiteral("--"));
     const QStringList command = separator < 0 ? QStringList() : allArguments.mid(separator + 1);
+    const QStringList options = separator < 0 ? allArguments : allArguments.mid(0, separator);
+    if (std::any_of(options.begin(), options.end(), [](const QString &o) { return o.startsWith(u"--zookeeper"); }))
+        return lockRunZooKeeper(options, command);
     LockSession s;
     if (const int status = s.setUp(QStringLiteral("run"),
                                    QStringLiteral("Hold KEY while COMMAND runs: acquire (waiting up to --wait), renew every ttl/3, release after.\n"
                                                   "Usage: fulcrumctl lock run KEY --ttl 30s --redis URL -- COMMAND [ARGS...]\n"
                                                   "Exit: COMMAND's status; 75 lock not acquired; 76 lock lost while running (COMMAND was sent SIGTERM).\n"
                                                   "COMMAND sees FULCRUM_LOCK_FENCE, the fencing token, for storage that rejects stale writers.\n"
-                                                  "SIGTERM, SIGINT and SIGHUP are passed on to COMMAND; the lock is released once it has stopped."),
-                                   separator < 0 ? allArguments : allArguments.mid(0, separator), false);
+                                                  "SIGTERM, SIGINT and SIGHUP are passed on to COMMAND; the lock is released once it has stopped.\n"
+                                                  "With --zookeeper instead of --redis: see 'fulcrumctl lock run --zookeeper HOSTS --help'."),
+                                   options, false);
         status >= 0)
         return status;
     if (command.isEmpty())
@@ -234,55 +236,21 @@ int lockRun(const QStringList &allArguments)
     if (!acquired.acquired)
         return s.error(acquired.error, ExitRunLockUnavailable);
 
-    QProcess process;
-    process.setProcessChannelMode(QProcess::ForwardedChannels);
-    process.setInputChannelMode(QProcess::ForwardedInputChannel);
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(QStringLiteral("FULCRUM_LOCK_FENCE"), QString::number(acquired.handle.fence));
-    process.setProcessEnvironment(environment);
+    HeldCommand held(command, environment);
     LockWatchdog watchdog(s.client.get(), acquired.handle, s.ttlMs);
-    QEventLoop loop;
-    bool lost = false;
-    QObject::connect(&watchdog, &LockWatchdog::lost, &loop, [&](const QString &why) {
-        lost = true;
-        ctlErr(QStringLiteral("fulcrumctl lock run: %1; stopping the command\n").arg(why));
-        process.terminate();
-    });
-    QObject::connect(&process, &QProcess::finished, &loop, &QEventLoop::quit);
-    QObject::connect(&process, &QProcess::errorOccurred, &loop, [&](QProcess::ProcessError e) {
-        if (e == QProcess::FailedToStart)
-            loop.quit();
-    });
-    // SIGTERM/SIGINT/SIGHUP are passed on to COMMAND; the lock is released after it has stopped.
-    UnixSignals &signals = ctlTakeOverSignals();
-    QObject::connect(&signals, &UnixSignals::terminateRequested, &loop, [&process](int signal) {
-        if (process.processId() > 0)
-            ::kill(pid_t(process.processId()), signal);
-    });
-    QObject::connect(&signals, &UnixSignals::reloadRequested, &loop, [&process] {
-        if (process.processId() > 0)
-            ::kill(pid_t(process.processId()), SIGHUP);
-    });
-    // Killed with fulcrumctl, it gets SIGTERM from the kernel: the job is no longer protected.
-    tieToParent(process, SIGTERM);
+    QObject::connect(&watchdog, &LockWatchdog::lost, &watchdog, [&held](const QString &why) { held.lockLost(why); });
     watchdog.start();
-    process.start(command.first(), command.mid(1));
-    loop.exec();
+    held.exec();
     watchdog.stop();
-    const bool started = process.error() != QProcess::FailedToStart;
-    if (started && process.state() != QProcess::NotRunning)
-        process.waitForFinished(-1);
     const LockOperationResult released = s.run([&](auto done) { s.client->release(acquired.handle, done); });
-    if (!released.ok && !lost)
+    if (!released.ok && !held.lockWasLost())
         ctlErr(QStringLiteral("fulcrumctl lock run: releasing \"%1\" failed (%2); it expires by itself within %3\n")
                    .arg(escapeBytes(s.key), released.notHolder ? QStringLiteral("no longer held") : released.error, formatDurationMs(s.ttlMs)));
-    if (!started)
-        return s.error(QStringLiteral("cannot start \"%1\": %2").arg(command.first(), process.errorString()), 127);
-    if (lost)
-        return ExitRunLockLost;
-    if (process.exitStatus() == QProcess::CrashExit)
-        return 128 + SIGTERM;
-    return process.exitCode();
+    if (!held.started())
+        return s.error(held.startError(), held.exitStatus());
+    return held.exitStatus();
 }
 
 int lock(const QStringList &arguments)
@@ -300,7 +268,9 @@ int lock(const QStringList &arguments)
                                          "       fulcrumctl lock release KEY --token TOKEN --redis URL...\n"
                                          "       fulcrumctl lock extend KEY --token TOKEN --ttl 30s --redis URL...\n"
                                          "       fulcrumctl lock run KEY --ttl 30s --redis URL... -- COMMAND [ARGS...]\n"
-                                         "Several --redis = Redlock over independent masters. Run 'fulcrumctl lock acquire --help' for options.\n");
+                                         "       fulcrumctl lock run NAME --zookeeper HOSTS[/CHROOT] [--path /locks/NAME] [--wait 0] -- COMMAND [ARGS...]\n"
+                                         "Several --redis = Redlock over independent masters. Run 'fulcrumctl lock acquire --help' for options.\n"
+                                         "ZooKeeper (Curator's InterProcessMutex recipe) is there for 'lock run' only.\n");
     if (sub == u"--help" || sub == u"-h") {
         ctlOut(usage);
         return ExitOk;
@@ -311,4 +281,4 @@ int lock(const QStringList &arguments)
 
 } // namespace
 
-FULCRUM_CTL_COMMAND(lock, "lock", "acquire, release, extend a Redis lock, or hold one while a command runs", lock);
+FULCRUM_CTL_COMMAND(lock, "lock", "acquire, release, extend a Redis lock, or hold a Redis or ZooKeeper lock while a command runs", lock);

@@ -6,6 +6,7 @@
 #include <QUuid>
 
 #include <algorithm>
+#include <utility>
 
 namespace fulcrum {
 
@@ -31,7 +32,21 @@ ZkMutex::ZkMutex(ZkClient *client, const QByteArray &path, const QByteArray &dat
     , m_data(data.isNull() ? localAddress() : data)
     , m_prefix("_c_" + QUuid::createUuid().toByteArray(QUuid::WithoutBraces) + "-lock-")
 {
+    m_disconnected.setSingleShot(true);
+    connect(&m_disconnected, &QTimer::timeout, this, [this] {
+        if (m_held)
+            loseLock(QStringLiteral("lost the ZooKeeper lock %1: no contact with ZooKeeper at %2 for a third of the session "
+                                    "timeout (%3 ms), so the server may have expired the session; %4")
+                         .arg(QString::fromUtf8(m_path), m_client->connectString())
+                         .arg(m_client->negotiatedTimeoutMs())
+                         .arg(m_client->stateReason()));
+    });
+    connect(m_client, &ZkClient::connectionLost, this, [this] {
+        if (m_held && !m_disconnected.isActive())
+            m_disconnected.start(lostAfterDisconnectMs(m_client->negotiatedTimeoutMs()));
+    });
     connect(m_client, &ZkClient::connected, this, [this] {
+        m_disconnected.stop();
         if (!m_wanted || m_creating)
             return;
         if (m_node.isEmpty())
@@ -40,18 +55,27 @@ ZkMutex::ZkMutex(ZkClient *client, const QByteArray &path, const QByteArray &dat
             check();
     });
     connect(m_client, &ZkClient::sessionExpired, this, [this](const QString &why) {
+        m_disconnected.stop();
         if (!m_wanted)
             return;
         const bool hadNode = !m_node.isEmpty();
-        m_wanted = false;
-        m_held = false;
-        m_creating = false;
         m_node.clear();
         if (hadNode)
-            Q_EMIT lost(QStringLiteral("lost the ZooKeeper lock %1: %2").arg(QString::fromUtf8(m_path), why));
+            loseLock(QStringLiteral("lost the ZooKeeper lock %1: %2").arg(QString::fromUtf8(m_path), why));
         else
             fail(why);
     });
+}
+
+void ZkMutex::loseLock(const QString &why)
+{
+    m_wanted = false;
+    m_held = false;
+    m_creating = false;
+    // Should the session live on after all, the node goes now and lets the next waiter in.
+    if (!m_node.isEmpty())
+        m_client->remove(std::exchange(m_node, {}), -1, m_client, [](int) {});
+    Q_EMIT lost(why);
 }
 
 ZkMutex::~ZkMutex()
@@ -187,6 +211,7 @@ void ZkMutex::check()
             }
             return;
         }
+        Q_EMIT queued(queue.first().name);
         // Watch only the predecessor, not the folder: one waiter wakes per release.
         const QByteArray predecessor = zkrecipes::childPath(m_path, (it - 1)->name);
         m_client->exists(predecessor, this, [this](int rc, const ZkStat &) {

@@ -5,6 +5,7 @@
 #include <QByteArray>
 #include <QObject>
 #include <QString>
+#include <QTimer>
 
 namespace fulcrum {
 
@@ -14,7 +15,10 @@ namespace fulcrum {
 // watches only its predecessor. A Java service locking the same path with Curator, or a Kazoo
 // Lock with extra_lock_patterns=["-lock-"], excludes and is excluded. Kazoo's own "__lock__"
 // nodes are ordered by their sequence too, which Curator does not do.
-// Losing the session loses the lock: lost() says so, and the caller must stop its work.
+// Losing the session loses the lock: lost() says so, and the caller must stop its work. A
+// holder cut off from ZooKeeper counts as having lost it once the server may have expired the
+// session (see lostAfterDisconnectMs), not only when a reconnect hears "expired": with the
+// ensemble down that answer never comes, while the next waiter may already hold the lock.
 class ZkMutex : public QObject
 {
     Q_OBJECT
@@ -29,8 +33,14 @@ public:
     bool isHeld() const { return m_held; }
     QByteArray nodePath() const { return m_node; }
 
+    // How long after a lost connection a held lock counts as lost: the C client declares the
+    // connection lost after hearing nothing for 2/3 of the session timeout, so the server may
+    // expire the session (and hand the lock on) a third of it later.
+    static int lostAfterDisconnectMs(int sessionTimeoutMs) { return sessionTimeoutMs / 3; }
+
 Q_SIGNALS:
     void acquired();
+    void queued(const QByteArray &holderNode);  // behind another contender; may repeat as the queue moves
     void released();
     void lost(const QString &why);          // session expired while holding or queued
     void failed(const QString &why);        // could not queue (ACL, bad path)
@@ -41,6 +51,7 @@ private:
     void findOwnNode();
     void check();
     void fail(const QString &why);
+    void loseLock(const QString &why);
 
     ZkClient *m_client;
     QByteArray m_path;
@@ -50,6 +61,7 @@ private:
     bool m_wanted = false;
     bool m_held = false;
     bool m_creating = false;
+    QTimer m_disconnected;
 };
 
 } // namespace fulcrum

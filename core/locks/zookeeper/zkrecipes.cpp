@@ -108,6 +108,11 @@ bool isKazooLeaseName(const QByteArray &name)
     return std::all_of(name.begin(), name.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
+bool isDataShown(const QByteArray &name, const QSet<QByteArray> &siblings)
+{
+    return parseContender(name) || isKazooLeaseName(name) || siblings.contains(name + kazooSemaphoreLockSuffix);
+}
+
 QString sessionText(qint64 ephemeralOwner)
 {
     return ephemeralOwner ? QStringLiteral("0x") + QString::number(quint64(ephemeralOwner), 16) : QString();

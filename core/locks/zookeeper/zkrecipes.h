@@ -7,6 +7,7 @@
 #include <QDateTime>
 #include <QHash>
 #include <QList>
+#include <QSet>
 
 #include <optional>
 
@@ -39,6 +40,10 @@ struct Contender
 // What a child's name says about it; nullopt when it is no contender of a known recipe.
 std::optional<Contender> parseContender(const QByteArray &name);
 bool isKazooLeaseName(const QByteArray &name);
+// Whether a row can show this child's data, so that a pass must read it (get) rather than only
+// its Stat: contenders, Kazoo lease nodes, and a Kazoo semaphore's own node (its data is the
+// number of leases), known by its sibling X-__lock__.
+bool isDataShown(const QByteArray &name, const QSet<QByteArray> &siblings);
 
 QString sessionText(qint64 ephemeralOwner);         // 0x…; empty for persistent nodes
 QString dataText(const QByteArray &data);           // readable, cut at 200 characters

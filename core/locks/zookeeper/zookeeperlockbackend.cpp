@@ -40,50 +40,75 @@ QString who(const ZooKeeperEndpointConfig &config)
 
 } // namespace
 
-void readZkFolder(ZkClient *client, QObject *context, const QByteArray &path,
-                  std::function<void(int rc, const QList<ZkNode> &children)> done, int maxData)
+void readZkChildren(ZkClient *client, QObject *context, const QByteArray &path, const QList<QByteArray> &names,
+                    std::function<void(int rc, const ZkFolder &folder)> done, int maxData)
 {
-    client->getChildren(path, context, [client, context, path, done, maxData](int rc, const QList<QByteArray> &names, const ZkStat &) {
-        if (rc != zkrc::Ok || names.isEmpty()) {
-            done(rc, {});
+    if (names.isEmpty()) {
+        // Answered from the event loop, as every read is.
+        QMetaObject::invokeMethod(context, [done] { done(zkrc::Ok, {}); }, Qt::QueuedConnection);
+        return;
+    }
+    struct State
+    {
+        QList<ZkNode> nodes;
+        QList<bool> present;
+        QHash<QByteArray, QList<QByteArray>> subfolderNames;
+        int pending = 0;
+        int failure = zkrc::Ok;
+    };
+    auto state = std::make_shared<State>();
+    state->nodes.resize(names.size());
+    state->present.fill(false, names.size());
+    state->pending = int(names.size());
+    auto arrived = [state, done](qsizetype i, int rc) {
+        if (rc == zkrc::Ok)
+            state->present[i] = true;
+        else if (rc != zkrc::NoNode && state->failure == zkrc::Ok)
+            state->failure = rc;
+        if (--state->pending > 0)
+            return;
+        if (state->failure != zkrc::Ok) {
+            done(state->failure, {});
             return;
         }
-        struct State
-        {
-            QList<ZkNode> nodes;
-            QList<bool> present;
-            int pending = 0;
-            int failure = zkrc::Ok;
-        };
-        auto state = std::make_shared<State>();
-        state->nodes.resize(names.size());
-        state->present.fill(false, names.size());
-        state->pending = int(names.size());
-        for (qsizetype i = 0; i < names.size(); ++i) {
-            state->nodes[i].name = names[i];
-            client->get(childPath(path, names[i]), context, [state, i, done, maxData](int rc, const QByteArray &data, const ZkStat &stat) {
-                if (rc == zkrc::Ok) {
-                    state->nodes[i].data = data.left(maxData);
-                    state->nodes[i].stat = stat;
-                    state->present[i] = true;
-                } else if (rc != zkrc::NoNode && state->failure == zkrc::Ok) {
-                    state->failure = rc;
-                }
-                if (--state->pending > 0)
-                    return;
-                if (state->failure != zkrc::Ok) {
-                    done(state->failure, {});
-                    return;
-                }
-                QList<ZkNode> children;
-                children.reserve(state->nodes.size());
-                for (qsizetype j = 0; j < state->nodes.size(); ++j) {
-                    if (state->present[j])
-                        children.append(std::move(state->nodes[j]));
-                }
-                done(zkrc::Ok, children);
+        ZkFolder folder;
+        folder.children.reserve(state->nodes.size());
+        for (qsizetype j = 0; j < state->nodes.size(); ++j) {
+            if (state->present[j])
+                folder.children.append(std::move(state->nodes[j]));
+        }
+        folder.subfolderNames = std::move(state->subfolderNames);
+        done(zkrc::Ok, folder);
+    };
+    const QSet<QByteArray> siblings(names.begin(), names.end());
+    for (qsizetype i = 0; i < names.size(); ++i) {
+        const QByteArray &name = names[i];
+        state->nodes[i].name = name;
+        if (isDataShown(name, siblings)) {
+            client->get(childPath(path, name), context, [state, i, arrived, maxData](int rc, const QByteArray &data, const ZkStat &stat) {
+                state->nodes[i].data = data.left(maxData);
+                state->nodes[i].stat = stat;
+                arrived(i, rc);
+            });
+        } else {
+            client->getChildren(childPath(path, name), context, [state, i, arrived](int rc, const QList<QByteArray> &below, const ZkStat &stat) {
+                state->nodes[i].stat = stat;
+                if (!below.isEmpty())
+                    state->subfolderNames.insert(state->nodes[i].name, below);
+                arrived(i, rc);
             });
         }
+    }
+}
+
+void readZkFolder(ZkClient *client, QObject *context, const QByteArray &path,
+                  std::function<void(int rc, const ZkFolder &folder)> done, int maxData)
+{
+    client->getChildren(path, context, [client, context, path, done, maxData](int rc, const QList<QByteArray> &names, const ZkStat &) {
+        if (rc != zkrc::Ok || names.isEmpty())
+            done(rc, {});
+        else
+            readZkChildren(client, context, path, names, done, maxData);
     });
 }
 
@@ -93,7 +118,13 @@ struct ZooKeeperLockBackend::Pass
     QDateTime startedAt;
     QElapsedTimer clock;
     QElapsedTimer sinceProgress;
-    std::deque<std::pair<QByteArray, int>> folders;     // to read: path, depth
+    struct Folder
+    {
+        QByteArray path;
+        int depth = 0;
+        std::optional<QList<QByteArray>> names;         // known when its parent's read listed them
+    };
+    std::deque<Folder> folders;                         // to read
     QSet<QByteArray> roots;
     int reading = 0;                                    // folder reads (and semaphore parts) under way
     int consPending = 0;
@@ -231,7 +262,7 @@ void ZooKeeperLockBackend::startPass()
         if (!path.startsWith('/'))
             path.prepend('/');
         p.roots.insert(path);
-        p.folders.emplace_back(path, 0);
+        p.folders.push_back(Pass::Folder{path, 0, std::nullopt});
     }
     if (m_config.fourLetterWords) {
         const quint64 generation = p.generation;
@@ -298,20 +329,21 @@ bool ZooKeeperLockBackend::failed(int rc, const QByteArray &path, bool isRoot)
 void ZooKeeperLockBackend::readNextFolders()
 {
     while (m_pass && m_pass->reading < kFoldersInFlight && !m_pass->folders.empty()) {
-        auto [path, depth] = m_pass->folders.front();
+        Pass::Folder folder = std::move(m_pass->folders.front());
         m_pass->folders.pop_front();
-        readLockFolder(path, depth);
+        readLockFolder(folder.path, folder.depth, folder.names);
     }
 }
 
-void ZooKeeperLockBackend::readLockFolder(const QByteArray &path, int depth)
+void ZooKeeperLockBackend::readLockFolder(const QByteArray &path, int depth, const std::optional<QList<QByteArray>> &names)
 {
     const quint64 generation = m_pass->generation;
     ++m_pass->reading;
     auto stillOurs = [this, generation] { return m_pass && m_pass->generation == generation; };
-    readZkFolder(m_client, this, path, [this, path, depth, generation, stillOurs](int rc, const QList<ZkNode> &children) {
+    auto read = [this, path, depth, generation, stillOurs](int rc, const ZkFolder &folder) {
         if (!stillOurs())
             return;
+        const QList<ZkNode> &children = folder.children;
         --m_pass->reading;
         if (failed(rc, path, m_pass->roots.contains(path)))
             return;
@@ -341,9 +373,10 @@ void ZooKeeperLockBackend::readLockFolder(const QByteArray &path, int depth)
             m_pass->reading += int(parts.size());
             for (qsizetype i = 0; i < parts.size(); ++i) {
                 const QByteArray part = parts[i];
-                readZkFolder(m_client, this, part, [this, state, i, part, combine, stillOurs](int rc, const QList<ZkNode> &nodes) {
+                readZkFolder(m_client, this, part, [this, state, i, part, combine, stillOurs](int rc, const ZkFolder &folder) {
                     if (!stillOurs() || state->failed)
                         return;
+                    const QList<ZkNode> &nodes = folder.children;
                     --m_pass->reading;
                     if (failed(rc, part, false)) {
                         state->failed = true;
@@ -401,7 +434,9 @@ void ZooKeeperLockBackend::readLockFolder(const QByteArray &path, int depth)
                     }
                     continue;
                 }
-                p.folders.emplace_back(childPath(path, c.name), depth + 1);
+                const auto below = folder.subfolderNames.constFind(c.name);
+                p.folders.push_back(Pass::Folder{childPath(path, c.name), depth + 1,
+                                                 below == folder.subfolderNames.cend() ? std::nullopt : std::make_optional(*below)});
             }
         }
         if (p.sinceProgress.elapsed() >= 100) {
@@ -410,7 +445,11 @@ void ZooKeeperLockBackend::readLockFolder(const QByteArray &path, int depth)
         }
         readNextFolders();
         maybeFinish();
-    });
+    };
+    if (names)
+        readZkChildren(m_client, this, path, *names, read);
+    else
+        readZkFolder(m_client, this, path, read);
 }
 
 void ZooKeeperLockBackend::maybeFinish()
@@ -472,7 +511,8 @@ void ZooKeeperLockBackend::release(const LockReleaseRequest &request, std::funct
         return QStringLiteral("cannot read lock %1 on %2: %3; nothing was changed").arg(QString::fromUtf8(key), url(), zkrc::text(rc));
     };
     // Read the lock again, as a pass would, and act only if the operator's holder still holds.
-    readZkFolder(m_client, this, key, [this, pending, key, fail, readError](int rc, const QList<ZkNode> &children) {
+    readZkFolder(m_client, this, key, [this, pending, key, fail, readError](int rc, const ZkFolder &folder) {
+        const QList<ZkNode> &children = folder.children;
         if (rc == zkrc::NoNode || (rc == zkrc::Ok && children.isEmpty())) {
             finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Gone, {},
                                                       QStringLiteral("%1 has no lock any more; nothing was changed").arg(QString::fromUtf8(key))});
@@ -494,12 +534,14 @@ void ZooKeeperLockBackend::release(const LockReleaseRequest &request, std::funct
         };
         if (planFolder(children).curatorSemaphore) {
             const QByteArray leasesPath = childPath(key, "leases");
-            readZkFolder(m_client, this, leasesPath, [this, key, leasesPath, act, fail, readError](int rc, const QList<ZkNode> &leases) {
+            readZkFolder(m_client, this, leasesPath, [this, key, leasesPath, act, fail, readError](int rc, const ZkFolder &leasesFolder) {
+                const QList<ZkNode> leases = leasesFolder.children;
                 if (rc != zkrc::Ok && rc != zkrc::NoNode) {
                     fail(readError(rc));
                     return;
                 }
-                readZkFolder(m_client, this, childPath(key, "locks"), [key, leases, leasesPath, act, fail, readError](int rc, const QList<ZkNode> &locks) {
+                readZkFolder(m_client, this, childPath(key, "locks"), [key, leases, leasesPath, act, fail, readError](int rc, const ZkFolder &locksFolder) {
+                    const QList<ZkNode> &locks = locksFolder.children;
                     if (rc != zkrc::Ok && rc != zkrc::NoNode) {
                         fail(readError(rc));
                         return;

@@ -47,7 +47,7 @@ private:
     void startPass();
     void interruptPass(const QString &why);
     void readNextFolders();
-    void readLockFolder(const QByteArray &path, int depth);
+    void readLockFolder(const QByteArray &path, int depth, const std::optional<QList<QByteArray>> &names);
     void addRow(std::optional<LockInfo> row);
     void addNote(const QByteArray &key, const QString &text);
     bool failed(int rc, const QByteArray &path, bool isRoot);
@@ -73,10 +73,23 @@ private:
     std::vector<std::shared_ptr<PendingRelease>> m_releases;
 };
 
-// Reads one folder: its children's names, then every child's data and Stat, pipelined. A child
-// that vanishes meanwhile is left out; `done` gets the first other failure, or Ok. Data is cut
-// to maxData bytes (what a row shows), so a pass's memory stays bounded.
+// One folder as a pass reads it: its children, and the names below those that are folders.
+struct ZkFolder
+{
+    QList<ZkNode> children;
+    QHash<QByteArray, QList<QByteArray>> subfolderNames;    // child name → its own children's names
+};
+
+// Reads the children `names` of a folder, pipelined, one request each: those whose data a row
+// can show (zkrecipes::isDataShown) with get; every other one with getChildren2, which gives its
+// Stat (data left empty) and, when it is a folder, the names that spare reading it a second
+// time on the way down. A child that vanishes meanwhile is left out; `done` gets the first
+// other failure, or Ok. Data is cut to maxData bytes (what a row shows), so a pass's memory
+// stays bounded.
+void readZkChildren(ZkClient *client, QObject *context, const QByteArray &path, const QList<QByteArray> &names,
+                    std::function<void(int rc, const ZkFolder &folder)> done, int maxData = 1024);
+// The folder's names (getChildren), then readZkChildren.
 void readZkFolder(ZkClient *client, QObject *context, const QByteArray &path,
-                  std::function<void(int rc, const QList<ZkNode> &children)> done, int maxData = 1024);
+                  std::function<void(int rc, const ZkFolder &folder)> done, int maxData = 1024);
 
 } // namespace fulcrum

@@ -17,6 +17,8 @@ private Q_SLOTS:
     void curatorSemaphorePendingLeaseIsAWaiter();
     void kazooSemaphoreWaitersComeFromItsLock();
     void planGroupsSemaphoreParts();
+    void dataIsReadOnlyWhereARowShowsIt_data();
+    void dataIsReadOnlyWhereARowShowsIt();
     void orphanedWaiterAfterASessionTimeoutWithoutMoving();
     void consAnswer();
 };
@@ -152,6 +154,32 @@ void TestZkRecipes::planGroupsSemaphoreParts()
     QVERIFY(unknown.note->text.contains(u"/locks/odd"));
     const FolderLocks folders = locksInFolder("/locks", {node("cart-1", 0, 1), node("cart-2", 0, 1)});
     QVERIFY(!folders.lock && !folders.note);
+}
+
+void TestZkRecipes::dataIsReadOnlyWhereARowShowsIt_data()
+{
+    QTest::addColumn<QByteArray>("name");
+    QTest::addColumn<bool>("shown");
+    QTest::newRow("curator mutex") << uuidA + "lock-0000000001" << true;
+    QTest::newRow("curator mutex, unprotected") << QByteArray("lock-0000000001") << true;
+    QTest::newRow("curator writer") << uuidA + "__WRIT__0000000002" << true;
+    QTest::newRow("curator lease") << uuidA + "lease-0000000003" << true;
+    QTest::newRow("kazoo lock") << hexA + "__lock__0000000004" << true;
+    QTest::newRow("kazoo reader") << hexA + "__rlock__0000000005" << true;
+    QTest::newRow("kazoo lease") << hexA << true;
+    QTest::newRow("kazoo semaphore (max leases)") << QByteArray("exports") << true;
+    QTest::newRow("lock folder") << QByteArray("cart-1") << false;
+    QTest::newRow("curator semaphore leases") << QByteArray("leases") << false;
+    QTest::newRow("kazoo semaphore's lock folder") << QByteArray("exports-__lock__") << false;
+    QTest::newRow("unknown sequential") << QByteArray("member-0000000001") << false;
+}
+
+void TestZkRecipes::dataIsReadOnlyWhereARowShowsIt()
+{
+    QFETCH(QByteArray, name);
+    QFETCH(bool, shown);
+    const QSet<QByteArray> siblings{"exports", "exports-__lock__", "cart-1", "leases", "locks", name};
+    QCOMPARE(isDataShown(name, siblings), shown);
 }
 
 void TestZkRecipes::orphanedWaiterAfterASessionTimeoutWithoutMoving()

@@ -1,13 +1,13 @@
 #!/usr/bin/python3
 """ZooKeeper lock inspection benchmark (prints figures, asserts nothing).
 
-usage: run_zk_bench.py BUILD_DIR [FOLDERS CONTENDERS]
+usage: run_zk_bench.py BUILD_DIR [FOLDERS CONTENDERS [ROUNDS]]
 Starts Debian's ZooKeeper on a free loopback port in a temporary directory, fills /locks with
 FOLDERS lock folders holding CONTENDERS Curator-named contender znodes in all (default 10 000 and
-50 000), then inspects it once with Fulcrum (bench_zklocks: ZooKeeperLockBackend, pipelined) and
+50 000), then inspects it ROUNDS times (default 3, the median is printed) with Fulcrum (bench_zklocks: ZooKeeperLockBackend, pipelined) and
 once with the usual operator script (kazoo_inspect.py: recursive get_children, then get each
-node), after one untimed Fulcrum pass to warm the server. For each: wall time, the server's CPU
-time during it (/proc/PID/stat of the JVM) and the tool's peak RSS.
+node), taking turns, after one untimed Fulcrum pass to warm the server. For each: wall time, the server's CPU
+time during it (/proc/PID/stat of the JVM), the tool's own CPU time and its peak RSS.
 """
 import ctypes
 import os
@@ -48,13 +48,19 @@ def run(command, server_pid):
     if status != 0:
         sys.exit("%s failed: %s" % (command[0], output))
     return {"wall": wall, "server_cpu": server_cpu_seconds(server_pid) - cpu_before,
-            "rss_mb": usage.ru_maxrss / 1024, "says": output}
+            "tool_cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024, "says": output}
+
+
+def median(runs):
+    """The run with the median wall time (so that its figures belong together)."""
+    return sorted(runs, key=lambda r: r["wall"])[len(runs) // 2]
 
 
 def main():
     build = sys.argv[1]
     folders = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
     contenders = int(sys.argv[3]) if len(sys.argv) > 3 else 50000
+    rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 3
     bench = os.path.join(build, "bench", "bench_zklocks")
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
@@ -81,11 +87,18 @@ def main():
                 time.sleep(0.1)
             print(run([bench, hosts, "populate", str(folders), str(contenders)], server.pid)["says"])
             run([bench, hosts, "inspect"], server.pid)
-            kazoo = run(["/usr/bin/python3", os.path.join(HERE, "kazoo_inspect.py"), hosts], server.pid)
-            fulcrum = run([bench, hosts, "inspect"], server.pid)
-            print("%-32s %10s %14s %12s" % ("", "wall s", "server CPU s", "peak RSS MB"))
+            kazoos, fulcrums = [], []
+            for _ in range(rounds):
+                kazoos.append(run(["/usr/bin/python3", os.path.join(HERE, "kazoo_inspect.py"), hosts], server.pid))
+                fulcrums.append(run([bench, hosts, "inspect"], server.pid))
+            for k, f in zip(kazoos, fulcrums):
+                print("round: kazoo %.2f s (server %.2f s), fulcrum %.2f s (server %.2f s)" % (
+                    k["wall"], k["server_cpu"], f["wall"], f["server_cpu"]))
+            kazoo = median(kazoos)
+            fulcrum = median(fulcrums)
+            print("%-32s %10s %14s %12s %12s" % ("", "wall s", "server CPU s", "tool CPU s", "peak RSS MB"))
             for name, r in (("Fulcrum (ZooKeeperLockBackend)", fulcrum), ("Kazoo operator script", kazoo)):
-                print("%-32s %10.2f %14.2f %12.1f" % (name, r["wall"], r["server_cpu"], r["rss_mb"]))
+                print("%-32s %10.2f %14.2f %12.2f %12.1f" % (name, r["wall"], r["server_cpu"], r["tool_cpu"], r["rss_mb"]))
             print("  fulcrum: " + fulcrum["says"])
             print("  kazoo:   " + kazoo["says"])
             print("ratio kazoo/fulcrum: wall %.1fx, server CPU %.1fx" % (
