@@ -21,6 +21,10 @@ namespace {
 // only a bounded number of folders' children in memory.
 constexpr int kFoldersInFlight = 64;
 
+// After a pass lost its connection: how soon to look whether the client is connected again
+// without having said so (it recovered within the session before the failed request came back).
+constexpr int kResumeCheckMs = 500;
+
 ZkClient::Options clientOptions(const ZooKeeperEndpointConfig &config, const QByteArray &password)
 {
     ZkClient::Options o;
@@ -245,6 +249,16 @@ void ZooKeeperLockBackend::interruptPass(const QString &why)
     ++m_restarts;
     m_resumeWanted = true;
     Q_EMIT scanInterrupted(why);
+    // A request can fail with a connection loss that the client has already recovered from (or
+    // that never changed its state): no `connected` will come to resume the pass, so look again
+    // shortly, and resume if the client is connected by then.
+    const quint64 generation = m_generation;
+    QTimer::singleShot(kResumeCheckMs, this, [this, generation] {
+        if (m_resumeWanted && !m_pass && m_generation == generation && m_client->isConnected()) {
+            m_resumeWanted = false;
+            startPass();
+        }
+    });
 }
 
 void ZooKeeperLockBackend::startPass()
