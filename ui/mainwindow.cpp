@@ -65,7 +65,7 @@ MainWindow::MainWindow(EngineLink *link, QWidget *parent)
     createActions();
 
     m_engineLabel = new QLabel(this);
-    m_redisLabel = new QLabel(this);
+    m_locksLabel = new QLabel(this);
     m_refreshLabel = new QLabel(tr("waiting for the first snapshot"), this);
     // Its text changes every second; a label of fixed size does not make the status bar lay
     // out and repaint whole each time.
@@ -75,16 +75,16 @@ MainWindow::MainWindow(EngineLink *link, QWidget *parent)
                                      + metrics.averageCharWidth(),
                                  m_refreshLabel->sizeHint().height());
     statusBar()->addPermanentWidget(m_engineLabel);
-    statusBar()->addPermanentWidget(m_redisLabel);
+    statusBar()->addPermanentWidget(m_locksLabel);
     statusBar()->addPermanentWidget(m_refreshLabel);
     setLinkState(link->state(), QString());
-    m_redisLabel->setText(link->lockEndpoints().isEmpty() ? tr("Locks: none configured") : tr("Locks: connecting"));
+    m_locksLabel->setText(link->lockEndpoints().isEmpty() ? tr("Locks: none configured") : tr("Locks: connecting"));
 
     connect(link, &EngineLink::snapshotReady, this, &MainWindow::applySnapshot);
     connect(link, &EngineLink::eventsReady, this, &MainWindow::applyEvents);
     connect(link, &EngineLink::lockTableReady, m_locks, &LocksView::setLockTable);
     connect(link, &EngineLink::stateChanged, this, &MainWindow::setLinkState);
-    connect(link, &EngineLink::lockEndpointStateChanged, this, &MainWindow::setRedisState);
+    connect(link, &EngineLink::lockEndpointStateChanged, this, &MainWindow::setLockEndpointState);
     connect(link, &EngineLink::commandFinished, this, &MainWindow::onCommandFinished);
     connect(link, &EngineLink::enginesChanged, this, &MainWindow::onEnginesChanged);
     connect(m_weights, &WeightController::commandFailed, this, [this](const QString &message) {
@@ -100,7 +100,7 @@ void MainWindow::applyCapabilities()
 {
     const EngineCapabilities capabilities = m_link->capabilities();
     m_tabs->setTabVisible(Locks, capabilities.locks);
-    m_redisLabel->setVisible(capabilities.locks);
+    m_locksLabel->setVisible(capabilities.locks);
     m_liveLoad->setCapabilities(capabilities);
     m_poolStrip->setCapabilities(capabilities);
     m_poolTotals->setCapabilities(capabilities);
@@ -533,26 +533,26 @@ void MainWindow::setLinkState(LinkState state, const QString &detail)
     m_engineLabel->setText(detail.isEmpty() ? text : tr("%1 (%2)").arg(text, detail));
 }
 
-void MainWindow::setRedisState(const QString &endpoint, LinkState state, const QString &detail)
+void MainWindow::setLockEndpointState(const QString &endpoint, LinkState state, const QString &detail)
 {
     // Losing a lock store and getting it back are events, and its rows say they are old news.
     // Not told yet: connected if its locks have been read (the link reports changes only).
-    const LinkState before = m_redisLinkStates.value(endpoint, m_locks->hasTable(endpoint) ? LinkState::Connected : LinkState::Connecting);
-    m_redisLinkStates.insert(endpoint, state);
+    const LinkState before = m_lockLinkStates.value(endpoint, m_locks->hasTable(endpoint) ? LinkState::Connected : LinkState::Connecting);
+    m_lockLinkStates.insert(endpoint, state);
     if (const std::optional<LinkEvent> event = connectionEvent(before, state, lockBackendCapabilities(m_link ? m_link->lockEndpointBackend(endpoint) : QString()).displayName + u' ' + endpoint, detail))
         applyEvents({*event});
     m_locks->setEndpointState(endpoint, state, detail);
-    m_redisStates.insert(endpoint, state == LinkState::Connected ? tr("connected") : state == LinkState::Connecting ? tr("connecting") : tr("disconnected"));
-    updateRedisLabel(detail);
+    m_lockStates.insert(endpoint, state == LinkState::Connected ? tr("connected") : state == LinkState::Connecting ? tr("connecting") : tr("disconnected"));
+    updateLocksLabel(detail);
 }
 
-void MainWindow::updateRedisLabel(const QString &detail)
+void MainWindow::updateLocksLabel(const QString &detail)
 {
     QStringList parts;
-    for (auto it = m_redisStates.cbegin(); it != m_redisStates.cend(); ++it)
+    for (auto it = m_lockStates.cbegin(); it != m_lockStates.cend(); ++it)
         parts.append(tr("%1 %2").arg(it.key(), it.value()));
-    m_redisLabel->setText(parts.isEmpty() ? tr("Locks: none configured") : tr("Locks: %1").arg(parts.join(QStringLiteral(", "))));
-    m_redisLabel->setToolTip(detail);
+    m_locksLabel->setText(parts.isEmpty() ? tr("Locks: none configured") : tr("Locks: %1").arg(parts.join(QStringLiteral(", "))));
+    m_locksLabel->setToolTip(detail);
 }
 
 // The link's snapshot without a removed engine's servers has already gone out; what is not
@@ -563,9 +563,9 @@ void MainWindow::onEnginesChanged()
         return;
     const QStringList endpoints = m_link->lockEndpointNames();
     m_locks->setEndpoints(endpoints);
-    for (auto it = m_redisStates.begin(); it != m_redisStates.end();)
-        it = endpoints.contains(it.key()) ? std::next(it) : m_redisStates.erase(it);
-    updateRedisLabel(QString());
+    for (auto it = m_lockStates.begin(); it != m_lockStates.end();)
+        it = endpoints.contains(it.key()) ? std::next(it) : m_lockStates.erase(it);
+    updateLocksLabel(QString());
     m_weightNote->setText(m_weights->weightNote());
     m_weightNote->setVisible(!m_weightNote->text().isEmpty());
     setWindowTitle(tr("Fulcrum — %1").arg(m_link->description()));

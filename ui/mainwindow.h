@@ -73,8 +73,8 @@ private:
     void applyEvents(const QList<LinkEvent> &events);
     void onCommandFinished(const CommandResult &result);
     void setLinkState(LinkState state, const QString &detail);
-    void setRedisState(const QString &endpoint, LinkState state, const QString &detail);
-    void updateRedisLabel(const QString &detail);
+    void setLockEndpointState(const QString &endpoint, LinkState state, const QString &detail);
+    void updateLocksLabel(const QString &detail);
     void onEnginesChanged();
     // The servers an action applies to: the chart's selected bar on the Weights view,
     // the selected table rows on the Servers view, none elsewhere.
@@ -90,7 +90,7 @@ private:
 
     QPointer<EngineLink> m_link;
     WeightController *m_weights = nullptr;
-    QHash<QString, LinkState> m_redisLinkStates;   // per endpoint, for its connection events
+    QHash<QString, LinkState> m_lockLinkStates;   // per endpoint, for its connection events
     QTabWidget *m_tabs = nullptr;
     PoolStrip *m_poolStrip = nullptr;
     PoolTotalsModel *m_poolTotals = nullptr;
@@ -110,7 +110,7 @@ private:
     QLabel *m_weightNote = nullptr;
     QPointer<SavedEngines> m_savedEngines;
     QLabel *m_engineLabel = nullptr;
-    QLabel *m_redisLabel = nullptr;
+    QLabel *m_locksLabel = nullptr;
     QLabel *m_refreshLabel = nullptr;
     QAction *m_drain = nullptr;
     QAction *m_maint = nullptr;
@@ -119,7 +119,7 @@ private:
     QAction *m_undo = nullptr;
     QAction *m_redo = nullptr;
     QHash<quint64, QString> m_pendingCommands;
-    QHash<QString, QString> m_redisStates;
+    QHash<QString, QString> m_lockStates;
     bool m_columnsRestored = false;
     bool m_eventColumnsRestored = false;
     int m_serverRowsSized = 0;     // row count when the name columns were last fitted

@@ -50,7 +50,7 @@ SettingsDialog::SettingsDialog(EngineLink *link, QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     auto *form = new QFormLayout;
     form->addRow(tr("&Engines:"), createEngines());
-    m_endpoints = new QPlainTextEdit(redisEndpoints().join(u'\n'), this);
+    m_endpoints = new QPlainTextEdit(lockEndpoints().join(u'\n'), this);
     m_endpoints->setPlaceholderText(tr("one per line: 127.0.0.1:6379 (Redis), zookeeper://127.0.0.1:2181 (ZooKeeper, locks under /locks)"));
     m_endpoints->setMaximumHeight(90);
     form->addRow(tr("&Lock endpoints:"), m_endpoints);
@@ -290,7 +290,7 @@ void SettingsDialog::testEngine()
     });
 }
 
-QStringList SettingsDialog::redisEndpoints()
+QStringList SettingsDialog::lockEndpoints()
 {
     return QSettings().value(QStringLiteral("redis/endpoints")).toStringList();
 }

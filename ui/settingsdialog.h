@@ -44,7 +44,9 @@ public:
 
     // The engines to attach to when started without --demo, --engine and --haproxy.
     static QList<EngineSetting> engines();
-    static QStringList redisEndpoints();
+    // Settings → Locks: one address per line (host:port, redis://…, zookeeper://…), kept under
+    // the "redis/endpoints" key the Redis-only console used, so saved settings carry over.
+    static QStringList lockEndpoints();
     static QStringList redisPatterns();
     static double confirmThreshold();      // 0..1
     // Actions that would leave a pool below this share (0..1) of its capacity ask first.

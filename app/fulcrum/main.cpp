@@ -165,7 +165,7 @@ int main(int argc, char *argv[])
     EngineContext context;
     context.stateDir = defaultStateDir();
     context.history = [](const QString &stateDir) { return historyWithPdf(stateDir); };
-    for (const QString &endpoint : ui::SettingsDialog::redisEndpoints()) {
+    for (const QString &endpoint : ui::SettingsDialog::lockEndpoints()) {
         InProcessLockEndpoint lock;
         QString parseError;
         if (!parseLockEndpointAddress(endpoint, &lock.config, &parseError)) {

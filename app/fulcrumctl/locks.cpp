@@ -49,7 +49,7 @@ struct CtlLockEndpointOptions
 
 // The endpoint the options name, and its password; nullopt with a message naming the input.
 std::optional<std::pair<LockEndpointConfig, QByteArray>> ctlLockEndpoint(const QCommandLineParser &parser, const CtlLockEndpointOptions &o,
-                                                                         const QString &command, QString *error)
+                                                                         QString *error)
 {
     const bool redis = parser.isSet(o.redis.redis);
     const bool zookeeper = parser.isSet(o.zookeeper);
@@ -109,7 +109,6 @@ std::optional<std::pair<LockEndpointConfig, QByteArray>> ctlLockEndpoint(const Q
         *error = QStringLiteral("a ZooKeeper password is for digest auth and needs --user beside it");
         return std::nullopt;
     }
-    Q_UNUSED(command);
     return std::make_pair(config, *password);
 }
 
@@ -124,8 +123,7 @@ public:
         LockEndpointConfig endpoint = config;
         if (!password.isEmpty()) {
             m_secrets.insert(m_name, password);
-            endpoint.redis.password = SecretSource{SecretSource::Keychain, m_name};
-            endpoint.zookeeper.password = SecretSource{SecretSource::Keychain, m_name};
+            endpoint.setPassword(SecretSource{SecretSource::Keychain, m_name});
         }
         m_service.setKeychain(&m_secrets);
         m_config = endpoint;
@@ -209,7 +207,7 @@ static int locksList(const QStringList &arguments)
         ctlErr(QStringLiteral("fulcrumctl locks list: takes no arguments, only options (see --help)\n"));
         return ExitUsage;
     }
-    const auto endpoint = ctlLockEndpoint(parser, options, QStringLiteral("list"), &error);
+    const auto endpoint = ctlLockEndpoint(parser, options, &error);
     if (!endpoint) {
         ctlErr(QStringLiteral("fulcrumctl locks list: %1\n").arg(error));
         return ExitUsage;
@@ -300,7 +298,7 @@ static int locksRelease(const QStringList &arguments)
         return ExitUsage;
     }
     QString error;
-    const auto endpoint = ctlLockEndpoint(parser, options, QStringLiteral("release"), &error);
+    const auto endpoint = ctlLockEndpoint(parser, options, &error);
     if (!endpoint) {
         ctlErr(QStringLiteral("fulcrumctl locks release: %1\n").arg(error));
         return ExitUsage;

@@ -51,6 +51,8 @@ QString LockEndpointConfig::url() const { return isZooKeeper() ? zookeeper.url()
 qint64 LockEndpointConfig::longHeldMs() const { return isZooKeeper() ? zookeeper.longHeldMs : redis.longHeldMs; }
 qint64 LockEndpointConfig::pollIntervalMs() const { return isZooKeeper() ? zookeeper.pollIntervalMs : redis.pollIntervalMs; }
 SecretSource LockEndpointConfig::password() const { return isZooKeeper() ? zookeeper.password : redis.password; }
+void LockEndpointConfig::setName(const QString &name) { (isZooKeeper() ? zookeeper.name : redis.name) = name; }
+void LockEndpointConfig::setPassword(const SecretSource &password) { (isZooKeeper() ? zookeeper.password : redis.password) = password; }
 
 static QString hashKeyText(const HashKeySource &key)
 {

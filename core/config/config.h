@@ -147,6 +147,9 @@ struct LockEndpointConfig
     qint64 longHeldMs() const;
     qint64 pollIntervalMs() const;
     SecretSource password() const;
+    // On the options of `backend`.
+    void setName(const QString &name);
+    void setPassword(const SecretSource &password);
     friend bool operator==(const LockEndpointConfig &, const LockEndpointConfig &) = default;
 };
 

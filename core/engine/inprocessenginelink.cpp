@@ -221,10 +221,8 @@ private:
             const SecretSource password = lock.password.isEmpty() ? SecretSource{} : SecretSource{SecretSource::Keychain, name};
             if (!lock.password.isEmpty())
                 m_secrets.insert(name, lock.password);
-            endpoint.redis.name = name;
-            endpoint.redis.password = password;
-            endpoint.zookeeper.name = name;
-            endpoint.zookeeper.password = password;
+            endpoint.setName(name);
+            endpoint.setPassword(password);
             config->locks.push_back(endpoint);
         }
         m_engine->setKeychain(&m_secrets);

@@ -62,7 +62,7 @@ void TestSettingsKeychain::passwordGoesToTheKeychainNotTheSettingsFile()
         QCOMPARE(store.read(SettingsDialog::keychainEntry(endpoint), &error).value_or(QByteArray()), password);
         QVERIFY(store.remove(SettingsDialog::keychainEntry(endpoint), &error));
     }
-    QCOMPARE(SettingsDialog::redisEndpoints(), (QStringList{QStringLiteral("127.0.0.1:6390"), QStringLiteral("10.0.0.5:6379")}));
+    QCOMPARE(SettingsDialog::lockEndpoints(), (QStringList{QStringLiteral("127.0.0.1:6390"), QStringLiteral("10.0.0.5:6379")}));
     QSettings settings;
     settings.sync();
     QFile file(settings.fileName());

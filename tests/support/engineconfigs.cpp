@@ -1,5 +1,7 @@
 #include "engineconfigs.h"
 
+#include "engine/engine.h"
+
 namespace fulcrum::test {
 
 BackendSpec loopbackServer(const QString &name, quint16 port, int weight)
@@ -32,6 +34,18 @@ Config fastCheckedPoolConfig(std::vector<BackendSpec> servers)
     pool.health.fall = 3;
     config.pools.push_back(pool);
     return config;
+}
+
+const LockInfo *lockIn(const Engine &engine, const QString &endpoint, const QByteArray &key)
+{
+    const LockEndpointView *view = engine.snapshot().lockEndpoint(endpoint);
+    if (!view)
+        return nullptr;
+    for (const LockInfo &lock : view->lastResult.locks) {
+        if (lock.key == key)
+            return &lock;
+    }
+    return nullptr;
 }
 
 } // namespace fulcrum::test

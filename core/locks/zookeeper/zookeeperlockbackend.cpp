@@ -569,6 +569,17 @@ void ZooKeeperLockBackend::release(const LockReleaseRequest &request, std::funct
     });
 }
 
+// The version the pass read of `name` in its folder (-1, any version, when it was not read):
+// what a delete or a revoke is conditional on.
+static int nodeVersion(const QList<ZkNode> &folder, const QByteArray &name)
+{
+    for (const ZkNode &n : folder) {
+        if (n.name == name)
+            return n.stat.version;
+    }
+    return -1;
+}
+
 void ZooKeeperLockBackend::deleteHolder(const std::shared_ptr<PendingRelease> &pending, const LockInfo &current,
                                         const QList<ZkNode> &holderFolder, const QByteArray &holderFolderPath)
 {
@@ -584,11 +595,7 @@ void ZooKeeperLockBackend::deleteHolder(const std::shared_ptr<PendingRelease> &p
                                                       .arg(QString::fromUtf8(current.key), escapeBytes(current.holder), escapeBytes(wanted))});
         return;
     }
-    int version = -1;
-    for (const ZkNode &n : holderFolder) {
-        if (n.name == wanted)
-            version = n.stat.version;
-    }
+    const int version = nodeVersion(holderFolder, wanted);
     const QByteArray path = childPath(holderFolderPath, wanted);
     const QString next = current.waiters.isEmpty() ? QString() : escapeBytes(current.waiters.first().id);
     m_client->remove(path, version, this, [this, pending, path, version, next, holderFolderPath](int rc) {
@@ -640,11 +647,7 @@ void ZooKeeperLockBackend::askHolder(const std::shared_ptr<PendingRelease> &pend
                                                       .arg(QString::fromUtf8(current.key), escapeBytes(current.holder), escapeBytes(wanted))});
         return;
     }
-    int version = -1;
-    for (const ZkNode &n : holderFolder) {
-        if (n.name == wanted)
-            version = n.stat.version;
-    }
+    const int version = nodeVersion(holderFolder, wanted);
     const QByteArray path = childPath(holderFolderPath, wanted);
     // Curator's Revoker.attemptRevoke(): the holder's own data watch sees __REVOKE__ and, if it
     // called makeRevocable(), its listener decides. The version keeps it to this very node.

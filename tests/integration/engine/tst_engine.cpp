@@ -33,18 +33,6 @@ QString stateOf(Engine &engine, const QString &name)
     return s ? s->health.stateText : QStringLiteral("(missing)");
 }
 
-const LockInfo *lockIn(const Engine &engine, const QString &endpoint, const QByteArray &key)
-{
-    const LockEndpointView *view = engine.snapshot().lockEndpoint(endpoint);
-    if (!view)
-        return nullptr;
-    for (const LockInfo &lock : view->lastResult.locks) {
-        if (lock.key == key)
-            return &lock;
-    }
-    return nullptr;
-}
-
 } // namespace
 
 class TestEngine : public QObject

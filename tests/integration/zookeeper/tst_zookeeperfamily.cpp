@@ -60,18 +60,6 @@ std::unique_ptr<ZkLockProcess> TestZooKeeperFamily::startClient(ZkLockProcess::L
     return client;
 }
 
-static const LockInfo *lockIn(const Engine &engine, const QString &endpoint, const QByteArray &key)
-{
-    const LockEndpointView *view = engine.snapshot().lockEndpoint(endpoint);
-    if (!view)
-        return nullptr;
-    for (const LockInfo &lock : view->lastResult.locks) {
-        if (lock.key == key)
-            return &lock;
-    }
-    return nullptr;
-}
-
 static ZooKeeperEndpointConfig zookeeperEndpoint(const QString &name, const QString &hosts, const QString &root)
 {
     ZooKeeperEndpointConfig z;
