@@ -9,6 +9,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QTableView>
 #include <QTest>
 
@@ -29,6 +30,7 @@ class TestZooKeeperConsole : public QObject
 private Q_SLOTS:
     void initTestCase();
     void locksViewShowsAZooKeeperEndpoint();
+    void testConnectionReachesZooKeeperOrSaysWhy();
 
 private:
     std::unique_ptr<ZooKeeperServer> m_server;
@@ -108,6 +110,43 @@ void TestZooKeeperConsole::locksViewShowsAZooKeeperEndpoint()
     QTRY_COMPARE_WITH_TIMEOUT(dialog->outcome(), ForceReleaseDialog::Outcome::Released, 10'000);
     QTRY_VERIFY_WITH_TIMEOUT(waiter.isAcquired(), 30'000);
     waiter.release();
+}
+
+// Settings → Locks → Test connection, as the dialog sends it: through the engine's side.
+void TestZooKeeperConsole::testConnectionReachesZooKeeperOrSaysWhy()
+{
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;
+    InProcessEngineLink link(options);
+    auto test = [&link](const QString &address) {
+        LockEndpointConfig endpoint;
+        QString error;
+        if (!parseLockEndpointAddress(address, &endpoint, &error))
+            return CommandResult{0, false, error};
+        endpoint.zookeeper.sessionTimeoutMs = 4000;
+        QSignalSpy finished(&link, &EngineLink::commandFinished);
+        const quint64 id = link.testLockEndpoint(endpoint, QByteArray());
+        for (int waited = 0; waited < 30; ++waited) {
+            for (const QList<QVariant> &args : std::as_const(finished)) {
+                const CommandResult result = args.at(0).value<CommandResult>();
+                if (result.id == id)
+                    return result;
+            }
+            finished.wait(1000);
+        }
+        return CommandResult{id, false, QStringLiteral("no answer")};
+    };
+    const CommandResult ok = test(QStringLiteral("zookeeper://") + m_server->hosts());
+    QVERIFY2(ok.ok && ok.message.contains(u"connected to") && ok.message.contains(u"/locks"), qPrintable(ok.message));
+
+    ZooKeeperServer stopped;
+    QString error;
+    QVERIFY2(stopped.start(&error), qPrintable(error));
+    const QString hosts = stopped.hosts();
+    stopped.stop();
+    const CommandResult down = test(QStringLiteral("zookeeper://") + hosts);
+    QVERIFY(!down.ok);
+    QVERIFY2(down.message.contains(hosts), qPrintable(down.message));
 }
 
 QTEST_MAIN(TestZooKeeperConsole)
