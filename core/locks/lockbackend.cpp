@@ -1,5 +1,9 @@
 #include "lockbackend.h"
 
+#include <QTimer>
+
+#include <algorithm>
+
 namespace fulcrum {
 
 QString lockBackendStateText(LockBackendState state)
@@ -12,6 +16,17 @@ QString lockBackendStateText(LockBackendState state)
     case LockBackendState::Disconnected: return QStringLiteral("disconnected");
     }
     return {};
+}
+
+void LockBackend::inspect(const QByteArray &key, std::function<void(const std::optional<LockInfo> &, const QString &)> done)
+{
+    const QList<LockInfo> &locks = lastResult().locks;
+    const auto it = std::find_if(locks.begin(), locks.end(), [&](const LockInfo &lock) { return lock.key == key; });
+    std::optional<LockInfo> lock;
+    if (it != locks.end())
+        lock = *it;
+    const QString error = lock ? QString() : QStringLiteral("%1: no lock \"%2\" in the last pass").arg(url(), escapeBytes(key));
+    QTimer::singleShot(0, this, [done = std::move(done), lock, error] { done(lock, error); });
 }
 
 QString forceReleaseOutcomeName(ForceReleaseResult::Outcome outcome)

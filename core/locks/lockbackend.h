@@ -7,6 +7,7 @@
 #include <QStringList>
 
 #include <functional>
+#include <optional>
 
 namespace fulcrum {
 
@@ -69,6 +70,12 @@ public:
     virtual void cancelScan() = 0;
     virtual bool isScanning() const = 0;
     virtual const LockScanResult &lastResult() const = 0;
+
+    // Reads one lock whole, now. A pass may list a lock's waiters by name only (a ZooKeeper pass
+    // over more waiters than its waiter_details budget); this reads each waiter's who, session
+    // and queued-at too. `done` runs once on this thread; nullopt with `error` when the lock is
+    // gone or cannot be read. The default answers from the last pass.
+    virtual void inspect(const QByteArray &key, std::function<void(const std::optional<LockInfo> &lock, const QString &error)> done);
 
     // Compare-and-release: nothing is changed unless request.holder still holds request.key.
     // `done` runs once on this thread, also when the backend is destroyed first (Failed).
