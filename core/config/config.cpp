@@ -159,6 +159,7 @@ QJsonObject configToJson(const Config &config)
                                  {QStringLiteral("max_nodes"), z.maxNodes},
                                  {QStringLiteral("session_timeout"), z.sessionTimeoutMs},
                                  {QStringLiteral("four_letter_words"), z.fourLetterWords},
+                                 {QStringLiteral("waiter_details"), z.waiterDetails},
                                  {QStringLiteral("long_held"), z.longHeldMs},
                                  {QStringLiteral("poll_interval"), z.pollIntervalMs}};
             if (!z.user.isEmpty())

@@ -123,6 +123,7 @@ struct ZooKeeperEndpointConfig
     QString user;                                   // digest auth user; empty = no auth
     SecretSource password;                          // digest auth password
     bool fourLetterWords = true;                    // ask "cons" for holders' client addresses
+    int waiterDetails = 1000;                       // waiters a pass reads whole (who, session, queued at); the rest by name
     qint64 longHeldMs = 60'000;
     qint64 pollIntervalMs = 2000;
 

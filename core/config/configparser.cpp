@@ -455,7 +455,8 @@ ZooKeeperEndpointConfig parseZooKeeper(Reader &r, const QJsonObject &o, const QS
     r.onlyKeys(o, pointer, QStringLiteral("zookeeper endpoint"),
                {QStringLiteral("backend"), QStringLiteral("name"), QStringLiteral("hosts"), QStringLiteral("paths"), QStringLiteral("max_depth"),
                 QStringLiteral("max_nodes"), QStringLiteral("session_timeout"), QStringLiteral("user"), QStringLiteral("password"),
-                QStringLiteral("four_letter_words"), QStringLiteral("long_held"), QStringLiteral("poll_interval")});
+                QStringLiteral("four_letter_words"), QStringLiteral("waiter_details"), QStringLiteral("long_held"),
+                QStringLiteral("poll_interval")});
     const QString hp = JsonLocations::child(pointer, QStringLiteral("hosts"));
     QString hosts = r.string(o, QStringLiteral("hosts"), pointer, QString(), QStringLiteral("hosts"));
     if (hosts.isEmpty()) {
@@ -506,6 +507,7 @@ ZooKeeperEndpointConfig parseZooKeeper(Reader &r, const QJsonObject &o, const QS
         r.error(JsonLocations::child(pointer, QStringLiteral("password")),
                 QStringLiteral("a zookeeper password is for digest auth and needs a \"user\" beside it"));
     c.fourLetterWords = r.boolean(o, QStringLiteral("four_letter_words"), pointer, c.fourLetterWords, QStringLiteral("four_letter_words"));
+    c.waiterDetails = int(r.integer(o, QStringLiteral("waiter_details"), pointer, c.waiterDetails, 0, 10'000'000, QStringLiteral("waiter_details")));
     c.longHeldMs = r.duration(o, QStringLiteral("long_held"), pointer, c.longHeldMs, 1, 86'400'000 * 30LL, QStringLiteral("long_held"));
     c.pollIntervalMs = r.duration(o, QStringLiteral("poll_interval"), pointer, c.pollIntervalMs, 100, 3'600'000, QStringLiteral("poll_interval"));
     return c;

@@ -73,8 +73,9 @@ public:
 
     // Reads one lock whole, now. A pass may list a lock's waiters by name only (a ZooKeeper pass
     // over more waiters than its waiter_details budget); this reads each waiter's who, session
-    // and queued-at too. `done` runs once on this thread; nullopt with `error` when the lock is
-    // gone or cannot be read. The default answers from the last pass.
+    // and queued-at too. `done` runs once on this thread (nullopt with `error` when the lock is
+    // gone or cannot be read), never after the backend is destroyed. The default answers from the
+    // last pass.
     virtual void inspect(const QByteArray &key, std::function<void(const std::optional<LockInfo> &lock, const QString &error)> done);
 
     // Compare-and-release: nothing is changed unless request.holder still holds request.key.

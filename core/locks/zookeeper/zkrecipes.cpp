@@ -235,6 +235,26 @@ FolderLocks locksInFolder(const QByteArray &folderPath, const QList<ZkNode> &chi
     return result;
 }
 
+QList<QByteArray> waiterNamesOf(const QByteArray &folderPath, const QList<QByteArray> &names)
+{
+    // locksInFolder() tells holders from waiters by the names' families and sequences; Stats
+    // matter to it only for leases and unknown leaves, which are no contenders here.
+    QList<ZkNode> nodes;
+    nodes.reserve(names.size());
+    for (const QByteArray &name : names) {
+        if (parseContender(name))
+            nodes.append(ZkNode{name, {}, {}});
+    }
+    const FolderLocks found = locksInFolder(folderPath, nodes);
+    if (!found.lock || found.lock->kind.endsWith(u"semaphore"))
+        return {};
+    QList<QByteArray> waiters;
+    waiters.reserve(found.lock->waiters.size());
+    for (const LockWaiter &w : found.lock->waiters)
+        waiters.append(w.id);
+    return waiters;
+}
+
 std::optional<LockInfo> curatorSemaphore(const QByteArray &path, const QList<ZkNode> &leases, const QList<ZkNode> &locks)
 {
     QList<Entry> leaseQueue;

@@ -73,6 +73,13 @@ std::optional<LockInfo> kazooSemaphore(const QByteArray &path, const QByteArray 
 
 inline const QByteArray kazooSemaphoreLockSuffix = QByteArrayLiteral("-__lock__");
 
+// The contenders of the lock folder `folderPath` that wait rather than hold, known from the
+// children's names alone (a mutex's queue behind its lowest sequence; a read/write lock's
+// queue behind its holding readers or writer), in queue order. A pass may list these by name
+// and read their who/session/queued-at later. Empty where a row needs every child's Stat
+// (semaphore leases) or the folder has no lock.
+QList<QByteArray> waiterNamesOf(const QByteArray &folderPath, const QList<QByteArray> &names);
+
 // Which children of a folder are read together as one semaphore instead of as folders of
 // their own: "leases" + "locks" (Curator; the semaphore is the folder itself) and X next to
 // X-__lock__ (Kazoo; the semaphore is X).

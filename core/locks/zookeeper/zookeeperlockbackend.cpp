@@ -45,7 +45,7 @@ QString who(const ZooKeeperEndpointConfig &config)
 } // namespace
 
 void readZkChildren(ZkClient *client, QObject *context, const QByteArray &path, const QList<QByteArray> &names,
-                    std::function<void(int rc, const ZkFolder &folder)> done, int maxData)
+                    std::function<void(int rc, const ZkFolder &folder)> done, int maxData, const QSet<QByteArray> &namesOnly)
 {
     if (names.isEmpty()) {
         // Answered from the event loop, as every read is.
@@ -64,6 +64,19 @@ void readZkChildren(ZkClient *client, QObject *context, const QByteArray &path, 
     state->nodes.resize(names.size());
     state->present.fill(false, names.size());
     state->pending = int(names.size());
+    for (qsizetype i = 0; i < names.size(); ++i) {
+        if (namesOnly.contains(names[i])) {
+            state->present[i] = true;
+            --state->pending;
+        }
+    }
+    if (state->pending == 0) {
+        ZkFolder folder;
+        for (const QByteArray &name : names)
+            folder.children.append(ZkNode{name, {}, {}});
+        QMetaObject::invokeMethod(context, [done, folder] { done(zkrc::Ok, folder); }, Qt::QueuedConnection);
+        return;
+    }
     auto arrived = [state, done](qsizetype i, int rc) {
         if (rc == zkrc::Ok)
             state->present[i] = true;
@@ -88,6 +101,8 @@ void readZkChildren(ZkClient *client, QObject *context, const QByteArray &path, 
     for (qsizetype i = 0; i < names.size(); ++i) {
         const QByteArray &name = names[i];
         state->nodes[i].name = name;
+        if (namesOnly.contains(name))
+            continue;
         if (isDataShown(name, siblings)) {
             client->get(childPath(path, name), context, [state, i, arrived, maxData](int rc, const QByteArray &data, const ZkStat &stat) {
                 state->nodes[i].data = data.left(maxData);
@@ -131,6 +146,8 @@ struct ZooKeeperLockBackend::Pass
     std::deque<Folder> folders;                         // to read
     QSet<QByteArray> roots;
     int reading = 0;                                    // folder reads (and semaphore parts) under way
+    qint64 waiterBudget = 0;                            // waiters this pass may still read whole
+    QHash<QByteArray, LockWaiter> waiterCache;          // becomes m_waiterCache when the pass ends
     int consPending = 0;
     QHash<QString, QString> addressBySession;
     QMap<QByteArray, LockInfo> rows;
@@ -269,6 +286,7 @@ void ZooKeeperLockBackend::startPass()
     p.startedAt = wallclock::nowUtc();
     p.clock.start();
     p.sinceProgress.start();
+    p.waiterBudget = m_config.waiterDetails;
     for (const QString &root : m_config.paths) {
         QByteArray path = root.toUtf8();
         if (path.size() > 1 && path.endsWith('/'))
@@ -354,7 +372,7 @@ void ZooKeeperLockBackend::readLockFolder(const QByteArray &path, int depth, con
     const quint64 generation = m_pass->generation;
     ++m_pass->reading;
     auto stillOurs = [this, generation] { return m_pass && m_pass->generation == generation; };
-    auto read = [this, path, depth, generation, stillOurs](int rc, const ZkFolder &folder) {
+    auto read = [this, path, depth, generation, stillOurs](int rc, const ZkFolder &folder, const QSet<QByteArray> &unread) {
         if (!stillOurs())
             return;
         const QList<ZkNode> &children = folder.children;
@@ -429,7 +447,9 @@ void ZooKeeperLockBackend::readLockFolder(const QByteArray &path, int depth, con
             if (!taken.contains(c.name))
                 rest.append(c);
         }
-        const FolderLocks found = locksInFolder(path, rest);
+        FolderLocks found = locksInFolder(path, rest);
+        if (found.lock)
+            fillWaiters(*found.lock, unread);
         addRow(found.lock);
         if (found.note)
             p.notes.append(*found.note);
@@ -460,10 +480,76 @@ void ZooKeeperLockBackend::readLockFolder(const QByteArray &path, int depth, con
         readNextFolders();
         maybeFinish();
     };
-    if (names)
-        readZkChildren(m_client, this, path, *names, read);
-    else
-        readZkFolder(m_client, this, path, read);
+    auto readChildren = [this, path, read, stillOurs](const QList<QByteArray> &names) {
+        if (!stillOurs())
+            return;
+        const QSet<QByteArray> unread = waitersLeftUnread(path, names);
+        readZkChildren(m_client, this, path, names, [read, unread](int rc, const ZkFolder &folder) { read(rc, folder, unread); },
+                       1024, unread);
+    };
+    if (names) {
+        readChildren(*names);
+        return;
+    }
+    m_client->getChildren(path, this, [read, readChildren](int rc, const QList<QByteArray> &names, const ZkStat &) {
+        if (rc != zkrc::Ok || names.isEmpty())
+            read(rc, {}, {});
+        else
+            readChildren(names);
+    });
+}
+
+// Which waiters of the lock folder `path` this pass lists by name only: those the last pass
+// read already (filled from the cache), and all of a lock's waiters when the ones not read yet
+// are more than what is left of the pass's budget (waiter_details).
+QSet<QByteArray> ZooKeeperLockBackend::waitersLeftUnread(const QByteArray &path, const QList<QByteArray> &names)
+{
+    QSet<QByteArray> unread;
+    const QList<QByteArray> waiting = waiterNamesOf(path, names);
+    if (waiting.isEmpty())
+        return unread;
+    QList<QByteArray> unknown;
+    for (const QByteArray &w : waiting) {
+        if (m_waiterCache.contains(childPath(path, w)))
+            unread.insert(w);
+        else
+            unknown.append(w);
+    }
+    if (unknown.size() <= m_pass->waiterBudget) {
+        m_pass->waiterBudget -= unknown.size();
+    } else {
+        for (const QByteArray &w : unknown)
+            unread.insert(w);
+    }
+    return unread;
+}
+
+// A row's waiters that were listed by name get what the cache knows of them; what is still
+// unknown is counted in details.waiters_unread (the console reads those on demand: inspect()).
+// Waiters read whole go into the pass's cache.
+void ZooKeeperLockBackend::fillWaiters(LockInfo &row, const QSet<QByteArray> &unread)
+{
+    int unknown = 0;
+    for (LockWaiter &w : row.waiters) {
+        const QByteArray path = childPath(row.key, w.id);
+        if (!unread.contains(w.id)) {
+            if (m_pass && !w.session.isEmpty())
+                m_pass->waiterCache.insert(path, w);
+            continue;
+        }
+        const auto cached = m_waiterCache.constFind(path);
+        if (cached == m_waiterCache.cend()) {
+            ++unknown;
+            continue;
+        }
+        w.who = cached->who;
+        w.session = cached->session;
+        w.queuedAt = cached->queuedAt;
+        if (m_pass)
+            m_pass->waiterCache.insert(path, *cached);
+    }
+    if (unknown > 0)
+        row.details.insert(QStringLiteral("waiters_unread"), unknown);
 }
 
 void ZooKeeperLockBackend::maybeFinish()
@@ -494,6 +580,7 @@ void ZooKeeperLockBackend::finishPass()
     result.truncated = pass->truncated;
     result.finishedAt = wallclock::nowUtc();
     m_lastResult = result;
+    m_waiterCache = std::move(pass->waiterCache);
     Q_EMIT progress(result.keysScanned, int(result.locks.size()));
     Q_EMIT scanFinished(m_lastResult);
 }
@@ -525,47 +612,95 @@ void ZooKeeperLockBackend::release(const LockReleaseRequest &request, std::funct
         return QStringLiteral("cannot read lock %1 on %2: %3; nothing was changed").arg(QString::fromUtf8(key), url(), zkrc::text(rc));
     };
     // Read the lock again, as a pass would, and act only if the operator's holder still holds.
-    readZkFolder(m_client, this, key, [this, pending, key, fail, readError](int rc, const ZkFolder &folder) {
-        const QList<ZkNode> &children = folder.children;
-        if (rc == zkrc::NoNode || (rc == zkrc::Ok && children.isEmpty())) {
-            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Gone, {},
-                                                      QStringLiteral("%1 has no lock any more; nothing was changed").arg(QString::fromUtf8(key))});
-            return;
-        }
+    readLockNow(key, [this, pending, fail, readError](int rc, const std::optional<LockInfo> &current, const QList<ZkNode> &holderFolder,
+                                                      const QByteArray &holderFolderPath) {
         if (rc != zkrc::Ok) {
             fail(readError(rc));
             return;
         }
-        auto act = [this, pending](const std::optional<LockInfo> &current, const QList<ZkNode> &holderFolder, const QByteArray &holderFolderPath) {
-            if (pending->request.mode == LockReleaseRequest::AskHolder && current)
-                askHolder(pending, *current, holderFolder, holderFolderPath);
-            else if (current)
-                deleteHolder(pending, *current, holderFolder, holderFolderPath);
-            else
-                finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Gone, {},
-                                                          QStringLiteral("%1 has no lock any more; nothing was changed")
-                                                              .arg(QString::fromUtf8(pending->request.key))});
-        };
+        if (!current)
+            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Gone, {},
+                                                      QStringLiteral("%1 has no lock any more; nothing was changed")
+                                                          .arg(QString::fromUtf8(pending->request.key))});
+        else if (pending->request.mode == LockReleaseRequest::AskHolder)
+            askHolder(pending, *current, holderFolder, holderFolderPath);
+        else
+            deleteHolder(pending, *current, holderFolder, holderFolderPath);
+    });
+}
+
+void ZooKeeperLockBackend::readLockNow(const QByteArray &key,
+                                       std::function<void(int, const std::optional<LockInfo> &, const QList<ZkNode> &, const QByteArray &)> done)
+{
+    readZkFolder(m_client, this, key, [this, key, done](int rc, const ZkFolder &folder) {
+        const QList<ZkNode> &children = folder.children;
+        if (rc == zkrc::NoNode || (rc == zkrc::Ok && children.isEmpty())) {
+            done(zkrc::Ok, std::nullopt, {}, key);
+            return;
+        }
+        if (rc != zkrc::Ok) {
+            done(rc, std::nullopt, {}, key);
+            return;
+        }
         if (planFolder(children).curatorSemaphore) {
             const QByteArray leasesPath = childPath(key, "leases");
-            readZkFolder(m_client, this, leasesPath, [this, key, leasesPath, act, fail, readError](int rc, const ZkFolder &leasesFolder) {
+            readZkFolder(m_client, this, leasesPath, [this, key, leasesPath, done](int rc, const ZkFolder &leasesFolder) {
                 const QList<ZkNode> leases = leasesFolder.children;
                 if (rc != zkrc::Ok && rc != zkrc::NoNode) {
-                    fail(readError(rc));
+                    done(rc, std::nullopt, {}, key);
                     return;
                 }
-                readZkFolder(m_client, this, childPath(key, "locks"), [key, leases, leasesPath, act, fail, readError](int rc, const ZkFolder &locksFolder) {
-                    const QList<ZkNode> &locks = locksFolder.children;
+                readZkFolder(m_client, this, childPath(key, "locks"), [key, leases, leasesPath, done](int rc, const ZkFolder &locksFolder) {
                     if (rc != zkrc::Ok && rc != zkrc::NoNode) {
-                        fail(readError(rc));
+                        done(rc, std::nullopt, {}, key);
                         return;
                     }
-                    act(curatorSemaphore(key, leases, locks), leases, leasesPath);
+                    done(zkrc::Ok, curatorSemaphore(key, leases, locksFolder.children), leases, leasesPath);
                 });
             });
             return;
         }
-        act(locksInFolder(key, children).lock, children, key);
+        done(zkrc::Ok, locksInFolder(key, children).lock, children, key);
+    });
+}
+
+void ZooKeeperLockBackend::inspect(const QByteArray &key, std::function<void(const std::optional<LockInfo> &, const QString &)> done)
+{
+    if (!m_client->isConnected()) {
+        QMetaObject::invokeMethod(this, [this, done, key] {
+            done(std::nullopt, QStringLiteral("not connected to %1 (%2); cannot read %3").arg(url(), m_client->stateReason(), QString::fromUtf8(key)));
+        }, Qt::QueuedConnection);
+        return;
+    }
+    readLockNow(key, [this, key, done](int rc, const std::optional<LockInfo> &read, const QList<ZkNode> &, const QByteArray &) {
+        if (rc != zkrc::Ok) {
+            done(std::nullopt, QStringLiteral("cannot read lock %1 on %2: %3").arg(QString::fromUtf8(key), url(), zkrc::text(rc)));
+            return;
+        }
+        if (!read) {
+            done(std::nullopt, QStringLiteral("%1 has no lock on %2 any more").arg(QString::fromUtf8(key), url()));
+            return;
+        }
+        // What passes observed (first seen, held for, flags, client address) stays with the row
+        // while its holder is the same; the waiters are the ones just read.
+        LockInfo row = *read;
+        for (const LockInfo &seen : m_lastResult.locks) {
+            if (seen.key != key)
+                continue;
+            if (seen.holder == row.holder) {
+                row.firstSeen = seen.firstSeen;
+                row.heldForMs = seen.heldForMs;
+                row.holderChanges = seen.holderChanges;
+                row.flags = seen.flags;
+                row.clientAddress = seen.clientAddress;
+            }
+            break;
+        }
+        for (const LockWaiter &w : row.waiters) {
+            if (!w.session.isEmpty())
+                m_waiterCache.insert(childPath(key, w.id), w);
+        }
+        done(row, QString());
     });
 }
 

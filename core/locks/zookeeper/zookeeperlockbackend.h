@@ -32,6 +32,7 @@ public:
     void cancelScan() override;
     bool isScanning() const override { return m_pass != nullptr; }
     const LockScanResult &lastResult() const override { return m_lastResult; }
+    void inspect(const QByteArray &key, std::function<void(const std::optional<LockInfo> &, const QString &)> done) override;
     void release(const LockReleaseRequest &request, std::function<void(const ForceReleaseResult &)> done) override;
 
     // "Test connection": one session, an exists() on every lock root, then closed; `done` runs
@@ -48,6 +49,13 @@ private:
     void interruptPass(const QString &why);
     void readNextFolders();
     void readLockFolder(const QByteArray &path, int depth, const std::optional<QList<QByteArray>> &names);
+    QSet<QByteArray> waitersLeftUnread(const QByteArray &path, const QList<QByteArray> &names);
+    void fillWaiters(LockInfo &row, const QSet<QByteArray> &unread);
+    // Reads lock `key` whole, as a release must: rc, the row (nullopt: no lock), and the folder
+    // holding its holder's node with that folder's path.
+    void readLockNow(const QByteArray &key,
+                     std::function<void(int rc, const std::optional<LockInfo> &lock, const QList<ZkNode> &holderFolder,
+                                        const QByteArray &holderFolderPath)> done);
     void addRow(std::optional<LockInfo> row);
     void addNote(const QByteArray &key, const QString &text);
     bool failed(int rc, const QByteArray &path, bool isRoot);
@@ -70,6 +78,9 @@ private:
     LockScanResult m_lastResult;
     LockObservations m_observations;
     zkrecipes::ZkHandOverHistory m_handOvers;
+    // Waiters' who/session/queued-at by znode path, as the last pass (or an inspect) read them:
+    // a waiter node never changes its session or ctime, so a pass need not read it again.
+    QHash<QByteArray, LockWaiter> m_waiterCache;
     std::vector<std::shared_ptr<PendingRelease>> m_releases;
 };
 
@@ -83,11 +94,13 @@ struct ZkFolder
 // Reads the children `names` of a folder, pipelined, one request each: those whose data a row
 // can show (zkrecipes::isDataShown) with get; every other one with getChildren2, which gives its
 // Stat (data left empty) and, when it is a folder, the names that spare reading it a second
-// time on the way down. A child that vanishes meanwhile is left out; `done` gets the first
+// time on the way down. Names in `namesOnly` are not read at all: they come back with their
+// name only (waiters a pass lists by name). A child that vanishes meanwhile is left out; `done` gets the first
 // other failure, or Ok. Data is cut to maxData bytes (what a row shows), so a pass's memory
 // stays bounded.
 void readZkChildren(ZkClient *client, QObject *context, const QByteArray &path, const QList<QByteArray> &names,
-                    std::function<void(int rc, const ZkFolder &folder)> done, int maxData = 1024);
+                    std::function<void(int rc, const ZkFolder &folder)> done, int maxData = 1024,
+                    const QSet<QByteArray> &namesOnly = {});
 // The folder's names (getChildren), then readZkChildren.
 void readZkFolder(ZkClient *client, QObject *context, const QByteArray &path,
                   std::function<void(int rc, const ZkFolder &folder)> done, int maxData = 1024);

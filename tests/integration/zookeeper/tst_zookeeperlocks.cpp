@@ -27,6 +27,7 @@ private Q_SLOTS:
     void curatorReadWriteLock();
     void curatorSemaphore();
     void kazooLockWithWaiters();
+    void waitersBeyondTheBudgetAreListedByNameAndReadOnDemand();
     void kazooReadWriteLockAndSemaphore();
     void killedClientVanishesAfterItsSessionTimeout();
     void holderChangedBetweenListAndRelease();
@@ -39,7 +40,8 @@ private Q_SLOTS:
 
 private:
     std::unique_ptr<ZooKeeperLockBackend> connectedBackend(const QString &hosts, const QStringList &paths, bool fourLetterWords = true,
-                                                           const QString &user = {}, const QByteArray &password = {});
+                                                           const QString &user = {}, const QByteArray &password = {},
+                                                           int waiterDetails = 1000);
     // Scans until `accept` likes a pass (a lock client may still be queueing), at most 30 s.
     LockScanResult scanUntil(ZooKeeperLockBackend &backend, const std::function<bool(const LockScanResult &)> &accept);
     std::unique_ptr<ZkLockProcess> startClient(ZkLockProcess::Library library, const QString &recipe, const QString &path,
@@ -77,7 +79,7 @@ void TestZooKeeperLocks::initTestCase()
 
 std::unique_ptr<ZooKeeperLockBackend> TestZooKeeperLocks::connectedBackend(const QString &hosts, const QStringList &paths,
                                                                            bool fourLetterWords, const QString &user,
-                                                                           const QByteArray &password)
+                                                                           const QByteArray &password, int waiterDetails)
 {
     ZooKeeperEndpointConfig config;
     config.name = QStringLiteral("zk");
@@ -86,6 +88,7 @@ std::unique_ptr<ZooKeeperLockBackend> TestZooKeeperLocks::connectedBackend(const
     config.sessionTimeoutMs = 4000;
     config.fourLetterWords = fourLetterWords;
     config.user = user;
+    config.waiterDetails = waiterDetails;
     auto backend = std::make_unique<ZooKeeperLockBackend>(config, password);
     backend->open();
     if (!QTest::qWaitFor([&] { return backend->isConnected(); }, 20'000))
@@ -276,6 +279,106 @@ void TestZooKeeperLocks::kazooLockWithWaiters()
     QCOMPARE(row->holderText, QStringLiteral("worker-1"));
     QCOMPARE(row->waiters[0].who, QStringLiteral("worker-2"));
     QCOMPARE(row->waiters[1].who, QStringLiteral("worker-3"));
+}
+
+// A pass reads at most waiter_details waiters whole; a lock whose waiters do not fit lists them
+// by name, in queue order, and inspect() reads them when the operator opens the lock. What was
+// read once is not read again: the next pass shows it from the cache.
+void TestZooKeeperLocks::waitersBeyondTheBudgetAreListedByNameAndReadOnDemand()
+{
+    const QByteArray cart = "/locks/budget/cart-7";
+    const QByteArray stock = "/locks/budget/stock-7";
+    std::vector<std::unique_ptr<ZkLockProcess>> clients;
+    for (const QByteArray &path : {cart, stock}) {
+        for (int i = 1; i <= 3; ++i) {
+            clients.push_back(startClient(ZkLockProcess::Library::Kazoo, QStringLiteral("lock"), QString::fromUtf8(path),
+                                          QStringLiteral("%1-worker-%2").arg(QString::fromUtf8(path.mid(path.lastIndexOf('/') + 1))).arg(i)));
+            if (i == 1)
+                QTRY_VERIFY_WITH_TIMEOUT(clients.back()->isAcquired(), 30'000);
+        }
+    }
+    {
+        auto watcher = connectedBackend(m_server->hosts(), {QStringLiteral("/locks/budget")});
+        QVERIFY(watcher);
+        const LockScanResult queued = scanUntil(*watcher, [&](const LockScanResult &r) {
+            return rowOf(r, cart) && rowOf(r, stock) && rowOf(r, cart)->waiters.size() == 2 && rowOf(r, stock)->waiters.size() == 2;
+        });
+        QVERIFY(rowOf(queued, cart) && rowOf(queued, cart)->waiters.size() == 2);
+        QVERIFY(rowOf(queued, stock) && rowOf(queued, stock)->waiters.size() == 2);
+    }
+    // Room for one lock's two waiters, not for both locks' four: one pass.
+    auto backend = connectedBackend(m_server->hosts(), {QStringLiteral("/locks/budget")}, true, {}, {}, 2);
+    QVERIFY(backend);
+    QSignalSpy passes(backend.get(), &LockBackend::scanFinished);
+    backend->scan();
+    QTRY_VERIFY_WITH_TIMEOUT(passes.count() == 1, 20'000);
+    const LockScanResult first = backend->lastResult();
+    const LockInfo *a = rowOf(first, cart);
+    const LockInfo *b = rowOf(first, stock);
+    QVERIFY(a && b);
+    QCOMPARE(a->waiters.size(), 2);
+    QCOMPARE(b->waiters.size(), 2);
+    const LockInfo *read = a->detailInteger(QStringLiteral("waiters_unread"), 0) == 0 ? a : b;
+    const LockInfo *byName = read == a ? b : a;
+    QCOMPARE(read->detailInteger(QStringLiteral("waiters_unread"), 0), 0);
+    QCOMPARE(byName->detailInteger(QStringLiteral("waiters_unread"), 0), 2);
+    const QString prefix = QString::fromUtf8(read->key.mid(read->key.lastIndexOf('/') + 1));
+    // worker-2 and worker-3 queue in whichever order their processes got there.
+    const QSet<QString> waiting{prefix + QStringLiteral("-worker-2"), prefix + QStringLiteral("-worker-3")};
+    QCOMPARE((QSet<QString>{read->waiters[0].who, read->waiters[1].who}), waiting);
+    QVERIFY(read->waiters[0].session.startsWith(u"0x"));
+    // Listed by name: in queue order, holder shown whole, nothing else about the waiters yet.
+    QVERIFY(byName->waiters[0].id.contains("__lock__"));
+    QVERIFY(byName->waiters[0].who.isEmpty());
+    QVERIFY(byName->waiters[0].session.isEmpty());
+    QVERIFY(!byName->waiters[0].queuedAt.isValid());
+    const QString byNamePrefix = QString::fromUtf8(byName->key.mid(byName->key.lastIndexOf('/') + 1));
+    QCOMPARE(byName->holderText, byNamePrefix + QStringLiteral("-worker-1"));
+    QVERIFY(byName->session.startsWith(u"0x"));
+
+    // Opening the lock reads its waiters whole, in the same order.
+    std::optional<LockInfo> inspected;
+    QString error;
+    bool answered = false;
+    backend->inspect(byName->key, [&](const std::optional<LockInfo> &lock, const QString &why) {
+        inspected = lock;
+        error = why;
+        answered = true;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(answered, 15'000);
+    QVERIFY2(inspected, qPrintable(error));
+    QCOMPARE(inspected->waiters.size(), 2);
+    QCOMPARE(inspected->waiters[0].id, byName->waiters[0].id);
+    QCOMPARE(inspected->waiters[1].id, byName->waiters[1].id);
+    QCOMPARE((QSet<QString>{inspected->waiters[0].who, inspected->waiters[1].who}),
+             (QSet<QString>{byNamePrefix + QStringLiteral("-worker-2"), byNamePrefix + QStringLiteral("-worker-3")}));
+    QVERIFY(inspected->waiters[1].session.startsWith(u"0x"));
+    QVERIFY(inspected->waiters[1].queuedAt.isValid());
+    QCOMPARE(inspected->firstSeen, byName->firstSeen);
+
+    // The next pass knows both locks' waiters without reading them again.
+    QSignalSpy finished(backend.get(), &LockBackend::scanFinished);
+    backend->scan();
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 20'000);
+    for (const QByteArray &key : {cart, stock}) {
+        const LockInfo *row = rowOf(backend->lastResult(), key);
+        QVERIFY(row);
+        QCOMPARE(row->detailInteger(QStringLiteral("waiters_unread"), 0), 0);
+        QCOMPARE(row->waiters.size(), 2);
+        QVERIFY(row->waiters[0].session.startsWith(u"0x"));
+        QVERIFY(row->waiters[1].who.contains(u"-worker-"));
+    }
+
+    // A lock that is gone answers so.
+    answered = false;
+    backend->inspect("/locks/budget/none-such", [&](const std::optional<LockInfo> &lock, const QString &why) {
+        inspected = lock;
+        error = why;
+        answered = true;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(answered, 15'000);
+    QVERIFY(!inspected);
+    QVERIFY2(error.contains(u"/locks/budget/none-such"), qPrintable(error));
 }
 
 void TestZooKeeperLocks::kazooReadWriteLockAndSemaphore()

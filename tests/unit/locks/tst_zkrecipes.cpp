@@ -20,6 +20,8 @@ private Q_SLOTS:
     void dataIsReadOnlyWhereARowShowsIt_data();
     void dataIsReadOnlyWhereARowShowsIt();
     void orphanedWaiterAfterASessionTimeoutWithoutMoving();
+    void waitersAreKnownFromNamesAlone_data();
+    void waitersAreKnownFromNamesAlone();
     void consAnswer();
 };
 
@@ -180,6 +182,49 @@ void TestZkRecipes::dataIsReadOnlyWhereARowShowsIt()
     QFETCH(bool, shown);
     const QSet<QByteArray> siblings{"exports", "exports-__lock__", "cart-1", "leases", "locks", name};
     QCOMPARE(isDataShown(name, siblings), shown);
+}
+
+// What a budgeted pass leaves unread: exactly the contenders that wait, in queue order (by
+// sequence, not by name), never a holder, never a semaphore's lease.
+void TestZkRecipes::waitersAreKnownFromNamesAlone_data()
+{
+    QTest::addColumn<QList<QByteArray>>("names");
+    QTest::addColumn<QList<QByteArray>>("waiters");
+    QTest::newRow("curator mutex, names not in sequence order")
+        << QList<QByteArray>{uuidA + "lock-0000000007", uuidB + "lock-0000000003", uuidA + "lock-0000000005"}
+        << QList<QByteArray>{uuidA + "lock-0000000005", uuidA + "lock-0000000007"};
+    QTest::newRow("kazoo lock, holder alone") << QList<QByteArray>{hexA + "__lock__0000000001"} << QList<QByteArray>{};
+    QTest::newRow("kazoo lock, uuid order is not queue order")
+        << QList<QByteArray>{hexA + "__lock__0000000002", hexB + "__lock__0000000009", hexB + "__lock__0000000001"}
+        << QList<QByteArray>{hexA + "__lock__0000000002", hexB + "__lock__0000000009"};
+    QTest::newRow("curator readers hold together, a writer waits")
+        << QList<QByteArray>{uuidA + "__READ__0000000001", uuidB + "__READ__0000000002", uuidA + "__WRIT__0000000003",
+                             uuidB + "__READ__0000000004"}
+        << QList<QByteArray>{uuidA + "__WRIT__0000000003", uuidB + "__READ__0000000004"};
+    QTest::newRow("kazoo writer holds, readers wait")
+        << QList<QByteArray>{hexA + "__lock__0000000001", hexB + "__rlock__0000000002", hexA + "__rlock__0000000003"}
+        << QList<QByteArray>{hexB + "__rlock__0000000002", hexA + "__rlock__0000000003"};
+    QTest::newRow("curator semaphore leases: every Stat is needed")
+        << QList<QByteArray>{uuidA + "lease-0000000001", uuidB + "lease-0000000002"} << QList<QByteArray>{};
+    QTest::newRow("a folder of lock folders") << QList<QByteArray>{"cart-1", "cart-2", "leases", "locks"} << QList<QByteArray>{};
+}
+
+void TestZkRecipes::waitersAreKnownFromNamesAlone()
+{
+    QFETCH(QList<QByteArray>, names);
+    QFETCH(QList<QByteArray>, waiters);
+    QCOMPARE(waiterNamesOf("/locks/cart-1", names), waiters);
+    // The same queue as a fully read folder gives.
+    QList<ZkNode> read;
+    for (const QByteArray &name : names)
+        read.append(node(name, 7, 1000, "who"));
+    const FolderLocks full = locksInFolder("/locks/cart-1", read);
+    if (full.lock && !full.lock->kind.endsWith(u"semaphore")) {
+        QList<QByteArray> fullWaiters;
+        for (const LockWaiter &w : full.lock->waiters)
+            fullWaiters.append(w.id);
+        QCOMPARE(fullWaiters, waiters);
+    }
 }
 
 void TestZkRecipes::orphanedWaiterAfterASessionTimeoutWithoutMoving()
