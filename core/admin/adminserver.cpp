@@ -258,6 +258,13 @@ void AdminServer::process(QTcpSocket *socket)
             releaseLock(socket, request, request.path[3], keepAlive);
             return;
         }
+        // One lock read whole answers when the lock backend has read it.
+        if (request.method == "GET" && request.path.size() == 5 && request.path[0] == u"api" && request.path[1] == u"v1"
+            && request.path[2] == u"locks" && request.path[4] == u"lock") {
+            client->busy = true;
+            inspectLock(socket, request, request.path[3], keepAlive);
+            return;
+        }
         // History and reports are built off the engine's thread and answered when done.
         if (request.method == "GET" && request.path.size() == 3 && request.path[0] == u"api" && request.path[1] == u"v1"
             && (request.path[2] == u"history" || request.path[2] == u"report")) {
@@ -391,7 +398,7 @@ void AdminServer::dispatch(QTcpSocket *socket, const Request &r)
                 return Reply::json(200, lockEndpointToJson(*endpoint, true));
             if (p.size() == 5 && p[4] == u"release")
                 return Reply::error(405, QStringLiteral("release with POST"));
-            return Reply::error(404, QStringLiteral("no such path; an endpoint has /release"));
+            return Reply::error(404, QStringLiteral("no such path; an endpoint has /lock?key=KEY and /release"));
         }
         if (area == u"stream")
             return Reply::error(405, QStringLiteral("the stream answers GET only"));
@@ -504,6 +511,38 @@ void AdminServer::releaseLock(QTcpSocket *socket, const Request &r, const QStrin
         }
         o.insert(QStringLiteral("error"), result.message);
         finish(Reply::json(503, o));
+    });
+}
+
+// GET /api/v1/locks/{endpoint}/lock?key=KEY: one lock read whole now, its waiters included
+// where a pass listed them by name only.
+void AdminServer::inspectLock(QTcpSocket *socket, const Request &r, const QString &endpoint, bool keepAlive)
+{
+    const QPointer<QTcpSocket> guard(socket);
+    if (!m_engine->snapshot().lockEndpoint(endpoint)) {
+        finishLater(guard, Reply::error(404, QStringLiteral("lock endpoint \"%1\" does not exist; endpoints: %2")
+                                                 .arg(endpoint, m_engine->lockEndpointNames().join(QStringLiteral(", "))),
+                                        QStringLiteral("endpoint")),
+                    keepAlive);
+        return;
+    }
+    const QString keyText = r.query.queryItemValue(QStringLiteral("key"), QUrl::FullyDecoded);
+    if (keyText.isEmpty()) {
+        finishLater(guard, Reply::error(400, QStringLiteral("add ?key=KEY: the lock's key as GET /api/v1/locks/%1 lists it (\\xHH escapes for raw bytes, URL-encoded)").arg(endpoint),
+                                        QStringLiteral("key")),
+                    keepAlive);
+        return;
+    }
+    const QByteArray key = unescapeBytes(keyText);
+    m_engine->inspectLock(endpoint, key, [this, guard, keepAlive, endpoint](const LockInspection &answer) {
+        if (!answer.lock) {
+            // Gone is a 404; an endpoint that cannot answer now is a 503.
+            finishLater(guard, Reply::error(answer.gone ? 404 : 503, answer.error, answer.gone ? QStringLiteral("key") : QStringLiteral("endpoint")),
+                        keepAlive);
+            return;
+        }
+        finishLater(guard, Reply::json(200, QJsonObject{{QStringLiteral("endpoint"), endpoint}, {QStringLiteral("lock"), answer.lock->toJson()}}),
+                    keepAlive);
     });
 }
 

@@ -60,6 +60,7 @@ private:
 
     Reply serverAction(const Request &request, QString pool, QString server, QString action);
     void releaseLock(QTcpSocket *socket, const Request &request, const QString &endpoint, bool keepAlive);
+    void inspectLock(QTcpSocket *socket, const Request &request, const QString &endpoint, bool keepAlive);
     void historyOrReport(QTcpSocket *socket, const Request &request, bool report, bool keepAlive);
     void finishLater(const QPointer<QTcpSocket> &socket, const Reply &reply, bool keepAlive);
 

@@ -404,6 +404,11 @@ void Engine::scanLocks(const QString &endpoint)
     m_locks->scan(endpoint);
 }
 
+void Engine::inspectLock(const QString &endpoint, const QByteArray &key, std::function<void(const LockInspection &)> done)
+{
+    m_locks->inspect(endpoint, key, std::move(done));
+}
+
 void Engine::releaseLock(const QString &endpoint, const LockReleaseRequest &request, const QString &user, const QString &origin,
                          std::function<void(const ForceReleaseResult &)> done)
 {

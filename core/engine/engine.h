@@ -77,6 +77,8 @@ public:
     QStringList lockEndpointNames() const;
     // Starts a lock pass on the endpoint now (does nothing while one runs or when not connected).
     void scanLocks(const QString &endpoint);
+    // Reads one lock of a lock endpoint whole, now (LockService::inspect).
+    void inspectLock(const QString &endpoint, const QByteArray &key, std::function<void(const LockInspection &)> done);
     // Releases the lock only if the request's holder still holds it (compare first, audited as
     // `user` from `origin`), then rescans. `done` runs exactly once, later on this thread:
     // Failed when the endpoint is unknown, not connected, or reconfigured/stopped before the

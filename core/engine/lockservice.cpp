@@ -169,6 +169,43 @@ void LockService::scan(const QString &endpoint)
         it->second->backend->scan();
 }
 
+void LockService::inspect(const QString &endpoint, const QByteArray &key, std::function<void(const LockInspection &)> done)
+{
+    auto it = m_endpoints.find(endpoint);
+    if (it == m_endpoints.end() || !it->second->backend || !it->second->backend->isConnected()) {
+        QString error;
+        if (it == m_endpoints.end()) {
+            const QStringList names = endpointNames();
+            error = QStringLiteral("lock endpoint \"%1\" does not exist; endpoints: %2")
+                        .arg(endpoint, names.isEmpty() ? QStringLiteral("(none)") : names.join(QStringLiteral(", ")));
+        } else {
+            error = QStringLiteral("%1 endpoint \"%2\" is not connected (%3)")
+                        .arg(it->second->config.backend, endpoint,
+                             it->second->lastError.isEmpty() ? QStringLiteral("connecting") : it->second->lastError);
+        }
+        QTimer::singleShot(0, this, [done = std::move(done), error] { done(LockInspection{std::nullopt, false, error}); });
+        return;
+    }
+    // The backend may go (a reload) before it answers: the answer is guaranteed here.
+    struct Pending
+    {
+        std::function<void(const LockInspection &)> done;
+        QMetaObject::Connection gone;
+    };
+    auto pending = std::make_shared<Pending>(Pending{std::move(done), {}});
+    LockBackend *backend = it->second->backend;
+    pending->gone = QObject::connect(backend, &QObject::destroyed, this, [pending, endpoint] {
+        if (auto f = std::exchange(pending->done, nullptr))
+            f(LockInspection{std::nullopt, false,
+                             QStringLiteral("lock endpoint \"%1\" was reconfigured before it answered; try again").arg(endpoint)});
+    });
+    backend->inspect(key, [pending](const LockInspection &answer) {
+        QObject::disconnect(pending->gone);
+        if (auto f = std::exchange(pending->done, nullptr))
+            f(answer);
+    });
+}
+
 void LockService::release(const QString &endpoint, const LockReleaseRequest &request, const QString &user, const QString &origin,
                           std::function<void(const ForceReleaseResult &)> done)
 {

@@ -8,6 +8,7 @@
 #include <QStringList>
 
 #include <functional>
+#include <optional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -40,6 +41,9 @@ public:
     QStringList endpointNames() const;
     // Starts a pass on the endpoint now (does nothing while one runs or when not connected).
     void scan(const QString &endpoint);
+    // Reads one lock whole now (waiters a pass listed by name included); `done` runs exactly
+    // once on this thread; errors name the endpoint and the lock.
+    void inspect(const QString &endpoint, const QByteArray &key, std::function<void(const LockInspection &)> done);
     // Compare-first release, audited as `user` from `origin`, then a rescan. `done` runs exactly
     // once, later on this thread: Failed when the endpoint is unknown, not connected, or
     // reconfigured/stopped before the backend answered.

@@ -18,15 +18,18 @@ QString lockBackendStateText(LockBackendState state)
     return {};
 }
 
-void LockBackend::inspect(const QByteArray &key, std::function<void(const std::optional<LockInfo> &, const QString &)> done)
+void LockBackend::inspect(const QByteArray &key, std::function<void(const LockInspection &)> done)
 {
     const QList<LockInfo> &locks = lastResult().locks;
     const auto it = std::find_if(locks.begin(), locks.end(), [&](const LockInfo &lock) { return lock.key == key; });
-    std::optional<LockInfo> lock;
-    if (it != locks.end())
-        lock = *it;
-    const QString error = lock ? QString() : QStringLiteral("%1: no lock \"%2\" in the last pass").arg(url(), escapeBytes(key));
-    QTimer::singleShot(0, this, [done = std::move(done), lock, error] { done(lock, error); });
+    LockInspection answer;
+    if (it != locks.end()) {
+        answer.lock = *it;
+    } else {
+        answer.gone = true;
+        answer.error = QStringLiteral("%1: no lock \"%2\" in the last pass").arg(url(), escapeBytes(key));
+    }
+    QTimer::singleShot(0, this, [done = std::move(done), answer] { done(answer); });
 }
 
 QString forceReleaseOutcomeName(ForceReleaseResult::Outcome outcome)

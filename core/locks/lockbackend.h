@@ -45,6 +45,14 @@ struct ForceReleaseResult
 };
 QString forceReleaseOutcomeName(ForceReleaseResult::Outcome outcome);
 
+// One lock read whole (LockBackend::inspect): the row, or why not.
+struct LockInspection
+{
+    std::optional<LockInfo> lock;
+    bool gone = false;              // no such lock (any more): not an error of the endpoint
+    QString error;                  // one line for a person when there is no row
+};
+
 // One lock endpoint of any backend: one connection (with its own reconnects), one inspection
 // pass at a time, compare-first release. It knows nothing of the engine and writes no audit
 // log: the lock service above it polls, audits and reports (core/engine/lockservice.h).
@@ -73,10 +81,9 @@ public:
 
     // Reads one lock whole, now. A pass may list a lock's waiters by name only (a ZooKeeper pass
     // over more waiters than its waiter_details budget); this reads each waiter's who, session
-    // and queued-at too. `done` runs once on this thread (nullopt with `error` when the lock is
-    // gone or cannot be read), never after the backend is destroyed. The default answers from the
-    // last pass.
-    virtual void inspect(const QByteArray &key, std::function<void(const std::optional<LockInfo> &lock, const QString &error)> done);
+    // and queued-at too. `done` runs once on this thread, never after the backend is destroyed.
+    // The default answers from the last pass.
+    virtual void inspect(const QByteArray &key, std::function<void(const LockInspection &)> done);
 
     // Compare-and-release: nothing is changed unless request.holder still holds request.key.
     // `done` runs once on this thread, also when the backend is destroyed first (Failed).

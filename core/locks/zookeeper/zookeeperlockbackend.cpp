@@ -664,21 +664,22 @@ void ZooKeeperLockBackend::readLockNow(const QByteArray &key,
     });
 }
 
-void ZooKeeperLockBackend::inspect(const QByteArray &key, std::function<void(const std::optional<LockInfo> &, const QString &)> done)
+void ZooKeeperLockBackend::inspect(const QByteArray &key, std::function<void(const LockInspection &)> done)
 {
     if (!m_client->isConnected()) {
         QMetaObject::invokeMethod(this, [this, done, key] {
-            done(std::nullopt, QStringLiteral("not connected to %1 (%2); cannot read %3").arg(url(), m_client->stateReason(), QString::fromUtf8(key)));
+            done(LockInspection{std::nullopt, false,
+                                QStringLiteral("not connected to %1 (%2); cannot read %3").arg(url(), m_client->stateReason(), QString::fromUtf8(key))});
         }, Qt::QueuedConnection);
         return;
     }
     readLockNow(key, [this, key, done](int rc, const std::optional<LockInfo> &read, const QList<ZkNode> &, const QByteArray &) {
         if (rc != zkrc::Ok) {
-            done(std::nullopt, QStringLiteral("cannot read lock %1 on %2: %3").arg(QString::fromUtf8(key), url(), zkrc::text(rc)));
+            done(LockInspection{std::nullopt, false, QStringLiteral("cannot read lock %1 on %2: %3").arg(QString::fromUtf8(key), url(), zkrc::text(rc))});
             return;
         }
         if (!read) {
-            done(std::nullopt, QStringLiteral("%1 has no lock on %2 any more").arg(QString::fromUtf8(key), url()));
+            done(LockInspection{std::nullopt, true, QStringLiteral("%1 has no lock on %2 any more").arg(QString::fromUtf8(key), url())});
             return;
         }
         // What passes observed (first seen, held for, flags, client address) stays with the row
@@ -700,7 +701,7 @@ void ZooKeeperLockBackend::inspect(const QByteArray &key, std::function<void(con
             if (!w.session.isEmpty())
                 m_waiterCache.insert(childPath(key, w.id), w);
         }
-        done(row, QString());
+        done(LockInspection{row, false, {}});
     });
 }
 

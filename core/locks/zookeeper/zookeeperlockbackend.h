@@ -32,7 +32,7 @@ public:
     void cancelScan() override;
     bool isScanning() const override { return m_pass != nullptr; }
     const LockScanResult &lastResult() const override { return m_lastResult; }
-    void inspect(const QByteArray &key, std::function<void(const std::optional<LockInfo> &, const QString &)> done) override;
+    void inspect(const QByteArray &key, std::function<void(const LockInspection &)> done) override;
     void release(const LockReleaseRequest &request, std::function<void(const ForceReleaseResult &)> done) override;
 
     // "Test connection": one session, an exists() on every lock root, then closed; `done` runs

@@ -340,9 +340,9 @@ void TestZooKeeperLocks::waitersBeyondTheBudgetAreListedByNameAndReadOnDemand()
     std::optional<LockInfo> inspected;
     QString error;
     bool answered = false;
-    backend->inspect(byName->key, [&](const std::optional<LockInfo> &lock, const QString &why) {
-        inspected = lock;
-        error = why;
+    backend->inspect(byName->key, [&](const LockInspection &answer) {
+        inspected = answer.lock;
+        error = answer.error;
         answered = true;
     });
     QTRY_VERIFY_WITH_TIMEOUT(answered, 15'000);
@@ -371,13 +371,16 @@ void TestZooKeeperLocks::waitersBeyondTheBudgetAreListedByNameAndReadOnDemand()
 
     // A lock that is gone answers so.
     answered = false;
-    backend->inspect("/locks/budget/none-such", [&](const std::optional<LockInfo> &lock, const QString &why) {
-        inspected = lock;
-        error = why;
+    bool gone = false;
+    backend->inspect("/locks/budget/none-such", [&](const LockInspection &answer) {
+        inspected = answer.lock;
+        error = answer.error;
+        gone = answer.gone;
         answered = true;
     });
     QTRY_VERIFY_WITH_TIMEOUT(answered, 15'000);
     QVERIFY(!inspected);
+    QVERIFY(gone);
     QVERIFY2(error.contains(u"/locks/budget/none-such"), qPrintable(error));
 }
 

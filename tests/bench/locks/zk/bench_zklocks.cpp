@@ -44,12 +44,16 @@ static int populate(const QString &hosts, int folders, int contenders)
     return rc;
 }
 
-static int inspect(const QString &hosts)
+// One pass of a new endpoint (nothing cached): the default waiter_details, or every waiter
+// read whole ("all").
+static int inspect(const QString &hosts, bool allWaiters)
 {
     ZooKeeperEndpointConfig config;
     config.hosts = hosts;
     config.paths = {QStringLiteral("/locks")};
     config.fourLetterWords = false;
+    if (allWaiters)
+        config.waiterDetails = 10'000'000;
     auto *backend = new ZooKeeperLockBackend(config, {}, qApp);
     QElapsedTimer clock;
     QObject::connect(backend, &LockBackend::connected, qApp, [&] {
@@ -58,10 +62,13 @@ static int inspect(const QString &hosts)
     });
     QObject::connect(backend, &LockBackend::scanFinished, qApp, [&](const LockScanResult &result) {
         qint64 waiters = 0;
-        for (const LockInfo &info : result.locks)
+        qint64 unread = 0;
+        for (const LockInfo &info : result.locks) {
             waiters += info.waiters.size();
-        std::printf("fulcrum wall_ms=%lld locks=%lld nodes=%lld waiters=%lld restarts=%d\n", clock.elapsed(),
-                    qint64(result.locks.size()), result.keysScanned, waiters, result.restarts);
+            unread += info.detailInteger(QStringLiteral("waiters_unread"), 0);
+        }
+        std::printf("fulcrum wall_ms=%lld locks=%lld nodes=%lld waiters=%lld waiters_by_name=%lld restarts=%d\n", clock.elapsed(),
+                    qint64(result.locks.size()), result.keysScanned, waiters, unread, result.restarts);
         qApp->exit(0);
     });
     QObject::connect(backend, &LockBackend::scanFailed, qApp, [](const QString &why) {
@@ -79,7 +86,7 @@ int main(int argc, char **argv)
     if (args.size() >= 5 && args[2] == u"populate")
         return populate(args[1], args[3].toInt(), args[4].toInt());
     if (args.size() >= 3 && args[2] == u"inspect")
-        return inspect(args[1]);
-    std::fprintf(stderr, "usage: bench_zklocks HOSTS populate FOLDERS CONTENDERS | HOSTS inspect\n");
+        return inspect(args[1], args.size() >= 4 && args[3] == u"all");
+    std::fprintf(stderr, "usage: bench_zklocks HOSTS populate FOLDERS CONTENDERS | HOSTS inspect [all]\n");
     return 2;
 }
