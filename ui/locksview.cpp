@@ -214,6 +214,19 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
     m_detail->hide();
     layout->addWidget(m_detail);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] { updateDetail(); });
+    if (m_link) {
+        connect(m_link, &EngineLink::lockDetailReady, this, [this](quint64 id, const LockDetail &detail) {
+            if (id != m_waitersRead.asked)
+                return;
+            m_waitersRead.asked = 0;
+            m_waitersRead.error = detail.row ? QString() : detail.error;
+            if (detail.row) {
+                for (const LockWaiter &w : detail.row->waiters)
+                    m_waitersRead.waiters.insert(w.id, w);
+            }
+            updateDetail();
+        });
+    }
 
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
     connect(m_filter, &QLineEdit::textChanged, this, [this] { updateStatus(); });
@@ -282,8 +295,16 @@ void LocksView::updateDetail()
     if (m_model->capabilities().waiters) {
         if (lock->waiters.isEmpty())
             lines << tr("Nobody waits.");
+        readWaitersOf(*lock);
+        const bool readHere = m_waitersRead.endpoint == lock->endpoint && m_waitersRead.key == lock->key;
+        if (readHere && m_waitersRead.asked)
+            lines << tr("Reading the waiters' details (the last pass listed them by name)…");
+        else if (readHere && !m_waitersRead.error.isEmpty())
+            lines << tr("The waiters' details could not be read: %1").arg(m_waitersRead.error);
         int position = 0;
-        for (const LockWaiter &w : lock->waiters) {
+        for (LockWaiter w : lock->waiters) {
+            if (w.session.isEmpty() && readHere)
+                w = m_waitersRead.waiters.value(w.id, w);
             QString line = tr("%1. %2").arg(++position).arg(w.who.isEmpty() ? QString::fromUtf8(w.id) : QStringLiteral("%1 (%2)").arg(w.who, QString::fromUtf8(w.id)));
             if (!w.session.isEmpty())
                 line += tr(", session %1").arg(w.session);
@@ -295,9 +316,27 @@ void LocksView::updateDetail()
         }
     }
     for (auto it = lock->details.begin(); it != lock->details.end(); ++it)
-        lines << QStringLiteral("%1: %2").arg(it.key(), it.value().isString() ? it.value().toString() : QString::number(it.value().toDouble(), 'g', 17));
+        if (it.key() != u"waiters_unread")
+            lines << QStringLiteral("%1: %2").arg(it.key(), it.value().isString() ? it.value().toString() : QString::number(it.value().toDouble(), 'g', 17));
     m_detail->setText(lines.join(u'\n'));
     m_detail->show();
+}
+
+void LocksView::readWaitersOf(const LockRow &lock)
+{
+    if (!m_link || lock.details.value(QStringLiteral("waiters_unread")).toInt() <= 0)
+        return;
+    const bool same = m_waitersRead.endpoint == lock.endpoint && m_waitersRead.key == lock.key;
+    const bool missing = std::any_of(lock.waiters.begin(), lock.waiters.end(), [&](const LockWaiter &w) {
+        return w.session.isEmpty() && !(same && m_waitersRead.waiters.contains(w.id));
+    });
+    if (!missing || (same && (m_waitersRead.asked || (m_waitersRead.since.isValid() && m_waitersRead.since.elapsed() < 5000))))
+        return;
+    if (!same)
+        m_waitersRead = WaitersRead{lock.endpoint, lock.key, 0, {}, {}, {}};
+    m_waitersRead.error.clear();
+    m_waitersRead.since.start();
+    m_waitersRead.asked = m_link->requestLockDetail(lock.endpoint, lock.key);
 }
 
 QString LocksView::detailText() const

@@ -4,6 +4,7 @@
 
 #include <QDialog>
 #include <QHash>
+#include <QElapsedTimer>
 #include <QPointer>
 #include <QWidget>
 
@@ -99,6 +100,8 @@ private:
     int endpointIndex(const QString &endpoint) const;
     void addEndpoint(const QString &endpoint, const QString &backend);
     void updateDetail();
+    // Asks the engine for the waiters of `lock` a pass listed by name only, at most every 5 s.
+    void readWaitersOf(const LockRow &lock);
     // "6 lock(s)", or "2 of 6 lock(s) shown (filter)" while the filter hides some.
     void updateStatus();
 
@@ -127,6 +130,17 @@ private:
     QTimer *m_resort = nullptr;        // the calm beat at which rows take their sorted places
     bool m_pointerOver = false;        // rows keep still under the pointer
     bool m_columnsSized = false;
+    // The selected lock's waiters as the engine read them whole (requestLockDetail).
+    struct WaitersRead
+    {
+        QString endpoint;
+        QByteArray key;
+        quint64 asked = 0;             // the request under way; 0: none
+        QElapsedTimer since;           // since it was asked
+        QHash<QByteArray, LockWaiter> waiters;
+        QString error;
+    };
+    WaitersRead m_waitersRead;
 };
 
 } // namespace fulcrum::ui

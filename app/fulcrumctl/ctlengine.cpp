@@ -220,3 +220,78 @@ int ctlEngineLocksRelease(const QStringList &arguments)
     ctlOut(reply.json.value(QStringLiteral("message")).toString() + u'\n');
     return EngineOk;
 }
+
+QString lockDetailText(const LockInfo &lock)
+{
+    auto time = [](const QDateTime &t) { return t.isValid() ? t.toUTC().toString(Qt::ISODate) : QStringLiteral("unknown"); };
+    QString out = QStringLiteral("%1  (%2, %3)\n").arg(lock.displayKey(), lock.backend, lock.kind);
+    out += QStringLiteral("holder   %1").arg(lock.holder.isEmpty() ? QStringLiteral("nobody") : lock.displayHolder(400));
+    if (!lock.holderText.isEmpty())
+        out += QStringLiteral(" [%1]").arg(lock.holderText);
+    out += u'\n';
+    for (const QByteArray &h : lock.holders) {
+        if (h != lock.holder)
+            out += QStringLiteral("         also %1\n").arg(escapeBytes(h));
+    }
+    if (!lock.session.isEmpty() || !lock.clientAddress.isEmpty())
+        out += QStringLiteral("session  %1  client %2\n").arg(lock.session.isEmpty() ? QStringLiteral("unknown") : lock.session,
+                                                                lock.clientAddress.isEmpty() ? QStringLiteral("unknown") : lock.clientAddress);
+    if (lock.acquiredAt.isValid())
+        out += QStringLiteral("acquired %1 (the backend's clock)\n").arg(time(lock.acquiredAt));
+    if (lock.ttlMs >= 0)
+        out += QStringLiteral("ttl      %1 ms\n").arg(lock.ttlMs);
+    if (lock.heldForMs > 0)
+        out += QStringLiteral("held     %1 ms as observed\n").arg(lock.heldForMs);
+    if (lock.flags)
+        out += QStringLiteral("flags    %1\n").arg(lock.flagNames().join(u','));
+    out += QStringLiteral("waiters  %1\n").arg(lock.waiters.size());
+    int position = 0;
+    for (const LockWaiter &w : lock.waiters) {
+        out += QStringLiteral("  %1. %2").arg(++position).arg(escapeBytes(w.id));
+        if (!w.who.isEmpty())
+            out += QStringLiteral(" [%1]").arg(w.who);
+        if (!w.session.isEmpty())
+            out += QStringLiteral("  session %1").arg(w.session);
+        if (w.queuedAt.isValid())
+            out += QStringLiteral("  queued %1").arg(time(w.queuedAt));
+        if (!w.note.isEmpty())
+            out += QStringLiteral("  (%1)").arg(w.note);
+        out += u'\n';
+    }
+    for (auto it = lock.details.begin(); it != lock.details.end(); ++it)
+        out += QStringLiteral("%1: %2\n").arg(it.key(), it.value().isString() ? it.value().toString() : QString::number(it.value().toDouble(), 'g', 17));
+    return out;
+}
+
+int ctlEngineLocksShow(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Show one lock whole, read now by a running fulcrumd: holder, session, every waiter "
+                                                    "(also those its passes list by name only), details."));
+    const CtlEngineOptions engine;
+    engine.addTo(parser);
+    const QCommandLineOption endpointOption(QStringLiteral("endpoint"), QStringLiteral("Lock endpoint name in the engine's config."), QStringLiteral("NAME"));
+    const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("Print the engine's JSON."));
+    parser.addOptions({endpointOption, jsonOption});
+    parser.addPositionalArgument(QStringLiteral("LOCK"), QStringLiteral("Lock name, escaped as 'locks list' prints it."));
+    parser.addHelpOption();
+    if (!parser.parse(QStringList{QStringLiteral("fulcrumctl locks show")} + arguments) || parser.positionalArguments().size() != 1
+        || !parser.isSet(endpointOption)) {
+        ctlErr(QStringLiteral("fulcrumctl locks show: usage: fulcrumctl locks show LOCK --endpoint NAME --engine URL [--token-file PATH] [--json]\n"));
+        return EngineUsage;
+    }
+    const auto client = CtlEngineClient::fromParser(parser, engine, QStringLiteral("locks show"));
+    if (!client)
+        return EngineUsage;
+    const CtlEngineReply reply = client->request("GET", QStringLiteral("/api/v1/locks/%1/lock?key=%2")
+                                                            .arg(QString::fromUtf8(QUrl::toPercentEncoding(parser.value(endpointOption))),
+                                                                 QString::fromUtf8(QUrl::toPercentEncoding(parser.positionalArguments().first()))));
+    if (reply.status != 200)
+        return ctlEngineFailure(QStringLiteral("locks show"), reply);
+    if (parser.isSet(jsonOption)) {
+        ctlOut(QString::fromUtf8(QJsonDocument(reply.json.value(QStringLiteral("lock")).toObject()).toJson(QJsonDocument::Indented)));
+        return EngineOk;
+    }
+    ctlOut(lockDetailText(LockInfo::fromJson(reply.json.value(QStringLiteral("lock")).toObject())));
+    return EngineOk;
+}

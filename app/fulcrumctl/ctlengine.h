@@ -7,6 +7,10 @@
 #include <functional>
 #include <optional>
 
+namespace fulcrum {
+struct LockInfo;
+}
+
 // Options every command that talks to a running fulcrumd's admin API shares. The token comes
 // from --token-file (0600), FULCRUM_TOKEN or the keychain entry "fulcrumd:URL" (the console's
 // too; `fulcrumctl secret set --engine URL`), in that order; never from the command line.
@@ -51,3 +55,6 @@ int ctlEngineFailure(const QString &command, const CtlEngineReply &reply);
 // `locks list|release` against an engine instead of a Redis URL.
 int ctlEngineLocksList(const QStringList &arguments);
 int ctlEngineLocksRelease(const QStringList &arguments);
+int ctlEngineLocksShow(const QStringList &arguments);
+// One lock whole, for `locks show`: holder, session, TTL, flags, every waiter, details.
+QString lockDetailText(const fulcrum::LockInfo &lock);

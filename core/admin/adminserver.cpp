@@ -527,14 +527,14 @@ void AdminServer::inspectLock(QTcpSocket *socket, const Request &r, const QStrin
         return;
     }
     const QString keyText = r.query.queryItemValue(QStringLiteral("key"), QUrl::FullyDecoded);
-    if (keyText.isEmpty()) {
+    const std::optional<QByteArray> key = unescapeBytes(keyText);
+    if (!key || key->isEmpty()) {
         finishLater(guard, Reply::error(400, QStringLiteral("add ?key=KEY: the lock's key as GET /api/v1/locks/%1 lists it (\\xHH escapes for raw bytes, URL-encoded)").arg(endpoint),
                                         QStringLiteral("key")),
                     keepAlive);
         return;
     }
-    const QByteArray key = unescapeBytes(keyText);
-    m_engine->inspectLock(endpoint, key, [this, guard, keepAlive, endpoint](const LockInspection &answer) {
+    m_engine->inspectLock(endpoint, *key, [this, guard, keepAlive, endpoint](const LockInspection &answer) {
         if (!answer.lock) {
             // Gone is a 404; an endpoint that cannot answer now is a 503.
             finishLater(guard, Reply::error(answer.gone ? 404 : 503, answer.error, answer.gone ? QStringLiteral("key") : QStringLiteral("endpoint")),

@@ -92,6 +92,17 @@ quint64 EngineLink::requestLockRelease(const QString &endpoint, const LockReleas
     return id;
 }
 
+quint64 EngineLink::requestLockDetail(const QString &endpoint, const QByteArray &key)
+{
+    const quint64 id = nextDefaultAnswerId();
+    QMetaObject::invokeMethod(this, [this, id, endpoint, key] {
+        Q_EMIT lockDetailReady(id, LockDetail{endpoint, key, std::nullopt, false,
+                                              tr("Reading lock %1 on %2 is not available for this engine: it has no lock endpoints.")
+                                                  .arg(escapeBytes(key), endpoint)});
+    }, Qt::QueuedConnection);
+    return id;
+}
+
 LockRow LockRow::fromInfo(const QString &endpoint, const LockInfo &info, const QDateTime &readAt)
 {
     LockRow row;

@@ -11,6 +11,8 @@
 #include <QList>
 #include <QMetaType>
 #include <QObject>
+
+#include <optional>
 #include <QString>
 
 namespace fulcrum {
@@ -107,6 +109,16 @@ struct LockRow
     static LockRow fromInfo(const QString &endpoint, const LockInfo &info, const QDateTime &readAt);
 };
 
+// The answer to EngineLink::requestLockDetail: one lock read whole, or why not.
+struct LockDetail
+{
+    QString endpoint;
+    QByteArray key;
+    std::optional<LockRow> row;
+    bool gone = false;            // the lock is not there (any more)
+    QString error;                // for a person, when there is no row
+};
+
 // One lock endpoint as a link knows it: enough to name it and read its backend's capabilities
 // (lockBackendCapabilities(backend)).
 struct LockEndpointInfo
@@ -181,6 +193,10 @@ public:
     // Releases the lock only if its holder is still request.holder (compare first); the default
     // answers that this engine has no lock endpoints.
     virtual quint64 requestLockRelease(const QString &endpoint, const fulcrum::LockReleaseRequest &request);
+    // Reads one lock whole now (its waiters too, where passes list them by name only), answered
+    // by lockDetailReady with the id returned here. The default answers that this engine has no
+    // lock endpoints.
+    virtual quint64 requestLockDetail(const QString &endpoint, const QByteArray &key);
     quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder)
     {
         return requestLockRelease(endpoint, LockReleaseRequest{LockReleaseRequest::Delete, key, expectedHolder});
@@ -215,6 +231,7 @@ Q_SIGNALS:
     void snapshotReady(const fulcrum::LinkSnapshot &snapshot);
     void eventsReady(const QList<fulcrum::LinkEvent> &events);
     void lockTableReady(const fulcrum::LockTable &table);
+    void lockDetailReady(quint64 id, const fulcrum::LockDetail &detail);
     void stateChanged(fulcrum::LinkState state, const QString &detail);
     void lockEndpointStateChanged(const QString &endpoint, fulcrum::LinkState state, const QString &detail);
     void commandFinished(const fulcrum::CommandResult &result);
@@ -232,4 +249,5 @@ Q_DECLARE_METATYPE(fulcrum::ServerStatus)
 Q_DECLARE_METATYPE(fulcrum::LinkSnapshot)
 Q_DECLARE_METATYPE(fulcrum::LinkEvent)
 Q_DECLARE_METATYPE(fulcrum::LockTable)
+Q_DECLARE_METATYPE(fulcrum::LockDetail)
 Q_DECLARE_METATYPE(fulcrum::CommandResult)

@@ -186,6 +186,16 @@ public:
         m_reports->history(query, this, answer);
     }
 
+    void inspectLock(quint64 id, const QString &endpoint, const QByteArray &key)
+    {
+        m_engine->inspectLock(endpoint, key, [link = m_link, id, endpoint, key](const LockInspection &answer) {
+            LockDetail detail{endpoint, key, std::nullopt, answer.gone, answer.error};
+            if (answer.lock)
+                detail.row = LockRow::fromInfo(endpoint, *answer.lock, wallclock::nowUtc());
+            QMetaObject::invokeMethod(link, [link, id, detail] { Q_EMIT link->lockDetailReady(id, detail); }, Qt::QueuedConnection);
+        });
+    }
+
     void testLockEndpoint(quint64 id, const LockEndpointConfig &endpoint, const QByteArray &password)
     {
         probeLockEndpoint(endpoint, password, this, [this, id](bool ok, const QString &message) { finish(id, ok, message); });
@@ -504,6 +514,7 @@ InProcessEngineLink::InProcessEngineLink(InProcessOptions options, QObject *pare
     qRegisterMetaType<LinkSnapshot>();
     qRegisterMetaType<LinkEvent>();
     qRegisterMetaType<LockTable>();
+    qRegisterMetaType<LockDetail>();
     qRegisterMetaType<CommandResult>();
     m_thread.setObjectName(QStringLiteral("fulcrum-engine"));
     m_traffic = new EngineWorker(this, m_options);
@@ -590,6 +601,14 @@ quint64 InProcessEngineLink::requestLockRelease(const QString &endpoint, const L
 {
     const quint64 id = nextCommandId();
     QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic, id, endpoint, request] { traffic->releaseLock(id, endpoint, request); },
+                              Qt::QueuedConnection);
+    return id;
+}
+
+quint64 InProcessEngineLink::requestLockDetail(const QString &endpoint, const QByteArray &key)
+{
+    const quint64 id = nextCommandId();
+    QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic, id, endpoint, key] { traffic->inspectLock(id, endpoint, key); },
                               Qt::QueuedConnection);
     return id;
 }

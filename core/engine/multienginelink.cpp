@@ -83,6 +83,18 @@ bool MultiEngineLink::addEngine(const QString &name, EngineLink *link)
             row.endpoint = out.endpoint;
         Q_EMIT lockTableReady(out);
     });
+    connect(link, &EngineLink::lockDetailReady, this, [this, c](quint64 childId, const LockDetail &detail) {
+        const auto it = m_details.constFind({c->link, childId});
+        if (it == m_details.cend())
+            return;
+        const DetailAsked asked = *it;
+        m_details.erase(it);
+        LockDetail out = detail;
+        out.endpoint = asked.endpoint;
+        if (out.row)
+            out.row->endpoint = asked.endpoint;
+        Q_EMIT lockDetailReady(asked.id, out);
+    });
     connect(link, &EngineLink::lockEndpointStateChanged, this, [this, c](const QString &endpoint, LinkState state, const QString &detail) {
         Q_EMIT lockEndpointStateChanged(prefixed(c->name, endpoint), state, detail);
     });
@@ -118,6 +130,15 @@ bool MultiEngineLink::removeEngine(const QString &name)
         }
         failLater(*command, tr("%1: the engine was removed before it answered; check on that engine whether the command took effect").arg(name));
         command = m_commands.erase(command);
+    }
+    for (auto detail = m_details.begin(); detail != m_details.end();) {
+        if (detail.key().first != link) {
+            ++detail;
+            continue;
+        }
+        const LockDetail gone{detail->endpoint, detail->key, std::nullopt, false, tr("%1: the engine was removed before it answered").arg(name)};
+        QMetaObject::invokeMethod(this, [this, id = detail->id, gone] { Q_EMIT lockDetailReady(id, gone); }, Qt::QueuedConnection);
+        detail = m_details.erase(detail);
     }
     m_children.erase(it);
     // Later: the link may be inside one of its own slots further up this stack.
@@ -273,6 +294,20 @@ quint64 MultiEngineLink::requestLockRelease(const QString &endpoint, const LockR
         return forward(child, child->link->requestLockRelease(local, request));
     const quint64 id = ++m_lastCommandId;
     failLater(id, tr("lock endpoint \"%1\" names no engine (engines: %2); nothing deleted").arg(endpoint, engineNames().join(QStringLiteral(", "))));
+    return id;
+}
+
+quint64 MultiEngineLink::requestLockDetail(const QString &endpoint, const QByteArray &key)
+{
+    const quint64 id = ++m_lastCommandId;
+    QString local;
+    if (Child *child = route(endpoint, &local)) {
+        m_details.insert({child->link, child->link->requestLockDetail(local, key)}, DetailAsked{id, endpoint, key});
+        return id;
+    }
+    const LockDetail none{endpoint, key, std::nullopt, false,
+                          tr("lock endpoint \"%1\" names no engine (engines: %2)").arg(endpoint, engineNames().join(QStringLiteral(", ")))};
+    QMetaObject::invokeMethod(this, [this, id, none] { Q_EMIT lockDetailReady(id, none); }, Qt::QueuedConnection);
     return id;
 }
 

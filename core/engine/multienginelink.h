@@ -43,6 +43,7 @@ public:
     quint64 setState(const QString &pool, const QString &server, BackendState state) override;
     quint64 testLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &password) override;
     quint64 requestLockRelease(const QString &endpoint, const LockReleaseRequest &request) override;
+    quint64 requestLockDetail(const QString &endpoint, const QByteArray &key) override;
     // The lowest of the engines' limits, so that no drag asks any of them for more than it
     // takes; the note names the engines whose scale differs.
     EngineCapabilities capabilities() const override;
@@ -71,6 +72,13 @@ private:
 
     std::vector<std::unique_ptr<Child>> m_children;   // the links themselves are QObject children
     QHash<QPair<const EngineLink *, quint64>, quint64> m_commands;   // child's command id -> ours
+    struct DetailAsked
+    {
+        quint64 id;                                                    // ours
+        QString endpoint;                                              // as we name it
+        QByteArray key;
+    };
+    QHash<QPair<const EngineLink *, quint64>, DetailAsked> m_details; // child's lock detail id -> ours
     quint64 m_lastCommandId = 0;
     quint64 m_sequence = 0;
     bool m_dirty = false;

@@ -680,6 +680,27 @@ quint64 RemoteEngineLink::testLockEndpoint(const LockEndpointConfig &endpoint, c
     return id;
 }
 
+quint64 RemoteEngineLink::requestLockDetail(const QString &endpoint, const QByteArray &key)
+{
+    const quint64 id = ++m_lastCommandId;
+    QUrlQuery query;
+    query.addQueryItem(QStringLiteral("key"), QString::fromUtf8(QUrl::toPercentEncoding(escapeBytes(key))));
+    request("GET",
+            QStringLiteral("/api/v1/locks/%1/lock?%2")
+                .arg(QString::fromUtf8(QUrl::toPercentEncoding(endpoint)), query.toString(QUrl::FullyEncoded)),
+            QJsonObject(), [this, id, endpoint, key](const Answer &answer) {
+        LockDetail detail{endpoint, key, std::nullopt, answer.status == 404 && answer.json.value(QStringLiteral("field")).toString() == u"key", {}};
+        if (answer.status == 200 && answer.json.value(QStringLiteral("lock")).isObject()) {
+            detail.row = LockRow::fromInfo(endpoint, LockInfo::fromJson(answer.json.value(QStringLiteral("lock")).toObject()), wallclock::nowUtc());
+        } else {
+            const QString message = answer.json.value(QStringLiteral("error")).toString();
+            detail.error = message.isEmpty() ? answer.error : message;
+        }
+        Q_EMIT lockDetailReady(id, detail);
+    });
+    return id;
+}
+
 quint64 RemoteEngineLink::requestLockRelease(const QString &endpoint, const LockReleaseRequest &release)
 {
     const quint64 id = ++m_lastCommandId;

@@ -89,6 +89,7 @@ public:
     quint64 setState(const QString &pool, const QString &server, BackendState state) override;
     quint64 testLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &password) override;
     quint64 requestLockRelease(const QString &endpoint, const LockReleaseRequest &request) override;
+    quint64 requestLockDetail(const QString &endpoint, const QByteArray &key) override;
     // The engine builds the report from its own history (GET /api/v1/report) and the body is
     // written to path as it arrives (QSaveFile: nothing half-written is left). json, html and
     // pdf in one request; csv one request per section, written as <path without .csv>-<section>.csv

@@ -164,6 +164,16 @@ void TestZooKeeperFamily::fulcrumctlListsAndReleasesWithTheSameCommandLine()
     const QString holderNode = row.value(QStringLiteral("holder")).toString();
     QVERIFY(holderNode.contains(u"__lock__"));
 
+    // One lock whole, with the same endpoint options.
+    const ProgramRun show = runProgram(ctl, {QStringLiteral("locks"), QStringLiteral("show"), path, QStringLiteral("--zookeeper"), m_server->hosts(),
+                                             QStringLiteral("--path"), QStringLiteral("/locks/ctl")});
+    QVERIFY2(show.exitCode == 0, qPrintable(show.err));
+    QVERIFY2(show.out.contains(path) && show.out.contains(u"[worker-1]") && show.out.contains(u"[worker-2]") && show.out.contains(u"session 0x"),
+             qPrintable(show.out));
+    const ProgramRun missing = runProgram(ctl, {QStringLiteral("locks"), QStringLiteral("show"), QStringLiteral("/locks/ctl/none-such"),
+                                                QStringLiteral("--zookeeper"), m_server->hosts(), QStringLiteral("--path"), QStringLiteral("/locks/ctl")});
+    QVERIFY2(missing.exitCode == 3 && missing.err.contains(u"/locks/ctl/none-such"), qPrintable(missing.err));
+
     // The table form names the lock and the readable holder.
     const ProgramRun table = runProgram(ctl, {QStringLiteral("locks"), QStringLiteral("list"), QStringLiteral("--zookeeper"), m_server->hosts(),
                                               QStringLiteral("--path"), QStringLiteral("/locks/ctl")});
@@ -241,7 +251,7 @@ void TestZooKeeperFamily::fulcrumdServesZooKeeperLocksOnItsAdminApi()
     QVERIFY(file.open(QIODevice::WriteOnly));
     file.write(QStringLiteral(R"({
   "locks": [{"backend": "zookeeper", "name": "orders-zk", "hosts": "%1", "paths": ["/locks/daemon"], "poll_interval": "200ms",
-             "session_timeout": "4s"}],
+             "session_timeout": "4s", "waiter_details": 0}],
   "admin": {"listen": "127.0.0.1:%2"},
   "state_dir": "%3"
 }
@@ -271,6 +281,30 @@ void TestZooKeeperFamily::fulcrumdServesZooKeeperLocksOnItsAdminApi()
     QCOMPARE(row.value(QStringLiteral("kind")).toString(), QStringLiteral("curator-mutex"));
     const ProgramRun table = runProgram(ctl, list);
     QVERIFY2(table.exitCode == 0 && table.out.contains(u"orders-zk (zookeeper, zookeeper://") && table.out.contains(u"1 waiting"), qPrintable(table.out + table.err));
+
+    // waiter_details 0: passes list the waiter by name only; `locks show` has the engine read it whole.
+    const QJsonObject listedWaiter = row.value(QStringLiteral("waiters")).toArray().first().toObject();
+    QVERIFY2(listedWaiter.value(QStringLiteral("session")).toString().isEmpty(), "a pass with waiter_details 0 reads no waiter");
+    QCOMPARE(row.value(QStringLiteral("waiters_unread")).toInt(), 1);
+    const QStringList show{QStringLiteral("locks"), QStringLiteral("show"), path, QStringLiteral("--endpoint"), QStringLiteral("orders-zk"),
+                           QStringLiteral("--engine"), engine, QStringLiteral("--token-file"), tokenFile};
+    const ProgramRun shownJson = runProgram(ctl, show + QStringList{QStringLiteral("--json")});
+    QVERIFY2(shownJson.exitCode == 0, qPrintable(shownJson.err));
+    const QJsonObject whole = QJsonDocument::fromJson(shownJson.out.toUtf8()).object();
+    const QJsonObject readWaiter = whole.value(QStringLiteral("waiters")).toArray().first().toObject();
+    QCOMPARE(readWaiter.value(QStringLiteral("id")).toString(), listedWaiter.value(QStringLiteral("id")).toString());
+    QVERIFY2(readWaiter.value(QStringLiteral("session")).toString().startsWith(u"0x"), qPrintable(shownJson.out));
+    QVERIFY(!readWaiter.value(QStringLiteral("queued_at")).toString().isEmpty());
+    QCOMPARE(whole.value(QStringLiteral("holder")).toString(), row.value(QStringLiteral("holder")).toString());
+    const ProgramRun shownText = runProgram(ctl, show);
+    QVERIFY2(shownText.exitCode == 0 && shownText.out.contains(u"waiters  1") && shownText.out.contains(u"  1. ")
+                 && shownText.out.contains(readWaiter.value(QStringLiteral("session")).toString()),
+             qPrintable(shownText.out + shownText.err));
+    // A lock that is not there: a 404 that says so.
+    const ProgramRun none = runProgram(ctl, {QStringLiteral("locks"), QStringLiteral("show"), QStringLiteral("/locks/daemon/none-such"),
+                                             QStringLiteral("--endpoint"), QStringLiteral("orders-zk"), QStringLiteral("--engine"), engine,
+                                             QStringLiteral("--token-file"), tokenFile});
+    QVERIFY2(none.exitCode != 0 && none.err.contains(u"404") && none.err.contains(u"/locks/daemon/none-such"), qPrintable(none.err));
 
     const QStringList release{QStringLiteral("locks"), QStringLiteral("release"), path, QStringLiteral("--endpoint"), QStringLiteral("orders-zk"),
                               QStringLiteral("--engine"), engine, QStringLiteral("--token-file"), tokenFile, QStringLiteral("--holder")};
