@@ -14,6 +14,7 @@
 #include <QTest>
 
 #include <memory>
+#include <vector>
 
 using namespace fulcrum;
 using namespace fulcrum::test;
@@ -30,6 +31,7 @@ class TestZooKeeperConsole : public QObject
 private Q_SLOTS:
     void initTestCase();
     void locksViewShowsAZooKeeperEndpoint();
+    void detailPaneReadsWaitersAPassListedByName();
     void testConnectionReachesZooKeeperOrSaysWhy();
 
 private:
@@ -110,6 +112,49 @@ void TestZooKeeperConsole::locksViewShowsAZooKeeperEndpoint()
     QTRY_COMPARE_WITH_TIMEOUT(dialog->outcome(), ForceReleaseDialog::Outcome::Released, 10'000);
     QTRY_VERIFY_WITH_TIMEOUT(waiter.isAcquired(), 30'000);
     waiter.release();
+}
+
+// An endpoint whose passes read no waiter whole (waiter_details 0, as a large tree exhausts the
+// default budget): the table counts the waiters, and opening the lock reads who they are.
+void TestZooKeeperConsole::detailPaneReadsWaitersAPassListedByName()
+{
+    const QString path = QStringLiteral("/locks/console/refund-8");
+    QString error;
+    std::vector<std::unique_ptr<ZkLockProcess>> clients;
+    for (const QString &who : {QStringLiteral("refund-1"), QStringLiteral("refund-2"), QStringLiteral("refund-3")}) {
+        clients.push_back(std::make_unique<ZkLockProcess>(ZkLockProcess::Library::Kazoo, QStringLiteral("lock"), m_server->hosts(), path, who));
+        QVERIFY2(clients.back()->start(&error), qPrintable(error));
+        if (who == u"refund-1")
+            QTRY_VERIFY_WITH_TIMEOUT(clients.back()->isAcquired(), 30'000);
+        else
+            QTRY_VERIFY_WITH_TIMEOUT(clients.back()->hasSaid(QStringLiteral("waiting")), 30'000);
+    }
+
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;
+    InProcessLockEndpoint zk;
+    QVERIFY(parseLockEndpointAddress(QStringLiteral("zookeeper://") + m_server->hosts(), &zk.config, &error));
+    zk.config.zookeeper.name = QStringLiteral("refunds-zk");
+    zk.config.zookeeper.pollIntervalMs = 200;
+    zk.config.zookeeper.sessionTimeoutMs = 4000;
+    zk.config.zookeeper.waiterDetails = 0;
+    options.locks.append(zk);
+    InProcessEngineLink link(options);
+    LocksView view(&link);
+    QObject::connect(&link, &EngineLink::lockTableReady, &view, &LocksView::setLockTable);
+    view.resize(1100, 600);
+    view.show();
+    QTRY_VERIFY_WITH_TIMEOUT(rowOf(&view, path) >= 0 && view.table()->model()->index(rowOf(&view, path), LockModel::Waiters).data().toString() == u"2",
+                             30'000);
+    view.table()->selectRow(rowOf(&view, path));
+    QTRY_VERIFY2_WITH_TIMEOUT(view.detailText().contains(u"refund-2") && view.detailText().contains(u"refund-3"), qPrintable(view.detailText()), 15'000);
+    QVERIFY2(view.detailText().contains(u"1. refund-") && view.detailText().contains(u"2. refund-"), qPrintable(view.detailText()));
+    QVERIFY2(view.detailText().count(u"session 0x") >= 2, qPrintable(view.detailText()));
+    QVERIFY2(!view.detailText().contains(u"Reading the waiters"), qPrintable(view.detailText()));
+    // The next table (its waiters still by name) keeps what was read.
+    QSignalSpy tables(&link, &EngineLink::lockTableReady);
+    QTRY_VERIFY_WITH_TIMEOUT(tables.count() >= 2, 10'000);
+    QVERIFY2(view.detailText().contains(u"refund-2") && view.detailText().contains(u"refund-3"), qPrintable(view.detailText()));
 }
 
 // Settings → Locks → Test connection, as the dialog sends it: through the engine's side.
