@@ -218,7 +218,12 @@ Qt %3。</translation>
         <translation>此引擎无法释放 %2 上的锁 %1：它没有锁端点；未做任何更改。请打开 Fulcrum 引擎来管理锁。</translation>
     </message>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="131"/>
+        <location filename="../../core/engine/enginelink.cpp" line="100"/>
+        <source>Reading lock %1 on %2 is not available for this engine: it has no lock endpoints.</source>
+        <translation>此引擎无法读取 %2 上的锁 %1：它没有锁端点。</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/enginelink.cpp" line="142"/>
         <source>This engine keeps no history: only the live view is available.</source>
         <translation>此引擎不保存历史数据：只能查看实时视图。</translation>
     </message>
@@ -520,12 +525,12 @@ Qt %3。</translation>
         <translation>此进程内引擎不保存历史数据：只能查看实时视图</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="540"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="549"/>
         <source>everything: the demo starts again from its own weights, states and locks</source>
         <translation>全部：演示会从自己的权重、状态和锁重新开始</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="551"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="560"/>
         <source>in-process engine (demo)</source>
         <translation>进程内引擎（演示）</translation>
     </message>
@@ -533,61 +538,71 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::MultiEngineLink</name>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="119"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="131"/>
         <source>%1: the engine was removed before it answered; check on that engine whether the command took effect</source>
         <translation>%1：该引擎在回应之前已被移除；请到该引擎上确认命令是否已生效</translation>
     </message>
+    <message>
+        <location filename="../../core/engine/multienginelink.cpp" line="139"/>
+        <source>%1: the engine was removed before it answered</source>
+        <translation>%1：引擎在回答之前已被移除</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../../core/engine/multienginelink.cpp" line="154"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="175"/>
         <source>%n engine(s): %1</source>
         <translation>
             <numerusform>%n 个引擎：%1</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="201"/>
-        <location filename="../../core/engine/multienginelink.cpp" line="309"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="222"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="344"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="202"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="223"/>
         <source>%1: %2, %3</source>
         <translation>%1：%2，%3</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="206"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="227"/>
         <source>no engines: add one under Settings → Engines</source>
         <translation>没有引擎：请在 设置 → 引擎 中添加</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="244"/>
-        <location filename="../../core/engine/multienginelink.cpp" line="254"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="265"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="275"/>
         <source>pool &quot;%1&quot; names no engine (engines: %2); refresh the view</source>
         <translation>池“%1”不属于任何引擎（引擎：%2）；请刷新视图</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="262"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="283"/>
         <source>no engine to test %1 from</source>
         <translation>没有可用来测试 %1 的引擎</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="275"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="296"/>
         <source>lock endpoint &quot;%1&quot; names no engine (engines: %2); nothing deleted</source>
         <translation>锁端点“%1”未对应任何引擎（引擎：%2）；未删除任何内容</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="321"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="309"/>
+        <source>lock endpoint &quot;%1&quot; names no engine (engines: %2)</source>
+        <translation>锁端点“%1”不属于任何引擎（引擎：%2）</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/multienginelink.cpp" line="356"/>
         <source>a report covers one engine&apos;s history: start the console with that one --engine, or run fulcrumctl report --engine URL (engines: %1)</source>
         <translation>报告只涵盖一个引擎的历史：请只用该引擎的 --engine 启动控制台，或运行 fulcrumctl report --engine URL（引擎：%1）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="357"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="392"/>
         <source>%1 keeps no history</source>
         <translation>%1 不保存历史数据</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="314"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="349"/>
         <source>Weights here stop at %1 for every engine.</source>
         <translation>此处所有引擎的权重上限均为 %1。</translation>
     </message>
@@ -681,33 +696,33 @@ Qt %3。</translation>
         <translation>%1：远程引擎只轮询其自身配置中的锁端点；请将其加入 fulcrumd 的“locks”列表（密码来自其钥匙串或文件）并重新加载，之后其状态会显示在这里</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="721"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="742"/>
         <source>%1 report by %2, %3 – %4: %5 (%6 KiB)</source>
         <translation>%2 生成的 %1 报告，%3 – %4：%5（%6 KiB）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="743"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="764"/>
         <source>%1 answered /api/v1/history without a list of servers; is it a Fulcrum engine of this version?</source>
         <translation>%1 对 /api/v1/history 的应答中没有服务器列表；它是此版本的 Fulcrum 引擎吗？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="756"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="777"/>
         <source>CSV report by %1, %2 – %3: %4</source>
         <translation>%1 生成的 CSV 报告，%2 – %3：%4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="768"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="789"/>
         <source>%1 (the %2 section(s) already written were removed)</source>
         <translation>%1（已写入的 %2 个部分已删除）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="780"/>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="819"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="801"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="840"/>
         <source>cannot write %1: %2; choose another folder</source>
         <translation>无法写入 %1：%2；请选择其他文件夹</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="806"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="827"/>
         <source>cancelled; nothing written</source>
         <translation>已取消；未写入任何内容</translation>
     </message>
@@ -1441,12 +1456,12 @@ released by its node: %2</source>
         <translation>强制释放…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="373"/>
+        <location filename="../../ui/locksview.cpp" line="412"/>
         <source>reconnecting</source>
         <translation>正在重连</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="373"/>
+        <location filename="../../ui/locksview.cpp" line="412"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
@@ -1461,107 +1476,117 @@ released by its node: %2</source>
         <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="238"/>
-        <location filename="../../ui/locksview.cpp" line="336"/>
+        <location filename="../../ui/locksview.cpp" line="251"/>
+        <location filename="../../ui/locksview.cpp" line="375"/>
         <source>No lock endpoint configured: add one under Settings → Locks.</source>
         <translation>未配置锁端点：请在 设置 → 锁 中添加。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="268"/>
+        <location filename="../../ui/locksview.cpp" line="281"/>
         <source>%1 — %2, held by %3</source>
         <translation>%1 — %2，由 %3 持有</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="270"/>
+        <location filename="../../ui/locksview.cpp" line="283"/>
         <source>Holder says: %1</source>
         <translation>持有者标识：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="272"/>
+        <location filename="../../ui/locksview.cpp" line="285"/>
         <source>Session %1, client %2</source>
         <translation>会话 %1，客户端 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="272"/>
-        <location filename="../../ui/locksview.cpp" line="273"/>
+        <location filename="../../ui/locksview.cpp" line="285"/>
+        <location filename="../../ui/locksview.cpp" line="286"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="275"/>
+        <location filename="../../ui/locksview.cpp" line="288"/>
         <source>Queued for it at %1 (backend&apos;s time)</source>
         <translation>于 %1 开始排队（后端时间）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="280"/>
+        <location filename="../../ui/locksview.cpp" line="293"/>
         <source>Shared by %n holder(s): %1</source>
         <translation>
             <numerusform>由 %n 个持有者共享：%1</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="284"/>
+        <location filename="../../ui/locksview.cpp" line="297"/>
         <source>Nobody waits.</source>
         <translation>无人等待。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="287"/>
+        <location filename="../../ui/locksview.cpp" line="301"/>
+        <source>Reading the waiters&apos; details (the last pass listed them by name)…</source>
+        <translation>正在读取等待者的详情（上一轮巡检只列出了名称）…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="303"/>
+        <source>The waiters&apos; details could not be read: %1</source>
+        <translation>无法读取等待者的详情：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="308"/>
         <source>%1. %2</source>
         <translation>%1. %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="289"/>
+        <location filename="../../ui/locksview.cpp" line="310"/>
         <source>, session %1</source>
         <translation>，会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="291"/>
+        <location filename="../../ui/locksview.cpp" line="312"/>
         <source>, waiting since %1</source>
         <translation>，自 %1 起等待</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="382"/>
+        <location filename="../../ui/locksview.cpp" line="421"/>
         <source>%1 %2 is %3%4. The locks below are as of %5 and may have changed; their countdowns are stopped, and force-release waits until it is connected again.</source>
         <translation>%1 %2 %3%4。下列锁截至 %5，可能已有变化；倒计时已停止，强制释放将等到重新连接后进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="399"/>
+        <location filename="../../ui/locksview.cpp" line="438"/>
         <source>%1 keys scanned</source>
         <translation>已扫描 %1 个键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="400"/>
+        <location filename="../../ui/locksview.cpp" line="439"/>
         <source>%1 nodes read</source>
         <translation>已读取 %1 个节点</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="439"/>
+        <location filename="../../ui/locksview.cpp" line="478"/>
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="441"/>
+        <location filename="../../ui/locksview.cpp" line="480"/>
         <source>%1 of %n lock(s) shown (filter), %2 nodes read</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（筛选），已读取 %2 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="443"/>
+        <location filename="../../ui/locksview.cpp" line="482"/>
         <source>%n lock(s), %1 nodes read</source>
         <translation>
             <numerusform>%n 个锁，已读取 %1 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="445"/>
+        <location filename="../../ui/locksview.cpp" line="484"/>
         <source>%1 of %n lock(s) shown (filter), %2 keys scanned</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（已筛选），已扫描 %2 个键</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="447"/>
+        <location filename="../../ui/locksview.cpp" line="486"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>
