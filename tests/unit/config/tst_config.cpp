@@ -116,6 +116,9 @@ private Q_SLOTS:
         QTest::newRow("zookeeper password without user")
             << QByteArray("{ \"locks\": [ { \"backend\": \"zookeeper\", \"hosts\": \"127.0.0.1:2181\", \"password\": \"env:ZK_PASS\" } ] }")
             << QStringLiteral("c.json:1:79: a zookeeper password is for digest auth and needs a \"user\" beside it");
+        QTest::newRow("zookeeper waiter_details below zero")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"zookeeper\", \"hosts\": \"127.0.0.1:2181\", \"waiter_details\": -1 } ] }")
+            << QStringLiteral("c.json:1:85: waiter_details -1 must be 0..10000000");
         QTest::newRow("lock endpoint names unique across redis and locks")
             << QByteArray("{ \"redis\": [ { \"name\": \"orders\", \"url\": \"redis://127.0.0.1:6379\" } ],\n  \"locks\": [ { \"backend\": \"zookeeper\", \"name\": \"orders\", \"hosts\": \"127.0.0.1:2181\" } ] }")
             << QStringLiteral("c.json:2:14: lock endpoint name \"orders\" is used twice; give each a unique \"name\"");
