@@ -3,12 +3,12 @@
 #include "config/config.h"
 #include "locks/lockbackend.h"
 #include "locks/lockobservations.h"
+#include "locks/pendingreleases.h"
 #include "locks/zookeeper/zkclient.h"
 #include "locks/zookeeper/zkrecipes.h"
 
 #include <functional>
 #include <memory>
-#include <vector>
 
 namespace fulcrum {
 
@@ -41,7 +41,6 @@ public:
 
 private:
     struct Pass;
-    struct PendingRelease;
 
     void setState(LockBackendState state);
     void startPass();
@@ -57,7 +56,6 @@ private:
                       const QByteArray &holderFolderPath);
     void askHolder(const std::shared_ptr<PendingRelease> &pending, const LockInfo &current, const QList<ZkNode> &holderFolder,
                    const QByteArray &holderFolderPath);
-    void finishRelease(const std::shared_ptr<PendingRelease> &pending, ForceReleaseResult result);
 
     ZooKeeperEndpointConfig m_config;
     ZkClient *m_client = nullptr;
@@ -70,7 +68,7 @@ private:
     LockScanResult m_lastResult;
     LockObservations m_observations;
     zkrecipes::ZkHandOverHistory m_handOvers;
-    std::vector<std::shared_ptr<PendingRelease>> m_releases;
+    PendingReleases m_releases;
 };
 
 // One folder as a pass reads it: its children, and the names below those that are folders.
