@@ -38,6 +38,10 @@ private:
     QJsonObject listedRow(const QString &name, int waiters);
     QStringList runArguments(const QString &name, const QStringList &extra, const QString &script) const;
     int contenders(const QString &name) const;
+    // Starts `fulcrumctl lock run NAME` whose COMMAND runs `before`, writes its FULCRUM_LOCK_KEY
+    // and FULCRUM_LOCK_FENCE to `started`, then runs `after`; returns those two once written.
+    QList<QByteArray> startLockRun(QProcess &ctl, const QString &name, const QStringList &extra, const QString &started,
+                                   const QString &before, const QString &after);
     QString file(const QString &name) const { return m_dir.filePath(name); }
 
     std::unique_ptr<EtcdServer> m_server;
@@ -81,6 +85,19 @@ QStringList TestEtcdCtl::runArguments(const QString &name, const QStringList &ex
     return QStringList{QStringLiteral("lock"), QStringLiteral("run"), name, QStringLiteral("--etcd"), m_server->clientUrl(),
                        QStringLiteral("--prefix"), QStringLiteral("/run/")}
          + extra + QStringList{QStringLiteral("--"), QStringLiteral("sh"), QStringLiteral("-c"), script};
+}
+
+QList<QByteArray> TestEtcdCtl::startLockRun(QProcess &ctl, const QString &name, const QStringList &extra, const QString &started,
+                                            const QString &before, const QString &after)
+{
+    tieToParent(ctl, SIGKILL);
+    ctl.start(binaryPath(QStringLiteral("fulcrumctl")),
+              runArguments(name, extra, QStringLiteral("%1 echo \"$FULCRUM_LOCK_KEY $FULCRUM_LOCK_FENCE\" > %2.tmp && mv %2.tmp %2; %3")
+                                            .arg(before, started, after)));
+    if (!QTest::qWaitFor([&] { return QFile::exists(started); }, 20'000))
+        return {};
+    QFile marker(started);
+    return marker.open(QIODevice::ReadOnly) ? marker.readAll().trimmed().split(' ') : QList<QByteArray>();
 }
 
 void TestEtcdCtl::listAndReleaseWithTheSameCommandLine()
@@ -144,17 +161,9 @@ void TestEtcdCtl::lockRunHoldsWhileEtcdctlWaitsAndHandsOver()
     const QString started = file(QStringLiteral("a-started"));
     const QString finish = file(QStringLiteral("a-finish"));
     QProcess ctl;
-    tieToParent(ctl, SIGKILL);
     // The bound on the loop only keeps a broken run from hanging; it is not a timing assertion.
-    ctl.start(binaryPath(QStringLiteral("fulcrumctl")),
-              runArguments(QStringLiteral("handover"), {QStringLiteral("--ttl"), QStringLiteral("10s")},
-                           QStringLiteral("echo \"$FULCRUM_LOCK_KEY $FULCRUM_LOCK_FENCE\" > %1.tmp && mv %1.tmp %1; "
-                                          "for i in $(seq 2400); do [ -e %2 ] && exit 7; sleep 0.05; done; exit 9")
-                               .arg(started, finish)));
-    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(started), 20'000);
-    QFile marker(started);
-    QVERIFY(marker.open(QIODevice::ReadOnly));
-    const QList<QByteArray> env = marker.readAll().trimmed().split(' ');
+    const QList<QByteArray> env = startLockRun(ctl, QStringLiteral("handover"), {QStringLiteral("--ttl"), QStringLiteral("10s")}, started, {},
+                                               QStringLiteral("for i in $(seq 2400); do [ -e %1 ] && exit 7; sleep 0.05; done; exit 9").arg(finish));
     QCOMPARE(env.size(), 2);
     QVERIFY2(env[0].startsWith(name.toUtf8() + '/'), env[0].constData());
     QVERIFY2(env[1].toLongLong() > 0, env[1].constData());
@@ -207,16 +216,11 @@ void TestEtcdCtl::revokedLeaseStopsTheCommand()
     const QString started = file(QStringLiteral("r-started"));
     const QString stopped = file(QStringLiteral("r-stopped"));
     QProcess ctl;
-    tieToParent(ctl, SIGKILL);
-    ctl.start(binaryPath(QStringLiteral("fulcrumctl")),
-              runArguments(QStringLiteral("revoked"), {QStringLiteral("--ttl"), QStringLiteral("6s")},
-                           QStringLiteral("trap 'touch %2; exit 42' TERM; echo \"$FULCRUM_LOCK_KEY\" > %1.tmp && mv %1.tmp %1; "
-                                          "for i in $(seq 2400); do sleep 0.05; done; exit 9")
-                               .arg(started, stopped)));
-    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(started), 20'000);
-    QFile marker(started);
-    QVERIFY(marker.open(QIODevice::ReadOnly));
-    const QByteArray key = marker.readAll().trimmed();
+    const QList<QByteArray> env = startLockRun(ctl, QStringLiteral("revoked"), {QStringLiteral("--ttl"), QStringLiteral("6s")}, started,
+                                               QStringLiteral("trap 'touch %1; exit 42' TERM;").arg(stopped),
+                                               QStringLiteral("for i in $(seq 2400); do sleep 0.05; done; exit 9"));
+    QCOMPARE(env.size(), 2);
+    const QByteArray key = env[0];
     const QString lease = QString::fromUtf8(key.mid(key.lastIndexOf('/') + 1));
     QVERIFY(m_server->etcdctl({QStringLiteral("lease"), QStringLiteral("revoke"), lease}));
     QTRY_VERIFY_WITH_TIMEOUT(ctl.state() == QProcess::NotRunning, 20'000);

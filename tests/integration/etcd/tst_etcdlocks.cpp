@@ -37,6 +37,8 @@ private:
     std::unique_ptr<EtcdLockBackend> connectedBackend(const EtcdEndpointConfig &config, const QByteArray &password = {});
     EtcdEndpointConfig configFor(const EtcdServer &server, const QStringList &prefixes = {}) const;
     LockScanResult scanUntil(EtcdLockBackend &backend, const std::function<bool(const LockScanResult &)> &accept);
+    // The row of `name` once a pass shows it with `waiters` waiters (an etcdctl may still be queueing).
+    LockInfo rowWithWaiters(EtcdLockBackend &backend, const QString &name, qsizetype waiters);
     ForceReleaseResult releaseNow(EtcdLockBackend &backend, const LockReleaseRequest &request);
     std::unique_ptr<EtcdLockProcess> acquiredLock(const EtcdServer &server, const QString &name);
 
@@ -92,6 +94,16 @@ LockScanResult TestEtcdLocks::scanUntil(EtcdLockBackend &backend, const std::fun
     return backend.lastResult();
 }
 
+LockInfo TestEtcdLocks::rowWithWaiters(EtcdLockBackend &backend, const QString &name, qsizetype waiters)
+{
+    const LockScanResult result = scanUntil(backend, [&](const LockScanResult &r) {
+        const LockInfo *row = rowOf(r, name.toUtf8());
+        return row && row->waiters.size() == waiters;
+    });
+    const LockInfo *row = rowOf(result, name.toUtf8());
+    return row ? *row : LockInfo{};
+}
+
 ForceReleaseResult TestEtcdLocks::releaseNow(EtcdLockBackend &backend, const LockReleaseRequest &request)
 {
     std::optional<ForceReleaseResult> outcome;
@@ -129,12 +141,8 @@ void TestEtcdLocks::holderWithTwoWaiters()
     QVERIFY(contendersQueued(*m_server, name, 2));
     auto second = EtcdLockProcess::lock(*m_server, name);
     QVERIFY(contendersQueued(*m_server, name, 3));
-    const LockScanResult result = scanUntil(*backend, [&](const LockScanResult &r) {
-        const LockInfo *row = rowOf(r, name.toUtf8());
-        return row && row->waiters.size() == 2;
-    });
-    const LockInfo *row = rowOf(result, name.toUtf8());
-    QVERIFY(row);
+    const LockInfo found = rowWithWaiters(*backend, name, 2);
+    const LockInfo *row = &found;
     QCOMPARE(row->backend, QStringLiteral("etcd"));
     QCOMPARE(row->kind, QStringLiteral("etcd-mutex"));
     QCOMPARE(row->holder, holder->key());
@@ -162,13 +170,10 @@ void TestEtcdLocks::holderWithTwoWaiters()
     QCOMPARE(row->waiters[0].session, QString::fromUtf8(row->waiters[0].id.mid(row->waiters[0].id.lastIndexOf('/') + 1)));
     QVERIFY(row->waiters[0].note.isEmpty());
     first->release();
-    const LockScanResult after = scanUntil(*backend, [&](const LockScanResult &r) {
-        const LockInfo *row = rowOf(r, name.toUtf8());
-        return row && row->waiters.size() == 1;
-    });
+    const LockInfo after = rowWithWaiters(*backend, name, 1);
     // The first waiter left: the one left is the second, and the holder has not changed.
-    QCOMPARE(rowOf(after, name.toUtf8())->holder, holder->key());
-    QCOMPARE(rowOf(after, name.toUtf8())->waiters.at(0).id, row->waiters[1].id);
+    QCOMPARE(after.holder, holder->key());
+    QCOMPARE(after.waiters.value(0).id, row->waiters[1].id);
 }
 
 void TestEtcdLocks::killedHolderLeaseExpiresAndTheNextTakesIt()
@@ -226,11 +231,7 @@ void TestEtcdLocks::releaseByKeyPassesItOnAndTheHolderIsNotTold()
     auto holder = acquiredLock(*m_server, name);
     auto waiter = EtcdLockProcess::lock(*m_server, name);
     QVERIFY(contendersQueued(*m_server, name, 2));
-    const LockScanResult seen = scanUntil(*backend, [&](const LockScanResult &r) {
-        const LockInfo *row = rowOf(r, name.toUtf8());
-        return row && row->waiters.size() == 1;
-    });
-    const LockInfo row = *rowOf(seen, name.toUtf8());
+    const LockInfo row = rowWithWaiters(*backend, name, 1);
     const ForceReleaseResult result = releaseNow(*backend, {LockReleaseRequest::Delete, name.toUtf8(), row.holder});
     QCOMPARE(result.outcome, ForceReleaseResult::Released);
     QVERIFY2(result.message.contains(QString::fromUtf8(row.waiters.at(0).id)), qPrintable(result.message));
@@ -259,11 +260,7 @@ void TestEtcdLocks::revokeLeaseEndsTheHolderAndItsOtherKeys()
     const QString hex = QString::fromUtf8(held.mid(held.lastIndexOf('/') + 1));
     // Another key on the holder's lease, as a service registers itself on its session's lease.
     QVERIFY(m_server->etcdctl({QStringLiteral("put"), QStringLiteral("--lease=%1").arg(hex), QStringLiteral("/sessions/worker-7"), QStringLiteral("up")}));
-    const LockScanResult seen = scanUntil(*backend, [&](const LockScanResult &r) {
-        const LockInfo *row = rowOf(r, name.toUtf8());
-        return row && row->waiters.size() == 1;
-    });
-    const LockInfo row = *rowOf(seen, name.toUtf8());
+    const LockInfo row = rowWithWaiters(*backend, name, 1);
     QCOMPARE(row.details.value(QStringLiteral("lease_keys")).toArray(), QJsonArray{QStringLiteral("/sessions/worker-7")});
     const ForceReleaseResult result = releaseNow(*backend, {LockReleaseRequest::RevokeSession, name.toUtf8(), held});
     QCOMPARE(result.outcome, ForceReleaseResult::Released);
@@ -286,12 +283,8 @@ void TestEtcdLocks::electionShowsTheLeaderAndProposals()
     QTRY_VERIFY_WITH_TIMEOUT(alice->isAcquired(), 20'000);
     auto bob = EtcdLockProcess::elect(*m_server, name, QStringLiteral("bob:8080"));
     QVERIFY(contendersQueued(*m_server, name, 2));
-    const LockScanResult result = scanUntil(*backend, [&](const LockScanResult &r) {
-        const LockInfo *row = rowOf(r, name.toUtf8());
-        return row && row->waiters.size() == 1;
-    });
-    const LockInfo *row = rowOf(result, name.toUtf8());
-    QVERIFY(row);
+    const LockInfo found = rowWithWaiters(*backend, name, 1);
+    const LockInfo *row = &found;
     QCOMPARE(row->kind, QStringLiteral("etcd-election"));
     QCOMPARE(row->holder, alice->key());
     QCOMPARE(row->holderText, QStringLiteral("alice:8080"));
