@@ -33,6 +33,7 @@ private Q_SLOTS:
     void etcdctlHoldsFirstLockRunWaitsOrGivesUp();
     void revokedLeaseStopsTheCommand();
     void badEtcdAddressIsNamed();
+    void fulcrumdServesEtcdLocksAndRevokesThroughItsAdminApi();
 
 private:
     QJsonObject listedRow(const QString &name, int waiters);
@@ -242,6 +243,63 @@ void TestEtcdCtl::badEtcdAddressIsNamed()
                                              QStringLiteral("http://127.0.0.1:%1").arg(port)});
     QCOMPARE(down.exitCode, 4);
     QVERIFY2(down.err.contains(QStringLiteral("127.0.0.1:%1").arg(port)), qPrintable(down.err));
+}
+
+void TestEtcdCtl::fulcrumdServesEtcdLocksAndRevokesThroughItsAdminApi()
+{
+    const QString name = QStringLiteral("/daemon/refund-12");
+    auto holder = EtcdLockProcess::lock(*m_server, name);
+    QTRY_VERIFY_WITH_TIMEOUT(holder->isAcquired(), 20'000);
+    auto waiter = EtcdLockProcess::lock(*m_server, name);
+    QTRY_COMPARE_WITH_TIMEOUT(contenders(name), 2, 20'000);
+
+    QTemporaryDir dir;
+    const quint16 adminPort = freeLoopbackPort();
+    const QString configPath = dir.filePath(QStringLiteral("fulcrum.json"));
+    QFile file(configPath);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QStringLiteral("{\"locks\": [{\"backend\": \"etcd\", \"name\": \"k8s\", \"endpoints\": [\"%1\"], \"prefixes\": [\"/daemon/\"],"
+                              " \"poll_interval\": \"200ms\"}], \"admin\": {\"listen\": \"127.0.0.1:%2\"}, \"state_dir\": \"%3\"}")
+                   .arg(m_server->clientUrl())
+                   .arg(adminPort)
+                   .arg(dir.filePath(QStringLiteral("state")))
+                   .toUtf8());
+    file.close();
+    QProcess fulcrumd;
+    QString log;
+    QVERIFY2(startFulcrumd(fulcrumd, configPath, &log), qPrintable(log));
+    const QString engine = QStringLiteral("http://127.0.0.1:%1").arg(adminPort);
+    const QString tokenFile = dir.filePath(QStringLiteral("state/admin.token"));
+    const QString ctl = binaryPath(QStringLiteral("fulcrumctl"));
+    QJsonObject endpoint;
+    QJsonObject row;
+    QTRY_VERIFY_WITH_TIMEOUT(([&] {
+        const ProgramRun run = runProgram(ctl, {QStringLiteral("locks"), QStringLiteral("list"), QStringLiteral("--engine"), engine,
+                                                QStringLiteral("--token-file"), tokenFile, QStringLiteral("--endpoint"), QStringLiteral("k8s"),
+                                                QStringLiteral("--json")});
+        endpoint = QJsonDocument::fromJson(run.out.toUtf8()).object();
+        for (const QJsonValue &value : endpoint.value(QStringLiteral("locks")).toArray()) {
+            if (value.toObject().value(QStringLiteral("key")).toString() == name)
+                row = value.toObject();
+        }
+        return row.value(QStringLiteral("waiters")).toArray().size() == 1;
+    })(), 30'000);
+    QCOMPARE(endpoint.value(QStringLiteral("backend")).toString(), QStringLiteral("etcd"));
+    const QJsonObject capabilities = endpoint.value(QStringLiteral("capabilities")).toObject();
+    QVERIFY(capabilities.value(QStringLiteral("revoke_session")).toBool());
+    QVERIFY(capabilities.value(QStringLiteral("revoke_effect")).toString().contains(u"EVERY"));
+    QCOMPARE(row.value(QStringLiteral("holder")).toString(), QString::fromUtf8(holder->key()));
+
+    const ProgramRun revoke = runProgram(ctl, {QStringLiteral("locks"), QStringLiteral("release"), name, QStringLiteral("--endpoint"),
+                                               QStringLiteral("k8s"), QStringLiteral("--engine"), engine, QStringLiteral("--token-file"), tokenFile,
+                                               QStringLiteral("--revoke"), QStringLiteral("--holder"), QString::fromUtf8(holder->key())});
+    QVERIFY2(revoke.exitCode == 0, qPrintable(revoke.err));
+    QTRY_VERIFY_WITH_TIMEOUT(!holder->isRunning(), 20'000);
+    QTRY_VERIFY_WITH_TIMEOUT(waiter->isAcquired(), 20'000);
+    stopProcess(fulcrumd);
+    QFile audit(dir.filePath(QStringLiteral("state/audit.log")));
+    QVERIFY(audit.open(QIODevice::ReadOnly));
+    QVERIFY(audit.readAll().contains("revoke-lease"));
 }
 
 QTEST_GUILESS_MAIN(TestEtcdCtl)
