@@ -179,6 +179,7 @@ bool EtcdServer::launch(QString *error)
         if (m_options.tls)
             args << QStringLiteral("--cert-file") << m_dir.filePath(QStringLiteral("server.pem")) << QStringLiteral("--key-file")
                  << m_dir.filePath(QStringLiteral("server.key")) << QStringLiteral("--trusted-ca-file") << caFile();
+        args << m_options.extraArguments;
         m.process = std::make_unique<QProcess>();
         m.process->setStandardOutputFile(m_dir.filePath(QStringLiteral("m%1.log").arg(i)), QIODevice::Append);
         m.process->setProcessChannelMode(QProcess::MergedChannels);

@@ -23,6 +23,7 @@ public:
         int members = 1;
         bool tls = false;           // https client URLs and client certificates required (etcd's
                                     // --trusted-ca-file), all signed by a CA made for the suite
+        QStringList extraArguments; // more etcd flags for every member
     };
 
     EtcdServer();

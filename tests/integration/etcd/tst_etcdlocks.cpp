@@ -331,7 +331,8 @@ void TestEtcdLocks::prefixesNarrowAndPagesAndMaxKeys()
 
 void TestEtcdLocks::wrongPasswordIsAClearErrorAndTheRightOneWorks()
 {
-    EtcdServer server;
+    // Tokens that expire after a second: the backend logs in again when etcd says so.
+    EtcdServer server(EtcdServer::Options{1, false, {QStringLiteral("--auth-token-ttl=1")}});
     QString error;
     QVERIFY2(server.start(&error), qPrintable(error));
     QVERIFY(server.etcdctl({QStringLiteral("user"), QStringLiteral("add"), QStringLiteral("root:root-secret")}, &error));
@@ -356,6 +357,16 @@ void TestEtcdLocks::wrongPasswordIsAClearErrorAndTheRightOneWorks()
     const LockScanResult result = scanUntil(*right, [](const LockScanResult &r) { return !r.locks.isEmpty(); });
     QVERIFY(rowOf(result, "/locks/authed"));
     QVERIFY(rowOf(result, "/locks/authed")->ttlMs > 0);
+    // Long after the token's TTL, passes still complete (with a new token) and nothing failed.
+    QSignalSpy failed(right.get(), &LockBackend::scanFailed);
+    QSignalSpy lost(right.get(), &LockBackend::errorOccurred);
+    QSignalSpy finished(right.get(), &LockBackend::scanFinished);
+    QTest::qWait(3000);
+    right->scan();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 15'000);
+    QVERIFY(rowOf(right->lastResult(), "/locks/authed"));
+    QCOMPARE(failed.count(), 0);
+    QCOMPARE(lost.count(), 0);
 }
 
 void TestEtcdLocks::tlsWithTheTestsOwnCa()
