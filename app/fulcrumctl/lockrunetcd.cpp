@@ -1,6 +1,7 @@
 #include "lockrunetcd.h"
 
 #include "command.h"
+#include "ctletcd.h"
 #include "ctlredis.h"
 #include "heldcommand.h"
 
@@ -9,7 +10,6 @@
 #include "locks/etcd/etcdmutex.h"
 
 #include <QCommandLineParser>
-#include <QUrl>
 
 #include <optional>
 
@@ -44,16 +44,11 @@ int lockRunEtcd(const QStringList &options, const QStringList &command)
     const QByteArray name = (parser.value(prefix) + parser.positionalArguments().first()).toUtf8();
 
     EtcdClient::Options clientOptions;
-    for (QString member : parser.value(etcd).split(u',', Qt::SkipEmptyParts)) {
-        if (!member.contains(QStringLiteral("://")))
-            member.prepend(QStringLiteral("http://"));
-        const QUrl url(member, QUrl::StrictMode);
-        if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty() || url.port() < 1)
-            return lockRunError(QStringLiteral("--etcd: \"%1\" is not a member URL such as http://127.0.0.1:2379").arg(member), ExitUsage);
-        clientOptions.endpoints << QStringLiteral("%1://%2:%3").arg(url.scheme(), url.host()).arg(url.port());
-    }
-    if (clientOptions.endpoints.isEmpty())
-        return lockRunError(QStringLiteral("--etcd names no member; give URL[,URL...] such as http://127.0.0.1:2379"), ExitUsage);
+    QString why;
+    const auto members = ctlEtcdMembers(parser.value(etcd), &why);
+    if (!members)
+        return lockRunError(why, ExitUsage);
+    clientOptions.endpoints = *members;
     const auto ttlMs = parseDurationMs(parser.value(ttl));
     if (!ttlMs || *ttlMs < 2000 || *ttlMs > 86'400'000)
         return lockRunError(QStringLiteral("--ttl \"%1\" must be a duration from 2s to 24h, e.g. 30s").arg(parser.value(ttl)), ExitUsage);
@@ -63,7 +58,6 @@ int lockRunEtcd(const QStringList &options, const QStringList &command)
     const auto stepMs = parseDurationMs(parser.value(timeout));
     if (!stepMs || *stepMs <= 0)
         return lockRunError(QStringLiteral("--timeout \"%1\" must be a duration such as 500ms or 5s").arg(parser.value(timeout)), ExitUsage);
-    QString why;
     const std::optional<QByteArray> password = ctlReadPassword(parser, passwordFile, keychain, QStringLiteral("FULCRUM_ETCD_PASSWORD"), &why);
     if (!password)
         return lockRunError(why, ExitUsage);

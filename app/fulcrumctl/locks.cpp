@@ -1,6 +1,7 @@
 // fulcrumctl locks list|release: see who holds which lock, release a stuck one safely.
 #include "command.h"
 #include "ctlengine.h"
+#include "ctletcd.h"
 #include "ctlredis.h"
 
 #include "common/duration.h"
@@ -16,7 +17,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTimer>
-#include <QUrl>
 
 #include <chrono>
 
@@ -53,31 +53,6 @@ struct CtlLockEndpointOptions
     }
 };
 
-// --etcd's members: "http://h:2379,https://..." or bare "h:2379" (http); nullopt with *error.
-std::optional<EtcdEndpointConfig> ctlEtcdEndpoint(const QString &text, QString *error)
-{
-    EtcdEndpointConfig e;
-    for (QString member : text.split(u',', Qt::SkipEmptyParts)) {
-        member = member.trimmed();
-        if (!member.contains(QStringLiteral("://")))
-            member.prepend(QStringLiteral("http://"));
-        const QUrl url(member, QUrl::StrictMode);
-        if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty() || url.port() < 1
-            || !url.userInfo().isEmpty()) {
-            *error = QStringLiteral("--etcd: \"%1\" is not a member URL such as http://127.0.0.1:2379 (port required; the password goes in "
-                                    "--password-file or FULCRUM_ETCD_PASSWORD)").arg(member);
-            return std::nullopt;
-        }
-        e.endpoints << QStringLiteral("%1://%2:%3").arg(url.scheme(), url.host()).arg(url.port());
-    }
-    if (e.endpoints.isEmpty()) {
-        *error = QStringLiteral("--etcd names no member; give URL[,URL...] such as http://127.0.0.1:2379");
-        return std::nullopt;
-    }
-    e.name = text;
-    return e;
-}
-
 // The endpoint the options name, and its password; nullopt with a message naming the input.
 std::optional<std::pair<LockEndpointConfig, QByteArray>> ctlLockEndpoint(const QCommandLineParser &parser, const CtlLockEndpointOptions &o,
                                                                          QString *error)
@@ -92,10 +67,12 @@ std::optional<std::pair<LockEndpointConfig, QByteArray>> ctlLockEndpoint(const Q
     }
     LockEndpointConfig config;
     if (etcd) {
-        const auto parsed = ctlEtcdEndpoint(parser.value(o.etcd), error);
-        if (!parsed)
+        const auto members = ctlEtcdMembers(parser.value(o.etcd), error);
+        if (!members)
             return std::nullopt;
-        EtcdEndpointConfig e = *parsed;
+        EtcdEndpointConfig e;
+        e.name = parser.value(o.etcd);
+        e.endpoints = *members;
         e.prefixes = parser.values(o.prefix);
         e.user = parser.value(o.user);
         e.caFile = parser.value(o.caFile);
