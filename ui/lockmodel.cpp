@@ -35,6 +35,10 @@ static QString kindText(const QString &kind)
         return QObject::tr("Kazoo read/write");
     if (kind == u"kazoo-semaphore")
         return QObject::tr("Kazoo semaphore");
+    if (kind == u"etcd-mutex")
+        return QObject::tr("etcd mutex");
+    if (kind == u"etcd-election")
+        return QObject::tr("etcd election");
     return kind;
 }
 

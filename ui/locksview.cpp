@@ -13,6 +13,7 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
 #include <QProgressBar>
@@ -42,6 +43,13 @@ ForceReleaseDialog::ForceReleaseDialog(EngineLink *link, const LockRow &lock, QW
         effect->setWordWrap(true);
         layout->addWidget(effect);
     }
+    // Two releases (etcd): the dialog says what each does before the operator chooses.
+    if (capabilities.revokeSession && !capabilities.revokeEffect.isEmpty()) {
+        auto *effect = new QLabel(tr("What revoking the holder's lease does: %1").arg(capabilities.revokeEffect), this);
+        effect->setObjectName(QStringLiteral("revokeEffect"));
+        effect->setWordWrap(true);
+        layout->addWidget(effect);
+    }
     auto *form = new QFormLayout;
     const QDateTime now = wallclock::nowUtc();
     auto selectable = [this](const QString &text) {
@@ -53,8 +61,20 @@ ForceReleaseDialog::ForceReleaseDialog(EngineLink *link, const LockRow &lock, QW
     form->addRow(capabilities.backend == u"redis" ? tr("Key:") : tr("Lock:"), selectable(QString::fromUtf8(lock.key)));
     form->addRow(tr("Holder:"), selectable(lock.holderText.isEmpty() ? QString::fromUtf8(lock.holder)
                                                                       : QStringLiteral("%1 (%2)").arg(lock.holderText, QString::fromUtf8(lock.holder))));
-    if (!lock.session.isEmpty())
-        form->addRow(tr("Session:"), selectable(lock.session));
+    if (!lock.session.isEmpty()) {
+        const QString leaseDecimal = lock.details.value(QStringLiteral("lease_id")).toString();
+        form->addRow(capabilities.revokeSession ? tr("Lease:") : tr("Session:"),
+                     selectable(leaseDecimal.isEmpty() ? lock.session : QStringLiteral("%1 (%2)").arg(lock.session, leaseDecimal)));
+    }
+    if (capabilities.revokeSession) {
+        QStringList others;
+        for (const QJsonValue &key : lock.details.value(QStringLiteral("lease_keys")).toArray())
+            others << key.toString();
+        auto *leaseKeys = selectable(others.isEmpty() ? tr("none: only the lock's key") : others.join(u'\n'));
+        leaseKeys->setObjectName(QStringLiteral("leaseKeys"));
+        leaseKeys->setWordWrap(true);
+        form->addRow(tr("Other keys on the lease (revoking deletes them too):"), leaseKeys);
+    }
     form->addRow(tr("Held for:"), selectable(lock.firstSeen.isValid() ? durationText(lock.firstSeen.secsTo(now)) : tr("unknown")));
     const qint64 remaining = LockModel::remainingMs(lock, now);
     if (capabilities.ttl)
@@ -89,6 +109,13 @@ ForceReleaseDialog::ForceReleaseDialog(EngineLink *link, const LockRow &lock, QW
                            "itself, cleanly; one that did not ignores it and nothing changes."));
         connect(ask, &QPushButton::clicked, this, [this] { release(LockReleaseRequest::AskHolder); });
     }
+    if (capabilities.revokeSession) {
+        auto *revoke = m_buttons->addButton(tr("Revoke the holder's lease"), QDialogButtonBox::DestructiveRole);
+        revoke->setObjectName(QStringLiteral("revokeButton"));
+        revoke->setAutoDefault(false);
+        revoke->setToolTip(tr("Ends the holder's session: it learns it lost the lock. Every key on the lease is deleted."));
+        connect(revoke, &QPushButton::clicked, this, [this] { release(LockReleaseRequest::RevokeSession); });
+    }
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     layout->addWidget(m_buttons);
     if (m_link) {
@@ -98,6 +125,8 @@ ForceReleaseDialog::ForceReleaseDialog(EngineLink *link, const LockRow &lock, QW
             m_outcome = result.ok ? Outcome::Released : Outcome::Refused;
             if (result.ok && m_mode == LockReleaseRequest::AskHolder)
                 m_outcome = Outcome::Asked;
+            if (result.ok && m_mode == LockReleaseRequest::RevokeSession)
+                m_outcome = Outcome::Revoked;
             m_result->setResult(result.ok ? ResultBanner::Outcome::Done : ResultBanner::Outcome::Failed, outcomeText() + u'\n' + result.message);
             m_buttons->button(QDialogButtonBox::Cancel)->setText(tr("Close"));
         });
@@ -115,6 +144,11 @@ QPushButton *ForceReleaseDialog::askButton() const
     return findChild<QPushButton *>(QStringLiteral("askButton"));
 }
 
+QPushButton *ForceReleaseDialog::revokeButton() const
+{
+    return findChild<QPushButton *>(QStringLiteral("revokeButton"));
+}
+
 QString ForceReleaseDialog::outcomeText() const
 {
     switch (m_outcome) {
@@ -122,6 +156,7 @@ QString ForceReleaseDialog::outcomeText() const
     case Outcome::Pending: return tr("Asking the engine…");
     case Outcome::Released: return tr("Released: the lock was deleted.");
     case Outcome::Asked: return tr("Asked: the holder was asked to release; the table shows when it has.");
+    case Outcome::Revoked: return tr("Revoked: the holder's lease is gone, with every key on it.");
     case Outcome::Refused: return tr("Not released: nothing was deleted.");
     }
     return QString();
@@ -133,6 +168,8 @@ void ForceReleaseDialog::updateReleaseEnabled()
     releaseButton()->setEnabled(typed && m_outcome == Outcome::None && m_link);
     if (QPushButton *ask = askButton())
         ask->setEnabled(m_outcome == Outcome::None && m_link);
+    if (QPushButton *revoke = revokeButton())
+        revoke->setEnabled(typed && m_outcome == Outcome::None && m_link);
 }
 
 void ForceReleaseDialog::release(LockReleaseRequest::Mode mode)
@@ -413,7 +450,8 @@ void LocksView::updateStaleness()
     // The engine's message names the endpoint's URL first ("redis://HOST:PORT/0: cannot connect:
     // …"); the banner names it already.
     QString why = it->detail;
-    if (why.startsWith(u"redis://") || why.startsWith(u"rediss://") || why.startsWith(u"unix:") || why.startsWith(u"zookeeper://")) {
+    if (why.startsWith(u"redis://") || why.startsWith(u"rediss://") || why.startsWith(u"unix:") || why.startsWith(u"zookeeper://")
+        || why.startsWith(u"etcd://") || why.startsWith(u"etcds://")) {
         const qsizetype colon = why.indexOf(QLatin1String(": "));
         if (colon > 0)
             why = why.mid(colon + 2);
@@ -435,7 +473,7 @@ void LocksView::showEndpoint(const QString &endpoint)
     m_model->setTable(table);
     updateDetail();
     m_progress->setVisible(table.scanning);
-    m_progress->setFormat(m_model->capabilities().backend == u"redis" ? tr("%1 keys scanned").arg(table.keysScanned)
+    m_progress->setFormat(m_model->capabilities().backend != u"zookeeper" ? tr("%1 keys scanned").arg(table.keysScanned)
                                                                        : tr("%1 nodes read").arg(table.keysScanned));
     m_progress->setTextVisible(table.scanning);
     m_shown = table;
@@ -476,9 +514,9 @@ void LocksView::updateStatus()
     const int shown = m_proxy->rowCount();
     if (!m_shown.error.isEmpty())
         m_status->setText(tr("Last scan failed: %1").arg(m_shown.error));
-    else if (m_model->capabilities().backend != u"redis" && !m_filter->text().isEmpty() && shown != all)
+    else if (m_model->capabilities().backend == u"zookeeper" && !m_filter->text().isEmpty() && shown != all)
         m_status->setText(tr("%1 of %n lock(s) shown (filter), %2 nodes read", nullptr, all).arg(shown).arg(m_shown.keysScanned));
-    else if (m_model->capabilities().backend != u"redis")
+    else if (m_model->capabilities().backend == u"zookeeper")
         m_status->setText(tr("%n lock(s), %1 nodes read", nullptr, all).arg(m_shown.keysScanned));
     else if (!m_filter->text().isEmpty() && shown != all)
         m_status->setText(tr("%1 of %n lock(s) shown (filter), %2 keys scanned", nullptr, all).arg(shown).arg(m_shown.keysScanned));

@@ -34,7 +34,7 @@ class ForceReleaseDialog : public QDialog
 {
     Q_OBJECT
 public:
-    enum class Outcome { None, Pending, Released, Asked, Refused };
+    enum class Outcome { None, Pending, Released, Asked, Revoked, Refused };
 
     ForceReleaseDialog(EngineLink *link, const LockRow &lock, QWidget *parent = nullptr);
 
@@ -44,6 +44,8 @@ public:
     QPushButton *releaseButton() const;
     // Null unless the backend can ask this lock's holder to release.
     QPushButton *askButton() const;
+    // Null unless the backend can revoke the holder's session (etcd lease).
+    QPushButton *revokeButton() const;
 
 private:
     void release(LockReleaseRequest::Mode mode);

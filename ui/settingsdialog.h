@@ -44,7 +44,7 @@ public:
 
     // The engines to attach to when started without --demo, --engine and --haproxy.
     static QList<EngineSetting> engines();
-    // Settings → Locks: one address per line (host:port, redis://…, zookeeper://…), kept under
+    // Settings → Locks: one address per line (host:port, redis://…, zookeeper://…, etcd://…), kept under
     // the "redis/endpoints" key the Redis-only console used, so saved settings carry over.
     static QStringList lockEndpoints();
     static QStringList redisPatterns();

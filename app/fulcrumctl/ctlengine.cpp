@@ -193,14 +193,16 @@ int ctlEngineLocksRelease(const QStringList &arguments)
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Force-release LOCK through a running fulcrumd, only if HOLDER still holds it (audited by the engine); any backend.\n"
-        "--ask asks the holder to release instead (ZooKeeper locks a Curator holder made revocable).\n"
+        "--ask asks the holder to release instead (ZooKeeper locks a Curator holder made revocable); --revoke revokes the\n"
+        "holder's etcd lease (every key on it goes, and the holder learns its session is over).\n"
         "Exit 0 released; 3 the holder changed; 1 refused (gone, unknown endpoint); 4 engine unreachable or token refused."));
     const CtlEngineOptions engine;
     engine.addTo(parser);
     const QCommandLineOption endpointOption(QStringLiteral("endpoint"), QStringLiteral("Lock endpoint name in the engine's config."), QStringLiteral("NAME"));
     const QCommandLineOption holderOption(QStringLiteral("holder"), QStringLiteral("The holder shown by 'locks list'."), QStringLiteral("HOLDER"));
     const QCommandLineOption askOption(QStringLiteral("ask"), QStringLiteral("Ask the holder to release instead of deleting its lock."));
-    parser.addOptions({endpointOption, holderOption, askOption});
+    const QCommandLineOption revokeOption(QStringLiteral("revoke"), QStringLiteral("Revoke the holder's session (etcd lease) instead of deleting its lock."));
+    parser.addOptions({endpointOption, holderOption, askOption, revokeOption});
     parser.addPositionalArgument(QStringLiteral("LOCK"), QStringLiteral("Lock name (Redis key, ZooKeeper lock folder), escaped as 'locks list' prints it."));
     parser.addHelpOption();
     if (!parser.parse(QStringList{QStringLiteral("fulcrumctl locks release")} + arguments) || parser.positionalArguments().size() != 1
@@ -214,7 +216,9 @@ int ctlEngineLocksRelease(const QStringList &arguments)
     const CtlEngineReply reply = client->request("POST", QStringLiteral("/api/v1/locks/%1/release").arg(QString::fromUtf8(QUrl::toPercentEncoding(parser.value(endpointOption)))),
                                                  QJsonObject{{QStringLiteral("key"), parser.positionalArguments().first()},
                                                              {QStringLiteral("holder"), parser.value(holderOption)},
-                                                             {QStringLiteral("mode"), parser.isSet(askOption) ? QStringLiteral("ask") : QStringLiteral("delete")}});
+                                                             {QStringLiteral("mode"), parser.isSet(askOption)      ? QStringLiteral("ask")
+                                                                                     : parser.isSet(revokeOption) ? QStringLiteral("revoke")
+                                                                                                                  : QStringLiteral("delete")}});
     if (reply.status != 200)
         return ctlEngineFailure(QStringLiteral("locks release"), reply);
     ctlOut(reply.json.value(QStringLiteral("message")).toString() + u'\n');

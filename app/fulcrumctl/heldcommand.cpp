@@ -6,7 +6,9 @@
 #include "common/childprocess.h"
 #include "common/unixsignals.h"
 
+#include <QCommandLineParser>
 #include <QEventLoop>
+#include <QTimer>
 
 #include <csignal>
 #include <unistd.h>
@@ -68,4 +70,52 @@ int HeldCommand::exitStatus() const
     if (m_process.exitStatus() == QProcess::CrashExit)
         return 128 + SIGTERM;
     return m_process.exitCode();
+}
+
+bool runUntil(qint64 timeoutMs, const std::function<void(QObject *scope, std::function<void()> quit)> &start)
+{
+    QEventLoop loop;
+    QObject scope;
+    QTimer timer;
+    timer.setSingleShot(true);
+    bool timedOut = false;
+    QObject::connect(&timer, &QTimer::timeout, &loop, [&] {
+        timedOut = true;
+        loop.quit();
+    });
+    bool quitEarly = false;
+    start(&scope, [&] {
+        quitEarly = true;
+        loop.quit();
+    });
+    if (quitEarly)
+        return true;
+    if (timeoutMs >= 0)
+        timer.start(int(qMin<qint64>(timeoutMs, std::numeric_limits<int>::max())));
+    loop.exec();
+    return !timedOut;
+}
+
+
+int lockRunError(const QString &message, int status)
+{
+    ctlErr(QStringLiteral("fulcrumctl lock run: %1\n").arg(message));
+    return status;
+}
+
+int parseLockRunArguments(QCommandLineParser &parser, const QStringList &options, const QStringList &command, const QString &example)
+{
+    parser.addPositionalArgument(QStringLiteral("NAME"), QStringLiteral("Lock name."));
+    parser.addHelpOption();
+    if (!parser.parse(QStringList{QStringLiteral("fulcrumctl lock run")} + options))
+        return lockRunError(parser.errorText(), ExitUsage);
+    if (parser.isSet(QStringLiteral("help"))) {
+        ctlOut(parser.helpText());
+        return ExitOk;
+    }
+    if (parser.positionalArguments().size() != 1)
+        return lockRunError(QStringLiteral("give exactly one NAME"), ExitUsage);
+    if (command.isEmpty())
+        return lockRunError(QStringLiteral("give the command after --, e.g. %1").arg(example), ExitUsage);
+    return -1;
 }

@@ -2,6 +2,7 @@
 #include "command.h"
 #include "ctlredis.h"
 #include "heldcommand.h"
+#include "lockrunetcd.h"
 #include "lockrunzookeeper.h"
 
 #include "common/duration.h"
@@ -217,6 +218,8 @@ int lockRun(const QStringList &allArguments)
     const QStringList options = separator < 0 ? allArguments : allArguments.mid(0, separator);
     if (std::any_of(options.begin(), options.end(), [](const QString &o) { return o.startsWith(u"--zookeeper"); }))
         return lockRunZooKeeper(options, command);
+    if (std::any_of(options.begin(), options.end(), [](const QString &o) { return o.startsWith(u"--etcd"); }))
+        return lockRunEtcd(options, command);
     LockSession s;
     if (const int status = s.setUp(QStringLiteral("run"),
                                    QStringLiteral("Hold KEY while COMMAND runs: acquire (waiting up to --wait), renew every ttl/3, release after.\n"
@@ -224,7 +227,8 @@ int lockRun(const QStringList &allArguments)
                                                   "Exit: COMMAND's status; 75 lock not acquired; 76 lock lost while running (COMMAND was sent SIGTERM).\n"
                                                   "COMMAND sees FULCRUM_LOCK_FENCE, the fencing token, for storage that rejects stale writers.\n"
                                                   "SIGTERM, SIGINT and SIGHUP are passed on to COMMAND; the lock is released once it has stopped.\n"
-                                                  "With --zookeeper instead of --redis: see 'fulcrumctl lock run --zookeeper HOSTS --help'."),
+                                                  "With --zookeeper instead of --redis: see 'fulcrumctl lock run --zookeeper HOSTS --help';\n"
+                                                  "with --etcd: 'fulcrumctl lock run --etcd URL --help'."),
                                    options, false);
         status >= 0)
         return status;
@@ -269,8 +273,9 @@ int lock(const QStringList &arguments)
                                          "       fulcrumctl lock extend KEY --token TOKEN --ttl 30s --redis URL...\n"
                                          "       fulcrumctl lock run KEY --ttl 30s --redis URL... -- COMMAND [ARGS...]\n"
                                          "       fulcrumctl lock run NAME --zookeeper HOSTS[/CHROOT] [--path /locks/NAME] [--wait 0] -- COMMAND [ARGS...]\n"
+                                         "       fulcrumctl lock run NAME --etcd URL[,URL...] [--prefix /locks/] [--ttl 30s] [--wait 0] -- COMMAND [ARGS...]\n"
                                          "Several --redis = Redlock over independent masters. Run 'fulcrumctl lock acquire --help' for options.\n"
-                                         "ZooKeeper (Curator's InterProcessMutex recipe) is there for 'lock run' only.\n");
+                                         "ZooKeeper (Curator's InterProcessMutex recipe) and etcd (concurrency.Mutex) are there for 'lock run' only.\n");
     if (sub == u"--help" || sub == u"-h") {
         ctlOut(usage);
         return ExitOk;
@@ -281,4 +286,4 @@ int lock(const QStringList &arguments)
 
 } // namespace
 
-FULCRUM_CTL_COMMAND(lock, "lock", "acquire, release, extend a Redis lock, or hold a Redis or ZooKeeper lock while a command runs", lock);
+FULCRUM_CTL_COMMAND(lock, "lock", "acquire, release, extend a Redis lock, or hold a Redis, ZooKeeper or etcd lock while a command runs", lock);

@@ -18,43 +18,6 @@
 
 using namespace fulcrum;
 
-namespace {
-
-int error(const QString &message, int status)
-{
-    ctlErr(QStringLiteral("fulcrumctl lock run: %1\n").arg(message));
-    return status;
-}
-
-// Runs an event loop until `quit` is called or timeoutMs have passed (negative: no limit);
-// false on the timeout. `start` connects with `scope` as the context, so that nothing it
-// connected outlives the loop.
-bool runUntil(qint64 timeoutMs, const std::function<void(QObject *scope, std::function<void()> quit)> &start)
-{
-    QEventLoop loop;
-    QObject scope;
-    QTimer timer;
-    timer.setSingleShot(true);
-    bool timedOut = false;
-    QObject::connect(&timer, &QTimer::timeout, &loop, [&] {
-        timedOut = true;
-        loop.quit();
-    });
-    bool quitEarly = false;
-    start(&scope, [&] {
-        quitEarly = true;
-        loop.quit();
-    });
-    if (quitEarly)
-        return true;
-    if (timeoutMs >= 0)
-        timer.start(int(qMin<qint64>(timeoutMs, std::numeric_limits<int>::max())));
-    loop.exec();
-    return !timedOut;
-}
-
-} // namespace
-
 int lockRunZooKeeper(const QStringList &options, const QStringList &command)
 {
     QCommandLineParser parser;
@@ -77,18 +40,8 @@ int lockRunZooKeeper(const QStringList &options, const QStringList &command)
     const QCommandLineOption sessionTimeout{QStringLiteral("session-timeout"), QStringLiteral("ZooKeeper session timeout (default 10s; the server bounds it)."), QStringLiteral("DURATION"), QStringLiteral("10s")};
     const QCommandLineOption timeout{QStringLiteral("timeout"), QStringLiteral("Time to get a session (default 5s)."), QStringLiteral("DURATION"), QStringLiteral("5s")};
     parser.addOptions({zookeeper, path, user, passwordFile, keychain, wait, sessionTimeout, timeout});
-    parser.addPositionalArgument(QStringLiteral("NAME"), QStringLiteral("Lock name."));
-    parser.addHelpOption();
-    if (!parser.parse(QStringList{QStringLiteral("fulcrumctl lock run")} + options))
-        return error(parser.errorText(), ExitUsage);
-    if (parser.isSet(QStringLiteral("help"))) {
-        ctlOut(parser.helpText());
-        return ExitOk;
-    }
-    if (parser.positionalArguments().size() != 1)
-        return error(QStringLiteral("give exactly one NAME"), ExitUsage);
-    if (command.isEmpty())
-        return error(QStringLiteral("give the command after --, e.g. fulcrumctl lock run nightly --zookeeper zk1:2181 -- ./nightly.sh"), ExitUsage);
+    if (const int status = parseLockRunArguments(parser, options, command, QStringLiteral("fulcrumctl lock run nightly --zookeeper zk1:2181 -- ./nightly.sh")); status >= 0)
+        return status;
     const QString name = parser.positionalArguments().first();
 
     const QString ensemble = parser.value(zookeeper);
@@ -97,32 +50,32 @@ int lockRunZooKeeper(const QStringList &options, const QStringList &command)
     clientOptions.hosts = ensemble.left(slash);
     clientOptions.chroot = slash < 0 ? QString() : ensemble.mid(slash);
     if (clientOptions.hosts.isEmpty())
-        return error(QStringLiteral("--zookeeper \"%1\" names no server; give HOST:PORT[,HOST:PORT...][/CHROOT]").arg(ensemble), ExitUsage);
+        return lockRunError(QStringLiteral("--zookeeper \"%1\" names no server; give HOST:PORT[,HOST:PORT...][/CHROOT]").arg(ensemble), ExitUsage);
     const QString lockPath = parser.isSet(path) ? parser.value(path) : QStringLiteral("/locks/") + name;
     if (!lockPath.startsWith(u'/') || lockPath.endsWith(u'/') || lockPath.contains(QStringLiteral("//")))
-        return error(QStringLiteral("--path \"%1\" must be an absolute znode path such as /locks/%2, without a trailing or double slash")
+        return lockRunError(QStringLiteral("--path \"%1\" must be an absolute znode path such as /locks/%2, without a trailing or double slash")
                          .arg(lockPath, name),
                      ExitUsage);
     const auto waitMs = parseDurationMs(parser.value(wait));
     if (!waitMs)
-        return error(QStringLiteral("--wait \"%1\" must be a duration such as 10s").arg(parser.value(wait)), ExitUsage);
+        return lockRunError(QStringLiteral("--wait \"%1\" must be a duration such as 10s").arg(parser.value(wait)), ExitUsage);
     const auto sessionMs = parseDurationMs(parser.value(sessionTimeout));
     if (!sessionMs || *sessionMs < 1000 || *sessionMs > 600'000)
-        return error(QStringLiteral("--session-timeout \"%1\" must be a duration from 1s to 10m, e.g. 10s").arg(parser.value(sessionTimeout)), ExitUsage);
+        return lockRunError(QStringLiteral("--session-timeout \"%1\" must be a duration from 1s to 10m, e.g. 10s").arg(parser.value(sessionTimeout)), ExitUsage);
     clientOptions.sessionTimeoutMs = int(*sessionMs);
     const auto connectMs = parseDurationMs(parser.value(timeout));
     if (!connectMs || *connectMs <= 0)
-        return error(QStringLiteral("--timeout \"%1\" must be a duration such as 500ms or 5s").arg(parser.value(timeout)), ExitUsage);
+        return lockRunError(QStringLiteral("--timeout \"%1\" must be a duration such as 500ms or 5s").arg(parser.value(timeout)), ExitUsage);
     QString why;
     const std::optional<QByteArray> password = ctlReadPassword(parser, passwordFile, keychain, QStringLiteral("FULCRUM_ZOOKEEPER_PASSWORD"), &why);
     if (!password)
-        return error(why, ExitUsage);
+        return lockRunError(why, ExitUsage);
     clientOptions.user = parser.value(user);
     clientOptions.password = *password;
     if (!clientOptions.user.isEmpty() && clientOptions.password.isEmpty())
-        return error(QStringLiteral("--user %1 needs a password: --password-file, FULCRUM_ZOOKEEPER_PASSWORD or --keychain").arg(clientOptions.user), ExitUsage);
+        return lockRunError(QStringLiteral("--user %1 needs a password: --password-file, FULCRUM_ZOOKEEPER_PASSWORD or --keychain").arg(clientOptions.user), ExitUsage);
     if (clientOptions.user.isEmpty() && !clientOptions.password.isEmpty())
-        return error(QStringLiteral("a ZooKeeper password was given without --user; digest auth needs both"), ExitUsage);
+        return lockRunError(QStringLiteral("a ZooKeeper password was given without --user; digest auth needs both"), ExitUsage);
 
     ZkClient client(clientOptions);
     QString refused;
@@ -133,7 +86,7 @@ int lockRunZooKeeper(const QStringList &options, const QStringList &command)
         QObject::connect(&client, &ZkClient::authFailed, scope, quit);
     });
     if (!client.isConnected())
-        return error(refused.isEmpty() ? QStringLiteral("no ZooKeeper session with %1 within %2 (%3); check that the server runs and the address is right, "
+        return lockRunError(refused.isEmpty() ? QStringLiteral("no ZooKeeper session with %1 within %2 (%3); check that the server runs and the address is right, "
                                                             "or raise --timeout")
                                              .arg(client.connectString(), formatDurationMs(*connectMs), client.stateReason())
                                        : refused,
@@ -168,13 +121,13 @@ int lockRunZooKeeper(const QStringList &options, const QStringList &command)
             mutex.release();
         });
         if (!failure.isEmpty())
-            return error(failure, ExitRunLockUnavailable);
+            return lockRunError(failure, ExitRunLockUnavailable);
         if (*waitMs == 0 && holderNode.isEmpty())
-            return error(QStringLiteral("ZooKeeper at %1 did not answer within %2 while queueing for %3: %4")
+            return lockRunError(QStringLiteral("ZooKeeper at %1 did not answer within %2 while queueing for %3: %4")
                              .arg(client.connectString(), formatDurationMs(*connectMs), lockPath, client.stateReason()),
                          ExitBackend);
         const QString holder = QStringLiteral("held by someone else (holder node %1)").arg(QString::fromUtf8(holderNode));
-        return error(settled ? QStringLiteral("%1 is %2; not waiting (--wait 0)").arg(lockPath, holder)
+        return lockRunError(settled ? QStringLiteral("%1 is %2; not waiting (--wait 0)").arg(lockPath, holder)
                              : QStringLiteral("%1 is still %2 after --wait %3").arg(lockPath, holder, parser.value(wait)),
                      ExitRunLockUnavailable);
     }
@@ -209,6 +162,6 @@ int lockRunZooKeeper(const QStringList &options, const QStringList &command)
                        .arg(QString::fromUtf8(node), formatDurationMs(*connectMs)));
     }
     if (!held.started())
-        return error(held.startError(), held.exitStatus());
+        return lockRunError(held.startError(), held.exitStatus());
     return held.exitStatus();
 }

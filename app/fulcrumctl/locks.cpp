@@ -1,6 +1,7 @@
 // fulcrumctl locks list|release: see who holds which lock, release a stuck one safely.
 #include "command.h"
 #include "ctlengine.h"
+#include "ctletcd.h"
 #include "ctlredis.h"
 
 #include "common/duration.h"
@@ -29,21 +30,26 @@ static QString defaultAuditLogPath()
 namespace {
 
 // The direct forms speak to one lock endpoint of any backend, named on the command line:
-// --redis URL or --zookeeper HOSTS[/chroot]. The password comes from --password-file (0600), the
+// --redis URL, --zookeeper HOSTS[/chroot] or --etcd URL[,URL...]. The password comes from --password-file (0600), the
 // backend's environment variable, or --keychain ENTRY; never from the command line or the URL.
 struct CtlLockEndpointOptions
 {
     CtlRedisOptions redis;
     QCommandLineOption zookeeper{QStringLiteral("zookeeper"), QStringLiteral("ZooKeeper ensemble: HOST:PORT[,HOST:PORT...][/chroot]."), QStringLiteral("HOSTS")};
     QCommandLineOption path{QStringLiteral("path"), QStringLiteral("ZooKeeper lock root, repeatable (default /locks)."), QStringLiteral("ZNODE")};
-    QCommandLineOption user{QStringLiteral("user"), QStringLiteral("ZooKeeper digest auth user (its password from --password-file, FULCRUM_ZOOKEEPER_PASSWORD or --keychain)."), QStringLiteral("USER")};
+    QCommandLineOption user{QStringLiteral("user"), QStringLiteral("ZooKeeper digest auth or etcd user (its password from --password-file, FULCRUM_ZOOKEEPER_PASSWORD / FULCRUM_ETCD_PASSWORD or --keychain)."), QStringLiteral("USER")};
+    QCommandLineOption etcd{QStringLiteral("etcd"), QStringLiteral("etcd members: URL[,URL...] (http://HOST:2379 or https://HOST:2379; HOST:PORT means http)."), QStringLiteral("URLS")};
+    QCommandLineOption prefix{QStringLiteral("prefix"), QStringLiteral("etcd key prefix to read, repeatable (default: the whole keyspace)."), QStringLiteral("PREFIX")};
+    QCommandLineOption caFile{QStringLiteral("ca-file"), QStringLiteral("etcd over https: the CA of the members' certificates."), QStringLiteral("PATH")};
+    QCommandLineOption certFile{QStringLiteral("cert-file"), QStringLiteral("etcd over https: client certificate (with --key-file)."), QStringLiteral("PATH")};
+    QCommandLineOption keyFile{QStringLiteral("key-file"), QStringLiteral("etcd over https: the client certificate's key."), QStringLiteral("PATH")};
     QCommandLineOption match{QStringLiteral("match"), QStringLiteral("Redis key pattern, repeatable (default: lock:* and *:lock:*)."), QStringLiteral("PATTERN")};
     QCommandLineOption count{QStringLiteral("count"), QStringLiteral("Redis SCAN COUNT per call (default 1000)."), QStringLiteral("N"), QStringLiteral("1000")};
 
     void addTo(QCommandLineParser &parser) const
     {
         redis.addTo(parser);
-        parser.addOptions({zookeeper, path, user, match, count});
+        parser.addOptions({zookeeper, path, user, match, count, etcd, prefix, caFile, certFile, keyFile});
     }
 };
 
@@ -53,13 +59,31 @@ std::optional<std::pair<LockEndpointConfig, QByteArray>> ctlLockEndpoint(const Q
 {
     const bool redis = parser.isSet(o.redis.redis);
     const bool zookeeper = parser.isSet(o.zookeeper);
-    if (redis == zookeeper) {
-        *error = QStringLiteral("give exactly one of --redis redis://HOST:PORT[/DB] and --zookeeper HOST:PORT[,HOST:PORT...][/chroot] "
-                                "(or --engine URL to ask a running fulcrumd)");
+    const bool etcd = parser.isSet(o.etcd);
+    if (int(redis) + int(zookeeper) + int(etcd) != 1) {
+        *error = QStringLiteral("give exactly one of --redis redis://HOST:PORT[/DB], --zookeeper HOST:PORT[,HOST:PORT...][/chroot] "
+                                "and --etcd http://HOST:2379[,URL...] (or --engine URL to ask a running fulcrumd)");
         return std::nullopt;
     }
     LockEndpointConfig config;
-    if (redis) {
+    if (etcd) {
+        const auto members = ctlEtcdMembers(parser.value(o.etcd), error);
+        if (!members)
+            return std::nullopt;
+        EtcdEndpointConfig e;
+        e.name = parser.value(o.etcd);
+        e.endpoints = *members;
+        e.prefixes = parser.values(o.prefix);
+        e.user = parser.value(o.user);
+        e.caFile = parser.value(o.caFile);
+        e.certFile = parser.value(o.certFile);
+        e.keyFile = parser.value(o.keyFile);
+        if (e.certFile.isEmpty() != e.keyFile.isEmpty()) {
+            *error = QStringLiteral("a client certificate needs both --cert-file and --key-file");
+            return std::nullopt;
+        }
+        config = LockEndpointConfig::fromEtcd(e);
+    } else if (redis) {
         QString why;
         const auto endpoint = parseRedisUrl(parser.value(o.redis.redis), &why);
         if (!endpoint) {
@@ -102,11 +126,17 @@ std::optional<std::pair<LockEndpointConfig, QByteArray>> ctlLockEndpoint(const Q
         return std::nullopt;
     }
     const std::optional<QByteArray> password = ctlReadPassword(parser, o.redis.passwordFile, o.redis.keychain,
-                                                               redis ? QStringLiteral("FULCRUM_REDIS_PASSWORD") : QStringLiteral("FULCRUM_ZOOKEEPER_PASSWORD"), error);
+                                                               redis ? QStringLiteral("FULCRUM_REDIS_PASSWORD")
+                                                                     : etcd ? QStringLiteral("FULCRUM_ETCD_PASSWORD") : QStringLiteral("FULCRUM_ZOOKEEPER_PASSWORD"),
+                                                               error);
     if (!password)
         return std::nullopt;
-    if (!redis && !password->isEmpty() && config.zookeeper.user.isEmpty()) {
+    if (zookeeper && !password->isEmpty() && config.zookeeper.user.isEmpty()) {
         *error = QStringLiteral("a ZooKeeper password is for digest auth and needs --user beside it");
+        return std::nullopt;
+    }
+    if (etcd && !password->isEmpty() && config.etcd.user.isEmpty()) {
+        *error = QStringLiteral("an etcd password needs --user beside it");
         return std::nullopt;
     }
     return std::make_pair(config, *password);
@@ -187,6 +217,8 @@ static int locksList(const QStringList &arguments)
         "    Kinds: plain, redisson, redisson-rw, fulcrum.\n"
         "  ZooKeeper (--zookeeper): the lock roots (--path, default /locks) read recursively, pipelined.\n"
         "    Kinds: curator-mutex, curator-rwlock, curator-semaphore, kazoo-lock, kazoo-rwlock, kazoo-semaphore.\n"
+        "  etcd (--etcd): the keyspace (or --prefix) read in pages; holders' leases looked up.\n"
+        "    Kinds: etcd-mutex (concurrency.Mutex, etcdctl lock), etcd-election (concurrency.Election, etcdctl elect).\n"
         "Names and holders that are not printable UTF-8 are shown escaped (\\xHH, \\\\); 'locks release' takes them\n"
         "in that same form. --json prints each lock with its 'holder' field, the exact value 'locks release' compares."));
     const CtlLockEndpointOptions options;
@@ -247,6 +279,18 @@ static int locksList(const QStringList &arguments)
         return ExitOk;
     }
     const bool redis = endpoint->first.isRedis();
+    if (endpoint->first.isEtcd()) {
+        ctlOut(QStringLiteral("%1  %2  %3  %4  %5  %6\n").arg(QStringLiteral("LOCK"), -32).arg(QStringLiteral("KIND"), -13)
+                   .arg(QStringLiteral("LEASE"), -16).arg(QStringLiteral("TTL"), 6).arg(QStringLiteral("FLAGS"), -10).arg(QStringLiteral("HOLDER")));
+        for (const LockInfo &info : result->locks) {
+            ctlOut(QStringLiteral("%1  %2  %3  %4  %5  %6\n").arg(info.displayKey(), -32).arg(info.kind, -13).arg(info.session, -16)
+                       .arg(info.ttlMs < 0 ? QStringLiteral("-") : formatDurationMs(info.ttlMs), 6).arg(info.flagNames().join(u','), -10)
+                       .arg(holderColumn(info)));
+        }
+        ctlOut(QStringLiteral("%1 lock(s) among %2 key(s) read in %3 ms%4\n").arg(result->locks.size()).arg(result->keysScanned).arg(result->elapsedMs)
+                   .arg(result->truncated ? QStringLiteral(" (truncated: raise max_keys or narrow --prefix)") : QString()));
+        return ExitOk;
+    }
     ctlOut(QStringLiteral("%1  %2  %3  %4  %5\n").arg(redis ? QStringLiteral("KEY") : QStringLiteral("LOCK"), -32).arg(QStringLiteral("KIND"), -17)
                .arg(redis ? QStringLiteral("TTL") : QStringLiteral("SESSION"), redis ? 9 : 18).arg(QStringLiteral("FLAGS"), -10).arg(QStringLiteral("HOLDER")));
     for (const LockInfo &info : result->locks) {
@@ -268,6 +312,9 @@ static int locksRelease(const QStringList &arguments)
         "  Redis: one Lua script compares and deletes the key.\n"
         "  ZooKeeper: the holder's znode is deleted with its version; the next waiter takes the lock at once,\n"
         "    and the old holder is not told. --ask writes Curator's revoke request instead (revocable locks only).\n"
+        "  etcd: the holder's key is deleted in a transaction comparing its create revision; the next waiter takes\n"
+        "    the lock, the old holder is not told. --revoke revokes the holder's lease instead: etcd deletes EVERY key\n"
+        "    on that lease and the holder's client learns its session is over.\n"
         "Exit 0 released (or asked); 3 the holder changed or the lock is gone (nothing deleted); 4 backend error.\n"
         "Every attempt is written to the audit log."));
     const CtlLockEndpointOptions options;
@@ -275,8 +322,9 @@ static int locksRelease(const QStringList &arguments)
     const QCommandLineOption holderOption(QStringLiteral("holder"), QStringLiteral("The holder as 'locks list --json' shows it (token, Redisson <uuid>:<threadId>[:write], znode name)."), QStringLiteral("HOLDER"));
     const QCommandLineOption auditOption(QStringLiteral("audit-log"), QStringLiteral("Audit log file (default %1).").arg(defaultAuditLogPath()), QStringLiteral("PATH"));
     const QCommandLineOption askOption(QStringLiteral("ask"), QStringLiteral("Ask the holder to release (Curator's Revoker) instead of deleting its node."));
-    parser.addOptions({holderOption, auditOption, askOption});
-    parser.addPositionalArgument(QStringLiteral("LOCK"), QStringLiteral("Lock name (Redis key, ZooKeeper lock folder), escaped as 'locks list' prints it."));
+    const QCommandLineOption revokeOption(QStringLiteral("revoke"), QStringLiteral("etcd: revoke the holder's lease (ends its session, deletes every key on it) instead of deleting its key."));
+    parser.addOptions({holderOption, auditOption, askOption, revokeOption});
+    parser.addPositionalArgument(QStringLiteral("LOCK"), QStringLiteral("Lock name (Redis key, ZooKeeper lock folder, etcd lock prefix), escaped as 'locks list' prints it."));
     parser.addHelpOption();
     if (!parser.parse(QStringList{QStringLiteral("fulcrumctl locks release")} + arguments)) {
         ctlErr(QStringLiteral("fulcrumctl locks release: %1\n").arg(parser.errorText()));
@@ -287,7 +335,7 @@ static int locksRelease(const QStringList &arguments)
         return ExitOk;
     }
     if (parser.positionalArguments().size() != 1 || !parser.isSet(holderOption)) {
-        ctlErr(QStringLiteral("fulcrumctl locks release: usage: fulcrumctl locks release LOCK --holder HOLDER (--redis URL | --zookeeper HOSTS)\n"));
+        ctlErr(QStringLiteral("fulcrumctl locks release: usage: fulcrumctl locks release LOCK --holder HOLDER (--redis URL | --zookeeper HOSTS | --etcd URLS)\n"));
         return ExitUsage;
     }
     const auto key = unescapeBytes(parser.positionalArguments().first());
@@ -303,14 +351,22 @@ static int locksRelease(const QStringList &arguments)
         ctlErr(QStringLiteral("fulcrumctl locks release: %1\n").arg(error));
         return ExitUsage;
     }
-    const bool asking = parser.isSet(askOption);
+    if (parser.isSet(askOption) && parser.isSet(revokeOption)) {
+        ctlErr(QStringLiteral("fulcrumctl locks release: give --ask or --revoke, not both\n"));
+        return ExitUsage;
+    }
+    const LockReleaseRequest::Mode mode = parser.isSet(askOption)      ? LockReleaseRequest::AskHolder
+                                          : parser.isSet(revokeOption) ? LockReleaseRequest::RevokeSession
+                                                                       : LockReleaseRequest::Delete;
     AuditLog audit(parser.isSet(auditOption) ? parser.value(auditOption) : defaultAuditLogPath());
     CtlLockSession session(endpoint->first, endpoint->second, &audit);
     const qint64 timeoutMs = parseDurationMs(parser.value(options.redis.timeout)).value_or(5000);
     if (!session.connect(timeoutMs, &error)) {
         AuditEntry entry;
         entry.origin = QStringLiteral("fulcrumctl");
-        entry.action = asking ? QStringLiteral("ask-release") : QStringLiteral("force-release");
+        entry.action = mode == LockReleaseRequest::AskHolder       ? QStringLiteral("ask-release")
+                       : mode == LockReleaseRequest::RevokeSession ? QStringLiteral("revoke-lease")
+                                                                   : QStringLiteral("force-release");
         entry.target = QStringLiteral("%1 %2").arg(session.url(), escapeBytes(*key));
         entry.before = escapeBytes(*holder);
         entry.result = QStringLiteral("failed: %1").arg(error);
@@ -320,7 +376,7 @@ static int locksRelease(const QStringList &arguments)
     }
     QEventLoop loop;
     ForceReleaseResult result;
-    session.service().release(session.name(), LockReleaseRequest{asking ? LockReleaseRequest::AskHolder : LockReleaseRequest::Delete, *key, *holder},
+    session.service().release(session.name(), LockReleaseRequest{mode, *key, *holder},
                               AuditLog::currentOsUser(), QStringLiteral("fulcrumctl"), [&](const ForceReleaseResult &r) {
         result = r;
         loop.quit();
@@ -363,7 +419,7 @@ static int locksShow(const QStringList &arguments)
         return ExitOk;
     }
     if (parser.positionalArguments().size() != 1) {
-        ctlErr(QStringLiteral("fulcrumctl locks show: usage: fulcrumctl locks show LOCK (--redis URL | --zookeeper HOSTS) [--json]\n"));
+        ctlErr(QStringLiteral("fulcrumctl locks show: usage: fulcrumctl locks show LOCK (--redis URL | --zookeeper HOSTS | --etcd URLS) [--json]\n"));
         return ExitUsage;
     }
     const auto key = unescapeBytes(parser.positionalArguments().first());
@@ -429,8 +485,9 @@ static int locks(const QStringList &arguments)
         return viaEngine ? ctlEngineLocksShow(arguments.mid(1)) : locksShow(arguments.mid(1));
     const QString usage = QStringLiteral("Usage: fulcrumctl locks list --redis URL [--match PATTERN]... [--json]\n"
                                          "       fulcrumctl locks list --zookeeper HOSTS[/chroot] [--path /locks]... [--json]\n"
-                                         "       fulcrumctl locks release LOCK --holder HOLDER (--redis URL | --zookeeper HOSTS) [--ask]\n"
-                                         "       fulcrumctl locks show LOCK (--redis URL | --zookeeper HOSTS) [--json]\n"
+                                         "       fulcrumctl locks list --etcd URL[,URL...] [--prefix PREFIX]... [--json]\n"
+                                         "       fulcrumctl locks release LOCK --holder HOLDER (--redis URL | --zookeeper HOSTS | --etcd URLS) [--ask | --revoke]\n"
+                                         "       fulcrumctl locks show LOCK (--redis URL | --zookeeper HOSTS | --etcd URLS) [--json]\n"
                                          "       fulcrumctl locks list --engine URL [--endpoint NAME] [--json]\n"
                                          "       fulcrumctl locks release KEY --holder HOLDER --endpoint NAME --engine URL\n"
                                          "       fulcrumctl locks show KEY --endpoint NAME --engine URL [--json]\n"
@@ -443,4 +500,4 @@ static int locks(const QStringList &arguments)
     return ExitUsage;
 }
 
-FULCRUM_CTL_COMMAND(locks, "locks", "inspect locks in Redis and ZooKeeper, of any library; force-release a stuck one safely", locks);
+FULCRUM_CTL_COMMAND(locks, "locks", "inspect locks in Redis, ZooKeeper and etcd, of any library; force-release a stuck one safely", locks);

@@ -83,8 +83,10 @@ QJsonObject lockEndpointToJson(const LockEndpointView &e, bool withLocks)
                                                      {QStringLiteral("sessions"), e.capabilities.sessions},
                                                      {QStringLiteral("client_address"), e.capabilities.clientAddress},
                                                      {QStringLiteral("ask_holder"), e.capabilities.askHolder},
+                                                     {QStringLiteral("revoke_session"), e.capabilities.revokeSession},
                                                      {QStringLiteral("kinds"), QJsonArray::fromStringList(e.capabilities.kinds)},
-                                                     {QStringLiteral("release_effect"), e.capabilities.releaseEffect}}},
+                                                     {QStringLiteral("release_effect"), e.capabilities.releaseEffect},
+                                                     {QStringLiteral("revoke_effect"), e.capabilities.revokeEffect}}},
     };
     if (withLocks) {
         QJsonArray locks;

@@ -460,7 +460,7 @@ void AdminServer::releaseLock(QTcpSocket *socket, const Request &r, const QStrin
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(r.body, &parseError);
     if (!doc.isObject()) {
-        finish(Reply::error(400, QStringLiteral("body must be a JSON object {\"key\": KEY, \"holder\": HOLDER[, \"mode\": \"delete\"|\"ask\"]} as listed by GET /api/v1/locks/%1").arg(endpoint), QStringLiteral("body")));
+        finish(Reply::error(400, QStringLiteral("body must be a JSON object {\"key\": KEY, \"holder\": HOLDER[, \"mode\": \"delete\"|\"ask\"|\"revoke\"]} as listed by GET /api/v1/locks/%1").arg(endpoint), QStringLiteral("body")));
         return;
     }
     const QJsonObject o = doc.object();
@@ -480,10 +480,11 @@ void AdminServer::releaseLock(QTcpSocket *socket, const Request &r, const QStrin
     }
     LockReleaseRequest request{LockReleaseRequest::Delete, *key, *holder};
     const QString mode = o.value(QStringLiteral("mode")).toString(QStringLiteral("delete"));
-    if (mode == u"ask") {
-        request.mode = LockReleaseRequest::AskHolder;
-    } else if (mode != u"delete") {
-        finish(Reply::error(400, QStringLiteral("\"mode\" must be \"delete\" (force-release) or \"ask\" (ask the holder to release, where its lock is revocable), not \"%1\"").arg(mode),
+    if (const auto known = lockReleaseModeFromName(mode)) {
+        request.mode = *known;
+    } else {
+        finish(Reply::error(400, QStringLiteral("\"mode\" must be \"delete\" (force-release), \"ask\" (ask the holder to release, where its lock is "
+                                                "revocable) or \"revoke\" (end the holder's session: etcd revokes its lease), not \"%1\"").arg(mode),
                             QStringLiteral("mode")));
         return;
     }

@@ -30,6 +30,16 @@ QString ZooKeeperEndpointConfig::url() const
     return QStringLiteral("zookeeper://%1%2%3").arg(userPart, hosts, chroot);
 }
 
+QString EtcdEndpointConfig::url() const
+{
+    const bool https = !endpoints.isEmpty() && endpoints.first().startsWith(u"https://");
+    QStringList hosts;
+    for (const QString &endpoint : endpoints)
+        hosts << QString(endpoint).remove(QStringLiteral("https://")).remove(QStringLiteral("http://"));
+    const QString userPart = user.isEmpty() ? QString() : user + u'@';
+    return QStringLiteral("%1://%2%3").arg(https ? QStringLiteral("etcds") : QStringLiteral("etcd"), userPart, hosts.join(u','));
+}
+
 LockEndpointConfig LockEndpointConfig::fromRedis(RedisEndpointConfig redis)
 {
     LockEndpointConfig c;
@@ -46,13 +56,27 @@ LockEndpointConfig LockEndpointConfig::fromZooKeeper(ZooKeeperEndpointConfig zoo
     return c;
 }
 
-QString LockEndpointConfig::name() const { return isZooKeeper() ? zookeeper.name : redis.name; }
-QString LockEndpointConfig::url() const { return isZooKeeper() ? zookeeper.url() : redis.url(); }
-qint64 LockEndpointConfig::longHeldMs() const { return isZooKeeper() ? zookeeper.longHeldMs : redis.longHeldMs; }
-qint64 LockEndpointConfig::pollIntervalMs() const { return isZooKeeper() ? zookeeper.pollIntervalMs : redis.pollIntervalMs; }
-SecretSource LockEndpointConfig::password() const { return isZooKeeper() ? zookeeper.password : redis.password; }
-void LockEndpointConfig::setName(const QString &name) { (isZooKeeper() ? zookeeper.name : redis.name) = name; }
-void LockEndpointConfig::setPassword(const SecretSource &password) { (isZooKeeper() ? zookeeper.password : redis.password) = password; }
+LockEndpointConfig LockEndpointConfig::fromEtcd(EtcdEndpointConfig etcd)
+{
+    LockEndpointConfig c;
+    c.backend = QStringLiteral("etcd");
+    c.etcd = std::move(etcd);
+    return c;
+}
+
+QString LockEndpointConfig::name() const { return isEtcd() ? etcd.name : isZooKeeper() ? zookeeper.name : redis.name; }
+QString LockEndpointConfig::url() const { return isEtcd() ? etcd.url() : isZooKeeper() ? zookeeper.url() : redis.url(); }
+qint64 LockEndpointConfig::longHeldMs() const { return isEtcd() ? etcd.longHeldMs : isZooKeeper() ? zookeeper.longHeldMs : redis.longHeldMs; }
+qint64 LockEndpointConfig::pollIntervalMs() const
+{
+    return isEtcd() ? etcd.pollIntervalMs : isZooKeeper() ? zookeeper.pollIntervalMs : redis.pollIntervalMs;
+}
+SecretSource LockEndpointConfig::password() const { return isEtcd() ? etcd.password : isZooKeeper() ? zookeeper.password : redis.password; }
+void LockEndpointConfig::setName(const QString &name) { (isEtcd() ? etcd.name : isZooKeeper() ? zookeeper.name : redis.name) = name; }
+void LockEndpointConfig::setPassword(const SecretSource &password)
+{
+    (isEtcd() ? etcd.password : isZooKeeper() ? zookeeper.password : redis.password) = password;
+}
 
 static QString hashKeyText(const HashKeySource &key)
 {
@@ -149,6 +173,30 @@ QJsonObject configToJson(const Config &config)
     QJsonArray redis;
     QJsonArray locks;
     for (const LockEndpointConfig &lock : config.locks) {
+        if (lock.isEtcd()) {
+            const EtcdEndpointConfig &e = lock.etcd;
+            QJsonObject endpoint{{QStringLiteral("backend"), lock.backend},
+                                 {QStringLiteral("name"), e.name},
+                                 {QStringLiteral("endpoints"), QJsonArray::fromStringList(e.endpoints)},
+                                 {QStringLiteral("page_size"), e.pageSize},
+                                 {QStringLiteral("max_keys"), e.maxKeys},
+                                 {QStringLiteral("long_held"), e.longHeldMs},
+                                 {QStringLiteral("long_lease"), e.longLeaseMs},
+                                 {QStringLiteral("poll_interval"), e.pollIntervalMs}};
+            if (!e.prefixes.isEmpty())
+                endpoint.insert(QStringLiteral("prefixes"), QJsonArray::fromStringList(e.prefixes));
+            if (!e.user.isEmpty())
+                endpoint.insert(QStringLiteral("user"), e.user);
+            if (e.password.kind != SecretSource::None)
+                endpoint.insert(QStringLiteral("password"), secretText(e.password));
+            for (const auto &[key, file] : {std::pair{QStringLiteral("ca_file"), e.caFile}, std::pair{QStringLiteral("cert_file"), e.certFile},
+                                            std::pair{QStringLiteral("key_file"), e.keyFile}}) {
+                if (!file.isEmpty())
+                    endpoint.insert(key, file);
+            }
+            locks.append(endpoint);
+            continue;
+        }
         if (lock.isZooKeeper()) {
             const ZooKeeperEndpointConfig &z = lock.zookeeper;
             QJsonObject endpoint{{QStringLiteral("backend"), lock.backend},

@@ -131,18 +131,42 @@ struct ZooKeeperEndpointConfig
     friend bool operator==(const ZooKeeperEndpointConfig &, const ZooKeeperEndpointConfig &) = default;
 };
 
+// An etcd cluster whose Go-client lock and election recipes Fulcrum inspects (v3 JSON gateway).
+struct EtcdEndpointConfig
+{
+    QString name;
+    QStringList endpoints;                          // member URLs, http:// or https://, tried in order
+    QStringList prefixes;                           // key prefixes read; empty = the whole keyspace
+    int pageSize = 1000;                            // keys per range request
+    int maxKeys = 200'000;                          // lock keys one pass keeps at most (then: truncated)
+    QString user;                                   // etcd auth user; empty = no auth
+    SecretSource password;
+    QString caFile;                                 // https: CA of the members' certificates
+    QString certFile;                               // https: client certificate (with keyFile)
+    QString keyFile;
+    qint64 longHeldMs = 60'000;
+    qint64 longLeaseMs = 3'600'000;                 // a granted lease TTL above this is flagged no-expiry
+    qint64 pollIntervalMs = 2000;
+
+    QString url() const;                            // etcd://user@h1:2379,h2:2379 (etcds:// for https), never with a password
+    friend bool operator==(const EtcdEndpointConfig &, const EtcdEndpointConfig &) = default;
+};
+
 // One lock endpoint of any backend ("locks" in the config; "redis" entries are Redis ones).
 // Only the options of `backend` are used.
 struct LockEndpointConfig
 {
-    QString backend = QStringLiteral("redis");      // "redis" or "zookeeper"
+    QString backend = QStringLiteral("redis");      // "redis", "zookeeper" or "etcd"
     RedisEndpointConfig redis;
     ZooKeeperEndpointConfig zookeeper;
+    EtcdEndpointConfig etcd;
 
     static LockEndpointConfig fromRedis(RedisEndpointConfig redis);
     static LockEndpointConfig fromZooKeeper(ZooKeeperEndpointConfig zookeeper);
+    static LockEndpointConfig fromEtcd(EtcdEndpointConfig etcd);
     bool isRedis() const { return backend == u"redis"; }
     bool isZooKeeper() const { return backend == u"zookeeper"; }
+    bool isEtcd() const { return backend == u"etcd"; }
     QString name() const;
     QString url() const;                            // never with a password
     qint64 longHeldMs() const;

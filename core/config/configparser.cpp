@@ -447,6 +447,19 @@ RedisEndpointConfig parseRedis(Reader &r, const QJsonValue &value, const QString
     return c;
 }
 
+// "user" and "password" of an endpoint whose auth takes both; a password without a user is
+// the error `needsUser` names.
+void parseUserAndPassword(Reader &r, const QJsonObject &o, const QString &pointer, QString *user, SecretSource *password,
+                          const QString &needsUser)
+{
+    *user = r.string(o, QStringLiteral("user"), pointer, QString(), QStringLiteral("user"));
+    if (o.contains(QStringLiteral("password")))
+        *password = parseSecret(r, r.string(o, QStringLiteral("password"), pointer, QString(), QStringLiteral("password")),
+                                JsonLocations::child(pointer, QStringLiteral("password")));
+    if (password->kind != SecretSource::None && user->isEmpty())
+        r.error(JsonLocations::child(pointer, QStringLiteral("password")), needsUser);
+}
+
 // A "locks" entry with "backend": "zookeeper". "hosts" is the C client's connect string:
 // "h1:2181,h2:2181" with an optional "/chroot" at the end.
 ZooKeeperEndpointConfig parseZooKeeper(Reader &r, const QJsonObject &o, const QString &pointer, int index)
@@ -499,16 +512,77 @@ ZooKeeperEndpointConfig parseZooKeeper(Reader &r, const QJsonObject &o, const QS
     c.maxDepth = int(r.integer(o, QStringLiteral("max_depth"), pointer, c.maxDepth, 1, 64, QStringLiteral("max_depth")));
     c.maxNodes = int(r.integer(o, QStringLiteral("max_nodes"), pointer, c.maxNodes, 1, 10'000'000, QStringLiteral("max_nodes")));
     c.sessionTimeoutMs = int(r.duration(o, QStringLiteral("session_timeout"), pointer, c.sessionTimeoutMs, 2000, 600'000, QStringLiteral("session_timeout")));
-    c.user = r.string(o, QStringLiteral("user"), pointer, QString(), QStringLiteral("user"));
-    if (o.contains(QStringLiteral("password")))
-        c.password = parseSecret(r, r.string(o, QStringLiteral("password"), pointer, QString(), QStringLiteral("password")),
-                                 JsonLocations::child(pointer, QStringLiteral("password")));
-    if (c.password.kind != SecretSource::None && c.user.isEmpty())
-        r.error(JsonLocations::child(pointer, QStringLiteral("password")),
-                QStringLiteral("a zookeeper password is for digest auth and needs a \"user\" beside it"));
+    parseUserAndPassword(r, o, pointer, &c.user, &c.password,
+                         QStringLiteral("a zookeeper password is for digest auth and needs a \"user\" beside it"));
     c.fourLetterWords = r.boolean(o, QStringLiteral("four_letter_words"), pointer, c.fourLetterWords, QStringLiteral("four_letter_words"));
     c.waiterDetails = int(r.integer(o, QStringLiteral("waiter_details"), pointer, c.waiterDetails, 0, 10'000'000, QStringLiteral("waiter_details")));
     c.longHeldMs = r.duration(o, QStringLiteral("long_held"), pointer, c.longHeldMs, 1, 86'400'000 * 30LL, QStringLiteral("long_held"));
+    c.pollIntervalMs = r.duration(o, QStringLiteral("poll_interval"), pointer, c.pollIntervalMs, 100, 3'600'000, QStringLiteral("poll_interval"));
+    return c;
+}
+
+// A "locks" entry with "backend": "etcd": member URLs, key prefixes, paging and auth/TLS.
+EtcdEndpointConfig parseEtcd(Reader &r, const QJsonObject &o, const QString &pointer, int index)
+{
+    EtcdEndpointConfig c;
+    r.onlyKeys(o, pointer, QStringLiteral("etcd endpoint"),
+               {QStringLiteral("backend"), QStringLiteral("name"), QStringLiteral("endpoints"), QStringLiteral("prefixes"),
+                QStringLiteral("page_size"), QStringLiteral("max_keys"), QStringLiteral("user"), QStringLiteral("password"),
+                QStringLiteral("ca_file"), QStringLiteral("cert_file"), QStringLiteral("key_file"), QStringLiteral("long_held"),
+                QStringLiteral("long_lease"), QStringLiteral("poll_interval")});
+    const QString ep = JsonLocations::child(pointer, QStringLiteral("endpoints"));
+    const QJsonArray endpoints = r.array(o, QStringLiteral("endpoints"), pointer, QStringLiteral("endpoints"));
+    if (endpoints.isEmpty()) {
+        r.error(o.contains(QStringLiteral("endpoints")) ? ep : pointer,
+                QStringLiteral("etcd endpoint %1 needs \"endpoints\": [\"http://HOST:2379\", ...] (https:// with ca_file for TLS)").arg(index));
+    } else {
+        for (int i = 0; i < endpoints.size(); ++i) {
+            const QString text = endpoints.at(i).toString();
+            const QUrl u(text, QUrl::StrictMode);
+            if (!u.isValid() || (u.scheme() != u"http" && u.scheme() != u"https") || u.host().isEmpty() || u.port() < 1
+                || !u.userInfo().isEmpty() || (!u.path().isEmpty() && u.path() != u"/")) {
+                r.error(JsonLocations::child(ep, i),
+                        QStringLiteral("\"%1\" in endpoints must be a member URL such as \"http://127.0.0.1:2379\" or \"https://etcd1:2379\" "
+                                       "(port required, no path, no user or password: they go in \"user\" and \"password\")")
+                            .arg(text));
+                continue;
+            }
+            c.endpoints << QStringLiteral("%1://%2:%3").arg(u.scheme(), u.host().contains(u':') ? u'[' + u.host() + u']' : u.host()).arg(u.port());
+        }
+        bool https = false, http = false;
+        for (const QString &e : c.endpoints)
+            (e.startsWith(u"https") ? https : http) = true;
+        if (https && http)
+            r.error(ep, QStringLiteral("endpoints mix http:// and https://; one cluster speaks one of them"));
+    }
+    c.name = r.string(o, QStringLiteral("name"), pointer, c.url(), QStringLiteral("name"));
+    if (o.contains(QStringLiteral("prefixes"))) {
+        const QString pp = JsonLocations::child(pointer, QStringLiteral("prefixes"));
+        const QJsonArray prefixes = r.array(o, QStringLiteral("prefixes"), pointer, QStringLiteral("prefixes"));
+        for (int i = 0; i < prefixes.size(); ++i) {
+            if (!prefixes.at(i).isString() || prefixes.at(i).toString().isEmpty())
+                r.error(JsonLocations::child(pp, i), QStringLiteral("prefixes entries must be non-empty key prefixes such as \"/locks/\"; "
+                                                                    "leave prefixes out to read the whole keyspace"));
+            else
+                c.prefixes << prefixes.at(i).toString();
+        }
+    }
+    c.pageSize = int(r.integer(o, QStringLiteral("page_size"), pointer, c.pageSize, 1, 100'000, QStringLiteral("page_size")));
+    c.maxKeys = int(r.integer(o, QStringLiteral("max_keys"), pointer, c.maxKeys, 1, 10'000'000, QStringLiteral("max_keys")));
+    parseUserAndPassword(r, o, pointer, &c.user, &c.password,
+                         QStringLiteral("an etcd password needs a \"user\" beside it (etcd auth is user + password)"));
+    c.caFile = r.string(o, QStringLiteral("ca_file"), pointer, QString(), QStringLiteral("ca_file"));
+    c.certFile = r.string(o, QStringLiteral("cert_file"), pointer, QString(), QStringLiteral("cert_file"));
+    c.keyFile = r.string(o, QStringLiteral("key_file"), pointer, QString(), QStringLiteral("key_file"));
+    if (c.certFile.isEmpty() != c.keyFile.isEmpty())
+        r.error(JsonLocations::child(pointer, c.certFile.isEmpty() ? QStringLiteral("key_file") : QStringLiteral("cert_file")),
+                QStringLiteral("a client certificate needs both \"cert_file\" and \"key_file\""));
+    const bool https = !c.endpoints.isEmpty() && c.endpoints.first().startsWith(u"https");
+    if (!https && (!c.caFile.isEmpty() || !c.certFile.isEmpty()))
+        r.error(JsonLocations::child(pointer, c.caFile.isEmpty() ? QStringLiteral("cert_file") : QStringLiteral("ca_file")),
+                QStringLiteral("ca_file, cert_file and key_file are for https:// endpoints; write the endpoints as https://HOST:PORT"));
+    c.longHeldMs = r.duration(o, QStringLiteral("long_held"), pointer, c.longHeldMs, 1, 86'400'000 * 30LL, QStringLiteral("long_held"));
+    c.longLeaseMs = r.duration(o, QStringLiteral("long_lease"), pointer, c.longLeaseMs, 1000, 86'400'000 * 365LL, QStringLiteral("long_lease"));
     c.pollIntervalMs = r.duration(o, QStringLiteral("poll_interval"), pointer, c.pollIntervalMs, 100, 3'600'000, QStringLiteral("poll_interval"));
     return c;
 }
@@ -636,9 +710,11 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName)
             addLockEndpoint(LockEndpointConfig::fromRedis(parseRedis(r, o, pointer, i, true)), pointer);
         } else if (backend == u"zookeeper") {
             addLockEndpoint(LockEndpointConfig::fromZooKeeper(parseZooKeeper(r, o, pointer, i)), pointer);
+        } else if (backend == u"etcd") {
+            addLockEndpoint(LockEndpointConfig::fromEtcd(parseEtcd(r, o, pointer, i)), pointer);
         } else {
             r.error(o.contains(QStringLiteral("backend")) ? JsonLocations::child(pointer, QStringLiteral("backend")) : pointer,
-                    QStringLiteral("lock endpoint %1 needs \"backend\": \"redis\" or \"zookeeper\"%2")
+                    QStringLiteral("lock endpoint %1 needs \"backend\": \"redis\", \"zookeeper\" or \"etcd\"%2")
                         .arg(i).arg(backend.isEmpty() ? QString() : QStringLiteral(", not \"%1\"").arg(backend)));
         }
     }

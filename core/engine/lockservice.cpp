@@ -211,6 +211,9 @@ void LockService::release(const QString &endpoint, const LockReleaseRequest &req
 {
     auto it = m_endpoints.find(endpoint);
     const bool asking = request.mode == LockReleaseRequest::AskHolder;
+    // The audit's and the events' word for what the operator did.
+    const QString action = asking ? QStringLiteral("ask-release")
+                                  : request.mode == LockReleaseRequest::RevokeSession ? QStringLiteral("revoke-lease") : QStringLiteral("force-release");
     if (it == m_endpoints.end() || !it->second->backend || !it->second->backend->isConnected()) {
         ForceReleaseResult result;
         if (it == m_endpoints.end()) {
@@ -221,7 +224,7 @@ void LockService::release(const QString &endpoint, const LockReleaseRequest &req
             result.message = QStringLiteral("%1 endpoint \"%2\" is not connected (%3); nothing %4")
                                  .arg(it->second->config.backend, endpoint,
                                       it->second->lastError.isEmpty() ? QStringLiteral("connecting") : it->second->lastError,
-                                      asking ? QStringLiteral("asked") : QStringLiteral("deleted"));
+                                      asking ? QStringLiteral("asked") : request.mode == LockReleaseRequest::RevokeSession ? QStringLiteral("revoked") : QStringLiteral("deleted"));
         }
         QTimer::singleShot(0, this, [done = std::move(done), result] { done(result); });
         return;
@@ -232,12 +235,12 @@ void LockService::release(const QString &endpoint, const LockReleaseRequest &req
     entry.time = wallclock::nowUtc();
     entry.user = user;
     entry.origin = origin;
-    entry.action = asking ? QStringLiteral("ask-release") : QStringLiteral("force-release");
+    entry.action = action;
     entry.target = QStringLiteral("%1 %2").arg(e->backend->url(), escapeBytes(request.key));
     entry.before = escapeBytes(request.holder);
     auto pending = std::make_shared<Endpoint::PendingRelease>(Endpoint::PendingRelease{std::move(done), entry});
     e->releases.push_back(pending);
-    e->backend->release(request, [this, endpoint, user, pending, asking](const ForceReleaseResult &result) {
+    e->backend->release(request, [this, endpoint, user, pending, action](const ForceReleaseResult &result) {
         if (!pending->done)
             return;
         const auto done = std::move(pending->done);
@@ -254,8 +257,7 @@ void LockService::release(const QString &endpoint, const LockReleaseRequest &req
             answer.message += QStringLiteral(" (audit log: %1)").arg(error);
         const bool good = result.outcome == ForceReleaseResult::Released || result.outcome == ForceReleaseResult::Asked;
         Q_EMIT eventOccurred(good ? EngineEvent::Info : EngineEvent::Warning, QStringLiteral("operator"),
-                             QStringLiteral("%1 %2 on %3: %4").arg(user, asking ? QStringLiteral("ask-release") : QStringLiteral("force-release"),
-                                                                   endpoint, answer.message));
+                             QStringLiteral("%1 %2 on %3: %4").arg(user, action, endpoint, answer.message));
         scan(endpoint);
         done(answer);
     });

@@ -705,8 +705,8 @@ quint64 RemoteEngineLink::requestLockRelease(const QString &endpoint, const Lock
 {
     const quint64 id = ++m_lastCommandId;
     QJsonObject body{{QStringLiteral("key"), escapeBytes(release.key)}, {QStringLiteral("holder"), escapeBytes(release.holder)}};
-    if (release.mode == LockReleaseRequest::AskHolder)
-        body.insert(QStringLiteral("mode"), QStringLiteral("ask"));
+    if (release.mode != LockReleaseRequest::Delete)
+        body.insert(QStringLiteral("mode"), lockReleaseModeName(release.mode));
     request("POST", QStringLiteral("/api/v1/locks/%1/release").arg(QString::fromUtf8(QUrl::toPercentEncoding(endpoint))),
             body,
             [this, id](const Answer &answer) {

@@ -44,4 +44,23 @@ QString forceReleaseOutcomeName(ForceReleaseResult::Outcome outcome)
     return {};
 }
 
+QString lockReleaseModeName(LockReleaseRequest::Mode mode)
+{
+    switch (mode) {
+    case LockReleaseRequest::Delete: return QStringLiteral("delete");
+    case LockReleaseRequest::AskHolder: return QStringLiteral("ask");
+    case LockReleaseRequest::RevokeSession: return QStringLiteral("revoke");
+    }
+    return {};
+}
+
+std::optional<LockReleaseRequest::Mode> lockReleaseModeFromName(const QString &name)
+{
+    for (LockReleaseRequest::Mode mode : {LockReleaseRequest::Delete, LockReleaseRequest::AskHolder, LockReleaseRequest::RevokeSession}) {
+        if (lockReleaseModeName(mode) == name)
+            return mode;
+    }
+    return std::nullopt;
+}
+
 } // namespace fulcrum

@@ -22,8 +22,10 @@ struct LockBackendCapabilities
     bool sessions = false;          // holders have a session or connection the backend names
     bool clientAddress = false;     // the backend can say where a holder connects from
     bool askHolder = false;         // some locks can be asked to release (Curator's Revoker)
+    bool revokeSession = false;     // a holder's session (etcd lease) can be ended, which frees the lock and tells the holder
     QStringList kinds;              // the recipes it recognises
     QString releaseEffect;          // one paragraph: what a force-release does, to whom
+    QString revokeEffect;           // one paragraph: what revoking the holder's session does, to whom
 };
 
 enum class LockBackendState { NotStarted, Connecting, Connected, WaitingToReconnect, Disconnected };
@@ -32,7 +34,9 @@ QString lockBackendStateText(LockBackendState state);
 // An operator's release: "this holder of this lock", as the table showed them.
 struct LockReleaseRequest
 {
-    enum Mode { Delete, AskHolder } mode = Delete;
+    // Delete: the holder's key or node. AskHolder: Curator's Revoker. RevokeSession: end the
+    // holder's session (etcd: revoke its lease, which deletes every key on it).
+    enum Mode { Delete, AskHolder, RevokeSession } mode = Delete;
     QByteArray key;                 // the lock's name as listed
     QByteArray holder;              // the row's `holder`: nothing happens unless it still holds
 };
@@ -44,6 +48,9 @@ struct ForceReleaseResult
     QString message;                // one line for a person
 };
 QString forceReleaseOutcomeName(ForceReleaseResult::Outcome outcome);
+// "delete", "ask", "revoke": the admin API's and the audit's names of a release mode.
+QString lockReleaseModeName(LockReleaseRequest::Mode mode);
+std::optional<LockReleaseRequest::Mode> lockReleaseModeFromName(const QString &name);
 
 // One lock read whole (LockBackend::inspect): the row, or why not.
 struct LockInspection

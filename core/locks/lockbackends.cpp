@@ -1,5 +1,6 @@
 #include "lockbackends.h"
 
+#include "locks/etcd/etcdlockbackend.h"
 #include "locks/redis/redislockbackend.h"
 #include "locks/secretstore.h"
 #include "locks/zookeeper/zookeeperlockbackend.h"
@@ -8,7 +9,7 @@ namespace fulcrum {
 
 QStringList lockBackendNames()
 {
-    return {QStringLiteral("redis"), QStringLiteral("zookeeper")};
+    return {QStringLiteral("redis"), QStringLiteral("zookeeper"), QStringLiteral("etcd")};
 }
 
 LockBackendCapabilities lockBackendCapabilities(const QString &backend)
@@ -17,6 +18,8 @@ LockBackendCapabilities lockBackendCapabilities(const QString &backend)
         return RedisLockBackend::redisCapabilities();
     if (backend == u"zookeeper")
         return ZooKeeperLockBackend::zooKeeperCapabilities();
+    if (backend == u"etcd")
+        return EtcdLockBackend::etcdCapabilities();
     LockBackendCapabilities none;
     none.backend = backend;
     none.displayName = backend;
@@ -50,7 +53,25 @@ bool parseLockEndpointAddress(const QString &text, LockEndpointConfig *endpoint,
         *port = quint16(number);
         return !host->isEmpty();
     };
-    const QString forms = QStringLiteral("write it like 127.0.0.1:6379, redis://127.0.0.1:6379/0 or zookeeper://127.0.0.1:2181[/chroot]");
+    const QString forms = QStringLiteral("write it like 127.0.0.1:6379, redis://127.0.0.1:6379/0, zookeeper://127.0.0.1:2181[/chroot] "
+                                         "or etcd://127.0.0.1:2379[,HOST:PORT...] (etcds:// for https)");
+    if (trimmed.startsWith(u"etcd://") || trimmed.startsWith(u"etcds://")) {
+        const bool https = trimmed.startsWith(u"etcds://");
+        const QString hosts = trimmed.mid(https ? 8 : 7);
+        EtcdEndpointConfig e;
+        for (const QString &one : hosts.split(u',')) {
+            QString host;
+            quint16 port = 0;
+            if (!hostPort(one, &host, &port) || host.contains(u'/') || host.contains(u'@')) {
+                *error = QStringLiteral("lock endpoint \"%1\": \"%2\" is not HOST:PORT; %3").arg(trimmed, one, forms);
+                return false;
+            }
+            e.endpoints << QStringLiteral("%1://%2:%3").arg(https ? QStringLiteral("https") : QStringLiteral("http"), host).arg(port);
+        }
+        e.name = trimmed;
+        *endpoint = LockEndpointConfig::fromEtcd(e);
+        return true;
+    }
     if (trimmed.startsWith(u"zookeeper://")) {
         QString hosts = trimmed.mid(12);
         ZooKeeperEndpointConfig z;
@@ -104,6 +125,8 @@ LockBackend *createLockBackend(const LockEndpointConfig &endpoint, const QByteAr
 {
     if (endpoint.isZooKeeper())
         return new ZooKeeperLockBackend(endpoint.zookeeper, password, parent);
+    if (endpoint.isEtcd())
+        return new EtcdLockBackend(endpoint.etcd, password, parent);
     return new RedisLockBackend(endpoint.redis, password, parent);
 }
 
@@ -112,6 +135,8 @@ void probeLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &pas
 {
     if (endpoint.isZooKeeper())
         ZooKeeperLockBackend::probe(endpoint.zookeeper, password, context, std::move(done));
+    else if (endpoint.isEtcd())
+        EtcdLockBackend::probe(endpoint.etcd, password, context, std::move(done));
     else
         RedisLockBackend::probe(endpoint.redis, password, context, std::move(done));
 }

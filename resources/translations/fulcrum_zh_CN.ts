@@ -158,6 +158,16 @@
         <translation>Kazoo 信号量</translation>
     </message>
     <message>
+        <location filename="../../ui/lockmodel.cpp" line="39"/>
+        <source>etcd mutex</source>
+        <translation>etcd 互斥锁</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="41"/>
+        <source>etcd election</source>
+        <translation>etcd 选举</translation>
+    </message>
+    <message>
         <location filename="../../ui/helpdialogs.cpp" line="48"/>
         <source>| Action | Keys |</source>
         <translation>| 操作 | 按键 |</translation>
@@ -1011,134 +1021,169 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::ForceReleaseDialog</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="30"/>
+        <location filename="../../ui/locksview.cpp" line="31"/>
         <source>Force-release a lock</source>
         <translation>强制释放锁</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="34"/>
+        <location filename="../../ui/locksview.cpp" line="35"/>
         <source>The holder may still be working under this lock. Releasing it lets another client in at once. Only the holder shown below is released: if the lock changes hands before you confirm, nothing is deleted.</source>
         <translation>持有者可能仍在该锁保护下工作。释放后其他客户端会立即进入。只会释放下面显示的持有者：如果在您确认前锁已易主，则不会删除任何内容。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="40"/>
+        <location filename="../../ui/locksview.cpp" line="41"/>
         <source>What a release does on %1: %2</source>
         <translation>在 %1 上释放的效果：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="52"/>
+        <location filename="../../ui/locksview.cpp" line="48"/>
+        <source>What revoking the holder&apos;s lease does: %1</source>
+        <translation>撤销持有者租约的效果：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="60"/>
         <source>Endpoint:</source>
         <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="53"/>
+        <location filename="../../ui/locksview.cpp" line="61"/>
         <source>Key:</source>
         <translation>键：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="53"/>
+        <location filename="../../ui/locksview.cpp" line="61"/>
         <source>Lock:</source>
         <translation>锁：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="54"/>
+        <location filename="../../ui/locksview.cpp" line="62"/>
         <source>Holder:</source>
         <translation>持有者：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="57"/>
+        <location filename="../../ui/locksview.cpp" line="66"/>
         <source>Session:</source>
         <translation>会话：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="58"/>
+        <location filename="../../ui/locksview.cpp" line="66"/>
+        <source>Lease:</source>
+        <translation>租约：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="73"/>
+        <source>none: only the lock&apos;s key</source>
+        <translation>无：只有锁本身的键</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="76"/>
+        <source>Other keys on the lease (revoking deletes them too):</source>
+        <translation>租约上的其他键（撤销时一并删除）：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="78"/>
         <source>Held for:</source>
         <translation>已持有：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="58"/>
+        <location filename="../../ui/locksview.cpp" line="78"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="61"/>
+        <location filename="../../ui/locksview.cpp" line="81"/>
         <source>TTL:</source>
         <translation>TTL：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="61"/>
+        <location filename="../../ui/locksview.cpp" line="81"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="61"/>
+        <location filename="../../ui/locksview.cpp" line="81"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="63"/>
+        <location filename="../../ui/locksview.cpp" line="83"/>
         <source>Next in line:</source>
         <translation>下一个等待者：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="63"/>
+        <location filename="../../ui/locksview.cpp" line="83"/>
         <source>nobody waits</source>
         <translation>无人等待</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="64"/>
+        <location filename="../../ui/locksview.cpp" line="84"/>
         <source>%1 (%n waiting)</source>
         <translation>
             <numerusform>%1（%n 个等待）</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="70"/>
+        <location filename="../../ui/locksview.cpp" line="90"/>
         <source>type the key to confirm</source>
         <translation>输入键名以确认</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="71"/>
+        <location filename="../../ui/locksview.cpp" line="91"/>
         <source>This lock never expires. Type its key:</source>
         <translation>此锁永不过期。请输入其键名：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="78"/>
+        <location filename="../../ui/locksview.cpp" line="98"/>
         <source>Force-release</source>
         <translation>强制释放</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="85"/>
+        <location filename="../../ui/locksview.cpp" line="105"/>
         <source>Ask the holder to release</source>
         <translation>请求持有者释放</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="88"/>
+        <location filename="../../ui/locksview.cpp" line="108"/>
         <source>Writes Curator&apos;s revoke request on the holder&apos;s node. A holder that made its lock revocable releases it itself, cleanly; one that did not ignores it and nothing changes.</source>
         <translation>在持有者的节点上写入 Curator 的撤销请求。将锁设为可撤销的持有者会自行干净地释放；未设置的持有者会忽略它，什么也不会改变。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="102"/>
+        <location filename="../../ui/locksview.cpp" line="113"/>
+        <source>Revoke the holder&apos;s lease</source>
+        <translation>撤销持有者的租约</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="116"/>
+        <source>Ends the holder&apos;s session: it learns it lost the lock. Every key on the lease is deleted.</source>
+        <translation>结束持有者的会话：它会得知自己失去了锁。租约上的每个键都会被删除。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="131"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="122"/>
+        <location filename="../../ui/locksview.cpp" line="156"/>
         <source>Asking the engine…</source>
         <translation>正在询问引擎…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="123"/>
+        <location filename="../../ui/locksview.cpp" line="157"/>
         <source>Released: the lock was deleted.</source>
         <translation>已释放：锁已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="124"/>
+        <location filename="../../ui/locksview.cpp" line="158"/>
         <source>Asked: the holder was asked to release; the table shows when it has.</source>
         <translation>已请求：已请求持有者释放；释放后表格会显示。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="125"/>
+        <location filename="../../ui/locksview.cpp" line="159"/>
+        <source>Revoked: the holder&apos;s lease is gone, with every key on it.</source>
+        <translation>已撤销：持有者的租约及其上的所有键均已删除。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="160"/>
         <source>Not released: nothing was deleted.</source>
         <translation>未释放：没有删除任何内容。</translation>
     </message>
@@ -1360,90 +1405,90 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::LockModel</name>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="167"/>
-        <location filename="../../ui/lockmodel.cpp" line="172"/>
+        <location filename="../../ui/lockmodel.cpp" line="171"/>
+        <location filename="../../ui/lockmodel.cpp" line="176"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="167"/>
+        <location filename="../../ui/lockmodel.cpp" line="171"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="174"/>
+        <location filename="../../ui/lockmodel.cpp" line="178"/>
         <source>orphaned waiter</source>
         <translation>孤立等待者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="176"/>
+        <location filename="../../ui/lockmodel.cpp" line="180"/>
         <source>long-held</source>
         <translation>长时间持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="178"/>
+        <location filename="../../ui/lockmodel.cpp" line="182"/>
         <source>churning</source>
         <translation>频繁易主</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="196"/>
+        <location filename="../../ui/lockmodel.cpp" line="200"/>
         <source>As of %1: %2 is not connected, so this may have changed</source>
         <translation>截至 %1：%2 未连接，因此可能已有变化</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="202"/>
+        <location filename="../../ui/lockmodel.cpp" line="206"/>
         <source>%1
 released by its node: %2</source>
         <translation>%1
 按其节点释放：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="219"/>
+        <location filename="../../ui/lockmodel.cpp" line="223"/>
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="219"/>
+        <location filename="../../ui/lockmodel.cpp" line="223"/>
         <source>Lock</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="220"/>
+        <location filename="../../ui/lockmodel.cpp" line="224"/>
         <source>Session</source>
         <translation>会话</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="221"/>
+        <location filename="../../ui/lockmodel.cpp" line="225"/>
         <source>Client</source>
         <translation>客户端</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="222"/>
+        <location filename="../../ui/lockmodel.cpp" line="226"/>
         <source>Waiters</source>
         <translation>等待者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="223"/>
+        <location filename="../../ui/lockmodel.cpp" line="227"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="224"/>
+        <location filename="../../ui/lockmodel.cpp" line="228"/>
         <source>Holder</source>
         <translation>持有者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="225"/>
+        <location filename="../../ui/lockmodel.cpp" line="229"/>
         <source>TTL</source>
         <translation>TTL</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="226"/>
+        <location filename="../../ui/lockmodel.cpp" line="230"/>
         <source>Held for</source>
         <translation>已持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="227"/>
+        <location filename="../../ui/lockmodel.cpp" line="231"/>
         <source>Flags</source>
         <translation>标记</translation>
     </message>
@@ -1451,142 +1496,142 @@ released by its node: %2</source>
 <context>
     <name>fulcrum::ui::LocksView</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="199"/>
+        <location filename="../../ui/locksview.cpp" line="236"/>
         <source>Force-release…</source>
         <translation>强制释放…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="412"/>
+        <location filename="../../ui/locksview.cpp" line="449"/>
         <source>reconnecting</source>
         <translation>正在重连</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="412"/>
+        <location filename="../../ui/locksview.cpp" line="449"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="159"/>
+        <location filename="../../ui/locksview.cpp" line="196"/>
         <source>Filter locks by name, holder or kind</source>
         <translation>按名称、持有者或类型筛选锁</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="166"/>
+        <location filename="../../ui/locksview.cpp" line="203"/>
         <source>Endpoint:</source>
         <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="251"/>
-        <location filename="../../ui/locksview.cpp" line="375"/>
+        <location filename="../../ui/locksview.cpp" line="288"/>
+        <location filename="../../ui/locksview.cpp" line="412"/>
         <source>No lock endpoint configured: add one under Settings → Locks.</source>
         <translation>未配置锁端点：请在 设置 → 锁 中添加。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="281"/>
+        <location filename="../../ui/locksview.cpp" line="318"/>
         <source>%1 — %2, held by %3</source>
         <translation>%1 — %2，由 %3 持有</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="283"/>
+        <location filename="../../ui/locksview.cpp" line="320"/>
         <source>Holder says: %1</source>
         <translation>持有者标识：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="285"/>
+        <location filename="../../ui/locksview.cpp" line="322"/>
         <source>Session %1, client %2</source>
         <translation>会话 %1，客户端 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="285"/>
-        <location filename="../../ui/locksview.cpp" line="286"/>
+        <location filename="../../ui/locksview.cpp" line="322"/>
+        <location filename="../../ui/locksview.cpp" line="323"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="288"/>
+        <location filename="../../ui/locksview.cpp" line="325"/>
         <source>Queued for it at %1 (backend&apos;s time)</source>
         <translation>于 %1 开始排队（后端时间）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="293"/>
+        <location filename="../../ui/locksview.cpp" line="330"/>
         <source>Shared by %n holder(s): %1</source>
         <translation>
             <numerusform>由 %n 个持有者共享：%1</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="297"/>
+        <location filename="../../ui/locksview.cpp" line="334"/>
         <source>Nobody waits.</source>
         <translation>无人等待。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="301"/>
+        <location filename="../../ui/locksview.cpp" line="338"/>
         <source>Reading the waiters&apos; details (the last pass listed them by name)…</source>
         <translation>正在读取等待者的详情（上一轮巡检只列出了名称）…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="303"/>
+        <location filename="../../ui/locksview.cpp" line="340"/>
         <source>The waiters&apos; details could not be read: %1</source>
         <translation>无法读取等待者的详情：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="308"/>
+        <location filename="../../ui/locksview.cpp" line="345"/>
         <source>%1. %2</source>
         <translation>%1. %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="310"/>
+        <location filename="../../ui/locksview.cpp" line="347"/>
         <source>, session %1</source>
         <translation>，会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="312"/>
+        <location filename="../../ui/locksview.cpp" line="349"/>
         <source>, waiting since %1</source>
         <translation>，自 %1 起等待</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="421"/>
+        <location filename="../../ui/locksview.cpp" line="459"/>
         <source>%1 %2 is %3%4. The locks below are as of %5 and may have changed; their countdowns are stopped, and force-release waits until it is connected again.</source>
         <translation>%1 %2 %3%4。下列锁截至 %5，可能已有变化；倒计时已停止，强制释放将等到重新连接后进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="438"/>
+        <location filename="../../ui/locksview.cpp" line="476"/>
         <source>%1 keys scanned</source>
         <translation>已扫描 %1 个键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="439"/>
+        <location filename="../../ui/locksview.cpp" line="477"/>
         <source>%1 nodes read</source>
         <translation>已读取 %1 个节点</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="478"/>
+        <location filename="../../ui/locksview.cpp" line="516"/>
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="480"/>
+        <location filename="../../ui/locksview.cpp" line="518"/>
         <source>%1 of %n lock(s) shown (filter), %2 nodes read</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（筛选），已读取 %2 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="482"/>
+        <location filename="../../ui/locksview.cpp" line="520"/>
         <source>%n lock(s), %1 nodes read</source>
         <translation>
             <numerusform>%n 个锁，已读取 %1 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="484"/>
+        <location filename="../../ui/locksview.cpp" line="522"/>
         <source>%1 of %n lock(s) shown (filter), %2 keys scanned</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（已筛选），已扫描 %2 个键</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="486"/>
+        <location filename="../../ui/locksview.cpp" line="524"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>
@@ -2303,97 +2348,107 @@ released by its node: %2</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="58"/>
+        <location filename="../../ui/settingsdialog.cpp" line="54"/>
+        <source>one per line: 127.0.0.1:6379 (Redis), zookeeper://127.0.0.1:2181 (ZooKeeper, locks under /locks), etcd://127.0.0.1:2379 (etcd; etcds:// for https)</source>
+        <translation>每行一个：127.0.0.1:6379（Redis），zookeeper://127.0.0.1:2181（ZooKeeper，锁位于 /locks 下），etcd://127.0.0.1:2379（etcd；https 用 etcds://）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="59"/>
         <source>Lock key &amp;patterns:</source>
         <translation>锁键模式(&amp;P)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="63"/>
+        <location filename="../../ui/settingsdialog.cpp" line="64"/>
         <source>unchanged; stored in the desktop keychain</source>
         <translation>未修改；保存在桌面密钥环中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="66"/>
+        <location filename="../../ui/settingsdialog.cpp" line="67"/>
         <source>this build has no keychain support (qtkeychain-qt6-dev)</source>
         <translation>此版本不支持密钥环（qtkeychain-qt6-dev）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="68"/>
+        <location filename="../../ui/settingsdialog.cpp" line="69"/>
         <source>Redis pass&amp;word:</source>
         <translation>Redis 密码(&amp;W)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="69"/>
+        <location filename="../../ui/settingsdialog.cpp" line="70"/>
         <source>&amp;Test connection</source>
         <translation>测试连接(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="72"/>
+        <location filename="../../ui/settingsdialog.cpp" line="73"/>
         <source>The engine connects to the first Redis endpoint above and sends PING</source>
         <translation>由引擎连接上面第一个 Redis 端点并发送 PING</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="77"/>
+        <location filename="../../ui/settingsdialog.cpp" line="78"/>
         <source> % of traffic</source>
         <translation> % 的流量</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="79"/>
+        <location filename="../../ui/settingsdialog.cpp" line="80"/>
         <source>Ask before moving more than:</source>
         <translation>迁移流量超过此值时先确认：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="83"/>
+        <location filename="../../ui/settingsdialog.cpp" line="84"/>
         <source> % of its capacity</source>
         <translation> % 的容量</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="85"/>
+        <location filename="../../ui/settingsdialog.cpp" line="86"/>
         <source>Drain, maintenance or a weight change that would leave a pool below this share of the capacity it has now asks first; one that leaves it no server at all always asks</source>
         <translation>排空、维护或权重修改若会使池低于当前容量的这一比例，会先询问；若会使池没有任何服务器接收流量，则总会询问</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="87"/>
+        <location filename="../../ui/settingsdialog.cpp" line="88"/>
         <source>Ask before leaving a pool below:</source>
         <translation>池容量低于此值前先询问：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="89"/>
+        <location filename="../../ui/settingsdialog.cpp" line="90"/>
         <source>System language</source>
         <translation>系统语言</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="93"/>
+        <location filename="../../ui/settingsdialog.cpp" line="94"/>
         <source>&amp;Language:</source>
         <translation>语言(&amp;L)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="105"/>
+        <location filename="../../ui/settingsdialog.cpp" line="106"/>
         <source>Connection works: %1</source>
         <translation>连接正常：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="105"/>
+        <location filename="../../ui/settingsdialog.cpp" line="106"/>
         <source>Connection failed: %1</source>
         <translation>连接失败：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="121"/>
+        <location filename="../../ui/settingsdialog.cpp" line="122"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="121"/>
+        <location filename="../../ui/settingsdialog.cpp" line="122"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="260"/>
+        <location filename="../../ui/settingsdialog.cpp" line="261"/>
         <source>Add an engine (name and address) to test.</source>
         <translation>请先添加一个引擎（名称和地址）再测试。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="356"/>
+        <location filename="../../ui/settingsdialog.cpp" line="342"/>
+        <source>Add a lock endpoint (host:port, zookeeper://host:port or etcd://host:port) to test.</source>
+        <translation>请添加一个锁端点（host:port、zookeeper://host:port 或 etcd://host:port）再测试。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="357"/>
         <source>Testing %1…</source>
         <translation>正在测试 %1…</translation>
     </message>
@@ -2403,132 +2458,122 @@ released by its node: %2</source>
         <translation>引擎(&amp;E)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="54"/>
-        <source>one per line: 127.0.0.1:6379 (Redis), zookeeper://127.0.0.1:2181 (ZooKeeper, locks under /locks)</source>
-        <translation>每行一个：127.0.0.1:6379（Redis），zookeeper://127.0.0.1:2181（ZooKeeper，锁位于 /locks 下）</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="56"/>
+        <location filename="../../ui/settingsdialog.cpp" line="57"/>
         <source>&amp;Lock endpoints:</source>
         <translation>锁端点(&amp;L)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="121"/>
+        <location filename="../../ui/settingsdialog.cpp" line="122"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="127"/>
+        <location filename="../../ui/settingsdialog.cpp" line="128"/>
         <source>Engines the console attaches to when started without --demo (none: the in-process demo engine). %1</source>
         <translation>不带 --demo 启动时控制台连接的引擎（没有则使用进程内演示引擎）。%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="133"/>
+        <location filename="../../ui/settingsdialog.cpp" line="134"/>
         <source>&amp;Add</source>
         <translation>添加(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="134"/>
+        <location filename="../../ui/settingsdialog.cpp" line="135"/>
         <source>Re&amp;move</source>
         <translation>移除(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="139"/>
+        <location filename="../../ui/settingsdialog.cpp" line="140"/>
         <source>token of the selected engine: unchanged; stored in the desktop keychain</source>
         <translation>所选引擎的令牌：不变；保存在桌面钥匙串中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="141"/>
+        <location filename="../../ui/settingsdialog.cpp" line="142"/>
         <source>no keychain in this build: start with --token-file or FULCRUM_TOKEN</source>
         <translation>此版本不支持钥匙串：请使用 --token-file 或 FULCRUM_TOKEN 启动</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="143"/>
+        <location filename="../../ui/settingsdialog.cpp" line="144"/>
         <source>Test e&amp;ngine</source>
         <translation>测试引擎(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="145"/>
+        <location filename="../../ui/settingsdialog.cpp" line="146"/>
         <source>Asks the selected engine for its pools (GET /api/v1/pools) with its token</source>
         <translation>用其令牌向所选引擎查询池（GET /api/v1/pools）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="203"/>
+        <location filename="../../ui/settingsdialog.cpp" line="204"/>
         <source>%1 needs no secret here</source>
         <translation>%1 在此不需要密钥</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="206"/>
+        <location filename="../../ui/settingsdialog.cpp" line="207"/>
         <source>%1 of the selected engine: unchanged; stored in the desktop keychain</source>
         <translation>所选引擎的%1：未更改；保存在桌面钥匙串中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="207"/>
+        <location filename="../../ui/settingsdialog.cpp" line="208"/>
         <source>token</source>
         <translation>令牌</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="209"/>
+        <location filename="../../ui/settingsdialog.cpp" line="210"/>
         <source>no keychain in this build: start with --token-file or %1</source>
         <translation>此版本没有钥匙串：请用 --token-file 或 %1 启动</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="238"/>
+        <location filename="../../ui/settingsdialog.cpp" line="239"/>
         <source>engine name &quot;%1&quot; in row %2 must be unique, not empty, without / or =; e.g. east</source>
         <translation>第 %2 行的引擎名称“%1”必须唯一、非空、不含 / 或 =；例如 east</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="245"/>
+        <location filename="../../ui/settingsdialog.cpp" line="246"/>
         <source>%1 engine &quot;%2&quot;: %3</source>
         <translation>%1 引擎“%2”：%3</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="246"/>
+        <location filename="../../ui/settingsdialog.cpp" line="247"/>
         <source>engine &quot;%1&quot;: %2</source>
         <translation>引擎“%1”：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="279"/>
+        <location filename="../../ui/settingsdialog.cpp" line="280"/>
         <source>No token for %1: type it in the token field (it is stored in the keychain on Save).</source>
         <translation>%1 没有令牌：请在令牌框中输入（保存时存入钥匙串）。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="284"/>
+        <location filename="../../ui/settingsdialog.cpp" line="285"/>
         <source>Testing %1 at %2…</source>
         <translation>正在测试 %1（%2）…</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="289"/>
+        <location filename="../../ui/settingsdialog.cpp" line="290"/>
         <source>Engine %1 works: %2</source>
         <translation>引擎 %1 可用：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="289"/>
+        <location filename="../../ui/settingsdialog.cpp" line="290"/>
         <source>Engine %1 failed: %2</source>
         <translation>引擎 %1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="341"/>
-        <source>Add a lock endpoint (host:port or zookeeper://host:port) to test.</source>
-        <translation>请添加一个锁端点（host:port 或 zookeeper://host:port）以进行测试。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="372"/>
+        <location filename="../../ui/settingsdialog.cpp" line="373"/>
         <source>a lock endpoint password needs an endpoint to belong to; add the endpoint first</source>
         <translation>锁端点密码需要所属的端点；请先添加端点</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="380"/>
+        <location filename="../../ui/settingsdialog.cpp" line="381"/>
         <source>could not store the lock endpoint password in the keychain: %1; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
         <translation>无法将锁端点密码存入钥匙串：%1；Secret Service（gnome-keyring、KWallet）是否正在运行并已解锁？</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="401"/>
+        <location filename="../../ui/settingsdialog.cpp" line="402"/>
         <source>could not store the %1 of engine %2 in the keychain: %3; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
         <translation>无法将引擎 %2 的%1保存到钥匙串：%3；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="407"/>
+        <location filename="../../ui/settingsdialog.cpp" line="408"/>
         <source>this build has no keychain: the %1 of engine %2 cannot be stored; start with %3</source>
         <translation>此版本没有钥匙串：无法保存引擎 %2 的%1；请用 %3 启动</translation>
     </message>

@@ -13,6 +13,8 @@
 
 #include <QApplication>
 #include <QComboBox>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -33,6 +35,7 @@ private Q_SLOTS:
     void initTestCase();
     void forceReleaseRefusedKeepsItsRows();
     void zooKeeperReleaseExplainsItselfUnsquashed();
+    void etcdReleaseExplainsBothReleasesUnsquashed();
     void exportAfterTheReportKeepsItsRows();
     void viewsAt1024();
 
@@ -117,6 +120,40 @@ void TestDialogLayout::zooKeeperReleaseExplainsItselfUnsquashed()
     QVERIFY2(!dialog.keyConfirmation(), "no TTL on ZooKeeper: nothing to type");
     QVERIFY(dialog.askButton() && dialog.askButton()->isVisible());
     QTest::mouseClick(dialog.releaseButton(), Qt::LeftButton);
+    QTRY_COMPARE(dialog.outcome(), ForceReleaseDialog::Outcome::Refused);
+    QApplication::processEvents();
+    growToFit(&dialog);
+    verifyNothingSquashed(&dialog);
+}
+
+void TestDialogLayout::etcdReleaseExplainsBothReleasesUnsquashed()
+{
+    // An etcd lock's dialog says what each of its two releases does and lists the lease's other
+    // keys; revoking is refused here (no such endpoint), nothing revoked.
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;
+    InProcessEngineLink link(options);
+    LockRow lock;
+    lock.endpoint = QStringLiteral("k8s-etcd");
+    lock.backend = QStringLiteral("etcd");
+    lock.key = "/locks/nightly-settlement";
+    lock.kind = QStringLiteral("etcd-mutex");
+    lock.holder = "/locks/nightly-settlement/694d7ca3fd3a4b05";
+    lock.session = QStringLiteral("694d7ca3fd3a4b05");
+    lock.ttlMs = 8000;
+    lock.details = QJsonObject{{QStringLiteral("lease_id"), QStringLiteral("7587861231045692165")},
+                               {QStringLiteral("lease_keys"), QJsonArray{QStringLiteral("/services/settlement/worker-3"),
+                                                                         QStringLiteral("/elections/settlement/694d7ca3fd3a4b05")}}};
+    lock.waiters = {LockWaiter{"/locks/nightly-settlement/694d7ca3fd3a4b09", {}, QStringLiteral("694d7ca3fd3a4b09"), {}, {}}};
+    lock.readAt = lock.firstSeen = QDateTime::currentDateTimeUtc();
+    ForceReleaseDialog dialog(&link, lock);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    QVERIFY(!dialog.askButton());
+    QVERIFY(dialog.revokeButton() && dialog.revokeButton()->isVisible());
+    auto *leaseKeys = dialog.findChild<QLabel *>(QStringLiteral("leaseKeys"));
+    QVERIFY(leaseKeys && leaseKeys->text().contains(u"/services/settlement/worker-3"));
+    QTest::mouseClick(dialog.revokeButton(), Qt::LeftButton);
     QTRY_COMPARE(dialog.outcome(), ForceReleaseDialog::Outcome::Refused);
     QApplication::processEvents();
     growToFit(&dialog);

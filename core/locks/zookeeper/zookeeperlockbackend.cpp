@@ -157,13 +157,6 @@ struct ZooKeeperLockBackend::Pass
     bool depthNoted = false;
 };
 
-struct ZooKeeperLockBackend::PendingRelease
-{
-    LockReleaseRequest request;
-    std::function<void(const ForceReleaseResult &)> done;
-    bool finished = false;
-};
-
 ZooKeeperLockBackend::ZooKeeperLockBackend(const ZooKeeperEndpointConfig &config, const QByteArray &password, QObject *parent)
     : LockBackend(parent)
     , m_config(config)
@@ -196,14 +189,7 @@ ZooKeeperLockBackend::ZooKeeperLockBackend(const ZooKeeperEndpointConfig &config
 
 ZooKeeperLockBackend::~ZooKeeperLockBackend()
 {
-    const auto releases = std::move(m_releases);
-    for (const auto &pending : releases) {
-        if (!pending->finished) {
-            pending->finished = true;
-            pending->done(ForceReleaseResult{ForceReleaseResult::Failed, {},
-                                             QStringLiteral("the endpoint %1 was closed before the release finished").arg(url())});
-        }
-    }
+    m_releases.failAll(url());
 }
 
 LockBackendCapabilities ZooKeeperLockBackend::zooKeeperCapabilities(bool clientAddress)
@@ -585,22 +571,12 @@ void ZooKeeperLockBackend::finishPass()
     Q_EMIT scanFinished(m_lastResult);
 }
 
-void ZooKeeperLockBackend::finishRelease(const std::shared_ptr<PendingRelease> &pending, ForceReleaseResult result)
-{
-    if (pending->finished)
-        return;
-    pending->finished = true;
-    std::erase(m_releases, pending);
-    pending->done(result);
-}
-
 void ZooKeeperLockBackend::release(const LockReleaseRequest &request, std::function<void(const ForceReleaseResult &)> done)
 {
-    auto pending = std::make_shared<PendingRelease>(PendingRelease{request, std::move(done)});
-    m_releases.push_back(pending);
+    auto pending = m_releases.add(request, std::move(done));
     const QByteArray key = request.key;
     auto fail = [this, pending](const QString &message) {
-        finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Failed, {}, message});
+        m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {}, message});
     };
     if (!m_client->isConnected()) {
         QMetaObject::invokeMethod(this, [fail, this] {
@@ -619,7 +595,7 @@ void ZooKeeperLockBackend::release(const LockReleaseRequest &request, std::funct
             return;
         }
         if (!current)
-            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Gone, {},
+            m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Gone, {},
                                                       QStringLiteral("%1 has no lock any more; nothing was changed")
                                                           .arg(QString::fromUtf8(pending->request.key))});
         else if (pending->request.mode == LockReleaseRequest::AskHolder)
@@ -722,11 +698,11 @@ void ZooKeeperLockBackend::deleteHolder(const std::shared_ptr<PendingRelease> &p
     const QByteArray &wanted = pending->request.holder;
     if (!holdsNow(current, wanted)) {
         if (current.holder.isEmpty()) {
-            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Gone, {},
+            m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Gone, {},
                                                       QStringLiteral("nobody holds %1 any more; nothing was deleted").arg(QString::fromUtf8(current.key))});
             return;
         }
-        finishRelease(pending, ForceReleaseResult{ForceReleaseResult::HolderChanged, current.holder,
+        m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::HolderChanged, current.holder,
                                                   QStringLiteral("%1 is now held by %2, not %3; nothing was deleted")
                                                       .arg(QString::fromUtf8(current.key), escapeBytes(current.holder), escapeBytes(wanted))});
         return;
@@ -739,25 +715,25 @@ void ZooKeeperLockBackend::deleteHolder(const std::shared_ptr<PendingRelease> &p
         if (rc == zkrc::Ok) {
             const QString after = next.isEmpty() ? QStringLiteral("nobody was waiting")
                                                  : QStringLiteral("the next waiter (%1) takes the lock now").arg(next);
-            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Released, {},
+            m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Released, {},
                                                       QStringLiteral("deleted %1 (version %2); %3; the old holder is not told")
                                                           .arg(p).arg(version).arg(after)});
         } else if (rc == zkrc::NoNode) {
-            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Gone, {},
+            m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Gone, {},
                                                       QStringLiteral("%1 went away before the delete; nothing was deleted").arg(p)});
         } else if (rc == zkrc::BadVersion) {
-            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
+            m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
                                                       QStringLiteral("%1 changed after it was read (version is no longer %2); nothing "
                                                                      "was deleted; look at the lock again and retry")
                                                           .arg(p).arg(version)});
         } else if (rc == zkrc::NoAuth) {
-            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
+            m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
                                                       QStringLiteral("ZooKeeper refused to delete %1: the ACL of %2 does not give %3 the "
                                                                      "DELETE permission; nothing was deleted. Connect as a user whose "
                                                                      "digest the ACL allows (the endpoint's user and password)")
                                                           .arg(p, QString::fromUtf8(holderFolderPath), who(m_config))});
         } else {
-            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
+            m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
                                                       QStringLiteral("deleting %1 failed: %2; it may or may not be gone, look at the "
                                                                      "lock again")
                                                           .arg(p, zkrc::text(rc))});
@@ -770,14 +746,14 @@ void ZooKeeperLockBackend::askHolder(const std::shared_ptr<PendingRelease> &pend
 {
     const QByteArray &wanted = pending->request.holder;
     if (current.kind != u"curator-mutex" && current.kind != u"curator-rwlock") {
-        finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
+        m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
                                                   QStringLiteral("%1 is a %2 lock: only Curator InterProcessMutex and ReadWriteLock "
                                                                  "holders can be asked to release (Revoker); force-release instead")
                                                       .arg(QString::fromUtf8(current.key), current.kind)});
         return;
     }
     if (!holdsNow(current, wanted)) {
-        finishRelease(pending, ForceReleaseResult{current.holder.isEmpty() ? ForceReleaseResult::Gone : ForceReleaseResult::HolderChanged,
+        m_releases.finish(pending, ForceReleaseResult{current.holder.isEmpty() ? ForceReleaseResult::Gone : ForceReleaseResult::HolderChanged,
                                                   current.holder,
                                                   QStringLiteral("%1 is now held by %2, not %3; nobody was asked")
                                                       .arg(QString::fromUtf8(current.key), escapeBytes(current.holder), escapeBytes(wanted))});
@@ -790,20 +766,20 @@ void ZooKeeperLockBackend::askHolder(const std::shared_ptr<PendingRelease> &pend
     m_client->setData(path, QByteArrayLiteral("__REVOKE__"), version, this, [this, pending, path, holderFolderPath](int rc, const ZkStat &) {
         const QString p = QString::fromUtf8(path);
         if (rc == zkrc::Ok) {
-            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Asked, {},
+            m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Asked, {},
                                                       QStringLiteral("wrote __REVOKE__ to %1: a Curator holder that made its lock "
                                                                      "revocable releases it when its listener runs; others ignore it. "
                                                                      "The next pass shows whether it let go")
                                                           .arg(p)});
         } else if (rc == zkrc::NoNode) {
-            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Gone, {}, QStringLiteral("%1 went away; nobody was asked").arg(p)});
+            m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Gone, {}, QStringLiteral("%1 went away; nobody was asked").arg(p)});
         } else if (rc == zkrc::NoAuth) {
-            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
+            m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
                                                       QStringLiteral("ZooKeeper refused to write %1: its ACL does not give %2 the WRITE "
                                                                      "permission; connect as a user the ACL allows")
                                                           .arg(p, who(m_config))});
         } else {
-            finishRelease(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
+            m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
                                                       QStringLiteral("asking the holder of %1 failed: %2").arg(p, zkrc::text(rc))});
         }
     });

@@ -3,12 +3,12 @@
 #include "config/config.h"
 #include "locks/lockbackend.h"
 #include "locks/lockobservations.h"
+#include "locks/pendingreleases.h"
 #include "locks/zookeeper/zkclient.h"
 #include "locks/zookeeper/zkrecipes.h"
 
 #include <functional>
 #include <memory>
-#include <vector>
 
 namespace fulcrum {
 
@@ -42,7 +42,6 @@ public:
 
 private:
     struct Pass;
-    struct PendingRelease;
 
     void setState(LockBackendState state);
     void startPass();
@@ -65,7 +64,6 @@ private:
                       const QByteArray &holderFolderPath);
     void askHolder(const std::shared_ptr<PendingRelease> &pending, const LockInfo &current, const QList<ZkNode> &holderFolder,
                    const QByteArray &holderFolderPath);
-    void finishRelease(const std::shared_ptr<PendingRelease> &pending, ForceReleaseResult result);
 
     ZooKeeperEndpointConfig m_config;
     ZkClient *m_client = nullptr;
@@ -81,7 +79,7 @@ private:
     // Waiters' who/session/queued-at by znode path, as the last pass (or an inspect) read them:
     // a waiter node never changes its session or ctime, so a pass need not read it again.
     QHash<QByteArray, LockWaiter> m_waiterCache;
-    std::vector<std::shared_ptr<PendingRelease>> m_releases;
+    PendingReleases m_releases;
 };
 
 // One folder as a pass reads it: its children, and the names below those that are folders.

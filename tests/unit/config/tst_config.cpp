@@ -103,10 +103,25 @@ private Q_SLOTS:
             << QStringLiteral("c.json:1:1: the config defines nothing to run: add \"pools\" (with \"listeners\") and/or \"redis\" or \"locks\" endpoints");
         QTest::newRow("lock endpoint without backend")
             << QByteArray("{ \"locks\": [ { \"hosts\": \"127.0.0.1:2181\" } ] }")
-            << QStringLiteral("c.json:1:14: lock endpoint 0 needs \"backend\": \"redis\" or \"zookeeper\"");
+            << QStringLiteral("c.json:1:14: lock endpoint 0 needs \"backend\": \"redis\", \"zookeeper\" or \"etcd\"");
         QTest::newRow("unknown lock backend")
             << QByteArray("{ \"locks\": [ { \"backend\": \"consul\" } ] }")
-            << QStringLiteral("c.json:1:27: lock endpoint 0 needs \"backend\": \"redis\" or \"zookeeper\", not \"consul\"");
+            << QStringLiteral("c.json:1:27: lock endpoint 0 needs \"backend\": \"redis\", \"zookeeper\" or \"etcd\", not \"consul\"");
+        QTest::newRow("etcd endpoint without scheme")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"etcd\", \"endpoints\": [\"127.0.0.1:2379\"] } ] }")
+            << QStringLiteral("c.json:1:49: \"127.0.0.1:2379\" in endpoints must be a member URL such as \"http://127.0.0.1:2379\" or \"https://etcd1:2379\" (port required, no path, no user or password: they go in \"user\" and \"password\")");
+        QTest::newRow("etcd password in plain text")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"etcd\", \"endpoints\": [\"http://127.0.0.1:2379\"], \"user\": \"root\", \"password\": \"hunter2\" } ] }")
+            << QStringLiteral("c.json:1:103: password \"hu…\" must say where the secret is: \"keychain\", \"file:/path/0600-file\" or \"env:VARIABLE\"; the password itself never goes in the config");
+        QTest::newRow("etcd ca_file on http")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"etcd\", \"endpoints\": [\"http://127.0.0.1:2379\"], \"ca_file\": \"/etc/ca.pem\" } ] }")
+            << QStringLiteral("c.json:1:86: ca_file, cert_file and key_file are for https:// endpoints; write the endpoints as https://HOST:PORT");
+        QTest::newRow("etcd page_size zero")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"etcd\", \"endpoints\": [\"http://127.0.0.1:2379\"], \"page_size\": 0 } ] }")
+            << QStringLiteral("c.json:1:88: page_size 0 must be 1..100000");
+        QTest::newRow("etcd without endpoints")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"etcd\", \"prefixes\": [\"/locks/\"] } ] }")
+            << QStringLiteral("c.json:1:14: etcd endpoint 0 needs \"endpoints\": [\"http://HOST:2379\", ...] (https:// with ca_file for TLS)");
         QTest::newRow("zookeeper host without port")
             << QByteArray("{ \"locks\": [ { \"backend\": \"zookeeper\", \"hosts\": \"zk1,zk2:2181\" } ] }")
             << QStringLiteral("c.json:1:49: \"zk1\" in hosts must be HOST:PORT, e.g. \"127.0.0.1:2181\"; the password goes in \"password\"");
@@ -234,6 +249,31 @@ private Q_SLOTS:
         QFETCH(QString, expected);
         const QStringList found = errors("{ \"redis\": [ { \"url\": \"redis://127.0.0.1\" } ],\n  \"history\": " + history + " }");
         QVERIFY2(found.contains(expected), qPrintable(found.join(u'\n')));
+    }
+
+    void etcdEndpointIsParsedAndRoundTrips()
+    {
+        const QByteArray json = "{\"locks\": [{\"backend\": \"etcd\", \"name\": \"k8s\", \"endpoints\": [\"https://etcd1:2379\", \"https://[::1]:2379\"],"
+                                " \"prefixes\": [\"/locks/\", \"/elections/\"], \"page_size\": 500, \"max_keys\": 1000, \"user\": \"fulcrum\","
+                                " \"password\": \"env:ETCD_PASS\", \"ca_file\": \"/etc/ca.pem\", \"cert_file\": \"/etc/c.pem\", \"key_file\": \"/etc/c.key\","
+                                " \"long_held\": \"5m\", \"long_lease\": \"2h\", \"poll_interval\": \"5s\"}]}";
+        const ConfigResult r = parseConfig(json, QStringLiteral("c.json"));
+        QVERIFY2(r.ok(), qPrintable(r.errorText()));
+        QCOMPARE(r.config->locks.size(), size_t(1));
+        const LockEndpointConfig &lock = r.config->locks[0];
+        QVERIFY(lock.isEtcd());
+        QCOMPARE(lock.name(), QStringLiteral("k8s"));
+        QCOMPARE(lock.etcd.endpoints, (QStringList{QStringLiteral("https://etcd1:2379"), QStringLiteral("https://[::1]:2379")}));
+        QCOMPARE(lock.etcd.prefixes, (QStringList{QStringLiteral("/locks/"), QStringLiteral("/elections/")}));
+        QCOMPARE(lock.etcd.pageSize, 500);
+        QCOMPARE(lock.etcd.maxKeys, 1000);
+        QCOMPARE(lock.password(), (SecretSource{SecretSource::Environment, QStringLiteral("ETCD_PASS")}));
+        QCOMPARE(lock.etcd.longLeaseMs, 7'200'000);
+        QCOMPARE(lock.pollIntervalMs(), 5000);
+        QCOMPARE(lock.url(), QStringLiteral("etcds://fulcrum@etcd1:2379,[::1]:2379"));
+        const ConfigResult again = parseConfig(QJsonDocument(configToJson(*r.config)).toJson(), QStringLiteral("again.json"));
+        QVERIFY2(again.ok(), qPrintable(again.errorText()));
+        QVERIFY(*again.config == *r.config);
     }
 
     void algorithmSpellings()

@@ -1,0 +1,70 @@
+#pragma once
+
+#include "config/config.h"
+#include "locks/etcd/etcdclient.h"
+#include "locks/etcd/etcdrecipes.h"
+#include "locks/lockbackend.h"
+#include "locks/lockobservations.h"
+#include "locks/pendingreleases.h"
+
+#include <functional>
+#include <memory>
+
+namespace fulcrum {
+
+// One etcd cluster as a lock endpoint: passes that read the configured prefixes in pages (at
+// one revision), keep only keys shaped like the Go client's lock and election contenders,
+// then look up the holders' leases several at a time; releases that delete the holder's key
+// or revoke its lease, each only while the key still has the create revision read.
+class EtcdLockBackend final : public LockBackend
+{
+    Q_OBJECT
+public:
+    EtcdLockBackend(const EtcdEndpointConfig &config, const QByteArray &password, QObject *parent = nullptr);
+    ~EtcdLockBackend() override;
+
+    static LockBackendCapabilities etcdCapabilities();
+    LockBackendCapabilities capabilities() const override { return etcdCapabilities(); }
+    QString url() const override { return m_config.url(); }
+    void open() override;
+    LockBackendState state() const override { return m_state; }
+    void scan() override;
+    void cancelScan() override;
+    bool isScanning() const override { return m_pass != nullptr; }
+    const LockScanResult &lastResult() const override { return m_lastResult; }
+    void release(const LockReleaseRequest &request, std::function<void(const ForceReleaseResult &)> done) override;
+
+    // "Test connection": one status request (after auth) through the members in turn; `done`
+    // runs once on `context`'s thread.
+    static void probe(const EtcdEndpointConfig &config, const QByteArray &password, QObject *context,
+                      std::function<void(bool ok, const QString &message)> done);
+
+    static EtcdClient::Options clientOptions(const EtcdEndpointConfig &config, const QByteArray &password);
+
+private:
+    struct Pass;
+
+    void connectNow();
+    void lose(const EtcdReply &reply);
+    void startPass();
+    void readPage(int range, const QByteArray &from);
+    void lookUpLeases();
+    void maybeFinish();
+    void finishPass();
+    void readLock(const QByteArray &name, QObject *context, std::function<void(const EtcdReply &, const std::optional<LockInfo> &)> done);
+    void deleteHolder(const std::shared_ptr<PendingRelease> &pending, const LockInfo &current);
+    void revokeLease(const std::shared_ptr<PendingRelease> &pending, const LockInfo &current);
+
+    EtcdEndpointConfig m_config;
+    EtcdClient *m_client = nullptr;
+    LockBackendState m_state = LockBackendState::NotStarted;
+    std::unique_ptr<Pass> m_pass;
+    quint64 m_generation = 0;
+    bool m_resumeWanted = false;
+    int m_restarts = 0;
+    LockScanResult m_lastResult;
+    LockObservations m_observations;
+    PendingReleases m_releases;
+};
+
+} // namespace fulcrum
