@@ -32,7 +32,14 @@ std::optional<QByteArray> lockName(const EtcdKey &key)
     const qsizetype slash = key.key.lastIndexOf('/');
     if (slash <= 0)
         return std::nullopt;
-    if (key.key.mid(slash + 1) != leaseHex(key.lease).toLatin1())
+    // The Go client writes %x (no padding); etcdctl prints lease ids as %016x, and keys made by
+    // hand from that output carry the zeros: both name the same lease.
+    const QByteArray segment = key.key.mid(slash + 1);
+    if (segment.isEmpty() || segment.size() > 16
+        || !std::all_of(segment.begin(), segment.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
+        return std::nullopt;
+    bool ok = false;
+    if (segment.toULongLong(&ok, 16) != quint64(key.lease) || !ok)
         return std::nullopt;
     return key.key.left(slash);
 }

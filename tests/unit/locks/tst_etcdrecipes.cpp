@@ -40,6 +40,9 @@ void TestEtcdRecipes::lockName_data()
     QTest::newRow("Mutex under a folder") << QByteArray("/locks/orders/694d7ca3fd3a4b05") << qint64(0x694d7ca3fd3a4b05)
                                           << QByteArray("/locks/orders");
     QTest::newRow("NewMutex(s, \"/x/\") doubles the slash") << QByteArray("/x//1a") << qint64(0x1a) << QByteArray("/x/");
+    QTest::newRow("zero-padded, as etcdctl prints lease ids") << QByteArray("/paged/lock-1/0694d7ca3fd3a4b0") << qint64(0x694d7ca3fd3a4b0)
+                                                              << QByteArray("/paged/lock-1");
+    QTest::newRow("longer than a lease id") << QByteArray("l/00000000000000001a") << qint64(0x1a) << QByteArray();
     QTest::newRow("no lease") << QByteArray("mylock/694d7ca3fd3a4b05") << qint64(0) << QByteArray();
     QTest::newRow("another lease's id") << QByteArray("mylock/694d7ca3fd3a4b05") << qint64(0x694d7ca3fd3a4b06) << QByteArray();
     QTest::newRow("upper-case hex is not the Go client's") << QByteArray("mylock/694D7CA3FD3A4B05") << qint64(0x694d7ca3fd3a4b05)
