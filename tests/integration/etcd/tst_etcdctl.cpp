@@ -4,10 +4,14 @@
 #include "freeport.h"
 #include "programs.h"
 
+#include <QEventLoop>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -245,6 +249,27 @@ void TestEtcdCtl::badEtcdAddressIsNamed()
     QVERIFY2(down.err.contains(QStringLiteral("127.0.0.1:%1").arg(port)), qPrintable(down.err));
 }
 
+// One request to the admin API, answered or not within 10 s: status and body.
+static std::pair<int, QByteArray> adminRequest(const QString &url, const QString &tokenFile, const QByteArray &method,
+                                               const QByteArray &body = {})
+{
+    QFile token(tokenFile);
+    if (!token.open(QIODevice::ReadOnly))
+        return {0, "no token file"};
+    QNetworkAccessManager network;
+    QNetworkRequest request{QUrl(url)};
+    request.setRawHeader("Authorization", "Bearer " + token.readAll().trimmed());
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
+    request.setTransferTimeout(10'000);
+    QNetworkReply *reply = network.sendCustomRequest(request, method, body);
+    QEventLoop loop;
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    loop.exec();
+    const std::pair<int, QByteArray> answer{reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), reply->readAll()};
+    reply->deleteLater();
+    return answer;
+}
+
 void TestEtcdCtl::fulcrumdServesEtcdLocksAndRevokesThroughItsAdminApi()
 {
     const QString name = QStringLiteral("/daemon/refund-12");
@@ -289,6 +314,21 @@ void TestEtcdCtl::fulcrumdServesEtcdLocksAndRevokesThroughItsAdminApi()
     QVERIFY(capabilities.value(QStringLiteral("revoke_session")).toBool());
     QVERIFY(capabilities.value(QStringLiteral("revoke_effect")).toString().contains(u"EVERY"));
     QCOMPARE(row.value(QStringLiteral("holder")).toString(), QString::fromUtf8(holder->key()));
+
+    // Prometheus: the etcd endpoint's locks and waiters, labelled with its backend.
+    const auto metrics = adminRequest(engine + QStringLiteral("/metrics"), tokenFile, "GET");
+    QCOMPARE(metrics.first, 200);
+    QVERIFY2(metrics.second.contains("fulcrum_locks{endpoint=\"k8s\",backend=\"etcd\"} 1"), metrics.second.constData());
+    QVERIFY2(metrics.second.contains("fulcrum_lock_waiters{endpoint=\"k8s\",backend=\"etcd\"} 1"), metrics.second.constData());
+    // A release mode the API does not know: a 400 that lists the modes, and nothing released.
+    const auto badMode = adminRequest(engine + QStringLiteral("/api/v1/locks/k8s/release"), tokenFile, "POST",
+                                      QJsonDocument(QJsonObject{{QStringLiteral("key"), name},
+                                                                {QStringLiteral("holder"), QString::fromUtf8(holder->key())},
+                                                                {QStringLiteral("mode"), QStringLiteral("nuke")}})
+                                          .toJson(QJsonDocument::Compact));
+    QCOMPARE(badMode.first, 400);
+    QVERIFY2(badMode.second.contains("revoke") && badMode.second.contains("nuke"), badMode.second.constData());
+    QVERIFY(holder->isRunning());
 
     const ProgramRun revoke = runProgram(ctl, {QStringLiteral("locks"), QStringLiteral("release"), name, QStringLiteral("--endpoint"),
                                                QStringLiteral("k8s"), QStringLiteral("--engine"), engine, QStringLiteral("--token-file"), tokenFile,
