@@ -14,6 +14,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
 #include <QProgressBar>
@@ -318,7 +319,9 @@ void LocksView::updateDetail()
     lines << tr("%1 — %2, held by %3").arg(QString::fromUtf8(lock->key), lock->kind, QString::fromUtf8(lock->holder));
     if (!lock->holderText.isEmpty())
         lines << tr("Holder says: %1").arg(lock->holderText);
-    if (!lock->session.isEmpty() || !lock->clientAddress.isEmpty())
+    if (!m_model->capabilities().clientAddress && !lock->session.isEmpty())
+        lines << tr("Session %1").arg(lock->session);
+    else if (!lock->session.isEmpty() || !lock->clientAddress.isEmpty())
         lines << tr("Session %1, client %2").arg(lock->session.isEmpty() ? tr("unknown") : lock->session,
                                                   lock->clientAddress.isEmpty() ? tr("unknown") : lock->clientAddress);
     if (lock->acquiredAt.isValid())
@@ -352,9 +355,22 @@ void LocksView::updateDetail()
             lines << line;
         }
     }
-    for (auto it = lock->details.begin(); it != lock->details.end(); ++it)
-        if (it.key() != u"waiters_unread")
-            lines << QStringLiteral("%1: %2").arg(it.key(), it.value().isString() ? it.value().toString() : QString::number(it.value().toDouble(), 'g', 17));
+    for (auto it = lock->details.begin(); it != lock->details.end(); ++it) {
+        if (it.key() == u"waiters_unread")
+            continue;
+        QString value;
+        if (it.value().isArray()) {
+            QStringList items;
+            for (const QJsonValue &item : it.value().toArray())
+                items << (item.isString() ? item.toString() : QString::fromUtf8(QJsonDocument(QJsonArray{item}).toJson(QJsonDocument::Compact)));
+            value = items.isEmpty() ? tr("none") : items.join(QStringLiteral(", "));
+        } else if (it.value().isBool()) {
+            value = it.value().toBool() ? QStringLiteral("true") : QStringLiteral("false");
+        } else {
+            value = it.value().isString() ? it.value().toString() : QString::number(it.value().toDouble(), 'g', 17);
+        }
+        lines << QStringLiteral("%1: %2").arg(it.key(), value);
+    }
     m_detail->setText(lines.join(u'\n'));
     m_detail->show();
 }

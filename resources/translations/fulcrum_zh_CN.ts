@@ -1021,169 +1021,169 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::ForceReleaseDialog</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="31"/>
+        <location filename="../../ui/locksview.cpp" line="32"/>
         <source>Force-release a lock</source>
         <translation>强制释放锁</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="35"/>
+        <location filename="../../ui/locksview.cpp" line="36"/>
         <source>The holder may still be working under this lock. Releasing it lets another client in at once. Only the holder shown below is released: if the lock changes hands before you confirm, nothing is deleted.</source>
         <translation>持有者可能仍在该锁保护下工作。释放后其他客户端会立即进入。只会释放下面显示的持有者：如果在您确认前锁已易主，则不会删除任何内容。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="41"/>
+        <location filename="../../ui/locksview.cpp" line="42"/>
         <source>What a release does on %1: %2</source>
         <translation>在 %1 上释放的效果：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="48"/>
+        <location filename="../../ui/locksview.cpp" line="49"/>
         <source>What revoking the holder&apos;s lease does: %1</source>
         <translation>撤销持有者租约的效果：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="60"/>
+        <location filename="../../ui/locksview.cpp" line="61"/>
         <source>Endpoint:</source>
         <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="61"/>
+        <location filename="../../ui/locksview.cpp" line="62"/>
         <source>Key:</source>
         <translation>键：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="61"/>
+        <location filename="../../ui/locksview.cpp" line="62"/>
         <source>Lock:</source>
         <translation>锁：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="62"/>
+        <location filename="../../ui/locksview.cpp" line="63"/>
         <source>Holder:</source>
         <translation>持有者：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="66"/>
+        <location filename="../../ui/locksview.cpp" line="67"/>
         <source>Session:</source>
         <translation>会话：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="66"/>
+        <location filename="../../ui/locksview.cpp" line="67"/>
         <source>Lease:</source>
         <translation>租约：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="73"/>
+        <location filename="../../ui/locksview.cpp" line="74"/>
         <source>none: only the lock&apos;s key</source>
         <translation>无：只有锁本身的键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="76"/>
+        <location filename="../../ui/locksview.cpp" line="77"/>
         <source>Other keys on the lease (revoking deletes them too):</source>
         <translation>租约上的其他键（撤销时一并删除）：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="78"/>
+        <location filename="../../ui/locksview.cpp" line="79"/>
         <source>Held for:</source>
         <translation>已持有：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="78"/>
+        <location filename="../../ui/locksview.cpp" line="79"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="81"/>
+        <location filename="../../ui/locksview.cpp" line="82"/>
         <source>TTL:</source>
         <translation>TTL：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="81"/>
+        <location filename="../../ui/locksview.cpp" line="82"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="81"/>
+        <location filename="../../ui/locksview.cpp" line="82"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="83"/>
+        <location filename="../../ui/locksview.cpp" line="84"/>
         <source>Next in line:</source>
         <translation>下一个等待者：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="83"/>
+        <location filename="../../ui/locksview.cpp" line="84"/>
         <source>nobody waits</source>
         <translation>无人等待</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="84"/>
+        <location filename="../../ui/locksview.cpp" line="85"/>
         <source>%1 (%n waiting)</source>
         <translation>
             <numerusform>%1（%n 个等待）</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="90"/>
+        <location filename="../../ui/locksview.cpp" line="91"/>
         <source>type the key to confirm</source>
         <translation>输入键名以确认</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="91"/>
+        <location filename="../../ui/locksview.cpp" line="92"/>
         <source>This lock never expires. Type its key:</source>
         <translation>此锁永不过期。请输入其键名：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="98"/>
+        <location filename="../../ui/locksview.cpp" line="99"/>
         <source>Force-release</source>
         <translation>强制释放</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="105"/>
+        <location filename="../../ui/locksview.cpp" line="106"/>
         <source>Ask the holder to release</source>
         <translation>请求持有者释放</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="108"/>
+        <location filename="../../ui/locksview.cpp" line="109"/>
         <source>Writes Curator&apos;s revoke request on the holder&apos;s node. A holder that made its lock revocable releases it itself, cleanly; one that did not ignores it and nothing changes.</source>
         <translation>在持有者的节点上写入 Curator 的撤销请求。将锁设为可撤销的持有者会自行干净地释放；未设置的持有者会忽略它，什么也不会改变。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="113"/>
+        <location filename="../../ui/locksview.cpp" line="114"/>
         <source>Revoke the holder&apos;s lease</source>
         <translation>撤销持有者的租约</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="116"/>
+        <location filename="../../ui/locksview.cpp" line="117"/>
         <source>Ends the holder&apos;s session: it learns it lost the lock. Every key on the lease is deleted.</source>
         <translation>结束持有者的会话：它会得知自己失去了锁。租约上的每个键都会被删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="131"/>
+        <location filename="../../ui/locksview.cpp" line="132"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="156"/>
+        <location filename="../../ui/locksview.cpp" line="157"/>
         <source>Asking the engine…</source>
         <translation>正在询问引擎…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="157"/>
+        <location filename="../../ui/locksview.cpp" line="158"/>
         <source>Released: the lock was deleted.</source>
         <translation>已释放：锁已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="158"/>
+        <location filename="../../ui/locksview.cpp" line="159"/>
         <source>Asked: the holder was asked to release; the table shows when it has.</source>
         <translation>已请求：已请求持有者释放；释放后表格会显示。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="159"/>
+        <location filename="../../ui/locksview.cpp" line="160"/>
         <source>Revoked: the holder&apos;s lease is gone, with every key on it.</source>
         <translation>已撤销：持有者的租约及其上的所有键均已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="160"/>
+        <location filename="../../ui/locksview.cpp" line="161"/>
         <source>Not released: nothing was deleted.</source>
         <translation>未释放：没有删除任何内容。</translation>
     </message>
@@ -1496,142 +1496,152 @@ released by its node: %2</source>
 <context>
     <name>fulcrum::ui::LocksView</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="236"/>
+        <location filename="../../ui/locksview.cpp" line="237"/>
         <source>Force-release…</source>
         <translation>强制释放…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="449"/>
+        <location filename="../../ui/locksview.cpp" line="465"/>
         <source>reconnecting</source>
         <translation>正在重连</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="449"/>
+        <location filename="../../ui/locksview.cpp" line="465"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="196"/>
+        <location filename="../../ui/locksview.cpp" line="197"/>
         <source>Filter locks by name, holder or kind</source>
         <translation>按名称、持有者或类型筛选锁</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="203"/>
+        <location filename="../../ui/locksview.cpp" line="204"/>
         <source>Endpoint:</source>
         <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="288"/>
-        <location filename="../../ui/locksview.cpp" line="412"/>
+        <location filename="../../ui/locksview.cpp" line="289"/>
+        <location filename="../../ui/locksview.cpp" line="428"/>
         <source>No lock endpoint configured: add one under Settings → Locks.</source>
         <translation>未配置锁端点：请在 设置 → 锁 中添加。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="318"/>
+        <location filename="../../ui/locksview.cpp" line="319"/>
         <source>%1 — %2, held by %3</source>
         <translation>%1 — %2，由 %3 持有</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="320"/>
+        <location filename="../../ui/locksview.cpp" line="321"/>
         <source>Holder says: %1</source>
         <translation>持有者标识：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="322"/>
+        <location filename="../../ui/locksview.cpp" line="323"/>
+        <source>Session %1</source>
+        <translation>会话 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="325"/>
         <source>Session %1, client %2</source>
         <translation>会话 %1，客户端 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="322"/>
-        <location filename="../../ui/locksview.cpp" line="323"/>
+        <location filename="../../ui/locksview.cpp" line="325"/>
+        <location filename="../../ui/locksview.cpp" line="326"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="325"/>
+        <location filename="../../ui/locksview.cpp" line="328"/>
         <source>Queued for it at %1 (backend&apos;s time)</source>
         <translation>于 %1 开始排队（后端时间）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="330"/>
+        <location filename="../../ui/locksview.cpp" line="333"/>
         <source>Shared by %n holder(s): %1</source>
         <translation>
             <numerusform>由 %n 个持有者共享：%1</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="334"/>
+        <location filename="../../ui/locksview.cpp" line="337"/>
         <source>Nobody waits.</source>
         <translation>无人等待。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="338"/>
+        <location filename="../../ui/locksview.cpp" line="341"/>
         <source>Reading the waiters&apos; details (the last pass listed them by name)…</source>
         <translation>正在读取等待者的详情（上一轮巡检只列出了名称）…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="340"/>
+        <location filename="../../ui/locksview.cpp" line="343"/>
         <source>The waiters&apos; details could not be read: %1</source>
         <translation>无法读取等待者的详情：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="345"/>
+        <location filename="../../ui/locksview.cpp" line="348"/>
         <source>%1. %2</source>
         <translation>%1. %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="347"/>
+        <location filename="../../ui/locksview.cpp" line="350"/>
         <source>, session %1</source>
         <translation>，会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="349"/>
+        <location filename="../../ui/locksview.cpp" line="352"/>
         <source>, waiting since %1</source>
         <translation>，自 %1 起等待</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="459"/>
+        <location filename="../../ui/locksview.cpp" line="366"/>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="475"/>
         <source>%1 %2 is %3%4. The locks below are as of %5 and may have changed; their countdowns are stopped, and force-release waits until it is connected again.</source>
         <translation>%1 %2 %3%4。下列锁截至 %5，可能已有变化；倒计时已停止，强制释放将等到重新连接后进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="476"/>
+        <location filename="../../ui/locksview.cpp" line="492"/>
         <source>%1 keys scanned</source>
         <translation>已扫描 %1 个键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="477"/>
+        <location filename="../../ui/locksview.cpp" line="493"/>
         <source>%1 nodes read</source>
         <translation>已读取 %1 个节点</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="516"/>
+        <location filename="../../ui/locksview.cpp" line="532"/>
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="518"/>
+        <location filename="../../ui/locksview.cpp" line="534"/>
         <source>%1 of %n lock(s) shown (filter), %2 nodes read</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（筛选），已读取 %2 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="520"/>
+        <location filename="../../ui/locksview.cpp" line="536"/>
         <source>%n lock(s), %1 nodes read</source>
         <translation>
             <numerusform>%n 个锁，已读取 %1 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="522"/>
+        <location filename="../../ui/locksview.cpp" line="538"/>
         <source>%1 of %n lock(s) shown (filter), %2 keys scanned</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（已筛选），已扫描 %2 个键</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="524"/>
+        <location filename="../../ui/locksview.cpp" line="540"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>
