@@ -16,11 +16,9 @@ For each: wall time, the server's CPU time during it (/proc/PID/stat of etcd), t
 CPU time (children included) and its peak RSS.
 """
 import base64
-import ctypes
 import http.client
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -29,35 +27,8 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def die_with_parent():
-    ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def server_cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def run(command, server_pid):
-    cpu_before = server_cpu_seconds(server_pid)
-    start = time.monotonic()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent)
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.monotonic() - start
-    if status != 0:
-        sys.exit("%s failed (status %d)" % (" ".join(command[:3]), status))
-    return {"wall": wall, "server_cpu": server_cpu_seconds(server_pid) - cpu_before,
-            "tool_cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024, "out": output}
+sys.path.insert(0, os.path.dirname(HERE))
+from benchprocess import die_with_parent, free_port, median, run  # noqa: E402
 
 
 def post(connection, path, body):
@@ -133,8 +104,8 @@ def main():
             for o, f in zip(operators, fulcrums):
                 print("round: operator script %.2f s (server %.2f s), fulcrum %.2f s (server %.2f s)" % (
                     o["wall"], o["server_cpu"], f["wall"], f["server_cpu"]))
-            fulcrum = sorted(fulcrums, key=lambda r: r["wall"])[len(fulcrums) // 2]
-            operator = sorted(operators, key=lambda r: r["wall"])[len(operators) // 2]
+            fulcrum = median(fulcrums)
+            operator = median(operators)
             locks = json.loads(fulcrum["out"])
             waiters = sum(len(lock.get("waiters", [])) for lock in locks)
             print("%-44s %10s %14s %12s %12s" % ("", "wall s", "server CPU s", "tool CPU s", "peak RSS MB"))

@@ -9,9 +9,7 @@ once with the usual operator script (kazoo_inspect.py: recursive get_children, t
 node), taking turns, after one untimed Fulcrum pass to warm the server. For each: wall time, the server's CPU
 time during it (/proc/PID/stat of the JVM), the tool's own CPU time and its peak RSS.
 """
-import ctypes
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -19,41 +17,10 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from benchprocess import die_with_parent, free_port, median, run  # noqa: E402
+
 CLASSPATH = "/usr/share/java/zookeeper.jar:/usr/share/java/zookeeper-jute.jar"
-
-
-def die_with_parent():
-    ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def server_cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def run(command, server_pid):
-    cpu_before = server_cpu_seconds(server_pid)
-    start = time.monotonic()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.monotonic() - start
-    output = process.stdout.read().strip()
-    if status != 0:
-        sys.exit("%s failed: %s" % (command[0], output))
-    return {"wall": wall, "server_cpu": server_cpu_seconds(server_pid) - cpu_before,
-            "tool_cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024, "says": output}
-
-
-def median(runs):
-    """The run with the median wall time (so that its figures belong together)."""
-    return sorted(runs, key=lambda r: r["wall"])[len(runs) // 2]
 
 
 def main():

@@ -1,0 +1,45 @@
+"""What the lock benchmarks share: a server's CPU time, one timed tool run, free ports."""
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+
+def die_with_parent():
+    ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run(command, server_pid):
+    """One run of a tool: wall time, the server's CPU time meanwhile, the tool's own CPU time
+    (children included) and peak RSS, its output ("out" whole, "says" stripped)."""
+    cpu_before = server_cpu_seconds(server_pid)
+    start = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent)
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.monotonic() - start
+    if status != 0:
+        sys.exit("%s failed (status %d): %s" % (" ".join(command[:3]), status, output.strip()[:500]))
+    return {"wall": wall, "server_cpu": server_cpu_seconds(server_pid) - cpu_before,
+            "tool_cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
+            "out": output, "says": output.strip()}
+
+
+def median(runs):
+    """The run with the median wall time (so that its figures belong together)."""
+    return sorted(runs, key=lambda r: r["wall"])[len(runs) // 2]
