@@ -4,6 +4,8 @@
 
 #include <QJsonArray>
 
+#include <utility>
+
 namespace fulcrum {
 
 const PoolConfig *Config::pool(QStringView name) const
@@ -15,13 +17,36 @@ const PoolConfig *Config::pool(QStringView name) const
     return nullptr;
 }
 
+QString RedisEndpointConfig::topologyName(Topology topology)
+{
+    switch (topology) {
+    case Topology::Node: return QStringLiteral("node");
+    case Topology::Cluster: return QStringLiteral("cluster");
+    case Topology::Sentinel: return QStringLiteral("sentinel");
+    case Topology::Redlock: return QStringLiteral("redlock");
+    }
+    return {};
+}
+
 QString RedisEndpointConfig::url() const
 {
+    const QString userPart = user.isEmpty() ? QString() : user + u'@';
+    const QString s = tls ? QStringLiteral("s") : QString();
+    switch (topology) {
+    case Topology::Cluster:
+        return QStringLiteral("redis%1-cluster://%2%3").arg(s, userPart, nodes.join(u','));
+    case Topology::Sentinel:
+        return QStringLiteral("redis%1-sentinel://%2%3/%4%5").arg(s, userPart, nodes.join(u','), masterName,
+                                                                  database ? QStringLiteral("?db=%1").arg(database) : QString());
+    case Topology::Redlock:
+        return QStringLiteral("redlock%1://%2%3/%4").arg(s, userPart, nodes.join(u',')).arg(database);
+    case Topology::Node:
+        break;
+    }
     if (!unixSocket.isEmpty())
         return QStringLiteral("unix://%1").arg(unixSocket);
-    const QString userPart = user.isEmpty() ? QString() : user + u'@';
     const QString hostPart = host.contains(u':') ? u'[' + host + u']' : host;
-    return QStringLiteral("redis://%1%2:%3/%4").arg(userPart, hostPart).arg(port).arg(database);
+    return QStringLiteral("redis%1://%2%3:%4/%5").arg(s, userPart, hostPart).arg(port).arg(database);
 }
 
 QString ZooKeeperEndpointConfig::url() const
@@ -218,7 +243,35 @@ QJsonObject configToJson(const Config &config)
             continue;
         }
         const RedisEndpointConfig &r = lock.redis;
-        QJsonObject endpoint{{QStringLiteral("name"), r.name}, {QStringLiteral("url"), r.url()}};
+        QJsonObject endpoint{{QStringLiteral("name"), r.name}};
+        using Topology = RedisEndpointConfig::Topology;
+        if (r.topology == Topology::Node) {
+            endpoint.insert(QStringLiteral("url"), r.url());
+        } else {
+            const QString scheme = r.tls ? QStringLiteral("rediss://") : QStringLiteral("redis://");
+            QJsonArray nodes;
+            for (const QString &node : r.nodes)
+                nodes.append(scheme + node);
+            endpoint.insert(r.topology == Topology::Cluster ? QStringLiteral("cluster")
+                            : r.topology == Topology::Sentinel ? QStringLiteral("sentinels") : QStringLiteral("redlock"), nodes);
+            if (r.topology == Topology::Sentinel)
+                endpoint.insert(QStringLiteral("master_name"), r.masterName);
+            if (r.topology != Topology::Cluster && r.database != 0)
+                endpoint.insert(QStringLiteral("database"), r.database);
+            if (!r.user.isEmpty())
+                endpoint.insert(QStringLiteral("user"), r.user);
+        }
+        if (r.tls) {
+            for (const auto &[key, value] : {std::pair{QStringLiteral("ca_file"), r.caFile}, std::pair{QStringLiteral("cert_file"), r.certFile},
+                                             std::pair{QStringLiteral("key_file"), r.keyFile}, std::pair{QStringLiteral("server_name"), r.serverName}}) {
+                if (!value.isEmpty())
+                    endpoint.insert(key, value);
+            }
+            if (r.tlsInsecure)
+                endpoint.insert(QStringLiteral("tls_insecure"), true);
+        }
+        if (r.scanCount != RedisEndpointConfig().scanCount)
+            endpoint.insert(QStringLiteral("scan_count"), r.scanCount);
         if (r.password.kind != SecretSource::None)
             endpoint.insert(QStringLiteral("password"), secretText(r.password));
         endpoint.insert(QStringLiteral("lock_patterns"), QJsonArray::fromStringList(r.lockPatterns));

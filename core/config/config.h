@@ -106,7 +106,24 @@ struct RedisEndpointConfig
     qint64 pollIntervalMs = 1000;
     int scanCount = 1000;                           // SCAN COUNT per call
 
-    QString url() const;                            // redis://[user@]host:port/db, never with a password
+    // How the locks are spread: one node (host/port or unixSocket), a Cluster found from seed
+    // nodes, the master a group of Sentinels names, or Redlock over independent masters.
+    enum class Topology { Node, Cluster, Sentinel, Redlock } topology = Topology::Node;
+    QStringList nodes;                              // "host:port": cluster seeds, sentinels, or Redlock masters
+    QString masterName;                             // Sentinel: the master's name (SENTINEL get-master-addr-by-name)
+    // TLS (rediss://): the server's certificate is verified against caFile (else the system's CAs)
+    // and serverName (else the host); tlsInsecure turns verification off and is shown in red.
+    bool tls = false;
+    QString caFile;
+    QString certFile;                               // client certificate (PEM), with keyFile
+    QString keyFile;
+    QString serverName;
+    bool tlsInsecure = false;
+
+    static QString topologyName(Topology topology); // "node", "cluster", "sentinel", "redlock"
+    // redis[s]://[user@]host:port/db, redis-cluster://h:p,h:p, redis-sentinel://h:p,h:p/master,
+    // redlock://h:p,h:p,h:p (rediss-… with TLS); never with a password
+    QString url() const;
     friend bool operator==(const RedisEndpointConfig &, const RedisEndpointConfig &) = default;
 };
 

@@ -388,30 +388,116 @@ SecretSource parseSecret(Reader &r, const QString &text, const QString &pointer)
     return {};
 }
 
-// A "redis" entry, or a "locks" entry with "backend": "redis" (which may say so).
+// "HOST:PORT", "redis://HOST:PORT" or "rediss://HOST:PORT": one node of a cluster, sentinel
+// group or Redlock. `tls` becomes true for rediss://; false with *why when it is none of these.
+static bool parseRedisNode(const QString &text, QString *node, bool *tls, QString *why)
+{
+    QString rest = text;
+    if (rest.startsWith(u"rediss://")) {
+        *tls = true;
+        rest = rest.mid(9);
+    } else if (rest.startsWith(u"redis://")) {
+        rest = rest.mid(8);
+    }
+    if (rest.endsWith(u'/'))
+        rest.chop(1);
+    const qsizetype colon = rest.lastIndexOf(u':');
+    bool ok = false;
+    const int port = colon > 0 ? rest.mid(colon + 1).toInt(&ok) : 0;
+    if (!ok || port < 1 || port > 65535 || rest.contains(u'@') || rest.contains(u'/')) {
+        *why = QStringLiteral("\"%1\" is not HOST:PORT (or redis://HOST:PORT, rediss://HOST:PORT; no user, password or database here)").arg(text);
+        return false;
+    }
+    *node = rest;
+    return true;
+}
+
+// A "redis" entry, or a "locks" entry with "backend": "redis" (which may say so). One of
+// "url" (one node), "cluster" (seed nodes), "sentinels" + "master_name", or "redlock" (masters).
 RedisEndpointConfig parseRedis(Reader &r, const QJsonValue &value, const QString &pointer, int index, bool inLocks)
 {
     RedisEndpointConfig c;
     const QJsonObject o = r.object(value, pointer, QStringLiteral("redis endpoint %1").arg(index));
     QStringList known{QStringLiteral("name"), QStringLiteral("url"), QStringLiteral("user"), QStringLiteral("password"),
-                      QStringLiteral("lock_patterns"), QStringLiteral("long_held"), QStringLiteral("poll_interval"), QStringLiteral("scan_count")};
+                      QStringLiteral("lock_patterns"), QStringLiteral("long_held"), QStringLiteral("poll_interval"), QStringLiteral("scan_count"),
+                      QStringLiteral("cluster"), QStringLiteral("sentinels"), QStringLiteral("master_name"), QStringLiteral("redlock"),
+                      QStringLiteral("database"), QStringLiteral("tls"), QStringLiteral("ca_file"), QStringLiteral("cert_file"),
+                      QStringLiteral("key_file"), QStringLiteral("server_name"), QStringLiteral("tls_insecure")};
     if (inLocks)
         known << QStringLiteral("backend");
     r.onlyKeys(o, pointer, QStringLiteral("redis endpoint"), known);
+    const QStringList shapes{QStringLiteral("url"), QStringLiteral("cluster"), QStringLiteral("sentinels"), QStringLiteral("redlock")};
+    QStringList given;
+    for (const QString &shape : shapes) {
+        if (o.contains(shape))
+            given << shape;
+    }
+    if (given.size() > 1)
+        r.error(JsonLocations::child(pointer, given.at(1)),
+                QStringLiteral("redis endpoint %1 gives both \"%2\" and \"%3\"; an endpoint is one node (url), a cluster, a sentinel group or a Redlock: keep one")
+                    .arg(index).arg(given.at(0), given.at(1)));
+    const QString shape = given.value(0, QStringLiteral("url"));
+    if (shape != u"url") {
+        c.topology = shape == u"cluster" ? RedisEndpointConfig::Topology::Cluster
+                   : shape == u"sentinels" ? RedisEndpointConfig::Topology::Sentinel
+                                           : RedisEndpointConfig::Topology::Redlock;
+        const QString listPointer = JsonLocations::child(pointer, shape);
+        const QJsonArray list = r.array(o, shape, pointer, shape);
+        bool anyTls = false;
+        bool anyPlain = false;
+        for (int i = 0; i < list.size(); ++i) {
+            QString node;
+            bool tls = false;
+            QString why;
+            if (!list.at(i).isString() || !parseRedisNode(list.at(i).toString(), &node, &tls, &why)) {
+                r.error(JsonLocations::child(listPointer, i), why.isEmpty() ? QStringLiteral("%1 entries are strings \"HOST:PORT\"").arg(shape) : why);
+                continue;
+            }
+            (tls ? anyTls : anyPlain) = true;
+            if (c.nodes.contains(node))
+                r.error(JsonLocations::child(listPointer, i), QStringLiteral("%1 is listed twice").arg(node));
+            c.nodes << node;
+        }
+        if (anyTls && anyPlain)
+            r.error(listPointer, QStringLiteral("mix of redis:// and rediss:// nodes; one endpoint is all TLS or all plain (set \"tls\": true)"));
+        c.tls = anyTls;
+        if (c.topology == RedisEndpointConfig::Topology::Redlock && list.size() < 3)
+            r.error(listPointer, QStringLiteral("redlock needs at least 3 independent masters (it takes N/2+1 of them to hold a lock); list them all"));
+        else if (list.isEmpty())
+            r.error(listPointer, QStringLiteral("%1 is empty; list at least one \"HOST:PORT\"").arg(shape));
+        if (c.topology == RedisEndpointConfig::Topology::Sentinel) {
+            c.masterName = r.string(o, QStringLiteral("master_name"), pointer, QString(), QStringLiteral("master_name"));
+            if (c.masterName.isEmpty())
+                r.error(o.contains(QStringLiteral("master_name")) ? JsonLocations::child(pointer, QStringLiteral("master_name")) : pointer,
+                        QStringLiteral("a sentinel endpoint needs \"master_name\": the name the sentinels monitor (sentinel monitor NAME ...), e.g. \"mymaster\""));
+        }
+        if (c.topology != RedisEndpointConfig::Topology::Cluster)
+            c.database = int(r.integer(o, QStringLiteral("database"), pointer, 0, 0, 15, QStringLiteral("database")));
+        else if (o.contains(QStringLiteral("database")))
+            r.error(JsonLocations::child(pointer, QStringLiteral("database")), QStringLiteral("a Redis Cluster has only database 0; remove \"database\""));
+        c.host = c.nodes.isEmpty() ? c.host : c.nodes.first().section(u':', 0, -2);
+        c.port = c.nodes.isEmpty() ? c.port : quint16(c.nodes.first().section(u':', -1).toInt());
+    }
+    if (o.contains(QStringLiteral("master_name")) && c.topology != RedisEndpointConfig::Topology::Sentinel)
+        r.error(JsonLocations::child(pointer, QStringLiteral("master_name")), QStringLiteral("master_name is for sentinel endpoints; give \"sentinels\" too, or remove it"));
     const QString up = JsonLocations::child(pointer, QStringLiteral("url"));
     const QString url = r.string(o, QStringLiteral("url"), pointer, QString(), QStringLiteral("url"));
-    if (url.startsWith(u"unix://") || url.startsWith(u"unix:")) {
+    if (shape != u"url") {
+        // cluster, sentinels or redlock: done above
+    } else if (url.startsWith(u"unix://") || url.startsWith(u"unix:")) {
         c.unixSocket = QUrl(url).path();
         if (c.unixSocket.isEmpty())
             r.error(up, QStringLiteral("url \"%1\" must name a socket path, e.g. \"unix:///run/redis/redis.sock\"").arg(url));
     } else {
         const QUrl u(url, QUrl::StrictMode);
-        if (!u.isValid() || u.scheme() != u"redis" || u.host().isEmpty()) {
+        if (!u.isValid() || (u.scheme() != u"redis" && u.scheme() != u"rediss") || u.host().isEmpty()) {
             r.error(o.contains(QStringLiteral("url")) ? up : pointer,
-                    QStringLiteral("redis endpoint %1 needs \"url\": \"redis://HOST:PORT[/DB]\" or \"unix:///path/to/redis.sock\"").arg(index));
+                    QStringLiteral("redis endpoint %1 needs \"url\": \"redis://HOST:PORT[/DB]\", \"rediss://HOST:PORT[/DB]\" (TLS) or \"unix:///path/to/redis.sock\"; "
+                                   "or \"cluster\", \"sentinels\" or \"redlock\" with a list of HOST:PORT").arg(index));
         } else {
             if (!u.password().isEmpty())
                 r.error(up, QStringLiteral("url of redis endpoint %1 contains a password; remove it and set \"password\": \"keychain\", \"file:PATH\" or \"env:VAR\"").arg(index));
+            c.tls = u.scheme() == u"rediss";
             c.host = u.host();
             c.port = quint16(u.port(6379));
             c.user = u.userName();
@@ -423,8 +509,38 @@ RedisEndpointConfig parseRedis(Reader &r, const QJsonValue &value, const QString
                     r.error(up, QStringLiteral("database \"%1\" in url must be a number 0..15").arg(db));
             }
         }
+        if (o.contains(QStringLiteral("database")))
+            r.error(JsonLocations::child(pointer, QStringLiteral("database")), QStringLiteral("give the database in the url (redis://HOST:PORT/DB), not as \"database\""));
     }
-    c.name = r.string(o, QStringLiteral("name"), pointer, c.unixSocket.isEmpty() ? QStringLiteral("%1:%2").arg(c.host).arg(c.port) : c.unixSocket, QStringLiteral("name"));
+    if (o.contains(QStringLiteral("tls"))) {
+        const bool tls = r.boolean(o, QStringLiteral("tls"), pointer, c.tls, QStringLiteral("tls"));
+        if (!tls && c.tls)
+            r.error(JsonLocations::child(pointer, QStringLiteral("tls")), QStringLiteral("\"tls\": false contradicts the rediss:// address; write redis:// or remove \"tls\""));
+        c.tls = tls;
+    }
+    if (c.tls && !c.unixSocket.isEmpty())
+        r.error(JsonLocations::child(pointer, QStringLiteral("tls")), QStringLiteral("TLS over a unix socket is not supported; use rediss://HOST:PORT"));
+    c.caFile = r.string(o, QStringLiteral("ca_file"), pointer, QString(), QStringLiteral("ca_file"));
+    c.certFile = r.string(o, QStringLiteral("cert_file"), pointer, QString(), QStringLiteral("cert_file"));
+    c.keyFile = r.string(o, QStringLiteral("key_file"), pointer, QString(), QStringLiteral("key_file"));
+    c.serverName = r.string(o, QStringLiteral("server_name"), pointer, QString(), QStringLiteral("server_name"));
+    c.tlsInsecure = r.boolean(o, QStringLiteral("tls_insecure"), pointer, false, QStringLiteral("tls_insecure"));
+    if (c.certFile.isEmpty() != c.keyFile.isEmpty())
+        r.error(JsonLocations::child(pointer, c.certFile.isEmpty() ? QStringLiteral("key_file") : QStringLiteral("cert_file")),
+                QStringLiteral("a client certificate needs both \"cert_file\" and \"key_file\""));
+    if (!c.tls) {
+        for (const QString &key : {QStringLiteral("ca_file"), QStringLiteral("cert_file"), QStringLiteral("key_file"), QStringLiteral("server_name"), QStringLiteral("tls_insecure")}) {
+            if (o.contains(key)) {
+                r.error(JsonLocations::child(pointer, key),
+                        QStringLiteral("%1 is for TLS; write the address as rediss://HOST:PORT or set \"tls\": true").arg(key));
+                break;
+            }
+        }
+    }
+    const QString defaultName = c.topology == RedisEndpointConfig::Topology::Sentinel ? c.masterName
+                              : c.topology != RedisEndpointConfig::Topology::Node ? c.nodes.join(u',')
+                              : c.unixSocket.isEmpty() ? QStringLiteral("%1:%2").arg(c.host).arg(c.port) : c.unixSocket;
+    c.name = r.string(o, QStringLiteral("name"), pointer, defaultName, QStringLiteral("name"));
     if (o.contains(QStringLiteral("user")))
         c.user = r.string(o, QStringLiteral("user"), pointer, c.user, QStringLiteral("user"));
     if (o.contains(QStringLiteral("password")))

@@ -41,6 +41,7 @@ struct LockService::Endpoint
     QString lastError;
     qint64 passKeys = 0;
     int passLocks = 0;
+    bool topologySeen = false;               // a topology event came before (the next ones are changes)
     std::vector<std::shared_ptr<PendingRelease>> releases;
 
     ~Endpoint()
@@ -127,6 +128,11 @@ std::unique_ptr<LockService::Endpoint> LockService::makeEndpoint(const LockEndpo
         if (message != e->lastError)
             Q_EMIT eventOccurred(EngineEvent::Warning, QStringLiteral("locks"), message);
         e->lastError = message;
+    });
+    connect(e->backend, &LockBackend::topologyChanged, e->backend, [this, e](const QString &message) {
+        // The first map is news; every later change (a failover, a new master) is a warning.
+        Q_EMIT eventOccurred(e->topologySeen ? EngineEvent::Warning : EngineEvent::Info, QStringLiteral("locks"), message);
+        e->topologySeen = true;
     });
     connect(e->backend, &LockBackend::progress, e->backend, [e](qint64 keys, int locks) {
         e->passKeys = keys;

@@ -106,6 +106,9 @@ Q_SIGNALS:
     void scanInterrupted(const QString &why);
     // The server refused the pass itself (an ACL without SCAN, a NOAUTH on a lock root).
     void scanFailed(const QString &why);
+    // Where the locks live changed: a Cluster's map was read or changed (failover, resharding),
+    // Sentinel named a new master. One line for the engine's events.
+    void topologyChanged(const QString &message);
 };
 
 } // namespace fulcrum

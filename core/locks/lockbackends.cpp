@@ -1,6 +1,7 @@
 #include "lockbackends.h"
 
 #include "locks/etcd/etcdlockbackend.h"
+#include "locks/redis/redisclusterlockbackend.h"
 #include "locks/redis/redislockbackend.h"
 #include "locks/secretstore.h"
 #include "locks/zookeeper/zookeeperlockbackend.h"
@@ -127,6 +128,8 @@ LockBackend *createLockBackend(const LockEndpointConfig &endpoint, const QByteAr
         return new ZooKeeperLockBackend(endpoint.zookeeper, password, parent);
     if (endpoint.isEtcd())
         return new EtcdLockBackend(endpoint.etcd, password, parent);
+    if (endpoint.redis.topology == RedisEndpointConfig::Topology::Cluster)
+        return new RedisClusterLockBackend(endpoint.redis, password, parent);
     return new RedisLockBackend(endpoint.redis, password, parent);
 }
 
@@ -137,6 +140,8 @@ void probeLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &pas
         ZooKeeperLockBackend::probe(endpoint.zookeeper, password, context, std::move(done));
     else if (endpoint.isEtcd())
         EtcdLockBackend::probe(endpoint.etcd, password, context, std::move(done));
+    else if (endpoint.redis.topology == RedisEndpointConfig::Topology::Cluster)
+        RedisClusterLockBackend::probe(endpoint.redis, password, context, std::move(done));
     else
         RedisLockBackend::probe(endpoint.redis, password, context, std::move(done));
 }

@@ -3,6 +3,7 @@
 #include "common/childprocess.h"
 #include "freeport.h"
 #include "programs.h"
+#include "testcertificates.h"
 
 #include <QDeadlineTimer>
 #include <QDir>
@@ -86,45 +87,10 @@ bool EtcdServer::etcdctl(const QStringList &arguments, QString *output, const QB
     return run.exitCode == 0;
 }
 
-bool EtcdServer::makeCertificates(QString *error)
-{
-    const QString dir = m_dir.path();
-    QFile ext(m_dir.filePath(QStringLiteral("ext.cnf")));
-    if (!ext.open(QIODevice::WriteOnly)) {
-        *error = QStringLiteral("cannot write %1").arg(ext.fileName());
-        return false;
-    }
-    ext.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n");
-    ext.close();
-    const QString openssl = QStringLiteral("/usr/bin/openssl");
-    QList<QStringList> all{
-        {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"), QStringLiteral("rsa:2048"), QStringLiteral("-nodes"),
-         QStringLiteral("-keyout"), dir + QStringLiteral("/ca.key"), QStringLiteral("-out"), dir + QStringLiteral("/ca.pem"),
-         QStringLiteral("-days"), QStringLiteral("3650"), QStringLiteral("-subj"), QStringLiteral("/CN=fulcrum test CA")},
-    };
-    for (const QString &who : {QStringLiteral("server"), QStringLiteral("client")}) {
-        all << QStringList{QStringLiteral("req"), QStringLiteral("-newkey"), QStringLiteral("rsa:2048"), QStringLiteral("-nodes"),
-                           QStringLiteral("-keyout"), dir + u'/' + who + QStringLiteral(".key"), QStringLiteral("-out"),
-                           dir + u'/' + who + QStringLiteral(".csr"), QStringLiteral("-subj"), QStringLiteral("/CN=127.0.0.1")};
-        all << QStringList{QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"), dir + u'/' + who + QStringLiteral(".csr"),
-                           QStringLiteral("-CA"), dir + QStringLiteral("/ca.pem"), QStringLiteral("-CAkey"), dir + QStringLiteral("/ca.key"),
-                           QStringLiteral("-CAcreateserial"), QStringLiteral("-out"), dir + u'/' + who + QStringLiteral(".pem"),
-                           QStringLiteral("-days"), QStringLiteral("3650"), QStringLiteral("-extfile"), ext.fileName()};
-    }
-    for (const QStringList &step : all) {
-        const ProgramRun run = runProgram(openssl, step, componentEnvironment());
-        if (run.exitCode != 0) {
-            *error = QStringLiteral("openssl %1 failed: %2").arg(step.join(u' '), run.err);
-            return false;
-        }
-    }
-    return true;
-}
-
 bool EtcdServer::start(QString *error)
 {
     QString why;
-    if (m_options.tls && !makeCertificates(&why)) {
+    if (m_options.tls && !makeTestCertificates(m_dir.path(), &why)) {
         if (error)
             *error = why;
         return false;
@@ -140,7 +106,7 @@ bool EtcdServer::start(QString *error)
         }
         QDir(m_dir.path()).removeRecursively();
         QDir().mkpath(m_dir.path());
-        if (m_options.tls && !makeCertificates(&why))
+        if (m_options.tls && !makeTestCertificates(m_dir.path(), &why))
             break;
     }
     if (error)

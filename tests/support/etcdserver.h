@@ -58,7 +58,6 @@ private:
         quint16 peerPort = 0;
         std::unique_ptr<QProcess> process;
     };
-    bool makeCertificates(QString *error);
     bool launch(QString *error);
 
     Options m_options;

@@ -3,6 +3,7 @@
 #include "common/childprocess.h"
 #include "freeport.h"
 #include "programs.h"
+#include "testcertificates.h"
 
 #include <QDeadlineTimer>
 #include <QFile>
@@ -96,10 +97,25 @@ QString RedisServer::url(int database) const
     return QStringLiteral("redis://127.0.0.1:%1/%2").arg(m_port).arg(database);
 }
 
+QString RedisServer::tlsUrl(int database) const
+{
+    return QStringLiteral("rediss://127.0.0.1:%1/%2").arg(m_tlsPort).arg(database);
+}
+
 bool RedisServer::start(QString *error)
 {
+    if (m_options.tls && !QFile::exists(caFile())) {
+        QString why;
+        if (!makeTestCertificates(m_dir.path(), &why)) {
+            if (error)
+                *error = why;
+            return false;
+        }
+    }
     for (int attempt = 0; attempt < 5; ++attempt) {
         m_port = freeLoopbackPort();
+        if (m_options.tls)
+            m_tlsPort = freeLoopbackPort();
         QString why;
         if (launch(&why))
             return true;
@@ -138,6 +154,15 @@ bool RedisServer::launch(QString *error)
         config << QStringLiteral("requirepass %1").arg(QString::fromUtf8(m_options.password));
     if (m_options.unixSocket)
         config << QStringLiteral("unixsocket %1").arg(unixSocketPath()) << QStringLiteral("unixsocketperm 700");
+    if (m_options.tls) {
+        const QString dir = m_dir.path();
+        config << QStringLiteral("tls-port %1").arg(m_tlsPort) << QStringLiteral("tls-cert-file %1/server.pem").arg(dir)
+               << QStringLiteral("tls-key-file %1/server.key").arg(dir) << QStringLiteral("tls-ca-cert-file %1/ca.pem").arg(dir)
+               << QStringLiteral("tls-auth-clients optional");
+    }
+    if (m_options.clusterEnabled)
+        config << QStringLiteral("cluster-enabled yes") << QStringLiteral("cluster-config-file %1/nodes.conf").arg(m_dir.path())
+               << QStringLiteral("cluster-node-timeout 1000");
     config << m_options.extraConfig;
     const QString configPath = m_dir.filePath(QStringLiteral("redis.conf"));
     QFile file(configPath);

@@ -25,6 +25,10 @@ public:
         QByteArray password;
         bool unixSocket = false;
         QStringList extraConfig;        // extra redis.conf lines
+        // TLS on a second port (tlsPort()), with certificates made in the server's directory
+        // (caFile(), clientCertFile()...); the plain port stays for command().
+        bool tls = false;
+        bool clusterEnabled = false;    // cluster-enabled yes, its own nodes.conf, 1 s node timeout
     };
 
     RedisServer();
@@ -44,6 +48,12 @@ public:
     QString unixSocketPath() const;
     QByteArray password() const { return m_options.password; }
     QString url(int database = 0) const;
+    quint16 tlsPort() const { return m_tlsPort; }
+    QString tlsUrl(int database = 0) const;     // rediss://127.0.0.1:TLSPORT/DB
+    QString caFile() const { return m_dir.filePath(QStringLiteral("ca.pem")); }
+    QString clientCertFile() const { return m_dir.filePath(QStringLiteral("client.pem")); }
+    QString clientKeyFile() const { return m_dir.filePath(QStringLiteral("client.key")); }
+    QString address() const { return QStringLiteral("127.0.0.1:%1").arg(m_port); }
     QString directory() const { return m_dir.path(); }
 
     RedisReply command(const QList<QByteArray> &arguments);
@@ -56,6 +66,7 @@ private:
     Options m_options;
     QTemporaryDir m_dir;
     quint16 m_port = 0;
+    quint16 m_tlsPort = 0;
     std::unique_ptr<QProcess> m_process;
     std::unique_ptr<QTcpSocket> m_client;
     QByteArray m_buffer;

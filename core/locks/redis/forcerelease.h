@@ -1,6 +1,7 @@
 #pragma once
 
 #include "locks/lockbackend.h"
+#include "locks/redis/redisreply.h"
 
 #include <QByteArray>
 
@@ -16,6 +17,12 @@ class RedisConnection;
 // wake up, as Redisson's forceUnlock does. Anything else deletes nothing.
 void forceReleaseRedisLock(RedisConnection *connection, const QByteArray &key, const QByteArray &holder,
                            std::function<void(const ForceReleaseResult &)> done);
+
+// The script's command, and what its reply means; for callers that route the command
+// themselves (a Cluster node chosen by slot, each master of a Redlock). `endpoint` names the
+// node in messages.
+QList<QByteArray> forceReleaseCommand(const QByteArray &key, const QByteArray &holder);
+ForceReleaseResult forceReleaseOutcome(const QString &endpoint, const QByteArray &key, const QByteArray &holder, const RedisReply &reply);
 
 extern const QByteArray forceReleaseScript;
 

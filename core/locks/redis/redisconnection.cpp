@@ -5,6 +5,9 @@
 #include <QFile>
 #include <QRandomGenerator>
 #include <QSocketNotifier>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslSocket>
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
@@ -24,6 +27,12 @@ RedisConnectionOptions RedisConnectionOptions::fromConfig(const RedisEndpointCon
     o.database = config.database;
     o.user = config.user;
     o.password = password;
+    o.tls = config.tls;
+    o.caFile = config.caFile;
+    o.certFile = config.certFile;
+    o.keyFile = config.keyFile;
+    o.serverName = config.serverName;
+    o.tlsInsecure = config.tlsInsecure;
     return o;
 }
 
@@ -33,7 +42,7 @@ QString RedisConnectionOptions::endpoint() const
         return database == 0 ? QStringLiteral("unix://%1").arg(unixSocket) : QStringLiteral("unix://%1?db=%2").arg(unixSocket).arg(database);
     const QString userPart = user.isEmpty() ? QString() : user + u'@';
     const QString hostPart = host.contains(u':') ? u'[' + host + u']' : host;
-    return QStringLiteral("redis://%1%2:%3/%4").arg(userPart, hostPart).arg(port).arg(database);
+    return QStringLiteral("%1://%2%3:%4/%5").arg(tls ? QStringLiteral("rediss") : QStringLiteral("redis"), userPart, hostPart).arg(port).arg(database);
 }
 
 // The replies of one pipeline() call, collected until the last one is in.
@@ -105,6 +114,18 @@ RedisConnection::RedisConnection(RedisConnectionOptions options, QObject *parent
 RedisConnection::~RedisConnection()
 {
     m_wanted = false;
+    if (m_ssl) {
+        // Pending callbacks are dropped, as with hiredis below.
+        for (Pending *pending : m_tlsPending)
+            delete pending;
+        m_tlsPending.clear();
+        m_ssl->disconnect(this);
+        m_ssl->abort();
+        delete m_ssl;
+        m_ssl = nullptr;
+    }
+    if (m_reader)
+        redisReaderFree(m_reader);
     if (m_context) {
         redisAsyncContext *context = m_context;
         // Pending callbacks are dropped: their owners may already be gone.
@@ -139,6 +160,10 @@ void RedisConnection::close()
     m_connectTimer.stop();
     if (m_context)
         redisAsyncDisconnect(m_context);
+    else if (m_ssl && !m_tlsPending.empty())
+        ; // replies in flight come first; onTlsReadable() closes after the last one
+    else if (m_ssl)
+        tearDownTls();
     else
         setState(State::Disconnected);
 }
@@ -153,11 +178,20 @@ void RedisConnection::setState(State state)
         Q_EMIT connected();
 }
 
+bool RedisConnection::transportOpen() const
+{
+    return m_context || m_ssl;
+}
+
 void RedisConnection::startConnecting()
 {
-    if (m_context || !m_wanted)
+    if (transportOpen() || !m_wanted)
         return;
     setState(State::Connecting);
+    if (m_options.tls) {
+        startTls();
+        return;
+    }
     redisAsyncContext *context = m_options.unixSocket.isEmpty()
         ? redisAsyncConnect(m_options.host.toUtf8().constData(), m_options.port)
         : redisAsyncConnectUnix(QFile::encodeName(m_options.unixSocket).constData());
@@ -269,7 +303,7 @@ void RedisConnection::handshake()
 
 void RedisConnection::command(const QList<QByteArray> &arguments, Callback callback)
 {
-    if (m_state != State::Connected || !m_context) {
+    if (m_state != State::Connected || !transportOpen()) {
         deliverLater(std::move(callback),
                      RedisReply::failed(QStringLiteral("%1 is %2%3").arg(endpoint(), stateName(m_state),
                                                                         m_lastError.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(m_lastError))));
@@ -288,7 +322,7 @@ void RedisConnection::pipeline(const QList<QList<QByteArray>> &commands, Pipelin
         deliverLater([state](const RedisReply &) { state->callback(state->replies); }, {});
         return;
     }
-    if (m_state != State::Connected || !m_context) {
+    if (m_state != State::Connected || !transportOpen()) {
         const RedisReply failed = RedisReply::failed(QStringLiteral("%1 is %2%3").arg(endpoint(), stateName(m_state),
                                                                                       m_lastError.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(m_lastError)));
         for (qsizetype i = 0; i < commands.size(); ++i)
@@ -306,6 +340,10 @@ void RedisConnection::pipeline(const QList<QList<QByteArray>> &commands, Pipelin
 
 void RedisConnection::flush()
 {
+    if (m_ssl) {
+        m_ssl->flush();
+        return;
+    }
     if (!m_context || !(m_context->c.flags & REDIS_CONNECTED))
         return;
     // hiredis's own write handler would free the context on a write error, under the reply
@@ -339,6 +377,8 @@ void RedisConnection::sendRaw(const QList<QByteArray> &arguments, Callback callb
 // Hands one command to hiredis; on success hiredis owns `pending` until onReply(), else the caller still does.
 bool RedisConnection::sendPending(const QList<QByteArray> &arguments, Pending *pending)
 {
+    if (!m_context && !m_ssl)
+        return false;
     std::vector<const char *> argv;
     std::vector<size_t> lengths;
     argv.reserve(size_t(arguments.size()));
@@ -347,36 +387,182 @@ bool RedisConnection::sendPending(const QList<QByteArray> &arguments, Pending *p
         argv.push_back(a.constData());
         lengths.push_back(size_t(a.size()));
     }
-    if (redisAsyncCommandArgv(m_context, &RedisConnection::onReply, pending, int(argv.size()), argv.data(), lengths.data()) != REDIS_OK)
+    if (m_ssl) {
+        char *command = nullptr;
+        const int length = redisFormatCommandArgv(&command, int(argv.size()), argv.data(), lengths.data());
+        if (length < 0 || !command)
+            return false;
+        m_ssl->write(command, length);
+        free(command);
+        m_tlsPending.push_back(pending);
+    } else if (redisAsyncCommandArgv(m_context, &RedisConnection::onReply, pending, int(argv.size()), argv.data(), lengths.data()) != REDIS_OK) {
         return false;
+    }
     m_sentAt.push_back(m_clock.elapsed());
     return true;
 }
 
 void RedisConnection::onReply(redisAsyncContext *context, void *reply, void *privateData)
 {
-    std::unique_ptr<Pending> pending(static_cast<Pending *>(privateData));
     auto *self = static_cast<RedisConnection *>(context->data);
-    if (!self)
+    if (!self) {
+        delete static_cast<Pending *>(privateData);
         return;
-    if (!self->m_sentAt.empty())
-        self->m_sentAt.pop_front();
+    }
+    self->dispatchReply(static_cast<Pending *>(privateData), reply);
+}
+
+// One reply (or none: the transport is being torn down) for one command sent; owns `raw`.
+void RedisConnection::dispatchReply(Pending *raw, void *reply)
+{
+    std::unique_ptr<Pending> pending(raw);
+    if (!m_sentAt.empty())
+        m_sentAt.pop_front();
     if (pending->pipeline) {
-        self->settlePipelineSlot(pending->pipeline, pending->index,
-                                 reply ? toReply(static_cast<redisReply *>(reply))
-                                       : RedisReply::failed(self->m_lastError.isEmpty() ? QStringLiteral("%1: connection closed").arg(self->endpoint()) : self->m_lastError),
-                                 !reply);
+        settlePipelineSlot(pending->pipeline, pending->index,
+                           reply ? toReply(static_cast<redisReply *>(reply))
+                                 : RedisReply::failed(m_lastError.isEmpty() ? QStringLiteral("%1: connection closed").arg(endpoint()) : m_lastError),
+                           !reply);
         return;
     }
     if (!pending->callback)
         return;
     if (!reply) {
-        // The context is being torn down: answer after hiredis is done with it.
-        self->deliverLater(std::move(pending->callback),
-                           RedisReply::failed(self->m_lastError.isEmpty() ? QStringLiteral("%1: connection closed").arg(self->endpoint()) : self->m_lastError));
+        // The transport is being torn down: answer after it is done.
+        deliverLater(std::move(pending->callback),
+                     RedisReply::failed(m_lastError.isEmpty() ? QStringLiteral("%1: connection closed").arg(endpoint()) : m_lastError));
         return;
     }
     pending->callback(toReply(static_cast<redisReply *>(reply)));
+}
+
+void RedisConnection::startTls()
+{
+    auto fatal = [this](const QString &message) {
+        // A file that cannot be read will not fix itself by retrying: stop and say what to change.
+        m_lastError = message;
+        m_retryAfterDrop = false;
+        Q_EMIT errorOccurred(message);
+        contextGone();
+    };
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setProtocol(QSsl::TlsV1_2OrLater);
+    if (!m_options.caFile.isEmpty()) {
+        const QList<QSslCertificate> cas = QSslCertificate::fromPath(m_options.caFile, QSsl::Pem);
+        if (cas.isEmpty())
+            return fatal(QStringLiteral("%1: ca_file %2 holds no PEM certificate; give the CA that signed the server's certificate")
+                             .arg(endpoint(), m_options.caFile));
+        tls.setCaCertificates(cas);
+    }
+    if (!m_options.certFile.isEmpty() || !m_options.keyFile.isEmpty()) {
+        const QList<QSslCertificate> chain = QSslCertificate::fromPath(m_options.certFile, QSsl::Pem);
+        if (chain.isEmpty())
+            return fatal(QStringLiteral("%1: cert_file %2 holds no PEM certificate; give the client certificate together with key_file")
+                             .arg(endpoint(), m_options.certFile));
+        QFile keyFile(m_options.keyFile);
+        if (!keyFile.open(QIODevice::ReadOnly))
+            return fatal(QStringLiteral("%1: key_file %2 cannot be read: %3").arg(endpoint(), m_options.keyFile, keyFile.errorString()));
+        const QByteArray pem = keyFile.readAll();
+        QSslKey key;
+        for (QSsl::KeyAlgorithm algorithm : {QSsl::Rsa, QSsl::Ec, QSsl::Dsa}) {
+            key = QSslKey(pem, algorithm, QSsl::Pem);
+            if (!key.isNull())
+                break;
+        }
+        if (key.isNull())
+            return fatal(QStringLiteral("%1: key_file %2 holds no unencrypted PEM private key (RSA or EC)").arg(endpoint(), m_options.keyFile));
+        tls.setLocalCertificateChain(chain);
+        tls.setPrivateKey(key);
+    }
+    if (m_options.tlsInsecure)
+        tls.setPeerVerifyMode(QSslSocket::VerifyNone);
+    m_reader = redisReaderCreate();
+    m_ssl = new QSslSocket(this);
+    m_ssl->setSslConfiguration(tls);
+    m_tlsErrors.clear();
+    connect(m_ssl, &QSslSocket::encrypted, this, [this] { handshake(); });
+    connect(m_ssl, &QSslSocket::readyRead, this, &RedisConnection::onTlsReadable);
+    connect(m_ssl, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
+        for (const QSslError &error : errors)
+            m_tlsErrors << error.errorString();
+    });
+    connect(m_ssl, &QSslSocket::errorOccurred, this, [this](QAbstractSocket::SocketError) {
+        if (!m_ssl)
+            return;
+        const bool handshaking = m_state == State::Connecting && !m_ssl->isEncrypted();
+        QString why = m_ssl->errorString();
+        if (!m_tlsErrors.isEmpty())
+            why = m_tlsErrors.join(QStringLiteral("; "));
+        fail(handshaking && !m_tlsErrors.isEmpty()
+                 ? QStringLiteral("%1: TLS handshake failed: %2; check ca_file and server_name, or the server's certificate").arg(endpoint(), why)
+             : handshaking ? QStringLiteral("%1: cannot connect: %2").arg(endpoint(), why)
+                           : QStringLiteral("%1: connection lost: %2").arg(endpoint(), why),
+             true);
+    });
+    connect(m_ssl, &QSslSocket::disconnected, this, [this] {
+        if (m_ssl)
+            fail(QStringLiteral("%1: connection closed by the server").arg(endpoint()), true);
+    });
+    m_connectTimer.start(int(m_options.connectTimeoutMs));
+    m_timeoutTimer.start();
+    m_ssl->connectToHostEncrypted(m_options.host, m_options.port,
+                                  m_options.serverName.isEmpty() ? m_options.host : m_options.serverName);
+}
+
+void RedisConnection::onTlsReadable()
+{
+    if (!m_ssl || !m_reader)
+        return;
+    const QByteArray bytes = m_ssl->readAll();
+    if (redisReaderFeed(m_reader, bytes.constData(), size_t(bytes.size())) != REDIS_OK) {
+        fail(QStringLiteral("%1: cannot read the server's reply: %2").arg(endpoint(), QString::fromUtf8(m_reader->errstr)), true);
+        return;
+    }
+    QPointer<RedisConnection> alive(this);
+    QSslSocket *socket = m_ssl;
+    while (m_ssl == socket && m_reader) {
+        void *reply = nullptr;
+        if (redisReaderGetReply(m_reader, &reply) != REDIS_OK) {
+            fail(QStringLiteral("%1: protocol error in the server's reply: %2").arg(endpoint(), QString::fromUtf8(m_reader->errstr)), true);
+            return;
+        }
+        if (!reply)
+            break;
+        if (m_tlsPending.empty()) {
+            freeReplyObject(reply);
+            fail(QStringLiteral("%1: the server sent a reply nobody asked for").arg(endpoint()), true);
+            return;
+        }
+        Pending *pending = m_tlsPending.front();
+        m_tlsPending.pop_front();
+        dispatchReply(pending, reply);
+        freeReplyObject(reply);
+        if (!alive)
+            return;
+    }
+    if (m_ssl == socket && !m_wanted && m_tlsPending.empty())
+        tearDownTls();
+}
+
+// Closes the TLS transport: every command still waiting gets a Failed reply, then the usual
+// reconnect (or not) follows, as after hiredis's cleanup().
+void RedisConnection::tearDownTls()
+{
+    if (!m_ssl)
+        return;
+    QSslSocket *socket = std::exchange(m_ssl, nullptr);
+    socket->disconnect(this);
+    socket->abort();
+    socket->deleteLater();
+    std::deque<Pending *> pending = std::move(m_tlsPending);
+    m_tlsPending.clear();
+    for (Pending *one : pending)
+        dispatchReply(one, nullptr);
+    if (m_reader) {
+        redisReaderFree(m_reader);
+        m_reader = nullptr;
+    }
+    contextGone();
 }
 
 void RedisConnection::deliverLater(Callback callback, RedisReply reply)
@@ -388,7 +574,7 @@ void RedisConnection::deliverLater(Callback callback, RedisReply reply)
 
 void RedisConnection::checkTimeouts()
 {
-    if (!m_context || m_sentAt.empty())
+    if (!transportOpen() || m_sentAt.empty())
         return;
     const qint64 waited = m_clock.elapsed() - m_sentAt.front();
     if (waited > m_options.commandTimeoutMs)
@@ -402,6 +588,8 @@ void RedisConnection::fail(const QString &message, bool retry)
     Q_EMIT errorOccurred(message);
     if (m_context)
         redisAsyncFree(m_context); // cleanup() runs when hiredis is done, and takes it from there
+    else if (m_ssl)
+        tearDownTls();
     else
         contextGone();
 }

@@ -12,7 +12,9 @@
 #include <memory>
 
 struct redisAsyncContext;
+struct redisReader;
 class QSocketNotifier;
+class QSslSocket;
 
 namespace fulcrum {
 
@@ -32,9 +34,18 @@ struct RedisConnectionOptions
     bool reconnect = true;
     qint64 reconnectMinMs = 100;
     qint64 reconnectMaxMs = 5000;       // backoff doubles from min up to this cap, with jitter
+    // TLS: hiredis 0.14 has none, so the bytes go over a QSslSocket and hiredis only parses the
+    // replies. The certificate is checked against caFile (else the system's CAs) and serverName
+    // (else host) unless tlsInsecure.
+    bool tls = false;
+    QString caFile;
+    QString certFile;
+    QString keyFile;
+    QString serverName;
+    bool tlsInsecure = false;
 
     static RedisConnectionOptions fromConfig(const RedisEndpointConfig &config, const QByteArray &password);
-    QString endpoint() const;           // redis://[user@]host:port/db or unix://path, never a password
+    QString endpoint() const;           // redis[s]://[user@]host:port/db or unix://path, never a password
 };
 
 // One asynchronous hiredis connection driven by the Qt event loop of the thread it lives in.
@@ -100,6 +111,11 @@ private:
     static void cleanup(void *data);
 
     void startConnecting();
+    void startTls();
+    void onTlsReadable();
+    void dispatchReply(Pending *pending, void *reply);
+    void tearDownTls();
+    bool transportOpen() const;
     void sendRaw(const QList<QByteArray> &arguments, Callback callback);
     bool sendPending(const QList<QByteArray> &arguments, Pending *pending);
     void handshake();
@@ -125,6 +141,12 @@ private:
     QTimer m_timeoutTimer;
     QElapsedTimer m_clock;
     std::deque<qint64> m_sentAt;         // replies arrive in order, so the front is the oldest
+    // TLS transport (options.tls): the socket, hiredis's reply parser, and the commands sent
+    // whose replies have not come, in order.
+    QSslSocket *m_ssl = nullptr;
+    redisReader *m_reader = nullptr;
+    std::deque<Pending *> m_tlsPending;
+    QStringList m_tlsErrors;
 };
 
 } // namespace fulcrum

@@ -1,0 +1,309 @@
+// Redis Cluster as a lock endpoint, against real clusters made by redis-cli --cluster create:
+// three masters (rows from every shard, each once, with shard and node; release routed by slot,
+// following a real MOVED and a real ASK during a slot migration) and three masters with three
+// replicas (a master SIGKILLed mid-life: the replica takes over, the endpoint says so and the
+// next pass is complete again). Both clusters start once for the suite.
+#include "locks/lockbackends.h"
+#include "locks/redis/redisclusterlockbackend.h"
+#include "locks/redis/redisclustertopology.h"
+#include "redisclusterservers.h"
+
+#include <QDeadlineTimer>
+#include <QSet>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <functional>
+
+using namespace fulcrum;
+using namespace fulcrum::test;
+
+class TestRedisCluster : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void rowsFromEveryShardOnce();
+    void releaseGoesToTheSlotsMaster();
+    void releaseFollowsMovedAndAsk();
+    void notAClusterNode();
+    void failoverIsNoticedAndThePassCompleteAgain();
+
+private:
+    static RedisEndpointConfig configFor(RedisClusterServers &cluster, const QStringList &seeds = {});
+    static LockScanResult scanUntil(LockBackend &backend, const std::function<bool(const LockScanResult &)> &accept, int timeoutMs = 40'000);
+    static ForceReleaseResult releaseNow(LockBackend &backend, const QByteArray &key, const QByteArray &holder);
+    static void writeLocks(RedisClusterServers &cluster, const QByteArray &prefix, int count);
+
+    std::unique_ptr<RedisClusterServers> m_three;
+    std::unique_ptr<RedisClusterServers> m_replicated;
+};
+
+void TestRedisCluster::initTestCase()
+{
+    m_three = std::make_unique<RedisClusterServers>(3, 0);
+    QString error;
+    QVERIFY2(m_three->start(&error), qPrintable(error));
+    m_replicated = std::make_unique<RedisClusterServers>(3, 1);
+    QVERIFY2(m_replicated->start(&error), qPrintable(error));
+}
+
+RedisEndpointConfig TestRedisCluster::configFor(RedisClusterServers &cluster, const QStringList &seeds)
+{
+    RedisEndpointConfig config;
+    config.name = QStringLiteral("cluster");
+    config.topology = RedisEndpointConfig::Topology::Cluster;
+    config.nodes = seeds.isEmpty() ? QStringList{cluster.server(0).address()} : seeds;
+    return config;
+}
+
+LockScanResult TestRedisCluster::scanUntil(LockBackend &backend, const std::function<bool(const LockScanResult &)> &accept, int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        QSignalSpy finished(&backend, &LockBackend::scanFinished);
+        QSignalSpy interrupted(&backend, &LockBackend::scanInterrupted);
+        backend.scan();
+        (void)QTest::qWaitFor([&] { return finished.count() > 0 || interrupted.count() > 0; }, 10'000);
+        if (finished.count() > 0 && accept(backend.lastResult()))
+            return backend.lastResult();
+        QTest::qWait(200);
+    }
+    return backend.lastResult();
+}
+
+ForceReleaseResult TestRedisCluster::releaseNow(LockBackend &backend, const QByteArray &key, const QByteArray &holder)
+{
+    std::optional<ForceReleaseResult> outcome;
+    backend.release(LockReleaseRequest{LockReleaseRequest::Delete, key, holder}, [&outcome](const ForceReleaseResult &r) { outcome = r; });
+    (void)QTest::qWaitFor([&] { return outcome.has_value(); }, 15'000);
+    return outcome.value_or(ForceReleaseResult{ForceReleaseResult::Failed, {}, QStringLiteral("no answer")});
+}
+
+void TestRedisCluster::writeLocks(RedisClusterServers &cluster, const QByteArray &prefix, int count)
+{
+    for (int i = 0; i < count; ++i) {
+        const QByteArray key = prefix + QByteArray::number(i);
+        const RedisReply reply = cluster.command({"SET", key, "token-" + QByteArray::number(i), "PX", "600000"});
+        QVERIFY2(reply.type == RedisReply::Status, qPrintable(reply.errorText()));
+    }
+}
+
+void TestRedisCluster::rowsFromEveryShardOnce()
+{
+    writeLocks(*m_three, "lock:order:", 300);
+    // A Redisson lock too, hashed into one slot by its tag.
+    QCOMPARE(m_three->command({"HSET", "lock:{stock}:42", "8d3f-uuid:77", "1"}).integer, 1);
+    // Not a lock: a counter under the same pattern is a note, not a row.
+    m_three->command({"LPUSH", "lock:queue", "x"});
+
+    // Seeded with one node only: the rest of the cluster is found from it.
+    RedisClusterLockBackend backend(configFor(*m_three));
+    QSignalSpy topology(&backend, &LockBackend::topologyChanged);
+    backend.open();
+    QTRY_VERIFY_WITH_TIMEOUT(backend.isConnected(), 15'000);
+    QCOMPARE(topology.count(), 1);
+    QVERIFY2(topology.first().first().toString().contains(u"cluster of 3 masters"), qPrintable(topology.first().first().toString()));
+    QCOMPARE(backend.topology().masters().size(), 3);
+
+    const LockScanResult result = scanUntil(backend, [](const LockScanResult &r) { return r.locks.size() >= 301; });
+    QCOMPARE(result.locks.size(), 301);
+    QVERIFY(!result.truncated);
+    QSet<QByteArray> keys;
+    QSet<QString> nodes;
+    for (const LockInfo &lock : result.locks) {
+        QVERIFY2(!keys.contains(lock.key), lock.key.constData());
+        keys.insert(lock.key);
+        const QString node = lock.detailString(QStringLiteral("node"));
+        nodes.insert(node);
+        // Each row names the master that really holds the key.
+        QCOMPARE(node, m_three->masterOf(lock.key));
+        QCOMPARE(lock.detailInteger(QStringLiteral("slot")), qint64(redisKeySlot(lock.key)));
+        QVERIFY(!lock.detailString(QStringLiteral("shard")).isEmpty());
+    }
+    QCOMPARE(nodes.size(), 3);
+    const LockInfo *order = nullptr;
+    for (const LockInfo &lock : result.locks)
+        order = lock.key == "lock:order:7" ? &lock : order;
+    QVERIFY(order);
+    QCOMPARE(order->holder, QByteArray("token-7"));
+    QVERIFY(order->ttlMs > 0);
+    QVERIFY(keys.contains("lock:{stock}:42"));
+    bool noted = false;
+    for (const LockScanNote &note : result.notes)
+        noted = noted || note.key == "lock:queue";
+    QVERIFY(noted);
+    // The progress of a pass adds up the shards.
+    QVERIFY(result.keysScanned >= 302);
+}
+
+void TestRedisCluster::releaseGoesToTheSlotsMaster()
+{
+    writeLocks(*m_three, "lock:release:", 30);
+    RedisClusterLockBackend backend(configFor(*m_three, {m_three->server(2).address()}));
+    backend.open();
+    QTRY_VERIFY_WITH_TIMEOUT(backend.isConnected(), 15'000);
+    // Keys on every master, whichever node was the seed.
+    QSet<QString> owners;
+    for (int i = 0; i < 30; ++i) {
+        const QByteArray key = "lock:release:" + QByteArray::number(i);
+        owners.insert(m_three->masterOf(key));
+        const ForceReleaseResult result = releaseNow(backend, key, "token-" + QByteArray::number(i));
+        QCOMPARE(result.outcome, ForceReleaseResult::Released);
+        QCOMPARE(m_three->command({"EXISTS", key}).integer, 0);
+    }
+    QCOMPARE(owners.size(), 3);
+    // Compare first: another holder's lock stays.
+    m_three->command({"SET", "lock:release:x", "someone-else", "PX", "600000"});
+    const ForceReleaseResult changed = releaseNow(backend, "lock:release:x", "token-x");
+    QCOMPARE(changed.outcome, ForceReleaseResult::HolderChanged);
+    QCOMPARE(changed.currentHolder, QByteArray("someone-else"));
+    QCOMPARE(m_three->command({"EXISTS", "lock:release:x"}).integer, 1);
+    QCOMPARE(releaseNow(backend, "lock:release:none", "t").outcome, ForceReleaseResult::Gone);
+}
+
+void TestRedisCluster::releaseFollowsMovedAndAsk()
+{
+    RedisClusterLockBackend backend(configFor(*m_three));
+    backend.open();
+    QTRY_VERIFY_WITH_TIMEOUT(backend.isConnected(), 15'000);
+    QVERIFY(backend.topology().masters().size() == 3);
+
+    // Moves one key's slot to another master the way redis-cli --cluster reshard does:
+    // IMPORTING on the target, MIGRATING on the source, MIGRATE the key, and (for MOVED) NODE on all.
+    QStringList migrationErrors;
+    auto migrate = [&](const QByteArray &key, bool finish) -> QString {
+        const int slot = redisKeySlot(key);
+        const QString source = m_three->masterOf(key);
+        QString target;
+        for (const QString &master : m_three->masterAddresses())
+            target = master != source && target.isEmpty() ? master : target;
+        RedisServer *src = m_three->serverAt(source);
+        RedisServer *dst = m_three->serverAt(target);
+        const QByteArray srcId = m_three->nodeId(source).toUtf8();
+        const QByteArray dstId = m_three->nodeId(target).toUtf8();
+        const QByteArray slotText = QByteArray::number(slot);
+        for (const RedisReply &reply : {dst->command({"CLUSTER", "SETSLOT", slotText, "IMPORTING", srcId}),
+                                        src->command({"CLUSTER", "SETSLOT", slotText, "MIGRATING", dstId}),
+                                        src->command({"MIGRATE", "127.0.0.1", QByteArray::number(dst->port()), key, "0", "5000"})}) {
+            if (reply.type != RedisReply::Status)
+                migrationErrors << reply.errorText();
+        }
+        if (finish) {
+            for (int i = 0; i < m_three->size(); ++i)
+                m_three->server(i).command({"CLUSTER", "SETSLOT", slotText, "NODE", dstId});
+        }
+        return target;
+    };
+
+    // ASK: the slot is half-way; the key already lives on the target, the map still says source.
+    m_three->command({"SET", "lock:ask", "holder-ask", "PX", "600000"});
+    const QString askTarget = migrate("lock:ask", false);
+    QVERIFY2(!askTarget.isEmpty() && migrationErrors.isEmpty(), qPrintable(migrationErrors.join(QStringLiteral("; "))));
+    const ForceReleaseResult asked = releaseNow(backend, "lock:ask", "holder-ask");
+    QVERIFY2(asked.outcome == ForceReleaseResult::Released, qPrintable(asked.message));
+    QVERIFY2(asked.message.contains(askTarget), qPrintable(asked.message));
+    QCOMPARE(m_three->serverAt(askTarget)->command({"EXISTS", "lock:ask"}).integer, 0);
+    // Finish that migration so the cluster is whole again.
+    const int askSlot = redisKeySlot("lock:ask");
+    for (int i = 0; i < m_three->size(); ++i)
+        m_three->server(i).command({"CLUSTER", "SETSLOT", QByteArray::number(askSlot), "NODE", m_three->nodeId(askTarget).toUtf8()});
+
+    // MOVED: the slot has moved for good since the backend read the map.
+    m_three->command({"SET", "lock:moved", "holder-moved", "PX", "600000"});
+    QTest::qWait(200);
+    const QString movedTarget = migrate("lock:moved", true);
+    QVERIFY2(migrationErrors.isEmpty(), qPrintable(migrationErrors.join(QStringLiteral("; "))));
+    QTRY_COMPARE_WITH_TIMEOUT(m_three->masterOf("lock:moved"), movedTarget, 10'000);
+    const ForceReleaseResult moved = releaseNow(backend, "lock:moved", "holder-moved");
+    QVERIFY2(moved.outcome == ForceReleaseResult::Released, qPrintable(moved.message));
+    QCOMPARE(m_three->command({"EXISTS", "lock:moved"}).integer, 0);
+    // A MOVED makes the next pass read the map again: the key's new master is the one named.
+    m_three->command({"SET", "lock:moved", "again", "PX", "600000"});
+    const LockScanResult result = scanUntil(backend, [](const LockScanResult &r) {
+        for (const LockInfo &lock : r.locks) {
+            if (lock.key == "lock:moved")
+                return true;
+        }
+        return false;
+    });
+    QString node;
+    for (const LockInfo &lock : result.locks)
+        node = lock.key == "lock:moved" ? lock.detailString(QStringLiteral("node")) : node;
+    QCOMPARE(node, movedTarget);
+}
+
+void TestRedisCluster::notAClusterNode()
+{
+    RedisServer plain;
+    QString error;
+    QVERIFY2(plain.start(&error), qPrintable(error));
+    RedisEndpointConfig config;
+    config.topology = RedisEndpointConfig::Topology::Cluster;
+    config.nodes = {plain.address()};
+    std::optional<std::pair<bool, QString>> answer;
+    QObject context;
+    probeLockEndpoint(LockEndpointConfig::fromRedis(config), {}, &context, [&](bool ok, const QString &message) { answer = std::pair{ok, message}; });
+    QTRY_VERIFY_WITH_TIMEOUT(answer.has_value(), 15'000);
+    QVERIFY(!answer->first);
+    QVERIFY2(answer->second.contains(u"not a cluster node"), qPrintable(answer->second));
+    // And a real cluster probes fine, naming its masters.
+    answer.reset();
+    probeLockEndpoint(LockEndpointConfig::fromRedis(configFor(*m_three)), {}, &context, [&](bool ok, const QString &message) { answer = std::pair{ok, message}; });
+    QTRY_VERIFY_WITH_TIMEOUT(answer.has_value(), 15'000);
+    QVERIFY2(answer->first, qPrintable(answer->second));
+    QVERIFY(answer->second.contains(u"3 masters"));
+}
+
+void TestRedisCluster::failoverIsNoticedAndThePassCompleteAgain()
+{
+    RedisClusterServers &cluster = *m_replicated;
+    writeLocks(cluster, "lock:fo:", 200);
+    // Seeded with every node, as an operator would.
+    RedisClusterLockBackend backend(configFor(cluster, cluster.addresses()));
+    QSignalSpy topology(&backend, &LockBackend::topologyChanged);
+    backend.open();
+    QTRY_VERIFY_WITH_TIMEOUT(backend.isConnected(), 15'000);
+    LockScanResult before = scanUntil(backend, [](const LockScanResult &r) { return r.locks.size() == 200 && !r.truncated; });
+    QCOMPARE(before.locks.size(), 200);
+
+    // Kill the master that holds lock:fo:0; its replica must take over.
+    const QString victim = cluster.masterOf("lock:fo:0");
+    RedisServer *dead = cluster.serverAt(victim);
+    QVERIFY(dead);
+    // Replication is asynchronous: let the replicas catch up before the kill, so no lock is lost by Redis itself.
+    for (const QString &master : cluster.masterAddresses())
+        cluster.serverAt(master)->command({"WAIT", "1", "5000"});
+    dead->kill();
+
+    // While the shard has no master the table is incomplete, and says so.
+    // After the replica is promoted, a pass is complete again: every lock once.
+    const LockScanResult after = scanUntil(backend, [](const LockScanResult &r) { return !r.truncated && r.locks.size() == 200; }, 60'000);
+    QCOMPARE(after.locks.size(), 200);
+    QVERIFY(!after.truncated);
+    QSet<QByteArray> keys;
+    for (const LockInfo &lock : after.locks) {
+        QVERIFY(!keys.contains(lock.key));
+        keys.insert(lock.key);
+        QVERIFY2(lock.detailString(QStringLiteral("node")) != victim, lock.key.constData());
+    }
+    // The change was announced: slots moved from the dead master to its replica.
+    QVERIFY(topology.count() >= 2);
+    const QString last = topology.last().first().toString();
+    QVERIFY2(last.contains(victim) && last.contains(u"failover"), qPrintable(last));
+    // Observed history survives the failover: first seen is still the first pass's.
+    for (const LockInfo &lock : after.locks) {
+        if (lock.key == "lock:fo:0") {
+            for (const LockInfo &old : before.locks) {
+                if (old.key == lock.key)
+                    QCOMPARE(lock.firstSeen, old.firstSeen);
+            }
+        }
+    }
+    // Releases go to the new master.
+    const ForceReleaseResult released = releaseNow(backend, "lock:fo:0", "token-0");
+    QVERIFY2(released.outcome == ForceReleaseResult::Released, qPrintable(released.message));
+}
+
+QTEST_GUILESS_MAIN(TestRedisCluster)
+#include "tst_rediscluster.moc"
