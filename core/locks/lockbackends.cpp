@@ -98,23 +98,80 @@ bool parseLockEndpointAddress(const QString &text, LockEndpointConfig *endpoint,
         *endpoint = LockEndpointConfig::fromZooKeeper(z);
         return true;
     }
+    // Redis: one node, a cluster, a sentinel group or a Redlock; "rediss"/"-s" for TLS.
     RedisEndpointConfig r;
     QString address = trimmed;
-    if (address.startsWith(u"redis://")) {
-        address = address.mid(8);
-        const qsizetype slash = address.indexOf(u'/');
-        if (slash >= 0) {
-            bool ok = false;
-            r.database = address.mid(slash + 1).toInt(&ok);
-            if (!ok || r.database < 0 || r.database > 15) {
-                *error = QStringLiteral("lock endpoint \"%1\": database must be 0..15; %2").arg(trimmed, forms);
-                return false;
-            }
-            address.truncate(slash);
+    using Topology = RedisEndpointConfig::Topology;
+    const struct { const char16_t *scheme; Topology topology; bool tls; } schemes[] = {
+        {u"redis://", Topology::Node, false},          {u"rediss://", Topology::Node, true},
+        {u"redis-cluster://", Topology::Cluster, false}, {u"rediss-cluster://", Topology::Cluster, true},
+        {u"redis-sentinel://", Topology::Sentinel, false}, {u"rediss-sentinel://", Topology::Sentinel, true},
+        {u"redlock://", Topology::Redlock, false},     {u"redlocks://", Topology::Redlock, true},
+    };
+    for (const auto &scheme : schemes) {
+        const QString prefix = QString::fromUtf16(scheme.scheme);
+        if (address.startsWith(prefix)) {
+            address = address.mid(prefix.size());
+            r.topology = scheme.topology;
+            r.tls = scheme.tls;
+            break;
         }
     }
-    if (!hostPort(address, &r.host, &r.port)) {
-        *error = QStringLiteral("lock endpoint \"%1\" is not host:port; %2").arg(trimmed, forms);
+    const QString redisForms = QStringLiteral("write it like 127.0.0.1:6379, redis://[USER@]HOST:PORT[/DB] (rediss:// for TLS), "
+                                              "redis-cluster://HOST:PORT[,HOST:PORT...], redis-sentinel://HOST:PORT[,...]/MASTER or "
+                                              "redlock://HOST:PORT,HOST:PORT,HOST:PORT; or zookeeper:// and etcd:// lines");
+    const qsizetype at = address.indexOf(u'@');
+    if (at >= 0) {
+        r.user = address.left(at);
+        address = address.mid(at + 1);
+        if (r.user.isEmpty() || r.user.contains(u':')) {
+            *error = QStringLiteral("lock endpoint \"%1\": a password never goes in the address; give USER@ only and the password in the "
+                                    "keychain, a 0600 file or the environment").arg(trimmed);
+            return false;
+        }
+    }
+    const qsizetype slash = address.indexOf(u'/');
+    QString tail;
+    if (slash >= 0) {
+        tail = address.mid(slash + 1);
+        address.truncate(slash);
+    }
+    if (r.topology == Topology::Sentinel) {
+        r.masterName = tail;
+        if (r.masterName.isEmpty()) {
+            *error = QStringLiteral("lock endpoint \"%1\": name the master the sentinels watch after the slash; %2").arg(trimmed, redisForms);
+            return false;
+        }
+    } else if (!tail.isEmpty()) {
+        bool ok = false;
+        r.database = tail.toInt(&ok);
+        if (!ok || r.database < 0 || r.database > 15 || r.topology == Topology::Cluster) {
+            *error = QStringLiteral("lock endpoint \"%1\": database must be 0..15 (a cluster has only 0); %2").arg(trimmed, redisForms);
+            return false;
+        }
+    }
+    const QStringList parts = address.split(u',');
+    if (r.topology == Topology::Node && parts.size() > 1) {
+        *error = QStringLiteral("lock endpoint \"%1\" lists several nodes; say which kind: %2").arg(trimmed, redisForms);
+        return false;
+    }
+    for (const QString &part : parts) {
+        QString host;
+        quint16 port = 0;
+        if (!hostPort(part, &host, &port)) {
+            *error = QStringLiteral("lock endpoint \"%1\": \"%2\" is not host:port; %3").arg(trimmed, part, redisForms);
+            return false;
+        }
+        r.nodes << part;
+        if (r.nodes.size() == 1) {
+            r.host = host;
+            r.port = port;
+        }
+    }
+    if (r.topology == Topology::Node)
+        r.nodes.clear();
+    if (r.topology == Topology::Redlock && r.nodes.size() < 3) {
+        *error = QStringLiteral("lock endpoint \"%1\": a Redlock needs at least 3 independent masters; list them all").arg(trimmed);
         return false;
     }
     r.name = trimmed;

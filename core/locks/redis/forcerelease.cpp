@@ -41,7 +41,8 @@ ForceReleaseResult forceReleaseOutcome(const QString &endpoint, const QByteArray
     ForceReleaseResult result;
     const QString shownKey = escapeBytes(key);
     const QString shownHolder = escapeBytes(holder);
-    if (reply.type == RedisReply::Error && (reply.string.startsWith("NOPERM") || reply.string.contains("NOPERM"))) {
+    // NOPERM: the user may not run EVAL; "can't run this command": the script's DEL or PUBLISH was refused.
+    if (reply.type == RedisReply::Error && (reply.string.startsWith("NOPERM") || reply.string.contains("can't run this command"))) {
         // An ACL user that may read locks but not delete them: name what it lacks.
         result.outcome = ForceReleaseResult::Failed;
         result.message = QStringLiteral("%1: release of \"%2\" refused by Redis's ACL: %3. The user needs +eval, +del and +publish "
