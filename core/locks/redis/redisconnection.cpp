@@ -185,9 +185,52 @@ bool RedisConnection::transportOpen() const
 
 void RedisConnection::startConnecting()
 {
-    if (transportOpen() || !m_wanted)
+    if (transportOpen() || !m_wanted || m_resolving)
         return;
     setState(State::Connecting);
+    if (!m_resolver) {
+        connectTransport();
+        return;
+    }
+    m_resolving = true;
+    m_resolver([this, guard = QPointer<RedisConnection>(this)](const QString &address, const QString &error) {
+        if (!guard)
+            return;
+        m_resolving = false;
+        if (!m_wanted) {
+            setState(State::Disconnected);
+            return;
+        }
+        const qsizetype colon = address.lastIndexOf(u':');
+        bool ok = false;
+        const int port = colon > 0 ? address.mid(colon + 1).toInt(&ok) : 0;
+        if (!error.isEmpty() || !ok || port < 1 || port > 65535) {
+            fail(error.isEmpty() ? QStringLiteral("%1: no address for the server (\"%2\")").arg(endpoint(), address) : error, true);
+            return;
+        }
+        m_options.host = address.left(colon);
+        if (m_options.host.startsWith(u'[') && m_options.host.endsWith(u']'))
+            m_options.host = m_options.host.mid(1, m_options.host.size() - 2);
+        m_options.port = quint16(port);
+        connectTransport();
+    });
+}
+
+void RedisConnection::reconnectNow(const QString &why)
+{
+    if (!m_wanted)
+        return;
+    m_attempt = 0;
+    if (transportOpen()) {
+        fail(QStringLiteral("%1: reconnecting: %2").arg(endpoint(), why), true);
+    } else if (!m_resolving) {
+        m_reconnectTimer.stop();
+        startConnecting();
+    }
+}
+
+void RedisConnection::connectTransport()
+{
     if (m_options.tls) {
         startTls();
         return;

@@ -68,6 +68,15 @@ public:
     // Stops reconnecting; commands in flight get their replies first when the server answers.
     void close();
 
+    // Where to connect is asked anew before every connection attempt (Sentinel: the current
+    // master). The resolver answers once with "host:port", or with an error (then the attempt
+    // fails and is retried with backoff, as a refused connection would be).
+    using AddressResolver = std::function<void(std::function<void(const QString &address, const QString &error)>)>;
+    void setAddressResolver(AddressResolver resolver) { m_resolver = std::move(resolver); }
+    // Drops the connection (commands in flight get Failed replies) and connects again at once,
+    // asking the resolver where.
+    void reconnectNow(const QString &why);
+
     // Sends a command. The callback runs exactly once, on this object's thread: with the reply,
     // or with a Failed reply (not connected, timeout, connection lost) — never synchronously
     // inside command(), so callers may send more commands from a callback. Destroying the
@@ -111,6 +120,7 @@ private:
     static void cleanup(void *data);
 
     void startConnecting();
+    void connectTransport();
     void startTls();
     void onTlsReadable();
     void dispatchReply(Pending *pending, void *reply);
@@ -143,6 +153,8 @@ private:
     std::deque<qint64> m_sentAt;         // replies arrive in order, so the front is the oldest
     // TLS transport (options.tls): the socket, hiredis's reply parser, and the commands sent
     // whose replies have not come, in order.
+    AddressResolver m_resolver;
+    bool m_resolving = false;
     QSslSocket *m_ssl = nullptr;
     redisReader *m_reader = nullptr;
     std::deque<Pending *> m_tlsPending;

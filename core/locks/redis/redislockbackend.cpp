@@ -4,6 +4,7 @@
 #include "locks/redis/redisconnection.h"
 #include "locks/redis/redislockinspector.h"
 #include "locks/redis/redislocks.h"
+#include "locks/redis/redissentinel.h"
 
 namespace fulcrum {
 
@@ -15,8 +16,22 @@ struct RedisLockBackend::PendingRelease
 
 RedisLockBackend::RedisLockBackend(const RedisEndpointConfig &config, const QByteArray &password, QObject *parent)
     : LockBackend(parent)
+    , m_config(config)
 {
     m_connection = new RedisConnection(RedisConnectionOptions::fromConfig(config, password), this);
+    if (config.topology == RedisEndpointConfig::Topology::Sentinel) {
+        m_sentinel = new RedisSentinelWatch(config.nodes, config.masterName, RedisConnectionOptions::fromConfig(config, password), this);
+        m_connection->setAddressResolver([this](std::function<void(const QString &, const QString &)> done) { m_sentinel->resolve(std::move(done)); });
+        connect(m_sentinel, &RedisSentinelWatch::masterChanged, this, [this](const QString &from, const QString &to, const QString &how) {
+            if (from.isEmpty()) {
+                Q_EMIT topologyChanged(QStringLiteral("%1: the sentinels name %2 as master of \"%3\"").arg(url(), to, m_config.masterName));
+                return;
+            }
+            Q_EMIT topologyChanged(QStringLiteral("%1: failover: the master of \"%2\" moved from %3 to %4 (%5); reconnecting to %4")
+                                       .arg(url(), m_config.masterName, from, to, how));
+            m_connection->reconnectNow(QStringLiteral("the sentinels name %1 as the new master").arg(to));
+        });
+    }
     RedisLockInspectorOptions options;
     options.patterns = config.lockPatterns;
     options.longHeldMs = config.longHeldMs;
@@ -61,11 +76,13 @@ LockBackendCapabilities RedisLockBackend::redisCapabilities()
 
 QString RedisLockBackend::url() const
 {
-    return m_connection->endpoint();
+    return m_sentinel ? m_config.url() : m_connection->endpoint();
 }
 
 void RedisLockBackend::open()
 {
+    if (m_sentinel)
+        m_sentinel->start();
     m_connection->open();
 }
 
@@ -127,8 +144,12 @@ void RedisLockBackend::probe(const RedisEndpointConfig &config, const QByteArray
     RedisConnectionOptions options = RedisConnectionOptions::fromConfig(config, password);
     options.reconnect = false;
     auto *connection = new RedisConnection(options, context);
+    if (config.topology == RedisEndpointConfig::Topology::Sentinel) {
+        auto *sentinels = new RedisSentinelWatch(config.nodes, config.masterName, options, connection);
+        connection->setAddressResolver([sentinels](std::function<void(const QString &, const QString &)> resolved) { sentinels->resolve(std::move(resolved)); });
+    }
     auto answered = std::make_shared<bool>(false);
-    const QString endpoint = options.endpoint();
+    const QString endpoint = config.topology == RedisEndpointConfig::Topology::Sentinel ? config.url() : options.endpoint();
     auto answer = [connection, answered, done = std::move(done)](bool ok, const QString &message) {
         if (std::exchange(*answered, true))
             return;
@@ -139,9 +160,10 @@ void RedisLockBackend::probe(const RedisEndpointConfig &config, const QByteArray
         answer(false, QStringLiteral("%1: %2").arg(endpoint, why));
     });
     QObject::connect(connection, &RedisConnection::connected, context, [answer, connection, endpoint] {
-        connection->command({"PING"}, [answer, endpoint](const RedisReply &reply) {
+        const QString where = connection->endpoint() == endpoint ? QString() : QStringLiteral(" to %1").arg(connection->endpoint());
+        connection->command({"PING"}, [answer, endpoint, where](const RedisReply &reply) {
             answer(!reply.isError(), reply.isError() ? QStringLiteral("%1: PING failed: %2").arg(endpoint, QString::fromUtf8(reply.string))
-                                                     : QStringLiteral("%1: connected, PING answered %2").arg(endpoint, QString::fromUtf8(reply.string)));
+                                                     : QStringLiteral("%1: connected%2, PING answered %3").arg(endpoint, where, QString::fromUtf8(reply.string)));
         });
     });
     connection->open();

@@ -11,10 +11,13 @@ namespace fulcrum {
 
 class RedisConnection;
 class RedisLockInspector;
+class RedisSentinelWatch;
 
-// One Redis (a node, or a node behind a proxy) as a lock endpoint: a RedisConnection that
-// reconnects by itself, a RedisLockInspector for the passes, and the compare-and-delete script
-// for releases.
+// One Redis (a node, a node behind a proxy, or the master a group of Sentinels names) as a
+// lock endpoint: a RedisConnection that reconnects by itself, a RedisLockInspector for the
+// passes, and the compare-and-delete script for releases. Behind Sentinel, every connection
+// attempt asks the sentinels for the master first, and a +switch-master (or a changed answer to
+// the periodic check) reconnects to the new master at once.
 class RedisLockBackend final : public LockBackend
 {
     Q_OBJECT
@@ -40,8 +43,10 @@ public:
 private:
     struct PendingRelease;
 
+    RedisEndpointConfig m_config;
     RedisConnection *m_connection = nullptr;
     RedisLockInspector *m_inspector = nullptr;
+    RedisSentinelWatch *m_sentinel = nullptr;
     std::vector<std::shared_ptr<PendingRelease>> m_releases;
 };
 
