@@ -180,6 +180,12 @@ QVariant LockModel::data(const QModelIndex &index, int role) const
                 flags.append(tr("long-held"));
             if (lock->churning)
                 flags.append(tr("churning"));
+            if (lock->redlockSplit)
+                flags.append(tr("split: no majority"));
+            if (lock->redlockMinority)
+                flags.append(tr("minority leftover"));
+            if (lock->ttlSkew)
+                flags.append(tr("TTL skew"));
             return flags.join(QStringLiteral(", "));
         }
         }
@@ -204,7 +210,7 @@ QVariant LockModel::data(const QModelIndex &index, int role) const
     }
     if (role == Qt::ToolTipRole && index.column() == Holder && !lock->holderText.isEmpty())
         return tr("%1\nreleased by its node: %2").arg(lock->holderText, QString::fromUtf8(lock->holder));
-    const bool flagged = (lock->noExpiry() && m_capabilities.ttl) || lock->longHeld || lock->orphanedWaiter;
+    const bool flagged = (lock->noExpiry() && m_capabilities.ttl) || lock->longHeld || lock->orphanedWaiter || lock->redlockSplit || lock->ttlSkew;
     if (role == Qt::BackgroundRole && flagged)
         return QBrush(QColor(0xe1, 0x57, 0x59, 60));
     if (role == Qt::FontRole && flagged && index.column() == Flags) {

@@ -125,6 +125,9 @@ LockRow LockRow::fromInfo(const QString &endpoint, const LockInfo &info, const Q
     row.longHeld = info.flags & LockInfo::LongHeld;
     row.churning = info.flags & LockInfo::Churn;
     row.orphanedWaiter = info.flags & LockInfo::OrphanedWaiter;
+    row.redlockSplit = info.flags & LockInfo::RedlockSplit;
+    row.redlockMinority = info.flags & LockInfo::RedlockMinority;
+    row.ttlSkew = info.flags & LockInfo::TtlSkew;
     return row;
 }
 

@@ -105,6 +105,9 @@ struct LockRow
     bool longHeld = false;
     bool churning = false;
     bool orphanedWaiter = false;
+    bool redlockSplit = false;      // Redlock: no token on a majority of the masters
+    bool redlockMinority = false;   // Redlock: a token on a minority of them (a leftover)
+    bool ttlSkew = false;           // Redlock: one token's TTLs disagree across masters
 
     static LockRow fromInfo(const QString &endpoint, const LockInfo &info, const QDateTime &readAt);
 };

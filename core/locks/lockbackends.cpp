@@ -3,6 +3,7 @@
 #include "locks/etcd/etcdlockbackend.h"
 #include "locks/redis/redisclusterlockbackend.h"
 #include "locks/redis/redislockbackend.h"
+#include "locks/redis/redisredlockbackend.h"
 #include "locks/secretstore.h"
 #include "locks/zookeeper/zookeeperlockbackend.h"
 
@@ -187,7 +188,42 @@ LockBackend *createLockBackend(const LockEndpointConfig &endpoint, const QByteAr
         return new EtcdLockBackend(endpoint.etcd, password, parent);
     if (endpoint.redis.topology == RedisEndpointConfig::Topology::Cluster)
         return new RedisClusterLockBackend(endpoint.redis, password, parent);
+    if (endpoint.redis.topology == RedisEndpointConfig::Topology::Redlock)
+        return new RedisRedlockBackend(endpoint.redis, password, parent);
     return new RedisLockBackend(endpoint.redis, password, parent);
+}
+
+// A Redlock answers when a quorum of its masters does; each master's answer is in the message.
+static void probeRedlockMasters(const RedisEndpointConfig &config, const QByteArray &password, QObject *context,
+                                std::function<void(bool ok, const QString &message)> done)
+{
+    struct Tally
+    {
+        int remaining = 0;
+        int ok = 0;
+        QStringList lines;
+        std::function<void(bool, const QString &)> done;
+    };
+    auto tally = std::make_shared<Tally>();
+    tally->remaining = int(config.nodes.size());
+    tally->done = std::move(done);
+    for (const QString &node : config.nodes) {
+        RedisEndpointConfig one = config;
+        one.topology = RedisEndpointConfig::Topology::Node;
+        one.nodes.clear();
+        one.host = node.section(u':', 0, -2);
+        one.port = quint16(node.section(u':', -1).toInt());
+        RedisLockBackend::probe(one, password, context, [tally, config](bool ok, const QString &message) {
+            tally->ok += ok ? 1 : 0;
+            tally->lines << message;
+            if (--tally->remaining > 0)
+                return;
+            const int quorum = int(config.nodes.size()) / 2 + 1;
+            tally->done(tally->ok >= quorum, QStringLiteral("%1: %2 of %3 masters answered (a quorum is %4): %5")
+                                                 .arg(config.url()).arg(tally->ok).arg(config.nodes.size()).arg(quorum)
+                                                 .arg(tally->lines.join(QStringLiteral("; "))));
+        });
+    }
 }
 
 void probeLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &password, QObject *context,
@@ -199,6 +235,8 @@ void probeLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &pas
         EtcdLockBackend::probe(endpoint.etcd, password, context, std::move(done));
     else if (endpoint.redis.topology == RedisEndpointConfig::Topology::Cluster)
         RedisClusterLockBackend::probe(endpoint.redis, password, context, std::move(done));
+    else if (endpoint.redis.topology == RedisEndpointConfig::Topology::Redlock)
+        probeRedlockMasters(endpoint.redis, password, context, std::move(done));
     else
         RedisLockBackend::probe(endpoint.redis, password, context, std::move(done));
 }

@@ -25,6 +25,12 @@ QStringList LockInfo::flagNames() const
         names << QStringLiteral("churn");
     if (flags & OrphanedWaiter)
         names << QStringLiteral("orphaned-waiter");
+    if (flags & RedlockSplit)
+        names << QStringLiteral("redlock-split");
+    if (flags & RedlockMinority)
+        names << QStringLiteral("redlock-minority");
+    if (flags & TtlSkew)
+        names << QStringLiteral("ttl-skew");
     return names;
 }
 
@@ -114,6 +120,12 @@ LockInfo LockInfo::fromJson(const QJsonObject &json)
             info.flags |= Churn;
         else if (name == u"orphaned-waiter")
             info.flags |= OrphanedWaiter;
+        else if (name == u"redlock-split")
+            info.flags |= RedlockSplit;
+        else if (name == u"redlock-minority")
+            info.flags |= RedlockMinority;
+        else if (name == u"ttl-skew")
+            info.flags |= TtlSkew;
     }
     for (const QJsonValue &h : json.value(QStringLiteral("holders")).toArray())
         info.holders.append(bytesFromJson(h));

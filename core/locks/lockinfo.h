@@ -31,6 +31,9 @@ struct LockInfo
         LongHeld = 2,               // held longer than the endpoint's long_held
         Churn = 4,                  // the holder changed often within a minute
         OrphanedWaiter = 8,         // a waiter whose predecessor is gone longer than a session timeout
+        RedlockSplit = 16,          // Redlock: no token is on a majority of the masters
+        RedlockMinority = 32,       // Redlock: a token on fewer than a majority (a failed attempt's leftover)
+        TtlSkew = 64,               // Redlock: the same token's TTLs differ across masters more than clock drift allows
     };
 
     QString backend;                // "redis", "zookeeper", ...
