@@ -13,7 +13,7 @@
 // never from the command line or the URL.
 struct CtlRedisOptions
 {
-    QCommandLineOption redis{QStringLiteral("redis"), QStringLiteral("Redis endpoint: redis://[USER@]HOST:PORT[/DB] or unix:///path/redis.sock[?db=N]."), QStringLiteral("URL")};
+    QCommandLineOption redis{QStringLiteral("redis"), QStringLiteral("Redis endpoint: redis://[USER@]HOST:PORT[/DB], rediss://... (TLS) or unix:///path/redis.sock[?db=N]; locks list|release|show also take redis-cluster://H:P[,H:P...], redis-sentinel://H:P[,...]/MASTER and redlock://H:P,H:P,H:P."), QStringLiteral("URL")};
     QCommandLineOption passwordFile{QStringLiteral("password-file"), QStringLiteral("Read the Redis password from this file (must be mode 0600)."), QStringLiteral("PATH")};
     QCommandLineOption keychain{QStringLiteral("keychain"), QStringLiteral("Read the Redis password from this keychain entry (service \"fulcrum\")."), QStringLiteral("ENTRY")};
     QCommandLineOption timeout{QStringLiteral("timeout"), QStringLiteral("Connect and command timeout (default 5s)."), QStringLiteral("DURATION"), QStringLiteral("5s")};

@@ -40,16 +40,18 @@ struct CtlLockEndpointOptions
     QCommandLineOption user{QStringLiteral("user"), QStringLiteral("ZooKeeper digest auth or etcd user (its password from --password-file, FULCRUM_ZOOKEEPER_PASSWORD / FULCRUM_ETCD_PASSWORD or --keychain)."), QStringLiteral("USER")};
     QCommandLineOption etcd{QStringLiteral("etcd"), QStringLiteral("etcd members: URL[,URL...] (http://HOST:2379 or https://HOST:2379; HOST:PORT means http)."), QStringLiteral("URLS")};
     QCommandLineOption prefix{QStringLiteral("prefix"), QStringLiteral("etcd key prefix to read, repeatable (default: the whole keyspace)."), QStringLiteral("PREFIX")};
-    QCommandLineOption caFile{QStringLiteral("ca-file"), QStringLiteral("etcd over https: the CA of the members' certificates."), QStringLiteral("PATH")};
-    QCommandLineOption certFile{QStringLiteral("cert-file"), QStringLiteral("etcd over https: client certificate (with --key-file)."), QStringLiteral("PATH")};
-    QCommandLineOption keyFile{QStringLiteral("key-file"), QStringLiteral("etcd over https: the client certificate's key."), QStringLiteral("PATH")};
+    QCommandLineOption caFile{QStringLiteral("ca-file"), QStringLiteral("TLS (etcd https://, Redis rediss://): the CA of the servers' certificates."), QStringLiteral("PATH")};
+    QCommandLineOption certFile{QStringLiteral("cert-file"), QStringLiteral("TLS: client certificate (with --key-file)."), QStringLiteral("PATH")};
+    QCommandLineOption keyFile{QStringLiteral("key-file"), QStringLiteral("TLS: the client certificate's key."), QStringLiteral("PATH")};
+    QCommandLineOption serverName{QStringLiteral("server-name"), QStringLiteral("Redis TLS: the name the server's certificate must carry (default: the host)."), QStringLiteral("NAME")};
+    QCommandLineOption tlsInsecure{QStringLiteral("tls-insecure"), QStringLiteral("Redis TLS: do not verify the server's certificate (never in production).")};
     QCommandLineOption match{QStringLiteral("match"), QStringLiteral("Redis key pattern, repeatable (default: lock:* and *:lock:*)."), QStringLiteral("PATTERN")};
     QCommandLineOption count{QStringLiteral("count"), QStringLiteral("Redis SCAN COUNT per call (default 1000)."), QStringLiteral("N"), QStringLiteral("1000")};
 
     void addTo(QCommandLineParser &parser) const
     {
         redis.addTo(parser);
-        parser.addOptions({zookeeper, path, user, match, count, etcd, prefix, caFile, certFile, keyFile});
+        parser.addOptions({zookeeper, path, user, match, count, etcd, prefix, caFile, certFile, keyFile, serverName, tlsInsecure});
     }
 };
 
@@ -84,13 +86,39 @@ std::optional<std::pair<LockEndpointConfig, QByteArray>> ctlLockEndpoint(const Q
         }
         config = LockEndpointConfig::fromEtcd(e);
     } else if (redis) {
+        // One node (redis://, rediss://, unix://), or a cluster, sentinel group or Redlock as
+        // Settings lines write them (redis-cluster://, redis-sentinel://…/MASTER, redlock://).
+        const QString url = parser.value(o.redis.redis);
+        RedisEndpointConfig r;
         QString why;
-        const auto endpoint = parseRedisUrl(parser.value(o.redis.redis), &why);
-        if (!endpoint) {
-            *error = QStringLiteral("--redis: %1").arg(why);
+        if (url.startsWith(u"redis://") || url.startsWith(u"rediss://") || url.startsWith(u"unix:")) {
+            const auto endpoint = parseRedisUrl(url, &why);
+            if (!endpoint) {
+                *error = QStringLiteral("--redis: %1").arg(why);
+                return std::nullopt;
+            }
+            r = *endpoint;
+        } else {
+            LockEndpointConfig parsed;
+            if (!parseLockEndpointAddress(url, &parsed, &why) || !parsed.isRedis()) {
+                *error = QStringLiteral("--redis: %1").arg(why.isEmpty() ? QStringLiteral("\"%1\" is not a Redis address").arg(url) : why);
+                return std::nullopt;
+            }
+            r = parsed.redis;
+        }
+        r.caFile = parser.value(o.caFile);
+        r.certFile = parser.value(o.certFile);
+        r.keyFile = parser.value(o.keyFile);
+        r.serverName = parser.value(o.serverName);
+        r.tlsInsecure = parser.isSet(o.tlsInsecure);
+        if (!r.tls && (!r.caFile.isEmpty() || !r.certFile.isEmpty() || !r.serverName.isEmpty() || r.tlsInsecure)) {
+            *error = QStringLiteral("--ca-file, --cert-file, --server-name and --tls-insecure are for TLS; write the address as rediss://HOST:PORT");
             return std::nullopt;
         }
-        RedisEndpointConfig r = *endpoint;
+        if (r.certFile.isEmpty() != r.keyFile.isEmpty()) {
+            *error = QStringLiteral("a client certificate needs both --cert-file and --key-file");
+            return std::nullopt;
+        }
         if (parser.isSet(o.match))
             r.lockPatterns = parser.values(o.match);
         bool countOk = false;

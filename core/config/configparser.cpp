@@ -453,7 +453,10 @@ RedisEndpointConfig parseRedis(Reader &r, const QJsonValue &value, const QString
                 r.error(JsonLocations::child(listPointer, i), why.isEmpty() ? QStringLiteral("%1 entries are strings \"HOST:PORT\"").arg(shape) : why);
                 continue;
             }
-            (tls ? anyTls : anyPlain) = true;
+            if (tls)
+                anyTls = true;
+            else if (list.at(i).toString().startsWith(u"redis://"))
+                anyPlain = true; // a bare HOST:PORT takes the endpoint's scheme
             if (c.nodes.contains(node))
                 r.error(JsonLocations::child(listPointer, i), QStringLiteral("%1 is listed twice").arg(node));
             c.nodes << node;

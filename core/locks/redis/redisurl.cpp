@@ -35,10 +35,11 @@ std::optional<RedisEndpointConfig> parseRedisUrl(const QString &text, QString *e
         c.name = c.unixSocket;
         return c;
     }
-    if (!url.isValid() || url.scheme() != u"redis" || url.host().isEmpty()) {
-        *error = QStringLiteral("Redis URL \"%1\" must look like redis://HOST:PORT[/DB] or unix:///path/to/redis.sock").arg(text);
+    if (!url.isValid() || (url.scheme() != u"redis" && url.scheme() != u"rediss") || url.host().isEmpty()) {
+        *error = QStringLiteral("Redis URL \"%1\" must look like redis://HOST:PORT[/DB], rediss://HOST:PORT[/DB] (TLS) or unix:///path/to/redis.sock").arg(text);
         return std::nullopt;
     }
+    c.tls = url.scheme() == u"rediss";
     c.host = url.host();
     c.port = quint16(url.port(6379));
     c.user = url.userName();

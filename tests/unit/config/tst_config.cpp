@@ -276,6 +276,80 @@ private Q_SLOTS:
         QVERIFY(*again.config == *r.config);
     }
 
+    void redisTopologiesAndTls()
+    {
+        const QByteArray text =
+            "{ \"locks\": [\n"
+            "  { \"backend\": \"redis\", \"name\": \"orders\", \"cluster\": [\"rediss://10.0.0.1:7000\", \"10.0.0.2:7000\"], \"tls\": true,\n"
+            "    \"ca_file\": \"/etc/fulcrum/ca.pem\", \"server_name\": \"redis.shop\", \"user\": \"ops\", \"password\": \"keychain\" },\n"
+            "  { \"backend\": \"redis\", \"name\": \"checkout\", \"sentinels\": [\"10.0.0.5:26379\", \"10.0.0.6:26379\"], \"master_name\": \"mymaster\", \"database\": 2 },\n"
+            "  { \"backend\": \"redis\", \"name\": \"rl\", \"redlock\": [\"10.0.1.1:6379\", \"10.0.1.2:6379\", \"10.0.1.3:6379\"] },\n"
+            "  { \"backend\": \"redis\", \"name\": \"managed\", \"url\": \"rediss://ops@cache.example:6380/1\", \"tls_insecure\": true }\n"
+            "] }\n";
+        const ConfigResult r = parseConfig(text, QStringLiteral("c.json"));
+        QVERIFY2(r.ok(), qPrintable(r.errorText()));
+        const RedisEndpointConfig &cluster = r.config->locks[0].redis;
+        QCOMPARE(cluster.topology, RedisEndpointConfig::Topology::Cluster);
+        QCOMPARE(cluster.nodes, (QStringList{QStringLiteral("10.0.0.1:7000"), QStringLiteral("10.0.0.2:7000")}));
+        QVERIFY(cluster.tls);
+        QCOMPARE(cluster.serverName, QStringLiteral("redis.shop"));
+        QCOMPARE(cluster.url(), QStringLiteral("rediss-cluster://ops@10.0.0.1:7000,10.0.0.2:7000"));
+        const RedisEndpointConfig &sentinel = r.config->locks[1].redis;
+        QCOMPARE(sentinel.topology, RedisEndpointConfig::Topology::Sentinel);
+        QCOMPARE(sentinel.masterName, QStringLiteral("mymaster"));
+        QCOMPARE(sentinel.database, 2);
+        QCOMPARE(sentinel.url(), QStringLiteral("redis-sentinel://10.0.0.5:26379,10.0.0.6:26379/mymaster?db=2"));
+        QCOMPARE(r.config->locks[2].redis.topology, RedisEndpointConfig::Topology::Redlock);
+        QCOMPARE(r.config->locks[2].url(), QStringLiteral("redlock://10.0.1.1:6379,10.0.1.2:6379,10.0.1.3:6379/0"));
+        const RedisEndpointConfig &managed = r.config->locks[3].redis;
+        QVERIFY(managed.tls && managed.tlsInsecure);
+        QCOMPARE(managed.user, QStringLiteral("ops"));
+        QCOMPARE(managed.url(), QStringLiteral("rediss://ops@cache.example:6380/1"));
+        const ConfigResult again = parseConfig(QJsonDocument(configToJson(*r.config)).toJson(), QStringLiteral("again.json"));
+        QVERIFY2(again.ok(), qPrintable(again.errorText()));
+        QVERIFY(*again.config == *r.config);
+    }
+
+    void redisTopologyErrors_data()
+    {
+        QTest::addColumn<QByteArray>("text");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("url and cluster")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"redis\", \"url\": \"redis://a:1\", \"cluster\": [\"b:2\"] } ] }")
+            << QStringLiteral("keep one");
+        QTest::newRow("redlock of two")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"redis\", \"redlock\": [\"a:1\", \"b:2\"] } ] }")
+            << QStringLiteral("redlock needs at least 3 independent masters");
+        QTest::newRow("sentinel without master_name")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"redis\", \"sentinels\": [\"a:26379\"] } ] }")
+            << QStringLiteral("a sentinel endpoint needs \"master_name\"");
+        QTest::newRow("cluster node with a database")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"redis\", \"cluster\": [\"redis://a:1/3\"] } ] }")
+            << QStringLiteral("is not HOST:PORT");
+        QTest::newRow("ca_file without TLS")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"redis\", \"url\": \"redis://a:1\", \"ca_file\": \"/ca.pem\" } ] }")
+            << QStringLiteral("ca_file is for TLS; write the address as rediss://HOST:PORT");
+        QTest::newRow("mixed schemes")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"redis\", \"cluster\": [\"rediss://a:1\", \"redis://b:2\"] } ] }")
+            << QStringLiteral("mix of redis:// and rediss://");
+        QTest::newRow("cert without key")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"redis\", \"url\": \"rediss://a:1\", \"cert_file\": \"/c.pem\" } ] }")
+            << QStringLiteral("a client certificate needs both \"cert_file\" and \"key_file\"");
+    }
+
+    void redisTopologyErrors()
+    {
+        QFETCH(QByteArray, text);
+        QFETCH(QString, expected);
+        const QStringList found = errors(text);
+        // Every error names the file, line and column; the text says the problem and the fix.
+        QVERIFY2(!found.isEmpty() && found.first().startsWith(u"c.json:1:"), qPrintable(found.join(u'\n')));
+        bool named = false;
+        for (const QString &e : found)
+            named = named || e.contains(expected);
+        QVERIFY2(named, qPrintable(found.join(u'\n')));
+    }
+
     void algorithmSpellings()
     {
         QCOMPARE(parseAlgorithm(u"random two")->choices, 2);

@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""Redis Cluster and TLS inspection benchmark (issue 17), one run, real servers on loopback.
+
+A 3-master Redis Cluster and one plain redis-server hold the same 1 000 000 keys, 100 000 of
+them locks (locks placed in their own slots through hash tags, 900 000 other keys from DEBUG
+POPULATE). Full passes through the engine's own LockBackend (bench_redisendpoint):
+  * cluster: wall per pass next to the masters' summed CPU per pass / min(masters, cores), the
+    wall a pass bound by the servers' CPU would take (target: wall <= 1.15 x that);
+  * the single node over plain TCP and over TLS (its tls-port, a CA made by openssl; target: TLS
+    <= 1.2 x plain).
+Prints figures and ratios, asserts nothing.
+Usage: tests/bench/locks/redis/run_topology_bench.py [BUILD_DIR] [ROUNDS]"""
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from benchprocess import die_with_parent, free_port, server_cpu_seconds  # noqa: E402
+
+BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
+ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+BENCH = os.path.join(BUILD, "bench", "bench_redisendpoint")
+LOCKS = 100_000
+OTHERS = 900_000
+
+
+def crc16(data):
+    crc = 0
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
+    return crc
+
+
+def resp(*args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+def cli(port, *args):
+    return subprocess.run(["redis-cli", "-p", str(port)] + [str(a) for a in args], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def start_server(directory, port, extra):
+    os.makedirs(directory, exist_ok=True)
+    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", directory, "--enable-debug-command", "local", "--loglevel", "warning", "--daemonize", "no"] + extra
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
+    for _ in range(200):
+        try:
+            if cli(port, "PING") == "PONG":
+                return process
+        except subprocess.CalledProcessError:
+            pass
+        time.sleep(0.05)
+    sys.exit("redis-server on %d did not start" % port)
+
+
+def lock_commands(key_for):
+    """The benchmark's 100 000 locks, as bench_locks.sh writes them, keyed by key_for(i, kind)."""
+    for i in range(60_000):
+        yield key_for(i, "order"), resp("SET", key_for(i, "order"), "tok-%d" % i, "PX", "600000")
+    for i in range(10_000):
+        yield key_for(i, "stuck"), resp("SET", key_for(i, "stuck"), "tok-%d" % i)
+    for i in range(20_000):
+        k = key_for(i, "cart")
+        yield k, resp("HSET", k, "8743c9c0-0795-4907-87fd-6c719a6b4586:%d" % i, "1") + resp("PEXPIRE", k, "600000")
+    for i in range(10_000):
+        yield key_for(i, "fulcrum"), resp("SET", key_for(i, "fulcrum"), "fulcrum:0123456789abcdef0123456789abcdef:%d" % i, "PX", "600000")
+
+
+def pipe(port, payload):
+    subprocess.run(["redis-cli", "-p", str(port), "--pipe"], input=payload, capture_output=True, check=True)
+
+
+def passes(address, servers, ca_file=None):
+    """ROUNDS passes; per pass wall (ms) and the servers' summed CPU (ms) per pass."""
+    cpu_before = sum(server_cpu_seconds(p.pid) for p in servers)
+    command = [BENCH, address, str(ROUNDS)] + ([ca_file] if ca_file else [])
+    out = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        sys.exit("%s failed: %s %s" % (" ".join(command), out.stdout, out.stderr))
+    cpu = (sum(server_cpu_seconds(p.pid) for p in servers) - cpu_before) * 1000 / ROUNDS
+    walls = [int(line.split(":")[1].split()[0]) for line in out.stdout.splitlines() if line.startswith("pass ")]
+    locks = {line.split(",")[1].strip() for line in out.stdout.splitlines() if line.startswith("pass ")}
+    return walls, cpu, locks
+
+
+def main():
+    if not os.access(BENCH, os.X_OK):
+        sys.exit("missing %s: build with -DFULCRUM_BUILD_BENCH=ON" % BENCH)
+    work = tempfile.mkdtemp(prefix="fulcrum-topo-bench-")
+    processes = []
+    try:
+        # Certificates for the single node's TLS port.
+        ext = os.path.join(work, "ext.cnf")
+        with open(ext, "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1\n")
+        for step in (["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", work + "/ca.key", "-out", work + "/ca.pem", "-days", "3650", "-subj", "/CN=bench CA"],
+                     ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", work + "/server.key", "-out", work + "/server.csr", "-subj", "/CN=127.0.0.1"],
+                     ["x509", "-req", "-in", work + "/server.csr", "-CA", work + "/ca.pem", "-CAkey", work + "/ca.key", "-CAcreateserial",
+                      "-out", work + "/server.pem", "-days", "3650", "-extfile", ext]):
+            subprocess.run(["openssl"] + step, capture_output=True, check=True)
+
+        ports = [free_port() for _ in range(3)]
+        masters = [start_server(os.path.join(work, "n%d" % i), p, ["--cluster-enabled", "yes", "--cluster-config-file", os.path.join(work, "n%d" % i, "nodes.conf")])
+                   for i, p in enumerate(ports)]
+        processes += masters
+        subprocess.run(["redis-cli", "--cluster", "create"] + ["127.0.0.1:%d" % p for p in ports] + ["--cluster-replicas", "0", "--cluster-yes"],
+                       capture_output=True, check=True)
+        for _ in range(200):
+            if all("cluster_state:ok" in cli(p, "CLUSTER", "INFO") for p in ports):
+                break
+            time.sleep(0.1)
+        single_port, tls_port = free_port(), free_port()
+        single = start_server(os.path.join(work, "single"), single_port,
+                              ["--tls-port", str(tls_port), "--tls-cert-file", work + "/server.pem", "--tls-key-file", work + "/server.key",
+                               "--tls-ca-cert-file", work + "/ca.pem", "--tls-auth-clients", "no"])
+        processes.append(single)
+
+        # Slot ranges per master, and 64 hash tags per master so each lock lands on its own master.
+        ranges = {}
+        for line in cli(ports[0], "CLUSTER", "NODES").splitlines():
+            f = line.split()
+            port = int(f[1].split("@")[0].split(":")[1])
+            ranges[port] = [tuple(map(int, s.split("-"))) if "-" in s else (int(s), int(s)) for s in f[8:]]
+        tags = {p: [] for p in ports}
+        n = 0
+        while any(len(t) < 64 for t in tags.values()):
+            tag = "t%d" % n
+            n += 1
+            slot = crc16(tag.encode()) % 16384
+            for p, rs in ranges.items():
+                if any(a <= slot <= b for a, b in rs) and len(tags[p]) < 64:
+                    tags[p].append(tag)
+        tag_list = [t for p in ports for t in tags[p]]
+        owner = {t: p for p in ports for t in tags[p]}
+
+        def key_for(i, kind):
+            return "lock:{%s}:%s:%d" % (tag_list[i % len(tag_list)], kind, i)
+
+        print("== populating: %d keys, %d of them locks, on a 3-master cluster and on one node" % (OTHERS + LOCKS, LOCKS))
+        started = time.monotonic()
+        per_node = {p: bytearray() for p in ports}
+        everything = bytearray()
+        for key, command in lock_commands(key_for):
+            per_node[owner[key.split("{")[1].split("}")[0]]] += command
+            everything += command
+        for p in ports:
+            pipe(p, bytes(per_node[p]))
+            cli(p, "DEBUG", "POPULATE", OTHERS // 3, "data%d" % p)
+        pipe(single_port, bytes(everything))
+        cli(single_port, "DEBUG", "POPULATE", OTHERS, "data")
+        sizes = [int(cli(p, "DBSIZE")) for p in ports]
+        print("   cluster: %s keys per master (%d in all); single node: %s keys; %.0f s"
+              % (sizes, sum(sizes), cli(single_port, "DBSIZE"), time.monotonic() - started))
+        print("== load: %s on %d cores; %d passes each" % (open("/proc/loadavg").read().split()[:3], os.cpu_count(), ROUNDS))
+
+        cluster_walls, cluster_cpu, cluster_locks = passes("redis-cluster://127.0.0.1:%d" % ports[0], masters)
+        single_walls, single_cpu, single_locks = passes("redis://127.0.0.1:%d" % single_port, [single])
+        tls_walls, tls_cpu, tls_locks = passes("rediss://127.0.0.1:%d" % tls_port, [single], work + "/ca.pem")
+        bound = cluster_cpu / min(3, os.cpu_count())
+        cw, sw, tw = statistics.median(cluster_walls), statistics.median(single_walls), statistics.median(tls_walls)
+        print()
+        print("| endpoint | wall per pass, median (range) | servers' CPU per pass | locks |")
+        print("|---|---|---|---|")
+        print("| cluster, 3 masters | %d ms (%d–%d) | %.0f ms summed | %s |" % (cw, min(cluster_walls), max(cluster_walls), cluster_cpu, ", ".join(sorted(cluster_locks))))
+        print("| one node, plain TCP | %d ms (%d–%d) | %.0f ms | %s |" % (sw, min(single_walls), max(single_walls), single_cpu, ", ".join(sorted(single_locks))))
+        print("| one node, TLS | %d ms (%d–%d) | %.0f ms | %s |" % (tw, min(tls_walls), max(tls_walls), tls_cpu, ", ".join(sorted(tls_locks))))
+        print()
+        print("cluster wall / (masters' summed CPU / min(3 masters, %d cores)) = %d / %.0f = %.2f (target <= 1.15)" % (os.cpu_count(), cw, bound, cw / bound))
+        print("cluster wall / one node's wall = %.2f" % (cw / sw))
+        print("TLS wall / plain wall = %.2f (target <= 1.2)" % (tw / sw))
+    finally:
+        for p in processes:
+            p.kill()
+            p.wait()
+        subprocess.run(["rm", "-rf", work])
+
+
+if __name__ == "__main__":
+    main()
