@@ -285,7 +285,7 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
 
     const QList<LockEndpointInfo> endpoints = link ? link->lockEndpoints() : QList<LockEndpointInfo>();
     for (const LockEndpointInfo &endpoint : endpoints)
-        addEndpoint(endpoint.name, endpoint.backend);
+        addEndpoint(endpoint);
     m_status->setText(endpoints.isEmpty() ? tr("No lock endpoint configured: add one under Settings → Locks.") : QString());
 }
 
@@ -299,11 +299,34 @@ int LocksView::endpointIndex(const QString &endpoint) const
     return m_endpoints->findData(endpoint);
 }
 
-// The picker names each endpoint's backend: "orders (ZooKeeper)".
-void LocksView::addEndpoint(const QString &endpoint, const QString &backend)
+// What the link knows of an endpoint, or just its name and backend.
+LockEndpointInfo LocksView::endpointInfo(const QString &endpoint, const QString &backend) const
 {
-    const QString name = lockBackendCapabilities(backend.isEmpty() ? QStringLiteral("redis") : backend).displayName;
-    m_endpoints->addItem(QStringLiteral("%1 (%2)").arg(endpoint, name), endpoint);
+    const QList<LockEndpointInfo> known = m_link ? m_link->lockEndpoints() : QList<LockEndpointInfo>();
+    for (const LockEndpointInfo &e : known) {
+        if (e.name == endpoint)
+            return e;
+    }
+    return LockEndpointInfo{endpoint, backend, QString(), false};
+}
+
+// The picker names each endpoint's backend: "orders (ZooKeeper)", "orders (Redis Cluster)"; an
+// endpoint whose TLS certificate is not verified says so, in red.
+void LocksView::addEndpoint(const LockEndpointInfo &endpoint)
+{
+    const QString name = !endpoint.displayName.isEmpty()
+        ? endpoint.displayName
+        : lockBackendCapabilities(endpoint.backend.isEmpty() ? QStringLiteral("redis") : endpoint.backend).displayName;
+    QString text = QStringLiteral("%1 (%2)").arg(endpoint.name, name);
+    if (endpoint.tlsInsecure)
+        text += QStringLiteral(" — ") + tr("TLS NOT VERIFIED (tls_insecure)");
+    m_endpoints->addItem(text, endpoint.name);
+    if (endpoint.tlsInsecure) {
+        const int index = m_endpoints->count() - 1;
+        m_endpoints->setItemData(index, QBrush(QColor(0xc0, 0x1c, 0x28)), Qt::ForegroundRole);
+        m_endpoints->setItemData(index, tr("The server's certificate is not checked (tls_insecure in the config): "
+                                           "anyone on the path can read and change what Fulcrum sees and releases."), Qt::ToolTipRole);
+    }
 }
 
 void LocksView::updateDetail()
@@ -402,7 +425,7 @@ void LocksView::setLockTable(const LockTable &table)
     m_tables.insert(table.endpoint, table);
     m_states[table.endpoint].readAt = wallclock::nowUtc();
     if (endpointIndex(table.endpoint) < 0)
-        addEndpoint(table.endpoint, table.backend);
+        addEndpoint(endpointInfo(table.endpoint, table.backend));
     if (currentEndpoint() == table.endpoint)
         showEndpoint(table.endpoint);
     if (!m_columnsSized && m_model->rowCount() > 0) {
@@ -421,7 +444,7 @@ void LocksView::setEndpoints(const QStringList &endpoints)
     }
     for (const QString &endpoint : endpoints) {
         if (endpointIndex(endpoint) < 0)
-            addEndpoint(endpoint, m_link ? m_link->lockEndpointBackend(endpoint) : QString());
+            addEndpoint(endpointInfo(endpoint, QString()));
     }
     if (m_endpoints->count() == 0) {
         m_model->setTable(LockTable{});

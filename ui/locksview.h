@@ -100,7 +100,8 @@ private:
     void showEndpoint(const QString &endpoint);
     QString currentEndpoint() const;
     int endpointIndex(const QString &endpoint) const;
-    void addEndpoint(const QString &endpoint, const QString &backend);
+    void addEndpoint(const LockEndpointInfo &endpoint);
+    LockEndpointInfo endpointInfo(const QString &endpoint, const QString &backend) const;
     void updateDetail();
     // Asks the engine for the waiters of `lock` a pass listed by name only, at most every 5 s.
     void readWaitersOf(const LockRow &lock);

@@ -67,6 +67,8 @@ QJsonObject lockEndpointToJson(const LockEndpointView &e, bool withLocks)
         {QStringLiteral("name"), e.name},
         {QStringLiteral("backend"), e.backend},
         {QStringLiteral("url"), e.url},
+        {QStringLiteral("display_name"), e.capabilities.displayName},
+        {QStringLiteral("tls_insecure"), e.tlsInsecure},
         {QStringLiteral("connection"), e.connectionState},
         {QStringLiteral("error"), e.lastError},
         {QStringLiteral("poll_interval_ms"), e.pollIntervalMs},

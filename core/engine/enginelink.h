@@ -128,6 +128,8 @@ struct LockEndpointInfo
 {
     QString name;
     QString backend;
+    QString displayName;          // "Redis Cluster", "Redlock", "ZooKeeper"; empty = the backend's
+    bool tlsInsecure = false;     // TLS without certificate verification: the console shows it in red
     friend bool operator==(const LockEndpointInfo &, const LockEndpointInfo &) = default;
 };
 

@@ -54,6 +54,7 @@ struct LockEndpointView
     QString backend;               // "redis", "zookeeper"
     LockBackendCapabilities capabilities;
     QString url;                   // never with a password
+    bool tlsInsecure = false;      // TLS without certificate verification (tls_insecure): shown in red
     QString connectionState;       // "connected", "connecting", "waiting to reconnect", "disconnected", "not started"
     QString lastError;             // the last connection, password or scan failure; empty when fine
     qint64 pollIntervalMs = 0;

@@ -83,6 +83,16 @@ public:
     void start()
     {
         m_clock.start();
+        // Lock endpoint news (connected, lost, a cluster failover, Sentinel's new master) reaches
+        // the console's events as it does through a remote link; health and operator events come
+        // structured on their own paths.
+        QObject::connect(m_engine, &Engine::eventOccurred, m_engine, [this](const EngineEvent &event) {
+            if (event.source != u"locks")
+                return;
+            static const char *const severities[] = {"info", "warning", "error"};
+            m_events.append(LinkEvent{event.time, LinkEvent::Kind::Lock, QStringLiteral("engine"), QStringLiteral("embedded"), event.source,
+                                      QString(), QString(), QStringLiteral("%1: %2").arg(QLatin1String(severities[int(event.severity)]), event.text)});
+        });
         startEngine();
         for (const InProcessLockEndpoint &endpoint : m_options.locks) {
             if (endpoint.demoLocks && endpoint.config.isRedis())
@@ -569,7 +579,8 @@ QList<LockEndpointInfo> InProcessEngineLink::lockEndpoints() const
 {
     QList<LockEndpointInfo> endpoints;
     for (const InProcessLockEndpoint &lock : m_options.locks)
-        endpoints.append(LockEndpointInfo{lock.endpoint(), lock.config.backend});
+        endpoints.append(LockEndpointInfo{lock.endpoint(), lock.config.backend, lockEndpointDisplayName(lock.config),
+                                          lock.config.isRedis() && lock.config.redis.tls && lock.config.redis.tlsInsecure});
     return endpoints;
 }
 

@@ -282,6 +282,7 @@ std::vector<LockEndpointView> LockService::views() const
         view.backend = config.backend;
         view.capabilities = e.backend ? e.backend->capabilities() : lockBackendCapabilities(config.backend);
         view.url = config.url();
+        view.tlsInsecure = config.isRedis() && config.redis.tls && config.redis.tlsInsecure;
         view.connectionState = e.backend ? lockBackendStateText(e.backend->state()) : QStringLiteral("not started");
         view.lastError = e.lastError;
         view.pollIntervalMs = config.pollIntervalMs();

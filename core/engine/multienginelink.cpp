@@ -188,7 +188,7 @@ QList<LockEndpointInfo> MultiEngineLink::lockEndpoints() const
     QList<LockEndpointInfo> endpoints;
     for (const std::unique_ptr<Child> &child : m_children) {
         for (const LockEndpointInfo &endpoint : child->link->lockEndpoints())
-            endpoints.append(LockEndpointInfo{prefixed(child->name, endpoint.name), endpoint.backend});
+            endpoints.append(LockEndpointInfo{prefixed(child->name, endpoint.name), endpoint.backend, endpoint.displayName, endpoint.tlsInsecure});
     }
     return endpoints;
 }

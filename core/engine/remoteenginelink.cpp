@@ -471,7 +471,7 @@ void RemoteEngineLink::handleSnapshot(const QJsonObject &json, const LinkSnapsho
         const QJsonObject e = value.toObject();
         const QString name = jsonString(e, "name");
         const QString backend = e.value(QStringLiteral("backend")).toString(QStringLiteral("redis"));
-        endpoints.append(LockEndpointInfo{name, backend});
+        endpoints.append(LockEndpointInfo{name, backend, jsonString(e, "display_name"), e.value(QStringLiteral("tls_insecure")).toBool()});
         const QJsonObject seen = m_lockEndpoints.value(name);
         const QString error = jsonString(e, "error");
         if (seen.isEmpty() || jsonString(seen, "connection") != jsonString(e, "connection") || jsonString(seen, "error") != error)

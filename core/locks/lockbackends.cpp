@@ -28,6 +28,19 @@ LockBackendCapabilities lockBackendCapabilities(const QString &backend)
     return none;
 }
 
+QString lockEndpointDisplayName(const LockEndpointConfig &endpoint)
+{
+    if (endpoint.isRedis()) {
+        switch (endpoint.redis.topology) {
+        case RedisEndpointConfig::Topology::Cluster: return QStringLiteral("Redis Cluster");
+        case RedisEndpointConfig::Topology::Sentinel: return QStringLiteral("Redis (Sentinel)");
+        case RedisEndpointConfig::Topology::Redlock: return QStringLiteral("Redlock");
+        case RedisEndpointConfig::Topology::Node: break;
+        }
+    }
+    return lockBackendCapabilities(endpoint.backend).displayName;
+}
+
 std::optional<QByteArray> readLockEndpointPassword(const LockEndpointConfig &endpoint, SecretStore *keychain, QString *error)
 {
     SecretSource source = endpoint.password();

@@ -14,6 +14,8 @@ class SecretStore;
 // is created and probed. Everything above speaks of LockBackend only.
 QStringList lockBackendNames();
 LockBackendCapabilities lockBackendCapabilities(const QString &backend);
+// What the console's picker calls an endpoint: "Redis Cluster", "Redis (Sentinel)", "Redlock", "ZooKeeper".
+QString lockEndpointDisplayName(const LockEndpointConfig &endpoint);
 
 // The endpoint's password (Redis AUTH, ZooKeeper digest); a bare "keychain" means the entry
 // named after the endpoint. nullopt with `error` naming the endpoint and the source.

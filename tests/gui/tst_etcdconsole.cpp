@@ -77,7 +77,7 @@ void TestEtcdConsole::locksViewShowsAnEtcdEndpointAndRevokes()
     etcd.config.etcd.pollIntervalMs = 200;
     options.locks.append(etcd);
     InProcessEngineLink link(options);
-    QCOMPARE(link.lockEndpoints(), (QList<LockEndpointInfo>{{QStringLiteral("k8s-etcd"), QStringLiteral("etcd")}}));
+    QCOMPARE(link.lockEndpoints(), (QList<LockEndpointInfo>{{QStringLiteral("k8s-etcd"), QStringLiteral("etcd"), QStringLiteral("etcd"), false}}));
     LocksView view(&link);
     QObject::connect(&link, &EngineLink::lockTableReady, &view, &LocksView::setLockTable);
     view.resize(1100, 600);

@@ -75,7 +75,7 @@ void TestZooKeeperConsole::locksViewShowsAZooKeeperEndpoint()
     zk.config.zookeeper.sessionTimeoutMs = 4000;
     options.locks.append(zk);
     InProcessEngineLink link(options);
-    QCOMPARE(link.lockEndpoints(), (QList<LockEndpointInfo>{{QStringLiteral("orders-zk"), QStringLiteral("zookeeper")}}));
+    QCOMPARE(link.lockEndpoints(), (QList<LockEndpointInfo>{{QStringLiteral("orders-zk"), QStringLiteral("zookeeper"), QStringLiteral("ZooKeeper"), false}}));
     LocksView view(&link);
     QObject::connect(&link, &EngineLink::lockTableReady, &view, &LocksView::setLockTable);
     view.resize(1100, 600);

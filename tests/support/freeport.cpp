@@ -13,6 +13,12 @@ quint16 freeLoopbackPort()
     return server.serverPort();
 }
 
+bool isLoopbackPortFree(quint16 port)
+{
+    QTcpServer server;
+    return server.listen(QHostAddress::LocalHost, port);
+}
+
 QString binaryPath(const QString &name)
 {
     const QByteArray fromEnv = qgetenv("FULCRUM_BIN_DIR");

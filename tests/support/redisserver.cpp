@@ -114,6 +114,10 @@ bool RedisServer::start(QString *error)
     }
     for (int attempt = 0; attempt < 5; ++attempt) {
         m_port = freeLoopbackPort();
+        // A cluster node also listens on its port + 10000 (the cluster bus), so the port must be
+        // at most 55535 and the bus port free too.
+        for (int pick = 0; m_options.clusterEnabled && pick < 100 && (m_port > 55535 || !isLoopbackPortFree(quint16(m_port + 10000))); ++pick)
+            m_port = freeLoopbackPort();
         if (m_options.tls)
             m_tlsPort = freeLoopbackPort();
         QString why;

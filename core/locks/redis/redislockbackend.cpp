@@ -74,6 +74,14 @@ LockBackendCapabilities RedisLockBackend::redisCapabilities()
     return c;
 }
 
+LockBackendCapabilities RedisLockBackend::capabilities() const
+{
+    LockBackendCapabilities c = redisCapabilities();
+    if (m_sentinel)
+        c.displayName = QStringLiteral("Redis (Sentinel)");
+    return c;
+}
+
 QString RedisLockBackend::url() const
 {
     return m_sentinel ? m_config.url() : m_connection->endpoint();

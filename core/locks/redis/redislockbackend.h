@@ -26,7 +26,7 @@ public:
     ~RedisLockBackend() override;
 
     static LockBackendCapabilities redisCapabilities();
-    LockBackendCapabilities capabilities() const override { return redisCapabilities(); }
+    LockBackendCapabilities capabilities() const override;
     QString url() const override;
     void open() override;
     LockBackendState state() const override;

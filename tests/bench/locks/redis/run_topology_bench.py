@@ -27,6 +27,22 @@ LOCKS = 100_000
 OTHERS = 900_000
 
 
+def free_cluster_port():
+    """A port a cluster node may take: at most 55535, and its bus port (+10000) free too."""
+    import socket
+    for _ in range(200):
+        port = free_port()
+        if port > 55535:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + 10000))
+                return port
+            except OSError:
+                continue
+    sys.exit("no port for a cluster node")
+
+
 def crc16(data):
     crc = 0
     for byte in data:
@@ -52,7 +68,8 @@ def start_server(directory, port, extra):
     os.makedirs(directory, exist_ok=True)
     args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--dir", directory, "--enable-debug-command", "local", "--loglevel", "warning", "--daemonize", "no"] + extra
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
+    log = open(os.path.join(directory, "redis.log"), "w")
+    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
     for _ in range(200):
         try:
             if cli(port, "PING") == "PONG":
@@ -60,7 +77,7 @@ def start_server(directory, port, extra):
         except subprocess.CalledProcessError:
             pass
         time.sleep(0.05)
-    sys.exit("redis-server on %d did not start" % port)
+    sys.exit("redis-server on %d did not start: %s" % (port, open(os.path.join(directory, "redis.log")).read()[-800:]))
 
 
 def lock_commands(key_for):
@@ -109,7 +126,7 @@ def main():
                       "-out", work + "/server.pem", "-days", "3650", "-extfile", ext]):
             subprocess.run(["openssl"] + step, capture_output=True, check=True)
 
-        ports = [free_port() for _ in range(3)]
+        ports = [free_cluster_port() for _ in range(3)]
         masters = [start_server(os.path.join(work, "n%d" % i), p, ["--cluster-enabled", "yes", "--cluster-config-file", os.path.join(work, "n%d" % i, "nodes.conf")])
                    for i, p in enumerate(ports)]
         processes += masters
