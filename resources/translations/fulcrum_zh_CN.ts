@@ -233,7 +233,7 @@ Qt %3。</translation>
         <translation>此引擎无法读取 %2 上的锁 %1：它没有锁端点。</translation>
     </message>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="142"/>
+        <location filename="../../core/engine/enginelink.cpp" line="145"/>
         <source>This engine keeps no history: only the live view is available.</source>
         <translation>此引擎不保存历史数据：只能查看实时视图。</translation>
     </message>
@@ -520,27 +520,27 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::InProcessEngineLink</name>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="124"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="134"/>
         <source>weight of %1/%2: %3 → %4</source>
         <translation>%1/%2 的权重：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="157"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="167"/>
         <source>this in-process engine keeps no history, so it has no reports</source>
         <translation>此进程内引擎不保存历史数据，因此没有报告</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="183"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="193"/>
         <source>this in-process engine keeps no history: only the live view is available</source>
         <translation>此进程内引擎不保存历史数据：只能查看实时视图</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="549"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="559"/>
         <source>everything: the demo starts again from its own weights, states and locks</source>
         <translation>全部：演示会从自己的权重、状态和锁重新开始</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="560"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="570"/>
         <source>in-process engine (demo)</source>
         <translation>进程内引擎（演示）</translation>
     </message>
@@ -1431,64 +1431,79 @@ Qt %3。</translation>
         <translation>频繁易主</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="200"/>
+        <location filename="../../ui/lockmodel.cpp" line="184"/>
+        <source>split: no majority</source>
+        <translation>分裂：无多数</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="186"/>
+        <source>minority leftover</source>
+        <translation>少数残留</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="188"/>
+        <source>TTL skew</source>
+        <translation>TTL 偏差</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="206"/>
         <source>As of %1: %2 is not connected, so this may have changed</source>
         <translation>截至 %1：%2 未连接，因此可能已有变化</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="206"/>
+        <location filename="../../ui/lockmodel.cpp" line="212"/>
         <source>%1
 released by its node: %2</source>
         <translation>%1
 按其节点释放：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="223"/>
+        <location filename="../../ui/lockmodel.cpp" line="229"/>
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="223"/>
+        <location filename="../../ui/lockmodel.cpp" line="229"/>
         <source>Lock</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="224"/>
+        <location filename="../../ui/lockmodel.cpp" line="230"/>
         <source>Session</source>
         <translation>会话</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="225"/>
+        <location filename="../../ui/lockmodel.cpp" line="231"/>
         <source>Client</source>
         <translation>客户端</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="226"/>
+        <location filename="../../ui/lockmodel.cpp" line="232"/>
         <source>Waiters</source>
         <translation>等待者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="227"/>
+        <location filename="../../ui/lockmodel.cpp" line="233"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="228"/>
+        <location filename="../../ui/lockmodel.cpp" line="234"/>
         <source>Holder</source>
         <translation>持有者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="229"/>
+        <location filename="../../ui/lockmodel.cpp" line="235"/>
         <source>TTL</source>
         <translation>TTL</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="230"/>
+        <location filename="../../ui/lockmodel.cpp" line="236"/>
         <source>Held for</source>
         <translation>已持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="231"/>
+        <location filename="../../ui/lockmodel.cpp" line="237"/>
         <source>Flags</source>
         <translation>标记</translation>
     </message>
@@ -1501,12 +1516,12 @@ released by its node: %2</source>
         <translation>强制释放…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="465"/>
+        <location filename="../../ui/locksview.cpp" line="488"/>
         <source>reconnecting</source>
         <translation>正在重连</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="465"/>
+        <location filename="../../ui/locksview.cpp" line="488"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
@@ -1522,126 +1537,136 @@ released by its node: %2</source>
     </message>
     <message>
         <location filename="../../ui/locksview.cpp" line="289"/>
-        <location filename="../../ui/locksview.cpp" line="428"/>
+        <location filename="../../ui/locksview.cpp" line="451"/>
         <source>No lock endpoint configured: add one under Settings → Locks.</source>
         <translation>未配置锁端点：请在 设置 → 锁 中添加。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="319"/>
+        <location filename="../../ui/locksview.cpp" line="322"/>
+        <source>TLS NOT VERIFIED (tls_insecure)</source>
+        <translation>TLS 未验证 (tls_insecure)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="327"/>
+        <source>The server&apos;s certificate is not checked (tls_insecure in the config): anyone on the path can read and change what Fulcrum sees and releases.</source>
+        <translation>未检查服务器证书（配置中设置了 tls_insecure）：链路上的任何人都可以读取并篡改 Fulcrum 看到和释放的内容。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="342"/>
         <source>%1 — %2, held by %3</source>
         <translation>%1 — %2，由 %3 持有</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="321"/>
+        <location filename="../../ui/locksview.cpp" line="344"/>
         <source>Holder says: %1</source>
         <translation>持有者标识：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="323"/>
+        <location filename="../../ui/locksview.cpp" line="346"/>
         <source>Session %1</source>
         <translation>会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="325"/>
+        <location filename="../../ui/locksview.cpp" line="348"/>
         <source>Session %1, client %2</source>
         <translation>会话 %1，客户端 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="325"/>
-        <location filename="../../ui/locksview.cpp" line="326"/>
+        <location filename="../../ui/locksview.cpp" line="348"/>
+        <location filename="../../ui/locksview.cpp" line="349"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="328"/>
+        <location filename="../../ui/locksview.cpp" line="351"/>
         <source>Queued for it at %1 (backend&apos;s time)</source>
         <translation>于 %1 开始排队（后端时间）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="333"/>
+        <location filename="../../ui/locksview.cpp" line="356"/>
         <source>Shared by %n holder(s): %1</source>
         <translation>
             <numerusform>由 %n 个持有者共享：%1</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="337"/>
+        <location filename="../../ui/locksview.cpp" line="360"/>
         <source>Nobody waits.</source>
         <translation>无人等待。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="341"/>
+        <location filename="../../ui/locksview.cpp" line="364"/>
         <source>Reading the waiters&apos; details (the last pass listed them by name)…</source>
         <translation>正在读取等待者的详情（上一轮巡检只列出了名称）…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="343"/>
+        <location filename="../../ui/locksview.cpp" line="366"/>
         <source>The waiters&apos; details could not be read: %1</source>
         <translation>无法读取等待者的详情：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="348"/>
+        <location filename="../../ui/locksview.cpp" line="371"/>
         <source>%1. %2</source>
         <translation>%1. %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="350"/>
+        <location filename="../../ui/locksview.cpp" line="373"/>
         <source>, session %1</source>
         <translation>，会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="352"/>
+        <location filename="../../ui/locksview.cpp" line="375"/>
         <source>, waiting since %1</source>
         <translation>，自 %1 起等待</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="366"/>
+        <location filename="../../ui/locksview.cpp" line="389"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="475"/>
+        <location filename="../../ui/locksview.cpp" line="498"/>
         <source>%1 %2 is %3%4. The locks below are as of %5 and may have changed; their countdowns are stopped, and force-release waits until it is connected again.</source>
         <translation>%1 %2 %3%4。下列锁截至 %5，可能已有变化；倒计时已停止，强制释放将等到重新连接后进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="492"/>
+        <location filename="../../ui/locksview.cpp" line="515"/>
         <source>%1 keys scanned</source>
         <translation>已扫描 %1 个键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="493"/>
+        <location filename="../../ui/locksview.cpp" line="516"/>
         <source>%1 nodes read</source>
         <translation>已读取 %1 个节点</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="532"/>
+        <location filename="../../ui/locksview.cpp" line="555"/>
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="534"/>
+        <location filename="../../ui/locksview.cpp" line="557"/>
         <source>%1 of %n lock(s) shown (filter), %2 nodes read</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（筛选），已读取 %2 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="536"/>
+        <location filename="../../ui/locksview.cpp" line="559"/>
         <source>%n lock(s), %1 nodes read</source>
         <translation>
             <numerusform>%n 个锁，已读取 %1 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="538"/>
+        <location filename="../../ui/locksview.cpp" line="561"/>
         <source>%1 of %n lock(s) shown (filter), %2 keys scanned</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（已筛选），已扫描 %2 个键</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="540"/>
+        <location filename="../../ui/locksview.cpp" line="563"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>

@@ -35,6 +35,7 @@ static RedisLockInspectorOptions inspectorOptions(const RedisEndpointConfig &con
     options.patterns = config.lockPatterns;
     options.longHeldMs = config.longHeldMs;
     options.scanCount = config.scanCount;
+    options.observe = false; // observed once, after the merge
     return options;
 }
 
@@ -291,9 +292,18 @@ void RedisClusterLockBackend::passFinished()
         return;
     m_scanning = false;
     LockScanResult merged;
-    QSet<QByteArray> seen;
     QStringList missing;
     int shardsRead = 0;
+    // Each master's rows come sorted by key, and the shards split the keys: merging the sorted
+    // lists is cheaper than sorting 100 000 rows again.
+    struct Source
+    {
+        const RedisClusterShard *shard;
+        const QList<LockInfo> *locks;
+        QString slots;
+        qsizetype next = 0;
+    };
+    std::vector<Source> sources;
     for (const RedisClusterShard &shard : std::as_const(m_topology.shards)) {
         const RedisNodeSet::Node *node = shard.masterFailed ? nullptr : m_nodes->node(shard.master);
         if (!node || !node->read) {
@@ -309,22 +319,34 @@ void RedisClusterLockBackend::passFinished()
         merged.keysScanned += result.keysScanned;
         merged.restarts += result.restarts;
         merged.truncated = merged.truncated || result.truncated;
-        for (LockInfo lock : result.locks) {
-            // Each key once: a key copied mid-migration is listed by the master of its slot only.
-            const int slot = redisKeySlot(lock.key);
-            const RedisClusterShard *owner = m_topology.shardForSlot(slot);
-            if ((owner && owner->master != shard.master) || seen.contains(lock.key))
-                continue;
-            seen.insert(lock.key);
-            lock.details.insert(QStringLiteral("node"), shard.master);
-            lock.details.insert(QStringLiteral("shard"), shard.slotsText());
-            lock.details.insert(QStringLiteral("slot"), slot);
-            lock.flags &= ~(LockInfo::LongHeld | LockInfo::Churn);
-            m_observations.observe(lock);
-            merged.locks << lock;
-        }
+        sources.push_back(Source{&shard, &result.locks, shard.slotsText()});
         for (const LockScanNote &note : result.notes)
             merged.notes << LockScanNote{note.key, QStringLiteral("%1 (%2)").arg(note.text, shard.master)};
+    }
+    qsizetype total = 0;
+    for (const Source &source : sources)
+        total += source.locks->size();
+    merged.locks.reserve(total);
+    while (true) {
+        Source *first = nullptr;
+        for (Source &source : sources) {
+            if (source.next < source.locks->size() && (!first || source.locks->at(source.next).key < first->locks->at(first->next).key))
+                first = &source;
+        }
+        if (!first)
+            break;
+        const LockInfo &lock = first->locks->at(first->next++);
+        // Each key once: a key copied mid-migration is listed by the master of its slot only.
+        const int slot = redisKeySlot(lock.key);
+        const RedisClusterShard *owner = m_topology.shardForSlot(slot);
+        if (owner && owner != first->shard)
+            continue;
+        merged.locks.append(lock);
+        LockInfo &row = merged.locks.last();
+        row.details.insert(QStringLiteral("node"), first->shard->master);
+        row.details.insert(QStringLiteral("shard"), first->slots);
+        row.details.insert(QStringLiteral("slot"), slot);
+        m_observations.observe(row);
     }
     if (shardsRead == 0 && !m_topology.shards.isEmpty()) {
         m_stale = true;
@@ -339,7 +361,6 @@ void RedisClusterLockBackend::passFinished()
     } else {
         m_observations.endPass(); // only a complete pass may forget locks it did not see
     }
-    std::sort(merged.locks.begin(), merged.locks.end(), [](const LockInfo &a, const LockInfo &b) { return a.key < b.key; });
     merged.elapsedMs = m_passClock.elapsed();
     merged.finishedAt = wallclock::nowUtc();
     m_last = merged;

@@ -77,7 +77,8 @@ void RedisLockInspector::startPass()
     m_passLocks.reserve(m_last.locks.size());
     m_passNotes.clear();
     m_passClock.start();
-    m_observations.beginPass(wallclock::nowUtc());
+    if (m_options.observe)
+        m_observations.beginPass(wallclock::nowUtc());
     m_lastProgressMs = -1;
     for (int pattern = 0; pattern < m_scanPatterns.size(); ++pattern)
         sendScan(pattern);
@@ -239,7 +240,8 @@ void RedisLockInspector::classify(const QByteArray &key, const QByteArray &type,
 {
     QString note;
     if (auto info = classifyLockKey(key, type, pttl, value, &note)) {
-        m_observations.observe(*info);
+        if (m_options.observe)
+            m_observations.observe(*info);
         m_passLocks.append(std::move(*info));
     } else if (!note.isEmpty()) {
         m_passNotes.append({key, note});
@@ -288,7 +290,8 @@ void RedisLockInspector::maybeFinish()
 
 void RedisLockInspector::finishPass()
 {
-    m_observations.endPass();
+    if (m_options.observe)
+        m_observations.endPass();
     // Sorting 100 000 rows by key was most of the end-of-pass tail. The first 16 bytes of each key,
     // held inline as two big-endian words, decide almost every comparison without touching the
     // key itself; only equal prefixes compare the whole keys (the same order as QByteArray's <).

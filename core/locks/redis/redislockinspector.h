@@ -23,6 +23,9 @@ struct RedisLockInspectorOptions
     qint64 longHeldMs = 60'000;         // flag a holder seen longer than this
     int churnChanges = 3;               // flag this many holder changes ...
     qint64 churnWindowMs = 60'000;      // ... within this window
+    // Observe rows over passes (first seen, held for, holder changes). Off where the rows are
+    // merged from several inspectors and observed once there (Cluster, Redlock).
+    bool observe = true;
 };
 
 // Finds the locks in one Redis: incremental SCAN MATCH/COUNT (never KEYS; one pass with a

@@ -145,6 +145,7 @@ RedisRedlockBackend::RedisRedlockBackend(const RedisEndpointConfig &config, cons
     options.patterns = config.lockPatterns;
     options.longHeldMs = config.longHeldMs;
     options.scanCount = config.scanCount;
+    options.observe = false; // observed once, after the merge
     m_nodes = new RedisNodeSet(RedisConnectionOptions::fromConfig(config, password), options, this);
     connect(m_nodes, &RedisNodeSet::progress, this, &LockBackend::progress);
     connect(m_nodes, &RedisNodeSet::passFinished, this, &RedisRedlockBackend::passFinished);
