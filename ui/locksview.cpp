@@ -268,7 +268,13 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
 
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
     connect(m_filter, &QLineEdit::textChanged, this, [this] { updateStatus(); });
-    connect(m_endpoints, &QComboBox::currentIndexChanged, this, [this] { showEndpoint(currentEndpoint()); });
+    connect(m_endpoints, &QComboBox::currentIndexChanged, this, [this] {
+        // The picker itself turns red while an endpoint without certificate checks is shown.
+        const QVariant warning = m_endpoints->currentData(Qt::ForegroundRole);
+        m_endpoints->setStyleSheet(warning.isValid() ? QStringLiteral("QComboBox { color: #c01c28; font-weight: bold; }") : QString());
+        m_endpoints->setToolTip(m_endpoints->currentData(Qt::ToolTipRole).toString());
+        showEndpoint(currentEndpoint());
+    });
     m_countdown = new QTimer(this);
     m_countdown->setInterval(250);
     connect(m_countdown, &QTimer::timeout, this, [this] { m_model->tick(wallclock::nowUtc()); });

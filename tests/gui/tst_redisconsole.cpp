@@ -105,6 +105,10 @@ void TestRedisConsole::clusterSentinelAndInsecureTls()
     QVERIFY2(picker->itemText(insecureItem).contains(u"TLS NOT VERIFIED"), qPrintable(picker->itemText(insecureItem)));
     QCOMPARE(picker->itemData(insecureItem, Qt::ForegroundRole).value<QBrush>().color(), QColor(0xc0, 0x1c, 0x28));
     QVERIFY(!picker->itemData(clusterItem, Qt::ForegroundRole).isValid());
+    // Chosen, the picker itself is red and says why on hover.
+    picker->setCurrentIndex(insecureItem);
+    QVERIFY(picker->styleSheet().contains(u"#c01c28"));
+    QVERIFY(picker->toolTip().contains(u"tls_insecure"));
 
     // The cluster: every master's rows in one table.
     picker->setCurrentIndex(clusterItem);
