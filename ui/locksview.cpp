@@ -384,8 +384,24 @@ void LocksView::updateDetail()
             lines << line;
         }
     }
+    // Redlock: one line per master, the majority's copies marked, before the other details.
+    const QJsonArray masters = lock->details.value(QStringLiteral("masters")).toArray();
+    if (!masters.isEmpty()) {
+        lines << tr("On %1 of %2 masters (a majority is %3):")
+                     .arg(lock->details.value(QStringLiteral("agreeing")).toInt())
+                     .arg(lock->details.value(QStringLiteral("of_masters")).toInt())
+                     .arg(lock->details.value(QStringLiteral("quorum")).toInt());
+        for (const QJsonValue &value : masters) {
+            const QJsonObject m = value.toObject();
+            const qint64 ttl = m.value(QStringLiteral("ttl_ms")).toInteger(-1);
+            lines << QStringLiteral("  %1  %2  %3%4")
+                         .arg(m.value(QStringLiteral("node")).toString(), m.value(QStringLiteral("holder")).toString(),
+                              ttl < 0 ? tr("no expiry") : tr("TTL %1 s").arg(ttl / 1000.0, 0, 'f', 1),
+                              m.value(QStringLiteral("majority")).toBool() ? QString() : QStringLiteral("  ") + tr("(not the majority's)"));
+        }
+    }
     for (auto it = lock->details.begin(); it != lock->details.end(); ++it) {
-        if (it.key() == u"waiters_unread")
+        if (it.key() == u"waiters_unread" || (!masters.isEmpty() && (it.key() == u"masters" || it.key() == u"agreeing" || it.key() == u"of_masters" || it.key() == u"quorum")))
             continue;
         QString value;
         if (it.value().isArray()) {

@@ -1516,12 +1516,12 @@ released by its node: %2</source>
         <translation>强制释放…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="488"/>
+        <location filename="../../ui/locksview.cpp" line="510"/>
         <source>reconnecting</source>
         <translation>正在重连</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="488"/>
+        <location filename="../../ui/locksview.cpp" line="510"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
@@ -1536,137 +1536,157 @@ released by its node: %2</source>
         <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="289"/>
-        <location filename="../../ui/locksview.cpp" line="451"/>
+        <location filename="../../ui/locksview.cpp" line="295"/>
+        <location filename="../../ui/locksview.cpp" line="473"/>
         <source>No lock endpoint configured: add one under Settings → Locks.</source>
         <translation>未配置锁端点：请在 设置 → 锁 中添加。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="322"/>
+        <location filename="../../ui/locksview.cpp" line="328"/>
         <source>TLS NOT VERIFIED (tls_insecure)</source>
         <translation>TLS 未验证 (tls_insecure)</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="327"/>
+        <location filename="../../ui/locksview.cpp" line="333"/>
         <source>The server&apos;s certificate is not checked (tls_insecure in the config): anyone on the path can read and change what Fulcrum sees and releases.</source>
         <translation>未检查服务器证书（配置中设置了 tls_insecure）：链路上的任何人都可以读取并篡改 Fulcrum 看到和释放的内容。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="342"/>
+        <location filename="../../ui/locksview.cpp" line="348"/>
         <source>%1 — %2, held by %3</source>
         <translation>%1 — %2，由 %3 持有</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="344"/>
+        <location filename="../../ui/locksview.cpp" line="350"/>
         <source>Holder says: %1</source>
         <translation>持有者标识：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="346"/>
+        <location filename="../../ui/locksview.cpp" line="352"/>
         <source>Session %1</source>
         <translation>会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="348"/>
+        <location filename="../../ui/locksview.cpp" line="354"/>
         <source>Session %1, client %2</source>
         <translation>会话 %1，客户端 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="348"/>
-        <location filename="../../ui/locksview.cpp" line="349"/>
+        <location filename="../../ui/locksview.cpp" line="354"/>
+        <location filename="../../ui/locksview.cpp" line="355"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="351"/>
+        <location filename="../../ui/locksview.cpp" line="357"/>
         <source>Queued for it at %1 (backend&apos;s time)</source>
         <translation>于 %1 开始排队（后端时间）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="356"/>
+        <location filename="../../ui/locksview.cpp" line="362"/>
         <source>Shared by %n holder(s): %1</source>
         <translation>
             <numerusform>由 %n 个持有者共享：%1</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="360"/>
+        <location filename="../../ui/locksview.cpp" line="366"/>
         <source>Nobody waits.</source>
         <translation>无人等待。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="364"/>
+        <location filename="../../ui/locksview.cpp" line="370"/>
         <source>Reading the waiters&apos; details (the last pass listed them by name)…</source>
         <translation>正在读取等待者的详情（上一轮巡检只列出了名称）…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="366"/>
+        <location filename="../../ui/locksview.cpp" line="372"/>
         <source>The waiters&apos; details could not be read: %1</source>
         <translation>无法读取等待者的详情：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="371"/>
+        <location filename="../../ui/locksview.cpp" line="377"/>
         <source>%1. %2</source>
         <translation>%1. %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="373"/>
+        <location filename="../../ui/locksview.cpp" line="379"/>
         <source>, session %1</source>
         <translation>，会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="375"/>
+        <location filename="../../ui/locksview.cpp" line="381"/>
         <source>, waiting since %1</source>
         <translation>，自 %1 起等待</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="389"/>
+        <location filename="../../ui/locksview.cpp" line="390"/>
+        <source>On %1 of %2 masters (a majority is %3):</source>
+        <translation>在 %2 个主节点中的 %1 个上（多数为 %3）：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="399"/>
+        <source>no expiry</source>
+        <translation>永不过期</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="399"/>
+        <source>TTL %1 s</source>
+        <translation>TTL %1 秒</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="400"/>
+        <source>(not the majority&apos;s)</source>
+        <translation>（非多数方）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="411"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="498"/>
+        <location filename="../../ui/locksview.cpp" line="520"/>
         <source>%1 %2 is %3%4. The locks below are as of %5 and may have changed; their countdowns are stopped, and force-release waits until it is connected again.</source>
         <translation>%1 %2 %3%4。下列锁截至 %5，可能已有变化；倒计时已停止，强制释放将等到重新连接后进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="515"/>
+        <location filename="../../ui/locksview.cpp" line="537"/>
         <source>%1 keys scanned</source>
         <translation>已扫描 %1 个键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="516"/>
+        <location filename="../../ui/locksview.cpp" line="538"/>
         <source>%1 nodes read</source>
         <translation>已读取 %1 个节点</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="555"/>
+        <location filename="../../ui/locksview.cpp" line="577"/>
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="557"/>
+        <location filename="../../ui/locksview.cpp" line="579"/>
         <source>%1 of %n lock(s) shown (filter), %2 nodes read</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（筛选），已读取 %2 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="559"/>
+        <location filename="../../ui/locksview.cpp" line="581"/>
         <source>%n lock(s), %1 nodes read</source>
         <translation>
             <numerusform>%n 个锁，已读取 %1 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="561"/>
+        <location filename="../../ui/locksview.cpp" line="583"/>
         <source>%1 of %n lock(s) shown (filter), %2 keys scanned</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（已筛选），已扫描 %2 个键</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="563"/>
+        <location filename="../../ui/locksview.cpp" line="585"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>
