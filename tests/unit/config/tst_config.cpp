@@ -103,10 +103,10 @@ private Q_SLOTS:
             << QStringLiteral("c.json:1:1: the config defines nothing to run: add \"pools\" (with \"listeners\") and/or \"redis\" or \"locks\" endpoints");
         QTest::newRow("lock endpoint without backend")
             << QByteArray("{ \"locks\": [ { \"hosts\": \"127.0.0.1:2181\" } ] }")
-            << QStringLiteral("c.json:1:14: lock endpoint 0 needs \"backend\": \"redis\", \"zookeeper\" or \"etcd\"");
+            << QStringLiteral("c.json:1:14: lock endpoint 0 needs \"backend\": \"redis\", \"zookeeper\", \"etcd\" or \"postgres\"");
         QTest::newRow("unknown lock backend")
             << QByteArray("{ \"locks\": [ { \"backend\": \"consul\" } ] }")
-            << QStringLiteral("c.json:1:27: lock endpoint 0 needs \"backend\": \"redis\", \"zookeeper\" or \"etcd\", not \"consul\"");
+            << QStringLiteral("c.json:1:27: lock endpoint 0 needs \"backend\": \"redis\", \"zookeeper\", \"etcd\" or \"postgres\", not \"consul\"");
         QTest::newRow("etcd endpoint without scheme")
             << QByteArray("{ \"locks\": [ { \"backend\": \"etcd\", \"endpoints\": [\"127.0.0.1:2379\"] } ] }")
             << QStringLiteral("c.json:1:49: \"127.0.0.1:2379\" in endpoints must be a member URL such as \"http://127.0.0.1:2379\" or \"https://etcd1:2379\" (port required, no path, no user or password: they go in \"user\" and \"password\")");
