@@ -4,6 +4,7 @@
 
 #include <QDialog>
 #include <QHash>
+#include <QJsonObject>
 #include <QElapsedTimer>
 #include <QPointer>
 #include <QWidget>
@@ -102,6 +103,7 @@ private:
     int endpointIndex(const QString &endpoint) const;
     void addEndpoint(const QString &endpoint, const QString &backend);
     void updateDetail();
+    static void appendTree(QStringList &lines, const QJsonObject &node, int depth);
     // Asks the engine for the waiters of `lock` a pass listed by name only, at most every 5 s.
     void readWaitersOf(const LockRow &lock);
     // "6 lock(s)", or "2 of 6 lock(s) shown (filter)" while the filter hides some.

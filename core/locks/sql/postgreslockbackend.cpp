@@ -58,10 +58,11 @@ QByteArray advisoryQuery(int serverVersion, int limit)
 QByteArray chainQuery(int serverVersion)
 {
     const QByteArray waitstart = serverVersion >= 140000 ? QByteArray(PG_US("l.waitstart")) : QByteArray("NULL::int8");
+    // Sessions waiting on advisory locks are the advisory rows' waiters: not asked again here
+    // (pg_blocking_pids per waiter is the costly part of the statement).
     return "WITH waiting AS (SELECT a.pid, pg_blocking_pids(a.pid) AS blockers FROM pg_stat_activity a "
-           "  WHERE a.wait_event_type = 'Lock' AND a.pid <> pg_backend_pid()), "
-           "edges AS (SELECT w.pid, w.blockers FROM waiting w WHERE cardinality(w.blockers) > 0 "
-           "  AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = w.pid AND NOT l.granted AND l.locktype = 'advisory')), "
+           "  WHERE a.wait_event_type = 'Lock' AND a.wait_event <> 'advisory' AND a.pid <> pg_backend_pid()), "
+           "edges AS (SELECT w.pid, w.blockers FROM waiting w WHERE cardinality(w.blockers) > 0), "
            "involved AS (SELECT pid FROM edges UNION SELECT unnest(blockers) FROM edges) "
            "SELECT a.pid, e.blockers::text AS blockers, coalesce(a.datname, '') AS datname, a.usename, a.application_name, "
            "host(a.client_addr) AS client_addr, a.client_port, " PG_US("a.backend_start") " AS backend_start_us, "
