@@ -168,6 +168,16 @@
         <translation>etcd 选举</translation>
     </message>
     <message>
+        <location filename="../../ui/lockmodel.cpp" line="43"/>
+        <source>PostgreSQL advisory</source>
+        <translation>PostgreSQL 咨询锁</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="45"/>
+        <source>blocking chain</source>
+        <translation>阻塞链</translation>
+    </message>
+    <message>
         <location filename="../../ui/helpdialogs.cpp" line="48"/>
         <source>| Action | Keys |</source>
         <translation>| 操作 | 按键 |</translation>
@@ -1037,153 +1047,193 @@ Qt %3。</translation>
     </message>
     <message>
         <location filename="../../ui/locksview.cpp" line="49"/>
+        <source>What cancelling the root blocker&apos;s query does: %1</source>
+        <translation>取消根阻塞者的查询会做什么：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="55"/>
         <source>What revoking the holder&apos;s lease does: %1</source>
         <translation>撤销持有者租约的效果：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="61"/>
+        <location filename="../../ui/locksview.cpp" line="67"/>
         <source>Endpoint:</source>
         <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="62"/>
+        <location filename="../../ui/locksview.cpp" line="68"/>
         <source>Key:</source>
         <translation>键：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="62"/>
+        <location filename="../../ui/locksview.cpp" line="68"/>
         <source>Lock:</source>
         <translation>锁：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="63"/>
+        <location filename="../../ui/locksview.cpp" line="69"/>
         <source>Holder:</source>
         <translation>持有者：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="67"/>
+        <location filename="../../ui/locksview.cpp" line="73"/>
         <source>Session:</source>
         <translation>会话：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="67"/>
+        <location filename="../../ui/locksview.cpp" line="73"/>
         <source>Lease:</source>
         <translation>租约：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="74"/>
+        <location filename="../../ui/locksview.cpp" line="80"/>
         <source>none: only the lock&apos;s key</source>
         <translation>无：只有锁本身的键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="77"/>
+        <location filename="../../ui/locksview.cpp" line="83"/>
         <source>Other keys on the lease (revoking deletes them too):</source>
         <translation>租约上的其他键（撤销时一并删除）：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="79"/>
+        <location filename="../../ui/locksview.cpp" line="91"/>
+        <source>none besides this one</source>
+        <translation>除此之外没有</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="94"/>
+        <source>Other locks the session holds (ending it frees them too):</source>
+        <translation>该会话持有的其他锁（结束会话也会释放它们）：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="96"/>
+        <source>yes: ending the session rolls it back (%1)</source>
+        <translation>是：结束会话会回滚该事务（%1）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="97"/>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="99"/>
+        <source>Inside a transaction:</source>
+        <translation>是否在事务中：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="104"/>
+        <source>Current or last query:</source>
+        <translation>当前或最近的查询：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="107"/>
         <source>Held for:</source>
         <translation>已持有：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="79"/>
+        <location filename="../../ui/locksview.cpp" line="107"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="82"/>
+        <location filename="../../ui/locksview.cpp" line="110"/>
         <source>TTL:</source>
         <translation>TTL：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="82"/>
+        <location filename="../../ui/locksview.cpp" line="110"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="82"/>
+        <location filename="../../ui/locksview.cpp" line="110"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="84"/>
+        <location filename="../../ui/locksview.cpp" line="112"/>
         <source>Next in line:</source>
         <translation>下一个等待者：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="84"/>
+        <location filename="../../ui/locksview.cpp" line="112"/>
         <source>nobody waits</source>
         <translation>无人等待</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="85"/>
+        <location filename="../../ui/locksview.cpp" line="113"/>
         <source>%1 (%n waiting)</source>
         <translation>
             <numerusform>%1（%n 个等待）</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="91"/>
+        <location filename="../../ui/locksview.cpp" line="119"/>
         <source>type the key to confirm</source>
         <translation>输入键名以确认</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="92"/>
+        <location filename="../../ui/locksview.cpp" line="120"/>
         <source>This lock never expires. Type its key:</source>
         <translation>此锁永不过期。请输入其键名：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="99"/>
+        <location filename="../../ui/locksview.cpp" line="127"/>
         <source>Force-release</source>
         <translation>强制释放</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="106"/>
+        <location filename="../../ui/locksview.cpp" line="134"/>
         <source>Ask the holder to release</source>
         <translation>请求持有者释放</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="109"/>
+        <location filename="../../ui/locksview.cpp" line="137"/>
         <source>Writes Curator&apos;s revoke request on the holder&apos;s node. A holder that made its lock revocable releases it itself, cleanly; one that did not ignores it and nothing changes.</source>
         <translation>在持有者的节点上写入 Curator 的撤销请求。将锁设为可撤销的持有者会自行干净地释放；未设置的持有者会忽略它，什么也不会改变。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="114"/>
+        <location filename="../../ui/locksview.cpp" line="143"/>
+        <source>Cancel the root blocker&apos;s query</source>
+        <translation>取消根阻塞者的查询</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="150"/>
         <source>Revoke the holder&apos;s lease</source>
         <translation>撤销持有者的租约</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="117"/>
+        <location filename="../../ui/locksview.cpp" line="153"/>
         <source>Ends the holder&apos;s session: it learns it lost the lock. Every key on the lease is deleted.</source>
         <translation>结束持有者的会话：它会得知自己失去了锁。租约上的每个键都会被删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="132"/>
+        <location filename="../../ui/locksview.cpp" line="168"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="157"/>
+        <location filename="../../ui/locksview.cpp" line="193"/>
         <source>Asking the engine…</source>
         <translation>正在询问引擎…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="158"/>
+        <location filename="../../ui/locksview.cpp" line="194"/>
         <source>Released: the lock was deleted.</source>
         <translation>已释放：锁已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="159"/>
+        <location filename="../../ui/locksview.cpp" line="195"/>
         <source>Asked: the holder was asked to release; the table shows when it has.</source>
         <translation>已请求：已请求持有者释放；释放后表格会显示。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="160"/>
+        <location filename="../../ui/locksview.cpp" line="196"/>
         <source>Revoked: the holder&apos;s lease is gone, with every key on it.</source>
         <translation>已撤销：持有者的租约及其上的所有键均已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="161"/>
+        <location filename="../../ui/locksview.cpp" line="197"/>
         <source>Not released: nothing was deleted.</source>
         <translation>未释放：没有删除任何内容。</translation>
     </message>
@@ -1405,90 +1455,90 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::LockModel</name>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="171"/>
-        <location filename="../../ui/lockmodel.cpp" line="176"/>
+        <location filename="../../ui/lockmodel.cpp" line="175"/>
+        <location filename="../../ui/lockmodel.cpp" line="180"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="171"/>
+        <location filename="../../ui/lockmodel.cpp" line="175"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="178"/>
+        <location filename="../../ui/lockmodel.cpp" line="182"/>
         <source>orphaned waiter</source>
         <translation>孤立等待者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="180"/>
+        <location filename="../../ui/lockmodel.cpp" line="184"/>
         <source>long-held</source>
         <translation>长时间持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="182"/>
+        <location filename="../../ui/lockmodel.cpp" line="186"/>
         <source>churning</source>
         <translation>频繁易主</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="200"/>
+        <location filename="../../ui/lockmodel.cpp" line="204"/>
         <source>As of %1: %2 is not connected, so this may have changed</source>
         <translation>截至 %1：%2 未连接，因此可能已有变化</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="206"/>
+        <location filename="../../ui/lockmodel.cpp" line="210"/>
         <source>%1
 released by its node: %2</source>
         <translation>%1
 按其节点释放：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="223"/>
+        <location filename="../../ui/lockmodel.cpp" line="227"/>
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="223"/>
+        <location filename="../../ui/lockmodel.cpp" line="227"/>
         <source>Lock</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="224"/>
+        <location filename="../../ui/lockmodel.cpp" line="228"/>
         <source>Session</source>
         <translation>会话</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="225"/>
+        <location filename="../../ui/lockmodel.cpp" line="229"/>
         <source>Client</source>
         <translation>客户端</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="226"/>
+        <location filename="../../ui/lockmodel.cpp" line="230"/>
         <source>Waiters</source>
         <translation>等待者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="227"/>
+        <location filename="../../ui/lockmodel.cpp" line="231"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="228"/>
+        <location filename="../../ui/lockmodel.cpp" line="232"/>
         <source>Holder</source>
         <translation>持有者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="229"/>
+        <location filename="../../ui/lockmodel.cpp" line="233"/>
         <source>TTL</source>
         <translation>TTL</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="230"/>
+        <location filename="../../ui/lockmodel.cpp" line="234"/>
         <source>Held for</source>
         <translation>已持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="231"/>
+        <location filename="../../ui/lockmodel.cpp" line="235"/>
         <source>Flags</source>
         <translation>标记</translation>
     </message>
@@ -1496,152 +1546,162 @@ released by its node: %2</source>
 <context>
     <name>fulcrum::ui::LocksView</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="237"/>
+        <location filename="../../ui/locksview.cpp" line="273"/>
         <source>Force-release…</source>
         <translation>强制释放…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="465"/>
+        <location filename="../../ui/locksview.cpp" line="532"/>
         <source>reconnecting</source>
         <translation>正在重连</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="465"/>
+        <location filename="../../ui/locksview.cpp" line="532"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="197"/>
+        <location filename="../../ui/locksview.cpp" line="233"/>
         <source>Filter locks by name, holder or kind</source>
         <translation>按名称、持有者或类型筛选锁</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="204"/>
+        <location filename="../../ui/locksview.cpp" line="240"/>
         <source>Endpoint:</source>
         <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="289"/>
-        <location filename="../../ui/locksview.cpp" line="428"/>
+        <location filename="../../ui/locksview.cpp" line="325"/>
+        <location filename="../../ui/locksview.cpp" line="495"/>
         <source>No lock endpoint configured: add one under Settings → Locks.</source>
         <translation>未配置锁端点：请在 设置 → 锁 中添加。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="319"/>
+        <location filename="../../ui/locksview.cpp" line="349"/>
+        <source>pid %1</source>
+        <translation>进程 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="361"/>
+        <source>, waits on %1</source>
+        <translation>，等待 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="380"/>
         <source>%1 — %2, held by %3</source>
         <translation>%1 — %2，由 %3 持有</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="321"/>
+        <location filename="../../ui/locksview.cpp" line="382"/>
         <source>Holder says: %1</source>
         <translation>持有者标识：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="323"/>
+        <location filename="../../ui/locksview.cpp" line="384"/>
         <source>Session %1</source>
         <translation>会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="325"/>
+        <location filename="../../ui/locksview.cpp" line="386"/>
         <source>Session %1, client %2</source>
         <translation>会话 %1，客户端 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="325"/>
-        <location filename="../../ui/locksview.cpp" line="326"/>
+        <location filename="../../ui/locksview.cpp" line="386"/>
+        <location filename="../../ui/locksview.cpp" line="387"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="328"/>
+        <location filename="../../ui/locksview.cpp" line="389"/>
         <source>Queued for it at %1 (backend&apos;s time)</source>
         <translation>于 %1 开始排队（后端时间）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="333"/>
+        <location filename="../../ui/locksview.cpp" line="394"/>
         <source>Shared by %n holder(s): %1</source>
         <translation>
             <numerusform>由 %n 个持有者共享：%1</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="337"/>
+        <location filename="../../ui/locksview.cpp" line="398"/>
         <source>Nobody waits.</source>
         <translation>无人等待。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="341"/>
+        <location filename="../../ui/locksview.cpp" line="402"/>
         <source>Reading the waiters&apos; details (the last pass listed them by name)…</source>
         <translation>正在读取等待者的详情（上一轮巡检只列出了名称）…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="343"/>
+        <location filename="../../ui/locksview.cpp" line="404"/>
         <source>The waiters&apos; details could not be read: %1</source>
         <translation>无法读取等待者的详情：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="348"/>
+        <location filename="../../ui/locksview.cpp" line="409"/>
         <source>%1. %2</source>
         <translation>%1. %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="350"/>
+        <location filename="../../ui/locksview.cpp" line="411"/>
         <source>, session %1</source>
         <translation>，会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="352"/>
+        <location filename="../../ui/locksview.cpp" line="413"/>
         <source>, waiting since %1</source>
         <translation>，自 %1 起等待</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="366"/>
+        <location filename="../../ui/locksview.cpp" line="433"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="475"/>
+        <location filename="../../ui/locksview.cpp" line="542"/>
         <source>%1 %2 is %3%4. The locks below are as of %5 and may have changed; their countdowns are stopped, and force-release waits until it is connected again.</source>
         <translation>%1 %2 %3%4。下列锁截至 %5，可能已有变化；倒计时已停止，强制释放将等到重新连接后进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="492"/>
+        <location filename="../../ui/locksview.cpp" line="559"/>
         <source>%1 keys scanned</source>
         <translation>已扫描 %1 个键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="493"/>
+        <location filename="../../ui/locksview.cpp" line="560"/>
         <source>%1 nodes read</source>
         <translation>已读取 %1 个节点</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="532"/>
+        <location filename="../../ui/locksview.cpp" line="599"/>
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="534"/>
+        <location filename="../../ui/locksview.cpp" line="601"/>
         <source>%1 of %n lock(s) shown (filter), %2 nodes read</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（筛选），已读取 %2 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="536"/>
+        <location filename="../../ui/locksview.cpp" line="603"/>
         <source>%n lock(s), %1 nodes read</source>
         <translation>
             <numerusform>%n 个锁，已读取 %1 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="538"/>
+        <location filename="../../ui/locksview.cpp" line="605"/>
         <source>%1 of %n lock(s) shown (filter), %2 keys scanned</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（已筛选），已扫描 %2 个键</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="540"/>
+        <location filename="../../ui/locksview.cpp" line="607"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>
@@ -2358,11 +2418,6 @@ released by its node: %2</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="54"/>
-        <source>one per line: 127.0.0.1:6379 (Redis), zookeeper://127.0.0.1:2181 (ZooKeeper, locks under /locks), etcd://127.0.0.1:2379 (etcd; etcds:// for https)</source>
-        <translation>每行一个：127.0.0.1:6379（Redis），zookeeper://127.0.0.1:2181（ZooKeeper，锁位于 /locks 下），etcd://127.0.0.1:2379（etcd；https 用 etcds://）</translation>
-    </message>
-    <message>
         <location filename="../../ui/settingsdialog.cpp" line="59"/>
         <source>Lock key &amp;patterns:</source>
         <translation>锁键模式(&amp;P)：</translation>
@@ -2453,11 +2508,6 @@ released by its node: %2</source>
         <translation>请先添加一个引擎（名称和地址）再测试。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="342"/>
-        <source>Add a lock endpoint (host:port, zookeeper://host:port or etcd://host:port) to test.</source>
-        <translation>请添加一个锁端点（host:port、zookeeper://host:port 或 etcd://host:port）再测试。</translation>
-    </message>
-    <message>
         <location filename="../../ui/settingsdialog.cpp" line="357"/>
         <source>Testing %1…</source>
         <translation>正在测试 %1…</translation>
@@ -2466,6 +2516,11 @@ released by its node: %2</source>
         <location filename="../../ui/settingsdialog.cpp" line="52"/>
         <source>&amp;Engines:</source>
         <translation>引擎(&amp;E)：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="54"/>
+        <source>one per line: 127.0.0.1:6379 (Redis), zookeeper://127.0.0.1:2181 (ZooKeeper, locks under /locks), etcd://127.0.0.1:2379 (etcd; etcds:// for https), postgres://USER@127.0.0.1:5432/DB (PostgreSQL advisory locks and blocking chains)</source>
+        <translation>每行一个：127.0.0.1:6379（Redis）、zookeeper://127.0.0.1:2181（ZooKeeper，锁位于 /locks 下）、etcd://127.0.0.1:2379（etcd；https 用 etcds://）、postgres://USER@127.0.0.1:5432/DB（PostgreSQL 咨询锁与阻塞链）</translation>
     </message>
     <message>
         <location filename="../../ui/settingsdialog.cpp" line="57"/>
@@ -2566,6 +2621,11 @@ released by its node: %2</source>
         <location filename="../../ui/settingsdialog.cpp" line="290"/>
         <source>Engine %1 failed: %2</source>
         <translation>引擎 %1 失败：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="342"/>
+        <source>Add a lock endpoint (host:port, zookeeper://host:port, etcd://host:port or postgres://user@host:port/db) to test.</source>
+        <translation>请添加一个锁端点（host:port、zookeeper://host:port、etcd://host:port 或 postgres://user@host:port/db）再测试。</translation>
     </message>
     <message>
         <location filename="../../ui/settingsdialog.cpp" line="373"/>
