@@ -95,6 +95,18 @@ void TestPgCtl::listAndReleaseWithTheSameCommandLine()
     QCOMPARE(table.exitCode, 0);
     QVERIFY2(table.out.contains(u"postgres/42") && table.out.contains(u"pg-advisory") && table.out.contains(u"stuck-job"), qPrintable(table.out));
 
+    // One lock whole, read now; exit 3 for a lock nobody holds.
+    const ProgramRun show = runProgram(ctl, {QStringLiteral("locks"), QStringLiteral("show"), QStringLiteral("postgres/42"), QStringLiteral("--postgres"),
+                                             m_server->url(), QStringLiteral("--json")});
+    QVERIFY2(show.exitCode == 0, qPrintable(show.err));
+    const QJsonObject shown = QJsonDocument::fromJson(show.out.toUtf8()).object();
+    QCOMPARE(shown.value(QStringLiteral("holder")).toString(), holderId);
+    QCOMPARE(shown.value(QStringLiteral("waiters")).toArray().size(), 1);
+    QVERIFY(shown.value(QStringLiteral("waiters")).toArray().at(0).toObject().value(QStringLiteral("who")).toString().contains(u"next-job"));
+    const ProgramRun none = runProgram(ctl, {QStringLiteral("locks"), QStringLiteral("show"), QStringLiteral("postgres/4242"), QStringLiteral("--postgres"),
+                                             m_server->url()});
+    QVERIFY2(none.exitCode == 3, qPrintable(none.err));
+
     const QString auditPath = file(QStringLiteral("audit.log"));
     const QStringList release{QStringLiteral("locks"), QStringLiteral("release"), QStringLiteral("postgres/42"), QStringLiteral("--postgres"),
                               m_server->url(), QStringLiteral("--audit-log"), auditPath, QStringLiteral("--holder")};
