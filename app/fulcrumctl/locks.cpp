@@ -44,6 +44,7 @@ struct CtlLockEndpointOptions
     QCommandLineOption certFile{QStringLiteral("cert-file"), QStringLiteral("etcd over https: client certificate (with --key-file)."), QStringLiteral("PATH")};
     QCommandLineOption keyFile{QStringLiteral("key-file"), QStringLiteral("etcd over https: the client certificate's key."), QStringLiteral("PATH")};
     QCommandLineOption postgres{QStringLiteral("postgres"), QStringLiteral("PostgreSQL server: postgres://USER@HOST:5432/DB[?sslmode=...] (its password from --password-file, FULCRUM_POSTGRES_PASSWORD or --keychain; never in the URL)."), QStringLiteral("URL")};
+    QCommandLineOption mysql{QStringLiteral("mysql"), QStringLiteral("MySQL or MariaDB server: mysql://USER@HOST:3306/DB (its password from --password-file, FULCRUM_MYSQL_PASSWORD or --keychain; never in the URL)."), QStringLiteral("URL")};
     QCommandLineOption noChains{QStringLiteral("no-chains"), QStringLiteral("PostgreSQL: read advisory locks only, not the blocking chains of row and table locks.")};
     QCommandLineOption match{QStringLiteral("match"), QStringLiteral("Redis key pattern, repeatable (default: lock:* and *:lock:*)."), QStringLiteral("PATTERN")};
     QCommandLineOption count{QStringLiteral("count"), QStringLiteral("Redis SCAN COUNT per call (default 1000)."), QStringLiteral("N"), QStringLiteral("1000")};
@@ -51,7 +52,7 @@ struct CtlLockEndpointOptions
     void addTo(QCommandLineParser &parser) const
     {
         redis.addTo(parser);
-        parser.addOptions({zookeeper, path, user, match, count, etcd, prefix, caFile, certFile, keyFile, postgres, noChains});
+        parser.addOptions({zookeeper, path, user, match, count, etcd, prefix, caFile, certFile, keyFile, postgres, mysql, noChains});
     }
 };
 
@@ -63,13 +64,25 @@ std::optional<std::pair<LockEndpointConfig, QByteArray>> ctlLockEndpoint(const Q
     const bool zookeeper = parser.isSet(o.zookeeper);
     const bool etcd = parser.isSet(o.etcd);
     const bool postgres = parser.isSet(o.postgres);
-    if (int(redis) + int(zookeeper) + int(etcd) + int(postgres) != 1) {
+    const bool mysql = parser.isSet(o.mysql);
+    if (int(redis) + int(zookeeper) + int(etcd) + int(postgres) + int(mysql) != 1) {
         *error = QStringLiteral("give exactly one of --redis redis://HOST:PORT[/DB], --zookeeper HOST:PORT[,HOST:PORT...][/chroot], "
-                                "--etcd http://HOST:2379[,URL...] and --postgres postgres://USER@HOST:5432/DB (or --engine URL to ask a running fulcrumd)");
+                                "--etcd http://HOST:2379[,URL...], --postgres postgres://USER@HOST:5432/DB and --mysql mysql://USER@HOST:3306/DB "
+                                "(or --engine URL to ask a running fulcrumd)");
         return std::nullopt;
     }
     LockEndpointConfig config;
-    if (postgres) {
+    if (mysql) {
+        const QString why = MysqlEndpointConfig::checkUrl(parser.value(o.mysql));
+        if (!why.isEmpty()) {
+            *error = QStringLiteral("--mysql: %1").arg(why);
+            return std::nullopt;
+        }
+        MysqlEndpointConfig m;
+        m.url = parser.value(o.mysql);
+        m.name = m.url;
+        config = LockEndpointConfig::fromMysql(m);
+    } else if (postgres) {
         const QString why = PostgresEndpointConfig::checkUrl(parser.value(o.postgres));
         if (!why.isEmpty()) {
             *error = QStringLiteral("--postgres: %1").arg(why);
@@ -143,6 +156,7 @@ std::optional<std::pair<LockEndpointConfig, QByteArray>> ctlLockEndpoint(const Q
                                                                redis      ? QStringLiteral("FULCRUM_REDIS_PASSWORD")
                                                                : etcd     ? QStringLiteral("FULCRUM_ETCD_PASSWORD")
                                                                : postgres ? QStringLiteral("FULCRUM_POSTGRES_PASSWORD")
+                                                               : mysql    ? QStringLiteral("FULCRUM_MYSQL_PASSWORD")
                                                                           : QStringLiteral("FULCRUM_ZOOKEEPER_PASSWORD"),
                                                                error);
     if (!password)
@@ -238,6 +252,8 @@ static int locksList(const QStringList &arguments)
         "  PostgreSQL (--postgres): pg_locks joined with pg_stat_activity in one statement.\n"
         "    Kinds: pg-advisory (DATABASE/KEY: one bigint or the int pair as written), pg-blocking-chain\n"
         "    (DATABASE/chain:ROOT_PID: sessions waiting on row and table locks, from the root blocker down).\n"
+        "  MySQL/MariaDB (--mysql): GET_LOCK named locks (MariaDB: metadata_lock_info + the process list;\n"
+        "    MySQL 8: performance_schema.metadata_locks). Kind: mysql-user-lock; holder = the connection id.\n"
         "Names and holders that are not printable UTF-8 are shown escaped (\\xHH, \\\\); 'locks release' takes them\n"
         "in that same form. --json prints each lock with its 'holder' field, the exact value 'locks release' compares."));
     const CtlLockEndpointOptions options;
@@ -354,6 +370,8 @@ static int locksRelease(const QStringList &arguments)
         "    belongs to the session listed (PID@BACKEND_START) and still holds the lock (blocks the chain); its\n"
         "    transaction is rolled back and every lock it holds freed. --ask on a chain cancels the root blocker's\n"
         "    query instead (pg_cancel_backend); it does not free advisory locks.\n"
+        "  MySQL/MariaDB: KILL CONNECTION of the holder right after IS_USED_LOCK(LOCK) has named it (two statements:\n"
+        "    not atomic, one round trip apart); every named lock it holds is freed, its transaction rolled back.\n"
         "Exit 0 released (or asked); 3 the holder changed or the lock is gone (nothing deleted); 4 backend error.\n"
         "Every attempt is written to the audit log."));
     const CtlLockEndpointOptions options;
@@ -374,7 +392,7 @@ static int locksRelease(const QStringList &arguments)
         return ExitOk;
     }
     if (parser.positionalArguments().size() != 1 || !parser.isSet(holderOption)) {
-        ctlErr(QStringLiteral("fulcrumctl locks release: usage: fulcrumctl locks release LOCK --holder HOLDER (--redis URL | --zookeeper HOSTS | --etcd URLS | --postgres URL)\n"));
+        ctlErr(QStringLiteral("fulcrumctl locks release: usage: fulcrumctl locks release LOCK --holder HOLDER (--redis URL | --zookeeper HOSTS | --etcd URLS | --postgres URL | --mysql URL)\n"));
         return ExitUsage;
     }
     const auto key = unescapeBytes(parser.positionalArguments().first());
@@ -458,7 +476,7 @@ static int locksShow(const QStringList &arguments)
         return ExitOk;
     }
     if (parser.positionalArguments().size() != 1) {
-        ctlErr(QStringLiteral("fulcrumctl locks show: usage: fulcrumctl locks show LOCK (--redis URL | --zookeeper HOSTS | --etcd URLS | --postgres URL) [--json]\n"));
+        ctlErr(QStringLiteral("fulcrumctl locks show: usage: fulcrumctl locks show LOCK (--redis URL | --zookeeper HOSTS | --etcd URLS | --postgres URL | --mysql URL) [--json]\n"));
         return ExitUsage;
     }
     const auto key = unescapeBytes(parser.positionalArguments().first());
@@ -526,8 +544,9 @@ static int locks(const QStringList &arguments)
                                          "       fulcrumctl locks list --zookeeper HOSTS[/chroot] [--path /locks]... [--json]\n"
                                          "       fulcrumctl locks list --etcd URL[,URL...] [--prefix PREFIX]... [--json]\n"
                                          "       fulcrumctl locks list --postgres URL [--no-chains] [--json]\n"
-                                         "       fulcrumctl locks release LOCK --holder HOLDER (--redis URL | --zookeeper HOSTS | --etcd URLS | --postgres URL) [--ask | --revoke]\n"
-                                         "       fulcrumctl locks show LOCK (--redis URL | --zookeeper HOSTS | --etcd URLS | --postgres URL) [--json]\n"
+                                         "       fulcrumctl locks list --mysql URL [--json]\n"
+                                         "       fulcrumctl locks release LOCK --holder HOLDER (--redis URL | --zookeeper HOSTS | --etcd URLS | --postgres URL | --mysql URL) [--ask | --revoke]\n"
+                                         "       fulcrumctl locks show LOCK (--redis URL | --zookeeper HOSTS | --etcd URLS | --postgres URL | --mysql URL) [--json]\n"
                                          "       fulcrumctl locks list --engine URL [--endpoint NAME] [--json]\n"
                                          "       fulcrumctl locks release KEY --holder HOLDER --endpoint NAME --engine URL\n"
                                          "       fulcrumctl locks show KEY --endpoint NAME --engine URL [--json]\n"
@@ -540,4 +559,4 @@ static int locks(const QStringList &arguments)
     return ExitUsage;
 }
 
-FULCRUM_CTL_COMMAND(locks, "locks", "inspect locks in Redis, ZooKeeper, etcd and PostgreSQL, of any library; force-release a stuck one safely", locks);
+FULCRUM_CTL_COMMAND(locks, "locks", "inspect locks in Redis, ZooKeeper, etcd, PostgreSQL and MySQL/MariaDB, of any library; force-release a stuck one safely", locks);

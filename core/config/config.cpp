@@ -75,6 +75,22 @@ QString PostgresEndpointConfig::checkUrl(const QString &text)
     return {};
 }
 
+QString MysqlEndpointConfig::checkUrl(const QString &text)
+{
+    const QString form = QStringLiteral("write it like mysql://USER@HOST:3306/DB");
+    const QUrl u(text, QUrl::StrictMode);
+    if (!u.isValid() || (u.scheme() != u"mysql" && u.scheme() != u"mariadb"))
+        return QStringLiteral("\"%1\" is not a mysql:// URL; %2").arg(withoutPassword(text), form);
+    if (!u.password().isEmpty())
+        return QStringLiteral("the URL carries a password; take it out and give it as the endpoint's password "
+                              "(keychain, file:/path with mode 0600 or env:VARIABLE)");
+    if (u.host().isEmpty() || u.userName().isEmpty())
+        return QStringLiteral("\"%1\" needs a user and a host; %2").arg(withoutPassword(text), form);
+    if (u.hasQuery())
+        return QStringLiteral("\"%1\" has parameters; Fulcrum takes none on mysql:// URLs; %2").arg(withoutPassword(text), form);
+    return {};
+}
+
 LockEndpointConfig LockEndpointConfig::fromRedis(RedisEndpointConfig redis)
 {
     LockEndpointConfig c;
@@ -107,33 +123,41 @@ LockEndpointConfig LockEndpointConfig::fromPostgres(PostgresEndpointConfig postg
     return c;
 }
 
+LockEndpointConfig LockEndpointConfig::fromMysql(MysqlEndpointConfig mysql)
+{
+    LockEndpointConfig c;
+    c.backend = QStringLiteral("mysql");
+    c.mysql = std::move(mysql);
+    return c;
+}
+
 QString LockEndpointConfig::name() const
 {
-    return isPostgres() ? postgres.name : isEtcd() ? etcd.name : isZooKeeper() ? zookeeper.name : redis.name;
+    return isMysql() ? mysql.name : isPostgres() ? postgres.name : isEtcd() ? etcd.name : isZooKeeper() ? zookeeper.name : redis.name;
 }
 QString LockEndpointConfig::url() const
 {
-    return isPostgres() ? postgres.url : isEtcd() ? etcd.url() : isZooKeeper() ? zookeeper.url() : redis.url();
+    return isMysql() ? mysql.url : isPostgres() ? postgres.url : isEtcd() ? etcd.url() : isZooKeeper() ? zookeeper.url() : redis.url();
 }
 qint64 LockEndpointConfig::longHeldMs() const
 {
-    return isPostgres() ? postgres.longHeldMs : isEtcd() ? etcd.longHeldMs : isZooKeeper() ? zookeeper.longHeldMs : redis.longHeldMs;
+    return isMysql() ? mysql.longHeldMs : isPostgres() ? postgres.longHeldMs : isEtcd() ? etcd.longHeldMs : isZooKeeper() ? zookeeper.longHeldMs : redis.longHeldMs;
 }
 qint64 LockEndpointConfig::pollIntervalMs() const
 {
-    return isPostgres() ? postgres.pollIntervalMs : isEtcd() ? etcd.pollIntervalMs : isZooKeeper() ? zookeeper.pollIntervalMs : redis.pollIntervalMs;
+    return isMysql() ? mysql.pollIntervalMs : isPostgres() ? postgres.pollIntervalMs : isEtcd() ? etcd.pollIntervalMs : isZooKeeper() ? zookeeper.pollIntervalMs : redis.pollIntervalMs;
 }
 SecretSource LockEndpointConfig::password() const
 {
-    return isPostgres() ? postgres.password : isEtcd() ? etcd.password : isZooKeeper() ? zookeeper.password : redis.password;
+    return isMysql() ? mysql.password : isPostgres() ? postgres.password : isEtcd() ? etcd.password : isZooKeeper() ? zookeeper.password : redis.password;
 }
 void LockEndpointConfig::setName(const QString &name)
 {
-    (isPostgres() ? postgres.name : isEtcd() ? etcd.name : isZooKeeper() ? zookeeper.name : redis.name) = name;
+    (isMysql() ? mysql.name : isPostgres() ? postgres.name : isEtcd() ? etcd.name : isZooKeeper() ? zookeeper.name : redis.name) = name;
 }
 void LockEndpointConfig::setPassword(const SecretSource &password)
 {
-    (isPostgres() ? postgres.password : isEtcd() ? etcd.password : isZooKeeper() ? zookeeper.password : redis.password) = password;
+    (isMysql() ? mysql.password : isPostgres() ? postgres.password : isEtcd() ? etcd.password : isZooKeeper() ? zookeeper.password : redis.password) = password;
 }
 
 static QString hashKeyText(const HashKeySource &key)
@@ -231,6 +255,19 @@ QJsonObject configToJson(const Config &config)
     QJsonArray redis;
     QJsonArray locks;
     for (const LockEndpointConfig &lock : config.locks) {
+        if (lock.isMysql()) {
+            const MysqlEndpointConfig &m = lock.mysql;
+            QJsonObject endpoint{{QStringLiteral("backend"), lock.backend},
+                                 {QStringLiteral("name"), m.name},
+                                 {QStringLiteral("url"), m.url},
+                                 {QStringLiteral("query_timeout"), m.queryTimeoutMs},
+                                 {QStringLiteral("long_held"), m.longHeldMs},
+                                 {QStringLiteral("poll_interval"), m.pollIntervalMs}};
+            if (m.password.kind != SecretSource::None)
+                endpoint.insert(QStringLiteral("password"), secretText(m.password));
+            locks.append(endpoint);
+            continue;
+        }
         if (lock.isPostgres()) {
             const PostgresEndpointConfig &p = lock.postgres;
             QJsonObject endpoint{{QStringLiteral("backend"), lock.backend},

@@ -5,6 +5,7 @@
 #include "locks/etcd/etcdlockbackend.h"
 #include "locks/redis/redislockbackend.h"
 #include "locks/secretstore.h"
+#include "locks/sql/mysqllockbackend.h"
 #include "locks/sql/postgreslockbackend.h"
 #include "locks/zookeeper/zookeeperlockbackend.h"
 
@@ -12,7 +13,7 @@ namespace fulcrum {
 
 QStringList lockBackendNames()
 {
-    return {QStringLiteral("redis"), QStringLiteral("zookeeper"), QStringLiteral("etcd"), QStringLiteral("postgres")};
+    return {QStringLiteral("redis"), QStringLiteral("zookeeper"), QStringLiteral("etcd"), QStringLiteral("postgres"), QStringLiteral("mysql")};
 }
 
 LockBackendCapabilities lockBackendCapabilities(const QString &backend)
@@ -25,6 +26,8 @@ LockBackendCapabilities lockBackendCapabilities(const QString &backend)
         return EtcdLockBackend::etcdCapabilities();
     if (backend == u"postgres")
         return PostgresLockBackend::postgresCapabilities();
+    if (backend == u"mysql")
+        return MysqlLockBackend::mysqlCapabilities();
     LockBackendCapabilities none;
     none.backend = backend;
     none.displayName = backend;
@@ -60,6 +63,18 @@ bool parseLockEndpointAddress(const QString &text, LockEndpointConfig *endpoint,
     };
     const QString forms = QStringLiteral("write it like 127.0.0.1:6379, redis://127.0.0.1:6379/0, zookeeper://127.0.0.1:2181[/chroot], "
                                          "etcd://127.0.0.1:2379[,HOST:PORT...] (etcds:// for https) or postgres://USER@HOST:5432/DB");
+    if (trimmed.startsWith(u"mysql://") || trimmed.startsWith(u"mariadb://")) {
+        const QString why = MysqlEndpointConfig::checkUrl(trimmed);
+        if (!why.isEmpty()) {
+            *error = QStringLiteral("lock endpoint %1: %2").arg(QUrl(trimmed).toDisplayString(QUrl::RemovePassword), why);
+            return false;
+        }
+        MysqlEndpointConfig m;
+        m.url = trimmed;
+        m.name = trimmed;
+        *endpoint = LockEndpointConfig::fromMysql(m);
+        return true;
+    }
     if (trimmed.startsWith(u"postgres://") || trimmed.startsWith(u"postgresql://")) {
         const QString why = PostgresEndpointConfig::checkUrl(trimmed);
         if (!why.isEmpty()) {
@@ -143,6 +158,8 @@ LockBackend *createLockBackend(const LockEndpointConfig &endpoint, const QByteAr
 {
     if (endpoint.isPostgres())
         return new PostgresLockBackend(endpoint.postgres, password, parent);
+    if (endpoint.isMysql())
+        return new MysqlLockBackend(endpoint.mysql, password, parent);
     if (endpoint.isZooKeeper())
         return new ZooKeeperLockBackend(endpoint.zookeeper, password, parent);
     if (endpoint.isEtcd())
@@ -155,6 +172,8 @@ void probeLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &pas
 {
     if (endpoint.isPostgres())
         PostgresLockBackend::probe(endpoint.postgres, password, context, std::move(done));
+    else if (endpoint.isMysql())
+        MysqlLockBackend::probe(endpoint.mysql, password, context, std::move(done));
     else if (endpoint.isZooKeeper())
         ZooKeeperLockBackend::probe(endpoint.zookeeper, password, context, std::move(done));
     else if (endpoint.isEtcd())

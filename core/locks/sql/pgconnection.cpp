@@ -106,8 +106,13 @@ void PgConnection::watchSocket()
     const int socket = PQsocket(m_conn);
     if (socket == m_socket && m_readNotifier)
         return;
-    delete m_readNotifier;
-    delete m_writeNotifier;
+    // Possibly from inside one of their own signals: deleted once it has returned.
+    if (m_readNotifier) {
+        m_readNotifier->setEnabled(false);
+        m_readNotifier->deleteLater();
+        m_writeNotifier->setEnabled(false);
+        m_writeNotifier->deleteLater();
+    }
     m_socket = socket;
     m_readNotifier = new QSocketNotifier(qintptr(socket), QSocketNotifier::Read, this);
     m_writeNotifier = new QSocketNotifier(qintptr(socket), QSocketNotifier::Write, this);
@@ -260,8 +265,14 @@ void PgConnection::close(const QString &why)
 {
     const bool wasUp = m_conn != nullptr;
     m_timer->stop();
-    delete m_readNotifier;
-    delete m_writeNotifier;
+    // close() runs inside a notifier's own signal (a read that found the connection gone):
+    // the notifiers go once that has returned.
+    for (QSocketNotifier *notifier : {m_readNotifier, m_writeNotifier}) {
+        if (notifier) {
+            notifier->setEnabled(false);
+            notifier->deleteLater();
+        }
+    }
     m_readNotifier = m_writeNotifier = nullptr;
     m_socket = -1;
     if (m_conn) {

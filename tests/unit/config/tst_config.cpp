@@ -103,10 +103,10 @@ private Q_SLOTS:
             << QStringLiteral("c.json:1:1: the config defines nothing to run: add \"pools\" (with \"listeners\") and/or \"redis\" or \"locks\" endpoints");
         QTest::newRow("lock endpoint without backend")
             << QByteArray("{ \"locks\": [ { \"hosts\": \"127.0.0.1:2181\" } ] }")
-            << QStringLiteral("c.json:1:14: lock endpoint 0 needs \"backend\": \"redis\", \"zookeeper\", \"etcd\" or \"postgres\"");
+            << QStringLiteral("c.json:1:14: lock endpoint 0 needs \"backend\": \"redis\", \"zookeeper\", \"etcd\", \"postgres\" or \"mysql\"");
         QTest::newRow("unknown lock backend")
             << QByteArray("{ \"locks\": [ { \"backend\": \"consul\" } ] }")
-            << QStringLiteral("c.json:1:27: lock endpoint 0 needs \"backend\": \"redis\", \"zookeeper\", \"etcd\" or \"postgres\", not \"consul\"");
+            << QStringLiteral("c.json:1:27: lock endpoint 0 needs \"backend\": \"redis\", \"zookeeper\", \"etcd\", \"postgres\" or \"mysql\", not \"consul\"");
         QTest::newRow("etcd endpoint without scheme")
             << QByteArray("{ \"locks\": [ { \"backend\": \"etcd\", \"endpoints\": [\"127.0.0.1:2379\"] } ] }")
             << QStringLiteral("c.json:1:49: \"127.0.0.1:2379\" in endpoints must be a member URL such as \"http://127.0.0.1:2379\" or \"https://etcd1:2379\" (port required, no path, no user or password: they go in \"user\" and \"password\")");
@@ -131,6 +131,9 @@ private Q_SLOTS:
         QTest::newRow("postgres password parameter")
             << QByteArray("{ \"locks\": [ { \"backend\": \"postgres\", \"url\": \"postgres://app@db/shop?password=x\" } ] }")
             << QStringLiteral("c.json:1:46: URL parameter \"password\" is not one Fulcrum passes on (sslmode, host, hostaddr, port, sslrootcert, sslcert, sslkey, connect_timeout, application_name, target_session_attrs, user, dbname); the password goes in the endpoint's password source, never in the URL");
+        QTest::newRow("mysql url with parameters")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"mysql\", \"url\": \"mysql://app@127.0.0.1:3306/shop?ssl=1\" } ] }")
+            << QStringLiteral("c.json:1:43: \"mysql://app@127.0.0.1:3306/shop?ssl=1\" has parameters; Fulcrum takes none on mysql:// URLs; write it like mysql://USER@HOST:3306/DB");
         QTest::newRow("postgres without url")
             << QByteArray("{ \"locks\": [ { \"backend\": \"postgres\" } ] }")
             << QStringLiteral("c.json:1:14: postgres endpoint 0 needs \"url\": \"postgres://USER@HOST:5432/DB\"");
