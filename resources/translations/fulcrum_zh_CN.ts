@@ -2418,97 +2418,107 @@ released by its node: %2</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="59"/>
+        <location filename="../../ui/settingsdialog.cpp" line="54"/>
+        <source>one per line: 127.0.0.1:6379 (Redis), zookeeper://127.0.0.1:2181 (ZooKeeper, locks under /locks), etcd://127.0.0.1:2379 (etcd; etcds:// for https), postgres://USER@127.0.0.1:5432/DB (PostgreSQL advisory locks and blocking chains), mysql://USER@127.0.0.1:3306/DB (MySQL/MariaDB named locks)</source>
+        <translation>每行一个：127.0.0.1:6379（Redis）、zookeeper://127.0.0.1:2181（ZooKeeper，锁位于 /locks 下）、etcd://127.0.0.1:2379（etcd；https 用 etcds://）、postgres://USER@127.0.0.1:5432/DB（PostgreSQL 咨询锁与阻塞链）、mysql://USER@127.0.0.1:3306/DB（MySQL/MariaDB 命名锁）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="60"/>
         <source>Lock key &amp;patterns:</source>
         <translation>锁键模式(&amp;P)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="64"/>
+        <location filename="../../ui/settingsdialog.cpp" line="65"/>
         <source>unchanged; stored in the desktop keychain</source>
         <translation>未修改；保存在桌面密钥环中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="67"/>
+        <location filename="../../ui/settingsdialog.cpp" line="68"/>
         <source>this build has no keychain support (qtkeychain-qt6-dev)</source>
         <translation>此版本不支持密钥环（qtkeychain-qt6-dev）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="69"/>
+        <location filename="../../ui/settingsdialog.cpp" line="70"/>
         <source>Redis pass&amp;word:</source>
         <translation>Redis 密码(&amp;W)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="70"/>
+        <location filename="../../ui/settingsdialog.cpp" line="71"/>
         <source>&amp;Test connection</source>
         <translation>测试连接(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="73"/>
+        <location filename="../../ui/settingsdialog.cpp" line="74"/>
         <source>The engine connects to the first Redis endpoint above and sends PING</source>
         <translation>由引擎连接上面第一个 Redis 端点并发送 PING</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="78"/>
+        <location filename="../../ui/settingsdialog.cpp" line="79"/>
         <source> % of traffic</source>
         <translation> % 的流量</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="80"/>
+        <location filename="../../ui/settingsdialog.cpp" line="81"/>
         <source>Ask before moving more than:</source>
         <translation>迁移流量超过此值时先确认：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="84"/>
+        <location filename="../../ui/settingsdialog.cpp" line="85"/>
         <source> % of its capacity</source>
         <translation> % 的容量</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="86"/>
+        <location filename="../../ui/settingsdialog.cpp" line="87"/>
         <source>Drain, maintenance or a weight change that would leave a pool below this share of the capacity it has now asks first; one that leaves it no server at all always asks</source>
         <translation>排空、维护或权重修改若会使池低于当前容量的这一比例，会先询问；若会使池没有任何服务器接收流量，则总会询问</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="88"/>
+        <location filename="../../ui/settingsdialog.cpp" line="89"/>
         <source>Ask before leaving a pool below:</source>
         <translation>池容量低于此值前先询问：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="90"/>
+        <location filename="../../ui/settingsdialog.cpp" line="91"/>
         <source>System language</source>
         <translation>系统语言</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="94"/>
+        <location filename="../../ui/settingsdialog.cpp" line="95"/>
         <source>&amp;Language:</source>
         <translation>语言(&amp;L)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="106"/>
+        <location filename="../../ui/settingsdialog.cpp" line="107"/>
         <source>Connection works: %1</source>
         <translation>连接正常：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="106"/>
+        <location filename="../../ui/settingsdialog.cpp" line="107"/>
         <source>Connection failed: %1</source>
         <translation>连接失败：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="122"/>
+        <location filename="../../ui/settingsdialog.cpp" line="123"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="122"/>
+        <location filename="../../ui/settingsdialog.cpp" line="123"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="261"/>
+        <location filename="../../ui/settingsdialog.cpp" line="262"/>
         <source>Add an engine (name and address) to test.</source>
         <translation>请先添加一个引擎（名称和地址）再测试。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="357"/>
+        <location filename="../../ui/settingsdialog.cpp" line="343"/>
+        <source>Add a lock endpoint (host:port, zookeeper://host:port, etcd://host:port, postgres://user@host:port/db or mysql://user@host:port/db) to test.</source>
+        <translation>请添加一个锁端点（host:port、zookeeper://host:port、etcd://host:port、postgres://user@host:port/db 或 mysql://user@host:port/db）再测试。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="358"/>
         <source>Testing %1…</source>
         <translation>正在测试 %1…</translation>
     </message>
@@ -2518,132 +2528,122 @@ released by its node: %2</source>
         <translation>引擎(&amp;E)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="54"/>
-        <source>one per line: 127.0.0.1:6379 (Redis), zookeeper://127.0.0.1:2181 (ZooKeeper, locks under /locks), etcd://127.0.0.1:2379 (etcd; etcds:// for https), postgres://USER@127.0.0.1:5432/DB (PostgreSQL advisory locks and blocking chains)</source>
-        <translation>每行一个：127.0.0.1:6379（Redis）、zookeeper://127.0.0.1:2181（ZooKeeper，锁位于 /locks 下）、etcd://127.0.0.1:2379（etcd；https 用 etcds://）、postgres://USER@127.0.0.1:5432/DB（PostgreSQL 咨询锁与阻塞链）</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="57"/>
+        <location filename="../../ui/settingsdialog.cpp" line="58"/>
         <source>&amp;Lock endpoints:</source>
         <translation>锁端点(&amp;L)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="122"/>
+        <location filename="../../ui/settingsdialog.cpp" line="123"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="128"/>
+        <location filename="../../ui/settingsdialog.cpp" line="129"/>
         <source>Engines the console attaches to when started without --demo (none: the in-process demo engine). %1</source>
         <translation>不带 --demo 启动时控制台连接的引擎（没有则使用进程内演示引擎）。%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="134"/>
+        <location filename="../../ui/settingsdialog.cpp" line="135"/>
         <source>&amp;Add</source>
         <translation>添加(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="135"/>
+        <location filename="../../ui/settingsdialog.cpp" line="136"/>
         <source>Re&amp;move</source>
         <translation>移除(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="140"/>
+        <location filename="../../ui/settingsdialog.cpp" line="141"/>
         <source>token of the selected engine: unchanged; stored in the desktop keychain</source>
         <translation>所选引擎的令牌：不变；保存在桌面钥匙串中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="142"/>
+        <location filename="../../ui/settingsdialog.cpp" line="143"/>
         <source>no keychain in this build: start with --token-file or FULCRUM_TOKEN</source>
         <translation>此版本不支持钥匙串：请使用 --token-file 或 FULCRUM_TOKEN 启动</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="144"/>
+        <location filename="../../ui/settingsdialog.cpp" line="145"/>
         <source>Test e&amp;ngine</source>
         <translation>测试引擎(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="146"/>
+        <location filename="../../ui/settingsdialog.cpp" line="147"/>
         <source>Asks the selected engine for its pools (GET /api/v1/pools) with its token</source>
         <translation>用其令牌向所选引擎查询池（GET /api/v1/pools）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="204"/>
+        <location filename="../../ui/settingsdialog.cpp" line="205"/>
         <source>%1 needs no secret here</source>
         <translation>%1 在此不需要密钥</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="207"/>
+        <location filename="../../ui/settingsdialog.cpp" line="208"/>
         <source>%1 of the selected engine: unchanged; stored in the desktop keychain</source>
         <translation>所选引擎的%1：未更改；保存在桌面钥匙串中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="208"/>
+        <location filename="../../ui/settingsdialog.cpp" line="209"/>
         <source>token</source>
         <translation>令牌</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="210"/>
+        <location filename="../../ui/settingsdialog.cpp" line="211"/>
         <source>no keychain in this build: start with --token-file or %1</source>
         <translation>此版本没有钥匙串：请用 --token-file 或 %1 启动</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="239"/>
+        <location filename="../../ui/settingsdialog.cpp" line="240"/>
         <source>engine name &quot;%1&quot; in row %2 must be unique, not empty, without / or =; e.g. east</source>
         <translation>第 %2 行的引擎名称“%1”必须唯一、非空、不含 / 或 =；例如 east</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="246"/>
+        <location filename="../../ui/settingsdialog.cpp" line="247"/>
         <source>%1 engine &quot;%2&quot;: %3</source>
         <translation>%1 引擎“%2”：%3</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="247"/>
+        <location filename="../../ui/settingsdialog.cpp" line="248"/>
         <source>engine &quot;%1&quot;: %2</source>
         <translation>引擎“%1”：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="280"/>
+        <location filename="../../ui/settingsdialog.cpp" line="281"/>
         <source>No token for %1: type it in the token field (it is stored in the keychain on Save).</source>
         <translation>%1 没有令牌：请在令牌框中输入（保存时存入钥匙串）。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="285"/>
+        <location filename="../../ui/settingsdialog.cpp" line="286"/>
         <source>Testing %1 at %2…</source>
         <translation>正在测试 %1（%2）…</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="290"/>
+        <location filename="../../ui/settingsdialog.cpp" line="291"/>
         <source>Engine %1 works: %2</source>
         <translation>引擎 %1 可用：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="290"/>
+        <location filename="../../ui/settingsdialog.cpp" line="291"/>
         <source>Engine %1 failed: %2</source>
         <translation>引擎 %1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="342"/>
-        <source>Add a lock endpoint (host:port, zookeeper://host:port, etcd://host:port or postgres://user@host:port/db) to test.</source>
-        <translation>请添加一个锁端点（host:port、zookeeper://host:port、etcd://host:port 或 postgres://user@host:port/db）再测试。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settingsdialog.cpp" line="373"/>
+        <location filename="../../ui/settingsdialog.cpp" line="374"/>
         <source>a lock endpoint password needs an endpoint to belong to; add the endpoint first</source>
         <translation>锁端点密码需要所属的端点；请先添加端点</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="381"/>
+        <location filename="../../ui/settingsdialog.cpp" line="382"/>
         <source>could not store the lock endpoint password in the keychain: %1; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
         <translation>无法将锁端点密码存入钥匙串：%1；Secret Service（gnome-keyring、KWallet）是否正在运行并已解锁？</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="402"/>
+        <location filename="../../ui/settingsdialog.cpp" line="403"/>
         <source>could not store the %1 of engine %2 in the keychain: %3; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
         <translation>无法将引擎 %2 的%1保存到钥匙串：%3；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="408"/>
+        <location filename="../../ui/settingsdialog.cpp" line="409"/>
         <source>this build has no keychain: the %1 of engine %2 cannot be stored; start with %3</source>
         <translation>此版本没有钥匙串：无法保存引擎 %2 的%1；请用 %3 启动</translation>
     </message>
