@@ -142,9 +142,11 @@ void TestMysqlLocks::killGuardedByIsUsedLock()
     QVERIFY2(result.message.contains(QStringLiteral("killed connection")), qPrintable(result.message));
     QVERIFY(holder->connectionLost());
     QVERIFY(waiter->waitFor(acquired));
-    QString free;
-    QVERIFY(m_server->sql(QStringLiteral("SELECT IS_FREE_LOCK('stock:8')"), &free));
-    QCOMPARE(free, QStringLiteral("1"));        // every lock of the killed connection went
+    // Every lock of the killed connection goes with it.
+    QTRY_VERIFY_WITH_TIMEOUT(([&] {
+        QString free;
+        return m_server->sql(QStringLiteral("SELECT IS_FREE_LOCK('stock:8')"), &free) && free == u"1";
+    })(), 15'000);
     waiter->quit();
 }
 
@@ -164,6 +166,11 @@ void TestMysqlLocks::holderChangedIsRefused()
     QCOMPARE(next->run(QStringLiteral("SELECT 'alive';")).value_or(QString()), QStringLiteral("alive"));
     QCOMPARE(holder->run(QStringLiteral("SELECT 'alive';")).value_or(QString()), QStringLiteral("alive"));
     next->quit();
+    // The client has exited; the server ends its connection a moment later.
+    QTRY_VERIFY_WITH_TIMEOUT(([&] {
+        QString used;
+        return m_server->sql(QStringLiteral("SELECT IS_USED_LOCK('refund:1')"), &used) && used == u"NULL";
+    })(), 15'000);
     const ForceReleaseResult gone = releaseNow(*backend, LockReleaseRequest{LockReleaseRequest::Delete, seen.key, seen.holder});
     QCOMPARE(gone.outcome, ForceReleaseResult::Gone);
     holder->quit();

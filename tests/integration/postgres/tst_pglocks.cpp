@@ -253,6 +253,8 @@ void TestPgLocks::holderThatEndedIsReportedWithTheNewHolder()
     QCOMPARE(result.currentHolder, now.holder);
     QCOMPARE(next->run(QStringLiteral("SELECT 'alive';")).value_or(QString()), QStringLiteral("alive"));
     next->quit();
+    // psql has exited; its server process ends a moment later: wait until no pass shows the lock.
+    (void)scanUntil(*backend, [&](const LockScanResult &r) { return !rowOf(r, now.key); });
     const ForceReleaseResult gone = releaseNow(*backend, LockReleaseRequest{LockReleaseRequest::Delete, now.key, now.holder});
     QCOMPARE(gone.outcome, ForceReleaseResult::Gone);
 }
