@@ -24,7 +24,7 @@ fulcrum_install_packages() {
         return 1
     fi
     # The packaged services are not ours to run: Fulcrum starts its own on free loopback ports.
-    for svc in redis-server redis-sentinel nginx haproxy apache2 etcd; do
+    for svc in redis-server redis-sentinel nginx haproxy apache2 etcd postgresql mariadb; do
         $sudo systemctl disable --now "$svc" >/dev/null 2>&1 || $sudo service "$svc" stop >/dev/null 2>&1 || true
     done
 }

@@ -39,6 +39,10 @@ static QString kindText(const QString &kind)
         return QObject::tr("etcd mutex");
     if (kind == u"etcd-election")
         return QObject::tr("etcd election");
+    if (kind == u"pg-advisory")
+        return QObject::tr("PostgreSQL advisory");
+    if (kind == u"pg-blocking-chain")
+        return QObject::tr("blocking chain");
     return kind;
 }
 

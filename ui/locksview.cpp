@@ -45,6 +45,12 @@ ForceReleaseDialog::ForceReleaseDialog(EngineLink *link, const LockRow &lock, QW
         layout->addWidget(effect);
     }
     // Two releases (etcd): the dialog says what each does before the operator chooses.
+    if (capabilities.askHolder && !capabilities.askEffect.isEmpty() && lock.details.value(QStringLiteral("can_cancel")).toBool()) {
+        auto *effect = new QLabel(tr("What cancelling the root blocker's query does: %1").arg(capabilities.askEffect), this);
+        effect->setObjectName(QStringLiteral("askEffect"));
+        effect->setWordWrap(true);
+        layout->addWidget(effect);
+    }
     if (capabilities.revokeSession && !capabilities.revokeEffect.isEmpty()) {
         auto *effect = new QLabel(tr("What revoking the holder's lease does: %1").arg(capabilities.revokeEffect), this);
         effect->setObjectName(QStringLiteral("revokeEffect"));
@@ -75,6 +81,28 @@ ForceReleaseDialog::ForceReleaseDialog(EngineLink *link, const LockRow &lock, QW
         leaseKeys->setObjectName(QStringLiteral("leaseKeys"));
         leaseKeys->setWordWrap(true);
         form->addRow(tr("Other keys on the lease (revoking deletes them too):"), leaseKeys);
+    }
+    // A database session (PostgreSQL): ending it frees everything it holds and rolls back its
+    // transaction; the operator sees both before confirming.
+    if (lock.details.contains(QStringLiteral("other_locks")) || lock.details.contains(QStringLiteral("in_transaction"))) {
+        QStringList others;
+        for (const QJsonValue &other : lock.details.value(QStringLiteral("other_locks")).toArray())
+            others << other.toString();
+        auto *otherLocks = selectable(others.isEmpty() ? tr("none besides this one") : others.join(u'\n'));
+        otherLocks->setObjectName(QStringLiteral("otherLocks"));
+        otherLocks->setWordWrap(true);
+        form->addRow(tr("Other locks the session holds (ending it frees them too):"), otherLocks);
+        auto *transaction = selectable(lock.details.value(QStringLiteral("in_transaction")).toBool()
+                                           ? tr("yes: ending the session rolls it back (%1)").arg(lock.details.value(QStringLiteral("state")).toString())
+                                           : tr("no"));
+        transaction->setObjectName(QStringLiteral("inTransaction"));
+        form->addRow(tr("Inside a transaction:"), transaction);
+        const QString query = lock.details.value(QStringLiteral("query")).toString();
+        if (!query.isEmpty()) {
+            auto *last = selectable(query.simplified().left(300));
+            last->setWordWrap(true);
+            form->addRow(tr("Current or last query:"), last);
+        }
     }
     form->addRow(tr("Held for:"), selectable(lock.firstSeen.isValid() ? durationText(lock.firstSeen.secsTo(now)) : tr("unknown")));
     const qint64 remaining = LockModel::remainingMs(lock, now);
@@ -108,6 +136,14 @@ ForceReleaseDialog::ForceReleaseDialog(EngineLink *link, const LockRow &lock, QW
         ask->setAutoDefault(false);
         ask->setToolTip(tr("Writes Curator's revoke request on the holder's node. A holder that made its lock revocable releases it "
                            "itself, cleanly; one that did not ignores it and nothing changes."));
+        connect(ask, &QPushButton::clicked, this, [this] { release(LockReleaseRequest::AskHolder); });
+    }
+    // PostgreSQL's blocking chains: cancel the root blocker's query instead of ending its session.
+    if (capabilities.askHolder && lock.details.value(QStringLiteral("can_cancel")).toBool()) {
+        auto *ask = m_buttons->addButton(tr("Cancel the root blocker's query"), QDialogButtonBox::ActionRole);
+        ask->setObjectName(QStringLiteral("askButton"));
+        ask->setAutoDefault(false);
+        ask->setToolTip(capabilities.askEffect);
         connect(ask, &QPushButton::clicked, this, [this] { release(LockReleaseRequest::AskHolder); });
     }
     if (capabilities.revokeSession) {
@@ -335,6 +371,31 @@ void LocksView::addEndpoint(const LockEndpointInfo &endpoint)
     }
 }
 
+// One line per node of a session tree ({pid, user, application_name, state, query, waiting_on,
+// waiting_since, blocks: [...]}), indented by depth.
+void LocksView::appendTree(QStringList &lines, const QJsonObject &node, int depth)
+{
+    QString line = QString(depth * 4, u' ') + tr("pid %1").arg(node.value(QStringLiteral("pid")).toInteger());
+    const QString user = node.value(QStringLiteral("user")).toString();
+    const QString application = node.value(QStringLiteral("application_name")).toString();
+    if (!user.isEmpty())
+        line += u' ' + user;
+    if (!application.isEmpty())
+        line += QStringLiteral(" (%1)").arg(application);
+    const QString state = node.value(QStringLiteral("state")).toString();
+    if (!state.isEmpty())
+        line += QStringLiteral(", ") + state;
+    const QString waiting = node.value(QStringLiteral("waiting_on")).toString();
+    if (!waiting.isEmpty())
+        line += tr(", waits on %1").arg(waiting);
+    const QString query = node.value(QStringLiteral("query")).toString().simplified();
+    if (!query.isEmpty())
+        line += QStringLiteral(": ") + query.left(100);
+    lines << line;
+    for (const QJsonValue &child : node.value(QStringLiteral("blocks")).toArray())
+        appendTree(lines, child.toObject(), depth + 1);
+}
+
 void LocksView::updateDetail()
 {
     const QModelIndexList rows = m_view->selectionModel() ? m_view->selectionModel()->selectedRows() : QModelIndexList();
@@ -403,6 +464,12 @@ void LocksView::updateDetail()
     for (auto it = lock->details.begin(); it != lock->details.end(); ++it) {
         if (it.key() == u"waiters_unread" || (!masters.isEmpty() && (it.key() == u"masters" || it.key() == u"agreeing" || it.key() == u"of_masters" || it.key() == u"quorum")))
             continue;
+        if (it.value().isObject()) {
+            // A tree (PostgreSQL's blocking chain): each session under the one it waits for.
+            lines << QStringLiteral("%1:").arg(it.key());
+            appendTree(lines, it.value().toObject(), 1);
+            continue;
+        }
         QString value;
         if (it.value().isArray()) {
             QStringList items;
@@ -512,7 +579,7 @@ void LocksView::updateStaleness()
     // …"); the banner names it already.
     QString why = it->detail;
     if (why.startsWith(u"redis://") || why.startsWith(u"rediss://") || why.startsWith(u"unix:") || why.startsWith(u"zookeeper://")
-        || why.startsWith(u"etcd://") || why.startsWith(u"etcds://")) {
+        || why.startsWith(u"etcd://") || why.startsWith(u"etcds://") || why.startsWith(u"postgres://") || why.startsWith(u"postgresql://")) {
         const qsizetype colon = why.indexOf(QLatin1String(": "));
         if (colon > 0)
             why = why.mid(colon + 2);

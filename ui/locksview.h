@@ -4,6 +4,7 @@
 
 #include <QDialog>
 #include <QHash>
+#include <QJsonObject>
 #include <QElapsedTimer>
 #include <QPointer>
 #include <QWidget>
@@ -103,6 +104,7 @@ private:
     void addEndpoint(const LockEndpointInfo &endpoint);
     LockEndpointInfo endpointInfo(const QString &endpoint, const QString &backend) const;
     void updateDetail();
+    static void appendTree(QStringList &lines, const QJsonObject &node, int depth);
     // Asks the engine for the waiters of `lock` a pass listed by name only, at most every 5 s.
     void readWaitersOf(const LockRow &lock);
     // "6 lock(s)", or "2 of 6 lock(s) shown (filter)" while the filter hides some.

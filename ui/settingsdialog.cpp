@@ -52,7 +52,8 @@ SettingsDialog::SettingsDialog(EngineLink *link, QWidget *parent)
     form->addRow(tr("&Engines:"), createEngines());
     m_endpoints = new QPlainTextEdit(lockEndpoints().join(u'\n'), this);
     m_endpoints->setPlaceholderText(tr("one per line: 127.0.0.1:6379 (Redis), zookeeper://127.0.0.1:2181 (ZooKeeper, locks under /locks), "
-                                     "etcd://127.0.0.1:2379 (etcd; etcds:// for https)"));
+                                     "etcd://127.0.0.1:2379 (etcd; etcds:// for https), postgres://USER@127.0.0.1:5432/DB (PostgreSQL advisory locks and blocking chains), "
+                                     "mysql://USER@127.0.0.1:3306/DB (MySQL/MariaDB named locks)"));
     m_endpoints->setMaximumHeight(90);
     form->addRow(tr("&Lock endpoints:"), m_endpoints);
     m_patterns = new QLineEdit(redisPatterns().join(QStringLiteral(", ")), this);
@@ -339,7 +340,7 @@ void SettingsDialog::testConnection()
     QStringList endpoints;
     QString error;
     if (!parseEndpoints(&endpoints, &error) || endpoints.isEmpty()) {
-        m_message->setText(error.isEmpty() ? tr("Add a lock endpoint (host:port, zookeeper://host:port or etcd://host:port) to test.") : error);
+        m_message->setText(error.isEmpty() ? tr("Add a lock endpoint (host:port, zookeeper://host:port, etcd://host:port, postgres://user@host:port/db or mysql://user@host:port/db) to test.") : error);
         return;
     }
     if (!m_link)

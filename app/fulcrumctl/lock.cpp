@@ -3,6 +3,7 @@
 #include "ctlredis.h"
 #include "heldcommand.h"
 #include "lockrunetcd.h"
+#include "lockrunpostgres.h"
 #include "lockrunzookeeper.h"
 
 #include "common/duration.h"
@@ -220,6 +221,8 @@ int lockRun(const QStringList &allArguments)
         return lockRunZooKeeper(options, command);
     if (std::any_of(options.begin(), options.end(), [](const QString &o) { return o.startsWith(u"--etcd"); }))
         return lockRunEtcd(options, command);
+    if (std::any_of(options.begin(), options.end(), [](const QString &o) { return o.startsWith(u"--postgres"); }))
+        return lockRunPostgres(options, command);
     LockSession s;
     if (const int status = s.setUp(QStringLiteral("run"),
                                    QStringLiteral("Hold KEY while COMMAND runs: acquire (waiting up to --wait), renew every ttl/3, release after.\n"
@@ -228,7 +231,7 @@ int lockRun(const QStringList &allArguments)
                                                   "COMMAND sees FULCRUM_LOCK_FENCE, the fencing token, for storage that rejects stale writers.\n"
                                                   "SIGTERM, SIGINT and SIGHUP are passed on to COMMAND; the lock is released once it has stopped.\n"
                                                   "With --zookeeper instead of --redis: see 'fulcrumctl lock run --zookeeper HOSTS --help';\n"
-                                                  "with --etcd: 'fulcrumctl lock run --etcd URL --help'."),
+                                                  "with --etcd: 'fulcrumctl lock run --etcd URL --help'; with --postgres: 'fulcrumctl lock run --postgres URL --help'."),
                                    options, false);
         status >= 0)
         return status;
@@ -274,8 +277,9 @@ int lock(const QStringList &arguments)
                                          "       fulcrumctl lock run KEY --ttl 30s --redis URL... -- COMMAND [ARGS...]\n"
                                          "       fulcrumctl lock run NAME --zookeeper HOSTS[/CHROOT] [--path /locks/NAME] [--wait 0] -- COMMAND [ARGS...]\n"
                                          "       fulcrumctl lock run NAME --etcd URL[,URL...] [--prefix /locks/] [--ttl 30s] [--wait 0] -- COMMAND [ARGS...]\n"
+                                         "       fulcrumctl lock run NAME --postgres URL [--wait 0] -- COMMAND [ARGS...]\n"
                                          "Several --redis = Redlock over independent masters. Run 'fulcrumctl lock acquire --help' for options.\n"
-                                         "ZooKeeper (Curator's InterProcessMutex recipe) and etcd (concurrency.Mutex) are there for 'lock run' only.\n");
+                                         "ZooKeeper (Curator's InterProcessMutex recipe), etcd (concurrency.Mutex) and PostgreSQL (pg_advisory_lock) are there for 'lock run' only.\n");
     if (sub == u"--help" || sub == u"-h") {
         ctlOut(usage);
         return ExitOk;
@@ -286,4 +290,4 @@ int lock(const QStringList &arguments)
 
 } // namespace
 
-FULCRUM_CTL_COMMAND(lock, "lock", "acquire, release, extend a Redis lock, or hold a Redis, ZooKeeper or etcd lock while a command runs", lock);
+FULCRUM_CTL_COMMAND(lock, "lock", "acquire, release, extend a Redis lock, or hold a Redis, ZooKeeper, etcd or PostgreSQL lock while a command runs", lock);

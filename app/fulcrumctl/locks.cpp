@@ -45,13 +45,16 @@ struct CtlLockEndpointOptions
     QCommandLineOption keyFile{QStringLiteral("key-file"), QStringLiteral("TLS: the client certificate's key."), QStringLiteral("PATH")};
     QCommandLineOption serverName{QStringLiteral("server-name"), QStringLiteral("Redis TLS: the name the server's certificate must carry (default: the host)."), QStringLiteral("NAME")};
     QCommandLineOption tlsInsecure{QStringLiteral("tls-insecure"), QStringLiteral("Redis TLS: do not verify the server's certificate (never in production).")};
+    QCommandLineOption postgres{QStringLiteral("postgres"), QStringLiteral("PostgreSQL server: postgres://USER@HOST:5432/DB[?sslmode=...] (its password from --password-file, FULCRUM_POSTGRES_PASSWORD or --keychain; never in the URL)."), QStringLiteral("URL")};
+    QCommandLineOption mysql{QStringLiteral("mysql"), QStringLiteral("MySQL or MariaDB server: mysql://USER@HOST:3306/DB (its password from --password-file, FULCRUM_MYSQL_PASSWORD or --keychain; never in the URL)."), QStringLiteral("URL")};
+    QCommandLineOption noChains{QStringLiteral("no-chains"), QStringLiteral("PostgreSQL: read advisory locks only, not the blocking chains of row and table locks.")};
     QCommandLineOption match{QStringLiteral("match"), QStringLiteral("Redis key pattern, repeatable (default: lock:* and *:lock:*)."), QStringLiteral("PATTERN")};
     QCommandLineOption count{QStringLiteral("count"), QStringLiteral("Redis SCAN COUNT per call (default 1000)."), QStringLiteral("N"), QStringLiteral("1000")};
 
     void addTo(QCommandLineParser &parser) const
     {
         redis.addTo(parser);
-        parser.addOptions({zookeeper, path, user, match, count, etcd, prefix, caFile, certFile, keyFile, serverName, tlsInsecure});
+        parser.addOptions({zookeeper, path, user, match, count, etcd, prefix, caFile, certFile, keyFile, serverName, tlsInsecure, postgres, mysql, noChains});
     }
 };
 
@@ -62,13 +65,37 @@ std::optional<std::pair<LockEndpointConfig, QByteArray>> ctlLockEndpoint(const Q
     const bool redis = parser.isSet(o.redis.redis);
     const bool zookeeper = parser.isSet(o.zookeeper);
     const bool etcd = parser.isSet(o.etcd);
-    if (int(redis) + int(zookeeper) + int(etcd) != 1) {
-        *error = QStringLiteral("give exactly one of --redis redis://HOST:PORT[/DB], --zookeeper HOST:PORT[,HOST:PORT...][/chroot] "
-                                "and --etcd http://HOST:2379[,URL...] (or --engine URL to ask a running fulcrumd)");
+    const bool postgres = parser.isSet(o.postgres);
+    const bool mysql = parser.isSet(o.mysql);
+    if (int(redis) + int(zookeeper) + int(etcd) + int(postgres) + int(mysql) != 1) {
+        *error = QStringLiteral("give exactly one of --redis redis://HOST:PORT[/DB], --zookeeper HOST:PORT[,HOST:PORT...][/chroot], "
+                                "--etcd http://HOST:2379[,URL...], --postgres postgres://USER@HOST:5432/DB and --mysql mysql://USER@HOST:3306/DB "
+                                "(or --engine URL to ask a running fulcrumd)");
         return std::nullopt;
     }
     LockEndpointConfig config;
-    if (etcd) {
+    if (mysql) {
+        const QString why = MysqlEndpointConfig::checkUrl(parser.value(o.mysql));
+        if (!why.isEmpty()) {
+            *error = QStringLiteral("--mysql: %1").arg(why);
+            return std::nullopt;
+        }
+        MysqlEndpointConfig m;
+        m.url = parser.value(o.mysql);
+        m.name = m.url;
+        config = LockEndpointConfig::fromMysql(m);
+    } else if (postgres) {
+        const QString why = PostgresEndpointConfig::checkUrl(parser.value(o.postgres));
+        if (!why.isEmpty()) {
+            *error = QStringLiteral("--postgres: %1").arg(why);
+            return std::nullopt;
+        }
+        PostgresEndpointConfig p;
+        p.url = parser.value(o.postgres);
+        p.name = p.url;
+        p.blockingChains = !parser.isSet(o.noChains);
+        config = LockEndpointConfig::fromPostgres(p);
+    } else if (etcd) {
         const auto members = ctlEtcdMembers(parser.value(o.etcd), error);
         if (!members)
             return std::nullopt;
@@ -154,8 +181,11 @@ std::optional<std::pair<LockEndpointConfig, QByteArray>> ctlLockEndpoint(const Q
         return std::nullopt;
     }
     const std::optional<QByteArray> password = ctlReadPassword(parser, o.redis.passwordFile, o.redis.keychain,
-                                                               redis ? QStringLiteral("FULCRUM_REDIS_PASSWORD")
-                                                                     : etcd ? QStringLiteral("FULCRUM_ETCD_PASSWORD") : QStringLiteral("FULCRUM_ZOOKEEPER_PASSWORD"),
+                                                               redis      ? QStringLiteral("FULCRUM_REDIS_PASSWORD")
+                                                               : etcd     ? QStringLiteral("FULCRUM_ETCD_PASSWORD")
+                                                               : postgres ? QStringLiteral("FULCRUM_POSTGRES_PASSWORD")
+                                                               : mysql    ? QStringLiteral("FULCRUM_MYSQL_PASSWORD")
+                                                                          : QStringLiteral("FULCRUM_ZOOKEEPER_PASSWORD"),
                                                                error);
     if (!password)
         return std::nullopt;
@@ -247,6 +277,11 @@ static int locksList(const QStringList &arguments)
         "    Kinds: curator-mutex, curator-rwlock, curator-semaphore, kazoo-lock, kazoo-rwlock, kazoo-semaphore.\n"
         "  etcd (--etcd): the keyspace (or --prefix) read in pages; holders' leases looked up.\n"
         "    Kinds: etcd-mutex (concurrency.Mutex, etcdctl lock), etcd-election (concurrency.Election, etcdctl elect).\n"
+        "  PostgreSQL (--postgres): pg_locks joined with pg_stat_activity in one statement.\n"
+        "    Kinds: pg-advisory (DATABASE/KEY: one bigint or the int pair as written), pg-blocking-chain\n"
+        "    (DATABASE/chain:ROOT_PID: sessions waiting on row and table locks, from the root blocker down).\n"
+        "  MySQL/MariaDB (--mysql): GET_LOCK named locks (MariaDB: metadata_lock_info + the process list;\n"
+        "    MySQL 8: performance_schema.metadata_locks). Kind: mysql-user-lock; holder = the connection id.\n"
         "Names and holders that are not printable UTF-8 are shown escaped (\\xHH, \\\\); 'locks release' takes them\n"
         "in that same form. --json prints each lock with its 'holder' field, the exact value 'locks release' compares."));
     const CtlLockEndpointOptions options;
@@ -307,6 +342,22 @@ static int locksList(const QStringList &arguments)
         return ExitOk;
     }
     const bool redis = endpoint->first.isRedis();
+    if (endpoint->first.isPostgres()) {
+        ctlOut(QStringLiteral("%1  %2  %3  %4  %5  %6\n").arg(QStringLiteral("LOCK"), -28).arg(QStringLiteral("KIND"), -17)
+                   .arg(QStringLiteral("MODE"), -9).arg(QStringLiteral("WAIT"), 4).arg(QStringLiteral("HOLDER"), -26).arg(QStringLiteral("SESSION")));
+        for (const LockInfo &info : result->locks) {
+            const QString mode = info.kind == u"pg-advisory" ? info.detailString(QStringLiteral("mode")) : QStringLiteral("-");
+            ctlOut(QStringLiteral("%1  %2  %3  %4  %5  %6\n").arg(info.displayKey(), -28).arg(info.kind, -17).arg(mode, -9)
+                       .arg(info.waiters.size(), 4).arg(info.displayHolder(), -26).arg(info.holderText));
+            if (info.kind == u"pg-blocking-chain") {
+                for (const LockWaiter &w : info.waiters)
+                    ctlOut(QStringLiteral("    %1\n").arg(w.note));
+            }
+        }
+        ctlOut(QStringLiteral("%1 lock(s) and chain(s) from %2 row(s) read in %3 ms%4\n").arg(result->locks.size()).arg(result->keysScanned)
+                   .arg(result->elapsedMs).arg(result->truncated ? QStringLiteral(" (truncated: raise max_locks)") : QString()));
+        return ExitOk;
+    }
     if (endpoint->first.isEtcd()) {
         ctlOut(QStringLiteral("%1  %2  %3  %4  %5  %6\n").arg(QStringLiteral("LOCK"), -32).arg(QStringLiteral("KIND"), -13)
                    .arg(QStringLiteral("LEASE"), -16).arg(QStringLiteral("TTL"), 6).arg(QStringLiteral("FLAGS"), -10).arg(QStringLiteral("HOLDER")));
@@ -343,6 +394,12 @@ static int locksRelease(const QStringList &arguments)
         "  etcd: the holder's key is deleted in a transaction comparing its create revision; the next waiter takes\n"
         "    the lock, the old holder is not told. --revoke revokes the holder's lease instead: etcd deletes EVERY key\n"
         "    on that lease and the holder's client learns its session is over.\n"
+        "  PostgreSQL: the holder's session is ended (pg_terminate_backend) in the statement that checks the pid still\n"
+        "    belongs to the session listed (PID@BACKEND_START) and still holds the lock (blocks the chain); its\n"
+        "    transaction is rolled back and every lock it holds freed. --ask on a chain cancels the root blocker's\n"
+        "    query instead (pg_cancel_backend); it does not free advisory locks.\n"
+        "  MySQL/MariaDB: KILL CONNECTION of the holder right after IS_USED_LOCK(LOCK) has named it (two statements:\n"
+        "    not atomic, one round trip apart); every named lock it holds is freed, its transaction rolled back.\n"
         "Exit 0 released (or asked); 3 the holder changed or the lock is gone (nothing deleted); 4 backend error.\n"
         "Every attempt is written to the audit log."));
     const CtlLockEndpointOptions options;
@@ -363,7 +420,7 @@ static int locksRelease(const QStringList &arguments)
         return ExitOk;
     }
     if (parser.positionalArguments().size() != 1 || !parser.isSet(holderOption)) {
-        ctlErr(QStringLiteral("fulcrumctl locks release: usage: fulcrumctl locks release LOCK --holder HOLDER (--redis URL | --zookeeper HOSTS | --etcd URLS)\n"));
+        ctlErr(QStringLiteral("fulcrumctl locks release: usage: fulcrumctl locks release LOCK --holder HOLDER (--redis URL | --zookeeper HOSTS | --etcd URLS | --postgres URL | --mysql URL)\n"));
         return ExitUsage;
     }
     const auto key = unescapeBytes(parser.positionalArguments().first());
@@ -447,7 +504,7 @@ static int locksShow(const QStringList &arguments)
         return ExitOk;
     }
     if (parser.positionalArguments().size() != 1) {
-        ctlErr(QStringLiteral("fulcrumctl locks show: usage: fulcrumctl locks show LOCK (--redis URL | --zookeeper HOSTS | --etcd URLS) [--json]\n"));
+        ctlErr(QStringLiteral("fulcrumctl locks show: usage: fulcrumctl locks show LOCK (--redis URL | --zookeeper HOSTS | --etcd URLS | --postgres URL | --mysql URL) [--json]\n"));
         return ExitUsage;
     }
     const auto key = unescapeBytes(parser.positionalArguments().first());
@@ -514,8 +571,10 @@ static int locks(const QStringList &arguments)
     const QString usage = QStringLiteral("Usage: fulcrumctl locks list --redis URL [--match PATTERN]... [--json]\n"
                                          "       fulcrumctl locks list --zookeeper HOSTS[/chroot] [--path /locks]... [--json]\n"
                                          "       fulcrumctl locks list --etcd URL[,URL...] [--prefix PREFIX]... [--json]\n"
-                                         "       fulcrumctl locks release LOCK --holder HOLDER (--redis URL | --zookeeper HOSTS | --etcd URLS) [--ask | --revoke]\n"
-                                         "       fulcrumctl locks show LOCK (--redis URL | --zookeeper HOSTS | --etcd URLS) [--json]\n"
+                                         "       fulcrumctl locks list --postgres URL [--no-chains] [--json]\n"
+                                         "       fulcrumctl locks list --mysql URL [--json]\n"
+                                         "       fulcrumctl locks release LOCK --holder HOLDER (--redis URL | --zookeeper HOSTS | --etcd URLS | --postgres URL | --mysql URL) [--ask | --revoke]\n"
+                                         "       fulcrumctl locks show LOCK (--redis URL | --zookeeper HOSTS | --etcd URLS | --postgres URL | --mysql URL) [--json]\n"
                                          "       fulcrumctl locks list --engine URL [--endpoint NAME] [--json]\n"
                                          "       fulcrumctl locks release KEY --holder HOLDER --endpoint NAME --engine URL\n"
                                          "       fulcrumctl locks show KEY --endpoint NAME --engine URL [--json]\n"
@@ -528,4 +587,4 @@ static int locks(const QStringList &arguments)
     return ExitUsage;
 }
 
-FULCRUM_CTL_COMMAND(locks, "locks", "inspect locks in Redis, ZooKeeper and etcd, of any library; force-release a stuck one safely", locks);
+FULCRUM_CTL_COMMAND(locks, "locks", "inspect locks in Redis, ZooKeeper, etcd, PostgreSQL and MySQL/MariaDB, of any library; force-release a stuck one safely", locks);

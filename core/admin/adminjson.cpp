@@ -88,7 +88,8 @@ QJsonObject lockEndpointToJson(const LockEndpointView &e, bool withLocks)
                                                      {QStringLiteral("revoke_session"), e.capabilities.revokeSession},
                                                      {QStringLiteral("kinds"), QJsonArray::fromStringList(e.capabilities.kinds)},
                                                      {QStringLiteral("release_effect"), e.capabilities.releaseEffect},
-                                                     {QStringLiteral("revoke_effect"), e.capabilities.revokeEffect}}},
+                                                     {QStringLiteral("revoke_effect"), e.capabilities.revokeEffect},
+                                                     {QStringLiteral("ask_effect"), e.capabilities.askEffect}}},
     };
     if (withLocks) {
         QJsonArray locks;

@@ -3,6 +3,9 @@
 #include "common/duration.h"
 
 #include <QJsonArray>
+#include <QRegularExpression>
+#include <QUrl>
+#include <QUrlQuery>
 
 #include <utility>
 
@@ -65,6 +68,54 @@ QString EtcdEndpointConfig::url() const
     return QStringLiteral("%1://%2%3").arg(https ? QStringLiteral("etcds") : QStringLiteral("etcd"), userPart, hosts.join(u','));
 }
 
+// `text` with any password between "user:" and "@" masked: errors quote what was given.
+static QString withoutPassword(const QString &text)
+{
+    static const QRegularExpression password(QStringLiteral("^([a-z]+://[^:/@]*):[^@]*@"));
+    return QString(text).replace(password, QStringLiteral("\\1:…@"));
+}
+
+QString PostgresEndpointConfig::checkUrl(const QString &text)
+{
+    const QString form = QStringLiteral("write it like postgres://USER@HOST:5432/DB?sslmode=require, or postgres://USER@/DB?host=/run/postgresql for a Unix socket");
+    const QUrl u(text, QUrl::StrictMode);
+    if (!u.isValid() || (u.scheme() != u"postgres" && u.scheme() != u"postgresql"))
+        return QStringLiteral("\"%1\" is not a postgres:// URL; %2").arg(withoutPassword(text), form);
+    if (!u.password().isEmpty())
+        return QStringLiteral("the URL carries a password; take it out and give it as the endpoint's password "
+                              "(keychain, file:/path with mode 0600 or env:VARIABLE)");
+    const QUrlQuery query(u);
+    for (const auto &[key, value] : query.queryItems()) {
+        static const QStringList allowed{QStringLiteral("sslmode"), QStringLiteral("host"), QStringLiteral("hostaddr"), QStringLiteral("port"),
+                                         QStringLiteral("sslrootcert"), QStringLiteral("sslcert"), QStringLiteral("sslkey"),
+                                         QStringLiteral("connect_timeout"), QStringLiteral("application_name"),
+                                         QStringLiteral("target_session_attrs"), QStringLiteral("user"), QStringLiteral("dbname")};
+        if (!allowed.contains(key))
+            return QStringLiteral("URL parameter \"%1\" is not one Fulcrum passes on (%2)%3")
+                .arg(key, allowed.join(QStringLiteral(", ")),
+                     key == u"password" ? QStringLiteral("; the password goes in the endpoint's password source, never in the URL") : QString());
+    }
+    if (u.host().isEmpty() && !query.hasQueryItem(QStringLiteral("host")))
+        return QStringLiteral("\"%1\" names no host; %2").arg(withoutPassword(text), form);
+    return {};
+}
+
+QString MysqlEndpointConfig::checkUrl(const QString &text)
+{
+    const QString form = QStringLiteral("write it like mysql://USER@HOST:3306/DB");
+    const QUrl u(text, QUrl::StrictMode);
+    if (!u.isValid() || (u.scheme() != u"mysql" && u.scheme() != u"mariadb"))
+        return QStringLiteral("\"%1\" is not a mysql:// URL; %2").arg(withoutPassword(text), form);
+    if (!u.password().isEmpty())
+        return QStringLiteral("the URL carries a password; take it out and give it as the endpoint's password "
+                              "(keychain, file:/path with mode 0600 or env:VARIABLE)");
+    if (u.host().isEmpty() || u.userName().isEmpty())
+        return QStringLiteral("\"%1\" needs a user and a host; %2").arg(withoutPassword(text), form);
+    if (u.hasQuery())
+        return QStringLiteral("\"%1\" has parameters; Fulcrum takes none on mysql:// URLs; %2").arg(withoutPassword(text), form);
+    return {};
+}
+
 LockEndpointConfig LockEndpointConfig::fromRedis(RedisEndpointConfig redis)
 {
     LockEndpointConfig c;
@@ -89,18 +140,49 @@ LockEndpointConfig LockEndpointConfig::fromEtcd(EtcdEndpointConfig etcd)
     return c;
 }
 
-QString LockEndpointConfig::name() const { return isEtcd() ? etcd.name : isZooKeeper() ? zookeeper.name : redis.name; }
-QString LockEndpointConfig::url() const { return isEtcd() ? etcd.url() : isZooKeeper() ? zookeeper.url() : redis.url(); }
-qint64 LockEndpointConfig::longHeldMs() const { return isEtcd() ? etcd.longHeldMs : isZooKeeper() ? zookeeper.longHeldMs : redis.longHeldMs; }
+LockEndpointConfig LockEndpointConfig::fromPostgres(PostgresEndpointConfig postgres)
+{
+    LockEndpointConfig c;
+    c.backend = QStringLiteral("postgres");
+    c.postgres = std::move(postgres);
+    return c;
+}
+
+LockEndpointConfig LockEndpointConfig::fromMysql(MysqlEndpointConfig mysql)
+{
+    LockEndpointConfig c;
+    c.backend = QStringLiteral("mysql");
+    c.mysql = std::move(mysql);
+    return c;
+}
+
+QString LockEndpointConfig::name() const
+{
+    return isMysql() ? mysql.name : isPostgres() ? postgres.name : isEtcd() ? etcd.name : isZooKeeper() ? zookeeper.name : redis.name;
+}
+QString LockEndpointConfig::url() const
+{
+    return isMysql() ? mysql.url : isPostgres() ? postgres.url : isEtcd() ? etcd.url() : isZooKeeper() ? zookeeper.url() : redis.url();
+}
+qint64 LockEndpointConfig::longHeldMs() const
+{
+    return isMysql() ? mysql.longHeldMs : isPostgres() ? postgres.longHeldMs : isEtcd() ? etcd.longHeldMs : isZooKeeper() ? zookeeper.longHeldMs : redis.longHeldMs;
+}
 qint64 LockEndpointConfig::pollIntervalMs() const
 {
-    return isEtcd() ? etcd.pollIntervalMs : isZooKeeper() ? zookeeper.pollIntervalMs : redis.pollIntervalMs;
+    return isMysql() ? mysql.pollIntervalMs : isPostgres() ? postgres.pollIntervalMs : isEtcd() ? etcd.pollIntervalMs : isZooKeeper() ? zookeeper.pollIntervalMs : redis.pollIntervalMs;
 }
-SecretSource LockEndpointConfig::password() const { return isEtcd() ? etcd.password : isZooKeeper() ? zookeeper.password : redis.password; }
-void LockEndpointConfig::setName(const QString &name) { (isEtcd() ? etcd.name : isZooKeeper() ? zookeeper.name : redis.name) = name; }
+SecretSource LockEndpointConfig::password() const
+{
+    return isMysql() ? mysql.password : isPostgres() ? postgres.password : isEtcd() ? etcd.password : isZooKeeper() ? zookeeper.password : redis.password;
+}
+void LockEndpointConfig::setName(const QString &name)
+{
+    (isMysql() ? mysql.name : isPostgres() ? postgres.name : isEtcd() ? etcd.name : isZooKeeper() ? zookeeper.name : redis.name) = name;
+}
 void LockEndpointConfig::setPassword(const SecretSource &password)
 {
-    (isEtcd() ? etcd.password : isZooKeeper() ? zookeeper.password : redis.password) = password;
+    (isMysql() ? mysql.password : isPostgres() ? postgres.password : isEtcd() ? etcd.password : isZooKeeper() ? zookeeper.password : redis.password) = password;
 }
 
 static QString hashKeyText(const HashKeySource &key)
@@ -198,6 +280,34 @@ QJsonObject configToJson(const Config &config)
     QJsonArray redis;
     QJsonArray locks;
     for (const LockEndpointConfig &lock : config.locks) {
+        if (lock.isMysql()) {
+            const MysqlEndpointConfig &m = lock.mysql;
+            QJsonObject endpoint{{QStringLiteral("backend"), lock.backend},
+                                 {QStringLiteral("name"), m.name},
+                                 {QStringLiteral("url"), m.url},
+                                 {QStringLiteral("query_timeout"), m.queryTimeoutMs},
+                                 {QStringLiteral("long_held"), m.longHeldMs},
+                                 {QStringLiteral("poll_interval"), m.pollIntervalMs}};
+            if (m.password.kind != SecretSource::None)
+                endpoint.insert(QStringLiteral("password"), secretText(m.password));
+            locks.append(endpoint);
+            continue;
+        }
+        if (lock.isPostgres()) {
+            const PostgresEndpointConfig &p = lock.postgres;
+            QJsonObject endpoint{{QStringLiteral("backend"), lock.backend},
+                                 {QStringLiteral("name"), p.name},
+                                 {QStringLiteral("url"), p.url},
+                                 {QStringLiteral("blocking_chains"), p.blockingChains},
+                                 {QStringLiteral("max_locks"), p.maxLocks},
+                                 {QStringLiteral("query_timeout"), p.queryTimeoutMs},
+                                 {QStringLiteral("long_held"), p.longHeldMs},
+                                 {QStringLiteral("poll_interval"), p.pollIntervalMs}};
+            if (p.password.kind != SecretSource::None)
+                endpoint.insert(QStringLiteral("password"), secretText(p.password));
+            locks.append(endpoint);
+            continue;
+        }
         if (lock.isEtcd()) {
             const EtcdEndpointConfig &e = lock.etcd;
             QJsonObject endpoint{{QStringLiteral("backend"), lock.backend},

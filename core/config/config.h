@@ -169,21 +169,59 @@ struct EtcdEndpointConfig
     friend bool operator==(const EtcdEndpointConfig &, const EtcdEndpointConfig &) = default;
 };
 
+// A PostgreSQL server whose advisory locks and blocking chains Fulcrum inspects (libpq, asynchronous).
+struct PostgresEndpointConfig
+{
+    QString name;
+    QString url;                                    // postgres://user@host:port/db?sslmode=... (?host=/dir for a Unix socket), never with a password
+    SecretSource password;
+    bool blockingChains = true;                     // also read sessions waiting on row and table locks (pg_blocking_pids)
+    int maxLocks = 100'000;                         // advisory lock rows one pass keeps at most (then: truncated)
+    qint64 queryTimeoutMs = 10'000;                 // a statement that takes longer drops the connection
+    qint64 longHeldMs = 60'000;
+    qint64 pollIntervalMs = 2000;
+
+    // Empty when `text` is a postgres:// URL Fulcrum takes, else the problem and the fix.
+    static QString checkUrl(const QString &text);
+    friend bool operator==(const PostgresEndpointConfig &, const PostgresEndpointConfig &) = default;
+};
+
+// A MySQL or MariaDB server whose named locks (GET_LOCK) Fulcrum inspects (libmariadb, non-blocking).
+struct MysqlEndpointConfig
+{
+    QString name;
+    QString url;                                    // mysql://user@host:port/db, never with a password
+    SecretSource password;
+    qint64 queryTimeoutMs = 10'000;
+    qint64 longHeldMs = 60'000;
+    qint64 pollIntervalMs = 2000;
+
+    // Empty when `text` is a mysql:// URL Fulcrum takes, else the problem and the fix.
+    static QString checkUrl(const QString &text);
+    friend bool operator==(const MysqlEndpointConfig &, const MysqlEndpointConfig &) = default;
+};
+
 // One lock endpoint of any backend ("locks" in the config; "redis" entries are Redis ones).
 // Only the options of `backend` are used.
 struct LockEndpointConfig
 {
-    QString backend = QStringLiteral("redis");      // "redis", "zookeeper" or "etcd"
+    QString backend = QStringLiteral("redis");      // "redis", "zookeeper", "etcd", "postgres" or "mysql"
     RedisEndpointConfig redis;
     ZooKeeperEndpointConfig zookeeper;
     EtcdEndpointConfig etcd;
+    PostgresEndpointConfig postgres;
+    MysqlEndpointConfig mysql;
 
     static LockEndpointConfig fromRedis(RedisEndpointConfig redis);
     static LockEndpointConfig fromZooKeeper(ZooKeeperEndpointConfig zookeeper);
     static LockEndpointConfig fromEtcd(EtcdEndpointConfig etcd);
+    static LockEndpointConfig fromPostgres(PostgresEndpointConfig postgres);
+    static LockEndpointConfig fromMysql(MysqlEndpointConfig mysql);
     bool isRedis() const { return backend == u"redis"; }
     bool isZooKeeper() const { return backend == u"zookeeper"; }
     bool isEtcd() const { return backend == u"etcd"; }
+    bool isPostgres() const { return backend == u"postgres"; }
+    bool isMysql() const { return backend == u"mysql"; }
     QString name() const;
     QString url() const;                            // never with a password
     qint64 longHeldMs() const;

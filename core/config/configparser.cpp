@@ -706,6 +706,57 @@ EtcdEndpointConfig parseEtcd(Reader &r, const QJsonObject &o, const QString &poi
     return c;
 }
 
+// A "locks" entry with "backend": "postgres": one server by URL (libpq's URI form, no password).
+PostgresEndpointConfig parsePostgres(Reader &r, const QJsonObject &o, const QString &pointer, int index)
+{
+    PostgresEndpointConfig c;
+    r.onlyKeys(o, pointer, QStringLiteral("postgres endpoint"),
+               {QStringLiteral("backend"), QStringLiteral("name"), QStringLiteral("url"), QStringLiteral("password"),
+                QStringLiteral("blocking_chains"), QStringLiteral("max_locks"), QStringLiteral("query_timeout"),
+                QStringLiteral("long_held"), QStringLiteral("poll_interval")});
+    c.url = r.string(o, QStringLiteral("url"), pointer, QString(), QStringLiteral("url"));
+    if (c.url.isEmpty()) {
+        r.error(o.contains(QStringLiteral("url")) ? JsonLocations::child(pointer, QStringLiteral("url")) : pointer,
+                QStringLiteral("postgres endpoint %1 needs \"url\": \"postgres://USER@HOST:5432/DB\"").arg(index));
+    } else if (const QString why = PostgresEndpointConfig::checkUrl(c.url); !why.isEmpty()) {
+        r.error(JsonLocations::child(pointer, QStringLiteral("url")), why);
+    }
+    c.name = r.string(o, QStringLiteral("name"), pointer, c.url, QStringLiteral("name"));
+    if (o.contains(QStringLiteral("password")))
+        c.password = parseSecret(r, r.string(o, QStringLiteral("password"), pointer, QString(), QStringLiteral("password")),
+                                 JsonLocations::child(pointer, QStringLiteral("password")));
+    c.blockingChains = r.boolean(o, QStringLiteral("blocking_chains"), pointer, c.blockingChains, QStringLiteral("blocking_chains"));
+    c.maxLocks = int(r.integer(o, QStringLiteral("max_locks"), pointer, c.maxLocks, 1, 10'000'000, QStringLiteral("max_locks")));
+    c.queryTimeoutMs = r.duration(o, QStringLiteral("query_timeout"), pointer, c.queryTimeoutMs, 100, 600'000, QStringLiteral("query_timeout"));
+    c.longHeldMs = r.duration(o, QStringLiteral("long_held"), pointer, c.longHeldMs, 1, 86'400'000 * 30LL, QStringLiteral("long_held"));
+    c.pollIntervalMs = r.duration(o, QStringLiteral("poll_interval"), pointer, c.pollIntervalMs, 100, 3'600'000, QStringLiteral("poll_interval"));
+    return c;
+}
+
+// A "locks" entry with "backend": "mysql" (MySQL or MariaDB): one server by URL, no password in it.
+MysqlEndpointConfig parseMysql(Reader &r, const QJsonObject &o, const QString &pointer, int index)
+{
+    MysqlEndpointConfig c;
+    r.onlyKeys(o, pointer, QStringLiteral("mysql endpoint"),
+               {QStringLiteral("backend"), QStringLiteral("name"), QStringLiteral("url"), QStringLiteral("password"),
+                QStringLiteral("query_timeout"), QStringLiteral("long_held"), QStringLiteral("poll_interval")});
+    c.url = r.string(o, QStringLiteral("url"), pointer, QString(), QStringLiteral("url"));
+    if (c.url.isEmpty()) {
+        r.error(o.contains(QStringLiteral("url")) ? JsonLocations::child(pointer, QStringLiteral("url")) : pointer,
+                QStringLiteral("mysql endpoint %1 needs \"url\": \"mysql://USER@HOST:3306/DB\"").arg(index));
+    } else if (const QString why = MysqlEndpointConfig::checkUrl(c.url); !why.isEmpty()) {
+        r.error(JsonLocations::child(pointer, QStringLiteral("url")), why);
+    }
+    c.name = r.string(o, QStringLiteral("name"), pointer, c.url, QStringLiteral("name"));
+    if (o.contains(QStringLiteral("password")))
+        c.password = parseSecret(r, r.string(o, QStringLiteral("password"), pointer, QString(), QStringLiteral("password")),
+                                 JsonLocations::child(pointer, QStringLiteral("password")));
+    c.queryTimeoutMs = r.duration(o, QStringLiteral("query_timeout"), pointer, c.queryTimeoutMs, 100, 600'000, QStringLiteral("query_timeout"));
+    c.longHeldMs = r.duration(o, QStringLiteral("long_held"), pointer, c.longHeldMs, 1, 86'400'000 * 30LL, QStringLiteral("long_held"));
+    c.pollIntervalMs = r.duration(o, QStringLiteral("poll_interval"), pointer, c.pollIntervalMs, 100, 3'600'000, QStringLiteral("poll_interval"));
+    return c;
+}
+
 // "history": {"path": FILE, "retention": {"raw": "1h", "minute": "7d", "hour": "365d"}}. Each
 // resolution is made from the one before, so each must be kept at least as long.
 HistoryConfig parseHistory(Reader &r, const QJsonValue &value)
@@ -831,9 +882,13 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName)
             addLockEndpoint(LockEndpointConfig::fromZooKeeper(parseZooKeeper(r, o, pointer, i)), pointer);
         } else if (backend == u"etcd") {
             addLockEndpoint(LockEndpointConfig::fromEtcd(parseEtcd(r, o, pointer, i)), pointer);
+        } else if (backend == u"postgres") {
+            addLockEndpoint(LockEndpointConfig::fromPostgres(parsePostgres(r, o, pointer, i)), pointer);
+        } else if (backend == u"mysql") {
+            addLockEndpoint(LockEndpointConfig::fromMysql(parseMysql(r, o, pointer, i)), pointer);
         } else {
             r.error(o.contains(QStringLiteral("backend")) ? JsonLocations::child(pointer, QStringLiteral("backend")) : pointer,
-                    QStringLiteral("lock endpoint %1 needs \"backend\": \"redis\", \"zookeeper\" or \"etcd\"%2")
+                    QStringLiteral("lock endpoint %1 needs \"backend\": \"redis\", \"zookeeper\", \"etcd\", \"postgres\" or \"mysql\"%2")
                         .arg(i).arg(backend.isEmpty() ? QString() : QStringLiteral(", not \"%1\"").arg(backend)));
         }
     }

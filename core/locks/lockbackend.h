@@ -26,6 +26,7 @@ struct LockBackendCapabilities
     QStringList kinds;              // the recipes it recognises
     QString releaseEffect;          // one paragraph: what a force-release does, to whom
     QString revokeEffect;           // one paragraph: what revoking the holder's session does, to whom
+    QString askEffect;              // one paragraph: what asking does where it is not Curator's Revoker (PostgreSQL: cancel the query)
 };
 
 enum class LockBackendState { NotStarted, Connecting, Connected, WaitingToReconnect, Disconnected };

@@ -1,17 +1,21 @@
 #include "lockbackends.h"
 
+#include <QUrl>
+
 #include "locks/etcd/etcdlockbackend.h"
 #include "locks/redis/redisclusterlockbackend.h"
 #include "locks/redis/redislockbackend.h"
 #include "locks/redis/redisredlockbackend.h"
 #include "locks/secretstore.h"
+#include "locks/sql/mysqllockbackend.h"
+#include "locks/sql/postgreslockbackend.h"
 #include "locks/zookeeper/zookeeperlockbackend.h"
 
 namespace fulcrum {
 
 QStringList lockBackendNames()
 {
-    return {QStringLiteral("redis"), QStringLiteral("zookeeper"), QStringLiteral("etcd")};
+    return {QStringLiteral("redis"), QStringLiteral("zookeeper"), QStringLiteral("etcd"), QStringLiteral("postgres"), QStringLiteral("mysql")};
 }
 
 LockBackendCapabilities lockBackendCapabilities(const QString &backend)
@@ -22,6 +26,10 @@ LockBackendCapabilities lockBackendCapabilities(const QString &backend)
         return ZooKeeperLockBackend::zooKeeperCapabilities();
     if (backend == u"etcd")
         return EtcdLockBackend::etcdCapabilities();
+    if (backend == u"postgres")
+        return PostgresLockBackend::postgresCapabilities();
+    if (backend == u"mysql")
+        return MysqlLockBackend::mysqlCapabilities();
     LockBackendCapabilities none;
     none.backend = backend;
     none.displayName = backend;
@@ -68,8 +76,33 @@ bool parseLockEndpointAddress(const QString &text, LockEndpointConfig *endpoint,
         *port = quint16(number);
         return !host->isEmpty();
     };
-    const QString forms = QStringLiteral("write it like 127.0.0.1:6379, redis://127.0.0.1:6379/0, zookeeper://127.0.0.1:2181[/chroot] "
-                                         "or etcd://127.0.0.1:2379[,HOST:PORT...] (etcds:// for https)");
+    const QString forms = QStringLiteral("write it like 127.0.0.1:6379, redis://127.0.0.1:6379/0, zookeeper://127.0.0.1:2181[/chroot], "
+                                         "etcd://127.0.0.1:2379[,HOST:PORT...] (etcds:// for https) or postgres://USER@HOST:5432/DB");
+    if (trimmed.startsWith(u"mysql://") || trimmed.startsWith(u"mariadb://")) {
+        const QString why = MysqlEndpointConfig::checkUrl(trimmed);
+        if (!why.isEmpty()) {
+            *error = QStringLiteral("lock endpoint %1: %2").arg(QUrl(trimmed).toDisplayString(QUrl::RemovePassword), why);
+            return false;
+        }
+        MysqlEndpointConfig m;
+        m.url = trimmed;
+        m.name = trimmed;
+        *endpoint = LockEndpointConfig::fromMysql(m);
+        return true;
+    }
+    if (trimmed.startsWith(u"postgres://") || trimmed.startsWith(u"postgresql://")) {
+        const QString why = PostgresEndpointConfig::checkUrl(trimmed);
+        if (!why.isEmpty()) {
+            // The URL may carry the very password the error is about: not repeated.
+            *error = QStringLiteral("lock endpoint %1: %2").arg(QUrl(trimmed).toDisplayString(QUrl::RemovePassword), why);
+            return false;
+        }
+        PostgresEndpointConfig p;
+        p.url = trimmed;
+        p.name = trimmed;
+        *endpoint = LockEndpointConfig::fromPostgres(p);
+        return true;
+    }
     if (trimmed.startsWith(u"etcd://") || trimmed.startsWith(u"etcds://")) {
         const bool https = trimmed.startsWith(u"etcds://");
         const QString hosts = trimmed.mid(https ? 8 : 7);
@@ -195,6 +228,10 @@ bool parseLockEndpointAddress(const QString &text, LockEndpointConfig *endpoint,
 
 LockBackend *createLockBackend(const LockEndpointConfig &endpoint, const QByteArray &password, QObject *parent)
 {
+    if (endpoint.isPostgres())
+        return new PostgresLockBackend(endpoint.postgres, password, parent);
+    if (endpoint.isMysql())
+        return new MysqlLockBackend(endpoint.mysql, password, parent);
     if (endpoint.isZooKeeper())
         return new ZooKeeperLockBackend(endpoint.zookeeper, password, parent);
     if (endpoint.isEtcd())
@@ -242,7 +279,11 @@ static void probeRedlockMasters(const RedisEndpointConfig &config, const QByteAr
 void probeLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &password, QObject *context,
                        std::function<void(bool ok, const QString &message)> done)
 {
-    if (endpoint.isZooKeeper())
+    if (endpoint.isPostgres())
+        PostgresLockBackend::probe(endpoint.postgres, password, context, std::move(done));
+    else if (endpoint.isMysql())
+        MysqlLockBackend::probe(endpoint.mysql, password, context, std::move(done));
+    else if (endpoint.isZooKeeper())
         ZooKeeperLockBackend::probe(endpoint.zookeeper, password, context, std::move(done));
     else if (endpoint.isEtcd())
         EtcdLockBackend::probe(endpoint.etcd, password, context, std::move(done));

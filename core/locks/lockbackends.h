@@ -23,7 +23,8 @@ std::optional<QByteArray> readLockEndpointPassword(const LockEndpointConfig &end
 
 // One line of the console's Settings → Locks: "HOST:PORT" or "redis://HOST:PORT[/DB]" (Redis),
 // "zookeeper://HOST:PORT[,HOST:PORT...][/chroot]" (ZooKeeper, lock roots /locks),
-// "etcd://HOST:PORT[,HOST:PORT...]" or "etcds://..." (etcd over http or https, whole keyspace). The endpoint
+// "etcd://HOST:PORT[,HOST:PORT...]" or "etcds://..." (etcd over http or https, whole keyspace),
+// "postgres://USER@HOST:PORT/DB[?sslmode=...]" (PostgreSQL advisory locks and blocking chains). The endpoint
 // is named by the text itself. False with `error` naming the line and the forms it may take.
 bool parseLockEndpointAddress(const QString &text, LockEndpointConfig *endpoint, QString *error);
 

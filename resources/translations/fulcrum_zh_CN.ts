@@ -168,6 +168,16 @@
         <translation>etcd 选举</translation>
     </message>
     <message>
+        <location filename="../../ui/lockmodel.cpp" line="43"/>
+        <source>PostgreSQL advisory</source>
+        <translation>PostgreSQL 咨询锁</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="45"/>
+        <source>blocking chain</source>
+        <translation>阻塞链</translation>
+    </message>
+    <message>
         <location filename="../../ui/helpdialogs.cpp" line="48"/>
         <source>| Action | Keys |</source>
         <translation>| 操作 | 按键 |</translation>
@@ -1037,153 +1047,193 @@ Qt %3。</translation>
     </message>
     <message>
         <location filename="../../ui/locksview.cpp" line="49"/>
+        <source>What cancelling the root blocker&apos;s query does: %1</source>
+        <translation>取消根阻塞者的查询会做什么：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="55"/>
         <source>What revoking the holder&apos;s lease does: %1</source>
         <translation>撤销持有者租约的效果：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="61"/>
+        <location filename="../../ui/locksview.cpp" line="67"/>
         <source>Endpoint:</source>
         <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="62"/>
+        <location filename="../../ui/locksview.cpp" line="68"/>
         <source>Key:</source>
         <translation>键：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="62"/>
+        <location filename="../../ui/locksview.cpp" line="68"/>
         <source>Lock:</source>
         <translation>锁：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="63"/>
+        <location filename="../../ui/locksview.cpp" line="69"/>
         <source>Holder:</source>
         <translation>持有者：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="67"/>
+        <location filename="../../ui/locksview.cpp" line="73"/>
         <source>Session:</source>
         <translation>会话：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="67"/>
+        <location filename="../../ui/locksview.cpp" line="73"/>
         <source>Lease:</source>
         <translation>租约：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="74"/>
+        <location filename="../../ui/locksview.cpp" line="80"/>
         <source>none: only the lock&apos;s key</source>
         <translation>无：只有锁本身的键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="77"/>
+        <location filename="../../ui/locksview.cpp" line="83"/>
         <source>Other keys on the lease (revoking deletes them too):</source>
         <translation>租约上的其他键（撤销时一并删除）：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="79"/>
+        <location filename="../../ui/locksview.cpp" line="91"/>
+        <source>none besides this one</source>
+        <translation>除此之外没有</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="94"/>
+        <source>Other locks the session holds (ending it frees them too):</source>
+        <translation>该会话持有的其他锁（结束会话也会释放它们）：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="96"/>
+        <source>yes: ending the session rolls it back (%1)</source>
+        <translation>是：结束会话会回滚该事务（%1）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="97"/>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="99"/>
+        <source>Inside a transaction:</source>
+        <translation>是否在事务中：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="104"/>
+        <source>Current or last query:</source>
+        <translation>当前或最近的查询：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="107"/>
         <source>Held for:</source>
         <translation>已持有：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="79"/>
+        <location filename="../../ui/locksview.cpp" line="107"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="82"/>
+        <location filename="../../ui/locksview.cpp" line="110"/>
         <source>TTL:</source>
         <translation>TTL：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="82"/>
+        <location filename="../../ui/locksview.cpp" line="110"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="82"/>
+        <location filename="../../ui/locksview.cpp" line="110"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="84"/>
+        <location filename="../../ui/locksview.cpp" line="112"/>
         <source>Next in line:</source>
         <translation>下一个等待者：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="84"/>
+        <location filename="../../ui/locksview.cpp" line="112"/>
         <source>nobody waits</source>
         <translation>无人等待</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="85"/>
+        <location filename="../../ui/locksview.cpp" line="113"/>
         <source>%1 (%n waiting)</source>
         <translation>
             <numerusform>%1（%n 个等待）</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="91"/>
+        <location filename="../../ui/locksview.cpp" line="119"/>
         <source>type the key to confirm</source>
         <translation>输入键名以确认</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="92"/>
+        <location filename="../../ui/locksview.cpp" line="120"/>
         <source>This lock never expires. Type its key:</source>
         <translation>此锁永不过期。请输入其键名：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="99"/>
+        <location filename="../../ui/locksview.cpp" line="127"/>
         <source>Force-release</source>
         <translation>强制释放</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="106"/>
+        <location filename="../../ui/locksview.cpp" line="134"/>
         <source>Ask the holder to release</source>
         <translation>请求持有者释放</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="109"/>
+        <location filename="../../ui/locksview.cpp" line="137"/>
         <source>Writes Curator&apos;s revoke request on the holder&apos;s node. A holder that made its lock revocable releases it itself, cleanly; one that did not ignores it and nothing changes.</source>
         <translation>在持有者的节点上写入 Curator 的撤销请求。将锁设为可撤销的持有者会自行干净地释放；未设置的持有者会忽略它，什么也不会改变。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="114"/>
+        <location filename="../../ui/locksview.cpp" line="143"/>
+        <source>Cancel the root blocker&apos;s query</source>
+        <translation>取消根阻塞者的查询</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="150"/>
         <source>Revoke the holder&apos;s lease</source>
         <translation>撤销持有者的租约</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="117"/>
+        <location filename="../../ui/locksview.cpp" line="153"/>
         <source>Ends the holder&apos;s session: it learns it lost the lock. Every key on the lease is deleted.</source>
         <translation>结束持有者的会话：它会得知自己失去了锁。租约上的每个键都会被删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="132"/>
+        <location filename="../../ui/locksview.cpp" line="168"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="157"/>
+        <location filename="../../ui/locksview.cpp" line="193"/>
         <source>Asking the engine…</source>
         <translation>正在询问引擎…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="158"/>
+        <location filename="../../ui/locksview.cpp" line="194"/>
         <source>Released: the lock was deleted.</source>
         <translation>已释放：锁已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="159"/>
+        <location filename="../../ui/locksview.cpp" line="195"/>
         <source>Asked: the holder was asked to release; the table shows when it has.</source>
         <translation>已请求：已请求持有者释放；释放后表格会显示。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="160"/>
+        <location filename="../../ui/locksview.cpp" line="196"/>
         <source>Revoked: the holder&apos;s lease is gone, with every key on it.</source>
         <translation>已撤销：持有者的租约及其上的所有键均已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="161"/>
+        <location filename="../../ui/locksview.cpp" line="197"/>
         <source>Not released: nothing was deleted.</source>
         <translation>未释放：没有删除任何内容。</translation>
     </message>
@@ -1405,105 +1455,105 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::LockModel</name>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="171"/>
-        <location filename="../../ui/lockmodel.cpp" line="176"/>
+        <location filename="../../ui/lockmodel.cpp" line="175"/>
+        <location filename="../../ui/lockmodel.cpp" line="180"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="171"/>
+        <location filename="../../ui/lockmodel.cpp" line="175"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="178"/>
+        <location filename="../../ui/lockmodel.cpp" line="182"/>
         <source>orphaned waiter</source>
         <translation>孤立等待者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="180"/>
+        <location filename="../../ui/lockmodel.cpp" line="184"/>
         <source>long-held</source>
         <translation>长时间持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="182"/>
+        <location filename="../../ui/lockmodel.cpp" line="186"/>
         <source>churning</source>
         <translation>频繁易主</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="184"/>
+        <location filename="../../ui/lockmodel.cpp" line="188"/>
         <source>split: no majority</source>
         <translation>分裂：无多数</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="186"/>
+        <location filename="../../ui/lockmodel.cpp" line="190"/>
         <source>minority leftover</source>
         <translation>少数残留</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="188"/>
+        <location filename="../../ui/lockmodel.cpp" line="192"/>
         <source>TTL skew</source>
         <translation>TTL 偏差</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="206"/>
+        <location filename="../../ui/lockmodel.cpp" line="210"/>
         <source>As of %1: %2 is not connected, so this may have changed</source>
         <translation>截至 %1：%2 未连接，因此可能已有变化</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="212"/>
+        <location filename="../../ui/lockmodel.cpp" line="216"/>
         <source>%1
 released by its node: %2</source>
         <translation>%1
 按其节点释放：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="229"/>
+        <location filename="../../ui/lockmodel.cpp" line="233"/>
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="229"/>
+        <location filename="../../ui/lockmodel.cpp" line="233"/>
         <source>Lock</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="230"/>
+        <location filename="../../ui/lockmodel.cpp" line="234"/>
         <source>Session</source>
         <translation>会话</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="231"/>
+        <location filename="../../ui/lockmodel.cpp" line="235"/>
         <source>Client</source>
         <translation>客户端</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="232"/>
+        <location filename="../../ui/lockmodel.cpp" line="236"/>
         <source>Waiters</source>
         <translation>等待者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="233"/>
+        <location filename="../../ui/lockmodel.cpp" line="237"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="234"/>
+        <location filename="../../ui/lockmodel.cpp" line="238"/>
         <source>Holder</source>
         <translation>持有者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="235"/>
+        <location filename="../../ui/lockmodel.cpp" line="239"/>
         <source>TTL</source>
         <translation>TTL</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="236"/>
+        <location filename="../../ui/lockmodel.cpp" line="240"/>
         <source>Held for</source>
         <translation>已持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="237"/>
+        <location filename="../../ui/lockmodel.cpp" line="241"/>
         <source>Flags</source>
         <translation>标记</translation>
     </message>
@@ -1511,182 +1561,192 @@ released by its node: %2</source>
 <context>
     <name>fulcrum::ui::LocksView</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="237"/>
+        <location filename="../../ui/locksview.cpp" line="273"/>
         <source>Force-release…</source>
         <translation>强制释放…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="510"/>
+        <location filename="../../ui/locksview.cpp" line="577"/>
         <source>reconnecting</source>
         <translation>正在重连</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="510"/>
+        <location filename="../../ui/locksview.cpp" line="577"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="197"/>
+        <location filename="../../ui/locksview.cpp" line="233"/>
         <source>Filter locks by name, holder or kind</source>
         <translation>按名称、持有者或类型筛选锁</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="204"/>
+        <location filename="../../ui/locksview.cpp" line="240"/>
         <source>Endpoint:</source>
         <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="295"/>
-        <location filename="../../ui/locksview.cpp" line="473"/>
+        <location filename="../../ui/locksview.cpp" line="331"/>
+        <location filename="../../ui/locksview.cpp" line="540"/>
         <source>No lock endpoint configured: add one under Settings → Locks.</source>
         <translation>未配置锁端点：请在 设置 → 锁 中添加。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="328"/>
+        <location filename="../../ui/locksview.cpp" line="364"/>
         <source>TLS NOT VERIFIED (tls_insecure)</source>
         <translation>TLS 未验证 (tls_insecure)</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="333"/>
+        <location filename="../../ui/locksview.cpp" line="369"/>
         <source>The server&apos;s certificate is not checked (tls_insecure in the config): anyone on the path can read and change what Fulcrum sees and releases.</source>
         <translation>未检查服务器证书（配置中设置了 tls_insecure）：链路上的任何人都可以读取并篡改 Fulcrum 看到和释放的内容。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="348"/>
+        <location filename="../../ui/locksview.cpp" line="378"/>
+        <source>pid %1</source>
+        <translation>进程 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="390"/>
+        <source>, waits on %1</source>
+        <translation>，等待 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="409"/>
         <source>%1 — %2, held by %3</source>
         <translation>%1 — %2，由 %3 持有</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="350"/>
+        <location filename="../../ui/locksview.cpp" line="411"/>
         <source>Holder says: %1</source>
         <translation>持有者标识：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="352"/>
+        <location filename="../../ui/locksview.cpp" line="413"/>
         <source>Session %1</source>
         <translation>会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="354"/>
+        <location filename="../../ui/locksview.cpp" line="415"/>
         <source>Session %1, client %2</source>
         <translation>会话 %1，客户端 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="354"/>
-        <location filename="../../ui/locksview.cpp" line="355"/>
+        <location filename="../../ui/locksview.cpp" line="415"/>
+        <location filename="../../ui/locksview.cpp" line="416"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="357"/>
+        <location filename="../../ui/locksview.cpp" line="418"/>
         <source>Queued for it at %1 (backend&apos;s time)</source>
         <translation>于 %1 开始排队（后端时间）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="362"/>
+        <location filename="../../ui/locksview.cpp" line="423"/>
         <source>Shared by %n holder(s): %1</source>
         <translation>
             <numerusform>由 %n 个持有者共享：%1</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="366"/>
+        <location filename="../../ui/locksview.cpp" line="427"/>
         <source>Nobody waits.</source>
         <translation>无人等待。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="370"/>
+        <location filename="../../ui/locksview.cpp" line="431"/>
         <source>Reading the waiters&apos; details (the last pass listed them by name)…</source>
         <translation>正在读取等待者的详情（上一轮巡检只列出了名称）…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="372"/>
+        <location filename="../../ui/locksview.cpp" line="433"/>
         <source>The waiters&apos; details could not be read: %1</source>
         <translation>无法读取等待者的详情：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="377"/>
+        <location filename="../../ui/locksview.cpp" line="438"/>
         <source>%1. %2</source>
         <translation>%1. %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="379"/>
+        <location filename="../../ui/locksview.cpp" line="440"/>
         <source>, session %1</source>
         <translation>，会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="381"/>
+        <location filename="../../ui/locksview.cpp" line="442"/>
         <source>, waiting since %1</source>
         <translation>，自 %1 起等待</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="390"/>
+        <location filename="../../ui/locksview.cpp" line="451"/>
         <source>On %1 of %2 masters (a majority is %3):</source>
         <translation>在 %2 个主节点中的 %1 个上（多数为 %3）：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="399"/>
+        <location filename="../../ui/locksview.cpp" line="460"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="399"/>
+        <location filename="../../ui/locksview.cpp" line="460"/>
         <source>TTL %1 s</source>
         <translation>TTL %1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="400"/>
+        <location filename="../../ui/locksview.cpp" line="461"/>
         <source>(not the majority&apos;s)</source>
         <translation>（非多数方）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="411"/>
+        <location filename="../../ui/locksview.cpp" line="478"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="520"/>
+        <location filename="../../ui/locksview.cpp" line="587"/>
         <source>%1 %2 is %3%4. The locks below are as of %5 and may have changed; their countdowns are stopped, and force-release waits until it is connected again.</source>
         <translation>%1 %2 %3%4。下列锁截至 %5，可能已有变化；倒计时已停止，强制释放将等到重新连接后进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="537"/>
+        <location filename="../../ui/locksview.cpp" line="604"/>
         <source>%1 keys scanned</source>
         <translation>已扫描 %1 个键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="538"/>
+        <location filename="../../ui/locksview.cpp" line="605"/>
         <source>%1 nodes read</source>
         <translation>已读取 %1 个节点</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="577"/>
+        <location filename="../../ui/locksview.cpp" line="644"/>
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="579"/>
+        <location filename="../../ui/locksview.cpp" line="646"/>
         <source>%1 of %n lock(s) shown (filter), %2 nodes read</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（筛选），已读取 %2 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="581"/>
+        <location filename="../../ui/locksview.cpp" line="648"/>
         <source>%n lock(s), %1 nodes read</source>
         <translation>
             <numerusform>%n 个锁，已读取 %1 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="583"/>
+        <location filename="../../ui/locksview.cpp" line="650"/>
         <source>%1 of %n lock(s) shown (filter), %2 keys scanned</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（已筛选），已扫描 %2 个键</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="585"/>
+        <location filename="../../ui/locksview.cpp" line="652"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>
@@ -2404,106 +2464,106 @@ released by its node: %2</source>
     </message>
     <message>
         <location filename="../../ui/settingsdialog.cpp" line="54"/>
-        <source>one per line: 127.0.0.1:6379 (Redis), zookeeper://127.0.0.1:2181 (ZooKeeper, locks under /locks), etcd://127.0.0.1:2379 (etcd; etcds:// for https)</source>
-        <translation>每行一个：127.0.0.1:6379（Redis），zookeeper://127.0.0.1:2181（ZooKeeper，锁位于 /locks 下），etcd://127.0.0.1:2379（etcd；https 用 etcds://）</translation>
+        <source>one per line: 127.0.0.1:6379 (Redis), zookeeper://127.0.0.1:2181 (ZooKeeper, locks under /locks), etcd://127.0.0.1:2379 (etcd; etcds:// for https), postgres://USER@127.0.0.1:5432/DB (PostgreSQL advisory locks and blocking chains), mysql://USER@127.0.0.1:3306/DB (MySQL/MariaDB named locks)</source>
+        <translation>每行一个：127.0.0.1:6379（Redis）、zookeeper://127.0.0.1:2181（ZooKeeper，锁位于 /locks 下）、etcd://127.0.0.1:2379（etcd；https 用 etcds://）、postgres://USER@127.0.0.1:5432/DB（PostgreSQL 咨询锁与阻塞链）、mysql://USER@127.0.0.1:3306/DB（MySQL/MariaDB 命名锁）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="59"/>
+        <location filename="../../ui/settingsdialog.cpp" line="60"/>
         <source>Lock key &amp;patterns:</source>
         <translation>锁键模式(&amp;P)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="64"/>
+        <location filename="../../ui/settingsdialog.cpp" line="65"/>
         <source>unchanged; stored in the desktop keychain</source>
         <translation>未修改；保存在桌面密钥环中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="67"/>
+        <location filename="../../ui/settingsdialog.cpp" line="68"/>
         <source>this build has no keychain support (qtkeychain-qt6-dev)</source>
         <translation>此版本不支持密钥环（qtkeychain-qt6-dev）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="69"/>
+        <location filename="../../ui/settingsdialog.cpp" line="70"/>
         <source>Redis pass&amp;word:</source>
         <translation>Redis 密码(&amp;W)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="70"/>
+        <location filename="../../ui/settingsdialog.cpp" line="71"/>
         <source>&amp;Test connection</source>
         <translation>测试连接(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="73"/>
+        <location filename="../../ui/settingsdialog.cpp" line="74"/>
         <source>The engine connects to the first Redis endpoint above and sends PING</source>
         <translation>由引擎连接上面第一个 Redis 端点并发送 PING</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="78"/>
+        <location filename="../../ui/settingsdialog.cpp" line="79"/>
         <source> % of traffic</source>
         <translation> % 的流量</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="80"/>
+        <location filename="../../ui/settingsdialog.cpp" line="81"/>
         <source>Ask before moving more than:</source>
         <translation>迁移流量超过此值时先确认：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="84"/>
+        <location filename="../../ui/settingsdialog.cpp" line="85"/>
         <source> % of its capacity</source>
         <translation> % 的容量</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="86"/>
+        <location filename="../../ui/settingsdialog.cpp" line="87"/>
         <source>Drain, maintenance or a weight change that would leave a pool below this share of the capacity it has now asks first; one that leaves it no server at all always asks</source>
         <translation>排空、维护或权重修改若会使池低于当前容量的这一比例，会先询问；若会使池没有任何服务器接收流量，则总会询问</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="88"/>
+        <location filename="../../ui/settingsdialog.cpp" line="89"/>
         <source>Ask before leaving a pool below:</source>
         <translation>池容量低于此值前先询问：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="90"/>
+        <location filename="../../ui/settingsdialog.cpp" line="91"/>
         <source>System language</source>
         <translation>系统语言</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="94"/>
+        <location filename="../../ui/settingsdialog.cpp" line="95"/>
         <source>&amp;Language:</source>
         <translation>语言(&amp;L)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="106"/>
+        <location filename="../../ui/settingsdialog.cpp" line="107"/>
         <source>Connection works: %1</source>
         <translation>连接正常：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="106"/>
+        <location filename="../../ui/settingsdialog.cpp" line="107"/>
         <source>Connection failed: %1</source>
         <translation>连接失败：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="122"/>
+        <location filename="../../ui/settingsdialog.cpp" line="123"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="122"/>
+        <location filename="../../ui/settingsdialog.cpp" line="123"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="261"/>
+        <location filename="../../ui/settingsdialog.cpp" line="262"/>
         <source>Add an engine (name and address) to test.</source>
         <translation>请先添加一个引擎（名称和地址）再测试。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="342"/>
-        <source>Add a lock endpoint (host:port, zookeeper://host:port or etcd://host:port) to test.</source>
-        <translation>请添加一个锁端点（host:port、zookeeper://host:port 或 etcd://host:port）再测试。</translation>
+        <location filename="../../ui/settingsdialog.cpp" line="343"/>
+        <source>Add a lock endpoint (host:port, zookeeper://host:port, etcd://host:port, postgres://user@host:port/db or mysql://user@host:port/db) to test.</source>
+        <translation>请添加一个锁端点（host:port、zookeeper://host:port、etcd://host:port、postgres://user@host:port/db 或 mysql://user@host:port/db）再测试。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="357"/>
+        <location filename="../../ui/settingsdialog.cpp" line="358"/>
         <source>Testing %1…</source>
         <translation>正在测试 %1…</translation>
     </message>
@@ -2513,122 +2573,122 @@ released by its node: %2</source>
         <translation>引擎(&amp;E)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="57"/>
+        <location filename="../../ui/settingsdialog.cpp" line="58"/>
         <source>&amp;Lock endpoints:</source>
         <translation>锁端点(&amp;L)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="122"/>
+        <location filename="../../ui/settingsdialog.cpp" line="123"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="128"/>
+        <location filename="../../ui/settingsdialog.cpp" line="129"/>
         <source>Engines the console attaches to when started without --demo (none: the in-process demo engine). %1</source>
         <translation>不带 --demo 启动时控制台连接的引擎（没有则使用进程内演示引擎）。%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="134"/>
+        <location filename="../../ui/settingsdialog.cpp" line="135"/>
         <source>&amp;Add</source>
         <translation>添加(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="135"/>
+        <location filename="../../ui/settingsdialog.cpp" line="136"/>
         <source>Re&amp;move</source>
         <translation>移除(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="140"/>
+        <location filename="../../ui/settingsdialog.cpp" line="141"/>
         <source>token of the selected engine: unchanged; stored in the desktop keychain</source>
         <translation>所选引擎的令牌：不变；保存在桌面钥匙串中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="142"/>
+        <location filename="../../ui/settingsdialog.cpp" line="143"/>
         <source>no keychain in this build: start with --token-file or FULCRUM_TOKEN</source>
         <translation>此版本不支持钥匙串：请使用 --token-file 或 FULCRUM_TOKEN 启动</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="144"/>
+        <location filename="../../ui/settingsdialog.cpp" line="145"/>
         <source>Test e&amp;ngine</source>
         <translation>测试引擎(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="146"/>
+        <location filename="../../ui/settingsdialog.cpp" line="147"/>
         <source>Asks the selected engine for its pools (GET /api/v1/pools) with its token</source>
         <translation>用其令牌向所选引擎查询池（GET /api/v1/pools）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="204"/>
+        <location filename="../../ui/settingsdialog.cpp" line="205"/>
         <source>%1 needs no secret here</source>
         <translation>%1 在此不需要密钥</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="207"/>
+        <location filename="../../ui/settingsdialog.cpp" line="208"/>
         <source>%1 of the selected engine: unchanged; stored in the desktop keychain</source>
         <translation>所选引擎的%1：未更改；保存在桌面钥匙串中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="208"/>
+        <location filename="../../ui/settingsdialog.cpp" line="209"/>
         <source>token</source>
         <translation>令牌</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="210"/>
+        <location filename="../../ui/settingsdialog.cpp" line="211"/>
         <source>no keychain in this build: start with --token-file or %1</source>
         <translation>此版本没有钥匙串：请用 --token-file 或 %1 启动</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="239"/>
+        <location filename="../../ui/settingsdialog.cpp" line="240"/>
         <source>engine name &quot;%1&quot; in row %2 must be unique, not empty, without / or =; e.g. east</source>
         <translation>第 %2 行的引擎名称“%1”必须唯一、非空、不含 / 或 =；例如 east</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="246"/>
+        <location filename="../../ui/settingsdialog.cpp" line="247"/>
         <source>%1 engine &quot;%2&quot;: %3</source>
         <translation>%1 引擎“%2”：%3</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="247"/>
+        <location filename="../../ui/settingsdialog.cpp" line="248"/>
         <source>engine &quot;%1&quot;: %2</source>
         <translation>引擎“%1”：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="280"/>
+        <location filename="../../ui/settingsdialog.cpp" line="281"/>
         <source>No token for %1: type it in the token field (it is stored in the keychain on Save).</source>
         <translation>%1 没有令牌：请在令牌框中输入（保存时存入钥匙串）。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="285"/>
+        <location filename="../../ui/settingsdialog.cpp" line="286"/>
         <source>Testing %1 at %2…</source>
         <translation>正在测试 %1（%2）…</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="290"/>
+        <location filename="../../ui/settingsdialog.cpp" line="291"/>
         <source>Engine %1 works: %2</source>
         <translation>引擎 %1 可用：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="290"/>
+        <location filename="../../ui/settingsdialog.cpp" line="291"/>
         <source>Engine %1 failed: %2</source>
         <translation>引擎 %1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="373"/>
+        <location filename="../../ui/settingsdialog.cpp" line="374"/>
         <source>a lock endpoint password needs an endpoint to belong to; add the endpoint first</source>
         <translation>锁端点密码需要所属的端点；请先添加端点</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="381"/>
+        <location filename="../../ui/settingsdialog.cpp" line="382"/>
         <source>could not store the lock endpoint password in the keychain: %1; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
         <translation>无法将锁端点密码存入钥匙串：%1；Secret Service（gnome-keyring、KWallet）是否正在运行并已解锁？</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="402"/>
+        <location filename="../../ui/settingsdialog.cpp" line="403"/>
         <source>could not store the %1 of engine %2 in the keychain: %3; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
         <translation>无法将引擎 %2 的%1保存到钥匙串：%3；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="408"/>
+        <location filename="../../ui/settingsdialog.cpp" line="409"/>
         <source>this build has no keychain: the %1 of engine %2 cannot be stored; start with %3</source>
         <translation>此版本没有钥匙串：无法保存引擎 %2 的%1；请用 %3 启动</translation>
     </message>

@@ -24,10 +24,11 @@ def server_cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run(command, server_pid):
-    """One run of a tool: wall time, the server's CPU time meanwhile, the tool's own CPU time
+def run(command, server_pid, cpu=server_cpu_seconds):
+    """One run of a tool: wall time, the server's CPU time meanwhile (`cpu` of server_pid; a
+    server whose work is done in child processes passes its own), the tool's own CPU time
     (children included) and peak RSS, its output ("out" whole, "says" stripped)."""
-    cpu_before = server_cpu_seconds(server_pid)
+    cpu_before = cpu(server_pid)
     start = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent)
     output = process.stdout.read()
@@ -35,7 +36,7 @@ def run(command, server_pid):
     wall = time.monotonic() - start
     if status != 0:
         sys.exit("%s failed (status %d): %s" % (" ".join(command[:3]), status, output.strip()[:500]))
-    return {"wall": wall, "server_cpu": server_cpu_seconds(server_pid) - cpu_before,
+    return {"wall": wall, "server_cpu": cpu(server_pid) - cpu_before,
             "tool_cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
             "out": output, "says": output.strip()}
 

@@ -103,10 +103,10 @@ private Q_SLOTS:
             << QStringLiteral("c.json:1:1: the config defines nothing to run: add \"pools\" (with \"listeners\") and/or \"redis\" or \"locks\" endpoints");
         QTest::newRow("lock endpoint without backend")
             << QByteArray("{ \"locks\": [ { \"hosts\": \"127.0.0.1:2181\" } ] }")
-            << QStringLiteral("c.json:1:14: lock endpoint 0 needs \"backend\": \"redis\", \"zookeeper\" or \"etcd\"");
+            << QStringLiteral("c.json:1:14: lock endpoint 0 needs \"backend\": \"redis\", \"zookeeper\", \"etcd\", \"postgres\" or \"mysql\"");
         QTest::newRow("unknown lock backend")
             << QByteArray("{ \"locks\": [ { \"backend\": \"consul\" } ] }")
-            << QStringLiteral("c.json:1:27: lock endpoint 0 needs \"backend\": \"redis\", \"zookeeper\" or \"etcd\", not \"consul\"");
+            << QStringLiteral("c.json:1:27: lock endpoint 0 needs \"backend\": \"redis\", \"zookeeper\", \"etcd\", \"postgres\" or \"mysql\", not \"consul\"");
         QTest::newRow("etcd endpoint without scheme")
             << QByteArray("{ \"locks\": [ { \"backend\": \"etcd\", \"endpoints\": [\"127.0.0.1:2379\"] } ] }")
             << QStringLiteral("c.json:1:49: \"127.0.0.1:2379\" in endpoints must be a member URL such as \"http://127.0.0.1:2379\" or \"https://etcd1:2379\" (port required, no path, no user or password: they go in \"user\" and \"password\")");
@@ -122,6 +122,21 @@ private Q_SLOTS:
         QTest::newRow("etcd without endpoints")
             << QByteArray("{ \"locks\": [ { \"backend\": \"etcd\", \"prefixes\": [\"/locks/\"] } ] }")
             << QStringLiteral("c.json:1:14: etcd endpoint 0 needs \"endpoints\": [\"http://HOST:2379\", ...] (https:// with ca_file for TLS)");
+        QTest::newRow("postgres password in the url")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"postgres\", \"url\": \"postgres://app:hunter2@127.0.0.1:5432/shop\" } ] }")
+            << QStringLiteral("c.json:1:46: the URL carries a password; take it out and give it as the endpoint's password (keychain, file:/path with mode 0600 or env:VARIABLE)");
+        QTest::newRow("postgres url of another scheme")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"postgres\", \"url\": \"mysql://app@127.0.0.1/shop\" } ] }")
+            << QStringLiteral("c.json:1:46: \"mysql://app@127.0.0.1/shop\" is not a postgres:// URL; write it like postgres://USER@HOST:5432/DB?sslmode=require, or postgres://USER@/DB?host=/run/postgresql for a Unix socket");
+        QTest::newRow("postgres password parameter")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"postgres\", \"url\": \"postgres://app@db/shop?password=x\" } ] }")
+            << QStringLiteral("c.json:1:46: URL parameter \"password\" is not one Fulcrum passes on (sslmode, host, hostaddr, port, sslrootcert, sslcert, sslkey, connect_timeout, application_name, target_session_attrs, user, dbname); the password goes in the endpoint's password source, never in the URL");
+        QTest::newRow("mysql url with parameters")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"mysql\", \"url\": \"mysql://app@127.0.0.1:3306/shop?ssl=1\" } ] }")
+            << QStringLiteral("c.json:1:43: \"mysql://app@127.0.0.1:3306/shop?ssl=1\" has parameters; Fulcrum takes none on mysql:// URLs; write it like mysql://USER@HOST:3306/DB");
+        QTest::newRow("postgres without url")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"postgres\" } ] }")
+            << QStringLiteral("c.json:1:14: postgres endpoint 0 needs \"url\": \"postgres://USER@HOST:5432/DB\"");
         QTest::newRow("zookeeper host without port")
             << QByteArray("{ \"locks\": [ { \"backend\": \"zookeeper\", \"hosts\": \"zk1,zk2:2181\" } ] }")
             << QStringLiteral("c.json:1:49: \"zk1\" in hosts must be HOST:PORT, e.g. \"127.0.0.1:2181\"; the password goes in \"password\"");
@@ -305,6 +320,27 @@ private Q_SLOTS:
         QVERIFY(managed.tls && managed.tlsInsecure);
         QCOMPARE(managed.user, QStringLiteral("ops"));
         QCOMPARE(managed.url(), QStringLiteral("rediss://ops@cache.example:6380/1"));
+        const ConfigResult again = parseConfig(QJsonDocument(configToJson(*r.config)).toJson(), QStringLiteral("again.json"));
+        QVERIFY2(again.ok(), qPrintable(again.errorText()));
+        QVERIFY(*again.config == *r.config);
+    }
+
+    void postgresEndpointIsParsedAndRoundTrips()
+    {
+        const QByteArray json = "{\"locks\": [{\"backend\": \"postgres\", \"name\": \"shop-db\", \"url\": \"postgres://fulcrum@db1:5432/shop?sslmode=require\","
+                                " \"password\": \"file:/etc/fulcrum/pg.pass\", \"blocking_chains\": false, \"max_locks\": 5000, \"query_timeout\": \"3s\","
+                                " \"long_held\": \"5m\", \"poll_interval\": \"1s\"}]}";
+        const ConfigResult r = parseConfig(json, QStringLiteral("c.json"));
+        QVERIFY2(r.ok(), qPrintable(r.errorText()));
+        const LockEndpointConfig &lock = r.config->locks[0];
+        QVERIFY(lock.isPostgres());
+        QCOMPARE(lock.name(), QStringLiteral("shop-db"));
+        QCOMPARE(lock.url(), QStringLiteral("postgres://fulcrum@db1:5432/shop?sslmode=require"));
+        QCOMPARE(lock.password(), (SecretSource{SecretSource::File, QStringLiteral("/etc/fulcrum/pg.pass")}));
+        QVERIFY(!lock.postgres.blockingChains);
+        QCOMPARE(lock.postgres.maxLocks, 5000);
+        QCOMPARE(lock.postgres.queryTimeoutMs, 3000);
+        QCOMPARE(lock.pollIntervalMs(), 1000);
         const ConfigResult again = parseConfig(QJsonDocument(configToJson(*r.config)).toJson(), QStringLiteral("again.json"));
         QVERIFY2(again.ok(), qPrintable(again.errorText()));
         QVERIFY(*again.config == *r.config);

@@ -1,0 +1,753 @@
+#include "postgreslockbackend.h"
+
+#include "common/bytestext.h"
+#include "common/wallclock.h"
+#include "locks/sql/pgadvisory.h"
+#include "locks/sql/pgconnection.h"
+
+#include <QHash>
+#include <QJsonArray>
+#include <QMap>
+#include <QPointer>
+#include <QSet>
+#include <QTimeZone>
+#include <QTimer>
+
+#include <algorithm>
+#include <map>
+
+namespace fulcrum {
+
+using namespace pgadvisory;
+
+namespace {
+
+constexpr int kReconnectMs = 2000;
+constexpr int kOtherLocksListed = 50;
+
+// Microseconds since the epoch of a timestamptz, exact (QDateTime keeps milliseconds only).
+#define PG_US(column) "(extract(epoch from " column ") * 1000000)::int8"
+
+const QByteArray kRoleQuery =
+    "SELECT current_user AS role, r.rolsuper, pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') AS read_all_stats, "
+    "pg_has_role(current_user, 'pg_signal_backend', 'MEMBER') AS signal_backend, current_setting('server_version') AS version "
+    "FROM pg_roles r WHERE r.rolname = current_user";
+
+QByteArray advisoryQuery(int serverVersion, int limit)
+{
+    // pg_locks.waitstart is PostgreSQL 14's.
+    const QByteArray waitstart = serverVersion >= 140000 ? QByteArray(PG_US("l.waitstart")) : QByteArray("NULL::int8");
+    // Measured at 11 000 advisory locks and 1 200 sessions (tests/bench/locks/postgres): the
+    // sessions read once and hashed (not pg_authid looked up per lock row, as the planner does
+    // with the view inline), no server-side sort (rows are grouped and ordered here), and one
+    // pg_locks read for the holders' other locks: about half the server's CPU of the plain join.
+    return "WITH a AS MATERIALIZED (SELECT pid, usename, application_name, client_addr, client_port, backend_start, xact_start, state, query "
+           "FROM pg_stat_activity) "
+           "SELECT l.granted, l.mode, l.pid, l.database::int8 AS dboid, coalesce(d.datname, '') AS datname, "
+           "l.classid::int8 AS classid, l.objid::int8 AS objid, l.objsubid::int4 AS objsubid, "
+           + waitstart + " AS waitstart_us, "
+           "a.usename, a.application_name, host(a.client_addr) AS client_addr, a.client_port, "
+           PG_US("a.backend_start") " AS backend_start_us, " PG_US("a.xact_start") " AS xact_start_us, "
+           "a.state, a.query "
+           "FROM pg_locks l LEFT JOIN a ON a.pid = l.pid LEFT JOIN pg_database d ON d.oid = l.database "
+           "WHERE l.locktype = 'advisory' AND l.pid IS DISTINCT FROM pg_backend_pid() "
+           "LIMIT " + QByteArray::number(limit + 1) + ";\n"
+           // The advisory holders' other locks: what ending their session also frees.
+           "WITH l AS MATERIALIZED (SELECT pid, locktype, mode, database, relation, transactionid FROM pg_locks WHERE granted "
+           "AND locktype IN ('advisory', 'relation', 'tuple', 'transactionid', 'page', 'object')) "
+           "SELECT l.pid, l.locktype, l.mode, CASE WHEN l.relation IS NULL THEN NULL "
+           "WHEN l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) THEN l.relation::regclass::text "
+           "ELSE l.relation::text END AS relation, l.transactionid::text AS xid "
+           "FROM l WHERE l.locktype <> 'advisory' AND l.pid IN (SELECT pid FROM l WHERE locktype = 'advisory');\n";
+}
+
+QByteArray chainQuery(int serverVersion)
+{
+    const QByteArray waitstart = serverVersion >= 140000 ? QByteArray(PG_US("l.waitstart")) : QByteArray("NULL::int8");
+    // Sessions waiting on advisory locks are the advisory rows' waiters: not asked again here
+    // (pg_blocking_pids per waiter is the costly part of the statement).
+    return "WITH waiting AS (SELECT a.pid, pg_blocking_pids(a.pid) AS blockers FROM pg_stat_activity a "
+           "  WHERE a.wait_event_type = 'Lock' AND a.wait_event <> 'advisory' AND a.pid <> pg_backend_pid()), "
+           "edges AS (SELECT w.pid, w.blockers FROM waiting w WHERE cardinality(w.blockers) > 0), "
+           "involved AS (SELECT pid FROM edges UNION SELECT unnest(blockers) FROM edges) "
+           "SELECT a.pid, e.blockers::text AS blockers, coalesce(a.datname, '') AS datname, a.usename, a.application_name, "
+           "host(a.client_addr) AS client_addr, a.client_port, " PG_US("a.backend_start") " AS backend_start_us, "
+           PG_US("a.xact_start") " AS xact_start_us, " PG_US("a.query_start") " AS query_start_us, a.state, a.query, "
+           "wl.locktype AS wait_locktype, wl.mode AS wait_mode, wl.relation AS wait_relation, wl.xid AS wait_xid, wl.waitstart_us "
+           "FROM involved i JOIN pg_stat_activity a ON a.pid = i.pid LEFT JOIN edges e ON e.pid = a.pid "
+           "LEFT JOIN LATERAL (SELECT l.locktype, l.mode, CASE WHEN l.relation IS NULL THEN NULL "
+           "  WHEN l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) THEN l.relation::regclass::text "
+           "  ELSE l.relation::text END AS relation, l.transactionid::text AS xid, " + waitstart + " AS waitstart_us "
+           "  FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted LIMIT 1) wl ON true "
+           "ORDER BY a.pid;\n";
+}
+
+QDateTime fromMicros(const QByteArray &us)
+{
+    if (us.isNull())
+        return {};
+    return QDateTime::fromMSecsSinceEpoch(us.toLongLong() / 1000, QTimeZone::utc());
+}
+
+QString isoMicros(const QByteArray &us)
+{
+    if (us.isNull())
+        return {};
+    const qint64 value = us.toLongLong();
+    const QDateTime t = QDateTime::fromMSecsSinceEpoch(value / 1000, QTimeZone::utc());
+    return t.toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss.zzz")) + QStringLiteral("%1Z").arg(qAbs(value % 1000), 3, 10, QLatin1Char('0'));
+}
+
+// One row of a result by column name.
+struct Row
+{
+    const PgResult &result;
+    const QList<QByteArray> &values;
+    QByteArray operator[](const char *name) const
+    {
+        const int c = result.column(name);
+        return c >= 0 ? values.at(c) : QByteArray();
+    }
+    QString text(const char *name) const { return QString::fromUtf8((*this)[name]); }
+    qint64 integer(const char *name) const { return (*this)[name].toLongLong(); }
+    bool flag(const char *name) const { return (*this)[name] == "t"; }
+};
+
+// A session as pg_stat_activity shows it; empty fields the role may not see.
+struct Session
+{
+    qint64 pid = 0;
+    QString user;
+    QString application;
+    QString clientAddress;          // "10.0.0.7:51234"; "local" for a Unix socket
+    QByteArray backendStartUs;      // null: not visible to this role
+    QByteArray xactStartUs;
+    QString state;
+    QString query;
+
+    static Session from(const Row &row)
+    {
+        Session s;
+        s.pid = row.integer("pid");
+        s.user = row.text("usename");
+        s.application = row.text("application_name");
+        const QByteArray address = row["client_addr"];
+        const QByteArray port = row["client_port"];
+        if (!address.isNull())
+            s.clientAddress = QString::fromUtf8(address) + (port.isNull() || port == "-1" ? QString() : u':' + QString::fromUtf8(port));
+        else if (port == "-1")
+            s.clientAddress = QStringLiteral("local");
+        s.backendStartUs = row["backend_start_us"];
+        s.xactStartUs = row["xact_start_us"];
+        s.state = row.text("state");
+        s.query = row.text("query");
+        return s;
+    }
+    bool visible() const { return !backendStartUs.isNull(); }
+    QByteArray id() const { return holderId(pid, backendStartUs.toLongLong()); }
+    bool inTransaction() const { return !xactStartUs.isNull(); }
+    QString who() const
+    {
+        QString text = QStringLiteral("pid %1").arg(pid);
+        if (!user.isEmpty())
+            text += u' ' + user;
+        if (!application.isEmpty())
+            text += QStringLiteral(" (%1)").arg(application);
+        if (!clientAddress.isEmpty())
+            text += QStringLiteral(" from %1").arg(clientAddress);
+        return text;
+    }
+    void describe(QJsonObject &o) const
+    {
+        o.insert(QStringLiteral("pid"), pid);
+        o.insert(QStringLiteral("user"), user);
+        o.insert(QStringLiteral("application_name"), application);
+        o.insert(QStringLiteral("backend_start"), isoMicros(backendStartUs));
+        o.insert(QStringLiteral("xact_start"), isoMicros(xactStartUs));
+        o.insert(QStringLiteral("in_transaction"), inTransaction());
+        o.insert(QStringLiteral("state"), state);
+        o.insert(QStringLiteral("query"), query);
+    }
+};
+
+QString lockModeName(const QString &mode)
+{
+    if (mode == u"ExclusiveLock")
+        return QStringLiteral("exclusive");
+    if (mode == u"ShareLock")
+        return QStringLiteral("shared");
+    return mode;
+}
+
+// pg_locks does not say whether an advisory lock is session- or transaction-scoped. A session
+// outside any transaction can only hold session locks; inside one, its query text is the hint.
+QString scopeOf(const Session &s)
+{
+    if (!s.visible())
+        return QStringLiteral("unknown");
+    if (!s.inTransaction())
+        return QStringLiteral("session");
+    if (s.query.contains(QStringLiteral("xact_lock"), Qt::CaseInsensitive))
+        return QStringLiteral("transaction");
+    return QStringLiteral("session or transaction");
+}
+
+QString waitingOn(const Row &row)
+{
+    const QString type = row.text("wait_locktype");
+    const QString mode = row.text("wait_mode");
+    const QString relation = row.text("wait_relation");
+    if (type == u"relation")
+        return QStringLiteral("table %1 (%2)").arg(relation, mode);
+    if (type == u"tuple")
+        return QStringLiteral("a row of %1 (%2)").arg(relation, mode);
+    if (type == u"transactionid")
+        return QStringLiteral("a row locked by transaction %1 (%2)").arg(row.text("wait_xid"), mode);
+    if (type.isEmpty())
+        return QStringLiteral("a lock");
+    return QStringLiteral("%1 (%2)").arg(type, mode);
+}
+
+QString privilegeFix(const QString &role, const QString &privilege)
+{
+    return QStringLiteral("GRANT %1 TO %2").arg(privilege, role.isEmpty() ? QStringLiteral("<role>") : role);
+}
+
+} // namespace
+
+PostgresLockBackend::PostgresLockBackend(const PostgresEndpointConfig &config, const QByteArray &password, QObject *parent)
+    : LockBackend(parent)
+    , m_config(config)
+    , m_password(password)
+    , m_observations(LockObservationRules{config.longHeldMs})
+{
+}
+
+PostgresLockBackend::~PostgresLockBackend()
+{
+    m_releases.failAll(url());
+}
+
+LockBackendCapabilities PostgresLockBackend::postgresCapabilities()
+{
+    LockBackendCapabilities c;
+    c.backend = QStringLiteral("postgres");
+    c.displayName = QStringLiteral("PostgreSQL");
+    c.waiters = true;
+    c.sessions = true;
+    c.clientAddress = true;
+    c.askHolder = true;
+    c.kinds = {QStringLiteral("pg-advisory"), QStringLiteral("pg-blocking-chain")};
+    c.releaseEffect = QStringLiteral(
+        "Ends the holder's session with pg_terminate_backend: the only way to free another session's advisory lock "
+        "(pg_cancel_backend does not). Checked first in the same statement: the pid must still belong to the session "
+        "shown (same backend start) and still hold the lock (or still block the chain). Its open transaction is rolled "
+        "back, EVERY lock it holds is freed (listed below), and the application sees its connection drop. The next "
+        "waiter gets the lock at once.");
+    c.askEffect = QStringLiteral(
+        "Blocking chains only: cancels the root blocker's current query with pg_cancel_backend, after the same checks. "
+        "Its session stays; a transaction in progress is aborted and its row and table locks freed. Does nothing for "
+        "advisory locks, and nothing for a session idle in a transaction (terminate it instead).");
+    return c;
+}
+
+void PostgresLockBackend::open()
+{
+    if (m_state != LockBackendState::NotStarted)
+        return;
+    connectNow();
+}
+
+void PostgresLockBackend::connectNow()
+{
+    m_state = LockBackendState::Connecting;
+    delete m_connection;
+    m_connection = new PgConnection(m_config.url, m_password, this);
+    PgConnection *connection = m_connection;
+    connect(connection, &PgConnection::lost, this, [this, connection](const QString &why) {
+        if (connection != m_connection)
+            return;
+        // A refused password does not get better by retrying; the operator fixes it and reloads.
+        if (m_state == LockBackendState::Connecting
+            && (why.contains(QStringLiteral("password authentication failed")) || why.contains(QStringLiteral("no password supplied")))) {
+            m_state = LockBackendState::Disconnected;
+            Q_EMIT errorOccurred(why);
+            return;
+        }
+        lose(why);
+    });
+    connect(connection, &PgConnection::connected, this, [this, connection] {
+        connection->query(kRoleQuery, {}, this, [this, connection](const QList<PgResult> &results) {
+            if (connection != m_connection || results.isEmpty())
+                return;
+            const PgResult &r = results.last();
+            if (!r.ok || r.rows.isEmpty()) {
+                if (r.ok)
+                    lose(QStringLiteral("%1: cannot read the role's privileges").arg(url()));
+                return;
+            }
+            const Row row{r, r.rows.first()};
+            m_role = row.text("role");
+            m_readAllStats = row.flag("rolsuper") || row.flag("read_all_stats");
+            m_signalBackend = row.flag("rolsuper") || row.flag("signal_backend");
+            m_serverVersion = connection->serverVersion();
+            m_state = LockBackendState::Connected;
+            Q_EMIT connected();
+            if (m_resumeWanted) {
+                m_resumeWanted = false;
+                scan();
+            }
+        }, int(m_config.queryTimeoutMs));
+    });
+    connection->open(int(m_config.queryTimeoutMs));
+}
+
+void PostgresLockBackend::lose(const QString &why)
+{
+    if (m_scanning) {
+        m_scanning = false;
+        ++m_generation;
+        ++m_restarts;
+        m_resumeWanted = true;
+        Q_EMIT scanInterrupted(why);
+    }
+    if (m_state == LockBackendState::Connected || m_state == LockBackendState::Connecting) {
+        m_state = LockBackendState::WaitingToReconnect;
+        Q_EMIT errorOccurred(why);
+        QTimer::singleShot(kReconnectMs, this, [this] {
+            if (m_state == LockBackendState::WaitingToReconnect)
+                connectNow();
+        });
+    }
+}
+
+void PostgresLockBackend::scan()
+{
+    if (m_scanning || !isConnected())
+        return;
+    if (!m_resumeWanted)
+        m_restarts = 0;
+    m_scanning = true;
+    const quint64 generation = ++m_generation;
+    m_passStartedAt = wallclock::nowUtc();
+    m_passClock.start();
+    QByteArray sql = advisoryQuery(m_serverVersion, m_config.maxLocks);
+    if (m_config.blockingChains)
+        sql += chainQuery(m_serverVersion);
+    m_connection->query(sql, {}, this, [this, generation](const QList<PgResult> &results) {
+        if (!m_scanning || generation != m_generation)
+            return;
+        const bool failed = results.isEmpty() || !results.last().ok;
+        if (failed && (results.isEmpty() || results.last().sqlState.isEmpty()))
+            return;     // the connection broke: lost() says so and the pass resumes after the reconnect
+        if (failed) {
+            m_scanning = false;
+            const PgResult &r = results.last();
+            Q_EMIT scanFailed(r.sqlState == "42501"
+                                  ? QStringLiteral("%1: role %2 may not read the lock views: %3; %4")
+                                        .arg(url(), m_role, r.error, privilegeFix(m_role, QStringLiteral("pg_read_all_stats")))
+                                  : QStringLiteral("%1: reading pg_locks failed: %2").arg(url(), r.error));
+            return;
+        }
+        finishPass(results);
+    }, int(m_config.queryTimeoutMs));
+}
+
+void PostgresLockBackend::cancelScan()
+{
+    m_scanning = false;
+    ++m_generation;
+    m_resumeWanted = false;
+}
+
+void PostgresLockBackend::finishPass(const QList<PgResult> &results)
+{
+    m_scanning = false;
+    LockScanResult result;
+    const PgResult &advisory = results.at(0);
+    const PgResult &others = results.value(1);
+    bool invisible = false;
+
+    // The holders' other locks, by pid.
+    QHash<qint64, QStringList> otherLocks;
+    for (const QList<QByteArray> &values : others.rows) {
+        const Row row{others, values};
+        const QString type = row.text("locktype");
+        QString text;
+        if (type == u"relation")
+            text = QStringLiteral("table %1 (%2)").arg(row.text("relation"), row.text("mode"));
+        else if (type == u"transactionid")
+            text = QStringLiteral("its transaction %1 (rows it changed)").arg(row.text("xid"));
+        else
+            text = QStringLiteral("%1 %2 (%3)").arg(type, row.text("relation"), row.text("mode"));
+        otherLocks[row.integer("pid")].append(text);
+    }
+
+    struct Group
+    {
+        LockTag tag;
+        QString database;
+        QList<std::pair<Session, QString>> holders;   // session, mode
+        QList<std::pair<Session, QByteArray>> waiters; // session, waitstart_us
+    };
+    std::map<std::tuple<qint64, quint32, quint32, int>, Group> groups;
+    const int rows = int(advisory.rows.size());
+    result.truncated = rows > m_config.maxLocks;
+    for (int i = 0; i < std::min(rows, m_config.maxLocks); ++i) {
+        const Row row{advisory, advisory.rows.at(i)};
+        const LockTag tag{quint32(row.integer("classid")), quint32(row.integer("objid")), int(row.integer("objsubid"))};
+        Group &g = groups[{row.integer("dboid"), tag.classid, tag.objid, tag.objsubid}];
+        g.tag = tag;
+        g.database = row.text("datname");
+        Session s = Session::from(row);
+        invisible = invisible || !s.visible();
+        if (row.flag("granted"))
+            g.holders.append({s, row.text("mode")});
+        else
+            g.waiters.append({s, row["waitstart_us"]});
+    }
+    // In queue order: holders by pid, waiters by when they began to wait (then pid).
+    for (auto &[id, g] : groups) {
+        std::sort(g.holders.begin(), g.holders.end(), [](const auto &x, const auto &y) { return x.first.pid < y.first.pid; });
+        std::stable_sort(g.waiters.begin(), g.waiters.end(), [](const auto &x, const auto &y) {
+            if (x.second.isNull() != y.second.isNull())
+                return x.second.isNull();
+            const qint64 a = x.second.toLongLong(), b = y.second.toLongLong();
+            return a != b ? a < b : x.first.pid < y.first.pid;
+        });
+    }
+    // Every session's advisory locks, to list beside its other locks.
+    QHash<qint64, QStringList> advisoryHeld;
+    for (const auto &[id, g] : groups) {
+        for (const auto &[s, mode] : g.holders)
+            advisoryHeld[s.pid].append(QStringLiteral("advisory %1").arg(keyText(g.tag).value_or(QString())));
+    }
+
+    m_observations.beginPass(m_passStartedAt);
+    for (auto &[id, g] : groups) {
+        const std::optional<QString> key = keyText(g.tag);
+        if (!key)
+            continue;
+        LockInfo info;
+        info.backend = QStringLiteral("postgres");
+        info.kind = QStringLiteral("pg-advisory");
+        info.key = lockName(g.database, *key).toUtf8();
+        QJsonObject d;
+        d.insert(QStringLiteral("database"), g.database);
+        d.insert(QStringLiteral("advisory_key"), *key);
+        d.insert(QStringLiteral("key_form"), g.tag.objsubid == 1 ? QStringLiteral("bigint") : QStringLiteral("int4 pair"));
+        if (g.holders.isEmpty()) {
+            // Only waiters: the holder released between the rows; the next pass shows who got it.
+            info.holderText = QStringLiteral("(being handed over)");
+        } else {
+            const Session &h = g.holders.first().first;
+            info.holder = h.visible() ? h.id() : QByteArray::number(h.pid) + "@?";
+            info.holderText = h.who();
+            info.session = QStringLiteral("pid %1").arg(h.pid);
+            info.clientAddress = h.clientAddress;
+            h.describe(d);
+            d.insert(QStringLiteral("mode"), lockModeName(g.holders.first().second));
+            d.insert(QStringLiteral("scope"), scopeOf(h));
+            QStringList other = advisoryHeld.value(h.pid);
+            other.removeOne(QStringLiteral("advisory %1").arg(*key));
+            other += otherLocks.value(h.pid);
+            d.insert(QStringLiteral("other_lock_count"), int(other.size()));
+            if (other.size() > kOtherLocksListed)
+                other = other.mid(0, kOtherLocksListed) << QStringLiteral("… and %1 more").arg(other.size() - kOtherLocksListed);
+            d.insert(QStringLiteral("other_locks"), QJsonArray::fromStringList(other));
+            if (g.holders.size() > 1) {
+                for (const auto &[s, mode] : g.holders)
+                    info.holders.append(s.visible() ? s.id() : QByteArray::number(s.pid) + "@?");
+            }
+        }
+        for (const auto &[s, waitstart] : g.waiters) {
+            LockWaiter w;
+            w.id = s.visible() ? s.id() : QByteArray::number(s.pid) + "@?";
+            w.who = s.who();
+            w.session = QStringLiteral("pid %1").arg(s.pid);
+            w.queuedAt = fromMicros(waitstart);
+            info.waiters.append(w);
+        }
+        info.details = d;
+        m_observations.observe(info);
+        result.locks.append(std::move(info));
+    }
+
+    if (results.size() > 2) {
+        // Blocking chains: a tree per root blocker (a blocker that waits on nobody).
+        const PgResult &chains = results.at(2);
+        struct Node
+        {
+            Session session;
+            QString database;
+            QList<qint64> blockers;
+            QString waitingOn;
+            QByteArray waitstartUs;
+            QByteArray queryStartUs;
+        };
+        QMap<qint64, Node> nodes;
+        QMap<qint64, QList<qint64>> blocked;   // blocker → the sessions it blocks
+        for (const QList<QByteArray> &values : chains.rows) {
+            const Row row{chains, values};
+            Node n;
+            n.session = Session::from(row);
+            invisible = invisible || !n.session.visible();
+            n.database = row.text("datname");
+            const QByteArray list = row["blockers"];
+            if (!list.isNull()) {
+                for (const QByteArray &pid : list.mid(1, list.size() - 2).split(','))
+                    if (!pid.isEmpty())
+                        n.blockers.append(pid.toLongLong());
+                n.waitingOn = waitingOn(row);
+                n.waitstartUs = row["waitstart_us"];
+            }
+            n.queryStartUs = row["query_start_us"];
+            for (qint64 b : n.blockers)
+                blocked[b].append(n.session.pid);
+            nodes.insert(n.session.pid, n);
+        }
+        const auto nodeJson = [&](auto &&self, qint64 pid, QSet<qint64> &seen, int depth, LockInfo &row) -> QJsonObject {
+            const Node &n = nodes[pid];
+            QJsonObject o;
+            n.session.describe(o);
+            if (!n.waitingOn.isEmpty()) {
+                o.insert(QStringLiteral("waiting_on"), n.waitingOn);
+                o.insert(QStringLiteral("waiting_since"), isoMicros(n.waitstartUs));
+            }
+            QJsonArray children;
+            for (qint64 child : blocked.value(pid)) {
+                if (seen.contains(child))
+                    continue;
+                seen.insert(child);
+                const Node &c = nodes[child];
+                LockWaiter w;
+                w.id = c.session.visible() ? c.session.id() : QByteArray::number(child) + "@?";
+                w.who = c.session.who();
+                w.session = QStringLiteral("pid %1").arg(child);
+                w.queuedAt = fromMicros(c.waitstartUs);
+                w.note = QStringLiteral("%1waits for pid %2 on %3%4")
+                             .arg(QString(depth * 2, u' '))
+                             .arg(pid)
+                             .arg(c.waitingOn, c.session.query.isEmpty() ? QString() : QStringLiteral(": ") + c.session.query.simplified().left(120));
+                row.waiters.append(w);
+                children.append(self(self, child, seen, depth + 1, row));
+            }
+            if (!children.isEmpty())
+                o.insert(QStringLiteral("blocks"), children);
+            return o;
+        };
+        for (auto it = nodes.begin(); it != nodes.end(); ++it) {
+            const Node &root = it.value();
+            if (!root.blockers.isEmpty() || !blocked.contains(root.session.pid))
+                continue;
+            LockInfo info;
+            info.backend = QStringLiteral("postgres");
+            info.kind = QStringLiteral("pg-blocking-chain");
+            info.key = lockName(root.database, QStringLiteral("chain:%1").arg(root.session.pid)).toUtf8();
+            info.holder = root.session.visible() ? root.session.id() : QByteArray::number(root.session.pid) + "@?";
+            info.holderText = root.session.who();
+            info.session = QStringLiteral("pid %1").arg(root.session.pid);
+            info.clientAddress = root.session.clientAddress;
+            QSet<qint64> seen{root.session.pid};
+            const QJsonObject tree = nodeJson(nodeJson, root.session.pid, seen, 0, info);
+            QJsonObject d;
+            root.session.describe(d);
+            d.insert(QStringLiteral("database"), root.database);
+            d.insert(QStringLiteral("blocked_sessions"), int(info.waiters.size()));
+            d.insert(QStringLiteral("chain"), tree);
+            d.insert(QStringLiteral("can_cancel"), true);
+            info.details = d;
+            m_observations.observe(info);
+            result.locks.append(std::move(info));
+        }
+    }
+    if (!result.truncated)
+        m_observations.endPass();
+    std::sort(result.locks.begin(), result.locks.end(), [](const LockInfo &a, const LockInfo &b) { return a.key < b.key; });
+
+    if (invisible && !m_readAllStats)
+        result.notes.append(LockScanNote{{}, QStringLiteral("role %1 cannot see other roles' sessions (user, client, start, query are hidden, "
+                                                            "and releasing needs the session's start): %2")
+                                                 .arg(m_role, privilegeFix(m_role, QStringLiteral("pg_read_all_stats")))});
+    if (result.truncated)
+        result.notes.append(LockScanNote{{}, QStringLiteral("stopped at max_locks (%1 advisory lock rows): not every lock was read; raise "
+                                                            "\"max_locks\"").arg(m_config.maxLocks)});
+    result.keysScanned = advisory.rows.size() + (results.size() > 2 ? results.at(2).rows.size() : 0);
+    result.elapsedMs = m_passClock.elapsed();
+    result.restarts = m_restarts;
+    result.finishedAt = wallclock::nowUtc();
+    m_lastResult = result;
+    Q_EMIT progress(result.keysScanned, int(result.locks.size()));
+    Q_EMIT scanFinished(result);
+}
+
+void PostgresLockBackend::release(const LockReleaseRequest &request, std::function<void(const ForceReleaseResult &)> done)
+{
+    auto pending = m_releases.add(request, std::move(done));
+    const auto fail = [this, pending](ForceReleaseResult::Outcome outcome, const QString &message) {
+        QTimer::singleShot(0, this, [this, pending, outcome, message] { m_releases.finish(pending, ForceReleaseResult{outcome, {}, message}); });
+    };
+    const std::optional<LockName> name = parseLockName(request.key);
+    const std::optional<HolderId> holder = parseHolderId(request.holder);
+    if (!name) {
+        fail(ForceReleaseResult::Failed, QStringLiteral("\"%1\" is not a lock this endpoint lists (DATABASE/KEY or DATABASE/chain:PID)")
+                                             .arg(escapeBytes(request.key)));
+        return;
+    }
+    if (!holder) {
+        fail(ForceReleaseResult::Failed,
+             request.holder.endsWith("@?")
+                 ? QStringLiteral("the holder's session start is hidden from role %1, so Fulcrum cannot check that the pid is still the "
+                                  "session shown; nothing was done: %2").arg(m_role, privilegeFix(m_role, QStringLiteral("pg_read_all_stats")))
+                 : QStringLiteral("holder \"%1\" is not PID@BACKEND_START as 'locks list' prints it").arg(escapeBytes(request.holder)));
+        return;
+    }
+    if (request.mode == LockReleaseRequest::RevokeSession || (request.mode == LockReleaseRequest::AskHolder && !name->chain)) {
+        fail(ForceReleaseResult::Failed,
+             request.mode == LockReleaseRequest::AskHolder
+                 ? QStringLiteral("cancelling a query (pg_cancel_backend) does not free an advisory lock; only ending the session does "
+                                  "(release without --ask); nothing was done")
+                 : QStringLiteral("PostgreSQL has no session to revoke apart from ending it: release without --revoke terminates it; "
+                                  "nothing was done"));
+        return;
+    }
+    if (!isConnected()) {
+        fail(ForceReleaseResult::Failed, QStringLiteral("%1 is not connected; nothing was done").arg(url()));
+        return;
+    }
+    const bool cancel = request.mode == LockReleaseRequest::AskHolder;
+    const QByteArray signal = cancel ? "pg_cancel_backend" : "pg_terminate_backend";
+    // One statement: the session by pid, whether it is still the one shown and still holds
+    // (blocks), the signal only when both hold, and who holds now if not.
+    QByteArray still;
+    QList<QByteArray> params{QByteArray::number(holder->pid), QByteArray::number(holder->backendStartUs)};
+    QByteArray nowHolder;
+    if (name->chain) {
+        still = "EXISTS (SELECT 1 FROM pg_stat_activity b WHERE b.wait_event_type = 'Lock' AND a.pid = ANY(pg_blocking_pids(b.pid)))";
+        nowHolder = "NULL::text";
+    } else {
+        const LockTag tag = *tagFromKeyText(name->key);
+        params << name->database.toUtf8() << QByteArray::number(tag.classid) << QByteArray::number(tag.objid) << QByteArray::number(tag.objsubid);
+        const QByteArray match = "l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = $3) "
+                                 "AND l.classid = $4::int8::oid AND l.objid = $5::int8::oid AND l.objsubid = $6::int2";
+        still = "EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND " + match + ")";
+        nowHolder = "(SELECT l.pid::text || '@' || coalesce(" PG_US("h.backend_start") "::text, '?') FROM pg_locks l "
+                    "LEFT JOIN pg_stat_activity h ON h.pid = l.pid WHERE " + match + " ORDER BY l.pid LIMIT 1)";
+    }
+    const QByteArray sql =
+        "SELECT s.pid, s.backend_start_us, s.usename, s.still, s.in_xact, "
+        "CASE WHEN s.backend_start_us = $2::int8 AND s.still THEN " + signal + "(s.pid) END AS signalled, " + nowHolder + " AS now_holder "
+        "FROM (SELECT 1) one LEFT JOIN (SELECT a.pid, " PG_US("a.backend_start") " AS backend_start_us, a.usename, "
+        "a.xact_start IS NOT NULL AS in_xact, " + still + " AS still FROM pg_stat_activity a WHERE a.pid = $1::int) s ON true";
+    LockInfo shown;
+    for (const LockInfo &lock : m_lastResult.locks) {
+        if (lock.key == request.key)
+            shown = lock;
+    }
+    m_connection->query(sql, params, this, [this, pending, holder, cancel, shown](const QList<PgResult> &results) {
+        const PgResult &r = results.value(results.size() - 1);
+        const QString holderText = QStringLiteral("pid %1").arg(holder->pid);
+        if (!r.ok) {
+            if (r.sqlState == "42501")
+                m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
+                                                          QStringLiteral("role %1 may not signal %2: %3; %4 (signalling a superuser's session "
+                                                                         "needs a superuser); nothing was done")
+                                                              .arg(m_role, holderText, r.error, privilegeFix(m_role, QStringLiteral("pg_signal_backend")))});
+            else
+                m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
+                                                          QStringLiteral("checking %1 failed: %2; nothing was done").arg(holderText, r.error)});
+            return;
+        }
+        const Row row{r, r.rows.value(0)};
+        const QByteArray now = row["now_holder"];
+        const auto changed = [&](const QString &why) {
+            if (!now.isNull() && now != pending->request.holder)
+                m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::HolderChanged, now,
+                                                          QStringLiteral("%1; %2 is now held by %3; nothing was done")
+                                                              .arg(why, escapeBytes(pending->request.key), QString::fromUtf8(now))});
+            else
+                m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Gone, {}, QStringLiteral("%1; nothing was done").arg(why)});
+        };
+        if (row["pid"].isNull()) {
+            changed(QStringLiteral("%1 has ended").arg(holderText));
+            return;
+        }
+        if (row["backend_start_us"].isNull()) {
+            m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
+                                                      QStringLiteral("role %1 cannot see when %2's session started, so cannot check it is the session "
+                                                                     "shown; nothing was done: %3")
+                                                          .arg(m_role, holderText, privilegeFix(m_role, QStringLiteral("pg_read_all_stats")))});
+            return;
+        }
+        if (row.integer("backend_start_us") != holder->backendStartUs) {
+            changed(QStringLiteral("%1 now belongs to another session (started %2, not %3): the pid was reused")
+                        .arg(holderText, isoMicros(row["backend_start_us"]), isoMicros(QByteArray::number(holder->backendStartUs))));
+            return;
+        }
+        if (!row.flag("still")) {
+            changed(QStringLiteral("%1 no longer %2").arg(holderText, shown.kind == u"pg-blocking-chain" ? QStringLiteral("blocks anyone")
+                                                                                                     : QStringLiteral("holds the lock")));
+            return;
+        }
+        if (!row.flag("signalled")) {
+            m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
+                                                      QStringLiteral("PostgreSQL did not signal %1 (it may have ended just now)").arg(holderText)});
+            return;
+        }
+        const QString next = shown.waiters.isEmpty() ? QStringLiteral("nobody was waiting")
+                                                     : QStringLiteral("the next waiter (%1) gets it").arg(shown.waiters.first().who);
+        const int others = int(shown.detailInteger(QStringLiteral("other_lock_count"), 0));
+        if (cancel) {
+            m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Released, {},
+                                                      QStringLiteral("cancelled the current query of %1 (pg_cancel_backend); its session stays, a "
+                                                                     "transaction in progress is aborted and its locks freed")
+                                                          .arg(holderText)});
+            return;
+        }
+        m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Released, {},
+                                                  QStringLiteral("terminated %1 (pg_terminate_backend)%2; every lock it held is freed%3; %4")
+                                                      .arg(shown.holderText.isEmpty() ? holderText : shown.holderText,
+                                                           row.flag("in_xact") ? QStringLiteral(", its open transaction rolled back") : QString(),
+                                                           others > 0 ? QStringLiteral(" (%1 besides this one)").arg(others) : QString(), next)});
+    }, int(m_config.queryTimeoutMs));
+}
+
+void PostgresLockBackend::probe(const PostgresEndpointConfig &config, const QByteArray &password, QObject *context,
+                                std::function<void(bool ok, const QString &message)> done)
+{
+    auto *connection = new PgConnection(config.url, password);
+    QPointer<QObject> guard(context);
+    auto answered = std::make_shared<bool>(false);
+    const auto answer = [connection, guard, done, answered](bool ok, const QString &message) {
+        if (*answered)
+            return;
+        *answered = true;
+        connection->deleteLater();
+        if (guard)
+            done(ok, message);
+    };
+    QObject::connect(connection, &PgConnection::lost, connection, [answer](const QString &why) { answer(false, why); });
+    QObject::connect(connection, &PgConnection::connected, connection, [connection, config, answer] {
+        connection->query(kRoleQuery, {}, connection, [connection, config, answer](const QList<PgResult> &results) {
+            const PgResult &r = results.value(results.size() - 1);
+            if (!r.ok || r.rows.isEmpty()) {
+                answer(false, QStringLiteral("%1: %2").arg(config.url, r.ok ? QStringLiteral("cannot read the role's privileges") : r.error));
+                return;
+            }
+            const Row row{r, r.rows.first()};
+            const QString role = row.text("role");
+            QStringList missing;
+            if (!row.flag("rolsuper") && !row.flag("read_all_stats"))
+                missing << QStringLiteral("pg_read_all_stats (to see other roles' sessions)");
+            if (!row.flag("rolsuper") && !row.flag("signal_backend"))
+                missing << QStringLiteral("pg_signal_backend (to end other roles' sessions)");
+            QString message = QStringLiteral("connected to %1 as %2 (PostgreSQL %3)").arg(config.url, role, row.text("version"));
+            if (!missing.isEmpty())
+                message += QStringLiteral("; the role lacks %1").arg(missing.join(QStringLiteral(" and ")));
+            answer(true, message);
+        }, int(config.queryTimeoutMs));
+    });
+    connection->open(int(config.queryTimeoutMs));
+}
+
+} // namespace fulcrum

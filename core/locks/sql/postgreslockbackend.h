@@ -1,0 +1,70 @@
+#pragma once
+
+#include "config/config.h"
+#include "locks/lockbackend.h"
+#include "locks/lockobservations.h"
+#include "locks/pendingreleases.h"
+
+#include <QElapsedTimer>
+
+#include <functional>
+
+namespace fulcrum {
+
+class PgConnection;
+struct PgResult;
+
+// One PostgreSQL server as a lock endpoint: passes that read every advisory lock (pg_locks
+// joined with pg_stat_activity, holders and waiters) and, when asked, the blocking chains of
+// sessions waiting on row and table locks (pg_blocking_pids), in one round trip; releases that
+// end the holder's session (pg_terminate_backend) or cancel its query (pg_cancel_backend, for
+// chains), each only while the pid still belongs to the session the operator saw and still
+// holds (blocks) what was shown. All of it on libpq's asynchronous API (pgconnection.h).
+class PostgresLockBackend final : public LockBackend
+{
+    Q_OBJECT
+public:
+    PostgresLockBackend(const PostgresEndpointConfig &config, const QByteArray &password, QObject *parent = nullptr);
+    ~PostgresLockBackend() override;
+
+    static LockBackendCapabilities postgresCapabilities();
+    LockBackendCapabilities capabilities() const override { return postgresCapabilities(); }
+    QString url() const override { return m_config.url; }
+    void open() override;
+    LockBackendState state() const override { return m_state; }
+    void scan() override;
+    void cancelScan() override;
+    bool isScanning() const override { return m_scanning; }
+    const LockScanResult &lastResult() const override { return m_lastResult; }
+    void release(const LockReleaseRequest &request, std::function<void(const ForceReleaseResult &)> done) override;
+
+    // "Test connection": connect, read the role's privileges, disconnect; `done` runs once on
+    // `context`'s thread.
+    static void probe(const PostgresEndpointConfig &config, const QByteArray &password, QObject *context,
+                      std::function<void(bool ok, const QString &message)> done);
+
+private:
+    void connectNow();
+    void lose(const QString &why);
+    void finishPass(const QList<PgResult> &results);
+
+    PostgresEndpointConfig m_config;
+    QByteArray m_password;
+    PgConnection *m_connection = nullptr;
+    LockBackendState m_state = LockBackendState::NotStarted;
+    bool m_scanning = false;
+    quint64 m_generation = 0;
+    bool m_resumeWanted = false;
+    int m_restarts = 0;
+    QString m_role;
+    bool m_readAllStats = false;
+    bool m_signalBackend = false;
+    int m_serverVersion = 0;
+    QDateTime m_passStartedAt;
+    QElapsedTimer m_passClock;
+    LockScanResult m_lastResult;
+    LockObservations m_observations;
+    PendingReleases m_releases;
+};
+
+} // namespace fulcrum

@@ -1,0 +1,392 @@
+#include "locks/sql/pgadvisory.h"
+#include "locks/sql/postgreslockbackend.h"
+#include "postgresserver.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+using namespace fulcrum;
+using namespace fulcrum::test;
+
+// PostgresLockBackend against a real PostgreSQL and real psql sessions holding and waiting
+// for advisory locks and row locks. One server for the suite; every test uses its own keys.
+class TestPgLocks : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void bigintAndPairKeysAsWritten();
+    void xactScopeSharedModeAndWaitersInOrder();
+    void terminateFreesTheLockForTheNextWaiter();
+    void reusedPidIsRefused();
+    void holderThatEndedIsReportedWithTheNewHolder();
+    void roleWithoutSignalBackendIsToldWhichPrivilege();
+    void roleWithoutReadAllStatsSeesANoteAndCannotRelease();
+    void rowLockChainOfThreeFromTheRootDown();
+    void cancelTheRootBlockersQuery();
+    void wrongDatabaseIsAClearError();
+
+private:
+    std::unique_ptr<PostgresLockBackend> connectedBackend(const QString &user = QStringLiteral("postgres"));
+    LockScanResult scanUntil(PostgresLockBackend &backend, const std::function<bool(const LockScanResult &)> &accept);
+    LockInfo rowWhen(PostgresLockBackend &backend, const QString &key, const std::function<bool(const LockInfo &)> &accept);
+    ForceReleaseResult releaseNow(PostgresLockBackend &backend, const LockReleaseRequest &request);
+    std::unique_ptr<PsqlSession> session(const QString &user = QStringLiteral("postgres"), const QString &application = QStringLiteral("checkout"));
+
+    std::unique_ptr<PostgresServer> m_server;
+};
+
+static const LockInfo *rowOf(const LockScanResult &result, const QByteArray &key)
+{
+    for (const LockInfo &info : result.locks) {
+        if (info.key == key)
+            return &info;
+    }
+    return nullptr;
+}
+
+void TestPgLocks::initTestCase()
+{
+    m_server = std::make_unique<PostgresServer>();
+    QString error;
+    QVERIFY2(m_server->start(&error), qPrintable(error));
+    QVERIFY2(m_server->sql(QStringLiteral("CREATE ROLE app LOGIN; CREATE ROLE viewer LOGIN IN ROLE pg_read_all_stats; CREATE ROLE outsider LOGIN; "
+                                          "CREATE TABLE stock (sku int PRIMARY KEY, n int); INSERT INTO stock VALUES (42, 100), (43, 100); "
+                                          "GRANT ALL ON stock TO app;"),
+                           &error),
+             qPrintable(error));
+}
+
+std::unique_ptr<PostgresLockBackend> TestPgLocks::connectedBackend(const QString &user)
+{
+    PostgresEndpointConfig config;
+    config.name = QStringLiteral("pg");
+    config.url = m_server->url(user);
+    auto backend = std::make_unique<PostgresLockBackend>(config, QByteArray());
+    backend->open();
+    if (!QTest::qWaitFor([&] { return backend->isConnected(); }, 20'000))
+        return nullptr;
+    return backend;
+}
+
+std::unique_ptr<PsqlSession> TestPgLocks::session(const QString &user, const QString &application)
+{
+    auto s = std::make_unique<PsqlSession>(*m_server, user, application);
+    QString error;
+    if (!s->start(&error))
+        qWarning("%s", qPrintable(error));
+    return s;
+}
+
+LockScanResult TestPgLocks::scanUntil(PostgresLockBackend &backend, const std::function<bool(const LockScanResult &)> &accept)
+{
+    QDeadlineTimer deadline(30'000);
+    while (!deadline.hasExpired()) {
+        QSignalSpy finished(&backend, &LockBackend::scanFinished);
+        backend.scan();
+        if (!QTest::qWaitFor([&] { return finished.count() > 0; }, 15'000))
+            continue;
+        if (accept(backend.lastResult()))
+            return backend.lastResult();
+        QTest::qWait(100);
+    }
+    return backend.lastResult();
+}
+
+LockInfo TestPgLocks::rowWhen(PostgresLockBackend &backend, const QString &key, const std::function<bool(const LockInfo &)> &accept)
+{
+    const LockScanResult result = scanUntil(backend, [&](const LockScanResult &r) {
+        const LockInfo *row = rowOf(r, key.toUtf8());
+        return row && accept(*row);
+    });
+    const LockInfo *row = rowOf(result, key.toUtf8());
+    return row ? *row : LockInfo{};
+}
+
+ForceReleaseResult TestPgLocks::releaseNow(PostgresLockBackend &backend, const LockReleaseRequest &request)
+{
+    std::optional<ForceReleaseResult> outcome;
+    backend.release(request, [&outcome](const ForceReleaseResult &r) { outcome = r; });
+    (void)QTest::qWaitFor([&] { return outcome.has_value(); }, 15'000);
+    return outcome.value_or(ForceReleaseResult{ForceReleaseResult::Failed, {}, QStringLiteral("no answer")});
+}
+
+void TestPgLocks::bigintAndPairKeysAsWritten()
+{
+    auto backend = connectedBackend();
+    QVERIFY(backend);
+    auto a = session();
+    QVERIFY(a->run(QStringLiteral("SELECT pg_advisory_lock(9000000042); SELECT pg_advisory_lock(-7); SELECT pg_advisory_lock(-9223372036854775808);"
+                                  "SELECT pg_advisory_lock(1, -2); SELECT pg_advisory_lock(-2147483648, 2147483647);")));
+    const LockScanResult result = scanUntil(*backend, [](const LockScanResult &r) { return rowOf(r, "postgres/-2147483648,2147483647"); });
+    for (const char *key : {"postgres/9000000042", "postgres/-7", "postgres/-9223372036854775808", "postgres/1,-2", "postgres/-2147483648,2147483647"}) {
+        const LockInfo *row = rowOf(result, key);
+        QVERIFY2(row, key);
+        QCOMPARE(row->kind, QStringLiteral("pg-advisory"));
+        QCOMPARE(row->holder, pgadvisory::holderId(a->pid(), pgadvisory::parseHolderId(row->holder)->backendStartUs));
+        QCOMPARE(row->session, QStringLiteral("pid %1").arg(a->pid()));
+        QVERIFY2(row->holderText.contains(QStringLiteral("postgres (checkout) from 127.0.0.1:")), qPrintable(row->holderText));
+        QCOMPARE(row->detailString(QStringLiteral("mode")), QStringLiteral("exclusive"));
+        QCOMPARE(row->detailString(QStringLiteral("scope")), QStringLiteral("session"));
+        QCOMPARE(row->details.value(QStringLiteral("in_transaction")).toBool(), false);
+        QCOMPARE(row->detailInteger(QStringLiteral("other_lock_count")), 4);
+    }
+    QCOMPARE(rowOf(result, "postgres/-7")->detailString(QStringLiteral("key_form")), QStringLiteral("bigint"));
+    QCOMPARE(rowOf(result, "postgres/1,-2")->detailString(QStringLiteral("key_form")), QStringLiteral("int4 pair"));
+    const QJsonArray others = rowOf(result, "postgres/-7")->details.value(QStringLiteral("other_locks")).toArray();
+    QVERIFY(others.contains(QStringLiteral("advisory 1,-2")));
+    QVERIFY(others.contains(QStringLiteral("advisory 9000000042")));
+    QVERIFY(!others.contains(QStringLiteral("advisory -7")));
+    a->quit();
+}
+
+void TestPgLocks::xactScopeSharedModeAndWaitersInOrder()
+{
+    auto backend = connectedBackend();
+    QVERIFY(backend);
+    auto holder = session();
+    QVERIFY(holder->run(QStringLiteral("BEGIN; SELECT pg_advisory_xact_lock(100);")));
+    auto first = session(QStringLiteral("postgres"), QStringLiteral("worker-1"));
+    first->send(QStringLiteral("SELECT pg_advisory_lock(100);"));
+    QCOMPARE(rowWhen(*backend, QStringLiteral("postgres/100"), [](const LockInfo &r) { return r.waiters.size() == 1; }).waiters.size(), 1);
+    auto second = session(QStringLiteral("postgres"), QStringLiteral("worker-2"));
+    second->send(QStringLiteral("SELECT pg_advisory_lock(100);"));
+    const LockInfo row = rowWhen(*backend, QStringLiteral("postgres/100"), [](const LockInfo &r) { return r.waiters.size() == 2; });
+    QCOMPARE(row.waiters.size(), 2);
+    QCOMPARE(row.detailString(QStringLiteral("scope")), QStringLiteral("transaction"));
+    QCOMPARE(row.details.value(QStringLiteral("in_transaction")).toBool(), true);
+    QCOMPARE(row.waiters.at(0).session, QStringLiteral("pid %1").arg(first->pid()));
+    QCOMPARE(row.waiters.at(1).session, QStringLiteral("pid %1").arg(second->pid()));
+    QVERIFY(row.waiters.at(0).who.contains(QStringLiteral("worker-1")));
+    QVERIFY(row.waiters.at(0).queuedAt.isValid());
+    QVERIFY(row.waiters.at(0).queuedAt <= row.waiters.at(1).queuedAt);
+    // Advisory waits are advisory rows, not blocking chains.
+    for (const LockInfo &info : backend->lastResult().locks)
+        QVERIFY2(info.kind != u"pg-blocking-chain", info.key.constData());
+
+    auto r1 = session();
+    auto r2 = session();
+    QVERIFY(r1->run(QStringLiteral("SELECT pg_advisory_lock_shared(200);")));
+    QVERIFY(r2->run(QStringLiteral("SELECT pg_advisory_lock_shared(200);")));
+    const LockInfo shared = rowWhen(*backend, QStringLiteral("postgres/200"), [](const LockInfo &r) { return r.holders.size() == 2; });
+    QCOMPARE(shared.detailString(QStringLiteral("mode")), QStringLiteral("shared"));
+    QCOMPARE(shared.holders.size(), 2);
+
+    // The transaction ends: its lock goes to the first waiter.
+    QVERIFY(holder->run(QStringLiteral("COMMIT;")));
+    const LockInfo handed = rowWhen(*backend, QStringLiteral("postgres/100"), [&](const LockInfo &r) {
+        return r.session == QStringLiteral("pid %1").arg(first->pid());
+    });
+    QCOMPARE(handed.waiters.size(), 1);
+    first->quit();
+    second->quit();
+}
+
+void TestPgLocks::terminateFreesTheLockForTheNextWaiter()
+{
+    auto backend = connectedBackend();
+    QVERIFY(backend);
+    auto holder = session();
+    QVERIFY(holder->run(QStringLiteral("SELECT pg_advisory_lock(300); SELECT pg_advisory_lock(301); BEGIN; UPDATE stock SET n = n WHERE sku = 43;")));
+    auto waiter = session(QStringLiteral("postgres"), QStringLiteral("next"));
+    const QString acquired = waiter->send(QStringLiteral("SELECT pg_advisory_lock(300);"));
+    const LockInfo row = rowWhen(*backend, QStringLiteral("postgres/300"), [](const LockInfo &r) { return r.waiters.size() == 1; });
+    QCOMPARE(row.waiters.size(), 1);
+    QCOMPARE(row.details.value(QStringLiteral("in_transaction")).toBool(), true);
+    const QJsonArray others = row.details.value(QStringLiteral("other_locks")).toArray();
+    QVERIFY(others.contains(QStringLiteral("advisory 301")));
+    QVERIFY2(QJsonDocument(others).toJson().contains("table stock (RowExclusiveLock)"), QJsonDocument(others).toJson().constData());
+
+    const ForceReleaseResult result = releaseNow(*backend, LockReleaseRequest{LockReleaseRequest::Delete, row.key, row.holder});
+    QCOMPARE(result.outcome, ForceReleaseResult::Released);
+    QVERIFY2(result.message.contains(QStringLiteral("pg_terminate_backend")) && result.message.contains(QStringLiteral("rolled back"))
+                 && result.message.contains(QStringLiteral("next")),
+             qPrintable(result.message));
+    QVERIFY(holder->connectionLost());
+    QVERIFY(waiter->waitFor(acquired));
+    const LockInfo after = rowWhen(*backend, QStringLiteral("postgres/300"), [&](const LockInfo &r) { return r.waiters.isEmpty(); });
+    QCOMPARE(after.session, QStringLiteral("pid %1").arg(waiter->pid()));
+    waiter->quit();
+}
+
+void TestPgLocks::reusedPidIsRefused()
+{
+    auto backend = connectedBackend();
+    QVERIFY(backend);
+    auto holder = session();
+    QVERIFY(holder->run(QStringLiteral("SELECT pg_advisory_lock(400);")));
+    const LockInfo row = rowWhen(*backend, QStringLiteral("postgres/400"), [](const LockInfo &) { return true; });
+    const auto id = pgadvisory::parseHolderId(row.holder);
+    QVERIFY(id);
+    // The same pid with another session start: what the operator saw was a session that ended
+    // and whose pid a new session got.
+    const QByteArray earlierSession = pgadvisory::holderId(id->pid, id->backendStartUs - 1'000'000);
+    const ForceReleaseResult result = releaseNow(*backend, LockReleaseRequest{LockReleaseRequest::Delete, row.key, earlierSession});
+    QCOMPARE(result.outcome, ForceReleaseResult::HolderChanged);
+    QCOMPARE(result.currentHolder, row.holder);
+    QVERIFY2(result.message.contains(QStringLiteral("pid was reused")) && result.message.contains(QStringLiteral("nothing was done")),
+             qPrintable(result.message));
+    QCOMPARE(holder->run(QStringLiteral("SELECT 'alive';")).value_or(QString()), QStringLiteral("alive"));
+    holder->quit();
+}
+
+void TestPgLocks::holderThatEndedIsReportedWithTheNewHolder()
+{
+    auto backend = connectedBackend();
+    QVERIFY(backend);
+    auto holder = session();
+    QVERIFY(holder->run(QStringLiteral("SELECT pg_advisory_lock(500);")));
+    const LockInfo seen = rowWhen(*backend, QStringLiteral("postgres/500"), [](const LockInfo &) { return true; });
+    holder->quit();
+    auto next = session();
+    QVERIFY(next->run(QStringLiteral("SELECT pg_advisory_lock(500);")));
+    const LockInfo now = rowWhen(*backend, QStringLiteral("postgres/500"), [&](const LockInfo &r) { return r.holder != seen.holder; });
+    const ForceReleaseResult result = releaseNow(*backend, LockReleaseRequest{LockReleaseRequest::Delete, seen.key, seen.holder});
+    QCOMPARE(result.outcome, ForceReleaseResult::HolderChanged);
+    QCOMPARE(result.currentHolder, now.holder);
+    QCOMPARE(next->run(QStringLiteral("SELECT 'alive';")).value_or(QString()), QStringLiteral("alive"));
+    next->quit();
+    // psql has exited; its server process ends a moment later: wait until no pass shows the lock.
+    (void)scanUntil(*backend, [&](const LockScanResult &r) { return !rowOf(r, now.key); });
+    const ForceReleaseResult gone = releaseNow(*backend, LockReleaseRequest{LockReleaseRequest::Delete, now.key, now.holder});
+    QCOMPARE(gone.outcome, ForceReleaseResult::Gone);
+}
+
+void TestPgLocks::roleWithoutSignalBackendIsToldWhichPrivilege()
+{
+    auto backend = connectedBackend(QStringLiteral("viewer"));
+    QVERIFY(backend);
+    auto holder = session(QStringLiteral("app"));
+    QVERIFY(holder->run(QStringLiteral("SELECT pg_advisory_lock(600);")));
+    const LockInfo row = rowWhen(*backend, QStringLiteral("postgres/600"), [](const LockInfo &) { return true; });
+    QVERIFY(row.holderText.contains(QStringLiteral("app")));
+    QVERIFY(!row.holder.endsWith("@?"));
+    const ForceReleaseResult result = releaseNow(*backend, LockReleaseRequest{LockReleaseRequest::Delete, row.key, row.holder});
+    QCOMPARE(result.outcome, ForceReleaseResult::Failed);
+    QVERIFY2(result.message.contains(QStringLiteral("GRANT pg_signal_backend TO viewer")), qPrintable(result.message));
+    QCOMPARE(holder->run(QStringLiteral("SELECT 'alive';")).value_or(QString()), QStringLiteral("alive"));
+    holder->quit();
+}
+
+void TestPgLocks::roleWithoutReadAllStatsSeesANoteAndCannotRelease()
+{
+    auto backend = connectedBackend(QStringLiteral("outsider"));
+    QVERIFY(backend);
+    auto holder = session(QStringLiteral("app"));
+    QVERIFY(holder->run(QStringLiteral("SELECT pg_advisory_lock(700);")));
+    const LockInfo row = rowWhen(*backend, QStringLiteral("postgres/700"), [](const LockInfo &) { return true; });
+    QVERIFY(row.holder.endsWith("@?"));
+    bool noted = false;
+    for (const LockScanNote &note : backend->lastResult().notes)
+        noted = noted || note.text.contains(QStringLiteral("GRANT pg_read_all_stats TO outsider"));
+    QVERIFY(noted);
+    const ForceReleaseResult result = releaseNow(*backend, LockReleaseRequest{LockReleaseRequest::Delete, row.key, row.holder});
+    QCOMPARE(result.outcome, ForceReleaseResult::Failed);
+    QVERIFY2(result.message.contains(QStringLiteral("pg_read_all_stats")), qPrintable(result.message));
+    holder->quit();
+}
+
+void TestPgLocks::rowLockChainOfThreeFromTheRootDown()
+{
+    auto backend = connectedBackend();
+    QVERIFY(backend);
+    auto root = session(QStringLiteral("app"), QStringLiteral("batch"));
+    QVERIFY(root->run(QStringLiteral("BEGIN; UPDATE stock SET n = n - 1 WHERE sku = 42;")));
+    auto second = session(QStringLiteral("app"), QStringLiteral("checkout-1"));
+    const QString secondDone = second->send(QStringLiteral("UPDATE stock SET n = n - 1 WHERE sku = 42;"));
+    (void)rowWhen(*backend, QStringLiteral("postgres/chain:%1").arg(root->pid()), [](const LockInfo &r) { return r.waiters.size() == 1; });
+    auto third = session(QStringLiteral("app"), QStringLiteral("checkout-2"));
+    const QString thirdDone = third->send(QStringLiteral("UPDATE stock SET n = n - 1 WHERE sku = 42;"));
+    const LockInfo chain = rowWhen(*backend, QStringLiteral("postgres/chain:%1").arg(root->pid()), [](const LockInfo &r) { return r.waiters.size() == 2; });
+    QCOMPARE(chain.kind, QStringLiteral("pg-blocking-chain"));
+    QCOMPARE(chain.waiters.size(), 2);
+    QVERIFY(chain.holderText.contains(QStringLiteral("batch")));
+    QCOMPARE(chain.details.value(QStringLiteral("in_transaction")).toBool(), true);
+    QCOMPARE(chain.waiters.at(0).session, QStringLiteral("pid %1").arg(second->pid()));
+    QVERIFY2(chain.waiters.at(0).note.contains(QStringLiteral("waits for pid %1").arg(root->pid())), qPrintable(chain.waiters.at(0).note));
+    QVERIFY2(chain.waiters.at(0).note.contains(QStringLiteral("UPDATE stock")), qPrintable(chain.waiters.at(0).note));
+    QVERIFY(chain.waiters.at(0).queuedAt.isValid());
+    QCOMPARE(chain.waiters.at(1).session, QStringLiteral("pid %1").arg(third->pid()));
+    // The tree: root → second → third (the third queues on the row behind the second).
+    const QJsonObject tree = chain.details.value(QStringLiteral("chain")).toObject();
+    QCOMPARE(tree.value(QStringLiteral("pid")).toInteger(), root->pid());
+    const QJsonArray below = tree.value(QStringLiteral("blocks")).toArray();
+    QVERIFY(!below.isEmpty());
+    QCOMPARE(below.at(0).toObject().value(QStringLiteral("pid")).toInteger(), second->pid());
+    // Only root blockers head a chain.
+    QVERIFY(!rowOf(backend->lastResult(), QStringLiteral("postgres/chain:%1").arg(second->pid()).toUtf8()));
+
+    const ForceReleaseResult result = releaseNow(*backend, LockReleaseRequest{LockReleaseRequest::Delete, chain.key, chain.holder});
+    QCOMPARE(result.outcome, ForceReleaseResult::Released);
+    QVERIFY(root->connectionLost());
+    QVERIFY(second->waitFor(secondDone));
+    QVERIFY(second->run(QStringLiteral("SELECT 1;")));
+    QVERIFY(third->waitFor(thirdDone));
+    second->quit();
+    third->quit();
+}
+
+void TestPgLocks::cancelTheRootBlockersQuery()
+{
+    auto backend = connectedBackend();
+    QVERIFY(backend);
+    auto root = session(QStringLiteral("app"), QStringLiteral("report"));
+    QVERIFY(root->run(QStringLiteral("BEGIN; UPDATE stock SET n = n WHERE sku = 43;")));
+    root->send(QStringLiteral("SELECT pg_sleep(60);"));
+    auto waiter = session(QStringLiteral("app"), QStringLiteral("checkout"));
+    const QString done = waiter->send(QStringLiteral("UPDATE stock SET n = n - 1 WHERE sku = 43;"));
+    const LockInfo chain = rowWhen(*backend, QStringLiteral("postgres/chain:%1").arg(root->pid()), [](const LockInfo &r) { return r.waiters.size() == 1; });
+    QCOMPARE(chain.waiters.size(), 1);
+    // Asking to cancel is refused for an advisory lock: it would free nothing.
+    auto advisory = session();
+    QVERIFY(advisory->run(QStringLiteral("SELECT pg_advisory_lock(800);")));
+    const LockInfo lock = rowWhen(*backend, QStringLiteral("postgres/800"), [](const LockInfo &) { return true; });
+    const ForceReleaseResult refused = releaseNow(*backend, LockReleaseRequest{LockReleaseRequest::AskHolder, lock.key, lock.holder});
+    QCOMPARE(refused.outcome, ForceReleaseResult::Failed);
+    QVERIFY(refused.message.contains(QStringLiteral("does not free an advisory lock")));
+    advisory->quit();
+
+    const ForceReleaseResult result = releaseNow(*backend, LockReleaseRequest{LockReleaseRequest::AskHolder, chain.key, chain.holder});
+    QCOMPARE(result.outcome, ForceReleaseResult::Released);
+    QVERIFY2(result.message.contains(QStringLiteral("pg_cancel_backend")), qPrintable(result.message));
+    QVERIFY(waiter->waitFor(done));
+    // The root's session stays (its transaction was aborted).
+    QVERIFY(root->run(QStringLiteral("ROLLBACK;")));
+    QCOMPARE(root->run(QStringLiteral("SELECT 'alive';")).value_or(QString()), QStringLiteral("alive"));
+    root->quit();
+    waiter->quit();
+}
+
+void TestPgLocks::wrongDatabaseIsAClearError()
+{
+    PostgresEndpointConfig config;
+    config.url = m_server->url(QStringLiteral("postgres"), QStringLiteral("nosuchdb"));
+    PostgresLockBackend backend(config, QByteArray());
+    QSignalSpy errors(&backend, &LockBackend::errorOccurred);
+    backend.open();
+    QTRY_VERIFY_WITH_TIMEOUT(errors.count() > 0, 15'000);
+    QVERIFY2(errors.first().first().toString().contains(QStringLiteral("nosuchdb")), qPrintable(errors.first().first().toString()));
+    QVERIFY(!backend.isConnected());
+
+    std::optional<std::pair<bool, QString>> probed;
+    QObject context;
+    PostgresLockBackend::probe(config, QByteArray(), &context, [&](bool ok, const QString &message) { probed = {ok, message}; });
+    QTRY_VERIFY_WITH_TIMEOUT(probed.has_value(), 15'000);
+    QVERIFY(!probed->first);
+    config.url = m_server->url(QStringLiteral("outsider"));
+    probed.reset();
+    PostgresLockBackend::probe(config, QByteArray(), &context, [&](bool ok, const QString &message) { probed = {ok, message}; });
+    QTRY_VERIFY_WITH_TIMEOUT(probed.has_value(), 15'000);
+    QVERIFY2(probed->first && probed->second.contains(QStringLiteral("pg_read_all_stats")) && probed->second.contains(QStringLiteral("pg_signal_backend")),
+             qPrintable(probed->second));
+}
+
+QTEST_GUILESS_MAIN(TestPgLocks)
+#include "tst_pglocks.moc"
