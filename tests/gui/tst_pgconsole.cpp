@@ -76,7 +76,7 @@ void TestPgConsole::locksViewShowsAdvisoryLocksAndAChainAndCancelsTheRoot()
     pg.config.postgres.pollIntervalMs = 200;
     options.locks.append(pg);
     InProcessEngineLink link(options);
-    QCOMPARE(link.lockEndpoints(), (QList<LockEndpointInfo>{{QStringLiteral("shop-db"), QStringLiteral("postgres")}}));
+    QCOMPARE(link.lockEndpoints(), (QList<LockEndpointInfo>{{QStringLiteral("shop-db"), QStringLiteral("postgres"), QStringLiteral("PostgreSQL"), false}}));
     LocksView view(&link);
     QObject::connect(&link, &EngineLink::lockTableReady, &view, &LocksView::setLockTable);
     view.resize(1100, 600);
