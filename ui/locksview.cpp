@@ -601,8 +601,9 @@ void LocksView::showEndpoint(const QString &endpoint)
     m_model->setTable(table);
     updateDetail();
     m_progress->setVisible(table.scanning);
-    m_progress->setFormat(m_model->capabilities().backend != u"zookeeper" ? tr("%1 keys scanned").arg(table.keysScanned)
-                                                                       : tr("%1 nodes read").arg(table.keysScanned));
+    m_progress->setFormat(m_model->capabilities().backend == u"zookeeper" ? tr("%1 nodes read").arg(table.keysScanned)
+                          : table.passDetail.isEmpty()                  ? tr("%1 keys scanned").arg(table.keysScanned)
+                                                                        : tr("%1 keys scanned (%2)").arg(table.keysScanned).arg(table.passDetail));
     m_progress->setTextVisible(table.scanning);
     m_shown = table;
     updateStatus();

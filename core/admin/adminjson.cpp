@@ -75,6 +75,7 @@ QJsonObject lockEndpointToJson(const LockEndpointView &e, bool withLocks)
         {QStringLiteral("effective_poll_interval_ms"), e.effectivePollIntervalMs},
         {QStringLiteral("scanning"), e.scanning},
         {QStringLiteral("pass_keys_scanned"), e.passKeysScanned},
+        {QStringLiteral("pass_detail"), e.passDetail},
         {QStringLiteral("lock_count"), e.lastResult.locks.size()},
         {QStringLiteral("keys_scanned"), e.lastResult.keysScanned},
         {QStringLiteral("scan_ms"), e.lastResult.elapsedMs},

@@ -141,6 +141,7 @@ struct LockTable
     bool scanning = false;
     qint64 keysScanned = 0;
     QString error;                // why the last pass failed, empty when it did not
+    QString passDetail;           // while scanning several nodes at once: how far each is (a Cluster's shards)
 };
 
 // Outcome of a command; id is the one the command call returned.

@@ -63,6 +63,7 @@ struct LockEndpointView
     qint64 effectivePollIntervalMs = 0;
     bool scanning = false;
     qint64 passKeysScanned = 0;    // progress of the pass that runs now
+    QString passDetail;            // the same per node, where a pass reads several at once (a Cluster's shards)
     int passLocksFound = 0;
     bool hasResult = false;        // lastResult is from a finished pass
     LockScanResult lastResult;

@@ -267,8 +267,10 @@ private:
             if (progressed || view.lastError != seen.lastError) {
                 LockTable table = lockTable(view.name, view.lastResult);
                 table.scanning = view.scanning;
-                if (view.scanning)
+                if (view.scanning) {
                     table.keysScanned = view.passKeysScanned;
+                    table.passDetail = view.passDetail;
+                }
                 table.error = view.lastError;
                 publish(table);
             }

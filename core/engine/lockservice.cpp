@@ -290,6 +290,7 @@ std::vector<LockEndpointView> LockService::views() const
         if (e.backend) {
             view.scanning = e.backend->isScanning();
             view.passKeysScanned = e.passKeys;
+            view.passDetail = e.backend->passProgressDetail();
             view.passLocksFound = e.passLocks;
             view.lastResult = e.backend->lastResult();
             view.hasResult = view.lastResult.finishedAt.isValid();

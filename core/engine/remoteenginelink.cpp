@@ -482,8 +482,10 @@ void RemoteEngineLink::handleSnapshot(const QJsonObject &json, const LinkSnapsho
         if (progressed || (!seen.isEmpty() && error != jsonString(seen, "error"))) {
             LockTable table = m_lockTables.value(name, LockTable{name, backend, {}, false, 0, QString()});
             table.scanning = scanning;
-            if (scanning)
+            if (scanning) {
                 table.keysScanned = passKeys;
+                table.passDetail = jsonString(e, "pass_detail");
+            }
             table.error = error;
             Q_EMIT lockTableReady(table);
         }

@@ -85,6 +85,9 @@ public:
     // Stops the running pass; no scanFinished follows.
     virtual void cancelScan() = 0;
     virtual bool isScanning() const = 0;
+    // While a pass runs over several nodes at once (a Cluster's masters): how far each is, in
+    // one line for a person ("0-5460 done · 5461-10922 98000 keys · …"); empty otherwise.
+    virtual QString passProgressDetail() const { return {}; }
     virtual const LockScanResult &lastResult() const = 0;
 
     // Reads one lock whole, now. A pass may list a lock's waiters by name only (a ZooKeeper pass

@@ -286,6 +286,23 @@ bool RedisClusterLockBackend::isScanning() const
     return m_scanning;
 }
 
+QString RedisClusterLockBackend::passProgressDetail() const
+{
+    if (!m_scanning || !m_nodes->isScanning())
+        return {};
+    QStringList parts;
+    for (const RedisClusterShard &shard : m_topology.shards) {
+        const RedisNodeSet::Node *node = shard.masterFailed ? nullptr : m_nodes->node(shard.master);
+        if (!node)
+            parts << QStringLiteral("%1 no master").arg(shard.slotsText());
+        else if (node->inPass)
+            parts << QStringLiteral("%1 %2 keys").arg(shard.slotsText()).arg(node->scanned);
+        else
+            parts << QStringLiteral("%1 %2").arg(shard.slotsText(), node->read ? QStringLiteral("done") : QStringLiteral("not read"));
+    }
+    return parts.join(QStringLiteral(" · "));
+}
+
 void RedisClusterLockBackend::passFinished()
 {
     if (!m_scanning)

@@ -37,6 +37,7 @@ public:
     void scan() override;
     void cancelScan() override;
     bool isScanning() const override;
+    QString passProgressDetail() const override;
     const LockScanResult &lastResult() const override { return m_last; }
     void release(const LockReleaseRequest &request, std::function<void(const ForceReleaseResult &)> done) override;
 

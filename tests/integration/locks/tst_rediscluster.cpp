@@ -106,6 +106,17 @@ void TestRedisCluster::rowsFromEveryShardOnce()
     QVERIFY2(topology.first().first().toString().contains(u"cluster of 3 masters"), qPrintable(topology.first().first().toString()));
     QCOMPARE(backend.topology().masters().size(), 3);
 
+    // While a pass runs, each shard's progress is named.
+    {
+        QSignalSpy finished(&backend, &LockBackend::scanFinished);
+        backend.scan();
+        const QString detail = backend.passProgressDetail();
+        QCOMPARE(detail.count(QStringLiteral(" · ")), 2);
+        for (const RedisClusterShard &shard : backend.topology().shards)
+            QVERIFY2(detail.contains(shard.slotsText()), qPrintable(detail));
+        QVERIFY(finished.wait(10'000));
+        QVERIFY(backend.passProgressDetail().isEmpty());
+    }
     const LockScanResult result = scanUntil(backend, [](const LockScanResult &r) { return r.locks.size() >= 301; });
     QCOMPARE(result.locks.size(), 301);
     QVERIFY(!result.truncated);
