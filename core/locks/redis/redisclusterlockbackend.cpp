@@ -22,20 +22,11 @@ struct RedisClusterLockBackend::Discovery
     QStringList errors;
 };
 
-struct RedisClusterLockBackend::PendingRelease
-{
-    LockReleaseRequest request;
-    std::function<void(const ForceReleaseResult &)> done;
-    int hops = 0;
-};
-
+// Every master's inspector leaves observing to the merge, which sees each lock once.
 static RedisLockInspectorOptions inspectorOptions(const RedisEndpointConfig &config)
 {
-    RedisLockInspectorOptions options;
-    options.patterns = config.lockPatterns;
-    options.longHeldMs = config.longHeldMs;
-    options.scanCount = config.scanCount;
-    options.observe = false; // observed once, after the merge
+    RedisLockInspectorOptions options = RedisLockInspectorOptions::fromConfig(config);
+    options.observe = false;
     return options;
 }
 
@@ -69,14 +60,7 @@ RedisClusterLockBackend::~RedisClusterLockBackend()
     m_nodes = nullptr;
     for (RedisConnection *connection : m_redirectConnections)
         delete connection;
-    for (const std::shared_ptr<PendingRelease> &pending : m_releases) {
-        if (!pending->done)
-            continue;
-        ForceReleaseResult result;
-        result.message = QStringLiteral("the endpoint was reconfigured or stopped before Redis answered; "
-                                        "the lock may or may not be deleted: list the locks again");
-        std::exchange(pending->done, nullptr)(result);
-    }
+    m_releases.failAll(url());
 }
 
 LockBackendCapabilities RedisClusterLockBackend::capabilities() const
@@ -414,30 +398,25 @@ void RedisClusterLockBackend::release(const LockReleaseRequest &request, std::fu
         return answer(std::move(done), QStringLiteral("%1: no master serves slot %2 of \"%3\" (the cluster map is %4); nothing was changed")
                                            .arg(url()).arg(slot).arg(escapeBytes(request.key),
                                                                      m_known ? m_topology.describe() : QStringLiteral("not read yet")));
-    std::erase_if(m_releases, [](const std::shared_ptr<PendingRelease> &pending) { return !pending->done; });
-    auto pending = std::make_shared<PendingRelease>(PendingRelease{request, std::move(done), 0});
-    m_releases.push_back(pending);
-    sendRelease(pending, shard->master, false);
+    sendRelease(m_releases.add(request, std::move(done)), shard->master, false, 0);
 }
 
-void RedisClusterLockBackend::sendRelease(const std::shared_ptr<PendingRelease> &pending, const QString &node, bool asking)
+// `hops`: redirects followed so far for this release.
+void RedisClusterLockBackend::sendRelease(const std::shared_ptr<PendingRelease> &pending, const QString &node, bool asking, int hops)
 {
     RedisConnection *connection = connectionTo(node);
-    auto finish = [pending](const ForceReleaseResult &result) {
-        if (pending->done)
-            std::exchange(pending->done, nullptr)(result);
-    };
-    auto send = [this, pending, node, asking, connection, finish] {
+    auto finish = [this, pending](const ForceReleaseResult &result) { m_releases.finish(pending, result); };
+    auto send = [this, pending, node, asking, hops, connection, finish] {
         QList<QList<QByteArray>> commands;
         if (asking)
             commands << QList<QByteArray>{QByteArrayLiteral("ASKING")};
         commands << forceReleaseCommand(pending->request.key, pending->request.holder);
-        connection->pipeline(commands, [this, pending, node, finish, guard = QPointer<RedisClusterLockBackend>(this)](const QList<RedisReply> &replies) {
-            if (!guard || !pending->done)
+        connection->pipeline(commands, [this, pending, node, hops, finish, guard = QPointer<RedisClusterLockBackend>(this)](const QList<RedisReply> &replies) {
+            if (!guard || pending->finished)
                 return;
             const RedisReply &reply = replies.last();
             if (const auto redirect = parseRedisRedirect(reply)) {
-                if (++pending->hops > 5) {
+                if (hops + 1 > 5) {
                     ForceReleaseResult result;
                     result.message = QStringLiteral("%1: release of \"%2\" redirected more than 5 times (last: %3); nothing was deleted, try again")
                                          .arg(url(), escapeBytes(pending->request.key), reply.errorText());
@@ -446,7 +425,7 @@ void RedisClusterLockBackend::sendRelease(const std::shared_ptr<PendingRelease> 
                 }
                 if (!redirect->ask)
                     m_stale = true; // the slot has moved for good: the map is old
-                sendRelease(pending, redirect->node, redirect->ask);
+                sendRelease(pending, redirect->node, redirect->ask, hops + 1);
                 return;
             }
             ForceReleaseResult result = forceReleaseOutcome(QStringLiteral("%1 (node %2)").arg(url(), node), pending->request.key, pending->request.holder, reply);

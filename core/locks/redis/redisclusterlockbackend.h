@@ -3,6 +3,7 @@
 #include "config/config.h"
 #include "locks/lockbackend.h"
 #include "locks/lockobservations.h"
+#include "locks/pendingreleases.h"
 #include "locks/redis/redisclustertopology.h"
 
 #include <QElapsedTimer>
@@ -49,13 +50,12 @@ public:
 
 private:
     struct Discovery;
-    struct PendingRelease;
 
     void discover();
     void applyTopology(const RedisClusterTopology &topology);
     void startPass();
     void passFinished();
-    void sendRelease(const std::shared_ptr<PendingRelease> &pending, const QString &node, bool asking);
+    void sendRelease(const std::shared_ptr<PendingRelease> &pending, const QString &node, bool asking, int hops);
     RedisConnection *connectionTo(const QString &node);
 
     RedisEndpointConfig m_config;
@@ -72,7 +72,7 @@ private:
     QElapsedTimer m_passClock;
     LockObservations m_observations;
     LockScanResult m_last;
-    std::vector<std::shared_ptr<PendingRelease>> m_releases;
+    PendingReleases m_releases;
     std::vector<RedisConnection *> m_redirectConnections;   // nodes a redirect named that are not masters we scan
 };
 

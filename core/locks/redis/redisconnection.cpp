@@ -479,32 +479,31 @@ void RedisConnection::dispatchReply(Pending *raw, void *reply)
     pending->callback(toReply(static_cast<redisReply *>(reply)));
 }
 
-void RedisConnection::startTls()
+std::optional<QSslConfiguration> redisTlsConfiguration(const RedisConnectionOptions &options, QString *error)
 {
-    auto fatal = [this](const QString &message) {
-        // A file that cannot be read will not fix itself by retrying: stop and say what to change.
-        m_lastError = message;
-        m_retryAfterDrop = false;
-        Q_EMIT errorOccurred(message);
-        contextGone();
-    };
+    const QString endpoint = options.endpoint();
     QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
     tls.setProtocol(QSsl::TlsV1_2OrLater);
-    if (!m_options.caFile.isEmpty()) {
-        const QList<QSslCertificate> cas = QSslCertificate::fromPath(m_options.caFile, QSsl::Pem);
-        if (cas.isEmpty())
-            return fatal(QStringLiteral("%1: ca_file %2 holds no PEM certificate; give the CA that signed the server's certificate")
-                             .arg(endpoint(), m_options.caFile));
+    if (!options.caFile.isEmpty()) {
+        const QList<QSslCertificate> cas = QSslCertificate::fromPath(options.caFile, QSsl::Pem);
+        if (cas.isEmpty()) {
+            *error = QStringLiteral("%1: ca_file %2 holds no PEM certificate; give the CA that signed the server's certificate").arg(endpoint, options.caFile);
+            return std::nullopt;
+        }
         tls.setCaCertificates(cas);
     }
-    if (!m_options.certFile.isEmpty() || !m_options.keyFile.isEmpty()) {
-        const QList<QSslCertificate> chain = QSslCertificate::fromPath(m_options.certFile, QSsl::Pem);
-        if (chain.isEmpty())
-            return fatal(QStringLiteral("%1: cert_file %2 holds no PEM certificate; give the client certificate together with key_file")
-                             .arg(endpoint(), m_options.certFile));
-        QFile keyFile(m_options.keyFile);
-        if (!keyFile.open(QIODevice::ReadOnly))
-            return fatal(QStringLiteral("%1: key_file %2 cannot be read: %3").arg(endpoint(), m_options.keyFile, keyFile.errorString()));
+    if (!options.certFile.isEmpty() || !options.keyFile.isEmpty()) {
+        const QList<QSslCertificate> chain = QSslCertificate::fromPath(options.certFile, QSsl::Pem);
+        if (chain.isEmpty()) {
+            *error = QStringLiteral("%1: cert_file %2 holds no PEM certificate; give the client certificate together with key_file")
+                         .arg(endpoint, options.certFile);
+            return std::nullopt;
+        }
+        QFile keyFile(options.keyFile);
+        if (!keyFile.open(QIODevice::ReadOnly)) {
+            *error = QStringLiteral("%1: key_file %2 cannot be read: %3").arg(endpoint, options.keyFile, keyFile.errorString());
+            return std::nullopt;
+        }
         const QByteArray pem = keyFile.readAll();
         QSslKey key;
         for (QSsl::KeyAlgorithm algorithm : {QSsl::Rsa, QSsl::Ec, QSsl::Dsa}) {
@@ -512,16 +511,33 @@ void RedisConnection::startTls()
             if (!key.isNull())
                 break;
         }
-        if (key.isNull())
-            return fatal(QStringLiteral("%1: key_file %2 holds no unencrypted PEM private key (RSA or EC)").arg(endpoint(), m_options.keyFile));
+        if (key.isNull()) {
+            *error = QStringLiteral("%1: key_file %2 holds no unencrypted PEM private key (RSA or EC)").arg(endpoint, options.keyFile);
+            return std::nullopt;
+        }
         tls.setLocalCertificateChain(chain);
         tls.setPrivateKey(key);
     }
-    if (m_options.tlsInsecure)
+    if (options.tlsInsecure)
         tls.setPeerVerifyMode(QSslSocket::VerifyNone);
+    return tls;
+}
+
+void RedisConnection::startTls()
+{
+    QString error;
+    const std::optional<QSslConfiguration> tls = redisTlsConfiguration(m_options, &error);
+    if (!tls) {
+        // A file that cannot be read will not fix itself by retrying: stop and say what to change.
+        m_lastError = error;
+        m_retryAfterDrop = false;
+        Q_EMIT errorOccurred(error);
+        contextGone();
+        return;
+    }
     m_reader = redisReaderCreate();
     m_ssl = new QSslSocket(this);
-    m_ssl->setSslConfiguration(tls);
+    m_ssl->setSslConfiguration(*tls);
     m_tlsErrors.clear();
     connect(m_ssl, &QSslSocket::encrypted, this, [this] { handshake(); });
     connect(m_ssl, &QSslSocket::readyRead, this, &RedisConnection::onTlsReadable);

@@ -5,11 +5,13 @@
 #include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
+#include <QSslConfiguration>
 #include <QTimer>
 
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 
 struct redisAsyncContext;
 struct redisReader;
@@ -47,6 +49,10 @@ struct RedisConnectionOptions
     static RedisConnectionOptions fromConfig(const RedisEndpointConfig &config, const QByteArray &password);
     QString endpoint() const;           // redis[s]://[user@]host:port/db or unix://path, never a password
 };
+
+// The TLS settings of `options` (CA, client certificate and key, verification) as Qt takes them;
+// nullopt with *error naming the file and the fix when one cannot be read.
+std::optional<QSslConfiguration> redisTlsConfiguration(const RedisConnectionOptions &options, QString *error);
 
 // One asynchronous hiredis connection driven by the Qt event loop of the thread it lives in.
 // Commands sent back to back are pipelined. Replies come back in order through callbacks.

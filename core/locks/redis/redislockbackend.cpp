@@ -32,11 +32,7 @@ RedisLockBackend::RedisLockBackend(const RedisEndpointConfig &config, const QByt
             m_connection->reconnectNow(QStringLiteral("the sentinels name %1 as the new master").arg(to));
         });
     }
-    RedisLockInspectorOptions options;
-    options.patterns = config.lockPatterns;
-    options.longHeldMs = config.longHeldMs;
-    options.scanCount = config.scanCount;
-    m_inspector = new RedisLockInspector(m_connection, options, this);
+    m_inspector = new RedisLockInspector(m_connection, RedisLockInspectorOptions::fromConfig(config), this);
     connect(m_connection, &RedisConnection::connected, this, &LockBackend::connected);
     connect(m_connection, &RedisConnection::errorOccurred, this, &LockBackend::errorOccurred);
     connect(m_inspector, &RedisLockInspector::progress, this, &LockBackend::progress);

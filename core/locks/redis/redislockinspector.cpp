@@ -1,6 +1,7 @@
 #include "redislockinspector.h"
 
 #include "common/wallclock.h"
+#include "config/config.h"
 #include "locks/redis/glob.h"
 #include "locks/redis/redisconnection.h"
 #include "locks/redis/redislocks.h"
@@ -13,6 +14,15 @@
 #include <vector>
 
 namespace fulcrum {
+
+RedisLockInspectorOptions RedisLockInspectorOptions::fromConfig(const RedisEndpointConfig &config)
+{
+    RedisLockInspectorOptions options;
+    options.patterns = config.lockPatterns;
+    options.longHeldMs = config.longHeldMs;
+    options.scanCount = config.scanCount;
+    return options;
+}
 
 RedisLockInspector::RedisLockInspector(RedisConnection *connection, RedisLockInspectorOptions options, QObject *parent)
     : QObject(parent)

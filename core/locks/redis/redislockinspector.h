@@ -14,9 +14,13 @@
 namespace fulcrum {
 
 class RedisConnection;
+struct RedisEndpointConfig;
 
 struct RedisLockInspectorOptions
 {
+    // lock_patterns, long_held and scan_count of an endpoint.
+    static RedisLockInspectorOptions fromConfig(const RedisEndpointConfig &config);
+
     QStringList patterns{QStringLiteral("lock:*"), QStringLiteral("*:lock:*")};
     int scanCount = 1000;               // SCAN COUNT: keys the server looks at per call (~0.7 ms of Redis at 1 M keys)
     int maxKeysInFlight = 10'000;       // SCAN waits while this many keys are still being read

@@ -127,10 +127,9 @@ LockInfo mergeRedlockCopies(const QByteArray &key, const QList<RedlockCopy> &cop
     return row;
 }
 
-struct RedisRedlockBackend::PendingRelease
+// The masters' answers to one release, until the last is in.
+struct RedlockReleaseTally
 {
-    std::function<void(const ForceReleaseResult &)> done;
-    QByteArray key;
     QStringList outcomes;
     QList<ForceReleaseResult> results;
     int remaining = 0;
@@ -141,10 +140,7 @@ RedisRedlockBackend::RedisRedlockBackend(const RedisEndpointConfig &config, cons
     , m_config(config)
     , m_observations({config.longHeldMs, 3, 60'000})
 {
-    RedisLockInspectorOptions options;
-    options.patterns = config.lockPatterns;
-    options.longHeldMs = config.longHeldMs;
-    options.scanCount = config.scanCount;
+    RedisLockInspectorOptions options = RedisLockInspectorOptions::fromConfig(config);
     options.observe = false; // observed once, after the merge
     m_nodes = new RedisNodeSet(RedisConnectionOptions::fromConfig(config, password), options, this);
     connect(m_nodes, &RedisNodeSet::progress, this, &LockBackend::progress);
@@ -160,13 +156,7 @@ RedisRedlockBackend::~RedisRedlockBackend()
 {
     delete m_nodes;
     m_nodes = nullptr;
-    for (const std::shared_ptr<PendingRelease> &pending : m_releases) {
-        if (!pending->done)
-            continue;
-        ForceReleaseResult result;
-        result.message = QStringLiteral("the endpoint was reconfigured or stopped before every master answered; list the locks again");
-        std::exchange(pending->done, nullptr)(result);
-    }
+    m_releases.failAll(url());
 }
 
 LockBackendCapabilities RedisRedlockBackend::capabilities() const
@@ -300,24 +290,21 @@ void RedisRedlockBackend::release(const LockReleaseRequest &request, std::functi
         for (const QString &master : std::as_const(m_config.nodes))
             targets << qMakePair(master, request.holder);
     }
-    std::erase_if(m_releases, [](const std::shared_ptr<PendingRelease> &pending) { return !pending->done; });
-    auto pending = std::make_shared<PendingRelease>();
-    pending->done = std::move(done);
-    pending->key = request.key;
-    pending->remaining = int(targets.size());
-    m_releases.push_back(pending);
+    const std::shared_ptr<PendingRelease> pending = m_releases.add(request, std::move(done));
+    auto tally = std::make_shared<RedlockReleaseTally>();
+    tally->remaining = int(targets.size());
     for (const auto &[master, holder] : std::as_const(targets)) {
         RedisNodeSet::Node *node = m_nodes->node(master);
-        auto settle = [this, pending, master](const ForceReleaseResult &result) {
-            if (!pending->done)
+        auto settle = [this, pending, tally, master](const ForceReleaseResult &result) {
+            if (pending->finished)
                 return;
-            pending->results << result;
-            pending->outcomes << QStringLiteral("%1: %2").arg(master, forceReleaseOutcomeName(result.outcome));
-            if (--pending->remaining > 0)
+            tally->results << result;
+            tally->outcomes << QStringLiteral("%1: %2").arg(master, forceReleaseOutcomeName(result.outcome));
+            if (--tally->remaining > 0)
                 return;
             ForceReleaseResult total;
             int released = 0, changed = 0, gone = 0;
-            for (const ForceReleaseResult &one : std::as_const(pending->results)) {
+            for (const ForceReleaseResult &one : std::as_const(tally->results)) {
                 released += one.outcome == ForceReleaseResult::Released;
                 gone += one.outcome == ForceReleaseResult::Gone;
                 if (one.outcome == ForceReleaseResult::HolderChanged) {
@@ -328,14 +315,14 @@ void RedisRedlockBackend::release(const LockReleaseRequest &request, std::functi
             }
             total.outcome = released > 0 ? ForceReleaseResult::Released
                           : changed > 0  ? ForceReleaseResult::HolderChanged
-                          : gone == int(pending->results.size()) ? ForceReleaseResult::Gone
-                                                                 : ForceReleaseResult::Failed;
+                          : gone == int(tally->results.size()) ? ForceReleaseResult::Gone
+                                                               : ForceReleaseResult::Failed;
             QStringList details;
-            for (int i = 0; i < pending->results.size(); ++i)
-                details << QStringLiteral("%1 (%2)").arg(pending->outcomes.at(i), pending->results.at(i).message);
+            for (int i = 0; i < tally->results.size(); ++i)
+                details << QStringLiteral("%1 (%2)").arg(tally->outcomes.at(i), tally->results.at(i).message);
             total.message = QStringLiteral("\"%1\" on %2 of %3 masters released; %4")
-                                .arg(escapeBytes(pending->key)).arg(released).arg(pending->results.size()).arg(details.join(QStringLiteral("; ")));
-            std::exchange(pending->done, nullptr)(total);
+                                .arg(escapeBytes(pending->request.key)).arg(released).arg(tally->results.size()).arg(details.join(QStringLiteral("; ")));
+            m_releases.finish(pending, total);
         };
         if (!node || !node->connection->isConnected()) {
             ForceReleaseResult result;

@@ -3,6 +3,7 @@
 #include "config/config.h"
 #include "locks/lockbackend.h"
 #include "locks/lockobservations.h"
+#include "locks/pendingreleases.h"
 #include "locks/redis/redisreply.h"
 
 #include <QElapsedTimer>
@@ -52,7 +53,6 @@ public:
     void release(const LockReleaseRequest &request, std::function<void(const ForceReleaseResult &)> done) override;
 
 private:
-    struct PendingRelease;
     void passFinished();
 
     RedisEndpointConfig m_config;
@@ -64,7 +64,7 @@ private:
     LockScanResult m_last;
     // What each master held under each name in the last pass: a release compares these.
     QHash<QByteArray, QList<RedlockCopy>> m_shown;
-    std::vector<std::shared_ptr<PendingRelease>> m_releases;
+    PendingReleases m_releases;
 };
 
 } // namespace fulcrum

@@ -114,14 +114,10 @@ void RedisSentinelWatch::subscribe()
     splitRedisNodeAddress(sentinel, &host, &port);
     m_reader = redisReaderCreate();
     if (m_base.tls) {
+        // The same TLS settings as the connections; a file that cannot be read is reported there.
+        QString unused;
         auto *socket = new QSslSocket(this);
-        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-        tls.setProtocol(QSsl::TlsV1_2OrLater);
-        if (!m_base.caFile.isEmpty())
-            tls.setCaCertificates(QSslCertificate::fromPath(m_base.caFile, QSsl::Pem));
-        if (m_base.tlsInsecure)
-            tls.setPeerVerifyMode(QSslSocket::VerifyNone);
-        socket->setSslConfiguration(tls);
+        socket->setSslConfiguration(redisTlsConfiguration(m_base, &unused).value_or(QSslConfiguration::defaultConfiguration()));
         m_subscriber = socket;
         connect(socket, &QSslSocket::encrypted, this, [socket] { socket->write("*2\r\n$9\r\nSUBSCRIBE\r\n$14\r\n+switch-master\r\n"); });
         socket->connectToHostEncrypted(host, port, m_base.serverName.isEmpty() ? host : m_base.serverName);
