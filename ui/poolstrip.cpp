@@ -67,6 +67,14 @@ PoolStrip::PoolStrip(QWidget *parent)
     m_layout->setContentsMargins(6, 4, 6, 0);
     m_layout->setSpacing(6);
     m_layout->addStretch(1);
+    // The strip keeps a chip's height before the first snapshot too: the views under it do
+    // not jump when the chips arrive (a drag started in the first second stays under the mouse).
+    PoolSummary dummy;
+    dummy.pool = QStringLiteral("pool");
+    QLabel sample(chipText(dummy, EngineCapabilities()));
+    sample.setMargin(3);
+    sample.setStyleSheet(QStringLiteral("QLabel { font-weight: bold; border: 1px solid black; }"));   // as tall as any chip
+    setMinimumHeight(sample.sizeHint().height() + m_layout->contentsMargins().top() + m_layout->contentsMargins().bottom());
 }
 
 QString PoolStrip::chipText(const PoolSummary &p, const EngineCapabilities &capabilities)
@@ -116,9 +124,10 @@ void PoolStrip::updateFromSnapshot(const LinkSnapshot &snapshot)
         if (chip->text() != text)
             chip->setText(text);
         // The loudest thing on screen when a pool cannot serve; amber in panic; the palette's own
-        // look otherwise (light and dark alike).
-        const QString style = p.cannotServe ? QStringLiteral("QLabel { background: #c62828; color: white; font-weight: bold; border-radius: 3px; }")
-                              : p.panic      ? QStringLiteral("QLabel { background: #ef6c00; color: white; font-weight: bold; border-radius: 3px; }")
+        // look otherwise (light and dark alike). The same 1 px border in all three: a pool that
+        // goes down does not move the views under the strip.
+        const QString style = p.cannotServe ? QStringLiteral("QLabel { background: #c62828; color: white; font-weight: bold; border: 1px solid #c62828; border-radius: 3px; }")
+                              : p.panic      ? QStringLiteral("QLabel { background: #ef6c00; color: white; font-weight: bold; border: 1px solid #ef6c00; border-radius: 3px; }")
                                              : QStringLiteral("QLabel { border: 1px solid palette(mid); border-radius: 3px; }");
         if (chip->styleSheet() != style)
             chip->setStyleSheet(style);
