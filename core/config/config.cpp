@@ -75,6 +75,56 @@ static QString withoutPassword(const QString &text)
     return QString(text).replace(password, QStringLiteral("\\1:…@"));
 }
 
+namespace {
+
+// "lock_tables" as the config writes it: a ShedLock table by its name, one's own as an object.
+QJsonArray lockTablesJson(const QList<LockTableConfig> &tables)
+{
+    QJsonArray array;
+    for (const LockTableConfig &t : tables) {
+        if (t.isShedLockSchema()) {
+            array.append(t.table);
+            continue;
+        }
+        QJsonObject o{{QStringLiteral("table"), t.table},
+                      {QStringLiteral("name"), t.nameColumn},
+                      {QStringLiteral("owner"), t.ownerColumn},
+                      {QStringLiteral("until"), t.untilColumn}};
+        o.insert(QStringLiteral("since"), t.sinceColumn);
+        array.append(o);
+    }
+    return array;
+}
+
+} // namespace
+
+LockTableConfig LockTableConfig::shedLockIfPresent()
+{
+    LockTableConfig c;
+    c.required = false;
+    return c;
+}
+
+bool LockTableConfig::isShedLockSchema() const
+{
+    const LockTableConfig shedLock;
+    return nameColumn == shedLock.nameColumn && ownerColumn == shedLock.ownerColumn && untilColumn == shedLock.untilColumn
+           && sinceColumn == shedLock.sinceColumn;
+}
+
+QString LockTableConfig::checkName(const QString &name, bool qualified)
+{
+    static const QRegularExpression plain(QStringLiteral("^[A-Za-z_][A-Za-z0-9_$]*$"));
+    static const QRegularExpression dotted(QStringLiteral("^[A-Za-z_][A-Za-z0-9_$]*(\\.[A-Za-z_][A-Za-z0-9_$]*)?$"));
+    if (name.isEmpty())
+        return QStringLiteral("is empty");
+    if ((qualified ? dotted : plain).match(name).hasMatch())
+        return {};
+    return qualified ? QStringLiteral("\"%1\" is not a plain table name (letters, digits, _ and $, not starting with a digit, "
+                                      "with at most one \"schema.\" before it)").arg(name)
+                     : QStringLiteral("\"%1\" is not a plain column name (letters, digits, _ and $, not starting with a digit)").arg(name);
+}
+
 QString PostgresEndpointConfig::checkUrl(const QString &text)
 {
     const QString form = QStringLiteral("write it like postgres://USER@HOST:5432/DB?sslmode=require, or postgres://USER@/DB?host=/run/postgresql for a Unix socket");
@@ -290,6 +340,8 @@ QJsonObject configToJson(const Config &config)
                                  {QStringLiteral("poll_interval"), m.pollIntervalMs}};
             if (m.password.kind != SecretSource::None)
                 endpoint.insert(QStringLiteral("password"), secretText(m.password));
+            if (m.lockTables != MysqlEndpointConfig().lockTables)
+                endpoint.insert(QStringLiteral("lock_tables"), lockTablesJson(m.lockTables));
             locks.append(endpoint);
             continue;
         }
@@ -305,6 +357,8 @@ QJsonObject configToJson(const Config &config)
                                  {QStringLiteral("poll_interval"), p.pollIntervalMs}};
             if (p.password.kind != SecretSource::None)
                 endpoint.insert(QStringLiteral("password"), secretText(p.password));
+            if (p.lockTables != PostgresEndpointConfig().lockTables)
+                endpoint.insert(QStringLiteral("lock_tables"), lockTablesJson(p.lockTables));
             locks.append(endpoint);
             continue;
         }

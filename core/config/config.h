@@ -169,6 +169,27 @@ struct EtcdEndpointConfig
     friend bool operator==(const EtcdEndpointConfig &, const EtcdEndpointConfig &) = default;
 };
 
+// A table whose rows are locks (the "locks in a table" pattern): ShedLock's schema by default,
+// or a table of one's own mapped column by column. A row is held while its `until` column is
+// later than the database's now; timestamps without a time zone are read as UTC (ShedLock's).
+struct LockTableConfig
+{
+    QString table = QStringLiteral("shedlock");     // "table" or "schema.table", as the catalogue spells it
+    QString nameColumn = QStringLiteral("name");
+    QString ownerColumn = QStringLiteral("locked_by");
+    QString untilColumn = QStringLiteral("lock_until");
+    QString sinceColumn = QStringLiteral("locked_at");  // empty: the table does not say since when
+    bool required = true;                           // false: the default ShedLock table, read only when it exists
+
+    // The default of every database endpoint: ShedLock's table, read when it is there.
+    static LockTableConfig shedLockIfPresent();
+    bool isShedLockSchema() const;
+    // Empty when `name` is a plain SQL name (letters, digits, _ and $; not starting with a
+    // digit), with one "schema." allowed when `qualified`; else the problem.
+    static QString checkName(const QString &name, bool qualified);
+    friend bool operator==(const LockTableConfig &, const LockTableConfig &) = default;
+};
+
 // A PostgreSQL server whose advisory locks and blocking chains Fulcrum inspects (libpq, asynchronous).
 struct PostgresEndpointConfig
 {
@@ -180,6 +201,7 @@ struct PostgresEndpointConfig
     qint64 queryTimeoutMs = 10'000;                 // a statement that takes longer drops the connection
     qint64 longHeldMs = 60'000;
     qint64 pollIntervalMs = 2000;
+    QList<LockTableConfig> lockTables{LockTableConfig::shedLockIfPresent()};
 
     // Empty when `text` is a postgres:// URL Fulcrum takes, else the problem and the fix.
     static QString checkUrl(const QString &text);
@@ -195,6 +217,7 @@ struct MysqlEndpointConfig
     qint64 queryTimeoutMs = 10'000;
     qint64 longHeldMs = 60'000;
     qint64 pollIntervalMs = 2000;
+    QList<LockTableConfig> lockTables{LockTableConfig::shedLockIfPresent()};
 
     // Empty when `text` is a mysql:// URL Fulcrum takes, else the problem and the fix.
     static QString checkUrl(const QString &text);

@@ -706,6 +706,68 @@ EtcdEndpointConfig parseEtcd(Reader &r, const QJsonObject &o, const QString &poi
     return c;
 }
 
+// "lock_tables": ["shedlock", {"table": "ops.job_locks", "name": "job", "owner": "node",
+// "until": "expires_at", "since": "taken_at"}]. A string is a table in ShedLock's schema; an
+// object maps a table of one's own ("since" may be "" when the table has no such column).
+// Absent: ShedLock's "shedlock", read when it exists; [] reads no table.
+QList<LockTableConfig> parseLockTables(Reader &r, const QJsonObject &o, const QString &pointer)
+{
+    const QString key = QStringLiteral("lock_tables");
+    if (!o.contains(key))
+        return {LockTableConfig::shedLockIfPresent()};
+    const QString tp = JsonLocations::child(pointer, key);
+    if (!o.value(key).isArray()) {
+        r.error(tp, QStringLiteral("\"lock_tables\" is a list: [\"shedlock\"] for ShedLock's table, or objects {\"table\", \"name\", "
+                                   "\"owner\", \"until\", \"since\"} for a table of one's own; [] for none"));
+        return {LockTableConfig::shedLockIfPresent()};
+    }
+    QList<LockTableConfig> tables;
+    const QJsonArray array = o.value(key).toArray();
+    for (int i = 0; i < array.size(); ++i) {
+        const QString ep = JsonLocations::child(tp, QString::number(i));
+        const QString where = QStringLiteral("lock_tables[%1]").arg(i);
+        LockTableConfig t;
+        if (array.at(i).isString()) {
+            t.table = array.at(i).toString();
+            if (const QString why = LockTableConfig::checkName(t.table, true); !why.isEmpty())
+                r.error(ep, QStringLiteral("%1: %2").arg(where, why));
+        } else if (array.at(i).isObject()) {
+            const QJsonObject to = array.at(i).toObject();
+            r.onlyKeys(to, ep, where, {QStringLiteral("table"), QStringLiteral("name"), QStringLiteral("owner"), QStringLiteral("until"),
+                                       QStringLiteral("since")});
+            if (!to.contains(QStringLiteral("table")))
+                r.error(ep, QStringLiteral("%1 needs \"table\": the table whose rows are locks").arg(where));
+            t.table = r.string(to, QStringLiteral("table"), ep, t.table, where + QStringLiteral(".table"));
+            t.nameColumn = r.string(to, QStringLiteral("name"), ep, t.nameColumn, where + QStringLiteral(".name"));
+            t.ownerColumn = r.string(to, QStringLiteral("owner"), ep, t.ownerColumn, where + QStringLiteral(".owner"));
+            t.untilColumn = r.string(to, QStringLiteral("until"), ep, t.untilColumn, where + QStringLiteral(".until"));
+            t.sinceColumn = r.string(to, QStringLiteral("since"), ep, t.sinceColumn, where + QStringLiteral(".since"));
+            for (const auto &[field, value, qualified] : {std::tuple{QStringLiteral("table"), t.table, true},
+                                                          std::tuple{QStringLiteral("name"), t.nameColumn, false},
+                                                          std::tuple{QStringLiteral("owner"), t.ownerColumn, false},
+                                                          std::tuple{QStringLiteral("until"), t.untilColumn, false}}) {
+                if (const QString why = LockTableConfig::checkName(value, qualified); !why.isEmpty())
+                    r.error(JsonLocations::child(ep, field), QStringLiteral("%1.%2 %3; Fulcrum writes it into SQL, quoted, so only plain names "
+                                                                            "are taken").arg(where, field, why));
+            }
+            if (!t.sinceColumn.isEmpty())
+                if (const QString why = LockTableConfig::checkName(t.sinceColumn, false); !why.isEmpty())
+                    r.error(JsonLocations::child(ep, QStringLiteral("since")),
+                            QStringLiteral("%1.since %2; \"\" when the table has no such column").arg(where, why));
+        } else {
+            r.error(ep, QStringLiteral("%1 is a table name (ShedLock's schema) or an object {\"table\", \"name\", \"owner\", \"until\", "
+                                       "\"since\"}").arg(where));
+            continue;
+        }
+        for (const LockTableConfig &before : std::as_const(tables)) {
+            if (before.table == t.table)
+                r.error(ep, QStringLiteral("%1: table %2 is listed twice").arg(where, t.table));
+        }
+        tables.append(t);
+    }
+    return tables;
+}
+
 // A "locks" entry with "backend": "postgres": one server by URL (libpq's URI form, no password).
 PostgresEndpointConfig parsePostgres(Reader &r, const QJsonObject &o, const QString &pointer, int index)
 {
@@ -713,7 +775,7 @@ PostgresEndpointConfig parsePostgres(Reader &r, const QJsonObject &o, const QStr
     r.onlyKeys(o, pointer, QStringLiteral("postgres endpoint"),
                {QStringLiteral("backend"), QStringLiteral("name"), QStringLiteral("url"), QStringLiteral("password"),
                 QStringLiteral("blocking_chains"), QStringLiteral("max_locks"), QStringLiteral("query_timeout"),
-                QStringLiteral("long_held"), QStringLiteral("poll_interval")});
+                QStringLiteral("long_held"), QStringLiteral("poll_interval"), QStringLiteral("lock_tables")});
     c.url = r.string(o, QStringLiteral("url"), pointer, QString(), QStringLiteral("url"));
     if (c.url.isEmpty()) {
         r.error(o.contains(QStringLiteral("url")) ? JsonLocations::child(pointer, QStringLiteral("url")) : pointer,
@@ -730,6 +792,7 @@ PostgresEndpointConfig parsePostgres(Reader &r, const QJsonObject &o, const QStr
     c.queryTimeoutMs = r.duration(o, QStringLiteral("query_timeout"), pointer, c.queryTimeoutMs, 100, 600'000, QStringLiteral("query_timeout"));
     c.longHeldMs = r.duration(o, QStringLiteral("long_held"), pointer, c.longHeldMs, 1, 86'400'000 * 30LL, QStringLiteral("long_held"));
     c.pollIntervalMs = r.duration(o, QStringLiteral("poll_interval"), pointer, c.pollIntervalMs, 100, 3'600'000, QStringLiteral("poll_interval"));
+    c.lockTables = parseLockTables(r, o, pointer);
     return c;
 }
 
@@ -739,7 +802,8 @@ MysqlEndpointConfig parseMysql(Reader &r, const QJsonObject &o, const QString &p
     MysqlEndpointConfig c;
     r.onlyKeys(o, pointer, QStringLiteral("mysql endpoint"),
                {QStringLiteral("backend"), QStringLiteral("name"), QStringLiteral("url"), QStringLiteral("password"),
-                QStringLiteral("query_timeout"), QStringLiteral("long_held"), QStringLiteral("poll_interval")});
+                QStringLiteral("query_timeout"), QStringLiteral("long_held"), QStringLiteral("poll_interval"),
+                QStringLiteral("lock_tables")});
     c.url = r.string(o, QStringLiteral("url"), pointer, QString(), QStringLiteral("url"));
     if (c.url.isEmpty()) {
         r.error(o.contains(QStringLiteral("url")) ? JsonLocations::child(pointer, QStringLiteral("url")) : pointer,
@@ -754,6 +818,7 @@ MysqlEndpointConfig parseMysql(Reader &r, const QJsonObject &o, const QString &p
     c.queryTimeoutMs = r.duration(o, QStringLiteral("query_timeout"), pointer, c.queryTimeoutMs, 100, 600'000, QStringLiteral("query_timeout"));
     c.longHeldMs = r.duration(o, QStringLiteral("long_held"), pointer, c.longHeldMs, 1, 86'400'000 * 30LL, QStringLiteral("long_held"));
     c.pollIntervalMs = r.duration(o, QStringLiteral("poll_interval"), pointer, c.pollIntervalMs, 100, 3'600'000, QStringLiteral("poll_interval"));
+    c.lockTables = parseLockTables(r, o, pointer);
     return c;
 }
 

@@ -2188,52 +2188,52 @@ released by its node: %2</source>
 <context>
     <name>fulcrum::ui::PoolStrip</name>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="76"/>
+        <location filename="../../ui/poolstrip.cpp" line="84"/>
         <source>NO SERVER: %1/%2 up, none takes traffic</source>
         <translation>无可用服务器：%1/%2 在线，没有服务器接收流量</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="77"/>
+        <location filename="../../ui/poolstrip.cpp" line="85"/>
         <source>503 to every request (%1/s)</source>
         <translation>所有请求均返回 503（%1/秒）</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="78"/>
+        <location filename="../../ui/poolstrip.cpp" line="86"/>
         <source>503 to every request</source>
         <translation>所有请求均返回 503</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="81"/>
+        <location filename="../../ui/poolstrip.cpp" line="89"/>
         <source>%1/%2 up</source>
         <translation>%1/%2 在线</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="83"/>
+        <location filename="../../ui/poolstrip.cpp" line="91"/>
         <source>PANIC</source>
         <translation>恐慌模式</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="84"/>
+        <location filename="../../ui/poolstrip.cpp" line="92"/>
         <source>%1 req/s</source>
         <translation>%1 请求/秒</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="86"/>
+        <location filename="../../ui/poolstrip.cpp" line="94"/>
         <source>5xx %1 %</source>
         <translation>5xx %1 %</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="88"/>
+        <location filename="../../ui/poolstrip.cpp" line="96"/>
         <source>p95 %1 ms</source>
         <translation>p95 %1 毫秒</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="126"/>
+        <location filename="../../ui/poolstrip.cpp" line="135"/>
         <source>Pool %1 cannot serve: no server is up with a weight above 0, so the balancer answers 503 to every request. Bring a server back (Ready) or raise a weight.</source>
         <translation>池 %1 无法提供服务：没有在线且权重大于 0 的服务器，负载均衡器对每个请求返回 503。请让一台服务器恢复（就绪）或提高权重。</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="128"/>
+        <location filename="../../ui/poolstrip.cpp" line="137"/>
         <source>Pool %1: 5xx counts the servers&apos; 5xx and failed connections and the 503s the balancer answered itself; p95 is the worst server&apos;s.</source>
         <translation>池 %1：5xx 包括各服务器的 5xx 和连接失败，以及负载均衡器自己返回的 503；p95 取最差的服务器。</translation>
     </message>

@@ -14,8 +14,8 @@
 
 namespace fulcrum::test {
 
-MariaDbServer::MariaDbServer(bool metadataLockInfo)
-    : m_metadataLockInfo(metadataLockInfo)
+MariaDbServer::MariaDbServer(NamedLocks namedLocks)
+    : m_namedLocks(namedLocks)
 {
 }
 
@@ -89,8 +89,10 @@ bool MariaDbServer::launch(QString *error)
                      QStringLiteral("--pid-file=") + m_dir.filePath(QStringLiteral("mariadbd.pid")), QStringLiteral("--innodb-buffer-pool-size=16M")};
     if (geteuid() == 0)
         args << QStringLiteral("--user=root");
-    if (m_metadataLockInfo)
+    if (m_namedLocks == NamedLocks::MetadataLockInfo)
         args << QStringLiteral("--plugin-load-add=metadata_lock_info");
+    else if (m_namedLocks == NamedLocks::PerformanceSchema)
+        args << QStringLiteral("--performance-schema=ON") << QStringLiteral("--performance-schema-instrument=wait/lock/metadata/sql/mdl=ON");
     m_process = std::make_unique<QProcess>();
     m_process->setStandardOutputFile(m_dir.filePath(QStringLiteral("mariadbd.log")), QIODevice::Append);
     m_process->setProcessChannelMode(QProcess::MergedChannels);

@@ -12,12 +12,15 @@ namespace fulcrum::test {
 
 // A real MariaDB (Debian's mariadb-server) for one test suite: mariadb-install-db into a
 // temporary directory, mariadbd on a free loopback port with the metadata_lock_info plugin (or
-// without it, to see what Fulcrum says), its socket in that directory. Root connects over the
+// performance_schema, or neither, to see what Fulcrum says), its socket in that directory. Root connects over the
 // socket; tests create their own users. The destructor stops it; the kernel ends it if the test dies.
 class MariaDbServer
 {
 public:
-    explicit MariaDbServer(bool metadataLockInfo = true);
+    // Where the server shows named locks (GET_LOCK): the metadata_lock_info plugin, or
+    // performance_schema with its metadata-lock instrument on (as MySQL 8 does by default), or neither.
+    enum class NamedLocks { MetadataLockInfo, PerformanceSchema, None };
+    explicit MariaDbServer(NamedLocks namedLocks = NamedLocks::MetadataLockInfo);
     ~MariaDbServer();
     MariaDbServer(const MariaDbServer &) = delete;
     MariaDbServer &operator=(const MariaDbServer &) = delete;
@@ -34,7 +37,7 @@ public:
 private:
     bool launch(QString *error);
 
-    bool m_metadataLockInfo;
+    NamedLocks m_namedLocks;
     QTemporaryDir m_dir;
     quint16 m_port = 0;
     std::unique_ptr<QProcess> m_process;

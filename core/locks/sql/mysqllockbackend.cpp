@@ -23,7 +23,11 @@ constexpr int kReconnectMs = 2000;
 const QByteArray kServerQuery =
     "SELECT VERSION() AS version, CONNECTION_ID() AS me, CURRENT_USER() AS role, "
     "(SELECT COUNT(*) FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'METADATA_LOCK_INFO' AND PLUGIN_STATUS = 'ACTIVE') AS mdl_plugin, "
-    "@@performance_schema AS ps";
+    "@@performance_schema AS ps, DATABASE() AS db";
+// Whether performance_schema records metadata locks (MySQL 8: on by default; MariaDB: off
+// unless performance-schema-instrument='wait/lock/metadata/sql/mdl=ON').
+const QByteArray kMdlInstrument =
+    "SELECT ENABLED FROM performance_schema.setup_instruments WHERE NAME = 'wait/lock/metadata/sql/mdl'";
 
 // MariaDB: holders from metadata_lock_info (the lock's name is its TABLE_SCHEMA), joined with
 // the process list for who they are.
@@ -84,6 +88,13 @@ QString who(const Row &row)
 
 } // namespace
 
+struct MysqlLockBackend::Pass
+{
+    MysqlResult holders;
+    MysqlResult waiters;
+    QList<std::pair<locktables::TableShape, MysqlResult>> tables;
+};
+
 MysqlLockBackend::MysqlLockBackend(const MysqlEndpointConfig &config, const QByteArray &password, QObject *parent)
     : LockBackend(parent)
     , m_config(config)
@@ -105,12 +116,13 @@ LockBackendCapabilities MysqlLockBackend::mysqlCapabilities()
     c.waiters = true;
     c.sessions = true;
     c.clientAddress = true;
-    c.kinds = {QStringLiteral("mysql-user-lock")};
+    c.kinds = {QStringLiteral("mysql-user-lock"), QStringLiteral("lock-table")};
     c.releaseEffect = QStringLiteral(
         "KILLs the holder's connection, after IS_USED_LOCK(name) has said that connection still holds the lock. The "
         "check and the KILL are two statements one after the other on one connection (not atomic: the window is one round "
         "trip, well under a millisecond on a local network). The holder's open transaction is rolled back, EVERY named "
-        "lock it holds is freed, and the application sees its connection drop. The next waiter gets the lock at once.");
+        "lock it holds is freed, and the application sees its connection drop. The next waiter gets the lock at once.\n")
+                        + locktables::releaseEffect();
     return c;
 }
 
@@ -143,23 +155,43 @@ void MysqlLockBackend::connectNow()
                 return;
             const Row row{r, r.rows.first()};
             m_role = row.text("role");
+            m_database = row.text("db");
+            m_catalogueAge.invalidate();
             const bool maria = row.text("version").contains(QStringLiteral("MariaDB"), Qt::CaseInsensitive);
-            m_source = Source::None;
-            if (maria && row["mdl_plugin"].toInt() > 0)
-                m_source = Source::MetadataLockInfo;
-            else if (!maria && row["ps"] == "1")
-                m_source = Source::PerformanceSchema;
-            m_sourceProblem = maria ? QStringLiteral("MariaDB %1 shows named locks only through the metadata_lock_info plugin: INSTALL SONAME "
-                                                     "'metadata_lock_info' (or plugin_load_add = metadata_lock_info in the server's config)")
-                                          .arg(row.text("version"))
-                                    : QStringLiteral("MySQL %1 shows named locks in performance_schema.metadata_locks: start the server with "
-                                                     "performance_schema = ON").arg(row.text("version"));
-            m_state = LockBackendState::Connected;
-            Q_EMIT connected();
-            if (m_resumeWanted) {
-                m_resumeWanted = false;
-                scan();
+            const bool plugin = maria && row["mdl_plugin"].toInt() > 0;
+            const bool ps = row["ps"] == "1";
+            const QString version = row.text("version");
+            const auto ready = [this, connection, maria, plugin, version](bool instrumented) {
+                m_source = plugin ? Source::MetadataLockInfo : instrumented ? Source::PerformanceSchema : Source::None;
+                m_sourceProblem = maria ? QStringLiteral("MariaDB %1 shows named locks through the metadata_lock_info plugin (INSTALL SONAME "
+                                                         "'metadata_lock_info', or plugin_load_add = metadata_lock_info in the server's config) "
+                                                         "or through performance_schema (performance_schema = ON and "
+                                                         "performance-schema-instrument = 'wait/lock/metadata/sql/mdl=ON')").arg(version)
+                                        : QStringLiteral("MySQL %1 shows named locks in performance_schema.metadata_locks: start the server with "
+                                                         "performance_schema = ON (and the wait/lock/metadata/sql/mdl instrument, on by default)")
+                                              .arg(version);
+                // Lock tables' TIMESTAMP columns read and written in UTC, as UTC_TIMESTAMP() compares.
+                connection->query("SET time_zone = '+00:00'", this, [this, connection](const MysqlResult &) {
+                    if (connection != m_connection)
+                        return;
+                    m_state = LockBackendState::Connected;
+                    Q_EMIT connected();
+                    if (m_resumeWanted) {
+                        m_resumeWanted = false;
+                        scan();
+                    }
+                }, int(m_config.queryTimeoutMs));
+            };
+            if (plugin || !ps) {
+                ready(false);
+                return;
             }
+            connection->query(kMdlInstrument, this, [connection, this, ready](const MysqlResult &instrument) {
+                if (connection != m_connection)
+                    return;
+                // Not readable (privileges): assume MySQL's default, on.
+                ready(!instrument.ok || instrument.rows.isEmpty() || instrument.rows.first().value(0) == "YES");
+            }, int(m_config.queryTimeoutMs));
         }, int(m_config.queryTimeoutMs));
     });
     connection->open(int(m_config.queryTimeoutMs));
@@ -188,43 +220,113 @@ void MysqlLockBackend::scan()
 {
     if (m_scanning || !isConnected())
         return;
-    if (m_source == Source::None) {
-        Q_EMIT scanFailed(QStringLiteral("%1: %2").arg(url(), m_sourceProblem));
-        return;
-    }
     if (!m_resumeWanted)
         m_restarts = 0;
     m_scanning = true;
     const quint64 generation = ++m_generation;
     m_passStartedAt = wallclock::nowUtc();
     m_passClock.start();
-    const auto failed = [this](const MysqlResult &r) {
-        m_scanning = false;
-        if (r.errorCode >= 2000 && r.errorCode < 3000)
-            return;     // the connection broke: lost() says so and the pass resumes after the reconnect
-        Q_EMIT scanFailed(QStringLiteral("reading named locks failed: %1").arg(r.error));
-    };
-    const QByteArray first = m_source == Source::MetadataLockInfo ? kMariaHolders : kMysqlLocks;
-    m_connection->query(first, this, [this, generation, failed](const MysqlResult &holders) {
+    withCatalogue([this, generation](bool broke, const QString &error) {
         if (!m_scanning || generation != m_generation)
             return;
-        if (!holders.ok) {
-            failed(holders);
+        if (broke || !error.isEmpty()) {
+            m_scanning = false;     // broke: lost() says so and the pass resumes after the reconnect
+            if (!broke)
+                Q_EMIT scanFailed(QStringLiteral("%1: %2").arg(url(), error));
             return;
         }
+        readNamedLocks(generation);
+    });
+}
+
+void MysqlLockBackend::withCatalogue(std::function<void(bool broke, const QString &error)> then)
+{
+    // Lock tables come and go with deployments: the catalogue is read again every minute, and
+    // at once after a table statement failed.
+    constexpr qint64 kCatalogueMaxAgeMs = 60'000;
+    if (m_config.lockTables.isEmpty() || (m_catalogueAge.isValid() && m_catalogueAge.elapsed() < kCatalogueMaxAgeMs)) {
+        then(false, {});
+        return;
+    }
+    m_connection->query(locktables::catalogueQuery(locktables::Dialect::Mysql, m_config.lockTables), this, [this, then](const MysqlResult &r) {
+        if (!r.ok) {
+            then(r.errorCode >= 2000 && r.errorCode < 3000, QStringLiteral("reading the catalogue for lock_tables failed: %1").arg(r.error));
+            return;
+        }
+        QList<locktables::CatalogueRow> rows;
+        for (const QList<QByteArray> &values : r.rows) {
+            const Row row{r, values};
+            rows.append({row.text("configured"), row.text("column_name"), row.text("data_type"), row["can_select"] == "1"});
+        }
+        m_tables = locktables::shapesFrom(locktables::Dialect::Mysql, m_config.lockTables, rows);
+        m_catalogueAge.start();
+        then(false, {});
+    }, int(m_config.queryTimeoutMs));
+}
+
+bool MysqlLockBackend::passFailed(const MysqlResult &r, const QString &what)
+{
+    if (r.ok)
+        return false;
+    m_scanning = false;
+    if (r.errorCode >= 2000 && r.errorCode < 3000)
+        return true;    // the connection broke: lost() says so and the pass resumes after the reconnect
+    Q_EMIT scanFailed(QStringLiteral("%1 failed: %2").arg(what, r.error));
+    return true;
+}
+
+void MysqlLockBackend::readNamedLocks(quint64 generation)
+{
+    auto pass = std::make_shared<Pass>();
+    if (m_source == Source::None) {
+        // Without a source of named locks, a pass is only worth running for lock tables.
+        if (std::none_of(m_tables.cbegin(), m_tables.cend(), [](const locktables::TableShape &t) { return t.readable(); })) {
+            m_scanning = false;
+            Q_EMIT scanFailed(QStringLiteral("%1: %2").arg(url(), m_sourceProblem));
+            return;
+        }
+        readTables(generation, pass, 0);
+        return;
+    }
+    const QByteArray first = m_source == Source::MetadataLockInfo ? kMariaHolders : kMysqlLocks;
+    m_connection->query(first, this, [this, generation, pass](const MysqlResult &holders) {
+        if (!m_scanning || generation != m_generation || passFailed(holders, QStringLiteral("reading named locks")))
+            return;
+        pass->holders = holders;
         if (m_source == Source::PerformanceSchema) {
-            finishPass(holders, MysqlResult{});
+            readTables(generation, pass, 0);
             return;
         }
-        m_connection->query(kMariaWaiters, this, [this, generation, holders, failed](const MysqlResult &waiters) {
-            if (!m_scanning || generation != m_generation)
+        m_connection->query(kMariaWaiters, this, [this, generation, pass](const MysqlResult &waiters) {
+            if (!m_scanning || generation != m_generation || passFailed(waiters, QStringLiteral("reading named locks")))
                 return;
-            if (!waiters.ok) {
-                failed(waiters);
-                return;
-            }
-            finishPass(holders, waiters);
+            pass->waiters = waiters;
+            readTables(generation, pass, 0);
         }, int(m_config.queryTimeoutMs));
+    }, int(m_config.queryTimeoutMs));
+}
+
+void MysqlLockBackend::readTables(quint64 generation, std::shared_ptr<Pass> pass, qsizetype next)
+{
+    while (next < m_tables.size() && !m_tables.at(next).readable())
+        ++next;
+    if (next >= m_tables.size()) {
+        finishPass(*pass);
+        return;
+    }
+    const locktables::TableShape table = m_tables.at(next);
+    m_connection->query(locktables::selectQuery(locktables::Dialect::Mysql, table, 100'000), this,
+                        [this, generation, pass, next, table](const MysqlResult &rows) {
+        if (!m_scanning || generation != m_generation)
+            return;
+        if (!rows.ok && !(rows.errorCode >= 2000 && rows.errorCode < 3000)) {
+            // Dropped or altered since the catalogue was read: the next pass reads it again.
+            m_catalogueAge.invalidate();
+        }
+        if (passFailed(rows, QStringLiteral("reading lock table %1").arg(table.config.table)))
+            return;
+        pass->tables.append({table, rows});
+        readTables(generation, pass, next + 1);
     }, int(m_config.queryTimeoutMs));
 }
 
@@ -235,8 +337,10 @@ void MysqlLockBackend::cancelScan()
     m_resumeWanted = false;
 }
 
-void MysqlLockBackend::finishPass(const MysqlResult &holders, const MysqlResult &waiters)
+void MysqlLockBackend::finishPass(const Pass &pass)
 {
+    const MysqlResult &holders = pass.holders;
+    const MysqlResult &waiters = pass.waiters;
     m_scanning = false;
     LockScanResult result;
     const QDateTime now = wallclock::nowUtc();
@@ -315,11 +419,29 @@ void MysqlLockBackend::finishPass(const MysqlResult &holders, const MysqlResult 
         m_observations.observe(info);
         result.locks.append(info);
     }
+    qsizetype tableRows = 0;
+    for (const auto &[table, answer] : pass.tables) {
+        tableRows += answer.rows.size();
+        for (const QList<QByteArray> &values : answer.rows) {
+            const Row row{answer, values};
+            const QByteArray held = row["held_ms"];
+            LockInfo info = locktables::lockFromRow(QStringLiteral("mysql"), m_database, table, row["name"], row["owner"], row["until_text"],
+                                                    row["ttl_ms"].toLongLong(), held.isNull() ? std::nullopt : std::optional<qint64>(held.toLongLong()),
+                                                    m_passStartedAt);
+            m_observations.observe(info);
+            result.locks.append(std::move(info));
+        }
+    }
     m_observations.endPass();
+    std::sort(result.locks.begin(), result.locks.end(), [](const LockInfo &a, const LockInfo &b) { return a.key < b.key; });
+    for (const QString &problem : locktables::problems(m_tables))
+        result.notes.append(LockScanNote{{}, problem});
+    if (m_source == Source::None)
+        result.notes.append(LockScanNote{{}, QStringLiteral("named locks (GET_LOCK) are not read: %1").arg(m_sourceProblem)});
     if (hidden)
         result.notes.append(LockScanNote{{}, QStringLiteral("user %1 cannot see other users' connections (who holds is shown by connection "
                                                             "id only): GRANT PROCESS ON *.* TO %1").arg(m_role)});
-    result.keysScanned = holders.rows.size() + waiters.rows.size();
+    result.keysScanned = holders.rows.size() + waiters.rows.size() + tableRows;
     result.elapsedMs = m_passClock.elapsed();
     result.restarts = m_restarts;
     result.finishedAt = wallclock::nowUtc();
@@ -331,9 +453,32 @@ void MysqlLockBackend::finishPass(const MysqlResult &holders, const MysqlResult 
 void MysqlLockBackend::release(const LockReleaseRequest &request, std::function<void(const ForceReleaseResult &)> done)
 {
     auto pending = m_releases.add(request, std::move(done));
+    if (locktables::parseLockKey(request.key) && isConnected() && !m_catalogueAge.isValid()) {
+        // A release without a pass before it (fulcrumctl): is the name one of the lock tables?
+        withCatalogue([this, request, pending](bool broke, const QString &error) {
+            if (broke || !error.isEmpty()) {
+                m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {}, QStringLiteral("%1; nothing was done").arg(error)});
+                return;
+            }
+            if (!m_catalogueAge.isValid())
+                m_catalogueAge.start();   // no lock tables configured: the name is a named lock's
+            dispatchRelease(request, pending);
+        });
+        return;
+    }
+    dispatchRelease(request, pending);
+}
+
+void MysqlLockBackend::dispatchRelease(const LockReleaseRequest &request, const std::shared_ptr<PendingRelease> &pending)
+{
     const auto fail = [this, pending](const QString &message) {
         QTimer::singleShot(0, this, [this, pending, message] { m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {}, message}); });
     };
+    if (const std::optional<locktables::TableLockKey> tableKey = locktables::parseLockKey(request.key);
+        tableKey && std::any_of(m_tables.cbegin(), m_tables.cend(), [&](const locktables::TableShape &t) { return t.config.table == tableKey->table; })) {
+        releaseTableRow(request, pending, *tableKey);
+        return;
+    }
     bool numeric = false;
     const qulonglong id = request.holder.toULongLong(&numeric);
     if (request.mode != LockReleaseRequest::Delete) {
@@ -390,6 +535,69 @@ void MysqlLockBackend::release(const LockReleaseRequest &request, std::function<
     }, int(m_config.queryTimeoutMs));
 }
 
+void MysqlLockBackend::releaseTableRow(const LockReleaseRequest &request, const std::shared_ptr<PendingRelease> &pending,
+                                       const locktables::TableLockKey &key)
+{
+    const auto finish = [this, pending](ForceReleaseResult::Outcome outcome, const QByteArray &now, const QString &message) {
+        m_releases.finish(pending, ForceReleaseResult{outcome, now, message});
+    };
+    const std::optional<std::pair<QByteArray, QByteArray>> holder = locktables::parseHolderId(request.holder);
+    const locktables::TableShape *shape = nullptr;
+    for (const locktables::TableShape &table : std::as_const(m_tables)) {
+        if (table.config.table == key.table && table.readable())
+            shape = &table;
+    }
+    QString refusal;
+    if (request.mode != LockReleaseRequest::Delete)
+        refusal = QStringLiteral("a lock table's row has one release: expiring it (release without --ask or --revoke); nothing was done");
+    else if (!holder)
+        refusal = QStringLiteral("holder \"%1\" is not OWNER@UNTIL as 'locks list' prints it; nothing was done").arg(escapeBytes(request.holder));
+    else if (!shape)
+        refusal = QStringLiteral("%1 is not a lock table this endpoint reads (see \"lock_tables\"); nothing was done").arg(key.table);
+    else if (key.database != m_database)
+        refusal = QStringLiteral("%1 is in database %2; this endpoint is connected to %3; nothing was done").arg(key.table, key.database, m_database);
+    else if (!isConnected())
+        refusal = QStringLiteral("%1 is not connected; nothing was done").arg(url());
+    if (!refusal.isEmpty()) {
+        QTimer::singleShot(0, this, [finish, refusal] { finish(ForceReleaseResult::Failed, {}, refusal); });
+        return;
+    }
+    const QString table = key.table;
+    const QByteArray owner = holder->first;
+    const QByteArray name = m_connection->quote(key.name);
+    // The UPDATE and the ROW_COUNT() after it are queued together on the one connection: nothing
+    // runs between them.
+    const QByteArray update = locktables::expireStatementMysql(*shape, name, m_connection->quote(holder->first), m_connection->quote(holder->second));
+    auto updateError = std::make_shared<MysqlResult>();
+    m_connection->query(update, this, [updateError](const MysqlResult &r) { *updateError = r; }, int(m_config.queryTimeoutMs));
+    m_connection->query(locktables::expiredAnswerMysql(*shape, name), this, [this, finish, updateError, key, table, owner](const MysqlResult &r) {
+        if (!updateError->ok) {
+            const bool denied = updateError->errorCode == 1142 || updateError->errorCode == 1143;
+            finish(ForceReleaseResult::Failed, {},
+                   denied ? QStringLiteral("user %1 may not update %2: %3; GRANT UPDATE ON %2 TO %1; nothing was done").arg(m_role, table, updateError->error)
+                          : QStringLiteral("expiring the row in %1 failed: %2; nothing was done").arg(table, updateError->error));
+            return;
+        }
+        if (!r.ok) {
+            finish(ForceReleaseResult::Failed, {}, QStringLiteral("reading the outcome of the UPDATE on %1 failed: %2").arg(table, r.error));
+            return;
+        }
+        const Row row{r, r.rows.value(0)};
+        if (row["expired"] == "1") {
+            finish(ForceReleaseResult::Released, {}, locktables::expiredMessage(key.name, table, owner));
+            return;
+        }
+        const QByteArray now = row["now_holder"];
+        if (now.isNull())
+            finish(ForceReleaseResult::Gone, {}, QStringLiteral("%1 in %2 is not held any more (expired or unlocked); nothing was done")
+                                                     .arg(escapeBytes(key.name), table));
+        else
+            finish(ForceReleaseResult::HolderChanged, now,
+                   QStringLiteral("%1 in %2 is now held by %3 (another owner, or the same one renewed it); nothing was done")
+                       .arg(escapeBytes(key.name), table, escapeBytes(now)));
+    }, int(m_config.queryTimeoutMs));
+}
+
 void MysqlLockBackend::probe(const MysqlEndpointConfig &config, const QByteArray &password, QObject *context,
                              std::function<void(bool ok, const QString &message)> done)
 {
@@ -415,7 +623,8 @@ void MysqlLockBackend::probe(const MysqlEndpointConfig &config, const QByteArray
             const bool maria = row.text("version").contains(QStringLiteral("MariaDB"), Qt::CaseInsensitive);
             QString message = QStringLiteral("connected to %1 as %2 (%3)").arg(config.url, row.text("role"), row.text("version"));
             if (maria && row["mdl_plugin"].toInt() == 0)
-                message += QStringLiteral("; named locks need the metadata_lock_info plugin: INSTALL SONAME 'metadata_lock_info'");
+                message += QStringLiteral("; named locks need the metadata_lock_info plugin (INSTALL SONAME 'metadata_lock_info') or "
+                                          "performance_schema with the wait/lock/metadata/sql/mdl instrument");
             else if (!maria && row["ps"] != "1")
                 message += QStringLiteral("; named locks need performance_schema = ON");
             answer(true, message);

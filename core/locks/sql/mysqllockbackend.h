@@ -4,10 +4,12 @@
 #include "locks/lockbackend.h"
 #include "locks/lockobservations.h"
 #include "locks/pendingreleases.h"
+#include "locks/sql/locktables.h"
 
 #include <QElapsedTimer>
 
 #include <functional>
+#include <memory>
 
 namespace fulcrum {
 
@@ -44,7 +46,17 @@ private:
 
     void connectNow();
     void lose(const QString &why);
-    void finishPass(const MysqlResult &holders, const MysqlResult &waiters);
+    struct Pass;   // one pass's answers, gathered statement by statement
+    // Reads the catalogue for lock_tables when it is older than a minute (or never read), then
+    // `then`; `broke`: the connection went away meanwhile.
+    void withCatalogue(std::function<void(bool broke, const QString &error)> then);
+    void dispatchRelease(const LockReleaseRequest &request, const std::shared_ptr<PendingRelease> &pending);
+    void readNamedLocks(quint64 generation);
+    void readTables(quint64 generation, std::shared_ptr<Pass> pass, qsizetype next);
+    void finishPass(const Pass &pass);
+    void releaseTableRow(const LockReleaseRequest &request, const std::shared_ptr<PendingRelease> &pending,
+                         const locktables::TableLockKey &key);
+    bool passFailed(const MysqlResult &r, const QString &what);
 
     MysqlEndpointConfig m_config;
     QByteArray m_password;
@@ -53,6 +65,9 @@ private:
     Source m_source = Source::None;
     QString m_sourceProblem;
     QString m_role;
+    QString m_database;
+    QList<locktables::TableShape> m_tables;   // lock_tables as the catalogue last showed them
+    QElapsedTimer m_catalogueAge;             // invalid: read the catalogue before the next pass
     bool m_scanning = false;
     quint64 m_generation = 0;
     bool m_resumeWanted = false;

@@ -30,7 +30,7 @@ constexpr int kOtherLocksListed = 50;
 
 const QByteArray kRoleQuery =
     "SELECT current_user AS role, r.rolsuper, pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') AS read_all_stats, "
-    "pg_has_role(current_user, 'pg_signal_backend', 'MEMBER') AS signal_backend, current_setting('server_version') AS version "
+    "pg_has_role(current_user, 'pg_signal_backend', 'MEMBER') AS signal_backend, current_setting('server_version') AS version, current_database() AS database "
     "FROM pg_roles r WHERE r.rolname = current_user";
 
 QByteArray advisoryQuery(int serverVersion, int limit)
@@ -237,13 +237,13 @@ LockBackendCapabilities PostgresLockBackend::postgresCapabilities()
     c.sessions = true;
     c.clientAddress = true;
     c.askHolder = true;
-    c.kinds = {QStringLiteral("pg-advisory"), QStringLiteral("pg-blocking-chain")};
+    c.kinds = {QStringLiteral("pg-advisory"), QStringLiteral("pg-blocking-chain"), QStringLiteral("lock-table")};
     c.releaseEffect = QStringLiteral(
         "Ends the holder's session with pg_terminate_backend: the only way to free another session's advisory lock "
         "(pg_cancel_backend does not). Checked first in the same statement: the pid must still belong to the session "
         "shown (same backend start) and still hold the lock (or still block the chain). Its open transaction is rolled "
         "back, EVERY lock it holds is freed (listed below), and the application sees its connection drop. The next "
-        "waiter gets the lock at once.");
+        "waiter gets the lock at once.\n") + locktables::releaseEffect();
     c.askEffect = QStringLiteral(
         "Blocking chains only: cancels the root blocker's current query with pg_cancel_backend, after the same checks. "
         "Its session stays; a transaction in progress is aborted and its row and table locks freed. Does nothing for "
@@ -288,9 +288,11 @@ void PostgresLockBackend::connectNow()
             }
             const Row row{r, r.rows.first()};
             m_role = row.text("role");
+            m_database = row.text("database");
             m_readAllStats = row.flag("rolsuper") || row.flag("read_all_stats");
             m_signalBackend = row.flag("rolsuper") || row.flag("signal_backend");
             m_serverVersion = connection->serverVersion();
+            m_catalogueAge.invalidate();   // another server or database, perhaps: read its lock tables afresh
             m_state = LockBackendState::Connected;
             Q_EMIT connected();
             if (m_resumeWanted) {
@@ -331,9 +333,58 @@ void PostgresLockBackend::scan()
     const quint64 generation = ++m_generation;
     m_passStartedAt = wallclock::nowUtc();
     m_passClock.start();
+    withCatalogue([this, generation](bool broke, const QString &error) {
+        if (!m_scanning || generation != m_generation || broke)
+            return;     // broke: lost() says so and the pass resumes after the reconnect
+        if (!error.isEmpty()) {
+            m_scanning = false;
+            Q_EMIT scanFailed(QStringLiteral("%1: %2").arg(url(), error));
+            return;
+        }
+        startPass(generation);
+    });
+}
+
+void PostgresLockBackend::withCatalogue(std::function<void(bool broke, const QString &error)> then)
+{
+    // Lock tables come and go with deployments (ShedLock creates its table with the application):
+    // the catalogue is read again every minute, and at once after a table statement failed.
+    constexpr qint64 kCatalogueMaxAgeMs = 60'000;
+    if (m_config.lockTables.isEmpty() || (m_catalogueAge.isValid() && m_catalogueAge.elapsed() < kCatalogueMaxAgeMs)) {
+        then(false, {});
+        return;
+    }
+    const QByteArray sql = locktables::catalogueQuery(locktables::Dialect::Postgres, m_config.lockTables);
+    m_connection->query(sql, {}, this, [this, then](const QList<PgResult> &results) {
+        const PgResult &r = results.value(results.size() - 1);
+        if (results.isEmpty() || (!r.ok && r.sqlState.isEmpty())) {
+            then(true, QStringLiteral("the connection was lost"));
+            return;
+        }
+        if (!r.ok) {
+            then(false, QStringLiteral("reading the catalogue for lock_tables failed: %1").arg(r.error));
+            return;
+        }
+        QList<locktables::CatalogueRow> rows;
+        for (const QList<QByteArray> &values : r.rows) {
+            const Row row{r, values};
+            rows.append({row.text("configured"), row.text("column_name"), row.text("data_type"), row.flag("can_select")});
+        }
+        m_tables = locktables::shapesFrom(locktables::Dialect::Postgres, m_config.lockTables, rows);
+        m_catalogueAge.start();
+        then(false, {});
+    }, int(m_config.queryTimeoutMs));
+}
+
+void PostgresLockBackend::startPass(quint64 generation)
+{
     QByteArray sql = advisoryQuery(m_serverVersion, m_config.maxLocks);
     if (m_config.blockingChains)
         sql += chainQuery(m_serverVersion);
+    for (const locktables::TableShape &table : std::as_const(m_tables)) {
+        if (table.readable())
+            sql += locktables::selectQuery(locktables::Dialect::Postgres, table, m_config.maxLocks) + ";\n";
+    }
     m_connection->query(sql, {}, this, [this, generation](const QList<PgResult> &results) {
         if (!m_scanning || generation != m_generation)
             return;
@@ -343,6 +394,14 @@ void PostgresLockBackend::scan()
         if (failed) {
             m_scanning = false;
             const PgResult &r = results.last();
+            const int tablesFrom = m_config.blockingChains ? 3 : 2;
+            if (results.size() > tablesFrom) {
+                // A lock table changed under us (dropped, altered, privilege revoked): the next
+                // pass reads the catalogue first and leaves it out with a note.
+                m_catalogueAge.invalidate();
+                Q_EMIT scanFailed(QStringLiteral("%1: reading a lock table failed: %2 (the next pass reads the catalogue again)").arg(url(), r.error));
+                return;
+            }
             Q_EMIT scanFailed(r.sqlState == "42501"
                                   ? QStringLiteral("%1: role %2 may not read the lock views: %3; %4")
                                         .arg(url(), m_role, r.error, privilegeFix(m_role, QStringLiteral("pg_read_all_stats")))
@@ -473,7 +532,7 @@ void PostgresLockBackend::finishPass(const QList<PgResult> &results)
         result.locks.append(std::move(info));
     }
 
-    if (results.size() > 2) {
+    if (m_config.blockingChains && results.size() > 2) {
         // Blocking chains: a tree per root blocker (a blocker that waits on nobody).
         const PgResult &chains = results.at(2);
         struct Node
@@ -561,6 +620,29 @@ void PostgresLockBackend::finishPass(const QList<PgResult> &results)
             result.locks.append(std::move(info));
         }
     }
+    // Lock tables: their held rows, in the order the statements were sent.
+    qsizetype next = m_config.blockingChains ? 3 : 2;
+    qsizetype tableRows = 0;
+    const QString database = m_database;
+    for (const locktables::TableShape &table : std::as_const(m_tables)) {
+        if (!table.readable())
+            continue;
+        const PgResult &rows = results.value(next++);
+        tableRows += rows.rows.size();
+        if (rows.rows.size() > m_config.maxLocks)
+            result.truncated = true;
+        for (qsizetype i = 0; i < std::min<qsizetype>(rows.rows.size(), m_config.maxLocks); ++i) {
+            const Row row{rows, rows.rows.at(i)};
+            const QByteArray held = row["held_ms"];
+            LockInfo info = locktables::lockFromRow(QStringLiteral("postgres"), database, table, row["name"], row["owner"], row["until_text"],
+                                                    row.integer("ttl_ms"), held.isNull() ? std::nullopt : std::optional<qint64>(held.toLongLong()),
+                                                    m_passStartedAt);
+            m_observations.observe(info);
+            result.locks.append(std::move(info));
+        }
+    }
+    for (const QString &problem : locktables::problems(m_tables))
+        result.notes.append(LockScanNote{{}, problem});
     if (!result.truncated)
         m_observations.endPass();
     std::sort(result.locks.begin(), result.locks.end(), [](const LockInfo &a, const LockInfo &b) { return a.key < b.key; });
@@ -572,7 +654,7 @@ void PostgresLockBackend::finishPass(const QList<PgResult> &results)
     if (result.truncated)
         result.notes.append(LockScanNote{{}, QStringLiteral("stopped at max_locks (%1 advisory lock rows): not every lock was read; raise "
                                                             "\"max_locks\"").arg(m_config.maxLocks)});
-    result.keysScanned = advisory.rows.size() + (results.size() > 2 ? results.at(2).rows.size() : 0);
+    result.keysScanned = advisory.rows.size() + (m_config.blockingChains ? results.value(2).rows.size() : 0) + tableRows;
     result.elapsedMs = m_passClock.elapsed();
     result.restarts = m_restarts;
     result.finishedAt = wallclock::nowUtc();
@@ -587,6 +669,10 @@ void PostgresLockBackend::release(const LockReleaseRequest &request, std::functi
     const auto fail = [this, pending](ForceReleaseResult::Outcome outcome, const QString &message) {
         QTimer::singleShot(0, this, [this, pending, outcome, message] { m_releases.finish(pending, ForceReleaseResult{outcome, {}, message}); });
     };
+    if (const std::optional<locktables::TableLockKey> tableKey = locktables::parseLockKey(request.key)) {
+        releaseTableRow(request, pending, *tableKey);
+        return;
+    }
     const std::optional<LockName> name = parseLockName(request.key);
     const std::optional<HolderId> holder = parseHolderId(request.holder);
     if (!name) {
@@ -709,6 +795,73 @@ void PostgresLockBackend::release(const LockReleaseRequest &request, std::functi
                                                       .arg(shown.holderText.isEmpty() ? holderText : shown.holderText,
                                                            row.flag("in_xact") ? QStringLiteral(", its open transaction rolled back") : QString(),
                                                            others > 0 ? QStringLiteral(" (%1 besides this one)").arg(others) : QString(), next)});
+    }, int(m_config.queryTimeoutMs));
+}
+
+void PostgresLockBackend::releaseTableRow(const LockReleaseRequest &request, const std::shared_ptr<PendingRelease> &pending,
+                                          const locktables::TableLockKey &key)
+{
+    if (isConnected() && !m_catalogueAge.isValid()) {
+        // A release without a pass before it (fulcrumctl): which tables and columns, first.
+        withCatalogue([this, request, pending, key](bool broke, const QString &error) {
+            if (broke || !error.isEmpty()) {
+                m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {}, QStringLiteral("%1; nothing was done").arg(error)});
+                return;
+            }
+            if (!m_catalogueAge.isValid())
+                m_catalogueAge.start();   // no lock tables configured: say so below, do not ask again
+            releaseTableRow(request, pending, key);
+        });
+        return;
+    }
+    const auto finish = [this, pending](ForceReleaseResult::Outcome outcome, const QByteArray &now, const QString &message) {
+        m_releases.finish(pending, ForceReleaseResult{outcome, now, message});
+    };
+    const auto fail = [this, finish](const QString &message) {
+        QTimer::singleShot(0, this, [finish, message] { finish(ForceReleaseResult::Failed, {}, message); });
+    };
+    const std::optional<std::pair<QByteArray, QByteArray>> holder = locktables::parseHolderId(request.holder);
+    const locktables::TableShape *shape = nullptr;
+    for (const locktables::TableShape &table : std::as_const(m_tables)) {
+        if (table.config.table == key.table && table.readable())
+            shape = &table;
+    }
+    if (request.mode != LockReleaseRequest::Delete)
+        fail(QStringLiteral("a lock table's row has one release: expiring it (release without --ask or --revoke); nothing was done"));
+    else if (!holder)
+        fail(QStringLiteral("holder \"%1\" is not OWNER@UNTIL as 'locks list' prints it; nothing was done").arg(escapeBytes(request.holder)));
+    else if (!shape)
+        fail(QStringLiteral("%1 is not a lock table this endpoint reads (see \"lock_tables\"); nothing was done").arg(key.table));
+    else if (key.database != m_database)
+        fail(QStringLiteral("%1 is in database %2; this endpoint is connected to %3; nothing was done").arg(key.table, key.database, m_database));
+    else if (!isConnected())
+        fail(QStringLiteral("%1 is not connected; nothing was done").arg(url()));
+    if (request.mode != LockReleaseRequest::Delete || !holder || !shape || key.database != m_database || !isConnected())
+        return;
+    const QString table = key.table;
+    const QByteArray owner = holder->first;
+    m_connection->query(locktables::expireStatementPostgres(*shape), {key.name, holder->first, holder->second}, this,
+                        [this, finish, key, table, owner](const QList<PgResult> &results) {
+        const PgResult &r = results.value(results.size() - 1);
+        if (!r.ok) {
+            finish(ForceReleaseResult::Failed, {},
+                   r.sqlState == "42501" ? QStringLiteral("role %1 may not update %2: %3; GRANT UPDATE ON %2 TO %1; nothing was done").arg(m_role, table, r.error)
+                                         : QStringLiteral("expiring the row in %1 failed: %2; nothing was done").arg(table, r.error));
+            return;
+        }
+        const Row row{r, r.rows.value(0)};
+        if (row.integer("expired") == 1) {
+            finish(ForceReleaseResult::Released, {}, locktables::expiredMessage(key.name, table, owner));
+            return;
+        }
+        const QByteArray now = row["now_holder"];
+        if (now.isNull())
+            finish(ForceReleaseResult::Gone, {}, QStringLiteral("%1 in %2 is not held any more (expired or unlocked); nothing was done")
+                                                     .arg(escapeBytes(key.name), table));
+        else
+            finish(ForceReleaseResult::HolderChanged, now,
+                   QStringLiteral("%1 in %2 is now held by %3 (another owner, or the same one renewed it); nothing was done")
+                       .arg(escapeBytes(key.name), table, escapeBytes(now)));
     }, int(m_config.queryTimeoutMs));
 }
 

@@ -4,6 +4,7 @@
 #include "locks/lockbackend.h"
 #include "locks/lockobservations.h"
 #include "locks/pendingreleases.h"
+#include "locks/sql/locktables.h"
 
 #include <QElapsedTimer>
 
@@ -46,7 +47,13 @@ public:
 private:
     void connectNow();
     void lose(const QString &why);
+    // Reads the catalogue for lock_tables when it is older than a minute (or never read), then
+    // `then`; `broke`: the connection went away meanwhile.
+    void withCatalogue(std::function<void(bool broke, const QString &error)> then);
+    void startPass(quint64 generation);
     void finishPass(const QList<PgResult> &results);
+    void releaseTableRow(const LockReleaseRequest &request, const std::shared_ptr<PendingRelease> &pending,
+                         const locktables::TableLockKey &key);
 
     PostgresEndpointConfig m_config;
     QByteArray m_password;
@@ -57,9 +64,12 @@ private:
     bool m_resumeWanted = false;
     int m_restarts = 0;
     QString m_role;
+    QString m_database;
     bool m_readAllStats = false;
     bool m_signalBackend = false;
     int m_serverVersion = 0;
+    QList<locktables::TableShape> m_tables;   // lock_tables as the catalogue last showed them
+    QElapsedTimer m_catalogueAge;             // invalid: read the catalogue before the next pass
     QDateTime m_passStartedAt;
     QElapsedTimer m_passClock;
     LockScanResult m_lastResult;

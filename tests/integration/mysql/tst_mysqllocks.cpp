@@ -35,9 +35,12 @@ private Q_SLOTS:
     void userWithoutConnectionAdminIsToldWhichPrivilege();
     void fulcrumctlListsAndReleases();
     void serverWithoutThePluginSaysWhatItNeeds();
+    void performanceSchemaShowsHoldersAndWaiters();
+    void shedLockRowsExpireOnlyWhileStillAsShown();
+    void ownLockTableMappedAndProblemsNamed();
 
 private:
-    std::unique_ptr<MysqlLockBackend> connectedBackend(const QString &user = QStringLiteral("fulcrum"));
+    std::unique_ptr<MysqlLockBackend> connectedBackend(const QString &user = QStringLiteral("fulcrum"), const QString &database = {});
     LockInfo rowWhen(MysqlLockBackend &backend, const QByteArray &key, const std::function<bool(const LockInfo &)> &accept);
     ForceReleaseResult releaseNow(MysqlLockBackend &backend, const LockReleaseRequest &request);
     std::unique_ptr<MariaDbSession> session(const QString &user = QStringLiteral("app"));
@@ -56,11 +59,11 @@ void TestMysqlLocks::initTestCase()
              qPrintable(error));
 }
 
-std::unique_ptr<MysqlLockBackend> TestMysqlLocks::connectedBackend(const QString &user)
+std::unique_ptr<MysqlLockBackend> TestMysqlLocks::connectedBackend(const QString &user, const QString &database)
 {
     MysqlEndpointConfig config;
     config.name = QStringLiteral("shop-mysql");
-    config.url = m_server->url(user);
+    config.url = m_server->url(user, database);
     auto backend = std::make_unique<MysqlLockBackend>(config, QByteArray());
     backend->open();
     if (!QTest::qWaitFor([&] { return backend->isConnected(); }, 20'000))
@@ -232,7 +235,7 @@ void TestMysqlLocks::fulcrumctlListsAndReleases()
 
 void TestMysqlLocks::serverWithoutThePluginSaysWhatItNeeds()
 {
-    MariaDbServer bare(false);
+    MariaDbServer bare(MariaDbServer::NamedLocks::None);
     QString error;
     QVERIFY2(bare.start(&error), qPrintable(error));
     QVERIFY(bare.sql(QStringLiteral("CREATE USER fulcrum@'%'; GRANT PROCESS ON *.* TO fulcrum@'%';")));
@@ -256,6 +259,157 @@ void TestMysqlLocks::serverWithoutThePluginSaysWhatItNeeds()
     MysqlLockBackend::probe(config, QByteArray(), &context, [&](bool ok, const QString &message) { probed = {ok, message}; });
     QTRY_VERIFY_WITH_TIMEOUT(probed.has_value(), 15'000);
     QVERIFY(!probed->first);
+}
+
+void TestMysqlLocks::performanceSchemaShowsHoldersAndWaiters()
+{
+    // MySQL 8's source (performance_schema.metadata_locks, OBJECT_TYPE 'USER LEVEL LOCK'), on a
+    // MariaDB that has it on instead of the plugin: the same statement MySQL 8 answers.
+    MariaDbServer server(MariaDbServer::NamedLocks::PerformanceSchema);
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    QVERIFY(server.sql(QStringLiteral("CREATE USER fulcrum@'%'; GRANT PROCESS, CONNECTION ADMIN ON *.* TO fulcrum@'%'; "
+                                      "GRANT SELECT ON performance_schema.* TO fulcrum@'%'; CREATE USER app@'%';")));
+    MysqlEndpointConfig config;
+    config.url = server.url(QStringLiteral("fulcrum"));
+    MysqlLockBackend backend(config, QByteArray());
+    backend.open();
+    QTRY_VERIFY_WITH_TIMEOUT(backend.isConnected(), 20'000);
+    MariaDbSession holder(server, QStringLiteral("app"));
+    MariaDbSession waiter(server, QStringLiteral("app"));
+    QVERIFY(holder.start() && waiter.start());
+    QCOMPARE(holder.run(QStringLiteral("SELECT GET_LOCK('stock:7', 0);")).value_or(QString()), QStringLiteral("1"));
+    waiter.send(QStringLiteral("SELECT GET_LOCK('stock:7', 100);"));
+    const LockInfo row = rowWhen(backend, "stock:7", [](const LockInfo &r) { return r.waiters.size() == 1; });
+    QCOMPARE(row.detailString(QStringLiteral("source")), QStringLiteral("performance_schema"));
+    QCOMPARE(row.holder, QByteArray::number(holder.connectionId()));
+    QCOMPARE(row.waiters.value(0).id, QByteArray::number(waiter.connectionId()));
+    const ForceReleaseResult killed = releaseNow(backend, LockReleaseRequest{LockReleaseRequest::Delete, "stock:7", row.holder});
+    QCOMPARE(killed.outcome, ForceReleaseResult::Released);
+    QVERIFY(holder.connectionLost());
+    QCOMPARE(rowWhen(backend, "stock:7", [&](const LockInfo &r) { return r.holder == QByteArray::number(waiter.connectionId()); }).holder,
+             QByteArray::number(waiter.connectionId()));
+    waiter.quit();
+}
+
+// ShedLock's statements for MySQL with the database's time (usingDbTime(): its
+// MySqlServerTimeStatementsSource), as a scheduler node runs them.
+static QString shedLockInsert(const QString &name, const QString &node, qint64 lockAtMostForMicros)
+{
+    return QStringLiteral("INSERT IGNORE INTO shedlock(name, lock_until, locked_at, locked_by) VALUES('%1', TIMESTAMPADD(MICROSECOND, %3, UTC_TIMESTAMP(3)), "
+                          "UTC_TIMESTAMP(3), '%2');").arg(name, node).arg(lockAtMostForMicros);
+}
+
+static QString shedLockUpdate(const QString &name, const QString &node, qint64 lockAtMostForMicros)
+{
+    return QStringLiteral("UPDATE shedlock SET lock_until = TIMESTAMPADD(MICROSECOND, %3, UTC_TIMESTAMP(3)), locked_at = UTC_TIMESTAMP(3), locked_by = '%2' "
+                          "WHERE name = '%1' AND lock_until <= UTC_TIMESTAMP(3); SELECT ROW_COUNT();").arg(name, node).arg(lockAtMostForMicros);
+}
+
+static QString shedLockExtend(const QString &name, const QString &node, qint64 lockAtMostForMicros)
+{
+    return QStringLiteral("UPDATE shedlock SET lock_until = TIMESTAMPADD(MICROSECOND, %3, UTC_TIMESTAMP(3)) WHERE name = '%1' AND locked_by = '%2' "
+                          "AND lock_until > UTC_TIMESTAMP(3);").arg(name, node).arg(lockAtMostForMicros);
+}
+
+static QString shedLockUnlock(const QString &name, const QString &node)
+{
+    return QStringLiteral("UPDATE shedlock SET lock_until = IF (TIMESTAMPADD(MICROSECOND, 0, locked_at) > UTC_TIMESTAMP(3) , TIMESTAMPADD(MICROSECOND, 0, locked_at), "
+                          "UTC_TIMESTAMP(3)) WHERE name = '%1' AND locked_by = '%2';").arg(name, node);
+}
+
+void TestMysqlLocks::shedLockRowsExpireOnlyWhileStillAsShown()
+{
+    // ShedLock's own DDL for MySQL (its README), in the application's database.
+    QString error;
+    QVERIFY2(m_server->sql(QStringLiteral("CREATE DATABASE shop; CREATE TABLE shop.shedlock(name VARCHAR(64) NOT NULL, lock_until TIMESTAMP(3) NOT NULL, "
+                                          "locked_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), locked_by VARCHAR(255) NOT NULL, PRIMARY KEY (name)); "
+                                          "GRANT ALL ON shop.* TO app@'%'; GRANT SELECT, UPDATE ON shop.* TO fulcrum@'%';"), &error),
+             qPrintable(error));
+    auto nodeA = session();
+    auto nodeB = session();
+    QVERIFY(nodeA->run(QStringLiteral("USE shop;")) && nodeB->run(QStringLiteral("USE shop;")));
+    QVERIFY(nodeA->run(shedLockInsert(QStringLiteral("reportJob"), QStringLiteral("node-a"), 600'000'000)));
+    QVERIFY(nodeA->run(shedLockInsert(QStringLiteral("cleanupJob"), QStringLiteral("node-a"), 600'000'000)));
+    QVERIFY(nodeA->run(shedLockUnlock(QStringLiteral("cleanupJob"), QStringLiteral("node-a"))));
+
+    auto backend = connectedBackend(QStringLiteral("fulcrum"), QStringLiteral("shop"));
+    QVERIFY(backend);
+    const QByteArray key = "shop/table:shedlock:reportJob";
+    const LockInfo shown = rowWhen(*backend, key, [](const LockInfo &) { return true; });
+    QCOMPARE(shown.kind, QStringLiteral("lock-table"));
+    QCOMPARE(shown.holderText, QStringLiteral("node-a"));
+    QVERIFY2(shown.ttlMs > 500'000 && shown.ttlMs <= 600'000, qPrintable(QString::number(shown.ttlMs)));
+    QVERIFY2(std::abs(shown.acquiredAt.secsTo(QDateTime::currentDateTimeUtc())) < 60, qPrintable(shown.acquiredAt.toString(Qt::ISODate)));
+    for (const LockInfo &info : backend->lastResult().locks)
+        QVERIFY2(info.key != "shop/table:shedlock:cleanupJob", "an unlocked ShedLock row is not a held lock");
+
+    // fulcrumctl: the row the operator saw is gone stale after node-a extends (exit 3); the
+    // current one is expired (exit 0), and node-b's next attempt takes the lock.
+    QVERIFY(nodeA->run(shedLockExtend(QStringLiteral("reportJob"), QStringLiteral("node-a"), 900'000'000)));
+    const QString ctl = binaryPath(QStringLiteral("fulcrumctl"));
+    const QString audit = QDir::temp().filePath(QStringLiteral("fulcrum-shedlock-audit.log"));
+    const QStringList release{QStringLiteral("locks"), QStringLiteral("release"), QString::fromUtf8(key), QStringLiteral("--mysql"),
+                              m_server->url(QStringLiteral("fulcrum"), QStringLiteral("shop")), QStringLiteral("--audit-log"), audit, QStringLiteral("--holder")};
+    const ProgramRun stale = runProgram(ctl, release + QStringList{QString::fromUtf8(shown.holder)});
+    QVERIFY2(stale.exitCode == 3, qPrintable(stale.out + stale.err));
+    QCOMPARE(nodeB->run(shedLockUpdate(QStringLiteral("reportJob"), QStringLiteral("node-b"), 600'000'000)).value_or(QString()), QStringLiteral("0"));
+    const LockInfo current = rowWhen(*backend, key, [](const LockInfo &r) { return r.ttlMs > 600'000; });
+    const ProgramRun right = runProgram(ctl, release + QStringList{QString::fromUtf8(current.holder)});
+    QVERIFY2(right.exitCode == 0, qPrintable(right.out + right.err));
+    QVERIFY2((right.out + right.err).contains(QStringLiteral("NOT stopped")), qPrintable(right.out + right.err));
+    QCOMPARE(nodeB->run(shedLockUpdate(QStringLiteral("reportJob"), QStringLiteral("node-b"), 600'000'000)).value_or(QString()), QStringLiteral("1"));
+    const LockInfo taken = rowWhen(*backend, key, [](const LockInfo &r) { return r.holderText == u"node-b"; });
+    QCOMPARE(taken.holderText, QStringLiteral("node-b"));
+    const ForceReleaseResult late = releaseNow(*backend, LockReleaseRequest{LockReleaseRequest::Delete, key, current.holder});
+    QCOMPARE(late.outcome, ForceReleaseResult::HolderChanged);
+    QCOMPARE(late.currentHolder, taken.holder);
+    QFile auditLog(audit);
+    QVERIFY(auditLog.open(QIODevice::ReadOnly));
+    const QByteArray logged = auditLog.readAll();
+    QVERIFY2(logged.contains("reportJob"), logged.constData());
+    auditLog.remove();
+    nodeA->quit();
+    nodeB->quit();
+}
+
+void TestMysqlLocks::ownLockTableMappedAndProblemsNamed()
+{
+    QString error;
+    QVERIFY2(m_server->sql(QStringLiteral("CREATE DATABASE ops; CREATE TABLE ops.job_locks(job VARCHAR(100) PRIMARY KEY, node VARCHAR(100), expires_at DATETIME(6)); "
+                                          "INSERT INTO ops.job_locks VALUES ('nightly-export', 'cron-2', UTC_TIMESTAMP(6) + INTERVAL 5 MINUTE), "
+                                          "('done', 'cron-1', UTC_TIMESTAMP(6) - INTERVAL 1 MINUTE); "
+                                          "CREATE DATABASE IF NOT EXISTS shop; GRANT SELECT, UPDATE ON ops.* TO fulcrum@'%';"), &error),
+             qPrintable(error));
+    MysqlEndpointConfig config;
+    config.url = m_server->url(QStringLiteral("fulcrum"), QStringLiteral("ops"));
+    LockTableConfig own;
+    own.table = QStringLiteral("ops.job_locks");
+    own.nameColumn = QStringLiteral("job");
+    own.ownerColumn = QStringLiteral("node");
+    own.untilColumn = QStringLiteral("expires_at");
+    own.sinceColumn.clear();
+    LockTableConfig missing;
+    missing.table = QStringLiteral("no_such_locks");
+    config.lockTables = {own, missing};
+    MysqlLockBackend backend(config, QByteArray());
+    backend.open();
+    QTRY_VERIFY_WITH_TIMEOUT(backend.isConnected(), 20'000);
+    const LockInfo row = rowWhen(backend, "ops/table:ops.job_locks:nightly-export", [](const LockInfo &) { return true; });
+    QCOMPARE(row.holderText, QStringLiteral("cron-2"));
+    QVERIFY2(row.ttlMs > 240'000 && row.ttlMs <= 300'000, qPrintable(QString::number(row.ttlMs)));
+    QVERIFY(!row.acquiredAt.isValid());
+    QStringList notes;
+    for (const LockScanNote &note : backend.lastResult().notes)
+        notes.append(note.text);
+    QVERIFY2(notes.join(u'\n').contains(QStringLiteral("no_such_locks does not exist")), qPrintable(notes.join(u'\n')));
+    for (const LockInfo &info : backend.lastResult().locks)
+        QVERIFY(!info.key.endsWith(":done"));
+    QCOMPARE(releaseNow(backend, LockReleaseRequest{LockReleaseRequest::Delete, row.key, row.holder}).outcome, ForceReleaseResult::Released);
+    QString output;
+    QVERIFY(m_server->sql(QStringLiteral("SELECT COUNT(*) FROM ops.job_locks WHERE expires_at > UTC_TIMESTAMP(6);"), &output));
+    QVERIFY2(output.trimmed().endsWith(u'0'), qPrintable(output));
+    QCOMPARE(releaseNow(backend, LockReleaseRequest{LockReleaseRequest::Delete, row.key, row.holder}).outcome, ForceReleaseResult::Gone);
 }
 
 QTEST_GUILESS_MAIN(TestMysqlLocks)

@@ -1,3 +1,4 @@
+#include "locks/sql/locktables.h"
 #include "locks/sql/pgadvisory.h"
 #include "locks/sql/postgreslockbackend.h"
 #include "postgresserver.h"
@@ -32,6 +33,8 @@ private Q_SLOTS:
     void rowLockChainOfThreeFromTheRootDown();
     void cancelTheRootBlockersQuery();
     void wrongDatabaseIsAClearError();
+    void shedLockRowsExpireOnlyWhileStillAsShown();
+    void ownLockTableMappedAndProblemsNamed();
 
 private:
     std::unique_ptr<PostgresLockBackend> connectedBackend(const QString &user = QStringLiteral("postgres"));
@@ -386,6 +389,143 @@ void TestPgLocks::wrongDatabaseIsAClearError()
     QTRY_VERIFY_WITH_TIMEOUT(probed.has_value(), 15'000);
     QVERIFY2(probed->first && probed->second.contains(QStringLiteral("pg_read_all_stats")) && probed->second.contains(QStringLiteral("pg_signal_backend")),
              qPrintable(probed->second));
+}
+
+// ShedLock's statements for PostgreSQL with the database's time (usingDbTime(): its
+// PostgresSqlServerTimeStatementsSource), as a scheduler node runs them.
+static QString shedLockLock(const QString &name, const QString &node, int lockAtMostForMs)
+{
+    const QString now = QStringLiteral("timezone('utc', CURRENT_TIMESTAMP)");
+    const QString until = QStringLiteral("%1 + cast('%2 milliseconds' as interval)").arg(now).arg(lockAtMostForMs);
+    return QStringLiteral("INSERT INTO shedlock(name, lock_until, locked_at, locked_by) VALUES('%1', %3, %4, '%2') "
+                          "ON CONFLICT (name) DO UPDATE SET lock_until = %3, locked_at = %4, locked_by = '%2' "
+                          "WHERE shedlock.lock_until <= %4;")
+        .arg(name, node, until, now);
+}
+
+static QString shedLockExtend(const QString &name, const QString &node, int lockAtMostForMs)
+{
+    return QStringLiteral("UPDATE shedlock SET lock_until = timezone('utc', CURRENT_TIMESTAMP) + cast('%3 milliseconds' as interval) "
+                          "WHERE name = '%1' AND locked_by = '%2' AND lock_until > timezone('utc', CURRENT_TIMESTAMP);")
+        .arg(name, node).arg(lockAtMostForMs);
+}
+
+static QString shedLockUnlock(const QString &name, const QString &node)
+{
+    return QStringLiteral("UPDATE shedlock SET lock_until = CASE WHEN locked_at + cast('0 milliseconds' as interval) > timezone('utc', CURRENT_TIMESTAMP) "
+                          "THEN locked_at + cast('0 milliseconds' as interval) ELSE timezone('utc', CURRENT_TIMESTAMP) END "
+                          "WHERE name = '%1' AND locked_by = '%2';").arg(name, node);
+}
+
+void TestPgLocks::shedLockRowsExpireOnlyWhileStillAsShown()
+{
+    // ShedLock's own DDL for PostgreSQL (its README).
+    QString error;
+    QVERIFY2(m_server->sql(QStringLiteral("CREATE TABLE shedlock(name VARCHAR(64) NOT NULL, lock_until TIMESTAMP NOT NULL, locked_at TIMESTAMP NOT NULL, "
+                                          "locked_by VARCHAR(255) NOT NULL, PRIMARY KEY (name)); GRANT ALL ON shedlock TO app;"), &error),
+             qPrintable(error));
+    auto nodeA = session(QStringLiteral("app"), QStringLiteral("scheduler-a"));
+    auto nodeB = session(QStringLiteral("app"), QStringLiteral("scheduler-b"));
+    QVERIFY(nodeA->run(shedLockLock(QStringLiteral("reportJob"), QStringLiteral("node-a"), 600'000)));
+    // A job that ran and unlocked: its row stays, not held.
+    QVERIFY(nodeA->run(shedLockLock(QStringLiteral("cleanupJob"), QStringLiteral("node-a"), 600'000)));
+    QVERIFY(nodeA->run(shedLockUnlock(QStringLiteral("cleanupJob"), QStringLiteral("node-a"))));
+
+    auto backend = connectedBackend();
+    QVERIFY(backend);
+    const QByteArray key = "postgres/table:shedlock:reportJob";
+    const LockInfo shown = rowWhen(*backend, QString::fromUtf8(key), [](const LockInfo &) { return true; });
+    QCOMPARE(shown.kind, QStringLiteral("lock-table"));
+    QCOMPARE(shown.holderText, QStringLiteral("node-a"));
+    QVERIFY2(shown.holder.startsWith("node-a@"), shown.holder.constData());
+    QVERIFY2(shown.ttlMs > 500'000 && shown.ttlMs <= 600'000, qPrintable(QString::number(shown.ttlMs)));
+    QVERIFY(shown.acquiredAt.isValid());
+    QVERIFY2(std::abs(shown.acquiredAt.secsTo(QDateTime::currentDateTimeUtc())) < 60, qPrintable(shown.acquiredAt.toString(Qt::ISODate)));
+    QCOMPARE(shown.detailString(QStringLiteral("schema")), QStringLiteral("shedlock"));
+    QVERIFY2(!rowOf(backend->lastResult(), "postgres/table:shedlock:cleanupJob"), "an unlocked ShedLock row is not a held lock");
+
+    // node-a extends its lock (ShedLock's extend): the row the operator saw is no longer current.
+    QVERIFY(nodeA->run(shedLockExtend(QStringLiteral("reportJob"), QStringLiteral("node-a"), 900'000)));
+    const ForceReleaseResult stale = releaseNow(*backend, LockReleaseRequest{LockReleaseRequest::Delete, key, shown.holder});
+    QCOMPARE(stale.outcome, ForceReleaseResult::HolderChanged);
+    QVERIFY2(stale.currentHolder.startsWith("node-a@") && stale.currentHolder != shown.holder, stale.currentHolder.constData());
+    QCOMPARE(nodeB->run(QStringLiteral("SELECT locked_by FROM shedlock WHERE name = 'reportJob' AND lock_until > timezone('utc', now());")).value_or(QString()),
+             QStringLiteral("node-a"));
+
+    // Released while still as shown: node-b's next ShedLock attempt takes it.
+    const LockInfo current = rowWhen(*backend, QString::fromUtf8(key), [](const LockInfo &r) { return r.ttlMs > 600'000; });
+    const ForceReleaseResult released = releaseNow(*backend, LockReleaseRequest{LockReleaseRequest::Delete, key, current.holder});
+    QCOMPARE(released.outcome, ForceReleaseResult::Released);
+    QVERIFY2(released.message.contains(QStringLiteral("NOT stopped")), qPrintable(released.message));
+    QVERIFY(nodeB->run(shedLockLock(QStringLiteral("reportJob"), QStringLiteral("node-b"), 600'000)));
+    QCOMPARE(nodeB->run(QStringLiteral("SELECT locked_by FROM shedlock WHERE name = 'reportJob';")).value_or(QString()), QStringLiteral("node-b"));
+    const LockInfo taken = rowWhen(*backend, QString::fromUtf8(key), [](const LockInfo &r) { return r.holderText == u"node-b"; });
+    QCOMPARE(taken.holderText, QStringLiteral("node-b"));
+    // The operator's old view names node-a: nothing happens to node-b's lock.
+    const ForceReleaseResult late = releaseNow(*backend, LockReleaseRequest{LockReleaseRequest::Delete, key, current.holder});
+    QCOMPARE(late.outcome, ForceReleaseResult::HolderChanged);
+    QCOMPARE(late.currentHolder, taken.holder);
+    // Asking or revoking means nothing for a row.
+    QCOMPARE(releaseNow(*backend, LockReleaseRequest{LockReleaseRequest::AskHolder, key, taken.holder}).outcome, ForceReleaseResult::Failed);
+    // A role that may not read the table sees a note naming the grant, not a silent half-view.
+    auto viewer = connectedBackend(QStringLiteral("viewer"));
+    QVERIFY(viewer);
+    const LockScanResult seen = scanUntil(*viewer, [](const LockScanResult &) { return true; });
+    QVERIFY(!rowOf(seen, key));
+    bool noted = false;
+    for (const LockScanNote &note : seen.notes)
+        noted = noted || note.text.contains(QStringLiteral("GRANT SELECT, UPDATE ON shedlock"));
+    QVERIFY(noted);
+    nodeA->quit();
+    nodeB->quit();
+    QVERIFY(m_server->sql(QStringLiteral("DROP TABLE shedlock;")));
+}
+
+void TestPgLocks::ownLockTableMappedAndProblemsNamed()
+{
+    QString error;
+    QVERIFY2(m_server->sql(QStringLiteral("CREATE SCHEMA ops; CREATE TABLE ops.job_locks(job text PRIMARY KEY, node text, expires_at timestamptz, taken_at timestamptz); "
+                                          "CREATE TABLE bad_locks(job text, node text, expires_at bigint); GRANT ALL ON ALL TABLES IN SCHEMA ops TO app; "
+                                          "GRANT USAGE ON SCHEMA ops TO app;"), &error),
+             qPrintable(error));
+    auto app = session(QStringLiteral("app"), QStringLiteral("cron"));
+    QVERIFY(app->run(QStringLiteral("INSERT INTO ops.job_locks VALUES ('nightly-export', 'cron-2', now() + interval '5 minutes', now() - interval '2 minutes'), "
+                                    "('done', 'cron-1', now() - interval '1 minute', now() - interval '3 minutes');")));
+    PostgresEndpointConfig config;
+    config.url = m_server->url(QStringLiteral("postgres"));
+    LockTableConfig own;
+    own.table = QStringLiteral("ops.job_locks");
+    own.nameColumn = QStringLiteral("job");
+    own.ownerColumn = QStringLiteral("node");
+    own.untilColumn = QStringLiteral("expires_at");
+    own.sinceColumn = QStringLiteral("taken_at");
+    LockTableConfig missing;
+    missing.table = QStringLiteral("no_such_locks");
+    LockTableConfig bad = own;
+    bad.table = QStringLiteral("bad_locks");
+    bad.sinceColumn.clear();
+    config.lockTables = {own, missing, bad};
+    PostgresLockBackend backend(config, QByteArray());
+    backend.open();
+    QTRY_VERIFY_WITH_TIMEOUT(backend.isConnected(), 20'000);
+    const LockInfo row = rowWhen(backend, QStringLiteral("postgres/table:ops.job_locks:nightly-export"), [](const LockInfo &) { return true; });
+    QCOMPARE(row.holderText, QStringLiteral("cron-2"));
+    QVERIFY2(row.ttlMs > 240'000 && row.ttlMs <= 300'000, qPrintable(QString::number(row.ttlMs)));
+    QVERIFY2(std::abs(row.acquiredAt.secsTo(QDateTime::currentDateTimeUtc()) - 120) < 30, qPrintable(row.acquiredAt.toString(Qt::ISODate)));
+    QCOMPARE(row.detailString(QStringLiteral("schema")), QStringLiteral("custom"));
+    QVERIFY(!rowOf(backend.lastResult(), "postgres/table:ops.job_locks:done"));
+    QStringList notes;
+    for (const LockScanNote &note : backend.lastResult().notes)
+        notes.append(note.text);
+    QVERIFY2(notes.join(u'\n').contains(QStringLiteral("no_such_locks does not exist")), qPrintable(notes.join(u'\n')));
+    QVERIFY2(notes.join(u'\n').contains(QStringLiteral("bad_locks: column expires_at is bigint")), qPrintable(notes.join(u'\n')));
+    // Expired only while still as shown; the job's row then reads as not held.
+    const ForceReleaseResult released = releaseNow(backend, LockReleaseRequest{LockReleaseRequest::Delete, row.key, row.holder});
+    QCOMPARE(released.outcome, ForceReleaseResult::Released);
+    QCOMPARE(app->run(QStringLiteral("SELECT count(*) FROM ops.job_locks WHERE expires_at > now();")).value_or(QString()), QStringLiteral("0"));
+    QCOMPARE(releaseNow(backend, LockReleaseRequest{LockReleaseRequest::Delete, row.key, row.holder}).outcome, ForceReleaseResult::Gone);
+    app->quit();
+    QVERIFY(m_server->sql(QStringLiteral("DROP SCHEMA ops CASCADE; DROP TABLE bad_locks;")));
 }
 
 QTEST_GUILESS_MAIN(TestPgLocks)
