@@ -480,7 +480,7 @@ void RemoteEngineLink::handleSnapshot(const QJsonObject &json, const LinkSnapsho
         const qint64 passKeys = e.value(QStringLiteral("pass_keys_scanned")).toInteger();
         const bool progressed = scanning && (!seen.value(QStringLiteral("scanning")).toBool() || passKeys != seen.value(QStringLiteral("pass_keys_scanned")).toInteger());
         if (progressed || (!seen.isEmpty() && error != jsonString(seen, "error"))) {
-            LockTable table = m_lockTables.value(name, LockTable{name, backend, {}, false, 0, QString()});
+            LockTable table = m_lockTables.value(name, LockTable{name, backend, {}, false, 0, QString(), QString()});
             table.scanning = scanning;
             if (scanning) {
                 table.keysScanned = passKeys;
