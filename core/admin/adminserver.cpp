@@ -29,8 +29,13 @@ namespace {
 constexpr qint64 kMaxBodyBytes = 64 * 1024;
 constexpr qint64 kMaxStreamBacklog = 8 * 1024 * 1024; // a stream client this far behind is dropped
 constexpr int kDefaultLimit = 200;
-constexpr int kIdleTimeoutMs = 60'000;                 // a connection with no request in progress this long is closed
-constexpr int kMaxClients = 256;                       // beyond: new connections are closed at once
+constexpr int kIdleTimeoutMs = 60'000;                 // an authenticated connection with no request in progress this long is closed
+constexpr int kHeaderTimeoutMs = 5000;                 // a request (head and body) not complete this long after it began is answered 408
+// At either cap a newcomer is taken and the oldest connection that never presented a valid
+// token (else the oldest idle one) is closed to make room: connections that hold a slot without
+// a token cannot keep an operator out (they live at most kHeaderTimeoutMs anyway).
+constexpr int kMaxClients = 256;
+constexpr int kMaxClientsPerAddress = 128;
 
 const char *reasonPhrase(int status)
 {
@@ -41,6 +46,7 @@ const char *reasonPhrase(int status)
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 409: return "Conflict";
     case 411: return "Length Required";
     case 413: return "Content Too Large";
@@ -58,7 +64,11 @@ const char *reasonPhrase(int status)
 
 struct AdminServer::Client
 {
-    QTimer idle;
+    QTimer idle;             // authenticated, between requests
+    QTimer header;           // from the first byte of a request (or the connect) to its last
+    QHostAddress peer;
+    quint64 order = 0;       // accept order: lower is older
+    bool authenticated = false;   // has presented a valid token on this connection
     QByteArray buffer;
     bool busy = false;       // a reply is pending (lock release); later requests wait
     bool streaming = false;
@@ -152,28 +162,81 @@ quint16 AdminServer::port() const
 void AdminServer::onNewConnection()
 {
     while (QTcpSocket *socket = m_server->nextPendingConnection()) {
-        if (m_clients.size() >= kMaxClients) {
+        const QHostAddress peer = socket->peerAddress();
+        const auto fromPeer = std::count_if(m_clients.cbegin(), m_clients.cend(), [&](const Client *c) { return c->peer == peer; });
+        if ((fromPeer >= kMaxClientsPerAddress && !makeRoom(&peer)) || (m_clients.size() >= kMaxClients && !makeRoom(nullptr))) {
+            // Every slot is an operator's, busy or streaming: the newcomer waits for one.
             socket->abort();
             socket->deleteLater();
             continue;
         }
         Client *client = new Client;
+        client->peer = peer;
+        client->order = ++m_accepted;
         m_clients.insert(socket, client);
         client->idle.setSingleShot(true);
         client->idle.setInterval(kIdleTimeoutMs);
         connect(&client->idle, &QTimer::timeout, socket, [this, socket] {
             const Client *c = m_clients.value(socket);
             // Queued: aborting here would delete the client, and with it this timer, inside its own signal.
-            if (c && !c->streaming && !c->busy)
+            if (c && !c->streaming && !c->busy && c->buffer.isEmpty())
                 QMetaObject::invokeMethod(socket, &QTcpSocket::abort, Qt::QueuedConnection);
         });
-        client->idle.start();
+        // A connection must complete a request within kHeaderTimeoutMs of starting it, and the
+        // first within that of connecting: a byte now and then does not keep a slot.
+        client->header.setSingleShot(true);
+        client->header.setInterval(kHeaderTimeoutMs);
+        connect(&client->header, &QTimer::timeout, socket, [this, socket] {
+            const Client *c = m_clients.value(socket);
+            if (!c || c->streaming || c->busy)
+                return;
+            QMetaObject::invokeMethod(socket, [this, socket] {
+                if (m_clients.contains(socket))
+                    send(socket, Reply::error(408, QStringLiteral("the request was not complete within %1 s of its start").arg(kHeaderTimeoutMs / 1000)), false);
+            }, Qt::QueuedConnection);
+        });
+        client->header.start();
         connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
         connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
             delete m_clients.take(socket);
             socket->deleteLater();
         });
     }
+}
+
+bool AdminServer::makeRoom(const QHostAddress *peer)
+{
+    // The oldest connection that never authenticated; else the oldest authenticated one that is
+    // idle (a console reconnects for its next request); never one mid-request or streaming.
+    QTcpSocket *victim = nullptr;
+    const Client *chosen = nullptr;
+    for (auto it = m_clients.cbegin(); it != m_clients.cend(); ++it) {
+        const Client *c = it.value();
+        if ((peer && c->peer != *peer) || c->streaming || c->busy)
+            continue;
+        const bool idle = c->authenticated && c->buffer.isEmpty();
+        if (c->authenticated && !idle)
+            continue;
+        const auto rank = [](const Client *x) { return std::pair{x->authenticated, x->order}; };
+        if (!chosen || rank(c) < rank(chosen)) {
+            chosen = c;
+            victim = it.key();
+        }
+    }
+    if (!victim)
+        return false;
+    ++m_evicted;
+    if (!m_evictionNoticed.isValid() || m_evictionNoticed.elapsed() > 60'000) {
+        m_evictionNoticed.start();
+        m_engine->addEvent(EngineEvent::Warning, QStringLiteral("admin"),
+                           QStringLiteral("admin API at its connection limit (%1 in all, %2 from one address): closing the oldest connections "
+                                          "that sent no valid token (%3 so far, the last from %4) to make room")
+                               .arg(kMaxClients).arg(kMaxClientsPerAddress).arg(m_evicted).arg(chosen->peer.toString()));
+    }
+    delete m_clients.take(victim);
+    victim->abort();
+    victim->deleteLater();
+    return true;
 }
 
 void AdminServer::onReadyRead(QTcpSocket *socket)
@@ -185,9 +248,28 @@ void AdminServer::onReadyRead(QTcpSocket *socket)
         socket->readAll(); // a stream client has nothing more to say
         return;
     }
+    if (client->buffer.isEmpty()) {
+        client->idle.stop();
+        if (!client->header.isActive())
+            client->header.start();
+    }
     client->buffer += socket->readAll();
-    client->idle.start();
     process(socket);
+    betweenRequests(socket);
+}
+
+void AdminServer::betweenRequests(QTcpSocket *socket)
+{
+    // Between requests only the idle timer runs; a request begun and not complete has its own.
+    Client *client = m_clients.value(socket);
+    if (!client || client->busy || client->streaming)
+        return;
+    if (client->buffer.isEmpty()) {
+        client->header.stop();
+        client->idle.start();
+    } else if (!client->header.isActive()) {
+        client->header.start();
+    }
 }
 
 void AdminServer::process(QTcpSocket *socket)
@@ -241,9 +323,10 @@ void AdminServer::process(QTcpSocket *socket)
             Reply reply = Reply::error(401, presented.isEmpty() ? QStringLiteral("send Authorization: Bearer TOKEN (the token is in the admin token file)")
                                                                 : QStringLiteral("the token is not valid for this engine"));
             reply.extraHeaders = "WWW-Authenticate: Bearer realm=\"fulcrum\"\r\n";
-            send(socket, reply, keepAlive);
-            continue;
+            send(socket, reply, false);   // a connection without a token holds no slot
+            return;
         }
+        client->authenticated = true;
         request.readOnly = viewer;
         request.user = user.isEmpty() ? QStringLiteral("admin-api") : QString::fromUtf8(user).simplified();
         request.origin = QStringLiteral("admin-api %1").arg(socket->peerAddress().toString());
@@ -554,8 +637,10 @@ void AdminServer::finishLater(const QPointer<QTcpSocket> &socket, const Reply &r
     if (Client *client = m_clients.value(socket.data()))
         client->busy = false;
     send(socket.data(), reply, keepAlive);
-    if (keepAlive)
+    if (keepAlive) {
         process(socket.data());
+        betweenRequests(socket.data());
+    }
 }
 
 void AdminServer::historyOrReport(QTcpSocket *socket, const Request &r, bool report, bool keepAlive)

@@ -3,11 +3,13 @@
 #include "config/config.h"
 
 #include <QByteArray>
+#include <QElapsedTimer>
 #include <QHash>
 #include <QJsonObject>
 #include <QObject>
 #include <QPointer>
 
+class QHostAddress;
 class QTcpServer;
 class QTcpSocket;
 
@@ -46,6 +48,11 @@ private:
     struct Reply;
 
     void onNewConnection();
+    // At a connection cap: closes one connection to make room (of `peer` only, when given);
+    // false when every connection is an operator's request in progress or stream.
+    bool makeRoom(const QHostAddress *peer);
+    // After a request was answered: with nothing more buffered, only the idle timer runs.
+    void betweenRequests(QTcpSocket *socket);
     void onReadyRead(QTcpSocket *socket);
     void process(QTcpSocket *socket);
     void dispatch(QTcpSocket *socket, const Request &request);
@@ -69,6 +76,9 @@ private:
     QByteArray m_token;
     QByteArray m_readOnlyToken;
     QHash<QTcpSocket *, Client *> m_clients;
+    quint64 m_accepted = 0;
+    quint64 m_evicted = 0;
+    QElapsedTimer m_evictionNoticed;
     QList<QPointer<QTcpSocket>> m_streams;
     QJsonObject m_lastAuditSent;   // the newest audit entry the streams have: what comes after it is new
     ReportService *m_reports = nullptr;

@@ -12,10 +12,13 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <csignal>
+#include <memory>
+#include <vector>
 #include <tuple>
 
 using namespace fulcrum;
@@ -138,6 +141,7 @@ private Q_SLOTS:
     void streamDeliversChanges();
     void metricsParse();
     void malformedHttpDoesNotCrash();
+    void floodOfSilentAndTricklingConnectionsCannotLockOperatorsOut();
     void fulcrumctlThroughEngine();
     void runtimeChangesSurviveReloadAndRestart();
 
@@ -557,6 +561,70 @@ void TestAdminApi::malformedHttpDoesNotCrash()
         QVERIFY2(r.status >= 400 && r.status < 500, qPrintable(QStringLiteral("%1 for %2").arg(r.status).arg(QString::fromLatin1(raw.left(60)))));
     }
     QCOMPARE(request("GET", "/api/v1/pools").status, 200);
+}
+
+void TestAdminApi::floodOfSilentAndTricklingConnectionsCannotLockOperatorsOut()
+{
+    // What a load probe found: connections that never send a request, or send a byte now and
+    // then, used to fill every slot of the admin API and reset the operator's. Now a newcomer
+    // always gets a slot (the oldest connection without a token makes room) and a request must
+    // be complete within a few seconds of its start, whatever trickles in.
+    std::vector<std::unique_ptr<QTcpSocket>> silent;
+    std::vector<std::unique_ptr<QTcpSocket>> trickling;
+    const auto open = [this](std::vector<std::unique_ptr<QTcpSocket>> &into, int count) {
+        for (int i = 0; i < count; ++i) {
+            auto socket = std::make_unique<QTcpSocket>();
+            socket->connectToHost(QHostAddress::LocalHost, m_adminPort);
+            into.push_back(std::move(socket));
+        }
+        for (auto &socket : into)
+            socket->waitForConnected(5000);
+    };
+    open(silent, 300);
+    open(trickling, 100);
+    QByteArray partial = "GET /api/v1/pools HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    qsizetype sent = 0;
+    const auto trickle = [&] {
+        for (auto &socket : trickling) {
+            if (socket->state() == QAbstractSocket::ConnectedState)
+                socket->write(partial.mid(sent % partial.size(), 1));
+        }
+        ++sent;
+    };
+    for (int round = 0; round < 8; ++round) {
+        trickle();
+        QTest::qWait(250);
+        const SimpleHttpResponse r = request("GET", "/api/v1/pools");
+        QVERIFY2(r.status == 200, qPrintable(QStringLiteral("round %1: status %2 %3").arg(round).arg(r.status).arg(QString::fromUtf8(r.body))));
+    }
+    // Every flood connection is closed by the server: the silent ones and, despite their bytes,
+    // the trickling ones (answered 408 when they ran out of time rather than out of room).
+    const auto allClosed = [&] {
+        trickle();
+        for (const auto *list : {&silent, &trickling}) {
+            for (const auto &socket : *list) {
+                if (socket->state() != QAbstractSocket::UnconnectedState)
+                    return false;
+            }
+        }
+        return true;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(allClosed(), 30'000);
+    bool timedOut = false;
+    for (auto &socket : trickling)
+        timedOut = timedOut || socket->readAll().startsWith("HTTP/1.1 408");
+    QVERIFY(timedOut);
+    QCOMPARE(request("GET", "/api/v1/pools").status, 200);
+    // A request with a wrong token gets its 401 and its connection closed.
+    SimpleHttpConnection wrong(m_adminPort);
+    const SimpleHttpResponse refused = wrong.exchange("GET /api/v1/pools HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer nope\r\n\r\n");
+    QCOMPARE(refused.status, 401);
+    // The operator is told why connections were closed.
+    const QJsonArray events = json(request("GET", "/api/v1/events?limit=200")).value(QStringLiteral("events")).toArray();
+    bool noticed = false;
+    for (const QJsonValue &e : events)
+        noticed = noticed || e.toObject().value(QStringLiteral("text")).toString().contains(QStringLiteral("connection limit"));
+    QVERIFY2(noticed, qPrintable(QString::fromUtf8(QJsonDocument(events).toJson())));
 }
 
 void TestAdminApi::runtimeChangesSurviveReloadAndRestart()
