@@ -146,6 +146,9 @@ bool AdminServer::listen(const AdminConfig &config, const QByteArray &token, con
     }
     m_token = token;
     m_readOnlyToken = readOnlyToken;
+    // Room in the kernel's queue for a burst of connections (the default is 50): beyond it a
+    // client's handshake may complete while the server never hears of the connection.
+    m_server->setListenBacklogSize(1024);
     if (!m_server->listen(address, config.port)) {
         *error = QStringLiteral("admin API cannot listen on %1:%2: %3").arg(config.host).arg(config.port).arg(m_server->errorString());
         return false;

@@ -161,8 +161,27 @@ QString MysqlEndpointConfig::checkUrl(const QString &text)
                               "(keychain, file:/path with mode 0600 or env:VARIABLE)");
     if (u.host().isEmpty() || u.userName().isEmpty())
         return QStringLiteral("\"%1\" needs a user and a host; %2").arg(withoutPassword(text), form);
-    if (u.hasQuery())
-        return QStringLiteral("\"%1\" has parameters; Fulcrum takes none on mysql:// URLs; %2").arg(withoutPassword(text), form);
+    // TLS as MySQL's own clients spell it: ssl-mode (DISABLED, PREFERRED: TLS when the server
+    // offers it, the default; REQUIRED; VERIFY_CA and VERIFY_IDENTITY: the certificate checked
+    // against ssl-ca), ssl-ca, and a client certificate with ssl-cert + ssl-key.
+    const QUrlQuery query(u);
+    const QStringList known{QStringLiteral("ssl-mode"), QStringLiteral("ssl-ca"), QStringLiteral("ssl-cert"), QStringLiteral("ssl-key")};
+    for (const auto &[key, value] : query.queryItems(QUrl::FullyDecoded)) {
+        if (!known.contains(key))
+            return QStringLiteral("\"%1\" has the parameter %2; mysql:// URLs take only %3 (e.g. mysql://USER@HOST:3306/DB?ssl-mode=VERIFY_IDENTITY&ssl-ca=/etc/ssl/db-ca.pem)")
+                .arg(withoutPassword(text), key, known.join(QStringLiteral(", ")));
+    }
+    const QString mode = query.queryItemValue(QStringLiteral("ssl-mode"), QUrl::FullyDecoded).toUpper();
+    const QStringList modes{QStringLiteral("DISABLED"), QStringLiteral("PREFERRED"), QStringLiteral("REQUIRED"), QStringLiteral("VERIFY_CA"),
+                            QStringLiteral("VERIFY_IDENTITY")};
+    if (query.hasQueryItem(QStringLiteral("ssl-mode")) && !modes.contains(mode))
+        return QStringLiteral("ssl-mode=%1 in \"%2\" is not one of %3").arg(mode, withoutPassword(text), modes.join(QStringLiteral(", ")));
+    if (mode.startsWith(u"VERIFY") && !query.hasQueryItem(QStringLiteral("ssl-ca")))
+        return QStringLiteral("ssl-mode=%1 checks the server's certificate: add ssl-ca=/path/to/ca.pem to \"%2\"").arg(mode, withoutPassword(text));
+    if (query.hasQueryItem(QStringLiteral("ssl-cert")) != query.hasQueryItem(QStringLiteral("ssl-key")))
+        return QStringLiteral("a client certificate needs both ssl-cert and ssl-key in \"%1\"").arg(withoutPassword(text));
+    if (mode == u"DISABLED" && (query.hasQueryItem(QStringLiteral("ssl-ca")) || query.hasQueryItem(QStringLiteral("ssl-cert"))))
+        return QStringLiteral("ssl-mode=DISABLED with certificates in \"%1\": take them out or choose another ssl-mode").arg(withoutPassword(text));
     return {};
 }
 

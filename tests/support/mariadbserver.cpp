@@ -93,6 +93,7 @@ bool MariaDbServer::launch(QString *error)
         args << QStringLiteral("--plugin-load-add=metadata_lock_info");
     else if (m_namedLocks == NamedLocks::PerformanceSchema)
         args << QStringLiteral("--performance-schema=ON") << QStringLiteral("--performance-schema-instrument=wait/lock/metadata/sql/mdl=ON");
+    args << m_extraArguments;
     m_process = std::make_unique<QProcess>();
     m_process->setStandardOutputFile(m_dir.filePath(QStringLiteral("mariadbd.log")), QIODevice::Append);
     m_process->setProcessChannelMode(QProcess::MergedChannels);

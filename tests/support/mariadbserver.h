@@ -25,6 +25,8 @@ public:
     MariaDbServer(const MariaDbServer &) = delete;
     MariaDbServer &operator=(const MariaDbServer &) = delete;
 
+    // More mariadbd arguments (TLS files, require_secure_transport), before start().
+    void setExtraArguments(const QStringList &arguments) { m_extraArguments = arguments; }
     bool start(QString *error = nullptr);
     quint16 port() const { return m_port; }
     QString url(const QString &user, const QString &database = {}) const;   // mysql://USER@127.0.0.1:PORT/DB
@@ -38,6 +40,7 @@ private:
     bool launch(QString *error);
 
     NamedLocks m_namedLocks;
+    QStringList m_extraArguments;
     QTemporaryDir m_dir;
     quint16 m_port = 0;
     std::unique_ptr<QProcess> m_process;

@@ -3,6 +3,7 @@
 #include <QSocketNotifier>
 #include <QTimer>
 #include <QUrl>
+#include <QUrlQuery>
 
 #include <mysql.h>
 #include <sys/socket.h>
@@ -36,6 +37,12 @@ MysqlConnection::~MysqlConnection()
     }
 }
 
+QString MysqlConnection::tlsCipher() const
+{
+    const char *cipher = m_mysql && m_open ? mysql_get_ssl_cipher(m_mysql) : nullptr;
+    return cipher ? QString::fromLatin1(cipher) : QString();
+}
+
 QByteArray MysqlConnection::quote(const QByteArray &text) const
 {
     QByteArray out(text.size() * 2 + 1, Qt::Uninitialized);
@@ -52,6 +59,27 @@ void MysqlConnection::open(int timeoutMs)
     const unsigned timeoutS = unsigned(qMax(1, timeoutMs / 1000));
     mysql_options(m_mysql, MYSQL_OPT_CONNECT_TIMEOUT, &timeoutS);
     const QUrl u(m_url);
+    // TLS (checked by MysqlEndpointConfig::checkUrl): on when the server offers it unless
+    // ssl-mode=DISABLED; required, and the certificate verified, as ssl-mode says.
+    const QUrlQuery query(u);
+    const QString mode = query.queryItemValue(QStringLiteral("ssl-mode"), QUrl::FullyDecoded).toUpper();
+    const QByteArray ca = query.queryItemValue(QStringLiteral("ssl-ca"), QUrl::FullyDecoded).toUtf8();
+    const QByteArray cert = query.queryItemValue(QStringLiteral("ssl-cert"), QUrl::FullyDecoded).toUtf8();
+    const QByteArray key = query.queryItemValue(QStringLiteral("ssl-key"), QUrl::FullyDecoded).toUtf8();
+    if (mode != u"DISABLED") {
+        mysql_ssl_set(m_mysql, key.isEmpty() ? nullptr : key.constData(), cert.isEmpty() ? nullptr : cert.constData(),
+                      ca.isEmpty() ? nullptr : ca.constData(), nullptr, nullptr);
+        const my_bool verify = mode.startsWith(u"VERIFY");
+        mysql_optionsv(m_mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+        if (mode == u"REQUIRED" || verify) {
+            const my_bool enforce = 1;
+            mysql_optionsv(m_mysql, MYSQL_OPT_SSL_ENFORCE, &enforce);
+        }
+        // Connector/C 3.3 asks for TLS only when a file is named or TLS is enforced (and
+        // MYSQL_OPT_SSL_ENFORCE off turns it off): PREFERRED asks too, and the library drops
+        // the request when the server does not offer TLS.
+        m_mysql->options.use_ssl = 1;
+    }
     const QByteArray host = u.host().toUtf8();
     const QByteArray user = u.userName().toUtf8();
     const QByteArray db = u.path().mid(1).toUtf8();

@@ -36,12 +36,15 @@ class MysqlConnection : public QObject
 {
     Q_OBJECT
 public:
-    // `url`: mysql://user@host:port/db; the password is passed beside it.
+    // `url`: mysql://user@host:port/db[?ssl-mode=…&ssl-ca=…&ssl-cert=…&ssl-key=…]; the password
+    // is passed beside it.
     MysqlConnection(const QString &url, const QByteArray &password, QObject *parent = nullptr);
     ~MysqlConnection() override;
 
     void open(int timeoutMs = 10'000);
     bool isOpen() const { return m_open; }
+    // The TLS cipher of the open connection; empty without TLS.
+    QString tlsCipher() const;
     void close(const QString &why);
     // `text` as a quoted SQL string literal for this connection.
     QByteArray quote(const QByteArray &text) const;

@@ -614,14 +614,16 @@ void MysqlLockBackend::probe(const MysqlEndpointConfig &config, const QByteArray
     };
     QObject::connect(connection, &MysqlConnection::lost, connection, [answer](const QString &why) { answer(false, why); });
     QObject::connect(connection, &MysqlConnection::connected, connection, [connection, config, answer] {
-        connection->query(kServerQuery, connection, [config, answer](const MysqlResult &r) {
+        connection->query(kServerQuery, connection, [connection, config, answer](const MysqlResult &r) {
             if (!r.ok || r.rows.isEmpty()) {
                 answer(false, r.ok ? QStringLiteral("%1: no answer to SELECT VERSION()").arg(config.url) : r.error);
                 return;
             }
             const Row row{r, r.rows.first()};
             const bool maria = row.text("version").contains(QStringLiteral("MariaDB"), Qt::CaseInsensitive);
-            QString message = QStringLiteral("connected to %1 as %2 (%3)").arg(config.url, row.text("role"), row.text("version"));
+            QString message = QStringLiteral("connected to %1 as %2 (%3), %4").arg(config.url, row.text("role"), row.text("version"),
+                                                                               connection->tlsCipher().isEmpty() ? QStringLiteral("without TLS")
+                                                                                                                 : QStringLiteral("TLS %1").arg(connection->tlsCipher()));
             if (maria && row["mdl_plugin"].toInt() == 0)
                 message += QStringLiteral("; named locks need the metadata_lock_info plugin (INSTALL SONAME 'metadata_lock_info') or "
                                           "performance_schema with the wait/lock/metadata/sql/mdl instrument");

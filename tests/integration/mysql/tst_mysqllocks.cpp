@@ -3,6 +3,7 @@
 #include "mariadbserver.h"
 #include "programs.h"
 #include "freeport.h"
+#include "testcertificates.h"
 
 #include <QDeadlineTimer>
 #include <QDir>
@@ -11,6 +12,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <functional>
@@ -38,6 +40,7 @@ private Q_SLOTS:
     void performanceSchemaShowsHoldersAndWaiters();
     void shedLockRowsExpireOnlyWhileStillAsShown();
     void ownLockTableMappedAndProblemsNamed();
+    void tlsWhenTheServerOffersItAndVerifiedWhenAsked();
 
 private:
     std::unique_ptr<MysqlLockBackend> connectedBackend(const QString &user = QStringLiteral("fulcrum"), const QString &database = {});
@@ -393,8 +396,9 @@ void TestMysqlLocks::ownLockTableMappedAndProblemsNamed()
     missing.table = QStringLiteral("no_such_locks");
     config.lockTables = {own, missing};
     MysqlLockBackend backend(config, QByteArray());
+    QSignalSpy errors(&backend, &LockBackend::errorOccurred);
     backend.open();
-    QTRY_VERIFY_WITH_TIMEOUT(backend.isConnected(), 20'000);
+    QTRY_VERIFY2_WITH_TIMEOUT(backend.isConnected(), qPrintable(errors.isEmpty() ? QString() : errors.last().first().toString()), 20'000);
     const LockInfo row = rowWhen(backend, "ops/table:ops.job_locks:nightly-export", [](const LockInfo &) { return true; });
     QCOMPARE(row.holderText, QStringLiteral("cron-2"));
     QVERIFY2(row.ttlMs > 240'000 && row.ttlMs <= 300'000, qPrintable(QString::number(row.ttlMs)));
@@ -410,6 +414,55 @@ void TestMysqlLocks::ownLockTableMappedAndProblemsNamed()
     QVERIFY(m_server->sql(QStringLiteral("SELECT COUNT(*) FROM ops.job_locks WHERE expires_at > UTC_TIMESTAMP(6);"), &output));
     QVERIFY2(output.trimmed().endsWith(u'0'), qPrintable(output));
     QCOMPARE(releaseNow(backend, LockReleaseRequest{LockReleaseRequest::Delete, row.key, row.holder}).outcome, ForceReleaseResult::Gone);
+}
+
+void TestMysqlLocks::tlsWhenTheServerOffersItAndVerifiedWhenAsked()
+{
+    // A server that refuses connections without TLS: every connection that works is encrypted.
+    QTemporaryDir certificates;
+    QTemporaryDir otherCa;
+    QString error;
+    QVERIFY2(makeTestCertificates(certificates.path(), &error), qPrintable(error));
+    QVERIFY2(makeTestCertificates(otherCa.path(), &error), qPrintable(error));
+    MariaDbServer server;
+    server.setExtraArguments({QStringLiteral("--ssl-cert=") + certificates.filePath(QStringLiteral("server.pem")),
+                              QStringLiteral("--ssl-key=") + certificates.filePath(QStringLiteral("server.key")),
+                              QStringLiteral("--ssl-ca=") + certificates.filePath(QStringLiteral("ca.pem")),
+                              QStringLiteral("--require-secure-transport=ON")});
+    QVERIFY2(server.start(&error), qPrintable(error));
+    QVERIFY(server.sql(QStringLiteral("CREATE USER fulcrum@'%'; GRANT PROCESS ON *.* TO fulcrum@'%';")));
+    const auto probe = [](const QString &url) {
+        MysqlEndpointConfig config;
+        config.url = url;
+        std::optional<std::pair<bool, QString>> probed;
+        QObject context;
+        MysqlLockBackend::probe(config, QByteArray(), &context, [&](bool ok, const QString &message) { probed = {ok, message}; });
+        (void)QTest::qWaitFor([&] { return probed.has_value(); }, 20'000);
+        return probed.value_or(std::pair{false, QStringLiteral("no answer")});
+    };
+    const QString url = server.url(QStringLiteral("fulcrum"));
+    QVERIFY2(MysqlEndpointConfig::checkUrl(url + QStringLiteral("?ssl-mode=VERIFY_IDENTITY&ssl-ca=") + certificates.filePath(QStringLiteral("ca.pem"))).isEmpty(),
+             "the URL with TLS parameters is taken");
+    // The certificate checked against the right CA and the name 127.0.0.1; refused against another CA.
+    const auto verified = probe(url + QStringLiteral("?ssl-mode=VERIFY_IDENTITY&ssl-ca=") + certificates.filePath(QStringLiteral("ca.pem")));
+    QVERIFY2(verified.first && verified.second.contains(QStringLiteral(", TLS ")), qPrintable(verified.second));
+    const auto wrongCa = probe(url + QStringLiteral("?ssl-mode=VERIFY_CA&ssl-ca=") + otherCa.filePath(QStringLiteral("ca.pem")));
+    QVERIFY2(!wrongCa.first, qPrintable(wrongCa.second));
+    // Default (PREFERRED): TLS because the server offers it.
+    const auto preferred = probe(url);
+    QVERIFY2(preferred.first && preferred.second.contains(QStringLiteral(", TLS ")), qPrintable(preferred.second));
+    // Without TLS this server says no (MariaDB answers it as "Access denied").
+    const auto disabled = probe(url + QStringLiteral("?ssl-mode=DISABLED"));
+    QVERIFY2(!disabled.first, qPrintable(disabled.second));
+    // A pass over the verified connection.
+    MysqlEndpointConfig config;
+    config.url = url + QStringLiteral("?ssl-mode=VERIFY_IDENTITY&ssl-ca=") + certificates.filePath(QStringLiteral("ca.pem"));
+    MysqlLockBackend backend(config, QByteArray());
+    backend.open();
+    QTRY_VERIFY_WITH_TIMEOUT(backend.isConnected(), 20'000);
+    QSignalSpy finished(&backend, &LockBackend::scanFinished);
+    backend.scan();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 15'000);
 }
 
 QTEST_GUILESS_MAIN(TestMysqlLocks)

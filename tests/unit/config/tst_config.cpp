@@ -133,7 +133,13 @@ private Q_SLOTS:
             << QStringLiteral("c.json:1:46: URL parameter \"password\" is not one Fulcrum passes on (sslmode, host, hostaddr, port, sslrootcert, sslcert, sslkey, connect_timeout, application_name, target_session_attrs, user, dbname); the password goes in the endpoint's password source, never in the URL");
         QTest::newRow("mysql url with parameters")
             << QByteArray("{ \"locks\": [ { \"backend\": \"mysql\", \"url\": \"mysql://app@127.0.0.1:3306/shop?ssl=1\" } ] }")
-            << QStringLiteral("c.json:1:43: \"mysql://app@127.0.0.1:3306/shop?ssl=1\" has parameters; Fulcrum takes none on mysql:// URLs; write it like mysql://USER@HOST:3306/DB");
+            << QStringLiteral("c.json:1:43: \"mysql://app@127.0.0.1:3306/shop?ssl=1\" has the parameter ssl; mysql:// URLs take only ssl-mode, ssl-ca, ssl-cert, ssl-key (e.g. mysql://USER@HOST:3306/DB?ssl-mode=VERIFY_IDENTITY&ssl-ca=/etc/ssl/db-ca.pem)");
+        QTest::newRow("mysql verify without a CA")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"mysql\", \"url\": \"mysql://app@db:3306/shop?ssl-mode=verify_identity\" } ] }")
+            << QStringLiteral("c.json:1:43: ssl-mode=VERIFY_IDENTITY checks the server's certificate: add ssl-ca=/path/to/ca.pem to \"mysql://app@db:3306/shop?ssl-mode=verify_identity\"");
+        QTest::newRow("mysql unknown ssl-mode")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"mysql\", \"url\": \"mysql://app@db:3306/shop?ssl-mode=maybe\" } ] }")
+            << QStringLiteral("c.json:1:43: ssl-mode=MAYBE in \"mysql://app@db:3306/shop?ssl-mode=maybe\" is not one of DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY");
         QTest::newRow("postgres without url")
             << QByteArray("{ \"locks\": [ { \"backend\": \"postgres\" } ] }")
             << QStringLiteral("c.json:1:14: postgres endpoint 0 needs \"url\": \"postgres://USER@HOST:5432/DB\"");
