@@ -43,6 +43,8 @@ static QString kindText(const QString &kind)
         return QObject::tr("PostgreSQL advisory");
     if (kind == u"pg-blocking-chain")
         return QObject::tr("blocking chain");
+    if (kind == u"lock-table")
+        return QObject::tr("lock table");
     return kind;
 }
 

@@ -414,8 +414,16 @@ void LocksView::updateDetail()
     else if (!lock->session.isEmpty() || !lock->clientAddress.isEmpty())
         lines << tr("Session %1, client %2").arg(lock->session.isEmpty() ? tr("unknown") : lock->session,
                                                   lock->clientAddress.isEmpty() ? tr("unknown") : lock->clientAddress);
-    if (lock->acquiredAt.isValid())
+    if (lock->kind == u"lock-table") {
+        // A row in a table (ShedLock): taken when its node wrote it, free when its until passes.
+        if (lock->acquiredAt.isValid())
+            lines << tr("Taken at %1 (the database's time)").arg(lock->acquiredAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
+        if (!lock->noExpiry())
+            lines << tr("Free in %1 s unless its node extends it; a release expires the row now but does not stop the job")
+                         .arg(LockModel::remainingMs(*lock, wallclock::nowUtc()) / 1000);
+    } else if (lock->acquiredAt.isValid()) {
         lines << tr("Queued for it at %1 (backend's time)").arg(lock->acquiredAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
+    }
     if (lock->holders.size() > 1) {
         QStringList all;
         for (const QByteArray &h : lock->holders)

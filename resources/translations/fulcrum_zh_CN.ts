@@ -178,6 +178,11 @@
         <translation>阻塞链</translation>
     </message>
     <message>
+        <location filename="../../ui/lockmodel.cpp" line="47"/>
+        <source>lock table</source>
+        <translation>锁表</translation>
+    </message>
+    <message>
         <location filename="../../ui/helpdialogs.cpp" line="48"/>
         <source>| Action | Keys |</source>
         <translation>| 操作 | 按键 |</translation>
@@ -1455,105 +1460,105 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::LockModel</name>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="175"/>
-        <location filename="../../ui/lockmodel.cpp" line="180"/>
+        <location filename="../../ui/lockmodel.cpp" line="177"/>
+        <location filename="../../ui/lockmodel.cpp" line="182"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="175"/>
+        <location filename="../../ui/lockmodel.cpp" line="177"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="182"/>
+        <location filename="../../ui/lockmodel.cpp" line="184"/>
         <source>orphaned waiter</source>
         <translation>孤立等待者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="184"/>
+        <location filename="../../ui/lockmodel.cpp" line="186"/>
         <source>long-held</source>
         <translation>长时间持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="186"/>
+        <location filename="../../ui/lockmodel.cpp" line="188"/>
         <source>churning</source>
         <translation>频繁易主</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="188"/>
+        <location filename="../../ui/lockmodel.cpp" line="190"/>
         <source>split: no majority</source>
         <translation>分裂：无多数</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="190"/>
+        <location filename="../../ui/lockmodel.cpp" line="192"/>
         <source>minority leftover</source>
         <translation>少数残留</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="192"/>
+        <location filename="../../ui/lockmodel.cpp" line="194"/>
         <source>TTL skew</source>
         <translation>TTL 偏差</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="210"/>
+        <location filename="../../ui/lockmodel.cpp" line="212"/>
         <source>As of %1: %2 is not connected, so this may have changed</source>
         <translation>截至 %1：%2 未连接，因此可能已有变化</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="216"/>
+        <location filename="../../ui/lockmodel.cpp" line="218"/>
         <source>%1
 released by its node: %2</source>
         <translation>%1
 按其节点释放：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="233"/>
+        <location filename="../../ui/lockmodel.cpp" line="235"/>
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="233"/>
+        <location filename="../../ui/lockmodel.cpp" line="235"/>
         <source>Lock</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="234"/>
+        <location filename="../../ui/lockmodel.cpp" line="236"/>
         <source>Session</source>
         <translation>会话</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="235"/>
+        <location filename="../../ui/lockmodel.cpp" line="237"/>
         <source>Client</source>
         <translation>客户端</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="236"/>
+        <location filename="../../ui/lockmodel.cpp" line="238"/>
         <source>Waiters</source>
         <translation>等待者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="237"/>
+        <location filename="../../ui/lockmodel.cpp" line="239"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="238"/>
+        <location filename="../../ui/lockmodel.cpp" line="240"/>
         <source>Holder</source>
         <translation>持有者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="239"/>
+        <location filename="../../ui/lockmodel.cpp" line="241"/>
         <source>TTL</source>
         <translation>TTL</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="240"/>
+        <location filename="../../ui/lockmodel.cpp" line="242"/>
         <source>Held for</source>
         <translation>已持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="241"/>
+        <location filename="../../ui/lockmodel.cpp" line="243"/>
         <source>Flags</source>
         <translation>标记</translation>
     </message>
@@ -1566,12 +1571,12 @@ released by its node: %2</source>
         <translation>强制释放…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="577"/>
+        <location filename="../../ui/locksview.cpp" line="585"/>
         <source>reconnecting</source>
         <translation>正在重连</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="577"/>
+        <location filename="../../ui/locksview.cpp" line="585"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
@@ -1587,7 +1592,7 @@ released by its node: %2</source>
     </message>
     <message>
         <location filename="../../ui/locksview.cpp" line="331"/>
-        <location filename="../../ui/locksview.cpp" line="540"/>
+        <location filename="../../ui/locksview.cpp" line="548"/>
         <source>No lock endpoint configured: add one under Settings → Locks.</source>
         <translation>未配置锁端点：请在 设置 → 锁 中添加。</translation>
     </message>
@@ -1638,120 +1643,130 @@ released by its node: %2</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="418"/>
+        <location filename="../../ui/locksview.cpp" line="420"/>
+        <source>Taken at %1 (the database&apos;s time)</source>
+        <translation>获取于 %1（数据库时间）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="422"/>
+        <source>Free in %1 s unless its node extends it; a release expires the row now but does not stop the job</source>
+        <translation>%1 秒后释放，除非其节点续期；强制释放会立即使该行过期，但不会停止正在运行的任务</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="425"/>
         <source>Queued for it at %1 (backend&apos;s time)</source>
         <translation>于 %1 开始排队（后端时间）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="423"/>
+        <location filename="../../ui/locksview.cpp" line="431"/>
         <source>Shared by %n holder(s): %1</source>
         <translation>
             <numerusform>由 %n 个持有者共享：%1</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="427"/>
+        <location filename="../../ui/locksview.cpp" line="435"/>
         <source>Nobody waits.</source>
         <translation>无人等待。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="431"/>
+        <location filename="../../ui/locksview.cpp" line="439"/>
         <source>Reading the waiters&apos; details (the last pass listed them by name)…</source>
         <translation>正在读取等待者的详情（上一轮巡检只列出了名称）…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="433"/>
+        <location filename="../../ui/locksview.cpp" line="441"/>
         <source>The waiters&apos; details could not be read: %1</source>
         <translation>无法读取等待者的详情：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="438"/>
+        <location filename="../../ui/locksview.cpp" line="446"/>
         <source>%1. %2</source>
         <translation>%1. %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="440"/>
+        <location filename="../../ui/locksview.cpp" line="448"/>
         <source>, session %1</source>
         <translation>，会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="442"/>
+        <location filename="../../ui/locksview.cpp" line="450"/>
         <source>, waiting since %1</source>
         <translation>，自 %1 起等待</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="451"/>
+        <location filename="../../ui/locksview.cpp" line="459"/>
         <source>On %1 of %2 masters (a majority is %3):</source>
         <translation>在 %2 个主节点中的 %1 个上（多数为 %3）：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="460"/>
+        <location filename="../../ui/locksview.cpp" line="468"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="460"/>
+        <location filename="../../ui/locksview.cpp" line="468"/>
         <source>TTL %1 s</source>
         <translation>TTL %1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="461"/>
+        <location filename="../../ui/locksview.cpp" line="469"/>
         <source>(not the majority&apos;s)</source>
         <translation>（非多数方）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="478"/>
+        <location filename="../../ui/locksview.cpp" line="486"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="587"/>
+        <location filename="../../ui/locksview.cpp" line="595"/>
         <source>%1 %2 is %3%4. The locks below are as of %5 and may have changed; their countdowns are stopped, and force-release waits until it is connected again.</source>
         <translation>%1 %2 %3%4。下列锁截至 %5，可能已有变化；倒计时已停止，强制释放将等到重新连接后进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="605"/>
+        <location filename="../../ui/locksview.cpp" line="613"/>
         <source>%1 keys scanned</source>
         <translation>已扫描 %1 个键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="604"/>
+        <location filename="../../ui/locksview.cpp" line="612"/>
         <source>%1 nodes read</source>
         <translation>已读取 %1 个节点</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="606"/>
+        <location filename="../../ui/locksview.cpp" line="614"/>
         <source>%1 keys scanned (%2)</source>
         <translation>已扫描 %1 个键（%2）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="645"/>
+        <location filename="../../ui/locksview.cpp" line="653"/>
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="647"/>
+        <location filename="../../ui/locksview.cpp" line="655"/>
         <source>%1 of %n lock(s) shown (filter), %2 nodes read</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（筛选），已读取 %2 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="649"/>
+        <location filename="../../ui/locksview.cpp" line="657"/>
         <source>%n lock(s), %1 nodes read</source>
         <translation>
             <numerusform>%n 个锁，已读取 %1 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="651"/>
+        <location filename="../../ui/locksview.cpp" line="659"/>
         <source>%1 of %n lock(s) shown (filter), %2 keys scanned</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（已筛选），已扫描 %2 个键</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="653"/>
+        <location filename="../../ui/locksview.cpp" line="661"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>
