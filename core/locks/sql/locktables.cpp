@@ -277,11 +277,48 @@ QString releaseEffect()
         "that held it is NOT stopped: it runs on until it ends on its own and may overlap with the next run.");
 }
 
-QString expiredMessage(const QByteArray &name, const QString &table, const QByteArray &owner)
+bool catalogueDue(const QList<LockTableConfig> &tables, const QElapsedTimer &age)
 {
-    return QStringLiteral("expired the row %1 of %2 (its until set to the database's now; owner and until checked in the same "
-                          "UPDATE): the lock is free for the next node that tries; the job %3 started is NOT stopped and may still be running")
-        .arg(escapeBytes(name), table, owner.isEmpty() ? QStringLiteral("its holder") : escapeBytes(owner));
+    constexpr qint64 kCatalogueMaxAgeMs = 60'000;
+    return !tables.isEmpty() && (!age.isValid() || age.elapsed() >= kCatalogueMaxAgeMs);
+}
+
+ExpiryPlan planExpiry(const LockReleaseRequest &request, const TableLockKey &key, const QList<TableShape> &tables, const QString &database)
+{
+    ExpiryPlan plan;
+    for (const TableShape &table : tables) {
+        if (table.config.table == key.table && table.readable())
+            plan.shape = &table;
+    }
+    const std::optional<std::pair<QByteArray, QByteArray>> holder = parseHolderId(request.holder);
+    if (holder) {
+        plan.owner = holder->first;
+        plan.until = holder->second;
+    }
+    if (request.mode != LockReleaseRequest::Delete)
+        plan.refusal = QStringLiteral("a lock table's row has one release: expiring it (release without --ask or --revoke); nothing was done");
+    else if (!holder)
+        plan.refusal = QStringLiteral("holder \"%1\" is not OWNER@UNTIL as 'locks list' prints it; nothing was done").arg(escapeBytes(request.holder));
+    else if (!plan.shape)
+        plan.refusal = QStringLiteral("%1 is not a lock table this endpoint reads (see \"lock_tables\"); nothing was done").arg(key.table);
+    else if (key.database != database)
+        plan.refusal = QStringLiteral("%1 is in database %2; this endpoint is connected to %3; nothing was done").arg(key.table, key.database, database);
+    return plan;
+}
+
+ForceReleaseResult expiryOutcome(bool expired, const QByteArray &nowHolder, const TableLockKey &key, const QByteArray &owner)
+{
+    if (expired)
+        return {ForceReleaseResult::Released, {},
+                QStringLiteral("expired the row %1 of %2 (its until set to the database's now; owner and until checked in the same "
+                               "UPDATE): the lock is free for the next node that tries; the job %3 started is NOT stopped and may still be running")
+                    .arg(escapeBytes(key.name), key.table, owner.isEmpty() ? QStringLiteral("its holder") : escapeBytes(owner))};
+    if (nowHolder.isNull())
+        return {ForceReleaseResult::Gone, {},
+                QStringLiteral("%1 in %2 is not held any more (expired or unlocked); nothing was done").arg(escapeBytes(key.name), key.table)};
+    return {ForceReleaseResult::HolderChanged, nowHolder,
+            QStringLiteral("%1 in %2 is now held by %3 (another owner, or the same one renewed it); nothing was done")
+                .arg(escapeBytes(key.name), key.table, escapeBytes(nowHolder))};
 }
 
 } // namespace fulcrum::locktables

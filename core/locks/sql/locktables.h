@@ -1,10 +1,12 @@
 #pragma once
 
 #include "config/config.h"
+#include "locks/lockbackend.h"
 #include "locks/lockinfo.h"
 
 #include <QByteArray>
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QList>
 #include <QString>
 
@@ -47,6 +49,11 @@ QList<TableShape> shapesFrom(Dialect dialect, const QList<LockTableConfig> &tabl
 // Notes for a pass: a required table that is missing, a column that is not there.
 QStringList problems(const QList<TableShape> &shapes);
 
+// Whether the catalogue is to be read before the next pass or release: never read yet, or
+// read more than a minute ago (lock tables come and go with deployments: ShedLock creates its
+// table when the application first starts). False when no table is configured.
+bool catalogueDue(const QList<LockTableConfig> &tables, const QElapsedTimer &age);
+
 // The held rows of a readable table (until later than the database's now), by name, at most
 // `limit` + 1: columns name, owner, until_text, ttl_ms, held_ms (NULL without a since column).
 QByteArray selectQuery(Dialect dialect, const TableShape &shape, int limit);
@@ -82,9 +89,21 @@ QByteArray expireStatementMysql(const TableShape &shape, const QByteArray &quote
                                 const QByteArray &quotedUntil);
 QByteArray expiredAnswerMysql(const TableShape &shape, const QByteArray &quotedName);
 
+// A release of a table row, checked before anything is sent: the table's shape and the owner
+// and until to compare, or why it cannot be tried (`refusal`, ending in "nothing was done").
+struct ExpiryPlan
+{
+    const TableShape *shape = nullptr;
+    QByteArray owner;
+    QByteArray until;
+    QString refusal;
+};
+ExpiryPlan planExpiry(const LockReleaseRequest &request, const TableLockKey &key, const QList<TableShape> &tables, const QString &database);
+// The release's result from the expiry statement's answer: expired, or who holds the row now
+// (null: nobody).
+ForceReleaseResult expiryOutcome(bool expired, const QByteArray &nowHolder, const TableLockKey &key, const QByteArray &owner);
+
 // What an expiry does, for the release dialog and the audit: the job is not stopped.
 QString releaseEffect();
-// The message of a release that expired the row `name` of `table`, held by `owner`.
-QString expiredMessage(const QByteArray &name, const QString &table, const QByteArray &owner);
 
 } // namespace fulcrum::locktables

@@ -241,10 +241,8 @@ void MysqlLockBackend::scan()
 
 void MysqlLockBackend::withCatalogue(std::function<void(bool broke, const QString &error)> then)
 {
-    // Lock tables come and go with deployments: the catalogue is read again every minute, and
-    // at once after a table statement failed.
-    constexpr qint64 kCatalogueMaxAgeMs = 60'000;
-    if (m_config.lockTables.isEmpty() || (m_catalogueAge.isValid() && m_catalogueAge.elapsed() < kCatalogueMaxAgeMs)) {
+    // Read again every minute, and at once after a table statement failed (the age invalidated).
+    if (!locktables::catalogueDue(m_config.lockTables, m_catalogueAge)) {
         then(false, {});
         return;
     }
@@ -538,63 +536,35 @@ void MysqlLockBackend::dispatchRelease(const LockReleaseRequest &request, const 
 void MysqlLockBackend::releaseTableRow(const LockReleaseRequest &request, const std::shared_ptr<PendingRelease> &pending,
                                        const locktables::TableLockKey &key)
 {
-    const auto finish = [this, pending](ForceReleaseResult::Outcome outcome, const QByteArray &now, const QString &message) {
-        m_releases.finish(pending, ForceReleaseResult{outcome, now, message});
-    };
-    const std::optional<std::pair<QByteArray, QByteArray>> holder = locktables::parseHolderId(request.holder);
-    const locktables::TableShape *shape = nullptr;
-    for (const locktables::TableShape &table : std::as_const(m_tables)) {
-        if (table.config.table == key.table && table.readable())
-            shape = &table;
-    }
-    QString refusal;
-    if (request.mode != LockReleaseRequest::Delete)
-        refusal = QStringLiteral("a lock table's row has one release: expiring it (release without --ask or --revoke); nothing was done");
-    else if (!holder)
-        refusal = QStringLiteral("holder \"%1\" is not OWNER@UNTIL as 'locks list' prints it; nothing was done").arg(escapeBytes(request.holder));
-    else if (!shape)
-        refusal = QStringLiteral("%1 is not a lock table this endpoint reads (see \"lock_tables\"); nothing was done").arg(key.table);
-    else if (key.database != m_database)
-        refusal = QStringLiteral("%1 is in database %2; this endpoint is connected to %3; nothing was done").arg(key.table, key.database, m_database);
-    else if (!isConnected())
-        refusal = QStringLiteral("%1 is not connected; nothing was done").arg(url());
-    if (!refusal.isEmpty()) {
-        QTimer::singleShot(0, this, [finish, refusal] { finish(ForceReleaseResult::Failed, {}, refusal); });
+    locktables::ExpiryPlan plan = locktables::planExpiry(request, key, m_tables, m_database);
+    if (plan.refusal.isEmpty() && !isConnected())
+        plan.refusal = QStringLiteral("%1 is not connected; nothing was done").arg(url());
+    if (!plan.refusal.isEmpty()) {
+        QTimer::singleShot(0, this, [this, pending, refusal = plan.refusal] {
+            m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {}, refusal});
+        });
         return;
     }
-    const QString table = key.table;
-    const QByteArray owner = holder->first;
     const QByteArray name = m_connection->quote(key.name);
     // The UPDATE and the ROW_COUNT() after it are queued together on the one connection: nothing
     // runs between them.
-    const QByteArray update = locktables::expireStatementMysql(*shape, name, m_connection->quote(holder->first), m_connection->quote(holder->second));
+    const QByteArray update = locktables::expireStatementMysql(*plan.shape, name, m_connection->quote(plan.owner), m_connection->quote(plan.until));
     auto updateError = std::make_shared<MysqlResult>();
     m_connection->query(update, this, [updateError](const MysqlResult &r) { *updateError = r; }, int(m_config.queryTimeoutMs));
-    m_connection->query(locktables::expiredAnswerMysql(*shape, name), this, [this, finish, updateError, key, table, owner](const MysqlResult &r) {
+    m_connection->query(locktables::expiredAnswerMysql(*plan.shape, name), this, [this, pending, updateError, key, owner = plan.owner](const MysqlResult &r) {
+        const auto fail = [&](const QString &message) { m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {}, message}); };
         if (!updateError->ok) {
             const bool denied = updateError->errorCode == 1142 || updateError->errorCode == 1143;
-            finish(ForceReleaseResult::Failed, {},
-                   denied ? QStringLiteral("user %1 may not update %2: %3; GRANT UPDATE ON %2 TO %1; nothing was done").arg(m_role, table, updateError->error)
-                          : QStringLiteral("expiring the row in %1 failed: %2; nothing was done").arg(table, updateError->error));
+            fail(denied ? QStringLiteral("user %1 may not update %2: %3; GRANT UPDATE ON %2 TO %1; nothing was done").arg(m_role, key.table, updateError->error)
+                        : QStringLiteral("expiring the row in %1 failed: %2; nothing was done").arg(key.table, updateError->error));
             return;
         }
         if (!r.ok) {
-            finish(ForceReleaseResult::Failed, {}, QStringLiteral("reading the outcome of the UPDATE on %1 failed: %2").arg(table, r.error));
+            fail(QStringLiteral("reading the outcome of the UPDATE on %1 failed: %2").arg(key.table, r.error));
             return;
         }
         const Row row{r, r.rows.value(0)};
-        if (row["expired"] == "1") {
-            finish(ForceReleaseResult::Released, {}, locktables::expiredMessage(key.name, table, owner));
-            return;
-        }
-        const QByteArray now = row["now_holder"];
-        if (now.isNull())
-            finish(ForceReleaseResult::Gone, {}, QStringLiteral("%1 in %2 is not held any more (expired or unlocked); nothing was done")
-                                                     .arg(escapeBytes(key.name), table));
-        else
-            finish(ForceReleaseResult::HolderChanged, now,
-                   QStringLiteral("%1 in %2 is now held by %3 (another owner, or the same one renewed it); nothing was done")
-                       .arg(escapeBytes(key.name), table, escapeBytes(now)));
+        m_releases.finish(pending, locktables::expiryOutcome(row["expired"] == "1", row["now_holder"], key, owner));
     }, int(m_config.queryTimeoutMs));
 }
 

@@ -347,10 +347,8 @@ void PostgresLockBackend::scan()
 
 void PostgresLockBackend::withCatalogue(std::function<void(bool broke, const QString &error)> then)
 {
-    // Lock tables come and go with deployments (ShedLock creates its table with the application):
-    // the catalogue is read again every minute, and at once after a table statement failed.
-    constexpr qint64 kCatalogueMaxAgeMs = 60'000;
-    if (m_config.lockTables.isEmpty() || (m_catalogueAge.isValid() && m_catalogueAge.elapsed() < kCatalogueMaxAgeMs)) {
+    // Read again every minute, and at once after a table statement failed (the age invalidated).
+    if (!locktables::catalogueDue(m_config.lockTables, m_catalogueAge)) {
         then(false, {});
         return;
     }
@@ -814,54 +812,28 @@ void PostgresLockBackend::releaseTableRow(const LockReleaseRequest &request, con
         });
         return;
     }
-    const auto finish = [this, pending](ForceReleaseResult::Outcome outcome, const QByteArray &now, const QString &message) {
-        m_releases.finish(pending, ForceReleaseResult{outcome, now, message});
-    };
-    const auto fail = [this, finish](const QString &message) {
-        QTimer::singleShot(0, this, [finish, message] { finish(ForceReleaseResult::Failed, {}, message); });
-    };
-    const std::optional<std::pair<QByteArray, QByteArray>> holder = locktables::parseHolderId(request.holder);
-    const locktables::TableShape *shape = nullptr;
-    for (const locktables::TableShape &table : std::as_const(m_tables)) {
-        if (table.config.table == key.table && table.readable())
-            shape = &table;
-    }
-    if (request.mode != LockReleaseRequest::Delete)
-        fail(QStringLiteral("a lock table's row has one release: expiring it (release without --ask or --revoke); nothing was done"));
-    else if (!holder)
-        fail(QStringLiteral("holder \"%1\" is not OWNER@UNTIL as 'locks list' prints it; nothing was done").arg(escapeBytes(request.holder)));
-    else if (!shape)
-        fail(QStringLiteral("%1 is not a lock table this endpoint reads (see \"lock_tables\"); nothing was done").arg(key.table));
-    else if (key.database != m_database)
-        fail(QStringLiteral("%1 is in database %2; this endpoint is connected to %3; nothing was done").arg(key.table, key.database, m_database));
-    else if (!isConnected())
-        fail(QStringLiteral("%1 is not connected; nothing was done").arg(url()));
-    if (request.mode != LockReleaseRequest::Delete || !holder || !shape || key.database != m_database || !isConnected())
+    locktables::ExpiryPlan plan = locktables::planExpiry(request, key, m_tables, m_database);
+    if (plan.refusal.isEmpty() && !isConnected())
+        plan.refusal = QStringLiteral("%1 is not connected; nothing was done").arg(url());
+    if (!plan.refusal.isEmpty()) {
+        QTimer::singleShot(0, this, [this, pending, refusal = plan.refusal] {
+            m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {}, refusal});
+        });
         return;
-    const QString table = key.table;
-    const QByteArray owner = holder->first;
-    m_connection->query(locktables::expireStatementPostgres(*shape), {key.name, holder->first, holder->second}, this,
-                        [this, finish, key, table, owner](const QList<PgResult> &results) {
+    }
+    m_connection->query(locktables::expireStatementPostgres(*plan.shape), {key.name, plan.owner, plan.until}, this,
+                        [this, pending, key, owner = plan.owner](const QList<PgResult> &results) {
         const PgResult &r = results.value(results.size() - 1);
         if (!r.ok) {
-            finish(ForceReleaseResult::Failed, {},
-                   r.sqlState == "42501" ? QStringLiteral("role %1 may not update %2: %3; GRANT UPDATE ON %2 TO %1; nothing was done").arg(m_role, table, r.error)
-                                         : QStringLiteral("expiring the row in %1 failed: %2; nothing was done").arg(table, r.error));
+            m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
+                                                          r.sqlState == "42501"
+                                                              ? QStringLiteral("role %1 may not update %2: %3; GRANT UPDATE ON %2 TO %1; nothing was done")
+                                                                    .arg(m_role, key.table, r.error)
+                                                              : QStringLiteral("expiring the row in %1 failed: %2; nothing was done").arg(key.table, r.error)});
             return;
         }
         const Row row{r, r.rows.value(0)};
-        if (row.integer("expired") == 1) {
-            finish(ForceReleaseResult::Released, {}, locktables::expiredMessage(key.name, table, owner));
-            return;
-        }
-        const QByteArray now = row["now_holder"];
-        if (now.isNull())
-            finish(ForceReleaseResult::Gone, {}, QStringLiteral("%1 in %2 is not held any more (expired or unlocked); nothing was done")
-                                                     .arg(escapeBytes(key.name), table));
-        else
-            finish(ForceReleaseResult::HolderChanged, now,
-                   QStringLiteral("%1 in %2 is now held by %3 (another owner, or the same one renewed it); nothing was done")
-                       .arg(escapeBytes(key.name), table, escapeBytes(now)));
+        m_releases.finish(pending, locktables::expiryOutcome(row.integer("expired") == 1, row["now_holder"], key, owner));
     }, int(m_config.queryTimeoutMs));
 }
 
