@@ -20,6 +20,16 @@ const PoolConfig *Config::pool(QStringView name) const
     return nullptr;
 }
 
+QString RedisEndpointConfig::notificationsName(Notifications notifications)
+{
+    switch (notifications) {
+    case Notifications::Auto: return QStringLiteral("auto");
+    case Notifications::Require: return QStringLiteral("require");
+    case Notifications::Off: return QStringLiteral("off");
+    }
+    return {};
+}
+
 QString RedisEndpointConfig::topologyName(Topology topology)
 {
     switch (topology) {
@@ -455,6 +465,10 @@ QJsonObject configToJson(const Config &config)
         }
         if (r.scanCount != RedisEndpointConfig().scanCount)
             endpoint.insert(QStringLiteral("scan_count"), r.scanCount);
+        if (r.notifications != RedisEndpointConfig().notifications)
+            endpoint.insert(QStringLiteral("notifications"), RedisEndpointConfig::notificationsName(r.notifications));
+        if (r.reconcileIntervalMs != RedisEndpointConfig().reconcileIntervalMs)
+            endpoint.insert(QStringLiteral("reconcile_interval"), r.reconcileIntervalMs);
         if (r.password.kind != SecretSource::None)
             endpoint.insert(QStringLiteral("password"), secretText(r.password));
         endpoint.insert(QStringLiteral("lock_patterns"), QJsonArray::fromStringList(r.lockPatterns));

@@ -105,6 +105,13 @@ struct RedisEndpointConfig
     qint64 longHeldMs = 60'000;                     // flag locks held longer than this
     qint64 pollIntervalMs = 1000;
     int scanCount = 1000;                           // SCAN COUNT per call
+    // Keyspace notifications: auto = follow them when the server already publishes what is
+    // needed, else poll and say what the server needs; require = never poll, an error until the
+    // server publishes them; off = always poll. Only an explicit, audited enable action changes
+    // the server's notify-keyspace-events.
+    enum class Notifications { Auto, Require, Off } notifications = Notifications::Auto;
+    qint64 reconcileIntervalMs = 600'000;           // live: a full pass this often anyway
+    static QString notificationsName(Notifications notifications); // "auto", "require", "off"
 
     // How the locks are spread: one node (host/port or unixSocket), a Cluster found from seed
     // nodes, the master a group of Sentinels names, or Redlock over independent masters.

@@ -422,7 +422,8 @@ RedisEndpointConfig parseRedis(Reader &r, const QJsonValue &value, const QString
                       QStringLiteral("lock_patterns"), QStringLiteral("long_held"), QStringLiteral("poll_interval"), QStringLiteral("scan_count"),
                       QStringLiteral("cluster"), QStringLiteral("sentinels"), QStringLiteral("master_name"), QStringLiteral("redlock"),
                       QStringLiteral("database"), QStringLiteral("tls"), QStringLiteral("ca_file"), QStringLiteral("cert_file"),
-                      QStringLiteral("key_file"), QStringLiteral("server_name"), QStringLiteral("tls_insecure")};
+                      QStringLiteral("key_file"), QStringLiteral("server_name"), QStringLiteral("tls_insecure"),
+                      QStringLiteral("notifications"), QStringLiteral("reconcile_interval")};
     if (inLocks)
         known << QStringLiteral("backend");
     r.onlyKeys(o, pointer, QStringLiteral("redis endpoint"), known);
@@ -563,6 +564,22 @@ RedisEndpointConfig parseRedis(Reader &r, const QJsonValue &value, const QString
     c.longHeldMs = r.duration(o, QStringLiteral("long_held"), pointer, c.longHeldMs, 1, 86'400'000 * 30LL, QStringLiteral("long_held"));
     c.pollIntervalMs = r.duration(o, QStringLiteral("poll_interval"), pointer, c.pollIntervalMs, 100, 3'600'000, QStringLiteral("poll_interval"));
     c.scanCount = int(r.integer(o, QStringLiteral("scan_count"), pointer, c.scanCount, 1, 1'000'000, QStringLiteral("scan_count")));
+    if (o.contains(QStringLiteral("notifications"))) {
+        const QString given = r.string(o, QStringLiteral("notifications"), pointer, QString(), QStringLiteral("notifications"));
+        bool known = false;
+        for (const auto n : {RedisEndpointConfig::Notifications::Auto, RedisEndpointConfig::Notifications::Require, RedisEndpointConfig::Notifications::Off}) {
+            if (RedisEndpointConfig::notificationsName(n) == given) {
+                c.notifications = n;
+                known = true;
+            }
+        }
+        if (!known)
+            r.error(JsonLocations::child(pointer, QStringLiteral("notifications")),
+                    QStringLiteral("notifications is \"%1\"; use \"auto\" (follow keyspace notifications when the server has them on, else poll), "
+                                   "\"require\" (never poll) or \"off\" (always poll)").arg(given));
+    }
+    c.reconcileIntervalMs = r.duration(o, QStringLiteral("reconcile_interval"), pointer, c.reconcileIntervalMs, 1000, 86'400'000,
+                                       QStringLiteral("reconcile_interval"));
     return c;
 }
 

@@ -18,6 +18,29 @@ QString lockBackendStateText(LockBackendState state)
     return {};
 }
 
+QString lockFeedModeName(LockFeedState::Mode mode)
+{
+    switch (mode) {
+    case LockFeedState::Polling: return QStringLiteral("polling");
+    case LockFeedState::Live: return QStringLiteral("live");
+    case LockFeedState::Resyncing: return QStringLiteral("resyncing");
+    }
+    return {};
+}
+
+LockFeedState LockBackend::feedState() const
+{
+    LockFeedState feed;
+    feed.why = QStringLiteral("%1 has no change stream Fulcrum follows yet: the table is read whole on a timer").arg(capabilities().displayName);
+    return feed;
+}
+
+void LockBackend::enableNotifications(std::function<void(bool ok, const QString &message)> done)
+{
+    const QString message = QStringLiteral("%1: %2 has no change notifications to enable; nothing was changed").arg(url(), capabilities().displayName);
+    QTimer::singleShot(0, this, [done = std::move(done), message] { done(false, message); });
+}
+
 void LockBackend::inspect(const QByteArray &key, std::function<void(const LockInspection &)> done)
 {
     const QList<LockInfo> &locks = lastResult().locks;

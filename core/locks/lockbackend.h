@@ -61,6 +61,21 @@ struct LockInspection
     QString error;                  // one line for a person when there is no row
 };
 
+// How an endpoint's table keeps current: re-read whole on a timer (polling), or read once and
+// then followed through the backend's change stream (live: Redis keyspace notifications), or
+// being read whole again because the stream was lost (resyncing).
+struct LockFeedState
+{
+    enum Mode { Polling, Live, Resyncing } mode = Polling;
+    QString why;                    // polling or resyncing: why, in one line for a person
+    QString needs;                  // what the server needs for live ("notify-keyspace-events Kg$hxe"); empty when nothing
+    bool canEnable = false;         // an explicit, audited enable would make it live (Redis: CONFIG SET)
+    QDateTime liveSince;            // live: when the stream was (re)established and the first pass done (UTC)
+    qint64 eventsApplied = 0;       // live: change notifications applied since liveSince
+    friend bool operator==(const LockFeedState &, const LockFeedState &) = default;
+};
+QString lockFeedModeName(LockFeedState::Mode mode);     // "polling", "live", "resyncing"
+
 // One lock endpoint of any backend: one connection (with its own reconnects), one inspection
 // pass at a time, compare-first release. It knows nothing of the engine and writes no audit
 // log: the lock service above it polls, audits and reports (core/engine/lockservice.h).
@@ -88,7 +103,15 @@ public:
     // While a pass runs over several nodes at once (a Cluster's masters): how far each is, in
     // one line for a person ("0-5460 done · 5461-10922 98000 keys · …"); empty otherwise.
     virtual QString passProgressDetail() const { return {}; }
+    // The table as it is now: the last pass, with the changes a live feed applied since.
     virtual const LockScanResult &lastResult() const = 0;
+
+    // Polling, live or resyncing, and why. The default: polled, the backend has no change stream.
+    virtual LockFeedState feedState() const;
+    // The audited "enable" action: turns the server's change notifications on (Redis: CONFIG SET
+    // notify-keyspace-events, merged with what is set). Nothing else ever changes a server's
+    // settings. `done` runs once on this thread. The default: this backend has nothing to enable.
+    virtual void enableNotifications(std::function<void(bool ok, const QString &message)> done);
 
     // Reads one lock whole, now. A pass may list a lock's waiters by name only (a ZooKeeper pass
     // over more waiters than its waiter_details budget); this reads each waiter's who, session
@@ -113,6 +136,12 @@ Q_SIGNALS:
     // Where the locks live changed: a Cluster's map was read or changed (failover, resharding),
     // Sentinel named a new master. One line for the engine's events.
     void topologyChanged(const QString &message);
+    // A live feed applied changes to the table (lastResult() has them already).
+    void rowsChanged(const fulcrum::LockChanges &changes);
+    // feedState() changed: live, back to polling, resyncing.
+    void feedChanged(const fulcrum::LockFeedState &feed);
 };
 
 } // namespace fulcrum
+
+Q_DECLARE_METATYPE(fulcrum::LockFeedState)

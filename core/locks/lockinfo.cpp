@@ -64,6 +64,8 @@ QJsonObject LockInfo::toJson() const
         o.insert(QStringLiteral("client_address"), clientAddress);
     if (acquiredAt.isValid())
         o.insert(QStringLiteral("acquired_at"), isoOrEmpty(acquiredAt));
+    if (readAt.isValid())
+        o.insert(QStringLiteral("read_at"), isoOrEmpty(readAt));
     if (!waiters.isEmpty()) {
         QJsonArray list;
         for (const LockWaiter &w : waiters) {
@@ -99,7 +101,7 @@ LockInfo LockInfo::fromJson(const QJsonObject &json)
                                  QStringLiteral("ttl_ms"), QStringLiteral("first_seen"), QStringLiteral("held_for_ms"),
                                  QStringLiteral("holder_changes"), QStringLiteral("flags"), QStringLiteral("holders"),
                                  QStringLiteral("holder_text"), QStringLiteral("session"), QStringLiteral("client_address"),
-                                 QStringLiteral("acquired_at"), QStringLiteral("waiters")};
+                                 QStringLiteral("acquired_at"), QStringLiteral("read_at"), QStringLiteral("waiters")};
     LockInfo info;
     // Engines from before the lock family wrote Redis rows without "backend".
     info.backend = json.value(QStringLiteral("backend")).toString(QStringLiteral("redis"));
@@ -133,6 +135,7 @@ LockInfo LockInfo::fromJson(const QJsonObject &json)
     info.session = json.value(QStringLiteral("session")).toString();
     info.clientAddress = json.value(QStringLiteral("client_address")).toString();
     info.acquiredAt = QDateTime::fromString(json.value(QStringLiteral("acquired_at")).toString(), Qt::ISODateWithMs);
+    info.readAt = QDateTime::fromString(json.value(QStringLiteral("read_at")).toString(), Qt::ISODateWithMs);
     for (const QJsonValue &value : json.value(QStringLiteral("waiters")).toArray()) {
         const QJsonObject w = value.toObject();
         info.waiters.append(LockWaiter{bytesFromJson(w.value(QStringLiteral("id"))), w.value(QStringLiteral("who")).toString(),

@@ -52,6 +52,9 @@ struct LockInfo
     int holderChanges = 0;          // observed: holder changes seen between passes
     int flags = 0;
     QJsonObject details;            // backend specifics (Redisson owner_uuid, thread_id, ...; znode version)
+    // When this row was read from the backend (UTC). A pass reads every row at its end; a live
+    // table reads a row again each time the backend says it changed. Invalid = the pass's end.
+    QDateTime readAt;
 
     QString displayKey() const { return escapeBytes(key); }
     // Huge tokens are cut here only; `holder` itself stays whole for release.
@@ -86,6 +89,17 @@ struct LockScanResult
     QDateTime finishedAt;
 };
 
+// What changed in a live table (a backend following its change stream) since its last change
+// set: rows read again (new or changed) and keys no longer locks. Rows are as LockScanResult's.
+struct LockChanges
+{
+    QList<LockInfo> upserted;
+    QList<QByteArray> removed;
+    QDateTime at;                   // when the change set was applied (UTC)
+    bool isEmpty() const { return upserted.isEmpty() && removed.isEmpty(); }
+};
+
 } // namespace fulcrum
 
 Q_DECLARE_METATYPE(fulcrum::LockScanResult)
+Q_DECLARE_METATYPE(fulcrum::LockChanges)

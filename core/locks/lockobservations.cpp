@@ -10,7 +10,11 @@ void LockObservations::beginPass(const QDateTime &passStartedAt)
 
 void LockObservations::observe(LockInfo &info)
 {
-    const QDateTime &now = m_passStartedAt;
+    observeAt(info, m_passStartedAt);
+}
+
+void LockObservations::observeAt(LockInfo &info, const QDateTime &now)
+{
     auto it = m_history.find(info.key);
     if (it == m_history.end()) {
         it = m_history.insert(info.key, History{now, info.holder, now, 0, {}, m_pass});

@@ -31,6 +31,10 @@ public:
     // History times are pass start times: known while the pass still reads.
     void beginPass(const QDateTime &passStartedAt);
     void observe(LockInfo &info);
+    // A live table's row read again between passes, at `now`.
+    void observeAt(LockInfo &info, const QDateTime &now);
+    // A live table's row that is gone.
+    void forget(const QByteArray &key) { m_history.remove(key); }
     void endPass();
     void clear() { m_history.clear(); }
 

@@ -231,7 +231,14 @@ void RedisConnection::reconnectNow(const QString &why)
 
 void RedisConnection::connectTransport()
 {
-    if (m_options.tls) {
+    if (m_pushHandler && !m_options.unixSocket.isEmpty()) {
+        m_lastError = QStringLiteral("%1: a subscriber connection needs host:port, not a unix socket").arg(endpoint());
+        m_retryAfterDrop = false;
+        Q_EMIT errorOccurred(m_lastError);
+        contextGone();
+        return;
+    }
+    if (m_options.tls || m_pushHandler) {
         startTls();
         return;
     }
@@ -523,10 +530,41 @@ std::optional<QSslConfiguration> redisTlsConfiguration(const RedisConnectionOpti
     return tls;
 }
 
+void RedisConnection::sendSubscription(const QList<QByteArray> &arguments)
+{
+    if (m_state != State::Connected || !m_ssl || !m_pushHandler)
+        return;
+    std::vector<const char *> argv;
+    std::vector<size_t> lengths;
+    for (const QByteArray &a : arguments) {
+        argv.push_back(a.constData());
+        lengths.push_back(size_t(a.size()));
+    }
+    char *command = nullptr;
+    const int length = redisFormatCommandArgv(&command, int(argv.size()), argv.data(), lengths.data());
+    if (length < 0 || !command)
+        return;
+    m_ssl->write(command, length);
+    free(command);
+    m_ssl->flush();
+}
+
+// A subscriber's message or subscription confirmation (RESP2: an array led by its kind), as
+// opposed to the reply of a command sent with a callback.
+static bool isPushReply(const redisReply *r)
+{
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 || r->element[0]->type != REDIS_REPLY_STRING)
+        return false;
+    const QByteArrayView kind(r->element[0]->str, qsizetype(r->element[0]->len));
+    return kind == "message" || kind == "pmessage" || kind == "subscribe" || kind == "psubscribe" || kind == "unsubscribe"
+        || kind == "punsubscribe";
+}
+
+// The Qt-socket transport: TLS (options.tls), or a plain socket for a subscriber.
 void RedisConnection::startTls()
 {
     QString error;
-    const std::optional<QSslConfiguration> tls = redisTlsConfiguration(m_options, &error);
+    const std::optional<QSslConfiguration> tls = m_options.tls ? redisTlsConfiguration(m_options, &error) : std::optional<QSslConfiguration>(QSslConfiguration());
     if (!tls) {
         // A file that cannot be read will not fix itself by retrying: stop and say what to change.
         m_lastError = error;
@@ -537,9 +575,13 @@ void RedisConnection::startTls()
     }
     m_reader = redisReaderCreate();
     m_ssl = new QSslSocket(this);
-    m_ssl->setSslConfiguration(*tls);
+    if (m_options.tls)
+        m_ssl->setSslConfiguration(*tls);
     m_tlsErrors.clear();
-    connect(m_ssl, &QSslSocket::encrypted, this, [this] { handshake(); });
+    if (m_options.tls)
+        connect(m_ssl, &QSslSocket::encrypted, this, [this] { handshake(); });
+    else
+        connect(m_ssl, &QSslSocket::connected, this, [this] { handshake(); });
     connect(m_ssl, &QSslSocket::readyRead, this, &RedisConnection::onTlsReadable);
     connect(m_ssl, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
         for (const QSslError &error : errors)
@@ -564,8 +606,11 @@ void RedisConnection::startTls()
     });
     m_connectTimer.start(int(m_options.connectTimeoutMs));
     m_timeoutTimer.start();
-    m_ssl->connectToHostEncrypted(m_options.host, m_options.port,
-                                  m_options.serverName.isEmpty() ? m_options.host : m_options.serverName);
+    if (m_options.tls)
+        m_ssl->connectToHostEncrypted(m_options.host, m_options.port,
+                                      m_options.serverName.isEmpty() ? m_options.host : m_options.serverName);
+    else
+        m_ssl->connectToHost(m_options.host, m_options.port);
 }
 
 void RedisConnection::onTlsReadable()
@@ -587,6 +632,14 @@ void RedisConnection::onTlsReadable()
         }
         if (!reply)
             break;
+        if (m_pushHandler && isPushReply(static_cast<redisReply *>(reply))) {
+            const RedisReply push = toReply(static_cast<redisReply *>(reply));
+            freeReplyObject(reply);
+            m_pushHandler(push);
+            if (!alive)
+                return;
+            continue;
+        }
         if (m_tlsPending.empty()) {
             freeReplyObject(reply);
             fail(QStringLiteral("%1: the server sent a reply nobody asked for").arg(endpoint()), true);

@@ -97,6 +97,15 @@ public:
     // waits that long for them: a SCAN chain's next call should start while this side works.
     void flush();
 
+    // A subscriber connection (PSUBSCRIBE): set before open(). Messages and subscription
+    // confirmations go to `handler`, in order; replies to other commands (PING) still come to
+    // their own callbacks. It runs over a Qt socket with hiredis's reply parser (as TLS does):
+    // hiredis's async subscriber API keeps callbacks of its own. So no unix socket.
+    using PushHandler = std::function<void(const RedisReply &)>;
+    void setPushHandler(PushHandler handler) { m_pushHandler = std::move(handler); }
+    // Sends a command whose replies come to the push handler (PSUBSCRIBE: one per pattern).
+    void sendSubscription(const QList<QByteArray> &arguments);
+
     State state() const { return m_state; }
     bool isConnected() const { return m_state == State::Connected; }
     QString lastError() const { return m_lastError; }
@@ -164,6 +173,7 @@ private:
     QSslSocket *m_ssl = nullptr;
     redisReader *m_reader = nullptr;
     std::deque<Pending *> m_tlsPending;
+    PushHandler m_pushHandler;
     QStringList m_tlsErrors;
 };
 

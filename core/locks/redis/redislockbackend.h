@@ -3,6 +3,8 @@
 #include "config/config.h"
 #include "locks/lockbackend.h"
 
+#include <QTimer>
+
 #include <functional>
 #include <memory>
 #include <vector>
@@ -12,6 +14,7 @@ namespace fulcrum {
 class RedisConnection;
 class RedisLockInspector;
 class RedisSentinelWatch;
+class RedisKeyspaceFeed;
 
 // One Redis (a node, a node behind a proxy, or the master a group of Sentinels names) as a
 // lock endpoint: a RedisConnection that reconnects by itself, a RedisLockInspector for the
@@ -34,6 +37,8 @@ public:
     void cancelScan() override;
     bool isScanning() const override;
     const LockScanResult &lastResult() const override;
+    LockFeedState feedState() const override;
+    void enableNotifications(std::function<void(bool ok, const QString &message)> done) override;
     void release(const LockReleaseRequest &request, std::function<void(const ForceReleaseResult &)> done) override;
 
     // "Test connection": connects once (no retries) and PINGs; `done` runs once on `context`'s thread.
@@ -43,11 +48,25 @@ public:
 private:
     struct PendingRelease;
 
+    // Keyspace notifications (notifications: auto | require): asked of the server on every
+    // connect and every minute; followed when it publishes what is needed.
+    bool canGoLive(QString *why) const;
+    void checkNotifications();
+    void startFeed(const QString &note);
+    void stopFeed(const LockFeedState &polling);
+    void setFeed(LockFeedState feed);
+
     RedisEndpointConfig m_config;
     RedisConnection *m_connection = nullptr;
     RedisLockInspector *m_inspector = nullptr;
     RedisSentinelWatch *m_sentinel = nullptr;
     std::vector<std::shared_ptr<PendingRelease>> m_releases;
+    RedisKeyspaceFeed *m_feed = nullptr;
+    LockFeedState m_feedState;
+    QString m_feedNote;                 // said while live (CONFIG GET refused under require)
+    bool m_resyncPass = false;          // the pass running was started by a (re)subscription
+    QString m_requireReported;          // the last "require" error emitted, reported once
+    QTimer *m_notifyCheck = nullptr;
 };
 
 } // namespace fulcrum

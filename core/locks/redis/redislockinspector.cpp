@@ -341,8 +341,260 @@ void RedisLockInspector::finishPass()
     m_passKeys.clear();
     m_running = false;
     ++m_generation;
+    if (m_live) {
+        adoptPassAsLiveTable();
+        // Keys that changed while the pass ran may have been read before the change.
+        for (const QByteArray &key : std::exchange(m_changedDuringPass, {}))
+            m_dirty.insert(key, QByteArrayLiteral("changed during the pass"));
+        scheduleLiveRead();
+    }
     Q_EMIT progress(m_last.keysScanned, int(m_last.locks.size()));
     Q_EMIT scanFinished(m_last);
+}
+
+const LockScanResult &RedisLockInspector::lastResult() const
+{
+    if (!m_live || !m_tableDirty)
+        return m_last;
+    // Rebuilt only when asked after a change (the engine asks once per snapshot tick): rows as
+    // of now, so a reader counting TTLs down from finishedAt stays right.
+    m_tableDirty = false;
+    const QDateTime now = wallclock::nowUtc();
+    QList<LockInfo> locks;
+    locks.reserve(qsizetype(m_rows.size()));
+    for (const auto &[key, row] : m_rows) {
+        LockInfo info = row;
+        const qint64 since = row.readAt.isValid() ? std::max<qint64>(0, row.readAt.msecsTo(now)) : 0;
+        if (info.ttlMs >= 0)
+            info.ttlMs = std::max<qint64>(0, info.ttlMs - since);
+        if (m_options.observe) {
+            info.heldForMs += since;
+            if (info.heldForMs > m_options.longHeldMs)
+                info.flags |= LockInfo::LongHeld;
+        }
+        locks.append(std::move(info));
+    }
+    QList<LockScanNote> notes;
+    notes.reserve(qsizetype(m_notes.size()));
+    for (const auto &[key, text] : m_notes)
+        notes.append({key, text});
+    m_last.locks = std::move(locks);
+    m_last.notes = std::move(notes);
+    m_last.finishedAt = now;
+    return m_last;
+}
+
+void RedisLockInspector::setLive(bool live)
+{
+    if (live == m_live)
+        return;
+    if (!live)
+        lastResult(); // the table as it stands stays the last result
+    m_live = live;
+    ++m_liveGeneration;
+    m_liveOutstanding = 0;
+    m_dirty.clear();
+    m_changedDuringPass.clear();
+    m_rows.clear();
+    m_notes.clear();
+    m_tableDirty = false;
+    m_eventsApplied = 0;
+    if (live && m_last.finishedAt.isValid())
+        adoptPassAsLiveTable();
+}
+
+void RedisLockInspector::adoptPassAsLiveTable()
+{
+    ++m_liveGeneration; // a batch still in flight read keys the pass has read again since
+    m_liveOutstanding = 0;
+    m_rows.clear();
+    m_notes.clear();
+    for (const LockInfo &lock : std::as_const(m_last.locks)) {
+        LockInfo row = lock;
+        if (!row.readAt.isValid())
+            row.readAt = m_last.finishedAt;
+        m_rows.emplace_hint(m_rows.end(), row.key, std::move(row));
+    }
+    for (const LockScanNote &note : std::as_const(m_last.notes))
+        m_notes[note.key] = note.text;
+    m_tableDirty = false;
+}
+
+void RedisLockInspector::keyChanged(const QByteArray &key, const QByteArray &event)
+{
+    if (!m_live)
+        return;
+    ++m_eventsApplied;
+    if (m_running) {
+        m_changedDuringPass.insert(key);
+        return;
+    }
+    m_dirty.insert(key, event);
+    // A storm (a mass expiry, a FLUSHDB, a deploy taking 100 000 locks at once): one pass reads
+    // it all for less than key-by-key reads would cost.
+    if (m_dirty.size() > std::max(m_options.maxKeysInFlight, 1000)) {
+        m_dirty.clear();
+        scan();
+        return;
+    }
+    scheduleLiveRead();
+}
+
+void RedisLockInspector::scheduleLiveRead()
+{
+    if (m_liveReadScheduled || m_liveOutstanding > 0 || m_dirty.isEmpty())
+        return;
+    m_liveReadScheduled = true;
+    // Next event-loop turn: every message already read from the socket joins this batch.
+    QMetaObject::invokeMethod(this, [this] {
+        m_liveReadScheduled = false;
+        readLive();
+    }, Qt::QueuedConnection);
+}
+
+// One pipeline per batch, as a pass reads a SCAN batch: PTTL per key and one MGET. A key whose
+// last event says it is gone (del, expired, evicted, the old name of a rename) is not read.
+void RedisLockInspector::readLive()
+{
+    if (!m_live || m_running || m_liveOutstanding > 0 || m_dirty.isEmpty())
+        return;
+    if (!m_connection || !m_connection->isConnected())
+        return; // the pass after the reconnect reads everything
+    const QHash<QByteArray, QByteArray> dirty = std::exchange(m_dirty, {});
+    m_liveChanges = LockChanges();
+    QList<QByteArray> keys;
+    keys.reserve(dirty.size());
+    for (auto it = dirty.cbegin(); it != dirty.cend(); ++it) {
+        const QByteArray &event = it.value();
+        if (event == "del" || event == "expired" || event == "evicted" || event == "rename_from")
+            liveRemove(it.key());
+        else
+            keys.append(it.key());
+    }
+    if (keys.isEmpty()) {
+        liveReadsDone(0);
+        return;
+    }
+    QList<QList<QByteArray>> commands;
+    commands.reserve(keys.size() + 1);
+    QList<QByteArray> mget{QByteArrayLiteral("MGET")};
+    mget.reserve(keys.size() + 1);
+    for (const QByteArray &key : std::as_const(keys)) {
+        commands.append({QByteArrayLiteral("PTTL"), key});
+        mget.append(key);
+    }
+    commands.append(std::move(mget));
+    m_liveOutstanding = int(keys.size());
+    const quint64 generation = m_liveGeneration;
+    m_connection->pipeline(commands, [this, guard = QPointer<RedisLockInspector>(this), generation, keys](const QList<RedisReply> &replies) {
+        if (guard)
+            onLiveRead(generation, keys, replies);
+    });
+    m_connection->flush();
+}
+
+void RedisLockInspector::onLiveRead(quint64 generation, const QList<QByteArray> &keys, const QList<RedisReply> &replies)
+{
+    if (generation != m_liveGeneration)
+        return;
+    for (const RedisReply &reply : replies) {
+        if (reply.type == RedisReply::Failed) {
+            // The connection dropped: the pass after the reconnect reads everything.
+            ++m_liveGeneration;
+            m_liveOutstanding = 0;
+            return;
+        }
+    }
+    const RedisReply &values = replies.last();
+    const bool valuesRead = values.type == RedisReply::Array && values.elements.size() == keys.size();
+    int done = 0;
+    for (qsizetype i = 0; i < keys.size(); ++i) {
+        const RedisReply &pttl = replies[i];
+        if (pttl.isError()) {
+            m_notes[keys[i]] = QStringLiteral("could not be read: %1").arg(pttl.errorText());
+            m_tableDirty = true;
+            ++done;
+        } else if (pttl.integer == -2) {
+            liveRemove(keys[i]);
+            ++done;
+        } else if (valuesRead && values.elements[i].type == RedisReply::String) {
+            liveClassify(keys[i], QByteArrayLiteral("string"), pttl.integer, values.elements[i]);
+            ++done;
+        } else {
+            readLiveOther(generation, keys[i], pttl.integer);
+        }
+    }
+    liveReadsDone(done);
+}
+
+// TYPE, HGETALL and GET in one pipeline: a Redisson hash, or a key replaced since the first read.
+void RedisLockInspector::readLiveOther(quint64 generation, const QByteArray &key, qint64 pttl)
+{
+    m_connection->pipeline({{QByteArrayLiteral("TYPE"), key}, {QByteArrayLiteral("HGETALL"), key}, {QByteArrayLiteral("GET"), key}},
+                           [this, guard = QPointer<RedisLockInspector>(this), generation, key, pttl](const QList<RedisReply> &replies) {
+                               if (!guard || generation != m_liveGeneration)
+                                   return;
+                               for (const RedisReply &reply : replies) {
+                                   if (reply.type == RedisReply::Failed) {
+                                       ++m_liveGeneration;
+                                       m_liveOutstanding = 0;
+                                       return;
+                                   }
+                               }
+                               const RedisReply &type = replies[0];
+                               if (type.isError()) {
+                                   m_notes[key] = QStringLiteral("could not be read: %1").arg(type.errorText());
+                                   m_tableDirty = true;
+                               } else if (type.string == "none") {
+                                   liveRemove(key);
+                               } else {
+                                   liveClassify(key, type.string, pttl, type.string == "string" ? replies[2] : replies[1]);
+                               }
+                               liveReadsDone(1);
+                           });
+}
+
+void RedisLockInspector::liveClassify(const QByteArray &key, const QByteArray &type, qint64 pttl, const RedisReply &value)
+{
+    QString note;
+    std::optional<LockInfo> info = classifyLockKey(key, type, pttl, value, &note);
+    if (!info) {
+        liveRemove(key);
+        if (!note.isEmpty())
+            m_notes[key] = note;
+        return;
+    }
+    info->readAt = wallclock::nowUtc();
+    if (m_options.observe)
+        m_observations.observeAt(*info, info->readAt);
+    m_notes.erase(key);
+    m_rows.insert_or_assign(key, *info);
+    m_liveChanges.upserted.append(std::move(*info));
+    m_tableDirty = true;
+}
+
+void RedisLockInspector::liveRemove(const QByteArray &key)
+{
+    m_tableDirty = true;
+    m_notes.erase(key);
+    if (m_options.observe)
+        m_observations.forget(key);
+    if (m_rows.erase(key) > 0)
+        m_liveChanges.removed.append(key);
+}
+
+void RedisLockInspector::liveReadsDone(int count)
+{
+    m_liveOutstanding -= count;
+    if (m_liveOutstanding > 0)
+        return;
+    m_liveOutstanding = 0;
+    LockChanges changes = std::exchange(m_liveChanges, LockChanges());
+    if (!changes.isEmpty()) {
+        changes.at = wallclock::nowUtc();
+        Q_EMIT rowsChanged(changes);
+    }
+    scheduleLiveRead();
 }
 
 } // namespace fulcrum

@@ -11,6 +11,8 @@
 #include <QSet>
 #include <QStringList>
 
+#include <map>
+
 namespace fulcrum {
 
 class RedisConnection;
@@ -50,7 +52,18 @@ public:
     // Stops the running pass; no scanFinished follows, replies still on their way are dropped.
     void cancel();
     bool isScanning() const { return m_running; }
-    const LockScanResult &lastResult() const { return m_last; }
+    // The last pass; live, with every change applied since (rebuilt here when rows changed).
+    const LockScanResult &lastResult() const;
+
+    // Live: the table outlives the pass. Each finished pass becomes a table kept by key, and
+    // keyChanged() reads changed keys again in pipelined batches (one per event-loop turn while
+    // events come, one batch in flight at a time) and changes only their rows. Events during a
+    // pass are read again when it ends, so the pass cannot leave an older row behind.
+    void setLive(bool live);
+    bool isLive() const { return m_live; }
+    // A keyspace notification: `key` changed by `event` (set, expire, del, expired, hset, ...).
+    void keyChanged(const QByteArray &key, const QByteArray &event);
+    qint64 eventsApplied() const { return m_eventsApplied; }
     const RedisLockInspectorOptions &options() const { return m_options; }
     // What SCAN MATCH gets: the patterns, or the one pattern covering them all.
     const QList<QByteArray> &scanPatterns() const { return m_scanPatterns; }
@@ -62,8 +75,18 @@ Q_SIGNALS:
     void scanInterrupted(const QString &why);
     // Redis refused the scan itself (e.g. an ACL without SCAN): the pass is over.
     void scanFailed(const QString &why);
+    // Live: rows read again after keyChanged(); lastResult() has them already.
+    void rowsChanged(const fulcrum::LockChanges &changes);
 
 private:
+    void scheduleLiveRead();
+    void readLive();
+    void onLiveRead(quint64 generation, const QList<QByteArray> &keys, const QList<RedisReply> &replies);
+    void readLiveOther(quint64 generation, const QByteArray &key, qint64 pttl);
+    void liveClassify(const QByteArray &key, const QByteArray &type, qint64 pttl, const RedisReply &value);
+    void liveRemove(const QByteArray &key);
+    void liveReadsDone(int count);
+    void adoptPassAsLiveTable();
     void startPass();
     void sendScan(int pattern);
     void onScanReply(quint64 generation, int pattern, const RedisReply &reply);
@@ -96,7 +119,21 @@ private:
     QElapsedTimer m_passClock;
     qint64 m_lastProgressMs = -1;
     LockObservations m_observations;
-    LockScanResult m_last;
+    mutable LockScanResult m_last;
+
+    // Live table (setLive): rows and notes by key, the keys to read again, and the change set
+    // being built by the batch in flight.
+    bool m_live = false;
+    std::map<QByteArray, LockInfo> m_rows;
+    std::map<QByteArray, QString> m_notes;
+    mutable bool m_tableDirty = false;
+    QHash<QByteArray, QByteArray> m_dirty;          // key -> last event, not read yet
+    QSet<QByteArray> m_changedDuringPass;
+    bool m_liveReadScheduled = false;
+    quint64 m_liveGeneration = 0;                   // live reads of an older table are dropped
+    int m_liveOutstanding = 0;                      // keys of the batch in flight not settled yet
+    LockChanges m_liveChanges;
+    qint64 m_eventsApplied = 0;
 };
 
 } // namespace fulcrum

@@ -83,6 +83,9 @@ private Q_SLOTS:
         QTest::newRow("password in redis url")
             << QByteArray("{ \"redis\": [ { \"url\": \"redis://:hunter2@127.0.0.1:6379\" } ] }")
             << QStringLiteral("c.json:1:23: url of redis endpoint 0 contains a password; remove it and set \"password\": \"keychain\", \"file:PATH\" or \"env:VAR\"");
+        QTest::newRow("unknown notifications mode")
+            << QByteArray("{ \"redis\": [ { \"url\": \"redis://127.0.0.1:6379\", \"notifications\": \"on\" } ] }")
+            << QStringLiteral("c.json:1:66: notifications is \"on\"; use \"auto\" (follow keyspace notifications when the server has them on, else poll), \"require\" (never poll) or \"off\" (always poll)");
         QTest::newRow("literal password")
             << QByteArray("{ \"redis\": [ { \"url\": \"redis://127.0.0.1:6379\", \"password\": \"hunter2\" } ] }")
             << QStringLiteral("c.json:1:61: password \"hu…\" must say where the secret is: \"keychain\", \"file:/path/0600-file\" or \"env:VARIABLE\"; the password itself never goes in the config");
@@ -320,7 +323,8 @@ private Q_SLOTS:
             "    \"ca_file\": \"/etc/fulcrum/ca.pem\", \"server_name\": \"redis.shop\", \"user\": \"ops\", \"password\": \"keychain\" },\n"
             "  { \"backend\": \"redis\", \"name\": \"checkout\", \"sentinels\": [\"10.0.0.5:26379\", \"10.0.0.6:26379\"], \"master_name\": \"mymaster\", \"database\": 2 },\n"
             "  { \"backend\": \"redis\", \"name\": \"rl\", \"redlock\": [\"10.0.1.1:6379\", \"10.0.1.2:6379\", \"10.0.1.3:6379\"] },\n"
-            "  { \"backend\": \"redis\", \"name\": \"managed\", \"url\": \"rediss://ops@cache.example:6380/1\", \"tls_insecure\": true }\n"
+            "  { \"backend\": \"redis\", \"name\": \"managed\", \"url\": \"rediss://ops@cache.example:6380/1\", \"tls_insecure\": true,\n"
+            "    \"notifications\": \"require\", \"reconcile_interval\": \"30m\" }\n"
             "] }\n";
         const ConfigResult r = parseConfig(text, QStringLiteral("c.json"));
         QVERIFY2(r.ok(), qPrintable(r.errorText()));
@@ -341,6 +345,10 @@ private Q_SLOTS:
         QVERIFY(managed.tls && managed.tlsInsecure);
         QCOMPARE(managed.user, QStringLiteral("ops"));
         QCOMPARE(managed.url(), QStringLiteral("rediss://ops@cache.example:6380/1"));
+        QCOMPARE(managed.notifications, RedisEndpointConfig::Notifications::Require);
+        QCOMPARE(managed.reconcileIntervalMs, qint64(30 * 60'000));
+        QCOMPARE(cluster.notifications, RedisEndpointConfig::Notifications::Auto);
+        QCOMPARE(cluster.reconcileIntervalMs, qint64(600'000));
         const ConfigResult again = parseConfig(QJsonDocument(configToJson(*r.config)).toJson(), QStringLiteral("again.json"));
         QVERIFY2(again.ok(), qPrintable(again.errorText()));
         QVERIFY(*again.config == *r.config);
