@@ -1,5 +1,7 @@
 #include "ctlengine.h"
 
+#include "common/wallclock.h"
+
 #include "command.h"
 
 #include "engine/auditlog.h"
@@ -139,6 +141,34 @@ int ctlEngineFailure(const QString &command, const CtlEngineReply &reply)
     return reply.status == 409 ? EngineNotHolder : EngineRefused;
 }
 
+// One row of `locks list`: key, recipe, holder, TTL, waiters, held for, flags.
+static QString lockLine(const LockInfo &lock)
+{
+    QString line = QStringLiteral("%1  %2  holder %3").arg(lock.displayKey(), lock.kind, lock.displayHolder());
+    if (!lock.holderText.isEmpty())
+        line += QStringLiteral(" [%1]").arg(lock.holderText);
+    if (lock.ttlMs >= 0)
+        line += QStringLiteral("  ttl %1 ms").arg(lock.ttlMs);
+    if (!lock.waiters.isEmpty())
+        line += QStringLiteral("  %1 waiting").arg(lock.waiters.size());
+    line += QStringLiteral("  held %1 ms %2").arg(lock.heldForMs).arg(lock.flagNames().join(u','));
+    return line;
+}
+
+// An endpoint's feed for a person: "live since 12:00:01 (42 events)", "polling: why".
+static QString feedText(const QJsonObject &feed)
+{
+    const QString mode = feed.value(QStringLiteral("mode")).toString(QStringLiteral("polling"));
+    const QString why = feed.value(QStringLiteral("why")).toString();
+    if (mode == u"live")
+        return QStringLiteral("live (%1 change notifications)%2").arg(feed.value(QStringLiteral("events")).toInteger())
+            .arg(why.isEmpty() ? QString() : QStringLiteral(": ") + why);
+    QString text = why.isEmpty() ? mode : QStringLiteral("%1: %2").arg(mode, why);
+    if (feed.value(QStringLiteral("can_enable")).toBool())
+        text += QStringLiteral(" (fulcrumctl locks notifications enable --endpoint NAME turns on %1)").arg(feed.value(QStringLiteral("needs")).toString());
+    return text;
+}
+
 int ctlEngineLocksList(const QStringList &arguments)
 {
     QCommandLineParser parser;
@@ -147,7 +177,9 @@ int ctlEngineLocksList(const QStringList &arguments)
     engine.addTo(parser);
     const QCommandLineOption endpointOption(QStringLiteral("endpoint"), QStringLiteral("Only this lock endpoint (its name in the config)."), QStringLiteral("NAME"));
     const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("Print the engine's JSON."));
-    parser.addOptions({endpointOption, jsonOption});
+    const QCommandLineOption followOption(QStringLiteral("follow"), QStringLiteral("Then print each change as it reaches the engine (live endpoints: as Redis announces it; "
+                                                                                 "polled ones: each pass); with --json one JSON object per line. Ctrl-C ends."));
+    parser.addOptions({endpointOption, jsonOption, followOption});
     parser.addHelpOption();
     if (!parser.parse(QStringList{QStringLiteral("fulcrumctl locks list")} + arguments) || !parser.positionalArguments().isEmpty()) {
         ctlErr(QStringLiteral("fulcrumctl locks list: %1\n").arg(parser.errorText().isEmpty() ? QStringLiteral("no arguments besides options") : parser.errorText()));
@@ -168,23 +200,71 @@ int ctlEngineLocksList(const QStringList &arguments)
     const QJsonArray endpoints = parser.isSet(endpointOption) ? QJsonArray{reply.json} : reply.json.value(QStringLiteral("endpoints")).toArray();
     for (const QJsonValue &v : endpoints) {
         const QJsonObject e = v.toObject();
-        ctlOut(QStringLiteral("%1 (%2, %3): %4, %5 lock(s)%6\n").arg(e.value(QStringLiteral("name")).toString(), e.value(QStringLiteral("backend")).toString(QStringLiteral("redis")),
+        ctlOut(QStringLiteral("%1 (%2, %3): %4, %5 lock(s), %7%6\n").arg(e.value(QStringLiteral("name")).toString(), e.value(QStringLiteral("backend")).toString(QStringLiteral("redis")),
                                                                        e.value(QStringLiteral("url")).toString(), e.value(QStringLiteral("connection")).toString())
                    .arg(e.value(QStringLiteral("lock_count")).toInt())
-                   .arg(e.value(QStringLiteral("error")).toString().isEmpty() ? QString() : QStringLiteral("; ") + e.value(QStringLiteral("error")).toString()));
-        for (const QJsonValue &l : e.value(QStringLiteral("locks")).toArray()) {
-            const LockInfo lock = LockInfo::fromJson(l.toObject());
-            QString line = QStringLiteral("  %1  %2  holder %3").arg(lock.displayKey(), lock.kind, lock.displayHolder());
-            if (!lock.holderText.isEmpty())
-                line += QStringLiteral(" [%1]").arg(lock.holderText);
-            if (lock.ttlMs >= 0)
-                line += QStringLiteral("  ttl %1 ms").arg(lock.ttlMs);
-            if (!lock.waiters.isEmpty())
-                line += QStringLiteral("  %1 waiting").arg(lock.waiters.size());
-            line += QStringLiteral("  held %1 ms %2\n").arg(lock.heldForMs).arg(lock.flagNames().join(u','));
-            ctlOut(line);
-        }
+                   .arg(e.value(QStringLiteral("error")).toString().isEmpty() ? QString() : QStringLiteral("; ") + e.value(QStringLiteral("error")).toString())
+                   .arg(feedText(e.value(QStringLiteral("feed")).toObject())));
+        for (const QJsonValue &l : e.value(QStringLiteral("locks")).toArray())
+            ctlOut(QStringLiteral("  %1\n").arg(lockLine(LockInfo::fromJson(l.toObject()))));
     }
+    if (!parser.isSet(followOption))
+        return EngineOk;
+    // --follow: every change as it reaches the engine, until the stream ends or Ctrl-C.
+    const QString only = parser.value(endpointOption);
+    return client->stream(QStringLiteral("/api/v1/stream"), [&](const QByteArray &type, const QByteArray &data) {
+        if (type != "lock-changes" && type != "locks")
+            return;
+        const QJsonObject json = QJsonDocument::fromJson(data).object();
+        const QString endpoint = json.value(type == "locks" ? QStringLiteral("name") : QStringLiteral("endpoint")).toString();
+        if (!only.isEmpty() && endpoint != only)
+            return;
+        if (parser.isSet(jsonOption)) {
+            ctlOut(QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("event"), QString::fromLatin1(type)}, {QStringLiteral("data"), json}})
+                                         .toJson(QJsonDocument::Compact)) + u'\n');
+            return;
+        }
+        const QString now = wallclock::nowUtc().toLocalTime().toString(QStringLiteral("HH:mm:ss.zzz"));
+        if (type == "locks") {
+            ctlOut(QStringLiteral("%1 %2: full pass: %3 lock(s), %4\n").arg(now, endpoint).arg(json.value(QStringLiteral("locks")).toArray().size())
+                       .arg(feedText(json.value(QStringLiteral("feed")).toObject())));
+            return;
+        }
+        for (const QJsonValue &l : json.value(QStringLiteral("upserted")).toArray())
+            ctlOut(QStringLiteral("%1 %2: + %3\n").arg(now, endpoint, lockLine(LockInfo::fromJson(l.toObject()))));
+        for (const QJsonValue &k : json.value(QStringLiteral("removed")).toArray())
+            ctlOut(QStringLiteral("%1 %2: - %3\n").arg(now, endpoint, k.toString()));
+    });
+}
+
+int ctlEngineLocksNotifications(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "enable: turn on the keyspace notifications a live lock table follows, on the endpoint's server (Redis: CONFIG SET\n"
+        "notify-keyspace-events, adding K and g$hxe to what is set; server-wide, audited by the engine). Fulcrum changes a\n"
+        "server's settings only through this. Exit 0 enabled or already on; 1 refused (managed Redis: the message names the setting);\n"
+        "4 engine unreachable."));
+    const CtlEngineOptions engine;
+    engine.addTo(parser);
+    const QCommandLineOption endpointOption(QStringLiteral("endpoint"), QStringLiteral("Lock endpoint name in the engine's config."), QStringLiteral("NAME"));
+    parser.addOption(endpointOption);
+    parser.addPositionalArgument(QStringLiteral("enable"), QStringLiteral("The action."));
+    parser.addHelpOption();
+    if (!parser.parse(QStringList{QStringLiteral("fulcrumctl locks notifications")} + arguments) || parser.positionalArguments() != QStringList{QStringLiteral("enable")}
+        || !parser.isSet(endpointOption) || !parser.isSet(engine.engine)) {
+        ctlErr(QStringLiteral("fulcrumctl locks notifications: usage: fulcrumctl locks notifications enable --endpoint NAME --engine URL [--token-file PATH]\n"
+                              "(through a running fulcrumd only: the engine audits the change and follows the notifications)\n"));
+        return EngineUsage;
+    }
+    const auto client = CtlEngineClient::fromParser(parser, engine, QStringLiteral("locks notifications"));
+    if (!client)
+        return EngineUsage;
+    const CtlEngineReply reply = client->request("POST", QStringLiteral("/api/v1/locks/%1/notifications/enable")
+                                                             .arg(QString::fromUtf8(QUrl::toPercentEncoding(parser.value(endpointOption)))));
+    if (reply.status != 200)
+        return ctlEngineFailure(QStringLiteral("locks notifications enable"), reply);
+    ctlOut(reply.json.value(QStringLiteral("message")).toString() + u'\n');
     return EngineOk;
 }
 

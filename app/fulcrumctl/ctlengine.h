@@ -56,5 +56,7 @@ int ctlEngineFailure(const QString &command, const CtlEngineReply &reply);
 int ctlEngineLocksList(const QStringList &arguments);
 int ctlEngineLocksRelease(const QStringList &arguments);
 int ctlEngineLocksShow(const QStringList &arguments);
+// `locks notifications enable --endpoint NAME --engine URL`.
+int ctlEngineLocksNotifications(const QStringList &arguments);
 // One lock whole, for `locks show`: holder, session, TTL, flags, every waiter, details.
 QString lockDetailText(const fulcrum::LockInfo &lock);

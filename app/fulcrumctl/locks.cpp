@@ -568,6 +568,8 @@ static int locks(const QStringList &arguments)
         return viaEngine ? ctlEngineLocksRelease(arguments.mid(1)) : locksRelease(arguments.mid(1));
     if (sub == u"show")
         return viaEngine ? ctlEngineLocksShow(arguments.mid(1)) : locksShow(arguments.mid(1));
+    if (sub == u"notifications")
+        return ctlEngineLocksNotifications(arguments.mid(1));
     const QString usage = QStringLiteral("Usage: fulcrumctl locks list --redis URL [--match PATTERN]... [--json]\n"
                                          "       fulcrumctl locks list --zookeeper HOSTS[/chroot] [--path /locks]... [--json]\n"
                                          "       fulcrumctl locks list --etcd URL[,URL...] [--prefix PREFIX]... [--json]\n"
@@ -575,9 +577,10 @@ static int locks(const QStringList &arguments)
                                          "       fulcrumctl locks list --mysql URL [--json]\n"
                                          "       fulcrumctl locks release LOCK --holder HOLDER (--redis URL | --zookeeper HOSTS | --etcd URLS | --postgres URL | --mysql URL) [--ask | --revoke]\n"
                                          "       fulcrumctl locks show LOCK (--redis URL | --zookeeper HOSTS | --etcd URLS | --postgres URL | --mysql URL) [--json]\n"
-                                         "       fulcrumctl locks list --engine URL [--endpoint NAME] [--json]\n"
+                                         "       fulcrumctl locks list --engine URL [--endpoint NAME] [--json] [--follow]\n"
                                          "       fulcrumctl locks release KEY --holder HOLDER --endpoint NAME --engine URL\n"
                                          "       fulcrumctl locks show KEY --endpoint NAME --engine URL [--json]\n"
+                                         "       fulcrumctl locks notifications enable --endpoint NAME --engine URL\n"
                                          "Run 'fulcrumctl locks list --help' for options.\n");
     if (sub == u"--help" || sub == u"-h") {
         ctlOut(usage);

@@ -61,6 +61,48 @@ QJsonObject poolToJson(const PoolView &pool)
     };
 }
 
+QJsonObject lockFeedToJson(const LockFeedState &feed)
+{
+    QJsonObject o{{QStringLiteral("mode"), lockFeedModeName(feed.mode)}, {QStringLiteral("why"), feed.why}};
+    if (!feed.needs.isEmpty())
+        o.insert(QStringLiteral("needs"), feed.needs);
+    if (feed.canEnable)
+        o.insert(QStringLiteral("can_enable"), true);
+    if (feed.liveSince.isValid()) {
+        o.insert(QStringLiteral("live_since"), feed.liveSince.toUTC().toString(Qt::ISODateWithMs));
+        o.insert(QStringLiteral("events"), feed.eventsApplied);
+    }
+    return o;
+}
+
+LockFeedState lockFeedFromJson(const QJsonObject &o)
+{
+    LockFeedState feed;
+    const QString mode = o.value(QStringLiteral("mode")).toString();
+    feed.mode = mode == u"live" ? LockFeedState::Live : mode == u"resyncing" ? LockFeedState::Resyncing : LockFeedState::Polling;
+    feed.why = o.value(QStringLiteral("why")).toString();
+    feed.needs = o.value(QStringLiteral("needs")).toString();
+    feed.canEnable = o.value(QStringLiteral("can_enable")).toBool();
+    feed.liveSince = QDateTime::fromString(o.value(QStringLiteral("live_since")).toString(), Qt::ISODateWithMs);
+    feed.eventsApplied = o.value(QStringLiteral("events")).toInteger();
+    return feed;
+}
+
+QJsonObject lockChangesToJson(const QString &endpoint, const LockFeedState &feed, const LockChanges &changes)
+{
+    QJsonArray upserted;
+    for (const LockInfo &lock : changes.upserted)
+        upserted.append(lock.toJson());
+    QJsonArray removed;
+    for (const QByteArray &key : changes.removed)
+        removed.append(escapeBytes(key));
+    return QJsonObject{{QStringLiteral("endpoint"), endpoint},
+                       {QStringLiteral("at"), changes.at.toUTC().toString(Qt::ISODateWithMs)},
+                       {QStringLiteral("feed"), lockFeedToJson(feed)},
+                       {QStringLiteral("upserted"), upserted},
+                       {QStringLiteral("removed"), removed}};
+}
+
 QJsonObject lockEndpointToJson(const LockEndpointView &e, bool withLocks)
 {
     QJsonObject o{
@@ -92,6 +134,7 @@ QJsonObject lockEndpointToJson(const LockEndpointView &e, bool withLocks)
                                                      {QStringLiteral("revoke_effect"), e.capabilities.revokeEffect},
                                                      {QStringLiteral("ask_effect"), e.capabilities.askEffect}}},
     };
+    o.insert(QStringLiteral("feed"), lockFeedToJson(e.feed));
     if (withLocks) {
         QJsonArray locks;
         for (const LockInfo &lock : e.lastResult.locks)

@@ -115,6 +115,7 @@ AdminServer::AdminServer(Engine *engine, QObject *parent)
     connect(m_engine, &Engine::eventOccurred, this, &AdminServer::onEvent);
     connect(m_engine, &Engine::healthEventOccurred, this, &AdminServer::onHealthEvent);
     connect(m_engine, &Engine::lockScanFinished, this, &AdminServer::onLockScan);
+    connect(m_engine, &Engine::lockRowsChanged, this, &AdminServer::onLockChanges);
     const QList<AuditEntry> newest = m_engine->auditLog().recent(1);
     if (!newest.isEmpty())
         m_lastAuditSent = newest.first().toJson();
@@ -344,6 +345,13 @@ void AdminServer::process(QTcpSocket *socket)
             releaseLock(socket, request, request.path[3], keepAlive);
             return;
         }
+        // Turning a server's notifications on answers when it has.
+        if (request.method == "POST" && request.path.size() == 6 && request.path[0] == u"api" && request.path[1] == u"v1"
+            && request.path[2] == u"locks" && request.path[4] == u"notifications" && request.path[5] == u"enable") {
+            client->busy = true;
+            enableNotifications(socket, request, request.path[3], keepAlive);
+            return;
+        }
         // One lock read whole answers when the lock backend has read it.
         if (request.method == "GET" && request.path.size() == 5 && request.path[0] == u"api" && request.path[1] == u"v1"
             && request.path[2] == u"locks" && request.path[4] == u"lock") {
@@ -525,6 +533,23 @@ AdminServer::Reply AdminServer::serverAction(const Request &r, QString pool, QSt
     m_engine->tick();
     const ServerSnapshot *s = m_engine->snapshot().pool(pool) ? m_engine->snapshot().pool(pool)->server(server) : nullptr;
     return s ? Reply::json(200, serverToJson(*s)) : Reply::json(200, {});
+}
+
+// POST /api/v1/locks/{endpoint}/notifications/enable: the only way Fulcrum changes a server's
+// settings (Redis: CONFIG SET notify-keyspace-events, merged), audited.
+void AdminServer::enableNotifications(QTcpSocket *socket, const Request &r, const QString &endpoint, bool keepAlive)
+{
+    const QPointer<QTcpSocket> guard(socket);
+    if (!m_engine->snapshot().lockEndpoint(endpoint)) {
+        finishLater(guard, Reply::error(404, QStringLiteral("lock endpoint \"%1\" does not exist; endpoints: %2").arg(endpoint, m_engine->lockEndpointNames().join(QStringLiteral(", "))), QStringLiteral("endpoint")), keepAlive);
+        return;
+    }
+    m_engine->enableLockNotifications(endpoint, r.user, r.origin, [this, guard, keepAlive](bool ok, const QString &message) {
+        QJsonObject o{{QStringLiteral("result"), ok ? QStringLiteral("enabled") : QStringLiteral("failed")}, {QStringLiteral("message"), message}};
+        if (!ok)
+            o.insert(QStringLiteral("error"), message);
+        finishLater(guard, Reply::json(ok ? 200 : 502, o), keepAlive);
+    });
 }
 
 void AdminServer::releaseLock(QTcpSocket *socket, const Request &r, const QString &endpoint, bool keepAlive)
@@ -807,8 +832,10 @@ void AdminServer::startStream(QTcpSocket *socket)
     client->buffer.clear();
     socket->write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n");
     socket->write("event: snapshot\ndata: " + QJsonDocument(snapshotToJson(m_engine->snapshot())).toJson(QJsonDocument::Compact) + "\n\n");
-    // A console that just attached shows the locks of the last passes at once, not after the next one.
-    for (const LockEndpointView &endpoint : m_engine->snapshot().lockEndpoints) {
+    // A console that just attached shows the locks at once, not after the next pass: the tables
+    // as they are now (a live table's next pass may be ten minutes away; the lock-changes
+    // from here on apply to this one).
+    for (const LockEndpointView &endpoint : m_engine->lockViews()) {
         if (endpoint.hasResult)
             socket->write("event: locks\ndata: " + QJsonDocument(lockEndpointToJson(endpoint, true)).toJson(QJsonDocument::Compact) + "\n\n");
     }
@@ -872,11 +899,25 @@ void AdminServer::onLockScan(const QString &endpoint, const LockScanResult &resu
     if (!view)
         return;
     LockEndpointView now = *view;
+    // The pass that just ended may be the one that made the endpoint live: its feed as of now.
+    for (const LockEndpointView &current : m_engine->lockViews()) {
+        if (current.name == endpoint)
+            now.feed = current.feed;
+    }
     now.lastResult = result;
     now.hasResult = true;
     now.scanning = false;
     now.passKeysScanned = 0;
     broadcast("locks", QJsonDocument(lockEndpointToJson(now, true)).toJson(QJsonDocument::Compact));
+}
+
+// A live endpoint's rows as they change: only the rows, never the whole table again.
+void AdminServer::onLockChanges(const QString &endpoint, const LockChanges &changes)
+{
+    if (m_streams.isEmpty())
+        return;
+    const LockEndpointView *view = m_engine->snapshot().lockEndpoint(endpoint);
+    broadcast("lock-changes", QJsonDocument(lockChangesToJson(endpoint, view ? view->feed : LockFeedState(), changes)).toJson(QJsonDocument::Compact));
 }
 
 void AdminServer::onHealthEvent(const HealthEvent &event)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/config.h"
+#include "locks/lockinfo.h"
 
 #include <QByteArray>
 #include <QElapsedTimer>
@@ -63,10 +64,12 @@ private:
     void onEvent(const EngineEvent &event);
     void onHealthEvent(const HealthEvent &event);
     void onLockScan(const QString &endpoint, const LockScanResult &result);
+    void onLockChanges(const QString &endpoint, const LockChanges &changes);
     void broadcastNewAudit();
 
     Reply serverAction(const Request &request, QString pool, QString server, QString action);
     void releaseLock(QTcpSocket *socket, const Request &request, const QString &endpoint, bool keepAlive);
+    void enableNotifications(QTcpSocket *socket, const Request &request, const QString &endpoint, bool keepAlive);
     void inspectLock(QTcpSocket *socket, const Request &request, const QString &endpoint, bool keepAlive);
     void historyOrReport(QTcpSocket *socket, const Request &request, bool report, bool keepAlive);
     void finishLater(const QPointer<QTcpSocket> &socket, const Reply &reply, bool keepAlive);

@@ -80,6 +80,7 @@ Engine::Engine(QObject *parent)
     connect(m_tickTimer, &QTimer::timeout, this, &Engine::tick);
     m_locks = new LockService(m_audit.get(), this);
     connect(m_locks, &LockService::scanFinished, this, &Engine::lockScanFinished);
+    connect(m_locks, &LockService::rowsChanged, this, &Engine::lockRowsChanged);
     connect(m_locks, &LockService::eventOccurred, this, [this](int severity, const QString &source, const QString &text) {
         addEvent(EngineEvent::Severity(severity), source, text);
     });
@@ -407,6 +408,17 @@ void Engine::scanLocks(const QString &endpoint)
 void Engine::inspectLock(const QString &endpoint, const QByteArray &key, std::function<void(const LockInspection &)> done)
 {
     m_locks->inspect(endpoint, key, std::move(done));
+}
+
+void Engine::enableLockNotifications(const QString &endpoint, const QString &user, const QString &origin,
+                                     std::function<void(bool ok, const QString &message)> done)
+{
+    m_locks->enableNotifications(endpoint, user, origin, std::move(done));
+}
+
+std::vector<LockEndpointView> Engine::lockViews() const
+{
+    return m_locks->views();
 }
 
 void Engine::releaseLock(const QString &endpoint, const LockReleaseRequest &request, const QString &user, const QString &origin,

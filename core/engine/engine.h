@@ -83,6 +83,11 @@ public:
     // `user` from `origin`), then rescans. `done` runs exactly once, later on this thread:
     // Failed when the endpoint is unknown, not connected, or reconfigured/stopped before the
     // backend answered.
+    // The audited enable action of a lock endpoint (LockService::enableNotifications).
+    void enableLockNotifications(const QString &endpoint, const QString &user, const QString &origin,
+                                 std::function<void(bool ok, const QString &message)> done);
+    // The lock endpoints as they are now (a live table's latest rows), not as of the last tick.
+    std::vector<LockEndpointView> lockViews() const;
     void releaseLock(const QString &endpoint, const LockReleaseRequest &request, const QString &user, const QString &origin,
                      std::function<void(const ForceReleaseResult &)> done);
 
@@ -109,6 +114,7 @@ Q_SIGNALS:
     // The structured form of the health events that also arrive as eventOccurred.
     void healthEventOccurred(const fulcrum::HealthEvent &event);
     void lockScanFinished(const QString &endpoint, const fulcrum::LockScanResult &result);
+    void lockRowsChanged(const QString &endpoint, const fulcrum::LockChanges &changes);
     void reloaded();
     void stopped();
 

@@ -103,6 +103,16 @@ quint64 EngineLink::requestLockDetail(const QString &endpoint, const QByteArray 
     return id;
 }
 
+quint64 EngineLink::enableLockNotifications(const QString &endpoint)
+{
+    const quint64 id = nextDefaultAnswerId();
+    QMetaObject::invokeMethod(this, [this, id, endpoint] {
+        Q_EMIT commandFinished(CommandResult{id, false, tr("Turning on change notifications for %1 is not available for this engine; "
+                                                           "nothing was changed.").arg(endpoint)});
+    }, Qt::QueuedConnection);
+    return id;
+}
+
 LockRow LockRow::fromInfo(const QString &endpoint, const LockInfo &info, const QDateTime &readAt)
 {
     LockRow row;

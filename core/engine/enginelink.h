@@ -142,6 +142,7 @@ struct LockTable
     qint64 keysScanned = 0;
     QString error;                // why the last pass failed, empty when it did not
     QString passDetail;           // while scanning several nodes at once: how far each is (a Cluster's shards)
+    LockFeedState feed;           // polling (why), live (following the backend's changes), resyncing
 };
 
 // Outcome of a command; id is the one the command call returned.
@@ -203,6 +204,10 @@ public:
     // by lockDetailReady with the id returned here. The default answers that this engine has no
     // lock endpoints.
     virtual quint64 requestLockDetail(const QString &endpoint, const QByteArray &key);
+    // The audited enable action: the endpoint's server starts publishing the change
+    // notifications a live lock table follows (Redis: CONFIG SET notify-keyspace-events),
+    // answered by commandFinished. The default answers that this engine cannot.
+    virtual quint64 enableLockNotifications(const QString &endpoint);
     quint64 releaseLock(const QString &endpoint, const QByteArray &key, const QByteArray &expectedHolder)
     {
         return requestLockRelease(endpoint, LockReleaseRequest{LockReleaseRequest::Delete, key, expectedHolder});

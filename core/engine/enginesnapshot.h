@@ -67,6 +67,7 @@ struct LockEndpointView
     int passLocksFound = 0;
     bool hasResult = false;        // lastResult is from a finished pass
     LockScanResult lastResult;
+    LockFeedState feed;            // polling (why), live, or resyncing
 };
 
 // Everything the console shows at one tick, as plain values (safe to queue across threads).

@@ -17,6 +17,7 @@
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QHostAddress>
+#include <QSet>
 #include <QTimer>
 
 #include <algorithm>
@@ -196,6 +197,16 @@ public:
         m_reports->history(query, this, answer);
     }
 
+    void enableNotifications(quint64 id, const QString &endpoint)
+    {
+        const QString user = AuditLog::currentOsUser();
+        m_engine->enableLockNotifications(endpoint, user, QStringLiteral("console"), [this, id, user, endpoint](bool ok, const QString &message) {
+            m_events.append(LinkEvent{wallclock::nowUtc(), LinkEvent::Kind::Operator, user, endpoint, QStringLiteral("enable-notifications"),
+                                      QString(), ok ? QStringLiteral("enabled") : QStringLiteral("not enabled"), message});
+            finish(id, ok, message);
+        });
+    }
+
     void inspectLock(quint64 id, const QString &endpoint, const QByteArray &key)
     {
         m_engine->inspectLock(endpoint, key, [link = m_link, id, endpoint, key](const LockInspection &answer) {
@@ -220,6 +231,7 @@ private:
         QString lastError;
         bool scanning = false;
         qint64 keysScanned = 0;
+        LockFeedState feed;
     };
 
     static LinkState linkState(const QString &connectionState)
@@ -247,7 +259,33 @@ private:
         }
         m_engine->setKeychain(&m_secrets);
         connect(m_engine, &Engine::lockScanFinished, this, [this](const QString &endpoint, const LockScanResult &result) {
-            publish(lockTable(endpoint, result));
+            LockTable table = lockTable(endpoint, result);
+            for (const LockEndpointView &view : m_engine->lockViews()) {
+                if (view.name == endpoint)
+                    table.feed = view.feed;
+            }
+            m_liveChanged.remove(endpoint);
+            publish(table);
+        });
+        // A live table's rows change between passes: the console gets the table as it is now,
+        // on a beat (a busy Redis announces dozens of changes a second).
+        m_liveBeat = new QTimer(this);
+        m_liveBeat->setSingleShot(true);
+        m_liveBeat->setInterval(200);
+        connect(m_engine, &Engine::lockRowsChanged, this, [this](const QString &endpoint) {
+            m_liveChanged.insert(endpoint);
+            if (!m_liveBeat->isActive())
+                m_liveBeat->start();
+        });
+        connect(m_liveBeat, &QTimer::timeout, this, [this] {
+            const QSet<QString> changed = std::exchange(m_liveChanged, {});
+            for (const LockEndpointView &view : m_engine->lockViews()) {
+                if (!changed.contains(view.name))
+                    continue;
+                LockTable table = lockTable(view.name, view.lastResult);
+                table.feed = view.feed;
+                publish(table);
+            }
         });
     }
 
@@ -264,7 +302,7 @@ private:
                 }, Qt::QueuedConnection);
             }
             const bool progressed = view.scanning && (!seen.scanning || view.passKeysScanned != seen.keysScanned);
-            if (progressed || view.lastError != seen.lastError) {
+            if (progressed || view.lastError != seen.lastError || !(view.feed == seen.feed)) {
                 LockTable table = lockTable(view.name, view.lastResult);
                 table.scanning = view.scanning;
                 if (view.scanning) {
@@ -272,9 +310,10 @@ private:
                     table.passDetail = view.passDetail;
                 }
                 table.error = view.lastError;
+                table.feed = view.feed;
                 publish(table);
             }
-            seen = LockEndpointSeen{state, view.connectionState, view.lastError, view.scanning, view.passKeysScanned};
+            seen = LockEndpointSeen{state, view.connectionState, view.lastError, view.scanning, view.passKeysScanned, view.feed};
         }
     }
 
@@ -517,6 +556,8 @@ private:
     InMemorySecretStore m_secrets;
     std::unique_ptr<ReportService> m_reports;
     QHash<QString, LockEndpointSeen> m_lockSeen;
+    QTimer *m_liveBeat = nullptr;
+    QSet<QString> m_liveChanged;          // live endpoints whose rows changed since the last beat
     int m_demoLockRound = 0;
 };
 
@@ -615,6 +656,13 @@ quint64 InProcessEngineLink::requestLockRelease(const QString &endpoint, const L
     const quint64 id = nextCommandId();
     QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic, id, endpoint, request] { traffic->releaseLock(id, endpoint, request); },
                               Qt::QueuedConnection);
+    return id;
+}
+
+quint64 InProcessEngineLink::enableLockNotifications(const QString &endpoint)
+{
+    const quint64 id = nextCommandId();
+    QMetaObject::invokeMethod(m_traffic, [traffic = m_traffic, id, endpoint] { traffic->enableNotifications(id, endpoint); }, Qt::QueuedConnection);
     return id;
 }
 

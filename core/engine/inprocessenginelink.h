@@ -79,6 +79,7 @@ public:
     quint64 setState(const QString &pool, const QString &server, BackendState state) override;
     quint64 requestLockRelease(const QString &endpoint, const LockReleaseRequest &request) override;
     quint64 requestLockDetail(const QString &endpoint, const QByteArray &key) override;
+    quint64 enableLockNotifications(const QString &endpoint) override;
     quint64 testLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &password) override;
     quint64 exportReport(const ReportRequest &request, const QString &path) override;
     void cancelReport(quint64 id) override;

@@ -37,7 +37,11 @@ bool LocalRedisServer::start(QString *error)
     const QStringList config{QStringLiteral("port %1").arg(m_port), QStringLiteral("bind 127.0.0.1"),
                              QStringLiteral("save \"\""), QStringLiteral("appendonly no"),
                              QStringLiteral("dir %1").arg(m_dir.path()), QStringLiteral("daemonize no"),
-                             QStringLiteral("logfile \"\""), QStringLiteral("loglevel warning")};
+                             QStringLiteral("logfile \"\""), QStringLiteral("loglevel warning"),
+                             // The demo's own throwaway server publishes keyspace notifications, so the
+                             // demo's lock table is live (docs/locks-live.md); a shop's Redis is never
+                             // changed without the operator's audited enable.
+                             QStringLiteral("notify-keyspace-events Kg$hxe")};
     const QString configPath = m_dir.filePath(QStringLiteral("redis.conf"));
     QFile file(configPath);
     if (!file.open(QIODevice::WriteOnly) || file.write(config.join(u'\n').toUtf8() + '\n') < 0) {

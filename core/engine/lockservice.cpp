@@ -4,6 +4,7 @@
 #include "engine/auditlog.h"
 #include "locks/lockbackends.h"
 
+#include <QPointer>
 #include <QTimer>
 
 #include <algorithm>
@@ -41,6 +42,7 @@ struct LockService::Endpoint
     QString lastError;
     qint64 passKeys = 0;
     int passLocks = 0;
+    qint64 lastPassMs = 0;
     bool topologySeen = false;               // a topology event came before (the next ones are changes)
     std::vector<std::shared_ptr<PendingRelease>> releases;
 
@@ -72,6 +74,7 @@ LockService::LockService(AuditLog *audit, QObject *parent)
     , m_audit(audit)
 {
     qRegisterMetaType<fulcrum::LockScanResult>();
+    qRegisterMetaType<fulcrum::LockChanges>();
 }
 
 LockService::~LockService() = default;
@@ -138,13 +141,42 @@ std::unique_ptr<LockService::Endpoint> LockService::makeEndpoint(const LockEndpo
         e->passKeys = keys;
         e->passLocks = locks;
     });
-    connect(e->backend, &LockBackend::scanFinished, e->backend, [this, e, name](const LockScanResult &result) {
+    // A pass over a big keyspace keeps a server busy for most of a second: back to back, the
+    // inspector would take most of it from the applications. A live table needs a pass only to
+    // reconcile what the change stream cannot promise.
+    auto pollInterval = [e] {
+        if (e->backend->feedState().mode == LockFeedState::Live && e->config.isRedis())
+            return timerInterval(e->config.redis.reconcileIntervalMs);
+        return timerInterval(std::max(e->config.pollIntervalMs(), kLockPollDutyFactor * e->lastPassMs));
+    };
+    connect(e->backend, &LockBackend::scanFinished, e->backend, [this, e, name, pollInterval](const LockScanResult &result) {
         e->passKeys = 0;
         e->passLocks = 0;
-        // A pass over a big keyspace keeps a server busy for most of a second: back to back,
-        // the inspector would take most of it from the applications.
-        e->poll->setInterval(timerInterval(std::max(e->config.pollIntervalMs(), kLockPollDutyFactor * result.elapsedMs)));
+        e->lastPassMs = result.elapsedMs;
+        e->poll->setInterval(pollInterval());
         Q_EMIT scanFinished(name, result);
+    });
+    connect(e->backend, &LockBackend::rowsChanged, e->backend, [this, name](const LockChanges &changes) { Q_EMIT rowsChanged(name, changes); });
+    connect(e->backend, &LockBackend::feedChanged, e->backend, [this, e, pollInterval](const LockFeedState &feed) {
+        const int interval = pollInterval();
+        if (interval != e->poll->interval())
+            e->poll->start(interval);
+        const QString url = e->config.url();
+        switch (feed.mode) {
+        case LockFeedState::Live:
+            Q_EMIT eventOccurred(EngineEvent::Info, QStringLiteral("locks"),
+                                 QStringLiteral("%1: live: following keyspace notifications; a full pass every %2 s reconciles%3")
+                                     .arg(url).arg(interval / 1000).arg(feed.why.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(feed.why)));
+            break;
+        case LockFeedState::Resyncing:
+            // "subscribing" and "reading every lock once" are steps, not news.
+            if (feed.why.contains(QStringLiteral("lost")) || feed.why.contains(QStringLiteral("connection")))
+                Q_EMIT eventOccurred(EngineEvent::Warning, QStringLiteral("locks"), QStringLiteral("%1: resyncing: %2").arg(url, feed.why));
+            break;
+        case LockFeedState::Polling:
+            Q_EMIT eventOccurred(EngineEvent::Info, QStringLiteral("locks"), QStringLiteral("%1: polling: %2").arg(url, feed.why));
+            break;
+        }
     });
     connect(e->backend, &LockBackend::scanInterrupted, e->backend, [this, name](const QString &why) {
         Q_EMIT endpointFailed(name, QStringLiteral("%1 (connection lost during the pass)").arg(why));
@@ -269,6 +301,47 @@ void LockService::release(const QString &endpoint, const LockReleaseRequest &req
     });
 }
 
+void LockService::enableNotifications(const QString &endpoint, const QString &user, const QString &origin,
+                                      std::function<void(bool ok, const QString &message)> done)
+{
+    auto it = m_endpoints.find(endpoint);
+    if (it == m_endpoints.end() || !it->second->backend) {
+        const QStringList names = endpointNames();
+        const QString message = it == m_endpoints.end()
+            ? QStringLiteral("lock endpoint \"%1\" does not exist; endpoints: %2").arg(endpoint, names.isEmpty() ? QStringLiteral("(none)") : names.join(QStringLiteral(", ")))
+            : QStringLiteral("lock endpoint \"%1\" is not running (%2); nothing was changed").arg(endpoint, it->second->lastError);
+        QTimer::singleShot(0, this, [done = std::move(done), message] { done(false, message); });
+        return;
+    }
+    Endpoint *e = it->second.get();
+    AuditEntry entry;
+    entry.time = wallclock::nowUtc();
+    entry.user = user;
+    entry.origin = origin;
+    entry.action = QStringLiteral("enable-notifications");
+    entry.target = e->backend->url();
+    entry.before = e->backend->feedState().needs.isEmpty() ? QString() : QStringLiteral("needs %1").arg(e->backend->feedState().needs);
+    // The backend answers even when destroyed first (a reload): the audit entry is written once.
+    auto once = std::make_shared<std::function<void(bool, const QString &)>>(std::move(done));
+    QPointer<LockService> self(this);
+    e->backend->enableNotifications([self, once, entry, user, endpoint](bool ok, const QString &message) mutable {
+        if (!*once)
+            return;
+        entry.time = wallclock::nowUtc();
+        entry.result = ok ? QStringLiteral("ok") : QStringLiteral("failed: %1").arg(message);
+        entry.after = ok ? message : QString();
+        QString answer = message;
+        QString error;
+        if (self && self->m_audit && !self->m_audit->append(entry, &error))
+            answer += QStringLiteral(" (audit log: %1)").arg(error);
+        if (self)
+            Q_EMIT self->eventOccurred(ok ? EngineEvent::Info : EngineEvent::Warning, QStringLiteral("operator"),
+                                       QStringLiteral("%1 enable-notifications on %2: %3").arg(user, endpoint, answer));
+        const auto f = std::exchange(*once, nullptr);
+        f(ok, answer);
+    });
+}
+
 std::vector<LockEndpointView> LockService::views() const
 {
     std::vector<LockEndpointView> views;
@@ -294,6 +367,9 @@ std::vector<LockEndpointView> LockService::views() const
             view.passLocksFound = e.passLocks;
             view.lastResult = e.backend->lastResult();
             view.hasResult = view.lastResult.finishedAt.isValid();
+            view.feed = e.backend->feedState();
+        } else {
+            view.feed.why = e.lastError;
         }
         views.push_back(std::move(view));
     }

@@ -50,10 +50,18 @@ public:
     void release(const QString &endpoint, const LockReleaseRequest &request, const QString &user, const QString &origin,
                  std::function<void(const ForceReleaseResult &)> done);
 
+    // The audited enable action: the endpoint's server starts publishing the change
+    // notifications a live table follows (Redis: CONFIG SET notify-keyspace-events, merged with
+    // what is set). `done` runs exactly once, later, on this thread.
+    void enableNotifications(const QString &endpoint, const QString &user, const QString &origin,
+                             std::function<void(bool ok, const QString &message)> done);
+
     std::vector<LockEndpointView> views() const;
 
 Q_SIGNALS:
     void scanFinished(const QString &endpoint, const fulcrum::LockScanResult &result);
+    // A live endpoint changed rows between passes (as they arrive, one batch per read).
+    void rowsChanged(const QString &endpoint, const fulcrum::LockChanges &changes);
     // For one-shot users (fulcrumctl): the endpoint connected, could not connect or lost its
     // connection, or the server refused a pass.
     void endpointConnected(const QString &endpoint);

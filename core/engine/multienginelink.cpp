@@ -297,6 +297,16 @@ quint64 MultiEngineLink::requestLockRelease(const QString &endpoint, const LockR
     return id;
 }
 
+quint64 MultiEngineLink::enableLockNotifications(const QString &endpoint)
+{
+    QString local;
+    if (Child *child = route(endpoint, &local))
+        return forward(child, child->link->enableLockNotifications(local));
+    const quint64 id = ++m_lastCommandId;
+    failLater(id, tr("lock endpoint \"%1\" names no engine (engines: %2); nothing was changed").arg(endpoint, engineNames().join(QStringLiteral(", "))));
+    return id;
+}
+
 quint64 MultiEngineLink::requestLockDetail(const QString &endpoint, const QByteArray &key)
 {
     const quint64 id = ++m_lastCommandId;

@@ -44,6 +44,7 @@ public:
     quint64 testLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &password) override;
     quint64 requestLockRelease(const QString &endpoint, const LockReleaseRequest &request) override;
     quint64 requestLockDetail(const QString &endpoint, const QByteArray &key) override;
+    quint64 enableLockNotifications(const QString &endpoint) override;
     // The lowest of the engines' limits, so that no drag asks any of them for more than it
     // takes; the note names the engines whose scale differs.
     EngineCapabilities capabilities() const override;

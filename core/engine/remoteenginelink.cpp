@@ -2,6 +2,7 @@
 
 #include "common/duration.h"
 #include "common/wallclock.h"
+#include "admin/adminjson.h"
 #include "engine/auditlog.h"
 #include "locks/redis/redisreply.h"
 #include "locks/secretstore.h"
@@ -19,6 +20,7 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <utility>
 
@@ -370,6 +372,8 @@ void RemoteEngineLink::handleMessage(quint64 generation, const QByteArray &type,
         handleSnapshot(json, snapshot);
     } else if (type == "locks") {
         handleLocks(json);
+    } else if (type == "lock-changes") {
+        handleLockChanges(json);
     } else if (type == "health") {
         const QString kind = jsonString(json, "kind");
         if (kind == u"operator")
@@ -479,7 +483,15 @@ void RemoteEngineLink::handleSnapshot(const QJsonObject &json, const LinkSnapsho
         const bool scanning = e.value(QStringLiteral("scanning")).toBool();
         const qint64 passKeys = e.value(QStringLiteral("pass_keys_scanned")).toInteger();
         const bool progressed = scanning && (!seen.value(QStringLiteral("scanning")).toBool() || passKeys != seen.value(QStringLiteral("pass_keys_scanned")).toInteger());
-        if (progressed || (!seen.isEmpty() && error != jsonString(seen, "error"))) {
+        // The feed (live, polling and why) changes between passes too; the change count alone
+        // is not worth a new table.
+        bool feedChanged = false;
+        if (auto known = m_lockTables.find(name); known != m_lockTables.end()) {
+            const LockFeedState feed = lockFeedFromJson(e.value(QStringLiteral("feed")).toObject());
+            feedChanged = known->feed.mode != feed.mode || known->feed.why != feed.why || known->feed.canEnable != feed.canEnable;
+            known->feed = feed;
+        }
+        if (progressed || feedChanged || (!seen.isEmpty() && error != jsonString(seen, "error"))) {
             LockTable table = m_lockTables.value(name, LockTable{name, backend, {}, false, 0, QString(), QString()});
             table.scanning = scanning;
             if (scanning) {
@@ -517,8 +529,56 @@ void RemoteEngineLink::handleLocks(const QJsonObject &json)
     for (const QJsonValue &value : json.value(QStringLiteral("locks")).toArray()) {
         table.rows.append(LockRow::fromInfo(table.endpoint, LockInfo::fromJson(value.toObject()), readAt));
     }
+    table.feed = lockFeedFromJson(json.value(QStringLiteral("feed")).toObject());
+    m_pendingLockChanges.remove(table.endpoint); // the full table has them
     m_lockTables.insert(table.endpoint, table);
     Q_EMIT lockTableReady(table);
+}
+
+void RemoteEngineLink::handleLockChanges(const QJsonObject &json)
+{
+    const QString endpoint = jsonString(json, "endpoint");
+    if (!m_lockTables.contains(endpoint))
+        return; // the full table comes first, and has these
+    m_pendingLockChanges[endpoint].append(json);
+    if (!m_lockChangesBeat) {
+        m_lockChangesBeat = new QTimer(this);
+        m_lockChangesBeat->setSingleShot(true);
+        m_lockChangesBeat->setInterval(200);
+        connect(m_lockChangesBeat, &QTimer::timeout, this, &RemoteEngineLink::applyLockChanges);
+    }
+    if (!m_lockChangesBeat->isActive())
+        m_lockChangesBeat->start();
+}
+
+void RemoteEngineLink::applyLockChanges()
+{
+    const QHash<QString, QList<QJsonObject>> pending = std::exchange(m_pendingLockChanges, {});
+    for (auto it = pending.cbegin(); it != pending.cend(); ++it) {
+        auto table = m_lockTables.find(it.key());
+        if (table == m_lockTables.end())
+            continue;
+        std::map<QByteArray, LockRow> rows;
+        for (LockRow &row : table->rows)
+            rows.emplace(row.key, std::move(row));
+        for (const QJsonObject &change : it.value()) {
+            for (const QJsonValue &key : change.value(QStringLiteral("removed")).toArray()) {
+                if (const std::optional<QByteArray> raw = unescapeBytes(key.toString()))
+                    rows.erase(*raw);
+            }
+            for (const QJsonValue &value : change.value(QStringLiteral("upserted")).toArray()) {
+                const LockInfo info = LockInfo::fromJson(value.toObject());
+                // A row read just now: its TTL counts down from when it was read.
+                rows.insert_or_assign(info.key, LockRow::fromInfo(table->endpoint, info, info.readAt.isValid() ? info.readAt : wallclock::nowUtc()));
+            }
+            table->feed = lockFeedFromJson(change.value(QStringLiteral("feed")).toObject());
+        }
+        table->rows.clear();
+        table->rows.reserve(qsizetype(rows.size()));
+        for (auto &[key, row] : rows)
+            table->rows.append(std::move(row));
+        Q_EMIT lockTableReady(*table);
+    }
 }
 
 // What happened before this console attached (or while it was cut off): health events,
@@ -719,6 +779,17 @@ quint64 RemoteEngineLink::requestLockRelease(const QString &endpoint, const Lock
         }
         // 409: the holder changed; 404: gone. The engine's message says so and that nothing was deleted.
         finish(id, false, answer.status == 409 || answer.status == 404 ? message.isEmpty() ? answer.error : message : answer.error);
+    });
+    return id;
+}
+
+quint64 RemoteEngineLink::enableLockNotifications(const QString &endpoint)
+{
+    const quint64 id = ++m_lastCommandId;
+    request("POST", QStringLiteral("/api/v1/locks/%1/notifications/enable").arg(QString::fromUtf8(QUrl::toPercentEncoding(endpoint))), QJsonObject(),
+            [this, id](const Answer &answer) {
+        const QString message = answer.json.value(QStringLiteral("message")).toString();
+        finish(id, answer.status == 200, message.isEmpty() ? answer.error : message);
     });
     return id;
 }

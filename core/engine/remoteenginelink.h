@@ -90,6 +90,7 @@ public:
     quint64 testLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &password) override;
     quint64 requestLockRelease(const QString &endpoint, const LockReleaseRequest &request) override;
     quint64 requestLockDetail(const QString &endpoint, const QByteArray &key) override;
+    quint64 enableLockNotifications(const QString &endpoint) override;
     // The engine builds the report from its own history (GET /api/v1/report) and the body is
     // written to path as it arrives (QSaveFile: nothing half-written is left). json, html and
     // pdf in one request; csv one request per section, written as <path without .csv>-<section>.csv
@@ -147,7 +148,13 @@ private:
     LinkSnapshot m_last;
     QList<LockEndpointInfo> m_lockEndpointList;
     QHash<QString, QJsonObject> m_lockEndpoints;            // each endpoint's last state in the snapshot
-    QHash<QString, LockTable> m_lockTables;                  // each endpoint's last full table
+    QHash<QString, LockTable> m_lockTables;                  // each endpoint's last full table, live changes applied
+    // A live endpoint's row changes, applied to its table on a beat (not per message: a busy
+    // Redis sends dozens a second, and each application is a pass over the whole table).
+    QHash<QString, QList<QJsonObject>> m_pendingLockChanges;
+    QTimer *m_lockChangesBeat = nullptr;
+    void handleLockChanges(const QJsonObject &json);
+    void applyLockChanges();
     QList<LinkEvent> m_pendingEvents;
     QHash<quint64, QPointer<QNetworkReply>> m_reports;       // report downloads in progress, by command id
     QDateTime m_newestEvent;     // events up to here were shown: history fetched after a reconnect starts after it
