@@ -17,12 +17,16 @@
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
+
+#include <algorithm>
+#include <limits>
 
 namespace fulcrum::ui {
 
@@ -250,6 +254,18 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
     m_banner->setStyleSheet(QStringLiteral("QLabel { background: #c62828; color: white; font-weight: bold; border-radius: 3px; }"));
     m_banner->hide();
     layout->addWidget(m_banner);
+    auto *feedBar = new QHBoxLayout;
+    m_feed = new QLabel(this);
+    m_feed->setObjectName(QStringLiteral("lockFeed"));
+    m_feed->setWordWrap(true);
+    m_feed->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_follow = new QPushButton(tr("Follow changes live…"), this);
+    m_follow->setObjectName(QStringLiteral("followLive"));
+    m_follow->hide();
+    connect(m_follow, &QPushButton::clicked, this, &LocksView::askToFollow);
+    feedBar->addWidget(m_feed, 1);
+    feedBar->addWidget(m_follow);
+    layout->addLayout(feedBar);
 
     m_model = new LockModel(this);
     m_proxy = new QSortFilterProxyModel(this);
@@ -289,6 +305,15 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
     layout->addWidget(m_detail);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] { updateDetail(); });
     if (m_link) {
+        connect(m_link, &EngineLink::commandFinished, this, [this](const CommandResult &result) {
+            if (result.id != m_followAsked || !result.id)
+                return;
+            m_followAsked = 0;
+            m_follow->setEnabled(true);
+            if (!result.ok)
+                QMessageBox::warning(this, tr("Change notifications not turned on"), result.message);
+            updateFeed();
+        });
         connect(m_link, &EngineLink::lockDetailReady, this, [this](quint64 id, const LockDetail &detail) {
             if (id != m_waitersRead.asked)
                 return;
@@ -616,6 +641,54 @@ void LocksView::showEndpoint(const QString &endpoint)
     m_shown = table;
     updateStatus();
     updateStaleness();
+    updateFeed();
+}
+
+QString LocksView::feedText() const
+{
+    return m_feed->text();
+}
+
+void LocksView::updateFeed()
+{
+    const LockFeedState &feed = m_shown.feed;
+    switch (feed.mode) {
+    case LockFeedState::Live:
+        m_feed->setText(tr("Live: rows change as %1 announces each change (%n change(s) followed since %2); a full pass reconciles now and then.",
+                           nullptr, int(std::min<qint64>(feed.eventsApplied, std::numeric_limits<int>::max())))
+                            .arg(m_model->capabilities().displayName, feed.liveSince.toLocalTime().toString(QStringLiteral("HH:mm:ss"))));
+        break;
+    case LockFeedState::Resyncing:
+        m_feed->setText(tr("Resyncing: %1").arg(feed.why));
+        break;
+    case LockFeedState::Polling:
+        m_feed->setText(feed.why.isEmpty() ? tr("Polled: the whole table is read again on a timer.") : tr("Polled: %1").arg(feed.why));
+        break;
+    }
+    m_feed->setVisible(!currentEndpoint().isEmpty());
+    m_follow->setVisible(feed.mode == LockFeedState::Polling && feed.canEnable);
+}
+
+// The only way the console changes a server's settings: asked, explained, confirmed, audited.
+void LocksView::askToFollow()
+{
+    const QString endpoint = currentEndpoint();
+    if (!m_link || endpoint.isEmpty())
+        return;
+    const LockFeedState &feed = m_shown.feed;
+    QMessageBox box(QMessageBox::Question, tr("Follow %1 live?").arg(endpoint),
+                    tr("This sets %1 on the server. It is server-wide: Redis then publishes a message for every change to any key of "
+                       "those classes, which costs it a little CPU on every write, whether or not Fulcrum listens. Fulcrum adds the "
+                       "missing flags and removes none. The change is written to the audit log under your name.\n\nWhy it is polled now: %2")
+                        .arg(feed.needs, feed.why),
+                    QMessageBox::Cancel, this);
+    QPushButton *go = box.addButton(tr("Turn on and follow"), QMessageBox::AcceptRole);
+    box.setDefaultButton(QMessageBox::Cancel);
+    box.exec();
+    if (box.clickedButton() != go)
+        return;
+    m_follow->setEnabled(false);
+    m_followAsked = m_link->enableLockNotifications(endpoint);
 }
 
 bool LocksView::eventFilter(QObject *watched, QEvent *event)

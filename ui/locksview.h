@@ -78,6 +78,9 @@ public:
     void setEndpointState(const QString &endpoint, LinkState state, const QString &detail);
     // The banner's text; empty when the endpoint shown is connected.
     QString bannerText() const;
+    // The feed line ("Live: …", "Polled: …") and the follow-live button, for tests.
+    QString feedText() const;
+    QPushButton *followButton() const { return m_follow; }
     bool hasTable(const QString &endpoint) const { return m_tables.contains(endpoint); }
     // The endpoints the link has now (an engine was added or removed): the others' tables go.
     void setEndpoints(const QStringList &endpoints);
@@ -125,6 +128,13 @@ private:
     };
     QHash<QString, EndpointState> m_states;
     QLabel *m_banner = nullptr;
+    // How the shown table keeps current (live, polled and why, resyncing), and the audited
+    // action that would make a polled one live.
+    QLabel *m_feed = nullptr;
+    QPushButton *m_follow = nullptr;
+    quint64 m_followAsked = 0;
+    void updateFeed();
+    void askToFollow();
     QLabel *m_detail = nullptr;
     QAction *m_release = nullptr;
     void updateStaleness();

@@ -248,7 +248,12 @@ Qt %3。</translation>
         <translation>此引擎无法读取 %2 上的锁 %1：它没有锁端点。</translation>
     </message>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="145"/>
+        <location filename="../../core/engine/enginelink.cpp" line="110"/>
+        <source>Turning on change notifications for %1 is not available for this engine; nothing was changed.</source>
+        <translation>此引擎无法为 %1 开启变更通知；未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/enginelink.cpp" line="155"/>
         <source>This engine keeps no history: only the live view is available.</source>
         <translation>此引擎不保存历史数据：只能查看实时视图。</translation>
     </message>
@@ -535,27 +540,27 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::InProcessEngineLink</name>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="134"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="135"/>
         <source>weight of %1/%2: %3 → %4</source>
         <translation>%1/%2 的权重：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="167"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="168"/>
         <source>this in-process engine keeps no history, so it has no reports</source>
         <translation>此进程内引擎不保存历史数据，因此没有报告</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="193"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="194"/>
         <source>this in-process engine keeps no history: only the live view is available</source>
         <translation>此进程内引擎不保存历史数据：只能查看实时视图</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="561"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="602"/>
         <source>everything: the demo starts again from its own weights, states and locks</source>
         <translation>全部：演示会从自己的权重、状态和锁重新开始</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="572"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="613"/>
         <source>in-process engine (demo)</source>
         <translation>进程内引擎（演示）</translation>
     </message>
@@ -581,7 +586,7 @@ Qt %3。</translation>
     </message>
     <message>
         <location filename="../../core/engine/multienginelink.cpp" line="222"/>
-        <location filename="../../core/engine/multienginelink.cpp" line="344"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="354"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
@@ -612,22 +617,27 @@ Qt %3。</translation>
         <translation>锁端点“%1”未对应任何引擎（引擎：%2）；未删除任何内容</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="309"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="306"/>
+        <source>lock endpoint &quot;%1&quot; names no engine (engines: %2); nothing was changed</source>
+        <translation>锁端点“%1”未指向任何引擎（引擎：%2）；未做任何更改</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/multienginelink.cpp" line="319"/>
         <source>lock endpoint &quot;%1&quot; names no engine (engines: %2)</source>
         <translation>锁端点“%1”不属于任何引擎（引擎：%2）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="356"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="366"/>
         <source>a report covers one engine&apos;s history: start the console with that one --engine, or run fulcrumctl report --engine URL (engines: %1)</source>
         <translation>报告只涵盖一个引擎的历史：请只用该引擎的 --engine 启动控制台，或运行 fulcrumctl report --engine URL（引擎：%1）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="392"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="402"/>
         <source>%1 keeps no history</source>
         <translation>%1 不保存历史数据</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="349"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="359"/>
         <source>Weights here stop at %1 for every engine.</source>
         <translation>此处所有引擎的权重上限均为 %1。</translation>
     </message>
@@ -635,119 +645,119 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::RemoteEngineLink</name>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="253"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="255"/>
         <source>fulcrumd %1 at %2</source>
         <translation>fulcrumd %1（%2）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="173"/>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="269"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="175"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="271"/>
         <source>connecting to %1</source>
         <translation>正在连接 %1</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="87"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="89"/>
         <source>cannot connect to %1: connection refused; is fulcrumd running with admin.listen on this address?</source>
         <translation>无法连接到 %1：连接被拒绝；fulcrumd 是否在运行，且 admin.listen 是这个地址？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="89"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="91"/>
         <source>cannot connect to %1: host not found; check the engine URL</source>
         <translation>无法连接到 %1：找不到主机；请检查引擎 URL</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="92"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="94"/>
         <source>no answer from %1 in time; is the address right and the engine&apos;s host reachable?</source>
         <translation>%1 没有及时回应；地址是否正确，引擎所在主机是否可达？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="94"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="96"/>
         <source>cannot reach %1: %2</source>
         <translation>无法访问 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="113"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="115"/>
         <source>store the engine&apos;s admin token with: fulcrumctl secret set --engine %1</source>
         <translation>请用以下命令保存该引擎的管理令牌：fulcrumctl secret set --engine %1</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="115"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="117"/>
         <source>token refused (401): %1; %2</source>
         <translation>令牌被拒绝（401）：%1；%2</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="117"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="119"/>
         <source>not allowed (403): %1</source>
         <translation>不允许（403）：%1</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="118"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="120"/>
         <source>engine answered %1: %2</source>
         <translation>引擎返回 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="321"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="323"/>
         <source>%1 sent a stream message over 64 MiB; is this URL a fulcrumd admin API?</source>
         <translation>%1 发送了超过 64 MiB 的流消息；这个 URL 是 fulcrumd 的管理 API 吗？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="323"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="325"/>
         <source>no data from %1 for %2 s; reconnecting</source>
         <translation>%2 秒内未收到 %1 的数据；正在重新连接</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="325"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="327"/>
         <source>%1 closed the stream (engine stopping or restarting?)</source>
         <translation>%1 关闭了数据流（引擎正在停止或重启？）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="348"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="350"/>
         <source>%1; retrying in %2 s</source>
         <translation>%1；%2 秒后重试</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="429"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="433"/>
         <source>not checked yet</source>
         <translation>尚未检查</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="649"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="701"/>
         <source>weight of %1/%2: %3 → %4</source>
         <translation>%1/%2 的权重：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="679"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="731"/>
         <source>%1: a remote engine polls only the lock endpoints in its own config; add it to fulcrumd&apos;s &quot;locks&quot; list (password from its keychain or a file) and reload, then its state shows here</source>
         <translation>%1：远程引擎只轮询其自身配置中的锁端点；请将其加入 fulcrumd 的“locks”列表（密码来自其钥匙串或文件）并重新加载，之后其状态会显示在这里</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="744"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="807"/>
         <source>%1 report by %2, %3 – %4: %5 (%6 KiB)</source>
         <translation>%2 生成的 %1 报告，%3 – %4：%5（%6 KiB）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="766"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="829"/>
         <source>%1 answered /api/v1/history without a list of servers; is it a Fulcrum engine of this version?</source>
         <translation>%1 对 /api/v1/history 的应答中没有服务器列表；它是此版本的 Fulcrum 引擎吗？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="779"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="842"/>
         <source>CSV report by %1, %2 – %3: %4</source>
         <translation>%1 生成的 CSV 报告，%2 – %3：%4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="791"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="854"/>
         <source>%1 (the %2 section(s) already written were removed)</source>
         <translation>%1（已写入的 %2 个部分已删除）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="803"/>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="842"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="866"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="905"/>
         <source>cannot write %1: %2; choose another folder</source>
         <translation>无法写入 %1：%2；请选择其他文件夹</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="829"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="892"/>
         <source>cancelled; nothing written</source>
         <translation>已取消；未写入任何内容</translation>
     </message>
@@ -1036,209 +1046,209 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::ForceReleaseDialog</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="32"/>
+        <location filename="../../ui/locksview.cpp" line="36"/>
         <source>Force-release a lock</source>
         <translation>强制释放锁</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="36"/>
+        <location filename="../../ui/locksview.cpp" line="40"/>
         <source>The holder may still be working under this lock. Releasing it lets another client in at once. Only the holder shown below is released: if the lock changes hands before you confirm, nothing is deleted.</source>
         <translation>持有者可能仍在该锁保护下工作。释放后其他客户端会立即进入。只会释放下面显示的持有者：如果在您确认前锁已易主，则不会删除任何内容。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="42"/>
+        <location filename="../../ui/locksview.cpp" line="46"/>
         <source>What a release does on %1: %2</source>
         <translation>在 %1 上释放的效果：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="49"/>
+        <location filename="../../ui/locksview.cpp" line="53"/>
         <source>What cancelling the root blocker&apos;s query does: %1</source>
         <translation>取消根阻塞者的查询会做什么：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="55"/>
+        <location filename="../../ui/locksview.cpp" line="59"/>
         <source>What revoking the holder&apos;s lease does: %1</source>
         <translation>撤销持有者租约的效果：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="67"/>
+        <location filename="../../ui/locksview.cpp" line="71"/>
         <source>Endpoint:</source>
         <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="68"/>
+        <location filename="../../ui/locksview.cpp" line="72"/>
         <source>Key:</source>
         <translation>键：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="68"/>
+        <location filename="../../ui/locksview.cpp" line="72"/>
         <source>Lock:</source>
         <translation>锁：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="69"/>
+        <location filename="../../ui/locksview.cpp" line="73"/>
         <source>Holder:</source>
         <translation>持有者：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="73"/>
+        <location filename="../../ui/locksview.cpp" line="77"/>
         <source>Session:</source>
         <translation>会话：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="73"/>
+        <location filename="../../ui/locksview.cpp" line="77"/>
         <source>Lease:</source>
         <translation>租约：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="80"/>
+        <location filename="../../ui/locksview.cpp" line="84"/>
         <source>none: only the lock&apos;s key</source>
         <translation>无：只有锁本身的键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="83"/>
+        <location filename="../../ui/locksview.cpp" line="87"/>
         <source>Other keys on the lease (revoking deletes them too):</source>
         <translation>租约上的其他键（撤销时一并删除）：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="91"/>
+        <location filename="../../ui/locksview.cpp" line="95"/>
         <source>none besides this one</source>
         <translation>除此之外没有</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="94"/>
+        <location filename="../../ui/locksview.cpp" line="98"/>
         <source>Other locks the session holds (ending it frees them too):</source>
         <translation>该会话持有的其他锁（结束会话也会释放它们）：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="96"/>
+        <location filename="../../ui/locksview.cpp" line="100"/>
         <source>yes: ending the session rolls it back (%1)</source>
         <translation>是：结束会话会回滚该事务（%1）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="97"/>
+        <location filename="../../ui/locksview.cpp" line="101"/>
         <source>no</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="99"/>
+        <location filename="../../ui/locksview.cpp" line="103"/>
         <source>Inside a transaction:</source>
         <translation>是否在事务中：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="104"/>
+        <location filename="../../ui/locksview.cpp" line="108"/>
         <source>Current or last query:</source>
         <translation>当前或最近的查询：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="107"/>
+        <location filename="../../ui/locksview.cpp" line="111"/>
         <source>Held for:</source>
         <translation>已持有：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="107"/>
+        <location filename="../../ui/locksview.cpp" line="111"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="110"/>
+        <location filename="../../ui/locksview.cpp" line="114"/>
         <source>TTL:</source>
         <translation>TTL：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="110"/>
+        <location filename="../../ui/locksview.cpp" line="114"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="110"/>
+        <location filename="../../ui/locksview.cpp" line="114"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="112"/>
+        <location filename="../../ui/locksview.cpp" line="116"/>
         <source>Next in line:</source>
         <translation>下一个等待者：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="112"/>
+        <location filename="../../ui/locksview.cpp" line="116"/>
         <source>nobody waits</source>
         <translation>无人等待</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="113"/>
+        <location filename="../../ui/locksview.cpp" line="117"/>
         <source>%1 (%n waiting)</source>
         <translation>
             <numerusform>%1（%n 个等待）</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="119"/>
+        <location filename="../../ui/locksview.cpp" line="123"/>
         <source>type the key to confirm</source>
         <translation>输入键名以确认</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="120"/>
+        <location filename="../../ui/locksview.cpp" line="124"/>
         <source>This lock never expires. Type its key:</source>
         <translation>此锁永不过期。请输入其键名：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="127"/>
+        <location filename="../../ui/locksview.cpp" line="131"/>
         <source>Force-release</source>
         <translation>强制释放</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="134"/>
+        <location filename="../../ui/locksview.cpp" line="138"/>
         <source>Ask the holder to release</source>
         <translation>请求持有者释放</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="137"/>
+        <location filename="../../ui/locksview.cpp" line="141"/>
         <source>Writes Curator&apos;s revoke request on the holder&apos;s node. A holder that made its lock revocable releases it itself, cleanly; one that did not ignores it and nothing changes.</source>
         <translation>在持有者的节点上写入 Curator 的撤销请求。将锁设为可撤销的持有者会自行干净地释放；未设置的持有者会忽略它，什么也不会改变。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="143"/>
+        <location filename="../../ui/locksview.cpp" line="147"/>
         <source>Cancel the root blocker&apos;s query</source>
         <translation>取消根阻塞者的查询</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="150"/>
+        <location filename="../../ui/locksview.cpp" line="154"/>
         <source>Revoke the holder&apos;s lease</source>
         <translation>撤销持有者的租约</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="153"/>
+        <location filename="../../ui/locksview.cpp" line="157"/>
         <source>Ends the holder&apos;s session: it learns it lost the lock. Every key on the lease is deleted.</source>
         <translation>结束持有者的会话：它会得知自己失去了锁。租约上的每个键都会被删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="168"/>
+        <location filename="../../ui/locksview.cpp" line="172"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="193"/>
+        <location filename="../../ui/locksview.cpp" line="197"/>
         <source>Asking the engine…</source>
         <translation>正在询问引擎…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="194"/>
+        <location filename="../../ui/locksview.cpp" line="198"/>
         <source>Released: the lock was deleted.</source>
         <translation>已释放：锁已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="195"/>
+        <location filename="../../ui/locksview.cpp" line="199"/>
         <source>Asked: the holder was asked to release; the table shows when it has.</source>
         <translation>已请求：已请求持有者释放；释放后表格会显示。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="196"/>
+        <location filename="../../ui/locksview.cpp" line="200"/>
         <source>Revoked: the holder&apos;s lease is gone, with every key on it.</source>
         <translation>已撤销：持有者的租约及其上的所有键均已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="197"/>
+        <location filename="../../ui/locksview.cpp" line="201"/>
         <source>Not released: nothing was deleted.</source>
         <translation>未释放：没有删除任何内容。</translation>
     </message>
@@ -1566,207 +1576,258 @@ released by its node: %2</source>
 <context>
     <name>fulcrum::ui::LocksView</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="273"/>
+        <location filename="../../ui/locksview.cpp" line="289"/>
         <source>Force-release…</source>
         <translation>强制释放…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="585"/>
+        <location filename="../../ui/locksview.cpp" line="610"/>
         <source>reconnecting</source>
         <translation>正在重连</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="585"/>
+        <location filename="../../ui/locksview.cpp" line="610"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="233"/>
+        <location filename="../../ui/locksview.cpp" line="237"/>
         <source>Filter locks by name, holder or kind</source>
         <translation>按名称、持有者或类型筛选锁</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="240"/>
+        <location filename="../../ui/locksview.cpp" line="244"/>
         <source>Endpoint:</source>
         <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="331"/>
-        <location filename="../../ui/locksview.cpp" line="548"/>
+        <location filename="../../ui/locksview.cpp" line="262"/>
+        <source>Follow changes live…</source>
+        <translation>实时跟随变更…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="314"/>
+        <source>Change notifications not turned on</source>
+        <translation>变更通知未开启</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="356"/>
+        <location filename="../../ui/locksview.cpp" line="573"/>
         <source>No lock endpoint configured: add one under Settings → Locks.</source>
         <translation>未配置锁端点：请在 设置 → 锁 中添加。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="364"/>
+        <location filename="../../ui/locksview.cpp" line="389"/>
         <source>TLS NOT VERIFIED (tls_insecure)</source>
         <translation>TLS 未验证 (tls_insecure)</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="369"/>
+        <location filename="../../ui/locksview.cpp" line="394"/>
         <source>The server&apos;s certificate is not checked (tls_insecure in the config): anyone on the path can read and change what Fulcrum sees and releases.</source>
         <translation>未检查服务器证书（配置中设置了 tls_insecure）：链路上的任何人都可以读取并篡改 Fulcrum 看到和释放的内容。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="378"/>
+        <location filename="../../ui/locksview.cpp" line="403"/>
         <source>pid %1</source>
         <translation>进程 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="390"/>
+        <location filename="../../ui/locksview.cpp" line="415"/>
         <source>, waits on %1</source>
         <translation>，等待 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="409"/>
+        <location filename="../../ui/locksview.cpp" line="434"/>
         <source>%1 — %2, held by %3</source>
         <translation>%1 — %2，由 %3 持有</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="411"/>
+        <location filename="../../ui/locksview.cpp" line="436"/>
         <source>Holder says: %1</source>
         <translation>持有者标识：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="413"/>
+        <location filename="../../ui/locksview.cpp" line="438"/>
         <source>Session %1</source>
         <translation>会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="415"/>
+        <location filename="../../ui/locksview.cpp" line="440"/>
         <source>Session %1, client %2</source>
         <translation>会话 %1，客户端 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="415"/>
-        <location filename="../../ui/locksview.cpp" line="416"/>
+        <location filename="../../ui/locksview.cpp" line="440"/>
+        <location filename="../../ui/locksview.cpp" line="441"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="420"/>
+        <location filename="../../ui/locksview.cpp" line="445"/>
         <source>Taken at %1 (the database&apos;s time)</source>
         <translation>获取于 %1（数据库时间）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="422"/>
+        <location filename="../../ui/locksview.cpp" line="447"/>
         <source>Free in %1 s unless its node extends it; a release expires the row now but does not stop the job</source>
         <translation>%1 秒后释放，除非其节点续期；强制释放会立即使该行过期，但不会停止正在运行的任务</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="425"/>
+        <location filename="../../ui/locksview.cpp" line="450"/>
         <source>Queued for it at %1 (backend&apos;s time)</source>
         <translation>于 %1 开始排队（后端时间）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="431"/>
+        <location filename="../../ui/locksview.cpp" line="456"/>
         <source>Shared by %n holder(s): %1</source>
         <translation>
             <numerusform>由 %n 个持有者共享：%1</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="435"/>
+        <location filename="../../ui/locksview.cpp" line="460"/>
         <source>Nobody waits.</source>
         <translation>无人等待。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="439"/>
+        <location filename="../../ui/locksview.cpp" line="464"/>
         <source>Reading the waiters&apos; details (the last pass listed them by name)…</source>
         <translation>正在读取等待者的详情（上一轮巡检只列出了名称）…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="441"/>
+        <location filename="../../ui/locksview.cpp" line="466"/>
         <source>The waiters&apos; details could not be read: %1</source>
         <translation>无法读取等待者的详情：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="446"/>
+        <location filename="../../ui/locksview.cpp" line="471"/>
         <source>%1. %2</source>
         <translation>%1. %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="448"/>
+        <location filename="../../ui/locksview.cpp" line="473"/>
         <source>, session %1</source>
         <translation>，会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="450"/>
+        <location filename="../../ui/locksview.cpp" line="475"/>
         <source>, waiting since %1</source>
         <translation>，自 %1 起等待</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="459"/>
+        <location filename="../../ui/locksview.cpp" line="484"/>
         <source>On %1 of %2 masters (a majority is %3):</source>
         <translation>在 %2 个主节点中的 %1 个上（多数为 %3）：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="468"/>
+        <location filename="../../ui/locksview.cpp" line="493"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="468"/>
+        <location filename="../../ui/locksview.cpp" line="493"/>
         <source>TTL %1 s</source>
         <translation>TTL %1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="469"/>
+        <location filename="../../ui/locksview.cpp" line="494"/>
         <source>(not the majority&apos;s)</source>
         <translation>（非多数方）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="486"/>
+        <location filename="../../ui/locksview.cpp" line="511"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="595"/>
+        <location filename="../../ui/locksview.cpp" line="620"/>
         <source>%1 %2 is %3%4. The locks below are as of %5 and may have changed; their countdowns are stopped, and force-release waits until it is connected again.</source>
         <translation>%1 %2 %3%4。下列锁截至 %5，可能已有变化；倒计时已停止，强制释放将等到重新连接后进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="613"/>
+        <location filename="../../ui/locksview.cpp" line="638"/>
         <source>%1 keys scanned</source>
         <translation>已扫描 %1 个键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="612"/>
+        <location filename="../../ui/locksview.cpp" line="637"/>
         <source>%1 nodes read</source>
         <translation>已读取 %1 个节点</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="614"/>
+        <location filename="../../ui/locksview.cpp" line="639"/>
         <source>%1 keys scanned (%2)</source>
         <translation>已扫描 %1 个键（%2）</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../../ui/locksview.cpp" line="657"/>
+        <source>Live: rows change as %1 announces each change (%n change(s) followed since %2); a full pass reconciles now and then.</source>
+        <translation>
+            <numerusform>实时：%1 每宣告一次变更，对应行即刻更新（自 %2 起已跟随 %n 次变更）；完整扫描会不时进行核对。</numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="653"/>
+        <location filename="../../ui/locksview.cpp" line="662"/>
+        <source>Resyncing: %1</source>
+        <translation>正在重新同步：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="665"/>
+        <source>Polled: the whole table is read again on a timer.</source>
+        <translation>轮询：整张表按定时器重新读取。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="665"/>
+        <source>Polled: %1</source>
+        <translation>轮询：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="679"/>
+        <source>Follow %1 live?</source>
+        <translation>实时跟随 %1？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="680"/>
+        <source>This sets %1 on the server. It is server-wide: Redis then publishes a message for every change to any key of those classes, which costs it a little CPU on every write, whether or not Fulcrum listens. Fulcrum adds the missing flags and removes none. The change is written to the audit log under your name.
+
+Why it is polled now: %2</source>
+        <translation>这将在服务器上设置 %1。该设置对整个服务器生效：此后这些类别中任何键的每次变更，Redis 都会发布一条消息，无论 Fulcrum 是否在监听，每次写入都会多花一点 CPU。Fulcrum 只补上缺少的标志，不删除任何标志。此更改将以你的名义写入审计日志。
+
+目前为何轮询：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="685"/>
+        <source>Turn on and follow</source>
+        <translation>开启并跟随</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="726"/>
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="655"/>
+        <location filename="../../ui/locksview.cpp" line="728"/>
         <source>%1 of %n lock(s) shown (filter), %2 nodes read</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（筛选），已读取 %2 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="657"/>
+        <location filename="../../ui/locksview.cpp" line="730"/>
         <source>%n lock(s), %1 nodes read</source>
         <translation>
             <numerusform>%n 个锁，已读取 %1 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="659"/>
+        <location filename="../../ui/locksview.cpp" line="732"/>
         <source>%1 of %n lock(s) shown (filter), %2 keys scanned</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（已筛选），已扫描 %2 个键</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="661"/>
+        <location filename="../../ui/locksview.cpp" line="734"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>
