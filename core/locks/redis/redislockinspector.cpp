@@ -15,6 +15,10 @@
 
 namespace fulcrum {
 
+namespace {
+constexpr int kLiveTickMs = 10;   // live: changed keys are read in one batch per tick
+}
+
 RedisLockInspectorOptions RedisLockInspectorOptions::fromConfig(const RedisEndpointConfig &config)
 {
     RedisLockInspectorOptions options;
@@ -46,6 +50,49 @@ RedisLockInspector::RedisLockInspector(RedisConnection *connection, RedisLockIns
         if (m_running && m_waitingForConnection)
             startPass();
     });
+    m_clock.start();
+    m_deadlineTimer = new QTimer(this);
+    m_deadlineTimer->setSingleShot(true);
+    connect(m_deadlineTimer, &QTimer::timeout, this, &RedisLockInspector::deadlinesDue);
+}
+
+// A live row's TTL runs out at readAt + ttl; 2 ms later Redis has certainly passed it too.
+void RedisLockInspector::watchDeadline(const QByteArray &key, qint64 ttlMs, qint64 readAtMs)
+{
+    if (ttlMs < 0) {
+        m_deadlineOf.remove(key);
+        return;
+    }
+    const qint64 due = readAtMs + ttlMs + 2;
+    m_deadlineOf.insert(key, due);
+    m_deadlines.emplace(due, key);
+    if (!m_deadlineTimer->isActive() || m_deadlines.begin()->first == due)
+        m_deadlineTimer->start(int(std::clamp<qint64>(m_deadlines.begin()->first - m_clock.elapsed(), 0, 3'600'000)));
+}
+
+void RedisLockInspector::deadlinesDue()
+{
+    const qint64 now = m_clock.elapsed();
+    while (!m_deadlines.empty() && m_deadlines.begin()->first <= now) {
+        const auto [due, key] = *m_deadlines.begin();
+        m_deadlines.erase(m_deadlines.begin());
+        // Entries of rows changed or gone since are left in the map and skipped here.
+        const auto current = m_deadlineOf.constFind(key);
+        if (current == m_deadlineOf.cend() || *current != due)
+            continue;
+        m_deadlineOf.erase(current);
+        if (m_live && !m_dirty.contains(key))
+            m_dirty.insert(key, QByteArrayLiteral("ttl due"));
+    }
+    if (!m_deadlines.empty())
+        m_deadlineTimer->start(int(std::clamp<qint64>(m_deadlines.begin()->first - now, 0, 3'600'000)));
+    if (m_running) {
+        for (auto it = m_dirty.cbegin(); it != m_dirty.cend(); ++it)
+            m_changedDuringPass.insert(it.key());
+        m_dirty.clear();
+        return;
+    }
+    scheduleLiveRead();
 }
 
 void RedisLockInspector::scan()
@@ -399,6 +446,9 @@ void RedisLockInspector::setLive(bool live)
     m_notes.clear();
     m_tableDirty = false;
     m_eventsApplied = 0;
+    m_deadlineOf.clear();
+    m_deadlines.clear();
+    m_deadlineTimer->stop();
     if (live && m_last.finishedAt.isValid())
         adoptPassAsLiveTable();
 }
@@ -409,10 +459,14 @@ void RedisLockInspector::adoptPassAsLiveTable()
     m_liveOutstanding = 0;
     m_rows.clear();
     m_notes.clear();
+    m_deadlineOf.clear();
+    m_deadlines.clear();
+    const qint64 now = m_clock.elapsed();
     for (const LockInfo &lock : std::as_const(m_last.locks)) {
         LockInfo row = lock;
         if (!row.readAt.isValid())
             row.readAt = m_last.finishedAt;
+        watchDeadline(row.key, row.ttlMs, now);
         m_rows.emplace_hint(m_rows.end(), row.key, std::move(row));
     }
     for (const LockScanNote &note : std::as_const(m_last.notes))
@@ -445,11 +499,13 @@ void RedisLockInspector::scheduleLiveRead()
     if (m_liveReadScheduled || m_liveOutstanding > 0 || m_dirty.isEmpty())
         return;
     m_liveReadScheduled = true;
-    // Next event-loop turn: every message already read from the socket joins this batch.
-    QMetaObject::invokeMethod(this, [this] {
+    // One batch per tick: every key announced within it joins the batch. Reading at once per
+    // event-loop turn costs Redis a socket read and write per handful of keys; a 10 ms tick
+    // (the freshness target is 50 ms) gathers ten times more per round trip.
+    QTimer::singleShot(kLiveTickMs, Qt::PreciseTimer, this, [this] {
         m_liveReadScheduled = false;
         readLive();
-    }, Qt::QueuedConnection);
+    });
 }
 
 // One pipeline per batch, as a pass reads a SCAN batch: PTTL per key and one MGET. A key whose
@@ -565,6 +621,7 @@ void RedisLockInspector::liveClassify(const QByteArray &key, const QByteArray &t
         return;
     }
     info->readAt = wallclock::nowUtc();
+    watchDeadline(key, info->ttlMs, m_clock.elapsed());
     if (m_options.observe)
         m_observations.observeAt(*info, info->readAt);
     m_notes.erase(key);
@@ -576,6 +633,7 @@ void RedisLockInspector::liveClassify(const QByteArray &key, const QByteArray &t
 void RedisLockInspector::liveRemove(const QByteArray &key)
 {
     m_tableDirty = true;
+    m_deadlineOf.remove(key);
     m_notes.erase(key);
     if (m_options.observe)
         m_observations.forget(key);

@@ -10,6 +10,7 @@
 #include <QPointer>
 #include <QSet>
 #include <QStringList>
+#include <QTimer>
 
 #include <map>
 
@@ -87,6 +88,8 @@ private:
     void liveRemove(const QByteArray &key);
     void liveReadsDone(int count);
     void adoptPassAsLiveTable();
+    void watchDeadline(const QByteArray &key, qint64 ttlMs, qint64 readAtMs);
+    void deadlinesDue();
     void startPass();
     void sendScan(int pattern);
     void onScanReply(quint64 generation, int pattern, const RedisReply &reply);
@@ -134,6 +137,14 @@ private:
     int m_liveOutstanding = 0;                      // keys of the batch in flight not settled yet
     LockChanges m_liveChanges;
     qint64 m_eventsApplied = 0;
+    // Live: when each row's TTL runs out (monotonic ms). Redis announces an expiry only when it
+    // reclaims the key (on a read, or when its sampling expire cycle finds it: seconds later on
+    // a big keyspace), so the table reads such keys again at their deadline; the read makes
+    // Redis expire them there and then.
+    QElapsedTimer m_clock;
+    QHash<QByteArray, qint64> m_deadlineOf;
+    std::multimap<qint64, QByteArray> m_deadlines;
+    QTimer *m_deadlineTimer = nullptr;
 };
 
 } // namespace fulcrum

@@ -11,6 +11,7 @@
 #include "locks/redis/redisconnection.h"
 
 #include <QCoreApplication>
+#include <QEventLoop>
 #include <QHash>
 #include <QMutex>
 #include <QRandomGenerator>
@@ -56,8 +57,9 @@ QMutex g_mutex;
 std::deque<Change> g_sent;  // from the load thread, taken by the main thread
 
 // The load: lock:load:0..N-1, each free, held or expiring, as this side believes it. Every tick
-// (5 ms) it makes its share of the rate: 35 % acquire, 25 % extend, 30 % release, 10 % a short
-// lock left to expire (100-300 ms), the mix of a checkout's locks.
+// (5 ms) it makes its share of the rate: 35 % acquire (10 min TTL, so none runs out during the
+// run unseen by this side), 25 % extend (to 15 min), 30 % release, 10 % a short lock left to
+// expire (100-300 ms), the mix of a checkout's locks.
 class Load : public QObject
 {
 public:
@@ -98,11 +100,11 @@ private:
             const QByteArray name = "lock:load:" + QByteArray::number(key);
             const QByteArray token = "load-" + QByteArray::number(m_made);
             if (m_state[key] == Free && roll < 35) {
-                commands.append({"SET", name, token, "NX", "PX", "30000"});
+                commands.append({"SET", name, token, "NX", "PX", "600000"});
                 changes.push_back({Change::Acquire, name, token, now, 0});
                 m_state[key] = Held;
             } else if (m_state[key] == Held && roll < 60) {
-                commands.append({"PEXPIRE", name, "60000"});
+                commands.append({"PEXPIRE", name, "900000"});
                 changes.push_back({Change::Extend, name, {}, now, 0});
             } else if (m_state[key] == Held && roll < 90) {
                 commands.append({"DEL", name});
@@ -140,12 +142,21 @@ private:
     QRandomGenerator m_random{7};
 };
 
+// Runs the event loop for up to `ms`, sleeping while nothing happens (processEvents with a
+// time limit would spin).
+void waitEvents(int ms)
+{
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
+}
+
 double serverCpuMs(RedisConnection &info)
 {
     std::optional<RedisReply> reply;
     info.command({"INFO", "cpu"}, [&](const RedisReply &r) { reply = r; });
     while (!reply)
-        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+        waitEvents(50);
     double cpu = 0;
     for (QByteArray line : reply->string.split('\n')) {
         line = line.trimmed();
@@ -184,7 +195,7 @@ int main(int argc, char **argv)
     RedisConnection info(o);
     info.open();
     while (!info.isConnected())
-        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+        waitEvents(50);
 
     // The changes not yet seen, by key, oldest first; and the delays of those seen.
     QHash<QByteArray, std::deque<Change>> pending;
@@ -208,7 +219,7 @@ int main(int argc, char **argv)
             bool shown = false;
             switch (c.kind) {
             case Change::Acquire: shown = row && row->holder == c.token; break;
-            case Change::Extend: shown = row && row->ttlMs > 31'000; break;
+            case Change::Extend: shown = row && row->ttlMs > 610'000; break;
             case Change::Release: shown = !row; break;
             case Change::Expire: shown = !row && atUs >= c.dueUs; break;
             }
@@ -268,7 +279,7 @@ int main(int argc, char **argv)
         // Until the first full pass is in (live: subscribed and read).
         const qint64 start = nowUs();
         while (nowUs() - start < 60'000'000) {
-            QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+            waitEvents(50);
             const auto views = service.views();
             if (!views.empty() && views.front().hasResult && (mode != "live" || views.front().feed.mode == LockFeedState::Live))
                 break;
@@ -294,14 +305,14 @@ int main(int argc, char **argv)
     const qint64 runStart = nowUs();
     // Polling: a change waits for the next pass, which the engine starts by itself on its timer.
     while (nowUs() - runStart < qint64(seconds) * 1'000'000)
-        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+        waitEvents(50);
     QMetaObject::invokeMethod(load, [load] { load->stop(); }, Qt::BlockingQueuedConnection);
     const double cpuAfter = serverCpuMs(info);
     const double clientAfter = processCpuMs();
     // The last changes may still be on their way: a few seconds more (not in the CPU figures).
     const qint64 drainStart = nowUs();
     while (nowUs() - drainStart < (mode == "polling" ? 15'000'000 : 2'000'000) && mode != "none") {
-        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+        waitEvents(50);
         take();
         if (pending.isEmpty())
             break;

@@ -1,14 +1,14 @@
 #!/bin/bash
 # The live lock table next to polling, in one run on one Redis: 1 000 000 keys, 100 000 of them
-# locks, while a load makes 1 000 lock changes per second (acquire 35 %, extend 25 %, release
+# locks, while a load makes 1 000 lock changes per second (acquire 35 % with a 10 min TTL, extend 25 % to 15 min, release
 # 30 %, short locks left to expire 10 %). For each mode: how long a change takes to reach the
 # engine's lock table (p50, p99, max) and redis-server's CPU per minute, the load's own share
 # (mode "none", notifications off) subtracted. Prints figures and ratios; asserts nothing.
-# Usage: [SECONDS=60] [RATE=1000] tests/bench/locks/bench_livetable.sh [BUILD_DIR]   (-DFULCRUM_BUILD_BENCH=ON)
+# Usage: [BENCH_SECONDS=60] [RATE=1000] tests/bench/locks/bench_livetable.sh [BUILD_DIR]   (-DFULCRUM_BUILD_BENCH=ON)
 set -euo pipefail
 BUILD=${1:-build}
 BENCH="$BUILD/bench/bench_livetable"
-SECONDS_PER_MODE=${SECONDS:-60}
+SECONDS_PER_MODE=${BENCH_SECONDS:-60}
 RATE=${RATE:-1000}
 [ -x "$BENCH" ] || { echo "missing $BENCH: configure with -DFULCRUM_BUILD_BENCH=ON and build" >&2; exit 2; }
 

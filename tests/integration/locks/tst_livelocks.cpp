@@ -44,6 +44,7 @@ private Q_SLOTS:
     void initTestCase() { useIsolatedStandardPaths(); }
     void everyEventKindReachesTheTable();
     void evictionUnderMaxmemoryRemovesTheRows();
+    void expiredLockLeavesAtItsDeadlineEvenWhenRedisIsSlowToReclaim();
     void subscriberKilledWhileLocksChangeEndsCorrect();
     void serverRestartWhileLocksChangeEndsCorrect();
     void churnEndsEqualToRedis();
@@ -234,6 +235,26 @@ void TestLiveLocks::evictionUnderMaxmemoryRemovesTheRows()
     const auto remaining = reality(server);
     QVERIFY(remaining.size() < 300);
     QTRY_COMPARE_WITH_TIMEOUT(table(backend), remaining, 10'000);
+}
+
+void TestLiveLocks::expiredLockLeavesAtItsDeadlineEvenWhenRedisIsSlowToReclaim()
+{
+    // Redis announces an expiry only when it reclaims the key: on a read, or when its sampling
+    // expire cycle finds it, which on a big keyspace takes seconds. Here the cycle is off, so
+    // only the table's own read at the deadline can make the row go.
+    RedisServer server(withNotifications());
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    QCOMPARE(server.command({"DEBUG", "SET-ACTIVE-EXPIRE", "0"}).string, QByteArray("OK"));
+    RedisLockBackend backend(endpointFor(server), {});
+    backend.open();
+    QVERIFY2(waitForFeed(backend, LockFeedState::Live), qPrintable(backend.feedState().why));
+    server.command({"SET", "lock:brief", "t", "PX", "300"});
+    server.command({"SET", "lock:long", "t", "PX", "600000"});
+    QTRY_VERIFY_WITH_TIMEOUT(row(backend, "lock:brief") && row(backend, "lock:long"), 10'000);
+    QTRY_VERIFY_WITH_TIMEOUT(!row(backend, "lock:brief"), 10'000);
+    QVERIFY(row(backend, "lock:long"));
+    QCOMPARE(server.command({"EXISTS", "lock:brief"}).integer, 0);
 }
 
 void TestLiveLocks::subscriberKilledWhileLocksChangeEndsCorrect()
