@@ -449,6 +449,12 @@ void LocksView::updateDetail()
     } else if (lock->acquiredAt.isValid()) {
         lines << tr("Queued for it at %1 (backend's time)").arg(lock->acquiredAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
     }
+    // How fresh the row is: a live table reads a row when the backend says it changed.
+    if (m_shown.feed.mode == LockFeedState::Live && lock->lastRead.isValid())
+        lines << tr("Read at %1, when %2 last announced a change to it (the table is live)")
+                     .arg(lock->lastRead.toLocalTime().toString(QStringLiteral("HH:mm:ss.zzz")), m_model->capabilities().displayName);
+    else if (lock->lastRead.isValid())
+        lines << tr("Read at %1 by the last pass").arg(lock->lastRead.toLocalTime().toString(QStringLiteral("HH:mm:ss")));
     if (lock->holders.size() > 1) {
         QStringList all;
         for (const QByteArray &h : lock->holders)
@@ -730,6 +736,8 @@ void LocksView::updateStatus()
         m_status->setText(tr("%n lock(s), %1 nodes read", nullptr, all).arg(m_shown.keysScanned));
     else if (!m_filter->text().isEmpty() && shown != all)
         m_status->setText(tr("%1 of %n lock(s) shown (filter), %2 keys scanned", nullptr, all).arg(shown).arg(m_shown.keysScanned));
+    else if (m_shown.feed.mode == LockFeedState::Live)
+        m_status->setText(tr("%n lock(s), live", nullptr, all));
     else
         m_status->setText(tr("%n lock(s), %1 keys scanned", nullptr, all).arg(m_shown.keysScanned));
 }

@@ -128,6 +128,7 @@ LockRow LockRow::fromInfo(const QString &endpoint, const LockInfo &info, const Q
     row.acquiredAt = info.acquiredAt;
     row.ttlMs = info.ttlMs;
     row.readAt = readAt;
+    row.lastRead = info.readAt.isValid() ? info.readAt : readAt;
     // The holder's observed start: what "held for" counts from.
     row.firstSeen = readAt.addMSecs(-info.heldForMs);
     row.waiters = info.waiters;

@@ -99,6 +99,7 @@ struct LockRow
     qint64 ttlMs = -1;            // -1: no expiry
     QDateTime readAt;             // when ttlMs was read: the view counts down from here
     QDateTime firstSeen;          // when the current holder was first seen holding (readAt - held for)
+    QDateTime lastRead;           // when the backend was last asked for this lock (a live table: its last change)
     QList<LockWaiter> waiters;    // in queue order
     QJsonObject details;          // backend specifics for the detail pane
     bool noExpiry() const { return ttlMs < 0; }

@@ -253,7 +253,7 @@ Qt %3。</translation>
         <translation>此引擎无法为 %1 开启变更通知；未做任何更改。</translation>
     </message>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="155"/>
+        <location filename="../../core/engine/enginelink.cpp" line="156"/>
         <source>This engine keeps no history: only the live view is available.</source>
         <translation>此引擎不保存历史数据：只能查看实时视图。</translation>
     </message>
@@ -721,43 +721,43 @@ Qt %3。</translation>
         <translation>尚未检查</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="701"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="709"/>
         <source>weight of %1/%2: %3 → %4</source>
         <translation>%1/%2 的权重：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="731"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="739"/>
         <source>%1: a remote engine polls only the lock endpoints in its own config; add it to fulcrumd&apos;s &quot;locks&quot; list (password from its keychain or a file) and reload, then its state shows here</source>
         <translation>%1：远程引擎只轮询其自身配置中的锁端点；请将其加入 fulcrumd 的“locks”列表（密码来自其钥匙串或文件）并重新加载，之后其状态会显示在这里</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="807"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="815"/>
         <source>%1 report by %2, %3 – %4: %5 (%6 KiB)</source>
         <translation>%2 生成的 %1 报告，%3 – %4：%5（%6 KiB）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="829"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="837"/>
         <source>%1 answered /api/v1/history without a list of servers; is it a Fulcrum engine of this version?</source>
         <translation>%1 对 /api/v1/history 的应答中没有服务器列表；它是此版本的 Fulcrum 引擎吗？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="842"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="850"/>
         <source>CSV report by %1, %2 – %3: %4</source>
         <translation>%1 生成的 CSV 报告，%2 – %3：%4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="854"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="862"/>
         <source>%1 (the %2 section(s) already written were removed)</source>
         <translation>%1（已写入的 %2 个部分已删除）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="866"/>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="905"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="874"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="913"/>
         <source>cannot write %1: %2; choose another folder</source>
         <translation>无法写入 %1：%2；请选择其他文件夹</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="892"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="900"/>
         <source>cancelled; nothing written</source>
         <translation>已取消；未写入任何内容</translation>
     </message>
@@ -1581,12 +1581,12 @@ released by its node: %2</source>
         <translation>强制释放…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="610"/>
+        <location filename="../../ui/locksview.cpp" line="616"/>
         <source>reconnecting</source>
         <translation>正在重连</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="610"/>
+        <location filename="../../ui/locksview.cpp" line="616"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
@@ -1612,7 +1612,7 @@ released by its node: %2</source>
     </message>
     <message>
         <location filename="../../ui/locksview.cpp" line="356"/>
-        <location filename="../../ui/locksview.cpp" line="573"/>
+        <location filename="../../ui/locksview.cpp" line="579"/>
         <source>No lock endpoint configured: add one under Settings → Locks.</source>
         <translation>未配置锁端点：请在 设置 → 锁 中添加。</translation>
     </message>
@@ -1677,117 +1677,127 @@ released by its node: %2</source>
         <source>Queued for it at %1 (backend&apos;s time)</source>
         <translation>于 %1 开始排队（后端时间）</translation>
     </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="454"/>
+        <source>Read at %1, when %2 last announced a change to it (the table is live)</source>
+        <translation>读取于 %1，即 %2 最近一次宣告其变更之时（此表为实时）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="457"/>
+        <source>Read at %1 by the last pass</source>
+        <translation>由上一次扫描读取于 %1</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="456"/>
+        <location filename="../../ui/locksview.cpp" line="462"/>
         <source>Shared by %n holder(s): %1</source>
         <translation>
             <numerusform>由 %n 个持有者共享：%1</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="460"/>
+        <location filename="../../ui/locksview.cpp" line="466"/>
         <source>Nobody waits.</source>
         <translation>无人等待。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="464"/>
+        <location filename="../../ui/locksview.cpp" line="470"/>
         <source>Reading the waiters&apos; details (the last pass listed them by name)…</source>
         <translation>正在读取等待者的详情（上一轮巡检只列出了名称）…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="466"/>
+        <location filename="../../ui/locksview.cpp" line="472"/>
         <source>The waiters&apos; details could not be read: %1</source>
         <translation>无法读取等待者的详情：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="471"/>
+        <location filename="../../ui/locksview.cpp" line="477"/>
         <source>%1. %2</source>
         <translation>%1. %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="473"/>
+        <location filename="../../ui/locksview.cpp" line="479"/>
         <source>, session %1</source>
         <translation>，会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="475"/>
+        <location filename="../../ui/locksview.cpp" line="481"/>
         <source>, waiting since %1</source>
         <translation>，自 %1 起等待</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="484"/>
+        <location filename="../../ui/locksview.cpp" line="490"/>
         <source>On %1 of %2 masters (a majority is %3):</source>
         <translation>在 %2 个主节点中的 %1 个上（多数为 %3）：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="493"/>
+        <location filename="../../ui/locksview.cpp" line="499"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="493"/>
+        <location filename="../../ui/locksview.cpp" line="499"/>
         <source>TTL %1 s</source>
         <translation>TTL %1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="494"/>
+        <location filename="../../ui/locksview.cpp" line="500"/>
         <source>(not the majority&apos;s)</source>
         <translation>（非多数方）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="511"/>
+        <location filename="../../ui/locksview.cpp" line="517"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="620"/>
+        <location filename="../../ui/locksview.cpp" line="626"/>
         <source>%1 %2 is %3%4. The locks below are as of %5 and may have changed; their countdowns are stopped, and force-release waits until it is connected again.</source>
         <translation>%1 %2 %3%4。下列锁截至 %5，可能已有变化；倒计时已停止，强制释放将等到重新连接后进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="638"/>
+        <location filename="../../ui/locksview.cpp" line="644"/>
         <source>%1 keys scanned</source>
         <translation>已扫描 %1 个键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="637"/>
+        <location filename="../../ui/locksview.cpp" line="643"/>
         <source>%1 nodes read</source>
         <translation>已读取 %1 个节点</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="639"/>
+        <location filename="../../ui/locksview.cpp" line="645"/>
         <source>%1 keys scanned (%2)</source>
         <translation>已扫描 %1 个键（%2）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="657"/>
+        <location filename="../../ui/locksview.cpp" line="663"/>
         <source>Live: rows change as %1 announces each change (%n change(s) followed since %2); a full pass reconciles now and then.</source>
         <translation>
             <numerusform>实时：%1 每宣告一次变更，对应行即刻更新（自 %2 起已跟随 %n 次变更）；完整扫描会不时进行核对。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="662"/>
+        <location filename="../../ui/locksview.cpp" line="668"/>
         <source>Resyncing: %1</source>
         <translation>正在重新同步：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="665"/>
+        <location filename="../../ui/locksview.cpp" line="671"/>
         <source>Polled: the whole table is read again on a timer.</source>
         <translation>轮询：整张表按定时器重新读取。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="665"/>
+        <location filename="../../ui/locksview.cpp" line="671"/>
         <source>Polled: %1</source>
         <translation>轮询：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="679"/>
+        <location filename="../../ui/locksview.cpp" line="685"/>
         <source>Follow %1 live?</source>
         <translation>实时跟随 %1？</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="680"/>
+        <location filename="../../ui/locksview.cpp" line="686"/>
         <source>This sets %1 on the server. It is server-wide: Redis then publishes a message for every change to any key of those classes, which costs it a little CPU on every write, whether or not Fulcrum listens. Fulcrum adds the missing flags and removes none. The change is written to the audit log under your name.
 
 Why it is polled now: %2</source>
@@ -1796,38 +1806,45 @@ Why it is polled now: %2</source>
 目前为何轮询：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="685"/>
+        <location filename="../../ui/locksview.cpp" line="691"/>
         <source>Turn on and follow</source>
         <translation>开启并跟随</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="726"/>
+        <location filename="../../ui/locksview.cpp" line="732"/>
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="728"/>
+        <location filename="../../ui/locksview.cpp" line="734"/>
         <source>%1 of %n lock(s) shown (filter), %2 nodes read</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（筛选），已读取 %2 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="730"/>
+        <location filename="../../ui/locksview.cpp" line="736"/>
         <source>%n lock(s), %1 nodes read</source>
         <translation>
             <numerusform>%n 个锁，已读取 %1 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="732"/>
+        <location filename="../../ui/locksview.cpp" line="738"/>
         <source>%1 of %n lock(s) shown (filter), %2 keys scanned</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（已筛选），已扫描 %2 个键</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="734"/>
+        <location filename="../../ui/locksview.cpp" line="740"/>
+        <source>%n lock(s), live</source>
+        <translation>
+            <numerusform>%n 把锁，实时</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/locksview.cpp" line="742"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>

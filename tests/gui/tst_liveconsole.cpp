@@ -10,6 +10,7 @@
 
 #include <QApplication>
 #include <QComboBox>
+#include <QLabel>
 #include <QJsonDocument>
 #include <QMessageBox>
 #include <QPushButton>
@@ -108,6 +109,13 @@ void TestLiveConsole::followLiveAsksTurnsOnAndFollows()
     // And the table follows: a new lock and a release show without a pass.
     server.command({"SET", "lock:cart:2", "web-2", "PX", "600000"});
     QTRY_VERIFY_WITH_TIMEOUT(rowOf(&view, QStringLiteral("lock:cart:2")) >= 0, 10'000);
+    // Each row says how fresh it is; the status says the table is live.
+    QVERIFY2(view.statusText().endsWith(QStringLiteral("live")), qPrintable(view.statusText()));
+    view.table()->selectRow(rowOf(&view, QStringLiteral("lock:cart:2")));
+    auto *detail = view.findChild<QLabel *>(QStringLiteral("lockDetail"));
+    QVERIFY(detail);
+    QTRY_VERIFY2_WITH_TIMEOUT(detail->text().contains(QStringLiteral("when Redis last announced a change to it (the table is live)")),
+                              qPrintable(detail->text()), 5'000);
     server.command({"DEL", "lock:cart:1"});
     QTRY_VERIFY_WITH_TIMEOUT(rowOf(&view, QStringLiteral("lock:cart:1")) < 0, 10'000);
 }
