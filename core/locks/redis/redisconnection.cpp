@@ -632,7 +632,9 @@ void RedisConnection::onTlsReadable()
         }
         if (!reply)
             break;
-        if (m_pushHandler && isPushReply(static_cast<redisReply *>(reply))) {
+        // A subscriber's refusal (-NOPERM for a channel the ACL user may not read) answers
+        // sendSubscription(), which has no callback: the push handler gets it.
+        if (m_pushHandler && (isPushReply(static_cast<redisReply *>(reply)) || m_tlsPending.empty())) {
             const RedisReply push = toReply(static_cast<redisReply *>(reply));
             freeReplyObject(reply);
             m_pushHandler(push);

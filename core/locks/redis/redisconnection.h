@@ -103,7 +103,8 @@ public:
     // hiredis's async subscriber API keeps callbacks of its own. So no unix socket.
     using PushHandler = std::function<void(const RedisReply &)>;
     void setPushHandler(PushHandler handler) { m_pushHandler = std::move(handler); }
-    // Sends a command whose replies come to the push handler (PSUBSCRIBE: one per pattern).
+    // Sends a command whose replies come to the push handler (PSUBSCRIBE: one per pattern, or
+    // the error that refuses it).
     void sendSubscription(const QList<QByteArray> &arguments);
 
     State state() const { return m_state; }

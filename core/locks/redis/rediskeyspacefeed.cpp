@@ -74,6 +74,14 @@ void RedisKeyspaceFeed::setLost(const QString &why)
 
 void RedisKeyspaceFeed::onPush(const RedisReply &reply)
 {
+    if (reply.isError()) {
+        const QString why = QStringLiteral("%1 refused PSUBSCRIBE %2: %3").arg(m_connection->endpoint(), QString::fromUtf8(m_channels.join(' ')), reply.errorText());
+        close();
+        Q_EMIT refused(why);
+        return;
+    }
+    if (reply.type != RedisReply::Array || reply.elements.isEmpty())
+        return;
     const QList<RedisReply> &e = reply.elements;
     const QByteArray &kind = e.at(0).string;
     if (kind == "pmessage" && e.size() == 4) {

@@ -36,6 +36,7 @@ public:
     void close();
     bool isSubscribed() const { return m_subscribed; }
     QString endpoint() const { return m_connection->endpoint(); }
+    const QList<QByteArray> &channels() const { return m_channels; }
 
 Q_SIGNALS:
     // Every pattern is confirmed: from here on, each change to a matching key is announced.
@@ -43,6 +44,9 @@ Q_SIGNALS:
     // The subscription is gone (the connection dropped or was refused): changes may be missed.
     void lost(const QString &why);
     void keyEvent(const QByteArray &key, const QByteArray &event);
+    // The server refused the subscription (an ACL user without access to the channels); the
+    // feed has closed and does not retry.
+    void refused(const QString &why);
 
 private:
     void onPush(const RedisReply &reply);

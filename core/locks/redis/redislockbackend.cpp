@@ -59,6 +59,7 @@ RedisLockBackend::RedisLockBackend(const RedisEndpointConfig &config, const QByt
             // A new connection may be to a new master (Sentinel): subscribe there, from scratch.
             delete std::exchange(m_feed, nullptr);
             m_resyncPass = false;
+            m_subscribeRefused.clear();
             checkNotifications();
         });
         connect(m_connection, &RedisConnection::errorOccurred, this, [this](const QString &message) {
@@ -174,6 +175,8 @@ void RedisLockBackend::checkNotifications()
         if (reply.isError() || reply.type != RedisReply::Array || reply.elements.size() != 2) {
             const QString refused = reply.isError() ? reply.errorText() : QStringLiteral("an unexpected reply");
             if (require) {
+                if (m_feed || !m_subscribeRefused.isEmpty())
+                    return;
                 startFeed(QStringLiteral("CONFIG GET notify-keyspace-events was refused (%1): following the notifications on trust "
                                          "(notifications: require); the reconciling pass catches what they miss").arg(refused));
                 return;
@@ -188,7 +191,7 @@ void RedisLockBackend::checkNotifications()
         const QByteArray flags = reply.elements[1].string;
         const QByteArray missing = keyspacenotifications::missing(flags);
         if (missing.isEmpty()) {
-            if (!m_feed)
+            if (!m_feed && m_subscribeRefused.isEmpty())
                 startFeed(QString());
             return;
         }
@@ -231,6 +234,23 @@ void RedisLockBackend::startFeed(const QString &note)
         resync.why = QStringLiteral("subscribed to keyspace notifications; reading every lock once");
         setFeed(resync);
         m_inspector->scan();
+    });
+    connect(m_feed, &RedisKeyspaceFeed::refused, this, [this](const QString &why) {
+        // Not retried until the connection is made again (a reload, a reconnect): an ACL is
+        // fixed by a person, and asking every minute would only repeat the refusal.
+        m_subscribeRefused = why;
+        // A pattern subscription needs the very patterns granted (or allchannels).
+        QStringList grants;
+        for (const QByteArray &channel : m_feed->channels())
+            grants << u'&' + QString::fromUtf8(channel);
+        LockFeedState polling;
+        polling.why = QStringLiteral("%1; grant the ACL user these channel patterns (ACL SETUSER %2 %3), then reconnect; polled meanwhile")
+                          .arg(why, m_config.user.isEmpty() ? QStringLiteral("default") : m_config.user, grants.join(u' '));
+        if (m_config.notifications == RedisEndpointConfig::Notifications::Require) {
+            polling.why.replace(QStringLiteral("polled meanwhile"), QStringLiteral("not polled (notifications: require)"));
+            Q_EMIT errorOccurred(QStringLiteral("%1: %2").arg(url(), polling.why));
+        }
+        stopFeed(polling);
     });
     connect(m_feed, &RedisKeyspaceFeed::lost, this, [this](const QString &why) {
         m_resyncPass = false;

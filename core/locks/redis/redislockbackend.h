@@ -65,6 +65,7 @@ private:
     LockFeedState m_feedState;
     QString m_feedNote;                 // said while live (CONFIG GET refused under require)
     bool m_resyncPass = false;          // the pass running was started by a (re)subscription
+    QString m_subscribeRefused;         // PSUBSCRIBE refused (ACL): not asked again until reconnected
     QString m_requireReported;          // the last "require" error emitted, reported once
     QTimer *m_notifyCheck = nullptr;
 };

@@ -52,6 +52,7 @@ private Q_SLOTS:
     void requireNeverPollsAndOffNeverFollows();
     void enableIsTheOnlyConfigSetAndIsAudited();
     void managedRedisRefusalNamesTheSetting();
+    void aclUserWithoutChannelsPollsAndSaysWhatToGrant();
     void engineStreamsRowChangesAndCtlFollowsThem();
 
 private:
@@ -466,6 +467,36 @@ void TestLiveLocks::managedRedisRefusalNamesTheSetting()
                                 [&](bool ok, const QString &message) { unknown = {ok, message}; });
     QTRY_VERIFY_WITH_TIMEOUT(unknown.has_value(), 10'000);
     QVERIFY(!unknown->first && unknown->second.contains(QStringLiteral("\"nope\" does not exist")));
+}
+
+void TestLiveLocks::aclUserWithoutChannelsPollsAndSaysWhatToGrant()
+{
+    // Redis 7's ACL users get no pub/sub channel by default (acl-pubsub-default resetchannels).
+    RedisServer server(withNotifications());
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    QCOMPARE(server.command({"ACL", "SETUSER", "inspector", "on", ">inspector-pass", "~*", "+@all", "resetchannels"}).string, QByteArray("OK"));
+    server.command({"SET", "lock:acl", "t", "PX", "600000"});
+    RedisEndpointConfig c = endpointFor(server);
+    c.user = QStringLiteral("inspector");
+    RedisLockBackend backend(c, "inspector-pass");
+    QSignalSpy passes(&backend, &LockBackend::scanFinished);
+    backend.open();
+    QTRY_VERIFY_WITH_TIMEOUT(backend.feedState().why.contains(QStringLiteral("refused PSUBSCRIBE")), 10'000);
+    const LockFeedState feed = backend.feedState();
+    QCOMPARE(feed.mode, LockFeedState::Polling);
+    QVERIFY2(feed.why.contains(QStringLiteral("NOPERM")) && feed.why.contains(QStringLiteral("ACL SETUSER inspector &__keyspace@0__:lock:*")),
+             qPrintable(feed.why));
+    // Polled meanwhile: a pass lists the lock.
+    backend.scan();
+    QTRY_VERIFY_WITH_TIMEOUT(row(backend, "lock:acl"), 10'000);
+    // Granted and reconnected: live.
+    // What the message says to grant is enough.
+    server.command({"ACL", "SETUSER", "inspector", "&__keyspace@0__:lock:*"});
+    server.command({"CLIENT", "KILL", "USER", "inspector"});
+    QVERIFY2(waitForFeed(backend, LockFeedState::Live), qPrintable(backend.feedState().why));
+    server.command({"SET", "lock:acl:2", "t", "PX", "600000"});
+    QTRY_VERIFY_WITH_TIMEOUT(row(backend, "lock:acl:2"), 10'000);
 }
 
 void TestLiveLocks::engineStreamsRowChangesAndCtlFollowsThem()
