@@ -5,6 +5,7 @@
 #include "locks/lockbackends.h"
 #include "lockmodel.h"
 #include "locksview.h"
+#include "locksviewrows.h"
 
 #include <QComboBox>
 #include <QLabel>
@@ -41,16 +42,6 @@ void TestEtcdConsole::initTestCase()
     m_server = std::make_unique<EtcdServer>();
     QString error;
     QVERIFY2(m_server->start(&error), qPrintable(error));
-}
-
-static int rowOf(LocksView *view, const QString &key)
-{
-    const QAbstractItemModel *model = view->table()->model();
-    for (int row = 0; row < model->rowCount(); ++row) {
-        if (model->index(row, LockModel::Key).data().toString() == key)
-            return row;
-    }
-    return -1;
 }
 
 static QString etcdAddress(const EtcdServer &server)

@@ -6,6 +6,7 @@
 #include "locks/lockbackends.h"
 #include "lockmodel.h"
 #include "locksview.h"
+#include "locksviewrows.h"
 #include "redisserver.h"
 
 #include <QApplication>
@@ -37,16 +38,6 @@ private Q_SLOTS:
     void followLiveAsksTurnsOnAndFollows();
     void remoteEngineRowsFollowTheStream();
 };
-
-static int rowOf(LocksView *view, const QString &key)
-{
-    const QAbstractItemModel *model = view->table()->model();
-    for (int row = 0; row < model->rowCount(); ++row) {
-        if (model->index(row, LockModel::Key).data().toString() == key)
-            return row;
-    }
-    return -1;
-}
 
 void TestLiveConsole::followLiveAsksTurnsOnAndFollows()
 {

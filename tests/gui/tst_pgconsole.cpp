@@ -3,6 +3,7 @@
 #include "locks/lockbackends.h"
 #include "lockmodel.h"
 #include "locksview.h"
+#include "locksviewrows.h"
 #include "postgresserver.h"
 
 #include <QComboBox>
@@ -42,16 +43,6 @@ void TestPgConsole::initTestCase()
     QVERIFY2(m_server->start(&error), qPrintable(error));
     QVERIFY2(m_server->sql(QStringLiteral("CREATE TABLE stock (sku int PRIMARY KEY, n int); INSERT INTO stock VALUES (42, 100);"), &error),
              qPrintable(error));
-}
-
-static int rowOf(LocksView *view, const QString &key)
-{
-    const QAbstractItemModel *model = view->table()->model();
-    for (int row = 0; row < model->rowCount(); ++row) {
-        if (model->index(row, LockModel::Key).data().toString() == key)
-            return row;
-    }
-    return -1;
 }
 
 void TestPgConsole::locksViewShowsAdvisoryLocksAndAChainAndCancelsTheRoot()

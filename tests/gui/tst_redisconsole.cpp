@@ -2,6 +2,7 @@
 #include "locks/lockbackends.h"
 #include "lockmodel.h"
 #include "locksview.h"
+#include "locksviewrows.h"
 #include "redisclusterservers.h"
 #include "redisserver.h"
 #include "redissentinelserver.h"
@@ -51,16 +52,6 @@ void TestRedisConsole::initTestCase()
     QTRY_VERIFY_WITH_TIMEOUT(m_sentinel->command({"SENTINEL", "replicas", "checkout"}).string.contains(QByteArray::number(m_replica->port())), 30'000);
     m_tls = std::make_unique<RedisServer>(RedisServer::Options{{}, false, {}, true, false});
     QVERIFY2(m_tls->start(&error), qPrintable(error));
-}
-
-static int rowOf(LocksView *view, const QString &key)
-{
-    const QAbstractItemModel *model = view->table()->model();
-    for (int row = 0; row < model->rowCount(); ++row) {
-        if (model->index(row, LockModel::Key).data().toString() == key)
-            return row;
-    }
-    return -1;
 }
 
 static InProcessLockEndpoint endpoint(const QString &address, const QString &name)

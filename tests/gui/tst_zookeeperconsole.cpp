@@ -2,6 +2,7 @@
 #include "locks/lockbackends.h"
 #include "lockmodel.h"
 #include "locksview.h"
+#include "locksviewrows.h"
 #include "zkclients.h"
 #include "zookeeperserver.h"
 
@@ -44,16 +45,6 @@ void TestZooKeeperConsole::initTestCase()
     QString error;
     QVERIFY2(m_server->start(&error), qPrintable(error));
     QVERIFY2(ZkLockProcess::prepareCurator(&error), qPrintable(error));
-}
-
-static int rowOf(LocksView *view, const QString &key)
-{
-    const QAbstractItemModel *model = view->table()->model();
-    for (int row = 0; row < model->rowCount(); ++row) {
-        if (model->index(row, LockModel::Key).data().toString() == key)
-            return row;
-    }
-    return -1;
 }
 
 void TestZooKeeperConsole::locksViewShowsAZooKeeperEndpoint()

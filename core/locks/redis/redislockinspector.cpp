@@ -16,8 +16,49 @@
 namespace fulcrum {
 
 namespace {
+
 constexpr int kLiveTickMs = 10;   // live: changed keys are read in one batch per tick
+
+// How a batch of keys is read, a pass's SCAN batch or a live tick's changed keys: PTTL per key,
+// then one MGET for all of them.
+QList<QList<QByteArray>> pttlAndMget(const QList<QByteArray> &keys)
+{
+    QList<QList<QByteArray>> commands;
+    commands.reserve(keys.size() + 1);
+    QList<QByteArray> mget;
+    mget.reserve(keys.size() + 1);
+    mget.append(QByteArrayLiteral("MGET"));
+    for (const QByteArray &key : keys) {
+        commands.append({QByteArrayLiteral("PTTL"), key});
+        mget.append(key);
+    }
+    commands.append(std::move(mget));
+    return commands;
 }
+
+// What the replies of pttlAndMget() say of each key: `each(index, what, pttl, value)`, where
+// value is the string read (String), else null. Other: not a string, or MGET was refused as a
+// whole (an ACL that allows only some keys): it needs a second look (TYPE, HGETALL, GET).
+enum class KeyRead { Error, Gone, String, Other };
+template <typename Each>
+void walkKeyReads(const QList<QByteArray> &keys, const QList<RedisReply> &replies, Each each)
+{
+    const RedisReply &values = replies.last();
+    const bool valuesRead = values.type == RedisReply::Array && values.elements.size() == keys.size();
+    for (qsizetype i = 0; i < keys.size(); ++i) {
+        const RedisReply &pttl = replies[i];
+        if (pttl.isError())
+            each(i, KeyRead::Error, pttl, nullptr);
+        else if (pttl.integer == -2)
+            each(i, KeyRead::Gone, pttl, nullptr); // released between the event (or SCAN) and the read
+        else if (valuesRead && values.elements[i].type == RedisReply::String)
+            each(i, KeyRead::String, pttl, &values.elements[i]);
+        else
+            each(i, KeyRead::Other, pttl, nullptr);
+    }
+}
+
+} // namespace
 
 RedisLockInspectorOptions RedisLockInspectorOptions::fromConfig(const RedisEndpointConfig &config)
 {
@@ -209,16 +250,7 @@ void RedisLockInspector::onScanReply(quint64 generation, int pattern, const Redi
 // string; only those get a second look (readOtherType).
 void RedisLockInspector::readKeys(QList<QByteArray> keys)
 {
-    QList<QList<QByteArray>> commands;
-    commands.reserve(keys.size() + 1);
-    QList<QByteArray> mget;
-    mget.reserve(keys.size() + 1);
-    mget.append(QByteArrayLiteral("MGET"));
-    for (const QByteArray &key : std::as_const(keys)) {
-        commands.append({QByteArrayLiteral("PTTL"), key});
-        mget.append(key);
-    }
-    commands.append(std::move(mget));
+    const QList<QList<QByteArray>> commands = pttlAndMget(keys);
     m_outstanding += int(keys.size());
     const quint64 generation = m_generation;
     m_connection->pipeline(commands, [this, guard = QPointer<RedisLockInspector>(this), generation, keys = std::move(keys)](const QList<RedisReply> &replies) {
@@ -237,25 +269,18 @@ void RedisLockInspector::onKeysRead(quint64 generation, const QList<QByteArray> 
             return;
         }
     }
+    // MGET refused as a whole: read key by key, so each refusal becomes a note on its own key.
     const RedisReply &values = replies.last();
-    // MGET refused as a whole (an ACL that allows only some of the keys, say): read key by key,
-    // so each refusal becomes a note on its own key.
     const bool valuesRead = values.type == RedisReply::Array && values.elements.size() == keys.size();
     int done = 0;
-    for (qsizetype i = 0; i < keys.size(); ++i) {
-        const RedisReply &pttl = replies[i];
-        if (pttl.isError()) {
-            m_passNotes.append({keys[i], QStringLiteral("could not be read: %1").arg(pttl.errorText())});
-            ++done;
-        } else if (pttl.integer == -2) {
-            ++done; // released between SCAN and the read
-        } else if (valuesRead && values.elements[i].type == RedisReply::String) {
-            classify(keys[i], QByteArrayLiteral("string"), pttl.integer, values.elements[i]);
-            ++done;
-        } else {
-            readOtherType(keys[i], pttl.integer, !valuesRead);
+    walkKeyReads(keys, replies, [&](qsizetype i, KeyRead what, const RedisReply &pttl, const RedisReply *value) {
+        switch (what) {
+        case KeyRead::Error: m_passNotes.append({keys[i], QStringLiteral("could not be read: %1").arg(pttl.errorText())}); ++done; break;
+        case KeyRead::Gone: ++done; break;
+        case KeyRead::String: classify(keys[i], QByteArrayLiteral("string"), pttl.integer, *value); ++done; break;
+        case KeyRead::Other: readOtherType(keys[i], pttl.integer, !valuesRead); break;
         }
-    }
+    });
     keysDone(done);
 }
 
@@ -531,15 +556,7 @@ void RedisLockInspector::readLive()
         liveReadsDone(0);
         return;
     }
-    QList<QList<QByteArray>> commands;
-    commands.reserve(keys.size() + 1);
-    QList<QByteArray> mget{QByteArrayLiteral("MGET")};
-    mget.reserve(keys.size() + 1);
-    for (const QByteArray &key : std::as_const(keys)) {
-        commands.append({QByteArrayLiteral("PTTL"), key});
-        mget.append(key);
-    }
-    commands.append(std::move(mget));
+    const QList<QList<QByteArray>> commands = pttlAndMget(keys);
     m_liveOutstanding = int(keys.size());
     const quint64 generation = m_liveGeneration;
     m_connection->pipeline(commands, [this, guard = QPointer<RedisLockInspector>(this), generation, keys](const QList<RedisReply> &replies) {
@@ -561,25 +578,19 @@ void RedisLockInspector::onLiveRead(quint64 generation, const QList<QByteArray> 
             return;
         }
     }
-    const RedisReply &values = replies.last();
-    const bool valuesRead = values.type == RedisReply::Array && values.elements.size() == keys.size();
     int done = 0;
-    for (qsizetype i = 0; i < keys.size(); ++i) {
-        const RedisReply &pttl = replies[i];
-        if (pttl.isError()) {
+    walkKeyReads(keys, replies, [&](qsizetype i, KeyRead what, const RedisReply &pttl, const RedisReply *value) {
+        switch (what) {
+        case KeyRead::Error:
             m_notes[keys[i]] = QStringLiteral("could not be read: %1").arg(pttl.errorText());
             m_tableDirty = true;
             ++done;
-        } else if (pttl.integer == -2) {
-            liveRemove(keys[i]);
-            ++done;
-        } else if (valuesRead && values.elements[i].type == RedisReply::String) {
-            liveClassify(keys[i], QByteArrayLiteral("string"), pttl.integer, values.elements[i]);
-            ++done;
-        } else {
-            readLiveOther(generation, keys[i], pttl.integer);
+            break;
+        case KeyRead::Gone: liveRemove(keys[i]); ++done; break;
+        case KeyRead::String: liveClassify(keys[i], QByteArrayLiteral("string"), pttl.integer, *value); ++done; break;
+        case KeyRead::Other: readLiveOther(generation, keys[i], pttl.integer); break;
         }
-    }
+    });
     liveReadsDone(done);
 }
 

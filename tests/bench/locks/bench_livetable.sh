@@ -12,23 +12,7 @@ SECONDS_PER_MODE=${BENCH_SECONDS:-60}
 RATE=${RATE:-1000}
 [ -x "$BENCH" ] || { echo "missing $BENCH: configure with -DFULCRUM_BUILD_BENCH=ON and build" >&2; exit 2; }
 
-DIR=$(mktemp -d)
-free_port() {
-    local p
-    for _ in $(seq 50); do
-        p=$((20000 + RANDOM % 40000))
-        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-    done
-    echo "no free loopback port found" >&2; exit 1
-}
-PORT=$(free_port)
-redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$DIR" \
-    --enable-debug-command local --loglevel warning --daemonize no > "$DIR/redis.log" 2>&1 &
-REDIS_PID=$!
-cleanup() { kill "$REDIS_PID" 2>/dev/null; wait "$REDIS_PID" 2>/dev/null; rm -rf "$DIR"; }
-trap cleanup EXIT
-for _ in $(seq 100); do redis-cli -p "$PORT" PING >/dev/null 2>&1 && break; sleep 0.05; done
-CLI="redis-cli -p $PORT"
+source "$(dirname "${BASH_SOURCE[0]}")/bench_redis_server.sh"
 
 echo "== populating: 900 000 non-lock keys + 100 000 locks"
 $CLI DEBUG POPULATE 900000 data >/dev/null
