@@ -566,18 +566,22 @@ void RedisLockInspector::readLive()
     m_connection->flush();
 }
 
+// The connection dropped under a live read: the batch is dropped, and the pass after the
+// reconnect reads everything.
+bool RedisLockInspector::liveReadFailed(const QList<RedisReply> &replies)
+{
+    const bool failed = std::any_of(replies.begin(), replies.end(), [](const RedisReply &r) { return r.type == RedisReply::Failed; });
+    if (failed) {
+        ++m_liveGeneration;
+        m_liveOutstanding = 0;
+    }
+    return failed;
+}
+
 void RedisLockInspector::onLiveRead(quint64 generation, const QList<QByteArray> &keys, const QList<RedisReply> &replies)
 {
-    if (generation != m_liveGeneration)
+    if (generation != m_liveGeneration || liveReadFailed(replies))
         return;
-    for (const RedisReply &reply : replies) {
-        if (reply.type == RedisReply::Failed) {
-            // The connection dropped: the pass after the reconnect reads everything.
-            ++m_liveGeneration;
-            m_liveOutstanding = 0;
-            return;
-        }
-    }
     int done = 0;
     walkKeyReads(keys, replies, [&](qsizetype i, KeyRead what, const RedisReply &pttl, const RedisReply *value) {
         switch (what) {
@@ -599,15 +603,8 @@ void RedisLockInspector::readLiveOther(quint64 generation, const QByteArray &key
 {
     m_connection->pipeline({{QByteArrayLiteral("TYPE"), key}, {QByteArrayLiteral("HGETALL"), key}, {QByteArrayLiteral("GET"), key}},
                            [this, guard = QPointer<RedisLockInspector>(this), generation, key, pttl](const QList<RedisReply> &replies) {
-                               if (!guard || generation != m_liveGeneration)
+                               if (!guard || generation != m_liveGeneration || liveReadFailed(replies))
                                    return;
-                               for (const RedisReply &reply : replies) {
-                                   if (reply.type == RedisReply::Failed) {
-                                       ++m_liveGeneration;
-                                       m_liveOutstanding = 0;
-                                       return;
-                                   }
-                               }
                                const RedisReply &type = replies[0];
                                if (type.isError()) {
                                    m_notes[key] = QStringLiteral("could not be read: %1").arg(type.errorText());

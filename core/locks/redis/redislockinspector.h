@@ -87,6 +87,7 @@ private:
     void liveClassify(const QByteArray &key, const QByteArray &type, qint64 pttl, const RedisReply &value);
     void liveRemove(const QByteArray &key);
     void liveReadsDone(int count);
+    bool liveReadFailed(const QList<RedisReply> &replies);
     void adoptPassAsLiveTable();
     void watchDeadline(const QByteArray &key, qint64 ttlMs, qint64 readAtMs);
     void deadlinesDue();
