@@ -231,7 +231,7 @@ void TestMysqlLocks::fulcrumctlListsAndReleases()
     const ProgramRun wrong = runProgram(ctl, release + QStringList{QString::number(holder->connectionId() + 1000)});
     QVERIFY2(wrong.exitCode == 3, qPrintable(wrong.err));
     const ProgramRun right = runProgram(ctl, release + QStringList{QString::number(holder->connectionId())});
-    QVERIFY2(right.exitCode == 0, qPrintable(right.err));
+    QVERIFY2(right.exitCode == 0, qPrintable(QStringLiteral("exit %1: %2%3").arg(right.exitCode).arg(right.err, right.out)));
     QVERIFY(holder->connectionLost());
     QFile::remove(QDir::temp().filePath(QStringLiteral("fulcrum-mysql-audit.log")));
 }
