@@ -461,12 +461,15 @@ static int locksRelease(const QStringList &arguments)
     }
     QEventLoop loop;
     ForceReleaseResult result;
+    bool answered = false;
     session.service().release(session.name(), LockReleaseRequest{mode, *key, *holder},
                               AuditLog::currentOsUser(), QStringLiteral("fulcrumctl"), [&](const ForceReleaseResult &r) {
         result = r;
+        answered = true;
         loop.quit();
     });
-    loop.exec();
+    if (!answered)
+        loop.exec();
     switch (result.outcome) {
     case ForceReleaseResult::Released:
     case ForceReleaseResult::Asked:

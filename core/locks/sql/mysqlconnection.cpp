@@ -215,7 +215,10 @@ void MysqlConnection::query(const QByteArray &sql, QObject *context, Done done, 
         QTimer::singleShot(0, this, [this] { failAll(QStringLiteral("%1: not connected").arg(m_url)); });
         return;
     }
-    sendNext();
+    // Sent from the event loop, never from here: when the reply is already in (a loaded machine
+    // lets the server answer between the send and the first read), the query would complete,
+    // and `done` run, inside query() itself, before the caller is ready for it.
+    QMetaObject::invokeMethod(this, &MysqlConnection::sendNext, Qt::QueuedConnection);
 }
 
 void MysqlConnection::sendNext()
