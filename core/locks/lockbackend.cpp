@@ -31,7 +31,10 @@ QString lockFeedModeName(LockFeedState::Mode mode)
 LockFeedState LockBackend::feedState() const
 {
     LockFeedState feed;
-    feed.why = QStringLiteral("%1 has no change stream Fulcrum follows yet: the table is read whole on a timer").arg(capabilities().displayName);
+    const QString backend = capabilities().backend;
+    feed.why = backend == u"postgres" || backend == u"mysql"
+        ? QStringLiteral("a database has no change stream for locks: the table is read whole every poll_interval")
+        : QStringLiteral("%1 has no change stream Fulcrum follows yet: the table is read whole on a timer").arg(capabilities().displayName);
     return feed;
 }
 

@@ -90,6 +90,9 @@ std::unique_ptr<PsqlSession> TestPgLocks::session(const QString &user, const QSt
 
 LockScanResult TestPgLocks::scanUntil(PostgresLockBackend &backend, const std::function<bool(const LockScanResult &)> &accept)
 {
+    // A database is polled, and says why (docs/locks-live.md).
+    if (backend.feedState().mode != LockFeedState::Polling || !backend.feedState().why.contains(QStringLiteral("a database has no change stream")))
+        qFatal("unexpected feed: %s", qPrintable(backend.feedState().why));
     QDeadlineTimer deadline(30'000);
     while (!deadline.hasExpired()) {
         QSignalSpy finished(&backend, &LockBackend::scanFinished);
