@@ -900,10 +900,7 @@ void AdminServer::onLockScan(const QString &endpoint, const LockScanResult &resu
         return;
     LockEndpointView now = *view;
     // The pass that just ended may be the one that made the endpoint live: its feed as of now.
-    for (const LockEndpointView &current : m_engine->lockViews()) {
-        if (current.name == endpoint)
-            now.feed = current.feed;
-    }
+    now.feed = m_engine->lockFeed(endpoint);
     now.lastResult = result;
     now.hasResult = true;
     now.scanning = false;
@@ -916,8 +913,7 @@ void AdminServer::onLockChanges(const QString &endpoint, const LockChanges &chan
 {
     if (m_streams.isEmpty())
         return;
-    const LockEndpointView *view = m_engine->snapshot().lockEndpoint(endpoint);
-    broadcast("lock-changes", QJsonDocument(lockChangesToJson(endpoint, view ? view->feed : LockFeedState(), changes)).toJson(QJsonDocument::Compact));
+    broadcast("lock-changes", QJsonDocument(lockChangesToJson(endpoint, m_engine->lockFeed(endpoint), changes)).toJson(QJsonDocument::Compact));
 }
 
 void AdminServer::onHealthEvent(const HealthEvent &event)

@@ -421,6 +421,16 @@ std::vector<LockEndpointView> Engine::lockViews() const
     return m_locks->views();
 }
 
+std::optional<LockEndpointView> Engine::lockView(const QString &endpoint) const
+{
+    return m_locks->view(endpoint);
+}
+
+LockFeedState Engine::lockFeed(const QString &endpoint) const
+{
+    return m_locks->feed(endpoint);
+}
+
 void Engine::releaseLock(const QString &endpoint, const LockReleaseRequest &request, const QString &user, const QString &origin,
                          std::function<void(const ForceReleaseResult &)> done)
 {

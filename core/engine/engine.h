@@ -88,6 +88,8 @@ public:
                                  std::function<void(bool ok, const QString &message)> done);
     // The lock endpoints as they are now (a live table's latest rows), not as of the last tick.
     std::vector<LockEndpointView> lockViews() const;
+    std::optional<LockEndpointView> lockView(const QString &endpoint) const;
+    LockFeedState lockFeed(const QString &endpoint) const;
     void releaseLock(const QString &endpoint, const LockReleaseRequest &request, const QString &user, const QString &origin,
                      std::function<void(const ForceReleaseResult &)> done);
 

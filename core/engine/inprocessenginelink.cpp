@@ -260,10 +260,7 @@ private:
         m_engine->setKeychain(&m_secrets);
         connect(m_engine, &Engine::lockScanFinished, this, [this](const QString &endpoint, const LockScanResult &result) {
             LockTable table = lockTable(endpoint, result);
-            for (const LockEndpointView &view : m_engine->lockViews()) {
-                if (view.name == endpoint)
-                    table.feed = view.feed;
-            }
+            table.feed = m_engine->lockFeed(endpoint);
             m_liveChanged.remove(endpoint);
             publish(table);
         });
@@ -278,13 +275,12 @@ private:
                 m_liveBeat->start();
         });
         connect(m_liveBeat, &QTimer::timeout, this, [this] {
-            const QSet<QString> changed = std::exchange(m_liveChanged, {});
-            for (const LockEndpointView &view : m_engine->lockViews()) {
-                if (!changed.contains(view.name))
-                    continue;
-                LockTable table = lockTable(view.name, view.lastResult);
-                table.feed = view.feed;
-                publish(table);
+            for (const QString &endpoint : std::exchange(m_liveChanged, {})) {
+                if (const std::optional<LockEndpointView> view = m_engine->lockView(endpoint)) {
+                    LockTable table = lockTable(view->name, view->lastResult);
+                    table.feed = view->feed;
+                    publish(table);
+                }
             }
         });
     }

@@ -43,6 +43,7 @@ struct LockService::Endpoint
     qint64 passKeys = 0;
     int passLocks = 0;
     qint64 lastPassMs = 0;
+    LockFeedState::Mode feedMode = LockFeedState::Polling;
     bool topologySeen = false;               // a topology event came before (the next ones are changes)
     std::vector<std::shared_ptr<PendingRelease>> releases;
 
@@ -158,6 +159,7 @@ std::unique_ptr<LockService::Endpoint> LockService::makeEndpoint(const LockEndpo
     });
     connect(e->backend, &LockBackend::rowsChanged, e->backend, [this, name](const LockChanges &changes) { Q_EMIT rowsChanged(name, changes); });
     connect(e->backend, &LockBackend::feedChanged, e->backend, [this, e, pollInterval](const LockFeedState &feed) {
+        const LockFeedState::Mode before = std::exchange(e->feedMode, feed.mode);
         const int interval = pollInterval();
         if (interval != e->poll->interval())
             e->poll->start(interval);
@@ -169,8 +171,8 @@ std::unique_ptr<LockService::Endpoint> LockService::makeEndpoint(const LockEndpo
                                      .arg(url).arg(interval / 1000).arg(feed.why.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(feed.why)));
             break;
         case LockFeedState::Resyncing:
-            // "subscribing" and "reading every lock once" are steps, not news.
-            if (feed.why.contains(QStringLiteral("lost")) || feed.why.contains(QStringLiteral("connection")))
+            // Out of live is news (a lost subscription or connection); the steps towards live are not.
+            if (before == LockFeedState::Live)
                 Q_EMIT eventOccurred(EngineEvent::Warning, QStringLiteral("locks"), QStringLiteral("%1: resyncing: %2").arg(url, feed.why));
             break;
         case LockFeedState::Polling:
@@ -346,34 +348,49 @@ std::vector<LockEndpointView> LockService::views() const
 {
     std::vector<LockEndpointView> views;
     for (const LockEndpointConfig &config : m_order) {
-        auto it = m_endpoints.find(config.name());
-        if (it == m_endpoints.end())
-            continue;
-        const Endpoint &e = *it->second;
-        LockEndpointView view;
-        view.name = config.name();
-        view.backend = config.backend;
-        view.capabilities = e.backend ? e.backend->capabilities() : lockBackendCapabilities(config.backend);
-        view.url = config.url();
-        view.tlsInsecure = config.isRedis() && config.redis.tls && config.redis.tlsInsecure;
-        view.connectionState = e.backend ? lockBackendStateText(e.backend->state()) : QStringLiteral("not started");
-        view.lastError = e.lastError;
-        view.pollIntervalMs = config.pollIntervalMs();
-        view.effectivePollIntervalMs = e.poll ? e.poll->interval() : config.pollIntervalMs();
-        if (e.backend) {
-            view.scanning = e.backend->isScanning();
-            view.passKeysScanned = e.passKeys;
-            view.passDetail = e.backend->passProgressDetail();
-            view.passLocksFound = e.passLocks;
-            view.lastResult = e.backend->lastResult();
-            view.hasResult = view.lastResult.finishedAt.isValid();
-            view.feed = e.backend->feedState();
-        } else {
-            view.feed.why = e.lastError;
-        }
-        views.push_back(std::move(view));
+        if (std::optional<LockEndpointView> one = view(config.name()))
+            views.push_back(std::move(*one));
     }
     return views;
+}
+
+std::optional<LockEndpointView> LockService::view(const QString &endpoint) const
+{
+    auto it = m_endpoints.find(endpoint);
+    if (it == m_endpoints.end())
+        return std::nullopt;
+    const Endpoint &e = *it->second;
+    const LockEndpointConfig &config = e.config;
+    LockEndpointView view;
+    view.name = config.name();
+    view.backend = config.backend;
+    view.capabilities = e.backend ? e.backend->capabilities() : lockBackendCapabilities(config.backend);
+    view.url = config.url();
+    view.tlsInsecure = config.isRedis() && config.redis.tls && config.redis.tlsInsecure;
+    view.connectionState = e.backend ? lockBackendStateText(e.backend->state()) : QStringLiteral("not started");
+    view.lastError = e.lastError;
+    view.pollIntervalMs = config.pollIntervalMs();
+    view.effectivePollIntervalMs = e.poll ? e.poll->interval() : config.pollIntervalMs();
+    if (e.backend) {
+        view.scanning = e.backend->isScanning();
+        view.passKeysScanned = e.passKeys;
+        view.passDetail = e.backend->passProgressDetail();
+        view.passLocksFound = e.passLocks;
+        view.lastResult = e.backend->lastResult();
+        view.hasResult = view.lastResult.finishedAt.isValid();
+        view.feed = e.backend->feedState();
+    } else {
+        view.feed.why = e.lastError;
+    }
+    return view;
+}
+
+LockFeedState LockService::feed(const QString &endpoint) const
+{
+    auto it = m_endpoints.find(endpoint);
+    if (it == m_endpoints.end())
+        return {};
+    return it->second->backend ? it->second->backend->feedState() : LockFeedState{LockFeedState::Polling, it->second->lastError};
 }
 
 } // namespace fulcrum

@@ -57,6 +57,10 @@ public:
                              std::function<void(bool ok, const QString &message)> done);
 
     std::vector<LockEndpointView> views() const;
+    // One endpoint as it is now (a live table's latest rows); nullopt when there is none.
+    std::optional<LockEndpointView> view(const QString &endpoint) const;
+    // How one endpoint's table keeps current, without reading the table.
+    LockFeedState feed(const QString &endpoint) const;
 
 Q_SIGNALS:
     void scanFinished(const QString &endpoint, const fulcrum::LockScanResult &result);

@@ -18,6 +18,11 @@ void PendingReleases::finish(const std::shared_ptr<PendingRelease> &pending, con
     pending->done(result);
 }
 
+void PendingReleases::finishLater(QObject *context, const std::shared_ptr<PendingRelease> &pending, const ForceReleaseResult &result)
+{
+    QMetaObject::invokeMethod(context, [this, pending, result] { finish(pending, result); }, Qt::QueuedConnection);
+}
+
 void PendingReleases::failAll(const QString &url)
 {
     const auto open = std::move(m_open);

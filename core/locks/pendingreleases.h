@@ -23,6 +23,9 @@ class PendingReleases
 public:
     std::shared_ptr<PendingRelease> add(const LockReleaseRequest &request, std::function<void(const ForceReleaseResult &)> done);
     void finish(const std::shared_ptr<PendingRelease> &pending, const ForceReleaseResult &result);
+    // finish() from `context`'s event loop: an answer known at once (a refusal) never runs inside
+    // release() itself, before its caller is ready for it.
+    void finishLater(QObject *context, const std::shared_ptr<PendingRelease> &pending, const ForceReleaseResult &result);
     // From the backend's destructor: "the endpoint URL was closed before the release finished".
     void failAll(const QString &url);
 

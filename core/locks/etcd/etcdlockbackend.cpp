@@ -371,11 +371,9 @@ void EtcdLockBackend::release(const LockReleaseRequest &request, std::function<v
 {
     auto pending = m_releases.add(request, std::move(done));
     if (request.mode == LockReleaseRequest::AskHolder) {
-        QTimer::singleShot(0, this, [this, pending] {
-            m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
-                                                      QStringLiteral("etcd locks cannot be asked to release; delete the holder's key "
-                                                                     "or revoke its lease instead")});
-        });
+        m_releases.finishLater(this, pending, ForceReleaseResult{ForceReleaseResult::Failed, {},
+                                                                 QStringLiteral("etcd locks cannot be asked to release; delete the holder's key "
+                                                                                "or revoke its lease instead")});
         return;
     }
     readLock(request.key, this, [this, pending](const EtcdReply &reply, const std::optional<LockInfo> &current) {

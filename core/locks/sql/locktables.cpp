@@ -283,7 +283,8 @@ bool catalogueDue(const QList<LockTableConfig> &tables, const QElapsedTimer &age
     return !tables.isEmpty() && (!age.isValid() || age.elapsed() >= kCatalogueMaxAgeMs);
 }
 
-ExpiryPlan planExpiry(const LockReleaseRequest &request, const TableLockKey &key, const QList<TableShape> &tables, const QString &database)
+ExpiryPlan planExpiry(const LockReleaseRequest &request, const TableLockKey &key, const QList<TableShape> &tables, const QString &database,
+                      bool connected, const QString &url)
 {
     ExpiryPlan plan;
     for (const TableShape &table : tables) {
@@ -303,6 +304,8 @@ ExpiryPlan planExpiry(const LockReleaseRequest &request, const TableLockKey &key
         plan.refusal = QStringLiteral("%1 is not a lock table this endpoint reads (see \"lock_tables\"); nothing was done").arg(key.table);
     else if (key.database != database)
         plan.refusal = QStringLiteral("%1 is in database %2; this endpoint is connected to %3; nothing was done").arg(key.table, key.database, database);
+    else if (!connected)
+        plan.refusal = QStringLiteral("%1 is not connected; nothing was done").arg(url);
     return plan;
 }
 

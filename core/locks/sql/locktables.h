@@ -98,7 +98,9 @@ struct ExpiryPlan
     QByteArray until;
     QString refusal;
 };
-ExpiryPlan planExpiry(const LockReleaseRequest &request, const TableLockKey &key, const QList<TableShape> &tables, const QString &database);
+// `url` names the endpoint when it is not connected (then the plan is a refusal too).
+ExpiryPlan planExpiry(const LockReleaseRequest &request, const TableLockKey &key, const QList<TableShape> &tables, const QString &database,
+                      bool connected, const QString &url);
 // The release's result from the expiry statement's answer: expired, or who holds the row now
 // (null: nobody).
 ForceReleaseResult expiryOutcome(bool expired, const QByteArray &nowHolder, const TableLockKey &key, const QByteArray &owner);

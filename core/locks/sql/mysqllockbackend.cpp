@@ -470,7 +470,7 @@ void MysqlLockBackend::release(const LockReleaseRequest &request, std::function<
 void MysqlLockBackend::dispatchRelease(const LockReleaseRequest &request, const std::shared_ptr<PendingRelease> &pending)
 {
     const auto fail = [this, pending](const QString &message) {
-        QTimer::singleShot(0, this, [this, pending, message] { m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {}, message}); });
+        m_releases.finishLater(this, pending, ForceReleaseResult{ForceReleaseResult::Failed, {}, message});
     };
     if (const std::optional<locktables::TableLockKey> tableKey = locktables::parseLockKey(request.key);
         tableKey && std::any_of(m_tables.cbegin(), m_tables.cend(), [&](const locktables::TableShape &t) { return t.config.table == tableKey->table; })) {
@@ -536,13 +536,9 @@ void MysqlLockBackend::dispatchRelease(const LockReleaseRequest &request, const 
 void MysqlLockBackend::releaseTableRow(const LockReleaseRequest &request, const std::shared_ptr<PendingRelease> &pending,
                                        const locktables::TableLockKey &key)
 {
-    locktables::ExpiryPlan plan = locktables::planExpiry(request, key, m_tables, m_database);
-    if (plan.refusal.isEmpty() && !isConnected())
-        plan.refusal = QStringLiteral("%1 is not connected; nothing was done").arg(url());
+    const locktables::ExpiryPlan plan = locktables::planExpiry(request, key, m_tables, m_database, isConnected(), url());
     if (!plan.refusal.isEmpty()) {
-        QTimer::singleShot(0, this, [this, pending, refusal = plan.refusal] {
-            m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {}, refusal});
-        });
+        m_releases.finishLater(this, pending, ForceReleaseResult{ForceReleaseResult::Failed, {}, plan.refusal});
         return;
     }
     const QByteArray name = m_connection->quote(key.name);

@@ -665,7 +665,7 @@ void PostgresLockBackend::release(const LockReleaseRequest &request, std::functi
 {
     auto pending = m_releases.add(request, std::move(done));
     const auto fail = [this, pending](ForceReleaseResult::Outcome outcome, const QString &message) {
-        QTimer::singleShot(0, this, [this, pending, outcome, message] { m_releases.finish(pending, ForceReleaseResult{outcome, {}, message}); });
+        m_releases.finishLater(this, pending, ForceReleaseResult{outcome, {}, message});
     };
     if (const std::optional<locktables::TableLockKey> tableKey = locktables::parseLockKey(request.key)) {
         releaseTableRow(request, pending, *tableKey);
@@ -812,13 +812,9 @@ void PostgresLockBackend::releaseTableRow(const LockReleaseRequest &request, con
         });
         return;
     }
-    locktables::ExpiryPlan plan = locktables::planExpiry(request, key, m_tables, m_database);
-    if (plan.refusal.isEmpty() && !isConnected())
-        plan.refusal = QStringLiteral("%1 is not connected; nothing was done").arg(url());
+    const locktables::ExpiryPlan plan = locktables::planExpiry(request, key, m_tables, m_database, isConnected(), url());
     if (!plan.refusal.isEmpty()) {
-        QTimer::singleShot(0, this, [this, pending, refusal = plan.refusal] {
-            m_releases.finish(pending, ForceReleaseResult{ForceReleaseResult::Failed, {}, refusal});
-        });
+        m_releases.finishLater(this, pending, ForceReleaseResult{ForceReleaseResult::Failed, {}, plan.refusal});
         return;
     }
     m_connection->query(locktables::expireStatementPostgres(*plan.shape), {key.name, plan.owner, plan.until}, this,
