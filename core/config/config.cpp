@@ -247,6 +247,11 @@ qint64 LockEndpointConfig::longHeldMs() const
 {
     return isMysql() ? mysql.longHeldMs : isPostgres() ? postgres.longHeldMs : isEtcd() ? etcd.longHeldMs : isZooKeeper() ? zookeeper.longHeldMs : redis.longHeldMs;
 }
+qint64 LockEndpointConfig::reconcileIntervalMs() const
+{
+    return isRedis() ? redis.reconcileIntervalMs : isEtcd() ? etcd.reconcileIntervalMs : isZooKeeper() ? zookeeper.reconcileIntervalMs : 0;
+}
+
 qint64 LockEndpointConfig::pollIntervalMs() const
 {
     return isMysql() ? mysql.pollIntervalMs : isPostgres() ? postgres.pollIntervalMs : isEtcd() ? etcd.pollIntervalMs : isZooKeeper() ? zookeeper.pollIntervalMs : redis.pollIntervalMs;
@@ -400,7 +405,9 @@ QJsonObject configToJson(const Config &config)
                                  {QStringLiteral("max_keys"), e.maxKeys},
                                  {QStringLiteral("long_held"), e.longHeldMs},
                                  {QStringLiteral("long_lease"), e.longLeaseMs},
-                                 {QStringLiteral("poll_interval"), e.pollIntervalMs}};
+                                 {QStringLiteral("poll_interval"), e.pollIntervalMs},
+                                 {QStringLiteral("watch"), e.watch},
+                                 {QStringLiteral("reconcile_interval"), e.reconcileIntervalMs}};
             if (!e.prefixes.isEmpty())
                 endpoint.insert(QStringLiteral("prefixes"), QJsonArray::fromStringList(e.prefixes));
             if (!e.user.isEmpty())
@@ -427,7 +434,9 @@ QJsonObject configToJson(const Config &config)
                                  {QStringLiteral("four_letter_words"), z.fourLetterWords},
                                  {QStringLiteral("waiter_details"), z.waiterDetails},
                                  {QStringLiteral("long_held"), z.longHeldMs},
-                                 {QStringLiteral("poll_interval"), z.pollIntervalMs}};
+                                 {QStringLiteral("poll_interval"), z.pollIntervalMs},
+                                 {QStringLiteral("watch"), z.watch},
+                                 {QStringLiteral("reconcile_interval"), z.reconcileIntervalMs}};
             if (!z.user.isEmpty())
                 endpoint.insert(QStringLiteral("user"), z.user);
             if (z.password.kind != SecretSource::None)

@@ -150,6 +150,8 @@ struct ZooKeeperEndpointConfig
     int waiterDetails = 1000;                       // waiters a pass reads whole (who, session, queued at); the rest by name
     qint64 longHeldMs = 60'000;
     qint64 pollIntervalMs = 2000;
+    bool watch = true;                              // live: child and data watches after each pass instead of polling
+    qint64 reconcileIntervalMs = 600'000;           // live: a full pass this often catches what the watches cannot promise
 
     QString url() const;                            // zookeeper://hosts[/chroot], never with a password
     friend bool operator==(const ZooKeeperEndpointConfig &, const ZooKeeperEndpointConfig &) = default;
@@ -171,6 +173,8 @@ struct EtcdEndpointConfig
     qint64 longHeldMs = 60'000;
     qint64 longLeaseMs = 3'600'000;                 // a granted lease TTL above this is flagged no-expiry
     qint64 pollIntervalMs = 2000;
+    bool watch = true;                              // live: a /v3/watch on the prefixes after each pass instead of polling
+    qint64 reconcileIntervalMs = 600'000;           // live: a full pass this often catches what the watch cannot promise
 
     QString url() const;                            // etcd://user@h1:2379,h2:2379 (etcds:// for https), never with a password
     friend bool operator==(const EtcdEndpointConfig &, const EtcdEndpointConfig &) = default;
@@ -256,6 +260,9 @@ struct LockEndpointConfig
     QString url() const;                            // never with a password
     qint64 longHeldMs() const;
     qint64 pollIntervalMs() const;
+    // Live (a backend following its change stream): how often a full pass reconciles; 0 for
+    // backends that have no change stream.
+    qint64 reconcileIntervalMs() const;
     SecretSource password() const;
     // On the options of `backend`.
     void setName(const QString &name);

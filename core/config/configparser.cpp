@@ -605,7 +605,7 @@ ZooKeeperEndpointConfig parseZooKeeper(Reader &r, const QJsonObject &o, const QS
                {QStringLiteral("backend"), QStringLiteral("name"), QStringLiteral("hosts"), QStringLiteral("paths"), QStringLiteral("max_depth"),
                 QStringLiteral("max_nodes"), QStringLiteral("session_timeout"), QStringLiteral("user"), QStringLiteral("password"),
                 QStringLiteral("four_letter_words"), QStringLiteral("waiter_details"), QStringLiteral("long_held"),
-                QStringLiteral("poll_interval")});
+                QStringLiteral("poll_interval"), QStringLiteral("watch"), QStringLiteral("reconcile_interval")});
     const QString hp = JsonLocations::child(pointer, QStringLiteral("hosts"));
     QString hosts = r.string(o, QStringLiteral("hosts"), pointer, QString(), QStringLiteral("hosts"));
     if (hosts.isEmpty()) {
@@ -654,6 +654,9 @@ ZooKeeperEndpointConfig parseZooKeeper(Reader &r, const QJsonObject &o, const QS
     c.waiterDetails = int(r.integer(o, QStringLiteral("waiter_details"), pointer, c.waiterDetails, 0, 10'000'000, QStringLiteral("waiter_details")));
     c.longHeldMs = r.duration(o, QStringLiteral("long_held"), pointer, c.longHeldMs, 1, 86'400'000 * 30LL, QStringLiteral("long_held"));
     c.pollIntervalMs = r.duration(o, QStringLiteral("poll_interval"), pointer, c.pollIntervalMs, 100, 3'600'000, QStringLiteral("poll_interval"));
+    c.watch = r.boolean(o, QStringLiteral("watch"), pointer, c.watch, QStringLiteral("watch"));
+    c.reconcileIntervalMs = r.duration(o, QStringLiteral("reconcile_interval"), pointer, c.reconcileIntervalMs, 1000, 86'400'000,
+                                       QStringLiteral("reconcile_interval"));
     return c;
 }
 
@@ -665,7 +668,7 @@ EtcdEndpointConfig parseEtcd(Reader &r, const QJsonObject &o, const QString &poi
                {QStringLiteral("backend"), QStringLiteral("name"), QStringLiteral("endpoints"), QStringLiteral("prefixes"),
                 QStringLiteral("page_size"), QStringLiteral("max_keys"), QStringLiteral("user"), QStringLiteral("password"),
                 QStringLiteral("ca_file"), QStringLiteral("cert_file"), QStringLiteral("key_file"), QStringLiteral("long_held"),
-                QStringLiteral("long_lease"), QStringLiteral("poll_interval")});
+                QStringLiteral("long_lease"), QStringLiteral("poll_interval"), QStringLiteral("watch"), QStringLiteral("reconcile_interval")});
     const QString ep = JsonLocations::child(pointer, QStringLiteral("endpoints"));
     const QJsonArray endpoints = r.array(o, QStringLiteral("endpoints"), pointer, QStringLiteral("endpoints"));
     if (endpoints.isEmpty()) {
@@ -720,6 +723,9 @@ EtcdEndpointConfig parseEtcd(Reader &r, const QJsonObject &o, const QString &poi
     c.longHeldMs = r.duration(o, QStringLiteral("long_held"), pointer, c.longHeldMs, 1, 86'400'000 * 30LL, QStringLiteral("long_held"));
     c.longLeaseMs = r.duration(o, QStringLiteral("long_lease"), pointer, c.longLeaseMs, 1000, 86'400'000 * 365LL, QStringLiteral("long_lease"));
     c.pollIntervalMs = r.duration(o, QStringLiteral("poll_interval"), pointer, c.pollIntervalMs, 100, 3'600'000, QStringLiteral("poll_interval"));
+    c.watch = r.boolean(o, QStringLiteral("watch"), pointer, c.watch, QStringLiteral("watch"));
+    c.reconcileIntervalMs = r.duration(o, QStringLiteral("reconcile_interval"), pointer, c.reconcileIntervalMs, 1000, 86'400'000,
+                                       QStringLiteral("reconcile_interval"));
     return c;
 }
 

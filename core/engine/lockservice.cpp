@@ -14,6 +14,16 @@ namespace fulcrum {
 
 namespace {
 
+// What a live endpoint follows, in the words of its backend.
+QString changeStreamName(const LockEndpointConfig &config)
+{
+    if (config.isZooKeeper())
+        return QStringLiteral("child and data watches on the lock folders");
+    if (config.isEtcd())
+        return QStringLiteral("a watch on the lock prefixes");
+    return QStringLiteral("keyspace notifications");
+}
+
 // An endpoint waits at least this many times its last pass before the next one.
 constexpr qint64 kLockPollDutyFactor = 4;
 
@@ -146,8 +156,8 @@ std::unique_ptr<LockService::Endpoint> LockService::makeEndpoint(const LockEndpo
     // inspector would take most of it from the applications. A live table needs a pass only to
     // reconcile what the change stream cannot promise.
     auto pollInterval = [e] {
-        if (e->backend->feedState().mode == LockFeedState::Live && e->config.isRedis())
-            return timerInterval(e->config.redis.reconcileIntervalMs);
+        if (e->backend->feedState().mode == LockFeedState::Live && e->config.reconcileIntervalMs() > 0)
+            return timerInterval(e->config.reconcileIntervalMs());
         return timerInterval(std::max(e->config.pollIntervalMs(), kLockPollDutyFactor * e->lastPassMs));
     };
     connect(e->backend, &LockBackend::scanFinished, e->backend, [this, e, name, pollInterval](const LockScanResult &result) {
@@ -167,8 +177,10 @@ std::unique_ptr<LockService::Endpoint> LockService::makeEndpoint(const LockEndpo
         switch (feed.mode) {
         case LockFeedState::Live:
             Q_EMIT eventOccurred(EngineEvent::Info, QStringLiteral("locks"),
-                                 QStringLiteral("%1: live: following keyspace notifications; a full pass every %2 s reconciles%3")
-                                     .arg(url).arg(interval / 1000).arg(feed.why.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(feed.why)));
+                                 QStringLiteral("%1: live: following %2; a full pass every %3 s reconciles%4")
+                                     .arg(url, changeStreamName(e->config))
+                                     .arg(interval / 1000)
+                                     .arg(feed.why.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(feed.why)));
             break;
         case LockFeedState::Resyncing:
             // Out of live is news (a lost subscription or connection); the steps towards live are not.

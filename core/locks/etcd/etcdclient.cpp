@@ -117,9 +117,14 @@ QByteArray EtcdClient::prefixEnd(const QByteArray &prefix)
 
 QNetworkReply *EtcdClient::post(int member, const QString &path, const QJsonObject &body, bool withToken)
 {
+    return postBytes(member, path, QJsonDocument(body).toJson(QJsonDocument::Compact), withToken, m_options.timeoutMs);
+}
+
+QNetworkReply *EtcdClient::postBytes(int member, const QString &path, const QByteArray &body, bool withToken, int timeoutMs)
+{
     QNetworkRequest request(QUrl(memberUrl(member) + path));
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    request.setTransferTimeout(m_options.timeoutMs);
+    request.setTransferTimeout(timeoutMs);
     // etcd routes HTTP/2 to its gRPC server when the content type says so; plain HTTP/1.1 keeps
     // every request on the gateway.
     request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
@@ -127,7 +132,7 @@ QNetworkReply *EtcdClient::post(int member, const QString &path, const QJsonObje
         request.setSslConfiguration(m_ssl);
     if (withToken && !m_token.isEmpty())
         request.setRawHeader(QByteArrayLiteral("Authorization"), m_token);
-    return m_network->post(request, QJsonDocument(body).toJson(QJsonDocument::Compact));
+    return m_network->post(request, body);
 }
 
 EtcdReply EtcdClient::readReply(QNetworkReply *reply, int member) const
@@ -257,6 +262,132 @@ void EtcdClient::authenticate()
         });
     };
     (*attempt)();
+}
+
+void EtcdClient::withToken(QObject *context, std::function<void(bool, const QString &)> then, bool renew)
+{
+    if (m_options.user.isEmpty()) {
+        QTimer::singleShot(0, context, [then] { then(true, {}); });
+        return;
+    }
+    if (renew && !m_authenticating)
+        m_token.clear();
+    // A status call goes through the token logic like any call: it fetches one when needed.
+    call(QStringLiteral("/v3/maintenance/status"), {}, context, [then](const EtcdReply &reply) { then(reply.ok, reply.error); });
+}
+
+EtcdWatchStream *EtcdClient::watch(const QList<QJsonObject> &requests, QObject *parent)
+{
+    QByteArray body;
+    for (const QJsonObject &request : requests)
+        body += QJsonDocument(request).toJson(QJsonDocument::Compact) + '\n';
+    auto *stream = new EtcdWatchStream(this, body, parent);
+    withToken(stream, [stream](bool ok, const QString &error) {
+        if (ok)
+            stream->start(false);
+        else
+            stream->end(error);
+    }, false);
+    return stream;
+}
+
+EtcdWatchStream::EtcdWatchStream(EtcdClient *client, QByteArray body, QObject *parent)
+    : QObject(parent)
+    , m_client(client)
+    , m_body(std::move(body))
+{
+}
+
+EtcdWatchStream::~EtcdWatchStream()
+{
+    m_ended = true;
+    if (m_reply) {
+        m_reply->disconnect(this);
+        m_reply->abort();
+        m_reply->deleteLater();
+    }
+}
+
+void EtcdWatchStream::start(bool renewedToken)
+{
+    if (!m_client || m_ended)
+        return;
+    m_answered = false;
+    m_buffer.clear();
+    m_member = m_client->currentMember();
+    // No transfer timeout: a quiet watch sends nothing for minutes (progress notifications come
+    // every ten by etcd's default).
+    QNetworkReply *reply = m_client->postBytes(m_client->m_member, QStringLiteral("/v3/watch"), m_body, true, 0);
+    m_reply = reply;
+    connect(reply, &QNetworkReply::readyRead, this, &EtcdWatchStream::readMore);
+    connect(reply, &QNetworkReply::finished, this, [this, reply, renewedToken] {
+        readMore();
+        reply->deleteLater();
+        if (m_ended)
+            return;
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const bool authRefused = status == 401 || m_buffer.contains("invalid auth token") || m_buffer.contains("user name is empty");
+        if (!m_answered && authRefused && !renewedToken && m_client && !m_client->options().user.isEmpty()) {
+            m_client->withToken(this, [this](bool ok, const QString &error) {
+                if (ok)
+                    start(true);
+                else
+                    end(error);
+            }, true);
+            return;
+        }
+        QString why;
+        if (reply->error() != QNetworkReply::NoError)
+            why = QStringLiteral("%1: %2").arg(m_member, reply->errorString());
+        else if (!m_buffer.trimmed().isEmpty())
+            why = QStringLiteral("%1: %2").arg(m_member, QString::fromUtf8(m_buffer.trimmed().left(300)));
+        else
+            why = QStringLiteral("%1 closed the watch stream").arg(m_member);
+        end(why);
+    });
+}
+
+void EtcdWatchStream::readMore()
+{
+    if (!m_reply || m_ended)
+        return;
+    m_buffer += m_reply->readAll();
+    qsizetype newline;
+    while (!m_ended && (newline = m_buffer.indexOf('\n')) >= 0) {
+        const QByteArray line = m_buffer.left(newline).trimmed();
+        m_buffer.remove(0, newline + 1);
+        if (line.isEmpty())
+            continue;
+        const QJsonObject message = QJsonDocument::fromJson(line).object();
+        if (message.contains(QStringLiteral("result"))) {
+            m_answered = true;
+            Q_EMIT result(message.value(QStringLiteral("result")).toObject());
+            continue;
+        }
+        // {"error": {"grpc_code": .., "message": ..}}: the stream ends with it.
+        const QJsonObject error = message.value(QStringLiteral("error")).toObject();
+        const QString text = error.value(QStringLiteral("message")).toString();
+        if (!m_answered && m_client && !m_client->options().user.isEmpty()
+            && (text.contains(QStringLiteral("invalid auth token")) || text.contains(QStringLiteral("user name is empty")))) {
+            m_buffer = line;       // the finished handler renews the token and starts again
+            return;
+        }
+        end(QStringLiteral("%1: %2").arg(m_member, text.isEmpty() ? QString::fromUtf8(line.left(300)) : text));
+        return;
+    }
+}
+
+void EtcdWatchStream::end(const QString &why)
+{
+    if (m_ended)
+        return;
+    m_ended = true;
+    if (m_reply) {
+        m_reply->disconnect(this);
+        m_reply->abort();
+        m_reply->deleteLater();
+    }
+    Q_EMIT ended(why);
 }
 
 void EtcdClient::finish(const std::shared_ptr<Call> &call, const EtcdReply &reply)

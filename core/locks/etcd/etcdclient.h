@@ -34,6 +34,8 @@ struct EtcdReply
 // token is fetched before the first request and again when etcd says it is invalid or expired.
 // No request waits for another: callers keep several in flight (Qt opens up to six
 // connections per member).
+class EtcdWatchStream;
+
 class EtcdClient : public QObject
 {
     Q_OBJECT
@@ -61,6 +63,11 @@ public:
     // `context` is gone by then.
     void call(const QString &path, const QJsonObject &body, QObject *context, std::function<void(const EtcdReply &)> done);
 
+    // Opens etcd's watch stream (POST /v3/watch, kept open) on the member that answered last,
+    // sends `requests` (create_request objects), and hands each answer on as it arrives. Owned
+    // by `parent`; deleting it ends the stream. An expired token is renewed once.
+    EtcdWatchStream *watch(const QList<QJsonObject> &requests, QObject *parent);
+
     static QString base64(const QByteArray &bytes);
     static QByteArray unbase64(const QJsonValue &value);
     static qint64 integer(const QJsonValue &value);     // "123" or 123; absent = 0
@@ -69,6 +76,11 @@ public:
     static QByteArray prefixEnd(const QByteArray &prefix);
 
 private:
+    friend class EtcdWatchStream;
+    QNetworkReply *postBytes(int member, const QString &path, const QByteArray &body, bool withToken, int timeoutMs);
+    // Runs `then` once a token is there (at once without auth); `then(false, error)` when none comes.
+    void withToken(QObject *context, std::function<void(bool ok, const QString &error)> then, bool renew);
+
     struct Call
     {
         QString path;
@@ -97,6 +109,36 @@ private:
     QByteArray m_token;
     bool m_authenticating = false;
     std::deque<std::shared_ptr<Call>> m_waitingForToken;
+};
+
+// One watch stream of etcd's JSON gateway: each message etcd writes ({"result": {...}},
+// newline-delimited) is handed on as `result`; the stream ends once (`ended`), by a lost
+// connection, an error message of etcd's, or the member closing it.
+class EtcdWatchStream : public QObject
+{
+    Q_OBJECT
+public:
+    ~EtcdWatchStream() override;
+    QString member() const { return m_member; }
+
+Q_SIGNALS:
+    void result(const QJsonObject &result);
+    void ended(const QString &why);
+
+private:
+    friend class EtcdClient;
+    EtcdWatchStream(EtcdClient *client, QByteArray body, QObject *parent);
+    void start(bool renewedToken);
+    void readMore();
+    void end(const QString &why);
+
+    QPointer<EtcdClient> m_client;
+    QByteArray m_body;
+    QPointer<QNetworkReply> m_reply;
+    QByteArray m_buffer;
+    QString m_member;
+    bool m_ended = false;
+    bool m_answered = false;
 };
 
 } // namespace fulcrum

@@ -5,6 +5,7 @@
 
 #include <QElapsedTimer>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QMap>
 #include <QPointer>
 #include <QTimer>
@@ -21,6 +22,12 @@ namespace {
 // thousands of locks does not open a burst of connections.
 constexpr int kLeaseLookUpsInFlight = 32;
 constexpr int kReconnectMs = 2000;
+// Live: changes within one tick are read together (the freshness target is 50 ms).
+constexpr int kLiveTickMs = 10;
+// Live: lock reads per transaction (etcd's --max-txn-ops is 128 by default).
+constexpr int kRangesPerTxn = 128;
+// Live: more locks changed than this at once (a deploy, a mass expiry): one pass reads them all.
+constexpr int kStormLocks = 10'000;
 
 bool isAuthRefusal(const EtcdReply &reply)
 {
@@ -80,12 +87,51 @@ EtcdLockBackend::EtcdLockBackend(const EtcdEndpointConfig &config, const QByteAr
     , m_config(config)
     , m_client(new EtcdClient(clientOptions(config, password), this))
     , m_observations(LockObservationRules{config.longHeldMs})
+    , m_table(&m_observations, false)
 {
+    if (m_config.watch) {
+        m_feedState.mode = LockFeedState::Resyncing;
+        m_feedState.why = QStringLiteral("reading every lock once; then a watch on the prefixes follows the changes from that revision");
+        m_watchRetry = new QTimer(this);
+        m_watchRetry->setSingleShot(true);
+        connect(m_watchRetry, &QTimer::timeout, this, [this] {
+            if (m_watch || !m_tableActive || m_pass)
+                return; // a pass's end opens the watch from its own revision
+            qint64 from = m_fromRevision;
+            if (!m_watchRevisions.isEmpty())
+                from = *std::min_element(m_watchRevisions.cbegin(), m_watchRevisions.cend()) + 1;
+            startWatch(from);
+        });
+    }
 }
 
 EtcdLockBackend::~EtcdLockBackend()
 {
+    delete m_watch;
     m_releases.failAll(url());
+}
+
+const LockScanResult &EtcdLockBackend::lastResult() const
+{
+    return m_tableActive ? m_table.result(m_lastResult) : m_lastResult;
+}
+
+LockFeedState EtcdLockBackend::feedState() const
+{
+    if (!m_config.watch)
+        return LockFeedState{LockFeedState::Polling, QStringLiteral("watch: false in the config: the table is read whole every poll_interval")};
+    LockFeedState feed = m_feedState;
+    if (feed.mode == LockFeedState::Live)
+        feed.eventsApplied = m_eventsApplied;
+    return feed;
+}
+
+void EtcdLockBackend::setFeed(LockFeedState feed)
+{
+    if (feed == m_feedState)
+        return;
+    m_feedState = std::move(feed);
+    Q_EMIT feedChanged(feedState());
 }
 
 LockBackendCapabilities EtcdLockBackend::etcdCapabilities()
@@ -343,8 +389,266 @@ void EtcdLockBackend::finishPass()
     result.truncated = pass->truncated;
     result.finishedAt = wallclock::nowUtc();
     m_lastResult = result;
+    if (m_config.watch) {
+        // The pass becomes the live table. Its ranges may have pinned different revisions: the
+        // watch starts after the oldest (a change replayed twice is only read again).
+        qint64 revision = 0;
+        for (const Pass::Range &r : std::as_const(pass->ranges)) {
+            if (r.revision > 0)
+                revision = revision == 0 ? r.revision : std::min(revision, r.revision);
+        }
+        m_table.adopt(m_lastResult);
+        m_tableActive = true;
+        ++m_liveGeneration;
+        m_liveReading = 0;
+        m_dirty.unite(std::exchange(m_changedDuringPass, {}));
+        if (!m_watch)
+            startWatch(revision + 1);
+        else
+            scheduleLiveRead();
+    }
     Q_EMIT progress(result.keysScanned, int(result.locks.size()));
     Q_EMIT scanFinished(m_lastResult);
+}
+
+void EtcdLockBackend::startWatch(qint64 fromRevision)
+{
+    delete std::exchange(m_watch, nullptr);
+    m_fromRevision = fromRevision;
+    m_watchRevisions.clear();
+    m_watchesCreated = 0;
+    QList<QJsonObject> requests;
+    auto create = [fromRevision](const QByteArray &key, const QByteArray &end) {
+        return QJsonObject{{QStringLiteral("create_request"),
+                            QJsonObject{{QStringLiteral("key"), EtcdClient::base64(key)},
+                                        {QStringLiteral("range_end"), EtcdClient::base64(end)},
+                                        {QStringLiteral("start_revision"), QString::number(fromRevision)},
+                                        {QStringLiteral("progress_notify"), true}}}};
+    };
+    if (m_config.prefixes.isEmpty()) {
+        requests.append(create(QByteArray(1, '\0'), QByteArray(1, '\0')));
+    } else {
+        for (const QString &prefix : m_config.prefixes)
+            requests.append(create(prefix.toUtf8(), EtcdClient::prefixEnd(prefix.toUtf8())));
+    }
+    m_watchesWanted = int(requests.size());
+    if (m_feedState.mode != LockFeedState::Live)
+        setFeed(LockFeedState{LockFeedState::Resyncing, QStringLiteral("opening a watch on the prefixes from revision %1").arg(fromRevision)});
+    m_watch = m_client->watch(requests, this);
+    connect(m_watch, &EtcdWatchStream::result, this, &EtcdLockBackend::onWatchResult);
+    connect(m_watch, &EtcdWatchStream::ended, this, &EtcdLockBackend::onWatchEnded);
+}
+
+void EtcdLockBackend::onWatchResult(const QJsonObject &result)
+{
+    const qint64 id = EtcdClient::integer(result.value(QStringLiteral("watch_id")));
+    if (result.value(QStringLiteral("canceled")).toBool()) {
+        const qint64 compacted = EtcdClient::integer(result.value(QStringLiteral("compact_revision")));
+        if (compacted > 0) {
+            qint64 from = m_fromRevision;
+            if (!m_watchRevisions.isEmpty())
+                from = *std::min_element(m_watchRevisions.cbegin(), m_watchRevisions.cend()) + 1;
+            resync(QStringLiteral("etcd compacted its history up to revision %1, past revision %2 where the watch would resume: "
+                                  "the changes since cannot be replayed, so every lock is read again").arg(compacted).arg(from));
+            return;
+        }
+        const QString reason = result.value(QStringLiteral("cancel_reason")).toString();
+        onWatchEnded(QStringLiteral("etcd cancelled the watch%1").arg(reason.isEmpty() ? QString() : QStringLiteral(": %1").arg(reason)));
+        return;
+    }
+    if (result.value(QStringLiteral("created")).toBool()) {
+        m_watchRevisions.insert(id, m_fromRevision - 1);
+        if (++m_watchesCreated == m_watchesWanted) {
+            LockFeedState live;
+            live.mode = LockFeedState::Live;
+            live.why = QStringLiteral("from revision %1 through %2").arg(m_fromRevision).arg(m_watch ? m_watch->member() : QString());
+            live.liveSince = wallclock::nowUtc();
+            setFeed(live);
+            scheduleLiveRead();
+        }
+        return;
+    }
+    const QJsonArray events = result.value(QStringLiteral("events")).toArray();
+    qint64 &seen = m_watchRevisions[id];
+    if (events.isEmpty()) {
+        // A progress notification: every change up to the header's revision has been sent.
+        seen = std::max(seen, EtcdClient::integer(result.value(QStringLiteral("header")).toObject().value(QStringLiteral("revision"))));
+        return;
+    }
+    for (const QJsonValue &value : events) {
+        const QJsonObject event = value.toObject();
+        const QJsonObject kv = event.value(QStringLiteral("kv")).toObject();
+        seen = std::max(seen, EtcdClient::integer(kv.value(QStringLiteral("mod_revision"))));
+        ++m_eventsApplied;
+        const EtcdKey key = keyFromJson(kv, 0);
+        const qsizetype slash = key.key.lastIndexOf('/');
+        if (slash <= 0)
+            continue;
+        const QByteArray name = key.key.left(slash);
+        // A new contender has the recipes' shape; a deleted one is known by the row it was in.
+        const bool deleted = event.value(QStringLiteral("type")).toString() == u"DELETE";
+        if ((!deleted && lockName(key)) || m_table.row(name) || m_dirty.contains(name))
+            markDirty(name);
+    }
+}
+
+void EtcdLockBackend::markDirty(const QByteArray &name)
+{
+    if (m_pass) {
+        m_changedDuringPass.insert(name);
+        return;
+    }
+    m_dirty.insert(name);
+    if (m_dirty.size() > kStormLocks) {
+        m_dirty.clear();
+        scan();
+        return;
+    }
+    scheduleLiveRead();
+}
+
+void EtcdLockBackend::onWatchEnded(const QString &why)
+{
+    if (m_watch) {
+        m_watch->deleteLater();
+        m_watch = nullptr;
+    }
+    qint64 from = m_fromRevision;
+    if (!m_watchRevisions.isEmpty())
+        from = *std::min_element(m_watchRevisions.cbegin(), m_watchRevisions.cend()) + 1;
+    setFeed(LockFeedState{LockFeedState::Resyncing,
+                          QStringLiteral("the watch stream ended (%1); it resumes from revision %2, and etcd replays the changes since")
+                              .arg(why)
+                              .arg(from)});
+    m_watchRetry->start(kReconnectMs);
+}
+
+void EtcdLockBackend::resync(const QString &why)
+{
+    if (m_watch) {
+        m_watch->deleteLater();
+        m_watch = nullptr;
+    }
+    m_watchRevisions.clear();
+    m_watchRetry->stop();
+    setFeed(LockFeedState{LockFeedState::Resyncing, why});
+    if (m_pass) {
+        // A pass under way may have read before the changes the watch lost: read again after it.
+        m_pass.reset();
+        ++m_generation;
+    }
+    m_dirty.clear();
+    m_changedDuringPass.clear();
+    if (isConnected()) {
+        m_restarts = 0;
+        startPass();
+    } else {
+        m_resumeWanted = true;
+    }
+}
+
+void EtcdLockBackend::scheduleLiveRead()
+{
+    if (m_liveReadScheduled || m_liveReading > 0 || m_dirty.isEmpty())
+        return;
+    m_liveReadScheduled = true;
+    QTimer::singleShot(kLiveTickMs, Qt::PreciseTimer, this, [this] {
+        m_liveReadScheduled = false;
+        readLive();
+    });
+}
+
+// The locks changed within a tick, read again whole in transactions of range reads (one round
+// trip per 128 locks); a holder that is new also has its lease looked up.
+void EtcdLockBackend::readLive()
+{
+    if (!m_tableActive || m_pass || m_liveReading > 0 || m_dirty.isEmpty() || !isConnected())
+        return;
+    const QList<QByteArray> names = std::exchange(m_dirty, {}).values();
+    const quint64 generation = m_liveGeneration;
+    m_liveReading = int(names.size());
+    for (qsizetype first = 0; first < names.size(); first += kRangesPerTxn) {
+        const QList<QByteArray> batch = names.mid(first, kRangesPerTxn);
+        QJsonArray ranges;
+        for (const QByteArray &name : batch) {
+            const QByteArray prefix = name + '/';
+            ranges.append(QJsonObject{{QStringLiteral("request_range"), rangeBody(prefix, EtcdClient::prefixEnd(prefix), 0)}});
+        }
+        m_client->call(QStringLiteral("/v3/kv/txn"), QJsonObject{{QStringLiteral("success"), ranges}}, this,
+                       [this, batch, generation](const EtcdReply &reply) {
+            if (generation != m_liveGeneration)
+                return;
+            if (!reply.ok) {
+                // Read again when the watch is back (a lost member ends it too), or by the pass.
+                for (const QByteArray &name : batch)
+                    m_dirty.insert(name);
+                if (!reply.transport)
+                    Q_EMIT errorOccurred(QStringLiteral("%1: reading changed locks failed: %2").arg(url(), reply.error));
+                m_liveReading -= int(batch.size());
+                if (m_liveReading == 0 && reply.transport)
+                    return;
+                liveReadsDone(0);
+                return;
+            }
+            const QJsonArray responses = reply.json.value(QStringLiteral("responses")).toArray();
+            for (qsizetype i = 0; i < batch.size(); ++i) {
+                const QJsonObject range = responses.at(i).toObject().value(QStringLiteral("response_range")).toObject();
+                QList<EtcdKey> contenders;
+                for (const QJsonValue &kv : range.value(QStringLiteral("kvs")).toArray()) {
+                    EtcdKey key = keyFromJson(kv.toObject());
+                    if (lockName(key) == batch[i])
+                        contenders.append(std::move(key));
+                }
+                applyLiveLock(batch[i], lockFromContenders(batch[i], contenders), generation);
+            }
+        });
+    }
+}
+
+void EtcdLockBackend::applyLiveLock(const QByteArray &name, std::optional<LockInfo> row, quint64 generation)
+{
+    if (!row) {
+        m_table.remove(name);
+        liveReadsDone(1);
+        return;
+    }
+    const LockInfo *before = m_table.row(name);
+    const qint64 createRevision = row->detailInteger(QStringLiteral("create_revision"));
+    if (before && before->holder == row->holder && before->detailInteger(QStringLiteral("create_revision")) == createRevision) {
+        // The same holder (only the waiters changed): its lease is as read before.
+        row->ttlMs = before->ttlMs;
+        row->flags |= before->flags & LockInfo::NoExpiry;
+        for (const QString &field : {QStringLiteral("granted_ttl_s"), QStringLiteral("lease_keys"), QStringLiteral("lease_gone")}) {
+            if (before->details.contains(field))
+                row->details.insert(field, before->details.value(field));
+        }
+        m_table.put(std::move(*row));
+        liveReadsDone(1);
+        return;
+    }
+    const QString lease = row->detailString(QStringLiteral("lease_id"));
+    m_client->call(QStringLiteral("/v3/lease/timetolive"), QJsonObject{{QStringLiteral("ID"), lease}, {QStringLiteral("keys"), true}}, this,
+                   [this, generation, row = std::move(*row)](const EtcdReply &reply) mutable {
+        if (generation != m_liveGeneration)
+            return;
+        if (reply.ok)
+            applyHolderLease(row, leaseFromJson(reply.json), m_config.longLeaseMs);
+        m_table.put(std::move(row));
+        liveReadsDone(1);
+    });
+}
+
+void EtcdLockBackend::liveReadsDone(int count)
+{
+    m_liveReading -= count;
+    if (m_liveReading > 0)
+        return;
+    m_liveReading = 0;
+    const LockChanges changes = m_table.takeChanges();
+    if (!changes.isEmpty())
+        Q_EMIT rowsChanged(changes);
+    if (m_feedState.mode == LockFeedState::Live)
+        scheduleLiveRead();
 }
 
 void EtcdLockBackend::readLock(const QByteArray &name, QObject *context,

@@ -170,6 +170,9 @@ private Q_SLOTS:
         QTest::newRow("zookeeper password without user")
             << QByteArray("{ \"locks\": [ { \"backend\": \"zookeeper\", \"hosts\": \"127.0.0.1:2181\", \"password\": \"env:ZK_PASS\" } ] }")
             << QStringLiteral("c.json:1:79: a zookeeper password is for digest auth and needs a \"user\" beside it");
+        QTest::newRow("zookeeper watch not a boolean")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"zookeeper\", \"hosts\": \"127.0.0.1:2181\", \"watch\": \"yes\" } ] }")
+            << QStringLiteral("c.json:1:76: watch must be true or false");
         QTest::newRow("zookeeper waiter_details below zero")
             << QByteArray("{ \"locks\": [ { \"backend\": \"zookeeper\", \"hosts\": \"127.0.0.1:2181\", \"waiter_details\": -1 } ] }")
             << QStringLiteral("c.json:1:85: waiter_details -1 must be 0..10000000");
@@ -295,12 +298,17 @@ private Q_SLOTS:
         const QByteArray json = "{\"locks\": [{\"backend\": \"etcd\", \"name\": \"k8s\", \"endpoints\": [\"https://etcd1:2379\", \"https://[::1]:2379\"],"
                                 " \"prefixes\": [\"/locks/\", \"/elections/\"], \"page_size\": 500, \"max_keys\": 1000, \"user\": \"fulcrum\","
                                 " \"password\": \"env:ETCD_PASS\", \"ca_file\": \"/etc/ca.pem\", \"cert_file\": \"/etc/c.pem\", \"key_file\": \"/etc/c.key\","
-                                " \"long_held\": \"5m\", \"long_lease\": \"2h\", \"poll_interval\": \"5s\"}]}";
+                                " \"long_held\": \"5m\", \"long_lease\": \"2h\", \"poll_interval\": \"5s\", \"watch\": false, \"reconcile_interval\": \"30m\"},"
+                                " {\"backend\": \"zookeeper\", \"name\": \"zk\", \"hosts\": \"127.0.0.1:2181\", \"reconcile_interval\": \"1h\"}]}";
         const ConfigResult r = parseConfig(json, QStringLiteral("c.json"));
         QVERIFY2(r.ok(), qPrintable(r.errorText()));
-        QCOMPARE(r.config->locks.size(), size_t(1));
+        QCOMPARE(r.config->locks.size(), size_t(2));
         const LockEndpointConfig &lock = r.config->locks[0];
         QVERIFY(lock.isEtcd());
+        QVERIFY(!lock.etcd.watch);
+        QCOMPARE(lock.reconcileIntervalMs(), 1'800'000);
+        QVERIFY(r.config->locks[1].zookeeper.watch);
+        QCOMPARE(r.config->locks[1].reconcileIntervalMs(), 3'600'000);
         QCOMPARE(lock.name(), QStringLiteral("k8s"));
         QCOMPARE(lock.etcd.endpoints, (QStringList{QStringLiteral("https://etcd1:2379"), QStringLiteral("https://[::1]:2379")}));
         QCOMPARE(lock.etcd.prefixes, (QStringList{QStringLiteral("/locks/"), QStringLiteral("/elections/")}));
