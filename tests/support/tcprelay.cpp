@@ -60,13 +60,24 @@ void TcpRelay::accept()
                 if (to->state() == QAbstractSocket::ConnectedState)
                     to->write(from->readAll());
             });
-            QObject::connect(from, &QTcpSocket::disconnected, to, [to] { to->disconnectFromHost(); });
+            // A close carries the last bytes with it (a server refusing an expired session
+            // answers, then closes): they go on before the close does.
+            QObject::connect(from, &QTcpSocket::disconnected, to, [from, to] {
+                if (from->isOpen() && to->state() == QAbstractSocket::ConnectedState)
+                    to->write(from->readAll());
+                to->disconnectFromHost();
+            });
         };
         pipe(client, server);
         pipe(server, client);
         // Bytes the client sent before the server side was up go once it is.
         connect(server, &QTcpSocket::connected, client, [client, server] { server->write(client->readAll()); });
-        connect(server, &QTcpSocket::errorOccurred, client, [client] { client->abort(); });
+        // Refused or failed before it was up: the client sees a reset. (A close by the server
+        // is an "error" too, RemoteHostClosedError; `disconnected` passes that on in order.)
+        connect(server, &QTcpSocket::errorOccurred, client, [client, server](QAbstractSocket::SocketError error) {
+            if (error != QAbstractSocket::RemoteHostClosedError && server->state() != QAbstractSocket::ConnectedState)
+                client->abort();
+        });
         server->connectToHost(QHostAddress::LocalHost, m_targetPort);
     }
 }

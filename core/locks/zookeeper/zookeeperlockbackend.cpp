@@ -45,7 +45,8 @@ QString who(const ZooKeeperEndpointConfig &config)
 } // namespace
 
 void readZkChildren(ZkClient *client, QObject *context, const QByteArray &path, const QList<QByteArray> &names,
-                    std::function<void(int rc, const ZkFolder &folder)> done, int maxData, const QSet<QByteArray> &namesOnly)
+                    std::function<void(int rc, const ZkFolder &folder)> done, int maxData, const QSet<QByteArray> &namesOnly,
+                    const ZkWatchFor &watchFor)
 {
     if (names.isEmpty()) {
         // Answered from the event loop, as every read is.
@@ -110,25 +111,26 @@ void readZkChildren(ZkClient *client, QObject *context, const QByteArray &path, 
                 arrived(i, rc);
             });
         } else {
-            client->getChildren(childPath(path, name), context, [state, i, arrived](int rc, const QList<QByteArray> &below, const ZkStat &stat) {
+            const QByteArray child = childPath(path, name);
+            client->getChildren(child, context, [state, i, arrived](int rc, const QList<QByteArray> &below, const ZkStat &stat) {
                 state->nodes[i].stat = stat;
                 if (!below.isEmpty())
                     state->subfolderNames.insert(state->nodes[i].name, below);
                 arrived(i, rc);
-            });
+            }, watchFor ? watchFor(child) : ZkClient::WatchCallback());
         }
     }
 }
 
 void readZkFolder(ZkClient *client, QObject *context, const QByteArray &path,
-                  std::function<void(int rc, const ZkFolder &folder)> done, int maxData)
+                  std::function<void(int rc, const ZkFolder &folder)> done, int maxData, const ZkWatchFor &watchFor)
 {
-    client->getChildren(path, context, [client, context, path, done, maxData](int rc, const QList<QByteArray> &names, const ZkStat &) {
+    client->getChildren(path, context, [client, context, path, done, maxData, watchFor](int rc, const QList<QByteArray> &names, const ZkStat &) {
         if (rc != zkrc::Ok || names.isEmpty())
             done(rc, {});
         else
-            readZkChildren(client, context, path, names, done, maxData);
-    });
+            readZkChildren(client, context, path, names, done, maxData, {}, watchFor);
+    }, watchFor ? watchFor(path) : ZkClient::WatchCallback());
 }
 
 struct ZooKeeperLockBackend::Pass
@@ -155,6 +157,12 @@ struct ZooKeeperLockBackend::Pass
     qint64 nodes = 0;
     bool truncated = false;
     bool depthNoted = false;
+    // Live: a partial pass reads only the folders whose watches fired (and folders new below
+    // them); it adds to the table instead of replacing it.
+    bool partial = false;
+    QSet<QByteArray> partialRoots;
+    QHash<QByteArray, QSet<QByteArray>> childrenOf;     // a partial root's children as read now
+    QSet<QByteArray> walked;                            // every folder read
 };
 
 ZooKeeperLockBackend::ZooKeeperLockBackend(const ZooKeeperEndpointConfig &config, const QByteArray &password, QObject *parent)
@@ -162,23 +170,67 @@ ZooKeeperLockBackend::ZooKeeperLockBackend(const ZooKeeperEndpointConfig &config
     , m_config(config)
     , m_client(new ZkClient(clientOptions(config, password), this))
     , m_observations(LockObservationRules{config.longHeldMs})
+    , m_table(&m_observations)
 {
+    for (const QString &root : m_config.paths) {
+        QByteArray path = root.toUtf8();
+        if (path.size() > 1 && path.endsWith('/'))
+            path.chop(1);
+        if (!path.startsWith('/'))
+            path.prepend('/');
+        m_roots.append(path);
+    }
+    if (m_config.watch) {
+        m_feedState.mode = LockFeedState::Resyncing;
+        m_feedState.why = QStringLiteral("reading every lock once, with a watch on every folder read; then the watches follow the changes");
+    }
     connect(m_client, &ZkClient::connected, this, [this] {
         setState(LockBackendState::Connected);
+        const QString session = m_client->sessionIdText();
+        const bool newSession = session != std::exchange(m_session, session);
         Q_EMIT connected();
         if (m_resumeWanted) {
             m_resumeWanted = false;
             startPass();
         }
+        if (!m_config.watch || !m_tableActive)
+            return;
+        if (newSession) {
+            // The old session's watches went with it: nothing tells what changed meanwhile.
+            m_armed.clear();
+            setFeed(LockFeedState{LockFeedState::Resyncing,
+                                  QStringLiteral("a new session %1 (the old one expired, and its watches with it): every lock is read again").arg(session)});
+            if (!m_pass || m_pass->partial)
+                startPass();
+            return;
+        }
+        LockFeedState live{LockFeedState::Live, QStringLiteral("the session survived the lost connection: ZooKeeper set its watches again and fired "
+                                                               "those whose nodes changed meanwhile")};
+        live.liveSince = m_liveSince;
+        setFeed(live);
+        scheduleLiveRead();
     });
-    auto lost = [this](const QString &why) {
+    auto lost = [this](const QString &why, bool expired) {
         setState(LockBackendState::WaitingToReconnect);
         if (m_pass)
             interruptPass(why);
         Q_EMIT errorOccurred(why);
+        if (!m_config.watch || !m_tableActive)
+            return;
+        if (expired) {
+            m_armed.clear();
+            setFeed(LockFeedState{LockFeedState::Resyncing,
+                                  QStringLiteral("%1: the session's watches are gone; every lock is read again on the new session").arg(why)});
+        } else if (m_feedState.mode == LockFeedState::Live) {
+            setFeed(LockFeedState{LockFeedState::Resyncing,
+                                  QStringLiteral("%1; back within the session timeout (%2 s), ZooKeeper fires the watches whose nodes changed; "
+                                                 "after it, every lock is read again")
+                                      .arg(why)
+                                      .arg(m_client->negotiatedTimeoutMs() / 1000.0)});
+        }
     };
-    connect(m_client, &ZkClient::connectionLost, this, lost);
-    connect(m_client, &ZkClient::sessionExpired, this, lost);
+    connect(m_client, &ZkClient::connectionLost, this, [lost](const QString &why) { lost(why, false); });
+    connect(m_client, &ZkClient::sessionExpired, this, [lost](const QString &why) { lost(why, true); });
     connect(m_client, &ZkClient::authFailed, this, [this](const QString &why) {
         setState(LockBackendState::Disconnected);
         if (m_pass)
@@ -230,12 +282,114 @@ void ZooKeeperLockBackend::open()
     m_client->open();
 }
 
+bool ZooKeeperLockBackend::isScanning() const
+{
+    return m_pass && !m_pass->partial;
+}
+
+const LockScanResult &ZooKeeperLockBackend::lastResult() const
+{
+    return m_tableActive ? m_table.result(m_lastResult) : m_lastResult;
+}
+
+LockFeedState ZooKeeperLockBackend::feedState() const
+{
+    if (!m_config.watch)
+        return LockFeedState{LockFeedState::Polling, QStringLiteral("watch: false in the config: the table is read whole every poll_interval")};
+    LockFeedState feed = m_feedState;
+    if (feed.mode == LockFeedState::Live)
+        feed.eventsApplied = m_eventsApplied;
+    return feed;
+}
+
+void ZooKeeperLockBackend::setFeed(LockFeedState feed)
+{
+    if (feed == m_feedState)
+        return;
+    m_feedState = std::move(feed);
+    Q_EMIT feedChanged(feedState());
+}
+
 void ZooKeeperLockBackend::scan()
 {
-    if (m_pass || !m_client->isConnected())
+    if (!m_client->isConnected() || (m_pass && !m_pass->partial))
         return;
+    if (m_pass) {
+        // A reconciling pass goes first; the folders the partial pass was reading wait for it.
+        m_dirty.unite(m_pass->partialRoots);
+        m_pass.reset();
+        ++m_generation;
+    }
     m_restarts = 0;
     startPass();
+}
+
+// The watch callbacks: one armed watch per path and kind at a time (a folder read again while
+// its watch is still armed gets no second one). The key leaves m_armed when the callback is
+// destroyed: after it fired, or when ZooKeeper did not set it, or with its session.
+ZkClient::WatchCallback ZooKeeperLockBackend::arm(const QByteArray &key, const QByteArray &owner)
+{
+    if (!m_config.watch || m_armed.contains(key))
+        return {};
+    m_armed.insert(key);
+    QPointer<ZooKeeperLockBackend> self(this);
+    std::shared_ptr<void> armed(nullptr, [self, key](void *) {
+        if (self)
+            self->m_armed.remove(key);
+    });
+    return [self, path = key.mid(1), owner, armed](ZkWatchEvent) {
+        if (self)
+            self->folderChanged(self->m_partOwner.value(path, owner));
+    };
+}
+
+ZkClient::WatchCallback ZooKeeperLockBackend::watchFolder(const QByteArray &path, const QByteArray &owner)
+{
+    return arm(QByteArrayLiteral("c") + path, owner);
+}
+
+ZkClient::WatchCallback ZooKeeperLockBackend::watchNode(const QByteArray &path, const QByteArray &owner)
+{
+    return arm(QByteArrayLiteral("e") + path, owner);
+}
+
+void ZooKeeperLockBackend::folderChanged(const QByteArray &owner)
+{
+    ++m_eventsApplied;
+    m_dirty.insert(owner);
+    scheduleLiveRead();
+}
+
+void ZooKeeperLockBackend::scheduleLiveRead()
+{
+    if (m_liveReadScheduled || m_pass || m_dirty.isEmpty() || !m_tableActive)
+        return;
+    m_liveReadScheduled = true;
+    // Every watch that fires within a tick joins one partial pass (the freshness target is 50 ms).
+    QTimer::singleShot(10, Qt::PreciseTimer, this, [this] {
+        m_liveReadScheduled = false;
+        if (m_pass || m_dirty.isEmpty() || !m_client->isConnected())
+            return;
+        // A storm (a deploy, a mass session expiry): one pass reads it all for less.
+        if (m_dirty.size() > std::max<qsizetype>(100, qsizetype(m_folders.size() / 2))) {
+            m_dirty.clear();
+            startPass();
+            return;
+        }
+        startPass(std::exchange(m_dirty, {}));
+    });
+}
+
+// Levels below the lock root `path` lies under (0: a root), as a pass counts them.
+int ZooKeeperLockBackend::depthOf(const QByteArray &path) const
+{
+    for (const QByteArray &root : m_roots) {
+        if (path == root)
+            return 0;
+        if (root == "/" || (path.startsWith(root) && path.at(root.size()) == '/'))
+            return int(path.mid(root == "/" ? 0 : root.size()).count('/'));
+    }
+    return 0;
 }
 
 void ZooKeeperLockBackend::cancelScan()
@@ -247,6 +401,13 @@ void ZooKeeperLockBackend::cancelScan()
 
 void ZooKeeperLockBackend::interruptPass(const QString &why)
 {
+    if (m_pass && m_pass->partial) {
+        // Read again once connected (the same session) or by the new session's pass.
+        m_dirty.unite(m_pass->partialRoots);
+        m_pass.reset();
+        ++m_generation;
+        return;
+    }
     m_pass.reset();
     ++m_generation;
     ++m_restarts;
@@ -264,7 +425,7 @@ void ZooKeeperLockBackend::interruptPass(const QString &why)
     });
 }
 
-void ZooKeeperLockBackend::startPass()
+void ZooKeeperLockBackend::startPass(const QSet<QByteArray> &partialRoots)
 {
     m_pass = std::make_unique<Pass>();
     Pass &p = *m_pass;
@@ -273,16 +434,18 @@ void ZooKeeperLockBackend::startPass()
     p.clock.start();
     p.sinceProgress.start();
     p.waiterBudget = m_config.waiterDetails;
-    for (const QString &root : m_config.paths) {
-        QByteArray path = root.toUtf8();
-        if (path.size() > 1 && path.endsWith('/'))
-            path.chop(1);
-        if (!path.startsWith('/'))
-            path.prepend('/');
-        p.roots.insert(path);
-        p.folders.push_back(Pass::Folder{path, 0, std::nullopt});
+    for (const QByteArray &root : std::as_const(m_roots)) {
+        p.roots.insert(root);
+        if (partialRoots.isEmpty())
+            p.folders.push_back(Pass::Folder{root, 0, std::nullopt});
     }
-    if (m_config.fourLetterWords) {
+    if (!partialRoots.isEmpty()) {
+        p.partial = true;
+        p.partialRoots = partialRoots;
+        for (const QByteArray &folder : partialRoots)
+            p.folders.push_back(Pass::Folder{folder, depthOf(folder), std::nullopt});
+    }
+    if (m_config.fourLetterWords && !p.partial) {
         const quint64 generation = p.generation;
         const QStringList servers = m_config.hosts.split(u',', Qt::SkipEmptyParts);
         p.consPending = int(servers.size());
@@ -363,9 +526,20 @@ void ZooKeeperLockBackend::readLockFolder(const QByteArray &path, int depth, con
             return;
         const QList<ZkNode> &children = folder.children;
         --m_pass->reading;
+        if (rc == zkrc::NoNode && m_pass->roots.contains(path)) {
+            // A lock root that is not there yet: an exists watch says when it is.
+            if (ZkClient::WatchCallback watch = watchNode(path, path))
+                m_client->exists(path, this, [](int, const ZkStat &) {}, std::move(watch));
+        }
         if (failed(rc, path, m_pass->roots.contains(path)))
             return;
         Pass &p = *m_pass;
+        p.walked.insert(path);
+        if (p.partialRoots.contains(path)) {
+            QSet<QByteArray> &names = p.childrenOf[path];
+            for (const ZkNode &c : children)
+                names.insert(c.name);
+        }
         p.nodes += children.size();
         if (p.nodes > m_config.maxNodes && !p.truncated) {
             p.truncated = true;
@@ -378,7 +552,7 @@ void ZooKeeperLockBackend::readLockFolder(const QByteArray &path, int depth, con
         const FolderPlan plan = planFolder(children);
         QSet<QByteArray> taken;
         // Semaphores span folders: their parts are read here and become one row.
-        auto readParts = [this, generation, stillOurs](QList<QByteArray> parts, std::function<void(const QList<QList<ZkNode>> &)> combine) {
+        auto readParts = [this, path, generation, stillOurs](QList<QByteArray> parts, std::function<void(const QList<QList<ZkNode>> &)> combine) {
             struct Parts
             {
                 QList<QList<ZkNode>> read;
@@ -391,6 +565,8 @@ void ZooKeeperLockBackend::readLockFolder(const QByteArray &path, int depth, con
             m_pass->reading += int(parts.size());
             for (qsizetype i = 0; i < parts.size(); ++i) {
                 const QByteArray part = parts[i];
+                if (m_config.watch)
+                    m_partOwner.insert(part, path);
                 readZkFolder(m_client, this, part, [this, state, i, part, combine, stillOurs](int rc, const ZkFolder &folder) {
                     if (!stillOurs() || state->failed)
                         return;
@@ -406,7 +582,7 @@ void ZooKeeperLockBackend::readLockFolder(const QByteArray &path, int depth, con
                         combine(state->read);
                     readNextFolders();
                     maybeFinish();
-                });
+                }, 1024, [this, path](const QByteArray &watched) { return watchFolder(watched, path); });
             }
         };
         if (plan.curatorSemaphore) {
@@ -436,6 +612,17 @@ void ZooKeeperLockBackend::readLockFolder(const QByteArray &path, int depth, con
         FolderLocks found = locksInFolder(path, rest);
         if (found.lock)
             fillWaiters(*found.lock, unread);
+        if (found.lock && m_config.watch) {
+            // An exists watch on each holder: its data (Curator's __REVOKE__) or its end.
+            QList<QByteArray> holders = found.lock->holders;
+            if (holders.isEmpty())
+                holders.append(found.lock->holder);
+            for (const QByteArray &holder : std::as_const(holders)) {
+                const QByteArray node = childPath(path, holder);
+                if (ZkClient::WatchCallback watch = watchNode(node, path))
+                    m_client->exists(node, this, [](int, const ZkStat &) {}, std::move(watch));
+            }
+        }
         addRow(found.lock);
         if (found.note)
             p.notes.append(*found.note);
@@ -454,12 +641,16 @@ void ZooKeeperLockBackend::readLockFolder(const QByteArray &path, int depth, con
                     }
                     continue;
                 }
+                // A partial pass goes down only into folders that are new: the others have
+                // watches of their own.
+                if (p.partial && m_folders.count(childPath(path, c.name)) > 0)
+                    continue;
                 const auto below = folder.subfolderNames.constFind(c.name);
                 p.folders.push_back(Pass::Folder{childPath(path, c.name), depth + 1,
                                                  below == folder.subfolderNames.cend() ? std::nullopt : std::make_optional(*below)});
             }
         }
-        if (p.sinceProgress.elapsed() >= 100) {
+        if (!p.partial && p.sinceProgress.elapsed() >= 100) {
             p.sinceProgress.restart();
             Q_EMIT progress(p.nodes, int(p.rows.size()));
         }
@@ -471,7 +662,7 @@ void ZooKeeperLockBackend::readLockFolder(const QByteArray &path, int depth, con
             return;
         const QSet<QByteArray> unread = waitersLeftUnread(path, names);
         readZkChildren(m_client, this, path, names, [read, unread](int rc, const ZkFolder &folder) { read(rc, folder, unread); },
-                       1024, unread);
+                       1024, unread, [this](const QByteArray &child) { return watchFolder(child, child); });
     };
     if (names) {
         readChildren(*names);
@@ -482,7 +673,7 @@ void ZooKeeperLockBackend::readLockFolder(const QByteArray &path, int depth, con
             read(rc, {}, {});
         else
             readChildren(names);
-    });
+    }, watchFolder(path, path));
 }
 
 // Which waiters of the lock folder `path` this pass lists by name only: those the last pass
@@ -544,9 +735,50 @@ void ZooKeeperLockBackend::maybeFinish()
         finishPass();
 }
 
+void ZooKeeperLockBackend::finishPartialPass(std::unique_ptr<Pass> pass)
+{
+    for (const QByteArray &root : std::as_const(pass->partialRoots)) {
+        // What was below a child that is gone, is gone.
+        const QSet<QByteArray> names = pass->childrenOf.value(root);
+        m_table.removeBelow(root, '/', &names);
+        const QByteArray below = root == "/" ? root : root + '/';
+        for (auto it = m_folders.lower_bound(below); it != m_folders.end() && it->startsWith(below);) {
+            const qsizetype end = it->indexOf('/', below.size());
+            if (names.contains(it->mid(below.size(), end < 0 ? -1 : end - below.size())))
+                ++it;
+            else
+                it = m_folders.erase(it);
+        }
+        if (!pass->rows.contains(root))
+            m_table.remove(root);
+        m_table.clearNote(root);
+        if (!names.isEmpty() || pass->walked.contains(root))
+            m_folders.insert(root);
+    }
+    const QDateTime now = wallclock::nowUtc();
+    for (LockInfo &row : pass->rows) {
+        row.clientAddress = m_addressBySession.value(row.session);
+        row.readAt = now;
+        m_table.put(std::move(row));
+    }
+    for (const LockScanNote &note : std::as_const(pass->notes))
+        m_table.setNote(note.key, note.text);
+    for (const QByteArray &folder : std::as_const(pass->walked))
+        m_folders.insert(folder);
+    m_waiterCache.insert(pass->waiterCache);
+    const LockChanges changes = m_table.takeChanges();
+    if (!changes.isEmpty())
+        Q_EMIT rowsChanged(changes);
+    scheduleLiveRead();
+}
+
 void ZooKeeperLockBackend::finishPass()
 {
     std::unique_ptr<Pass> pass = std::move(m_pass);
+    if (pass->partial) {
+        finishPartialPass(std::move(pass));
+        return;
+    }
     LockScanResult result;
     m_observations.beginPass(pass->startedAt);
     m_handOvers.beginPass(pass->startedAt);
@@ -567,6 +799,21 @@ void ZooKeeperLockBackend::finishPass()
     result.finishedAt = wallclock::nowUtc();
     m_lastResult = result;
     m_waiterCache = std::move(pass->waiterCache);
+    if (m_config.watch) {
+        // The pass becomes the live table: every folder it read has a watch now.
+        m_table.adopt(m_lastResult);
+        m_tableActive = true;
+        m_folders = std::set<QByteArray>(pass->walked.cbegin(), pass->walked.cend());
+        m_addressBySession = pass->addressBySession;
+        if (m_feedState.mode != LockFeedState::Live) {
+            m_liveSince = wallclock::nowUtc();
+            LockFeedState live{LockFeedState::Live,
+                               QStringLiteral("%1 watches on %2 folders and their holders").arg(m_armed.size()).arg(m_folders.size())};
+            live.liveSince = m_liveSince;
+            setFeed(live);
+        }
+        scheduleLiveRead();
+    }
     Q_EMIT progress(result.keysScanned, int(result.locks.size()));
     Q_EMIT scanFinished(m_lastResult);
 }

@@ -2,19 +2,27 @@
 
 #include "config/config.h"
 #include "locks/lockbackend.h"
+#include "locks/livelocktable.h"
 #include "locks/lockobservations.h"
 #include "locks/pendingreleases.h"
 #include "locks/zookeeper/zkclient.h"
 #include "locks/zookeeper/zkrecipes.h"
 
+#include <QSet>
+
 #include <functional>
 #include <memory>
+#include <set>
 
 namespace fulcrum {
 
 // One ZooKeeper ensemble as a lock endpoint: a ZkClient session, passes that walk the
 // configured lock roots (pipelined reads, depth and node limits) and recognise Curator's and
 // Kazoo's recipes, and releases that delete exactly the holder's znode at the version read.
+// Live (watch: true): every folder a pass reads gets a child watch and every holder an exists
+// watch; a watch that fires makes its folder be read again (a partial pass over that folder,
+// and down into folders that are new), and re-arms it, as ZooKeeper's one-shot watches need.
+// A new session (the old one expired, and its watches with it) is read whole again.
 class ZooKeeperLockBackend final : public LockBackend
 {
     Q_OBJECT
@@ -30,8 +38,9 @@ public:
     LockBackendState state() const override { return m_state; }
     void scan() override;
     void cancelScan() override;
-    bool isScanning() const override { return m_pass != nullptr; }
-    const LockScanResult &lastResult() const override { return m_lastResult; }
+    bool isScanning() const override;
+    const LockScanResult &lastResult() const override;
+    LockFeedState feedState() const override;
     void inspect(const QByteArray &key, std::function<void(const LockInspection &)> done) override;
     void release(const LockReleaseRequest &request, std::function<void(const ForceReleaseResult &)> done) override;
 
@@ -44,7 +53,7 @@ private:
     struct Pass;
 
     void setState(LockBackendState state);
-    void startPass();
+    void startPass(const QSet<QByteArray> &partialRoots = {});
     void interruptPass(const QString &why);
     void readNextFolders();
     void readLockFolder(const QByteArray &path, int depth, const std::optional<QList<QByteArray>> &names);
@@ -76,6 +85,29 @@ private:
     LockScanResult m_lastResult;
     LockObservations m_observations;
     zkrecipes::ZkHandOverHistory m_handOvers;
+
+    // Live: watches armed ("c" + path: children, "e" + path: exists), folders to read again.
+    ZkClient::WatchCallback watchFolder(const QByteArray &path, const QByteArray &owner);
+    ZkClient::WatchCallback watchNode(const QByteArray &path, const QByteArray &owner);
+    ZkClient::WatchCallback arm(const QByteArray &key, const QByteArray &owner);
+    void folderChanged(const QByteArray &owner);
+    void scheduleLiveRead();
+    void finishPartialPass(std::unique_ptr<Pass> pass);
+    void setFeed(LockFeedState feed);
+    int depthOf(const QByteArray &path) const;
+    bool m_tableActive = false;
+    LiveLockTable m_table;
+    LockFeedState m_feedState;
+    QDateTime m_liveSince;
+    QSet<QByteArray> m_armed;
+    QHash<QByteArray, QByteArray> m_partOwner;  // a semaphore's part folder → the folder whose row it is
+    std::set<QByteArray> m_folders;             // every folder the table was read from
+    QSet<QByteArray> m_dirty;
+    bool m_liveReadScheduled = false;
+    qint64 m_eventsApplied = 0;
+    QString m_session;
+    QHash<QString, QString> m_addressBySession; // the last full pass's "cons"
+    QList<QByteArray> m_roots;
     // Waiters' who/session/queued-at by znode path, as the last pass (or an inspect) read them:
     // a waiter node never changes its session or ctime, so a pass need not read it again.
     QHash<QByteArray, LockWaiter> m_waiterCache;
@@ -96,11 +128,13 @@ struct ZkFolder
 // name only (waiters a pass lists by name). A child that vanishes meanwhile is left out; `done` gets the first
 // other failure, or Ok. Data is cut to maxData bytes (what a row shows), so a pass's memory
 // stays bounded.
+// `watchFor` (optional): the child watch to set on each child read with getChildren2.
+using ZkWatchFor = std::function<ZkClient::WatchCallback(const QByteArray &path)>;
 void readZkChildren(ZkClient *client, QObject *context, const QByteArray &path, const QList<QByteArray> &names,
                     std::function<void(int rc, const ZkFolder &folder)> done, int maxData = 1024,
-                    const QSet<QByteArray> &namesOnly = {});
-// The folder's names (getChildren), then readZkChildren.
+                    const QSet<QByteArray> &namesOnly = {}, const ZkWatchFor &watchFor = {});
+// The folder's names (getChildren, with the child watch `watchFor` gives for it), then readZkChildren.
 void readZkFolder(ZkClient *client, QObject *context, const QByteArray &path,
-                  std::function<void(int rc, const ZkFolder &folder)> done, int maxData = 1024);
+                  std::function<void(int rc, const ZkFolder &folder)> done, int maxData = 1024, const ZkWatchFor &watchFor = {});
 
 } // namespace fulcrum
