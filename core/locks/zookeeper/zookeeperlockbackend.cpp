@@ -105,11 +105,12 @@ void readZkChildren(ZkClient *client, QObject *context, const QByteArray &path, 
         if (namesOnly.contains(name))
             continue;
         if (isDataShown(name, siblings)) {
-            client->get(childPath(path, name), context, [state, i, arrived, maxData](int rc, const QByteArray &data, const ZkStat &stat) {
+            const QByteArray node = childPath(path, name);
+            client->get(node, context, [state, i, arrived, maxData](int rc, const QByteArray &data, const ZkStat &stat) {
                 state->nodes[i].data = data.left(maxData);
                 state->nodes[i].stat = stat;
                 arrived(i, rc);
-            });
+            }, watchFor ? watchFor(node, true) : ZkClient::WatchCallback());
         } else {
             const QByteArray child = childPath(path, name);
             client->getChildren(child, context, [state, i, arrived](int rc, const QList<QByteArray> &below, const ZkStat &stat) {
@@ -117,7 +118,7 @@ void readZkChildren(ZkClient *client, QObject *context, const QByteArray &path, 
                 if (!below.isEmpty())
                     state->subfolderNames.insert(state->nodes[i].name, below);
                 arrived(i, rc);
-            }, watchFor ? watchFor(child) : ZkClient::WatchCallback());
+            }, watchFor ? watchFor(child, false) : ZkClient::WatchCallback());
         }
     }
 }
@@ -130,7 +131,7 @@ void readZkFolder(ZkClient *client, QObject *context, const QByteArray &path,
             done(rc, {});
         else
             readZkChildren(client, context, path, names, done, maxData, {}, watchFor);
-    }, watchFor ? watchFor(path) : ZkClient::WatchCallback());
+    }, watchFor ? watchFor(path, false) : ZkClient::WatchCallback());
 }
 
 struct ZooKeeperLockBackend::Pass
@@ -582,7 +583,7 @@ void ZooKeeperLockBackend::readLockFolder(const QByteArray &path, int depth, con
                         combine(state->read);
                     readNextFolders();
                     maybeFinish();
-                }, 1024, [this, path](const QByteArray &watched) { return watchFolder(watched, path); });
+                }, 1024, [this, path](const QByteArray &watched, bool data) { return data ? watchNode(watched, path) : watchFolder(watched, path); });
             }
         };
         if (plan.curatorSemaphore) {
@@ -612,17 +613,6 @@ void ZooKeeperLockBackend::readLockFolder(const QByteArray &path, int depth, con
         FolderLocks found = locksInFolder(path, rest);
         if (found.lock)
             fillWaiters(*found.lock, unread);
-        if (found.lock && m_config.watch) {
-            // An exists watch on each holder: its data (Curator's __REVOKE__) or its end.
-            QList<QByteArray> holders = found.lock->holders;
-            if (holders.isEmpty())
-                holders.append(found.lock->holder);
-            for (const QByteArray &holder : std::as_const(holders)) {
-                const QByteArray node = childPath(path, holder);
-                if (ZkClient::WatchCallback watch = watchNode(node, path))
-                    m_client->exists(node, this, [](int, const ZkStat &) {}, std::move(watch));
-            }
-        }
         addRow(found.lock);
         if (found.note)
             p.notes.append(*found.note);
@@ -662,7 +652,10 @@ void ZooKeeperLockBackend::readLockFolder(const QByteArray &path, int depth, con
             return;
         const QSet<QByteArray> unread = waitersLeftUnread(path, names);
         readZkChildren(m_client, this, path, names, [read, unread](int rc, const ZkFolder &folder) { read(rc, folder, unread); },
-                       1024, unread, [this](const QByteArray &child) { return watchFolder(child, child); });
+                       1024, unread, [this, path](const QByteArray &child, bool data) {
+                           // A contender's data watch fires on its data (Curator's __REVOKE__) and its end.
+                           return data ? watchNode(child, path) : watchFolder(child, child);
+                       });
     };
     if (names) {
         readChildren(*names);

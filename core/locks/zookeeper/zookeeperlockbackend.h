@@ -19,7 +19,7 @@ namespace fulcrum {
 // One ZooKeeper ensemble as a lock endpoint: a ZkClient session, passes that walk the
 // configured lock roots (pipelined reads, depth and node limits) and recognise Curator's and
 // Kazoo's recipes, and releases that delete exactly the holder's znode at the version read.
-// Live (watch: true): every folder a pass reads gets a child watch and every holder an exists
+// Live (watch: true): every folder a pass reads gets a child watch and every contender a data
 // watch; a watch that fires makes its folder be read again (a partial pass over that folder,
 // and down into folders that are new), and re-arms it, as ZooKeeper's one-shot watches need.
 // A new session (the old one expired, and its watches with it) is read whole again.
@@ -86,7 +86,7 @@ private:
     LockObservations m_observations;
     zkrecipes::ZkHandOverHistory m_handOvers;
 
-    // Live: watches armed ("c" + path: children, "e" + path: exists), folders to read again.
+    // Live: watches armed ("c" + path: children, "e" + path: data or exists), folders to read again.
     ZkClient::WatchCallback watchFolder(const QByteArray &path, const QByteArray &owner);
     ZkClient::WatchCallback watchNode(const QByteArray &path, const QByteArray &owner);
     ZkClient::WatchCallback arm(const QByteArray &key, const QByteArray &owner);
@@ -128,8 +128,9 @@ struct ZkFolder
 // name only (waiters a pass lists by name). A child that vanishes meanwhile is left out; `done` gets the first
 // other failure, or Ok. Data is cut to maxData bytes (what a row shows), so a pass's memory
 // stays bounded.
-// `watchFor` (optional): the child watch to set on each child read with getChildren2.
-using ZkWatchFor = std::function<ZkClient::WatchCallback(const QByteArray &path)>;
+// `watchFor` (optional): the watch to set on each child as it is read: a data watch on those
+// read with get (`data` true), a child watch on those read with getChildren2.
+using ZkWatchFor = std::function<ZkClient::WatchCallback(const QByteArray &path, bool data)>;
 void readZkChildren(ZkClient *client, QObject *context, const QByteArray &path, const QList<QByteArray> &names,
                     std::function<void(int rc, const ZkFolder &folder)> done, int maxData = 1024,
                     const QSet<QByteArray> &namesOnly = {}, const ZkWatchFor &watchFor = {});

@@ -8,53 +8,24 @@
 // Usage: bench_livetable PORT MODE(none|polling|live) SECONDS [RATE]   (RATE changes per second, default 1000)
 #include "config/config.h"
 #include "engine/lockservice.h"
+#include "livetablefreshness.h"
 #include "locks/redis/redisconnection.h"
 
 #include <QCoreApplication>
-#include <QEventLoop>
-#include <QHash>
-#include <QMutex>
 #include <QRandomGenerator>
 #include <QThread>
 #include <QTimer>
 
-#include <sys/resource.h>
-
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <deque>
 #include <optional>
 #include <vector>
 
 using namespace fulcrum;
+using namespace fulcrum::bench;
 
 namespace {
 
-qint64 nowUs()
-{
-    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-double processCpuMs()
-{
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000.0 + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000.0;
-}
-
-// One change the load made, and what the table must show once it has it.
-struct Change
-{
-    enum Kind { Acquire, Extend, Release, Expire } kind;
-    QByteArray key;
-    QByteArray token;
-    qint64 sentUs = 0;
-    qint64 dueUs = 0;       // Expire: when Redis may expire it (the delay counts from here)
-};
-
-QMutex g_mutex;
-std::deque<Change> g_sent;  // from the load thread, taken by the main thread
+Freshness g_freshness;
 
 // The load: lock:load:0..N-1, each free, held or expiring, as this side believes it. Every tick
 // (5 ms) it makes its share of the rate: 35 % acquire (10 min TTL, so none runs out during the
@@ -123,11 +94,7 @@ private:
         }
         if (commands.isEmpty())
             return;
-        {
-            QMutexLocker lock(&g_mutex);
-            for (Change &c : changes)
-                g_sent.push_back(std::move(c));
-        }
+        g_freshness.sent(std::move(changes));
         m_connection->pipeline(commands, [](const QList<RedisReply> &) {});
         m_connection->flush();
     }
@@ -141,15 +108,6 @@ private:
     std::vector<qint64> m_freeAgainUs;
     QRandomGenerator m_random{7};
 };
-
-// Runs the event loop for up to `ms`, sleeping while nothing happens (processEvents with a
-// time limit would spin).
-void waitEvents(int ms)
-{
-    QEventLoop loop;
-    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
-    loop.exec();
-}
 
 double serverCpuMs(RedisConnection &info)
 {
@@ -166,14 +124,6 @@ double serverCpuMs(RedisConnection &info)
         }
     }
     return cpu;
-}
-
-double percentile(std::vector<double> values, double p)
-{
-    if (values.empty())
-        return 0;
-    std::sort(values.begin(), values.end());
-    return values[std::min(values.size() - 1, size_t(p * double(values.size() - 1) + 0.5))];
 }
 
 } // namespace
@@ -197,84 +147,13 @@ int main(int argc, char **argv)
     while (!info.isConnected())
         waitEvents(50);
 
-    // The changes not yet seen, by key, oldest first; and the delays of those seen.
-    QHash<QByteArray, std::deque<Change>> pending;
-    std::vector<double> delaysMs;
-    std::vector<double> expiryMs;
-    qint64 updates = 0;
-    auto take = [&] {
-        QMutexLocker lock(&g_mutex);
-        for (Change &c : g_sent)
-            pending[c.key].push_back(std::move(c));
-        g_sent.clear();
-    };
-    // The table shows `key` as `row` (null: no such lock) at `atUs`: settle what it shows.
-    auto settle = [&](const QByteArray &key, const LockInfo *row, qint64 atUs) {
-        auto it = pending.find(key);
-        if (it == pending.end())
-            return;
-        std::deque<Change> &changes = *it;
-        while (!changes.empty()) {
-            const Change &c = changes.front();
-            bool shown = false;
-            switch (c.kind) {
-            case Change::Acquire: shown = row && row->holder == c.token; break;
-            case Change::Extend: shown = row && row->ttlMs > 610'000; break;
-            case Change::Release: shown = !row; break;
-            case Change::Expire: shown = !row && atUs >= c.dueUs; break;
-            }
-            // A later change already shown settles the earlier ones too (the table skipped them).
-            if (!shown) {
-                bool later = false;
-                for (size_t i = 1; i < changes.size() && !later; ++i) {
-                    const Change &n = changes[i];
-                    later = (n.kind == Change::Acquire && row && row->holder == n.token) || ((n.kind == Change::Release) && !row);
-                }
-                if (!later)
-                    break;
-            }
-            if (c.kind == Change::Expire)
-                expiryMs.push_back(double(atUs - c.dueUs) / 1000.0);
-            else
-                delaysMs.push_back(double(atUs - c.sentUs) / 1000.0);
-            changes.pop_front();
-        }
-        if (changes.empty())
-            pending.erase(it);
-    };
-
     LockService service(nullptr);
-    bool measuring = false;
     if (mode != "none") {
         RedisEndpointConfig c;
         c.name = QStringLiteral("bench");
         c.port = port;
         c.notifications = mode == "live" ? RedisEndpointConfig::Notifications::Require : RedisEndpointConfig::Notifications::Off;
-        QObject::connect(&service, &LockService::scanFinished, &app, [&](const QString &, const LockScanResult &result) {
-            if (!measuring)
-                return;
-            const qint64 at = nowUs();
-            ++updates;
-            take();
-            QHash<QByteArray, const LockInfo *> byKey;
-            byKey.reserve(result.locks.size());
-            for (const LockInfo &lock : result.locks)
-                byKey.insert(lock.key, &lock);
-            const QList<QByteArray> keys = pending.keys();
-            for (const QByteArray &key : keys)
-                settle(key, byKey.value(key, nullptr), at);
-        });
-        QObject::connect(&service, &LockService::rowsChanged, &app, [&](const QString &, const LockChanges &changes) {
-            if (!measuring)
-                return;
-            const qint64 at = nowUs();
-            ++updates;
-            take();
-            for (const LockInfo &lock : changes.upserted)
-                settle(lock.key, &lock, at);
-            for (const QByteArray &key : changes.removed)
-                settle(key, nullptr, at);
-        });
+        g_freshness.watch(service, &app);
         service.apply({LockEndpointConfig::fromRedis(c)});
         // Until the first full pass is in (live: subscribed and read).
         const qint64 start = nowUs();
@@ -300,7 +179,7 @@ int main(int argc, char **argv)
     QThread::msleep(300);
     const double cpuBefore = serverCpuMs(info);
     const double clientBefore = processCpuMs();
-    measuring = true;
+    g_freshness.setMeasuring(true);
     QMetaObject::invokeMethod(load, [load] { load->start(); }, Qt::BlockingQueuedConnection);
     const qint64 runStart = nowUs();
     // Polling: a change waits for the next pass, which the engine starts by itself on its timer.
@@ -313,29 +192,36 @@ int main(int argc, char **argv)
     const qint64 drainStart = nowUs();
     while (nowUs() - drainStart < (mode == "polling" ? 15'000'000 : 2'000'000) && mode != "none") {
         waitEvents(50);
-        take();
-        if (pending.isEmpty())
+        g_freshness.take();
+        if (g_freshness.allSeen())
             break;
     }
-    measuring = false;
+    g_freshness.setMeasuring(false);
     const qint64 made = load->made();
     QMetaObject::invokeMethod(load, [load] { delete load; }, Qt::BlockingQueuedConnection);
     loadThread.quit();
     loadThread.wait();
 
-    qint64 unseen = 0;
-    for (const auto &changes : std::as_const(pending))
-        unseen += qint64(changes.size());
+    if (mode != "none") {
+        QSet<QByteArray> rows;
+        for (const LockInfo &lock : service.views().front().lastResult.locks)
+            rows.insert(lock.key);
+        g_freshness.settleAtEnd([&](const QByteArray &key) { return rows.contains(key); });
+    }
+    const qint64 unseen = g_freshness.unseen();
+    const std::vector<double> &delaysMs = g_freshness.delaysMs();
+    const std::vector<double> &expiryMs = g_freshness.expiryMs();
     const double perMinute = (cpuAfter - cpuBefore) * 60.0 / seconds;
-    std::printf("mode %s: %lld changes in %d s (%d/s), %lld table updates\n", mode.constData(), made, seconds, rate, updates);
+    std::printf("mode %s: %lld changes in %d s (%d/s), %lld table updates (%lld of them full passes)\n", mode.constData(), made, seconds, rate,
+                g_freshness.updates(), g_freshness.passes());
     std::printf("redis-server cpu %.0f ms per minute (%.2f %% of its thread)\n", perMinute, perMinute / 600.0);
     std::printf("engine (this process, load thread included) cpu %.0f ms per minute\n", (clientAfter - clientBefore) * 60.0 / seconds);
     if (mode != "none") {
-        std::printf("freshness (acquire, extend, release: sent -> in the table) ms: p50 %.2f p99 %.2f max %.2f over %zu changes, %lld unseen\n",
-                    percentile(delaysMs, 0.5), percentile(delaysMs, 0.99), delaysMs.empty() ? 0 : *std::max_element(delaysMs.begin(), delaysMs.end()),
-                    delaysMs.size(), unseen);
+        std::printf("freshness (acquire, extend, release: sent -> in the table) ms: p50 %.2f p99 %.2f max %.2f over %zu changes, %lld coalesced (between two reads), %lld unseen\n",
+                    percentile(delaysMs, 0.5), percentile(delaysMs, 0.99), maximum(delaysMs),
+                    delaysMs.size(), g_freshness.coalesced(), unseen);
         std::printf("expiry (TTL due -> gone from the table) ms: p50 %.2f p99 %.2f max %.2f over %zu expiries\n",
-                    percentile(expiryMs, 0.5), percentile(expiryMs, 0.99), expiryMs.empty() ? 0 : *std::max_element(expiryMs.begin(), expiryMs.end()),
+                    percentile(expiryMs, 0.5), percentile(expiryMs, 0.99), maximum(expiryMs),
                     expiryMs.size());
     }
     return 0;

@@ -44,3 +44,32 @@ def run(command, server_pid, cpu=server_cpu_seconds):
 def median(runs):
     """The run with the median wall time (so that its figures belong together)."""
     return sorted(runs, key=lambda r: r["wall"])[len(runs) // 2]
+
+
+ZOOKEEPER_CLASSPATH = "/usr/share/java/zookeeper.jar:/usr/share/java/zookeeper-jute.jar"
+
+
+def start_zookeeper(directory):
+    """Debian's ZooKeeper on a free loopback port with its data in `directory`, answering
+    "ruok" before this returns: (process, "127.0.0.1:PORT"). It dies with this script."""
+    port = free_port()
+    os.mkdir(os.path.join(directory, "data"))
+    with open(os.path.join(directory, "zoo.cfg"), "w") as cfg:
+        cfg.write("tickTime=2000\ndataDir=%s/data\nclientPort=%d\nclientPortAddress=127.0.0.1\n"
+                  "admin.enableServer=false\n4lw.commands.whitelist=ruok\n" % (directory, port))
+    server = subprocess.Popen(["java", "-Xmx512m", "-cp", ZOOKEEPER_CLASSPATH, "org.apache.zookeeper.server.ZooKeeperServerMain",
+                               os.path.join(directory, "zoo.cfg")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              preexec_fn=die_with_parent)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(b"ruok")
+                if s.recv(4) == b"imok":
+                    return server, "127.0.0.1:%d" % port
+        except OSError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.kill()
+            sys.exit("ZooKeeper did not start on port %d" % port)
+        time.sleep(0.1)

@@ -10,17 +10,12 @@ node), taking turns, after one untimed Fulcrum pass to warm the server. For each
 time during it (/proc/PID/stat of the JVM), the tool's own CPU time and its peak RSS.
 """
 import os
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from benchprocess import die_with_parent, free_port, median, run  # noqa: E402
-
-CLASSPATH = "/usr/share/java/zookeeper.jar:/usr/share/java/zookeeper-jute.jar"
+from benchprocess import median, run, start_zookeeper  # noqa: E402
 
 
 def main():
@@ -30,28 +25,8 @@ def main():
     rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 3
     bench = os.path.join(build, "bench", "bench_zklocks")
     with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        os.mkdir(os.path.join(tmp, "data"))
-        with open(os.path.join(tmp, "zoo.cfg"), "w") as cfg:
-            cfg.write("tickTime=2000\ndataDir=%s/data\nclientPort=%d\nclientPortAddress=127.0.0.1\n"
-                      "admin.enableServer=false\n4lw.commands.whitelist=ruok\n" % (tmp, port))
-        server = subprocess.Popen(["java", "-Xmx512m", "-cp", CLASSPATH, "org.apache.zookeeper.server.ZooKeeperServerMain",
-                                   os.path.join(tmp, "zoo.cfg")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  preexec_fn=die_with_parent)
+        server, hosts = start_zookeeper(tmp)
         try:
-            hosts = "127.0.0.1:%d" % port
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                        s.sendall(b"ruok")
-                        if s.recv(4) == b"imok":
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    sys.exit("ZooKeeper did not start on port %d" % port)
-                time.sleep(0.1)
             print(run([bench, hosts, "populate", str(folders), str(contenders)], server.pid)["says"])
             run([bench, hosts, "inspect"], server.pid)
             # Fulcrum as configured by default (waiter_details 1000: the rest of the waiters listed
