@@ -162,4 +162,29 @@ const LockScanResult &LiveLockTable::result(const LockScanResult &base) const
     return m_result;
 }
 
+WatchedFeed::WatchedFeed(bool watch, const QString &startingWhy)
+    : m_watch(watch)
+{
+    if (m_watch)
+        m_feed = LockFeedState{LockFeedState::Resyncing, startingWhy};
+}
+
+LockFeedState WatchedFeed::state() const
+{
+    if (!m_watch)
+        return LockFeedState{LockFeedState::Polling, QStringLiteral("watch: false in the config: the table is read whole every poll_interval")};
+    LockFeedState feed = m_feed;
+    if (feed.mode == LockFeedState::Live)
+        feed.eventsApplied = m_events;
+    return feed;
+}
+
+bool WatchedFeed::set(LockFeedState feed)
+{
+    if (feed == m_feed)
+        return false;
+    m_feed = std::move(feed);
+    return true;
+}
+
 } // namespace fulcrum

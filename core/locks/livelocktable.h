@@ -1,5 +1,6 @@
 #pragma once
 
+#include "locks/lockbackend.h"
 #include "locks/lockinfo.h"
 #include "locks/lockobservations.h"
 
@@ -56,6 +57,25 @@ private:
     LockChanges m_changes;
     mutable LockScanResult m_result;
     mutable bool m_resultStale = true;
+};
+
+// The feed of a backend whose change stream needs no server setting (ZooKeeper watches, the etcd
+// watch): polled when the config says `watch: false`, else what the backend sets, with the
+// change notifications applied counted while live.
+class WatchedFeed
+{
+public:
+    WatchedFeed(bool watch, const QString &startingWhy);
+    LockFeedState state() const;
+    const LockFeedState &current() const { return m_feed; }
+    // True when it changed (the backend then emits feedChanged(state())).
+    bool set(LockFeedState feed);
+    void countEvent() { ++m_events; }
+
+private:
+    bool m_watch = true;
+    LockFeedState m_feed;
+    qint64 m_events = 0;
 };
 
 } // namespace fulcrum

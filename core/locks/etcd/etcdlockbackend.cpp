@@ -88,10 +88,9 @@ EtcdLockBackend::EtcdLockBackend(const EtcdEndpointConfig &config, const QByteAr
     , m_client(new EtcdClient(clientOptions(config, password), this))
     , m_observations(LockObservationRules{config.longHeldMs})
     , m_table(&m_observations, false)
+    , m_feed(config.watch, QStringLiteral("reading every lock once; then a watch on the prefixes follows the changes from that revision"))
 {
     if (m_config.watch) {
-        m_feedState.mode = LockFeedState::Resyncing;
-        m_feedState.why = QStringLiteral("reading every lock once; then a watch on the prefixes follows the changes from that revision");
         m_watchRetry = new QTimer(this);
         m_watchRetry->setSingleShot(true);
         connect(m_watchRetry, &QTimer::timeout, this, [this] {
@@ -118,20 +117,13 @@ const LockScanResult &EtcdLockBackend::lastResult() const
 
 LockFeedState EtcdLockBackend::feedState() const
 {
-    if (!m_config.watch)
-        return LockFeedState{LockFeedState::Polling, QStringLiteral("watch: false in the config: the table is read whole every poll_interval")};
-    LockFeedState feed = m_feedState;
-    if (feed.mode == LockFeedState::Live)
-        feed.eventsApplied = m_eventsApplied;
-    return feed;
+    return m_feed.state();
 }
 
 void EtcdLockBackend::setFeed(LockFeedState feed)
 {
-    if (feed == m_feedState)
-        return;
-    m_feedState = std::move(feed);
-    Q_EMIT feedChanged(feedState());
+    if (m_feed.set(std::move(feed)))
+        Q_EMIT feedChanged(feedState());
 }
 
 LockBackendCapabilities EtcdLockBackend::etcdCapabilities()
@@ -432,7 +424,7 @@ void EtcdLockBackend::startWatch(qint64 fromRevision)
             requests.append(create(prefix.toUtf8(), EtcdClient::prefixEnd(prefix.toUtf8())));
     }
     m_watchesWanted = int(requests.size());
-    if (m_feedState.mode != LockFeedState::Live)
+    if (m_feed.current().mode != LockFeedState::Live)
         setFeed(LockFeedState{LockFeedState::Resyncing, QStringLiteral("opening a watch on the prefixes from revision %1").arg(fromRevision)});
     m_watch = m_client->watch(requests, this);
     connect(m_watch, &EtcdWatchStream::result, this, &EtcdLockBackend::onWatchResult);
@@ -479,7 +471,7 @@ void EtcdLockBackend::onWatchResult(const QJsonObject &result)
         const QJsonObject event = value.toObject();
         const QJsonObject kv = event.value(QStringLiteral("kv")).toObject();
         seen = std::max(seen, EtcdClient::integer(kv.value(QStringLiteral("mod_revision"))));
-        ++m_eventsApplied;
+        m_feed.countEvent();
         const EtcdKey key = keyFromJson(kv, 0);
         const qsizetype slash = key.key.lastIndexOf('/');
         if (slash <= 0)
@@ -647,7 +639,7 @@ void EtcdLockBackend::liveReadsDone(int count)
     const LockChanges changes = m_table.takeChanges();
     if (!changes.isEmpty())
         Q_EMIT rowsChanged(changes);
-    if (m_feedState.mode == LockFeedState::Live)
+    if (m_feed.current().mode == LockFeedState::Live)
         scheduleLiveRead();
 }
 

@@ -89,13 +89,12 @@ private:
 
     bool m_tableActive = false;                 // live: lastResult() is the table, not the last pass
     LiveLockTable m_table;
-    LockFeedState m_feedState;
+    WatchedFeed m_feed;
     EtcdWatchStream *m_watch = nullptr;
     int m_watchesWanted = 0;
     int m_watchesCreated = 0;
     qint64 m_fromRevision = 0;                  // the watch replays changes from here
     QHash<qint64, qint64> m_watchRevisions;     // watch id → every change up to here is in the table
-    qint64 m_eventsApplied = 0;
     QSet<QByteArray> m_dirty;                   // lock names to read again
     QSet<QByteArray> m_changedDuringPass;
     bool m_liveReadScheduled = false;

@@ -172,6 +172,7 @@ ZooKeeperLockBackend::ZooKeeperLockBackend(const ZooKeeperEndpointConfig &config
     , m_client(new ZkClient(clientOptions(config, password), this))
     , m_observations(LockObservationRules{config.longHeldMs})
     , m_table(&m_observations)
+    , m_feed(config.watch, QStringLiteral("reading every lock once, with a watch on every folder read; then the watches follow the changes"))
 {
     for (const QString &root : m_config.paths) {
         QByteArray path = root.toUtf8();
@@ -180,10 +181,6 @@ ZooKeeperLockBackend::ZooKeeperLockBackend(const ZooKeeperEndpointConfig &config
         if (!path.startsWith('/'))
             path.prepend('/');
         m_roots.append(path);
-    }
-    if (m_config.watch) {
-        m_feedState.mode = LockFeedState::Resyncing;
-        m_feedState.why = QStringLiteral("reading every lock once, with a watch on every folder read; then the watches follow the changes");
     }
     connect(m_client, &ZkClient::connected, this, [this] {
         setState(LockBackendState::Connected);
@@ -222,7 +219,7 @@ ZooKeeperLockBackend::ZooKeeperLockBackend(const ZooKeeperEndpointConfig &config
             m_armed.clear();
             setFeed(LockFeedState{LockFeedState::Resyncing,
                                   QStringLiteral("%1: the session's watches are gone; every lock is read again on the new session").arg(why)});
-        } else if (m_feedState.mode == LockFeedState::Live) {
+        } else if (m_feed.current().mode == LockFeedState::Live) {
             setFeed(LockFeedState{LockFeedState::Resyncing,
                                   QStringLiteral("%1; back within the session timeout (%2 s), ZooKeeper fires the watches whose nodes changed; "
                                                  "after it, every lock is read again")
@@ -295,20 +292,13 @@ const LockScanResult &ZooKeeperLockBackend::lastResult() const
 
 LockFeedState ZooKeeperLockBackend::feedState() const
 {
-    if (!m_config.watch)
-        return LockFeedState{LockFeedState::Polling, QStringLiteral("watch: false in the config: the table is read whole every poll_interval")};
-    LockFeedState feed = m_feedState;
-    if (feed.mode == LockFeedState::Live)
-        feed.eventsApplied = m_eventsApplied;
-    return feed;
+    return m_feed.state();
 }
 
 void ZooKeeperLockBackend::setFeed(LockFeedState feed)
 {
-    if (feed == m_feedState)
-        return;
-    m_feedState = std::move(feed);
-    Q_EMIT feedChanged(feedState());
+    if (m_feed.set(std::move(feed)))
+        Q_EMIT feedChanged(feedState());
 }
 
 void ZooKeeperLockBackend::scan()
@@ -356,7 +346,7 @@ ZkClient::WatchCallback ZooKeeperLockBackend::watchNode(const QByteArray &path, 
 
 void ZooKeeperLockBackend::folderChanged(const QByteArray &owner)
 {
-    ++m_eventsApplied;
+    m_feed.countEvent();
     m_dirty.insert(owner);
     scheduleLiveRead();
 }
@@ -798,7 +788,7 @@ void ZooKeeperLockBackend::finishPass()
         m_tableActive = true;
         m_folders = std::set<QByteArray>(pass->walked.cbegin(), pass->walked.cend());
         m_addressBySession = pass->addressBySession;
-        if (m_feedState.mode != LockFeedState::Live) {
+        if (m_feed.current().mode != LockFeedState::Live) {
             m_liveSince = wallclock::nowUtc();
             LockFeedState live{LockFeedState::Live,
                                QStringLiteral("%1 watches on %2 folders and their holders").arg(m_armed.size()).arg(m_folders.size())};

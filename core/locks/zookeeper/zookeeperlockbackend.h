@@ -97,14 +97,13 @@ private:
     int depthOf(const QByteArray &path) const;
     bool m_tableActive = false;
     LiveLockTable m_table;
-    LockFeedState m_feedState;
+    WatchedFeed m_feed;
     QDateTime m_liveSince;
     QSet<QByteArray> m_armed;
     QHash<QByteArray, QByteArray> m_partOwner;  // a semaphore's part folder → the folder whose row it is
     std::set<QByteArray> m_folders;             // every folder the table was read from
     QSet<QByteArray> m_dirty;
     bool m_liveReadScheduled = false;
-    qint64 m_eventsApplied = 0;
     QString m_session;
     QHash<QString, QString> m_addressBySession; // the last full pass's "cons"
     QList<QByteArray> m_roots;

@@ -72,8 +72,12 @@ public:
     void start() { m_started = nowUs(); m_timer->start(); }
     void stop() { m_timer->stop(); }
     qint64 made() const { return m_made; }
+    // The load's own requests: the slowest answer (a change ZooKeeper made late is late for
+    // every reader, not only for the table).
+    double slowestAnswerMs() const { return m_slowestUs / 1000.0; }
 
 private:
+    void answered(qint64 sentUs) { m_slowestUs = std::max(m_slowestUs, nowUs() - sentUs); }
     static QByteArray folder(int k) { return "/locks/load-" + QByteArray::number(k); }
 
     void tick()
@@ -93,14 +97,16 @@ private:
             if (m_holder[k].isEmpty()) {
                 g_freshness.sent({Change{Change::Acquire, folder(k), {}, now, 0}});
                 m_client->create(folder(k) + "/_c_5b1e0c1a-2222-4a4a-9b9b-" + QByteArray::number(100000000000LL + k) + "-lock-",
-                                 "10.0.0.9", ZkClient::Ephemeral | ZkClient::Sequential, this, [this, k](int rc, const QByteArray &path) {
+                                 "10.0.0.9", ZkClient::Ephemeral | ZkClient::Sequential, this, [this, k, now](int rc, const QByteArray &path) {
+                    answered(now);
                     m_busy.remove(k);
                     if (rc == zkrc::Ok)
                         m_holder[k] = path.mid(path.lastIndexOf('/') + 1);
                 });
             } else {
                 g_freshness.sent({Change{Change::Release, folder(k), {}, now, 0}});
-                m_client->remove(folder(k) + '/' + m_holder[k], -1, this, [this, k](int rc) {
+                m_client->remove(folder(k) + '/' + m_holder[k], -1, this, [this, k, now](int rc) {
+                    answered(now);
                     m_busy.remove(k);
                     if (rc == zkrc::Ok)
                         m_holder[k].clear();
@@ -114,6 +120,7 @@ private:
     int m_rate;
     qint64 m_started = 0;
     qint64 m_made = 0;
+    qint64 m_slowestUs = 0;
     std::vector<QByteArray> m_holder;
     QSet<int> m_busy;                   // a request for this folder is on its way
     QRandomGenerator m_random{7};
@@ -203,6 +210,7 @@ int main(int argc, char **argv)
         g_freshness.settleAtEnd([&](const QByteArray &key) { return rows.contains(key); });
     }
     const qint64 made = load->made();
+    const double slowestAnswer = load->slowestAnswerMs();
     QMetaObject::invokeMethod(load, [load] { delete load; }, Qt::BlockingQueuedConnection);
     loadThread.quit();
     loadThread.wait();
@@ -211,6 +219,7 @@ int main(int argc, char **argv)
     const std::vector<double> &delaysMs = g_freshness.delaysMs();
     std::printf("mode %s: %lld changes in %d s (%d/s), %lld table updates (%lld of them full passes)\n", mode.constData(), made, seconds, rate,
                 g_freshness.updates(), g_freshness.passes());
+    std::printf("the load's slowest answer from ZooKeeper: %.1f ms\n", slowestAnswer);
     std::printf("zookeeper cpu %.0f ms per minute (%.2f %% of one core)\n", perMinute, perMinute / 600.0);
     std::printf("engine (this process, load thread included) cpu %.0f ms per minute\n", (clientAfter - clientBefore) * 60.0 / seconds);
     if (mode != "none")
