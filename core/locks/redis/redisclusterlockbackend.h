@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/config.h"
+#include "locks/livelocktable.h"
 #include "locks/lockbackend.h"
 #include "locks/lockobservations.h"
 #include "locks/pendingreleases.h"
@@ -10,8 +11,11 @@
 #include <QPointer>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
+
+class QTimer;
 
 namespace fulcrum {
 
@@ -39,7 +43,10 @@ public:
     void cancelScan() override;
     bool isScanning() const override;
     QString passProgressDetail() const override;
-    const LockScanResult &lastResult() const override { return m_last; }
+    const LockScanResult &lastResult() const override;
+    LockFeedState feedState() const override;
+    // CONFIG SET notify-keyspace-events (merged) on every master; audited by the lock service.
+    void enableNotifications(std::function<void(bool ok, const QString &message)> done) override;
     void release(const LockReleaseRequest &request, std::function<void(const ForceReleaseResult &)> done) override;
 
     const RedisClusterTopology &topology() const { return m_topology; }
@@ -58,6 +65,15 @@ private:
     void sendRelease(const std::shared_ptr<PendingRelease> &pending, const QString &node, bool asking, int hops);
     RedisConnection *connectionTo(const QString &node);
 
+    // Live: one keyspace subscription per master (made again when the masters change), every
+    // master's inspector live, their change sets merged into one table.
+    void checkNotifications();
+    void ensureFeeds();
+    void dropFeeds(const LockFeedState &polling);
+    void feedSubscribed();
+    void nodeRowsChanged(const QString &master, const LockChanges &changes);
+    void setFeed(LockFeedState feed);
+
     RedisEndpointConfig m_config;
     QByteArray m_password;
     RedisNodeSet *m_nodes = nullptr;
@@ -74,6 +90,17 @@ private:
     LockScanResult m_last;
     PendingReleases m_releases;
     std::vector<RedisConnection *> m_redirectConnections;   // nodes a redirect named that are not masters we scan
+
+    std::map<QString, class RedisKeyspaceFeed *> m_feeds;    // master address → its subscription
+    bool m_feedsWanted = false;                 // every master publishes what live needs (or require)
+    bool m_resyncPass = false;                  // the pass that makes the table live again
+    bool m_tableActive = false;
+    LiveLockTable m_table;
+    LockFeedState m_feedState;
+    QString m_subscribeRefused;
+    QString m_requireReported;
+    quint64 m_checkGeneration = 0;
+    QTimer *m_notifyCheck = nullptr;
 };
 
 } // namespace fulcrum

@@ -2,10 +2,13 @@
 // three masters (rows from every shard, each once, with shard and node; release routed by slot,
 // following a real MOVED and a real ASK during a slot migration) and three masters with three
 // replicas (a master SIGKILLed mid-life: the replica takes over, the endpoint says so and the
-// next pass is complete again). Both clusters start once for the suite.
+// next pass is complete again). Live (issue 18): one keyspace subscription per master, turned on
+// by the enable action on every master, followed with no pass, and made again on the new master
+// after a failover. Both clusters start once for the suite.
 #include "locks/lockbackends.h"
 #include "locks/redis/redisclusterlockbackend.h"
 #include "locks/redis/redisclustertopology.h"
+#include "locks/redis/rediskeyspacefeed.h"
 #include "redisclusterservers.h"
 
 #include <QDeadlineTimer>
@@ -13,7 +16,9 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <algorithm>
 #include <functional>
+#include <optional>
 
 using namespace fulcrum;
 using namespace fulcrum::test;
@@ -28,6 +33,8 @@ private Q_SLOTS:
     void releaseFollowsMovedAndAsk();
     void notAClusterNode();
     void failoverIsNoticedAndThePassCompleteAgain();
+    void liveOnEveryMasterAfterTheEnableAction();
+    void liveSubscriptionIsMadeAgainAfterAFailover();
 
 private:
     static RedisEndpointConfig configFor(RedisClusterServers &cluster, const QStringList &seeds = {});
@@ -314,6 +321,129 @@ void TestRedisCluster::failoverIsNoticedAndThePassCompleteAgain()
     // Releases go to the new master.
     const ForceReleaseResult released = releaseNow(backend, "lock:fo:0", "token-0");
     QVERIFY2(released.outcome == ForceReleaseResult::Released, qPrintable(released.message));
+}
+
+static const LockInfo *rowIn(const LockScanResult &result, const QByteArray &key)
+{
+    for (const LockInfo &lock : result.locks) {
+        if (lock.key == key)
+            return &lock;
+    }
+    return nullptr;
+}
+
+void TestRedisCluster::liveOnEveryMasterAfterTheEnableAction()
+{
+    RedisClusterServers &cluster = *m_three;
+    for (const QString &master : cluster.masterAddresses())
+        cluster.serverAt(master)->command({"CONFIG", "SET", "notify-keyspace-events", ""});
+    RedisEndpointConfig config = configFor(cluster);
+    config.lockPatterns = {QStringLiteral("lock:live:*")};
+    RedisClusterLockBackend backend(config);
+    backend.open();
+    QTRY_VERIFY_WITH_TIMEOUT(backend.isConnected(), 15'000);
+    scanUntil(backend, [](const LockScanResult &r) { return !r.truncated; });
+    // No master publishes notifications: polled, and it says what the masters lack.
+    QTRY_VERIFY_WITH_TIMEOUT(backend.feedState().canEnable, 10'000);
+    QCOMPARE(backend.feedState().mode, LockFeedState::Polling);
+    QVERIFY2(backend.feedState().why.contains(QStringLiteral("not every master")), qPrintable(backend.feedState().why));
+
+    // The enable action: CONFIG SET on every master, merged with what each has.
+    cluster.serverAt(cluster.masterAddresses().first())->command({"CONFIG", "SET", "notify-keyspace-events", "El"});
+    std::optional<std::pair<bool, QString>> enabled;
+    backend.enableNotifications([&](bool ok, const QString &message) { enabled = std::make_pair(ok, message); });
+    QTRY_VERIFY_WITH_TIMEOUT(enabled.has_value(), 10'000);
+    QVERIFY2(enabled->first, qPrintable(enabled->second));
+    for (const QString &master : cluster.masterAddresses()) {
+        const RedisReply flags = cluster.serverAt(master)->command({"CONFIG", "GET", "notify-keyspace-events"});
+        QVERIFY2(flags.elements.size() == 2 && keyspacenotifications::missing(flags.elements[1].string).isEmpty(), qPrintable(master));
+    }
+    const RedisReply kept = cluster.serverAt(cluster.masterAddresses().first())->command({"CONFIG", "GET", "notify-keyspace-events"});
+    QVERIFY2(kept.elements[1].string.contains('l'), kept.elements[1].string.constData());   // nothing taken away
+
+    QTRY_COMPARE_WITH_TIMEOUT(backend.feedState().mode, LockFeedState::Live, 20'000);
+    QSignalSpy passes(&backend, &LockBackend::scanFinished);
+    QSignalSpy changes(&backend, &LockBackend::rowsChanged);
+
+    // Locks on every shard appear, change and go, each announced by its own master.
+    QSet<QString> masters;
+    for (int i = 0; i < 30; ++i) {
+        const QByteArray key = "lock:live:" + QByteArray::number(i);
+        QCOMPARE(cluster.command({"SET", key, "holder-" + QByteArray::number(i), "PX", "600000"}).type, RedisReply::Status);
+        masters.insert(cluster.masterOf(key));
+    }
+    QCOMPARE(masters.size(), 3);
+    QTRY_COMPARE_WITH_TIMEOUT(int(std::count_if(backend.lastResult().locks.cbegin(), backend.lastResult().locks.cend(),
+                                                 [](const LockInfo &l) { return l.key.startsWith("lock:live:"); })), 30, 10'000);
+    for (int i = 0; i < 30; ++i) {
+        const QByteArray key = "lock:live:" + QByteArray::number(i);
+        const LockInfo *row = rowIn(backend.lastResult(), key);
+        QVERIFY(row);
+        QCOMPARE(row->detailString(QStringLiteral("node")), cluster.masterOf(key));
+        QVERIFY(row->readAt.isValid());
+    }
+    QCOMPARE(cluster.command({"SET", "lock:live:3", "holder-new", "PX", "600000"}).type, RedisReply::Status);
+    QCOMPARE(cluster.command({"DEL", "lock:live:4"}).integer, 1);
+    QTRY_VERIFY_WITH_TIMEOUT(!rowIn(backend.lastResult(), "lock:live:4"), 10'000);
+    QTRY_COMPARE_WITH_TIMEOUT(rowIn(backend.lastResult(), "lock:live:3") ? rowIn(backend.lastResult(), "lock:live:3")->holder : QByteArray(),
+                              QByteArray("holder-new"), 10'000);
+    QCOMPARE(passes.count(), 0);
+    QVERIFY(changes.count() > 0);
+    QVERIFY(backend.feedState().eventsApplied >= 32);
+}
+
+void TestRedisCluster::liveSubscriptionIsMadeAgainAfterAFailover()
+{
+    RedisClusterServers &cluster = *m_replicated;
+    // Every node publishes them, replicas too (as a config file would set it).
+    for (const QString &node : cluster.addresses()) {
+        if (RedisServer *server = cluster.serverAt(node))
+            server->command({"CONFIG", "SET", "notify-keyspace-events", "Kg$hxe"});
+    }
+    RedisEndpointConfig config = configFor(cluster, cluster.addresses());
+    config.lockPatterns = {QStringLiteral("lock:flive:*")};
+    RedisClusterLockBackend backend(config);
+    backend.open();
+    QTRY_VERIFY_WITH_TIMEOUT(backend.isConnected(), 15'000);
+    backend.scan();
+    QTRY_COMPARE_WITH_TIMEOUT(backend.feedState().mode, LockFeedState::Live, 20'000);
+
+    // A master that still has its replica (the earlier test killed one of the first three).
+    QString victim;
+    QByteArray key;
+    for (int i = 0; i < 200 && victim.isEmpty(); ++i) {
+        key = "lock:flive:" + QByteArray::number(i);
+        const QString master = cluster.masterOf(key);
+        for (int s = 0; s < 3; ++s) {
+            if (cluster.server(s).address() == master && cluster.server(s).isRunning())
+                victim = master;
+        }
+    }
+    QVERIFY(!victim.isEmpty());
+    for (const QString &master : cluster.masterAddresses())
+        cluster.serverAt(master)->command({"WAIT", "1", "5000"});
+    cluster.serverAt(victim)->kill();
+
+    // The slot's new master gets a subscription, the table is read whole once, and then the
+    // new master's changes are followed.
+    // The lost subscription turns the endpoint resyncing; the engine then polls (scan() here, as
+    // its timer would), which re-reads the map.
+    QTRY_VERIFY_WITH_TIMEOUT(backend.feedState().mode != LockFeedState::Live, 20'000);
+    QDeadlineTimer deadline(90'000);
+    while (!deadline.hasExpired()
+           && !(backend.feedState().mode == LockFeedState::Live && !backend.topology().describe().contains(victim))) {
+        backend.scan();
+        QTest::qWait(500);
+    }
+    QVERIFY2(!backend.topology().describe().contains(victim), qPrintable(backend.topology().describe()));
+    QCOMPARE(backend.feedState().mode, LockFeedState::Live);
+    QSignalSpy passes(&backend, &LockBackend::scanFinished);
+    // The cluster itself may still be settling (CLUSTERDOWN for a moment): a client retries.
+    QTRY_COMPARE_WITH_TIMEOUT(cluster.command({"SET", key, "after-failover", "PX", "600000"}).type, RedisReply::Status, 30'000);
+    QTRY_VERIFY_WITH_TIMEOUT(rowIn(backend.lastResult(), key), 10'000);
+    QCOMPARE(rowIn(backend.lastResult(), key)->holder, QByteArray("after-failover"));
+    QCOMPARE(rowIn(backend.lastResult(), key)->detailString(QStringLiteral("node")), cluster.masterOf(key));
+    QCOMPARE(passes.count(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestRedisCluster)
