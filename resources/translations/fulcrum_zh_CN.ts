@@ -555,12 +555,12 @@ Qt %3。</translation>
         <translation>此进程内引擎不保存历史数据：只能查看实时视图</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="602"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="598"/>
         <source>everything: the demo starts again from its own weights, states and locks</source>
         <translation>全部：演示会从自己的权重、状态和锁重新开始</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="613"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="609"/>
         <source>in-process engine (demo)</source>
         <translation>进程内引擎（演示）</translation>
     </message>

@@ -35,6 +35,7 @@ private Q_SLOTS:
     void configuredZooKeeperThatIsDownIsAStateNotACrash();
     void fulcrumdServesZooKeeperLocksOnItsAdminApi();
     void ensembleWithADeadMemberAndAChroot();
+    void fulcrumdIsLiveAndFulcrumctlFollowsTheWatches();
 
 private:
     std::unique_ptr<ZkLockProcess> startClient(ZkLockProcess::Library library, const QString &recipe, const QString &path,
@@ -351,4 +352,49 @@ void TestZooKeeperFamily::ensembleWithADeadMemberAndAChroot()
 }
 
 QTEST_GUILESS_MAIN(TestZooKeeperFamily)
+// Issue 18 through a real fulcrumd: a ZooKeeper endpoint is live after its first pass (its
+// reconcile pass an hour away), the admin API says so, and `fulcrumctl locks list --follow`
+// prints each change as the watches bring it.
+void TestZooKeeperFamily::fulcrumdIsLiveAndFulcrumctlFollowsTheWatches()
+{
+    QTemporaryDir dir;
+    const quint16 adminPort = freeLoopbackPort();
+    const QString configPath = dir.filePath(QStringLiteral("fulcrum.json"));
+    QFile file(configPath);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QStringLiteral(R"({
+  "locks": [{"backend": "zookeeper", "name": "zk", "hosts": "%1", "paths": ["/locks/follow"], "reconcile_interval": "1h",
+             "four_letter_words": false}],
+  "admin": {"listen": "127.0.0.1:%2"},
+  "state_dir": "%3"
+}
+)").arg(m_server->hosts()).arg(adminPort).arg(dir.filePath(QStringLiteral("state"))).toUtf8());
+    file.close();
+    QProcess fulcrumd;
+    QString log;
+    QVERIFY2(startFulcrumd(fulcrumd, configPath, &log), qPrintable(log));
+    const QString engine = QStringLiteral("http://127.0.0.1:%1").arg(adminPort);
+    const QString tokenFile = dir.filePath(QStringLiteral("state/admin.token"));
+    const QString ctl = binaryPath(QStringLiteral("fulcrumctl"));
+    const QStringList list{QStringLiteral("locks"), QStringLiteral("list"), QStringLiteral("--engine"), engine, QStringLiteral("--token-file"),
+                           tokenFile, QStringLiteral("--endpoint"), QStringLiteral("zk")};
+    QTRY_VERIFY_WITH_TIMEOUT(QJsonDocument::fromJson(runProgram(ctl, list + QStringList{QStringLiteral("--json")}).out.toUtf8())
+                                     .object().value(QStringLiteral("feed")).toObject().value(QStringLiteral("mode")).toString() == u"live",
+                             30'000);
+
+    QProcess follow;
+    follow.start(ctl, list + QStringList{QStringLiteral("--follow")});
+    QVERIFY(follow.waitForStarted());
+    QByteArray out;
+    QTRY_VERIFY_WITH_TIMEOUT((out += follow.readAllStandardOutput()).contains("live ("), 15'000);
+    auto holder = startClient(ZkLockProcess::Library::Kazoo, QStringLiteral("lock"), QStringLiteral("/locks/follow/job-7"), QStringLiteral("worker-7"));
+    QTRY_VERIFY_WITH_TIMEOUT(holder->isAcquired(), 30'000);
+    QTRY_VERIFY_WITH_TIMEOUT((out += follow.readAllStandardOutput()).contains("zk: + /locks/follow/job-7  kazoo-lock"), 15'000);
+    holder->release();
+    QTRY_VERIFY_WITH_TIMEOUT((out += follow.readAllStandardOutput()).contains("zk: - /locks/follow/job-7"), 15'000);
+    follow.kill();
+    follow.waitForFinished();
+    stopProcess(fulcrumd);
+}
+
 #include "tst_zookeeperfamily.moc"
