@@ -7,6 +7,7 @@
 #include <QEventLoop>
 #include <QHash>
 #include <QMutex>
+#include <QSet>
 #include <QTimer>
 
 #include <sys/resource.h>
@@ -194,5 +195,43 @@ private:
     qint64 m_coalesced = 0;
     bool m_measuring = false;
 };
+
+// One measured run: `start` the load, wait `seconds`, `stop` it, then let the last changes reach
+// the table (up to 15 s polled, 2 s live; not in the CPU figures) and settle what the table shows
+// at the end. Returns the server's and this process's CPU per minute of the run.
+struct RunCpu
+{
+    double serverPerMinuteMs = 0;
+    double enginePerMinuteMs = 0;
+};
+inline RunCpu measureRun(Freshness &freshness, LockService &service, const QByteArray &mode, int seconds, const std::function<void()> &start,
+                         const std::function<void()> &stop, const std::function<double()> &serverCpuMs)
+{
+    const double cpuBefore = serverCpuMs();
+    const double clientBefore = processCpuMs();
+    freshness.setMeasuring(true);
+    start();
+    const qint64 runStart = nowUs();
+    // Polling: a change waits for the next pass, which the engine starts by itself on its timer.
+    while (nowUs() - runStart < qint64(seconds) * 1'000'000)
+        waitEvents(50);
+    stop();
+    const RunCpu cpu{(serverCpuMs() - cpuBefore) * 60.0 / seconds, (processCpuMs() - clientBefore) * 60.0 / seconds};
+    const qint64 drainStart = nowUs();
+    while (mode != "none" && nowUs() - drainStart < (mode == "polling" ? 15'000'000 : 2'000'000)) {
+        waitEvents(50);
+        freshness.take();
+        if (freshness.allSeen())
+            break;
+    }
+    freshness.setMeasuring(false);
+    if (mode != "none") {
+        QSet<QByteArray> rows;
+        for (const LockInfo &lock : service.views().front().lastResult.locks)
+            rows.insert(lock.key);
+        freshness.settleAtEnd([&](const QByteArray &key) { return rows.contains(key); });
+    }
+    return cpu;
+}
 
 } // namespace fulcrum::bench

@@ -185,43 +185,23 @@ int main(int argc, char **argv)
                     service.views().front().lastResult.keysScanned);
     }
     QThread::msleep(300);
-    const double cpuBefore = serverCpuMs(serverPid);
-    const double clientBefore = processCpuMs();
-    g_freshness.setMeasuring(true);
-    QMetaObject::invokeMethod(load, [load] { load->start(); }, Qt::BlockingQueuedConnection);
-    const qint64 runStart = nowUs();
-    while (nowUs() - runStart < qint64(seconds) * 1'000'000)
-        waitEvents(50);
-    QMetaObject::invokeMethod(load, [load] { load->stop(); }, Qt::BlockingQueuedConnection);
-    const double cpuAfter = serverCpuMs(serverPid);
-    const double clientAfter = processCpuMs();
-    const qint64 drainStart = nowUs();
-    while (nowUs() - drainStart < (mode == "polling" ? 15'000'000 : 2'000'000) && mode != "none") {
-        waitEvents(50);
-        g_freshness.take();
-        if (g_freshness.allSeen())
-            break;
-    }
-    g_freshness.setMeasuring(false);
-    if (mode != "none") {
-        QSet<QByteArray> rows;
-        for (const LockInfo &lock : service.views().front().lastResult.locks)
-            rows.insert(lock.key);
-        g_freshness.settleAtEnd([&](const QByteArray &key) { return rows.contains(key); });
-    }
+    const RunCpu cpu = measureRun(
+        g_freshness, service, mode, seconds, [&] { QMetaObject::invokeMethod(load, [load] { load->start(); }, Qt::BlockingQueuedConnection); },
+        [&] { QMetaObject::invokeMethod(load, [load] { load->stop(); }, Qt::BlockingQueuedConnection); },
+        [&] { return serverCpuMs(serverPid); });
     const qint64 made = load->made();
     const double slowestAnswer = load->slowestAnswerMs();
     QMetaObject::invokeMethod(load, [load] { delete load; }, Qt::BlockingQueuedConnection);
     loadThread.quit();
     loadThread.wait();
 
-    const double perMinute = (cpuAfter - cpuBefore) * 60.0 / seconds;
+    const double perMinute = cpu.serverPerMinuteMs;
     const std::vector<double> &delaysMs = g_freshness.delaysMs();
     std::printf("mode %s: %lld changes in %d s (%d/s), %lld table updates (%lld of them full passes)\n", mode.constData(), made, seconds, rate,
                 g_freshness.updates(), g_freshness.passes());
     std::printf("the load's slowest answer from ZooKeeper: %.1f ms\n", slowestAnswer);
     std::printf("zookeeper cpu %.0f ms per minute (%.2f %% of one core)\n", perMinute, perMinute / 600.0);
-    std::printf("engine (this process, load thread included) cpu %.0f ms per minute\n", (clientAfter - clientBefore) * 60.0 / seconds);
+    std::printf("engine (this process, load thread included) cpu %.0f ms per minute\n", cpu.enginePerMinuteMs);
     if (mode != "none")
         std::printf("freshness (acquire, release: sent -> in the table) ms: p50 %.2f p99 %.2f max %.2f over %zu changes, %lld coalesced (between two reads), %lld unseen\n",
                     percentile(delaysMs, 0.5), percentile(delaysMs, 0.99), maximum(delaysMs), delaysMs.size(), g_freshness.coalesced(),
