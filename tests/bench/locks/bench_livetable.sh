@@ -47,3 +47,5 @@ awk -v b="$BASE" -v p="$POLL" -v l="$LIVE" -v pp="$P99_POLL" -v pl="$P99_LIVE" '
   printf "redis-server CPU spent on Fulcrum per minute: polling %.0f ms (%.2f %% of its thread), live %.0f ms (%.2f %%): live/polling %.3fx\n", fp, fp / 600, fl, fl / 600, (fp > 0 ? fl / fp : 0)
   printf "p99 freshness: polling %.1f ms, live %.2f ms: live/polling %.4fx\n", pp, pl, (pp > 0 ? pl / pp : 0)
 }'
+echo "== commandstats (time Redis spent executing the commands; less noisy than its process CPU)"
+for m in none polling live; do echo "   $m: $(grep '^redis commandstats' "$DIR/$m.txt" | cut -d: -f2-)"; done
