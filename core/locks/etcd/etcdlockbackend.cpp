@@ -96,10 +96,7 @@ EtcdLockBackend::EtcdLockBackend(const EtcdEndpointConfig &config, const QByteAr
         connect(m_watchRetry, &QTimer::timeout, this, [this] {
             if (m_watch || !m_tableActive || m_pass)
                 return; // a pass's end opens the watch from its own revision
-            qint64 from = m_fromRevision;
-            if (!m_watchRevisions.isEmpty())
-                from = *std::min_element(m_watchRevisions.cbegin(), m_watchRevisions.cend()) + 1;
-            startWatch(from);
+            startWatch(resumeRevision());
         });
     }
 }
@@ -403,6 +400,14 @@ void EtcdLockBackend::finishPass()
     Q_EMIT scanFinished(m_lastResult);
 }
 
+// Where a watch picks up: after the oldest revision every watch of the stream has delivered.
+qint64 EtcdLockBackend::resumeRevision() const
+{
+    if (m_watchRevisions.isEmpty())
+        return m_fromRevision;
+    return *std::min_element(m_watchRevisions.cbegin(), m_watchRevisions.cend()) + 1;
+}
+
 void EtcdLockBackend::startWatch(qint64 fromRevision)
 {
     delete std::exchange(m_watch, nullptr);
@@ -437,9 +442,7 @@ void EtcdLockBackend::onWatchResult(const QJsonObject &result)
     if (result.value(QStringLiteral("canceled")).toBool()) {
         const qint64 compacted = EtcdClient::integer(result.value(QStringLiteral("compact_revision")));
         if (compacted > 0) {
-            qint64 from = m_fromRevision;
-            if (!m_watchRevisions.isEmpty())
-                from = *std::min_element(m_watchRevisions.cbegin(), m_watchRevisions.cend()) + 1;
+            const qint64 from = resumeRevision();
             resync(QStringLiteral("etcd compacted its history up to revision %1, past revision %2 where the watch would resume: "
                                   "the changes since cannot be replayed, so every lock is read again").arg(compacted).arg(from));
             return;
@@ -505,9 +508,7 @@ void EtcdLockBackend::onWatchEnded(const QString &why)
         m_watch->deleteLater();
         m_watch = nullptr;
     }
-    qint64 from = m_fromRevision;
-    if (!m_watchRevisions.isEmpty())
-        from = *std::min_element(m_watchRevisions.cbegin(), m_watchRevisions.cend()) + 1;
+    const qint64 from = resumeRevision();
     setFeed(LockFeedState{LockFeedState::Resyncing,
                           QStringLiteral("the watch stream ended (%1); it resumes from revision %2, and etcd replays the changes since")
                               .arg(why)

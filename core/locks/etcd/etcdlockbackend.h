@@ -66,6 +66,7 @@ private:
 
     // Live: the watch, the locks to read again, the table.
     void startWatch(qint64 fromRevision);
+    qint64 resumeRevision() const;
     void onWatchResult(const QJsonObject &result);
     void onWatchEnded(const QString &why);
     void resync(const QString &why);

@@ -74,6 +74,7 @@ RedisLockInspector::RedisLockInspector(RedisConnection *connection, RedisLockIns
     , m_connection(connection)
     , m_options(std::move(options))
     , m_observations({m_options.longHeldMs, m_options.churnChanges, m_options.churnWindowMs})
+    , m_table(m_options.observe ? &m_observations : nullptr)
 {
     qRegisterMetaType<fulcrum::LockScanResult>();
     if (m_options.patterns.isEmpty())
@@ -426,34 +427,7 @@ void RedisLockInspector::finishPass()
 
 const LockScanResult &RedisLockInspector::lastResult() const
 {
-    if (!m_live || !m_tableDirty)
-        return m_last;
-    // Rebuilt only when asked after a change (the engine asks once per snapshot tick): rows as
-    // of now, so a reader counting TTLs down from finishedAt stays right.
-    m_tableDirty = false;
-    const QDateTime now = wallclock::nowUtc();
-    QList<LockInfo> locks;
-    locks.reserve(qsizetype(m_rows.size()));
-    for (const auto &[key, row] : m_rows) {
-        LockInfo info = row;
-        const qint64 since = row.readAt.isValid() ? std::max<qint64>(0, row.readAt.msecsTo(now)) : 0;
-        if (info.ttlMs >= 0)
-            info.ttlMs = std::max<qint64>(0, info.ttlMs - since);
-        if (m_options.observe) {
-            info.heldForMs += since;
-            if (info.heldForMs > m_options.longHeldMs)
-                info.flags |= LockInfo::LongHeld;
-        }
-        locks.append(std::move(info));
-    }
-    QList<LockScanNote> notes;
-    notes.reserve(qsizetype(m_notes.size()));
-    for (const auto &[key, text] : m_notes)
-        notes.append({key, text});
-    m_last.locks = std::move(locks);
-    m_last.notes = std::move(notes);
-    m_last.finishedAt = now;
-    return m_last;
+    return m_live ? m_table.result(m_last) : m_last;
 }
 
 void RedisLockInspector::setLive(bool live)
@@ -461,15 +435,13 @@ void RedisLockInspector::setLive(bool live)
     if (live == m_live)
         return;
     if (!live)
-        lastResult(); // the table as it stands stays the last result
+        m_last = m_table.result(m_last); // the table as it stands stays the last result
     m_live = live;
     ++m_liveGeneration;
     m_liveOutstanding = 0;
     m_dirty.clear();
     m_changedDuringPass.clear();
-    m_rows.clear();
-    m_notes.clear();
-    m_tableDirty = false;
+    m_table.clear();
     m_eventsApplied = 0;
     m_deadlineOf.clear();
     m_deadlines.clear();
@@ -482,21 +454,12 @@ void RedisLockInspector::adoptPassAsLiveTable()
 {
     ++m_liveGeneration; // a batch still in flight read keys the pass has read again since
     m_liveOutstanding = 0;
-    m_rows.clear();
-    m_notes.clear();
+    m_table.adopt(m_last);
     m_deadlineOf.clear();
     m_deadlines.clear();
     const qint64 now = m_clock.elapsed();
-    for (const LockInfo &lock : std::as_const(m_last.locks)) {
-        LockInfo row = lock;
-        if (!row.readAt.isValid())
-            row.readAt = m_last.finishedAt;
-        watchDeadline(row.key, row.ttlMs, now);
-        m_rows.emplace_hint(m_rows.end(), row.key, std::move(row));
-    }
-    for (const LockScanNote &note : std::as_const(m_last.notes))
-        m_notes[note.key] = note.text;
-    m_tableDirty = false;
+    for (const LockInfo &lock : std::as_const(m_last.locks))
+        watchDeadline(lock.key, lock.ttlMs, now);
 }
 
 void RedisLockInspector::keyChanged(const QByteArray &key, const QByteArray &event)
@@ -542,7 +505,6 @@ void RedisLockInspector::readLive()
     if (!m_connection || !m_connection->isConnected())
         return; // the pass after the reconnect reads everything
     const QHash<QByteArray, QByteArray> dirty = std::exchange(m_dirty, {});
-    m_liveChanges = LockChanges();
     QList<QByteArray> keys;
     keys.reserve(dirty.size());
     for (auto it = dirty.cbegin(); it != dirty.cend(); ++it) {
@@ -586,8 +548,7 @@ void RedisLockInspector::onLiveRead(quint64 generation, const QList<QByteArray> 
     walkKeyReads(keys, replies, [&](qsizetype i, KeyRead what, const RedisReply &pttl, const RedisReply *value) {
         switch (what) {
         case KeyRead::Error:
-            m_notes[keys[i]] = QStringLiteral("could not be read: %1").arg(pttl.errorText());
-            m_tableDirty = true;
+            m_table.setNote(keys[i], QStringLiteral("could not be read: %1").arg(pttl.errorText()));
             ++done;
             break;
         case KeyRead::Gone: liveRemove(keys[i]); ++done; break;
@@ -607,8 +568,7 @@ void RedisLockInspector::readLiveOther(quint64 generation, const QByteArray &key
                                    return;
                                const RedisReply &type = replies[0];
                                if (type.isError()) {
-                                   m_notes[key] = QStringLiteral("could not be read: %1").arg(type.errorText());
-                                   m_tableDirty = true;
+                                   m_table.setNote(key, QStringLiteral("could not be read: %1").arg(type.errorText()));
                                } else if (type.string == "none") {
                                    liveRemove(key);
                                } else {
@@ -625,28 +585,18 @@ void RedisLockInspector::liveClassify(const QByteArray &key, const QByteArray &t
     if (!info) {
         liveRemove(key);
         if (!note.isEmpty())
-            m_notes[key] = note;
+            m_table.setNote(key, note);
         return;
     }
     info->readAt = wallclock::nowUtc();
     watchDeadline(key, info->ttlMs, m_clock.elapsed());
-    if (m_options.observe)
-        m_observations.observeAt(*info, info->readAt);
-    m_notes.erase(key);
-    m_rows.insert_or_assign(key, *info);
-    m_liveChanges.upserted.append(std::move(*info));
-    m_tableDirty = true;
+    m_table.put(std::move(*info)); // observed there, when this inspector observes
 }
 
 void RedisLockInspector::liveRemove(const QByteArray &key)
 {
-    m_tableDirty = true;
     m_deadlineOf.remove(key);
-    m_notes.erase(key);
-    if (m_options.observe)
-        m_observations.forget(key);
-    if (m_rows.erase(key) > 0)
-        m_liveChanges.removed.append(key);
+    m_table.remove(key);
 }
 
 void RedisLockInspector::liveReadsDone(int count)
@@ -655,11 +605,9 @@ void RedisLockInspector::liveReadsDone(int count)
     if (m_liveOutstanding > 0)
         return;
     m_liveOutstanding = 0;
-    LockChanges changes = std::exchange(m_liveChanges, LockChanges());
-    if (!changes.isEmpty()) {
-        changes.at = wallclock::nowUtc();
+    const LockChanges changes = m_table.takeChanges();
+    if (!changes.isEmpty())
         Q_EMIT rowsChanged(changes);
-    }
     scheduleLiveRead();
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "locks/livelocktable.h"
 #include "locks/lockinfo.h"
 #include "locks/lockobservations.h"
 #include "locks/redis/redisreply.h"
@@ -128,15 +129,12 @@ private:
     // Live table (setLive): rows and notes by key, the keys to read again, and the change set
     // being built by the batch in flight.
     bool m_live = false;
-    std::map<QByteArray, LockInfo> m_rows;
-    std::map<QByteArray, QString> m_notes;
-    mutable bool m_tableDirty = false;
+    LiveLockTable m_table;
     QHash<QByteArray, QByteArray> m_dirty;          // key -> last event, not read yet
     QSet<QByteArray> m_changedDuringPass;
     bool m_liveReadScheduled = false;
     quint64 m_liveGeneration = 0;                   // live reads of an older table are dropped
     int m_liveOutstanding = 0;                      // keys of the batch in flight not settled yet
-    LockChanges m_liveChanges;
     qint64 m_eventsApplied = 0;
     // Live: when each row's TTL runs out (monotonic ms). Redis announces an expiry only when it
     // reclaims the key (on a read, or when its sampling expire cycle finds it: seconds later on
