@@ -1,5 +1,6 @@
 #include "httpd/httpdenginelink.h"
 
+#include "common/tlsfiles.h"
 #include "common/wallclock.h"
 #include "engine/auditlog.h"
 
@@ -7,14 +8,11 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QSet>
-#include <QSslCertificate>
-#include <QSslKey>
 #include <QUrlQuery>
 
 #include <algorithm>
 #include <cmath>
 
-#include <sys/stat.h>
 
 namespace fulcrum {
 
@@ -137,62 +135,7 @@ HttpdOptions HttpdOptions::fromAddress(const QString &address, const QByteArray 
 
 std::optional<QSslConfiguration> HttpdOptions::tlsConfiguration(QString *error) const
 {
-    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-    tls.setPeerVerifyMode(QSslSocket::VerifyPeer);
-    tls.setProtocol(QSsl::TlsV1_2OrLater);
-    const auto readPem = [error](const QString &path, const QString &what) -> std::optional<QByteArray> {
-        QFile file(path);
-        if (!file.open(QIODevice::ReadOnly)) {
-            *error = HttpdEngineLink::tr("cannot read the %1 %2: %3; give a readable PEM file").arg(what, path, file.errorString());
-            return std::nullopt;
-        }
-        return file.readAll();
-    };
-    if (!caFile.isEmpty()) {
-        const std::optional<QByteArray> pem = readPem(caFile, HttpdEngineLink::tr("CA file"));
-        if (!pem)
-            return std::nullopt;
-        const QList<QSslCertificate> cas = QSslCertificate::fromData(*pem, QSsl::Pem);
-        if (cas.isEmpty()) {
-            *error = HttpdEngineLink::tr("the CA file %1 holds no PEM certificate (-----BEGIN CERTIFICATE-----)").arg(caFile);
-            return std::nullopt;
-        }
-        tls.setCaCertificates(cas);
-    }
-    if (!certFile.isEmpty()) {
-        const std::optional<QByteArray> pem = readPem(certFile, HttpdEngineLink::tr("client certificate"));
-        if (!pem)
-            return std::nullopt;
-        const QList<QSslCertificate> chain = QSslCertificate::fromData(*pem, QSsl::Pem);
-        if (chain.isEmpty()) {
-            *error = HttpdEngineLink::tr("the client certificate %1 holds no PEM certificate (-----BEGIN CERTIFICATE-----)").arg(certFile);
-            return std::nullopt;
-        }
-        // The key is a secret: like ssh, refuse one that others may read.
-        struct stat info {};
-        if (::stat(QFile::encodeName(keyFile).constData(), &info) == 0 && (info.st_mode & 077) != 0) {
-            *error = HttpdEngineLink::tr("the client key %1 can be read by others (mode %2); run: chmod 600 %1")
-                         .arg(keyFile, QString::number(info.st_mode & 0777, 8).rightJustified(4, u'0'));
-            return std::nullopt;
-        }
-        const std::optional<QByteArray> keyPem = readPem(keyFile, HttpdEngineLink::tr("client key"));
-        if (!keyPem)
-            return std::nullopt;
-        QSslKey key;
-        for (const QSsl::KeyAlgorithm algorithm : {QSsl::Rsa, QSsl::Ec, QSsl::Dsa}) {
-            key = QSslKey(*keyPem, algorithm, QSsl::Pem, QSsl::PrivateKey);
-            if (!key.isNull())
-                break;
-        }
-        if (key.isNull()) {
-            *error = HttpdEngineLink::tr("the client key %1 is not an unencrypted PEM private key (RSA or EC); "
-                                         "decrypt it with: openssl pkey -in KEY -out %1").arg(keyFile);
-            return std::nullopt;
-        }
-        tls.setLocalCertificateChain(chain);
-        tls.setPrivateKey(key);
-    }
-    return tls;
+    return ClientTlsFiles{caFile, certFile, keyFile, {}}.configuration(error);
 }
 
 HttpdEngineLink::HttpdEngineLink(HttpdOptions options, QObject *parent)
