@@ -4,6 +4,7 @@
 #include "admin/admintoken.h"
 #include "admin/prometheus.h"
 #include "common/duration.h"
+#include "common/tlsfiles.h"
 #include "common/wallclock.h"
 #include "engine/engine.h"
 #include "engine/reportservice.h"
@@ -15,6 +16,7 @@
 #include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -105,10 +107,38 @@ struct AdminServer::Reply
     }
 };
 
+// The listener: plain TCP, or with admin.tls a TLS server socket per connection, handed over at
+// once (the handshake runs under the same header timeout and connection caps as a request, so
+// a client that never finishes it cannot keep a slot; Qt 6.4's QSslServer hands a connection over
+// only after its handshake, with no timeout on it).
+class AdminListener : public QTcpServer
+{
+public:
+    using QTcpServer::QTcpServer;
+    std::optional<QSslConfiguration> tls;
+
+protected:
+    void incomingConnection(qintptr descriptor) override
+    {
+        if (!tls) {
+            QTcpServer::incomingConnection(descriptor);
+            return;
+        }
+        auto *socket = new QSslSocket(this);
+        if (!socket->setSocketDescriptor(descriptor)) {
+            delete socket;
+            return;
+        }
+        socket->setSslConfiguration(*tls);
+        socket->startServerEncryption();
+        addPendingConnection(socket);
+    }
+};
+
 AdminServer::AdminServer(Engine *engine, QObject *parent)
     : QObject(parent)
     , m_engine(engine)
-    , m_server(new QTcpServer(this))
+    , m_server(new AdminListener(this))
 {
     connect(m_server, &QTcpServer::newConnection, this, &AdminServer::onNewConnection);
     connect(m_engine, &Engine::snapshotReady, this, &AdminServer::onSnapshot);
@@ -135,15 +165,32 @@ bool AdminServer::listen(const AdminConfig &config, const QByteArray &token, con
         *error = QStringLiteral("admin.listen: \"%1\" is not an IP address").arg(config.host);
         return false;
     }
-    if (!address.isLoopback()) {
-        if (!config.allowNonLoopback) {
-            *error = QStringLiteral("admin.listen \"%1\" is not a loopback address; set admin.allow_non_loopback to true to bind it").arg(config.host);
+    if (!address.isLoopback() && !config.allowNonLoopback) {
+        *error = QStringLiteral("admin.listen \"%1\" is not a loopback address; set admin.allow_non_loopback to true to bind it").arg(config.host);
+        return false;
+    }
+    auto *listener = static_cast<AdminListener *>(m_server);
+    listener->tls.reset();
+    if (config.hasTls()) {
+        listener->tls = serverTlsConfiguration(config.tlsCertFile, config.tlsKeyFile, config.tlsClientCaFile, QStringLiteral("admin.tls"), error);
+        if (!listener->tls)
             return false;
-        }
+        const QSslCertificate leaf = listener->tls->localCertificate();
+        const QDateTime now = wallclock::nowUtc();
+        if (leaf.expiryDate() < now || leaf.effectiveDate() > now)
+            m_engine->addEvent(EngineEvent::Error, QStringLiteral("admin"),
+                               QStringLiteral("admin.tls.cert %1 is valid from %2 to %3 (UTC), not now: clients will refuse the admin API until it is renewed")
+                                   .arg(config.tlsCertFile, leaf.effectiveDate().toUTC().toString(Qt::ISODate), leaf.expiryDate().toUTC().toString(Qt::ISODate)));
+    }
+    if (!address.isLoopback()) {
         m_engine->addEvent(EngineEvent::Warning, QStringLiteral("admin"),
-                           QStringLiteral("admin API on non-loopback %1:%2: anyone who can reach it and has the token can change weights and release locks; "
-                                          "put it behind a firewall or TLS proxy")
-                               .arg(config.host).arg(config.port));
+                           config.hasTls()
+                               ? QStringLiteral("admin API on non-loopback %1:%2 over TLS%3: anyone who can reach it and has the token can change weights "
+                                                "and release locks; keep it behind a firewall")
+                                     .arg(config.host).arg(config.port).arg(config.tlsClientCaFile.isEmpty() ? QString() : QStringLiteral(" with client certificates"))
+                               : QStringLiteral("admin API on non-loopback %1:%2 without TLS: tokens and lock data cross the network in clear, and anyone who can "
+                                                "reach it and has the token can change weights and release locks; set admin.tls, and keep it behind a firewall")
+                                     .arg(config.host).arg(config.port));
     }
     m_token = token;
     m_readOnlyToken = readOnlyToken;
@@ -154,7 +201,14 @@ bool AdminServer::listen(const AdminConfig &config, const QByteArray &token, con
         *error = QStringLiteral("admin API cannot listen on %1:%2: %3").arg(config.host).arg(config.port).arg(m_server->errorString());
         return false;
     }
-    m_engine->addEvent(EngineEvent::Info, QStringLiteral("admin"), QStringLiteral("admin API on http://%1:%2/").arg(config.host).arg(port()));
+    m_engine->addEvent(EngineEvent::Info, QStringLiteral("admin"),
+                       QStringLiteral("admin API on %1://%2:%3/%4")
+                           .arg(config.hasTls() ? QStringLiteral("https") : QStringLiteral("http"), config.host)
+                           .arg(port())
+                           .arg(!config.hasTls() ? QString()
+                                : config.tlsClientCaFile.isEmpty()
+                                    ? QStringLiteral(" (TLS, certificate %1)").arg(tlsFingerprint(listener->tls->localCertificate()))
+                                    : QStringLiteral(" (TLS, client certificates from %1 required)").arg(config.tlsClientCaFile)));
     return true;
 }
 
@@ -200,12 +254,30 @@ void AdminServer::onNewConnection()
             }, Qt::QueuedConnection);
         });
         client->header.start();
+        if (auto *tls = qobject_cast<QSslSocket *>(socket)) {
+            connect(tls, &QSslSocket::errorOccurred, this, [this, tls](QAbstractSocket::SocketError) {
+                if (!tls->isEncrypted())
+                    noteTlsFailure(tls->peerAddress(), tls->errorString());
+            });
+        }
         connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
         connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
             delete m_clients.take(socket);
             socket->deleteLater();
         });
     }
+}
+
+void AdminServer::noteTlsFailure(const QHostAddress &peer, const QString &why)
+{
+    ++m_tlsFailures;
+    if (m_tlsFailureNoticed.isValid() && m_tlsFailureNoticed.elapsed() < 60'000)
+        return;
+    m_tlsFailureNoticed.start();
+    m_engine->addEvent(EngineEvent::Warning, QStringLiteral("admin"),
+                       QStringLiteral("admin API: a TLS handshake from %1 failed: %2 (%3 so far; a client needs https://, the CA of admin.tls.cert, "
+                                      "and with admin.tls.client_ca a certificate of its own)")
+                           .arg(peer.toString(), why).arg(m_tlsFailures));
 }
 
 bool AdminServer::makeRoom(const QHostAddress *peer)

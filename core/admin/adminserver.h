@@ -35,7 +35,10 @@ public:
     ~AdminServer() override;
 
     // Binds config.host:port. A non-loopback address needs config.allowNonLoopback and is
-    // reported with a warning event. readOnlyToken may be empty (no viewer access).
+    // reported with a warning event (unless TLS protects it). With config.hasTls() every
+    // connection is TLS (and for a client CA, mutual TLS); the files are read here, and a
+    // missing file or a key that is not the certificate's fails the listen with *error naming it.
+    // readOnlyToken may be empty (no viewer access).
     bool listen(const AdminConfig &config, const QByteArray &token, const QByteArray &readOnlyToken, QString *error);
     quint16 port() const;
     int streamCount() const { return int(m_streams.size()); }
@@ -49,6 +52,9 @@ private:
     struct Reply;
 
     void onNewConnection();
+    // A TLS handshake that failed (no client certificate, a plain-HTTP client): an event at most
+    // once a minute, with the count.
+    void noteTlsFailure(const QHostAddress &peer, const QString &why);
     // At a connection cap: closes one connection to make room (of `peer` only, when given);
     // false when every connection is an operator's request in progress or stream.
     bool makeRoom(const QHostAddress *peer);
@@ -82,6 +88,8 @@ private:
     quint64 m_accepted = 0;
     quint64 m_evicted = 0;
     QElapsedTimer m_evictionNoticed;
+    quint64 m_tlsFailures = 0;
+    QElapsedTimer m_tlsFailureNoticed;
     QList<QPointer<QTcpSocket>> m_streams;
     QJsonObject m_lastAuditSent;   // the newest audit entry the streams have: what comes after it is new
     ReportService *m_reports = nullptr;

@@ -498,6 +498,12 @@ QJsonObject configToJson(const Config &config)
             admin.insert(QStringLiteral("token_file"), config.admin.tokenFile);
         if (!config.admin.readOnlyTokenFile.isEmpty())
             admin.insert(QStringLiteral("read_only_token_file"), config.admin.readOnlyTokenFile);
+        if (config.admin.hasTls()) {
+            QJsonObject tls{{QStringLiteral("cert"), config.admin.tlsCertFile}, {QStringLiteral("key"), config.admin.tlsKeyFile}};
+            if (!config.admin.tlsClientCaFile.isEmpty())
+                tls.insert(QStringLiteral("client_ca"), config.admin.tlsClientCaFile);
+            admin.insert(QStringLiteral("tls"), tls);
+        }
         root.insert(QStringLiteral("admin"), admin);
     }
     const HistoryConfig defaultHistory;

@@ -278,6 +278,12 @@ struct AdminConfig
     bool allowNonLoopback = false;                  // must be said explicitly to bind elsewhere
     QString tokenFile;                              // default: <state dir>/admin.token (0600)
     QString readOnlyTokenFile;
+    // "tls": the admin API speaks https only. The certificate chain and its key (PEM; the key
+    // a 0600 file), and for mutual TLS the CA every client certificate must chain to.
+    QString tlsCertFile;
+    QString tlsKeyFile;
+    QString tlsClientCaFile;
+    bool hasTls() const { return !tlsCertFile.isEmpty(); }
 
     friend bool operator==(const AdminConfig &, const AdminConfig &) = default;
 };

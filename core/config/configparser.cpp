@@ -986,7 +986,7 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName)
         const QJsonObject o = r.object(root.value(QStringLiteral("admin")), pointer, QStringLiteral("admin"));
         config.admin.enabled = true;
         r.onlyKeys(o, pointer, QStringLiteral("admin"), {QStringLiteral("listen"), QStringLiteral("allow_non_loopback"),
-                                                         QStringLiteral("token_file"), QStringLiteral("read_only_token_file")});
+                                                         QStringLiteral("token_file"), QStringLiteral("read_only_token_file"), QStringLiteral("tls")});
         const QString listen = r.string(o, QStringLiteral("listen"), pointer, QStringLiteral("127.0.0.1:9900"), QStringLiteral("admin.listen"));
         r.address(listen, JsonLocations::child(pointer, QStringLiteral("listen")), QStringLiteral("admin.listen"), &config.admin.host, &config.admin.port, true);
         config.admin.allowNonLoopback = r.boolean(o, QStringLiteral("allow_non_loopback"), pointer, false, QStringLiteral("admin.allow_non_loopback"));
@@ -997,6 +997,17 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName)
                                    "so set \"allow_non_loopback\": true to say you mean it").arg(listen));
         config.admin.tokenFile = r.string(o, QStringLiteral("token_file"), pointer, QString(), QStringLiteral("admin.token_file"));
         config.admin.readOnlyTokenFile = r.string(o, QStringLiteral("read_only_token_file"), pointer, QString(), QStringLiteral("admin.read_only_token_file"));
+        if (o.contains(QStringLiteral("tls"))) {
+            const QString tlsPointer = JsonLocations::child(pointer, QStringLiteral("tls"));
+            const QJsonObject t = r.object(o.value(QStringLiteral("tls")), tlsPointer, QStringLiteral("admin.tls"));
+            r.onlyKeys(t, tlsPointer, QStringLiteral("admin.tls"), {QStringLiteral("cert"), QStringLiteral("key"), QStringLiteral("client_ca")});
+            config.admin.tlsCertFile = r.string(t, QStringLiteral("cert"), tlsPointer, QString(), QStringLiteral("admin.tls.cert"));
+            config.admin.tlsKeyFile = r.string(t, QStringLiteral("key"), tlsPointer, QString(), QStringLiteral("admin.tls.key"));
+            config.admin.tlsClientCaFile = r.string(t, QStringLiteral("client_ca"), tlsPointer, QString(), QStringLiteral("admin.tls.client_ca"));
+            if (config.admin.tlsCertFile.isEmpty() || config.admin.tlsKeyFile.isEmpty())
+                r.error(tlsPointer, QStringLiteral("admin.tls needs \"cert\" and \"key\": the PEM certificate chain and its private key "
+                                                   "(e.g. \"/etc/fulcrum/admin.pem\" and \"/etc/fulcrum/admin.key\", the key mode 0600)"));
+        }
     }
 
     if (root.contains(QStringLiteral("proxy"))) {
