@@ -24,35 +24,26 @@
 
 using namespace fulcrum;
 
-namespace {
-
-constexpr int kRequestTimeoutMs = 10'000;
-
-QNetworkRequest makeRequest(const CtlEngineClient &client, const QString &path)
+QByteArray CtlEngineReply::header(const QByteArray &name) const
 {
-    QNetworkRequest request(QUrl(client.baseUrl + path));
-    request.setRawHeader("Authorization", "Bearer " + client.token);
-    request.setRawHeader("X-Fulcrum-User", AuditLog::currentOsUser().toUtf8());
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-    return request;
+    for (const auto &[key, value] : headers) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
 }
-
-} // namespace
 
 std::optional<CtlEngineClient> CtlEngineClient::fromParser(const QCommandLineParser &parser, const CtlEngineOptions &options, const QString &command)
 {
     CtlEngineClient client;
-    const QUrl url(parser.value(options.engine));
-    if (!url.isValid() || url.scheme() != u"http" || url.host().isEmpty() || !url.userInfo().isEmpty()) {
-        // Without the user info: it may be a password someone typed into the URL.
-        ctlErr(QStringLiteral("fulcrumctl %1: --engine \"%2\" must be an http URL such as http://127.0.0.1:9900 (no token in it)\n")
-                   .arg(command, url.toString(QUrl::RemoveUserInfo)));
+    QString why;
+    const std::optional<AdminAddress> address = AdminAddress::parse(parser.value(options.engine), &why);
+    if (!address || parser.value(options.engine).trimmed().isEmpty()) {
+        ctlErr(QStringLiteral("fulcrumctl %1: --engine: %2\n").arg(command, address ? QStringLiteral("give the admin API's URL, e.g. http://127.0.0.1:9900") : why));
         return std::nullopt;
     }
-    client.baseUrl = url.toString(QUrl::StripTrailingSlash | QUrl::RemoveQuery | QUrl::RemoveFragment);
-    QString why;
-    QString ignored;
-    const QUrl normal = RemoteEngineLink::parseUrl(client.baseUrl, &ignored).value_or(url);
+    client.baseUrl = address->url.toString();
+    const QUrl normal = address->url;
 #ifdef FULCRUM_HAVE_KEYCHAIN
     KeychainSecretStore keychain;
     SecretStore *store = &keychain;
@@ -67,30 +58,30 @@ std::optional<CtlEngineClient> CtlEngineClient::fromParser(const QCommandLinePar
         ctlErr(QStringLiteral("fulcrumctl %1: %2\n").arg(command, why));
         return std::nullopt;
     }
-    client.token = token->trimmed();
+    client.admin = AdminClient(*address, token->trimmed());
+    if (!client.admin.setupError().isEmpty()) {
+        ctlErr(QStringLiteral("fulcrumctl %1: %2\n").arg(command, client.admin.setupError()));
+        return std::nullopt;
+    }
     return client;
 }
 
-CtlEngineReply CtlEngineClient::request(const QByteArray &method, const QString &path, const QJsonObject &body) const
+CtlEngineReply CtlEngineClient::request(const QByteArray &method, const QString &path, const QJsonObject &body, int timeoutMs) const
 {
     QNetworkAccessManager manager;
-    QNetworkRequest request = makeRequest(*this, path);
-    QByteArray payload;
-    if (!body.isEmpty()) {
-        payload = QJsonDocument(body).toJson(QJsonDocument::Compact);
-        request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
-    }
-    QNetworkReply *reply = manager.sendCustomRequest(request, method, payload);
+    QNetworkReply *reply = admin.send(manager, method, path, body);
     QEventLoop loop;
-    QTimer::singleShot(kRequestTimeoutMs, &loop, [reply] { reply->abort(); });
+    QTimer::singleShot(timeoutMs, &loop, [reply] { reply->abort(); });
     QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-    loop.exec();
+    if (!reply->isFinished())
+        loop.exec();
     CtlEngineReply out;
     out.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     out.body = reply->readAll();
     out.json = QJsonDocument::fromJson(out.body).object();
+    out.headers = reply->rawHeaderPairs();
     if (out.status == 0)
-        out.error = QStringLiteral("cannot reach the engine at %1: %2").arg(baseUrl, reply->errorString());
+        out.error = QStringLiteral("cannot reach the engine: ") + admin.transportError(reply);
     delete reply;
     return out;
 }
@@ -98,32 +89,17 @@ CtlEngineReply CtlEngineClient::request(const QByteArray &method, const QString 
 int CtlEngineClient::stream(const QString &path, const std::function<void(const QByteArray &, const QByteArray &)> &onEvent) const
 {
     QNetworkAccessManager manager;
-    QNetworkReply *reply = manager.get(makeRequest(*this, path));
-    QByteArray buffer;
+    QNetworkReply *reply = admin.send(manager, "GET", path);
+    SseReader sse;
     QEventLoop loop;
-    QObject::connect(reply, &QNetworkReply::readyRead, &loop, [&] {
-        buffer += reply->readAll();
-        qsizetype end;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-            QByteArray type;
-            QByteArray data;
-            for (const QByteArray &line : buffer.left(end).split('\n')) {
-                if (line.startsWith("event: "))
-                    type = line.mid(7);
-                else if (line.startsWith("data: "))
-                    data += line.mid(6);
-            }
-            buffer.remove(0, end + 2);
-            onEvent(type, data);
-        }
-    });
+    QObject::connect(reply, &QNetworkReply::readyRead, &loop, [&] { sse.feed(reply->readAll(), onEvent); });
     QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
     loop.exec();
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     CtlEngineReply failure;
     failure.status = status;
     failure.json = QJsonDocument::fromJson(reply->readAll()).object();
-    failure.error = QStringLiteral("the stream from %1 ended: %2").arg(baseUrl, reply->errorString());
+    failure.error = status == 0 ? admin.transportError(reply) : QStringLiteral("the stream from %1 ended: %2").arg(baseUrl, reply->errorString());
     delete reply;
     return status == 200 ? EngineUnreachable : ctlEngineFailure(QStringLiteral("events"), failure);
 }

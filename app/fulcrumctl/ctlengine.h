@@ -3,6 +3,10 @@
 #include <QCommandLineOption>
 #include <QCommandLineParser>
 #include <QJsonObject>
+#include <QList>
+#include <QPair>
+
+#include "admin/adminclient.h"
 
 #include <functional>
 #include <optional>
@@ -16,7 +20,9 @@ struct LockInfo;
 // too; `fulcrumctl secret set --engine URL`), in that order; never from the command line.
 struct CtlEngineOptions
 {
-    QCommandLineOption engine{QStringLiteral("engine"), QStringLiteral("Admin API of a running fulcrumd, e.g. http://127.0.0.1:9900."), QStringLiteral("URL")};
+    QCommandLineOption engine{QStringLiteral("engine"), QStringLiteral("Admin API of a running fulcrumd, e.g. http://127.0.0.1:9900, or "
+                                                                       "https://host:9900?ca=PATH (also cert=PATH&key=PATH for a client certificate, "
+                                                                       "pin=sha256:FINGERPRINT to trust one certificate)."), QStringLiteral("URL")};
     QCommandLineOption tokenFile{QStringLiteral("token-file"), QStringLiteral("Read the admin token from this file (mode 0600); default: FULCRUM_TOKEN, then the keychain entry of the URL."), QStringLiteral("PATH")};
 
     void addTo(QCommandLineParser &parser) const { parser.addOptions({engine, tokenFile}); }
@@ -33,17 +39,20 @@ struct CtlEngineReply
     QJsonObject json;
     QByteArray body;
     QString error;              // transport or token problem, for a person
+    QList<QPair<QByteArray, QByteArray>> headers;
+
+    QByteArray header(const QByteArray &name) const;
 };
 
 // Resolves --engine and the token; on failure prints the problem and returns nullopt.
 struct CtlEngineClient
 {
-    QString baseUrl;
-    QByteArray token;
+    fulcrum::AdminClient admin;  // the one admin client: token, TLS, error texts
+    QString baseUrl;             // http(s)://host:port, for messages
 
     static std::optional<CtlEngineClient> fromParser(const QCommandLineParser &parser, const CtlEngineOptions &options, const QString &command);
-    // One blocking request (body: JSON or empty).
-    CtlEngineReply request(const QByteArray &method, const QString &path, const QJsonObject &body = {}) const;
+    // One blocking request (body: JSON or empty; path may carry a query).
+    CtlEngineReply request(const QByteArray &method, const QString &path, const QJsonObject &body = {}, int timeoutMs = 10'000) const;
     // Reads the Server-Sent Events stream until it ends; `onEvent(type, data)`.
     int stream(const QString &path, const std::function<void(const QByteArray &, const QByteArray &)> &onEvent) const;
 };

@@ -40,26 +40,11 @@ struct EngineDownload
 
 EngineDownload engineGet(const CtlEngineClient &client, const QString &path, const QUrlQuery &query)
 {
-    QNetworkAccessManager manager;
-    QUrl url(client.baseUrl + path);
-    url.setQuery(query);
-    QNetworkRequest request(url);
-    request.setRawHeader("Authorization", "Bearer " + client.token);
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-    QNetworkReply *reply = manager.get(request);
-    QEventLoop loop;
-    QTimer::singleShot(kEngineReportTimeoutMs, &loop, [reply] { reply->abort(); });
-    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-    loop.exec();
     EngineDownload out;
-    out.reply.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    out.reply.body = reply->readAll();
-    if (out.reply.status != 200)
-        out.reply.json = QJsonDocument::fromJson(out.reply.body).object();
-    if (out.reply.status == 0)
-        out.reply.error = QStringLiteral("cannot reach the engine at %1: %2").arg(client.baseUrl, reply->errorString());
-    out.window = reply->rawHeader("X-Fulcrum-Window");
-    delete reply;
+    out.reply = client.request("GET", path + u'?' + query.toString(QUrl::FullyEncoded), {}, kEngineReportTimeoutMs);
+    if (out.reply.status == 200)
+        out.reply.json = QJsonObject();
+    out.window = out.reply.header("X-Fulcrum-Window");
     return out;
 }
 

@@ -186,6 +186,9 @@ public:
 
     virtual LinkState state() const = 0;
     virtual QString description() const = 0;
+    // What is unsafe about the way this engine is reached, for the console to show in red
+    // ("unencrypted: …" for http to a host that is not loopback); empty when nothing is.
+    virtual QString transportWarning() const { return {}; }
     virtual int tickMs() const = 0;
     // The lock endpoints this engine polls, of any backend; none by default.
     virtual QList<LockEndpointInfo> lockEndpoints() const { return {}; }

@@ -9,7 +9,7 @@ EngineKind fulcrumdEngineKind()
     EngineKind kind;
     kind.id = QStringLiteral("fulcrumd");
     kind.label = QStringLiteral("fulcrumd");
-    kind.addressHelp = QStringLiteral("its admin API's URL, e.g. http://127.0.0.1:9900");
+    kind.addressHelp = QStringLiteral("its admin API's URL, e.g. http://127.0.0.1:9900, or https://host:9900?ca=PATH (also cert=PATH&key=PATH, pin=sha256:FINGERPRINT)");
     kind.secretName = QStringLiteral("admin token");
     kind.secretEnvironment = QStringLiteral("FULCRUM_TOKEN");
     kind.secretHelp = [](const QString &address) {
@@ -19,19 +19,26 @@ EngineKind fulcrumdEngineKind()
     kind.capabilities = [] { return EngineCapabilities{}; };
     kind.needsSecret = [](const QString &) { return true; };
     kind.normalize = [](const QString &address, QString *error) -> std::optional<QString> {
-        const std::optional<QUrl> url = RemoteEngineLink::parseUrl(address, error);
-        return url ? std::optional<QString>(url->toString()) : std::nullopt;
+        const std::optional<AdminAddress> parsed = AdminAddress::parse(address, error);
+        return parsed ? std::optional<QString>(parsed->toString()) : std::nullopt;
     };
-    kind.keychainEntry = [](const QString &address) { return RemoteEngineLink::keychainEntry(QUrl(address)); };
-    kind.create = [](const QString &name, const QString &address, const QByteArray &secret, const EngineContext &) -> EngineLink * {
+    // One token per engine, whatever TLS items its address carries.
+    const auto parsed = [](const QString &address) {
+        QString ignored;
+        return AdminAddress::parse(address, &ignored).value_or(AdminAddress{QUrl(address), {}});
+    };
+    kind.keychainEntry = [parsed](const QString &address) { return RemoteEngineLink::keychainEntry(parsed(address).url); };
+    kind.create = [parsed](const QString &name, const QString &address, const QByteArray &secret, const EngineContext &) -> EngineLink * {
         RemoteEngineOptions options;
         options.name = name;
-        options.url = QUrl(address);
+        const AdminAddress a = parsed(address);
+        options.url = a.url;
+        options.tls = a.tls;
         options.token = secret;
         return new RemoteEngineLink(options);
     };
-    kind.probe = [](const QString &address, const QByteArray &secret, QObject *context, std::function<void(bool, const QString &)> done) {
-        RemoteEngineLink::probe(QUrl(address), secret, context, std::move(done));
+    kind.probe = [parsed](const QString &address, const QByteArray &secret, QObject *context, std::function<void(bool, const QString &)> done) {
+        RemoteEngineLink::probe(parsed(address), secret, context, std::move(done));
     };
     return kind;
 }

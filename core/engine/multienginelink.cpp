@@ -175,6 +175,17 @@ QString MultiEngineLink::description() const
     return tr("%n engine(s): %1", nullptr, int(m_children.size())).arg(parts.join(QStringLiteral("; ")));
 }
 
+QString MultiEngineLink::transportWarning() const
+{
+    QStringList parts;
+    for (const std::unique_ptr<Child> &child : m_children) {
+        const QString warning = child->link->transportWarning();
+        if (!warning.isEmpty())
+            parts.append(warning);
+    }
+    return parts.join(QStringLiteral("; "));
+}
+
 int MultiEngineLink::tickMs() const
 {
     int tick = 1000;

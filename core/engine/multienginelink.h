@@ -36,6 +36,7 @@ public:
 
     LinkState state() const override { return m_state; }
     QString description() const override;
+    QString transportWarning() const override;
     int tickMs() const override;
     QList<LockEndpointInfo> lockEndpoints() const override;
 

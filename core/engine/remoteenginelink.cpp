@@ -68,58 +68,6 @@ BackendState backendState(const QString &name)
     return parseBackendState(name).value_or(BackendState::Down);
 }
 
-QNetworkRequest makeRequest(const QUrl &base, const QString &path, const QByteArray &token)
-{
-    QUrl url = base;
-    url.setPath(path);
-    QNetworkRequest request(url);
-    request.setRawHeader("Authorization", "Bearer " + token);
-    request.setRawHeader("X-Fulcrum-User", AuditLog::currentOsUser().toUtf8());
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-    // Each answer is small and the stream never ends: no HTTP/2 upgrade, no caching.
-    request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
-    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
-    return request;
-}
-
-QString transportError(const QUrl &url, QNetworkReply *reply)
-{
-    switch (reply->error()) {
-    case QNetworkReply::ConnectionRefusedError:
-        return QCoreApplication::translate("fulcrum::RemoteEngineLink", "cannot connect to %1: connection refused; is fulcrumd running with admin.listen on this address?").arg(url.toString());
-    case QNetworkReply::HostNotFoundError:
-        return QCoreApplication::translate("fulcrum::RemoteEngineLink", "cannot connect to %1: host not found; check the engine URL").arg(url.toString());
-    case QNetworkReply::OperationCanceledError:
-    case QNetworkReply::TimeoutError:
-        return QCoreApplication::translate("fulcrum::RemoteEngineLink", "no answer from %1 in time; is the address right and the engine's host reachable?").arg(url.toString());
-    default:
-        return QCoreApplication::translate("fulcrum::RemoteEngineLink", "cannot reach %1: %2").arg(url.toString(), reply->errorString());
-    }
-}
-
-// What the engine said, for a person: its JSON "error", else the body, else the status.
-QString engineMessage(const QJsonObject &json, const QByteArray &body, int status)
-{
-    QString message = json.value(QStringLiteral("error")).toString();
-    if (message.isEmpty())
-        message = json.value(QStringLiteral("message")).toString();
-    if (message.isEmpty())
-        message = QString::fromUtf8(body.left(300)).trimmed();
-    if (message.isEmpty())
-        message = QStringLiteral("HTTP %1").arg(status);
-    return message;
-}
-
-QString statusText(const QUrl &url, int status, const QString &message)
-{
-    const QString fix = QCoreApplication::translate("fulcrum::RemoteEngineLink", "store the engine's admin token with: fulcrumctl secret set --engine %1").arg(url.toString());
-    if (status == 401)
-        return QCoreApplication::translate("fulcrum::RemoteEngineLink", "token refused (401): %1; %2").arg(message, fix);
-    if (status == 403)
-        return QCoreApplication::translate("fulcrum::RemoteEngineLink", "not allowed (403): %1").arg(message);
-    return QCoreApplication::translate("fulcrum::RemoteEngineLink", "engine answered %1: %2").arg(status).arg(message);
-}
-
 } // namespace
 
 // Parses stream messages off the UI thread: a snapshot of 500 servers is about 260 KB of JSON.
@@ -150,6 +98,7 @@ private:
 RemoteEngineLink::RemoteEngineLink(RemoteEngineOptions options, QObject *parent)
     : EngineLink(parent)
     , m_options(std::move(options))
+    , m_client(AdminAddress{m_options.url, m_options.tls}, m_options.token)
     , m_network(new QNetworkAccessManager(this))
     , m_retry(new QTimer(this))
     , m_silence(new QTimer(this))
@@ -193,26 +142,8 @@ RemoteEngineLink::~RemoteEngineLink()
 
 std::optional<QUrl> RemoteEngineLink::parseUrl(const QString &text, QString *error)
 {
-    QString typed = text.trimmed();
-    if (!typed.contains(QStringLiteral("://")))
-        typed.prepend(QStringLiteral("http://"));
-    QUrl url(typed, QUrl::StrictMode);
-    const bool pathOk = url.path().isEmpty() || url.path() == u"/";
-    if (!url.userInfo().isEmpty()) {
-        // Never repeat what was typed: the user info may be a password.
-        *error = QStringLiteral("engine URL \"%1\" carries a user or token; give the token with --token-file, FULCRUM_TOKEN or the keychain, never in the URL")
-                     .arg(url.toString(QUrl::RemoveUserInfo));
-        return std::nullopt;
-    }
-    if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty() || !pathOk || url.hasQuery() || url.hasFragment()) {
-        *error = QStringLiteral("engine URL \"%1\" must be the admin API's address such as http://127.0.0.1:9900 (no token, path or query in it)").arg(text.trimmed());
-        return std::nullopt;
-    }
-    QUrl normal;
-    normal.setScheme(url.scheme());
-    normal.setHost(url.host());
-    normal.setPort(url.port(url.scheme() == u"http" ? 9900 : 443));
-    return normal;
+    const std::optional<AdminAddress> address = AdminAddress::parse(text, error);
+    return address ? std::optional<QUrl>(address->url) : std::nullopt;
 }
 
 QString RemoteEngineLink::keychainEntry(const QUrl &url)
@@ -220,17 +151,23 @@ QString RemoteEngineLink::keychainEntry(const QUrl &url)
     return QStringLiteral("fulcrumd:") + url.toString(QUrl::StripTrailingSlash);
 }
 
-void RemoteEngineLink::probe(const QUrl &url, const QByteArray &token, QObject *context, std::function<void(bool, const QString &)> done,
+void RemoteEngineLink::probe(const AdminAddress &address, const QByteArray &token, QObject *context, std::function<void(bool, const QString &)> done,
                              int timeoutMs)
 {
+    const AdminClient client(address, token);
+    if (!client.setupError().isEmpty()) {
+        QMetaObject::invokeMethod(context, [done = std::move(done), why = client.setupError()] { done(false, why); }, Qt::QueuedConnection);
+        return;
+    }
     auto *network = new QNetworkAccessManager(context);
-    QNetworkRequest request = makeRequest(url, QStringLiteral("/api/v1/pools"), token);
+    QNetworkRequest request = client.request(QStringLiteral("/api/v1/pools"));
     request.setTransferTimeout(timeoutMs);
-    QNetworkReply *reply = network->get(request);
-    QObject::connect(reply, &QNetworkReply::finished, context, [reply, network, url, done = std::move(done)] {
+    QNetworkReply *reply = client.send(*network, "GET", request);
+    QObject::connect(reply, &QNetworkReply::finished, context, [reply, network, client, done = std::move(done)] {
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         const QByteArray body = reply->readAll();
         const QJsonObject json = QJsonDocument::fromJson(body).object();
+        const QString url = client.url().toString();
         if (status == 200) {
             QStringList pools;
             int servers = 0;
@@ -238,12 +175,14 @@ void RemoteEngineLink::probe(const QUrl &url, const QByteArray &token, QObject *
                 pools.append(pool.toObject().value(QStringLiteral("name")).toString());
                 servers += int(pool.toObject().value(QStringLiteral("servers")).toArray().size());
             }
-            done(true, QStringLiteral("%1 answered: %2 pool(s) (%3), %4 server(s)")
-                           .arg(url.toString()).arg(pools.size()).arg(pools.join(QStringLiteral(", "))).arg(servers));
+            QString text = QStringLiteral("%1 answered: %2 pool(s) (%3), %4 server(s)").arg(url).arg(pools.size()).arg(pools.join(QStringLiteral(", "))).arg(servers);
+            if (client.address().isUnencryptedRemote())
+                text += tr("; unencrypted: the token and lock data cross the network in clear (set admin.tls on the engine and use https://)");
+            done(true, text);
         } else if (status == 0) {
-            done(false, transportError(url, reply));
+            done(false, client.transportError(reply));
         } else {
-            done(false, statusText(url, status, engineMessage(json, body, status)));
+            done(false, client.statusError(status, body));
         }
         reply->deleteLater();
         network->deleteLater();
@@ -253,6 +192,14 @@ void RemoteEngineLink::probe(const QUrl &url, const QByteArray &token, QObject *
 QString RemoteEngineLink::description() const
 {
     return tr("fulcrumd %1 at %2").arg(m_options.name, m_options.url.toString());
+}
+
+QString RemoteEngineLink::transportWarning() const
+{
+    if (!m_client.address().isUnencryptedRemote())
+        return {};
+    return tr("%1 unencrypted: its token and lock data cross the network in clear; set admin.tls on the engine and connect with https://")
+        .arg(m_options.name);
 }
 
 void RemoteEngineLink::setLinkState(LinkState state, const QString &detail)
@@ -269,12 +216,18 @@ void RemoteEngineLink::connectStream()
     if (m_stream)
         return;
     setLinkState(LinkState::Connecting, tr("connecting to %1").arg(m_options.url.toString()));
-    m_buffer.clear();
+    m_sse.clear();
     ++m_generation;
     QMetaObject::invokeMethod(m_decoder, [decoder = m_decoder] { decoder->reconnected(); }, Qt::QueuedConnection);
-    QNetworkRequest request = makeRequest(m_options.url, QStringLiteral("/api/v1/stream"), m_options.token);
+    if (!m_client.setupError().isEmpty()) {
+        // TLS files that cannot be read do not fix themselves soon: say so, and look again later.
+        setLinkState(LinkState::Disconnected, m_client.setupError());
+        m_retry->start(m_options.maxBackoffMs);
+        return;
+    }
+    QNetworkRequest request = m_client.request(QStringLiteral("/api/v1/stream"));
     request.setRawHeader("Accept", "text/event-stream");
-    m_stream = m_network->get(request);
+    m_stream = m_client.send(*m_network, "GET", request);
     connect(m_stream, &QNetworkReply::readyRead, this, &RemoteEngineLink::onStreamData);
     connect(m_stream, &QNetworkReply::finished, this, &RemoteEngineLink::onStreamFinished);
     m_silence->start();
@@ -287,25 +240,13 @@ void RemoteEngineLink::onStreamData()
     if (m_stream->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 200)
         return;   // an error body: read whole when the reply finishes
     m_silence->start();
-    m_buffer += m_stream->readAll();
-    if (m_buffer.size() > kMaxMessageBytes && !m_buffer.contains("\n\n")) {
-        m_stream->setProperty("oversized", true);
-        m_stream->abort();
-        return;
-    }
-    qsizetype end;
-    while ((end = m_buffer.indexOf("\n\n")) >= 0) {
-        QByteArray type;
-        QByteArray data;
-        for (const QByteArray &line : m_buffer.left(end).split('\n')) {
-            if (line.startsWith("event:"))
-                type = line.mid(6).trimmed();
-            else if (line.startsWith("data:"))
-                data += line.mid(line.startsWith("data: ") ? 6 : 5);
-        }
-        m_buffer.remove(0, end + 2);
+    m_sse.feed(m_stream->readAll(), [this](const QByteArray &type, const QByteArray &data) {
         QMetaObject::invokeMethod(m_decoder, [decoder = m_decoder, generation = m_generation, type, data] { decoder->decode(generation, type, data); },
                                   Qt::QueuedConnection);
+    });
+    if (m_sse.pending() > kMaxMessageBytes) {
+        m_stream->setProperty("oversized", true);
+        m_stream->abort();
     }
 }
 
@@ -327,9 +268,9 @@ void RemoteEngineLink::onStreamFinished()
         why = tr("%1 closed the stream (engine stopping or restarting?)").arg(m_options.url.toString());
     } else if (status != 0) {
         const QByteArray body = reply->readAll();
-        why = statusText(m_options.url, status, engineMessage(QJsonDocument::fromJson(body).object(), body, status));
+        why = m_client.statusError(status, body);
     } else {
-        why = transportError(m_options.url, reply);
+        why = m_client.transportError(reply);
     }
     if (m_state == LinkState::Connected) {
         flushEvents();
@@ -653,29 +594,27 @@ void RemoteEngineLink::flushEvents()
 
 void RemoteEngineLink::request(const QByteArray &method, const QString &path, const QJsonObject &body, std::function<void(const Answer &)> done)
 {
-    const qsizetype q = path.indexOf(u'?');
-    QNetworkRequest request = makeRequest(m_options.url, q < 0 ? path : path.left(q), m_options.token);
-    if (q >= 0) {
-        QUrl url = request.url();
-        url.setQuery(path.mid(q + 1));
-        request.setUrl(url);
-    }
+    QNetworkRequest request = m_client.request(path);
     request.setTransferTimeout(kCommandTimeoutMs);
     QByteArray payload;
     if (!body.isEmpty()) {
         payload = QJsonDocument(body).toJson(QJsonDocument::Compact);
         request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
     }
-    QNetworkReply *reply = m_network->sendCustomRequest(request, method, payload);
+    if (!m_client.setupError().isEmpty()) {
+        QMetaObject::invokeMethod(this, [done = std::move(done), why = m_client.setupError()] { done(Answer{0, {}, why}); }, Qt::QueuedConnection);
+        return;
+    }
+    QNetworkReply *reply = m_client.send(*m_network, method, request, payload);
     connect(reply, &QNetworkReply::finished, this, [this, reply, done = std::move(done)] {
         Answer answer;
         answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         const QByteArray bytes = reply->readAll();
         answer.json = QJsonDocument::fromJson(bytes).object();
         if (answer.status == 0)
-            answer.error = transportError(m_options.url, reply);
+            answer.error = m_client.transportError(reply);
         else if (answer.status >= 300)
-            answer.error = statusText(m_options.url, answer.status, engineMessage(answer.json, bytes, answer.status));
+            answer.error = m_client.statusError(answer.status, bytes);
         reply->deleteLater();
         done(answer);
     });
@@ -874,12 +813,9 @@ void RemoteEngineLink::fetchReportFile(quint64 id, const QUrlQuery &query, const
         done(false, tr("cannot write %1: %2; choose another folder").arg(path, file->errorString()), 0);
         return;
     }
-    QNetworkRequest request = makeRequest(m_options.url, QStringLiteral("/api/v1/report"), m_options.token);
-    QUrl url = request.url();
-    url.setQuery(query);
-    request.setUrl(url);
+    QNetworkRequest request = m_client.request(QStringLiteral("/api/v1/report?") + query.toString(QUrl::FullyEncoded));
     request.setTransferTimeout(kReportSilenceMs);
-    QNetworkReply *reply = m_network->get(request);
+    QNetworkReply *reply = m_client.send(*m_network, "GET", request);
     m_reports.insert(id, reply);
     connect(reply, &QNetworkReply::readyRead, this, [reply, file] {
         if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 200)
@@ -903,8 +839,7 @@ void RemoteEngineLink::fetchReportFile(quint64 id, const QUrlQuery &query, const
         if (status != 200) {
             file->cancelWriting();
             const QByteArray body = reply->readAll();
-            done(false, status == 0 ? transportError(m_options.url, reply)
-                                    : statusText(m_options.url, status, engineMessage(QJsonDocument::fromJson(body).object(), body, status)), 0);
+            done(false, status == 0 ? m_client.transportError(reply) : m_client.statusError(status, body), 0);
             return;
         }
         file->write(reply->readAll());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "admin/adminclient.h"
 #include "engine/enginelink.h"
 #include "engine/linkfigures.h"
 
@@ -26,7 +27,8 @@ class SecretStore;
 struct RemoteEngineOptions
 {
     QString name;                 // what the console calls this engine ("east"); empty: host:port
-    QUrl url;                     // admin API base, http://host:port
+    QUrl url;                     // admin API base, http(s)://host:port
+    ClientTlsFiles tls;           // https: the CA, client certificate or pin written in the address
     QByteArray token;             // bearer token (admin, or read-only for a viewer); in memory only
     int maxBackoffMs = 15'000;    // reconnect waits double from 500 ms up to this
     int silenceMs = 10'000;       // no message on the stream this long: the connection is dead
@@ -66,16 +68,21 @@ public:
     explicit RemoteEngineLink(RemoteEngineOptions options, QObject *parent = nullptr);
     ~RemoteEngineLink() override;
 
-    // "http://host:port" from what an operator typed ("host:port" is taken as http); nullopt
-    // with a message naming the input and the fix when it is not an http URL without a token.
+    // "http(s)://host:port" from what an operator typed ("host:port" is taken as http), without
+    // its TLS items (AdminAddress::parse keeps them); nullopt with a message naming the input
+    // and the fix when it is not an admin API address without a token.
     static std::optional<QUrl> parseUrl(const QString &text, QString *error);
     // The keychain entry of an engine's token, shared by the console and fulcrumctl:
     // "fulcrumd:http://host:port".
     static QString keychainEntry(const QUrl &url);
     // One GET /api/v1/pools with the token ("test connection"); done(ok, message for a
     // person) runs later on context's thread, at most once, within timeoutMs.
-    static void probe(const QUrl &url, const QByteArray &token, QObject *context, std::function<void(bool, const QString &)> done,
+    static void probe(const AdminAddress &address, const QByteArray &token, QObject *context, std::function<void(bool, const QString &)> done,
                       int timeoutMs = 10'000);
+    static void probe(const QUrl &url, const QByteArray &token, QObject *context, std::function<void(bool, const QString &)> done, int timeoutMs = 10'000)
+    {
+        probe(AdminAddress{url, {}}, token, context, std::move(done), timeoutMs);
+    }
 
     LinkState state() const override { return m_state; }
     QString description() const override;
@@ -84,6 +91,7 @@ public:
     QString name() const { return m_options.name; }
     QUrl url() const { return m_options.url; }
     QString stateDetail() const { return m_stateDetail; }
+    QString transportWarning() const override;
 
     quint64 setWeight(const QString &pool, const QString &server, int weight) override;
     quint64 setState(const QString &pool, const QString &server, BackendState state) override;
@@ -133,9 +141,10 @@ private:
     const ServerStatus *lastServer(const QString &pool, const QString &server) const;
 
     RemoteEngineOptions m_options;
+    AdminClient m_client;          // the requests, their TLS and their errors
     QNetworkAccessManager *m_network;
     QPointer<QNetworkReply> m_stream;
-    QByteArray m_buffer;
+    SseReader m_sse;
     QTimer *m_retry;
     QTimer *m_silence;
     int m_backoffMs = 0;
