@@ -531,6 +531,13 @@ void MainWindow::setLinkState(LinkState state, const QString &detail)
     case LinkState::Disconnected: text = tr("Engine: disconnected"); break;
     }
     m_engineLabel->setText(detail.isEmpty() ? text : tr("%1 (%2)").arg(text, detail));
+    // An engine reached over plain http across the network: said in red, whatever its state.
+    const QString warning = m_link ? m_link->transportWarning() : QString();
+    if (!warning.isEmpty()) {
+        m_engineLabel->setText(tr("%1 — UNENCRYPTED").arg(m_engineLabel->text()));
+        m_engineLabel->setToolTip(warning);
+    }
+    m_engineLabel->setStyleSheet(warning.isEmpty() ? QString() : QStringLiteral("QLabel { background: #c62828; color: white; font-weight: bold; border-radius: 3px; padding: 0 4px; }"));
 }
 
 void MainWindow::setLockEndpointState(const QString &endpoint, LinkState state, const QString &detail)

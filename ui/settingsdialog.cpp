@@ -1,5 +1,6 @@
 #include "settingsdialog.h"
 
+#include "admin/adminclient.h"
 #include "engine/capacityguard.h"
 #include "locks/lockbackends.h"
 #include "engine/enginelink.h"
@@ -12,6 +13,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
@@ -148,7 +150,13 @@ QWidget *SettingsDialog::createEngines()
     row->addWidget(add);
     row->addWidget(remove);
     row->addWidget(m_engineToken, 1);
+    m_trustEngine = new QPushButton(tr("Trust certificate…"), box);
+    m_trustEngine->setObjectName(QStringLiteral("trustEngine"));
+    m_trustEngine->setToolTip(tr("Shows the certificate the selected https engine presents; after you compare its fingerprint with the one on the "
+                                 "engine's host, pins it in the address (pin=sha256:…)"));
+    m_trustEngine->hide();
     row->addWidget(m_testEngine);
+    row->addWidget(m_trustEngine);
     layout->addLayout(row);
 
     connect(add, &QPushButton::clicked, this, [this] {
@@ -167,6 +175,7 @@ QWidget *SettingsDialog::createEngines()
     });
     connect(m_engines, &QTableWidget::currentCellChanged, this, [this] { updateTokenField(); });
     connect(m_testEngine, &QPushButton::clicked, this, [this] { testEngine(); });
+    connect(m_trustEngine, &QPushButton::clicked, this, [this] { trustEngineCertificate(); });
     return box;
 }
 
@@ -289,6 +298,51 @@ void SettingsDialog::testEngine()
             return;
         m_testEngine->setEnabled(true);
         m_message->setText(ok ? tr("Engine %1 works: %2").arg(name, message) : tr("Engine %1 failed: %2").arg(name, message));
+        // A certificate no CA of this console has signed: offer to look at it and pin it.
+        m_trustEngine->setVisible(!ok && message.contains(u"pin=sha256:"));
+    });
+}
+
+void SettingsDialog::trustEngineCertificate()
+{
+    const int row = m_engines->currentRow() >= 0 ? m_engines->currentRow() : 0;
+    QTableWidgetItem *cell = m_engines->item(row, 1);
+    QString why;
+    const std::optional<AdminAddress> address = cell ? AdminAddress::parse(cell->text(), &why) : std::nullopt;
+    if (!address || address->url.scheme() != u"https") {
+        m_message->setText(address ? tr("Only an https engine has a certificate to trust.") : why);
+        return;
+    }
+    m_trustEngine->setEnabled(false);
+    AdminClient::peekCertificate(address->url, this, [this, row, address = *address](const QSslCertificate &certificate, const QString &error) {
+        m_trustEngine->setEnabled(true);
+        if (certificate.isNull()) {
+            m_message->setText(error);
+            return;
+        }
+        const QString fingerprint = tlsFingerprint(certificate);
+        QMessageBox ask(QMessageBox::Warning, tr("Trust this certificate?"),
+                        tr("%1 presents a certificate that no CA this console trusts has signed.").arg(address.url.toString()), QMessageBox::NoButton, this);
+        ask.setInformativeText(
+            tr("Subject: %1\nIssuer: %2\nValid: %3 to %4 (UTC)\n\nSHA-256 fingerprint:\n%5\n\nCompare it with the engine's own, on its host:\n"
+               "openssl x509 -noout -fingerprint -sha256 -in CERT\n\nTrust exactly this certificate? The pin is kept in the engine's address; "
+               "a new certificate will have to be trusted again.")
+                .arg(certificate.subjectInfo(QSslCertificate::CommonName).join(QStringLiteral(", ")),
+                     certificate.issuerInfo(QSslCertificate::CommonName).join(QStringLiteral(", ")),
+                     certificate.effectiveDate().toUTC().toString(Qt::ISODate), certificate.expiryDate().toUTC().toString(Qt::ISODate),
+                     fingerprint.mid(7)));
+        QPushButton *trust = ask.addButton(tr("Trust this certificate"), QMessageBox::AcceptRole);
+        ask.addButton(QMessageBox::Cancel);
+        ask.setDefaultButton(QMessageBox::Cancel);
+        ask.exec();
+        if (ask.clickedButton() != trust)
+            return;
+        AdminAddress pinned = address;
+        pinned.tls.pinSha256 = tlsFingerprintDigest(certificate);
+        if (QTableWidgetItem *cell = m_engines->item(row, 1))
+            cell->setText(pinned.toString());
+        m_trustEngine->hide();
+        m_message->setText(tr("Pinned %1 for %2; Save keeps it. Test the engine again to check.").arg(fingerprint, address.url.toString()));
     });
 }
 

@@ -60,6 +60,7 @@ public:
     QTableWidget *enginesTable() const { return m_engines; }
     QLineEdit *engineTokenField() const { return m_engineToken; }
     QPushButton *testEngineButton() const { return m_testEngine; }
+    QPushButton *trustEngineButton() const { return m_trustEngine; }
     // Adds a row to the engines table (what the Add button does, with the values typed).
     void addEngineRow(const QString &name, const QString &url, const QString &kind = QStringLiteral("fulcrumd"));
     QString message() const;
@@ -70,6 +71,9 @@ public:
     // /api/v1/pools; a HAProxy: `show info`; an httpd: its manager), with the secret typed
     // for it, or else the one in the keychain. The answer shows under the form.
     void testEngine();
+    // Trust on first use: shows the certificate of the selected https engine and, when the
+    // operator says its fingerprint is the one on the engine's host, pins it in the address.
+    void trustEngineCertificate();
     // Saves everything; false with a message naming the field and the fix when it cannot.
     bool save(QString *error);
 
@@ -89,6 +93,7 @@ private:
     QTableWidget *m_engines = nullptr;
     QLineEdit *m_engineToken = nullptr;
     QPushButton *m_testEngine = nullptr;
+    QPushButton *m_trustEngine = nullptr;  // shown when a test found a certificate nothing trusts
     int m_engineProbe = 0;        // answers of older probes are dropped
     QPlainTextEdit *m_endpoints = nullptr;
     QLineEdit *m_patterns = nullptr;
