@@ -36,7 +36,12 @@ FulcrumdProcess::~FulcrumdProcess()
 
 QUrl FulcrumdProcess::adminUrl() const
 {
-    return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_adminPort));
+    return QUrl(QStringLiteral("%1://127.0.0.1:%2").arg(m_options.adminTls.isEmpty() ? QStringLiteral("http") : QStringLiteral("https")).arg(m_adminPort));
+}
+
+QString FulcrumdProcess::logFile() const
+{
+    return m_dir.filePath(QStringLiteral("fulcrumd.log"));
 }
 
 QString FulcrumdProcess::tokenFile() const
@@ -63,6 +68,11 @@ bool FulcrumdProcess::start(QString *log)
         {QStringLiteral("proxy"), QJsonObject{{QStringLiteral("workers"), 1}, {QStringLiteral("stop_timeout"), QStringLiteral("2s")}}},
         {QStringLiteral("state_dir"), m_dir.filePath(QStringLiteral("state"))},
     };
+    if (!m_options.adminTls.isEmpty()) {
+        QJsonObject admin = config.value(QStringLiteral("admin")).toObject();
+        admin.insert(QStringLiteral("tls"), m_options.adminTls);
+        config.insert(QStringLiteral("admin"), admin);
+    }
     if (m_options.redisPort) {
         config.insert(QStringLiteral("redis"), QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("cache")},
                                                                       {QStringLiteral("url"), QStringLiteral("redis://127.0.0.1:%1").arg(m_options.redisPort)},
@@ -78,7 +88,7 @@ bool FulcrumdProcess::start(QString *log)
     file.close();
 
     // Its log goes to a file: a pipe nobody reads during a long test would fill and stall it.
-    const QString logPath = m_dir.filePath(QStringLiteral("fulcrumd.log"));
+    const QString logPath = logFile();
     QFile::remove(logPath);
     m_process.setStandardOutputFile(QProcess::nullDevice());
     m_process.setStandardErrorFile(logPath);
@@ -86,8 +96,11 @@ bool FulcrumdProcess::start(QString *log)
     m_process.start(binaryPath(QStringLiteral("fulcrumd")), {QStringLiteral("--config"), path});
     QDeadlineTimer deadline(15'000);
     while (!log->contains(u"admin API on http")) {
-        if (deadline.hasExpired() || m_process.state() == QProcess::NotRunning)
+        if (deadline.hasExpired() || m_process.state() == QProcess::NotRunning) {
+            m_process.waitForFinished(100);
+            *log = QString::fromUtf8(readTrimmed(logPath));
             return false;
+        }
         m_process.waitForFinished(50);
         *log = QString::fromUtf8(readTrimmed(logPath));
     }

@@ -23,6 +23,7 @@ public:
         QString pool = QStringLiteral("web");
         QList<std::pair<QString, quint16>> servers;   // name, loopback port
         quint16 redisPort = 0;                         // 0: no lock endpoint
+        QJsonObject adminTls;                          // "admin": {"tls": ...}; empty: plain http
     };
 
     explicit FulcrumdProcess(Options options);
@@ -30,19 +31,23 @@ public:
     FulcrumdProcess(const FulcrumdProcess &) = delete;
     FulcrumdProcess &operator=(const FulcrumdProcess &) = delete;
 
-    // Starts it and waits for the admin API; false with its log in *log on failure.
+    // Starts it and waits for the admin API; false with its log in *log on failure (also when
+    // it exited: *log says why).
     bool start(QString *log);
     void stop();      // SIGTERM, then SIGKILL after 10 s
     bool isRunning() const { return m_process.state() != QProcess::NotRunning; }
 
     quint16 adminPort() const { return m_adminPort; }
     quint16 proxyPort() const { return m_proxyPort; }
-    QUrl adminUrl() const;
+    QUrl adminUrl() const;          // https:// with adminTls
+    void setAdminTls(const QJsonObject &tls) { m_options.adminTls = tls; }
     QByteArray token() const { return m_token; }
     QByteArray readOnlyToken() const { return m_readOnlyToken; }
     QString tokenFile() const;
+    QString logFile() const;        // what it wrote to stderr: its events
 
-    // One blocking request to the admin API with the admin token; the JSON answer (empty on failure).
+    // One blocking request to the admin API with the admin token (plain http only); the JSON
+    // answer (empty on failure).
     QJsonObject request(const QByteArray &method, const QByteArray &path, const QByteArray &body = {}, int *status = nullptr) const;
     // GET /api/v1/pools/POOL/servers/NAME: the engine's own view of one server.
     QJsonObject server(const QString &name) const;

@@ -1,0 +1,366 @@
+// The admin API over TLS, against real fulcrumd processes with certificates the test makes with
+// the OpenSSL command line: fulcrumctl and the console's remote link over https with a CA, a
+// pin, a client certificate (mutual TLS); refused with a wrong CA, an expired certificate, no
+// client certificate, plain http to a TLS port; a key that is not the certificate's stops
+// fulcrumd at start with the file named.
+#include "admin/adminclient.h"
+#include "engine/remoteenginelink.h"
+#include "freeport.h"
+#include "fulcrumdprocess.h"
+#include "programs.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QSslCertificate>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace fulcrum;
+using namespace fulcrum::test;
+
+class TestAdminTls : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void addressesParse_data();
+    void addressesParse();
+    void fulcrumctlWithTheCa();
+    void wrongCaIsRefusedWithTheFingerprint();
+    void pinTrustsOneCertificate();
+    void plainHttpToTheTlsPortSaysHttps();
+    void remoteLinkOverHttps();
+    void consoleProgramOverHttps();
+    void probeNamesAnUnencryptedRemoteEngine();
+    void expiredCertificateIsRefused();
+    void mutualTlsNeedsTheClientCertificate();
+    void keyOfAnotherCertificateStopsTheStart();
+    void readableKeyStopsTheStart();
+
+private:
+    bool openssl(const QStringList &arguments, const QString &faketime = QString());
+    // A key and a certificate signed by `ca` (SAN IP:127.0.0.1), valid `days` from now, or
+    // made as if today were `faketime` ("2020-01-01 00:00:00": long expired).
+    bool makeSigned(const QString &name, const QString &ca, const QString &usage, int days = 3650, const QString &faketime = QString());
+    QString file(const QString &name) const { return m_dir.filePath(name); }
+    QJsonObject tls(const QString &cert, const QString &key, const QString &clientCa = QString()) const;
+    // fulcrumctl backends list over the given engine address.
+    ProgramRun backends(const QString &address, const FulcrumdProcess &engine);
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<FulcrumdProcess> m_engine;   // TLS with server.pem, no client certificates
+    QString m_fingerprint;                       // of server.pem, "sha256:AB:CD:…"
+};
+
+bool TestAdminTls::openssl(const QStringList &arguments, const QString &faketime)
+{
+    const ProgramRun run = faketime.isEmpty() ? runProgram(QStringLiteral("openssl"), arguments, componentEnvironment())
+                                              : runProgram(QStringLiteral("faketime"), QStringList{faketime, QStringLiteral("openssl")} + arguments,
+                                                           componentEnvironment());
+    if (run.exitCode != 0)
+        qWarning("openssl %s failed: %s", qPrintable(arguments.join(u' ')), qPrintable(run.err));
+    return run.exitCode == 0;
+}
+
+bool TestAdminTls::makeSigned(const QString &name, const QString &ca, const QString &usage, int days, const QString &faketime)
+{
+    QFile ext(file(name + QStringLiteral(".ext")));
+    if (!ext.open(QIODevice::WriteOnly))
+        return false;
+    ext.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=" + usage.toLatin1() + "\n");
+    ext.close();
+    const bool ok = openssl({QStringLiteral("req"), QStringLiteral("-newkey"), QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
+                             QStringLiteral("ec_paramgen_curve:prime256v1"), QStringLiteral("-nodes"), QStringLiteral("-keyout"), file(name + QStringLiteral(".key")),
+                             QStringLiteral("-out"), file(name + QStringLiteral(".csr")), QStringLiteral("-subj"), QStringLiteral("/CN=%1").arg(name)})
+                    && openssl({QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"), file(name + QStringLiteral(".csr")), QStringLiteral("-CA"),
+                                file(ca + QStringLiteral(".pem")), QStringLiteral("-CAkey"), file(ca + QStringLiteral(".key")), QStringLiteral("-CAcreateserial"),
+                                QStringLiteral("-out"), file(name + QStringLiteral(".pem")), QStringLiteral("-days"), QString::number(days),
+                                QStringLiteral("-extfile"), file(name + QStringLiteral(".ext"))},
+                               faketime);
+    QFile::setPermissions(file(name + QStringLiteral(".key")), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    return ok;
+}
+
+QJsonObject TestAdminTls::tls(const QString &cert, const QString &key, const QString &clientCa) const
+{
+    QJsonObject o{{QStringLiteral("cert"), file(cert)}, {QStringLiteral("key"), file(key)}};
+    if (!clientCa.isEmpty())
+        o.insert(QStringLiteral("client_ca"), file(clientCa));
+    return o;
+}
+
+ProgramRun TestAdminTls::backends(const QString &address, const FulcrumdProcess &engine)
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("FULCRUM_TOKEN"));
+    return runProgram(binaryPath(QStringLiteral("fulcrumctl")),
+                      {QStringLiteral("backends"), QStringLiteral("list"), QStringLiteral("--engine"), address, QStringLiteral("--token-file"), engine.tokenFile()},
+                      env, {}, 20'000);
+}
+
+void TestAdminTls::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    // Two CAs; a server certificate and a client certificate from the first.
+    for (const QString &ca : {QStringLiteral("ca"), QStringLiteral("other-ca")}) {
+        QVERIFY(openssl({QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"), QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
+                         QStringLiteral("ec_paramgen_curve:prime256v1"), QStringLiteral("-nodes"), QStringLiteral("-keyout"), file(ca + QStringLiteral(".key")),
+                         QStringLiteral("-out"), file(ca + QStringLiteral(".pem")), QStringLiteral("-days"), QStringLiteral("3650"), QStringLiteral("-subj"),
+                         QStringLiteral("/CN=Fulcrum test %1").arg(ca)}));
+    }
+    QVERIFY(makeSigned(QStringLiteral("server"), QStringLiteral("ca"), QStringLiteral("serverAuth")));
+    QVERIFY(makeSigned(QStringLiteral("client"), QStringLiteral("ca"), QStringLiteral("clientAuth")));
+    const QList<QSslCertificate> server = QSslCertificate::fromPath(file(QStringLiteral("server.pem")));
+    QCOMPARE(server.size(), 1);
+    m_fingerprint = tlsFingerprint(server.first());
+
+    FulcrumdProcess::Options options;
+    options.servers = {{QStringLiteral("app1"), freeLoopbackPort()}};
+    options.adminTls = tls(QStringLiteral("server.pem"), QStringLiteral("server.key"));
+    m_engine = std::make_unique<FulcrumdProcess>(options);
+    QString log;
+    QVERIFY2(m_engine->start(&log), qPrintable(log));
+    QVERIFY2(log.contains(u"admin API on https://") && log.contains(m_fingerprint.mid(7)), qPrintable(log));
+}
+
+void TestAdminTls::cleanupTestCase()
+{
+    m_engine.reset();
+}
+
+void TestAdminTls::addressesParse_data()
+{
+    QTest::addColumn<QString>("typed");
+    QTest::addColumn<QString>("normal");    // empty: refused
+    QTest::addColumn<QString>("error");     // a part of the refusal
+    QTest::newRow("https with a CA") << QStringLiteral("https://lb1:9900?ca=/etc/fulcrum/ca.pem") << QStringLiteral("https://lb1:9900?ca=/etc/fulcrum/ca.pem") << QString();
+    QTest::newRow("https default port") << QStringLiteral("https://lb1") << QStringLiteral("https://lb1:9900") << QString();
+    QTest::newRow("pin with colons, lower case")
+        << QStringLiteral("https://lb1:9900?pin=sha256:") + QStringLiteral("ab:").repeated(31) + QStringLiteral("ab")
+        << QStringLiteral("https://lb1:9900?pin=sha256:") + QStringLiteral("AB").repeated(32) << QString();
+    QTest::newRow("short pin") << QStringLiteral("https://lb1:9900?pin=sha256:abcd") << QString() << QStringLiteral("not a certificate fingerprint");
+    QTest::newRow("CA on http") << QStringLiteral("http://lb1:9900?ca=/tmp/ca.pem") << QString() << QStringLiteral("write https://");
+    QTest::newRow("cert without key") << QStringLiteral("https://lb1:9900?cert=/tmp/c.pem") << QString() << QStringLiteral("needs its key");
+    QTest::newRow("unknown item") << QStringLiteral("https://lb1:9900?verify=no") << QString() << QStringLiteral("verify=no");
+}
+
+void TestAdminTls::addressesParse()
+{
+    QFETCH(QString, typed);
+    QFETCH(QString, normal);
+    QFETCH(QString, error);
+    QString why;
+    const std::optional<AdminAddress> address = AdminAddress::parse(typed, &why);
+    if (normal.isEmpty()) {
+        QVERIFY(!address);
+        QVERIFY2(why.contains(error), qPrintable(why));
+        return;
+    }
+    QVERIFY2(address, qPrintable(why));
+    QCOMPARE(address->toString(), normal);
+    QCOMPARE(AdminAddress::parse(address->toString(), &why)->toString(), normal);
+    // One token per engine, whatever its TLS items.
+    QCOMPARE(RemoteEngineLink::keychainEntry(address->url), QStringLiteral("fulcrumd:") + address->url.toString());
+}
+
+void TestAdminTls::fulcrumctlWithTheCa()
+{
+    const ProgramRun run = backends(m_engine->adminUrl().toString() + QStringLiteral("?ca=") + file(QStringLiteral("ca.pem")), *m_engine);
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    QVERIFY2(run.out.contains(u"app1"), qPrintable(run.out));
+}
+
+void TestAdminTls::wrongCaIsRefusedWithTheFingerprint()
+{
+    // The system's CAs do not know the test CA either.
+    for (const QString &address : {m_engine->adminUrl().toString() + QStringLiteral("?ca=") + file(QStringLiteral("other-ca.pem")), m_engine->adminUrl().toString()}) {
+        const ProgramRun run = backends(address, *m_engine);
+        QCOMPARE(run.exitCode, 4);
+        QVERIFY2(run.err.contains(u"not signed by a CA this side trusts") && run.err.contains(m_fingerprint) && run.err.contains(u"pin="), qPrintable(run.err));
+        QVERIFY2(!run.out.contains(u"app1"), qPrintable(run.out));
+    }
+}
+
+void TestAdminTls::pinTrustsOneCertificate()
+{
+    const ProgramRun pinned = backends(m_engine->adminUrl().toString() + QStringLiteral("?pin=") + m_fingerprint, *m_engine);
+    QVERIFY2(pinned.exitCode == 0, qPrintable(pinned.err));
+    QVERIFY2(pinned.out.contains(u"app1"), qPrintable(pinned.out));
+    // The pin of another certificate (the client's) does not open the door.
+    const QString other = tlsFingerprint(QSslCertificate::fromPath(file(QStringLiteral("client.pem"))).first());
+    const ProgramRun wrong = backends(m_engine->adminUrl().toString() + QStringLiteral("?pin=") + other, *m_engine);
+    QCOMPARE(wrong.exitCode, 4);
+    QVERIFY2(wrong.err.contains(m_fingerprint), qPrintable(wrong.err));
+}
+
+void TestAdminTls::plainHttpToTheTlsPortSaysHttps()
+{
+    const ProgramRun run = backends(QStringLiteral("http://127.0.0.1:%1").arg(m_engine->adminPort()), *m_engine);
+    QCOMPARE(run.exitCode, 4);
+    QVERIFY2(run.err.contains(u"https://"), qPrintable(run.err));
+    // The server is still there for the next client.
+    QVERIFY(m_engine->isRunning());
+    QCOMPARE(backends(m_engine->adminUrl().toString() + QStringLiteral("?ca=") + file(QStringLiteral("ca.pem")), *m_engine).exitCode, 0);
+}
+
+void TestAdminTls::remoteLinkOverHttps()
+{
+    // The console's link, as Settings → Engines makes it from the address.
+    QString why;
+    const std::optional<AdminAddress> address = AdminAddress::parse(m_engine->adminUrl().toString() + QStringLiteral("?pin=") + m_fingerprint, &why);
+    QVERIFY2(address, qPrintable(why));
+    RemoteEngineOptions options;
+    options.name = QStringLiteral("tls");
+    options.url = address->url;
+    options.tls = address->tls;
+    options.token = m_engine->token();
+    RemoteEngineLink link(options);
+    QSignalSpy snapshots(&link, &EngineLink::snapshotReady);
+    QVERIFY2(snapshots.wait(10'000), qPrintable(link.stateDetail()));
+    QCOMPARE(link.state(), LinkState::Connected);
+    const LinkSnapshot snapshot = snapshots.last().first().value<LinkSnapshot>();
+    QVERIFY(snapshot.indexOf(QStringLiteral("web"), QStringLiteral("app1")) >= 0);
+
+    // Without the pin the link says why it cannot connect, with the fingerprint to check.
+    options.tls = {};
+    RemoteEngineLink refused(options);
+    QVERIFY(QTest::qWaitFor([&] { return refused.stateDetail().contains(m_fingerprint); }, 10'000));
+    QVERIFY(refused.state() != LinkState::Connected);
+}
+
+void TestAdminTls::consoleProgramOverHttps()
+{
+    // The console program, offscreen, attached from its command line with the CA: it saves its
+    // views after four snapshots came over https, so its exit means it was connected.
+    QTemporaryDir home;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), home.filePath(QStringLiteral("config")));
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.remove(QStringLiteral("FULCRUM_TOKEN"));
+    const QString shots = home.filePath(QStringLiteral("shots"));
+    const ProgramRun run = runProgram(binaryPath(QStringLiteral("fulcrum")),
+                                      {QStringLiteral("--engine"), QStringLiteral("tls=") + m_engine->adminUrl().toString() + QStringLiteral("?ca=") + file(QStringLiteral("ca.pem")),
+                                       QStringLiteral("--token-file"), m_engine->tokenFile(), QStringLiteral("--screenshot"), shots,
+                                       QStringLiteral("--screenshot-after"), QStringLiteral("4")},
+                                      env, {}, 60'000);
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    QVERIFY(QFile::exists(shots + QStringLiteral("/console-servers.png")));
+}
+
+void TestAdminTls::probeNamesAnUnencryptedRemoteEngine()
+{
+    QString why;
+    QVERIFY(AdminAddress::parse(QStringLiteral("http://10.1.2.3:9900"), &why)->isUnencryptedRemote());
+    QVERIFY(!AdminAddress::parse(QStringLiteral("http://127.0.0.1:9900"), &why)->isUnencryptedRemote());
+    QVERIFY(!AdminAddress::parse(QStringLiteral("http://[::1]:9900"), &why)->isUnencryptedRemote());
+    QVERIFY(!AdminAddress::parse(QStringLiteral("https://10.1.2.3:9900"), &why)->isUnencryptedRemote());
+    // The console's link says so (checked before its first event-loop turn: it never dials out).
+    {
+        RemoteEngineOptions options;
+        options.name = QStringLiteral("far");
+        options.url = QUrl(QStringLiteral("http://10.1.2.3:9900"));
+        RemoteEngineLink far(options);
+        QVERIFY2(far.transportWarning().contains(u"far unencrypted") && far.transportWarning().contains(u"admin.tls"), qPrintable(far.transportWarning()));
+        options.url = m_engine->adminUrl();
+        RemoteEngineLink near(options);
+        QVERIFY(near.transportWarning().isEmpty());
+    }
+    // "Test connection" over https with the CA: answers, and does not call it unencrypted.
+    bool done = false;
+    bool ok = false;
+    QString message;
+    RemoteEngineLink::probe(*AdminAddress::parse(m_engine->adminUrl().toString() + QStringLiteral("?ca=") + file(QStringLiteral("ca.pem")), &why),
+                            m_engine->token(), this, [&](bool good, const QString &text) {
+                                done = true;
+                                ok = good;
+                                message = text;
+                            });
+    QVERIFY(QTest::qWaitFor([&] { return done; }, 10'000));
+    QVERIFY2(ok && message.contains(u"1 pool(s)") && !message.contains(u"unencrypted"), qPrintable(message));
+}
+
+void TestAdminTls::expiredCertificateIsRefused()
+{
+    QVERIFY(makeSigned(QStringLiteral("expired"), QStringLiteral("ca"), QStringLiteral("serverAuth"), 2, QStringLiteral("2020-01-01 00:00:00")));
+    FulcrumdProcess::Options options;
+    options.servers = {{QStringLiteral("app1"), freeLoopbackPort()}};
+    options.adminTls = tls(QStringLiteral("expired.pem"), QStringLiteral("expired.key"));
+    FulcrumdProcess engine(options);
+    QString log;
+    // It starts (the proxy must serve whatever the admin certificate's date), and says so.
+    QVERIFY2(engine.start(&log), qPrintable(log));
+    QVERIFY2(log.contains(u"clients will refuse the admin API until it is renewed"), qPrintable(log));
+    const QString expiredPin = tlsFingerprint(QSslCertificate::fromPath(file(QStringLiteral("expired.pem"))).first());
+    for (const QString &items : {QStringLiteral("?ca=") + file(QStringLiteral("ca.pem")), QStringLiteral("?pin=") + expiredPin}) {
+        const ProgramRun run = backends(engine.adminUrl().toString() + items, engine);
+        QCOMPARE(run.exitCode, 4);
+        QVERIFY2(run.err.contains(u"expired on 2020-01-03"), qPrintable(run.err));
+    }
+}
+
+void TestAdminTls::mutualTlsNeedsTheClientCertificate()
+{
+    FulcrumdProcess::Options options;
+    options.servers = {{QStringLiteral("app1"), freeLoopbackPort()}};
+    options.adminTls = tls(QStringLiteral("server.pem"), QStringLiteral("server.key"), QStringLiteral("ca.pem"));
+    FulcrumdProcess engine(options);
+    QString log;
+    QVERIFY2(engine.start(&log), qPrintable(log));
+    QVERIFY2(log.contains(u"client certificates from"), qPrintable(log));
+    const QString base = engine.adminUrl().toString() + QStringLiteral("?ca=") + file(QStringLiteral("ca.pem"));
+
+    const ProgramRun without = backends(base, engine);
+    QCOMPARE(without.exitCode, 4);
+    QVERIFY2(without.err.contains(u"cert=PATH&key=PATH"), qPrintable(without.err));
+
+    const ProgramRun with = backends(base + QStringLiteral("&cert=") + file(QStringLiteral("client.pem")) + QStringLiteral("&key=") + file(QStringLiteral("client.key")), engine);
+    QVERIFY2(with.exitCode == 0, qPrintable(with.err));
+    QVERIFY2(with.out.contains(u"app1"), qPrintable(with.out));
+
+    // A client certificate of another CA is refused as none.
+    QVERIFY(makeSigned(QStringLiteral("stranger"), QStringLiteral("other-ca"), QStringLiteral("clientAuth")));
+    const ProgramRun stranger = backends(base + QStringLiteral("&cert=") + file(QStringLiteral("stranger.pem")) + QStringLiteral("&key=") + file(QStringLiteral("stranger.key")), engine);
+    QCOMPARE(stranger.exitCode, 4);
+    QVERIFY2(stranger.err.contains(u"admin.tls.client_ca"), qPrintable(stranger.err));
+    // The engine tells its operator what happened.
+    engine.stop();
+    QFile logFile(engine.logFile());
+    QVERIFY(logFile.open(QIODevice::ReadOnly));
+    const QByteArray written = logFile.readAll();
+    QVERIFY2(written.contains("a TLS handshake from 127.0.0.1 failed"), written.constData());
+}
+
+void TestAdminTls::keyOfAnotherCertificateStopsTheStart()
+{
+    FulcrumdProcess::Options options;
+    options.servers = {{QStringLiteral("app1"), freeLoopbackPort()}};
+    options.adminTls = tls(QStringLiteral("server.pem"), QStringLiteral("client.key"));
+    FulcrumdProcess engine(options);
+    QString log;
+    QVERIFY(!engine.start(&log));
+    QVERIFY(QTest::qWaitFor([&] { return !engine.isRunning(); }, 10'000));
+    QVERIFY2(log.contains(u"does not belong to the certificate") && log.contains(file(QStringLiteral("client.key"))), qPrintable(log));
+}
+
+void TestAdminTls::readableKeyStopsTheStart()
+{
+    QVERIFY(QFile::copy(file(QStringLiteral("server.key")), file(QStringLiteral("open.key"))));
+    QFile::setPermissions(file(QStringLiteral("open.key")), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadOther);
+    FulcrumdProcess::Options options;
+    options.servers = {{QStringLiteral("app1"), freeLoopbackPort()}};
+    options.adminTls = tls(QStringLiteral("server.pem"), QStringLiteral("open.key"));
+    FulcrumdProcess engine(options);
+    QString log;
+    QVERIFY(!engine.start(&log));
+    QVERIFY2(log.contains(u"chmod 600 ") && log.contains(file(QStringLiteral("open.key"))), qPrintable(log));
+}
+
+QTEST_GUILESS_MAIN(TestAdminTls)
+#include "tst_admintls.moc"
