@@ -15,15 +15,7 @@
 
 namespace fulcrum {
 
-namespace {
-
-// The console's words for these were written for its remote link: same context, same translations.
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("fulcrum::RemoteEngineLink", text);
-}
-
-} // namespace
+// The words of the remote link's errors keep its translation context (fulcrum::RemoteEngineLink).
 
 std::optional<AdminAddress> AdminAddress::parse(const QString &text, QString *error)
 {
@@ -142,12 +134,12 @@ QString AdminClient::transportError(QNetworkReply *reply) const
         return describeTlsErrors(tlsErrors, url);
     switch (reply->error()) {
     case QNetworkReply::ConnectionRefusedError:
-        return tr("cannot connect to %1: connection refused; is fulcrumd running with admin.listen on this address?").arg(url);
+        return QCoreApplication::translate("fulcrum::RemoteEngineLink", "cannot connect to %1: connection refused; is fulcrumd running with admin.listen on this address?").arg(url);
     case QNetworkReply::HostNotFoundError:
-        return tr("cannot connect to %1: host not found; check the engine URL").arg(url);
+        return QCoreApplication::translate("fulcrum::RemoteEngineLink", "cannot connect to %1: host not found; check the engine URL").arg(url);
     case QNetworkReply::OperationCanceledError:
     case QNetworkReply::TimeoutError:
-        return tr("no answer from %1 in time; is the address right and the engine's host reachable?").arg(url);
+        return QCoreApplication::translate("fulcrum::RemoteEngineLink", "no answer from %1 in time; is the address right and the engine's host reachable?").arg(url);
     case QNetworkReply::SslHandshakeFailedError:
         return QCoreApplication::translate("fulcrum::TlsFiles", "TLS with %1 failed: %2; if the engine asks for a client certificate (admin.tls.client_ca), "
                                                                 "add cert=PATH&key=PATH to the address")
@@ -166,7 +158,7 @@ QString AdminClient::transportError(QNetworkReply *reply) const
                                                                 "It must come from the CA in its admin.tls.client_ca")
             .arg(url, m_address.tls.certFile);
     default:
-        return tr("cannot reach %1: %2").arg(url, reply->errorString());
+        return QCoreApplication::translate("fulcrum::RemoteEngineLink", "cannot reach %1: %2").arg(url, reply->errorString());
     }
 }
 
@@ -181,12 +173,12 @@ QString AdminClient::statusError(int status, const QByteArray &body) const
         message = QString::fromUtf8(body.left(300)).trimmed();
     if (message.isEmpty())
         message = QStringLiteral("HTTP %1").arg(status);
-    const QString fix = tr("store the engine's admin token with: fulcrumctl secret set --engine %1").arg(m_address.url.toString());
+    const QString fix = QCoreApplication::translate("fulcrum::RemoteEngineLink", "store the engine's admin token with: fulcrumctl secret set --engine %1").arg(m_address.url.toString());
     if (status == 401)
-        return tr("token refused (401): %1; %2").arg(message, fix);
+        return QCoreApplication::translate("fulcrum::RemoteEngineLink", "token refused (401): %1; %2").arg(message, fix);
     if (status == 403)
-        return tr("not allowed (403): %1").arg(message);
-    return tr("engine answered %1: %2").arg(status).arg(message);
+        return QCoreApplication::translate("fulcrum::RemoteEngineLink", "not allowed (403): %1").arg(message);
+    return QCoreApplication::translate("fulcrum::RemoteEngineLink", "engine answered %1: %2").arg(status).arg(message);
 }
 
 void AdminClient::peekCertificate(const QUrl &url, QObject *context, std::function<void(const QSslCertificate &, const QString &)> done, int timeoutMs)

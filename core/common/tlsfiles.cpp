@@ -18,16 +18,11 @@ namespace fulcrum {
 
 namespace {
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("fulcrum::TlsFiles", text);
-}
-
 std::optional<QByteArray> readPem(const QString &path, const QString &what, QString *error)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
-        *error = tr("cannot read the %1 %2: %3; give a readable PEM file").arg(what, path, file.errorString());
+        *error = QCoreApplication::translate("fulcrum::TlsFiles", "cannot read the %1 %2: %3; give a readable PEM file").arg(what, path, file.errorString());
         return std::nullopt;
     }
     return file.readAll();
@@ -40,7 +35,7 @@ std::optional<QList<QSslCertificate>> readCertificates(const QString &path, cons
         return std::nullopt;
     const QList<QSslCertificate> certificates = QSslCertificate::fromData(*pem, QSsl::Pem);
     if (certificates.isEmpty()) {
-        *error = tr("the %1 %2 holds no PEM certificate (-----BEGIN CERTIFICATE-----)").arg(what, path);
+        *error = QCoreApplication::translate("fulcrum::TlsFiles", "the %1 %2 holds no PEM certificate (-----BEGIN CERTIFICATE-----)").arg(what, path);
         return std::nullopt;
     }
     return certificates;
@@ -51,7 +46,7 @@ std::optional<QSslKey> readPrivateKey(const QString &path, const QString &what, 
 {
     struct stat info {};
     if (::stat(QFile::encodeName(path).constData(), &info) == 0 && (info.st_mode & 077) != 0) {
-        *error = tr("the %1 %2 can be read by others (mode %3); run: chmod 600 %2")
+        *error = QCoreApplication::translate("fulcrum::TlsFiles", "the %1 %2 can be read by others (mode %3); run: chmod 600 %2")
                      .arg(what, path, QString::number(info.st_mode & 0777, 8).rightJustified(4, u'0'));
         return std::nullopt;
     }
@@ -63,7 +58,7 @@ std::optional<QSslKey> readPrivateKey(const QString &path, const QString &what, 
         if (!key.isNull())
             return key;
     }
-    *error = tr("the %1 %2 is not an unencrypted PEM private key (RSA or EC); decrypt it with: openssl pkey -in KEY -out %2").arg(what, path);
+    *error = QCoreApplication::translate("fulcrum::TlsFiles", "the %1 %2 is not an unencrypted PEM private key (RSA or EC); decrypt it with: openssl pkey -in KEY -out %2").arg(what, path);
     return std::nullopt;
 }
 
@@ -129,14 +124,14 @@ bool ClientTlsFiles::take(QUrlQuery &query, const QString &address, QString *err
     if (!pin.isEmpty()) {
         pinSha256 = parseTlsPin(pin);
         if (pinSha256.isEmpty()) {
-            *error = tr("\"%1\": pin=%2 is not a certificate fingerprint; write pin=sha256: and the 32 bytes in hex, as "
+            *error = QCoreApplication::translate("fulcrum::TlsFiles", "\"%1\": pin=%2 is not a certificate fingerprint; write pin=sha256: and the 32 bytes in hex, as "
                         "openssl x509 -noout -fingerprint -sha256 -in CERT prints them")
                          .arg(address, pin);
             return false;
         }
     }
     if (certFile.isEmpty() != keyFile.isEmpty()) {
-        *error = tr("\"%1\": a client certificate needs its key: give both cert=PATH and key=PATH").arg(address);
+        *error = QCoreApplication::translate("fulcrum::TlsFiles", "\"%1\": a client certificate needs its key: give both cert=PATH and key=PATH").arg(address);
         return false;
     }
     return true;
@@ -160,16 +155,16 @@ std::optional<QSslConfiguration> ClientTlsFiles::configuration(QString *error) c
     tls.setPeerVerifyMode(QSslSocket::VerifyPeer);
     tls.setProtocol(QSsl::TlsV1_2OrLater);
     if (!caFile.isEmpty()) {
-        const std::optional<QList<QSslCertificate>> cas = readCertificates(caFile, tr("CA file"), error);
+        const std::optional<QList<QSslCertificate>> cas = readCertificates(caFile, QCoreApplication::translate("fulcrum::TlsFiles", "CA file"), error);
         if (!cas)
             return std::nullopt;
         tls.setCaCertificates(*cas);
     }
     if (!certFile.isEmpty()) {
-        const std::optional<QList<QSslCertificate>> chain = readCertificates(certFile, tr("client certificate"), error);
+        const std::optional<QList<QSslCertificate>> chain = readCertificates(certFile, QCoreApplication::translate("fulcrum::TlsFiles", "client certificate"), error);
         if (!chain)
             return std::nullopt;
-        const std::optional<QSslKey> key = readPrivateKey(keyFile, tr("client key"), error);
+        const std::optional<QSslKey> key = readPrivateKey(keyFile, QCoreApplication::translate("fulcrum::TlsFiles", "client key"), error);
         if (!key)
             return std::nullopt;
         tls.setLocalCertificateChain(*chain);
@@ -206,8 +201,8 @@ std::optional<QSslConfiguration> serverTlsConfiguration(const QString &certFile,
                                                         const QString &what, QString *error)
 {
     QString why;
-    const std::optional<QList<QSslCertificate>> chain = readCertificates(certFile, tr("certificate"), &why);
-    const std::optional<QSslKey> key = chain ? readPrivateKey(keyFile, tr("key"), &why) : std::nullopt;
+    const std::optional<QList<QSslCertificate>> chain = readCertificates(certFile, QCoreApplication::translate("fulcrum::TlsFiles", "certificate"), &why);
+    const std::optional<QSslKey> key = chain ? readPrivateKey(keyFile, QCoreApplication::translate("fulcrum::TlsFiles", "key"), &why) : std::nullopt;
     if (!key) {
         *error = QStringLiteral("%1.cert/key: %2").arg(what, why);
         return std::nullopt;
@@ -218,7 +213,7 @@ std::optional<QSslConfiguration> serverTlsConfiguration(const QString &certFile,
     tls.setPrivateKey(*key);
     tls.setPeerVerifyMode(QSslSocket::VerifyNone);
     if (!clientCaFile.isEmpty()) {
-        const std::optional<QList<QSslCertificate>> cas = readCertificates(clientCaFile, tr("client CA file"), &why);
+        const std::optional<QList<QSslCertificate>> cas = readCertificates(clientCaFile, QCoreApplication::translate("fulcrum::TlsFiles", "client CA file"), &why);
         if (!cas) {
             *error = QStringLiteral("%1.client_ca: %2").arg(what, why);
             return std::nullopt;
@@ -229,7 +224,7 @@ std::optional<QSslConfiguration> serverTlsConfiguration(const QString &certFile,
     // The key must belong to the certificate. Qt says so only when a client connects (every
     // handshake then fails); OpenSSL's own check says it now.
     if (!keyMatchesCertificate(chain->first(), *key)) {
-        *error = tr("%1: the key %2 does not belong to the certificate %3; give the key the certificate was made for")
+        *error = QCoreApplication::translate("fulcrum::TlsFiles", "%1: the key %2 does not belong to the certificate %3; give the key the certificate was made for")
                      .arg(what, keyFile, certFile);
         return std::nullopt;
     }
@@ -243,13 +238,13 @@ QString describeTlsErrors(const QList<QSslError> &errors, const QString &address
         const QSslCertificate &c = e.certificate();
         switch (e.error()) {
         case QSslError::CertificateExpired:
-            parts.append(tr("its certificate expired on %1 (UTC); renew it on the server").arg(c.expiryDate().toUTC().toString(Qt::ISODate)));
+            parts.append(QCoreApplication::translate("fulcrum::TlsFiles", "its certificate expired on %1 (UTC); renew it on the server").arg(c.expiryDate().toUTC().toString(Qt::ISODate)));
             break;
         case QSslError::CertificateNotYetValid:
-            parts.append(tr("its certificate is not valid before %1 (UTC); check the clocks of both machines").arg(c.effectiveDate().toUTC().toString(Qt::ISODate)));
+            parts.append(QCoreApplication::translate("fulcrum::TlsFiles", "its certificate is not valid before %1 (UTC); check the clocks of both machines").arg(c.effectiveDate().toUTC().toString(Qt::ISODate)));
             break;
         case QSslError::HostNameMismatch:
-            parts.append(tr("its certificate is for %1, not this host name; connect by a name it carries, or pin it")
+            parts.append(QCoreApplication::translate("fulcrum::TlsFiles", "its certificate is for %1, not this host name; connect by a name it carries, or pin it")
                              .arg((c.subjectAlternativeNames().values(QSsl::DnsEntry) + c.subjectAlternativeNames().values(QSsl::IpAddressEntry)).join(QStringLiteral(", "))));
             break;
         case QSslError::SelfSignedCertificate:
@@ -258,12 +253,12 @@ QString describeTlsErrors(const QList<QSslError> &errors, const QString &address
         case QSslError::UnableToVerifyFirstCertificate:
         case QSslError::UnableToGetIssuerCertificate:
         case QSslError::CertificateUntrusted:
-            parts.append(tr("its certificate (%1) is not signed by a CA this side trusts; give the CA file (ca=PATH), or check the "
+            parts.append(QCoreApplication::translate("fulcrum::TlsFiles", "its certificate (%1) is not signed by a CA this side trusts; give the CA file (ca=PATH), or check the "
                             "fingerprint on the server (openssl x509 -noout -fingerprint -sha256 -in CERT) and pin it (pin=%1)")
                              .arg(tlsFingerprint(c)));
             break;
         case QSslError::NoPeerCertificate:
-            parts.append(tr("it sent no certificate"));
+            parts.append(QCoreApplication::translate("fulcrum::TlsFiles", "it sent no certificate"));
             break;
         default:
             parts.append(e.errorString());
@@ -271,7 +266,7 @@ QString describeTlsErrors(const QList<QSslError> &errors, const QString &address
         }
     }
     parts.removeDuplicates();
-    return tr("TLS with %1 refused: %2").arg(address, parts.join(QStringLiteral("; ")));
+    return QCoreApplication::translate("fulcrum::TlsFiles", "TLS with %1 refused: %2").arg(address, parts.join(QStringLiteral("; ")));
 }
 
 } // namespace fulcrum

@@ -359,180 +359,140 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::HttpdEngineLink</name>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="52"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="50"/>
         <source>TLS with the balancer-manager at %1 failed: %2. If its certificate is signed by your own CA, add ca=PATH to the address; if it asks for a client certificate (SSLVerifyClient), add cert=PATH&amp;key=PATH</source>
         <translation>与 %1 的 balancer-manager 建立 TLS 失败：%2。若其证书由你们自己的 CA 签发，请在地址中加上 ca=PATH；若它要求客户端证书（SSLVerifyClient），请加上 cert=PATH&amp;key=PATH</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="57"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="55"/>
         <source>cannot reach the balancer-manager at %1: %2</source>
         <translation>无法连接 %1 上的 balancer-manager：%2</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="60"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="58"/>
         <source>the balancer-manager at %1 asks for a user and password (401): give the manager&apos;s user, and its password through the keychain</source>
         <translation>%1 上的 balancer-manager 要求用户名和密码（401）：请提供管理页面的用户名，密码通过钥匙串提供</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="62"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="60"/>
         <source>the balancer-manager at %1 refused user &quot;%2&quot; (401): check the user and its password</source>
         <translation>%1 上的 balancer-manager 拒绝了用户“%2”（401）：请检查用户名和密码</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="65"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="63"/>
         <source>the balancer-manager at %1 forbids this client (403): allow it in the manager&apos;s &lt;Location&gt; (Require ip ...)</source>
         <translation>%1 上的 balancer-manager 禁止此客户端访问（403）：请在管理页面的 &lt;Location&gt; 中允许它（Require ip ...）</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="67"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="65"/>
         <source>no balancer-manager at %1 (404): check the path, and that its &lt;Location&gt; has SetHandler balancer-manager</source>
         <translation>%1 上没有 balancer-manager（404）：请检查路径，并确认其 &lt;Location&gt; 中有 SetHandler balancer-manager</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="69"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="67"/>
         <source>the balancer-manager at %1 answered HTTP %2 %3</source>
         <translation>%1 上的 balancer-manager 返回 HTTP %2 %3</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="146"/>
-        <source>cannot read the %1 %2: %3; give a readable PEM file</source>
-        <translation>无法读取%1 %2：%3；请提供可读的 PEM 文件</translation>
-    </message>
-    <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="152"/>
-        <source>CA file</source>
-        <translation>CA 文件</translation>
-    </message>
-    <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="157"/>
-        <source>the CA file %1 holds no PEM certificate (-----BEGIN CERTIFICATE-----)</source>
-        <translation>CA 文件 %1 中没有 PEM 证书（-----BEGIN CERTIFICATE-----）</translation>
-    </message>
-    <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="163"/>
-        <source>client certificate</source>
-        <translation>客户端证书</translation>
-    </message>
-    <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="168"/>
-        <source>the client certificate %1 holds no PEM certificate (-----BEGIN CERTIFICATE-----)</source>
-        <translation>客户端证书 %1 中没有 PEM 证书（-----BEGIN CERTIFICATE-----）</translation>
-    </message>
-    <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="174"/>
-        <source>the client key %1 can be read by others (mode %2); run: chmod 600 %1</source>
-        <translation>客户端私钥 %1 可被他人读取（权限 %2）；请运行：chmod 600 %1</translation>
-    </message>
-    <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="178"/>
-        <source>client key</source>
-        <translation>客户端私钥</translation>
-    </message>
-    <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="188"/>
-        <source>the client key %1 is not an unencrypted PEM private key (RSA or EC); decrypt it with: openssl pkey -in KEY -out %1</source>
-        <translation>客户端私钥 %1 不是未加密的 PEM 私钥（RSA 或 EC）；用以下命令解密：openssl pkey -in KEY -out %1</translation>
-    </message>
-    <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="219"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="162"/>
         <source>Apache httpd at %1</source>
         <translation>Apache httpd（%1）</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="233"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="176"/>
         <source>load factors and drain/disabled flags set here, unless BalancerPersist is on</source>
         <translation>在此设置的负载因子和排空/禁用标记（除非开启 BalancerPersist）</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="239"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="182"/>
         <source>Apache httpd load factors are %1–%2 (Fulcrum&apos;s weights are 0–%3); to stop traffic, drain or disable the member. httpd forgets changes made here when it restarts, unless BalancerPersist is on.</source>
         <translation>Apache httpd 的负载因子范围是 %1–%2（Fulcrum 的权重是 0–%3）；要停止流量，请排空或禁用该成员。除非开启 BalancerPersist，httpd 重启时会丢弃在此所做的修改。</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="268"/>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="308"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="211"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="251"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="273"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="216"/>
         <source>%1 (%n member(s))</source>
         <translation>
             <numerusform>%1（%n 个成员）</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="275"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="218"/>
         <source>%1: %2 balancer-manager; balancers: %3</source>
         <translation>%1：%2 balancer-manager；负载均衡器：%3</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="277"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="220"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="335"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="278"/>
         <source>httpd: %1</source>
         <translation>httpd：%1</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="389"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="332"/>
         <source>load factor %1 for %2/%3 is outside Apache httpd&apos;s range %4–%5; to stop its traffic, drain or disable it</source>
         <translation>%2/%3 的负载因子 %1 超出 Apache httpd 的范围 %4–%5；要停止其流量，请排空或禁用它</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="426"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="369"/>
         <source>down is what httpd finds when a member fails, not a state to set; disable %1/%2 (no traffic) or drain it (no new traffic)</source>
         <translation>down（宕机）由 httpd 在成员出错时判定，不能手动设置；请禁用 %1/%2（无流量）或排空它（不再分配新流量）</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="455"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="398"/>
         <source>httpd&apos;s balancer %1 has no member &quot;%2&quot; (as last read); pick the server from the list</source>
         <translation>httpd 的负载均衡器 %1 中没有成员“%2”（以最近一次读取为准）；请从列表中选择服务器</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="457"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="400"/>
         <source>httpd has no balancer &quot;%1&quot; (as last read); pick the server from the list</source>
         <translation>httpd 没有负载均衡器“%1”（以最近一次读取为准）；请从列表中选择服务器</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="477"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="420"/>
         <source>httpd took the change, but reading it back failed: %1</source>
         <translation>httpd 接受了修改，但回读失败：%1</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="483"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="426"/>
         <source>httpd took the change, but its answer could not be read back: %1</source>
         <translation>httpd 接受了修改，但无法回读其应答：%1</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="499"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="442"/>
         <source>httpd no longer has %1/%2 after the change (was it reloaded?); nothing is known to have changed</source>
         <translation>修改后 httpd 中已没有 %1/%2（是否重新加载过？）；无法确认有任何改动</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="507"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="450"/>
         <source>through %1</source>
         <translation>通过 %1</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="508"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="451"/>
         <source>httpd %1/%2: now %3</source>
         <translation>httpd %1/%2：现为 %3</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="509"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="452"/>
         <source>httpd %1/%2: %3 → %4</source>
         <translation>httpd %1/%2：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="511"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="454"/>
         <source>httpd&apos;s nonce for balancer %1 changed since the console read it (httpd restarted or reloaded), so httpd ignored the change to %2: nothing was changed. The view now shows httpd&apos;s current state; do it again if it is still needed</source>
         <translation>自控制台读取以来，httpd 负载均衡器 %1 的 nonce 已变化（httpd 重启或重新加载过），因此 httpd 忽略了对 %2 的修改：没有任何改动。视图现在显示 httpd 的当前状态；如仍需要，请再操作一次</translation>
     </message>
     <message>
-        <location filename="../../core/httpd/httpdenginelink.cpp" line="517"/>
+        <location filename="../../core/httpd/httpdenginelink.cpp" line="460"/>
         <source>httpd answered the change to %1/%2 but did not apply it (it still shows load factor %3, %4): httpd ignores changes whose Referer does not name its manager; check that %5 is the address httpd serves the manager on</source>
         <translation>httpd 应答了对 %1/%2 的修改但没有应用（仍显示负载因子 %3，%4）：httpd 会忽略 Referer 不是其管理页面的修改；请确认 %5 是 httpd 提供管理页面的地址</translation>
     </message>
@@ -585,59 +545,59 @@ Qt %3。</translation>
         </translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="222"/>
-        <location filename="../../core/engine/multienginelink.cpp" line="354"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="233"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="365"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="223"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="234"/>
         <source>%1: %2, %3</source>
         <translation>%1：%2，%3</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="227"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="238"/>
         <source>no engines: add one under Settings → Engines</source>
         <translation>没有引擎：请在 设置 → 引擎 中添加</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="265"/>
-        <location filename="../../core/engine/multienginelink.cpp" line="275"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="276"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="286"/>
         <source>pool &quot;%1&quot; names no engine (engines: %2); refresh the view</source>
         <translation>池“%1”不属于任何引擎（引擎：%2）；请刷新视图</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="283"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="294"/>
         <source>no engine to test %1 from</source>
         <translation>没有可用来测试 %1 的引擎</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="296"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="307"/>
         <source>lock endpoint &quot;%1&quot; names no engine (engines: %2); nothing deleted</source>
         <translation>锁端点“%1”未对应任何引擎（引擎：%2）；未删除任何内容</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="306"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="317"/>
         <source>lock endpoint &quot;%1&quot; names no engine (engines: %2); nothing was changed</source>
         <translation>锁端点“%1”未指向任何引擎（引擎：%2）；未做任何更改</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="319"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="330"/>
         <source>lock endpoint &quot;%1&quot; names no engine (engines: %2)</source>
         <translation>锁端点“%1”不属于任何引擎（引擎：%2）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="366"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="377"/>
         <source>a report covers one engine&apos;s history: start the console with that one --engine, or run fulcrumctl report --engine URL (engines: %1)</source>
         <translation>报告只涵盖一个引擎的历史：请只用该引擎的 --engine 启动控制台，或运行 fulcrumctl report --engine URL（引擎：%1）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="402"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="413"/>
         <source>%1 keeps no history</source>
         <translation>%1 不保存历史数据</translation>
     </message>
     <message>
-        <location filename="../../core/engine/multienginelink.cpp" line="359"/>
+        <location filename="../../core/engine/multienginelink.cpp" line="370"/>
         <source>Weights here stop at %1 for every engine.</source>
         <translation>此处所有引擎的权重上限均为 %1。</translation>
     </message>
@@ -645,119 +605,129 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::RemoteEngineLink</name>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="255"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="194"/>
         <source>fulcrumd %1 at %2</source>
         <translation>fulcrumd %1（%2）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="175"/>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="271"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="124"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="218"/>
         <source>connecting to %1</source>
         <translation>正在连接 %1</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="89"/>
+        <location filename="../../core/admin/adminclient.cpp" line="137"/>
         <source>cannot connect to %1: connection refused; is fulcrumd running with admin.listen on this address?</source>
         <translation>无法连接到 %1：连接被拒绝；fulcrumd 是否在运行，且 admin.listen 是这个地址？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="91"/>
+        <location filename="../../core/admin/adminclient.cpp" line="139"/>
         <source>cannot connect to %1: host not found; check the engine URL</source>
         <translation>无法连接到 %1：找不到主机；请检查引擎 URL</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="94"/>
+        <location filename="../../core/admin/adminclient.cpp" line="142"/>
         <source>no answer from %1 in time; is the address right and the engine&apos;s host reachable?</source>
         <translation>%1 没有及时回应；地址是否正确，引擎所在主机是否可达？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="96"/>
+        <location filename="../../core/admin/adminclient.cpp" line="161"/>
         <source>cannot reach %1: %2</source>
         <translation>无法访问 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="115"/>
+        <location filename="../../core/admin/adminclient.cpp" line="176"/>
         <source>store the engine&apos;s admin token with: fulcrumctl secret set --engine %1</source>
         <translation>请用以下命令保存该引擎的管理令牌：fulcrumctl secret set --engine %1</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="117"/>
+        <location filename="../../core/admin/adminclient.cpp" line="178"/>
         <source>token refused (401): %1; %2</source>
         <translation>令牌被拒绝（401）：%1；%2</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="119"/>
+        <location filename="../../core/admin/adminclient.cpp" line="180"/>
         <source>not allowed (403): %1</source>
         <translation>不允许（403）：%1</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="120"/>
+        <location filename="../../core/admin/adminclient.cpp" line="181"/>
         <source>engine answered %1: %2</source>
         <translation>引擎返回 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="323"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="180"/>
+        <source>; unencrypted: the token and lock data cross the network in clear (set admin.tls on the engine and use https://)</source>
+        <translation>；未加密：令牌和锁数据以明文穿过网络（请在引擎上设置 admin.tls 并使用 https://）</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="201"/>
+        <source>%1 unencrypted: its token and lock data cross the network in clear; set admin.tls on the engine and connect with https://</source>
+        <translation>%1 未加密：其令牌和锁数据以明文穿过网络；请在引擎上设置 admin.tls 并用 https:// 连接</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="264"/>
         <source>%1 sent a stream message over 64 MiB; is this URL a fulcrumd admin API?</source>
         <translation>%1 发送了超过 64 MiB 的流消息；这个 URL 是 fulcrumd 的管理 API 吗？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="325"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="266"/>
         <source>no data from %1 for %2 s; reconnecting</source>
         <translation>%2 秒内未收到 %1 的数据；正在重新连接</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="327"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="268"/>
         <source>%1 closed the stream (engine stopping or restarting?)</source>
         <translation>%1 关闭了数据流（引擎正在停止或重启？）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="350"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="291"/>
         <source>%1; retrying in %2 s</source>
         <translation>%1；%2 秒后重试</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="433"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="374"/>
         <source>not checked yet</source>
         <translation>尚未检查</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="709"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="648"/>
         <source>weight of %1/%2: %3 → %4</source>
         <translation>%1/%2 的权重：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="739"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="678"/>
         <source>%1: a remote engine polls only the lock endpoints in its own config; add it to fulcrumd&apos;s &quot;locks&quot; list (password from its keychain or a file) and reload, then its state shows here</source>
         <translation>%1：远程引擎只轮询其自身配置中的锁端点；请将其加入 fulcrumd 的“locks”列表（密码来自其钥匙串或文件）并重新加载，之后其状态会显示在这里</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="815"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="754"/>
         <source>%1 report by %2, %3 – %4: %5 (%6 KiB)</source>
         <translation>%2 生成的 %1 报告，%3 – %4：%5（%6 KiB）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="837"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="776"/>
         <source>%1 answered /api/v1/history without a list of servers; is it a Fulcrum engine of this version?</source>
         <translation>%1 对 /api/v1/history 的应答中没有服务器列表；它是此版本的 Fulcrum 引擎吗？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="850"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="789"/>
         <source>CSV report by %1, %2 – %3: %4</source>
         <translation>%1 生成的 CSV 报告，%2 – %3：%4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="862"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="801"/>
         <source>%1 (the %2 section(s) already written were removed)</source>
         <translation>%1（已写入的 %2 个部分已删除）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="874"/>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="913"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="813"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="848"/>
         <source>cannot write %1: %2; choose another folder</source>
         <translation>无法写入 %1：%2；请选择其他文件夹</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="900"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="836"/>
         <source>cancelled; nothing written</source>
         <translation>已取消；未写入任何内容</translation>
     </message>
@@ -829,6 +799,124 @@ Qt %3。</translation>
         <location filename="../../core/haproxy/runtimeclient.cpp" line="170"/>
         <source>%1 closed the connection before answering; is this a HAProxy stats socket?</source>
         <translation>%1 在回应前关闭了连接；这是 HAProxy 的 stats 套接字吗？</translation>
+    </message>
+</context>
+<context>
+    <name>fulcrum::TlsFiles</name>
+    <message>
+        <location filename="../../core/admin/adminclient.cpp" line="144"/>
+        <source>TLS with %1 failed: %2; if the engine asks for a client certificate (admin.tls.client_ca), add cert=PATH&amp;key=PATH to the address</source>
+        <translation>与 %1 的 TLS 失败：%2；如果引擎要求客户端证书（admin.tls.client_ca），请在地址中加上 cert=PATH&amp;key=PATH</translation>
+    </message>
+    <message>
+        <location filename="../../core/admin/adminclient.cpp" line="149"/>
+        <source>%1 closed the connection without an answer; if the engine serves TLS (admin.tls), write https://</source>
+        <translation>%1 未作应答就关闭了连接；如果引擎使用 TLS（admin.tls），请写 https://</translation>
+    </message>
+    <message>
+        <location filename="../../core/admin/adminclient.cpp" line="154"/>
+        <source>%1 closed the connection without an answer; if the engine asks for a client certificate (admin.tls.client_ca), add cert=PATH&amp;key=PATH to the address</source>
+        <translation>%1 未作应答就关闭了连接；如果引擎要求客户端证书（admin.tls.client_ca），请在地址中加上 cert=PATH&amp;key=PATH</translation>
+    </message>
+    <message>
+        <location filename="../../core/admin/adminclient.cpp" line="157"/>
+        <source>%1 closed the connection without an answer; does the engine trust the client certificate %2? It must come from the CA in its admin.tls.client_ca</source>
+        <translation>%1 未作应答就关闭了连接；引擎是否信任客户端证书 %2？它必须由引擎 admin.tls.client_ca 中的 CA 签发</translation>
+    </message>
+    <message>
+        <location filename="../../core/common/tlsfiles.cpp" line="25"/>
+        <source>cannot read the %1 %2: %3; give a readable PEM file</source>
+        <translation>无法读取%1 %2：%3；请提供可读的 PEM 文件</translation>
+    </message>
+    <message>
+        <location filename="../../core/common/tlsfiles.cpp" line="38"/>
+        <source>the %1 %2 holds no PEM certificate (-----BEGIN CERTIFICATE-----)</source>
+        <translation>%1 %2 中没有 PEM 证书（-----BEGIN CERTIFICATE-----）</translation>
+    </message>
+    <message>
+        <location filename="../../core/common/tlsfiles.cpp" line="49"/>
+        <source>the %1 %2 can be read by others (mode %3); run: chmod 600 %2</source>
+        <translation>%1 %2 可被他人读取（权限 %3）；请运行：chmod 600 %2</translation>
+    </message>
+    <message>
+        <location filename="../../core/common/tlsfiles.cpp" line="61"/>
+        <source>the %1 %2 is not an unencrypted PEM private key (RSA or EC); decrypt it with: openssl pkey -in KEY -out %2</source>
+        <translation>%1 %2 不是未加密的 PEM 私钥（RSA 或 EC）；请用以下命令解密：openssl pkey -in KEY -out %2</translation>
+    </message>
+    <message>
+        <location filename="../../core/common/tlsfiles.cpp" line="127"/>
+        <source>&quot;%1&quot;: pin=%2 is not a certificate fingerprint; write pin=sha256: and the 32 bytes in hex, as openssl x509 -noout -fingerprint -sha256 -in CERT prints them</source>
+        <translation>“%1”：pin=%2 不是证书指纹；请写 pin=sha256: 加上 32 字节的十六进制值，与 openssl x509 -noout -fingerprint -sha256 -in CERT 的输出一致</translation>
+    </message>
+    <message>
+        <location filename="../../core/common/tlsfiles.cpp" line="134"/>
+        <source>&quot;%1&quot;: a client certificate needs its key: give both cert=PATH and key=PATH</source>
+        <translation>“%1”：客户端证书需要其私钥：请同时提供 cert=PATH 和 key=PATH</translation>
+    </message>
+    <message>
+        <location filename="../../core/common/tlsfiles.cpp" line="158"/>
+        <source>CA file</source>
+        <translation>CA 文件</translation>
+    </message>
+    <message>
+        <location filename="../../core/common/tlsfiles.cpp" line="164"/>
+        <source>client certificate</source>
+        <translation>客户端证书</translation>
+    </message>
+    <message>
+        <location filename="../../core/common/tlsfiles.cpp" line="167"/>
+        <source>client key</source>
+        <translation>客户端私钥</translation>
+    </message>
+    <message>
+        <location filename="../../core/common/tlsfiles.cpp" line="204"/>
+        <source>certificate</source>
+        <translation>证书</translation>
+    </message>
+    <message>
+        <location filename="../../core/common/tlsfiles.cpp" line="205"/>
+        <source>key</source>
+        <translation>私钥</translation>
+    </message>
+    <message>
+        <location filename="../../core/common/tlsfiles.cpp" line="216"/>
+        <source>client CA file</source>
+        <translation>客户端 CA 文件</translation>
+    </message>
+    <message>
+        <location filename="../../core/common/tlsfiles.cpp" line="227"/>
+        <source>%1: the key %2 does not belong to the certificate %3; give the key the certificate was made for</source>
+        <translation>%1：私钥 %2 与证书 %3 不匹配；请提供该证书对应的私钥</translation>
+    </message>
+    <message>
+        <location filename="../../core/common/tlsfiles.cpp" line="241"/>
+        <source>its certificate expired on %1 (UTC); renew it on the server</source>
+        <translation>其证书已于 %1（UTC）过期；请在服务器上更新</translation>
+    </message>
+    <message>
+        <location filename="../../core/common/tlsfiles.cpp" line="244"/>
+        <source>its certificate is not valid before %1 (UTC); check the clocks of both machines</source>
+        <translation>其证书在 %1（UTC）之前无效；请检查两台机器的时钟</translation>
+    </message>
+    <message>
+        <location filename="../../core/common/tlsfiles.cpp" line="247"/>
+        <source>its certificate is for %1, not this host name; connect by a name it carries, or pin it</source>
+        <translation>其证书签发给 %1，而非此主机名；请用证书中的名称连接，或固定（pin）该证书</translation>
+    </message>
+    <message>
+        <location filename="../../core/common/tlsfiles.cpp" line="256"/>
+        <source>its certificate (%1) is not signed by a CA this side trusts; give the CA file (ca=PATH), or check the fingerprint on the server (openssl x509 -noout -fingerprint -sha256 -in CERT) and pin it (pin=%1)</source>
+        <translation>其证书（%1）不是由本端信任的 CA 签发；请提供 CA 文件（ca=PATH），或在服务器上核对指纹（openssl x509 -noout -fingerprint -sha256 -in CERT）后固定它（pin=%1）</translation>
+    </message>
+    <message>
+        <location filename="../../core/common/tlsfiles.cpp" line="261"/>
+        <source>it sent no certificate</source>
+        <translation>对方未发送证书</translation>
+    </message>
+    <message>
+        <location filename="../../core/common/tlsfiles.cpp" line="269"/>
+        <source>TLS with %1 refused: %2</source>
+        <translation>拒绝与 %1 建立 TLS：%2</translation>
     </message>
 </context>
 <context>
@@ -1865,7 +1953,7 @@ Why it is polled now: %2</source>
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="50"/>
-        <location filename="../../ui/mainwindow.cpp" line="571"/>
+        <location filename="../../ui/mainwindow.cpp" line="578"/>
         <source>Fulcrum — %1</source>
         <translation>Fulcrum — %1</translation>
     </message>
@@ -2016,7 +2104,12 @@ Why it is polled now: %2</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="657"/>
+        <location filename="../../ui/mainwindow.cpp" line="537"/>
+        <source>%1 — UNENCRYPTED</source>
+        <translation>%1 — 未加密</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="664"/>
         <source>Settings saved. Engine and lock endpoint changes apply at the next start; language too.</source>
         <translation>设置已保存。引擎和锁端点的更改在下次启动时生效；语言也是。</translation>
     </message>
@@ -2158,7 +2251,7 @@ Why it is polled now: %2</source>
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="81"/>
-        <location filename="../../ui/mainwindow.cpp" line="554"/>
+        <location filename="../../ui/mainwindow.cpp" line="561"/>
         <source>Locks: none configured</source>
         <translation>锁：未配置</translation>
     </message>
@@ -2203,77 +2296,77 @@ Why it is polled now: %2</source>
         <translation>引擎：已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="545"/>
+        <location filename="../../ui/mainwindow.cpp" line="552"/>
         <source>connected</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="545"/>
+        <location filename="../../ui/mainwindow.cpp" line="552"/>
         <source>connecting</source>
         <translation>正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="545"/>
+        <location filename="../../ui/mainwindow.cpp" line="552"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="553"/>
+        <location filename="../../ui/mainwindow.cpp" line="560"/>
         <source>%1 %2</source>
         <translation>%1 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="604"/>
+        <location filename="../../ui/mainwindow.cpp" line="611"/>
         <source>Draining %1</source>
         <translation>排空 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="604"/>
+        <location filename="../../ui/mainwindow.cpp" line="611"/>
         <source>Maintenance for %1</source>
         <translation>将 %1 设为维护</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="604"/>
+        <location filename="../../ui/mainwindow.cpp" line="611"/>
         <source>Ready for %1</source>
         <translation>将 %1 设为就绪</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="609"/>
+        <location filename="../../ui/mainwindow.cpp" line="616"/>
         <source>Setting %1 to %2</source>
         <translation>将 %1 设为 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="623"/>
+        <location filename="../../ui/mainwindow.cpp" line="630"/>
         <source>Weight of %1 (%2–%3):</source>
         <translation>%1 的权重（%2–%3）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="624"/>
+        <location filename="../../ui/mainwindow.cpp" line="631"/>
         <source>Set weight</source>
         <translation>设置权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="622"/>
+        <location filename="../../ui/mainwindow.cpp" line="629"/>
         <source>Weight of %1 (0–%2; 0 = no new traffic):</source>
         <translation>%1 的权重（0–%2；0 = 不接收新流量）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="554"/>
+        <location filename="../../ui/mainwindow.cpp" line="561"/>
         <source>Locks: %1</source>
         <translation>锁：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="654"/>
+        <location filename="../../ui/mainwindow.cpp" line="661"/>
         <source>Settings saved. %1 Language changes apply at the next start.</source>
         <translation>设置已保存。%1 语言设置在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="705"/>
+        <location filename="../../ui/mainwindow.cpp" line="712"/>
         <source>cannot create screenshot directory %1; check the path and permissions</source>
         <translation>无法创建截图目录 %1；请检查路径和权限</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="731"/>
+        <location filename="../../ui/mainwindow.cpp" line="738"/>
         <source>cannot write %1; check the directory is writable</source>
         <translation>无法写入 %1；请检查目录是否可写</translation>
     </message>
@@ -2556,237 +2649,297 @@ Why it is polled now: %2</source>
 <context>
     <name>fulcrum::ui::SettingsDialog</name>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="47"/>
+        <location filename="../../ui/settingsdialog.cpp" line="49"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="54"/>
+        <location filename="../../ui/settingsdialog.cpp" line="56"/>
         <source>one per line: 127.0.0.1:6379 (Redis), zookeeper://127.0.0.1:2181 (ZooKeeper, locks under /locks), etcd://127.0.0.1:2379 (etcd; etcds:// for https), postgres://USER@127.0.0.1:5432/DB (PostgreSQL advisory locks and blocking chains), mysql://USER@127.0.0.1:3306/DB (MySQL/MariaDB named locks)</source>
         <translation>每行一个：127.0.0.1:6379（Redis）、zookeeper://127.0.0.1:2181（ZooKeeper，锁位于 /locks 下）、etcd://127.0.0.1:2379（etcd；https 用 etcds://）、postgres://USER@127.0.0.1:5432/DB（PostgreSQL 咨询锁与阻塞链）、mysql://USER@127.0.0.1:3306/DB（MySQL/MariaDB 命名锁）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="60"/>
+        <location filename="../../ui/settingsdialog.cpp" line="62"/>
         <source>Lock key &amp;patterns:</source>
         <translation>锁键模式(&amp;P)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="65"/>
+        <location filename="../../ui/settingsdialog.cpp" line="67"/>
         <source>unchanged; stored in the desktop keychain</source>
         <translation>未修改；保存在桌面密钥环中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="68"/>
+        <location filename="../../ui/settingsdialog.cpp" line="70"/>
         <source>this build has no keychain support (qtkeychain-qt6-dev)</source>
         <translation>此版本不支持密钥环（qtkeychain-qt6-dev）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="70"/>
+        <location filename="../../ui/settingsdialog.cpp" line="72"/>
         <source>Redis pass&amp;word:</source>
         <translation>Redis 密码(&amp;W)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="71"/>
+        <location filename="../../ui/settingsdialog.cpp" line="73"/>
         <source>&amp;Test connection</source>
         <translation>测试连接(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="74"/>
+        <location filename="../../ui/settingsdialog.cpp" line="76"/>
         <source>The engine connects to the first Redis endpoint above and sends PING</source>
         <translation>由引擎连接上面第一个 Redis 端点并发送 PING</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="79"/>
+        <location filename="../../ui/settingsdialog.cpp" line="81"/>
         <source> % of traffic</source>
         <translation> % 的流量</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="81"/>
+        <location filename="../../ui/settingsdialog.cpp" line="83"/>
         <source>Ask before moving more than:</source>
         <translation>迁移流量超过此值时先确认：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="85"/>
+        <location filename="../../ui/settingsdialog.cpp" line="87"/>
         <source> % of its capacity</source>
         <translation> % 的容量</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="87"/>
+        <location filename="../../ui/settingsdialog.cpp" line="89"/>
         <source>Drain, maintenance or a weight change that would leave a pool below this share of the capacity it has now asks first; one that leaves it no server at all always asks</source>
         <translation>排空、维护或权重修改若会使池低于当前容量的这一比例，会先询问；若会使池没有任何服务器接收流量，则总会询问</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="89"/>
+        <location filename="../../ui/settingsdialog.cpp" line="91"/>
         <source>Ask before leaving a pool below:</source>
         <translation>池容量低于此值前先询问：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="91"/>
+        <location filename="../../ui/settingsdialog.cpp" line="93"/>
         <source>System language</source>
         <translation>系统语言</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="95"/>
+        <location filename="../../ui/settingsdialog.cpp" line="97"/>
         <source>&amp;Language:</source>
         <translation>语言(&amp;L)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="107"/>
+        <location filename="../../ui/settingsdialog.cpp" line="109"/>
         <source>Connection works: %1</source>
         <translation>连接正常：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="107"/>
+        <location filename="../../ui/settingsdialog.cpp" line="109"/>
         <source>Connection failed: %1</source>
         <translation>连接失败：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="123"/>
+        <location filename="../../ui/settingsdialog.cpp" line="125"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="123"/>
+        <location filename="../../ui/settingsdialog.cpp" line="125"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="262"/>
+        <location filename="../../ui/settingsdialog.cpp" line="271"/>
         <source>Add an engine (name and address) to test.</source>
         <translation>请先添加一个引擎（名称和地址）再测试。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="343"/>
+        <location filename="../../ui/settingsdialog.cpp" line="397"/>
         <source>Add a lock endpoint (host:port, zookeeper://host:port, etcd://host:port, postgres://user@host:port/db or mysql://user@host:port/db) to test.</source>
         <translation>请添加一个锁端点（host:port、zookeeper://host:port、etcd://host:port、postgres://user@host:port/db 或 mysql://user@host:port/db）再测试。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="358"/>
+        <location filename="../../ui/settingsdialog.cpp" line="412"/>
         <source>Testing %1…</source>
         <translation>正在测试 %1…</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="52"/>
+        <location filename="../../ui/settingsdialog.cpp" line="54"/>
         <source>&amp;Engines:</source>
         <translation>引擎(&amp;E)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="58"/>
+        <location filename="../../ui/settingsdialog.cpp" line="60"/>
         <source>&amp;Lock endpoints:</source>
         <translation>锁端点(&amp;L)：</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="123"/>
+        <location filename="../../ui/settingsdialog.cpp" line="125"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="129"/>
+        <location filename="../../ui/settingsdialog.cpp" line="131"/>
         <source>Engines the console attaches to when started without --demo (none: the in-process demo engine). %1</source>
         <translation>不带 --demo 启动时控制台连接的引擎（没有则使用进程内演示引擎）。%1</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="135"/>
+        <location filename="../../ui/settingsdialog.cpp" line="137"/>
         <source>&amp;Add</source>
         <translation>添加(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="136"/>
+        <location filename="../../ui/settingsdialog.cpp" line="138"/>
         <source>Re&amp;move</source>
         <translation>移除(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="141"/>
+        <location filename="../../ui/settingsdialog.cpp" line="143"/>
         <source>token of the selected engine: unchanged; stored in the desktop keychain</source>
         <translation>所选引擎的令牌：不变；保存在桌面钥匙串中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="143"/>
+        <location filename="../../ui/settingsdialog.cpp" line="145"/>
         <source>no keychain in this build: start with --token-file or FULCRUM_TOKEN</source>
         <translation>此版本不支持钥匙串：请使用 --token-file 或 FULCRUM_TOKEN 启动</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="145"/>
+        <location filename="../../ui/settingsdialog.cpp" line="147"/>
         <source>Test e&amp;ngine</source>
         <translation>测试引擎(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="147"/>
+        <location filename="../../ui/settingsdialog.cpp" line="149"/>
         <source>Asks the selected engine for its pools (GET /api/v1/pools) with its token</source>
         <translation>用其令牌向所选引擎查询池（GET /api/v1/pools）</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="205"/>
+        <location filename="../../ui/settingsdialog.cpp" line="153"/>
+        <source>Trust certificate…</source>
+        <translation>信任证书…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="155"/>
+        <source>Shows the certificate the selected https engine presents; after you compare its fingerprint with the one on the engine&apos;s host, pins it in the address (pin=sha256:…)</source>
+        <translation>显示所选 https 引擎出示的证书；在您将其指纹与引擎主机上的指纹核对后，将其固定到地址中（pin=sha256:…）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="214"/>
         <source>%1 needs no secret here</source>
         <translation>%1 在此不需要密钥</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="208"/>
+        <location filename="../../ui/settingsdialog.cpp" line="217"/>
         <source>%1 of the selected engine: unchanged; stored in the desktop keychain</source>
         <translation>所选引擎的%1：未更改；保存在桌面钥匙串中</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="209"/>
+        <location filename="../../ui/settingsdialog.cpp" line="218"/>
         <source>token</source>
         <translation>令牌</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="211"/>
+        <location filename="../../ui/settingsdialog.cpp" line="220"/>
         <source>no keychain in this build: start with --token-file or %1</source>
         <translation>此版本没有钥匙串：请用 --token-file 或 %1 启动</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="240"/>
+        <location filename="../../ui/settingsdialog.cpp" line="249"/>
         <source>engine name &quot;%1&quot; in row %2 must be unique, not empty, without / or =; e.g. east</source>
         <translation>第 %2 行的引擎名称“%1”必须唯一、非空、不含 / 或 =；例如 east</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="247"/>
+        <location filename="../../ui/settingsdialog.cpp" line="256"/>
         <source>%1 engine &quot;%2&quot;: %3</source>
         <translation>%1 引擎“%2”：%3</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="248"/>
+        <location filename="../../ui/settingsdialog.cpp" line="257"/>
         <source>engine &quot;%1&quot;: %2</source>
         <translation>引擎“%1”：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="281"/>
+        <location filename="../../ui/settingsdialog.cpp" line="290"/>
         <source>No token for %1: type it in the token field (it is stored in the keychain on Save).</source>
         <translation>%1 没有令牌：请在令牌框中输入（保存时存入钥匙串）。</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="286"/>
+        <location filename="../../ui/settingsdialog.cpp" line="295"/>
         <source>Testing %1 at %2…</source>
         <translation>正在测试 %1（%2）…</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="291"/>
+        <location filename="../../ui/settingsdialog.cpp" line="300"/>
         <source>Engine %1 works: %2</source>
         <translation>引擎 %1 可用：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="291"/>
+        <location filename="../../ui/settingsdialog.cpp" line="300"/>
         <source>Engine %1 failed: %2</source>
         <translation>引擎 %1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="374"/>
+        <location filename="../../ui/settingsdialog.cpp" line="313"/>
+        <source>Only an https engine has a certificate to trust.</source>
+        <translation>只有 https 引擎才有可信任的证书。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="324"/>
+        <source>Trust this certificate?</source>
+        <translation>信任此证书？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="325"/>
+        <source>%1 presents a certificate that no CA this console trusts has signed.</source>
+        <translation>%1 出示的证书不是由本控制台信任的任何 CA 签发的。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="327"/>
+        <source>Subject: %1
+Issuer: %2
+Valid: %3 to %4 (UTC)
+
+SHA-256 fingerprint:
+%5
+
+Compare it with the engine&apos;s own, on its host:
+openssl x509 -noout -fingerprint -sha256 -in CERT
+
+Trust exactly this certificate? The pin is kept in the engine&apos;s address; a new certificate will have to be trusted again.</source>
+        <translation>主体：%1
+签发者：%2
+有效期：%3 至 %4（UTC）
+
+SHA-256 指纹：
+%5
+
+请在引擎主机上与其自身的指纹核对：
+openssl x509 -noout -fingerprint -sha256 -in CERT
+
+只信任这一张证书吗？固定值保存在引擎地址中；更换证书后需要重新信任。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="334"/>
+        <source>Trust this certificate</source>
+        <translation>信任此证书</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="345"/>
+        <source>Pinned %1 for %2; Save keeps it. Test the engine again to check.</source>
+        <translation>已为 %2 固定 %1；保存后生效。请再次测试引擎以确认。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settingsdialog.cpp" line="428"/>
         <source>a lock endpoint password needs an endpoint to belong to; add the endpoint first</source>
         <translation>锁端点密码需要所属的端点；请先添加端点</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="382"/>
+        <location filename="../../ui/settingsdialog.cpp" line="436"/>
         <source>could not store the lock endpoint password in the keychain: %1; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
         <translation>无法将锁端点密码存入钥匙串：%1；Secret Service（gnome-keyring、KWallet）是否正在运行并已解锁？</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="403"/>
+        <location filename="../../ui/settingsdialog.cpp" line="457"/>
         <source>could not store the %1 of engine %2 in the keychain: %3; is a Secret Service (gnome-keyring, KWallet) running and unlocked?</source>
         <translation>无法将引擎 %2 的%1保存到钥匙串：%3；Secret Service（gnome-keyring、KWallet）是否在运行并已解锁？</translation>
     </message>
     <message>
-        <location filename="../../ui/settingsdialog.cpp" line="409"/>
+        <location filename="../../ui/settingsdialog.cpp" line="463"/>
         <source>this build has no keychain: the %1 of engine %2 cannot be stored; start with %3</source>
         <translation>此版本没有钥匙串：无法保存引擎 %2 的%1；请用 %3 启动</translation>
     </message>
