@@ -58,7 +58,7 @@ private Q_SLOTS:
 
     void adminTlsIsParsedAndRoundTrips()
     {
-        const QByteArray text = "{ \"admin\": { \"listen\": \"10.0.0.5:9900\", \"allow_non_loopback\": true, \"tls\": "
+        const QByteArray text = "{ \"redis\": [ { \"url\": \"redis://127.0.0.1\" } ], \"admin\": { \"listen\": \"10.0.0.5:9900\", \"allow_non_loopback\": true, \"tls\": "
                                 "{ \"cert\": \"/etc/fulcrum/admin.pem\", \"key\": \"/etc/fulcrum/admin.key\", \"client_ca\": \"/etc/fulcrum/ops-ca.pem\" } } }";
         const ConfigResult r = parseConfig(text, QStringLiteral("c.json"));
         QVERIFY2(r.ok(), qPrintable(r.errorText()));
@@ -70,10 +70,10 @@ private Q_SLOTS:
         QVERIFY2(again.ok(), qPrintable(again.errorText()));
         QVERIFY(again.config->admin == r.config->admin);
         // A certificate without its key, and a key it does not know, are refused naming the place.
-        const ConfigResult noKey = parseConfig("{ \"admin\": { \"tls\": { \"cert\": \"/etc/fulcrum/admin.pem\" } } }", QStringLiteral("c.json"));
+        const ConfigResult noKey = parseConfig("{ \"redis\": [ { \"url\": \"redis://127.0.0.1\" } ], \"admin\": { \"tls\": { \"cert\": \"/etc/fulcrum/admin.pem\" } } }", QStringLiteral("c.json"));
         QVERIFY(!noKey.ok());
         QVERIFY2(noKey.errorText().contains(u"c.json:1:") && noKey.errorText().contains(u"admin.tls needs \"cert\" and \"key\""), qPrintable(noKey.errorText()));
-        const ConfigResult typo = parseConfig("{ \"admin\": { \"tls\": { \"cert\": \"a.pem\", \"key\": \"a.key\", \"ca\": \"x\" } } }", QStringLiteral("c.json"));
+        const ConfigResult typo = parseConfig("{ \"redis\": [ { \"url\": \"redis://127.0.0.1\" } ], \"admin\": { \"tls\": { \"cert\": \"a.pem\", \"key\": \"a.key\", \"ca\": \"x\" } } }", QStringLiteral("c.json"));
         QVERIFY(!typo.ok());
         QVERIFY2(typo.errorText().contains(u"unknown key \"ca\" in admin.tls"), qPrintable(typo.errorText()));
     }
