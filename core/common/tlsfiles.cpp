@@ -79,6 +79,22 @@ bool keyMatchesCertificate(const QSslCertificate &certificate, const QSslKey &ke
     return matches;
 }
 
+// The certificate may be fine, but nothing this side trusts has signed it: what a CA file or a pin answers.
+bool isUntrustedIssuer(QSslError::SslError error)
+{
+    switch (error) {
+    case QSslError::SelfSignedCertificate:
+    case QSslError::SelfSignedCertificateInChain:
+    case QSslError::UnableToGetLocalIssuerCertificate:
+    case QSslError::UnableToVerifyFirstCertificate:
+    case QSslError::UnableToGetIssuerCertificate:
+    case QSslError::CertificateUntrusted:
+        return true;
+    default:
+        return false;
+    }
+}
+
 QString hexWithColons(const QByteArray &digest)
 {
     return QString::fromLatin1(digest.toHex(':').toUpper());
@@ -179,19 +195,9 @@ QList<QSslError> ClientTlsFiles::errorsToIgnore(const QSslCertificate &peer, con
         return {};
     QList<QSslError> ignore;
     for (const QSslError &e : errors) {
-        switch (e.error()) {
-        case QSslError::SelfSignedCertificate:
-        case QSslError::SelfSignedCertificateInChain:
-        case QSslError::UnableToGetLocalIssuerCertificate:
-        case QSslError::UnableToVerifyFirstCertificate:
-        case QSslError::UnableToGetIssuerCertificate:
-        case QSslError::CertificateUntrusted:
-        case QSslError::HostNameMismatch:
+        // Expired, revoked, not yet valid: a pin does not make those right.
+        if (isUntrustedIssuer(e.error()) || e.error() == QSslError::HostNameMismatch)
             ignore.append(e);
-            break;
-        default:
-            break; // expired, revoked, not yet valid: a pin does not make those right
-        }
     }
     // All or nothing: one error left unanswered fails the handshake anyway.
     return ignore.size() == errors.size() ? ignore : QList<QSslError>{};
@@ -247,21 +253,17 @@ QString describeTlsErrors(const QList<QSslError> &errors, const QString &address
             parts.append(QCoreApplication::translate("fulcrum::TlsFiles", "its certificate is for %1, not this host name; connect by a name it carries, or pin it")
                              .arg((c.subjectAlternativeNames().values(QSsl::DnsEntry) + c.subjectAlternativeNames().values(QSsl::IpAddressEntry)).join(QStringLiteral(", "))));
             break;
-        case QSslError::SelfSignedCertificate:
-        case QSslError::SelfSignedCertificateInChain:
-        case QSslError::UnableToGetLocalIssuerCertificate:
-        case QSslError::UnableToVerifyFirstCertificate:
-        case QSslError::UnableToGetIssuerCertificate:
-        case QSslError::CertificateUntrusted:
-            parts.append(QCoreApplication::translate("fulcrum::TlsFiles", "its certificate (%1) is not signed by a CA this side trusts; give the CA file (ca=PATH), or check the "
-                            "fingerprint on the server (openssl x509 -noout -fingerprint -sha256 -in CERT) and pin it (pin=%1)")
-                             .arg(tlsFingerprint(c)));
-            break;
         case QSslError::NoPeerCertificate:
             parts.append(QCoreApplication::translate("fulcrum::TlsFiles", "it sent no certificate"));
             break;
         default:
-            parts.append(e.errorString());
+            if (!isUntrustedIssuer(e.error())) {
+                parts.append(e.errorString());
+                break;
+            }
+            parts.append(QCoreApplication::translate("fulcrum::TlsFiles", "its certificate (%1) is not signed by a CA this side trusts; give the CA file (ca=PATH), or check the "
+                            "fingerprint on the server (openssl x509 -noout -fingerprint -sha256 -in CERT) and pin it (pin=%1)")
+                             .arg(tlsFingerprint(c)));
             break;
         }
     }
