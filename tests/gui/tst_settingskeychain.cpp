@@ -6,10 +6,16 @@
 #include "keychain/keychainsecretstore.h"
 #include "redisserver.h"
 #include "settingsdialog.h"
+#include "common/tlsfiles.h"
+#include "testcertificates.h"
 
 #include <QApplication>
 #include <QFile>
 #include <QLineEdit>
+#include <QMessageBox>
+#include <QSslCertificate>
+#include <QTemporaryDir>
+#include <QTimer>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
@@ -33,6 +39,7 @@ private Q_SLOTS:
     void badEndpointIsRefusedAndNothingIsStored();
     void testConnectionUsesTheKeychainPassword();
     void engineTokenGoesToTheKeychainAndTestsTheRealEngine();
+    void engineCertificateIsPinnedOnFirstUse();
 };
 
 void TestSettingsKeychain::initTestCase()
@@ -165,6 +172,70 @@ void TestSettingsKeychain::engineTokenGoesToTheKeychainAndTestsTheRealEngine()
     QVERIFY2(error.contains(QStringLiteral("west")) && error.contains(QStringLiteral("ftp://lb2")), qPrintable(error));
     QCOMPARE(SettingsDialog::engines().size(), 1);
     store.remove(entry, &error);
+}
+
+// Trust on first use against a real fulcrumd over https whose certificate no CA of this side
+// trusts: the test shows the certificate's fingerprint in a question, and only a yes pins it.
+void TestSettingsKeychain::engineCertificateIsPinnedOnFirstUse()
+{
+    QTemporaryDir dir;
+    fulcrum::test::TestCertificates certificates(dir.path());
+    QString error;
+    QVERIFY2(certificates.makeCa(QStringLiteral("ca"), &error) && certificates.makeSigned(QStringLiteral("server"), QStringLiteral("ca"), QStringLiteral("serverAuth"), &error),
+             qPrintable(error));
+    const QString fingerprint = tlsFingerprint(QSslCertificate::fromPath(certificates.file(QStringLiteral("server.pem"))).first());
+    fulcrum::test::InProcessDemoBackend app1(QStringLiteral("app1"));
+    fulcrum::test::FulcrumdProcess::Options options;
+    options.servers = {{QStringLiteral("app1"), app1.port()}};
+    options.adminTls = QJsonObject{{QStringLiteral("cert"), certificates.file(QStringLiteral("server.pem"))},
+                                   {QStringLiteral("key"), certificates.file(QStringLiteral("server.key"))}};
+    fulcrum::test::FulcrumdProcess engine(options);
+    QString log;
+    QVERIFY2(engine.start(&log), qPrintable(log));
+
+    SettingsDialog dialog(nullptr);
+    dialog.show();
+    dialog.enginesTable()->setRowCount(0);   // the engines an earlier case saved
+    dialog.addEngineRow(QStringLiteral("tls"), engine.adminUrl().toString());
+    dialog.enginesTable()->setCurrentCell(0, 0);
+    dialog.engineTokenField()->setText(QString::fromLatin1(engine.token()));
+    Q_EMIT dialog.engineTokenField()->textEdited(dialog.engineTokenField()->text());
+    QVERIFY(!dialog.trustEngineButton()->isVisible());
+    QTest::mouseClick(dialog.testEngineButton(), Qt::LeftButton);
+    QTRY_VERIFY2_WITH_TIMEOUT(dialog.message().contains(fingerprint), qPrintable(dialog.message()), 10'000);
+    QVERIFY(dialog.trustEngineButton()->isVisible());
+
+    // First "Cancel": nothing is pinned. Then "Trust this certificate".
+    for (const bool trust : {false, true}) {
+        QString shown;
+        // The question runs its own event loop: a timer answers it from inside.
+        QTimer answer;
+        answer.setInterval(50);
+        connect(&answer, &QTimer::timeout, this, [&] {
+            auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+            if (!box)
+                return;
+            answer.stop();
+            shown = box->informativeText();
+            if (!qEnvironmentVariableIsEmpty("FULCRUM_TEST_SHOTS"))
+                box->grab().save(qEnvironmentVariable("FULCRUM_TEST_SHOTS") + QStringLiteral("/trust-certificate.png"));
+            for (QAbstractButton *button : box->buttons()) {
+                if ((trust && box->buttonRole(button) == QMessageBox::AcceptRole) || (!trust && box->buttonRole(button) == QMessageBox::RejectRole))
+                    button->click();
+            }
+        });
+        answer.start();
+        QTest::mouseClick(dialog.trustEngineButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!shown.isEmpty(), 15'000);
+        QVERIFY2(shown.contains(fingerprint.mid(7)) && shown.contains(u"openssl x509 -noout -fingerprint -sha256"), qPrintable(shown));
+        QTRY_COMPARE_WITH_TIMEOUT(dialog.enginesTable()->item(0, 1)->text().contains(u"pin=sha256:"), trust, 5'000);
+    }
+    // The pinned address works, and is what Save keeps.
+    QTest::mouseClick(dialog.testEngineButton(), Qt::LeftButton);
+    QTRY_VERIFY2_WITH_TIMEOUT(dialog.message().startsWith(QStringLiteral("Engine tls works")), qPrintable(dialog.message()), 10'000);
+    QVERIFY2(dialog.save(&error), qPrintable(error));
+    QVERIFY(SettingsDialog::engines().constLast().url.contains(QStringLiteral("pin=sha256:") + fingerprint.mid(7).remove(u':')));
+    KeychainSecretStore().remove(RemoteEngineLink::keychainEntry(engine.adminUrl()), &error);
 }
 
 int main(int argc, char *argv[])

@@ -40,4 +40,54 @@ bool makeTestCertificates(const QString &dir, QString *error)
     return true;
 }
 
+namespace {
+
+const QStringList kP256{QStringLiteral("-newkey"), QStringLiteral("ec"), QStringLiteral("-pkeyopt"), QStringLiteral("ec_paramgen_curve:prime256v1"),
+                        QStringLiteral("-nodes")};
+
+} // namespace
+
+bool TestCertificates::openssl(const QStringList &arguments, QString *error, const QString &faketime)
+{
+    // openssl itself runs without the test's libfaketime; `faketime` is asked for explicitly.
+    const ProgramRun run = faketime.isEmpty() ? runProgram(QStringLiteral("openssl"), arguments, componentEnvironment())
+                                              : runProgram(QStringLiteral("faketime"), QStringList{faketime, QStringLiteral("openssl")} + arguments,
+                                                           componentEnvironment());
+    if (run.exitCode != 0)
+        *error = QStringLiteral("openssl %1 failed (packages openssl, faketime): %2").arg(arguments.join(u' '), run.err);
+    return run.exitCode == 0;
+}
+
+bool TestCertificates::makeCa(const QString &name, QString *error)
+{
+    const bool ok = openssl(QStringList{QStringLiteral("req"), QStringLiteral("-x509")} + kP256
+                                + QStringList{QStringLiteral("-keyout"), file(name + QStringLiteral(".key")), QStringLiteral("-out"), file(name + QStringLiteral(".pem")),
+                                              QStringLiteral("-days"), QStringLiteral("3650"), QStringLiteral("-subj"), QStringLiteral("/CN=Fulcrum test %1").arg(name)},
+                            error);
+    QFile::setPermissions(file(name + QStringLiteral(".key")), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    return ok;
+}
+
+bool TestCertificates::makeSigned(const QString &name, const QString &ca, const QString &usage, QString *error, int days, const QString &faketime)
+{
+    QFile ext(file(name + QStringLiteral(".ext")));
+    if (!ext.open(QIODevice::WriteOnly)) {
+        *error = QStringLiteral("cannot write %1").arg(ext.fileName());
+        return false;
+    }
+    ext.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=" + usage.toLatin1() + "\n");
+    ext.close();
+    const bool ok = openssl(QStringList{QStringLiteral("req")} + kP256
+                                + QStringList{QStringLiteral("-keyout"), file(name + QStringLiteral(".key")), QStringLiteral("-out"), file(name + QStringLiteral(".csr")),
+                                              QStringLiteral("-subj"), QStringLiteral("/CN=%1").arg(name)},
+                            error)
+                    && openssl({QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"), file(name + QStringLiteral(".csr")), QStringLiteral("-CA"),
+                                file(ca + QStringLiteral(".pem")), QStringLiteral("-CAkey"), file(ca + QStringLiteral(".key")), QStringLiteral("-CAcreateserial"),
+                                QStringLiteral("-out"), file(name + QStringLiteral(".pem")), QStringLiteral("-days"), QString::number(days), QStringLiteral("-extfile"),
+                                file(name + QStringLiteral(".ext"))},
+                               error, faketime);
+    QFile::setPermissions(file(name + QStringLiteral(".key")), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    return ok;
+}
+
 } // namespace fulcrum::test

@@ -8,6 +8,7 @@
 #include "freeport.h"
 #include "fulcrumdprocess.h"
 #include "programs.h"
+#include "testcertificates.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -45,48 +46,24 @@ private Q_SLOTS:
     void readableKeyStopsTheStart();
 
 private:
-    bool openssl(const QStringList &arguments, const QString &faketime = QString());
-    // A key and a certificate signed by `ca` (SAN IP:127.0.0.1), valid `days` from now, or
-    // made as if today were `faketime` ("2020-01-01 00:00:00": long expired).
-    bool makeSigned(const QString &name, const QString &ca, const QString &usage, int days = 3650, const QString &faketime = QString());
+    bool makeSigned(const QString &name, const QString &ca, const QString &usage, int days = 3650, const QString &faketime = QString())
+    {
+        QString error;
+        const bool ok = m_certificates.makeSigned(name, ca, usage, &error, days, faketime);
+        if (!ok)
+            qWarning("%s", qPrintable(error));
+        return ok;
+    }
     QString file(const QString &name) const { return m_dir.filePath(name); }
     QJsonObject tls(const QString &cert, const QString &key, const QString &clientCa = QString()) const;
     // fulcrumctl backends list over the given engine address.
     ProgramRun backends(const QString &address, const FulcrumdProcess &engine);
 
     QTemporaryDir m_dir;
+    TestCertificates m_certificates{m_dir.path()};
     std::unique_ptr<FulcrumdProcess> m_engine;   // TLS with server.pem, no client certificates
     QString m_fingerprint;                       // of server.pem, "sha256:AB:CD:…"
 };
-
-bool TestAdminTls::openssl(const QStringList &arguments, const QString &faketime)
-{
-    const ProgramRun run = faketime.isEmpty() ? runProgram(QStringLiteral("openssl"), arguments, componentEnvironment())
-                                              : runProgram(QStringLiteral("faketime"), QStringList{faketime, QStringLiteral("openssl")} + arguments,
-                                                           componentEnvironment());
-    if (run.exitCode != 0)
-        qWarning("openssl %s failed: %s", qPrintable(arguments.join(u' ')), qPrintable(run.err));
-    return run.exitCode == 0;
-}
-
-bool TestAdminTls::makeSigned(const QString &name, const QString &ca, const QString &usage, int days, const QString &faketime)
-{
-    QFile ext(file(name + QStringLiteral(".ext")));
-    if (!ext.open(QIODevice::WriteOnly))
-        return false;
-    ext.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=" + usage.toLatin1() + "\n");
-    ext.close();
-    const bool ok = openssl({QStringLiteral("req"), QStringLiteral("-newkey"), QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
-                             QStringLiteral("ec_paramgen_curve:prime256v1"), QStringLiteral("-nodes"), QStringLiteral("-keyout"), file(name + QStringLiteral(".key")),
-                             QStringLiteral("-out"), file(name + QStringLiteral(".csr")), QStringLiteral("-subj"), QStringLiteral("/CN=%1").arg(name)})
-                    && openssl({QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"), file(name + QStringLiteral(".csr")), QStringLiteral("-CA"),
-                                file(ca + QStringLiteral(".pem")), QStringLiteral("-CAkey"), file(ca + QStringLiteral(".key")), QStringLiteral("-CAcreateserial"),
-                                QStringLiteral("-out"), file(name + QStringLiteral(".pem")), QStringLiteral("-days"), QString::number(days),
-                                QStringLiteral("-extfile"), file(name + QStringLiteral(".ext"))},
-                               faketime);
-    QFile::setPermissions(file(name + QStringLiteral(".key")), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-    return ok;
-}
 
 QJsonObject TestAdminTls::tls(const QString &cert, const QString &key, const QString &clientCa) const
 {
@@ -109,12 +86,9 @@ void TestAdminTls::initTestCase()
 {
     QVERIFY(m_dir.isValid());
     // Two CAs; a server certificate and a client certificate from the first.
-    for (const QString &ca : {QStringLiteral("ca"), QStringLiteral("other-ca")}) {
-        QVERIFY(openssl({QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"), QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
-                         QStringLiteral("ec_paramgen_curve:prime256v1"), QStringLiteral("-nodes"), QStringLiteral("-keyout"), file(ca + QStringLiteral(".key")),
-                         QStringLiteral("-out"), file(ca + QStringLiteral(".pem")), QStringLiteral("-days"), QStringLiteral("3650"), QStringLiteral("-subj"),
-                         QStringLiteral("/CN=Fulcrum test %1").arg(ca)}));
-    }
+    QString error;
+    for (const QString &ca : {QStringLiteral("ca"), QStringLiteral("other-ca")})
+        QVERIFY2(m_certificates.makeCa(ca, &error), qPrintable(error));
     QVERIFY(makeSigned(QStringLiteral("server"), QStringLiteral("ca"), QStringLiteral("serverAuth")));
     QVERIFY(makeSigned(QStringLiteral("client"), QStringLiteral("ca"), QStringLiteral("clientAuth")));
     const QList<QSslCertificate> server = QSslCertificate::fromPath(file(QStringLiteral("server.pem")));
