@@ -38,12 +38,11 @@ std::optional<CtlEngineClient> CtlEngineClient::fromParser(const QCommandLinePar
     CtlEngineClient client;
     QString why;
     const std::optional<AdminAddress> address = AdminAddress::parse(parser.value(options.engine), &why);
-    if (!address || parser.value(options.engine).trimmed().isEmpty()) {
-        ctlErr(QStringLiteral("fulcrumctl %1: --engine: %2\n").arg(command, address ? QStringLiteral("give the admin API's URL, e.g. http://127.0.0.1:9900") : why));
+    if (!address) {
+        ctlErr(QStringLiteral("fulcrumctl %1: --engine: %2\n").arg(command, why));
         return std::nullopt;
     }
     client.baseUrl = address->url.toString();
-    const QUrl normal = address->url;
 #ifdef FULCRUM_HAVE_KEYCHAIN
     KeychainSecretStore keychain;
     SecretStore *store = &keychain;
@@ -51,7 +50,7 @@ std::optional<CtlEngineClient> CtlEngineClient::fromParser(const QCommandLinePar
     SecretStore *store = nullptr;
 #endif
     // A bare URL is the registry's fulcrumd: its token from --token-file, FULCRUM_TOKEN or the keychain.
-    const std::optional<EngineKinds::Spelled> engine = EngineKinds::parse(normal.toString(), &why);
+    const std::optional<EngineKinds::Spelled> engine = EngineKinds::parse(client.baseUrl, &why);
     const std::optional<QByteArray> token = engine ? EngineKinds::readSecret(*engine->kind, engine->address, parser.value(options.tokenFile), store, &why)
                                                    : std::nullopt;
     if (!token) {

@@ -14,13 +14,9 @@
 #include <QCommandLineParser>
 #include <QDateTime>
 #include <QDir>
-#include <QEventLoop>
 #include <QFileInfo>
 #include <QJsonDocument>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
 #include <QSaveFile>
-#include <QTimer>
 #include <QUrlQuery>
 
 #include "common/statedir.h"
@@ -42,8 +38,6 @@ EngineDownload engineGet(const CtlEngineClient &client, const QString &path, con
 {
     EngineDownload out;
     out.reply = client.request("GET", path + u'?' + query.toString(QUrl::FullyEncoded), {}, kEngineReportTimeoutMs);
-    if (out.reply.status == 200)
-        out.reply.json = QJsonObject();
     out.window = out.reply.header("X-Fulcrum-Window");
     return out;
 }
