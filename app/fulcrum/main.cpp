@@ -16,6 +16,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QFileInfo>
 #include <QLocale>
 
 #include <cstdio>
@@ -71,6 +72,11 @@ int main(int argc, char *argv[])
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption demoOption(QStringLiteral("demo"), QStringLiteral("Run an in-process engine with demo backends, load and a local redis-server (the default)."));
+    const QCommandLineOption configOption(QStringLiteral("config"),
+                                          QStringLiteral("Run the engine inside the console on this fulcrumd config (validated first; its listeners, pools and lock "
+                                                         "endpoints; its state_dir, else ~/.local/state/fulcrum/console-NAME, keeps the audit log, weights, states "
+                                                         "and history). The same as --engine NAME=embedded:FILE."),
+                                          QStringLiteral("FILE"));
     const QCommandLineOption langOption(QStringLiteral("lang"), QStringLiteral("Language: en or zh_CN (default: Settings, then the system's)."), QStringLiteral("LANG"));
     const QCommandLineOption screenshotOption(QStringLiteral("screenshot"), QStringLiteral("Save a PNG of every view into DIR after a minute of demo traffic, then exit."), QStringLiteral("DIR"));
     const QCommandLineOption afterOption(QStringLiteral("screenshot-after"), QStringLiteral("Snapshots to wait for before --screenshot (default 240, one minute at 4 Hz)."), QStringLiteral("N"), QStringLiteral("240"));
@@ -85,7 +91,7 @@ int main(int argc, char *argv[])
                                                                                   "the kind's environment variable (FULCRUM_TOKEN, ...), or the keychain.").arg(kindIds()),
                                           QStringLiteral("NAME=KIND:ADDRESS"));
     const QCommandLineOption tokenFileOption(QStringLiteral("token-file"), QStringLiteral("Read the engines' admin token from this file (mode 0600); for scripts."), QStringLiteral("PATH"));
-    parser.addOptions({demoOption, langOption, screenshotOption, afterOption, engineOption, tokenFileOption});
+    parser.addOptions({demoOption, configOption, langOption, screenshotOption, afterOption, engineOption, tokenFileOption});
     const QCommandLineOption httpdOption(QStringLiteral("httpd"),
                                          QStringLiteral("Open the console over a running Apache httpd through its balancer-manager: "
                                                         "http://HOST:PORT/balancer-manager. A protected manager: --httpd-user, and the "
@@ -125,6 +131,19 @@ int main(int argc, char *argv[])
     // Every engine as KIND:ADDRESS (the registry reads it); --haproxy and --httpd are the same
     // as --engine haproxy=haproxy:ADDRESS and --engine httpd=httpd:URL.
     QStringList spelledEngines;
+    if (parser.isSet(configOption)) {
+        if (parser.isSet(demoOption)) {
+            std::fprintf(stderr, "fulcrum: --config runs your config, --demo the demo's; give one of them\n");
+            return 2;
+        }
+        const QString file = parser.value(configOption);
+        QString error;
+        if (!EngineKinds::find(QStringLiteral("embedded"))->normalize(file, &error)) {
+            std::fprintf(stderr, "fulcrum: --config %s: %s\n", qPrintable(file), qPrintable(error));
+            return 2;
+        }
+        spelledEngines.append(QStringLiteral("%1=embedded:%2").arg(QFileInfo(file).completeBaseName(), file));
+    }
     if (parser.isSet(haproxyOption))
         spelledEngines.append(QStringLiteral("haproxy=haproxy:") + parser.value(haproxyOption));
     if (parser.isSet(httpdOption)) {
@@ -164,6 +183,7 @@ int main(int argc, char *argv[])
     // D-Bus blocks nothing).
     EngineContext context;
     context.stateDir = defaultStateDir();
+    context.keychain = store;
     context.history = [](const QString &stateDir) { return historyWithPdf(stateDir); };
     for (const QString &endpoint : ui::SettingsDialog::lockEndpoints()) {
         InProcessLockEndpoint lock;
@@ -209,7 +229,14 @@ int main(int argc, char *argv[])
         const QUrl url(engine.url);
         const QString name = !engine.name.isEmpty() ? engine.name
                              : url.host().isEmpty() ? kind.id : QStringLiteral("%1:%2").arg(url.host()).arg(url.port(9900));
-        links.emplace_back(name, kind.create(name, engine.url, secret, context));
+        EngineLink *made = kind.create(name, engine.url, secret, context);
+        if (!made) {
+            std::fprintf(stderr, "fulcrum: engine %s (%s) could not be opened\n", qPrintable(name), qPrintable(kind.label));
+            for (auto &[ignored, other] : links)
+                delete other;
+            return 2;
+        }
+        links.emplace_back(name, made);
     }
     std::unique_ptr<EngineLink> link;
     if (links.size() == 1) {

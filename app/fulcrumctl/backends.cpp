@@ -4,6 +4,8 @@
 #include "ctlguard.h"
 #include "ctlmanaged.h"
 
+#include "admin/adminjson.h"
+#include "balancer/picker.h"
 #include "common/duration.h"
 
 #include <QJsonArray>
@@ -40,21 +42,27 @@ std::optional<CtlEngineClient> parseEngineCommand(QCommandLineParser &parser, co
     return CtlEngineClient::fromParser(parser, engine, command);
 }
 
+// The engine's pools (GET /api/v1/pools), decoded by the wire codec.
+std::vector<fulcrum::PoolView> poolsOf(const QJsonObject &json)
+{
+    std::vector<fulcrum::PoolView> pools;
+    for (const QJsonValue &pool : json.value(QStringLiteral("pools")).toArray())
+        pools.push_back(fulcrum::poolFromJson(pool.toObject()));
+    return pools;
+}
+
 // The engine's pools as the capacity guard reads them: state, weight, backup per server.
 QList<fulcrum::ServerStatus> serversOf(const QJsonObject &json)
 {
     QList<fulcrum::ServerStatus> servers;
-    for (const QJsonValue &p : json.value(QStringLiteral("pools")).toArray()) {
-        const QJsonObject pool = p.toObject();
-        for (const QJsonValue &s : pool.value(QStringLiteral("servers")).toArray()) {
-            const QJsonObject server = s.toObject();
+    for (const fulcrum::PoolView &pool : poolsOf(json)) {
+        for (const fulcrum::ServerSnapshot &s : pool.servers) {
             fulcrum::ServerStatus status;
-            status.pool = pool.value(QStringLiteral("name")).toString();
-            status.name = server.value(QStringLiteral("name")).toString();
-            status.weight = server.value(QStringLiteral("weight")).toInt();
-            status.backup = server.value(QStringLiteral("backup")).toBool();
-            status.state = fulcrum::parseBackendState(server.value(QStringLiteral("state")).toString().section(u',', 0, 0))
-                               .value_or(fulcrum::BackendState::Down);
+            status.pool = pool.name;
+            status.name = s.spec.name;
+            status.weight = s.spec.weight;
+            status.backup = s.spec.backup;
+            status.state = s.spec.state;
             servers.append(status);
         }
     }
@@ -92,24 +100,21 @@ int backendsList(const QStringList &arguments)
         ctlOut(QString::fromUtf8(QJsonDocument(reply.json).toJson(QJsonDocument::Indented)));
         return EngineOk;
     }
-    for (const QJsonValue &p : reply.json.value(QStringLiteral("pools")).toArray()) {
-        const QJsonObject pool = p.toObject();
-        ctlOut(QStringLiteral("pool %1 (%2)%3\n").arg(pool.value(QStringLiteral("name")).toString(), pool.value(QStringLiteral("algorithm")).toString(),
-                                                      pool.value(QStringLiteral("panic")).toBool() ? QStringLiteral(" PANIC") : QString()));
+    for (const fulcrum::PoolView &pool : poolsOf(reply.json)) {
+        ctlOut(QStringLiteral("pool %1 (%2)%3\n").arg(pool.name, fulcrum::algorithmName(pool.options.algorithm), pool.panic ? QStringLiteral(" PANIC") : QString()));
         ctlOut(QStringLiteral("  %1 %2 %3 %4 %5 %6 %7 %8\n").arg(QStringLiteral("SERVER"), -12).arg(QStringLiteral("ADDRESS"), -22).arg(QStringLiteral("STATE"), -18)
                    .arg(QStringLiteral("IN STATE"), -10).arg(QStringLiteral("WEIGHT"), -10).arg(QStringLiteral("REQ/S"), 8).arg(QStringLiteral("P99 MS"), 8).arg(QStringLiteral("LAST CHECK")));
-        for (const QJsonValue &s : pool.value(QStringLiteral("servers")).toArray()) {
-            const QJsonObject server = s.toObject();
-            const QJsonObject check = server.value(QStringLiteral("last_check")).toObject();
+        for (const fulcrum::ServerSnapshot &server : pool.servers) {
+            const fulcrum::CheckResult &check = server.health.lastCheck;
             ctlOut(QStringLiteral("  %1 %2 %3 %4 %5 %6 %7 %8\n")
-                       .arg(server.value(QStringLiteral("name")).toString(), -12)
-                       .arg(server.value(QStringLiteral("address")).toString(), -22)
-                       .arg(server.value(QStringLiteral("state_text")).toString(), -18)
-                       .arg(fulcrum::formatDurationMs(qint64(server.value(QStringLiteral("time_in_state_ms")).toDouble())), -10)
-                       .arg(QStringLiteral("%1/%2").arg(server.value(QStringLiteral("effective_weight")).toInt()).arg(server.value(QStringLiteral("weight")).toInt()), -10)
-                       .arg(server.value(QStringLiteral("requests_per_second")).toDouble(), 8, 'f', 1)
-                       .arg(server.value(QStringLiteral("p99_ms")).toDouble(), 8, 'f', 1)
-                       .arg(QStringLiteral("%1 in %2 ms").arg(check.value(QStringLiteral("reason")).toString()).arg(check.value(QStringLiteral("duration_ms")).toDouble(), 0, 'f', 1)));
+                       .arg(server.spec.name, -12)
+                       .arg(server.spec.address(), -22)
+                       .arg(server.health.stateText, -18)
+                       .arg(fulcrum::formatDurationMs(server.health.timeInStateMs), -10)
+                       .arg(QStringLiteral("%1/%2").arg(server.effectiveWeight).arg(server.spec.weight), -10)
+                       .arg(server.stats.requestsPerSecond, 8, 'f', 1)
+                       .arg(server.stats.p99Ms, 8, 'f', 1)
+                       .arg(QStringLiteral("%1 in %2 ms").arg(check.reasonText()).arg(double(check.durationUs) / 1000.0, 0, 'f', 1)));
         }
     }
     return EngineOk;
@@ -168,7 +173,8 @@ int backendsSet(const QStringList &arguments, const QString &what)
     const CtlEngineReply reply = client->request("PUT", QStringLiteral("/api/v1/pools/%1/servers/%2/%3").arg(encoded(pool), encoded(server), what), body);
     if (reply.status != 200)
         return ctlEngineFailure(command, reply);
-    ctlOut(QStringLiteral("%1/%2: %3, weight %4\n").arg(pool, server, reply.json.value(QStringLiteral("state_text")).toString()).arg(reply.json.value(QStringLiteral("weight")).toInt()));
+    const fulcrum::ServerSnapshot changed = fulcrum::serverFromJson(reply.json);
+    ctlOut(QStringLiteral("%1/%2: %3, weight %4\n").arg(pool, server, changed.health.stateText).arg(changed.spec.weight));
     return EngineOk;
 }
 

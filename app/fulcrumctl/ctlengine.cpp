@@ -1,5 +1,7 @@
 #include "ctlengine.h"
 
+#include "admin/adminjson.h"
+#include "common/bytestext.h"
 #include "common/wallclock.h"
 
 #include "command.h"
@@ -130,17 +132,15 @@ static QString lockLine(const LockInfo &lock)
     return line;
 }
 
-// An endpoint's feed for a person: "live since 12:00:01 (42 events)", "polling: why".
-static QString feedText(const QJsonObject &feed)
+// An endpoint's feed for a person: "live (42 change notifications)", "polling: why".
+static QString feedText(const LockFeedState &feed)
 {
-    const QString mode = feed.value(QStringLiteral("mode")).toString(QStringLiteral("polling"));
-    const QString why = feed.value(QStringLiteral("why")).toString();
-    if (mode == u"live")
-        return QStringLiteral("live (%1 change notifications)%2").arg(feed.value(QStringLiteral("events")).toInteger())
-            .arg(why.isEmpty() ? QString() : QStringLiteral(": ") + why);
-    QString text = why.isEmpty() ? mode : QStringLiteral("%1: %2").arg(mode, why);
-    if (feed.value(QStringLiteral("can_enable")).toBool())
-        text += QStringLiteral(" (fulcrumctl locks notifications enable --endpoint NAME turns on %1)").arg(feed.value(QStringLiteral("needs")).toString());
+    if (feed.mode == LockFeedState::Live)
+        return QStringLiteral("live (%1 change notifications)%2").arg(feed.eventsApplied).arg(feed.why.isEmpty() ? QString() : QStringLiteral(": ") + feed.why);
+    const QString mode = lockFeedModeName(feed.mode);
+    QString text = feed.why.isEmpty() ? mode : QStringLiteral("%1: %2").arg(mode, feed.why);
+    if (feed.canEnable)
+        text += QStringLiteral(" (fulcrumctl locks notifications enable --endpoint NAME turns on %1)").arg(feed.needs);
     return text;
 }
 
@@ -174,14 +174,13 @@ int ctlEngineLocksList(const QStringList &arguments)
     }
     const QJsonArray endpoints = parser.isSet(endpointOption) ? QJsonArray{reply.json} : reply.json.value(QStringLiteral("endpoints")).toArray();
     for (const QJsonValue &v : endpoints) {
-        const QJsonObject e = v.toObject();
-        ctlOut(QStringLiteral("%1 (%2, %3): %4, %5 lock(s), %7%6\n").arg(e.value(QStringLiteral("name")).toString(), e.value(QStringLiteral("backend")).toString(QStringLiteral("redis")),
-                                                                       e.value(QStringLiteral("url")).toString(), e.value(QStringLiteral("connection")).toString())
-                   .arg(e.value(QStringLiteral("lock_count")).toInt())
-                   .arg(e.value(QStringLiteral("error")).toString().isEmpty() ? QString() : QStringLiteral("; ") + e.value(QStringLiteral("error")).toString())
-                   .arg(feedText(e.value(QStringLiteral("feed")).toObject())));
-        for (const QJsonValue &l : e.value(QStringLiteral("locks")).toArray())
-            ctlOut(QStringLiteral("  %1\n").arg(lockLine(LockInfo::fromJson(l.toObject()))));
+        const LockEndpointView e = lockEndpointFromJson(v.toObject());
+        ctlOut(QStringLiteral("%1 (%2, %3): %4, %5 lock(s), %7%6\n").arg(e.name, e.backend, e.url, e.connectionState)
+                   .arg(e.lastResult.locks.size())
+                   .arg(e.lastError.isEmpty() ? QString() : QStringLiteral("; ") + e.lastError)
+                   .arg(feedText(e.feed)));
+        for (const LockInfo &lock : e.lastResult.locks)
+            ctlOut(QStringLiteral("  %1\n").arg(lockLine(lock)));
     }
     if (!parser.isSet(followOption))
         return EngineOk;
@@ -201,14 +200,15 @@ int ctlEngineLocksList(const QStringList &arguments)
         }
         const QString now = wallclock::nowUtc().toLocalTime().toString(QStringLiteral("HH:mm:ss.zzz"));
         if (type == "locks") {
-            ctlOut(QStringLiteral("%1 %2: full pass: %3 lock(s), %4\n").arg(now, endpoint).arg(json.value(QStringLiteral("locks")).toArray().size())
-                       .arg(feedText(json.value(QStringLiteral("feed")).toObject())));
+            const LockEndpointView table = lockEndpointFromJson(json);
+            ctlOut(QStringLiteral("%1 %2: full pass: %3 lock(s), %4\n").arg(now, endpoint).arg(table.lastResult.locks.size()).arg(feedText(table.feed)));
             return;
         }
-        for (const QJsonValue &l : json.value(QStringLiteral("upserted")).toArray())
-            ctlOut(QStringLiteral("%1 %2: + %3\n").arg(now, endpoint, lockLine(LockInfo::fromJson(l.toObject()))));
-        for (const QJsonValue &k : json.value(QStringLiteral("removed")).toArray())
-            ctlOut(QStringLiteral("%1 %2: - %3\n").arg(now, endpoint, k.toString()));
+        const LockChangesMessage changes = lockChangesFromJson(json);
+        for (const LockInfo &lock : changes.changes.upserted)
+            ctlOut(QStringLiteral("%1 %2: + %3\n").arg(now, endpoint, lockLine(lock)));
+        for (const QByteArray &key : changes.changes.removed)
+            ctlOut(QStringLiteral("%1 %2: - %3\n").arg(now, endpoint, escapeBytes(key)));
     });
 }
 

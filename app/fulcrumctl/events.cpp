@@ -3,15 +3,17 @@
 #include "command.h"
 #include "ctlengine.h"
 
+#include "admin/adminjson.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 
 namespace {
 
-QString eventLine(const QJsonObject &e)
+QString eventLine(const QJsonObject &json)
 {
-    return QStringLiteral("%1 %2 [%3] %4\n").arg(e.value(QStringLiteral("time")).toString(), e.value(QStringLiteral("severity")).toString(),
-                                                 e.value(QStringLiteral("source")).toString(), e.value(QStringLiteral("text")).toString());
+    const fulcrum::EngineEvent e = fulcrum::engineEventFromJson(json);
+    return QStringLiteral("%1 %2 [%3] %4\n").arg(e.time.toString(Qt::ISODateWithMs), fulcrum::EngineEvent::severityName(e.severity), e.source, e.text);
 }
 
 int events(const QStringList &arguments)

@@ -81,8 +81,7 @@ static bool startAdmin(AdminServer &admin, const Config &config)
 static void printEvents(Engine &engine, QObject *context)
 {
     QObject::connect(&engine, &Engine::eventOccurred, context, [](const EngineEvent &event) {
-        static const char *const severities[] = {"info", "warning", "error"};
-        printErr(QStringLiteral("fulcrumd: %1 [%2] %3").arg(QString::fromLatin1(severities[event.severity]), event.source, event.text));
+        printErr(QStringLiteral("fulcrumd: %1 [%2] %3").arg(EngineEvent::severityName(event.severity), event.source, event.text));
     });
 }
 

@@ -1,10 +1,57 @@
 #include "adminjson.h"
 
 #include "balancer/picker.h"
+#include "common/bytestext.h"
 
 #include <QJsonArray>
 
+using namespace Qt::StringLiterals;
+
 namespace fulcrum {
+
+namespace {
+
+QString isoTime(const QDateTime &time)
+{
+    return time.toUTC().toString(Qt::ISODateWithMs);
+}
+
+QString isoTime(qint64 ms)
+{
+    return isoTime(QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC));
+}
+
+QDateTime timeFrom(const QJsonValue &value)
+{
+    const QDateTime time = QDateTime::fromString(value.toString(), Qt::ISODateWithMs);
+    return time.isValid() ? time.toUTC() : time;
+}
+
+QString text(const QJsonObject &json, QLatin1StringView key)
+{
+    return json.value(key).toString();
+}
+
+// "host:port" or "[v6]:port", as BackendSpec::address() writes it.
+std::pair<QString, quint16> splitAddress(const QString &address)
+{
+    const qsizetype colon = address.lastIndexOf(u':');
+    if (colon < 0)
+        return {address, 0};
+    QString host = address.left(colon);
+    if (host.startsWith(u'[') && host.endsWith(u']'))
+        host = host.mid(1, host.size() - 2);
+    return {host, quint16(address.mid(colon + 1).toUInt())};
+}
+
+// The health view's "ejected" is out of rotation until the ejection ends: down, as the
+// balancer sees it.
+BackendState balancerState(const QString &state)
+{
+    return state == u"ejected" ? BackendState::Down : parseBackendState(state).value_or(BackendState::Down);
+}
+
+} // namespace
 
 QJsonObject serverToJson(const ServerSnapshot &s)
 {
@@ -22,7 +69,8 @@ QJsonObject serverToJson(const ServerSnapshot &s)
         {QStringLiteral("time_in_state_ms"), h.timeInStateMs},
         {QStringLiteral("last_check"), QJsonObject{{QStringLiteral("reason"), h.lastCheck.reasonText()},
                                                    {QStringLiteral("detail"), h.lastCheck.detail},
-                                                   {QStringLiteral("duration_ms"), double(h.lastCheck.durationUs) / 1000.0}}},
+                                                   {QStringLiteral("duration_ms"), double(h.lastCheck.durationUs) / 1000.0},
+                                                   {QStringLiteral("at"), h.lastCheckMs > 0 ? QJsonValue(isoTime(h.lastCheckMs)) : QJsonValue()}}},
         {QStringLiteral("checks"), qint64(h.checks)},
         {QStringLiteral("ejected"), h.ejected},
         {QStringLiteral("slow_starting"), h.slowStarting},
@@ -69,7 +117,7 @@ QJsonObject lockFeedToJson(const LockFeedState &feed)
     if (feed.canEnable)
         o.insert(QStringLiteral("can_enable"), true);
     if (feed.liveSince.isValid()) {
-        o.insert(QStringLiteral("live_since"), feed.liveSince.toUTC().toString(Qt::ISODateWithMs));
+        o.insert(QStringLiteral("live_since"), isoTime(feed.liveSince));
         o.insert(QStringLiteral("events"), feed.eventsApplied);
     }
     return o;
@@ -83,7 +131,7 @@ LockFeedState lockFeedFromJson(const QJsonObject &o)
     feed.why = o.value(QStringLiteral("why")).toString();
     feed.needs = o.value(QStringLiteral("needs")).toString();
     feed.canEnable = o.value(QStringLiteral("can_enable")).toBool();
-    feed.liveSince = QDateTime::fromString(o.value(QStringLiteral("live_since")).toString(), Qt::ISODateWithMs);
+    feed.liveSince = timeFrom(o.value(QStringLiteral("live_since")));
     feed.eventsApplied = o.value(QStringLiteral("events")).toInteger();
     return feed;
 }
@@ -97,7 +145,7 @@ QJsonObject lockChangesToJson(const QString &endpoint, const LockFeedState &feed
     for (const QByteArray &key : changes.removed)
         removed.append(escapeBytes(key));
     return QJsonObject{{QStringLiteral("endpoint"), endpoint},
-                       {QStringLiteral("at"), changes.at.toUTC().toString(Qt::ISODateWithMs)},
+                       {QStringLiteral("at"), isoTime(changes.at)},
                        {QStringLiteral("feed"), lockFeedToJson(feed)},
                        {QStringLiteral("upserted"), upserted},
                        {QStringLiteral("removed"), removed}};
@@ -121,7 +169,7 @@ QJsonObject lockEndpointToJson(const LockEndpointView &e, bool withLocks)
         {QStringLiteral("lock_count"), e.lastResult.locks.size()},
         {QStringLiteral("keys_scanned"), e.lastResult.keysScanned},
         {QStringLiteral("scan_ms"), e.lastResult.elapsedMs},
-        {QStringLiteral("scanned_at"), e.hasResult ? QJsonValue(e.lastResult.finishedAt.toUTC().toString(Qt::ISODateWithMs)) : QJsonValue()},
+        {QStringLiteral("scanned_at"), e.hasResult ? QJsonValue(isoTime(e.lastResult.finishedAt)) : QJsonValue()},
         {QStringLiteral("truncated"), e.lastResult.truncated},
         {QStringLiteral("capabilities"), QJsonObject{{QStringLiteral("ttl"), e.capabilities.ttl},
                                                      {QStringLiteral("waiters"), e.capabilities.waiters},
@@ -150,10 +198,9 @@ QJsonObject lockEndpointToJson(const LockEndpointView &e, bool withLocks)
 
 QJsonObject engineEventToJson(const EngineEvent &event)
 {
-    static const char *const severities[] = {"info", "warning", "error"};
     return QJsonObject{
-        {QStringLiteral("time"), event.time.toString(Qt::ISODateWithMs)},
-        {QStringLiteral("severity"), QString::fromLatin1(severities[event.severity])},
+        {QStringLiteral("time"), isoTime(event.time)},
+        {QStringLiteral("severity"), EngineEvent::severityName(event.severity).toString()},
         {QStringLiteral("source"), event.source},
         {QStringLiteral("text"), event.text},
     };
@@ -162,7 +209,7 @@ QJsonObject engineEventToJson(const EngineEvent &event)
 QJsonObject healthEventToJson(const HealthEvent &event)
 {
     return QJsonObject{
-        {QStringLiteral("time"), QDateTime::fromMSecsSinceEpoch(event.timeMs, Qt::UTC).toString(Qt::ISODateWithMs)},
+        {QStringLiteral("time"), isoTime(event.timeMs)},
         {QStringLiteral("kind"), event.kindName()},
         {QStringLiteral("pool"), event.pool},
         {QStringLiteral("server"), event.server},
@@ -187,13 +234,188 @@ QJsonObject snapshotToJson(const EngineSnapshot &snapshot)
         listeners.append(QJsonObject{{QStringLiteral("name"), l.name}, {QStringLiteral("address"), QStringLiteral("%1:%2").arg(l.host).arg(l.port)}, {QStringLiteral("pool"), l.pool}});
     return QJsonObject{
         {QStringLiteral("sequence"), qint64(snapshot.sequence)},
-        {QStringLiteral("time"), snapshot.time.toString(Qt::ISODateWithMs)},
+        {QStringLiteral("time"), isoTime(snapshot.time)},
         {QStringLiteral("proxy_running"), snapshot.proxyRunning},
         {QStringLiteral("workers"), snapshot.workers},
         {QStringLiteral("listeners"), listeners},
         {QStringLiteral("pools"), pools},
         {QStringLiteral("lock_endpoints"), endpoints},
     };
+}
+
+ServerSnapshot serverFromJson(const QJsonObject &json)
+{
+    ServerSnapshot s;
+    const auto [host, port] = splitAddress(text(json, "address"_L1));
+    s.spec.name = text(json, "name"_L1);
+    s.spec.host = host;
+    s.spec.port = port;
+    s.spec.weight = json.value("weight"_L1).toInt();
+    s.spec.backup = json.value("backup"_L1).toBool();
+    s.spec.state = balancerState(text(json, "state"_L1));
+    s.effectiveWeight = json.value("effective_weight"_L1).toInt();
+
+    ServerStats &stats = s.stats;
+    stats.inFlight = json.value("in_flight"_L1).toInt();
+    stats.activeConnections = json.value("active_connections"_L1).toInt();
+    stats.consecutiveFailures = json.value("consecutive_failures"_L1).toInt();
+    stats.requestsPerSecond = json.value("requests_per_second"_L1).toDouble();
+    stats.meanMs = json.value("mean_ms"_L1).toDouble();
+    stats.p50Ms = json.value("p50_ms"_L1).toDouble();
+    stats.p95Ms = json.value("p95_ms"_L1).toDouble();
+    stats.p99Ms = json.value("p99_ms"_L1).toDouble();
+    stats.totals.requests = quint64(json.value("requests_total"_L1).toInteger());
+    const QJsonArray responses = json.value("responses_by_class"_L1).toArray();
+    for (size_t i = 0; i < std::size(stats.totals.responses); ++i)
+        stats.totals.responses[i] = quint64(responses.at(qsizetype(i)).toInteger());
+    stats.totals.connectFailures = quint64(json.value("connect_failures_total"_L1).toInteger());
+    stats.totals.timeouts = quint64(json.value("timeouts_total"_L1).toInteger());
+
+    ServerHealth &h = s.health;
+    h.name = s.spec.name;
+    h.address = text(json, "address"_L1);
+    h.state = text(json, "state"_L1);
+    h.stateText = text(json, "state_text"_L1);
+    h.poolState = s.spec.state;
+    h.admin = parseAdminState(text(json, "admin_state"_L1)).value_or(AdminState::Ready);
+    h.timeInStateMs = json.value("time_in_state_ms"_L1).toInteger();
+    const QJsonObject check = json.value("last_check"_L1).toObject();
+    h.lastCheck.reason = parseCheckReason(text(check, "reason"_L1), &h.lastCheck.httpStatus);
+    h.lastCheck.detail = text(check, "detail"_L1);
+    h.lastCheck.durationUs = qRound64(check.value("duration_ms"_L1).toDouble() * 1000.0);
+    if (const QDateTime at = timeFrom(check.value("at"_L1)); at.isValid())
+        h.lastCheckMs = at.toMSecsSinceEpoch();
+    h.checks = quint64(json.value("checks"_L1).toInteger());
+    h.ejected = json.value("ejected"_L1).toBool();
+    h.slowStarting = json.value("slow_starting"_L1).toBool();
+    h.weight = s.spec.weight;
+    h.effectiveWeight = s.effectiveWeight;
+    return s;
+}
+
+PoolView poolFromJson(const QJsonObject &json)
+{
+    PoolView pool;
+    pool.name = text(json, "name"_L1);
+    if (const std::optional<AlgorithmChoice> algorithm = parseAlgorithm(text(json, "algorithm"_L1))) {
+        pool.options.algorithm = algorithm->algorithm;
+        pool.options.choices = algorithm->choices;
+    }
+    pool.panic = json.value("panic"_L1).toBool();
+    pool.cannotServe = json.value("cannot_serve"_L1).toBool();
+    pool.unservedTotal = quint64(json.value("unserved_total"_L1).toInteger());
+    pool.healthy = json.value("healthy"_L1).toInt();
+    pool.eligible = json.value("eligible"_L1).toInt();
+    for (const QJsonValue &server : json.value("servers"_L1).toArray())
+        pool.servers.push_back(serverFromJson(server.toObject()));
+    return pool;
+}
+
+LockEndpointView lockEndpointFromJson(const QJsonObject &json)
+{
+    LockEndpointView e;
+    e.name = text(json, "name"_L1);
+    e.backend = json.value("backend"_L1).toString(QStringLiteral("redis"));
+    e.url = text(json, "url"_L1);
+    e.tlsInsecure = json.value("tls_insecure"_L1).toBool();
+    e.connectionState = text(json, "connection"_L1);
+    e.lastError = text(json, "error"_L1);
+    e.pollIntervalMs = json.value("poll_interval_ms"_L1).toInteger();
+    e.effectivePollIntervalMs = json.value("effective_poll_interval_ms"_L1).toInteger();
+    e.scanning = json.value("scanning"_L1).toBool();
+    e.passKeysScanned = json.value("pass_keys_scanned"_L1).toInteger();
+    e.passDetail = text(json, "pass_detail"_L1);
+    e.lastResult.keysScanned = json.value("keys_scanned"_L1).toInteger();
+    e.lastResult.elapsedMs = json.value("scan_ms"_L1).toInteger();
+    e.lastResult.finishedAt = timeFrom(json.value("scanned_at"_L1));
+    e.hasResult = e.lastResult.finishedAt.isValid();
+    e.lastResult.truncated = json.value("truncated"_L1).toBool();
+    for (const QJsonValue &lock : json.value("locks"_L1).toArray())
+        e.lastResult.locks.append(LockInfo::fromJson(lock.toObject()));
+    for (const QJsonValue &value : json.value("notes"_L1).toArray()) {
+        const QJsonObject note = value.toObject();
+        e.lastResult.notes.append(LockScanNote{unescapeBytes(text(note, "key"_L1)).value_or(QByteArray()), text(note, "text"_L1)});
+    }
+    const QJsonObject c = json.value("capabilities"_L1).toObject();
+    LockBackendCapabilities &caps = e.capabilities;
+    caps.backend = e.backend;
+    caps.displayName = text(json, "display_name"_L1);
+    caps.ttl = c.value("ttl"_L1).toBool();
+    caps.waiters = c.value("waiters"_L1).toBool();
+    caps.sessions = c.value("sessions"_L1).toBool();
+    caps.clientAddress = c.value("client_address"_L1).toBool();
+    caps.askHolder = c.value("ask_holder"_L1).toBool();
+    caps.revokeSession = c.value("revoke_session"_L1).toBool();
+    for (const QJsonValue &kind : c.value("kinds"_L1).toArray())
+        caps.kinds.append(kind.toString());
+    caps.releaseEffect = text(c, "release_effect"_L1);
+    caps.revokeEffect = text(c, "revoke_effect"_L1);
+    caps.askEffect = text(c, "ask_effect"_L1);
+    e.feed = lockFeedFromJson(json.value("feed"_L1).toObject());
+    return e;
+}
+
+EngineSnapshot snapshotFromJson(const QJsonObject &json)
+{
+    EngineSnapshot snapshot;
+    snapshot.sequence = quint64(json.value("sequence"_L1).toInteger());
+    snapshot.time = timeFrom(json.value("time"_L1));
+    snapshot.proxyRunning = json.value("proxy_running"_L1).toBool();
+    snapshot.workers = json.value("workers"_L1).toInt();
+    for (const QJsonValue &value : json.value("listeners"_L1).toArray()) {
+        const QJsonObject l = value.toObject();
+        const auto [host, port] = splitAddress(text(l, "address"_L1));
+        snapshot.listeners.push_back(ListenerView{text(l, "name"_L1), host, port, text(l, "pool"_L1)});
+    }
+    for (const QJsonValue &pool : json.value("pools"_L1).toArray())
+        snapshot.pools.push_back(poolFromJson(pool.toObject()));
+    for (const QJsonValue &endpoint : json.value("lock_endpoints"_L1).toArray())
+        snapshot.lockEndpoints.push_back(lockEndpointFromJson(endpoint.toObject()));
+    return snapshot;
+}
+
+EngineEvent engineEventFromJson(const QJsonObject &json)
+{
+    EngineEvent event;
+    event.time = timeFrom(json.value("time"_L1));
+    const QString severity = text(json, "severity"_L1);
+    for (EngineEvent::Severity candidate : {EngineEvent::Warning, EngineEvent::Error}) {
+        if (severity == EngineEvent::severityName(candidate))
+            event.severity = candidate;
+    }
+    event.source = text(json, "source"_L1);
+    event.text = text(json, "text"_L1);
+    return event;
+}
+
+HealthEvent healthEventFromJson(const QJsonObject &json)
+{
+    HealthEvent event;
+    event.kind = HealthEvent::kindFromName(text(json, "kind"_L1));
+    event.timeMs = timeFrom(json.value("time"_L1)).toMSecsSinceEpoch();
+    event.pool = text(json, "pool"_L1);
+    event.server = text(json, "server"_L1);
+    event.from = text(json, "from"_L1);
+    event.to = text(json, "to"_L1);
+    event.reason = text(json, "reason"_L1);
+    const QJsonValue duration = json.value("check_duration_ms"_L1);
+    event.checkDurationUs = duration.isDouble() ? qRound64(duration.toDouble() * 1000.0) : -1;
+    return event;
+}
+
+LockChangesMessage lockChangesFromJson(const QJsonObject &json)
+{
+    LockChangesMessage message;
+    message.endpoint = text(json, "endpoint"_L1);
+    message.feed = lockFeedFromJson(json.value("feed"_L1).toObject());
+    message.changes.at = timeFrom(json.value("at"_L1));
+    for (const QJsonValue &value : json.value("upserted"_L1).toArray())
+        message.changes.upserted.append(LockInfo::fromJson(value.toObject()));
+    for (const QJsonValue &key : json.value("removed"_L1).toArray()) {
+        if (const std::optional<QByteArray> raw = unescapeBytes(key.toString()))
+            message.changes.removed.append(*raw);
+    }
+    return message;
 }
 
 } // namespace fulcrum

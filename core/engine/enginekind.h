@@ -13,6 +13,8 @@
 
 namespace fulcrum {
 
+class SecretStore;
+
 class Engine;
 class EngineLink;
 class ReportService;
@@ -32,6 +34,9 @@ struct EngineContext
     // The lock endpoints the operator saved (Settings → Locks), passwords already read from the
     // keychain, for an engine run inside this program to inspect beside its own.
     QList<InProcessLockEndpoint> lockEndpoints;
+    // The program's keychain, for the lock passwords an operator's config names by keychain
+    // entry (read when the engine is made, before the event loop runs); null: none.
+    SecretStore *keychain = nullptr;
 };
 
 // One kind of engine the console and fulcrumctl attach to (the model: Envoy's named factories,

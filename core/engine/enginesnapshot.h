@@ -94,6 +94,17 @@ struct EngineEvent
     Severity severity = Info;
     QString source;                // "engine", "config", "proxy", "health", "locks", "operator"
     QString text;
+
+    // "info", "warning", "error": how the admin API and the console's event list name it.
+    static QLatin1StringView severityName(Severity severity)
+    {
+        switch (severity) {
+        case Info: break;
+        case Warning: return QLatin1StringView("warning");
+        case Error: return QLatin1StringView("error");
+        }
+        return QLatin1StringView("info");
+    }
 };
 
 } // namespace fulcrum

@@ -88,11 +88,8 @@ public:
         // the console's events as it does through a remote link; health and operator events come
         // structured on their own paths.
         QObject::connect(m_engine, &Engine::eventOccurred, m_engine, [this](const EngineEvent &event) {
-            if (event.source != u"locks")
-                return;
-            static const char *const severities[] = {"info", "warning", "error"};
-            m_events.append(LinkEvent{event.time, LinkEvent::Kind::Lock, QStringLiteral("engine"), QStringLiteral("embedded"), event.source,
-                                      QString(), QString(), QStringLiteral("%1: %2").arg(QLatin1String(severities[int(event.severity)]), event.text)});
+            if (const std::optional<LinkEvent> linkEvent = engineLinkEvent(event, QStringLiteral("embedded")))
+                m_events.append(*linkEvent);
         });
         startEngine();
         for (const InProcessLockEndpoint &endpoint : m_options.locks) {
@@ -119,9 +116,10 @@ public:
 
     void setWeight(quint64 id, const QString &pool, const QString &server, int weight)
     {
-        if (!checkPool(id, pool))
+        const std::shared_ptr<Pool> live = checkPool(id, pool);
+        if (!live)
             return;
-        const auto before = m_pool->snapshot();
+        const auto before = live->snapshot();
         const int index = before->indexOf(server);
         QString error;
         if (index < 0 || !m_engine->setWeight(pool, server, weight, AuditLog::currentOsUser(), QStringLiteral("console"), &error)) {
@@ -137,9 +135,10 @@ public:
 
     void setState(quint64 id, const QString &pool, const QString &server, BackendState state)
     {
-        if (!checkPool(id, pool))
+        const std::shared_ptr<Pool> live = checkPool(id, pool);
+        if (!live)
             return;
-        if (m_pool->snapshot()->indexOf(server) < 0) {
+        if (live->snapshot()->indexOf(server) < 0) {
             finish(id, false, QStringLiteral("server \"%1\" is not in pool \"%2\"; refresh the servers view").arg(server, pool));
             return;
         }
@@ -149,14 +148,14 @@ public:
         }
         const AdminState admin = state == BackendState::Drain ? AdminState::Drain
                                  : state == BackendState::Maint ? AdminState::Maint : AdminState::Ready;
-        const QString old = adminName(server);
-        const QString shown = shownState(server);
+        const QString old = adminName(pool, server);
+        const QString shown = shownState(pool, server);
         QString error;
         if (!m_engine->setAdminState(pool, server, admin, AuditLog::currentOsUser(), QStringLiteral("console"), &error)) {
             finish(id, false, error);
             return;
         }
-        const QString now = adminName(server);
+        const QString now = adminName(pool, server);
         operatorEvent(QStringLiteral("set-state"), pool + u'/' + server, old, now);
         // For the status bar: from what the table showed to what was set.
         finish(id, true, QStringLiteral("%1/%2: %3 → %4").arg(pool, server, shown.isEmpty() ? old : shown, now));
@@ -234,15 +233,6 @@ private:
         LockFeedState feed;
     };
 
-    static LinkState linkState(const QString &connectionState)
-    {
-        if (connectionState == u"connected")
-            return LinkState::Connected;
-        if (connectionState == u"connecting")
-            return LinkState::Connecting;
-        return LinkState::Disconnected;
-    }
-
     // The Engine's lock endpoints, in the order the options list them; a password goes to the
     // engine's keychain interface under the endpoint's name.
     void addLockEndpoints(Config *config)
@@ -257,6 +247,8 @@ private:
             endpoint.setPassword(password);
             config->locks.push_back(endpoint);
         }
+        for (auto it = m_options.keychainSecrets.cbegin(); it != m_options.keychainSecrets.cend(); ++it)
+            m_secrets.insert(it.key(), it.value());
         m_engine->setKeychain(&m_secrets);
         connect(m_engine, &Engine::lockScanFinished, this, [this](const QString &endpoint, const LockScanResult &result) {
             LockTable table = lockTable(endpoint, result);
@@ -291,7 +283,7 @@ private:
     {
         for (const LockEndpointView &view : engine.lockEndpoints) {
             LockEndpointSeen &seen = m_lockSeen[view.name];
-            const LinkState state = linkState(view.connectionState);
+            const LinkState state = lockEndpointLinkState(view.connectionState);
             if (view.connectionState != seen.connectionState || view.lastError != seen.lastError) {
                 QMetaObject::invokeMethod(m_link, [link = m_link, endpoint = view.name, state, detail = view.lastError] {
                     Q_EMIT link->lockEndpointStateChanged(endpoint, state, detail);
@@ -366,12 +358,15 @@ private:
         QMetaObject::invokeMethod(m_link, [link = m_link, table] { Q_EMIT link->lockTableReady(table); }, Qt::QueuedConnection);
     }
 
-    bool checkPool(quint64 id, const QString &pool)
+    std::shared_ptr<Pool> checkPool(quint64 id, const QString &pool)
     {
-        if (pool == m_options.poolName)
-            return true;
-        finish(id, false, QStringLiteral("pool \"%1\" does not exist (this engine has \"%2\")").arg(pool, m_options.poolName));
-        return false;
+        if (std::shared_ptr<Pool> live = m_engine->pool(pool))
+            return live;
+        QStringList pools;
+        for (const PoolConfig &p : m_engine->config().pools)
+            pools.append(QStringLiteral("\"%1\"").arg(p.name));
+        finish(id, false, QStringLiteral("pool \"%1\" does not exist (this engine has %2)").arg(pool, pools.join(QStringLiteral(", "))));
+        return nullptr;
     }
 
     void finish(quint64 id, bool ok, const QString &message)
@@ -386,10 +381,49 @@ private:
                                   target, action, before, after, QString()});
     }
 
-    // Six real demo backends on loopback behind the real Engine (proxy, stats, audit), real
-    // load through its listener, and the real health checker on its pool; the flaky
-    // backends answer /health with 503 for 12 s of every 45 s.
+    // The operator's config, or the demo scenario's, on the same engine: its pools' health
+    // checkers and events, its lock endpoints, its history; then the demo's traffic if it is one.
     void startEngine()
+    {
+        const bool demo = !m_options.config;
+        Config config = demo ? demoConfig() : *m_options.config;
+        config.admin.enabled = false;   // the console is this engine's interface
+        addLockEndpoints(&config);
+        QStringList errors;
+        if (!m_engine->start(config, &errors)) {
+            const QString text = errors.join(QStringLiteral("; "));
+            qWarning("in-process engine: %s", qPrintable(text));
+            m_events.append(LinkEvent{wallclock::nowUtc(), LinkEvent::Kind::Link, QStringLiteral("engine"), QStringLiteral("embedded"),
+                                      QStringLiteral("start"), QString(), QStringLiteral("not running"), text});
+        }
+        if (!config.pools.empty())
+            m_pool = m_engine->pool(config.pools.front().name);
+        QMetaObject::invokeMethod(m_link, [link = m_link, p = m_pool, audit = &m_engine->auditLog()] { link->attach(p, audit); },
+                                  Qt::QueuedConnection);
+        connect(m_engine, &Engine::snapshotReady, this, [this](const EngineSnapshot &snapshot) {
+            publishSnapshot(snapshot);
+            publishLockEndpoints(snapshot);
+        });
+        m_engine->setTickRate(std::clamp(1000 / std::max(1, m_options.tickMs), 1, 4));
+        for (const PoolConfig &pool : config.pools) {
+            HealthChecker *checker = m_engine->healthChecker(pool.name);
+            if (!checker)
+                continue;
+            connect(checker, &HealthChecker::eventOccurred, this, [this](const HealthEvent &event) {
+                // Operator actions are recorded with the user who made them.
+                if (const std::optional<LinkEvent> linkEvent = healthLinkEvent(event))
+                    m_events.append(*linkEvent);
+            });
+        }
+        if (m_options.history)
+            m_reports = m_options.history(m_engine);
+        if (demo)
+            startDemoTraffic();
+    }
+
+    // The demo scenario's config: six real demo backends on loopback in one pool behind a
+    // listener on a free port, checked every second.
+    Config demoConfig()
     {
         PoolConfig pool;
         pool.name = m_options.poolName;
@@ -418,32 +452,13 @@ private:
         config.listeners.push_back(listener);
         config.pools.push_back(pool);
         config.proxy.workers = 1;
-        addLockEndpoints(&config);
-        QStringList errors;
-        if (!m_engine->start(config, &errors))
-            qWarning("in-process engine: %s", qPrintable(errors.join(QStringLiteral("; "))));
-        m_pool = m_engine->pool(pool.name);
-        QMetaObject::invokeMethod(m_link, [link = m_link, p = m_pool, audit = &m_engine->auditLog()] { link->attach(p, audit); },
-                                  Qt::QueuedConnection);
-        connect(m_engine, &Engine::snapshotReady, this, [this](const EngineSnapshot &snapshot) {
-            publishSnapshot(snapshot);
-            publishLockEndpoints(snapshot);
-        });
-        m_engine->setTickRate(std::clamp(1000 / std::max(1, m_options.tickMs), 1, 4));
+        return config;
+    }
 
-        m_checker = m_engine->healthChecker(pool.name);
-        if (!m_checker) {
-            qWarning("in-process engine: no health checker for pool %s", qPrintable(pool.name));
-            return;
-        }
-        connect(m_checker, &HealthChecker::eventOccurred, this, [this](const HealthEvent &event) {
-            if (event.kind == HealthEvent::Operator)
-                return;   // operator actions are recorded with the user who made them
-            m_events.append(healthLinkEvent(QDateTime::fromMSecsSinceEpoch(event.timeMs, Qt::UTC), event.kindName(), event.pool, event.server,
-                                            event.from, event.to, event.reason));
-        });
-        if (m_options.history)
-            m_reports = m_options.history(m_engine);
+    // Real load through the demo's listener; the flaky backends answer /health with 503 for
+    // 12 s of every 45 s.
+    void startDemoTraffic()
+    {
         m_environment = new DemoEnvironment(this);
         m_environment->startLoad(*m_engine, m_options.demandRps);
         if (!m_options.flapping)
@@ -461,22 +476,24 @@ private:
 
     // What the Servers table shows for it ("up", "up, 1/3 failed", "drain"): the "before" of a
     // state change, so the status bar and the table say the same thing.
-    QString shownState(const QString &server) const
+    QString shownState(const QString &pool, const QString &server) const
     {
-        if (!m_checker)
+        HealthChecker *checker = m_engine->healthChecker(pool);
+        if (!checker)
             return QString();
-        for (const ServerHealth &health : m_checker->snapshot().servers) {
+        for (const ServerHealth &health : checker->snapshot().servers) {
             if (health.name == server)
                 return health.stateText;
         }
         return QString();
     }
 
-    QString adminName(const QString &server) const
+    QString adminName(const QString &pool, const QString &server) const
     {
-        if (!m_checker)
+        HealthChecker *checker = m_engine->healthChecker(pool);
+        if (!checker)
             return QString();
-        for (const ServerHealth &health : m_checker->snapshot().servers) {
+        for (const ServerHealth &health : checker->snapshot().servers) {
             if (health.name == server)
                 return health.admin == AdminState::Ready ? QStringLiteral("ready") : adminStateName(health.admin);
         }
@@ -485,50 +502,7 @@ private:
 
     void publishSnapshot(const EngineSnapshot &engine)
     {
-        LinkSnapshot snapshot;
-        snapshot.sequence = engine.sequence;
-        snapshot.time = engine.time;
-        snapshot.tickMs = 1000 / m_engine->tickRate();
-        const PoolHealth health = m_checker ? m_checker->snapshot() : PoolHealth();
-        const qint64 nowMs = m_clock.elapsed();
-        for (const PoolView &pool : engine.pools) {
-            PoolStatus status{pool.name, pool.cannotServe, pool.panic, true, 0};
-            status.unservedPerSecond = m_rates.add(QStringLiteral("pool ") + pool.name, nowMs, qint64(pool.unservedTotal), 0).requestsPerSecond;
-            snapshot.pools.append(status);
-            for (const ServerSnapshot &s : pool.servers) {
-                ServerStatus server;
-                server.pool = pool.name;
-                server.name = s.spec.name;
-                server.address = s.spec.address();
-                server.state = s.spec.state;
-                server.backup = s.spec.backup;
-                server.weight = s.spec.weight;
-                server.effectiveWeight = s.spec.state == BackendState::Up ? s.effectiveWeight : 0;
-                server.stateText = backendStateName(s.spec.state);
-                server.activeConnections = s.stats.activeConnections;
-                server.requestsPerSecond = s.stats.requestsPerSecond;
-                server.p50Ms = s.stats.p50Ms;
-                server.p95Ms = s.stats.p95Ms;
-                server.p99Ms = s.stats.p99Ms;
-                // 5xx and connect failures over the last second, from the cumulative counts.
-                server.errorRate = m_rates.add(server.key(), nowMs, qint64(s.stats.totals.requests),
-                                               qint64(s.stats.totals.responses[4] + s.stats.totals.connectFailures)).errorRate;
-                if (pool.name == health.pool) {
-                    for (const ServerHealth &h : health.servers) {
-                        if (h.name != server.name)
-                            continue;
-                        server.stateText = h.stateText;
-                        server.reason = h.admin != AdminState::Ready ? QStringLiteral("operator") : h.lastCheck.summary();
-                        server.stateSince = snapshot.time.addMSecs(-h.timeInStateMs);
-                        const std::vector<CheckRecord> history = m_checker->history(h.name);
-                        if (!history.empty())
-                            server.lastCheck = QDateTime::fromMSecsSinceEpoch(history.back().timeMs, Qt::UTC);
-                    }
-                }
-                snapshot.servers.append(server);
-            }
-        }
-        assignTrafficShares(snapshot.servers);
+        LinkSnapshot snapshot = m_mapper.map(engine, 1000 / m_engine->tickRate());
         QList<LinkEvent> events;
         events.swap(m_events);
         QMetaObject::invokeMethod(m_link, [link = m_link, snapshot = std::move(snapshot), events = std::move(events)] {
@@ -546,9 +520,8 @@ private:
     DemoEnvironment *m_environment = nullptr;
     QElapsedTimer m_clock;
     std::vector<DemoBackend *> m_backends;
-    HealthChecker *m_checker = nullptr;
     QList<LinkEvent> m_events;
-    CounterWindow m_rates;   // 5xx and failed connections over the last second, per server
+    SnapshotMapper m_mapper;
     InMemorySecretStore m_secrets;
     std::unique_ptr<ReportService> m_reports;
     QHash<QString, LockEndpointSeen> m_lockSeen;
@@ -565,6 +538,16 @@ InProcessEngineLink::InProcessEngineLink(InProcessOptions options, QObject *pare
     qRegisterMetaType<LockTable>();
     qRegisterMetaType<LockDetail>();
     qRegisterMetaType<CommandResult>();
+    auto describe = [](const LockEndpointConfig &config, const QString &name) {
+        return LockEndpointInfo{name, config.backend, lockEndpointDisplayName(config),
+                                config.isRedis() && config.redis.tls && config.redis.tlsInsecure};
+    };
+    if (m_options.config) {
+        for (const LockEndpointConfig &lock : m_options.config->locks)
+            m_lockEndpoints.append(describe(lock, lock.name()));
+    }
+    for (const InProcessLockEndpoint &lock : m_options.locks)
+        m_lockEndpoints.append(describe(lock.config, lock.endpoint()));
     m_thread.setObjectName(QStringLiteral("fulcrum-engine"));
     m_traffic = new EngineWorker(this, m_options);
     m_traffic->moveToThread(&m_thread);
@@ -587,7 +570,14 @@ void InProcessEngineLink::adoptRedisServer(std::unique_ptr<LocalRedisServer> ser
 
 EngineCapabilities InProcessEngineLink::capabilities() const
 {
-    return embeddedCapabilities(bool(m_options.history));
+    EngineCapabilities c = embeddedCapabilities(bool(m_options.history));
+    if (m_options.config) {
+        // Its state folder keeps the audit log, runtime weights and states, and history.
+        c.forgetsOnRestart = m_options.config->stateDir.isEmpty()
+                                 ? tr("everything set here: the config names no state_dir, so weights, states and the audit log are not kept")
+                                 : QString();
+    }
+    return c;
 }
 
 EngineCapabilities InProcessEngineLink::embeddedCapabilities(bool history)
@@ -606,6 +596,8 @@ LinkState InProcessEngineLink::state() const
 
 QString InProcessEngineLink::description() const
 {
+    if (m_options.config)
+        return tr("in-process engine (%1)").arg(m_options.configSource);
     return tr("in-process engine (demo)");
 }
 
@@ -616,11 +608,7 @@ int InProcessEngineLink::tickMs() const
 
 QList<LockEndpointInfo> InProcessEngineLink::lockEndpoints() const
 {
-    QList<LockEndpointInfo> endpoints;
-    for (const InProcessLockEndpoint &lock : m_options.locks)
-        endpoints.append(LockEndpointInfo{lock.endpoint(), lock.config.backend, lockEndpointDisplayName(lock.config),
-                                          lock.config.isRedis() && lock.config.redis.tls && lock.config.redis.tlsInsecure});
-    return endpoints;
+    return m_lockEndpoints;
 }
 
 quint64 InProcessEngineLink::nextCommandId()

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace fulcrum {
 
@@ -41,6 +42,18 @@ struct InProcessLockEndpoint
 
 struct InProcessOptions
 {
+    // The operator's own validated config (fulcrum --config FILE): the engine runs it as
+    // fulcrumd would (its listeners, pools, health checks and lock endpoints; its state_dir
+    // keeps the audit log, the runtime weights and states, and the history), with no demo
+    // backends, load or flapping. Unset: the demo scenario below makes the config the same
+    // engine runs. Its admin API stays off (the console is its interface).
+    std::optional<Config> config;
+    QString configSource;         // the file it came from, for the title and the events
+    // Keychain entries the config's lock passwords name, read by the app before the event loop
+    // (QtKeychain's nested wait must not run on the engine's thread): entry → secret.
+    QHash<QString, QByteArray> keychainSecrets;
+
+    // The demo scenario (used when `config` is unset).
     QString poolName = QStringLiteral("checkout");
     PoolOptions pool;
     QList<DemoServerProfile> servers;
@@ -57,8 +70,9 @@ struct InProcessOptions
 };
 
 // The embedded engine link: on a worker thread, the real Engine (proxy, per-server stats,
-// audit log, health checker, one lock inspector per Redis endpoint) in front of six real demo
-// backends on loopback, with a steady load through its listener. Lock tables, scan progress
+// audit log, health checkers, one lock inspector per lock endpoint) running the operator's
+// config, or the demo scenario's: six real demo backends on loopback, with a steady load
+// through its listener. Lock tables, scan progress
 // and Redis connection states are the Engine's; force-release is the Engine's audited
 // command, so the console, fulcrumd and the admin API see and act on the same locks.
 // Commands are queued to the worker and answered with commandFinished; snapshots come back
@@ -92,8 +106,8 @@ public:
     // demo's own), and stops it after the engine has.
     void adoptRedisServer(std::unique_ptr<LocalRedisServer> server);
 
-    // What the engine itself holds (thread-safe read of the live pool), from the first
-    // snapshot on (null before): for tests and tools.
+    // What the engine itself holds (thread-safe read of the live pool, the config's first
+    // one), from the first snapshot on (null before): for tests and tools.
     std::shared_ptr<const PoolSnapshot> poolSnapshot() const;
     const AuditLog *auditLog() const;
 
@@ -105,6 +119,7 @@ private:
     void finish(quint64 id, bool ok, const QString &message);
 
     InProcessOptions m_options;
+    QList<LockEndpointInfo> m_lockEndpoints;
     std::unique_ptr<LocalRedisServer> m_redisServer;   // outlives the engine thread (stopped after it in the destructor)
     std::shared_ptr<Pool> m_pool;          // set from the engine thread before the first snapshot
     const AuditLog *m_audit = nullptr;

@@ -1,6 +1,9 @@
 #include "engine/linkfigures.h"
 
 #include "common/wallclock.h"
+#include "engine/auditlog.h"
+
+#include <QCoreApplication>
 
 #include <algorithm>
 
@@ -32,6 +35,57 @@ void CounterWindow::keepOnly(const QSet<QString> &keys)
         else
             it = m_samples.erase(it);
     }
+}
+
+LinkSnapshot SnapshotMapper::map(const EngineSnapshot &engine, int tickMs)
+{
+    LinkSnapshot snapshot;
+    snapshot.sequence = engine.sequence;
+    snapshot.time = engine.time.isValid() ? engine.time : wallclock::nowUtc();
+    snapshot.tickMs = tickMs;
+    const qint64 nowMs = snapshot.time.toMSecsSinceEpoch();
+    QSet<QString> keys;
+    for (const PoolView &pool : engine.pools) {
+        PoolStatus status{pool.name, pool.cannotServe, pool.panic, true, 0};
+        const QString poolKey = QStringLiteral("pool ") + pool.name;
+        status.unservedPerSecond = m_rates.add(poolKey, nowMs, qint64(pool.unservedTotal), 0).requestsPerSecond;
+        keys.insert(poolKey);
+        snapshot.pools.append(status);
+        for (const ServerSnapshot &s : pool.servers) {
+            const ServerHealth &h = s.health;
+            ServerStatus server;
+            server.pool = pool.name;
+            server.name = s.spec.name;
+            server.address = s.spec.address();
+            server.state = s.spec.state;
+            server.stateText = h.stateText.isEmpty() ? backendStateName(s.spec.state) : h.stateText;
+            if (h.admin != AdminState::Ready)
+                server.reason = QStringLiteral("operator");
+            else if (h.lastCheck.reason == CheckReason::None)
+                server.reason = QCoreApplication::translate("fulcrum::SnapshotMapper", "not checked yet");
+            else
+                server.reason = h.lastCheck.summary();
+            server.weight = s.spec.weight;
+            server.effectiveWeight = s.spec.state == BackendState::Up ? s.effectiveWeight : 0;
+            server.backup = s.spec.backup;
+            server.activeConnections = s.stats.activeConnections;
+            server.requestsPerSecond = s.stats.requestsPerSecond;
+            server.p50Ms = s.stats.p50Ms;
+            server.p95Ms = s.stats.p95Ms;
+            server.p99Ms = s.stats.p99Ms;
+            // 5xx and connect failures over the last second, from the cumulative counts.
+            server.errorRate = m_rates.add(server.key(), nowMs, qint64(s.stats.totals.requests),
+                                           qint64(s.stats.totals.responses[4] + s.stats.totals.connectFailures)).errorRate;
+            keys.insert(server.key());
+            if (h.lastCheckMs > 0)
+                server.lastCheck = QDateTime::fromMSecsSinceEpoch(h.lastCheckMs, Qt::UTC);
+            server.stateSince = snapshot.time.addMSecs(-h.timeInStateMs);
+            snapshot.servers.append(server);
+        }
+    }
+    m_rates.keepOnly(keys);
+    assignTrafficShares(snapshot.servers);
+    return snapshot;
 }
 
 void assignTrafficShares(QList<ServerStatus> &servers)
@@ -68,6 +122,39 @@ LinkEvent healthLinkEvent(const QDateTime &time, QStringView kind, const QString
     return LinkEvent{time, linkKind, QStringLiteral("engine"), server.isEmpty() ? pool : pool + u'/' + server,
                      linkKind == LinkEvent::Kind::Outage ? QStringLiteral("pool") : linkKind == LinkEvent::Kind::Panic ? QStringLiteral("panic mode") : QStringLiteral("state"),
                      from, to, reason};
+}
+
+std::optional<LinkEvent> healthLinkEvent(const HealthEvent &event)
+{
+    if (event.kind == HealthEvent::Operator)
+        return std::nullopt;
+    return healthLinkEvent(QDateTime::fromMSecsSinceEpoch(event.timeMs, Qt::UTC), event.kindName(), event.pool, event.server, event.from,
+                           event.to, event.reason);
+}
+
+std::optional<LinkEvent> engineLinkEvent(const EngineEvent &event, const QString &engine)
+{
+    if (event.source == u"health" || event.source == u"operator")
+        return std::nullopt;
+    return LinkEvent{event.time.toUTC(), event.source == u"locks" ? LinkEvent::Kind::Lock : LinkEvent::Kind::Link, QStringLiteral("engine"),
+                     engine, event.source, QString(), QString(),
+                     QStringLiteral("%1: %2").arg(EngineEvent::severityName(event.severity), event.text)};
+}
+
+LinkEvent auditLinkEvent(const AuditEntry &entry)
+{
+    return LinkEvent{entry.time.toUTC(), entry.action == u"force-release" ? LinkEvent::Kind::Lock : LinkEvent::Kind::Operator,
+                     entry.user, entry.target, entry.action, entry.before, entry.after,
+                     entry.result == u"ok" ? QStringLiteral("from %1").arg(entry.origin) : entry.result};
+}
+
+LinkState lockEndpointLinkState(const QString &connection)
+{
+    if (connection == u"connected")
+        return LinkState::Connected;
+    if (connection == u"connecting")
+        return LinkState::Connecting;
+    return LinkState::Disconnected;
 }
 
 std::optional<LinkEvent> connectionEvent(LinkState before, LinkState after, const QString &target, const QString &detail)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/enginelink.h"
+#include "engine/enginesnapshot.h"
 
 #include <QHash>
 #include <QSet>
@@ -11,8 +12,12 @@
 
 namespace fulcrum {
 
-// Figures every link over a polled engine (HAProxy, Apache httpd) computes the same way from
-// the engine's cumulative counters, kept in one place so that all engines read alike.
+struct AuditEntry;
+
+// Figures and events every link computes the same way, kept in one place so that all engines
+// read alike: from a Fulcrum engine's snapshot (in this process, or decoded from fulcrumd's
+// admin API by the wire codec), and from the cumulative counters of a polled engine (HAProxy,
+// Apache httpd).
 
 // Requests per second and error rate over the last second, per server, from counters that
 // only grow. Counters that go back (a reload, `clear counters`) start the window again.
@@ -39,6 +44,19 @@ private:
     QHash<QString, std::deque<Sample>> m_samples;
 };
 
+// The console's view of a Fulcrum engine's snapshot, the same for the embedded engine and for
+// fulcrumd across the admin API: the set and effective weights, the health view's state text,
+// the last check and its time, and the error rate over the last second from the cumulative
+// counts (by the engine's clock; counters that go back mean it restarted).
+class SnapshotMapper
+{
+public:
+    LinkSnapshot map(const EngineSnapshot &engine, int tickMs);
+
+private:
+    CounterWindow m_rates;
+};
+
 // Each server's share of its pool's requests per second.
 void assignTrafficShares(QList<ServerStatus> &servers);
 
@@ -50,6 +68,21 @@ QList<LinkEvent> stateChangeEvents(const LinkSnapshot &before, const LinkSnapsho
 // them), target "pool/server", or the pool alone for a pool-wide event (panic, outage).
 LinkEvent healthLinkEvent(const QDateTime &time, QStringView kind, const QString &pool, const QString &server, const QString &from,
                           const QString &to, const QString &reason);
+// The same from a Fulcrum engine's health event; nullopt for an operator's (those come with
+// the user who made them, as audit entries or from the link itself).
+std::optional<LinkEvent> healthLinkEvent(const HealthEvent &event);
+
+// An engine's own news (a reload, a refused config, a lock endpoint connected or lost, a
+// Cluster's failover) as the console lists it; nullopt for the sources that also come
+// structured (health, operator). `engine` names the engine in a composite.
+std::optional<LinkEvent> engineLinkEvent(const EngineEvent &event, const QString &engine);
+
+// An operator action from an engine's audit log.
+LinkEvent auditLinkEvent(const AuditEntry &entry);
+
+// A lock endpoint's connection ("connected", "connecting", "waiting to reconnect", ...) as a
+// link state.
+LinkState lockEndpointLinkState(const QString &connection);
 
 // The Link event for a connection that was made or lost (nullopt for Connecting ⇄
 // Disconnected, which the status bar shows and the event list need not).

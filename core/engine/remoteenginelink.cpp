@@ -34,40 +34,6 @@ constexpr int kFirstBackoffMs = 500;
 constexpr int kHistoryLimit = 200;
 constexpr qsizetype kMaxMessageBytes = 64 * 1024 * 1024;   // one SSE message larger than this: not a fulcrumd stream
 
-QDateTime parseTime(const QJsonValue &value)
-{
-    QDateTime time = QDateTime::fromString(value.toString(), Qt::ISODateWithMs);
-    if (time.isValid())
-        time = time.toUTC();
-    return time;
-}
-
-QString jsonString(const QJsonObject &o, const char *key)
-{
-    return o.value(QLatin1StringView(key)).toString();
-}
-
-double jsonNumber(const QJsonObject &o, const char *key)
-{
-    return o.value(QLatin1StringView(key)).toDouble();
-}
-
-LinkState lockEndpointLinkState(const QString &connection)
-{
-    if (connection == u"connected")
-        return LinkState::Connected;
-    if (connection == u"connecting")
-        return LinkState::Connecting;
-    return LinkState::Disconnected;
-}
-
-BackendState backendState(const QString &name)
-{
-    if (name == u"ejected")
-        return BackendState::Down;   // out of rotation until the ejection ends, as the balancer sees it
-    return parseBackendState(name).value_or(BackendState::Down);
-}
-
 } // namespace
 
 // Parses stream messages off the UI thread: a snapshot of 500 servers is about 260 KB of JSON.
@@ -78,14 +44,21 @@ public:
 
     void decode(quint64 generation, const QByteArray &type, const QByteArray &data)
     {
-        const QJsonObject json = QJsonDocument::fromJson(data).object();
-        if (json.isEmpty())
+        RemoteMessage message;
+        message.type = type;
+        message.json = QJsonDocument::fromJson(data).object();
+        if (message.json.isEmpty())
             return;
-        LinkSnapshot snapshot;
-        if (type == "snapshot")
-            snapshot = m_reader.read(json);
-        QMetaObject::invokeMethod(m_link, [link = m_link, generation, type, json, snapshot] {
-            link->handleMessage(generation, type, json, snapshot);
+        if (type == "snapshot") {
+            message.engine = snapshotFromJson(message.json);
+            message.snapshot = m_reader.read(message.engine);
+            message.json = QJsonObject();
+        } else if (type == "locks") {
+            message.locks = lockEndpointFromJson(message.json);
+            message.json = QJsonObject();
+        }
+        QMetaObject::invokeMethod(m_link, [link = m_link, generation, message = std::move(message)] {
+            link->handleMessage(generation, message);
         }, Qt::QueuedConnection);
     }
     void reconnected() { m_reader.reconnected(); }
@@ -292,157 +265,72 @@ void RemoteEngineLink::scheduleReconnect(const QString &why)
     m_retry->start(m_backoffMs);
 }
 
-// Health and operator events also come structured (health events, audit entries); lock
-// endpoint and engine news (reloads, refused configs, listeners) only as engine events.
-std::optional<LinkEvent> RemoteEngineLink::engineEvent(const QJsonObject &json) const
-{
-    const QString source = jsonString(json, "source");
-    if (source == u"health" || source == u"operator")
-        return std::nullopt;
-    return LinkEvent{parseTime(json.value(QStringLiteral("time"))), source == u"locks" ? LinkEvent::Kind::Lock : LinkEvent::Kind::Link,
-                     QStringLiteral("engine"), m_options.name, source, QString(), QString(),
-                     QStringLiteral("%1: %2").arg(jsonString(json, "severity"), jsonString(json, "text"))};
-}
-
-void RemoteEngineLink::handleMessage(quint64 generation, const QByteArray &type, const QJsonObject &json, const LinkSnapshot &snapshot)
+void RemoteEngineLink::handleMessage(quint64 generation, const RemoteMessage &message)
 {
     // A message still on its way from a stream that has since ended must not revive it.
     if (generation != m_generation || !m_stream)
         return;
+    const QByteArray &type = message.type;
     if (type == "snapshot") {
-        handleSnapshot(json, snapshot);
+        handleSnapshot(message.engine, message.snapshot);
     } else if (type == "locks") {
-        handleLocks(json);
+        handleLocks(message.locks);
     } else if (type == "lock-changes") {
-        handleLockChanges(json);
+        handleLockChanges(lockChangesFromJson(message.json));
     } else if (type == "health") {
-        const QString kind = jsonString(json, "kind");
-        if (kind == u"operator")
-            return;   // operator actions come as audit entries, with who did them
-        addEvent(healthLinkEvent(parseTime(json.value(QStringLiteral("time"))), kind, jsonString(json, "pool"), jsonString(json, "server"),
-                                 jsonString(json, "from"), jsonString(json, "to"), jsonString(json, "reason")));
+        // Operator actions come as audit entries, with who did them.
+        if (const std::optional<LinkEvent> event = healthLinkEvent(healthEventFromJson(message.json)))
+            addEvent(*event);
     } else if (type == "audit") {
-        const AuditEntry entry = AuditEntry::fromJson(json);
-        const bool ok = entry.result == u"ok";
-        addEvent(LinkEvent{entry.time.toUTC(), entry.action == u"force-release" ? LinkEvent::Kind::Lock : LinkEvent::Kind::Operator,
-                           entry.user, entry.target, entry.action, entry.before, entry.after,
-                           ok ? QStringLiteral("from %1").arg(entry.origin) : entry.result});
+        addEvent(auditLinkEvent(AuditEntry::fromJson(message.json)));
     } else if (type == "event") {
-        if (const std::optional<LinkEvent> event = engineEvent(json))
+        // Health and operator events also come structured (health events, audit entries).
+        if (const std::optional<LinkEvent> event = engineLinkEvent(engineEventFromJson(message.json), m_options.name))
             addEvent(*event);
     }
 }
 
-LinkSnapshot RemoteSnapshotReader::read(const QJsonObject &json)
+LinkSnapshot RemoteSnapshotReader::read(const EngineSnapshot &engine)
 {
-    LinkSnapshot snapshot;
-    snapshot.sequence = quint64(json.value(QStringLiteral("sequence")).toInteger());
-    snapshot.time = parseTime(json.value(QStringLiteral("time")));
-    if (!snapshot.time.isValid())
-        snapshot.time = wallclock::nowUtc();
     // The engine's tick (1–4 Hz) is the distance between its snapshots.
-    if (m_lastTime.isValid()) {
-        const qint64 gap = m_lastTime.msecsTo(snapshot.time);
+    if (m_lastTime.isValid() && engine.time.isValid()) {
+        const qint64 gap = m_lastTime.msecsTo(engine.time);
         if (gap > 0)
             m_tickMs = int(std::clamp<qint64>((gap + 125) / 250 * 250, 250, 1000));
     }
-    snapshot.tickMs = m_tickMs;
-    for (const QJsonValue &poolValue : json.value(QStringLiteral("pools")).toArray()) {
-        const QJsonObject pool = poolValue.toObject();
-        const QString poolName = jsonString(pool, "name");
-        // The pool as a whole; an engine from before these fields reads as "says nothing more".
-        PoolStatus status{poolName, pool.value(QStringLiteral("cannot_serve")).toBool(), pool.value(QStringLiteral("panic")).toBool(),
-                          pool.contains(QStringLiteral("unserved_total")), 0};
-        if (status.reportsUnserved) {
-            const qint64 unserved = pool.value(QStringLiteral("unserved_total")).toInteger();
-            status.unservedPerSecond = m_rates.add(QStringLiteral("pool ") + poolName, snapshot.time.toMSecsSinceEpoch(), unserved, 0).requestsPerSecond;
-        }
-        snapshot.pools.append(status);
-        const QJsonArray servers = pool.value(QStringLiteral("servers")).toArray();
-        for (const QJsonValue &serverValue : servers) {
-            const QJsonObject s = serverValue.toObject();
-            ServerStatus server;
-            server.pool = poolName;
-            server.name = jsonString(s, "name");
-            server.address = jsonString(s, "address");
-            server.state = backendState(jsonString(s, "state"));
-            server.stateText = jsonString(s, "state_text");
-            const QJsonObject check = s.value(QStringLiteral("last_check")).toObject();
-            if (jsonString(s, "admin_state") != u"ready")
-                server.reason = QStringLiteral("operator");
-            else if (s.value(QStringLiteral("checks")).toInteger() == 0)
-                server.reason = QCoreApplication::translate("fulcrum::RemoteEngineLink", "not checked yet");
-            else {
-                server.reason = QStringLiteral("%1 in %2").arg(jsonString(check, "reason"), formatDurationMs(qint64(jsonNumber(check, "duration_ms"))));
-                if (!jsonString(check, "detail").isEmpty())
-                    server.reason += QStringLiteral(" (%1)").arg(jsonString(check, "detail"));
-            }
-            server.weight = s.value(QStringLiteral("weight")).toInt();
-            server.effectiveWeight = server.state == BackendState::Up ? s.value(QStringLiteral("effective_weight")).toInt() : 0;
-            server.backup = s.value(QStringLiteral("backup")).toBool();
-            server.activeConnections = s.value(QStringLiteral("active_connections")).toInt();
-            server.requestsPerSecond = jsonNumber(s, "requests_per_second");
-            server.p50Ms = jsonNumber(s, "p50_ms");
-            server.p95Ms = jsonNumber(s, "p95_ms");
-            server.p99Ms = jsonNumber(s, "p99_ms");
-            server.stateSince = snapshot.time.addMSecs(-s.value(QStringLiteral("time_in_state_ms")).toInteger());
-            // The admin JSON counts checks but has no time: a count that moved since the last
-            // snapshot means a check ran within this tick (unknown until the first one is seen).
-            const qint64 checks = s.value(QStringLiteral("checks")).toInteger();
-            const auto seenChecks = m_checks.find(server.key());
-            if (seenChecks == m_checks.end())
-                m_checks.insert(server.key(), {checks, QDateTime()});
-            else if (seenChecks->first != checks)
-                *seenChecks = {checks, snapshot.time};
-            server.lastCheck = m_checks.value(server.key()).second;
-            // 5xx and connect failures over the last second, from the cumulative counts.
-            // (by the engine's own clock; counters that go back mean it restarted)
-            const qint64 requests = s.value(QStringLiteral("requests_total")).toInteger();
-            const qint64 errors = s.value(QStringLiteral("responses_by_class")).toArray().at(4).toInteger()
-                                  + s.value(QStringLiteral("connect_failures_total")).toInteger();
-            server.errorRate = m_rates.add(server.key(), snapshot.time.toMSecsSinceEpoch(), requests, errors).errorRate;
-            snapshot.servers.append(server);
-        }
-    }
-    assignTrafficShares(snapshot.servers);
+    LinkSnapshot snapshot = m_mapper.map(engine, m_tickMs);
     m_lastTime = snapshot.time;
     return snapshot;
 }
 
-void RemoteEngineLink::handleSnapshot(const QJsonObject &json, const LinkSnapshot &snapshot)
+void RemoteEngineLink::handleSnapshot(const EngineSnapshot &engine, const LinkSnapshot &snapshot)
 {
     QList<LockEndpointInfo> endpoints;
-    for (const QJsonValue &value : json.value(QStringLiteral("lock_endpoints")).toArray()) {
-        const QJsonObject e = value.toObject();
-        const QString name = jsonString(e, "name");
-        const QString backend = e.value(QStringLiteral("backend")).toString(QStringLiteral("redis"));
-        endpoints.append(LockEndpointInfo{name, backend, jsonString(e, "display_name"), e.value(QStringLiteral("tls_insecure")).toBool()});
-        const QJsonObject seen = m_lockEndpoints.value(name);
-        const QString error = jsonString(e, "error");
-        if (seen.isEmpty() || jsonString(seen, "connection") != jsonString(e, "connection") || jsonString(seen, "error") != error)
-            Q_EMIT lockEndpointStateChanged(name, lockEndpointLinkState(jsonString(e, "connection")), error);
-        const bool scanning = e.value(QStringLiteral("scanning")).toBool();
-        const qint64 passKeys = e.value(QStringLiteral("pass_keys_scanned")).toInteger();
-        const bool progressed = scanning && (!seen.value(QStringLiteral("scanning")).toBool() || passKeys != seen.value(QStringLiteral("pass_keys_scanned")).toInteger());
+    for (const LockEndpointView &e : engine.lockEndpoints) {
+        endpoints.append(LockEndpointInfo{e.name, e.backend, e.capabilities.displayName, e.tlsInsecure});
+        const auto seen = m_lockEndpoints.constFind(e.name);
+        const bool known = seen != m_lockEndpoints.cend();
+        if (!known || seen->connectionState != e.connectionState || seen->lastError != e.lastError)
+            Q_EMIT lockEndpointStateChanged(e.name, lockEndpointLinkState(e.connectionState), e.lastError);
+        const bool progressed = e.scanning && (!known || !seen->scanning || e.passKeysScanned != seen->passKeysScanned);
         // The feed (live, polling and why) changes between passes too; the change count alone
         // is not worth a new table.
         bool feedChanged = false;
-        if (auto known = m_lockTables.find(name); known != m_lockTables.end()) {
-            const LockFeedState feed = lockFeedFromJson(e.value(QStringLiteral("feed")).toObject());
-            feedChanged = known->feed.mode != feed.mode || known->feed.why != feed.why || known->feed.canEnable != feed.canEnable;
-            known->feed = feed;
+        if (auto table = m_lockTables.find(e.name); table != m_lockTables.end()) {
+            feedChanged = table->feed.mode != e.feed.mode || table->feed.why != e.feed.why || table->feed.canEnable != e.feed.canEnable;
+            table->feed = e.feed;
         }
-        if (progressed || feedChanged || (!seen.isEmpty() && error != jsonString(seen, "error"))) {
-            LockTable table = m_lockTables.value(name, LockTable{name, backend, {}, false, 0, QString(), QString()});
-            table.scanning = scanning;
-            if (scanning) {
-                table.keysScanned = passKeys;
-                table.passDetail = jsonString(e, "pass_detail");
+        if (progressed || feedChanged || (known && e.lastError != seen->lastError)) {
+            LockTable table = m_lockTables.value(e.name, LockTable{e.name, e.backend, {}, false, 0, QString(), QString(), e.feed});
+            table.scanning = e.scanning;
+            if (e.scanning) {
+                table.keysScanned = e.passKeysScanned;
+                table.passDetail = e.passDetail;
             }
-            table.error = error;
+            table.error = e.lastError;
             Q_EMIT lockTableReady(table);
         }
-        m_lockEndpoints.insert(name, e);
+        m_lockEndpoints.insert(e.name, e);
     }
     m_lockEndpointList = endpoints;
 
@@ -457,31 +345,27 @@ void RemoteEngineLink::handleSnapshot(const QJsonObject &json, const LinkSnapsho
     Q_EMIT snapshotReady(snapshot);
 }
 
-void RemoteEngineLink::handleLocks(const QJsonObject &json)
+void RemoteEngineLink::handleLocks(const LockEndpointView &endpoint)
 {
     LockTable table;
-    table.endpoint = jsonString(json, "name");
-    table.backend = json.value(QStringLiteral("backend")).toString(QStringLiteral("redis"));
-    table.keysScanned = json.value(QStringLiteral("keys_scanned")).toInteger();
-    table.error = jsonString(json, "error");
-    QDateTime readAt = parseTime(json.value(QStringLiteral("scanned_at")));
-    if (!readAt.isValid())
-        readAt = wallclock::nowUtc();
-    for (const QJsonValue &value : json.value(QStringLiteral("locks")).toArray()) {
-        table.rows.append(LockRow::fromInfo(table.endpoint, LockInfo::fromJson(value.toObject()), readAt));
-    }
-    table.feed = lockFeedFromJson(json.value(QStringLiteral("feed")).toObject());
+    table.endpoint = endpoint.name;
+    table.backend = endpoint.backend;
+    table.keysScanned = endpoint.lastResult.keysScanned;
+    table.error = endpoint.lastError;
+    const QDateTime readAt = endpoint.hasResult ? endpoint.lastResult.finishedAt : wallclock::nowUtc();
+    for (const LockInfo &lock : endpoint.lastResult.locks)
+        table.rows.append(LockRow::fromInfo(table.endpoint, lock, readAt));
+    table.feed = endpoint.feed;
     m_pendingLockChanges.remove(table.endpoint); // the full table has them
     m_lockTables.insert(table.endpoint, table);
     Q_EMIT lockTableReady(table);
 }
 
-void RemoteEngineLink::handleLockChanges(const QJsonObject &json)
+void RemoteEngineLink::handleLockChanges(const LockChangesMessage &message)
 {
-    const QString endpoint = jsonString(json, "endpoint");
-    if (!m_lockTables.contains(endpoint))
+    if (!m_lockTables.contains(message.endpoint))
         return; // the full table comes first, and has these
-    m_pendingLockChanges[endpoint].append(json);
+    m_pendingLockChanges[message.endpoint].append(message);
     if (!m_lockChangesBeat) {
         m_lockChangesBeat = new QTimer(this);
         m_lockChangesBeat->setSingleShot(true);
@@ -494,7 +378,7 @@ void RemoteEngineLink::handleLockChanges(const QJsonObject &json)
 
 void RemoteEngineLink::applyLockChanges()
 {
-    const QHash<QString, QList<QJsonObject>> pending = std::exchange(m_pendingLockChanges, {});
+    const QHash<QString, QList<LockChangesMessage>> pending = std::exchange(m_pendingLockChanges, {});
     for (auto it = pending.cbegin(); it != pending.cend(); ++it) {
         auto table = m_lockTables.find(it.key());
         if (table == m_lockTables.end())
@@ -502,17 +386,14 @@ void RemoteEngineLink::applyLockChanges()
         std::map<QByteArray, LockRow> rows;
         for (LockRow &row : table->rows)
             rows.emplace(row.key, std::move(row));
-        for (const QJsonObject &change : it.value()) {
-            for (const QJsonValue &key : change.value(QStringLiteral("removed")).toArray()) {
-                if (const std::optional<QByteArray> raw = unescapeBytes(key.toString()))
-                    rows.erase(*raw);
-            }
-            for (const QJsonValue &value : change.value(QStringLiteral("upserted")).toArray()) {
-                const LockInfo info = LockInfo::fromJson(value.toObject());
+        for (const LockChangesMessage &change : it.value()) {
+            for (const QByteArray &key : change.changes.removed)
+                rows.erase(key);
+            for (const LockInfo &info : change.changes.upserted) {
                 // A row read just now: its TTL counts down from when it was read.
                 rows.insert_or_assign(info.key, LockRow::fromInfo(table->endpoint, info, info.readAt.isValid() ? info.readAt : wallclock::nowUtc()));
             }
-            table->feed = lockFeedFromJson(change.value(QStringLiteral("feed")).toObject());
+            table->feed = change.feed;
         }
         table->rows.clear();
         table->rows.reserve(qsizetype(rows.size()));
@@ -547,31 +428,23 @@ void RemoteEngineLink::fetchHistory()
     request("GET", QStringLiteral("/api/v1/health-events?limit=") + limit, {}, [this, take](const Answer &answer) {
         QList<LinkEvent> events;
         for (const QJsonValue &value : answer.json.value(QStringLiteral("events")).toArray()) {
-            const QJsonObject e = value.toObject();
-            const QString kind = jsonString(e, "kind");
-            if (kind == u"operator")
-                continue;
-            events.append(healthLinkEvent(parseTime(e.value(QStringLiteral("time"))), kind, jsonString(e, "pool"), jsonString(e, "server"),
-                                          jsonString(e, "from"), jsonString(e, "to"), jsonString(e, "reason")));
+            if (const std::optional<LinkEvent> event = healthLinkEvent(healthEventFromJson(value.toObject())))
+                events.append(*event);
         }
         take(events);
     });
     request("GET", QStringLiteral("/api/v1/events?limit=") + limit, {}, [this, take](const Answer &answer) {
         QList<LinkEvent> events;
         for (const QJsonValue &value : answer.json.value(QStringLiteral("events")).toArray()) {
-            if (const std::optional<LinkEvent> event = engineEvent(value.toObject()))
+            if (const std::optional<LinkEvent> event = engineLinkEvent(engineEventFromJson(value.toObject()), m_options.name))
                 events.append(*event);
         }
         take(events);
     });
     request("GET", QStringLiteral("/api/v1/audit?limit=") + limit, {}, [take](const Answer &answer) {
         QList<LinkEvent> events;
-        for (const QJsonValue &value : answer.json.value(QStringLiteral("entries")).toArray()) {
-            const AuditEntry entry = AuditEntry::fromJson(value.toObject());
-            events.append(LinkEvent{entry.time.toUTC(), entry.action == u"force-release" ? LinkEvent::Kind::Lock : LinkEvent::Kind::Operator,
-                                    entry.user, entry.target, entry.action, entry.before, entry.after,
-                                    entry.result == u"ok" ? QStringLiteral("from %1").arg(entry.origin) : entry.result});
-        }
+        for (const QJsonValue &value : answer.json.value(QStringLiteral("entries")).toArray())
+            events.append(auditLinkEvent(AuditEntry::fromJson(value.toObject())));
         take(events);
     });
 }

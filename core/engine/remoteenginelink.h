@@ -1,6 +1,7 @@
 #pragma once
 
 #include "admin/adminclient.h"
+#include "admin/adminjson.h"
 #include "engine/enginelink.h"
 #include "engine/linkfigures.h"
 
@@ -34,14 +35,14 @@ struct RemoteEngineOptions
     int silenceMs = 10'000;       // no message on the stream this long: the connection is dead
 };
 
-// Turns the admin API's snapshot JSON (docs/admin-api.md, "Endpoints") into the console's LinkSnapshot.
-// Keeps what one snapshot alone does not say: the engine's tick (the distance between
-// snapshots), the 5xx rate over the last second (from cumulative counts) and when each
-// server's check count last moved (its last check). Runs on the link's thread.
+// Turns fulcrumd's snapshots (decoded from the stream by the wire codec) into the console's
+// LinkSnapshot through the same SnapshotMapper as the embedded engine, and keeps what one
+// snapshot alone does not say: the engine's tick, the distance between its snapshots. Runs on
+// the link's decoder thread.
 class RemoteSnapshotReader
 {
 public:
-    LinkSnapshot read(const QJsonObject &json);
+    LinkSnapshot read(const EngineSnapshot &engine);
     int tickMs() const { return m_tickMs; }
     // After a reconnect the time since the last snapshot is not a tick.
     void reconnected() { m_lastTime = QDateTime(); }
@@ -49,8 +50,18 @@ public:
 private:
     int m_tickMs = 500;
     QDateTime m_lastTime;
-    CounterWindow m_rates;                                            // 5xx and failed connections over the last second, per server
-    QHash<QString, std::pair<qint64, QDateTime>> m_checks;            // checks counted per server, and when the count last moved
+    SnapshotMapper m_mapper;
+};
+
+// One stream message as the decoder thread hands it over: the JSON, and for a snapshot or a
+// lock table its decoded values (the big ones, kept off the UI thread).
+struct RemoteMessage
+{
+    QByteArray type;
+    QJsonObject json;
+    EngineSnapshot engine;        // "snapshot"
+    LinkSnapshot snapshot;        // "snapshot", mapped
+    LockEndpointView locks;       // "locks"
 };
 
 class StreamDecoder;
@@ -122,10 +133,9 @@ private:
     void scheduleReconnect(const QString &why);
     friend class StreamDecoder;
     // A stream message, parsed on the decoder thread (the snapshot mapped there too).
-    void handleMessage(quint64 generation, const QByteArray &type, const QJsonObject &json, const LinkSnapshot &snapshot);
-    void handleSnapshot(const QJsonObject &json, const LinkSnapshot &snapshot);
-    void handleLocks(const QJsonObject &json);
-    std::optional<LinkEvent> engineEvent(const QJsonObject &json) const;
+    void handleMessage(quint64 generation, const RemoteMessage &message);
+    void handleSnapshot(const EngineSnapshot &engine, const LinkSnapshot &snapshot);
+    void handleLocks(const LockEndpointView &endpoint);
     void fetchHistory();
     void addEvent(const LinkEvent &event);
     void flushEvents();
@@ -156,13 +166,13 @@ private:
     quint64 m_lastCommandId = 0;
     LinkSnapshot m_last;
     QList<LockEndpointInfo> m_lockEndpointList;
-    QHash<QString, QJsonObject> m_lockEndpoints;            // each endpoint's last state in the snapshot
+    QHash<QString, LockEndpointView> m_lockEndpoints;       // each endpoint's last state in the snapshot
     QHash<QString, LockTable> m_lockTables;                  // each endpoint's last full table, live changes applied
     // A live endpoint's row changes, applied to its table on a beat (not per message: a busy
     // Redis sends dozens a second, and each application is a pass over the whole table).
-    QHash<QString, QList<QJsonObject>> m_pendingLockChanges;
+    QHash<QString, QList<LockChangesMessage>> m_pendingLockChanges;
     QTimer *m_lockChangesBeat = nullptr;
-    void handleLockChanges(const QJsonObject &json);
+    void handleLockChanges(const LockChangesMessage &message);
     void applyLockChanges();
     QList<LinkEvent> m_pendingEvents;
     QHash<quint64, QPointer<QNetworkReply>> m_reports;       // report downloads in progress, by command id

@@ -24,6 +24,22 @@ QString checkReasonText(CheckReason reason, int httpStatus)
     return QStringLiteral("-");
 }
 
+CheckReason parseCheckReason(QStringView text, int *httpStatus)
+{
+    *httpStatus = 0;
+    const QString whole = text.toString();
+    const QString word = whole.section(u' ', 0, 0);
+    for (CheckReason reason : {CheckReason::L4OK, CheckReason::L4TOUT, CheckReason::L4CON, CheckReason::L7OK, CheckReason::L7STS,
+                               CheckReason::L7TOUT, CheckReason::L7RSP}) {
+        if (word != checkReasonText(reason, 0).section(u' ', 0, 0))
+            continue;
+        if (reason == CheckReason::L7STS)
+            *httpStatus = whole.section(u' ', 1, 1).toInt();
+        return reason;
+    }
+    return CheckReason::None;
+}
+
 QString CheckResult::reasonText() const
 {
     return checkReasonText(reason, httpStatus);

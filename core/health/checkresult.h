@@ -35,5 +35,7 @@ struct CheckResult
 };
 
 QString checkReasonText(CheckReason reason, int httpStatus);
+// The inverse of checkReasonText ("L7STS 503" → L7STS and 503); None for "-" or another text.
+CheckReason parseCheckReason(QStringView text, int *httpStatus);
 
 } // namespace fulcrum

@@ -46,6 +46,15 @@ QString HealthEvent::kindName() const
     return QStringLiteral("check");
 }
 
+HealthEvent::Kind HealthEvent::kindFromName(QStringView name)
+{
+    for (Kind kind : {Check, Operator, Outlier, Panic, Outage}) {
+        if (name == HealthEvent{kind}.kindName())
+            return kind;
+    }
+    return Check;
+}
+
 HealthChecker::HealthChecker(std::shared_ptr<Pool> pool, PoolConfig config, HealthCheckerOptions options, QObject *parent)
     : QObject(parent)
     , m_pool(std::move(pool))
@@ -274,6 +283,7 @@ void HealthChecker::onResult(int slot, const CheckResult &result)
     Server &s = m_servers[size_t(slot)];
     s.checking = false;
     s.last = result;
+    s.lastMs = wallclock::nowMs();
     ++s.checks;
     const bool flipped = s.machine.record(result.passed());
     if (flipped) {
@@ -282,7 +292,7 @@ void HealthChecker::onResult(int slot, const CheckResult &result)
     }
 
     CheckRecord entry;
-    entry.timeMs = wallclock::nowMs();
+    entry.timeMs = s.lastMs;
     entry.durationUs = qint32(std::min<qint64>(result.durationUs, std::numeric_limits<qint32>::max()));
     entry.httpStatus = quint16(result.httpStatus);
     entry.reason = result.reason;
@@ -666,6 +676,7 @@ PoolHealth HealthChecker::snapshot() const
         h.ejectionLeftMs = s.ejected ? std::max<qint64>(0, (s.ejectedUntilNs - now) / kNsPerMs) : 0;
         h.slowStarting = s.slowStartBeginNs >= 0;
         h.lastCheck = s.last;
+        h.lastCheckMs = s.lastMs;
         h.timeInStateMs = nowMs - s.stateSinceMs;
         h.checks = s.checks;
         if (i < pool->backends.size() && pool->backends[i].spec.name == s.name) {

@@ -42,6 +42,8 @@ struct HealthEvent
     QString text() const;
     // "check", "operator", "outlier", "panic", "outage": how the admin API and the links name it.
     QString kindName() const;
+    // The inverse of kindName; Check for another word.
+    static Kind kindFromName(QStringView name);
 };
 
 // One finished check in a server's bounded history.
@@ -75,6 +77,7 @@ struct ServerHealth
     int weight = 0;                // set weight
     int effectiveWeight = 0;       // what the balancer uses (lower while slow start ramps)
     CheckResult lastCheck;
+    qint64 lastCheckMs = 0;        // when lastCheck finished, ms since the epoch; 0 before the first
     qint64 timeInStateMs = 0;
     quint64 checks = 0;
 };
@@ -151,6 +154,7 @@ private:
         quint32 scheduleGeneration = 0;
         quint32 probeGeneration = 0;
         CheckResult last;
+        qint64 lastMs = 0;
         quint64 checks = 0;
         // Passive outlier detection.
         bool ejected = false;

@@ -15,6 +15,15 @@ QString adminStateName(AdminState state)
     return QStringLiteral("ready");
 }
 
+std::optional<AdminState> parseAdminState(QStringView name)
+{
+    for (AdminState state : {AdminState::Ready, AdminState::Drain, AdminState::Maint}) {
+        if (name == adminStateName(state))
+            return state;
+    }
+    return std::nullopt;
+}
+
 int slowStartWeight(int setWeight, qint64 elapsed, qint64 total)
 {
     if (setWeight <= 0 || total <= 0 || elapsed >= total)

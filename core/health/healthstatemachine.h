@@ -2,6 +2,8 @@
 
 #include <QString>
 
+#include <optional>
+
 namespace fulcrum {
 
 // What an operator says about a server, on top of what the checks say: `ready` (follow the
@@ -9,6 +11,8 @@ namespace fulcrum {
 enum class AdminState : quint8 { Ready, Drain, Maint };
 
 QString adminStateName(AdminState state);
+// The inverse of adminStateName; nullopt for another word.
+std::optional<AdminState> parseAdminState(QStringView name);
 
 // HAProxy's slowstart: the effective weight `elapsed` into a ramp of `total`, linear from
 // 10% to 100% of the set weight, never 0 while the set weight is not.

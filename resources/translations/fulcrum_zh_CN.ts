@@ -500,27 +500,27 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::InProcessEngineLink</name>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="135"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="132"/>
         <source>weight of %1/%2: %3 → %4</source>
         <translation>%1/%2 的权重：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="168"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="165"/>
         <source>this in-process engine keeps no history, so it has no reports</source>
         <translation>此进程内引擎不保存历史数据，因此没有报告</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="194"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="191"/>
         <source>this in-process engine keeps no history: only the live view is available</source>
         <translation>此进程内引擎不保存历史数据：只能查看实时视图</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="598"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="542"/>
         <source>everything: the demo starts again from its own weights, states and locks</source>
         <translation>全部：演示会从自己的权重、状态和锁重新开始</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="609"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="553"/>
         <source>in-process engine (demo)</source>
         <translation>进程内引擎（演示）</translation>
     </message>
@@ -605,13 +605,13 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::RemoteEngineLink</name>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="194"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="167"/>
         <source>fulcrumd %1 at %2</source>
         <translation>fulcrumd %1（%2）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="124"/>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="218"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="97"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="191"/>
         <source>connecting to %1</source>
         <translation>正在连接 %1</translation>
     </message>
@@ -656,78 +656,73 @@ Qt %3。</translation>
         <translation>引擎返回 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="180"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="153"/>
         <source>; unencrypted: the token and lock data cross the network in clear (set admin.tls on the engine and use https://)</source>
         <translation>；未加密：令牌和锁数据以明文穿过网络（请在引擎上设置 admin.tls 并使用 https://）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="201"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="174"/>
         <source>%1 unencrypted: its token and lock data cross the network in clear; set admin.tls on the engine and connect with https://</source>
         <translation>%1 未加密：其令牌和锁数据以明文穿过网络；请在引擎上设置 admin.tls 并用 https:// 连接</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="264"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="237"/>
         <source>%1 sent a stream message over 64 MiB; is this URL a fulcrumd admin API?</source>
         <translation>%1 发送了超过 64 MiB 的流消息；这个 URL 是 fulcrumd 的管理 API 吗？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="266"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="239"/>
         <source>no data from %1 for %2 s; reconnecting</source>
         <translation>%2 秒内未收到 %1 的数据；正在重新连接</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="268"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="241"/>
         <source>%1 closed the stream (engine stopping or restarting?)</source>
         <translation>%1 关闭了数据流（引擎正在停止或重启？）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="291"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="264"/>
         <source>%1; retrying in %2 s</source>
         <translation>%1；%2 秒后重试</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="374"/>
-        <source>not checked yet</source>
-        <translation>尚未检查</translation>
-    </message>
-    <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="648"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="521"/>
         <source>weight of %1/%2: %3 → %4</source>
         <translation>%1/%2 的权重：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="678"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="551"/>
         <source>%1: a remote engine polls only the lock endpoints in its own config; add it to fulcrumd&apos;s &quot;locks&quot; list (password from its keychain or a file) and reload, then its state shows here</source>
         <translation>%1：远程引擎只轮询其自身配置中的锁端点；请将其加入 fulcrumd 的“locks”列表（密码来自其钥匙串或文件）并重新加载，之后其状态会显示在这里</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="754"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="627"/>
         <source>%1 report by %2, %3 – %4: %5 (%6 KiB)</source>
         <translation>%2 生成的 %1 报告，%3 – %4：%5（%6 KiB）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="776"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="649"/>
         <source>%1 answered /api/v1/history without a list of servers; is it a Fulcrum engine of this version?</source>
         <translation>%1 对 /api/v1/history 的应答中没有服务器列表；它是此版本的 Fulcrum 引擎吗？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="789"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="662"/>
         <source>CSV report by %1, %2 – %3: %4</source>
         <translation>%1 生成的 CSV 报告，%2 – %3：%4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="801"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="674"/>
         <source>%1 (the %2 section(s) already written were removed)</source>
         <translation>%1（已写入的 %2 个部分已删除）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="813"/>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="848"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="686"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="721"/>
         <source>cannot write %1: %2; choose another folder</source>
         <translation>无法写入 %1：%2；请选择其他文件夹</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="836"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="709"/>
         <source>cancelled; nothing written</source>
         <translation>已取消；未写入任何内容</translation>
     </message>
@@ -802,6 +797,14 @@ Qt %3。</translation>
     </message>
 </context>
 <context>
+    <name>fulcrum::SnapshotMapper</name>
+    <message>
+        <location filename="../../core/engine/linkfigures.cpp" line="65"/>
+        <source>not checked yet</source>
+        <translation>尚未检查</translation>
+    </message>
+</context>
+<context>
     <name>fulcrum::TlsFiles</name>
     <message>
         <location filename="../../core/admin/adminclient.cpp" line="144"/>
@@ -844,77 +847,77 @@ Qt %3。</translation>
         <translation>%1 %2 不是未加密的 PEM 私钥（RSA 或 EC）；请用以下命令解密：openssl pkey -in KEY -out %2</translation>
     </message>
     <message>
-        <location filename="../../core/common/tlsfiles.cpp" line="127"/>
+        <location filename="../../core/common/tlsfiles.cpp" line="143"/>
         <source>&quot;%1&quot;: pin=%2 is not a certificate fingerprint; write pin=sha256: and the 32 bytes in hex, as openssl x509 -noout -fingerprint -sha256 -in CERT prints them</source>
         <translation>“%1”：pin=%2 不是证书指纹；请写 pin=sha256: 加上 32 字节的十六进制值，与 openssl x509 -noout -fingerprint -sha256 -in CERT 的输出一致</translation>
     </message>
     <message>
-        <location filename="../../core/common/tlsfiles.cpp" line="134"/>
+        <location filename="../../core/common/tlsfiles.cpp" line="150"/>
         <source>&quot;%1&quot;: a client certificate needs its key: give both cert=PATH and key=PATH</source>
         <translation>“%1”：客户端证书需要其私钥：请同时提供 cert=PATH 和 key=PATH</translation>
     </message>
     <message>
-        <location filename="../../core/common/tlsfiles.cpp" line="158"/>
+        <location filename="../../core/common/tlsfiles.cpp" line="174"/>
         <source>CA file</source>
         <translation>CA 文件</translation>
     </message>
     <message>
-        <location filename="../../core/common/tlsfiles.cpp" line="164"/>
+        <location filename="../../core/common/tlsfiles.cpp" line="180"/>
         <source>client certificate</source>
         <translation>客户端证书</translation>
     </message>
     <message>
-        <location filename="../../core/common/tlsfiles.cpp" line="167"/>
+        <location filename="../../core/common/tlsfiles.cpp" line="183"/>
         <source>client key</source>
         <translation>客户端私钥</translation>
     </message>
     <message>
-        <location filename="../../core/common/tlsfiles.cpp" line="204"/>
+        <location filename="../../core/common/tlsfiles.cpp" line="210"/>
         <source>certificate</source>
         <translation>证书</translation>
     </message>
     <message>
-        <location filename="../../core/common/tlsfiles.cpp" line="205"/>
+        <location filename="../../core/common/tlsfiles.cpp" line="211"/>
         <source>key</source>
         <translation>私钥</translation>
     </message>
     <message>
-        <location filename="../../core/common/tlsfiles.cpp" line="216"/>
+        <location filename="../../core/common/tlsfiles.cpp" line="222"/>
         <source>client CA file</source>
         <translation>客户端 CA 文件</translation>
     </message>
     <message>
-        <location filename="../../core/common/tlsfiles.cpp" line="227"/>
+        <location filename="../../core/common/tlsfiles.cpp" line="233"/>
         <source>%1: the key %2 does not belong to the certificate %3; give the key the certificate was made for</source>
         <translation>%1：私钥 %2 与证书 %3 不匹配；请提供该证书对应的私钥</translation>
     </message>
     <message>
-        <location filename="../../core/common/tlsfiles.cpp" line="241"/>
+        <location filename="../../core/common/tlsfiles.cpp" line="247"/>
         <source>its certificate expired on %1 (UTC); renew it on the server</source>
         <translation>其证书已于 %1（UTC）过期；请在服务器上更新</translation>
     </message>
     <message>
-        <location filename="../../core/common/tlsfiles.cpp" line="244"/>
+        <location filename="../../core/common/tlsfiles.cpp" line="250"/>
         <source>its certificate is not valid before %1 (UTC); check the clocks of both machines</source>
         <translation>其证书在 %1（UTC）之前无效；请检查两台机器的时钟</translation>
     </message>
     <message>
-        <location filename="../../core/common/tlsfiles.cpp" line="247"/>
+        <location filename="../../core/common/tlsfiles.cpp" line="253"/>
         <source>its certificate is for %1, not this host name; connect by a name it carries, or pin it</source>
         <translation>其证书签发给 %1，而非此主机名；请用证书中的名称连接，或固定（pin）该证书</translation>
     </message>
     <message>
-        <location filename="../../core/common/tlsfiles.cpp" line="256"/>
+        <location filename="../../core/common/tlsfiles.cpp" line="264"/>
         <source>its certificate (%1) is not signed by a CA this side trusts; give the CA file (ca=PATH), or check the fingerprint on the server (openssl x509 -noout -fingerprint -sha256 -in CERT) and pin it (pin=%1)</source>
         <translation>其证书（%1）不是由本端信任的 CA 签发；请提供 CA 文件（ca=PATH），或在服务器上核对指纹（openssl x509 -noout -fingerprint -sha256 -in CERT）后固定它（pin=%1）</translation>
     </message>
     <message>
-        <location filename="../../core/common/tlsfiles.cpp" line="261"/>
+        <location filename="../../core/common/tlsfiles.cpp" line="257"/>
         <source>it sent no certificate</source>
         <translation>对方未发送证书</translation>
     </message>
     <message>
-        <location filename="../../core/common/tlsfiles.cpp" line="269"/>
+        <location filename="../../core/common/tlsfiles.cpp" line="271"/>
         <source>TLS with %1 refused: %2</source>
         <translation>拒绝与 %1 建立 TLS：%2</translation>
     </message>
