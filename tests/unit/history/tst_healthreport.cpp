@@ -2,6 +2,7 @@
 // store: every figure, downsampling, restart, JSON schema, CSV round trip, self-contained HTML,
 // and the recorder fed by a real Engine serving real demo backends.
 #include "demobackends.h"
+#include "jsonschema.h"
 #include "knownhistory.h"
 
 #include "engine/engine.h"
@@ -37,64 +38,6 @@ const ServerReport *findServer(const HealthReport &report, const QString &name)
             return &s;
     }
     return nullptr;
-}
-
-// Just enough of JSON Schema for docs/report-schema.json: type, required, properties, items,
-// additionalProperties (a schema), $ref to #/$defs/NAME.
-bool validate(const QJsonValue &value, const QJsonObject &schema, const QJsonObject &root, const QString &where, QString *error)
-{
-    if (schema.contains(QStringLiteral("$ref"))) {
-        const QString name = schema.value(QStringLiteral("$ref")).toString().section(u'/', -1);
-        return validate(value, root.value(QStringLiteral("$defs")).toObject().value(name).toObject(), root, where, error);
-    }
-    const QString type = schema.value(QStringLiteral("type")).toString();
-    bool ok = true;
-    if (type == u"object")
-        ok = value.isObject();
-    else if (type == u"array")
-        ok = value.isArray();
-    else if (type == u"string")
-        ok = value.isString();
-    else if (type == u"number")
-        ok = value.isDouble();
-    else if (type == u"integer")
-        ok = value.isDouble() && value.toDouble() == std::floor(value.toDouble());
-    else if (type == u"boolean")
-        ok = value.isBool();
-    if (!ok) {
-        *error = QStringLiteral("%1: expected %2").arg(where, type);
-        return false;
-    }
-    if (value.isObject()) {
-        const QJsonObject object = value.toObject();
-        for (const QJsonValue &required : schema.value(QStringLiteral("required")).toArray()) {
-            if (!object.contains(required.toString())) {
-                *error = QStringLiteral("%1: missing required field %2").arg(where, required.toString());
-                return false;
-            }
-        }
-        const QJsonObject properties = schema.value(QStringLiteral("properties")).toObject();
-        for (auto it = object.begin(); it != object.end(); ++it) {
-            if (properties.contains(it.key())) {
-                if (!validate(it.value(), properties.value(it.key()).toObject(), root, where + u'.' + it.key(), error))
-                    return false;
-            } else if (schema.value(QStringLiteral("additionalProperties")).isObject()) {
-                if (!validate(it.value(), schema.value(QStringLiteral("additionalProperties")).toObject(), root, where + u'.' + it.key(), error))
-                    return false;
-            } else if (schema.value(QStringLiteral("additionalProperties")) == QJsonValue(false)) {
-                *error = QStringLiteral("%1: field %2 is not in the schema").arg(where, it.key());
-                return false;
-            }
-        }
-    }
-    if (value.isArray() && schema.contains(QStringLiteral("items"))) {
-        const QJsonArray array = value.toArray();
-        for (int i = 0; i < array.size(); ++i) {
-            if (!validate(array[i], schema.value(QStringLiteral("items")).toObject(), root, QStringLiteral("%1[%2]").arg(where).arg(i), error))
-                return false;
-        }
-    }
-    return true;
 }
 
 // RFC 4180 reader: quoted fields, doubled quotes, CRLF records.
@@ -387,11 +330,11 @@ void TestHealthReport::jsonMatchesSchema()
     QFile file(path);
     QVERIFY(file.open(QIODevice::ReadOnly));
     const QJsonObject json = QJsonDocument::fromJson(file.readAll()).object();
-    QVERIFY2(validate(json, schema, schema, QStringLiteral("$"), &error), qPrintable(error));
+    QVERIFY2(validateJson(json, schema, schema, QStringLiteral("$"), &error), qPrintable(error));
     // A field the schema does not allow is caught, so the check has teeth.
     QJsonObject broken = json;
     broken.insert(QStringLiteral("window"), QStringLiteral("last hour"));
-    QVERIFY(!validate(broken, schema, schema, QStringLiteral("$"), &error));
+    QVERIFY(!validateJson(broken, schema, schema, QStringLiteral("$"), &error));
     QCOMPARE(json.value(QStringLiteral("window")).toObject().value(QStringLiteral("from")).toString(), QStringLiteral("2026-11-24T00:00:00Z"));
     const QJsonObject app2 = json.value(QStringLiteral("servers")).toArray().at(1).toObject();
     QCOMPARE(app2.value(QStringLiteral("server")).toString(), QStringLiteral("app2"));
