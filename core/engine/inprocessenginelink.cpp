@@ -88,6 +88,9 @@ public:
         // the console's events as it does through a remote link; health and operator events come
         // structured on their own paths.
         QObject::connect(m_engine, &Engine::eventOccurred, m_engine, [this](const EngineEvent &event) {
+            // Its listeners starting and such are the console's own doing: only lock news.
+            if (event.source != u"locks")
+                return;
             if (const std::optional<LinkEvent> linkEvent = engineLinkEvent(event, QStringLiteral("embedded")))
                 m_events.append(*linkEvent);
         });

@@ -500,27 +500,37 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::InProcessEngineLink</name>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="132"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="133"/>
         <source>weight of %1/%2: %3 → %4</source>
         <translation>%1/%2 的权重：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="165"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="167"/>
         <source>this in-process engine keeps no history, so it has no reports</source>
         <translation>此进程内引擎不保存历史数据，因此没有报告</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="191"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="193"/>
         <source>this in-process engine keeps no history: only the live view is available</source>
         <translation>此进程内引擎不保存历史数据：只能查看实时视图</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="542"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="577"/>
+        <source>everything set here: the config names no state_dir, so weights, states and the audit log are not kept</source>
+        <translation>此处设置的一切：配置未指定 state_dir，因此权重、状态和审计日志都不会保存</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="588"/>
         <source>everything: the demo starts again from its own weights, states and locks</source>
         <translation>全部：演示会从自己的权重、状态和锁重新开始</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="553"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="600"/>
+        <source>in-process engine (%1)</source>
+        <translation>进程内引擎（%1）</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="601"/>
         <source>in-process engine (demo)</source>
         <translation>进程内引擎（演示）</translation>
     </message>

@@ -10,6 +10,7 @@
 #include "engine/enginelink.h"
 #include "locks/secretstore.h"
 #include "freeport.h"
+#include "isolatedpaths.h"
 #include "link/enginekinds.h"
 #include "programs.h"
 #include "redisserver.h"
@@ -32,6 +33,8 @@ class TestEmbeddedKind : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // The console program started below keeps its settings under this test's own home.
+    void initTestCase() { useIsolatedStandardPaths(); }
     void opensTheDemoWithTheSavedEndpointsAndItsHistory();
     void fulcrumctlRefusesIt();
     void runsTheOperatorsConfigAndKeepsWhatWasDoneAcrossARestart();
@@ -91,6 +94,19 @@ struct Shop
         return true;
     }
 };
+
+// Whether a lock table the link published lists this lock with this holder.
+bool tablesShow(const QSignalSpy &tables, const QString &endpoint, const QByteArray &key, const QByteArray &holder)
+{
+    for (const QList<QVariant> &emitted : tables) {
+        const LockTable table = emitted.at(0).value<LockTable>();
+        for (const LockRow &row : table.rows) {
+            if (table.endpoint == endpoint && row.key == key && row.holder == holder)
+                return true;
+        }
+    }
+    return false;
+}
 
 LinkSnapshot waitForServers(EngineLink *link, int servers)
 {
@@ -187,16 +203,7 @@ void TestEmbeddedKind::opensTheDemoWithTheSavedEndpointsAndItsHistory()
 
     // The saved endpoint is read with its password: the lock the shop wrote shows, holder and all.
     QSignalSpy tables(link.get(), &EngineLink::lockTableReady);
-    QTRY_VERIFY_WITH_TIMEOUT(([&] {
-        for (const QList<QVariant> &emitted : std::as_const(tables)) {
-            const LockTable table = emitted.at(0).value<LockTable>();
-            for (const LockRow &row : table.rows) {
-                if (table.endpoint == endpoints.at(1) && row.key == "lock:order:4711" && row.holder == "8743c02d-checkout-worker-3")
-                    return true;
-            }
-        }
-        return false;
-    }()), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(tablesShow(tables, endpoints.at(1), "lock:order:4711", "8743c02d-checkout-worker-3"), 20000);
 
     // Its redis-server serves while it runs and goes with it.
     QVERIFY(accepts(demoRedisPort));
@@ -267,16 +274,7 @@ void TestEmbeddedKind::runsTheOperatorsConfigAndKeepsWhatWasDoneAcrossARestart()
 
         // The config's lock endpoint, read with the keychain's password.
         QSignalSpy tables(link.get(), &EngineLink::lockTableReady);
-        QTRY_VERIFY_WITH_TIMEOUT(([&] {
-            for (const QList<QVariant> &emitted : std::as_const(tables)) {
-                const LockTable table = emitted.at(0).value<LockTable>();
-                for (const LockRow &row : table.rows) {
-                    if (table.endpoint == u"orders" && row.key == "lock:order:9001" && row.holder == "checkout-worker-5")
-                        return true;
-                }
-            }
-            return false;
-        }()), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(tablesShow(tables, QStringLiteral("orders"), "lock:order:9001", "checkout-worker-5"), 20000);
 
         // Operator actions on the second pool, audited into the config's state_dir.
         const CommandResult weight = waitForCommand(link.get(), link->setWeight(QStringLiteral("api"), QStringLiteral("b1"), 7));
