@@ -39,29 +39,6 @@ constexpr int kHeaderTimeoutMs = 5000;                 // a request (head and bo
 constexpr int kMaxClients = 256;
 constexpr int kMaxClientsPerAddress = 128;
 
-const char *reasonPhrase(int status)
-{
-    switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 431: return "Request Header Fields Too Large";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return status < 500 ? "Bad Request" : "Internal Server Error";
-    }
-}
-
 } // namespace
 
 struct AdminServer::Client
@@ -450,7 +427,7 @@ void AdminServer::process(QTcpSocket *socket)
 
 void AdminServer::send(QTcpSocket *socket, const Reply &reply, bool keepAlive)
 {
-    QByteArray out = "HTTP/1.1 " + QByteArray::number(reply.status) + ' ' + reasonPhrase(reply.status) + "\r\n";
+    QByteArray out = "HTTP/1.1 " + QByteArray::number(reply.status) + ' ' + httpReasonPhrase(reply.status) + "\r\n";
     out += "Content-Type: " + reply.contentType + "\r\n";
     out += "Content-Length: " + QByteArray::number(reply.body.size()) + "\r\n";
     out += "Cache-Control: no-store\r\n";

@@ -1,5 +1,7 @@
 #include "democonnection.h"
 
+#include "proxy/httpparser.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
@@ -19,23 +21,6 @@ constexpr qsizetype kMaxTrailerBytes = 16 * 1024;
 constexpr qint64 kReadBufferBytes = 256 * 1024;
 constexpr qint64 kWriteHighWater = 256 * 1024;
 constexpr qint64 kMaxStreamBytes = qint64(1) << 44; // 16 TiB: any sane test, no overflow
-
-const char *reasonPhrase(int status)
-{
-    switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 413: return "Content Too Large";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    }
-    return "Unknown";
-}
 
 // One block of the /bytes pattern, a whole number of 26-letter periods long, so blocks can
 // be written back to back and byte i is still demoStreamByte(i).
@@ -500,7 +485,7 @@ QByteArray DemoConnection::head(int status, qint64 contentLength, const QByteArr
 {
     QByteArray head;
     head.reserve(256 + extraHeaders.size());
-    head += "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
+    head += "HTTP/1.1 " + QByteArray::number(status) + ' ' + httpReasonPhrase(status) + "\r\n";
     head += "Content-Type: " + contentType + "\r\n";
     if (chunked)
         head += "Transfer-Encoding: chunked\r\n";

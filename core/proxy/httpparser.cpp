@@ -282,6 +282,39 @@ HttpParseResult parseResponseHead(QByteArrayView data, const HttpLimits &limits,
     return {HttpParseResult::Complete};
 }
 
+const char *httpReasonPhrase(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    }
+    // A status Fulcrum does not write today: the name of its class (RFC 9110 15).
+    switch (status / 100) {
+    case 1: return "Informational";
+    case 2: return "Successful";
+    case 3: return "Redirection";
+    case 4: return "Client Error";
+    default: return "Server Error";
+    }
+}
+
 qsizetype ChunkedDecoder::fail(const char *message, qsizetype consumed)
 {
     m_state = State::Failed;

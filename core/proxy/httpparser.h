@@ -70,6 +70,10 @@ HttpParseResult parseRequestHead(QByteArrayView data, const HttpLimits &limits, 
 // requestWasHead: a response to HEAD has no body whatever its headers say.
 HttpParseResult parseResponseHead(QByteArrayView data, const HttpLimits &limits, bool requestWasHead, HttpResponseHead &head);
 
+// The reason phrase of a status line (RFC 9110 15): the one table of every HTTP answer Fulcrum
+// writes (proxy, admin API, demo backend).
+const char *httpReasonPhrase(int status);
+
 // Follows a chunked body as it streams past, without copying it: tells how many of the
 // given bytes belong to the body and rejects malformed chunk sizes, extensions and trailers.
 class ChunkedDecoder

@@ -20,6 +20,7 @@ private Q_SLOTS:
     void chunked_data();
     void chunked();
     void chunkedByteByByte();
+    void reasonPhrases();
 };
 
 void TestHttpParser::acceptsRequest_data()
@@ -243,6 +244,17 @@ void TestHttpParser::chunkedByteByByte()
     QVERIFY(decoder.done());
     QCOMPARE(decoder.payloadBytes(), 29);
     QCOMPARE(decoder.consume("more"), 0);
+}
+
+void TestHttpParser::reasonPhrases()
+{
+    QCOMPARE(httpReasonPhrase(200), "OK");
+    QCOMPARE(httpReasonPhrase(405), "Method Not Allowed");
+    QCOMPARE(httpReasonPhrase(413), "Content Too Large");
+    QCOMPARE(httpReasonPhrase(502), "Bad Gateway");
+    // One Fulcrum never writes: its class.
+    QCOMPARE(httpReasonPhrase(418), "Client Error");
+    QCOMPARE(httpReasonPhrase(599), "Server Error");
 }
 
 QTEST_GUILESS_MAIN(TestHttpParser)
