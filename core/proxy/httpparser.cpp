@@ -127,7 +127,7 @@ HttpParseResult parseHeaders(QByteArrayView block, const HttpLimits &limits, std
             if (++facts.transferEncodingCount > 1)
                 return HttpParseResult::error(400, "more than one Transfer-Encoding header");
             if (!equalsIgnoreCase(value, "chunked"))
-                return HttpParseResult::error(400, "Transfer-Encoding other than exactly \"chunked\" is not accepted");
+                return HttpParseResult::error(limits.unknownTransferCodingStatus, "Transfer-Encoding other than exactly \"chunked\" is not accepted");
             facts.chunked = true;
         } else if (equalsIgnoreCase(name, "connection")) {
             facts.connectionClose = facts.connectionClose || listContains(value, "close");
@@ -322,7 +322,7 @@ qsizetype ChunkedDecoder::fail(const char *message, qsizetype consumed)
     return consumed;
 }
 
-qsizetype ChunkedDecoder::consume(QByteArrayView data)
+qsizetype ChunkedDecoder::consume(QByteArrayView data, const PayloadSink &onPayload)
 {
     qsizetype i = 0;
     const qsizetype n = data.size();
@@ -373,6 +373,8 @@ qsizetype ChunkedDecoder::consume(QByteArrayView data)
             break;
         case State::Data: {
             const qsizetype take = qsizetype(qMin<qint64>(m_chunkLeft, n - i));
+            if (onPayload)
+                onPayload(data.sliced(i, take));
             i += take;
             m_chunkLeft -= take;
             m_payload += take;
