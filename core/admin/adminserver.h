@@ -1,14 +1,15 @@
 #pragma once
 
+#include "admin/adminrouter.h"
+#include "admin/handlers/reports.h"
 #include "config/config.h"
-#include "locks/lockinfo.h"
 
 #include <QByteArray>
 #include <QElapsedTimer>
 #include <QHash>
-#include <QJsonObject>
 #include <QObject>
-#include <QPointer>
+
+#include <memory>
 
 class QHostAddress;
 class QTcpServer;
@@ -17,16 +18,14 @@ class QTcpSocket;
 namespace fulcrum {
 
 class Engine;
-struct EngineEvent;
-struct EngineSnapshot;
-struct HealthEvent;
-struct LockScanResult;
 class ReportService;
 
 // The admin API of a running engine: HTTP/1.1 + JSON (requests parsed by the proxy's strict
 // parser), every request with `Authorization: Bearer TOKEN`; the read-only token may only GET.
-// Routes are listed in docs/admin-api.md. Lives on the engine's
-// thread; one request per connection at a time (pipelined requests wait their turn).
+// This class keeps the connections (TLS, caps, timeouts, the token, keep-alive) and writes the
+// replies; an AdminRouter hands each request to its resource's handler (handlers/, one file
+// per resource; the routes are listed in docs/admin-api.md). Lives on the engine's thread; one
+// request per connection at a time (pipelined requests wait their turn).
 class AdminServer : public QObject
 {
     Q_OBJECT
@@ -41,15 +40,12 @@ public:
     // readOnlyToken may be empty (no viewer access).
     bool listen(const AdminConfig &config, const QByteArray &token, const QByteArray &readOnlyToken, QString *error);
     quint16 port() const;
-    int streamCount() const { return int(m_streams.size()); }
     // Where /api/v1/history and /api/v1/report come from; without one they answer 503
     // (the engine keeps no history). Must live on this server's thread.
-    void setReportService(ReportService *service) { m_reports = service; }
+    void setReportService(ReportService *service) { m_reports.setService(service); }
 
 private:
     struct Client;
-    struct Request;
-    struct Reply;
 
     void onNewConnection();
     // A TLS handshake that failed (no client certificate, a plain-HTTP client): an event at most
@@ -61,27 +57,18 @@ private:
     // After a request was answered: with nothing more buffered, only the idle timer runs.
     void betweenRequests(QTcpSocket *socket);
     void onReadyRead(QTcpSocket *socket);
+    // Reads the buffered requests one by one: checks framing and token, then routes.
     void process(QTcpSocket *socket);
-    void dispatch(QTcpSocket *socket, const Request &request);
-    void send(QTcpSocket *socket, const Reply &reply, bool keepAlive);
-    void startStream(QTcpSocket *socket);
-    void broadcast(const QByteArray &event, const QByteArray &data);
-    void onSnapshot(const EngineSnapshot &snapshot);
-    void onEvent(const EngineEvent &event);
-    void onHealthEvent(const HealthEvent &event);
-    void onLockScan(const QString &endpoint, const LockScanResult &result);
-    void onLockChanges(const QString &endpoint, const LockChanges &changes);
-    void broadcastNewAudit();
-
-    Reply serverAction(const Request &request, QString pool, QString server, QString action);
-    void releaseLock(QTcpSocket *socket, const Request &request, const QString &endpoint, bool keepAlive);
-    void enableNotifications(QTcpSocket *socket, const Request &request, const QString &endpoint, bool keepAlive);
-    void inspectLock(QTcpSocket *socket, const Request &request, const QString &endpoint, bool keepAlive);
-    void historyOrReport(QTcpSocket *socket, const Request &request, bool report, bool keepAlive);
-    void finishLater(const QPointer<QTcpSocket> &socket, const Reply &reply, bool keepAlive);
+    // The way a handler answers this connection's request. inRoute is true while the router is
+    // still in the handler: an answer then lets process() go on to the next request; a later
+    // one starts it again.
+    AdminResponder responderFor(QTcpSocket *socket, bool keepAlive, const std::shared_ptr<bool> &inRoute);
+    void send(QTcpSocket *socket, const AdminReply &reply, bool keepAlive);
 
     Engine *m_engine;
     QTcpServer *m_server;
+    AdminRouter m_router;
+    ReportRoutes m_reports;
     QByteArray m_token;
     QByteArray m_readOnlyToken;
     QHash<QTcpSocket *, Client *> m_clients;
@@ -90,9 +77,6 @@ private:
     QElapsedTimer m_evictionNoticed;
     quint64 m_tlsFailures = 0;
     QElapsedTimer m_tlsFailureNoticed;
-    QList<QPointer<QTcpSocket>> m_streams;
-    QJsonObject m_lastAuditSent;   // the newest audit entry the streams have: what comes after it is new
-    ReportService *m_reports = nullptr;
 };
 
 } // namespace fulcrum

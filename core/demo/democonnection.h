@@ -2,6 +2,7 @@
 
 #include "common/fastrandom.h"
 #include "demobackend.h"
+#include "proxy/httpparser.h"
 
 #include <QByteArray>
 #include <QObject>
@@ -29,8 +30,8 @@ private:
     FastRandom m_random;
 };
 
-// One client connection: an incremental HTTP/1.1 request reader (Content-Length and chunked
-// bodies are read to the end and only counted and checksummed, never kept) and the answer.
+// One client connection: requests read with the proxy's strict parser (Content-Length and
+// chunked bodies are read to the end and only counted and checksummed, never kept) and the answer.
 // Requests on one connection are answered in order; while one is pending, the next is not
 // read, so a pipelining client is slowed by TCP rather than by our memory.
 class DemoConnection : public QObject
@@ -40,11 +41,12 @@ public:
     DemoConnection(DemoWorker *worker, qintptr descriptor);
 
 private:
-    enum class Phase { Head, Body, ChunkSize, ChunkData, ChunkDataEnd, Trailers, Waiting, Streaming, Hung, Closing };
+    enum class Phase { Head, Body, ChunkedBody, Waiting, Streaming, Hung, Closing };
 
     void process();
-    bool parseHead(QByteArrayView head);
-    void consumeBody(qint64 available);
+    // False while the head is incomplete, or when it was refused (the connection is closing).
+    bool readHead(QByteArrayView unread);
+    void countBody(QByteArrayView bytes);
     void dispatch();
     void answer();
     void answerControl();
@@ -74,7 +76,7 @@ private:
     qint64 m_bodyRemaining = 0;
     qint64 m_bodyBytes = 0;
     quint32 m_bodyCrc = 0;
-    qsizetype m_trailerBytes = 0;
+    ChunkedDecoder m_chunks;
 
     // A streamed /bytes/N answer.
     qint64 m_streamOffset = 0;

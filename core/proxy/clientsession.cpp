@@ -49,22 +49,6 @@ bool namedByConnection(QByteArrayView name, const std::vector<HttpHeader> &heade
     return false;
 }
 
-QByteArray reasonFor(int status)
-{
-    switch (status) {
-    case 400: return QByteArrayLiteral("Bad Request");
-    case 408: return QByteArrayLiteral("Request Timeout");
-    case 413: return QByteArrayLiteral("Content Too Large");
-    case 431: return QByteArrayLiteral("Request Header Fields Too Large");
-    case 501: return QByteArrayLiteral("Not Implemented");
-    case 502: return QByteArrayLiteral("Bad Gateway");
-    case 503: return QByteArrayLiteral("Service Unavailable");
-    case 504: return QByteArrayLiteral("Gateway Timeout");
-    case 505: return QByteArrayLiteral("HTTP Version Not Supported");
-    default: return QByteArrayLiteral("Error");
-    }
-}
-
 } // namespace
 
 ClientSession::ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool)
@@ -224,7 +208,7 @@ void ClientSession::readHead()
     if (result.status == HttpParseResult::Incomplete)
         return;
     if (result.status == HttpParseResult::Error) {
-        respond(result.httpStatus, reasonFor(result.httpStatus), QByteArray(result.message) + '\n', true);
+        respond(result.httpStatus, QByteArray(result.message) + '\n', true);
         return;
     }
     // Keep the head's bytes where the parsed views point; the rest is body or the next request.
@@ -238,7 +222,7 @@ void ClientSession::startExchange()
 {
     const qint64 maxBody = m_worker->config().maxBodyBytes;
     if (maxBody > 0 && m_request.framing == BodyFraming::Length && m_request.contentLength > maxBody) {
-        respond(413, reasonFor(413), QStringLiteral("request body of %1 bytes is over the limit of %2 bytes (proxy.maxBodyBytes)\n")
+        respond(413, QStringLiteral("request body of %1 bytes is over the limit of %2 bytes (proxy.maxBodyBytes)\n")
                                          .arg(m_request.contentLength).arg(maxBody).toUtf8(), true);
         return;
     }
@@ -253,7 +237,7 @@ void ClientSession::startExchange()
     m_requestSentMs = ProxyWorker::nowMs();
     if (!startAttempt(-1)) {
         m_worker->countUnserved(m_balancer->snapshot().name);
-        respond(503, reasonFor(503), QStringLiteral("no server available in pool \"%1\"\n").arg(m_balancer->snapshot().name).toUtf8(),
+        respond(503, QStringLiteral("no server available in pool \"%1\"\n").arg(m_balancer->snapshot().name).toUtf8(),
                 !m_requestDone);
         return;
     }
@@ -445,7 +429,7 @@ void ClientSession::exchange()
             releaseUpstream(false);
             if (!m_responseHeadDone) {
                 m_server->counters.recordProxyError(502);
-                respond(502, reasonFor(502), QStringLiteral("server %1 closed the connection in the middle of its response head\n")
+                respond(502, QStringLiteral("server %1 closed the connection in the middle of its response head\n")
                                                  .arg(m_server->name).toUtf8(), true);
             } else {
                 m_phase = Phase::Closed;
@@ -494,7 +478,7 @@ void ClientSession::pumpRequest()
                 if (m_responseHeadDone)
                     m_phase = Phase::Closed;
                 else
-                    respond(400, reasonFor(400), QByteArray(m_requestChunks.error()) + '\n', true);
+                    respond(400, QByteArray(m_requestChunks.error()) + '\n', true);
                 return;
             }
             done = m_requestChunks.done();
@@ -505,7 +489,7 @@ void ClientSession::pumpRequest()
                 if (m_responseHeadDone)
                     m_phase = Phase::Closed;
                 else
-                    respond(413, reasonFor(413), QStringLiteral("chunked request body is over the limit of %1 bytes (proxy.maxBodyBytes)\n").arg(maxBody).toUtf8(), true);
+                    respond(413, QStringLiteral("chunked request body is over the limit of %1 bytes (proxy.maxBodyBytes)\n").arg(maxBody).toUtf8(), true);
                 return;
             }
         }
@@ -548,7 +532,7 @@ bool ClientSession::handleResponseHead()
         m_balancer->requestFinished(m_pick);
         const QString server = m_server->name;
         releaseUpstream(false);
-        respond(502, reasonFor(502), QStringLiteral("server %1 sent an invalid response: %2\n")
+        respond(502, QStringLiteral("server %1 sent an invalid response: %2\n")
                                          .arg(server, QString::fromLatin1(m_response.status == 101 ? "unexpected protocol switch" : result.message)).toUtf8(),
                 true);
         return false;
@@ -679,7 +663,7 @@ void ClientSession::upstreamFailed(Failure failure)
     case Failure::ConnectTimeout: what = QStringLiteral("no connection within %1 ms").arg(m_worker->config().connectTimeoutMs); break;
     case Failure::Reset: what = QStringLiteral("connection closed before any response"); break;
     }
-    respond(502, reasonFor(502), QStringLiteral("server %1 (%2:%3) of pool \"%4\": %5\n")
+    respond(502, QStringLiteral("server %1 (%2:%3) of pool \"%4\": %5\n")
                                      .arg(failed->name, failed->host).arg(failed->port).arg(failed->pool, what).toUtf8(),
             !m_requestDone);
 }
@@ -713,11 +697,11 @@ void ClientSession::finishExchange()
     m_again = true;
 }
 
-void ClientSession::respond(int status, QByteArrayView reason, const QByteArray &body, bool close)
+void ClientSession::respond(int status, const QByteArray &body, bool close)
 {
     QByteArray out;
     out.reserve(160 + body.size());
-    out.append("HTTP/1.1 ").append(QByteArray::number(status)).append(' ').append(reason)
+    out.append("HTTP/1.1 ").append(QByteArray::number(status)).append(' ').append(httpReasonPhrase(status))
         .append("\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ").append(QByteArray::number(body.size()))
         .append("\r\nVia: 1.1 fulcrum\r\n");
     close = close || m_closeClientAfter || m_closeWhenIdle || m_worker->stopping();
@@ -756,7 +740,7 @@ void ClientSession::checkTimeout(qint64 nowMs)
             if (m_in.isEmpty())
                 m_phase = Phase::Closed;
             else
-                respond(408, reasonFor(408), QStringLiteral("request head not complete within %1 ms (proxy.headerTimeoutMs)\n").arg(config.headerTimeoutMs).toUtf8(), true);
+                respond(408, QStringLiteral("request head not complete within %1 ms (proxy.headerTimeoutMs)\n").arg(config.headerTimeoutMs).toUtf8(), true);
         }
         break;
     case Phase::Exchange:
@@ -771,7 +755,7 @@ void ClientSession::checkTimeout(qint64 nowMs)
                 m_balancer->requestFinished(m_pick);
                 const QString server = m_server->name;
                 releaseUpstream(false);
-                respond(504, reasonFor(504), QStringLiteral("server %1 of pool \"%2\" did not answer within %3 ms (proxy.responseTimeoutMs)\n")
+                respond(504, QStringLiteral("server %1 of pool \"%2\" did not answer within %3 ms (proxy.responseTimeoutMs)\n")
                                                  .arg(server, m_balancer->snapshot().name).arg(config.responseTimeoutMs).toUtf8(),
                         false);
             }
@@ -779,7 +763,7 @@ void ClientSession::checkTimeout(qint64 nowMs)
             m_balancer->requestFinished(m_pick);
             releaseUpstream(false);
             if (!m_responseHeadDone)
-                respond(408, reasonFor(408), QByteArrayLiteral("request body stalled\n"), true);
+                respond(408, QByteArrayLiteral("request body stalled\n"), true);
             else
                 m_phase = Phase::Closed;
         }

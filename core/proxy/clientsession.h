@@ -56,7 +56,7 @@ private:
     bool handleResponseHead();
     void upstreamFailed(Failure failure);
     void finishExchange();
-    void respond(int status, QByteArrayView reason, const QByteArray &body, bool close);
+    void respond(int status, const QByteArray &body, bool close);
     void closeAfterFlush();
     void releaseUpstream(bool reusable);
     QByteArray buildRequestHead() const;

@@ -127,7 +127,7 @@ HttpParseResult parseHeaders(QByteArrayView block, const HttpLimits &limits, std
             if (++facts.transferEncodingCount > 1)
                 return HttpParseResult::error(400, "more than one Transfer-Encoding header");
             if (!equalsIgnoreCase(value, "chunked"))
-                return HttpParseResult::error(400, "Transfer-Encoding other than exactly \"chunked\" is not accepted");
+                return HttpParseResult::error(limits.unknownTransferCodingStatus, "Transfer-Encoding other than exactly \"chunked\" is not accepted");
             facts.chunked = true;
         } else if (equalsIgnoreCase(name, "connection")) {
             facts.connectionClose = facts.connectionClose || listContains(value, "close");
@@ -282,6 +282,39 @@ HttpParseResult parseResponseHead(QByteArrayView data, const HttpLimits &limits,
     return {HttpParseResult::Complete};
 }
 
+const char *httpReasonPhrase(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    }
+    // A status Fulcrum does not write today: the name of its class (RFC 9110 15).
+    switch (status / 100) {
+    case 1: return "Informational";
+    case 2: return "Successful";
+    case 3: return "Redirection";
+    case 4: return "Client Error";
+    default: return "Server Error";
+    }
+}
+
 qsizetype ChunkedDecoder::fail(const char *message, qsizetype consumed)
 {
     m_state = State::Failed;
@@ -289,7 +322,7 @@ qsizetype ChunkedDecoder::fail(const char *message, qsizetype consumed)
     return consumed;
 }
 
-qsizetype ChunkedDecoder::consume(QByteArrayView data)
+qsizetype ChunkedDecoder::consume(QByteArrayView data, const PayloadSink &onPayload)
 {
     qsizetype i = 0;
     const qsizetype n = data.size();
@@ -340,6 +373,8 @@ qsizetype ChunkedDecoder::consume(QByteArrayView data)
             break;
         case State::Data: {
             const qsizetype take = qsizetype(qMin<qint64>(m_chunkLeft, n - i));
+            if (onPayload)
+                onPayload(data.sliced(i, take));
             i += take;
             m_chunkLeft -= take;
             m_payload += take;

@@ -3,6 +3,7 @@
 #include <QByteArrayView>
 #include <QtGlobal>
 
+#include <functional>
 #include <vector>
 
 namespace fulcrum {
@@ -61,6 +62,10 @@ struct HttpLimits
 {
     qint64 maxHeadBytes = 16 * 1024;    // request line + headers; beyond: 431
     int maxHeaders = 100;               // beyond: 431
+    // A request Transfer-Encoding other than exactly "chunked": 400 where its body cannot be
+    // delimited safely (the proxy, RFC 9112 6.3); a server that only reads bodies may say 501,
+    // "not implemented" (RFC 9112 6.1; the demo backend).
+    int unknownTransferCodingStatus = 400;
 };
 
 // Strict HTTP/1.1 head parsing (RFC 9112), tuned against request smuggling: CRLF only,
@@ -70,6 +75,10 @@ HttpParseResult parseRequestHead(QByteArrayView data, const HttpLimits &limits, 
 // requestWasHead: a response to HEAD has no body whatever its headers say.
 HttpParseResult parseResponseHead(QByteArrayView data, const HttpLimits &limits, bool requestWasHead, HttpResponseHead &head);
 
+// The reason phrase of a status line (RFC 9110 15): the one table of every HTTP answer Fulcrum
+// writes (proxy, admin API, demo backend).
+const char *httpReasonPhrase(int status);
+
 // Follows a chunked body as it streams past, without copying it: tells how many of the
 // given bytes belong to the body and rejects malformed chunk sizes, extensions and trailers.
 class ChunkedDecoder
@@ -77,8 +86,11 @@ class ChunkedDecoder
 public:
     explicit ChunkedDecoder(qint64 maxTrailerBytes = 16 * 1024) : m_maxTrailerBytes(maxTrailerBytes) {}
 
+    using PayloadSink = std::function<void(QByteArrayView payload)>;
+
     // Consumes up to the end of the body; returns the number of bytes that belong to it.
-    qsizetype consume(QByteArrayView data);
+    // onPayload, when given, sees the body's data without the chunk framing, piece by piece.
+    qsizetype consume(QByteArrayView data, const PayloadSink &onPayload = {});
     bool done() const { return m_state == State::Done; }
     bool failed() const { return m_state == State::Failed; }
     const char *error() const { return m_error; }

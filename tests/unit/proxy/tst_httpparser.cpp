@@ -20,6 +20,9 @@ private Q_SLOTS:
     void chunked_data();
     void chunked();
     void chunkedByteByByte();
+    void chunkedPayloadWithoutFraming();
+    void unknownTransferCodingStatusIsTheServers();
+    void reasonPhrases();
 };
 
 void TestHttpParser::acceptsRequest_data()
@@ -243,6 +246,42 @@ void TestHttpParser::chunkedByteByByte()
     QVERIFY(decoder.done());
     QCOMPARE(decoder.payloadBytes(), 29);
     QCOMPARE(decoder.consume("more"), 0);
+}
+
+void TestHttpParser::chunkedPayloadWithoutFraming()
+{
+    const QByteArray body("1a;ext\r\nabcdefghijklmnopqrstuvwxyz\r\n3\r\nabc\r\n0\r\nT: v\r\n\r\n");
+    for (qsizetype piece : {qsizetype(1), qsizetype(7), body.size()}) {
+        ChunkedDecoder decoder;
+        QByteArray payload;
+        for (qsizetype i = 0; i < body.size(); i += piece)
+            decoder.consume(QByteArrayView(body).sliced(i, std::min(piece, body.size() - i)), [&](QByteArrayView data) { payload += data; });
+        QVERIFY2(decoder.done(), decoder.error());
+        QCOMPARE(payload, QByteArray("abcdefghijklmnopqrstuvwxyzabc"));
+    }
+}
+
+void TestHttpParser::unknownTransferCodingStatusIsTheServers()
+{
+    const QByteArray gzip("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n");
+    HttpRequestHead head;
+    HttpLimits server;
+    server.unknownTransferCodingStatus = 501;
+    QCOMPARE(parseRequestHead(gzip, server, head).httpStatus, 501);
+    // The smuggling shapes stay 400 whatever the server says about codings.
+    QCOMPARE(parseRequestHead("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", server, head).httpStatus, 400);
+    QCOMPARE(parseRequestHead("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", server, head).httpStatus, 400);
+}
+
+void TestHttpParser::reasonPhrases()
+{
+    QCOMPARE(httpReasonPhrase(200), "OK");
+    QCOMPARE(httpReasonPhrase(405), "Method Not Allowed");
+    QCOMPARE(httpReasonPhrase(413), "Content Too Large");
+    QCOMPARE(httpReasonPhrase(502), "Bad Gateway");
+    // One Fulcrum never writes: its class.
+    QCOMPARE(httpReasonPhrase(418), "Client Error");
+    QCOMPARE(httpReasonPhrase(599), "Server Error");
 }
 
 QTEST_GUILESS_MAIN(TestHttpParser)
