@@ -353,7 +353,7 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
     const QList<LockEndpointInfo> endpoints = link ? link->lockEndpoints() : QList<LockEndpointInfo>();
     for (const LockEndpointInfo &endpoint : endpoints)
         addEndpoint(endpoint);
-    m_status->setText(endpoints.isEmpty() ? tr("No lock endpoint configured: add one under Settings → Locks.") : QString());
+    m_status->setText(endpoints.isEmpty() ? tr("No lock endpoint configured: add one to the engine's config, or under Settings → Locks for the embedded demo.") : QString());
 }
 
 QString LocksView::currentEndpoint() const
@@ -576,7 +576,7 @@ void LocksView::setEndpoints(const QStringList &endpoints)
     }
     if (m_endpoints->count() == 0) {
         m_model->setTable(LockTable{});
-        m_status->setText(tr("No lock endpoint configured: add one under Settings → Locks."));
+        m_status->setText(tr("No lock endpoint configured: add one to the engine's config, or under Settings → Locks for the embedded demo."));
     }
 }
 

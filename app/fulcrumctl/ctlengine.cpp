@@ -87,22 +87,52 @@ CtlEngineReply CtlEngineClient::request(const QByteArray &method, const QString 
     return out;
 }
 
-int CtlEngineClient::stream(const QString &path, const std::function<void(const QByteArray &, const QByteArray &)> &onEvent) const
+int CtlEngineClient::follow(const QString &command, const std::function<void(const QByteArray &, const QByteArray &)> &onEvent,
+                            const std::function<void()> &onOpened) const
 {
     QNetworkAccessManager manager;
-    QNetworkReply *reply = admin.send(manager, "GET", path);
-    SseReader sse;
+    AdminEventStream::Options options;
+    options.retryRefusals = false;   // a refused token or a URL that is no fulcrumd: say so and end
+    AdminEventStream stream(admin, &manager, options);
     QEventLoop loop;
-    QObject::connect(reply, &QNetworkReply::readyRead, &loop, [&] { sse.feed(reply->readAll(), onEvent); });
-    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    int exitStatus = EngineOk;
+    bool lost = false;
+    bool catchingUp = false;
+    QList<QPair<QByteArray, QByteArray>> waiting;   // messages that came while catching up
+    QObject::connect(&stream, &AdminEventStream::opened, &loop, [&] {
+        if (lost)
+            ctlErr(QStringLiteral("fulcrumctl %1: the stream from %2 answers again\n").arg(command, baseUrl));
+        lost = false;
+        if (!onOpened)
+            return;
+        // Not from inside the stream's own read: the catch-up waits for a request of its own.
+        catchingUp = true;
+        QMetaObject::invokeMethod(&loop, [&] {
+            onOpened();
+            catchingUp = false;
+            for (const auto &[type, data] : std::exchange(waiting, {}))
+                onEvent(type, data);
+        }, Qt::QueuedConnection);
+    });
+    QObject::connect(&stream, &AdminEventStream::message, &loop, [&](const QByteArray &type, const QByteArray &data) {
+        if (catchingUp)
+            waiting.append({type, data});
+        else
+            onEvent(type, data);
+    });
+    QObject::connect(&stream, &AdminEventStream::lost, &loop, [&](const QString &why, int status, int retryInMs) {
+        if (retryInMs < 0) {
+            ctlErr(QStringLiteral("fulcrumctl %1: %2\n").arg(command, why));
+            exitStatus = status == 0 || status == 401 || status == 403 ? EngineUnreachable : EngineRefused;
+            loop.quit();
+            return;
+        }
+        lost = true;
+        ctlErr(QStringLiteral("fulcrumctl %1: %2; reconnecting in %3 s\n").arg(command, why).arg(double(retryInMs) / 1000.0, 0, 'f', 1));
+    });
+    stream.start();
     loop.exec();
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    CtlEngineReply failure;
-    failure.status = status;
-    failure.json = QJsonDocument::fromJson(reply->readAll()).object();
-    failure.error = status == 0 ? admin.transportError(reply) : QStringLiteral("the stream from %1 ended: %2").arg(baseUrl, reply->errorString());
-    delete reply;
-    return status == 200 ? EngineUnreachable : ctlEngineFailure(QStringLiteral("events"), failure);
+    return exitStatus;
 }
 
 int ctlEngineFailure(const QString &command, const CtlEngineReply &reply)
@@ -186,7 +216,8 @@ int ctlEngineLocksList(const QStringList &arguments)
         return EngineOk;
     // --follow: every change as it reaches the engine, until the stream ends or Ctrl-C.
     const QString only = parser.value(endpointOption);
-    return client->stream(QStringLiteral("/api/v1/stream"), [&](const QByteArray &type, const QByteArray &data) {
+    // After a gap the engine sends every endpoint's table again ("full pass"): that is the resync.
+    return client->follow(QStringLiteral("locks list"), [&](const QByteArray &type, const QByteArray &data) {
         if (type != "lock-changes" && type != "locks")
             return;
         const QJsonObject json = QJsonDocument::fromJson(data).object();

@@ -53,8 +53,13 @@ struct CtlEngineClient
     static std::optional<CtlEngineClient> fromParser(const QCommandLineParser &parser, const CtlEngineOptions &options, const QString &command);
     // One blocking request (body: JSON or empty; path may carry a query).
     CtlEngineReply request(const QByteArray &method, const QString &path, const QJsonObject &body = {}, int timeoutMs = 10'000) const;
-    // Reads the Server-Sent Events stream until it ends; `onEvent(type, data)`.
-    int stream(const QString &path, const std::function<void(const QByteArray &, const QByteArray &)> &onEvent) const;
+    // Follows the engine's event stream (GET /api/v1/stream, the shared client's
+    // AdminEventStream) until the engine refuses it or Ctrl-C: a lost connection is said on
+    // stderr and made again (0.5 s doubling to 15 s). `onOpened` runs each time the stream
+    // answers (the first time too), to catch up on what the stream does not carry across a gap;
+    // messages that arrive meanwhile wait for it. Returns the exit status of the refusal.
+    int follow(const QString &command, const std::function<void(const QByteArray &, const QByteArray &)> &onEvent,
+               const std::function<void()> &onOpened = {}) const;
 };
 
 // Prints the engine's error ("fulcrumctl CMD: 404: pool "x" does not exist ...") and returns

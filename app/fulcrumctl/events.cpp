@@ -7,8 +7,11 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSet>
 
 namespace {
+
+constexpr int kCatchUpEvents = 1000;   // the engine's list read after a gap in the stream
 
 QString eventLine(const QJsonObject &json)
 {
@@ -45,20 +48,40 @@ int events(const QStringList &arguments)
     if (!client)
         return EngineUsage;
     const bool json = parser.isSet(jsonOption);
-    auto print = [json](const QJsonObject &e) {
-        ctlOut(json ? QString::fromUtf8(QJsonDocument(e).toJson(QJsonDocument::Compact)) + u'\n' : eventLine(e));
+    // Each event once, in order: the engine's list and the stream overlap after a gap, and
+    // events come newest last with their time (ms), so what is older than the newest printed,
+    // or the same as one printed at that time, was printed already.
+    QString newest;
+    QSet<QByteArray> atNewest;
+    auto print = [&](const QJsonObject &e) {
+        const QString time = e.value(QStringLiteral("time")).toString();
+        const QByteArray line = QJsonDocument(e).toJson(QJsonDocument::Compact);
+        if (!newest.isEmpty() && (time < newest || (time == newest && atNewest.contains(line))))
+            return;
+        if (time != newest) {
+            newest = time;
+            atNewest.clear();
+        }
+        atNewest.insert(line);
+        ctlOut(json ? QString::fromUtf8(line) + u'\n' : eventLine(e));
     };
-    const CtlEngineReply reply = client->request("GET", QStringLiteral("/api/v1/events?limit=%1").arg(limit));
+    auto printList = [&](int count) {
+        const CtlEngineReply reply = client->request("GET", QStringLiteral("/api/v1/events?limit=%1").arg(count));
+        for (const QJsonValue &v : reply.json.value(QStringLiteral("events")).toArray())
+            print(v.toObject());
+        return reply;
+    };
+    const CtlEngineReply reply = printList(limit);
     if (reply.status != 200)
         return ctlEngineFailure(QStringLiteral("events"), reply);
-    for (const QJsonValue &v : reply.json.value(QStringLiteral("events")).toArray())
-        print(v.toObject());
     if (!parser.isSet(followOption))
         return EngineOk;
-    return client->stream(QStringLiteral("/api/v1/stream"), [&print](const QByteArray &type, const QByteArray &data) {
+    // Each time the stream answers (after a restart of the engine, a cut connection): what
+    // happened since the newest printed, from the engine's list, then the stream again.
+    return client->follow(QStringLiteral("events"), [&print](const QByteArray &type, const QByteArray &data) {
         if (type == "event")
             print(QJsonDocument::fromJson(data).object());
-    });
+    }, [&printList] { printList(kCatchUpEvents); });
 }
 
 } // namespace

@@ -215,4 +215,143 @@ void SseReader::parse(qsizetype end, QByteArray *type, QByteArray *data) const
     }
 }
 
+AdminEventStream::AdminEventStream(AdminClient client, QNetworkAccessManager *network, Options options, QObject *parent)
+    : QObject(parent)
+    , m_client(std::move(client))
+    , m_network(network)
+    , m_options(options)
+    , m_retry(new QTimer(this))
+    , m_silence(new QTimer(this))
+{
+    m_retry->setSingleShot(true);
+    connect(m_retry, &QTimer::timeout, this, &AdminEventStream::connectStream);
+    m_silence->setSingleShot(true);
+    m_silence->setInterval(m_options.silenceMs);
+    connect(m_silence, &QTimer::timeout, this, [this] {
+        if (m_reply) {
+            m_reply->setProperty("silent", true);
+            m_reply->abort();
+        }
+    });
+}
+
+AdminEventStream::~AdminEventStream()
+{
+    stop();
+}
+
+bool AdminEventStream::isOpen() const
+{
+    return !m_reply.isNull();
+}
+
+void AdminEventStream::start()
+{
+    m_stopped = false;
+    m_backoffMs = 0;
+    connectStream();
+}
+
+void AdminEventStream::stop()
+{
+    m_stopped = true;
+    m_retry->stop();
+    m_silence->stop();
+    if (QNetworkReply *reply = m_reply) {
+        m_reply = nullptr;
+        reply->disconnect(this);
+        reply->abort();
+        reply->deleteLater();
+    }
+}
+
+void AdminEventStream::connectStream()
+{
+    if (m_reply || m_stopped)
+        return;
+    m_sse.clear();
+    m_seen = false;
+    Q_EMIT connecting();
+    if (!m_client.setupError().isEmpty()) {
+        // TLS files that cannot be read do not fix themselves soon: say so, and look again later.
+        const int retry = m_options.retryRefusals ? m_options.maxBackoffMs : -1;
+        if (retry >= 0)
+            m_retry->start(retry);
+        else
+            m_stopped = true;
+        Q_EMIT lost(m_client.setupError(), 0, retry);
+        return;
+    }
+    QNetworkRequest request = m_client.request(QStringLiteral("/api/v1/stream"));
+    request.setRawHeader("Accept", "text/event-stream");
+    m_reply = m_client.send(*m_network, "GET", request);
+    connect(m_reply, &QNetworkReply::readyRead, this, &AdminEventStream::onData);
+    connect(m_reply, &QNetworkReply::finished, this, &AdminEventStream::onFinished);
+    m_silence->start();
+}
+
+void AdminEventStream::onData()
+{
+    if (!m_reply)
+        return;
+    if (m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 200)
+        return;   // an error body: read whole when the reply finishes
+    m_silence->start();
+    QPointer<AdminEventStream> self(this);
+    m_sse.feed(m_reply->readAll(), [this, self](const QByteArray &type, const QByteArray &data) {
+        if (!self || m_stopped)
+            return;
+        if (!m_seen) {
+            m_seen = true;
+            m_backoffMs = 0;   // it answers: the next loss starts waiting from the shortest again
+            Q_EMIT opened();
+        }
+        Q_EMIT message(type, data);
+    });
+    if (self && m_reply && m_sse.pending() > m_options.maxMessageBytes) {
+        m_reply->setProperty("oversized", true);
+        m_reply->abort();
+    }
+}
+
+void AdminEventStream::onFinished()
+{
+    QNetworkReply *reply = m_reply;
+    m_reply = nullptr;
+    m_silence->stop();
+    if (!reply)
+        return;
+    reply->deleteLater();
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QString url = m_client.url().toString();
+    QString why;
+    if (reply->property("oversized").toBool()) {
+        why = QCoreApplication::translate("fulcrum::AdminEventStream", "%1 sent a stream message over %2 MiB; is this URL a fulcrumd admin API?")
+                  .arg(url).arg(m_options.maxMessageBytes / (1024 * 1024));
+    } else if (reply->property("silent").toBool()) {
+        why = QCoreApplication::translate("fulcrum::AdminEventStream", "no data from %1 for %2 s; reconnecting").arg(url).arg(m_options.silenceMs / 1000);
+    } else if (status == 200) {
+        why = QCoreApplication::translate("fulcrum::AdminEventStream", "%1 closed the stream (engine stopping or restarting?)").arg(url);
+    } else if (status != 0) {
+        why = m_client.statusError(status, reply->readAll());
+    } else {
+        why = m_client.transportError(reply);
+    }
+    if (m_stopped)
+        return;
+    const bool refused = status >= 400 && status < 500;
+    if (refused && !m_options.retryRefusals) {
+        m_stopped = true;
+        Q_EMIT lost(why, status, -1);
+        return;
+    }
+    m_backoffMs = m_backoffMs == 0 ? m_options.firstBackoffMs : std::min(m_backoffMs * 2, m_options.maxBackoffMs);
+    // A refused token does not fix itself in half a second: wait the longest before asking again.
+    if (status == 401 || status == 403)
+        m_backoffMs = m_options.maxBackoffMs;
+    m_backoffMs = std::min(m_backoffMs, m_options.maxBackoffMs);
+    m_retry->start(m_backoffMs);
+    Q_EMIT lost(why, status, m_backoffMs);
+}
+
 } // namespace fulcrum

@@ -4,6 +4,8 @@
 
 #include <QByteArray>
 #include <QJsonObject>
+#include <QObject>
+#include <QPointer>
 #include <QString>
 #include <QUrl>
 
@@ -13,6 +15,7 @@
 class QNetworkAccessManager;
 class QNetworkReply;
 class QNetworkRequest;
+class QTimer;
 
 namespace fulcrum {
 
@@ -98,6 +101,62 @@ public:
 private:
     void parse(qsizetype end, QByteArray *type, QByteArray *data) const;
     QByteArray m_buffer;
+};
+
+// The engine's event stream (GET /api/v1/stream) kept open, for the console and fulcrumctl:
+// framed by SseReader, a silence of `silenceMs` taken as a dead connection, a message over
+// `maxMessageBytes` as a URL that is not a fulcrumd, and every end followed by a new attempt
+// after a wait that doubles from `firstBackoffMs` up to `maxBackoffMs` (the longest at once
+// after a refused token). Resuming is the consumer's part: after `opened` the stream starts
+// again with the engine's state as it is (a snapshot, every lock table), and what happened in
+// between is in the engine's lists (events, health events, audit), which `opened` is the cue to
+// read.
+class AdminEventStream : public QObject
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        int firstBackoffMs = 500;
+        int maxBackoffMs = 15'000;
+        int silenceMs = 10'000;
+        qsizetype maxMessageBytes = 64 * 1024 * 1024;
+        bool retryRefusals = true;   // false: a 4xx answer (token refused, not a fulcrumd) ends the stream for good
+    };
+
+    AdminEventStream(AdminClient client, QNetworkAccessManager *network, Options options, QObject *parent = nullptr);
+    ~AdminEventStream() override;
+
+    void start();
+    void stop();
+    bool isOpen() const;
+    const AdminClient &client() const { return m_client; }
+
+Q_SIGNALS:
+    // A new attempt begins (the first one too): what came before it is stale.
+    void connecting();
+    // The first message of an attempt arrived: the engine answers again.
+    void opened();
+    void message(const QByteArray &type, const QByteArray &data);
+    // The stream ended, for a person; retryInMs < 0: it is not tried again (a refusal without
+    // retryRefusals). status: the HTTP status, 0 without one.
+    void lost(const QString &why, int status, int retryInMs);
+
+private:
+    void connectStream();
+    void onData();
+    void onFinished();
+
+    AdminClient m_client;
+    QNetworkAccessManager *m_network;
+    Options m_options;
+    QPointer<QNetworkReply> m_reply;
+    SseReader m_sse;
+    QTimer *m_retry;
+    QTimer *m_silence;
+    int m_backoffMs = 0;
+    bool m_seen = false;          // a message came on this attempt
+    bool m_stopped = true;
 };
 
 } // namespace fulcrum

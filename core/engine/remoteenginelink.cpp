@@ -30,9 +30,7 @@ namespace {
 
 constexpr int kCommandTimeoutMs = 10'000;
 constexpr int kReportSilenceMs = 300'000;   // a report of weeks of history may take a while before its first byte
-constexpr int kFirstBackoffMs = 500;
 constexpr int kHistoryLimit = 200;
-constexpr qsizetype kMaxMessageBytes = 64 * 1024 * 1024;   // one SSE message larger than this: not a fulcrumd stream
 
 } // namespace
 
@@ -73,8 +71,7 @@ RemoteEngineLink::RemoteEngineLink(RemoteEngineOptions options, QObject *parent)
     , m_options(std::move(options))
     , m_client(AdminAddress{m_options.url, m_options.tls}, m_options.token)
     , m_network(new QNetworkAccessManager(this))
-    , m_retry(new QTimer(this))
-    , m_silence(new QTimer(this))
+    , m_events(new AdminEventStream(m_client, m_network, AdminEventStream::Options{500, m_options.maxBackoffMs, m_options.silenceMs, 64 * 1024 * 1024, true}, this))
     , m_decoderThread(new QThread(this))
     , m_decoder(new StreamDecoder(this))
 {
@@ -84,15 +81,25 @@ RemoteEngineLink::RemoteEngineLink(RemoteEngineOptions options, QObject *parent)
     qRegisterMetaType<CommandResult>();
     if (m_options.name.isEmpty())
         m_options.name = QStringLiteral("%1:%2").arg(m_options.url.host()).arg(m_options.url.port(9900));
-    m_retry->setSingleShot(true);
-    connect(m_retry, &QTimer::timeout, this, &RemoteEngineLink::connectStream);
-    m_silence->setSingleShot(true);
-    m_silence->setInterval(m_options.silenceMs);
-    connect(m_silence, &QTimer::timeout, this, [this] {
-        if (m_stream) {
-            m_stream->setProperty("silent", true);
-            m_stream->abort();
+    // The stream itself (reconnects, silence, oversized messages) is the shared client's;
+    // what a new attempt, a message and a loss mean for the console is here.
+    connect(m_events, &AdminEventStream::connecting, this, [this] {
+        setLinkState(LinkState::Connecting, tr("connecting to %1").arg(m_options.url.toString()));
+        ++m_generation;
+        QMetaObject::invokeMethod(m_decoder, [decoder = m_decoder] { decoder->reconnected(); }, Qt::QueuedConnection);
+    });
+    connect(m_events, &AdminEventStream::message, this, [this](const QByteArray &type, const QByteArray &data) {
+        QMetaObject::invokeMethod(m_decoder, [decoder = m_decoder, generation = m_generation, type, data] { decoder->decode(generation, type, data); },
+                                  Qt::QueuedConnection);
+    });
+    connect(m_events, &AdminEventStream::lost, this, [this](const QString &why, int, int retryInMs) {
+        if (m_state == LinkState::Connected) {
+            flushEvents();
+            addEvent(LinkEvent{wallclock::nowUtc(), LinkEvent::Kind::Link, QStringLiteral("console"), m_options.name,
+                               QStringLiteral("link"), QStringLiteral("connected"), QStringLiteral("lost"), why});
+            flushEvents();
         }
+        setLinkState(LinkState::Disconnected, tr("%1; retrying in %2 s").arg(why).arg((retryInMs + 999) / 1000));
     });
     m_stateDetail = tr("connecting to %1").arg(m_options.url.toString());
     m_decoderThread->setObjectName(QStringLiteral("fulcrum-remote-decoder"));
@@ -100,17 +107,15 @@ RemoteEngineLink::RemoteEngineLink(RemoteEngineOptions options, QObject *parent)
     connect(m_decoderThread, &QThread::finished, m_decoder, &QObject::deleteLater);
     m_decoderThread->start();
     // Started from the event loop: whoever made the link connects its signals first.
-    QTimer::singleShot(0, this, &RemoteEngineLink::connectStream);
+    QTimer::singleShot(0, m_events, &AdminEventStream::start);
 }
 
 RemoteEngineLink::~RemoteEngineLink()
 {
     m_decoderThread->quit();
     m_decoderThread->wait();
-    if (m_stream) {
-        m_stream->disconnect(this);
-        m_stream->abort();
-    }
+    m_events->disconnect(this);
+    m_events->stop();
 }
 
 std::optional<QUrl> RemoteEngineLink::parseUrl(const QString &text, QString *error)
@@ -184,91 +189,10 @@ void RemoteEngineLink::setLinkState(LinkState state, const QString &detail)
     Q_EMIT stateChanged(state, detail);
 }
 
-void RemoteEngineLink::connectStream()
-{
-    if (m_stream)
-        return;
-    setLinkState(LinkState::Connecting, tr("connecting to %1").arg(m_options.url.toString()));
-    m_sse.clear();
-    ++m_generation;
-    QMetaObject::invokeMethod(m_decoder, [decoder = m_decoder] { decoder->reconnected(); }, Qt::QueuedConnection);
-    if (!m_client.setupError().isEmpty()) {
-        // TLS files that cannot be read do not fix themselves soon: say so, and look again later.
-        setLinkState(LinkState::Disconnected, m_client.setupError());
-        m_retry->start(m_options.maxBackoffMs);
-        return;
-    }
-    QNetworkRequest request = m_client.request(QStringLiteral("/api/v1/stream"));
-    request.setRawHeader("Accept", "text/event-stream");
-    m_stream = m_client.send(*m_network, "GET", request);
-    connect(m_stream, &QNetworkReply::readyRead, this, &RemoteEngineLink::onStreamData);
-    connect(m_stream, &QNetworkReply::finished, this, &RemoteEngineLink::onStreamFinished);
-    m_silence->start();
-}
-
-void RemoteEngineLink::onStreamData()
-{
-    if (!m_stream)
-        return;
-    if (m_stream->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 200)
-        return;   // an error body: read whole when the reply finishes
-    m_silence->start();
-    m_sse.feed(m_stream->readAll(), [this](const QByteArray &type, const QByteArray &data) {
-        QMetaObject::invokeMethod(m_decoder, [decoder = m_decoder, generation = m_generation, type, data] { decoder->decode(generation, type, data); },
-                                  Qt::QueuedConnection);
-    });
-    if (m_sse.pending() > kMaxMessageBytes) {
-        m_stream->setProperty("oversized", true);
-        m_stream->abort();
-    }
-}
-
-void RemoteEngineLink::onStreamFinished()
-{
-    QNetworkReply *reply = m_stream;
-    m_stream = nullptr;
-    m_silence->stop();
-    if (!reply)
-        return;
-    reply->deleteLater();
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    QString why;
-    if (reply->property("oversized").toBool()) {
-        why = tr("%1 sent a stream message over 64 MiB; is this URL a fulcrumd admin API?").arg(m_options.url.toString());
-    } else if (reply->property("silent").toBool()) {
-        why = tr("no data from %1 for %2 s; reconnecting").arg(m_options.url.toString()).arg(m_options.silenceMs / 1000);
-    } else if (status == 200) {
-        why = tr("%1 closed the stream (engine stopping or restarting?)").arg(m_options.url.toString());
-    } else if (status != 0) {
-        const QByteArray body = reply->readAll();
-        why = m_client.statusError(status, body);
-    } else {
-        why = m_client.transportError(reply);
-    }
-    if (m_state == LinkState::Connected) {
-        flushEvents();
-        addEvent(LinkEvent{wallclock::nowUtc(), LinkEvent::Kind::Link, QStringLiteral("console"), m_options.name,
-                           QStringLiteral("link"), QStringLiteral("connected"), QStringLiteral("lost"), why});
-        flushEvents();
-    }
-    // A refused token does not fix itself in half a second: wait the longest before asking again.
-    if (status == 401 || status == 403)
-        m_backoffMs = m_options.maxBackoffMs;
-    scheduleReconnect(why);
-}
-
-void RemoteEngineLink::scheduleReconnect(const QString &why)
-{
-    m_backoffMs = m_backoffMs == 0 ? kFirstBackoffMs : std::min(m_backoffMs * 2, m_options.maxBackoffMs);
-    m_backoffMs = std::min(m_backoffMs, m_options.maxBackoffMs);
-    setLinkState(LinkState::Disconnected, tr("%1; retrying in %2 s").arg(why).arg((m_backoffMs + 999) / 1000));
-    m_retry->start(m_backoffMs);
-}
-
 void RemoteEngineLink::handleMessage(quint64 generation, const RemoteMessage &message)
 {
     // A message still on its way from a stream that has since ended must not revive it.
-    if (generation != m_generation || !m_stream)
+    if (generation != m_generation || !m_events->isOpen())
         return;
     const QByteArray &type = message.type;
     if (type == "snapshot") {
@@ -337,7 +261,6 @@ void RemoteEngineLink::handleSnapshot(const EngineSnapshot &engine, const LinkSn
     const bool first = m_state != LinkState::Connected;
     m_last = snapshot;
     if (first) {
-        m_backoffMs = 0;
         setLinkState(LinkState::Connected, QString());
         fetchHistory();
     }

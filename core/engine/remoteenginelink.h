@@ -127,10 +127,6 @@ private:
         QString error;            // transport failure, for a person
     };
 
-    void connectStream();
-    void onStreamData();
-    void onStreamFinished();
-    void scheduleReconnect(const QString &why);
     friend class StreamDecoder;
     // A stream message, parsed on the decoder thread (the snapshot mapped there too).
     void handleMessage(quint64 generation, const RemoteMessage &message);
@@ -153,11 +149,7 @@ private:
     RemoteEngineOptions m_options;
     AdminClient m_client;          // the requests, their TLS and their errors
     QNetworkAccessManager *m_network;
-    QPointer<QNetworkReply> m_stream;
-    SseReader m_sse;
-    QTimer *m_retry;
-    QTimer *m_silence;
-    int m_backoffMs = 0;
+    AdminEventStream *m_events;    // GET /api/v1/stream, kept open by the shared client
     LinkState m_state = LinkState::Connecting;
     QString m_stateDetail;
     QThread *m_decoderThread;

@@ -226,6 +226,24 @@ Qt %3。</translation>
     </message>
 </context>
 <context>
+    <name>fulcrum::AdminEventStream</name>
+    <message>
+        <location filename="../../core/admin/adminclient.cpp" line="329"/>
+        <source>%1 sent a stream message over %2 MiB; is this URL a fulcrumd admin API?</source>
+        <translation>%1 发送了超过 %2 MiB 的流消息；这个 URL 是 fulcrumd 的管理 API 吗？</translation>
+    </message>
+    <message>
+        <location filename="../../core/admin/adminclient.cpp" line="332"/>
+        <source>no data from %1 for %2 s; reconnecting</source>
+        <translation>%2 秒内未收到 %1 的数据；正在重新连接</translation>
+    </message>
+    <message>
+        <location filename="../../core/admin/adminclient.cpp" line="334"/>
+        <source>%1 closed the stream (engine stopping or restarting?)</source>
+        <translation>%1 关闭了数据流（引擎正在停止或重启？）</translation>
+    </message>
+</context>
+<context>
     <name>fulcrum::EngineLink</name>
     <message>
         <location filename="../../core/engine/enginelink.cpp" line="49"/>
@@ -500,37 +518,37 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::InProcessEngineLink</name>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="133"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="136"/>
         <source>weight of %1/%2: %3 → %4</source>
         <translation>%1/%2 的权重：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="167"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="170"/>
         <source>this in-process engine keeps no history, so it has no reports</source>
         <translation>此进程内引擎不保存历史数据，因此没有报告</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="193"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="196"/>
         <source>this in-process engine keeps no history: only the live view is available</source>
         <translation>此进程内引擎不保存历史数据：只能查看实时视图</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="577"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="580"/>
         <source>everything set here: the config names no state_dir, so weights, states and the audit log are not kept</source>
         <translation>此处设置的一切：配置未指定 state_dir，因此权重、状态和审计日志都不会保存</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="588"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="591"/>
         <source>everything: the demo starts again from its own weights, states and locks</source>
         <translation>全部：演示会从自己的权重、状态和锁重新开始</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="600"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="603"/>
         <source>in-process engine (%1)</source>
         <translation>进程内引擎（%1）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="601"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="604"/>
         <source>in-process engine (demo)</source>
         <translation>进程内引擎（演示）</translation>
     </message>
@@ -615,13 +633,13 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::RemoteEngineLink</name>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="167"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="172"/>
         <source>fulcrumd %1 at %2</source>
         <translation>fulcrumd %1（%2）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="97"/>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="191"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="87"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="104"/>
         <source>connecting to %1</source>
         <translation>正在连接 %1</translation>
     </message>
@@ -666,73 +684,58 @@ Qt %3。</translation>
         <translation>引擎返回 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="153"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="158"/>
         <source>; unencrypted: the token and lock data cross the network in clear (set admin.tls on the engine and use https://)</source>
         <translation>；未加密：令牌和锁数据以明文穿过网络（请在引擎上设置 admin.tls 并使用 https://）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="174"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="179"/>
         <source>%1 unencrypted: its token and lock data cross the network in clear; set admin.tls on the engine and connect with https://</source>
         <translation>%1 未加密：其令牌和锁数据以明文穿过网络；请在引擎上设置 admin.tls 并用 https:// 连接</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="237"/>
-        <source>%1 sent a stream message over 64 MiB; is this URL a fulcrumd admin API?</source>
-        <translation>%1 发送了超过 64 MiB 的流消息；这个 URL 是 fulcrumd 的管理 API 吗？</translation>
-    </message>
-    <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="239"/>
-        <source>no data from %1 for %2 s; reconnecting</source>
-        <translation>%2 秒内未收到 %1 的数据；正在重新连接</translation>
-    </message>
-    <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="241"/>
-        <source>%1 closed the stream (engine stopping or restarting?)</source>
-        <translation>%1 关闭了数据流（引擎正在停止或重启？）</translation>
-    </message>
-    <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="264"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="102"/>
         <source>%1; retrying in %2 s</source>
         <translation>%1；%2 秒后重试</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="521"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="444"/>
         <source>weight of %1/%2: %3 → %4</source>
         <translation>%1/%2 的权重：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="551"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="474"/>
         <source>%1: a remote engine polls only the lock endpoints in its own config; add it to fulcrumd&apos;s &quot;locks&quot; list (password from its keychain or a file) and reload, then its state shows here</source>
         <translation>%1：远程引擎只轮询其自身配置中的锁端点；请将其加入 fulcrumd 的“locks”列表（密码来自其钥匙串或文件）并重新加载，之后其状态会显示在这里</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="627"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="550"/>
         <source>%1 report by %2, %3 – %4: %5 (%6 KiB)</source>
         <translation>%2 生成的 %1 报告，%3 – %4：%5（%6 KiB）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="649"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="572"/>
         <source>%1 answered /api/v1/history without a list of servers; is it a Fulcrum engine of this version?</source>
         <translation>%1 对 /api/v1/history 的应答中没有服务器列表；它是此版本的 Fulcrum 引擎吗？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="662"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="585"/>
         <source>CSV report by %1, %2 – %3: %4</source>
         <translation>%1 生成的 CSV 报告，%2 – %3：%4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="674"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="597"/>
         <source>%1 (the %2 section(s) already written were removed)</source>
         <translation>%1（已写入的 %2 个部分已删除）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="686"/>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="721"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="609"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="644"/>
         <source>cannot write %1: %2; choose another folder</source>
         <translation>无法写入 %1：%2；请选择其他文件夹</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="709"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="632"/>
         <source>cancelled; nothing written</source>
         <translation>已取消；未写入任何内容</translation>
     </message>
@@ -1714,8 +1717,8 @@ released by its node: %2</source>
     <message>
         <location filename="../../ui/locksview.cpp" line="356"/>
         <location filename="../../ui/locksview.cpp" line="579"/>
-        <source>No lock endpoint configured: add one under Settings → Locks.</source>
-        <translation>未配置锁端点：请在 设置 → 锁 中添加。</translation>
+        <source>No lock endpoint configured: add one to the engine&apos;s config, or under Settings → Locks for the embedded demo.</source>
+        <translation>未配置锁端点：请在引擎的配置中添加；内置演示引擎可在 设置 → 锁 中添加。</translation>
     </message>
     <message>
         <location filename="../../ui/locksview.cpp" line="389"/>

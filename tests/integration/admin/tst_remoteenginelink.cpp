@@ -6,11 +6,14 @@
 #include "engine/remoteenginelink.h"
 #include "demobackends.h"
 #include "fulcrumdprocess.h"
+#include "freeport.h"
 #include "redisserver.h"
 
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QJsonArray>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -51,6 +54,7 @@ private Q_SLOTS:
     void reportThroughTheEngine();
     void twoEnginesSideBySide();
     void reconnectsAfterRestart();
+    void fulcrumctlFollowReconnectsAndCatchesUp();
 
 private:
     std::unique_ptr<RemoteEngineLink> makeLink(FulcrumdProcess &engine, const QByteArray &token, const QString &name = QStringLiteral("east"));
@@ -554,6 +558,55 @@ void TestRemoteEngineLink::reconnectsAfterRestart()
             lost |= e.kind == LinkEvent::Kind::Link && e.after == u"lost";
     }
     QVERIFY(lost);
+}
+
+// fulcrumctl's --follow through the same shared stream client: a restart of the engine is said
+// on stderr and survived, what the engine logged while the stream was down is printed from its
+// list, and nothing is printed twice.
+void TestRemoteEngineLink::fulcrumctlFollowReconnectsAndCatchesUp()
+{
+    QProcess follow;
+    follow.start(binaryPath(QStringLiteral("fulcrumctl")), {QStringLiteral("events"), QStringLiteral("--engine"), m_east->adminUrl().toString(),
+                                                            QStringLiteral("--token-file"), m_east->tokenFile(), QStringLiteral("--limit"),
+                                                            QStringLiteral("1"), QStringLiteral("--follow")});
+    QVERIFY(follow.waitForStarted());
+    QString out;
+    QString err;
+    auto read = [&] {
+        out += QString::fromUtf8(follow.readAllStandardOutput());
+        err += QString::fromUtf8(follow.readAllStandardError());
+    };
+    QTRY_VERIFY_WITH_TIMEOUT((read(), !out.isEmpty()), 10'000);
+
+    const qsizetype adminStartsBefore = out.count(u"admin API on");
+    m_east->stop();
+    QTRY_VERIFY_WITH_TIMEOUT((read(), err.contains(u"reconnecting in")), 15'000);
+    QString log;
+    QVERIFY2(m_east->start(&log), qPrintable(log));
+    QTRY_VERIFY_WITH_TIMEOUT((read(), err.contains(u"answers again")), 20'000);
+    QCOMPARE(follow.state(), QProcess::Running);
+
+    // What the engine logged on its way up, before its admin API (and so the stream) was open
+    // again: printed from its list.
+    QTRY_VERIFY2_WITH_TIMEOUT((read(), out.count(u"admin API on") > adminStartsBefore), qPrintable(out + err), 10'000);
+
+    // And the stream itself again.
+    const int weight = m_east->server(QStringLiteral("app1")).value(QStringLiteral("weight")).toInt();
+    const int other = weight == 3 ? 4 : 3;
+    int status = 0;
+    m_east->request("PUT", "/api/v1/pools/web/servers/app1/weight", QStringLiteral(R"({"weight": %1})").arg(other).toUtf8(), &status);
+    QCOMPARE(status, 200);
+    QTRY_VERIFY2_WITH_TIMEOUT((read(), out.contains(QStringLiteral("from %1 to %2").arg(weight).arg(other))), qPrintable(out + err), 10'000);
+    m_east->request("PUT", "/api/v1/pools/web/servers/app1/weight", QStringLiteral(R"({"weight": %1})").arg(weight).toUtf8(), &status);
+    QTRY_VERIFY2_WITH_TIMEOUT((read(), out.contains(QStringLiteral("from %1 to %2").arg(other).arg(weight))), qPrintable(out + err), 10'000);
+    follow.kill();
+    follow.waitForFinished();
+    read();
+
+    QStringList lines = out.split(u'\n', Qt::SkipEmptyParts);
+    const qsizetype all = lines.size();
+    lines.removeDuplicates();
+    QVERIFY2(lines.size() == all, qPrintable(out));
 }
 
 QTEST_GUILESS_MAIN(TestRemoteEngineLink)
