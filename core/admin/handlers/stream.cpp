@@ -17,6 +17,12 @@ QByteArray compact(const QJsonObject &object)
     return QJsonDocument(object).toJson(QJsonDocument::Compact);
 }
 
+// One Server-Sent Event; the data is compact JSON, one line (SseReader reads it back).
+QByteArray frame(const QByteArray &event, const QByteArray &data)
+{
+    return "event: " + event + "\ndata: " + data + "\n\n";
+}
+
 } // namespace
 
 EventStream::EventStream(Engine *engine, QObject *parent)
@@ -43,13 +49,13 @@ void EventStream::addTo(AdminRouter &router)
 
 void EventStream::start(QTcpSocket *socket)
 {
-    socket->write("event: snapshot\ndata: " + compact(snapshotToJson(m_engine->snapshot())) + "\n\n");
+    socket->write(frame("snapshot", compact(snapshotToJson(m_engine->snapshot()))));
     // A console that just attached shows the locks at once, not after the next pass: the tables
     // as they are now (a live table's next pass may be ten minutes away; the lock-changes
     // from here on apply to this one).
     for (const LockEndpointView &endpoint : m_engine->lockViews()) {
         if (endpoint.hasResult)
-            socket->write("event: locks\ndata: " + compact(lockEndpointToJson(endpoint, true)) + "\n\n");
+            socket->write(frame("locks", compact(lockEndpointToJson(endpoint, true))));
     }
     m_streams.append(socket);
 }
@@ -57,7 +63,7 @@ void EventStream::start(QTcpSocket *socket)
 void EventStream::broadcast(const QByteArray &event, const QByteArray &data)
 {
     m_streams.removeIf([](const QPointer<QTcpSocket> &s) { return s.isNull(); });
-    const QByteArray message = "event: " + event + "\ndata: " + data + "\n\n";
+    const QByteArray message = frame(event, data);
     for (const QPointer<QTcpSocket> &s : std::as_const(m_streams)) {
         if (s->bytesToWrite() > kMaxStreamBacklog) {
             s->abort();
