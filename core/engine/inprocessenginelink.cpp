@@ -293,7 +293,9 @@ private:
                 }, Qt::QueuedConnection);
             }
             const bool progressed = view.scanning && (!seen.scanning || view.passKeysScanned != seen.keysScanned);
-            if (progressed || view.lastError != seen.lastError || !(view.feed == seen.feed)) {
+            // Each notification moves the feed's count: a table of every row again only when
+            // what it shows of the feed changed (the live beat publishes the rows).
+            if (progressed || view.lastError != seen.lastError || !view.feed.sameShownState(seen.feed)) {
                 LockTable table = lockTable(view.name, view.lastResult);
                 table.scanning = view.scanning;
                 if (view.scanning) {

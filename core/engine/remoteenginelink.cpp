@@ -32,6 +32,14 @@ constexpr int kCommandTimeoutMs = 10'000;
 constexpr int kReportSilenceMs = 300'000;   // a report of weeks of history may take a while before its first byte
 constexpr int kHistoryLimit = 200;
 
+AdminEventStream::Options streamOptions(const RemoteEngineOptions &options)
+{
+    AdminEventStream::Options stream;
+    stream.maxBackoffMs = options.maxBackoffMs;
+    stream.silenceMs = options.silenceMs;
+    return stream;
+}
+
 } // namespace
 
 // Parses stream messages off the UI thread: a snapshot of 500 servers is about 260 KB of JSON.
@@ -71,7 +79,7 @@ RemoteEngineLink::RemoteEngineLink(RemoteEngineOptions options, QObject *parent)
     , m_options(std::move(options))
     , m_client(AdminAddress{m_options.url, m_options.tls}, m_options.token)
     , m_network(new QNetworkAccessManager(this))
-    , m_events(new AdminEventStream(m_client, m_network, AdminEventStream::Options{500, m_options.maxBackoffMs, m_options.silenceMs, 64 * 1024 * 1024, true}, this))
+    , m_events(new AdminEventStream(m_client, m_network, streamOptions(m_options), this))
     , m_decoderThread(new QThread(this))
     , m_decoder(new StreamDecoder(this))
 {
@@ -149,9 +157,10 @@ void RemoteEngineLink::probe(const AdminAddress &address, const QByteArray &toke
         if (status == 200) {
             QStringList pools;
             int servers = 0;
-            for (const QJsonValue &pool : json.value(QStringLiteral("pools")).toArray()) {
-                pools.append(pool.toObject().value(QStringLiteral("name")).toString());
-                servers += int(pool.toObject().value(QStringLiteral("servers")).toArray().size());
+            for (const QJsonValue &value : json.value(QStringLiteral("pools")).toArray()) {
+                const PoolView pool = poolFromJson(value.toObject());
+                pools.append(pool.name);
+                servers += int(pool.servers.size());
             }
             QString text = QStringLiteral("%1 answered: %2 pool(s) (%3), %4 server(s)").arg(url).arg(pools.size()).arg(pools.join(QStringLiteral(", "))).arg(servers);
             if (client.address().isUnencryptedRemote())
@@ -237,11 +246,10 @@ void RemoteEngineLink::handleSnapshot(const EngineSnapshot &engine, const LinkSn
         if (!known || seen->connectionState != e.connectionState || seen->lastError != e.lastError)
             Q_EMIT lockEndpointStateChanged(e.name, lockEndpointLinkState(e.connectionState), e.lastError);
         const bool progressed = e.scanning && (!known || !seen->scanning || e.passKeysScanned != seen->passKeysScanned);
-        // The feed (live, polling and why) changes between passes too; the change count alone
-        // is not worth a new table.
+        // The feed (live, polling and why) changes between passes too.
         bool feedChanged = false;
         if (auto table = m_lockTables.find(e.name); table != m_lockTables.end()) {
-            feedChanged = table->feed.mode != e.feed.mode || table->feed.why != e.feed.why || table->feed.canEnable != e.feed.canEnable;
+            feedChanged = !table->feed.sameShownState(e.feed);
             table->feed = e.feed;
         }
         if (progressed || feedChanged || (known && e.lastError != seen->lastError)) {

@@ -73,6 +73,12 @@ struct LockFeedState
     QDateTime liveSince;            // live: when the stream was (re)established and the first pass done (UTC)
     qint64 eventsApplied = 0;       // live: change notifications applied since liveSince
     friend bool operator==(const LockFeedState &, const LockFeedState &) = default;
+    // The same mode, reason and enable offer: what a table shows of its feed. The change count
+    // alone moves with every notification and is not worth publishing a table again.
+    bool sameShownState(const LockFeedState &other) const
+    {
+        return mode == other.mode && why == other.why && canEnable == other.canEnable;
+    }
 };
 QString lockFeedModeName(LockFeedState::Mode mode);     // "polling", "live", "resyncing"
 
