@@ -80,14 +80,14 @@ void MysqlConnection::open(int timeoutMs)
         // the request when the server does not offer TLS.
         m_mysql->options.use_ssl = 1;
     }
-    const QByteArray host = u.host().toUtf8();
-    const QByteArray user = u.userName().toUtf8();
-    const QByteArray db = u.path().mid(1).toUtf8();
+    m_host = u.host().toUtf8();
+    m_user = u.userName().toUtf8();
+    m_database = u.path().mid(1).toUtf8();
     m_phase = Phase::Connecting;
     m_timer->start(timeoutMs);
-    const int status = mysql_real_connect_start(&m_connectResult, m_mysql, host.constData(), user.constData(),
+    const int status = mysql_real_connect_start(&m_connectResult, m_mysql, m_host.constData(), m_user.constData(),
                                                 m_password.isEmpty() ? nullptr : m_password.constData(),
-                                                db.isEmpty() ? nullptr : db.constData(), unsigned(u.port(3306)), nullptr, 0);
+                                                m_database.isEmpty() ? nullptr : m_database.constData(), unsigned(u.port(3306)), nullptr, 0);
     step(status);
 }
 

@@ -76,6 +76,12 @@ private:
 
     QString m_url;
     QByteArray m_password;
+    // What mysql_real_connect_start was given: the library goes on reading these after open()
+    // has returned (it copies host and user only once the server's greeting is in), so they
+    // live as long as the connection.
+    QByteArray m_host;
+    QByteArray m_user;
+    QByteArray m_database;
     st_mysql *m_mysql = nullptr;
     st_mysql *m_connectResult = nullptr;
     st_mysql_res *m_result = nullptr;

@@ -151,8 +151,13 @@ void MysqlLockBackend::connectNow()
     });
     connect(connection, &MysqlConnection::connected, this, [this, connection] {
         connection->query(kServerQuery, this, [this, connection](const MysqlResult &r) {
-            if (connection != m_connection || !r.ok || r.rows.isEmpty())
+            if (connection != m_connection)
                 return;
+            if (!r.ok || r.rows.isEmpty()) {
+                // Never left "connecting" for good: said, and tried again like a lost connection.
+                lose(QStringLiteral("%1: the server did not answer what it is (%2)").arg(url(), r.ok ? QStringLiteral("no row") : r.error));
+                return;
+            }
             const Row row{r, r.rows.first()};
             m_role = row.text("role");
             m_database = row.text("db");

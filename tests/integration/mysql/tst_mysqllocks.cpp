@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 using namespace fulcrum;
 using namespace fulcrum::test;
@@ -32,6 +33,7 @@ class TestMysqlLocks : public QObject
 private Q_SLOTS:
     void initTestCase();
     void holderAndWaitersInOrder();
+    void connectsWhileTheHeapIsBusyAfterOpen();
     void killGuardedByIsUsedLock();
     void holderChangedIsRefused();
     void userWithoutConnectionAdminIsToldWhichPrivilege();
@@ -68,9 +70,15 @@ std::unique_ptr<MysqlLockBackend> TestMysqlLocks::connectedBackend(const QString
     config.name = QStringLiteral("shop-mysql");
     config.url = m_server->url(user, database);
     auto backend = std::make_unique<MysqlLockBackend>(config, QByteArray());
+    QStringList errors;
+    QObject::connect(backend.get(), &LockBackend::errorOccurred, backend.get(), [&errors](const QString &why) { errors << why; });
     backend->open();
-    if (!QTest::qWaitFor([&] { return backend->isConnected(); }, 20'000))
+    const bool connected = QTest::qWaitFor([&] { return backend->isConnected(); }, 20'000);
+    QObject::disconnect(backend.get(), &LockBackend::errorOccurred, backend.get(), nullptr);
+    if (!connected) {
+        qWarning("%s did not connect within 20 s: %s", qPrintable(config.url), qPrintable(errors.join(QStringLiteral("; "))));
         return nullptr;
+    }
     return backend;
 }
 
@@ -131,6 +139,34 @@ void TestMysqlLocks::holderAndWaitersInOrder()
     first->quit();
     second->quit();
     holder->quit();
+}
+
+void TestMysqlLocks::connectsWhileTheHeapIsBusyAfterOpen()
+{
+    // The connection is made by Connector/C's non-blocking API, which goes on reading the host,
+    // user and database it was given after open() has returned. A console allocates all the
+    // time; here the memory a short-lived copy of those names would have had is taken and
+    // overwritten at once, many times over. Each connection still reaches the right server as
+    // the right user, over TLS-less loopback and with a database named.
+    for (int round = 0; round < 20; ++round) {
+        MysqlEndpointConfig config;
+        config.name = QStringLiteral("shop-mysql");
+        config.url = m_server->url(QStringLiteral("viewer"), QStringLiteral("information_schema"));
+        MysqlLockBackend backend(config, QByteArray());
+        QStringList errors;
+        connect(&backend, &LockBackend::errorOccurred, &backend, [&errors](const QString &why) { errors << why; });
+        backend.open();
+        std::vector<QByteArray> scribble;
+        for (int i = 0; i < 64; ++i) {
+            for (qsizetype size : {qsizetype(5), qsizetype(9), qsizetype(15), qsizetype(31), qsizetype(config.url.size())})
+                scribble.emplace_back(size, 'x');
+        }
+        QVERIFY2(QTest::qWaitFor([&] { return backend.isConnected() || !errors.isEmpty(); }, 20'000), "neither connected nor failed");
+        QVERIFY2(backend.isConnected(), qPrintable(errors.join(QStringLiteral("; "))));
+        QSignalSpy finished(&backend, &LockBackend::scanFinished);
+        backend.scan();
+        QVERIFY(QTest::qWaitFor([&] { return finished.count() > 0; }, 15'000));
+    }
 }
 
 void TestMysqlLocks::killGuardedByIsUsedLock()
