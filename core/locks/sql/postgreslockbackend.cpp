@@ -24,6 +24,8 @@ namespace {
 
 constexpr int kReconnectMs = 2000;
 constexpr int kOtherLocksListed = 50;
+// However quiet the sessions, pg_locks is read again this often.
+constexpr qint64 kFullReadAtLeastMs = 60'000;
 
 // Microseconds since the epoch of a timestamptz, exact (QDateTime keeps milliseconds only).
 #define PG_US(column) "(extract(epoch from " column ") * 1000000)::int8"
@@ -33,54 +35,70 @@ const QByteArray kRoleQuery =
     "pg_has_role(current_user, 'pg_signal_backend', 'MEMBER') AS signal_backend, current_setting('server_version') AS version, current_database() AS database "
     "FROM pg_roles r WHERE r.rolname = current_user";
 
-QByteArray advisoryQuery(int serverVersion, int limit)
+// The relation a lock is on, by name in the endpoint's own database (regclass resolves names
+// there only), else by oid.
+#define PG_RELATION(l) \
+    "CASE WHEN " l ".relation IS NULL THEN NULL WHEN " l ".database = (SELECT oid FROM pg_database WHERE datname = current_database()) " \
+    "THEN " l ".relation::regclass::text ELSE " l ".relation::text END"
+
+// One statement per pass, one result: pg_locks read once (narrow rows, materialised) and
+// pg_stat_activity read once, each session described once however many locks it holds. Rows
+// by `kind`:
+//   a  an advisory lock row: granted, mode, database oid, database name, classid, objid, objsubid, waitstart
+//   o  another lock an advisory holder holds (what ending its session also frees): locktype, mode, relation, xid
+//   w  what a session in a blocking chain waits for: locktype, mode, relation, xid, waitstart
+//   s  a session that holds or waits for an advisory lock or is in a chain: user, application,
+//      client address and port, backend_start, xact_start, query_start, state, query, database, blockers
+// Measured at 10 000 advisory locks, 1 000 waiters and 1 200 sessions (tests/bench/locks/postgres):
+// reading pg_locks is the floor of any pass (its function copies the whole lock table); the
+// statement this replaced read it twice, read the sessions twice and formatted a session's columns
+// on every lock row, for about three times this one's server CPU.
+QByteArray passQuery(int serverVersion, int limit, bool chains)
 {
     // pg_locks.waitstart is PostgreSQL 14's.
-    const QByteArray waitstart = serverVersion >= 140000 ? QByteArray(PG_US("l.waitstart")) : QByteArray("NULL::int8");
-    // Measured at 11 000 advisory locks and 1 200 sessions (tests/bench/locks/postgres): the
-    // sessions read once and hashed (not pg_authid looked up per lock row, as the planner does
-    // with the view inline), no server-side sort (rows are grouped and ordered here), and one
-    // pg_locks read for the holders' other locks: about half the server's CPU of the plain join.
-    return "WITH a AS MATERIALIZED (SELECT pid, usename, application_name, client_addr, client_port, backend_start, xact_start, state, query "
-           "FROM pg_stat_activity) "
-           "SELECT l.granted, l.mode, l.pid, l.database::int8 AS dboid, coalesce(d.datname, '') AS datname, "
-           "l.classid::int8 AS classid, l.objid::int8 AS objid, l.objsubid::int4 AS objsubid, "
-           + waitstart + " AS waitstart_us, "
-           "a.usename, a.application_name, host(a.client_addr) AS client_addr, a.client_port, "
-           PG_US("a.backend_start") " AS backend_start_us, " PG_US("a.xact_start") " AS xact_start_us, "
-           "a.state, a.query "
-           "FROM pg_locks l LEFT JOIN a ON a.pid = l.pid LEFT JOIN pg_database d ON d.oid = l.database "
-           "WHERE l.locktype = 'advisory' AND l.pid IS DISTINCT FROM pg_backend_pid() "
-           "LIMIT " + QByteArray::number(limit + 1) + ";\n"
-           // The advisory holders' other locks: what ending their session also frees.
-           "WITH l AS MATERIALIZED (SELECT pid, locktype, mode, database, relation, transactionid FROM pg_locks WHERE granted "
-           "AND locktype IN ('advisory', 'relation', 'tuple', 'transactionid', 'page', 'object')) "
-           "SELECT l.pid, l.locktype, l.mode, CASE WHEN l.relation IS NULL THEN NULL "
-           "WHEN l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) THEN l.relation::regclass::text "
-           "ELSE l.relation::text END AS relation, l.transactionid::text AS xid "
-           "FROM l WHERE l.locktype <> 'advisory' AND l.pid IN (SELECT pid FROM l WHERE locktype = 'advisory');\n";
+    const QByteArray waitstart = serverVersion >= 140000 ? QByteArray(PG_US("waitstart")) : QByteArray("NULL::int8");
+    QByteArray sql =
+        "WITH l AS MATERIALIZED (SELECT locktype, granted, mode, pid, database, classid, objid, objsubid, relation, transactionid, "
+        + waitstart + " AS waitstart_us FROM pg_locks WHERE pid IS DISTINCT FROM pg_backend_pid() "
+        "AND (NOT granted OR locktype IN ('advisory', 'relation', 'tuple', 'transactionid', 'page', 'object'))), "
+        "a AS (SELECT * FROM l WHERE locktype = 'advisory' LIMIT " + QByteArray::number(limit + 1) + "), "
+        "s AS MATERIALIZED (SELECT pid, datname, usename, application_name, client_addr, client_port, backend_start, xact_start, "
+        "query_start, state, query, wait_event_type, wait_event FROM pg_stat_activity), ";
+    // A chain: sessions waiting on a row or table lock (not an advisory one: those are the
+    // advisory rows' waiters), with whom they wait for. pg_blocking_pids per waiter is the
+    // costly part, asked only of sessions that wait.
+    sql += chains ? QByteArray("e AS (SELECT pid, pg_blocking_pids(pid) AS blockers FROM s WHERE wait_event_type = 'Lock' "
+                               "AND wait_event <> 'advisory' AND pid <> pg_backend_pid()), "
+                               "e2 AS (SELECT pid, blockers FROM e WHERE cardinality(blockers) > 0), ")
+                  : QByteArray("e2 AS (SELECT NULL::int4 AS pid, NULL::int4[] AS blockers WHERE false), ");
+    sql += "described AS (SELECT pid FROM a UNION SELECT pid FROM e2 UNION SELECT unnest(blockers) FROM e2) "
+           "SELECT 'a' AS kind, a.pid, a.granted::text AS c1, a.mode AS c2, a.database::text AS c3, d.datname::text AS c4, a.classid::text AS c5, "
+           "a.objid::text AS c6, a.objsubid::text AS c7, a.waitstart_us::text AS c8, NULL::text AS c9, NULL::text AS c10, NULL::text AS c11 "
+           "FROM a LEFT JOIN pg_database d ON d.oid = a.database "
+           "UNION ALL SELECT 'o', l.pid, l.locktype, l.mode, " PG_RELATION("l") ", l.transactionid::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
+           "FROM l WHERE l.granted AND l.locktype <> 'advisory' AND l.pid IN (SELECT pid FROM a WHERE granted) "
+           "UNION ALL (SELECT DISTINCT ON (l.pid) 'w', l.pid, l.locktype, l.mode, " PG_RELATION("l") ", l.transactionid::text, NULL, NULL, NULL, "
+           "l.waitstart_us::text, NULL, NULL, NULL FROM l WHERE NOT l.granted AND l.locktype <> 'advisory' AND l.pid IN (SELECT pid FROM e2) ORDER BY l.pid) "
+           "UNION ALL SELECT 's', s.pid, s.usename::text, s.application_name, host(s.client_addr), s.client_port::text, "
+           PG_US("s.backend_start") "::text, " PG_US("s.xact_start") "::text, " PG_US("s.query_start") "::text, s.state, s.query, "
+           "coalesce(s.datname::text, ''), e2.blockers::text FROM s LEFT JOIN e2 ON e2.pid = s.pid WHERE s.pid IN (SELECT pid FROM described);\n";
+    return sql;
 }
 
-QByteArray chainQuery(int serverVersion)
-{
-    const QByteArray waitstart = serverVersion >= 140000 ? QByteArray(PG_US("l.waitstart")) : QByteArray("NULL::int8");
-    // Sessions waiting on advisory locks are the advisory rows' waiters: not asked again here
-    // (pg_blocking_pids per waiter is the costly part of the statement).
-    return "WITH waiting AS (SELECT a.pid, pg_blocking_pids(a.pid) AS blockers FROM pg_stat_activity a "
-           "  WHERE a.wait_event_type = 'Lock' AND a.wait_event <> 'advisory' AND a.pid <> pg_backend_pid()), "
-           "edges AS (SELECT w.pid, w.blockers FROM waiting w WHERE cardinality(w.blockers) > 0), "
-           "involved AS (SELECT pid FROM edges UNION SELECT unnest(blockers) FROM edges) "
-           "SELECT a.pid, e.blockers::text AS blockers, coalesce(a.datname, '') AS datname, a.usename, a.application_name, "
-           "host(a.client_addr) AS client_addr, a.client_port, " PG_US("a.backend_start") " AS backend_start_us, "
-           PG_US("a.xact_start") " AS xact_start_us, " PG_US("a.query_start") " AS query_start_us, a.state, a.query, "
-           "wl.locktype AS wait_locktype, wl.mode AS wait_mode, wl.relation AS wait_relation, wl.xid AS wait_xid, wl.waitstart_us "
-           "FROM involved i JOIN pg_stat_activity a ON a.pid = i.pid LEFT JOIN edges e ON e.pid = a.pid "
-           "LEFT JOIN LATERAL (SELECT l.locktype, l.mode, CASE WHEN l.relation IS NULL THEN NULL "
-           "  WHEN l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) THEN l.relation::regclass::text "
-           "  ELSE l.relation::text END AS relation, l.transactionid::text AS xid, " + waitstart + " AS waitstart_us "
-           "  FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted LIMIT 1) wl ON true "
-           "ORDER BY a.pid;\n";
-}
+// Whether a pass can find anything the last read of pg_locks did not: a lock is taken or let go
+// only by a session running a statement (pg_advisory_lock, COMMIT, an UPDATE, its end; a
+// waiter is granted when its holder's statement lets go), so when no session began or ended a
+// statement, came, went or changed what it waits for, and none is running one right now
+// (waiting for a lock is not running), pg_locks is as it was. One read of pg_stat_activity,
+// about a tenth of a pass at 1 200 sessions (tests/bench/locks/postgres). Processes that never
+// take a lock a pass shows are left out; any other process without a state counts as running.
+const QByteArray kQuietProbe =
+    "SELECT md5(coalesce(string_agg(concat_ws(',', pid, backend_start, xact_start, query_start, state_change, state, wait_event_type, "
+    "wait_event), ';' ORDER BY pid), '')) AS fingerprint, "
+    "coalesce(bool_or(wait_event_type IS DISTINCT FROM 'Lock' AND CASE WHEN state IS NULL THEN backend_type NOT IN ('checkpointer', "
+    "'background writer', 'walwriter', 'archiver', 'autovacuum launcher', 'logical replication launcher', 'startup', 'walreceiver', "
+    "'walsummarizer', 'io worker') ELSE state NOT LIKE 'idle%' END), false) AS running "
+    "FROM pg_stat_activity WHERE pid <> pg_backend_pid()";
 
 QDateTime fromMicros(const QByteArray &us)
 {
@@ -125,22 +143,23 @@ struct Session
     QString state;
     QString query;
 
-    static Session from(const Row &row)
+    // From an `s` row of passQuery.
+    static Session from(const QList<QByteArray> &v)
     {
         Session s;
-        s.pid = row.integer("pid");
-        s.user = row.text("usename");
-        s.application = row.text("application_name");
-        const QByteArray address = row["client_addr"];
-        const QByteArray port = row["client_port"];
+        s.pid = v.value(1).toLongLong();
+        s.user = QString::fromUtf8(v.value(2));
+        s.application = QString::fromUtf8(v.value(3));
+        const QByteArray address = v.value(4);
+        const QByteArray port = v.value(5);
         if (!address.isNull())
             s.clientAddress = QString::fromUtf8(address) + (port.isNull() || port == "-1" ? QString() : u':' + QString::fromUtf8(port));
         else if (port == "-1")
             s.clientAddress = QStringLiteral("local");
-        s.backendStartUs = row["backend_start_us"];
-        s.xactStartUs = row["xact_start_us"];
-        s.state = row.text("state");
-        s.query = row.text("query");
+        s.backendStartUs = v.value(6);
+        s.xactStartUs = v.value(7);
+        s.state = QString::fromUtf8(v.value(9));
+        s.query = QString::fromUtf8(v.value(10));
         return s;
     }
     bool visible() const { return !backendStartUs.isNull(); }
@@ -192,17 +211,18 @@ QString scopeOf(const Session &s)
     return QStringLiteral("session or transaction");
 }
 
-QString waitingOn(const Row &row)
+// What a chain's session waits for, from a `w` row of passQuery.
+QString waitingOn(const QList<QByteArray> &v)
 {
-    const QString type = row.text("wait_locktype");
-    const QString mode = row.text("wait_mode");
-    const QString relation = row.text("wait_relation");
+    const QString type = QString::fromUtf8(v.value(2));
+    const QString mode = QString::fromUtf8(v.value(3));
+    const QString relation = QString::fromUtf8(v.value(4));
     if (type == u"relation")
         return QStringLiteral("table %1 (%2)").arg(relation, mode);
     if (type == u"tuple")
         return QStringLiteral("a row of %1 (%2)").arg(relation, mode);
     if (type == u"transactionid")
-        return QStringLiteral("a row locked by transaction %1 (%2)").arg(row.text("wait_xid"), mode);
+        return QStringLiteral("a row locked by transaction %1 (%2)").arg(QString::fromUtf8(v.value(5)), mode);
     if (type.isEmpty())
         return QStringLiteral("a lock");
     return QStringLiteral("%1 (%2)").arg(type, mode);
@@ -261,6 +281,8 @@ void PostgresLockBackend::open()
 void PostgresLockBackend::connectNow()
 {
     m_state = LockBackendState::Connecting;
+    m_read.reset();                 // another server, perhaps: read everything first
+    m_quietFingerprint.clear();
     delete m_connection;
     m_connection = new PgConnection(m_config.url, m_password, this);
     PgConnection *connection = m_connection;
@@ -376,37 +398,93 @@ void PostgresLockBackend::withCatalogue(std::function<void(bool broke, const QSt
 
 void PostgresLockBackend::startPass(quint64 generation)
 {
-    QByteArray sql = advisoryQuery(m_serverVersion, m_config.maxLocks);
-    if (m_config.blockingChains)
-        sql += chainQuery(m_serverVersion);
+    // Without pg_read_all_stats other roles' sessions show no state: nothing tells that they
+    // are quiet, and every pass reads everything.
+    if (!m_readAllStats) {
+        readEverything(generation, {});
+        return;
+    }
+    m_connection->query(kQuietProbe, {}, this, [this, generation](const QList<PgResult> &results) {
+        if (!m_scanning || generation != m_generation)
+            return;
+        if (results.isEmpty() || (!results.last().ok && results.last().sqlState.isEmpty()))
+            return;     // the connection broke: lost() says so and the pass resumes after the reconnect
+        const PgResult &r = results.last();
+        const bool answered = r.ok && !r.rows.isEmpty();
+        const QByteArray fingerprint = answered ? r.rows.first().value(0) : QByteArray();
+        const bool running = !answered || r.rows.first().value(1) != "f";
+        const bool quiet = m_read && !running && !fingerprint.isEmpty() && fingerprint == m_quietFingerprint && m_lastFullRead.isValid()
+                           && m_lastFullRead.elapsed() < kFullReadAtLeastMs;
+        if (quiet)
+            readTablesOnly(generation);
+        else
+            readEverything(generation, running ? QByteArray() : fingerprint);
+    }, int(m_config.queryTimeoutMs));
+}
+
+QByteArray PostgresLockBackend::tableStatements() const
+{
+    QByteArray sql;
     for (const locktables::TableShape &table : std::as_const(m_tables)) {
         if (table.readable())
             sql += locktables::selectQuery(locktables::Dialect::Postgres, table, m_config.maxLocks) + ";\n";
     }
+    return sql;
+}
+
+bool PostgresLockBackend::tableReadFailed(const QList<PgResult> &results, qsizetype tablesFrom)
+{
+    const PgResult &r = results.last();
+    if (r.ok)
+        return false;
+    m_scanning = false;
+    if (results.size() > tablesFrom) {
+        // A lock table changed under us (dropped, altered, privilege revoked): the next pass reads
+        // the catalogue first and leaves it out with a note.
+        m_catalogueAge.invalidate();
+        Q_EMIT scanFailed(QStringLiteral("%1: reading a lock table failed: %2 (the next pass reads the catalogue again)").arg(url(), r.error));
+        return true;
+    }
+    Q_EMIT scanFailed(r.sqlState == "42501" ? QStringLiteral("%1: role %2 may not read the lock views: %3; %4")
+                                                  .arg(url(), m_role, r.error, privilegeFix(m_role, QStringLiteral("pg_read_all_stats")))
+                                            : QStringLiteral("%1: reading pg_locks failed: %2").arg(url(), r.error));
+    return true;
+}
+
+void PostgresLockBackend::readEverything(quint64 generation, const QByteArray &fingerprint)
+{
+    const QByteArray sql = passQuery(m_serverVersion, m_config.maxLocks, m_config.blockingChains) + tableStatements();
+    m_connection->query(sql, {}, this, [this, generation, fingerprint](const QList<PgResult> &results) {
+        if (!m_scanning || generation != m_generation)
+            return;
+        if (results.isEmpty() || (!results.last().ok && results.last().sqlState.isEmpty()))
+            return;     // the connection broke: lost() says so and the pass resumes after the reconnect
+        if (tableReadFailed(results, 1))
+            return;
+        // The probe was read before pg_locks: whatever a session did after it shows at the next probe.
+        m_quietFingerprint = fingerprint;
+        m_lastFullRead.start();
+        ++m_fullReads;
+        finishPass(results);
+    }, int(m_config.queryTimeoutMs));
+}
+
+void PostgresLockBackend::readTablesOnly(quint64 generation)
+{
+    ++m_passesConfirmed;
+    const QByteArray sql = tableStatements();
+    if (sql.isEmpty()) {
+        publishPass(*m_read, {});
+        return;
+    }
     m_connection->query(sql, {}, this, [this, generation](const QList<PgResult> &results) {
         if (!m_scanning || generation != m_generation)
             return;
-        const bool failed = results.isEmpty() || !results.last().ok;
-        if (failed && (results.isEmpty() || results.last().sqlState.isEmpty()))
-            return;     // the connection broke: lost() says so and the pass resumes after the reconnect
-        if (failed) {
-            m_scanning = false;
-            const PgResult &r = results.last();
-            const int tablesFrom = m_config.blockingChains ? 3 : 2;
-            if (results.size() > tablesFrom) {
-                // A lock table changed under us (dropped, altered, privilege revoked): the next
-                // pass reads the catalogue first and leaves it out with a note.
-                m_catalogueAge.invalidate();
-                Q_EMIT scanFailed(QStringLiteral("%1: reading a lock table failed: %2 (the next pass reads the catalogue again)").arg(url(), r.error));
-                return;
-            }
-            Q_EMIT scanFailed(r.sqlState == "42501"
-                                  ? QStringLiteral("%1: role %2 may not read the lock views: %3; %4")
-                                        .arg(url(), m_role, r.error, privilegeFix(m_role, QStringLiteral("pg_read_all_stats")))
-                                  : QStringLiteral("%1: reading pg_locks failed: %2").arg(url(), r.error));
+        if (results.isEmpty() || (!results.last().ok && results.last().sqlState.isEmpty()))
             return;
-        }
-        finishPass(results);
+        if (tableReadFailed(results, 0))
+            return;
+        publishPass(*m_read, results);
     }, int(m_config.queryTimeoutMs));
 }
 
@@ -421,24 +499,46 @@ void PostgresLockBackend::finishPass(const QList<PgResult> &results)
 {
     m_scanning = false;
     LockScanResult result;
-    const PgResult &advisory = results.at(0);
-    const PgResult &others = results.value(1);
+    const PgResult &pass = results.at(0);
     bool invisible = false;
 
-    // The holders' other locks, by pid.
-    QHash<qint64, QStringList> otherLocks;
-    for (const QList<QByteArray> &values : others.rows) {
-        const Row row{others, values};
-        const QString type = row.text("locktype");
-        QString text;
-        if (type == u"relation")
-            text = QStringLiteral("table %1 (%2)").arg(row.text("relation"), row.text("mode"));
-        else if (type == u"transactionid")
-            text = QStringLiteral("its transaction %1 (rows it changed)").arg(row.text("xid"));
-        else
-            text = QStringLiteral("%1 %2 (%3)").arg(type, row.text("relation"), row.text("mode"));
-        otherLocks[row.integer("pid")].append(text);
+    // The pass's one result (passQuery), by kind.
+    QHash<qint64, Session> sessions;
+    QHash<qint64, QStringList> otherLocks;                     // an advisory holder's other locks
+    QHash<qint64, std::pair<QString, QByteArray>> chainWaits;  // what a chain's session waits for, since when
+    QList<const QList<QByteArray> *> advisoryRows;
+    QList<const QList<QByteArray> *> sessionRows;
+    for (const QList<QByteArray> &v : pass.rows) {
+        const char kind = v.value(0).isEmpty() ? '?' : v.at(0).at(0);
+        const qint64 pid = v.value(1).toLongLong();
+        if (kind == 'a') {
+            advisoryRows.append(&v);
+        } else if (kind == 's') {
+            sessions.insert(pid, Session::from(v));
+            sessionRows.append(&v);
+        } else if (kind == 'o') {
+            const QString type = QString::fromUtf8(v.value(2));
+            const QString mode = QString::fromUtf8(v.value(3));
+            QString text;
+            if (type == u"relation")
+                text = QStringLiteral("table %1 (%2)").arg(QString::fromUtf8(v.value(4)), mode);
+            else if (type == u"transactionid")
+                text = QStringLiteral("its transaction %1 (rows it changed)").arg(QString::fromUtf8(v.value(5)));
+            else
+                text = QStringLiteral("%1 %2 (%3)").arg(type, QString::fromUtf8(v.value(4)), mode);
+            otherLocks[pid].append(text);
+        } else if (kind == 'w') {
+            chainWaits.insert(pid, {waitingOn(v), v.value(9)});
+        }
     }
+    const auto sessionOf = [&sessions](qint64 pid) {
+        const auto it = sessions.constFind(pid);
+        if (it != sessions.constEnd())
+            return *it;
+        Session unseen;     // ended between the two reads, or a prepared transaction's
+        unseen.pid = pid;
+        return unseen;
+    };
 
     struct Group
     {
@@ -448,20 +548,21 @@ void PostgresLockBackend::finishPass(const QList<PgResult> &results)
         QList<std::pair<Session, QByteArray>> waiters; // session, waitstart_us
     };
     std::map<std::tuple<qint64, quint32, quint32, int>, Group> groups;
-    const int rows = int(advisory.rows.size());
+    const int rows = int(advisoryRows.size());
     result.truncated = rows > m_config.maxLocks;
     for (int i = 0; i < std::min(rows, m_config.maxLocks); ++i) {
-        const Row row{advisory, advisory.rows.at(i)};
-        const LockTag tag{quint32(row.integer("classid")), quint32(row.integer("objid")), int(row.integer("objsubid"))};
-        Group &g = groups[{row.integer("dboid"), tag.classid, tag.objid, tag.objsubid}];
+        const QList<QByteArray> &v = *advisoryRows.at(i);
+        // a: kind, pid, granted, mode, database oid, database name, classid, objid, objsubid, waitstart
+        const LockTag tag{quint32(v.value(6).toLongLong()), quint32(v.value(7).toLongLong()), int(v.value(8).toLongLong())};
+        Group &g = groups[{v.value(4).toLongLong(), tag.classid, tag.objid, tag.objsubid}];
         g.tag = tag;
-        g.database = row.text("datname");
-        Session s = Session::from(row);
+        g.database = QString::fromUtf8(v.value(5));
+        const Session s = sessionOf(v.value(1).toLongLong());
         invisible = invisible || !s.visible();
-        if (row.flag("granted"))
-            g.holders.append({s, row.text("mode")});
+        if (v.value(2) == "true")
+            g.holders.append({s, QString::fromUtf8(v.value(3))});
         else
-            g.waiters.append({s, row["waitstart_us"]});
+            g.waiters.append({s, v.value(9)});
     }
     // In queue order: holders by pid, waiters by when they began to wait (then pid).
     for (auto &[id, g] : groups) {
@@ -480,7 +581,47 @@ void PostgresLockBackend::finishPass(const QList<PgResult> &results)
             advisoryHeld[s.pid].append(QStringLiteral("advisory %1").arg(keyText(g.tag).value_or(QString())));
     }
 
-    m_observations.beginPass(m_passStartedAt);
+    // A holder's other locks, for each of its rows: everything its session holds but that row's
+    // lock, the first kOtherLocksListed of them listed. Built once per session (a session may hold
+    // thousands of advisory locks) and copied per row with one entry taken out.
+    struct Holdings
+    {
+        QStringList all;        // its advisory locks, then its other locks
+        QJsonArray head;        // all's first kOtherLocksListed + 1
+    };
+    QHash<qint64, Holdings> holdings;
+    const auto otherLocksOf = [&](qint64 pid, const QString &self) -> std::pair<int, QJsonArray> {
+        auto it = holdings.find(pid);
+        if (it == holdings.end()) {
+            Holdings h;
+            h.all = advisoryHeld.value(pid) + otherLocks.value(pid);
+            h.head = QJsonArray::fromStringList(h.all.mid(0, kOtherLocksListed + 1));
+            it = holdings.insert(pid, h);
+        }
+        const qsizetype at = it->all.indexOf(self);
+        const qsizetype others = it->all.size() - (at >= 0 ? 1 : 0);
+        QJsonArray listed = it->head;
+        if (at >= 0 && at <= kOtherLocksListed)
+            listed.removeAt(at);
+        if (listed.size() > kOtherLocksListed)
+            listed.removeLast();
+        if (others > kOtherLocksListed)
+            listed.append(QStringLiteral("… and %1 more").arg(others - kOtherLocksListed));
+        return {int(others), listed};
+    };
+
+    QHash<qint64, QJsonObject> described;
+    const auto sessionDetails = [&described](const Session &session) {
+        auto it = described.find(session.pid);
+        if (it == described.end()) {
+            QJsonObject o;
+            session.describe(o);
+            o.insert(QStringLiteral("scope"), scopeOf(session));
+            it = described.insert(session.pid, o);
+        }
+        return *it;
+    };
+
     for (auto &[id, g] : groups) {
         const std::optional<QString> key = keyText(g.tag);
         if (!key)
@@ -489,7 +630,8 @@ void PostgresLockBackend::finishPass(const QList<PgResult> &results)
         info.backend = QStringLiteral("postgres");
         info.kind = QStringLiteral("pg-advisory");
         info.key = lockName(g.database, *key).toUtf8();
-        QJsonObject d;
+        // The holder's session fields, described once per session and shared by its rows.
+        QJsonObject d = g.holders.isEmpty() ? QJsonObject() : sessionDetails(g.holders.first().first);
         d.insert(QStringLiteral("database"), g.database);
         d.insert(QStringLiteral("advisory_key"), *key);
         d.insert(QStringLiteral("key_form"), g.tag.objsubid == 1 ? QStringLiteral("bigint") : QStringLiteral("int4 pair"));
@@ -502,16 +644,10 @@ void PostgresLockBackend::finishPass(const QList<PgResult> &results)
             info.holderText = h.who();
             info.session = QStringLiteral("pid %1").arg(h.pid);
             info.clientAddress = h.clientAddress;
-            h.describe(d);
             d.insert(QStringLiteral("mode"), lockModeName(g.holders.first().second));
-            d.insert(QStringLiteral("scope"), scopeOf(h));
-            QStringList other = advisoryHeld.value(h.pid);
-            other.removeOne(QStringLiteral("advisory %1").arg(*key));
-            other += otherLocks.value(h.pid);
-            d.insert(QStringLiteral("other_lock_count"), int(other.size()));
-            if (other.size() > kOtherLocksListed)
-                other = other.mid(0, kOtherLocksListed) << QStringLiteral("… and %1 more").arg(other.size() - kOtherLocksListed);
-            d.insert(QStringLiteral("other_locks"), QJsonArray::fromStringList(other));
+            const auto [count, listed] = otherLocksOf(h.pid, QStringLiteral("advisory %1").arg(*key));
+            d.insert(QStringLiteral("other_lock_count"), count);
+            d.insert(QStringLiteral("other_locks"), listed);
             if (g.holders.size() > 1) {
                 for (const auto &[s, mode] : g.holders)
                     info.holders.append(s.visible() ? s.id() : QByteArray::number(s.pid) + "@?");
@@ -526,13 +662,11 @@ void PostgresLockBackend::finishPass(const QList<PgResult> &results)
             info.waiters.append(w);
         }
         info.details = d;
-        m_observations.observe(info);
         result.locks.append(std::move(info));
     }
 
-    if (m_config.blockingChains && results.size() > 2) {
+    if (m_config.blockingChains) {
         // Blocking chains: a tree per root blocker (a blocker that waits on nobody).
-        const PgResult &chains = results.at(2);
         struct Node
         {
             Session session;
@@ -540,28 +674,44 @@ void PostgresLockBackend::finishPass(const QList<PgResult> &results)
             QList<qint64> blockers;
             QString waitingOn;
             QByteArray waitstartUs;
-            QByteArray queryStartUs;
         };
         QMap<qint64, Node> nodes;
         QMap<qint64, QList<qint64>> blocked;   // blocker → the sessions it blocks
-        for (const QList<QByteArray> &values : chains.rows) {
-            const Row row{chains, values};
-            Node n;
-            n.session = Session::from(row);
-            invisible = invisible || !n.session.visible();
-            n.database = row.text("datname");
-            const QByteArray list = row["blockers"];
-            if (!list.isNull()) {
-                for (const QByteArray &pid : list.mid(1, list.size() - 2).split(','))
-                    if (!pid.isEmpty())
-                        n.blockers.append(pid.toLongLong());
-                n.waitingOn = waitingOn(row);
-                n.waitstartUs = row["waitstart_us"];
+        const auto nodeFor = [&](qint64 pid) -> Node & {
+            auto it = nodes.find(pid);
+            if (it == nodes.end()) {
+                Node n;
+                n.session = sessionOf(pid);
+                invisible = invisible || !n.session.visible();
+                it = nodes.insert(pid, n);
             }
-            n.queryStartUs = row["query_start_us"];
-            for (qint64 b : n.blockers)
-                blocked[b].append(n.session.pid);
-            nodes.insert(n.session.pid, n);
+            return *it;
+        };
+        for (const QList<QByteArray> *row : std::as_const(sessionRows)) {
+            // s: ..., database (11), blockers (12) "{123,456}" when it waits in a chain
+            const QByteArray list = row->value(12);
+            if (list.isNull())
+                continue;
+            const qint64 pid = row->value(1).toLongLong();
+            QList<qint64> blockers;
+            for (const QByteArray &blocker : list.mid(1, list.size() - 2).split(','))
+                if (!blocker.isEmpty())
+                    blockers.append(blocker.toLongLong());
+            for (qint64 b : std::as_const(blockers)) {
+                blocked[b].append(pid);
+                (void)nodeFor(b);
+            }
+            Node &n = nodeFor(pid);
+            n.blockers = blockers;
+            n.waitingOn = chainWaits.value(pid).first;
+            n.waitstartUs = chainWaits.value(pid).second;
+            if (n.waitingOn.isEmpty())
+                n.waitingOn = QStringLiteral("a lock");
+        }
+        for (const QList<QByteArray> *row : std::as_const(sessionRows)) {
+            const auto it = nodes.find(row->value(1).toLongLong());
+            if (it != nodes.end())
+                it->database = QString::fromUtf8(row->value(11));
         }
         const auto nodeJson = [&](auto &&self, qint64 pid, QSet<qint64> &seen, int depth, LockInfo &row) -> QJsonObject {
             const Node &n = nodes[pid];
@@ -614,18 +764,32 @@ void PostgresLockBackend::finishPass(const QList<PgResult> &results)
             d.insert(QStringLiteral("chain"), tree);
             d.insert(QStringLiteral("can_cancel"), true);
             info.details = d;
-            m_observations.observe(info);
             result.locks.append(std::move(info));
         }
     }
-    // Lock tables: their held rows, in the order the statements were sent.
-    qsizetype next = m_config.blockingChains ? 3 : 2;
+    // What this read found stands until a probe says a session did something (startPass).
+    m_read = ReadRows{result.locks, invisible, result.truncated, qint64(advisoryRows.size() + sessionRows.size())};
+    publishPass(*m_read, results.mid(1));
+}
+
+void PostgresLockBackend::publishPass(const ReadRows &read, const QList<PgResult> &tableResults)
+{
+    m_scanning = false;
+    LockScanResult result;
+    result.locks = read.locks;
+    result.truncated = read.truncated;
+    m_observations.beginPass(m_passStartedAt);
+    for (LockInfo &info : result.locks)
+        m_observations.observe(info);
+    // Lock tables: their held rows, in the order the statements were sent; read on every pass
+    // (a row stops being held when its time is up, with no statement run by anyone).
+    qsizetype next = 0;
     qsizetype tableRows = 0;
     const QString database = m_database;
     for (const locktables::TableShape &table : std::as_const(m_tables)) {
         if (!table.readable())
             continue;
-        const PgResult &rows = results.value(next++);
+        const PgResult &rows = tableResults.value(next++);
         tableRows += rows.rows.size();
         if (rows.rows.size() > m_config.maxLocks)
             result.truncated = true;
@@ -645,14 +809,14 @@ void PostgresLockBackend::finishPass(const QList<PgResult> &results)
         m_observations.endPass();
     std::sort(result.locks.begin(), result.locks.end(), [](const LockInfo &a, const LockInfo &b) { return a.key < b.key; });
 
-    if (invisible && !m_readAllStats)
+    if (read.invisible && !m_readAllStats)
         result.notes.append(LockScanNote{{}, QStringLiteral("role %1 cannot see other roles' sessions (user, client, start, query are hidden, "
                                                             "and releasing needs the session's start): %2")
                                                  .arg(m_role, privilegeFix(m_role, QStringLiteral("pg_read_all_stats")))});
     if (result.truncated)
         result.notes.append(LockScanNote{{}, QStringLiteral("stopped at max_locks (%1 advisory lock rows): not every lock was read; raise "
                                                             "\"max_locks\"").arg(m_config.maxLocks)});
-    result.keysScanned = advisory.rows.size() + (m_config.blockingChains ? results.value(2).rows.size() : 0) + tableRows;
+    result.keysScanned = read.rowsRead + tableRows;
     result.elapsedMs = m_passClock.elapsed();
     result.restarts = m_restarts;
     result.finishedAt = wallclock::nowUtc();
@@ -663,6 +827,7 @@ void PostgresLockBackend::finishPass(const QList<PgResult> &results)
 
 void PostgresLockBackend::release(const LockReleaseRequest &request, std::function<void(const ForceReleaseResult &)> done)
 {
+    m_quietFingerprint.clear();     // the next pass reads everything, whatever the probe says
     auto pending = m_releases.add(request, std::move(done));
     const auto fail = [this, pending](ForceReleaseResult::Outcome outcome, const QString &message) {
         m_releases.finishLater(this, pending, ForceReleaseResult{outcome, {}, message});

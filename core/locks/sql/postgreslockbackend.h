@@ -9,6 +9,7 @@
 #include <QElapsedTimer>
 
 #include <functional>
+#include <optional>
 
 namespace fulcrum {
 
@@ -44,14 +45,35 @@ public:
     static void probe(const PostgresEndpointConfig &config, const QByteArray &password, QObject *context,
                       std::function<void(bool ok, const QString &message)> done);
 
+    // Passes that read pg_locks, and passes the session probe found quiet (the last read's rows
+    // published again, lock tables read afresh).
+    quint64 fullReads() const { return m_fullReads; }
+    quint64 passesConfirmed() const { return m_passesConfirmed; }
+
 private:
     void connectNow();
     void lose(const QString &why);
     // Reads the catalogue for lock_tables when it is older than a minute (or never read), then
     // `then`; `broke`: the connection went away meanwhile.
     void withCatalogue(std::function<void(bool broke, const QString &error)> then);
+    // The rows one read of pg_locks gave, before the pass's observations.
+    struct ReadRows
+    {
+        QList<LockInfo> locks;
+        bool invisible = false;     // a session this role may not see
+        bool truncated = false;
+        qint64 rowsRead = 0;
+    };
+    // A pass: the session probe, then everything (pg_locks, sessions, lock tables) or, when the
+    // sessions were quiet since the last read, the lock tables only.
     void startPass(quint64 generation);
+    void readEverything(quint64 generation, const QByteArray &fingerprint);
+    void readTablesOnly(quint64 generation);
+    QByteArray tableStatements() const;
+    // A failed statement of a pass said as scanFailed; `tablesFrom`: the index of the first table's result.
+    bool tableReadFailed(const QList<PgResult> &results, qsizetype tablesFrom);
     void finishPass(const QList<PgResult> &results);
+    void publishPass(const ReadRows &read, const QList<PgResult> &tableResults);
     void releaseTableRow(const LockReleaseRequest &request, const std::shared_ptr<PendingRelease> &pending,
                          const locktables::TableLockKey &key);
 
@@ -73,6 +95,11 @@ private:
     QDateTime m_passStartedAt;
     QElapsedTimer m_passClock;
     LockScanResult m_lastResult;
+    std::optional<ReadRows> m_read;           // the last read of pg_locks
+    QByteArray m_quietFingerprint;            // the sessions as the probe before that read saw them
+    QElapsedTimer m_lastFullRead;
+    quint64 m_fullReads = 0;
+    quint64 m_passesConfirmed = 0;
     LockObservations m_observations;
     PendingReleases m_releases;
 };

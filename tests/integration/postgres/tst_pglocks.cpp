@@ -35,8 +35,11 @@ private Q_SLOTS:
     void wrongDatabaseIsAClearError();
     void shedLockRowsExpireOnlyWhileStillAsShown();
     void ownLockTableMappedAndProblemsNamed();
+    void quietSessionsConfirmTheLastReadAndEveryStatementIsSeen();
+    void lockTableRowsExpireInQuietPasses();
 
 private:
+    LockScanResult scanOnce(PostgresLockBackend &backend);
     std::unique_ptr<PostgresLockBackend> connectedBackend(const QString &user = QStringLiteral("postgres"));
     LockScanResult scanUntil(PostgresLockBackend &backend, const std::function<bool(const LockScanResult &)> &accept);
     LockInfo rowWhen(PostgresLockBackend &backend, const QString &key, const std::function<bool(const LockInfo &)> &accept);
@@ -114,6 +117,15 @@ LockInfo TestPgLocks::rowWhen(PostgresLockBackend &backend, const QString &key, 
     });
     const LockInfo *row = rowOf(result, key.toUtf8());
     return row ? *row : LockInfo{};
+}
+
+LockScanResult TestPgLocks::scanOnce(PostgresLockBackend &backend)
+{
+    QSignalSpy finished(&backend, &LockBackend::scanFinished);
+    backend.scan();
+    if (!QTest::qWaitFor([&] { return finished.count() > 0; }, 15'000))
+        qWarning("no pass finished within 15 s");
+    return backend.lastResult();
 }
 
 ForceReleaseResult TestPgLocks::releaseNow(PostgresLockBackend &backend, const LockReleaseRequest &request)
@@ -293,6 +305,10 @@ void TestPgLocks::roleWithoutReadAllStatsSeesANoteAndCannotRelease()
     for (const LockScanNote &note : backend->lastResult().notes)
         noted = noted || note.text.contains(QStringLiteral("GRANT pg_read_all_stats TO outsider"));
     QVERIFY(noted);
+    // It cannot see whether other roles' sessions are quiet: every pass reads pg_locks.
+    for (int i = 0; i < 3; ++i)
+        (void)scanOnce(*backend);
+    QCOMPARE(backend->passesConfirmed(), quint64(0));
     const ForceReleaseResult result = releaseNow(*backend, LockReleaseRequest{LockReleaseRequest::Delete, row.key, row.holder});
     QCOMPARE(result.outcome, ForceReleaseResult::Failed);
     QVERIFY2(result.message.contains(QStringLiteral("pg_read_all_stats")), qPrintable(result.message));
@@ -318,6 +334,9 @@ void TestPgLocks::rowLockChainOfThreeFromTheRootDown()
     QCOMPARE(chain.waiters.at(0).session, QStringLiteral("pid %1").arg(second->pid()));
     QVERIFY2(chain.waiters.at(0).note.contains(QStringLiteral("waits for pid %1").arg(root->pid())), qPrintable(chain.waiters.at(0).note));
     QVERIFY2(chain.waiters.at(0).note.contains(QStringLiteral("UPDATE stock")), qPrintable(chain.waiters.at(0).note));
+    // What each waits on, as pg_locks says: the root's transaction (the row it changed), or the row.
+    QVERIFY2(chain.waiters.at(0).note.contains(QStringLiteral("a row")), qPrintable(chain.waiters.at(0).note));
+    QVERIFY2(chain.waiters.at(1).note.contains(QStringLiteral("a row")), qPrintable(chain.waiters.at(1).note));
     QVERIFY(chain.waiters.at(0).queuedAt.isValid());
     QCOMPARE(chain.waiters.at(1).session, QStringLiteral("pid %1").arg(third->pid()));
     // The tree: root → second → third (the third queues on the row behind the second).
@@ -529,6 +548,100 @@ void TestPgLocks::ownLockTableMappedAndProblemsNamed()
     QCOMPARE(releaseNow(backend, LockReleaseRequest{LockReleaseRequest::Delete, row.key, row.holder}).outcome, ForceReleaseResult::Gone);
     app->quit();
     QVERIFY(m_server->sql(QStringLiteral("DROP SCHEMA ops CASCADE; DROP TABLE bad_locks;")));
+}
+
+void TestPgLocks::quietSessionsConfirmTheLastReadAndEveryStatementIsSeen()
+{
+    auto backend = connectedBackend();
+    QVERIFY(backend);
+    auto holder = session(QStringLiteral("app"), QStringLiteral("quiet-holder"));
+    QVERIFY(holder->run(QStringLiteral("SELECT pg_advisory_lock(9101);")));
+    auto waiter = session(QStringLiteral("app"), QStringLiteral("quiet-waiter"));
+    const QString granted = waiter->send(QStringLiteral("SELECT pg_advisory_lock(9101);"));
+    (void)rowWhen(*backend, QStringLiteral("postgres/9101"), [](const LockInfo &r) { return r.waiters.size() == 1; });
+
+    // Nobody runs a statement (the holder is idle, the waiter waits): passes confirm the last
+    // read of pg_locks with one read of pg_stat_activity, and show the same rows.
+    int confirmed = 0;
+    LockScanResult quiet;
+    for (int i = 0; i < 60 && confirmed < 2; ++i) {
+        const quint64 before = backend->passesConfirmed();
+        const LockScanResult pass = scanOnce(*backend);
+        if (backend->passesConfirmed() > before) {
+            ++confirmed;
+            quiet = pass;
+        }
+    }
+    QCOMPARE(confirmed, 2);
+    const LockInfo *row = rowOf(quiet, "postgres/9101");
+    QVERIFY(row);
+    QCOMPARE(row->session, QStringLiteral("pid %1").arg(holder->pid()));
+    QCOMPARE(row->waiters.size(), 1);
+    QCOMPARE(row->waiters.at(0).session, QStringLiteral("pid %1").arg(waiter->pid()));
+
+    // Any statement is seen by the very next pass.
+    QVERIFY(holder->run(QStringLiteral("SELECT pg_advisory_lock(9102);")));
+    QVERIFY2(rowOf(scanOnce(*backend), "postgres/9102"), "a lock taken by a statement is in the next pass");
+    QVERIFY(holder->run(QStringLiteral("SELECT pg_advisory_unlock(9101);")));
+    QVERIFY(waiter->waitFor(granted));
+    const LockScanResult handedOver = scanOnce(*backend);
+    row = rowOf(handedOver, "postgres/9101");
+    QVERIFY(row);
+    QCOMPARE(row->session, QStringLiteral("pid %1").arg(waiter->pid()));
+    QVERIFY(row->waiters.isEmpty());
+
+    // A statement still running may take locks as it goes: while it runs every pass reads
+    // pg_locks, and its second lock shows though the statement never ended.
+    auto batch = session(QStringLiteral("app"), QStringLiteral("quiet-batch"));
+    (void)batch->send(QStringLiteral("DO $$ BEGIN PERFORM pg_advisory_lock(9103); PERFORM pg_sleep(1); PERFORM pg_advisory_lock(9104); "
+                                     "PERFORM pg_sleep(60); END $$;"));
+    (void)rowWhen(*backend, QStringLiteral("postgres/9103"), [](const LockInfo &) { return true; });
+    const quint64 readsBefore = backend->fullReads();
+    (void)rowWhen(*backend, QStringLiteral("postgres/9104"), [](const LockInfo &) { return true; });
+    QVERIFY(rowOf(backend->lastResult(), "postgres/9104"));
+    QVERIFY(backend->fullReads() > readsBefore);
+    QVERIFY(m_server->sql(QStringLiteral("SELECT pg_terminate_backend(%1);").arg(batch->pid())));
+
+    // A session that ends takes its locks along.
+    holder->quit();
+    (void)scanUntil(*backend, [](const LockScanResult &r) { return !rowOf(r, "postgres/9102"); });
+    QVERIFY(!rowOf(backend->lastResult(), "postgres/9102"));
+    waiter->quit();
+}
+
+void TestPgLocks::lockTableRowsExpireInQuietPasses()
+{
+    // A lock table's row stops being held when its time is up, with no statement run by
+    // anyone: quiet passes read the lock tables every time.
+    QString error;
+    QVERIFY2(m_server->sql(QStringLiteral("CREATE TABLE shedlock(name VARCHAR(64) NOT NULL, lock_until TIMESTAMP NOT NULL, locked_at TIMESTAMP NOT NULL, "
+                                          "locked_by VARCHAR(255) NOT NULL, PRIMARY KEY (name));"), &error),
+             qPrintable(error));
+    auto backend = connectedBackend();
+    QVERIFY(backend);
+    bool seenInAQuietPass = false;
+    for (int attempt = 0; attempt < 3 && !seenInAQuietPass; ++attempt) {
+        const QString name = QStringLiteral("quietJob%1").arg(attempt);
+        QVERIFY(m_server->sql(QStringLiteral("INSERT INTO shedlock VALUES ('%1', timezone('utc', now()) + interval '3 seconds', "
+                                             "timezone('utc', now()), 'node-q');").arg(name)));
+        const QByteArray key = QStringLiteral("postgres/table:shedlock:%1").arg(name).toUtf8();
+        (void)scanUntil(*backend, [&](const LockScanResult &r) { return rowOf(r, key) != nullptr; });
+        QVERIFY(rowOf(backend->lastResult(), key));
+        QDeadlineTimer deadline(20'000);
+        while (!deadline.hasExpired()) {
+            const quint64 before = backend->passesConfirmed();
+            const LockScanResult pass = scanOnce(*backend);
+            if (!rowOf(pass, key)) {
+                // Gone; whether a quiet pass saw it go (another process may have run meanwhile).
+                seenInAQuietPass = backend->passesConfirmed() > before;
+                break;
+            }
+            QTest::qWait(200);
+        }
+        QVERIFY2(!rowOf(backend->lastResult(), key), "an expired row is not a held lock");
+    }
+    QVERIFY(seenInAQuietPass);
+    QVERIFY(m_server->sql(QStringLiteral("DROP TABLE shedlock;")));
 }
 
 QTEST_GUILESS_MAIN(TestPgLocks)

@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -61,6 +62,7 @@ pq.PQexec.restype = ctypes.c_void_p
 pq.PQexec.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
 pq.PQresultStatus.argtypes = [ctypes.c_void_p]
 pq.PQntuples.argtypes = [ctypes.c_void_p]
+pq.PQnfields.argtypes = [ctypes.c_void_p]
 pq.PQgetvalue.restype = ctypes.c_char_p
 pq.PQgetvalue.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
 pq.PQclear.argtypes = [ctypes.c_void_p]
@@ -83,6 +85,18 @@ def execute(conn, sql):
         pq.PQclear(result)
         sys.exit("%s: %s" % (sql[:60], message))
     rows = [pq.PQgetvalue(result, i, 0).decode() for i in range(pq.PQntuples(result))]
+    pq.PQclear(result)
+    return rows
+
+
+def execute_rows(conn, sql):
+    """Every row, every column, as text."""
+    result = pq.PQexec(conn, sql.encode())
+    if pq.PQresultStatus(result) != 2:
+        message = pq.PQerrorMessage(conn).decode()
+        pq.PQclear(result)
+        sys.exit("%s: %s" % (sql[:60], message))
+    rows = [[(pq.PQgetvalue(result, i, j) or b"").decode() for j in range(pq.PQnfields(result))] for i in range(pq.PQntuples(result))]
     pq.PQclear(result)
     return rows
 
@@ -150,6 +164,8 @@ def main():
         sessions = holders + waiters
         server = subprocess.Popen(as_nobody + [bindir + "/postgres", "-D", data, "-k", tmp, "-p", str(port),
                                                "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+                                               # Counts fulcrumd's statements without running any meanwhile.
+                                               "-c", "shared_preload_libraries=pg_stat_statements",
                                                "-c", "max_connections=%d" % (sessions + 50),
                                                "-c", "max_locks_per_transaction=%d" % max(64, 2 * locks // max(holders, 1))],
                                   stdout=open(os.path.join(tmp, "postgres.log"), "w"), stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
@@ -175,6 +191,7 @@ def main():
                 sys.exit("send: " + pq.PQerrorMessage(conn).decode())
             waiting.append(conn)
         control = connect(conninfo.replace("bench-session", "bench-floor"))
+        execute(control, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         while int(execute(control, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")[0]) < waiters:
             time.sleep(0.1)
         held = execute(control, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")[0]
@@ -232,11 +249,40 @@ def main():
                 print("fulcrumd did not connect within 30 s")
             else:
                 time.sleep(2)
-                cpu_before, t0 = process_cpu(pid), time.monotonic()
-                time.sleep(20)
-                share = (process_cpu(pid) - cpu_before) / (time.monotonic() - t0)
-                print("fulcrumd, one pass a second (poll_interval 1s; the service stretches the wait to 4x a slow pass): "
-                      "its backend used %.1f %% of a core" % (100 * share))
+                for label, churn in (("quiet sessions (the population above, idle or waiting)", False),
+                                     ("busy server (one more session runs SELECT 1 five times a second)", True)):
+                    stop = threading.Event()
+                    worker = None
+                    if churn:
+                        busy = connect(conninfo.replace("bench-session", "bench-churn"))
+
+                        def run_churn():
+                            while not stop.is_set():
+                                execute(busy, "SELECT 1")
+                                time.sleep(0.2)
+                        worker = threading.Thread(target=run_churn)
+                        worker.start()
+                        time.sleep(2)
+                    # Passes counted from the server's side by pg_stat_statements, read at the start and
+                    # the end only (a statement run meanwhile would itself be a session doing something):
+                    # a full read is the pass statement, a quiet pass the session probe alone.
+                    def counts():
+                        rows = execute_rows(control, "SELECT left(query, 12), calls FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid "
+                                                     "WHERE r.rolname = 'postgres' AND (query LIKE 'WITH l AS%' OR query LIKE 'SELECT md5(%')")
+                        return (sum(int(c) for q, c in rows if q.startswith("WITH l AS")), sum(int(c) for q, c in rows if q.startswith("SELECT md5(")))
+                    reads0, probes0 = counts()
+                    cpu_before, t0 = process_cpu(pid), time.monotonic()
+                    time.sleep(20)
+                    elapsed = time.monotonic() - t0
+                    share = (process_cpu(pid) - cpu_before) / elapsed
+                    stop.set()
+                    if worker:
+                        worker.join()
+                        pq.PQfinish(busy)
+                    reads1, probes1 = counts()
+                    reads, probes = reads1 - reads0, probes1 - probes0
+                    print("fulcrumd, poll_interval 1s, %s: %d passes in %.1f s (%.2f a second; %d read pg_locks, %d found the sessions quiet); "
+                          "its backend used %.1f %% of a core" % (label, probes, elapsed, probes / elapsed, reads, probes - reads, 100 * share))
         finally:
             daemon.terminate()
             daemon.wait()
