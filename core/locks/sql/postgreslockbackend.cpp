@@ -399,8 +399,9 @@ void PostgresLockBackend::withCatalogue(std::function<void(bool broke, const QSt
 void PostgresLockBackend::startPass(quint64 generation)
 {
     // Without pg_read_all_stats other roles' sessions show no state: nothing tells that they
-    // are quiet, and every pass reads everything.
-    if (!m_readAllStats) {
+    // are quiet, and every pass reads everything. The first pass reads everything too (a
+    // one-shot `fulcrumctl locks list` makes no other); the probe starts with the second.
+    if (!m_readAllStats || !m_read) {
         readEverything(generation, {});
         return;
     }
