@@ -79,6 +79,7 @@ struct ProxyConfig
     qint64 maxBodyBytes = 0;                        // 0 = no limit (413 beyond)
     int maxIdlePerServer = 64;                      // kept-alive connections per server and worker
     qint64 stopTimeoutMs = 10'000;                  // graceful stop deadline
+    qint64 tunnelTimeoutMs = 3'600'000;             // an upgraded connection (WebSocket) with no byte either way is closed
 
     friend bool operator==(const ProxyConfig &, const ProxyConfig &) = default;
 };

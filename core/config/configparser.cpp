@@ -1016,7 +1016,7 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName)
         r.onlyKeys(o, pointer, QStringLiteral("proxy"),
                    {QStringLiteral("workers"), QStringLiteral("connect_timeout"), QStringLiteral("header_timeout"), QStringLiteral("idle_timeout"),
                     QStringLiteral("response_timeout"), QStringLiteral("max_header_bytes"), QStringLiteral("max_body_bytes"),
-                    QStringLiteral("max_idle_per_server"), QStringLiteral("stop_timeout")});
+                    QStringLiteral("max_idle_per_server"), QStringLiteral("stop_timeout"), QStringLiteral("tunnel_timeout")});
         ProxyConfig &p = config.proxy;
         p.workers = int(r.integer(o, QStringLiteral("workers"), pointer, 0, 0, 256, QStringLiteral("proxy.workers")));
         p.connectTimeoutMs = r.duration(o, QStringLiteral("connect_timeout"), pointer, p.connectTimeoutMs, 1, 600'000, QStringLiteral("proxy.connect_timeout"));
@@ -1027,6 +1027,7 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName)
         p.maxBodyBytes = r.integer(o, QStringLiteral("max_body_bytes"), pointer, p.maxBodyBytes, 0, qint64(1) << 50, QStringLiteral("proxy.max_body_bytes"));
         p.maxIdlePerServer = int(r.integer(o, QStringLiteral("max_idle_per_server"), pointer, p.maxIdlePerServer, 0, 100'000, QStringLiteral("proxy.max_idle_per_server")));
         p.stopTimeoutMs = r.duration(o, QStringLiteral("stop_timeout"), pointer, p.stopTimeoutMs, 0, 3'600'000, QStringLiteral("proxy.stop_timeout"));
+        p.tunnelTimeoutMs = r.duration(o, QStringLiteral("tunnel_timeout"), pointer, p.tunnelTimeoutMs, 1000, 7 * 86'400'000LL, QStringLiteral("proxy.tunnel_timeout"));
     }
     if (root.contains(QStringLiteral("history")))
         config.history = parseHistory(r, root.value(QStringLiteral("history")));

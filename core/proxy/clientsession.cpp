@@ -49,6 +49,15 @@ bool namedByConnection(QByteArrayView name, const std::vector<HttpHeader> &heade
     return false;
 }
 
+// An upgrade the proxy passes on (RFC 9110 7.8): HTTP/1.1, "Upgrade" named by "Connection",
+// and no request body (a WebSocket handshake is a GET without one).
+QByteArray upgradeAskedFor(const HttpRequestHead &request)
+{
+    if (request.versionMinor < 1 || request.framing != BodyFraming::None || !namedByConnection("upgrade", request.headers))
+        return {};
+    return request.header("upgrade").trimmed().toByteArray();
+}
+
 } // namespace
 
 ClientSession::ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool)
@@ -159,6 +168,9 @@ void ClientSession::step()
     case Phase::Exchange:
         exchange();
         break;
+    case Phase::Tunnel:
+        tunnel();
+        break;
     case Phase::Closing:
         if (m_clientGone || m_client->state() == StreamSocket::State::Closed)
             m_phase = Phase::Closed;
@@ -233,6 +245,7 @@ void ClientSession::startExchange()
     m_requestChunks.reset();
     m_requestDone = m_request.framing == BodyFraming::None;
     m_closeClientAfter = !m_request.keepAlive;
+    m_upgrade = upgradeAskedFor(m_request);
     m_attempt = 0;
     m_requestSentMs = ProxyWorker::nowMs();
     if (!startAttempt(-1)) {
@@ -358,6 +371,8 @@ QByteArray ClientSession::buildRequestHead() const
     if (!m_request.hasHost)
         out.append("Host: ").append(m_server->host.toLatin1()).append(':').append(QByteArray::number(m_server->port)).append("\r\n");
     out.append("X-Forwarded-For: ").append(forwardedFor).append(m_clientIp).append("\r\n");
+    if (!m_upgrade.isEmpty())
+        out.append("Connection: Upgrade\r\nUpgrade: ").append(m_upgrade).append("\r\n");
     out.append("X-Forwarded-Proto: http\r\n");
     out.append("Via: ").append(via).append(http10 ? "1.0 fulcrum\r\n\r\n" : "1.1 fulcrum\r\n\r\n");
     return out;
@@ -526,6 +541,10 @@ bool ClientSession::handleResponseHead()
     const HttpParseResult result = parseResponseHead(m_upIn, limits, m_request.method == "HEAD", m_response);
     if (result.status == HttpParseResult::Incomplete)
         return false;
+    if (result.status == HttpParseResult::Complete && m_response.status == 101 && !m_upgrade.isEmpty()) {
+        switchToTunnel(QByteArrayView(m_upIn).first(m_upIn.indexOf("\r\n")));
+        return false;
+    }
     if (result.status == HttpParseResult::Error || m_response.status == 101) {
         m_pick.live->consecutiveFailures.fetch_add(1, std::memory_order_relaxed);
         m_server->counters.recordProxyError(502);
@@ -624,6 +643,91 @@ void ClientSession::pumpResponse()
     }
     if (wrote)
         m_client->flush();
+}
+
+void ClientSession::switchToTunnel(QByteArrayView statusLine)
+{
+    // The server took the upgrade: its 101 goes to the client with the upgrade headers (hop by
+    // hop, so named again here), then the connection is a tunnel until either side closes. The
+    // request stays open for least-connections all that time.
+    const qint64 now = ProxyWorker::nowNs();
+    const qint64 latencyNs = now - m_attemptStartNs;
+    m_pick.live->recordLatency(now, double(latencyNs));
+    m_server->counters.recordResponse(101, quint64(latencyNs / 1000));
+    m_pick.live->consecutiveFailures.store(0, std::memory_order_relaxed);
+    QByteArray head = buildResponseHead(m_response, statusLine);
+    const QByteArrayView protocol = m_response.header("upgrade").trimmed();
+    head.insert(head.size() - 2, QByteArray("Connection: Upgrade\r\nUpgrade: ").append(protocol.isEmpty() ? QByteArrayView(m_upgrade) : protocol).append("\r\n"));
+    m_client->write(head);
+    m_upIn.remove(0, m_response.headLength);
+    m_responseHeadDone = true;
+    m_upstreamReusable = false;
+    m_requestDone = true;
+    m_phase = Phase::Tunnel;
+    noteProgress();
+    m_again = true;
+}
+
+void ClientSession::tunnel()
+{
+    bool wroteUp = false;
+    bool wroteDown = false;
+    m_waitingForUpstreamDrain = false;
+    m_waitingForClientDrain = false;
+    // Each way, at most kHighWater unsent: a side that does not read slows the other down.
+    while (!m_clientGone) {
+        if (m_upstream->bytesToWrite() > kHighWater) {
+            m_waitingForUpstreamDrain = true;
+            break;
+        }
+        QByteArray data;
+        if (!m_in.isEmpty())
+            data.swap(m_in);
+        else if (m_client->bytesAvailable() > 0)
+            data = m_client->read(kReadChunk);
+        if (data.isEmpty())
+            break;
+        m_upstream->write(data);
+        ServerCounters::bump(m_server->counters.bytesToServer, quint64(data.size()));
+        wroteUp = true;
+    }
+    while (!m_clientGone) {
+        if (m_client->bytesToWrite() > kHighWater) {
+            m_waitingForClientDrain = true;
+            break;
+        }
+        QByteArray data;
+        if (!m_upIn.isEmpty())
+            data.swap(m_upIn);
+        else if (m_upstream->bytesAvailable() > 0)
+            data = m_upstream->read(kReadChunk);
+        if (data.isEmpty())
+            break;
+        m_client->write(data);
+        ServerCounters::bump(m_server->counters.bytesFromServer, quint64(data.size()));
+        wroteDown = true;
+    }
+    if (wroteUp)
+        m_upstream->flush();
+    if (wroteDown)
+        m_client->flush();
+    if (wroteUp || wroteDown)
+        noteProgress();
+    // Either side closed: what the server still sent goes to the client first. A closing
+    // handshake (a WebSocket close frame) is the application's business; this is TCP's.
+    if (m_clientGone || (m_upstreamClosed && m_upstream->bytesAvailable() == 0 && m_upIn.isEmpty()))
+        endTunnel();
+}
+
+void ClientSession::endTunnel()
+{
+    m_balancer->requestFinished(m_pick);
+    releaseUpstream(false);
+    ++m_requestsServed;
+    if (m_clientGone)
+        m_phase = Phase::Closed;
+    else
+        closeAfterFlush();
 }
 
 void ClientSession::upstreamFailed(Failure failure)
@@ -767,6 +871,10 @@ void ClientSession::checkTimeout(qint64 nowMs)
             else
                 m_phase = Phase::Closed;
         }
+        break;
+    case Phase::Tunnel:
+        if (nowMs - m_lastProgressMs > config.tunnelTimeoutMs)
+            endTunnel();
         break;
     case Phase::Closing:
         // The last response is being sent, then the client gets a few seconds to read it

@@ -42,7 +42,8 @@ private:
     void socketWritten(StreamSocket *) override;
     void socketClosed(StreamSocket *) override;
 
-    enum class Phase { ReadingHead, Exchange, Closing, Closed };
+    // Tunnel: after a server's 101 to an upgrade (WebSocket), bytes pass both ways as they are.
+    enum class Phase { ReadingHead, Exchange, Tunnel, Closing, Closed };
     enum class Failure { ConnectFailed, ConnectTimeout, Reset };
 
     void drive();
@@ -54,6 +55,9 @@ private:
     void pumpRequest();
     void pumpResponse();
     bool handleResponseHead();
+    void switchToTunnel(QByteArrayView statusLine);
+    void tunnel();
+    void endTunnel();
     void upstreamFailed(Failure failure);
     void finishExchange();
     void respond(int status, const QByteArray &body, bool close);
@@ -96,6 +100,7 @@ private:
     bool m_requestDone = false;
     qint64 m_requestSentMs = 0;
     bool m_closeClientAfter = false;
+    QByteArray m_upgrade;            // the protocol the client asks to switch to (Upgrade), passed on; empty: none
 
     // The current attempt at a server.
     Pick m_pick;

@@ -160,13 +160,27 @@ bool HttpRequestHead::idempotent() const
     return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS";
 }
 
-QByteArrayView HttpRequestHead::header(QByteArrayView name) const
+namespace {
+
+QByteArrayView headerIn(const std::vector<HttpHeader> &headers, QByteArrayView name)
 {
     for (const HttpHeader &h : headers) {
         if (equalsIgnoreCase(h.name, name))
             return h.value;
     }
     return {};
+}
+
+} // namespace
+
+QByteArrayView HttpRequestHead::header(QByteArrayView name) const
+{
+    return headerIn(headers, name);
+}
+
+QByteArrayView HttpResponseHead::header(QByteArrayView name) const
+{
+    return headerIn(headers, name);
 }
 
 HttpParseResult parseRequestHead(QByteArrayView data, const HttpLimits &limits, HttpRequestHead &head)

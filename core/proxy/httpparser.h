@@ -56,6 +56,8 @@ struct HttpResponseHead
     qint64 contentLength = 0;
     bool keepAlive = true;
     qsizetype headLength = 0;
+
+    QByteArrayView header(QByteArrayView name) const;
 };
 
 struct HttpLimits

@@ -259,6 +259,20 @@ private Q_SLOTS:
         QCOMPARE(r.config->pools[0].slowStartMs, ms);
     }
 
+    void tunnelTimeoutIsParsedAndBounded()
+    {
+        const QByteArray servers = ", \"pools\": [ { \"name\": \"p\", \"servers\": [ { \"address\": \"127.0.0.1:1\" } ] } ] }";
+        const ConfigResult r = parseConfig("{ \"proxy\": { \"tunnel_timeout\": \"2h\" }" + servers, QStringLiteral("c.json"));
+        QVERIFY2(r.ok(), qPrintable(r.errorText()));
+        QCOMPARE(r.config->proxy.tunnelTimeoutMs, qint64(7'200'000));
+        const ConfigResult defaults = parseConfig("{ \"proxy\": {}" + servers, QStringLiteral("c.json"));
+        QVERIFY2(defaults.ok(), qPrintable(defaults.errorText()));
+        QCOMPARE(defaults.config->proxy.tunnelTimeoutMs, qint64(3'600'000));
+        const ConfigResult tooShort = parseConfig("{ \"proxy\": { \"tunnel_timeout\": \"10ms\" }" + servers, QStringLiteral("c.json"));
+        QVERIFY(!tooShort.ok());
+        QVERIFY2(tooShort.errorText().contains(QStringLiteral("proxy.tunnel_timeout")), qPrintable(tooShort.errorText()));
+    }
+
     void historyRetentionIsParsed()
     {
         const QByteArray text = "{ \"redis\": [ { \"url\": \"redis://127.0.0.1\" } ],\n"
