@@ -668,45 +668,44 @@ void ClientSession::switchToTunnel(QByteArrayView statusLine)
     m_again = true;
 }
 
+namespace {
+
+// One direction of a tunnel: `pending` (bytes already read) then what `from` has, to `to`,
+// while `to` has at most kHighWater unsent. Returns the bytes passed; *blocked: stopped by
+// `to`'s unsent bytes, so its draining must wake the session.
+qint64 passOn(QByteArray &pending, StreamSocket &from, StreamSocket &to, bool *blocked)
+{
+    qint64 passed = 0;
+    *blocked = false;
+    for (;;) {
+        if (to.bytesToWrite() > kHighWater) {
+            *blocked = true;
+            break;
+        }
+        QByteArray data;
+        if (!pending.isEmpty())
+            data.swap(pending);
+        else if (from.bytesAvailable() > 0)
+            data = from.read(kReadChunk);
+        if (data.isEmpty())
+            break;
+        to.write(data);
+        passed += data.size();
+    }
+    return passed;
+}
+
+} // namespace
+
 void ClientSession::tunnel()
 {
-    bool wroteUp = false;
-    bool wroteDown = false;
-    m_waitingForUpstreamDrain = false;
-    m_waitingForClientDrain = false;
     // Each way, at most kHighWater unsent: a side that does not read slows the other down.
-    while (!m_clientGone) {
-        if (m_upstream->bytesToWrite() > kHighWater) {
-            m_waitingForUpstreamDrain = true;
-            break;
-        }
-        QByteArray data;
-        if (!m_in.isEmpty())
-            data.swap(m_in);
-        else if (m_client->bytesAvailable() > 0)
-            data = m_client->read(kReadChunk);
-        if (data.isEmpty())
-            break;
-        m_upstream->write(data);
-        ServerCounters::bump(m_server->counters.bytesToServer, quint64(data.size()));
-        wroteUp = true;
-    }
-    while (!m_clientGone) {
-        if (m_client->bytesToWrite() > kHighWater) {
-            m_waitingForClientDrain = true;
-            break;
-        }
-        QByteArray data;
-        if (!m_upIn.isEmpty())
-            data.swap(m_upIn);
-        else if (m_upstream->bytesAvailable() > 0)
-            data = m_upstream->read(kReadChunk);
-        if (data.isEmpty())
-            break;
-        m_client->write(data);
-        ServerCounters::bump(m_server->counters.bytesFromServer, quint64(data.size()));
-        wroteDown = true;
-    }
+    const qint64 up = m_clientGone ? 0 : passOn(m_in, *m_client, *m_upstream, &m_waitingForUpstreamDrain);
+    const qint64 down = m_clientGone ? 0 : passOn(m_upIn, *m_upstream, *m_client, &m_waitingForClientDrain);
+    ServerCounters::bump(m_server->counters.bytesToServer, quint64(up));
+    ServerCounters::bump(m_server->counters.bytesFromServer, quint64(down));
+    const bool wroteUp = up > 0;
+    const bool wroteDown = down > 0;
     if (wroteUp)
         m_upstream->flush();
     if (wroteDown)

@@ -4,6 +4,7 @@
 // so that what the proxy passes on is exactly what a browser would send.
 #include "common/childprocess.h"
 #include "demobackends.h"
+#include "engineconfigs.h"
 #include "freeport.h"
 #include "programs.h"
 
@@ -18,6 +19,7 @@
 #include <QTest>
 
 #include <csignal>
+#include <functional>
 #include <memory>
 
 using namespace fulcrum;
@@ -164,26 +166,17 @@ private:
     QByteArray m_in;
 };
 
+// One pool behind one listener and one worker (least-connections then counts every tunnel of
+// the test), checked by TCP connects: a WebSocket-only server answers a plain HTTP check with
+// 426, which would mark it down (docs/proxy.md).
 Config configFor(const QList<std::pair<QString, quint16>> &servers, Algorithm algorithm = Algorithm::RoundRobin)
 {
-    Config config;
-    PoolConfig pool;
-    pool.name = QStringLiteral("live");
-    pool.options.algorithm = algorithm;
-    for (const auto &[name, port] : servers) {
-        BackendSpec spec;
-        spec.name = name;
-        spec.host = QStringLiteral("127.0.0.1");
-        spec.port = port;
-        pool.servers.push_back(spec);
-    }
-    config.pools.push_back(pool);
-    ListenerConfig listener;
-    listener.name = QStringLiteral("main");
-    listener.port = 0;
-    listener.pool = QStringLiteral("live");
-    config.listeners.push_back(listener);
-    config.proxy.workers = 1;   // one worker: least-connections counts every tunnel of the test
+    std::vector<BackendSpec> specs;
+    for (const auto &[name, port] : servers)
+        specs.push_back(loopbackServer(name, port));
+    Config config = fastCheckedPoolConfig(specs);
+    config.pools[0].options.algorithm = algorithm;
+    config.pools[0].health.type = HealthCheckConfig::Tcp;
     return config;
 }
 
@@ -191,6 +184,30 @@ quint16 proxyPort(Engine &engine)
 {
     return engine.proxy().listeners().front().port;
 }
+
+// One WebSocket server behind a one-worker engine, and a client whose tunnel is open and greeted.
+struct OneTunnel
+{
+    WebSocketServer server{QStringLiteral("ws1")};
+    Engine engine;
+    WebSocketClient client;
+
+    // Empty when the tunnel is open, else what failed.
+    QString open(const std::function<void(ProxyConfig &)> &tune)
+    {
+        if (!server.ready())
+            return QStringLiteral("the WebSocket server did not start");
+        Config config = configFor({{QStringLiteral("ws1"), server.port()}});
+        tune(config.proxy);
+        QStringList errors;
+        if (!engine.start(config, &errors))
+            return errors.join(u'\n');
+        if (!client.open(proxyPort(engine)))
+            return QStringLiteral("no 101: ") + QString::fromLatin1(client.head());
+        const QByteArray hello = client.readText();
+        return hello == "hello ws1" ? QString() : QStringLiteral("greeting: ") + QString::fromLatin1(hello);
+    }
+};
 
 } // namespace
 
@@ -276,45 +293,31 @@ void TestWebSocket::serverThatDeclinesTheUpgradeAnswersAsHttp()
 
 void TestWebSocket::idleTunnelIsClosedAfterTunnelTimeout()
 {
-    WebSocketServer server(QStringLiteral("ws1"));
-    QVERIFY(server.ready());
-    Config config = configFor({{QStringLiteral("ws1"), server.port()}});
-    config.proxy.tunnelTimeoutMs = 1000;
-    Engine engine;
-    QStringList errors;
-    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
-    WebSocketClient client;
-    QVERIFY(client.open(proxyPort(engine)));
-    QCOMPARE(client.readText(), QByteArray("hello ws1"));
+    OneTunnel tunnel;
+    const QString failed = tunnel.open([](ProxyConfig &proxy) { proxy.tunnelTimeoutMs = 1000; });
+    QVERIFY2(failed.isEmpty(), qPrintable(failed));
     // Traffic keeps it open past the timeout...
     for (int i = 0; i < 4; ++i) {
         QTest::qWait(400);
-        client.sendText("tick");
-        QCOMPARE(client.readText(), QByteArray("tick"));
+        tunnel.client.sendText("tick");
+        QCOMPARE(tunnel.client.readText(), QByteArray("tick"));
     }
     // ... silence ends it.
-    QVERIFY(client.closedWithin(10'000));
+    QVERIFY(tunnel.client.closedWithin(10'000));
 }
 
 void TestWebSocket::stopClosesTunnelsAfterStopTimeout()
 {
-    WebSocketServer server(QStringLiteral("ws1"));
-    QVERIFY(server.ready());
-    Config config = configFor({{QStringLiteral("ws1"), server.port()}});
-    config.proxy.stopTimeoutMs = 1500;
-    Engine engine;
-    QStringList errors;
-    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
-    WebSocketClient client;
-    QVERIFY(client.open(proxyPort(engine)));
-    QCOMPARE(client.readText(), QByteArray("hello ws1"));
-    QSignalSpy stopped(&engine, &Engine::stopped);
-    engine.stop();
+    OneTunnel tunnel;
+    const QString failed = tunnel.open([](ProxyConfig &proxy) { proxy.stopTimeoutMs = 1500; });
+    QVERIFY2(failed.isEmpty(), qPrintable(failed));
+    QSignalSpy stopped(&tunnel.engine, &Engine::stopped);
+    tunnel.engine.stop();
     // Until the stop timeout the tunnel still carries messages (its close is the application's)...
-    client.sendText("still here");
-    QCOMPARE(client.readText(), QByteArray("still here"));
+    tunnel.client.sendText("still here");
+    QCOMPARE(tunnel.client.readText(), QByteArray("still here"));
     // ... then the proxy closes it, and the engine has stopped.
-    QVERIFY(client.closedWithin(10'000));
+    QVERIFY(tunnel.client.closedWithin(10'000));
     QTRY_COMPARE_WITH_TIMEOUT(stopped.count(), 1, 10'000);
 }
 
