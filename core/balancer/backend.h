@@ -16,6 +16,20 @@ std::optional<BackendState> parseBackendState(QStringView name);
 constexpr int kMaxWeight = 10000;
 
 // What the configuration and the operator say about one server.
+// TLS from the proxy to a server (HTTPS backends). The server's certificate is verified against
+// caFile (else the system's CAs) and serverName (else the server's host), which is also the SNI.
+struct BackendTls
+{
+    bool enabled = false;
+    QString caFile;
+    QString serverName;
+    bool verify = true;                             // false only when written in the config
+    QString certFile;                               // a client certificate (mutual TLS), with its key
+    QString keyFile;
+
+    friend bool operator==(const BackendTls &, const BackendTls &) = default;
+};
+
 struct BackendSpec
 {
     QString name;
@@ -25,6 +39,7 @@ struct BackendSpec
     BackendState state = BackendState::Up;
     int maxConnections = 0;       // concurrent requests; 0 = unlimited
     bool backup = false;          // only used when no primary server can take traffic
+    BackendTls tls;
 
     QString address() const { return host.contains(u':') ? QStringLiteral("[%1]:%2").arg(host).arg(port) : QStringLiteral("%1:%2").arg(host).arg(port); }
     friend bool operator==(const BackendSpec &, const BackendSpec &) = default;

@@ -16,10 +16,15 @@
 
 namespace fulcrum {
 
-namespace {
-
-std::optional<QByteArray> readPem(const QString &path, const QString &what, QString *error)
+std::optional<QByteArray> readPemFile(const QString &path, const QString &what, bool secret, QString *error)
 {
+    // A private key is a secret: like ssh, refuse one that others may read.
+    struct stat info {};
+    if (secret && ::stat(QFile::encodeName(path).constData(), &info) == 0 && (info.st_mode & 077) != 0) {
+        *error = QCoreApplication::translate("fulcrum::TlsFiles", "the %1 %2 can be read by others (mode %3); run: chmod 600 %2")
+                     .arg(what, path, QString::number(info.st_mode & 0777, 8).rightJustified(4, u'0'));
+        return std::nullopt;
+    }
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
         *error = QCoreApplication::translate("fulcrum::TlsFiles", "cannot read the %1 %2: %3; give a readable PEM file").arg(what, path, file.errorString());
@@ -28,9 +33,11 @@ std::optional<QByteArray> readPem(const QString &path, const QString &what, QStr
     return file.readAll();
 }
 
+namespace {
+
 std::optional<QList<QSslCertificate>> readCertificates(const QString &path, const QString &what, QString *error)
 {
-    const std::optional<QByteArray> pem = readPem(path, what, error);
+    const std::optional<QByteArray> pem = readPemFile(path, what, false, error);
     if (!pem)
         return std::nullopt;
     const QList<QSslCertificate> certificates = QSslCertificate::fromData(*pem, QSsl::Pem);
@@ -41,16 +48,9 @@ std::optional<QList<QSslCertificate>> readCertificates(const QString &path, cons
     return certificates;
 }
 
-// A private key is a secret: like ssh, refuse one that others may read.
 std::optional<QSslKey> readPrivateKey(const QString &path, const QString &what, QString *error)
 {
-    struct stat info {};
-    if (::stat(QFile::encodeName(path).constData(), &info) == 0 && (info.st_mode & 077) != 0) {
-        *error = QCoreApplication::translate("fulcrum::TlsFiles", "the %1 %2 can be read by others (mode %3); run: chmod 600 %2")
-                     .arg(what, path, QString::number(info.st_mode & 0777, 8).rightJustified(4, u'0'));
-        return std::nullopt;
-    }
-    const std::optional<QByteArray> pem = readPem(path, what, error);
+    const std::optional<QByteArray> pem = readPemFile(path, what, true, error);
     if (!pem)
         return std::nullopt;
     for (const QSsl::KeyAlgorithm algorithm : {QSsl::Rsa, QSsl::Ec, QSsl::Dsa}) {

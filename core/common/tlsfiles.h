@@ -41,6 +41,10 @@ struct ClientTlsFiles
     friend bool operator==(const ClientTlsFiles &, const ClientTlsFiles &) = default;
 };
 
+// A PEM file's bytes; `what` names it in the error ("certificate", "key"). A secret (a private
+// key) is refused when others may read it, with the chmod that fixes it.
+std::optional<QByteArray> readPemFile(const QString &path, const QString &what, bool secret, QString *error);
+
 // "sha256:AB:CD:…" as `openssl x509 -fingerprint -sha256` prints it (after "sha256:").
 QString tlsFingerprint(const QSslCertificate &certificate);
 QByteArray tlsFingerprintDigest(const QSslCertificate &certificate);

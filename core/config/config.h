@@ -57,12 +57,39 @@ struct PoolConfig
     friend bool operator==(const PoolConfig &, const PoolConfig &) = default;
 };
 
+// One certificate of a TLS listener: the chain (leaf first, then its issuers) and its key, PEM;
+// optionally an OCSP response (DER, as `openssl ocsp -respout` writes it) stapled to handshakes.
+struct ListenerCertificate
+{
+    QString certFile;
+    QString keyFile;                                // a 0600 file
+    QString ocspFile;                               // empty: no stapling
+
+    friend bool operator==(const ListenerCertificate &, const ListenerCertificate &) = default;
+};
+
+// TLS termination on a listener (HTTPS). Several certificates: the client's server name (SNI)
+// picks the one whose names match (an exact name before a wildcard); the first answers clients
+// that send no name or one no certificate carries. The files are read again on every reload.
+struct ListenerTlsConfig
+{
+    std::vector<ListenerCertificate> certificates;
+    int minVersion = 12;                            // 12: TLS 1.2 and 1.3; 13: TLS 1.3 only
+    QString ciphers;                                // TLS 1.2 cipher list (OpenSSL syntax); empty: Mozilla "intermediate"
+    bool sessionTickets = true;
+    qint64 ticketKeyRotationMs = 3'600'000;         // a new ticket key this often; a ticket opens for one more period
+
+    bool enabled() const { return !certificates.empty(); }
+    friend bool operator==(const ListenerTlsConfig &, const ListenerTlsConfig &) = default;
+};
+
 struct ListenerConfig
 {
     QString name;
     QString host = QStringLiteral("127.0.0.1");
     quint16 port = 0;
     QString pool;
+    ListenerTlsConfig tls;
 
     friend bool operator==(const ListenerConfig &, const ListenerConfig &) = default;
 };

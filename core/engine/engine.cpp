@@ -149,12 +149,16 @@ bool Engine::start(const Config &config, QStringList *errors)
     if (!runtimeStatePath().isEmpty() && !m_runtime.load(runtimeStatePath(), &runtimeError))
         addEvent(EngineEvent::Error, QStringLiteral("engine"), QStringLiteral("%1; starting with the config's weights and states only").arg(runtimeError));
     applyPools(config);
-    if (!m_proxy->start(config.proxy, config.listeners, poolMap(), errors)) {
+    QStringList notes;
+    if (!m_proxy->start(config.proxy, config.listeners, poolMap(), errors, &notes)) {
         m_pools.clear();
         return false;
     }
     for (const ProxyServer::BoundListener &l : m_proxy->listeners())
-        addEvent(EngineEvent::Info, QStringLiteral("proxy"), QStringLiteral("listening on %1:%2 for pool \"%3\"").arg(l.host).arg(l.port).arg(l.pool));
+        addEvent(EngineEvent::Info, QStringLiteral("proxy"),
+                 QStringLiteral("listening on %1:%2 (%3) for pool \"%4\"").arg(l.host).arg(l.port).arg(l.tls ? QStringLiteral("https") : QStringLiteral("http"), l.pool));
+    for (const QString &note : notes)
+        addEvent(EngineEvent::Warning, QStringLiteral("config"), note);
     applyHealthCheckers(config);
     applyRuntimeState();
     m_locks->apply(config.locks);

@@ -60,7 +60,7 @@ QByteArray upgradeAskedFor(const HttpRequestHead &request)
 
 } // namespace
 
-ClientSession::ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool)
+ClientSession::ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool, std::shared_ptr<const TlsServerContext> tls)
     : QObject(worker)
     , m_worker(worker)
     , m_clientSocket(worker->poller(), this, 2 * kReadChunk)
@@ -68,6 +68,8 @@ ClientSession::ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> 
     , m_pool(std::move(pool))
     , m_balancer(&worker->balancerFor(m_pool))
 {
+    if (tls)
+        m_clientSocket.useTls(std::move(tls));
     if (!m_clientSocket.adopt(fd))
         m_clientGone = true;
     m_clientIp = m_clientSocket.peerIp();
@@ -373,7 +375,7 @@ QByteArray ClientSession::buildRequestHead() const
     out.append("X-Forwarded-For: ").append(forwardedFor).append(m_clientIp).append("\r\n");
     if (!m_upgrade.isEmpty())
         out.append("Connection: Upgrade\r\nUpgrade: ").append(m_upgrade).append("\r\n");
-    out.append("X-Forwarded-Proto: http\r\n");
+    out.append(m_clientSocket.isTls() ? "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n");
     out.append("Via: ").append(via).append(http10 ? "1.0 fulcrum\r\n\r\n" : "1.1 fulcrum\r\n\r\n");
     return out;
 }
@@ -741,6 +743,7 @@ void ClientSession::upstreamFailed(Failure failure)
     if (!staleKeepAlive)
         m_pick.live->consecutiveFailures.fetch_add(1, std::memory_order_relaxed);
     const int socketError = m_upstream ? m_upstream->error() : 0;
+    const QString tlsError = !m_upstream ? QString() : !m_upstream->tlsError().isEmpty() ? m_upstream->tlsError() : failed->tls ? QString() : failed->tlsError;
     m_balancer->requestFinished(m_pick);
     releaseUpstream(false);
     const int failedIndex = m_pick.index;
@@ -758,6 +761,8 @@ void ClientSession::upstreamFailed(Failure failure)
         // The system's reason tells "refused" (server down) from "too many open files" (us).
         if (failed->resolution == WorkerServer::Resolution::Failed)
             what = QStringLiteral("connection failed: the name does not resolve");
+        else if (!tlsError.isEmpty())
+            what = QStringLiteral("TLS handshake failed: %1").arg(tlsError);
         else if (socketError != 0)
             what = QStringLiteral("connection failed: %1").arg(QString::fromLocal8Bit(std::strerror(socketError)));
         else

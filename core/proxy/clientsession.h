@@ -24,7 +24,8 @@ class ClientSession : public QObject, private StreamSocket::Observer
 {
 public:
     // Takes the accepted connection's fd; start() begins reading.
-    ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool);
+    // tls: the listener's TLS (the handshake comes first), or null for plain HTTP.
+    ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool, std::shared_ptr<const TlsServerContext> tls);
     ~ClientSession() override;
     void start();
 

@@ -84,14 +84,15 @@ int ProxyServer::bindListener(const ListenerConfig &config, quint16 *boundPort, 
     return fd;
 }
 
-bool ProxyServer::start(const ProxyConfig &config, const std::vector<ListenerConfig> &listeners, const PoolMap &pools, QStringList *errors)
+bool ProxyServer::start(const ProxyConfig &config, const std::vector<ListenerConfig> &listeners, const PoolMap &pools, QStringList *errors,
+                        QStringList *notes)
 {
     if (isRunning()) {
         errors->append(QStringLiteral("the proxy is already running; use reconfigure"));
         return false;
     }
     m_config = config;
-    if (!reconfigure(config, listeners, pools, errors))
+    if (!reconfigure(config, listeners, pools, errors, notes))
         return false;
     const int count = config.workers > 0 ? config.workers : qMax(1, QThread::idealThreadCount());
     for (int i = 0; i < count; ++i) {
@@ -121,11 +122,36 @@ bool ProxyServer::reconfigure(const ProxyConfig &config, const std::vector<Liste
     }
     if (!errors->isEmpty())
         return false;
+    // Certificates first: a bad one rejects the reload before any socket changes.
+    std::map<QString, std::shared_ptr<TicketKeys>> ticketKeys;
+    std::vector<std::shared_ptr<const TlsServerContext>> contexts;
+    for (const ListenerConfig &l : listeners) {
+        if (!l.tls.enabled()) {
+            contexts.push_back(nullptr);
+            continue;
+        }
+        std::shared_ptr<TicketKeys> &keys = ticketKeys[l.name];
+        const auto kept = m_ticketKeys.find(l.name);
+        keys = kept != m_ticketKeys.end() ? kept->second : std::make_shared<TicketKeys>(l.tls.ticketKeyRotationMs);
+        keys->setRotation(l.tls.ticketKeyRotationMs);
+        TlsServerContext::LoadError error;
+        QStringList warnings;
+        contexts.push_back(TlsServerContext::load(l.tls, keys, &error, &warnings));
+        if (!contexts.back())
+            errors->append(QStringLiteral("listener \"%1\": tls: %2").arg(l.name, error.message));
+        for (const QString &warning : warnings) {
+            if (notes)
+                notes->append(QStringLiteral("listener \"%1\": %2").arg(l.name, warning));
+        }
+    }
+    if (!errors->isEmpty())
+        return false;
     std::vector<Listener> next;
     std::vector<bool> kept(m_listeners.size(), false);
     for (const ListenerConfig &l : listeners) {
         Listener entry;
         entry.config = l;
+        entry.tls = contexts[next.size()];
         for (size_t i = 0; i < m_listeners.size(); ++i) {
             const Listener &old = m_listeners[i];
             if (!kept[i] && l.port != 0 && old.config.host == l.host && old.boundPort == l.port) {
@@ -156,6 +182,7 @@ bool ProxyServer::reconfigure(const ProxyConfig &config, const std::vector<Liste
             ::close(m_listeners[i].fd);
     }
     m_listeners = std::move(next);
+    m_ticketKeys = std::move(ticketKeys);
     if (notes && isRunning() && config.workers != m_config.workers)
         notes->append(QStringLiteral("proxy.workers changed from %1 to %2: takes effect after a restart").arg(m_config.workers).arg(config.workers));
     const int workers = m_config.workers;
@@ -179,6 +206,7 @@ void ProxyServer::applyListeners(const PoolMap &pools)
             b.address = QStringLiteral("%1:%2").arg(l.config.host).arg(l.boundPort);
             b.fd = ::fcntl(l.fd, F_DUPFD_CLOEXEC, 0);
             b.pool = pools.value(l.config.pool);
+            b.tls = l.tls;
             bindings.push_back(std::move(b));
         }
         QMetaObject::invokeMethod(worker, [worker, bindings = std::move(bindings)]() mutable { worker->setListeners(std::move(bindings)); },
@@ -190,7 +218,7 @@ std::vector<ProxyServer::BoundListener> ProxyServer::listeners() const
 {
     std::vector<BoundListener> out;
     for (const Listener &l : m_listeners)
-        out.push_back(BoundListener{l.config.name, l.config.host, l.boundPort, l.config.pool});
+        out.push_back(BoundListener{l.config.name, l.config.host, l.boundPort, l.config.pool, l.tls != nullptr});
     return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include "config/config.h"
 #include "proxy/proxyworker.h"
+#include "proxy/tls.h"
 
 #include <QHash>
 #include <QObject>
@@ -31,7 +32,11 @@ public:
 
     // Binds every listener, then starts the workers. Any error leaves nothing running;
     // each error names the listener, its address and the fix.
-    bool start(const ProxyConfig &config, const std::vector<ListenerConfig> &listeners, const PoolMap &pools, QStringList *errors);
+    // TLS listeners read their certificates here (a reload reads them again: a renewed
+    // certificate takes effect for new connections); warnings (an expired certificate or
+    // OCSP response) go to *notes.
+    bool start(const ProxyConfig &config, const std::vector<ListenerConfig> &listeners, const PoolMap &pools, QStringList *errors,
+               QStringList *notes = nullptr);
     // A reload: listeners keeping their address keep their socket (no connection is lost),
     // new ones are bound first; on any error nothing changes. The worker count of a
     // running proxy does not change (a note says so in *notes).
@@ -50,6 +55,7 @@ public:
         QString host;
         quint16 port = 0;
         QString pool;
+        bool tls = false;
     };
     std::vector<BoundListener> listeners() const;
     // Visits every worker's counters (engine tick).
@@ -67,6 +73,7 @@ private:
         ListenerConfig config;
         int fd = -1;
         quint16 boundPort = 0;
+        std::shared_ptr<const TlsServerContext> tls;
     };
     static int bindListener(const ListenerConfig &config, quint16 *boundPort, QString *error);
     void applyListeners(const PoolMap &pools);
@@ -74,6 +81,8 @@ private:
 
     ProxyConfig m_config;
     std::vector<Listener> m_listeners;
+    // Per listener name, kept across reloads so that clients' session tickets stay good.
+    std::map<QString, std::shared_ptr<TicketKeys>> m_ticketKeys;
     std::vector<QThread *> m_threads;
     std::vector<ProxyWorker *> m_workers;
     int m_drained = 0;

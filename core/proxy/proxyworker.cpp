@@ -1,5 +1,7 @@
 #include "proxyworker.h"
 
+#include "proxy/tls.h"
+
 #include "proxy/clientsession.h"
 
 #include <QHostInfo>
@@ -24,10 +26,11 @@ constexpr qsizetype kUpstreamReadBuffer = 128 * 1024;
 class ProxyWorker::Listener final : public PollHandler
 {
 public:
-    Listener(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool)
+    Listener(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool, std::shared_ptr<const TlsServerContext> tls)
         : worker(worker)
         , fd(fd)
         , pool(std::move(pool))
+        , tls(std::move(tls))
     {
     }
     ~Listener() override { ::close(fd); }
@@ -53,6 +56,7 @@ public:
     ProxyWorker *const worker;
     const int fd;
     const std::shared_ptr<Pool> pool;
+    const std::shared_ptr<const TlsServerContext> tls;
     bool paused = false;
     qint64 pausedSinceMs = 0;
 };
@@ -75,6 +79,13 @@ void UpstreamConnection::start()
     const size_t count = server->addresses.size();
     const SocketAddress &address = server->addresses[(server->preferred + m_tried) % count];
     ++m_tried;
+    if (server->tlsConfig.enabled) {
+        if (!server->tls) {
+            failConnect(EPROTO);   // tlsError() is the server's
+            return;
+        }
+        useTls(server->tls, server->host);
+    }
     connectTo(address);
 }
 
@@ -181,7 +192,7 @@ void ProxyWorker::setListeners(std::vector<ListenerBinding> bindings)
         return;
     }
     for (ListenerBinding &binding : bindings) {
-        auto *listener = new Listener(this, binding.fd, binding.pool);
+        auto *listener = new Listener(this, binding.fd, binding.pool, binding.tls);
         if (!m_poller->add(binding.fd, EPOLLIN, listener)) {
             delete listener;
             continue;
@@ -193,7 +204,7 @@ void ProxyWorker::setListeners(std::vector<ListenerBinding> bindings)
 
 void ProxyWorker::accepted(Listener *listener, int fd)
 {
-    auto *session = new ClientSession(this, fd, listener->pool);
+    auto *session = new ClientSession(this, fd, listener->pool, listener->tls);
     m_sessions.insert(session);
     session->start();
 }
@@ -219,6 +230,7 @@ WorkerServer &ProxyWorker::serverFor(const PoolSnapshot &snapshot, int index)
         server->name = backend.spec.name;
         server->host = backend.spec.host;
         server->port = backend.spec.port;
+        server->tlsConfig.enabled = !backend.spec.tls.enabled;   // differs: made below
         std::lock_guard lock(m_serversMutex);
         it = m_servers.emplace(backend.live.get(), std::move(server)).first;
     }
@@ -230,6 +242,16 @@ WorkerServer &ProxyWorker::serverFor(const PoolSnapshot &snapshot, int index)
         server.host = backend.spec.host;
         server.port = backend.spec.port;
         server.resolution = WorkerServer::Resolution::Unresolved;
+    }
+    if (server.tlsConfig != backend.spec.tls) {
+        // Kept-alive connections were made with the old settings (or without TLS).
+        while (!server.idle.empty())
+            discard(server.idle.back());
+        server.tlsConfig = backend.spec.tls;
+        server.tls = nullptr;
+        server.tlsError.clear();
+        if (server.tlsConfig.enabled)
+            server.tls = TlsClientContext::load(server.tlsConfig, &server.tlsError);
     }
     return server;
 }

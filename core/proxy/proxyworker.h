@@ -22,6 +22,8 @@ namespace fulcrum {
 
 class ClientSession;
 class ProxyWorker;
+class TlsClientContext;
+class TlsServerContext;
 
 // A listening socket handed to one worker, and the pool its traffic goes to.
 struct ListenerBinding
@@ -30,6 +32,7 @@ struct ListenerBinding
     QString address;                 // host:port, for messages
     int fd = -1;                     // this worker's own dup of the listening socket; the worker closes it
     std::shared_ptr<Pool> pool;
+    std::shared_ptr<const TlsServerContext> tls;   // null: plain HTTP
 };
 
 class UpstreamConnection;
@@ -52,6 +55,11 @@ struct WorkerServer
     std::vector<SocketAddress> addresses;
     size_t preferred = 0;
     std::vector<UpstreamConnection *> waitingForAddress;
+    // TLS to the server (servers[].tls), made when the config names it; a context that cannot
+    // load (a CA file gone since the config was read) leaves tls null and tlsError set.
+    BackendTls tlsConfig;
+    std::shared_ptr<const TlsClientContext> tls;
+    QString tlsError;
 };
 
 // A connection to a server, reused across requests while the server keeps it alive. What

@@ -1,8 +1,15 @@
 #include "streamsocket.h"
 
+#include "proxy/tls.h"
+
 #include <QHostAddress>
 
 #include <cerrno>
+#include <csignal>
+#include <mutex>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -34,6 +41,31 @@ StreamSocket::~StreamSocket()
     closeFd();
 }
 
+void StreamSocket::useTls(std::shared_ptr<const TlsServerContext> context)
+{
+    m_tlsServer = std::move(context);
+}
+
+void StreamSocket::useTls(std::shared_ptr<const TlsClientContext> context, const QString &host)
+{
+    m_tlsClient = std::move(context);
+    m_tlsHost = host;
+}
+
+QByteArray StreamSocket::tlsProtocol() const
+{
+    const unsigned char *protocol = nullptr;
+    unsigned int length = 0;
+    if (m_ssl)
+        SSL_get0_alpn_selected(m_ssl, &protocol, &length);
+    return protocol ? QByteArray(reinterpret_cast<const char *>(protocol), length) : QByteArray();
+}
+
+bool StreamSocket::tlsResumed() const
+{
+    return m_ssl && SSL_session_reused(m_ssl) == 1;
+}
+
 bool StreamSocket::adopt(int fd)
 {
     m_fd = fd;
@@ -46,7 +78,141 @@ bool StreamSocket::adopt(int fd)
         return false;
     }
     m_state = State::Connected;
+    return !m_tlsServer || startTls();
+}
+
+bool StreamSocket::startTls()
+{
+    // OpenSSL writes with write(2), not send(MSG_NOSIGNAL): a peer gone mid-write must not
+    // kill the process (fulcrumd ignores SIGPIPE already; a test or another host may not).
+    static std::once_flag ignorePipe;
+    std::call_once(ignorePipe, [] { ::signal(SIGPIPE, SIG_IGN); });
+    ERR_clear_error();
+    m_ssl = m_tlsServer ? m_tlsServer->newConnection() : m_tlsClient->newConnection(m_tlsHost);
+    if (!m_ssl || SSL_set_fd(m_ssl, m_fd) != 1) {
+        m_tlsError = takeTlsError(m_ssl);
+        m_error = ENOMEM;
+        closeFd();
+        m_state = State::Closed;
+        return false;
+    }
+    m_handshaking = true;
     return true;
+}
+
+bool StreamSocket::handshake()
+{
+    ERR_clear_error();
+    errno = 0;
+    const int result = SSL_do_handshake(m_ssl);
+    if (result == 1) {
+        m_handshaking = false;
+        return true;
+    }
+    const int error = SSL_get_error(m_ssl, result);
+    if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE)
+        return false;
+    const int systemError = errno;
+    if (error == SSL_ERROR_SSL && ERR_GET_REASON(ERR_peek_error()) == SSL_R_HTTP_REQUEST && m_tlsServer) {
+        // curl http://host:443/ at 3 a.m.: say so in plain HTTP, as nginx does.
+        static const char answer[] = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 64\r\nConnection: close\r\n\r\n"
+                                     "This port speaks HTTPS: use https:// for this address, not http\n";
+        static_assert(sizeof("This port speaks HTTPS: use https:// for this address, not http\n") - 1 == 64);
+        [[maybe_unused]] const ssize_t sent = ::send(m_fd, answer, sizeof(answer) - 1, MSG_NOSIGNAL);
+        m_tlsError = QStringLiteral("a plain HTTP request came to a TLS listener");
+    } else if (error == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
+        m_tlsError = systemError != 0 ? QString::fromLocal8Bit(::strerror(systemError)) : QStringLiteral("the peer closed the connection during the TLS handshake");
+    } else {
+        m_tlsError = takeTlsError(m_ssl);
+    }
+    fail(systemError != 0 && error == SSL_ERROR_SYSCALL ? systemError : EPROTO);
+    return false;
+}
+
+ssize_t StreamSocket::receive(char *buffer, size_t size, int *error)
+{
+    if (!m_ssl) {
+        for (;;) {
+            const ssize_t n = ::read(m_fd, buffer, size);
+            if (n >= 0)
+                return n;
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return -1;
+            *error = errno;
+            return -2;
+        }
+    }
+    m_readWantsWrite = false;
+    ERR_clear_error();
+    errno = 0;
+    const int n = SSL_read(m_ssl, buffer, int(qMin<size_t>(size, INT_MAX)));
+    if (n > 0)
+        return n;
+    const int systemError = errno;
+    switch (SSL_get_error(m_ssl, n)) {
+    case SSL_ERROR_WANT_READ:
+        return -1;
+    case SSL_ERROR_WANT_WRITE:
+        m_readWantsWrite = true;
+        return -1;
+    case SSL_ERROR_ZERO_RETURN:
+        return 0;
+    case SSL_ERROR_SYSCALL:
+        if (ERR_peek_error() == 0) {
+            if (systemError == 0)
+                return 0;
+            *error = systemError;
+            return -2;
+        }
+        [[fallthrough]];
+    default:
+        m_tlsError = takeTlsError(m_ssl);
+        *error = EPROTO;
+        return -2;
+    }
+}
+
+ssize_t StreamSocket::send(const char *data, size_t size, int *error)
+{
+    if (!m_ssl) {
+        for (;;) {
+            const ssize_t n = ::send(m_fd, data, size, MSG_NOSIGNAL);
+            if (n > 0)
+                return n;
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                return -1;
+            *error = n < 0 ? errno : EPIPE;
+            return -2;
+        }
+    }
+    m_writeWantsRead = false;
+    ERR_clear_error();
+    errno = 0;
+    const int n = SSL_write(m_ssl, data, int(qMin<size_t>(size, INT_MAX)));
+    if (n > 0)
+        return n;
+    const int systemError = errno;
+    switch (SSL_get_error(m_ssl, n)) {
+    case SSL_ERROR_WANT_WRITE:
+        return -1;
+    case SSL_ERROR_WANT_READ:
+        m_writeWantsRead = true;
+        return -1;
+    case SSL_ERROR_SYSCALL:
+        if (ERR_peek_error() == 0) {
+            *error = systemError != 0 ? systemError : EPIPE;
+            return -2;
+        }
+        [[fallthrough]];
+    default:
+        m_tlsError = takeTlsError(m_ssl);
+        *error = EPROTO;
+        return -2;
+    }
 }
 
 void StreamSocket::connectTo(const SocketAddress &address)
@@ -135,22 +301,21 @@ void StreamSocket::write(const char *data, qsizetype size)
 
 void StreamSocket::flush()
 {
-    if (m_state != State::Connected)
+    if (m_state != State::Connected || m_handshaking)
         return;
     while (m_outPos < m_out.size()) {
         const qsizetype left = m_out.size() - m_outPos;
-        const ssize_t n = ::send(m_fd, m_out.constData() + m_outPos, size_t(left), MSG_NOSIGNAL);
+        int error = 0;
+        const ssize_t n = send(m_out.constData() + m_outPos, size_t(left), &error);
         if (n > 0) {
             m_outPos += n;
-            if (n < left)
+            if (n < left && !m_ssl)
                 return;   // the kernel is full: EPOLLOUT (edge) says when it has room
             continue;
         }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        if (n == -1)
             return;
-        fail(n < 0 ? errno : EPIPE);
+        fail(error);
         return;
     }
     m_out.clear();
@@ -161,6 +326,7 @@ void StreamSocket::flush()
         linger();
         return;
     }
+    sendCloseNotify();
     closeFd();
     m_state = State::Closed;
     m_observer->socketClosed(this);
@@ -171,6 +337,8 @@ void StreamSocket::closeAfterFlush(bool linger)
     if (m_state == State::Closed || m_state == State::Lingering)
         return;
     if (m_state != State::Connected || (!linger && bytesToWrite() == 0)) {
+        if (m_state == State::Connected)
+            sendCloseNotify();
         closeFd();
         m_state = State::Closed;
         return;
@@ -187,6 +355,7 @@ void StreamSocket::linger()
     m_closeAfterFlush = false;
     m_in.clear();
     m_moreToRead = false;
+    sendCloseNotify();
     ::shutdown(m_fd, SHUT_WR);
     m_state = State::Lingering;
     drainLingering();
@@ -224,8 +393,24 @@ void StreamSocket::abort()
     m_outPos = 0;
 }
 
+void StreamSocket::sendCloseNotify()
+{
+    // Best effort, never waited for: a TLS peer reads the end as an end, not a truncation.
+    if (m_ssl && !m_handshaking && m_fd >= 0) {
+        ERR_clear_error();
+        SSL_shutdown(m_ssl);
+        ERR_clear_error();
+    }
+}
+
 void StreamSocket::closeFd()
 {
+    if (m_ssl) {
+        SSL_free(m_ssl);
+        m_ssl = nullptr;
+        m_handshaking = false;
+        m_readWantsWrite = m_writeWantsRead = false;
+    }
     if (m_fd < 0)
         return;
     m_poller->remove(m_fd);
@@ -244,6 +429,8 @@ void StreamSocket::fail(int error)
 
 void StreamSocket::fill()
 {
+    if (m_handshaking)
+        return;
     bool got = false;
     m_moreToRead = false;
     char *scratch = m_poller->scratch();
@@ -254,13 +441,15 @@ void StreamSocket::fill()
             break;
         }
         const qsizetype want = qMin<qsizetype>(room, EventPoller::kScratchSize);
-        const ssize_t n = ::read(m_fd, scratch, size_t(want));
+        int error = 0;
+        const ssize_t n = receive(scratch, size_t(want), &error);
         if (n > 0) {
             m_in.append(scratch, n);
             got = true;
             // A short read emptied the socket: the next arrival is a new edge. Only after a
-            // peer shutdown is the end of stream read for, since its edge may be spent.
-            if (n < want && !m_peerShutdown)
+            // peer shutdown is the end of stream read for, since its edge may be spent. (TLS
+            // reads a record at a time, so only its "nothing now" says the socket is empty.)
+            if (n < want && !m_peerShutdown && !m_ssl)
                 break;
             continue;
         }
@@ -273,11 +462,8 @@ void StreamSocket::fill()
                 m_observer->socketClosed(this);
             return;
         }
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
+        if (n == -1)
             break;
-        const int error = errno;
         if (got)
             m_observer->socketReadable(this);
         if (!m_aborted)
@@ -310,14 +496,37 @@ void StreamSocket::pollEvents(std::uint32_t events)
         if (!(events & EPOLLOUT))
             return;
         m_state = State::Connected;
-        m_observer->socketConnected(this);
-        if (m_state != State::Connected)
-            return;
-        flush();
+        if (m_tlsClient) {
+            if (!startTls()) {
+                m_observer->socketClosed(this);
+                return;
+            }
+        } else {
+            m_observer->socketConnected(this);
+            if (m_state != State::Connected)
+                return;
+            flush();
+        }
     }
     if (events & EPOLLRDHUP)
         m_peerShutdown = true;
-    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+    if (m_handshaking) {
+        if (!handshake())
+            return;
+        if (m_tlsClient) {
+            m_observer->socketConnected(this);
+            if (m_state != State::Connected)
+                return;
+        }
+        // The edge that finished the handshake may have brought data too, and what was
+        // queued meanwhile can go now.
+        flush();
+        if (m_state != State::Connected)
+            return;
+        events |= EPOLLIN;
+    }
+    const bool tlsReadMayGo = m_readWantsWrite && (events & EPOLLOUT);
+    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) || tlsReadMayGo) {
         fill();
         if (m_state != State::Connected)
             return;
@@ -329,7 +538,8 @@ void StreamSocket::pollEvents(std::uint32_t events)
             return;
         }
     }
-    if ((events & EPOLLOUT) && bytesToWrite() > 0) {
+    const bool tlsWriteMayGo = m_writeWantsRead && (events & EPOLLIN);
+    if (((events & EPOLLOUT) || tlsWriteMayGo) && bytesToWrite() > 0) {
         const qsizetype before = bytesToWrite();
         flush();
         if (m_state == State::Connected && bytesToWrite() < before)

@@ -4,13 +4,27 @@
 #include "proxy/eventpoller.h"
 
 #include <QByteArray>
+#include <QString>
+
+#include <memory>
+
+#include <sys/types.h>
+
+typedef struct ssl_st SSL;
 
 namespace fulcrum {
+
+class TlsClientContext;
+class TlsServerContext;
 
 // A non-blocking TCP stream on an EventPoller (edge-triggered): what the proxy's hot path
 // needs of QTcpSocket and no more. Reads land in a bounded buffer (reading stops at the
 // bound until the owner takes data: backpressure); writes queue and go out on flush() or
 // when the kernel has room again.
+//
+// With TLS (useTls before adopt or connectTo) the same holds over OpenSSL: an accepted
+// connection hands its owner no byte before the handshake is done, and a connect reports
+// socketConnected only after the handshake (a failed one is a socketClosed with tlsError()).
 //
 // The observer's calls may come from pollEvents() and also from read(), readAll() and
 // flush() (an end of stream or an error found there); observers only note what happened
@@ -41,7 +55,18 @@ public:
     StreamSocket(const StreamSocket &) = delete;
     StreamSocket &operator=(const StreamSocket &) = delete;
 
-    // An accepted connection. False (and the fd closed) if the poller refuses it.
+    // TLS on this stream: the server side of an accepted connection (call before adopt), or
+    // the client side of a connect to `host` (before connectTo; each connect starts afresh).
+    void useTls(std::shared_ptr<const TlsServerContext> context);
+    void useTls(std::shared_ptr<const TlsClientContext> context, const QString &host);
+    bool isTls() const { return m_tlsServer || m_tlsClient; }
+    // Why the handshake or a TLS read/write failed ("certificate has expired"); empty if it did not.
+    const QString &tlsError() const { return m_tlsError; }
+    // The protocol ALPN chose ("http/1.1"), empty without TLS or ALPN.
+    QByteArray tlsProtocol() const;
+    bool tlsResumed() const;
+
+    // An accepted connection. False (and the fd closed) if the poller refuses it, or TLS cannot start.
     bool adopt(int fd);
     // Starts a non-blocking connect; the outcome arrives as socketConnected or socketClosed
     // (from inside this call only when no socket can be made at all: out of descriptors).
@@ -75,6 +100,14 @@ public:
 
 private:
     void fill();
+    // One read or write of the stream (plain or TLS): > 0 bytes, 0 end of stream, -1 nothing now
+    // (EAGAIN), -2 failed (*error set).
+    ssize_t receive(char *buffer, size_t size, int *error);
+    ssize_t send(const char *data, size_t size, int *error);
+    bool startTls();
+    // Moves a handshake on; false when it is not done yet or failed (then closed).
+    bool handshake();
+    void sendCloseNotify();
     void linger();
     void drainLingering();
     void closeFd();
@@ -95,6 +128,15 @@ private:
     QByteArray m_in;
     QByteArray m_out;
     qsizetype m_outPos = 0;
+
+    std::shared_ptr<const TlsServerContext> m_tlsServer;
+    std::shared_ptr<const TlsClientContext> m_tlsClient;
+    QString m_tlsHost;
+    SSL *m_ssl = nullptr;
+    bool m_handshaking = false;
+    bool m_readWantsWrite = false;     // an SSL_read needs the kernel's room to go on
+    bool m_writeWantsRead = false;     // an SSL_write needs the peer's bytes to go on
+    QString m_tlsError;
 };
 
 } // namespace fulcrum

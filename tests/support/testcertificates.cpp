@@ -68,14 +68,15 @@ bool TestCertificates::makeCa(const QString &name, QString *error)
     return ok;
 }
 
-bool TestCertificates::makeSigned(const QString &name, const QString &ca, const QString &usage, QString *error, int days, const QString &faketime)
+bool TestCertificates::makeSigned(const QString &name, const QString &ca, const QString &usage, QString *error, int days, const QString &faketime,
+                                  const QString &altNames)
 {
     QFile ext(file(name + QStringLiteral(".ext")));
     if (!ext.open(QIODevice::WriteOnly)) {
         *error = QStringLiteral("cannot write %1").arg(ext.fileName());
         return false;
     }
-    ext.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=" + usage.toLatin1() + "\n");
+    ext.write("subjectAltName=" + altNames.toLatin1() + "\nextendedKeyUsage=" + usage.toLatin1() + "\n");
     ext.close();
     const bool ok = openssl(QStringList{QStringLiteral("req")} + kP256
                                 + QStringList{QStringLiteral("-keyout"), file(name + QStringLiteral(".key")), QStringLiteral("-out"), file(name + QStringLiteral(".csr")),
@@ -87,6 +88,14 @@ bool TestCertificates::makeSigned(const QString &name, const QString &ca, const 
                                 file(name + QStringLiteral(".ext"))},
                                error, faketime);
     QFile::setPermissions(file(name + QStringLiteral(".key")), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    if (ok) {
+        QFile leaf(file(name + QStringLiteral(".pem"))), issuer(file(ca + QStringLiteral(".pem"))), chain(file(name + QStringLiteral("-chain.pem")));
+        if (!leaf.open(QIODevice::ReadOnly) || !issuer.open(QIODevice::ReadOnly) || !chain.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+            *error = QStringLiteral("cannot write %1").arg(chain.fileName());
+            return false;
+        }
+        chain.write(leaf.readAll() + issuer.readAll());
+    }
     return ok;
 }
 

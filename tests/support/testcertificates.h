@@ -19,11 +19,12 @@ public:
 
     // NAME.pem and NAME.key, a self-signed CA valid ten years.
     bool makeCa(const QString &name, QString *error);
-    // NAME.pem and NAME.key signed by the CA `ca`, with subjectAltName IP:127.0.0.1 and the
+    // NAME.pem and NAME.key signed by the CA `ca`, with subjectAltName `altNames` and the
     // extended key usage `usage` (serverAuth, clientAuth), valid `days` from now, or made as if
-    // the time were `faketime` ("2020-01-01 00:00:00": long expired by now).
+    // the time were `faketime` ("2020-01-01 00:00:00": long expired by now). NAME.pem holds the
+    // certificate; NAME-chain.pem the certificate then the CA's (what a server serves).
     bool makeSigned(const QString &name, const QString &ca, const QString &usage, QString *error, int days = 3650,
-                    const QString &faketime = QString());
+                    const QString &faketime = QString(), const QString &altNames = QStringLiteral("IP:127.0.0.1"));
     QString file(const QString &name) const { return m_dir + u'/' + name; }
 
 private:

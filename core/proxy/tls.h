@@ -1,0 +1,118 @@
+#pragma once
+
+#include "balancer/backend.h"
+#include "config/config.h"
+
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+typedef struct ssl_ctx_st SSL_CTX;
+typedef struct ssl_st SSL;
+typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
+typedef struct evp_mac_ctx_st EVP_MAC_CTX;
+
+namespace fulcrum {
+
+// The session-ticket keys of one listener. The current key seals new tickets; the one before
+// still opens tickets (and has them renewed); an older one is forgotten. So a ticket is good
+// for one to two rotation periods, and a stolen key opens at most two periods of sessions.
+// The proxy keeps them across reloads (clients' tickets stay good) and every worker shares
+// them (a client resumes on any worker). Restarting fulcrumd starts new keys.
+class TicketKeys
+{
+public:
+    explicit TicketKeys(qint64 rotationMs);
+    qint64 rotationMs() const { return m_rotationMs; }
+    void setRotation(qint64 rotationMs);
+    // OpenSSL's ticket key callback: 1 sealed or opened with the current key, 2 opened with the
+    // previous one (renew), 0 unknown key (full handshake), -1 failure.
+    int seal(unsigned char *keyName, unsigned char *iv, EVP_CIPHER_CTX *cipher, EVP_MAC_CTX *mac, int encrypt);
+    // How many rotations happened (tests and the stats).
+    quint64 rotations() const;
+
+private:
+    struct Key
+    {
+        unsigned char name[16];
+        unsigned char aes[32];
+        unsigned char hmac[32];
+        qint64 bornMs = 0;
+    };
+    void rotateIfDue();
+    static Key makeKey();
+
+    mutable std::mutex m_mutex;
+    qint64 m_rotationMs;
+    std::vector<Key> m_keys;          // [0] current, [1] previous
+    quint64 m_rotations = 0;
+};
+
+// A listener's TLS: one OpenSSL context per certificate, all set alike (TLS 1.2+, Mozilla
+// "intermediate" ciphers, ALPN http/1.1, tickets from TicketKeys, OCSP stapling, no
+// renegotiation). Immutable once loaded, shared by every worker; a reload loads a new one and
+// connections made before keep the old one until they close.
+class TlsServerContext
+{
+public:
+    // What went wrong loading, to be shown at the config key it concerns.
+    struct LoadError
+    {
+        int certificate = -1;          // index into certificates; -1: the tls object itself
+        QString key;                   // "cert", "key", "ocsp_response", "ciphers"
+        QString message;
+    };
+    static std::shared_ptr<TlsServerContext> load(const ListenerTlsConfig &config, std::shared_ptr<TicketKeys> keys,
+                                                  LoadError *error, QStringList *warnings = nullptr);
+    ~TlsServerContext();
+    TlsServerContext(const TlsServerContext &) = delete;
+    TlsServerContext &operator=(const TlsServerContext &) = delete;
+
+    // A new server-side connection (accept state); null when OpenSSL is out of memory.
+    SSL *newConnection() const;
+    // The names each certificate answers (its DNS names), for messages and the console.
+    QStringList names(int certificate) const;
+    int certificateCount() const { return int(m_certificates.size()); }
+
+private:
+    struct Certificate;
+    TlsServerContext() = default;
+    static int selectCertificate(SSL *ssl, int *alert, void *arg);
+    static int selectProtocol(SSL *ssl, const unsigned char **out, unsigned char *outLength, const unsigned char *in, unsigned int inLength, void *arg);
+    static int stapleOcsp(SSL *ssl, void *arg);
+    static int ticketKey(SSL *ssl, unsigned char *keyName, unsigned char *iv, EVP_CIPHER_CTX *cipher, EVP_MAC_CTX *mac, int encrypt);
+
+    std::vector<std::unique_ptr<Certificate>> m_certificates;
+    std::shared_ptr<TicketKeys> m_keys;
+};
+
+// TLS from the proxy to servers of one configuration (CA, verification, client certificate).
+class TlsClientContext
+{
+public:
+    static std::shared_ptr<TlsClientContext> load(const BackendTls &config, QString *error);
+    ~TlsClientContext();
+    TlsClientContext(const TlsClientContext &) = delete;
+    TlsClientContext &operator=(const TlsClientContext &) = delete;
+
+    // A new client-side connection to `host` (connect state): SNI and the certificate's name
+    // check use serverName when configured, else host (an IP address is checked as one).
+    SSL *newConnection(const QString &host) const;
+    bool verifies() const { return m_verify; }
+
+private:
+    TlsClientContext() = default;
+    SSL_CTX *m_ctx = nullptr;
+    QString m_serverName;
+    bool m_verify = true;
+};
+
+// The reason a TLS call failed, from OpenSSL's error queue (which it clears) or, for a
+// certificate the peer sent, the verification result: "certificate has expired".
+QString takeTlsError(SSL *ssl);
+
+} // namespace fulcrum

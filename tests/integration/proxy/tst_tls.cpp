@@ -1,0 +1,607 @@
+// TLS through the proxy: termination on listeners and TLS to servers. Certificates are made by
+// the OpenSSL command line for each run; the clients are real ones (curl, `openssl s_client`,
+// Qt's QSslSocket), the HTTPS servers behind the proxy Python's ssl module, and the SIGHUP
+// certificate swap a real fulcrumd.
+#include "common/childprocess.h"
+#include "demobackends.h"
+#include "engineconfigs.h"
+#include "freeport.h"
+#include "programs.h"
+#include "testcertificates.h"
+
+#include "config/configparser.h"
+#include "engine/engine.h"
+#include "proxy/proxyserver.h"
+
+#include <QFile>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSslConfiguration>
+#include <QSslSocket>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+using namespace fulcrum;
+using namespace fulcrum::test;
+
+namespace {
+
+const QByteArray kCloseRequest = "GET / HTTP/1.1\r\nHost: shop.test\r\nConnection: close\r\n\r\n";
+
+bool writeFile(const QString &path, const QByteArray &content)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(content) == content.size();
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+ListenerCertificate certificate(const TestCertificates &certs, const QString &name)
+{
+    return ListenerCertificate{certs.file(name + QStringLiteral("-chain.pem")), certs.file(name + QStringLiteral(".key")), QString()};
+}
+
+// One in-process engine: a TLS listener in front of the given servers (no health checks: the
+// servers here are known to be up, and HTTPS checks are not what is tested).
+Config tlsConfig(const std::vector<BackendSpec> &servers, const std::vector<ListenerCertificate> &certificates, int workers = 1)
+{
+    Config config = fastCheckedPoolConfig(servers);
+    config.pools[0].health.enabled = false;
+    config.proxy.workers = workers;
+    config.listeners[0].tls.certificates = certificates;
+    return config;
+}
+
+quint16 proxyPort(const Engine &engine)
+{
+    return const_cast<Engine &>(engine).proxy().listeners().front().port;
+}
+
+// `openssl s_client` to the proxy, sending `input` then waiting for the server to close; or,
+// as commands (a line "R" renegotiates), ending at the end of the input.
+ProgramRun sClient(quint16 port, const QStringList &extra, const QByteArray &input = kCloseRequest, bool commands = false)
+{
+    return runProgram(QStringLiteral("openssl"),
+                      QStringList{QStringLiteral("s_client"), QStringLiteral("-connect"), QStringLiteral("127.0.0.1:%1").arg(port),
+                                  commands ? QStringLiteral("-noservername") : QStringLiteral("-ign_eof")} + extra,
+                      componentEnvironment(), input, 20'000);
+}
+
+// The common name of the certificate the proxy served for `serverName` (empty: no SNI).
+QString servedName(quint16 port, const QString &serverName)
+{
+    const ProgramRun run = sClient(port, serverName.isEmpty() ? QStringList{QStringLiteral("-noservername")}
+                                                              : QStringList{QStringLiteral("-servername"), serverName});
+    const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("subject=CN ?= ?([^\\n,/]+)")).match(run.out);
+    return m.hasMatch() ? m.captured(1).trimmed() : QStringLiteral("<none: %1>").arg(run.err.left(300));
+}
+
+ProgramRun curl(const QStringList &arguments)
+{
+    return runProgram(QStringLiteral("curl"), QStringList{QStringLiteral("-sS"), QStringLiteral("--max-time"), QStringLiteral("15")} + arguments,
+                      componentEnvironment(), {}, 20'000);
+}
+
+// A python3 HTTPS server (tests/support/tls/https_server.py) with the given certificate.
+class HttpsServer
+{
+public:
+    HttpsServer(const QString &name, const QString &cert, const QString &key) : m_port(freeLoopbackPort())
+    {
+        m_process.setProcessChannelMode(QProcess::MergedChannels);
+        m_process.setProcessEnvironment(componentEnvironment());
+        tieToParent(m_process, SIGKILL);
+        m_process.start(QStringLiteral("/usr/bin/python3"),
+                        {QStringLiteral(FULCRUM_SOURCE_DIR "/tests/support/tls/https_server.py"), QString::number(m_port), name, cert, key});
+    }
+    ~HttpsServer()
+    {
+        m_process.kill();
+        m_process.waitForFinished(5000);
+    }
+    bool ready()
+    {
+        QTest::qWaitFor([&] { return (m_output += m_process.readAll()).contains("ready") || m_process.state() == QProcess::NotRunning; }, 15'000);
+        if (!m_output.contains("ready"))
+            qWarning("https server did not start: %s", m_output.constData());
+        return m_output.contains("ready");
+    }
+    quint16 port() const { return m_port; }
+
+private:
+    quint16 m_port;
+    QProcess m_process;
+    QByteArray m_output;
+};
+
+// Waits until the process has written `text` to stderr; keeps everything read in *log.
+bool waitForStderr(QProcess &process, const QString &text, QString *log, int timeoutMs = 15'000)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (!log->contains(text)) {
+        if (deadline.hasExpired() || process.state() == QProcess::NotRunning)
+            return false;
+        process.waitForReadyRead(50);
+        *log += QString::fromUtf8(process.readAllStandardError());
+    }
+    return true;
+}
+
+// One request on an open keep-alive connection; the response's head and body.
+QByteArray exchange(QSslSocket &socket, const QByteArray &request)
+{
+    socket.write(request);
+    QByteArray in;
+    QDeadlineTimer deadline(10'000);
+    while (!deadline.hasExpired()) {
+        const qsizetype end = in.indexOf("\r\n\r\n");
+        if (end >= 0) {
+            const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("(?i)content-length: *(\\d+)")).match(QString::fromLatin1(in.left(end)));
+            if (m.hasMatch() && in.size() >= end + 4 + m.captured(1).toLongLong())
+                return in;
+        }
+        socket.waitForReadyRead(100);
+        in += socket.readAll();
+    }
+    return in;
+}
+
+} // namespace
+
+class TestTls : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void httpsIsTerminatedAndTheServerHearsHttps();
+    void largeBodiesPassBothWays();
+    void serverNamePicksTheCertificate();
+    void onlyModernVersionsAndCiphersAreOffered();
+    void alpnChoosesHttp11();
+    void sessionsResumeOnEveryWorkerAndAfterAReload();
+    void ticketKeysRotate();
+    void ocspResponseIsStapled();
+    void plainHttpToTheTlsPortIsToldSo();
+    void badFilesAreConfigErrorsAtTheirKey();
+    void sighupSwapsTheCertificateAndKeepsConnections();
+    void serversAreReachedOverVerifiedTls();
+    void expiredOrMisnamedServerCertificateIsRefused();
+
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<TestCertificates> m_certs;
+    std::unique_ptr<InProcessDemoBackend> m_backend;
+};
+
+void TestTls::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    m_certs = std::make_unique<TestCertificates>(m_dir.path());
+    QString error;
+    QVERIFY2(m_certs->makeCa(QStringLiteral("ca"), &error), qPrintable(error));
+    const QString server = QStringLiteral("serverAuth");
+    QVERIFY2(m_certs->makeSigned(QStringLiteral("shop"), QStringLiteral("ca"), server, &error, 3650, {}, QStringLiteral("DNS:shop.test,IP:127.0.0.1")), qPrintable(error));
+    QVERIFY2(m_certs->makeSigned(QStringLiteral("wildcard"), QStringLiteral("ca"), server, &error, 3650, {}, QStringLiteral("DNS:*.api.test")), qPrintable(error));
+    QVERIFY2(m_certs->makeSigned(QStringLiteral("pay"), QStringLiteral("ca"), server, &error, 3650, {}, QStringLiteral("DNS:pay.api.test")), qPrintable(error));
+    QVERIFY2(m_certs->makeSigned(QStringLiteral("renewed"), QStringLiteral("ca"), server, &error, 3650, {}, QStringLiteral("DNS:shop.test,IP:127.0.0.1")), qPrintable(error));
+    QVERIFY2(m_certs->makeSigned(QStringLiteral("backend"), QStringLiteral("ca"), server, &error), qPrintable(error));
+    QVERIFY2(m_certs->makeSigned(QStringLiteral("expired"), QStringLiteral("ca"), server, &error, 30, QStringLiteral("2020-01-01 00:00:00")), qPrintable(error));
+    m_backend = std::make_unique<InProcessDemoBackend>(QStringLiteral("app"));
+    QVERIFY(m_backend->isListening());
+}
+
+void TestTls::httpsIsTerminatedAndTheServerHearsHttps()
+{
+    // A bare TCP server stands in for the backend, to see the exact bytes the proxy sends.
+    QTcpServer capture;
+    QVERIFY(capture.listen(QHostAddress::LocalHost));
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(tlsConfig({loopbackServer(QStringLiteral("capture"), capture.serverPort())}, {certificate(*m_certs, QStringLiteral("shop"))}), &errors),
+             qPrintable(errors.join(u'\n')));
+    QVERIFY(engine.proxy().listeners().front().tls);
+
+    // Qt's client verifies the chain against the test CA and the name 127.0.0.1.
+    QSslSocket client;
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setCaCertificates(QSslCertificate::fromPath(m_certs->file(QStringLiteral("ca.pem"))));
+    client.setSslConfiguration(tls);
+    client.connectToHostEncrypted(QStringLiteral("127.0.0.1"), proxyPort(engine));
+    QVERIFY2(client.waitForEncrypted(10'000), qPrintable(client.errorString()));
+    QVERIFY(client.sessionProtocol() == QSsl::TlsV1_3);
+    QTcpSocket *server = nullptr;
+    for (int round = 0; round < 2; ++round) {   // keep-alive: the second request rides the same TLS connection
+        client.write("GET /x HTTP/1.1\r\nHost: shop.test\r\nX-Forwarded-Proto: http\r\n\r\n");
+        client.flush();
+        if (!server) {
+            QVERIFY(capture.waitForNewConnection(10'000));
+            server = capture.nextPendingConnection();
+        }
+        QByteArray head;
+        while (!head.contains("\r\n\r\n") && server->waitForReadyRead(5000))
+            head += server->readAll();
+        // The client's own claim is dropped: the proxy says what the client really used.
+        QVERIFY2(head.contains("\r\nX-Forwarded-Proto: https\r\n"), head.constData());
+        QCOMPARE(head.count("X-Forwarded-Proto"), 1);
+        server->write("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecure");
+        server->flush();
+        QByteArray answer;
+        QTRY_VERIFY_WITH_TIMEOUT((answer += client.readAll()).endsWith("secure"), 10'000);
+        QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.constData());
+    }
+}
+
+void TestTls::largeBodiesPassBothWays()
+{
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(tlsConfig({loopbackServer(QStringLiteral("app"), m_backend->port())}, {certificate(*m_certs, QStringLiteral("shop"))}), &errors),
+             qPrintable(errors.join(u'\n')));
+    const QString port = QString::number(proxyPort(engine));
+    const QString resolve = QStringLiteral("shop.test:%1:127.0.0.1").arg(port);
+    const QString ca = m_certs->file(QStringLiteral("ca.pem"));
+    // 5 MB down, many TLS records and partial writes.
+    const QString out = m_dir.filePath(QStringLiteral("download"));
+    ProgramRun run = curl({QStringLiteral("--cacert"), ca, QStringLiteral("--resolve"), resolve, QStringLiteral("-o"), out,
+                           QStringLiteral("https://shop.test:%1/bytes/5000000").arg(port)});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    QCOMPARE(QFileInfo(out).size(), 5'000'000);
+    // 3 MB up: the server counts and checksums what reached it.
+    QByteArray upload(3'000'000, Qt::Uninitialized);
+    for (qsizetype i = 0; i < upload.size(); ++i)
+        upload[i] = char('a' + (i * 7) % 26);
+    const QString in = m_dir.filePath(QStringLiteral("upload"));
+    QVERIFY(writeFile(in, upload));
+    run = curl({QStringLiteral("--cacert"), ca, QStringLiteral("--resolve"), resolve, QStringLiteral("--data-binary"), QLatin1Char('@') + in,
+                QStringLiteral("https://shop.test:%1/echo").arg(port)});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    QVERIFY2(run.out.contains(QStringLiteral("\"bytes\":3000000")), qPrintable(run.out));
+}
+
+void TestTls::serverNamePicksTheCertificate()
+{
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(tlsConfig({loopbackServer(QStringLiteral("app"), m_backend->port())},
+                                    {certificate(*m_certs, QStringLiteral("shop")), certificate(*m_certs, QStringLiteral("wildcard")),
+                                     certificate(*m_certs, QStringLiteral("pay"))}),
+                          &errors),
+             qPrintable(errors.join(u'\n')));
+    const quint16 port = proxyPort(engine);
+    QCOMPARE(servedName(port, QStringLiteral("shop.test")), QStringLiteral("shop"));
+    // An exact name wins over a wildcard listed before it; the wildcard covers one label.
+    QCOMPARE(servedName(port, QStringLiteral("pay.api.test")), QStringLiteral("pay"));
+    QCOMPARE(servedName(port, QStringLiteral("stock.api.test")), QStringLiteral("wildcard"));
+    QCOMPARE(servedName(port, QStringLiteral("a.b.api.test")), QStringLiteral("shop"));
+    // No name, or one no certificate carries: the first certificate answers.
+    QCOMPARE(servedName(port, QString()), QStringLiteral("shop"));
+    QCOMPARE(servedName(port, QStringLiteral("unknown.test")), QStringLiteral("shop"));
+    // A verifying client is content with what it gets for each name.
+    const QString ca = m_certs->file(QStringLiteral("ca.pem"));
+    for (const QString &name : {QStringLiteral("shop.test"), QStringLiteral("pay.api.test"), QStringLiteral("stock.api.test")}) {
+        const ProgramRun run = curl({QStringLiteral("--cacert"), ca, QStringLiteral("--resolve"), QStringLiteral("%1:%2:127.0.0.1").arg(name).arg(port),
+                                     QStringLiteral("https://%1:%2/").arg(name).arg(port)});
+        QVERIFY2(run.exitCode == 0, qPrintable(name + u' ' + run.err));
+    }
+}
+
+void TestTls::onlyModernVersionsAndCiphersAreOffered()
+{
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(tlsConfig({loopbackServer(QStringLiteral("app"), m_backend->port())}, {certificate(*m_certs, QStringLiteral("shop"))}), &errors),
+             qPrintable(errors.join(u'\n')));
+    const quint16 port = proxyPort(engine);
+    // The client is told to allow everything (security level 0), so only the server refuses.
+    const QString anything = QStringLiteral("DEFAULT:@SECLEVEL=0");
+    QVERIFY(!sClient(port, {QStringLiteral("-tls1_1"), QStringLiteral("-cipher"), anything}).out.contains(QStringLiteral("Cipher is ECDHE")));
+    QVERIFY(!sClient(port, {QStringLiteral("-tls1"), QStringLiteral("-cipher"), anything}).out.contains(QStringLiteral("Cipher is ECDHE")));
+    // TLS 1.2 without forward secrecy or with CBC: refused; an intermediate suite: taken.
+    // (The test keys are P-256: these are the ECDSA suites OpenSSL would otherwise take.)
+    for (const QString &weak : {QStringLiteral("ECDHE-ECDSA-AES128-SHA"), QStringLiteral("ECDHE-ECDSA-AES256-SHA384"), QStringLiteral("ECDHE-ECDSA-AES128-SHA256")}) {
+        const ProgramRun run = sClient(port, {QStringLiteral("-tls1_2"), QStringLiteral("-cipher"), weak + u':' + QStringLiteral("@SECLEVEL=0")});
+        QVERIFY2(!run.out.contains(QStringLiteral("HTTP/1.1 200")), qPrintable(weak + u' ' + run.out.left(600)));
+    }
+    ProgramRun run = sClient(port, {QStringLiteral("-tls1_2")});
+    QVERIFY2(run.out.contains(QStringLiteral("Cipher is ECDHE-ECDSA-AES")) || run.out.contains(QStringLiteral("Cipher is ECDHE-ECDSA-CHACHA20")), qPrintable(run.out.left(2000)));
+    QVERIFY2(run.out.contains(QStringLiteral("HTTP/1.1 200")), qPrintable(run.out.right(600)));
+    run = sClient(port, {QStringLiteral("-tls1_3")});
+    QVERIFY2(run.out.contains(QStringLiteral("TLSv1.3")) && run.out.contains(QStringLiteral("HTTP/1.1 200")), qPrintable(run.out.right(800)));
+    // A client's renegotiation (a free handshake for it, a cost for the server) is refused.
+    run = sClient(port, {QStringLiteral("-tls1_2")}, "R\n", true);
+    QVERIFY2((run.out + run.err).contains(QStringLiteral("RENEGOTIATING")) && run.err.contains(QStringLiteral("no renegotiation")), qPrintable(run.err.left(800)));
+}
+
+void TestTls::alpnChoosesHttp11()
+{
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(tlsConfig({loopbackServer(QStringLiteral("app"), m_backend->port())}, {certificate(*m_certs, QStringLiteral("shop"))}), &errors),
+             qPrintable(errors.join(u'\n')));
+    const quint16 port = proxyPort(engine);
+    ProgramRun run = sClient(port, {QStringLiteral("-alpn"), QStringLiteral("h2,http/1.1")});
+    QVERIFY2(run.out.contains(QStringLiteral("ALPN protocol: http/1.1")), qPrintable(run.out.left(3000)));
+    // A browser's curl asking for HTTP/2 is answered in HTTP/1.1, not refused.
+    run = curl({QStringLiteral("--http2"), QStringLiteral("--cacert"), m_certs->file(QStringLiteral("ca.pem")), QStringLiteral("-o"), QStringLiteral("/dev/null"),
+                QStringLiteral("-w"), QStringLiteral("%{http_version} %{http_code}"), QStringLiteral("https://127.0.0.1:%1/").arg(port)});
+    QCOMPARE(run.out, QStringLiteral("1.1 200"));
+}
+
+void TestTls::sessionsResumeOnEveryWorkerAndAfterAReload()
+{
+    Engine engine;
+    QStringList errors;
+    Config config = tlsConfig({loopbackServer(QStringLiteral("app"), m_backend->port())}, {certificate(*m_certs, QStringLiteral("shop"))}, 2);
+    config.listeners[0].port = freeLoopbackPort();   // kept by the reload (port 0 would bind anew)
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    const quint16 port = proxyPort(engine);
+    for (const QString &version : {QStringLiteral("-tls1_2"), QStringLiteral("-tls1_3")}) {
+        const QString session = m_dir.filePath(QStringLiteral("session") + version);
+        ProgramRun run = sClient(port, {version, QStringLiteral("-sess_out"), session});
+        QVERIFY2(run.out.contains(QStringLiteral("New, TLS")), qPrintable(run.out.left(1500)));
+        // Two workers take connections in turn: each opens the other's tickets.
+        for (int i = 0; i < 4; ++i) {
+            run = sClient(port, {version, QStringLiteral("-sess_in"), session});
+            QVERIFY2(run.out.contains(QStringLiteral("Reused, TLS")), qPrintable(version + u' ' + run.out.left(1500)));
+            QVERIFY2(run.out.contains(QStringLiteral("HTTP/1.1 200")), qPrintable(run.out.right(500)));
+        }
+        // A reload reads the certificates again and keeps the ticket keys.
+        QStringList reloadErrors;
+        QVERIFY2(engine.reload(config, &reloadErrors), qPrintable(reloadErrors.join(u'\n')));
+        run = sClient(port, {version, QStringLiteral("-sess_in"), session});
+        QVERIFY2(run.out.contains(QStringLiteral("Reused, TLS")), qPrintable(version + u' ' + run.out.left(1500)));
+    }
+}
+
+void TestTls::ticketKeysRotate()
+{
+    // With a 1 s rotation a ticket opens for 1 to 2 s; after 3 s it is refused, the client
+    // does a full handshake and gets a new ticket, which resumes again.
+    Config config = tlsConfig({loopbackServer(QStringLiteral("app"), m_backend->port())}, {certificate(*m_certs, QStringLiteral("shop"))});
+    config.listeners[0].tls.ticketKeyRotationMs = 1000;
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    const quint16 port = proxyPort(engine);
+    const QString session = m_dir.filePath(QStringLiteral("rotating"));
+    QVERIFY(sClient(port, {QStringLiteral("-tls1_2"), QStringLiteral("-sess_out"), session}).out.contains(QStringLiteral("New, TLS")));
+    QVERIFY(sClient(port, {QStringLiteral("-tls1_2"), QStringLiteral("-sess_in"), session}).out.contains(QStringLiteral("Reused, TLS")));
+    QTest::qWait(3000);
+    ProgramRun run = sClient(port, {QStringLiteral("-tls1_2"), QStringLiteral("-sess_in"), session, QStringLiteral("-sess_out"), session});
+    QVERIFY2(run.out.contains(QStringLiteral("New, TLS")), qPrintable(run.out.left(1500)));
+    run = sClient(port, {QStringLiteral("-tls1_2"), QStringLiteral("-sess_in"), session});
+    QVERIFY2(run.out.contains(QStringLiteral("Reused, TLS")), qPrintable(run.out.left(1500)));
+    // Sessions live no longer than a key: the lifetime hint says one rotation.
+    QVERIFY2(run.out.contains(QStringLiteral("TLS session ticket lifetime hint: 1 (seconds)")), qPrintable(run.out.left(2500)));
+}
+
+void TestTls::ocspResponseIsStapled()
+{
+    // An OCSP responder's answer for the shop certificate, made by `openssl ocsp` from an index
+    // that lists it as valid.
+    const QString serial = runProgram(QStringLiteral("openssl"), {QStringLiteral("x509"), QStringLiteral("-in"), m_certs->file(QStringLiteral("shop.pem")),
+                                                                   QStringLiteral("-noout"), QStringLiteral("-serial")},
+                                      componentEnvironment())
+                               .out.trimmed()
+                               .section(u'=', 1);
+    QVERIFY(!serial.isEmpty());
+    const QString index = m_dir.filePath(QStringLiteral("index.txt"));
+    QVERIFY(writeFile(index, "V\t391231235959Z\t\t" + serial.toLatin1() + "\tunknown\t/CN=shop\n"));
+    const QString request = m_dir.filePath(QStringLiteral("ocsp-request.der"));
+    const QString response = m_dir.filePath(QStringLiteral("ocsp-response.der"));
+    ProgramRun run = runProgram(QStringLiteral("openssl"), {QStringLiteral("ocsp"), QStringLiteral("-issuer"), m_certs->file(QStringLiteral("ca.pem")),
+                                                           QStringLiteral("-cert"), m_certs->file(QStringLiteral("shop.pem")), QStringLiteral("-no_nonce"),
+                                                           QStringLiteral("-reqout"), request},
+                                componentEnvironment());
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    run = runProgram(QStringLiteral("openssl"), {QStringLiteral("ocsp"), QStringLiteral("-index"), index, QStringLiteral("-rsigner"), m_certs->file(QStringLiteral("ca.pem")),
+                                                QStringLiteral("-rkey"), m_certs->file(QStringLiteral("ca.key")), QStringLiteral("-CA"), m_certs->file(QStringLiteral("ca.pem")),
+                                                QStringLiteral("-reqin"), request, QStringLiteral("-respout"), response, QStringLiteral("-ndays"), QStringLiteral("3000")},
+                     componentEnvironment());
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+
+    ListenerCertificate stapled = certificate(*m_certs, QStringLiteral("shop"));
+    stapled.ocspFile = response;
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(tlsConfig({loopbackServer(QStringLiteral("app"), m_backend->port())}, {stapled, certificate(*m_certs, QStringLiteral("pay"))}), &errors),
+             qPrintable(errors.join(u'\n')));
+    const quint16 port = proxyPort(engine);
+    for (const QString &version : {QStringLiteral("-tls1_2"), QStringLiteral("-tls1_3")}) {
+        run = sClient(port, {version, QStringLiteral("-status"), QStringLiteral("-servername"), QStringLiteral("shop.test")});
+        QVERIFY2(run.out.contains(QStringLiteral("OCSP Response Status: successful")) && run.out.contains(QStringLiteral("Cert Status: good")), qPrintable(run.out.left(2500)));
+    }
+    // The other certificate has no response to staple.
+    run = sClient(port, {QStringLiteral("-status"), QStringLiteral("-servername"), QStringLiteral("pay.api.test")});
+    QVERIFY2(run.out.contains(QStringLiteral("OCSP response: no response sent")), qPrintable(run.out.left(2500)));
+}
+
+void TestTls::plainHttpToTheTlsPortIsToldSo()
+{
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(tlsConfig({loopbackServer(QStringLiteral("app"), m_backend->port())}, {certificate(*m_certs, QStringLiteral("shop"))}), &errors),
+             qPrintable(errors.join(u'\n')));
+    const ProgramRun run = curl({QStringLiteral("-i"), QStringLiteral("http://127.0.0.1:%1/").arg(proxyPort(engine))});
+    QVERIFY2(run.out.startsWith(QStringLiteral("HTTP/1.1 400")), qPrintable(run.out + run.err));
+    QVERIFY2(run.out.contains(QStringLiteral("use https://")), qPrintable(run.out));
+    // The listener still serves TLS afterwards.
+    QCOMPARE(servedName(proxyPort(engine), QStringLiteral("shop.test")), QStringLiteral("shop"));
+}
+
+void TestTls::badFilesAreConfigErrorsAtTheirKey()
+{
+    const auto parse = [this](const QString &tls) {
+        const QByteArray text = QStringLiteral(R"({
+  "pools": [{"name": "web", "servers": [{"address": "127.0.0.1:8081"}]}],
+  "listeners": [{"listen": "127.0.0.1:8443", "pool": "web",
+                 "tls": %1}]
+}
+)").arg(tls).toUtf8();
+        return parseConfig(text, QStringLiteral("shop.json"));
+    };
+    const QString shopChain = m_certs->file(QStringLiteral("shop-chain.pem"));
+    const QString shopKey = m_certs->file(QStringLiteral("shop.key"));
+    const QString payKey = m_certs->file(QStringLiteral("pay.key"));
+    ConfigResult result = parse(QStringLiteral(R"({"cert": "%1", "key": "%2"})").arg(shopChain, shopKey));
+    QVERIFY2(result.ok(), qPrintable(result.errorText()));
+    QCOMPARE(result.config->listeners.front().tls.certificates.size(), size_t(1));
+
+    // A key of another certificate: at "key", naming both files.
+    result = parse(QStringLiteral(R"({"cert": "%1",
+                 "key": "%2"})").arg(shopChain, payKey));
+    QVERIFY(!result.ok());
+    QCOMPARE(result.errors.size(), 1);
+    QCOMPARE(result.errors.front().line, 5);
+    QVERIFY2(result.errors.front().message.contains(QStringLiteral("does not belong to the certificate")) && result.errors.front().message.contains(payKey),
+             qPrintable(result.errorText()));
+    // A missing certificate file, in a list: at that entry's "cert".
+    result = parse(QStringLiteral(R"({"certificates": [{"cert": "%1", "key": "%2"},
+                 {"cert": "/nonexistent/x.pem", "key": "%2"}]})").arg(shopChain, shopKey));
+    QVERIFY(!result.ok());
+    QCOMPARE(result.errors.front().line, 5);
+    QVERIFY2(result.errors.front().message.contains(QStringLiteral("/nonexistent/x.pem")), qPrintable(result.errorText()));
+    // A key others may read.
+    const QString openKey = m_dir.filePath(QStringLiteral("open.key"));
+    QFile::remove(openKey);
+    QVERIFY(QFile::copy(shopKey, openKey));
+    QFile::setPermissions(openKey, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadOther);
+    result = parse(QStringLiteral(R"({"cert": "%1", "key": "%2"})").arg(shopChain, openKey));
+    QVERIFY(!result.ok());
+    QVERIFY2(result.errorText().contains(QStringLiteral("chmod 600")), qPrintable(result.errorText()));
+    // An OCSP response that is not one; old versions; an unknown cipher list.
+    const QString notOcsp = m_dir.filePath(QStringLiteral("not-ocsp.der"));
+    QVERIFY(writeFile(notOcsp, "garbage"));
+    result = parse(QStringLiteral(R"({"cert": "%1", "key": "%2", "ocsp_response": "%3"})").arg(shopChain, shopKey, notOcsp));
+    QVERIFY2(!result.ok() && result.errorText().contains(QStringLiteral("is not a DER OCSP response")), qPrintable(result.errorText()));
+    result = parse(QStringLiteral(R"({"cert": "%1", "key": "%2", "min_version": "1.1"})").arg(shopChain, shopKey));
+    QVERIFY2(!result.ok() && result.errorText().contains(QStringLiteral("RFC 8996")), qPrintable(result.errorText()));
+    result = parse(QStringLiteral(R"({"cert": "%1", "key": "%2", "ciphers": "NOT-A-CIPHER"})").arg(shopChain, shopKey));
+    QVERIFY2(!result.ok() && result.errorText().contains(QStringLiteral("no cipher in \"NOT-A-CIPHER\"")), qPrintable(result.errorText()));
+    // A server's CA file that does not exist.
+    const QByteArray serverTls = R"({
+  "pools": [{"name": "web", "health_check": {"type": "tcp"},
+             "servers": [{"address": "127.0.0.1:8081", "tls": {"ca": "/nonexistent/ca.pem"}}]}],
+  "listeners": [{"listen": "127.0.0.1:8443", "pool": "web"}]
+}
+)";
+    result = parseConfig(serverTls, QStringLiteral("shop.json"));
+    QVERIFY(!result.ok());
+    QCOMPARE(result.errors.front().line, 3);
+    QVERIFY2(result.errorText().contains(QStringLiteral("/nonexistent/ca.pem")), qPrintable(result.errorText()));
+}
+
+void TestTls::sighupSwapsTheCertificateAndKeepsConnections()
+{
+    // fulcrumd serves copies of the shop certificate and key at fixed paths.
+    const QString cert = m_dir.filePath(QStringLiteral("live.pem"));
+    const QString key = m_dir.filePath(QStringLiteral("live.key"));
+    QVERIFY(writeFile(cert, readFile(m_certs->file(QStringLiteral("shop-chain.pem")))));
+    QVERIFY(writeFile(key, readFile(m_certs->file(QStringLiteral("shop.key")))));
+    QFile::setPermissions(key, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    const quint16 port = freeLoopbackPort();
+    const QString configPath = m_dir.filePath(QStringLiteral("fulcrumd.json"));
+    QVERIFY(writeFile(configPath, QStringLiteral(R"({
+  "listeners": [{"name": "https", "listen": "127.0.0.1:%1", "pool": "web", "tls": {"cert": "%2", "key": "%3"}}],
+  "pools": [{"name": "web", "health_check": {"enabled": false}, "servers": [{"name": "app", "address": "127.0.0.1:%4"}]}],
+  "proxy": {"workers": 2, "stop_timeout": "2s"}
+}
+)").arg(port).arg(cert, key).arg(m_backend->port()).toUtf8()));
+    QProcess fulcrumd;
+    tieToParent(fulcrumd, SIGKILL);
+    fulcrumd.start(binaryPath(QStringLiteral("fulcrumd")), {QStringLiteral("--config"), configPath});
+    QString log;
+    QVERIFY2(waitForStderr(fulcrumd, QStringLiteral("listening on"), &log), qPrintable(log));
+    QVERIFY2(log.contains(QStringLiteral("(https)")), qPrintable(log));
+    QCOMPARE(servedName(port, QStringLiteral("shop.test")), QStringLiteral("shop"));
+
+    // A kept-alive HTTPS connection, made before the swap.
+    QSslSocket client;
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setCaCertificates(QSslCertificate::fromPath(m_certs->file(QStringLiteral("ca.pem"))));
+    client.setSslConfiguration(tls);
+    client.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+    QVERIFY2(client.waitForEncrypted(10'000), qPrintable(client.errorString()));
+    QVERIFY(exchange(client, "GET / HTTP/1.1\r\nHost: shop.test\r\n\r\n").startsWith("HTTP/1.1 200"));
+
+    // A renewal written by a broken script: the key of another certificate. The reload is
+    // refused and the old certificate still served.
+    QVERIFY(writeFile(cert, readFile(m_certs->file(QStringLiteral("renewed-chain.pem")))));
+    ::kill(pid_t(fulcrumd.processId()), SIGHUP);
+    QVERIFY2(waitForStderr(fulcrumd, QStringLiteral("rejected"), &log), qPrintable(log));
+    QVERIFY2(log.contains(QStringLiteral("does not belong to the certificate")), qPrintable(log));
+    QCOMPARE(servedName(port, QStringLiteral("shop.test")), QStringLiteral("shop"));
+
+    // The right key: the reload takes, new connections get the renewed certificate, and the
+    // connection made before goes on.
+    QVERIFY(writeFile(key, readFile(m_certs->file(QStringLiteral("renewed.key")))));
+    log.clear();
+    ::kill(pid_t(fulcrumd.processId()), SIGHUP);
+    QVERIFY2(waitForStderr(fulcrumd, QStringLiteral("reloaded"), &log), qPrintable(log));
+    QCOMPARE(servedName(port, QStringLiteral("shop.test")), QStringLiteral("renewed"));
+    QVERIFY(client.state() == QAbstractSocket::ConnectedState);
+    const QByteArray again = exchange(client, "GET / HTTP/1.1\r\nHost: shop.test\r\n\r\n");
+    QVERIFY2(again.startsWith("HTTP/1.1 200"), again.constData());
+    stopProcess(fulcrumd);
+}
+
+void TestTls::serversAreReachedOverVerifiedTls()
+{
+    HttpsServer backend(QStringLiteral("secure"), m_certs->file(QStringLiteral("backend-chain.pem")), m_certs->file(QStringLiteral("backend.key")));
+    QVERIFY(backend.ready());
+    BackendSpec server = loopbackServer(QStringLiteral("secure"), backend.port());
+    server.tls.enabled = true;
+    server.tls.caFile = m_certs->file(QStringLiteral("ca.pem"));
+    Config config = fastCheckedPoolConfig({server});
+    config.pools[0].health.enabled = false;
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    // Plain HTTP in, verified HTTPS out; kept alive across requests.
+    for (int i = 0; i < 3; ++i) {
+        const ProgramRun run = curl({QStringLiteral("http://127.0.0.1:%1/").arg(proxyPort(engine))});
+        QVERIFY2(run.exitCode == 0 && run.out == QStringLiteral("hello secure proto=http\n"), qPrintable(run.out + run.err));
+    }
+}
+
+void TestTls::expiredOrMisnamedServerCertificateIsRefused()
+{
+    HttpsServer expired(QStringLiteral("expired"), m_certs->file(QStringLiteral("expired-chain.pem")), m_certs->file(QStringLiteral("expired.key")));
+    HttpsServer misnamed(QStringLiteral("misnamed"), m_certs->file(QStringLiteral("pay-chain.pem")), m_certs->file(QStringLiteral("pay.key")));
+    QVERIFY(expired.ready() && misnamed.ready());
+    const auto answer = [this](quint16 serverPort, bool verify) {
+        BackendSpec server = loopbackServer(QStringLiteral("s"), serverPort);
+        server.tls.enabled = true;
+        server.tls.caFile = m_certs->file(QStringLiteral("ca.pem"));
+        server.tls.verify = verify;
+        Config config = fastCheckedPoolConfig({server});
+        config.pools[0].health.enabled = false;
+        Engine engine;
+        QStringList errors;
+        if (!engine.start(config, &errors))
+            return errors.join(u'\n');
+        const ProgramRun run = curl({QStringLiteral("-i"), QStringLiteral("http://127.0.0.1:%1/").arg(proxyPort(engine))});
+        return run.out;
+    };
+    QString out = answer(expired.port(), true);
+    QVERIFY2(out.startsWith(QStringLiteral("HTTP/1.1 502")) && out.contains(QStringLiteral("TLS handshake failed: certificate has expired")), qPrintable(out));
+    // Made for pay.api.test, reached as 127.0.0.1.
+    out = answer(misnamed.port(), true);
+    QVERIFY2(out.startsWith(QStringLiteral("HTTP/1.1 502")) && out.contains(QStringLiteral("TLS handshake failed")) && out.contains(QStringLiteral("mismatch")),
+             qPrintable(out));
+    // "verify": false, written in the config, accepts both.
+    out = answer(expired.port(), false);
+    QVERIFY2(out.startsWith(QStringLiteral("HTTP/1.1 200")) && out.contains(QStringLiteral("hello expired")), qPrintable(out));
+}
+
+QTEST_GUILESS_MAIN(TestTls)
+#include "tst_tls.moc"

@@ -1,0 +1,31 @@
+"""A real HTTPS server for the proxy's backend-TLS tests: Python's http.server behind its ssl
+module (OpenSSL). Usage: https_server.py PORT NAME CERT KEY. Answers every GET with
+"hello NAME" and the X-Forwarded-Proto it was sent, keeps connections alive (HTTP/1.1).
+Prints "ready" once listening."""
+import http.server
+import ssl
+import sys
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        body = ("hello %s proto=%s\n" % (NAME, self.headers.get("X-Forwarded-Proto", "-"))).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+port, NAME, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(cert, key)
+server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+server.socket = context.wrap_socket(server.socket, server_side=True)
+print("ready", flush=True)
+server.serve_forever()
