@@ -231,7 +231,7 @@ QJsonObject snapshotToJson(const EngineSnapshot &snapshot)
         endpoints.append(lockEndpointToJson(e, false));
     QJsonArray listeners;
     for (const ListenerView &l : snapshot.listeners)
-        listeners.append(QJsonObject{{QStringLiteral("name"), l.name}, {QStringLiteral("address"), QStringLiteral("%1:%2").arg(l.host).arg(l.port)}, {QStringLiteral("pool"), l.pool}});
+        listeners.append(QJsonObject{{QStringLiteral("name"), l.name}, {QStringLiteral("address"), QStringLiteral("%1:%2").arg(l.host).arg(l.port)}, {QStringLiteral("pool"), l.pool}, {QStringLiteral("tls"), l.tls}});
     return QJsonObject{
         {QStringLiteral("sequence"), qint64(snapshot.sequence)},
         {QStringLiteral("time"), isoTime(snapshot.time)},
@@ -365,7 +365,7 @@ EngineSnapshot snapshotFromJson(const QJsonObject &json)
     for (const QJsonValue &value : json.value("listeners"_L1).toArray()) {
         const QJsonObject l = value.toObject();
         const auto [host, port] = splitAddress(text(l, "address"_L1));
-        snapshot.listeners.push_back(ListenerView{text(l, "name"_L1), host, port, text(l, "pool"_L1)});
+        snapshot.listeners.push_back(ListenerView{text(l, "name"_L1), host, port, text(l, "pool"_L1), l.value("tls"_L1).toBool()});
     }
     for (const QJsonValue &pool : json.value("pools"_L1).toArray())
         snapshot.pools.push_back(poolFromJson(pool.toObject()));

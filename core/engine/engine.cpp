@@ -460,7 +460,7 @@ void Engine::tick()
     snapshot.proxyRunning = m_proxy->isRunning();
     snapshot.workers = m_proxy->workerCount();
     for (const ProxyServer::BoundListener &l : m_proxy->listeners())
-        snapshot.listeners.push_back(ListenerView{l.name, l.host, l.port, l.pool});
+        snapshot.listeners.push_back(ListenerView{l.name, l.host, l.port, l.pool, l.tls});
     std::set<std::pair<QString, QString>> seen;
     const std::map<QString, quint64> unserved = m_proxy->unservedTotals();
     for (const PoolConfig &pc : m_config.pools) {

@@ -45,6 +45,7 @@ struct ListenerView
     QString host;
     quint16 port = 0;
     QString pool;
+    bool tls = false;    // HTTPS
 };
 
 // One configured lock endpoint (any backend) and what its inspector last saw.

@@ -2,13 +2,19 @@
 # Proxy benchmark: the same small-response backends behind fulcrumd, nginx and HAProxy,
 # all on loopback with the same worker count, driven by wrk with keep-alive.
 # Prints req/s and p99 for each and for the backend directly (the limit), and the ratios.
+# TLS rows (fulcrumd-tls, nginx-tls, haproxy-tls): each proxy also terminates https on a
+# second port of the same process, all three with the same self-signed P-256 ECDSA
+# certificate (made here with openssl), TLS 1.2 + 1.3, the same TLS 1.2 cipher list (Mozilla
+# intermediate, fulcrumd's default), the same groups, session tickets on, ALPN http/1.1;
+# their ratios are against nginx-tls (plain rows: against plain nginx).
 # Asserts nothing. Starts and stops everything itself (temp configs, free ports).
 #
 #   tests/bench/proxy/run.sh [BUILD_DIR]      env: WORKERS (default 2), DURATION (10s),
 #                                                  CONNECTIONS (50), THREADS (2), BODY_BYTES (100),
 #                                                  ROUNDS (3: targets run in turn, the median is shown),
 #                                                  LIGHT_CONNECTIONS (4: the unsaturated latency run),
-#                                                  PROBE_REQUESTS (20000 per target), PROBE_RATE (4000/s)
+#                                                  PROBE_REQUESTS (20000 per target), PROBE_RATE (4000/s),
+#                                                  TLS (1; 0 leaves out the TLS listeners and rows)
 set -euo pipefail
 
 BUILD_DIR=${1:-build}
@@ -21,11 +27,12 @@ ROUNDS=${ROUNDS:-3}
 LIGHT_CONNECTIONS=${LIGHT_CONNECTIONS:-4}
 PROBE_REQUESTS=${PROBE_REQUESTS:-20000}
 PROBE_RATE=${PROBE_RATE:-4000}
+TLS=${TLS:-1}
 FULCRUMD=$(realpath "$BUILD_DIR/bin/fulcrumd")
 PROBE=$(realpath "$BUILD_DIR/bench/bench_latency_probe")
 
-for tool in nginx haproxy wrk python3; do
-    command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing; install it with scripts/packages.txt (apt-get install nginx-light haproxy wrk)" >&2; exit 1; }
+for tool in nginx haproxy wrk python3 $([ "$TLS" = 0 ] || echo openssl); do
+    command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing; install it with scripts/packages.txt (apt-get install nginx-light haproxy wrk openssl)" >&2; exit 1; }
 done
 [ -x "$FULCRUMD" ] || { echo "run.sh: $FULCRUMD not found; build first: ninja -C $BUILD_DIR fulcrumd" >&2; exit 1; }
 [ -x "$PROBE" ] || { echo "run.sh: $PROBE not found; build first: ninja -C $BUILD_DIR bench_latency_probe" >&2; exit 1; }
@@ -52,6 +59,44 @@ BACKEND1=$(free_port); BACKEND2=$(free_port)
 P_FULCRUM=$(free_port); P_NGINX=$(free_port); P_HAPROXY=$(free_port)
 BODY=$(head -c "$BODY_BYTES" /dev/zero | tr '\0' 'x')
 
+# TLS: one certificate and one key for all three proxies (HAProxy wants them in one PEM), and
+# the same TLS 1.2 cipher list and groups for all three: fulcrumd's defaults (Mozilla
+# intermediate), written out for nginx and HAProxy. TLS 1.3 keeps OpenSSL's own suites in all.
+CIPHERS=ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305
+TLS_GROUPS=X25519:prime256v1:secp384r1
+FULCRUM_TLS_LISTENER=""; NGINX_TLS_SERVER=""; HAPROXY_TLS_BIND=""
+if [ "$TLS" != 0 ]; then
+    P_FULCRUM_TLS=$(free_port); P_NGINX_TLS=$(free_port); P_HAPROXY_TLS=$(free_port)
+    mkdir -p "$TMP/tls"
+    # The key is 0600 from the start (fulcrumd refuses a key others can read).
+    (umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+        -keyout "$TMP/tls/key.pem" -out "$TMP/tls/cert.pem" -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+        >"$TMP/tls/openssl.log" 2>&1) || { cat "$TMP/tls/openssl.log" >&2; exit 1; }
+    chmod 600 "$TMP/tls/key.pem"
+    (umask 077 && cat "$TMP/tls/cert.pem" "$TMP/tls/key.pem" > "$TMP/tls/haproxy.pem")
+    FULCRUM_TLS_LISTENER=",
+    {\"name\": \"tls\", \"listen\": \"127.0.0.1:$P_FULCRUM_TLS\", \"pool\": \"default\",
+     \"tls\": {\"cert\": \"$TMP/tls/cert.pem\", \"key\": \"$TMP/tls/key.pem\", \"ciphers\": \"$CIPHERS\", \"session_tickets\": true}}"
+    NGINX_TLS_SERVER="server {
+        listen 127.0.0.1:$P_NGINX_TLS ssl;
+        ssl_certificate $TMP/tls/cert.pem;
+        ssl_certificate_key $TMP/tls/key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_ciphers $CIPHERS;
+        ssl_ecdh_curve $TLS_GROUPS;
+        ssl_prefer_server_ciphers off;
+        ssl_session_tickets on;
+        location / {
+            proxy_pass http://backends;
+            proxy_http_version 1.1;
+            proxy_set_header Connection \"\";
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_buffering off;
+        }
+    }"
+    HAPROXY_TLS_BIND="    bind 127.0.0.1:$P_HAPROXY_TLS ssl crt $TMP/tls/haproxy.pem alpn http/1.1 ssl-min-ver TLSv1.2 ciphers $CIPHERS curves $TLS_GROUPS"
+fi
+
 # Backends: one nginx process, one worker, two servers answering a fixed small body.
 mkdir -p "$TMP/backends" "$TMP/nginx"
 cat > "$TMP/backends/nginx.conf" <<CONF
@@ -69,8 +114,20 @@ http {
 CONF
 nginx -c "$TMP/backends/nginx.conf" -p "$TMP/backends" >"$TMP/backends.log" 2>&1 & PIDS+=($!); PID_BACKENDS=$!
 
-"$FULCRUMD" --listen 127.0.0.1:"$P_FULCRUM" --backend 127.0.0.1:"$BACKEND1" --backend 127.0.0.1:"$BACKEND2" \
-    --algorithm round-robin --workers "$WORKERS" >"$TMP/fulcrumd.log" 2>&1 & PIDS+=($!); PID_FULCRUMD=$!
+# fulcrumd: what the quick start (--listen/--backend --algorithm round-robin --workers) makes,
+# pool "default" with health checks off (as in the quick start, and as nginx and HAProxy run
+# here: no active checks) and no admin API, plus the TLS listener in the same process.
+cat > "$TMP/fulcrumd.json" <<CONF
+{
+  "listeners": [
+    {"name": "plain", "listen": "127.0.0.1:$P_FULCRUM", "pool": "default"}$FULCRUM_TLS_LISTENER
+  ],
+  "pools": [{"name": "default", "algorithm": "round-robin", "health_check": {"enabled": false},
+             "servers": [{"address": "127.0.0.1:$BACKEND1"}, {"address": "127.0.0.1:$BACKEND2"}]}],
+  "proxy": {"workers": $WORKERS}
+}
+CONF
+"$FULCRUMD" --config "$TMP/fulcrumd.json" >"$TMP/fulcrumd.log" 2>&1 & PIDS+=($!); PID_FULCRUMD=$!
 
 cat > "$TMP/nginx/nginx.conf" <<CONF
 worker_processes $WORKERS;
@@ -92,6 +149,7 @@ http {
             proxy_buffering off;
         }
     }
+    $NGINX_TLS_SERVER
 }
 CONF
 nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" >"$TMP/nginx.log" 2>&1 & PIDS+=($!); PID_NGINX=$!
@@ -109,6 +167,7 @@ defaults
     http-reuse always
 frontend fe
     bind 127.0.0.1:$P_HAPROXY
+$HAPROXY_TLS_BIND
     default_backend be
 backend be
     balance roundrobin
@@ -117,13 +176,32 @@ backend be
 CONF
 haproxy -f "$TMP/haproxy.cfg" -db >"$TMP/haproxy.log" 2>&1 & PIDS+=($!); PID_HAPROXY=$!
 
-for port in "$BACKEND1" "$BACKEND2" "$P_FULCRUM" "$P_NGINX" "$P_HAPROXY"; do wait_port "$port"; done
+for port in "$BACKEND1" "$BACKEND2" "$P_FULCRUM" "$P_NGINX" "$P_HAPROXY" ${P_FULCRUM_TLS:-} ${P_NGINX_TLS:-} ${P_HAPROXY_TLS:-}; do wait_port "$port"; done
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # wrk prints e.g. "Requests/sec: 41234.56" and, with --latency, "99%    1.23ms".
 to_ms() { python3 -c 'import sys,re; v=sys.argv[1]; m=re.match(r"([\d.]+)(us|ms|s)",v); f={"us":0.001,"ms":1,"s":1000}[m.group(2)]; print(f"{float(m.group(1))*f:.3f}")' "$1"; }
-declare -A RPS P99 CPU LIGHT PORT=([direct]=$BACKEND1 [fulcrumd]=$P_FULCRUM [nginx]=$P_NGINX [haproxy]=$P_HAPROXY)
-declare -A OWNER=([direct]=$PID_BACKENDS [fulcrumd]=$PID_FULCRUMD [nginx]=$PID_NGINX [haproxy]=$PID_HAPROXY)
+declare -A RPS P99 CPU LIGHT TLS_SEEN
+declare -A URL=([direct]=http://127.0.0.1:$BACKEND1/ [fulcrumd]=http://127.0.0.1:$P_FULCRUM/ [nginx]=http://127.0.0.1:$P_NGINX/ [haproxy]=http://127.0.0.1:$P_HAPROXY/)
+# The TLS listeners live in the same process as the plain ones, so a process's CPU time covers
+# both; rounds run one target at a time, so each measurement is still one listener's.
+declare -A OWNER=([direct]=$PID_BACKENDS [fulcrumd]=$PID_FULCRUMD [nginx]=$PID_NGINX [haproxy]=$PID_HAPROXY
+                  [fulcrumd-tls]=$PID_FULCRUMD [nginx-tls]=$PID_NGINX [haproxy-tls]=$PID_HAPROXY)
+# Ratios: a plain row against nginx, a TLS row against nginx-tls.
+declare -A REF=([direct]=nginx [fulcrumd]=nginx [nginx]=nginx [haproxy]=nginx
+                [fulcrumd-tls]=nginx-tls [nginx-tls]=nginx-tls [haproxy-tls]=nginx-tls)
+TARGETS=(direct fulcrumd nginx haproxy)
+if [ "$TLS" != 0 ]; then
+    URL+=([fulcrumd-tls]=https://127.0.0.1:$P_FULCRUM_TLS/ [nginx-tls]=https://127.0.0.1:$P_NGINX_TLS/ [haproxy-tls]=https://127.0.0.1:$P_HAPROXY_TLS/)
+    TARGETS+=(fulcrumd-tls nginx-tls haproxy-tls)
+    # What an OpenSSL client with default settings (as wrk is) gets from each: the same on all three.
+    for name in fulcrumd-tls nginx-tls haproxy-tls; do
+        hostport=${URL[$name]#https://}; hostport=${hostport%/}
+        TLS_SEEN[$name]=$(openssl s_client -connect "$hostport" -servername 127.0.0.1 -alpn http/1.1 </dev/null 2>/dev/null |
+            awk '/^New, / {sub(/,$/, "", $2); p=$2 " " $5} /^Server Temp Key:/ {k=$4; sub(/,$/, "", k)} /^ALPN protocol:/ {a=$3}
+                 END {print p " " k " alpn " (a == "" ? "none" : a)}')
+    done
+fi
 # CPU time (clock ticks) of a process, its threads and its children (nginx workers): on a
 # shared machine, CPU per request is steadier than requests per second.
 cpu_ticks() {
@@ -136,16 +214,15 @@ cpu_ticks() {
     echo "$total"
 }
 TICKS=$(getconf CLK_TCK)
-TARGETS=(direct fulcrumd nginx haproxy)
 median() { python3 -c 'import sys, statistics; print(statistics.median(float(v) for v in sys.argv[1:]))' "$@"; }
 for name in "${TARGETS[@]}"; do   # warm-up: connections, pools
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d2s http://127.0.0.1:"${PORT[$name]}"/ >/dev/null
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "${URL[$name]}" >/dev/null
 done
 # Rounds take the targets in turn, so a busy moment of a shared machine hits all of them.
 for round in $(seq 1 "$ROUNDS"); do
     for name in "${TARGETS[@]}"; do
         before=$(cpu_ticks "${OWNER[$name]}")
-        out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency http://127.0.0.1:"${PORT[$name]}"/)
+        out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${URL[$name]}")
         after=$(cpu_ticks "${OWNER[$name]}")
         requests=$(awk '/requests in/ {print $1}' <<<"$out")
         CPU[$name]+=" $(python3 -c "print(f'{($after - $before) / $TICKS * 1e6 / $requests:.1f}')")"
@@ -157,7 +234,8 @@ done
 # Latency added by the proxy when nothing is saturated: few connections, one wrk thread.
 for round in $(seq 1 "$ROUNDS"); do
     for name in "${TARGETS[@]}"; do
-        out=$(wrk -t1 -c"$LIGHT_CONNECTIONS" -d"$DURATION" --latency http://127.0.0.1:"${PORT[$name]}"/)
+        out=$(wrk -t1 -c"$LIGHT_CONNECTIONS" -d"$DURATION" --latency "${URL[$name]}")
+        if grep -q "Non-2xx\|Socket errors" <<<"$out"; then echo "run.sh: $name (light): $(grep -E 'Non-2xx|Socket errors' <<<"$out")" >&2; fi
         LIGHT[$name]+=" $(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
     done
 done
@@ -177,16 +255,22 @@ echo "workers $WORKERS, wrk -t$THREADS -c$CONNECTIONS -d$DURATION keep-alive, ${
 echo "load average before: $LOAD_BEFORE"
 echo "(CPU us/request: the proxy's own CPU time per request; for direct, the backends')"
 echo "(light load: wrk -t1 -c$LIGHT_CONNECTIONS, p99 and what the proxy adds to the direct p99)"
-printf '%-10s %10s %9s %15s %11s %12s %11s %13s\n' target "req/s" "p99 ms" "req/s vs nginx" "CPU us/req" "CPU vs nginx" "light p99" "light added"
-for name in direct fulcrumd nginx haproxy; do
-    python3 - "$name" "${RPS[$name]}" "${P99[$name]}" "${RPS[nginx]}" "${CPU[$name]}" "${CPU[nginx]}" "${LIGHT[$name]}" "${LIGHT[direct]}" <<'PY'
+if [ "$TLS" != 0 ]; then
+    echo "(-tls rows: https on the same process, one P-256 ECDSA certificate and one TLS 1.2 cipher list for all;"
+    echo " their \"vs nginx\" columns are against nginx-tls; \"light added\" is against plain direct, so it includes TLS)"
+    for name in fulcrumd-tls nginx-tls haproxy-tls; do echo "  $name negotiates: ${TLS_SEEN[$name]}"; done
+fi
+printf '%-12s %10s %9s %15s %11s %12s %11s %13s\n' target "req/s" "p99 ms" "req/s vs nginx" "CPU us/req" "CPU vs nginx" "light p99" "light added"
+for name in "${TARGETS[@]}"; do
+    ref=${REF[$name]}
+    python3 - "$name" "${RPS[$name]}" "${P99[$name]}" "${RPS[$ref]}" "${CPU[$name]}" "${CPU[$ref]}" "${LIGHT[$name]}" "${LIGHT[direct]}" <<'PY'
 import sys
 name, rps, p99, nginx, cpu, nginx_cpu, light, light_direct = sys.argv[1], *map(float, sys.argv[2:])
 direct = name == "direct"
 ratio = "-" if direct else f"{rps / nginx:.2f}x"
 cpu_ratio = "-" if direct else f"{cpu / nginx_cpu:.2f}x"
 added = "-" if direct else f"{light - light_direct:+.3f} ms"
-print(f"{name:<10} {rps:10.0f} {p99:9.3f} {ratio:>15} {cpu:11.1f} {cpu_ratio:>12} {light:11.3f} {added:>13}")
+print(f"{name:<12} {rps:10.0f} {p99:9.3f} {ratio:>15} {cpu:11.1f} {cpu_ratio:>12} {light:11.3f} {added:>13}")
 PY
 done
 echo

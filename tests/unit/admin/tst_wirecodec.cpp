@@ -117,7 +117,7 @@ EngineSnapshot makeSnapshot()
     snapshot.time = kTime;
     snapshot.proxyRunning = true;
     snapshot.workers = 2;
-    snapshot.listeners = {ListenerView{QStringLiteral("web"), QStringLiteral("::1"), 8080, QStringLiteral("shop")}};
+    snapshot.listeners = {ListenerView{QStringLiteral("web"), QStringLiteral("::1"), 8080, QStringLiteral("shop"), true}};
     PoolView pool;
     pool.name = QStringLiteral("shop");
     pool.options.algorithm = Algorithm::LeastConnections;
@@ -328,6 +328,7 @@ void TestWireCodec::snapshotRoundTrips()
     QCOMPARE(back.listeners[0].host, QStringLiteral("::1"));
     QCOMPARE(back.listeners[0].port, 8080);
     QCOMPARE(back.listeners[0].pool, QStringLiteral("shop"));
+    QVERIFY(back.listeners[0].tls);
     QCOMPARE(back.pools.size(), size_t(1));
     QCOMPARE(back.pools[0].servers.size(), size_t(2));
     compareServers(back.pools[0].servers[1], snapshot.pools[0].servers[1]);
