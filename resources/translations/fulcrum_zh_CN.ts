@@ -533,22 +533,22 @@ Qt %3。</translation>
         <translation>此进程内引擎不保存历史数据：只能查看实时视图</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="580"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="582"/>
         <source>everything set here: the config names no state_dir, so weights, states and the audit log are not kept</source>
         <translation>此处设置的一切：配置未指定 state_dir，因此权重、状态和审计日志都不会保存</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="591"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="593"/>
         <source>everything: the demo starts again from its own weights, states and locks</source>
         <translation>全部：演示会从自己的权重、状态和锁重新开始</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="603"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="605"/>
         <source>in-process engine (%1)</source>
         <translation>进程内引擎（%1）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="604"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="606"/>
         <source>in-process engine (demo)</source>
         <translation>进程内引擎（演示）</translation>
     </message>
@@ -633,13 +633,13 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::RemoteEngineLink</name>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="172"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="181"/>
         <source>fulcrumd %1 at %2</source>
         <translation>fulcrumd %1（%2）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="87"/>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="104"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="95"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="112"/>
         <source>connecting to %1</source>
         <translation>正在连接 %1</translation>
     </message>
@@ -684,58 +684,58 @@ Qt %3。</translation>
         <translation>引擎返回 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="158"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="167"/>
         <source>; unencrypted: the token and lock data cross the network in clear (set admin.tls on the engine and use https://)</source>
         <translation>；未加密：令牌和锁数据以明文穿过网络（请在引擎上设置 admin.tls 并使用 https://）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="179"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="188"/>
         <source>%1 unencrypted: its token and lock data cross the network in clear; set admin.tls on the engine and connect with https://</source>
         <translation>%1 未加密：其令牌和锁数据以明文穿过网络；请在引擎上设置 admin.tls 并用 https:// 连接</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="102"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="110"/>
         <source>%1; retrying in %2 s</source>
         <translation>%1；%2 秒后重试</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="444"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="452"/>
         <source>weight of %1/%2: %3 → %4</source>
         <translation>%1/%2 的权重：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="474"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="482"/>
         <source>%1: a remote engine polls only the lock endpoints in its own config; add it to fulcrumd&apos;s &quot;locks&quot; list (password from its keychain or a file) and reload, then its state shows here</source>
         <translation>%1：远程引擎只轮询其自身配置中的锁端点；请将其加入 fulcrumd 的“locks”列表（密码来自其钥匙串或文件）并重新加载，之后其状态会显示在这里</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="550"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="558"/>
         <source>%1 report by %2, %3 – %4: %5 (%6 KiB)</source>
         <translation>%2 生成的 %1 报告，%3 – %4：%5（%6 KiB）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="572"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="580"/>
         <source>%1 answered /api/v1/history without a list of servers; is it a Fulcrum engine of this version?</source>
         <translation>%1 对 /api/v1/history 的应答中没有服务器列表；它是此版本的 Fulcrum 引擎吗？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="585"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="593"/>
         <source>CSV report by %1, %2 – %3: %4</source>
         <translation>%1 生成的 CSV 报告，%2 – %3：%4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="597"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="605"/>
         <source>%1 (the %2 section(s) already written were removed)</source>
         <translation>%1（已写入的 %2 个部分已删除）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="609"/>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="644"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="617"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="652"/>
         <source>cannot write %1: %2; choose another folder</source>
         <translation>无法写入 %1：%2；请选择其他文件夹</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="632"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="640"/>
         <source>cancelled; nothing written</source>
         <translation>已取消；未写入任何内容</translation>
     </message>
@@ -840,17 +840,17 @@ Qt %3。</translation>
         <translation>%1 未作应答就关闭了连接；引擎是否信任客户端证书 %2？它必须由引擎 admin.tls.client_ca 中的 CA 签发</translation>
     </message>
     <message>
-        <location filename="../../core/common/tlsfiles.cpp" line="25"/>
+        <location filename="../../core/common/tlsfiles.cpp" line="30"/>
         <source>cannot read the %1 %2: %3; give a readable PEM file</source>
         <translation>无法读取%1 %2：%3；请提供可读的 PEM 文件</translation>
     </message>
     <message>
-        <location filename="../../core/common/tlsfiles.cpp" line="38"/>
+        <location filename="../../core/common/tlsfiles.cpp" line="45"/>
         <source>the %1 %2 holds no PEM certificate (-----BEGIN CERTIFICATE-----)</source>
         <translation>%1 %2 中没有 PEM 证书（-----BEGIN CERTIFICATE-----）</translation>
     </message>
     <message>
-        <location filename="../../core/common/tlsfiles.cpp" line="49"/>
+        <location filename="../../core/common/tlsfiles.cpp" line="24"/>
         <source>the %1 %2 can be read by others (mode %3); run: chmod 600 %2</source>
         <translation>%1 %2 可被他人读取（权限 %3）；请运行：chmod 600 %2</translation>
     </message>

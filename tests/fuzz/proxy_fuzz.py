@@ -6,7 +6,11 @@ deleted bytes, duplicated header lines, bad chunk sizes, huge numbers), in rando
 random pauses and sometimes a half-close, over many connections. Counts what came back. After
 the run, a clean GET must still get 200: the proxy survived everything it was sent.
 
-    tests/fuzz/proxy_fuzz.py --target 127.0.0.1:8080 [--seconds 40] [--seed N]
+    tests/fuzz/proxy_fuzz.py --target 127.0.0.1:8080 [--seconds 40] [--seed N] [--tls]
+
+With --tls the target is a TLS listener: the same mutated requests go inside TLS connections,
+and a quarter of the connections fuzz the handshake itself instead (a real ClientHello with
+flipped, inserted and deleted bytes, cut short, or followed by garbage records), as raw bytes.
 
 Exit 0 when the proxy still serves afterwards, 1 when it does not. Run it against a fulcrumd
 built with -fsanitize=address,undefined to catch memory errors (the sanitizer aborts fulcrumd,
@@ -15,6 +19,7 @@ and the final GET then fails).
 import argparse
 import random
 import socket
+import ssl
 import sys
 import time
 
@@ -54,9 +59,77 @@ def mutate(rng, data):
     return bytes(data)
 
 
-def exchange(rng, host, port, counts):
+def client_context():
+    # The fuzz checks the proxy, not its certificate: no verification.
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def client_hello(rng):
+    """A real ClientHello (TLS 1.2 or 1.3, random SNI), as the bytes a client would send."""
+    context = client_context()
+    if rng.random() < 0.3:
+        context.maximum_version = ssl.TLSVersion.TLSv1_2
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    name = rng.choice(["shop.test", "x" * rng.randint(1, 250), "pay.api.test", None])
+    tls = context.wrap_bio(incoming, outgoing, server_hostname=name)
+    try:
+        tls.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return outgoing.read()
+
+
+def fuzz_handshake(rng, host, port, counts):
+    hello = bytearray(client_hello(rng))
+    for _ in range(rng.randint(0, 6)):
+        op = rng.randrange(4)
+        pos = rng.randrange(len(hello) + 1)
+        if op == 0 and hello:
+            hello[min(pos, len(hello) - 1)] = rng.randrange(256)
+        elif op == 1:
+            hello[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 16)))
+        elif op == 2 and hello:
+            del hello[pos:pos + rng.randint(1, 16)]
+        else:
+            hello = hello[:pos]   # cut short
+    if rng.random() < 0.2:   # a record header claiming more than follows, or garbage records
+        hello += bytes([rng.choice([20, 21, 22, 23, 24]), 3, rng.randrange(5), rng.randrange(256), rng.randrange(256)])
+        hello += bytes(rng.randrange(256) for _ in range(rng.randint(0, 300)))
     s = socket.create_connection((host, port), timeout=2)
     try:
+        s.sendall(bytes(hello))
+        if rng.random() < 0.3:
+            s.shutdown(socket.SHUT_WR)
+        s.settimeout(0.3)
+        reply = b""
+        try:
+            while len(reply) < 65536:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+        except socket.timeout:
+            pass
+        kind = {21: "handshake: alert", 22: "handshake: server hello"}.get(reply[0] if reply else None, "handshake: closed or nothing")
+        counts[kind] = counts.get(kind, 0) + 1
+    except OSError as error:
+        name = "handshake: connection error: " + type(error).__name__
+        counts[name] = counts.get(name, 0) + 1
+    finally:
+        s.close()
+
+
+def exchange(rng, host, port, counts, tls=False):
+    if tls and rng.random() < 0.25:
+        fuzz_handshake(rng, host, port, counts)
+        return
+    s = socket.create_connection((host, port), timeout=2)
+    try:
+        if tls:
+            s = client_context().wrap_socket(s)
         payload = b"".join(mutate(rng, rng.choice(SEEDS)) if rng.random() < 0.8 else rng.choice(SEEDS)
                            for _ in range(rng.randint(1, 3)))
         while payload:
@@ -66,6 +139,8 @@ def exchange(rng, host, port, counts):
             if rng.random() < 0.2:
                 time.sleep(rng.random() * 0.01)
         if rng.random() < 0.2:
+            if tls:
+                s = s.unwrap() if rng.random() < 0.5 else s   # close_notify, or straight to TCP's end
             s.shutdown(socket.SHUT_WR)
         s.settimeout(0.5)
         reply = b""
@@ -82,7 +157,7 @@ def exchange(rng, host, port, counts):
             counts[status] = counts.get(status, 0) + 1
         else:
             counts["closed or nothing"] = counts.get("closed or nothing", 0) + 1
-    except OSError as error:
+    except (OSError, ValueError) as error:
         name = "connection error: " + type(error).__name__
         counts[name] = counts.get(name, 0) + 1
     finally:
@@ -94,6 +169,7 @@ def main():
     parser.add_argument("--target", required=True, help="HOST:PORT of fulcrumd's listener (loopback)")
     parser.add_argument("--seconds", type=float, default=40)
     parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument("--tls", action="store_true", help="the listener speaks TLS (no certificate check)")
     args = parser.parse_args()
     host, port = args.target.rsplit(":", 1)
     if not (host.startswith("127.") or host in ("::1", "localhost")):
@@ -102,12 +178,14 @@ def main():
     counts, connections = {}, 0
     deadline = time.monotonic() + args.seconds
     while time.monotonic() < deadline:
-        exchange(rng, host, int(port), counts)
+        exchange(rng, host, int(port), counts, args.tls)
         connections += 1
     print(f"seed {args.seed}: {connections} connections; answers: "
           + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
     try:
         s = socket.create_connection((host, int(port)), timeout=5)
+        if args.tls:
+            s = client_context().wrap_socket(s)
         s.sendall(b"GET / HTTP/1.1\r\nHost: shop\r\nConnection: close\r\n\r\n")
         s.settimeout(5)
         reply = s.recv(65536)
