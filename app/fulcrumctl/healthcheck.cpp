@@ -24,7 +24,7 @@ int healthCheck(const QStringList &arguments)
     parser.setApplicationDescription(QStringLiteral(
         "Check every server of a config once, right now, as fulcrumd's health checker would\n"
         "(same request, expected statuses, body text and timeout), and print one line per server:\n"
-        "pool, server, address, result (HAProxy's L4OK/L4TOUT/L4CON/L7OK/L7STS/L7TOUT/L7RSP) and\n"
+        "pool, server, address, result (HAProxy's L4OK/L4TOUT/L4CON/L6TOUT/L6RSP/L7OK/L7STS/L7TOUT/L7RSP) and\n"
         "duration. Exits 0 when every check passed, 1 when any failed.\n"
         "This does not ask a running fulcrumd: for live states use `fulcrumctl backends list`,\n"
         "which comes with the admin API."));

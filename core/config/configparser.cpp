@@ -466,12 +466,6 @@ PoolConfig parsePool(Reader &r, const QJsonValue &value, const QString &pointer,
         p.servers.push_back(std::move(s));
     }
     p.health = parseHealth(r, o.value(QStringLiteral("health_check")), JsonLocations::child(pointer, QStringLiteral("health_check")), p.name);
-    const bool anyTls = std::any_of(p.servers.begin(), p.servers.end(), [](const BackendSpec &s) { return s.tls.enabled; });
-    if (anyTls && p.health.enabled && p.health.type == HealthCheckConfig::Http)
-        // A plain HTTP check on a TLS port fails, and would mark every server down.
-        r.error(o.contains(QStringLiteral("health_check")) ? JsonLocations::child(pointer, QStringLiteral("health_check")) : pointer,
-                QStringLiteral("pool \"%1\" has TLS servers, and health checks over TLS are not built yet; set \"health_check\": {\"type\": \"tcp\"} "
-                               "(a connect check) for this pool").arg(p.name));
     p.outlier = parseOutlier(r, o.value(QStringLiteral("outlier_detection")), JsonLocations::child(pointer, QStringLiteral("outlier_detection")));
     p.slowStartMs = r.duration(o, QStringLiteral("slow_start"), pointer, 0, 0, 86'400'000, QStringLiteral("slow_start"));
     return p;

@@ -1,5 +1,7 @@
 #include "checkprober.h"
 
+#include "proxy/tls.h"
+
 #include <QSocketNotifier>
 
 #include <cerrno>
@@ -11,6 +13,9 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 namespace fulcrum {
 
@@ -70,6 +75,11 @@ bool CheckProber::isRunning(int slot) const
 
 void CheckProber::closeConnection(Probe &p)
 {
+    if (p.ssl) {
+        SSL_free(p.ssl);
+        p.ssl = nullptr;
+        p.sslWantsWrite = false;
+    }
     if (p.fd < 0)
         return;
     // Reset instead of FIN, as HAProxy does for checks: no TIME_WAIT pile-up on either
@@ -105,7 +115,8 @@ bool CheckProber::watch(int slot, quint32 events)
     return true;
 }
 
-void CheckProber::start(int slot, const CheckTarget &target, const QByteArray &request, const HttpExpectation *expect, bool keepAlive)
+void CheckProber::start(int slot, const CheckTarget &target, const QByteArray &request, const HttpExpectation *expect, bool keepAlive,
+                        const CheckTls *tls)
 {
     Probe &p = probe(slot);
     if (p.phase != Phase::Idle)
@@ -118,8 +129,11 @@ void CheckProber::start(int slot, const CheckTarget &target, const QByteArray &r
     p.expect = expect;
     p.keepAlive = keepAlive && !request.isEmpty();
     p.response.clear();
+    // TLS only for HTTP checks: a tcp check is a connect, whatever the server speaks.
+    const std::shared_ptr<const TlsClientContext> tlsContext = tls && !request.isEmpty() ? tls->context : nullptr;
     const bool sameTarget = p.target.addressLength == target.addressLength
-        && std::memcmp(&p.target.address, &target.address, target.addressLength) == 0;
+        && std::memcmp(&p.target.address, &target.address, target.addressLength) == 0
+        && p.tls == tlsContext;
     if (p.fd >= 0 && p.keepAlive && sameTarget) {
         // The connection the previous check left open.
         p.reused = true;
@@ -128,6 +142,8 @@ void CheckProber::start(int slot, const CheckTarget &target, const QByteArray &r
     }
     closeConnection(p);
     p.target = target;
+    p.tls = tlsContext;
+    p.tlsHost = tlsContext ? tls->host : QString();
     connectFresh(slot);
 }
 
@@ -186,21 +202,103 @@ void CheckProber::afterConnect(int slot)
     Probe &p = m_probes[size_t(slot)];
     if (p.request.isEmpty())
         return finish(slot, CheckReason::L4OK);
+    if (p.tls) {
+        ERR_clear_error();
+        p.ssl = p.tls->newConnection(p.tlsHost);
+        if (!p.ssl || SSL_set_fd(p.ssl, p.fd) != 1)
+            return finish(slot, CheckReason::L6RSP, 0, QStringLiteral("TLS could not start: %1").arg(takeTlsError(p.ssl)));
+        p.phase = Phase::Handshaking;
+        return handshake(slot);
+    }
     p.phase = Phase::Sending;
     sendRequest(slot);
+}
+
+void CheckProber::handshake(int slot)
+{
+    Probe &p = m_probes[size_t(slot)];
+    ERR_clear_error();
+    errno = 0;
+    const int result = SSL_do_handshake(p.ssl);
+    if (result == 1) {
+        p.sslWantsWrite = false;
+        p.phase = Phase::Sending;
+        return sendRequest(slot);
+    }
+    const int error = SSL_get_error(p.ssl, result);
+    if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
+        p.sslWantsWrite = error == SSL_ERROR_WANT_WRITE;
+        if (!watch(slot, p.sslWantsWrite ? EPOLLOUT : EPOLLIN | EPOLLRDHUP))
+            finish(slot, CheckReason::L6RSP, 0, errnoText(errno));
+        return;
+    }
+    const int systemError = errno;
+    const QString why = error == SSL_ERROR_SYSCALL && ERR_peek_error() == 0
+        ? (systemError != 0 ? errnoText(systemError) : QStringLiteral("the server closed the connection"))
+        : takeTlsError(p.ssl);
+    finish(slot, CheckReason::L6RSP, 0, QStringLiteral("TLS handshake failed: %1").arg(why));
+}
+
+ssize_t CheckProber::sendSome(Probe &p, const char *data, size_t size, QString *error)
+{
+    if (!p.ssl) {
+        const ssize_t n = ::send(p.fd, data, size, MSG_NOSIGNAL);
+        if (n >= 0)
+            return n;
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+            return -1;
+        *error = errnoText(errno);
+        return -2;
+    }
+    ERR_clear_error();
+    errno = 0;
+    const int n = SSL_write(p.ssl, data, int(size));
+    if (n > 0)
+        return n;
+    const int code = SSL_get_error(p.ssl, n);
+    if (code == SSL_ERROR_WANT_WRITE || code == SSL_ERROR_WANT_READ)
+        return -1;
+    *error = code == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 ? errnoText(errno != 0 ? errno : EPIPE) : takeTlsError(p.ssl);
+    return -2;
+}
+
+ssize_t CheckProber::receiveSome(Probe &p, char *buffer, size_t size, QString *error)
+{
+    if (!p.ssl) {
+        const ssize_t n = ::recv(p.fd, buffer, size, 0);
+        if (n >= 0)
+            return n;
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+            return -1;
+        *error = errnoText(errno);
+        return -2;
+    }
+    ERR_clear_error();
+    errno = 0;
+    const int n = SSL_read(p.ssl, buffer, int(size));
+    if (n > 0)
+        return n;
+    const int code = SSL_get_error(p.ssl, n);
+    if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE)
+        return -1;
+    if (code == SSL_ERROR_ZERO_RETURN || (code == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0))
+        return 0;
+    *error = code == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 ? errnoText(errno) : takeTlsError(p.ssl);
+    return -2;
 }
 
 void CheckProber::sendRequest(int slot)
 {
     Probe &p = m_probes[size_t(slot)];
     while (p.sent < p.request.size()) {
-        const ssize_t n = ::send(p.fd, p.request.constData() + p.sent, size_t(p.request.size() - p.sent), MSG_NOSIGNAL);
+        QString error;
+        const ssize_t n = sendSome(p, p.request.constData() + p.sent, size_t(p.request.size() - p.sent), &error);
+        if (n == -1)
+            break;
         if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                break;
             if (retryFresh(slot))
                 return;
-            return finish(slot, CheckReason::L7RSP, 0, QStringLiteral("sending the request failed: %1").arg(errnoText(errno)));
+            return finish(slot, CheckReason::L7RSP, 0, QStringLiteral("sending the request failed: %1").arg(error));
         }
         p.sent += n;
     }
@@ -209,6 +307,8 @@ void CheckProber::sendRequest(int slot)
         p.phase = Phase::Receiving;
     if (!watch(slot, done ? EPOLLIN | EPOLLRDHUP : EPOLLOUT))
         finish(slot, CheckReason::L7RSP, 0, errnoText(errno));
+    else if (done && p.ssl && SSL_pending(p.ssl) > 0)
+        receive(slot);   // the answer may already sit decrypted in OpenSSL's buffer: no event would come
 }
 
 void CheckProber::onEpollReadable()
@@ -248,6 +348,8 @@ void CheckProber::handle(int slot, quint32 events)
             return finish(slot, CheckReason::L4CON, 0, QStringLiteral("connection failed"));
         return afterConnect(slot);
     }
+    case Phase::Handshaking:
+        return handshake(slot);
     case Phase::Sending:
         if ((events & EPOLLERR) && retryFresh(slot))
             return;
@@ -266,7 +368,8 @@ void CheckProber::receive(int slot)
     Probe &p = m_probes[size_t(slot)];
     char buffer[4096];
     for (;;) {
-        const ssize_t n = ::recv(p.fd, buffer, sizeof buffer, 0);
+        QString error;
+        const ssize_t n = receiveSome(p, buffer, sizeof buffer, &error);
         if (n > 0) {
             p.response.append(buffer, n);
             if (evaluate(slot, false))
@@ -278,14 +381,12 @@ void CheckProber::receive(int slot)
                 evaluate(slot, true);
             return;
         }
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
+        if (n == -1)
             return;
-        if (errno == EINTR)
-            continue;
         if (retryFresh(slot))
             return;
         if (p.response.isEmpty())
-            return finish(slot, CheckReason::L7RSP, 0, QStringLiteral("connection reset before an answer: %1").arg(errnoText(errno)));
+            return finish(slot, CheckReason::L7RSP, 0, QStringLiteral("connection reset before an answer: %1").arg(error));
         evaluate(slot, true);
         return;
     }
@@ -357,6 +458,8 @@ void CheckProber::expire(int slot)
     const Phase phase = m_probes[size_t(slot)].phase;
     if (phase == Phase::Connecting)
         finish(slot, CheckReason::L4TOUT);
+    else if (phase == Phase::Handshaking)
+        finish(slot, CheckReason::L6TOUT);
     else
         finish(slot, CheckReason::L7TOUT);
 }

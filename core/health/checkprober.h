@@ -9,13 +9,25 @@
 #include <QPair>
 
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include <sys/socket.h>
 
 class QSocketNotifier;
+typedef struct ssl_st SSL;
 
 namespace fulcrum {
+
+class TlsClientContext;
+
+// TLS for an HTTP check of a server reached over TLS (servers[].tls): the handshake, with the
+// proxy's own verification, comes before the request.
+struct CheckTls
+{
+    std::shared_ptr<const TlsClientContext> context;
+    QString host;                          // the server's host: SNI and name check unless the context names one
+};
 
 // What an HTTP check expects; a null pointer (or empty request) makes a TCP connect check.
 struct HttpExpectation
@@ -47,9 +59,11 @@ public:
     // keepAlive: an HTTP check leaves its connection open for the next check of the slot
     // when the answer allows (Envoy's reuse_connection); otherwise every check connects anew
     // (HAProxy's way). Either way a connection the server closed is replaced at once.
+    // tls (HTTP checks only): the request goes over TLS; a failed handshake is L6RSP.
     void start(int slot, const CheckTarget &target, const QByteArray &request, const HttpExpectation *expect,
-               bool keepAlive = false);
-    // The deadline passed: L4TOUT before the connect completed, L7TOUT after.
+               bool keepAlive = false, const CheckTls *tls = nullptr);
+    // The deadline passed: L4TOUT before the connect completed, L6TOUT during a TLS handshake,
+    // L7TOUT after.
     void expire(int slot);
     // Drops a check without a result, and its connection (maintenance, shutdown).
     void cancel(int slot);
@@ -57,7 +71,7 @@ public:
     int runningCount() const { return m_running; }
 
 private:
-    enum class Phase : quint8 { Idle, Connecting, Sending, Receiving };
+    enum class Phase : quint8 { Idle, Connecting, Handshaking, Sending, Receiving };
     struct Probe
     {
         int fd = -1;
@@ -72,12 +86,20 @@ private:
         QByteArray request;
         const HttpExpectation *expect = nullptr;
         QByteArray response;
+        std::shared_ptr<const TlsClientContext> tls;   // null: plain
+        QString tlsHost;
+        SSL *ssl = nullptr;
+        bool sslWantsWrite = false;                     // the handshake or a read waits for room to write
     };
 
     void onEpollReadable();
     void handle(int slot, quint32 events);
     void afterConnect(int slot);
+    void handshake(int slot);
     void sendRequest(int slot);
+    // One send or receive, plain or TLS: > 0 bytes, 0 end of stream, -1 nothing now, -2 failed.
+    ssize_t sendSome(Probe &p, const char *data, size_t size, QString *error);
+    ssize_t receiveSome(Probe &p, char *buffer, size_t size, QString *error);
     void receive(int slot);
     // Evaluates what has arrived; true when the check is decided (and finished).
     bool evaluate(int slot, bool atEof);

@@ -20,6 +20,8 @@ QString checkReasonText(CheckReason reason, int httpStatus)
     case CheckReason::L7STS: return QStringLiteral("L7STS %1").arg(httpStatus);
     case CheckReason::L7TOUT: return QStringLiteral("L7TOUT");
     case CheckReason::L7RSP: return QStringLiteral("L7RSP");
+    case CheckReason::L6TOUT: return QStringLiteral("L6TOUT");
+    case CheckReason::L6RSP: return QStringLiteral("L6RSP");
     }
     return QStringLiteral("-");
 }
@@ -29,8 +31,8 @@ CheckReason parseCheckReason(QStringView text, int *httpStatus)
     *httpStatus = 0;
     const QString whole = text.toString();
     const QString word = whole.section(u' ', 0, 0);
-    for (CheckReason reason : {CheckReason::L4OK, CheckReason::L4TOUT, CheckReason::L4CON, CheckReason::L7OK, CheckReason::L7STS,
-                               CheckReason::L7TOUT, CheckReason::L7RSP}) {
+    for (CheckReason reason : {CheckReason::L4OK, CheckReason::L4TOUT, CheckReason::L4CON, CheckReason::L6TOUT, CheckReason::L6RSP, CheckReason::L7OK,
+                               CheckReason::L7STS, CheckReason::L7TOUT, CheckReason::L7RSP}) {
         if (word != checkReasonText(reason, 0).section(u' ', 0, 0))
             continue;
         if (reason == CheckReason::L7STS)

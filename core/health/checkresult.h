@@ -11,6 +11,8 @@ enum class CheckReason : quint8 {
     L4OK,   // TCP connect succeeded (tcp checks)
     L4TOUT, // no TCP connection within the timeout
     L4CON,  // connection refused, reset, unreachable, or could not be attempted
+    L6TOUT, // connected, but no TLS handshake within the timeout (servers reached over TLS)
+    L6RSP,  // the TLS handshake failed: the certificate, the protocol
     L7OK,   // HTTP status in the expected ranges (and body contains the expected text)
     L7STS,  // HTTP status outside the expected ranges
     L7TOUT, // connected, but no complete answer within the timeout

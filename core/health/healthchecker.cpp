@@ -1,5 +1,7 @@
 #include "healthchecker.h"
 
+#include "proxy/tls.h"
+
 #include "common/duration.h"
 #include "common/wallclock.h"
 
@@ -120,6 +122,17 @@ void HealthChecker::rebuildServers(const PoolSnapshot &snapshot)
         }
         s.address = b.spec.address();
         s.live = b.live;
+        if (s.tlsConfig != b.spec.tls || s.tls.host != b.spec.host) {
+            s.tlsConfig = b.spec.tls;
+            s.tls = CheckTls{};
+            QString error;
+            if (s.tlsConfig.enabled) {
+                s.tls.host = b.spec.host;
+                s.tls.context = TlsClientContext::load(s.tlsConfig, &error);
+                if (!s.tls.context)   // the config was checked when read: a file gone since
+                    qWarning("fulcrum.health: %s: TLS for checks: %s", qPrintable(s.name), qPrintable(error));
+            }
+        }
         m_servers.push_back(std::move(s));
         buildRequest(m_servers.back());
     }
@@ -275,7 +288,15 @@ void HealthChecker::startCheck(int slot)
     s.checking = true;
     ++s.probeGeneration;
     m_deadlines.push(Deadline{nowNs() + std::max<qint64>(1, m_config.health.timeoutMs) * kNsPerMs, slot, s.probeGeneration, true});
-    m_prober->start(slot, s.target, s.request, s.request.isEmpty() ? nullptr : &m_expectation, m_config.health.reuseConnection);
+    if (s.tlsConfig.enabled && !s.tls.context && !s.request.isEmpty()) {
+        // Never a plain check on a TLS port: it would fail for the wrong reason.
+        CheckResult result;
+        result.reason = CheckReason::L6RSP;
+        result.detail = QStringLiteral("TLS for checks could not be set up (see the log); fix servers[].tls and reload");
+        return onResult(slot, result);
+    }
+    m_prober->start(slot, s.target, s.request, s.request.isEmpty() ? nullptr : &m_expectation, m_config.health.reuseConnection,
+                    s.tlsConfig.enabled ? &s.tls : nullptr);
 }
 
 void HealthChecker::onResult(int slot, const CheckResult &result)

@@ -147,6 +147,8 @@ private:
         QString address;
         CheckTarget target;
         QByteArray request;
+        BackendTls tlsConfig;             // the server is reached over TLS: so are its HTTP checks
+        CheckTls tls;
         std::shared_ptr<BackendLive> live;
         HealthStateMachine machine;
         AdminState admin = AdminState::Ready;

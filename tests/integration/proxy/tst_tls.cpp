@@ -11,6 +11,7 @@
 
 #include "config/configparser.h"
 #include "engine/engine.h"
+#include "health/checkresult.h"
 #include "proxy/proxyserver.h"
 
 #include <QFile>
@@ -489,7 +490,7 @@ void TestTls::badFilesAreConfigErrorsAtTheirKey()
     QVERIFY2(!result.ok() && result.errorText().contains(QStringLiteral("no cipher in \"NOT-A-CIPHER\"")), qPrintable(result.errorText()));
     // A server's CA file that does not exist.
     const QByteArray serverTls = R"({
-  "pools": [{"name": "web", "health_check": {"type": "tcp"},
+  "pools": [{"name": "web",
              "servers": [{"address": "127.0.0.1:8081", "tls": {"ca": "/nonexistent/ca.pem"}}]}],
   "listeners": [{"listen": "127.0.0.1:8443", "pool": "web"}]
 }
@@ -554,6 +555,20 @@ void TestTls::sighupSwapsTheCertificateAndKeepsConnections()
     stopProcess(fulcrumd);
 }
 
+namespace {
+
+// The engine's latest view of one server's health checks.
+const ServerHealth *healthOf(const Engine &engine, const QString &server)
+{
+    const EngineSnapshot &snapshot = engine.snapshot();
+    if (snapshot.pools.empty())
+        return nullptr;
+    const ServerSnapshot *s = snapshot.pools.front().server(server);
+    return s ? &s->health : nullptr;
+}
+
+} // namespace
+
 void TestTls::serversAreReachedOverVerifiedTls()
 {
     HttpsServer backend(QStringLiteral("secure"), m_certs->file(QStringLiteral("backend-chain.pem")), m_certs->file(QStringLiteral("backend.key")));
@@ -561,11 +576,14 @@ void TestTls::serversAreReachedOverVerifiedTls()
     BackendSpec server = loopbackServer(QStringLiteral("secure"), backend.port());
     server.tls.enabled = true;
     server.tls.caFile = m_certs->file(QStringLiteral("ca.pem"));
-    Config config = fastCheckedPoolConfig({server});
-    config.pools[0].health.enabled = false;
+    // HTTP health checks go over TLS too, verified the same way (the server answers any path).
     Engine engine;
     QStringList errors;
-    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    QVERIFY2(engine.start(fastCheckedPoolConfig({server}), &errors), qPrintable(errors.join(u'\n')));
+    QTRY_VERIFY_WITH_TIMEOUT(healthOf(engine, QStringLiteral("secure")) && healthOf(engine, QStringLiteral("secure"))->lastCheck.reason == CheckReason::L7OK
+                                 && healthOf(engine, QStringLiteral("secure"))->checks >= 3,
+                             10'000);
+    QCOMPARE(healthOf(engine, QStringLiteral("secure"))->state, QStringLiteral("up"));
     // Plain HTTP in, verified HTTPS out; kept alive across requests.
     for (int i = 0; i < 3; ++i) {
         const ProgramRun run = curl({QStringLiteral("http://127.0.0.1:%1/").arg(proxyPort(engine))});
@@ -578,29 +596,44 @@ void TestTls::expiredOrMisnamedServerCertificateIsRefused()
     HttpsServer expired(QStringLiteral("expired"), m_certs->file(QStringLiteral("expired-chain.pem")), m_certs->file(QStringLiteral("expired.key")));
     HttpsServer misnamed(QStringLiteral("misnamed"), m_certs->file(QStringLiteral("pay-chain.pem")), m_certs->file(QStringLiteral("pay.key")));
     QVERIFY(expired.ready() && misnamed.ready());
-    const auto answer = [this](quint16 serverPort, bool verify) {
+    // What the health checks say, and what a client gets while the server is still "up"
+    // (checks off: the proxy's own handshake is what is tested).
+    const auto answer = [this](quint16 serverPort, bool verify, bool checks, QString *health) {
         BackendSpec server = loopbackServer(QStringLiteral("s"), serverPort);
         server.tls.enabled = true;
         server.tls.caFile = m_certs->file(QStringLiteral("ca.pem"));
         server.tls.verify = verify;
         Config config = fastCheckedPoolConfig({server});
-        config.pools[0].health.enabled = false;
+        config.pools[0].health.enabled = checks;
         Engine engine;
         QStringList errors;
         if (!engine.start(config, &errors))
             return errors.join(u'\n');
+        if (checks) {
+            QTest::qWaitFor([&] { return healthOf(engine, QStringLiteral("s")) && healthOf(engine, QStringLiteral("s"))->checks >= 5; }, 10'000);
+            const ServerHealth *h = healthOf(engine, QStringLiteral("s"));
+            *health = h ? h->state + u' ' + h->lastCheck.summary() : QStringLiteral("no server");
+            return QString();
+        }
         const ProgramRun run = curl({QStringLiteral("-i"), QStringLiteral("http://127.0.0.1:%1/").arg(proxyPort(engine))});
         return run.out;
     };
-    QString out = answer(expired.port(), true);
+    QString health;
+    QString out = answer(expired.port(), true, false, &health);
     QVERIFY2(out.startsWith(QStringLiteral("HTTP/1.1 502")) && out.contains(QStringLiteral("TLS handshake failed: certificate has expired")), qPrintable(out));
+    answer(expired.port(), true, true, &health);
+    QVERIFY2(health.startsWith(QStringLiteral("down L6RSP")) && health.contains(QStringLiteral("certificate has expired")), qPrintable(health));
     // Made for pay.api.test, reached as 127.0.0.1.
-    out = answer(misnamed.port(), true);
+    out = answer(misnamed.port(), true, false, &health);
     QVERIFY2(out.startsWith(QStringLiteral("HTTP/1.1 502")) && out.contains(QStringLiteral("TLS handshake failed")) && out.contains(QStringLiteral("mismatch")),
              qPrintable(out));
+    answer(misnamed.port(), true, true, &health);
+    QVERIFY2(health.startsWith(QStringLiteral("down L6RSP")) && health.contains(QStringLiteral("mismatch")), qPrintable(health));
     // "verify": false, written in the config, accepts both.
-    out = answer(expired.port(), false);
+    out = answer(expired.port(), false, false, &health);
     QVERIFY2(out.startsWith(QStringLiteral("HTTP/1.1 200")) && out.contains(QStringLiteral("hello expired")), qPrintable(out));
+    answer(expired.port(), false, true, &health);
+    QVERIFY2(health.startsWith(QStringLiteral("up L7OK")), qPrintable(health));
 }
 
 QTEST_GUILESS_MAIN(TestTls)
