@@ -39,6 +39,15 @@ QString errnoText(int error)
     return QString::fromLocal8Bit(std::strerror(error));
 }
 
+// sendSome's and receiveSome's answer for a TLS call that returned n.
+ssize_t tlsResult(int n, const TlsIoStatus &status, QString *error)
+{
+    const ssize_t bytes = tlsBytes(n, status);
+    if (bytes == -2)
+        *error = status.error;
+    return bytes;
+}
+
 } // namespace
 
 CheckProber::CheckProber(Completion completion, QObject *parent)
@@ -220,23 +229,23 @@ void CheckProber::handshake(int slot)
     ERR_clear_error();
     errno = 0;
     const int result = SSL_do_handshake(p.ssl);
-    if (result == 1) {
+    const TlsIoStatus status = tlsIoStatus(p.ssl, result, errno);
+    switch (status.kind) {
+    case TlsIoStatus::Done:
         p.sslWantsWrite = false;
         p.phase = Phase::Sending;
         return sendRequest(slot);
-    }
-    const int error = SSL_get_error(p.ssl, result);
-    if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
-        p.sslWantsWrite = error == SSL_ERROR_WANT_WRITE;
+    case TlsIoStatus::WantRead:
+    case TlsIoStatus::WantWrite:
+        p.sslWantsWrite = status.kind == TlsIoStatus::WantWrite;
         if (!watch(slot, p.sslWantsWrite ? EPOLLOUT : EPOLLIN | EPOLLRDHUP))
             finish(slot, CheckReason::L6RSP, 0, errnoText(errno));
         return;
+    case TlsIoStatus::Closed:
+        return finish(slot, CheckReason::L6RSP, 0, QStringLiteral("TLS handshake failed: the server closed the connection"));
+    case TlsIoStatus::Failed:
+        return finish(slot, CheckReason::L6RSP, 0, QStringLiteral("TLS handshake failed: %1").arg(status.error));
     }
-    const int systemError = errno;
-    const QString why = error == SSL_ERROR_SYSCALL && ERR_peek_error() == 0
-        ? (systemError != 0 ? errnoText(systemError) : QStringLiteral("the server closed the connection"))
-        : takeTlsError(p.ssl);
-    finish(slot, CheckReason::L6RSP, 0, QStringLiteral("TLS handshake failed: %1").arg(why));
 }
 
 ssize_t CheckProber::sendSome(Probe &p, const char *data, size_t size, QString *error)
@@ -253,13 +262,10 @@ ssize_t CheckProber::sendSome(Probe &p, const char *data, size_t size, QString *
     ERR_clear_error();
     errno = 0;
     const int n = SSL_write(p.ssl, data, int(size));
-    if (n > 0)
-        return n;
-    const int code = SSL_get_error(p.ssl, n);
-    if (code == SSL_ERROR_WANT_WRITE || code == SSL_ERROR_WANT_READ)
-        return -1;
-    *error = code == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 ? errnoText(errno != 0 ? errno : EPIPE) : takeTlsError(p.ssl);
-    return -2;
+    const ssize_t sent = tlsResult(n, tlsIoStatus(p.ssl, n, errno), error);
+    if (sent == 0)
+        *error = QStringLiteral("the server closed the connection");
+    return sent == 0 ? -2 : sent;
 }
 
 ssize_t CheckProber::receiveSome(Probe &p, char *buffer, size_t size, QString *error)
@@ -276,15 +282,7 @@ ssize_t CheckProber::receiveSome(Probe &p, char *buffer, size_t size, QString *e
     ERR_clear_error();
     errno = 0;
     const int n = SSL_read(p.ssl, buffer, int(size));
-    if (n > 0)
-        return n;
-    const int code = SSL_get_error(p.ssl, n);
-    if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE)
-        return -1;
-    if (code == SSL_ERROR_ZERO_RETURN || (code == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0))
-        return 0;
-    *error = code == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 ? errnoText(errno) : takeTlsError(p.ssl);
-    return -2;
+    return tlsResult(n, tlsIoStatus(p.ssl, n, errno), error);
 }
 
 void CheckProber::sendRequest(int slot)

@@ -105,27 +105,26 @@ bool StreamSocket::handshake()
     ERR_clear_error();
     errno = 0;
     const int result = SSL_do_handshake(m_ssl);
-    if (result == 1) {
+    const int savedErrno = errno;
+    const bool plainHttp = ERR_GET_REASON(ERR_peek_error()) == SSL_R_HTTP_REQUEST;
+    const TlsIoStatus status = tlsIoStatus(m_ssl, result, savedErrno);
+    if (status.kind == TlsIoStatus::Done) {
         m_handshaking = false;
         return true;
     }
-    const int error = SSL_get_error(m_ssl, result);
-    if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE)
+    if (status.kind == TlsIoStatus::WantRead || status.kind == TlsIoStatus::WantWrite)
         return false;
-    const int systemError = errno;
-    if (error == SSL_ERROR_SSL && ERR_GET_REASON(ERR_peek_error()) == SSL_R_HTTP_REQUEST && m_tlsServer) {
+    if (plainHttp && m_tlsServer) {
         // curl http://host:443/ at 3 a.m.: say so in plain HTTP, as nginx does.
         static const char answer[] = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 64\r\nConnection: close\r\n\r\n"
                                      "This port speaks HTTPS: use https:// for this address, not http\n";
         static_assert(sizeof("This port speaks HTTPS: use https:// for this address, not http\n") - 1 == 64);
         [[maybe_unused]] const ssize_t sent = ::send(m_fd, answer, sizeof(answer) - 1, MSG_NOSIGNAL);
         m_tlsError = QStringLiteral("a plain HTTP request came to a TLS listener");
-    } else if (error == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
-        m_tlsError = systemError != 0 ? QString::fromLocal8Bit(::strerror(systemError)) : QStringLiteral("the peer closed the connection during the TLS handshake");
     } else {
-        m_tlsError = takeTlsError(m_ssl);
+        m_tlsError = status.kind == TlsIoStatus::Closed ? QStringLiteral("the peer closed the connection during the TLS handshake") : status.error;
     }
-    fail(systemError != 0 && error == SSL_ERROR_SYSCALL ? systemError : EPROTO);
+    fail(status.kind == TlsIoStatus::Failed ? status.systemError : ECONNRESET);
     return false;
 }
 
@@ -144,34 +143,17 @@ ssize_t StreamSocket::receive(char *buffer, size_t size, int *error)
             return -2;
         }
     }
-    m_readWantsWrite = false;
     ERR_clear_error();
     errno = 0;
     const int n = SSL_read(m_ssl, buffer, int(qMin<size_t>(size, INT_MAX)));
-    if (n > 0)
-        return n;
-    const int systemError = errno;
-    switch (SSL_get_error(m_ssl, n)) {
-    case SSL_ERROR_WANT_READ:
-        return -1;
-    case SSL_ERROR_WANT_WRITE:
-        m_readWantsWrite = true;
-        return -1;
-    case SSL_ERROR_ZERO_RETURN:
-        return 0;
-    case SSL_ERROR_SYSCALL:
-        if (ERR_peek_error() == 0) {
-            if (systemError == 0)
-                return 0;
-            *error = systemError;
-            return -2;
-        }
-        [[fallthrough]];
-    default:
-        m_tlsError = takeTlsError(m_ssl);
-        *error = EPROTO;
-        return -2;
+    const TlsIoStatus status = tlsIoStatus(m_ssl, n, errno);
+    m_readWantsWrite = status.kind == TlsIoStatus::WantWrite;
+    const ssize_t bytes = tlsBytes(n, status);
+    if (bytes == -2) {
+        m_tlsError = status.error;
+        *error = status.systemError;
     }
+    return bytes;
 }
 
 ssize_t StreamSocket::send(const char *data, size_t size, int *error)
@@ -189,30 +171,17 @@ ssize_t StreamSocket::send(const char *data, size_t size, int *error)
             return -2;
         }
     }
-    m_writeWantsRead = false;
     ERR_clear_error();
     errno = 0;
     const int n = SSL_write(m_ssl, data, int(qMin<size_t>(size, INT_MAX)));
-    if (n > 0)
-        return n;
-    const int systemError = errno;
-    switch (SSL_get_error(m_ssl, n)) {
-    case SSL_ERROR_WANT_WRITE:
-        return -1;
-    case SSL_ERROR_WANT_READ:
-        m_writeWantsRead = true;
-        return -1;
-    case SSL_ERROR_SYSCALL:
-        if (ERR_peek_error() == 0) {
-            *error = systemError != 0 ? systemError : EPIPE;
-            return -2;
-        }
-        [[fallthrough]];
-    default:
-        m_tlsError = takeTlsError(m_ssl);
-        *error = EPROTO;
-        return -2;
-    }
+    const TlsIoStatus status = tlsIoStatus(m_ssl, n, errno);
+    m_writeWantsRead = status.kind == TlsIoStatus::WantRead;
+    const ssize_t bytes = tlsBytes(n, status);
+    if (bytes > 0 || bytes == -1)
+        return bytes;
+    m_tlsError = status.error;   // a write after the peer's close_notify is a broken pipe
+    *error = status.kind == TlsIoStatus::Failed ? status.systemError : EPIPE;
+    return -2;
 }
 
 void StreamSocket::connectTo(const SocketAddress &address)

@@ -7,6 +7,7 @@
 #include <QHostAddress>
 
 #include <chrono>
+#include <cerrno>
 #include <cstring>
 #include <ctime>
 
@@ -503,6 +504,42 @@ SSL *TlsClientContext::newConnection(const QString &host) const
     }
     SSL_set_connect_state(ssl);
     return ssl;
+}
+
+TlsIoStatus tlsIoStatus(SSL *ssl, int result, int savedErrno)
+{
+    if (result > 0)
+        return {};
+    switch (SSL_get_error(ssl, result)) {
+    case SSL_ERROR_WANT_READ:
+        return {TlsIoStatus::WantRead, 0, {}};
+    case SSL_ERROR_WANT_WRITE:
+        return {TlsIoStatus::WantWrite, 0, {}};
+    case SSL_ERROR_ZERO_RETURN:
+        return {TlsIoStatus::Closed, 0, {}};
+    case SSL_ERROR_SYSCALL:
+        if (ERR_peek_error() == 0) {
+            // The socket itself: an end of stream (errno 0) or a broken connection.
+            if (savedErrno == 0)
+                return {TlsIoStatus::Closed, 0, {}};
+            return {TlsIoStatus::Failed, savedErrno, QString::fromLocal8Bit(std::strerror(savedErrno))};
+        }
+        [[fallthrough]];
+    default:
+        return {TlsIoStatus::Failed, EPROTO, takeTlsError(ssl)};
+    }
+}
+
+ssize_t tlsBytes(int n, const TlsIoStatus &status)
+{
+    switch (status.kind) {
+    case TlsIoStatus::Done: return n;
+    case TlsIoStatus::WantRead:
+    case TlsIoStatus::WantWrite: return -1;
+    case TlsIoStatus::Closed: return 0;
+    case TlsIoStatus::Failed: break;
+    }
+    return -2;
 }
 
 QString takeTlsError(SSL *ssl)

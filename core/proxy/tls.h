@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <mutex>
+#include <sys/types.h>
 #include <vector>
 
 typedef struct ssl_ctx_st SSL_CTX;
@@ -110,6 +111,19 @@ private:
     QString m_serverName;
     bool m_verify = true;
 };
+
+// What an SSL_read, SSL_write or SSL_do_handshake that returned `result` means; read it at
+// once after the call (it reads errno and OpenSSL's error queue, and clears the queue).
+struct TlsIoStatus
+{
+    enum Kind { Done, WantRead, WantWrite, Closed, Failed } kind = Done;
+    int systemError = 0;            // Failed: errno of a broken connection, else EPROTO
+    QString error;                  // Failed: why ("certificate has expired", "Connection reset by peer")
+};
+TlsIoStatus tlsIoStatus(SSL *ssl, int result, int savedErrno);
+// The same for a read or write that returned n, as a byte count: n > 0 done, -1 nothing now
+// (either want), 0 closed, -2 failed.
+ssize_t tlsBytes(int n, const TlsIoStatus &status);
 
 // The reason a TLS call failed, from OpenSSL's error queue (which it clears) or, for a
 // certificate the peer sent, the verification result: "certificate has expired".

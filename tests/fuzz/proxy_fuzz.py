@@ -59,6 +59,21 @@ def mutate(rng, data):
     return bytes(data)
 
 
+def read_reply(s, timeout):
+    """What the proxy answers within the time (up to 64 KiB), until it closes."""
+    s.settimeout(timeout)
+    reply = b""
+    try:
+        while len(reply) < 65536:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    except socket.timeout:
+        pass
+    return reply
+
+
 def client_context():
     # The fuzz checks the proxy, not its certificate: no verification.
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -103,16 +118,7 @@ def fuzz_handshake(rng, host, port, counts):
         s.sendall(bytes(hello))
         if rng.random() < 0.3:
             s.shutdown(socket.SHUT_WR)
-        s.settimeout(0.3)
-        reply = b""
-        try:
-            while len(reply) < 65536:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                reply += chunk
-        except socket.timeout:
-            pass
+        reply = read_reply(s, 0.3)
         kind = {21: "handshake: alert", 22: "handshake: server hello"}.get(reply[0] if reply else None, "handshake: closed or nothing")
         counts[kind] = counts.get(kind, 0) + 1
     except OSError as error:
@@ -142,16 +148,7 @@ def exchange(rng, host, port, counts, tls=False):
             if tls:
                 s = s.unwrap() if rng.random() < 0.5 else s   # close_notify, or straight to TCP's end
             s.shutdown(socket.SHUT_WR)
-        s.settimeout(0.5)
-        reply = b""
-        try:
-            while len(reply) < 65536:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                reply += chunk
-        except socket.timeout:
-            pass
+        reply = read_reply(s, 0.5)
         if reply.startswith(b"HTTP/1.1 "):
             status = reply[9:12].decode("ascii", "replace")
             counts[status] = counts.get(status, 0) + 1

@@ -61,4 +61,43 @@ void stopProcess(QProcess &process)
     }
 }
 
+bool waitForStderr(QProcess &process, const QString &text, QString *log, int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (!log->contains(text)) {
+        if (deadline.hasExpired() || process.state() == QProcess::NotRunning)
+            return false;
+        process.waitForReadyRead(50);
+        *log += QString::fromUtf8(process.readAllStandardError());
+    }
+    return true;
+}
+
+ScriptServer::ScriptServer(const QString &script, const QStringList &arguments)
+    : m_port(freeLoopbackPort())
+{
+    m_process.setProcessChannelMode(QProcess::MergedChannels);
+    m_process.setProcessEnvironment(componentEnvironment());
+    tieToParent(m_process, SIGKILL);
+    m_process.start(QStringLiteral("/usr/bin/python3"), QStringList{script, QString::number(m_port)} + arguments);
+}
+
+ScriptServer::~ScriptServer()
+{
+    m_process.kill();
+    m_process.waitForFinished(5000);
+}
+
+bool ScriptServer::ready(const QString &packages)
+{
+    QDeadlineTimer deadline(15'000);
+    while (!m_output.contains("ready") && m_process.state() != QProcess::NotRunning && !deadline.hasExpired()) {
+        m_process.waitForReadyRead(50);
+        m_output += m_process.readAll();
+    }
+    if (!m_output.contains("ready"))
+        qWarning("%s did not start (packages %s): %s", qPrintable(m_process.arguments().value(0)), qPrintable(packages), m_output.constData());
+    return m_output.contains("ready");
+}
+
 } // namespace fulcrum::test

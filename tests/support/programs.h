@@ -33,4 +33,28 @@ QProcessEnvironment componentEnvironment();
 // A graceful stop: SIGTERM, then SIGKILL if it has not exited after 10 s.
 void stopProcess(QProcess &process);
 
+// Waits until the process has written `text` to stderr; keeps everything read in *log.
+bool waitForStderr(QProcess &process, const QString &text, QString *log, int timeoutMs = 10'000);
+
+// A server written in Python for a test (tests/support/…), on a free loopback port it is given
+// as its first argument, run by Debian's /usr/bin/python3 (where the Debian modules it imports
+// live, whatever python3 the PATH finds first). It prints "ready" once it listens; it is
+// killed with the test.
+class ScriptServer
+{
+public:
+    ScriptServer(const QString &script, const QStringList &arguments);
+    ~ScriptServer();
+    ScriptServer(const ScriptServer &) = delete;
+    ScriptServer &operator=(const ScriptServer &) = delete;
+    // Whether it said "ready" (15 s at most); if not, a warning names `packages`.
+    bool ready(const QString &packages);
+    quint16 port() const { return m_port; }
+
+private:
+    quint16 m_port;
+    QProcess m_process;
+    QByteArray m_output;
+};
+
 } // namespace fulcrum::test

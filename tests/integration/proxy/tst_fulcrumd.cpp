@@ -2,6 +2,7 @@
 // one keeps serving), SIGTERM graceful stop with a request in flight.
 #include "demobackends.h"
 #include "freeport.h"
+#include "programs.h"
 
 #include <QDeadlineTimer>
 #include <QProcess>
@@ -30,19 +31,6 @@ bool writeFile(const QString &path, const QByteArray &content)
 {
     QFile file(path);
     return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(content) == content.size();
-}
-
-// Waits until the process has written `text` to stderr; keeps everything read in *log.
-bool waitForStderr(QProcess &process, const QString &text, QString *log, int timeoutMs = 10'000)
-{
-    QDeadlineTimer deadline(timeoutMs);
-    while (!log->contains(text)) {
-        if (deadline.hasExpired() || process.state() == QProcess::NotRunning)
-            return false;
-        process.waitForReadyRead(50);
-        *log += QString::fromUtf8(process.readAllStandardError());
-    }
-    return true;
 }
 
 } // namespace

@@ -92,49 +92,15 @@ ProgramRun curl(const QStringList &arguments)
 }
 
 // A python3 HTTPS server (tests/support/tls/https_server.py) with the given certificate.
-class HttpsServer
+class HttpsServer : public ScriptServer
 {
 public:
-    HttpsServer(const QString &name, const QString &cert, const QString &key) : m_port(freeLoopbackPort())
+    HttpsServer(const QString &name, const QString &cert, const QString &key)
+        : ScriptServer(QStringLiteral(FULCRUM_SOURCE_DIR "/tests/support/tls/https_server.py"), {name, cert, key})
     {
-        m_process.setProcessChannelMode(QProcess::MergedChannels);
-        m_process.setProcessEnvironment(componentEnvironment());
-        tieToParent(m_process, SIGKILL);
-        m_process.start(QStringLiteral("/usr/bin/python3"),
-                        {QStringLiteral(FULCRUM_SOURCE_DIR "/tests/support/tls/https_server.py"), QString::number(m_port), name, cert, key});
     }
-    ~HttpsServer()
-    {
-        m_process.kill();
-        m_process.waitForFinished(5000);
-    }
-    bool ready()
-    {
-        QTest::qWaitFor([&] { return (m_output += m_process.readAll()).contains("ready") || m_process.state() == QProcess::NotRunning; }, 15'000);
-        if (!m_output.contains("ready"))
-            qWarning("https server did not start: %s", m_output.constData());
-        return m_output.contains("ready");
-    }
-    quint16 port() const { return m_port; }
-
-private:
-    quint16 m_port;
-    QProcess m_process;
-    QByteArray m_output;
+    bool ready() { return ScriptServer::ready(QStringLiteral("python3")); }
 };
-
-// Waits until the process has written `text` to stderr; keeps everything read in *log.
-bool waitForStderr(QProcess &process, const QString &text, QString *log, int timeoutMs = 15'000)
-{
-    QDeadlineTimer deadline(timeoutMs);
-    while (!log->contains(text)) {
-        if (deadline.hasExpired() || process.state() == QProcess::NotRunning)
-            return false;
-        process.waitForReadyRead(50);
-        *log += QString::fromUtf8(process.readAllStandardError());
-    }
-    return true;
-}
 
 // One request on an open keep-alive connection; the response's head and body.
 QByteArray exchange(QSslSocket &socket, const QByteArray &request)

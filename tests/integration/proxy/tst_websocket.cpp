@@ -28,38 +28,14 @@ using namespace fulcrum::test;
 namespace {
 
 // One python3-websockets server on a free loopback port; killed with the test.
-class WebSocketServer
+class WebSocketServer : public ScriptServer
 {
 public:
-    explicit WebSocketServer(const QString &name) : m_name(name), m_port(freeLoopbackPort())
+    explicit WebSocketServer(const QString &name)
+        : ScriptServer(QStringLiteral(FULCRUM_SOURCE_DIR "/tests/support/ws/ws_server.py"), {name})
     {
-        m_process.setProcessChannelMode(QProcess::MergedChannels);
-        m_process.setProcessEnvironment(componentEnvironment());
-        tieToParent(m_process, SIGKILL);
-        // Debian's python3, where python3-websockets lives, whatever python3 the PATH finds first.
-        m_process.start(QStringLiteral("/usr/bin/python3"),
-                        {QStringLiteral(FULCRUM_SOURCE_DIR "/tests/support/ws/ws_server.py"), QString::number(m_port), name});
     }
-    ~WebSocketServer()
-    {
-        m_process.kill();
-        m_process.waitForFinished(5000);
-    }
-    bool ready()
-    {
-        const bool said = QTest::qWaitFor([&] { return m_output.contains("ready") || m_process.state() == QProcess::NotRunning
-                                                       || (m_output += m_process.readAll()).contains("ready"); }, 15'000);
-        if (!said || !m_output.contains("ready"))
-            qWarning("websocket server %s did not start (package python3-websockets): %s", qPrintable(m_name), m_output.constData());
-        return m_output.contains("ready");
-    }
-    quint16 port() const { return m_port; }
-
-private:
-    QString m_name;
-    quint16 m_port;
-    QProcess m_process;
-    QByteArray m_output;
+    bool ready() { return ScriptServer::ready(QStringLiteral("python3-websockets")); }
 };
 
 // A WebSocket client over a plain socket: the opening handshake, masked frames out, frames in.
