@@ -138,6 +138,7 @@ private Q_SLOTS:
     void ticketKeysRotate();
     void ocspResponseIsStapled();
     void plainHttpToTheTlsPortIsToldSo();
+    void webSocketWorksOverTls();
     void badFilesAreConfigErrorsAtTheirKey();
     void sighupSwapsTheCertificateAndKeepsConnections();
     void serversAreReachedOverVerifiedTls();
@@ -403,6 +404,23 @@ void TestTls::plainHttpToTheTlsPortIsToldSo()
     QVERIFY2(run.out.contains(QStringLiteral("use https://")), qPrintable(run.out));
     // The listener still serves TLS afterwards.
     QCOMPARE(servedName(proxyPort(engine), QStringLiteral("shop.test")), QStringLiteral("shop"));
+}
+
+void TestTls::webSocketWorksOverTls()
+{
+    // wss:// from a real client library through the TLS listener to a plain WebSocket server.
+    ScriptServer server(QStringLiteral(FULCRUM_SOURCE_DIR "/tests/support/ws/ws_server.py"), {QStringLiteral("ws1")});
+    QVERIFY(server.ready(QStringLiteral("python3-websockets")));
+    Config config = tlsConfig({loopbackServer(QStringLiteral("ws1"), server.port())}, {certificate(*m_certs, QStringLiteral("shop"))});
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    const ProgramRun run = runProgram(QStringLiteral("/usr/bin/python3"),
+                                      {QStringLiteral(FULCRUM_SOURCE_DIR "/tests/support/ws/wss_client.py"),
+                                       QStringLiteral("wss://127.0.0.1:%1/chat").arg(proxyPort(engine)), m_certs->file(QStringLiteral("ca.pem"))},
+                                      componentEnvironment(), {}, 30'000);
+    QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
+    QCOMPARE(run.out, QStringLiteral("hello ws1\norder 42 shipped\n200000\n"));
 }
 
 void TestTls::badFilesAreConfigErrorsAtTheirKey()
