@@ -296,9 +296,30 @@ QJsonObject configToJson(const Config &config)
     QJsonArray listeners;
     for (const ListenerConfig &l : config.listeners) {
         const QString host = l.host.contains(u':') ? u'[' + l.host + u']' : l.host;
-        listeners.append(QJsonObject{{QStringLiteral("name"), l.name},
-                                     {QStringLiteral("listen"), QStringLiteral("%1:%2").arg(host).arg(l.port)},
-                                     {QStringLiteral("pool"), l.pool}});
+        QJsonObject listener{{QStringLiteral("name"), l.name},
+                             {QStringLiteral("listen"), QStringLiteral("%1:%2").arg(host).arg(l.port)},
+                             {QStringLiteral("pool"), l.pool}};
+        if (l.tls.enabled()) {
+            QJsonArray certificates;
+            for (const ListenerCertificate &c : l.tls.certificates) {
+                QJsonObject certificate{{QStringLiteral("cert"), c.certFile}, {QStringLiteral("key"), c.keyFile}};
+                if (!c.ocspFile.isEmpty())
+                    certificate.insert(QStringLiteral("ocsp_response"), c.ocspFile);
+                certificates.append(certificate);
+            }
+            QJsonObject tls{{QStringLiteral("certificates"), certificates}};
+            const ListenerTlsConfig defaults;
+            if (l.tls.minVersion != defaults.minVersion)
+                tls.insert(QStringLiteral("min_version"), l.tls.minVersion >= 13 ? QStringLiteral("1.3") : QStringLiteral("1.2"));
+            if (!l.tls.ciphers.isEmpty())
+                tls.insert(QStringLiteral("ciphers"), l.tls.ciphers);
+            if (l.tls.sessionTickets != defaults.sessionTickets)
+                tls.insert(QStringLiteral("session_tickets"), l.tls.sessionTickets);
+            if (l.tls.ticketKeyRotationMs != defaults.ticketKeyRotationMs)
+                tls.insert(QStringLiteral("ticket_key_rotation"), l.tls.ticketKeyRotationMs);
+            listener.insert(QStringLiteral("tls"), tls);
+        }
+        listeners.append(listener);
     }
     root.insert(QStringLiteral("listeners"), listeners);
 
@@ -322,6 +343,20 @@ QJsonObject configToJson(const Config &config)
                 server.insert(QStringLiteral("backup"), true);
             if (s.state != BackendState::Up)
                 server.insert(QStringLiteral("state"), backendStateName(s.state));
+            if (s.tls.enabled) {
+                QJsonObject tls;
+                if (!s.tls.caFile.isEmpty())
+                    tls.insert(QStringLiteral("ca"), s.tls.caFile);
+                if (!s.tls.serverName.isEmpty())
+                    tls.insert(QStringLiteral("server_name"), s.tls.serverName);
+                if (!s.tls.verify)
+                    tls.insert(QStringLiteral("verify"), false);
+                if (!s.tls.certFile.isEmpty()) {
+                    tls.insert(QStringLiteral("cert"), s.tls.certFile);
+                    tls.insert(QStringLiteral("key"), s.tls.keyFile);
+                }
+                server.insert(QStringLiteral("tls"), tls.isEmpty() ? QJsonValue(true) : QJsonValue(tls));
+            }
             servers.append(server);
         }
         pool.insert(QStringLiteral("servers"), servers);

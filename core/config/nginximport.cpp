@@ -1,5 +1,8 @@
 #include "nginximport.h"
 
+#include <QDir>
+#include <QFileInfo>
+
 #include <QHostAddress>
 #include <QMap>
 
@@ -170,6 +173,36 @@ void collectServers(const std::vector<Directive> &directives, std::vector<const 
         else if (d.block && d.name != u"upstream")
             collectServers(d.children, servers);
     }
+}
+
+// The http block that holds `server` (ssl_* set there apply to every server block in it).
+const Directive *enclosingHttp(const std::vector<Directive> &directives, const Directive *server)
+{
+    for (const Directive &d : directives) {
+        if (!d.block)
+            continue;
+        for (const Directive &child : d.children) {
+            if (&child == server)
+                return d.name == u"http" ? &d : nullptr;
+        }
+        if (const Directive *found = enclosingHttp(d.children, server))
+            return found;
+    }
+    return nullptr;
+}
+
+// A directive's arguments in the server block, else in its http block (nginx's inheritance).
+const Directive *inherited(const Directive *server, const Directive *http, const QString &name)
+{
+    for (const Directive *block : {server, http}) {
+        if (!block)
+            continue;
+        for (const Directive &d : block->children) {
+            if (d.name == name && !d.args.isEmpty())
+                return &d;
+        }
+    }
+    return nullptr;
 }
 
 } // namespace
@@ -362,8 +395,52 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                 continue;
             }
             l.name = QStringLiteral("%1-%2").arg(poolName).arg(l.port);
-            if (d.args.contains(QStringLiteral("ssl")))
-                note(d.line, QStringLiteral("listen %1 ssl: TLS is not terminated by Fulcrum; the listener is plain HTTP").arg(d.args.first()));
+            if (d.args.contains(QStringLiteral("ssl"))) {
+                // nginx reads relative paths from its prefix; the config's own folder is the guess.
+                const QDir base = QFileInfo(fileName).absoluteDir();
+                const Directive *http = enclosingHttp(top, server);
+                const auto path = [&](const QString &name) {
+                    const Directive *found = inherited(server, http, name);
+                    return found ? QDir::cleanPath(base.absoluteFilePath(found->args.first())) : QString();
+                };
+                const ListenerCertificate certificate{path(QStringLiteral("ssl_certificate")), path(QStringLiteral("ssl_certificate_key")),
+                                                      path(QStringLiteral("ssl_stapling_file"))};
+                if (certificate.certFile.isEmpty() || certificate.keyFile.isEmpty()) {
+                    note(d.line, QStringLiteral("listen %1 ssl: no ssl_certificate and ssl_certificate_key in its server or http block; "
+                                                "the listener is plain HTTP: add \"tls\" by hand").arg(d.args.first()));
+                } else {
+                    // Several server blocks on one TLS address: one listener, its certificates
+                    // picked by SNI as nginx picks by server_name.
+                    auto same = std::find_if(result.config.listeners.begin(), result.config.listeners.end(),
+                                             [&](const ListenerConfig &o) { return o.host == l.host && o.port == l.port; });
+                    if (same != result.config.listeners.end()) {
+                        if (same->pool != l.pool)
+                            note(d.line, QStringLiteral("listen %1 ssl: another server block on this address sends to pool \"%2\"; a Fulcrum listener "
+                                                        "sends to one pool, so this block's certificate joins that listener and its pool \"%3\" is not reached here")
+                                             .arg(d.args.first(), same->pool, l.pool));
+                        if (!same->tls.enabled()) {
+                            note(d.line, QStringLiteral("listen %1: plain and ssl on one address; kept plain").arg(d.args.first()));
+                        } else if (std::find(same->tls.certificates.begin(), same->tls.certificates.end(), certificate) == same->tls.certificates.end()) {
+                            same->tls.certificates.push_back(certificate);
+                        }
+                        continue;
+                    }
+                    l.tls.certificates.push_back(certificate);
+                    if (const Directive *protocols = inherited(server, http, QStringLiteral("ssl_protocols"))) {
+                        if (!protocols->args.contains(QStringLiteral("TLSv1.2")) && protocols->args.contains(QStringLiteral("TLSv1.3")))
+                            l.tls.minVersion = 13;
+                        if (protocols->args.contains(QStringLiteral("TLSv1")) || protocols->args.contains(QStringLiteral("TLSv1.1")))
+                            note(protocols->line, QStringLiteral("ssl_protocols %1: Fulcrum offers TLS 1.2 and 1.3 only (RFC 8996)").arg(protocols->args.join(u' ')));
+                    }
+                    if (const Directive *ciphers = inherited(server, http, QStringLiteral("ssl_ciphers")))
+                        note(ciphers->line, QStringLiteral("ssl_ciphers %1 not carried over: Fulcrum uses Mozilla's intermediate list; "
+                                                           "set \"tls\": {\"ciphers\": ...} to keep yours").arg(ciphers->args.join(u' ')));
+                    if (const Directive *tickets = inherited(server, http, QStringLiteral("ssl_session_tickets")))
+                        l.tls.sessionTickets = tickets->args.first() != u"off";
+                    note(d.line, QStringLiteral("listen %1 ssl: TLS with %2; the files must exist where fulcrumd runs (the import checks them)")
+                                     .arg(d.args.first(), certificate.certFile));
+                }
+            }
             if (!QHostAddress(l.host).isLoopback())
                 note(d.line, QStringLiteral("listen %1: binds %2, not loopback; check that this is wanted").arg(d.args.first(), l.host));
             result.config.listeners.push_back(l);

@@ -15,6 +15,7 @@
 #include "proxy/proxyserver.h"
 
 #include <QFile>
+#include <QJsonDocument>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSslConfiguration>
@@ -440,6 +441,17 @@ void TestTls::badFilesAreConfigErrorsAtTheirKey()
     ConfigResult result = parse(QStringLiteral(R"({"cert": "%1", "key": "%2"})").arg(shopChain, shopKey));
     QVERIFY2(result.ok(), qPrintable(result.errorText()));
     QCOMPARE(result.config->listeners.front().tls.certificates.size(), size_t(1));
+    // Written back (fulcrumctl import, round trips), every TLS setting survives.
+    result = parse(QStringLiteral(R"({"certificates": [{"cert": "%1", "key": "%2"}, {"cert": "%3", "key": "%4"}],
+                 "min_version": "1.3", "ticket_key_rotation": "2h", "session_tickets": false})")
+                       .arg(shopChain, shopKey, m_certs->file(QStringLiteral("pay-chain.pem")), payKey));
+    QVERIFY2(result.ok(), qPrintable(result.errorText()));
+    result.config->pools.front().servers.front().tls = BackendTls{true, m_certs->file(QStringLiteral("ca.pem")), QStringLiteral("app.internal"), false, {}, {}};
+    const ConfigResult again = parseConfig(QJsonDocument(configToJson(*result.config)).toJson(), QStringLiteral("again.json"));
+    QVERIFY2(again.ok(), qPrintable(again.errorText()));
+    QVERIFY(again.config->listeners.front().tls == result.config->listeners.front().tls);
+    QVERIFY(again.config->pools.front().servers.front().tls == result.config->pools.front().servers.front().tls);
+    QCOMPARE(again.config->listeners.front().tls.minVersion, 13);
 
     // A key of another certificate: at "key", naming both files.
     result = parse(QStringLiteral(R"({"cert": "%1",

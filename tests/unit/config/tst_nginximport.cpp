@@ -1,7 +1,9 @@
 #include "config/configparser.h"
 #include "config/nginximport.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QTest>
 
 using namespace fulcrum;
@@ -121,6 +123,47 @@ http {
         QVERIFY(hasNote(r, QStringLiteral("n.conf:5: server 127.0.0.1: weight=99999 is not 1..10000")));
         QVERIFY(hasNote(r, QStringLiteral("n.conf:6: directive \"sticky\" not carried over")));
         QVERIFY(hasNote(r, QStringLiteral("no server block proxies to upstream \"u\"")));
+    }
+
+    void carriesTlsListenersOver()
+    {
+        // Two server blocks on one TLS address (certificates by server_name in nginx, by SNI
+        // in Fulcrum), settings inherited from http, relative paths from the config's folder.
+        const QByteArray conf = "http {\n"
+                                "  ssl_protocols TLSv1.1 TLSv1.2 TLSv1.3;\n"
+                                "  ssl_ciphers HIGH:!aNULL;\n"
+                                "  ssl_session_tickets off;\n"
+                                "  upstream shop { server 10.0.0.1:8080; }\n"
+                                "  server { listen 443 ssl; server_name shop.example;\n"
+                                "    ssl_certificate certs/shop.pem; ssl_certificate_key /etc/nginx/private/shop.key;\n"
+                                "    ssl_stapling_file /var/cache/shop.ocsp;\n"
+                                "    location / { proxy_pass http://shop; } }\n"
+                                "  server { listen 443 ssl; server_name api.example;\n"
+                                "    ssl_certificate /etc/nginx/api.pem; ssl_certificate_key /etc/nginx/api.key;\n"
+                                "    location / { proxy_pass http://shop; } }\n"
+                                "  server { listen 8443 ssl; location / { proxy_pass http://shop; } }\n"
+                                "}\n";
+        const NginxImportResult r = importNginx(conf, QStringLiteral("/etc/nginx/sites/shop.conf"));
+        QVERIFY(r.ok());
+        QCOMPARE(r.config.listeners.size(), size_t(2));
+        const ListenerConfig &https = r.config.listeners[0];
+        QCOMPARE(https.port, quint16(443));
+        QCOMPARE(https.tls.certificates.size(), size_t(2));
+        QCOMPARE(https.tls.certificates[0].certFile, QStringLiteral("/etc/nginx/sites/certs/shop.pem"));
+        QCOMPARE(https.tls.certificates[0].keyFile, QStringLiteral("/etc/nginx/private/shop.key"));
+        QCOMPARE(https.tls.certificates[0].ocspFile, QStringLiteral("/var/cache/shop.ocsp"));
+        QCOMPARE(https.tls.certificates[1].certFile, QStringLiteral("/etc/nginx/api.pem"));
+        QVERIFY(!https.tls.sessionTickets);
+        QVERIFY(hasNote(r, QStringLiteral("shop.conf:2: ssl_protocols TLSv1.1 TLSv1.2 TLSv1.3: Fulcrum offers TLS 1.2 and 1.3 only")));
+        QVERIFY(hasNote(r, QStringLiteral("shop.conf:3: ssl_ciphers HIGH:!aNULL not carried over")));
+        // No certificate anywhere: plain, and said so.
+        QVERIFY(!r.config.listeners[1].tls.enabled());
+        QVERIFY(hasNote(r, QStringLiteral("shop.conf:13: listen 8443 ssl: no ssl_certificate and ssl_certificate_key")));
+        // Written out, the TLS settings are in the config fulcrumd reads.
+        const QJsonObject json = configToJson(r.config);
+        const QJsonObject tls = json.value(QStringLiteral("listeners")).toArray().at(0).toObject().value(QStringLiteral("tls")).toObject();
+        QCOMPARE(tls.value(QStringLiteral("certificates")).toArray().size(), 2);
+        QCOMPARE(tls.value(QStringLiteral("session_tickets")).toBool(true), false);
     }
 
     void rejectsWhatIsNotAnUpstream()
