@@ -230,8 +230,19 @@ QJsonObject snapshotToJson(const EngineSnapshot &snapshot)
     for (const LockEndpointView &e : snapshot.lockEndpoints)
         endpoints.append(lockEndpointToJson(e, false));
     QJsonArray listeners;
-    for (const ListenerView &l : snapshot.listeners)
-        listeners.append(QJsonObject{{QStringLiteral("name"), l.name}, {QStringLiteral("address"), QStringLiteral("%1:%2").arg(l.host).arg(l.port)}, {QStringLiteral("pool"), l.pool}, {QStringLiteral("tls"), l.tls}});
+    for (const ListenerView &l : snapshot.listeners) {
+        QJsonObject listener{{QStringLiteral("name"), l.name}, {QStringLiteral("address"), QStringLiteral("%1:%2").arg(l.host).arg(l.port)}, {QStringLiteral("pool"), l.pool}, {QStringLiteral("tls"), l.tls}};
+        if (l.tls) {
+            listener.insert(QStringLiteral("tls_expires"), isoTime(l.tlsExpiresMs));
+            listener.insert(QStringLiteral("tls_handshakes"), qint64(l.tlsHandshakes));
+            listener.insert(QStringLiteral("tls_handshake_failures"), qint64(l.tlsFailures));
+            if (l.tlsLastFailureMs > 0) {
+                listener.insert(QStringLiteral("tls_last_failure"), l.tlsLastFailure);
+                listener.insert(QStringLiteral("tls_last_failure_time"), isoTime(l.tlsLastFailureMs));
+            }
+        }
+        listeners.append(listener);
+    }
     return QJsonObject{
         {QStringLiteral("sequence"), qint64(snapshot.sequence)},
         {QStringLiteral("time"), isoTime(snapshot.time)},
@@ -365,7 +376,16 @@ EngineSnapshot snapshotFromJson(const QJsonObject &json)
     for (const QJsonValue &value : json.value("listeners"_L1).toArray()) {
         const QJsonObject l = value.toObject();
         const auto [host, port] = splitAddress(text(l, "address"_L1));
-        snapshot.listeners.push_back(ListenerView{text(l, "name"_L1), host, port, text(l, "pool"_L1), l.value("tls"_L1).toBool()});
+        ListenerView view{text(l, "name"_L1), host, port, text(l, "pool"_L1), l.value("tls"_L1).toBool()};
+        if (view.tls) {
+            view.tlsExpiresMs = timeFrom(l.value("tls_expires"_L1)).toMSecsSinceEpoch();
+            view.tlsHandshakes = quint64(l.value("tls_handshakes"_L1).toInteger());
+            view.tlsFailures = quint64(l.value("tls_handshake_failures"_L1).toInteger());
+            view.tlsLastFailure = text(l, "tls_last_failure"_L1);
+            if (l.contains("tls_last_failure_time"_L1))
+                view.tlsLastFailureMs = timeFrom(l.value("tls_last_failure_time"_L1)).toMSecsSinceEpoch();
+        }
+        snapshot.listeners.push_back(std::move(view));
     }
     for (const QJsonValue &pool : json.value("pools"_L1).toArray())
         snapshot.pools.push_back(poolFromJson(pool.toObject()));

@@ -129,6 +129,23 @@ QByteArray prometheusMetrics(const Engine &engine)
     for (const PoolView &p : snapshot.pools)
         w.sample("fulcrum_pool_panic", "pool=\"" + labelValue(p.name) + '"', p.panic ? 1 : 0);
 
+    const auto listenerLabels = [](const ListenerView &l) { return QByteArray("listener=\"" + labelValue(l.name) + '"'); };
+    w.family("fulcrum_listener_tls_handshakes_total", "counter", "TLS handshakes completed on the listener.");
+    for (const ListenerView &l : snapshot.listeners) {
+        if (l.tls)
+            w.sample("fulcrum_listener_tls_handshakes_total", listenerLabels(l), double(l.tlsHandshakes));
+    }
+    w.family("fulcrum_listener_tls_handshake_failures_total", "counter", "TLS handshakes that failed on the listener (the reason is in the admin API).");
+    for (const ListenerView &l : snapshot.listeners) {
+        if (l.tls)
+            w.sample("fulcrum_listener_tls_handshake_failures_total", listenerLabels(l), double(l.tlsFailures));
+    }
+    w.family("fulcrum_listener_certificate_expiry_timestamp_seconds", "gauge", "When the first certificate of the TLS listener expires (Unix time).");
+    for (const ListenerView &l : snapshot.listeners) {
+        if (l.tls)
+            w.sample("fulcrum_listener_certificate_expiry_timestamp_seconds", listenerLabels(l), double(l.tlsExpiresMs / 1000));
+    }
+
     const auto lockLabels = [](const LockEndpointView &e) {
         return QByteArray("endpoint=\"" + labelValue(e.name) + "\",backend=\"" + labelValue(e.backend) + '"');
     };

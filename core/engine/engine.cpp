@@ -1,5 +1,7 @@
 #include "engine.h"
 
+#include "proxy/tls.h"
+
 #include "balancer/pool.h"
 #include "common/wallclock.h"
 #include "health/healthchecker.h"
@@ -459,8 +461,16 @@ void Engine::tick()
     snapshot.time = wall;
     snapshot.proxyRunning = m_proxy->isRunning();
     snapshot.workers = m_proxy->workerCount();
-    for (const ProxyServer::BoundListener &l : m_proxy->listeners())
-        snapshot.listeners.push_back(ListenerView{l.name, l.host, l.port, l.pool, l.tls});
+    for (const ProxyServer::BoundListener &l : m_proxy->listeners()) {
+        ListenerView view{l.name, l.host, l.port, l.pool, l.tls};
+        if (l.tlsStats) {
+            view.tlsExpiresMs = l.tlsExpiry * 1000;
+            view.tlsHandshakes = l.tlsStats->handshakes.load(std::memory_order_relaxed);
+            view.tlsFailures = l.tlsStats->failures.load(std::memory_order_relaxed);
+            std::tie(view.tlsLastFailure, view.tlsLastFailureMs) = l.tlsStats->lastFailure();
+        }
+        snapshot.listeners.push_back(std::move(view));
+    }
     std::set<std::pair<QString, QString>> seen;
     const std::map<QString, quint64> unserved = m_proxy->unservedTotals();
     for (const PoolConfig &pc : m_config.pools) {

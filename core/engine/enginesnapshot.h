@@ -46,6 +46,13 @@ struct ListenerView
     quint16 port = 0;
     QString pool;
     bool tls = false;    // HTTPS
+    // TLS listeners: when the first certificate expires (ms since the epoch), handshakes done
+    // and failed since start, and the last failure's reason and time.
+    qint64 tlsExpiresMs = 0;
+    quint64 tlsHandshakes = 0;
+    quint64 tlsFailures = 0;
+    QString tlsLastFailure;
+    qint64 tlsLastFailureMs = 0;
 };
 
 // One configured lock endpoint (any backend) and what its inspector last saw.

@@ -1,5 +1,9 @@
 #include "clientsession.h"
 
+#include "proxy/tls.h"
+
+#include <QDateTime>
+
 #include "common/hashing.h"
 #include "proxy/proxyworker.h"
 
@@ -60,12 +64,14 @@ QByteArray upgradeAskedFor(const HttpRequestHead &request)
 
 } // namespace
 
-ClientSession::ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool, std::shared_ptr<const TlsServerContext> tls)
+ClientSession::ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool, std::shared_ptr<const TlsServerContext> tls,
+                             std::shared_ptr<ListenerTlsStats> tlsStats)
     : QObject(worker)
     , m_worker(worker)
     , m_clientSocket(worker->poller(), this, 2 * kReadChunk)
     , m_client(&m_clientSocket)
     , m_pool(std::move(pool))
+    , m_tlsStats(std::move(tlsStats))
     , m_balancer(&worker->balancerFor(m_pool))
 {
     if (tls)
@@ -102,8 +108,20 @@ void ClientSession::socketWritten(StreamSocket *)
         drive();
 }
 
+void ClientSession::socketConnected(StreamSocket *)
+{
+    m_tlsHandshakeDone = true;
+    if (m_tlsStats)
+        m_tlsStats->handshakes.fetch_add(1, std::memory_order_relaxed);
+}
+
 void ClientSession::socketClosed(StreamSocket *)
 {
+    if (m_tlsStats && !m_tlsHandshakeDone && !m_clientGone) {
+        const QString &why = m_clientSocket.tlsError();
+        m_tlsStats->noteFailure(why.isEmpty() ? QStringLiteral("the client closed the connection during the handshake") : why,
+                                QDateTime::currentMSecsSinceEpoch());
+    }
     m_clientGone = true;
     drive();
 }

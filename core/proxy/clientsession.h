@@ -13,6 +13,7 @@ namespace fulcrum {
 
 class ProxyWorker;
 class UpstreamConnection;
+struct ListenerTlsStats;
 struct WorkerServer;
 
 // One client connection and the requests on it, one at a time: reads a head, picks a
@@ -25,7 +26,8 @@ class ClientSession : public QObject, private StreamSocket::Observer
 public:
     // Takes the accepted connection's fd; start() begins reading.
     // tls: the listener's TLS (the handshake comes first), or null for plain HTTP.
-    ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool, std::shared_ptr<const TlsServerContext> tls);
+    ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool, std::shared_ptr<const TlsServerContext> tls,
+                  std::shared_ptr<ListenerTlsStats> tlsStats);
     ~ClientSession() override;
     void start();
 
@@ -39,6 +41,7 @@ public:
     void closeNow();
 
 private:
+    void socketConnected(StreamSocket *) override;   // TLS: the client's handshake is done
     void socketReadable(StreamSocket *) override;
     void socketWritten(StreamSocket *) override;
     void socketClosed(StreamSocket *) override;
@@ -73,6 +76,8 @@ private:
     StreamSocket m_clientSocket;
     StreamSocket *m_client;           // m_clientSocket while the connection is open, then null
     std::shared_ptr<Pool> m_pool;
+    std::shared_ptr<ListenerTlsStats> m_tlsStats;
+    bool m_tlsHandshakeDone = false;
     Balancer *m_balancer;
     QByteArray m_clientIp;
 

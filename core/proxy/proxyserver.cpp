@@ -152,6 +152,10 @@ bool ProxyServer::reconfigure(const ProxyConfig &config, const std::vector<Liste
         Listener entry;
         entry.config = l;
         entry.tls = contexts[next.size()];
+        if (entry.tls) {
+            const auto kept = m_tlsStats.find(l.name);
+            entry.tlsStats = kept != m_tlsStats.end() ? kept->second : std::make_shared<ListenerTlsStats>();
+        }
         for (size_t i = 0; i < m_listeners.size(); ++i) {
             const Listener &old = m_listeners[i];
             if (!kept[i] && l.port != 0 && old.config.host == l.host && old.boundPort == l.port) {
@@ -183,6 +187,11 @@ bool ProxyServer::reconfigure(const ProxyConfig &config, const std::vector<Liste
     }
     m_listeners = std::move(next);
     m_ticketKeys = std::move(ticketKeys);
+    m_tlsStats.clear();
+    for (const Listener &l : m_listeners) {
+        if (l.tlsStats)
+            m_tlsStats[l.config.name] = l.tlsStats;
+    }
     if (notes && isRunning() && config.workers != m_config.workers)
         notes->append(QStringLiteral("proxy.workers changed from %1 to %2: takes effect after a restart").arg(m_config.workers).arg(config.workers));
     const int workers = m_config.workers;
@@ -207,6 +216,7 @@ void ProxyServer::applyListeners(const PoolMap &pools)
             b.fd = ::fcntl(l.fd, F_DUPFD_CLOEXEC, 0);
             b.pool = pools.value(l.config.pool);
             b.tls = l.tls;
+            b.tlsStats = l.tlsStats;
             bindings.push_back(std::move(b));
         }
         QMetaObject::invokeMethod(worker, [worker, bindings = std::move(bindings)]() mutable { worker->setListeners(std::move(bindings)); },
@@ -218,7 +228,7 @@ std::vector<ProxyServer::BoundListener> ProxyServer::listeners() const
 {
     std::vector<BoundListener> out;
     for (const Listener &l : m_listeners)
-        out.push_back(BoundListener{l.config.name, l.config.host, l.boundPort, l.config.pool, l.tls != nullptr});
+        out.push_back(BoundListener{l.config.name, l.config.host, l.boundPort, l.config.pool, l.tls != nullptr, l.tls ? l.tls->earliestExpiry() : 0, l.tlsStats});
     return out;
 }
 

@@ -56,6 +56,8 @@ public:
         quint16 port = 0;
         QString pool;
         bool tls = false;
+        qint64 tlsExpiry = 0;                           // the first certificate's end, s since the epoch
+        std::shared_ptr<const ListenerTlsStats> tlsStats;
     };
     std::vector<BoundListener> listeners() const;
     // Visits every worker's counters (engine tick).
@@ -74,6 +76,7 @@ private:
         int fd = -1;
         quint16 boundPort = 0;
         std::shared_ptr<const TlsServerContext> tls;
+        std::shared_ptr<ListenerTlsStats> tlsStats;
     };
     static int bindListener(const ListenerConfig &config, quint16 *boundPort, QString *error);
     void applyListeners(const PoolMap &pools);
@@ -83,6 +86,7 @@ private:
     std::vector<Listener> m_listeners;
     // Per listener name, kept across reloads so that clients' session tickets stay good.
     std::map<QString, std::shared_ptr<TicketKeys>> m_ticketKeys;
+    std::map<QString, std::shared_ptr<ListenerTlsStats>> m_tlsStats;   // the same, for the handshake figures
     std::vector<QThread *> m_threads;
     std::vector<ProxyWorker *> m_workers;
     int m_drained = 0;

@@ -26,11 +26,12 @@ constexpr qsizetype kUpstreamReadBuffer = 128 * 1024;
 class ProxyWorker::Listener final : public PollHandler
 {
 public:
-    Listener(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool, std::shared_ptr<const TlsServerContext> tls)
+    Listener(ProxyWorker *worker, const ListenerBinding &binding)
         : worker(worker)
-        , fd(fd)
-        , pool(std::move(pool))
-        , tls(std::move(tls))
+        , fd(binding.fd)
+        , pool(binding.pool)
+        , tls(binding.tls)
+        , tlsStats(binding.tlsStats)
     {
     }
     ~Listener() override { ::close(fd); }
@@ -57,6 +58,7 @@ public:
     const int fd;
     const std::shared_ptr<Pool> pool;
     const std::shared_ptr<const TlsServerContext> tls;
+    const std::shared_ptr<ListenerTlsStats> tlsStats;
     bool paused = false;
     qint64 pausedSinceMs = 0;
 };
@@ -192,7 +194,7 @@ void ProxyWorker::setListeners(std::vector<ListenerBinding> bindings)
         return;
     }
     for (ListenerBinding &binding : bindings) {
-        auto *listener = new Listener(this, binding.fd, binding.pool, binding.tls);
+        auto *listener = new Listener(this, binding);
         if (!m_poller->add(binding.fd, EPOLLIN, listener)) {
             delete listener;
             continue;
@@ -204,7 +206,7 @@ void ProxyWorker::setListeners(std::vector<ListenerBinding> bindings)
 
 void ProxyWorker::accepted(Listener *listener, int fd)
 {
-    auto *session = new ClientSession(this, fd, listener->pool, listener->tls);
+    auto *session = new ClientSession(this, fd, listener->pool, listener->tls, listener->tlsStats);
     m_sessions.insert(session);
     session->start();
 }

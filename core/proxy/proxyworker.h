@@ -24,6 +24,7 @@ class ClientSession;
 class ProxyWorker;
 class TlsClientContext;
 class TlsServerContext;
+struct ListenerTlsStats;
 
 // A listening socket handed to one worker, and the pool its traffic goes to.
 struct ListenerBinding
@@ -33,6 +34,7 @@ struct ListenerBinding
     int fd = -1;                     // this worker's own dup of the listening socket; the worker closes it
     std::shared_ptr<Pool> pool;
     std::shared_ptr<const TlsServerContext> tls;   // null: plain HTTP
+    std::shared_ptr<ListenerTlsStats> tlsStats;     // with tls
 };
 
 class UpstreamConnection;

@@ -482,11 +482,9 @@ void StreamSocket::pollEvents(std::uint32_t events)
     if (m_handshaking) {
         if (!handshake())
             return;
-        if (m_tlsClient) {
-            m_observer->socketConnected(this);
-            if (m_state != State::Connected)
-                return;
-        }
+        m_observer->socketConnected(this);   // a client's connect, or an accepted client's handshake
+        if (m_state != State::Connected)
+            return;
         // The edge that finished the handshake may have brought data too, and what was
         // queued meanwhile can go now.
         flush();

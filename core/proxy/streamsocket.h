@@ -23,8 +23,9 @@ class TlsServerContext;
 // when the kernel has room again.
 //
 // With TLS (useTls before adopt or connectTo) the same holds over OpenSSL: an accepted
-// connection hands its owner no byte before the handshake is done, and a connect reports
-// socketConnected only after the handshake (a failed one is a socketClosed with tlsError()).
+// connection hands its owner no byte before the handshake is done (then socketConnected says it
+// is), and a connect reports socketConnected only after the handshake (a failed one is a
+// socketClosed with tlsError()).
 //
 // The observer's calls may come from pollEvents() and also from read(), readAll() and
 // flush() (an end of stream or an error found there); observers only note what happened

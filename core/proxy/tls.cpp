@@ -32,6 +32,8 @@ constexpr char kIntermediateCiphers[] =
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:"
     "DHE-RSA-CHACHA20-POLY1305";
 constexpr char kGroups[] = "X25519:prime256v1:secp384r1";
+// A certificate expiring sooner than this is a warning at every start and reload.
+constexpr int kExpiryWarningDays = 14;
 // ALPN, server preference first (h2 joins when HTTP/2 is served).
 constexpr unsigned char kAlpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
 
@@ -112,6 +114,22 @@ void setCommonOptions(SSL_CTX *ctx)
 }
 
 } // namespace
+
+// ---- ListenerTlsStats ----
+
+void ListenerTlsStats::noteFailure(const QString &reason, qint64 nowMs)
+{
+    failures.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard lock(m_mutex);
+    m_lastFailure = reason;
+    m_lastFailureMs = nowMs;
+}
+
+std::pair<QString, qint64> ListenerTlsStats::lastFailure() const
+{
+    std::lock_guard lock(m_mutex);
+    return {m_lastFailure, m_lastFailureMs};
+}
 
 // ---- TicketKeys ----
 
@@ -282,9 +300,13 @@ std::shared_ptr<TlsServerContext> TlsServerContext::load(const ListenerTlsConfig
         }
         if (warnings) {
             const QString names = certificate->names.join(QStringLiteral(", "));
+            std::time_t soon = std::time(nullptr) + kExpiryWarningDays * 86'400;
             if (X509_cmp_current_time(X509_get0_notAfter(certificate->leaf)) < 0)
                 warnings->append(QStringLiteral("the certificate %1 (%2) expired on %3 UTC; clients refuse it: renew it and reload")
                                      .arg(files.certFile, names, timeText(X509_get0_notAfter(certificate->leaf))));
+            else if (X509_cmp_time(X509_get0_notAfter(certificate->leaf), &soon) < 0)
+                warnings->append(QStringLiteral("the certificate %1 (%2) expires on %3 UTC, in less than %4 days: renew it and reload")
+                                     .arg(files.certFile, names, timeText(X509_get0_notAfter(certificate->leaf))).arg(kExpiryWarningDays));
             else if (X509_cmp_current_time(X509_get0_notBefore(certificate->leaf)) > 0)
                 warnings->append(QStringLiteral("the certificate %1 (%2) is not valid before %3 UTC; check this machine's clock")
                                      .arg(files.certFile, names, timeText(X509_get0_notBefore(certificate->leaf))));
@@ -364,6 +386,17 @@ std::shared_ptr<TlsServerContext> TlsServerContext::load(const ListenerTlsConfig
     }
     ERR_clear_error();
     return context;
+}
+
+qint64 TlsServerContext::earliestExpiry() const
+{
+    qint64 earliest = 0;
+    for (const auto &certificate : m_certificates) {
+        const qint64 at = toTimeT(X509_get0_notAfter(certificate->leaf));
+        if (at > 0 && (earliest == 0 || at < earliest))
+            earliest = at;
+    }
+    return earliest;
 }
 
 SSL *TlsServerContext::newConnection() const

@@ -7,8 +7,10 @@
 #include <QString>
 #include <QStringList>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
+#include <utility>
 #include <sys/types.h>
 #include <vector>
 
@@ -53,6 +55,22 @@ private:
     quint64 m_rotations = 0;
 };
 
+// What a TLS listener's handshakes came to, across its workers and reloads: the figures an
+// operator needs when clients start failing (an expired certificate, a missing chain).
+struct ListenerTlsStats
+{
+    std::atomic<quint64> handshakes{0};
+    std::atomic<quint64> failures{0};
+    void noteFailure(const QString &reason, qint64 nowMs);
+    // The last failure's reason and when (ms since the epoch; 0: none yet).
+    std::pair<QString, qint64> lastFailure() const;
+
+private:
+    mutable std::mutex m_mutex;
+    QString m_lastFailure;
+    qint64 m_lastFailureMs = 0;
+};
+
 // A listener's TLS: one OpenSSL context per certificate, all set alike (TLS 1.2+, Mozilla
 // "intermediate" ciphers, ALPN http/1.1, tickets from TicketKeys, OCSP stapling, no
 // renegotiation). Immutable once loaded, shared by every worker; a reload loads a new one and
@@ -78,6 +96,8 @@ public:
     // The names each certificate answers (its DNS names), for messages and the console.
     QStringList names(int certificate) const;
     int certificateCount() const { return int(m_certificates.size()); }
+    // When the first of its certificates expires (seconds since the epoch).
+    qint64 earliestExpiry() const;
 
 private:
     struct Certificate;

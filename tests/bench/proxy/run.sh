@@ -69,7 +69,7 @@ if [ "$TLS" != 0 ]; then
     P_FULCRUM_TLS=$(free_port); P_NGINX_TLS=$(free_port); P_HAPROXY_TLS=$(free_port)
     mkdir -p "$TMP/tls"
     # The key is 0600 from the start (fulcrumd refuses a key others can read).
-    (umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    (umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
         -keyout "$TMP/tls/key.pem" -out "$TMP/tls/cert.pem" -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
         >"$TMP/tls/openssl.log" 2>&1) || { cat "$TMP/tls/openssl.log" >&2; exit 1; }
     chmod 600 "$TMP/tls/key.pem"

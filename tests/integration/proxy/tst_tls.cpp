@@ -14,6 +14,7 @@
 #include "health/checkresult.h"
 #include "proxy/proxyserver.h"
 
+#include <QDateTime>
 #include <QFile>
 #include <QJsonDocument>
 #include <QProcess>
@@ -25,6 +26,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <csignal>
 
 using namespace fulcrum;
@@ -86,10 +88,12 @@ QString servedName(quint16 port, const QString &serverName)
     return m.hasMatch() ? m.captured(1).trimmed() : QStringLiteral("<none: %1>").arg(run.err.left(300));
 }
 
-ProgramRun curl(const QStringList &arguments)
+// curl; with sameClock it sees this process's clock (a run under faketime is a year ahead), for
+// certificates made at that "now".
+ProgramRun curl(const QStringList &arguments, bool sameClock = false)
 {
     return runProgram(QStringLiteral("curl"), QStringList{QStringLiteral("-sS"), QStringLiteral("--max-time"), QStringLiteral("15")} + arguments,
-                      componentEnvironment(), {}, 20'000);
+                      sameClock ? QProcessEnvironment::systemEnvironment() : componentEnvironment(), {}, 20'000);
 }
 
 // A python3 HTTPS server (tests/support/tls/https_server.py) with the given certificate.
@@ -139,6 +143,7 @@ private Q_SLOTS:
     void ticketKeysRotate();
     void ocspResponseIsStapled();
     void plainHttpToTheTlsPortIsToldSo();
+    void handshakeFiguresAndExpiryAreReported();
     void webSocketWorksOverTls();
     void badFilesAreConfigErrorsAtTheirKey();
     void sighupSwapsTheCertificateAndKeepsConnections();
@@ -405,6 +410,39 @@ void TestTls::plainHttpToTheTlsPortIsToldSo()
     QVERIFY2(run.out.contains(QStringLiteral("use https://")), qPrintable(run.out));
     // The listener still serves TLS afterwards.
     QCOMPARE(servedName(proxyPort(engine), QStringLiteral("shop.test")), QStringLiteral("shop"));
+}
+
+void TestTls::handshakeFiguresAndExpiryAreReported()
+{
+    // A certificate that ends in 5 days: a warning event at start, and its end in the figures.
+    // Made at this process's "now" (a run under faketime is a year ahead).
+    QString error;
+    QVERIFY2(m_certs->makeSigned(QStringLiteral("ending"), QStringLiteral("ca"), QStringLiteral("serverAuth"), &error, 5,
+                                 QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")), QStringLiteral("DNS:shop.test,IP:127.0.0.1")),
+             qPrintable(error));
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(tlsConfig({loopbackServer(QStringLiteral("app"), m_backend->port())}, {certificate(*m_certs, QStringLiteral("ending"))}), &errors),
+             qPrintable(errors.join(u'\n')));
+    const QList<EngineEvent> events = engine.recentEvents();
+    QVERIFY(std::any_of(events.begin(), events.end(), [](const EngineEvent &e) {
+        return e.severity == EngineEvent::Warning && e.text.contains(QStringLiteral("in less than 14 days: renew it and reload"));
+    }));
+    const quint16 port = proxyPort(engine);
+    const QString ca = m_certs->file(QStringLiteral("ca.pem"));
+    // Two good handshakes; a plain HTTP request; a client that does not trust the certificate.
+    for (int i = 0; i < 2; ++i) {
+        const ProgramRun run = curl({QStringLiteral("--cacert"), ca, QStringLiteral("https://127.0.0.1:%1/").arg(port)}, true);
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    }
+    QVERIFY(curl({QStringLiteral("http://127.0.0.1:%1/").arg(port)}, true).out.contains(QStringLiteral("use https://")));
+    QVERIFY(curl({QStringLiteral("https://127.0.0.1:%1/").arg(port)}, true).exitCode != 0);   // the system's CAs do not know the test CA
+    const auto listener = [&engine] { return engine.snapshot().listeners.front(); };
+    QTRY_VERIFY_WITH_TIMEOUT(listener().tlsFailures == 2 && listener().tlsHandshakes == 2, 10'000);
+    QVERIFY2(listener().tlsLastFailure.contains(QStringLiteral("unknown ca")), qPrintable(listener().tlsLastFailure));
+    QVERIFY(listener().tlsLastFailureMs > 0);
+    const qint64 daysLeft = (listener().tlsExpiresMs - QDateTime::currentMSecsSinceEpoch()) / 86'400'000;
+    QVERIFY2(daysLeft >= 4 && daysLeft <= 5, qPrintable(QString::number(daysLeft)));
 }
 
 void TestTls::webSocketWorksOverTls()
