@@ -232,7 +232,6 @@ WorkerServer &ProxyWorker::serverFor(const PoolSnapshot &snapshot, int index)
         server->name = backend.spec.name;
         server->host = backend.spec.host;
         server->port = backend.spec.port;
-        server->tlsConfig.enabled = !backend.spec.tls.enabled;   // differs: made below
         std::lock_guard lock(m_serversMutex);
         it = m_servers.emplace(backend.live.get(), std::move(server)).first;
     }
