@@ -206,7 +206,7 @@ static int report(const QStringList &arguments)
         return 1;
     }
     HistoryStore store;
-    if (!store.open(storePath, &error)) {
+    if (!store.open(storePath, &error, HistoryStore::Access::ReadOnly)) {
         ctlErr(QStringLiteral("%1: %2\n").arg(me, error));
         return 1;
     }

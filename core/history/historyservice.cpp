@@ -98,7 +98,7 @@ private:
     {
         if (m_store.isOpen())
             return true;
-        return m_store.open(m_storePath, error);
+        return m_store.open(m_storePath, error, HistoryStore::Access::ReadOnly);
     }
 
     // fulcrumd links no Qt Gui, so its PDFs come from the fulcrumctl installed next to it,

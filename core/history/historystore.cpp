@@ -1,9 +1,11 @@
 #include "historystore.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QThread>
 #include <QVariant>
 
 #include <atomic>
@@ -16,6 +18,8 @@ namespace {
 std::atomic<int> connectionCounter{0};
 
 constexpr int kSchemaVersion = 2;   // 1: development builds before the series table
+// How long the engine's open tries to set the file up while another process holds it.
+constexpr qint64 kSetUpPatienceMs = 20'000;
 
 const char *const kSchema[] = {
     // Names once per server, a small integer in every sample row: the store is about half the size.
@@ -37,6 +41,14 @@ const char *const kSchema[] = {
     " before_value TEXT, after_value TEXT, result TEXT)",
     "CREATE INDEX IF NOT EXISTS audit_time ON audit (t)",
 };
+
+// SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes: another connection holds
+// the file for a moment.
+bool isBusy(const QSqlError &error)
+{
+    const int code = error.nativeErrorCode().toInt() & 0xff;
+    return code == 5 || code == 6;
+}
 
 qint64 msOf(const QDateTime &time) { return time.isValid() ? time.toMSecsSinceEpoch() : 0; }
 
@@ -106,77 +118,107 @@ QString HistoryStore::failure(const QString &what, const QString &detail) const
     return QStringLiteral("history store %1: %2: %3").arg(m_path, what, detail);
 }
 
-bool HistoryStore::exec(const QString &sql, QString *error)
+bool HistoryStore::exec(const QString &sql, QString *error, bool *busy)
 {
     QSqlQuery query(m_db);
     if (query.exec(sql))
         return true;
+    if (busy)
+        *busy = isBusy(query.lastError());
     if (error)
         *error = failure(QStringLiteral("\"%1\" failed").arg(sql.left(60)), query.lastError().text());
     return false;
 }
 
-bool HistoryStore::open(const QString &path, QString *error)
+bool HistoryStore::open(const QString &path, QString *error, Access access)
 {
     close();
     m_path = path;
+    const bool readOnly = access == Access::ReadOnly;
     const QFileInfo dir(QFileInfo(path).absolutePath());
-    if (!dir.isDir() || !dir.isWritable()) {
+    if (!readOnly && (!dir.isDir() || !dir.isWritable())) {
         if (error)
             *error = failure(QStringLiteral("cannot write"), QStringLiteral("directory %1 is missing or not writable; create it or choose another --state-dir").arg(dir.absoluteFilePath()));
         return false;
     }
+    if (readOnly && !QFileInfo::exists(path)) {
+        if (error)
+            *error = failure(QStringLiteral("cannot open"), QStringLiteral("no such file; give the engine's state_dir or the store file"));
+        return false;
+    }
     m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connection);
     m_db.setDatabaseName(path);
+    // A reader (a report, fulcrumctl) never writes the engine's file.
+    m_db.setConnectOptions(readOnly ? QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=5000") : QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
     if (!m_db.open()) {
         if (error)
             *error = failure(QStringLiteral("cannot open"), m_db.lastError().text());
         close();
         return false;
     }
-    QSqlQuery check(m_db);
-    if (!check.exec(QStringLiteral("PRAGMA quick_check")) || !check.next() || check.value(0).toString() != u"ok") {
-        if (error)
-            *error = failure(QStringLiteral("the file is damaged or not a SQLite database"),
-                             QStringLiteral("%1; move it aside (history starts afresh) or restore it from a backup")
-                                 .arg(check.lastError().isValid() ? check.lastError().text() : check.value(0).toString()));
-        check = QSqlQuery();
-        close();
-        return false;
-    }
-    check = QSqlQuery();
-    QString detail;
-    // WAL + NORMAL: a commit survives an engine crash; only a power loss may lose the last one.
-    if (!exec(QStringLiteral("PRAGMA journal_mode=WAL"), &detail) || !exec(QStringLiteral("PRAGMA synchronous=NORMAL"), &detail)) {
-        if (error)
-            *error = detail;
-        close();
-        return false;
-    }
-    QSqlQuery version(m_db);
-    version.exec(QStringLiteral("PRAGMA user_version"));
-    const int found = version.next() ? version.value(0).toInt() : 0;
-    version = QSqlQuery();
-    if (found != 0 && found != kSchemaVersion) {
-        if (error)
-            *error = failure(QStringLiteral("schema version %1, this build reads %2").arg(found).arg(kSchemaVersion),
-                             found > kSchemaVersion ? QStringLiteral("upgrade Fulcrum") : QStringLiteral("it was written by a development build; move it aside (history starts afresh)"));
-        close();
-        return false;
-    }
-    for (const char *statement : kSchema) {
-        if (!exec(QString::fromLatin1(statement), &detail)) {
+    // Another process may hold the file for a while (a report at the moment the engine creates
+    // the store, a backup tool), and some of SQLite's "busy" answers come at once, without its
+    // own 5 s wait. A busy file is tried again for up to 20 s: never taken for a damaged one,
+    // and the engine does not give up its history for it.
+    QElapsedTimer waited;
+    waited.start();
+    for (;;) {
+        QString detail;
+        bool busy = false;
+        if (setUp(readOnly, &detail, &busy))
+            return true;
+        if (!busy || waited.elapsed() > kSetUpPatienceMs) {
             if (error)
-                *error = detail;
+                *error = busy ? failure(QStringLiteral("busy"), QStringLiteral("another process has held the file for %1 s; find it (fuser %2) and try again").arg(kSetUpPatienceMs / 1000).arg(path))
+                              : detail;
             close();
             return false;
         }
+        QThread::msleep(100);
     }
-    if (found < kSchemaVersion && !exec(QStringLiteral("PRAGMA user_version=%1").arg(kSchemaVersion), error)) {
-        close();
+}
+
+bool HistoryStore::setUp(bool readOnly, QString *error, bool *busy)
+{
+    {
+        QSqlQuery check(m_db);
+        if (!check.exec(QStringLiteral("PRAGMA quick_check")) || !check.next() || check.value(0).toString() != u"ok") {
+            *busy = isBusy(check.lastError());
+            *error = failure(QStringLiteral("the file is damaged or not a SQLite database"),
+                             QStringLiteral("%1; move it aside (history starts afresh) or restore it from a backup")
+                                 .arg(check.lastError().isValid() ? check.lastError().text() : check.value(0).toString()));
+            return false;
+        }
+    }
+    int found = 0;
+    {
+        QSqlQuery version(m_db);
+        if (!version.exec(QStringLiteral("PRAGMA user_version")) || !version.next()) {
+            *busy = isBusy(version.lastError());
+            *error = failure(QStringLiteral("cannot read the schema version"), version.lastError().text());
+            return false;
+        }
+        found = version.value(0).toInt();
+    }
+    if (found != 0 && found != kSchemaVersion) {
+        *error = failure(QStringLiteral("schema version %1, this build reads %2").arg(found).arg(kSchemaVersion),
+                         found > kSchemaVersion ? QStringLiteral("upgrade Fulcrum") : QStringLiteral("it was written by a development build; move it aside (history starts afresh)"));
         return false;
     }
-    return true;
+    if (readOnly) {
+        if (found != 0)
+            return true;
+        *error = failure(QStringLiteral("holds no history yet"), QStringLiteral("the engine creates its tables when it starts; try again once it runs"));
+        return false;
+    }
+    // WAL + NORMAL: a commit survives an engine crash; only a power loss may lose the last one.
+    if (!exec(QStringLiteral("PRAGMA journal_mode=WAL"), error, busy) || !exec(QStringLiteral("PRAGMA synchronous=NORMAL"), error, busy))
+        return false;
+    for (const char *statement : kSchema) {
+        if (!exec(QString::fromLatin1(statement), error, busy))
+            return false;
+    }
+    return found == kSchemaVersion || exec(QStringLiteral("PRAGMA user_version=%1").arg(kSchemaVersion), error, busy);
 }
 
 void HistoryStore::close()

@@ -81,9 +81,12 @@ public:
     HistoryStore(const HistoryStore &) = delete;
     HistoryStore &operator=(const HistoryStore &) = delete;
 
-    // Creates the file and its tables when missing; refuses a file that is not a sound
-    // Fulcrum history (the error says which file, what is wrong and what to do).
-    bool open(const QString &path, QString *error);
+    // ReadWrite (the engine) creates the file and its tables when missing; ReadOnly (reports,
+    // fulcrumctl) never writes and refuses a file the engine has not set up yet. Both refuse a
+    // file that is not a sound Fulcrum history (the error says which file, what is wrong and
+    // what to do).
+    enum class Access { ReadWrite, ReadOnly };
+    bool open(const QString &path, QString *error, Access access = Access::ReadWrite);
     void close();
     bool isOpen() const { return m_db.isOpen(); }
     QString path() const { return m_path; }
@@ -106,7 +109,10 @@ public:
     qint64 sizeBytes() const;
 
 private:
-    bool exec(const QString &sql, QString *error);
+    bool exec(const QString &sql, QString *error, bool *busy = nullptr);
+    // One try at checking (and, read-write, creating) the tables; `busy` when another process
+    // held the file.
+    bool setUp(bool readOnly, QString *error, bool *busy);
     QString failure(const QString &what, const QString &detail) const;
 
     HistoryRetention m_retention;

@@ -13,8 +13,10 @@
 #include "proxy/proxyserver.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSqlDatabase>
@@ -117,6 +119,7 @@ private Q_SLOTS:
     void timeTicksAreReadable();
     void serversHaveTheConsolesColours();
     void badStoresAreReported();
+    void readersNeverWriteAndTheEngineWaitsForThem();
     void recorderStoresEngineHistory();
     void recorderSurvivesFailingStore();
     void engineOutageReachesReport();
@@ -646,6 +649,50 @@ void TestHealthReport::serversHaveTheConsolesColours()
         seen.insert(colors.colorOf(QStringLiteral("checkout/app%1").arg(i)));
     QCOMPARE(seen.size(), size_t(20));
     QCOMPARE(colors.colorOf(QStringLiteral("checkout/app7")), colors.colorOf(QStringLiteral("checkout/app7")));
+}
+
+void TestHealthReport::readersNeverWriteAndTheEngineWaitsForThem()
+{
+    QTemporaryDir dir;
+    HistoryStore store;
+    QString error;
+    // A report opens read-only: a missing file stays missing, an empty one stays empty.
+    const QString path = dir.filePath(QStringLiteral("history.sqlite"));
+    QVERIFY(!store.open(path, &error, HistoryStore::Access::ReadOnly));
+    QVERIFY2(error.contains(path) && error.contains(QStringLiteral("no such file")), qPrintable(error));
+    QVERIFY(!QFile::exists(path));
+    {
+        QFile empty(path);
+        QVERIFY(empty.open(QIODevice::WriteOnly));
+    }
+    QVERIFY(!store.open(path, &error, HistoryStore::Access::ReadOnly));
+    QVERIFY2(error.contains(QStringLiteral("holds no history yet")), qPrintable(error));
+    QCOMPARE(QFileInfo(path).size(), 0);
+    QVERIFY(!store.isOpen());
+
+    // The engine starts while another process holds the file for longer than SQLite's own
+    // 5 s wait (a report at the moment the engine creates the store): it waits, it keeps history.
+    QProcess holder;
+    holder.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    holder.start(QStringLiteral("python3"), {QStringLiteral("-c"), QStringLiteral(
+        "import sqlite3, sys, time\n"
+        "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "db.execute('BEGIN EXCLUSIVE')\n"
+        "db.execute('CREATE TABLE other_tool (x)')\n"
+        "print('held', flush=True)\n"
+        "time.sleep(6.5)\n"
+        "db.execute('COMMIT')\n"), path});
+    QVERIFY(holder.waitForReadyRead(10'000));
+    QCOMPARE(holder.readAll().trimmed(), QByteArray("held"));
+    QVERIFY2(store.open(path, &error), qPrintable(error));
+    QVERIFY(holder.waitForFinished(10'000));
+    QCOMPARE(holder.exitCode(), 0);
+    QVERIFY2(store.write(HistoryBatch{{HistorySample{1000, 1, QStringLiteral("checkout"), QStringLiteral("app1")}}, {}, {}, {}}, &error), qPrintable(error));
+    store.close();
+    // Once set up, a reader sees what the engine wrote.
+    QVERIFY2(store.open(path, &error, HistoryStore::Access::ReadOnly), qPrintable(error));
+    QCOMPARE(store.samples(0, 2000).size(), size_t(1));
+    QVERIFY(!store.write(HistoryBatch{{HistorySample{1500, 1, QStringLiteral("checkout"), QStringLiteral("app1")}}, {}, {}, {}}, &error));
 }
 
 void TestHealthReport::badStoresAreReported()

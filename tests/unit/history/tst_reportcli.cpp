@@ -183,7 +183,7 @@ void TestReportCli::demoEngineHistoryToReport()
     QTRY_VERIFY_WITH_TIMEOUT(([&] {
         HistoryStore store;
         QString error;
-        if (!QFile::exists(path) || !store.open(path, &error))
+        if (!QFile::exists(path) || !store.open(path, &error, HistoryStore::Access::ReadOnly))
             return false;
         QSet<QString> served;
         for (const HistorySample &s : store.samples(0, QDateTime::currentMSecsSinceEpoch() + 1000)) {
