@@ -240,6 +240,13 @@ QJsonObject snapshotToJson(const EngineSnapshot &snapshot)
                 listener.insert(QStringLiteral("tls_last_failure"), l.tlsLastFailure);
                 listener.insert(QStringLiteral("tls_last_failure_time"), isoTime(l.tlsLastFailureMs));
             }
+            listener.insert(QStringLiteral("http2_connections"), qint64(l.h2Connections));
+            listener.insert(QStringLiteral("http2_streams"), qint64(l.h2Streams));
+            listener.insert(QStringLiteral("http2_refused_connections"), qint64(l.h2Refusals));
+            if (l.h2LastRefusalMs > 0) {
+                listener.insert(QStringLiteral("http2_last_refusal"), l.h2LastRefusal);
+                listener.insert(QStringLiteral("http2_last_refusal_time"), isoTime(l.h2LastRefusalMs));
+            }
         }
         listeners.append(listener);
     }
@@ -384,6 +391,12 @@ EngineSnapshot snapshotFromJson(const QJsonObject &json)
             view.tlsLastFailure = text(l, "tls_last_failure"_L1);
             if (l.contains("tls_last_failure_time"_L1))
                 view.tlsLastFailureMs = timeFrom(l.value("tls_last_failure_time"_L1)).toMSecsSinceEpoch();
+            view.h2Connections = quint64(l.value("http2_connections"_L1).toInteger());
+            view.h2Streams = quint64(l.value("http2_streams"_L1).toInteger());
+            view.h2Refusals = quint64(l.value("http2_refused_connections"_L1).toInteger());
+            view.h2LastRefusal = text(l, "http2_last_refusal"_L1);
+            if (l.contains("http2_last_refusal_time"_L1))
+                view.h2LastRefusalMs = timeFrom(l.value("http2_last_refusal_time"_L1)).toMSecsSinceEpoch();
         }
         snapshot.listeners.push_back(std::move(view));
     }

@@ -140,6 +140,17 @@ QByteArray prometheusMetrics(const Engine &engine)
         if (l.tls)
             w.sample("fulcrum_listener_tls_handshake_failures_total", listenerLabels(l), double(l.tlsFailures));
     }
+    w.family("fulcrum_listener_http2_streams_total", "counter", "HTTP/2 streams (requests) on the TLS listener.");
+    for (const ListenerView &l : snapshot.listeners) {
+        if (l.tls)
+            w.sample("fulcrum_listener_http2_streams_total", listenerLabels(l), double(l.h2Streams));
+    }
+    w.family("fulcrum_listener_http2_refused_connections_total", "counter",
+             "HTTP/2 connections ended for abuse: rapid reset, CONTINUATION flood, HPACK bomb, stream flood (the reason is in the admin API).");
+    for (const ListenerView &l : snapshot.listeners) {
+        if (l.tls)
+            w.sample("fulcrum_listener_http2_refused_connections_total", listenerLabels(l), double(l.h2Refusals));
+    }
     w.family("fulcrum_listener_certificate_expiry_timestamp_seconds", "gauge", "When the first certificate of the TLS listener expires (Unix time).");
     for (const ListenerView &l : snapshot.listeners) {
         if (l.tls)

@@ -317,6 +317,10 @@ QJsonObject configToJson(const Config &config)
                 tls.insert(QStringLiteral("session_tickets"), l.tls.sessionTickets);
             if (l.tls.ticketKeyRotationMs != defaults.ticketKeyRotationMs)
                 tls.insert(QStringLiteral("ticket_key_rotation"), l.tls.ticketKeyRotationMs);
+            if (l.tls.http2.enabled != defaults.http2.enabled)
+                tls.insert(QStringLiteral("http2"), l.tls.http2.enabled);
+            if (l.tls.http2.maxConcurrentStreams != defaults.http2.maxConcurrentStreams)
+                tls.insert(QStringLiteral("http2_max_streams"), l.tls.http2.maxConcurrentStreams);
             listener.insert(QStringLiteral("tls"), tls);
         }
         listeners.append(listener);

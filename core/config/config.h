@@ -71,6 +71,15 @@ struct ListenerCertificate
 // TLS termination on a listener (HTTPS). Several certificates: the client's server name (SNI)
 // picks the one whose names match (an exact name before a wildcard); the first answers clients
 // that send no name or one no certificate carries. The files are read again on every reload.
+// HTTP/2 from clients on a TLS listener (ALPN h2; there is no cleartext h2c).
+struct ListenerHttp2Config
+{
+    bool enabled = true;
+    int maxConcurrentStreams = 128;                 // SETTINGS_MAX_CONCURRENT_STREAMS, 1..1000
+
+    friend bool operator==(const ListenerHttp2Config &, const ListenerHttp2Config &) = default;
+};
+
 struct ListenerTlsConfig
 {
     std::vector<ListenerCertificate> certificates;
@@ -78,6 +87,7 @@ struct ListenerTlsConfig
     QString ciphers;                                // TLS 1.2 cipher list (OpenSSL syntax); empty: Mozilla "intermediate"
     bool sessionTickets = true;
     qint64 ticketKeyRotationMs = 3'600'000;         // a new ticket key this often; a ticket opens for one more period
+    ListenerHttp2Config http2;
 
     bool enabled() const { return !certificates.empty(); }
     friend bool operator==(const ListenerTlsConfig &, const ListenerTlsConfig &) = default;

@@ -318,7 +318,8 @@ ListenerTlsConfig parseListenerTls(Reader &r, const QJsonValue &value, const QSt
     const QJsonObject o = r.object(value, pointer, what);
     r.onlyKeys(o, pointer, QStringLiteral("listener tls"),
                {QStringLiteral("cert"), QStringLiteral("key"), QStringLiteral("ocsp_response"), QStringLiteral("certificates"), QStringLiteral("min_version"),
-                QStringLiteral("ciphers"), QStringLiteral("session_tickets"), QStringLiteral("ticket_key_rotation")});
+                QStringLiteral("ciphers"), QStringLiteral("session_tickets"), QStringLiteral("ticket_key_rotation"), QStringLiteral("http2"),
+                QStringLiteral("http2_max_streams")});
     const bool single = o.contains(QStringLiteral("cert")) || o.contains(QStringLiteral("key")) || o.contains(QStringLiteral("ocsp_response"));
     const QString listPointer = JsonLocations::child(pointer, QStringLiteral("certificates"));
     if (single && o.contains(QStringLiteral("certificates"))) {
@@ -349,6 +350,9 @@ ListenerTlsConfig parseListenerTls(Reader &r, const QJsonValue &value, const QSt
     c.sessionTickets = r.boolean(o, QStringLiteral("session_tickets"), pointer, c.sessionTickets, what + QStringLiteral(".session_tickets"));
     c.ticketKeyRotationMs = r.duration(o, QStringLiteral("ticket_key_rotation"), pointer, c.ticketKeyRotationMs, 1000, 7 * 86'400'000LL,
                                        what + QStringLiteral(".ticket_key_rotation"));
+    c.http2.enabled = r.boolean(o, QStringLiteral("http2"), pointer, c.http2.enabled, what + QStringLiteral(".http2"));
+    c.http2.maxConcurrentStreams = int(r.integer(o, QStringLiteral("http2_max_streams"), pointer, c.http2.maxConcurrentStreams, 1, 1000,
+                                                 what + QStringLiteral(".http2_max_streams")));
     if (r.errors.size() != errorsBefore || c.certificates.empty())
         return c;
     TlsServerContext::LoadError error;

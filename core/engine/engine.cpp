@@ -468,6 +468,10 @@ void Engine::tick()
             view.tlsHandshakes = l.tlsStats->handshakes.load(std::memory_order_relaxed);
             view.tlsFailures = l.tlsStats->failures.load(std::memory_order_relaxed);
             std::tie(view.tlsLastFailure, view.tlsLastFailureMs) = l.tlsStats->lastFailure();
+            view.h2Connections = l.tlsStats->h2Connections.load(std::memory_order_relaxed);
+            view.h2Streams = l.tlsStats->h2Streams.load(std::memory_order_relaxed);
+            view.h2Refusals = l.tlsStats->h2Refusals.load(std::memory_order_relaxed);
+            std::tie(view.h2LastRefusal, view.h2LastRefusalMs) = l.tlsStats->lastH2Refusal();
         }
         snapshot.listeners.push_back(std::move(view));
     }

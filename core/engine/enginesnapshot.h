@@ -53,6 +53,13 @@ struct ListenerView
     quint64 tlsFailures = 0;
     QString tlsLastFailure;
     qint64 tlsLastFailureMs = 0;
+    // HTTP/2 on a TLS listener: connections, streams (requests), connections refused for
+    // abuse (rapid reset, CONTINUATION flood, HPACK bomb, stream flood) and the last reason.
+    quint64 h2Connections = 0;
+    quint64 h2Streams = 0;
+    quint64 h2Refusals = 0;
+    QString h2LastRefusal;
+    qint64 h2LastRefusalMs = 0;
 };
 
 // One configured lock endpoint (any backend) and what its inspector last saw.

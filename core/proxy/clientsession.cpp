@@ -1,5 +1,6 @@
 #include "clientsession.h"
 
+#include "proxy/http2connection.h"
 #include "proxy/tls.h"
 
 #include <QDateTime>
@@ -74,11 +75,28 @@ ClientSession::ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> 
     , m_tlsStats(std::move(tlsStats))
     , m_balancer(&worker->balancerFor(m_pool))
 {
-    if (tls)
+    if (tls) {
+        m_h2MaxStreams = tls->http2().maxConcurrentStreams;
         m_clientSocket.useTls(std::move(tls));
+    }
     if (!m_clientSocket.adopt(fd))
         m_clientGone = true;
     m_clientIp = m_clientSocket.peerIp();
+    m_https = m_clientSocket.isTls();
+    m_headStartMs = m_lastProgressMs = ProxyWorker::nowMs();
+}
+
+ClientSession::ClientSession(ProxyWorker *worker, ClientStream *stream, std::shared_ptr<Pool> pool, const QByteArray &clientIp)
+    : QObject(worker)
+    , m_worker(worker)
+    , m_clientSocket(worker->poller(), this, 0)
+    , m_client(stream)
+    , m_pool(std::move(pool))
+    , m_tlsHandshakeDone(true)
+    , m_balancer(&worker->balancerFor(m_pool))
+    , m_clientIp(clientIp)
+    , m_https(true)
+{
     m_headStartMs = m_lastProgressMs = ProxyWorker::nowMs();
 }
 
@@ -104,7 +122,7 @@ void ClientSession::socketReadable(StreamSocket *)
 void ClientSession::socketWritten(StreamSocket *)
 {
     noteProgress();
-    if (m_waitingForClientDrain)
+    if (m_waitingForClientDrain || m_phase == Phase::Http2)
         drive();
 }
 
@@ -113,6 +131,15 @@ void ClientSession::socketConnected(StreamSocket *)
     m_tlsHandshakeDone = true;
     if (m_tlsStats)
         m_tlsStats->handshakes.fetch_add(1, std::memory_order_relaxed);
+    if (m_clientSocket.tlsProtocol() == "h2") {
+        Http2Limits limits;
+        limits.maxConcurrentStreams = m_h2MaxStreams;
+        limits.maxHeaderListBytes = m_worker->limits().maxHeadBytes;
+        limits.maxHeaders = m_worker->limits().maxHeaders;
+        m_h2 = std::make_unique<Http2Connection>(m_worker, this, &m_clientSocket, m_pool, m_clientIp, m_tlsStats, limits);
+        m_phase = Phase::Http2;
+        drive();
+    }
 }
 
 void ClientSession::socketClosed(StreamSocket *)
@@ -165,6 +192,8 @@ void ClientSession::drive()
     } while (m_again && m_phase != Phase::Closed);
     m_driving = false;
     if (m_phase == Phase::Closed && m_client) {
+        if (m_h2)
+            m_h2->closeStreams();   // their sessions hear that the client is gone
         if (m_upstream) {
             m_balancer->requestFinished(m_pick);
             releaseUpstream(false);
@@ -191,8 +220,23 @@ void ClientSession::step()
     case Phase::Tunnel:
         tunnel();
         break;
+    case Phase::Http2:
+        if (m_clientGone) {
+            m_phase = Phase::Closed;
+        } else {
+            if (m_closeWhenIdle || m_worker->stopping())
+                m_h2->shutdown();
+            m_h2->process();
+            if (m_h2->finished()) {
+                // After a GOAWAY the client may still have frames on the way: read and drop
+                // them, or the kernel's reset could destroy the GOAWAY before it is read.
+                m_lingerOnClose = true;
+                closeAfterFlush();
+            }
+        }
+        break;
     case Phase::Closing:
-        if (m_clientGone || m_client->state() == StreamSocket::State::Closed)
+        if (m_clientGone || m_client->isClosed())
             m_phase = Phase::Closed;
         break;
     case Phase::Closed:
@@ -207,7 +251,7 @@ void ClientSession::closeAfterFlush()
     // Linger only where unread bytes may follow; a plain close (Connection: close, idle
     // keep-alive at stop) ends at once with a FIN.
     m_client->closeAfterFlush(m_lingerOnClose || !m_in.isEmpty() || m_client->bytesAvailable() > 0);
-    if (m_client->state() == StreamSocket::State::Closed)
+    if (m_client->isClosed())
         m_phase = Phase::Closed;
 }
 
@@ -393,7 +437,7 @@ QByteArray ClientSession::buildRequestHead() const
     out.append("X-Forwarded-For: ").append(forwardedFor).append(m_clientIp).append("\r\n");
     if (!m_upgrade.isEmpty())
         out.append("Connection: Upgrade\r\nUpgrade: ").append(m_upgrade).append("\r\n");
-    out.append(m_clientSocket.isTls() ? "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n");
+    out.append(m_https ? "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n");
     out.append("Via: ").append(via).append(http10 ? "1.0 fulcrum\r\n\r\n" : "1.1 fulcrum\r\n\r\n");
     return out;
 }
@@ -693,7 +737,7 @@ namespace {
 // One direction of a tunnel: `pending` (bytes already read) then what `from` has, to `to`,
 // while `to` has at most kHighWater unsent. Returns the bytes passed; *blocked: stopped by
 // `to`'s unsent bytes, so its draining must wake the session.
-qint64 passOn(QByteArray &pending, StreamSocket &from, StreamSocket &to, bool *blocked)
+qint64 passOn(QByteArray &pending, ClientStream &from, ClientStream &to, bool *blocked)
 {
     qint64 passed = 0;
     *blocked = false;
@@ -897,6 +941,13 @@ void ClientSession::checkTimeout(qint64 nowMs)
     case Phase::Tunnel:
         if (nowMs - m_lastProgressMs > config.tunnelTimeoutMs)
             endTunnel();
+        break;
+    case Phase::Http2:
+        // No stream open and nothing from the client for the keep-alive time: GOAWAY, then close.
+        if (m_h2->openStreams() == 0 && nowMs - m_lastProgressMs > config.idleTimeoutMs) {
+            m_h2->shutdown();
+            m_again = true;
+        }
         break;
     case Phase::Closing:
         // The last response is being sent, then the client gets a few seconds to read it

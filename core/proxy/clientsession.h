@@ -11,6 +11,7 @@
 
 namespace fulcrum {
 
+class Http2Connection;
 class ProxyWorker;
 class UpstreamConnection;
 struct ListenerTlsStats;
@@ -28,8 +29,18 @@ public:
     // tls: the listener's TLS (the handshake comes first), or null for plain HTTP.
     ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool, std::shared_ptr<const TlsServerContext> tls,
                   std::shared_ptr<ListenerTlsStats> tlsStats);
+    // One HTTP/2 stream's request (the stream holds it as HTTP/1.1 bytes) and its response.
+    ClientSession(ProxyWorker *worker, ClientStream *stream, std::shared_ptr<Pool> pool, const QByteArray &clientIp);
     ~ClientSession() override;
     void start();
+
+    // From an HTTP/2 stream this session reads: what a socket would say.
+    void clientReadable() { socketReadable(nullptr); }
+    void clientWritten() { socketWritten(nullptr); }
+    void clientClosed() { socketClosed(nullptr); }
+    bool waitingForClientDrain() const { return m_waitingForClientDrain; }
+    // The HTTP/2 connection asks for a turn (to send what its streams queued).
+    void wake() { drive(); }
 
     void checkTimeout(qint64 nowMs);
     // From the server connection this session holds.
@@ -47,7 +58,8 @@ private:
     void socketClosed(StreamSocket *) override;
 
     // Tunnel: after a server's 101 to an upgrade (WebSocket), bytes pass both ways as they are.
-    enum class Phase { ReadingHead, Exchange, Tunnel, Closing, Closed };
+    // Http2: the connection speaks HTTP/2 (ALPN h2); m_h2 runs it, each stream in a session of its own.
+    enum class Phase { ReadingHead, Exchange, Tunnel, Http2, Closing, Closed };
     enum class Failure { ConnectFailed, ConnectTimeout, Reset };
 
     void drive();
@@ -73,8 +85,11 @@ private:
     void noteProgress();
 
     ProxyWorker *m_worker;
-    StreamSocket m_clientSocket;
-    StreamSocket *m_client;           // m_clientSocket while the connection is open, then null
+    StreamSocket m_clientSocket;      // unused by a stream's session
+    ClientStream *m_client;           // m_clientSocket (or the HTTP/2 stream) while open, then null
+    bool m_https = false;
+    std::unique_ptr<Http2Connection> m_h2;
+    int m_h2MaxStreams = 128;
     std::shared_ptr<Pool> m_pool;
     std::shared_ptr<ListenerTlsStats> m_tlsStats;
     bool m_tlsHandshakeDone = false;

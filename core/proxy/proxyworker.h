@@ -131,6 +131,8 @@ public:
     void parkIdle(UpstreamConnection *connection);
     void discard(UpstreamConnection *connection);
     void sessionClosed(ClientSession *session);
+    // An HTTP/2 stream's session: timed out, stopped and counted like a connection's.
+    void adoptSession(ClientSession *session) { m_sessions.insert(session); }
 
     EventPoller *poller() { return m_poller; }
     static qint64 nowMs();

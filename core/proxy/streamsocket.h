@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/socketaddress.h"
+#include "proxy/clientstream.h"
 #include "proxy/eventpoller.h"
 
 #include <QByteArray>
@@ -30,7 +31,7 @@ class TlsServerContext;
 // The observer's calls may come from pollEvents() and also from read(), readAll() and
 // flush() (an end of stream or an error found there); observers only note what happened
 // and move their own state on, never delete the socket from inside a call.
-class StreamSocket : public PollHandler
+class StreamSocket : public PollHandler, public ClientStream
 {
 public:
     // Lingering: everything was sent and our side shut down; what the peer still sends is
@@ -80,21 +81,22 @@ public:
     // The peer's address, e.g. "192.0.2.7" (IPv4-mapped IPv6 shown as IPv4).
     QByteArray peerIp() const;
 
-    qsizetype bytesAvailable() const { return m_in.size(); }
-    QByteArray read(qsizetype max);
-    QByteArray readAll();
+    qsizetype bytesAvailable() const override { return m_in.size(); }
+    QByteArray read(qsizetype max) override;
+    QByteArray readAll() override;
 
-    void write(const QByteArray &data);
-    void write(const char *data, qsizetype size);
-    qsizetype bytesToWrite() const { return m_out.size() - m_outPos; }
+    void write(const QByteArray &data) override;
+    void write(const char *data, qsizetype size) override;
+    qsizetype bytesToWrite() const override { return m_out.size() - m_outPos; }
     // Sends what the kernel takes now; the rest goes when it has room.
-    void flush();
+    void flush() override;
     // Closes once every queued byte is out (at once if none is). With linger, it shuts down
     // our side instead and lingers (see State), closing when the peer closes or after 1 MiB
     // more from it; the owner bounds the time (no timer here).
-    void closeAfterFlush(bool linger);
+    void closeAfterFlush(bool linger) override;
     // Closes now; queued bytes are dropped, and the observer hears nothing more.
-    void abort();
+    void abort() override;
+    bool isClosed() const override { return m_state == State::Closed; }
     bool aborted() const { return m_aborted; }
 
     void pollEvents(std::uint32_t events) override;

@@ -34,8 +34,10 @@ constexpr char kIntermediateCiphers[] =
 constexpr char kGroups[] = "X25519:prime256v1:secp384r1";
 // A certificate expiring sooner than this is a warning at every start and reload.
 constexpr int kExpiryWarningDays = 14;
-// ALPN, server preference first (h2 joins when HTTP/2 is served).
-constexpr unsigned char kAlpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+// ALPN, server preference first: h2 where the listener serves HTTP/2, then http/1.1.
+constexpr unsigned char kAlpnH2[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+constexpr const unsigned char *kAlpn = kAlpnH2 + 3;
+constexpr unsigned kAlpnLength = sizeof(kAlpnH2) - 3;
 
 qint64 monotonicMs()
 {
@@ -129,6 +131,20 @@ std::pair<QString, qint64> ListenerTlsStats::lastFailure() const
 {
     std::lock_guard lock(m_mutex);
     return {m_lastFailure, m_lastFailureMs};
+}
+
+void ListenerTlsStats::noteH2Refusal(const QString &reason, qint64 nowMs)
+{
+    h2Refusals.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard lock(m_mutex);
+    m_lastH2Refusal = reason;
+    m_lastH2RefusalMs = nowMs;
+}
+
+std::pair<QString, qint64> ListenerTlsStats::lastH2Refusal() const
+{
+    std::lock_guard lock(m_mutex);
+    return {m_lastH2Refusal, m_lastH2RefusalMs};
 }
 
 // ---- TicketKeys ----
@@ -229,6 +245,7 @@ std::shared_ptr<TlsServerContext> TlsServerContext::load(const ListenerTlsConfig
 {
     std::shared_ptr<TlsServerContext> context(new TlsServerContext);
     context->m_keys = std::move(keys);
+    context->m_http2 = config.http2;
     ERR_clear_error();
     const auto fail = [error](int certificate, const QString &key, const QString &message) {
         *error = LoadError{certificate, key, message};
@@ -368,7 +385,7 @@ std::shared_ptr<TlsServerContext> TlsServerContext::load(const ListenerTlsConfig
         SSL_CTX_set_app_data(ctx, context.get());
         SSL_CTX_set_tlsext_servername_callback(ctx, &TlsServerContext::selectCertificate);
         SSL_CTX_set_tlsext_servername_arg(ctx, context.get());
-        SSL_CTX_set_alpn_select_cb(ctx, &TlsServerContext::selectProtocol, nullptr);
+        SSL_CTX_set_alpn_select_cb(ctx, &TlsServerContext::selectProtocol, context.get());
         // Stateless resumption only: tickets, sealed by TicketKeys, so every worker (and every
         // context after a reload) opens every ticket; no per-process session cache to lock.
         SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
@@ -432,10 +449,11 @@ int TlsServerContext::selectCertificate(SSL *ssl, int *, void *arg)
     return SSL_TLSEXT_ERR_OK;
 }
 
-int TlsServerContext::selectProtocol(SSL *, const unsigned char **out, unsigned char *outLength, const unsigned char *in, unsigned int inLength, void *)
+int TlsServerContext::selectProtocol(SSL *, const unsigned char **out, unsigned char *outLength, const unsigned char *in, unsigned int inLength, void *arg)
 {
+    const bool http2 = static_cast<const TlsServerContext *>(arg)->m_http2.enabled;
     unsigned char *selected = nullptr;
-    if (SSL_select_next_proto(&selected, outLength, kAlpn, sizeof(kAlpn), in, inLength) != OPENSSL_NPN_NEGOTIATED)
+    if (SSL_select_next_proto(&selected, outLength, http2 ? kAlpnH2 : kAlpn, http2 ? sizeof(kAlpnH2) : kAlpnLength, in, inLength) != OPENSSL_NPN_NEGOTIATED)
         return SSL_TLSEXT_ERR_ALERT_FATAL;   // RFC 7301: no protocol in common is a no_application_protocol alert
     *out = selected;
     return SSL_TLSEXT_ERR_OK;

@@ -65,10 +65,20 @@ struct ListenerTlsStats
     // The last failure's reason and when (ms since the epoch; 0: none yet).
     std::pair<QString, qint64> lastFailure() const;
 
+    // HTTP/2 (ALPN h2): connections, streams (requests), and connections closed for abuse
+    // (rapid reset, CONTINUATION flood, HPACK bomb, a stream flood), with the last reason.
+    std::atomic<quint64> h2Connections{0};
+    std::atomic<quint64> h2Streams{0};
+    std::atomic<quint64> h2Refusals{0};
+    void noteH2Refusal(const QString &reason, qint64 nowMs);
+    std::pair<QString, qint64> lastH2Refusal() const;
+
 private:
     mutable std::mutex m_mutex;
     QString m_lastFailure;
     qint64 m_lastFailureMs = 0;
+    QString m_lastH2Refusal;
+    qint64 m_lastH2RefusalMs = 0;
 };
 
 // A listener's TLS: one OpenSSL context per certificate, all set alike (TLS 1.2+, Mozilla
@@ -98,6 +108,7 @@ public:
     int certificateCount() const { return int(m_certificates.size()); }
     // When the first of its certificates expires (seconds since the epoch).
     qint64 earliestExpiry() const;
+    const ListenerHttp2Config &http2() const { return m_http2; }
 
 private:
     struct Certificate;
@@ -109,6 +120,7 @@ private:
 
     std::vector<std::unique_ptr<Certificate>> m_certificates;
     std::shared_ptr<TicketKeys> m_keys;
+    ListenerHttp2Config m_http2;
 };
 
 // TLS from the proxy to servers of one configuration (CA, verification, client certificate).

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <QByteArray>
+
+namespace fulcrum {
+
+// What a ClientSession reads one client's requests from and writes its responses to: the
+// client's TCP (or TLS) connection, or one HTTP/2 stream of it. The calls mean what they mean
+// on StreamSocket; a stream carries exactly one request and its response.
+class ClientStream
+{
+public:
+    virtual qsizetype bytesAvailable() const = 0;
+    virtual QByteArray read(qsizetype max) = 0;
+    virtual QByteArray readAll() = 0;
+    virtual void write(const QByteArray &data) = 0;
+    virtual void write(const char *data, qsizetype size) = 0;
+    // Response bytes not yet sent (backpressure: a session stops reading its server above a bound).
+    virtual qsizetype bytesToWrite() const = 0;
+    virtual void flush() = 0;
+    // Ends the response once everything written is out (linger: see StreamSocket).
+    virtual void closeAfterFlush(bool linger) = 0;
+    // Ends now; what was not sent is dropped and the session hears nothing more.
+    virtual void abort() = 0;
+    virtual bool isClosed() const = 0;
+
+protected:
+    ~ClientStream() = default;
+};
+
+} // namespace fulcrum
