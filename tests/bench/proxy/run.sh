@@ -7,6 +7,10 @@
 # certificate (made here with openssl), TLS 1.2 + 1.3, the same TLS 1.2 cipher list (Mozilla
 # intermediate, fulcrumd's default), the same groups, session tickets on, ALPN http/1.1;
 # their ratios are against nginx-tls (plain rows: against plain nginx).
+# HTTP/2 rows (fulcrumd-h2, nginx-h2, haproxy-h2): the same TLS ports with ALPN h2, driven by
+# h2load (nghttp2-client) with H2_CONNECTIONS connections of H2_STREAMS concurrent streams;
+# each proxy still talks HTTP/1.1 to the backends; ratios against nginx-h2. h2load prints no
+# percentiles: their latency column is the mean request time.
 # Asserts nothing. Starts and stops everything itself (temp configs, free ports).
 #
 #   tests/bench/proxy/run.sh [BUILD_DIR]      env: WORKERS (default 2), DURATION (10s),
@@ -15,6 +19,8 @@
 #                                                  LIGHT_CONNECTIONS (4: the unsaturated latency run),
 #                                                  PROBE_REQUESTS (20000 per target), PROBE_RATE (4000/s),
 #                                                  TLS (1; 0 leaves out the TLS listeners and rows)
+#                                                  H2 (as TLS; 0 leaves out the HTTP/2 rows), H2_CONNECTIONS (8),
+#                                                  H2_STREAMS (16 per connection)
 set -euo pipefail
 
 BUILD_DIR=${1:-build}
@@ -28,11 +34,15 @@ LIGHT_CONNECTIONS=${LIGHT_CONNECTIONS:-4}
 PROBE_REQUESTS=${PROBE_REQUESTS:-20000}
 PROBE_RATE=${PROBE_RATE:-4000}
 TLS=${TLS:-1}
+H2=${H2:-$TLS}
+[ "$TLS" = 0 ] && H2=0
+H2_CONNECTIONS=${H2_CONNECTIONS:-8}
+H2_STREAMS=${H2_STREAMS:-16}
 FULCRUMD=$(realpath "$BUILD_DIR/bin/fulcrumd")
 PROBE=$(realpath "$BUILD_DIR/bench/bench_latency_probe")
 
-for tool in nginx haproxy wrk python3 $([ "$TLS" = 0 ] || echo openssl); do
-    command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing; install it with scripts/packages.txt (apt-get install nginx-light haproxy wrk openssl)" >&2; exit 1; }
+for tool in nginx haproxy wrk python3 $([ "$TLS" = 0 ] || echo openssl) $([ "$H2" = 0 ] || echo h2load); do
+    command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing; install it with scripts/packages.txt (apt-get install nginx-light haproxy wrk openssl nghttp2-client)" >&2; exit 1; }
 done
 [ -x "$FULCRUMD" ] || { echo "run.sh: $FULCRUMD not found; build first: ninja -C $BUILD_DIR fulcrumd" >&2; exit 1; }
 [ -x "$PROBE" ] || { echo "run.sh: $PROBE not found; build first: ninja -C $BUILD_DIR bench_latency_probe" >&2; exit 1; }
@@ -78,7 +88,7 @@ if [ "$TLS" != 0 ]; then
     {\"name\": \"tls\", \"listen\": \"127.0.0.1:$P_FULCRUM_TLS\", \"pool\": \"default\",
      \"tls\": {\"cert\": \"$TMP/tls/cert.pem\", \"key\": \"$TMP/tls/key.pem\", \"ciphers\": \"$CIPHERS\", \"session_tickets\": true}}"
     NGINX_TLS_SERVER="server {
-        listen 127.0.0.1:$P_NGINX_TLS ssl;
+        listen 127.0.0.1:$P_NGINX_TLS ssl$([ "$H2" = 0 ] || echo " http2");
         ssl_certificate $TMP/tls/cert.pem;
         ssl_certificate_key $TMP/tls/key.pem;
         ssl_protocols TLSv1.2 TLSv1.3;
@@ -94,7 +104,7 @@ if [ "$TLS" != 0 ]; then
             proxy_buffering off;
         }
     }"
-    HAPROXY_TLS_BIND="    bind 127.0.0.1:$P_HAPROXY_TLS ssl crt $TMP/tls/haproxy.pem alpn http/1.1 ssl-min-ver TLSv1.2 ciphers $CIPHERS curves $TLS_GROUPS"
+    HAPROXY_TLS_BIND="    bind 127.0.0.1:$P_HAPROXY_TLS ssl crt $TMP/tls/haproxy.pem alpn $([ "$H2" = 0 ] && echo http/1.1 || echo h2,http/1.1) ssl-min-ver TLSv1.2 ciphers $CIPHERS curves $TLS_GROUPS"
 fi
 
 # Backends: one nginx process, one worker, two servers answering a fixed small body.
@@ -186,10 +196,12 @@ declare -A URL=([direct]=http://127.0.0.1:$BACKEND1/ [fulcrumd]=http://127.0.0.1
 # The TLS listeners live in the same process as the plain ones, so a process's CPU time covers
 # both; rounds run one target at a time, so each measurement is still one listener's.
 declare -A OWNER=([direct]=$PID_BACKENDS [fulcrumd]=$PID_FULCRUMD [nginx]=$PID_NGINX [haproxy]=$PID_HAPROXY
-                  [fulcrumd-tls]=$PID_FULCRUMD [nginx-tls]=$PID_NGINX [haproxy-tls]=$PID_HAPROXY)
+                  [fulcrumd-tls]=$PID_FULCRUMD [nginx-tls]=$PID_NGINX [haproxy-tls]=$PID_HAPROXY
+                  [fulcrumd-h2]=$PID_FULCRUMD [nginx-h2]=$PID_NGINX [haproxy-h2]=$PID_HAPROXY)
 # Ratios: a plain row against nginx, a TLS row against nginx-tls.
 declare -A REF=([direct]=nginx [fulcrumd]=nginx [nginx]=nginx [haproxy]=nginx
-                [fulcrumd-tls]=nginx-tls [nginx-tls]=nginx-tls [haproxy-tls]=nginx-tls)
+                [fulcrumd-tls]=nginx-tls [nginx-tls]=nginx-tls [haproxy-tls]=nginx-tls
+                [fulcrumd-h2]=nginx-h2 [nginx-h2]=nginx-h2 [haproxy-h2]=nginx-h2)
 TARGETS=(direct fulcrumd nginx haproxy)
 if [ "$TLS" != 0 ]; then
     URL+=([fulcrumd-tls]=https://127.0.0.1:$P_FULCRUM_TLS/ [nginx-tls]=https://127.0.0.1:$P_NGINX_TLS/ [haproxy-tls]=https://127.0.0.1:$P_HAPROXY_TLS/)
@@ -202,6 +214,27 @@ if [ "$TLS" != 0 ]; then
                  END {print p " " k " alpn " (a == "" ? "none" : a)}')
     done
 fi
+LOADED=("${TARGETS[@]}")   # the rows the light-load run and the probe cover (HTTP/1.1)
+if [ "$H2" != 0 ]; then
+    URL+=([fulcrumd-h2]=${URL[fulcrumd-tls]} [nginx-h2]=${URL[nginx-tls]} [haproxy-h2]=${URL[haproxy-tls]})
+    TARGETS+=(fulcrumd-h2 nginx-h2 haproxy-h2)
+fi
+# One load run of a target: "requests req/s latency-ms" (wrk: p99; h2load: the mean).
+load() {
+    local name=$1 seconds=${2%s} out
+    if [[ $name == *-h2 ]]; then
+        out=$(h2load -t"$THREADS" -c"$H2_CONNECTIONS" -m"$H2_STREAMS" -D "$seconds" "${URL[$name]}" 2>&1)
+        grep -q "^Application protocol: h2" <<<"$out" || echo "run.sh: $name did not negotiate h2" >&2
+        awk '/^requests:/ {if ($10 + $12 > 0) print "run.sh: '"$name"': " $0 > "/dev/stderr"; req=$8}
+             /^finished in/ {rps=$4}
+             /^time for request:/ {v=$6; f=1; if (v ~ /us$/) f=0.001; else if (v ~ /ms$/) f=1; else f=1000; sub(/[a-z]+$/, "", v); mean=v*f}
+             END {printf "%d %s %.3f\n", req, rps, mean}' <<<"$out"
+    else
+        out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$seconds"s --latency "${URL[$name]}")
+        if grep -q "Non-2xx\|Socket errors" <<<"$out"; then echo "run.sh: $name: $(grep -E 'Non-2xx|Socket errors' <<<"$out")" >&2; fi
+        echo "$(awk '/requests in/ {print $1}' <<<"$out") $(awk '/Requests\/sec/ {print $2}' <<<"$out") $(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
+    fi
+}
 # CPU time (clock ticks) of a process, its threads and its children (nginx workers): on a
 # shared machine, CPU per request is steadier than requests per second.
 cpu_ticks() {
@@ -216,30 +249,28 @@ cpu_ticks() {
 TICKS=$(getconf CLK_TCK)
 median() { python3 -c 'import sys, statistics; print(statistics.median(float(v) for v in sys.argv[1:]))' "$@"; }
 for name in "${TARGETS[@]}"; do   # warm-up: connections, pools
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "${URL[$name]}" >/dev/null
+    load "$name" 2s >/dev/null
 done
 # Rounds take the targets in turn, so a busy moment of a shared machine hits all of them.
 for round in $(seq 1 "$ROUNDS"); do
     for name in "${TARGETS[@]}"; do
         before=$(cpu_ticks "${OWNER[$name]}")
-        out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${URL[$name]}")
+        read -r requests rps latency < <(load "$name" "$DURATION")
         after=$(cpu_ticks "${OWNER[$name]}")
-        requests=$(awk '/requests in/ {print $1}' <<<"$out")
         CPU[$name]+=" $(python3 -c "print(f'{($after - $before) / $TICKS * 1e6 / $requests:.1f}')")"
-        if grep -q "Non-2xx\|Socket errors" <<<"$out"; then echo "run.sh: $name: $(grep -E 'Non-2xx|Socket errors' <<<"$out")" >&2; fi
-        RPS[$name]+=" $(awk '/Requests\/sec/ {print $2}' <<<"$out")"
-        P99[$name]+=" $(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
+        RPS[$name]+=" $rps"
+        P99[$name]+=" $latency"
     done
 done
 # Latency added by the proxy when nothing is saturated: few connections, one wrk thread.
 for round in $(seq 1 "$ROUNDS"); do
-    for name in "${TARGETS[@]}"; do
+    for name in "${LOADED[@]}"; do
         out=$(wrk -t1 -c"$LIGHT_CONNECTIONS" -d"$DURATION" --latency "${URL[$name]}")
         if grep -q "Non-2xx\|Socket errors" <<<"$out"; then echo "run.sh: $name (light): $(grep -E 'Non-2xx|Socket errors' <<<"$out")" >&2; fi
         LIGHT[$name]+=" $(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
     done
 done
-for name in "${TARGETS[@]}"; do
+for name in "${LOADED[@]}"; do
     echo "  $name light-load p99 ms${LIGHT[$name]}"
     LIGHT[$name]=$(median ${LIGHT[$name]})
 done
@@ -260,17 +291,22 @@ if [ "$TLS" != 0 ]; then
     echo " their \"vs nginx\" columns are against nginx-tls; \"light added\" is against plain direct, so it includes TLS)"
     for name in fulcrumd-tls nginx-tls haproxy-tls; do echo "  $name negotiates: ${TLS_SEEN[$name]}"; done
 fi
+if [ "$H2" != 0 ]; then
+    echo "(-h2 rows: h2load -t$THREADS -c$H2_CONNECTIONS -m$H2_STREAMS on the TLS ports, ALPN h2; \"p99 ms\" is the mean request time,"
+    echo " \"vs nginx\" against nginx-h2)"
+fi
 printf '%-12s %10s %9s %15s %11s %12s %11s %13s\n' target "req/s" "p99 ms" "req/s vs nginx" "CPU us/req" "CPU vs nginx" "light p99" "light added"
 for name in "${TARGETS[@]}"; do
     ref=${REF[$name]}
-    python3 - "$name" "${RPS[$name]}" "${P99[$name]}" "${RPS[$ref]}" "${CPU[$name]}" "${CPU[$ref]}" "${LIGHT[$name]}" "${LIGHT[direct]}" <<'PY'
+    python3 - "$name" "${RPS[$name]}" "${P99[$name]}" "${RPS[$ref]}" "${CPU[$name]}" "${CPU[$ref]}" "${LIGHT[$name]:--1}" "${LIGHT[direct]}" <<'PY'
 import sys
 name, rps, p99, nginx, cpu, nginx_cpu, light, light_direct = sys.argv[1], *map(float, sys.argv[2:])
 direct = name == "direct"
 ratio = "-" if direct else f"{rps / nginx:.2f}x"
 cpu_ratio = "-" if direct else f"{cpu / nginx_cpu:.2f}x"
-added = "-" if direct else f"{light - light_direct:+.3f} ms"
-print(f"{name:<12} {rps:10.0f} {p99:9.3f} {ratio:>15} {cpu:11.1f} {cpu_ratio:>12} {light:11.3f} {added:>13}")
+added = "-" if direct or light < 0 else f"{light - light_direct:+.3f} ms"
+light_text = "-" if light < 0 else f"{light:.3f}"
+print(f"{name:<12} {rps:10.0f} {p99:9.3f} {ratio:>15} {cpu:11.1f} {cpu_ratio:>12} {light_text:>11} {added:>13}")
 PY
 done
 echo

@@ -18,6 +18,8 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QSignalSpy>
+#include <QFileInfo>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -95,6 +97,7 @@ private Q_SLOTS:
     void hpackBombIsRefused();
     void streamFloodIsRefused();
     void attacksDoNotGrowMemory();
+    void stopLetsOpenStreamsFinish();
     void http2CanBeTurnedOff();
 
 private:
@@ -309,12 +312,37 @@ void TestHttp2::attacksDoNotGrowMemory()
     for (int i = 0; i < 5; ++i)
         round();
     const qint64 after = residentKiB();
+    qInfo("resident memory: %lld KiB after the warm-up round, %lld KiB after five more", before, after);
     QVERIFY2(after - before < 16 * 1024, qPrintable(QStringLiteral("resident memory grew from %1 KiB to %2 KiB").arg(before).arg(after)));
     // And it still serves.
     const ProgramRun run = curl({QStringLiteral("--http2"), QStringLiteral("--cacert"), m_certs->file(QStringLiteral("ca.pem")), QStringLiteral("-o"),
                                  QStringLiteral("/dev/null"), QStringLiteral("-w"), QStringLiteral("%{http_version} %{http_code}"),
                                  QStringLiteral("https://127.0.0.1:%1/").arg(port)});
     QCOMPARE(run.out, QStringLiteral("2 200"));
+}
+
+void TestHttp2::stopLetsOpenStreamsFinish()
+{
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(h2Config(m_backend->port(), *m_certs), &errors), qPrintable(errors.join(u'\n')));
+    const quint16 port = proxyPort(engine);
+    const QString out = m_dir.filePath(QStringLiteral("during-stop.bin"));
+    QProcess client;
+    client.setProcessEnvironment(componentEnvironment());
+    client.start(QStringLiteral("curl"), {QStringLiteral("-sS"), QStringLiteral("--http2"), QStringLiteral("--max-time"), QStringLiteral("30"),
+                                          QStringLiteral("--limit-rate"), QStringLiteral("3M"), QStringLiteral("--cacert"), m_certs->file(QStringLiteral("ca.pem")),
+                                          QStringLiteral("-o"), out, QStringLiteral("-w"), QStringLiteral("%{http_version} %{http_code} %{size_download}"),
+                                          QStringLiteral("https://127.0.0.1:%1/bytes/9000000").arg(port)});
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(out).size() > 1'000'000, 15'000);
+    // SIGTERM's graceful stop: GOAWAY, no new connection, the download goes on to its end.
+    QSignalSpy stopped(&engine.proxy(), &ProxyServer::stopped);
+    engine.proxy().stop();
+    QVERIFY(client.waitForFinished(30'000));
+    QCOMPARE(client.readAllStandardOutput(), QByteArray("2 200 9000000"));
+    QVERIFY(stopped.count() == 1 || stopped.wait(15'000));
+    QVERIFY(curl({QStringLiteral("--http2"), QStringLiteral("--cacert"), m_certs->file(QStringLiteral("ca.pem")),
+                  QStringLiteral("https://127.0.0.1:%1/").arg(port)}).exitCode != 0);
 }
 
 void TestHttp2::http2CanBeTurnedOff()
