@@ -466,12 +466,12 @@ void Engine::tick()
         if (l.tlsStats) {
             view.tlsExpiresMs = l.tlsExpiry * 1000;
             view.tlsHandshakes = l.tlsStats->handshakes.load(std::memory_order_relaxed);
-            view.tlsFailures = l.tlsStats->failures.load(std::memory_order_relaxed);
-            std::tie(view.tlsLastFailure, view.tlsLastFailureMs) = l.tlsStats->lastFailure();
+            view.tlsFailures = l.tlsStats->handshakeFailures.count.load(std::memory_order_relaxed);
+            std::tie(view.tlsLastFailure, view.tlsLastFailureMs) = l.tlsStats->handshakeFailures.last();
             view.h2Connections = l.tlsStats->h2Connections.load(std::memory_order_relaxed);
             view.h2Streams = l.tlsStats->h2Streams.load(std::memory_order_relaxed);
-            view.h2Refusals = l.tlsStats->h2Refusals.load(std::memory_order_relaxed);
-            std::tie(view.h2LastRefusal, view.h2LastRefusalMs) = l.tlsStats->lastH2Refusal();
+            view.h2Refusals = l.tlsStats->h2Refusals.count.load(std::memory_order_relaxed);
+            std::tie(view.h2LastRefusal, view.h2LastRefusalMs) = l.tlsStats->h2Refusals.last();
         }
         snapshot.listeners.push_back(std::move(view));
     }

@@ -146,7 +146,7 @@ void ClientSession::socketClosed(StreamSocket *)
 {
     if (m_tlsStats && !m_tlsHandshakeDone && !m_clientGone) {
         const QString &why = m_clientSocket.tlsError();
-        m_tlsStats->noteFailure(why.isEmpty() ? QStringLiteral("the client closed the connection during the handshake") : why,
+        m_tlsStats->handshakeFailures.note(why.isEmpty() ? QStringLiteral("the client closed the connection during the handshake") : why,
                                 QDateTime::currentMSecsSinceEpoch());
     }
     m_clientGone = true;

@@ -28,4 +28,17 @@ protected:
     ~ClientStream() = default;
 };
 
+// Up to max bytes from the front of buffer, without a copy when it is all of it.
+inline QByteArray takeFront(QByteArray &buffer, qsizetype max)
+{
+    QByteArray out;
+    if (buffer.size() <= max) {
+        out.swap(buffer);
+    } else {
+        out = buffer.first(max);
+        buffer.remove(0, max);
+    }
+    return out;
+}
+
 } // namespace fulcrum

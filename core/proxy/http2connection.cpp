@@ -207,7 +207,7 @@ struct Http2Callbacks
             // nghttp2 ended the connection itself (a stream past the acknowledged limit, a frame
             // out of place): counted like our own refusals, with its reason.
             const QByteArray why(reinterpret_cast<const char *>(frame->goaway.opaque_data), qsizetype(frame->goaway.opaque_data_len));
-            c->m_stats->noteH2Refusal(QStringLiteral("client %1: %2 (%3)").arg(QString::fromLatin1(c->m_clientIp), QString::fromLatin1(why),
+            c->m_stats->h2Refusals.note(QStringLiteral("client %1: %2 (%3)").arg(QString::fromLatin1(c->m_clientIp), QString::fromLatin1(why),
                                                                               QString::fromLatin1(nghttp2_http2_strerror(frame->goaway.error_code))),
                                       epochMs());
         }
@@ -285,13 +285,7 @@ struct Http2Callbacks
 
 QByteArray Http2Stream::read(qsizetype max)
 {
-    QByteArray out;
-    if (m_in.size() <= max) {
-        out.swap(m_in);
-    } else {
-        out = m_in.first(max);
-        m_in.remove(0, max);
-    }
+    QByteArray out = takeFront(m_in, max);
     if (m_unconsumed > 0)
         m_connection->giveBackWindow(this);
     return out;
@@ -622,7 +616,7 @@ void Http2Connection::refuse(quint32 code, const QString &reason)
     m_failed = true;
     m_refusal = code;
     if (m_stats)
-        m_stats->noteH2Refusal(QStringLiteral("client %1: %2").arg(QString::fromLatin1(m_clientIp), reason), epochMs());
+        m_stats->h2Refusals.note(QStringLiteral("client %1: %2").arg(QString::fromLatin1(m_clientIp), reason), epochMs());
 }
 
 void Http2Connection::schedule()

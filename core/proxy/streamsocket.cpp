@@ -225,13 +225,7 @@ QByteArray StreamSocket::peerIp() const
 
 QByteArray StreamSocket::read(qsizetype max)
 {
-    QByteArray out;
-    if (m_in.size() <= max) {
-        out.swap(m_in);
-    } else {
-        out = m_in.first(max);
-        m_in.remove(0, max);
-    }
+    QByteArray out = takeFront(m_in, max);
     if (m_moreToRead && m_in.size() < m_readBufferSize && m_state == State::Connected)
         fill();
     return out;

@@ -117,34 +117,20 @@ void setCommonOptions(SSL_CTX *ctx)
 
 } // namespace
 
-// ---- ListenerTlsStats ----
+// ---- CountedReason ----
 
-void ListenerTlsStats::noteFailure(const QString &reason, qint64 nowMs)
+void CountedReason::note(const QString &reason, qint64 nowMs)
 {
-    failures.fetch_add(1, std::memory_order_relaxed);
+    count.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard lock(m_mutex);
-    m_lastFailure = reason;
-    m_lastFailureMs = nowMs;
+    m_reason = reason;
+    m_ms = nowMs;
 }
 
-std::pair<QString, qint64> ListenerTlsStats::lastFailure() const
+std::pair<QString, qint64> CountedReason::last() const
 {
     std::lock_guard lock(m_mutex);
-    return {m_lastFailure, m_lastFailureMs};
-}
-
-void ListenerTlsStats::noteH2Refusal(const QString &reason, qint64 nowMs)
-{
-    h2Refusals.fetch_add(1, std::memory_order_relaxed);
-    std::lock_guard lock(m_mutex);
-    m_lastH2Refusal = reason;
-    m_lastH2RefusalMs = nowMs;
-}
-
-std::pair<QString, qint64> ListenerTlsStats::lastH2Refusal() const
-{
-    std::lock_guard lock(m_mutex);
-    return {m_lastH2Refusal, m_lastH2RefusalMs};
+    return {m_reason, m_ms};
 }
 
 // ---- TicketKeys ----

@@ -55,30 +55,32 @@ private:
     quint64 m_rotations = 0;
 };
 
+// How often something went wrong, and the last time's reason and when (ms since the epoch;
+// 0: never), noted from any worker.
+class CountedReason
+{
+public:
+    std::atomic<quint64> count{0};
+    void note(const QString &reason, qint64 nowMs);
+    std::pair<QString, qint64> last() const;
+
+private:
+    mutable std::mutex m_mutex;
+    QString m_reason;
+    qint64 m_ms = 0;
+};
+
 // What a TLS listener's handshakes came to, across its workers and reloads: the figures an
 // operator needs when clients start failing (an expired certificate, a missing chain).
 struct ListenerTlsStats
 {
     std::atomic<quint64> handshakes{0};
-    std::atomic<quint64> failures{0};
-    void noteFailure(const QString &reason, qint64 nowMs);
-    // The last failure's reason and when (ms since the epoch; 0: none yet).
-    std::pair<QString, qint64> lastFailure() const;
-
+    CountedReason handshakeFailures;
     // HTTP/2 (ALPN h2): connections, streams (requests), and connections closed for abuse
-    // (rapid reset, CONTINUATION flood, HPACK bomb, a stream flood), with the last reason.
+    // (rapid reset, CONTINUATION flood, HPACK bomb, a stream flood).
     std::atomic<quint64> h2Connections{0};
     std::atomic<quint64> h2Streams{0};
-    std::atomic<quint64> h2Refusals{0};
-    void noteH2Refusal(const QString &reason, qint64 nowMs);
-    std::pair<QString, qint64> lastH2Refusal() const;
-
-private:
-    mutable std::mutex m_mutex;
-    QString m_lastFailure;
-    qint64 m_lastFailureMs = 0;
-    QString m_lastH2Refusal;
-    qint64 m_lastH2RefusalMs = 0;
+    CountedReason h2Refusals;
 };
 
 // A listener's TLS: one OpenSSL context per certificate, all set alike (TLS 1.2+, Mozilla

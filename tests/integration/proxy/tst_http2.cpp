@@ -255,18 +255,18 @@ void TestHttp2::rapidResetIsRefused()
     // Cut off after the burst, long before the 20 000 streams; the servers saw a fraction.
     QVERIFY2(result.value(QStringLiteral("streams")).toInt() < 2000, QJsonDocument(result).toJson().constData());
     QVERIFY(m_backend->backend().requestCount() - requestsBefore < 1000);
-    QVERIFY2(stats->lastH2Refusal().first.contains(QStringLiteral("rapid reset")), qPrintable(stats->lastH2Refusal().first));
+    QVERIFY2(stats->h2Refusals.last().first.contains(QStringLiteral("rapid reset")), qPrintable(stats->h2Refusals.last().first));
 }
 
 void TestHttp2::continuationFloodIsRefused()
 {
     const auto stats = statsOf(*m_engine);
-    const quint64 refusalsBefore = stats->h2Refusals.load();
+    const quint64 refusalsBefore = stats->h2Refusals.count.load();
     const QJsonObject result = h2Client(QStringLiteral("continuation"), proxyPort(*m_engine), 100'000);
     QCOMPARE(result.value(QStringLiteral("goaway")).toInt(-1), kEnhanceYourCalm);
     QVERIFY2(result.value(QStringLiteral("frames")).toInt() < 1000, QJsonDocument(result).toJson().constData());
-    QCOMPARE(stats->h2Refusals.load() - refusalsBefore, quint64(1));
-    QVERIFY2(stats->lastH2Refusal().first.contains(QStringLiteral("CONTINUATION")), qPrintable(stats->lastH2Refusal().first));
+    QCOMPARE(stats->h2Refusals.count.load() - refusalsBefore, quint64(1));
+    QVERIFY2(stats->h2Refusals.last().first.contains(QStringLiteral("CONTINUATION")), qPrintable(stats->h2Refusals.last().first));
 }
 
 void TestHttp2::hpackBombIsRefused()
@@ -276,21 +276,21 @@ void TestHttp2::hpackBombIsRefused()
     // 14 KB on the wire that decode to 40 MB of headers.
     const QJsonObject result = h2Client(QStringLiteral("hpack-bomb"), proxyPort(*m_engine), 10'000);
     QCOMPARE(result.value(QStringLiteral("goaway")).toInt(-1), kEnhanceYourCalm);
-    QVERIFY2(stats->lastH2Refusal().first.contains(QStringLiteral("HPACK bomb")), qPrintable(stats->lastH2Refusal().first));
+    QVERIFY2(stats->h2Refusals.last().first.contains(QStringLiteral("HPACK bomb")), qPrintable(stats->h2Refusals.last().first));
     QCOMPARE(m_backend->backend().requestCount(), requestsBefore);
 }
 
 void TestHttp2::streamFloodIsRefused()
 {
     const auto stats = statsOf(*m_engine);
-    const quint64 refusalsBefore = stats->h2Refusals.load();
+    const quint64 refusalsBefore = stats->h2Refusals.count.load();
     // POSTs whose body never comes, past the 128 streams the SETTINGS allow: the first stream
     // over the acknowledged limit ends the connection (nghttp2: PROTOCOL_ERROR).
     const QJsonObject result = h2Client(QStringLiteral("stream-flood"), proxyPort(*m_engine), 5000);
     QCOMPARE(result.value(QStringLiteral("goaway")).toInt(-1), 1);
     QVERIFY2(result.value(QStringLiteral("streams")).toInt() < 1000, QJsonDocument(result).toJson().constData());
-    QCOMPARE(stats->h2Refusals.load() - refusalsBefore, quint64(1));
-    QVERIFY2(stats->lastH2Refusal().first.contains(QStringLiteral("max concurrent streams")), qPrintable(stats->lastH2Refusal().first));
+    QCOMPARE(stats->h2Refusals.count.load() - refusalsBefore, quint64(1));
+    QVERIFY2(stats->h2Refusals.last().first.contains(QStringLiteral("max concurrent streams")), qPrintable(stats->h2Refusals.last().first));
     // The 128 requests it left waiting for a body ended with it: nothing is in flight any more.
     QTRY_COMPARE_WITH_TIMEOUT(m_engine->snapshot().pools.front().servers.front().stats.inFlight, 0, 10'000);
 }
