@@ -227,7 +227,8 @@ struct Http2Callbacks
     {
         Http2Connection *c = self(p);
         Http2Stream *s = streamOf(session, id);
-        if (!s || s->m_oversized) {
+        if (!s || s->m_oversized || s->m_closed) {
+            // Nobody will read it (refused, or the response is done): back to the window at once.
             nghttp2_session_consume(session, id, length);
             return 0;
         }

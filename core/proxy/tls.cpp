@@ -470,7 +470,48 @@ int TlsServerContext::ticketKey(SSL *ssl, unsigned char *keyName, unsigned char 
 
 TlsClientContext::~TlsClientContext()
 {
+    for (auto &entry : m_sessions)
+        SSL_SESSION_free(entry.second);
     SSL_CTX_free(m_ctx);
+}
+
+namespace {
+
+// The server name a client connection was made for (its session cache key), freed with the SSL.
+int sessionKeyIndex()
+{
+    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, [](void *, void *key, CRYPTO_EX_DATA *, int, long, void *) {
+        OPENSSL_free(key);
+    });
+    return index;
+}
+
+constexpr size_t kMaxCachedSessions = 1024;   // server names per context; one session each
+
+} // namespace
+
+int TlsClientContext::newSession(SSL *ssl, SSL_SESSION *session)
+{
+    auto *context = static_cast<TlsClientContext *>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+    const char *key = static_cast<const char *>(SSL_get_ex_data(ssl, sessionKeyIndex()));
+    if (!context || !key)
+        return 0;
+    // A copy: OpenSSL marks a connection's own session not resumable when the connection ends
+    // without close_notify, as a server connection dropped after its response does.
+    SSL_SESSION *copy = SSL_SESSION_dup(session);
+    if (!copy)
+        return 0;
+    std::lock_guard lock(context->m_sessionsMutex);
+    auto it = context->m_sessions.find(QByteArray(key));
+    if (it != context->m_sessions.end()) {
+        SSL_SESSION_free(it->second);
+        it->second = copy;
+    } else if (context->m_sessions.size() < kMaxCachedSessions) {
+        context->m_sessions.emplace(QByteArray(key), copy);
+    } else {
+        SSL_SESSION_free(copy);
+    }
+    return 0;   // OpenSSL keeps its own reference to the original
 }
 
 std::shared_ptr<TlsClientContext> TlsClientContext::load(const BackendTls &config, QString *error)
@@ -486,6 +527,10 @@ std::shared_ptr<TlsClientContext> TlsClientContext::load(const BackendTls &confi
     setCommonOptions(ctx);
     context->m_serverName = config.serverName;
     context->m_verify = config.verify;
+    // Client-side resumption: sessions kept here, by server name (see newSession).
+    SSL_CTX_set_app_data(ctx, context.get());
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx, &TlsClientContext::newSession);
     QString why;
     if (config.verify) {
         if (!config.caFile.isEmpty()) {
@@ -538,6 +583,13 @@ SSL *TlsClientContext::newConnection(const QString &host) const
             X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), latin.constData());
         else
             SSL_set1_host(ssl, latin.constData());
+    }
+    SSL_set_ex_data(ssl, sessionKeyIndex(), OPENSSL_strdup(latin.constData()));
+    {
+        std::lock_guard lock(m_sessionsMutex);
+        const auto it = m_sessions.find(latin);
+        if (it != m_sessions.end())
+            SSL_set_session(ssl, it->second);   // takes its own reference
     }
     SSL_set_connect_state(ssl);
     return ssl;

@@ -8,6 +8,7 @@
 #include <QStringList>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -16,6 +17,7 @@
 
 typedef struct ssl_ctx_st SSL_CTX;
 typedef struct ssl_st SSL;
+typedef struct ssl_session_st SSL_SESSION;
 typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
 typedef struct evp_mac_ctx_st EVP_MAC_CTX;
 
@@ -135,15 +137,22 @@ public:
     TlsClientContext &operator=(const TlsClientContext &) = delete;
 
     // A new client-side connection to `host` (connect state): SNI and the certificate's name
-    // check use serverName when configured, else host (an IP address is checked as one).
+    // check use serverName when configured, else host (an IP address is checked as one). It
+    // offers the last session this context got from that name, so a new connection to a
+    // server resumes (an abbreviated handshake) instead of paying a full one.
     SSL *newConnection(const QString &host) const;
     bool verifies() const { return m_verify; }
 
 private:
     TlsClientContext() = default;
+    static int newSession(SSL *ssl, SSL_SESSION *session);
     SSL_CTX *m_ctx = nullptr;
     QString m_serverName;
     bool m_verify = true;
+    // The newest session per server name (TLS 1.3 tickets arrive after the handshake, so a
+    // callback keeps them); shared by the workers using this context.
+    mutable std::mutex m_sessionsMutex;
+    mutable std::map<QByteArray, SSL_SESSION *> m_sessions;
 };
 
 // What an SSL_read, SSL_write or SSL_do_handshake that returned `result` means; read it at

@@ -149,6 +149,7 @@ private Q_SLOTS:
     void sighupSwapsTheCertificateAndKeepsConnections();
     void serversAreReachedOverVerifiedTls();
     void expiredOrMisnamedServerCertificateIsRefused();
+    void serverSessionsAreResumed();
 
 private:
     QTemporaryDir m_dir;
@@ -626,6 +627,32 @@ void TestTls::serversAreReachedOverVerifiedTls()
         const ProgramRun run = curl({QStringLiteral("http://127.0.0.1:%1/").arg(proxyPort(engine))});
         QVERIFY2(run.exitCode == 0 && run.out == QStringLiteral("hello secure proto=http\n"), qPrintable(run.out + run.err));
     }
+}
+
+void TestTls::serverSessionsAreResumed()
+{
+    // No kept-alive server connections: every request opens a TLS connection to the server,
+    // and from the second on it resumes the session the first one got.
+    HttpsServer backend(QStringLiteral("secure"), m_certs->file(QStringLiteral("backend-chain.pem")), m_certs->file(QStringLiteral("backend.key")));
+    QVERIFY(backend.ready());
+    BackendSpec server = loopbackServer(QStringLiteral("secure"), backend.port());
+    server.tls.enabled = true;
+    server.tls.caFile = m_certs->file(QStringLiteral("ca.pem"));
+    Config config = fastCheckedPoolConfig({server});
+    config.pools[0].health.enabled = false;
+    config.proxy.workers = 1;
+    config.proxy.maxIdlePerServer = 0;
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    QStringList sessions;
+    for (int i = 0; i < 4; ++i) {
+        const ProgramRun run = curl({QStringLiteral("-i"), QStringLiteral("http://127.0.0.1:%1/").arg(proxyPort(engine))});
+        const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("(?i)x-tls-session: *(\\w+)")).match(run.out);
+        QVERIFY2(run.exitCode == 0 && m.hasMatch(), qPrintable(run.out + run.err));
+        sessions << m.captured(1);
+    }
+    QCOMPARE(sessions, (QStringList{QStringLiteral("new"), QStringLiteral("reused"), QStringLiteral("reused"), QStringLiteral("reused")}));
 }
 
 void TestTls::expiredOrMisnamedServerCertificateIsRefused()

@@ -1,6 +1,7 @@
 """A real HTTPS server for the proxy's backend-TLS tests: Python's http.server behind its ssl
 module (OpenSSL). Usage: https_server.py PORT NAME CERT KEY. Answers every GET with
-"hello NAME" and the X-Forwarded-Proto it was sent, keeps connections alive (HTTP/1.1).
+"hello NAME" and the X-Forwarded-Proto it was sent, says in X-Tls-Session whether the
+connection's TLS session was resumed ("reused") or new, keeps connections alive (HTTP/1.1).
 Prints "ready" once listening."""
 import http.server
 import ssl
@@ -15,6 +16,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Tls-Session", "reused" if self.connection.session_reused else "new")
         self.end_headers()
         self.wfile.write(body)
 
