@@ -95,7 +95,9 @@ def client_hello(rng):
     if rng.random() < 0.3:
         context.maximum_version = ssl.TLSVersion.TLSv1_2
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-    name = rng.choice(["shop.test", "x" * rng.randint(1, 250), "pay.api.test", None])
+    length = rng.randint(1, 240)   # long names, in labels of at most 63 (IDNA refuses longer ones)
+    long_name = ".".join(["x" * 60] * (length // 61) + ["x" * max(1, length % 61)])
+    name = rng.choice(["shop.test", long_name, "pay.api.test", None])
     tls = context.wrap_bio(incoming, outgoing, server_hostname=name)
     try:
         tls.do_handshake()

@@ -252,8 +252,9 @@ void TestHttp2::rapidResetIsRefused()
     const quint64 requestsBefore = m_backend->backend().requestCount();
     const QJsonObject result = h2Client(QStringLiteral("rapid-reset"), proxyPort(*m_engine), 20'000);
     QCOMPARE(result.value(QStringLiteral("goaway")).toInt(-1), kEnhanceYourCalm);
-    // Cut off after the burst, long before the 20 000 streams; the servers saw a fraction.
-    QVERIFY2(result.value(QStringLiteral("streams")).toInt() < 2000, QJsonDocument(result).toJson().constData());
+    // Cut off after the burst (how many the client got out before it read the GOAWAY depends
+    // on the machine's load, so it is not asserted); a stream reset in the same read never
+    // reaches a server, so the servers saw a fraction at most.
     QVERIFY(m_backend->backend().requestCount() - requestsBefore < 1000);
     QVERIFY2(stats->h2Refusals.last().first.contains(QStringLiteral("rapid reset")), qPrintable(stats->h2Refusals.last().first));
 }
@@ -264,7 +265,6 @@ void TestHttp2::continuationFloodIsRefused()
     const quint64 refusalsBefore = stats->h2Refusals.count.load();
     const QJsonObject result = h2Client(QStringLiteral("continuation"), proxyPort(*m_engine), 100'000);
     QCOMPARE(result.value(QStringLiteral("goaway")).toInt(-1), kEnhanceYourCalm);
-    QVERIFY2(result.value(QStringLiteral("frames")).toInt() < 1000, QJsonDocument(result).toJson().constData());
     QCOMPARE(stats->h2Refusals.count.load() - refusalsBefore, quint64(1));
     QVERIFY2(stats->h2Refusals.last().first.contains(QStringLiteral("CONTINUATION")), qPrintable(stats->h2Refusals.last().first));
 }
@@ -288,7 +288,6 @@ void TestHttp2::streamFloodIsRefused()
     // over the acknowledged limit ends the connection (nghttp2: PROTOCOL_ERROR).
     const QJsonObject result = h2Client(QStringLiteral("stream-flood"), proxyPort(*m_engine), 5000);
     QCOMPARE(result.value(QStringLiteral("goaway")).toInt(-1), 1);
-    QVERIFY2(result.value(QStringLiteral("streams")).toInt() < 1000, QJsonDocument(result).toJson().constData());
     QCOMPARE(stats->h2Refusals.count.load() - refusalsBefore, quint64(1));
     QVERIFY2(stats->h2Refusals.last().first.contains(QStringLiteral("max concurrent streams")), qPrintable(stats->h2Refusals.last().first));
     // The 128 requests it left waiting for a body ended with it: nothing is in flight any more.
