@@ -44,6 +44,10 @@ NASTY = [b"\r\n", b"\n", b"\r", b":", b" ", b"\t", b"\x00", b"\xff", b"chunked",
          b"Host: other\r\n", b" folded\r\n", b"HTTP/2.0", b"%00", b"0\r\n\r\n"]
 
 
+def tally(counts, name):
+    counts[name] = counts.get(name, 0) + 1
+
+
 def mutate(rng, data):
     data = bytearray(data)
     for _ in range(rng.randint(1, 4)):
@@ -129,10 +133,10 @@ def fuzz_handshake(rng, host, port, counts):
             s.shutdown(socket.SHUT_WR)
         reply = read_reply(s, 0.3)
         kind = {21: "handshake: alert", 22: "handshake: server hello"}.get(reply[0] if reply else None, "handshake: closed or nothing")
-        counts[kind] = counts.get(kind, 0) + 1
+        tally(counts, kind)
     except OSError as error:
         name = "handshake: connection error: " + type(error).__name__
-        counts[name] = counts.get(name, 0) + 1
+        tally(counts, name)
     finally:
         s.close()
 
@@ -212,12 +216,12 @@ def h2_exchange(rng, host, port, counts):
         goaway = reply.find(b"\x07\x00\x00\x00\x00\x00")   # a GOAWAY frame's type, flags and stream 0
         if goaway >= 3 and len(reply) >= goaway + 14:
             code = int.from_bytes(reply[goaway + 10:goaway + 14], "big")
-            counts["h2: goaway %d" % code] = counts.get("h2: goaway %d" % code, 0) + 1
+            tally(counts, "h2: goaway %d" % code)
         else:
-            counts["h2: no goaway"] = counts.get("h2: no goaway", 0) + 1
+            tally(counts, "h2: no goaway")
     except (OSError, ValueError) as error:
         name = "h2: connection error: " + type(error).__name__
-        counts[name] = counts.get(name, 0) + 1
+        tally(counts, name)
     finally:
         s.close()
 
@@ -280,12 +284,12 @@ def exchange(rng, host, port, counts, tls=False):
         reply = read_reply(s, 0.5)
         if reply.startswith(b"HTTP/1.1 "):
             status = reply[9:12].decode("ascii", "replace")
-            counts[status] = counts.get(status, 0) + 1
+            tally(counts, status)
         else:
-            counts["closed or nothing"] = counts.get("closed or nothing", 0) + 1
+            tally(counts, "closed or nothing")
     except (OSError, ValueError) as error:
         name = "connection error: " + type(error).__name__
-        counts[name] = counts.get(name, 0) + 1
+        tally(counts, name)
     finally:
         s.close()
 
