@@ -1,24 +1,28 @@
 #include "httpparser.h"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 
 namespace fulcrum {
 
 namespace {
 
-// RFC 9110 5.6.2 tchar
-bool isTokenChar(char c)
+// RFC 9110 5.6.2 tchar, as a table: it is asked for every byte of every method and header name.
+constexpr auto kTokenChars = [] {
+    std::array<bool, 256> table{};
+    for (int c = '0'; c <= '9'; ++c)
+        table[size_t(c)] = true;
+    for (int c = 'a'; c <= 'z'; ++c)
+        table[size_t(c)] = table[size_t(c - 'a' + 'A')] = true;
+    for (const char c : {'!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~'})
+        table[uchar(c)] = true;
+    return table;
+}();
+
+inline bool isTokenChar(char c)
 {
-    const auto u = uchar(c);
-    if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9'))
-        return true;
-    switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-        return true;
-    default:
-        return false;
-    }
+    return kTokenChars[uchar(c)];
 }
 
 // field-vchar, SP, HTAB, obs-text: everything but CTLs (NUL, CR, LF, DEL...)
@@ -68,15 +72,41 @@ bool listContains(QByteArrayView value, QByteArrayView token)
 // Finds the end of the head ("\r\n\r\n"); returns its length including it, 0 when not yet
 // there, -1 when a bare LF shows the sender does not speak CRLF (rejected at once rather
 // than waiting for a terminator that will never come).
+// One pass with memchr over the line feeds (a profile showed the two generic searches of
+// the earlier version as the proxy's biggest user-space item).
 qsizetype findHeadEnd(QByteArrayView data)
 {
-    const qsizetype end = data.indexOf(QByteArrayView("\r\n\r\n"));
-    const qsizetype scanTo = end < 0 ? data.size() : end;
-    for (qsizetype i = data.first(scanTo).indexOf('\n'); i >= 0 && i < scanTo; i = data.indexOf('\n', i + 1)) {
-        if (i == 0 || data[i - 1] != '\r')
+    const char *const begin = data.data();
+    const char *const stop = begin + data.size();
+    for (const char *p = begin; p < stop;) {
+        const auto *lf = static_cast<const char *>(std::memchr(p, '\n', size_t(stop - p)));
+        if (!lf)
+            return 0;
+        const qsizetype i = lf - begin;
+        if (i == 0 || begin[i - 1] != '\r')
             return -1;
+        // Every LF before this one had its CR, so "\n" two back makes this "\r\n\r\n".
+        if (i >= 3 && begin[i - 2] == '\n')
+            return i + 1;
+        p = lf + 1;
     }
-    return end < 0 ? 0 : end + 4;
+    return 0;
+}
+
+// Where the first CRLF starts, or -1.
+qsizetype findCrlf(QByteArrayView data)
+{
+    const char *const begin = data.data();
+    const char *const stop = begin + data.size();
+    for (const char *p = begin; p < stop;) {
+        const auto *lf = static_cast<const char *>(std::memchr(p, '\n', size_t(stop - p)));
+        if (!lf)
+            return -1;
+        if (lf > begin && lf[-1] == '\r')
+            return lf - begin - 1;
+        p = lf + 1;
+    }
+    return -1;
 }
 
 // Header lines between the start line and the empty line. Sets framing-relevant facts.
@@ -97,7 +127,9 @@ HttpParseResult parseHeaders(QByteArrayView block, const HttpLimits &limits, std
 {
     headers.clear();
     while (!block.isEmpty()) {
-        const qsizetype eol = block.indexOf(QByteArrayView("\r\n"));
+        const qsizetype eol = findCrlf(block);
+        if (eol < 0)
+            return HttpParseResult::error(400, "header line without CRLF");
         const QByteArrayView line = block.first(eol);
         block = block.sliced(eol + 2);
         if (line.isEmpty())
@@ -108,10 +140,10 @@ HttpParseResult parseHeaders(QByteArrayView block, const HttpLimits &limits, std
         if (colon <= 0)
             return HttpParseResult::error(400, "header line without a name and colon");
         const QByteArrayView name = line.first(colon);
-        if (!std::all_of(name.begin(), name.end(), isTokenChar))
+        if (!std::all_of(name.begin(), name.end(), [](char c) { return isTokenChar(c); }))
             return HttpParseResult::error(400, "invalid character in a header name (whitespace before the colon is not accepted)");
         const QByteArrayView value = trimmed(line.sliced(colon + 1));
-        if (!std::all_of(value.begin(), value.end(), isFieldValueChar))
+        if (!std::all_of(value.begin(), value.end(), [](char c) { return isFieldValueChar(c); }))
             return HttpParseResult::error(400, "control character in a header value");
         if (int(headers.size()) >= limits.maxHeaders)
             return HttpParseResult::error(431, "too many header lines");
@@ -202,7 +234,7 @@ HttpParseResult parseRequestHead(QByteArrayView data, const HttpLimits &limits, 
         return {HttpParseResult::Incomplete};
     }
     const QByteArrayView all = rest.first(end);
-    const qsizetype lineEnd = all.indexOf(QByteArrayView("\r\n"));
+    const qsizetype lineEnd = findCrlf(all);
     const QByteArrayView line = all.first(lineEnd);
 
     const qsizetype sp1 = line.indexOf(' ');
@@ -211,7 +243,7 @@ HttpParseResult parseRequestHead(QByteArrayView data, const HttpLimits &limits, 
         return HttpParseResult::error(400, "request line is not \"METHOD target HTTP/1.x\"");
     head.method = line.first(sp1);
     head.target = line.sliced(sp1 + 1, sp2 - sp1 - 1);
-    if (!std::all_of(head.method.begin(), head.method.end(), isTokenChar))
+    if (!std::all_of(head.method.begin(), head.method.end(), [](char c) { return isTokenChar(c); }))
         return HttpParseResult::error(400, "invalid character in the method");
     if (!std::all_of(head.target.begin(), head.target.end(), [](char c) { return uchar(c) > 0x20 && uchar(c) != 0x7f; }))
         return HttpParseResult::error(400, "invalid character in the request target");
@@ -261,7 +293,7 @@ HttpParseResult parseResponseHead(QByteArrayView data, const HttpLimits &limits,
         return {HttpParseResult::Incomplete};
     }
     const QByteArrayView all = data.first(end);
-    const qsizetype lineEnd = all.indexOf(QByteArrayView("\r\n"));
+    const qsizetype lineEnd = findCrlf(all);
     const QByteArrayView line = all.first(lineEnd);
     // HTTP/1.1 200 [reason]
     if (line.size() < 12 || line[8] != ' ' || (line.size() > 12 && line[12] != ' '))
