@@ -4,7 +4,6 @@
 #include "proxy/tls.h"
 
 #include <QDateTime>
-#include <QVarLengthArray>
 
 #include "common/hashing.h"
 #include "proxy/proxyworker.h"
@@ -23,54 +22,6 @@ constexpr qint64 kHighWater = 256 * 1024;
 // An idempotent request is retried on another server only while all it sent fits here.
 constexpr qsizetype kReplayLimit = 64 * 1024;
 constexpr qint64 kLingerMs = 5000;
-
-bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
-{
-    return a.size() == b.size() && qstrnicmp(a.data(), a.size(), b.data(), b.size()) == 0;
-}
-
-bool isHopByHop(QByteArrayView name)
-{
-    return equalsIgnoreCase(name, "connection") || equalsIgnoreCase(name, "keep-alive")
-        || equalsIgnoreCase(name, "proxy-connection") || equalsIgnoreCase(name, "te")
-        || equalsIgnoreCase(name, "upgrade");
-}
-
-// The field names a head's Connection headers list: hop-by-hop too (RFC 9110 7.6.1). Read
-// once per head, not once per header.
-class ConnectionTokens
-{
-public:
-    explicit ConnectionTokens(const std::vector<HttpHeader> &headers)
-    {
-        for (const HttpHeader &h : headers) {
-            if (!equalsIgnoreCase(h.name, "connection"))
-                continue;
-            QByteArrayView value = h.value;
-            while (!value.isEmpty()) {
-                const qsizetype comma = value.indexOf(',');
-                const QByteArrayView token = (comma < 0 ? value : value.first(comma)).trimmed();
-                if (!token.isEmpty())
-                    m_names.push_back(token);
-                if (comma < 0)
-                    break;
-                value = value.sliced(comma + 1);
-            }
-        }
-    }
-    bool names(QByteArrayView name) const
-    {
-        return std::any_of(m_names.begin(), m_names.end(), [name](QByteArrayView n) { return equalsIgnoreCase(n, name); });
-    }
-
-private:
-    QVarLengthArray<QByteArrayView, 4> m_names;
-};
-
-bool namedByConnection(QByteArrayView name, const std::vector<HttpHeader> &headers)
-{
-    return ConnectionTokens(headers).names(name);
-}
 
 // A head being written: appends are a bounds check and a memcpy (QByteArray::append's
 // generic insert was a tenth of the proxy's user-space instructions per request).
@@ -101,7 +52,7 @@ private:
 // and no request body (a WebSocket handshake is a GET without one).
 QByteArray upgradeAskedFor(const HttpRequestHead &request)
 {
-    if (request.versionMinor < 1 || request.framing != BodyFraming::None || !namedByConnection("upgrade", request.headers))
+    if (request.versionMinor < 1 || request.framing != BodyFraming::None || !ConnectionTokens(request.headers).names("upgrade"))
         return {};
     return request.header("upgrade").trimmed().toByteArray();
 }

@@ -23,31 +23,6 @@ constexpr qsizetype kSocketHighWater = 256 * 1024;
 // nghttp2 1.61 and Debian's patched 1.52 stop at the same count).
 constexpr int kMaxContinuations = 8;
 
-bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
-{
-    return a.size() == b.size() && qstrnicmp(a.data(), a.size(), b.data(), b.size()) == 0;
-}
-
-// Connection-specific fields have no place in HTTP/2 (RFC 9113 8.2.2).
-bool isConnectionSpecific(QByteArrayView name)
-{
-    return equalsIgnoreCase(name, "connection") || equalsIgnoreCase(name, "keep-alive") || equalsIgnoreCase(name, "proxy-connection")
-        || equalsIgnoreCase(name, "transfer-encoding") || equalsIgnoreCase(name, "upgrade") || equalsIgnoreCase(name, "te");
-}
-
-bool namedByConnection(QByteArrayView name, const std::vector<HttpHeader> &headers)
-{
-    for (const HttpHeader &h : headers) {
-        if (!equalsIgnoreCase(h.name, "connection"))
-            continue;
-        for (const QByteArray &token : h.value.toByteArray().split(',')) {
-            if (equalsIgnoreCase(token.trimmed(), name))
-                return true;
-        }
-    }
-    return false;
-}
-
 // A request target HTTP/1.1 can carry as it is: no space or control character (nghttp2 lets
 // some through that would change the meaning of a request line).
 bool plainTarget(QByteArrayView path)
@@ -575,8 +550,9 @@ bool Http2Connection::submitResponse(Http2Stream *s, bool hasBody)
     static const QByteArray status = ":status";
     const QByteArray code = QByteArray::number(head.status);
     fields.push_back(field(status, code));
+    const ConnectionTokens connection(head.headers);
     for (const HttpHeader &h : head.headers) {
-        if (isConnectionSpecific(h.name) || namedByConnection(h.name, head.headers))
+        if (isHopByHop(h.name, true) || connection.names(h.name))
             continue;
         names.push_back(h.name.toByteArray().toLower());
         fields.push_back(field(names.back(), h.value));

@@ -40,11 +40,6 @@ bool isHexDigit(char c, int *value)
     return false;
 }
 
-bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
-{
-    return a.size() == b.size() && qstrnicmp(a.data(), a.size(), b.data(), b.size()) == 0;
-}
-
 QByteArrayView trimmed(QByteArrayView v)
 {
     while (!v.isEmpty() && (v.front() == ' ' || v.front() == '\t'))
@@ -213,6 +208,29 @@ QByteArrayView HttpRequestHead::header(QByteArrayView name) const
 QByteArrayView HttpResponseHead::header(QByteArrayView name) const
 {
     return headerIn(headers, name);
+}
+
+ConnectionTokens::ConnectionTokens(const std::vector<HttpHeader> &headers)
+{
+    for (const HttpHeader &h : headers) {
+        if (!equalsIgnoreCase(h.name, "connection"))
+            continue;
+        QByteArrayView value = h.value;
+        while (!value.isEmpty()) {
+            const qsizetype comma = value.indexOf(',');
+            const QByteArrayView token = trimmed(comma < 0 ? value : value.first(comma));
+            if (!token.isEmpty())
+                m_names.push_back(token);
+            if (comma < 0)
+                break;
+            value = value.sliced(comma + 1);
+        }
+    }
+}
+
+bool ConnectionTokens::names(QByteArrayView name) const
+{
+    return std::any_of(m_names.begin(), m_names.end(), [name](QByteArrayView n) { return equalsIgnoreCase(n, name); });
 }
 
 HttpParseResult parseRequestHead(QByteArrayView data, const HttpLimits &limits, HttpRequestHead &head)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArrayView>
+#include <QVarLengthArray>
 #include <QtGlobal>
 
 #include <functional>
@@ -12,6 +13,32 @@ struct HttpHeader
 {
     QByteArrayView name;
     QByteArrayView value;   // without surrounding whitespace
+};
+
+// Field names and tokens compare without regard to case (RFC 9110 5.1).
+inline bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
+{
+    return a.size() == b.size() && qstrnicmp(a.data(), a.size(), b.data(), b.size()) == 0;
+}
+
+// The fields every hop removes: Connection, Keep-Alive, Proxy-Connection, TE, Upgrade
+// (RFC 9110 7.6.1); and with HTTP/2 (connectionSpecific) Transfer-Encoding too (RFC 9113 8.2.2).
+inline bool isHopByHop(QByteArrayView name, bool connectionSpecific = false)
+{
+    return equalsIgnoreCase(name, "connection") || equalsIgnoreCase(name, "keep-alive") || equalsIgnoreCase(name, "proxy-connection")
+        || equalsIgnoreCase(name, "te") || equalsIgnoreCase(name, "upgrade") || (connectionSpecific && equalsIgnoreCase(name, "transfer-encoding"));
+}
+
+// The field names a head's Connection headers list: hop-by-hop too (RFC 9110 7.6.1). Read
+// once per head, not once per header.
+class ConnectionTokens
+{
+public:
+    explicit ConnectionTokens(const std::vector<HttpHeader> &headers);
+    bool names(QByteArrayView name) const;
+
+private:
+    QVarLengthArray<QByteArrayView, 4> m_names;
 };
 
 enum class BodyFraming { None, Length, Chunked, UntilClose };
