@@ -7,7 +7,11 @@ POPULATE). Full passes through the engine's own LockBackend (bench_redisendpoint
   * cluster: wall per pass next to the masters' summed CPU per pass / min(masters, cores), the
     wall a pass bound by the servers' CPU would take (target: wall <= 1.15 x that);
   * the single node over plain TCP and over TLS (its tls-port, a CA made by openssl; target: TLS
-    <= 1.2 x plain).
+    <= 1.2 x plain);
+  * the floor: bench_bare_scan, a bare hiredis client (a thread per node, SCAN with Fulcrum's
+    MATCH and COUNT, PTTL + MGET per batch, replies freed unread) over the same nodes. What it
+    costs is what any client must spend; its wall next to the servers' CPU is what this machine
+    allows before Fulcrum does any work of its own.
 Prints figures and ratios, asserts nothing.
 Usage: tests/bench/locks/redis/run_topology_bench.py [BUILD_DIR] [ROUNDS]"""
 import os
@@ -23,6 +27,7 @@ from benchprocess import die_with_parent, free_port, server_cpu_seconds  # noqa:
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 5
 BENCH = os.path.join(BUILD, "bench", "bench_redisendpoint")
+BARE = os.path.join(BUILD, "bench", "bench_bare_scan")
 LOCKS = 100_000
 OTHERS = 900_000
 
@@ -103,7 +108,7 @@ def passes(address, servers, ca_file=None):
     command = [BENCH, address, str(ROUNDS)] + ([ca_file] if ca_file else [])
     if os.environ.get("FULCRUM_BENCH_PERF") and "cluster" in address:
         # Where Fulcrum's own CPU goes in a cluster pass: perf report -i FILE.
-        command = ["perf", "record", "-g", "-o", os.environ["FULCRUM_BENCH_PERF"]] + command
+        command = ["perf", "record", "--call-graph", os.environ.get("FULCRUM_BENCH_PERF_GRAPH", "fp"), "-o", os.environ["FULCRUM_BENCH_PERF"]] + command
     import resource
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=die_with_parent)
@@ -118,9 +123,30 @@ def passes(address, servers, ca_file=None):
     return walls, cpu, locks, client
 
 
+def bare_passes(nodes, servers):
+    """ROUNDS passes of the bare client over NODES (host:port); as passes()."""
+    import resource
+    walls, keys = [], set()
+    cpu_before = sum(server_cpu_seconds(p.pid) for p in servers)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    for _ in range(ROUNDS):
+        out = subprocess.run([BARE, "*lock:*", "1000"] + nodes, capture_output=True, text=True, timeout=600,
+                             preexec_fn=die_with_parent)
+        if out.returncode != 0:
+            sys.exit("%s failed: %s %s" % (BARE, out.stdout, out.stderr))
+        walls.append(int(out.stdout.split(":")[1].split()[0]))
+        keys.add(out.stdout.split(",")[1].strip())
+        time.sleep(0.2)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000 / ROUNDS
+    cpu = (sum(server_cpu_seconds(p.pid) for p in servers) - cpu_before) * 1000 / ROUNDS
+    return walls, cpu, keys, client
+
+
 def main():
-    if not os.access(BENCH, os.X_OK):
-        sys.exit("missing %s: build with -DFULCRUM_BUILD_BENCH=ON" % BENCH)
+    for program in (BENCH, BARE):
+        if not os.access(program, os.X_OK):
+            sys.exit("missing %s: build with -DFULCRUM_BUILD_BENCH=ON" % program)
     work = tempfile.mkdtemp(prefix="fulcrum-topo-bench-")
     processes = []
     try:
@@ -191,7 +217,11 @@ def main():
         cluster_walls, cluster_cpu, cluster_locks, cluster_client = passes("redis-cluster://127.0.0.1:%d" % ports[0], masters)
         single_walls, single_cpu, single_locks, single_client = passes("redis://127.0.0.1:%d" % single_port, [single])
         tls_walls, tls_cpu, tls_locks, tls_client = passes("rediss://127.0.0.1:%d" % tls_port, [single], work + "/ca.pem")
+        bare_walls, bare_cpu, bare_keys, bare_client = bare_passes(["127.0.0.1:%d" % p for p in ports], masters)
+        single_bare_walls, single_bare_cpu, single_bare_keys, single_bare_client = bare_passes(["127.0.0.1:%d" % single_port], [single])
         bound = cluster_cpu / min(3, os.cpu_count())
+        bare_bound = bare_cpu / min(3, os.cpu_count())
+        bw, sbw = statistics.median(bare_walls), statistics.median(single_bare_walls)
         cw, sw, tw = statistics.median(cluster_walls), statistics.median(single_walls), statistics.median(tls_walls)
         print()
         print("| endpoint | wall per pass, median (range) | servers' CPU per pass | Fulcrum's CPU per pass | locks |")
@@ -199,8 +229,13 @@ def main():
         print("| cluster, 3 masters | %d ms (%d–%d) | %.0f ms summed | %.0f ms | %s |" % (cw, min(cluster_walls), max(cluster_walls), cluster_cpu, cluster_client, ", ".join(sorted(cluster_locks))))
         print("| one node, plain TCP | %d ms (%d–%d) | %.0f ms | %.0f ms | %s |" % (sw, min(single_walls), max(single_walls), single_cpu, single_client, ", ".join(sorted(single_locks))))
         print("| one node, TLS | %d ms (%d–%d) | %.0f ms | %.0f ms | %s |" % (tw, min(tls_walls), max(tls_walls), tls_cpu, tls_client, ", ".join(sorted(tls_locks))))
+        print("| cluster, bare hiredis client (the floor) | %d ms (%d–%d) | %.0f ms summed | %.0f ms | %s |" % (bw, min(bare_walls), max(bare_walls), bare_cpu, bare_client, ", ".join(sorted(bare_keys))))
+        print("| one node, bare hiredis client | %d ms (%d–%d) | %.0f ms | %.0f ms | %s |" % (sbw, min(single_bare_walls), max(single_bare_walls), single_bare_cpu, single_bare_client, ", ".join(sorted(single_bare_keys))))
         print()
         print("cluster wall / (masters' summed CPU / min(3 masters, %d cores)) = %d / %.0f = %.2f (target <= 1.15)" % (os.cpu_count(), cw, bound, cw / bound))
+        print("bare client, cluster: wall / (masters' summed CPU / min(3 masters, %d cores)) = %d / %.0f = %.2f (the same target, for the floor)" % (os.cpu_count(), bw, bare_bound, bw / bare_bound))
+        print("CPU-bound floor of the cluster pass on this machine: (masters' CPU + Fulcrum's CPU) / %d cores = %.0f ms; Fulcrum's wall is %.2fx it" % (os.cpu_count(), (cluster_cpu + cluster_client) / os.cpu_count(), cw / ((cluster_cpu + cluster_client) / os.cpu_count())))
+        print("cluster: Fulcrum's CPU / the bare client's = %.2f; one node: %.2f" % (cluster_client / bare_client, single_client / single_bare_client))
         print("cluster wall / one node's wall = %.2f" % (cw / sw))
         print("TLS wall / plain wall = %.2f (target <= 1.2)" % (tw / sw))
     finally:
