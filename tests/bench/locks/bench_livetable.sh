@@ -5,7 +5,9 @@
 # engine's lock table (p50, p99, max) and redis-server's CPU per minute, the load's own share
 # (mode "none", notifications off, run just before each mode) subtracted; live in ROUNDS rounds.
 # Prints figures and ratios; asserts nothing.
-# Usage: [BENCH_SECONDS=60] [RATE=1000] [ROUNDS=3] tests/bench/locks/bench_livetable.sh [BUILD_DIR]   (-DFULCRUM_BUILD_BENCH=ON)
+# Usage: [BENCH_SECONDS=60] [RATE=1000] [ROUNDS=3] [REDIS_CPU=N] tests/bench/locks/bench_livetable.sh [BUILD_DIR]   (-DFULCRUM_BUILD_BENCH=ON)
+# REDIS_CPU=1 with the script under `taskset -c 0`: redis-server alone on core 1, as production
+# gives Redis a core of its own (2026-12-05: the same figures as unpinned, within the rounds' spread).
 set -euo pipefail
 BUILD=${1:-build}
 BENCH="$BUILD/bench/bench_livetable"
@@ -25,7 +27,7 @@ BEGIN {
     b[1]="PEXPIRE"; b[2]="app:lock:cart:" i; b[3]="3600000"; printf "%s", resp(3, b)
   }
 }' | $CLI --pipe >/dev/null
-echo "   dbsize: $($CLI DBSIZE) keys; load before the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+echo "   dbsize: $($CLI DBSIZE) keys; load before the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc --all) cores${REDIS_CPU:+, redis-server pinned to core $REDIS_CPU}"
 
 run() {   # MODE NOTIFY_FLAGS LABEL
     $CLI CONFIG SET notify-keyspace-events "$2" >/dev/null

@@ -10,7 +10,11 @@ free_port() {   # a loopback port nothing answers on
     echo "no free loopback port found" >&2; exit 1
 }
 PORT=$(free_port)
-redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$DIR" \
+# REDIS_CPU=N pins redis-server to core N (as production gives Redis a core of its own); the
+# caller pins itself elsewhere (taskset) so the clients never share Redis's core.
+PIN=()
+[ -n "${REDIS_CPU:-}" ] && PIN=(taskset -c "$REDIS_CPU")
+"${PIN[@]}" redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$DIR" \
     --enable-debug-command local --loglevel warning --daemonize no > "$DIR/redis.log" 2>&1 &
 REDIS_PID=$!
 cleanup() { kill "$REDIS_PID" 2>/dev/null; wait "$REDIS_PID" 2>/dev/null; rm -rf "$DIR"; }
