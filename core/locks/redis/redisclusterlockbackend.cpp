@@ -28,6 +28,7 @@ static RedisLockInspectorOptions inspectorOptions(const RedisEndpointConfig &con
 {
     RedisLockInspectorOptions options = RedisLockInspectorOptions::fromConfig(config);
     options.observe = false;
+    options.getPerKey = true; // MGET over keys of several slots is refused (CROSSSLOT)
     return options;
 }
 
@@ -362,6 +363,7 @@ void RedisClusterLockBackend::passFinished()
     for (const Source &source : sources)
         total += source.locks->size();
     merged.locks.reserve(total);
+    QHash<int, QJsonObject> placement; // slot -> {node, shard, slot}, for rows without details
     while (true) {
         Source *first = nullptr;
         for (Source &source : sources) {
@@ -378,9 +380,21 @@ void RedisClusterLockBackend::passFinished()
             continue;
         merged.locks.append(lock);
         LockInfo &row = merged.locks.last();
-        row.details.insert(QStringLiteral("node"), first->shard->master);
-        row.details.insert(QStringLiteral("shard"), first->slots);
-        row.details.insert(QStringLiteral("slot"), slot);
+        if (row.details.isEmpty()) {
+            // Most rows (plain string locks) have no details of their own: the rows of one slot
+            // share one object instead of each building it (three inserts per row were a seventh
+            // of a cluster pass's client CPU).
+            auto cached = placement.constFind(slot);
+            if (cached == placement.cend())
+                cached = placement.insert(slot, QJsonObject{{QStringLiteral("node"), first->shard->master},
+                                                            {QStringLiteral("shard"), first->slots},
+                                                            {QStringLiteral("slot"), slot}});
+            row.details = *cached;
+        } else {
+            row.details.insert(QStringLiteral("node"), first->shard->master);
+            row.details.insert(QStringLiteral("shard"), first->slots);
+            row.details.insert(QStringLiteral("slot"), slot);
+        }
         m_observations.observe(row);
     }
     if (shardsRead == 0 && !m_topology.shards.isEmpty()) {

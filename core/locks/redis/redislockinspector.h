@@ -34,13 +34,16 @@ struct RedisLockInspectorOptions
     // Observe rows over passes (first seen, held for, holder changes). Off where the rows are
     // merged from several inspectors and observed once there (Cluster, Redlock).
     bool observe = true;
+    // Read values with GET per key instead of one MGET per batch: a Redis Cluster refuses MGET
+    // over keys of different slots (CROSSSLOT), and a batch's keys are spread over many slots.
+    bool getPerKey = false;
 };
 
 // Finds the locks in one Redis: incremental SCAN MATCH/COUNT (never KEYS; one pass with a
 // pattern covering all configured ones when they share a literal, else one per pattern side by
 // side on one pipelined connection), and behind each SCAN reply one pipeline for its keys:
-// PTTL per key and one MGET for all of them. Keys MGET cannot read (not strings) get TYPE and
-// HGETALL. All asynchronous. Each scan() is one pass; history across passes gives first seen,
+// PTTL per key and one MGET for all of them (GET per key on a Cluster master). Keys that read
+// as no string get TYPE and HGETALL. All asynchronous. Each scan() is one pass; history across passes gives first seen,
 // observed hold time and holder changes. If the connection drops mid-pass, the pass starts over
 // once it is back (rows are per key, so nothing is listed twice).
 class RedisLockInspector : public QObject
@@ -97,7 +100,13 @@ private:
     void onScanReply(quint64 generation, int pattern, const RedisReply &reply);
     void readKeys(QList<QByteArray> keys);
     void onKeysRead(quint64 generation, const QList<QByteArray> &keys, const QList<RedisReply> &replies);
-    void readOtherType(const QByteArray &key, qint64 pttl, bool withGet);
+    struct OtherKey
+    {
+        QByteArray key;
+        qint64 pttl;
+    };
+    void readOtherTypes(QList<OtherKey> keys, bool withGet);
+    void classifyOther(const OtherKey &other, const RedisReply &type, const RedisReply &hash, const RedisReply *string);
     void classify(const QByteArray &key, const QByteArray &type, qint64 pttl, const RedisReply &value);
     void keysDone(int count);
     void interrupt(const QString &why);

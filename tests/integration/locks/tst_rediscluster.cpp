@@ -104,6 +104,11 @@ void TestRedisCluster::rowsFromEveryShardOnce()
     // Not a lock: a counter under the same pattern is a note, not a row.
     m_three->command({"LPUSH", "lock:queue", "x"});
 
+    for (const QString &master : m_three->masterAddresses()) {
+        QVERIFY(m_three->serverAt(master));
+        m_three->serverAt(master)->command({"CONFIG", "RESETSTAT"});
+    }
+
     // Seeded with one node only: the rest of the cluster is found from it.
     RedisClusterLockBackend backend(configFor(*m_three));
     QSignalSpy topology(&backend, &LockBackend::topologyChanged);
@@ -153,6 +158,21 @@ void TestRedisCluster::rowsFromEveryShardOnce()
     QVERIFY(noted);
     // The progress of a pass adds up the shards.
     QVERIFY(result.keysScanned >= 302);
+
+    // Strings are read in the pass's first round on every master: no read refused for spanning
+    // slots (an MGET over a batch's keys is CROSSSLOT on a cluster, and then every key needed a
+    // second look), and TYPE only for what is not a string (the hash and the list).
+    qint64 typeCalls = 0;
+    for (const QString &master : m_three->masterAddresses()) {
+        const QByteArray errors = m_three->serverAt(master)->command({"INFO", "errorstats"}).string;
+        QVERIFY2(!errors.contains("CROSSSLOT"), errors.constData());
+        const QByteArray stats = m_three->serverAt(master)->command({"INFO", "commandstats"}).string;
+        const qsizetype at = stats.indexOf("cmdstat_type:calls=");
+        if (at >= 0)
+            typeCalls += stats.mid(at + 19, stats.indexOf(',', at) - at - 19).toLongLong();
+    }
+    const int passes = 2; // the one watched above and scanUntil's
+    QVERIFY2(typeCalls <= 2 * passes + 2, qPrintable(QStringLiteral("%1 TYPE calls for 2 non-strings in %2 passes").arg(typeCalls).arg(passes)));
 }
 
 void TestRedisCluster::releaseGoesToTheSlotsMaster()

@@ -1,6 +1,8 @@
 // The floor of a lock inspection, for run_topology_bench.py: the least any client must do to
 // read the same locks. One thread per node, plain hiredis, blocking: SCAN MATCH PATTERN COUNT N,
-// then for each batch PTTL per key and one MGET in one pipeline, replies freed unread. No
+// then for each batch PTTL per key and one MGET in one pipeline (with more than one node, a
+// Cluster's masters: GET per key, since a master refuses MGET over several slots), replies freed
+// unread. No
 // classification, no table, no merge. Its CPU is what a client cannot avoid (the replies are
 // parsed by hiredis); its wall, next to the servers' CPU, shows what this machine allows.
 // Prints "bare: WALL ms wall, KEYS keys read".
@@ -24,6 +26,7 @@ struct Node
     const char *count = nullptr;
     long long keys = 0;
     bool failed = false;
+    bool getPerKey = false;
 };
 
 void scanNode(Node *n)
@@ -55,8 +58,14 @@ void scanNode(Node *n)
                 argv[i + 1] = batch->element[i]->str;
                 lens[i + 1] = size_t(batch->element[i]->len);
             }
-            redisAppendCommandArgv(c, int(argc), argv.data(), lens.data());
-            for (size_t i = 0; i < argc; ++i) {
+            if (n->getPerKey) {
+                for (size_t i = 0; i < batch->elements; ++i)
+                    redisAppendCommand(c, "GET %b", batch->element[i]->str, size_t(batch->element[i]->len));
+            } else {
+                redisAppendCommandArgv(c, int(argc), argv.data(), lens.data());
+            }
+            const size_t replies = n->getPerKey ? 2 * batch->elements : argc;
+            for (size_t i = 0; i < replies; ++i) {
                 void *r = nullptr;
                 if (redisGetReply(c, &r) != REDIS_OK) {
                     n->failed = true;
@@ -91,6 +100,7 @@ int main(int argc, char **argv)
         nodes[i].port = std::stoi(address.substr(colon + 1));
         nodes[i].pattern = argv[1];
         nodes[i].count = argv[2];
+        nodes[i].getPerKey = nodes.size() > 1;
     }
     const auto start = std::chrono::steady_clock::now();
     std::vector<std::thread> threads;
