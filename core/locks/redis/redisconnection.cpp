@@ -7,6 +7,7 @@
 #include <QSocketNotifier>
 #include <QSslConfiguration>
 #include <QSslKey>
+#include <QLocalSocket>
 #include <QSslSocket>
 
 #include <hiredis/async.h>
@@ -17,6 +18,25 @@
 #include <vector>
 
 namespace fulcrum {
+
+// The Qt transport is a QSslSocket (TCP, encrypted or not) or a QLocalSocket (a unix socket);
+// QIODevice has neither abort() nor flush().
+static void abortStream(QIODevice *stream)
+{
+    if (auto *tcp = qobject_cast<QAbstractSocket *>(stream))
+        tcp->abort();
+    else if (auto *local = qobject_cast<QLocalSocket *>(stream))
+        local->abort();
+}
+
+static void flushStream(QIODevice *stream)
+{
+    if (auto *tcp = qobject_cast<QAbstractSocket *>(stream))
+        tcp->flush();
+    else if (auto *local = qobject_cast<QLocalSocket *>(stream))
+        local->flush();
+}
+
 
 RedisConnectionOptions RedisConnectionOptions::fromConfig(const RedisEndpointConfig &config, const QByteArray &password)
 {
@@ -120,7 +140,7 @@ RedisConnection::~RedisConnection()
             delete pending;
         m_tlsPending.clear();
         m_ssl->disconnect(this);
-        m_ssl->abort();
+        abortStream(m_ssl);
         delete m_ssl;
         m_ssl = nullptr;
     }
@@ -232,10 +252,7 @@ void RedisConnection::reconnectNow(const QString &why)
 void RedisConnection::connectTransport()
 {
     if (m_pushHandler && !m_options.unixSocket.isEmpty()) {
-        m_lastError = QStringLiteral("%1: a subscriber connection needs host:port, not a unix socket").arg(endpoint());
-        m_retryAfterDrop = false;
-        Q_EMIT errorOccurred(m_lastError);
-        contextGone();
+        startLocal();
         return;
     }
     if (m_options.tls || m_pushHandler) {
@@ -391,7 +408,7 @@ void RedisConnection::pipeline(const QList<QList<QByteArray>> &commands, Pipelin
 void RedisConnection::flush()
 {
     if (m_ssl) {
-        m_ssl->flush();
+        flushStream(m_ssl);
         return;
     }
     if (!m_context || !(m_context->c.flags & REDIS_CONNECTED))
@@ -546,7 +563,7 @@ void RedisConnection::sendSubscription(const QList<QByteArray> &arguments)
         return;
     m_ssl->write(command, length);
     free(command);
-    m_ssl->flush();
+    flushStream(m_ssl);
 }
 
 // A subscriber's message or subscription confirmation (RESP2: an array led by its kind), as
@@ -574,24 +591,25 @@ void RedisConnection::startTls()
         return;
     }
     m_reader = redisReaderCreate();
-    m_ssl = new QSslSocket(this);
+    auto *ssl = new QSslSocket(this);
+    m_ssl = ssl;
     if (m_options.tls)
-        m_ssl->setSslConfiguration(*tls);
+        ssl->setSslConfiguration(*tls);
     m_tlsErrors.clear();
     if (m_options.tls)
-        connect(m_ssl, &QSslSocket::encrypted, this, [this] { handshake(); });
+        connect(ssl, &QSslSocket::encrypted, this, [this] { handshake(); });
     else
-        connect(m_ssl, &QSslSocket::connected, this, [this] { handshake(); });
-    connect(m_ssl, &QSslSocket::readyRead, this, &RedisConnection::onTlsReadable);
-    connect(m_ssl, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
+        connect(ssl, &QSslSocket::connected, this, [this] { handshake(); });
+    connect(ssl, &QSslSocket::readyRead, this, &RedisConnection::onTlsReadable);
+    connect(ssl, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
         for (const QSslError &error : errors)
             m_tlsErrors << error.errorString();
     });
-    connect(m_ssl, &QSslSocket::errorOccurred, this, [this](QAbstractSocket::SocketError) {
-        if (!m_ssl)
+    connect(ssl, &QSslSocket::errorOccurred, this, [this, ssl](QAbstractSocket::SocketError) {
+        if (m_ssl != ssl)
             return;
-        const bool handshaking = m_state == State::Connecting && !m_ssl->isEncrypted();
-        QString why = m_ssl->errorString();
+        const bool handshaking = m_state == State::Connecting && !ssl->isEncrypted();
+        QString why = ssl->errorString();
         if (!m_tlsErrors.isEmpty())
             why = m_tlsErrors.join(QStringLiteral("; "));
         fail(handshaking && !m_tlsErrors.isEmpty()
@@ -600,17 +618,47 @@ void RedisConnection::startTls()
                            : QStringLiteral("%1: connection lost: %2").arg(endpoint(), why),
              true);
     });
-    connect(m_ssl, &QSslSocket::disconnected, this, [this] {
-        if (m_ssl)
+    connect(ssl, &QSslSocket::disconnected, this, [this, ssl] {
+        if (m_ssl == ssl)
             fail(QStringLiteral("%1: connection closed by the server").arg(endpoint()), true);
     });
     m_connectTimer.start(int(m_options.connectTimeoutMs));
     m_timeoutTimer.start();
     if (m_options.tls)
-        m_ssl->connectToHostEncrypted(m_options.host, m_options.port,
-                                      m_options.serverName.isEmpty() ? m_options.host : m_options.serverName);
+        ssl->connectToHostEncrypted(m_options.host, m_options.port,
+                                    m_options.serverName.isEmpty() ? m_options.host : m_options.serverName);
     else
-        m_ssl->connectToHost(m_options.host, m_options.port);
+        ssl->connectToHost(m_options.host, m_options.port);
+}
+
+// A subscriber connection to a unix socket: the same parser and pending queue as over TCP, on a
+// QLocalSocket.
+void RedisConnection::startLocal()
+{
+    m_reader = redisReaderCreate();
+    auto *local = new QLocalSocket(this);
+    m_ssl = local;
+    // Queued: a local connect can complete inside connectToServer(), before the caller is done.
+    connect(local, &QLocalSocket::connected, this, [this, local] {
+        if (m_ssl == local)
+            handshake();
+    }, Qt::QueuedConnection);
+    connect(local, &QLocalSocket::readyRead, this, &RedisConnection::onTlsReadable);
+    connect(local, &QLocalSocket::errorOccurred, this, [this, local](QLocalSocket::LocalSocketError) {
+        if (m_ssl != local)
+            return;
+        const QString why = local->errorString();
+        fail(m_state == State::Connecting ? QStringLiteral("%1: cannot connect: %2").arg(endpoint(), why)
+                                          : QStringLiteral("%1: connection lost: %2").arg(endpoint(), why),
+             true);
+    });
+    connect(local, &QLocalSocket::disconnected, this, [this, local] {
+        if (m_ssl == local)
+            fail(QStringLiteral("%1: connection closed by the server").arg(endpoint()), true);
+    });
+    m_connectTimer.start(int(m_options.connectTimeoutMs));
+    m_timeoutTimer.start();
+    local->connectToServer(m_options.unixSocket);
 }
 
 void RedisConnection::onTlsReadable()
@@ -623,7 +671,7 @@ void RedisConnection::onTlsReadable()
         return;
     }
     QPointer<RedisConnection> alive(this);
-    QSslSocket *socket = m_ssl;
+    QIODevice *socket = m_ssl;
     while (m_ssl == socket && m_reader) {
         void *reply = nullptr;
         if (redisReaderGetReply(m_reader, &reply) != REDIS_OK) {
@@ -664,9 +712,9 @@ void RedisConnection::tearDownTls()
 {
     if (!m_ssl)
         return;
-    QSslSocket *socket = std::exchange(m_ssl, nullptr);
+    QIODevice *socket = std::exchange(m_ssl, nullptr);
     socket->disconnect(this);
-    socket->abort();
+    abortStream(socket);
     socket->deleteLater();
     std::deque<Pending *> pending = std::move(m_tlsPending);
     m_tlsPending.clear();

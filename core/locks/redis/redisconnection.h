@@ -16,6 +16,7 @@
 struct redisAsyncContext;
 struct redisReader;
 class QSocketNotifier;
+class QIODevice;
 class QSslSocket;
 
 namespace fulcrum {
@@ -138,6 +139,7 @@ private:
     void startConnecting();
     void connectTransport();
     void startTls();
+    void startLocal();
     void onTlsReadable();
     void dispatchReply(Pending *pending, void *reply);
     void tearDownTls();
@@ -167,11 +169,12 @@ private:
     QTimer m_timeoutTimer;
     QElapsedTimer m_clock;
     std::deque<qint64> m_sentAt;         // replies arrive in order, so the front is the oldest
-    // TLS transport (options.tls): the socket, hiredis's reply parser, and the commands sent
-    // whose replies have not come, in order.
+    // Qt transport (TLS, and every subscriber connection: hiredis 0.14's async API has no push
+    // messages): the socket (a QSslSocket over TCP, a QLocalSocket for a unix socket), hiredis's
+    // reply parser, and the commands sent whose replies have not come, in order.
     AddressResolver m_resolver;
     bool m_resolving = false;
-    QSslSocket *m_ssl = nullptr;
+    QIODevice *m_ssl = nullptr;
     redisReader *m_reader = nullptr;
     std::deque<Pending *> m_tlsPending;
     PushHandler m_pushHandler;

@@ -140,10 +140,6 @@ bool RedisLockBackend::canGoLive(QString *why) const
         *why = QStringLiteral("notifications: off in the config: the table is read whole on a timer");
         return false;
     }
-    if (!m_config.unixSocket.isEmpty()) {
-        *why = QStringLiteral("a unix-socket endpoint is polled: following keyspace notifications needs a host:port subscriber connection");
-        return false;
-    }
     return true;
 }
 

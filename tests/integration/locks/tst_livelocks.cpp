@@ -44,6 +44,7 @@ private Q_SLOTS:
     void initTestCase() { useIsolatedStandardPaths(); }
     void everyEventKindReachesTheTable();
     void evictionUnderMaxmemoryRemovesTheRows();
+    void unixSocketEndpointFollowsLive();
     void expiredLockLeavesAtItsDeadlineEvenWhenRedisIsSlowToReclaim();
     void subscriberKilledWhileLocksChangeEndsCorrect();
     void serverRestartWhileLocksChangeEndsCorrect();
@@ -119,6 +120,46 @@ static RedisServer::Options withNotifications(const QByteArray &flags = "Kg$hxe"
     RedisServer::Options o;
     o.extraConfig << QStringLiteral("notify-keyspace-events %1").arg(QString::fromLatin1(flags));
     return o;
+}
+
+// A Redis reached over its unix socket (a shop's single box: /run/redis/redis.sock) follows the
+// notifications too: its subscriber connection is a QLocalSocket with the same parser. A lost
+// subscriber is made again and the table read whole.
+void TestLiveLocks::unixSocketEndpointFollowsLive()
+{
+    RedisServer::Options options = withNotifications();
+    options.unixSocket = true;
+    RedisServer server(options);
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    server.command({"SET", "lock:before", "t0", "PX", "600000"});
+    RedisEndpointConfig config = endpointFor(server);
+    config.host.clear();
+    config.port = 0;
+    config.unixSocket = server.unixSocketPath();
+    RedisLockBackend backend(config, {});
+    backend.open();
+    QVERIFY2(waitForFeed(backend, LockFeedState::Live), qPrintable(backend.feedState().why));
+    QVERIFY(row(backend, "lock:before"));
+
+    server.command({"SET", "lock:order:1", "worker-1:aa", "NX", "PX", "60000"});
+    QTRY_VERIFY_WITH_TIMEOUT(row(backend, "lock:order:1"), 10'000);
+    QCOMPARE(row(backend, "lock:order:1")->holder, QByteArray("worker-1:aa"));
+    server.command({"DEL", "lock:order:1"});
+    QTRY_VERIFY_WITH_TIMEOUT(!row(backend, "lock:order:1"), 10'000);
+
+    // The subscriber is cut while a lock is taken: resyncing, then live again with it.
+    QSignalSpy feeds(&backend, &LockBackend::feedChanged);
+    server.pipeline({{"MULTI"}, {"CLIENT", "KILL", "TYPE", "pubsub"}, {"SET", "lock:during", "d1", "PX", "600000"}, {"EXEC"}});
+    QTRY_VERIFY_WITH_TIMEOUT(std::any_of(feeds.begin(), feeds.end(), [](const QList<QVariant> &f) {
+        return f.first().value<LockFeedState>().mode == LockFeedState::Resyncing;
+    }), 10'000);
+    QVERIFY2(waitForFeed(backend, LockFeedState::Live), qPrintable(backend.feedState().why));
+    QTRY_VERIFY_WITH_TIMEOUT(row(backend, "lock:during"), 15'000);
+    // A change after that comes through the new subscription (the timer polls once an hour).
+    server.command({"SET", "lock:after", "a1", "PX", "600000"});
+    QTRY_VERIFY_WITH_TIMEOUT(row(backend, "lock:after"), 10'000);
+    QTRY_COMPARE_WITH_TIMEOUT(table(backend), reality(server), 15'000);
 }
 
 void TestLiveLocks::everyEventKindReachesTheTable()
