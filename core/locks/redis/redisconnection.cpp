@@ -5,9 +5,9 @@
 #include <QFile>
 #include <QRandomGenerator>
 #include <QSocketNotifier>
+#include <QLocalSocket>
 #include <QSslConfiguration>
 #include <QSslKey>
-#include <QLocalSocket>
 #include <QSslSocket>
 
 #include <hiredis/async.h>
@@ -36,7 +36,6 @@ static void flushStream(QIODevice *stream)
     else if (auto *local = qobject_cast<QLocalSocket *>(stream))
         local->flush();
 }
-
 
 RedisConnectionOptions RedisConnectionOptions::fromConfig(const RedisEndpointConfig &config, const QByteArray &password)
 {
@@ -134,15 +133,15 @@ RedisConnection::RedisConnection(RedisConnectionOptions options, QObject *parent
 RedisConnection::~RedisConnection()
 {
     m_wanted = false;
-    if (m_ssl) {
+    if (m_stream) {
         // Pending callbacks are dropped, as with hiredis below.
-        for (Pending *pending : m_tlsPending)
+        for (Pending *pending : m_streamPending)
             delete pending;
-        m_tlsPending.clear();
-        m_ssl->disconnect(this);
-        abortStream(m_ssl);
-        delete m_ssl;
-        m_ssl = nullptr;
+        m_streamPending.clear();
+        m_stream->disconnect(this);
+        abortStream(m_stream);
+        delete m_stream;
+        m_stream = nullptr;
     }
     if (m_reader)
         redisReaderFree(m_reader);
@@ -180,10 +179,10 @@ void RedisConnection::close()
     m_connectTimer.stop();
     if (m_context)
         redisAsyncDisconnect(m_context);
-    else if (m_ssl && !m_tlsPending.empty())
-        ; // replies in flight come first; onTlsReadable() closes after the last one
-    else if (m_ssl)
-        tearDownTls();
+    else if (m_stream && !m_streamPending.empty())
+        ; // replies in flight come first; onStreamReadable() closes after the last one
+    else if (m_stream)
+        tearDownStream();
     else
         setState(State::Disconnected);
 }
@@ -200,7 +199,7 @@ void RedisConnection::setState(State state)
 
 bool RedisConnection::transportOpen() const
 {
-    return m_context || m_ssl;
+    return m_context || m_stream;
 }
 
 void RedisConnection::startConnecting()
@@ -407,8 +406,8 @@ void RedisConnection::pipeline(const QList<QList<QByteArray>> &commands, Pipelin
 
 void RedisConnection::flush()
 {
-    if (m_ssl) {
-        flushStream(m_ssl);
+    if (m_stream) {
+        flushStream(m_stream);
         return;
     }
     if (!m_context || !(m_context->c.flags & REDIS_CONNECTED))
@@ -444,7 +443,7 @@ void RedisConnection::sendRaw(const QList<QByteArray> &arguments, Callback callb
 // Hands one command to hiredis; on success hiredis owns `pending` until onReply(), else the caller still does.
 bool RedisConnection::sendPending(const QList<QByteArray> &arguments, Pending *pending)
 {
-    if (!m_context && !m_ssl)
+    if (!m_context && !m_stream)
         return false;
     std::vector<const char *> argv;
     std::vector<size_t> lengths;
@@ -454,14 +453,14 @@ bool RedisConnection::sendPending(const QList<QByteArray> &arguments, Pending *p
         argv.push_back(a.constData());
         lengths.push_back(size_t(a.size()));
     }
-    if (m_ssl) {
+    if (m_stream) {
         char *command = nullptr;
         const int length = redisFormatCommandArgv(&command, int(argv.size()), argv.data(), lengths.data());
         if (length < 0 || !command)
             return false;
-        m_ssl->write(command, length);
+        m_stream->write(command, length);
         free(command);
-        m_tlsPending.push_back(pending);
+        m_streamPending.push_back(pending);
     } else if (redisAsyncCommandArgv(m_context, &RedisConnection::onReply, pending, int(argv.size()), argv.data(), lengths.data()) != REDIS_OK) {
         return false;
     }
@@ -549,7 +548,7 @@ std::optional<QSslConfiguration> redisTlsConfiguration(const RedisConnectionOpti
 
 void RedisConnection::sendSubscription(const QList<QByteArray> &arguments)
 {
-    if (m_state != State::Connected || !m_ssl || !m_pushHandler)
+    if (m_state != State::Connected || !m_stream || !m_pushHandler)
         return;
     std::vector<const char *> argv;
     std::vector<size_t> lengths;
@@ -561,9 +560,9 @@ void RedisConnection::sendSubscription(const QList<QByteArray> &arguments)
     const int length = redisFormatCommandArgv(&command, int(argv.size()), argv.data(), lengths.data());
     if (length < 0 || !command)
         return;
-    m_ssl->write(command, length);
+    m_stream->write(command, length);
     free(command);
-    flushStream(m_ssl);
+    flushStream(m_stream);
 }
 
 // A subscriber's message or subscription confirmation (RESP2: an array led by its kind), as
@@ -592,7 +591,7 @@ void RedisConnection::startTls()
     }
     m_reader = redisReaderCreate();
     auto *ssl = new QSslSocket(this);
-    m_ssl = ssl;
+    m_stream = ssl;
     if (m_options.tls)
         ssl->setSslConfiguration(*tls);
     m_tlsErrors.clear();
@@ -600,13 +599,13 @@ void RedisConnection::startTls()
         connect(ssl, &QSslSocket::encrypted, this, [this] { handshake(); });
     else
         connect(ssl, &QSslSocket::connected, this, [this] { handshake(); });
-    connect(ssl, &QSslSocket::readyRead, this, &RedisConnection::onTlsReadable);
+    connect(ssl, &QSslSocket::readyRead, this, &RedisConnection::onStreamReadable);
     connect(ssl, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
         for (const QSslError &error : errors)
             m_tlsErrors << error.errorString();
     });
     connect(ssl, &QSslSocket::errorOccurred, this, [this, ssl](QAbstractSocket::SocketError) {
-        if (m_ssl != ssl)
+        if (m_stream != ssl)
             return;
         const bool handshaking = m_state == State::Connecting && !ssl->isEncrypted();
         QString why = ssl->errorString();
@@ -619,7 +618,7 @@ void RedisConnection::startTls()
              true);
     });
     connect(ssl, &QSslSocket::disconnected, this, [this, ssl] {
-        if (m_ssl == ssl)
+        if (m_stream == ssl)
             fail(QStringLiteral("%1: connection closed by the server").arg(endpoint()), true);
     });
     m_connectTimer.start(int(m_options.connectTimeoutMs));
@@ -637,15 +636,15 @@ void RedisConnection::startLocal()
 {
     m_reader = redisReaderCreate();
     auto *local = new QLocalSocket(this);
-    m_ssl = local;
+    m_stream = local;
     // Queued: a local connect can complete inside connectToServer(), before the caller is done.
     connect(local, &QLocalSocket::connected, this, [this, local] {
-        if (m_ssl == local)
+        if (m_stream == local)
             handshake();
     }, Qt::QueuedConnection);
-    connect(local, &QLocalSocket::readyRead, this, &RedisConnection::onTlsReadable);
+    connect(local, &QLocalSocket::readyRead, this, &RedisConnection::onStreamReadable);
     connect(local, &QLocalSocket::errorOccurred, this, [this, local](QLocalSocket::LocalSocketError) {
-        if (m_ssl != local)
+        if (m_stream != local)
             return;
         const QString why = local->errorString();
         fail(m_state == State::Connecting ? QStringLiteral("%1: cannot connect: %2").arg(endpoint(), why)
@@ -653,7 +652,7 @@ void RedisConnection::startLocal()
              true);
     });
     connect(local, &QLocalSocket::disconnected, this, [this, local] {
-        if (m_ssl == local)
+        if (m_stream == local)
             fail(QStringLiteral("%1: connection closed by the server").arg(endpoint()), true);
     });
     m_connectTimer.start(int(m_options.connectTimeoutMs));
@@ -661,18 +660,18 @@ void RedisConnection::startLocal()
     local->connectToServer(m_options.unixSocket);
 }
 
-void RedisConnection::onTlsReadable()
+void RedisConnection::onStreamReadable()
 {
-    if (!m_ssl || !m_reader)
+    if (!m_stream || !m_reader)
         return;
-    const QByteArray bytes = m_ssl->readAll();
+    const QByteArray bytes = m_stream->readAll();
     if (redisReaderFeed(m_reader, bytes.constData(), size_t(bytes.size())) != REDIS_OK) {
         fail(QStringLiteral("%1: cannot read the server's reply: %2").arg(endpoint(), QString::fromUtf8(m_reader->errstr)), true);
         return;
     }
     QPointer<RedisConnection> alive(this);
-    QIODevice *socket = m_ssl;
-    while (m_ssl == socket && m_reader) {
+    QIODevice *socket = m_stream;
+    while (m_stream == socket && m_reader) {
         void *reply = nullptr;
         if (redisReaderGetReply(m_reader, &reply) != REDIS_OK) {
             fail(QStringLiteral("%1: protocol error in the server's reply: %2").arg(endpoint(), QString::fromUtf8(m_reader->errstr)), true);
@@ -682,7 +681,7 @@ void RedisConnection::onTlsReadable()
             break;
         // A subscriber's refusal (-NOPERM for a channel the ACL user may not read) answers
         // sendSubscription(), which has no callback: the push handler gets it.
-        if (m_pushHandler && (isPushReply(static_cast<redisReply *>(reply)) || m_tlsPending.empty())) {
+        if (m_pushHandler && (isPushReply(static_cast<redisReply *>(reply)) || m_streamPending.empty())) {
             const RedisReply push = toReply(static_cast<redisReply *>(reply));
             freeReplyObject(reply);
             m_pushHandler(push);
@@ -690,34 +689,34 @@ void RedisConnection::onTlsReadable()
                 return;
             continue;
         }
-        if (m_tlsPending.empty()) {
+        if (m_streamPending.empty()) {
             freeReplyObject(reply);
             fail(QStringLiteral("%1: the server sent a reply nobody asked for").arg(endpoint()), true);
             return;
         }
-        Pending *pending = m_tlsPending.front();
-        m_tlsPending.pop_front();
+        Pending *pending = m_streamPending.front();
+        m_streamPending.pop_front();
         dispatchReply(pending, reply);
         freeReplyObject(reply);
         if (!alive)
             return;
     }
-    if (m_ssl == socket && !m_wanted && m_tlsPending.empty())
-        tearDownTls();
+    if (m_stream == socket && !m_wanted && m_streamPending.empty())
+        tearDownStream();
 }
 
-// Closes the TLS transport: every command still waiting gets a Failed reply, then the usual
+// Closes the Qt transport (TLS, a subscriber): every command still waiting gets a Failed reply, then the usual
 // reconnect (or not) follows, as after hiredis's cleanup().
-void RedisConnection::tearDownTls()
+void RedisConnection::tearDownStream()
 {
-    if (!m_ssl)
+    if (!m_stream)
         return;
-    QIODevice *socket = std::exchange(m_ssl, nullptr);
+    QIODevice *socket = std::exchange(m_stream, nullptr);
     socket->disconnect(this);
     abortStream(socket);
     socket->deleteLater();
-    std::deque<Pending *> pending = std::move(m_tlsPending);
-    m_tlsPending.clear();
+    std::deque<Pending *> pending = std::move(m_streamPending);
+    m_streamPending.clear();
     for (Pending *one : pending)
         dispatchReply(one, nullptr);
     if (m_reader) {
@@ -750,8 +749,8 @@ void RedisConnection::fail(const QString &message, bool retry)
     Q_EMIT errorOccurred(message);
     if (m_context)
         redisAsyncFree(m_context); // cleanup() runs when hiredis is done, and takes it from there
-    else if (m_ssl)
-        tearDownTls();
+    else if (m_stream)
+        tearDownStream();
     else
         contextGone();
 }

@@ -140,9 +140,9 @@ private:
     void connectTransport();
     void startTls();
     void startLocal();
-    void onTlsReadable();
+    void onStreamReadable();
     void dispatchReply(Pending *pending, void *reply);
-    void tearDownTls();
+    void tearDownStream();
     bool transportOpen() const;
     void sendRaw(const QList<QByteArray> &arguments, Callback callback);
     bool sendPending(const QList<QByteArray> &arguments, Pending *pending);
@@ -174,9 +174,9 @@ private:
     // reply parser, and the commands sent whose replies have not come, in order.
     AddressResolver m_resolver;
     bool m_resolving = false;
-    QIODevice *m_ssl = nullptr;
+    QIODevice *m_stream = nullptr;
     redisReader *m_reader = nullptr;
-    std::deque<Pending *> m_tlsPending;
+    std::deque<Pending *> m_streamPending;
     PushHandler m_pushHandler;
     QStringList m_tlsErrors;
 };
