@@ -705,8 +705,8 @@ void RedisConnection::onStreamReadable()
         tearDownStream();
 }
 
-// Closes the Qt transport (TLS, a subscriber): every command still waiting gets a Failed reply, then the usual
-// reconnect (or not) follows, as after hiredis's cleanup().
+// Closes the Qt transport (TLS, a subscriber): every command still waiting gets a Failed reply,
+// then the usual reconnect (or not) follows, as after hiredis's cleanup().
 void RedisConnection::tearDownStream()
 {
     if (!m_stream)
