@@ -577,6 +577,20 @@ static bool isPushReply(const redisReply *r)
 }
 
 // The Qt-socket transport: TLS (options.tls), or a plain socket for a subscriber.
+// What both Qt transports do alike: replies are read as they come, a close is a drop, and the
+// connect runs under the connect timeout.
+template <typename Socket>
+void RedisConnection::watchStream(Socket *socket)
+{
+    connect(socket, &Socket::readyRead, this, &RedisConnection::onStreamReadable);
+    connect(socket, &Socket::disconnected, this, [this, socket] {
+        if (m_stream == socket)
+            fail(QStringLiteral("%1: connection closed by the server").arg(endpoint()), true);
+    });
+    m_connectTimer.start(int(m_options.connectTimeoutMs));
+    m_timeoutTimer.start();
+}
+
 void RedisConnection::startTls()
 {
     QString error;
@@ -599,7 +613,6 @@ void RedisConnection::startTls()
         connect(ssl, &QSslSocket::encrypted, this, [this] { handshake(); });
     else
         connect(ssl, &QSslSocket::connected, this, [this] { handshake(); });
-    connect(ssl, &QSslSocket::readyRead, this, &RedisConnection::onStreamReadable);
     connect(ssl, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
         for (const QSslError &error : errors)
             m_tlsErrors << error.errorString();
@@ -617,12 +630,7 @@ void RedisConnection::startTls()
                            : QStringLiteral("%1: connection lost: %2").arg(endpoint(), why),
              true);
     });
-    connect(ssl, &QSslSocket::disconnected, this, [this, ssl] {
-        if (m_stream == ssl)
-            fail(QStringLiteral("%1: connection closed by the server").arg(endpoint()), true);
-    });
-    m_connectTimer.start(int(m_options.connectTimeoutMs));
-    m_timeoutTimer.start();
+    watchStream(ssl);
     if (m_options.tls)
         ssl->connectToHostEncrypted(m_options.host, m_options.port,
                                     m_options.serverName.isEmpty() ? m_options.host : m_options.serverName);
@@ -642,7 +650,6 @@ void RedisConnection::startLocal()
         if (m_stream == local)
             handshake();
     }, Qt::QueuedConnection);
-    connect(local, &QLocalSocket::readyRead, this, &RedisConnection::onStreamReadable);
     connect(local, &QLocalSocket::errorOccurred, this, [this, local](QLocalSocket::LocalSocketError) {
         if (m_stream != local)
             return;
@@ -651,12 +658,7 @@ void RedisConnection::startLocal()
                                           : QStringLiteral("%1: connection lost: %2").arg(endpoint(), why),
              true);
     });
-    connect(local, &QLocalSocket::disconnected, this, [this, local] {
-        if (m_stream == local)
-            fail(QStringLiteral("%1: connection closed by the server").arg(endpoint()), true);
-    });
-    m_connectTimer.start(int(m_options.connectTimeoutMs));
-    m_timeoutTimer.start();
+    watchStream(local);
     local->connectToServer(m_options.unixSocket);
 }
 

@@ -140,6 +140,8 @@ private:
     void connectTransport();
     void startTls();
     void startLocal();
+    template <typename Socket>
+    void watchStream(Socket *socket);
     void onStreamReadable();
     void dispatchReply(Pending *pending, void *reply);
     void tearDownStream();
