@@ -335,7 +335,7 @@ void RedisClusterLockBackend::passFinished()
     struct Source
     {
         const RedisClusterShard *shard;
-        const QList<LockInfo> *locks;
+        QList<LockInfo> locks;
         QString slots;
         qsizetype next = 0;
     };
@@ -355,45 +355,54 @@ void RedisClusterLockBackend::passFinished()
         merged.keysScanned += result.keysScanned;
         merged.restarts += result.restarts;
         merged.truncated = merged.truncated || result.truncated;
-        sources.push_back(Source{&shard, &result.locks, shard.slotsText()});
         for (const LockScanNote &note : result.notes)
             merged.notes << LockScanNote{note.key, QStringLiteral("%1 (%2)").arg(note.text, shard.master)};
+        sources.push_back(Source{&shard, node->inspector->takeLastLocks(), shard.slotsText()});
     }
     qsizetype total = 0;
     for (const Source &source : sources)
-        total += source.locks->size();
+        total += source.locks.size();
     merged.locks.reserve(total);
     QHash<int, QJsonObject> placement; // slot -> {node, shard, slot}, for rows without details
     while (true) {
         Source *first = nullptr;
         for (Source &source : sources) {
-            if (source.next < source.locks->size() && (!first || source.locks->at(source.next).key < first->locks->at(first->next).key))
+            if (source.next < source.locks.size() && (!first || source.locks.at(source.next).key < first->locks.at(first->next).key))
                 first = &source;
         }
         if (!first)
             break;
-        const LockInfo &lock = first->locks->at(first->next++);
+        LockInfo &lock = first->locks[first->next++];
         // Each key once: a key copied mid-migration is listed by the master of its slot only.
         const int slot = redisKeySlot(lock.key);
         const RedisClusterShard *owner = m_topology.shardForSlot(slot);
         if (owner && owner != first->shard)
             continue;
-        merged.locks.append(lock);
+        merged.locks.append(std::move(lock));
         LockInfo &row = merged.locks.last();
+        auto cached = placement.constFind(slot);
+        if (cached == placement.cend())
+            cached = placement.insert(slot, QJsonObject{{QStringLiteral("node"), first->shard->master},
+                                                        {QStringLiteral("shard"), first->slots},
+                                                        {QStringLiteral("slot"), slot}});
         if (row.details.isEmpty()) {
             // Most rows (plain string locks) have no details of their own: the rows of one slot
             // share one object instead of each building it (three inserts per row were a seventh
             // of a cluster pass's client CPU).
-            auto cached = placement.constFind(slot);
-            if (cached == placement.cend())
-                cached = placement.insert(slot, QJsonObject{{QStringLiteral("node"), first->shard->master},
-                                                            {QStringLiteral("shard"), first->slots},
-                                                            {QStringLiteral("slot"), slot}});
             row.details = *cached;
+        } else if (row.details.size() < 3) {
+            // Fewer keys of its own than the placement's three (a fenced lock's "fence"): the
+            // slot's placement plus those keys is fewer inserts, and one insert costs more than
+            // classifying the row did. (Assigning into a template that has every key already was
+            // tried here: QJsonValueRef's assignment costs half an insert, and it was no gain.)
+            QJsonObject details = *cached;
+            for (auto it = row.details.constBegin(); it != row.details.constEnd(); ++it)
+                details.insert(it.key(), it.value());
+            row.details = std::move(details);
         } else {
-            row.details.insert(QStringLiteral("node"), first->shard->master);
-            row.details.insert(QStringLiteral("shard"), first->slots);
-            row.details.insert(QStringLiteral("slot"), slot);
+            row.details.insert(QLatin1StringView("node"), first->shard->master);
+            row.details.insert(QLatin1StringView("shard"), first->slots);
+            row.details.insert(QLatin1StringView("slot"), slot);
         }
         m_observations.observe(row);
     }

@@ -380,6 +380,14 @@ void RedisConnection::command(const QList<QByteArray> &arguments, Callback callb
 
 void RedisConnection::pipeline(const QList<QList<QByteArray>> &commands, PipelineCallback callback)
 {
+    RedisCommands formatted;
+    for (const QList<QByteArray> &command : commands)
+        formatted.add(command);
+    pipeline(formatted, std::move(callback));
+}
+
+void RedisConnection::pipeline(const RedisCommands &commands, PipelineCallback callback)
+{
     auto state = std::make_shared<PipelineState>();
     state->replies.resize(commands.size());
     state->remaining = commands.size();
@@ -395,9 +403,19 @@ void RedisConnection::pipeline(const QList<QList<QByteArray>> &commands, Pipelin
             settlePipelineSlot(state, i, failed, true);
         return;
     }
+    if (m_stream) {
+        // One write for the whole batch; the replies come back in order.
+        m_stream->write(commands.bytes().data(), commands.bytes().size());
+        const qint64 now = m_clock.elapsed();
+        for (qsizetype i = 0; i < commands.size(); ++i) {
+            m_streamPending.push_back(new Pending{{}, state, i});
+            m_sentAt.push_back(now);
+        }
+        return;
+    }
     for (qsizetype i = 0; i < commands.size(); ++i) {
         auto *pending = new Pending{{}, state, i};
-        if (!sendPending(commands[i], pending)) {
+        if (!sendPending(commands.command(i), pending)) {
             delete pending;
             settlePipelineSlot(state, i, RedisReply::failed(QStringLiteral("%1: connection is closing").arg(endpoint())), true);
         }
@@ -434,34 +452,22 @@ void RedisConnection::settlePipelineSlot(const std::shared_ptr<PipelineState> &s
 void RedisConnection::sendRaw(const QList<QByteArray> &arguments, Callback callback)
 {
     auto *pending = new Pending{std::move(callback), {}, 0};
-    if (!sendPending(arguments, pending)) {
+    if (!sendPending(RedisCommands::format(arguments), pending)) {
         deliverLater(std::move(pending->callback), RedisReply::failed(QStringLiteral("%1: connection is closing").arg(endpoint())));
         delete pending;
     }
 }
 
-// Hands one command to hiredis; on success hiredis owns `pending` until onReply(), else the caller still does.
-bool RedisConnection::sendPending(const QList<QByteArray> &arguments, Pending *pending)
+// Hands one command (RESP bytes) to the transport; on success it owns `pending` until
+// dispatchReply(), else the caller still does.
+bool RedisConnection::sendPending(QByteArrayView command, Pending *pending)
 {
     if (!m_context && !m_stream)
         return false;
-    std::vector<const char *> argv;
-    std::vector<size_t> lengths;
-    argv.reserve(size_t(arguments.size()));
-    lengths.reserve(size_t(arguments.size()));
-    for (const QByteArray &a : arguments) {
-        argv.push_back(a.constData());
-        lengths.push_back(size_t(a.size()));
-    }
     if (m_stream) {
-        char *command = nullptr;
-        const int length = redisFormatCommandArgv(&command, int(argv.size()), argv.data(), lengths.data());
-        if (length < 0 || !command)
-            return false;
-        m_stream->write(command, length);
-        free(command);
+        m_stream->write(command.data(), command.size());
         m_streamPending.push_back(pending);
-    } else if (redisAsyncCommandArgv(m_context, &RedisConnection::onReply, pending, int(argv.size()), argv.data(), lengths.data()) != REDIS_OK) {
+    } else if (redisAsyncFormattedCommand(m_context, &RedisConnection::onReply, pending, command.data(), size_t(command.size())) != REDIS_OK) {
         return false;
     }
     m_sentAt.push_back(m_clock.elapsed());
@@ -550,18 +556,7 @@ void RedisConnection::sendSubscription(const QList<QByteArray> &arguments)
 {
     if (m_state != State::Connected || !m_stream || !m_pushHandler)
         return;
-    std::vector<const char *> argv;
-    std::vector<size_t> lengths;
-    for (const QByteArray &a : arguments) {
-        argv.push_back(a.constData());
-        lengths.push_back(size_t(a.size()));
-    }
-    char *command = nullptr;
-    const int length = redisFormatCommandArgv(&command, int(argv.size()), argv.data(), lengths.data());
-    if (length < 0 || !command)
-        return;
-    m_stream->write(command, length);
-    free(command);
+    m_stream->write(RedisCommands::format(arguments));
     flushStream(m_stream);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "locks/redis/rediscommands.h"
 #include "locks/redis/redisreply.h"
 
 #include <QElapsedTimer>
@@ -93,6 +94,8 @@ public:
     // under the same rules as command(). One callback instead of one per command is what keeps
     // a batch of thousands of small reads cheap on the client.
     void pipeline(const QList<QList<QByteArray>> &commands, PipelineCallback callback);
+    // The same for commands already in wire format: what a lock pass sends, two per lock.
+    void pipeline(const RedisCommands &commands, PipelineCallback callback);
     // Writes what was sent so far to the socket now. Commands sent from a reply callback
     // otherwise go out only after every reply already read has been handled, and the server
     // waits that long for them: a SCAN chain's next call should start while this side works.
@@ -147,7 +150,7 @@ private:
     void tearDownStream();
     bool transportOpen() const;
     void sendRaw(const QList<QByteArray> &arguments, Callback callback);
-    bool sendPending(const QList<QByteArray> &arguments, Pending *pending);
+    bool sendPending(QByteArrayView command, Pending *pending);
     void handshake();
     void fail(const QString &message, bool retry);
     void contextGone();

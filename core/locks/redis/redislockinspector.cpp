@@ -19,25 +19,27 @@ namespace {
 
 constexpr int kLiveTickMs = 10;   // live: changed keys are read in one batch per tick
 
+const QByteArray &keyOf(const LockInfo &lock) { return lock.key; }
+const QByteArray &keyOf(const QByteArray &key) { return key; }
+
 // How a batch of keys is read, a pass's SCAN batch or a live tick's changed keys: PTTL per key,
 // then one MGET for all of them, or (getPerKey: a Cluster master, which refuses MGET over keys of
 // different slots) GET per key after the PTTLs.
-QList<QList<QByteArray>> pttlAndValues(const QList<QByteArray> &keys, bool getPerKey)
+RedisCommands pttlAndValues(const QList<QByteArray> &keys, bool getPerKey)
 {
-    QList<QList<QByteArray>> commands;
-    commands.reserve(getPerKey ? 2 * keys.size() : keys.size() + 1);
+    RedisCommands commands;
+    qsizetype keyBytes = 0;
     for (const QByteArray &key : keys)
-        commands.append({QByteArrayLiteral("PTTL"), key});
+        keyBytes += key.size();
+    commands.reserve(getPerKey ? 2 * keys.size() : keys.size() + 1, 2 * keyBytes + 40 * keys.size() + 16);
+    for (const QByteArray &key : keys)
+        commands.add({"PTTL", key});
     if (getPerKey) {
         for (const QByteArray &key : keys)
-            commands.append({QByteArrayLiteral("GET"), key});
-        return commands;
+            commands.add({"GET", key});
+    } else {
+        commands.add("MGET", keys);
     }
-    QList<QByteArray> mget;
-    mget.reserve(keys.size() + 1);
-    mget.append(QByteArrayLiteral("MGET"));
-    mget.append(keys);
-    commands.append(std::move(mget));
     return commands;
 }
 
@@ -180,10 +182,9 @@ void RedisLockInspector::startPass()
     m_scansRunning = int(m_scanPatterns.size());
     m_heldScans.clear();
     m_outstanding = 0;
-    m_passKeys.clear();
-    m_passKeys.reserve(qsizetype(m_last.keysScanned));
+    m_keysSeen = 0;
     m_passLocks.clear();
-    m_passLocks.reserve(m_last.locks.size());
+    m_passLocks.reserve(m_lastLockCount);
     m_passNotes.clear();
     m_passClock.start();
     if (m_options.observe)
@@ -238,13 +239,13 @@ void RedisLockInspector::onScanReply(quint64 generation, int pattern, const Redi
         if (m_filterKeys && std::none_of(m_patterns.begin(), m_patterns.end(),
                                          [&](const QByteArray &p) { return redisGlobMatch(p, key.string); }))
             continue;
-        // SCAN may return a key twice, and a key may match more than one pattern.
-        const qsizetype known = m_passKeys.size();
-        m_passKeys.insert(key.string);
-        if (m_passKeys.size() == known)
-            continue;
+        // SCAN may return a key twice, and a key may match more than one pattern: such a key is
+        // read twice and listed once (finishPass). A set of the pass's keys to read each key
+        // once cost a tenth of a pass's client CPU, for what SCAN does only while the server
+        // resizes its table.
         keys.append(key.string);
     }
+    m_keysSeen += keys.size();
     if (!keys.isEmpty())
         readKeys(std::move(keys));
     reportProgress(false);
@@ -263,7 +264,7 @@ void RedisLockInspector::onScanReply(quint64 generation, int pattern, const Redi
 // key of a cluster pass went to the second look because of that.
 void RedisLockInspector::readKeys(QList<QByteArray> keys)
 {
-    const QList<QList<QByteArray>> commands = pttlAndValues(keys, m_options.getPerKey);
+    const RedisCommands commands = pttlAndValues(keys, m_options.getPerKey);
     m_outstanding += int(keys.size());
     const quint64 generation = m_generation;
     m_connection->pipeline(commands, [this, guard = QPointer<RedisLockInspector>(this), generation, keys = std::move(keys)](const QList<RedisReply> &replies) {
@@ -308,13 +309,13 @@ void RedisLockInspector::onKeysRead(quint64 generation, const QList<QByteArray> 
 void RedisLockInspector::readOtherTypes(QList<OtherKey> others, bool withGet)
 {
     const qsizetype stride = withGet ? 3 : 2;
-    QList<QList<QByteArray>> commands;
-    commands.reserve(others.size() * stride);
+    RedisCommands commands;
+    commands.reserve(others.size() * stride, others.size() * stride * 64);
     for (const OtherKey &other : std::as_const(others)) {
-        commands.append({QByteArrayLiteral("TYPE"), other.key});
-        commands.append({QByteArrayLiteral("HGETALL"), other.key});
+        commands.add({"TYPE", other.key});
+        commands.add({"HGETALL", other.key});
         if (withGet)
-            commands.append({QByteArrayLiteral("GET"), other.key});
+            commands.add({"GET", other.key});
     }
     const quint64 generation = m_generation;
     m_connection->pipeline(commands, [this, guard = QPointer<RedisLockInspector>(this), generation, others = std::move(others), withGet,
@@ -397,7 +398,7 @@ void RedisLockInspector::reportProgress(bool force)
     if (!force && m_lastProgressMs >= 0 && now - m_lastProgressMs < 100)
         return;
     m_lastProgressMs = now;
-    Q_EMIT progress(qint64(m_passKeys.size()), int(m_passLocks.size()));
+    Q_EMIT progress(m_keysSeen, int(m_passLocks.size()));
 }
 
 void RedisLockInspector::maybeFinish()
@@ -428,25 +429,50 @@ void RedisLockInspector::finishPass()
         std::memcpy(head, key.constData(), size_t(std::min<qsizetype>(key.size(), 16)));
         order.push_back({{qFromBigEndian<quint64>(head), qFromBigEndian<quint64>(head + 8)}, key.constData(), key.size(), i});
     }
+    auto sameKey = [](const SortKey &a, const SortKey &b) {
+        return a.prefix[0] == b.prefix[0] && a.prefix[1] == b.prefix[1] && a.size == b.size && std::memcmp(a.data, b.data, size_t(a.size)) == 0;
+    };
     std::sort(order.begin(), order.end(), [](const SortKey &a, const SortKey &b) {
         if (a.prefix[0] != b.prefix[0])
             return a.prefix[0] < b.prefix[0];
         if (a.prefix[1] != b.prefix[1])
             return a.prefix[1] < b.prefix[1];
         const int c = std::memcmp(a.data, b.data, size_t(std::min(a.size, b.size)));
-        return c < 0 || (c == 0 && a.size < b.size);
+        if (c != 0 || a.size != b.size)
+            return c < 0 || (c == 0 && a.size < b.size);
+        return a.index < b.index; // a key read twice: its reads in the order they were made
     });
+    // Each key once: of a key read twice (SCAN returned it twice, or two patterns matched it),
+    // the later read.
     QList<LockInfo> sorted;
     sorted.reserve(m_passLocks.size());
-    for (const SortKey &k : order)
-        sorted.append(std::move(m_passLocks[k.index]));
+    for (size_t i = 0; i < order.size(); ++i) {
+        if (i + 1 < order.size() && sameKey(order[i], order[i + 1]))
+            continue;
+        sorted.append(std::move(m_passLocks[order[i].index]));
+    }
+    // A key read twice may have been a note once and a lock the other time (it changed in
+    // between): the lock stands. And a note once.
+    if (!m_passNotes.isEmpty()) {
+        QList<LockScanNote> notes;
+        QSet<QByteArray> noted;
+        for (LockScanNote &note : m_passNotes) {
+            const bool isLock = std::binary_search(sorted.cbegin(), sorted.cend(), note.key,
+                                                   [](const auto &a, const auto &b) { return keyOf(a) < keyOf(b); });
+            if (isLock || noted.contains(note.key))
+                continue;
+            noted.insert(note.key);
+            notes.append(std::move(note));
+        }
+        m_passNotes = std::move(notes);
+    }
     const QDateTime now = wallclock::nowUtc();
     // The previous result (100 000 rows to free) goes after the new one is out, not before.
-    const LockScanResult previous = std::exchange(m_last, LockScanResult{std::move(sorted), std::move(m_passNotes), qint64(m_passKeys.size()),
+    m_lastLockCount = sorted.size();
+    const LockScanResult previous = std::exchange(m_last, LockScanResult{std::move(sorted), std::move(m_passNotes), m_keysSeen,
                                                                          m_passClock.elapsed(), m_restarts, false, now});
     m_passLocks.clear();
     m_passNotes.clear();
-    m_passKeys.clear();
     m_running = false;
     ++m_generation;
     if (m_live) {
@@ -553,7 +579,7 @@ void RedisLockInspector::readLive()
         liveReadsDone(0);
         return;
     }
-    const QList<QList<QByteArray>> commands = pttlAndValues(keys, m_options.getPerKey);
+    const RedisCommands commands = pttlAndValues(keys, m_options.getPerKey);
     m_liveOutstanding = int(keys.size());
     const quint64 generation = m_liveGeneration;
     m_connection->pipeline(commands, [this, guard = QPointer<RedisLockInspector>(this), generation, keys](const QList<RedisReply> &replies) {
