@@ -25,6 +25,7 @@ private Q_SLOTS:
     void reconnectsAfterRestart();
     void connectTimeoutToUnreachablePort();
     void binarySafeArguments();
+    void repliesOfEveryShape();
     void pipelineAnswersOnceInOrder();
     void pipelineFailsWholeWhenNotConnected();
     void pipelineFailsWhenTheServerDies();
@@ -209,6 +210,53 @@ void TestRedisConnection::binarySafeArguments()
     QCOMPARE(callAndWait(connection, {"SET", key, value}).string, QByteArray("OK"));
     QCOMPARE(callAndWait(connection, {"GET", key}).string, value);
     QCOMPARE(server.command({"GET", key}).string, value);
+}
+
+// Replies are built by hiredis's reader straight into RedisReply values (Fulcrum's reader
+// functions), on both transports: hiredis's own socket, and a Qt socket (a subscriber's, here).
+void TestRedisConnection::repliesOfEveryShape()
+{
+    RedisServer server;
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    RedisConnection plain(optionsFor(server));
+    RedisConnection qtSocket(optionsFor(server));
+    qtSocket.setPushHandler([](const RedisReply &) {});
+    plain.open();
+    qtSocket.open();
+    QTRY_VERIFY(plain.isConnected() && qtSocket.isConnected());
+    const QByteArray script = "return {1, 'two', {3, {ARGV[1], false}}, {}, redis.status_reply('FINE'), redis.error_reply('ERR inside')}";
+    const QByteArray binary("\x00\xff\r\n$-1\r\n", 10);
+    for (RedisConnection *connection : {&plain, &qtSocket}) {
+        const RedisReply r = callAndWait(*connection, {"EVAL", script, "0", binary});
+        QCOMPARE(r.type, RedisReply::Array);
+        QCOMPARE(r.elements.size(), 6);
+        QCOMPARE(r.elements[0].type, RedisReply::Integer);
+        QCOMPARE(r.elements[0].integer, 1);
+        QCOMPARE(r.elements[1].type, RedisReply::String);
+        QCOMPARE(r.elements[1].string, QByteArray("two"));
+        const RedisReply &nested = r.elements[2];
+        QCOMPARE(nested.type, RedisReply::Array);
+        QCOMPARE(nested.elements.size(), 2);
+        QCOMPARE(nested.elements[0].integer, 3);
+        QCOMPARE(nested.elements[1].elements.size(), 2);
+        QCOMPARE(nested.elements[1].elements[0].string, binary);
+        QCOMPARE(nested.elements[1].elements[1].type, RedisReply::Nil);
+        QCOMPARE(r.elements[3].type, RedisReply::Array);
+        QVERIFY(r.elements[3].elements.isEmpty());
+        QCOMPARE(r.elements[4].type, RedisReply::Status);
+        QCOMPARE(r.elements[4].string, QByteArray("FINE"));
+        QCOMPARE(r.elements[5].type, RedisReply::Error);
+        QCOMPARE(r.elements[5].string, QByteArray("ERR inside"));
+        // Top-level replies of each kind.
+        QCOMPARE(callAndWait(*connection, {"GET", "no-such-key"}).type, RedisReply::Nil);
+        QCOMPARE(callAndWait(*connection, {"PING"}).type, RedisReply::Status);
+        const RedisReply refused = callAndWait(*connection, {"NOSUCHCOMMAND"});
+        QCOMPARE(refused.type, RedisReply::Error);
+        QVERIFY2(refused.string.startsWith("ERR unknown command"), refused.string.constData());
+        callAndWait(*connection, {"DEL", "n"});
+        QCOMPARE(callAndWait(*connection, {"INCRBY", "n", "41"}).integer, 41);
+    }
 }
 
 void TestRedisConnection::pipelineAnswersOnceInOrder()
