@@ -222,6 +222,7 @@ void RedisClusterLockBackend::applyTopology(const RedisClusterTopology &topology
     const RedisClusterTopology before = m_topology;
     const bool wasKnown = m_known;
     m_topology = topology;
+    m_placement.clear();
     m_known = true;
     m_stale = false;
     m_lastDiscoveryError.clear();
@@ -322,6 +323,34 @@ QString RedisClusterLockBackend::passProgressDetail() const
     return parts.join(QStringLiteral(" · "));
 }
 
+// A row's shard, node and slot, in its details. Most rows (plain string locks) have no details
+// of their own: the rows of one slot share one object, kept until the map changes, instead of
+// each building it (three inserts per row were a seventh of a cluster pass's client CPU; one
+// object per slot per pass, with locks in all 16 384 slots, ~50 ms of every pass).
+void RedisClusterLockBackend::placeRow(LockInfo &row, int slot, const RedisClusterShard &shard)
+{
+    auto cached = m_placement.constFind(slot);
+    if (cached == m_placement.cend())
+        cached = m_placement.insert(slot, QJsonObject{{QStringLiteral("node"), shard.master},
+                                                      {QStringLiteral("shard"), shard.slotsText()},
+                                                      {QStringLiteral("slot"), slot}});
+    if (row.details.isEmpty()) {
+        row.details = *cached;
+    } else if (row.details.size() < 3) {
+        // Fewer keys of its own than the placement's three (a fenced lock's "fence"): the
+        // slot's placement plus those keys is fewer inserts, and one insert costs more than
+        // classifying the row did. (Assigning into a template that has every key already was
+        // tried here: QJsonValueRef's assignment costs half an insert, and it was no gain.)
+        QJsonObject details = *cached;
+        for (auto it = row.details.constBegin(); it != row.details.constEnd(); ++it)
+            details.insert(it.key(), it.value());
+        row.details = std::move(details);
+    } else {
+        for (auto it = cached->constBegin(); it != cached->constEnd(); ++it)
+            row.details.insert(it.key(), it.value());
+    }
+}
+
 void RedisClusterLockBackend::passFinished()
 {
     if (!m_scanning)
@@ -336,7 +365,6 @@ void RedisClusterLockBackend::passFinished()
     {
         const RedisClusterShard *shard;
         QList<LockInfo> locks;
-        QString slots;
         qsizetype next = 0;
     };
     std::vector<Source> sources;
@@ -357,13 +385,12 @@ void RedisClusterLockBackend::passFinished()
         merged.truncated = merged.truncated || result.truncated;
         for (const LockScanNote &note : result.notes)
             merged.notes << LockScanNote{note.key, QStringLiteral("%1 (%2)").arg(note.text, shard.master)};
-        sources.push_back(Source{&shard, node->inspector->takeLastLocks(), shard.slotsText()});
+        sources.push_back(Source{&shard, node->inspector->takeLastLocks()});
     }
     qsizetype total = 0;
     for (const Source &source : sources)
         total += source.locks.size();
     merged.locks.reserve(total);
-    QHash<int, QJsonObject> placement; // slot -> {node, shard, slot}, for rows without details
     while (true) {
         Source *first = nullptr;
         for (Source &source : sources) {
@@ -380,30 +407,7 @@ void RedisClusterLockBackend::passFinished()
             continue;
         merged.locks.append(std::move(lock));
         LockInfo &row = merged.locks.last();
-        auto cached = placement.constFind(slot);
-        if (cached == placement.cend())
-            cached = placement.insert(slot, QJsonObject{{QStringLiteral("node"), first->shard->master},
-                                                        {QStringLiteral("shard"), first->slots},
-                                                        {QStringLiteral("slot"), slot}});
-        if (row.details.isEmpty()) {
-            // Most rows (plain string locks) have no details of their own: the rows of one slot
-            // share one object instead of each building it (three inserts per row were a seventh
-            // of a cluster pass's client CPU).
-            row.details = *cached;
-        } else if (row.details.size() < 3) {
-            // Fewer keys of its own than the placement's three (a fenced lock's "fence"): the
-            // slot's placement plus those keys is fewer inserts, and one insert costs more than
-            // classifying the row did. (Assigning into a template that has every key already was
-            // tried here: QJsonValueRef's assignment costs half an insert, and it was no gain.)
-            QJsonObject details = *cached;
-            for (auto it = row.details.constBegin(); it != row.details.constEnd(); ++it)
-                details.insert(it.key(), it.value());
-            row.details = std::move(details);
-        } else {
-            row.details.insert(QLatin1StringView("node"), first->shard->master);
-            row.details.insert(QLatin1StringView("shard"), first->slots);
-            row.details.insert(QLatin1StringView("slot"), slot);
-        }
+        placeRow(row, slot, *first->shard);
         m_observations.observe(row);
     }
     if (shardsRead == 0 && !m_topology.shards.isEmpty()) {
@@ -632,9 +636,7 @@ void RedisClusterLockBackend::nodeRowsChanged(const QString &master, const LockC
         const RedisClusterShard *shard = ownedHere(row.key, &slot);
         if (!shard)
             continue;
-        row.details.insert(QStringLiteral("node"), master);
-        row.details.insert(QStringLiteral("shard"), shard->slotsText());
-        row.details.insert(QStringLiteral("slot"), slot);
+        placeRow(row, slot, *shard);
         m_table.put(std::move(row));
     }
     for (const QByteArray &key : changes.removed) {

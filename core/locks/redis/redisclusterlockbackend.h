@@ -8,6 +8,8 @@
 #include "locks/redis/redisclustertopology.h"
 
 #include <QElapsedTimer>
+#include <QHash>
+#include <QJsonObject>
 #include <QPointer>
 
 #include <functional>
@@ -72,12 +74,14 @@ private:
     void dropFeeds(const LockFeedState &polling);
     void feedSubscribed();
     void nodeRowsChanged(const QString &master, const LockChanges &changes);
+    void placeRow(LockInfo &row, int slot, const RedisClusterShard &shard);
     void setFeed(LockFeedState feed);
 
     RedisEndpointConfig m_config;
     QByteArray m_password;
     RedisNodeSet *m_nodes = nullptr;
     RedisClusterTopology m_topology;
+    QHash<int, QJsonObject> m_placement;        // slot → {node, shard, slot} under m_topology
     bool m_known = false;               // a topology has been read
     bool m_stale = false;               // re-read it before the next pass
     bool m_wanted = false;

@@ -2,8 +2,8 @@
 """Redis Cluster and TLS inspection benchmark (issue 17), one run, real servers on loopback.
 
 A 3-master Redis Cluster and one plain redis-server hold the same 1 000 000 keys, 100 000 of
-them locks (locks placed in their own slots through hash tags, 900 000 other keys from DEBUG
-POPULATE). Full passes through the engine's own LockBackend (bench_redisendpoint):
+them locks (keys without hash tags, so spread over all 16 384 slots as a shop's are; 900 000
+other keys from DEBUG POPULATE). Full passes through the engine's own LockBackend (bench_redisendpoint):
   * cluster: wall per pass next to the masters' summed CPU per pass / min(masters, cores), the
     wall a pass bound by the servers' CPU would take (target: wall <= 1.15 x that);
   * the single node over plain TCP and over TLS (its tls-port, a CA made by openssl; target: TLS
@@ -14,6 +14,7 @@ POPULATE). Full passes through the engine's own LockBackend (bench_redisendpoint
     allows before Fulcrum does any work of its own.
 Prints figures and ratios, asserts nothing.
 Usage: tests/bench/locks/redis/run_topology_bench.py [BUILD_DIR] [ROUNDS]"""
+import binascii
 import os
 import statistics
 import subprocess
@@ -46,15 +47,6 @@ def free_cluster_port():
             except OSError:
                 continue
     sys.exit("no port for a cluster node")
-
-
-def crc16(data):
-    crc = 0
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
-    return crc
 
 
 def resp(*args):
@@ -176,33 +168,29 @@ def main():
                                "--tls-ca-cert-file", work + "/ca.pem", "--tls-auth-clients", "no"])
         processes.append(single)
 
-        # Slot ranges per master, and 64 hash tags per master so each lock lands on its own master.
-        ranges = {}
+        # Slot ranges per master. Lock keys carry no hash tag, so they spread over all 16 384
+        # slots as a shop's keys do (binascii.crc_hqx is Redis Cluster's CRC16).
+        slot_owner = [0] * 16384
         for line in cli(ports[0], "CLUSTER", "NODES").splitlines():
             f = line.split()
             port = int(f[1].split("@")[0].split(":")[1])
-            ranges[port] = [tuple(map(int, s.split("-"))) if "-" in s else (int(s), int(s)) for s in f[8:]]
-        tags = {p: [] for p in ports}
-        n = 0
-        while any(len(t) < 64 for t in tags.values()):
-            tag = "t%d" % n
-            n += 1
-            slot = crc16(tag.encode()) % 16384
-            for p, rs in ranges.items():
-                if any(a <= slot <= b for a, b in rs) and len(tags[p]) < 64:
-                    tags[p].append(tag)
-        tag_list = [t for p in ports for t in tags[p]]
-        owner = {t: p for p in ports for t in tags[p]}
+            for s in f[8:]:
+                first, last = map(int, s.split("-")) if "-" in s else (int(s), int(s))
+                for slot in range(first, last + 1):
+                    slot_owner[slot] = port
 
         def key_for(i, kind):
-            return "lock:{%s}:%s:%d" % (tag_list[i % len(tag_list)], kind, i)
+            return "lock:%s:%d" % (kind, i)
+
+        def owner_of(key):
+            return slot_owner[binascii.crc_hqx(key.encode(), 0) % 16384]
 
         print("== populating: %d keys, %d of them locks, on a 3-master cluster and on one node" % (OTHERS + LOCKS, LOCKS))
         started = time.monotonic()
         per_node = {p: bytearray() for p in ports}
         everything = bytearray()
         for key, command in lock_commands(key_for):
-            per_node[owner[key.split("{")[1].split("}")[0]]] += command
+            per_node[owner_of(key)] += command
             everything += command
         for p in ports:
             pipe(p, bytes(per_node[p]))
