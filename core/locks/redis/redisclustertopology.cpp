@@ -3,17 +3,28 @@
 #include <QHash>
 
 #include <algorithm>
+#include <array>
 
 namespace fulcrum {
+
+// CRC16/XMODEM a byte at a time from a table made at compile time: a cluster pass hashes every
+// lock's key, and bit by bit that was 2.5 % of its client CPU.
+static constexpr std::array<quint16, 256> kCrc16Table = [] {
+    std::array<quint16, 256> table{};
+    for (int byte = 0; byte < 256; ++byte) {
+        quint16 crc = quint16(byte << 8);
+        for (int bit = 0; bit < 8; ++bit)
+            crc = (crc & 0x8000) ? quint16((crc << 1) ^ 0x1021) : quint16(crc << 1);
+        table[size_t(byte)] = crc;
+    }
+    return table;
+}();
 
 quint16 redisCrc16(const QByteArray &bytes)
 {
     quint16 crc = 0;
-    for (const char c : bytes) {
-        crc ^= quint16(quint8(c)) << 8;
-        for (int bit = 0; bit < 8; ++bit)
-            crc = (crc & 0x8000) ? quint16((crc << 1) ^ 0x1021) : quint16(crc << 1);
-    }
+    for (const char c : bytes)
+        crc = quint16((crc << 8) ^ kCrc16Table[size_t(((crc >> 8) ^ quint8(c)) & 0xff)]);
     return crc;
 }
 

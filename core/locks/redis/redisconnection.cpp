@@ -204,6 +204,8 @@ RedisConnection::~RedisConnection()
         context->data = nullptr;
         redisAsyncFree(context);
     }
+    for (Pending *pending : m_sparePendings)
+        delete pending;
 }
 
 QString RedisConnection::stateName(State state)
@@ -463,15 +465,15 @@ void RedisConnection::pipeline(const RedisCommands &commands, PipelineCallback c
         m_stream->write(commands.bytes().data(), commands.bytes().size());
         const qint64 now = m_clock.elapsed();
         for (qsizetype i = 0; i < commands.size(); ++i) {
-            m_streamPending.push_back(new Pending{{}, state, i});
+            m_streamPending.push_back(makePending({}, state, i));
             m_sentAt.push_back(now);
         }
         return;
     }
     for (qsizetype i = 0; i < commands.size(); ++i) {
-        auto *pending = new Pending{{}, state, i};
+        Pending *pending = makePending({}, state, i);
         if (!sendPending(commands.command(i), pending)) {
-            delete pending;
+            recycle(pending);
             settlePipelineSlot(state, i, RedisReply::failed(QStringLiteral("%1: connection is closing").arg(endpoint())), true);
         }
     }
@@ -506,10 +508,10 @@ void RedisConnection::settlePipelineSlot(const std::shared_ptr<PipelineState> &s
 
 void RedisConnection::sendRaw(const QList<QByteArray> &arguments, Callback callback)
 {
-    auto *pending = new Pending{std::move(callback), {}, 0};
+    Pending *pending = makePending(std::move(callback), {}, 0);
     if (!sendPending(RedisCommands::format(arguments), pending)) {
         deliverLater(std::move(pending->callback), RedisReply::failed(QStringLiteral("%1: connection is closing").arg(endpoint())));
-        delete pending;
+        recycle(pending);
     }
 }
 
@@ -539,28 +541,56 @@ void RedisConnection::onReply(redisAsyncContext *context, void *reply, void *pri
     self->dispatchReply(static_cast<Pending *>(privateData), reply);
 }
 
+// Pending objects are recycled: a lock pass sends two commands per lock, and a new and a delete
+// for each were two of the dozen allocations a lock cost.
+RedisConnection::Pending *RedisConnection::makePending(Callback callback, std::shared_ptr<PipelineState> pipeline, qsizetype index)
+{
+    if (m_sparePendings.empty())
+        return new Pending{std::move(callback), std::move(pipeline), index};
+    Pending *pending = m_sparePendings.back();
+    m_sparePendings.pop_back();
+    pending->callback = std::move(callback);
+    pending->pipeline = std::move(pipeline);
+    pending->index = index;
+    return pending;
+}
+
+void RedisConnection::recycle(Pending *pending)
+{
+    pending->callback = nullptr;
+    pending->pipeline.reset();
+    if (m_sparePendings.size() >= kSparePendings) {
+        delete pending;
+        return;
+    }
+    m_sparePendings.push_back(pending);
+}
+
 // One reply (or none: the transport is being torn down) for one command sent; owns `raw`.
 void RedisConnection::dispatchReply(Pending *raw, void *reply)
 {
-    std::unique_ptr<Pending> pending(raw);
+    Callback callback = std::move(raw->callback);
+    const std::shared_ptr<PipelineState> pipeline = std::move(raw->pipeline);
+    const qsizetype index = raw->index;
+    recycle(raw);
     if (!m_sentAt.empty())
         m_sentAt.pop_front();
-    if (pending->pipeline) {
-        settlePipelineSlot(pending->pipeline, pending->index,
+    if (pipeline) {
+        settlePipelineSlot(pipeline, index,
                            reply ? takeReply(reply)
                                  : RedisReply::failed(m_lastError.isEmpty() ? QStringLiteral("%1: connection closed").arg(endpoint()) : m_lastError),
                            !reply);
         return;
     }
-    if (!pending->callback)
+    if (!callback)
         return;
     if (!reply) {
         // The transport is being torn down: answer after it is done.
-        deliverLater(std::move(pending->callback),
+        deliverLater(std::move(callback),
                      RedisReply::failed(m_lastError.isEmpty() ? QStringLiteral("%1: connection closed").arg(endpoint()) : m_lastError));
         return;
     }
-    pending->callback(takeReply(reply));
+    callback(takeReply(reply));
 }
 
 std::optional<QSslConfiguration> redisTlsConfiguration(const RedisConnectionOptions &options, QString *error)

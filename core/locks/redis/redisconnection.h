@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 struct redisAsyncContext;
 struct redisReader;
@@ -147,6 +148,8 @@ private:
     void watchStream(Socket *socket);
     void onStreamReadable();
     void dispatchReply(Pending *pending, void *reply);
+    Pending *makePending(Callback callback, std::shared_ptr<PipelineState> pipeline, qsizetype index);
+    void recycle(Pending *pending);
     void tearDownStream();
     bool transportOpen() const;
     void sendRaw(const QList<QByteArray> &arguments, Callback callback);
@@ -173,6 +176,8 @@ private:
     QTimer m_reconnectTimer;
     QTimer m_timeoutTimer;
     QElapsedTimer m_clock;
+    static constexpr size_t kSparePendings = 4096;
+    std::vector<Pending *> m_sparePendings;  // recycled by makePending()
     std::deque<qint64> m_sentAt;         // replies arrive in order, so the front is the oldest
     // Qt transport (TLS, and every subscriber connection: hiredis 0.14's async API has no push
     // messages): the socket (a QSslSocket over TCP, a QLocalSocket for a unix socket), hiredis's

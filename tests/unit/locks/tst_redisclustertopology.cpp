@@ -26,6 +26,23 @@ void TstRedisClusterTopology::crc16MatchesRedis()
     QCOMPARE(redisKeySlot("foo"), 12182);
     QCOMPARE(redisKeySlot("lock:order:42"), int(redisCrc16("lock:order:42") % 16384));
     QCOMPARE(redisKeySlot(""), 0);
+    // The table-driven CRC against the bit-by-bit definition, over keys of every byte value.
+    auto bitwise = [](const QByteArray &bytes) {
+        quint16 crc = 0;
+        for (const char c : bytes) {
+            crc ^= quint16(quint8(c)) << 8;
+            for (int bit = 0; bit < 8; ++bit)
+                crc = (crc & 0x8000) ? quint16((crc << 1) ^ 0x1021) : quint16(crc << 1);
+        }
+        return crc;
+    };
+    QByteArray key;
+    for (int i = 0; i < 2000; ++i) {
+        key.append(char((i * 131 + 7) % 256));
+        if (key.size() > 40)
+            key.remove(0, 17);
+        QCOMPARE(redisCrc16(key), bitwise(key));
+    }
 }
 
 void TstRedisClusterTopology::slotsFollowHashTags()
