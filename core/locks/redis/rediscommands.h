@@ -11,9 +11,10 @@
 namespace fulcrum {
 
 // Commands in Redis's wire format (RESP arrays of bulk strings), one after another in one
-// buffer. A lock pass sends two commands per lock; building them here costs one append per
-// argument into one growing buffer, where hiredis's own formatter (redisFormatSdsCommandArgv) cost a sixth of a Cluster
-// pass's client instructions, and a QList<QByteArray> per command cost an allocation each.
+// buffer. A lock pass sends two commands per lock; building them here costs a few appends per
+// argument into one growing buffer, where hiredis's own formatter (redisFormatSdsCommandArgv)
+// cost a sixth of a Cluster pass's client instructions, and a QList<QByteArray> per command an
+// allocation each.
 class RedisCommands
 {
 public:

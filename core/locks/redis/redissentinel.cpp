@@ -1,5 +1,6 @@
 #include "redissentinel.h"
 
+#include "locks/redis/rediscommands.h"
 #include "locks/redis/redisnodeset.h"
 
 #include <QSslConfiguration>
@@ -113,18 +114,19 @@ void RedisSentinelWatch::subscribe()
     quint16 port = 0;
     splitRedisNodeAddress(sentinel, &host, &port);
     m_reader = redisReaderCreate();
+    const QByteArray request = RedisCommands::format({"SUBSCRIBE", "+switch-master"});
     if (m_base.tls) {
         // The same TLS settings as the connections; a file that cannot be read is reported there.
         QString unused;
         auto *socket = new QSslSocket(this);
         socket->setSslConfiguration(redisTlsConfiguration(m_base, &unused).value_or(QSslConfiguration::defaultConfiguration()));
         m_subscriber = socket;
-        connect(socket, &QSslSocket::encrypted, this, [socket] { socket->write("*2\r\n$9\r\nSUBSCRIBE\r\n$14\r\n+switch-master\r\n"); });
+        connect(socket, &QSslSocket::encrypted, this, [socket, request] { socket->write(request); });
         socket->connectToHostEncrypted(host, port, m_base.serverName.isEmpty() ? host : m_base.serverName);
     } else {
         auto *socket = new QTcpSocket(this);
         m_subscriber = socket;
-        connect(socket, &QTcpSocket::connected, this, [socket] { socket->write("*2\r\n$9\r\nSUBSCRIBE\r\n$14\r\n+switch-master\r\n"); });
+        connect(socket, &QTcpSocket::connected, this, [socket, request] { socket->write(request); });
         socket->connectToHost(host, port);
     }
     connect(m_subscriber, &QTcpSocket::readyRead, this, &RedisSentinelWatch::onSubscriberReadable);
