@@ -250,11 +250,19 @@ QJsonObject snapshotToJson(const EngineSnapshot &snapshot)
         }
         listeners.append(listener);
     }
+    QJsonArray workerConnections;
+    for (int count : snapshot.workerConnections)
+        workerConnections.append(count);
+    QJsonArray workerHandoffs;
+    for (quint64 count : snapshot.workerHandoffs)
+        workerHandoffs.append(qint64(count));
     return QJsonObject{
         {QStringLiteral("sequence"), qint64(snapshot.sequence)},
         {QStringLiteral("time"), isoTime(snapshot.time)},
         {QStringLiteral("proxy_running"), snapshot.proxyRunning},
         {QStringLiteral("workers"), snapshot.workers},
+        {QStringLiteral("worker_connections"), workerConnections},
+        {QStringLiteral("worker_handoffs"), workerHandoffs},
         {QStringLiteral("listeners"), listeners},
         {QStringLiteral("pools"), pools},
         {QStringLiteral("lock_endpoints"), endpoints},
@@ -380,6 +388,10 @@ EngineSnapshot snapshotFromJson(const QJsonObject &json)
     snapshot.time = timeFrom(json.value("time"_L1));
     snapshot.proxyRunning = json.value("proxy_running"_L1).toBool();
     snapshot.workers = json.value("workers"_L1).toInt();
+    for (const QJsonValue &value : json.value("worker_connections"_L1).toArray())
+        snapshot.workerConnections.push_back(value.toInt());
+    for (const QJsonValue &value : json.value("worker_handoffs"_L1).toArray())
+        snapshot.workerHandoffs.push_back(quint64(value.toInteger()));
     for (const QJsonValue &value : json.value("listeners"_L1).toArray()) {
         const QJsonObject l = value.toObject();
         const auto [host, port] = splitAddress(text(l, "address"_L1));

@@ -129,6 +129,14 @@ QByteArray prometheusMetrics(const Engine &engine)
     for (const PoolView &p : snapshot.pools)
         w.sample("fulcrum_pool_panic", "pool=\"" + labelValue(p.name) + '"', p.panic ? 1 : 0);
 
+    const auto workerLabels = [](size_t worker) { return QByteArray("worker=\"" + QByteArray::number(qulonglong(worker)) + '"'); };
+    w.family("fulcrum_worker_connections", "gauge", "Client connections open on the proxy worker.");
+    for (size_t i = 0; i < snapshot.workerConnections.size(); ++i)
+        w.sample("fulcrum_worker_connections", workerLabels(i), snapshot.workerConnections[i]);
+    w.family("fulcrum_worker_handoffs_total", "counter", "Connections the worker accepted and handed to a less loaded worker.");
+    for (size_t i = 0; i < snapshot.workerHandoffs.size(); ++i)
+        w.sample("fulcrum_worker_handoffs_total", workerLabels(i), double(snapshot.workerHandoffs[i]));
+
     const auto listenerLabels = [](const ListenerView &l) { return QByteArray("listener=\"" + labelValue(l.name) + '"'); };
     w.family("fulcrum_listener_tls_handshakes_total", "counter", "TLS handshakes completed on the listener.");
     for (const ListenerView &l : snapshot.listeners) {

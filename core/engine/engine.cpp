@@ -461,6 +461,10 @@ void Engine::tick()
     snapshot.time = wall;
     snapshot.proxyRunning = m_proxy->isRunning();
     snapshot.workers = m_proxy->workerCount();
+    for (const ProxyServer::WorkerLoad &load : m_proxy->workerLoads()) {
+        snapshot.workerConnections.push_back(load.connections);
+        snapshot.workerHandoffs.push_back(load.handedOff);
+    }
     for (const ProxyServer::BoundListener &l : m_proxy->listeners()) {
         ListenerView view{l.name, l.host, l.port, l.pool, l.tls};
         if (l.tlsStats) {

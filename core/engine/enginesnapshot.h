@@ -92,6 +92,10 @@ struct EngineSnapshot
     QDateTime time;                // UTC
     bool proxyRunning = false;
     int workers = 0;
+    // Per worker, in order: open client connections, and connections it accepted that another
+    // (less loaded) worker serves (cumulative).
+    std::vector<int> workerConnections;
+    std::vector<quint64> workerHandoffs;
     std::vector<ListenerView> listeners;
     std::vector<PoolView> pools;
     std::vector<LockEndpointView> lockEndpoints;

@@ -69,6 +69,7 @@ ClientSession::ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> 
     , m_tlsStats(std::move(tlsStats))
     , m_balancer(&worker->balancerFor(m_pool))
 {
+    m_servesConnection = true;
     if (tls) {
         m_h2MaxStreams = tls->http2().maxConcurrentStreams;
         m_clientSocket.useTls(std::move(tls));
@@ -85,11 +86,11 @@ ClientSession::ClientSession(ProxyWorker *worker, ClientStream *stream, std::sha
     , m_worker(worker)
     , m_clientSocket(worker->poller(), this, 0)
     , m_client(stream)
+    , m_https(true)
     , m_pool(std::move(pool))
     , m_tlsHandshakeDone(true)
     , m_balancer(&worker->balancerFor(m_pool))
     , m_clientIp(clientIp)
-    , m_https(true)
 {
     m_headStartMs = m_lastProgressMs = ProxyWorker::nowMs();
 }

@@ -50,6 +50,8 @@ public:
     // Graceful stop: an idle connection closes now, a busy one after its response.
     void stopWhenIdle();
     void closeNow();
+    // An accepted connection's session (not an HTTP/2 stream's): what a worker's load counts.
+    bool servesConnection() const { return m_servesConnection; }
 
 private:
     void socketConnected(StreamSocket *) override;   // TLS: the client's handshake is done
@@ -88,6 +90,7 @@ private:
     StreamSocket m_clientSocket;      // unused by a stream's session
     ClientStream *m_client;           // m_clientSocket (or the HTTP/2 stream) while open, then null
     bool m_https = false;
+    bool m_servesConnection = false;
     std::unique_ptr<Http2Connection> m_h2;
     int m_h2MaxStreams = 128;
     std::shared_ptr<Pool> m_pool;

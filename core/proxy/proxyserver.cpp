@@ -105,10 +105,15 @@ bool ProxyServer::start(const ProxyConfig &config, const std::vector<ListenerCon
             if (m_stopping && ++m_drained == int(m_workers.size()))
                 finishStop();
         });
-        thread->start();
         m_threads.push_back(thread);
         m_workers.push_back(worker);
+        m_inboxes.push_back(worker->inbox());
     }
+    // Each worker may hand accepted connections to any other (WorkerInbox).
+    for (ProxyWorker *worker : m_workers)
+        worker->setSiblings(m_inboxes);
+    for (QThread *thread : m_threads)
+        thread->start();
     applyListeners(pools);
     return true;
 }
@@ -224,6 +229,14 @@ void ProxyServer::applyListeners(const PoolMap &pools)
     }
 }
 
+std::vector<ProxyServer::WorkerLoad> ProxyServer::workerLoads() const
+{
+    std::vector<WorkerLoad> loads;
+    for (const std::shared_ptr<WorkerInbox> &inbox : m_inboxes)
+        loads.push_back(WorkerLoad{inbox->connections.load(std::memory_order_relaxed), inbox->handedOff.load(std::memory_order_relaxed)});
+    return loads;
+}
+
 std::vector<ProxyServer::BoundListener> ProxyServer::listeners() const
 {
     std::vector<BoundListener> out;
@@ -283,6 +296,7 @@ void ProxyServer::finishStop()
     }
     m_threads.clear();
     m_workers.clear();
+    m_inboxes.clear();
     Q_EMIT stopped();
 }
 

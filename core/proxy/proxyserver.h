@@ -48,6 +48,14 @@ public:
     bool isRunning() const { return !m_threads.empty(); }
 
     int workerCount() const { return int(m_workers.size()); }
+    // Each worker's open client connections, in worker order (empty when stopped); read with
+    // relaxed atomics, called from the thread that started the proxy.
+    struct WorkerLoad
+    {
+        int connections = 0;
+        quint64 handedOff = 0;   // accepted by this worker, served by another (cumulative)
+    };
+    std::vector<WorkerLoad> workerLoads() const;
     // The address each listener is bound to (port filled in when the config said 0).
     struct BoundListener
     {
@@ -89,6 +97,7 @@ private:
     std::map<QString, std::shared_ptr<ListenerTlsStats>> m_tlsStats;   // the same, for the handshake figures
     std::vector<QThread *> m_threads;
     std::vector<ProxyWorker *> m_workers;
+    std::vector<std::shared_ptr<WorkerInbox>> m_inboxes;   // the workers', read for workerLoads()
     int m_drained = 0;
     bool m_stopping = false;
     QTimer *m_stopTimer = nullptr;

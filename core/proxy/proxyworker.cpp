@@ -12,6 +12,7 @@
 #include <chrono>
 
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 namespace fulcrum {
@@ -62,6 +63,69 @@ public:
     bool paused = false;
     qint64 pausedSinceMs = 0;
 };
+
+// The owner's end of its WorkerInbox in its poller.
+class ProxyWorker::InboxReader final : public PollHandler
+{
+public:
+    explicit InboxReader(ProxyWorker *worker)
+        : worker(worker)
+    {
+    }
+    void pollEvents(std::uint32_t) override { worker->takeInbox(); }
+
+    ProxyWorker *const worker;
+};
+
+WorkerInbox::WorkerInbox()
+    : m_eventFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC))
+{
+}
+
+WorkerInbox::~WorkerInbox()
+{
+    for (const AcceptedConnection &connection : m_queue)
+        ::close(connection.fd);
+    if (m_eventFd >= 0)
+        ::close(m_eventFd);
+}
+
+bool WorkerInbox::push(AcceptedConnection &connection)
+{
+    bool wake = false;
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_closed || m_eventFd < 0)
+            return false;
+        wake = m_queue.empty();   // otherwise a wake-up is already pending
+        m_queue.push_back(std::move(connection));
+    }
+    if (wake) {
+        const std::uint64_t one = 1;
+        [[maybe_unused]] const ssize_t written = ::write(m_eventFd, &one, sizeof one);
+    }
+    return true;
+}
+
+std::vector<AcceptedConnection> WorkerInbox::take()
+{
+    // The wake-up first: a push after the swap below finds the queue empty and wakes again.
+    std::uint64_t value = 0;
+    [[maybe_unused]] const ssize_t read = ::read(m_eventFd, &value, sizeof value);
+    std::vector<AcceptedConnection> taken;
+    std::lock_guard lock(m_mutex);
+    taken.swap(m_queue);
+    return taken;
+}
+
+std::vector<AcceptedConnection> WorkerInbox::close()
+{
+    std::vector<AcceptedConnection> left;
+    std::lock_guard lock(m_mutex);
+    m_closed = true;
+    left.swap(m_queue);
+    return left;
+}
 
 UpstreamConnection::UpstreamConnection(WorkerServer *server, ProxyWorker *worker)
     : StreamSocket(worker->poller(), this, kUpstreamReadBuffer)
@@ -129,6 +193,8 @@ void UpstreamConnection::socketClosed(StreamSocket *)
 
 ProxyWorker::ProxyWorker(int index, const ProxyConfig &config)
     : m_index(index)
+    , m_inbox(std::make_shared<WorkerInbox>())
+    , m_siblings{m_inbox}
 {
     setConfig(config);
 }
@@ -139,6 +205,10 @@ ProxyWorker::~ProxyWorker()
     closeAll();
     const QObjectList children = this->children();
     qDeleteAll(children);
+    if (m_inboxReader) {
+        m_poller->remove(m_inbox->wakeFd());
+        delete m_inboxReader;
+    }
     delete m_poller;
 }
 
@@ -156,8 +226,18 @@ void ProxyWorker::ensurePoller()
 {
     // Here, not in the constructor: the poller's notifier must belong to the worker's thread.
     // No parent: it goes last, after every session and connection that uses it.
-    if (!m_poller)
-        m_poller = new EventPoller;
+    if (m_poller)
+        return;
+    m_poller = new EventPoller;
+    // Without its inbox in the poller, the worker takes no connection from the others.
+    if (m_inbox->wakeFd() >= 0) {
+        m_inboxReader = new InboxReader(this);
+        if (!m_poller->add(m_inbox->wakeFd(), EPOLLIN, m_inboxReader)) {
+            delete m_inboxReader;
+            m_inboxReader = nullptr;
+            m_inbox->close();
+        }
+    }
 }
 
 void ProxyWorker::setConfig(const ProxyConfig &config)
@@ -206,9 +286,49 @@ void ProxyWorker::setListeners(std::vector<ListenerBinding> bindings)
 
 void ProxyWorker::accepted(Listener *listener, int fd)
 {
-    auto *session = new ClientSession(this, fd, listener->pool, listener->tls, listener->tlsStats);
+    place(AcceptedConnection{fd, listener->pool, listener->tls, listener->tlsStats});
+}
+
+void ProxyWorker::place(AcceptedConnection connection)
+{
+    // To the worker with the fewest connections when it has fewer than this one (ties stay
+    // here, saving a wake-up). Counts read without a lock may be a moment old when clients
+    // arrive at several workers at once; the spread then stays within a few.
+    const int own = m_inbox->connections.load(std::memory_order_relaxed);
+    WorkerInbox *least = nullptr;
+    int leastCount = own;
+    for (const std::shared_ptr<WorkerInbox> &sibling : m_siblings) {
+        const int count = sibling->connections.load(std::memory_order_relaxed);
+        if (sibling != m_inbox && count < leastCount) {
+            least = sibling.get();
+            leastCount = count;
+        }
+    }
+    if (least) {
+        least->connections.fetch_add(1, std::memory_order_relaxed);
+        if (least->push(connection)) {
+            m_inbox->handedOff.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        least->connections.fetch_sub(1, std::memory_order_relaxed);   // it is stopping
+    }
+    m_inbox->connections.fetch_add(1, std::memory_order_relaxed);
+    serve(std::move(connection));
+}
+
+void ProxyWorker::serve(AcceptedConnection connection)
+{
+    auto *session = new ClientSession(this, connection.fd, std::move(connection.pool), std::move(connection.tls),
+                                      std::move(connection.tlsStats));
     m_sessions.insert(session);
     session->start();
+}
+
+void ProxyWorker::takeInbox()
+{
+    // Counted already, by the worker that handed them over.
+    for (AcceptedConnection &connection : m_inbox->take())
+        serve(std::move(connection));
 }
 
 Balancer &ProxyWorker::balancerFor(const std::shared_ptr<Pool> &pool)
@@ -352,6 +472,8 @@ void ProxyWorker::discard(UpstreamConnection *connection)
 
 void ProxyWorker::sessionClosed(ClientSession *session)
 {
+    if (session->servesConnection())
+        m_inbox->connections.fetch_sub(1, std::memory_order_relaxed);
     m_sessions.erase(session);
     checkDrained();
 }
@@ -383,6 +505,9 @@ void ProxyWorker::beginStop()
     m_stopping = true;
     if (m_poller)
         closeListeners();
+    // Handed over before the stop: served like those accepted here (then closed when idle).
+    for (AcceptedConnection &connection : m_inbox->close())
+        serve(std::move(connection));
     for (auto &entry : m_servers) {
         while (!entry.second->idle.empty())
             discard(entry.second->idle.back());
@@ -406,6 +531,8 @@ void ProxyWorker::closeAll()
     m_stopping = true;
     if (m_poller)
         closeListeners();
+    for (const AcceptedConnection &connection : m_inbox->close())
+        ::close(connection.fd);
     const std::vector<ClientSession *> sessions(m_sessions.begin(), m_sessions.end());
     for (ClientSession *session : sessions)
         delete session;

@@ -9,6 +9,7 @@
 
 #include <QObject>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -38,6 +39,52 @@ struct ListenerBinding
 };
 
 class UpstreamConnection;
+
+// An accepted client connection and what serving it needs: handed from the worker that
+// accepted it to the one that will serve it.
+struct AcceptedConnection
+{
+    int fd = -1;
+    std::shared_ptr<Pool> pool;
+    std::shared_ptr<const TlsServerContext> tls;
+    std::shared_ptr<ListenerTlsStats> tlsStats;
+};
+
+// One worker's count of client connections, read by the other workers, and the queue where
+// they hand it connections they accepted. All workers wait on each listening socket and the
+// first awake accepts; alone, that can pile the clients of a burst onto whichever worker the
+// scheduler runs first (51 clients against 1 in one of five wrk runs of 50 connections), and
+// one thread cannot use more than one core, nor more than its share of a busy one. So the accepting
+// worker gives the connection to the least loaded worker when that one holds fewer
+// (ProxyWorker::place). Any thread; shared by the workers so that a push never outlives it.
+class WorkerInbox
+{
+public:
+    WorkerInbox();
+    ~WorkerInbox();   // closes the connections no worker took
+    WorkerInbox(const WorkerInbox &) = delete;
+    WorkerInbox &operator=(const WorkerInbox &) = delete;
+
+    // Readable when connections wait: in the owner's poller.
+    int wakeFd() const { return m_eventFd; }
+    // False (and the connection left with the caller) once the owner stops taking any.
+    bool push(AcceptedConnection &connection);
+    // The owner's thread: what waits, and the wake-up consumed.
+    std::vector<AcceptedConnection> take();
+    // The owner stops: pushes fail from now on; returns what still waits.
+    std::vector<AcceptedConnection> close();
+
+    // Open client connections of the owner, counting those pushed and not yet taken.
+    std::atomic<int> connections{0};
+    // Connections this worker accepted and handed to another (cumulative).
+    std::atomic<quint64> handedOff{0};
+
+private:
+    std::mutex m_mutex;
+    std::vector<AcceptedConnection> m_queue;
+    bool m_closed = false;
+    int m_eventFd = -1;
+};
 
 // One worker's view of one server: its counters and its kept-alive connections.
 struct WorkerServer
@@ -106,6 +153,9 @@ public:
 
     // These run in the worker's thread (ProxyServer queues them there).
     void setListeners(std::vector<ListenerBinding> bindings);
+    // Before the threads start: every worker's inbox, in worker order (this one's included).
+    void setSiblings(std::vector<std::shared_ptr<WorkerInbox>> inboxes) { m_siblings = std::move(inboxes); }
+    const std::shared_ptr<WorkerInbox> &inbox() const { return m_inbox; }
     void setConfig(const ProxyConfig &config);
     void beginStop();
     void closeAll();
@@ -144,9 +194,14 @@ Q_SIGNALS:
 
 private:
     class Listener;
+    class InboxReader;
     void sweep();
     void checkDrained();
     void accepted(Listener *listener, int fd);
+    // Serves the connection here, or hands it to the worker with the fewest (WorkerInbox).
+    void place(AcceptedConnection connection);
+    void serve(AcceptedConnection connection);
+    void takeInbox();
     void closeListeners();
     void resolve(WorkerServer &server);
     void ensurePoller();
@@ -158,6 +213,9 @@ private:
     QTimer *m_sweepTimer = nullptr;
     EventPoller *m_poller = nullptr;
     std::vector<Listener *> m_listeners;
+    std::shared_ptr<WorkerInbox> m_inbox;
+    std::vector<std::shared_ptr<WorkerInbox>> m_siblings;
+    InboxReader *m_inboxReader = nullptr;
     struct PoolBalancer
     {
         std::shared_ptr<Pool> pool;

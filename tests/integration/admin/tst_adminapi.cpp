@@ -529,6 +529,12 @@ void TestAdminApi::metricsParse()
     QVERIFY(found);
     metricValue(metrics, QStringLiteral("fulcrum_lock_held_seconds_max"), {{QStringLiteral("endpoint"), QStringLiteral("cache")}}, &found);
     QVERIFY(found);
+    // The one worker holds at least the client above (still open), and has no other to hand to.
+    const QMap<QString, QString> worker0{{QStringLiteral("worker"), QStringLiteral("0")}};
+    QVERIFY(metricValue(metrics, QStringLiteral("fulcrum_worker_connections"), worker0, &found) >= 1);
+    QVERIFY(found);
+    QCOMPARE(metricValue(metrics, QStringLiteral("fulcrum_worker_handoffs_total"), worker0, &found), 0.0);
+    QVERIFY(found);
     // Histogram buckets are cumulative and end at the count.
     double previous = 0;
     int buckets = 0;

@@ -162,6 +162,7 @@ private Q_SLOTS:
     void limitsHeadAndBody();
     void closesSlowlorisConnections();
     void reportsLiveStatistics();
+    void spreadsConnectionsOverWorkers();
     void reloadKeepsServing();
     void stopsGracefully();
 };
@@ -709,6 +710,34 @@ void TestProxy::reportsLiveStatistics()
     QCOMPARE(slow.activeConnections, 1);
     QVERIFY(!engine.history(QStringLiteral("web"), QStringLiteral("app1")).empty());
     QVERIFY(snapshots.count() >= 2);
+}
+
+void TestProxy::spreadsConnectionsOverWorkers()
+{
+    // Both workers wait on the listening socket and the first awake accepts; whichever it is,
+    // a connection goes to the worker with fewer, so 40 clients end 20 and 20 (±1), counted
+    // for the admin API and /metrics, and the counts fall back as clients leave.
+    InProcessDemoBackend a(QStringLiteral("app1"));
+    Engine engine;
+    QStringList errors;
+    QVERIFY(engine.start(makeConfig({{QStringLiteral("app1"), a.port()}}), &errors));
+    std::vector<std::unique_ptr<SimpleHttpConnection>> clients;
+    for (int i = 0; i < 40; ++i) {
+        clients.push_back(std::make_unique<SimpleHttpConnection>(proxyPort(engine)));
+        QCOMPARE(clients.back()->get("/").status, 200);
+        const std::vector<ProxyServer::WorkerLoad> loads = engine.proxy().workerLoads();
+        QCOMPARE(loads.size(), size_t(2));
+        QCOMPARE(loads[0].connections + loads[1].connections, i + 1);
+        QVERIFY2(std::abs(loads[0].connections - loads[1].connections) <= 1,
+                 qPrintable(QStringLiteral("after %1 clients: %2 and %3").arg(i + 1).arg(loads[0].connections).arg(loads[1].connections)));
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(engine.snapshot().workerConnections == std::vector<int>({20, 20}), 5000);
+    QCOMPARE(engine.snapshot().workerHandoffs.size(), size_t(2));
+    // Every client got an answer, whichever worker served it.
+    for (const auto &client : clients)
+        QCOMPARE(client->get("/").status, 200);
+    clients.clear();
+    QTRY_VERIFY_WITH_TIMEOUT(engine.proxy().workerLoads()[0].connections == 0 && engine.proxy().workerLoads()[1].connections == 0, 5000);
 }
 
 void TestProxy::reloadKeepsServing()
