@@ -495,8 +495,13 @@ QJsonObject configToJson(const Config &config)
                 nodes.append(scheme + node);
             endpoint.insert(r.topology == Topology::Cluster ? QStringLiteral("cluster")
                             : r.topology == Topology::Sentinel ? QStringLiteral("sentinels") : QStringLiteral("redlock"), nodes);
-            if (r.topology == Topology::Sentinel)
+            if (r.topology == Topology::Sentinel) {
                 endpoint.insert(QStringLiteral("master_name"), r.masterName);
+                if (!r.sentinelUser.isEmpty())
+                    endpoint.insert(QStringLiteral("sentinel_user"), r.sentinelUser);
+                if (r.sentinelPassword.kind != SecretSource::None)
+                    endpoint.insert(QStringLiteral("sentinel_password"), secretText(r.sentinelPassword));
+            }
             if (r.topology != Topology::Cluster && r.database != 0)
                 endpoint.insert(QStringLiteral("database"), r.database);
             if (!r.user.isEmpty())

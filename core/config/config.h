@@ -156,6 +156,10 @@ struct RedisEndpointConfig
     enum class Topology { Node, Cluster, Sentinel, Redlock } topology = Topology::Node;
     QStringList nodes;                              // "host:port": cluster seeds, sentinels, or Redlock masters
     QString masterName;                             // Sentinel: the master's name (SENTINEL get-master-addr-by-name)
+    // Sentinel: the sentinels' own credentials (their requirepass, or an ACL user of theirs),
+    // apart from the master's; none = the sentinels are asked without AUTH.
+    QString sentinelUser;
+    SecretSource sentinelPassword;
     // TLS (rediss://): the server's certificate is verified against caFile (else the system's CAs)
     // and serverName (else the host); tlsInsecure turns verification off and is shown in red.
     bool tls = false;

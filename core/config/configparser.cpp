@@ -523,7 +523,7 @@ RedisEndpointConfig parseRedis(Reader &r, const QJsonValue &value, const QString
     QStringList known{QStringLiteral("name"), QStringLiteral("url"), QStringLiteral("user"), QStringLiteral("password"),
                       QStringLiteral("lock_patterns"), QStringLiteral("long_held"), QStringLiteral("poll_interval"), QStringLiteral("scan_count"),
                       QStringLiteral("cluster"), QStringLiteral("sentinels"), QStringLiteral("master_name"), QStringLiteral("redlock"),
-                      QStringLiteral("database"), QStringLiteral("tls"), QStringLiteral("ca_file"), QStringLiteral("cert_file"),
+                      QStringLiteral("sentinel_user"), QStringLiteral("sentinel_password"), QStringLiteral("database"), QStringLiteral("tls"), QStringLiteral("ca_file"), QStringLiteral("cert_file"),
                       QStringLiteral("key_file"), QStringLiteral("server_name"), QStringLiteral("tls_insecure"),
                       QStringLiteral("notifications"), QStringLiteral("reconcile_interval")};
     if (inLocks)
@@ -586,6 +586,20 @@ RedisEndpointConfig parseRedis(Reader &r, const QJsonValue &value, const QString
     }
     if (o.contains(QStringLiteral("master_name")) && c.topology != RedisEndpointConfig::Topology::Sentinel)
         r.error(JsonLocations::child(pointer, QStringLiteral("master_name")), QStringLiteral("master_name is for sentinel endpoints; give \"sentinels\" too, or remove it"));
+    for (const QString &key : {QStringLiteral("sentinel_user"), QStringLiteral("sentinel_password")}) {
+        if (o.contains(key) && c.topology != RedisEndpointConfig::Topology::Sentinel)
+            r.error(JsonLocations::child(pointer, key),
+                    QStringLiteral("%1 is for sentinel endpoints (the sentinels' own credentials); use \"user\" and \"password\" for this endpoint's servers").arg(key));
+    }
+    if (c.topology == RedisEndpointConfig::Topology::Sentinel) {
+        c.sentinelUser = r.string(o, QStringLiteral("sentinel_user"), pointer, QString(), QStringLiteral("sentinel_user"));
+        if (o.contains(QStringLiteral("sentinel_password")))
+            c.sentinelPassword = parseSecret(r, r.string(o, QStringLiteral("sentinel_password"), pointer, QString(), QStringLiteral("sentinel_password")),
+                                             JsonLocations::child(pointer, QStringLiteral("sentinel_password")));
+        if (!c.sentinelUser.isEmpty() && c.sentinelPassword.kind == SecretSource::None)
+            r.error(JsonLocations::child(pointer, QStringLiteral("sentinel_user")),
+                    QStringLiteral("sentinel_user needs \"sentinel_password\" beside it (\"keychain\", \"file:PATH\" or \"env:VAR\"): AUTH takes a user and its password"));
+    }
     const QString up = JsonLocations::child(pointer, QStringLiteral("url"));
     const QString url = r.string(o, QStringLiteral("url"), pointer, QString(), QStringLiteral("url"));
     if (shape != u"url") {

@@ -2,6 +2,7 @@
 
 #include "config/configparser.h"
 #include "engine/localredisserver.h"
+#include "locks/lockbackends.h"
 #include "locks/secretstore.h"
 
 #include <QDir>
@@ -32,16 +33,22 @@ EngineLink *createFromConfig(const QString &path, const EngineContext &context)
     if (context.history && !config.stateDir.isEmpty())
         options.history = context.history(config.stateDir);
     for (const LockEndpointConfig &lock : config.locks) {
-        SecretSource password = lock.password();
-        if (password.kind != SecretSource::Keychain || !context.keychain)
-            continue;
-        if (password.reference.isEmpty())
-            password.reference = lock.name();   // "password": "keychain" is the endpoint's own entry
-        QString error;
-        if (const std::optional<QByteArray> secret = context.keychain->read(password.reference, &error))
-            options.keychainSecrets.insert(password.reference, *secret);
-        else
-            qWarning("fulcrum: lock endpoint %s: %s", qPrintable(lock.name()), qPrintable(error));
+        // "password": "keychain" is the endpoint's own entry; a bare "sentinel_password": "keychain" is NAME/sentinels.
+        const std::pair<SecretSource, QString> secrets[] = {
+            {lock.password(), lock.name()},
+            {lock.isRedis() ? lock.redis.sentinelPassword : SecretSource{}, sentinelKeychainEntry(lock.name())},
+        };
+        for (auto [source, defaultEntry] : secrets) {
+            if (source.kind != SecretSource::Keychain || !context.keychain)
+                continue;
+            if (source.reference.isEmpty())
+                source.reference = defaultEntry;
+            QString error;
+            if (const std::optional<QByteArray> secret = context.keychain->read(source.reference, &error))
+                options.keychainSecrets.insert(source.reference, *secret);
+            else
+                qWarning("fulcrum: lock endpoint %s: %s", qPrintable(lock.name()), qPrintable(error));
+        }
     }
     return new InProcessEngineLink(options);
 }

@@ -117,7 +117,8 @@ std::unique_ptr<LockService::Endpoint> LockService::makeEndpoint(const LockEndpo
     endpoint->config = config;
     QString why;
     const auto password = readLockEndpointPassword(config, m_keychain, &why);
-    if (!password) {
+    const auto sentinelPassword = password ? readRedisSentinelPassword(config, m_keychain, &why) : std::nullopt;
+    if (!password || !sentinelPassword) {
         endpoint->lastError = why;
         Q_EMIT eventOccurred(EngineEvent::Error, QStringLiteral("locks"), QStringLiteral("%1: not polled: %2").arg(config.url(), why));
         const QString name = config.name();
@@ -125,7 +126,7 @@ std::unique_ptr<LockService::Endpoint> LockService::makeEndpoint(const LockEndpo
         return endpoint;
     }
     Endpoint *e = endpoint.get();
-    e->backend = createLockBackend(config, *password, this);
+    e->backend = createLockBackend(config, *password, this, *sentinelPassword);
     e->poll = new QTimer(this);
     e->poll->setInterval(timerInterval(config.pollIntervalMs()));
     const QString name = config.name();

@@ -63,6 +63,27 @@ std::optional<QByteArray> readLockEndpointPassword(const LockEndpointConfig &end
     return secret;
 }
 
+QString sentinelKeychainEntry(const QString &endpointName)
+{
+    return endpointName + QStringLiteral("/sentinels");
+}
+
+std::optional<QByteArray> readRedisSentinelPassword(const LockEndpointConfig &endpoint, SecretStore *keychain, QString *error)
+{
+    if (!endpoint.isRedis() || endpoint.redis.topology != RedisEndpointConfig::Topology::Sentinel)
+        return QByteArray();
+    SecretSource source = endpoint.redis.sentinelPassword;
+    if (source.kind == SecretSource::None)
+        return QByteArray();
+    if (source.kind == SecretSource::Keychain && source.reference.isEmpty())
+        source.reference = sentinelKeychainEntry(endpoint.name());
+    QString why;
+    auto secret = readSecret(source, keychain, &why);
+    if (!secret)
+        *error = QStringLiteral("sentinel_password of redis endpoint \"%1\": %2").arg(endpoint.name(), why);
+    return secret;
+}
+
 bool parseLockEndpointAddress(const QString &text, LockEndpointConfig *endpoint, QString *error)
 {
     const QString trimmed = text.trimmed();
@@ -226,7 +247,8 @@ bool parseLockEndpointAddress(const QString &text, LockEndpointConfig *endpoint,
     return true;
 }
 
-LockBackend *createLockBackend(const LockEndpointConfig &endpoint, const QByteArray &password, QObject *parent)
+LockBackend *createLockBackend(const LockEndpointConfig &endpoint, const QByteArray &password, QObject *parent,
+                               const QByteArray &sentinelPassword)
 {
     if (endpoint.isPostgres())
         return new PostgresLockBackend(endpoint.postgres, password, parent);
@@ -240,7 +262,7 @@ LockBackend *createLockBackend(const LockEndpointConfig &endpoint, const QByteAr
         return new RedisClusterLockBackend(endpoint.redis, password, parent);
     if (endpoint.redis.topology == RedisEndpointConfig::Topology::Redlock)
         return new RedisRedlockBackend(endpoint.redis, password, parent);
-    return new RedisLockBackend(endpoint.redis, password, parent);
+    return new RedisLockBackend(endpoint.redis, password, parent, sentinelPassword);
 }
 
 // A Redlock answers when a quorum of its masters does; each master's answer is in the message.

@@ -20,6 +20,10 @@ QString lockEndpointDisplayName(const LockEndpointConfig &endpoint);
 // The endpoint's password (Redis AUTH, ZooKeeper digest); a bare "keychain" means the entry
 // named after the endpoint. nullopt with `error` naming the endpoint and the source.
 std::optional<QByteArray> readLockEndpointPassword(const LockEndpointConfig &endpoint, SecretStore *keychain, QString *error);
+// A Redis Sentinel endpoint's sentinel_password (empty when it has none); a bare "keychain" means
+// the entry "NAME/sentinels" (sentinelKeychainEntry).
+std::optional<QByteArray> readRedisSentinelPassword(const LockEndpointConfig &endpoint, SecretStore *keychain, QString *error);
+QString sentinelKeychainEntry(const QString &endpointName);
 
 // One line of the console's Settings → Locks: "HOST:PORT" or "redis://HOST:PORT[/DB]" (Redis),
 // "zookeeper://HOST:PORT[,HOST:PORT...][/chroot]" (ZooKeeper, lock roots /locks),
@@ -28,7 +32,9 @@ std::optional<QByteArray> readLockEndpointPassword(const LockEndpointConfig &end
 // is named by the text itself. False with `error` naming the line and the forms it may take.
 bool parseLockEndpointAddress(const QString &text, LockEndpointConfig *endpoint, QString *error);
 
-LockBackend *createLockBackend(const LockEndpointConfig &endpoint, const QByteArray &password, QObject *parent);
+// sentinelPassword: a Sentinel endpoint's sentinels' own (readRedisSentinelPassword).
+LockBackend *createLockBackend(const LockEndpointConfig &endpoint, const QByteArray &password, QObject *parent,
+                               const QByteArray &sentinelPassword = {});
 
 // "Test connection": one attempt without retries; `done` runs once on `context`'s thread.
 void probeLockEndpoint(const LockEndpointConfig &endpoint, const QByteArray &password, QObject *context,

@@ -13,9 +13,11 @@
 
 namespace fulcrum::test {
 
-RedisSentinelServer::RedisSentinelServer(QString masterName, QString masterAddress)
+RedisSentinelServer::RedisSentinelServer(QString masterName, QString masterAddress, QStringList extraConfig, QByteArray password)
     : m_masterName(std::move(masterName))
     , m_masterAddress(std::move(masterAddress))
+    , m_extraConfig(std::move(extraConfig))
+    , m_password(std::move(password))
 {
 }
 
@@ -29,7 +31,7 @@ bool RedisSentinelServer::start(QString *error)
     m_port = freeLoopbackPort();
     const QString host = m_masterAddress.section(u':', 0, -2);
     const QString port = m_masterAddress.section(u':', -1);
-    const QStringList config{QStringLiteral("port %1").arg(m_port),
+    QStringList config{QStringLiteral("port %1").arg(m_port),
                              QStringLiteral("bind 127.0.0.1"),
                              QStringLiteral("daemonize no"),
                              QStringLiteral("dir %1").arg(m_dir.path()),
@@ -37,6 +39,7 @@ bool RedisSentinelServer::start(QString *error)
                              QStringLiteral("sentinel monitor %1 %2 %3 1").arg(m_masterName, host, port),
                              QStringLiteral("sentinel down-after-milliseconds %1 1000").arg(m_masterName),
                              QStringLiteral("sentinel failover-timeout %1 5000").arg(m_masterName)};
+    config += m_extraConfig;
     const QString path = m_dir.filePath(QStringLiteral("sentinel.conf"));
     QFile file(path);
     if (!file.open(QIODevice::WriteOnly)) {
@@ -87,7 +90,10 @@ RedisReply RedisSentinelServer::command(const QList<QByteArray> &arguments)
     QStringList args{QStringLiteral("-p"), QString::number(m_port), QStringLiteral("--no-raw")};
     for (const QByteArray &a : arguments)
         args << QString::fromUtf8(a);
-    const ProgramRun run = runProgram(QStringLiteral("redis-cli"), args, componentEnvironment(), {}, 5000);
+    QProcessEnvironment environment = componentEnvironment();
+    if (!m_password.isEmpty())
+        environment.insert(QStringLiteral("REDISCLI_AUTH"), QString::fromUtf8(m_password));   // not on the command line
+    const ProgramRun run = runProgram(QStringLiteral("redis-cli"), args, environment, {}, 5000);
     RedisReply reply;
     if (run.exitCode != 0)
         return RedisReply::failed(run.err);

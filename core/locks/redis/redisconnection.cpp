@@ -37,7 +37,8 @@ static void flushStream(QIODevice *stream)
         local->flush();
 }
 
-RedisConnectionOptions RedisConnectionOptions::fromConfig(const RedisEndpointConfig &config, const QByteArray &password)
+RedisConnectionOptions RedisConnectionOptions::fromConfig(const RedisEndpointConfig &config, const QByteArray &password,
+                                                          const QByteArray &sentinelPassword)
 {
     RedisConnectionOptions o;
     o.host = config.host;
@@ -46,6 +47,8 @@ RedisConnectionOptions RedisConnectionOptions::fromConfig(const RedisEndpointCon
     o.database = config.database;
     o.user = config.user;
     o.password = password;
+    o.sentinelUser = config.sentinelUser;
+    o.sentinelPassword = sentinelPassword;
     o.tls = config.tls;
     o.caFile = config.caFile;
     o.certFile = config.certFile;
@@ -394,8 +397,7 @@ void RedisConnection::handshake()
         const bool credentials = reply.string.startsWith("NOAUTH") || reply.string.startsWith("WRONGPASS") || reply.string.contains("AUTH");
         // Wrong credentials or a missing database will not fix themselves: stop, say what to change.
         fail(credentials && what == u"PING"
-                 ? QStringLiteral("%1 requires a password (%2); give one with --password-file, FULCRUM_REDIS_PASSWORD or the keychain")
-                       .arg(endpoint(), reply.errorText())
+                 ? QStringLiteral("%1 requires a password (%2); %3").arg(endpoint(), reply.errorText(), m_options.passwordHint)
                  : QStringLiteral("%1 refused %2: %3").arg(endpoint(), what, reply.errorText()),
              false);
         return true;

@@ -34,6 +34,11 @@ struct RedisConnectionOptions
     int database = 0;
     QString user;                       // ACL user; empty = AUTH with the password only
     QByteArray password;                // empty = no AUTH
+    // What a server that wants a password is told to be given (the fix, after "requires a password").
+    QString passwordHint = QStringLiteral("give one with --password-file, FULCRUM_REDIS_PASSWORD or the keychain");
+    // A Sentinel endpoint's sentinels: their own user and password (RedisSentinelWatch uses these).
+    QString sentinelUser;
+    QByteArray sentinelPassword;
     qint64 connectTimeoutMs = 3000;
     qint64 commandTimeoutMs = 5000;     // a reply later than this drops the connection
     bool reconnect = true;
@@ -49,7 +54,8 @@ struct RedisConnectionOptions
     QString serverName;
     bool tlsInsecure = false;
 
-    static RedisConnectionOptions fromConfig(const RedisEndpointConfig &config, const QByteArray &password);
+    static RedisConnectionOptions fromConfig(const RedisEndpointConfig &config, const QByteArray &password,
+                                             const QByteArray &sentinelPassword = {});
     QString endpoint() const;           // redis[s]://[user@]host:port/db or unix://path, never a password
 };
 

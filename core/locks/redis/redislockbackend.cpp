@@ -16,13 +16,14 @@ struct RedisLockBackend::PendingRelease
     std::function<void(const ForceReleaseResult &)> done;
 };
 
-RedisLockBackend::RedisLockBackend(const RedisEndpointConfig &config, const QByteArray &password, QObject *parent)
+RedisLockBackend::RedisLockBackend(const RedisEndpointConfig &config, const QByteArray &password, QObject *parent,
+                                   const QByteArray &sentinelPassword)
     : LockBackend(parent)
     , m_config(config)
 {
     m_connection = new RedisConnection(RedisConnectionOptions::fromConfig(config, password), this);
     if (config.topology == RedisEndpointConfig::Topology::Sentinel) {
-        m_sentinel = new RedisSentinelWatch(config.nodes, config.masterName, RedisConnectionOptions::fromConfig(config, password), this);
+        m_sentinel = new RedisSentinelWatch(config.nodes, config.masterName, RedisConnectionOptions::fromConfig(config, password, sentinelPassword), this);
         m_connection->setAddressResolver([this](std::function<void(const QString &, const QString &)> done) { m_sentinel->resolve(std::move(done)); });
         connect(m_sentinel, &RedisSentinelWatch::masterChanged, this, [this](const QString &from, const QString &to, const QString &how) {
             if (from.isEmpty()) {

@@ -25,7 +25,9 @@ class RedisLockBackend final : public LockBackend
 {
     Q_OBJECT
 public:
-    RedisLockBackend(const RedisEndpointConfig &config, const QByteArray &password, QObject *parent = nullptr);
+    // sentinelPassword: the sentinels' own, for a Sentinel endpoint (config.sentinelUser's).
+    RedisLockBackend(const RedisEndpointConfig &config, const QByteArray &password, QObject *parent = nullptr,
+                     const QByteArray &sentinelPassword = {});
     ~RedisLockBackend() override;
 
     static LockBackendCapabilities redisCapabilities();

@@ -18,8 +18,11 @@ RedisSentinelWatch::RedisSentinelWatch(QStringList sentinels, QString masterName
     , m_masterName(std::move(masterName))
     , m_base(std::move(base))
 {
-    m_base.user.clear();
-    m_base.password.clear();
+    // The sentinels' credentials are their own, not the master's.
+    m_base.user = m_base.sentinelUser;
+    m_base.password = m_base.sentinelPassword;
+    m_base.passwordHint = QStringLiteral("set \"sentinel_password\" on the endpoint (\"keychain\", \"file:PATH\" or \"env:VAR\"; "
+                                         "\"sentinel_user\" too for an ACL user), or FULCRUM_SENTINEL_PASSWORD for fulcrumctl");
     m_base.database = 0;
     m_base.unixSocket.clear();
     m_base.reconnect = false;
@@ -114,7 +117,17 @@ void RedisSentinelWatch::subscribe()
     quint16 port = 0;
     splitRedisNodeAddress(sentinel, &host, &port);
     m_reader = redisReaderCreate();
-    const QByteArray request = RedisCommands::format({"SUBSCRIBE", "+switch-master"});
+    QByteArray request;
+    if (!m_base.password.isEmpty()) {
+        // Its reply comes first; a refusal (an error reply) drops the subscriber, and the
+        // asking connections say why.
+        QList<QByteArray> auth{QByteArrayLiteral("AUTH")};
+        if (!m_base.user.isEmpty())
+            auth << m_base.user.toUtf8();
+        auth << m_base.password;
+        request = RedisCommands::format(auth);
+    }
+    request += RedisCommands::format({"SUBSCRIBE", "+switch-master"});
     if (m_base.tls) {
         // The same TLS settings as the connections; a file that cannot be read is reported there.
         QString unused;
@@ -150,6 +163,10 @@ void RedisSentinelWatch::onSubscriberReadable()
         if (!raw)
             break;
         std::unique_ptr<redisReply, void (*)(void *)> reply(static_cast<redisReply *>(raw), freeReplyObject);
+        if (reply->type == REDIS_REPLY_ERROR) {
+            dropSubscriber(true);   // AUTH or SUBSCRIBE refused: try again later, or the next sentinel
+            return;
+        }
         // ["message", "+switch-master", "<name> <old-ip> <old-port> <new-ip> <new-port>"]
         if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 || reply->element[2]->type != REDIS_REPLY_STRING
             || QByteArray(reply->element[0]->str, qsizetype(reply->element[0]->len)) != "message")

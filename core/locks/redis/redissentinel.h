@@ -21,7 +21,8 @@ class RedisSentinelWatch : public QObject
 {
     Q_OBJECT
 public:
-    // `base` carries TLS and timeouts for the sentinels; sentinels are asked without AUTH.
+    // `base` carries TLS, timeouts and the sentinels' own credentials (sentinelUser and
+    // sentinelPassword; without a password the sentinels are asked without AUTH).
     RedisSentinelWatch(QStringList sentinels, QString masterName, RedisConnectionOptions base, QObject *parent = nullptr);
     ~RedisSentinelWatch() override;
 

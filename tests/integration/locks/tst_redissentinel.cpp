@@ -1,13 +1,19 @@
 // Redis behind Sentinel as a lock endpoint, against a real redis-sentinel watching a real
 // master and its replica: the endpoint asks the sentinel for the master, lists its locks, and
 // after SENTINEL FAILOVER (announced by +switch-master) reconnects to the promoted replica,
-// lists the same locks there and releases on the new master.
+// lists the same locks there and releases on the new master. The sentinel wants a password of
+// its own (requirepass) and has an ACL user, as production sentinels do; the master has none.
 #include "locks/lockbackends.h"
 #include "locks/redis/redislockbackend.h"
+#include "locks/redis/redissentinel.h"
+#include "freeport.h"
+#include "programs.h"
 #include "redisserver.h"
 #include "redissentinelserver.h"
 
 #include <QDeadlineTimer>
+#include <QFile>
+#include <QTemporaryDir>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -20,10 +26,13 @@ class TestRedisSentinel : public QObject
 private Q_SLOTS:
     void initTestCase();
     void unknownMasterNameIsNamed();
+    void sentinelCredentialsAreTheirOwn();
+    void fulcrumctlAsksAnAuthenticatedSentinel();
     void followsTheMasterThroughAFailover();
 
 private:
     RedisEndpointConfig config(const QString &masterName = QStringLiteral("shop")) const;
+    static QString firstError(LockBackend &backend);
     static bool hasLock(LockBackend &backend, const QByteArray &key, QString *node = nullptr);
 
     std::unique_ptr<RedisServer> m_master;
@@ -39,7 +48,10 @@ void TestRedisSentinel::initTestCase()
     m_replica = std::make_unique<RedisServer>(RedisServer::Options{{}, false, {QStringLiteral("replicaof 127.0.0.1 %1").arg(m_master->port())}, false, false});
     QVERIFY2(m_replica->start(&error), qPrintable(error));
     QTRY_VERIFY_WITH_TIMEOUT(m_replica->command({"INFO", "replication"}).string.contains("master_link_status:up"), 15'000);
-    m_sentinel = std::make_unique<RedisSentinelServer>(QStringLiteral("shop"), m_master->address());
+    m_sentinel = std::make_unique<RedisSentinelServer>(QStringLiteral("shop"), m_master->address(),
+                                                       QStringList{QStringLiteral("requirepass sentinel-pw"),
+                                                                   QStringLiteral("user watcher on >watcher-pw +@all ~* &*")},
+                                                       QByteArrayLiteral("sentinel-pw"));
     QVERIFY2(m_sentinel->start(&error), qPrintable(error));
     // A failover needs a replica the sentinel knows of (it learns them from the master's INFO).
     QTRY_VERIFY_WITH_TIMEOUT(m_sentinel->command({"SENTINEL", "replicas", "shop"}).string.contains(QByteArray::number(m_replica->port())), 30'000);
@@ -54,6 +66,15 @@ RedisEndpointConfig TestRedisSentinel::config(const QString &masterName) const
     c.nodes = {QStringLiteral("127.0.0.1:1"), m_sentinel->address()};
     c.masterName = masterName;
     return c;
+}
+
+QString TestRedisSentinel::firstError(LockBackend &backend)
+{
+    QSignalSpy errors(&backend, &LockBackend::errorOccurred);
+    backend.open();
+    if (!QTest::qWaitFor([&] { return errors.count() > 0; }, 15'000))
+        return QStringLiteral("(no error within 15 s)");
+    return errors.first().first().toString();
 }
 
 bool TestRedisSentinel::hasLock(LockBackend &backend, const QByteArray &key, QString *node)
@@ -71,7 +92,7 @@ bool TestRedisSentinel::hasLock(LockBackend &backend, const QByteArray &key, QSt
 
 void TestRedisSentinel::unknownMasterNameIsNamed()
 {
-    RedisLockBackend backend(config(QStringLiteral("nosuchmaster")), {});
+    RedisLockBackend backend(config(QStringLiteral("nosuchmaster")), {}, nullptr, "sentinel-pw");
     QSignalSpy errors(&backend, &LockBackend::errorOccurred);
     backend.open();
     QTRY_VERIFY_WITH_TIMEOUT(errors.count() > 0, 15'000);
@@ -80,10 +101,85 @@ void TestRedisSentinel::unknownMasterNameIsNamed()
     QVERIFY(!backend.isConnected());
 }
 
+void TestRedisSentinel::sentinelCredentialsAreTheirOwn()
+{
+    const QString sentinel = QStringLiteral("sentinel %1").arg(m_sentinel->address());
+    {
+        // None given: the sentinel's NOAUTH, and the keys that fix it.
+        RedisLockBackend backend(config(), {});
+        const QString message = firstError(backend);
+        QVERIFY2(message.contains(sentinel) && message.contains(u"NOAUTH") && message.contains(u"\"sentinel_password\""), qPrintable(message));
+        QVERIFY(!backend.isConnected());
+    }
+    {
+        // The master's password is not the sentinels': given only that, the sentinel still refuses.
+        RedisLockBackend backend(config(), "sentinel-pw-is-not-this");
+        QVERIFY2(firstError(backend).contains(u"NOAUTH"), "the master's password went to the sentinel");
+    }
+    {
+        RedisLockBackend backend(config(), {}, nullptr, "wrong");
+        const QString message = firstError(backend);
+        QVERIFY2(message.contains(sentinel) && message.contains(u"WRONGPASS"), qPrintable(message));
+    }
+    m_master->command({"SET", "lock:checkout:acl", "ops-7", "PX", "600000"});
+    for (const QString &user : {QString(), QStringLiteral("watcher")}) {
+        // requirepass (the default user), then an ACL user of the sentinel's own.
+        RedisEndpointConfig c = config();
+        c.sentinelUser = user;
+        RedisLockBackend backend(c, {}, nullptr, user.isEmpty() ? "sentinel-pw" : "watcher-pw");
+        backend.open();
+        QTRY_VERIFY_WITH_TIMEOUT(backend.isConnected(), 15'000);
+        QVERIFY(hasLock(backend, "lock:checkout:acl"));
+    }
+    m_master->command({"DEL", "lock:checkout:acl"});
+}
+
+void TestRedisSentinel::fulcrumctlAsksAnAuthenticatedSentinel()
+{
+    m_master->command({"SET", "lock:checkout:ctl", "ops-9", "PX", "600000"});
+    QTemporaryDir state;
+    QProcessEnvironment env = componentEnvironment();
+    env.insert(QStringLiteral("XDG_STATE_HOME"), state.path());   // never the tester's own audit log
+    const QString fulcrumctl = binaryPath(QStringLiteral("fulcrumctl"));
+    const QStringList list{QStringLiteral("locks"), QStringLiteral("list"), QStringLiteral("--json"),
+                           QStringLiteral("--redis"), QStringLiteral("redis-sentinel://%1/shop").arg(m_sentinel->address())};
+    ProgramRun run = runProgram(fulcrumctl, list, env, {}, 30'000);
+    QVERIFY2(run.exitCode != 0 && run.err.contains(u"NOAUTH") && run.err.contains(u"FULCRUM_SENTINEL_PASSWORD"), qPrintable(run.err));
+
+    QProcessEnvironment withPassword = env;
+    withPassword.insert(QStringLiteral("FULCRUM_SENTINEL_PASSWORD"), QStringLiteral("sentinel-pw"));
+    run = runProgram(fulcrumctl, list, withPassword, {}, 30'000);
+    QVERIFY2(run.exitCode == 0 && run.out.contains(u"lock:checkout:ctl"), qPrintable(run.err));
+
+    // An ACL user of the sentinel's, its password in a 0600 file.
+    QFile file(state.filePath(QStringLiteral("sentinel.pass")));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    file.write("watcher-pw\n");
+    file.close();
+    run = runProgram(fulcrumctl, list + QStringList{QStringLiteral("--sentinel-user"), QStringLiteral("watcher"), QStringLiteral("--sentinel-password-file"), file.fileName()},
+                     env, {}, 30'000);
+    QVERIFY2(run.exitCode == 0 && run.out.contains(u"lock:checkout:ctl"), qPrintable(run.err));
+    // Not for a single node: the error says where that node's password goes.
+    run = runProgram(fulcrumctl, {QStringLiteral("locks"), QStringLiteral("list"), QStringLiteral("--redis"), QStringLiteral("redis://") + m_master->address(),
+                                  QStringLiteral("--sentinel-password-file"), file.fileName()}, env, {}, 30'000);
+    QVERIFY2(run.exitCode == 2 && run.err.contains(u"--password-file"), qPrintable(run.err));
+    m_master->command({"DEL", "lock:checkout:ctl"});
+}
+
 void TestRedisSentinel::followsTheMasterThroughAFailover()
 {
     m_master->command({"SET", "lock:checkout:1", "before-failover", "PX", "600000"});
-    RedisLockBackend backend(config(), {});
+    RedisLockBackend backend(config(), {}, nullptr, "sentinel-pw");
+    // A watch that only listens (its own check once an hour): +switch-master reaches it only if
+    // its subscriber authenticated to the sentinel.
+    RedisConnectionOptions watchOptions;
+    watchOptions.sentinelUser = QStringLiteral("watcher");
+    watchOptions.sentinelPassword = "watcher-pw";
+    RedisSentinelWatch listener({m_sentinel->address()}, QStringLiteral("shop"), watchOptions);
+    listener.checkIntervalMs = 3'600'000;
+    QSignalSpy announced(&listener, &RedisSentinelWatch::masterChanged);
+    listener.start();
     QCOMPARE(backend.url(), QStringLiteral("redis-sentinel://127.0.0.1:1,%1/shop").arg(m_sentinel->address()));
     QSignalSpy topology(&backend, &LockBackend::topologyChanged);
     backend.open();
@@ -97,8 +193,11 @@ void TestRedisSentinel::followsTheMasterThroughAFailover()
     QVERIFY(m_sentinel->command({"SENTINEL", "FAILOVER", "shop"}).type != RedisReply::Error);
     // The endpoint hears of it and reconnects to the promoted replica.
     QTRY_VERIFY_WITH_TIMEOUT(topology.count() >= 2, 30'000);
-    const QString announced = topology.last().first().toString();
-    QVERIFY2(announced.contains(u"failover") && announced.contains(m_replica->address()), qPrintable(announced));
+    const QString failover = topology.last().first().toString();
+    QVERIFY2(failover.contains(u"failover") && failover.contains(m_replica->address()), qPrintable(failover));
+    QTRY_VERIFY_WITH_TIMEOUT(!announced.isEmpty(), 15'000);
+    QCOMPARE(announced.last().at(1).toString(), m_replica->address());
+    QVERIFY2(announced.last().at(2).toString().startsWith(u"+switch-master from sentinel"), qPrintable(announced.last().at(2).toString()));
     QTRY_VERIFY_WITH_TIMEOUT(backend.isConnected(), 15'000);
     QTRY_VERIFY_WITH_TIMEOUT(m_replica->command({"ROLE"}).elements.value(0).string == "master", 15'000);
     QTRY_VERIFY_WITH_TIMEOUT(hasLock(backend, "lock:checkout:1"), 15'000);

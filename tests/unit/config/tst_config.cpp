@@ -365,7 +365,8 @@ private Q_SLOTS:
             "{ \"locks\": [\n"
             "  { \"backend\": \"redis\", \"name\": \"orders\", \"cluster\": [\"rediss://10.0.0.1:7000\", \"10.0.0.2:7000\"], \"tls\": true,\n"
             "    \"ca_file\": \"/etc/fulcrum/ca.pem\", \"server_name\": \"redis.shop\", \"user\": \"ops\", \"password\": \"keychain\" },\n"
-            "  { \"backend\": \"redis\", \"name\": \"checkout\", \"sentinels\": [\"10.0.0.5:26379\", \"10.0.0.6:26379\"], \"master_name\": \"mymaster\", \"database\": 2 },\n"
+            "  { \"backend\": \"redis\", \"name\": \"checkout\", \"sentinels\": [\"10.0.0.5:26379\", \"10.0.0.6:26379\"], \"master_name\": \"mymaster\", \"database\": 2,\n"
+            "    \"sentinel_user\": \"watcher\", \"sentinel_password\": \"keychain\" },\n"
             "  { \"backend\": \"redis\", \"name\": \"rl\", \"redlock\": [\"10.0.1.1:6379\", \"10.0.1.2:6379\", \"10.0.1.3:6379\"] },\n"
             "  { \"backend\": \"redis\", \"name\": \"managed\", \"url\": \"rediss://ops@cache.example:6380/1\", \"tls_insecure\": true,\n"
             "    \"notifications\": \"require\", \"reconcile_interval\": \"30m\" }\n"
@@ -382,6 +383,9 @@ private Q_SLOTS:
         QCOMPARE(sentinel.topology, RedisEndpointConfig::Topology::Sentinel);
         QCOMPARE(sentinel.masterName, QStringLiteral("mymaster"));
         QCOMPARE(sentinel.database, 2);
+        QCOMPARE(sentinel.sentinelUser, QStringLiteral("watcher"));
+        QCOMPARE(sentinel.sentinelPassword, (SecretSource{SecretSource::Keychain, QString()}));
+        QCOMPARE(sentinel.password.kind, SecretSource::None);   // the master's is apart
         QCOMPARE(sentinel.url(), QStringLiteral("redis-sentinel://10.0.0.5:26379,10.0.0.6:26379/mymaster?db=2"));
         QCOMPARE(r.config->locks[2].redis.topology, RedisEndpointConfig::Topology::Redlock);
         QCOMPARE(r.config->locks[2].url(), QStringLiteral("redlock://10.0.1.1:6379,10.0.1.2:6379,10.0.1.3:6379/0"));
@@ -458,6 +462,15 @@ private Q_SLOTS:
         QTest::newRow("sentinel without master_name")
             << QByteArray("{ \"locks\": [ { \"backend\": \"redis\", \"sentinels\": [\"a:26379\"] } ] }")
             << QStringLiteral("a sentinel endpoint needs \"master_name\"");
+        QTest::newRow("sentinel_password on a cluster")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"redis\", \"cluster\": [\"a:1\"], \"sentinel_password\": \"env:P\" } ] }")
+            << QStringLiteral("sentinel_password is for sentinel endpoints");
+        QTest::newRow("sentinel_user without its password")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"redis\", \"sentinels\": [\"a:26379\"], \"master_name\": \"m\", \"sentinel_user\": \"w\" } ] }")
+            << QStringLiteral("sentinel_user needs \"sentinel_password\"");
+        QTest::newRow("sentinel password written in")
+            << QByteArray("{ \"locks\": [ { \"backend\": \"redis\", \"sentinels\": [\"a:26379\"], \"master_name\": \"m\", \"sentinel_password\": \"hunter2\" } ] }")
+            << QStringLiteral("the password itself never goes in the config");
         QTest::newRow("cluster node with a database")
             << QByteArray("{ \"locks\": [ { \"backend\": \"redis\", \"cluster\": [\"redis://a:1/3\"] } ] }")
             << QStringLiteral("is not HOST:PORT");
