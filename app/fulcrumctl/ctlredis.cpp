@@ -1,6 +1,8 @@
 #include "ctlredis.h"
 
 #include "common/duration.h"
+#include "locks/lockbackends.h"
+#include "locks/redis/redissentinel.h"
 #include "locks/redis/redisurl.h"
 #include "locks/secretstore.h"
 
@@ -43,6 +45,30 @@ std::optional<QByteArray> ctlReadPassword(const QCommandLineParser &parser, cons
     return QByteArray();
 }
 
+bool ctlApplySentinelOptions(const QCommandLineParser &parser, const CtlRedisOptions &options, RedisEndpointConfig *r, QString *error)
+{
+    // Apart from the master's (--password-file and the rest).
+    const bool sentinel = r->topology == RedisEndpointConfig::Topology::Sentinel;
+    if (!sentinel) {
+        if (parser.isSet(options.sentinelUser) || parser.isSet(options.sentinelPasswordFile)) {
+            *error = QStringLiteral("--sentinel-user and --sentinel-password-file are for redis-sentinel://H:P[,H:P...]/MASTER; "
+                                    "this endpoint's own password goes in --password-file");
+            return false;
+        }
+        return true;
+    }
+    if (parser.isSet(options.sentinelPasswordFile))
+        r->sentinelPassword = SecretSource{SecretSource::File, parser.value(options.sentinelPasswordFile)};
+    else if (qEnvironmentVariableIsSet("FULCRUM_SENTINEL_PASSWORD"))
+        r->sentinelPassword = SecretSource{SecretSource::Environment, QStringLiteral("FULCRUM_SENTINEL_PASSWORD")};
+    r->sentinelUser = parser.value(options.sentinelUser);
+    if (!r->sentinelUser.isEmpty() && r->sentinelPassword.kind == SecretSource::None) {
+        *error = QStringLiteral("--sentinel-user needs the sentinels' password beside it: --sentinel-password-file PATH or FULCRUM_SENTINEL_PASSWORD");
+        return false;
+    }
+    return true;
+}
+
 std::optional<RedisConnectionOptions> ctlConnectionOptions(const QCommandLineParser &parser, const CtlRedisOptions &options,
                                                            const QString &url, QString *error)
 {
@@ -65,6 +91,51 @@ std::optional<RedisConnectionOptions> ctlConnectionOptions(const QCommandLinePar
     o.connectTimeoutMs = *timeout;
     o.commandTimeoutMs = *timeout;
     return o;
+}
+
+bool ctlIsSentinelUrl(const QString &url)
+{
+    return url.startsWith(u"redis-sentinel://") || url.startsWith(u"rediss-sentinel://");
+}
+
+std::unique_ptr<RedisConnection> ctlSentinelMasterConnection(const QCommandLineParser &parser, const CtlRedisOptions &options,
+                                                             const QString &url, QString *error)
+{
+    LockEndpointConfig parsed;
+    QString why;
+    if (!parseLockEndpointAddress(url, &parsed, &why) || !parsed.isRedis() || parsed.redis.topology != RedisEndpointConfig::Topology::Sentinel) {
+        *error = QStringLiteral("--redis: %1").arg(why.isEmpty() ? QStringLiteral("\"%1\" is not redis-sentinel://HOST:PORT[,HOST:PORT...]/MASTER").arg(url) : why);
+        return nullptr;
+    }
+    RedisEndpointConfig endpoint = parsed.redis;
+    if (!ctlApplySentinelOptions(parser, options, &endpoint, error))
+        return nullptr;
+    const auto timeout = parseDurationMs(parser.value(options.timeout));
+    if (!timeout || *timeout <= 0) {
+        *error = QStringLiteral("--timeout \"%1\" must be a duration such as 500ms or 5s").arg(parser.value(options.timeout));
+        return nullptr;
+    }
+    const std::optional<QByteArray> password = ctlReadPassword(parser, options.passwordFile, options.keychain, QStringLiteral("FULCRUM_REDIS_PASSWORD"), error);
+    if (!password)
+        return nullptr;
+    const std::optional<QByteArray> sentinelPassword = readSecret(endpoint.sentinelPassword, nullptr, &why);
+    if (!sentinelPassword) {
+        *error = QStringLiteral("the sentinels' password: %1").arg(why);
+        return nullptr;
+    }
+    RedisConnectionOptions o = RedisConnectionOptions::fromConfig(endpoint, *password, *sentinelPassword);
+    o.connectTimeoutMs = *timeout;
+    o.commandTimeoutMs = *timeout;
+    auto connection = std::make_unique<RedisConnection>(o);
+    RedisConnection *master = connection.get();
+    auto *sentinels = new RedisSentinelWatch(endpoint.nodes, endpoint.masterName, o, master);
+    master->setAddressResolver([sentinels](std::function<void(const QString &, const QString &)> done) { sentinels->resolve(std::move(done)); });
+    QObject::connect(sentinels, &RedisSentinelWatch::masterChanged, master, [master](const QString &from, const QString &to, const QString &) {
+        if (!from.isEmpty())
+            master->reconnectNow(QStringLiteral("the sentinels name %1 as the new master").arg(to));
+    });
+    sentinels->start();
+    return connection;
 }
 
 std::unique_ptr<RedisConnection> ctlConnect(const RedisConnectionOptions &options, QString *error)

@@ -13,13 +13,20 @@
 // never from the command line or the URL.
 struct CtlRedisOptions
 {
-    QCommandLineOption redis{QStringLiteral("redis"), QStringLiteral("Redis endpoint: redis://[USER@]HOST:PORT[/DB], rediss://... (TLS) or unix:///path/redis.sock[?db=N]; locks list|release|show also take redis-cluster://H:P[,H:P...], redis-sentinel://H:P[,...]/MASTER and redlock://H:P,H:P,H:P."), QStringLiteral("URL")};
+    QCommandLineOption redis{QStringLiteral("redis"), QStringLiteral("Redis endpoint: redis://[USER@]HOST:PORT[/DB], rediss://... (TLS) or unix:///path/redis.sock[?db=N]; or redis-sentinel://H:P[,...]/MASTER (the master its sentinels name); locks list|release|show also take redis-cluster://H:P[,H:P...] and redlock://H:P,H:P,H:P."), QStringLiteral("URL")};
     QCommandLineOption passwordFile{QStringLiteral("password-file"), QStringLiteral("Read the Redis password from this file (must be mode 0600)."), QStringLiteral("PATH")};
     QCommandLineOption keychain{QStringLiteral("keychain"), QStringLiteral("Read the Redis password from this keychain entry (service \"fulcrum\")."), QStringLiteral("ENTRY")};
     QCommandLineOption timeout{QStringLiteral("timeout"), QStringLiteral("Connect and command timeout (default 5s)."), QStringLiteral("DURATION"), QStringLiteral("5s")};
+    QCommandLineOption sentinelUser{QStringLiteral("sentinel-user"), QStringLiteral("redis-sentinel://: the sentinels' own ACL user (its password from --sentinel-password-file or FULCRUM_SENTINEL_PASSWORD)."), QStringLiteral("USER")};
+    QCommandLineOption sentinelPasswordFile{QStringLiteral("sentinel-password-file"), QStringLiteral("redis-sentinel://: read the sentinels' own password (their requirepass) from this file (mode 0600); or set FULCRUM_SENTINEL_PASSWORD."), QStringLiteral("PATH")};
 
-    void addTo(QCommandLineParser &parser) const { parser.addOptions({redis, passwordFile, keychain, timeout}); }
+    void addTo(QCommandLineParser &parser) const { parser.addOptions({redis, passwordFile, keychain, timeout, sentinelUser, sentinelPasswordFile}); }
 };
+
+// The sentinels' own credentials from --sentinel-user, --sentinel-password-file or
+// FULCRUM_SENTINEL_PASSWORD onto a Sentinel endpoint; false with *error when they are given for
+// another kind of endpoint, or a user without a password.
+bool ctlApplySentinelOptions(const QCommandLineParser &parser, const CtlRedisOptions &options, fulcrum::RedisEndpointConfig *endpoint, QString *error);
 
 // Exit statuses shared by the lock commands (docs/locks.md).
 enum CtlExit { ExitOk = 0, ExitNotAcquired = 1, ExitUsage = 2, ExitNotHolder = 3, ExitBackend = 4, ExitRunLockUnavailable = 75, ExitRunLockLost = 76 };
@@ -32,5 +39,11 @@ std::optional<QByteArray> ctlReadPassword(const QCommandLineParser &parser, cons
 
 std::optional<fulcrum::RedisConnectionOptions> ctlConnectionOptions(const QCommandLineParser &parser, const CtlRedisOptions &options,
                                                                     const QString &url, QString *error);
+// A connection to the master a group of sentinels names (redis-sentinel://H:P[,H:P...]/MASTER),
+// asking them again on every connect and reconnecting when they announce a failover; not yet
+// opened. nullptr with *error naming the input.
+std::unique_ptr<fulcrum::RedisConnection> ctlSentinelMasterConnection(const QCommandLineParser &parser, const CtlRedisOptions &options,
+                                                                      const QString &url, QString *error);
+bool ctlIsSentinelUrl(const QString &url);
 // Opens a connection and waits until it is usable or has failed once.
 std::unique_ptr<fulcrum::RedisConnection> ctlConnect(const fulcrum::RedisConnectionOptions &options, QString *error);

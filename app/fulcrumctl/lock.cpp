@@ -62,7 +62,9 @@ struct LockSession
         if (parser.positionalArguments().size() != 1)
             return error(QStringLiteral("give exactly one KEY"), ExitUsage);
         if (!parser.isSet(redis.redis))
-            return error(QStringLiteral("give --redis redis://HOST:PORT[/DB] (repeat it for Redlock over independent masters)"), ExitUsage);
+            return error(QStringLiteral("give --redis redis://HOST:PORT[/DB] or redis-sentinel://HOST:PORT[,HOST:PORT...]/MASTER "
+                                        "(repeat it for Redlock over independent masters)"),
+                         ExitUsage);
         if (needsToken && !parser.isSet(token))
             return error(QStringLiteral("give --token TOKEN as printed by 'fulcrumctl lock acquire'"), ExitUsage);
         const auto parsedKey = unescapeBytes(parser.positionalArguments().first());
@@ -78,12 +80,25 @@ struct LockSession
             return error(QStringLiteral("--wait \"%1\" must be a duration such as 10s").arg(parser.value(wait)), ExitUsage);
         waitMs = *parsedWait;
         QList<RedisConnection *> masters;
-        for (const QString &url : parser.values(redis.redis)) {
+        const QStringList urls = parser.values(redis.redis);
+        if ((parser.isSet(redis.sentinelUser) || parser.isSet(redis.sentinelPasswordFile)) && std::none_of(urls.begin(), urls.end(), ctlIsSentinelUrl))
+            return error(QStringLiteral("--sentinel-user and --sentinel-password-file are for redis-sentinel://H:P[,H:P...]/MASTER; "
+                                        "a master's own password goes in --password-file"),
+                         ExitUsage);
+        for (const QString &url : urls) {
             QString why;
-            auto options = ctlConnectionOptions(parser, redis, url, &why);
-            if (!options)
-                return error(why, ExitUsage);
-            auto connection = std::make_unique<RedisConnection>(*options);
+            std::unique_ptr<RedisConnection> connection;
+            if (ctlIsSentinelUrl(url)) {
+                // The master the sentinels name now, and after a failover the next one.
+                connection = ctlSentinelMasterConnection(parser, redis, url, &why);
+                if (!connection)
+                    return error(why, ExitUsage);
+            } else {
+                auto options = ctlConnectionOptions(parser, redis, url, &why);
+                if (!options)
+                    return error(why, ExitUsage);
+                connection = std::make_unique<RedisConnection>(*options);
+            }
             masters << connection.get();
             connections.push_back(std::move(connection));
         }
@@ -278,7 +293,8 @@ int lock(const QStringList &arguments)
                                          "       fulcrumctl lock run NAME --zookeeper HOSTS[/CHROOT] [--path /locks/NAME] [--wait 0] -- COMMAND [ARGS...]\n"
                                          "       fulcrumctl lock run NAME --etcd URL[,URL...] [--prefix /locks/] [--ttl 30s] [--wait 0] -- COMMAND [ARGS...]\n"
                                          "       fulcrumctl lock run NAME --postgres URL [--wait 0] -- COMMAND [ARGS...]\n"
-                                         "Several --redis = Redlock over independent masters. Run 'fulcrumctl lock acquire --help' for options.\n"
+                                         "URL: redis://, rediss:// or unix:// (one master), or redis-sentinel://H:P[,H:P...]/MASTER (the master its sentinels name,\n"
+                                         "followed through failovers). Several --redis = Redlock over independent masters. Run 'fulcrumctl lock acquire --help' for options.\n"
                                          "ZooKeeper (Curator's InterProcessMutex recipe), etcd (concurrency.Mutex) and PostgreSQL (pg_advisory_lock) are there for 'lock run' only.\n");
     if (sub == u"--help" || sub == u"-h") {
         ctlOut(usage);

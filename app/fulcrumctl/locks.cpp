@@ -50,14 +50,11 @@ struct CtlLockEndpointOptions
     QCommandLineOption noChains{QStringLiteral("no-chains"), QStringLiteral("PostgreSQL: read advisory locks only, not the blocking chains of row and table locks.")};
     QCommandLineOption match{QStringLiteral("match"), QStringLiteral("Redis key pattern, repeatable (default: lock:* and *:lock:*)."), QStringLiteral("PATTERN")};
     QCommandLineOption count{QStringLiteral("count"), QStringLiteral("Redis SCAN COUNT per call (default 1000)."), QStringLiteral("N"), QStringLiteral("1000")};
-    QCommandLineOption sentinelUser{QStringLiteral("sentinel-user"), QStringLiteral("redis-sentinel://: the sentinels' own ACL user (its password from --sentinel-password-file or FULCRUM_SENTINEL_PASSWORD)."), QStringLiteral("USER")};
-    QCommandLineOption sentinelPasswordFile{QStringLiteral("sentinel-password-file"), QStringLiteral("redis-sentinel://: read the sentinels' own password (their requirepass) from this file (mode 0600); or set FULCRUM_SENTINEL_PASSWORD."), QStringLiteral("PATH")};
 
     void addTo(QCommandLineParser &parser) const
     {
         redis.addTo(parser);
-        parser.addOptions({zookeeper, path, user, match, count, sentinelUser, sentinelPasswordFile, etcd, prefix, caFile, certFile, keyFile, serverName,
-                           tlsInsecure, postgres, mysql, noChains});
+        parser.addOptions({zookeeper, path, user, match, count, etcd, prefix, caFile, certFile, keyFile, serverName, tlsInsecure, postgres, mysql, noChains});
     }
 };
 
@@ -149,22 +146,8 @@ std::optional<std::pair<LockEndpointConfig, QByteArray>> ctlLockEndpoint(const Q
             *error = QStringLiteral("a client certificate needs both --cert-file and --key-file");
             return std::nullopt;
         }
-        // The sentinels' own credentials, apart from the master's (--password-file and the rest).
-        const bool sentinel = r.topology == RedisEndpointConfig::Topology::Sentinel;
-        if (parser.isSet(o.sentinelPasswordFile))
-            r.sentinelPassword = SecretSource{SecretSource::File, parser.value(o.sentinelPasswordFile)};
-        else if (sentinel && qEnvironmentVariableIsSet("FULCRUM_SENTINEL_PASSWORD"))
-            r.sentinelPassword = SecretSource{SecretSource::Environment, QStringLiteral("FULCRUM_SENTINEL_PASSWORD")};
-        r.sentinelUser = parser.value(o.sentinelUser);
-        if (!sentinel && (parser.isSet(o.sentinelUser) || parser.isSet(o.sentinelPasswordFile))) {
-            *error = QStringLiteral("--sentinel-user and --sentinel-password-file are for redis-sentinel://H:P[,H:P...]/MASTER; "
-                                    "this endpoint's own password goes in --password-file");
+        if (!ctlApplySentinelOptions(parser, o.redis, &r, error))
             return std::nullopt;
-        }
-        if (!r.sentinelUser.isEmpty() && r.sentinelPassword.kind == SecretSource::None) {
-            *error = QStringLiteral("--sentinel-user needs the sentinels' password beside it: --sentinel-password-file PATH or FULCRUM_SENTINEL_PASSWORD");
-            return std::nullopt;
-        }
         if (parser.isSet(o.match))
             r.lockPatterns = parser.values(o.match);
         bool countOk = false;

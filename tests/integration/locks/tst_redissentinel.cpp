@@ -13,6 +13,7 @@
 
 #include <QDeadlineTimer>
 #include <QFile>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QSignalSpy>
 #include <QTest>
@@ -180,6 +181,20 @@ void TestRedisSentinel::followsTheMasterThroughAFailover()
     listener.checkIntervalMs = 3'600'000;
     QSignalSpy announced(&listener, &RedisSentinelWatch::masterChanged);
     listener.start();
+    // Fulcrum's own lock client through the sentinels holds a lock across the failover: it renews
+    // on the old master, then on the promoted one, and releases there when its command ends.
+    QTemporaryDir state;
+    QProcessEnvironment env = componentEnvironment();
+    env.insert(QStringLiteral("XDG_STATE_HOME"), state.path());
+    env.insert(QStringLiteral("FULCRUM_SENTINEL_PASSWORD"), QStringLiteral("sentinel-pw"));
+    QProcess run;
+    run.setProcessEnvironment(env);
+    run.start(binaryPath(QStringLiteral("fulcrumctl")),
+              {QStringLiteral("lock"), QStringLiteral("run"), QStringLiteral("lock:nightly"), QStringLiteral("--ttl"), QStringLiteral("6s"),
+               QStringLiteral("--redis"), QStringLiteral("redis-sentinel://%1/shop").arg(m_sentinel->address()), QStringLiteral("--"),
+               QStringLiteral("sh"), QStringLiteral("-c"), QStringLiteral("sleep 10; echo done")});
+    QTRY_VERIFY_WITH_TIMEOUT(m_master->command({"GET", "lock:nightly"}).string.startsWith("fulcrum:"), 15'000);
+    const QByteArray runToken = m_master->command({"GET", "lock:nightly"}).string;
     QCOMPARE(backend.url(), QStringLiteral("redis-sentinel://127.0.0.1:1,%1/shop").arg(m_sentinel->address()));
     QSignalSpy topology(&backend, &LockBackend::topologyChanged);
     backend.open();
@@ -201,6 +216,14 @@ void TestRedisSentinel::followsTheMasterThroughAFailover()
     QTRY_VERIFY_WITH_TIMEOUT(backend.isConnected(), 15'000);
     QTRY_VERIFY_WITH_TIMEOUT(m_replica->command({"ROLE"}).elements.value(0).string == "master", 15'000);
     QTRY_VERIFY_WITH_TIMEOUT(hasLock(backend, "lock:checkout:1"), 15'000);
+    // The lock client's key lives on in the new master, renewed there (its TTL goes back up).
+    QCOMPARE(m_replica->command({"GET", "lock:nightly"}).string, runToken);
+    const qint64 ttlAfterFailover = m_replica->command({"PTTL", "lock:nightly"}).integer;
+    QTRY_VERIFY_WITH_TIMEOUT(m_replica->command({"PTTL", "lock:nightly"}).integer > ttlAfterFailover, 10'000);
+    QVERIFY2(run.waitForFinished(30'000), "lock run did not end");
+    QVERIFY2(run.exitStatus() == QProcess::NormalExit && run.exitCode() == 0, qPrintable(QString::fromUtf8(run.readAllStandardError())));
+    QVERIFY(run.readAllStandardOutput().contains("done"));
+    QCOMPARE(m_replica->command({"EXISTS", "lock:nightly"}).integer, 0);   // released on the new master
 
     // A lock written on the new master after the failover is seen; a release deletes it there.
     m_replica->command({"SET", "lock:checkout:2", "after-failover", "PX", "600000"});
