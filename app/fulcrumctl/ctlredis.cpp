@@ -2,6 +2,7 @@
 
 #include "common/duration.h"
 #include "locks/lockbackends.h"
+#include "locks/redis/redisclustertopology.h"
 #include "locks/redis/redissentinel.h"
 #include "locks/redis/redisurl.h"
 #include "locks/secretstore.h"
@@ -135,6 +136,125 @@ std::unique_ptr<RedisConnection> ctlSentinelMasterConnection(const QCommandLineP
             master->reconnectNow(QStringLiteral("the sentinels name %1 as the new master").arg(to));
     });
     sentinels->start();
+    return connection;
+}
+
+bool ctlIsClusterUrl(const QString &url)
+{
+    return url.startsWith(u"redis-cluster://") || url.startsWith(u"rediss-cluster://");
+}
+
+namespace {
+
+// Where KEY's slot lives now: the nodes are asked in turn (the last map's first, then the seeds).
+class ClusterSlotResolver : public QObject
+{
+public:
+    ClusterSlotResolver(QStringList seeds, int slot, RedisConnectionOptions base, QObject *parent)
+        : QObject(parent), m_seeds(std::move(seeds)), m_slot(slot), m_base(std::move(base))
+    {
+        m_base.reconnect = false;
+        m_base.connectTimeoutMs = std::min<qint64>(m_base.connectTimeoutMs, 2000);
+    }
+
+    void resolve(std::function<void(const QString &, const QString &)> done)
+    {
+        QStringList candidates;
+        for (const QString &node : m_known + m_seeds) {
+            if (!candidates.contains(node))
+                candidates << node;
+        }
+        ask(candidates, 0, {}, std::move(done));
+    }
+
+private:
+    void ask(const QStringList &candidates, int index, QStringList errors, std::function<void(const QString &, const QString &)> done)
+    {
+        if (index >= candidates.size()) {
+            done(QString(), QStringLiteral("no cluster node named the master of slot %1: %2").arg(m_slot).arg(errors.join(QStringLiteral("; "))));
+            return;
+        }
+        const QString address = candidates.at(index);
+        RedisConnectionOptions options = m_base;
+        options.host = address.section(u':', 0, -2);
+        options.port = quint16(address.section(u':', -1).toInt());
+        if (options.host.startsWith(u'['))
+            options.host = options.host.mid(1, options.host.size() - 2);
+        auto *connection = new RedisConnection(options, this);
+        auto answered = std::make_shared<bool>(false);
+        auto next = [this, candidates, index, errors, done, connection, answered, address](const QString &why) mutable {
+            if (std::exchange(*answered, true))
+                return;
+            connection->deleteLater();
+            errors << QStringLiteral("%1: %2").arg(address, why);
+            ask(candidates, index + 1, errors, done);
+        };
+        auto finish = [this, connection, answered, next, done](const std::optional<RedisClusterTopology> &topology, const QString &why) mutable {
+            if (*answered)
+                return;
+            const RedisClusterShard *shard = topology ? topology->shardForSlot(m_slot) : nullptr;
+            if (!shard || shard->master.isEmpty() || shard->masterFailed) {
+                next(topology ? QStringLiteral("slot %1 has no master now (a failover may be under way)").arg(m_slot) : why);
+                return;
+            }
+            *answered = true;
+            connection->deleteLater();
+            m_known = topology->nodes();
+            done(shard->master, QString());
+        };
+        QObject::connect(connection, &RedisConnection::errorOccurred, this, next);
+        QObject::connect(connection, &RedisConnection::connected, this, [this, connection, address, next, finish]() mutable {
+            connection->command({QByteArrayLiteral("CLUSTER"), QByteArrayLiteral("SHARDS")}, [this, connection, address, next, finish](const RedisReply &reply) mutable {
+                if (reply.isError() && reply.string.contains("cluster support disabled")) {
+                    next(QStringLiteral("not a cluster node (cluster support disabled); use redis:// for a single Redis"));
+                    return;
+                }
+                if (!reply.isError() || !reply.string.toLower().contains("unknown subcommand")) {
+                    QString why = reply.isError() ? reply.errorText() : QString();
+                    finish(reply.isError() ? std::nullopt : parseClusterShards(reply, m_base.tls, &why), why);
+                    return;
+                }
+                // Before Redis 7: CLUSTER NODES.
+                connection->command({QByteArrayLiteral("CLUSTER"), QByteArrayLiteral("NODES")}, [address, finish](const RedisReply &nodes) mutable {
+                    QString why = nodes.type == RedisReply::String ? QString() : nodes.errorText();
+                    finish(nodes.type == RedisReply::String ? parseClusterNodes(nodes.string, address, &why) : std::nullopt, why);
+                });
+            });
+        });
+        connection->open();
+    }
+
+    QStringList m_seeds;
+    QStringList m_known;
+    int m_slot;
+    RedisConnectionOptions m_base;
+};
+
+} // namespace
+
+std::unique_ptr<RedisConnection> ctlClusterMasterConnection(const QCommandLineParser &parser, const CtlRedisOptions &options,
+                                                            const QString &url, const QByteArray &key, QString *error)
+{
+    LockEndpointConfig parsed;
+    QString why;
+    if (!parseLockEndpointAddress(url, &parsed, &why) || !parsed.isRedis() || parsed.redis.topology != RedisEndpointConfig::Topology::Cluster) {
+        *error = QStringLiteral("--redis: %1").arg(why.isEmpty() ? QStringLiteral("\"%1\" is not redis-cluster://HOST:PORT[,HOST:PORT...]").arg(url) : why);
+        return nullptr;
+    }
+    const auto timeout = parseDurationMs(parser.value(options.timeout));
+    if (!timeout || *timeout <= 0) {
+        *error = QStringLiteral("--timeout \"%1\" must be a duration such as 500ms or 5s").arg(parser.value(options.timeout));
+        return nullptr;
+    }
+    const std::optional<QByteArray> password = ctlReadPassword(parser, options.passwordFile, options.keychain, QStringLiteral("FULCRUM_REDIS_PASSWORD"), error);
+    if (!password)
+        return nullptr;
+    RedisConnectionOptions o = RedisConnectionOptions::fromConfig(parsed.redis, *password);
+    o.connectTimeoutMs = *timeout;
+    o.commandTimeoutMs = *timeout;
+    auto connection = std::make_unique<RedisConnection>(o);
+    auto *resolver = new ClusterSlotResolver(parsed.redis.nodes, redisKeySlot(key), o, connection.get());
+    connection->setAddressResolver([resolver](std::function<void(const QString &, const QString &)> done) { resolver->resolve(std::move(done)); });
     return connection;
 }
 

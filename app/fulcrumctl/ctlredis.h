@@ -13,7 +13,7 @@
 // never from the command line or the URL.
 struct CtlRedisOptions
 {
-    QCommandLineOption redis{QStringLiteral("redis"), QStringLiteral("Redis endpoint: redis://[USER@]HOST:PORT[/DB], rediss://... (TLS) or unix:///path/redis.sock[?db=N]; or redis-sentinel://H:P[,...]/MASTER (the master its sentinels name); locks list|release|show also take redis-cluster://H:P[,H:P...] and redlock://H:P,H:P,H:P."), QStringLiteral("URL")};
+    QCommandLineOption redis{QStringLiteral("redis"), QStringLiteral("Redis endpoint: redis://[USER@]HOST:PORT[/DB], rediss://... (TLS) or unix:///path/redis.sock[?db=N]; redis-sentinel://H:P[,...]/MASTER (the master its sentinels name) or redis-cluster://H:P[,H:P...] (lock: the master of KEY's slot); locks list|release|show also take redlock://H:P,H:P,H:P."), QStringLiteral("URL")};
     QCommandLineOption passwordFile{QStringLiteral("password-file"), QStringLiteral("Read the Redis password from this file (must be mode 0600)."), QStringLiteral("PATH")};
     QCommandLineOption keychain{QStringLiteral("keychain"), QStringLiteral("Read the Redis password from this keychain entry (service \"fulcrum\")."), QStringLiteral("ENTRY")};
     QCommandLineOption timeout{QStringLiteral("timeout"), QStringLiteral("Connect and command timeout (default 5s)."), QStringLiteral("DURATION"), QStringLiteral("5s")};
@@ -45,5 +45,12 @@ std::optional<fulcrum::RedisConnectionOptions> ctlConnectionOptions(const QComma
 std::unique_ptr<fulcrum::RedisConnection> ctlSentinelMasterConnection(const QCommandLineParser &parser, const CtlRedisOptions &options,
                                                                       const QString &url, QString *error);
 bool ctlIsSentinelUrl(const QString &url);
+// A connection to the master of KEY's slot in a Redis Cluster (redis-cluster://H:P[,H:P...]):
+// the map is read (CLUSTER SHARDS, else CLUSTER NODES) from the seeds and the nodes of the last
+// map on every connect, so a reconnect after a failover finds the promoted replica. Not yet
+// opened. nullptr with *error naming the input.
+std::unique_ptr<fulcrum::RedisConnection> ctlClusterMasterConnection(const QCommandLineParser &parser, const CtlRedisOptions &options,
+                                                                     const QString &url, const QByteArray &key, QString *error);
+bool ctlIsClusterUrl(const QString &url);
 // Opens a connection and waits until it is usable or has failed once.
 std::unique_ptr<fulcrum::RedisConnection> ctlConnect(const fulcrum::RedisConnectionOptions &options, QString *error);

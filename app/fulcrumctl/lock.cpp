@@ -8,6 +8,7 @@
 
 #include "common/duration.h"
 #include "locks/redis/lockclient.h"
+#include "locks/redis/redisclustertopology.h"
 
 #include <QEventLoop>
 #include <QJsonDocument>
@@ -62,8 +63,8 @@ struct LockSession
         if (parser.positionalArguments().size() != 1)
             return error(QStringLiteral("give exactly one KEY"), ExitUsage);
         if (!parser.isSet(redis.redis))
-            return error(QStringLiteral("give --redis redis://HOST:PORT[/DB] or redis-sentinel://HOST:PORT[,HOST:PORT...]/MASTER "
-                                        "(repeat it for Redlock over independent masters)"),
+            return error(QStringLiteral("give --redis redis://HOST:PORT[/DB], redis-sentinel://HOST:PORT[,HOST:PORT...]/MASTER or "
+                                        "redis-cluster://HOST:PORT[,HOST:PORT...] (repeat it for Redlock over independent masters)"),
                          ExitUsage);
         if (needsToken && !parser.isSet(token))
             return error(QStringLiteral("give --token TOKEN as printed by 'fulcrumctl lock acquire'"), ExitUsage);
@@ -88,7 +89,16 @@ struct LockSession
         for (const QString &url : urls) {
             QString why;
             std::unique_ptr<RedisConnection> connection;
-            if (ctlIsSentinelUrl(url)) {
+            if (ctlIsClusterUrl(url)) {
+                // The master of KEY's slot, found again from the cluster's map on every reconnect.
+                if (redisKeySlot(LockClient::clusterFenceKey(key)) != redisKeySlot(key))
+                    return error(QStringLiteral("in a Redis Cluster the fencing counter must share KEY's slot, and \"%1\" has a '}' outside a {tag}; "
+                                                "give the key a hash tag, e.g. {orders}:%1").arg(escapeBytes(key)),
+                                 ExitUsage);
+                connection = ctlClusterMasterConnection(parser, redis, url, key, &why);
+                if (!connection)
+                    return error(why, ExitUsage);
+            } else if (ctlIsSentinelUrl(url)) {
                 // The master the sentinels name now, and after a failover the next one.
                 connection = ctlSentinelMasterConnection(parser, redis, url, &why);
                 if (!connection)
@@ -125,6 +135,7 @@ struct LockSession
                 lastError = c->lastError();
         }
         client = std::make_unique<LockClient>(masters);
+        client->setCluster(std::any_of(urls.begin(), urls.end(), ctlIsClusterUrl));
         if (up < client->quorum())
             return error(QStringLiteral("only %1 of %2 Redis masters reachable: %3").arg(up).arg(connections.size()).arg(lastError), ExitBackend);
         return -1;
@@ -293,8 +304,8 @@ int lock(const QStringList &arguments)
                                          "       fulcrumctl lock run NAME --zookeeper HOSTS[/CHROOT] [--path /locks/NAME] [--wait 0] -- COMMAND [ARGS...]\n"
                                          "       fulcrumctl lock run NAME --etcd URL[,URL...] [--prefix /locks/] [--ttl 30s] [--wait 0] -- COMMAND [ARGS...]\n"
                                          "       fulcrumctl lock run NAME --postgres URL [--wait 0] -- COMMAND [ARGS...]\n"
-                                         "URL: redis://, rediss:// or unix:// (one master), or redis-sentinel://H:P[,H:P...]/MASTER (the master its sentinels name,\n"
-                                         "followed through failovers). Several --redis = Redlock over independent masters. Run 'fulcrumctl lock acquire --help' for options.\n"
+                                         "URL: redis://, rediss:// or unix:// (one master), redis-sentinel://H:P[,H:P...]/MASTER (the master its sentinels name,\n"
+                                         "followed through failovers) or redis-cluster://H:P[,H:P...] (the master of KEY's slot). Several --redis = Redlock over independent masters. Run 'fulcrumctl lock acquire --help' for options.\n"
                                          "ZooKeeper (Curator's InterProcessMutex recipe), etcd (concurrency.Mutex) and PostgreSQL (pg_advisory_lock) are there for 'lock run' only.\n");
     if (sub == u"--help" || sub == u"-h") {
         ctlOut(usage);

@@ -70,6 +70,16 @@ QByteArray LockClient::fenceKey(const QByteArray &key)
     return QByteArrayLiteral("fulcrum:fence:{") + key + '}';
 }
 
+QByteArray LockClient::clusterFenceKey(const QByteArray &key)
+{
+    // The tag as Redis Cluster reads it: between the first '{' and the next '}', when non-empty.
+    const qsizetype open = key.indexOf('{');
+    const qsizetype close = open >= 0 ? key.indexOf('}', open + 1) : -1;
+    if (close > open + 1)
+        return QByteArrayLiteral("fulcrum:fence:{") + key.mid(open + 1, close - open - 1) + QByteArrayLiteral("}:") + key;
+    return fenceKey(key);
+}
+
 void LockClient::acquire(const QByteArray &key, const LockOptions &options, std::function<void(const LockResult &)> done)
 {
     auto attempt = std::make_shared<Attempt>();
@@ -90,7 +100,8 @@ void LockClient::runAttempt(std::shared_ptr<Attempt> attempt)
     attempt->heldByOther = 0;
     attempt->fence = 0;
     attempt->error.clear();
-    const QList<QByteArray> command{QByteArrayLiteral("EVAL"), acquireScript, QByteArrayLiteral("2"), attempt->key, fenceKey(attempt->key),
+    const QList<QByteArray> command{QByteArrayLiteral("EVAL"), acquireScript, QByteArrayLiteral("2"), attempt->key,
+                                    m_cluster ? clusterFenceKey(attempt->key) : fenceKey(attempt->key),
                                     attempt->token, QByteArray::number(attempt->options.ttlMs)};
     for (const QPointer<RedisConnection> &master : std::as_const(m_masters)) {
         auto onReply = [this, attempt](const RedisReply &reply) {

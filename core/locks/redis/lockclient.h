@@ -71,8 +71,14 @@ public:
     qint64 nowMs() const { return m_clock.elapsed(); }
 
     static QByteArray newToken();
-    // Companion key with the fencing counter. The hash tag keeps it in the lock key's cluster slot.
+    // Companion key with the fencing counter: "fulcrum:fence:{KEY}", whose hash tag puts it in the
+    // lock key's cluster slot when KEY has no {tag} of its own.
     static QByteArray fenceKey(const QByteArray &key);
+    // In a Redis Cluster, where both keys must share a slot: for KEY with a {tag} of its own,
+    // "fulcrum:fence:{TAG}:KEY"; otherwise fenceKey(). (Single masters keep fenceKey() for every
+    // key, so existing counters go on.)
+    static QByteArray clusterFenceKey(const QByteArray &key);
+    void setCluster(bool cluster) { m_cluster = cluster; }
 
     static const QByteArray acquireScript;
     static const QByteArray releaseScript;
@@ -84,6 +90,7 @@ private:
     void finishAttempt(std::shared_ptr<Attempt> attempt);
 
     QList<QPointer<RedisConnection>> m_masters;
+    bool m_cluster = false;
     QElapsedTimer m_clock;
 };
 

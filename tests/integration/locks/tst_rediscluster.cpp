@@ -9,9 +9,16 @@
 #include "locks/redis/redisclusterlockbackend.h"
 #include "locks/redis/redisclustertopology.h"
 #include "locks/redis/rediskeyspacefeed.h"
+#include "freeport.h"
+#include "locks/redis/lockclient.h"
+#include "programs.h"
 #include "redisclusterservers.h"
 
 #include <QDeadlineTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
 #include <QSet>
 #include <QSignalSpy>
 #include <QTest>
@@ -32,6 +39,7 @@ private Q_SLOTS:
     void releaseGoesToTheSlotsMaster();
     void releaseFollowsMovedAndAsk();
     void notAClusterNode();
+    void fulcrumctlLocksInTheSlotsMaster();
     void failoverIsNoticedAndThePassCompleteAgain();
     void liveOnEveryMasterAfterTheEnableAction();
     void liveSubscriptionIsMadeAgainAfterAFailover();
@@ -314,6 +322,52 @@ void TestRedisCluster::notAClusterNode()
     QVERIFY(answer->second.contains(u"3 masters"));
 }
 
+static ProgramRun fulcrumctl(const QStringList &arguments)
+{
+    static QTemporaryDir state;   // never the tester's own audit log
+    QProcessEnvironment env = componentEnvironment();
+    env.insert(QStringLiteral("XDG_STATE_HOME"), state.path());
+    return runProgram(binaryPath(QStringLiteral("fulcrumctl")), arguments, env, {}, 30'000);
+}
+
+void TestRedisCluster::fulcrumctlLocksInTheSlotsMaster()
+{
+    // Fulcrum's own lock client on a cluster: the lock and its fencing counter go to the master
+    // of the key's slot, whichever node is the seed; a key with a {tag} of its own keeps its
+    // counter in the same slot.
+    const QString seed = QStringLiteral("redis-cluster://") + m_three->server(0).address();
+    for (const QByteArray &key : {QByteArray("lock:{order}:7"), QByteArray("lock:report:nightly")}) {
+        ProgramRun run = fulcrumctl({QStringLiteral("lock"), QStringLiteral("acquire"), QString::fromUtf8(key), QStringLiteral("--redis"), seed,
+                                     QStringLiteral("--ttl"), QStringLiteral("60s"), QStringLiteral("--json")});
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        const QJsonObject acquired = QJsonDocument::fromJson(run.out.toUtf8()).object();
+        const QString token = acquired.value(QStringLiteral("token")).toString();
+        QCOMPARE(acquired.value(QStringLiteral("fence")).toInt(), 1);
+        RedisServer *owner = m_three->serverAt(m_three->masterOf(key));
+        QVERIFY(owner);
+        QVERIFY(owner->command({"GET", key}).string.startsWith(token.toUtf8() + ':'));
+        QCOMPARE(owner->command({"GET", LockClient::clusterFenceKey(key)}).string, QByteArray("1"));
+        QCOMPARE(redisKeySlot(LockClient::clusterFenceKey(key)), redisKeySlot(key));
+        // Held: a second acquire is refused (exit 1); the release with the token deletes it.
+        run = fulcrumctl({QStringLiteral("lock"), QStringLiteral("acquire"), QString::fromUtf8(key), QStringLiteral("--redis"), seed});
+        QCOMPARE(run.exitCode, 1);
+        run = fulcrumctl({QStringLiteral("lock"), QStringLiteral("release"), QString::fromUtf8(key), QStringLiteral("--token"), token,
+                          QStringLiteral("--redis"), seed});
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        QCOMPARE(owner->command({"EXISTS", key}).integer, 0);
+    }
+    // lock run: held while the command runs, fence 2 now, released after.
+    ProgramRun run = fulcrumctl({QStringLiteral("lock"), QStringLiteral("run"), QStringLiteral("lock:report:nightly"), QStringLiteral("--redis"), seed,
+                                 QStringLiteral("--"), QStringLiteral("sh"), QStringLiteral("-c"), QStringLiteral("echo fence=$FULCRUM_LOCK_FENCE")});
+    QVERIFY2(run.exitCode == 0 && run.out.contains(u"fence=2"), qPrintable(run.out + run.err));
+    QCOMPARE(m_three->command({"EXISTS", "lock:report:nightly"}).integer, 0);
+    // A '}' outside a tag cannot share its counter's slot: refused, with the fix.
+    run = fulcrumctl({QStringLiteral("lock"), QStringLiteral("acquire"), QStringLiteral("lock:a}b"), QStringLiteral("--redis"), seed});
+    QVERIFY2(run.exitCode == 2 && run.err.contains(u"hash tag"), qPrintable(run.err));
+    m_three->command({"DEL", LockClient::clusterFenceKey("lock:{order}:7")});
+    m_three->command({"DEL", LockClient::clusterFenceKey("lock:report:nightly")});
+}
+
 void TestRedisCluster::failoverIsNoticedAndThePassCompleteAgain()
 {
     RedisClusterServers &cluster = *m_replicated;
@@ -330,6 +384,23 @@ void TestRedisCluster::failoverIsNoticedAndThePassCompleteAgain()
     const QString victim = cluster.masterOf("lock:fo:0");
     RedisServer *dead = cluster.serverAt(victim);
     QVERIFY(dead);
+    // Fulcrum's lock client holds a lock in that slot across the failover, seeded with the victim
+    // first: it finds the promoted replica again and releases the lock there when COMMAND ends.
+    QTemporaryDir state;
+    QProcessEnvironment env = componentEnvironment();
+    env.insert(QStringLiteral("XDG_STATE_HOME"), state.path());
+    QProcess run;
+    run.setProcessEnvironment(env);
+    QStringList seeds{victim};
+    for (const QString &node : cluster.addresses()) {
+        if (node != victim)
+            seeds << node;
+    }
+    run.start(binaryPath(QStringLiteral("fulcrumctl")),
+              {QStringLiteral("lock"), QStringLiteral("run"), QStringLiteral("{lock:fo:0}:nightly"), QStringLiteral("--ttl"), QStringLiteral("15s"),
+               QStringLiteral("--redis"), QStringLiteral("redis-cluster://") + seeds.join(u','), QStringLiteral("--"),
+               QStringLiteral("sh"), QStringLiteral("-c"), QStringLiteral("sleep 12; echo done")});
+    QTRY_VERIFY_WITH_TIMEOUT(dead->command({"EXISTS", "{lock:fo:0}:nightly"}).integer == 1, 15'000);
     // Replication is asynchronous: let the replicas catch up before the kill, so no lock is lost by Redis itself.
     for (const QString &master : cluster.masterAddresses())
         cluster.serverAt(master)->command({"WAIT", "1", "5000"});
@@ -362,6 +433,15 @@ void TestRedisCluster::failoverIsNoticedAndThePassCompleteAgain()
     // Releases go to the new master.
     const ForceReleaseResult released = releaseNow(backend, "lock:fo:0", "token-0");
     QVERIFY2(released.outcome == ForceReleaseResult::Released, qPrintable(released.message));
+    // The lock lives on in the promoted replica and is renewed there (its TTL goes back up).
+    const qint64 ttlAfterFailover = cluster.command({"PTTL", "{lock:fo:0}:nightly"}).integer;
+    QVERIFY2(ttlAfterFailover > 0, "the lock did not survive the failover");
+    QTRY_VERIFY_WITH_TIMEOUT(cluster.command({"PTTL", "{lock:fo:0}:nightly"}).integer > ttlAfterFailover, 10'000);
+    QVERIFY2(run.waitForFinished(40'000), "lock run did not end");
+    const QString stderrText = QString::fromUtf8(run.readAllStandardError());
+    QVERIFY2(run.exitStatus() == QProcess::NormalExit && run.exitCode() == 0 && !stderrText.contains(u"failed"), qPrintable(stderrText));
+    QVERIFY(run.readAllStandardOutput().contains("done"));
+    QCOMPARE(cluster.command({"EXISTS", "{lock:fo:0}:nightly"}).integer, 0);   // released on the promoted replica
 }
 
 static const LockInfo *rowIn(const LockScanResult &result, const QByteArray &key)
