@@ -3,6 +3,7 @@
 #include "locks/redis/redisconnection.h"
 
 #include <QRandomGenerator>
+#include <QTimer>
 
 #include <algorithm>
 #include <memory>
@@ -117,10 +118,40 @@ void LockClient::runAttempt(std::shared_ptr<Attempt> attempt)
                 finishAttempt(attempt);
         };
         if (master)
-            master->command(command, onReply);
+            send(master, command, onReply);
         else
             QMetaObject::invokeMethod(this, [onReply] { onReply(RedisReply::failed(QStringLiteral("connection was deleted"))); }, Qt::QueuedConnection);
     }
+}
+
+void LockClient::send(RedisConnection *master, const QList<QByteArray> &command, std::function<void(const RedisReply &)> callback)
+{
+    if (!m_cluster) {
+        master->command(command, std::move(callback));
+        return;
+    }
+    QPointer<RedisConnection> connection(master);
+    master->command(command, [this, connection, command, callback = std::move(callback)](const RedisReply &reply) {
+        if (!connection || !reply.isError() || !reply.string.startsWith("MOVED ")) {
+            callback(reply);
+            return;
+        }
+        // Once: a second MOVED (a map still settling) is the answer, and the caller retries as for any error.
+        connection->reconnectNow(QStringLiteral("the key's slot moved (%1)").arg(reply.errorText()));
+        auto fired = std::make_shared<bool>(false);
+        auto link = std::make_shared<QMetaObject::Connection>();
+        auto again = [connection, command, callback, fired, link] {
+            if (std::exchange(*fired, true))
+                return;
+            QObject::disconnect(*link);
+            if (connection)
+                connection->command(command, callback);
+            else
+                callback(RedisReply::failed(QStringLiteral("connection was deleted")));
+        };
+        *link = connect(connection, &RedisConnection::connected, this, again);
+        QTimer::singleShot(int(std::clamp<qint64>(connection->options().connectTimeoutMs, 100, 10'000)), this, again);
+    });
 }
 
 void LockClient::finishAttempt(std::shared_ptr<Attempt> attempt)
@@ -164,9 +195,7 @@ void LockClient::finishAttempt(std::shared_ptr<Attempt> attempt)
     attempt->done(result);
 }
 
-// Runs one compare-and-X script on every master and counts where it worked.
-static void runOnAll(LockClient *client, const QList<QPointer<RedisConnection>> &masters, const QList<QByteArray> &command,
-                     int quorum, std::function<void(const LockOperationResult &)> done)
+void LockClient::runOnAll(const QList<QByteArray> &command, int quorum, std::function<void(const LockOperationResult &)> done)
 {
     struct State
     {
@@ -176,8 +205,8 @@ static void runOnAll(LockClient *client, const QList<QPointer<RedisConnection>> 
         QString error;
     };
     auto state = std::make_shared<State>();
-    state->outstanding = int(masters.size());
-    for (const QPointer<RedisConnection> &master : masters) {
+    state->outstanding = int(m_masters.size());
+    for (const QPointer<RedisConnection> &master : std::as_const(m_masters)) {
         auto onReply = [state, quorum, done](const RedisReply &reply) {
             if (reply.type == RedisReply::Integer && reply.integer == 1)
                 ++state->ok;
@@ -195,22 +224,22 @@ static void runOnAll(LockClient *client, const QList<QPointer<RedisConnection>> 
             done(result);
         };
         if (master)
-            master->command(command, onReply);
+            send(master, command, onReply);
         else
-            QMetaObject::invokeMethod(client, [onReply] { onReply(RedisReply::failed(QStringLiteral("connection was deleted"))); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(this, [onReply] { onReply(RedisReply::failed(QStringLiteral("connection was deleted"))); }, Qt::QueuedConnection);
     }
 }
 
 void LockClient::release(const LockHandle &handle, std::function<void(const LockOperationResult &)> done)
 {
     // Releasing counts as done when any master had it: the rest may have expired or never granted it.
-    runOnAll(this, m_masters, {QByteArrayLiteral("EVAL"), releaseScript, QByteArrayLiteral("1"), handle.key, handle.token}, 1, std::move(done));
+    runOnAll({QByteArrayLiteral("EVAL"), releaseScript, QByteArrayLiteral("1"), handle.key, handle.token}, 1, std::move(done));
 }
 
 void LockClient::extend(const LockHandle &handle, qint64 ttlMs, std::function<void(const LockOperationResult &)> done)
 {
     const qint64 started = nowMs();
-    runOnAll(this, m_masters, {QByteArrayLiteral("EVAL"), extendScript, QByteArrayLiteral("1"), handle.key, handle.token, QByteArray::number(ttlMs)},
+    runOnAll({QByteArrayLiteral("EVAL"), extendScript, QByteArrayLiteral("1"), handle.key, handle.token, QByteArray::number(ttlMs)},
              quorum(), [this, started, ttlMs, done = std::move(done)](const LockOperationResult &r) {
                  LockOperationResult result = r;
                  result.validityMs = ttlMs - (nowMs() - started) - (ttlMs / 100 + 2);

@@ -12,6 +12,7 @@
 namespace fulcrum {
 
 class RedisConnection;
+struct RedisReply;
 
 struct LockOptions
 {
@@ -78,6 +79,8 @@ public:
     // "fulcrum:fence:{TAG}:KEY"; otherwise fenceKey(). (Single masters keep fenceKey() for every
     // key, so existing counters go on.)
     static QByteArray clusterFenceKey(const QByteArray &key);
+    // In a cluster, a MOVED reply (the key's slot went to another master, a resharding) makes the
+    // connection read the map again and reconnect, and the command is sent once more there.
     void setCluster(bool cluster) { m_cluster = cluster; }
 
     static const QByteArray acquireScript;
@@ -88,6 +91,9 @@ private:
     struct Attempt;
     void runAttempt(std::shared_ptr<Attempt> attempt);
     void finishAttempt(std::shared_ptr<Attempt> attempt);
+    void send(RedisConnection *master, const QList<QByteArray> &command, std::function<void(const RedisReply &)> callback);
+    // Runs one compare-and-X script on every master and counts where it worked.
+    void runOnAll(const QList<QByteArray> &command, int quorum, std::function<void(const LockOperationResult &)> done);
 
     QList<QPointer<RedisConnection>> m_masters;
     bool m_cluster = false;

@@ -40,6 +40,7 @@ private Q_SLOTS:
     void releaseFollowsMovedAndAsk();
     void notAClusterNode();
     void fulcrumctlLocksInTheSlotsMaster();
+    void fulcrumctlLockRunFollowsAResharding();
     void failoverIsNoticedAndThePassCompleteAgain();
     void liveOnEveryMasterAfterTheEnableAction();
     void liveSubscriptionIsMadeAgainAfterAFailover();
@@ -229,6 +230,39 @@ void TestRedisCluster::releaseGoesToTheSlotsMaster()
     QCOMPARE(releaseNow(backend, "lock:release:none", "t").outcome, ForceReleaseResult::Gone);
 }
 
+// Moves a key's slot to another master the way redis-cli --cluster reshard does: IMPORTING on the
+// target, MIGRATING on the source, MIGRATE of every key in the slot, and (finish) NODE on all,
+// after which the source answers MOVED. Returns the target; what failed goes to *errors.
+static QString moveSlotOf(RedisClusterServers &cluster, const QByteArray &key, bool finish, QStringList *errors)
+{
+    const int slot = redisKeySlot(key);
+    const QString source = cluster.masterOf(key);
+    QString target;
+    for (const QString &master : cluster.masterAddresses())
+        target = master != source && target.isEmpty() ? master : target;
+    RedisServer *src = cluster.serverAt(source);
+    RedisServer *dst = cluster.serverAt(target);
+    const QByteArray srcId = cluster.nodeId(source).toUtf8();
+    const QByteArray dstId = cluster.nodeId(target).toUtf8();
+    const QByteArray slotText = QByteArray::number(slot);
+    QList<RedisReply> replies{dst->command({"CLUSTER", "SETSLOT", slotText, "IMPORTING", srcId}),
+                              src->command({"CLUSTER", "SETSLOT", slotText, "MIGRATING", dstId})};
+    QList<QByteArray> migrate{"MIGRATE", "127.0.0.1", QByteArray::number(dst->port()), "", "0", "5000", "KEYS"};
+    for (const RedisReply &k : src->command({"CLUSTER", "GETKEYSINSLOT", slotText, "1000"}).elements)
+        migrate << k.string;
+    if (migrate.size() > 7)
+        replies << src->command(migrate);
+    for (const RedisReply &reply : replies) {
+        if (reply.type != RedisReply::Status)
+            *errors << reply.errorText();
+    }
+    if (finish) {
+        for (int i = 0; i < cluster.size(); ++i)
+            cluster.server(i).command({"CLUSTER", "SETSLOT", slotText, "NODE", dstId});
+    }
+    return target;
+}
+
 void TestRedisCluster::releaseFollowsMovedAndAsk()
 {
     RedisClusterLockBackend backend(configFor(*m_three));
@@ -236,32 +270,8 @@ void TestRedisCluster::releaseFollowsMovedAndAsk()
     QTRY_VERIFY_WITH_TIMEOUT(backend.isConnected(), 15'000);
     QVERIFY(backend.topology().masters().size() == 3);
 
-    // Moves one key's slot to another master the way redis-cli --cluster reshard does:
-    // IMPORTING on the target, MIGRATING on the source, MIGRATE the key, and (for MOVED) NODE on all.
     QStringList migrationErrors;
-    auto migrate = [&](const QByteArray &key, bool finish) -> QString {
-        const int slot = redisKeySlot(key);
-        const QString source = m_three->masterOf(key);
-        QString target;
-        for (const QString &master : m_three->masterAddresses())
-            target = master != source && target.isEmpty() ? master : target;
-        RedisServer *src = m_three->serverAt(source);
-        RedisServer *dst = m_three->serverAt(target);
-        const QByteArray srcId = m_three->nodeId(source).toUtf8();
-        const QByteArray dstId = m_three->nodeId(target).toUtf8();
-        const QByteArray slotText = QByteArray::number(slot);
-        for (const RedisReply &reply : {dst->command({"CLUSTER", "SETSLOT", slotText, "IMPORTING", srcId}),
-                                        src->command({"CLUSTER", "SETSLOT", slotText, "MIGRATING", dstId}),
-                                        src->command({"MIGRATE", "127.0.0.1", QByteArray::number(dst->port()), key, "0", "5000"})}) {
-            if (reply.type != RedisReply::Status)
-                migrationErrors << reply.errorText();
-        }
-        if (finish) {
-            for (int i = 0; i < m_three->size(); ++i)
-                m_three->server(i).command({"CLUSTER", "SETSLOT", slotText, "NODE", dstId});
-        }
-        return target;
-    };
+    auto migrate = [&](const QByteArray &key, bool finish) { return moveSlotOf(*m_three, key, finish, &migrationErrors); };
 
     // ASK: the slot is half-way; the key already lives on the target, the map still says source.
     m_three->command({"SET", "lock:ask", "holder-ask", "PX", "600000"});
@@ -366,6 +376,38 @@ void TestRedisCluster::fulcrumctlLocksInTheSlotsMaster()
     QVERIFY2(run.exitCode == 2 && run.err.contains(u"hash tag"), qPrintable(run.err));
     m_three->command({"DEL", LockClient::clusterFenceKey("lock:{order}:7")});
     m_three->command({"DEL", LockClient::clusterFenceKey("lock:report:nightly")});
+}
+
+void TestRedisCluster::fulcrumctlLockRunFollowsAResharding()
+{
+    // A lock run whose key's slot moves to another master while it holds it (a resharding, as
+    // redis-cli --cluster reshard makes it): the renewal gets MOVED, the client reads the map
+    // again, renews on the new master and releases there when COMMAND ends.
+    const QByteArray key = "lock:resharded";
+    QTemporaryDir state;
+    QProcessEnvironment env = componentEnvironment();
+    env.insert(QStringLiteral("XDG_STATE_HOME"), state.path());
+    QProcess run;
+    run.setProcessEnvironment(env);
+    run.start(binaryPath(QStringLiteral("fulcrumctl")),
+              {QStringLiteral("lock"), QStringLiteral("run"), QString::fromUtf8(key), QStringLiteral("--ttl"), QStringLiteral("6s"),
+               QStringLiteral("--redis"), QStringLiteral("redis-cluster://") + m_three->server(0).address(), QStringLiteral("--"),
+               QStringLiteral("sh"), QStringLiteral("-c"), QStringLiteral("sleep 8; echo done")});
+    QTRY_VERIFY_WITH_TIMEOUT(m_three->command({"EXISTS", key}).integer == 1, 15'000);
+    QStringList errors;
+    const QString target = moveSlotOf(*m_three, key, true, &errors);
+    QVERIFY2(errors.isEmpty(), qPrintable(errors.join(QStringLiteral("; "))));
+    QTRY_COMPARE_WITH_TIMEOUT(m_three->masterOf(key), target, 10'000);
+    RedisServer *owner = m_three->serverAt(target);
+    QCOMPARE(owner->command({"EXISTS", key}).integer, 1);
+    const qint64 ttlAfterMove = owner->command({"PTTL", key}).integer;
+    QTRY_VERIFY_WITH_TIMEOUT(owner->command({"PTTL", key}).integer > ttlAfterMove, 10'000);   // renewed there
+    QVERIFY2(run.waitForFinished(30'000), "lock run did not end");
+    const QString stderrText = QString::fromUtf8(run.readAllStandardError());
+    QVERIFY2(run.exitStatus() == QProcess::NormalExit && run.exitCode() == 0 && !stderrText.contains(u"failed"), qPrintable(stderrText));
+    QVERIFY(run.readAllStandardOutput().contains("done"));
+    QCOMPARE(owner->command({"EXISTS", key}).integer, 0);
+    m_three->command({"DEL", LockClient::clusterFenceKey(key)});
 }
 
 void TestRedisCluster::failoverIsNoticedAndThePassCompleteAgain()
