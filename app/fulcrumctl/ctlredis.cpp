@@ -99,34 +99,49 @@ bool ctlIsSentinelUrl(const QString &url)
     return url.startsWith(u"redis-sentinel://") || url.startsWith(u"rediss-sentinel://");
 }
 
-std::unique_ptr<RedisConnection> ctlSentinelMasterConnection(const QCommandLineParser &parser, const CtlRedisOptions &options,
-                                                             const QString &url, QString *error)
+// A redis-sentinel:// or redis-cluster:// URL's endpoint and the options of its connections: the
+// seeds or sentinels, TLS, --timeout, the password and the sentinels' own credentials.
+static std::optional<RedisConnectionOptions> ctlTopologyOptions(const QCommandLineParser &parser, const CtlRedisOptions &options, const QString &url,
+                                                                RedisEndpointConfig::Topology topology, const QString &form,
+                                                                RedisEndpointConfig *endpoint, QString *error)
 {
     LockEndpointConfig parsed;
     QString why;
-    if (!parseLockEndpointAddress(url, &parsed, &why) || !parsed.isRedis() || parsed.redis.topology != RedisEndpointConfig::Topology::Sentinel) {
-        *error = QStringLiteral("--redis: %1").arg(why.isEmpty() ? QStringLiteral("\"%1\" is not redis-sentinel://HOST:PORT[,HOST:PORT...]/MASTER").arg(url) : why);
-        return nullptr;
+    if (!parseLockEndpointAddress(url, &parsed, &why) || !parsed.isRedis() || parsed.redis.topology != topology) {
+        *error = QStringLiteral("--redis: %1").arg(why.isEmpty() ? QStringLiteral("\"%1\" is not %2").arg(url, form) : why);
+        return std::nullopt;
     }
-    RedisEndpointConfig endpoint = parsed.redis;
-    if (!ctlApplySentinelOptions(parser, options, &endpoint, error))
-        return nullptr;
+    *endpoint = parsed.redis;
+    if (!ctlApplySentinelOptions(parser, options, endpoint, error))
+        return std::nullopt;
     const auto timeout = parseDurationMs(parser.value(options.timeout));
     if (!timeout || *timeout <= 0) {
         *error = QStringLiteral("--timeout \"%1\" must be a duration such as 500ms or 5s").arg(parser.value(options.timeout));
-        return nullptr;
+        return std::nullopt;
     }
     const std::optional<QByteArray> password = ctlReadPassword(parser, options.passwordFile, options.keychain, QStringLiteral("FULCRUM_REDIS_PASSWORD"), error);
     if (!password)
-        return nullptr;
-    const std::optional<QByteArray> sentinelPassword = readSecret(endpoint.sentinelPassword, nullptr, &why);
+        return std::nullopt;
+    const std::optional<QByteArray> sentinelPassword = readSecret(endpoint->sentinelPassword, nullptr, &why);
     if (!sentinelPassword) {
         *error = QStringLiteral("the sentinels' password: %1").arg(why);
-        return nullptr;
+        return std::nullopt;
     }
-    RedisConnectionOptions o = RedisConnectionOptions::fromConfig(endpoint, *password, *sentinelPassword);
+    RedisConnectionOptions o = RedisConnectionOptions::fromConfig(*endpoint, *password, *sentinelPassword);
     o.connectTimeoutMs = *timeout;
     o.commandTimeoutMs = *timeout;
+    return o;
+}
+
+std::unique_ptr<RedisConnection> ctlSentinelMasterConnection(const QCommandLineParser &parser, const CtlRedisOptions &options,
+                                                             const QString &url, QString *error)
+{
+    RedisEndpointConfig endpoint;
+    const std::optional<RedisConnectionOptions> found = ctlTopologyOptions(parser, options, url, RedisEndpointConfig::Topology::Sentinel,
+                                                                           QStringLiteral("redis-sentinel://HOST:PORT[,HOST:PORT...]/MASTER"), &endpoint, error);
+    if (!found)
+        return nullptr;
+    const RedisConnectionOptions &o = *found;
     auto connection = std::make_unique<RedisConnection>(o);
     RedisConnection *master = connection.get();
     auto *sentinels = new RedisSentinelWatch(endpoint.nodes, endpoint.masterName, o, master);
@@ -235,25 +250,14 @@ private:
 std::unique_ptr<RedisConnection> ctlClusterMasterConnection(const QCommandLineParser &parser, const CtlRedisOptions &options,
                                                             const QString &url, const QByteArray &key, QString *error)
 {
-    LockEndpointConfig parsed;
-    QString why;
-    if (!parseLockEndpointAddress(url, &parsed, &why) || !parsed.isRedis() || parsed.redis.topology != RedisEndpointConfig::Topology::Cluster) {
-        *error = QStringLiteral("--redis: %1").arg(why.isEmpty() ? QStringLiteral("\"%1\" is not redis-cluster://HOST:PORT[,HOST:PORT...]").arg(url) : why);
+    RedisEndpointConfig endpoint;
+    const std::optional<RedisConnectionOptions> found = ctlTopologyOptions(parser, options, url, RedisEndpointConfig::Topology::Cluster,
+                                                                           QStringLiteral("redis-cluster://HOST:PORT[,HOST:PORT...]"), &endpoint, error);
+    if (!found)
         return nullptr;
-    }
-    const auto timeout = parseDurationMs(parser.value(options.timeout));
-    if (!timeout || *timeout <= 0) {
-        *error = QStringLiteral("--timeout \"%1\" must be a duration such as 500ms or 5s").arg(parser.value(options.timeout));
-        return nullptr;
-    }
-    const std::optional<QByteArray> password = ctlReadPassword(parser, options.passwordFile, options.keychain, QStringLiteral("FULCRUM_REDIS_PASSWORD"), error);
-    if (!password)
-        return nullptr;
-    RedisConnectionOptions o = RedisConnectionOptions::fromConfig(parsed.redis, *password);
-    o.connectTimeoutMs = *timeout;
-    o.commandTimeoutMs = *timeout;
+    const RedisConnectionOptions &o = *found;
     auto connection = std::make_unique<RedisConnection>(o);
-    auto *resolver = new ClusterSlotResolver(parsed.redis.nodes, redisKeySlot(key), o, connection.get());
+    auto *resolver = new ClusterSlotResolver(endpoint.nodes, redisKeySlot(key), o, connection.get());
     connection->setAddressResolver([resolver](std::function<void(const QString &, const QString &)> done) { resolver->resolve(std::move(done)); });
     return connection;
 }

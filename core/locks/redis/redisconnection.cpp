@@ -58,6 +58,17 @@ RedisConnectionOptions RedisConnectionOptions::fromConfig(const RedisEndpointCon
     return o;
 }
 
+QList<QByteArray> RedisConnectionOptions::authCommand() const
+{
+    if (password.isEmpty())
+        return {};
+    QList<QByteArray> auth{QByteArrayLiteral("AUTH")};
+    if (!user.isEmpty())
+        auth << user.toUtf8();
+    auth << password;
+    return auth;
+}
+
 QString RedisConnectionOptions::endpoint() const
 {
     if (!unixSocket.isEmpty())
@@ -403,11 +414,7 @@ void RedisConnection::handshake()
         return true;
     };
     if (!m_options.password.isEmpty()) {
-        QList<QByteArray> auth{QByteArrayLiteral("AUTH")};
-        if (!m_options.user.isEmpty())
-            auth << m_options.user.toUtf8();
-        auth << m_options.password;
-        sendRaw(auth, [this, refused](const RedisReply &reply) {
+        sendRaw(m_options.authCommand(), [this, refused](const RedisReply &reply) {
             refused(reply, m_options.user.isEmpty() ? QStringLiteral("AUTH (password)") : QStringLiteral("AUTH for user \"%1\"").arg(m_options.user));
         });
     }

@@ -54,6 +54,8 @@ struct RedisConnectionOptions
     QString serverName;
     bool tlsInsecure = false;
 
+    // AUTH [user] password, as the handshake sends it (empty without a password).
+    QList<QByteArray> authCommand() const;
     static RedisConnectionOptions fromConfig(const RedisEndpointConfig &config, const QByteArray &password,
                                              const QByteArray &sentinelPassword = {});
     QString endpoint() const;           // redis[s]://[user@]host:port/db or unix://path, never a password

@@ -121,11 +121,7 @@ void RedisSentinelWatch::subscribe()
     if (!m_base.password.isEmpty()) {
         // Its reply comes first; a refusal (an error reply) drops the subscriber, and the
         // asking connections say why.
-        QList<QByteArray> auth{QByteArrayLiteral("AUTH")};
-        if (!m_base.user.isEmpty())
-            auth << m_base.user.toUtf8();
-        auth << m_base.password;
-        request = RedisCommands::format(auth);
+        request = RedisCommands::format(m_base.authCommand());
     }
     request += RedisCommands::format({"SUBSCRIBE", "+switch-master"});
     if (m_base.tls) {
