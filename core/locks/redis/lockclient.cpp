@@ -131,8 +131,9 @@ void LockClient::send(RedisConnection *master, const QList<QByteArray> &command,
         return;
     }
     QPointer<RedisConnection> connection(master);
-    master->command(command, [this, connection, command, callback = std::move(callback)](const RedisReply &reply) {
-        if (!connection || !reply.isError() || !reply.string.startsWith("MOVED ")) {
+    QPointer<LockClient> self(this);
+    master->command(command, [self, connection, command, callback = std::move(callback)](const RedisReply &reply) {
+        if (!self || !connection || !reply.isError() || !reply.string.startsWith("MOVED ")) {
             callback(reply);
             return;
         }
@@ -149,8 +150,8 @@ void LockClient::send(RedisConnection *master, const QList<QByteArray> &command,
             else
                 callback(RedisReply::failed(QStringLiteral("connection was deleted")));
         };
-        *link = connect(connection, &RedisConnection::connected, this, again);
-        QTimer::singleShot(int(std::clamp<qint64>(connection->options().connectTimeoutMs, 100, 10'000)), this, again);
+        *link = connect(connection, &RedisConnection::connected, self, again);
+        QTimer::singleShot(int(std::clamp<qint64>(connection->options().connectTimeoutMs, 100, 10'000)), self, again);
     });
 }
 
