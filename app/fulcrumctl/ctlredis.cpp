@@ -2,7 +2,8 @@
 
 #include "common/duration.h"
 #include "locks/lockbackends.h"
-#include "locks/redis/redisclustertopology.h"
+#include "locks/redis/redisclusterlockbackend.h"
+#include "locks/redis/redisnodeset.h"
 #include "locks/redis/redissentinel.h"
 #include "locks/redis/redisurl.h"
 #include "locks/secretstore.h"
@@ -191,49 +192,31 @@ private:
         }
         const QString address = candidates.at(index);
         RedisConnectionOptions options = m_base;
-        options.host = address.section(u':', 0, -2);
-        options.port = quint16(address.section(u':', -1).toInt());
-        if (options.host.startsWith(u'['))
-            options.host = options.host.mid(1, options.host.size() - 2);
+        splitRedisNodeAddress(address, &options.host, &options.port);
         auto *connection = new RedisConnection(options, this);
         auto answered = std::make_shared<bool>(false);
-        auto next = [this, candidates, index, errors, done, connection, answered, address](const QString &why) mutable {
+        auto next = [this, candidates, index, errors, done, connection, answered](const QString &why) mutable {
             if (std::exchange(*answered, true))
                 return;
             connection->deleteLater();
-            errors << QStringLiteral("%1: %2").arg(address, why);
+            errors << why;
             ask(candidates, index + 1, errors, done);
         };
-        auto finish = [this, connection, answered, next, done](const std::optional<RedisClusterTopology> &topology, const QString &why) mutable {
-            if (*answered)
-                return;
-            const RedisClusterShard *shard = topology ? topology->shardForSlot(m_slot) : nullptr;
-            if (!shard || shard->master.isEmpty() || shard->masterFailed) {
-                next(topology ? QStringLiteral("slot %1 has no master now (a failover may be under way)").arg(m_slot) : why);
-                return;
-            }
-            *answered = true;
-            connection->deleteLater();
-            m_known = topology->nodes();
-            done(shard->master, QString());
-        };
         QObject::connect(connection, &RedisConnection::errorOccurred, this, next);
-        QObject::connect(connection, &RedisConnection::connected, this, [this, connection, address, next, finish]() mutable {
-            connection->command({QByteArrayLiteral("CLUSTER"), QByteArrayLiteral("SHARDS")}, [this, connection, address, next, finish](const RedisReply &reply) mutable {
-                if (reply.isError() && reply.string.contains("cluster support disabled")) {
-                    next(QStringLiteral("not a cluster node (cluster support disabled); use redis:// for a single Redis"));
+        QObject::connect(connection, &RedisConnection::connected, this, [this, connection, address, answered, next, done]() mutable {
+            RedisClusterLockBackend::readTopology(connection, address, m_base.tls,
+                                                  [this, connection, address, answered, next, done](std::optional<RedisClusterTopology> topology, const QString &why) mutable {
+                if (*answered)
+                    return;
+                const RedisClusterShard *shard = topology ? topology->shardForSlot(m_slot) : nullptr;
+                if (!shard || shard->master.isEmpty() || shard->masterFailed) {
+                    next(topology ? QStringLiteral("%1: slot %2 has no master now (a failover may be under way)").arg(address).arg(m_slot) : why);
                     return;
                 }
-                if (!reply.isError() || !reply.string.toLower().contains("unknown subcommand")) {
-                    QString why = reply.isError() ? reply.errorText() : QString();
-                    finish(reply.isError() ? std::nullopt : parseClusterShards(reply, m_base.tls, &why), why);
-                    return;
-                }
-                // Before Redis 7: CLUSTER NODES.
-                connection->command({QByteArrayLiteral("CLUSTER"), QByteArrayLiteral("NODES")}, [address, finish](const RedisReply &nodes) mutable {
-                    QString why = nodes.type == RedisReply::String ? QString() : nodes.errorText();
-                    finish(nodes.type == RedisReply::String ? parseClusterNodes(nodes.string, address, &why) : std::nullopt, why);
-                });
+                *answered = true;
+                connection->deleteLater();
+                m_known = topology->nodes();
+                done(shard->master, QString());
             });
         });
         connection->open();

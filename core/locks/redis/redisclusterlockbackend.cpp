@@ -170,50 +170,60 @@ void RedisClusterLockBackend::discover()
             };
             connect(connection, &RedisConnection::errorOccurred, this, giveUp);
             connect(connection, &RedisConnection::connected, this, [this, d, connection, address, giveUp] {
-                connection->command({QByteArrayLiteral("CLUSTER"), QByteArrayLiteral("SHARDS")}, [this, d, connection, address, giveUp](const RedisReply &reply) {
+                readTopology(connection, address, m_config.tls, [this, d, connection, giveUp](std::optional<RedisClusterTopology> topology, const QString &why) {
                     if (m_discovery != d || d->connection != connection)
                         return;
-                    auto finish = [this, d, connection, giveUp, address](std::optional<RedisClusterTopology> topology, const QString &why) {
-                        if (!topology || topology->shards.isEmpty()) {
-                            giveUp(why.isEmpty() ? QStringLiteral("%1 serves no slots yet").arg(address) : why);
-                            return;
-                        }
-                        d->connection = nullptr;
-                        connection->deleteLater();
-                        m_discovery.reset();
-                        applyTopology(*topology);
-                    };
-                    if (reply.isError() && reply.string.contains("cluster support disabled")) {
-                        giveUp(QStringLiteral("%1 is not a cluster node (cluster support disabled); use \"url\" for a single Redis").arg(address));
+                    if (!topology) {
+                        giveUp(why);
                         return;
                     }
-                    if (reply.isError() && !reply.string.toLower().contains("unknown subcommand")) {
-                        giveUp(QStringLiteral("%1 refused CLUSTER SHARDS: %2").arg(address, reply.errorText()));
-                        return;
-                    }
-                    if (!reply.isError()) {
-                        QString why;
-                        const auto topology = parseClusterShards(reply, m_config.tls, &why);
-                        finish(topology, why.isEmpty() ? why : QStringLiteral("%1: %2").arg(address, why));
-                        return;
-                    }
-                    // Before Redis 7: CLUSTER NODES.
-                    connection->command({QByteArrayLiteral("CLUSTER"), QByteArrayLiteral("NODES")}, [this, d, connection, address, finish, giveUp](const RedisReply &nodes) {
-                        if (m_discovery != d || d->connection != connection)
-                            return;
-                        if (nodes.type != RedisReply::String) {
-                            giveUp(QStringLiteral("%1 refused CLUSTER NODES: %2").arg(address, nodes.errorText()));
-                            return;
-                        }
-                        QString why;
-                        const auto topology = parseClusterNodes(nodes.string, address, &why);
-                        finish(topology, why);
-                    });
+                    d->connection = nullptr;
+                    connection->deleteLater();
+                    m_discovery.reset();
+                    applyTopology(*topology);
                 });
             });
             connection->open();
         };
         (*next)();
+    });
+}
+
+void RedisClusterLockBackend::readTopology(RedisConnection *connection, const QString &address, bool tls,
+                                           std::function<void(std::optional<RedisClusterTopology>, const QString &)> done)
+{
+    auto finish = [address, done](std::optional<RedisClusterTopology> topology, const QString &why) {
+        if (!topology || topology->shards.isEmpty())
+            done(std::nullopt, why.isEmpty() ? QStringLiteral("%1 serves no slots yet").arg(address) : why);
+        else
+            done(std::move(topology), QString());
+    };
+    connection->command({QByteArrayLiteral("CLUSTER"), QByteArrayLiteral("SHARDS")}, [connection, address, tls, finish, done](const RedisReply &reply) {
+        if (reply.isError() && reply.string.contains("cluster support disabled")) {
+            done(std::nullopt, QStringLiteral("%1 is not a cluster node (cluster support disabled); give it as a single Redis (\"url\" in a config, redis:// on the command line)")
+                                   .arg(address));
+            return;
+        }
+        if (reply.isError() && !reply.string.toLower().contains("unknown subcommand")) {
+            done(std::nullopt, QStringLiteral("%1 refused CLUSTER SHARDS: %2").arg(address, reply.errorText()));
+            return;
+        }
+        if (!reply.isError()) {
+            QString why;
+            const auto topology = parseClusterShards(reply, tls, &why);
+            finish(topology, why.isEmpty() ? why : QStringLiteral("%1: %2").arg(address, why));
+            return;
+        }
+        // Before Redis 7: CLUSTER NODES.
+        connection->command({QByteArrayLiteral("CLUSTER"), QByteArrayLiteral("NODES")}, [address, finish, done](const RedisReply &nodes) {
+            if (nodes.type != RedisReply::String) {
+                done(std::nullopt, QStringLiteral("%1 refused CLUSTER NODES: %2").arg(address, nodes.errorText()));
+                return;
+            }
+            QString why;
+            const auto topology = parseClusterNodes(nodes.string, address, &why);
+            finish(topology, why);
+        });
     });
 }
 

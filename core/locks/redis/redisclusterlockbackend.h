@@ -53,6 +53,12 @@ public:
 
     const RedisClusterTopology &topology() const { return m_topology; }
 
+    // One node's map of the cluster: CLUSTER SHARDS, or CLUSTER NODES before Redis 7, on a
+    // connected `connection` to `address`. `done` runs once: with a map that serves slots, or
+    // nullopt and an error that names the node (not a cluster node, refused, no slots yet).
+    static void readTopology(RedisConnection *connection, const QString &address, bool tls,
+                             std::function<void(std::optional<RedisClusterTopology> topology, const QString &error)> done);
+
     // "Test connection": reads the topology once from the seeds.
     static void probe(const RedisEndpointConfig &config, const QByteArray &password, QObject *context,
                       std::function<void(bool ok, const QString &message)> done);
