@@ -681,6 +681,11 @@ void ClientSession::pumpResponse()
         case BodyFraming::Chunked:
             take = m_responseChunks.consume(data);
             if (m_responseChunks.failed()) {
+                // What came before the break goes to the client, then the close that tells it
+                // the body is cut (there is no way left to say so inside the response).
+                if (take > 0)
+                    m_client->write(data.constData(), take);
+                m_client->flush();
                 ServerCounters::bump(m_server->counters.resets);
                 m_balancer->requestFinished(m_pick);
                 releaseUpstream(false);

@@ -2,6 +2,8 @@
 
 #include <QSocketNotifier>
 
+#include <algorithm>
+
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -53,6 +55,25 @@ void EventPoller::retire(PollHandler *handler)
     m_retired.push_back(handler);
 }
 
+void EventPoller::cancelFlush(PollHandler *handler)
+{
+    m_deferred.erase(std::remove(m_deferred.begin(), m_deferred.end(), handler), m_deferred.end());
+    std::replace(m_flushing.begin(), m_flushing.end(), handler, static_cast<PollHandler *>(nullptr));
+}
+
+void EventPoller::flushDeferred()
+{
+    // A flush may defer more (a failed send closes a session, which answers another socket).
+    while (!m_deferred.empty()) {
+        m_flushing.swap(m_deferred);
+        for (std::size_t i = 0; i < m_flushing.size(); ++i) {
+            if (PollHandler *handler = m_flushing[i])
+                handler->flushDeferred();
+        }
+        m_flushing.clear();
+    }
+}
+
 void EventPoller::freeRetired()
 {
     if (m_dispatching)
@@ -74,6 +95,7 @@ void EventPoller::dispatch()
         const int n = ::epoll_wait(m_fd, events, kBatch, 0);
         for (int i = 0; i < n; ++i)
             static_cast<PollHandler *>(events[i].data.ptr)->pollEvents(events[i].events);
+        flushDeferred();
         if (n < kBatch)
             break;
     }

@@ -16,6 +16,8 @@ class PollHandler
 public:
     virtual ~PollHandler() = default;
     virtual void pollEvents(std::uint32_t events) = 0;
+    // Writes held back until the batch of events has been handled (EventPoller::deferFlush).
+    virtual void flushDeferred() {}
 };
 
 // One epoll set per proxy worker, watched by a single QSocketNotifier on the worker's Qt event
@@ -45,11 +47,21 @@ public:
     void dispatch();
     void freeRetired();
 
+    // True while a batch of events is being handled.
+    bool dispatching() const { return m_dispatching; }
+    // Calls handler->flushDeferred() once the current batch of events has been handled.
+    void deferFlush(PollHandler *handler) { m_deferred.push_back(handler); }
+    void cancelFlush(PollHandler *handler);
+
 private:
+    void flushDeferred();
+
     int m_fd = -1;
     QSocketNotifier *m_notifier = nullptr;
     bool m_dispatching = false;
     std::vector<PollHandler *> m_retired;
+    std::vector<PollHandler *> m_deferred;
+    std::vector<PollHandler *> m_flushing;   // the deferred flushes being made now
     std::unique_ptr<char[]> m_scratch;
 };
 

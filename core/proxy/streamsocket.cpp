@@ -38,6 +38,7 @@ StreamSocket::StreamSocket(EventPoller *poller, Observer *observer, qsizetype re
 
 StreamSocket::~StreamSocket()
 {
+    sendDeferred();
     closeFd();
 }
 
@@ -266,6 +267,43 @@ void StreamSocket::flush()
 {
     if (m_state != State::Connected || m_handshaking)
         return;
+    // Inside a batch of epoll events, small plain writes go out when the batch has been
+    // handled: the peers woken by our sends then find more to read per wake-up and take the
+    // core from us less often (measured: -2..4 % CPU per request for fulcrumd, its backends
+    // and wrk alike). Large writes (bodies) go at once, so the high-water marks of
+    // backpressure see what the kernel really holds.
+    if (!m_ssl && !m_closeAfterFlush && m_poller->dispatching()
+        && m_out.size() - m_outPos <= kDeferredFlushLimit) {
+        if (!m_flushDeferred) {
+            m_flushDeferred = true;
+            m_poller->deferFlush(this);
+        }
+        return;
+    }
+    sendNow();
+}
+
+void StreamSocket::sendDeferred()
+{
+    // Best effort and silent: the socket is going away, so no observer is called from here.
+    if (!m_flushDeferred)
+        return;
+    m_flushDeferred = false;
+    m_poller->cancelFlush(this);
+    if (m_state == State::Connected && m_fd >= 0 && m_outPos < m_out.size())
+        ::send(m_fd, m_out.constData() + m_outPos, size_t(m_out.size() - m_outPos), MSG_NOSIGNAL);
+}
+
+void StreamSocket::flushDeferred()
+{
+    m_flushDeferred = false;
+    if (m_state != State::Connected || m_handshaking)
+        return;
+    sendNow();
+}
+
+void StreamSocket::sendNow()
+{
     while (m_outPos < m_out.size()) {
         const qsizetype left = m_out.size() - m_outPos;
         int error = 0;
@@ -349,6 +387,7 @@ void StreamSocket::drainLingering()
 
 void StreamSocket::abort()
 {
+    sendDeferred();   // what was flushed before the abort goes out, as it did before deferral
     m_aborted = true;
     closeFd();
     m_state = State::Closed;
@@ -502,7 +541,8 @@ void StreamSocket::pollEvents(std::uint32_t events)
     const bool tlsWriteMayGo = m_writeWantsRead && (events & EPOLLIN);
     if (((events & EPOLLOUT) || tlsWriteMayGo) && bytesToWrite() > 0) {
         const qsizetype before = bytesToWrite();
-        flush();
+        if (!m_handshaking)
+            sendNow();   // not deferred: the observer hears below whether room was made
         if (m_state == State::Connected && bytesToWrite() < before)
             m_observer->socketWritten(this);
     }

@@ -88,8 +88,11 @@ public:
     void write(const QByteArray &data) override;
     void write(const char *data, qsizetype size) override;
     qsizetype bytesToWrite() const override { return m_out.size() - m_outPos; }
-    // Sends what the kernel takes now; the rest goes when it has room.
+    // Sends what the kernel takes now, the rest when it has room. Inside a batch of epoll
+    // events a small plain write waits for the batch's end (flushDeferred), so the peers it
+    // wakes find more per wake-up; an abort() or the destructor still sends it.
     void flush() override;
+    void flushDeferred() override;
     // Closes once every queued byte is out (at once if none is). With linger, it shuts down
     // our side instead and lingers (see State), closing when the peer closes or after 1 MiB
     // more from it; the owner bounds the time (no timer here).
@@ -102,6 +105,9 @@ public:
     void pollEvents(std::uint32_t events) override;
 
 private:
+    static constexpr qsizetype kDeferredFlushLimit = 16 * 1024;
+    void sendNow();
+    void sendDeferred();
     void fill();
     // One read or write of the stream (plain or TLS): > 0 bytes, 0 end of stream, -1 nothing now
     // (EAGAIN), -2 failed (*error set).
@@ -125,6 +131,7 @@ private:
     bool m_moreToRead = false;     // stopped reading at the buffer bound with data maybe left
     bool m_peerShutdown = false;   // EPOLLRDHUP seen: read on to the end of stream
     bool m_closeAfterFlush = false;
+    bool m_flushDeferred = false;
     bool m_lingerAfterFlush = false;
     bool m_aborted = false;        // abort() was called: no more observer calls, ever
     qint64 m_lingerBytes = 0;

@@ -146,6 +146,7 @@ private Q_SLOTS:
     void consistentHashKeepsCartsSticky_data();
     void consistentHashKeepsCartsSticky();
     void forwardsHeaders();
+    void deliversWhatPrecededABrokenChunk();
     void keepsHttp10ClientsAlive();
     void reachesServersByNameAndIpv6();
     void streamsLargeDownload_data();
@@ -271,6 +272,40 @@ void TestProxy::forwardsHeaders()
     const QByteArray response = readHead(client, &rest);
     QVERIFY2(response.startsWith("HTTP/1.1 200 OK\r\n"), response.constData());
     QVERIFY2(response.contains("\r\nVia: 1.1 fulcrum\r\n") && !response.contains("Keep-Alive"), response.constData());
+}
+
+void TestProxy::deliversWhatPrecededABrokenChunk()
+{
+    // A server that breaks its chunked body mid-way: the client gets the head and the chunk
+    // that came before the break, then the close that tells it the body is cut, never an
+    // empty close. (Writes within a batch of events go out at the batch's end; the abort that
+    // follows the broken chunk in the same batch must still send them.)
+    QTcpServer capture;
+    QVERIFY(capture.listen(QHostAddress::LocalHost));
+    Engine engine;
+    QStringList errors;
+    QVERIFY(engine.start(makeConfig({{QStringLiteral("broken"), capture.serverPort()}}), &errors));
+    QTcpSocket client;
+    client.connectToHost(QHostAddress::LocalHost, proxyPort(engine));
+    QVERIFY(client.waitForConnected(5000));
+    client.write("GET /order/17 HTTP/1.1\r\nHost: shop\r\n\r\n");
+    client.flush();
+    QVERIFY(capture.waitForNewConnection(5000));
+    QTcpSocket *server = capture.nextPendingConnection();
+    QByteArray head;
+    while (!head.contains("\r\n\r\n") && server->waitForReadyRead(5000))
+        head += server->readAll();
+    QVERIFY2(head.startsWith("GET /order/17 HTTP/1.1\r\n"), head.constData());
+    server->write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\nfirst-row\r\nZZ\r\n");
+    server->flush();
+    QByteArray received;
+    while (client.state() == QAbstractSocket::ConnectedState && client.waitForReadyRead(5000))
+        received += client.readAll();
+    received += client.readAll();
+    QVERIFY2(received.startsWith("HTTP/1.1 200 OK\r\n"), received.constData());
+    QVERIFY2(received.contains("first-row"), received.constData());
+    QVERIFY2(!received.contains("\r\n0\r\n\r\n"), "a cut body must not look complete");
+    QCOMPARE(client.state(), QAbstractSocket::UnconnectedState);
 }
 
 void TestProxy::keepsHttp10ClientsAlive()
