@@ -31,6 +31,8 @@ public:
     explicit HeadWriter(qsizetype capacity) : m_out(capacity, Qt::Uninitialized) {}
     HeadWriter &operator<<(QByteArrayView v)
     {
+        if (v.isEmpty())
+            return *this;   // an empty view may have no data pointer, which memcpy must not get
         if (m_size + v.size() > m_out.size())
             m_out.resize(qMax(2 * m_out.size(), m_size + v.size()));
         std::memcpy(m_out.data() + m_size, v.data(), size_t(v.size()));

@@ -541,7 +541,7 @@ void StreamSocket::pollEvents(std::uint32_t events)
     const bool tlsWriteMayGo = m_writeWantsRead && (events & EPOLLIN);
     if (((events & EPOLLOUT) || tlsWriteMayGo) && bytesToWrite() > 0) {
         const qsizetype before = bytesToWrite();
-        if (!m_handshaking)
+        if (m_state == State::Connected && !m_handshaking)
             sendNow();   // not deferred: the observer hears below whether room was made
         if (m_state == State::Connected && bytesToWrite() < before)
             m_observer->socketWritten(this);
