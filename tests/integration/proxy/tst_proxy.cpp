@@ -86,6 +86,39 @@ QByteArray readHead(QTcpSocket &socket, QByteArray *rest)
     return buffer.left(end + 4);
 }
 
+// The proxy in front of a bare TCP server that stands in for the backend, so a test sees the
+// exact bytes on both sides.
+class CaptureRig
+{
+public:
+    // Starts the proxy, sends `request` from the client and returns the request head as the
+    // server read it; empty if a step failed (the caller's check of the head says so).
+    QByteArray send(const QByteArray &request)
+    {
+        QStringList errors;
+        if (!capture.listen(QHostAddress::LocalHost)
+            || !engine.start(makeConfig({{QStringLiteral("capture"), capture.serverPort()}}), &errors))
+            return {};
+        client.connectToHost(QHostAddress::LocalHost, proxyPort(engine));
+        if (!client.waitForConnected(5000))
+            return {};
+        client.write(request);
+        client.flush();
+        if (!capture.waitForNewConnection(5000))
+            return {};
+        server = capture.nextPendingConnection();
+        QByteArray head;
+        while (!head.contains("\r\n\r\n") && server->waitForReadyRead(5000))
+            head += server->readAll();
+        return head;
+    }
+
+    QTcpServer capture;
+    Engine engine;
+    QTcpSocket client;
+    QTcpSocket *server = nullptr;
+};
+
 // A loopback port whose SYNs go unanswered, so a connect to it hangs instead of being
 // refused: a listening socket with a backlog of 0 that never accepts, its queue filled by
 // connections of our own. Linux drops further SYNs while the accept queue is full.
@@ -245,31 +278,18 @@ void TestProxy::consistentHashKeepsCartsSticky()
 void TestProxy::forwardsHeaders()
 {
     // A bare TCP server stands in for the backend here to see the exact bytes the proxy sends.
-    QTcpServer capture;
-    QVERIFY(capture.listen(QHostAddress::LocalHost));
-    Engine engine;
-    QStringList errors;
-    QVERIFY(engine.start(makeConfig({{QStringLiteral("capture"), capture.serverPort()}}), &errors));
-    QTcpSocket client;
-    client.connectToHost(QHostAddress::LocalHost, proxyPort(engine));
-    QVERIFY(client.waitForConnected(5000));
-    client.write("GET /x HTTP/1.1\r\nHost: shop\r\nX-Forwarded-For: 10.1.1.1\r\nConnection: keep-alive, X-Secret\r\nX-Secret: s\r\nVia: 1.1 edge\r\n\r\n");
-    client.flush();
-    QVERIFY(capture.waitForNewConnection(5000));
-    QTcpSocket *server = capture.nextPendingConnection();
-    QByteArray head;
-    while (!head.contains("\r\n\r\n") && server->waitForReadyRead(5000))
-        head += server->readAll();
+    CaptureRig rig;
+    const QByteArray head = rig.send("GET /x HTTP/1.1\r\nHost: shop\r\nX-Forwarded-For: 10.1.1.1\r\nConnection: keep-alive, X-Secret\r\nX-Secret: s\r\nVia: 1.1 edge\r\n\r\n");
     QVERIFY2(head.startsWith("GET /x HTTP/1.1\r\n"), head.constData());
     QVERIFY2(head.contains("\r\nHost: shop\r\n"), head.constData());
     QVERIFY2(head.contains("\r\nX-Forwarded-For: 10.1.1.1, 127.0.0.1\r\n"), head.constData());
     QVERIFY2(head.contains("\r\nX-Forwarded-Proto: http\r\n"), head.constData());
     QVERIFY2(head.contains("\r\nVia: 1.1 edge, 1.1 fulcrum\r\n"), head.constData());
     QVERIFY2(!head.contains("X-Secret") && !head.contains("Connection:"), head.constData());
-    server->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nKeep-Alive: timeout=5\r\n\r\nok");
-    server->flush();
+    rig.server->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nKeep-Alive: timeout=5\r\n\r\nok");
+    rig.server->flush();
     QByteArray rest;
-    const QByteArray response = readHead(client, &rest);
+    const QByteArray response = readHead(rig.client, &rest);
     QVERIFY2(response.startsWith("HTTP/1.1 200 OK\r\n"), response.constData());
     QVERIFY2(response.contains("\r\nVia: 1.1 fulcrum\r\n") && !response.contains("Keep-Alive"), response.constData());
 }
@@ -280,24 +300,12 @@ void TestProxy::deliversWhatPrecededABrokenChunk()
     // that came before the break, then the close that tells it the body is cut, never an
     // empty close. (Writes within a batch of events go out at the batch's end; the abort that
     // follows the broken chunk in the same batch must still send them.)
-    QTcpServer capture;
-    QVERIFY(capture.listen(QHostAddress::LocalHost));
-    Engine engine;
-    QStringList errors;
-    QVERIFY(engine.start(makeConfig({{QStringLiteral("broken"), capture.serverPort()}}), &errors));
-    QTcpSocket client;
-    client.connectToHost(QHostAddress::LocalHost, proxyPort(engine));
-    QVERIFY(client.waitForConnected(5000));
-    client.write("GET /order/17 HTTP/1.1\r\nHost: shop\r\n\r\n");
-    client.flush();
-    QVERIFY(capture.waitForNewConnection(5000));
-    QTcpSocket *server = capture.nextPendingConnection();
-    QByteArray head;
-    while (!head.contains("\r\n\r\n") && server->waitForReadyRead(5000))
-        head += server->readAll();
+    CaptureRig rig;
+    const QByteArray head = rig.send("GET /order/17 HTTP/1.1\r\nHost: shop\r\n\r\n");
     QVERIFY2(head.startsWith("GET /order/17 HTTP/1.1\r\n"), head.constData());
-    server->write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\nfirst-row\r\nZZ\r\n");
-    server->flush();
+    QTcpSocket &client = rig.client;
+    rig.server->write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\nfirst-row\r\nZZ\r\n");
+    rig.server->flush();
     QByteArray received;
     while (client.state() == QAbstractSocket::ConnectedState && client.waitForReadyRead(5000))
         received += client.readAll();
