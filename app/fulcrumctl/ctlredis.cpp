@@ -47,14 +47,19 @@ std::optional<QByteArray> ctlReadPassword(const QCommandLineParser &parser, cons
     return QByteArray();
 }
 
+QString ctlSentinelOptionsMisplaced()
+{
+    return QStringLiteral("--sentinel-user and --sentinel-password-file are for redis-sentinel://H:P[,H:P...]/MASTER; "
+                          "this endpoint's own password goes in --password-file");
+}
+
 bool ctlApplySentinelOptions(const QCommandLineParser &parser, const CtlRedisOptions &options, RedisEndpointConfig *r, QString *error)
 {
     // Apart from the master's (--password-file and the rest).
     const bool sentinel = r->topology == RedisEndpointConfig::Topology::Sentinel;
     if (!sentinel) {
         if (parser.isSet(options.sentinelUser) || parser.isSet(options.sentinelPasswordFile)) {
-            *error = QStringLiteral("--sentinel-user and --sentinel-password-file are for redis-sentinel://H:P[,H:P...]/MASTER; "
-                                    "this endpoint's own password goes in --password-file");
+            *error = ctlSentinelOptionsMisplaced();
             return false;
         }
         return true;

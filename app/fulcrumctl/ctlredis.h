@@ -27,6 +27,8 @@ struct CtlRedisOptions
 // FULCRUM_SENTINEL_PASSWORD onto a Sentinel endpoint; false with *error when they are given for
 // another kind of endpoint, or a user without a password.
 bool ctlApplySentinelOptions(const QCommandLineParser &parser, const CtlRedisOptions &options, fulcrum::RedisEndpointConfig *endpoint, QString *error);
+// The error for the sentinels' options given without a redis-sentinel:// endpoint.
+QString ctlSentinelOptionsMisplaced();
 
 // Exit statuses shared by the lock commands (docs/locks.md).
 enum CtlExit { ExitOk = 0, ExitNotAcquired = 1, ExitUsage = 2, ExitNotHolder = 3, ExitBackend = 4, ExitRunLockUnavailable = 75, ExitRunLockLost = 76 };

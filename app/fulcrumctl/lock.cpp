@@ -83,9 +83,7 @@ struct LockSession
         QList<RedisConnection *> masters;
         const QStringList urls = parser.values(redis.redis);
         if ((parser.isSet(redis.sentinelUser) || parser.isSet(redis.sentinelPasswordFile)) && std::none_of(urls.begin(), urls.end(), ctlIsSentinelUrl))
-            return error(QStringLiteral("--sentinel-user and --sentinel-password-file are for redis-sentinel://H:P[,H:P...]/MASTER; "
-                                        "a master's own password goes in --password-file"),
-                         ExitUsage);
+            return error(ctlSentinelOptionsMisplaced(), ExitUsage);
         for (const QString &url : urls) {
             QString why;
             std::unique_ptr<RedisConnection> connection;

@@ -1,5 +1,6 @@
 #include "lockclient.h"
 
+#include "locks/redis/redisclustertopology.h"
 #include "locks/redis/redisconnection.h"
 
 #include <QRandomGenerator>
@@ -73,11 +74,9 @@ QByteArray LockClient::fenceKey(const QByteArray &key)
 
 QByteArray LockClient::clusterFenceKey(const QByteArray &key)
 {
-    // The tag as Redis Cluster reads it: between the first '{' and the next '}', when non-empty.
-    const qsizetype open = key.indexOf('{');
-    const qsizetype close = open >= 0 ? key.indexOf('}', open + 1) : -1;
-    if (close > open + 1)
-        return QByteArrayLiteral("fulcrum:fence:{") + key.mid(open + 1, close - open - 1) + QByteArrayLiteral("}:") + key;
+    const QByteArray tag = redisHashTag(key);
+    if (!tag.isEmpty())
+        return QByteArrayLiteral("fulcrum:fence:{") + tag + QByteArrayLiteral("}:") + key;
     return fenceKey(key);
 }
 

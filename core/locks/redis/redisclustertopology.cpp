@@ -28,16 +28,17 @@ quint16 redisCrc16(const QByteArray &bytes)
     return crc;
 }
 
+QByteArray redisHashTag(const QByteArray &key)
+{
+    const qsizetype open = key.indexOf('{');
+    const qsizetype close = open >= 0 ? key.indexOf('}', open + 1) : -1;
+    return close > open + 1 ? key.mid(open + 1, close - open - 1) : QByteArray();
+}
+
 int redisKeySlot(const QByteArray &key)
 {
-    // Only the part between the first '{' and the next '}' is hashed, and only when non-empty.
-    const qsizetype open = key.indexOf('{');
-    if (open >= 0) {
-        const qsizetype close = key.indexOf('}', open + 1);
-        if (close > open + 1)
-            return redisCrc16(key.mid(open + 1, close - open - 1)) & (redisClusterSlots - 1);
-    }
-    return redisCrc16(key) & (redisClusterSlots - 1);
+    const QByteArray tag = redisHashTag(key);
+    return redisCrc16(tag.isEmpty() ? key : tag) & (redisClusterSlots - 1);
 }
 
 QString RedisClusterShard::slotsText() const

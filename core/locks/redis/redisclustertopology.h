@@ -20,6 +20,9 @@ constexpr int redisClusterSlots = 16384;
 
 // CRC16-CCITT (XMODEM), the checksum Redis Cluster hashes keys with.
 quint16 redisCrc16(const QByteArray &bytes);
+// A key's hash tag as Redis Cluster reads it: between the first '{' and the next '}', when
+// non-empty; empty when the key has none (then the whole key is hashed).
+QByteArray redisHashTag(const QByteArray &key);
 // The slot of a key: CRC16 of the key, or of its {hash tag} when the key has a non-empty one.
 int redisKeySlot(const QByteArray &key);
 
