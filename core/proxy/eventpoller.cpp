@@ -1,9 +1,12 @@
 #include "eventpoller.h"
 
+#include "proxy/epolldispatcher.h"
+
 #include <QSocketNotifier>
 
 #include <algorithm>
 
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -18,9 +21,19 @@ constexpr int kRoundsPerWake = 8;
 
 EventPoller::EventPoller(QObject *parent)
     : QObject(parent)
-    , m_fd(::epoll_create1(EPOLL_CLOEXEC))
     , m_scratch(new char[kScratchSize])
 {
+    EpollEventDispatcher *dispatcher = EpollEventDispatcher::current();
+    if (dispatcher && dispatcher->attach(this)) {
+        // A dup of the dispatcher's set: the same set, but an fd the poller may close itself.
+        m_fd = ::fcntl(dispatcher->epollFd(), F_DUPFD_CLOEXEC, 0);
+        if (m_fd >= 0) {
+            m_dispatcher = dispatcher;
+            return;
+        }
+        dispatcher->detach(this);
+    }
+    m_fd = ::epoll_create1(EPOLL_CLOEXEC);
     if (m_fd < 0)
         return;
     m_notifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
@@ -31,6 +44,8 @@ EventPoller::~EventPoller()
 {
     delete m_notifier;
     m_notifier = nullptr;
+    if (m_dispatcher)
+        m_dispatcher->detach(this);
     freeRetired();
     if (m_fd >= 0)
         ::close(m_fd);
@@ -85,6 +100,13 @@ void EventPoller::freeRetired()
         for (PollHandler *handler : batch)
             delete handler;
     }
+}
+
+void EventPoller::endBatch()
+{
+    flushDeferred();
+    m_dispatching = false;
+    freeRetired();
 }
 
 void EventPoller::dispatch()

@@ -20,11 +20,13 @@ public:
     virtual void flushDeferred() {}
 };
 
-// One epoll set per proxy worker, watched by a single QSocketNotifier on the worker's Qt event
-// loop. Qt's own dispatcher polls every socket notifier on every wake-up (a ppoll over all
-// of them, an ioctl per read, a notifier toggle per write); with thousands of connections
-// that is most of the proxy's user-space time. Here Qt polls one fd, and the sockets are
+// One epoll set per proxy worker. Qt's own dispatcher polls every socket notifier on every
+// wake-up (a ppoll over all of them, an ioctl per read, a notifier toggle per write); with
+// thousands of connections that is most of the proxy's user-space time. Here the sockets are
 // read and written with plain syscalls when epoll says they are ready.
+// In a thread that runs an EpollEventDispatcher (the proxy's workers) the poller's handlers
+// live in the dispatcher's own set and the loop sleeps in one epoll_wait; in any other thread
+// the poller has a set of its own, watched by one QSocketNotifier.
 // Not thread-safe: created, used and destroyed in the worker's thread.
 class EventPoller : public QObject
 {
@@ -47,6 +49,12 @@ public:
     void dispatch();
     void freeRetired();
 
+    // A batch of events handled by the thread's EpollEventDispatcher: around it, as dispatch().
+    void beginBatch() { m_dispatching = true; }
+    void endBatch();
+    // The dispatcher is going before the poller: the set is the poller's dup alone from now.
+    void detachedFromDispatcher() { m_dispatcher = nullptr; }
+
     // True while a batch of events is being handled.
     bool dispatching() const { return m_dispatching; }
     // Calls handler->flushDeferred() once the current batch of events has been handled.
@@ -58,6 +66,7 @@ private:
 
     int m_fd = -1;
     QSocketNotifier *m_notifier = nullptr;
+    class EpollEventDispatcher *m_dispatcher = nullptr;   // whose set this is, when shared
     bool m_dispatching = false;
     std::vector<PollHandler *> m_retired;
     std::vector<PollHandler *> m_deferred;

@@ -1,5 +1,7 @@
 #include "proxyserver.h"
 
+#include "proxy/epolldispatcher.h"
+
 #include <QHostAddress>
 #include <QThread>
 #include <QTimer>
@@ -98,6 +100,7 @@ bool ProxyServer::start(const ProxyConfig &config, const std::vector<ListenerCon
     for (int i = 0; i < count; ++i) {
         auto *thread = new QThread;
         thread->setObjectName(QStringLiteral("proxy-worker-%1").arg(i));
+        thread->setEventDispatcher(new EpollEventDispatcher);   // one epoll_wait per wake-up
         auto *worker = new ProxyWorker(i, config);
         worker->moveToThread(thread);
         connect(thread, &QThread::finished, worker, &QObject::deleteLater);
