@@ -177,7 +177,9 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
         Q_EMIT aboutToBlock();
     if (m_interrupt.load(std::memory_order_relaxed))
         return false;
-    if (!m_nowNs)
+    // Read again before a wait: the last reading is from before the last batch was handled,
+    // and a timer that fell due meanwhile must not wait a whole timeout more.
+    if (canWait || !m_nowNs)
         readClock();
     const int timeout = canWait ? waitMs() : 0;
 
