@@ -21,9 +21,9 @@ namespace fulcrum {
 // event or an interrupt; timers fire in the loop at millisecond precision; a notifier is its
 // fd in the set, level-triggered, as poll() would report it.
 //
-// The loop reads the clock once per wake-up (loopTimeMs), as nginx's event loop does; the
-// worker's timeouts use that reading, so a long batch can make a timeout fire up to the
-// batch's length late, never early.
+// The loop reads the clock after each wake-up (loopTimeMs), as nginx's event loop does, and
+// again before a wait; the worker's timeouts use the reading of the wake-up, so a long batch
+// can make a timeout fire up to the batch's length late, never early.
 class EpollEventDispatcher : public QAbstractEventDispatcher
 {
 public:
