@@ -112,17 +112,16 @@ void EventPoller::endBatch()
 void EventPoller::dispatch()
 {
     epoll_event events[kBatch];
-    m_dispatching = true;
+    beginBatch();
     for (int round = 0; round < kRoundsPerWake; ++round) {
         const int n = ::epoll_wait(m_fd, events, kBatch, 0);
         for (int i = 0; i < n; ++i)
             static_cast<PollHandler *>(events[i].data.ptr)->pollEvents(events[i].events);
-        flushDeferred();
         if (n < kBatch)
             break;
+        flushDeferred();   // a full batch: its writes go before the next one is read
     }
-    m_dispatching = false;
-    freeRetired();
+    endBatch();
 }
 
 } // namespace fulcrum

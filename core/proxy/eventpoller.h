@@ -10,6 +10,8 @@ class QSocketNotifier;
 
 namespace fulcrum {
 
+class EpollEventDispatcher;
+
 // Something with a file descriptor in an EventPoller: gets the epoll events of that fd.
 class PollHandler
 {
@@ -49,7 +51,8 @@ public:
     void dispatch();
     void freeRetired();
 
-    // A batch of events handled by the thread's EpollEventDispatcher: around it, as dispatch().
+    // Around a batch of events, by dispatch() or by the thread's EpollEventDispatcher: the
+    // deferred flushes go and the retired handlers are freed when it ends.
     void beginBatch() { m_dispatching = true; }
     void endBatch();
     // The dispatcher is going before the poller: the set is the poller's dup alone from now.
@@ -66,7 +69,7 @@ private:
 
     int m_fd = -1;
     QSocketNotifier *m_notifier = nullptr;
-    class EpollEventDispatcher *m_dispatcher = nullptr;   // whose set this is, when shared
+    EpollEventDispatcher *m_dispatcher = nullptr;   // whose set this is, when shared
     bool m_dispatching = false;
     std::vector<PollHandler *> m_retired;
     std::vector<PollHandler *> m_deferred;

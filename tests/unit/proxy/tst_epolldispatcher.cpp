@@ -95,6 +95,7 @@ private Q_SLOTS:
     void stoppedTimerStaysQuiet();
     void socketNotifierFollowsReadableData();
     void pollerSharesTheLoopsEpollSet();
+    void pollerWorksOnQtsOwnLoopToo();
     void nestedEventLoopRuns();
     void deleteLaterDeletesInTheThread();
     void loopClockIsReadOnWakeUp();
@@ -213,6 +214,19 @@ void TestEpollDispatcher::pollerSharesTheLoopsEpollSet()
         poller->remove(pair.fds[0]);
         poller.reset();
     });
+}
+
+void TestEpollDispatcher::pollerWorksOnQtsOwnLoopToo()
+{
+    // This thread runs Qt's dispatcher: the poller keeps a set of its own, watched by a notifier.
+    QVERIFY(!EpollEventDispatcher::current());
+    SocketPair pair;
+    EventPoller poller;
+    CountingHandler handler(pair.fds[0]);
+    QVERIFY(poller.add(pair.fds[0], EPOLLIN | EPOLLET, &handler));
+    pair.send("ping");
+    QTRY_COMPARE_WITH_TIMEOUT(handler.reads.loadAcquire(), 1, 10000);
+    poller.remove(pair.fds[0]);
 }
 
 void TestEpollDispatcher::nestedEventLoopRuns()
