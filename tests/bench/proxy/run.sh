@@ -11,6 +11,9 @@
 # h2load (nghttp2-client) with H2_CONNECTIONS connections of H2_STREAMS concurrent streams;
 # each proxy still talks HTTP/1.1 to the backends; ratios against nginx-h2. h2load prints no
 # percentiles: their latency column is the mean request time.
+# The relay row: bench_tcp_relay, a TCP relay that pairs each client connection with a backend
+# connection and copies bytes, parsing nothing (built with the bench). It is the floor: the CPU
+# per request that the kernel's loopback TCP costs any keep-alive proxy on this machine.
 # Asserts nothing. Starts and stops everything itself (temp configs, free ports).
 #
 #   tests/bench/proxy/run.sh [BUILD_DIR]      env: WORKERS (default 2), DURATION (10s),
@@ -40,12 +43,14 @@ H2_CONNECTIONS=${H2_CONNECTIONS:-8}
 H2_STREAMS=${H2_STREAMS:-16}
 FULCRUMD=$(realpath "$BUILD_DIR/bin/fulcrumd")
 PROBE=$(realpath "$BUILD_DIR/bench/bench_latency_probe")
+RELAY=$(realpath "$BUILD_DIR/bench/bench_tcp_relay")
 
 for tool in nginx haproxy wrk python3 $([ "$TLS" = 0 ] || echo openssl) $([ "$H2" = 0 ] || echo h2load); do
     command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing; install it with scripts/packages.txt (apt-get install nginx-light haproxy wrk openssl nghttp2-client)" >&2; exit 1; }
 done
 [ -x "$FULCRUMD" ] || { echo "run.sh: $FULCRUMD not found; build first: ninja -C $BUILD_DIR fulcrumd" >&2; exit 1; }
 [ -x "$PROBE" ] || { echo "run.sh: $PROBE not found; build first: ninja -C $BUILD_DIR bench_latency_probe" >&2; exit 1; }
+[ -x "$RELAY" ] || { echo "run.sh: $RELAY not found; build first: ninja -C $BUILD_DIR bench_tcp_relay" >&2; exit 1; }
 
 TMP=$(mktemp -d /tmp/fulcrum-bench-proxy.XXXXXX)
 PIDS=()
@@ -66,7 +71,7 @@ wait_port() {
 }
 
 BACKEND1=$(free_port); BACKEND2=$(free_port)
-P_FULCRUM=$(free_port); P_NGINX=$(free_port); P_HAPROXY=$(free_port)
+P_FULCRUM=$(free_port); P_NGINX=$(free_port); P_HAPROXY=$(free_port); P_RELAY=$(free_port)
 BODY=$(head -c "$BODY_BYTES" /dev/zero | tr '\0' 'x')
 
 # TLS: one certificate and one key for all three proxies (HAProxy wants them in one PEM), and
@@ -185,24 +190,25 @@ backend be
     server b2 127.0.0.1:$BACKEND2
 CONF
 haproxy -f "$TMP/haproxy.cfg" -db >"$TMP/haproxy.log" 2>&1 & PIDS+=($!); PID_HAPROXY=$!
+"$RELAY" "$P_RELAY" "$WORKERS" "$BACKEND1" "$BACKEND2" >"$TMP/relay.log" 2>&1 & PIDS+=($!); PID_RELAY=$!
 
-for port in "$BACKEND1" "$BACKEND2" "$P_FULCRUM" "$P_NGINX" "$P_HAPROXY" ${P_FULCRUM_TLS:-} ${P_NGINX_TLS:-} ${P_HAPROXY_TLS:-}; do wait_port "$port"; done
+for port in "$BACKEND1" "$BACKEND2" "$P_FULCRUM" "$P_NGINX" "$P_HAPROXY" "$P_RELAY" ${P_FULCRUM_TLS:-} ${P_NGINX_TLS:-} ${P_HAPROXY_TLS:-}; do wait_port "$port"; done
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # wrk prints e.g. "Requests/sec: 41234.56" and, with --latency, "99%    1.23ms".
 to_ms() { python3 -c 'import sys,re; v=sys.argv[1]; m=re.match(r"([\d.]+)(us|ms|s)",v); f={"us":0.001,"ms":1,"s":1000}[m.group(2)]; print(f"{float(m.group(1))*f:.3f}")' "$1"; }
 declare -A RPS P99 CPU LIGHT TLS_SEEN
-declare -A URL=([direct]=http://127.0.0.1:$BACKEND1/ [fulcrumd]=http://127.0.0.1:$P_FULCRUM/ [nginx]=http://127.0.0.1:$P_NGINX/ [haproxy]=http://127.0.0.1:$P_HAPROXY/)
+declare -A URL=([direct]=http://127.0.0.1:$BACKEND1/ [fulcrumd]=http://127.0.0.1:$P_FULCRUM/ [nginx]=http://127.0.0.1:$P_NGINX/ [haproxy]=http://127.0.0.1:$P_HAPROXY/ [relay]=http://127.0.0.1:$P_RELAY/)
 # The TLS listeners live in the same process as the plain ones, so a process's CPU time covers
 # both; rounds run one target at a time, so each measurement is still one listener's.
-declare -A OWNER=([direct]=$PID_BACKENDS [fulcrumd]=$PID_FULCRUMD [nginx]=$PID_NGINX [haproxy]=$PID_HAPROXY
+declare -A OWNER=([direct]=$PID_BACKENDS [fulcrumd]=$PID_FULCRUMD [nginx]=$PID_NGINX [haproxy]=$PID_HAPROXY [relay]=$PID_RELAY
                   [fulcrumd-tls]=$PID_FULCRUMD [nginx-tls]=$PID_NGINX [haproxy-tls]=$PID_HAPROXY
                   [fulcrumd-h2]=$PID_FULCRUMD [nginx-h2]=$PID_NGINX [haproxy-h2]=$PID_HAPROXY)
 # Ratios: a plain row against nginx, a TLS row against nginx-tls.
-declare -A REF=([direct]=nginx [fulcrumd]=nginx [nginx]=nginx [haproxy]=nginx
+declare -A REF=([direct]=nginx [fulcrumd]=nginx [nginx]=nginx [haproxy]=nginx [relay]=nginx
                 [fulcrumd-tls]=nginx-tls [nginx-tls]=nginx-tls [haproxy-tls]=nginx-tls
                 [fulcrumd-h2]=nginx-h2 [nginx-h2]=nginx-h2 [haproxy-h2]=nginx-h2)
-TARGETS=(direct fulcrumd nginx haproxy)
+TARGETS=(direct fulcrumd nginx haproxy relay)
 if [ "$TLS" != 0 ]; then
     URL+=([fulcrumd-tls]=https://127.0.0.1:$P_FULCRUM_TLS/ [nginx-tls]=https://127.0.0.1:$P_NGINX_TLS/ [haproxy-tls]=https://127.0.0.1:$P_HAPROXY_TLS/)
     TARGETS+=(fulcrumd-tls nginx-tls haproxy-tls)
@@ -309,8 +315,10 @@ light_text = "-" if light < 0 else f"{light:.3f}"
 print(f"{name:<12} {rps:10.0f} {p99:9.3f} {ratio:>15} {cpu:11.1f} {cpu_ratio:>12} {light_text:>11} {added:>13}")
 PY
 done
+python3 -c 'import sys; r, c, fr, fc = map(float, sys.argv[1:]); print(f"fulcrumd against the relay (the floor): req/s {r / fr:.2f}x, CPU per request {c / fc:.2f}x")' \
+    "${RPS[fulcrumd]}" "${CPU[fulcrumd]}" "${RPS[relay]}" "${CPU[relay]}"
 echo
 echo "added latency, interleaved probe: one keep-alive connection per target, one request at a time,"
 echo "targets in turn at $PROBE_RATE requests/s in all, $PROBE_REQUESTS requests per target:"
-"$PROBE" --requests "$PROBE_REQUESTS" --rate "$PROBE_RATE" direct="$BACKEND1" fulcrumd="$P_FULCRUM" nginx="$P_NGINX" haproxy="$P_HAPROXY"
+"$PROBE" --requests "$PROBE_REQUESTS" --rate "$PROBE_RATE" direct="$BACKEND1" fulcrumd="$P_FULCRUM" nginx="$P_NGINX" haproxy="$P_HAPROXY" relay="$P_RELAY"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
