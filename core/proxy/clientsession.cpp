@@ -603,7 +603,7 @@ bool ClientSession::handleResponseHead()
     if (result.status == HttpParseResult::Incomplete)
         return false;
     if (result.status == HttpParseResult::Complete && m_response.status == 101 && !m_upgrade.isEmpty()) {
-        switchToTunnel(QByteArrayView(m_upIn).first(m_upIn.indexOf("\r\n")));
+        switchToTunnel(QByteArrayView(m_upIn).first(m_response.statusLineLength));
         return false;
     }
     if (result.status == HttpParseResult::Error || m_response.status == 101) {
@@ -617,7 +617,7 @@ bool ClientSession::handleResponseHead()
                 true);
         return false;
     }
-    const QByteArrayView statusLine = QByteArrayView(m_upIn).first(m_upIn.indexOf("\r\n"));
+    const QByteArrayView statusLine = QByteArrayView(m_upIn).first(m_response.statusLineLength);
     if (m_response.status < 200) {
         if (m_request.versionMinor >= 1)
             m_client->write(buildResponseHead(m_response, statusLine));

@@ -53,7 +53,7 @@ QByteArrayView trimmed(QByteArrayView v)
 bool listContains(QByteArrayView value, QByteArrayView token)
 {
     while (!value.isEmpty()) {
-        const qsizetype comma = value.indexOf(',');
+        const qsizetype comma = indexOfChar(value, ',');
         const QByteArrayView item = trimmed(comma < 0 ? value : value.first(comma));
         if (equalsIgnoreCase(item, token))
             return true;
@@ -131,15 +131,21 @@ HttpParseResult parseHeaders(QByteArrayView block, const HttpLimits &limits, std
             break;
         if (line.front() == ' ' || line.front() == '\t')
             return HttpParseResult::error(400, "obsolete line folding (a header line starting with whitespace) is not accepted");
-        const qsizetype colon = line.indexOf(':');
-        if (colon <= 0)
-            return HttpParseResult::error(400, "header line without a name and colon");
-        const QByteArrayView name = line.first(colon);
-        if (!std::all_of(name.begin(), name.end(), [](char c) { return isTokenChar(c); }))
+        // The name: token characters up to the colon, in one pass.
+        qsizetype colon = 0;
+        while (colon < line.size() && isTokenChar(line[colon]))
+            ++colon;
+        if (colon == line.size() || line[colon] != ':' || colon == 0) {
+            if (indexOfChar(line, ':') <= 0)
+                return HttpParseResult::error(400, "header line without a name and colon");
             return HttpParseResult::error(400, "invalid character in a header name (whitespace before the colon is not accepted)");
+        }
+        const QByteArrayView name = line.first(colon);
         const QByteArrayView value = trimmed(line.sliced(colon + 1));
-        if (!std::all_of(value.begin(), value.end(), [](char c) { return isFieldValueChar(c); }))
-            return HttpParseResult::error(400, "control character in a header value");
+        for (const char c : value) {
+            if (!isFieldValueChar(c))
+                return HttpParseResult::error(400, "control character in a header value");
+        }
         if (int(headers.size()) >= limits.maxHeaders)
             return HttpParseResult::error(431, "too many header lines");
         headers.push_back(HttpHeader{name, value});
@@ -217,7 +223,7 @@ ConnectionTokens::ConnectionTokens(const std::vector<HttpHeader> &headers)
             continue;
         QByteArrayView value = h.value;
         while (!value.isEmpty()) {
-            const qsizetype comma = value.indexOf(',');
+            const qsizetype comma = indexOfChar(value, ',');
             const QByteArrayView token = trimmed(comma < 0 ? value : value.first(comma));
             if (!token.isEmpty())
                 m_names.push_back(token);
@@ -255,9 +261,9 @@ HttpParseResult parseRequestHead(QByteArrayView data, const HttpLimits &limits, 
     const qsizetype lineEnd = findCrlf(all);
     const QByteArrayView line = all.first(lineEnd);
 
-    const qsizetype sp1 = line.indexOf(' ');
-    const qsizetype sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
-    if (sp1 <= 0 || sp2 <= sp1 + 1 || line.indexOf(' ', sp2 + 1) >= 0)
+    const qsizetype sp1 = indexOfChar(line, ' ');
+    const qsizetype sp2 = sp1 < 0 ? -1 : indexOfChar(line, ' ', sp1 + 1);
+    if (sp1 <= 0 || sp2 <= sp1 + 1 || indexOfChar(line, ' ', sp2 + 1) >= 0)
         return HttpParseResult::error(400, "request line is not \"METHOD target HTTP/1.x\"");
     head.method = line.first(sp1);
     head.target = line.sliced(sp1 + 1, sp2 - sp1 - 1);
@@ -324,6 +330,7 @@ HttpParseResult parseResponseHead(QByteArrayView data, const HttpLimits &limits,
         return HttpParseResult::error(502, "server status code is not three digits");
     head.status = code.toInt();
     head.versionMinor = minor;
+    head.statusLineLength = lineEnd;
 
     HeaderFacts facts;
     const HttpParseResult headers = parseHeaders(all.sliced(lineEnd + 2), limits, head.headers, facts);

@@ -23,6 +23,11 @@ private Q_SLOTS:
     void chunkedPayloadWithoutFraming();
     void unknownTransferCodingStatusIsTheServers();
     void reasonPhrases();
+    void headerLineErrorsNameTheProblem_data();
+    void headerLineErrorsNameTheProblem();
+    void comparesTokensAsAscii();
+    void findsCharacters();
+    void responseKnowsItsStatusLine();
 };
 
 void TestHttpParser::acceptsRequest_data()
@@ -282,6 +287,82 @@ void TestHttpParser::reasonPhrases()
     // One Fulcrum never writes: its class.
     QCOMPARE(httpReasonPhrase(418), "Client Error");
     QCOMPARE(httpReasonPhrase(599), "Server Error");
+}
+
+void TestHttpParser::headerLineErrorsNameTheProblem_data()
+{
+    QTest::addColumn<QByteArray>("line");
+    QTest::addColumn<QByteArray>("message");
+    QTest::newRow("space before the colon") << QByteArray("X-A : 1") << QByteArray("invalid character in a header name (whitespace before the colon is not accepted)");
+    QTest::newRow("space inside the name") << QByteArray("X A: 1") << QByteArray("invalid character in a header name (whitespace before the colon is not accepted)");
+    QTest::newRow("control character in the name") << QByteArray("X\x01A: 1") << QByteArray("invalid character in a header name (whitespace before the colon is not accepted)");
+    QTest::newRow("no name") << QByteArray(": 1") << QByteArray("header line without a name and colon");
+    QTest::newRow("no colon") << QByteArray("X-A") << QByteArray("header line without a name and colon");
+    QTest::newRow("no colon, a space") << QByteArray("X-A 1") << QByteArray("header line without a name and colon");
+    QTest::newRow("control character in the value") << QByteArray("X-A: a\x01b") << QByteArray("control character in a header value");
+    QTest::newRow("DEL in the value") << QByteArray("X-A: a\x7f") << QByteArray("control character in a header value");
+}
+
+// What the 400 says is what the client's developer reads: each malformed line names its fault.
+void TestHttpParser::headerLineErrorsNameTheProblem()
+{
+    QFETCH(QByteArray, line);
+    QFETCH(QByteArray, message);
+    HttpRequestHead head;
+    const HttpParseResult result = parseRequestHead("GET / HTTP/1.1\r\nHost: x\r\n" + line + "\r\n\r\n", HttpLimits{}, head);
+    QCOMPARE(result.status, HttpParseResult::Error);
+    QCOMPARE(result.httpStatus, 400);
+    QCOMPARE(QByteArray(result.message), message);
+}
+
+// Field names and tokens compare as ASCII without case (RFC 9110 5.1): letters fold, nothing
+// else does (not the punctuation one bit away, not Latin-1 letters).
+void TestHttpParser::comparesTokensAsAscii()
+{
+    QVERIFY(equalsIgnoreCase("Content-Length", "content-length"));
+    QVERIFY(equalsIgnoreCase("KEEP-ALIVE", "keep-alive"));
+    QVERIFY(equalsIgnoreCase("", ""));
+    QVERIFY(!equalsIgnoreCase("content-length", "content-lengthx"));
+    QVERIFY(!equalsIgnoreCase("content-lengtH", "content-lengtx"));
+    QVERIFY(!equalsIgnoreCase("^", "~"));
+    QVERIFY(!equalsIgnoreCase("@", "`"));
+    QVERIFY(!equalsIgnoreCase("[", "{"));
+    QVERIFY(!equalsIgnoreCase("\r", "-"));
+    QVERIFY(!equalsIgnoreCase("\xc9", "\xe9")); // É and é in Latin-1
+    QVERIFY(isHopByHop("Keep-Alive"));
+    QVERIFY(isHopByHop("TE"));
+    QVERIFY(!isHopByHop("Transfer-Encoding"));
+    QVERIFY(isHopByHop("Transfer-Encoding", true));
+    // A response's Connection tokens, any case.
+    HttpResponseHead response;
+    QCOMPARE(parseResponseHead("HTTP/1.1 200 OK\r\nConnection: Keep-Alive, CLOSE\r\nContent-Length: 0\r\n\r\n", HttpLimits{}, false, response).status,
+             HttpParseResult::Complete);
+    QVERIFY(!response.keepAlive);
+    QVERIFY(ConnectionTokens(response.headers).names("close"));
+    QVERIFY(ConnectionTokens(response.headers).names("keep-alive"));
+    QVERIFY(!ConnectionTokens(response.headers).names("upgrade"));
+}
+
+void TestHttpParser::findsCharacters()
+{
+    QCOMPARE(indexOfChar("a,b,c", ','), qsizetype(1));
+    QCOMPARE(indexOfChar("a,b,c", ',', 2), qsizetype(3));
+    QCOMPARE(indexOfChar("a,b,c", ',', 4), qsizetype(-1));
+    QCOMPARE(indexOfChar("a,b,c", ',', 5), qsizetype(-1));
+    QCOMPARE(indexOfChar("a,b,c", ',', 50), qsizetype(-1));
+    QCOMPARE(indexOfChar(QByteArrayView(), ','), qsizetype(-1));
+    QCOMPARE(indexOfChar(QByteArrayView("a\0,", 3), ','), qsizetype(2));
+}
+
+// The proxy passes the status line on from the parse, not from a second search.
+void TestHttpParser::responseKnowsItsStatusLine()
+{
+    HttpResponseHead head;
+    const QByteArray response("HTTP/1.1 404 Not Here\r\nContent-Length: 0\r\n\r\n");
+    QCOMPARE(parseResponseHead(response, HttpLimits{}, false, head).status, HttpParseResult::Complete);
+    QCOMPARE(QByteArrayView(response).first(head.statusLineLength), QByteArrayView("HTTP/1.1 404 Not Here"));
+    QCOMPARE(parseResponseHead("HTTP/1.1 204\r\n\r\n", HttpLimits{}, false, head).status, HttpParseResult::Complete);
+    QCOMPARE(head.statusLineLength, qsizetype(12));
 }
 
 QTEST_GUILESS_MAIN(TestHttpParser)
