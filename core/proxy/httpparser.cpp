@@ -153,9 +153,17 @@ HttpParseResult parseHeaders(QByteArrayView block, const HttpLimits &limits, std
         if (equalsIgnoreCase(name, "content-length")) {
             if (++facts.contentLengthCount > 1)
                 return HttpParseResult::error(400, "more than one Content-Length header");
-            if (value.isEmpty() || value.size() > 18 || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            // At most 18 digits, so the sum cannot overflow; read here, as QByteArray's
+            // locale-aware toLongLong() cost a twentieth of a request's user-space instructions.
+            if (value.isEmpty() || value.size() > 18)
                 return HttpParseResult::error(400, "Content-Length is not a plain decimal number");
-            facts.contentLength = value.toLongLong();
+            qint64 length = 0;
+            for (const char c : value) {
+                if (c < '0' || c > '9')
+                    return HttpParseResult::error(400, "Content-Length is not a plain decimal number");
+                length = length * 10 + (c - '0');
+            }
+            facts.contentLength = length;
         } else if (equalsIgnoreCase(name, "transfer-encoding")) {
             if (++facts.transferEncodingCount > 1)
                 return HttpParseResult::error(400, "more than one Transfer-Encoding header");

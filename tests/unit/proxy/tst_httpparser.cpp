@@ -42,6 +42,8 @@ void TestHttpParser::acceptsRequest_data()
     QTest::newRow("get") << QByteArray("GET /a?b=1 HTTP/1.1\r\nHost: x\r\n\r\n") << QByteArray("GET") << QByteArray("/a?b=1") << int(BodyFraming::None) << qint64(0) << true;
     QTest::newRow("content-length") << QByteArray("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\n\r\n") << QByteArray("POST") << QByteArray("/p") << int(BodyFraming::Length) << qint64(12) << true;
     QTest::newRow("content-length 0") << QByteArray("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n") << QByteArray("POST") << QByteArray("/p") << int(BodyFraming::None) << qint64(0) << true;
+    QTest::newRow("content-length leading zeros") << QByteArray("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 007\r\n\r\n") << QByteArray("POST") << QByteArray("/p") << int(BodyFraming::Length) << qint64(7) << true;
+    QTest::newRow("content-length 18 digits") << QByteArray("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999999999999\r\n\r\n") << QByteArray("POST") << QByteArray("/p") << int(BodyFraming::Length) << qint64(999999999999999999LL) << true;
     QTest::newRow("chunked any case") << QByteArray("PUT /u HTTP/1.1\r\nHost: x\r\ntransfer-encoding: Chunked\r\n\r\n") << QByteArray("PUT") << QByteArray("/u") << int(BodyFraming::Chunked) << qint64(-1) << true;
     QTest::newRow("connection close") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") << QByteArray("GET") << QByteArray("/") << int(BodyFraming::None) << qint64(0) << false;
     QTest::newRow("http/1.0 default close") << QByteArray("GET / HTTP/1.0\r\n\r\n") << QByteArray("GET") << QByteArray("/") << int(BodyFraming::None) << qint64(0) << false;
@@ -86,6 +88,9 @@ void TestHttpParser::rejectsRequest_data()
     QTest::newRow("CL negative") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n") << 400;
     QTest::newRow("CL plus sign") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +5\r\n\r\n") << 400;
     QTest::newRow("CL hex") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0x5\r\n\r\n") << 400;
+    QTest::newRow("CL 19 digits") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000000000000\r\n\r\n") << 400;
+    QTest::newRow("CL empty") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length:\r\n\r\n") << 400;
+    QTest::newRow("CL digit then space inside") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1 2\r\n\r\n") << 400;
     QTest::newRow("CL empty") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length:\r\n\r\n") << 400;
     QTest::newRow("CL overflow") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n") << 400;
     QTest::newRow("space before colon") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length : 5\r\n\r\n") << 400;
