@@ -32,14 +32,14 @@ struct BackendTls
 
 struct BackendSpec
 {
-    QString name;
-    QString host;
+    QString name{};
+    QString host{};
     quint16 port = 0;
     int weight = 1;               // 0..kMaxWeight; 0 = no new traffic
     BackendState state = BackendState::Up;
     int maxConnections = 0;       // concurrent requests; 0 = unlimited
     bool backup = false;          // only used when no primary server can take traffic
-    BackendTls tls;
+    BackendTls tls{};
 
     QString address() const { return host.contains(u':') ? QStringLiteral("[%1]:%2").arg(host).arg(port) : QStringLiteral("%1:%2").arg(host).arg(port); }
     friend bool operator==(const BackendSpec &, const BackendSpec &) = default;

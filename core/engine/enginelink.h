@@ -136,14 +136,14 @@ struct LockEndpointInfo
 
 struct LockTable
 {
-    QString endpoint;
-    QString backend;
-    QList<LockRow> rows;
+    QString endpoint{};
+    QString backend{};
+    QList<LockRow> rows{};
     bool scanning = false;
     qint64 keysScanned = 0;
-    QString error;                // why the last pass failed, empty when it did not
-    QString passDetail;           // while scanning several nodes at once: how far each is (a Cluster's shards)
-    LockFeedState feed;           // polling (why), live (following the backend's changes), resyncing
+    QString error{};              // why the last pass failed, empty when it did not
+    QString passDetail{};         // while scanning several nodes at once: how far each is (a Cluster's shards)
+    LockFeedState feed{};         // polling (why), live (following the backend's changes), resyncing
 };
 
 // Outcome of a command; id is the one the command call returned.

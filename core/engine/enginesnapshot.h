@@ -41,24 +41,24 @@ struct PoolView
 
 struct ListenerView
 {
-    QString name;
-    QString host;
+    QString name{};
+    QString host{};
     quint16 port = 0;
-    QString pool;
+    QString pool{};
     bool tls = false;    // HTTPS
     // TLS listeners: when the first certificate expires (ms since the epoch), handshakes done
     // and failed since start, and the last failure's reason and time.
     qint64 tlsExpiresMs = 0;
     quint64 tlsHandshakes = 0;
     quint64 tlsFailures = 0;
-    QString tlsLastFailure;
+    QString tlsLastFailure{};
     qint64 tlsLastFailureMs = 0;
     // HTTP/2 on a TLS listener: connections, streams (requests), connections refused for
     // abuse (rapid reset, CONTINUATION flood, HPACK bomb, stream flood) and the last reason.
     quint64 h2Connections = 0;
     quint64 h2Streams = 0;
     quint64 h2Refusals = 0;
-    QString h2LastRefusal;
+    QString h2LastRefusal{};
     qint64 h2LastRefusalMs = 0;
 };
 

@@ -31,11 +31,11 @@ struct HealthEvent
     };
     Kind kind = Check;
     qint64 timeMs = 0;             // since the epoch
-    QString pool;
-    QString server;
-    QString from;
-    QString to;
-    QString reason;                // "L4CON (Connection refused)", "operator", "5 consecutive failures", ...
+    QString pool{};
+    QString server{};
+    QString from{};
+    QString to{};
+    QString reason{};              // "L4CON (Connection refused)", "operator", "5 consecutive failures", ...
     qint64 checkDurationUs = -1;   // -1 when no check caused it
 
     // "app1: up, 2/3 failed → down (L4CON in 0ms)".

@@ -67,10 +67,10 @@ struct LockInspection
 struct LockFeedState
 {
     enum Mode { Polling, Live, Resyncing } mode = Polling;
-    QString why;                    // polling or resyncing: why, in one line for a person
-    QString needs;                  // what the server needs for live ("notify-keyspace-events Kg$hxe"); empty when nothing
+    QString why{};                  // polling or resyncing: why, in one line for a person
+    QString needs{};                // what the server needs for live ("notify-keyspace-events Kg$hxe"); empty when nothing
     bool canEnable = false;         // an explicit, audited enable would make it live (Redis: CONFIG SET)
-    QDateTime liveSince;            // live: when the stream was (re)established and the first pass done (UTC)
+    QDateTime liveSince{};          // live: when the stream was (re)established and the first pass done (UTC)
     qint64 eventsApplied = 0;       // live: change notifications applied since liveSince
     friend bool operator==(const LockFeedState &, const LockFeedState &) = default;
     // The same mode, reason and enable offer: what a table shows of its feed. The change count
