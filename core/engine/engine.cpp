@@ -466,12 +466,7 @@ void Engine::tick()
         snapshot.workerHandoffs.push_back(load.handedOff);
     }
     for (const ProxyServer::BoundListener &l : m_proxy->listeners()) {
-        ListenerView view;
-        view.name = l.name;
-        view.host = l.host;
-        view.port = l.port;
-        view.pool = l.pool;
-        view.tls = l.tls;
+        ListenerView view{l.name, l.host, l.port, l.pool, l.tls};
         if (l.tlsStats) {
             view.tlsExpiresMs = l.tlsExpiry * 1000;
             view.tlsHandshakes = l.tlsStats->handshakes.load(std::memory_order_relaxed);

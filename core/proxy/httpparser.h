@@ -16,7 +16,6 @@ struct HttpHeader
     QByteArrayView value;   // without surrounding whitespace
 };
 
-// Field names and tokens compare without regard to case (RFC 9110 5.1).
 inline char asciiLower(char c)
 {
     return static_cast<unsigned char>(c - 'A') < 26 ? char(c + ('a' - 'A')) : c;

@@ -150,7 +150,7 @@ void LoadGenerator::onReadyRead(Connection &c)
                 continue;
             }
             for (const HttpHeader &h : c.head.headers) {
-                if (qstrnicmp(h.name.data(), h.name.size(), "x-served-by", 11) == 0)
+                if (equalsIgnoreCase(h.name, "x-served-by"))
                     ++m_report.servedBy[QString::fromLatin1(h.value)];
             }
             c.in.remove(0, c.head.headLength);

@@ -61,7 +61,7 @@ void closePair(End *end)
 }
 
 // Writes what `to` has pending plus `data`; keeps what the kernel refuses for EPOLLOUT.
-bool send(End *to, const char *data, size_t size)
+bool relayTo(End *to, const char *data, size_t size)
 {
     if (!to->pending.empty()) {
         to->pending.append(data, size);
@@ -134,14 +134,14 @@ void worker()
             }
             if (end->fd < 0)
                 continue;
-            if ((events[size_t(i)].events & EPOLLOUT) && !end->pending.empty() && !send(end, "", 0)) {
+            if ((events[size_t(i)].events & EPOLLOUT) && !end->pending.empty() && !relayTo(end, "", 0)) {
                 closePair(end);
                 continue;
             }
             for (;;) {
                 const ssize_t n = read(end->fd, buffer, sizeof buffer);
                 if (n > 0) {
-                    if (!send(end->peer, buffer, size_t(n))) {
+                    if (!relayTo(end->peer, buffer, size_t(n))) {
                         closePair(end);
                         break;
                     }
