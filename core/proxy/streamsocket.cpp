@@ -446,7 +446,12 @@ void StreamSocket::fill()
         int error = 0;
         const ssize_t n = receive(scratch, size_t(want), &error);
         if (n > 0) {
-            m_in.append(scratch, n);
+            // Into an empty buffer (the reader took the last one whole), a buffer of exactly the
+            // bytes read: append() would go through Qt's growth path, twice the instructions.
+            if (m_in.isEmpty())
+                m_in = QByteArray(scratch, n);
+            else
+                m_in.append(scratch, n);
             got = true;
             // A short read emptied the socket: the next arrival is a new edge. Only after a
             // peer shutdown is the end of stream read for, since its edge may be spent. (TLS

@@ -28,6 +28,7 @@ private Q_SLOTS:
     void comparesTokensAsAscii();
     void findsCharacters();
     void responseKnowsItsStatusLine();
+    void valueBytesAreCheckedAtEveryPosition();
 };
 
 void TestHttpParser::acceptsRequest_data()
@@ -306,6 +307,8 @@ void TestHttpParser::headerLineErrorsNameTheProblem_data()
     QTest::newRow("no colon, a space") << QByteArray("X-A 1") << QByteArray("header line without a name and colon");
     QTest::newRow("control character in the value") << QByteArray("X-A: a\x01b") << QByteArray("control character in a header value");
     QTest::newRow("DEL in the value") << QByteArray("X-A: a\x7f") << QByteArray("control character in a header value");
+    QTest::newRow("lone CR in the value") << QByteArray("X-A: a\rb") << QByteArray("control character in a header value");
+    QTest::newRow("lone CR ending the value") << QByteArray("X-A: abcdefghijkl\r") << QByteArray("control character in a header value");
 }
 
 // What the 400 says is what the client's developer reads: each malformed line names its fault.
@@ -371,4 +374,41 @@ void TestHttpParser::responseKnowsItsStatusLine()
 }
 
 QTEST_GUILESS_MAIN(TestHttpParser)
+// A value's bytes are checked eight at a time and then one by one: every byte value, at every
+// place of a value longer than two words, is accepted or refused as RFC 9110 5.5 says
+// (field-vchar, SP, HTAB and obs-text pass; other CTLs and DEL are refused), and an accepted
+// value is kept whole.
+void TestHttpParser::valueBytesAreCheckedAtEveryPosition()
+{
+    const auto allowed = [](int b) { return b == '\t' || (b >= 0x20 && b != 0x7f); };
+    const QByteArray filler("abcdefghijklmnopqrst");
+    int refused = 0;
+    for (int b = 0; b < 256; ++b) {
+        for (int at = 0; at < filler.size(); ++at) {
+            QByteArray value = filler;
+            value[at] = char(b);
+            HttpRequestHead head;
+            const HttpParseResult result = parseRequestHead("GET / HTTP/1.1\r\nHost: x\r\nX-V: " + value + "\r\nX-After: 1\r\n\r\n", HttpLimits{}, head);
+            // A byte that ends the line (LF) is a different fault, found before the headers are read.
+            if (b == '\n') {
+                QCOMPARE(result.status, HttpParseResult::Error);
+                continue;
+            }
+            if (allowed(b)) {
+                QVERIFY2(result.status == HttpParseResult::Complete, qPrintable(QStringLiteral("byte 0x%1 at %2 refused").arg(b, 2, 16, QLatin1Char('0')).arg(at)));
+                // Leading and trailing blanks are not part of the value (RFC 9112 5).
+                const bool blank = b == ' ' || b == '\t';
+                const QByteArray expected = blank && at == 0 ? value.mid(1) : blank && at == filler.size() - 1 ? value.chopped(1) : value;
+                QCOMPARE(QByteArray(head.header("x-v").toByteArray()), expected);
+                QCOMPARE(QByteArray(head.header("x-after").toByteArray()), QByteArray("1"));
+            } else {
+                QVERIFY2(result.status == HttpParseResult::Error, qPrintable(QStringLiteral("byte 0x%1 at %2 accepted").arg(b, 2, 16, QLatin1Char('0')).arg(at)));
+                QCOMPARE(QByteArray(result.message), QByteArray("control character in a header value"));
+                ++refused;
+            }
+        }
+    }
+    QCOMPARE(refused, (32 - 2 + 1) * filler.size());   // NUL..US without HTAB and LF, and DEL
+}
+
 #include "tst_httpparser.moc"
