@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -41,7 +42,7 @@ bool isHexDigit(char c, int *value)
     return false;
 }
 
-QByteArrayView trimmed(QByteArrayView v)
+inline QByteArrayView trimmed(QByteArrayView v)
 {
     while (!v.isEmpty() && (v.front() == ' ' || v.front() == '\t'))
         v = v.sliced(1);
@@ -131,12 +132,24 @@ const char *findValueEnd(const char *p, const char *end)
     while (end - p >= 8) {
         std::uint64_t x;
         std::memcpy(&x, p, 8);
-        // A byte below 0x20, or a byte equal to 0x7f (exact for "is there one", not for where).
-        const std::uint64_t below = (x - 0x20 * kOnes) & ~x & kHighs;
-        const std::uint64_t del = ((x ^ (0x7f * kOnes)) - kOnes) & ~(x ^ (0x7f * kOnes)) & kHighs;
-        if (below | del)
-            break;
-        p += 8;
+        // Bit 7 of each byte below 0x20, or equal to 0x7f. A borrow only runs towards later
+        // bytes, so the lowest flag is exact (flags after it may be false).
+        const std::uint64_t del = x ^ (0x7f * kOnes);
+        const std::uint64_t flags = ((x - 0x20 * kOnes) & ~x & kHighs) | ((del - kOnes) & ~del & kHighs);
+        if (flags == 0) {
+            p += 8;
+            continue;
+        }
+#if Q_BYTE_ORDER == Q_LITTLE_ENDIAN
+        const char *hit = p + std::countr_zero(flags) / 8;
+#else
+        const char *hit = p;
+        while (isFieldValueChar(*hit))
+            ++hit;
+#endif
+        if (*hit != '\t')
+            return hit;
+        p = hit + 1;   // HTAB is allowed: go on after it
     }
     for (; p < end; ++p) {
         if (!isFieldValueChar(*p))
@@ -148,6 +161,10 @@ const char *findValueEnd(const char *p, const char *end)
 HttpParseResult parseHeaders(QByteArrayView block, const HttpLimits &limits, std::vector<HttpHeader> &headers, HeaderFacts &facts)
 {
     headers.clear();
+    // The block ends with the head's last LF (the callers cut it at "\r\n\r\n"); that LF, not
+    // a token character, stops the name scan below without a bound check per byte.
+    if (block.isEmpty() || block.back() != '\n')
+        return HttpParseResult::error(400, "header line without CRLF");
     const char *p = block.data();
     const char *const end = p + block.size();
     while (p < end) {
@@ -157,7 +174,7 @@ HttpParseResult parseHeaders(QByteArrayView block, const HttpLimits &limits, std
             return HttpParseResult::error(400, "obsolete line folding (a header line starting with whitespace) is not accepted");
         // The name: token characters up to the colon, in one pass.
         const char *colon = p;
-        while (colon < end && isTokenChar(*colon))
+        while (isTokenChar(*colon))
             ++colon;
         if (colon == end || *colon != ':' || colon == p) {
             // Not "name:": say what the line is (its CRLF is looked for only on this path).
@@ -274,11 +291,6 @@ ConnectionTokens::ConnectionTokens(const std::vector<HttpHeader> &headers)
             value = value.sliced(comma + 1);
         }
     }
-}
-
-bool ConnectionTokens::names(QByteArrayView name) const
-{
-    return std::any_of(m_names.begin(), m_names.end(), [name](QByteArrayView n) { return equalsIgnoreCase(n, name); });
 }
 
 HttpParseResult parseRequestHead(QByteArrayView data, const HttpLimits &limits, HttpRequestHead &head)

@@ -4,6 +4,7 @@
 #include <QVarLengthArray>
 #include <QtGlobal>
 
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <vector>
@@ -21,16 +22,38 @@ inline char asciiLower(char c)
     return static_cast<unsigned char>(c - 'A') < 26 ? char(c + ('a' - 'A')) : c;
 }
 
+// Eight bytes folded at once: 'A'..'Z' become 'a'..'z', every other byte (bytes from 0x80
+// included) stays as it is.
+inline std::uint64_t asciiLower8(std::uint64_t x)
+{
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    const std::uint64_t low7 = x & (0x7f * kOnes);
+    const std::uint64_t atLeastA = low7 + (0x80 - 'A') * kOnes;   // bit 7 set where low7 >= 'A'
+    const std::uint64_t aboveZ = low7 + (0x80 - 'Z' - 1) * kOnes; // bit 7 set where low7 > 'Z'
+    const std::uint64_t upper = atLeastA & ~aboveZ & ~x & (0x80 * kOnes);
+    return x | (upper >> 2);   // 0x80 >> 2 is the 0x20 between the cases
+}
+
 // ASCII case-insensitive equality, as HTTP compares field names and tokens (RFC 9110 5.1).
-// Inline: Qt's qstrnicmp (out of line, Latin-1 folding) was a tenth of the workers' user-space
-// instructions per request.
+// Inline, and a word at a time: Qt's qstrnicmp (out of line, Latin-1 folding) was a tenth of
+// the workers' user-space instructions per request, the byte-wise loop after it still 6 %.
 inline bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
 {
     if (a.size() != b.size())
         return false;
     const char *x = a.data();
     const char *y = b.data();
-    for (qsizetype i = 0; i < a.size(); ++i) {
+    const qsizetype n = a.size();
+    qsizetype i = 0;
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t wx;
+        std::uint64_t wy;
+        std::memcpy(&wx, x + i, 8);
+        std::memcpy(&wy, y + i, 8);
+        if (wx != wy && asciiLower8(wx) != asciiLower8(wy))
+            return false;
+    }
+    for (; i < n; ++i) {
         if (x[i] != y[i] && asciiLower(x[i]) != asciiLower(y[i]))
             return false;
     }
@@ -61,7 +84,14 @@ class ConnectionTokens
 {
 public:
     explicit ConnectionTokens(const std::vector<HttpHeader> &headers);
-    bool names(QByteArrayView name) const;
+    bool names(QByteArrayView name) const
+    {
+        for (const QByteArrayView n : m_names) {
+            if (equalsIgnoreCase(n, name))
+                return true;
+        }
+        return false;
+    }
 
 private:
     QVarLengthArray<QByteArrayView, 4> m_names;

@@ -337,6 +337,23 @@ void TestHttpParser::comparesTokensAsAscii()
     QVERIFY(!equalsIgnoreCase("[", "{"));
     QVERIFY(!equalsIgnoreCase("\r", "-"));
     QVERIFY(!equalsIgnoreCase("\xc9", "\xe9")); // É and é in Latin-1
+    // Every pair of byte values, at every place of a name longer than a word (the first eight
+    // bytes are compared as one word, the rest one by one), against the rule written plainly.
+    const auto fold = [](int c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; };
+    int mismatches = 0;
+    for (int at = 0; at < 12; ++at) {
+        for (int a = 0; a < 256; ++a) {
+            for (int b = 0; b < 256; ++b) {
+                QByteArray x("content-type");
+                QByteArray y("CONTENT-TYPE");
+                x[at] = char(a);
+                y[at] = char(b);
+                if (equalsIgnoreCase(x, y) != (fold(a) == fold(b)))
+                    ++mismatches;
+            }
+        }
+    }
+    QCOMPARE(mismatches, 0);
     QVERIFY(isHopByHop("Keep-Alive"));
     QVERIFY(isHopByHop("TE"));
     QVERIFY(!isHopByHop("Transfer-Encoding"));
@@ -409,6 +426,24 @@ void TestHttpParser::valueBytesAreCheckedAtEveryPosition()
         }
     }
     QCOMPARE(refused, (32 - 2 + 1) * filler.size());   // NUL..US without HTAB and LF, and DEL
+
+    // A tab (allowed) earlier in the value does not hide a refused byte after it, in the same
+    // word or a later one.
+    for (int b = 0; b < 256; ++b) {
+        if (b == '\n')
+            continue;
+        for (int tab = 0; tab < filler.size(); ++tab) {
+            for (int at = tab + 1; at < filler.size(); ++at) {
+                QByteArray value = filler;
+                value[tab] = '\t';
+                value[at] = char(b);
+                HttpRequestHead head;
+                const HttpParseResult result = parseRequestHead("GET / HTTP/1.1\r\nHost: x\r\nX-V: " + value + "\r\n\r\n", HttpLimits{}, head);
+                QVERIFY2((result.status == HttpParseResult::Complete) == allowed(b),
+                         qPrintable(QStringLiteral("byte 0x%1 at %2 after a tab at %3").arg(b, 2, 16, QLatin1Char('0')).arg(at).arg(tab)));
+            }
+        }
+    }
 }
 
 #include "tst_httpparser.moc"
