@@ -55,7 +55,9 @@ std::shared_ptr<const PoolSnapshot> Pool::snapshot() const
 
 void Pool::publish(std::shared_ptr<PoolSnapshot> next)
 {
+    static std::atomic<quint64> s_snapshotIds{0};
     next->version = m_version.load(std::memory_order_relaxed) + 1;
+    next->id = s_snapshotIds.fetch_add(1, std::memory_order_relaxed) + 1;
     const quint64 version = next->version;
     std::shared_ptr<const PoolSnapshot> previous;
     {

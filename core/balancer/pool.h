@@ -61,6 +61,7 @@ struct PoolSnapshot
 {
     quint64 version = 0;
     quint64 membership = 0;   // changes only when servers are added/removed/reordered or the algorithm changes
+    quint64 id = 0;           // unique in the process: which published snapshot this is, whatever the pool
     QString name;
     PoolOptions options;
     std::vector<PoolBackend> backends;

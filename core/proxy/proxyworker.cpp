@@ -360,6 +360,9 @@ WorkerServer &ProxyWorker::serverFor(const PoolSnapshot &snapshot, int index)
         it = m_servers.emplace(backend.live.get(), std::move(server)).first;
     }
     WorkerServer &server = *it->second;
+    if (server.checkedSnapshot == snapshot.id && snapshot.id != 0)
+        return server;
+    server.checkedSnapshot = snapshot.id;
     if (server.port != backend.spec.port || server.host != backend.spec.host) {
         // A reload moved the server: its kept-alive connections go to the old address.
         while (!server.idle.empty())

@@ -109,6 +109,9 @@ struct WorkerServer
     BackendTls tlsConfig;
     std::shared_ptr<const TlsClientContext> tls;
     QString tlsError;
+    // The snapshot (PoolSnapshot::id) whose address and TLS settings were last compared with
+    // these: the comparison of strings is made once per snapshot, not once per request.
+    quint64 checkedSnapshot = 0;
 };
 
 // A connection to a server, reused across requests while the server keeps it alive. What

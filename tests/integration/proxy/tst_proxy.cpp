@@ -811,6 +811,16 @@ void TestProxy::reloadKeepsServing()
     QVERIFY(!engine.reload(bad, &errors));
     QVERIFY2(errors.join(u'\n').contains(QStringLiteral("second")), qPrintable(errors.join(u'\n')));
     QCOMPARE(client.get("/").header("x-served-by"), QByteArray("app2"));
+    // The same server (by name) at another address: its kept-alive connections to the old one
+    // are dropped and the next request goes to the new address, on every worker.
+    config.pools.front().servers.front().port = a.port();
+    errors.clear();
+    QVERIFY2(engine.reload(config, &errors), qPrintable(errors.join(u'\n')));
+    for (int i = 0; i < 8; ++i) {
+        SimpleHttpConnection fresh(port);
+        QCOMPARE(fresh.get("/").header("x-served-by"), QByteArray("app1"));
+    }
+    QCOMPARE(client.get("/").header("x-served-by"), QByteArray("app1"));
 }
 
 void TestProxy::stopsGracefully()
