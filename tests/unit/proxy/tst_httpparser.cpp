@@ -405,7 +405,8 @@ void TestHttpParser::valueBytesAreCheckedAtEveryPosition()
             QByteArray value = filler;
             value[at] = char(b);
             HttpRequestHead head;
-            const HttpParseResult result = parseRequestHead("GET / HTTP/1.1\r\nHost: x\r\nX-V: " + value + "\r\nX-After: 1\r\n\r\n", HttpLimits{}, head);
+            const QByteArray request = "GET / HTTP/1.1\r\nHost: x\r\nX-V: " + value + "\r\nX-After: 1\r\n\r\n";   // the head's views point into it
+            const HttpParseResult result = parseRequestHead(request, HttpLimits{}, head);
             // A byte that ends the line (LF) is a different fault, found before the headers are read.
             if (b == '\n') {
                 QCOMPARE(result.status, HttpParseResult::Error);
