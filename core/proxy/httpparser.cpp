@@ -51,21 +51,30 @@ inline QByteArrayView trimmed(QByteArrayView v)
     return v;
 }
 
-// The Connection options that decide persistence, read in one pass over the comma-separated
-// list (case-insensitive tokens, RFC 9110 7.6.1).
-void readConnectionOptions(QByteArrayView value, bool *close, bool *keepAlive)
+// Calls `use` with each item of a comma-separated field value, without its surrounding
+// whitespace (RFC 9110 5.6.1; empty items included).
+template<typename Use>
+void forEachListItem(QByteArrayView value, Use &&use)
 {
     while (!value.isEmpty()) {
         const qsizetype comma = indexOfChar(value, ',');
-        const QByteArrayView item = trimmed(comma < 0 ? value : value.first(comma));
-        if (equalsIgnoreCase(item, "close"))
-            *close = true;
-        else if (equalsIgnoreCase(item, "keep-alive"))
-            *keepAlive = true;
+        use(trimmed(comma < 0 ? value : value.first(comma)));
         if (comma < 0)
             break;
         value = value.sliced(comma + 1);
     }
+}
+
+// The Connection options that decide persistence, read in one pass over the list
+// (case-insensitive tokens, RFC 9110 7.6.1).
+void readConnectionOptions(QByteArrayView value, bool *close, bool *keepAlive)
+{
+    forEachListItem(value, [&](QByteArrayView item) {
+        if (equalsIgnoreCase(item, "close"))
+            *close = true;
+        else if (equalsIgnoreCase(item, "keep-alive"))
+            *keepAlive = true;
+    });
 }
 
 // Finds the end of the head ("\r\n\r\n"); returns its length including it, 0 when not yet
@@ -168,15 +177,15 @@ HttpParseResult parseHeaders(QByteArrayView block, const HttpLimits &limits, std
     const char *p = block.data();
     const char *const end = p + block.size();
     while (p < end) {
-        if (*p == '\r' && end - p >= 2 && p[1] == '\n')
-            break;   // the empty line
+        if (p[0] == '\r' && p[1] == '\n')
+            break;   // the empty line (a CR is never the block's last byte)
         if (*p == ' ' || *p == '\t')
             return HttpParseResult::error(400, "obsolete line folding (a header line starting with whitespace) is not accepted");
         // The name: token characters up to the colon, in one pass.
         const char *colon = p;
         while (isTokenChar(*colon))
             ++colon;
-        if (colon == end || *colon != ':' || colon == p) {
+        if (*colon != ':' || colon == p) {
             // Not "name:": say what the line is (its CRLF is looked for only on this path).
             const QByteArrayView rest(p, end - p);
             const qsizetype eol = findCrlf(rest);
@@ -186,12 +195,12 @@ HttpParseResult parseHeaders(QByteArrayView block, const HttpLimits &limits, std
                 return HttpParseResult::error(400, "header line without a name and colon");
             return HttpParseResult::error(400, "invalid character in a header name (whitespace before the colon is not accepted)");
         }
-        // The value runs to the first byte a value may not hold, which must be the CR of CRLF.
-        // (A lone CR, a bare LF or another CTL inside the value is refused; a line whose CRLF
-        // is missing has only the block's end after it.)
+        // The value runs to the first byte a value may not hold (at the latest the block's last
+        // LF), which must be the CR of CRLF. A lone CR, a bare LF or another CTL inside the value
+        // is refused.
         const char *const valueEnd = findValueEnd(colon + 1, end);
-        if (valueEnd == end || !(*valueEnd == '\r' && end - valueEnd >= 2 && valueEnd[1] == '\n')) {
-            if (valueEnd == end || findCrlf(QByteArrayView(valueEnd, end - valueEnd)) < 0)
+        if (!(valueEnd[0] == '\r' && valueEnd[1] == '\n')) {
+            if (findCrlf(QByteArrayView(valueEnd, end - valueEnd)) < 0)
                 return HttpParseResult::error(400, "header line without CRLF");
             return HttpParseResult::error(400, "control character in a header value");
         }
@@ -280,16 +289,10 @@ ConnectionTokens::ConnectionTokens(const std::vector<HttpHeader> &headers)
     for (const HttpHeader &h : headers) {
         if (!equalsIgnoreCase(h.name, "connection"))
             continue;
-        QByteArrayView value = h.value;
-        while (!value.isEmpty()) {
-            const qsizetype comma = indexOfChar(value, ',');
-            const QByteArrayView token = trimmed(comma < 0 ? value : value.first(comma));
+        forEachListItem(h.value, [this](QByteArrayView token) {
             if (!token.isEmpty())
                 m_names.push_back(token);
-            if (comma < 0)
-                break;
-            value = value.sliced(comma + 1);
-        }
+        });
     }
 }
 
