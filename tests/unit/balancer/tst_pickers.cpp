@@ -277,6 +277,20 @@ private Q_SLOTS:
         QCOMPARE(live.currentEwmaNs(1'000'000'000), 500e6);
         // Idle for 10 s: decays by e toward zero.
         QVERIFY(std::abs(live.currentEwmaNs(11'000'000'000) - 500e6 / std::exp(1.0)) < 1);
+        // The decay is libm's exp() at every distance: microseconds apart (a busy server, where
+        // a short series stands in for exp()), around where the two meet, and far apart.
+        for (const qint64 elapsedNs : {qint64(1), qint64(3'000), qint64(250'000), qint64(999'999),
+                                       qint64(1'000'000), qint64(1'000'001), qint64(20'000'000), qint64(2'500'000'000), qint64(60'000'000'000)}) {
+            BackendLive one;
+            one.recordLatency(0, 80e6);
+            const double expected = 80e6 * std::exp(-double(elapsedNs) / BackendLive::kDecayNs);
+            QVERIFY2(std::abs(one.currentEwmaNs(elapsedNs) - expected) <= expected * 1e-12,
+                     qPrintable(QStringLiteral("%1 ns: %2 against %3").arg(elapsedNs).arg(one.currentEwmaNs(elapsedNs), 0, 'g', 17).arg(expected, 0, 'g', 17)));
+            one.recordLatency(elapsedNs, 8e6);
+            const double w = std::exp(-double(elapsedNs) / BackendLive::kDecayNs);
+            const double blended = 80e6 * w + 8e6 * (1 - w);
+            QVERIFY2(std::abs(one.currentEwmaNs(elapsedNs) - blended) <= blended * 1e-12, qPrintable(QString::number(elapsedNs)));
+        }
     }
 
     void consistentHashSticksAndSpreads()
