@@ -23,32 +23,79 @@ constexpr qint64 kHighWater = 256 * 1024;
 constexpr qsizetype kReplayLimit = 64 * 1024;
 constexpr qint64 kLingerMs = 5000;
 
-// A head being written: appends are a bounds check and a memcpy (QByteArray::append's
-// generic insert was a tenth of the proxy's user-space instructions per request).
+// A head being written into the worker's scratch memory, from its start: appends are a
+// bounds check and a memcpy (QByteArray::append's generic insert was a tenth of the proxy's
+// user-space instructions per request, and a QByteArray per head an allocation and a free).
 class HeadWriter
 {
 public:
-    explicit HeadWriter(qsizetype capacity) : m_out(capacity, Qt::Uninitialized) {}
+    HeadWriter(ProxyWorker::HeadScratch &out, qsizetype capacity) : m_out(out)
+    {
+        if (m_out.capacity < capacity) {
+            m_out.data.reset(new char[size_t(capacity)]);
+            m_out.capacity = capacity;
+        }
+    }
     HeadWriter &operator<<(QByteArrayView v)
     {
         if (v.isEmpty())
             return *this;   // an empty view may have no data pointer, which memcpy must not get
-        if (m_size + v.size() > m_out.size())
-            m_out.resize(qMax(2 * m_out.size(), m_size + v.size()));
-        std::memcpy(m_out.data() + m_size, v.data(), size_t(v.size()));
+        if (m_size + v.size() > m_out.capacity) {
+            const qsizetype capacity = qMax(2 * m_out.capacity, m_size + v.size());
+            std::unique_ptr<char[]> grown(new char[size_t(capacity)]);
+            std::memcpy(grown.get(), m_out.data.get(), size_t(m_size));
+            m_out.data = std::move(grown);
+            m_out.capacity = capacity;
+        }
+        std::memcpy(m_out.data.get() + m_size, v.data(), size_t(v.size()));
         m_size += v.size();
         return *this;
     }
-    QByteArray take()
-    {
-        m_out.truncate(m_size);
-        return std::move(m_out);
-    }
+    // The head, valid until the worker's next head is written.
+    QByteArrayView written() const { return QByteArrayView(m_out.data.get(), m_size); }
 
 private:
-    QByteArray m_out;
+    ProxyWorker::HeadScratch &m_out;
     qsizetype m_size = 0;
 };
+
+// The header lines of a parsed head that go on unchanged are copied as they came, a run of
+// consecutive lines at a time: the parser's views point into the head's bytes, one line after
+// the other, so a run is one memcpy from its first name to the next line not copied (or to the
+// empty line). Calls `drop` for each header that does not go on, which may note it.
+template<typename Drop>
+void copyHeaderLines(HeadWriter &out, const std::vector<HttpHeader> &headers, const char *linesEnd, Drop &&drop)
+{
+    const char *run = nullptr;
+    for (const HttpHeader &h : headers) {
+        if (!drop(h)) {
+            if (!run)
+                run = h.name.data();
+            continue;
+        }
+        if (run) {
+            out << QByteArrayView(run, h.name.data() - run);
+            run = nullptr;
+        }
+    }
+    if (run)
+        out << QByteArrayView(run, linesEnd - run);
+}
+
+// Drops the first n bytes. A small rest moves to the front of the same memory, which then
+// stays whole for reuse (QByteArray::remove would only move the start past the dropped bytes).
+void dropFront(QByteArray &buffer, qsizetype n)
+{
+    const qsizetype rest = buffer.size() - n;
+    if (rest > 0 && rest <= 4096 && buffer.isDetached()) {
+        std::memmove(buffer.data(), buffer.constData() + n, size_t(rest));
+        setSize(buffer, rest);
+    } else if (rest <= 0) {
+        emptyKeepingSmall(buffer);
+    } else {
+        buffer.remove(0, n);
+    }
+}
 
 // An upgrade the proxy passes on (RFC 9110 7.8): HTTP/1.1, "Upgrade" named by "Connection",
 // and no request body (a WebSocket handshake is a GET without one).
@@ -269,7 +316,7 @@ void ClientSession::stopWhenIdle()
 void ClientSession::readHead()
 {
     if (m_client->bytesAvailable() > 0)
-        m_in += m_client->readAll();
+        m_client->readInto(m_in, m_client->bytesAvailable());
     if (m_in.isEmpty()) {
         if (m_closeWhenIdle || m_worker->stopping())
             closeAfterFlush();
@@ -284,9 +331,12 @@ void ClientSession::readHead()
         respond(result.httpStatus, QByteArray(result.message) + '\n', true);
         return;
     }
-    // Keep the head's bytes where the parsed views point; the rest is body or the next request.
+    // Keep the head's bytes where the parsed views point; the rest (body or the next request)
+    // goes into the memory of the previous head, which is reused.
     m_head.swap(m_in);
-    m_in = m_head.sliced(m_request.headLength);
+    emptyKeepingSmall(m_in);
+    if (m_head.size() > m_request.headLength)
+        appendBytes(m_in, m_head.constData() + m_request.headLength, m_head.size() - m_request.headLength);
     m_head.truncate(m_request.headLength);
     startExchange();
 }
@@ -300,7 +350,7 @@ void ClientSession::startExchange()
         return;
     }
     m_phase = Phase::Exchange;
-    m_replay.clear();
+    emptyKeepingSmall(m_replay);
     m_replayable = m_request.idempotent();
     m_bodyLeft = m_request.framing == BodyFraming::Length ? m_request.contentLength : 0;
     m_requestChunks.reset();
@@ -354,7 +404,10 @@ quint64 ClientSession::hashKey(bool *hasKey) const
 bool ClientSession::startAttempt(int avoidIndex)
 {
     PickContext context;
-    context.nowNs = ProxyWorker::nowNs();
+    // One clock read stamps the pick and the attempt's start (its latency then includes
+    // making a new connection's socket, which the answer waits for too).
+    const qint64 startNs = ProxyWorker::nowNs();
+    context.nowNs = startNs;
     context.keyHash = hashKey(&context.hasKey);
     Pick pick = m_balancer->pick(context);
     // A retry goes to another server: ask again a few times (round robin moves on by itself;
@@ -368,7 +421,7 @@ bool ClientSession::startAttempt(int avoidIndex)
     m_pick = pick;
     m_balancer->requestStarted(pick);
     m_server = &m_worker->serverFor(m_balancer->snapshot(), pick.index);
-    m_upIn.clear();
+    emptyKeepingSmall(m_upIn);
     m_responseBytesSeen = false;
     m_responseHeadDone = false;
     m_responseDone = false;
@@ -388,12 +441,12 @@ bool ClientSession::startAttempt(int avoidIndex)
         m_upstream = m_worker->connectTo(*m_server, this);
     }
 
-    m_attemptStartNs = ProxyWorker::nowNs();
+    m_attemptStartNs = startNs;
     if (m_attempt == 1) {
-        const QByteArray head = buildRequestHead();
+        const QByteArrayView head = buildRequestHead();
         if (m_replayable)
-            m_replay = head;
-        m_upstream->write(head);
+            appendBytes(m_replay, head.data(), head.size());   // a retry sends it again, with the body after it
+        m_upstream->write(head.data(), head.size());
         ServerCounters::bump(m_server->counters.bytesToServer, quint64(head.size()));
     } else {
         m_upstream->write(m_replay);
@@ -404,9 +457,9 @@ bool ClientSession::startAttempt(int avoidIndex)
     return true;
 }
 
-QByteArray ClientSession::buildRequestHead() const
+QByteArrayView ClientSession::buildRequestHead() const
 {
-    HeadWriter out(m_head.size() + m_clientIp.size() + m_upgrade.size() + 192);
+    HeadWriter out(m_worker->headScratch(), m_head.size() + m_clientIp.size() + m_upgrade.size() + 192);
     // An HTTP/1.0 client cannot read a chunked response: asking the server in HTTP/1.0 means
     // it answers with a length or by closing, never chunked.
     const bool http10 = m_request.versionMinor == 0;
@@ -414,21 +467,20 @@ QByteArray ClientSession::buildRequestHead() const
     const ConnectionTokens connection(m_request.headers);
     QByteArray forwardedFor;
     QByteArray via;
-    for (const HttpHeader &h : m_request.headers) {
-        if (isHopByHop(h.name) || equalsIgnoreCase(h.name, "x-forwarded-proto"))
-            continue;
-        if (equalsIgnoreCase(h.name, "x-forwarded-for")) {
+    copyHeaderLines(out, m_request.headers, m_head.constData() + m_request.headLength - 2, [&](const HttpHeader &h) {
+        switch (h.kind) {
+        case HeaderKind::XForwardedProto:
+            return true;
+        case HeaderKind::XForwardedFor:
             forwardedFor.append(h.value).append(", ");
-            continue;
-        }
-        if (equalsIgnoreCase(h.name, "via")) {
+            return true;
+        case HeaderKind::Via:
             via.append(h.value).append(", ");
-            continue;
+            return true;
+        default:
+            return isHopByHop(h.kind) || connection.names(h.name);
         }
-        if (connection.names(h.name))
-            continue;
-        out << h.name << ": " << h.value << "\r\n";
-    }
+    });
     if (!m_request.hasHost)
         out << "Host: " << m_server->host.toLatin1() << ":" << QByteArray::number(m_server->port) << "\r\n";
     out << "X-Forwarded-For: " << forwardedFor << m_clientIp << "\r\n";
@@ -436,24 +488,23 @@ QByteArray ClientSession::buildRequestHead() const
         out << "Connection: Upgrade\r\nUpgrade: " << m_upgrade << "\r\n";
     out << (m_https ? QByteArrayView("X-Forwarded-Proto: https\r\n") : QByteArrayView("X-Forwarded-Proto: http\r\n"));
     out << "Via: " << via << (http10 ? QByteArrayView("1.0 fulcrum\r\n\r\n") : QByteArrayView("1.1 fulcrum\r\n\r\n"));
-    return out.take();
+    return out.written();
 }
 
-QByteArray ClientSession::buildResponseHead(const HttpResponseHead &head, QByteArrayView statusLine) const
+QByteArrayView ClientSession::buildResponseHead(const HttpResponseHead &head, QByteArrayView statusLine) const
 {
-    HeadWriter out(head.headLength + 96);
+    HeadWriter out(m_worker->headScratch(), head.headLength + 96);
     out << "HTTP/1.1" << statusLine.sliced(8) << "\r\n";
     const ConnectionTokens connection(head.headers);
     QByteArray via;
-    for (const HttpHeader &h : head.headers) {
-        if (isHopByHop(h.name) || connection.names(h.name))
-            continue;
-        if (equalsIgnoreCase(h.name, "via")) {
-            via.append(h.value).append(", ");
-            continue;
-        }
-        out << h.name << ": " << h.value << "\r\n";
-    }
+    copyHeaderLines(out, head.headers, statusLine.data() + head.headLength - 2, [&](const HttpHeader &h) {
+        if (isHopByHop(h.kind) || connection.names(h.name))
+            return true;
+        if (h.kind != HeaderKind::Via)
+            return false;
+        via.append(h.value).append(", ");
+        return true;
+    });
     out << "Via: " << via << "1.1 fulcrum\r\n";
     if (head.status >= 200) {
         if (m_closeClientAfter)
@@ -462,7 +513,7 @@ QByteArray ClientSession::buildResponseHead(const HttpResponseHead &head, QByteA
             out << "Connection: keep-alive\r\n";
     }
     out << "\r\n";
-    return out.take();
+    return out.written();
 }
 
 void ClientSession::exchange()
@@ -538,7 +589,7 @@ void ClientSession::pumpRequest()
         if (m_in.isEmpty()) {
             if (m_client->bytesAvailable() <= 0)
                 break;
-            m_in = m_client->read(kReadChunk);
+            m_client->readInto(m_in, kReadChunk);
         }
         qsizetype take = 0;
         bool done = false;
@@ -576,14 +627,14 @@ void ClientSession::pumpRequest()
             if (m_replayable) {
                 if (m_replay.size() + take > kReplayLimit) {
                     m_replayable = false;
-                    m_replay.clear();
+                    emptyKeepingSmall(m_replay);
                 } else {
-                    m_replay.append(m_in.constData(), take);
+                    appendBytes(m_replay, m_in.constData(), take);
                 }
             }
         }
         if (take == m_in.size())
-            m_in.clear();
+            emptyKeepingSmall(m_in);
         else
             m_in.remove(0, take);
         if (done) {
@@ -619,9 +670,11 @@ bool ClientSession::handleResponseHead()
     }
     const QByteArrayView statusLine = QByteArrayView(m_upIn).first(m_response.statusLineLength);
     if (m_response.status < 200) {
-        if (m_request.versionMinor >= 1)
-            m_client->write(buildResponseHead(m_response, statusLine));
-        m_upIn.remove(0, m_response.headLength);
+        if (m_request.versionMinor >= 1) {
+            const QByteArrayView interim = buildResponseHead(m_response, statusLine);
+            m_client->write(interim.data(), interim.size());
+        }
+        dropFront(m_upIn, m_response.headLength);
         return true;
     }
     const qint64 now = ProxyWorker::nowNs();
@@ -635,8 +688,9 @@ bool ClientSession::handleResponseHead()
 
     if (m_response.framing == BodyFraming::UntilClose || m_worker->stopping() || m_closeWhenIdle)
         m_closeClientAfter = true;
-    m_client->write(buildResponseHead(m_response, statusLine));
-    m_upIn.remove(0, m_response.headLength);
+    const QByteArrayView head = buildResponseHead(m_response, statusLine);
+    m_client->write(head.data(), head.size());
+    dropFront(m_upIn, m_response.headLength);
     m_responseHeadDone = true;
     m_responseLeft = m_response.contentLength;
     if (!m_response.keepAlive)
@@ -653,7 +707,7 @@ void ClientSession::pumpResponse()
     while (!m_responseDone) {
         if (!m_responseHeadDone) {
             if (m_upstream->bytesAvailable() > 0) {
-                m_upIn += m_upstream->readAll();
+                m_upstream->readInto(m_upIn, m_upstream->bytesAvailable());
                 m_responseBytesSeen = true;
             }
             if (m_upIn.isEmpty() || !handleResponseHead())
@@ -665,13 +719,15 @@ void ClientSession::pumpResponse()
             m_waitingForClientDrain = true;
             break;
         }
+        // m_upIn's memory is the working buffer: handed to the stream for its next read and back.
         QByteArray data;
-        if (!m_upIn.isEmpty())
-            data.swap(m_upIn);
-        else if (m_upstream->bytesAvailable() > 0)
-            data = m_upstream->read(kReadChunk);
-        if (data.isEmpty())
+        data.swap(m_upIn);
+        if (data.isEmpty() && m_upstream->bytesAvailable() > 0)
+            m_upstream->readInto(data, kReadChunk);
+        if (data.isEmpty()) {
+            m_upIn.swap(data);
             break;
+        }
         ServerCounters::bump(m_server->counters.bytesFromServer, quint64(data.size()));
         qsizetype take = data.size();
         switch (m_response.framing) {
@@ -706,6 +762,8 @@ void ClientSession::pumpResponse()
         }
         if (take < data.size())
             m_upstreamReusable = false;   // more than the response announced: the connection is out of step
+        emptyKeepingSmall(data);
+        m_upIn.swap(data);
     }
     if (wrote)
         m_client->flush();
@@ -721,7 +779,7 @@ void ClientSession::switchToTunnel(QByteArrayView statusLine)
     m_pick.live->recordLatency(now, double(latencyNs));
     m_server->counters.recordResponse(101, quint64(latencyNs / 1000));
     m_pick.live->consecutiveFailures.store(0, std::memory_order_relaxed);
-    QByteArray head = buildResponseHead(m_response, statusLine);
+    QByteArray head = buildResponseHead(m_response, statusLine).toByteArray();
     const QByteArrayView protocol = m_response.header("upgrade").trimmed();
     head.insert(head.size() - 2, QByteArray("Connection: Upgrade\r\nUpgrade: ").append(protocol.isEmpty() ? QByteArrayView(m_upgrade) : protocol).append("\r\n"));
     m_client->write(head);

@@ -81,8 +81,9 @@ private:
     void respond(int status, const QByteArray &body, bool close);
     void closeAfterFlush();
     void releaseUpstream(bool reusable);
-    QByteArray buildRequestHead() const;
-    QByteArray buildResponseHead(const HttpResponseHead &head, QByteArrayView statusLine) const;
+    // Both into the worker's head scratch: valid until the next head is built.
+    QByteArrayView buildRequestHead() const;
+    QByteArrayView buildResponseHead(const HttpResponseHead &head, QByteArrayView statusLine) const;
     quint64 hashKey(bool *hasKey) const;
     void noteProgress();
 

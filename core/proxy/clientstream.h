@@ -13,6 +13,17 @@ public:
     virtual qsizetype bytesAvailable() const = 0;
     virtual QByteArray read(qsizetype max) = 0;
     virtual QByteArray readAll() = 0;
+    // Moves up to max bytes to the end of target. Into an empty target the stream may hand
+    // over its whole buffer and keep target's memory for its next read, so the buffers of a
+    // keep-alive connection go back and forth instead of being allocated per request.
+    virtual void readInto(QByteArray &target, qsizetype max)
+    {
+        QByteArray bytes = read(max);
+        if (target.isEmpty())
+            target.swap(bytes);
+        else
+            target += bytes;
+    }
     virtual void write(const QByteArray &data) = 0;
     virtual void write(const char *data, qsizetype size) = 0;
     // Response bytes not yet sent (backpressure: a session stops reading its server above a bound).

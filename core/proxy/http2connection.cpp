@@ -552,7 +552,7 @@ bool Http2Connection::submitResponse(Http2Stream *s, bool hasBody)
     fields.push_back(field(status, code));
     const ConnectionTokens connection(head.headers);
     for (const HttpHeader &h : head.headers) {
-        if (isHopByHop(h.name, true) || connection.names(h.name))
+        if (isHopByHop(h.kind, true) || connection.names(h.name))
             continue;
         names.push_back(h.name.toByteArray().toLower());
         fields.push_back(field(names.back(), h.value));

@@ -209,9 +209,10 @@ HttpParseResult parseHeaders(QByteArrayView block, const HttpLimits &limits, std
         p = valueEnd + 2;
         if (int(headers.size()) >= limits.maxHeaders)
             return HttpParseResult::error(431, "too many header lines");
-        headers.push_back(HttpHeader{name, value});
+        const HeaderKind kind = headers.emplace_back(name, value).kind;
 
-        if (equalsIgnoreCase(name, "content-length")) {
+        switch (kind) {
+        case HeaderKind::ContentLength: {
             if (++facts.contentLengthCount > 1)
                 return HttpParseResult::error(400, "more than one Content-Length header");
             // At most 18 digits, so the sum cannot overflow; read here, as QByteArray's
@@ -225,19 +226,27 @@ HttpParseResult parseHeaders(QByteArrayView block, const HttpLimits &limits, std
                 length = length * 10 + (c - '0');
             }
             facts.contentLength = length;
-        } else if (equalsIgnoreCase(name, "transfer-encoding")) {
+            break;
+        }
+        case HeaderKind::TransferEncoding:
             if (++facts.transferEncodingCount > 1)
                 return HttpParseResult::error(400, "more than one Transfer-Encoding header");
             if (!equalsIgnoreCase(value, "chunked"))
                 return HttpParseResult::error(limits.unknownTransferCodingStatus, "Transfer-Encoding other than exactly \"chunked\" is not accepted");
             facts.chunked = true;
-        } else if (equalsIgnoreCase(name, "connection")) {
+            break;
+        case HeaderKind::Connection:
             readConnectionOptions(value, &facts.connectionClose, &facts.connectionKeepAlive);
-        } else if (equalsIgnoreCase(name, "expect")) {
+            break;
+        case HeaderKind::Expect:
             facts.expectContinue = equalsIgnoreCase(value, "100-continue");
-        } else if (equalsIgnoreCase(name, "host")) {
+            break;
+        case HeaderKind::Host:
             facts.hasHost = true;
             ++facts.hostCount;
+            break;
+        default:
+            break;
         }
     }
     if (facts.contentLengthCount > 0 && facts.transferEncodingCount > 0)
@@ -287,7 +296,7 @@ QByteArrayView HttpResponseHead::header(QByteArrayView name) const
 ConnectionTokens::ConnectionTokens(const std::vector<HttpHeader> &headers)
 {
     for (const HttpHeader &h : headers) {
-        if (!equalsIgnoreCase(h.name, "connection"))
+        if (h.kind != HeaderKind::Connection)
             continue;
         forEachListItem(h.value, [this](QByteArrayView token) {
             if (!token.isEmpty())

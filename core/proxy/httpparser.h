@@ -11,12 +11,6 @@
 
 namespace fulcrum {
 
-struct HttpHeader
-{
-    QByteArrayView name;
-    QByteArrayView value;   // without surrounding whitespace
-};
-
 inline char asciiLower(char c)
 {
     return static_cast<unsigned char>(c - 'A') < 26 ? char(c + ('a' - 'A')) : c;
@@ -60,6 +54,78 @@ inline bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
     return true;
 }
 
+// The field names the proxy acts on, told apart once per header line by the parser (one
+// switch on the name's length and a compare), so that writing a head out again is a switch
+// per header instead of a dozen name compares.
+enum class HeaderKind : quint8 {
+    Other,
+    ContentLength,
+    TransferEncoding,
+    Connection,
+    KeepAlive,
+    ProxyConnection,
+    TE,
+    Upgrade,
+    Expect,
+    Host,
+    Via,
+    XForwardedFor,
+    XForwardedProto,
+};
+
+inline HeaderKind headerKind(QByteArrayView name)
+{
+    // The known name first: its length, a constant, bounds the compare's loops.
+    const auto is = [name]<qsizetype N>(const char (&known)[N], HeaderKind kind) {
+        return equalsIgnoreCase(QByteArrayView(known, N - 1), name) ? kind : HeaderKind::Other;
+    };
+    switch (name.size()) {
+    case 2: return is("te", HeaderKind::TE);
+    case 3: return is("via", HeaderKind::Via);
+    case 4: return is("host", HeaderKind::Host);
+    case 6: return is("expect", HeaderKind::Expect);
+    case 7: return is("upgrade", HeaderKind::Upgrade);
+    case 10: return asciiLower(name[0]) == 'c' ? is("connection", HeaderKind::Connection) : is("keep-alive", HeaderKind::KeepAlive);
+    case 14: return is("content-length", HeaderKind::ContentLength);
+    case 15: return is("x-forwarded-for", HeaderKind::XForwardedFor);
+    case 16: return is("proxy-connection", HeaderKind::ProxyConnection);
+    case 17: return asciiLower(name[0]) == 't' ? is("transfer-encoding", HeaderKind::TransferEncoding) : is("x-forwarded-proto", HeaderKind::XForwardedProto);
+    default: return HeaderKind::Other;
+    }
+}
+
+struct HttpHeader
+{
+    HttpHeader(QByteArrayView name, QByteArrayView value) : name(name), value(value), kind(headerKind(name)) {}
+
+    QByteArrayView name;
+    QByteArrayView value;   // without surrounding whitespace
+    HeaderKind kind;
+};
+
+// The fields every hop removes: Connection, Keep-Alive, Proxy-Connection, TE, Upgrade
+// (RFC 9110 7.6.1); and with HTTP/2 (connectionSpecific) Transfer-Encoding too (RFC 9113 8.2.2).
+inline bool isHopByHop(HeaderKind kind, bool connectionSpecific = false)
+{
+    switch (kind) {
+    case HeaderKind::Connection:
+    case HeaderKind::KeepAlive:
+    case HeaderKind::ProxyConnection:
+    case HeaderKind::TE:
+    case HeaderKind::Upgrade:
+        return true;
+    case HeaderKind::TransferEncoding:
+        return connectionSpecific;
+    default:
+        return false;
+    }
+}
+
+inline bool isHopByHop(QByteArrayView name, bool connectionSpecific = false)
+{
+    return isHopByHop(headerKind(name), connectionSpecific);
+}
+
 // Where `c` first is in `v`, or -1: memchr, where QByteArrayView::indexOf(char) goes through
 // Qt's generic substring search.
 inline qsizetype indexOfChar(QByteArrayView v, char c, qsizetype from = 0)
@@ -70,13 +136,6 @@ inline qsizetype indexOfChar(QByteArrayView v, char c, qsizetype from = 0)
     return at ? static_cast<const char *>(at) - v.data() : -1;
 }
 
-// The fields every hop removes: Connection, Keep-Alive, Proxy-Connection, TE, Upgrade
-// (RFC 9110 7.6.1); and with HTTP/2 (connectionSpecific) Transfer-Encoding too (RFC 9113 8.2.2).
-inline bool isHopByHop(QByteArrayView name, bool connectionSpecific = false)
-{
-    return equalsIgnoreCase(name, "connection") || equalsIgnoreCase(name, "keep-alive") || equalsIgnoreCase(name, "proxy-connection")
-        || equalsIgnoreCase(name, "te") || equalsIgnoreCase(name, "upgrade") || (connectionSpecific && equalsIgnoreCase(name, "transfer-encoding"));
-}
 
 // The field names a head's Connection headers list: hop-by-hop too (RFC 9110 7.6.1). Read
 // once per head, not once per header.

@@ -188,6 +188,14 @@ public:
     void adoptSession(ClientSession *session) { m_sessions.insert(session); }
 
     EventPoller *poller() { return m_poller; }
+    // Where a session writes a head before handing it to its streams (one per worker thread:
+    // the head is copied out at once). Plain memory, grown and never shrunk.
+    struct HeadScratch
+    {
+        std::unique_ptr<char[]> data;
+        qsizetype capacity = 0;
+    };
+    HeadScratch &headScratch() { return m_headScratch; }
     static qint64 nowMs();
     static qint64 nowNs();
 
@@ -215,6 +223,7 @@ private:
     bool m_stopping = false;
     QTimer *m_sweepTimer = nullptr;
     EventPoller *m_poller = nullptr;
+    HeadScratch m_headScratch;
     std::vector<Listener *> m_listeners;
     std::shared_ptr<WorkerInbox> m_inbox;
     std::vector<std::shared_ptr<WorkerInbox>> m_siblings;

@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -129,6 +130,22 @@ bool StreamSocket::handshake()
     return false;
 }
 
+ssize_t StreamSocket::receiveTwo(char *first, size_t firstSize, char *second, size_t secondSize, int *error)
+{
+    iovec parts[2] = {{first, firstSize}, {second, secondSize}};
+    for (;;) {
+        const ssize_t n = ::readv(m_fd, parts, secondSize > 0 ? 2 : 1);
+        if (n >= 0)
+            return n;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return -1;
+        *error = errno;
+        return -2;
+    }
+}
+
 ssize_t StreamSocket::receive(char *buffer, size_t size, int *error)
 {
     if (!m_ssl) {
@@ -237,16 +254,28 @@ QByteArray StreamSocket::readAll()
     return read(m_in.size());
 }
 
+void StreamSocket::readInto(QByteArray &target, qsizetype max)
+{
+    if (target.isEmpty() && m_in.size() <= max) {
+        target.swap(m_in);   // the bytes move; the reader's spare memory comes back for the next read
+        emptyKeepingSmall(m_in);
+    } else {
+        target += takeFront(m_in, max);
+    }
+    if (m_moreToRead && m_in.size() < m_readBufferSize && m_state == State::Connected)
+        fill();
+}
+
 void StreamSocket::write(const QByteArray &data)
 {
     if (m_state == State::Closed || m_state == State::Lingering || data.isEmpty())
         return;
-    if (m_outPos == m_out.size()) {
+    if (m_outPos == m_out.size() && data.size() > m_out.capacity()) {
         m_out = data;   // shared, not copied: most writes go out whole on the next flush()
         m_outPos = 0;
-    } else {
-        m_out.append(data);
+        return;
     }
+    write(data.constData(), data.size());   // into the memory m_out keeps
 }
 
 void StreamSocket::write(const char *data, qsizetype size)
@@ -254,13 +283,13 @@ void StreamSocket::write(const char *data, qsizetype size)
     if (m_state == State::Closed || m_state == State::Lingering || size <= 0)
         return;
     if (m_outPos == m_out.size()) {
-        m_out.clear();
+        emptyKeepingSmall(m_out);
         m_outPos = 0;
     } else if (m_outPos > 64 * 1024) {
         m_out.remove(0, m_outPos);
         m_outPos = 0;
     }
-    m_out.append(data, size);
+    appendBytes(m_out, data, size);
 }
 
 void StreamSocket::flush()
@@ -319,7 +348,7 @@ void StreamSocket::sendNow()
         fail(error);
         return;
     }
-    m_out.clear();
+    emptyKeepingSmall(m_out);
     m_outPos = 0;
     if (!m_closeAfterFlush)
         return;
@@ -444,14 +473,26 @@ void StreamSocket::fill()
         }
         const qsizetype want = qMin<qsizetype>(room, EventPoller::kScratchSize);
         int error = 0;
-        const ssize_t n = receive(scratch, size_t(want), &error);
-        if (n > 0) {
+        ssize_t n;
+        if (!m_ssl && m_in.isEmpty() && m_in.isDetached() && m_in.capacity() > 0) {
+            // Into the memory the buffer kept (see readInto), the rest into the scratch: one
+            // readv, and a small read needs no allocation and no copy.
+            const qsizetype own = qMin(m_in.capacity(), want);
+            setSize(m_in, own);
+            n = receiveTwo(m_in.data(), size_t(own), scratch, size_t(want - own), &error);
+            setSize(m_in, n <= 0 ? 0 : qMin<qsizetype>(n, own));
+            if (n > own)
+                appendBytes(m_in, scratch, n - own);
+        } else {
+            n = receive(scratch, size_t(want), &error);
             // Into an empty buffer (the reader took the last one whole), a buffer of exactly the
             // bytes read: append() would go through Qt's growth path, twice the instructions.
-            if (m_in.isEmpty())
+            if (n > 0 && m_in.isEmpty())
                 m_in = QByteArray(scratch, n);
-            else
-                m_in.append(scratch, n);
+            else if (n > 0)
+                appendBytes(m_in, scratch, n);
+        }
+        if (n > 0) {
             got = true;
             // A short read emptied the socket: the next arrival is a new edge. Only after a
             // peer shutdown is the end of stream read for, since its edge may be spent. (TLS

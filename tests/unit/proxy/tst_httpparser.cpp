@@ -26,6 +26,7 @@ private Q_SLOTS:
     void headerLineErrorsNameTheProblem_data();
     void headerLineErrorsNameTheProblem();
     void comparesTokensAsAscii();
+    void tellsTheFieldsItActsOn();
     void findsCharacters();
     void responseKnowsItsStatusLine();
     void valueBytesAreCheckedAtEveryPosition();
@@ -366,6 +367,43 @@ void TestHttpParser::comparesTokensAsAscii()
     QVERIFY(ConnectionTokens(response.headers).names("close"));
     QVERIFY(ConnectionTokens(response.headers).names("keep-alive"));
     QVERIFY(!ConnectionTokens(response.headers).names("upgrade"));
+}
+
+void TestHttpParser::tellsTheFieldsItActsOn()
+{
+    const std::vector<std::pair<QByteArray, HeaderKind>> known = {
+        {"Content-Length", HeaderKind::ContentLength}, {"Transfer-Encoding", HeaderKind::TransferEncoding},
+        {"Connection", HeaderKind::Connection}, {"Keep-Alive", HeaderKind::KeepAlive},
+        {"Proxy-Connection", HeaderKind::ProxyConnection}, {"TE", HeaderKind::TE}, {"Upgrade", HeaderKind::Upgrade},
+        {"Expect", HeaderKind::Expect}, {"Host", HeaderKind::Host}, {"Via", HeaderKind::Via},
+        {"X-Forwarded-For", HeaderKind::XForwardedFor}, {"X-Forwarded-Proto", HeaderKind::XForwardedProto},
+    };
+    for (const auto &[name, kind] : known) {
+        // Any case; and every one-byte change of the name (same length) is another field.
+        QCOMPARE(headerKind(name), kind);
+        QCOMPARE(headerKind(name.toLower()), kind);
+        QCOMPARE(headerKind(name.toUpper()), kind);
+        for (qsizetype at = 0; at < name.size(); ++at) {
+            QByteArray other = name;
+            other[at] = other[at] == 'q' ? 'z' : 'q';
+            QVERIFY2(headerKind(other) == HeaderKind::Other, other.constData());
+        }
+        QCOMPARE(headerKind(name + "s"), HeaderKind::Other);
+        QCOMPARE(headerKind(name.chopped(1)), HeaderKind::Other);
+    }
+    for (const QByteArray other : {"Server", "Date", "Content-Type", "Cookie", "Set-Cookie", "Accept", "A", "X-Forwarded-Host"})
+        QCOMPARE(headerKind(other), HeaderKind::Other);
+    // The parser hands every header its kind.
+    HttpRequestHead head;
+    QCOMPARE(parseRequestHead("GET / HTTP/1.1\r\nhOST: a\r\nvia: 1.0 x\r\nX-Thing: 1\r\nte: trailers\r\n\r\n", HttpLimits{}, head).status,
+             HttpParseResult::Complete);
+    QCOMPARE(int(head.headers.size()), 4);
+    QCOMPARE(head.headers[0].kind, HeaderKind::Host);
+    QCOMPARE(head.headers[1].kind, HeaderKind::Via);
+    QCOMPARE(head.headers[2].kind, HeaderKind::Other);
+    QCOMPARE(head.headers[3].kind, HeaderKind::TE);
+    QVERIFY(isHopByHop(head.headers[3].kind));
+    QVERIFY(!isHopByHop(head.headers[1].kind));
 }
 
 void TestHttpParser::findsCharacters()
