@@ -130,11 +130,15 @@ bool StreamSocket::handshake()
     return false;
 }
 
-ssize_t StreamSocket::receiveTwo(char *first, size_t firstSize, char *second, size_t secondSize, int *error)
+namespace {
+
+// A plain read as receive() reports it: > 0 bytes, 0 end of stream, -1 nothing now (EAGAIN),
+// -2 failed (*error set); interrupted calls are made again.
+template<typename Read>
+ssize_t plainRead(Read &&read, int *error)
 {
-    iovec parts[2] = {{first, firstSize}, {second, secondSize}};
     for (;;) {
-        const ssize_t n = ::readv(m_fd, parts, secondSize > 0 ? 2 : 1);
+        const ssize_t n = read();
         if (n >= 0)
             return n;
         if (errno == EINTR)
@@ -146,21 +150,18 @@ ssize_t StreamSocket::receiveTwo(char *first, size_t firstSize, char *second, si
     }
 }
 
+} // namespace
+
+ssize_t StreamSocket::receiveTwo(char *first, size_t firstSize, char *second, size_t secondSize, int *error)
+{
+    iovec parts[2] = {{first, firstSize}, {second, secondSize}};
+    return plainRead([&] { return ::readv(m_fd, parts, secondSize > 0 ? 2 : 1); }, error);
+}
+
 ssize_t StreamSocket::receive(char *buffer, size_t size, int *error)
 {
-    if (!m_ssl) {
-        for (;;) {
-            const ssize_t n = ::read(m_fd, buffer, size);
-            if (n >= 0)
-                return n;
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return -1;
-            *error = errno;
-            return -2;
-        }
-    }
+    if (!m_ssl)
+        return plainRead([&] { return ::read(m_fd, buffer, size); }, error);
     ERR_clear_error();
     errno = 0;
     const int n = SSL_read(m_ssl, buffer, int(qMin<size_t>(size, INT_MAX)));
