@@ -82,21 +82,6 @@ void copyHeaderLines(HeadWriter &out, const std::vector<HttpHeader> &headers, co
         out << QByteArrayView(run, linesEnd - run);
 }
 
-// Drops the first n bytes. A small rest moves to the front of the same memory, which then
-// stays whole for reuse (QByteArray::remove would only move the start past the dropped bytes).
-void dropFront(QByteArray &buffer, qsizetype n)
-{
-    const qsizetype rest = buffer.size() - n;
-    if (rest > 0 && rest <= 4096 && buffer.isDetached()) {
-        std::memmove(buffer.data(), buffer.constData() + n, size_t(rest));
-        setSize(buffer, rest);
-    } else if (rest <= 0) {
-        emptyKeepingSmall(buffer);
-    } else {
-        buffer.remove(0, n);
-    }
-}
-
 // An upgrade the proxy passes on (RFC 9110 7.8): HTTP/1.1, "Upgrade" named by "Connection",
 // and no request body (a WebSocket handshake is a GET without one).
 QByteArray upgradeAskedFor(const HttpRequestHead &request)

@@ -242,11 +242,16 @@ QByteArray StreamSocket::peerIp() const
     return peer.toString().toLatin1();
 }
 
+void StreamSocket::resumeReading()
+{
+    if (m_moreToRead && m_in.size() < m_readBufferSize && m_state == State::Connected)
+        fill();
+}
+
 QByteArray StreamSocket::read(qsizetype max)
 {
     QByteArray out = takeFront(m_in, max);
-    if (m_moreToRead && m_in.size() < m_readBufferSize && m_state == State::Connected)
-        fill();
+    resumeReading();
     return out;
 }
 
@@ -257,14 +262,13 @@ QByteArray StreamSocket::readAll()
 
 void StreamSocket::readInto(QByteArray &target, qsizetype max)
 {
-    if (target.isEmpty() && m_in.size() <= max) {
-        target.swap(m_in);   // the bytes move; the reader's spare memory comes back for the next read
-        emptyKeepingSmall(m_in);
-    } else {
-        target += takeFront(m_in, max);
+    if (!target.isEmpty() || m_in.size() > max) {
+        target += read(max);
+        return;
     }
-    if (m_moreToRead && m_in.size() < m_readBufferSize && m_state == State::Connected)
-        fill();
+    target.swap(m_in);   // the bytes move; the reader's spare memory comes back for the next read
+    emptyKeepingSmall(m_in);
+    resumeReading();
 }
 
 void StreamSocket::write(const QByteArray &data)

@@ -19,10 +19,6 @@ namespace fulcrum {
 class TlsClientContext;
 class TlsServerContext;
 
-// Empties `buffer` for its next use. Its memory stays when no one shares it and it is at most
-// `keep` bytes, so the small heads and reads of a keep-alive connection reuse one allocation
-// instead of taking and freeing one per request (malloc and free were a tenth of a worker's
-// user-space instructions); a larger one is freed at once, so an idle connection holds little.
 // Sets the size of a buffer: when it owns its memory and that has room after its start, as
 // resize() does on that path (size and terminator) without the call into Qt, which was 14
 // calls and 430 instructions per proxied request; otherwise resize() itself.
@@ -37,14 +33,37 @@ inline void setSize(QByteArray &buffer, qsizetype size)
     buffer.resize(size);
 }
 
-inline void emptyKeepingSmall(QByteArray &buffer, qsizetype keep = 2048)
+// The memory a connection's buffer keeps between requests, at most.
+constexpr qsizetype kKeptBufferBytes = 2048;
+
+// Empties `buffer` for its next use. Its memory stays when no one shares it and it is at most
+// kKeptBufferBytes, so the small heads and reads of a keep-alive connection reuse one
+// allocation instead of taking and freeing one per request (malloc and free were a tenth of a
+// worker's user-space instructions); a larger one is freed at once, so an idle connection
+// holds little.
+inline void emptyKeepingSmall(QByteArray &buffer)
 {
-    if (buffer.isEmpty() && buffer.capacity() <= keep)
+    if (buffer.isEmpty() && buffer.capacity() <= kKeptBufferBytes)
         return;
-    if (buffer.isDetached() && buffer.capacity() <= keep)
+    if (buffer.isDetached() && buffer.capacity() <= kKeptBufferBytes)
         setSize(buffer, 0);
     else
         buffer.clear();
+}
+
+// Drops the first n bytes. In memory that is kept (above), the rest moves to the front, so the
+// memory stays whole for its next use; elsewhere QByteArray::remove, which only moves the start.
+inline void dropFront(QByteArray &buffer, qsizetype n)
+{
+    const qsizetype rest = buffer.size() - n;
+    if (rest <= 0) {
+        emptyKeepingSmall(buffer);
+    } else if (buffer.isDetached() && buffer.capacity() <= kKeptBufferBytes) {
+        std::memmove(buffer.data(), buffer.constData() + n, size_t(rest));
+        setSize(buffer, rest);
+    } else {
+        buffer.remove(0, n);
+    }
 }
 
 // Appends `size` bytes: a size change within the buffer's memory and a memcpy, where
@@ -148,6 +167,8 @@ private:
     void sendNow();
     void sendDeferred();
     void fill();
+    // Reads on after the reader took bytes, if reading had stopped at the buffer's bound.
+    void resumeReading();
     // One read or write of the stream (plain or TLS): > 0 bytes, 0 end of stream, -1 nothing now
     // (EAGAIN), -2 failed (*error set).
     ssize_t receive(char *buffer, size_t size, int *error);
