@@ -193,6 +193,7 @@ class TestWebSocket : public QObject
 
 private Q_SLOTS:
     void upgradeIsTunnelledBothWays();
+    void echoSurvivesTenThousandMessagesAndAReload();
     void aTunnelCountsForLeastConnectionsUntilItCloses();
     void serverThatDeclinesTheUpgradeAnswersAsHttp();
     void idleTunnelIsClosedAfterTunnelTimeout();
@@ -223,6 +224,41 @@ void TestWebSocket::upgradeIsTunnelledBothWays()
     client.sendText("big 3000000");
     QCOMPARE(client.readText(20'000).size(), 3'000'000);
     // The server closes: the proxy closes the client's side after passing the close frame on.
+    client.sendText("close");
+    QCOMPARE(client.readText(), QByteArray());
+    QVERIFY(client.closedWithin(10'000));
+}
+
+void TestWebSocket::echoSurvivesTenThousandMessagesAndAReload()
+{
+    // 10 000 messages, each echoed whole and in order, with a reload half-way that changes the
+    // pool: the tunnel is not a request the reload waits for or cuts.
+    WebSocketServer server(QStringLiteral("ws1"));
+    QVERIFY(server.ready());
+    Config config = configFor({{QStringLiteral("ws1"), server.port()}});
+    config.listeners[0].port = freeLoopbackPort();   // kept by the reload (port 0 would bind anew)
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    WebSocketClient client;
+    QVERIFY2(client.open(proxyPort(engine)), client.head().constData());
+    QCOMPARE(client.readText(), QByteArray("hello ws1"));
+    client.socket().setSocketOption(QAbstractSocket::LowDelayOption, 1);   // small frames go at once
+    const auto message = [](int i) { return "order " + QByteArray::number(i) + " packed"; };
+    for (int batch = 0; batch < 100; ++batch) {   // 100 messages in flight at a time
+        if (batch == 50) {
+            config.pools[0].servers[0].weight = 7;
+            QVERIFY2(engine.reload(config, &errors), qPrintable(errors.join(u'\n')));
+        }
+        for (int i = batch * 100; i < batch * 100 + 100; ++i)
+            client.sendText(message(i));
+        for (int i = batch * 100; i < batch * 100 + 100; ++i) {
+            const QByteArray echo = client.readText();
+            QVERIFY2(echo == message(i), qPrintable(QStringLiteral("message %1: %2").arg(i).arg(QString::fromLatin1(echo))));
+        }
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(engine.snapshot().pools.front().servers.front().spec.weight, 7, 10'000);   // the reload took
+    QCOMPARE(engine.proxy().listeners().front().port, config.listeners[0].port);
     client.sendText("close");
     QCOMPARE(client.readText(), QByteArray());
     QVERIFY(client.closedWithin(10'000));
