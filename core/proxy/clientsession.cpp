@@ -86,7 +86,7 @@ void copyHeaderLines(HeadWriter &out, const std::vector<HttpHeader> &headers, co
 // and no request body (a WebSocket handshake is a GET without one).
 QByteArray upgradeAskedFor(const HttpRequestHead &request)
 {
-    if (request.versionMinor < 1 || request.framing != BodyFraming::None || !ConnectionTokens(request.headers).names("upgrade"))
+    if (request.versionMinor < 1 || request.framing != BodyFraming::None || !(request.connectionOptions & ConnectionUpgrade))
         return {};
     return request.header("upgrade").trimmed().toByteArray();
 }
@@ -449,7 +449,7 @@ QByteArrayView ClientSession::buildRequestHead() const
     // it answers with a length or by closing, never chunked.
     const bool http10 = m_request.versionMinor == 0;
     out << m_request.method << " " << m_request.target << (http10 ? QByteArrayView(" HTTP/1.0\r\nConnection: keep-alive\r\n") : QByteArrayView(" HTTP/1.1\r\n"));
-    const ConnectionTokens connection(m_request.headers);
+    const ConnectionTokens connection(m_request.headers, m_request.connectionOptions);
     QByteArray forwardedFor;
     QByteArray via;
     copyHeaderLines(out, m_request.headers, m_head.constData() + m_request.headLength - 2, [&](const HttpHeader &h) {
@@ -480,7 +480,7 @@ QByteArrayView ClientSession::buildResponseHead(const HttpResponseHead &head, QB
 {
     HeadWriter out(m_worker->headScratch(), head.headLength + 96);
     out << "HTTP/1.1" << statusLine.sliced(8) << "\r\n";
-    const ConnectionTokens connection(head.headers);
+    const ConnectionTokens connection(head.headers, head.connectionOptions);
     QByteArray via;
     copyHeaderLines(out, head.headers, statusLine.data() + head.headLength - 2, [&](const HttpHeader &h) {
         if (isHopByHop(h.kind) || connection.names(h.name))

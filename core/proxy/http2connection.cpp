@@ -550,7 +550,7 @@ bool Http2Connection::submitResponse(Http2Stream *s, bool hasBody)
     static const QByteArray status = ":status";
     const QByteArray code = QByteArray::number(head.status);
     fields.push_back(field(status, code));
-    const ConnectionTokens connection(head.headers);
+    const ConnectionTokens connection(head.headers, head.connectionOptions);
     for (const HttpHeader &h : head.headers) {
         if (isHopByHop(h.kind, true) || connection.names(h.name))
             continue;

@@ -38,16 +38,24 @@ inline bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
     const char *x = a.data();
     const char *y = b.data();
     const qsizetype n = a.size();
-    qsizetype i = 0;
-    for (; i + 8 <= n; i += 8) {
-        std::uint64_t wx;
-        std::uint64_t wy;
-        std::memcpy(&wx, x + i, 8);
-        std::memcpy(&wy, y + i, 8);
-        if (wx != wy && asciiLower8(wx) != asciiLower8(wy))
-            return false;
+    const auto sameWord = [x, y](qsizetype at, size_t width) {
+        std::uint64_t wx = 0;
+        std::uint64_t wy = 0;
+        std::memcpy(&wx, x + at, width);
+        std::memcpy(&wy, y + at, width);
+        return wx == wy || asciiLower8(wx) == asciiLower8(wy);
+    };
+    if (n >= 8) {
+        // Whole words, the last one overlapping the one before it when n is not a multiple of 8.
+        for (qsizetype i = 0; i + 8 < n; i += 8) {
+            if (!sameWord(i, 8))
+                return false;
+        }
+        return sameWord(n - 8, 8);
     }
-    for (; i < n; ++i) {
+    if (n >= 4)
+        return sameWord(0, 4) && sameWord(n - 4, 4);
+    for (qsizetype i = 0; i < n; ++i) {
         if (x[i] != y[i] && asciiLower(x[i]) != asciiLower(y[i]))
             return false;
     }
@@ -137,12 +145,25 @@ inline qsizetype indexOfChar(QByteArrayView v, char c, qsizetype from = 0)
 }
 
 
+// The Connection options of a head (RFC 9110 7.6.1), noted by the parser as it reads them.
+enum ConnectionOption : quint8 {
+    ConnectionClose = 1,
+    ConnectionKeepAlive = 2,
+    ConnectionUpgrade = 4,
+    // Any other token: a field name the next hop must not see. "keep-alive" and "upgrade"
+    // name fields that are dropped as hop-by-hop anyway.
+    ConnectionNamesOther = 8,
+};
+
 // The field names a head's Connection headers list: hop-by-hop too (RFC 9110 7.6.1). Read
 // once per head, not once per header.
 class ConnectionTokens
 {
 public:
-    explicit ConnectionTokens(const std::vector<HttpHeader> &headers);
+    // options: the head's connectionOptions. Without ConnectionNamesOther the headers are not
+    // read (the list would only name fields that are dropped anyway): the usual head pays
+    // nothing.
+    explicit ConnectionTokens(const std::vector<HttpHeader> &headers, quint8 options = ConnectionNamesOther);
     bool names(QByteArrayView name) const
     {
         for (const QByteArrayView n : m_names) {
@@ -180,6 +201,7 @@ struct HttpRequestHead
     BodyFraming framing = BodyFraming::None;
     qint64 contentLength = 0;
     bool keepAlive = true;
+    quint8 connectionOptions = 0;   // ConnectionOption bits
     bool expectContinue = false;
     bool hasHost = false;
     qsizetype headLength = 0;       // bytes up to and including the empty line
@@ -197,6 +219,7 @@ struct HttpResponseHead
     BodyFraming framing = BodyFraming::UntilClose;
     qint64 contentLength = 0;
     bool keepAlive = true;
+    quint8 connectionOptions = 0;   // ConnectionOption bits
     qsizetype headLength = 0;
     qsizetype statusLineLength = 0; // without its CRLF
 

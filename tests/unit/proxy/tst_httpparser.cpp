@@ -30,6 +30,7 @@ private Q_SLOTS:
     void findsCharacters();
     void responseKnowsItsStatusLine();
     void valueBytesAreCheckedAtEveryPosition();
+    void findsTheHeadEndAtEveryOffset();
 };
 
 void TestHttpParser::acceptsRequest_data()
@@ -338,23 +339,29 @@ void TestHttpParser::comparesTokensAsAscii()
     QVERIFY(!equalsIgnoreCase("[", "{"));
     QVERIFY(!equalsIgnoreCase("\r", "-"));
     QVERIFY(!equalsIgnoreCase("\xc9", "\xe9")); // É and é in Latin-1
-    // Every pair of byte values, at every place of a name longer than a word (the first eight
-    // bytes are compared as one word, the rest one by one), against the rule written plainly.
+    // Every pair of byte values, at every place of names of every way the compare splits them
+    // (byte by byte below 4, two overlapping 4-byte words below 8, whole words and a last one
+    // overlapping the word before it from 8), against the rule written plainly.
     const auto fold = [](int c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; };
     int mismatches = 0;
-    for (int at = 0; at < 12; ++at) {
-        for (int a = 0; a < 256; ++a) {
-            for (int b = 0; b < 256; ++b) {
-                QByteArray x("content-type");
-                QByteArray y("CONTENT-TYPE");
-                x[at] = char(a);
-                y[at] = char(b);
-                if (equalsIgnoreCase(x, y) != (fold(a) == fold(b)))
-                    ++mismatches;
+    int pairs = 0;
+    for (const int length : {1, 3, 4, 5, 7, 8, 12, 16, 17}) {
+        for (int at = 0; at < length; ++at) {
+            for (int a = 0; a < 256; ++a) {
+                for (int b = 0; b < 256; ++b) {
+                    QByteArray x = QByteArray("content-type-abcde").first(length);
+                    QByteArray y = QByteArray("CONTENT-TYPE-ABCDE").first(length);
+                    x[at] = char(a);
+                    y[at] = char(b);
+                    if (equalsIgnoreCase(x, y) != (fold(a) == fold(b)))
+                        ++mismatches;
+                    ++pairs;
+                }
             }
         }
     }
     QCOMPARE(mismatches, 0);
+    QCOMPARE(pairs, 73 * 256 * 256);
     QVERIFY(isHopByHop("Keep-Alive"));
     QVERIFY(isHopByHop("TE"));
     QVERIFY(!isHopByHop("Transfer-Encoding"));
@@ -367,6 +374,37 @@ void TestHttpParser::comparesTokensAsAscii()
     QVERIFY(ConnectionTokens(response.headers).names("close"));
     QVERIFY(ConnectionTokens(response.headers).names("keep-alive"));
     QVERIFY(!ConnectionTokens(response.headers).names("upgrade"));
+    QCOMPARE(response.connectionOptions, quint8(ConnectionKeepAlive | ConnectionClose | ConnectionNamesOther));
+
+    // The parser notes the options, over every Connection header; the writers read the list
+    // only when it names a field that is not dropped as hop-by-hop anyway.
+    const auto optionsOf = [](const QByteArray &connection) {
+        HttpRequestHead head;
+        const QByteArray request = "GET / HTTP/1.1\r\nHost: x\r\n" + connection + "\r\n";
+        if (parseRequestHead(request, HttpLimits{}, head).status != HttpParseResult::Complete)
+            return quint8(0xff);
+        // Skipping the list must never lose a field it names.
+        const ConnectionTokens all(head.headers);
+        const ConnectionTokens skipped(head.headers, head.connectionOptions);
+        for (const char *name : {"x-secret", "X-Other", "close"}) {
+            if (all.names(name) != skipped.names(name))
+                return quint8(0xfe);
+        }
+        return head.connectionOptions;
+    };
+    QCOMPARE(optionsOf(""), quint8(0));
+    QCOMPARE(optionsOf("Connection: keep-alive\r\n"), quint8(ConnectionKeepAlive));
+    QCOMPARE(optionsOf("Connection: Upgrade\r\n"), quint8(ConnectionUpgrade));
+    QCOMPARE(optionsOf("Connection: upgrade , KEEP-ALIVE,,\r\n"), quint8(ConnectionUpgrade | ConnectionKeepAlive));
+    QCOMPARE(optionsOf("Connection: close\r\n"), quint8(ConnectionClose | ConnectionNamesOther));
+    QCOMPARE(optionsOf("Connection: keep-alive\r\nConnection: X-Secret\r\n"), quint8(ConnectionKeepAlive | ConnectionNamesOther));
+    QCOMPARE(optionsOf("Connection: x-secret, upgrade\r\n"), quint8(ConnectionUpgrade | ConnectionNamesOther));
+    QCOMPARE(optionsOf("Connection: upgraded\r\n"), quint8(ConnectionNamesOther));
+    HttpRequestHead old;
+    QCOMPARE(parseRequestHead("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", HttpLimits{}, old).status, HttpParseResult::Complete);
+    QVERIFY(old.keepAlive);
+    QCOMPARE(parseRequestHead("GET / HTTP/1.0\r\n\r\n", HttpLimits{}, old).status, HttpParseResult::Complete);
+    QVERIFY(!old.keepAlive);
 }
 
 void TestHttpParser::tellsTheFieldsItActsOn()
@@ -426,6 +464,74 @@ void TestHttpParser::responseKnowsItsStatusLine()
     QCOMPARE(QByteArrayView(response).first(head.statusLineLength), QByteArrayView("HTTP/1.1 404 Not Here"));
     QCOMPARE(parseResponseHead("HTTP/1.1 204\r\n\r\n", HttpLimits{}, false, head).status, HttpParseResult::Complete);
     QCOMPARE(head.statusLineLength, qsizetype(12));
+}
+
+// The head's end is found 32 bytes at a time: its "\r\n\r\n", a bare LF and the first
+// line's end are told at every offset, also when they straddle two blocks, and agree with a
+// plain byte-by-byte reading of the rule.
+void TestHttpParser::findsTheHeadEndAtEveryOffset()
+{
+    // The rule written plainly: the head ends after the first "\r\n\r\n"; an LF without a CR
+    // before it, found first, is an error; otherwise the head is not complete yet.
+    const auto expected = [](QByteArrayView data) -> qsizetype {
+        for (qsizetype i = 0; i < data.size(); ++i) {
+            if (data[i] != '\n')
+                continue;
+            if (i == 0 || data[i - 1] != '\r')
+                return -1;
+            if (i >= 3 && data.sliced(i - 3, 4) == "\r\n\r\n")
+                return i + 1;
+        }
+        return 0;
+    };
+    int complete = 0;
+    int bare = 0;
+    for (int pad = 0; pad < 40; ++pad) {
+        for (const bool response : {false, true}) {
+            const QByteArray start = response ? QByteArray("HTTP/1.1 200 O") + QByteArray(pad % 7, 'k') : "GET /" + QByteArray(pad % 5, 'p') + " HTTP/1.1";
+            const QByteArray head = start + "\r\nHost: x\r\nX-Pad: " + QByteArray(pad, 'a') + "\r\n\r\n";
+            const QByteArray whole = head + "next";
+            // Every cut: complete exactly when the terminator is in.
+            for (qsizetype n = 0; n <= whole.size(); ++n) {
+                const QByteArrayView data = QByteArrayView(whole).first(n);
+                HttpRequestHead request;
+                HttpResponseHead answer;
+                const HttpParseResult result = response ? parseResponseHead(data, HttpLimits{}, false, answer)
+                                                        : parseRequestHead(data, HttpLimits{}, request);
+                const qsizetype want = expected(data);
+                QVERIFY2(want >= 0, data.toByteArray().constData());
+                if (want == 0) {
+                    QVERIFY2(result.status == HttpParseResult::Incomplete, data.toByteArray().constData());
+                    continue;
+                }
+                QCOMPARE(want, head.size());
+                QCOMPARE(result.status, HttpParseResult::Complete);
+                QCOMPARE(response ? answer.headLength : request.headLength, head.size());
+                if (response)
+                    QCOMPARE(answer.statusLineLength, start.size());
+                else
+                    QCOMPARE(request.target.size(), qsizetype(1 + pad % 5));
+                ++complete;
+            }
+            // Every CR of the head missing, or replaced by a visible byte: a bare LF, refused.
+            for (qsizetype at = 0; at < head.size(); ++at) {
+                if (head[at] != '\r')
+                    continue;
+                for (const QByteArray &changed : {QByteArray(whole).remove(at, 1), QByteArray(whole).replace(at, 1, "z")}) {
+                    QCOMPARE(expected(changed), qsizetype(-1));
+                    HttpRequestHead request;
+                    HttpResponseHead answer;
+                    const HttpParseResult result = response ? parseResponseHead(changed, HttpLimits{}, false, answer)
+                                                            : parseRequestHead(changed, HttpLimits{}, request);
+                    QCOMPARE(result.status, HttpParseResult::Error);
+                    QVERIFY2(QByteArray(result.message).contains("bare LF"), result.message);
+                    ++bare;
+                }
+            }
+        }
+    }
+    QCOMPARE(complete, 2 * 40 * 5);   // the head, and then each of "next" one byte more
+    QCOMPARE(bare, 40 * 2 * 4 * 2);   // four CRs in each head, each missing and replaced
 }
 
 QTEST_GUILESS_MAIN(TestHttpParser)
