@@ -96,12 +96,9 @@ quint8 readConnectionOptions(QByteArrayView value)
     return options;
 }
 
-// Where a head ends, as findHeadEnd() reports it.
-struct HeadEnd
-{
-    qsizetype length = 0;          // bytes including the "\r\n\r\n"; 0 when not yet there, -1 on a bare LF
-    qsizetype firstLineEnd = -1;   // where the first line's CRLF starts, when length > 0
-};
+} // namespace
+
+namespace detail {
 
 // Finds the end of the head ("\r\n\r\n") and of its first line. A bare LF (one without its
 // CR) before the end gives length -1: the sender does not speak CRLF, and is told at once rather
@@ -110,11 +107,11 @@ struct HeadEnd
 // returns, and the head ends at the first LF with a CR before it and an LF two bytes
 // before that (every LF before it had its CR, or the scan stopped there). A memchr per line, as
 // before, cost about a call per header line: 400 instructions for a request and its answer.
-HeadEnd findHeadEnd(QByteArrayView data)
+#if defined(__SSE2__)
+HeadEnd findHeadEndSse2(QByteArrayView data)
 {
     const char *const begin = data.data();
     const qsizetype n = data.size();
-#if defined(__SSE2__)
     const __m128i lineFeeds = _mm_set1_epi8('\n');
     const __m128i returns = _mm_set1_epi8('\r');
     const auto masks = [&](const char *at, std::uint64_t *lf, std::uint64_t *cr) {
@@ -158,7 +155,14 @@ HeadEnd findHeadEnd(QByteArrayView data)
         lfsBefore = lf >> 30;
     }
     return {};
-#else
+}
+#endif
+
+// The same with memchr, a line at a time: the other architectures' way (tested on x86-64 too).
+HeadEnd findHeadEndPortable(QByteArrayView data)
+{
+    const char *const begin = data.data();
+    const qsizetype n = data.size();
     qsizetype firstLf = -1;
     for (const char *p = begin; p < begin + n;) {
         const auto *lf = static_cast<const char *>(std::memchr(p, '\n', size_t(begin + n - p)));
@@ -175,6 +179,20 @@ HeadEnd findHeadEnd(QByteArrayView data)
         p = lf + 1;
     }
     return {};
+}
+
+} // namespace detail
+
+namespace {
+
+using detail::HeadEnd;
+
+inline HeadEnd findHeadEnd(QByteArrayView data)
+{
+#if defined(__SSE2__)
+    return detail::findHeadEndSse2(data);
+#else
+    return detail::findHeadEndPortable(data);
 #endif
 }
 

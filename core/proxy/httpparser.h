@@ -243,6 +243,21 @@ HttpParseResult parseRequestHead(QByteArrayView data, const HttpLimits &limits, 
 // requestWasHead: a response to HEAD has no body whatever its headers say.
 HttpParseResult parseResponseHead(QByteArrayView data, const HttpLimits &limits, bool requestWasHead, HttpResponseHead &head);
 
+namespace detail {
+
+// Where a head ends, as the parser finds it (exposed for the tests).
+struct HeadEnd
+{
+    qsizetype length = 0;          // bytes including the "\r\n\r\n"; 0 when not yet there, -1 on a bare LF
+    qsizetype firstLineEnd = -1;   // where the first line's CRLF starts, when length > 0
+};
+#if defined(__SSE2__)
+HeadEnd findHeadEndSse2(QByteArrayView data);   // what the parser uses where the build has SSE2
+#endif
+HeadEnd findHeadEndPortable(QByteArrayView data);   // and elsewhere
+
+} // namespace detail
+
 // The reason phrase of a status line (RFC 9110 15): the one table of every HTTP answer Fulcrum
 // writes (proxy, admin API, demo backend).
 const char *httpReasonPhrase(int status);
