@@ -150,8 +150,8 @@ enum ConnectionOption : quint8 {
     ConnectionClose = 1,
     ConnectionKeepAlive = 2,
     ConnectionUpgrade = 4,
-    // Any other token: a field name the next hop must not see. "keep-alive" and "upgrade"
-    // name fields that are dropped as hop-by-hop anyway.
+    // Any other token ("close" included): a field name the next hop must not see.
+    // "keep-alive" and "upgrade" name fields that are dropped as hop-by-hop anyway.
     ConnectionNamesOther = 8,
 };
 
