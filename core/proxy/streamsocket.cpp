@@ -136,20 +136,21 @@ namespace {
 // The plain reads and sends of the hot path go to the kernel through syscall(): glibc's
 // wrappers make each of them a thread-cancellation point, two calls more per system call
 // (__pthread_enable/disable_asynccancel, 2 % of a worker's user-space instructions), and no
-// thread of fulcrumd is ever cancelled. Same arguments, same errno.
+// thread of fulcrumd is ever cancelled. Same arguments, same errno; each passed as a long, the
+// width syscall() reads every argument at.
 ssize_t sysRead(int fd, void *buffer, size_t size)
 {
-    return ssize_t(::syscall(SYS_read, fd, buffer, size));
+    return ssize_t(::syscall(SYS_read, long(fd), buffer, size));
 }
 
 ssize_t sysReadv(int fd, const iovec *parts, int count)
 {
-    return ssize_t(::syscall(SYS_readv, fd, parts, count));
+    return ssize_t(::syscall(SYS_readv, long(fd), parts, long(count)));
 }
 
 ssize_t sysSend(int fd, const void *data, size_t size)
 {
-    return ssize_t(::syscall(SYS_sendto, fd, data, size, MSG_NOSIGNAL, nullptr, 0));
+    return ssize_t(::syscall(SYS_sendto, long(fd), data, size, long(MSG_NOSIGNAL), static_cast<const void *>(nullptr), 0L));
 }
 
 // A plain read as receive() reports it: > 0 bytes, 0 end of stream, -1 nothing now (EAGAIN),
