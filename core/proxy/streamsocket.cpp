@@ -153,13 +153,13 @@ ssize_t sysSend(int fd, const void *data, size_t size)
     return ssize_t(::syscall(SYS_sendto, long(fd), data, size, long(MSG_NOSIGNAL), static_cast<const void *>(nullptr), 0L));
 }
 
-// A plain read as receive() reports it: > 0 bytes, 0 end of stream, -1 nothing now (EAGAIN),
+// A plain read or send as receive() and send() report it: >= 0 bytes, -1 nothing now (EAGAIN),
 // -2 failed (*error set); interrupted calls are made again.
-template<typename Read>
-ssize_t plainRead(Read &&read, int *error)
+template<typename Call>
+ssize_t plainCall(Call &&call, int *error)
 {
     for (;;) {
-        const ssize_t n = read();
+        const ssize_t n = call();
         if (n >= 0)
             return n;
         if (errno == EINTR)
@@ -176,13 +176,13 @@ ssize_t plainRead(Read &&read, int *error)
 ssize_t StreamSocket::receiveTwo(char *first, size_t firstSize, char *second, size_t secondSize, int *error)
 {
     iovec parts[2] = {{first, firstSize}, {second, secondSize}};
-    return plainRead([&] { return sysReadv(m_fd, parts, secondSize > 0 ? 2 : 1); }, error);
+    return plainCall([&] { return sysReadv(m_fd, parts, secondSize > 0 ? 2 : 1); }, error);
 }
 
 ssize_t StreamSocket::receive(char *buffer, size_t size, int *error)
 {
     if (!m_ssl)
-        return plainRead([&] { return sysRead(m_fd, buffer, size); }, error);
+        return plainCall([&] { return sysRead(m_fd, buffer, size); }, error);
     ERR_clear_error();
     errno = 0;
     const int n = SSL_read(m_ssl, buffer, int(qMin<size_t>(size, INT_MAX)));
@@ -199,17 +199,11 @@ ssize_t StreamSocket::receive(char *buffer, size_t size, int *error)
 ssize_t StreamSocket::send(const char *data, size_t size, int *error)
 {
     if (!m_ssl) {
-        for (;;) {
-            const ssize_t n = sysSend(m_fd, data, size);
-            if (n > 0)
-                return n;
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-                return -1;
-            *error = n < 0 ? errno : EPIPE;
-            return -2;
-        }
+        const ssize_t n = plainCall([&] { return sysSend(m_fd, data, size); }, error);
+        if (n != 0)
+            return n;
+        *error = EPIPE;   // nothing taken: the stream is no longer writable
+        return -2;
     }
     ERR_clear_error();
     errno = 0;
