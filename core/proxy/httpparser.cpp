@@ -31,6 +31,66 @@ inline bool isTokenChar(char c)
     return kTokenChars[uchar(c)];
 }
 
+// Where the run of token characters that starts at `p` ends: at the first other byte, which
+// the caller guarantees is there before `end` (the header block's last LF).
+// With SSE2 sixteen bytes at a time, for the bytes nearly every field name is made of: letters,
+// digits and '-', each class one range compare (offset so that it is a signed "less than"). The
+// first other byte ends the name when it is the colon; any other tchar ('_', '.', ...) goes on
+// by the table. The table alone, a byte at a time, was 330 of the 970 instructions that the
+// header lines of a request and its answer cost.
+inline const char *tokenEnd(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+    const __m128i caseBit = _mm_set1_epi8(0x20);
+    const __m128i letterOffset = _mm_set1_epi8(char(0x80 - 'a'));
+    const __m128i letterLimit = _mm_set1_epi8(char(-0x80 + 26));   // 'a' lands on -0x80
+    const __m128i digitOffset = _mm_set1_epi8(char(0x80 - '0'));
+    const __m128i digitLimit = _mm_set1_epi8(char(-0x80 + 10));   // '0' lands on -0x80
+    const __m128i dash = _mm_set1_epi8('-');
+    while (end - p >= 16) {
+        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+        const __m128i letter = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(x, caseBit), letterOffset), letterLimit);
+        const __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(x, digitOffset), digitLimit);
+        const __m128i common = _mm_or_si128(_mm_or_si128(letter, digit), _mm_cmpeq_epi8(x, dash));
+        if (const unsigned other = ~unsigned(_mm_movemask_epi8(common)) & 0xffffu) {
+            p += std::countr_zero(other);
+            if (*p == ':')
+                return p;
+            break;   // another byte: the table decides from here
+        }
+        p += 16;
+    }
+#else
+    Q_UNUSED(end);
+#endif
+    while (isTokenChar(*p))
+        ++p;
+    return p;
+}
+
+} // namespace
+
+namespace detail {
+
+#if defined(__SSE2__)
+const char *tokenEndSse2(const char *p, const char *end)
+{
+    return tokenEnd(p, end);
+}
+#endif
+
+const char *tokenEndPortable(const char *p, const char *end)
+{
+    Q_UNUSED(end);
+    while (isTokenChar(*p))
+        ++p;
+    return p;
+}
+
+} // namespace detail
+
+namespace {
+
 // field-vchar, SP, HTAB, obs-text: everything but CTLs (NUL, CR, LF, DEL...)
 bool isFieldValueChar(char c)
 {
@@ -54,6 +114,9 @@ inline bool isOptionalWhitespace(char c)
 // [begin, end) without the optional whitespace around it (RFC 9110 5.6.3).
 inline QByteArrayView trimmed(const char *begin, const char *end)
 {
+    // Nearly every value is "name: value": one space before it, none after.
+    if (begin < end && *begin == ' ')
+        ++begin;
     while (begin < end && isOptionalWhitespace(*begin))
         ++begin;
     while (end > begin && isOptionalWhitespace(end[-1]))
@@ -293,9 +356,7 @@ HttpParseResult parseHeaders(QByteArrayView block, const HttpLimits &limits, std
         if (*p == ' ' || *p == '\t')
             return HttpParseResult::error(400, "obsolete line folding (a header line starting with whitespace) is not accepted");
         // The name: token characters up to the colon, in one pass.
-        const char *colon = p;
-        while (isTokenChar(*colon))
-            ++colon;
+        const char *const colon = tokenEnd(p, end);
         if (*colon != ':' || colon == p) {
             // Not "name:": say what the line is (its CRLF is looked for only on this path).
             const QByteArrayView rest(p, end - p);
@@ -320,7 +381,8 @@ HttpParseResult parseHeaders(QByteArrayView block, const HttpLimits &limits, std
         p = valueEnd + 2;
         if (int(headers.size()) >= limits.maxHeaders)
             return HttpParseResult::error(431, "too many header lines");
-        const HeaderKind kind = headers.emplace_back(name, value).kind;
+        const HeaderKind kind = headerKind(name);
+        headers.emplace_back(name, value, kind);
 
         switch (kind) {
         case HeaderKind::ContentLength: {

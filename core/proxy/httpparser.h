@@ -81,11 +81,47 @@ enum class HeaderKind : quint8 {
     XForwardedProto,
 };
 
+namespace detail {
+
+// Whether `name` is `known` (lowercase letters, digits and '-') in any case, a word at a time:
+// each word of the name with the case bit (0x20) set where the known word has a letter (its
+// bit 6, shifted) equals the known word exactly. Only 'A'..'Z' and 'a'..'z' meet a letter so;
+// digits and '-' (bit 6 clear) are compared as they are. The known words and masks are
+// constants of the caller's literal.
+template<qsizetype N>
+inline bool isKnownName(QByteArrayView name, const char (&known)[N])
+{
+    constexpr qsizetype n = N - 1;
+    static_assert(n >= 2);
+    const char *const x = name.data();
+    const auto same = [x, &known]<typename Word>(qsizetype at, Word) {
+        Word w;
+        Word k;
+        std::memcpy(&w, x + at, sizeof w);
+        std::memcpy(&k, known + at, sizeof k);
+        constexpr Word kBit6 = Word(0x4040404040404040ULL);
+        return Word(w | Word((k & kBit6) >> 1)) == k;
+    };
+    if constexpr (n >= 8) {
+        for (qsizetype i = 0; i + 8 < n; i += 8) {
+            if (!same(i, std::uint64_t()))
+                return false;
+        }
+        return same(n - 8, std::uint64_t());
+    } else if constexpr (n >= 4) {
+        return same(0, std::uint32_t()) && same(n - 4, std::uint32_t());
+    } else {
+        return same(0, std::uint16_t()) && same(n - 2, std::uint16_t());
+    }
+}
+
+} // namespace detail
+
 inline HeaderKind headerKind(QByteArrayView name)
 {
-    // The known name first: its length, a constant, bounds the compare's loops.
+    // A switch on the length, then the known name's words against the name's.
     const auto is = [name]<qsizetype N>(const char (&known)[N], HeaderKind kind) {
-        return equalsIgnoreCase(QByteArrayView(known, N - 1), name) ? kind : HeaderKind::Other;
+        return detail::isKnownName(name, known) ? kind : HeaderKind::Other;
     };
     switch (name.size()) {
     case 2: return is("te", HeaderKind::TE);
@@ -93,11 +129,11 @@ inline HeaderKind headerKind(QByteArrayView name)
     case 4: return is("host", HeaderKind::Host);
     case 6: return is("expect", HeaderKind::Expect);
     case 7: return is("upgrade", HeaderKind::Upgrade);
-    case 10: return asciiLower(name[0]) == 'c' ? is("connection", HeaderKind::Connection) : is("keep-alive", HeaderKind::KeepAlive);
+    case 10: return (name[0] | 0x20) == 'c' ? is("connection", HeaderKind::Connection) : is("keep-alive", HeaderKind::KeepAlive);
     case 14: return is("content-length", HeaderKind::ContentLength);
     case 15: return is("x-forwarded-for", HeaderKind::XForwardedFor);
     case 16: return is("proxy-connection", HeaderKind::ProxyConnection);
-    case 17: return asciiLower(name[0]) == 't' ? is("transfer-encoding", HeaderKind::TransferEncoding) : is("x-forwarded-proto", HeaderKind::XForwardedProto);
+    case 17: return (name[0] | 0x20) == 't' ? is("transfer-encoding", HeaderKind::TransferEncoding) : is("x-forwarded-proto", HeaderKind::XForwardedProto);
     default: return HeaderKind::Other;
     }
 }
@@ -105,6 +141,7 @@ inline HeaderKind headerKind(QByteArrayView name)
 struct HttpHeader
 {
     HttpHeader(QByteArrayView name, QByteArrayView value) : name(name), value(value), kind(headerKind(name)) {}
+    HttpHeader(QByteArrayView name, QByteArrayView value, HeaderKind kind) : name(name), value(value), kind(kind) {}
 
     QByteArrayView name;
     QByteArrayView value;   // without surrounding whitespace
@@ -255,6 +292,13 @@ struct HeadEnd
 HeadEnd findHeadEndSse2(QByteArrayView data);   // what the parser uses where the build has SSE2
 #endif
 HeadEnd findHeadEndPortable(QByteArrayView data);   // and elsewhere
+
+// Where the token characters (RFC 9110 5.6.2 tchar) from `p` end; a byte that is not one must
+// be there before `end`.
+#if defined(__SSE2__)
+const char *tokenEndSse2(const char *p, const char *end);
+#endif
+const char *tokenEndPortable(const char *p, const char *end);
 
 } // namespace detail
 
