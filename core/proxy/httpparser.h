@@ -141,7 +141,6 @@ inline HeaderKind headerKind(QByteArrayView name)
 struct HttpHeader
 {
     HttpHeader(QByteArrayView name, QByteArrayView value) : name(name), value(value), kind(headerKind(name)) {}
-    HttpHeader(QByteArrayView name, QByteArrayView value, HeaderKind kind) : name(name), value(value), kind(kind) {}
 
     QByteArrayView name;
     QByteArrayView value;   // without surrounding whitespace
