@@ -330,7 +330,10 @@ LiveLoadView::LiveLoadView(QWidget *parent)
         auto *chart = new QChart;
         chart->setTitle(titles[i]);
         chart->setAnimationOptions(QChart::NoAnimation);
-        chart->legend()->setVisible(true);   // on all three, so their plot areas line up
+        // One legend, the top chart's: the colours are the same in all three, and on a short
+        // chart (a 1024×640 screen) a legend of six servers would be cut off. The two below
+        // keep its width as their right margin, so the three plots share their time extent.
+        chart->legend()->setVisible(i == 0);
         chart->legend()->setAlignment(Qt::AlignRight);
         chart->setMargins(QMargins(4, 2, 4, 2));
         c.time = new QDateTimeAxis(chart);
@@ -360,6 +363,16 @@ LiveLoadView::LiveLoadView(QWidget *parent)
         // one-pixel lines take the raster engine's fast path and read as well.
         c.view->setRenderHint(QPainter::Antialiasing, false);
         applyPalette(chart, palette());
+        // A resize (a smaller window, a chart shown or hidden) changes how many labels fit.
+        connect(chart, &QChart::plotAreaChanged, this, [this, i] {
+            fitValueTicks(m_charts[i]);
+            if (i == 0) {
+                alignPlotRight(m_charts[1]);
+                alignPlotRight(m_charts[2]);
+            } else {
+                alignPlotRight(m_charts[i]);
+            }
+        });
         layout->addWidget(c.view, i == 0 ? 3 : 2);
     }
     m_notReported = new QLabel(this);
@@ -637,9 +650,47 @@ void LiveLoadView::syncLines(Chart &c, int first, int count)
     if (wanted > c.valueTop || wanted < c.valueTop / 3) {
         const auto [nice, ticks] = niceCeiling(wanted);
         c.valueTop = nice;
-        c.value->setTickCount(ticks);
+        c.valueTicks = ticks;
         c.value->setRange(0, nice);
+        fitValueTicks(c);
     }
+}
+
+void LiveLoadView::alignPlotRight(Chart &c)
+{
+    const QChart *top = m_charts[0].view->chart();
+    QChart *chart = c.view->chart();
+    if (!chart || !top || top->plotArea().isEmpty() || chart->plotArea().isEmpty())
+        return;
+    // The top chart's plot ends this far from its right edge (its legend); the margin that
+    // puts this chart's plot end there is that less the padding Qt adds beside the margin.
+    const qreal wanted = top->size().width() - top->plotArea().right();
+    QMargins margins = chart->margins();
+    const qreal padding = chart->size().width() - chart->plotArea().right() - margins.right();
+    const int right = std::max(0, int(std::lround(wanted - padding)));
+    if (right != margins.right()) {
+        margins.setRight(right);
+        chart->setMargins(margins);
+    }
+}
+
+void LiveLoadView::fitValueTicks(Chart &c)
+{
+    const qreal plotHeight = c.view->chart()->plotArea().height();
+    const int lineHeight = QFontMetrics(c.value->labelsFont()).height();
+    // A label takes its line and a third more between labels.
+    const int fitting = plotHeight > 0 ? std::max(2, int(plotHeight / (lineHeight * 4 / 3.0)) + 1) : c.valueTicks;
+    int ticks = c.valueTicks;
+    if (ticks > fitting) {
+        // The half of a 1-2-5 top is a round figure the label format can show (250, 1, 0.5 %),
+        // except for a top of 2.5 × 10ⁿ or a whole-number axis's top of 1.
+        const double half = c.valueTop / 2;
+        const bool wholeNumbers = c.value->labelFormat() == u"%d";
+        const bool halfShows = wholeNumbers ? half == std::floor(half) : std::abs(half * 10 - std::round(half * 10)) < 1e-9;
+        ticks = fitting >= 3 && halfShows ? 3 : 2;
+    }
+    if (c.value->tickCount() != ticks)
+        c.value->setTickCount(ticks);
 }
 
 void LiveLoadView::syncTimeAxis(Chart &c)

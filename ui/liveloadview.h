@@ -123,7 +123,13 @@ private:
         qint64 timeStart = 0;      // the axes' ranges as last set
         qint64 timeEnd = 0;
         double valueTop = 0;
+        int valueTicks = 6;        // the 1-2-5 top's own ticks; fewer are shown on a short chart
     };
+    // Ticks on the value axis: the top's own, or fewer (the top and its half, or the top
+    // alone) when the plot is too short for their labels, which Qt would otherwise elide to "…".
+    void fitValueTicks(Chart &chart);
+    // The lower charts' right margin, so their plot ends where the top chart's legend begins.
+    void alignPlotRight(Chart &chart);
     void syncLines(Chart &chart, int first, int count);
     void syncTimeAxis(Chart &chart);
     void refreshLines();

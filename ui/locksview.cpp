@@ -241,6 +241,10 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
     m_progress->setMaximumWidth(160);
     m_progress->hide();
     m_status = new QLabel(this);
+    // Wrapped: a long scan error or the no-endpoint hint must not widen the window past the
+    // screen (an unwrapped label's minimum is its whole text).
+    m_status->setWordWrap(true);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     bar->addWidget(new QLabel(tr("Endpoint:"), this));
     bar->addWidget(m_endpoints);
     bar->addWidget(m_filter, 1);

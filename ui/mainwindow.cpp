@@ -25,6 +25,7 @@
 #include <QTimer>
 #include <QCoreApplication>
 #include <QDir>
+#include <QGuiApplication>
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QLabel>
@@ -40,6 +41,8 @@
 #include <QTableView>
 #include <QToolBar>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace fulcrum::ui {
 
@@ -677,8 +680,25 @@ void MainWindow::openExportReport()
 void MainWindow::restoreLayout()
 {
     QSettings settings;
+    // The first start opens at 1400×860; a saved geometry as it was. Either is then fitted into
+    // the free area of the screen it lands on, less room for the window's frame: on a 1366×768
+    // laptop, or after the big monitor it was saved on is gone, no edge and no status bar is
+    // off-screen. (Qt's restoreGeometry moves a window back on screen but keeps its size.)
     if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
         resize(1400, 860);
+    if (!isMaximized() && !isFullScreen()) {
+        const QScreen *on = QGuiApplication::screenAt(geometry().center());
+        if (!on)
+            on = screen();
+        const QRect free = on ? on->availableGeometry() : QRect();
+        const QSize frameRoom(16, 48);
+        if (free.isValid() && !free.contains(geometry())) {
+            const QSize size = this->size().boundedTo(free.size() - frameRoom);
+            resize(size);
+            move(std::clamp(x(), free.left(), std::max(free.left(), free.right() + 1 - size.width() - frameRoom.width())),
+                 std::clamp(y(), free.top(), std::max(free.top(), free.bottom() + 1 - size.height() - frameRoom.height())));
+        }
+    }
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     m_columnsRestored = m_serversView->horizontalHeader()->restoreState(settings.value(QStringLiteral("servers/header")).toByteArray());
     m_eventColumnsRestored = m_eventsView->horizontalHeader()->restoreState(settings.value(QStringLiteral("events/header")).toByteArray());

@@ -5,6 +5,7 @@
 #include "engine/inprocessenginelink.h"
 #include "exportreportdialog.h"
 #include "isolatedpaths.h"
+#include "liveloadview.h"
 #include "locksview.h"
 #include "mainwindow.h"
 #include "servertablemodel.h"
@@ -12,12 +13,18 @@
 #include "resultbanner.h"
 
 #include <QApplication>
+#include <QChart>
+#include <QChartView>
+#include <QValueAxis>
 #include <QComboBox>
+#include <QGraphicsTextItem>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QScreen>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -38,6 +45,7 @@ private Q_SLOTS:
     void etcdReleaseExplainsBothReleasesUnsquashed();
     void exportAfterTheReportKeepsItsRows();
     void viewsAt1024();
+    void firstStartFitsTheScreen();
 
 private:
     // Every visible label of the dialog is as tall as its text needs at its width.
@@ -215,11 +223,102 @@ void TestDialogLayout::viewsAt1024()
         QApplication::processEvents();
         verifyNothingSquashed(&window);
     }
+    // Live load: every value-axis label is whole on the short charts (Qt elides a label that
+    // has no room to "..."), and the three plots end at the same x under the one legend. At
+    // 1024×640 and at the window a 1024×640 screen leaves inside a frame and a panel.
+    window.showView(MainWindow::LiveLoad);
+    QTRY_VERIFY(window.liveLoad()->chartView(0)->chart()->series().size() > 1);
+    for (const QSize size : {QSize(1024, 640), QSize(1008, 560)}) {
+        window.resize(size);
+        QApplication::processEvents();
+        QApplication::processEvents();
+        qreal plotRight = -1;
+        for (int i = 0; i < 3; ++i) {
+            QChart *chart = window.liveLoad()->chartView(i)->chart();
+            const auto *axis = qobject_cast<QValueAxis *>(chart->axes(Qt::Vertical).value(0));
+            QVERIFY(axis);
+            // Qt Charts draws axis labels as text items of the scene, shortened to "..." when
+            // the space between ticks is too small for them.
+            QStringList labels;
+            for (QGraphicsItem *item : window.liveLoad()->chartView(i)->scene()->items()) {
+                if (const auto *text = qgraphicsitem_cast<QGraphicsTextItem *>(item); text && text->isVisible())
+                    labels.append(text->toPlainText());
+            }
+            QVERIFY2(labels.size() >= axis->tickCount(), qPrintable(labels.join(u'|')));
+            QVERIFY2(!labels.join(u'|').contains(u"..."), qPrintable(QStringLiteral("%1×%2, chart %3 (%4 ticks on a %5 px plot): %6")
+                                                                          .arg(size.width()).arg(size.height()).arg(i).arg(axis->tickCount())
+                                                                          .arg(chart->plotArea().height()).arg(labels.join(u'|'))));
+            QCOMPARE(chart->legend()->isVisible(), i == 0);
+            const qreal fromEdge = chart->size().width() - chart->plotArea().right();
+            if (i == 0)
+                plotRight = fromEdge;
+            else
+                QVERIFY2(std::abs(fromEdge - plotRight) <= 1, qPrintable(QStringLiteral("chart %1's plot ends %2 px from its edge, the top one's %3")
+                                                                            .arg(i).arg(fromEdge).arg(plotRight)));
+        }
+    }
+    window.resize(1024, 640);
+    QApplication::processEvents();
     window.showView(MainWindow::Servers);
     QTableView *table = window.serversView();
     QTRY_VERIFY(table->columnWidth(ServerTableModel::ErrorRate) > 0);
     const int right = table->columnViewportPosition(ServerTableModel::ErrorRate) + table->columnWidth(ServerTableModel::ErrorRate);
     QVERIFY2(right <= table->viewport()->width(), qPrintable(QStringLiteral("5xx ends at %1 of %2").arg(right).arg(table->viewport()->width())));
+}
+
+void TestDialogLayout::firstStartFitsTheScreen()
+{
+    // No saved geometry (a first start): the window opens inside the screen's free area, here
+    // the offscreen screen's (800×800), smaller than the preferred 1400×860. A long scan error
+    // does not widen it past that. Then a geometry saved on a bigger screen is brought inside
+    // this one when restored.
+    QSettings().remove(QStringLiteral("window/geometry"));
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;
+    InProcessEngineLink link(options);
+    const QRect free = QGuiApplication::primaryScreen()->availableGeometry();
+    if (free.width() < 640 || free.height() < 480)
+        QSKIP(qPrintable(QStringLiteral("a %1×%2 screen (this run's scale) is below the 640×480 the console is laid out for")
+                             .arg(free.width()).arg(free.height())));
+    QVERIFY2(free.width() < 1400 + 16 || free.height() < 860 + 48, "this test needs a screen smaller than the preferred size");
+    const auto fits = [&free](QWidget &window, const char *when) {
+        const QSize least = window.minimumSizeHint().expandedTo(window.minimumSize());
+        QVERIFY2(least.width() <= free.width() && least.height() <= free.height(),
+                 qPrintable(QStringLiteral("%1: the window needs at least %2×%3 on a %4×%5 screen")
+                                .arg(QLatin1String(when)).arg(least.width()).arg(least.height()).arg(free.width()).arg(free.height())));
+        QVERIFY2(free.contains(window.geometry()), qPrintable(QStringLiteral("%1: at %2,%3 %4×%5 on a %6×%7 screen")
+                                                               .arg(QLatin1String(when)).arg(window.x()).arg(window.y())
+                                                               .arg(window.width()).arg(window.height()).arg(free.width()).arg(free.height())));
+    };
+    {
+        MainWindow window(&link);
+        fits(window, "first start");
+        if (QTest::currentTestFailed())
+            return;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.showView(MainWindow::Locks);
+        LockTable failed;
+        failed.endpoint = QStringLiteral("127.0.0.1:1");
+        failed.backend = QStringLiteral("redis");
+        failed.error = QStringLiteral("cannot connect to 127.0.0.1:1 (Connection refused); check that redis-server runs there "
+                                      "and that the endpoint's address in the engine's config is right; the rows shown are from "
+                                      "the last pass that worked");
+        window.locksView()->setLockTable(failed);
+        QApplication::processEvents();
+        QVERIFY2(window.locksView()->statusText().contains(failed.error), qPrintable(window.locksView()->statusText()));
+        fits(window, "after a long scan error");
+        if (QTest::currentTestFailed())
+            return;
+        verifyNothingSquashed(&window);
+        window.resize(3000, 2000);
+        window.move(2000, 1500);
+        QApplication::processEvents();
+        window.close();   // saves the layout
+    }
+    QVERIFY(QSettings().contains(QStringLiteral("window/geometry")));
+    MainWindow window(&link);
+    fits(window, "restored from a bigger screen");
 }
 
 QTEST_MAIN(TestDialogLayout)
