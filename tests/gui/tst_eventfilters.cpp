@@ -2,6 +2,7 @@
 // a pool outage, panic, a server down, a lost connection; warnings failing checks and
 // ejections) and how far back, beside the free text.
 #include "common/wallclock.h"
+#include "engine/linkfigures.h"
 #include "engine/inprocessenginelink.h"
 #include "eventmodel.h"
 #include "isolatedpaths.h"
@@ -25,6 +26,7 @@ class TestEventFilters : public QObject
 private Q_SLOTS:
     void initTestCase() { fulcrum::test::useIsolatedStandardPaths(); }
     void severities();
+    void engineNoticesKeepTheirSeverity();
     void filtersThroughTheWindow();
     void flapsFoldIntoOneRow();
 };
@@ -54,6 +56,46 @@ void TestEventFilters::severities()
              EventSeverity::Error);
     QCOMPARE(eventSeverity(makeEvent(0, LinkEvent::Kind::Link, QStringLiteral("Redis 127.0.0.1:6379"), QStringLiteral("disconnected"), QStringLiteral("connected"))),
              EventSeverity::Info);
+}
+
+void TestEventFilters::engineNoticesKeepTheirSeverity()
+{
+    // The engine's own notices (config, proxy, lock endpoints, as every link maps them): the
+    // row takes the engine's severity (an info about a lock endpoint is not amber, an info
+    // about the config is not red), the text is in the column that takes the room, after its
+    // source, and the Detail column names the severity.
+    EventModel model;
+    const struct
+    {
+        EngineEvent::Severity severity;
+        const char *source;
+        EventSeverity expected;
+        const char *word;
+    } cases[] = {{EngineEvent::Info, "locks", EventSeverity::Info, "info"},
+                 {EngineEvent::Warning, "locks", EventSeverity::Warning, "warning"},
+                 {EngineEvent::Error, "locks", EventSeverity::Error, "error"},
+                 {EngineEvent::Info, "config", EventSeverity::Info, "info"},
+                 {EngineEvent::Warning, "proxy", EventSeverity::Warning, "warning"},
+                 {EngineEvent::Error, "engine", EventSeverity::Error, "error"}};
+    for (const auto &c : cases) {
+        EngineEvent notice;
+        notice.time = wallclock::nowUtc();
+        notice.severity = c.severity;
+        notice.source = QString::fromLatin1(c.source);
+        notice.text = QStringLiteral("redis://127.0.0.1:6379/0: keyspace notifications are off; the table is polled");
+        const std::optional<LinkEvent> event = engineLinkEvent(notice, QStringLiteral("embedded"));
+        QVERIFY(event);
+        QCOMPARE(eventSeverity(*event), c.expected);
+        model.addEvents({*event});
+        QCOMPARE(model.index(0, EventModel::Change).data().toString(), QStringLiteral("%1: %2").arg(notice.source, notice.text));
+        QCOMPARE(model.index(0, EventModel::Detail).data().toString(), QString::fromLatin1(c.word));
+        const QVariant colour = model.index(0, EventModel::Change).data(Qt::ForegroundRole);
+        QCOMPARE(colour.isValid(), c.expected != EventSeverity::Info);
+    }
+    // A health change by the engine keeps its own rule (and its detail), whatever it says.
+    LinkEvent health = makeEvent(0, LinkEvent::Kind::Health, QStringLiteral("checkout/app1"), QStringLiteral("up"), QStringLiteral("down"));
+    health.detail = QStringLiteral("info: L7STS 503");
+    QCOMPARE(eventSeverity(health), EventSeverity::Error);
 }
 
 void TestEventFilters::filtersThroughTheWindow()
