@@ -97,6 +97,11 @@ EngineKind embeddedEngineKind()
         auto redis = std::make_unique<LocalRedisServer>();
         QString error;
         if (redis->start(&error)) {
+            // Its first pass then finds it listening: no "cannot connect" warning in the
+            // events of every demo start (it usually takes ~10–50 ms; at most 2 s waited).
+            if (!redis->waitUntilAccepting(2000))
+                qWarning("fulcrum: the demo's redis-server on 127.0.0.1:%u does not accept connections yet; the Locks view connects when it does",
+                         unsigned(redis->port()));
             InProcessLockEndpoint endpoint = InProcessLockEndpoint::redis(QStringLiteral("127.0.0.1"), redis->port());
             endpoint.demoLocks = true;
             options.locks.append(endpoint);

@@ -4,7 +4,10 @@
 
 #include <QFile>
 #include <QStandardPaths>
+#include <QElapsedTimer>
 #include <QTcpServer>
+#include <QTcpSocket>
+#include <QThread>
 
 namespace fulcrum {
 
@@ -56,6 +59,25 @@ bool LocalRedisServer::start(QString *error)
     m_process->setProcessEnvironment(environmentWithoutFaketime());   // its own clock, under faketime too
     m_process->start(binary, {configPath});
     return true;
+}
+
+bool LocalRedisServer::waitUntilAccepting(int timeoutMs)
+{
+    QElapsedTimer waited;
+    waited.start();
+    if (!m_process || !m_process->waitForStarted(timeoutMs))
+        return false;
+    // waitForFinished(0) takes in an early exit (a port taken meanwhile) without waiting.
+    while (!m_process->waitForFinished(0) && m_process->state() != QProcess::NotRunning) {
+        QTcpSocket probe;
+        probe.connectToHost(QHostAddress::LocalHost, m_port);
+        if (probe.waitForConnected(200))
+            return true;
+        if (waited.elapsed() >= timeoutMs)
+            return false;
+        QThread::msleep(20);
+    }
+    return false;
 }
 
 void LocalRedisServer::stop()

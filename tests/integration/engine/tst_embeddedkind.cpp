@@ -189,6 +189,10 @@ void TestEmbeddedKind::opensTheDemoWithTheSavedEndpointsAndItsHistory()
     QCOMPARE(endpoints.at(1), QStringLiteral("127.0.0.1:%1").arg(saved.port()));
     const quint16 demoRedisPort = quint16(endpoints.at(0).section(u':', -1).toUInt());
     QVERIFY2(demoRedisPort != 0 && demoRedisPort != saved.port(), qPrintable(endpoints.at(0)));
+    // The demo's redis-server already listens when the engine starts: its first pass connects,
+    // and no demo start shows a "cannot connect" warning among its first events.
+    QVERIFY(accepts(demoRedisPort));
+    QSignalSpy events(link.get(), &EngineLink::eventsReady);
 
     // The real engine: the demo pool with its six servers taking traffic.
     QSignalSpy snapshots(link.get(), &EngineLink::snapshotReady);
@@ -204,6 +208,18 @@ void TestEmbeddedKind::opensTheDemoWithTheSavedEndpointsAndItsHistory()
     // The saved endpoint is read with its password: the lock the shop wrote shows, holder and all.
     QSignalSpy tables(link.get(), &EngineLink::lockTableReady);
     QTRY_VERIFY_WITH_TIMEOUT(tablesShow(tables, endpoints.at(1), "lock:order:4711", "8743c02d-checkout-worker-3"), 20000);
+
+    QTRY_VERIFY_WITH_TIMEOUT(tablesShow(tables, endpoints.at(0), "lock:checkout:order-5531", "worker-7:77aa01"), 20000);
+    QStringList demoNotices;
+    for (const QList<QVariant> &batch : std::as_const(events)) {
+        for (const LinkEvent &event : batch.at(0).value<QList<LinkEvent>>()) {
+            if (event.detail.contains(endpoints.at(0)))
+                demoNotices.append(event.detail);
+        }
+    }
+    QVERIFY2(!demoNotices.isEmpty(), "no event about the demo's lock endpoint");
+    QVERIFY2(!demoNotices.join(u'\n').contains(u"cannot connect") && !demoNotices.join(u'\n').contains(u"warning"),
+             qPrintable(demoNotices.join(u'\n')));
 
     // Its redis-server serves while it runs and goes with it.
     QVERIFY(accepts(demoRedisPort));
