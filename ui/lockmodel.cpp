@@ -12,8 +12,7 @@
 
 namespace fulcrum::ui {
 
-// A lock's kind as people read it (the inspectors name them in English: plain, redisson, ...).
-static QString kindText(const QString &kind)
+QString lockKindText(const QString &kind)
 {
     if (kind == u"plain")
         return QObject::tr("plain");
@@ -169,7 +168,7 @@ QVariant LockModel::data(const QModelIndex &index, int role) const
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
         case Key: return QString::fromUtf8(lock->key);
-        case Kind: return kindText(lock->kind);
+        case Kind: return lockKindText(lock->kind);
         case Holder: return lock->holderText.isEmpty() ? QString::fromUtf8(lock->holder) : lock->holderText;
         case Session: return lock->session;
         case Client: return lock->clientAddress;

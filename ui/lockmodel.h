@@ -7,6 +7,9 @@
 
 namespace fulcrum::ui {
 
+// A lock's kind as people read it (the inspectors name them in English: plain, redisson, ...).
+QString lockKindText(const QString &kind);
+
 // The locks of one lock endpoint, any backend. TTLs count down between scans from when the
 // backend reported them (tick() moves only the TTL and held-for columns); rows are keyed by
 // lock name so a new scan updates in place. Columns a backend has no figures for are hidden by

@@ -435,7 +435,7 @@ void LocksView::updateDetail()
         return;
     }
     QStringList lines;
-    lines << tr("%1 — %2, held by %3").arg(QString::fromUtf8(lock->key), lock->kind, QString::fromUtf8(lock->holder));
+    lines << tr("%1 — %2, held by %3").arg(QString::fromUtf8(lock->key), lockKindText(lock->kind), QString::fromUtf8(lock->holder));
     if (!lock->holderText.isEmpty())
         lines << tr("Holder says: %1").arg(lock->holderText);
     if (!m_model->capabilities().clientAddress && !lock->session.isEmpty())

@@ -123,77 +123,77 @@
         <translation>%1 的权重：%2 → %3</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="19"/>
+        <location filename="../../ui/lockmodel.cpp" line="18"/>
         <source>plain</source>
         <translation>普通</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="21"/>
+        <location filename="../../ui/lockmodel.cpp" line="20"/>
         <source>Redisson</source>
         <translation>Redisson</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="23"/>
+        <location filename="../../ui/lockmodel.cpp" line="22"/>
         <source>Redisson read/write</source>
         <translation>Redisson 读写锁</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="25"/>
+        <location filename="../../ui/lockmodel.cpp" line="24"/>
         <source>Fulcrum</source>
         <translation>Fulcrum</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="27"/>
+        <location filename="../../ui/lockmodel.cpp" line="26"/>
         <source>Curator mutex</source>
         <translation>Curator 互斥锁</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="29"/>
+        <location filename="../../ui/lockmodel.cpp" line="28"/>
         <source>Curator read/write</source>
         <translation>Curator 读写锁</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="31"/>
+        <location filename="../../ui/lockmodel.cpp" line="30"/>
         <source>Curator semaphore</source>
         <translation>Curator 信号量</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="33"/>
+        <location filename="../../ui/lockmodel.cpp" line="32"/>
         <source>Kazoo lock</source>
         <translation>Kazoo 锁</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="35"/>
+        <location filename="../../ui/lockmodel.cpp" line="34"/>
         <source>Kazoo read/write</source>
         <translation>Kazoo 读写锁</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="37"/>
+        <location filename="../../ui/lockmodel.cpp" line="36"/>
         <source>Kazoo semaphore</source>
         <translation>Kazoo 信号量</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="39"/>
+        <location filename="../../ui/lockmodel.cpp" line="38"/>
         <source>etcd mutex</source>
         <translation>etcd 互斥锁</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="41"/>
+        <location filename="../../ui/lockmodel.cpp" line="40"/>
         <source>etcd election</source>
         <translation>etcd 选举</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="43"/>
+        <location filename="../../ui/lockmodel.cpp" line="42"/>
         <source>PostgreSQL advisory</source>
         <translation>PostgreSQL 咨询锁</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="45"/>
+        <location filename="../../ui/lockmodel.cpp" line="44"/>
         <source>blocking chain</source>
         <translation>阻塞链</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="47"/>
+        <location filename="../../ui/lockmodel.cpp" line="46"/>
         <source>lock table</source>
         <translation>锁表</translation>
     </message>
@@ -1594,105 +1594,105 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::LockModel</name>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="177"/>
-        <location filename="../../ui/lockmodel.cpp" line="182"/>
+        <location filename="../../ui/lockmodel.cpp" line="176"/>
+        <location filename="../../ui/lockmodel.cpp" line="181"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="177"/>
+        <location filename="../../ui/lockmodel.cpp" line="176"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="184"/>
+        <location filename="../../ui/lockmodel.cpp" line="183"/>
         <source>orphaned waiter</source>
         <translation>孤立等待者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="186"/>
+        <location filename="../../ui/lockmodel.cpp" line="185"/>
         <source>long-held</source>
         <translation>长时间持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="188"/>
+        <location filename="../../ui/lockmodel.cpp" line="187"/>
         <source>churning</source>
         <translation>频繁易主</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="190"/>
+        <location filename="../../ui/lockmodel.cpp" line="189"/>
         <source>split: no majority</source>
         <translation>分裂：无多数</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="192"/>
+        <location filename="../../ui/lockmodel.cpp" line="191"/>
         <source>minority leftover</source>
         <translation>少数残留</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="194"/>
+        <location filename="../../ui/lockmodel.cpp" line="193"/>
         <source>TTL skew</source>
         <translation>TTL 偏差</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="212"/>
+        <location filename="../../ui/lockmodel.cpp" line="211"/>
         <source>As of %1: %2 is not connected, so this may have changed</source>
         <translation>截至 %1：%2 未连接，因此可能已有变化</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="218"/>
+        <location filename="../../ui/lockmodel.cpp" line="217"/>
         <source>%1
 released by its node: %2</source>
         <translation>%1
 按其节点释放：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="235"/>
+        <location filename="../../ui/lockmodel.cpp" line="234"/>
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="235"/>
+        <location filename="../../ui/lockmodel.cpp" line="234"/>
         <source>Lock</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="236"/>
+        <location filename="../../ui/lockmodel.cpp" line="235"/>
         <source>Session</source>
         <translation>会话</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="237"/>
+        <location filename="../../ui/lockmodel.cpp" line="236"/>
         <source>Client</source>
         <translation>客户端</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="238"/>
+        <location filename="../../ui/lockmodel.cpp" line="237"/>
         <source>Waiters</source>
         <translation>等待者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="239"/>
+        <location filename="../../ui/lockmodel.cpp" line="238"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="240"/>
+        <location filename="../../ui/lockmodel.cpp" line="239"/>
         <source>Holder</source>
         <translation>持有者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="241"/>
+        <location filename="../../ui/lockmodel.cpp" line="240"/>
         <source>TTL</source>
         <translation>TTL</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="242"/>
+        <location filename="../../ui/lockmodel.cpp" line="241"/>
         <source>Held for</source>
         <translation>已持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="243"/>
+        <location filename="../../ui/lockmodel.cpp" line="242"/>
         <source>Flags</source>
         <translation>标记</translation>
     </message>

@@ -91,6 +91,8 @@ void TestZooKeeperConsole::locksViewShowsAZooKeeperEndpoint()
 
     view.table()->selectRow(row);
     QVERIFY2(view.detailText().contains(u"1. ") && view.detailText().contains(u"session 0x"), qPrintable(view.detailText()));
+    // The pane names the kind as the table does (translated), not the inspector's word.
+    QVERIFY2(view.detailText().contains(u" — Curator mutex, held by "), qPrintable(view.detailText()));
 
     ForceReleaseDialog *dialog = view.forceReleaseSelected();
     QVERIFY(dialog);
