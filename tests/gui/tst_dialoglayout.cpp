@@ -9,6 +9,7 @@
 #include "locksview.h"
 #include "mainwindow.h"
 #include "servertablemodel.h"
+#include "settingsdialog.h"
 #include "reportpdf/historywithpdf.h"
 #include "resultbanner.h"
 
@@ -46,6 +47,7 @@ private Q_SLOTS:
     void exportAfterTheReportKeepsItsRows();
     void viewsAt1024();
     void firstStartFitsTheScreen();
+    void dialogsFitASmallScreen();
 
 private:
     // Every visible label of the dialog is as tall as its text needs at its width.
@@ -319,6 +321,37 @@ void TestDialogLayout::firstStartFitsTheScreen()
     QVERIFY(QSettings().contains(QStringLiteral("window/geometry")));
     MainWindow window(&link);
     fits(window, "restored from a bigger screen");
+}
+
+void TestDialogLayout::dialogsFitASmallScreen()
+{
+    // Every dialog an operator opens can be laid out inside the window a 1024×640 screen
+    // leaves (1008×560): its least size, and the size it opens at.
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;
+    InProcessEngineLink link(options);
+    MainWindow window(&link);
+    LockRow lock;
+    lock.endpoint = QStringLiteral("127.0.0.1:6379");
+    lock.backend = QStringLiteral("redis");
+    lock.key = "lock:checkout:order-5531";
+    lock.holder = "worker-7:5f1c2a9e-0b8d-4c71-9d3e-2f6a1b7c8d90";
+    lock.kind = QStringLiteral("plain");
+    lock.readAt = lock.firstSeen = QDateTime::currentDateTimeUtc();
+    SettingsDialog settings(&link, &window);
+    ExportReportDialog report(&link, &window);
+    ForceReleaseDialog release(&link, lock, &window);
+    for (QDialog *dialog : std::initializer_list<QDialog *>{&settings, &report, &release}) {
+        dialog->show();
+        QApplication::processEvents();
+        const QSize least = dialog->minimumSizeHint().expandedTo(dialog->minimumSize());
+        const QSize opens = dialog->size();
+        QVERIFY2(least.width() <= 1008 && least.height() <= 560 && opens.width() <= 1008 && opens.height() <= 560,
+                 qPrintable(QStringLiteral("%1 needs at least %2×%3 and opens at %4×%5")
+                                .arg(QLatin1String(dialog->metaObject()->className()))
+                                .arg(least.width()).arg(least.height()).arg(opens.width()).arg(opens.height())));
+        dialog->hide();
+    }
 }
 
 QTEST_MAIN(TestDialogLayout)
