@@ -234,18 +234,25 @@ private:
         return area.left() + area.width() * double(t - m_report.recordedFromMs) / span;
     }
 
-    // Light vertical lines at readable times, labelled under the area.
+    // Light vertical lines at readable times, labelled under the area; "UTC" leads the labels,
+    // left of the first (at the right end it was drawn over a label at the window's end).
     void timeTicks(const QRectF &area)
     {
         m_painter->setFont(font(6));
+        const QFontMetricsF metrics(m_painter->font(), m_writer);
+        double firstLabelLeft = area.left();
+        bool first = true;
         for (const ReportTimeTick &tick : reportTimeTicks(m_report.recordedFromMs, m_report.recordedToMs)) {
             const double at = x(area, tick.timeMs);
+            if (first)
+                firstLabelLeft = std::min(area.left(), at - metrics.horizontalAdvance(tick.label) / 2);
+            first = false;
             m_painter->setPen(QColor(0xe4, 0xe4, 0xe4));
             m_painter->drawLine(QPointF(at, area.top()), QPointF(at, area.bottom()));
             m_painter->setPen(QColor(0x55, 0x55, 0x55));
             m_painter->drawText(QRectF(at - 40, area.bottom() + 2, 80, 9), Qt::AlignHCenter | Qt::AlignTop, tick.label);
         }
-        m_painter->drawText(QRectF(area.right() - 40, area.bottom() + 2, 40, 9), Qt::AlignRight | Qt::AlignTop, QStringLiteral("UTC"));
+        m_painter->drawText(QRectF(0, area.bottom() + 2, std::max(0.0, firstLabelLeft - 4), 9), Qt::AlignRight | Qt::AlignTop, QStringLiteral("UTC"));
         m_painter->setPen(Qt::black);
     }
 

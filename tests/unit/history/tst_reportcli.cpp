@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRectF>
 #include <QRegularExpression>
 #include <QSet>
 #include <QStandardPaths>
@@ -96,6 +97,30 @@ void TestReportCli::pdfHasPagesAndText()
         QVERIFY2(text.out.contains(expected), qPrintable(expected));
     for (const QString &raw : {QStringLiteral("availability_percent"), QStringLiteral("longest_outage_ms"), QStringLiteral("300000"), QStringLiteral("Little coverage")})
         QVERIFY2(!text.out.contains(raw), qPrintable(raw));
+
+    // No text is drawn over other text: every word's box (pdftotext -bbox) on a page is apart
+    // from the others. (The charts' "UTC" was drawn over the time label at the window's end.)
+    const Run boxes = run(QStringLiteral("pdftotext"), {QStringLiteral("-bbox"), pdf, QStringLiteral("-")});
+    QCOMPARE(boxes.exitCode, 0);
+    const QRegularExpression word(QStringLiteral("<word xMin=\"([\\d.]+)\" yMin=\"([\\d.]+)\" xMax=\"([\\d.]+)\" yMax=\"([\\d.]+)\">([^<]*)</word>"));
+    const QStringList pageTexts = boxes.out.split(QStringLiteral("<page "), Qt::SkipEmptyParts);
+    int words = 0;
+    for (int page = 1; page < pageTexts.size(); ++page) {
+        QList<QPair<QRectF, QString>> placed;
+        for (auto it = word.globalMatch(pageTexts[page]); it.hasNext();) {
+            const QRegularExpressionMatch m = it.next();
+            const QRectF box(QPointF(m.captured(1).toDouble(), m.captured(2).toDouble()), QPointF(m.captured(3).toDouble(), m.captured(4).toDouble()));
+            for (const auto &[other, otherText] : std::as_const(placed)) {
+                const QRectF both = box.intersected(other);
+                // Glyph boxes of neighbours may touch; a real overlap covers part of a glyph.
+                QVERIFY2(both.width() < 1.0 || both.height() < 1.0,
+                         qPrintable(QStringLiteral("page %1: \"%2\" is drawn over \"%3\"").arg(page).arg(m.captured(5), otherText)));
+            }
+            placed.append({box, m.captured(5)});
+            ++words;
+        }
+    }
+    QVERIFY2(words > 100, qPrintable(boxes.out.left(500)));
 }
 
 void TestReportCli::pdfSaysLittleCoverageFirst()
