@@ -56,7 +56,7 @@ static int simulate(const QStringList &arguments)
         bool ok = false;
         const int weight = weightTexts[i].trimmed().toInt(&ok);
         if (!ok || weight < 0 || weight > kMaxWeight)
-            return usageError(QStringLiteral("--weights: weight \"%1\" of server %2 must be 0..%3").arg(weightTexts[i]).arg(i).arg(kMaxWeight));
+            return usageError(QStringLiteral("--weights: \"%1\" at position %2 (server s%3) must be a whole number 0..%4").arg(weightTexts[i]).arg(i + 1).arg(i).arg(kMaxWeight));
         BackendSpec s;
         s.name = QStringLiteral("s%1").arg(i);
         s.host = QStringLiteral("127.0.0.1");
@@ -65,7 +65,7 @@ static int simulate(const QStringList &arguments)
         if (!stateTexts.isEmpty()) {
             const auto state = parseBackendState(stateTexts[i].trimmed());
             if (!state)
-                return usageError(QStringLiteral("--states: \"%1\" of server %2 must be up, down, drain or maint").arg(stateTexts[i]).arg(i));
+                return usageError(QStringLiteral("--states: \"%1\" at position %2 (server s%3) must be up, down, drain or maint").arg(stateTexts[i]).arg(i + 1).arg(i));
             s.state = *state;
         }
         servers.push_back(s);

@@ -93,7 +93,7 @@ private Q_SLOTS:
         QTest::newRow("algorithm") << QStringList{QStringLiteral("--algorithm"), QStringLiteral("fastest"), QStringLiteral("--weights"), QStringLiteral("1")}
                                    << QStringLiteral("--algorithm \"fastest\" is unknown; use one of: round-robin,");
         QTest::newRow("weight") << QStringList{QStringLiteral("--algorithm"), QStringLiteral("random"), QStringLiteral("--weights"), QStringLiteral("1,x")}
-                                << QStringLiteral("--weights: weight \"x\" of server 1 must be 0..10000");
+                                << QStringLiteral("--weights: \"x\" at position 2 (server s1) must be a whole number 0..10000");
         QTest::newRow("no weights") << QStringList{QStringLiteral("--algorithm"), QStringLiteral("random")}
                                     << QStringLiteral("--weights is required, e.g. --weights 5,1,1");
         QTest::newRow("states count") << QStringList{QStringLiteral("--algorithm"), QStringLiteral("random"), QStringLiteral("--weights"), QStringLiteral("1,1"),
