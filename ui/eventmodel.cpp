@@ -21,6 +21,7 @@ QString eventKindText(LinkEvent::Kind kind)
     case LinkEvent::Kind::Operator: return QObject::tr("operator");
     case LinkEvent::Kind::Lock: return QObject::tr("lock");
     case LinkEvent::Kind::Link: return QObject::tr("connection");
+    case LinkEvent::Kind::Engine: return QObject::tr("engine");
     case LinkEvent::Kind::Outage: return QObject::tr("POOL OUTAGE");
     }
     return QString();
@@ -294,6 +295,10 @@ EventSeverity eventSeverity(const LinkEvent &event)
         return EventSeverity::Warning;
     case LinkEvent::Kind::Link:
         return event.after == u"connected" ? EventSeverity::Info : EventSeverity::Error;
+    case LinkEvent::Kind::Engine:
+        // Its notices carry their severity (above); a change of its own ("start → not
+        // running": the in-process engine refused its config) is an error.
+        return event.after.isEmpty() ? EventSeverity::Info : EventSeverity::Error;
     case LinkEvent::Kind::Operator:
     case LinkEvent::Kind::Lock:
         // An action the engine refused, or a release that deleted nothing, says so in its detail.

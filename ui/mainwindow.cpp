@@ -244,7 +244,7 @@ void MainWindow::createViews()
     kinds->setObjectName(QStringLiteral("eventKind"));
     kinds->addItem(tr("All kinds"), -1);
     for (LinkEvent::Kind kind : {LinkEvent::Kind::Outage, LinkEvent::Kind::Panic, LinkEvent::Kind::Health, LinkEvent::Kind::Ejection,
-                                 LinkEvent::Kind::Operator, LinkEvent::Kind::Lock, LinkEvent::Kind::Link})
+                                 LinkEvent::Kind::Operator, LinkEvent::Kind::Lock, LinkEvent::Kind::Engine, LinkEvent::Kind::Link})
         kinds->addItem(eventKindText(kind), int(kind));
     auto *severities = new QComboBox(events);
     severities->setObjectName(QStringLiteral("eventSeverity"));

@@ -32,6 +32,7 @@ QString eventKindName(LinkEvent::Kind kind)
     case LinkEvent::Kind::Lock: return QStringLiteral("lock");
     case LinkEvent::Kind::Link: return QStringLiteral("link");
     case LinkEvent::Kind::Outage: return QStringLiteral("outage");
+    case LinkEvent::Kind::Engine: return QStringLiteral("engine");
     }
     return QStringLiteral("unknown");
 }

@@ -70,7 +70,9 @@ struct LinkSnapshot
 // Something worth an operator's attention, in the order it happened.
 struct LinkEvent
 {
-    enum class Kind { Health, Ejection, Panic, Operator, Lock, Link, Outage };
+    // Engine: the engine's own notices (its config, proxy, admin API, start); Lock: a lock
+    // endpoint's notices and force-releases; Link: the console's connection to an engine.
+    enum class Kind { Health, Ejection, Panic, Operator, Lock, Link, Outage, Engine };
     QDateTime time;
     Kind kind = Kind::Health;
     QString who;                  // "engine", or the OS user for operator actions

@@ -398,7 +398,7 @@ private:
         if (!m_engine->start(config, &errors)) {
             const QString text = errors.join(QStringLiteral("; "));
             qWarning("in-process engine: %s", qPrintable(text));
-            m_events.append(LinkEvent{wallclock::nowUtc(), LinkEvent::Kind::Link, QStringLiteral("engine"), QStringLiteral("embedded"),
+            m_events.append(LinkEvent{wallclock::nowUtc(), LinkEvent::Kind::Engine, QStringLiteral("engine"), QStringLiteral("embedded"),
                                       QStringLiteral("start"), QString(), QStringLiteral("not running"), text});
         }
         if (!config.pools.empty())

@@ -136,7 +136,7 @@ std::optional<LinkEvent> engineLinkEvent(const EngineEvent &event, const QString
 {
     if (event.source == u"health" || event.source == u"operator")
         return std::nullopt;
-    return LinkEvent{event.time.toUTC(), event.source == u"locks" ? LinkEvent::Kind::Lock : LinkEvent::Kind::Link, QStringLiteral("engine"),
+    return LinkEvent{event.time.toUTC(), event.source == u"locks" ? LinkEvent::Kind::Lock : LinkEvent::Kind::Engine, QStringLiteral("engine"),
                      engine, event.source, QString(), QString(),
                      QStringLiteral("%1: %2").arg(EngineEvent::severityName(event.severity), event.text)};
 }

@@ -48,57 +48,62 @@
     </message>
     <message>
         <location filename="../../ui/eventmodel.cpp" line="23"/>
-        <location filename="../../ui/eventmodel.cpp" line="43"/>
+        <location filename="../../ui/eventmodel.cpp" line="44"/>
         <source>connection</source>
         <translation>连接</translation>
     </message>
     <message>
         <location filename="../../ui/eventmodel.cpp" line="24"/>
+        <source>engine</source>
+        <translation>引擎</translation>
+    </message>
+    <message>
+        <location filename="../../ui/eventmodel.cpp" line="25"/>
         <source>POOL OUTAGE</source>
         <translation>池中断</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="33"/>
+        <location filename="../../ui/eventmodel.cpp" line="34"/>
         <source>state</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="35"/>
+        <location filename="../../ui/eventmodel.cpp" line="36"/>
         <source>set state</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="37"/>
+        <location filename="../../ui/eventmodel.cpp" line="38"/>
         <source>set weight</source>
         <translation>设置权重</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="39"/>
+        <location filename="../../ui/eventmodel.cpp" line="40"/>
         <source>pool</source>
         <translation>池</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="41"/>
+        <location filename="../../ui/eventmodel.cpp" line="42"/>
         <source>panic mode</source>
         <translation>恐慌模式</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="45"/>
+        <location filename="../../ui/eventmodel.cpp" line="46"/>
         <source>force release</source>
         <translation>强制释放</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="74"/>
+        <location filename="../../ui/eventmodel.cpp" line="75"/>
         <source>error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="75"/>
+        <location filename="../../ui/eventmodel.cpp" line="76"/>
         <source>warning</source>
         <translation>警告</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="76"/>
+        <location filename="../../ui/eventmodel.cpp" line="77"/>
         <source>info</source>
         <translation>信息</translation>
     </message>
@@ -261,32 +266,32 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::EngineLink</name>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="49"/>
+        <location filename="../../core/engine/enginelink.cpp" line="50"/>
         <source>Reports are not available for this engine.</source>
         <translation>此引擎不提供报告。</translation>
     </message>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="79"/>
+        <location filename="../../core/engine/enginelink.cpp" line="80"/>
         <source>Testing %1 is not available for this engine: it has no lock endpoints; open a Fulcrum engine (the console&apos;s own or a fulcrumd) for locks.</source>
         <translation>此引擎无法测试 %1：它没有锁端点；请打开 Fulcrum 引擎（控制台自带的或 fulcrumd）来管理锁。</translation>
     </message>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="89"/>
+        <location filename="../../core/engine/enginelink.cpp" line="90"/>
         <source>Releasing lock %1 on %2 is not available for this engine: it has no lock endpoints; nothing was changed. Open a Fulcrum engine for locks.</source>
         <translation>此引擎无法释放 %2 上的锁 %1：它没有锁端点；未做任何更改。请打开 Fulcrum 引擎来管理锁。</translation>
     </message>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="100"/>
+        <location filename="../../core/engine/enginelink.cpp" line="101"/>
         <source>Reading lock %1 on %2 is not available for this engine: it has no lock endpoints.</source>
         <translation>此引擎无法读取 %2 上的锁 %1：它没有锁端点。</translation>
     </message>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="110"/>
+        <location filename="../../core/engine/enginelink.cpp" line="111"/>
         <source>Turning on change notifications for %1 is not available for this engine; nothing was changed.</source>
         <translation>此引擎无法为 %1 开启变更通知；未做任何更改。</translation>
     </message>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="156"/>
+        <location filename="../../core/engine/enginelink.cpp" line="157"/>
         <source>This engine keeps no history: only the live view is available.</source>
         <translation>此引擎不保存历史数据：只能查看实时视图。</translation>
     </message>
@@ -953,63 +958,63 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::EventModel</name>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="198"/>
+        <location filename="../../ui/eventmodel.cpp" line="199"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="201"/>
+        <location filename="../../ui/eventmodel.cpp" line="202"/>
         <source>%1: %2 → %3</source>
         <translation>%1：%2 → %3</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/eventmodel.cpp" line="222"/>
+        <location filename="../../ui/eventmodel.cpp" line="223"/>
         <source>Enter or double-click folds these %n changes into one row</source>
         <translation>
             <numerusform>按 Enter 或双击，将这 %n 次变化折叠为一行</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/eventmodel.cpp" line="223"/>
+        <location filename="../../ui/eventmodel.cpp" line="224"/>
         <source>Enter or double-click shows each of these %n changes</source>
         <translation>
             <numerusform>按 Enter 或双击，逐条显示这 %n 次变化</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/eventmodel.cpp" line="240"/>
+        <location filename="../../ui/eventmodel.cpp" line="241"/>
         <source>▸ flapping: %n changes in %1 · now %2</source>
         <translation>
             <numerusform>▸ 抖动：%1 内 %n 次变化 · 当前 %2</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="271"/>
+        <location filename="../../ui/eventmodel.cpp" line="272"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="272"/>
+        <location filename="../../ui/eventmodel.cpp" line="273"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="273"/>
+        <location filename="../../ui/eventmodel.cpp" line="274"/>
         <source>Who</source>
         <translation>操作者</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="274"/>
+        <location filename="../../ui/eventmodel.cpp" line="275"/>
         <source>Target</source>
         <translation>对象</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="275"/>
+        <location filename="../../ui/eventmodel.cpp" line="276"/>
         <source>Change</source>
         <translation>变更</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="276"/>
+        <location filename="../../ui/eventmodel.cpp" line="277"/>
         <source>Detail</source>
         <translation>详情</translation>
     </message>

@@ -86,12 +86,19 @@ void TestEventFilters::engineNoticesKeepTheirSeverity()
         const std::optional<LinkEvent> event = engineLinkEvent(notice, QStringLiteral("embedded"));
         QVERIFY(event);
         QCOMPARE(eventSeverity(*event), c.expected);
+        // Kind: a lock endpoint's notice is a lock event, the others the engine's (not "connection").
+        QCOMPARE(event->kind, notice.source == u"locks" ? LinkEvent::Kind::Lock : LinkEvent::Kind::Engine);
         model.addEvents({*event});
+        QCOMPARE(model.index(0, EventModel::Kind).data().toString(), notice.source == u"locks" ? QStringLiteral("lock") : QStringLiteral("engine"));
         QCOMPARE(model.index(0, EventModel::Change).data().toString(), QStringLiteral("%1: %2").arg(notice.source, notice.text));
         QCOMPARE(model.index(0, EventModel::Detail).data().toString(), QString::fromLatin1(c.word));
         const QVariant colour = model.index(0, EventModel::Change).data(Qt::ForegroundRole);
         QCOMPARE(colour.isValid(), c.expected != EventSeverity::Info);
     }
+    // The in-process engine that refused its config: an error of the engine's.
+    QCOMPARE(eventSeverity(LinkEvent{wallclock::nowUtc(), LinkEvent::Kind::Engine, QStringLiteral("engine"), QStringLiteral("embedded"),
+                                     QStringLiteral("start"), QString(), QStringLiteral("not running"), QStringLiteral("pools[0]: no servers")}),
+             EventSeverity::Error);
     // A health change by the engine keeps its own rule (and its detail), whatever it says.
     LinkEvent health = makeEvent(0, LinkEvent::Kind::Health, QStringLiteral("checkout/app1"), QStringLiteral("up"), QStringLiteral("down"));
     health.detail = QStringLiteral("info: L7STS 503");

@@ -299,7 +299,7 @@ void TestRemoteEngineLink::historyArrivesOnConnect()
         }
         return n;
     };
-    QTRY_VERIFY_WITH_TIMEOUT(count([](const LinkEvent &e) { return e.kind == LinkEvent::Kind::Link && e.detail.contains(u"admin API on http"); }) == 1, 10'000);
+    QTRY_VERIFY_WITH_TIMEOUT(count([](const LinkEvent &e) { return e.kind == LinkEvent::Kind::Engine && e.detail.contains(u"admin API on http"); }) == 1, 10'000);
     // Audited as the console's OS user.
     QCOMPARE(count([](const LinkEvent &e) {
         return e.kind == LinkEvent::Kind::Operator && e.what == u"set-state" && e.after == u"drain" && e.who == AuditLog::currentOsUser();
