@@ -1,7 +1,9 @@
 #include "command.h"
 
+#include "common/ownedtempdir.h"
 #include "common/unixsignals.h"
 
+#include <QFile>
 #include <QGuiApplication>
 
 #include <algorithm>
@@ -68,10 +70,20 @@ int main(int argc, char *argv[])
 {
     // Only `report` draws (PDF through QPainter, which needs a QGuiApplication); it runs on
     // headless servers, so the offscreen platform is the default there.
+    std::unique_ptr<fulcrum::OwnedTempDir> runtimeDir;   // outlives the application
     std::unique_ptr<QCoreApplication> app;
     if (argc > 1 && std::strcmp(argv[1], "report") == 0) {
         if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
             qputenv("QT_QPA_PLATFORM", "offscreen");
+        // Qt Gui wants a private runtime folder; a cron job or an ssh command has none, and Qt
+        // then printed "XDG_RUNTIME_DIR not set" into every report run's output. One of our
+        // own (mode 0700), gone with the program.
+        if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
+            fulcrum::OwnedTempDir::removeStale(QStringLiteral("runtime"));
+            runtimeDir = std::make_unique<fulcrum::OwnedTempDir>(QStringLiteral("runtime"));
+            if (runtimeDir->isValid())
+                qputenv("XDG_RUNTIME_DIR", QFile::encodeName(runtimeDir->path()));
+        }
         app = std::make_unique<QGuiApplication>(argc, argv);
     } else {
         app = std::make_unique<QCoreApplication>(argc, argv);

@@ -4,6 +4,7 @@
 #include "programs.h"
 #include "knownhistory.h"
 
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -44,6 +45,7 @@ private Q_SLOTS:
     void otherFormats_data();
     void otherFormats();
     void sinceReadsStateDir();
+    void quietWithoutALoginSession();
     void demoEngineHistoryToReport();
     void usageErrors_data();
     void usageErrors();
@@ -181,6 +183,26 @@ void TestReportCli::sinceReadsStateDir()
     QVERIFY(out.open(QIODevice::ReadOnly));
     const QJsonObject window = QJsonDocument::fromJson(out.readAll()).object().value(QStringLiteral("window")).toObject();
     QCOMPARE(window.value(QStringLiteral("duration_ms")).toInteger(), 900'000);
+}
+
+void TestReportCli::quietWithoutALoginSession()
+{
+    // From cron or an ssh command there is no XDG_RUNTIME_DIR: the PDF is written and stderr
+    // stays empty (Qt printed "XDG_RUNTIME_DIR not set" in every run), and the private runtime
+    // folder fulcrumctl makes instead is gone when it ends.
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.remove(QStringLiteral("XDG_RUNTIME_DIR"));
+    environment.insert(QStringLiteral("TMPDIR"), tmp.path());
+    const QString pdf = m_dir.filePath(QStringLiteral("cron.pdf"));
+    const Run r = runProgram(binaryPath(QStringLiteral("fulcrumctl")), {QStringLiteral("report"), QStringLiteral("--store"), m_store, QStringLiteral("--from"), kFrom,
+                                                                        QStringLiteral("--to"), kTo, QStringLiteral("--format"), QStringLiteral("pdf"), QStringLiteral("-o"), pdf},
+                             environment);
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY(QFile::exists(pdf));
+    QVERIFY2(r.err.isEmpty(), qPrintable(r.err));
+    QVERIFY2(QDir(tmp.path()).isEmpty(), qPrintable(QDir(tmp.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot).join(u' ')));
 }
 
 void TestReportCli::demoEngineHistoryToReport()
