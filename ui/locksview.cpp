@@ -241,16 +241,19 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
     m_progress->setMaximumWidth(160);
     m_progress->hide();
     m_status = new QLabel(this);
-    // Wrapped: a long scan error or the no-endpoint hint must not widen the window past the
-    // screen (an unwrapped label's minimum is its whole text).
-    m_status->setWordWrap(true);
-    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     bar->addWidget(new QLabel(tr("Endpoint:"), this));
     bar->addWidget(m_endpoints);
     bar->addWidget(m_filter, 1);
     bar->addWidget(m_progress);
     bar->addWidget(m_status);
     layout->addLayout(bar);
+    // Its own line, wrapped: a long text in the bar made the window as wide as the text.
+    m_note = new QLabel(this);
+    m_note->setObjectName(QStringLiteral("lockNote"));
+    m_note->setWordWrap(true);
+    m_note->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_note->hide();
+    layout->addWidget(m_note);
     m_banner = new QLabel(this);
     m_banner->setObjectName(QStringLiteral("locksBanner"));
     m_banner->setWordWrap(true);
@@ -357,7 +360,7 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
     const QList<LockEndpointInfo> endpoints = link ? link->lockEndpoints() : QList<LockEndpointInfo>();
     for (const LockEndpointInfo &endpoint : endpoints)
         addEndpoint(endpoint);
-    m_status->setText(endpoints.isEmpty() ? tr("No lock endpoint configured: add one to the engine's config, or under Settings → Locks for the embedded demo.") : QString());
+    updateNote();
 }
 
 QString LocksView::currentEndpoint() const
@@ -580,7 +583,9 @@ void LocksView::setEndpoints(const QStringList &endpoints)
     }
     if (m_endpoints->count() == 0) {
         m_model->setTable(LockTable{});
-        m_status->setText(tr("No lock endpoint configured: add one to the engine's config, or under Settings → Locks for the embedded demo."));
+        m_shown = LockTable{};
+        m_status->clear();
+        updateNote();
     }
 }
 
@@ -615,6 +620,7 @@ void LocksView::updateStaleness()
     if (!stale) {
         m_banner->hide();
         m_banner->clear();
+        updateNote();
         return;
     }
     const QString state = it->state == LinkState::Connecting ? tr("reconnecting") : tr("disconnected");
@@ -632,6 +638,7 @@ void LocksView::updateStaleness()
                           .arg(m_model->capabilities().displayName, endpoint, state, why.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(why),
                                it->readAt.toLocalTime().toString(QStringLiteral("HH:mm:ss"))));
     m_banner->show();
+    updateNote();   // the banner says it already
 }
 
 void LocksView::showEndpoint(const QString &endpoint)
@@ -725,15 +732,32 @@ void LocksView::resortNow()
 
 QString LocksView::statusText() const
 {
-    return m_status->text();
+    return m_note->isHidden() ? m_status->text() : m_note->text();
+}
+
+void LocksView::updateNote()
+{
+    QString text;
+    bool problem = false;
+    if (m_endpoints->count() == 0) {
+        text = tr("No lock endpoint configured: add one to the engine's config, or under Settings → Locks for the embedded demo.");
+    } else if (!m_shown.error.isEmpty() && m_banner->isHidden()) {
+        text = tr("Last scan failed: %1").arg(m_shown.error);
+        problem = true;
+    }
+    m_note->setText(text);
+    m_note->setStyleSheet(problem ? QStringLiteral("QLabel { color: #c62828; }") : QString());
+    m_note->setVisible(!text.isEmpty());
 }
 
 void LocksView::updateStatus()
 {
     const int all = int(m_shown.rows.size());
     const int shown = m_proxy->rowCount();
-    if (!m_shown.error.isEmpty())
-        m_status->setText(tr("Last scan failed: %1").arg(m_shown.error));
+    if (m_endpoints->count() == 0)
+        m_status->clear();
+    else if (!m_shown.error.isEmpty())
+        m_status->setText(tr("Last scan failed"));
     else if (m_model->capabilities().backend == u"zookeeper" && !m_filter->text().isEmpty() && shown != all)
         m_status->setText(tr("%1 of %n lock(s) shown (filter), %2 nodes read", nullptr, all).arg(shown).arg(m_shown.keysScanned));
     else if (m_model->capabilities().backend == u"zookeeper")
@@ -744,6 +768,7 @@ void LocksView::updateStatus()
         m_status->setText(tr("%n lock(s), live", nullptr, all));
     else
         m_status->setText(tr("%n lock(s), %1 keys scanned", nullptr, all).arg(m_shown.keysScanned));
+    updateNote();
 }
 
 ForceReleaseDialog *LocksView::forceReleaseSelected()

@@ -118,7 +118,11 @@ private:
     QComboBox *m_endpoints = nullptr;
     QLineEdit *m_filter = nullptr;
     QProgressBar *m_progress = nullptr;
-    QLabel *m_status = nullptr;
+    QLabel *m_status = nullptr;        // short: "6 lock(s), live", "Last scan failed"
+    // The long line under the bar, wrapped: the last pass's error in red (unless the banner
+    // already says the endpoint is not connected), or the hint that there is no endpoint.
+    QLabel *m_note = nullptr;
+    void updateNote();
     LockTable m_shown;                 // the table on screen, for the status text
     struct EndpointState
     {

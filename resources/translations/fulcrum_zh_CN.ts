@@ -1705,17 +1705,17 @@ released by its node: %2</source>
 <context>
     <name>fulcrum::ui::LocksView</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="293"/>
+        <location filename="../../ui/locksview.cpp" line="296"/>
         <source>Force-release…</source>
         <translation>强制释放…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="620"/>
+        <location filename="../../ui/locksview.cpp" line="626"/>
         <source>reconnecting</source>
         <translation>正在重连</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="620"/>
+        <location filename="../../ui/locksview.cpp" line="626"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
@@ -1725,208 +1725,207 @@ released by its node: %2</source>
         <translation>按名称、持有者或类型筛选锁</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="248"/>
+        <location filename="../../ui/locksview.cpp" line="244"/>
         <source>Endpoint:</source>
         <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="266"/>
+        <location filename="../../ui/locksview.cpp" line="269"/>
         <source>Follow changes live…</source>
         <translation>实时跟随变更…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="318"/>
+        <location filename="../../ui/locksview.cpp" line="321"/>
         <source>Change notifications not turned on</source>
         <translation>变更通知未开启</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="360"/>
-        <location filename="../../ui/locksview.cpp" line="583"/>
+        <location filename="../../ui/locksview.cpp" line="743"/>
         <source>No lock endpoint configured: add one to the engine&apos;s config, or under Settings → Locks for the embedded demo.</source>
         <translation>未配置锁端点：请在引擎的配置中添加；内置演示引擎可在 设置 → 锁 中添加。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="393"/>
+        <location filename="../../ui/locksview.cpp" line="396"/>
         <source>TLS NOT VERIFIED (tls_insecure)</source>
         <translation>TLS 未验证 (tls_insecure)</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="398"/>
+        <location filename="../../ui/locksview.cpp" line="401"/>
         <source>The server&apos;s certificate is not checked (tls_insecure in the config): anyone on the path can read and change what Fulcrum sees and releases.</source>
         <translation>未检查服务器证书（配置中设置了 tls_insecure）：链路上的任何人都可以读取并篡改 Fulcrum 看到和释放的内容。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="407"/>
+        <location filename="../../ui/locksview.cpp" line="410"/>
         <source>pid %1</source>
         <translation>进程 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="419"/>
+        <location filename="../../ui/locksview.cpp" line="422"/>
         <source>, waits on %1</source>
         <translation>，等待 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="438"/>
+        <location filename="../../ui/locksview.cpp" line="441"/>
         <source>%1 — %2, held by %3</source>
         <translation>%1 — %2，由 %3 持有</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="440"/>
+        <location filename="../../ui/locksview.cpp" line="443"/>
         <source>Holder says: %1</source>
         <translation>持有者标识：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="442"/>
+        <location filename="../../ui/locksview.cpp" line="445"/>
         <source>Session %1</source>
         <translation>会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="444"/>
+        <location filename="../../ui/locksview.cpp" line="447"/>
         <source>Session %1, client %2</source>
         <translation>会话 %1，客户端 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="444"/>
-        <location filename="../../ui/locksview.cpp" line="445"/>
+        <location filename="../../ui/locksview.cpp" line="447"/>
+        <location filename="../../ui/locksview.cpp" line="448"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="449"/>
+        <location filename="../../ui/locksview.cpp" line="452"/>
         <source>Taken at %1 (the database&apos;s time)</source>
         <translation>获取于 %1（数据库时间）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="451"/>
+        <location filename="../../ui/locksview.cpp" line="454"/>
         <source>Free in %1 s unless its node extends it; a release expires the row now but does not stop the job</source>
         <translation>%1 秒后释放，除非其节点续期；强制释放会立即使该行过期，但不会停止正在运行的任务</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="454"/>
+        <location filename="../../ui/locksview.cpp" line="457"/>
         <source>Queued for it at %1 (backend&apos;s time)</source>
         <translation>于 %1 开始排队（后端时间）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="458"/>
+        <location filename="../../ui/locksview.cpp" line="461"/>
         <source>Read at %1, when %2 last announced a change to it (the table is live)</source>
         <translation>读取于 %1，即 %2 最近一次宣告其变更之时（此表为实时）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="461"/>
+        <location filename="../../ui/locksview.cpp" line="464"/>
         <source>Read at %1 by the last pass</source>
         <translation>由上一次扫描读取于 %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="466"/>
+        <location filename="../../ui/locksview.cpp" line="469"/>
         <source>Shared by %n holder(s): %1</source>
         <translation>
             <numerusform>由 %n 个持有者共享：%1</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="470"/>
+        <location filename="../../ui/locksview.cpp" line="473"/>
         <source>Nobody waits.</source>
         <translation>无人等待。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="474"/>
+        <location filename="../../ui/locksview.cpp" line="477"/>
         <source>Reading the waiters&apos; details (the last pass listed them by name)…</source>
         <translation>正在读取等待者的详情（上一轮巡检只列出了名称）…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="476"/>
+        <location filename="../../ui/locksview.cpp" line="479"/>
         <source>The waiters&apos; details could not be read: %1</source>
         <translation>无法读取等待者的详情：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="481"/>
+        <location filename="../../ui/locksview.cpp" line="484"/>
         <source>%1. %2</source>
         <translation>%1. %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="483"/>
+        <location filename="../../ui/locksview.cpp" line="486"/>
         <source>, session %1</source>
         <translation>，会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="485"/>
+        <location filename="../../ui/locksview.cpp" line="488"/>
         <source>, waiting since %1</source>
         <translation>，自 %1 起等待</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="494"/>
+        <location filename="../../ui/locksview.cpp" line="497"/>
         <source>On %1 of %2 masters (a majority is %3):</source>
         <translation>在 %2 个主节点中的 %1 个上（多数为 %3）：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="503"/>
+        <location filename="../../ui/locksview.cpp" line="506"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="503"/>
+        <location filename="../../ui/locksview.cpp" line="506"/>
         <source>TTL %1 s</source>
         <translation>TTL %1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="504"/>
+        <location filename="../../ui/locksview.cpp" line="507"/>
         <source>(not the majority&apos;s)</source>
         <translation>（非多数方）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="521"/>
+        <location filename="../../ui/locksview.cpp" line="524"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="630"/>
+        <location filename="../../ui/locksview.cpp" line="636"/>
         <source>%1 %2 is %3%4. The locks below are as of %5 and may have changed; their countdowns are stopped, and force-release waits until it is connected again.</source>
         <translation>%1 %2 %3%4。下列锁截至 %5，可能已有变化；倒计时已停止，强制释放将等到重新连接后进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="648"/>
+        <location filename="../../ui/locksview.cpp" line="655"/>
         <source>%1 keys scanned</source>
         <translation>已扫描 %1 个键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="647"/>
+        <location filename="../../ui/locksview.cpp" line="654"/>
         <source>%1 nodes read</source>
         <translation>已读取 %1 个节点</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="649"/>
+        <location filename="../../ui/locksview.cpp" line="656"/>
         <source>%1 keys scanned (%2)</source>
         <translation>已扫描 %1 个键（%2）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="667"/>
+        <location filename="../../ui/locksview.cpp" line="674"/>
         <source>Live: rows change as %1 announces each change (%n change(s) followed since %2); a full pass reconciles now and then.</source>
         <translation>
             <numerusform>实时：%1 每宣告一次变更，对应行即刻更新（自 %2 起已跟随 %n 次变更）；完整扫描会不时进行核对。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="672"/>
+        <location filename="../../ui/locksview.cpp" line="679"/>
         <source>Resyncing: %1</source>
         <translation>正在重新同步：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="675"/>
+        <location filename="../../ui/locksview.cpp" line="682"/>
         <source>Polled: the whole table is read again on a timer.</source>
         <translation>轮询：整张表按定时器重新读取。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="675"/>
+        <location filename="../../ui/locksview.cpp" line="682"/>
         <source>Polled: %1</source>
         <translation>轮询：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="689"/>
+        <location filename="../../ui/locksview.cpp" line="696"/>
         <source>Follow %1 live?</source>
         <translation>实时跟随 %1？</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="690"/>
+        <location filename="../../ui/locksview.cpp" line="697"/>
         <source>This sets %1 on the server. It is server-wide: Redis then publishes a message for every change to any key of those classes, which costs it a little CPU on every write, whether or not Fulcrum listens. Fulcrum adds the missing flags and removes none. The change is written to the audit log under your name.
 
 Why it is polled now: %2</source>
@@ -1935,45 +1934,50 @@ Why it is polled now: %2</source>
 目前为何轮询：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="695"/>
+        <location filename="../../ui/locksview.cpp" line="702"/>
         <source>Turn on and follow</source>
         <translation>开启并跟随</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="736"/>
+        <location filename="../../ui/locksview.cpp" line="745"/>
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="760"/>
+        <source>Last scan failed</source>
+        <translation>上次扫描失败</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="738"/>
+        <location filename="../../ui/locksview.cpp" line="762"/>
         <source>%1 of %n lock(s) shown (filter), %2 nodes read</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（筛选），已读取 %2 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="740"/>
+        <location filename="../../ui/locksview.cpp" line="764"/>
         <source>%n lock(s), %1 nodes read</source>
         <translation>
             <numerusform>%n 个锁，已读取 %1 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="742"/>
+        <location filename="../../ui/locksview.cpp" line="766"/>
         <source>%1 of %n lock(s) shown (filter), %2 keys scanned</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（已筛选），已扫描 %2 个键</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="744"/>
+        <location filename="../../ui/locksview.cpp" line="768"/>
         <source>%n lock(s), live</source>
         <translation>
             <numerusform>%n 把锁，实时</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="746"/>
+        <location filename="../../ui/locksview.cpp" line="770"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>

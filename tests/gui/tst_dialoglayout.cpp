@@ -309,10 +309,19 @@ void TestDialogLayout::firstStartFitsTheScreen()
         window.locksView()->setLockTable(failed);
         QApplication::processEvents();
         QVERIFY2(window.locksView()->statusText().contains(failed.error), qPrintable(window.locksView()->statusText()));
+        // The error is a line of its own under the bar, wrapped; the bar says only that it failed.
+        auto *note = window.locksView()->findChild<QLabel *>(QStringLiteral("lockNote"));
+        QVERIFY(note && note->isVisible() && note->wordWrap());
         fits(window, "after a long scan error");
         if (QTest::currentTestFailed())
             return;
         verifyNothingSquashed(&window);
+        // While the endpoint is not connected, the red banner says why; the note does not repeat it.
+        window.locksView()->setEndpointState(failed.endpoint, LinkState::Disconnected, QStringLiteral("cannot connect: Connection refused"));
+        QApplication::processEvents();
+        QVERIFY(!window.locksView()->bannerText().isEmpty());
+        QVERIFY(!note->isVisible());
+        QCOMPARE(window.locksView()->statusText(), QStringLiteral("Last scan failed"));
         window.resize(3000, 2000);
         window.move(2000, 1500);
         QApplication::processEvents();
