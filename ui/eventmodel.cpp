@@ -8,7 +8,6 @@
 #include <QFont>
 
 #include <algorithm>
-#include <optional>
 
 namespace fulcrum::ui {
 
@@ -49,36 +48,16 @@ static QString whatText(const QString &what)
 
 namespace {
 
-// An engine's own notice (its config, proxy, admin API, lock endpoints): the mapper of every
-// link writes the engine's severity before its text ("warning: redis://…: polling", see
-// engineLinkEvent), and the row is coloured and filtered by that severity.
-struct EngineNotice
+// An engine's own notice: its severity is the engine's, named in the Detail column.
+QString severityText(LinkEvent::Severity severity)
 {
-    EventSeverity severity;
-    QString severityText;
-    QString text;
-};
-
-std::optional<EngineNotice> engineNotice(const LinkEvent &event)
-{
-    if (event.who != u"engine" || !event.before.isEmpty() || !event.after.isEmpty())
-        return std::nullopt;
-    static const struct
-    {
-        QLatin1StringView prefix;
-        EventSeverity severity;
-    } kPrefixes[] = {{QLatin1StringView("info: "), EventSeverity::Info},
-                     {QLatin1StringView("warning: "), EventSeverity::Warning},
-                     {QLatin1StringView("error: "), EventSeverity::Error}};
-    for (const auto &[prefix, severity] : kPrefixes) {
-        if (event.detail.startsWith(prefix)) {
-            const QString name = severity == EventSeverity::Error     ? QObject::tr("error")
-                                 : severity == EventSeverity::Warning ? QObject::tr("warning")
-                                                                      : QObject::tr("info");
-            return EngineNotice{severity, name, event.detail.mid(prefix.size())};
-        }
+    switch (severity) {
+    case LinkEvent::Severity::Error: return QObject::tr("error");
+    case LinkEvent::Severity::Warning: return QObject::tr("warning");
+    case LinkEvent::Severity::Info: return QObject::tr("info");
+    case LinkEvent::Severity::None: break;
     }
-    return std::nullopt;
+    return QString();
 }
 
 } // namespace
@@ -195,8 +174,8 @@ bool EventModel::toggleRun(int row)
 QString EventModel::changeText(const LinkEvent &event) const
 {
     // A notice's text is what is read: in the column that takes the room, after its source.
-    if (const std::optional<EngineNotice> notice = engineNotice(event))
-        return tr("%1: %2").arg(whatText(event.what), notice->text);
+    if (event.severity != LinkEvent::Severity::None)
+        return tr("%1: %2").arg(whatText(event.what), event.detail);
     return event.before.isEmpty() && event.after.isEmpty()
                ? whatText(event.what)
                : tr("%1: %2 → %3").arg(whatText(event.what), event.before, event.after);
@@ -241,10 +220,7 @@ QVariant EventModel::data(const QModelIndex &index, int role) const
                 return tr("▸ flapping: %n changes in %1 · now %2", nullptr, size)
                     .arg(durationText(oldest.time.secsTo(event.time)), event.after);
             }
-        case Detail:
-            if (const std::optional<EngineNotice> notice = engineNotice(event))
-                return notice->severityText;
-            return event.detail;
+        case Detail: return event.severity != LinkEvent::Severity::None ? severityText(event.severity) : event.detail;
         }
     }
     // Red: a server going down, panic mode, a pool that cannot serve (its end too: it says how
@@ -281,8 +257,12 @@ QVariant EventModel::headerData(int section, Qt::Orientation orientation, int ro
 
 EventSeverity eventSeverity(const LinkEvent &event)
 {
-    if (const std::optional<EngineNotice> notice = engineNotice(event))
-        return notice->severity;
+    switch (event.severity) {
+    case LinkEvent::Severity::Info: return EventSeverity::Info;
+    case LinkEvent::Severity::Warning: return EventSeverity::Warning;
+    case LinkEvent::Severity::Error: return EventSeverity::Error;
+    case LinkEvent::Severity::None: break;
+    }
     switch (event.kind) {
     case LinkEvent::Kind::Outage:
     case LinkEvent::Kind::Panic:

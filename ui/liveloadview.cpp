@@ -364,14 +364,12 @@ LiveLoadView::LiveLoadView(QWidget *parent)
         c.view->setRenderHint(QPainter::Antialiasing, false);
         applyPalette(chart, palette());
         // A resize (a smaller window, a chart shown or hidden) changes how many labels fit.
+        // Any plot's change may move the top one's legend edge or a lower one's; aligning a
+        // chart already in line changes nothing.
         connect(chart, &QChart::plotAreaChanged, this, [this, i] {
             fitValueTicks(m_charts[i]);
-            if (i == 0) {
-                alignPlotRight(m_charts[1]);
-                alignPlotRight(m_charts[2]);
-            } else {
-                alignPlotRight(m_charts[i]);
-            }
+            alignPlotRight(m_charts[1]);
+            alignPlotRight(m_charts[2]);
         });
         layout->addWidget(c.view, i == 0 ? 3 : 2);
     }

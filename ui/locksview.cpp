@@ -16,6 +16,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
+#include <QPalette>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QProgressBar>
@@ -746,7 +747,10 @@ void LocksView::updateNote()
         problem = true;
     }
     m_note->setText(text);
-    m_note->setStyleSheet(problem ? QStringLiteral("QLabel { color: #c62828; }") : QString());
+    // Red as the live view's error line (a palette, not a style sheet re-applied at every table).
+    QPalette red = palette();
+    red.setColor(QPalette::WindowText, QColor(0xd0, 0x30, 0x30));
+    m_note->setPalette(problem ? red : QPalette());
     m_note->setVisible(!text.isEmpty());
 }
 

@@ -81,6 +81,11 @@ struct LinkEvent
     QString before;
     QString after;
     QString detail;               // reason or outcome
+    // An engine's own notice (config, proxy, admin API, a lock endpoint: `what` is its source,
+    // `detail` its text) carries the engine's severity; every other event is judged by its
+    // kind and change.
+    enum class Severity : quint8 { None, Info, Warning, Error };
+    Severity severity = Severity::None;
 };
 QString eventKindName(LinkEvent::Kind kind);
 

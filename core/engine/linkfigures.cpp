@@ -136,9 +136,11 @@ std::optional<LinkEvent> engineLinkEvent(const EngineEvent &event, const QString
 {
     if (event.source == u"health" || event.source == u"operator")
         return std::nullopt;
+    const LinkEvent::Severity severity = event.severity == EngineEvent::Error     ? LinkEvent::Severity::Error
+                                         : event.severity == EngineEvent::Warning ? LinkEvent::Severity::Warning
+                                                                                  : LinkEvent::Severity::Info;
     return LinkEvent{event.time.toUTC(), event.source == u"locks" ? LinkEvent::Kind::Lock : LinkEvent::Kind::Engine, QStringLiteral("engine"),
-                     engine, event.source, QString(), QString(),
-                     QStringLiteral("%1: %2").arg(EngineEvent::severityName(event.severity), event.text)};
+                     engine, event.source, QString(), QString(), event.text, severity};
 }
 
 LinkEvent auditLinkEvent(const AuditEntry &entry)

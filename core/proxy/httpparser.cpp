@@ -31,13 +31,6 @@ inline bool isTokenChar(char c)
     return kTokenChars[uchar(c)];
 }
 
-// Where the run of token characters that starts at `p` ends: at the first other byte, which
-// the caller guarantees is there before `end` (the header block's last LF).
-// With SSE2 sixteen bytes at a time, for the bytes nearly every field name is made of: letters,
-// digits and '-', each class one range compare (offset so that it is a signed "less than"). The
-// first other byte ends the name when it is the colon; any other tchar ('_', '.', ...) goes on
-// by the table. The table alone, a byte at a time, was 330 of the 970 instructions that the
-// header lines of a request and its answer cost.
 // The rule itself, a byte at a time through the table.
 inline const char *tokenEndByTable(const char *p)
 {
@@ -46,6 +39,13 @@ inline const char *tokenEndByTable(const char *p)
     return p;
 }
 
+// Where the run of token characters that starts at `p` ends: at the first other byte, which
+// the caller guarantees is there before `end` (the header block's last LF).
+// With SSE2 sixteen bytes at a time, for the bytes nearly every field name is made of: letters,
+// digits and '-', each class one range compare (offset so that it is a signed "less than"). The
+// first other byte ends the name when it is the colon; any other tchar ('_', '.', ...) goes on
+// by the table. The table alone, a byte at a time, was 330 of the 970 instructions that the
+// header lines of a request and its answer cost.
 inline const char *tokenEnd(const char *p, const char *end)
 {
 #if defined(__SSE2__)

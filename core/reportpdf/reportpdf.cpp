@@ -239,19 +239,17 @@ private:
     void timeTicks(const QRectF &area)
     {
         m_painter->setFont(font(6));
-        const QFontMetricsF metrics(m_painter->font(), m_writer);
-        double firstLabelLeft = area.left();
-        bool first = true;
-        for (const ReportTimeTick &tick : reportTimeTicks(m_report.recordedFromMs, m_report.recordedToMs)) {
+        const std::vector<ReportTimeTick> ticks = reportTimeTicks(m_report.recordedFromMs, m_report.recordedToMs);
+        for (const ReportTimeTick &tick : ticks) {
             const double at = x(area, tick.timeMs);
-            if (first)
-                firstLabelLeft = std::min(area.left(), at - metrics.horizontalAdvance(tick.label) / 2);
-            first = false;
             m_painter->setPen(QColor(0xe4, 0xe4, 0xe4));
             m_painter->drawLine(QPointF(at, area.top()), QPointF(at, area.bottom()));
             m_painter->setPen(QColor(0x55, 0x55, 0x55));
             m_painter->drawText(QRectF(at - 40, area.bottom() + 2, 80, 9), Qt::AlignHCenter | Qt::AlignTop, tick.label);
         }
+        const QFontMetricsF metrics(m_painter->font(), m_writer);
+        const double firstLabelLeft = ticks.empty() ? area.left()
+                                                    : std::min(area.left(), x(area, ticks.front().timeMs) - metrics.horizontalAdvance(ticks.front().label) / 2);
         m_painter->drawText(QRectF(0, area.bottom() + 2, std::max(0.0, firstLabelLeft - 4), 9), Qt::AlignRight | Qt::AlignTop, QStringLiteral("UTC"));
         m_painter->setPen(Qt::black);
     }

@@ -22,88 +22,88 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="18"/>
+        <location filename="../../ui/eventmodel.cpp" line="17"/>
         <source>health</source>
         <translation>健康</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="19"/>
+        <location filename="../../ui/eventmodel.cpp" line="18"/>
         <source>ejection</source>
         <translation>剔除</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="20"/>
+        <location filename="../../ui/eventmodel.cpp" line="19"/>
         <source>panic</source>
         <translation>恐慌模式</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="21"/>
+        <location filename="../../ui/eventmodel.cpp" line="20"/>
         <source>operator</source>
         <translation>操作员</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="22"/>
+        <location filename="../../ui/eventmodel.cpp" line="21"/>
         <source>lock</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="23"/>
-        <location filename="../../ui/eventmodel.cpp" line="44"/>
+        <location filename="../../ui/eventmodel.cpp" line="22"/>
+        <location filename="../../ui/eventmodel.cpp" line="43"/>
         <source>connection</source>
         <translation>连接</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="24"/>
+        <location filename="../../ui/eventmodel.cpp" line="23"/>
         <source>engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="25"/>
+        <location filename="../../ui/eventmodel.cpp" line="24"/>
         <source>POOL OUTAGE</source>
         <translation>池中断</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="34"/>
+        <location filename="../../ui/eventmodel.cpp" line="33"/>
         <source>state</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="36"/>
+        <location filename="../../ui/eventmodel.cpp" line="35"/>
         <source>set state</source>
         <translation>设置状态</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="38"/>
+        <location filename="../../ui/eventmodel.cpp" line="37"/>
         <source>set weight</source>
         <translation>设置权重</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="40"/>
+        <location filename="../../ui/eventmodel.cpp" line="39"/>
         <source>pool</source>
         <translation>池</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="42"/>
+        <location filename="../../ui/eventmodel.cpp" line="41"/>
         <source>panic mode</source>
         <translation>恐慌模式</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="46"/>
+        <location filename="../../ui/eventmodel.cpp" line="45"/>
         <source>force release</source>
         <translation>强制释放</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="75"/>
+        <location filename="../../ui/eventmodel.cpp" line="55"/>
         <source>error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="76"/>
+        <location filename="../../ui/eventmodel.cpp" line="56"/>
         <source>warning</source>
         <translation>警告</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="77"/>
+        <location filename="../../ui/eventmodel.cpp" line="57"/>
         <source>info</source>
         <translation>信息</translation>
     </message>
@@ -958,63 +958,63 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::EventModel</name>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="199"/>
+        <location filename="../../ui/eventmodel.cpp" line="178"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="202"/>
+        <location filename="../../ui/eventmodel.cpp" line="181"/>
         <source>%1: %2 → %3</source>
         <translation>%1：%2 → %3</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/eventmodel.cpp" line="223"/>
+        <location filename="../../ui/eventmodel.cpp" line="202"/>
         <source>Enter or double-click folds these %n changes into one row</source>
         <translation>
             <numerusform>按 Enter 或双击，将这 %n 次变化折叠为一行</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/eventmodel.cpp" line="224"/>
+        <location filename="../../ui/eventmodel.cpp" line="203"/>
         <source>Enter or double-click shows each of these %n changes</source>
         <translation>
             <numerusform>按 Enter 或双击，逐条显示这 %n 次变化</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/eventmodel.cpp" line="241"/>
+        <location filename="../../ui/eventmodel.cpp" line="220"/>
         <source>▸ flapping: %n changes in %1 · now %2</source>
         <translation>
             <numerusform>▸ 抖动：%1 内 %n 次变化 · 当前 %2</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="272"/>
+        <location filename="../../ui/eventmodel.cpp" line="248"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="273"/>
+        <location filename="../../ui/eventmodel.cpp" line="249"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="274"/>
+        <location filename="../../ui/eventmodel.cpp" line="250"/>
         <source>Who</source>
         <translation>操作者</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="275"/>
+        <location filename="../../ui/eventmodel.cpp" line="251"/>
         <source>Target</source>
         <translation>对象</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="276"/>
+        <location filename="../../ui/eventmodel.cpp" line="252"/>
         <source>Change</source>
         <translation>变更</translation>
     </message>
     <message>
-        <location filename="../../ui/eventmodel.cpp" line="277"/>
+        <location filename="../../ui/eventmodel.cpp" line="253"/>
         <source>Detail</source>
         <translation>详情</translation>
     </message>
@@ -1175,209 +1175,209 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::ForceReleaseDialog</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="36"/>
+        <location filename="../../ui/locksview.cpp" line="37"/>
         <source>Force-release a lock</source>
         <translation>强制释放锁</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="40"/>
+        <location filename="../../ui/locksview.cpp" line="41"/>
         <source>The holder may still be working under this lock. Releasing it lets another client in at once. Only the holder shown below is released: if the lock changes hands before you confirm, nothing is deleted.</source>
         <translation>持有者可能仍在该锁保护下工作。释放后其他客户端会立即进入。只会释放下面显示的持有者：如果在您确认前锁已易主，则不会删除任何内容。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="46"/>
+        <location filename="../../ui/locksview.cpp" line="47"/>
         <source>What a release does on %1: %2</source>
         <translation>在 %1 上释放的效果：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="53"/>
+        <location filename="../../ui/locksview.cpp" line="54"/>
         <source>What cancelling the root blocker&apos;s query does: %1</source>
         <translation>取消根阻塞者的查询会做什么：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="59"/>
+        <location filename="../../ui/locksview.cpp" line="60"/>
         <source>What revoking the holder&apos;s lease does: %1</source>
         <translation>撤销持有者租约的效果：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="71"/>
+        <location filename="../../ui/locksview.cpp" line="72"/>
         <source>Endpoint:</source>
         <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="72"/>
+        <location filename="../../ui/locksview.cpp" line="73"/>
         <source>Key:</source>
         <translation>键：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="72"/>
+        <location filename="../../ui/locksview.cpp" line="73"/>
         <source>Lock:</source>
         <translation>锁：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="73"/>
+        <location filename="../../ui/locksview.cpp" line="74"/>
         <source>Holder:</source>
         <translation>持有者：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="77"/>
+        <location filename="../../ui/locksview.cpp" line="78"/>
         <source>Session:</source>
         <translation>会话：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="77"/>
+        <location filename="../../ui/locksview.cpp" line="78"/>
         <source>Lease:</source>
         <translation>租约：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="84"/>
+        <location filename="../../ui/locksview.cpp" line="85"/>
         <source>none: only the lock&apos;s key</source>
         <translation>无：只有锁本身的键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="87"/>
+        <location filename="../../ui/locksview.cpp" line="88"/>
         <source>Other keys on the lease (revoking deletes them too):</source>
         <translation>租约上的其他键（撤销时一并删除）：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="95"/>
+        <location filename="../../ui/locksview.cpp" line="96"/>
         <source>none besides this one</source>
         <translation>除此之外没有</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="98"/>
+        <location filename="../../ui/locksview.cpp" line="99"/>
         <source>Other locks the session holds (ending it frees them too):</source>
         <translation>该会话持有的其他锁（结束会话也会释放它们）：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="100"/>
+        <location filename="../../ui/locksview.cpp" line="101"/>
         <source>yes: ending the session rolls it back (%1)</source>
         <translation>是：结束会话会回滚该事务（%1）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="101"/>
+        <location filename="../../ui/locksview.cpp" line="102"/>
         <source>no</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="103"/>
+        <location filename="../../ui/locksview.cpp" line="104"/>
         <source>Inside a transaction:</source>
         <translation>是否在事务中：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="108"/>
+        <location filename="../../ui/locksview.cpp" line="109"/>
         <source>Current or last query:</source>
         <translation>当前或最近的查询：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="111"/>
+        <location filename="../../ui/locksview.cpp" line="112"/>
         <source>Held for:</source>
         <translation>已持有：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="111"/>
+        <location filename="../../ui/locksview.cpp" line="112"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="114"/>
+        <location filename="../../ui/locksview.cpp" line="115"/>
         <source>TTL:</source>
         <translation>TTL：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="114"/>
+        <location filename="../../ui/locksview.cpp" line="115"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="114"/>
+        <location filename="../../ui/locksview.cpp" line="115"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="116"/>
+        <location filename="../../ui/locksview.cpp" line="117"/>
         <source>Next in line:</source>
         <translation>下一个等待者：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="116"/>
+        <location filename="../../ui/locksview.cpp" line="117"/>
         <source>nobody waits</source>
         <translation>无人等待</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="117"/>
+        <location filename="../../ui/locksview.cpp" line="118"/>
         <source>%1 (%n waiting)</source>
         <translation>
             <numerusform>%1（%n 个等待）</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="123"/>
+        <location filename="../../ui/locksview.cpp" line="124"/>
         <source>type the key to confirm</source>
         <translation>输入键名以确认</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="124"/>
+        <location filename="../../ui/locksview.cpp" line="125"/>
         <source>This lock never expires. Type its key:</source>
         <translation>此锁永不过期。请输入其键名：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="131"/>
+        <location filename="../../ui/locksview.cpp" line="132"/>
         <source>Force-release</source>
         <translation>强制释放</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="138"/>
+        <location filename="../../ui/locksview.cpp" line="139"/>
         <source>Ask the holder to release</source>
         <translation>请求持有者释放</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="141"/>
+        <location filename="../../ui/locksview.cpp" line="142"/>
         <source>Writes Curator&apos;s revoke request on the holder&apos;s node. A holder that made its lock revocable releases it itself, cleanly; one that did not ignores it and nothing changes.</source>
         <translation>在持有者的节点上写入 Curator 的撤销请求。将锁设为可撤销的持有者会自行干净地释放；未设置的持有者会忽略它，什么也不会改变。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="147"/>
+        <location filename="../../ui/locksview.cpp" line="148"/>
         <source>Cancel the root blocker&apos;s query</source>
         <translation>取消根阻塞者的查询</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="154"/>
+        <location filename="../../ui/locksview.cpp" line="155"/>
         <source>Revoke the holder&apos;s lease</source>
         <translation>撤销持有者的租约</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="157"/>
+        <location filename="../../ui/locksview.cpp" line="158"/>
         <source>Ends the holder&apos;s session: it learns it lost the lock. Every key on the lease is deleted.</source>
         <translation>结束持有者的会话：它会得知自己失去了锁。租约上的每个键都会被删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="172"/>
+        <location filename="../../ui/locksview.cpp" line="173"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="197"/>
+        <location filename="../../ui/locksview.cpp" line="198"/>
         <source>Asking the engine…</source>
         <translation>正在询问引擎…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="198"/>
+        <location filename="../../ui/locksview.cpp" line="199"/>
         <source>Released: the lock was deleted.</source>
         <translation>已释放：锁已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="199"/>
+        <location filename="../../ui/locksview.cpp" line="200"/>
         <source>Asked: the holder was asked to release; the table shows when it has.</source>
         <translation>已请求：已请求持有者释放；释放后表格会显示。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="200"/>
+        <location filename="../../ui/locksview.cpp" line="201"/>
         <source>Revoked: the holder&apos;s lease is gone, with every key on it.</source>
         <translation>已撤销：持有者的租约及其上的所有键均已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="201"/>
+        <location filename="../../ui/locksview.cpp" line="202"/>
         <source>Not released: nothing was deleted.</source>
         <translation>未释放：没有删除任何内容。</translation>
     </message>
@@ -1436,7 +1436,7 @@ Qt %3。</translation>
     </message>
     <message>
         <location filename="../../ui/liveloadview.cpp" line="294"/>
-        <location filename="../../ui/liveloadview.cpp" line="942"/>
+        <location filename="../../ui/liveloadview.cpp" line="940"/>
         <source>&amp;Pause</source>
         <translation>暂停(&amp;P)</translation>
     </message>
@@ -1471,127 +1471,127 @@ Qt %3。</translation>
         <translation>错误率（5xx %）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="392"/>
+        <location filename="../../ui/liveloadview.cpp" line="390"/>
         <source>p95 latency</source>
         <translation>p95 延迟</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="394"/>
+        <location filename="../../ui/liveloadview.cpp" line="392"/>
         <source>5xx errors</source>
         <translation>5xx 错误</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="395"/>
+        <location filename="../../ui/liveloadview.cpp" line="393"/>
         <source>Not reported by this engine: %1.</source>
         <translation>此引擎不提供：%1。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="403"/>
-        <location filename="../../ui/liveloadview.cpp" line="406"/>
+        <location filename="../../ui/liveloadview.cpp" line="401"/>
+        <location filename="../../ui/liveloadview.cpp" line="404"/>
         <source>This engine keeps no history; only the live view is available.</source>
         <translation>此引擎不保存历史数据；只能查看实时视图。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="406"/>
+        <location filename="../../ui/liveloadview.cpp" line="404"/>
         <source>Live, or a window of the engine&apos;s history</source>
         <translation>实时，或引擎历史数据中的一个时间段</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="525"/>
-        <location filename="../../ui/liveloadview.cpp" line="868"/>
+        <location filename="../../ui/liveloadview.cpp" line="523"/>
+        <location filename="../../ui/liveloadview.cpp" line="866"/>
         <source>%1 weight %2 → %3</source>
         <translation>%1 权重 %2 → %3</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="532"/>
-        <location filename="../../ui/liveloadview.cpp" line="866"/>
+        <location filename="../../ui/liveloadview.cpp" line="530"/>
+        <location filename="../../ui/liveloadview.cpp" line="864"/>
         <source>%1 → %2</source>
         <translation>%1 → %2</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="586"/>
+        <location filename="../../ui/liveloadview.cpp" line="584"/>
         <source>%1 of %2 servers: the selection in Servers · &lt;a href=&quot;all&quot;&gt;show all&lt;/a&gt;</source>
         <translation>显示 %2 台服务器中的 %1 台：即“服务器”页中的选择 · &lt;a href=&quot;all&quot;&gt;显示全部&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="588"/>
+        <location filename="../../ui/liveloadview.cpp" line="586"/>
         <source>the first %1 of %2 servers; select servers in the Servers tab to choose</source>
         <translation>显示 %2 台服务器中的前 %1 台；可在“服务器”页中选择</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="771"/>
+        <location filename="../../ui/liveloadview.cpp" line="769"/>
         <source>Paused at %1: the charts stand still; the engine keeps recording. Resume to follow live.</source>
         <translation>已于 %1 暂停：图表停止滚动；引擎继续记录。点击“继续”以跟随实时数据。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="821"/>
+        <location filename="../../ui/liveloadview.cpp" line="819"/>
         <source>Loading %1 – %2 from the engine&apos;s history…</source>
         <translation>正在从引擎历史数据加载 %1 – %2…</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="835"/>
+        <location filename="../../ui/liveloadview.cpp" line="833"/>
         <source>No history to show: %1</source>
         <translation>没有可显示的历史数据：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="877"/>
+        <location filename="../../ui/liveloadview.cpp" line="875"/>
         <source>Nothing recorded %1 – %2: the engine&apos;s history has no samples in this window.</source>
         <translation>%1 – %2 没有记录：引擎的历史数据在此时间段内没有样本。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/liveloadview.cpp" line="879"/>
+        <location filename="../../ui/liveloadview.cpp" line="877"/>
         <source>History %1 – %2 · one point per %3 · %n server(s)</source>
         <translation>
             <numerusform>历史 %1 – %2 · 每 %3 一个点 · %n 台服务器</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="881"/>
+        <location filename="../../ui/liveloadview.cpp" line="879"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="881"/>
+        <location filename="../../ui/liveloadview.cpp" line="879"/>
         <source>%1 min</source>
         <translation>%1 分钟</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="881"/>
+        <location filename="../../ui/liveloadview.cpp" line="879"/>
         <source>%1 h</source>
         <translation>%1 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="886"/>
+        <location filename="../../ui/liveloadview.cpp" line="884"/>
         <source>(not shown: %1)</source>
         <translation>（未显示：%1）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="900"/>
+        <location filename="../../ui/liveloadview.cpp" line="898"/>
         <source>History window</source>
         <translation>历史时间段</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="911"/>
+        <location filename="../../ui/liveloadview.cpp" line="909"/>
         <source>&amp;From:</source>
         <translation>从(&amp;F)：</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="912"/>
+        <location filename="../../ui/liveloadview.cpp" line="910"/>
         <source>&amp;To:</source>
         <translation>到(&amp;T)：</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="918"/>
+        <location filename="../../ui/liveloadview.cpp" line="916"/>
         <source>&amp;Show</source>
         <translation>显示(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="923"/>
+        <location filename="../../ui/liveloadview.cpp" line="921"/>
         <source>&quot;To&quot; must be after &quot;From&quot;; the window %1 – %2 is empty.</source>
         <translation>“到”必须晚于“从”；时间段 %1 – %2 为空。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="942"/>
+        <location filename="../../ui/liveloadview.cpp" line="940"/>
         <source>&amp;Resume</source>
         <translation>继续(&amp;R)</translation>
     </message>
@@ -1705,227 +1705,227 @@ released by its node: %2</source>
 <context>
     <name>fulcrum::ui::LocksView</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="296"/>
+        <location filename="../../ui/locksview.cpp" line="297"/>
         <source>Force-release…</source>
         <translation>强制释放…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="626"/>
+        <location filename="../../ui/locksview.cpp" line="627"/>
         <source>reconnecting</source>
         <translation>正在重连</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="626"/>
+        <location filename="../../ui/locksview.cpp" line="627"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="237"/>
+        <location filename="../../ui/locksview.cpp" line="238"/>
         <source>Filter locks by name, holder or kind</source>
         <translation>按名称、持有者或类型筛选锁</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="244"/>
+        <location filename="../../ui/locksview.cpp" line="245"/>
         <source>Endpoint:</source>
         <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="269"/>
+        <location filename="../../ui/locksview.cpp" line="270"/>
         <source>Follow changes live…</source>
         <translation>实时跟随变更…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="321"/>
+        <location filename="../../ui/locksview.cpp" line="322"/>
         <source>Change notifications not turned on</source>
         <translation>变更通知未开启</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="743"/>
+        <location filename="../../ui/locksview.cpp" line="744"/>
         <source>No lock endpoint configured: add one to the engine&apos;s config, or under Settings → Locks for the embedded demo.</source>
         <translation>未配置锁端点：请在引擎的配置中添加；内置演示引擎可在 设置 → 锁 中添加。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="396"/>
+        <location filename="../../ui/locksview.cpp" line="397"/>
         <source>TLS NOT VERIFIED (tls_insecure)</source>
         <translation>TLS 未验证 (tls_insecure)</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="401"/>
+        <location filename="../../ui/locksview.cpp" line="402"/>
         <source>The server&apos;s certificate is not checked (tls_insecure in the config): anyone on the path can read and change what Fulcrum sees and releases.</source>
         <translation>未检查服务器证书（配置中设置了 tls_insecure）：链路上的任何人都可以读取并篡改 Fulcrum 看到和释放的内容。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="410"/>
+        <location filename="../../ui/locksview.cpp" line="411"/>
         <source>pid %1</source>
         <translation>进程 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="422"/>
+        <location filename="../../ui/locksview.cpp" line="423"/>
         <source>, waits on %1</source>
         <translation>，等待 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="441"/>
+        <location filename="../../ui/locksview.cpp" line="442"/>
         <source>%1 — %2, held by %3</source>
         <translation>%1 — %2，由 %3 持有</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="443"/>
+        <location filename="../../ui/locksview.cpp" line="444"/>
         <source>Holder says: %1</source>
         <translation>持有者标识：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="445"/>
+        <location filename="../../ui/locksview.cpp" line="446"/>
         <source>Session %1</source>
         <translation>会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="447"/>
+        <location filename="../../ui/locksview.cpp" line="448"/>
         <source>Session %1, client %2</source>
         <translation>会话 %1，客户端 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="447"/>
         <location filename="../../ui/locksview.cpp" line="448"/>
+        <location filename="../../ui/locksview.cpp" line="449"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="452"/>
+        <location filename="../../ui/locksview.cpp" line="453"/>
         <source>Taken at %1 (the database&apos;s time)</source>
         <translation>获取于 %1（数据库时间）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="454"/>
+        <location filename="../../ui/locksview.cpp" line="455"/>
         <source>Free in %1 s unless its node extends it; a release expires the row now but does not stop the job</source>
         <translation>%1 秒后释放，除非其节点续期；强制释放会立即使该行过期，但不会停止正在运行的任务</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="457"/>
+        <location filename="../../ui/locksview.cpp" line="458"/>
         <source>Queued for it at %1 (backend&apos;s time)</source>
         <translation>于 %1 开始排队（后端时间）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="461"/>
+        <location filename="../../ui/locksview.cpp" line="462"/>
         <source>Read at %1, when %2 last announced a change to it (the table is live)</source>
         <translation>读取于 %1，即 %2 最近一次宣告其变更之时（此表为实时）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="464"/>
+        <location filename="../../ui/locksview.cpp" line="465"/>
         <source>Read at %1 by the last pass</source>
         <translation>由上一次扫描读取于 %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="469"/>
+        <location filename="../../ui/locksview.cpp" line="470"/>
         <source>Shared by %n holder(s): %1</source>
         <translation>
             <numerusform>由 %n 个持有者共享：%1</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="473"/>
+        <location filename="../../ui/locksview.cpp" line="474"/>
         <source>Nobody waits.</source>
         <translation>无人等待。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="477"/>
+        <location filename="../../ui/locksview.cpp" line="478"/>
         <source>Reading the waiters&apos; details (the last pass listed them by name)…</source>
         <translation>正在读取等待者的详情（上一轮巡检只列出了名称）…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="479"/>
+        <location filename="../../ui/locksview.cpp" line="480"/>
         <source>The waiters&apos; details could not be read: %1</source>
         <translation>无法读取等待者的详情：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="484"/>
+        <location filename="../../ui/locksview.cpp" line="485"/>
         <source>%1. %2</source>
         <translation>%1. %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="486"/>
+        <location filename="../../ui/locksview.cpp" line="487"/>
         <source>, session %1</source>
         <translation>，会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="488"/>
+        <location filename="../../ui/locksview.cpp" line="489"/>
         <source>, waiting since %1</source>
         <translation>，自 %1 起等待</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="497"/>
+        <location filename="../../ui/locksview.cpp" line="498"/>
         <source>On %1 of %2 masters (a majority is %3):</source>
         <translation>在 %2 个主节点中的 %1 个上（多数为 %3）：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="506"/>
+        <location filename="../../ui/locksview.cpp" line="507"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="506"/>
+        <location filename="../../ui/locksview.cpp" line="507"/>
         <source>TTL %1 s</source>
         <translation>TTL %1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="507"/>
+        <location filename="../../ui/locksview.cpp" line="508"/>
         <source>(not the majority&apos;s)</source>
         <translation>（非多数方）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="524"/>
+        <location filename="../../ui/locksview.cpp" line="525"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="636"/>
+        <location filename="../../ui/locksview.cpp" line="637"/>
         <source>%1 %2 is %3%4. The locks below are as of %5 and may have changed; their countdowns are stopped, and force-release waits until it is connected again.</source>
         <translation>%1 %2 %3%4。下列锁截至 %5，可能已有变化；倒计时已停止，强制释放将等到重新连接后进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="655"/>
+        <location filename="../../ui/locksview.cpp" line="656"/>
         <source>%1 keys scanned</source>
         <translation>已扫描 %1 个键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="654"/>
+        <location filename="../../ui/locksview.cpp" line="655"/>
         <source>%1 nodes read</source>
         <translation>已读取 %1 个节点</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="656"/>
+        <location filename="../../ui/locksview.cpp" line="657"/>
         <source>%1 keys scanned (%2)</source>
         <translation>已扫描 %1 个键（%2）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="674"/>
+        <location filename="../../ui/locksview.cpp" line="675"/>
         <source>Live: rows change as %1 announces each change (%n change(s) followed since %2); a full pass reconciles now and then.</source>
         <translation>
             <numerusform>实时：%1 每宣告一次变更，对应行即刻更新（自 %2 起已跟随 %n 次变更）；完整扫描会不时进行核对。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="679"/>
+        <location filename="../../ui/locksview.cpp" line="680"/>
         <source>Resyncing: %1</source>
         <translation>正在重新同步：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="682"/>
+        <location filename="../../ui/locksview.cpp" line="683"/>
         <source>Polled: the whole table is read again on a timer.</source>
         <translation>轮询：整张表按定时器重新读取。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="682"/>
+        <location filename="../../ui/locksview.cpp" line="683"/>
         <source>Polled: %1</source>
         <translation>轮询：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="696"/>
+        <location filename="../../ui/locksview.cpp" line="697"/>
         <source>Follow %1 live?</source>
         <translation>实时跟随 %1？</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="697"/>
+        <location filename="../../ui/locksview.cpp" line="698"/>
         <source>This sets %1 on the server. It is server-wide: Redis then publishes a message for every change to any key of those classes, which costs it a little CPU on every write, whether or not Fulcrum listens. Fulcrum adds the missing flags and removes none. The change is written to the audit log under your name.
 
 Why it is polled now: %2</source>
@@ -1934,50 +1934,50 @@ Why it is polled now: %2</source>
 目前为何轮询：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="702"/>
+        <location filename="../../ui/locksview.cpp" line="703"/>
         <source>Turn on and follow</source>
         <translation>开启并跟随</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="745"/>
+        <location filename="../../ui/locksview.cpp" line="746"/>
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="760"/>
+        <location filename="../../ui/locksview.cpp" line="764"/>
         <source>Last scan failed</source>
         <translation>上次扫描失败</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="762"/>
+        <location filename="../../ui/locksview.cpp" line="766"/>
         <source>%1 of %n lock(s) shown (filter), %2 nodes read</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（筛选），已读取 %2 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="764"/>
+        <location filename="../../ui/locksview.cpp" line="768"/>
         <source>%n lock(s), %1 nodes read</source>
         <translation>
             <numerusform>%n 个锁，已读取 %1 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="766"/>
+        <location filename="../../ui/locksview.cpp" line="770"/>
         <source>%1 of %n lock(s) shown (filter), %2 keys scanned</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（已筛选），已扫描 %2 个键</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="768"/>
+        <location filename="../../ui/locksview.cpp" line="772"/>
         <source>%n lock(s), live</source>
         <translation>
             <numerusform>%n 把锁，实时</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="770"/>
+        <location filename="../../ui/locksview.cpp" line="774"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>
