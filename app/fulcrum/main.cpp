@@ -59,50 +59,126 @@ static int runConsole(QApplication &app, EngineLink *link, const QCommandLinePar
     return app.exec();
 }
 
+// The console's options, for the console and for --help/--version (which need no display).
+struct ConsoleOptions
+{
+    QCommandLineOption demo{QStringLiteral("demo"), QStringLiteral("Run an in-process engine with demo backends, load and a local redis-server (the default).")};
+    QCommandLineOption config{QStringLiteral("config"),
+                              QStringLiteral("Run the engine inside the console on this fulcrumd config (validated first; its listeners, pools and lock "
+                                             "endpoints; its state_dir, else ~/.local/state/fulcrum/console-NAME, keeps the audit log, weights, states "
+                                             "and history). The same as --engine NAME=embedded:FILE."),
+                              QStringLiteral("FILE")};
+    QCommandLineOption lang{QStringLiteral("lang"), QStringLiteral("Language: en or zh_CN (default: Settings, then the system's)."), QStringLiteral("LANG")};
+    QCommandLineOption screenshot{QStringLiteral("screenshot"), QStringLiteral("Save a PNG of every view into DIR after a minute of demo traffic, then exit."),
+                                  QStringLiteral("DIR")};
+    QCommandLineOption after{QStringLiteral("screenshot-after"), QStringLiteral("Snapshots to wait for before --screenshot (default 240, one minute at 4 Hz)."),
+                             QStringLiteral("N"), QStringLiteral("240")};
+    QCommandLineOption haproxy{QStringLiteral("haproxy"),
+                               QStringLiteral("Open the console over a running HAProxy through its Runtime API: the stats socket path "
+                                              "(/run/haproxy/admin.sock) or host:port. Changing weights and states needs `level admin`. "
+                                              "With --engine too, shown side by side as \"haproxy\"."),
+                               QStringLiteral("ADDRESS")};
+    QCommandLineOption engine{QStringLiteral("engine"),
+                              QStringLiteral("Attach to a running engine: NAME=KIND:ADDRESS, or NAME=URL for a fulcrumd's admin API "
+                                             "(repeat for several, shown side by side; default: the engines in Settings). "
+                                             "Kinds: %1. A secret (a fulcrumd's token, a manager's password): --token-file, "
+                                             "the kind's environment variable (FULCRUM_TOKEN, ...), or the keychain.")
+                                  .arg(kindIds()),
+                              QStringLiteral("NAME=KIND:ADDRESS")};
+    QCommandLineOption tokenFile{QStringLiteral("token-file"), QStringLiteral("Read the engines' admin token from this file (mode 0600); for scripts."),
+                                 QStringLiteral("PATH")};
+    QCommandLineOption httpd{QStringLiteral("httpd"),
+                             QStringLiteral("Open the console over a running Apache httpd through its balancer-manager: "
+                                            "http://HOST:PORT/balancer-manager. A protected manager: --httpd-user, and the "
+                                            "password in FULCRUM_HTTPD_PASSWORD or the keychain entry httpd:URL. "
+                                            "With --engine or --haproxy too, shown side by side as \"httpd\"."),
+                             QStringLiteral("URL")};
+    QCommandLineOption httpdUser{QStringLiteral("httpd-user"), QStringLiteral("The balancer-manager's Basic auth user."), QStringLiteral("USER")};
+
+    void addTo(QCommandLineParser &parser) const
+    {
+        parser.setApplicationDescription(QStringLiteral("Fulcrum console: live load, weights, servers, locks and events."));
+        parser.addHelpOption();
+        parser.addVersionOption();
+        parser.addOptions({demo, config, lang, screenshot, after, engine, tokenFile, haproxy, httpd, httpdUser});
+    }
+};
+
+static void nameTheApplication()
+{
+    QCoreApplication::setOrganizationName(QStringLiteral("fulcrum"));
+    QCoreApplication::setApplicationName(QStringLiteral("fulcrum"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(FULCRUM_VERSION));
+}
+
+static bool hasDisplay()
+{
+    return !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") || !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+}
+
+// --help-all lists Qt's window-system options too, which only a QApplication knows: with a
+// display it is answered there.
+static bool asksForHelpOrVersion(int argc, char *argv[])
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArrayView arg(argv[i]);
+        if (arg == "-h" || arg == "-?" || arg == "--help" || arg == "-v" || arg == "--version" || (arg == "--help-all" && !hasDisplay()))
+            return true;
+    }
+    return false;
+}
+
+static const char kNoDisplayHelp[] =
+    "  Over ssh: ssh -X (or -Y) to bring the window home, or run the console on your own desktop and\n"
+    "  attach it from there: fulcrum --engine NAME=https://HOST:9900.\n"
+    "  Without any display: fulcrumctl report --engine URL -o report.pdf writes a health report;\n"
+    "  fulcrumctl backends, locks and events answer in the terminal; QT_QPA_PLATFORM=offscreen runs\n"
+    "  the console with no window at all (for --screenshot).\n";
+
+// Qt ends a program whose window system cannot be opened with qFatal (an abort and a core file,
+// after advice to reinstall): while the console starts, say what is wrong and what to do instead.
+static QtMessageHandler g_qtMessages = nullptr;
+static void startupMessages(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    if (type == QtFatalMsg && message.contains(QLatin1String("platform plugin"))) {
+        const QByteArray display = qgetenv("WAYLAND_DISPLAY").isEmpty() ? qgetenv("DISPLAY") : qgetenv("WAYLAND_DISPLAY");
+        std::fprintf(stderr, "fulcrum: cannot open a window on display \"%s\": is its X or Wayland server running, and may this user use it "
+                             "(xauth, XAUTHORITY)?\n%s", display.constData(), kNoDisplayHelp);
+        std::fflush(stderr);
+        std::_Exit(1);
+    }
+    g_qtMessages(type, context, message);
+}
+
 int main(int argc, char *argv[])
 {
+    const ConsoleOptions options;
+    if (asksForHelpOrVersion(argc, argv)) {
+        // Answered without opening a window: also over ssh, with no display.
+        QCoreApplication core(argc, argv);
+        nameTheApplication();
+        QCommandLineParser parser;
+        options.addTo(parser);
+        parser.process(core);
+        return 0;
+    }
+    if (!hasDisplay()) {
+        std::fprintf(stderr, "fulcrum: no display to open the console on (DISPLAY and WAYLAND_DISPLAY are not set).\n%s", kNoDisplayHelp);
+        return 1;
+    }
+    g_qtMessages = qInstallMessageHandler(startupMessages);
     QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("fulcrum"));
-    QApplication::setApplicationName(QStringLiteral("fulcrum"));
+    qInstallMessageHandler(g_qtMessages);
+    nameTheApplication();
     QApplication::setApplicationDisplayName(QStringLiteral("Fulcrum"));
-    QApplication::setApplicationVersion(QStringLiteral(FULCRUM_VERSION));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Fulcrum console: live load, weights, servers, locks and events."));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    const QCommandLineOption demoOption(QStringLiteral("demo"), QStringLiteral("Run an in-process engine with demo backends, load and a local redis-server (the default)."));
-    const QCommandLineOption configOption(QStringLiteral("config"),
-                                          QStringLiteral("Run the engine inside the console on this fulcrumd config (validated first; its listeners, pools and lock "
-                                                         "endpoints; its state_dir, else ~/.local/state/fulcrum/console-NAME, keeps the audit log, weights, states "
-                                                         "and history). The same as --engine NAME=embedded:FILE."),
-                                          QStringLiteral("FILE"));
-    const QCommandLineOption langOption(QStringLiteral("lang"), QStringLiteral("Language: en or zh_CN (default: Settings, then the system's)."), QStringLiteral("LANG"));
-    const QCommandLineOption screenshotOption(QStringLiteral("screenshot"), QStringLiteral("Save a PNG of every view into DIR after a minute of demo traffic, then exit."), QStringLiteral("DIR"));
-    const QCommandLineOption afterOption(QStringLiteral("screenshot-after"), QStringLiteral("Snapshots to wait for before --screenshot (default 240, one minute at 4 Hz)."), QStringLiteral("N"), QStringLiteral("240"));
-    const QCommandLineOption haproxyOption(QStringLiteral("haproxy"),
-                                           QStringLiteral("Open the console over a running HAProxy through its Runtime API: the stats socket path "
-                                                          "(/run/haproxy/admin.sock) or host:port. Changing weights and states needs `level admin`. "
-                                                          "With --engine too, shown side by side as \"haproxy\"."),
-                                           QStringLiteral("ADDRESS"));
-    const QCommandLineOption engineOption(QStringLiteral("engine"), QStringLiteral("Attach to a running engine: NAME=KIND:ADDRESS, or NAME=URL for a fulcrumd's admin API "
-                                                                                  "(repeat for several, shown side by side; default: the engines in Settings). "
-                                                                                  "Kinds: %1. A secret (a fulcrumd's token, a manager's password): --token-file, "
-                                                                                  "the kind's environment variable (FULCRUM_TOKEN, ...), or the keychain.").arg(kindIds()),
-                                          QStringLiteral("NAME=KIND:ADDRESS"));
-    const QCommandLineOption tokenFileOption(QStringLiteral("token-file"), QStringLiteral("Read the engines' admin token from this file (mode 0600); for scripts."), QStringLiteral("PATH"));
-    parser.addOptions({demoOption, configOption, langOption, screenshotOption, afterOption, engineOption, tokenFileOption});
-    const QCommandLineOption httpdOption(QStringLiteral("httpd"),
-                                         QStringLiteral("Open the console over a running Apache httpd through its balancer-manager: "
-                                                        "http://HOST:PORT/balancer-manager. A protected manager: --httpd-user, and the "
-                                                        "password in FULCRUM_HTTPD_PASSWORD or the keychain entry httpd:URL. "
-                                                        "With --engine or --haproxy too, shown side by side as \"httpd\"."),
-                                         QStringLiteral("URL"));
-    const QCommandLineOption httpdUserOption(QStringLiteral("httpd-user"), QStringLiteral("The balancer-manager's Basic auth user."),
-                                             QStringLiteral("USER"));
-    parser.addOption(haproxyOption);
-    parser.addOptions({httpdOption, httpdUserOption});
+    options.addTo(parser);
     parser.process(app);
+    const QCommandLineOption &demoOption = options.demo, &configOption = options.config, &langOption = options.lang,
+                             &screenshotOption = options.screenshot, &afterOption = options.after, &haproxyOption = options.haproxy,
+                             &engineOption = options.engine, &tokenFileOption = options.tokenFile, &httpdOption = options.httpd,
+                             &httpdUserOption = options.httpdUser;
     // SIGTERM, SIGINT and SIGHUP (a logout, `kill`, a closed terminal) end the console as Quit
     // does, so the demo's redis-server stops and its folder goes; the kernel ends the children
     // of a console that is killed outright (see LocalRedisServer).

@@ -52,6 +52,7 @@ private Q_SLOTS:
     void programAttachesFromTheCommandLine();
     void programRefusesBadEngines_data();
     void programRefusesBadEngines();
+    void programWithoutADisplay();
 
 private:
     // Health checks have passed for every server: the target shares are over all of them.
@@ -373,6 +374,50 @@ void TestRemoteConsole::programRefusesBadEngines()
     const QString err = QString::fromUtf8(console.readAllStandardError());
     QVERIFY2(err.contains(message), qPrintable(err));
     QVERIFY(!err.contains(u"secret"));
+}
+
+// Over ssh without -X: --help and --version answer, and the console itself says what is wrong
+// and what to use instead, where Qt aborted (a core file, advice to reinstall).
+void TestRemoteConsole::programWithoutADisplay()
+{
+    QTemporaryDir home;
+    auto run = [&](const QStringList &arguments, const QString &display) {
+        auto console = std::make_unique<QProcess>();
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), home.path());
+        for (const char *name : {"QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"})
+            env.remove(QLatin1StringView(name));
+        if (!display.isEmpty())
+            env.insert(QStringLiteral("DISPLAY"), display);
+        console->setProcessEnvironment(env);
+        console->start(binaryPath(QStringLiteral("fulcrum")), arguments);
+        if (!console->waitForFinished(20'000))
+            qFatal("fulcrum %s did not end", qPrintable(arguments.join(u' ')));
+        return console;
+    };
+    auto help = run({QStringLiteral("--help")}, {});
+    QCOMPARE(help->exitStatus(), QProcess::NormalExit);
+    QCOMPARE(help->exitCode(), 0);
+    const QByteArray usage = help->readAllStandardOutput();
+    QVERIFY2(usage.contains("--engine") && usage.contains("--haproxy") && usage.contains("--httpd-user"), usage.constData());
+    auto version = run({QStringLiteral("--version")}, {});
+    QCOMPARE(version->exitCode(), 0);
+    QVERIFY(version->readAllStandardOutput().startsWith("fulcrum "));
+
+    auto none = run({QStringLiteral("--demo")}, {});
+    QCOMPARE(none->exitStatus(), QProcess::NormalExit);
+    QCOMPARE(none->exitCode(), 1);
+    const QByteArray noneErr = none->readAllStandardError();
+    QVERIFY2(noneErr.contains("DISPLAY and WAYLAND_DISPLAY are not set") && noneErr.contains("fulcrumctl report"), noneErr.constData());
+    QVERIFY(!noneErr.contains("Reinstalling"));
+
+    // A display that is named but not there (a stale DISPLAY after ssh): Qt's own fatal error.
+    auto stale = run({}, QStringLiteral(":4711"));
+    QCOMPARE(stale->exitStatus(), QProcess::NormalExit);
+    QCOMPARE(stale->exitCode(), 1);
+    const QByteArray staleErr = stale->readAllStandardError();
+    QVERIFY2(staleErr.contains("cannot open a window on display \":4711\"") && staleErr.contains("fulcrumctl report"), staleErr.constData());
+    QVERIFY(!staleErr.contains("Reinstalling"));
 }
 
 QTEST_MAIN(TestRemoteConsole)
