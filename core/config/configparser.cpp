@@ -15,6 +15,9 @@ namespace fulcrum {
 
 QString ConfigError::toString() const
 {
+    // No place in the file (it could not be read at all): the file alone, as compilers write it.
+    if (line <= 0)
+        return QStringLiteral("%1: %2").arg(file, message);
     return QStringLiteral("%1:%2:%3: %4").arg(file).arg(line).arg(column).arg(message);
 }
 

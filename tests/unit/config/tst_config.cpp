@@ -46,6 +46,16 @@ private Q_SLOTS:
         QCOMPARE(c.admin.port, quint16(9900));
     }
 
+    // A file that cannot be read has no line to point at: the path and the reason, no ":0:0".
+    void unreadableFileNamesThePathAndTheReason()
+    {
+        const ConfigResult r = loadConfigFile(QStringLiteral("/nonexistent/fulcrum.json"));
+        QVERIFY(!r.ok());
+        QCOMPARE(r.errors.size(), 1);
+        QCOMPARE(r.errors[0].toString(), QStringLiteral("/nonexistent/fulcrum.json: cannot read the config: No such file or directory"));
+        QCOMPARE(errors("{").value(0).left(9), QStringLiteral("c.json:1:"));
+    }
+
     void roundTripsThroughJson()
     {
         const ConfigResult r = loadConfigFile(QStringLiteral(FULCRUM_SOURCE_DIR "/resources/fulcrum.example.json"));
