@@ -18,6 +18,7 @@
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
+#include <QTextDocument>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPushButton>
@@ -171,7 +172,10 @@ public:
         if (!plot.contains(scenePoint))
             return {};
         const double at = chart()->mapToValue(scenePoint, m_anchor).x();
-        QStringList lines{QDateTime::fromMSecsSinceEpoch(qint64(at)).toString(timeFormat == u"HH:mm:ss" ? timeFormat : QStringLiteral("yyyy-MM-dd HH:mm:ss"))};
+        // The time of the values read (the nearest point's, the same second for every line),
+        // else the pointer's: a pixel spans a third of a second on a five-minute axis.
+        double readAt = at;
+        QStringList lines{QString()};
         // The nearest point of each line, when it is close: a line with a gap says nothing there.
         const double pixel = std::abs(chart()->mapToValue(scenePoint + QPointF(1, 0), m_anchor).x() - at);
         for (QAbstractSeries *abstract : chart()->series()) {
@@ -188,8 +192,11 @@ public:
             const double spacing = points.size() > 1 ? (points.last().x() - points.first().x()) / double(points.size() - 1) : 0;
             if (!nearest || std::abs(nearest->x() - at) > std::max(spacing * 1.5, pixel * 6))
                 continue;
+            if (lines.size() == 1)
+                readAt = nearest->x();
             lines.append(QStringLiteral("%1  %2").arg(line->name(), formatValue(m_which, nearest->y())));
         }
+        lines[0] = QDateTime::fromMSecsSinceEpoch(qint64(readAt)).toString(timeFormat == u"HH:mm:ss" ? timeFormat : QStringLiteral("yyyy-MM-dd HH:mm:ss"));
         if (markers) {
             for (const StateMarker &marker : *markers) {
                 if (std::abs(xOf(marker.time) - scenePoint.x()) <= 6)
@@ -324,17 +331,23 @@ LiveLoadView::LiveLoadView(QWidget *parent)
     m_selectionNote->hide();
     connect(m_selectionNote, &QLabel::linkActivated, this, [this] { Q_EMIT showAllRequested(); });
     layout->addWidget(m_selectionNote);
+    // One legend for the three charts (the colours are the same in each), above them and
+    // wrapped over the width: Qt's legend is one column beside a chart and cut off on a short
+    // one (at 1024×640 it showed six of twelve servers), and it took the plots' width.
+    m_legend = new QLabel(this);
+    m_legend->setObjectName(QStringLiteral("liveLegend"));
+    m_legend->setContentsMargins(8, 0, 8, 0);
+    m_legend->setTextFormat(Qt::RichText);
+    m_legend->setWordWrap(true);
+    m_legend->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_legend);
     const QString titles[3] = {tr("Requests per second"), tr("p95 latency (ms)"), tr("Errors (5xx %)")};
     for (int i = 0; i < 3; ++i) {
         Chart &c = m_charts[i];
         auto *chart = new QChart;
         chart->setTitle(titles[i]);
         chart->setAnimationOptions(QChart::NoAnimation);
-        // One legend, the top chart's: the colours are the same in all three, and on a short
-        // chart (a 1024×640 screen) a legend of six servers would be cut off. The two below
-        // keep its width as their right margin, so the three plots share their time extent.
-        chart->legend()->setVisible(i == 0);
-        chart->legend()->setAlignment(Qt::AlignRight);
+        chart->legend()->setVisible(false);   // m_legend above the charts stands for all three
         chart->setMargins(QMargins(4, 2, 4, 2));
         c.time = new QDateTimeAxis(chart);
         c.time->setFormat(QStringLiteral("HH:mm:ss"));
@@ -349,8 +362,6 @@ LiveLoadView::LiveLoadView(QWidget *parent)
         chart->addSeries(anchor);
         anchor->attachAxis(c.time);
         anchor->attachAxis(c.value);
-        for (QLegendMarker *marker : chart->legend()->markers(anchor))
-            marker->setVisible(false);
         c.view = new MarkedChartView(i, anchor, this);
         c.view->markers = &m_markers;
         c.view->setObjectName(QStringLiteral("liveChart%1").arg(i));
@@ -364,13 +375,7 @@ LiveLoadView::LiveLoadView(QWidget *parent)
         c.view->setRenderHint(QPainter::Antialiasing, false);
         applyPalette(chart, palette());
         // A resize (a smaller window, a chart shown or hidden) changes how many labels fit.
-        // Any plot's change may move the top one's legend edge or a lower one's; aligning a
-        // chart already in line changes nothing.
-        connect(chart, &QChart::plotAreaChanged, this, [this, i] {
-            fitValueTicks(m_charts[i]);
-            alignPlotRight(m_charts[1]);
-            alignPlotRight(m_charts[2]);
-        });
+        connect(chart, &QChart::plotAreaChanged, this, [this, i] { fitValueTicks(m_charts[i]); });
         layout->addWidget(c.view, i == 0 ? 3 : 2);
     }
     m_notReported = new QLabel(this);
@@ -589,10 +594,38 @@ void LiveLoadView::updateSelectionNote()
     m_selectionNote->setVisible(!note.isEmpty());
 }
 
+void LiveLoadView::updateLegend()
+{
+    // Each entry kept whole (non-breaking spaces inside it); lines wrap between entries.
+    QStringList entries;
+    entries.reserve(m_shown.size());
+    for (const QString &key : std::as_const(m_shown)) {
+        entries.append(QStringLiteral("<span style=\"color:%1\">&#9632;</span>&nbsp;%2")
+                           .arg(serverColor(key).name(), key.section(u'/', -1).toHtmlEscaped().replace(u' ', QStringLiteral("&nbsp;"))));
+    }
+    const QString text = entries.join(QStringLiteral("&nbsp;&nbsp; "));
+    if (m_legend->text() != text)
+        m_legend->setText(text);
+    m_legend->setVisible(!entries.isEmpty());
+}
+
+QStringList LiveLoadView::legendEntries() const
+{
+    if (m_legend->isHidden())
+        return {};
+    QTextDocument document;
+    document.setHtml(m_legend->text());
+    QStringList entries = document.toRawText().split(QStringLiteral("\u00a0\u00a0 "));
+    for (QString &entry : entries)
+        entry.replace(QChar(0xa0), u' ');
+    return entries;
+}
+
 void LiveLoadView::refreshLines()
 {
     m_shown = linesToShow();
     updateSelectionNote();
+    updateLegend();
     for (Chart &chart : m_charts) {
         syncLines(chart, 0, kMaxLines);
         syncTimeAxis(chart);
@@ -651,24 +684,6 @@ void LiveLoadView::syncLines(Chart &c, int first, int count)
         c.valueTicks = ticks;
         c.value->setRange(0, nice);
         fitValueTicks(c);
-    }
-}
-
-void LiveLoadView::alignPlotRight(Chart &c)
-{
-    const QChart *top = m_charts[0].view->chart();
-    QChart *chart = c.view->chart();
-    if (!chart || !top || top->plotArea().isEmpty() || chart->plotArea().isEmpty())
-        return;
-    // The top chart's plot ends this far from its right edge (its legend); the margin that
-    // puts this chart's plot end there is that less the padding Qt adds beside the margin.
-    const qreal wanted = top->size().width() - top->plotArea().right();
-    QMargins margins = chart->margins();
-    const qreal padding = chart->size().width() - chart->plotArea().right() - margins.right();
-    const int right = std::max(0, int(std::lround(wanted - padding)));
-    if (right != margins.right()) {
-        margins.setRight(right);
-        chart->setMargins(margins);
     }
 }
 

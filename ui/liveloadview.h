@@ -86,6 +86,8 @@ public:
     std::pair<QDateTime, QDateTime> timeRange(int chart) const;
     // What the charts say about which servers they show; empty when they show every server.
     QString selectionNote() const;
+    // The legend above the charts, one "■ name" per line shown, in order.
+    QStringList legendEntries() const;
     // The line above the charts: paused, which window of history, or why there is none.
     QString statusText() const;
     QChartView *chartView(int chart) const;
@@ -129,7 +131,7 @@ private:
     // alone) when the plot is too short for their labels, which Qt would otherwise elide to "…".
     void fitValueTicks(Chart &chart);
     // The lower charts' right margin, so their plot ends where the top chart's legend begins.
-    void alignPlotRight(Chart &chart);
+    void updateLegend();
     void syncLines(Chart &chart, int first, int count);
     void syncTimeAxis(Chart &chart);
     void refreshLines();
@@ -154,6 +156,7 @@ private:
     QLabel *m_status = nullptr;
     QLabel *m_notReported = nullptr;
     QLabel *m_selectionNote = nullptr;   // "1 of 6 servers: the selection in Servers · show all"
+    QLabel *m_legend = nullptr;          // the lines' colours and names, wrapped over the width
     Series m_history;                    // live, per server key
     QStringList m_order;                 // snapshot order
     Series m_past;                       // paused copy or a window of history
