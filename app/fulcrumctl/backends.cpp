@@ -178,8 +178,11 @@ int backendsSet(const QStringList &arguments, const QString &what)
     return EngineOk;
 }
 
-int backends(const QStringList &arguments)
+int backends(const QStringList &given)
 {
+    // No subcommand, only options ("backends --engine URL"): list, the one that changes nothing.
+    const bool optionsOnly = given.value(0).startsWith(u"--") && given.value(0) != u"--help";
+    const QStringList arguments = optionsOnly ? QStringList{QStringLiteral("list")} + given : given;
     const QString sub = arguments.value(0);
     if (ctlIsManagedEngine(arguments))
         return ctlManagedBackends(arguments);
@@ -195,6 +198,7 @@ int backends(const QStringList &arguments)
                                          "       fulcrumctl backends list|set-weight|set-state ... --haproxy ADDRESS (a HAProxy stats socket; weights 0..256)\n"
                                          "       fulcrumctl backends list|set-weight|set-state ... --httpd URL [--user USER] (Apache httpd's balancer-manager;\n"
                                          "         load factors 1..100; password from --password-file, FULCRUM_HTTPD_PASSWORD or --keychain ENTRY)\n"
+                                         "Options alone mean list: fulcrumctl backends --engine URL.\n"
                                          "The token comes from --token-file PATH, FULCRUM_TOKEN or the keychain (fulcrumctl secret set --engine URL).\n");
     if (sub == u"--help" || sub == u"-h") {
         ctlOut(usage);

@@ -562,8 +562,11 @@ static int locksShow(const QStringList &arguments)
     return ExitOk;
 }
 
-static int locks(const QStringList &arguments)
+static int locks(const QStringList &given)
 {
+    // No subcommand, only options ("locks --redis URL"): list, the one that changes nothing.
+    const bool optionsOnly = given.value(0).startsWith(u"--") && given.value(0) != u"--help";
+    const QStringList arguments = optionsOnly ? QStringList{QStringLiteral("list")} + given : given;
     const QString sub = arguments.value(0);
     // With --engine the running fulcrumd answers (its endpoints, its audit log) instead of the backend directly.
     const bool viaEngine = arguments.contains(QStringLiteral("--engine")) || !arguments.filter(QStringLiteral("--engine=")).isEmpty();
@@ -586,6 +589,7 @@ static int locks(const QStringList &arguments)
                                          "       fulcrumctl locks release KEY --holder HOLDER --endpoint NAME --engine URL\n"
                                          "       fulcrumctl locks show KEY --endpoint NAME --engine URL [--json]\n"
                                          "       fulcrumctl locks notifications enable --endpoint NAME --engine URL\n"
+                                         "Options alone mean list: fulcrumctl locks --redis URL.\n"
                                          "Run 'fulcrumctl locks list --help' for options.\n");
     if (sub == u"--help" || sub == u"-h") {
         ctlOut(usage);

@@ -695,6 +695,12 @@ void TestAdminApi::fulcrumctlThroughEngine()
     // What issue 4 asks of the table: state, set and effective weight, last check, time in state.
     for (const char16_t *column : {u"STATE", u"IN STATE", u"WEIGHT", u"LAST CHECK"})
         QVERIFY2(out.contains(QStringView(column)), qPrintable(out));
+    // Options alone mean list.
+    const QString listed = out;
+    std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("--engine"), engine, QStringLiteral("--token-file"), tokenFile});
+    QVERIFY2(code == 0, qPrintable(err));
+    QCOMPARE(out.section(u'\n', 0, 0), listed.section(u'\n', 0, 0));
+    QVERIFY(out.contains(u"app1") && out.contains(u"app2"));
 
     std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("set-weight"), QStringLiteral("web/app2"), QStringLiteral("6"), QStringLiteral("--engine"), engine}, m_token);
     QVERIFY2(code == 0, qPrintable(err));

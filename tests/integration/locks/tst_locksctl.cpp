@@ -98,6 +98,10 @@ void TestLocksCtl::listJsonHasTheDocumentedFields()
                              QStringLiteral("--match"), QStringLiteral("other:*"), QStringLiteral("--match"), QStringLiteral("lock:plain")});
     QCOMPARE(matched.status, 0);
     QCOMPARE(QJsonDocument::fromJson(matched.out.toUtf8()).array().size(), 2);
+    // Options alone mean list.
+    const Run bare = ctl({QStringLiteral("locks"), QStringLiteral("--redis"), m_server->url(), QStringLiteral("--json")});
+    QCOMPARE(bare.status, 0);
+    QCOMPARE(QJsonDocument::fromJson(bare.out.toUtf8()).array().size(), 4);
 
     const Run text = ctl({QStringLiteral("locks"), QStringLiteral("list"), QStringLiteral("--redis"), m_server->url()});
     QCOMPARE(text.status, 0);
