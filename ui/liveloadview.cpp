@@ -375,7 +375,12 @@ LiveLoadView::LiveLoadView(QWidget *parent)
         c.view->setRenderHint(QPainter::Antialiasing, false);
         applyPalette(chart, palette());
         // A resize (a smaller window, a chart shown or hidden) changes how many labels fit.
-        connect(chart, &QChart::plotAreaChanged, this, [this, i] { fitValueTicks(m_charts[i]); });
+        // A resize or a new value range (wider labels) moves a plot's left edge: the three
+        // start at the same x, so a change's dashed line is one column through them.
+        connect(chart, &QChart::plotAreaChanged, this, [this, i] {
+            fitValueTicks(m_charts[i]);
+            alignPlotsLeft();
+        });
         layout->addWidget(c.view, i == 0 ? 3 : 2);
     }
     m_notReported = new QLabel(this);
@@ -684,6 +689,33 @@ void LiveLoadView::syncLines(Chart &c, int first, int count)
         c.valueTicks = ticks;
         c.value->setRange(0, nice);
         fitValueTicks(c);
+    }
+}
+
+void LiveLoadView::alignPlotsLeft()
+{
+    // Where each plot would start with the chart's own left margin, and the margin that puts
+    // it at the rightmost of those: computed from the base margin each time, so a narrower
+    // label later lets the plots move back.
+    constexpr int kBaseLeft = 4;
+    qreal natural[3] = {};
+    qreal target = 0;
+    for (int i = 0; i < 3; ++i) {
+        const QChart *chart = m_charts[i].view->chart();
+        if (!chart || chart->plotArea().isEmpty())
+            return;
+        natural[i] = chart->plotArea().left() - (chart->margins().left() - kBaseLeft);
+        if (m_charts[i].view->isVisible())
+            target = std::max(target, natural[i]);
+    }
+    for (int i = 0; i < 3; ++i) {
+        QChart *chart = m_charts[i].view->chart();
+        QMargins margins = chart->margins();
+        const int left = kBaseLeft + std::max(0, int(std::lround(target - natural[i])));
+        if (left != margins.left()) {
+            margins.setLeft(left);
+            chart->setMargins(margins);
+        }
     }
 }
 

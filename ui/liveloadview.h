@@ -130,6 +130,7 @@ private:
     // Ticks on the value axis: the top's own, or fewer (the top and its half, or the top
     // alone) when the plot is too short for their labels, which Qt would otherwise elide to "…".
     void fitValueTicks(Chart &chart);
+    void alignPlotsLeft();
     // The lower charts' right margin, so their plot ends where the top chart's legend begins.
     void updateLegend();
     void syncLines(Chart &chart, int first, int count);

@@ -239,6 +239,7 @@ void TestDialogLayout::viewsAt1024()
         QApplication::processEvents();
         QApplication::processEvents();
         qreal plotRight = -1;
+        qreal plotLeft = -1;
         for (int i = 0; i < 3; ++i) {
             QChart *chart = window.liveLoad()->chartView(i)->chart();
             const auto *axis = qobject_cast<QValueAxis *>(chart->axes(Qt::Vertical).value(0));
@@ -255,6 +256,13 @@ void TestDialogLayout::viewsAt1024()
                                                                           .arg(size.width()).arg(size.height()).arg(i).arg(axis->tickCount())
                                                                           .arg(chart->plotArea().height()).arg(labels.join(u'|'))));
             QVERIFY(!chart->legend()->isVisible());   // the legend strip above stands for all three
+            // The plots start at the same x too, whatever their value labels' widths, so a
+            // change's dashed line is one column through the three.
+            if (i == 0)
+                plotLeft = chart->plotArea().left();
+            else
+                QVERIFY2(std::abs(chart->plotArea().left() - plotLeft) <= 1, qPrintable(QStringLiteral("chart %1's plot starts at %2, the top one's at %3")
+                                                                                          .arg(i).arg(chart->plotArea().left()).arg(plotLeft)));
             const qreal fromEdge = chart->size().width() - chart->plotArea().right();
             if (i == 0)
                 plotRight = fromEdge;
