@@ -44,18 +44,22 @@ static double perSecond(quint64 now, quint64 before, qint64 elapsedMs)
 void ServerStatsTracker::update(const ServerTotals &totals, int inFlight, int consecutiveFailures, qint64 nowMs, qint64 wallMs)
 {
     if (m_lastTickMs < 0) {
-        m_lastTick = totals;
         m_lastSecond = totals;
         m_lastTickMs = nowMs;
         m_lastSecondMs = nowMs;
         m_window.push_back(totals);
+        m_ticks.push_back(TickSample{nowMs, totals.requests, totals.bytesToServer, totals.bytesFromServer});
     }
-    const qint64 elapsed = nowMs - m_lastTickMs;
-    if (elapsed > 0) {
-        m_stats.requestsPerSecond = perSecond(totals.requests, m_lastTick.requests, elapsed);
-        m_stats.bytesToServerPerSecond = perSecond(totals.bytesToServer, m_lastTick.bytesToServer, elapsed);
-        m_stats.bytesFromServerPerSecond = perSecond(totals.bytesFromServer, m_lastTick.bytesFromServer, elapsed);
-        m_lastTick = totals;
+    if (nowMs > m_lastTickMs) {
+        m_ticks.push_back(TickSample{nowMs, totals.requests, totals.bytesToServer, totals.bytesFromServer});
+        // From the newest tick at least a second old (the oldest there is in the first second).
+        while (m_ticks.size() > 2 && nowMs - m_ticks[1].ms >= 1000)
+            m_ticks.pop_front();
+        const TickSample &from = m_ticks.front();
+        const qint64 elapsed = nowMs - from.ms;
+        m_stats.requestsPerSecond = perSecond(totals.requests, from.requests, elapsed);
+        m_stats.bytesToServerPerSecond = perSecond(totals.bytesToServer, from.bytesToServer, elapsed);
+        m_stats.bytesFromServerPerSecond = perSecond(totals.bytesFromServer, from.bytesFromServer, elapsed);
         m_lastTickMs = nowMs;
     }
     m_stats.activeConnections = int(totals.activeConnections);

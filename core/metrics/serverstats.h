@@ -15,6 +15,7 @@ struct ServerStats
     int activeConnections = 0;
     int inFlight = 0;
     int consecutiveFailures = 0;
+    // Over the last second (the ticks in it), like the rates in the history's points.
     double requestsPerSecond = 0;
     double bytesToServerPerSecond = 0;
     double bytesFromServerPerSecond = 0;
@@ -76,9 +77,19 @@ public:
     const StatsSeries &history() const { return m_history; }
 
 private:
+    // The counters at each tick of the last second: the live rates are over the last second,
+    // not the last tick (at 4 Hz a tick's count moves in steps of 4 req/s, so a server at a
+    // steady 17 req/s read 12, 16 or 20 from one tick to the next).
+    struct TickSample
+    {
+        qint64 ms = 0;
+        quint64 requests = 0;
+        quint64 bytesToServer = 0;
+        quint64 bytesFromServer = 0;
+    };
     ServerStats m_stats;
     StatsSeries m_history;
-    ServerTotals m_lastTick;
+    std::deque<TickSample> m_ticks;
     qint64 m_lastTickMs = -1;
     ServerTotals m_lastSecond;
     qint64 m_lastSecondMs = -1;

@@ -21,6 +21,7 @@ private Q_SLOTS:
     void subtractGivesTheWindow();
     void seriesKeepsFixedMemory();
     void trackerComputesRatesAndHistory();
+    void liveRateIsOverTheLastSecond();
 };
 
 void TestMetrics::bucketsCoverEveryValue()
@@ -130,6 +131,38 @@ void TestMetrics::trackerComputesRatesAndHistory()
     QCOMPARE(tracker.stats().windowRequests, 2000u);
     QCOMPARE(tracker.history().size(), 5);
     QCOMPARE(tracker.history().last().requestsPerSecond, 200.0f);
+}
+
+void TestMetrics::liveRateIsOverTheLastSecond()
+{
+    // A server at a steady 16 req/s seen at 4 Hz: 3 and 5 requests in turn per 250 ms tick.
+    // Over one tick that read 12 and 20 in turn; over the last second it reads 16.
+    ServerStatsTracker tracker(60, 10);
+    ServerTotals totals;
+    qint64 now = 0;
+    tracker.update(totals, 0, 0, now, now);
+    for (int tick = 1; tick <= 40; ++tick) {
+        totals.requests += tick % 2 ? 3 : 5;
+        totals.bytesToServer += 100;
+        now += 250;
+        tracker.update(totals, 0, 0, now, now);
+        if (tick >= 4) {
+            QCOMPARE(tracker.stats().requestsPerSecond, 16.0);
+            QCOMPARE(tracker.stats().bytesToServerPerSecond, 400.0);
+        }
+    }
+    // Traffic stops: gone from the rate within the second, not at the next tick alone.
+    now += 250;
+    tracker.update(totals, 0, 0, now, now);
+    QCOMPARE(tracker.stats().requestsPerSecond, 13.0);   // the last second: 5 + 3 + 5 + 0
+    for (int tick = 0; tick < 3; ++tick) {
+        now += 250;
+        tracker.update(totals, 0, 0, now, now);
+    }
+    QCOMPARE(tracker.stats().requestsPerSecond, 0.0);
+    // The same instant again (no time passed) changes nothing.
+    tracker.update(totals, 0, 0, now, now);
+    QCOMPARE(tracker.stats().requestsPerSecond, 0.0);
 }
 
 QTEST_GUILESS_MAIN(TestMetrics)
