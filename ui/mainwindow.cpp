@@ -467,10 +467,11 @@ void MainWindow::applySnapshot(const LinkSnapshot &snapshot)
     }
     if (m_serverModel->rowCount() != m_serverRowsSized) {
         // Servers came or went (an engine added, a pool reloaded): widen Server and Pool so no
-        // name is cut; "east/checkout" and "east/cart" must not both read "east/c…". Only ever
-        // wider, so a width the operator chose stays unless a name needs more.
+        // name is cut; "east/checkout" and "east/cart" must not both read "east/c…"; State
+        // too, for the totals row's "12/12 up". Only ever wider, so a width the operator chose
+        // stays unless a name needs more.
         m_serverRowsSized = m_serverModel->rowCount();
-        for (int column : {int(ServerTableModel::Name), int(ServerTableModel::Pool)}) {
+        for (int column : {int(ServerTableModel::Name), int(ServerTableModel::Pool), int(ServerTableModel::State)}) {
             const int needed = std::max(static_cast<QAbstractItemView *>(m_serversView)->sizeHintForColumn(column),
                                         static_cast<QAbstractItemView *>(m_poolTotalsView)->sizeHintForColumn(column));
             if (needed > m_serversView->columnWidth(column))

@@ -216,12 +216,38 @@ QColor stateTint(const ServerStatus &server)
     return QColor();
 }
 
+QString naturalSortKey(const QString &text)
+{
+    // Each run of digits as its length (two digits, leading zeros dropped) and the digits, so
+    // that a plain string compare puts app2 before app10 and 10.0.0.9 before 10.0.0.10; case
+    // folded, as people read names.
+    QString key;
+    key.reserve(text.size() + 8);
+    for (qsizetype i = 0; i < text.size();) {
+        if (!text[i].isDigit() || text[i].unicode() > 0x7f) {
+            key.append(text[i].toCaseFolded());
+            ++i;
+            continue;
+        }
+        qsizetype end = i;
+        while (end < text.size() && text[end].unicode() >= '0' && text[end].unicode() <= '9')
+            ++end;
+        qsizetype first = i;
+        while (first < end - 1 && text[first] == u'0')
+            ++first;
+        const qsizetype length = std::min<qsizetype>(end - first, 99);
+        key.append(QChar(char16_t(u'0' + length / 10))).append(QChar(char16_t(u'0' + length % 10))).append(QStringView(text).mid(first, end - first));
+        i = end;
+    }
+    return key;
+}
+
 QVariant ServerTableModel::sortValue(const ServerStatus &server, int column) const
 {
     switch (column) {
-    case Name: return server.name;
-    case Pool: return server.pool;
-    case Address: return server.address;
+    case Name: return naturalSortKey(server.name);
+    case Pool: return naturalSortKey(server.pool);
+    case Address: return naturalSortKey(server.address);
     case State: return server.stateText;
     case Reason: return server.reason;
     case Weight: return server.weight;

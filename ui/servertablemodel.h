@@ -57,6 +57,9 @@ private:
 };
 
 QString durationText(qint64 seconds);
+// What the table sorts names, pools and addresses by: numbers by value (app2 before app10,
+// 10.0.0.9 before 10.0.0.10), letters without case.
+QString naturalSortKey(const QString &text);
 
 // The Servers table's delegate: cached text, and for the Weight column an editor that takes
 // only the engine's range (0–10 000, HAProxy 0–256, httpd 1–100) and says it, like the Set

@@ -30,6 +30,7 @@ private Q_SLOTS:
     void initTestCase();
     void serverSelectionSurvivesLiveSnapshots();
     void serverSelectionSurvivesServersComingAndGoing();
+    void serversSortAsPeopleCount();
     void stateChangesBecomeEventsAndMarkers();
     void eventsStayNewestFirstAcrossEngines();
     void liveSeriesAreBounded();
@@ -113,6 +114,41 @@ void TestConsoleModels::serverSelectionSurvivesServersComingAndGoing()
     model.updateFromSnapshot(snapshotOf({QStringLiteral("0"), QStringLiteral("b"), QStringLiteral("d")}, 3));
     QVERIFY(table.selectionModel()->selectedRows().isEmpty());
     QCOMPARE(resets.size(), 0);
+}
+
+void TestConsoleModels::serversSortAsPeopleCount()
+{
+    // app2 before app10, 10.0.0.9 before 10.0.0.10: sorting by name as text put app10 to
+    // app12 between app1 and app2.
+    ServerTableModel model;
+    QSortFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.setSortRole(ServerTableModel::SortRole);
+    LinkSnapshot snapshot;
+    snapshot.time = QDateTime::currentDateTimeUtc();
+    const QStringList names{QStringLiteral("app10"), QStringLiteral("app2"), QStringLiteral("App3"), QStringLiteral("app1"), QStringLiteral("app12"),
+                            QStringLiteral("app02b"), QStringLiteral("app100"), QStringLiteral("db")};
+    for (int i = 0; i < names.size(); ++i) {
+        ServerStatus server;
+        server.pool = QStringLiteral("p");
+        server.name = names[i];
+        server.address = QStringLiteral("10.0.0.%1:80").arg(i == 0 ? 10 : 9 - i);
+        snapshot.servers.append(server);
+    }
+    model.updateFromSnapshot(snapshot);
+    auto column = [&](int which) {
+        QStringList out;
+        for (int row = 0; row < proxy.rowCount(); ++row)
+            out.append(proxy.index(row, which).data().toString());
+        return out;
+    };
+    proxy.sort(ServerTableModel::Name);
+    QCOMPARE(column(ServerTableModel::Name), (QStringList{QStringLiteral("app1"), QStringLiteral("app2"), QStringLiteral("app02b"), QStringLiteral("App3"),
+                                                          QStringLiteral("app10"), QStringLiteral("app12"), QStringLiteral("app100"), QStringLiteral("db")}));
+    proxy.sort(ServerTableModel::Address, Qt::DescendingOrder);
+    QCOMPARE(column(ServerTableModel::Address).first(), QStringLiteral("10.0.0.10:80"));
+    QCOMPARE(column(ServerTableModel::Address).last(), QStringLiteral("10.0.0.2:80"));
+    QCOMPARE(naturalSortKey(QStringLiteral("a007")), naturalSortKey(QStringLiteral("A7")));
 }
 
 void TestConsoleModels::stateChangesBecomeEventsAndMarkers()

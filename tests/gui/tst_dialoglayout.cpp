@@ -8,6 +8,7 @@
 #include "liveloadview.h"
 #include "locksview.h"
 #include "mainwindow.h"
+#include "pooltotals.h"
 #include "servertablemodel.h"
 #include "settingsdialog.h"
 #include "reportpdf/historywithpdf.h"
@@ -320,6 +321,22 @@ void TestDialogLayout::legendOfTwelveServersAt1008()
         }
         QVERIFY2(!labels.join(u'|').contains(u"..."), qPrintable(labels.join(u'|')));
     }
+    // Servers: the totals row's "12/12 up" whole in the State column it shares with the table
+    // (it read "12/12 …"), and the rows in the order people count.
+    window.showView(MainWindow::Servers);
+    QApplication::processEvents();
+    PoolTotalsModel *totals = window.poolTotals();
+    QTRY_COMPARE(totals->data(totals->index(0, ServerTableModel::State)).toString(), QStringLiteral("12/12 up"));
+    auto *totalsView = window.findChild<PoolTotalsView *>();
+    QVERIFY(totalsView);
+    QFont bold = totalsView->font();   // the totals row is bold
+    bold.setBold(true);
+    const int stateWidth = totalsView->columnWidth(ServerTableModel::State);
+    const int needed = QFontMetrics(bold).horizontalAdvance(QStringLiteral("12/12 up")) + 6;
+    QVERIFY2(stateWidth >= needed, qPrintable(QStringLiteral("State column %1 px, the totals need %2").arg(stateWidth).arg(needed)));
+    QTableView *table = window.serversView();
+    QCOMPARE(table->model()->index(1, ServerTableModel::Name).data().toString(), QStringLiteral("app2"));
+    QCOMPARE(table->model()->index(6, ServerTableModel::Name).data().toString(), QStringLiteral("checkout-eu-west-1a-07"));
 }
 
 void TestDialogLayout::firstStartFitsTheScreen()
