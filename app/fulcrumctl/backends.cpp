@@ -114,7 +114,9 @@ int backendsList(const QStringList &arguments)
                        .arg(QStringLiteral("%1/%2").arg(server.effectiveWeight).arg(server.spec.weight), -10)
                        .arg(server.stats.requestsPerSecond, 8, 'f', 1)
                        .arg(server.stats.p99Ms, 8, 'f', 1)
-                       .arg(QStringLiteral("%1 in %2 ms").arg(check.reasonText()).arg(double(check.durationUs) / 1000.0, 0, 'f', 1)));
+                       .arg(check.reason != fulcrum::CheckReason::None ? QStringLiteral("%1 in %2 ms").arg(check.reasonText()).arg(double(check.durationUs) / 1000.0, 0, 'f', 1)
+                            : server.health.checksEnabled                 ? QStringLiteral("not checked yet")
+                                                                          : QStringLiteral("checks off")));
         }
     }
     return EngineOk;

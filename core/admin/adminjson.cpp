@@ -72,6 +72,7 @@ QJsonObject serverToJson(const ServerSnapshot &s)
                                                    {QStringLiteral("duration_ms"), double(h.lastCheck.durationUs) / 1000.0},
                                                    {QStringLiteral("at"), h.lastCheckMs > 0 ? QJsonValue(isoTime(h.lastCheckMs)) : QJsonValue()}}},
         {QStringLiteral("checks"), qint64(h.checks)},
+        {QStringLiteral("checks_enabled"), h.checksEnabled},
         {QStringLiteral("ejected"), h.ejected},
         {QStringLiteral("slow_starting"), h.slowStarting},
         {QStringLiteral("backup"), s.spec.backup},
@@ -312,6 +313,7 @@ ServerSnapshot serverFromJson(const QJsonObject &json)
     if (const QDateTime at = timeFrom(check.value("at"_L1)); at.isValid())
         h.lastCheckMs = at.toMSecsSinceEpoch();
     h.checks = quint64(json.value("checks"_L1).toInteger());
+    h.checksEnabled = json.value("checks_enabled"_L1).toBool(true);   // an engine from before it: as it was shown then
     h.ejected = json.value("ejected"_L1).toBool();
     h.slowStarting = json.value("slow_starting"_L1).toBool();
     h.weight = s.spec.weight;

@@ -61,6 +61,8 @@ LinkSnapshot SnapshotMapper::map(const EngineSnapshot &engine, int tickMs)
             server.stateText = h.stateText.isEmpty() ? backendStateName(s.spec.state) : h.stateText;
             if (h.admin != AdminState::Ready)
                 server.reason = QStringLiteral("operator");
+            else if (h.lastCheck.reason == CheckReason::None && !h.checksEnabled)
+                server.reason = QCoreApplication::translate("fulcrum::SnapshotMapper", "checks off");
             else if (h.lastCheck.reason == CheckReason::None)
                 server.reason = QCoreApplication::translate("fulcrum::SnapshotMapper", "not checked yet");
             else

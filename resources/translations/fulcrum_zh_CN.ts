@@ -833,6 +833,11 @@ Qt %3。</translation>
     <name>fulcrum::SnapshotMapper</name>
     <message>
         <location filename="../../core/engine/linkfigures.cpp" line="65"/>
+        <source>checks off</source>
+        <translation>检查已关闭</translation>
+    </message>
+    <message>
+        <location filename="../../core/engine/linkfigures.cpp" line="67"/>
         <source>not checked yet</source>
         <translation>尚未检查</translation>
     </message>
@@ -1385,213 +1390,213 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::LiveLoadView</name>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="92"/>
+        <location filename="../../ui/liveloadview.cpp" line="93"/>
         <source>%1 req/s</source>
         <translation>%1 请求/秒</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="93"/>
+        <location filename="../../ui/liveloadview.cpp" line="94"/>
         <source>%1 ms</source>
         <translation>%1 毫秒</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="94"/>
+        <location filename="../../ui/liveloadview.cpp" line="95"/>
         <source>%1 %</source>
         <translation>%1 %</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="286"/>
+        <location filename="../../ui/liveloadview.cpp" line="293"/>
         <source>Live (last 5 min)</source>
         <translation>实时（最近 5 分钟）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="287"/>
+        <location filename="../../ui/liveloadview.cpp" line="294"/>
         <source>History: last 15 min</source>
         <translation>历史：最近 15 分钟</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="288"/>
+        <location filename="../../ui/liveloadview.cpp" line="295"/>
         <source>History: last 1 h</source>
         <translation>历史：最近 1 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="289"/>
+        <location filename="../../ui/liveloadview.cpp" line="296"/>
         <source>History: last 24 h</source>
         <translation>历史：最近 24 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="290"/>
+        <location filename="../../ui/liveloadview.cpp" line="297"/>
         <source>History: last 7 days</source>
         <translation>历史：最近 7 天</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="291"/>
+        <location filename="../../ui/liveloadview.cpp" line="298"/>
         <source>History: custom window…</source>
         <translation>历史：自定义时间段…</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="292"/>
+        <location filename="../../ui/liveloadview.cpp" line="299"/>
         <source>&amp;Show:</source>
         <translation>显示(&amp;S)：</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="294"/>
-        <location filename="../../ui/liveloadview.cpp" line="940"/>
+        <location filename="../../ui/liveloadview.cpp" line="301"/>
+        <location filename="../../ui/liveloadview.cpp" line="987"/>
         <source>&amp;Pause</source>
         <translation>暂停(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="296"/>
+        <location filename="../../ui/liveloadview.cpp" line="303"/>
         <source>Stop the charts where they are to read them; the engine keeps recording</source>
         <translation>让图表停在当前位置以便查看；引擎会继续记录</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="297"/>
+        <location filename="../../ui/liveloadview.cpp" line="304"/>
         <source>Re&amp;load</source>
         <translation>重新加载(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="299"/>
+        <location filename="../../ui/liveloadview.cpp" line="306"/>
         <source>Ask the engine&apos;s history again, up to now</source>
         <translation>重新向引擎查询截至现在的历史数据</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="327"/>
+        <location filename="../../ui/liveloadview.cpp" line="344"/>
         <source>Requests per second</source>
         <translation>每秒请求数</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="327"/>
+        <location filename="../../ui/liveloadview.cpp" line="344"/>
         <source>p95 latency (ms)</source>
         <translation>p95 延迟（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="327"/>
+        <location filename="../../ui/liveloadview.cpp" line="344"/>
         <source>Errors (5xx %)</source>
         <translation>错误率（5xx %）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="390"/>
+        <location filename="../../ui/liveloadview.cpp" line="400"/>
         <source>p95 latency</source>
         <translation>p95 延迟</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="392"/>
+        <location filename="../../ui/liveloadview.cpp" line="402"/>
         <source>5xx errors</source>
         <translation>5xx 错误</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="393"/>
+        <location filename="../../ui/liveloadview.cpp" line="403"/>
         <source>Not reported by this engine: %1.</source>
         <translation>此引擎不提供：%1。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="401"/>
-        <location filename="../../ui/liveloadview.cpp" line="404"/>
+        <location filename="../../ui/liveloadview.cpp" line="411"/>
+        <location filename="../../ui/liveloadview.cpp" line="414"/>
         <source>This engine keeps no history; only the live view is available.</source>
         <translation>此引擎不保存历史数据；只能查看实时视图。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="404"/>
+        <location filename="../../ui/liveloadview.cpp" line="414"/>
         <source>Live, or a window of the engine&apos;s history</source>
         <translation>实时，或引擎历史数据中的一个时间段</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="523"/>
-        <location filename="../../ui/liveloadview.cpp" line="866"/>
+        <location filename="../../ui/liveloadview.cpp" line="533"/>
+        <location filename="../../ui/liveloadview.cpp" line="913"/>
         <source>%1 weight %2 → %3</source>
         <translation>%1 权重 %2 → %3</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="530"/>
-        <location filename="../../ui/liveloadview.cpp" line="864"/>
+        <location filename="../../ui/liveloadview.cpp" line="540"/>
+        <location filename="../../ui/liveloadview.cpp" line="911"/>
         <source>%1 → %2</source>
         <translation>%1 → %2</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="584"/>
+        <location filename="../../ui/liveloadview.cpp" line="594"/>
         <source>%1 of %2 servers: the selection in Servers · &lt;a href=&quot;all&quot;&gt;show all&lt;/a&gt;</source>
         <translation>显示 %2 台服务器中的 %1 台：即“服务器”页中的选择 · &lt;a href=&quot;all&quot;&gt;显示全部&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="586"/>
+        <location filename="../../ui/liveloadview.cpp" line="596"/>
         <source>the first %1 of %2 servers; select servers in the Servers tab to choose</source>
         <translation>显示 %2 台服务器中的前 %1 台；可在“服务器”页中选择</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="769"/>
+        <location filename="../../ui/liveloadview.cpp" line="816"/>
         <source>Paused at %1: the charts stand still; the engine keeps recording. Resume to follow live.</source>
         <translation>已于 %1 暂停：图表停止滚动；引擎继续记录。点击“继续”以跟随实时数据。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="819"/>
+        <location filename="../../ui/liveloadview.cpp" line="866"/>
         <source>Loading %1 – %2 from the engine&apos;s history…</source>
         <translation>正在从引擎历史数据加载 %1 – %2…</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="833"/>
+        <location filename="../../ui/liveloadview.cpp" line="880"/>
         <source>No history to show: %1</source>
         <translation>没有可显示的历史数据：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="875"/>
+        <location filename="../../ui/liveloadview.cpp" line="922"/>
         <source>Nothing recorded %1 – %2: the engine&apos;s history has no samples in this window.</source>
         <translation>%1 – %2 没有记录：引擎的历史数据在此时间段内没有样本。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/liveloadview.cpp" line="877"/>
+        <location filename="../../ui/liveloadview.cpp" line="924"/>
         <source>History %1 – %2 · one point per %3 · %n server(s)</source>
         <translation>
             <numerusform>历史 %1 – %2 · 每 %3 一个点 · %n 台服务器</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="879"/>
+        <location filename="../../ui/liveloadview.cpp" line="926"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="879"/>
+        <location filename="../../ui/liveloadview.cpp" line="926"/>
         <source>%1 min</source>
         <translation>%1 分钟</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="879"/>
+        <location filename="../../ui/liveloadview.cpp" line="926"/>
         <source>%1 h</source>
         <translation>%1 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="884"/>
+        <location filename="../../ui/liveloadview.cpp" line="931"/>
         <source>(not shown: %1)</source>
         <translation>（未显示：%1）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="898"/>
+        <location filename="../../ui/liveloadview.cpp" line="945"/>
         <source>History window</source>
         <translation>历史时间段</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="909"/>
+        <location filename="../../ui/liveloadview.cpp" line="956"/>
         <source>&amp;From:</source>
         <translation>从(&amp;F)：</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="910"/>
+        <location filename="../../ui/liveloadview.cpp" line="957"/>
         <source>&amp;To:</source>
         <translation>到(&amp;T)：</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="916"/>
+        <location filename="../../ui/liveloadview.cpp" line="963"/>
         <source>&amp;Show</source>
         <translation>显示(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="921"/>
+        <location filename="../../ui/liveloadview.cpp" line="968"/>
         <source>&quot;To&quot; must be after &quot;From&quot;; the window %1 – %2 is empty.</source>
         <translation>“到”必须晚于“从”；时间段 %1 – %2 为空。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="940"/>
+        <location filename="../../ui/liveloadview.cpp" line="987"/>
         <source>&amp;Resume</source>
         <translation>继续(&amp;R)</translation>
     </message>
@@ -1998,7 +2003,7 @@ Why it is polled now: %2</source>
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="53"/>
-        <location filename="../../ui/mainwindow.cpp" line="581"/>
+        <location filename="../../ui/mainwindow.cpp" line="582"/>
         <source>Fulcrum — %1</source>
         <translation>Fulcrum — %1</translation>
     </message>
@@ -2099,7 +2104,7 @@ Why it is polled now: %2</source>
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="324"/>
-        <location filename="../../ui/mainwindow.cpp" line="536"/>
+        <location filename="../../ui/mainwindow.cpp" line="537"/>
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
     </message>
@@ -2149,12 +2154,12 @@ Why it is polled now: %2</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="540"/>
+        <location filename="../../ui/mainwindow.cpp" line="541"/>
         <source>%1 — UNENCRYPTED</source>
         <translation>%1 — 未加密</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="667"/>
+        <location filename="../../ui/mainwindow.cpp" line="668"/>
         <source>Settings saved. Engine and lock endpoint changes apply at the next start; language too.</source>
         <translation>设置已保存。引擎和锁端点的更改在下次启动时生效；语言也是。</translation>
     </message>
@@ -2290,13 +2295,13 @@ Why it is polled now: %2</source>
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="77"/>
-        <location filename="../../ui/mainwindow.cpp" line="483"/>
+        <location filename="../../ui/mainwindow.cpp" line="484"/>
         <source>last refresh %1</source>
         <translation>最后刷新 %1</translation>
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="84"/>
-        <location filename="../../ui/mainwindow.cpp" line="564"/>
+        <location filename="../../ui/mainwindow.cpp" line="565"/>
         <source>Locks: none configured</source>
         <translation>锁：未配置</translation>
     </message>
@@ -2321,97 +2326,97 @@ Why it is polled now: %2</source>
         <translation>引擎、锁端点、语言</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="525"/>
+        <location filename="../../ui/mainwindow.cpp" line="526"/>
         <source>%1 failed: %2</source>
         <translation>%1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="532"/>
+        <location filename="../../ui/mainwindow.cpp" line="533"/>
         <source>Engine: connected</source>
         <translation>引擎：已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="533"/>
+        <location filename="../../ui/mainwindow.cpp" line="534"/>
         <source>Engine: connecting</source>
         <translation>引擎：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="534"/>
+        <location filename="../../ui/mainwindow.cpp" line="535"/>
         <source>Engine: disconnected</source>
         <translation>引擎：已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="555"/>
+        <location filename="../../ui/mainwindow.cpp" line="556"/>
         <source>connected</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="555"/>
+        <location filename="../../ui/mainwindow.cpp" line="556"/>
         <source>connecting</source>
         <translation>正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="555"/>
+        <location filename="../../ui/mainwindow.cpp" line="556"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="563"/>
+        <location filename="../../ui/mainwindow.cpp" line="564"/>
         <source>%1 %2</source>
         <translation>%1 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="614"/>
+        <location filename="../../ui/mainwindow.cpp" line="615"/>
         <source>Draining %1</source>
         <translation>排空 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="614"/>
+        <location filename="../../ui/mainwindow.cpp" line="615"/>
         <source>Maintenance for %1</source>
         <translation>将 %1 设为维护</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="614"/>
+        <location filename="../../ui/mainwindow.cpp" line="615"/>
         <source>Ready for %1</source>
         <translation>将 %1 设为就绪</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="619"/>
+        <location filename="../../ui/mainwindow.cpp" line="620"/>
         <source>Setting %1 to %2</source>
         <translation>将 %1 设为 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="633"/>
+        <location filename="../../ui/mainwindow.cpp" line="634"/>
         <source>Weight of %1 (%2–%3):</source>
         <translation>%1 的权重（%2–%3）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="634"/>
+        <location filename="../../ui/mainwindow.cpp" line="635"/>
         <source>Set weight</source>
         <translation>设置权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="632"/>
+        <location filename="../../ui/mainwindow.cpp" line="633"/>
         <source>Weight of %1 (0–%2; 0 = no new traffic):</source>
         <translation>%1 的权重（0–%2；0 = 不接收新流量）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="564"/>
+        <location filename="../../ui/mainwindow.cpp" line="565"/>
         <source>Locks: %1</source>
         <translation>锁：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="664"/>
+        <location filename="../../ui/mainwindow.cpp" line="665"/>
         <source>Settings saved. %1 Language changes apply at the next start.</source>
         <translation>设置已保存。%1 语言设置在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="732"/>
+        <location filename="../../ui/mainwindow.cpp" line="733"/>
         <source>cannot create screenshot directory %1; check the path and permissions</source>
         <translation>无法创建截图目录 %1；请检查路径和权限</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="758"/>
+        <location filename="../../ui/mainwindow.cpp" line="759"/>
         <source>cannot write %1; check the directory is writable</source>
         <translation>无法写入 %1；请检查目录是否可写</translation>
     </message>
@@ -2606,87 +2611,87 @@ Why it is polled now: %2</source>
         <translation>允许范围：%1–%2</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="272"/>
+        <location filename="../../ui/servertablemodel.cpp" line="298"/>
         <source>Type a new weight (%1–%2) to change it; Ctrl+Z undoes it</source>
         <translation>输入新权重（%1–%2）即可修改；按 Ctrl+Z 撤销</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="288"/>
+        <location filename="../../ui/servertablemodel.cpp" line="314"/>
         <source>Server</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="289"/>
+        <location filename="../../ui/servertablemodel.cpp" line="315"/>
         <source>Pool</source>
         <translation>池</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="290"/>
+        <location filename="../../ui/servertablemodel.cpp" line="316"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="291"/>
+        <location filename="../../ui/servertablemodel.cpp" line="317"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="292"/>
+        <location filename="../../ui/servertablemodel.cpp" line="318"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="293"/>
+        <location filename="../../ui/servertablemodel.cpp" line="319"/>
         <source>Weight</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="294"/>
+        <location filename="../../ui/servertablemodel.cpp" line="320"/>
         <source>Effective</source>
         <translation>生效权重</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="295"/>
+        <location filename="../../ui/servertablemodel.cpp" line="321"/>
         <source>Active</source>
         <translation>活动连接</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="296"/>
+        <location filename="../../ui/servertablemodel.cpp" line="322"/>
         <source>Req/s</source>
         <translation>请求/秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="297"/>
+        <location filename="../../ui/servertablemodel.cpp" line="323"/>
         <source>Share</source>
         <translation>份额</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="298"/>
+        <location filename="../../ui/servertablemodel.cpp" line="324"/>
         <source>p50</source>
         <translation>p50</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="299"/>
+        <location filename="../../ui/servertablemodel.cpp" line="325"/>
         <source>p95</source>
         <translation>p95</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="300"/>
+        <location filename="../../ui/servertablemodel.cpp" line="326"/>
         <source>p99</source>
         <translation>p99</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="301"/>
+        <location filename="../../ui/servertablemodel.cpp" line="327"/>
         <source>5xx</source>
         <translation>5xx</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="302"/>
+        <location filename="../../ui/servertablemodel.cpp" line="328"/>
         <source>Last check</source>
         <translation>上次检查</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="303"/>
+        <location filename="../../ui/servertablemodel.cpp" line="329"/>
         <source>In state</source>
         <translation>持续时间</translation>
     </message>

@@ -194,7 +194,9 @@ void TestAdminApi::initTestCase()
   "pools": [{"name": "web",
              "health_check": {"interval": "100ms", "fast_interval": "50ms", "down_interval": "100ms", "timeout": "300ms"},
              "servers": [{"name": "app1", "address": "127.0.0.1:%2", "weight": 10},
-                         {"name": "app2", "address": "127.0.0.1:%3", "weight": 10}]}],
+                         {"name": "app2", "address": "127.0.0.1:%3", "weight": 10}]},
+            {"name": "batch", "health_check": {"enabled": false},
+             "servers": [{"name": "b1", "address": "127.0.0.1:%2"}]}],
   "redis": [{"name": "cache", "url": "redis://127.0.0.1:%4", "poll_interval": "100ms"}],
   "admin": {"listen": "127.0.0.1:%5"},
   "proxy": {"workers": 1, "stop_timeout": "2s"},
@@ -293,8 +295,12 @@ void TestAdminApi::poolsAndServers()
     QCOMPARE(r.status, 200);
     QCOMPARE(r.header("content-type"), QByteArray("application/json"));
     const QJsonArray pools = json(r).value(QStringLiteral("pools")).toArray();
-    QCOMPARE(pools.size(), 1);
+    QCOMPARE(pools.size(), 2);
     const QJsonObject web = pools.first().toObject();
+    // A pool whose checks are off says so: its servers will never have a check to show.
+    const QJsonObject b1 = pools.at(1).toObject().value(QStringLiteral("servers")).toArray().first().toObject();
+    QCOMPARE(b1.value(QStringLiteral("checks_enabled")), QJsonValue(false));
+    QCOMPARE(web.value(QStringLiteral("servers")).toArray().first().toObject().value(QStringLiteral("checks_enabled")), QJsonValue(true));
     QCOMPARE(web.value(QStringLiteral("name")).toString(), QStringLiteral("web"));
     QCOMPARE(web.value(QStringLiteral("servers")).toArray().size(), 2);
     // Live stats: traffic through the proxy shows up in the server's totals.
@@ -695,6 +701,10 @@ void TestAdminApi::fulcrumctlThroughEngine()
     // What issue 4 asks of the table: state, set and effective weight, last check, time in state.
     for (const char16_t *column : {u"STATE", u"IN STATE", u"WEIGHT", u"LAST CHECK"})
         QVERIFY2(out.contains(QStringView(column)), qPrintable(out));
+    // The last check, or why there is none.
+    const QString b1Line = out.split(u'\n').filter(QStringLiteral("  b1 ")).value(0);
+    QVERIFY2(b1Line.endsWith(u"checks off"), qPrintable(out));
+    QVERIFY2(!out.contains(u"- in 0.0 ms"), qPrintable(out));
     // Options alone mean list.
     const QString listed = out;
     std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("--engine"), engine, QStringLiteral("--token-file"), tokenFile});

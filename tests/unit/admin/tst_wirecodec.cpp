@@ -169,6 +169,7 @@ void compareServers(const ServerSnapshot &got, const ServerSnapshot &want)
     QCOMPARE(got.health.lastCheck.detail, want.health.lastCheck.detail);
     QCOMPARE(got.health.lastCheckMs, want.health.lastCheckMs);
     QCOMPARE(got.health.checks, want.health.checks);
+    QCOMPARE(got.health.checksEnabled, want.health.checksEnabled);
     QCOMPARE(got.health.ejected, want.health.ejected);
     QCOMPARE(got.health.slowStarting, want.health.slowStarting);
 }
@@ -229,12 +230,32 @@ void TestWireCodec::serverBeforeItsFirstCheck()
     server.health.lastCheck = CheckResult();
     server.health.lastCheckMs = 0;
     server.health.checks = 0;
+    server.health.admin = AdminState::Ready;
     const QJsonObject json = serverToJson(server);
     QVERIFY(json.value(QStringLiteral("last_check")).toObject().value(QStringLiteral("at")).isNull());
     const ServerSnapshot back = serverFromJson(json);
     QCOMPARE(back.health.lastCheck.reason, CheckReason::None);
     QCOMPARE(back.health.lastCheckMs, 0);
     QCOMPARE(serverToJson(back), json);
+    // The console's reason column: a check is coming, or none ever will (checks off).
+    const auto reasonShown = [](const ServerSnapshot &s) {
+        EngineSnapshot engine;
+        engine.time = kTime;
+        PoolView pool;
+        pool.name = QStringLiteral("web");
+        pool.servers.push_back(s);
+        engine.pools.push_back(pool);
+        return SnapshotMapper().map(engine, 250).servers.value(0).reason;
+    };
+    QCOMPARE(reasonShown(back), QStringLiteral("not checked yet"));
+    server.health.checksEnabled = false;
+    const ServerSnapshot off = serverFromJson(serverToJson(server));
+    QCOMPARE(off.health.checksEnabled, false);
+    QCOMPARE(reasonShown(off), QStringLiteral("checks off"));
+    // From an engine that does not send the field: as before, a check is coming.
+    QJsonObject old = serverToJson(server);
+    old.remove(QStringLiteral("checks_enabled"));
+    QCOMPARE(serverFromJson(old).health.checksEnabled, true);
 }
 
 void TestWireCodec::ejectedServerIsDownForTheBalancer()
