@@ -4,6 +4,8 @@
 #include "weightcontroller.h"
 
 #include <QBrush>
+#include <QIcon>
+#include <QPixmap>
 #include <QSpinBox>
 #include <QLocale>
 
@@ -186,6 +188,20 @@ QVariant ServerTableModel::display(const ServerStatus &server, int column) const
     case InState: return server.stateSince.isValid() ? durationText(server.stateSince.secsTo(m_now)) : QString();
     }
     return QVariant();
+}
+
+void ServerTableDelegate::initStyleOption(QStyleOptionViewItem *option, const QModelIndex &index) const
+{
+    CachedTextDelegate::initStyleOption(option, index);
+    const QVariant decoration = index.data(Qt::DecorationRole);
+    if (!(option->features & QStyleOptionViewItem::HasDecoration) || decoration.typeId() != QMetaType::QColor)
+        return;
+    QPixmap swatch(option->decorationSize);
+    swatch.fill(decoration.value<QColor>());
+    QIcon icon;
+    for (QIcon::Mode mode : {QIcon::Normal, QIcon::Selected, QIcon::Active})
+        icon.addPixmap(swatch, mode);
+    option->icon = icon;
 }
 
 QWidget *ServerTableDelegate::createEditor(QWidget *parent, const QStyleOptionViewItem &option, const QModelIndex &index) const

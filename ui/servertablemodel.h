@@ -70,6 +70,12 @@ public:
     ServerTableDelegate(WeightController *controller, QObject *parent) : CachedTextDelegate(parent), m_controller(controller) {}
     QWidget *createEditor(QWidget *parent, const QStyleOptionViewItem &option, const QModelIndex &index) const override;
 
+protected:
+    // The server's colour swatch is the same colour in a selected row: Qt tints a selected
+    // icon with the highlight (app1's yellow read olive), and the swatch is what ties the row
+    // to its line in the charts.
+    void initStyleOption(QStyleOptionViewItem *option, const QModelIndex &index) const override;
+
 private:
     WeightController *m_controller;
 };

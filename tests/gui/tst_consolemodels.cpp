@@ -4,6 +4,7 @@
 #include "isolatedpaths.h"
 #include "liveloadview.h"
 #include "mainwindow.h"
+#include "servercolors.h"
 #include "servertablemodel.h"
 #include "weightcontroller.h"
 #include "weightschartview.h"
@@ -31,6 +32,7 @@ private Q_SLOTS:
     void serverSelectionSurvivesLiveSnapshots();
     void serverSelectionSurvivesServersComingAndGoing();
     void serversSortAsPeopleCount();
+    void selectedRowKeepsItsColour();
     void stateChangesBecomeEventsAndMarkers();
     void eventsStayNewestFirstAcrossEngines();
     void liveSeriesAreBounded();
@@ -149,6 +151,42 @@ void TestConsoleModels::serversSortAsPeopleCount()
     QCOMPARE(column(ServerTableModel::Address).first(), QStringLiteral("10.0.0.10:80"));
     QCOMPARE(column(ServerTableModel::Address).last(), QStringLiteral("10.0.0.2:80"));
     QCOMPARE(naturalSortKey(QStringLiteral("a007")), naturalSortKey(QStringLiteral("A7")));
+}
+
+namespace {
+struct ProbeDelegate : ServerTableDelegate
+{
+    using ServerTableDelegate::ServerTableDelegate;
+    using ServerTableDelegate::initStyleOption;
+};
+} // namespace
+
+void TestConsoleModels::selectedRowKeepsItsColour()
+{
+    // The swatch ties a row to its line in the charts: in a selected row it keeps the line's
+    // colour (Qt's selected icon was tinted with the highlight: app1's yellow read olive).
+    ServerTableModel model;
+    LinkSnapshot snapshot;
+    snapshot.time = QDateTime::currentDateTimeUtc();
+    ServerStatus server;
+    server.pool = QStringLiteral("checkout");
+    server.name = QStringLiteral("app1");
+    snapshot.servers.append(server);
+    model.updateFromSnapshot(snapshot);
+    QTableView table;
+    table.setModel(&model);
+    ProbeDelegate delegate(nullptr, &table);
+    QStyleOptionViewItem option;
+    option.initFrom(&table);
+    option.state |= QStyle::State_Selected;
+    option.decorationSize = QSize(16, 16);
+    const QModelIndex index = model.index(0, ServerTableModel::Name);
+    delegate.initStyleOption(&option, index);
+    const QColor colour = serverColor(QStringLiteral("checkout/app1"));
+    for (QIcon::Mode mode : {QIcon::Normal, QIcon::Selected}) {
+        const QImage image = option.icon.pixmap(QSize(16, 16), mode).toImage();
+        QCOMPARE(image.pixelColor(8, 8), colour);
+    }
 }
 
 void TestConsoleModels::stateChangesBecomeEventsAndMarkers()
