@@ -251,6 +251,58 @@ private:
         return chart()->mapToPosition(QPointF(double(time.toMSecsSinceEpoch()), 0), m_anchor).x();
     }
 
+    // The pointer's box: the time on top, then the lines' values and the changes in as many
+    // columns as the chart's height needs (twelve servers do not fit one column of a short
+    // chart, which cut the list off), inside the view.
+    struct HoverLayout
+    {
+        QRectF box;
+        QList<QPointF> origins;   // each line's baseline start
+    };
+
+    HoverLayout layoutHover(const QStringList &lines, const QFont &font) const
+    {
+        HoverLayout layout;
+        if (lines.isEmpty() || !m_hover)
+            return layout;
+        const QRectF plot = chart()->plotArea();
+        const QRectF view = sceneRect();
+        const qreal x = mapToScene(m_hover->toPoint()).x();
+        const QFontMetricsF metrics(font);
+        const qreal lineHeight = metrics.height();
+        const qreal gap = metrics.horizontalAdvance(QStringLiteral("    "));
+        const int fitting = std::max(2, int((view.height() - 8 - 4) / lineHeight));
+        const int perColumn = fitting - 1;   // under the time
+        const int entries = int(lines.size()) - 1;
+        const int columns = std::max(1, (entries + perColumn - 1) / perColumn);
+        const int rows = std::min(entries, perColumn);
+        QList<qreal> columnWidth(columns, 0);
+        for (int i = 0; i < entries; ++i)
+            columnWidth[i / perColumn] = std::max(columnWidth[i / perColumn], metrics.horizontalAdvance(lines[i + 1]));
+        qreal width = 0;
+        for (qreal w : columnWidth)
+            width += w;
+        width = std::max(width + gap * (columns - 1), metrics.horizontalAdvance(lines[0]));
+        QRectF box(0, 0, width + 12, lineHeight * (rows + 1) + 8);
+        box.moveTop(std::max(view.top(), std::min(plot.top() + 4, view.bottom() - box.height() - 1)));
+        box.moveLeft(x + 10 + box.width() <= plot.right() ? x + 10 : std::max(view.left(), x - 10 - box.width()));
+        layout.box = box;
+        const qreal top = box.top() + 4 + metrics.ascent();
+        layout.origins.append(QPointF(box.left() + 6, top));
+        qreal left = box.left() + 6;
+        for (int i = 0; i < entries; ++i) {
+            const int column = i / perColumn;
+            if (i > 0 && i % perColumn == 0)
+                left += columnWidth[column - 1] + gap;
+            layout.origins.append(QPointF(left, top + (i % perColumn + 1) * lineHeight));
+        }
+        return layout;
+    }
+
+public:
+    QRectF hoverBox() const { return layoutHover(hoverText(), labelFont()).box; }
+
+private:
     void drawHover(QPainter *painter, const QRectF &plot)
     {
         const QStringList lines = hoverText();
@@ -259,18 +311,13 @@ private:
         const qreal x = mapToScene(m_hover->toPoint()).x();
         painter->setPen(QPen(fadedText(palette(), 0.5), 1));
         painter->drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
-        const QFontMetricsF metrics(painter->font());
-        qreal width = 0;
-        for (const QString &line : lines)
-            width = std::max(width, metrics.horizontalAdvance(line));
-        QRectF box(0, plot.top() + 4, width + 12, metrics.height() * lines.size() + 8);
-        box.moveLeft(x + 10 + box.width() <= plot.right() ? x + 10 : x - 10 - box.width());
+        const HoverLayout layout = layoutHover(lines, painter->font());
         painter->setPen(QPen(fadedText(palette(), 0.4), 1));
         painter->setBrush(palette().base());
-        painter->drawRect(box);
+        painter->drawRect(layout.box);
         painter->setPen(palette().color(QPalette::Text));
         for (int i = 0; i < lines.size(); ++i)
-            painter->drawText(QPointF(box.left() + 6, box.top() + 4 + metrics.ascent() + i * metrics.height()), lines[i]);
+            painter->drawText(layout.origins[i], lines[i]);
     }
 
     int m_which;
@@ -586,6 +633,11 @@ QStringList LiveLoadView::hoverText(int chart) const
     return m_charts[std::clamp(chart, 0, 2)].view->hoverText();
 }
 
+QRectF LiveLoadView::hoverBox(int chart) const
+{
+    return m_charts[std::clamp(chart, 0, 2)].view->hoverBox();
+}
+
 void LiveLoadView::updateSelectionNote()
 {
     QString note;
@@ -601,12 +653,14 @@ void LiveLoadView::updateSelectionNote()
 
 void LiveLoadView::updateLegend()
 {
-    // Each entry kept whole (non-breaking spaces inside it); lines wrap between entries.
+    // Each entry kept whole: non-breaking spaces inside it, and a word joiner after each hyphen
+    // (checkout-eu-west-1a-10 broke after one; Qt's <nobr> holds a whole paragraph together,
+    // which would not wrap at all). Lines wrap between entries.
     QStringList entries;
     entries.reserve(m_shown.size());
     for (const QString &key : std::as_const(m_shown)) {
         entries.append(QStringLiteral("<span style=\"color:%1\">&#9632;</span>&nbsp;%2")
-                           .arg(serverColor(key).name(), key.section(u'/', -1).toHtmlEscaped().replace(u' ', QStringLiteral("&nbsp;"))));
+                           .arg(serverColor(key).name(), key.section(u'/', -1).toHtmlEscaped().replace(u' ', QStringLiteral("&nbsp;")).replace(u'-', QStringLiteral("-&#8288;"))));
     }
     const QString text = entries.join(QStringLiteral("&nbsp;&nbsp; "));
     if (m_legend->text() != text)
@@ -622,7 +676,7 @@ QStringList LiveLoadView::legendEntries() const
     document.setHtml(m_legend->text());
     QStringList entries = document.toRawText().split(QStringLiteral("\u00a0\u00a0 "));
     for (QString &entry : entries)
-        entry.replace(QChar(0xa0), u' ');
+        entry.replace(QChar(0xa0), u' ').remove(QChar(0x2060));
     return entries;
 }
 

@@ -96,6 +96,8 @@ public:
     // What the pointer shows over a chart: its time, each line's value, the changes near it;
     // empty when the pointer is not over the plot.
     QStringList hoverText(int chart) const;
+    // Where the pointer's box is drawn (scene coordinates); empty when there is none.
+    QRectF hoverBox(int chart) const;
 
 Q_SIGNALS:
     // The operator clicked "show all" in the selection note.

@@ -30,6 +30,9 @@
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QTextBlock>
+#include <QTextDocument>
+#include <QTextLayout>
 #include <QTest>
 
 #include <memory>
@@ -312,6 +315,23 @@ void TestDialogLayout::legendOfTwelveServersAt1008()
              qPrintable(QStringLiteral("legend %1 px tall, needs %2").arg(legend->height()).arg(legend->heightForWidth(legend->width()))));
     QVERIFY(legend->heightForWidth(legend->width()) > legend->fontMetrics().height());   // on more than one line at this width
     QVERIFY(legend->mapTo(&window, QPoint(legend->width(), legend->height())).x() <= window.width());
+    // Lines break between entries, never inside a name (checkout-eu-west-1a-10 broke after a
+    // hyphen): laid out at the label's width, every line starts with an entry's swatch.
+    {
+        QTextDocument document;
+        document.setDefaultFont(legend->font());
+        document.setHtml(legend->text());
+        document.setDocumentMargin(0);
+        document.setTextWidth(legend->contentsRect().width());
+        QVERIFY(document.size().height() > 0);   // lays it out
+        const QTextBlock block = document.begin();
+        QTextLayout *layout = block.layout();
+        QVERIFY(layout->lineCount() > 1);
+        for (int i = 0; i < layout->lineCount(); ++i) {
+            const QString start = block.text().mid(layout->lineAt(i).textStart()).trimmed();
+            QVERIFY2(start.startsWith(u'■'), qPrintable(QStringLiteral("line %1 starts with \"%2\"").arg(i).arg(start.left(20))));
+        }
+    }
     verifyNothingSquashed(&window);
     for (int i = 0; i < 3; ++i) {
         QStringList labels;
@@ -321,6 +341,26 @@ void TestDialogLayout::legendOfTwelveServersAt1008()
         }
         QVERIFY2(!labels.join(u'|').contains(u"..."), qPrintable(labels.join(u'|')));
     }
+    // The pointer on the short p95 chart reads all twelve lines, in a box that stays inside the
+    // chart (one column of thirteen lines ran off its bottom).
+    QTRY_VERIFY_WITH_TIMEOUT(window.liveLoad()->requestsSeries(QStringLiteral("checkout/app1")).size() >= 4, 15'000);
+    window.liveLoad()->setPaused(true);
+    {
+        QChartView *view = window.liveLoad()->chartView(1);
+        QChart *chart = view->chart();
+        const QList<QPointF> points = window.liveLoad()->requestsSeries(QStringLiteral("checkout/app1"));
+        const QPointF point = points.at(points.size() - 2);
+        const QPoint at = view->mapFromScene(chart->mapToPosition(QPointF(point.x(), 0), chart->series().constFirst()));
+        QTest::mouseMove(view->viewport(), QPoint(at.x(), int(chart->plotArea().center().y())));
+        QTRY_VERIFY(!window.liveLoad()->hoverText(1).isEmpty());
+        const QStringList lines = window.liveLoad()->hoverText(1);
+        QVERIFY2(lines.filter(QStringLiteral(" ms")).size() == 12, qPrintable(lines.join(u'|')));
+        const QRectF box = window.liveLoad()->hoverBox(1);
+        QVERIFY2(view->sceneRect().contains(box), qPrintable(QStringLiteral("box %1,%2 %3×%4 in a %5×%6 chart")
+                                                               .arg(box.x()).arg(box.y()).arg(box.width()).arg(box.height())
+                                                               .arg(view->sceneRect().width()).arg(view->sceneRect().height())));
+    }
+    window.liveLoad()->setPaused(false);
     // Servers: the totals row's "12/12 up" whole in the State column it shares with the table
     // (it read "12/12 …"), and the rows in the order people count.
     window.showView(MainWindow::Servers);
