@@ -63,6 +63,35 @@ WeightsChartView::WeightsChartView(WeightController *controller, QWidget *parent
     setChart(chart);
     applyPalette(chart, palette());
     updateTitle();
+    connect(chart, &QChart::plotAreaChanged, this, &WeightsChartView::fitCategoryLabels);
+}
+
+QStringList WeightsChartView::categoryLabels() const
+{
+    return m_axisX->categories();
+}
+
+void WeightsChartView::fitCategoryLabels()
+{
+    // Qt cuts a name that does not fit under its bar at the right end: six servers named
+    // checkout-eu-west-1a-07 … -12 all read "checko…". Cut in the middle, the end that tells
+    // them apart stays ("chec…1a-07"); the full name is in the title when the bar is picked.
+    if (m_servers.isEmpty())
+        return;
+    const qreal slot = chart()->plotArea().width() / qreal(m_servers.size());
+    const QFontMetricsF metrics(m_axisX->labelsFont());
+    const qreal room = slot - metrics.horizontalAdvance(QStringLiteral("  "));
+    QStringList labels;
+    labels.reserve(m_servers.size());
+    for (const ServerStatus &server : std::as_const(m_servers)) {
+        QString label = room <= 0 || metrics.horizontalAdvance(server.name) <= room ? server.name : metrics.elidedText(server.name, Qt::ElideMiddle, room);
+        // An axis keeps only distinct categories: two names cut alike get an invisible mark.
+        while (labels.contains(label))
+            label.append(QChar(0x200b));
+        labels.append(label);
+    }
+    if (labels != m_axisX->categories())
+        m_axisX->setCategories(labels);
 }
 
 void WeightsChartView::setPool(const QString &pool)
@@ -155,6 +184,8 @@ void WeightsChartView::apply(const LinkSnapshot &snapshot)
         rebuild(servers);
     }
     m_servers = servers;
+    if (!sameServers)
+        fitCategoryLabels();
     for (int i = 0; i < m_servers.size(); ++i) {
         QBarSet *set = m_sets.size() == 1 && m_servers.size() > 1 ? m_sets.first() : m_sets[i];
         const double share = std::round(m_servers[i].share * 1000) / 10;

@@ -39,6 +39,8 @@ public:
     QString pool() const { return m_pool; }
     QStringList pools() const;
     QStringList servers() const;
+    // The names under the bars as drawn: whole when they fit, else shortened in the middle.
+    QStringList categoryLabels() const;
     int selectedIndex() const { return m_selected; }
     void setSelectedIndex(int index);
     QString selectedServer() const;
@@ -77,6 +79,7 @@ private:
     void showTargets(const QList<double> &targets);
     void updateTitle();
     void updateAxisRange();
+    void fitCategoryLabels();
     void stepWeight(int direction, bool fine);
 
     WeightController *m_controller;

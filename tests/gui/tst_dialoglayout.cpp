@@ -10,6 +10,7 @@
 #include "mainwindow.h"
 #include "pooltotals.h"
 #include "servertablemodel.h"
+#include "weightschartview.h"
 #include "settingsdialog.h"
 #include "reportpdf/historywithpdf.h"
 #include "resultbanner.h"
@@ -366,6 +367,26 @@ void TestDialogLayout::legendOfTwelveServersAt1008()
                                                                .arg(view->sceneRect().width()).arg(view->sceneRect().height())));
     }
     window.liveLoad()->setPaused(false);
+    // Weights: a name too long for its bar is cut in the middle, so the six long ones stay
+    // apart by their ends (Qt cut them all to "checko…"); the short ones are whole.
+    window.showView(MainWindow::Weights);
+    QApplication::processEvents();
+    {
+        QStringList drawn;
+        for (QGraphicsItem *item : window.weightsChart()->scene()->items()) {
+            if (const auto *text = qgraphicsitem_cast<QGraphicsTextItem *>(item); text && text->isVisible())
+                drawn.append(text->toPlainText());
+        }
+        const QStringList labels = window.weightsChart()->categoryLabels();
+        QCOMPARE(labels.size(), 12);
+        QCOMPARE(labels.first(), QStringLiteral("app1"));
+        for (int i = 7; i <= 12; ++i) {
+            const QString label = labels.at(i - 1);
+            QVERIFY2(label.endsWith(QStringLiteral("%1").arg(i, 2, 10, QLatin1Char('0'))) && label.contains(u'…'), qPrintable(label));
+            QVERIFY2(drawn.contains(label), qPrintable(label + QStringLiteral(" not drawn: ") + drawn.join(u'|')));
+        }
+        QVERIFY2(!drawn.join(u'|').contains(u"..."), qPrintable(drawn.join(u'|')));
+    }
     // Servers: the totals row's "12/12 up" whole in the State column it shares with the table
     // (it read "12/12 …"), and the rows in the order people count.
     window.showView(MainWindow::Servers);
