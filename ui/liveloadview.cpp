@@ -16,13 +16,12 @@
 #include <QJsonArray>
 #include <QLabel>
 #include <QLegend>
-#include <QLegendMarker>
 #include <QLineSeries>
-#include <QTextDocument>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPushButton>
 #include <QStandardItemModel>
+#include <QTextDocument>
 #include <QValueAxis>
 #include <QVBoxLayout>
 
@@ -163,6 +162,9 @@ public:
         return font;
     }
 
+    // Where the pointer's box is drawn, in scene coordinates (empty without one).
+    QRectF hoverBox() const { return layoutHover(hoverText(), labelFont()).box; }
+
     QStringList hoverText() const
     {
         if (!m_hover || !chart())
@@ -299,10 +301,6 @@ private:
         return layout;
     }
 
-public:
-    QRectF hoverBox() const { return layoutHover(hoverText(), labelFont()).box; }
-
-private:
     void drawHover(QPainter *painter, const QRectF &plot)
     {
         const QStringList lines = hoverText();
@@ -395,7 +393,7 @@ LiveLoadView::LiveLoadView(QWidget *parent)
         chart->setTitle(titles[i]);
         chart->setAnimationOptions(QChart::NoAnimation);
         chart->legend()->setVisible(false);   // m_legend above the charts stands for all three
-        chart->setMargins(QMargins(4, 2, 4, 2));
+        chart->setMargins(QMargins(kChartSideMargin, 2, kChartSideMargin, 2));
         c.time = new QDateTimeAxis(chart);
         c.time->setFormat(QStringLiteral("HH:mm:ss"));
         c.time->setTickCount(6);
@@ -751,21 +749,20 @@ void LiveLoadView::alignPlotsLeft()
     // Where each plot would start with the chart's own left margin, and the margin that puts
     // it at the rightmost of those: computed from the base margin each time, so a narrower
     // label later lets the plots move back.
-    constexpr int kBaseLeft = 4;
     qreal natural[3] = {};
     qreal target = 0;
     for (int i = 0; i < 3; ++i) {
         const QChart *chart = m_charts[i].view->chart();
         if (!chart || chart->plotArea().isEmpty())
             return;
-        natural[i] = chart->plotArea().left() - (chart->margins().left() - kBaseLeft);
+        natural[i] = chart->plotArea().left() - (chart->margins().left() - kChartSideMargin);
         if (m_charts[i].view->isVisible())
             target = std::max(target, natural[i]);
     }
     for (int i = 0; i < 3; ++i) {
         QChart *chart = m_charts[i].view->chart();
         QMargins margins = chart->margins();
-        const int left = kBaseLeft + std::max(0, int(std::lround(target - natural[i])));
+        const int left = kChartSideMargin + std::max(0, int(std::lround(target - natural[i])));
         if (left != margins.left()) {
             margins.setLeft(left);
             chart->setMargins(margins);

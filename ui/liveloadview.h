@@ -54,6 +54,7 @@ public:
     static constexpr qint64 kRefreshMs = 1500;    // how far behind a line may be
     static constexpr int kHistoryPoints = 600;    // per server, asked of the history store
     static constexpr int kLabelRows = 3;          // marker labels stack in this many rows
+    static constexpr int kChartSideMargin = 4;    // a chart's own left and right margin
 
     enum class Mode { Live, Paused, History };
 

@@ -239,14 +239,15 @@ QString naturalSortKey(const QString &text)
     // folded, as people read names.
     QString key;
     key.reserve(text.size() + 8);
+    const auto isDigit = [&text](qsizetype at) { return text[at].unicode() >= u'0' && text[at].unicode() <= u'9'; };
     for (qsizetype i = 0; i < text.size();) {
-        if (!text[i].isDigit() || text[i].unicode() > 0x7f) {
+        if (!isDigit(i)) {
             key.append(text[i].toCaseFolded());
             ++i;
             continue;
         }
         qsizetype end = i;
-        while (end < text.size() && text[end].unicode() >= '0' && text[end].unicode() <= '9')
+        while (end < text.size() && isDigit(end))
             ++end;
         qsizetype first = i;
         while (first < end - 1 && text[first] == u'0')
