@@ -225,8 +225,9 @@ static int report(const QStringList &arguments)
         ctlErr(QStringLiteral("%1: %2\n").arg(me, error));
         return 1;
     }
-    ctlOut(QStringLiteral("report %1 – %2: %3 servers, %4 pools, recorded %5 of %6%7; wrote %8\n")
-               .arg(formatReportTime(from), formatReportTime(to)).arg(report.servers.size()).arg(report.pools.size())
+    const auto counted = [](qsizetype n, const char *one, const char *many) { return QStringLiteral("%1 %2").arg(n).arg(QLatin1StringView(n == 1 ? one : many)); };
+    ctlOut(QStringLiteral("report %1 – %2: %3, %4, recorded %5 of %6%7; wrote %8\n")
+               .arg(formatReportTime(from), formatReportTime(to), counted(report.servers.size(), "server", "servers"), counted(report.pools.size(), "pool", "pools"))
                .arg(reportDuration(report.recordedMs), reportDuration(report.windowMs()), report.hasLittleCoverage() ? QStringLiteral(" (little coverage)") : QString(),
                     written.join(QStringLiteral(", "))));
     return ExitOk;

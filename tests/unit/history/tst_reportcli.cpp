@@ -71,6 +71,7 @@ void TestReportCli::pdfHasPagesAndText()
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     const QRegularExpressionMatch pagesWritten = QRegularExpression(QStringLiteral("\\((\\d+) pages\\)")).match(r.out);
     QVERIFY2(pagesWritten.hasMatch(), qPrintable(r.out));
+    QVERIFY2(r.out.contains(u": 2 servers, 1 pool, recorded 1 h of 1 h"), qPrintable(r.out));   // "1 pools" before
     const int pages = pagesWritten.captured(1).toInt();
     QVERIFY(pages >= 2);
 
