@@ -203,6 +203,13 @@ int ctlEngineLocksList(const QStringList &arguments)
         return EngineOk;
     }
     const QJsonArray endpoints = parser.isSet(endpointOption) ? QJsonArray{reply.json} : reply.json.value(QStringLiteral("endpoints")).toArray();
+    // Nothing printed would read as "no locks held": say there is nothing to look at.
+    if (endpoints.isEmpty()) {
+        ctlOut(QStringLiteral("%1 watches no lock endpoint (its config has no \"redis\" or \"locks\" entries): nothing to list. "
+                              "To read a lock store directly: fulcrumctl locks --redis URL (or --zookeeper, --etcd, --postgres, --mysql)\n")
+                   .arg(client->baseUrl));
+        return EngineOk;
+    }
     for (const QJsonValue &v : endpoints) {
         const LockEndpointView e = lockEndpointFromJson(v.toObject());
         ctlOut(QStringLiteral("%1 (%2, %3): %4, %5 lock(s), %7%6\n").arg(e.name, e.backend, e.url, e.connectionState)

@@ -149,6 +149,15 @@ void TestAdminTls::fulcrumctlWithTheCa()
     const ProgramRun run = backends(m_engine->adminUrl().toString() + QStringLiteral("?ca=") + file(QStringLiteral("ca.pem")), *m_engine);
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
     QVERIFY2(run.out.contains(u"app1"), qPrintable(run.out));
+    // An engine with no lock endpoint says so (nothing printed read as "no lock held").
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("FULCRUM_TOKEN"));
+    const ProgramRun locks = runProgram(binaryPath(QStringLiteral("fulcrumctl")),
+                                        {QStringLiteral("locks"), QStringLiteral("--engine"), m_engine->adminUrl().toString() + QStringLiteral("?ca=") + file(QStringLiteral("ca.pem")),
+                                         QStringLiteral("--token-file"), m_engine->tokenFile()},
+                                        env, {}, 20'000);
+    QVERIFY2(locks.exitCode == 0, qPrintable(locks.err));
+    QVERIFY2(locks.out.contains(u"watches no lock endpoint") && locks.out.contains(u"fulcrumctl locks --redis URL"), qPrintable(locks.out));
 }
 
 void TestAdminTls::wrongCaIsRefusedWithTheFingerprint()
