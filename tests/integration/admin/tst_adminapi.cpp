@@ -409,6 +409,12 @@ void TestAdminApi::setWeightAndState()
 void TestAdminApi::eventsHealthEventsAndAudit()
 {
     QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app1/state", R"({"state": "maint"})").status, 200);
+    // fulcrumd's log says a health change once (the checker's own log line said it again).
+    QString log;
+    QTRY_VERIFY_WITH_TIMEOUT((log += QString::fromUtf8(m_fulcrumd.readAllStandardError()), log.contains(u"app1: up → maint")), 5000);
+    QTest::qWait(200);
+    log += QString::fromUtf8(m_fulcrumd.readAllStandardError());
+    QVERIFY2(log.count(u"app1: up → maint") == 1 && log.contains(u"fulcrumd: info [health] web: app1: up → maint"), qPrintable(log));
     QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app1/state", R"({"state": "ready"})").status, 200);
     const QJsonArray events = json(request("GET", "/api/v1/events?limit=50")).value(QStringLiteral("events")).toArray();
     QVERIFY(!events.isEmpty());
