@@ -399,6 +399,16 @@ LiveLoadView::LiveLoadView(QWidget *parent)
         c.time->setTickCount(6);
         c.value = new QValueAxis(chart);
         c.value->setLabelFormat(i == 2 ? QStringLiteral("%.1f") : QStringLiteral("%d"));
+        // Before the first snapshot (an engine that does not answer yet) the axes read as
+        // they will with data: the last five minutes and the first data's top. Qt's defaults
+        // labelled six ticks "00:00:00" and a 0–1 range "0 0 0 0 0 1".
+        const auto [top, ticks] = niceCeiling((i == 2 ? 1.0 : 10.0) * 1.15);
+        c.valueTop = top;
+        c.valueTicks = ticks;
+        c.value->setRange(0, top);
+        c.value->setTickCount(ticks);
+        const QDateTime now = QDateTime::currentDateTime();
+        c.time->setRange(now.addSecs(-kWindowSeconds), now);
         chart->addAxis(c.time, Qt::AlignBottom);
         chart->addAxis(c.value, Qt::AlignLeft);
         // An empty series on both axes from the start: Qt 6.4 never shows a time axis that

@@ -134,7 +134,7 @@ private:
     // alone) when the plot is too short for their labels, which Qt would otherwise elide to "…".
     void fitValueTicks(Chart &chart);
     void alignPlotsLeft();
-    // The lower charts' right margin, so their plot ends where the top chart's legend begins.
+    // The legend above the charts: the shown lines' colours and names.
     void updateLegend();
     void syncLines(Chart &chart, int first, int count);
     void syncTimeAxis(Chart &chart);

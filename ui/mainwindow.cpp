@@ -312,6 +312,16 @@ void MainWindow::createViews()
     column->setSpacing(0);
     m_poolStrip = new PoolStrip(central);
     column->addWidget(m_poolStrip);
+    // An engine that does not answer is said above every view, whole: in the status bar its
+    // reason was cut off ("… is fulcrumd running with ad"), under views that were just empty.
+    m_linkBanner = new QLabel(central);
+    m_linkBanner->setObjectName(QStringLiteral("linkBanner"));
+    m_linkBanner->setWordWrap(true);
+    m_linkBanner->setMargin(6);
+    m_linkBanner->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_linkBanner->setStyleSheet(QStringLiteral("QLabel { background: #c62828; color: white; font-weight: bold; border-radius: 3px; }"));
+    m_linkBanner->hide();
+    column->addWidget(m_linkBanner);
     column->addWidget(m_tabs, 1);
     setCentralWidget(central);
 }
@@ -439,8 +449,14 @@ void MainWindow::showView(View view)
     m_tabs->setCurrentIndex(int(view));
 }
 
+QString MainWindow::linkBannerText() const
+{
+    return m_linkBanner->isHidden() ? QString() : m_linkBanner->text();
+}
+
 void MainWindow::applySnapshot(const LinkSnapshot &snapshot)
 {
+    m_seenSnapshot = true;
     m_weights->setSnapshot(snapshot);
     m_serverModel->updateFromSnapshot(snapshot);
     m_poolTotals->updateFromSnapshot(snapshot);
@@ -535,6 +551,14 @@ void MainWindow::setLinkState(LinkState state, const QString &detail)
     case LinkState::Disconnected: text = tr("Engine: disconnected"); break;
     }
     m_engineLabel->setText(detail.isEmpty() ? text : tr("%1 (%2)").arg(text, detail));
+    if (state == LinkState::Disconnected) {
+        const QString why = detail.isEmpty() ? tr("no answer") : detail;
+        m_linkBanner->setText(m_seenSnapshot ? tr("The engine is not answering: %1. The views show what it last sent and carry on when it answers.").arg(why)
+                                             : tr("Cannot reach the engine: %1. Nothing to show until it answers.").arg(why));
+        m_linkBanner->show();
+    } else {
+        m_linkBanner->hide();
+    }
     // An engine reached over plain http across the network: said in red, whatever its state.
     const QString warning = m_link ? m_link->transportWarning() : QString();
     if (!warning.isEmpty()) {

@@ -49,6 +49,8 @@ public:
     EventModel *eventModel() const { return m_eventModel; }
     EventFilter *eventFilter() const { return m_eventProxy; }
     PoolStrip *poolStrip() const { return m_poolStrip; }
+    // The red line above the views while the engine does not answer; empty otherwise.
+    QString linkBannerText() const;
     PoolTotalsModel *poolTotals() const { return m_poolTotals; }
     QTableView *eventsView() const { return m_eventsView; }
     void showView(View view);
@@ -93,6 +95,8 @@ private:
     QHash<QString, LinkState> m_lockLinkStates;   // per endpoint, for its connection events
     QTabWidget *m_tabs = nullptr;
     PoolStrip *m_poolStrip = nullptr;
+    QLabel *m_linkBanner = nullptr;
+    bool m_seenSnapshot = false;
     PoolTotalsModel *m_poolTotals = nullptr;
     QTableView *m_poolTotalsView = nullptr;
     LiveLoadView *m_liveLoad = nullptr;

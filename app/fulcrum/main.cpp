@@ -19,6 +19,7 @@
 #include <QFileInfo>
 #include <QLocale>
 #include <QLoggingCategory>
+#include <QTimer>
 
 #include <cstdio>
 #include <memory>
@@ -45,9 +46,7 @@ static int runConsole(QApplication &app, EngineLink *link, const QCommandLinePar
         const QString dir = parser.value(screenshotOption);
         const int after = std::max(1, parser.value(afterOption).toInt());
         auto seen = std::make_shared<int>(0);
-        QObject::connect(link, &EngineLink::snapshotReady, &window, [&window, dir, after, seen] {
-            if (++*seen != after)
-                return;
+        auto save = [&window, dir] {
             QString error;
             if (!window.saveScreenshots(dir, &error)) {
                 std::fprintf(stderr, "fulcrum: %s\n", qPrintable(error));
@@ -55,6 +54,16 @@ static int runConsole(QApplication &app, EngineLink *link, const QCommandLinePar
                 return;
             }
             QApplication::quit();
+        };
+        QObject::connect(link, &EngineLink::snapshotReady, &window, [save, after, seen] {
+            if (++*seen == after)
+                save();
+        });
+        // An engine that never answers (down, a wrong address) sends no snapshot: the views
+        // are saved as they show that, after as long as the snapshots would have taken and 5 s.
+        QTimer::singleShot(after * 250 + 5000, &window, [save, seen] {
+            if (*seen == 0)
+                save();
         });
     }
     return app.exec();

@@ -108,17 +108,17 @@
         <translation>信息</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="19"/>
+        <location filename="../../ui/servertablemodel.cpp" line="21"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="21"/>
+        <location filename="../../ui/servertablemodel.cpp" line="23"/>
         <source>%1 min %2 s</source>
         <translation>%1 分 %2 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="22"/>
+        <location filename="../../ui/servertablemodel.cpp" line="24"/>
         <source>%1 h %2 min</source>
         <translation>%1 小时 %2 分</translation>
     </message>
@@ -1390,213 +1390,213 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::LiveLoadView</name>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="93"/>
+        <location filename="../../ui/liveloadview.cpp" line="92"/>
         <source>%1 req/s</source>
         <translation>%1 请求/秒</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="94"/>
+        <location filename="../../ui/liveloadview.cpp" line="93"/>
         <source>%1 ms</source>
         <translation>%1 毫秒</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="95"/>
+        <location filename="../../ui/liveloadview.cpp" line="94"/>
         <source>%1 %</source>
         <translation>%1 %</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="293"/>
+        <location filename="../../ui/liveloadview.cpp" line="338"/>
         <source>Live (last 5 min)</source>
         <translation>实时（最近 5 分钟）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="294"/>
+        <location filename="../../ui/liveloadview.cpp" line="339"/>
         <source>History: last 15 min</source>
         <translation>历史：最近 15 分钟</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="295"/>
+        <location filename="../../ui/liveloadview.cpp" line="340"/>
         <source>History: last 1 h</source>
         <translation>历史：最近 1 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="296"/>
+        <location filename="../../ui/liveloadview.cpp" line="341"/>
         <source>History: last 24 h</source>
         <translation>历史：最近 24 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="297"/>
+        <location filename="../../ui/liveloadview.cpp" line="342"/>
         <source>History: last 7 days</source>
         <translation>历史：最近 7 天</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="298"/>
+        <location filename="../../ui/liveloadview.cpp" line="343"/>
         <source>History: custom window…</source>
         <translation>历史：自定义时间段…</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="299"/>
+        <location filename="../../ui/liveloadview.cpp" line="344"/>
         <source>&amp;Show:</source>
         <translation>显示(&amp;S)：</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="301"/>
-        <location filename="../../ui/liveloadview.cpp" line="987"/>
+        <location filename="../../ui/liveloadview.cpp" line="346"/>
+        <location filename="../../ui/liveloadview.cpp" line="1048"/>
         <source>&amp;Pause</source>
         <translation>暂停(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="303"/>
+        <location filename="../../ui/liveloadview.cpp" line="348"/>
         <source>Stop the charts where they are to read them; the engine keeps recording</source>
         <translation>让图表停在当前位置以便查看；引擎会继续记录</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="304"/>
+        <location filename="../../ui/liveloadview.cpp" line="349"/>
         <source>Re&amp;load</source>
         <translation>重新加载(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="306"/>
+        <location filename="../../ui/liveloadview.cpp" line="351"/>
         <source>Ask the engine&apos;s history again, up to now</source>
         <translation>重新向引擎查询截至现在的历史数据</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="344"/>
+        <location filename="../../ui/liveloadview.cpp" line="389"/>
         <source>Requests per second</source>
         <translation>每秒请求数</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="344"/>
+        <location filename="../../ui/liveloadview.cpp" line="389"/>
         <source>p95 latency (ms)</source>
         <translation>p95 延迟（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="344"/>
+        <location filename="../../ui/liveloadview.cpp" line="389"/>
         <source>Errors (5xx %)</source>
         <translation>错误率（5xx %）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="400"/>
+        <location filename="../../ui/liveloadview.cpp" line="455"/>
         <source>p95 latency</source>
         <translation>p95 延迟</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="402"/>
+        <location filename="../../ui/liveloadview.cpp" line="457"/>
         <source>5xx errors</source>
         <translation>5xx 错误</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="403"/>
+        <location filename="../../ui/liveloadview.cpp" line="458"/>
         <source>Not reported by this engine: %1.</source>
         <translation>此引擎不提供：%1。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="411"/>
-        <location filename="../../ui/liveloadview.cpp" line="414"/>
+        <location filename="../../ui/liveloadview.cpp" line="466"/>
+        <location filename="../../ui/liveloadview.cpp" line="469"/>
         <source>This engine keeps no history; only the live view is available.</source>
         <translation>此引擎不保存历史数据；只能查看实时视图。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="414"/>
+        <location filename="../../ui/liveloadview.cpp" line="469"/>
         <source>Live, or a window of the engine&apos;s history</source>
         <translation>实时，或引擎历史数据中的一个时间段</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="533"/>
-        <location filename="../../ui/liveloadview.cpp" line="913"/>
+        <location filename="../../ui/liveloadview.cpp" line="588"/>
+        <location filename="../../ui/liveloadview.cpp" line="974"/>
         <source>%1 weight %2 → %3</source>
         <translation>%1 权重 %2 → %3</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="540"/>
-        <location filename="../../ui/liveloadview.cpp" line="911"/>
+        <location filename="../../ui/liveloadview.cpp" line="595"/>
+        <location filename="../../ui/liveloadview.cpp" line="972"/>
         <source>%1 → %2</source>
         <translation>%1 → %2</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="594"/>
+        <location filename="../../ui/liveloadview.cpp" line="654"/>
         <source>%1 of %2 servers: the selection in Servers · &lt;a href=&quot;all&quot;&gt;show all&lt;/a&gt;</source>
         <translation>显示 %2 台服务器中的 %1 台：即“服务器”页中的选择 · &lt;a href=&quot;all&quot;&gt;显示全部&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="596"/>
+        <location filename="../../ui/liveloadview.cpp" line="656"/>
         <source>the first %1 of %2 servers; select servers in the Servers tab to choose</source>
         <translation>显示 %2 台服务器中的前 %1 台；可在“服务器”页中选择</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="816"/>
+        <location filename="../../ui/liveloadview.cpp" line="877"/>
         <source>Paused at %1: the charts stand still; the engine keeps recording. Resume to follow live.</source>
         <translation>已于 %1 暂停：图表停止滚动；引擎继续记录。点击“继续”以跟随实时数据。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="866"/>
+        <location filename="../../ui/liveloadview.cpp" line="927"/>
         <source>Loading %1 – %2 from the engine&apos;s history…</source>
         <translation>正在从引擎历史数据加载 %1 – %2…</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="880"/>
+        <location filename="../../ui/liveloadview.cpp" line="941"/>
         <source>No history to show: %1</source>
         <translation>没有可显示的历史数据：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="922"/>
+        <location filename="../../ui/liveloadview.cpp" line="983"/>
         <source>Nothing recorded %1 – %2: the engine&apos;s history has no samples in this window.</source>
         <translation>%1 – %2 没有记录：引擎的历史数据在此时间段内没有样本。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/liveloadview.cpp" line="924"/>
+        <location filename="../../ui/liveloadview.cpp" line="985"/>
         <source>History %1 – %2 · one point per %3 · %n server(s)</source>
         <translation>
             <numerusform>历史 %1 – %2 · 每 %3 一个点 · %n 台服务器</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="926"/>
+        <location filename="../../ui/liveloadview.cpp" line="987"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="926"/>
+        <location filename="../../ui/liveloadview.cpp" line="987"/>
         <source>%1 min</source>
         <translation>%1 分钟</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="926"/>
+        <location filename="../../ui/liveloadview.cpp" line="987"/>
         <source>%1 h</source>
         <translation>%1 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="931"/>
+        <location filename="../../ui/liveloadview.cpp" line="992"/>
         <source>(not shown: %1)</source>
         <translation>（未显示：%1）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="945"/>
+        <location filename="../../ui/liveloadview.cpp" line="1006"/>
         <source>History window</source>
         <translation>历史时间段</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="956"/>
+        <location filename="../../ui/liveloadview.cpp" line="1017"/>
         <source>&amp;From:</source>
         <translation>从(&amp;F)：</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="957"/>
+        <location filename="../../ui/liveloadview.cpp" line="1018"/>
         <source>&amp;To:</source>
         <translation>到(&amp;T)：</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="963"/>
+        <location filename="../../ui/liveloadview.cpp" line="1024"/>
         <source>&amp;Show</source>
         <translation>显示(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="968"/>
+        <location filename="../../ui/liveloadview.cpp" line="1029"/>
         <source>&quot;To&quot; must be after &quot;From&quot;; the window %1 – %2 is empty.</source>
         <translation>“到”必须晚于“从”；时间段 %1 – %2 为空。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="987"/>
+        <location filename="../../ui/liveloadview.cpp" line="1048"/>
         <source>&amp;Resume</source>
         <translation>继续(&amp;R)</translation>
     </message>
@@ -1992,18 +1992,18 @@ Why it is polled now: %2</source>
 <context>
     <name>fulcrum::ui::MainWindow</name>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="350"/>
+        <location filename="../../ui/mainwindow.cpp" line="360"/>
         <source>&amp;Export report…</source>
         <translation>导出报告(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="350"/>
+        <location filename="../../ui/mainwindow.cpp" line="360"/>
         <source>Health report for a window of the engine&apos;s history: PDF, HTML, CSV or JSON</source>
         <translation>引擎历史中某一时间范围的健康报告：PDF、HTML、CSV 或 JSON</translation>
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="53"/>
-        <location filename="../../ui/mainwindow.cpp" line="582"/>
+        <location filename="../../ui/mainwindow.cpp" line="606"/>
         <source>Fulcrum — %1</source>
         <translation>Fulcrum — %1</translation>
     </message>
@@ -2103,205 +2103,220 @@ Why it is polled now: %2</source>
         <translation>事件(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="324"/>
-        <location filename="../../ui/mainwindow.cpp" line="537"/>
+        <location filename="../../ui/mainwindow.cpp" line="334"/>
+        <location filename="../../ui/mainwindow.cpp" line="553"/>
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="329"/>
+        <location filename="../../ui/mainwindow.cpp" line="339"/>
         <source>&amp;Drain</source>
         <translation>排空(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="330"/>
+        <location filename="../../ui/mainwindow.cpp" line="340"/>
         <source>Drain: no new requests, running ones finish, checks go on</source>
         <translation>排空：不再分配新请求，进行中的请求继续完成，健康检查照常进行</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="331"/>
+        <location filename="../../ui/mainwindow.cpp" line="341"/>
         <source>&amp;Maintenance</source>
         <translation>维护(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="332"/>
+        <location filename="../../ui/mainwindow.cpp" line="342"/>
         <source>Maintenance: no traffic and no health checks</source>
         <translation>维护：无流量，也不做健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="333"/>
+        <location filename="../../ui/mainwindow.cpp" line="343"/>
         <source>&amp;Ready</source>
         <translation>就绪(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="334"/>
+        <location filename="../../ui/mainwindow.cpp" line="344"/>
         <source>Ready: back into rotation (health checks decide up or down)</source>
         <translation>就绪：重新加入轮转（由健康检查决定上线或下线）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="335"/>
+        <location filename="../../ui/mainwindow.cpp" line="345"/>
         <source>Set &amp;weight…</source>
         <translation>设置权重(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="336"/>
+        <location filename="../../ui/mainwindow.cpp" line="346"/>
         <source>Set the weight of the selected server</source>
         <translation>设置所选服务器的权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="346"/>
+        <location filename="../../ui/mainwindow.cpp" line="356"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="541"/>
+        <location filename="../../ui/mainwindow.cpp" line="555"/>
+        <source>no answer</source>
+        <translation>没有应答</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="556"/>
+        <source>The engine is not answering: %1. The views show what it last sent and carry on when it answers.</source>
+        <translation>引擎没有应答：%1。各视图显示它最后发送的内容，应答恢复后继续更新。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="557"/>
+        <source>Cannot reach the engine: %1. Nothing to show until it answers.</source>
+        <translation>无法连接引擎：%1。在它应答之前没有可显示的内容。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/mainwindow.cpp" line="565"/>
         <source>%1 — UNENCRYPTED</source>
         <translation>%1 — 未加密</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="668"/>
+        <location filename="../../ui/mainwindow.cpp" line="692"/>
         <source>Settings saved. Engine and lock endpoint changes apply at the next start; language too.</source>
         <translation>设置已保存。引擎和锁端点的更改在下次启动时生效；语言也是。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="353"/>
+        <location filename="../../ui/mainwindow.cpp" line="363"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="353"/>
+        <location filename="../../ui/mainwindow.cpp" line="363"/>
         <source>Close the console (a remote engine keeps running)</source>
         <translation>关闭控制台（远程引擎继续运行）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="355"/>
+        <location filename="../../ui/mainwindow.cpp" line="365"/>
         <source>&amp;Find</source>
         <translation>查找(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="355"/>
+        <location filename="../../ui/mainwindow.cpp" line="365"/>
         <source>Filter the current view</source>
         <translation>筛选当前视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="369"/>
+        <location filename="../../ui/mainwindow.cpp" line="379"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="374"/>
+        <location filename="../../ui/mainwindow.cpp" line="384"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="379"/>
+        <location filename="../../ui/mainwindow.cpp" line="389"/>
         <source>Se&amp;rver</source>
         <translation>服务器(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="382"/>
+        <location filename="../../ui/mainwindow.cpp" line="392"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="383"/>
+        <location filename="../../ui/mainwindow.cpp" line="393"/>
         <source>Live load</source>
         <translation>实时负载</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="383"/>
+        <location filename="../../ui/mainwindow.cpp" line="393"/>
         <source>Weights</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="383"/>
+        <location filename="../../ui/mainwindow.cpp" line="393"/>
         <source>Servers</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="383"/>
+        <location filename="../../ui/mainwindow.cpp" line="393"/>
         <source>Locks</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="383"/>
+        <location filename="../../ui/mainwindow.cpp" line="393"/>
         <source>Events</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="385"/>
+        <location filename="../../ui/mainwindow.cpp" line="395"/>
         <source>Show the %1 view</source>
         <translation>显示“%1”视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="390"/>
+        <location filename="../../ui/mainwindow.cpp" line="400"/>
         <source>&amp;Theme</source>
         <translation>主题(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="393"/>
+        <location filename="../../ui/mainwindow.cpp" line="403"/>
         <source>&amp;System</source>
         <translation>跟随系统(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="393"/>
+        <location filename="../../ui/mainwindow.cpp" line="403"/>
         <source>&amp;Light</source>
         <translation>浅色(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="393"/>
+        <location filename="../../ui/mainwindow.cpp" line="403"/>
         <source>&amp;Dark</source>
         <translation>深色(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="405"/>
+        <location filename="../../ui/mainwindow.cpp" line="415"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="406"/>
+        <location filename="../../ui/mainwindow.cpp" line="416"/>
         <source>&amp;Keyboard shortcuts</source>
         <translation>键盘快捷键(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="406"/>
+        <location filename="../../ui/mainwindow.cpp" line="416"/>
         <source>Every shortcut of the console</source>
         <translation>控制台的所有快捷键</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="415"/>
+        <location filename="../../ui/mainwindow.cpp" line="425"/>
         <source>&amp;At 3 a.m.: what to type</source>
         <translation>凌晨 3 点：该输入什么(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="415"/>
+        <location filename="../../ui/mainwindow.cpp" line="425"/>
         <source>The README&apos;s table of what to do in an incident</source>
         <translation>README 中事故处理步骤表</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="418"/>
+        <location filename="../../ui/mainwindow.cpp" line="428"/>
         <source>&amp;About Fulcrum</source>
         <translation>关于 Fulcrum(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="421"/>
+        <location filename="../../ui/mainwindow.cpp" line="431"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="427"/>
+        <location filename="../../ui/mainwindow.cpp" line="437"/>
         <source>Server actions</source>
         <translation>服务器操作</translation>
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="77"/>
-        <location filename="../../ui/mainwindow.cpp" line="484"/>
+        <location filename="../../ui/mainwindow.cpp" line="500"/>
         <source>last refresh %1</source>
         <translation>最后刷新 %1</translation>
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="84"/>
-        <location filename="../../ui/mainwindow.cpp" line="565"/>
+        <location filename="../../ui/mainwindow.cpp" line="589"/>
         <source>Locks: none configured</source>
         <translation>锁：未配置</translation>
     </message>
@@ -2311,112 +2326,112 @@ Why it is polled now: %2</source>
         <translation>锁：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="341"/>
+        <location filename="../../ui/mainwindow.cpp" line="351"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="344"/>
+        <location filename="../../ui/mainwindow.cpp" line="354"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="346"/>
+        <location filename="../../ui/mainwindow.cpp" line="356"/>
         <source>Engine, lock endpoints, language</source>
         <translation>引擎、锁端点、语言</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="526"/>
+        <location filename="../../ui/mainwindow.cpp" line="542"/>
         <source>%1 failed: %2</source>
         <translation>%1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="533"/>
+        <location filename="../../ui/mainwindow.cpp" line="549"/>
         <source>Engine: connected</source>
         <translation>引擎：已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="534"/>
+        <location filename="../../ui/mainwindow.cpp" line="550"/>
         <source>Engine: connecting</source>
         <translation>引擎：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="535"/>
+        <location filename="../../ui/mainwindow.cpp" line="551"/>
         <source>Engine: disconnected</source>
         <translation>引擎：已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="556"/>
+        <location filename="../../ui/mainwindow.cpp" line="580"/>
         <source>connected</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="556"/>
+        <location filename="../../ui/mainwindow.cpp" line="580"/>
         <source>connecting</source>
         <translation>正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="556"/>
+        <location filename="../../ui/mainwindow.cpp" line="580"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="564"/>
+        <location filename="../../ui/mainwindow.cpp" line="588"/>
         <source>%1 %2</source>
         <translation>%1 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="615"/>
+        <location filename="../../ui/mainwindow.cpp" line="639"/>
         <source>Draining %1</source>
         <translation>排空 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="615"/>
+        <location filename="../../ui/mainwindow.cpp" line="639"/>
         <source>Maintenance for %1</source>
         <translation>将 %1 设为维护</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="615"/>
+        <location filename="../../ui/mainwindow.cpp" line="639"/>
         <source>Ready for %1</source>
         <translation>将 %1 设为就绪</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="620"/>
+        <location filename="../../ui/mainwindow.cpp" line="644"/>
         <source>Setting %1 to %2</source>
         <translation>将 %1 设为 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="634"/>
+        <location filename="../../ui/mainwindow.cpp" line="658"/>
         <source>Weight of %1 (%2–%3):</source>
         <translation>%1 的权重（%2–%3）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="635"/>
+        <location filename="../../ui/mainwindow.cpp" line="659"/>
         <source>Set weight</source>
         <translation>设置权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="633"/>
+        <location filename="../../ui/mainwindow.cpp" line="657"/>
         <source>Weight of %1 (0–%2; 0 = no new traffic):</source>
         <translation>%1 的权重（0–%2；0 = 不接收新流量）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="565"/>
+        <location filename="../../ui/mainwindow.cpp" line="589"/>
         <source>Locks: %1</source>
         <translation>锁：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="665"/>
+        <location filename="../../ui/mainwindow.cpp" line="689"/>
         <source>Settings saved. %1 Language changes apply at the next start.</source>
         <translation>设置已保存。%1 语言设置在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="733"/>
+        <location filename="../../ui/mainwindow.cpp" line="757"/>
         <source>cannot create screenshot directory %1; check the path and permissions</source>
         <translation>无法创建截图目录 %1；请检查路径和权限</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="759"/>
+        <location filename="../../ui/mainwindow.cpp" line="783"/>
         <source>cannot write %1; check the directory is writable</source>
         <translation>无法写入 %1；请检查目录是否可写</translation>
     </message>
@@ -2578,120 +2593,120 @@ Why it is polled now: %2</source>
 <context>
     <name>fulcrum::ui::ServerTableModel</name>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="174"/>
-        <location filename="../../ui/servertablemodel.cpp" line="180"/>
+        <location filename="../../ui/servertablemodel.cpp" line="176"/>
+        <location filename="../../ui/servertablemodel.cpp" line="182"/>
         <source>%1 %</source>
         <translation>%1 %</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="177"/>
-        <location filename="../../ui/servertablemodel.cpp" line="178"/>
         <location filename="../../ui/servertablemodel.cpp" line="179"/>
+        <location filename="../../ui/servertablemodel.cpp" line="180"/>
+        <location filename="../../ui/servertablemodel.cpp" line="181"/>
         <source>%1 ms</source>
         <translation>%1 毫秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="183"/>
+        <location filename="../../ui/servertablemodel.cpp" line="185"/>
         <source>%1 s ago</source>
         <translation>%1 秒前</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="185"/>
+        <location filename="../../ui/servertablemodel.cpp" line="187"/>
         <source>never</source>
         <translation>从未</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="185"/>
+        <location filename="../../ui/servertablemodel.cpp" line="187"/>
         <source>not reported</source>
         <translation>未提供</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="200"/>
+        <location filename="../../ui/servertablemodel.cpp" line="216"/>
         <source>allowed: %1–%2</source>
         <translation>允许范围：%1–%2</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="298"/>
+        <location filename="../../ui/servertablemodel.cpp" line="315"/>
         <source>Type a new weight (%1–%2) to change it; Ctrl+Z undoes it</source>
         <translation>输入新权重（%1–%2）即可修改；按 Ctrl+Z 撤销</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="314"/>
+        <location filename="../../ui/servertablemodel.cpp" line="331"/>
         <source>Server</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="315"/>
+        <location filename="../../ui/servertablemodel.cpp" line="332"/>
         <source>Pool</source>
         <translation>池</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="316"/>
+        <location filename="../../ui/servertablemodel.cpp" line="333"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="317"/>
+        <location filename="../../ui/servertablemodel.cpp" line="334"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="318"/>
+        <location filename="../../ui/servertablemodel.cpp" line="335"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="319"/>
+        <location filename="../../ui/servertablemodel.cpp" line="336"/>
         <source>Weight</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="320"/>
+        <location filename="../../ui/servertablemodel.cpp" line="337"/>
         <source>Effective</source>
         <translation>生效权重</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="321"/>
+        <location filename="../../ui/servertablemodel.cpp" line="338"/>
         <source>Active</source>
         <translation>活动连接</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="322"/>
+        <location filename="../../ui/servertablemodel.cpp" line="339"/>
         <source>Req/s</source>
         <translation>请求/秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="323"/>
+        <location filename="../../ui/servertablemodel.cpp" line="340"/>
         <source>Share</source>
         <translation>份额</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="324"/>
+        <location filename="../../ui/servertablemodel.cpp" line="341"/>
         <source>p50</source>
         <translation>p50</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="325"/>
+        <location filename="../../ui/servertablemodel.cpp" line="342"/>
         <source>p95</source>
         <translation>p95</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="326"/>
+        <location filename="../../ui/servertablemodel.cpp" line="343"/>
         <source>p99</source>
         <translation>p99</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="327"/>
+        <location filename="../../ui/servertablemodel.cpp" line="344"/>
         <source>5xx</source>
         <translation>5xx</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="328"/>
+        <location filename="../../ui/servertablemodel.cpp" line="345"/>
         <source>Last check</source>
         <translation>上次检查</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="329"/>
+        <location filename="../../ui/servertablemodel.cpp" line="346"/>
         <source>In state</source>
         <translation>持续时间</translation>
     </message>
@@ -3039,32 +3054,32 @@ Apply anyway?</source>
         <translation>请求份额</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="190"/>
+        <location filename="../../ui/weightschartview.cpp" line="221"/>
         <source>actual share</source>
         <translation>实际份额</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="310"/>
+        <location filename="../../ui/weightschartview.cpp" line="341"/>
         <source>%1: weight %2 → %3, target share %4 %</source>
         <translation>%1：权重 %2 → %3，目标份额 %4 %</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="315"/>
+        <location filename="../../ui/weightschartview.cpp" line="346"/>
         <source>%1: weight %2, actual %3 %, target %4 % — drag the handle or press ↑/↓</source>
         <translation>%1：权重 %2，实际 %3 %，目标 %4 % — 拖动手柄或按 ↑/↓</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="319"/>
+        <location filename="../../ui/weightschartview.cpp" line="350"/>
         <source>Pool %1 cannot serve: no server takes traffic, every request gets 503. Select a server and press Ready.</source>
         <translation>池 %1 无法提供服务：没有服务器接收流量，每个请求都返回 503。请选择一台服务器并点击“就绪”。</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="321"/>
+        <location filename="../../ui/weightschartview.cpp" line="352"/>
         <source>Pool %1: bars = actual share now, handles = target share (weight); drag a handle to reweight</source>
         <translation>池 %1：柱 = 当前实际份额，手柄 = 目标份额（权重）；拖动手柄可调整权重</translation>
     </message>
     <message>
-        <location filename="../../ui/weightschartview.cpp" line="324"/>
+        <location filename="../../ui/weightschartview.cpp" line="355"/>
         <source>showing the first %1 of %2 servers</source>
         <translation>显示 %2 台服务器中的前 %1 台</translation>
     </message>

@@ -17,6 +17,9 @@
 #include "weightcontroller.h"
 #include "weightschartview.h"
 
+#include <QChartView>
+#include <QGraphicsScene>
+#include <QGraphicsTextItem>
 #include <QComboBox>
 #include <QDirIterator>
 #include <QFile>
@@ -53,6 +56,7 @@ private Q_SLOTS:
     void programRefusesBadEngines_data();
     void programRefusesBadEngines();
     void programWithoutADisplay();
+    void engineThatDoesNotAnswer();
 
 private:
     // Health checks have passed for every server: the target shares are over all of them.
@@ -374,6 +378,42 @@ void TestRemoteConsole::programRefusesBadEngines()
     const QString err = QString::fromUtf8(console.readAllStandardError());
     QVERIFY2(err.contains(message), qPrintable(err));
     QVERIFY(!err.contains(u"secret"));
+}
+
+// A wrong address or an engine that is down: the reason whole in a red line above the views
+// (the status bar cut it off), and empty charts whose axes read as they will with data.
+void TestRemoteConsole::engineThatDoesNotAnswer()
+{
+    const quint16 port = freeLoopbackPort();
+    RemoteEngineOptions options;
+    options.name = QStringLiteral("east");
+    options.url = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port));
+    options.token = "not-used";
+    RemoteEngineLink link(options);
+    MainWindow window(&link);
+    window.resize(1008, 560);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTRY_VERIFY_WITH_TIMEOUT(!window.linkBannerText().isEmpty(), 10'000);
+    const QString banner = window.linkBannerText();
+    QVERIFY2(banner.startsWith(u"Cannot reach the engine: ") && banner.contains(QStringLiteral("127.0.0.1:%1").arg(port)) && banner.contains(u"retrying in"),
+             qPrintable(banner));
+    auto *label = window.findChild<QLabel *>(QStringLiteral("linkBanner"));
+    QVERIFY(label && label->isVisible());
+    QApplication::processEvents();
+    QVERIFY2(label->height() >= label->heightForWidth(label->width()), qPrintable(QStringLiteral("%1 of %2 px").arg(label->height()).arg(label->heightForWidth(label->width()))));
+    window.showView(MainWindow::LiveLoad);
+    QApplication::processEvents();
+    for (int i = 0; i < 3; ++i) {
+        QStringList labels;
+        for (QGraphicsItem *item : window.liveLoad()->chartView(i)->scene()->items()) {
+            if (const auto *text = qgraphicsitem_cast<QGraphicsTextItem *>(item); text && text->isVisible() && !text->toPlainText().isEmpty())
+                labels.append(text->toPlainText());
+        }
+        QStringList distinct = labels;
+        distinct.removeDuplicates();
+        QVERIFY2(distinct.size() == labels.size(), qPrintable(QStringLiteral("chart %1: %2").arg(i).arg(labels.join(u'|'))));
+    }
 }
 
 // Over ssh without -X: --help and --version answer, and the console itself says what is wrong
