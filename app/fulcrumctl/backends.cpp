@@ -3,6 +3,7 @@
 #include "ctlengine.h"
 #include "ctlguard.h"
 #include "ctlmanaged.h"
+#include "ctltable.h"
 
 #include "admin/adminjson.h"
 #include "balancer/picker.h"
@@ -100,25 +101,24 @@ int backendsList(const QStringList &arguments)
         ctlOut(QString::fromUtf8(QJsonDocument(reply.json).toJson(QJsonDocument::Indented)));
         return EngineOk;
     }
+    // One table for every pool, so their columns line up too.
+    const QStringList header{QStringLiteral("SERVER"), QStringLiteral("ADDRESS"), QStringLiteral("STATE"), QStringLiteral("IN STATE"),
+                             QStringLiteral("WEIGHT"), QStringLiteral("REQ/S"), QStringLiteral("P99 MS"), QStringLiteral("LAST CHECK")};
+    CtlTable table({5, 6}, QStringLiteral("  "));
     for (const fulcrum::PoolView &pool : poolsOf(reply.json)) {
-        ctlOut(QStringLiteral("pool %1 (%2)%3\n").arg(pool.name, fulcrum::algorithmName(pool.options.algorithm), pool.panic ? QStringLiteral(" PANIC") : QString()));
-        ctlOut(QStringLiteral("  %1 %2 %3 %4 %5 %6 %7 %8\n").arg(QStringLiteral("SERVER"), -12).arg(QStringLiteral("ADDRESS"), -22).arg(QStringLiteral("STATE"), -18)
-                   .arg(QStringLiteral("IN STATE"), -10).arg(QStringLiteral("WEIGHT"), -10).arg(QStringLiteral("REQ/S"), 8).arg(QStringLiteral("P99 MS"), 8).arg(QStringLiteral("LAST CHECK")));
+        table.addNote(QStringLiteral("pool %1 (%2)%3").arg(pool.name, fulcrum::algorithmName(pool.options.algorithm), pool.panic ? QStringLiteral(" PANIC") : QString()));
+        table.add(header);
         for (const fulcrum::ServerSnapshot &server : pool.servers) {
             const fulcrum::CheckResult &check = server.health.lastCheck;
-            ctlOut(QStringLiteral("  %1 %2 %3 %4 %5 %6 %7 %8\n")
-                       .arg(server.spec.name, -12)
-                       .arg(server.spec.address(), -22)
-                       .arg(server.health.stateText, -18)
-                       .arg(fulcrum::formatDurationMs(server.health.timeInStateMs), -10)
-                       .arg(QStringLiteral("%1/%2").arg(server.effectiveWeight).arg(server.spec.weight), -10)
-                       .arg(server.stats.requestsPerSecond, 8, 'f', 1)
-                       .arg(server.stats.p99Ms, 8, 'f', 1)
-                       .arg(check.reason != fulcrum::CheckReason::None ? QStringLiteral("%1 in %2 ms").arg(check.reasonText()).arg(double(check.durationUs) / 1000.0, 0, 'f', 1)
-                            : server.health.checksEnabled                 ? QStringLiteral("not checked yet")
-                                                                          : QStringLiteral("checks off")));
+            table.add({server.spec.name, server.spec.address(), server.health.stateText, fulcrum::formatDurationMs(server.health.timeInStateMs),
+                       QStringLiteral("%1/%2").arg(server.effectiveWeight).arg(server.spec.weight), QString::number(server.stats.requestsPerSecond, 'f', 1),
+                       QString::number(server.stats.p99Ms, 'f', 1),
+                       check.reason != fulcrum::CheckReason::None ? QStringLiteral("%1 in %2 ms").arg(check.reasonText()).arg(double(check.durationUs) / 1000.0, 0, 'f', 1)
+                       : server.health.checksEnabled              ? QStringLiteral("not checked yet")
+                                                                  : QStringLiteral("checks off")});
         }
     }
+    ctlOut(table.text());
     return EngineOk;
 }
 

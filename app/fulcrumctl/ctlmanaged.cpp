@@ -7,6 +7,7 @@
 #include "command.h"
 #include "ctlengine.h"
 #include "ctlredis.h"
+#include "ctltable.h"
 
 #include "common/duration.h"
 #include "engine/enginelink.h"
@@ -61,21 +62,21 @@ CommandResult waitFor(EngineLink &link, quint64 id)
 
 void printList(const LinkSnapshot &snapshot, const EngineLink &link)
 {
+    const QStringList header{QStringLiteral("SERVER"), QStringLiteral("ADDRESS"), QStringLiteral("STATE"), QStringLiteral("IN STATE"),
+                             QStringLiteral("WEIGHT"), QStringLiteral("ACTIVE"), QStringLiteral("LAST CHECK")};
+    CtlTable table({5}, QStringLiteral("  "));
     QString pool;
     for (const ServerStatus &s : snapshot.servers) {
         if (s.pool != pool) {
             pool = s.pool;
-            ctlOut(QStringLiteral("pool %1 (%2; weights %3–%4)\n").arg(pool, link.description()).arg(link.minWeight()).arg(link.maxWeight()));
-            ctlOut(QStringLiteral("  %1 %2 %3 %4 %5 %6 %7\n").arg(QStringLiteral("SERVER"), -12).arg(QStringLiteral("ADDRESS"), -22)
-                       .arg(QStringLiteral("STATE"), -22).arg(QStringLiteral("IN STATE"), -10).arg(QStringLiteral("WEIGHT"), -8)
-                       .arg(QStringLiteral("ACTIVE"), 6).arg(QStringLiteral("LAST CHECK")));
+            table.addNote(QStringLiteral("pool %1 (%2; weights %3–%4)").arg(pool, link.description()).arg(link.minWeight()).arg(link.maxWeight()));
+            table.add(header);
         }
         const qint64 inStateMs = s.stateSince.isValid() ? s.stateSince.msecsTo(snapshot.time) : -1;
-        ctlOut(QStringLiteral("  %1 %2 %3 %4 %5 %6 %7\n").arg(s.name, -12).arg(s.address, -22).arg(s.stateText, -22)
-                   .arg(inStateMs >= 0 ? formatDurationMs(inStateMs) : QString(), -10)
-                   .arg(QStringLiteral("%1/%2").arg(s.effectiveWeight).arg(s.weight), -8)
-                   .arg(s.activeConnections, 6).arg(s.reason));
+        table.add({s.name, s.address, s.stateText, inStateMs >= 0 ? formatDurationMs(inStateMs) : QString(),
+                   QStringLiteral("%1/%2").arg(s.effectiveWeight).arg(s.weight), QString::number(s.activeConnections), s.reason});
     }
+    ctlOut(table.text());
 }
 
 } // namespace

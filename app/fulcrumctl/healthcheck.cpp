@@ -1,6 +1,7 @@
 // fulcrumctl health-check: check every server of a config once, now, with the engine's own
 // HealthChecker, and print what each check found.
 #include "command.h"
+#include "ctltable.h"
 
 #include "common/duration.h"
 #include "config/configparser.h"
@@ -98,9 +99,8 @@ int healthCheck(const QStringList &arguments)
 
     bool allPassed = true;
     QJsonArray rows;
-    QString table = QStringLiteral("%1 %2 %3 %4 %5 %6\n")
-                        .arg(QStringLiteral("POOL"), -12).arg(QStringLiteral("SERVER"), -16).arg(QStringLiteral("ADDRESS"), -22)
-                        .arg(QStringLiteral("RESULT"), -10).arg(QStringLiteral("TIME"), -8).arg(QStringLiteral("DETAIL"));
+    CtlTable table;
+    table.add({QStringLiteral("POOL"), QStringLiteral("SERVER"), QStringLiteral("ADDRESS"), QStringLiteral("RESULT"), QStringLiteral("TIME"), QStringLiteral("DETAIL")});
     for (const auto &checker : checkers) {
         checker->stop();
         for (const ServerHealth &s : checker->snapshot().servers) {
@@ -113,8 +113,7 @@ int healthCheck(const QStringList &arguments)
             if (skipped)
                 detail = QStringLiteral("not checked: the config puts it in maintenance");
             allPassed = allPassed && (skipped || (s.checks > 0 && s.lastCheck.passed()));
-            table += QStringLiteral("%1 %2 %3 %4 %5 %6\n").arg(checker->config().name, -12).arg(s.name, -16)
-                         .arg(s.address, -22).arg(result, -10).arg(time, -8).arg(detail);
+            table.add({checker->config().name, s.name, s.address, result, time, detail});
             rows.append(QJsonObject{{QStringLiteral("pool"), checker->config().name},
                                     {QStringLiteral("server"), s.name},
                                     {QStringLiteral("address"), s.address},
@@ -124,7 +123,7 @@ int healthCheck(const QStringList &arguments)
                                     {QStringLiteral("detail"), detail}});
         }
     }
-    ctlOut(parser.isSet(jsonOption) ? QString::fromUtf8(QJsonDocument(rows).toJson()) : table);
+    ctlOut(parser.isSet(jsonOption) ? QString::fromUtf8(QJsonDocument(rows).toJson()) : table.text());
     return allPassed ? 0 : 1;
 }
 

@@ -3,6 +3,7 @@
 #include "ctlengine.h"
 #include "ctletcd.h"
 #include "ctlredis.h"
+#include "ctltable.h"
 
 #include "common/duration.h"
 #include "common/statedir.h"
@@ -345,40 +346,41 @@ static int locksList(const QStringList &arguments)
     }
     const bool redis = endpoint->first.isRedis();
     if (endpoint->first.isPostgres()) {
-        ctlOut(QStringLiteral("%1  %2  %3  %4  %5  %6\n").arg(QStringLiteral("LOCK"), -28).arg(QStringLiteral("KIND"), -17)
-                   .arg(QStringLiteral("MODE"), -9).arg(QStringLiteral("WAIT"), 4).arg(QStringLiteral("HOLDER"), -26).arg(QStringLiteral("SESSION")));
+        CtlTable table({3}, {}, QStringLiteral("  "));
+        table.add({QStringLiteral("LOCK"), QStringLiteral("KIND"), QStringLiteral("MODE"), QStringLiteral("WAIT"), QStringLiteral("HOLDER"), QStringLiteral("SESSION")});
         for (const LockInfo &info : result->locks) {
             const QString mode = info.kind == u"pg-advisory" ? info.detailString(QStringLiteral("mode")) : QStringLiteral("-");
-            ctlOut(QStringLiteral("%1  %2  %3  %4  %5  %6\n").arg(info.displayKey(), -28).arg(info.kind, -17).arg(mode, -9)
-                       .arg(info.waiters.size(), 4).arg(info.displayHolder(), -26).arg(info.holderText));
+            table.add({info.displayKey(), info.kind, mode, QString::number(info.waiters.size()), info.displayHolder(), info.holderText});
             if (info.kind == u"pg-blocking-chain") {
                 for (const LockWaiter &w : info.waiters)
-                    ctlOut(QStringLiteral("    %1\n").arg(w.note));
+                    table.addNote(QStringLiteral("    %1").arg(w.note));
             }
         }
+        ctlOut(table.text());
         ctlOut(QStringLiteral("%1 lock(s) and chain(s) from %2 row(s) read in %3 ms%4\n").arg(result->locks.size()).arg(result->keysScanned)
                    .arg(result->elapsedMs).arg(result->truncated ? QStringLiteral(" (truncated: raise max_locks)") : QString()));
         return ExitOk;
     }
     if (endpoint->first.isEtcd()) {
-        ctlOut(QStringLiteral("%1  %2  %3  %4  %5  %6\n").arg(QStringLiteral("LOCK"), -32).arg(QStringLiteral("KIND"), -13)
-                   .arg(QStringLiteral("LEASE"), -16).arg(QStringLiteral("TTL"), 6).arg(QStringLiteral("FLAGS"), -10).arg(QStringLiteral("HOLDER")));
+        CtlTable table({3}, {}, QStringLiteral("  "));
+        table.add({QStringLiteral("LOCK"), QStringLiteral("KIND"), QStringLiteral("LEASE"), QStringLiteral("TTL"), QStringLiteral("FLAGS"), QStringLiteral("HOLDER")});
         for (const LockInfo &info : result->locks) {
-            ctlOut(QStringLiteral("%1  %2  %3  %4  %5  %6\n").arg(info.displayKey(), -32).arg(info.kind, -13).arg(info.session, -16)
-                       .arg(info.ttlMs < 0 ? QStringLiteral("-") : formatDurationMs(info.ttlMs), 6).arg(info.flagNames().join(u','), -10)
-                       .arg(holderColumn(info)));
+            table.add({info.displayKey(), info.kind, info.session, info.ttlMs < 0 ? QStringLiteral("-") : formatDurationMs(info.ttlMs),
+                       info.flagNames().join(u','), holderColumn(info)});
         }
+        ctlOut(table.text());
         ctlOut(QStringLiteral("%1 lock(s) among %2 key(s) read in %3 ms%4\n").arg(result->locks.size()).arg(result->keysScanned).arg(result->elapsedMs)
                    .arg(result->truncated ? QStringLiteral(" (truncated: raise max_keys or narrow --prefix)") : QString()));
         return ExitOk;
     }
-    ctlOut(QStringLiteral("%1  %2  %3  %4  %5\n").arg(redis ? QStringLiteral("KEY") : QStringLiteral("LOCK"), -32).arg(QStringLiteral("KIND"), -17)
-               .arg(redis ? QStringLiteral("TTL") : QStringLiteral("SESSION"), redis ? 9 : 18).arg(QStringLiteral("FLAGS"), -10).arg(QStringLiteral("HOLDER")));
+    CtlTable table({2}, {}, QStringLiteral("  "));
+    table.add({redis ? QStringLiteral("KEY") : QStringLiteral("LOCK"), QStringLiteral("KIND"), redis ? QStringLiteral("TTL") : QStringLiteral("SESSION"),
+               QStringLiteral("FLAGS"), QStringLiteral("HOLDER")});
     for (const LockInfo &info : result->locks) {
         const QString third = redis ? (info.ttlMs < 0 ? QStringLiteral("never") : formatDurationMs(info.ttlMs)) : info.session;
-        ctlOut(QStringLiteral("%1  %2  %3  %4  %5\n").arg(info.displayKey(), -32).arg(info.kind, -17)
-                   .arg(third, redis ? 9 : 18).arg(info.flagNames().join(u','), -10).arg(holderColumn(info)));
+        table.add({info.displayKey(), info.kind, third, info.flagNames().join(u','), holderColumn(info)});
     }
+    ctlOut(table.text());
     ctlOut(QStringLiteral("%1 lock(s) among %2 %3 in %4 ms%5\n").arg(result->locks.size()).arg(result->keysScanned)
                .arg(redis ? QStringLiteral("matching key(s)") : QStringLiteral("node(s) read")).arg(result->elapsedMs)
                .arg(result->truncated ? QStringLiteral(" (truncated: raise max_nodes or narrow --path)") : QString()));

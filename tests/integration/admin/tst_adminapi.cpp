@@ -196,7 +196,7 @@ void TestAdminApi::initTestCase()
              "servers": [{"name": "app1", "address": "127.0.0.1:%2", "weight": 10},
                          {"name": "app2", "address": "127.0.0.1:%3", "weight": 10}]},
             {"name": "batch", "health_check": {"enabled": false},
-             "servers": [{"name": "b1", "address": "127.0.0.1:%2"}]}],
+             "servers": [{"name": "batch-eu-west-1a-01", "address": "127.0.0.1:%2"}]}],
   "redis": [{"name": "cache", "url": "redis://127.0.0.1:%4", "poll_interval": "100ms"}],
   "admin": {"listen": "127.0.0.1:%5"},
   "proxy": {"workers": 1, "stop_timeout": "2s"},
@@ -708,8 +708,20 @@ void TestAdminApi::fulcrumctlThroughEngine()
     for (const char16_t *column : {u"STATE", u"IN STATE", u"WEIGHT", u"LAST CHECK"})
         QVERIFY2(out.contains(QStringView(column)), qPrintable(out));
     // The last check, or why there is none.
-    const QString b1Line = out.split(u'\n').filter(QStringLiteral("  b1 ")).value(0);
+    const QString b1Line = out.split(u'\n').filter(QStringLiteral("  batch-eu-west-1a-01 ")).value(0);
     QVERIFY2(b1Line.endsWith(u"checks off"), qPrintable(out));
+    // The columns line up whatever the names' lengths (a 19-character name pushed its row out).
+    const QStringList lines = out.split(u'\n', Qt::SkipEmptyParts);
+    const qsizetype addressAt = lines.filter(QStringLiteral("SERVER")).value(0).indexOf(u"ADDRESS");
+    QVERIFY(addressAt > 0);
+    int rows = 0;
+    for (const QString &row : lines) {
+        if (!row.contains(u"127.0.0.1:"))
+            continue;
+        ++rows;
+        QVERIFY2(row.indexOf(u"127.0.0.1:") == addressAt, qPrintable(out));
+    }
+    QCOMPARE(rows, 3);
     QVERIFY2(!out.contains(u"- in 0.0 ms"), qPrintable(out));
     // Options alone mean list.
     const QString listed = out;
