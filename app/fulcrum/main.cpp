@@ -18,7 +18,6 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QLocale>
-#include <QLoggingCategory>
 #include <QTimer>
 
 #include <cstdio>
@@ -179,9 +178,6 @@ int main(int argc, char *argv[])
     g_qtMessages = qInstallMessageHandler(startupMessages);
     QApplication app(argc, argv);
     qInstallMessageHandler(g_qtMessages);
-    // Health changes are in the Events view; the checker's own log line filled the terminal
-    // (the demo's flapping server, every check). QT_LOGGING_RULES still turns it back on.
-    QLoggingCategory::setFilterRules(QStringLiteral("fulcrum.health.info=false\nfulcrum.health.warning=false"));
     nameTheApplication();
     QApplication::setApplicationDisplayName(QStringLiteral("Fulcrum"));
 

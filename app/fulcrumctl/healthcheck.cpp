@@ -13,7 +13,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QLoggingCategory>
 
 using namespace fulcrum;
 
@@ -46,8 +45,6 @@ int healthCheck(const QStringList &arguments)
         ctlErr(QStringLiteral("fulcrumctl health-check: --config FILE is required, e.g. --config /etc/fulcrum/fulcrum.json\n"));
         return 2;
     }
-    // The table says it all; the checker's transition log would only repeat it on stderr.
-    QLoggingCategory::setFilterRules(QStringLiteral("fulcrum.health=false"));
     const ConfigResult loaded = loadConfigFile(parser.value(configOption));
     if (!loaded.ok()) {
         ctlErr(loaded.errorText() + u'\n');

@@ -20,7 +20,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QLoggingCategory>
 #include <QTimer>
 
 #include <cstdio>
@@ -147,10 +146,6 @@ int main(int argc, char *argv[])
     // about 10% less CPU per proxied request). fulcrumd has no GUI that would need GLib.
     qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
-    // Every health change is one line of the engine's events ("fulcrumd: info [health] web:
-    // app3: up → drain"); the health checker's own log line said it a second time. QT_LOGGING_RULES
-    // still turns it back on.
-    QLoggingCategory::setFilterRules(QStringLiteral("fulcrum.health.info=false\nfulcrum.health.warning=false"));
     QCoreApplication::setApplicationName(QStringLiteral("fulcrumd"));
     QCoreApplication::setApplicationVersion(QStringLiteral(FULCRUM_VERSION));
 

@@ -16,7 +16,10 @@
 #include <cmath>
 #include <unordered_map>
 
-Q_LOGGING_CATEGORY(lcHealth, "fulcrum.health")
+// Quiet unless asked for (QT_LOGGING_RULES="fulcrum.health.info=true"): every program that runs
+// a checker says its changes its own way — fulcrumd's and the console's engine events, the
+// health-check command's table — and this line only repeated them.
+Q_LOGGING_CATEGORY(lcHealth, "fulcrum.health", QtCriticalMsg)
 
 namespace fulcrum {
 
