@@ -255,12 +255,7 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
     m_note->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_note->hide();
     layout->addWidget(m_note);
-    m_banner = new QLabel(this);
-    m_banner->setObjectName(QStringLiteral("locksBanner"));
-    m_banner->setWordWrap(true);
-    m_banner->setMargin(6);
-    m_banner->setStyleSheet(QStringLiteral("QLabel { background: #c62828; color: white; font-weight: bold; border-radius: 3px; }"));
-    m_banner->hide();
+    m_banner = makeAlarmLine(QStringLiteral("locksBanner"), this);
     layout->addWidget(m_banner);
     auto *feedBar = new QHBoxLayout;
     m_feed = new QLabel(this);

@@ -10,6 +10,7 @@
 #include "locksview.h"
 #include "poolstrip.h"
 #include "pooltotals.h"
+#include "resultbanner.h"
 #include "savedengines.h"
 #include "servertablemodel.h"
 #include "settingsdialog.h"
@@ -314,13 +315,7 @@ void MainWindow::createViews()
     column->addWidget(m_poolStrip);
     // An engine that does not answer is said above every view, whole: in the status bar its
     // reason was cut off ("… is fulcrumd running with ad"), under views that were just empty.
-    m_linkBanner = new QLabel(central);
-    m_linkBanner->setObjectName(QStringLiteral("linkBanner"));
-    m_linkBanner->setWordWrap(true);
-    m_linkBanner->setMargin(6);
-    m_linkBanner->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_linkBanner->setStyleSheet(QStringLiteral("QLabel { background: #c62828; color: white; font-weight: bold; border-radius: 3px; }"));
-    m_linkBanner->hide();
+    m_linkBanner = makeAlarmLine(QStringLiteral("linkBanner"), central);
     column->addWidget(m_linkBanner);
     column->addWidget(m_tabs, 1);
     setCentralWidget(central);

@@ -72,4 +72,16 @@ void growToFit(QWidget *window)
         window->resize(width, needed);
 }
 
+QLabel *makeAlarmLine(const QString &objectName, QWidget *parent)
+{
+    auto *line = new QLabel(parent);
+    line->setObjectName(objectName);
+    line->setWordWrap(true);
+    line->setMargin(6);
+    line->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    line->setStyleSheet(QStringLiteral("QLabel { background: #c62828; color: white; font-weight: bold; border-radius: 3px; }"));
+    line->hide();
+    return line;
+}
+
 } // namespace fulcrum::ui

@@ -30,6 +30,11 @@ private:
     QLabel *m_text;
 };
 
+// A red line across a view that says something is wrong now (an engine or a lock store that
+// does not answer), word-wrapped so the reason is whole and selectable; hidden until given a
+// text.
+QLabel *makeAlarmLine(const QString &objectName, QWidget *parent);
+
 // Grows a top-level widget to the height its layout needs at its present width (and makes that
 // its minimum), after a word-wrapped text changed.
 void growToFit(QWidget *window);
