@@ -21,7 +21,6 @@
 #include <QPainter>
 #include <QPushButton>
 #include <QStandardItemModel>
-#include <QTextDocument>
 #include <QValueAxis>
 #include <QVBoxLayout>
 
@@ -665,12 +664,15 @@ void LiveLoadView::updateLegend()
     // (checkout-eu-west-1a-10 broke after one; Qt's <nobr> holds a whole paragraph together,
     // which would not wrap at all). Lines wrap between entries.
     QStringList entries;
-    entries.reserve(m_shown.size());
+    QStringList html;
     for (const QString &key : std::as_const(m_shown)) {
-        entries.append(QStringLiteral("<span style=\"color:%1\">&#9632;</span>&nbsp;%2")
-                           .arg(serverColor(key).name(), key.section(u'/', -1).toHtmlEscaped().replace(u' ', QStringLiteral("&nbsp;")).replace(u'-', QStringLiteral("-&#8288;"))));
+        const QString name = key.section(u'/', -1);
+        entries.append(QStringLiteral("■ ") + name);
+        html.append(QStringLiteral("<span style=\"color:%1\">&#9632;</span>&nbsp;%2")
+                        .arg(serverColor(key).name(), name.toHtmlEscaped().replace(u' ', QStringLiteral("&nbsp;")).replace(u'-', QStringLiteral("-&#8288;"))));
     }
-    const QString text = entries.join(QStringLiteral("&nbsp;&nbsp; "));
+    m_legendEntries = entries;
+    const QString text = html.join(QStringLiteral("&nbsp;&nbsp; "));
     if (m_legend->text() != text)
         m_legend->setText(text);
     m_legend->setVisible(!entries.isEmpty());
@@ -678,14 +680,7 @@ void LiveLoadView::updateLegend()
 
 QStringList LiveLoadView::legendEntries() const
 {
-    if (m_legend->isHidden())
-        return {};
-    QTextDocument document;
-    document.setHtml(m_legend->text());
-    QStringList entries = document.toRawText().split(QStringLiteral("\u00a0\u00a0 "));
-    for (QString &entry : entries)
-        entry.replace(QChar(0xa0), u' ').remove(QChar(0x2060));
-    return entries;
+    return m_legend->isHidden() ? QStringList() : m_legendEntries;
 }
 
 void LiveLoadView::refreshLines()

@@ -161,6 +161,7 @@ private:
     QLabel *m_notReported = nullptr;
     QLabel *m_selectionNote = nullptr;   // "1 of 6 servers: the selection in Servers · show all"
     QLabel *m_legend = nullptr;          // the lines' colours and names, wrapped over the width
+    QStringList m_legendEntries;         // what it says, "■ name" per line
     Series m_history;                    // live, per server key
     QStringList m_order;                 // snapshot order
     Series m_past;                       // paused copy or a window of history

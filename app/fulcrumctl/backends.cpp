@@ -182,9 +182,7 @@ int backendsSet(const QStringList &arguments, const QString &what)
 
 int backends(const QStringList &given)
 {
-    // No subcommand, only options ("backends --engine URL"): list, the one that changes nothing.
-    const bool optionsOnly = given.value(0).startsWith(u"--") && given.value(0) != u"--help";
-    const QStringList arguments = optionsOnly ? QStringList{QStringLiteral("list")} + given : given;
+    const QStringList arguments = ctlListUnlessNamed(given);
     const QString sub = arguments.value(0);
     if (ctlIsManagedEngine(arguments))
         return ctlManagedBackends(arguments);

@@ -35,5 +35,9 @@ fulcrum::UnixSignals &ctlTakeOverSignals();
 void ctlOut(const QString &text);
 void ctlErr(const QString &text);
 
+// A command's arguments with `list` in front when they start with an option ("backends --engine
+// URL", "locks --redis URL"): with no subcommand named, the one that changes nothing is meant.
+QStringList ctlListUnlessNamed(const QStringList &arguments);
+
 #define FULCRUM_CTL_COMMAND(id, name, summary, function) \
     static const bool fulcrumCtlRegistered_##id = CtlCommands::add(CtlCommand{QStringLiteral(name), QStringLiteral(summary), function})

@@ -566,9 +566,7 @@ static int locksShow(const QStringList &arguments)
 
 static int locks(const QStringList &given)
 {
-    // No subcommand, only options ("locks --redis URL"): list, the one that changes nothing.
-    const bool optionsOnly = given.value(0).startsWith(u"--") && given.value(0) != u"--help";
-    const QStringList arguments = optionsOnly ? QStringList{QStringLiteral("list")} + given : given;
+    const QStringList arguments = ctlListUnlessNamed(given);
     const QString sub = arguments.value(0);
     // With --engine the running fulcrumd answers (its endpoints, its audit log) instead of the backend directly.
     const bool viaEngine = arguments.contains(QStringLiteral("--engine")) || !arguments.filter(QStringLiteral("--engine=")).isEmpty();

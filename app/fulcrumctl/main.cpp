@@ -52,6 +52,12 @@ void ctlErr(const QString &text)
     std::fflush(stderr);
 }
 
+QStringList ctlListUnlessNamed(const QStringList &arguments)
+{
+    const QString first = arguments.value(0);
+    return first.startsWith(u"--") && first != u"--help" ? QStringList{QStringLiteral("list")} + arguments : arguments;
+}
+
 static QString usage()
 {
     QList<CtlCommand> commands = CtlCommands::all();
