@@ -545,7 +545,10 @@ void MainWindow::setLinkState(LinkState state, const QString &detail)
     case LinkState::Connecting: text = tr("Engine: connecting"); break;
     case LinkState::Disconnected: text = tr("Engine: disconnected"); break;
     }
-    m_engineLabel->setText(detail.isEmpty() ? text : tr("%1 (%2)").arg(text, detail));
+    // The red line above the views says a lost engine's reason whole; the status bar, one line
+    // as wide as the window, keeps the state and has the reason on its tooltip.
+    m_engineLabel->setText(detail.isEmpty() || state == LinkState::Disconnected ? text : tr("%1 (%2)").arg(text, detail));
+    m_engineLabel->setToolTip(detail);
     if (state == LinkState::Disconnected) {
         const QString why = detail.isEmpty() ? tr("no answer") : detail;
         m_linkBanner->setText(m_seenSnapshot ? tr("The engine is not answering: %1. The views show what it last sent and carry on when it answers.").arg(why)

@@ -25,6 +25,7 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QLabel>
+#include <QStatusBar>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QTableView>
@@ -402,6 +403,20 @@ void TestRemoteConsole::engineThatDoesNotAnswer()
     QVERIFY(label && label->isVisible());
     QApplication::processEvents();
     QVERIFY2(label->height() >= label->heightForWidth(label->width()), qPrintable(QStringLiteral("%1 of %2 px").arg(label->height()).arg(label->heightForWidth(label->width()))));
+    // The status bar keeps the state and fits the window; the reason is on the state's tooltip
+    // (it was the whole reason, cut at the window's edge).
+    int statusWidth = 0;
+    bool reasonOnTooltip = false;
+    for (const QLabel *part : window.statusBar()->findChildren<QLabel *>()) {
+        if (!part->isVisible())
+            continue;
+        QVERIFY2(part->width() >= part->sizeHint().width(), qPrintable(QStringLiteral("\"%1\": %2 of %3 px").arg(part->text()).arg(part->width()).arg(part->sizeHint().width())));
+        statusWidth += part->sizeHint().width();
+        reasonOnTooltip = reasonOnTooltip || part->toolTip().contains(QStringLiteral("127.0.0.1:%1").arg(port));
+    }
+    QVERIFY2(statusWidth <= 1008, qPrintable(QString::number(statusWidth)));
+    QCOMPARE(window.width(), 1008);
+    QVERIFY(reasonOnTooltip);
     window.showView(MainWindow::LiveLoad);
     QApplication::processEvents();
     for (int i = 0; i < 3; ++i) {
