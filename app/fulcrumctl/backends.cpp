@@ -33,7 +33,7 @@ std::optional<CtlEngineClient> parseEngineCommand(QCommandLineParser &parser, co
         return std::nullopt;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        ctlOut(parser.helpText());
+        ctlOut(ctlHelpText(parser, QStringLiteral("fulcrumctl ") + command));
         return std::nullopt;
     }
     if (parser.positionalArguments().size() != positionals || !parser.isSet(engine.engine)) {

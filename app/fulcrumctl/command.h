@@ -39,5 +39,10 @@ void ctlErr(const QString &text);
 // URL", "locks --redis URL"): with no subcommand named, the one that changes nothing is meant.
 QStringList ctlListUnlessNamed(const QStringList &arguments);
 
+// A subcommand's --help: Qt's text with "Usage: fulcrumctl locks list [options] ..." where Qt
+// writes argv[0] alone, and without Qt's --help-all (no Qt option applies to fulcrumctl).
+class QCommandLineParser;
+QString ctlHelpText(const QCommandLineParser &parser, const QString &program);
+
 #define FULCRUM_CTL_COMMAND(id, name, summary, function) \
     static const bool fulcrumCtlRegistered_##id = CtlCommands::add(CtlCommand{QStringLiteral(name), QStringLiteral(summary), function})

@@ -26,7 +26,7 @@ int runCtlImport(const CtlImportCommand &command, const QStringList &arguments)
         return 2;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        ctlOut(parser.helpText());
+        ctlOut(ctlHelpText(parser, prefix));
         return 0;
     }
     if (parser.positionalArguments().size() != 1) {

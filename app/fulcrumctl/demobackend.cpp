@@ -54,7 +54,7 @@ int demoBackend(const QStringList &arguments)
         return 2;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        ctlOut(parser.helpText());
+        ctlOut(ctlHelpText(parser, QStringLiteral("fulcrumctl demo-backend")));
         return 0;
     }
     auto usageError = [](const QString &message) {
@@ -106,4 +106,4 @@ int demoBackend(const QStringList &arguments)
 
 } // namespace
 
-FULCRUM_CTL_COMMAND(demo_backend, "demo-backend", "Run a demo HTTP backend (name, latency, errors, health modes)", demoBackend);
+FULCRUM_CTL_COMMAND(demo_backend, "demo-backend", "run a demo HTTP backend (name, latency, errors, health modes)", demoBackend);

@@ -35,7 +35,7 @@ int events(const QStringList &arguments)
         return EngineUsage;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        ctlOut(parser.helpText());
+        ctlOut(ctlHelpText(parser, QStringLiteral("fulcrumctl events")));
         return EngineOk;
     }
     bool ok = false;

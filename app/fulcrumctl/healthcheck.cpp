@@ -38,7 +38,7 @@ int healthCheck(const QStringList &arguments)
         return 2;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        ctlOut(parser.helpText());
+        ctlOut(ctlHelpText(parser, QStringLiteral("fulcrumctl health-check")));
         return 0;
     }
     if (!parser.isSet(configOption)) {
@@ -126,4 +126,4 @@ int healthCheck(const QStringList &arguments)
 
 } // namespace
 
-FULCRUM_CTL_COMMAND(health_check, "health-check", "Check every server of a config once, now, and print the results", healthCheck);
+FULCRUM_CTL_COMMAND(health_check, "health-check", "check every server of a config once, now, and print the results", healthCheck);

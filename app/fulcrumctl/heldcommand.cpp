@@ -106,11 +106,12 @@ int lockRunError(const QString &message, int status)
 int parseLockRunArguments(QCommandLineParser &parser, const QStringList &options, const QStringList &command, const QString &example)
 {
     parser.addPositionalArgument(QStringLiteral("NAME"), QStringLiteral("Lock name."));
+    parser.addPositionalArgument(QStringLiteral("--"), QStringLiteral("Then the command to run under the lock, and its arguments."), QStringLiteral("-- COMMAND [ARGS...]"));
     parser.addHelpOption();
     if (!parser.parse(QStringList{QStringLiteral("fulcrumctl lock run")} + options))
         return lockRunError(parser.errorText(), ExitUsage);
     if (parser.isSet(QStringLiteral("help"))) {
-        ctlOut(parser.helpText());
+        ctlOut(ctlHelpText(parser, QStringLiteral("fulcrumctl lock run")));
         return ExitOk;
     }
     if (parser.positionalArguments().size() != 1)

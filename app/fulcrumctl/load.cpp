@@ -27,7 +27,7 @@ static int load(const QStringList &arguments)
         return 2;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        ctlOut(parser.helpText());
+        ctlOut(ctlHelpText(parser, QStringLiteral("fulcrumctl load")));
         return 0;
     }
     auto usageError = [](const QString &message) {
@@ -68,4 +68,4 @@ static int load(const QStringList &arguments)
     return report.completed > 0 ? 0 : 1;
 }
 
-FULCRUM_CTL_COMMAND(load, "load", "Steady GET traffic at a rate for a duration; prints achieved rate and latency", load);
+FULCRUM_CTL_COMMAND(load, "load", "send steady GET traffic at a rate for a duration; print the achieved rate and latency", load);

@@ -53,11 +53,13 @@ struct LockSession
         redis.addTo(parser);
         parser.addOptions({ttl, wait, token, json});
         parser.addPositionalArgument(QStringLiteral("KEY"), QStringLiteral("Lock key."));
+        if (subcommand == u"run")
+            parser.addPositionalArgument(QStringLiteral("--"), QStringLiteral("Then the command to run under the lock, and its arguments."), QStringLiteral("-- COMMAND [ARGS...]"));
         parser.addHelpOption();
         if (!parser.parse(QStringList{QStringLiteral("fulcrumctl lock ") + subcommand} + arguments))
             return error(parser.errorText(), ExitUsage);
         if (parser.isSet(QStringLiteral("help"))) {
-            ctlOut(parser.helpText());
+            ctlOut(ctlHelpText(parser, QStringLiteral("fulcrumctl lock ") + subcommand));
             return ExitOk;
         }
         if (parser.positionalArguments().size() != 1)
@@ -250,7 +252,7 @@ int lockRun(const QStringList &allArguments)
     LockSession s;
     if (const int status = s.setUp(QStringLiteral("run"),
                                    QStringLiteral("Hold KEY while COMMAND runs: acquire (waiting up to --wait), renew every ttl/3, release after.\n"
-                                                  "Usage: fulcrumctl lock run KEY --ttl 30s --redis URL -- COMMAND [ARGS...]\n"
+                                                  "Example: fulcrumctl lock run nightly-export --ttl 30s --redis redis://127.0.0.1:6379 -- ./export.sh\n"
                                                   "Exit: COMMAND's status; 75 lock not acquired; 76 lock lost while running (COMMAND was sent SIGTERM).\n"
                                                   "COMMAND sees FULCRUM_LOCK_FENCE, the fencing token, for storage that rejects stale writers.\n"
                                                   "SIGTERM, SIGINT and SIGHUP are passed on to COMMAND; the lock is released once it has stopped.\n"

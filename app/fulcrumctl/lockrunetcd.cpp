@@ -22,7 +22,7 @@ int lockRunEtcd(const QStringList &options, const QStringList &command)
         "Hold the etcd lock NAME while COMMAND runs, as the Go client's concurrency.Mutex and `etcdctl lock` do (a lease\n"
         "kept alive, the key <prefix>NAME/<lease id in hex> on it; the oldest key holds): a Go service or `etcdctl lock\n"
         "<prefix>NAME` excludes it and is excluded by it.\n"
-        "Usage: fulcrumctl lock run NAME --etcd URL[,URL...] [--prefix /locks/] [--ttl 30s] [--wait 0] -- COMMAND [ARGS...]\n"
+        "Synopsis: fulcrumctl lock run NAME --etcd URL[,URL...] [--prefix /locks/] [--ttl 30s] [--wait 0] -- COMMAND [ARGS...]\n"
         "Exit: COMMAND's status; 75 lock not acquired; 76 lock lost while running (COMMAND was sent SIGTERM): the lease\n"
         "was revoked or expired, the key was force-released, or etcd was out of reach for two thirds of the TTL;\n"
         "4 etcd unreachable or refused.\n"

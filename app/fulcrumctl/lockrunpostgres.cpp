@@ -34,7 +34,7 @@ int lockRunPostgres(const QStringList &options, const QStringList &command)
         "KEY = the first 8 bytes of SHA-256(NAME) as a signed big-endian bigint, in SQL:\n"
         "  ('x' || left(encode(sha256(convert_to('NAME', 'UTF8')), 'hex'), 16))::bit(64)::bigint\n"
         "so any application taking pg_advisory_lock of that key excludes it and is excluded by it.\n"
-        "Usage: fulcrumctl lock run NAME --postgres URL [--wait 0] -- COMMAND [ARGS...]\n"
+        "Synopsis: fulcrumctl lock run NAME --postgres URL [--wait 0] -- COMMAND [ARGS...]\n"
         "Exit: COMMAND's status; 75 lock not acquired; 76 the session was lost while running (COMMAND was sent SIGTERM):\n"
         "an operator terminated it, the server restarted, or it did not answer within --timeout; 4 PostgreSQL unreachable.\n"
         "COMMAND sees FULCRUM_LOCK_KEY (the bigint key) and FULCRUM_LOCK_FENCE (the holding session's pid).\n"

@@ -25,7 +25,7 @@ int lockRunZooKeeper(const QStringList &options, const QStringList &command)
         "Hold the ZooKeeper lock NAME while COMMAND runs, as Curator's InterProcessMutex does (an ephemeral sequential node\n"
         "_c_<uuid>-lock-<seq> under --path; the lowest holds): Java services with Curator and Kazoo Locks with\n"
         "extra_lock_patterns=[\"-lock-\"] on the same path exclude and are excluded.\n"
-        "Usage: fulcrumctl lock run NAME --zookeeper HOSTS[/CHROOT] [--path /locks/NAME] [--wait 0] -- COMMAND [ARGS...]\n"
+        "Synopsis: fulcrumctl lock run NAME --zookeeper HOSTS[/CHROOT] [--path /locks/NAME] [--wait 0] -- COMMAND [ARGS...]\n"
         "Exit: COMMAND's status; 75 lock not acquired; 76 lock lost while running (COMMAND was sent SIGTERM): the session\n"
         "expired, or ZooKeeper was out of reach for a third of the session timeout; 4 ZooKeeper unreachable or refused.\n"
         "COMMAND sees FULCRUM_LOCK_NODE (its znode) and FULCRUM_LOCK_FENCE (the zxid that created it: it grows with every\n"

@@ -297,7 +297,7 @@ static int locksList(const QStringList &arguments)
         return ExitUsage;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        ctlOut(parser.helpText());
+        ctlOut(ctlHelpText(parser, QStringLiteral("fulcrumctl locks list")));
         return ExitOk;
     }
     QString error;
@@ -420,7 +420,7 @@ static int locksRelease(const QStringList &arguments)
         return ExitUsage;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        ctlOut(parser.helpText());
+        ctlOut(ctlHelpText(parser, QStringLiteral("fulcrumctl locks release")));
         return ExitOk;
     }
     if (parser.positionalArguments().size() != 1 || !parser.isSet(holderOption)) {
@@ -507,7 +507,7 @@ static int locksShow(const QStringList &arguments)
         return ExitUsage;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        ctlOut(parser.helpText());
+        ctlOut(ctlHelpText(parser, QStringLiteral("fulcrumctl locks show")));
         return ExitOk;
     }
     if (parser.positionalArguments().size() != 1) {

@@ -3,6 +3,7 @@
 #include "common/ownedtempdir.h"
 #include "common/unixsignals.h"
 
+#include <QCommandLineParser>
 #include <QFile>
 #include <QGuiApplication>
 
@@ -56,6 +57,18 @@ QStringList ctlListUnlessNamed(const QStringList &arguments)
 {
     const QString first = arguments.value(0);
     return first.startsWith(u"--") && first != u"--help" ? QStringList{QStringLiteral("list")} + arguments : arguments;
+}
+
+QString ctlHelpText(const QCommandLineParser &parser, const QString &program)
+{
+    QStringList lines = parser.helpText().split(u'\n');
+    if (!lines.isEmpty() && lines.first().startsWith(u"Usage: ")) {
+        const QString first = lines.first();
+        const qsizetype options = first.indexOf(u" [options]");
+        lines.first() = QStringLiteral("Usage: ") + program + (options >= 0 ? first.mid(options) : QString());
+    }
+    lines.removeIf([](const QString &line) { return line.trimmed().startsWith(u"--help-all"); });
+    return lines.join(u'\n');
 }
 
 static QString usage()

@@ -116,7 +116,7 @@ static int report(const QStringList &arguments)
         return ExitUsage;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        ctlOut(parser.helpText());
+        ctlOut(ctlHelpText(parser, me));
         return ExitOk;
     }
     if (!parser.positionalArguments().isEmpty()) {
@@ -233,4 +233,4 @@ static int report(const QStringList &arguments)
     return ExitOk;
 }
 
-FULCRUM_CTL_COMMAND(report, "report", "Write a health report (pdf, html, csv, json) from the history store", report);
+FULCRUM_CTL_COMMAND(report, "report", "write a health report (pdf, html, csv, json) from the history store", report);

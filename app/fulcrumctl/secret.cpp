@@ -49,7 +49,7 @@ static int secret(const QStringList &arguments)
                                          "ENTRY is a name, or --engine URL for a fulcrumd admin token (entry \"fulcrumd:URL\",\n"
                                          "read by the console and by fulcrumctl --engine URL).\n"
                                          "Entries live in the desktop keychain under the service \"fulcrum\".\n");
-    if (arguments.value(0) == u"--help" || arguments.value(0) == u"-h") {
+    if (arguments.contains(QStringLiteral("--help")) || arguments.contains(QStringLiteral("-h"))) {
         ctlOut(usage);
         return 0;
     }

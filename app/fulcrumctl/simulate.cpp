@@ -34,7 +34,7 @@ static int simulate(const QStringList &arguments)
         return 2;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        ctlOut(parser.helpText());
+        ctlOut(ctlHelpText(parser, QStringLiteral("fulcrumctl simulate")));
         return 0;
     }
     auto usageError = [](const QString &message) {

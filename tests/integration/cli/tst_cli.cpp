@@ -41,6 +41,42 @@ private Q_SLOTS:
         QVERIFY(version.out.startsWith(program + u' '));
     }
 
+    // Every command's --help, and its subcommands', names itself the way it is typed
+    // ("Usage: fulcrumctl lock run [options] KEY -- COMMAND [ARGS...]", where Qt wrote argv[0]
+    // alone), offers no Qt option, and the command list reads alike.
+    void everyCommandsHelpNamesIt()
+    {
+        const Run help = run(QStringLiteral("fulcrumctl"), {QStringLiteral("--help")});
+        QStringList commands;
+        bool inList = false;
+        for (const QString &line : help.out.split(u'\n')) {
+            if (line == u"Commands:") {
+                inList = true;
+            } else if (inList && line.startsWith(u"  ")) {
+                const QStringList words = line.simplified().split(u' ');
+                commands << words.first();
+                QVERIFY2(words.value(1).front().isLower(), qPrintable(line));
+            } else {
+                inList = false;
+            }
+        }
+        QVERIFY2(commands.size() >= 12, qPrintable(help.out));
+        QStringList typed;
+        for (const QString &command : commands)
+            typed << command;
+        typed << QStringLiteral("backends list") << QStringLiteral("backends set-weight") << QStringLiteral("backends set-state")
+              << QStringLiteral("lock acquire") << QStringLiteral("lock run") << QStringLiteral("locks list") << QStringLiteral("locks show")
+              << QStringLiteral("locks release") << QStringLiteral("secret set");
+        for (const QString &command : typed) {
+            const Run r = run(QStringLiteral("fulcrumctl"), command.split(u' ') + QStringList{QStringLiteral("--help")});
+            QVERIFY2(r.exitCode == 0, qPrintable(command + QStringLiteral(": ") + r.err));
+            QVERIFY2(r.out.startsWith(QStringLiteral("Usage: fulcrumctl %1 ").arg(command)), qPrintable(command + QStringLiteral(": ") + r.out.section(u'\n', 0, 0)));
+            QVERIFY2(!r.out.contains(u"--help-all"), qPrintable(command));
+        }
+        const Run lockRun = run(QStringLiteral("fulcrumctl"), {QStringLiteral("lock"), QStringLiteral("run"), QStringLiteral("--help")});
+        QVERIFY2(lockRun.out.section(u'\n', 0, 0).endsWith(u"KEY -- COMMAND [ARGS...]"), qPrintable(lockRun.out.section(u'\n', 0, 0)));
+    }
+
     void simulatePrintsNginxSequence()
     {
         const Run r = run(QStringLiteral("fulcrumctl"), {QStringLiteral("simulate"), QStringLiteral("--algorithm"), QStringLiteral("weighted-round-robin"),
