@@ -2,9 +2,11 @@
 
 #include "admin/adminjson.h"
 #include "common/bytestext.h"
+#include "common/duration.h"
 #include "common/wallclock.h"
 
 #include "command.h"
+#include "ctltable.h"
 
 #include "engine/auditlog.h"
 #include "engine/remoteenginelink.h"
@@ -148,17 +150,20 @@ int ctlEngineFailure(const QString &command, const CtlEngineReply &reply)
     return reply.status == 409 ? EngineNotHolder : EngineRefused;
 }
 
-// One row of `locks list`: key, recipe, holder, TTL, waiters, held for, flags.
+// One change of `locks list --follow`, on one line: key, recipe, holder, TTL, waiters, how long
+// the engine has seen it held, flags.
 static QString lockLine(const LockInfo &lock)
 {
     QString line = QStringLiteral("%1  %2  holder %3").arg(lock.displayKey(), lock.kind, lock.displayHolder());
     if (!lock.holderText.isEmpty())
         line += QStringLiteral(" [%1]").arg(lock.holderText);
     if (lock.ttlMs >= 0)
-        line += QStringLiteral("  ttl %1 ms").arg(lock.ttlMs);
+        line += QStringLiteral("  ttl %1").arg(formatDurationMs(lock.ttlMs));
     if (!lock.waiters.isEmpty())
         line += QStringLiteral("  %1 waiting").arg(lock.waiters.size());
-    line += QStringLiteral("  held %1 ms %2").arg(lock.heldForMs).arg(lock.flagNames().join(u','));
+    line += QStringLiteral("  held for %1").arg(formatDurationMs(lock.heldForMs));
+    if (const QStringList flags = lock.flagNames(); !flags.isEmpty())
+        line += QStringLiteral("  %1").arg(flags.join(u','));
     return line;
 }
 
@@ -216,8 +221,16 @@ int ctlEngineLocksList(const QStringList &arguments)
                    .arg(e.lastResult.locks.size())
                    .arg(e.lastError.isEmpty() ? QString() : QStringLiteral("; ") + e.lastError)
                    .arg(feedText(e.feed)));
-        for (const LockInfo &lock : e.lastResult.locks)
-            ctlOut(QStringLiteral("  %1\n").arg(lockLine(lock)));
+        if (e.lastResult.locks.isEmpty())
+            continue;
+        // HELD FOR is as long as the engine has seen the same holder: since its start at most.
+        CtlTable table({2, 3}, QStringLiteral("  "), QStringLiteral("  "));
+        table.add({QStringLiteral("LOCK"), QStringLiteral("KIND"), QStringLiteral("TTL"), QStringLiteral("HELD FOR"), QStringLiteral("FLAGS"), QStringLiteral("HOLDER")});
+        for (const LockInfo &lock : e.lastResult.locks) {
+            table.add({lock.displayKey(), lock.kind, lock.ttlMs < 0 ? QStringLiteral("-") : formatDurationMs(lock.ttlMs), formatDurationMs(lock.heldForMs),
+                       lock.flagNames().join(u','), holderColumn(lock)});
+        }
+        ctlOut(table.text());
     }
     if (!parser.isSet(followOption))
         return EngineOk;

@@ -253,6 +253,8 @@ private:
     LockEndpointConfig m_config;
 };
 
+} // namespace
+
 QString holderColumn(const LockInfo &info)
 {
     QString holder = info.displayHolder();
@@ -266,8 +268,6 @@ QString holderColumn(const LockInfo &info)
         holder += QStringLiteral(", %1 waiting").arg(info.waiters.size());
     return holder;
 }
-
-} // namespace
 
 static int locksList(const QStringList &arguments)
 {

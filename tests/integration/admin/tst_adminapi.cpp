@@ -814,7 +814,31 @@ void TestAdminApi::fulcrumctlThroughEngine()
     QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app2/weight", R"({"weight": 10})").status, 200);
 
     m_redis->command({"SET", "lock:ctl", "holder-1"});
-    QTRY_VERIFY_WITH_TIMEOUT(std::get<1>(run({QStringLiteral("locks"), QStringLiteral("list"), QStringLiteral("--engine"), engine, QStringLiteral("--endpoint"), QStringLiteral("cache")}, m_token)).contains(u"lock:ctl"), 5000);
+    m_redis->command({"SET", "lock:orders:2026-12-06:checkout-42", "worker-7f3a", "PX", "600000"});
+    QTRY_VERIFY_WITH_TIMEOUT((out = std::get<1>(run({QStringLiteral("locks"), QStringLiteral("list"), QStringLiteral("--engine"), engine, QStringLiteral("--endpoint"), QStringLiteral("cache")}, m_token)),
+                              out.contains(u"lock:ctl") && out.contains(u"checkout-42")), 5000);
+    {
+        // A table as `locks list --redis` prints one, with how long the engine has seen each
+        // holder: the holders line up under HOLDER whatever the keys' lengths (it was one line
+        // per lock, "held 56001 ms", out of line).
+        const QStringList lines = out.split(u'\n', Qt::SkipEmptyParts);
+        const QString header = lines.filter(QStringLiteral("HELD FOR")).value(0);
+        const qsizetype holderAt = header.indexOf(u"HOLDER");
+        QVERIFY2(holderAt > 0 && header.contains(u"LOCK") && header.contains(u"TTL"), qPrintable(out));
+        const QString ctlRow = lines.filter(QStringLiteral("lock:ctl ")).value(0);
+        const QString ordersRow = lines.filter(QStringLiteral("checkout-42")).value(0);
+        QCOMPARE(ctlRow.indexOf(u"holder-1"), holderAt);
+        QCOMPARE(ordersRow.indexOf(u"worker-7f3a"), holderAt);
+        const QRegularExpression cellGap(QStringLiteral("\\s{2,}"));
+        const QRegularExpression duration(QStringLiteral("^(\\d+ms|[\\d.]+s|(\\d+[dhm])+(\\d+s)?)$"));
+        const QStringList ctlCells = ctlRow.trimmed().split(cellGap);
+        const QStringList ordersCells = ordersRow.trimmed().split(cellGap);   // no flag: one cell fewer
+        QVERIFY2(ctlCells.size() == 6 && ordersCells.size() == 5, qPrintable(out));
+        QCOMPARE(ctlCells[2], QStringLiteral("-"));
+        QVERIFY2(ctlCells[4].contains(u"no-expiry"), qPrintable(ctlRow));
+        QVERIFY2(ordersCells[2].startsWith(u"10m") || ordersCells[2].startsWith(u"9m"), qPrintable(ordersRow));
+        QVERIFY2(duration.match(ctlCells[3]).hasMatch() && duration.match(ordersCells[3]).hasMatch(), qPrintable(out));
+    }
     std::tie(code, out, err) = run({QStringLiteral("locks"), QStringLiteral("release"), QStringLiteral("lock:ctl"), QStringLiteral("--holder"), QStringLiteral("holder-0"),
                                     QStringLiteral("--endpoint"), QStringLiteral("cache"), QStringLiteral("--engine"), engine}, m_token);
     QCOMPARE(code, 3);
