@@ -7,8 +7,10 @@
 #include "lockrunzookeeper.h"
 
 #include "common/duration.h"
+#include "locks/redis/glob.h"
 #include "locks/redis/lockclient.h"
 #include "locks/redis/redisclustertopology.h"
+#include "locks/redis/redislockinspector.h"
 
 #include <QEventLoop>
 #include <QJsonDocument>
@@ -16,6 +18,7 @@
 #include <QSet>
 
 #include <algorithm>
+#include <unistd.h>
 #include <vector>
 
 using namespace fulcrum;
@@ -74,6 +77,14 @@ struct LockSession
         if (!parsedKey)
             return error(QStringLiteral("KEY has a lone backslash; write \\\\ for a backslash and \\xHH for a raw byte"), ExitUsage);
         key = *parsedKey;
+        // A lock the console's Locks tab will not show, said to a person at a terminal (a cron
+        // job's mail gets nothing): the inspector reads the keys its patterns match.
+        const QStringList patterns = RedisLockInspectorOptions().patterns;
+        if (::isatty(STDERR_FILENO)
+            && std::none_of(patterns.begin(), patterns.end(), [&](const QString &p) { return redisGlobMatch(p.toUtf8(), key); }))
+            ctlErr(QStringLiteral("note: \"%1\" does not match %2, the key patterns Fulcrum's Locks tab and 'locks list' read by default: "
+                                  "name it lock:%1, or add a pattern to the endpoint's lock_patterns\n")
+                       .arg(escapeBytes(key), patterns.join(QStringLiteral(" or "))));
         const auto parsedTtl = parseDurationMs(parser.value(ttl));
         if (!parsedTtl || *parsedTtl < 10)
             return error(QStringLiteral("--ttl \"%1\" must be a duration of at least 10ms, e.g. 30s").arg(parser.value(ttl)), ExitUsage);
@@ -252,7 +263,7 @@ int lockRun(const QStringList &allArguments)
     LockSession s;
     if (const int status = s.setUp(QStringLiteral("run"),
                                    QStringLiteral("Hold KEY while COMMAND runs: acquire (waiting up to --wait), renew every ttl/3, release after.\n"
-                                                  "Example: fulcrumctl lock run nightly-export --ttl 30s --redis redis://127.0.0.1:6379 -- ./export.sh\n"
+                                                  "Example: fulcrumctl lock run lock:nightly-export --ttl 30s --redis redis://127.0.0.1:6379 -- ./export.sh\n"
                                                   "Exit: COMMAND's status; 75 lock not acquired; 76 lock lost while running (COMMAND was sent SIGTERM).\n"
                                                   "COMMAND sees FULCRUM_LOCK_FENCE, the fencing token, for storage that rejects stale writers.\n"
                                                   "SIGTERM, SIGINT and SIGHUP are passed on to COMMAND; the lock is released once it has stopped.\n"

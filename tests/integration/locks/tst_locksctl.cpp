@@ -29,6 +29,7 @@ private Q_SLOTS:
     void runHoldsTheLockAndPassesTheExitStatus();
     void runWhenTheLockIsTaken();
     void runPassesSigtermOnAndReleases();
+    void keyTheLocksTabWouldNotShowIsSaidAtATerminal();
 
 private:
     struct Run
@@ -281,6 +282,37 @@ void TestLocksCtl::runPassesSigtermOnAndReleases()
     QCOMPARE(process.exitCode(), 42);
     // Released at once, not left to its 30 s TTL.
     QCOMPARE(m_server->command({"EXISTS", "lock:svc"}).integer, qint64(0));
+}
+
+// `lock acquire nightly-export` made a lock that Fulcrum's own Locks tab and `locks list` never
+// showed (their default patterns are lock:* and *:lock:*). At a terminal it says so; a cron job
+// (stderr not a terminal) gets nothing extra in its mail.
+void TestLocksCtl::keyTheLocksTabWouldNotShowIsSaidAtATerminal()
+{
+    // util-linux's script gives fulcrumctl a terminal and copies what it writes there.
+    auto atTerminal = [&](const QString &key) {
+        QProcess script;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("XDG_STATE_HOME"), m_dir.path());
+        script.setProcessEnvironment(env);
+        const QString command = QStringLiteral("'%1' lock acquire '%2' --ttl 20s --redis '%3'").arg(binaryPath(QStringLiteral("fulcrumctl")), key, m_server->url());
+        script.start(QStringLiteral("script"), {QStringLiteral("-qec"), command, QStringLiteral("/dev/null")});
+        if (!script.waitForFinished(30'000))
+            qFatal("script did not end");
+        return QString::fromUtf8(script.readAllStandardOutput());
+    };
+    const QString hidden = atTerminal(QStringLiteral("nightly-export"));
+    QVERIFY2(hidden.contains(u"fulcrum:") && hidden.contains(u"note: \"nightly-export\" does not match lock:* or *:lock:*")
+                 && hidden.contains(u"name it lock:nightly-export"),
+             qPrintable(hidden));
+    QVERIFY(m_server->command({"GET", "nightly-export"}).string.startsWith("fulcrum:"));
+    const QString shown = atTerminal(QStringLiteral("lock:nightly-export"));
+    QVERIFY2(shown.contains(u"fulcrum:") && !shown.contains(u"note:"), qPrintable(shown));
+    const QString tagged = atTerminal(QStringLiteral("shop:lock:stock-7"));
+    QVERIFY2(!tagged.contains(u"note:"), qPrintable(tagged));
+    const Run piped = ctl({QStringLiteral("lock"), QStringLiteral("acquire"), QStringLiteral("weekly-export"), QStringLiteral("--redis"), m_server->url()});
+    QCOMPARE(piped.status, 0);
+    QVERIFY2(!piped.err.contains(u"note:"), qPrintable(piped.err));
 }
 
 QTEST_GUILESS_MAIN(TestLocksCtl)
