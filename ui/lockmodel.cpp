@@ -169,7 +169,11 @@ QVariant LockModel::data(const QModelIndex &index, int role) const
         switch (index.column()) {
         case Key: return QString::fromUtf8(lock->key);
         case Kind: return lockKindText(lock->kind);
-        case Holder: return lock->holderText.isEmpty() ? QString::fromUtf8(lock->holder) : lock->holderText;
+        case Holder:
+            // A Redis key set to "": held, by no one it names (a blank cell read as "free").
+            if (lock->holder.isEmpty() && lock->holderText.isEmpty() && lock->kind == u"plain")
+                return tr("(empty value)");
+            return lock->holderText.isEmpty() ? QString::fromUtf8(lock->holder) : lock->holderText;
         case Session: return lock->session;
         case Client: return lock->clientAddress;
         case Waiters: return lock->waiters.isEmpty() ? QString() : QString::number(lock->waiters.size());

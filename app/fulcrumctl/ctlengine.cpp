@@ -331,11 +331,17 @@ int ctlEngineLocksRelease(const QStringList &arguments)
     return EngineOk;
 }
 
+QString emptyHolderText(const LockInfo &lock)
+{
+    // A Redis lock whose value is empty (SET key ""): held, by no one it names.
+    return lock.backend.startsWith(u"redis") ? QStringLiteral("(empty value)") : QStringLiteral("-");
+}
+
 QString lockDetailText(const LockInfo &lock)
 {
     auto time = [](const QDateTime &t) { return t.isValid() ? t.toUTC().toString(Qt::ISODate) : QStringLiteral("unknown"); };
     QString out = QStringLiteral("%1  (%2, %3)\n").arg(lock.displayKey(), lock.backend, lock.kind);
-    out += QStringLiteral("holder   %1").arg(lock.holder.isEmpty() ? QStringLiteral("nobody") : lock.displayHolder(400));
+    out += QStringLiteral("holder   %1").arg(lock.holder.isEmpty() ? emptyHolderText(lock) : lock.displayHolder(400));
     if (!lock.holderText.isEmpty())
         out += QStringLiteral(" [%1]").arg(lock.holderText);
     out += u'\n';
@@ -349,9 +355,9 @@ QString lockDetailText(const LockInfo &lock)
     if (lock.acquiredAt.isValid())
         out += QStringLiteral("acquired %1 (the backend's clock)\n").arg(time(lock.acquiredAt));
     if (lock.ttlMs >= 0)
-        out += QStringLiteral("ttl      %1 ms\n").arg(lock.ttlMs);
+        out += QStringLiteral("ttl      %1\n").arg(formatDurationMs(lock.ttlMs));
     if (lock.heldForMs > 0)
-        out += QStringLiteral("held     %1 ms as observed\n").arg(lock.heldForMs);
+        out += QStringLiteral("held     for %1 as observed\n").arg(formatDurationMs(lock.heldForMs));
     if (lock.flags)
         out += QStringLiteral("flags    %1\n").arg(lock.flagNames().join(u','));
     out += QStringLiteral("waiters  %1\n").arg(lock.waiters.size());

@@ -18,6 +18,8 @@ struct LockInfo;
 // A lock row's HOLDER cell, the same in every lock table: the holder, Redisson's reentrancy
 // and mode, the holder's own text ("[pid 4242 on db1]") and how many wait.
 QString holderColumn(const fulcrum::LockInfo &info);
+// What stands for a holder the row does not name: "(empty value)" for a Redis key set to "".
+QString emptyHolderText(const fulcrum::LockInfo &lock);
 
 // Options every command that talks to a running fulcrumd's admin API shares. The token comes
 // from --token-file (0600), FULCRUM_TOKEN or the keychain entry "fulcrumd:URL" (the console's

@@ -257,7 +257,7 @@ private:
 
 QString holderColumn(const LockInfo &info)
 {
-    QString holder = info.displayHolder();
+    QString holder = info.holder.isEmpty() ? emptyHolderText(info) : info.displayHolder();
     if (info.kind == u"redisson" || info.kind == u"redisson-rw") {
         const QString mode = info.detailString(QStringLiteral("mode"));
         holder += QStringLiteral(" (x%1%2)").arg(info.detailInteger(QStringLiteral("reentrancy"), 0)).arg(mode.isEmpty() ? QString() : u' ' + mode);
@@ -356,7 +356,8 @@ static int locksList(const QStringList &arguments)
                     table.addNote(QStringLiteral("    %1").arg(w.note));
             }
         }
-        ctlOut(table.text());
+        if (!result->locks.isEmpty())
+            ctlOut(table.text());
         ctlOut(QStringLiteral("%1 lock(s) and chain(s) from %2 row(s) read in %3 ms%4\n").arg(result->locks.size()).arg(result->keysScanned)
                    .arg(result->elapsedMs).arg(result->truncated ? QStringLiteral(" (truncated: raise max_locks)") : QString()));
         return ExitOk;
@@ -368,7 +369,8 @@ static int locksList(const QStringList &arguments)
             table.add({info.displayKey(), info.kind, info.session, info.ttlMs < 0 ? QStringLiteral("-") : formatDurationMs(info.ttlMs),
                        info.flagNames().join(u','), holderColumn(info)});
         }
-        ctlOut(table.text());
+        if (!result->locks.isEmpty())
+            ctlOut(table.text());
         ctlOut(QStringLiteral("%1 lock(s) among %2 key(s) read in %3 ms%4\n").arg(result->locks.size()).arg(result->keysScanned).arg(result->elapsedMs)
                    .arg(result->truncated ? QStringLiteral(" (truncated: raise max_keys or narrow --prefix)") : QString()));
         return ExitOk;
@@ -380,7 +382,8 @@ static int locksList(const QStringList &arguments)
         const QString third = redis ? (info.ttlMs < 0 ? QStringLiteral("never") : formatDurationMs(info.ttlMs)) : info.session;
         table.add({info.displayKey(), info.kind, third, info.flagNames().join(u','), holderColumn(info)});
     }
-    ctlOut(table.text());
+    if (!result->locks.isEmpty())   // no header over nothing: the count line says 0
+        ctlOut(table.text());
     ctlOut(QStringLiteral("%1 lock(s) among %2 %3 in %4 ms%5\n").arg(result->locks.size()).arg(result->keysScanned)
                .arg(redis ? QStringLiteral("matching key(s)") : QStringLiteral("node(s) read")).arg(result->elapsedMs)
                .arg(result->truncated ? QStringLiteral(" (truncated: raise max_nodes or narrow --path)") : QString()));

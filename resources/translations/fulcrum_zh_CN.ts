@@ -1390,213 +1390,213 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::LiveLoadView</name>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="92"/>
+        <location filename="../../ui/liveloadview.cpp" line="91"/>
         <source>%1 req/s</source>
         <translation>%1 请求/秒</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="93"/>
+        <location filename="../../ui/liveloadview.cpp" line="92"/>
         <source>%1 ms</source>
         <translation>%1 毫秒</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="94"/>
+        <location filename="../../ui/liveloadview.cpp" line="93"/>
         <source>%1 %</source>
         <translation>%1 %</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="338"/>
+        <location filename="../../ui/liveloadview.cpp" line="337"/>
         <source>Live (last 5 min)</source>
         <translation>实时（最近 5 分钟）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="339"/>
+        <location filename="../../ui/liveloadview.cpp" line="338"/>
         <source>History: last 15 min</source>
         <translation>历史：最近 15 分钟</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="340"/>
+        <location filename="../../ui/liveloadview.cpp" line="339"/>
         <source>History: last 1 h</source>
         <translation>历史：最近 1 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="341"/>
+        <location filename="../../ui/liveloadview.cpp" line="340"/>
         <source>History: last 24 h</source>
         <translation>历史：最近 24 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="342"/>
+        <location filename="../../ui/liveloadview.cpp" line="341"/>
         <source>History: last 7 days</source>
         <translation>历史：最近 7 天</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="343"/>
+        <location filename="../../ui/liveloadview.cpp" line="342"/>
         <source>History: custom window…</source>
         <translation>历史：自定义时间段…</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="344"/>
+        <location filename="../../ui/liveloadview.cpp" line="343"/>
         <source>&amp;Show:</source>
         <translation>显示(&amp;S)：</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="346"/>
-        <location filename="../../ui/liveloadview.cpp" line="1048"/>
+        <location filename="../../ui/liveloadview.cpp" line="345"/>
+        <location filename="../../ui/liveloadview.cpp" line="1043"/>
         <source>&amp;Pause</source>
         <translation>暂停(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="348"/>
+        <location filename="../../ui/liveloadview.cpp" line="347"/>
         <source>Stop the charts where they are to read them; the engine keeps recording</source>
         <translation>让图表停在当前位置以便查看；引擎会继续记录</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="349"/>
+        <location filename="../../ui/liveloadview.cpp" line="348"/>
         <source>Re&amp;load</source>
         <translation>重新加载(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="351"/>
+        <location filename="../../ui/liveloadview.cpp" line="350"/>
         <source>Ask the engine&apos;s history again, up to now</source>
         <translation>重新向引擎查询截至现在的历史数据</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="389"/>
+        <location filename="../../ui/liveloadview.cpp" line="388"/>
         <source>Requests per second</source>
         <translation>每秒请求数</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="389"/>
+        <location filename="../../ui/liveloadview.cpp" line="388"/>
         <source>p95 latency (ms)</source>
         <translation>p95 延迟（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="389"/>
+        <location filename="../../ui/liveloadview.cpp" line="388"/>
         <source>Errors (5xx %)</source>
         <translation>错误率（5xx %）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="455"/>
+        <location filename="../../ui/liveloadview.cpp" line="454"/>
         <source>p95 latency</source>
         <translation>p95 延迟</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="457"/>
+        <location filename="../../ui/liveloadview.cpp" line="456"/>
         <source>5xx errors</source>
         <translation>5xx 错误</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="458"/>
+        <location filename="../../ui/liveloadview.cpp" line="457"/>
         <source>Not reported by this engine: %1.</source>
         <translation>此引擎不提供：%1。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="466"/>
-        <location filename="../../ui/liveloadview.cpp" line="469"/>
+        <location filename="../../ui/liveloadview.cpp" line="465"/>
+        <location filename="../../ui/liveloadview.cpp" line="468"/>
         <source>This engine keeps no history; only the live view is available.</source>
         <translation>此引擎不保存历史数据；只能查看实时视图。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="469"/>
+        <location filename="../../ui/liveloadview.cpp" line="468"/>
         <source>Live, or a window of the engine&apos;s history</source>
         <translation>实时，或引擎历史数据中的一个时间段</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="588"/>
-        <location filename="../../ui/liveloadview.cpp" line="974"/>
+        <location filename="../../ui/liveloadview.cpp" line="587"/>
+        <location filename="../../ui/liveloadview.cpp" line="969"/>
         <source>%1 weight %2 → %3</source>
         <translation>%1 权重 %2 → %3</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="595"/>
-        <location filename="../../ui/liveloadview.cpp" line="972"/>
+        <location filename="../../ui/liveloadview.cpp" line="594"/>
+        <location filename="../../ui/liveloadview.cpp" line="967"/>
         <source>%1 → %2</source>
         <translation>%1 → %2</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="654"/>
+        <location filename="../../ui/liveloadview.cpp" line="653"/>
         <source>%1 of %2 servers: the selection in Servers · &lt;a href=&quot;all&quot;&gt;show all&lt;/a&gt;</source>
         <translation>显示 %2 台服务器中的 %1 台：即“服务器”页中的选择 · &lt;a href=&quot;all&quot;&gt;显示全部&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="656"/>
+        <location filename="../../ui/liveloadview.cpp" line="655"/>
         <source>the first %1 of %2 servers; select servers in the Servers tab to choose</source>
         <translation>显示 %2 台服务器中的前 %1 台；可在“服务器”页中选择</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="877"/>
+        <location filename="../../ui/liveloadview.cpp" line="872"/>
         <source>Paused at %1: the charts stand still; the engine keeps recording. Resume to follow live.</source>
         <translation>已于 %1 暂停：图表停止滚动；引擎继续记录。点击“继续”以跟随实时数据。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="927"/>
+        <location filename="../../ui/liveloadview.cpp" line="922"/>
         <source>Loading %1 – %2 from the engine&apos;s history…</source>
         <translation>正在从引擎历史数据加载 %1 – %2…</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="941"/>
+        <location filename="../../ui/liveloadview.cpp" line="936"/>
         <source>No history to show: %1</source>
         <translation>没有可显示的历史数据：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="983"/>
+        <location filename="../../ui/liveloadview.cpp" line="978"/>
         <source>Nothing recorded %1 – %2: the engine&apos;s history has no samples in this window.</source>
         <translation>%1 – %2 没有记录：引擎的历史数据在此时间段内没有样本。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/liveloadview.cpp" line="985"/>
+        <location filename="../../ui/liveloadview.cpp" line="980"/>
         <source>History %1 – %2 · one point per %3 · %n server(s)</source>
         <translation>
             <numerusform>历史 %1 – %2 · 每 %3 一个点 · %n 台服务器</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="987"/>
+        <location filename="../../ui/liveloadview.cpp" line="982"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="987"/>
+        <location filename="../../ui/liveloadview.cpp" line="982"/>
         <source>%1 min</source>
         <translation>%1 分钟</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="987"/>
+        <location filename="../../ui/liveloadview.cpp" line="982"/>
         <source>%1 h</source>
         <translation>%1 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="992"/>
+        <location filename="../../ui/liveloadview.cpp" line="987"/>
         <source>(not shown: %1)</source>
         <translation>（未显示：%1）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="1006"/>
+        <location filename="../../ui/liveloadview.cpp" line="1001"/>
         <source>History window</source>
         <translation>历史时间段</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="1017"/>
+        <location filename="../../ui/liveloadview.cpp" line="1012"/>
         <source>&amp;From:</source>
         <translation>从(&amp;F)：</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="1018"/>
+        <location filename="../../ui/liveloadview.cpp" line="1013"/>
         <source>&amp;To:</source>
         <translation>到(&amp;T)：</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="1024"/>
+        <location filename="../../ui/liveloadview.cpp" line="1019"/>
         <source>&amp;Show</source>
         <translation>显示(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="1029"/>
+        <location filename="../../ui/liveloadview.cpp" line="1024"/>
         <source>&quot;To&quot; must be after &quot;From&quot;; the window %1 – %2 is empty.</source>
         <translation>“到”必须晚于“从”；时间段 %1 – %2 为空。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="1048"/>
+        <location filename="../../ui/liveloadview.cpp" line="1043"/>
         <source>&amp;Resume</source>
         <translation>继续(&amp;R)</translation>
     </message>
@@ -1604,105 +1604,110 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::LockModel</name>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="176"/>
-        <location filename="../../ui/lockmodel.cpp" line="181"/>
+        <location filename="../../ui/lockmodel.cpp" line="175"/>
+        <source>(empty value)</source>
+        <translation>（空值）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lockmodel.cpp" line="180"/>
+        <location filename="../../ui/lockmodel.cpp" line="185"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="176"/>
+        <location filename="../../ui/lockmodel.cpp" line="180"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="183"/>
+        <location filename="../../ui/lockmodel.cpp" line="187"/>
         <source>orphaned waiter</source>
         <translation>孤立等待者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="185"/>
+        <location filename="../../ui/lockmodel.cpp" line="189"/>
         <source>long-held</source>
         <translation>长时间持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="187"/>
+        <location filename="../../ui/lockmodel.cpp" line="191"/>
         <source>churning</source>
         <translation>频繁易主</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="189"/>
+        <location filename="../../ui/lockmodel.cpp" line="193"/>
         <source>split: no majority</source>
         <translation>分裂：无多数</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="191"/>
+        <location filename="../../ui/lockmodel.cpp" line="195"/>
         <source>minority leftover</source>
         <translation>少数残留</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="193"/>
+        <location filename="../../ui/lockmodel.cpp" line="197"/>
         <source>TTL skew</source>
         <translation>TTL 偏差</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="211"/>
+        <location filename="../../ui/lockmodel.cpp" line="215"/>
         <source>As of %1: %2 is not connected, so this may have changed</source>
         <translation>截至 %1：%2 未连接，因此可能已有变化</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="217"/>
+        <location filename="../../ui/lockmodel.cpp" line="221"/>
         <source>%1
 released by its node: %2</source>
         <translation>%1
 按其节点释放：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="234"/>
+        <location filename="../../ui/lockmodel.cpp" line="238"/>
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="234"/>
+        <location filename="../../ui/lockmodel.cpp" line="238"/>
         <source>Lock</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="235"/>
+        <location filename="../../ui/lockmodel.cpp" line="239"/>
         <source>Session</source>
         <translation>会话</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="236"/>
+        <location filename="../../ui/lockmodel.cpp" line="240"/>
         <source>Client</source>
         <translation>客户端</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="237"/>
+        <location filename="../../ui/lockmodel.cpp" line="241"/>
         <source>Waiters</source>
         <translation>等待者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="238"/>
+        <location filename="../../ui/lockmodel.cpp" line="242"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="239"/>
+        <location filename="../../ui/lockmodel.cpp" line="243"/>
         <source>Holder</source>
         <translation>持有者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="240"/>
+        <location filename="../../ui/lockmodel.cpp" line="244"/>
         <source>TTL</source>
         <translation>TTL</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="241"/>
+        <location filename="../../ui/lockmodel.cpp" line="245"/>
         <source>Held for</source>
         <translation>已持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="242"/>
+        <location filename="../../ui/lockmodel.cpp" line="246"/>
         <source>Flags</source>
         <translation>标记</translation>
     </message>
@@ -1710,17 +1715,17 @@ released by its node: %2</source>
 <context>
     <name>fulcrum::ui::LocksView</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="297"/>
+        <location filename="../../ui/locksview.cpp" line="292"/>
         <source>Force-release…</source>
         <translation>强制释放…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="627"/>
+        <location filename="../../ui/locksview.cpp" line="622"/>
         <source>reconnecting</source>
         <translation>正在重连</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="627"/>
+        <location filename="../../ui/locksview.cpp" line="622"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
@@ -1735,202 +1740,202 @@ released by its node: %2</source>
         <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="270"/>
+        <location filename="../../ui/locksview.cpp" line="265"/>
         <source>Follow changes live…</source>
         <translation>实时跟随变更…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="322"/>
+        <location filename="../../ui/locksview.cpp" line="317"/>
         <source>Change notifications not turned on</source>
         <translation>变更通知未开启</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="744"/>
+        <location filename="../../ui/locksview.cpp" line="739"/>
         <source>No lock endpoint configured: add one to the engine&apos;s config, or under Settings → Locks for the embedded demo.</source>
         <translation>未配置锁端点：请在引擎的配置中添加；内置演示引擎可在 设置 → 锁 中添加。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="397"/>
+        <location filename="../../ui/locksview.cpp" line="392"/>
         <source>TLS NOT VERIFIED (tls_insecure)</source>
         <translation>TLS 未验证 (tls_insecure)</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="402"/>
+        <location filename="../../ui/locksview.cpp" line="397"/>
         <source>The server&apos;s certificate is not checked (tls_insecure in the config): anyone on the path can read and change what Fulcrum sees and releases.</source>
         <translation>未检查服务器证书（配置中设置了 tls_insecure）：链路上的任何人都可以读取并篡改 Fulcrum 看到和释放的内容。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="411"/>
+        <location filename="../../ui/locksview.cpp" line="406"/>
         <source>pid %1</source>
         <translation>进程 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="423"/>
+        <location filename="../../ui/locksview.cpp" line="418"/>
         <source>, waits on %1</source>
         <translation>，等待 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="442"/>
+        <location filename="../../ui/locksview.cpp" line="437"/>
         <source>%1 — %2, held by %3</source>
         <translation>%1 — %2，由 %3 持有</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="444"/>
+        <location filename="../../ui/locksview.cpp" line="439"/>
         <source>Holder says: %1</source>
         <translation>持有者标识：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="446"/>
+        <location filename="../../ui/locksview.cpp" line="441"/>
         <source>Session %1</source>
         <translation>会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="448"/>
+        <location filename="../../ui/locksview.cpp" line="443"/>
         <source>Session %1, client %2</source>
         <translation>会话 %1，客户端 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="448"/>
-        <location filename="../../ui/locksview.cpp" line="449"/>
+        <location filename="../../ui/locksview.cpp" line="443"/>
+        <location filename="../../ui/locksview.cpp" line="444"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="453"/>
+        <location filename="../../ui/locksview.cpp" line="448"/>
         <source>Taken at %1 (the database&apos;s time)</source>
         <translation>获取于 %1（数据库时间）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="455"/>
+        <location filename="../../ui/locksview.cpp" line="450"/>
         <source>Free in %1 s unless its node extends it; a release expires the row now but does not stop the job</source>
         <translation>%1 秒后释放，除非其节点续期；强制释放会立即使该行过期，但不会停止正在运行的任务</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="458"/>
+        <location filename="../../ui/locksview.cpp" line="453"/>
         <source>Queued for it at %1 (backend&apos;s time)</source>
         <translation>于 %1 开始排队（后端时间）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="462"/>
+        <location filename="../../ui/locksview.cpp" line="457"/>
         <source>Read at %1, when %2 last announced a change to it (the table is live)</source>
         <translation>读取于 %1，即 %2 最近一次宣告其变更之时（此表为实时）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="465"/>
+        <location filename="../../ui/locksview.cpp" line="460"/>
         <source>Read at %1 by the last pass</source>
         <translation>由上一次扫描读取于 %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="470"/>
+        <location filename="../../ui/locksview.cpp" line="465"/>
         <source>Shared by %n holder(s): %1</source>
         <translation>
             <numerusform>由 %n 个持有者共享：%1</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="474"/>
+        <location filename="../../ui/locksview.cpp" line="469"/>
         <source>Nobody waits.</source>
         <translation>无人等待。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="478"/>
+        <location filename="../../ui/locksview.cpp" line="473"/>
         <source>Reading the waiters&apos; details (the last pass listed them by name)…</source>
         <translation>正在读取等待者的详情（上一轮巡检只列出了名称）…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="480"/>
+        <location filename="../../ui/locksview.cpp" line="475"/>
         <source>The waiters&apos; details could not be read: %1</source>
         <translation>无法读取等待者的详情：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="485"/>
+        <location filename="../../ui/locksview.cpp" line="480"/>
         <source>%1. %2</source>
         <translation>%1. %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="487"/>
+        <location filename="../../ui/locksview.cpp" line="482"/>
         <source>, session %1</source>
         <translation>，会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="489"/>
+        <location filename="../../ui/locksview.cpp" line="484"/>
         <source>, waiting since %1</source>
         <translation>，自 %1 起等待</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="498"/>
+        <location filename="../../ui/locksview.cpp" line="493"/>
         <source>On %1 of %2 masters (a majority is %3):</source>
         <translation>在 %2 个主节点中的 %1 个上（多数为 %3）：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="507"/>
+        <location filename="../../ui/locksview.cpp" line="502"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="507"/>
+        <location filename="../../ui/locksview.cpp" line="502"/>
         <source>TTL %1 s</source>
         <translation>TTL %1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="508"/>
+        <location filename="../../ui/locksview.cpp" line="503"/>
         <source>(not the majority&apos;s)</source>
         <translation>（非多数方）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="525"/>
+        <location filename="../../ui/locksview.cpp" line="520"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="637"/>
+        <location filename="../../ui/locksview.cpp" line="632"/>
         <source>%1 %2 is %3%4. The locks below are as of %5 and may have changed; their countdowns are stopped, and force-release waits until it is connected again.</source>
         <translation>%1 %2 %3%4。下列锁截至 %5，可能已有变化；倒计时已停止，强制释放将等到重新连接后进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="656"/>
+        <location filename="../../ui/locksview.cpp" line="651"/>
         <source>%1 keys scanned</source>
         <translation>已扫描 %1 个键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="655"/>
+        <location filename="../../ui/locksview.cpp" line="650"/>
         <source>%1 nodes read</source>
         <translation>已读取 %1 个节点</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="657"/>
+        <location filename="../../ui/locksview.cpp" line="652"/>
         <source>%1 keys scanned (%2)</source>
         <translation>已扫描 %1 个键（%2）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="675"/>
+        <location filename="../../ui/locksview.cpp" line="670"/>
         <source>Live: rows change as %1 announces each change (%n change(s) followed since %2); a full pass reconciles now and then.</source>
         <translation>
             <numerusform>实时：%1 每宣告一次变更，对应行即刻更新（自 %2 起已跟随 %n 次变更）；完整扫描会不时进行核对。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="680"/>
+        <location filename="../../ui/locksview.cpp" line="675"/>
         <source>Resyncing: %1</source>
         <translation>正在重新同步：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="683"/>
+        <location filename="../../ui/locksview.cpp" line="678"/>
         <source>Polled: the whole table is read again on a timer.</source>
         <translation>轮询：整张表按定时器重新读取。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="683"/>
+        <location filename="../../ui/locksview.cpp" line="678"/>
         <source>Polled: %1</source>
         <translation>轮询：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="697"/>
+        <location filename="../../ui/locksview.cpp" line="692"/>
         <source>Follow %1 live?</source>
         <translation>实时跟随 %1？</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="698"/>
+        <location filename="../../ui/locksview.cpp" line="693"/>
         <source>This sets %1 on the server. It is server-wide: Redis then publishes a message for every change to any key of those classes, which costs it a little CPU on every write, whether or not Fulcrum listens. Fulcrum adds the missing flags and removes none. The change is written to the audit log under your name.
 
 Why it is polled now: %2</source>
@@ -1939,50 +1944,50 @@ Why it is polled now: %2</source>
 目前为何轮询：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="703"/>
+        <location filename="../../ui/locksview.cpp" line="698"/>
         <source>Turn on and follow</source>
         <translation>开启并跟随</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="746"/>
+        <location filename="../../ui/locksview.cpp" line="741"/>
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="764"/>
+        <location filename="../../ui/locksview.cpp" line="759"/>
         <source>Last scan failed</source>
         <translation>上次扫描失败</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="766"/>
+        <location filename="../../ui/locksview.cpp" line="761"/>
         <source>%1 of %n lock(s) shown (filter), %2 nodes read</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（筛选），已读取 %2 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="768"/>
+        <location filename="../../ui/locksview.cpp" line="763"/>
         <source>%n lock(s), %1 nodes read</source>
         <translation>
             <numerusform>%n 个锁，已读取 %1 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="770"/>
+        <location filename="../../ui/locksview.cpp" line="765"/>
         <source>%1 of %n lock(s) shown (filter), %2 keys scanned</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（已筛选），已扫描 %2 个键</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="772"/>
+        <location filename="../../ui/locksview.cpp" line="767"/>
         <source>%n lock(s), live</source>
         <translation>
             <numerusform>%n 把锁，实时</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="774"/>
+        <location filename="../../ui/locksview.cpp" line="769"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>
@@ -1992,446 +1997,446 @@ Why it is polled now: %2</source>
 <context>
     <name>fulcrum::ui::MainWindow</name>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="360"/>
+        <location filename="../../ui/mainwindow.cpp" line="355"/>
         <source>&amp;Export report…</source>
         <translation>导出报告(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="360"/>
+        <location filename="../../ui/mainwindow.cpp" line="355"/>
         <source>Health report for a window of the engine&apos;s history: PDF, HTML, CSV or JSON</source>
         <translation>引擎历史中某一时间范围的健康报告：PDF、HTML、CSV 或 JSON</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="53"/>
-        <location filename="../../ui/mainwindow.cpp" line="606"/>
+        <location filename="../../ui/mainwindow.cpp" line="54"/>
+        <location filename="../../ui/mainwindow.cpp" line="604"/>
         <source>Fulcrum — %1</source>
         <translation>Fulcrum — %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="57"/>
+        <location filename="../../ui/mainwindow.cpp" line="58"/>
         <source>Move this much traffic?</source>
         <translation>要迁移这么多流量吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="62"/>
+        <location filename="../../ui/mainwindow.cpp" line="63"/>
         <source>Take capacity out of a pool?</source>
         <translation>要从池中撤下容量吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="72"/>
+        <location filename="../../ui/mainwindow.cpp" line="73"/>
         <source>waiting for the first snapshot</source>
         <translation>正在等待第一个快照</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="126"/>
+        <location filename="../../ui/mainwindow.cpp" line="127"/>
         <source>&amp;Live load</source>
         <translation>实时负载(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="136"/>
+        <location filename="../../ui/mainwindow.cpp" line="137"/>
         <source>&amp;Pool:</source>
         <translation>池(&amp;P)：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="149"/>
+        <location filename="../../ui/mainwindow.cpp" line="150"/>
         <source>&amp;Weights</source>
         <translation>权重(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="165"/>
+        <location filename="../../ui/mainwindow.cpp" line="166"/>
         <source>Filter servers by name, pool, state or reason</source>
         <translation>按名称、池、状态或原因筛选服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="195"/>
+        <location filename="../../ui/mainwindow.cpp" line="196"/>
         <source>&amp;Servers</source>
         <translation>服务器(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="234"/>
+        <location filename="../../ui/mainwindow.cpp" line="235"/>
         <source>L&amp;ocks</source>
         <translation>锁(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="240"/>
+        <location filename="../../ui/mainwindow.cpp" line="241"/>
         <source>Filter events by server, kind, who or text</source>
         <translation>按服务器、类型、操作者或文本筛选事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="245"/>
+        <location filename="../../ui/mainwindow.cpp" line="246"/>
         <source>All kinds</source>
         <translation>所有类型</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="251"/>
+        <location filename="../../ui/mainwindow.cpp" line="252"/>
         <source>All severities</source>
         <translation>所有级别</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="252"/>
+        <location filename="../../ui/mainwindow.cpp" line="253"/>
         <source>Warnings and errors</source>
         <translation>警告和错误</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="253"/>
+        <location filename="../../ui/mainwindow.cpp" line="254"/>
         <source>Errors only</source>
         <translation>仅错误</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="256"/>
+        <location filename="../../ui/mainwindow.cpp" line="257"/>
         <source>Any time</source>
         <translation>任何时间</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="257"/>
+        <location filename="../../ui/mainwindow.cpp" line="258"/>
         <source>Last 15 minutes</source>
         <translation>最近 15 分钟</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="258"/>
+        <location filename="../../ui/mainwindow.cpp" line="259"/>
         <source>Last hour</source>
         <translation>最近 1 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="259"/>
+        <location filename="../../ui/mainwindow.cpp" line="260"/>
         <source>Last 24 hours</source>
         <translation>最近 24 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="303"/>
+        <location filename="../../ui/mainwindow.cpp" line="304"/>
         <source>&amp;Events</source>
         <translation>事件(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="334"/>
-        <location filename="../../ui/mainwindow.cpp" line="553"/>
+        <location filename="../../ui/mainwindow.cpp" line="329"/>
+        <location filename="../../ui/mainwindow.cpp" line="550"/>
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="339"/>
+        <location filename="../../ui/mainwindow.cpp" line="334"/>
         <source>&amp;Drain</source>
         <translation>排空(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="340"/>
+        <location filename="../../ui/mainwindow.cpp" line="335"/>
         <source>Drain: no new requests, running ones finish, checks go on</source>
         <translation>排空：不再分配新请求，进行中的请求继续完成，健康检查照常进行</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="341"/>
+        <location filename="../../ui/mainwindow.cpp" line="336"/>
         <source>&amp;Maintenance</source>
         <translation>维护(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="342"/>
+        <location filename="../../ui/mainwindow.cpp" line="337"/>
         <source>Maintenance: no traffic and no health checks</source>
         <translation>维护：无流量，也不做健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="343"/>
+        <location filename="../../ui/mainwindow.cpp" line="338"/>
         <source>&amp;Ready</source>
         <translation>就绪(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="344"/>
+        <location filename="../../ui/mainwindow.cpp" line="339"/>
         <source>Ready: back into rotation (health checks decide up or down)</source>
         <translation>就绪：重新加入轮转（由健康检查决定上线或下线）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="345"/>
+        <location filename="../../ui/mainwindow.cpp" line="340"/>
         <source>Set &amp;weight…</source>
         <translation>设置权重(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="346"/>
+        <location filename="../../ui/mainwindow.cpp" line="341"/>
         <source>Set the weight of the selected server</source>
         <translation>设置所选服务器的权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="356"/>
+        <location filename="../../ui/mainwindow.cpp" line="351"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="555"/>
+        <location filename="../../ui/mainwindow.cpp" line="553"/>
         <source>no answer</source>
         <translation>没有应答</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="556"/>
+        <location filename="../../ui/mainwindow.cpp" line="554"/>
         <source>The engine is not answering: %1. The views show what it last sent and carry on when it answers.</source>
         <translation>引擎没有应答：%1。各视图显示它最后发送的内容，应答恢复后继续更新。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="557"/>
+        <location filename="../../ui/mainwindow.cpp" line="555"/>
         <source>Cannot reach the engine: %1. Nothing to show until it answers.</source>
         <translation>无法连接引擎：%1。在它应答之前没有可显示的内容。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="565"/>
+        <location filename="../../ui/mainwindow.cpp" line="563"/>
         <source>%1 — UNENCRYPTED</source>
         <translation>%1 — 未加密</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="692"/>
+        <location filename="../../ui/mainwindow.cpp" line="690"/>
         <source>Settings saved. Engine and lock endpoint changes apply at the next start; language too.</source>
         <translation>设置已保存。引擎和锁端点的更改在下次启动时生效；语言也是。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="363"/>
+        <location filename="../../ui/mainwindow.cpp" line="358"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="363"/>
+        <location filename="../../ui/mainwindow.cpp" line="358"/>
         <source>Close the console (a remote engine keeps running)</source>
         <translation>关闭控制台（远程引擎继续运行）</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="365"/>
+        <location filename="../../ui/mainwindow.cpp" line="360"/>
         <source>&amp;Find</source>
         <translation>查找(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="365"/>
+        <location filename="../../ui/mainwindow.cpp" line="360"/>
         <source>Filter the current view</source>
         <translation>筛选当前视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="379"/>
+        <location filename="../../ui/mainwindow.cpp" line="374"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="384"/>
+        <location filename="../../ui/mainwindow.cpp" line="379"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="389"/>
+        <location filename="../../ui/mainwindow.cpp" line="384"/>
         <source>Se&amp;rver</source>
         <translation>服务器(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="392"/>
+        <location filename="../../ui/mainwindow.cpp" line="387"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="393"/>
+        <location filename="../../ui/mainwindow.cpp" line="388"/>
         <source>Live load</source>
         <translation>实时负载</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="393"/>
+        <location filename="../../ui/mainwindow.cpp" line="388"/>
         <source>Weights</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="393"/>
+        <location filename="../../ui/mainwindow.cpp" line="388"/>
         <source>Servers</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="393"/>
+        <location filename="../../ui/mainwindow.cpp" line="388"/>
         <source>Locks</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="393"/>
+        <location filename="../../ui/mainwindow.cpp" line="388"/>
         <source>Events</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="395"/>
+        <location filename="../../ui/mainwindow.cpp" line="390"/>
         <source>Show the %1 view</source>
         <translation>显示“%1”视图</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="400"/>
+        <location filename="../../ui/mainwindow.cpp" line="395"/>
         <source>&amp;Theme</source>
         <translation>主题(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="403"/>
+        <location filename="../../ui/mainwindow.cpp" line="398"/>
         <source>&amp;System</source>
         <translation>跟随系统(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="403"/>
+        <location filename="../../ui/mainwindow.cpp" line="398"/>
         <source>&amp;Light</source>
         <translation>浅色(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="403"/>
+        <location filename="../../ui/mainwindow.cpp" line="398"/>
         <source>&amp;Dark</source>
         <translation>深色(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="415"/>
+        <location filename="../../ui/mainwindow.cpp" line="410"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="416"/>
+        <location filename="../../ui/mainwindow.cpp" line="411"/>
         <source>&amp;Keyboard shortcuts</source>
         <translation>键盘快捷键(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="416"/>
+        <location filename="../../ui/mainwindow.cpp" line="411"/>
         <source>Every shortcut of the console</source>
         <translation>控制台的所有快捷键</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="425"/>
+        <location filename="../../ui/mainwindow.cpp" line="420"/>
         <source>&amp;At 3 a.m.: what to type</source>
         <translation>凌晨 3 点：该输入什么(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="425"/>
+        <location filename="../../ui/mainwindow.cpp" line="420"/>
         <source>The README&apos;s table of what to do in an incident</source>
         <translation>README 中事故处理步骤表</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="428"/>
+        <location filename="../../ui/mainwindow.cpp" line="423"/>
         <source>&amp;About Fulcrum</source>
         <translation>关于 Fulcrum(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="431"/>
+        <location filename="../../ui/mainwindow.cpp" line="426"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="437"/>
+        <location filename="../../ui/mainwindow.cpp" line="432"/>
         <source>Server actions</source>
         <translation>服务器操作</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="77"/>
-        <location filename="../../ui/mainwindow.cpp" line="500"/>
+        <location filename="../../ui/mainwindow.cpp" line="78"/>
+        <location filename="../../ui/mainwindow.cpp" line="495"/>
         <source>last refresh %1</source>
         <translation>最后刷新 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="84"/>
-        <location filename="../../ui/mainwindow.cpp" line="589"/>
+        <location filename="../../ui/mainwindow.cpp" line="85"/>
+        <location filename="../../ui/mainwindow.cpp" line="587"/>
         <source>Locks: none configured</source>
         <translation>锁：未配置</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="84"/>
+        <location filename="../../ui/mainwindow.cpp" line="85"/>
         <source>Locks: connecting</source>
         <translation>锁：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="351"/>
+        <location filename="../../ui/mainwindow.cpp" line="346"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="354"/>
+        <location filename="../../ui/mainwindow.cpp" line="349"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="356"/>
+        <location filename="../../ui/mainwindow.cpp" line="351"/>
         <source>Engine, lock endpoints, language</source>
         <translation>引擎、锁端点、语言</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="542"/>
+        <location filename="../../ui/mainwindow.cpp" line="537"/>
         <source>%1 failed: %2</source>
         <translation>%1 失败：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="549"/>
+        <location filename="../../ui/mainwindow.cpp" line="544"/>
         <source>Engine: connected</source>
         <translation>引擎：已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="550"/>
+        <location filename="../../ui/mainwindow.cpp" line="545"/>
         <source>Engine: connecting</source>
         <translation>引擎：正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="551"/>
+        <location filename="../../ui/mainwindow.cpp" line="546"/>
         <source>Engine: disconnected</source>
         <translation>引擎：已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="580"/>
+        <location filename="../../ui/mainwindow.cpp" line="578"/>
         <source>connected</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="580"/>
+        <location filename="../../ui/mainwindow.cpp" line="578"/>
         <source>connecting</source>
         <translation>正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="580"/>
+        <location filename="../../ui/mainwindow.cpp" line="578"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="588"/>
+        <location filename="../../ui/mainwindow.cpp" line="586"/>
         <source>%1 %2</source>
         <translation>%1 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="639"/>
+        <location filename="../../ui/mainwindow.cpp" line="637"/>
         <source>Draining %1</source>
         <translation>排空 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="639"/>
+        <location filename="../../ui/mainwindow.cpp" line="637"/>
         <source>Maintenance for %1</source>
         <translation>将 %1 设为维护</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="639"/>
+        <location filename="../../ui/mainwindow.cpp" line="637"/>
         <source>Ready for %1</source>
         <translation>将 %1 设为就绪</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="644"/>
+        <location filename="../../ui/mainwindow.cpp" line="642"/>
         <source>Setting %1 to %2</source>
         <translation>将 %1 设为 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="658"/>
+        <location filename="../../ui/mainwindow.cpp" line="656"/>
         <source>Weight of %1 (%2–%3):</source>
         <translation>%1 的权重（%2–%3）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="659"/>
+        <location filename="../../ui/mainwindow.cpp" line="657"/>
         <source>Set weight</source>
         <translation>设置权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="657"/>
+        <location filename="../../ui/mainwindow.cpp" line="655"/>
         <source>Weight of %1 (0–%2; 0 = no new traffic):</source>
         <translation>%1 的权重（0–%2；0 = 不接收新流量）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="589"/>
+        <location filename="../../ui/mainwindow.cpp" line="587"/>
         <source>Locks: %1</source>
         <translation>锁：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="689"/>
+        <location filename="../../ui/mainwindow.cpp" line="687"/>
         <source>Settings saved. %1 Language changes apply at the next start.</source>
         <translation>设置已保存。%1 语言设置在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="757"/>
+        <location filename="../../ui/mainwindow.cpp" line="755"/>
         <source>cannot create screenshot directory %1; check the path and permissions</source>
         <translation>无法创建截图目录 %1；请检查路径和权限</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="783"/>
+        <location filename="../../ui/mainwindow.cpp" line="781"/>
         <source>cannot write %1; check the directory is writable</source>
         <translation>无法写入 %1；请检查目录是否可写</translation>
     </message>

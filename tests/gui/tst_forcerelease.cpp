@@ -255,6 +255,11 @@ void TestForceRelease::countFollowsTheFilterAndKindsArePeoplesWords()
     QCOMPARE(view.statusText(), QStringLiteral("3 lock(s), 1200 keys scanned"));
     const int row = rowOf(&view, "lock:order:7");
     QCOMPARE(view.table()->model()->index(row, LockModel::Kind).data().toString(), QStringLiteral("Redisson read/write"));
+    // A key set to "" is held by no one it names: said, not a blank cell that reads as free.
+    table.rows[1].holder.clear();
+    view.setLockTable(table);
+    QTRY_COMPARE(view.table()->model()->index(rowOf(&view, "lock:cart:43"), LockModel::Holder).data().toString(), QStringLiteral("(empty value)"));
+    QVERIFY(!view.table()->model()->index(rowOf(&view, "lock:cart:42"), LockModel::Holder).data().toString().isEmpty());
 }
 
 void TestForceRelease::lostRedisMakesTheRowsStaleAndSaysSo()

@@ -8,6 +8,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -30,6 +31,7 @@ private Q_SLOTS:
     void runWhenTheLockIsTaken();
     void runPassesSigtermOnAndReleases();
     void keyTheLocksTabWouldNotShowIsSaidAtATerminal();
+    void tableOfNothingAndOfAnEmptyValue();
 
 private:
     struct Run
@@ -313,6 +315,22 @@ void TestLocksCtl::keyTheLocksTabWouldNotShowIsSaidAtATerminal()
     const Run piped = ctl({QStringLiteral("lock"), QStringLiteral("acquire"), QStringLiteral("weekly-export"), QStringLiteral("--redis"), m_server->url()});
     QCOMPARE(piped.status, 0);
     QVERIFY2(!piped.err.contains(u"note:"), qPrintable(piped.err));
+}
+
+// No header over an empty table (the count line says 0); a key set to "" is held by no one it
+// names, and the table says so instead of leaving the cell blank (the detail said "nobody").
+void TestLocksCtl::tableOfNothingAndOfAnEmptyValue()
+{
+    const Run none = ctl({QStringLiteral("locks"), QStringLiteral("--redis"), m_server->url()});
+    QCOMPARE(none.status, 0);
+    QVERIFY2(QRegularExpression(QStringLiteral("^0 lock\\(s\\) among 0 matching key\\(s\\) in \\d+ ms\n$")).match(none.out).hasMatch(), qPrintable(none.out));
+    m_server->command({"SET", "lock:stock:sku-1", "", "PX", "60000"});
+    const Run one = ctl({QStringLiteral("locks"), QStringLiteral("--redis"), m_server->url()});
+    QCOMPARE(one.status, 0);
+    const QString row = one.out.split(u'\n').filter(QStringLiteral("lock:stock:sku-1")).value(0);
+    QVERIFY2(row.endsWith(u"(empty value)"), qPrintable(one.out));
+    const Run shown = ctl({QStringLiteral("locks"), QStringLiteral("show"), QStringLiteral("lock:stock:sku-1"), QStringLiteral("--redis"), m_server->url()});
+    QVERIFY2(shown.status == 0 && shown.out.contains(u"holder   (empty value)\n"), qPrintable(shown.out + shown.err));
 }
 
 QTEST_GUILESS_MAIN(TestLocksCtl)
