@@ -325,6 +325,8 @@ QVariant ServerTableModel::data(const QModelIndex &index, int role) const
 
 QVariant ServerTableModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
+    if (orientation == Qt::Horizontal && role == Qt::ToolTipRole && section == Active)
+        return tr("Requests being served now (connections in use); kept-alive idle connections are not counted");
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QVariant();
     switch (section) {

@@ -29,7 +29,7 @@ struct ServerStatus
     int weight = 1;               // set by config or operator
     int effectiveWeight = 1;      // what the balancer uses now (slow start, 0 while not up)
     bool backup = false;
-    int activeConnections = 0;
+    int activeConnections = 0;    // being served now: in-flight requests (fulcrumd), scur (HAProxy), busy (httpd)
     double requestsPerSecond = 0;
     double share = 0;             // this server's fraction of the pool's requests over the last tick, 0..1
     double p50Ms = 0;

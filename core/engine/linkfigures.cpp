@@ -70,7 +70,9 @@ LinkSnapshot SnapshotMapper::map(const EngineSnapshot &engine, int tickMs)
             server.weight = s.spec.weight;
             server.effectiveWeight = s.spec.state == BackendState::Up ? s.effectiveWeight : 0;
             server.backup = s.spec.backup;
-            server.activeConnections = s.stats.activeConnections;
+            // Active: requests being served now (connections in use), as HAProxy's scur and
+            // httpd's busy count; the proxy's kept-alive idle connections are open, not active.
+            server.activeConnections = s.stats.inFlight;
             server.requestsPerSecond = s.stats.requestsPerSecond;
             server.p50Ms = s.stats.p50Ms;
             server.p95Ms = s.stats.p95Ms;

@@ -2636,82 +2636,87 @@ Why it is polled now: %2</source>
         <translation>输入新权重（%1–%2）即可修改；按 Ctrl+Z 撤销</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="331"/>
+        <location filename="../../ui/servertablemodel.cpp" line="329"/>
+        <source>Requests being served now (connections in use); kept-alive idle connections are not counted</source>
+        <translation>正在处理的请求（使用中的连接）；不计保持连接的空闲连接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="333"/>
         <source>Server</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="332"/>
+        <location filename="../../ui/servertablemodel.cpp" line="334"/>
         <source>Pool</source>
         <translation>池</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="333"/>
+        <location filename="../../ui/servertablemodel.cpp" line="335"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="334"/>
+        <location filename="../../ui/servertablemodel.cpp" line="336"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="335"/>
+        <location filename="../../ui/servertablemodel.cpp" line="337"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="336"/>
+        <location filename="../../ui/servertablemodel.cpp" line="338"/>
         <source>Weight</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="337"/>
+        <location filename="../../ui/servertablemodel.cpp" line="339"/>
         <source>Effective</source>
         <translation>生效权重</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="338"/>
+        <location filename="../../ui/servertablemodel.cpp" line="340"/>
         <source>Active</source>
         <translation>活动连接</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="339"/>
+        <location filename="../../ui/servertablemodel.cpp" line="341"/>
         <source>Req/s</source>
         <translation>请求/秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="340"/>
+        <location filename="../../ui/servertablemodel.cpp" line="342"/>
         <source>Share</source>
         <translation>份额</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="341"/>
+        <location filename="../../ui/servertablemodel.cpp" line="343"/>
         <source>p50</source>
         <translation>p50</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="342"/>
+        <location filename="../../ui/servertablemodel.cpp" line="344"/>
         <source>p95</source>
         <translation>p95</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="343"/>
+        <location filename="../../ui/servertablemodel.cpp" line="345"/>
         <source>p99</source>
         <translation>p99</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="344"/>
+        <location filename="../../ui/servertablemodel.cpp" line="346"/>
         <source>5xx</source>
         <translation>5xx</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="345"/>
+        <location filename="../../ui/servertablemodel.cpp" line="347"/>
         <source>Last check</source>
         <translation>上次检查</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="346"/>
+        <location filename="../../ui/servertablemodel.cpp" line="348"/>
         <source>In state</source>
         <translation>持续时间</translation>
     </message>

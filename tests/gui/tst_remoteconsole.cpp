@@ -29,6 +29,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QTableView>
+#include <QTcpSocket>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -58,6 +59,7 @@ private Q_SLOTS:
     void programRefusesBadEngines();
     void programWithoutADisplay();
     void engineThatDoesNotAnswer();
+    void activeIsRequestsBeingServed();
 
 private:
     // Health checks have passed for every server: the target shares are over all of them.
@@ -429,6 +431,55 @@ void TestRemoteConsole::engineThatDoesNotAnswer()
         distinct.removeDuplicates();
         QVERIFY2(distinct.size() == labels.size(), qPrintable(QStringLiteral("chart %1: %2").arg(i).arg(labels.join(u'|'))));
     }
+}
+
+// "Active" is what is being served now, as HAProxy's scur and httpd's busy count it (and NGINX
+// Plus's "active"): it was every open server connection, so a quiet fulcrumd kept showing its
+// kept-alive idle connections as active, and a drained server did not seem to empty.
+void TestRemoteConsole::activeIsRequestsBeingServed()
+{
+    std::unique_ptr<RemoteEngineLink> link = makeLink(*m_east, QStringLiteral("east"));
+    MainWindow window(link.get());
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTRY_VERIFY_WITH_TIMEOUT(allTakeTraffic(window, 3), 10'000);
+    ServerTableModel *model = window.serverModel();
+    auto activeInConsole = [&] {
+        int active = 0;
+        for (int row = 0; row < model->rowCount(); ++row)
+            active += model->serverAt(row)->activeConnections;
+        return active;
+    };
+    for (InProcessDemoBackend *backend : {m_app1.get(), m_app2.get(), m_app3.get()})
+        backend->backend().setLatency(200);   // under the checks' 300 ms timeout
+    // Six clients, each asking again as soon as it is answered, without blocking this thread.
+    std::vector<std::unique_ptr<QTcpSocket>> clients;
+    bool asking = true;
+    int answers = 0;
+    for (int i = 0; i < 6; ++i) {
+        auto client = std::make_unique<QTcpSocket>();
+        QTcpSocket *socket = client.get();
+        connect(socket, &QTcpSocket::connected, socket, [socket] { socket->write("GET /cart HTTP/1.1\r\nHost: shop\r\n\r\n"); });
+        connect(socket, &QTcpSocket::readyRead, socket, [socket, &asking, &answers] {
+            const QByteArray got = socket->readAll();
+            answers += int(got.count("HTTP/1.1 "));
+            if (asking)
+                socket->write("GET /cart HTTP/1.1\r\nHost: shop\r\n\r\n");
+        });
+        socket->connectToHost(QHostAddress::LocalHost, m_east->proxyPort());
+        clients.push_back(std::move(client));
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(activeInConsole() > 0, 10'000);
+    asking = false;
+    QTRY_VERIFY_WITH_TIMEOUT(answers > 0 && activeInConsole() == 0, 10'000);
+    for (InProcessDemoBackend *backend : {m_app1.get(), m_app2.get(), m_app3.get()})
+        backend->backend().setLatency(0);
+    // The engine still holds its kept-alive connections to the servers: open, not active.
+    int open = 0;
+    for (const char *name : {"app1", "app2", "app3"})
+        open += m_east->server(QLatin1StringView(name)).value(QStringLiteral("active_connections")).toInt();
+    QVERIFY2(open > 0, "the engine keeps idle connections to the servers");
+    QCOMPARE(activeInConsole(), 0);
 }
 
 // Over ssh without -X: --help and --version answer, and the console itself says what is wrong
