@@ -158,6 +158,13 @@ int LockModel::columnCount(const QModelIndex &parent) const
     return parent.isValid() ? 0 : ColumnCount;
 }
 
+QString LockModel::holderText(const LockRow &row)
+{
+    if (row.holder.isEmpty() && row.holderText.isEmpty() && row.kind == u"plain")
+        return tr("(empty value)");
+    return row.holderText.isEmpty() ? QString::fromUtf8(row.holder) : row.holderText;
+}
+
 QVariant LockModel::data(const QModelIndex &index, int role) const
 {
     const LockRow *lock = index.isValid() ? lockAt(index.row()) : nullptr;
@@ -169,11 +176,7 @@ QVariant LockModel::data(const QModelIndex &index, int role) const
         switch (index.column()) {
         case Key: return QString::fromUtf8(lock->key);
         case Kind: return lockKindText(lock->kind);
-        case Holder:
-            // A Redis key set to "": held, by no one it names (a blank cell read as "free").
-            if (lock->holder.isEmpty() && lock->holderText.isEmpty() && lock->kind == u"plain")
-                return tr("(empty value)");
-            return lock->holderText.isEmpty() ? QString::fromUtf8(lock->holder) : lock->holderText;
+        case Holder: return holderText(*lock);
         case Session: return lock->session;
         case Client: return lock->clientAddress;
         case Waiters: return lock->waiters.isEmpty() ? QString() : QString::number(lock->waiters.size());

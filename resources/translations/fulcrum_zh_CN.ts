@@ -1604,110 +1604,110 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::LockModel</name>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="175"/>
+        <location filename="../../ui/lockmodel.cpp" line="164"/>
         <source>(empty value)</source>
         <translation>（空值）</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="180"/>
-        <location filename="../../ui/lockmodel.cpp" line="185"/>
+        <location filename="../../ui/lockmodel.cpp" line="183"/>
+        <location filename="../../ui/lockmodel.cpp" line="188"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="180"/>
+        <location filename="../../ui/lockmodel.cpp" line="183"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="187"/>
+        <location filename="../../ui/lockmodel.cpp" line="190"/>
         <source>orphaned waiter</source>
         <translation>孤立等待者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="189"/>
+        <location filename="../../ui/lockmodel.cpp" line="192"/>
         <source>long-held</source>
         <translation>长时间持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="191"/>
+        <location filename="../../ui/lockmodel.cpp" line="194"/>
         <source>churning</source>
         <translation>频繁易主</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="193"/>
+        <location filename="../../ui/lockmodel.cpp" line="196"/>
         <source>split: no majority</source>
         <translation>分裂：无多数</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="195"/>
+        <location filename="../../ui/lockmodel.cpp" line="198"/>
         <source>minority leftover</source>
         <translation>少数残留</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="197"/>
+        <location filename="../../ui/lockmodel.cpp" line="200"/>
         <source>TTL skew</source>
         <translation>TTL 偏差</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="215"/>
+        <location filename="../../ui/lockmodel.cpp" line="218"/>
         <source>As of %1: %2 is not connected, so this may have changed</source>
         <translation>截至 %1：%2 未连接，因此可能已有变化</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="221"/>
+        <location filename="../../ui/lockmodel.cpp" line="224"/>
         <source>%1
 released by its node: %2</source>
         <translation>%1
 按其节点释放：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="238"/>
+        <location filename="../../ui/lockmodel.cpp" line="241"/>
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="238"/>
+        <location filename="../../ui/lockmodel.cpp" line="241"/>
         <source>Lock</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="239"/>
+        <location filename="../../ui/lockmodel.cpp" line="242"/>
         <source>Session</source>
         <translation>会话</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="240"/>
+        <location filename="../../ui/lockmodel.cpp" line="243"/>
         <source>Client</source>
         <translation>客户端</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="241"/>
+        <location filename="../../ui/lockmodel.cpp" line="244"/>
         <source>Waiters</source>
         <translation>等待者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="242"/>
+        <location filename="../../ui/lockmodel.cpp" line="245"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="243"/>
+        <location filename="../../ui/lockmodel.cpp" line="246"/>
         <source>Holder</source>
         <translation>持有者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="244"/>
+        <location filename="../../ui/lockmodel.cpp" line="247"/>
         <source>TTL</source>
         <translation>TTL</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="245"/>
+        <location filename="../../ui/lockmodel.cpp" line="248"/>
         <source>Held for</source>
         <translation>已持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="246"/>
+        <location filename="../../ui/lockmodel.cpp" line="249"/>
         <source>Flags</source>
         <translation>标记</translation>
     </message>

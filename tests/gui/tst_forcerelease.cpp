@@ -259,6 +259,8 @@ void TestForceRelease::countFollowsTheFilterAndKindsArePeoplesWords()
     table.rows[1].holder.clear();
     view.setLockTable(table);
     QTRY_COMPARE(view.table()->model()->index(rowOf(&view, "lock:cart:43"), LockModel::Holder).data().toString(), QStringLiteral("(empty value)"));
+    view.table()->selectRow(rowOf(&view, "lock:cart:43"));
+    QVERIFY2(view.detailText().contains(u"held by (empty value)"), qPrintable(view.detailText()));
     QVERIFY(!view.table()->model()->index(rowOf(&view, "lock:cart:42"), LockModel::Holder).data().toString().isEmpty());
 }
 
