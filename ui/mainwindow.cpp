@@ -572,7 +572,9 @@ void MainWindow::setLockEndpointState(const QString &endpoint, LinkState state, 
     // Not told yet: connected if its locks have been read (the link reports changes only).
     const LinkState before = m_lockLinkStates.value(endpoint, m_locks->hasTable(endpoint) ? LinkState::Connected : LinkState::Connecting);
     m_lockLinkStates.insert(endpoint, state);
-    if (const std::optional<LinkEvent> event = connectionEvent(before, state, lockBackendCapabilities(m_link ? m_link->lockEndpointBackend(endpoint) : QString()).displayName + u' ' + endpoint, detail))
+    // "Redis cache"; only "cache" while a remote engine has not said which backend it is.
+    const QString backend = lockBackendCapabilities(m_link ? m_link->lockEndpointBackend(endpoint) : QString()).displayName;
+    if (const std::optional<LinkEvent> event = connectionEvent(before, state, backend.isEmpty() ? endpoint : backend + u' ' + endpoint, detail))
         applyEvents({*event});
     m_locks->setEndpointState(endpoint, state, detail);
     m_lockStates.insert(endpoint, state == LinkState::Connected ? tr("connected") : state == LinkState::Connecting ? tr("connecting") : tr("disconnected"));
