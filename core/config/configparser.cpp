@@ -11,6 +11,9 @@
 #include <QSet>
 #include <QUrl>
 
+#include <algorithm>
+#include <tuple>
+
 namespace fulcrum {
 
 QString ConfigError::toString() const
@@ -23,8 +26,13 @@ QString ConfigError::toString() const
 
 QString ConfigResult::errorText() const
 {
+    // In the file's order, as an editor walks them (they are found key by key, not line by line).
+    QList<ConfigError> sorted = errors;
+    std::stable_sort(sorted.begin(), sorted.end(), [](const ConfigError &a, const ConfigError &b) {
+        return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);
+    });
     QStringList lines;
-    for (const ConfigError &e : errors)
+    for (const ConfigError &e : sorted)
         lines << e.toString();
     return lines.join(u'\n');
 }
@@ -46,6 +54,21 @@ int editDistance(const QString &a, const QString &b)
         }
     }
     return row[size_t(b.size())];
+}
+
+// The known name a typo most likely meant (at most two edits away), or empty.
+QString closest(const QString &typed, const QStringList &known)
+{
+    QString suggestion;
+    int best = 3;
+    for (const QString &k : known) {
+        const int d = editDistance(typed, k);
+        if (d < best) {
+            best = d;
+            suggestion = k;
+        }
+    }
+    return suggestion;
 }
 
 // Walks the JSON tree, reading typed fields and collecting every error with its position.
@@ -71,15 +94,7 @@ public:
         for (auto it = object.begin(); it != object.end(); ++it) {
             if (known.contains(it.key()))
                 continue;
-            QString suggestion;
-            int best = 3;
-            for (const QString &k : known) {
-                const int d = editDistance(it.key(), k);
-                if (d < best) {
-                    best = d;
-                    suggestion = k;
-                }
-            }
+            const QString suggestion = closest(it.key(), known);
             error(JsonLocations::child(pointer, it.key()),
                   suggestion.isEmpty()
                       ? QStringLiteral("unknown key \"%1\" in %2; allowed keys: %3").arg(it.key(), what, known.join(QStringLiteral(", ")))
@@ -445,9 +460,11 @@ PoolConfig parsePool(Reader &r, const QJsonValue &value, const QString &pointer,
         p.options.algorithm = choice->algorithm;
         p.options.choices = choice->choices;
     } else {
+        const QString meant = closest(algorithm, algorithmNames());
         r.error(JsonLocations::child(pointer, QStringLiteral("algorithm")),
-                QStringLiteral("algorithm \"%1\" of pool \"%2\" is unknown; use one of: %3, \"random two\"")
-                    .arg(algorithm, p.name, algorithmNames().join(QStringLiteral(", "))));
+                meant.isEmpty() ? QStringLiteral("algorithm \"%1\" of pool \"%2\" is unknown; use one of: %3, \"random two\"")
+                                      .arg(algorithm, p.name, algorithmNames().join(QStringLiteral(", ")))
+                                : QStringLiteral("algorithm \"%1\" of pool \"%2\" is unknown; did you mean \"%3\"?").arg(algorithm, p.name, meant));
     }
     if (o.contains(QStringLiteral("hash_key"))) {
         p.options.hashKey = parseHashKey(r, r.string(o, QStringLiteral("hash_key"), pointer, QString(), QStringLiteral("hash_key")),

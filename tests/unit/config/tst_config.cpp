@@ -112,6 +112,9 @@ private Q_SLOTS:
         QTest::newRow("unknown algorithm")
             << QByteArray("{ \"pools\": [ { \"name\": \"p\", \"algorithm\": \"fastest\", \"servers\": [ { \"address\": \"127.0.0.1:1\" } ] } ] }")
             << QStringLiteral("c.json:1:42: algorithm \"fastest\" of pool \"p\" is unknown; use one of: round-robin, weighted-round-robin, least-connections, random, least-response-time, consistent-hash, \"random two\"");
+        QTest::newRow("algorithm with a typo")
+            << QByteArray("{ \"pools\": [ { \"name\": \"p\", \"algorithm\": \"weighted-round-robn\", \"servers\": [ { \"address\": \"127.0.0.1:1\" } ] } ] }")
+            << QStringLiteral("c.json:1:42: algorithm \"weighted-round-robn\" of pool \"p\" is unknown; did you mean \"weighted-round-robin\"?");
         QTest::newRow("password in redis url")
             << QByteArray("{ \"redis\": [ { \"url\": \"redis://:hunter2@127.0.0.1:6379\" } ] }")
             << QStringLiteral("c.json:1:23: url of redis endpoint 0 contains a password; remove it and set \"password\": \"keychain\", \"file:PATH\" or \"env:VAR\"");
@@ -245,6 +248,24 @@ private Q_SLOTS:
         QVERIFY(r.errors[2].message.contains(QStringLiteral("down is decided by health checks")));
         QCOMPARE(r.errors[3].line, 10);
         QVERIFY(r.errors[3].message.startsWith(QStringLiteral("health_check.rise 0 must be 1..100")));
+    }
+
+    // Errors are found key by key; they are listed as an editor walks the file. A server's bad
+    // weight (column 64) came before its duplicate name (column 7) on the line above.
+    void errorsAreListedInTheFilesOrder()
+    {
+        const QByteArray text =
+            "{ \"pools\": [ { \"name\": \"shop\", \"servers\": [\n"
+            "  { \"name\": \"a\", \"address\": \"127.0.0.1:9001\" }, { \"name\": \"a\", \"address\": \"127.0.0.1:9002\", \"weight\": -1 }\n"
+            "] } ] }\n";
+        const ConfigResult r = parseConfig(text, QStringLiteral("c.json"));
+        QCOMPARE(r.errors.size(), 2);
+        QStringList positions;
+        for (const QString &line : r.errorText().split(u'\n'))
+            positions << line.section(u':', 0, 2);
+        QCOMPARE(positions.size(), 2);
+        const auto column = [](const QString &position) { return position.section(u':', 2, 2).toInt(); };
+        QVERIFY2(column(positions[0]) < column(positions[1]), qPrintable(r.errorText()));
     }
 
     void durationsAcceptNumbersAndUnits_data()
