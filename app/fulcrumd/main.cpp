@@ -266,8 +266,13 @@ int main(int argc, char *argv[])
         }
         const ConfigResult next = loadConfigFile(configPath);
         if (!next.ok()) {
-            printErr(QStringLiteral("%1\nfulcrumd: reload of %2 rejected (%3 error(s)); still serving the previous config")
-                         .arg(next.errorText(), configPath).arg(next.errors.size()));
+            // Every error with its place in the log; the rejection itself is an engine event, so
+            // the console's Events view, `fulcrumctl events` and the admin API say it too.
+            printErr(next.errorText());
+            engine.addEvent(EngineEvent::Error, QStringLiteral("config"),
+                            QStringLiteral("reload of %1 rejected (%2 error(s)), still serving the previous config; the first: %3%4")
+                                .arg(configPath).arg(next.errors.size()).arg(next.errorText().section(u'\n', 0, 0))
+                                .arg(next.errors.size() > 1 ? QStringLiteral(" (fulcrumd --config %1 --check lists them all)").arg(configPath) : QString()));
             return;
         }
         Config nextConfig = *next.config;
@@ -283,8 +288,7 @@ int main(int argc, char *argv[])
         if (!history.applyConfig(nextConfig.history))
             printErr(QStringLiteral("fulcrumd: history.path changes in %1 take effect at the next restart").arg(configPath));
         QStringList reloadErrors;
-        if (!engine.reload(nextConfig, &reloadErrors))
-            printErr(QStringLiteral("fulcrumd: reload of %1 rejected; still serving the previous config:\n  %2").arg(configPath, reloadErrors.join(QStringLiteral("\n  "))));
+        engine.reload(nextConfig, &reloadErrors);   // a refusal is the engine's own event, printed above
     });
     return app.exec();
 }

@@ -111,6 +111,10 @@ void TestFulcrumd::reloadRejectsBadConfig()
     ::kill(pid_t(fulcrumd.processId()), SIGHUP);
     QVERIFY2(waitForStderr(fulcrumd, QStringLiteral("still serving the previous config"), &log), qPrintable(log));
     QVERIFY2(log.contains(QStringLiteral("-3 must be 0..10000")), qPrintable(log));
+    // An engine event (what the console's Events view and `fulcrumctl events` show), not only a
+    // line on stderr.
+    QVERIFY2(log.contains(QStringLiteral("fulcrumd: error [config] reload of %1 rejected (1 error(s)), still serving the previous config; the first: ").arg(path)),
+             qPrintable(log));
     QCOMPARE(client.get("/").header("x-served-by"), QByteArray("app1"));
     SimpleHttpConnection fresh(port);
     QCOMPARE(fresh.get("/").header("x-served-by"), QByteArray("app1"));
