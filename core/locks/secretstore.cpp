@@ -11,29 +11,29 @@ std::optional<QByteArray> FileSecretStore::read(const QString &path, QString *er
 {
     struct stat st {};
     if (::stat(QFile::encodeName(path).constData(), &st) != 0) {
-        *error = QStringLiteral("password file %1 does not exist or cannot be opened; create it with: "
-                                "install -m 600 /dev/null %1, then write the password into it").arg(path);
+        *error = QStringLiteral("secret file %1 does not exist or cannot be opened; create it with: "
+                                "install -m 600 /dev/null %1, then write the password or token into it").arg(path);
         return std::nullopt;
     }
     if (!S_ISREG(st.st_mode)) {
-        *error = QStringLiteral("password file %1 is not a regular file").arg(path);
+        *error = QStringLiteral("secret file %1 is not a regular file").arg(path);
         return std::nullopt;
     }
     if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-        *error = QStringLiteral("password file %1 is accessible by group or others (mode %2); refusing to use it. Fix: chmod 600 %1")
+        *error = QStringLiteral("secret file %1 is accessible by group or others (mode %2); refusing to use it. Fix: chmod 600 %1")
                      .arg(path, QString::number(st.st_mode & 0777, 8).rightJustified(4, u'0'));
         return std::nullopt;
     }
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("cannot read password file %1: %2").arg(path, file.errorString());
+        *error = QStringLiteral("cannot read secret file %1: %2").arg(path, file.errorString());
         return std::nullopt;
     }
     QByteArray secret = file.readAll();
     while (secret.endsWith('\n') || secret.endsWith('\r'))
         secret.chop(1);
     if (secret.isEmpty()) {
-        *error = QStringLiteral("password file %1 is empty").arg(path);
+        *error = QStringLiteral("secret file %1 is empty").arg(path);
         return std::nullopt;
     }
     return secret;
@@ -43,7 +43,7 @@ std::optional<QByteArray> EnvironmentSecretStore::read(const QString &variable, 
 {
     const QByteArray name = variable.toLocal8Bit();
     if (!qEnvironmentVariableIsSet(name.constData()) || qEnvironmentVariableIsEmpty(name.constData())) {
-        *error = QStringLiteral("environment variable %1 is not set or empty; export it before running, or use a password file").arg(variable);
+        *error = QStringLiteral("environment variable %1 is not set or empty; export it before running, or use a secret file (0600)").arg(variable);
         return std::nullopt;
     }
     return qgetenv(name.constData());
