@@ -9,8 +9,11 @@
 #include "balancer/picker.h"
 #include "common/duration.h"
 
+#include <QElapsedTimer>
+#include <QEventLoop>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QTimer>
 #include <QUrl>
 
 #include <algorithm>
@@ -102,16 +105,18 @@ int backendsList(const QStringList &arguments)
         return EngineOk;
     }
     // One table for every pool, so their columns line up too.
+    // ACTIVE: requests being served now (a drained server is empty when it reads 0).
     const QStringList header{QStringLiteral("SERVER"), QStringLiteral("ADDRESS"), QStringLiteral("STATE"), QStringLiteral("IN STATE"),
-                             QStringLiteral("WEIGHT"), QStringLiteral("REQ/S"), QStringLiteral("P99 MS"), QStringLiteral("LAST CHECK")};
-    CtlTable table({5, 6}, QStringLiteral("  "));
+                             QStringLiteral("WEIGHT"), QStringLiteral("ACTIVE"), QStringLiteral("REQ/S"), QStringLiteral("P99 MS"), QStringLiteral("LAST CHECK")};
+    CtlTable table({5, 6, 7}, QStringLiteral("  "));
     for (const fulcrum::PoolView &pool : poolsOf(reply.json)) {
         table.addNote(QStringLiteral("pool %1 (%2)%3").arg(pool.name, fulcrum::algorithmName(pool.options.algorithm), pool.panic ? QStringLiteral(" PANIC") : QString()));
         table.add(header);
         for (const fulcrum::ServerSnapshot &server : pool.servers) {
             const fulcrum::CheckResult &check = server.health.lastCheck;
             table.add({server.spec.name, server.spec.address(), server.health.stateText, fulcrum::formatDurationMs(server.health.timeInStateMs),
-                       QStringLiteral("%1/%2").arg(server.effectiveWeight).arg(server.spec.weight), QString::number(server.stats.requestsPerSecond, 'f', 1),
+                       QStringLiteral("%1/%2").arg(server.effectiveWeight).arg(server.spec.weight), QString::number(server.stats.inFlight),
+                       QString::number(server.stats.requestsPerSecond, 'f', 1),
                        QString::number(server.stats.p99Ms, 'f', 1),
                        check.reason != fulcrum::CheckReason::None ? QStringLiteral("%1 in %2 ms").arg(check.reasonText()).arg(double(check.durationUs) / 1000.0, 0, 'f', 1)
                        : server.health.checksEnabled              ? QStringLiteral("not checked yet")
@@ -120,6 +125,39 @@ int backendsList(const QStringList &arguments)
     }
     ctlOut(table.text());
     return EngineOk;
+}
+
+// --wait: asks the engine every 250 ms how many requests the server still serves (WebSocket
+// tunnels count as one each), until none or the time is up.
+int waitUntilEmpty(const CtlEngineClient &client, const QString &pool, const QString &server, qint64 waitMs, const QString &command)
+{
+    const QString path = QStringLiteral("/api/v1/pools/%1/servers/%2").arg(encoded(pool), encoded(server));
+    QElapsedTimer elapsed;
+    elapsed.start();
+    int said = -1;
+    for (;;) {
+        const CtlEngineReply reply = client.request("GET", path);
+        if (reply.status != 200)
+            return ctlEngineFailure(command, reply);
+        const int inFlight = fulcrum::serverFromJson(reply.json).stats.inFlight;
+        if (inFlight == 0) {
+            ctlOut(QStringLiteral("%1/%2: no request in flight after %3; safe to stop it\n").arg(pool, server, fulcrum::formatDurationMs(elapsed.elapsed())));
+            return EngineOk;
+        }
+        if (elapsed.elapsed() >= waitMs) {
+            ctlErr(QStringLiteral("fulcrumctl %1: %2/%3 still has %4 request(s) in flight after %5; not safe to stop yet (wait longer, or look at "
+                                  "`fulcrumctl backends list` for what it serves)\n")
+                       .arg(command, pool, server).arg(inFlight).arg(fulcrum::formatDurationMs(elapsed.elapsed())));
+            return EngineStillBusy;
+        }
+        if (inFlight != said) {
+            ctlOut(QStringLiteral("%1/%2: %3 request(s) in flight, waiting (up to %4)\n").arg(pool, server).arg(inFlight).arg(fulcrum::formatDurationMs(waitMs)));
+            said = inFlight;
+        }
+        QEventLoop pause;   // returns at once when a signal has ended fulcrumctl's loops
+        QTimer::singleShot(int(std::min<qint64>(250, waitMs - elapsed.elapsed() + 1)), &pause, &QEventLoop::quit);
+        pause.exec();
+    }
 }
 
 int backendsSet(const QStringList &arguments, const QString &what)
@@ -133,9 +171,14 @@ int backendsSet(const QStringList &arguments, const QString &what)
     const CtlEngineOptions engine;
     const CtlGuardOptions guard;
     guard.addTo(parser);
+    const QCommandLineOption waitOption(QStringLiteral("wait"), QStringLiteral("drain and maint: then wait up to DURATION (e.g. 5m) until the server has no request in flight, "
+                                                                             "so a script can stop it safely; exit 6 if it still has some then."),
+                                        QStringLiteral("DURATION"));
+    if (!weight)
+        parser.addOption(waitOption);
     const QString command = QStringLiteral("backends set-") + what;
-    const QString usage = QStringLiteral("usage: fulcrumctl %1 POOL/SERVER %2 --engine URL [--token-file PATH] [--yes] [--min-capacity PERCENT]")
-                              .arg(command, weight ? QStringLiteral("WEIGHT") : QStringLiteral("ready|drain|maint"));
+    const QString usage = QStringLiteral("usage: fulcrumctl %1 POOL/SERVER %2 --engine URL [--token-file PATH] [--yes] [--min-capacity PERCENT]%3")
+                              .arg(command, weight ? QStringLiteral("WEIGHT") : QStringLiteral("ready|drain|maint"), weight ? QString() : QStringLiteral(" [--wait DURATION]"));
     const auto client = parseEngineCommand(parser, engine, command, arguments, 2, usage);
     if (!client)
         return parser.isSet(QStringLiteral("help")) ? EngineOk : EngineUsage;
@@ -147,6 +190,18 @@ int backendsSet(const QStringList &arguments, const QString &what)
     if (!splitTarget(parser.positionalArguments().at(0), &pool, &server, command))
         return EngineUsage;
     const QString value = parser.positionalArguments().at(1);
+    std::optional<qint64> waitMs;
+    if (!weight && parser.isSet(waitOption)) {
+        waitMs = fulcrum::parseDurationMs(parser.value(waitOption));
+        if (!waitMs || *waitMs < 0 || *waitMs > 24 * 3600 * 1000LL) {
+            ctlErr(QStringLiteral("fulcrumctl %1: --wait \"%2\" must be a duration such as 30s or 5m, at most 24h\n").arg(command, parser.value(waitOption)));
+            return EngineUsage;
+        }
+        if (value != u"drain" && value != u"maint") {
+            ctlErr(QStringLiteral("fulcrumctl %1: --wait goes with drain or maint (it waits for the server to empty), not with %2\n").arg(command, value));
+            return EngineUsage;
+        }
+    }
     QJsonObject body;
     if (weight) {
         bool ok = false;
@@ -177,7 +232,7 @@ int backendsSet(const QStringList &arguments, const QString &what)
         return ctlEngineFailure(command, reply);
     const fulcrum::ServerSnapshot changed = fulcrum::serverFromJson(reply.json);
     ctlOut(QStringLiteral("%1/%2: %3, weight %4\n").arg(pool, server, changed.health.stateText).arg(changed.spec.weight));
-    return EngineOk;
+    return waitMs ? waitUntilEmpty(*client, pool, server, *waitMs, command) : EngineOk;
 }
 
 int backends(const QStringList &given)

@@ -37,7 +37,8 @@ struct CtlEngineOptions
 // Exit statuses of the engine commands (docs/admin-api.md).
 // EngineUnsafe: the change would take a pool out of service (or below --min-capacity) and was
 // not confirmed (--yes, or "y" at a terminal); nothing was sent.
-enum CtlEngineExit { EngineOk = 0, EngineRefused = 1, EngineUsage = 2, EngineNotHolder = 3, EngineUnreachable = 4, EngineUnsafe = 5 };
+// EngineStillBusy: `set-state drain|maint --wait` timed out with requests still in flight.
+enum CtlEngineExit { EngineOk = 0, EngineRefused = 1, EngineUsage = 2, EngineNotHolder = 3, EngineUnreachable = 4, EngineUnsafe = 5, EngineStillBusy = 6 };
 
 struct CtlEngineReply
 {

@@ -143,6 +143,7 @@ private Q_SLOTS:
     void malformedHttpDoesNotCrash();
     void floodOfSilentAndTricklingConnectionsCannotLockOperatorsOut();
     void fulcrumctlThroughEngine();
+    void drainWaitsForRequestsInFlight();
     void runtimeChangesSurviveReloadAndRestart();
 
 private:
@@ -687,6 +688,69 @@ void TestAdminApi::runtimeChangesSurviveReloadAndRestart()
     QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app2")).value(QStringLiteral("weight")).toInt(), 3);
     QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app1")).value(QStringLiteral("state_text")).toString(), QStringLiteral("maint"));
     QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app1")).value(QStringLiteral("weight")).toInt(), 10);
+}
+
+// `backends set-state … drain --wait`: a maintenance script's "drain, then stop it when it is
+// empty", against requests really held by the server; and ACTIVE in the table.
+void TestAdminApi::drainWaitsForRequestsInFlight()
+{
+    const QString engine = QStringLiteral("http://127.0.0.1:%1").arg(m_adminPort);
+    const QString tokenFile = m_dir.filePath(QStringLiteral("state/admin.token"));
+    auto ctl = [&](const QStringList &arguments) {
+        return runProgram(binaryPath(QStringLiteral("fulcrumctl")), arguments + QStringList{QStringLiteral("--engine"), engine, QStringLiteral("--token-file"), tokenFile},
+                          QProcessEnvironment::systemEnvironment(), {}, 30'000);
+    };
+    auto inFlight = [&](const QByteArray &server) {
+        return json(request("GET", "/api/v1/pools/web/servers/" + server)).value(QStringLiteral("in_flight")).toInt();
+    };
+    // Requests the servers hold for a while, sent without waiting for their answers.
+    std::vector<std::unique_ptr<QTcpSocket>> clients;
+    auto send = [&](int count) {
+        for (int i = 0; i < count; ++i) {
+            auto client = std::make_unique<QTcpSocket>();
+            client->connectToHost(QHostAddress::LocalHost, m_proxyPort);
+            QVERIFY(client->waitForConnected(5000));
+            client->write("GET /cart HTTP/1.1\r\nHost: shop\r\n\r\n");
+            QVERIFY(client->waitForBytesWritten(5000));
+            clients.push_back(std::move(client));
+        }
+    };
+    m_app1->backend().setLatency(1500);
+    m_app2->backend().setLatency(1500);
+    send(4);
+    QTRY_VERIFY_WITH_TIMEOUT(inFlight("app1") > 0, 5000);
+    const ProgramRun table = ctl({QStringLiteral("backends")});
+    const QStringList lines = table.out.split(u'\n');
+    const QString header = lines.filter(QStringLiteral("ACTIVE")).value(0);
+    const QString app1Row = lines.filter(QStringLiteral("  app1 ")).value(0);
+    QVERIFY2(!header.isEmpty() && app1Row.mid(header.indexOf(u"ACTIVE"), 6).trimmed().toInt() > 0, qPrintable(table.out));
+
+    const ProgramRun drained = ctl({QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("web/app1"), QStringLiteral("drain"),
+                                    QStringLiteral("--wait"), QStringLiteral("10s"), QStringLiteral("--yes")});
+    QVERIFY2(drained.exitCode == 0, qPrintable(drained.out + drained.err));
+    QVERIFY2(drained.out.contains(u"request(s) in flight, waiting (up to 10s)") && drained.out.contains(u"web/app1: no request in flight after "),
+             qPrintable(drained.out));
+    QCOMPARE(inFlight("app1"), 0);
+    QCOMPARE(ctl({QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("web/app1"), QStringLiteral("ready")}).exitCode, 0);
+
+    // Not empty in time: exit 6, nothing claimed.
+    m_app1->backend().setLatency(4000);
+    m_app2->backend().setLatency(4000);
+    send(4);
+    QTRY_VERIFY_WITH_TIMEOUT(inFlight("app1") > 0, 5000);
+    const ProgramRun busy = ctl({QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("web/app1"), QStringLiteral("maint"),
+                                 QStringLiteral("--wait"), QStringLiteral("300ms"), QStringLiteral("--yes")});
+    QVERIFY2(busy.exitCode == 6, qPrintable(busy.out + busy.err));
+    QVERIFY2(busy.err.contains(u"web/app1 still has ") && busy.err.contains(u"not safe to stop yet") && !busy.out.contains(u"safe to stop it"),
+             qPrintable(busy.out + busy.err));
+    const ProgramRun wrong = ctl({QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("web/app1"), QStringLiteral("ready"),
+                                  QStringLiteral("--wait"), QStringLiteral("1s")});
+    QCOMPARE(wrong.exitCode, 2);
+    QCOMPARE(ctl({QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("web/app1"), QStringLiteral("ready")}).exitCode, 0);
+    m_app1->backend().setLatency(0);
+    m_app2->backend().setLatency(0);
+    QTRY_VERIFY_WITH_TIMEOUT(inFlight("app1") == 0 && inFlight("app2") == 0, 10'000);
+    QTRY_VERIFY_WITH_TIMEOUT(json(request("GET", "/api/v1/pools/web/servers/app1")).value(QStringLiteral("state")).toString() == u"up", 10'000);
 }
 
 void TestAdminApi::fulcrumctlThroughEngine()
