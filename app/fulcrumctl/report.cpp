@@ -71,6 +71,11 @@ int reportFromEngine(const CtlEngineClient &client, QUrlQuery query, const QStri
         if (download.reply.status != 200)
             return ctlEngineFailure(me, download.reply);
         QString error;
+        if (out == u"-") {
+            std::fwrite(download.reply.body.constData(), 1, size_t(download.reply.body.size()), stdout);
+            std::fflush(stdout);
+            return ExitOk;   // one document; the line below would be mixed into it
+        }
         if (!save(path, download.reply.body, &error)) {
             ctlErr(QStringLiteral("fulcrumctl report: %1\n").arg(error));
             return 1;
@@ -102,7 +107,7 @@ static int report(const QStringList &arguments)
     const QCommandLineOption fromOption(QStringLiteral("from"), QStringLiteral("Window start (ISO 8601, e.g. 2026-11-24T08:00:00Z)."), QStringLiteral("TIME"));
     const QCommandLineOption toOption(QStringLiteral("to"), QStringLiteral("Window end (default: now)."), QStringLiteral("TIME"));
     const QCommandLineOption formatOption(QStringLiteral("format"), QStringLiteral("pdf, html, csv or json (default: from the file name)."), QStringLiteral("FORMAT"));
-    const QCommandLineOption outOption({QStringLiteral("o"), QStringLiteral("output")}, QStringLiteral("Output file."), QStringLiteral("FILE"));
+    const QCommandLineOption outOption({QStringLiteral("o"), QStringLiteral("output")}, QStringLiteral("Output file; - writes json or html to stdout (with --format)."), QStringLiteral("FILE"));
     const QCommandLineOption stateDirOption(QStringLiteral("state-dir"), QStringLiteral("The engine's state_dir (default %1).").arg(defaultStateDir()), QStringLiteral("DIR"));
     const QCommandLineOption storeOption(QStringLiteral("store"), QStringLiteral("The history store file itself."), QStringLiteral("FILE"));
     const QCommandLineOption lockOption(QStringLiteral("lock-threshold"), QStringLiteral("List locks held longer than this (default 1m)."), QStringLiteral("DURATION"), QStringLiteral("1m"));
@@ -136,11 +141,23 @@ static int report(const QStringList &arguments)
         return ExitUsage;
     }
     const QString out = parser.value(outOption);
+    const bool toStdout = out == u"-";
     QString format = parser.value(formatOption).toLower();
+    if (format.isEmpty() && toStdout) {
+        ctlErr(QStringLiteral("%1: -o - writes to stdout; say what with --format json or --format html\n").arg(me));
+        return ExitUsage;
+    }
     if (format.isEmpty())
         format = QFileInfo(out).suffix().toLower();
     if (format != u"pdf" && format != u"html" && format != u"csv" && format != u"json") {
         ctlErr(QStringLiteral("%1: format \"%2\" is not one of pdf, html, csv, json; give --format\n").arg(me, format));
+        return ExitUsage;
+    }
+    // Until 2026-12-06 "-o - --format csv" wrote files named --servers.csv and so on.
+    if (toStdout && format != u"json" && format != u"html") {
+        ctlErr(format == u"csv" ? QStringLiteral("%1: csv is one file per section, which stdout cannot hold; give -o DIR/NAME (NAME-servers.csv, NAME-pools.csv, ...), "
+                                                 "or --format json for one document on stdout\n").arg(me)
+                                : QStringLiteral("%1: a PDF does not go to stdout; give -o FILE.pdf\n").arg(me));
         return ExitUsage;
     }
     const auto lockThreshold = parseDurationMs(parser.value(lockOption));
@@ -214,6 +231,10 @@ static int report(const QStringList &arguments)
     options.lockHeldThresholdMs = *lockThreshold;
     const HealthReport report = buildHealthReport(store, from, to, now, options);
     QStringList written;
+    if (toStdout) {
+        ctlOut(format == u"json" ? QString::fromUtf8(QJsonDocument(healthReportToJson(report)).toJson(QJsonDocument::Indented)) : healthReportHtml(report));
+        return ExitOk;
+    }
     if (format == u"pdf") {
         const int pages = writeHealthReportPdf(report, out, &error);
         if (pages == 0) {

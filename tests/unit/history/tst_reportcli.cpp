@@ -155,6 +155,9 @@ void TestReportCli::otherFormats_data()
     QTest::newRow("json") << QStringLiteral("json") << QStringLiteral("r.json") << QStringLiteral("r.json");
     QTest::newRow("html") << QStringLiteral("html") << QStringLiteral("r.html") << QStringLiteral("r.html");
     QTest::newRow("csv") << QStringLiteral("csv") << QStringLiteral("r.csv") << QStringLiteral("r-servers.csv");
+    // -o -: the one-document formats to stdout, for a pipe (jq, mail).
+    QTest::newRow("json to stdout") << QStringLiteral("json") << QStringLiteral("-") << QStringLiteral("-");
+    QTest::newRow("html to stdout") << QStringLiteral("html") << QStringLiteral("-") << QStringLiteral("-");
 }
 
 void TestReportCli::otherFormats()
@@ -163,11 +166,15 @@ void TestReportCli::otherFormats()
     QFETCH(QString, file);
     QFETCH(QString, check);
     const Run r = run(binaryPath(QStringLiteral("fulcrumctl")), {QStringLiteral("report"), QStringLiteral("--store"), m_store, QStringLiteral("--from"), kFrom,
-                                                                 QStringLiteral("--to"), kTo, QStringLiteral("--format"), format, QStringLiteral("-o"), m_dir.filePath(file)});
+                                                                 QStringLiteral("--to"), kTo, QStringLiteral("--format"), format, QStringLiteral("-o"),
+                                                                 file == u"-" ? file : m_dir.filePath(file)});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-    QFile out(m_dir.filePath(check));
-    QVERIFY(out.open(QIODevice::ReadOnly));
-    const QByteArray bytes = out.readAll();
+    QByteArray bytes = r.out.toUtf8();
+    if (check != u"-") {
+        QFile out(m_dir.filePath(check));
+        QVERIFY(out.open(QIODevice::ReadOnly));
+        bytes = out.readAll();
+    }
     QVERIFY(bytes.contains(format == u"html" ? "32,000" : "32000"));   // HTML is for people, JSON and CSV for machines
     if (format == u"json") {
         const QJsonObject json = QJsonDocument::fromJson(bytes).object();
@@ -274,6 +281,10 @@ void TestReportCli::usageErrors_data()
     QTest::newRow("bad format") << QStringList{QStringLiteral("--since"), QStringLiteral("1h"), QStringLiteral("-o"), QStringLiteral("x.docx")} << 2 << QStringLiteral("\"docx\"");
     QTest::newRow("bad time") << QStringList{QStringLiteral("--from"), QStringLiteral("monday"), QStringLiteral("-o"), QStringLiteral("x.json")} << 2 << QStringLiteral("ISO 8601");
     QTest::newRow("empty window") << QStringList{QStringLiteral("--from"), kTo, QStringLiteral("--to"), kFrom, QStringLiteral("-o"), QStringLiteral("x.json")} << 2 << QStringLiteral("must be after");
+    QTest::newRow("csv to stdout") << QStringList{QStringLiteral("--since"), QStringLiteral("1h"), QStringLiteral("--format"), QStringLiteral("csv"), QStringLiteral("-o"), QStringLiteral("-")}
+                                   << 2 << QStringLiteral("csv is one file per section");
+    QTest::newRow("stdout without a format") << QStringList{QStringLiteral("--since"), QStringLiteral("1h"), QStringLiteral("-o"), QStringLiteral("-")} << 2
+                                             << QStringLiteral("--format json or --format html");
     QTest::newRow("no store") << QStringList{store, QStringLiteral("/nonexistent/history.sqlite"), QStringLiteral("--since"), QStringLiteral("1h"), QStringLiteral("-o"), QStringLiteral("x.json")}
                               << 1 << QStringLiteral("--state-dir");
 }
