@@ -53,7 +53,7 @@ int runCtlImport(const CtlImportCommand &command, const QStringList &arguments)
     }
     for (const QString &note : result.notes)
         ctlErr(QStringLiteral("note: %1\n").arg(note));
-    if (parser.isSet(outputOption)) {
+    if (parser.isSet(outputOption) && parser.value(outputOption) != u"-") {   // "-o -" is stdout, as without -o
         QSaveFile out(parser.value(outputOption));
         if (!out.open(QIODevice::WriteOnly) || out.write(json) != json.size() || !out.commit()) {
             ctlErr(QStringLiteral("%1: cannot write %2: %3\n").arg(prefix, out.fileName(), out.errorString()));

@@ -1,6 +1,8 @@
 #include "freeport.h"
 #include "programs.h"
 
+#include <QDir>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -181,6 +183,16 @@ private Q_SLOTS:
         const Run check = run(QStringLiteral("fulcrumd"), {QStringLiteral("--config"), out, QStringLiteral("--check")});
         QCOMPARE(check.exitCode, 0);
         QVERIFY(check.out.contains(QStringLiteral("1 listener(s), 1 pool(s)")));
+        // "-o -" is stdout, as in every tool (it wrote a file named "-").
+        const QString dash = QDir::current().filePath(QStringLiteral("-"));
+        QVERIFY(!QFileInfo::exists(dash));
+        const Run piped = run(QStringLiteral("fulcrumctl"), {QStringLiteral("import-nginx"), conf.fileName(), QStringLiteral("-o"), QStringLiteral("-")});
+        const bool wroteDash = QFileInfo::exists(dash);
+        QFile::remove(dash);
+        QVERIFY(!wroteDash);
+        QCOMPARE(piped.exitCode, 0);
+        QCOMPARE(QJsonDocument::fromJson(piped.out.toUtf8()).object().value(QStringLiteral("pools")).toArray().at(0).toObject().value(QStringLiteral("name")).toString(),
+                 QStringLiteral("shop"));
     }
 
     void unknownCommand()
