@@ -9,11 +9,8 @@
 #include "balancer/picker.h"
 #include "common/duration.h"
 
-#include <QElapsedTimer>
-#include <QEventLoop>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QTimer>
 #include <QUrl>
 
 #include <algorithm>
@@ -127,39 +124,6 @@ int backendsList(const QStringList &arguments)
     return EngineOk;
 }
 
-// --wait: asks the engine every 250 ms how many requests the server still serves (WebSocket
-// tunnels count as one each), until none or the time is up.
-int waitUntilEmpty(const CtlEngineClient &client, const QString &pool, const QString &server, qint64 waitMs, const QString &command)
-{
-    const QString path = QStringLiteral("/api/v1/pools/%1/servers/%2").arg(encoded(pool), encoded(server));
-    QElapsedTimer elapsed;
-    elapsed.start();
-    int said = -1;
-    for (;;) {
-        const CtlEngineReply reply = client.request("GET", path);
-        if (reply.status != 200)
-            return ctlEngineFailure(command, reply);
-        const int inFlight = fulcrum::serverFromJson(reply.json).stats.inFlight;
-        if (inFlight == 0) {
-            ctlOut(QStringLiteral("%1/%2: no request in flight after %3; safe to stop it\n").arg(pool, server, fulcrum::formatDurationMs(elapsed.elapsed())));
-            return EngineOk;
-        }
-        if (elapsed.elapsed() >= waitMs) {
-            ctlErr(QStringLiteral("fulcrumctl %1: %2/%3 still has %4 request(s) in flight after %5; not safe to stop yet (wait longer, or look at "
-                                  "`fulcrumctl backends list` for what it serves)\n")
-                       .arg(command, pool, server).arg(inFlight).arg(fulcrum::formatDurationMs(elapsed.elapsed())));
-            return EngineStillBusy;
-        }
-        if (inFlight != said) {
-            ctlOut(QStringLiteral("%1/%2: %3 request(s) in flight, waiting (up to %4)\n").arg(pool, server).arg(inFlight).arg(fulcrum::formatDurationMs(waitMs)));
-            said = inFlight;
-        }
-        QEventLoop pause;   // returns at once when a signal has ended fulcrumctl's loops
-        QTimer::singleShot(int(std::min<qint64>(250, waitMs - elapsed.elapsed() + 1)), &pause, &QEventLoop::quit);
-        pause.exec();
-    }
-}
-
 int backendsSet(const QStringList &arguments, const QString &what)
 {
     QCommandLineParser parser;
@@ -171,11 +135,9 @@ int backendsSet(const QStringList &arguments, const QString &what)
     const CtlEngineOptions engine;
     const CtlGuardOptions guard;
     guard.addTo(parser);
-    const QCommandLineOption waitOption(QStringLiteral("wait"), QStringLiteral("drain and maint: then wait up to DURATION (e.g. 5m) until the server has no request in flight, "
-                                                                             "so a script can stop it safely; exit 6 if it still has some then."),
-                                        QStringLiteral("DURATION"));
+    const CtlDrainWaitOptions drainWait;
     if (!weight)
-        parser.addOption(waitOption);
+        drainWait.addTo(parser);
     const QString command = QStringLiteral("backends set-") + what;
     const QString usage = QStringLiteral("usage: fulcrumctl %1 POOL/SERVER %2 --engine URL [--token-file PATH] [--yes] [--min-capacity PERCENT]%3")
                               .arg(command, weight ? QStringLiteral("WEIGHT") : QStringLiteral("ready|drain|maint"), weight ? QString() : QStringLiteral(" [--wait DURATION]"));
@@ -191,17 +153,8 @@ int backendsSet(const QStringList &arguments, const QString &what)
         return EngineUsage;
     const QString value = parser.positionalArguments().at(1);
     std::optional<qint64> waitMs;
-    if (!weight && parser.isSet(waitOption)) {
-        waitMs = fulcrum::parseDurationMs(parser.value(waitOption));
-        if (!waitMs || *waitMs < 0 || *waitMs > 24 * 3600 * 1000LL) {
-            ctlErr(QStringLiteral("fulcrumctl %1: --wait \"%2\" must be a duration such as 30s or 5m, at most 24h\n").arg(command, parser.value(waitOption)));
-            return EngineUsage;
-        }
-        if (value != u"drain" && value != u"maint") {
-            ctlErr(QStringLiteral("fulcrumctl %1: --wait goes with drain or maint (it waits for the server to empty), not with %2\n").arg(command, value));
-            return EngineUsage;
-        }
-    }
+    if (!weight && !drainWait.parse(parser, value, command, &waitMs))
+        return EngineUsage;
     QJsonObject body;
     if (weight) {
         bool ok = false;
@@ -232,7 +185,20 @@ int backendsSet(const QStringList &arguments, const QString &what)
         return ctlEngineFailure(command, reply);
     const fulcrum::ServerSnapshot changed = fulcrum::serverFromJson(reply.json);
     ctlOut(QStringLiteral("%1/%2: %3, weight %4\n").arg(pool, server, changed.health.stateText).arg(changed.spec.weight));
-    return waitMs ? waitUntilEmpty(*client, pool, server, *waitMs, command) : EngineOk;
+    if (!waitMs)
+        return EngineOk;
+    // Asked of the engine every 250 ms.
+    const QString path = QStringLiteral("/api/v1/pools/%1/servers/%2").arg(encoded(pool), encoded(server));
+    return ctlWaitUntilEmpty(
+        [&](int *failure) -> std::optional<int> {
+            const CtlEngineReply now = client->request("GET", path);
+            if (now.status != 200) {
+                *failure = ctlEngineFailure(command, now);
+                return std::nullopt;
+            }
+            return fulcrum::serverFromJson(now.json).stats.inFlight;
+        },
+        pool, server, *waitMs, 250, command);
 }
 
 int backends(const QStringList &given)

@@ -20,6 +20,8 @@
 #include <QEventLoop>
 #include <QTimer>
 
+#include <algorithm>
+
 using namespace fulcrum;
 
 namespace {
@@ -117,10 +119,13 @@ int ctlManagedBackends(const QStringList &arguments)
     parser.addOptions({haproxyOption, httpdOption, engineOption, userOption, passwordFileOption, keychainOption});
     const CtlGuardOptions guard;
     guard.addTo(parser);
+    const CtlDrainWaitOptions drainWait;
+    if (sub == u"set-state")
+        drainWait.addTo(parser);
     parser.addHelpOption();
     const QString usage = list ? QStringLiteral("usage: fulcrumctl backends list --haproxy ADDRESS | --httpd URL [--user USER]")
                           : weight ? QStringLiteral("usage: fulcrumctl backends set-weight POOL/SERVER WEIGHT --haproxy ADDRESS (0..256) | --httpd URL (1..100)")
-                                   : QStringLiteral("usage: fulcrumctl backends set-state POOL/SERVER ready|drain|maint --haproxy ADDRESS | --httpd URL");
+                                   : QStringLiteral("usage: fulcrumctl backends set-state POOL/SERVER ready|drain|maint --haproxy ADDRESS | --httpd URL [--wait DURATION]");
     if (!list && !weight && sub != u"set-state") {
         ctlErr(QStringLiteral("fulcrumctl backends: unknown subcommand \"%1\"; use list, set-weight or set-state\n").arg(sub));
         return EngineUsage;
@@ -213,6 +218,9 @@ int ctlManagedBackends(const QStringList &arguments)
             newState = *state;
         }
     }
+    std::optional<qint64> waitMs;
+    if (sub == u"set-state" && !drainWait.parse(parser, positional[1], command, &waitMs))
+        return EngineUsage;
 
     QString why;
     const std::optional<LinkSnapshot> snapshot = firstSnapshot(*link, &why);
@@ -242,5 +250,23 @@ int ctlManagedBackends(const QStringList &arguments)
         return link->state() == LinkState::Connected ? EngineRefused : EngineUnreachable;
     }
     ctlOut(result.message + u'\n');
-    return EngineOk;
+    if (!waitMs)
+        return EngineOk;
+    // Each of the link's polls (HAProxy's `show stat` scur, httpd's busy) is one look.
+    return ctlWaitUntilEmpty(
+        [&](int *failure) -> std::optional<int> {
+            QString why;
+            const std::optional<LinkSnapshot> next = firstSnapshot(*link, &why);
+            const auto found = next ? std::find_if(next->servers.cbegin(), next->servers.cend(),
+                                                   [&](const ServerStatus &s) { return s.pool == pool && s.name == server; })
+                                    : QList<ServerStatus>::const_iterator();
+            if (!next || found == next->servers.cend()) {
+                ctlErr(QStringLiteral("fulcrumctl %1: %2\n").arg(command, !next ? (why.isEmpty() ? QStringLiteral("no answer from %1").arg(link->description()) : why)
+                                                                                : QStringLiteral("%1/%2 is gone from %3").arg(pool, server, link->description())));
+                *failure = EngineUnreachable;
+                return std::nullopt;
+            }
+            return found->activeConnections;
+        },
+        pool, server, *waitMs, 0, command);
 }

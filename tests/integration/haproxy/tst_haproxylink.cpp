@@ -10,10 +10,12 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QTcpSocket>
 #include <QTest>
 
 #include <algorithm>
 #include <memory>
+#include <tuple>
 
 #include <unistd.h>
 
@@ -47,6 +49,7 @@ private Q_SLOTS:
     void nonAdminSocketReadsButCannotChange();
     void fulcrumctlDrivesHaproxy_data();
     void fulcrumctlDrivesHaproxy();
+    void drainWaitsForHaproxysSessions();
 
 private:
     void openLink(const QString &address);
@@ -477,6 +480,59 @@ void TestHaproxyLink::fulcrumctlDrivesHaproxy()
     QVERIFY2((exitCode == 0 ? out : err).contains(output), qPrintable(out + err));
     QCOMPARE(m_haproxy->serverField(QStringLiteral("app2"), QStringLiteral("uweight")), app2Weight);
     QCOMPARE(m_haproxy->serverField(QStringLiteral("app2"), QStringLiteral("status")), app2Status);
+}
+
+// `backends set-state … drain --wait` against HAProxy: it waits for the server's scur (sessions
+// in progress) to reach 0, with requests really held by the server behind a real HAProxy.
+void TestHaproxyLink::drainWaitsForHaproxysSessions()
+{
+    for (const char *server : {"app1", "app2", "app3"})
+        QTRY_COMPARE(m_haproxy->serverField(QString::fromLatin1(server), QStringLiteral("status")), QStringLiteral("UP"));
+    std::vector<std::unique_ptr<QTcpSocket>> clients;
+    auto send = [&](int count) {
+        for (int i = 0; i < count; ++i) {
+            auto client = std::make_unique<QTcpSocket>();
+            client->connectToHost(QHostAddress::LocalHost, m_haproxy->frontendPort());
+            QVERIFY(client->waitForConnected(5000));
+            client->write("GET /checkout HTTP/1.1\r\nHost: shop\r\n\r\n");
+            QVERIFY(client->waitForBytesWritten(5000));
+            clients.push_back(std::move(client));
+        }
+    };
+    auto ctl = [&](const QStringList &arguments) {
+        QProcess process;
+        process.start(binaryPath(QStringLiteral("fulcrumctl")), arguments + QStringList{QStringLiteral("--haproxy"), m_haproxy->adminSocket()});
+        if (!process.waitForFinished(30'000))
+            qFatal("fulcrumctl did not end");
+        return std::make_tuple(process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError()));
+    };
+    const auto sessions = [&](const char *server) { return m_haproxy->serverField(QString::fromLatin1(server), QStringLiteral("scur")).toInt(); };
+    for (int i = 0; i < 3; ++i)
+        m_haproxy->backend(i).backend().setLatency(1500);
+    send(6);
+    QTRY_VERIFY_WITH_TIMEOUT(sessions("app2") > 0, 5000);
+    auto [code, out, err] = ctl({QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("checkout/app2"), QStringLiteral("drain"),
+                                 QStringLiteral("--wait"), QStringLiteral("10s"), QStringLiteral("--yes")});
+    QVERIFY2(code == 0, qPrintable(out + err));
+    QVERIFY2(out.contains(u"checkout/app2: ") && out.contains(u"request(s) in flight, waiting (up to 10s)")
+                 && out.contains(u"checkout/app2: no request in flight after "),
+             qPrintable(out));
+    QCOMPARE(sessions("app2"), 0);
+
+    // Not empty in time: exit 6. (The slow health checks took the servers down: up again first.)
+    for (int i = 0; i < 3; ++i)
+        m_haproxy->backend(i).backend().setLatency(2);
+    for (const char *server : {"app1", "app3"})
+        QTRY_COMPARE_WITH_TIMEOUT(m_haproxy->serverField(QString::fromLatin1(server), QStringLiteral("status")), QStringLiteral("UP"), 10'000);
+    for (int i = 0; i < 3; ++i)
+        m_haproxy->backend(i).backend().setLatency(5000);
+    send(6);
+    QTRY_VERIFY_WITH_TIMEOUT(sessions("app1") > 0, 5000);
+    std::tie(code, out, err) = ctl({QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("checkout/app1"), QStringLiteral("maint"),
+                                    QStringLiteral("--wait"), QStringLiteral("500ms"), QStringLiteral("--yes")});
+    QVERIFY2(code == 6 && err.contains(u"checkout/app1 still has ") && err.contains(u"not safe to stop yet"), qPrintable(out + err));
+    for (int i = 0; i < 3; ++i)
+        m_haproxy->backend(i).backend().setLatency(2);
 }
 
 QTEST_GUILESS_MAIN(TestHaproxyLink)

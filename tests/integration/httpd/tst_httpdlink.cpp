@@ -12,6 +12,7 @@
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QTcpSocket>
 #include <QTest>
 
 using namespace fulcrum;
@@ -70,6 +71,7 @@ private Q_SLOTS:
     void probeNamesTheBalancers();
     void fulcrumctlListsAndChanges();
     void fulcrumctlReadsThePasswordFromAFile();
+    void drainWaitsForHttpdsBusyWorkers();
 
 private:
     std::unique_ptr<InProcessDemoBackend> m_app1;
@@ -390,6 +392,43 @@ void TestHttpdLink::fulcrumctlListsAndChanges()
                                                QStringLiteral("--httpd"), m_httpd->managerUrl()});
     QVERIFY(nobody.exitCode != 0);
     QVERIFY2(nobody.err.contains(u"no member \"nobody\""), qPrintable(nobody.err));
+}
+
+// `backends set-state … drain --wait` against httpd: it waits for the member's "Busy" (requests
+// it is serving) to reach 0, with requests really held by the server behind a real httpd.
+void TestHttpdLink::drainWaitsForHttpdsBusyWorkers()
+{
+    std::vector<std::unique_ptr<QTcpSocket>> clients;
+    auto send = [&](int count) {
+        for (int i = 0; i < count; ++i) {
+            auto client = std::make_unique<QTcpSocket>();
+            client->connectToHost(QHostAddress::LocalHost, m_httpd->port());
+            QVERIFY(client->waitForConnected(5000));
+            client->write("GET / HTTP/1.1\r\nHost: shop\r\n\r\n");
+            QVERIFY(client->waitForBytesWritten(5000));
+            clients.push_back(std::move(client));
+        }
+    };
+    const QString ctl = binaryPath(QStringLiteral("fulcrumctl"));
+    auto busy = [&] {
+        const ProgramRun list = runProgram(ctl, {QStringLiteral("backends"), QStringLiteral("list"), QStringLiteral("--httpd"), m_httpd->managerUrl()});
+        const QStringList lines = list.out.split(u'\n');
+        const QString header = lines.filter(QStringLiteral("ACTIVE")).value(0);
+        return lines.filter(QStringLiteral("  a ")).value(0).mid(header.indexOf(u"ACTIVE"), 6).trimmed().toInt();
+    };
+    m_app1->backend().setLatency(2500);
+    m_app2->backend().setLatency(2500);
+    send(4);
+    QTRY_VERIFY_WITH_TIMEOUT(busy() > 0, 5000);
+    const ProgramRun drained = runProgram(ctl, {QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("web/a"), QStringLiteral("drain"),
+                                                QStringLiteral("--wait"), QStringLiteral("15s"), QStringLiteral("--yes"), QStringLiteral("--httpd"), m_httpd->managerUrl()});
+    m_app1->backend().setLatency(0);
+    m_app2->backend().setLatency(0);
+    QVERIFY2(drained.exitCode == 0, qPrintable(drained.out + drained.err));
+    QVERIFY2(drained.out.contains(u"web/a: ") && drained.out.contains(u"request(s) in flight, waiting (up to 15s)")
+                 && drained.out.contains(u"web/a: no request in flight after "),
+             qPrintable(drained.out));
+    QCOMPARE(busy(), 0);
 }
 
 void TestHttpdLink::fulcrumctlReadsThePasswordFromAFile()
