@@ -155,6 +155,22 @@ SimpleHttpResponse SimpleHttpConnection::readResponse(bool headRequest)
     return response;
 }
 
+std::vector<std::unique_ptr<QTcpSocket>> sendWithoutWaiting(quint16 port, int count, const QByteArray &path)
+{
+    std::vector<std::unique_ptr<QTcpSocket>> clients;
+    for (int i = 0; i < count; ++i) {
+        auto client = std::make_unique<QTcpSocket>();
+        client->connectToHost(QHostAddress::LocalHost, port);
+        if (!client->waitForConnected(5000))
+            return {};
+        client->write("GET " + path + " HTTP/1.1\r\nHost: shop\r\n\r\n");
+        if (!client->waitForBytesWritten(5000))
+            return {};
+        clients.push_back(std::move(client));
+    }
+    return clients;
+}
+
 SimpleHttpResponse httpGet(quint16 port, const QByteArray &path, int timeoutMs)
 {
     SimpleHttpConnection connection(port, timeoutMs);

@@ -11,6 +11,7 @@
 #include <QThread>
 
 #include <memory>
+#include <vector>
 
 namespace fulcrum::test {
 
@@ -51,6 +52,9 @@ private:
 
 // One request on a fresh connection.
 SimpleHttpResponse httpGet(quint16 port, const QByteArray &path, int timeoutMs = 5000);
+// `count` GETs of `path`, each on a connection of its own, sent without waiting for the answers:
+// requests a slow server holds in flight while a test looks. Empty when a connection failed.
+std::vector<std::unique_ptr<QTcpSocket>> sendWithoutWaiting(quint16 port, int count, const QByteArray &path);
 
 // A real `fulcrumctl demo-backend` process on a free loopback port. It can be killed
 // (SIGKILL, as a crash) and started again on the same port; the destructor always stops it.

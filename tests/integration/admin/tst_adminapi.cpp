@@ -706,14 +706,9 @@ void TestAdminApi::drainWaitsForRequestsInFlight()
     // Requests the servers hold for a while, sent without waiting for their answers.
     std::vector<std::unique_ptr<QTcpSocket>> clients;
     auto send = [&](int count) {
-        for (int i = 0; i < count; ++i) {
-            auto client = std::make_unique<QTcpSocket>();
-            client->connectToHost(QHostAddress::LocalHost, m_proxyPort);
-            QVERIFY(client->waitForConnected(5000));
-            client->write("GET /cart HTTP/1.1\r\nHost: shop\r\n\r\n");
-            QVERIFY(client->waitForBytesWritten(5000));
-            clients.push_back(std::move(client));
-        }
+        std::vector<std::unique_ptr<QTcpSocket>> sent = sendWithoutWaiting(m_proxyPort, count, "/cart");
+        QCOMPARE(int(sent.size()), count);
+        std::move(sent.begin(), sent.end(), std::back_inserter(clients));
     };
     m_app1->backend().setLatency(1500);
     m_app2->backend().setLatency(1500);

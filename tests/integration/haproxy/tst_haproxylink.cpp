@@ -490,14 +490,9 @@ void TestHaproxyLink::drainWaitsForHaproxysSessions()
         QTRY_COMPARE(m_haproxy->serverField(QString::fromLatin1(server), QStringLiteral("status")), QStringLiteral("UP"));
     std::vector<std::unique_ptr<QTcpSocket>> clients;
     auto send = [&](int count) {
-        for (int i = 0; i < count; ++i) {
-            auto client = std::make_unique<QTcpSocket>();
-            client->connectToHost(QHostAddress::LocalHost, m_haproxy->frontendPort());
-            QVERIFY(client->waitForConnected(5000));
-            client->write("GET /checkout HTTP/1.1\r\nHost: shop\r\n\r\n");
-            QVERIFY(client->waitForBytesWritten(5000));
-            clients.push_back(std::move(client));
-        }
+        std::vector<std::unique_ptr<QTcpSocket>> sent = sendWithoutWaiting(m_haproxy->frontendPort(), count, "/checkout");
+        QCOMPARE(int(sent.size()), count);
+        std::move(sent.begin(), sent.end(), std::back_inserter(clients));
     };
     auto ctl = [&](const QStringList &arguments) {
         QProcess process;

@@ -400,14 +400,9 @@ void TestHttpdLink::drainWaitsForHttpdsBusyWorkers()
 {
     std::vector<std::unique_ptr<QTcpSocket>> clients;
     auto send = [&](int count) {
-        for (int i = 0; i < count; ++i) {
-            auto client = std::make_unique<QTcpSocket>();
-            client->connectToHost(QHostAddress::LocalHost, m_httpd->port());
-            QVERIFY(client->waitForConnected(5000));
-            client->write("GET / HTTP/1.1\r\nHost: shop\r\n\r\n");
-            QVERIFY(client->waitForBytesWritten(5000));
-            clients.push_back(std::move(client));
-        }
+        std::vector<std::unique_ptr<QTcpSocket>> sent = sendWithoutWaiting(m_httpd->port(), count, "/");
+        QCOMPARE(int(sent.size()), count);
+        std::move(sent.begin(), sent.end(), std::back_inserter(clients));
     };
     const QString ctl = binaryPath(QStringLiteral("fulcrumctl"));
     auto busy = [&] {
