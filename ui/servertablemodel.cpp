@@ -58,6 +58,7 @@ quint32 ServerTableModel::changedColumnsOf(const ServerStatus &before, const QDa
     mark(before.weight != after.weight, Weight);
     mark(before.effectiveWeight != after.effectiveWeight, EffectiveWeight);
     mark(before.activeConnections != after.activeConnections, Active);
+    mark(before.activeConnections != after.activeConnections && after.state == BackendState::Drain, Reason);   // "draining: 3 in flight"
     mark(before.requestsPerSecond != after.requestsPerSecond, RequestsPerSecond);
     mark(before.share != after.share, Share);
     mark(before.p50Ms != after.p50Ms, P50);
@@ -168,7 +169,11 @@ QVariant ServerTableModel::display(const ServerStatus &server, int column) const
     case Pool: return server.pool;
     case Address: return server.address;
     case State: return server.stateText;
-    case Reason: return server.reason;
+    // A drained server says when it is empty, the moment an operator waits for before stopping it.
+    case Reason:
+        if (server.state == BackendState::Drain)
+            return server.activeConnections == 0 ? tr("drained: nothing in flight, safe to stop") : tr("draining: %n in flight", nullptr, server.activeConnections);
+        return server.reason;
     case Weight: return server.weight;
     case EffectiveWeight: return server.effectiveWeight;
     case Active: return server.activeConnections;

@@ -2008,7 +2008,7 @@ Why it is polled now: %2</source>
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="54"/>
-        <location filename="../../ui/mainwindow.cpp" line="604"/>
+        <location filename="../../ui/mainwindow.cpp" line="606"/>
         <source>Fulcrum — %1</source>
         <translation>Fulcrum — %1</translation>
     </message>
@@ -2179,7 +2179,7 @@ Why it is polled now: %2</source>
         <translation>%1 — 未加密</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="690"/>
+        <location filename="../../ui/mainwindow.cpp" line="692"/>
         <source>Settings saved. Engine and lock endpoint changes apply at the next start; language too.</source>
         <translation>设置已保存。引擎和锁端点的更改在下次启动时生效；语言也是。</translation>
     </message>
@@ -2321,7 +2321,7 @@ Why it is polled now: %2</source>
     </message>
     <message>
         <location filename="../../ui/mainwindow.cpp" line="85"/>
-        <location filename="../../ui/mainwindow.cpp" line="587"/>
+        <location filename="../../ui/mainwindow.cpp" line="589"/>
         <source>Locks: none configured</source>
         <translation>锁：未配置</translation>
     </message>
@@ -2366,77 +2366,77 @@ Why it is polled now: %2</source>
         <translation>引擎：已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="578"/>
+        <location filename="../../ui/mainwindow.cpp" line="580"/>
         <source>connected</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="578"/>
+        <location filename="../../ui/mainwindow.cpp" line="580"/>
         <source>connecting</source>
         <translation>正在连接</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="578"/>
+        <location filename="../../ui/mainwindow.cpp" line="580"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="586"/>
+        <location filename="../../ui/mainwindow.cpp" line="588"/>
         <source>%1 %2</source>
         <translation>%1 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="637"/>
+        <location filename="../../ui/mainwindow.cpp" line="639"/>
         <source>Draining %1</source>
         <translation>排空 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="637"/>
+        <location filename="../../ui/mainwindow.cpp" line="639"/>
         <source>Maintenance for %1</source>
         <translation>将 %1 设为维护</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="637"/>
+        <location filename="../../ui/mainwindow.cpp" line="639"/>
         <source>Ready for %1</source>
         <translation>将 %1 设为就绪</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="642"/>
+        <location filename="../../ui/mainwindow.cpp" line="644"/>
         <source>Setting %1 to %2</source>
         <translation>将 %1 设为 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="656"/>
+        <location filename="../../ui/mainwindow.cpp" line="658"/>
         <source>Weight of %1 (%2–%3):</source>
         <translation>%1 的权重（%2–%3）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="657"/>
+        <location filename="../../ui/mainwindow.cpp" line="659"/>
         <source>Set weight</source>
         <translation>设置权重</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="655"/>
+        <location filename="../../ui/mainwindow.cpp" line="657"/>
         <source>Weight of %1 (0–%2; 0 = no new traffic):</source>
         <translation>%1 的权重（0–%2；0 = 不接收新流量）：</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="587"/>
+        <location filename="../../ui/mainwindow.cpp" line="589"/>
         <source>Locks: %1</source>
         <translation>锁：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="687"/>
+        <location filename="../../ui/mainwindow.cpp" line="689"/>
         <source>Settings saved. %1 Language changes apply at the next start.</source>
         <translation>设置已保存。%1 语言设置在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="755"/>
+        <location filename="../../ui/mainwindow.cpp" line="757"/>
         <source>cannot create screenshot directory %1; check the path and permissions</source>
         <translation>无法创建截图目录 %1；请检查路径和权限</translation>
     </message>
     <message>
-        <location filename="../../ui/mainwindow.cpp" line="781"/>
+        <location filename="../../ui/mainwindow.cpp" line="783"/>
         <source>cannot write %1; check the directory is writable</source>
         <translation>无法写入 %1；请检查目录是否可写</translation>
     </message>
@@ -2598,125 +2598,137 @@ Why it is polled now: %2</source>
 <context>
     <name>fulcrum::ui::ServerTableModel</name>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="176"/>
-        <location filename="../../ui/servertablemodel.cpp" line="182"/>
+        <location filename="../../ui/servertablemodel.cpp" line="175"/>
+        <source>drained: nothing in flight, safe to stop</source>
+        <translation>已排空：无进行中的请求，可以停止</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/servertablemodel.cpp" line="175"/>
+        <source>draining: %n in flight</source>
+        <translation>
+            <numerusform>排空中：%n 个请求进行中</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="181"/>
+        <location filename="../../ui/servertablemodel.cpp" line="187"/>
         <source>%1 %</source>
         <translation>%1 %</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="179"/>
-        <location filename="../../ui/servertablemodel.cpp" line="180"/>
-        <location filename="../../ui/servertablemodel.cpp" line="181"/>
+        <location filename="../../ui/servertablemodel.cpp" line="184"/>
+        <location filename="../../ui/servertablemodel.cpp" line="185"/>
+        <location filename="../../ui/servertablemodel.cpp" line="186"/>
         <source>%1 ms</source>
         <translation>%1 毫秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="185"/>
+        <location filename="../../ui/servertablemodel.cpp" line="190"/>
         <source>%1 s ago</source>
         <translation>%1 秒前</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="187"/>
+        <location filename="../../ui/servertablemodel.cpp" line="192"/>
         <source>never</source>
         <translation>从未</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="187"/>
+        <location filename="../../ui/servertablemodel.cpp" line="192"/>
         <source>not reported</source>
         <translation>未提供</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="216"/>
+        <location filename="../../ui/servertablemodel.cpp" line="221"/>
         <source>allowed: %1–%2</source>
         <translation>允许范围：%1–%2</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="315"/>
+        <location filename="../../ui/servertablemodel.cpp" line="320"/>
         <source>Type a new weight (%1–%2) to change it; Ctrl+Z undoes it</source>
         <translation>输入新权重（%1–%2）即可修改；按 Ctrl+Z 撤销</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="329"/>
+        <location filename="../../ui/servertablemodel.cpp" line="334"/>
         <source>Requests being served now (connections in use); kept-alive idle connections are not counted</source>
         <translation>正在处理的请求（使用中的连接）；不计保持连接的空闲连接</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="333"/>
+        <location filename="../../ui/servertablemodel.cpp" line="338"/>
         <source>Server</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="334"/>
+        <location filename="../../ui/servertablemodel.cpp" line="339"/>
         <source>Pool</source>
         <translation>池</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="335"/>
+        <location filename="../../ui/servertablemodel.cpp" line="340"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="336"/>
+        <location filename="../../ui/servertablemodel.cpp" line="341"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="337"/>
+        <location filename="../../ui/servertablemodel.cpp" line="342"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="338"/>
+        <location filename="../../ui/servertablemodel.cpp" line="343"/>
         <source>Weight</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="339"/>
+        <location filename="../../ui/servertablemodel.cpp" line="344"/>
         <source>Effective</source>
         <translation>生效权重</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="340"/>
+        <location filename="../../ui/servertablemodel.cpp" line="345"/>
         <source>Active</source>
         <translation>活动连接</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="341"/>
+        <location filename="../../ui/servertablemodel.cpp" line="346"/>
         <source>Req/s</source>
         <translation>请求/秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="342"/>
+        <location filename="../../ui/servertablemodel.cpp" line="347"/>
         <source>Share</source>
         <translation>份额</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="343"/>
+        <location filename="../../ui/servertablemodel.cpp" line="348"/>
         <source>p50</source>
         <translation>p50</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="344"/>
+        <location filename="../../ui/servertablemodel.cpp" line="349"/>
         <source>p95</source>
         <translation>p95</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="345"/>
+        <location filename="../../ui/servertablemodel.cpp" line="350"/>
         <source>p99</source>
         <translation>p99</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="346"/>
+        <location filename="../../ui/servertablemodel.cpp" line="351"/>
         <source>5xx</source>
         <translation>5xx</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="347"/>
+        <location filename="../../ui/servertablemodel.cpp" line="352"/>
         <source>Last check</source>
         <translation>上次检查</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="348"/>
+        <location filename="../../ui/servertablemodel.cpp" line="353"/>
         <source>In state</source>
         <translation>持续时间</translation>
     </message>

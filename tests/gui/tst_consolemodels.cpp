@@ -33,6 +33,7 @@ private Q_SLOTS:
     void serverSelectionSurvivesServersComingAndGoing();
     void serversSortAsPeopleCount();
     void selectedRowKeepsItsColour();
+    void drainedServerSaysWhenItIsEmpty();
     void stateChangesBecomeEventsAndMarkers();
     void eventsStayNewestFirstAcrossEngines();
     void liveSeriesAreBounded();
@@ -187,6 +188,42 @@ void TestConsoleModels::selectedRowKeepsItsColour()
         const QImage image = option.icon.pixmap(QSize(16, 16), mode).toImage();
         QCOMPARE(image.pixelColor(8, 8), colour);
     }
+}
+
+// A drained server's Reason counts down what it still serves and says when it is empty (it said
+// "operator" throughout, and the operator had to read Active to know when to stop it).
+void TestConsoleModels::drainedServerSaysWhenItIsEmpty()
+{
+    ServerTableModel model;
+    LinkSnapshot snapshot;
+    snapshot.time = QDateTime::currentDateTimeUtc();
+    ServerStatus server;
+    server.pool = QStringLiteral("checkout");
+    server.name = QStringLiteral("app1");
+    server.state = BackendState::Drain;
+    server.reason = QStringLiteral("operator");
+    server.activeConnections = 3;
+    snapshot.servers.append(server);
+    ServerStatus other = server;
+    other.name = QStringLiteral("app2");
+    other.state = BackendState::Up;
+    other.activeConnections = 0;
+    other.reason = QStringLiteral("L7OK in 4ms");
+    snapshot.servers.append(other);
+    model.updateFromSnapshot(snapshot);
+    const int row = model.rowOf(QStringLiteral("checkout/app1"));
+    QCOMPARE(model.index(row, ServerTableModel::Reason).data().toString(), QStringLiteral("draining: 3 in flight"));
+    QCOMPARE(model.index(model.rowOf(QStringLiteral("checkout/app2")), ServerTableModel::Reason).data().toString(), QStringLiteral("L7OK in 4ms"));
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    snapshot.servers[0].activeConnections = 0;
+    model.updateFromSnapshot(snapshot);
+    QCOMPARE(model.index(row, ServerTableModel::Reason).data().toString(), QStringLiteral("drained: nothing in flight, safe to stop"));
+    const bool reasonRepainted = std::any_of(changed.cbegin(), changed.cend(), [&](const QList<QVariant> &args) {
+        const QModelIndex from = args.at(0).toModelIndex();
+        const QModelIndex to = args.at(1).toModelIndex();
+        return from.row() <= row && row <= to.row() && from.column() <= ServerTableModel::Reason && ServerTableModel::Reason <= to.column();
+    });
+    QVERIFY(reasonRepainted);
 }
 
 void TestConsoleModels::stateChangesBecomeEventsAndMarkers()
