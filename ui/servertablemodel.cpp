@@ -172,7 +172,7 @@ QVariant ServerTableModel::display(const ServerStatus &server, int column) const
     // A drained server says when it is empty, the moment an operator waits for before stopping it.
     case Reason:
         if (server.state == BackendState::Drain)
-            return server.activeConnections == 0 ? tr("drained: nothing in flight, safe to stop") : tr("draining: %n in flight", nullptr, server.activeConnections);
+            return server.activeConnections == 0 ? tr("drained, empty") : tr("draining, %n left", nullptr, server.activeConnections);
         return server.reason;
     case Weight: return server.weight;
     case EffectiveWeight: return server.effectiveWeight;
@@ -321,6 +321,9 @@ QVariant ServerTableModel::data(const QModelIndex &index, int role) const
                    + (m_controller && !m_controller->weightNote().isEmpty() ? u'\n' + m_controller->weightNote() : QString());
         if (index.column() == Name)
             return server->address;
+        if (index.column() == Reason && server->state == BackendState::Drain)
+            return server->activeConnections == 0 ? tr("Drained: nothing in flight, safe to stop it")
+                                                  : tr("Draining: still serving %n request(s); stop it once this says empty", nullptr, server->activeConnections);
         if (index.column() == Reason)
             return server->reason;
         return QVariant();

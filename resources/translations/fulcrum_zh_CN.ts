@@ -2599,14 +2599,14 @@ Why it is polled now: %2</source>
     <name>fulcrum::ui::ServerTableModel</name>
     <message>
         <location filename="../../ui/servertablemodel.cpp" line="175"/>
-        <source>drained: nothing in flight, safe to stop</source>
-        <translation>已排空：无进行中的请求，可以停止</translation>
+        <source>drained, empty</source>
+        <translation>已排空</translation>
     </message>
     <message numerus="yes">
         <location filename="../../ui/servertablemodel.cpp" line="175"/>
-        <source>draining: %n in flight</source>
+        <source>draining, %n left</source>
         <translation>
-            <numerusform>排空中：%n 个请求进行中</numerusform>
+            <numerusform>排空中，剩 %n 个</numerusform>
         </translation>
     </message>
     <message>
@@ -2648,87 +2648,99 @@ Why it is polled now: %2</source>
         <translation>输入新权重（%1–%2）即可修改；按 Ctrl+Z 撤销</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="334"/>
+        <location filename="../../ui/servertablemodel.cpp" line="325"/>
+        <source>Drained: nothing in flight, safe to stop it</source>
+        <translation>已排空：无进行中的请求，可以安全停止</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/servertablemodel.cpp" line="326"/>
+        <source>Draining: still serving %n request(s); stop it once this says empty</source>
+        <translation>
+            <numerusform>排空中：仍在处理 %n 个请求；显示“已排空”后再停止</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../ui/servertablemodel.cpp" line="337"/>
         <source>Requests being served now (connections in use); kept-alive idle connections are not counted</source>
         <translation>正在处理的请求（使用中的连接）；不计保持连接的空闲连接</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="338"/>
+        <location filename="../../ui/servertablemodel.cpp" line="341"/>
         <source>Server</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="339"/>
+        <location filename="../../ui/servertablemodel.cpp" line="342"/>
         <source>Pool</source>
         <translation>池</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="340"/>
+        <location filename="../../ui/servertablemodel.cpp" line="343"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="341"/>
+        <location filename="../../ui/servertablemodel.cpp" line="344"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="342"/>
+        <location filename="../../ui/servertablemodel.cpp" line="345"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="343"/>
+        <location filename="../../ui/servertablemodel.cpp" line="346"/>
         <source>Weight</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="344"/>
+        <location filename="../../ui/servertablemodel.cpp" line="347"/>
         <source>Effective</source>
         <translation>生效权重</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="345"/>
+        <location filename="../../ui/servertablemodel.cpp" line="348"/>
         <source>Active</source>
         <translation>活动连接</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="346"/>
+        <location filename="../../ui/servertablemodel.cpp" line="349"/>
         <source>Req/s</source>
         <translation>请求/秒</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="347"/>
+        <location filename="../../ui/servertablemodel.cpp" line="350"/>
         <source>Share</source>
         <translation>份额</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="348"/>
+        <location filename="../../ui/servertablemodel.cpp" line="351"/>
         <source>p50</source>
         <translation>p50</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="349"/>
+        <location filename="../../ui/servertablemodel.cpp" line="352"/>
         <source>p95</source>
         <translation>p95</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="350"/>
+        <location filename="../../ui/servertablemodel.cpp" line="353"/>
         <source>p99</source>
         <translation>p99</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="351"/>
+        <location filename="../../ui/servertablemodel.cpp" line="354"/>
         <source>5xx</source>
         <translation>5xx</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="352"/>
+        <location filename="../../ui/servertablemodel.cpp" line="355"/>
         <source>Last check</source>
         <translation>上次检查</translation>
     </message>
     <message>
-        <location filename="../../ui/servertablemodel.cpp" line="353"/>
+        <location filename="../../ui/servertablemodel.cpp" line="356"/>
         <source>In state</source>
         <translation>持续时间</translation>
     </message>

@@ -212,12 +212,13 @@ void TestConsoleModels::drainedServerSaysWhenItIsEmpty()
     snapshot.servers.append(other);
     model.updateFromSnapshot(snapshot);
     const int row = model.rowOf(QStringLiteral("checkout/app1"));
-    QCOMPARE(model.index(row, ServerTableModel::Reason).data().toString(), QStringLiteral("draining: 3 in flight"));
+    QCOMPARE(model.index(row, ServerTableModel::Reason).data().toString(), QStringLiteral("draining, 3 left"));
     QCOMPARE(model.index(model.rowOf(QStringLiteral("checkout/app2")), ServerTableModel::Reason).data().toString(), QStringLiteral("L7OK in 4ms"));
     QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
     snapshot.servers[0].activeConnections = 0;
     model.updateFromSnapshot(snapshot);
-    QCOMPARE(model.index(row, ServerTableModel::Reason).data().toString(), QStringLiteral("drained: nothing in flight, safe to stop"));
+    QCOMPARE(model.index(row, ServerTableModel::Reason).data().toString(), QStringLiteral("drained, empty"));
+    QCOMPARE(model.index(row, ServerTableModel::Reason).data(Qt::ToolTipRole).toString(), QStringLiteral("Drained: nothing in flight, safe to stop it"));
     const bool reasonRepainted = std::any_of(changed.cbegin(), changed.cend(), [&](const QList<QVariant> &args) {
         const QModelIndex from = args.at(0).toModelIndex();
         const QModelIndex to = args.at(1).toModelIndex();
