@@ -433,6 +433,8 @@ LiveLoadView::LiveLoadView(QWidget *parent)
         // start at the same x, so a change's dashed line is one column through them.
         connect(chart, &QChart::plotAreaChanged, this, [this, i] {
             fitValueTicks(m_charts[i]);
+            const QChart *laidOut = m_charts[i].view->chart();
+            m_naturalLeft[i] = laidOut->plotArea().isEmpty() ? -1 : laidOut->plotArea().left() - (laidOut->margins().left() - kChartSideMargin);
             alignPlotsLeft();
         });
         layout->addWidget(c.view, i == 0 ? 3 : 2);
@@ -754,20 +756,17 @@ void LiveLoadView::alignPlotsLeft()
     // Where each plot would start with the chart's own left margin, and the margin that puts
     // it at the rightmost of those: computed from the base margin each time, so a narrower
     // label later lets the plots move back.
-    qreal natural[3] = {};
     qreal target = 0;
     for (int i = 0; i < 3; ++i) {
-        const QChart *chart = m_charts[i].view->chart();
-        if (!chart || chart->plotArea().isEmpty())
+        if (!m_charts[i].view->chart() || m_naturalLeft[i] < 0)
             return;
-        natural[i] = chart->plotArea().left() - (chart->margins().left() - kChartSideMargin);
         if (m_charts[i].view->isVisible())
-            target = std::max(target, natural[i]);
+            target = std::max(target, m_naturalLeft[i]);
     }
     for (int i = 0; i < 3; ++i) {
         QChart *chart = m_charts[i].view->chart();
         QMargins margins = chart->margins();
-        const int left = kChartSideMargin + std::max(0, int(std::lround(target - natural[i])));
+        const int left = kChartSideMargin + std::max(0, int(std::lround(target - m_naturalLeft[i])));
         if (left != margins.left()) {
             margins.setLeft(left);
             chart->setMargins(margins);

@@ -154,6 +154,11 @@ private:
     void setStatus(const QString &text, bool error = false);
 
     Chart m_charts[3];
+    // Where each plot's left edge would be with the base margin, as its own last layout found it
+    // (-1: not laid out yet). Read from a chart's plotArea only when that chart has just been
+    // laid out: another chart's plotArea may still be the one of its margins before a change,
+    // and mixing the two made the margins chase each other forever (the console froze).
+    qreal m_naturalLeft[3] = {-1, -1, -1};
     QComboBox *m_range = nullptr;
     QPushButton *m_pause = nullptr;
     QPushButton *m_reload = nullptr;
