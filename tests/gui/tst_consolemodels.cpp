@@ -160,6 +160,15 @@ struct ProbeDelegate : ServerTableDelegate
     using ServerTableDelegate::ServerTableDelegate;
     using ServerTableDelegate::initStyleOption;
 };
+
+// A server of pool "checkout" in a snapshot taken now.
+ServerStatus checkoutServer(const QString &name)
+{
+    ServerStatus server;
+    server.pool = QStringLiteral("checkout");
+    server.name = name;
+    return server;
+}
 } // namespace
 
 void TestConsoleModels::selectedRowKeepsItsColour()
@@ -169,10 +178,7 @@ void TestConsoleModels::selectedRowKeepsItsColour()
     ServerTableModel model;
     LinkSnapshot snapshot;
     snapshot.time = QDateTime::currentDateTimeUtc();
-    ServerStatus server;
-    server.pool = QStringLiteral("checkout");
-    server.name = QStringLiteral("app1");
-    snapshot.servers.append(server);
+    snapshot.servers.append(checkoutServer(QStringLiteral("app1")));
     model.updateFromSnapshot(snapshot);
     QTableView table;
     table.setModel(&model);
@@ -197,19 +203,14 @@ void TestConsoleModels::drainedServerSaysWhenItIsEmpty()
     ServerTableModel model;
     LinkSnapshot snapshot;
     snapshot.time = QDateTime::currentDateTimeUtc();
-    ServerStatus server;
-    server.pool = QStringLiteral("checkout");
-    server.name = QStringLiteral("app1");
-    server.state = BackendState::Drain;
-    server.reason = QStringLiteral("operator");
-    server.activeConnections = 3;
-    snapshot.servers.append(server);
-    ServerStatus other = server;
-    other.name = QStringLiteral("app2");
-    other.state = BackendState::Up;
-    other.activeConnections = 0;
-    other.reason = QStringLiteral("L7OK in 4ms");
-    snapshot.servers.append(other);
+    ServerStatus drained = checkoutServer(QStringLiteral("app1"));
+    drained.state = BackendState::Drain;
+    drained.reason = QStringLiteral("operator");
+    drained.activeConnections = 3;
+    snapshot.servers.append(drained);
+    ServerStatus serving = checkoutServer(QStringLiteral("app2"));
+    serving.reason = QStringLiteral("L7OK in 4ms");
+    snapshot.servers.append(serving);
     model.updateFromSnapshot(snapshot);
     const int row = model.rowOf(QStringLiteral("checkout/app1"));
     QCOMPARE(model.index(row, ServerTableModel::Reason).data().toString(), QStringLiteral("draining, 3 left"));
