@@ -158,11 +158,14 @@ int LockModel::columnCount(const QModelIndex &parent) const
     return parent.isValid() ? 0 : ColumnCount;
 }
 
+QString LockModel::holderName(const LockRow &row)
+{
+    return row.holder.isEmpty() && row.kind == u"plain" ? tr("(empty value)") : QString::fromUtf8(row.holder);
+}
+
 QString LockModel::holderText(const LockRow &row)
 {
-    if (row.holder.isEmpty() && row.holderText.isEmpty() && row.kind == u"plain")
-        return tr("(empty value)");
-    return row.holderText.isEmpty() ? QString::fromUtf8(row.holder) : row.holderText;
+    return row.holderText.isEmpty() ? holderName(row) : row.holderText;
 }
 
 QVariant LockModel::data(const QModelIndex &index, int role) const

@@ -42,8 +42,10 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
-    // The holder as a person reads it: the holder's own text where it has one; a Redis key set
-    // to "" is "(empty value)" (held, by no one it names), never a blank that reads as free.
+    // The holder as the lock names it; a Redis key set to "" is "(empty value)" (held, by no
+    // one it names), never a blank that reads as free.
+    static QString holderName(const LockRow &row);
+    // The holder as a person reads it: the holder's own text where it has one, else its name.
     static QString holderText(const LockRow &row);
     // Remaining TTL at `now` (-1: no expiry; 0: expired since the scan).
     static qint64 remainingMs(const LockRow &row, const QDateTime &now);

@@ -434,7 +434,7 @@ void LocksView::updateDetail()
         return;
     }
     QStringList lines;
-    lines << tr("%1 — %2, held by %3").arg(QString::fromUtf8(lock->key), lockKindText(lock->kind), lock->holderText.isEmpty() ? LockModel::holderText(*lock) : QString::fromUtf8(lock->holder));
+    lines << tr("%1 — %2, held by %3").arg(QString::fromUtf8(lock->key), lockKindText(lock->kind), LockModel::holderName(*lock));
     if (!lock->holderText.isEmpty())
         lines << tr("Holder says: %1").arg(lock->holderText);
     if (!m_model->capabilities().clientAddress && !lock->session.isEmpty())

@@ -44,6 +44,8 @@ std::optional<LinkSnapshot> firstSnapshot(EngineLink &link, QString *why)
     });
     QTimer::singleShot(kWaitMs, &loop, &QEventLoop::quit);
     loop.exec();
+    if (!snapshot && why->isEmpty())
+        *why = QStringLiteral("no answer from %1").arg(link.description());
     return snapshot;
 }
 
@@ -225,7 +227,7 @@ int ctlManagedBackends(const QStringList &arguments)
     QString why;
     const std::optional<LinkSnapshot> snapshot = firstSnapshot(*link, &why);
     if (!snapshot) {
-        ctlErr(QStringLiteral("fulcrumctl %1: %2\n").arg(command, why.isEmpty() ? QStringLiteral("no answer from %1").arg(link->description()) : why));
+        ctlErr(QStringLiteral("fulcrumctl %1: %2\n").arg(command, why));
         return EngineUnreachable;
     }
     if (list) {
@@ -261,8 +263,7 @@ int ctlManagedBackends(const QStringList &arguments)
                                                    [&](const ServerStatus &s) { return s.pool == pool && s.name == server; })
                                     : QList<ServerStatus>::const_iterator();
             if (!next || found == next->servers.cend()) {
-                ctlErr(QStringLiteral("fulcrumctl %1: %2\n").arg(command, !next ? (why.isEmpty() ? QStringLiteral("no answer from %1").arg(link->description()) : why)
-                                                                                : QStringLiteral("%1/%2 is gone from %3").arg(pool, server, link->description())));
+                ctlErr(QStringLiteral("fulcrumctl %1: %2\n").arg(command, next ? QStringLiteral("%1/%2 is gone from %3").arg(pool, server, link->description()) : why));
                 *failure = EngineUnreachable;
                 return std::nullopt;
             }

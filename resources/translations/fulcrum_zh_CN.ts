@@ -1441,7 +1441,7 @@ Qt %3。</translation>
     </message>
     <message>
         <location filename="../../ui/liveloadview.cpp" line="345"/>
-        <location filename="../../ui/liveloadview.cpp" line="1043"/>
+        <location filename="../../ui/liveloadview.cpp" line="1042"/>
         <source>&amp;Pause</source>
         <translation>暂停(&amp;P)</translation>
     </message>
@@ -1476,127 +1476,127 @@ Qt %3。</translation>
         <translation>错误率（5xx %）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="454"/>
+        <location filename="../../ui/liveloadview.cpp" line="456"/>
         <source>p95 latency</source>
         <translation>p95 延迟</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="456"/>
+        <location filename="../../ui/liveloadview.cpp" line="458"/>
         <source>5xx errors</source>
         <translation>5xx 错误</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="457"/>
+        <location filename="../../ui/liveloadview.cpp" line="459"/>
         <source>Not reported by this engine: %1.</source>
         <translation>此引擎不提供：%1。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="465"/>
-        <location filename="../../ui/liveloadview.cpp" line="468"/>
+        <location filename="../../ui/liveloadview.cpp" line="467"/>
+        <location filename="../../ui/liveloadview.cpp" line="470"/>
         <source>This engine keeps no history; only the live view is available.</source>
         <translation>此引擎不保存历史数据；只能查看实时视图。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="468"/>
+        <location filename="../../ui/liveloadview.cpp" line="470"/>
         <source>Live, or a window of the engine&apos;s history</source>
         <translation>实时，或引擎历史数据中的一个时间段</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="587"/>
-        <location filename="../../ui/liveloadview.cpp" line="969"/>
+        <location filename="../../ui/liveloadview.cpp" line="589"/>
+        <location filename="../../ui/liveloadview.cpp" line="968"/>
         <source>%1 weight %2 → %3</source>
         <translation>%1 权重 %2 → %3</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="594"/>
-        <location filename="../../ui/liveloadview.cpp" line="967"/>
+        <location filename="../../ui/liveloadview.cpp" line="596"/>
+        <location filename="../../ui/liveloadview.cpp" line="966"/>
         <source>%1 → %2</source>
         <translation>%1 → %2</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="653"/>
+        <location filename="../../ui/liveloadview.cpp" line="655"/>
         <source>%1 of %2 servers: the selection in Servers · &lt;a href=&quot;all&quot;&gt;show all&lt;/a&gt;</source>
         <translation>显示 %2 台服务器中的 %1 台：即“服务器”页中的选择 · &lt;a href=&quot;all&quot;&gt;显示全部&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="655"/>
+        <location filename="../../ui/liveloadview.cpp" line="657"/>
         <source>the first %1 of %2 servers; select servers in the Servers tab to choose</source>
         <translation>显示 %2 台服务器中的前 %1 台；可在“服务器”页中选择</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="872"/>
+        <location filename="../../ui/liveloadview.cpp" line="871"/>
         <source>Paused at %1: the charts stand still; the engine keeps recording. Resume to follow live.</source>
         <translation>已于 %1 暂停：图表停止滚动；引擎继续记录。点击“继续”以跟随实时数据。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="922"/>
+        <location filename="../../ui/liveloadview.cpp" line="921"/>
         <source>Loading %1 – %2 from the engine&apos;s history…</source>
         <translation>正在从引擎历史数据加载 %1 – %2…</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="936"/>
+        <location filename="../../ui/liveloadview.cpp" line="935"/>
         <source>No history to show: %1</source>
         <translation>没有可显示的历史数据：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="978"/>
+        <location filename="../../ui/liveloadview.cpp" line="977"/>
         <source>Nothing recorded %1 – %2: the engine&apos;s history has no samples in this window.</source>
         <translation>%1 – %2 没有记录：引擎的历史数据在此时间段内没有样本。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/liveloadview.cpp" line="980"/>
+        <location filename="../../ui/liveloadview.cpp" line="979"/>
         <source>History %1 – %2 · one point per %3 · %n server(s)</source>
         <translation>
             <numerusform>历史 %1 – %2 · 每 %3 一个点 · %n 台服务器</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="982"/>
+        <location filename="../../ui/liveloadview.cpp" line="981"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="982"/>
+        <location filename="../../ui/liveloadview.cpp" line="981"/>
         <source>%1 min</source>
         <translation>%1 分钟</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="982"/>
+        <location filename="../../ui/liveloadview.cpp" line="981"/>
         <source>%1 h</source>
         <translation>%1 小时</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="987"/>
+        <location filename="../../ui/liveloadview.cpp" line="986"/>
         <source>(not shown: %1)</source>
         <translation>（未显示：%1）</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="1001"/>
+        <location filename="../../ui/liveloadview.cpp" line="1000"/>
         <source>History window</source>
         <translation>历史时间段</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="1012"/>
+        <location filename="../../ui/liveloadview.cpp" line="1011"/>
         <source>&amp;From:</source>
         <translation>从(&amp;F)：</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="1013"/>
+        <location filename="../../ui/liveloadview.cpp" line="1012"/>
         <source>&amp;To:</source>
         <translation>到(&amp;T)：</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="1019"/>
+        <location filename="../../ui/liveloadview.cpp" line="1018"/>
         <source>&amp;Show</source>
         <translation>显示(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="1024"/>
+        <location filename="../../ui/liveloadview.cpp" line="1023"/>
         <source>&quot;To&quot; must be after &quot;From&quot;; the window %1 – %2 is empty.</source>
         <translation>“到”必须晚于“从”；时间段 %1 – %2 为空。</translation>
     </message>
     <message>
-        <location filename="../../ui/liveloadview.cpp" line="1043"/>
+        <location filename="../../ui/liveloadview.cpp" line="1042"/>
         <source>&amp;Resume</source>
         <translation>继续(&amp;R)</translation>
     </message>
@@ -1604,110 +1604,110 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::LockModel</name>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="164"/>
+        <location filename="../../ui/lockmodel.cpp" line="163"/>
         <source>(empty value)</source>
         <translation>（空值）</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="183"/>
-        <location filename="../../ui/lockmodel.cpp" line="188"/>
+        <location filename="../../ui/lockmodel.cpp" line="186"/>
+        <location filename="../../ui/lockmodel.cpp" line="191"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="183"/>
+        <location filename="../../ui/lockmodel.cpp" line="186"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="190"/>
+        <location filename="../../ui/lockmodel.cpp" line="193"/>
         <source>orphaned waiter</source>
         <translation>孤立等待者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="192"/>
+        <location filename="../../ui/lockmodel.cpp" line="195"/>
         <source>long-held</source>
         <translation>长时间持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="194"/>
+        <location filename="../../ui/lockmodel.cpp" line="197"/>
         <source>churning</source>
         <translation>频繁易主</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="196"/>
+        <location filename="../../ui/lockmodel.cpp" line="199"/>
         <source>split: no majority</source>
         <translation>分裂：无多数</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="198"/>
+        <location filename="../../ui/lockmodel.cpp" line="201"/>
         <source>minority leftover</source>
         <translation>少数残留</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="200"/>
+        <location filename="../../ui/lockmodel.cpp" line="203"/>
         <source>TTL skew</source>
         <translation>TTL 偏差</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="218"/>
+        <location filename="../../ui/lockmodel.cpp" line="221"/>
         <source>As of %1: %2 is not connected, so this may have changed</source>
         <translation>截至 %1：%2 未连接，因此可能已有变化</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="224"/>
+        <location filename="../../ui/lockmodel.cpp" line="227"/>
         <source>%1
 released by its node: %2</source>
         <translation>%1
 按其节点释放：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="241"/>
+        <location filename="../../ui/lockmodel.cpp" line="244"/>
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="241"/>
+        <location filename="../../ui/lockmodel.cpp" line="244"/>
         <source>Lock</source>
         <translation>锁</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="242"/>
+        <location filename="../../ui/lockmodel.cpp" line="245"/>
         <source>Session</source>
         <translation>会话</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="243"/>
+        <location filename="../../ui/lockmodel.cpp" line="246"/>
         <source>Client</source>
         <translation>客户端</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="244"/>
+        <location filename="../../ui/lockmodel.cpp" line="247"/>
         <source>Waiters</source>
         <translation>等待者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="245"/>
+        <location filename="../../ui/lockmodel.cpp" line="248"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="246"/>
+        <location filename="../../ui/lockmodel.cpp" line="249"/>
         <source>Holder</source>
         <translation>持有者</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="247"/>
+        <location filename="../../ui/lockmodel.cpp" line="250"/>
         <source>TTL</source>
         <translation>TTL</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="248"/>
+        <location filename="../../ui/lockmodel.cpp" line="251"/>
         <source>Held for</source>
         <translation>已持有</translation>
     </message>
     <message>
-        <location filename="../../ui/lockmodel.cpp" line="249"/>
+        <location filename="../../ui/lockmodel.cpp" line="252"/>
         <source>Flags</source>
         <translation>标记</translation>
     </message>
