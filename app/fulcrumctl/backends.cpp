@@ -152,6 +152,9 @@ int backendsSet(const QStringList &arguments, const QString &what)
     if (!splitTarget(parser.positionalArguments().at(0), &pool, &server, command))
         return EngineUsage;
     const QString value = parser.positionalArguments().at(1);
+    std::optional<fulcrum::BackendState> state;
+    if (!weight && !(state = ctlServerState(value, command)))
+        return EngineUsage;
     std::optional<qint64> waitMs;
     if (!weight && !drainWait.parse(parser, value, command, &waitMs))
         return EngineUsage;
@@ -172,7 +175,7 @@ int backendsSet(const QStringList &arguments, const QString &what)
     if (weight)
         change.weight = body.value(QStringLiteral("weight")).toInt();
     else
-        change.state = fulcrum::parseBackendState(value == u"ready" ? QStringLiteral("up") : value);
+        change.state = state;
     if (change.weight || change.state) {
         const CtlEngineReply pools = client->request("GET", QStringLiteral("/api/v1/pools"));
         if (pools.status != 200)

@@ -50,6 +50,16 @@ bool ctlConfirmCapacity(const QList<ServerStatus> &servers, const ServerChange &
     return false;
 }
 
+std::optional<fulcrum::BackendState> ctlServerState(const QString &state, const QString &command)
+{
+    const std::optional<fulcrum::BackendState> parsed = fulcrum::parseBackendState(state == u"ready" ? QStringLiteral("up") : state);
+    if (!parsed || *parsed == fulcrum::BackendState::Down) {
+        ctlErr(QStringLiteral("fulcrumctl %1: state \"%2\" must be ready, drain or maint\n").arg(command, state));
+        return std::nullopt;
+    }
+    return parsed;
+}
+
 bool CtlDrainWaitOptions::parse(const QCommandLineParser &parser, const QString &state, const QString &command, std::optional<qint64> *waitMs) const
 {
     if (!parser.isSet(wait))

@@ -28,6 +28,10 @@ struct CtlGuardOptions
 bool ctlConfirmCapacity(const QList<fulcrum::ServerStatus> &servers, const fulcrum::ServerChange &change, double minShare, bool yes,
                         const QString &command);
 
+// STATE of `backends set-state`: ready, drain or maint (down comes from health checks only);
+// nullopt after printing why it is wrong.
+std::optional<fulcrum::BackendState> ctlServerState(const QString &state, const QString &command);
+
 // --wait DURATION of `backends set-state drain|maint`, for every kind of engine: after the
 // change, wait until the server serves nothing (fulcrumd: requests in flight, WebSocket tunnels
 // one each; HAProxy: scur; httpd: busy), so a maintenance script can stop it.

@@ -212,11 +212,9 @@ int ctlManagedBackends(const QStringList &arguments)
                 return EngineUsage;
             }
         } else {
-            const std::optional<BackendState> state = parseBackendState(positional[1] == u"ready" ? QStringLiteral("up") : positional[1]);
-            if (!state || *state == BackendState::Down) {
-                ctlErr(QStringLiteral("fulcrumctl %1: state \"%2\" must be ready, drain or maint\n").arg(command, positional[1]));
+            const std::optional<BackendState> state = ctlServerState(positional[1], command);
+            if (!state)
                 return EngineUsage;
-            }
             newState = *state;
         }
     }

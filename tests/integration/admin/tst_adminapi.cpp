@@ -741,6 +741,12 @@ void TestAdminApi::drainWaitsForRequestsInFlight()
     const ProgramRun wrong = ctl({QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("web/app1"), QStringLiteral("ready"),
                                   QStringLiteral("--wait"), QStringLiteral("1s")});
     QCOMPARE(wrong.exitCode, 2);
+    QVERIFY2(wrong.err.contains(u"--wait goes with drain or maint"), qPrintable(wrong.err));
+    // A mistyped state is named as such, not as a state --wait does not go with.
+    const ProgramRun mistyped = ctl({QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("web/app1"), QStringLiteral("drian"),
+                                     QStringLiteral("--wait"), QStringLiteral("1s")});
+    QCOMPARE(mistyped.exitCode, 2);
+    QVERIFY2(mistyped.err.contains(u"state \"drian\" must be ready, drain or maint"), qPrintable(mistyped.err));
     QCOMPARE(ctl({QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("web/app1"), QStringLiteral("ready")}).exitCode, 0);
     m_app1->backend().setLatency(0);
     m_app2->backend().setLatency(0);
