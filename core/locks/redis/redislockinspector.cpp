@@ -45,7 +45,7 @@ RedisCommands pttlAndValues(const QList<QByteArray> &keys, bool getPerKey)
 
 // What the replies of pttlAndValues() say of each key: `each(index, what, pttl, value)`, where
 // value is the string read (String), else null. Other: not a string (MGET's nil, GET's
-// WRONGTYPE), it needs a second look (TYPE, HGETALL). OtherWithGet: the value could not be read
+// WRONGTYPE), it needs a second look (TYPE, HSCAN). OtherWithGet: the value could not be read
 // (MGET refused as a whole, or GET refused, e.g. an ACL that allows only some keys): the second
 // look reads it with GET too, so a refusal becomes a note on its own key.
 enum class KeyRead { Error, Gone, String, Other, OtherWithGet };
@@ -303,7 +303,7 @@ void RedisLockInspector::onKeysRead(quint64 generation, const QList<QByteArray> 
 }
 
 // The second look, for a batch's keys that MGET found no string in (Redisson hashes, keys of
-// the wrong type to note, keys deleted or replaced since): TYPE and HGETALL per key (GET too when
+// the wrong type to note, keys deleted or replaced since): TYPE and HSCAN per key (GET too when
 // MGET could not be used), all of them in one pipeline with one callback. A key per pipeline
 // was a sixth of a pass's client CPU with 20 % of the locks in hashes.
 void RedisLockInspector::readOtherTypes(QList<OtherKey> others, bool withGet)
@@ -313,7 +313,7 @@ void RedisLockInspector::readOtherTypes(QList<OtherKey> others, bool withGet)
     commands.reserve(others.size() * stride, others.size() * stride * 64);
     for (const OtherKey &other : std::as_const(others)) {
         commands.add({"TYPE", other.key});
-        commands.add({"HGETALL", other.key});
+        commands.add({"HSCAN", other.key, "0", "COUNT", hashReadCountText});
         if (withGet)
             commands.add({"GET", other.key});
     }
@@ -621,10 +621,10 @@ void RedisLockInspector::onLiveRead(quint64 generation, const QList<QByteArray> 
     liveReadsDone(done);
 }
 
-// TYPE, HGETALL and GET in one pipeline: a Redisson hash, or a key replaced since the first read.
+// TYPE, HSCAN and GET in one pipeline: a Redisson hash, or a key replaced since the first read.
 void RedisLockInspector::readLiveOther(quint64 generation, const QByteArray &key, qint64 pttl)
 {
-    m_connection->pipeline({{QByteArrayLiteral("TYPE"), key}, {QByteArrayLiteral("HGETALL"), key}, {QByteArrayLiteral("GET"), key}},
+    m_connection->pipeline({{QByteArrayLiteral("TYPE"), key}, {QByteArrayLiteral("HSCAN"), key, QByteArrayLiteral("0"), QByteArrayLiteral("COUNT"), hashReadCountText.toByteArray()}, {QByteArrayLiteral("GET"), key}},
                            [this, guard = QPointer<RedisLockInspector>(this), generation, key, pttl](const QList<RedisReply> &replies) {
                                if (!guard || generation != m_liveGeneration || liveReadFailed(replies))
                                    return;

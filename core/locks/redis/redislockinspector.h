@@ -44,7 +44,7 @@ struct RedisLockInspectorOptions
 // pattern covering all configured ones when they share a literal, else one per pattern side by
 // side on one pipelined connection), and behind each SCAN reply one pipeline for its keys:
 // PTTL per key and one MGET for all of them (GET per key on a Cluster master). Keys that read
-// as no string get TYPE and HGETALL. All asynchronous. Each scan() is one pass; history across passes gives first seen,
+// as no string get TYPE and HSCAN. All asynchronous. Each scan() is one pass; history across passes gives first seen,
 // observed hold time and holder changes. If the connection drops mid-pass, the pass starts over
 // once it is back (rows are per key, so nothing is listed twice).
 class RedisLockInspector : public QObject

@@ -71,15 +71,22 @@ std::optional<LockInfo> classifyLockKey(const QByteArray &key, const QByteArray 
         *note = QStringLiteral("a %1, not a lock: skipped").arg(QString::fromUtf8(type));
         return std::nullopt;
     }
-    if (value.type != RedisReply::Array || value.elements.size() % 2 != 0) {
-        *note = QStringLiteral("hash could not be read (%1): skipped").arg(value.errorText());
+    // HSCAN's reply: {cursor, {field, value, ...}}; cursor "0" when that was the whole hash.
+    if (value.type != RedisReply::Array || value.elements.size() != 2 || value.elements[1].type != RedisReply::Array
+        || value.elements[1].elements.size() % 2 != 0) {
+        *note = QStringLiteral("hash could not be read (%1): skipped").arg(value.isError() ? value.errorText() : QStringLiteral("unexpected reply"));
+        return std::nullopt;
+    }
+    const QList<RedisReply> &fields = value.elements[1].elements;
+    if (value.elements[0].string != "0") {
+        *note = QStringLiteral("a hash of more than %1 fields, too large to be a lock: not read whole, skipped").arg(fields.size() / 2);
         return std::nullopt;
     }
     QByteArray mode;
     QList<QPair<QByteArray, qint64>> owners;
-    for (qsizetype i = 0; i < value.elements.size(); i += 2) {
-        const QByteArray &field = value.elements[i].string;
-        const QByteArray &fieldValue = value.elements[i + 1].string;
+    for (qsizetype i = 0; i < fields.size(); i += 2) {
+        const QByteArray &field = fields[i].string;
+        const QByteArray &fieldValue = fields[i + 1].string;
         if (field == "mode") {
             mode = fieldValue;
             continue;

@@ -69,6 +69,7 @@ private Q_SLOTS:
     void wrongTypesAreSkippedWithANote();
     void binaryKeyIsListedEscapedAndReleasedExactly();
     void hugeValueIsTruncatedForDisplayOnly();
+    void bigHashIsNotReadWhole();
     void historyAcrossPasses();
     void forceReleaseRedissonWakesWaiters_data();
     void forceReleaseRedissonWakesWaiters();
@@ -306,6 +307,30 @@ void TestLockInspector::hugeValueIsTruncatedForDisplayOnly()
     forceReleaseRedisLock(m_connection.get(), "lock:huge", result.locks.first().holder, [&](const ForceReleaseResult &r) { released = r; });
     QTRY_VERIFY(released.has_value());
     QCOMPARE(released->outcome, ForceReleaseResult::Released);
+}
+
+// A broad pattern reaches a big hash (a cache, sessions): it is no lock, and a pass must not
+// read it whole (HGETALL of 20 000 fields holds Redis up at every pass). A Redisson lock beside
+// it is read as before.
+void TestLockInspector::bigHashIsNotReadWhole()
+{
+    QList<QByteArray> hset{"HSET", "lock:sessions"};
+    for (int i = 0; i < 20'000; ++i)
+        hset << uuid + ':' + QByteArray::number(i) << "1"; // Redisson-shaped fields, all of them
+    m_server->command(hset);
+    m_server->command({"EVAL", redissonTryLock, "1", "lock:stock:9", "30000", uuid + ":57"});
+    m_server->command({"CONFIG", "RESETSTAT"});
+    RedisLockInspector inspector(m_connection.get(), {});
+    const LockScanResult result = scanOnce(inspector);
+    QCOMPARE(result.locks.size(), qsizetype(1));
+    QCOMPARE(result.locks.first().key, QByteArray("lock:stock:9"));
+    QCOMPARE(result.locks.first().holder, QByteArray(uuid + ":57"));
+    QCOMPARE(result.notes.size(), qsizetype(1));
+    QCOMPARE(result.notes.first().key, QByteArray("lock:sessions"));
+    QVERIFY2(result.notes.first().text.contains(u"too large to be a lock: not read whole"), qPrintable(result.notes.first().text));
+    const QByteArray stats = m_server->command({"INFO", "commandstats"}).string;
+    QVERIFY2(!stats.contains("cmdstat_hgetall"), stats.constData());
+    QVERIFY2(stats.contains("cmdstat_hscan:calls=2,"), stats.constData()); // one call per hash, not a walk of the big one
 }
 
 void TestLockInspector::historyAcrossPasses()
