@@ -167,15 +167,24 @@ static QString lockLine(const LockInfo &lock)
     return line;
 }
 
-// An endpoint's feed for a person: "live (42 change notifications)", "polling: why".
-static QString feedText(const LockFeedState &feed)
+// An endpoint's feed in a few words: "live (42 change notifications)", "polling".
+static QString feedSummary(const LockFeedState &feed)
 {
     if (feed.mode == LockFeedState::Live)
-        return QStringLiteral("live (%1 change notifications)%2").arg(feed.eventsApplied).arg(feed.why.isEmpty() ? QString() : QStringLiteral(": ") + feed.why);
-    const QString mode = lockFeedModeName(feed.mode);
-    QString text = feed.why.isEmpty() ? mode : QStringLiteral("%1: %2").arg(mode, feed.why);
+        return QStringLiteral("live (%1 change notifications)").arg(feed.eventsApplied);
+    return lockFeedModeName(feed.mode);
+}
+
+// Why, and what would make it live, on lines of their own under the endpoint's line (on its
+// line they made it several screen widths long).
+static QString feedDetails(const LockFeedState &feed, const QString &endpoint, const QString &engineUrl)
+{
+    QString text;
+    if (!feed.why.isEmpty())
+        text += QStringLiteral("  %1: %2\n").arg(feed.mode == LockFeedState::Live ? QStringLiteral("note") : QStringLiteral("why"), feed.why);
     if (feed.canEnable)
-        text += QStringLiteral(" (fulcrumctl locks notifications enable --endpoint NAME turns on %1)").arg(feed.needs);
+        text += QStringLiteral("  to follow it live: fulcrumctl locks notifications enable --endpoint %1 --engine %2 (turns on %3)\n")
+                    .arg(endpoint, engineUrl, feed.needs);
     return text;
 }
 
@@ -220,7 +229,8 @@ int ctlEngineLocksList(const QStringList &arguments)
         ctlOut(QStringLiteral("%1 (%2, %3): %4, %5 lock(s), %7%6\n").arg(e.name, e.backend, e.url, e.connectionState)
                    .arg(e.lastResult.locks.size())
                    .arg(e.lastError.isEmpty() ? QString() : QStringLiteral("; ") + e.lastError)
-                   .arg(feedText(e.feed)));
+                   .arg(feedSummary(e.feed))
+               + feedDetails(e.feed, e.name, client->baseUrl));
         if (e.lastResult.locks.isEmpty())
             continue;
         // HELD FOR is as long as the engine has seen the same holder: since its start at most.
@@ -252,7 +262,7 @@ int ctlEngineLocksList(const QStringList &arguments)
         const QString now = wallclock::nowUtc().toLocalTime().toString(QStringLiteral("HH:mm:ss.zzz"));
         if (type == "locks") {
             const LockEndpointView table = lockEndpointFromJson(json);
-            ctlOut(QStringLiteral("%1 %2: full pass: %3 lock(s), %4\n").arg(now, endpoint).arg(table.lastResult.locks.size()).arg(feedText(table.feed)));
+            ctlOut(QStringLiteral("%1 %2: full pass: %3 lock(s), %4\n").arg(now, endpoint).arg(table.lastResult.locks.size()).arg(feedSummary(table.feed)));
             return;
         }
         const LockChangesMessage changes = lockChangesFromJson(json);

@@ -903,6 +903,12 @@ void TestAdminApi::fulcrumctlThroughEngine()
         QVERIFY2(ctlCells[4].contains(u"no-expiry"), qPrintable(ctlRow));
         QVERIFY2(ordersCells[2].startsWith(u"10m") || ordersCells[2].startsWith(u"9m"), qPrintable(ordersRow));
         QVERIFY2(duration.match(ctlCells[3]).hasMatch() && duration.match(ordersCells[3]).hasMatch(), qPrintable(out));
+        // The endpoint's line says how it is read in a word; why, and the command that would
+        // make it live (with this endpoint's name and engine), are lines of their own.
+        const QRegularExpression endpointLine(QStringLiteral("^cache \\(redis, redis://127\\.0\\.0\\.1:\\d+/0\\): connected, \\d+ lock\\(s\\), polling$"));
+        QVERIFY2(endpointLine.match(lines.value(0)).hasMatch(), qPrintable(out));
+        QVERIFY2(lines.value(1).startsWith(u"  why: ") && lines.value(1).contains(u"notify-keyspace-events"), qPrintable(out));
+        QCOMPARE(lines.value(2), QStringLiteral("  to follow it live: fulcrumctl locks notifications enable --endpoint cache --engine %1 (turns on notify-keyspace-events Kg$hxe)").arg(engine));
     }
     std::tie(code, out, err) = run({QStringLiteral("locks"), QStringLiteral("release"), QStringLiteral("lock:ctl"), QStringLiteral("--holder"), QStringLiteral("holder-0"),
                                     QStringLiteral("--endpoint"), QStringLiteral("cache"), QStringLiteral("--engine"), engine}, m_token);
