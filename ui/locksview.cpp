@@ -9,6 +9,7 @@
 #include <QAction>
 #include <QEvent>
 #include <QComboBox>
+#include <QDialog>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -19,6 +20,7 @@
 #include <QPalette>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
@@ -255,6 +257,14 @@ LocksView::LocksView(EngineLink *link, QWidget *parent)
     m_note->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_note->hide();
     layout->addWidget(m_note);
+    m_notes = new QLabel(this);
+    m_notes->setObjectName(QStringLiteral("lockNotes"));
+    m_notes->setWordWrap(true);
+    m_notes->setTextFormat(Qt::RichText);
+    m_notes->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::LinksAccessibleByMouse | Qt::LinksAccessibleByKeyboard);
+    m_notes->hide();
+    connect(m_notes, &QLabel::linkActivated, this, [this] { showNotesList(); });
+    layout->addWidget(m_notes);
     m_banner = makeAlarmLine(QStringLiteral("locksBanner"), this);
     layout->addWidget(m_banner);
     auto *feedBar = new QHBoxLayout;
@@ -653,6 +663,7 @@ void LocksView::showEndpoint(const QString &endpoint)
     m_progress->setTextVisible(table.scanning);
     m_shown = table;
     updateStatus();
+    updateNotes();
     updateStaleness();
     updateFeed();
 }
@@ -729,6 +740,89 @@ void LocksView::resortNow()
 QString LocksView::statusText() const
 {
     return m_note->isHidden() ? m_status->text() : m_note->text();
+}
+
+// Keys before the endpoint's own notes would bury them: those first, then the keys that could not
+// be read, then the rest.
+static QList<LockScanNote> keyNotes(const LockTable &table, bool unreadable)
+{
+    QList<LockScanNote> notes;
+    for (const LockScanNote &note : table.notes) {
+        if (!note.key.isEmpty() && note.unreadable == unreadable)
+            notes.append(note);
+    }
+    std::sort(notes.begin(), notes.end(), [](const LockScanNote &a, const LockScanNote &b) { return a.key < b.key; });
+    return notes;
+}
+
+QString LocksView::notesText() const
+{
+    return m_notes->isHidden() ? QString() : m_notes->property("plainText").toString();
+}
+
+QString LocksView::notesListText() const
+{
+    QStringList lines;
+    for (const LockScanNote &note : m_shown.notes) {
+        if (note.key.isEmpty())
+            lines << note.text;
+    }
+    for (const bool unreadable : {true, false}) {
+        for (const LockScanNote &note : keyNotes(m_shown, unreadable))
+            lines << QStringLiteral("%1: %2").arg(escapeBytes(note.key), note.text);
+    }
+    if (m_shown.notesOmitted > 0)
+        lines << tr("… and %n more, not kept (a pass keeps the first %1)", nullptr, int(std::min<qint64>(m_shown.notesOmitted, std::numeric_limits<int>::max())))
+                     .arg(maxNotesPerPass);
+    return lines.join(u'\n');
+}
+
+QDialog *LocksView::showNotesList()
+{
+    auto *dialog = new QDialog(this);
+    dialog->setObjectName(QStringLiteral("lockNotesList"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(tr("Not shown as locks: %1").arg(m_shown.endpoint));
+    auto *layout = new QVBoxLayout(dialog);
+    auto *text = new QPlainTextEdit(notesListText(), dialog);
+    text->setReadOnly(true);
+    text->setLineWrapMode(QPlainTextEdit::NoWrap);
+    layout->addWidget(text);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    layout->addWidget(buttons);
+    dialog->resize(720, 360);
+    dialog->show();
+    return dialog;
+}
+
+// An operator looking for a lock the table does not show learns why here: a pass that could not
+// see everything says so, and so do keys that matched the patterns and are not locks.
+void LocksView::updateNotes()
+{
+    QStringList lines;
+    for (const LockScanNote &note : m_shown.notes) {
+        if (note.key.isEmpty())
+            lines << note.text;
+    }
+    const QList<LockScanNote> unreadable = keyNotes(m_shown, true);
+    if (!unreadable.isEmpty())
+        lines << tr("%n matched key(s) could not be read, so a lock among them would not show (%1: %2).", nullptr, int(unreadable.size()))
+                     .arg(escapeBytes(unreadable.first().key), unreadable.first().text);
+    const qint64 others = keyNotes(m_shown, false).size() + m_shown.notesOmitted;
+    if (others > 0)
+        lines << tr("%n matched key(s) are not locks (another type, another format, too large) and are not shown.", nullptr,
+                    int(std::min<qint64>(others, std::numeric_limits<int>::max())));
+    const bool anyKey = !unreadable.isEmpty() || others > 0;
+    QStringList rich;
+    for (const QString &line : std::as_const(lines))
+        rich << line.toHtmlEscaped();
+    QString html = rich.join(QStringLiteral("<br>"));
+    if (anyKey)
+        html += QStringLiteral(" <a href=\"notes\">%1</a>").arg(tr("Show them…"));
+    m_notes->setProperty("plainText", lines.join(u'\n'));
+    m_notes->setText(html);
+    m_notes->setVisible(!lines.isEmpty());
 }
 
 void LocksView::updateNote()

@@ -11,6 +11,7 @@
 
 QT_BEGIN_NAMESPACE
 class QComboBox;
+class QDialog;
 class QDialogButtonBox;
 class QLabel;
 class QLineEdit;
@@ -89,6 +90,14 @@ public:
     LockModel *model() const { return m_model; }
     QLineEdit *filter() const { return m_filter; }
     QString statusText() const;
+    // The line on what the last pass did not show: the endpoint's own notes (a role that cannot
+    // see other sessions, a pass stopped at its limit), keys that could not be read (a lock may
+    // hide behind them), and how many matched keys are not locks. Empty when none.
+    QString notesText() const;
+    // The list its "Show…" link opens, one "KEY: why" per line.
+    QString notesListText() const;
+    // Opens that list (what the link does); for tests.
+    QDialog *showNotesList();
     // The detail pane's text for the selected lock (empty when none is selected).
     QString detailText() const;
     // Rows do not move with every countdown tick or scan: they take their sorted places at this
@@ -123,6 +132,8 @@ private:
     // already says the endpoint is not connected), or the hint that there is no endpoint.
     QLabel *m_note = nullptr;
     void updateNote();
+    QLabel *m_notes = nullptr;         // notesText(), with its "Show…" link
+    void updateNotes();
     LockTable m_shown;                 // the table on screen, for the status text
     struct EndpointState
     {

@@ -188,6 +188,29 @@ static QString feedDetails(const LockFeedState &feed, const QString &endpoint, c
     return text;
 }
 
+// What the pass did not show, under the endpoint's table as the console says it above its own:
+// the endpoint's notes, then up to 10 keys (those that could not be read first: a lock may hide
+// behind them), then how many more.
+static QString notesText(const LockScanResult &result)
+{
+    QString text;
+    QList<LockScanNote> keys;
+    for (const LockScanNote &note : result.notes) {
+        if (note.key.isEmpty())
+            text += QStringLiteral("  note: %1\n").arg(note.text);
+        else
+            keys.append(note);
+    }
+    std::stable_sort(keys.begin(), keys.end(), [](const LockScanNote &a, const LockScanNote &b) { return a.unreadable > b.unreadable; });
+    constexpr qsizetype shown = 10;
+    for (qsizetype i = 0; i < std::min(shown, keys.size()); ++i)
+        text += QStringLiteral("  not shown: %1: %2\n").arg(escapeBytes(keys[i].key), keys[i].text);
+    const qint64 more = std::max<qint64>(0, keys.size() - shown) + result.notesOmitted;
+    if (more > 0)
+        text += QStringLiteral("  not shown: %1 more key(s) (--json lists the first %2)\n").arg(more).arg(maxNotesPerPass);
+    return text;
+}
+
 int ctlEngineLocksList(const QStringList &arguments)
 {
     QCommandLineParser parser;
@@ -231,16 +254,17 @@ int ctlEngineLocksList(const QStringList &arguments)
                    .arg(e.lastError.isEmpty() ? QString() : QStringLiteral("; ") + e.lastError)
                    .arg(feedSummary(e.feed))
                + feedDetails(e.feed, e.name, client->baseUrl));
-        if (e.lastResult.locks.isEmpty())
-            continue;
-        // HELD FOR is as long as the engine has seen the same holder: since its start at most.
-        CtlTable table({2, 3}, QStringLiteral("  "), QStringLiteral("  "));
-        table.add({QStringLiteral("LOCK"), QStringLiteral("KIND"), QStringLiteral("TTL"), QStringLiteral("HELD FOR"), QStringLiteral("FLAGS"), QStringLiteral("HOLDER")});
-        for (const LockInfo &lock : e.lastResult.locks) {
-            table.add({lock.displayKey(), lock.kind, lock.ttlMs < 0 ? QStringLiteral("-") : formatDurationMs(lock.ttlMs), formatDurationMs(lock.heldForMs),
-                       lock.flagNames().join(u','), holderColumn(lock)});
+        if (!e.lastResult.locks.isEmpty()) {
+            // HELD FOR is as long as the engine has seen the same holder: since its start at most.
+            CtlTable table({2, 3}, QStringLiteral("  "), QStringLiteral("  "));
+            table.add({QStringLiteral("LOCK"), QStringLiteral("KIND"), QStringLiteral("TTL"), QStringLiteral("HELD FOR"), QStringLiteral("FLAGS"), QStringLiteral("HOLDER")});
+            for (const LockInfo &lock : e.lastResult.locks) {
+                table.add({lock.displayKey(), lock.kind, lock.ttlMs < 0 ? QStringLiteral("-") : formatDurationMs(lock.ttlMs), formatDurationMs(lock.heldForMs),
+                           lock.flagNames().join(u','), holderColumn(lock)});
+            }
+            ctlOut(table.text());
         }
-        ctlOut(table.text());
+        ctlOut(notesText(e.lastResult));
     }
     if (!parser.isSet(followOption))
         return EngineOk;

@@ -191,8 +191,9 @@ QJsonObject lockEndpointToJson(const LockEndpointView &e, bool withLocks)
         o.insert(QStringLiteral("locks"), locks);
         QJsonArray notes;
         for (const LockScanNote &note : e.lastResult.notes)
-            notes.append(QJsonObject{{QStringLiteral("key"), escapeBytes(note.key)}, {QStringLiteral("text"), note.text}});
+            notes.append(QJsonObject{{QStringLiteral("key"), escapeBytes(note.key)}, {QStringLiteral("text"), note.text}, {QStringLiteral("unreadable"), note.unreadable}});
         o.insert(QStringLiteral("notes"), notes);
+        o.insert(QStringLiteral("notes_omitted"), e.lastResult.notesOmitted);
     }
     return o;
 }
@@ -362,8 +363,9 @@ LockEndpointView lockEndpointFromJson(const QJsonObject &json)
         e.lastResult.locks.append(LockInfo::fromJson(lock.toObject()));
     for (const QJsonValue &value : json.value("notes"_L1).toArray()) {
         const QJsonObject note = value.toObject();
-        e.lastResult.notes.append(LockScanNote{unescapeBytes(text(note, "key"_L1)).value_or(QByteArray()), text(note, "text"_L1)});
+        e.lastResult.notes.append(LockScanNote{unescapeBytes(text(note, "key"_L1)).value_or(QByteArray()), text(note, "text"_L1), note.value("unreadable"_L1).toBool()});
     }
+    e.lastResult.notesOmitted = json.value("notes_omitted"_L1).toInteger();
     const QJsonObject c = json.value("capabilities"_L1).toObject();
     LockBackendCapabilities &caps = e.capabilities;
     caps.backend = e.backend;

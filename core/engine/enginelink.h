@@ -151,6 +151,8 @@ struct LockTable
     QString error{};              // why the last pass failed, empty when it did not
     QString passDetail{};         // while scanning several nodes at once: how far each is (a Cluster's shards)
     LockFeedState feed{};         // polling (why), live (following the backend's changes), resyncing
+    QList<LockScanNote> notes{};  // keys matched and not shown as locks, and why; with no key, about the endpoint
+    qint64 notesOmitted = 0;      // more such keys, counted only
 };
 
 // Outcome of a command; id is the one the command call returned.

@@ -343,6 +343,8 @@ private:
         table.endpoint = endpoint;
         table.backend = backendOf(endpoint);
         table.keysScanned = result.keysScanned;
+        table.notes = result.notes;
+        table.notesOmitted = result.notesOmitted;
         const QDateTime readAt = result.finishedAt.isValid() ? result.finishedAt : wallclock::nowUtc();
         for (const LockInfo &lock : result.locks)
             table.rows.append(LockRow::fromInfo(endpoint, lock, readAt));

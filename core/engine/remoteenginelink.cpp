@@ -282,6 +282,8 @@ void RemoteEngineLink::handleLocks(const LockEndpointView &endpoint)
     table.endpoint = endpoint.name;
     table.backend = endpoint.backend;
     table.keysScanned = endpoint.lastResult.keysScanned;
+    table.notes = endpoint.lastResult.notes;
+    table.notesOmitted = endpoint.lastResult.notesOmitted;
     table.error = endpoint.lastError;
     const QDateTime readAt = endpoint.hasResult ? endpoint.lastResult.finishedAt : wallclock::nowUtc();
     for (const LockInfo &lock : endpoint.lastResult.locks)

@@ -47,13 +47,15 @@ void LiveLockTable::adopt(const LockScanResult &pass)
         m_rows.emplace_hint(m_rows.end(), row.key, std::move(row));
     }
     for (const LockScanNote &note : pass.notes)
-        m_notes[note.key] = note.text;
+        m_notes[note.key] = note;
+    m_notesOmitted = pass.notesOmitted;
 }
 
 void LiveLockTable::clear()
 {
     m_rows.clear();
     m_notes.clear();
+    m_notesOmitted = 0;
     m_changes = LockChanges();
     m_resultStale = true;
 }
@@ -108,9 +110,14 @@ QList<QByteArray> LiveLockTable::keysBelow(const QByteArray &prefix, char separa
     return keys;
 }
 
-void LiveLockTable::setNote(const QByteArray &key, const QString &text)
+void LiveLockTable::setNote(LockScanNote note)
 {
-    m_notes[key] = text;
+    if (qsizetype(m_notes.size()) >= maxNotesPerPass && !m_notes.contains(note.key)) {
+        ++m_notesOmitted;
+    } else {
+        const QByteArray key = note.key;
+        m_notes.insert_or_assign(key, std::move(note));
+    }
     m_resultStale = true;
 }
 
@@ -152,8 +159,9 @@ const LockScanResult &LiveLockTable::result(const LockScanResult &base) const
         m_result.locks.append(std::move(info));
     }
     m_result.notes.clear();
-    for (const auto &[key, text] : m_notes)
-        m_result.notes.append({key, text});
+    for (const auto &[key, note] : m_notes)
+        m_result.notes.append(note);
+    m_result.notesOmitted = m_notesOmitted;
     m_result.keysScanned = base.keysScanned;
     m_result.elapsedMs = base.elapsedMs;
     m_result.restarts = base.restarts;

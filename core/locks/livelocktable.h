@@ -39,7 +39,8 @@ public:
     // Every row and note below `prefix + separator` whose next segment below the prefix is not
     // in `keep` (nullptr: all of them); `prefix` itself stays.
     void removeBelow(const QByteArray &prefix, char separator, const QSet<QByteArray> *keep = nullptr);
-    void setNote(const QByteArray &key, const QString &text);
+    // A note on the note's key (kept up to maxNotesPerPass notes; beyond that only counted).
+    void setNote(LockScanNote note);
     void clearNote(const QByteArray &key);
     QList<QByteArray> keysBelow(const QByteArray &prefix, char separator) const;
 
@@ -53,7 +54,8 @@ private:
     LockObservations *m_observations = nullptr;
     bool m_countDownTtl = true;
     std::map<QByteArray, LockInfo> m_rows;
-    std::map<QByteArray, QString> m_notes;
+    std::map<QByteArray, LockScanNote> m_notes;
+    qint64 m_notesOmitted = 0;
     LockChanges m_changes;
     mutable LockScanResult m_result;
     mutable bool m_resultStale = true;

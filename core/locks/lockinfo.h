@@ -71,23 +71,42 @@ struct LockInfo
 
 // Something under a lock path that looked like a lock and is not (wrong type, unknown layout, a
 // lock folder with children but no recognisable recipe). Shown as a note, never as a lock.
+// A key the patterns matched that is not shown as a lock, and why (a list, a big hash, a value
+// the ACL hides); with no key, something about the whole endpoint (a role that cannot see other
+// sessions, a pass stopped at its limit).
 struct LockScanNote
 {
     QByteArray key;
     QString text;
+    bool unreadable = false;        // the key could not be read (an ACL, an error): a lock may hide behind it
 };
+
+// Notes one pass keeps at most; the rest are counted (a broad pattern over a big keyspace
+// would otherwise keep a note per key).
+inline constexpr qsizetype maxNotesPerPass = 1000;
 
 // One finished inspection pass of one endpoint.
 struct LockScanResult
 {
     QList<LockInfo> locks;          // sorted by key, each key once
-    QList<LockScanNote> notes;
+    QList<LockScanNote> notes;      // at most maxNotesPerPass
+    qint64 notesOmitted = 0;        // notes beyond those, counted only
     qint64 keysScanned = 0;         // keys or nodes the pass looked at
     qint64 elapsedMs = 0;
     int restarts = 0;               // passes restarted after the connection dropped
     bool truncated = false;         // the pass stopped at a node or key limit: not everything was read
     QDateTime finishedAt;
 };
+
+// Adds `note` to `result`, or counts it once the result holds maxNotesPerPass (merging the
+// passes of several nodes).
+inline void addNote(LockScanResult &result, LockScanNote note)
+{
+    if (result.notes.size() < maxNotesPerPass)
+        result.notes.append(std::move(note));
+    else
+        ++result.notesOmitted;
+}
 
 // What changed in a live table (a backend following its change stream) since its last change
 // set: rows read again (new or changed) and keys no longer locks. Rows are as LockScanResult's.

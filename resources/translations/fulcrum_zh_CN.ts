@@ -553,22 +553,22 @@ Qt %3。</translation>
         <translation>此进程内引擎不保存历史数据：只能查看实时视图</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="582"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="584"/>
         <source>everything set here: the config names no state_dir, so weights, states and the audit log are not kept</source>
         <translation>此处设置的一切：配置未指定 state_dir，因此权重、状态和审计日志都不会保存</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="593"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="595"/>
         <source>everything: the demo starts again from its own weights, states and locks</source>
         <translation>全部：演示会从自己的权重、状态和锁重新开始</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="605"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="607"/>
         <source>in-process engine (%1)</source>
         <translation>进程内引擎（%1）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/inprocessenginelink.cpp" line="606"/>
+        <location filename="../../core/engine/inprocessenginelink.cpp" line="608"/>
         <source>in-process engine (demo)</source>
         <translation>进程内引擎（演示）</translation>
     </message>
@@ -719,43 +719,43 @@ Qt %3。</translation>
         <translation>%1；%2 秒后重试</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="452"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="454"/>
         <source>weight of %1/%2: %3 → %4</source>
         <translation>%1/%2 的权重：%3 → %4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="482"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="484"/>
         <source>%1: a remote engine polls only the lock endpoints in its own config; add it to fulcrumd&apos;s &quot;locks&quot; list (password from its keychain or a file) and reload, then its state shows here</source>
         <translation>%1：远程引擎只轮询其自身配置中的锁端点；请将其加入 fulcrumd 的“locks”列表（密码来自其钥匙串或文件）并重新加载，之后其状态会显示在这里</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="558"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="560"/>
         <source>%1 report by %2, %3 – %4: %5 (%6 KiB)</source>
         <translation>%2 生成的 %1 报告，%3 – %4：%5（%6 KiB）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="580"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="582"/>
         <source>%1 answered /api/v1/history without a list of servers; is it a Fulcrum engine of this version?</source>
         <translation>%1 对 /api/v1/history 的应答中没有服务器列表；它是此版本的 Fulcrum 引擎吗？</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="593"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="595"/>
         <source>CSV report by %1, %2 – %3: %4</source>
         <translation>%1 生成的 CSV 报告，%2 – %3：%4</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="605"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="607"/>
         <source>%1 (the %2 section(s) already written were removed)</source>
         <translation>%1（已写入的 %2 个部分已删除）</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="617"/>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="652"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="619"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="654"/>
         <source>cannot write %1: %2; choose another folder</source>
         <translation>无法写入 %1：%2；请选择其他文件夹</translation>
     </message>
     <message>
-        <location filename="../../core/engine/remoteenginelink.cpp" line="640"/>
+        <location filename="../../core/engine/remoteenginelink.cpp" line="642"/>
         <source>cancelled; nothing written</source>
         <translation>已取消；未写入任何内容</translation>
     </message>
@@ -1180,209 +1180,209 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::ui::ForceReleaseDialog</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="37"/>
+        <location filename="../../ui/locksview.cpp" line="39"/>
         <source>Force-release a lock</source>
         <translation>强制释放锁</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="41"/>
+        <location filename="../../ui/locksview.cpp" line="43"/>
         <source>The holder may still be working under this lock. Releasing it lets another client in at once. Only the holder shown below is released: if the lock changes hands before you confirm, nothing is deleted.</source>
         <translation>持有者可能仍在该锁保护下工作。释放后其他客户端会立即进入。只会释放下面显示的持有者：如果在您确认前锁已易主，则不会删除任何内容。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="47"/>
+        <location filename="../../ui/locksview.cpp" line="49"/>
         <source>What a release does on %1: %2</source>
         <translation>在 %1 上释放的效果：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="54"/>
+        <location filename="../../ui/locksview.cpp" line="56"/>
         <source>What cancelling the root blocker&apos;s query does: %1</source>
         <translation>取消根阻塞者的查询会做什么：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="60"/>
+        <location filename="../../ui/locksview.cpp" line="62"/>
         <source>What revoking the holder&apos;s lease does: %1</source>
         <translation>撤销持有者租约的效果：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="72"/>
+        <location filename="../../ui/locksview.cpp" line="74"/>
         <source>Endpoint:</source>
         <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="73"/>
+        <location filename="../../ui/locksview.cpp" line="75"/>
         <source>Key:</source>
         <translation>键：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="73"/>
+        <location filename="../../ui/locksview.cpp" line="75"/>
         <source>Lock:</source>
         <translation>锁：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="74"/>
+        <location filename="../../ui/locksview.cpp" line="76"/>
         <source>Holder:</source>
         <translation>持有者：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="78"/>
+        <location filename="../../ui/locksview.cpp" line="80"/>
         <source>Session:</source>
         <translation>会话：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="78"/>
+        <location filename="../../ui/locksview.cpp" line="80"/>
         <source>Lease:</source>
         <translation>租约：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="85"/>
+        <location filename="../../ui/locksview.cpp" line="87"/>
         <source>none: only the lock&apos;s key</source>
         <translation>无：只有锁本身的键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="88"/>
+        <location filename="../../ui/locksview.cpp" line="90"/>
         <source>Other keys on the lease (revoking deletes them too):</source>
         <translation>租约上的其他键（撤销时一并删除）：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="96"/>
+        <location filename="../../ui/locksview.cpp" line="98"/>
         <source>none besides this one</source>
         <translation>除此之外没有</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="99"/>
+        <location filename="../../ui/locksview.cpp" line="101"/>
         <source>Other locks the session holds (ending it frees them too):</source>
         <translation>该会话持有的其他锁（结束会话也会释放它们）：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="101"/>
+        <location filename="../../ui/locksview.cpp" line="103"/>
         <source>yes: ending the session rolls it back (%1)</source>
         <translation>是：结束会话会回滚该事务（%1）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="102"/>
+        <location filename="../../ui/locksview.cpp" line="104"/>
         <source>no</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="104"/>
+        <location filename="../../ui/locksview.cpp" line="106"/>
         <source>Inside a transaction:</source>
         <translation>是否在事务中：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="109"/>
+        <location filename="../../ui/locksview.cpp" line="111"/>
         <source>Current or last query:</source>
         <translation>当前或最近的查询：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="112"/>
+        <location filename="../../ui/locksview.cpp" line="114"/>
         <source>Held for:</source>
         <translation>已持有：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="112"/>
+        <location filename="../../ui/locksview.cpp" line="114"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="115"/>
+        <location filename="../../ui/locksview.cpp" line="117"/>
         <source>TTL:</source>
         <translation>TTL：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="115"/>
+        <location filename="../../ui/locksview.cpp" line="117"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="115"/>
+        <location filename="../../ui/locksview.cpp" line="117"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="117"/>
+        <location filename="../../ui/locksview.cpp" line="119"/>
         <source>Next in line:</source>
         <translation>下一个等待者：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="117"/>
+        <location filename="../../ui/locksview.cpp" line="119"/>
         <source>nobody waits</source>
         <translation>无人等待</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="118"/>
+        <location filename="../../ui/locksview.cpp" line="120"/>
         <source>%1 (%n waiting)</source>
         <translation>
             <numerusform>%1（%n 个等待）</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="124"/>
+        <location filename="../../ui/locksview.cpp" line="126"/>
         <source>type the key to confirm</source>
         <translation>输入键名以确认</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="125"/>
+        <location filename="../../ui/locksview.cpp" line="127"/>
         <source>This lock never expires. Type its key:</source>
         <translation>此锁永不过期。请输入其键名：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="132"/>
+        <location filename="../../ui/locksview.cpp" line="134"/>
         <source>Force-release</source>
         <translation>强制释放</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="139"/>
+        <location filename="../../ui/locksview.cpp" line="141"/>
         <source>Ask the holder to release</source>
         <translation>请求持有者释放</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="142"/>
+        <location filename="../../ui/locksview.cpp" line="144"/>
         <source>Writes Curator&apos;s revoke request on the holder&apos;s node. A holder that made its lock revocable releases it itself, cleanly; one that did not ignores it and nothing changes.</source>
         <translation>在持有者的节点上写入 Curator 的撤销请求。将锁设为可撤销的持有者会自行干净地释放；未设置的持有者会忽略它，什么也不会改变。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="148"/>
+        <location filename="../../ui/locksview.cpp" line="150"/>
         <source>Cancel the root blocker&apos;s query</source>
         <translation>取消根阻塞者的查询</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="155"/>
+        <location filename="../../ui/locksview.cpp" line="157"/>
         <source>Revoke the holder&apos;s lease</source>
         <translation>撤销持有者的租约</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="158"/>
+        <location filename="../../ui/locksview.cpp" line="160"/>
         <source>Ends the holder&apos;s session: it learns it lost the lock. Every key on the lease is deleted.</source>
         <translation>结束持有者的会话：它会得知自己失去了锁。租约上的每个键都会被删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="173"/>
+        <location filename="../../ui/locksview.cpp" line="175"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="198"/>
+        <location filename="../../ui/locksview.cpp" line="200"/>
         <source>Asking the engine…</source>
         <translation>正在询问引擎…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="199"/>
+        <location filename="../../ui/locksview.cpp" line="201"/>
         <source>Released: the lock was deleted.</source>
         <translation>已释放：锁已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="200"/>
+        <location filename="../../ui/locksview.cpp" line="202"/>
         <source>Asked: the holder was asked to release; the table shows when it has.</source>
         <translation>已请求：已请求持有者释放；释放后表格会显示。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="201"/>
+        <location filename="../../ui/locksview.cpp" line="203"/>
         <source>Revoked: the holder&apos;s lease is gone, with every key on it.</source>
         <translation>已撤销：持有者的租约及其上的所有键均已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="202"/>
+        <location filename="../../ui/locksview.cpp" line="204"/>
         <source>Not released: nothing was deleted.</source>
         <translation>未释放：没有删除任何内容。</translation>
     </message>
@@ -1715,227 +1715,227 @@ released by its node: %2</source>
 <context>
     <name>fulcrum::ui::LocksView</name>
     <message>
-        <location filename="../../ui/locksview.cpp" line="292"/>
+        <location filename="../../ui/locksview.cpp" line="302"/>
         <source>Force-release…</source>
         <translation>强制释放…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="622"/>
+        <location filename="../../ui/locksview.cpp" line="632"/>
         <source>reconnecting</source>
         <translation>正在重连</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="622"/>
+        <location filename="../../ui/locksview.cpp" line="632"/>
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="238"/>
+        <location filename="../../ui/locksview.cpp" line="240"/>
         <source>Filter locks by name, holder or kind</source>
         <translation>按名称、持有者或类型筛选锁</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="245"/>
+        <location filename="../../ui/locksview.cpp" line="247"/>
         <source>Endpoint:</source>
         <translation>端点：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="265"/>
+        <location filename="../../ui/locksview.cpp" line="275"/>
         <source>Follow changes live…</source>
         <translation>实时跟随变更…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="317"/>
+        <location filename="../../ui/locksview.cpp" line="327"/>
         <source>Change notifications not turned on</source>
         <translation>变更通知未开启</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="739"/>
+        <location filename="../../ui/locksview.cpp" line="833"/>
         <source>No lock endpoint configured: add one to the engine&apos;s config, or under Settings → Locks for the embedded demo.</source>
         <translation>未配置锁端点：请在引擎的配置中添加；内置演示引擎可在 设置 → 锁 中添加。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="392"/>
+        <location filename="../../ui/locksview.cpp" line="402"/>
         <source>TLS NOT VERIFIED (tls_insecure)</source>
         <translation>TLS 未验证 (tls_insecure)</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="397"/>
+        <location filename="../../ui/locksview.cpp" line="407"/>
         <source>The server&apos;s certificate is not checked (tls_insecure in the config): anyone on the path can read and change what Fulcrum sees and releases.</source>
         <translation>未检查服务器证书（配置中设置了 tls_insecure）：链路上的任何人都可以读取并篡改 Fulcrum 看到和释放的内容。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="406"/>
+        <location filename="../../ui/locksview.cpp" line="416"/>
         <source>pid %1</source>
         <translation>进程 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="418"/>
+        <location filename="../../ui/locksview.cpp" line="428"/>
         <source>, waits on %1</source>
         <translation>，等待 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="437"/>
+        <location filename="../../ui/locksview.cpp" line="447"/>
         <source>%1 — %2, held by %3</source>
         <translation>%1 — %2，由 %3 持有</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="439"/>
+        <location filename="../../ui/locksview.cpp" line="449"/>
         <source>Holder says: %1</source>
         <translation>持有者标识：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="441"/>
+        <location filename="../../ui/locksview.cpp" line="451"/>
         <source>Session %1</source>
         <translation>会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="443"/>
+        <location filename="../../ui/locksview.cpp" line="453"/>
         <source>Session %1, client %2</source>
         <translation>会话 %1，客户端 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="443"/>
-        <location filename="../../ui/locksview.cpp" line="444"/>
+        <location filename="../../ui/locksview.cpp" line="453"/>
+        <location filename="../../ui/locksview.cpp" line="454"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="448"/>
+        <location filename="../../ui/locksview.cpp" line="458"/>
         <source>Taken at %1 (the database&apos;s time)</source>
         <translation>获取于 %1（数据库时间）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="450"/>
+        <location filename="../../ui/locksview.cpp" line="460"/>
         <source>Free in %1 s unless its node extends it; a release expires the row now but does not stop the job</source>
         <translation>%1 秒后释放，除非其节点续期；强制释放会立即使该行过期，但不会停止正在运行的任务</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="453"/>
+        <location filename="../../ui/locksview.cpp" line="463"/>
         <source>Queued for it at %1 (backend&apos;s time)</source>
         <translation>于 %1 开始排队（后端时间）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="457"/>
+        <location filename="../../ui/locksview.cpp" line="467"/>
         <source>Read at %1, when %2 last announced a change to it (the table is live)</source>
         <translation>读取于 %1，即 %2 最近一次宣告其变更之时（此表为实时）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="460"/>
+        <location filename="../../ui/locksview.cpp" line="470"/>
         <source>Read at %1 by the last pass</source>
         <translation>由上一次扫描读取于 %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="465"/>
+        <location filename="../../ui/locksview.cpp" line="475"/>
         <source>Shared by %n holder(s): %1</source>
         <translation>
             <numerusform>由 %n 个持有者共享：%1</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="469"/>
+        <location filename="../../ui/locksview.cpp" line="479"/>
         <source>Nobody waits.</source>
         <translation>无人等待。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="473"/>
+        <location filename="../../ui/locksview.cpp" line="483"/>
         <source>Reading the waiters&apos; details (the last pass listed them by name)…</source>
         <translation>正在读取等待者的详情（上一轮巡检只列出了名称）…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="475"/>
+        <location filename="../../ui/locksview.cpp" line="485"/>
         <source>The waiters&apos; details could not be read: %1</source>
         <translation>无法读取等待者的详情：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="480"/>
+        <location filename="../../ui/locksview.cpp" line="490"/>
         <source>%1. %2</source>
         <translation>%1. %2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="482"/>
+        <location filename="../../ui/locksview.cpp" line="492"/>
         <source>, session %1</source>
         <translation>，会话 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="484"/>
+        <location filename="../../ui/locksview.cpp" line="494"/>
         <source>, waiting since %1</source>
         <translation>，自 %1 起等待</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="493"/>
+        <location filename="../../ui/locksview.cpp" line="503"/>
         <source>On %1 of %2 masters (a majority is %3):</source>
         <translation>在 %2 个主节点中的 %1 个上（多数为 %3）：</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="502"/>
+        <location filename="../../ui/locksview.cpp" line="512"/>
         <source>no expiry</source>
         <translation>永不过期</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="502"/>
+        <location filename="../../ui/locksview.cpp" line="512"/>
         <source>TTL %1 s</source>
         <translation>TTL %1 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="503"/>
+        <location filename="../../ui/locksview.cpp" line="513"/>
         <source>(not the majority&apos;s)</source>
         <translation>（非多数方）</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="520"/>
+        <location filename="../../ui/locksview.cpp" line="530"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="632"/>
+        <location filename="../../ui/locksview.cpp" line="642"/>
         <source>%1 %2 is %3%4. The locks below are as of %5 and may have changed; their countdowns are stopped, and force-release waits until it is connected again.</source>
         <translation>%1 %2 %3%4。下列锁截至 %5，可能已有变化；倒计时已停止，强制释放将等到重新连接后进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="651"/>
+        <location filename="../../ui/locksview.cpp" line="661"/>
         <source>%1 keys scanned</source>
         <translation>已扫描 %1 个键</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="650"/>
+        <location filename="../../ui/locksview.cpp" line="660"/>
         <source>%1 nodes read</source>
         <translation>已读取 %1 个节点</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="652"/>
+        <location filename="../../ui/locksview.cpp" line="662"/>
         <source>%1 keys scanned (%2)</source>
         <translation>已扫描 %1 个键（%2）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="670"/>
+        <location filename="../../ui/locksview.cpp" line="681"/>
         <source>Live: rows change as %1 announces each change (%n change(s) followed since %2); a full pass reconciles now and then.</source>
         <translation>
             <numerusform>实时：%1 每宣告一次变更，对应行即刻更新（自 %2 起已跟随 %n 次变更）；完整扫描会不时进行核对。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="675"/>
+        <location filename="../../ui/locksview.cpp" line="686"/>
         <source>Resyncing: %1</source>
         <translation>正在重新同步：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="678"/>
+        <location filename="../../ui/locksview.cpp" line="689"/>
         <source>Polled: the whole table is read again on a timer.</source>
         <translation>轮询：整张表按定时器重新读取。</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="678"/>
+        <location filename="../../ui/locksview.cpp" line="689"/>
         <source>Polled: %1</source>
         <translation>轮询：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="692"/>
+        <location filename="../../ui/locksview.cpp" line="703"/>
         <source>Follow %1 live?</source>
         <translation>实时跟随 %1？</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="693"/>
+        <location filename="../../ui/locksview.cpp" line="704"/>
         <source>This sets %1 on the server. It is server-wide: Redis then publishes a message for every change to any key of those classes, which costs it a little CPU on every write, whether or not Fulcrum listens. Fulcrum adds the missing flags and removes none. The change is written to the audit log under your name.
 
 Why it is polled now: %2</source>
@@ -1944,50 +1944,81 @@ Why it is polled now: %2</source>
 目前为何轮询：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="698"/>
+        <location filename="../../ui/locksview.cpp" line="709"/>
         <source>Turn on and follow</source>
         <translation>开启并跟随</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../../ui/locksview.cpp" line="775"/>
+        <source>… and %n more, not kept (a pass keeps the first %1)</source>
+        <translation>
+            <numerusform>…… 另有 %n 个未保留（每轮扫描只保留前 %1 个）</numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="741"/>
+        <location filename="../../ui/locksview.cpp" line="785"/>
+        <source>Not shown as locks: %1</source>
+        <translation>未显示为锁的键：%1</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/locksview.cpp" line="810"/>
+        <source>%n matched key(s) could not be read, so a lock among them would not show (%1: %2).</source>
+        <translation>
+            <numerusform>%n 个匹配的键无法读取，其中若有锁也不会显示（%1：%2）。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/locksview.cpp" line="814"/>
+        <source>%n matched key(s) are not locks (another type, another format, too large) and are not shown.</source>
+        <translation>
+            <numerusform>%n 个匹配的键不是锁（其他类型、其他格式或过大），未显示。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="822"/>
+        <source>Show them…</source>
+        <translation>查看这些键…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/locksview.cpp" line="835"/>
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="759"/>
+        <location filename="../../ui/locksview.cpp" line="853"/>
         <source>Last scan failed</source>
         <translation>上次扫描失败</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="761"/>
+        <location filename="../../ui/locksview.cpp" line="855"/>
         <source>%1 of %n lock(s) shown (filter), %2 nodes read</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（筛选），已读取 %2 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="763"/>
+        <location filename="../../ui/locksview.cpp" line="857"/>
         <source>%n lock(s), %1 nodes read</source>
         <translation>
             <numerusform>%n 个锁，已读取 %1 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="765"/>
+        <location filename="../../ui/locksview.cpp" line="859"/>
         <source>%1 of %n lock(s) shown (filter), %2 keys scanned</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（已筛选），已扫描 %2 个键</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="767"/>
+        <location filename="../../ui/locksview.cpp" line="861"/>
         <source>%n lock(s), live</source>
         <translation>
             <numerusform>%n 把锁，实时</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="769"/>
+        <location filename="../../ui/locksview.cpp" line="863"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>

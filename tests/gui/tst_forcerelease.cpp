@@ -9,6 +9,8 @@
 
 #include <QItemSelectionModel>
 #include <QLabel>
+#include <QDialog>
+#include <QPlainTextEdit>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QTableView>
@@ -34,6 +36,7 @@ private Q_SLOTS:
     void holderChangedInBetweenDeletesNothing();
     void passwordReachesTheEnginesInspector();
     void countFollowsTheFilterAndKindsArePeoplesWords();
+    void keysNotShownAreSaidAndListed();
     void lostRedisMakesTheRowsStaleAndSaysSo();
     void rowsKeepStillUntilTheCalmBeat();
 
@@ -262,6 +265,49 @@ void TestForceRelease::countFollowsTheFilterAndKindsArePeoplesWords()
     view.table()->selectRow(rowOf(&view, "lock:cart:43"));
     QVERIFY2(view.detailText().contains(u"held by (empty value)"), qPrintable(view.detailText()));
     QVERIFY(!view.table()->model()->index(rowOf(&view, "lock:cart:42"), LockModel::Holder).data().toString().isEmpty());
+}
+
+// An operator looking for a lock the table does not show must learn why: keys the ACL hides
+// (a lock may be among them) and matched keys that are not locks are said above the table, and
+// listed one per line behind "Show them…". Against a real Redis and an ACL user of its own.
+void TestForceRelease::keysNotShownAreSaidAndListed()
+{
+    fulcrum::test::RedisServer redis;
+    QString error;
+    QVERIFY2(redis.start(&error), qPrintable(error));
+    QCOMPARE(redis.command({"ACL", "SETUSER", "viewer", "on", ">viewer-pass-71", "~lock:orders:*", "~lock:queue", "+@read", "+@connection", "+scan"}).string,
+             QByteArray("OK"));
+    redis.pipeline({{"SET", "lock:orders:1", "worker-3:aa", "PX", "60000"},
+                    {"SET", "lock:payments:9", "worker-8:bb", "PX", "60000"},   // the ACL hides it
+                    {"RPUSH", "lock:queue", "a", "b"}});
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;
+    InProcessLockEndpoint endpoint = InProcessLockEndpoint::redis(QStringLiteral("127.0.0.1"), redis.port());
+    endpoint.config.redis.user = QStringLiteral("viewer");
+    endpoint.config.redis.pollIntervalMs = 200;
+    endpoint.password = "viewer-pass-71";
+    options.locks = {endpoint};
+    InProcessEngineLink link(options);
+    LocksView view(&link);
+    QObject::connect(&link, &EngineLink::lockTableReady, &view, &LocksView::setLockTable);
+    view.show();
+    QTRY_VERIFY_WITH_TIMEOUT(rowOf(&view, "lock:orders:1") >= 0 && !view.notesText().isEmpty(), 10'000);
+    QCOMPARE(view.table()->model()->rowCount(), 1);
+    const QString notes = view.notesText();
+    QVERIFY2(notes.contains(u"1 matched key(s) could not be read, so a lock among them would not show (lock:payments:9: could not be read: NOPERM"),
+             qPrintable(notes));
+    QVERIFY2(notes.contains(u"1 matched key(s) are not locks"), qPrintable(notes));
+    QDialog *list = view.showNotesList();
+    QVERIFY(list);
+    const QString listed = list->findChild<QPlainTextEdit *>()->toPlainText();
+    QVERIFY2(listed.startsWith(u"lock:payments:9: could not be read: NOPERM") && listed.contains(u"\nlock:queue: a list, not a lock"), qPrintable(listed));
+    list->close();
+
+    // Nothing left out: no line at all.
+    redis.command({"DEL", "lock:queue"});
+    QCOMPARE(redis.command({"ACL", "SETUSER", "viewer", "~*"}).string, QByteArray("OK"));
+    QTRY_VERIFY_WITH_TIMEOUT(rowOf(&view, "lock:payments:9") >= 0, 10'000);
+    QTRY_COMPARE(view.notesText(), QString());
 }
 
 void TestForceRelease::lostRedisMakesTheRowsStaleAndSaysSo()

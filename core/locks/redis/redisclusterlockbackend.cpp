@@ -394,7 +394,8 @@ void RedisClusterLockBackend::passFinished()
         merged.restarts += result.restarts;
         merged.truncated = merged.truncated || result.truncated;
         for (const LockScanNote &note : result.notes)
-            merged.notes << LockScanNote{note.key, QStringLiteral("%1 (%2)").arg(note.text, shard.master)};
+            addNote(merged, LockScanNote{note.key, QStringLiteral("%1 (%2)").arg(note.text, shard.master), note.unreadable});
+        merged.notesOmitted += result.notesOmitted;
         sources.push_back(Source{&shard, node->inspector->takeLastLocks()});
     }
     qsizetype total = 0;

@@ -186,6 +186,7 @@ void RedisLockInspector::startPass()
     m_passLocks.clear();
     m_passLocks.reserve(m_lastLockCount);
     m_passNotes.clear();
+    m_passNotesOmitted = 0;
     m_passClock.start();
     if (m_options.observe)
         m_observations.beginPass(wallclock::nowUtc());
@@ -288,7 +289,7 @@ void RedisLockInspector::onKeysRead(quint64 generation, const QList<QByteArray> 
     QList<OtherKey> othersWithGet;
     walkKeyReads(keys, replies, m_options.getPerKey, [&](qsizetype i, KeyRead what, const RedisReply &pttl, const RedisReply *value) {
         switch (what) {
-        case KeyRead::Error: m_passNotes.append({keys[i], QStringLiteral("could not be read: %1").arg(pttl.errorText())}); ++done; break;
+        case KeyRead::Error: addNote({keys[i], QStringLiteral("could not be read: %1").arg(pttl.errorText()), true}); ++done; break;
         case KeyRead::Gone: ++done; break;
         case KeyRead::String: classify(keys[i], QByteArrayLiteral("string"), pttl.integer, *value); ++done; break;
         case KeyRead::Other: others.append({keys[i], pttl.integer}); break;
@@ -348,11 +349,18 @@ void RedisLockInspector::readOtherTypes(QList<OtherKey> others, bool withGet)
 void RedisLockInspector::classifyOther(const OtherKey &other, const RedisReply &type, const RedisReply &hash, const RedisReply *string)
 {
     if (type.isError())
-        m_passNotes.append({other.key, QStringLiteral("could not be read: %1").arg(type.errorText())});
+        addNote({other.key, QStringLiteral("could not be read: %1").arg(type.errorText()), true});
     else if (type.string == "string")
         classify(other.key, type.string, other.pttl, *string);
     else
         classify(other.key, type.string, other.pttl, hash);
+}
+
+// A string or hash whose value read failed (an ACL, an error) may be a lock; a list's refused
+// HSCAN (WRONGTYPE) is no news.
+static bool unreadableValue(const QByteArray &type, const RedisReply &value)
+{
+    return value.isError() && (type == "string" || type == "hash");
 }
 
 void RedisLockInspector::classify(const QByteArray &key, const QByteArray &type, qint64 pttl, const RedisReply &value)
@@ -363,8 +371,16 @@ void RedisLockInspector::classify(const QByteArray &key, const QByteArray &type,
             m_observations.observe(*info);
         m_passLocks.append(std::move(*info));
     } else if (!note.isEmpty()) {
-        m_passNotes.append({key, note});
+        addNote({key, note, unreadableValue(type, value)});
     }
+}
+
+void RedisLockInspector::addNote(LockScanNote note)
+{
+    if (m_passNotes.size() < maxNotesPerPass)
+        m_passNotes.append(std::move(note));
+    else
+        ++m_passNotesOmitted;
 }
 
 // Done as each lock is read, while the server still works on the rest of the pass: at the end
@@ -469,7 +485,7 @@ void RedisLockInspector::finishPass()
     const QDateTime now = wallclock::nowUtc();
     // The previous result (100 000 rows to free) goes after the new one is out, not before.
     m_lastLockCount = sorted.size();
-    const LockScanResult previous = std::exchange(m_last, LockScanResult{std::move(sorted), std::move(m_passNotes), m_keysSeen,
+    const LockScanResult previous = std::exchange(m_last, LockScanResult{std::move(sorted), std::move(m_passNotes), m_passNotesOmitted, m_keysSeen,
                                                                          m_passClock.elapsed(), m_restarts, false, now});
     m_passLocks.clear();
     m_passNotes.clear();
@@ -609,7 +625,7 @@ void RedisLockInspector::onLiveRead(quint64 generation, const QList<QByteArray> 
     walkKeyReads(keys, replies, m_options.getPerKey, [&](qsizetype i, KeyRead what, const RedisReply &pttl, const RedisReply *value) {
         switch (what) {
         case KeyRead::Error:
-            m_table.setNote(keys[i], QStringLiteral("could not be read: %1").arg(pttl.errorText()));
+            m_table.setNote({keys[i], QStringLiteral("could not be read: %1").arg(pttl.errorText()), true});
             ++done;
             break;
         case KeyRead::Gone: liveRemove(keys[i]); ++done; break;
@@ -630,7 +646,7 @@ void RedisLockInspector::readLiveOther(quint64 generation, const QByteArray &key
                                    return;
                                const RedisReply &type = replies[0];
                                if (type.isError()) {
-                                   m_table.setNote(key, QStringLiteral("could not be read: %1").arg(type.errorText()));
+                                   m_table.setNote({key, QStringLiteral("could not be read: %1").arg(type.errorText()), true});
                                } else if (type.string == "none") {
                                    liveRemove(key);
                                } else {
@@ -647,7 +663,7 @@ void RedisLockInspector::liveClassify(const QByteArray &key, const QByteArray &t
     if (!info) {
         liveRemove(key);
         if (!note.isEmpty())
-            m_table.setNote(key, note);
+            m_table.setNote({key, note, unreadableValue(type, value)});
         return;
     }
     info->readAt = wallclock::nowUtc();

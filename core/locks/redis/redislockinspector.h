@@ -114,6 +114,7 @@ private:
     };
     void readOtherTypes(QList<OtherKey> keys, bool withGet);
     void classifyOther(const OtherKey &other, const RedisReply &type, const RedisReply &hash, const RedisReply *string);
+    void addNote(LockScanNote note);
     void classify(const QByteArray &key, const QByteArray &type, qint64 pttl, const RedisReply &value);
     void keysDone(int count);
     void interrupt(const QString &why);
@@ -138,6 +139,7 @@ private:
     qsizetype m_lastLockCount = 0;      // rows of the last pass, to reserve for the next
     QList<LockInfo> m_passLocks;
     QList<LockScanNote> m_passNotes;
+    qint64 m_passNotesOmitted = 0;      // notes beyond maxNotesPerPass this pass
     QElapsedTimer m_passClock;
     qint64 m_lastProgressMs = -1;
     LockObservations m_observations;

@@ -236,7 +236,8 @@ void RedisRedlockBackend::passFinished()
         for (const LockInfo &lock : result.locks)
             byKey[lock.key].append(RedlockCopy{master, lock});
         for (const LockScanNote &note : result.notes)
-            merged.notes << LockScanNote{note.key, QStringLiteral("%1 (%2)").arg(note.text, master)};
+            addNote(merged, LockScanNote{note.key, QStringLiteral("%1 (%2)").arg(note.text, master), note.unreadable});
+        merged.notesOmitted += result.notesOmitted;
     }
     if (missing.size() == m_config.nodes.size()) {
         Q_EMIT scanInterrupted(QStringLiteral("%1: no master could be read: %2").arg(url(), missing.join(QStringLiteral("; "))));

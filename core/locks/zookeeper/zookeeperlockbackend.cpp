@@ -745,7 +745,7 @@ void ZooKeeperLockBackend::finishPartialPass(std::unique_ptr<Pass> pass)
         m_table.put(std::move(row));
     }
     for (const LockScanNote &note : std::as_const(pass->notes))
-        m_table.setNote(note.key, note.text);
+        m_table.setNote(note);
     for (const QByteArray &folder : std::as_const(pass->walked))
         m_folders.insert(folder);
     m_waiterCache.insert(pass->waiterCache);

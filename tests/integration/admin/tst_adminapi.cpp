@@ -880,8 +880,12 @@ void TestAdminApi::fulcrumctlThroughEngine()
 
     m_redis->command({"SET", "lock:ctl", "holder-1"});
     m_redis->command({"SET", "lock:orders:2026-12-06:checkout-42", "worker-7f3a", "PX", "600000"});
+    m_redis->command({"RPUSH", "lock:ctl-queue", "job-1"});
     QTRY_VERIFY_WITH_TIMEOUT((out = std::get<1>(run({QStringLiteral("locks"), QStringLiteral("list"), QStringLiteral("--engine"), engine, QStringLiteral("--endpoint"), QStringLiteral("cache")}, m_token)),
-                              out.contains(u"lock:ctl") && out.contains(u"checkout-42")), 5000);
+                              out.contains(u"lock:ctl") && out.contains(u"checkout-42") && out.contains(u"lock:ctl-queue")), 5000);
+    // A matched key that is no lock is said under the table, as the console says it.
+    QVERIFY2(out.contains(u"\n  not shown: lock:ctl-queue: a list, not a lock"), qPrintable(out));
+    m_redis->command({"DEL", "lock:ctl-queue"});
     {
         // A table as `locks list --redis` prints one, with how long the engine has seen each
         // holder: the holders line up under HOLDER whatever the keys' lengths (it was one line

@@ -70,6 +70,7 @@ private Q_SLOTS:
     void binaryKeyIsListedEscapedAndReleasedExactly();
     void hugeValueIsTruncatedForDisplayOnly();
     void bigHashIsNotReadWhole();
+    void notesAreKeptUpToTheLimitAndCounted();
     void historyAcrossPasses();
     void forceReleaseRedissonWakesWaiters_data();
     void forceReleaseRedissonWakesWaiters();
@@ -331,6 +332,23 @@ void TestLockInspector::bigHashIsNotReadWhole()
     const QByteArray stats = m_server->command({"INFO", "commandstats"}).string;
     QVERIFY2(!stats.contains("cmdstat_hgetall"), stats.constData());
     QVERIFY2(stats.contains("cmdstat_hscan:calls=2,"), stats.constData()); // one call per hash, not a walk of the big one
+}
+
+// A broad pattern over a big keyspace matches keys by the thousand that are no locks: a pass
+// keeps maxNotesPerPass notes and counts the rest, instead of a note per key.
+void TestLockInspector::notesAreKeptUpToTheLimitAndCounted()
+{
+    QList<QList<QByteArray>> commands;
+    for (int i = 0; i < maxNotesPerPass + 500; ++i)
+        commands.append({"RPUSH", "lock:queue:" + QByteArray::number(i), "job"});
+    commands.append({"SET", "lock:real", "token-1", "PX", "60000"});
+    m_server->pipeline(commands);
+    RedisLockInspector inspector(m_connection.get(), {});
+    const LockScanResult result = scanOnce(inspector);
+    QCOMPARE(result.locks.size(), qsizetype(1));
+    QCOMPARE(result.notes.size(), maxNotesPerPass);
+    QCOMPARE(result.notesOmitted, qint64(500));
+    QVERIFY(std::all_of(result.notes.cbegin(), result.notes.cend(), [](const LockScanNote &n) { return n.text.contains(u"a list, not a lock") && !n.unreadable; }));
 }
 
 void TestLockInspector::historyAcrossPasses()
