@@ -742,8 +742,7 @@ QString LocksView::statusText() const
     return m_note->isHidden() ? m_status->text() : m_note->text();
 }
 
-// Keys before the endpoint's own notes would bury them: those first, then the keys that could not
-// be read, then the rest.
+// The table's notes on keys that could (not) be read, by key.
 static QList<LockScanNote> keyNotes(const LockTable &table, bool unreadable)
 {
     QList<LockScanNote> notes;
@@ -757,9 +756,11 @@ static QList<LockScanNote> keyNotes(const LockTable &table, bool unreadable)
 
 QString LocksView::notesText() const
 {
-    return m_notes->isHidden() ? QString() : m_notes->property("plainText").toString();
+    return m_notes->isHidden() ? QString() : m_notesPlain;
 }
 
+// Keys before the endpoint's own notes would bury them: those first, then the keys that could not
+// be read (a lock may hide behind them), then the rest.
 QString LocksView::notesListText() const
 {
     QStringList lines;
@@ -809,7 +810,8 @@ void LocksView::updateNotes()
     if (!unreadable.isEmpty())
         lines << tr("%n matched key(s) could not be read, so a lock among them would not show (%1: %2).", nullptr, int(unreadable.size()))
                      .arg(escapeBytes(unreadable.first().key), unreadable.first().text);
-    const qint64 others = keyNotes(m_shown, false).size() + m_shown.notesOmitted;
+    const qint64 others = std::count_if(m_shown.notes.cbegin(), m_shown.notes.cend(), [](const LockScanNote &n) { return !n.key.isEmpty() && !n.unreadable; })
+                          + m_shown.notesOmitted;
     if (others > 0)
         lines << tr("%n matched key(s) are not locks (another type, another format, too large) and are not shown.", nullptr,
                     int(std::min<qint64>(others, std::numeric_limits<int>::max())));
@@ -820,7 +822,7 @@ void LocksView::updateNotes()
     QString html = rich.join(QStringLiteral("<br>"));
     if (anyKey)
         html += QStringLiteral(" <a href=\"notes\">%1</a>").arg(tr("Show them…"));
-    m_notes->setProperty("plainText", lines.join(u'\n'));
+    m_notesPlain = lines.join(u'\n');
     m_notes->setText(html);
     m_notes->setVisible(!lines.isEmpty());
 }

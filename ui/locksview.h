@@ -133,6 +133,7 @@ private:
     QLabel *m_note = nullptr;
     void updateNote();
     QLabel *m_notes = nullptr;         // notesText(), with its "Show…" link
+    QString m_notesPlain;
     void updateNotes();
     LockTable m_shown;                 // the table on screen, for the status text
     struct EndpointState
