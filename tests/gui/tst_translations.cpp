@@ -5,6 +5,8 @@
 
 #include <QApplication>
 #include <QDialogButtonBox>
+#include <QFontDatabase>
+#include <QFontMetrics>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QTest>
@@ -17,6 +19,7 @@ class TestTranslations : public QObject
 private Q_SLOTS:
     void standardButtonsInChinese();
     void englishInstallsNothing();
+    void chineseCanBeDrawn();
 };
 
 void TestTranslations::standardButtonsInChinese()
@@ -39,6 +42,17 @@ void TestTranslations::englishInstallsNothing()
     QObject owner;
     QVERIFY(installTranslations(QLocale(QStringLiteral("en")), &owner).isEmpty());
     QVERIFY(owner.children().isEmpty());
+}
+
+// The words are no use drawn as boxes: the machine needs a font with Chinese glyphs (Debian's
+// fonts-wqy-microhei, in scripts/packages.txt; a desktop brings its own). Without one, every
+// zh_CN label was a row of empty squares.
+void TestTranslations::chineseCanBeDrawn()
+{
+    const QStringList families = QFontDatabase::families(QFontDatabase::SimplifiedChinese);
+    QVERIFY2(!families.isEmpty(), "no font on this machine has Simplified Chinese glyphs: install fonts-wqy-microhei");
+    QFont font(families.first());
+    QVERIFY(QFontMetrics(font).inFontUcs4(U'锁'));   // "lock"
 }
 
 QTEST_MAIN(TestTranslations)
