@@ -114,7 +114,7 @@ int backendsList(const QStringList &arguments)
             table.add({server.spec.name, server.spec.address(), server.health.stateText, fulcrum::formatDurationMs(server.health.timeInStateMs),
                        QStringLiteral("%1/%2").arg(server.effectiveWeight).arg(server.spec.weight), QString::number(server.stats.inFlight),
                        QString::number(server.stats.requestsPerSecond, 'f', 1),
-                       QString::number(server.stats.p99Ms, 'f', 1),
+                       server.stats.p99Ms > 0 ? QString::number(server.stats.p99Ms, 'f', 1) : QStringLiteral("-"), // no request to measure
                        check.reason != fulcrum::CheckReason::None ? QStringLiteral("%1 in %2 ms").arg(check.reasonText()).arg(double(check.durationUs) / 1000.0, 0, 'f', 1)
                        : server.health.checksEnabled              ? QStringLiteral("not checked yet")
                                                                   : QStringLiteral("checks off")});

@@ -256,7 +256,7 @@ int ctlEngineLocksList(const QStringList &arguments)
                + feedDetails(e.feed, e.name, client->baseUrl));
         if (!e.lastResult.locks.isEmpty()) {
             // HELD FOR is as long as the engine has seen the same holder: since its start at most.
-            CtlTable table({2, 3}, QStringLiteral("  "), QStringLiteral("  "));
+            CtlTable table({2, 3}, QStringLiteral("  "));
             table.add({QStringLiteral("LOCK"), QStringLiteral("KIND"), QStringLiteral("TTL"), QStringLiteral("HELD FOR"), QStringLiteral("FLAGS"), QStringLiteral("HOLDER")});
             for (const LockInfo &lock : e.lastResult.locks) {
                 table.add({lock.displayKey(), lock.kind, lock.ttlMs < 0 ? QStringLiteral("-") : formatDurationMs(lock.ttlMs), formatDurationMs(lock.heldForMs),

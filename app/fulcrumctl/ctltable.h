@@ -9,14 +9,14 @@
 
 // A table for the terminal: each column as wide as its longest cell, so that a long server
 // name or lock key ("lock:orders:2026-12-06:checkout-42") does not push its row out of line
-// as fixed widths did. The last column is not padded; a note is a line of its own under the
+// as fixed widths did; columns two spaces apart (one made "STATE IN STATE" one blur). The last column is not padded; a note is a line of its own under the
 // row before it (a blocking chain's waiters).
 class CtlTable
 {
 public:
     // rightAligned: the columns of figures, read from the right. The header is a row like the
     // others (add it first, or again under each note that starts a section).
-    explicit CtlTable(QList<int> rightAligned = {}, QString indent = {}, QString gap = QStringLiteral(" "))
+    explicit CtlTable(QList<int> rightAligned = {}, QString indent = {}, QString gap = QStringLiteral("  "))
         : m_rightAligned(std::move(rightAligned)), m_indent(std::move(indent)), m_gap(std::move(gap))
     {
     }

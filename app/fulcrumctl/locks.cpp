@@ -346,7 +346,7 @@ static int locksList(const QStringList &arguments)
     }
     const bool redis = endpoint->first.isRedis();
     if (endpoint->first.isPostgres()) {
-        CtlTable table({3}, {}, QStringLiteral("  "));
+        CtlTable table({3});
         table.add({QStringLiteral("LOCK"), QStringLiteral("KIND"), QStringLiteral("MODE"), QStringLiteral("WAIT"), QStringLiteral("HOLDER"), QStringLiteral("SESSION")});
         for (const LockInfo &info : result->locks) {
             const QString mode = info.kind == u"pg-advisory" ? info.detailString(QStringLiteral("mode")) : QStringLiteral("-");
@@ -363,7 +363,7 @@ static int locksList(const QStringList &arguments)
         return ExitOk;
     }
     if (endpoint->first.isEtcd()) {
-        CtlTable table({3}, {}, QStringLiteral("  "));
+        CtlTable table({3});
         table.add({QStringLiteral("LOCK"), QStringLiteral("KIND"), QStringLiteral("LEASE"), QStringLiteral("TTL"), QStringLiteral("FLAGS"), QStringLiteral("HOLDER")});
         for (const LockInfo &info : result->locks) {
             table.add({info.displayKey(), info.kind, info.session, info.ttlMs < 0 ? QStringLiteral("-") : formatDurationMs(info.ttlMs),
@@ -375,7 +375,7 @@ static int locksList(const QStringList &arguments)
                    .arg(result->truncated ? QStringLiteral(" (truncated: raise max_keys or narrow --prefix)") : QString()));
         return ExitOk;
     }
-    CtlTable table({2}, {}, QStringLiteral("  "));
+    CtlTable table({2});
     table.add({redis ? QStringLiteral("KEY") : QStringLiteral("LOCK"), QStringLiteral("KIND"), redis ? QStringLiteral("TTL") : QStringLiteral("SESSION"),
                QStringLiteral("FLAGS"), QStringLiteral("HOLDER")});
     for (const LockInfo &info : result->locks) {

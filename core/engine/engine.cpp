@@ -330,7 +330,8 @@ void Engine::applyRuntimeState()
         QString why;
         if (entry.weight && !p->setWeight(key.second, *entry.weight, &why))
             addEvent(EngineEvent::Warning, QStringLiteral("engine"), QStringLiteral("runtime weight of %1/%2 not applied: %3").arg(key.first, key.second, why));
-        if (entry.state && !checker->setAdminState(key.second, *entry.state, &why))
+        // The event says where the state came from: at a start it is not an operator's action now.
+        if (entry.state && !checker->setAdminState(key.second, *entry.state, &why, QStringLiteral("kept in %1").arg(runtimeStatePath())))
             addEvent(EngineEvent::Warning, QStringLiteral("engine"), QStringLiteral("runtime state of %1/%2 not applied: %3").arg(key.first, key.second, why));
         ++applied;
     }

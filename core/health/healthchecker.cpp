@@ -418,7 +418,7 @@ void HealthChecker::record(HealthEvent event, Server *server)
     Q_EMIT eventOccurred(event);
 }
 
-bool HealthChecker::setAdminState(const QString &server, AdminState state, QString *error)
+bool HealthChecker::setAdminState(const QString &server, AdminState state, QString *error, const QString &why)
 {
     int slot = -1;
     for (size_t i = 0; i < m_servers.size(); ++i) {
@@ -454,7 +454,8 @@ bool HealthChecker::setAdminState(const QString &server, AdminState state, QStri
             s.slowStartBeginNs = m_config.slowStartMs > 0 ? nowNs() : -1;
         }
     }
-    refresh(slot, HealthEvent::Operator, QStringLiteral("operator: %1").arg(adminStateName(state)));
+    refresh(slot, HealthEvent::Operator, why.isEmpty() ? QStringLiteral("operator: %1").arg(adminStateName(state))
+                                                       : QStringLiteral("operator: %1, %2").arg(adminStateName(state), why));
     evaluatePanic();
     flush();
     return true;

@@ -124,7 +124,8 @@ public:
     void setConfig(const PoolConfig &config);
     const PoolConfig &config() const { return m_config; }
 
-    bool setAdminState(const QString &server, AdminState state, QString *error = nullptr);
+    // `why`, when given, follows "operator: drain" in the event (a state kept from before a restart).
+    bool setAdminState(const QString &server, AdminState state, QString *error = nullptr, const QString &why = {});
 
     PoolHealth snapshot() const;
     std::vector<CheckRecord> history(const QString &server) const;

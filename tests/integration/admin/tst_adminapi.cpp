@@ -688,6 +688,15 @@ void TestAdminApi::runtimeChangesSurviveReloadAndRestart()
     QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app2")).value(QStringLiteral("weight")).toInt(), 3);
     QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app1")).value(QStringLiteral("state_text")).toString(), QStringLiteral("maint"));
     QCOMPARE(json(request("GET", "/api/v1/pools/web/servers/app1")).value(QStringLiteral("weight")).toInt(), 10);
+    // The restart's event says where app1's maint came from: not an operator's action now.
+    QStringList said;
+    for (const QJsonValue &e : json(request("GET", "/api/v1/events?limit=200")).value(QStringLiteral("events")).toArray()) {
+        const QString text = e.toObject().value(QStringLiteral("text")).toString();
+        if (text.contains(u"app1") && text.contains(u"operator: maint"))
+            said << text;
+    }
+    QVERIFY2(said.join(u'\n').contains(QStringLiteral("operator: maint, kept in %1").arg(m_dir.filePath(QStringLiteral("state/runtime-state.json")))),
+             qPrintable(said.join(u'\n')));
 }
 
 // `backends set-state … drain --wait`: a maintenance script's "drain, then stop it when it is
