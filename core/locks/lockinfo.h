@@ -69,11 +69,10 @@ struct LockInfo
     QString detailString(const QString &name) const;
 };
 
-// Something under a lock path that looked like a lock and is not (wrong type, unknown layout, a
-// lock folder with children but no recognisable recipe). Shown as a note, never as a lock.
-// A key the patterns matched that is not shown as a lock, and why (a list, a big hash, a value
-// the ACL hides); with no key, something about the whole endpoint (a role that cannot see other
-// sessions, a pass stopped at its limit).
+// Something a pass read and does not show as a lock, and why: a key of the wrong type or an
+// unknown layout, a big hash, a value the ACL hides, a lock folder with children but no
+// recognisable recipe. With no key, something about the whole endpoint (a role that cannot see
+// other sessions, a pass stopped at its limit). Shown as a note, never as a lock.
 struct LockScanNote
 {
     QByteArray key;
