@@ -335,8 +335,11 @@ static int locksList(const QStringList &arguments)
         ctlErr(QStringLiteral("fulcrumctl locks list: %1\n").arg(error));
         return ExitBackend;
     }
+    // A note on the whole endpoint has no key ("note: : role …" before 2026-12-06).
     for (const LockScanNote &note : result->notes)
-        ctlErr(QStringLiteral("note: %1: %2\n").arg(escapeBytes(note.key), note.text));
+        ctlErr(note.key.isEmpty() ? QStringLiteral("note: %1\n").arg(note.text) : QStringLiteral("note: %1: %2\n").arg(escapeBytes(note.key), note.text));
+    if (result->notesOmitted > 0)
+        ctlErr(QStringLiteral("note: %1 more key(s) not shown as locks (a pass keeps the first %2 notes)\n").arg(result->notesOmitted).arg(maxNotesPerPass));
     if (parser.isSet(jsonOption)) {
         QJsonArray array;
         for (const LockInfo &info : result->locks)

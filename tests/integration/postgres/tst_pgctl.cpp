@@ -31,6 +31,7 @@ class TestPgCtl : public QObject
 private Q_SLOTS:
     void initTestCase();
     void listAndReleaseWithTheSameCommandLine();
+    void aNoteOnTheWholeServerReadsAsOne();
     void lockRunExcludesAndIsExcludedByTheDocumentedKey();
     void terminatedSessionStopsTheCommand();
     void fulcrumdServesPostgresLocksAndMetrics();
@@ -126,6 +127,22 @@ void TestPgCtl::listAndReleaseWithTheSameCommandLine()
     QVERIFY(audit.open(QIODevice::ReadOnly));
     QCOMPARE(audit.readAll().count("force-release"), 2);
     waiter->quit();
+}
+
+// A role without pg_read_all_stats cannot see other roles' sessions: `locks list` says so, as a
+// note on the server, not as a note on a key with no name ("note: : role …").
+void TestPgCtl::aNoteOnTheWholeServerReadsAsOne()
+{
+    QVERIFY(m_server->sql(QStringLiteral("DROP ROLE IF EXISTS lookout; CREATE ROLE lookout LOGIN;")));
+    auto holder = session(QStringLiteral("night-job"));
+    QVERIFY(holder->run(QStringLiteral("SELECT pg_advisory_lock(7007);")));
+    const ProgramRun list = runProgram(binaryPath(QStringLiteral("fulcrumctl")),
+                                       {QStringLiteral("locks"), QStringLiteral("list"), QStringLiteral("--postgres"), m_server->url(QStringLiteral("lookout"))});
+    QVERIFY2(list.exitCode == 0, qPrintable(list.err));
+    QVERIFY2(list.out.contains(u"postgres/7007"), qPrintable(list.out));
+    QVERIFY2(list.err.startsWith(u"note: role lookout cannot see other roles' sessions"), qPrintable(list.err));
+    QVERIFY2(!list.err.contains(u"note: : "), qPrintable(list.err));
+    holder->quit();
 }
 
 void TestPgCtl::lockRunExcludesAndIsExcludedByTheDocumentedKey()
