@@ -742,36 +742,16 @@ QString LocksView::statusText() const
     return m_note->isHidden() ? m_status->text() : m_note->text();
 }
 
-// The table's notes on keys that could (not) be read, by key.
-static QList<LockScanNote> keyNotes(const LockTable &table, bool unreadable)
-{
-    QList<LockScanNote> notes;
-    for (const LockScanNote &note : table.notes) {
-        if (!note.key.isEmpty() && note.unreadable == unreadable)
-            notes.append(note);
-    }
-    std::sort(notes.begin(), notes.end(), [](const LockScanNote &a, const LockScanNote &b) { return a.key < b.key; });
-    return notes;
-}
-
 QString LocksView::notesText() const
 {
     return m_notes->isHidden() ? QString() : m_notesPlain;
 }
 
-// Keys before the endpoint's own notes would bury them: those first, then the keys that could not
-// be read (a lock may hide behind them), then the rest.
 QString LocksView::notesListText() const
 {
     QStringList lines;
-    for (const LockScanNote &note : m_shown.notes) {
-        if (note.key.isEmpty())
-            lines << note.text;
-    }
-    for (const bool unreadable : {true, false}) {
-        for (const LockScanNote &note : keyNotes(m_shown, unreadable))
-            lines << QStringLiteral("%1: %2").arg(escapeBytes(note.key), note.text);
-    }
+    for (const LockScanNote &note : notesInReadingOrder(m_shown.notes))
+        lines << (note.key.isEmpty() ? note.text : QStringLiteral("%1: %2").arg(escapeBytes(note.key), note.text));
     if (m_shown.notesOmitted > 0)
         lines << tr("… and %n more, not kept (a pass keeps the first %1)", nullptr, int(std::min<qint64>(m_shown.notesOmitted, std::numeric_limits<int>::max())))
                      .arg(maxNotesPerPass);
@@ -802,20 +782,27 @@ QDialog *LocksView::showNotesList()
 void LocksView::updateNotes()
 {
     QStringList lines;
-    for (const LockScanNote &note : m_shown.notes) {
-        if (note.key.isEmpty())
+    qsizetype unreadable = 0;
+    qint64 others = m_shown.notesOmitted;
+    const LockScanNote *firstUnreadable = nullptr;
+    const QList<LockScanNote> notes = notesInReadingOrder(m_shown.notes);
+    for (const LockScanNote &note : notes) {
+        if (note.key.isEmpty()) {
             lines << note.text;
+        } else if (note.unreadable) {
+            if (unreadable++ == 0)
+                firstUnreadable = &note;
+        } else {
+            ++others;
+        }
     }
-    const QList<LockScanNote> unreadable = keyNotes(m_shown, true);
-    if (!unreadable.isEmpty())
-        lines << tr("%n matched key(s) could not be read, so a lock among them would not show (%1: %2).", nullptr, int(unreadable.size()))
-                     .arg(escapeBytes(unreadable.first().key), unreadable.first().text);
-    const qint64 others = std::count_if(m_shown.notes.cbegin(), m_shown.notes.cend(), [](const LockScanNote &n) { return !n.key.isEmpty() && !n.unreadable; })
-                          + m_shown.notesOmitted;
+    if (firstUnreadable)
+        lines << tr("%n matched key(s) could not be read, so a lock among them would not show (%1: %2).", nullptr, int(unreadable))
+                     .arg(escapeBytes(firstUnreadable->key), firstUnreadable->text);
     if (others > 0)
         lines << tr("%n matched key(s) are not locks (another type, another format, too large) and are not shown.", nullptr,
                     int(std::min<qint64>(others, std::numeric_limits<int>::max())));
-    const bool anyKey = !unreadable.isEmpty() || others > 0;
+    const bool anyKey = unreadable > 0 || others > 0;
     QStringList rich;
     for (const QString &line : std::as_const(lines))
         rich << line.toHtmlEscaped();

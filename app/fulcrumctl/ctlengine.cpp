@@ -189,23 +189,19 @@ static QString feedDetails(const LockFeedState &feed, const QString &endpoint, c
 }
 
 // What the pass did not show, under the endpoint's table as the console says it above its own:
-// the endpoint's notes, then up to 10 keys (those that could not be read first: a lock may hide
-// behind them), then how many more.
+// the endpoint's notes, then up to 10 keys (those that could not be read first), then how many more.
 static QString notesText(const LockScanResult &result)
 {
     QString text;
-    QList<LockScanNote> keys;
-    for (const LockScanNote &note : result.notes) {
+    constexpr qsizetype shownKeys = 10;
+    qsizetype keys = 0;
+    for (const LockScanNote &note : notesInReadingOrder(result.notes)) {
         if (note.key.isEmpty())
             text += QStringLiteral("  note: %1\n").arg(note.text);
-        else
-            keys.append(note);
+        else if (keys++ < shownKeys)
+            text += QStringLiteral("  not shown: %1: %2\n").arg(escapeBytes(note.key), note.text);
     }
-    std::stable_sort(keys.begin(), keys.end(), [](const LockScanNote &a, const LockScanNote &b) { return a.unreadable > b.unreadable; });
-    constexpr qsizetype shown = 10;
-    for (qsizetype i = 0; i < std::min(shown, keys.size()); ++i)
-        text += QStringLiteral("  not shown: %1: %2\n").arg(escapeBytes(keys[i].key), keys[i].text);
-    const qint64 more = std::max<qint64>(0, keys.size() - shown) + result.notesOmitted;
+    const qint64 more = std::max<qsizetype>(0, keys - shownKeys) + result.notesOmitted;
     if (more > 0)
         text += QStringLiteral("  not shown: %1 more key(s) (--json lists the first %2)\n").arg(more).arg(maxNotesPerPass);
     return text;

@@ -2,6 +2,8 @@
 
 #include <QJsonArray>
 
+#include <algorithm>
+
 namespace fulcrum {
 
 QString LockInfo::displayHolder(int maxChars) const
@@ -159,6 +161,17 @@ qint64 LockInfo::detailInteger(const QString &name, qint64 fallback) const
 QString LockInfo::detailString(const QString &name) const
 {
     return details.value(name).toString();
+}
+
+QList<LockScanNote> notesInReadingOrder(QList<LockScanNote> notes)
+{
+    const auto group = [](const LockScanNote &n) { return n.key.isEmpty() ? 0 : n.unreadable ? 1 : 2; };
+    std::stable_sort(notes.begin(), notes.end(), [&](const LockScanNote &a, const LockScanNote &b) {
+        const int ga = group(a);
+        const int gb = group(b);
+        return ga != gb ? ga < gb : a.key < b.key;
+    });
+    return notes;
 }
 
 } // namespace fulcrum

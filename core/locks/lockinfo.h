@@ -107,6 +107,10 @@ inline void addNote(LockScanResult &result, LockScanNote note)
         ++result.notesOmitted;
 }
 
+// A pass's notes in the order a person reads them: the endpoint's own first, then the keys that
+// could not be read (a lock may hide behind them), then the others, each group by key.
+QList<LockScanNote> notesInReadingOrder(QList<LockScanNote> notes);
+
 // What changed in a live table (a backend following its change stream) since its last change
 // set: rows read again (new or changed) and keys no longer locks. Rows are as LockScanResult's.
 struct LockChanges

@@ -15,6 +15,7 @@ class TestLockPrimitives : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    void notesInTheOrderAPersonReadsThem();
     void escapeRoundTrip_data();
     void escapeRoundTrip();
     void unescapeRejectsLoneBackslash();
@@ -189,6 +190,22 @@ void TestLockPrimitives::redissonChannelNames()
     QCOMPARE(redissonChannel("redisson_lock__channel", "lock:a"), QByteArray("redisson_lock__channel:{lock:a}"));
     QCOMPARE(redissonChannel("redisson_lock__channel", "{tag}:a"), QByteArray("redisson_lock__channel:{tag}:a"));
     QCOMPARE(redissonChannel("redisson_rwlock", "prices"), QByteArray("redisson_rwlock:{prices}"));
+}
+
+// The console's list and `locks list --engine` show a pass's notes in this order: the endpoint's
+// own, then keys that could not be read (a lock may hide there), then the rest, each by key.
+void TestLockPrimitives::notesInTheOrderAPersonReadsThem()
+{
+    const QList<LockScanNote> notes{{"lock:z", QStringLiteral("a list"), false},
+                                    {"lock:b", QStringLiteral("NOPERM"), true},
+                                    {{}, QStringLiteral("role cannot see"), false},
+                                    {"lock:a", QStringLiteral("a set"), false},
+                                    {"lock:a-hidden", QStringLiteral("NOPERM"), true}};
+    QStringList order;
+    for (const LockScanNote &note : notesInReadingOrder(notes))
+        order << (note.key.isEmpty() ? note.text : QString::fromUtf8(note.key));
+    QCOMPARE(order, (QStringList{QStringLiteral("role cannot see"), QStringLiteral("lock:a-hidden"), QStringLiteral("lock:b"), QStringLiteral("lock:a"),
+                                 QStringLiteral("lock:z")}));
 }
 
 QTEST_GUILESS_MAIN(TestLockPrimitives)
