@@ -1750,7 +1750,7 @@ released by its node: %2</source>
         <translation>变更通知未开启</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="833"/>
+        <location filename="../../ui/locksview.cpp" line="822"/>
         <source>No lock endpoint configured: add one to the engine&apos;s config, or under Settings → Locks for the embedded demo.</source>
         <translation>未配置锁端点：请在引擎的配置中添加；内置演示引擎可在 设置 → 锁 中添加。</translation>
     </message>
@@ -1949,76 +1949,76 @@ Why it is polled now: %2</source>
         <translation>开启并跟随</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="775"/>
+        <location filename="../../ui/locksview.cpp" line="756"/>
         <source>… and %n more, not kept (a pass keeps the first %1)</source>
         <translation>
             <numerusform>…… 另有 %n 个未保留（每轮扫描只保留前 %1 个）</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="785"/>
+        <location filename="../../ui/locksview.cpp" line="766"/>
         <source>Not shown as locks: %1</source>
         <translation>未显示为锁的键：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="810"/>
+        <location filename="../../ui/locksview.cpp" line="800"/>
         <source>%n matched key(s) could not be read, so a lock among them would not show (%1: %2).</source>
         <translation>
             <numerusform>%n 个匹配的键无法读取，其中若有锁也不会显示（%1：%2）。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="814"/>
+        <location filename="../../ui/locksview.cpp" line="803"/>
         <source>%n matched key(s) are not locks (another type, another format, too large) and are not shown.</source>
         <translation>
             <numerusform>%n 个匹配的键不是锁（其他类型、其他格式或过大），未显示。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="822"/>
+        <location filename="../../ui/locksview.cpp" line="811"/>
         <source>Show them…</source>
         <translation>查看这些键…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="835"/>
+        <location filename="../../ui/locksview.cpp" line="824"/>
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="853"/>
+        <location filename="../../ui/locksview.cpp" line="842"/>
         <source>Last scan failed</source>
         <translation>上次扫描失败</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="855"/>
+        <location filename="../../ui/locksview.cpp" line="844"/>
         <source>%1 of %n lock(s) shown (filter), %2 nodes read</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（筛选），已读取 %2 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="857"/>
+        <location filename="../../ui/locksview.cpp" line="846"/>
         <source>%n lock(s), %1 nodes read</source>
         <translation>
             <numerusform>%n 个锁，已读取 %1 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="859"/>
+        <location filename="../../ui/locksview.cpp" line="848"/>
         <source>%1 of %n lock(s) shown (filter), %2 keys scanned</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（已筛选），已扫描 %2 个键</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="861"/>
+        <location filename="../../ui/locksview.cpp" line="850"/>
         <source>%n lock(s), live</source>
         <translation>
             <numerusform>%n 把锁，实时</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="863"/>
+        <location filename="../../ui/locksview.cpp" line="852"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>
