@@ -18,14 +18,16 @@ inline const QString redissonRw = QStringLiteral("redisson-rw");
 inline const QString fulcrum = QStringLiteral("fulcrum");
 } // namespace redislockkind
 
-// A hash is read with HSCAN key 0 COUNT hashReadCountText, never HGETALL: one call reads a small hash
-// whole (a Redisson lock has one field per holder, and Redis answers a small hash whole whatever
-// the count), and no more than about this many fields of a big one. A big hash under a broad
-// pattern ("*") is no lock, and reading it whole at every pass would hold up Redis each time.
+// A hash is read with HSCAN key 0 COUNT hashReadCountText, never HGETALL: one call reads a
+// small hash whole (a Redisson lock has one field per holder, and Redis answers a small hash
+// whole whatever the count), and no more than about this many fields of a big one. A big hash
+// under a broad pattern ("*") is no lock, and reading it whole at every pass would hold up Redis
+// each time.
 inline constexpr QByteArrayView hashReadCountText = "1000";
 
-// What one key's TYPE, PTTL and value say (for a hash, its HSCAN reply as above), as a row with backend "redis" (Redisson's owner_uuid,
-// thread_id, reentrancy, mode and Fulcrum's fence in `details`). Returns nullopt for keys that
+// What one key's TYPE, PTTL and value say (for a hash, its HSCAN reply as above), as a row with
+// backend "redis" (Redisson's owner_uuid, thread_id, reentrancy, mode and Fulcrum's fence in
+// `details`). Returns nullopt for keys that
 // are not locks; `note` says why when a person should know (wrong type), stays empty for known
 // companion keys.
 std::optional<LockInfo> classifyLockKey(const QByteArray &key, const QByteArray &type, qint64 pttl, const RedisReply &value, QString *note);
