@@ -27,9 +27,8 @@ inline constexpr QByteArrayView hashReadCountText = "1000";
 
 // What one key's TYPE, PTTL and value say (for a hash, its HSCAN reply as above), as a row with
 // backend "redis" (Redisson's owner_uuid, thread_id, reentrancy, mode and Fulcrum's fence in
-// `details`). Returns nullopt for keys that
-// are not locks; `note` says why when a person should know (wrong type), stays empty for known
-// companion keys.
+// `details`). Returns nullopt for keys that are not locks; `note` says why when a person should
+// know (wrong type), stays empty for known companion keys.
 std::optional<LockInfo> classifyLockKey(const QByteArray &key, const QByteArray &type, qint64 pttl, const RedisReply &value, QString *note);
 
 // Redisson's pub/sub channel for a lock name: prefix + ":{name}" (or ":name" when the name
