@@ -387,9 +387,11 @@ static int locksList(const QStringList &arguments)
     }
     if (!result->locks.isEmpty())   // no header over nothing: the count line says 0
         ctlOut(table.text());
+    // What was read: Redis keys, ZooKeeper nodes, MySQL rows (of the lock views and tables).
+    const bool mysql = endpoint->first.isMysql();
     ctlOut(QStringLiteral("%1 lock(s) among %2 %3 in %4 ms%5\n").arg(result->locks.size()).arg(result->keysScanned)
-               .arg(redis ? QStringLiteral("matching key(s)") : QStringLiteral("node(s) read")).arg(result->elapsedMs)
-               .arg(result->truncated ? QStringLiteral(" (truncated: raise max_nodes or narrow --path)") : QString()));
+               .arg(redis ? QStringLiteral("matching key(s)") : mysql ? QStringLiteral("row(s) read") : QStringLiteral("node(s) read")).arg(result->elapsedMs)
+               .arg(result->truncated && !redis && !mysql ? QStringLiteral(" (truncated: raise max_nodes or narrow --path)") : QString()));
     return ExitOk;
 }
 

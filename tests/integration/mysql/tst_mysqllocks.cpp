@@ -13,6 +13,7 @@
 #include <QJsonObject>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QRegularExpression>
 #include <QTest>
 
 #include <functional>
@@ -261,6 +262,10 @@ void TestMysqlLocks::fulcrumctlListsAndReleases()
         return !row.isEmpty();
     })(), 20'000);
     QCOMPARE(row.value(QStringLiteral("holder")).toString(), QString::number(holder->connectionId()));
+    // The table's count line says what a MySQL pass reads: rows (it said "node(s) read", ZooKeeper's word).
+    const ProgramRun table = runProgram(ctl, {QStringLiteral("locks"), QStringLiteral("list"), QStringLiteral("--mysql"), m_server->url(QStringLiteral("fulcrum"))});
+    QVERIFY2(table.exitCode == 0 && table.out.contains(u"ctl:9"), qPrintable(table.out + table.err));
+    QVERIFY2(QRegularExpression(QStringLiteral("\\d+ lock\\(s\\) among \\d+ row\\(s\\) read in \\d+ ms\\n$")).match(table.out).hasMatch(), qPrintable(table.out));
     const QStringList release{QStringLiteral("locks"), QStringLiteral("release"), QStringLiteral("ctl:9"), QStringLiteral("--mysql"),
                               m_server->url(QStringLiteral("fulcrum")), QStringLiteral("--audit-log"), QDir::temp().filePath(QStringLiteral("fulcrum-mysql-audit.log")),
                               QStringLiteral("--holder")};
