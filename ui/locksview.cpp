@@ -784,13 +784,15 @@ void LocksView::updateNotes()
     QStringList lines;
     qsizetype unreadable = 0;
     qint64 others = m_shown.notesOmitted;
+    // One look at the notes, at every table the engine sends (a live table's every beat): the
+    // list's order (notesInReadingOrder) is made only when the list is opened.
     const LockScanNote *firstUnreadable = nullptr;
-    const QList<LockScanNote> notes = notesInReadingOrder(m_shown.notes);
-    for (const LockScanNote &note : notes) {
+    for (const LockScanNote &note : m_shown.notes) {
         if (note.key.isEmpty()) {
             lines << note.text;
         } else if (note.unreadable) {
-            if (unreadable++ == 0)
+            ++unreadable;
+            if (!firstUnreadable || note.key < firstUnreadable->key)
                 firstUnreadable = &note;
         } else {
             ++others;
