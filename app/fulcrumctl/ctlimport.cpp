@@ -45,22 +45,34 @@ int runCtlImport(const CtlImportCommand &command, const QStringList &arguments)
         return 1;
     }
     const QByteArray json = QJsonDocument(configToJson(result.config)).toJson(QJsonDocument::Indented);
-    // The import must produce a config fulcrumd accepts; say so loudly if it does not.
-    const ConfigResult check = parseConfig(json, QStringLiteral("<imported>"));
+    const bool toFile = parser.isSet(outputOption) && parser.value(outputOption) != u"-";   // "-o -" is stdout, as without -o
+    const QString outName = toFile ? parser.value(outputOption) : QStringLiteral("<stdout>");
+    // The import must produce a config fulcrumd accepts; say so loudly if it does not. The files
+    // it names (certificates) belong to the machine that will run it, often not this one: they
+    // are checked here too, and what is missing or wrong here is said with its place in the
+    // written config, but does not stop the import.
+    const ConfigResult check = parseConfig(json, QStringLiteral("<imported>"), ConfigFiles::NotRead);
     if (!check.ok()) {
         ctlErr(QStringLiteral("%1: the imported config does not validate:\n%2\n").arg(prefix, check.errorText()));
         return 1;
     }
-    for (const QString &note : result.notes)
+    QStringList notes = result.notes;
+    const ConfigResult withFiles = parseConfig(json, outName, ConfigFiles::Read);
+    for (const ConfigError &error : withFiles.errors)
+        notes << error.toString();
+    if (!withFiles.ok())
+        notes << QStringLiteral("the file(s) above are read again by \"fulcrumd --config %1 --check\" on the machine that runs it: "
+                                "copy them there or fix the paths before starting it").arg(toFile ? outName : QStringLiteral("FILE"));
+    for (const QString &note : std::as_const(notes))
         ctlErr(QStringLiteral("note: %1\n").arg(note));
-    if (parser.isSet(outputOption) && parser.value(outputOption) != u"-") {   // "-o -" is stdout, as without -o
-        QSaveFile out(parser.value(outputOption));
+    if (toFile) {
+        QSaveFile out(outName);
         if (!out.open(QIODevice::WriteOnly) || out.write(json) != json.size() || !out.commit()) {
             ctlErr(QStringLiteral("%1: cannot write %2: %3\n").arg(prefix, out.fileName(), out.errorString()));
             return 1;
         }
         ctlErr(QStringLiteral("wrote %1 (%2 pool(s), %3 listener(s), %4 note(s))\n")
-                   .arg(out.fileName()).arg(result.config.pools.size()).arg(result.config.listeners.size()).arg(result.notes.size()));
+                   .arg(out.fileName()).arg(result.config.pools.size()).arg(result.config.listeners.size()).arg(notes.size()));
     } else {
         ctlOut(QString::fromUtf8(json));
     }

@@ -81,6 +81,9 @@ public:
     }
 
     QList<ConfigError> errors;
+    // Read the files the config names (certificates, keys, CAs) and check them now; off for a
+    // config written for another machine (an import), whose files are checked where it runs.
+    bool readFiles = true;
 
     void error(const QString &pointer, const QString &message, bool atKey = false)
     {
@@ -371,7 +374,7 @@ ListenerTlsConfig parseListenerTls(Reader &r, const QJsonValue &value, const QSt
     c.http2.enabled = r.boolean(o, QStringLiteral("http2"), pointer, c.http2.enabled, what + QStringLiteral(".http2"));
     c.http2.maxConcurrentStreams = int(r.integer(o, QStringLiteral("http2_max_streams"), pointer, c.http2.maxConcurrentStreams, 1, 1000,
                                                  what + QStringLiteral(".http2_max_streams")));
-    if (r.errors.size() != errorsBefore || c.certificates.empty())
+    if (r.errors.size() != errorsBefore || c.certificates.empty() || !r.readFiles)
         return c;
     TlsServerContext::LoadError error;
     if (!TlsServerContext::load(c, nullptr, &error)) {
@@ -407,7 +410,7 @@ BackendTls parseServerTls(Reader &r, const QJsonValue &value, const QString &poi
         return c;
     }
     QString error;
-    if (!TlsClientContext::load(c, &error))
+    if (r.readFiles && !TlsClientContext::load(c, &error))
         r.error(pointer, QStringLiteral("%1: %2").arg(what, error));
     return c;
 }
@@ -1018,7 +1021,7 @@ HistoryConfig parseHistory(Reader &r, const QJsonValue &value)
 
 } // namespace
 
-ConfigResult parseConfig(const QByteArray &text, const QString &fileName)
+ConfigResult parseConfig(const QByteArray &text, const QString &fileName, ConfigFiles files)
 {
     ConfigResult result;
     QJsonParseError parseError;
@@ -1031,6 +1034,7 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName)
     }
     const JsonLocations locations = JsonLocations::scan(text);
     Reader r(fileName, locations);
+    r.readFiles = files == ConfigFiles::Read;
     if (!doc.isObject()) {
         r.error(QString(), QStringLiteral("the config must be a JSON object {...} with \"listeners\" and \"pools\""));
         result.errors = r.errors;

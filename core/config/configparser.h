@@ -30,9 +30,14 @@ struct ConfigResult
     QString errorText() const;      // every error, one per line
 };
 
+// Whether parseConfig reads the files a config names (TLS certificates, keys, CAs) and checks
+// them, as a start or reload must; NotRead checks the config alone (an import, for a machine
+// whose files are not here).
+enum class ConfigFiles { Read, NotRead };
+
 // Reads and validates a whole config. Nothing is half-applied: any error rejects the file,
 // and every error found is reported, not only the first.
-ConfigResult parseConfig(const QByteArray &text, const QString &fileName);
+ConfigResult parseConfig(const QByteArray &text, const QString &fileName, ConfigFiles files = ConfigFiles::Read);
 ConfigResult loadConfigFile(const QString &path);
 
 } // namespace fulcrum

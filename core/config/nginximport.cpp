@@ -1,10 +1,13 @@
 #include "nginximport.h"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
-
 #include <QHostAddress>
+#include <QHash>
 #include <QMap>
+
+#include <glob.h>
 
 #include <memory>
 
@@ -16,6 +19,7 @@ struct Directive
 {
     QString name;
     QStringList args;
+    QString file;   // the file it was read from: the imported one, or one it includes
     int line = 0;
     std::vector<Directive> children;
     bool block = false;
@@ -54,6 +58,7 @@ private:
             if (kind == Word) {
                 if (current.name.isEmpty()) {
                     current.name = token;
+                    current.file = m_file;
                     current.line = line;
                 } else {
                     current.args << token;
@@ -128,6 +133,67 @@ private:
     int m_line = 1;
 };
 
+// nginx's `include`: the directives of the files it names take its place, in the block it stands
+// in; a glob's files in sorted order, as nginx reads them. nginx reads a relative path from its
+// prefix (/etc/nginx in Debian's build); the imported file's own folder is the guess, as for
+// certificates. A file that cannot be read here is a note, not an error: an import often runs
+// away from the machine nginx runs on, and what it could read still carries over. Whatever an
+// include does not bring in is said, since its upstreams would be missing without a trace.
+constexpr int kMaxIncludeDepth = 16;
+
+void expandIncludes(std::vector<Directive> &directives, const QDir &prefix, int depth, QStringList &errors, QStringList &notes)
+{
+    std::vector<Directive> out;
+    out.reserve(directives.size());
+    for (Directive &d : directives) {
+        if (d.block || d.name != u"include") {
+            if (d.block)
+                expandIncludes(d.children, prefix, depth, errors, notes);
+            out.push_back(std::move(d));
+            continue;
+        }
+        const QString at = QStringLiteral("%1:%2: include %3").arg(d.file).arg(d.line).arg(d.args.join(u' '));
+        if (d.args.size() != 1) {
+            notes << QStringLiteral("%1: skipped: include takes one file or glob").arg(at);
+            continue;
+        }
+        if (depth >= kMaxIncludeDepth) {
+            errors << QStringLiteral("%1: files include each other more than %2 deep (a loop?); fix the include lines").arg(at).arg(kMaxIncludeDepth);
+            return;
+        }
+        const QString pattern = QDir::cleanPath(prefix.absoluteFilePath(d.args.first()));
+        glob_t found{};
+        QStringList files;
+        if (::glob(QFile::encodeName(pattern).constData(), 0, nullptr, &found) == 0) {
+            for (size_t i = 0; i < found.gl_pathc; ++i)
+                files << QFile::decodeName(found.gl_pathv[i]);
+        }
+        globfree(&found);
+        if (files.isEmpty()) {
+            notes << QStringLiteral("%1: no file %2 here, so nothing in it is imported; run the import where nginx's files are, "
+                                    "or import that file too").arg(at, pattern);
+            continue;
+        }
+        for (const QString &path : std::as_const(files)) {
+            QFile file(path);
+            if (QFileInfo(path).isDir() || !file.open(QIODevice::ReadOnly)) {
+                notes << QStringLiteral("%1: cannot read %2 (%3), so nothing in it is imported")
+                             .arg(at, path, QFileInfo(path).isDir() ? QStringLiteral("a folder") : file.errorString());
+                continue;
+            }
+            NginxParser parser(file.readAll(), path, errors);
+            std::vector<Directive> included = parser.parse();
+            if (errors.isEmpty())
+                expandIncludes(included, prefix, depth + 1, errors, notes);
+            if (!errors.isEmpty())
+                return;
+            for (Directive &each : included)
+                out.push_back(std::move(each));
+        }
+    }
+    directives = std::move(out);
+}
+
 // nginx time: "30s", "1m", "500ms", bare number = seconds.
 qint64 nginxTimeMs(const QString &text, bool *ok)
 {
@@ -152,15 +218,23 @@ void collectUpstreams(const std::vector<Directive> &directives, std::vector<cons
     }
 }
 
-void collectProxyPasses(const std::vector<Directive> &directives, QStringList &targets)
+// A server block's proxy_pass: the upstream (or address) it names, in which location.
+struct ProxyPass
+{
+    QString target;     // "shop" of http://shop/api/
+    QString location;   // "/api/", "~ \.php$"; empty outside a location
+    const Directive *at;
+};
+
+void collectProxyPasses(const std::vector<Directive> &directives, const QString &location, std::vector<ProxyPass> &passes)
 {
     for (const Directive &d : directives) {
         if ((d.name == u"proxy_pass") && !d.args.isEmpty()) {
             QString target = d.args.first();
             target.remove(QStringLiteral("http://")).remove(QStringLiteral("https://"));
-            targets << target.section(u'/', 0, 0);
+            passes.push_back({target.section(u'/', 0, 0), location, &d});
         } else if (d.block) {
-            collectProxyPasses(d.children, targets);
+            collectProxyPasses(d.children, d.name == u"location" ? d.args.join(u' ') : location, passes);
         }
     }
 }
@@ -211,7 +285,9 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
 {
     NginxImportResult result;
     NginxParser parser(text, fileName, result.errors);
-    const std::vector<Directive> top = parser.parse();
+    std::vector<Directive> top = parser.parse();
+    if (result.errors.isEmpty())
+        expandIncludes(top, QFileInfo(fileName).absoluteDir(), 0, result.errors, result.notes);
     if (!result.errors.isEmpty())
         return result;
     std::vector<const Directive *> upstreams;
@@ -220,23 +296,24 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         result.errors << QStringLiteral("%1: no \"upstream NAME { server ...; }\" block found; there is nothing to import").arg(fileName);
         return result;
     }
-    auto note = [&](int line, const QString &what) { result.notes << QStringLiteral("%1:%2: %3").arg(fileName).arg(line).arg(what); };
+    auto note = [&](const Directive &at, const QString &what) { result.notes << QStringLiteral("%1:%2: %3").arg(at.file).arg(at.line).arg(what); };
 
+    QHash<QString, const Directive *> upstreamOf;   // a pool's upstream block, for notes on it
     for (const Directive *upstream : upstreams) {
         PoolConfig pool;
         pool.name = upstream->args.value(0, QStringLiteral("pool"));
         pool.options.algorithm = Algorithm::WeightedRoundRobin; // nginx's default
         QMap<QPair<int, qint64>, int> failureSettings;          // (max_fails, fail_timeout) -> servers using it
-        int failureLine = upstream->line;
+        const Directive *failureAt = upstream;
         for (const Directive &d : upstream->children) {
             if (d.name == u"server") {
                 if (d.args.isEmpty()) {
-                    note(d.line, QStringLiteral("server without an address skipped"));
+                    note(d, QStringLiteral("server without an address skipped"));
                     continue;
                 }
                 QString address = d.args.first();
                 if (address.startsWith(u"unix:")) {
-                    note(d.line, QStringLiteral("server %1 not carried over: Unix-socket servers are not supported by the proxy; listen on loopback TCP instead").arg(address));
+                    note(d, QStringLiteral("server %1 not carried over: Unix-socket servers are not supported by the proxy; listen on loopback TCP instead").arg(address));
                     continue;
                 }
                 BackendSpec s;
@@ -255,7 +332,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                 bool portOk = false;
                 const uint portNumber = port.toUInt(&portOk);
                 if (!portOk || portNumber == 0 || portNumber > 65535) {
-                    note(d.line, QStringLiteral("server %1 not carried over: port \"%2\" is not 1..65535").arg(address, port));
+                    note(d, QStringLiteral("server %1 not carried over: port \"%2\" is not 1..65535").arg(address, port));
                     continue;
                 }
                 s.host = host;
@@ -269,13 +346,13 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                     if (key == u"weight") {
                         s.weight = value.toInt(&ok);
                         if (!ok || s.weight < 1 || s.weight > kMaxWeight) {
-                            note(d.line, QStringLiteral("server %1: weight=%2 is not 1..%3; weight 1 used").arg(address, value).arg(kMaxWeight));
+                            note(d, QStringLiteral("server %1: weight=%2 is not 1..%3; weight 1 used").arg(address, value).arg(kMaxWeight));
                             s.weight = 1;
                         }
                     } else if (key == u"max_conns") {
                         s.maxConnections = value.toInt(&ok);
                         if (!ok || s.maxConnections < 0) {
-                            note(d.line, QStringLiteral("server %1: max_conns=%2 is not a number; no limit used").arg(address, value));
+                            note(d, QStringLiteral("server %1: max_conns=%2 is not a number; no limit used").arg(address, value));
                             s.maxConnections = 0;
                         }
                     } else if (key == u"max_fails") {
@@ -293,11 +370,11 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                     } else if (key == u"slow_start") {
                         pool.slowStartMs = nginxTimeMs(value, &ok);
                     } else {
-                        note(d.line, QStringLiteral("server %1: parameter \"%2\" not carried over (no Fulcrum equivalent)").arg(address, arg));
+                        note(d, QStringLiteral("server %1: parameter \"%2\" not carried over (no Fulcrum equivalent)").arg(address, arg));
                     }
                 }
                 ++failureSettings[{maxFails, failTimeoutMs}];
-                failureLine = d.line;
+                failureAt = &d;
                 pool.servers.push_back(std::move(s));
             } else if (d.name == u"least_conn") {
                 pool.options.algorithm = Algorithm::LeastConnections;
@@ -306,12 +383,12 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                 if (d.args.contains(QStringLiteral("two"))) {
                     pool.options.choices = 2;
                     if (d.args.contains(QStringLiteral("least_time")) || d.args.contains(QStringLiteral("least_time=header")) || d.args.contains(QStringLiteral("least_time=last_byte")))
-                        note(d.line, QStringLiteral("random two least_time: compared on in-flight requests (least_conn), not on time; consider \"least-response-time\""));
+                        note(d, QStringLiteral("random two least_time: compared on in-flight requests (least_conn), not on time; consider \"least-response-time\""));
                 }
             } else if (d.name == u"ip_hash") {
                 pool.options.algorithm = Algorithm::ConsistentHash;
                 pool.options.hashKey = HashKeySource{HashKeySource::ClientIp, {}};
-                note(d.line, QStringLiteral("ip_hash became consistent-hash on the client IP (Maglev): clients stay sticky, but land on other servers than nginx chose"));
+                note(d, QStringLiteral("ip_hash became consistent-hash on the client IP (Maglev): clients stay sticky, but land on other servers than nginx chose"));
             } else if (d.name == u"hash") {
                 pool.options.algorithm = Algorithm::ConsistentHash;
                 const QString key = d.args.value(0);
@@ -323,20 +400,20 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                     pool.options.hashKey = HashKeySource{HashKeySource::Header, key.mid(6).replace(u'_', u'-')};
                 } else {
                     pool.options.hashKey = HashKeySource{HashKeySource::ClientIp, {}};
-                    note(d.line, QStringLiteral("hash key \"%1\" not carried over: Fulcrum hashes the client IP, a header or a cookie; the client IP is used").arg(key));
+                    note(d, QStringLiteral("hash key \"%1\" not carried over: Fulcrum hashes the client IP, a header or a cookie; the client IP is used").arg(key));
                 }
                 if (!d.args.contains(QStringLiteral("consistent")))
-                    note(d.line, QStringLiteral("hash without \"consistent\" became consistent hashing (Maglev): keys map to other servers than nginx chose"));
+                    note(d, QStringLiteral("hash without \"consistent\" became consistent hashing (Maglev): keys map to other servers than nginx chose"));
             } else if (d.name == u"keepalive" || d.name == u"keepalive_timeout" || d.name == u"keepalive_requests") {
-                note(d.line, QStringLiteral("%1 not carried over: Fulcrum keeps a keep-alive pool per server by itself (proxy.max_idle_per_server, proxy.idle_timeout)").arg(d.name));
+                note(d, QStringLiteral("%1 not carried over: Fulcrum keeps a keep-alive pool per server by itself (proxy.max_idle_per_server, proxy.idle_timeout)").arg(d.name));
             } else if (d.name == u"zone") {
-                note(d.line, QStringLiteral("zone not needed: Fulcrum's workers share server state by themselves"));
+                note(d, QStringLiteral("zone not needed: Fulcrum's workers share server state by themselves"));
             } else {
-                note(d.line, QStringLiteral("directive \"%1\" not carried over (no Fulcrum equivalent)").arg(d.name));
+                note(d, QStringLiteral("directive \"%1\" not carried over (no Fulcrum equivalent)").arg(d.name));
             }
         }
         if (pool.servers.empty()) {
-            note(upstream->line, QStringLiteral("upstream \"%1\" has no server that could be carried over; skipped").arg(pool.name));
+            note(*upstream, QStringLiteral("upstream \"%1\" has no server that could be carried over; skipped").arg(pool.name));
             continue;
         }
         // nginx's max_fails/fail_timeout are per server; Fulcrum's passive ejection is per pool.
@@ -354,28 +431,44 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
             pool.outlier.maxEjectionMs = std::max(failTimeoutMs, pool.outlier.maxEjectionMs);
         }
         if (failureSettings.size() > 1)
-            note(failureLine, QStringLiteral("upstream \"%1\": servers use different max_fails/fail_timeout; Fulcrum's ejection is per pool, so max_fails=%2 fail_timeout=%3s (used by most servers) applies to all")
+            note(*failureAt, QStringLiteral("upstream \"%1\": servers use different max_fails/fail_timeout; Fulcrum's ejection is per pool, so max_fails=%2 fail_timeout=%3s (used by most servers) applies to all")
                                   .arg(pool.name).arg(maxFails).arg(double(failTimeoutMs) / 1000.0));
-        note(upstream->line, QStringLiteral("upstream \"%1\": nginx marks a server failed after max_fails errors within fail_timeout; Fulcrum ejects after %2 consecutive failures, for %3 s doubling up to %4 s, and adds active health checks (GET /health every 2 s): check the path")
+        note(*upstream, QStringLiteral("upstream \"%1\": nginx marks a server failed after max_fails errors within fail_timeout; Fulcrum ejects after %2 consecutive failures, for %3 s doubling up to %4 s, and adds active health checks (GET /health every 2 s): check the path")
                                  .arg(pool.name).arg(pool.outlier.consecutiveFailures).arg(double(pool.outlier.baseEjectionMs) / 1000.0).arg(double(pool.outlier.maxEjectionMs) / 1000.0));
+        upstreamOf.insert(pool.name, upstream);
         result.config.pools.push_back(std::move(pool));
     }
 
-    // Listeners: server blocks whose locations proxy_pass to an imported upstream.
+    // Listeners: server blocks whose locations proxy_pass to an imported upstream. A Fulcrum
+    // listener sends every path to one pool: the one of `location /`, else the first; every
+    // other location's proxy_pass is noted, so no path's traffic moves without a word.
     std::vector<const Directive *> servers;
     collectServers(top, servers);
     for (const Directive *server : servers) {
-        QStringList targets;
-        collectProxyPasses(server->children, targets);
-        QString poolName;
-        for (const QString &t : targets) {
-            if (result.config.pool(t)) {
-                poolName = t;
-                break;
+        std::vector<ProxyPass> passes;
+        collectProxyPasses(server->children, QString(), passes);
+        const ProxyPass *chosen = nullptr;
+        for (const ProxyPass &pass : passes) {
+            if (result.config.pool(pass.target) && (!chosen || (pass.location == u"/" && chosen->location != u"/")))
+                chosen = &pass;
+        }
+        for (const ProxyPass &pass : passes) {
+            if (!chosen) {
+                note(*pass.at, QStringLiteral("proxy_pass %1 not carried over: it names no upstream of this import, and a Fulcrum listener "
+                                              "sends to a pool; put that address in an upstream block").arg(pass.at->args.first()));
+            } else if (pass.target != chosen->target) {
+                note(*pass.at, QStringLiteral("location %1 proxy_pass %2 not carried over: a Fulcrum listener sends every path to one pool, "
+                                              "so these requests go to \"%3\" too; give %4 a listener of its own")
+                                   .arg(pass.location.isEmpty() ? QStringLiteral("(none)") : pass.location, pass.at->args.first(), chosen->target,
+                                        result.config.pool(pass.target) ? QStringLiteral("upstream \"%1\"").arg(pass.target) : QStringLiteral("that address")));
             }
         }
-        if (poolName.isEmpty())
+        if (!chosen)
             continue;
+        if (chosen->location != u"/")
+            note(*chosen->at, QStringLiteral("location %1: a Fulcrum listener sends every path to pool \"%2\", not only %1, and does not rewrite it")
+                                  .arg(chosen->location.isEmpty() ? QStringLiteral("(none)") : chosen->location, chosen->target));
+        const QString poolName = chosen->target;
         for (const Directive &d : server->children) {
             if (d.name != u"listen" || d.args.isEmpty())
                 continue;
@@ -391,7 +484,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
             bool ok = false;
             l.port = quint16(listen.mid(colon + 1).toUInt(&ok));
             if (!ok || l.port == 0) {
-                note(d.line, QStringLiteral("listen %1 not carried over: not HOST:PORT").arg(d.args.first()));
+                note(d, QStringLiteral("listen %1 not carried over: not HOST:PORT").arg(d.args.first()));
                 continue;
             }
             l.name = QStringLiteral("%1-%2").arg(poolName).arg(l.port);
@@ -406,7 +499,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                 const ListenerCertificate certificate{path(QStringLiteral("ssl_certificate")), path(QStringLiteral("ssl_certificate_key")),
                                                       path(QStringLiteral("ssl_stapling_file"))};
                 if (certificate.certFile.isEmpty() || certificate.keyFile.isEmpty()) {
-                    note(d.line, QStringLiteral("listen %1 ssl: no ssl_certificate and ssl_certificate_key in its server or http block; "
+                    note(d, QStringLiteral("listen %1 ssl: no ssl_certificate and ssl_certificate_key in its server or http block; "
                                                 "the listener is plain HTTP: add \"tls\" by hand").arg(d.args.first()));
                 } else {
                     // Several server blocks on one TLS address: one listener, its certificates
@@ -415,11 +508,11 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                                              [&](const ListenerConfig &o) { return o.host == l.host && o.port == l.port; });
                     if (same != result.config.listeners.end()) {
                         if (same->pool != l.pool)
-                            note(d.line, QStringLiteral("listen %1 ssl: another server block on this address sends to pool \"%2\"; a Fulcrum listener "
+                            note(d, QStringLiteral("listen %1 ssl: another server block on this address sends to pool \"%2\"; a Fulcrum listener "
                                                         "sends to one pool, so this block's certificate joins that listener and its pool \"%3\" is not reached here")
                                              .arg(d.args.first(), same->pool, l.pool));
                         if (!same->tls.enabled()) {
-                            note(d.line, QStringLiteral("listen %1: plain and ssl on one address; kept plain").arg(d.args.first()));
+                            note(d, QStringLiteral("listen %1: plain and ssl on one address; kept plain").arg(d.args.first()));
                         } else if (std::find(same->tls.certificates.begin(), same->tls.certificates.end(), certificate) == same->tls.certificates.end()) {
                             same->tls.certificates.push_back(certificate);
                         }
@@ -430,19 +523,19 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                         if (!protocols->args.contains(QStringLiteral("TLSv1.2")) && protocols->args.contains(QStringLiteral("TLSv1.3")))
                             l.tls.minVersion = 13;
                         if (protocols->args.contains(QStringLiteral("TLSv1")) || protocols->args.contains(QStringLiteral("TLSv1.1")))
-                            note(protocols->line, QStringLiteral("ssl_protocols %1: Fulcrum offers TLS 1.2 and 1.3 only (RFC 8996)").arg(protocols->args.join(u' ')));
+                            note(*protocols, QStringLiteral("ssl_protocols %1: Fulcrum offers TLS 1.2 and 1.3 only (RFC 8996)").arg(protocols->args.join(u' ')));
                     }
                     if (const Directive *ciphers = inherited(server, http, QStringLiteral("ssl_ciphers")))
-                        note(ciphers->line, QStringLiteral("ssl_ciphers %1 not carried over: Fulcrum uses Mozilla's intermediate list; "
+                        note(*ciphers, QStringLiteral("ssl_ciphers %1 not carried over: Fulcrum uses Mozilla's intermediate list; "
                                                            "set \"tls\": {\"ciphers\": ...} to keep yours").arg(ciphers->args.join(u' ')));
                     if (const Directive *tickets = inherited(server, http, QStringLiteral("ssl_session_tickets")))
                         l.tls.sessionTickets = tickets->args.first() != u"off";
-                    note(d.line, QStringLiteral("listen %1 ssl: TLS with %2; the files must exist where fulcrumd runs (the import checks them)")
+                    note(d, QStringLiteral("listen %1 ssl: TLS with %2; the files must exist where fulcrumd runs (it reads them at start)")
                                      .arg(d.args.first(), certificate.certFile));
                 }
             }
             if (!QHostAddress(l.host).isLoopback())
-                note(d.line, QStringLiteral("listen %1: binds %2, not loopback; check that this is wanted").arg(d.args.first(), l.host));
+                note(d, QStringLiteral("listen %1: binds %2, not loopback; check that this is wanted").arg(d.args.first(), l.host));
             result.config.listeners.push_back(l);
         }
     }
@@ -451,7 +544,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         for (const ListenerConfig &l : result.config.listeners)
             used = used || l.pool == p.name;
         if (!used)
-            result.notes << QStringLiteral("%1: no server block proxies to upstream \"%2\"; add a listener {\"listen\": \"127.0.0.1:PORT\", \"pool\": \"%2\"}").arg(fileName, p.name);
+            note(*upstreamOf.value(p.name), QStringLiteral("no server block proxies to upstream \"%1\"; add a listener {\"listen\": \"127.0.0.1:PORT\", \"pool\": \"%1\"}").arg(p.name));
     }
     return result;
 }

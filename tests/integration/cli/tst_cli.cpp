@@ -7,6 +7,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -193,6 +194,35 @@ private Q_SLOTS:
         QCOMPARE(piped.exitCode, 0);
         QCOMPARE(QJsonDocument::fromJson(piped.out.toUtf8()).object().value(QStringLiteral("pools")).toArray().at(0).toObject().value(QStringLiteral("name")).toString(),
                  QStringLiteral("shop"));
+    }
+
+    void importNginxOfAnotherMachinesCertificates()
+    {
+        // The usual case: nginx.conf copied from the balancer to a laptop, where its
+        // certificates are not. The config is written; what cannot be checked here is said
+        // with its place in the written file, and fulcrumd --check reads it again.
+        QTemporaryDir dir;
+        QFile conf(dir.filePath(QStringLiteral("nginx.conf")));
+        QVERIFY(conf.open(QIODevice::WriteOnly));
+        const QString missing = dir.filePath(QStringLiteral("no-such/shop.pem"));
+        conf.write(QStringLiteral("http {\n upstream shop { server 127.0.0.1:9001; }\n"
+                                  " server { listen 127.0.0.1:8443 ssl; ssl_certificate %1; ssl_certificate_key %2;\n"
+                                  "  location / { proxy_pass http://shop; } }\n}\n")
+                       .arg(missing, dir.filePath(QStringLiteral("no-such/shop.key"))).toUtf8());
+        conf.close();
+        const QString out = dir.filePath(QStringLiteral("fulcrum.json"));
+        const Run r = run(QStringLiteral("fulcrumctl"), {QStringLiteral("import-nginx"), conf.fileName(), QStringLiteral("-o"), out});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(QFileInfo::exists(out), qPrintable(r.err));
+        const QRegularExpression atItsPlace(QStringLiteral("note: %1:\\d+:\\d+: listener \"shop-8443\" tls: cannot read the certificate %2")
+                                                .arg(QRegularExpression::escape(out), QRegularExpression::escape(missing)));
+        QVERIFY2(atItsPlace.match(r.err).hasMatch(), qPrintable(r.err));
+        QVERIFY2(r.err.contains(QStringLiteral("read again by \"fulcrumd --config %1 --check\" on the machine that runs it").arg(out)), qPrintable(r.err));
+        QVERIFY(r.err.contains(QStringLiteral("wrote %1 (1 pool(s), 1 listener(s), ").arg(out)));
+        // The written config is what fulcrumd reads: here it refuses to start without the files.
+        const Run check = run(QStringLiteral("fulcrumd"), {QStringLiteral("--config"), out, QStringLiteral("--check")});
+        QCOMPARE(check.exitCode, 1);
+        QVERIFY2(check.err.contains(QStringLiteral("cannot read the certificate %1").arg(missing)), qPrintable(check.err));
     }
 
     void unknownCommand()

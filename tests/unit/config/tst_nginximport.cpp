@@ -1,9 +1,12 @@
 #include "config/configparser.h"
 #include "config/nginximport.h"
 
+#include <QDir>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace fulcrum;
@@ -164,6 +167,83 @@ http {
         const QJsonObject tls = json.value(QStringLiteral("listeners")).toArray().at(0).toObject().value(QStringLiteral("tls")).toObject();
         QCOMPARE(tls.value(QStringLiteral("certificates")).toArray().size(), 2);
         QCOMPARE(tls.value(QStringLiteral("session_tickets")).toBool(true), false);
+    }
+
+    void followsIncludesWhereTheyStand()
+    {
+        // Debian's layout: nginx.conf includes conf.d/*.conf inside http; the upstreams live
+        // there. nginx reads a glob's files in sorted order, relative to its prefix.
+        QTemporaryDir dir;
+        QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("conf.d")));
+        const auto write = [&](const QString &name, const QByteArray &text) {
+            QFile f(dir.filePath(name));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(text);
+        };
+        write(QStringLiteral("conf.d/b-shop.conf"), "upstream shop {\n    server 127.0.0.1:9002;\n    keepalive 8;\n}\n");
+        write(QStringLiteral("conf.d/a-api.conf"), "upstream api { server 127.0.0.1:9001; }\n");
+        write(QStringLiteral("conf.d/notes.txt"), "upstream ignored { server 127.0.0.1:9009; }\n");
+        const QByteArray conf = "http {\n"
+                                "    include conf.d/*.conf;\n"
+                                "    include mime.types;\n"
+                                "    server { listen 127.0.0.1:8080; location / { proxy_pass http://shop; } }\n"
+                                "}\n";
+        const NginxImportResult r = importNginx(conf, dir.filePath(QStringLiteral("nginx.conf")));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.config.pools.size(), size_t(2));
+        QCOMPARE(r.config.pools[0].name, QStringLiteral("api"));    // a-api.conf before b-shop.conf
+        QCOMPARE(r.config.pools[1].name, QStringLiteral("shop"));
+        QCOMPARE(r.config.listeners.size(), size_t(1));
+        QCOMPARE(r.config.listeners[0].pool, QStringLiteral("shop"));
+        // Notes name the included file and its line, not the file that includes it.
+        QVERIFY2(hasNote(r, dir.filePath(QStringLiteral("conf.d/b-shop.conf")) + QStringLiteral(":3: keepalive not carried over")), qPrintable(r.notes.join(u'\n')));
+        QVERIFY(hasNote(r, dir.filePath(QStringLiteral("conf.d/a-api.conf")) + QStringLiteral(":1: no server block proxies to upstream \"api\"")));
+        // What an include cannot bring in here is said, with where nginx would have read it.
+        QVERIFY2(hasNote(r, QStringLiteral("nginx.conf:3: include mime.types: no file %1 here, so nothing in it is imported").arg(dir.filePath(QStringLiteral("mime.types")))),
+                 qPrintable(r.notes.join(u'\n')));
+
+        // A syntax error in an included file is an error at its own file and line.
+        write(QStringLiteral("conf.d/c-broken.conf"), "upstream broken {\n    server 127.0.0.1:9003;\n");
+        const NginxImportResult broken = importNginx(conf, dir.filePath(QStringLiteral("nginx.conf")));
+        QVERIFY(!broken.ok());
+        QVERIFY2(broken.errors.first().startsWith(dir.filePath(QStringLiteral("conf.d/c-broken.conf")) + u':'), qPrintable(broken.errors.first()));
+        QVERIFY(broken.errors.first().contains(QStringLiteral("not closed")));
+
+        // Files that include each other: an error, not a hang.
+        write(QStringLiteral("conf.d/c-broken.conf"), "include conf.d/c-broken.conf;\n");
+        const NginxImportResult loop = importNginx(conf, dir.filePath(QStringLiteral("nginx.conf")));
+        QVERIFY(!loop.ok());
+        QVERIFY2(loop.errors.first().contains(QStringLiteral("include each other more than 16 deep")), qPrintable(loop.errors.first()));
+    }
+
+    void saysWhichLocationsALoneListenerCannotSplit()
+    {
+        // nginx sends /api/ to another upstream; a Fulcrum listener sends every path to one
+        // pool: the one of `location /`, wherever it stands, and the others are named.
+        const QByteArray conf = "http {\n"
+                                "  upstream api { server 127.0.0.1:9001; }\n"
+                                "  upstream shop { server 127.0.0.1:9002; }\n"
+                                "  server { listen 127.0.0.1:8080;\n"
+                                "    location /api/ { proxy_pass http://api/; }\n"
+                                "    location / { proxy_pass http://shop; }\n"
+                                "    location /legacy/ { proxy_pass http://10.0.0.9:8000; }\n"
+                                "  }\n"
+                                "  server { listen 127.0.0.1:8081; location /v2/ { proxy_pass http://api; } }\n"
+                                "  server { listen 127.0.0.1:8082; location / { proxy_pass http://$backend; } }\n"
+                                "}\n";
+        const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.config.listeners.size(), size_t(2));
+        QCOMPARE(r.config.listeners[0].pool, QStringLiteral("shop"));
+        QVERIFY2(hasNote(r, QStringLiteral("n.conf:5: location /api/ proxy_pass http://api/ not carried over: a Fulcrum listener sends every path to one pool, "
+                                           "so these requests go to \"shop\" too; give upstream \"api\" a listener of its own")),
+                 qPrintable(r.notes.join(u'\n')));
+        QVERIFY(hasNote(r, QStringLiteral("n.conf:7: location /legacy/ proxy_pass http://10.0.0.9:8000 not carried over")));
+        // A listener whose only location is not /: every path goes to the pool, said so.
+        QCOMPARE(r.config.listeners[1].pool, QStringLiteral("api"));
+        QVERIFY(hasNote(r, QStringLiteral("n.conf:9: location /v2/: a Fulcrum listener sends every path to pool \"api\", not only /v2/")));
+        // A server block that names no upstream: no listener, and said so.
+        QVERIFY(hasNote(r, QStringLiteral("n.conf:10: proxy_pass http://$backend not carried over: it names no upstream of this import")));
     }
 
     void rejectsWhatIsNotAnUpstream()
