@@ -1,9 +1,14 @@
 #include "apacheimport.h"
 
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QHostAddress>
 #include <QMap>
 #include <QSet>
 #include <QUrl>
+
+#include <glob.h>
 
 #include <algorithm>
 #include <climits>
@@ -20,7 +25,11 @@ struct ApacheNode
     QString name;
     QString key;
     QStringList args;
+    QString file;       // the file it was read from: the imported one, or one it includes
+    // Its line in `file` as parsed; once includes are expanded, its place in reading order
+    // across all the files (an index into the importer's places), which is what notes sort by.
     int line = 0;
+    QString unread;     // an Include that brought nothing in here: why
     bool section = false;
     std::vector<ApacheNode> children;
 };
@@ -99,6 +108,7 @@ public:
                 continue;
             }
             ApacheNode node;
+            node.file = m_file;
             node.line = lineNumber;
             QString body = text;
             if (text.startsWith(u'<')) {
@@ -135,6 +145,104 @@ private:
     QString m_file;
     QStringList &m_errors;
 };
+
+// httpd's Include and IncludeOptional: the directives of the files they name take their place,
+// in the section they stand in. A relative path is read from ServerRoot (as set above it, else
+// the imported file's folder: import /etc/apache2/apache2.conf itself on Debian); a glob's
+// files and a folder's files in sorted order. An include that brings nothing in here stays,
+// with why, and becomes a note in its place: an import often runs away from the machine httpd
+// runs on, and what it could read still carries over.
+constexpr int kMaxIncludeDepth = 16;
+
+// The files of an included folder in httpd's order: each folder's entries sorted by name (byte
+// order, as strcmp), a subfolder's files where its name sorts (sub/b.conf before sub-x.conf).
+void filesInFolder(const QString &path, QStringList &files, int depth)
+{
+    if (depth > kMaxIncludeDepth)
+        return;
+    QStringList names = QDir(path).entryList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot | QDir::Hidden, QDir::Unsorted);
+    std::sort(names.begin(), names.end(), [](const QString &a, const QString &b) { return QFile::encodeName(a) < QFile::encodeName(b); });
+    for (const QString &name : std::as_const(names)) {
+        const QString entry = path + u'/' + name;
+        if (QFileInfo(entry).isDir())
+            filesInFolder(entry, files, depth + 1);
+        else
+            files << entry;
+    }
+}
+
+void expandIncludes(std::vector<ApacheNode> &nodes, QDir &root, int depth, QStringList &errors)
+{
+    std::vector<ApacheNode> out;
+    out.reserve(nodes.size());
+    for (ApacheNode &n : nodes) {
+        if (n.key == u"serverroot" && !n.args.isEmpty())
+            root = QDir(n.args.first());
+        if (n.section)
+            expandIncludes(n.children, root, depth, errors);
+        if (n.section || (n.key != u"include" && n.key != u"includeoptional") || n.args.size() != 1) {
+            out.push_back(std::move(n));
+            continue;
+        }
+        if (depth >= kMaxIncludeDepth) {
+            errors << QStringLiteral("%1:%2: %3 %4: files include each other more than %5 deep (a loop?); fix the %3 lines")
+                          .arg(n.file).arg(n.line).arg(n.name, n.args.first()).arg(kMaxIncludeDepth);
+            return;
+        }
+        const QString pattern = QDir::cleanPath(root.absoluteFilePath(n.args.first()));
+        glob_t found{};
+        QStringList files;
+        if (::glob(QFile::encodeName(pattern).constData(), 0, nullptr, &found) == 0) {
+            for (size_t i = 0; i < found.gl_pathc; ++i) {
+                const QString path = QFile::decodeName(found.gl_pathv[i]);
+                if (!QFileInfo(path).isDir()) {
+                    files << path;
+                    continue;
+                }
+                filesInFolder(path, files, 0);
+            }
+        }
+        globfree(&found);
+        if (files.isEmpty()) {
+            n.unread = QStringLiteral("no file %1 here, so nothing in it is imported; run the import where httpd's files are, or import that file too").arg(pattern);
+            out.push_back(std::move(n));
+            continue;
+        }
+        for (const QString &path : std::as_const(files)) {
+            QFile file(path);
+            if (!file.open(QIODevice::ReadOnly)) {
+                ApacheNode unread = n;
+                unread.unread = QStringLiteral("cannot read %1 (%2), so nothing in it is imported").arg(path, file.errorString());
+                out.push_back(std::move(unread));
+                continue;
+            }
+            std::vector<ApacheNode> included = ApacheParser(file.readAll(), path, errors).parse();
+            if (errors.isEmpty())
+                expandIncludes(included, root, depth + 1, errors);
+            if (!errors.isEmpty())
+                return;
+            for (ApacheNode &each : included)
+                out.push_back(std::move(each));
+        }
+    }
+    nodes = std::move(out);
+}
+
+// Where a node was read: its file and line, kept by its place in reading order.
+struct Place
+{
+    QString file;
+    int line;
+};
+
+void numberInReadingOrder(std::vector<ApacheNode> &nodes, std::vector<Place> &places)
+{
+    for (ApacheNode &n : nodes) {
+        places.push_back({n.file, n.line});
+        n.line = int(places.size() - 1);
+        numberInReadingOrder(n.children, places);
+    }
+}
 
 bool isBalancerUrl(const QString &url)
 {
@@ -235,7 +343,8 @@ QString hostPort(const QString &host, quint16 port)
 class ApacheImporter
 {
 public:
-    ApacheImporter(const QString &file, ApacheImportResult &result) : m_file(file), m_result(result) {}
+    ApacheImporter(const QString &file, std::vector<Place> places, ApacheImportResult &result)
+        : m_file(file), m_places(std::move(places)), m_result(result) {}
 
     void run(const std::vector<ApacheNode> &top)
     {
@@ -248,8 +357,10 @@ public:
                 return;
         }
         if (m_result.config.pools.empty()) {
-            m_result.errors << QStringLiteral("%1: no <Proxy balancer://NAME> block or \"BalancerMember balancer://NAME URL\" line with a member to import; "
-                                              "if the balancers are in an Include'd file, import that file").arg(m_file);
+            m_result.errors << QStringLiteral("%1: no <Proxy balancer://NAME> block or \"BalancerMember balancer://NAME URL\" line with a member to import, "
+                                              "in it or in the files it includes%2").arg(m_file, m_unreadIncludes.isEmpty() ? QString() : QStringLiteral(
+                                              "; the balancers may be in files these includes did not find here: run the import where httpd's files are\n  ")
+                                              + m_unreadIncludes.join(QStringLiteral("\n  ")));
             return;
         }
         makeListeners();
@@ -260,8 +371,10 @@ public:
     }
 
 private:
-    void note(int line, const QString &what) { m_notes.push_back({line, QStringLiteral("%1:%2: %3").arg(m_file).arg(line).arg(what)}); }
-    void error(int line, const QString &what) { m_result.errors << QStringLiteral("%1:%2: %3").arg(m_file).arg(line).arg(what); }
+    // `at`: a node's place in reading order (its `line` once numbered).
+    QString where(int at) const { return QStringLiteral("%1:%2").arg(m_places[size_t(at)].file).arg(m_places[size_t(at)].line); }
+    void note(int at, const QString &what) { m_notes.push_back({at, QStringLiteral("%1: %2").arg(where(at), what)}); }
+    void error(int at, const QString &what) { m_result.errors << QStringLiteral("%1: %2").arg(where(at), what); }
 
     Balancer &balancer(const QString &url, int line)
     {
@@ -306,7 +419,9 @@ private:
             } else if (n.key == u"proxypass" || n.key == u"proxypassmatch") {
                 readProxyPass(n, virtualHost, location, false);
             } else if (n.key == u"include" || n.key == u"includeoptional") {
-                note(n.line, QStringLiteral("%1 %2 not followed: import that file separately (or paste its balancers here)").arg(n.name, n.args.join(u' ')));
+                // Still here: it brought nothing in (expandIncludes says why), or it is malformed.
+                note(n.line, QStringLiteral("%1 %2: %3").arg(n.name, n.args.join(u' '), n.unread.isEmpty() ? QStringLiteral("skipped: it takes one file, folder or glob") : n.unread));
+                m_unreadIncludes << QStringLiteral("%1: %2 %3").arg(where(n.line), n.name, n.args.join(u' '));
             } else if (n.key == u"listen" && !virtualHost) {
                 ListenAddress a;
                 a.line = n.line;
@@ -713,11 +828,14 @@ private:
             for (const ListenerConfig &l : m_result.config.listeners)
                 used = used || l.pool == p.name;
             if (!used)
-                m_notes.push_back({INT_MAX, QStringLiteral("%1: balancer://%2 got no listener of its own; add one: {\"listen\": \"127.0.0.1:PORT\", \"pool\": \"%2\"}").arg(m_file, p.name)});
+                m_notes.push_back({INT_MAX, QStringLiteral("%1: balancer://%2 got no listener of its own; add one: {\"listen\": \"127.0.0.1:PORT\", \"pool\": \"%2\"}")
+                                                .arg(where(m_balancers[p.name.toLower()].line), p.name)});
         }
     }
 
     QString m_file;
+    std::vector<Place> m_places;   // by a node's place in reading order
+    QStringList m_unreadIncludes;  // "FILE:LINE: Include PATH" of includes that brought nothing in
     ApacheImportResult &m_result;
     std::vector<std::pair<int, QString>> m_notes; // (line, note)
     QMap<QString, Balancer> m_balancers; // by lower-case name
@@ -733,10 +851,15 @@ ApacheImportResult importApache(const QByteArray &text, const QString &fileName)
 {
     ApacheImportResult result;
     ApacheParser parser(text, fileName, result.errors);
-    const std::vector<ApacheNode> top = parser.parse();
+    std::vector<ApacheNode> top = parser.parse();
+    QDir root = QFileInfo(fileName).absoluteDir();
+    if (result.errors.isEmpty())
+        expandIncludes(top, root, 0, result.errors);
     if (!result.errors.isEmpty())
         return result;
-    ApacheImporter(fileName, result).run(top);
+    std::vector<Place> places;
+    numberInReadingOrder(top, places);
+    ApacheImporter(fileName, std::move(places), result).run(top);
     if (!result.ok())
         result.config = Config{};
     return result;

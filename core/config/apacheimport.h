@@ -11,7 +11,8 @@ using ApacheImportResult = ConfigImport;
 // `ProxySet` lbmethod= and stickysession=. `ProxyPass PATH balancer://NAME/` (also inside
 // `<Location PATH>`) in a `<VirtualHost ADDR:PORT>` or the main server (`Listen`) becomes a
 // listener. Every directive that has no exact equivalent is named in notes, never silently
-// dropped; `Include` is named, not followed.
+// dropped. `Include` and `IncludeOptional` are followed where they stand (from ServerRoot, else
+// fileName's folder).
 ApacheImportResult importApache(const QByteArray &text, const QString &fileName);
 
 } // namespace fulcrum

@@ -293,7 +293,9 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
     std::vector<const Directive *> upstreams;
     collectUpstreams(top, upstreams);
     if (upstreams.empty()) {
-        result.errors << QStringLiteral("%1: no \"upstream NAME { server ...; }\" block found; there is nothing to import").arg(fileName);
+        result.errors << QStringLiteral("%1: no \"upstream NAME { server ...; }\" block found; there is nothing to import%2").arg(fileName,
+            result.notes.isEmpty() ? QString() : QStringLiteral("; the upstreams may be in files its includes did not find here: run the import where nginx's files are\n  ")
+                                                 + result.notes.join(QStringLiteral("\n  ")));
         return result;
     }
     auto note = [&](const Directive &at, const QString &what) { result.notes << QStringLiteral("%1:%2: %3").arg(at.file).arg(at.line).arg(what); };

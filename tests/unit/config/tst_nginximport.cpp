@@ -6,6 +6,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -216,6 +218,51 @@ http {
         QVERIFY2(loop.errors.first().contains(QStringLiteral("include each other more than 16 deep")), qPrintable(loop.errors.first()));
     }
 
+    // The real nginx prints the files it reads (nginx -T, "# configuration file PATH:"), in its
+    // order: the import reads the same files in the same order.
+    void includesAreReadInNginxsOrder()
+    {
+        const QString nginx = QStringLiteral("/usr/sbin/nginx");
+        if (!QFile::exists(nginx))
+            QSKIP("nginx is not installed (scripts/packages.txt lists nginx-light)");
+        QTemporaryDir dir;
+        const QStringList files{QStringLiteral("conf.d/a.conf"), QStringLiteral("conf.d/b-x.conf"), QStringLiteral("conf.d/b.conf"),
+                                QStringLiteral("sites/sub/c.conf")};
+        for (int i = files.size() - 1; i >= 0; --i) {
+            QVERIFY(QDir().mkpath(QFileInfo(dir.filePath(files[i])).absolutePath()));
+            QFile f(dir.filePath(files[i]));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QStringLiteral("upstream u%1 { server 127.0.0.1:%2; }\n").arg(i).arg(9100 + i).toUtf8());
+        }
+        QFile conf(dir.filePath(QStringLiteral("nginx.conf")));
+        QVERIFY(conf.open(QIODevice::WriteOnly));
+        conf.write(QStringLiteral("error_log stderr;\npid %1;\nevents {}\nhttp {\n    access_log off;\n    include conf.d/*.conf;\n    include sites/*/*.conf;\n}\n")
+                       .arg(dir.filePath(QStringLiteral("nginx.pid"))).toUtf8());
+        conf.close();
+        QProcess run;
+        run.setProcessChannelMode(QProcess::MergedChannels);
+        run.start(nginx, {QStringLiteral("-T"), QStringLiteral("-p"), dir.path() + u'/', QStringLiteral("-c"), conf.fileName()});
+        QVERIFY(run.waitForFinished(30'000));
+        const QString said = QString::fromUtf8(run.readAll());
+        QVERIFY2(run.exitCode() == 0, qPrintable(said));
+        QStringList nginxOrder;
+        const QRegularExpression listed(QStringLiteral("^# configuration file (.+):$"), QRegularExpression::MultilineOption);
+        for (auto it = listed.globalMatch(said); it.hasNext();)
+            nginxOrder << it.next().captured(1);
+        QStringList expected{conf.fileName()};
+        for (const QString &file : files)
+            expected << dir.filePath(file);
+        QCOMPARE(nginxOrder, expected);
+
+        QVERIFY(conf.open(QIODevice::ReadOnly));
+        const NginxImportResult r = importNginx(conf.readAll(), conf.fileName());
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        QStringList pools;
+        for (const PoolConfig &p : r.config.pools)
+            pools << p.name;
+        QCOMPARE(pools, (QStringList{QStringLiteral("u0"), QStringLiteral("u1"), QStringLiteral("u2"), QStringLiteral("u3")}));
+    }
+
     void saysWhichLocationsALoneListenerCannotSplit()
     {
         // nginx sends /api/ to another upstream; a Fulcrum listener sends every path to one
@@ -249,6 +296,12 @@ http {
     void rejectsWhatIsNotAnUpstream()
     {
         QVERIFY(!importNginx("events {}\n", QStringLiteral("n.conf")).ok());
+        // No upstream because the includes that hold them are not here: said, with the includes.
+        const NginxImportResult elsewhere = importNginx("http {\n include /nonexistent/nginx/conf.d/*.conf;\n}\n", QStringLiteral("n.conf"));
+        QVERIFY(!elsewhere.ok());
+        QVERIFY2(elsewhere.errors.first().contains(QStringLiteral("the upstreams may be in files its includes did not find here: run the import where nginx's files are\n"
+                                                                  "  n.conf:2: include /nonexistent/nginx/conf.d/*.conf: no file")),
+                 qPrintable(elsewhere.errors.first()));
         const NginxImportResult unclosed = importNginx("upstream u {\n server 127.0.0.1:1;\n", QStringLiteral("n.conf"));
         QVERIFY(!unclosed.ok());
         QVERIFY(unclosed.errors.first().contains(QStringLiteral("not closed")));
