@@ -208,13 +208,16 @@ qint64 nginxTimeMs(const QString &text, bool *ok)
     return text.toLongLong(ok) * 1000;
 }
 
-void collectUpstreams(const std::vector<Directive> &directives, std::vector<const Directive *> &upstreams)
+// The http upstreams; those of `stream {}` (TCP and UDP balancing) go to `streamUpstreams`.
+void collectUpstreams(const std::vector<Directive> &directives, std::vector<const Directive *> &upstreams, std::vector<const Directive *> &streamUpstreams)
 {
     for (const Directive &d : directives) {
         if (d.name == u"upstream" && d.block)
             upstreams.push_back(&d);
+        else if (d.name == u"stream" && d.block)
+            collectUpstreams(d.children, streamUpstreams, streamUpstreams);
         else if (d.block)
-            collectUpstreams(d.children, upstreams);
+            collectUpstreams(d.children, upstreams, streamUpstreams);
     }
 }
 
@@ -244,7 +247,7 @@ void collectServers(const std::vector<Directive> &directives, std::vector<const 
     for (const Directive &d : directives) {
         if (d.name == u"server" && d.block)
             servers.push_back(&d);
-        else if (d.block && d.name != u"upstream")
+        else if (d.block && d.name != u"upstream" && d.name != u"stream")
             collectServers(d.children, servers);
     }
 }
@@ -291,7 +294,8 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
     if (!result.errors.isEmpty())
         return result;
     std::vector<const Directive *> upstreams;
-    collectUpstreams(top, upstreams);
+    std::vector<const Directive *> streamUpstreams;
+    collectUpstreams(top, upstreams, streamUpstreams);
     if (upstreams.empty()) {
         result.errors << QStringLiteral("%1: no \"upstream NAME { server ...; }\" block found; there is nothing to import%2").arg(fileName,
             result.notes.isEmpty() ? QString() : QStringLiteral("; the upstreams may be in files its includes did not find here: run the import where nginx's files are\n  ")
@@ -299,6 +303,8 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         return result;
     }
     auto note = [&](const Directive &at, const QString &what) { result.notes << QStringLiteral("%1:%2: %3").arg(at.file).arg(at.line).arg(what); };
+    for (const Directive *upstream : streamUpstreams)
+        note(*upstream, QStringLiteral("upstream \"%1\" in stream {} not carried over: it balances TCP/UDP connections, Fulcrum balances HTTP").arg(upstream->args.value(0)));
 
     QHash<QString, const Directive *> upstreamOf;   // a pool's upstream block, for notes on it
     for (const Directive *upstream : upstreams) {
@@ -485,6 +491,10 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                 l.host = QStringLiteral("0.0.0.0");
             bool ok = false;
             l.port = quint16(listen.mid(colon + 1).toUInt(&ok));
+            if (d.args.first().startsWith(QStringLiteral("unix:"))) {
+                note(d, QStringLiteral("listen %1 not carried over: Fulcrum listens on TCP addresses, not Unix sockets").arg(d.args.first()));
+                continue;
+            }
             if (!ok || l.port == 0) {
                 note(d, QStringLiteral("listen %1 not carried over: not HOST:PORT").arg(d.args.first()));
                 continue;
@@ -536,6 +546,22 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                                      .arg(d.args.first(), certificate.certFile));
                 }
             }
+            // Several plain server blocks on one address: nginx picks one by server_name (name-based
+            // virtual hosts); a Fulcrum listener has one pool, the first block's.
+            const auto same = std::find_if(result.config.listeners.begin(), result.config.listeners.end(),
+                                           [&](const ListenerConfig &o) { return o.host == l.host && o.port == l.port; });
+            if (same != result.config.listeners.end()) {
+                const Directive *serverName = inherited(server, nullptr, QStringLiteral("server_name"));
+                if (same->pool != l.pool)
+                    note(d, QStringLiteral("listen %1%2: another server block on this address sends to pool \"%3\"; a Fulcrum listener sends to one pool "
+                                           "and does not route by host name, so pool \"%4\" is not reached here: give it a listener of its own")
+                                .arg(d.args.first(), serverName ? QStringLiteral(" (server_name %1)").arg(serverName->args.join(u' ')) : QString(), same->pool, l.pool));
+                else if (same->tls.enabled())
+                    note(d, QStringLiteral("listen %1: plain and ssl on one address; kept ssl").arg(d.args.first()));
+                continue;
+            }
+            for (int n = 2; std::any_of(result.config.listeners.begin(), result.config.listeners.end(), [&](const ListenerConfig &o) { return o.name == l.name; }); ++n)
+                l.name = QStringLiteral("%1-%2-%3").arg(poolName).arg(l.port).arg(n);   // [::]:80 beside 0.0.0.0:80
             if (!QHostAddress(l.host).isLoopback())
                 note(d, QStringLiteral("listen %1: binds %2, not loopback; check that this is wanted").arg(d.args.first(), l.host));
             result.config.listeners.push_back(l);

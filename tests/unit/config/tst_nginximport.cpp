@@ -293,6 +293,40 @@ http {
         QVERIFY(hasNote(r, QStringLiteral("n.conf:10: proxy_pass http://$backend not carried over: it names no upstream of this import")));
     }
 
+    void nameBasedVirtualHostsAndStreamUpstreams()
+    {
+        // Two shops on port 80 told apart by server_name, an IPv6 twin of a listen, a Unix
+        // socket, and a TCP upstream for the database: the import used to fail on the first
+        // ("listen 0.0.0.0:80 is used by two listeners") and made an HTTP pool of the last.
+        const QByteArray conf = "http {\n"
+                                "    upstream a { server 127.0.0.1:9001; }\n"
+                                "    upstream b { server 127.0.0.1:9002; }\n"
+                                "    server { listen 80; listen [::]:80; server_name a.example; location / { proxy_pass http://a; } }\n"
+                                "    server { listen 80; server_name b.example www.b.example; location / { proxy_pass http://b; } }\n"
+                                "    server { listen unix:/run/shop.sock; location / { proxy_pass http://a; } }\n"
+                                "}\n"
+                                "stream {\n"
+                                "    upstream db { server 10.0.0.5:5432; }\n"
+                                "    server { listen 5432; proxy_pass db; }\n"
+                                "}\n";
+        const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.config.pools.size(), size_t(2));
+        QVERIFY(!r.config.pool(QStringLiteral("db")));
+        QVERIFY(hasNote(r, QStringLiteral("n.conf:9: upstream \"db\" in stream {} not carried over: it balances TCP/UDP connections")));
+        QCOMPARE(r.config.listeners.size(), size_t(2));
+        QCOMPARE(r.config.listeners[0].pool, QStringLiteral("a"));
+        QCOMPARE(r.config.listeners[1].host, QStringLiteral("::"));
+        QVERIFY(r.config.listeners[0].name != r.config.listeners[1].name);
+        QVERIFY2(hasNote(r, QStringLiteral("n.conf:5: listen 80 (server_name b.example www.b.example): another server block on this address sends to pool \"a\"; "
+                                           "a Fulcrum listener sends to one pool and does not route by host name, so pool \"b\" is not reached here")),
+                 qPrintable(r.notes.join(u'\n')));
+        QVERIFY(hasNote(r, QStringLiteral("n.conf:6: listen unix:/run/shop.sock not carried over: Fulcrum listens on TCP addresses, not Unix sockets")));
+        // What is written is a config fulcrumd accepts.
+        const ConfigResult check = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
+        QVERIFY2(check.ok(), qPrintable(check.errorText()));
+    }
+
     void rejectsWhatIsNotAnUpstream()
     {
         QVERIFY(!importNginx("events {}\n", QStringLiteral("n.conf")).ok());
