@@ -383,6 +383,22 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                 }
                 ++failureSettings[{maxFails, failTimeoutMs}];
                 failureAt = &d;
+                // nginx takes one address twice as two peers (a way to weigh it); Fulcrum names a
+                // server by its address, once per pool. Two plain entries share the traffic as one
+                // server of their summed weight does; anything else cannot be said twice.
+                const auto twin = std::find_if(pool.servers.begin(), pool.servers.end(), [&](const BackendSpec &o) { return o.name == s.name; });
+                if (twin != pool.servers.end()) {
+                    if (twin->backup == s.backup && twin->state == s.state && twin->maxConnections == 0 && s.maxConnections == 0
+                        && twin->weight + s.weight <= kMaxWeight) {
+                        note(d, QStringLiteral("server %1 is listed again: merged with the first entry into one server of weight %2 + %3 = %4, "
+                                               "which gets the same share").arg(address).arg(twin->weight).arg(s.weight).arg(twin->weight + s.weight));
+                        twin->weight += s.weight;
+                    } else {
+                        note(d, QStringLiteral("server %1 is listed again with other parameters: not carried over, since Fulcrum names servers by address "
+                                               "and one name may appear once in a pool").arg(address));
+                    }
+                    continue;
+                }
                 pool.servers.push_back(std::move(s));
             } else if (d.name == u"least_conn") {
                 pool.options.algorithm = Algorithm::LeastConnections;

@@ -327,6 +327,28 @@ http {
         QVERIFY2(check.ok(), qPrintable(check.errorText()));
     }
 
+    void anAddressListedTwice()
+    {
+        // nginx weighs an address by listing it twice; the import used to fail on the second
+        // ("server name appears twice in pool").
+        const QByteArray conf = "upstream u {\n"
+                                "  server 127.0.0.1:9001;\n"
+                                "  server 127.0.0.1:9001 weight=2;\n"
+                                "  server 127.0.0.1:9002;\n"
+                                "  server 127.0.0.1:9002 backup;\n"
+                                "}\n";
+        const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        const PoolConfig &p = r.config.pools[0];
+        QCOMPARE(p.servers.size(), size_t(2));
+        QCOMPARE(p.servers[0].weight, 3);
+        QVERIFY(!p.servers[1].backup);
+        QVERIFY(hasNote(r, QStringLiteral("n.conf:3: server 127.0.0.1:9001 is listed again: merged with the first entry into one server of weight 1 + 2 = 3")));
+        QVERIFY(hasNote(r, QStringLiteral("n.conf:5: server 127.0.0.1:9002 is listed again with other parameters: not carried over")));
+        const ConfigResult check = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
+        QVERIFY2(check.ok(), qPrintable(check.errorText()));
+    }
+
     void rejectsWhatIsNotAnUpstream()
     {
         QVERIFY(!importNginx("events {}\n", QStringLiteral("n.conf")).ok());
