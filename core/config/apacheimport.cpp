@@ -8,8 +8,6 @@
 #include <QSet>
 #include <QUrl>
 
-#include <glob.h>
-
 #include <algorithm>
 #include <climits>
 #include <numeric>
@@ -152,13 +150,11 @@ private:
 // files and a folder's files in sorted order. An include that brings nothing in here stays,
 // with why, and becomes a note in its place: an import often runs away from the machine httpd
 // runs on, and what it could read still carries over.
-constexpr int kMaxIncludeDepth = 16;
-
 // The files of an included folder in httpd's order: each folder's entries sorted by name (byte
 // order, as strcmp), a subfolder's files where its name sorts (sub/b.conf before sub-x.conf).
 void filesInFolder(const QString &path, QStringList &files, int depth)
 {
-    if (depth > kMaxIncludeDepth)
+    if (depth > kMaxImportIncludeDepth)
         return;
     QStringList names = QDir(path).entryList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot | QDir::Hidden, QDir::Unsorted);
     std::sort(names.begin(), names.end(), [](const QString &a, const QString &b) { return QFile::encodeName(a) < QFile::encodeName(b); });
@@ -184,25 +180,19 @@ void expandIncludes(std::vector<ApacheNode> &nodes, QDir &root, int depth, QStri
             out.push_back(std::move(n));
             continue;
         }
-        if (depth >= kMaxIncludeDepth) {
+        if (depth >= kMaxImportIncludeDepth) {
             errors << QStringLiteral("%1:%2: %3 %4: files include each other more than %5 deep (a loop?); fix the %3 lines")
-                          .arg(n.file).arg(n.line).arg(n.name, n.args.first()).arg(kMaxIncludeDepth);
+                          .arg(n.file).arg(n.line).arg(n.name, n.args.first()).arg(kMaxImportIncludeDepth);
             return;
         }
         const QString pattern = QDir::cleanPath(root.absoluteFilePath(n.args.first()));
-        glob_t found{};
         QStringList files;
-        if (::glob(QFile::encodeName(pattern).constData(), 0, nullptr, &found) == 0) {
-            for (size_t i = 0; i < found.gl_pathc; ++i) {
-                const QString path = QFile::decodeName(found.gl_pathv[i]);
-                if (!QFileInfo(path).isDir()) {
-                    files << path;
-                    continue;
-                }
+        for (const QString &path : filesMatching(pattern)) {
+            if (QFileInfo(path).isDir())
                 filesInFolder(path, files, 0);
-            }
+            else
+                files << path;
         }
-        globfree(&found);
         if (files.isEmpty()) {
             n.unread = QStringLiteral("no file %1 here, so nothing in it is imported; run the import where httpd's files are, or import that file too").arg(pattern);
             out.push_back(std::move(n));

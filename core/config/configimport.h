@@ -16,4 +16,11 @@ struct ConfigImport
     bool ok() const { return errors.isEmpty(); }
 };
 
+// Both importers follow their server's include directives, this deep at most: deeper is a loop.
+constexpr int kMaxImportIncludeDepth = 16;
+
+// The files a shell glob (or a plain path) names, sorted as glob(3) sorts them, which is how
+// nginx and httpd read an include's files; none when nothing matches.
+QStringList filesMatching(const QString &pattern);
+
 } // namespace fulcrum

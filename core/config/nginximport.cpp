@@ -7,8 +7,6 @@
 #include <QHash>
 #include <QMap>
 
-#include <glob.h>
-
 #include <memory>
 
 namespace fulcrum {
@@ -139,8 +137,6 @@ private:
 // certificates. A file that cannot be read here is a note, not an error: an import often runs
 // away from the machine nginx runs on, and what it could read still carries over. Whatever an
 // include does not bring in is said, since its upstreams would be missing without a trace.
-constexpr int kMaxIncludeDepth = 16;
-
 void expandIncludes(std::vector<Directive> &directives, const QDir &prefix, int depth, QStringList &errors, QStringList &notes)
 {
     std::vector<Directive> out;
@@ -157,18 +153,12 @@ void expandIncludes(std::vector<Directive> &directives, const QDir &prefix, int 
             notes << QStringLiteral("%1: skipped: include takes one file or glob").arg(at);
             continue;
         }
-        if (depth >= kMaxIncludeDepth) {
-            errors << QStringLiteral("%1: files include each other more than %2 deep (a loop?); fix the include lines").arg(at).arg(kMaxIncludeDepth);
+        if (depth >= kMaxImportIncludeDepth) {
+            errors << QStringLiteral("%1: files include each other more than %2 deep (a loop?); fix the include lines").arg(at).arg(kMaxImportIncludeDepth);
             return;
         }
         const QString pattern = QDir::cleanPath(prefix.absoluteFilePath(d.args.first()));
-        glob_t found{};
-        QStringList files;
-        if (::glob(QFile::encodeName(pattern).constData(), 0, nullptr, &found) == 0) {
-            for (size_t i = 0; i < found.gl_pathc; ++i)
-                files << QFile::decodeName(found.gl_pathv[i]);
-        }
-        globfree(&found);
+        const QStringList files = filesMatching(pattern);
         if (files.isEmpty()) {
             notes << QStringLiteral("%1: no file %2 here, so nothing in it is imported; run the import where nginx's files are, "
                                     "or import that file too").arg(at, pattern);
@@ -296,6 +286,10 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
     std::vector<const Directive *> upstreams;
     std::vector<const Directive *> streamUpstreams;
     collectUpstreams(top, upstreams, streamUpstreams);
+    if (upstreams.empty() && !streamUpstreams.empty()) {
+        result.errors << QStringLiteral("%1: its upstreams are all in stream {} (TCP/UDP balancing, which Fulcrum does not do); there is nothing to import").arg(fileName);
+        return result;
+    }
     if (upstreams.empty()) {
         result.errors << QStringLiteral("%1: no \"upstream NAME { server ...; }\" block found; there is nothing to import%2").arg(fileName,
             result.notes.isEmpty() ? QString() : QStringLiteral("; the upstreams may be in files its includes did not find here: run the import where nginx's files are\n  ")

@@ -322,6 +322,9 @@ http {
                                            "a Fulcrum listener sends to one pool and does not route by host name, so pool \"b\" is not reached here")),
                  qPrintable(r.notes.join(u'\n')));
         QVERIFY(hasNote(r, QStringLiteral("n.conf:6: listen unix:/run/shop.sock not carried over: Fulcrum listens on TCP addresses, not Unix sockets")));
+        const NginxImportResult streamOnly = importNginx("stream {\n upstream db { server 10.0.0.5:5432; }\n}\n", QStringLiteral("s.conf"));
+        QVERIFY(!streamOnly.ok());
+        QVERIFY2(streamOnly.errors.first().contains(QStringLiteral("s.conf: its upstreams are all in stream {} (TCP/UDP balancing")), qPrintable(streamOnly.errors.first()));
         // What is written is a config fulcrumd accepts.
         const ConfigResult check = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
         QVERIFY2(check.ok(), qPrintable(check.errorText()));
