@@ -45,7 +45,9 @@ int healthCheck(const QStringList &arguments)
         ctlErr(QStringLiteral("fulcrumctl health-check: --config FILE is required, e.g. --config /etc/fulcrum/fulcrum.json\n"));
         return 2;
     }
-    const ConfigResult loaded = loadConfigFile(parser.value(configOption));
+    // The listeners' certificates play no part in checking the servers, and are often not on the
+    // machine a check runs from (a config just imported on a laptop).
+    const ConfigResult loaded = loadConfigFile(parser.value(configOption), ConfigFiles::ServerFilesOnly);
     if (!loaded.ok()) {
         ctlErr(loaded.errorText() + u'\n');
         return 2;

@@ -83,7 +83,8 @@ public:
     QList<ConfigError> errors;
     // Read the files the config names (certificates, keys, CAs) and check them now; off for a
     // config written for another machine (an import), whose files are checked where it runs.
-    bool readFiles = true;
+    bool readListenerFiles = true;
+    bool readServerFiles = true;
 
     void error(const QString &pointer, const QString &message, bool atKey = false)
     {
@@ -374,7 +375,7 @@ ListenerTlsConfig parseListenerTls(Reader &r, const QJsonValue &value, const QSt
     c.http2.enabled = r.boolean(o, QStringLiteral("http2"), pointer, c.http2.enabled, what + QStringLiteral(".http2"));
     c.http2.maxConcurrentStreams = int(r.integer(o, QStringLiteral("http2_max_streams"), pointer, c.http2.maxConcurrentStreams, 1, 1000,
                                                  what + QStringLiteral(".http2_max_streams")));
-    if (r.errors.size() != errorsBefore || c.certificates.empty() || !r.readFiles)
+    if (r.errors.size() != errorsBefore || c.certificates.empty() || !r.readListenerFiles)
         return c;
     TlsServerContext::LoadError error;
     if (!TlsServerContext::load(c, nullptr, &error)) {
@@ -410,7 +411,7 @@ BackendTls parseServerTls(Reader &r, const QJsonValue &value, const QString &poi
         return c;
     }
     QString error;
-    if (r.readFiles && !TlsClientContext::load(c, &error))
+    if (r.readServerFiles && !TlsClientContext::load(c, &error))
         r.error(pointer, QStringLiteral("%1: %2").arg(what, error));
     return c;
 }
@@ -1034,7 +1035,8 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName, Config
     }
     const JsonLocations locations = JsonLocations::scan(text);
     Reader r(fileName, locations);
-    r.readFiles = files == ConfigFiles::Read;
+    r.readListenerFiles = files == ConfigFiles::Read;
+    r.readServerFiles = files != ConfigFiles::NotRead;
     if (!doc.isObject()) {
         r.error(QString(), QStringLiteral("the config must be a JSON object {...} with \"listeners\" and \"pools\""));
         result.errors = r.errors;
@@ -1184,7 +1186,7 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName, Config
     return result;
 }
 
-ConfigResult loadConfigFile(const QString &path)
+ConfigResult loadConfigFile(const QString &path, ConfigFiles files)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
@@ -1192,7 +1194,7 @@ ConfigResult loadConfigFile(const QString &path)
         result.errors.append(ConfigError{path, 0, 0, QStringLiteral("cannot read the config: %1").arg(file.errorString())});
         return result;
     }
-    return parseConfig(file.readAll(), path);
+    return parseConfig(file.readAll(), path, files);
 }
 
 } // namespace fulcrum

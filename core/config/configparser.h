@@ -31,13 +31,15 @@ struct ConfigResult
 };
 
 // Whether parseConfig reads the files a config names (TLS certificates, keys, CAs) and checks
-// them, as a start or reload must; NotRead checks the config alone (an import, for a machine
-// whose files are not here).
-enum class ConfigFiles { Read, NotRead };
+// them, as a start or reload must. NotRead checks the config alone (an import, for a machine
+// whose files are not here); ServerFilesOnly reads what talking to the servers needs (their
+// TLS CA and client certificate), not the listeners' certificates (a health check from a
+// laptop).
+enum class ConfigFiles { Read, NotRead, ServerFilesOnly };
 
 // Reads and validates a whole config. Nothing is half-applied: any error rejects the file,
 // and every error found is reported, not only the first.
 ConfigResult parseConfig(const QByteArray &text, const QString &fileName, ConfigFiles files = ConfigFiles::Read);
-ConfigResult loadConfigFile(const QString &path);
+ConfigResult loadConfigFile(const QString &path, ConfigFiles files = ConfigFiles::Read);
 
 } // namespace fulcrum

@@ -205,10 +205,11 @@ private Q_SLOTS:
         QFile conf(dir.filePath(QStringLiteral("nginx.conf")));
         QVERIFY(conf.open(QIODevice::WriteOnly));
         const QString missing = dir.filePath(QStringLiteral("no-such/shop.pem"));
-        conf.write(QStringLiteral("http {\n upstream shop { server 127.0.0.1:9001; }\n"
+        const quint16 serverPort = freeLoopbackPort();   // nothing listens: the check says L4CON
+        conf.write(QStringLiteral("http {\n upstream shop { server 127.0.0.1:%3; }\n"
                                   " server { listen 127.0.0.1:8443 ssl; ssl_certificate %1; ssl_certificate_key %2;\n"
                                   "  location / { proxy_pass http://shop; } }\n}\n")
-                       .arg(missing, dir.filePath(QStringLiteral("no-such/shop.key"))).toUtf8());
+                       .arg(missing, dir.filePath(QStringLiteral("no-such/shop.key"))).arg(serverPort).toUtf8());
         conf.close();
         const QString out = dir.filePath(QStringLiteral("fulcrum.json"));
         const Run r = run(QStringLiteral("fulcrumctl"), {QStringLiteral("import-nginx"), conf.fileName(), QStringLiteral("-o"), out});
@@ -223,6 +224,11 @@ private Q_SLOTS:
         const Run check = run(QStringLiteral("fulcrumd"), {QStringLiteral("--config"), out, QStringLiteral("--check")});
         QCOMPARE(check.exitCode, 1);
         QVERIFY2(check.err.contains(QStringLiteral("cannot read the certificate %1").arg(missing)), qPrintable(check.err));
+        // Checking its servers from here needs no listener certificate: the check runs.
+        const Run health = run(QStringLiteral("fulcrumctl"), {QStringLiteral("health-check"), QStringLiteral("--config"), out});
+        QCOMPARE(health.exitCode, 1);   // a server failed its check, not the config
+        QVERIFY2(health.out.contains(QStringLiteral("127.0.0.1:%1").arg(serverPort)) && health.out.contains(QStringLiteral("L4CON")),
+                 qPrintable(health.out + health.err));
     }
 
     void unknownCommand()
