@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <climits>
 #include <numeric>
+#include <optional>
 
 namespace fulcrum {
 
@@ -333,8 +334,8 @@ QString hostPort(const QString &host, quint16 port)
 class ApacheImporter
 {
 public:
-    ApacheImporter(const QString &file, std::vector<Place> places, ApacheImportResult &result)
-        : m_file(file), m_places(std::move(places)), m_result(result) {}
+    ApacheImporter(const QString &file, const QDir &serverRoot, std::vector<Place> places, ApacheImportResult &result)
+        : m_file(file), m_serverRoot(serverRoot), m_places(std::move(places)), m_result(result) {}
 
     void run(const std::vector<ApacheNode> &top)
     {
@@ -423,8 +424,8 @@ private:
                 m_listens.push_back(a);
             } else if (virtualHost || !location.isEmpty()) {
                 m_hostDirectives[virtualHost].push_back(&n);
-            } else if (n.key.startsWith(u"proxy")) {
-                m_hostDirectives[nullptr].push_back(&n);
+            } else if (n.key.startsWith(u"proxy") || n.key.startsWith(u"ssl")) {
+                m_hostDirectives[nullptr].push_back(&n);   // the main server's, inherited by virtual hosts
             }
         }
     }
@@ -721,6 +722,83 @@ private:
 
     // Where httpd accepts the requests of a route: its virtual host's addresses, with the host
     // and port a `Listen` gives where the VirtualHost leaves them open; else every Listen.
+    // The last `key` directive of a virtual host, else of the main server, as httpd inherits them.
+    const ApacheNode *hostDirective(const ApacheNode *virtualHost, QStringView key) const
+    {
+        for (const ApacheNode *host : {virtualHost, static_cast<const ApacheNode *>(nullptr)}) {
+            const ApacheNode *found = nullptr;
+            for (const ApacheNode *n : m_hostDirectives.value(host)) {
+                if (n->key == key && !n->args.isEmpty())
+                    found = n;
+            }
+            if (found || !host)
+                return found;
+        }
+        return nullptr;
+    }
+
+    // mod_ssl's TLS of a virtual host (or the main server): `SSLEngine on` and its certificate.
+    // The key may sit in the certificate's file, as httpd allows; paths are from ServerRoot.
+    struct HostTls
+    {
+        const ApacheNode *engine = nullptr;   // SSLEngine on; nullptr: plain HTTP
+        std::optional<ListenerCertificate> certificate;
+    };
+    HostTls hostTls(const ApacheNode *virtualHost) const
+    {
+        HostTls tls;
+        const ApacheNode *engine = hostDirective(virtualHost, u"sslengine");
+        if (!engine || engine->args.first().compare(QStringLiteral("on"), Qt::CaseInsensitive) != 0)
+            return tls;
+        tls.engine = engine;
+        const auto path = [&](const ApacheNode *n) { return QDir::cleanPath(m_serverRoot.absoluteFilePath(n->args.first())); };
+        if (const ApacheNode *cert = hostDirective(virtualHost, u"sslcertificatefile")) {
+            const ApacheNode *key = hostDirective(virtualHost, u"sslcertificatekeyfile");
+            tls.certificate = ListenerCertificate{path(cert), path(key ? key : cert), QString()};
+        }
+        return tls;
+    }
+
+    // What of a TLS virtual host's mod_ssl settings the listener takes (protocols, tickets) and
+    // what it cannot (said once per host).
+    void carryTlsSettings(const ApacheNode *virtualHost, const HostTls &tls, ListenerTlsConfig &listener)
+    {
+        if (const ApacheNode *protocols = hostDirective(virtualHost, u"sslprotocol")) {
+            // httpd's syntax: "all", "+X", "-X", "X"; a bare name or "all" without a sign starts over.
+            const QStringList known{QStringLiteral("sslv3"), QStringLiteral("tlsv1"), QStringLiteral("tlsv1.1"), QStringLiteral("tlsv1.2"), QStringLiteral("tlsv1.3")};
+            QSet<QString> on;
+            for (const QString &arg : protocols->args) {
+                const QChar sign = arg.startsWith(u'+') || arg.startsWith(u'-') ? arg[0] : QChar();
+                const QString name = (sign.isNull() ? arg : arg.mid(1)).toLower();
+                const QSet<QString> names = name == u"all" ? QSet<QString>(known.begin(), known.end()) : QSet<QString>{name};
+                if (sign.isNull())
+                    on.clear();
+                if (sign == u'-')
+                    on.subtract(names);
+                else
+                    on.unite(names);
+            }
+            if (!on.contains(QStringLiteral("tlsv1.2")) && on.contains(QStringLiteral("tlsv1.3")))
+                listener.minVersion = 13;
+            if (on.contains(QStringLiteral("sslv3")) || on.contains(QStringLiteral("tlsv1")) || on.contains(QStringLiteral("tlsv1.1")))
+                note(protocols->line, QStringLiteral("SSLProtocol %1: Fulcrum offers TLS 1.2 and 1.3 only (RFC 8996)").arg(protocols->args.join(u' ')));
+        }
+        if (const ApacheNode *tickets = hostDirective(virtualHost, u"sslsessiontickets"))
+            listener.sessionTickets = tickets->args.first().compare(QStringLiteral("off"), Qt::CaseInsensitive) != 0;
+        if (m_tlsNoted.contains(virtualHost))
+            return;
+        m_tlsNoted.insert(virtualHost);
+        note(tls.engine->line, QStringLiteral("SSLEngine on: TLS with %1; the files must exist where fulcrumd runs (it reads them at start)").arg(tls.certificate->certFile));
+        if (const ApacheNode *ciphers = hostDirective(virtualHost, u"sslciphersuite"))
+            note(ciphers->line, QStringLiteral("SSLCipherSuite %1 not carried over: Fulcrum uses Mozilla's intermediate list; set \"tls\": {\"ciphers\": ...} to keep yours")
+                                    .arg(ciphers->args.join(u' ')));
+        if (const ApacheNode *chain = hostDirective(virtualHost, u"sslcertificatechainfile"))
+            note(chain->line, QStringLiteral("SSLCertificateChainFile %1 not carried over: append it to %2 (leaf first); Fulcrum reads the chain from the certificate's file")
+                                  .arg(chain->args.first(), tls.certificate->certFile));
+        if (const ApacheNode *stapling = hostDirective(virtualHost, u"sslusestapling"); stapling && stapling->args.first().compare(QStringLiteral("on"), Qt::CaseInsensitive) == 0)
+            note(stapling->line, QStringLiteral("SSLUseStapling on not carried over: Fulcrum staples a response file it is given (\"ocsp_response\"), it does not fetch one"));
+    }
+
     std::vector<ListenAddress> addressesOf(const Route &route)
     {
         if (!route.virtualHost)
@@ -771,7 +849,25 @@ private:
                     continue;
                 }
                 const QString listen = hostPort(host, a.port);
+                const HostTls tls = hostTls(route.virtualHost);
+                if (tls.engine && !tls.certificate && !m_tlsNoted.contains(route.virtualHost)) {
+                    m_tlsNoted.insert(route.virtualHost);
+                    note(tls.engine->line, QStringLiteral("SSLEngine on: no SSLCertificateFile in its <VirtualHost> or the main server; the listener is plain HTTP: "
+                                                          "add \"tls\" by hand"));
+                }
                 if (poolAt.contains(listen)) {
+                    // Several TLS virtual hosts on one address: one listener, its certificates
+                    // picked by SNI as httpd picks by ServerName.
+                    const auto same = std::find_if(m_result.config.listeners.begin(), m_result.config.listeners.end(),
+                                                   [&](const ListenerConfig &o) { return hostPort(o.host, o.port) == listen; });
+                    if (tls.certificate && same != m_result.config.listeners.end()) {
+                        if (!same->tls.enabled()) {
+                            note(tls.engine->line, QStringLiteral("SSLEngine on for %1, where another virtual host is plain HTTP; kept plain").arg(listen));
+                        } else if (std::find(same->tls.certificates.begin(), same->tls.certificates.end(), *tls.certificate) == same->tls.certificates.end()) {
+                            same->tls.certificates.push_back(*tls.certificate);
+                            carryTlsSettings(route.virtualHost, tls, same->tls);
+                        }
+                    }
                     if (poolAt[listen] != b.name)
                         note(route.line, QStringLiteral("ProxyPass %1 balancer://%2 not carried over for %3: that listener already sends every request to pool \"%4\" "
                                                         "(Fulcrum listeners do not route by path or host name); give pool \"%2\" a listener of its own")
@@ -787,8 +883,12 @@ private:
                 l.name = QStringLiteral("%1-%2").arg(b.name).arg(a.port);
                 poolAt[listen] = b.name;
                 listens = true;
-                if (a.tls)
-                    note(a.line, QStringLiteral("Listen %1 https: TLS is not terminated by Fulcrum; the listener is plain HTTP").arg(listen));
+                if (tls.certificate) {
+                    l.tls.certificates.push_back(*tls.certificate);
+                    carryTlsSettings(route.virtualHost, tls, l.tls);
+                } else if (a.tls && !tls.engine) {
+                    note(a.line, QStringLiteral("Listen %1 https, but no SSLEngine on for it: httpd serves plain HTTP there too; kept plain").arg(listen));
+                }
                 if (!QHostAddress(host).isLoopback())
                     note(a.line, QStringLiteral("%1: binds %2, not loopback; check that this is wanted").arg(listen, host));
                 m_result.config.listeners.push_back(l);
@@ -805,8 +905,11 @@ private:
         }
         for (const ApacheNode *host : hostsWithListeners) {
             for (const ApacheNode *n : m_hostDirectives.value(host)) {
-                if (n->key == u"sslengine")
-                    note(n->line, QStringLiteral("SSLEngine %1: TLS is not terminated by Fulcrum; the listener is plain HTTP").arg(n->args.join(u' ')));
+                static const QSet<QString> carried{QStringLiteral("sslengine"), QStringLiteral("sslcertificatefile"), QStringLiteral("sslcertificatekeyfile"),
+                                                   QStringLiteral("sslcertificatechainfile"), QStringLiteral("sslprotocol"), QStringLiteral("sslciphersuite"),
+                                                   QStringLiteral("sslsessiontickets"), QStringLiteral("sslusestapling")};
+                if (n->key.startsWith(u"ssl") && !carried.contains(n->key) && host)
+                    note(n->line, QStringLiteral("%1 %2 not carried over (no Fulcrum equivalent)").arg(n->name, n->args.join(u' ')));
                 else if (n->key == u"servername" || n->key == u"serveralias")
                     note(n->line, QStringLiteral("%1 %2 not carried over: Fulcrum listeners do not route by host name").arg(n->name, n->args.join(u' ')));
                 else if (n->key.startsWith(u"proxy"))
@@ -824,6 +927,8 @@ private:
     }
 
     QString m_file;
+    QDir m_serverRoot;             // relative paths (certificates) are read from here
+    QSet<const ApacheNode *> m_tlsNoted;   // virtual hosts whose TLS was noted
     std::vector<Place> m_places;   // by a node's place in reading order
     QStringList m_unreadIncludes;  // "FILE:LINE: Include PATH" of includes that brought nothing in
     ApacheImportResult &m_result;
@@ -849,7 +954,7 @@ ApacheImportResult importApache(const QByteArray &text, const QString &fileName)
         return result;
     std::vector<Place> places;
     numberInReadingOrder(top, places);
-    ApacheImporter(fileName, std::move(places), result).run(top);
+    ApacheImporter(fileName, root, std::move(places), result).run(top);
     if (!result.ok())
         result.config = Config{};
     return result;

@@ -2,6 +2,7 @@
 #include "config/configparser.h"
 
 #include "freeport.h"
+#include "testcertificates.h"
 #include "programs.h"
 
 #include <QDir>
@@ -443,6 +444,87 @@ private Q_SLOTS:
         for (const PoolConfig &p : r.config.pools)
             pools << p.name;
         QCOMPARE(pools, (QStringList{QStringLiteral("b0"), QStringLiteral("b1"), QStringLiteral("b2"), QStringLiteral("b3"), QStringLiteral("b4")}));
+    }
+
+    // mod_ssl virtual hosts become a TLS listener: two names on one address share it, their
+    // certificates picked by SNI; the key may sit in the certificate's file. The real apache2
+    // accepts the config, and the written one is what fulcrumd accepts (files read and matched).
+    void carriesTlsVirtualHostsOver()
+    {
+        if (!QFile::exists(apacheBinary()))
+            QSKIP("apache2 is not installed (scripts/packages.txt lists it)");
+        QTemporaryDir dir;
+        TestCertificates certificates(dir.path());
+        QString error;
+        QVERIFY2(certificates.makeCa(QStringLiteral("ca"), &error), qPrintable(error));
+        QVERIFY2(certificates.makeSigned(QStringLiteral("shop"), QStringLiteral("ca"), QStringLiteral("serverAuth"), &error, 3650, QString(), QStringLiteral("DNS:shop.example")),
+                 qPrintable(error));
+        QVERIFY2(certificates.makeSigned(QStringLiteral("api"), QStringLiteral("ca"), QStringLiteral("serverAuth"), &error, 3650, QString(), QStringLiteral("DNS:api.example")),
+                 qPrintable(error));
+        {   // api: certificate and key in one file, as httpd allows without SSLCertificateKeyFile
+            QFile both(dir.filePath(QStringLiteral("api-both.pem")));
+            QFile cert(certificates.file(QStringLiteral("api.pem"))), key(certificates.file(QStringLiteral("api.key")));
+            QVERIFY(both.open(QIODevice::WriteOnly) && cert.open(QIODevice::ReadOnly) && key.open(QIODevice::ReadOnly));
+            both.write(cert.readAll() + key.readAll());
+            both.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+        }
+        const quint16 port = freeLoopbackPort();
+        const QByteArray body = QStringLiteral("LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so\n"
+                                               "Listen 127.0.0.1:%1 https\n"
+                                               "SSLProtocol -all +TLSv1.3\n"
+                                               "SSLSessionTickets off\n"
+                                               "<Proxy balancer://shop>\n"
+                                               "    BalancerMember http://127.0.0.1:9001\n"
+                                               "</Proxy>\n"
+                                               "<VirtualHost 127.0.0.1:%1>\n"
+                                               "    ServerName shop.example\n"
+                                               "    SSLEngine on\n"
+                                               "    SSLCertificateFile shop.pem\n"
+                                               "    SSLCertificateKeyFile shop.key\n"
+                                               "    SSLCertificateChainFile ca.pem\n"
+                                               "    SSLCipherSuite HIGH:!aNULL\n"
+                                               "    SSLHonorCipherOrder on\n"
+                                               "    ProxyPass / balancer://shop/\n"
+                                               "</VirtualHost>\n"
+                                               "<VirtualHost 127.0.0.1:%1>\n"
+                                               "    ServerName api.example\n"
+                                               "    SSLEngine on\n"
+                                               "    SSLCertificateFile %2\n"
+                                               "    ProxyPass / balancer://shop/\n"
+                                               "</VirtualHost>\n").arg(port).arg(dir.filePath(QStringLiteral("api-both.pem"))).toUtf8();
+        const ProgramRun apache = apacheConfigTest(dir, body, false);
+        QVERIFY2(apache.exitCode == 0 && apache.err.contains(QStringLiteral("Syntax OK")), qPrintable(apache.err));
+
+        QFile main(dir.filePath(QStringLiteral("httpd.conf")));
+        QVERIFY(main.open(QIODevice::ReadOnly));
+        const QByteArray text = main.readAll();
+        const int cipherLine = int(text.left(text.indexOf("SSLCipherSuite")).count('\n')) + 1;
+        const ApacheImportResult r = importApache(text, main.fileName());
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.config.listeners.size(), size_t(1));
+        const ListenerTlsConfig &tls = r.config.listeners[0].tls;
+        QCOMPARE(tls.certificates.size(), size_t(2));
+        QCOMPARE(tls.certificates[0].certFile, certificates.file(QStringLiteral("shop.pem")));   // relative to ServerRoot
+        QCOMPARE(tls.certificates[0].keyFile, certificates.file(QStringLiteral("shop.key")));
+        QCOMPARE(tls.certificates[1].certFile, dir.filePath(QStringLiteral("api-both.pem")));
+        QCOMPARE(tls.certificates[1].keyFile, dir.filePath(QStringLiteral("api-both.pem")));
+        QCOMPARE(tls.minVersion, 13);
+        QVERIFY(!tls.sessionTickets);
+        QVERIFY2(hasNote(r, QStringLiteral("httpd.conf:%1: SSLCipherSuite HIGH:!aNULL not carried over").arg(cipherLine)), qPrintable(r.notes.join(u'\n')));
+        QVERIFY(hasNote(r, QStringLiteral("SSLCertificateChainFile ca.pem not carried over: append it to %1").arg(certificates.file(QStringLiteral("shop.pem")))));
+        QVERIFY(hasNote(r, QStringLiteral("SSLHonorCipherOrder on not carried over")));
+        QVERIFY(!hasNote(r, QStringLiteral("plain HTTP")));
+        const ConfigResult check = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
+        QVERIFY2(check.ok(), qPrintable(check.errorText()));
+
+        // SSLEngine on without a certificate anywhere: plain, and said so.
+        const ApacheImportResult bare = importApache("Listen 127.0.0.1:8443\n<Proxy balancer://b>\n BalancerMember http://127.0.0.1:9001\n</Proxy>\n"
+                                                     "<VirtualHost 127.0.0.1:8443>\n SSLEngine on\n ProxyPass / balancer://b/\n</VirtualHost>\n",
+                                                     QStringLiteral("b.conf"));
+        QVERIFY(bare.ok());
+        QVERIFY(!bare.config.listeners[0].tls.enabled());
+        QVERIFY2(hasNote(bare, QStringLiteral("b.conf:6: SSLEngine on: no SSLCertificateFile in its <VirtualHost> or the main server; the listener is plain HTTP")),
+                 qPrintable(bare.notes.join(u'\n')));
     }
 
     void errors_data()
