@@ -107,12 +107,18 @@ int backendsList(const QStringList &arguments)
                              QStringLiteral("WEIGHT"), QStringLiteral("ACTIVE"), QStringLiteral("REQ/S"), QStringLiteral("P99 MS"), QStringLiteral("LAST CHECK")};
     CtlTable table({5, 6, 7}, QStringLiteral("  "));
     for (const fulcrum::PoolView &pool : poolsOf(reply.json)) {
-        table.addNote(QStringLiteral("pool %1 (%2)%3").arg(pool.name, fulcrum::algorithmName(pool.options.algorithm), pool.panic ? QStringLiteral(" PANIC") : QString()));
+        // A pool that cannot serve at all says so on its own line, as the console's strip does.
+        const QString outage = pool.cannotServe ? QStringLiteral("  NO SERVER: %1/%2 up, none takes traffic: 503 to every request")
+                                                      .arg(pool.healthy).arg(pool.servers.size())
+                                                : QString();
+        table.addNote(QStringLiteral("pool %1 (%2)%3%4").arg(pool.name, fulcrum::algorithmName(pool.options.algorithm), pool.panic ? QStringLiteral(" PANIC") : QString(), outage));
         table.add(header);
         for (const fulcrum::ServerSnapshot &server : pool.servers) {
             const fulcrum::CheckResult &check = server.health.lastCheck;
             table.add({server.spec.name, server.spec.address(), server.health.stateText, fulcrum::formatDurationMs(server.health.timeInStateMs),
-                       QStringLiteral("%1/%2").arg(server.effectiveWeight).arg(server.spec.weight), QString::number(server.stats.inFlight),
+                       // What the balancer uses now: 0 while it takes no traffic, as the console and HAProxy's list say.
+                       QStringLiteral("%1/%2").arg(pool.weightInUse(server)).arg(server.spec.weight),
+                       QString::number(server.stats.inFlight),
                        QString::number(server.stats.requestsPerSecond, 'f', 1),
                        server.stats.p99Ms > 0 ? QString::number(server.stats.p99Ms, 'f', 1) : QStringLiteral("-"), // no request to measure
                        check.reason != fulcrum::CheckReason::None ? QStringLiteral("%1 in %2 ms").arg(check.reasonText()).arg(double(check.durationUs) / 1000.0, 0, 'f', 1)

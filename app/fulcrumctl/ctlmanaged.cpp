@@ -64,6 +64,26 @@ CommandResult waitFor(EngineLink &link, quint64 id)
     return result;
 }
 
+// Whether no server of `pool` takes traffic, so the balancer answers every request with 503:
+// as the engine says it (HAProxy), else from its servers (httpd: every member disabled).
+QString poolOutage(const LinkSnapshot &snapshot, const QString &pool)
+{
+    int up = 0;
+    int total = 0;
+    bool serving = false;
+    for (const ServerStatus &s : snapshot.servers) {
+        if (s.pool != pool)
+            continue;
+        ++total;
+        up += s.state == BackendState::Up;
+        serving = serving || (s.state == BackendState::Up && s.effectiveWeight > 0);
+    }
+    const PoolStatus *status = snapshot.pool(pool);
+    if (status ? !status->cannotServe : serving)
+        return QString();
+    return QStringLiteral("  NO SERVER: %1/%2 up, none takes traffic: 503 to every request").arg(up).arg(total);
+}
+
 void printList(const LinkSnapshot &snapshot, const EngineLink &link)
 {
     const QStringList header{QStringLiteral("SERVER"), QStringLiteral("ADDRESS"), QStringLiteral("STATE"), QStringLiteral("IN STATE"),
@@ -73,7 +93,7 @@ void printList(const LinkSnapshot &snapshot, const EngineLink &link)
     for (const ServerStatus &s : snapshot.servers) {
         if (s.pool != pool) {
             pool = s.pool;
-            table.addNote(QStringLiteral("pool %1 (%2; weights %3–%4)").arg(pool, link.description()).arg(link.minWeight()).arg(link.maxWeight()));
+            table.addNote(QStringLiteral("pool %1 (%2; weights %3–%4)%5").arg(pool, link.description()).arg(link.minWeight()).arg(link.maxWeight()).arg(poolOutage(snapshot, pool)));
             table.add(header);
         }
         const qint64 inStateMs = s.stateSince.isValid() ? s.stateSince.msecsTo(snapshot.time) : -1;

@@ -44,13 +44,6 @@ std::pair<QString, quint16> splitAddress(const QString &address)
     return {host, quint16(address.mid(colon + 1).toUInt())};
 }
 
-// The health view's "ejected" is out of rotation until the ejection ends: down, as the
-// balancer sees it.
-BackendState balancerState(const QString &state)
-{
-    return state == u"ejected" ? BackendState::Down : parseBackendState(state).value_or(BackendState::Down);
-}
-
 } // namespace
 
 QJsonObject serverToJson(const ServerSnapshot &s)
@@ -280,7 +273,7 @@ ServerSnapshot serverFromJson(const QJsonObject &json)
     s.spec.port = port;
     s.spec.weight = json.value("weight"_L1).toInt();
     s.spec.backup = json.value("backup"_L1).toBool();
-    s.spec.state = balancerState(text(json, "state"_L1));
+    s.spec.state = backendStateOfHealth(text(json, "state"_L1));
     s.effectiveWeight = json.value("effective_weight"_L1).toInt();
 
     ServerStats &stats = s.stats;

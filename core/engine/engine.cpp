@@ -62,6 +62,12 @@ const ServerSnapshot *PoolView::server(QStringView name) const
     return nullptr;
 }
 
+int PoolView::weightInUse(const ServerSnapshot &s) const
+{
+    const bool used = s.spec.state == BackendState::Up || (panic && s.spec.state == BackendState::Down);
+    return used ? s.effectiveWeight : 0;
+}
+
 const PoolView *EngineSnapshot::pool(QStringView name) const
 {
     for (const PoolView &p : pools) {
@@ -509,8 +515,12 @@ void Engine::tick()
                             b.live->consecutiveFailures.load(std::memory_order_relaxed), now, wall.toMSecsSinceEpoch());
             ServerSnapshot server{b.spec, b.effectiveWeight, tracker->stats(), {}};
             for (const ServerHealth &h : health.servers) {
-                if (h.name == b.spec.name)
-                    server.health = h;
+                if (h.name != b.spec.name)
+                    continue;
+                server.health = h;
+                // The server's own state, as the admin API says it: in panic mode the balancer
+                // sees a down server up, and a console showed it up (weightInUse says it serves).
+                server.spec.state = backendStateOfHealth(h.state);
             }
             view.servers.push_back(std::move(server));
         }

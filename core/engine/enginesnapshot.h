@@ -37,6 +37,9 @@ struct PoolView
     std::vector<ServerSnapshot> servers;
 
     const ServerSnapshot *server(QStringView name) const;
+    // The weight the balancer gives `s` now: its effective weight while it is up, and while it
+    // is down in panic mode (the pool balances across failed servers too); 0 otherwise.
+    int weightInUse(const ServerSnapshot &s) const;
 };
 
 struct ListenerView

@@ -68,7 +68,7 @@ LinkSnapshot SnapshotMapper::map(const EngineSnapshot &engine, int tickMs)
             else
                 server.reason = h.lastCheck.summary();
             server.weight = s.spec.weight;
-            server.effectiveWeight = s.spec.state == BackendState::Up ? s.effectiveWeight : 0;
+            server.effectiveWeight = pool.weightInUse(s);
             server.backup = s.spec.backup;
             // Active: requests being served now (connections in use), as HAProxy's scur and
             // httpd's busy count; the proxy's kept-alive idle connections are open, not active.

@@ -23,6 +23,11 @@ Q_LOGGING_CATEGORY(lcHealth, "fulcrum.health", QtCriticalMsg)
 
 namespace fulcrum {
 
+BackendState backendStateOfHealth(QStringView state)
+{
+    return state == u"ejected" ? BackendState::Down : parseBackendState(state).value_or(BackendState::Down);
+}
+
 namespace {
 
 constexpr qint64 kNsPerMs = 1'000'000;

@@ -82,6 +82,11 @@ struct ServerHealth
     quint64 checks = 0;
 };
 
+// The server's own state that ServerHealth::state names (ejected is down), which is what a
+// snapshot and the admin API say of it; in panic mode the balancer still sees a down server up
+// (ServerHealth::poolState).
+BackendState backendStateOfHealth(QStringView state);
+
 struct PoolHealth
 {
     QString pool;

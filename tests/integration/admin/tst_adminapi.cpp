@@ -860,6 +860,13 @@ void TestAdminApi::fulcrumctlThroughEngine()
         QTRY_VERIFY_WITH_TIMEOUT(json(request("GET", "/api/v1/pools/web")).value(QStringLiteral("unserved_total")).toInteger() >= 3, 5000);
         QVERIFY(json(request("GET", "/api/v1/pools/web")).value(QStringLiteral("cannot_serve")).toBool());
     }
+    // From an ssh session: the list says it on the pool's line, and no server shows a weight in use.
+    std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("list"), QStringLiteral("--engine"), engine}, m_token);
+    QVERIFY2(code == 0, qPrintable(err));
+    QVERIFY2(out.contains(QStringLiteral("pool web (weighted-round-robin)  NO SERVER: 0/2 up, none takes traffic: 503 to every request")), qPrintable(out));
+    QVERIFY2(out.contains(QRegularExpression(QStringLiteral("\\n  app1 +127\\.0\\.0\\.1:\\d+ +maint +\\S+ +0/\\d+ "))), qPrintable(out));
+    QVERIFY2(out.contains(QRegularExpression(QStringLiteral("\\n  app2 +127\\.0\\.0\\.1:\\d+ +drain +\\S+ +0/6 "))), qPrintable(out));
+    QVERIFY2(out.count(u"NO SERVER") == 1, qPrintable(out));   // pool batch serves
     QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app2/state", R"({"state": "ready"})").status, 200);
     QCOMPARE(request("PUT", "/api/v1/pools/web/servers/app1/state", R"({"state": "ready"})").status, 200);
     std::tie(code, out, err) = run({QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("web/app2"), QStringLiteral("drain"),

@@ -3,7 +3,9 @@
 // redis-server with a password read from a 0600 file.
 #include "balancer/pool.h"
 #include "demobackends.h"
+#include "admin/adminjson.h"
 #include "engine/engine.h"
+#include "engine/linkfigures.h"
 #include "health/healthchecker.h"
 #include "proxy/proxyserver.h"
 #include "redisserver.h"
@@ -41,6 +43,7 @@ class TestEngine : public QObject
 
 private Q_SLOTS:
     void killedBackendShowsDownWithReason();
+    void panicShowsDownServersDownButServing();
     void drainThroughEngineStopsNewRequests();
     void operatorStateValidation();
     void reloadKeepsHealthCheckers();
@@ -92,6 +95,48 @@ void TestEngine::killedBackendShowsDownWithReason()
 
     QVERIFY(app1.start());
     QTRY_COMPARE_WITH_TIMEOUT(stateOf(engine, QStringLiteral("app1")), QStringLiteral("up"), 5000);
+}
+
+// Both servers of a pool killed: panic mode (below 50 % healthy) balances across them anyway.
+// The snapshot says each is down, as the admin API does (the in-process console showed them
+// up, since the balancer sees them up), and that they serve: their weight is in use, and the
+// pool is in panic, not out of service.
+void TestEngine::panicShowsDownServersDownButServing()
+{
+    DemoBackendProcess app1(QStringLiteral("app1"));
+    DemoBackendProcess app2(QStringLiteral("app2"));
+    QVERIFY2(app1.start(), qPrintable(app1.error()));
+    QVERIFY2(app2.start(), qPrintable(app2.error()));
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(fastCheckedPoolConfig({loopbackServer(QStringLiteral("app1"), app1.port()), loopbackServer(QStringLiteral("app2"), app2.port())}), &errors),
+             qPrintable(errors.join(u'\n')));
+    QTRY_VERIFY_WITH_TIMEOUT(serverIn(engine, QStringLiteral("app2")) && serverIn(engine, QStringLiteral("app2"))->health.checks > 0, 5000);
+    app1.kill();
+    app2.kill();
+    QTRY_VERIFY_WITH_TIMEOUT((engine.tick(), engine.snapshot().pool(u"web")->panic), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(stateOf(engine, QStringLiteral("app2")), QStringLiteral("down"), 5000);
+    QCOMPARE(stateOf(engine, QStringLiteral("app1")), QStringLiteral("down"));
+    // The balancer itself sees them up: that is what panic is.
+    for (const PoolBackend &b : engine.pool(QStringLiteral("web"))->snapshot()->backends)
+        QCOMPARE(b.spec.state, BackendState::Up);
+    const EngineSnapshot snapshot = engine.snapshot();
+    const PoolView *pool = snapshot.pool(u"web");
+    QVERIFY(!pool->cannotServe);
+    for (const ServerSnapshot &s : pool->servers) {
+        QCOMPARE(s.spec.state, BackendState::Down);
+        QCOMPARE(pool->weightInUse(s), 10);
+    }
+    // The console's view, in process and across the wire alike: down, 0 of 2 up, weights in use.
+    for (const LinkSnapshot &view : {SnapshotMapper().map(snapshot, 250), SnapshotMapper().map(snapshotFromJson(snapshotToJson(snapshot)), 250)}) {
+        QCOMPARE(view.servers.size(), 2);
+        for (const ServerStatus &s : view.servers) {
+            QCOMPARE(s.state, BackendState::Down);
+            QCOMPARE(s.effectiveWeight, 10);
+        }
+        QVERIFY(view.pool(QStringLiteral("web"))->panic);
+        QVERIFY(!view.pool(QStringLiteral("web"))->cannotServe);
+    }
 }
 
 void TestEngine::drainThroughEngineStopsNewRequests()

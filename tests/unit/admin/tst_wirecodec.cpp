@@ -198,6 +198,7 @@ private Q_SLOTS:
     void serverBeforeItsFirstCheck();
     void ejectedServerIsDownForTheBalancer();
     void poolRoundTrips();
+    void weightInUseFollowsPanic();
     void lockEndpointRoundTrips_data();
     void lockEndpointRoundTrips();
     void snapshotRoundTrips();
@@ -286,6 +287,36 @@ void TestWireCodec::poolRoundTrips()
     for (size_t i = 0; i < back.servers.size(); ++i)
         compareServers(back.servers[i], pool.servers[i]);
     QCOMPARE(poolToJson(back), json);
+}
+
+// The weight the console and `backends list` show as in use: the effective weight of a server
+// that takes traffic, and 0 for one that does not. In panic mode a down server does take
+// traffic (the proxy balances across failed servers too); drained and maintenance ones never.
+void TestWireCodec::weightInUseFollowsPanic()
+{
+    PoolView pool;
+    pool.name = QStringLiteral("web");
+    const std::pair<BackendState, int> servers[] = {{BackendState::Up, 5}, {BackendState::Down, 3}, {BackendState::Drain, 2}, {BackendState::Maint, 1}};
+    for (const auto &[state, weight] : servers) {
+        ServerSnapshot s = makeServer(QStringLiteral("app%1").arg(pool.servers.size() + 1), QStringLiteral("127.0.0.1"), quint16(9000 + pool.servers.size()));
+        s.spec.state = state;
+        s.health.state = s.health.stateText = backendStateName(state);
+        s.spec.weight = weight;
+        s.effectiveWeight = weight;
+        pool.servers.push_back(s);
+    }
+    const auto shown = [&](bool panic) {
+        pool.panic = panic;
+        EngineSnapshot engine;
+        engine.time = kTime;
+        engine.pools.push_back(poolFromJson(poolToJson(pool)));   // as a remote console gets it
+        QList<int> weights;
+        for (const ServerStatus &s : SnapshotMapper().map(engine, 250).servers)
+            weights << s.effectiveWeight;
+        return weights;
+    };
+    QCOMPARE(shown(false), (QList<int>{5, 0, 0, 0}));
+    QCOMPARE(shown(true), (QList<int>{5, 3, 0, 0}));
 }
 
 void TestWireCodec::lockEndpointRoundTrips_data()
