@@ -116,6 +116,8 @@ int parseLockRunArguments(QCommandLineParser &parser, const QStringList &options
     }
     if (parser.positionalArguments().size() != 1)
         return lockRunError(QStringLiteral("give exactly one NAME"), ExitUsage);
+    if (parser.positionalArguments().first().trimmed().isEmpty())   // `lock run "$LOCK" ...` with LOCK unset
+        return lockRunError(QStringLiteral("NAME is empty (an unset shell variable?); give the lock's name, e.g. nightly-export"), ExitUsage);
     if (command.isEmpty())
         return lockRunError(QStringLiteral("give the command after --, e.g. %1").arg(example), ExitUsage);
     return -1;

@@ -76,6 +76,8 @@ struct LockSession
         const auto parsedKey = unescapeBytes(parser.positionalArguments().first());
         if (!parsedKey)
             return error(QStringLiteral("KEY has a lone backslash; write \\\\ for a backslash and \\xHH for a raw byte"), ExitUsage);
+        if (parsedKey->isEmpty())   // `lock run "$LOCK" ...` with LOCK unset: every such job would share one lock
+            return error(QStringLiteral("KEY is empty (an unset shell variable?); give the lock's key, e.g. lock:nightly-export"), ExitUsage);
         key = *parsedKey;
         // A lock the console's Locks tab will not show, said to a person at a terminal (a cron
         // job's mail gets nothing): the inspector reads the keys its patterns match.

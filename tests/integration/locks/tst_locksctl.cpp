@@ -29,6 +29,7 @@ private Q_SLOTS:
     void acquireExtendRelease();
     void runHoldsTheLockAndPassesTheExitStatus();
     void runWhenTheLockIsTaken();
+    void anEmptyNameIsRefused();
     void runPassesSigtermOnAndReleases();
     void keyTheLocksTabWouldNotShowIsSaidAtATerminal();
     void tableOfNothingAndOfAnEmptyValue();
@@ -267,6 +268,28 @@ void TestLocksCtl::runWhenTheLockIsTaken()
                          QStringLiteral("--"), QStringLiteral("true")});
     QCOMPARE(run.status, 75);
     QVERIFY2(run.err.contains(u"held by someone else"), qPrintable(run.err));
+}
+
+// `lock run "$LOCK" -- job` with LOCK unset: every such job would share the lock "" (and
+// Redis takes "" as a key). Refused, nothing run, nothing written.
+void TestLocksCtl::anEmptyNameIsRefused()
+{
+    const QString ran = m_dir.filePath(QStringLiteral("ran"));
+    const Run run = ctl({QStringLiteral("lock"), QStringLiteral("run"), QString(), QStringLiteral("--redis"), m_server->url(),
+                         QStringLiteral("--"), QStringLiteral("touch"), ran});
+    QCOMPARE(run.status, 2);
+    QVERIFY2(run.err.contains(u"KEY is empty (an unset shell variable?)"), qPrintable(run.err));
+    QVERIFY(!QFile::exists(ran));
+    QCOMPARE(m_server->command({"DBSIZE"}).integer, qint64(0));
+    const Run acquire = ctl({QStringLiteral("lock"), QStringLiteral("acquire"), QString(), QStringLiteral("--redis"), m_server->url()});
+    QCOMPARE(acquire.status, 2);
+    QCOMPARE(m_server->command({"DBSIZE"}).integer, qint64(0));
+    // The other backends' lock run says it the same way, before reaching any server.
+    const Run zookeeper = ctl({QStringLiteral("lock"), QStringLiteral("run"), QStringLiteral(" "), QStringLiteral("--zookeeper"), QStringLiteral("127.0.0.1:1"),
+                               QStringLiteral("--path"), QStringLiteral("/locks/x"), QStringLiteral("--"), QStringLiteral("touch"), ran});
+    QCOMPARE(zookeeper.status, 2);
+    QVERIFY2(zookeeper.err.contains(u"NAME is empty"), qPrintable(zookeeper.err));
+    QVERIFY(!QFile::exists(ran));
 }
 
 void TestLocksCtl::runPassesSigtermOnAndReleases()
