@@ -424,7 +424,7 @@ private:
                 m_listens.push_back(a);
             } else if (virtualHost || !location.isEmpty()) {
                 m_hostDirectives[virtualHost].push_back(&n);
-            } else if (n.key.startsWith(u"proxy") || n.key.startsWith(u"ssl")) {
+            } else if (n.key.startsWith(u"proxy") || n.key.startsWith(u"ssl") || n.key == u"protocols") {
                 m_hostDirectives[nullptr].push_back(&n);   // the main server's, inherited by virtual hosts
             }
         }
@@ -785,10 +785,17 @@ private:
         }
         if (const ApacheNode *tickets = hostDirective(virtualHost, u"sslsessiontickets"))
             listener.sessionTickets = tickets->args.first().compare(QStringLiteral("off"), Qt::CaseInsensitive) != 0;
+        // httpd offers HTTP/2 only with `Protocols h2 ...` (mod_http2); Fulcrum by default.
+        const ApacheNode *protocols = hostDirective(virtualHost, u"protocols");
+        const bool h2 = protocols && std::any_of(protocols->args.begin(), protocols->args.end(), [](const QString &p) { return p.compare(QStringLiteral("h2"), Qt::CaseInsensitive) == 0; });
+        listener.http2.enabled = h2;
         if (m_tlsNoted.contains(virtualHost))
             return;
         m_tlsNoted.insert(virtualHost);
         note(tls.engine->line, QStringLiteral("SSLEngine on: TLS with %1; the files must exist where fulcrumd runs (it reads them at start)").arg(tls.certificate->certFile));
+        if (!listener.http2.enabled)
+            note(tls.engine->line, QStringLiteral("SSLEngine on: httpd spoke HTTP/1.1 only here (no Protocols h2), so the listener keeps to it (\"http2\": false); "
+                                                  "remove that to offer HTTP/2"));
         if (const ApacheNode *ciphers = hostDirective(virtualHost, u"sslciphersuite"))
             note(ciphers->line, QStringLiteral("SSLCipherSuite %1 not carried over: Fulcrum uses Mozilla's intermediate list; set \"tls\": {\"ciphers\": ...} to keep yours")
                                     .arg(ciphers->args.join(u' ')));

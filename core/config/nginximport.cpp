@@ -552,6 +552,14 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                                                            "set \"tls\": {\"ciphers\": ...} to keep yours").arg(ciphers->args.join(u' ')));
                     if (const Directive *tickets = inherited(server, http, QStringLiteral("ssl_session_tickets")))
                         l.tls.sessionTickets = tickets->args.first() != u"off";
+                    // nginx offers HTTP/2 only when told (`listen ... http2`, or `http2 on` since
+                    // 1.25); Fulcrum by default. Kept as nginx had it, and said.
+                    const Directive *http2 = inherited(server, http, QStringLiteral("http2"));
+                    if (!d.args.contains(QStringLiteral("http2")) && !(http2 && http2->args.first() == u"on")) {
+                        l.tls.http2.enabled = false;
+                        note(d, QStringLiteral("listen %1 ssl: nginx spoke HTTP/1.1 only here (no http2), so the listener keeps to it (\"http2\": false); "
+                                               "remove that to offer HTTP/2").arg(d.args.first()));
+                    }
                     note(d, QStringLiteral("listen %1 ssl: TLS with %2; the files must exist where fulcrumd runs (it reads them at start)")
                                      .arg(d.args.first(), certificate.certFile));
                 }

@@ -510,12 +510,23 @@ private Q_SLOTS:
         QCOMPARE(tls.certificates[1].keyFile, dir.filePath(QStringLiteral("api-both.pem")));
         QCOMPARE(tls.minVersion, 13);
         QVERIFY(!tls.sessionTickets);
+        QVERIFY(!tls.http2.enabled);   // no Protocols h2: httpd spoke HTTP/1.1 there
+        QVERIFY(hasNote(r, QStringLiteral("SSLEngine on: httpd spoke HTTP/1.1 only here (no Protocols h2), so the listener keeps to it")));
         QVERIFY2(hasNote(r, QStringLiteral("httpd.conf:%1: SSLCipherSuite HIGH:!aNULL not carried over").arg(cipherLine)), qPrintable(r.notes.join(u'\n')));
         QVERIFY(hasNote(r, QStringLiteral("SSLCertificateChainFile ca.pem not carried over: append it to %1").arg(certificates.file(QStringLiteral("shop.pem")))));
         QVERIFY(hasNote(r, QStringLiteral("SSLHonorCipherOrder on not carried over")));
         QVERIFY(!hasNote(r, QStringLiteral("plain HTTP")));
         const ConfigResult check = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
         QVERIFY2(check.ok(), qPrintable(check.errorText()));
+
+        // Protocols h2 http/1.1 (mod_http2), in the host or the main server: HTTP/2 offered.
+        const ApacheImportResult h2 = importApache(QStringLiteral("Protocols h2 http/1.1\nListen 127.0.0.1:8443\n<Proxy balancer://b>\n BalancerMember http://127.0.0.1:9001\n</Proxy>\n"
+                                                                  "<VirtualHost 127.0.0.1:8443>\n SSLEngine on\n SSLCertificateFile %1\n ProxyPass / balancer://b/\n</VirtualHost>\n")
+                                                       .arg(dir.filePath(QStringLiteral("api-both.pem"))).toUtf8(),
+                                                   QStringLiteral("h2.conf"));
+        QVERIFY2(h2.ok(), qPrintable(h2.errors.join(u'\n')));
+        QVERIFY(h2.config.listeners[0].tls.http2.enabled);
+        QVERIFY(!hasNote(h2, QStringLiteral("HTTP/1.1 only")));
 
         // SSLEngine on without a certificate anywhere: plain, and said so.
         const ApacheImportResult bare = importApache("Listen 127.0.0.1:8443\n<Proxy balancer://b>\n BalancerMember http://127.0.0.1:9001\n</Proxy>\n"

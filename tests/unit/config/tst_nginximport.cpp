@@ -159,6 +159,16 @@ http {
         QCOMPARE(https.tls.certificates[0].ocspFile, QStringLiteral("/var/cache/shop.ocsp"));
         QCOMPARE(https.tls.certificates[1].certFile, QStringLiteral("/etc/nginx/api.pem"));
         QVERIFY(!https.tls.sessionTickets);
+        // nginx spoke HTTP/1.1 there (no http2): kept, and said; with http2 it is offered.
+        QVERIFY(!https.tls.http2.enabled);
+        QVERIFY(hasNote(r, QStringLiteral("shop.conf:6: listen 443 ssl: nginx spoke HTTP/1.1 only here (no http2), so the listener keeps to it (\"http2\": false)")));
+        for (const QByteArray &h2 : {QByteArray("listen 443 ssl http2;"), QByteArray("listen 443 ssl; http2 on;")}) {
+            const NginxImportResult withH2 = importNginx("upstream shop { server 10.0.0.1:8080; }\nserver { " + h2 + " ssl_certificate a.pem; ssl_certificate_key a.key;\n"
+                                                         "location / { proxy_pass http://shop; } }\n", QStringLiteral("h2.conf"));
+            QVERIFY2(withH2.ok() && withH2.config.listeners.size() == 1, qPrintable(withH2.errors.join(u'\n')));
+            QVERIFY2(withH2.config.listeners[0].tls.http2.enabled, h2.constData());
+            QVERIFY(!hasNote(withH2, QStringLiteral("HTTP/1.1 only")));
+        }
         QVERIFY(hasNote(r, QStringLiteral("shop.conf:2: ssl_protocols TLSv1.1 TLSv1.2 TLSv1.3: Fulcrum offers TLS 1.2 and 1.3 only")));
         QVERIFY(hasNote(r, QStringLiteral("shop.conf:3: ssl_ciphers HIGH:!aNULL not carried over")));
         // No certificate anywhere: plain, and said so.
