@@ -7,9 +7,31 @@
 #include <QCommandLineParser>
 #include <QFile>
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QSaveFile>
 
 using namespace fulcrum;
+
+namespace {
+
+// An nginx config given to import-apache, or an httpd one to import-nginx, fails on syntax or
+// finds no balancer; which command reads it is the useful answer.
+QString otherImporterHint(const QString &command, const QByteArray &text)
+{
+    static const QRegularExpression nginx(QStringLiteral(R"((^|\n)\s*(upstream\s+\S+\s*\{|proxy_pass\s|server\s*\{|http\s*\{))"));
+    static const QRegularExpression apache(QStringLiteral(R"((^|\n)\s*(<(VirtualHost|Proxy|Location|IfModule)\b|BalancerMember\s|ProxyPass\s))"),
+                                           QRegularExpression::CaseInsensitiveOption);
+    const QString content = QString::fromUtf8(text);
+    const bool looksNginx = nginx.match(content).hasMatch();
+    const bool looksApache = apache.match(content).hasMatch();
+    if (command == u"import-apache" && looksNginx && !looksApache)
+        return QStringLiteral("it looks like an nginx config (upstream, server and http blocks): fulcrumctl import-nginx FILE reads it");
+    if (command == u"import-nginx" && looksApache && !looksNginx)
+        return QStringLiteral("it looks like an Apache httpd config (<VirtualHost>, <Proxy>, BalancerMember): fulcrumctl import-apache FILE reads it");
+    return QString();
+}
+
+} // namespace
 
 int runCtlImport(const CtlImportCommand &command, const QStringList &arguments)
 {
@@ -39,9 +61,12 @@ int runCtlImport(const CtlImportCommand &command, const QStringList &arguments)
         ctlErr(QStringLiteral("%1: cannot read %2: %3\n").arg(prefix, path, file.errorString()));
         return 1;
     }
-    const ConfigImport result = command.import(file.readAll(), path);
+    const QByteArray text = file.readAll();
+    const ConfigImport result = command.import(text, path);
     if (!result.ok()) {
         ctlErr(result.errors.join(u'\n') + u'\n');
+        if (const QString hint = otherImporterHint(command.name, text); !hint.isEmpty())
+            ctlErr(QStringLiteral("%1: %2\n").arg(prefix, hint));
         return 1;
     }
     const QByteArray json = QJsonDocument(configToJson(result.config)).toJson(QJsonDocument::Indented);

@@ -231,6 +231,31 @@ private Q_SLOTS:
                  qPrintable(health.out + health.err));
     }
 
+    void importWithTheOtherImporterSaysWhichOne()
+    {
+        // At 3 a.m. the two importers get swapped: each says which one reads the file.
+        QTemporaryDir dir;
+        QFile nginx(dir.filePath(QStringLiteral("nginx.conf")));
+        QVERIFY(nginx.open(QIODevice::WriteOnly));
+        nginx.write("http {\n upstream shop { server 127.0.0.1:9001; }\n server { listen 127.0.0.1:8080; location / { proxy_pass http://shop; } }\n}\n");
+        nginx.close();
+        QFile apache(dir.filePath(QStringLiteral("httpd.conf")));
+        QVERIFY(apache.open(QIODevice::WriteOnly));
+        apache.write("Listen 8080\n<Proxy balancer://shop>\n    BalancerMember http://127.0.0.1:9001\n</Proxy>\nProxyPass / balancer://shop/\n");
+        apache.close();
+        const Run wrongForNginx = run(QStringLiteral("fulcrumctl"), {QStringLiteral("import-apache"), nginx.fileName()});
+        QCOMPARE(wrongForNginx.exitCode, 1);
+        QVERIFY2(wrongForNginx.err.contains(QStringLiteral("fulcrumctl import-apache: it looks like an nginx config (upstream, server and http blocks): "
+                                                           "fulcrumctl import-nginx FILE reads it")), qPrintable(wrongForNginx.err));
+        const Run wrongForApache = run(QStringLiteral("fulcrumctl"), {QStringLiteral("import-nginx"), apache.fileName()});
+        QCOMPARE(wrongForApache.exitCode, 1);
+        QVERIFY2(wrongForApache.err.contains(QStringLiteral("fulcrumctl import-nginx: it looks like an Apache httpd config")), qPrintable(wrongForApache.err));
+        // Each with its own importer: no hint, a config.
+        const Run right = run(QStringLiteral("fulcrumctl"), {QStringLiteral("import-apache"), apache.fileName()});
+        QCOMPARE(right.exitCode, 0);
+        QVERIFY(!right.err.contains(u"it looks like"));
+    }
+
     void unknownCommand()
     {
         const Run r = run(QStringLiteral("fulcrumctl"), {QStringLiteral("frobnicate")});
