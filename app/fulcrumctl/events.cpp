@@ -4,6 +4,7 @@
 #include "ctlengine.h"
 
 #include "admin/adminjson.h"
+#include "common/duration.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -28,7 +29,11 @@ int events(const QStringList &arguments)
     const QCommandLineOption followOption(QStringLiteral("follow"), QStringLiteral("Keep printing new events (Ctrl-C ends)."));
     const QCommandLineOption limitOption(QStringLiteral("limit"), QStringLiteral("How many recent events (default 50)."), QStringLiteral("N"), QStringLiteral("50"));
     const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("One JSON object per line."));
-    parser.addOptions({followOption, limitOption, jsonOption});
+    const QCommandLineOption sinceOption(QStringLiteral("since"), QStringLiteral("Only the events of the last DURATION (15m, 1h, 24h); all the engine keeps of them (up to 1000) unless --limit."),
+                                         QStringLiteral("DURATION"));
+    const QCommandLineOption severityOption(QStringLiteral("severity"), QStringLiteral("warning: warnings and errors only; error: errors only (the list and --follow)."),
+                                            QStringLiteral("LEVEL"));
+    parser.addOptions({followOption, limitOption, sinceOption, severityOption, jsonOption});
     parser.addHelpOption();
     if (!parser.parse(QStringList{QStringLiteral("fulcrumctl events")} + arguments)) {
         ctlErr(QStringLiteral("fulcrumctl events: %1\n").arg(parser.errorText()));
@@ -39,11 +44,26 @@ int events(const QStringList &arguments)
         return EngineOk;
     }
     bool ok = false;
-    const int limit = parser.value(limitOption).toInt(&ok);
+    // --since without --limit: every event of the window the engine still has.
+    const int limit = parser.isSet(sinceOption) && !parser.isSet(limitOption) ? 100'000 : parser.value(limitOption).toInt(&ok);
+    ok = ok || (parser.isSet(sinceOption) && !parser.isSet(limitOption));
     if (!parser.isSet(engine.engine) || !parser.positionalArguments().isEmpty() || !ok || limit < 1 || limit > 100'000) {
-        ctlErr(QStringLiteral("fulcrumctl events: usage: fulcrumctl events --engine URL [--token-file PATH] [--limit 1..100000] [--follow] [--json]\n"));
+        ctlErr(QStringLiteral("fulcrumctl events: usage: fulcrumctl events --engine URL [--token-file PATH] [--limit 1..100000] [--since 15m] "
+                              "[--severity warning|error] [--follow] [--json]\n"));
         return EngineUsage;
     }
+    const QString since = parser.value(sinceOption);
+    if (parser.isSet(sinceOption) && (!fulcrum::parseDurationMs(since) || *fulcrum::parseDurationMs(since) <= 0)) {
+        ctlErr(QStringLiteral("fulcrumctl events: --since \"%1\" is not a duration (15m, 1h, 24h)\n").arg(since));
+        return EngineUsage;
+    }
+    const QString severity = parser.value(severityOption);
+    const QStringList severities{QStringLiteral("info"), QStringLiteral("warning"), QStringLiteral("error")};
+    if (parser.isSet(severityOption) && !severities.contains(severity)) {
+        ctlErr(QStringLiteral("fulcrumctl events: --severity \"%1\" must be warning (warnings and errors), error or info\n").arg(severity));
+        return EngineUsage;
+    }
+    const int least = parser.isSet(severityOption) ? int(severities.indexOf(severity)) : 0;
     const auto client = CtlEngineClient::fromParser(parser, engine, QStringLiteral("events"));
     if (!client)
         return EngineUsage;
@@ -54,6 +74,8 @@ int events(const QStringList &arguments)
     QString newest;
     QSet<QByteArray> atNewest;
     auto print = [&](const QJsonObject &e) {
+        if (int(fulcrum::engineEventFromJson(e).severity) < least)   // the stream sends every event
+            return;
         const QString time = e.value(QStringLiteral("time")).toString();
         const QByteArray line = QJsonDocument(e).toJson(QJsonDocument::Compact);
         if (!newest.isEmpty() && (time < newest || (time == newest && atNewest.contains(line))))
@@ -65,15 +87,24 @@ int events(const QStringList &arguments)
         atNewest.insert(line);
         ctlOut(json ? QString::fromUtf8(line) + u'\n' : eventLine(e));
     };
-    auto printList = [&](int count) {
-        const CtlEngineReply reply = client->request("GET", QStringLiteral("/api/v1/events?limit=%1").arg(count));
+    auto printList = [&](int count, const QString &window) {
+        QString path = QStringLiteral("/api/v1/events?limit=%1").arg(count);
+        if (!window.isEmpty())
+            path += QStringLiteral("&since=") + window;
+        if (least > 0)
+            path += QStringLiteral("&severity=") + severity;
+        const CtlEngineReply reply = client->request("GET", path);
         for (const QJsonValue &v : reply.json.value(QStringLiteral("events")).toArray())
             print(v.toObject());
         return reply;
     };
-    const CtlEngineReply reply = printList(limit);
+    const CtlEngineReply reply = printList(limit, since);
     if (reply.status != 200)
         return ctlEngineFailure(QStringLiteral("events"), reply);
+    if (reply.json.value(QStringLiteral("events")).toArray().isEmpty() && !json)   // an empty screen says nothing at 3 a.m.
+        ctlErr(QStringLiteral("no %1event%2 (the engine keeps its last 1000)\n")
+                   .arg(least == 2 ? QStringLiteral("error ") : least == 1 ? QStringLiteral("warning or error ") : QString(),
+                        since.isEmpty() ? QString() : QStringLiteral(" in the last ") + since));
     if (!parser.isSet(followOption))
         return EngineOk;
     // Each time the stream answers (after a restart of the engine, a cut connection): what
@@ -81,7 +112,7 @@ int events(const QStringList &arguments)
     return client->follow(QStringLiteral("events"), [&print](const QByteArray &type, const QByteArray &data) {
         if (type == "event")
             print(QJsonDocument::fromJson(data).object());
-    }, [&printList] { printList(kCatchUpEvents); });
+    }, [&printList] { printList(kCatchUpEvents, QString()); });
 }
 
 } // namespace

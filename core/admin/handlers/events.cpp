@@ -1,6 +1,8 @@
 #include "admin/handlers/adminhandlers.h"
 
 #include "admin/adminjson.h"
+#include "common/duration.h"
+#include "common/wallclock.h"
 #include "engine/engine.h"
 
 #include <QJsonArray>
@@ -13,13 +15,33 @@ namespace {
 constexpr int kDefaultLimit = 200;
 constexpr int kMaxLimit = 100'000;
 
+// ?since=DURATION: those of the last 15m, 1h ...; ?severity=warning: warnings and errors
+// (error: errors only; info: all). Then the newest `limit` of them.
 AdminReply events(Engine *engine, const AdminRequest &request)
 {
     AdminReply refused;
     const std::optional<int> limit = listLimit(request, &refused);
     if (!limit)
         return refused;
-    const QList<EngineEvent> events = engine->recentEvents();
+    QList<EngineEvent> events = engine->recentEvents();
+    if (request.query.hasQueryItem(QStringLiteral("since"))) {
+        const QString text = request.query.queryItemValue(QStringLiteral("since"));
+        const std::optional<qint64> ms = parseDurationMs(text);
+        if (!ms || *ms <= 0)
+            return AdminReply::error(400, QStringLiteral("since \"%1\" is not a duration; write 15m, 1h, 24h or 7d").arg(text), QStringLiteral("since"));
+        const QDateTime from = wallclock::nowUtc().addMSecs(-*ms);
+        events.removeIf([&](const EngineEvent &e) { return e.time < from; });
+    }
+    if (request.query.hasQueryItem(QStringLiteral("severity"))) {
+        const QString text = request.query.queryItemValue(QStringLiteral("severity"));
+        const std::optional<EngineEvent::Severity> least = text == u"info" ? std::optional(EngineEvent::Info)
+                                                           : text == u"warning" ? std::optional(EngineEvent::Warning)
+                                                           : text == u"error" ? std::optional(EngineEvent::Error)
+                                                                              : std::nullopt;
+        if (!least)
+            return AdminReply::error(400, QStringLiteral("severity \"%1\" must be info, warning (warnings and errors) or error").arg(text), QStringLiteral("severity"));
+        events.removeIf([&](const EngineEvent &e) { return e.severity < *least; });
+    }
     QJsonArray out;
     for (qsizetype i = std::max<qsizetype>(0, events.size() - *limit); i < events.size(); ++i)
         out.append(engineEventToJson(events[i]));

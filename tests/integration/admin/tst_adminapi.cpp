@@ -878,6 +878,24 @@ void TestAdminApi::fulcrumctlThroughEngine()
     std::tie(code, out, err) = run({QStringLiteral("events"), QStringLiteral("--engine"), engine, QStringLiteral("--limit"), QStringLiteral("5")}, m_token);
     QVERIFY2(code == 0, qPrintable(err));
     QVERIFY(out.contains(u"set weight of web/app2"));
+    // What went wrong lately, without the info lines: the outage above is an error.
+    std::tie(code, out, err) = run({QStringLiteral("events"), QStringLiteral("--engine"), engine, QStringLiteral("--since"), QStringLiteral("10m"),
+                                    QStringLiteral("--severity"), QStringLiteral("error")}, m_token);
+    QVERIFY2(code == 0, qPrintable(err));
+    QVERIFY2(out.contains(u"error [health] pool web: serving → NO SERVER"), qPrintable(out));
+    for (const QString &line : out.split(u'\n', Qt::SkipEmptyParts))
+        QVERIFY2(line.section(u' ', 1, 1) == u"error", qPrintable(out));
+    std::tie(code, out, err) = run({QStringLiteral("events"), QStringLiteral("--engine"), engine, QStringLiteral("--severity"), QStringLiteral("warning"),
+                                    QStringLiteral("--limit"), QStringLiteral("1000")}, m_token);
+    QVERIFY2(code == 0 && !out.contains(u" info ["), qPrintable(out + err));
+    // A window with nothing in it says so, on stderr (a script reading stdout gets nothing).
+    std::tie(code, out, err) = run({QStringLiteral("events"), QStringLiteral("--engine"), engine, QStringLiteral("--since"), QStringLiteral("1ms"),
+                                    QStringLiteral("--severity"), QStringLiteral("error")}, m_token);
+    QVERIFY2(code == 0 && out.isEmpty() && err.contains(u"no error event in the last 1ms"), qPrintable(out + err));
+    QCOMPARE(request("GET", "/api/v1/events?since=abc").status, 400);
+    QCOMPARE(request("GET", "/api/v1/events?severity=loud").status, 400);
+    QVERIFY(json(request("GET", "/api/v1/events?severity=warning&limit=1000")).value(QStringLiteral("events")).toArray().size()
+            < json(request("GET", "/api/v1/events?limit=1000")).value(QStringLiteral("events")).toArray().size());
 
     // --follow prints events as they happen, over the SSE stream.
     QProcess follow;
