@@ -53,21 +53,31 @@ private Q_SLOTS:
     void unreadablePasswordShowsErrorAndProxyRuns();
 
 private:
+    // app1 and app2 started as processes, behind `engine` checking them fast, each checked once.
+    void startCheckedPair(DemoBackendProcess &app1, DemoBackendProcess &app2, Engine &engine);
     bool startRedisWithPassword(RedisServer &redis, QTemporaryDir &dir, RedisEndpointConfig *endpoint);
 };
+
+void TestEngine::startCheckedPair(DemoBackendProcess &app1, DemoBackendProcess &app2, Engine &engine)
+{
+    QVERIFY2(app1.start(), qPrintable(app1.error()));
+    QVERIFY2(app2.start(), qPrintable(app2.error()));
+    QStringList errors;
+    QVERIFY2(engine.start(fastCheckedPoolConfig({loopbackServer(QStringLiteral("app1"), app1.port()), loopbackServer(QStringLiteral("app2"), app2.port())}), &errors),
+             qPrintable(errors.join(u'\n')));
+    QVERIFY(engine.healthChecker(QStringLiteral("web")));
+    for (const QString &name : {QStringLiteral("app1"), QStringLiteral("app2")})
+        QTRY_VERIFY_WITH_TIMEOUT(serverIn(engine, name) && serverIn(engine, name)->health.checks > 0, 5000);
+}
 
 void TestEngine::killedBackendShowsDownWithReason()
 {
     DemoBackendProcess app1(QStringLiteral("app1"));
     DemoBackendProcess app2(QStringLiteral("app2"));
-    QVERIFY2(app1.start(), qPrintable(app1.error()));
-    QVERIFY2(app2.start(), qPrintable(app2.error()));
     Engine engine;
-    QStringList errors;
-    QVERIFY2(engine.start(fastCheckedPoolConfig({loopbackServer(QStringLiteral("app1"), app1.port()), loopbackServer(QStringLiteral("app2"), app2.port())}), &errors),
-             qPrintable(errors.join(u'\n')));
-    QVERIFY(engine.healthChecker(QStringLiteral("web")));
-    QTRY_VERIFY_WITH_TIMEOUT(serverIn(engine, QStringLiteral("app1")) && serverIn(engine, QStringLiteral("app1"))->health.checks > 0, 5000);
+    startCheckedPair(app1, app2, engine);
+    if (QTest::currentTestFailed())
+        return;
 
     QSignalSpy healthEvents(&engine, &Engine::healthEventOccurred);
     app1.kill();
@@ -105,13 +115,10 @@ void TestEngine::panicShowsDownServersDownButServing()
 {
     DemoBackendProcess app1(QStringLiteral("app1"));
     DemoBackendProcess app2(QStringLiteral("app2"));
-    QVERIFY2(app1.start(), qPrintable(app1.error()));
-    QVERIFY2(app2.start(), qPrintable(app2.error()));
     Engine engine;
-    QStringList errors;
-    QVERIFY2(engine.start(fastCheckedPoolConfig({loopbackServer(QStringLiteral("app1"), app1.port()), loopbackServer(QStringLiteral("app2"), app2.port())}), &errors),
-             qPrintable(errors.join(u'\n')));
-    QTRY_VERIFY_WITH_TIMEOUT(serverIn(engine, QStringLiteral("app2")) && serverIn(engine, QStringLiteral("app2"))->health.checks > 0, 5000);
+    startCheckedPair(app1, app2, engine);
+    if (QTest::currentTestFailed())
+        return;
     app1.kill();
     app2.kill();
     QTRY_VERIFY_WITH_TIMEOUT((engine.tick(), engine.snapshot().pool(u"web")->panic), 5000);
