@@ -43,10 +43,10 @@ int events(const QStringList &arguments)
         ctlOut(ctlHelpText(parser, QStringLiteral("fulcrumctl events")));
         return EngineOk;
     }
-    bool ok = false;
     // --since without --limit: every event of the window the engine still has.
-    const int limit = parser.isSet(sinceOption) && !parser.isSet(limitOption) ? 100'000 : parser.value(limitOption).toInt(&ok);
-    ok = ok || (parser.isSet(sinceOption) && !parser.isSet(limitOption));
+    const bool wholeWindow = parser.isSet(sinceOption) && !parser.isSet(limitOption);
+    bool ok = wholeWindow;
+    const int limit = wholeWindow ? 100'000 : parser.value(limitOption).toInt(&ok);
     if (!parser.isSet(engine.engine) || !parser.positionalArguments().isEmpty() || !ok || limit < 1 || limit > 100'000) {
         ctlErr(QStringLiteral("fulcrumctl events: usage: fulcrumctl events --engine URL [--token-file PATH] [--limit 1..100000] [--since 15m] "
                               "[--severity warning|error] [--follow] [--json]\n"));
@@ -58,12 +58,12 @@ int events(const QStringList &arguments)
         return EngineUsage;
     }
     const QString severity = parser.value(severityOption);
-    const QStringList severities{QStringLiteral("info"), QStringLiteral("warning"), QStringLiteral("error")};
-    if (parser.isSet(severityOption) && !severities.contains(severity)) {
+    const std::optional<fulcrum::EngineEvent::Severity> least =
+        parser.isSet(severityOption) ? fulcrum::EngineEvent::parseSeverity(severity) : std::optional(fulcrum::EngineEvent::Info);
+    if (!least) {
         ctlErr(QStringLiteral("fulcrumctl events: --severity \"%1\" must be warning (warnings and errors), error or info\n").arg(severity));
         return EngineUsage;
     }
-    const int least = parser.isSet(severityOption) ? int(severities.indexOf(severity)) : 0;
     const auto client = CtlEngineClient::fromParser(parser, engine, QStringLiteral("events"));
     if (!client)
         return EngineUsage;
@@ -74,7 +74,7 @@ int events(const QStringList &arguments)
     QString newest;
     QSet<QByteArray> atNewest;
     auto print = [&](const QJsonObject &e) {
-        if (int(fulcrum::engineEventFromJson(e).severity) < least)   // the stream sends every event
+        if (fulcrum::engineEventFromJson(e).severity < *least)   // the stream sends every event
             return;
         const QString time = e.value(QStringLiteral("time")).toString();
         const QByteArray line = QJsonDocument(e).toJson(QJsonDocument::Compact);
@@ -91,7 +91,7 @@ int events(const QStringList &arguments)
         QString path = QStringLiteral("/api/v1/events?limit=%1").arg(count);
         if (!window.isEmpty())
             path += QStringLiteral("&since=") + window;
-        if (least > 0)
+        if (*least > fulcrum::EngineEvent::Info)
             path += QStringLiteral("&severity=") + severity;
         const CtlEngineReply reply = client->request("GET", path);
         for (const QJsonValue &v : reply.json.value(QStringLiteral("events")).toArray())
@@ -103,7 +103,7 @@ int events(const QStringList &arguments)
         return ctlEngineFailure(QStringLiteral("events"), reply);
     if (reply.json.value(QStringLiteral("events")).toArray().isEmpty() && !json)   // an empty screen says nothing at 3 a.m.
         ctlErr(QStringLiteral("no %1event%2 (the engine keeps its last 1000)\n")
-                   .arg(least == 2 ? QStringLiteral("error ") : least == 1 ? QStringLiteral("warning or error ") : QString(),
+                   .arg(*least == fulcrum::EngineEvent::Error ? QStringLiteral("error ") : *least == fulcrum::EngineEvent::Warning ? QStringLiteral("warning or error ") : QString(),
                         since.isEmpty() ? QString() : QStringLiteral(" in the last ") + since));
     if (!parser.isSet(followOption))
         return EngineOk;

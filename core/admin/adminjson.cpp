@@ -420,11 +420,7 @@ EngineEvent engineEventFromJson(const QJsonObject &json)
 {
     EngineEvent event;
     event.time = timeFrom(json.value("time"_L1));
-    const QString severity = text(json, "severity"_L1);
-    for (EngineEvent::Severity candidate : {EngineEvent::Warning, EngineEvent::Error}) {
-        if (severity == EngineEvent::severityName(candidate))
-            event.severity = candidate;
-    }
+    event.severity = EngineEvent::parseSeverity(text(json, "severity"_L1)).value_or(EngineEvent::Info);
     event.source = text(json, "source"_L1);
     event.text = text(json, "text"_L1);
     return event;

@@ -11,6 +11,7 @@
 #include <QMetaType>
 #include <QString>
 
+#include <optional>
 #include <vector>
 
 namespace fulcrum {
@@ -126,6 +127,15 @@ struct EngineEvent
         case Error: return QLatin1StringView("error");
         }
         return QLatin1StringView("info");
+    }
+    // The severity a name names; none for anything else.
+    static std::optional<Severity> parseSeverity(QStringView name)
+    {
+        for (Severity candidate : {Info, Warning, Error}) {
+            if (name == severityName(candidate))
+                return candidate;
+        }
+        return std::nullopt;
     }
 };
 

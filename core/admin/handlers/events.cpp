@@ -34,10 +34,7 @@ AdminReply events(Engine *engine, const AdminRequest &request)
     }
     if (request.query.hasQueryItem(QStringLiteral("severity"))) {
         const QString text = request.query.queryItemValue(QStringLiteral("severity"));
-        const std::optional<EngineEvent::Severity> least = text == u"info" ? std::optional(EngineEvent::Info)
-                                                           : text == u"warning" ? std::optional(EngineEvent::Warning)
-                                                           : text == u"error" ? std::optional(EngineEvent::Error)
-                                                                              : std::nullopt;
+        const std::optional<EngineEvent::Severity> least = EngineEvent::parseSeverity(text);
         if (!least)
             return AdminReply::error(400, QStringLiteral("severity \"%1\" must be info, warning (warnings and errors) or error").arg(text), QStringLiteral("severity"));
         events.removeIf([&](const EngineEvent &e) { return e.severity < *least; });
