@@ -520,7 +520,8 @@ void Engine::tick()
                 server.health = h;
                 // The server's own state, as the admin API says it: in panic mode the balancer
                 // sees a down server up, and a console showed it up (weightInUse says it serves).
-                server.spec.state = backendStateOfHealth(h.state);
+                if (!h.state.isEmpty())
+                    server.spec.state = backendStateOfHealth(h.state);
             }
             view.servers.push_back(std::move(server));
         }
