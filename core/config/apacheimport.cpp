@@ -917,6 +917,9 @@ private:
                                                    QStringLiteral("sslsessiontickets"), QStringLiteral("sslusestapling")};
                 if (n->key.startsWith(u"ssl") && !carried.contains(n->key) && host)
                     note(n->line, QStringLiteral("%1 %2 not carried over (no Fulcrum equivalent)").arg(n->name, n->args.join(u' ')));
+                else if ((n->key == u"servername" || n->key == u"serveralias") && host && hostTls(host).certificate)
+                    note(n->line, QStringLiteral("%1 %2: the listener picks this host's certificate by that name (SNI), but does not route requests by host name")
+                                      .arg(n->name, n->args.join(u' ')));
                 else if (n->key == u"servername" || n->key == u"serveralias")
                     note(n->line, QStringLiteral("%1 %2 not carried over: Fulcrum listeners do not route by host name").arg(n->name, n->args.join(u' ')));
                 else if (n->key.startsWith(u"proxy"))

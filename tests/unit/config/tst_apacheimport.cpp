@@ -515,6 +515,8 @@ private Q_SLOTS:
         QVERIFY2(hasNote(r, QStringLiteral("httpd.conf:%1: SSLCipherSuite HIGH:!aNULL not carried over").arg(cipherLine)), qPrintable(r.notes.join(u'\n')));
         QVERIFY(hasNote(r, QStringLiteral("SSLCertificateChainFile ca.pem not carried over: append it to %1").arg(certificates.file(QStringLiteral("shop.pem")))));
         QVERIFY(hasNote(r, QStringLiteral("SSLHonorCipherOrder on not carried over")));
+        QVERIFY2(hasNote(r, QStringLiteral("ServerName api.example: the listener picks this host's certificate by that name (SNI), but does not route requests by host name")),
+                 qPrintable(r.notes.join(u'\n')));
         QVERIFY(!hasNote(r, QStringLiteral("plain HTTP")));
         const ConfigResult check = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
         QVERIFY2(check.ok(), qPrintable(check.errorText()));
