@@ -12,7 +12,6 @@ QList<PoolSummary> summarizePools(const LinkSnapshot &snapshot)
     QList<PoolSummary> out;
     QHash<QString, qsizetype> index;
     QHash<QString, double> errorsPerSecond;
-    QHash<QString, bool> serving;
     QHash<QString, std::pair<double, double>> p50;   // Σ p50 × req/s, Σ req/s of servers with a p50
     for (const ServerStatus &s : snapshot.servers) {
         auto it = index.constFind(s.pool);
@@ -25,7 +24,6 @@ QList<PoolSummary> summarizePools(const LinkSnapshot &snapshot)
         PoolSummary &p = out[*it];
         ++p.total;
         p.up += s.state == BackendState::Up ? 1 : 0;
-        serving[s.pool] = serving.value(s.pool) || (s.state == BackendState::Up && s.effectiveWeight > 0);
         p.requestsPerSecond += s.requestsPerSecond;
         errorsPerSecond[s.pool] += s.requestsPerSecond * s.errorRate;
         if (s.requestsPerSecond > 0 && s.p95Ms > 0)
@@ -43,10 +41,9 @@ QList<PoolSummary> summarizePools(const LinkSnapshot &snapshot)
     for (PoolSummary &p : out) {
         if (const auto weighted = p50.value(p.pool); weighted.second > 0)
             p.p50Ms = weighted.first / weighted.second;
-        p.cannotServe = !serving.value(p.pool);
+        p.cannotServe = snapshot.cannotServe(p.pool);
         double errors = errorsPerSecond.value(p.pool);
         if (const PoolStatus *status = snapshot.pool(p.pool)) {
-            p.cannotServe = status->cannotServe;
             p.panic = status->panic;
             if (status->reportsUnserved) {
                 p.unservedPerSecond = status->unservedPerSecond;

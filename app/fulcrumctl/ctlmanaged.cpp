@@ -64,23 +64,20 @@ CommandResult waitFor(EngineLink &link, quint64 id)
     return result;
 }
 
-// Whether no server of `pool` takes traffic, so the balancer answers every request with 503:
-// as the engine says it (HAProxy), else from its servers (httpd: every member disabled).
+// What the pool line adds when no server of `pool` takes traffic (HAProxy says so; for httpd
+// every member is disabled), as the console's pool strip says it.
 QString poolOutage(const LinkSnapshot &snapshot, const QString &pool)
 {
+    if (!snapshot.cannotServe(pool))
+        return QString();
     int up = 0;
     int total = 0;
-    bool serving = false;
     for (const ServerStatus &s : snapshot.servers) {
         if (s.pool != pool)
             continue;
         ++total;
         up += s.state == BackendState::Up;
-        serving = serving || (s.state == BackendState::Up && s.effectiveWeight > 0);
     }
-    const PoolStatus *status = snapshot.pool(pool);
-    if (status ? !status->cannotServe : serving)
-        return QString();
     return QStringLiteral("  NO SERVER: %1/%2 up, none takes traffic: 503 to every request").arg(up).arg(total);
 }
 

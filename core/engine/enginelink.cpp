@@ -1,5 +1,6 @@
 #include "engine/enginelink.h"
 
+#include <algorithm>
 #include <atomic>
 
 namespace fulcrum {
@@ -20,6 +21,15 @@ const PoolStatus *LinkSnapshot::pool(const QString &name) const
             return &p;
     }
     return nullptr;
+}
+
+bool LinkSnapshot::cannotServe(const QString &name) const
+{
+    if (const PoolStatus *status = pool(name))
+        return status->cannotServe;
+    return std::none_of(servers.begin(), servers.end(), [&](const ServerStatus &s) {
+        return s.pool == name && s.state == BackendState::Up && s.effectiveWeight > 0;
+    });
 }
 
 QString eventKindName(LinkEvent::Kind kind)

@@ -65,6 +65,9 @@ struct LinkSnapshot
 
     int indexOf(const QString &pool, const QString &name) const;
     const PoolStatus *pool(const QString &name) const;
+    // Whether no server of `pool` takes traffic, so every request gets 503: as the engine says it
+    // (PoolStatus), else from its servers (none up with a weight above 0).
+    bool cannotServe(const QString &pool) const;
 };
 
 // Something worth an operator's attention, in the order it happened.
