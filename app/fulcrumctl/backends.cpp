@@ -108,9 +108,7 @@ int backendsList(const QStringList &arguments)
     CtlTable table({5, 6, 7}, QStringLiteral("  "));
     for (const fulcrum::PoolView &pool : poolsOf(reply.json)) {
         // A pool that cannot serve at all says so on its own line, as the console's strip does.
-        const QString outage = pool.cannotServe ? QStringLiteral("  NO SERVER: %1/%2 up, none takes traffic: 503 to every request")
-                                                      .arg(pool.healthy).arg(pool.servers.size())
-                                                : QString();
+        const QString outage = pool.cannotServe ? ctlPoolOutageText(pool.healthy, int(pool.servers.size())) : QString();
         table.addNote(QStringLiteral("pool %1 (%2)%3%4").arg(pool.name, fulcrum::algorithmName(pool.options.algorithm), pool.panic ? QStringLiteral(" PANIC") : QString(), outage));
         table.add(header);
         for (const fulcrum::ServerSnapshot &server : pool.servers) {

@@ -109,3 +109,8 @@ int ctlWaitUntilEmpty(const std::function<std::optional<int>(int *failure)> &inF
         }
     }
 }
+
+QString ctlPoolOutageText(int up, int total)
+{
+    return QStringLiteral("  NO SERVER: %1/%2 up, none takes traffic: 503 to every request").arg(up).arg(total);
+}

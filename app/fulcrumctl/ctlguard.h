@@ -28,6 +28,10 @@ struct CtlGuardOptions
 bool ctlConfirmCapacity(const QList<fulcrum::ServerStatus> &servers, const fulcrum::ServerChange &change, double minShare, bool yes,
                         const QString &command);
 
+// What `backends list` adds to the line of a pool no server takes traffic in, as the console's
+// pool strip says it: "  NO SERVER: 0/3 up, none takes traffic: 503 to every request".
+QString ctlPoolOutageText(int up, int total);
+
 // STATE of `backends set-state`: ready, drain or maint (down comes from health checks only);
 // nullopt after printing why it is wrong.
 std::optional<fulcrum::BackendState> ctlServerState(const QString &state, const QString &command);

@@ -78,7 +78,7 @@ QString poolOutage(const LinkSnapshot &snapshot, const QString &pool)
         ++total;
         up += s.state == BackendState::Up;
     }
-    return QStringLiteral("  NO SERVER: %1/%2 up, none takes traffic: 503 to every request").arg(up).arg(total);
+    return ctlPoolOutageText(up, total);
 }
 
 void printList(const LinkSnapshot &snapshot, const EngineLink &link)
