@@ -761,7 +761,9 @@ private:
 
     // What of a TLS virtual host's mod_ssl settings the listener takes (protocols, tickets) and
     // what it cannot (said once per host).
-    void carryTlsSettings(const ApacheNode *virtualHost, const HostTls &tls, ListenerTlsConfig &listener)
+    // `decides`: this host's settings are the listener's (the first TLS host on its address);
+    // otherwise they are worked out only to be compared with the listener's.
+    void carryTlsSettings(const ApacheNode *virtualHost, const HostTls &tls, ListenerTlsConfig &listener, bool decides)
     {
         if (const ApacheNode *protocols = hostDirective(virtualHost, u"sslprotocol")) {
             // httpd's syntax: "all", "+X", "-X", "X"; a bare name or "all" without a sign starts over.
@@ -793,7 +795,7 @@ private:
             return;
         m_tlsNoted.insert(virtualHost);
         note(tls.engine->line, QStringLiteral("SSLEngine on: TLS with %1; the files must exist where fulcrumd runs (it reads them at start)").arg(tls.certificate->certFile));
-        if (!listener.http2.enabled)
+        if (!listener.http2.enabled && decides)
             note(tls.engine->line, QStringLiteral("SSLEngine on: httpd spoke HTTP/1.1 only here (no Protocols h2), so the listener keeps to it (\"http2\": false); "
                                                   "remove that to offer HTTP/2"));
         if (const ApacheNode *ciphers = hostDirective(virtualHost, u"sslciphersuite"))
@@ -804,6 +806,13 @@ private:
                                   .arg(chain->args.first(), tls.certificate->certFile));
         if (const ApacheNode *stapling = hostDirective(virtualHost, u"sslusestapling"); stapling && stapling->args.first().compare(QStringLiteral("on"), Qt::CaseInsensitive) == 0)
             note(stapling->line, QStringLiteral("SSLUseStapling on not carried over: Fulcrum staples a response file it is given (\"ocsp_response\"), it does not fetch one"));
+    }
+
+    static QString tlsSettingsText(const ListenerTlsConfig &t)
+    {
+        return QStringLiteral("%1, session tickets %2, HTTP/2 %3")
+            .arg(t.minVersion == 13 ? QStringLiteral("TLS 1.3 only") : QStringLiteral("TLS 1.2 and 1.3"), t.sessionTickets ? QStringLiteral("on") : QStringLiteral("off"),
+                 t.http2.enabled ? QStringLiteral("on") : QStringLiteral("off"));
     }
 
     std::vector<ListenAddress> addressesOf(const Route &route)
@@ -872,7 +881,16 @@ private:
                             note(tls.engine->line, QStringLiteral("SSLEngine on for %1, where another virtual host is plain HTTP; kept plain").arg(listen));
                         } else if (std::find(same->tls.certificates.begin(), same->tls.certificates.end(), *tls.certificate) == same->tls.certificates.end()) {
                             same->tls.certificates.push_back(*tls.certificate);
-                            carryTlsSettings(route.virtualHost, tls, same->tls);
+                            // httpd (2.4.42+, OpenSSL 1.1.1+) applies each name's own protocols
+                            // after SNI; a Fulcrum listener has one setting for all its names.
+                            ListenerTlsConfig own;
+                            carryTlsSettings(route.virtualHost, tls, own, false);
+                            const ApacheNode *first = m_tlsHostAt.value(listen);
+                            if (tlsSettingsText(own) != tlsSettingsText(same->tls) && first)
+                                note(route.virtualHost->line, QStringLiteral("<VirtualHost %1> asks for %2; the listener on %3 keeps %4, as the first TLS virtual host there "
+                                                                             "(%5) asks: a Fulcrum listener has one TLS setting for all its certificates; "
+                                                                             "give this host a listener of its own to keep its settings")
+                                                                  .arg(route.virtualHost->args.join(u' '), tlsSettingsText(own), listen, tlsSettingsText(same->tls), where(first->line)));
                         }
                     }
                     if (poolAt[listen] != b.name)
@@ -892,7 +910,8 @@ private:
                 listens = true;
                 if (tls.certificate) {
                     l.tls.certificates.push_back(*tls.certificate);
-                    carryTlsSettings(route.virtualHost, tls, l.tls);
+                    carryTlsSettings(route.virtualHost, tls, l.tls, true);
+                    m_tlsHostAt.insert(listen, route.virtualHost);
                 } else if (a.tls && !tls.engine) {
                     note(a.line, QStringLiteral("Listen %1 https, but no SSLEngine on for it: httpd serves plain HTTP there too; kept plain").arg(listen));
                 }
@@ -939,6 +958,7 @@ private:
     QString m_file;
     QDir m_serverRoot;             // relative paths (certificates) are read from here
     QSet<const ApacheNode *> m_tlsNoted;   // virtual hosts whose TLS was noted
+    QHash<QString, const ApacheNode *> m_tlsHostAt; // "host:port" -> the TLS virtual host whose settings its listener has
     std::vector<Place> m_places;   // by a node's place in reading order
     QStringList m_unreadIncludes;  // "FILE:LINE: Include PATH" of includes that brought nothing in
     ApacheImportResult &m_result;

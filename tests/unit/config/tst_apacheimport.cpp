@@ -461,6 +461,8 @@ private Q_SLOTS:
                  qPrintable(error));
         QVERIFY2(certificates.makeSigned(QStringLiteral("api"), QStringLiteral("ca"), QStringLiteral("serverAuth"), &error, 3650, QString(), QStringLiteral("DNS:api.example")),
                  qPrintable(error));
+        QVERIFY2(certificates.makeSigned(QStringLiteral("admin"), QStringLiteral("ca"), QStringLiteral("serverAuth"), &error, 3650, QString(), QStringLiteral("DNS:admin.example")),
+                 qPrintable(error));
         {   // api: certificate and key in one file, as httpd allows without SSLCertificateKeyFile
             QFile both(dir.filePath(QStringLiteral("api-both.pem")));
             QFile cert(certificates.file(QStringLiteral("api.pem"))), key(certificates.file(QStringLiteral("api.key")));
@@ -491,6 +493,15 @@ private Q_SLOTS:
                                                "    SSLEngine on\n"
                                                "    SSLCertificateFile %2\n"
                                                "    ProxyPass / balancer://shop/\n"
+                                               "</VirtualHost>\n"
+                                               "<VirtualHost 127.0.0.1:%1>\n"
+                                               "    ServerName admin.example\n"
+                                               "    SSLEngine on\n"
+                                               "    SSLCertificateFile admin.pem\n"
+                                               "    SSLCertificateKeyFile admin.key\n"
+                                               "    SSLProtocol all -SSLv3\n"
+                                               "    Protocols h2 http/1.1\n"
+                                               "    ProxyPass / balancer://shop/\n"
                                                "</VirtualHost>\n").arg(port).arg(dir.filePath(QStringLiteral("api-both.pem"))).toUtf8();
         const ProgramRun apache = apacheConfigTest(dir, body, false);
         QVERIFY2(apache.exitCode == 0 && apache.err.contains(QStringLiteral("Syntax OK")), qPrintable(apache.err));
@@ -503,7 +514,7 @@ private Q_SLOTS:
         QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
         QCOMPARE(r.config.listeners.size(), size_t(1));
         const ListenerTlsConfig &tls = r.config.listeners[0].tls;
-        QCOMPARE(tls.certificates.size(), size_t(2));
+        QCOMPARE(tls.certificates.size(), size_t(3));
         QCOMPARE(tls.certificates[0].certFile, certificates.file(QStringLiteral("shop.pem")));   // relative to ServerRoot
         QCOMPARE(tls.certificates[0].keyFile, certificates.file(QStringLiteral("shop.key")));
         QCOMPARE(tls.certificates[1].certFile, dir.filePath(QStringLiteral("api-both.pem")));
@@ -511,6 +522,12 @@ private Q_SLOTS:
         QCOMPARE(tls.minVersion, 13);
         QVERIFY(!tls.sessionTickets);
         QVERIFY(!tls.http2.enabled);   // no Protocols h2: httpd spoke HTTP/1.1 there
+        // admin.example asks for other protocols on the same address: the listener keeps the
+        // first host's (httpd's default for clients without SNI) and says what admin loses.
+        const int firstHostLine = int(text.left(text.indexOf("<VirtualHost")).count('\n')) + 1;
+        QVERIFY2(hasNote(r, QStringLiteral("> asks for TLS 1.2 and 1.3, session tickets off, HTTP/2 on; the listener on 127.0.0.1:%1 keeps TLS 1.3 only, session tickets off, "
+                                           "HTTP/2 off, as the first TLS virtual host there (%2:%3) asks").arg(port).arg(main.fileName()).arg(firstHostLine)),
+                 qPrintable(r.notes.join(u'\n')));
         QVERIFY(hasNote(r, QStringLiteral("SSLEngine on: httpd spoke HTTP/1.1 only here (no Protocols h2), so the listener keeps to it")));
         QVERIFY2(hasNote(r, QStringLiteral("httpd.conf:%1: SSLCipherSuite HIGH:!aNULL not carried over").arg(cipherLine)), qPrintable(r.notes.join(u'\n')));
         QVERIFY(hasNote(r, QStringLiteral("SSLCertificateChainFile ca.pem not carried over: append it to %1").arg(certificates.file(QStringLiteral("shop.pem")))));
