@@ -17,7 +17,9 @@ namespace fulcrum {
 // Where the consistent-hash key of a request comes from.
 struct HashKeySource
 {
-    enum Kind { ClientIp, Header, Cookie };
+    // Uri: the request target as the client sent it, path and query (nginx's $request_uri);
+    // Path: the same up to its '?' (a cache tier that ignores tracking parameters).
+    enum Kind { ClientIp, Header, Cookie, Uri, Path };
     Kind kind = ClientIp;
     QString name; // header or cookie name
 

@@ -275,6 +275,8 @@ static QString hashKeyText(const HashKeySource &key)
     case HashKeySource::ClientIp: return QStringLiteral("client-ip");
     case HashKeySource::Header: return QStringLiteral("header:") + key.name;
     case HashKeySource::Cookie: return QStringLiteral("cookie:") + key.name;
+    case HashKeySource::Uri: return QStringLiteral("uri");
+    case HashKeySource::Path: return QStringLiteral("path");
     }
     return {};
 }

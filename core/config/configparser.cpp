@@ -238,7 +238,11 @@ HashKeySource parseHashKey(Reader &r, const QString &text, const QString &pointe
         return HashKeySource{HashKeySource::Header, text.mid(7)};
     if (text.startsWith(u"cookie:") && text.size() > 7)
         return HashKeySource{HashKeySource::Cookie, text.mid(7)};
-    r.error(pointer, QStringLiteral("hash_key \"%1\" must be \"client-ip\", \"header:NAME\" or \"cookie:NAME\"").arg(text));
+    if (text == u"uri")
+        return HashKeySource{HashKeySource::Uri, {}};
+    if (text == u"path")
+        return HashKeySource{HashKeySource::Path, {}};
+    r.error(pointer, QStringLiteral("hash_key \"%1\" must be \"client-ip\", \"header:NAME\", \"cookie:NAME\", \"uri\" or \"path\"").arg(text));
     return {};
 }
 

@@ -23,6 +23,27 @@ struct Directive
     bool block = false;
 };
 
+// The URI variable a `hash` key is made of: $request_uri first, else $uri or $document_uri
+// (written bare or as ${name}); empty when it has none.
+QString uriVariableOf(const QString &key)
+{
+    QStringList variables;
+    for (qsizetype i = key.indexOf(u'$'); i >= 0; i = key.indexOf(u'$', i + 1)) {
+        qsizetype start = i + 1;
+        const bool braced = start < key.size() && key[start] == u'{';
+        start += braced ? 1 : 0;
+        qsizetype end = start;
+        while (end < key.size() && (key[end].isLetterOrNumber() || key[end] == u'_'))
+            ++end;
+        variables << u'$' + key.mid(start, end - start);
+    }
+    for (const QString &name : {QStringLiteral("$request_uri"), QStringLiteral("$uri"), QStringLiteral("$document_uri")}) {
+        if (variables.contains(name))
+            return name;
+    }
+    return {};
+}
+
 class NginxParser
 {
 public:
@@ -119,7 +140,10 @@ private:
             ++m_pos;
             return Word;
         }
-        while (m_pos < m_text.size() && !m_text[m_pos].isSpace() && m_text[m_pos] != u';' && m_text[m_pos] != u'{' && m_text[m_pos] != u'}')
+        // As nginx's ngx_conf_read_token: a word ends at a space, ';' or '{', except the '{' of
+        // a variable's "${name}"; a '}' inside a word is part of it.
+        while (m_pos < m_text.size() && !m_text[m_pos].isSpace() && m_text[m_pos] != u';'
+               && (m_text[m_pos] != u'{' || (!token.isEmpty() && token.back() == u'$')))
             token += m_text[m_pos++];
         return Word;
     }
@@ -416,9 +440,21 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                     pool.options.hashKey = HashKeySource{HashKeySource::Cookie, key.mid(8)};
                 } else if (key.startsWith(u"$http_")) {
                     pool.options.hashKey = HashKeySource{HashKeySource::Header, key.mid(6).replace(u'_', u'-')};
+                } else if (const QString uriVariable = uriVariableOf(key); !uriVariable.isEmpty()) {
+                    // A cache tier's key: $request_uri, $uri, often after $scheme or $host.
+                    const bool whole = uriVariable == u"$request_uri";
+                    pool.options.hashKey = HashKeySource{whole ? HashKeySource::Uri : HashKeySource::Path, {}};
+                    if (!whole)
+                        note(d, QStringLiteral("hash ") + key
+                                    + QStringLiteral(": hash_key \"path\", the path as the client sent it, up to '?'; nginx hashed it decoded and normalized "
+                                                     "(after any rewrite), so /a%2Fb or //a land apart from /a/b here"));
+                    if (key != uriVariable)
+                        note(d, QStringLiteral("hash %1: only %2 is the key (hash_key \"%3\"); the rest of it is left out, so keys that differed only there now meet")
+                                    .arg(key, uriVariable, whole ? QStringLiteral("uri") : QStringLiteral("path")));
                 } else {
                     pool.options.hashKey = HashKeySource{HashKeySource::ClientIp, {}};
-                    note(d, QStringLiteral("hash key \"%1\" not carried over: Fulcrum hashes the client IP, a header or a cookie; the client IP is used").arg(key));
+                    note(d, QStringLiteral("hash key \"%1\" not carried over: Fulcrum hashes the client IP, a header, a cookie, the request URI or its path; "
+                                           "the client IP is used").arg(key));
                 }
                 if (!d.args.contains(QStringLiteral("consistent")))
                     note(d, QStringLiteral("hash without \"consistent\" became consistent hashing (Maglev): keys map to other servers than nginx chose"));

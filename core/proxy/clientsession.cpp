@@ -364,6 +364,13 @@ quint64 ClientSession::hashKey(bool *hasKey) const
         *hasKey = true;
         return stableHash(m_clientIp);
     }
+    if (source.kind == HashKeySource::Uri || source.kind == HashKeySource::Path) {
+        QByteArrayView target = m_request.target;
+        if (const qsizetype query = target.indexOf('?'); query >= 0 && source.kind == HashKeySource::Path)
+            target = target.first(query);
+        *hasKey = true;
+        return stableHash(target);
+    }
     const QByteArray name = source.name.toLatin1();
     if (source.kind == HashKeySource::Header) {
         const QByteArrayView value = m_request.header(name);

@@ -242,14 +242,20 @@ void TestProxy::reusesConnectionsBothSides()
 void TestProxy::consistentHashKeepsCartsSticky_data()
 {
     QTest::addColumn<int>("kind");
-    QTest::addColumn<QByteArray>("headerLine");
-    QTest::newRow("header") << int(HashKeySource::Header) << QByteArray("X-Cart: ");
-    QTest::newRow("cookie") << int(HashKeySource::Cookie) << QByteArray("Cookie: theme=dark; cart=");
+    QTest::addColumn<QByteArray>("target");      // %1: the cart, %2: the request's number for that cart
+    QTest::addColumn<QByteArray>("headerLine");  // followed by the cart
+    QTest::newRow("header") << int(HashKeySource::Header) << QByteArray("/") << QByteArray("X-Cart: ");
+    QTest::newRow("cookie") << int(HashKeySource::Cookie) << QByteArray("/") << QByteArray("Cookie: theme=dark; cart=");
+    // An image cache tier: the same URI to the same server.
+    QTest::newRow("uri") << int(HashKeySource::Uri) << QByteArray("/img/%1.jpg?w=300") << QByteArray("X-Other: ");
+    // The path alone: a tracking parameter in the query does not move the request.
+    QTest::newRow("path") << int(HashKeySource::Path) << QByteArray("/img/%1.jpg?utm=%2") << QByteArray("X-Other: ");
 }
 
 void TestProxy::consistentHashKeepsCartsSticky()
 {
     QFETCH(int, kind);
+    QFETCH(QByteArray, target);
     QFETCH(QByteArray, headerLine);
     InProcessDemoBackend a(QStringLiteral("app1")), b(QStringLiteral("app2")), c(QStringLiteral("app3"));
     Config config = makeConfig({{QStringLiteral("app1"), a.port()}, {QStringLiteral("app2"), b.port()}, {QStringLiteral("app3"), c.port()}},
@@ -264,7 +270,8 @@ void TestProxy::consistentHashKeepsCartsSticky()
         // New connections land on either worker: each worker's Maglev table agrees.
         for (int i = 0; i < 3; ++i) {
             SimpleHttpConnection client(proxyPort(engine));
-            const SimpleHttpResponse r = client.exchange("GET / HTTP/1.1\r\nHost: x\r\n" + headerLine + QByteArray::number(cart) + "\r\n\r\n");
+            const QByteArray path = QString::fromLatin1(target).arg(cart).arg(i).toLatin1();
+            const SimpleHttpResponse r = client.exchange("GET " + path + " HTTP/1.1\r\nHost: x\r\n" + headerLine + QByteArray::number(cart) + "\r\n\r\n");
             QCOMPARE(r.status, 200);
             if (i == 0)
                 first = r.header("x-served-by");
@@ -273,6 +280,16 @@ void TestProxy::consistentHashKeepsCartsSticky()
         used.insert(first);
     }
     QCOMPARE(used.size(), 3);
+    if (kind == HashKeySource::Uri) {
+        // The query is part of the key: one path with thirty queries does not all land on one
+        // server (with three servers, by chance 3 × 3^-30).
+        QSet<QByteArray> byQuery;
+        for (int q = 0; q < 30; ++q) {
+            SimpleHttpConnection client(proxyPort(engine));
+            byQuery.insert(client.get("/img/1.jpg?w=" + QByteArray::number(q)).header("x-served-by"));
+        }
+        QVERIFY(byQuery.size() > 1);
+    }
 }
 
 void TestProxy::forwardsHeaders()

@@ -86,7 +86,10 @@ http {
         QTest::newRow("ip_hash") << QByteArray("ip_hash;") << int(Algorithm::ConsistentHash) << 1 << QStringLiteral("client-ip");
         QTest::newRow("hash cookie") << QByteArray("hash $cookie_cart_id consistent;") << int(Algorithm::ConsistentHash) << 1 << QStringLiteral("cookie:cart_id");
         QTest::newRow("hash header") << QByteArray("hash $http_x_cart consistent;") << int(Algorithm::ConsistentHash) << 1 << QStringLiteral("header:x-cart");
-        QTest::newRow("hash uri") << QByteArray("hash $request_uri;") << int(Algorithm::ConsistentHash) << 1 << QStringLiteral("client-ip");
+        QTest::newRow("hash request_uri") << QByteArray("hash $request_uri consistent;") << int(Algorithm::ConsistentHash) << 1 << QStringLiteral("uri");
+        QTest::newRow("hash uri") << QByteArray("hash $uri consistent;") << int(Algorithm::ConsistentHash) << 1 << QStringLiteral("path");
+        QTest::newRow("hash scheme request_uri") << QByteArray("hash $scheme${request_uri} consistent;") << int(Algorithm::ConsistentHash) << 1 << QStringLiteral("uri");
+        QTest::newRow("hash other") << QByteArray("hash $scheme$host;") << int(Algorithm::ConsistentHash) << 1 << QStringLiteral("client-ip");
     }
 
     void algorithms()
@@ -96,23 +99,38 @@ http {
         QFETCH(int, choices);
         QFETCH(QString, hashKey);
         const QByteArray conf = "upstream u {\n  " + directive + "\n  server 127.0.0.1:9001;\n}\n";
+        // What is imported is what the real nginx accepts.
+        if (QFile::exists(QStringLiteral("/usr/sbin/nginx"))) {
+            QTemporaryDir dir;
+            QFile whole(dir.filePath(QStringLiteral("nginx.conf")));
+            QVERIFY(whole.open(QIODevice::WriteOnly));
+            whole.write("pid " + dir.filePath(QStringLiteral("nginx.pid")).toUtf8() + ";\nerror_log stderr;\nevents {}\nhttp {\n" + conf + "}\n");
+            whole.close();
+            QProcess run;
+            run.setProcessChannelMode(QProcess::MergedChannels);
+            run.start(QStringLiteral("/usr/sbin/nginx"), {QStringLiteral("-t"), QStringLiteral("-p"), dir.path() + u'/', QStringLiteral("-c"), whole.fileName()});
+            QVERIFY(run.waitForFinished(30'000));
+            QVERIFY2(run.exitCode() == 0, run.readAll().constData());
+        }
         const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
         QVERIFY(r.ok());
         const PoolOptions &o = r.config.pools[0].options;
         QCOMPARE(int(o.algorithm), algorithm);
         QCOMPARE(o.choices, choices);
         if (!hashKey.isEmpty()) {
-            const QString actual = o.hashKey.kind == HashKeySource::ClientIp ? QStringLiteral("client-ip")
-                                   : o.hashKey.kind == HashKeySource::Cookie ? QStringLiteral("cookie:") + o.hashKey.name
-                                                                             : QStringLiteral("header:") + o.hashKey.name;
-            QCOMPARE(actual, hashKey);
+            // As the written config says it, and as fulcrumd reads it back.
+            const QJsonObject written = configToJson(r.config);
+            QCOMPARE(written.value(QStringLiteral("pools")).toArray().at(0).toObject().value(QStringLiteral("hash_key")).toString(), hashKey);
+            const ConfigResult back = parseConfig(QJsonDocument(written).toJson(), QStringLiteral("out.json"));
+            QVERIFY2(back.ok(), qPrintable(back.errorText()));
+            QCOMPARE(back.config->pools[0].options.hashKey, o.hashKey);
         }
     }
 
     void saysWhatItCouldNotCarryOver()
     {
         const QByteArray conf = "upstream u {\n"
-                                "  hash $request_uri;\n"
+                                "  hash $scheme$host;\n"
                                 "  server unix:/tmp/app.sock;\n"
                                 "  server 127.0.0.1:9001 resolve route=a;\n"
                                 "  server 127.0.0.1 weight=99999;\n"
@@ -122,7 +140,12 @@ http {
         QVERIFY(r.ok());
         QCOMPARE(r.config.pools[0].servers.size(), size_t(2));
         QCOMPARE(r.config.pools[0].servers[1].port, quint16(80)); // nginx's default port
-        QVERIFY(hasNote(r, QStringLiteral("n.conf:2: hash key \"$request_uri\" not carried over")));
+        QVERIFY(hasNote(r, QStringLiteral("n.conf:2: hash key \"$scheme$host\" not carried over")));
+        // A URI key after other variables: the URI alone, and said so.
+        const NginxImportResult cache = importNginx("upstream img {\n  hash $scheme$host$uri consistent;\n  server 127.0.0.1:9001;\n}\n", QStringLiteral("c.conf"));
+        QCOMPARE(cache.config.pools[0].options.hashKey.kind, HashKeySource::Path);
+        QVERIFY(hasNote(cache, QStringLiteral("c.conf:2: hash $scheme$host$uri: hash_key \"path\", the path as the client sent it")));
+        QVERIFY(hasNote(cache, QStringLiteral("c.conf:2: hash $scheme$host$uri: only $uri is the key (hash_key \"path\"); the rest of it is left out")));
         QVERIFY(hasNote(r, QStringLiteral("n.conf:3: server unix:/tmp/app.sock not carried over")));
         QVERIFY(hasNote(r, QStringLiteral("n.conf:4: server 127.0.0.1:9001: parameter \"resolve\" not carried over")));
         QVERIFY(hasNote(r, QStringLiteral("n.conf:5: server 127.0.0.1: weight=99999 is not 1..10000")));
