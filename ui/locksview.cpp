@@ -783,7 +783,7 @@ void LocksView::updateNotes()
 {
     QStringList lines;
     qsizetype unreadable = 0;
-    qint64 others = m_shown.notesOmitted;
+    qint64 others = 0;
     // One look at the notes, at every table the engine sends (a live table's every beat): the
     // list's order (notesInReadingOrder) is made only when the list is opened.
     const LockScanNote *firstUnreadable = nullptr;
@@ -801,10 +801,19 @@ void LocksView::updateNotes()
     if (firstUnreadable)
         lines << tr("%n matched key(s) could not be read, so a lock among them would not show (%1: %2).", nullptr, int(unreadable))
                      .arg(escapeBytes(firstUnreadable->key), firstUnreadable->text);
+    // A pass keeps warning notes before plain ones (keepNote): while it kept a plain one, every
+    // note it left out was plain too; a list of warnings only can have left out either kind.
+    const qint64 omitted = m_shown.notesOmitted;
+    if (others > 0 || (omitted > 0 && unreadable == 0))
+        others += omitted;
+    else if (omitted > 0)
+        lines << tr("%n more matched key(s) not kept: could not be read, or not locks (a pass keeps %1 notes).", nullptr,
+                    int(std::min<qint64>(omitted, std::numeric_limits<int>::max())))
+                     .arg(maxNotesPerPass);
     if (others > 0)
         lines << tr("%n matched key(s) are not locks (another type, another format, too large) and are not shown.", nullptr,
                     int(std::min<qint64>(others, std::numeric_limits<int>::max())));
-    const bool anyKey = unreadable > 0 || others > 0;
+    const bool anyKey = unreadable > 0 || others > 0 || omitted > 0;
     QStringList rich;
     for (const QString &line : std::as_const(lines))
         rich << line.toHtmlEscaped();

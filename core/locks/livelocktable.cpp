@@ -4,6 +4,8 @@
 
 #include <QSet>
 
+#include <algorithm>
+
 namespace fulcrum {
 
 namespace {
@@ -112,13 +114,18 @@ QList<QByteArray> LiveLockTable::keysBelow(const QByteArray &prefix, char separa
 
 void LiveLockTable::setNote(LockScanNote note)
 {
-    if (qsizetype(m_notes.size()) >= maxNotesPerPass && !m_notes.contains(note.key)) {
-        ++m_notesOmitted;
-    } else {
-        const QByteArray key = note.key;
-        m_notes.insert_or_assign(key, std::move(note));
-    }
     m_resultStale = true;
+    if (qsizetype(m_notes.size()) >= maxNotesPerPass && !m_notes.contains(note.key)) {
+        // Full: a warning note takes the place of a plain one (as keepNote), else it is counted.
+        ++m_notesOmitted;
+        const auto plain = !isWarningNote(note) ? m_notes.end()
+                                                : std::find_if(m_notes.begin(), m_notes.end(), [](const auto &n) { return !isWarningNote(n.second); });
+        if (plain == m_notes.end())
+            return;
+        m_notes.erase(plain);
+    }
+    const QByteArray key = note.key;
+    m_notes.insert_or_assign(key, std::move(note));
 }
 
 void LiveLockTable::clearNote(const QByteArray &key)

@@ -39,7 +39,8 @@ public:
     // Every row and note below `prefix + separator` whose next segment below the prefix is not
     // in `keep` (nullptr: all of them); `prefix` itself stays.
     void removeBelow(const QByteArray &prefix, char separator, const QSet<QByteArray> *keep = nullptr);
-    // A note on the note's key (kept up to maxNotesPerPass notes; beyond that only counted).
+    // A note on the note's key (kept up to maxNotesPerPass notes, warning notes before plain
+    // ones as keepNote(); beyond that only counted).
     void setNote(LockScanNote note);
     void clearNote(const QByteArray &key);
     QList<QByteArray> keysBelow(const QByteArray &prefix, char separator) const;

@@ -163,6 +163,21 @@ QString LockInfo::detailString(const QString &name) const
     return details.value(name).toString();
 }
 
+void keepNote(QList<LockScanNote> &notes, qint64 &omitted, LockScanNote note)
+{
+    const bool warning = isWarningNote(note);
+    if (notes.size() >= maxNotesPerPass) {
+        ++omitted;
+        if (!warning || isWarningNote(notes.last()))
+            return;
+        notes.removeLast();
+    }
+    if (warning)
+        notes.insert(std::partition_point(notes.begin(), notes.end(), isWarningNote), std::move(note));
+    else
+        notes.append(std::move(note));
+}
+
 QList<LockScanNote> notesInReadingOrder(QList<LockScanNote> notes)
 {
     const auto group = [](const LockScanNote &n) { return n.key.isEmpty() ? 0 : n.unreadable ? 1 : 2; };

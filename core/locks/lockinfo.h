@@ -97,14 +97,20 @@ struct LockScanResult
     QDateTime finishedAt;
 };
 
-// Adds `note` to `result`, or counts it once the result holds maxNotesPerPass (merging the
-// passes of several nodes).
+// A note that tells where a lock may hide (a key that could not be read) or of the whole
+// endpoint, as against a plain "not a lock".
+inline bool isWarningNote(const LockScanNote &note) { return note.key.isEmpty() || note.unreadable; }
+
+// Adds `note` to `notes` (at most maxNotesPerPass), or counts it in `omitted`. Warning notes go
+// ahead of the others (the list keeps them first): when the list is full, a warning note takes
+// the place of a plain one, which is then the one counted, so a key an ACL hides is never lost
+// behind a thousand keys of another type.
+void keepNote(QList<LockScanNote> &notes, qint64 &omitted, LockScanNote note);
+
+// keepNote() on a result (merging the passes of several nodes).
 inline void addNote(LockScanResult &result, LockScanNote note)
 {
-    if (result.notes.size() < maxNotesPerPass)
-        result.notes.append(std::move(note));
-    else
-        ++result.notesOmitted;
+    keepNote(result.notes, result.notesOmitted, std::move(note));
 }
 
 // A pass's notes in the order a person reads them: the endpoint's own first, then the keys that

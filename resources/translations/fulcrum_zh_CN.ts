@@ -266,32 +266,32 @@ Qt %3。</translation>
 <context>
     <name>fulcrum::EngineLink</name>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="50"/>
+        <location filename="../../core/engine/enginelink.cpp" line="60"/>
         <source>Reports are not available for this engine.</source>
         <translation>此引擎不提供报告。</translation>
     </message>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="80"/>
+        <location filename="../../core/engine/enginelink.cpp" line="90"/>
         <source>Testing %1 is not available for this engine: it has no lock endpoints; open a Fulcrum engine (the console&apos;s own or a fulcrumd) for locks.</source>
         <translation>此引擎无法测试 %1：它没有锁端点；请打开 Fulcrum 引擎（控制台自带的或 fulcrumd）来管理锁。</translation>
     </message>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="90"/>
+        <location filename="../../core/engine/enginelink.cpp" line="100"/>
         <source>Releasing lock %1 on %2 is not available for this engine: it has no lock endpoints; nothing was changed. Open a Fulcrum engine for locks.</source>
         <translation>此引擎无法释放 %2 上的锁 %1：它没有锁端点；未做任何更改。请打开 Fulcrum 引擎来管理锁。</translation>
     </message>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="101"/>
+        <location filename="../../core/engine/enginelink.cpp" line="111"/>
         <source>Reading lock %1 on %2 is not available for this engine: it has no lock endpoints.</source>
         <translation>此引擎无法读取 %2 上的锁 %1：它没有锁端点。</translation>
     </message>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="111"/>
+        <location filename="../../core/engine/enginelink.cpp" line="121"/>
         <source>Turning on change notifications for %1 is not available for this engine; nothing was changed.</source>
         <translation>此引擎无法为 %1 开启变更通知；未做任何更改。</translation>
     </message>
     <message>
-        <location filename="../../core/engine/enginelink.cpp" line="157"/>
+        <location filename="../../core/engine/enginelink.cpp" line="167"/>
         <source>This engine keeps no history: only the live view is available.</source>
         <translation>此引擎不保存历史数据：只能查看实时视图。</translation>
     </message>
@@ -1750,7 +1750,7 @@ released by its node: %2</source>
         <translation>变更通知未开启</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="822"/>
+        <location filename="../../ui/locksview.cpp" line="833"/>
         <source>No lock endpoint configured: add one to the engine&apos;s config, or under Settings → Locks for the embedded demo.</source>
         <translation>未配置锁端点：请在引擎的配置中添加；内置演示引擎可在 设置 → 锁 中添加。</translation>
     </message>
@@ -1961,64 +1961,71 @@ Why it is polled now: %2</source>
         <translation>未显示为锁的键：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="800"/>
+        <location filename="../../ui/locksview.cpp" line="802"/>
         <source>%n matched key(s) could not be read, so a lock among them would not show (%1: %2).</source>
         <translation>
             <numerusform>%n 个匹配的键无法读取，其中若有锁也不会显示（%1：%2）。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="803"/>
+        <location filename="../../ui/locksview.cpp" line="810"/>
+        <source>%n more matched key(s) not kept: could not be read, or not locks (a pass keeps %1 notes).</source>
+        <translation>
+            <numerusform>另有 %n 个匹配的键未保留：无法读取或不是锁（每轮扫描保留 %1 条说明）。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/locksview.cpp" line="814"/>
         <source>%n matched key(s) are not locks (another type, another format, too large) and are not shown.</source>
         <translation>
             <numerusform>%n 个匹配的键不是锁（其他类型、其他格式或过大），未显示。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="811"/>
+        <location filename="../../ui/locksview.cpp" line="822"/>
         <source>Show them…</source>
         <translation>查看这些键…</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="824"/>
+        <location filename="../../ui/locksview.cpp" line="835"/>
         <source>Last scan failed: %1</source>
         <translation>上次扫描失败：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/locksview.cpp" line="842"/>
+        <location filename="../../ui/locksview.cpp" line="853"/>
         <source>Last scan failed</source>
         <translation>上次扫描失败</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="844"/>
+        <location filename="../../ui/locksview.cpp" line="855"/>
         <source>%1 of %n lock(s) shown (filter), %2 nodes read</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（筛选），已读取 %2 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="846"/>
+        <location filename="../../ui/locksview.cpp" line="857"/>
         <source>%n lock(s), %1 nodes read</source>
         <translation>
             <numerusform>%n 个锁，已读取 %1 个节点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="848"/>
+        <location filename="../../ui/locksview.cpp" line="859"/>
         <source>%1 of %n lock(s) shown (filter), %2 keys scanned</source>
         <translation>
             <numerusform>显示 %n 个锁中的 %1 个（已筛选），已扫描 %2 个键</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="850"/>
+        <location filename="../../ui/locksview.cpp" line="861"/>
         <source>%n lock(s), live</source>
         <translation>
             <numerusform>%n 把锁，实时</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/locksview.cpp" line="852"/>
+        <location filename="../../ui/locksview.cpp" line="863"/>
         <source>%n lock(s), %1 keys scanned</source>
         <translation>
             <numerusform>%n 个锁，已扫描 %1 个键</numerusform>
@@ -2475,52 +2482,52 @@ Why it is polled now: %2</source>
 <context>
     <name>fulcrum::ui::PoolStrip</name>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="84"/>
+        <location filename="../../ui/poolstrip.cpp" line="81"/>
         <source>NO SERVER: %1/%2 up, none takes traffic</source>
         <translation>无可用服务器：%1/%2 在线，没有服务器接收流量</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="85"/>
+        <location filename="../../ui/poolstrip.cpp" line="82"/>
         <source>503 to every request (%1/s)</source>
         <translation>所有请求均返回 503（%1/秒）</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="86"/>
+        <location filename="../../ui/poolstrip.cpp" line="83"/>
         <source>503 to every request</source>
         <translation>所有请求均返回 503</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="89"/>
+        <location filename="../../ui/poolstrip.cpp" line="86"/>
         <source>%1/%2 up</source>
         <translation>%1/%2 在线</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="91"/>
+        <location filename="../../ui/poolstrip.cpp" line="88"/>
         <source>PANIC</source>
         <translation>恐慌模式</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="92"/>
+        <location filename="../../ui/poolstrip.cpp" line="89"/>
         <source>%1 req/s</source>
         <translation>%1 请求/秒</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="94"/>
+        <location filename="../../ui/poolstrip.cpp" line="91"/>
         <source>5xx %1 %</source>
         <translation>5xx %1 %</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="96"/>
+        <location filename="../../ui/poolstrip.cpp" line="93"/>
         <source>p95 %1 ms</source>
         <translation>p95 %1 毫秒</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="135"/>
+        <location filename="../../ui/poolstrip.cpp" line="132"/>
         <source>Pool %1 cannot serve: no server is up with a weight above 0, so the balancer answers 503 to every request. Bring a server back (Ready) or raise a weight.</source>
         <translation>池 %1 无法提供服务：没有在线且权重大于 0 的服务器，负载均衡器对每个请求返回 503。请让一台服务器恢复（就绪）或提高权重。</translation>
     </message>
     <message>
-        <location filename="../../ui/poolstrip.cpp" line="137"/>
+        <location filename="../../ui/poolstrip.cpp" line="134"/>
         <source>Pool %1: 5xx counts the servers&apos; 5xx and failed connections and the 503s the balancer answered itself; p95 is the worst server&apos;s.</source>
         <translation>池 %1：5xx 包括各服务器的 5xx 和连接失败，以及负载均衡器自己返回的 503；p95 取最差的服务器。</translation>
     </message>

@@ -37,6 +37,7 @@ private Q_SLOTS:
     void passwordReachesTheEnginesInspector();
     void countFollowsTheFilterAndKindsArePeoplesWords();
     void keysNotShownAreSaidAndListed();
+    void moreHiddenKeysThanAPassKeeps();
     void lostRedisMakesTheRowsStaleAndSaysSo();
     void rowsKeepStillUntilTheCalmBeat();
 
@@ -308,6 +309,36 @@ void TestForceRelease::keysNotShownAreSaidAndListed()
     QCOMPARE(redis.command({"ACL", "SETUSER", "viewer", "~*"}).string, QByteArray("OK"));
     QTRY_VERIFY_WITH_TIMEOUT(rowOf(&view, "lock:payments:9") >= 0, 10'000);
     QTRY_COMPARE(view.notesText(), QString());
+}
+
+// More keys the ACL hides than a pass keeps notes of: the line counts the kept ones as hidden
+// and does not call the rest "not locks", since they may be hidden too.
+void TestForceRelease::moreHiddenKeysThanAPassKeeps()
+{
+    fulcrum::test::RedisServer redis;
+    QString error;
+    QVERIFY2(redis.start(&error), qPrintable(error));
+    QCOMPARE(redis.command({"ACL", "SETUSER", "viewer", "on", ">viewer-pass-72", "~lock:orders:*", "+@read", "+@connection", "+scan"}).string, QByteArray("OK"));
+    QList<QList<QByteArray>> commands{{"SET", "lock:orders:1", "worker-3:aa", "PX", "60000"}};
+    for (int i = 0; i < maxNotesPerPass + 3; ++i)
+        commands.append({"SET", "lock:payments:" + QByteArray::number(i), "worker-8:bb", "PX", "60000"});
+    redis.pipeline(commands);
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;
+    InProcessLockEndpoint endpoint = InProcessLockEndpoint::redis(QStringLiteral("127.0.0.1"), redis.port());
+    endpoint.config.redis.user = QStringLiteral("viewer");
+    endpoint.config.redis.pollIntervalMs = 200;
+    endpoint.password = "viewer-pass-72";
+    options.locks = {endpoint};
+    InProcessEngineLink link(options);
+    LocksView view(&link);
+    QObject::connect(&link, &EngineLink::lockTableReady, &view, &LocksView::setLockTable);
+    view.show();
+    QTRY_VERIFY_WITH_TIMEOUT(rowOf(&view, "lock:orders:1") >= 0 && !view.notesText().isEmpty(), 10'000);
+    const QString notes = view.notesText();
+    QVERIFY2(notes.contains(u"1000 matched key(s) could not be read"), qPrintable(notes));
+    QVERIFY2(notes.contains(u"3 more matched key(s) not kept: could not be read, or not locks (a pass keeps 1000 notes)."), qPrintable(notes));
+    QVERIFY2(!notes.contains(u"are not locks"), qPrintable(notes));
 }
 
 void TestForceRelease::lostRedisMakesTheRowsStaleAndSaysSo()

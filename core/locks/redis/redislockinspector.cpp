@@ -377,10 +377,7 @@ void RedisLockInspector::classify(const QByteArray &key, const QByteArray &type,
 
 void RedisLockInspector::addNote(LockScanNote note)
 {
-    if (m_passNotes.size() < maxNotesPerPass)
-        m_passNotes.append(std::move(note));
-    else
-        ++m_passNotesOmitted;
+    keepNote(m_passNotes, m_passNotesOmitted, std::move(note));
 }
 
 // Done as each lock is read, while the server still works on the rest of the pass: at the end

@@ -2,6 +2,7 @@
 #include "locks/redis/glob.h"
 #include "locks/redis/redislocks.h"
 #include "locks/lockinfo.h"
+#include "locks/livelocktable.h"
 #include "locks/redis/redisurl.h"
 #include "locks/secretstore.h"
 
@@ -16,6 +17,7 @@ class TestLockPrimitives : public QObject
     Q_OBJECT
 private Q_SLOTS:
     void notesInTheOrderAPersonReadsThem();
+    void warningNotesAreKeptBeforePlainOnes();
     void escapeRoundTrip_data();
     void escapeRoundTrip();
     void unescapeRejectsLoneBackslash();
@@ -206,6 +208,45 @@ void TestLockPrimitives::notesInTheOrderAPersonReadsThem()
         order << (note.key.isEmpty() ? note.text : QString::fromUtf8(note.key));
     QCOMPARE(order, (QStringList{QStringLiteral("role cannot see"), QStringLiteral("lock:a-hidden"), QStringLiteral("lock:b"), QStringLiteral("lock:a"),
                                  QStringLiteral("lock:z")}));
+}
+
+// A full list of notes gives way to a key that could not be read or a note on the endpoint:
+// a plain note goes (counted), never a warning one; with warnings only, the new one is counted.
+void TestLockPrimitives::warningNotesAreKeptBeforePlainOnes()
+{
+    QList<LockScanNote> notes;
+    qint64 omitted = 0;
+    for (int i = 0; i < maxNotesPerPass; ++i)
+        keepNote(notes, omitted, {"lock:list:" + QByteArray::number(i), QStringLiteral("a list, not a lock"), false});
+    keepNote(notes, omitted, {"lock:list:extra", QStringLiteral("a list, not a lock"), false});
+    QCOMPARE(notes.size(), maxNotesPerPass);
+    QCOMPARE(omitted, qint64(1));
+    keepNote(notes, omitted, {"lock:hidden", QStringLiteral("could not be read: NOPERM"), true});
+    keepNote(notes, omitted, {{}, QStringLiteral("role cannot see other sessions"), false});
+    QCOMPARE(notes.size(), maxNotesPerPass);
+    QCOMPARE(omitted, qint64(3));
+    QCOMPARE(notes[0].key, QByteArray("lock:hidden"));   // warnings first, in arrival order
+    QVERIFY(notes[1].key.isEmpty());
+    QCOMPARE(notes.last().key, QByteArray("lock:list:997"));   // the last plain ones went
+    for (int i = 0; i < maxNotesPerPass; ++i)
+        keepNote(notes, omitted, {"lock:hidden:" + QByteArray::number(i), QStringLiteral("could not be read: NOPERM"), true});
+    QCOMPARE(notes.size(), maxNotesPerPass);
+    QVERIFY(std::all_of(notes.cbegin(), notes.cend(), isWarningNote));
+    QCOMPARE(notes[0].key, QByteArray("lock:hidden"));
+    QCOMPARE(notes.last().key, QByteArray("lock:hidden:997"));
+    QCOMPARE(omitted, qint64(3 + 998 + 2));
+
+    // A live table (keyspace events, watches) keeps its notes by key, with the same rule.
+    LiveLockTable live;
+    for (int i = 0; i < maxNotesPerPass; ++i)
+        live.setNote({"lock:list:" + QByteArray::number(i), QStringLiteral("a list, not a lock"), false});
+    live.setNote({"lock:list:extra", QStringLiteral("a list, not a lock"), false});
+    live.setNote({"lock:hidden", QStringLiteral("could not be read: NOPERM"), true});
+    const LockScanResult &table = live.result(LockScanResult());
+    QCOMPARE(table.notes.size(), maxNotesPerPass);
+    QCOMPARE(table.notesOmitted, qint64(2));
+    QVERIFY(std::any_of(table.notes.cbegin(), table.notes.cend(), [](const LockScanNote &n) { return n.key == "lock:hidden" && n.unreadable; }));
+    QVERIFY(std::none_of(table.notes.cbegin(), table.notes.cend(), [](const LockScanNote &n) { return n.key == "lock:list:extra"; }));
 }
 
 QTEST_GUILESS_MAIN(TestLockPrimitives)
