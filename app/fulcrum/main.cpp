@@ -16,13 +16,19 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QLocale>
 #include <QTimer>
 
+#include <cerrno>
 #include <cstdio>
 #include <memory>
 #include <vector>
+
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace fulcrum;
 
@@ -146,6 +152,24 @@ static const char kNoDisplayHelp[] =
 
 // Qt ends a program whose window system cannot be opened with qFatal (an abort and a core file,
 // after advice to reinstall): while the console starts, say what is wrong and what to do instead.
+// Run as root, over `sudo` or `ssh -X`, the session has no XDG_RUNTIME_DIR and Qt says so on
+// stderr at every start, then uses /tmp/runtime-USER. The console makes that folder itself
+// (0700, this user's) and names it, so an operator is not sent looking for a problem; a folder
+// it cannot make or that is not this user's alone is left to Qt, whose warning then matters.
+static void provideRuntimeDir()
+{
+    if (qEnvironmentVariableIsSet("XDG_RUNTIME_DIR"))
+        return;
+    const passwd *user = ::getpwuid(::geteuid());
+    const QByteArray dir = QFile::encodeName(QDir::tempPath()) + "/runtime-" + (user ? QByteArray(user->pw_name) : QByteArray::number(::geteuid()));
+    if (::mkdir(dir.constData(), 0700) != 0 && errno != EEXIST)
+        return;
+    struct stat st;
+    if (::lstat(dir.constData(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 0777) != 0700)
+        return;
+    qputenv("XDG_RUNTIME_DIR", dir);
+}
+
 static QtMessageHandler g_qtMessages = nullptr;
 static void startupMessages(QtMsgType type, const QMessageLogContext &context, const QString &message)
 {
@@ -175,6 +199,7 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "fulcrum: no display to open the console on (DISPLAY and WAYLAND_DISPLAY are not set).\n%s", kNoDisplayHelp);
         return 1;
     }
+    provideRuntimeDir();
     g_qtMessages = qInstallMessageHandler(startupMessages);
     QApplication app(argc, argv);
     qInstallMessageHandler(g_qtMessages);
