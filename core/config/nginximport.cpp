@@ -7,7 +7,9 @@
 #include <QHash>
 #include <QMap>
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 
 namespace fulcrum {
 
@@ -238,22 +240,54 @@ void collectUpstreams(const std::vector<Directive> &directives, std::vector<cons
 // A server block's proxy_pass: the upstream (or address) it names, in which location.
 struct ProxyPass
 {
-    QString target;     // "shop" of http://shop/api/
+    QString target;     // "shop" of http://shop/api/, "127.0.0.1:8080" of http://127.0.0.1:8080
     QString location;   // "/api/", "~ \.php$"; empty outside a location
     const Directive *at;
+    const Directive *block;   // the location it stands in, else nullptr (the server block)
+    bool https = false;       // proxy_pass https://: TLS to the servers
 };
 
-void collectProxyPasses(const std::vector<Directive> &directives, const QString &location, std::vector<ProxyPass> &passes)
+void collectProxyPasses(const std::vector<Directive> &directives, const QString &location, const Directive *block, std::vector<ProxyPass> &passes)
 {
     for (const Directive &d : directives) {
         if ((d.name == u"proxy_pass") && !d.args.isEmpty()) {
             QString target = d.args.first();
+            const bool https = target.startsWith(QStringLiteral("https://"));
             target.remove(QStringLiteral("http://")).remove(QStringLiteral("https://"));
-            passes.push_back({target.section(u'/', 0, 0), location, &d});
+            passes.push_back({target.section(u'/', 0, 0), location, &d, block, https});
         } else if (d.block) {
-            collectProxyPasses(d.children, d.name == u"location" ? d.args.join(u' ') : location, passes);
+            const bool isLocation = d.name == u"location";
+            collectProxyPasses(d.children, isLocation ? d.args.join(u' ') : location, isLocation ? &d : block, passes);
         }
     }
+}
+
+// A proxy_pass straight to an address (no upstream of that name): nginx's one server. The
+// pool's name is the address with '.' and ':' as '-' ("127-0-0-1-8080"); nullopt for a target
+// made of variables, which only nginx can work out at run time.
+std::optional<BackendSpec> directServer(const ProxyPass &pass)
+{
+    const QString &target = pass.target;
+    if (target.isEmpty() || target.contains(u'$'))
+        return std::nullopt;
+    BackendSpec s;
+    s.host = target;
+    s.port = pass.https ? 443 : 80;
+    if (target.startsWith(u'[')) {
+        const qsizetype close = target.indexOf(u']');
+        if (close < 0)
+            return std::nullopt;
+        s.host = target.mid(1, close - 1);
+        if (target.mid(close + 1).startsWith(u':'))
+            s.port = quint16(target.mid(close + 2).toUInt());
+    } else if (target.count(u':') == 1) {
+        s.host = target.section(u':', 0, 0);
+        s.port = quint16(target.section(u':', 1).toUInt());
+    }
+    if (s.port == 0 || s.host.isEmpty())
+        return std::nullopt;
+    s.name = target;
+    return s;
 }
 
 void collectServers(const std::vector<Directive> &directives, std::vector<const Directive *> &servers)
@@ -314,8 +348,17 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         result.errors << QStringLiteral("%1: its upstreams are all in stream {} (TCP/UDP balancing, which Fulcrum does not do); there is nothing to import").arg(fileName);
         return result;
     }
-    if (upstreams.empty()) {
-        result.errors << QStringLiteral("%1: no \"upstream NAME { server ...; }\" block found; there is nothing to import%2").arg(fileName,
+    std::vector<const Directive *> servers;
+    collectServers(top, servers);
+    bool anyDirectPass = false;
+    for (const Directive *server : servers) {
+        std::vector<ProxyPass> passes;
+        collectProxyPasses(server->children, QString(), nullptr, passes);
+        for (const ProxyPass &pass : passes)
+            anyDirectPass = anyDirectPass || directServer(pass).has_value();
+    }
+    if (upstreams.empty() && !anyDirectPass) {
+        result.errors << QStringLiteral("%1: no \"upstream NAME { server ...; }\" block and no proxy_pass to an address found; there is nothing to import%2").arg(fileName,
             result.notes.isEmpty() ? QString() : QStringLiteral("; the upstreams may be in files its includes did not find here: run the import where nginx's files are\n  ")
                                                  + result.notes.join(QStringLiteral("\n  ")));
         return result;
@@ -493,28 +536,99 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         result.config.pools.push_back(std::move(pool));
     }
 
-    // Listeners: server blocks whose locations proxy_pass to an imported upstream. A Fulcrum
-    // listener sends every path to one pool: the one of `location /`, else the first; every
-    // other location's proxy_pass is noted, so no path's traffic moves without a word.
-    std::vector<const Directive *> servers;
-    collectServers(top, servers);
+    // proxy_pass https://: TLS to the pool's servers, with what nginx checked of them. nginx does
+    // not verify a server's certificate unless told (proxy_ssl_verify off is its default); the
+    // import keeps that, since verifying would fail where nginx works, and says how to turn it on.
+    const auto carryTlsToServers = [&](const ProxyPass &pass, const Directive *server) {
+        PoolConfig &pool = *std::find_if(result.config.pools.begin(), result.config.pools.end(), [&](const PoolConfig &p) { return p.name == pass.target; });
+        if (std::all_of(pool.servers.begin(), pool.servers.end(), [](const BackendSpec &s) { return s.tls.enabled; }))
+            return;
+        const Directive *http = enclosingHttp(top, server);
+        const auto find = [&](const QString &name) -> const Directive * {
+            for (const Directive *block : {pass.block, server, http}) {
+                if (!block)
+                    continue;
+                for (const Directive &d : block->children) {
+                    if (d.name == name && !d.args.isEmpty())
+                        return &d;
+                }
+            }
+            return nullptr;
+        };
+        const QDir base = QFileInfo(fileName).absoluteDir();
+        const auto path = [&](const Directive *d) { return d ? QDir::cleanPath(base.absoluteFilePath(d->args.first())) : QString(); };
+        BackendTls tls;
+        tls.enabled = true;
+        const Directive *verify = find(QStringLiteral("proxy_ssl_verify"));
+        tls.verify = verify && verify->args.first() == u"on";
+        tls.caFile = path(find(QStringLiteral("proxy_ssl_trusted_certificate")));
+        if (const Directive *name = find(QStringLiteral("proxy_ssl_name")); name && !name->args.first().contains(u'$'))
+            tls.serverName = name->args.first();
+        tls.certFile = path(find(QStringLiteral("proxy_ssl_certificate")));
+        tls.keyFile = path(find(QStringLiteral("proxy_ssl_certificate_key")));
+        for (BackendSpec &s : pool.servers)
+            s.tls = tls;
+        if (!tls.verify)
+            note(*pass.at, QStringLiteral("proxy_pass %1: TLS to the servers of pool \"%2\" without checking their certificates, as nginx did (proxy_ssl_verify "
+                                          "is off unless set); to check them, set \"tls\": {\"ca\": \"...\", \"verify\": true} on each server")
+                               .arg(pass.at->args.first(), pool.name));
+        else
+            note(*pass.at, QStringLiteral("proxy_pass %1: TLS to the servers of pool \"%2\", their certificates checked against %3")
+                               .arg(pass.at->args.first(), pool.name, tls.caFile.isEmpty() ? QStringLiteral("the system's CAs") : tls.caFile));
+        for (const QString &other : {QStringLiteral("proxy_ssl_protocols"), QStringLiteral("proxy_ssl_ciphers"), QStringLiteral("proxy_ssl_session_reuse"),
+                                     QStringLiteral("proxy_ssl_verify_depth"), QStringLiteral("proxy_ssl_crl"), QStringLiteral("proxy_ssl_password_file")}) {
+            if (const Directive *d = find(other))
+                note(*d, QStringLiteral("%1 %2 not carried over (Fulcrum speaks TLS 1.2 and 1.3 to servers with OpenSSL's defaults)").arg(other, d->args.join(u' ')));
+        }
+    };
+
+    // Listeners: server blocks whose locations proxy_pass to an imported upstream, else straight
+    // to an address (a pool of that one server). A Fulcrum listener sends every path to one
+    // pool: the one of `location /`, else the first; every other location's proxy_pass is
+    // noted, so no path's traffic moves without a word.
     for (const Directive *server : servers) {
         std::vector<ProxyPass> passes;
-        collectProxyPasses(server->children, QString(), passes);
-        const ProxyPass *chosen = nullptr;
-        for (const ProxyPass &pass : passes) {
-            if (result.config.pool(pass.target) && (!chosen || (pass.location == u"/" && chosen->location != u"/")))
+        collectProxyPasses(server->children, QString(), nullptr, passes);
+        ProxyPass *chosen = nullptr;
+        for (ProxyPass &pass : passes) {
+            if (upstreamOf.contains(pass.target) && (!chosen || (pass.location == u"/" && chosen->location != u"/")))
                 chosen = &pass;
         }
+        if (!chosen) {
+            for (ProxyPass &pass : passes) {
+                if (directServer(pass) && (!chosen || (pass.location == u"/" && chosen->location != u"/")))
+                    chosen = &pass;
+            }
+            if (chosen) {
+                ProxyPass &direct = *chosen;
+                const BackendSpec server = *directServer(direct);
+                direct.target = QString(direct.target).replace(u'.', u'-').replace(u':', u'-').remove(u'[').remove(u']');
+                if (!result.config.pool(direct.target)) {
+                    PoolConfig pool;
+                    pool.name = direct.target;
+                    pool.servers.push_back(server);
+                    note(*direct.at, QStringLiteral("proxy_pass %1: no upstream of that name, so pool \"%2\" with that one server; Fulcrum adds active health "
+                                                    "checks (GET /health every 2 s): check the path").arg(direct.at->args.first(), pool.name));
+                    result.config.pools.push_back(std::move(pool));
+                }
+                // The other passes name the address as written: the same address is the same pool.
+                for (ProxyPass &pass : passes) {
+                    if (&pass != chosen && directServer(pass) && directServer(pass)->name == server.name && pass.https == direct.https)
+                        pass.target = direct.target;
+                }
+            }
+        }
+        if (chosen && chosen->https)
+            carryTlsToServers(*chosen, server);
         for (const ProxyPass &pass : passes) {
             if (!chosen) {
-                note(*pass.at, QStringLiteral("proxy_pass %1 not carried over: it names no upstream of this import, and a Fulcrum listener "
-                                              "sends to a pool; put that address in an upstream block").arg(pass.at->args.first()));
+                note(*pass.at, QStringLiteral("proxy_pass %1 not carried over: its address is made of variables, which nginx works out per request; "
+                                              "put the servers in an upstream block").arg(pass.at->args.first()));
             } else if (pass.target != chosen->target) {
                 note(*pass.at, QStringLiteral("location %1 proxy_pass %2 not carried over: a Fulcrum listener sends every path to one pool, "
                                               "so these requests go to \"%3\" too; give %4 a listener of its own")
                                    .arg(pass.location.isEmpty() ? QStringLiteral("(none)") : pass.location, pass.at->args.first(), chosen->target,
-                                        result.config.pool(pass.target) ? QStringLiteral("upstream \"%1\"").arg(pass.target) : QStringLiteral("that address")));
+                                        result.config.pool(pass.target) ? QStringLiteral("upstream \"%1\"").arg(pass.target) : QStringLiteral("that address (in a pool)")));
             }
         }
         if (!chosen)
@@ -625,7 +739,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         bool used = false;
         for (const ListenerConfig &l : result.config.listeners)
             used = used || l.pool == p.name;
-        if (!used)
+        if (!used && upstreamOf.contains(p.name))
             note(*upstreamOf.value(p.name), QStringLiteral("no server block proxies to upstream \"%1\"; add a listener {\"listen\": \"127.0.0.1:PORT\", \"pool\": \"%1\"}").arg(p.name));
     }
     return result;

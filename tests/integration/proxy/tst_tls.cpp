@@ -10,6 +10,7 @@
 #include "testcertificates.h"
 
 #include "config/configparser.h"
+#include "config/nginximport.h"
 #include "engine/engine.h"
 #include "health/checkresult.h"
 #include "proxy/proxyserver.h"
@@ -19,6 +20,7 @@
 #include <QJsonDocument>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSslConfiguration>
 #include <QSslSocket>
 #include <QTcpServer>
@@ -148,6 +150,7 @@ private Q_SLOTS:
     void badFilesAreConfigErrorsAtTheirKey();
     void sighupSwapsTheCertificateAndKeepsConnections();
     void serversAreReachedOverVerifiedTls();
+    void nginxImportKeepsTlsToTheServers();
     void expiredOrMisnamedServerCertificateIsRefused();
     void serverSessionsAreResumed();
 
@@ -627,6 +630,72 @@ void TestTls::serversAreReachedOverVerifiedTls()
         const ProgramRun run = curl({QStringLiteral("http://127.0.0.1:%1/").arg(proxyPort(engine))});
         QVERIFY2(run.exitCode == 0 && run.out == QStringLiteral("hello secure proto=http\n"), qPrintable(run.out + run.err));
     }
+}
+
+// nginx's `proxy_pass https://`: before 2026-12-06 the import dropped the scheme and sent plain
+// HTTP to TLS servers. The real nginx serves the config first (one server block verifying its
+// server against a CA, one not verifying a server whose certificate has expired, as nginx does
+// by default), then the engine serves what `import-nginx` made of it, before the same servers.
+void TestTls::nginxImportKeepsTlsToTheServers()
+{
+    if (!QFile::exists(QStringLiteral("/usr/sbin/nginx")))
+        QSKIP("nginx is not installed (scripts/packages.txt lists nginx-light)");
+    // nginx checks a server's name as a DNS name (proxy_ssl_name), never as an IP address.
+    HttpsServer verified(QStringLiteral("secure"), m_certs->file(QStringLiteral("shop-chain.pem")), m_certs->file(QStringLiteral("shop.key")));
+    HttpsServer expired(QStringLiteral("expired"), m_certs->file(QStringLiteral("expired-chain.pem")), m_certs->file(QStringLiteral("expired.key")));
+    QVERIFY(verified.ready() && expired.ready());
+    QTemporaryDir dir;
+    const quint16 first = freeLoopbackPort();
+    const quint16 second = freeLoopbackPort();
+    QFile conf(dir.filePath(QStringLiteral("nginx.conf")));
+    QVERIFY(conf.open(QIODevice::WriteOnly));
+    conf.write(QStringLiteral("pid %1/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n access_log off;\n client_body_temp_path %1/body;\n proxy_temp_path %1/proxy;\n"
+                              " server {\n  listen 127.0.0.1:%2;\n  location / {\n   proxy_pass https://127.0.0.1:%4;\n   proxy_ssl_verify on;\n"
+                              "   proxy_ssl_trusted_certificate %6;\n   proxy_ssl_name shop.test;\n  }\n }\n"
+                              " server {\n  listen 127.0.0.1:%3;\n  location / { proxy_pass https://127.0.0.1:%5; }\n }\n}\n")
+                   .arg(dir.path())
+                   .arg(first)
+                   .arg(second)
+                   .arg(verified.port())
+                   .arg(expired.port())
+                   .arg(m_certs->file(QStringLiteral("ca.pem")))
+                   .toUtf8());
+    conf.close();
+    const auto answers = [](quint16 port) { return curl({QStringLiteral("http://127.0.0.1:%1/").arg(port)}).out; };
+    {
+        QProcess nginx;
+        nginx.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        nginx.start(QStringLiteral("/usr/sbin/nginx"), {QStringLiteral("-p"), dir.path() + u'/', QStringLiteral("-c"), conf.fileName(), QStringLiteral("-g"),
+                                                        QStringLiteral("daemon off;")});
+        QVERIFY(nginx.waitForStarted());
+        // SIGTERM, nginx's fast shutdown, whatever the test's outcome: the master stops its
+        // workers (QProcess's own kill at destruction would leave them running).
+        const auto stop = qScopeGuard([&] {
+            nginx.terminate();
+            nginx.waitForFinished(10'000);
+        });
+        QTRY_COMPARE_WITH_TIMEOUT(answers(first), QStringLiteral("hello secure proto=-\n"), 10'000);
+        QCOMPARE(answers(second), QStringLiteral("hello expired proto=-\n"));
+    }
+    QVERIFY(conf.open(QIODevice::ReadOnly));
+    const NginxImportResult imported = importNginx(conf.readAll(), conf.fileName());
+    QVERIFY2(imported.ok(), qPrintable(imported.errors.join(u'\n')));
+    QCOMPARE(imported.config.pools.size(), size_t(2));
+    const BackendTls &checked = imported.config.pools[0].servers[0].tls;
+    QVERIFY(checked.enabled && checked.verify);
+    QCOMPARE(checked.caFile, m_certs->file(QStringLiteral("ca.pem")));
+    QCOMPARE(checked.serverName, QStringLiteral("shop.test"));
+    const BackendTls &unchecked = imported.config.pools[1].servers[0].tls;
+    QVERIFY(unchecked.enabled && !unchecked.verify);
+    QVERIFY2(imported.notes.join(u'\n').contains(QStringLiteral("without checking their certificates, as nginx did")), qPrintable(imported.notes.join(u'\n')));
+    // What is written is what fulcrumd reads back, and it serves as nginx did.
+    const ConfigResult written = parseConfig(QJsonDocument(configToJson(imported.config)).toJson(), QStringLiteral("imported.json"));
+    QVERIFY2(written.ok(), qPrintable(written.errorText()));
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(*written.config, &errors), qPrintable(errors.join(u'\n')));
+    QTRY_COMPARE_WITH_TIMEOUT(answers(first), QStringLiteral("hello secure proto=http\n"), 10'000);
+    QCOMPARE(answers(second), QStringLiteral("hello expired proto=http\n"));
 }
 
 void TestTls::serverSessionsAreResumed()

@@ -323,7 +323,7 @@ http {
         QCOMPARE(r.config.listeners[1].pool, QStringLiteral("api"));
         QVERIFY(hasNote(r, QStringLiteral("n.conf:9: location /v2/: a Fulcrum listener sends every path to pool \"api\", not only /v2/")));
         // A server block that names no upstream: no listener, and said so.
-        QVERIFY(hasNote(r, QStringLiteral("n.conf:10: proxy_pass http://$backend not carried over: it names no upstream of this import")));
+        QVERIFY(hasNote(r, QStringLiteral("n.conf:10: proxy_pass http://$backend not carried over: its address is made of variables, which nginx works out per request")));
     }
 
     void nameBasedVirtualHostsAndStreamUpstreams()
@@ -383,6 +383,51 @@ http {
         QVERIFY(hasNote(r, QStringLiteral("n.conf:5: server 127.0.0.1:9002 is listed again with other parameters: not carried over")));
         const ConfigResult check = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
         QVERIFY2(check.ok(), qPrintable(check.errorText()));
+    }
+
+    // Most sites proxy straight to an address, with no upstream block: that address is a pool
+    // of one server (https:// on 443 with TLS to it), the same address in another location is
+    // the same pool, and an address made of variables is said to be nginx's alone.
+    void proxyPassStraightToAnAddress()
+    {
+        const QByteArray conf = "server {\n"
+                                "  listen 127.0.0.1:8080;\n"
+                                "  location /api/ { proxy_pass http://127.0.0.1:9090/v1/; }\n"
+                                "  location / { proxy_pass http://127.0.0.1:9090; }\n"
+                                "  location /img/ { proxy_pass http://$img_backend; }\n"
+                                "}\n"
+                                "server {\n"
+                                "  listen 127.0.0.1:8443;\n"
+                                "  location / { proxy_pass https://[::1]; }\n"
+                                "}\n";
+        const NginxImportResult r = importNginx(conf, QStringLiteral("site.conf"));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.config.pools.size(), size_t(2));
+        QCOMPARE(r.config.pools[0].name, QStringLiteral("127-0-0-1-9090"));
+        QCOMPARE(r.config.pools[0].servers.size(), size_t(1));
+        QCOMPARE(r.config.pools[0].servers[0].host, QStringLiteral("127.0.0.1"));
+        QCOMPARE(r.config.pools[0].servers[0].port, quint16(9090));
+        QVERIFY(!r.config.pools[0].servers[0].tls.enabled);
+        QCOMPARE(r.config.pools[1].name, QStringLiteral("--1"));
+        QCOMPARE(r.config.pools[1].servers[0].host, QStringLiteral("::1"));
+        QCOMPARE(r.config.pools[1].servers[0].port, quint16(443));
+        QVERIFY(r.config.pools[1].servers[0].tls.enabled);
+        QVERIFY(!r.config.pools[1].servers[0].tls.verify);   // as nginx: proxy_ssl_verify off
+        QCOMPARE(r.config.listeners.size(), size_t(2));
+        QCOMPARE(r.config.listeners[0].pool, QStringLiteral("127-0-0-1-9090"));
+        QCOMPARE(r.config.listeners[1].pool, QStringLiteral("--1"));
+        QVERIFY(hasNote(r, QStringLiteral("site.conf:4: proxy_pass http://127.0.0.1:9090: no upstream of that name, so pool \"127-0-0-1-9090\" with that one server")));
+        QVERIFY(!hasNote(r, QStringLiteral("site.conf:3: location /api/ proxy_pass")));   // the same server: the same pool, not noted as lost
+        QVERIFY(hasNote(r, QStringLiteral("site.conf:5: location /img/ proxy_pass http://$img_backend not carried over: a Fulcrum listener sends every path to one pool")));
+        QVERIFY(hasNote(r, QStringLiteral("site.conf:9: proxy_pass https://[::1]: TLS to the servers of pool \"--1\" without checking their certificates")));
+        const ConfigResult back = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
+        QVERIFY2(back.ok(), qPrintable(back.errorText()));
+
+        // Nothing to proxy to at all: the error says what was looked for.
+        const NginxImportResult none = importNginx("server { listen 80; location / { root /srv/www; } }\n", QStringLiteral("static.conf"));
+        QVERIFY(!none.ok());
+        QVERIFY2(none.errors.join(u'\n').contains(QStringLiteral("no \"upstream NAME { server ...; }\" block and no proxy_pass to an address found")),
+                 qPrintable(none.errors.join(u'\n')));
     }
 
     void rejectsWhatIsNotAnUpstream()
