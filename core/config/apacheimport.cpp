@@ -521,6 +521,8 @@ private:
             int tier = 0;
             if (!memberAddress(m, &s))
                 continue;
+            if (m.url.startsWith(QStringLiteral("https:"), Qt::CaseInsensitive))
+                carryTlsToMember(b, m, &s);
             for (const QString &param : m.params) {
                 const QString key = param.section(u'=', 0, 0).toLower();
                 const QString value = param.section(u'=', 1);
@@ -589,11 +591,45 @@ private:
         s->host = url.host();
         s->port = quint16(url.port(scheme == u"https" ? 443 : 80));
         s->name = s->address();
-        if (scheme == u"https")
-            note(m.line, QStringLiteral("member %1: Fulcrum talks plain HTTP to servers; TLS to %2 is not carried over").arg(m.url, s->name));
         if (!url.path().isEmpty() && url.path() != u"/")
             note(m.line, QStringLiteral("member %1: path %2 not carried over: Fulcrum forwards the request path unchanged").arg(m.url, url.path()));
         return true;
+    }
+
+    // An https:// member: TLS to it, with what mod_ssl's proxy side was told (SSLProxy* of the
+    // virtual host that routes to the balancer, else of the main server). httpd does not check
+    // a member's certificate chain unless SSLProxyVerify require (its default is none), though it
+    // checks its name and expiry; Fulcrum checks all of it or none, so it keeps "none" and says so.
+    void carryTlsToMember(const Balancer &b, const Member &m, BackendSpec *s)
+    {
+        const ApacheNode *host = nullptr;
+        for (const Route &r : m_routes) {
+            if (r.balancerKey == b.name.toLower()) {
+                host = r.virtualHost;
+                break;
+            }
+        }
+        const auto path = [&](const ApacheNode *n) { return QDir::cleanPath(m_serverRoot.absoluteFilePath(n->args.first())); };
+        s->tls.enabled = true;
+        const ApacheNode *verify = hostDirective(host, u"sslproxyverify");
+        s->tls.verify = verify && verify->args.first().compare(QStringLiteral("require"), Qt::CaseInsensitive) == 0;
+        if (const ApacheNode *ca = hostDirective(host, u"sslproxycacertificatefile"))
+            s->tls.caFile = path(ca);
+        if (const ApacheNode *machine = hostDirective(host, u"sslproxymachinecertificatefile"))
+            s->tls.certFile = s->tls.keyFile = path(machine);   // httpd's file holds the certificate and its key
+        if (m_tlsMembersNoted.contains(b.name))
+            return;
+        m_tlsMembersNoted.insert(b.name);
+        const ApacheNode *engine = hostDirective(host, u"sslproxyengine");
+        if (!engine || engine->args.first().compare(QStringLiteral("on"), Qt::CaseInsensitive) != 0)
+            note(m.line, QStringLiteral("member %1: httpd answers 500 for it without SSLProxyEngine on; Fulcrum speaks TLS to it").arg(m.url));
+        if (!s->tls.verify)
+            note(m.line, QStringLiteral("balancer://%1: TLS to its https:// members without checking their certificates (httpd checked their name and expiry, "
+                                        "not who signed them, with SSLProxyVerify none, its default); to check them, set \"tls\": {\"ca\": \"...\", "
+                                        "\"verify\": true} on each server").arg(b.name));
+        else
+            note(m.line, QStringLiteral("balancer://%1: TLS to its https:// members, their certificates checked against %2")
+                             .arg(b.name, s->tls.caFile.isEmpty() ? QStringLiteral("the system's CAs") : s->tls.caFile));
     }
 
     // status=+H-D...: '+' sets the flags after it, '-' clears them, a bare flag sets it.
@@ -933,7 +969,9 @@ private:
             for (const ApacheNode *n : m_hostDirectives.value(host)) {
                 static const QSet<QString> carried{QStringLiteral("sslengine"), QStringLiteral("sslcertificatefile"), QStringLiteral("sslcertificatekeyfile"),
                                                    QStringLiteral("sslcertificatechainfile"), QStringLiteral("sslprotocol"), QStringLiteral("sslciphersuite"),
-                                                   QStringLiteral("sslsessiontickets"), QStringLiteral("sslusestapling")};
+                                                   QStringLiteral("sslsessiontickets"), QStringLiteral("sslusestapling"), QStringLiteral("sslproxyengine"),
+                                                   QStringLiteral("sslproxyverify"), QStringLiteral("sslproxycacertificatefile"),
+                                                   QStringLiteral("sslproxymachinecertificatefile")};
                 if (n->key.startsWith(u"ssl") && !carried.contains(n->key) && host)
                     note(n->line, QStringLiteral("%1 %2 not carried over (no Fulcrum equivalent)").arg(n->name, n->args.join(u' ')));
                 else if ((n->key == u"servername" || n->key == u"serveralias") && host && hostTls(host).certificate)
@@ -958,6 +996,7 @@ private:
     QString m_file;
     QDir m_serverRoot;             // relative paths (certificates) are read from here
     QSet<const ApacheNode *> m_tlsNoted;   // virtual hosts whose TLS was noted
+    QSet<QString> m_tlsMembersNoted;       // balancers whose https:// members were noted
     QHash<QString, const ApacheNode *> m_tlsHostAt; // "host:port" -> the TLS virtual host whose settings its listener has
     std::vector<Place> m_places;   // by a node's place in reading order
     QStringList m_unreadIncludes;  // "FILE:LINE: Include PATH" of includes that brought nothing in

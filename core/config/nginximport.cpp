@@ -316,10 +316,11 @@ const Directive *enclosingHttp(const std::vector<Directive> &directives, const D
     return nullptr;
 }
 
-// A directive's arguments in the server block, else in its http block (nginx's inheritance).
-const Directive *inherited(const Directive *server, const Directive *http, const QString &name)
+// A directive's arguments in the location (if given), else the server block, else its http
+// block (nginx's inheritance).
+const Directive *inherited(const Directive *server, const Directive *http, const QString &name, const Directive *location = nullptr)
 {
-    for (const Directive *block : {server, http}) {
+    for (const Directive *block : {location, server, http}) {
         if (!block)
             continue;
         for (const Directive &d : block->children) {
@@ -544,17 +545,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         if (std::all_of(pool.servers.begin(), pool.servers.end(), [](const BackendSpec &s) { return s.tls.enabled; }))
             return;
         const Directive *http = enclosingHttp(top, server);
-        const auto find = [&](const QString &name) -> const Directive * {
-            for (const Directive *block : {pass.block, server, http}) {
-                if (!block)
-                    continue;
-                for (const Directive &d : block->children) {
-                    if (d.name == name && !d.args.isEmpty())
-                        return &d;
-                }
-            }
-            return nullptr;
-        };
+        const auto find = [&](const QString &name) { return inherited(server, http, name, pass.block); };
         const QDir base = QFileInfo(fileName).absoluteDir();
         const auto path = [&](const Directive *d) { return d ? QDir::cleanPath(base.absoluteFilePath(d->args.first())) : QString(); };
         BackendTls tls;

@@ -268,6 +268,20 @@ void TestForceRelease::countFollowsTheFilterAndKindsArePeoplesWords()
     QVERIFY(!view.table()->model()->index(rowOf(&view, "lock:cart:42"), LockModel::Holder).data().toString().isEmpty());
 }
 
+// The demo engine (no flapping) with one Redis endpoint read as the ACL user "viewer", polled
+// every 200 ms.
+static InProcessOptions demoReadingRedisAsViewer(quint16 port, const QByteArray &password)
+{
+    InProcessOptions options = InProcessOptions::demo();
+    options.flapping = false;
+    InProcessLockEndpoint endpoint = InProcessLockEndpoint::redis(QStringLiteral("127.0.0.1"), port);
+    endpoint.config.redis.user = QStringLiteral("viewer");
+    endpoint.config.redis.pollIntervalMs = 200;
+    endpoint.password = password;
+    options.locks = {endpoint};
+    return options;
+}
+
 // An operator looking for a lock the table does not show must learn why: keys the ACL hides
 // (a lock may be among them) and matched keys that are not locks are said above the table, and
 // listed one per line behind "Show them…". Against a real Redis and an ACL user of its own.
@@ -281,14 +295,7 @@ void TestForceRelease::keysNotShownAreSaidAndListed()
     redis.pipeline({{"SET", "lock:orders:1", "worker-3:aa", "PX", "60000"},
                     {"SET", "lock:payments:9", "worker-8:bb", "PX", "60000"},   // the ACL hides it
                     {"RPUSH", "lock:queue", "a", "b"}});
-    InProcessOptions options = InProcessOptions::demo();
-    options.flapping = false;
-    InProcessLockEndpoint endpoint = InProcessLockEndpoint::redis(QStringLiteral("127.0.0.1"), redis.port());
-    endpoint.config.redis.user = QStringLiteral("viewer");
-    endpoint.config.redis.pollIntervalMs = 200;
-    endpoint.password = "viewer-pass-71";
-    options.locks = {endpoint};
-    InProcessEngineLink link(options);
+    InProcessEngineLink link(demoReadingRedisAsViewer(redis.port(), "viewer-pass-71"));
     LocksView view(&link);
     QObject::connect(&link, &EngineLink::lockTableReady, &view, &LocksView::setLockTable);
     view.show();
@@ -323,14 +330,7 @@ void TestForceRelease::moreHiddenKeysThanAPassKeeps()
     for (int i = 0; i < maxNotesPerPass + 3; ++i)
         commands.append({"SET", "lock:payments:" + QByteArray::number(i), "worker-8:bb", "PX", "60000"});
     redis.pipeline(commands);
-    InProcessOptions options = InProcessOptions::demo();
-    options.flapping = false;
-    InProcessLockEndpoint endpoint = InProcessLockEndpoint::redis(QStringLiteral("127.0.0.1"), redis.port());
-    endpoint.config.redis.user = QStringLiteral("viewer");
-    endpoint.config.redis.pollIntervalMs = 200;
-    endpoint.password = "viewer-pass-72";
-    options.locks = {endpoint};
-    InProcessEngineLink link(options);
+    InProcessEngineLink link(demoReadingRedisAsViewer(redis.port(), "viewer-pass-72"));
     LocksView view(&link);
     QObject::connect(&link, &EngineLink::lockTableReady, &view, &LocksView::setLockTable);
     view.show();

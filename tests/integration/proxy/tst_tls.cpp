@@ -10,6 +10,7 @@
 #include "testcertificates.h"
 
 #include "config/configparser.h"
+#include "config/apacheimport.h"
 #include "config/nginximport.h"
 #include "engine/engine.h"
 #include "health/checkresult.h"
@@ -151,6 +152,7 @@ private Q_SLOTS:
     void sighupSwapsTheCertificateAndKeepsConnections();
     void serversAreReachedOverVerifiedTls();
     void nginxImportKeepsTlsToTheServers();
+    void apacheImportKeepsTlsToTheMembers();
     void expiredOrMisnamedServerCertificateIsRefused();
     void serverSessionsAreResumed();
 
@@ -665,6 +667,8 @@ void TestTls::nginxImportKeepsTlsToTheServers()
     {
         QProcess nginx;
         nginx.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        nginx.setProcessEnvironment(componentEnvironment());
+        tieToParent(nginx, SIGTERM);
         nginx.start(QStringLiteral("/usr/sbin/nginx"), {QStringLiteral("-p"), dir.path() + u'/', QStringLiteral("-c"), conf.fileName(), QStringLiteral("-g"),
                                                         QStringLiteral("daemon off;")});
         QVERIFY(nginx.waitForStarted());
@@ -689,6 +693,73 @@ void TestTls::nginxImportKeepsTlsToTheServers()
     QVERIFY(unchecked.enabled && !unchecked.verify);
     QVERIFY2(imported.notes.join(u'\n').contains(QStringLiteral("without checking their certificates, as nginx did")), qPrintable(imported.notes.join(u'\n')));
     // What is written is what fulcrumd reads back, and it serves as nginx did.
+    const ConfigResult written = parseConfig(QJsonDocument(configToJson(imported.config)).toJson(), QStringLiteral("imported.json"));
+    QVERIFY2(written.ok(), qPrintable(written.errorText()));
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(*written.config, &errors), qPrintable(errors.join(u'\n')));
+    QTRY_COMPARE_WITH_TIMEOUT(answers(first), QStringLiteral("hello secure proto=http\n"), 10'000);
+    QCOMPARE(answers(second), QStringLiteral("hello expired proto=http\n"));
+}
+
+// httpd's `BalancerMember https://…`: before 2026-12-06 the import noted it and sent plain HTTP.
+// The real httpd serves the config first (one balancer checking its member against a CA with
+// SSLProxyVerify require, one with httpd's default SSLProxyVerify none and its name and expiry
+// checks off, before a member whose certificate has expired), then the engine serves what
+// `import-apache` made of it, before the same members.
+void TestTls::apacheImportKeepsTlsToTheMembers()
+{
+    const QString apache = QStringLiteral("/usr/sbin/apache2");
+    if (!QFile::exists(apache))
+        QSKIP("apache2 is not installed (scripts/packages.txt lists it)");
+    HttpsServer verified(QStringLiteral("secure"), m_certs->file(QStringLiteral("backend-chain.pem")), m_certs->file(QStringLiteral("backend.key")));
+    HttpsServer expired(QStringLiteral("expired"), m_certs->file(QStringLiteral("expired-chain.pem")), m_certs->file(QStringLiteral("expired.key")));
+    QVERIFY(verified.ready() && expired.ready());
+    QTemporaryDir dir;
+    const quint16 first = freeLoopbackPort();
+    const quint16 second = freeLoopbackPort();
+    QString conf = QStringLiteral("ServerRoot %1\nDefaultRuntimeDir %1\nPidFile %1/httpd.pid\nErrorLog %1/error.log\nServerName 127.0.0.1\n"
+                                  "StartServers 1\nServerLimit 1\nThreadsPerChild 8\nMaxRequestWorkers 8\n").arg(dir.path());
+    for (const char *module : {"mpm_event", "authz_core", "slotmem_shm", "proxy", "proxy_http", "proxy_balancer", "lbmethod_byrequests", "socache_shmcb", "ssl"})
+        conf += QStringLiteral("LoadModule %1_module /usr/lib/apache2/modules/mod_%1.so\n").arg(QLatin1StringView(module));
+    conf += QStringLiteral("Listen 127.0.0.1:%1\nListen 127.0.0.1:%2\n"
+                           "<Proxy balancer://checked>\n BalancerMember https://127.0.0.1:%3\n</Proxy>\n"
+                           "<Proxy balancer://unchecked>\n BalancerMember https://127.0.0.1:%4\n</Proxy>\n"
+                           "<VirtualHost 127.0.0.1:%1>\n SSLProxyEngine on\n SSLProxyVerify require\n SSLProxyCACertificateFile %5\n"
+                           " SSLProxyCheckPeerName off\n ProxyPass / balancer://checked/\n</VirtualHost>\n"
+                           "<VirtualHost 127.0.0.1:%2>\n SSLProxyEngine on\n SSLProxyCheckPeerName off\n SSLProxyCheckPeerExpire off\n"
+                           " ProxyPass / balancer://unchecked/\n</VirtualHost>\n")
+                .arg(first)
+                .arg(second)
+                .arg(verified.port())
+                .arg(expired.port())
+                .arg(m_certs->file(QStringLiteral("ca.pem")));
+    QFile file(dir.filePath(QStringLiteral("httpd.conf")));
+    QVERIFY(file.open(QIODevice::WriteOnly) && file.write(conf.toUtf8()) > 0);
+    file.close();
+    const auto answers = [](quint16 port) { return curl({QStringLiteral("http://127.0.0.1:%1/").arg(port)}).out; };
+    {
+        QProcess httpd;
+        httpd.setProcessChannelMode(QProcess::ForwardedChannels);
+        httpd.setProcessEnvironment(componentEnvironment());
+        tieToParent(httpd, SIGTERM);
+        httpd.start(apache, {QStringLiteral("-f"), file.fileName(), QStringLiteral("-DFOREGROUND")});
+        QVERIFY(httpd.waitForStarted());
+        const auto stop = qScopeGuard([&] { stopProcess(httpd); });
+        QTRY_COMPARE_WITH_TIMEOUT(answers(first), QStringLiteral("hello secure proto=-\n"), 10'000);
+        QCOMPARE(answers(second), QStringLiteral("hello expired proto=-\n"));
+    }
+    const ApacheImportResult imported = importApache(conf.toUtf8(), file.fileName());
+    QVERIFY2(imported.ok(), qPrintable(imported.errors.join(u'\n')));
+    QCOMPARE(imported.config.pools.size(), size_t(2));
+    const BackendTls &checked = imported.config.pools[0].servers[0].tls;
+    QVERIFY(checked.enabled && checked.verify);
+    QCOMPARE(checked.caFile, m_certs->file(QStringLiteral("ca.pem")));
+    const BackendTls &unchecked = imported.config.pools[1].servers[0].tls;
+    QVERIFY(unchecked.enabled && !unchecked.verify);
+    const QString notes = imported.notes.join(u'\n');
+    QVERIFY2(notes.contains(QStringLiteral("balancer://unchecked: TLS to its https:// members without checking their certificates")), qPrintable(notes));
+    QVERIFY2(notes.contains(QStringLiteral("SSLProxyCheckPeerName off not carried over")), qPrintable(notes));
     const ConfigResult written = parseConfig(QJsonDocument(configToJson(imported.config)).toJson(), QStringLiteral("imported.json"));
     QVERIFY2(written.ok(), qPrintable(written.errorText()));
     Engine engine;

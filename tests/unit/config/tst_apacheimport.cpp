@@ -339,7 +339,7 @@ private Q_SLOTS:
         QTest::newRow("+I") << tiers << QStringLiteral("httpd.conf:4: http://127.0.0.1:9402: status +I (ignore errors) not carried over");
         QTest::newRow("+E") << tiers << QStringLiteral("httpd.conf:6: http://127.0.0.1:9404: status +E (in error) not carried over");
         QTest::newRow("+R") << tiers << QStringLiteral("httpd.conf:7: http://127.0.0.1:9405: status +R (hot spare) became backup");
-        QTest::newRow("https member") << tiers << QStringLiteral("httpd.conf:8: member https://127.0.0.1:9406: Fulcrum talks plain HTTP to servers");
+        QTest::newRow("https member") << tiers << QStringLiteral("httpd.conf:8: member https://127.0.0.1:9406: httpd answers 500 for it without SSLProxyEngine on; Fulcrum speaks TLS to it");
         QTest::newRow("ajp member") << tiers << QStringLiteral("httpd.conf:9: member ajp://127.0.0.1:9407 not carried over: Fulcrum proxies to http://HOST:PORT servers only");
         QTest::newRow("more than two tiers") << tiers << QStringLiteral("httpd.conf:2: balancer://web: httpd uses its members in 4 tiers (lbset 0, lbset 0 hot spare, lbset 0 hot standby, lbset 1)");
         QTest::newRow("ProxyPass !") << tiers << QStringLiteral("httpd.conf:15: ProxyPass /static ! not carried over: Fulcrum listeners do not exclude paths");
