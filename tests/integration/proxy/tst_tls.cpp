@@ -634,6 +634,30 @@ void TestTls::serversAreReachedOverVerifiedTls()
     }
 }
 
+namespace {
+
+// What a GET of / through the proxy on `port` answers (the HTTPS servers say their name).
+QString answerAt(quint16 port)
+{
+    return curl({QStringLiteral("http://127.0.0.1:%1/").arg(port)}).out;
+}
+
+// An imported config as fulcrumd reads it back (written, then parsed), served by an engine: its
+// two listeners answer as the real server did before the same HTTPS servers, "secure" and
+// "expired", with fulcrumd's X-Forwarded-Proto.
+void servesAsImported(const Config &imported, quint16 first, quint16 second)
+{
+    const ConfigResult written = parseConfig(QJsonDocument(configToJson(imported)).toJson(), QStringLiteral("imported.json"));
+    QVERIFY2(written.ok(), qPrintable(written.errorText()));
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(*written.config, &errors), qPrintable(errors.join(u'\n')));
+    QTRY_COMPARE_WITH_TIMEOUT(answerAt(first), QStringLiteral("hello secure proto=http\n"), 10'000);
+    QCOMPARE(answerAt(second), QStringLiteral("hello expired proto=http\n"));
+}
+
+} // namespace
+
 // nginx's `proxy_pass https://`: before 2026-12-06 the import dropped the scheme and sent plain
 // HTTP to TLS servers. The real nginx serves the config first (one server block verifying its
 // server against a CA, one not verifying a server whose certificate has expired, as nginx does
@@ -663,7 +687,6 @@ void TestTls::nginxImportKeepsTlsToTheServers()
                    .arg(m_certs->file(QStringLiteral("ca.pem")))
                    .toUtf8());
     conf.close();
-    const auto answers = [](quint16 port) { return curl({QStringLiteral("http://127.0.0.1:%1/").arg(port)}).out; };
     {
         QProcess nginx;
         nginx.setProcessChannelMode(QProcess::ForwardedErrorChannel);
@@ -678,8 +701,8 @@ void TestTls::nginxImportKeepsTlsToTheServers()
             nginx.terminate();
             nginx.waitForFinished(10'000);
         });
-        QTRY_COMPARE_WITH_TIMEOUT(answers(first), QStringLiteral("hello secure proto=-\n"), 10'000);
-        QCOMPARE(answers(second), QStringLiteral("hello expired proto=-\n"));
+        QTRY_COMPARE_WITH_TIMEOUT(answerAt(first), QStringLiteral("hello secure proto=-\n"), 10'000);
+        QCOMPARE(answerAt(second), QStringLiteral("hello expired proto=-\n"));
     }
     QVERIFY(conf.open(QIODevice::ReadOnly));
     const NginxImportResult imported = importNginx(conf.readAll(), conf.fileName());
@@ -692,14 +715,7 @@ void TestTls::nginxImportKeepsTlsToTheServers()
     const BackendTls &unchecked = imported.config.pools[1].servers[0].tls;
     QVERIFY(unchecked.enabled && !unchecked.verify);
     QVERIFY2(imported.notes.join(u'\n').contains(QStringLiteral("without checking their certificates, as nginx did")), qPrintable(imported.notes.join(u'\n')));
-    // What is written is what fulcrumd reads back, and it serves as nginx did.
-    const ConfigResult written = parseConfig(QJsonDocument(configToJson(imported.config)).toJson(), QStringLiteral("imported.json"));
-    QVERIFY2(written.ok(), qPrintable(written.errorText()));
-    Engine engine;
-    QStringList errors;
-    QVERIFY2(engine.start(*written.config, &errors), qPrintable(errors.join(u'\n')));
-    QTRY_COMPARE_WITH_TIMEOUT(answers(first), QStringLiteral("hello secure proto=http\n"), 10'000);
-    QCOMPARE(answers(second), QStringLiteral("hello expired proto=http\n"));
+    servesAsImported(imported.config, first, second);
 }
 
 // httpd's `BalancerMember https://…`: before 2026-12-06 the import noted it and sent plain HTTP.
@@ -737,7 +753,6 @@ void TestTls::apacheImportKeepsTlsToTheMembers()
     QFile file(dir.filePath(QStringLiteral("httpd.conf")));
     QVERIFY(file.open(QIODevice::WriteOnly) && file.write(conf.toUtf8()) > 0);
     file.close();
-    const auto answers = [](quint16 port) { return curl({QStringLiteral("http://127.0.0.1:%1/").arg(port)}).out; };
     {
         QProcess httpd;
         httpd.setProcessChannelMode(QProcess::ForwardedChannels);
@@ -746,8 +761,8 @@ void TestTls::apacheImportKeepsTlsToTheMembers()
         httpd.start(apache, {QStringLiteral("-f"), file.fileName(), QStringLiteral("-DFOREGROUND")});
         QVERIFY(httpd.waitForStarted());
         const auto stop = qScopeGuard([&] { stopProcess(httpd); });
-        QTRY_COMPARE_WITH_TIMEOUT(answers(first), QStringLiteral("hello secure proto=-\n"), 10'000);
-        QCOMPARE(answers(second), QStringLiteral("hello expired proto=-\n"));
+        QTRY_COMPARE_WITH_TIMEOUT(answerAt(first), QStringLiteral("hello secure proto=-\n"), 10'000);
+        QCOMPARE(answerAt(second), QStringLiteral("hello expired proto=-\n"));
     }
     const ApacheImportResult imported = importApache(conf.toUtf8(), file.fileName());
     QVERIFY2(imported.ok(), qPrintable(imported.errors.join(u'\n')));
@@ -760,13 +775,7 @@ void TestTls::apacheImportKeepsTlsToTheMembers()
     const QString notes = imported.notes.join(u'\n');
     QVERIFY2(notes.contains(QStringLiteral("balancer://unchecked: TLS to its https:// members without checking their certificates")), qPrintable(notes));
     QVERIFY2(notes.contains(QStringLiteral("SSLProxyCheckPeerName off not carried over")), qPrintable(notes));
-    const ConfigResult written = parseConfig(QJsonDocument(configToJson(imported.config)).toJson(), QStringLiteral("imported.json"));
-    QVERIFY2(written.ok(), qPrintable(written.errorText()));
-    Engine engine;
-    QStringList errors;
-    QVERIFY2(engine.start(*written.config, &errors), qPrintable(errors.join(u'\n')));
-    QTRY_COMPARE_WITH_TIMEOUT(answers(first), QStringLiteral("hello secure proto=http\n"), 10'000);
-    QCOMPARE(answers(second), QStringLiteral("hello expired proto=http\n"));
+    servesAsImported(imported.config, first, second);
 }
 
 void TestTls::serverSessionsAreResumed()
