@@ -1,5 +1,7 @@
 #include "apacheimport.h"
 
+#include "common/duration.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -424,7 +426,7 @@ private:
                 m_listens.push_back(a);
             } else if (virtualHost || !location.isEmpty()) {
                 m_hostDirectives[virtualHost].push_back(&n);
-            } else if (n.key.startsWith(u"proxy") || n.key.startsWith(u"ssl") || n.key == u"protocols") {
+            } else if (n.key.startsWith(u"proxy") || n.key.startsWith(u"ssl") || n.key == u"protocols" || n.key == u"timeout" || n.key == u"limitrequestbody") {
                 m_hostDirectives[nullptr].push_back(&n);   // the main server's, inherited by virtual hosts
             }
         }
@@ -851,6 +853,67 @@ private:
                  t.http2.enabled ? QStringLiteral("on") : QStringLiteral("off"));
     }
 
+    // httpd's limits on what it proxies, once for every Fulcrum listener: the largest of the
+    // virtual hosts that got one. A member may take ProxyTimeout (else Timeout, 60 s by default)
+    // to answer. LimitRequestBody (0: none) where one is written, a host without one counting
+    // at httpd's default (1 GiB since 2.4.53); with none written, Fulcrum's own (no limit).
+    void carryLimits(const QSet<const ApacheNode *> &hosts)
+    {
+        qint64 timeoutMs = -1;
+        const ApacheNode *timeoutAt = nullptr;
+        constexpr qint64 kHttpdDefaultBody = qint64(1) << 30;
+        std::optional<qint64> body;   // the largest, 0 above all
+        const ApacheNode *bodyAt = nullptr;
+        bool bodyDefaulted = false;
+        for (const ApacheNode *host : hosts) {
+            const ApacheNode *t = hostDirective(host, u"proxytimeout");
+            if (!t)
+                t = hostDirective(host, u"timeout");
+            bool ok = true;
+            const qint64 ms = t ? t->args.first().toLongLong(&ok) * 1000 : 60'000;
+            if (!ok || ms <= 0) {
+                note(t->line, QStringLiteral("%1 %2 not carried over: not a number of seconds").arg(t->name, t->args.first()));
+            } else if (ms > timeoutMs) {
+                timeoutMs = ms;
+                timeoutAt = t;
+            }
+            const ApacheNode *limit = hostDirective(host, u"limitrequestbody");
+            ok = true;
+            const qint64 bytes = limit ? limit->args.first().toLongLong(&ok) : kHttpdDefaultBody;
+            bodyDefaulted = bodyDefaulted || !limit;
+            if (!ok || bytes < 0) {
+                note(limit->line, QStringLiteral("LimitRequestBody %1 not carried over: not a number of bytes").arg(limit->args.first()));
+            } else if (limit && (!body || (*body != 0 && (bytes == 0 || bytes > *body)))) {
+                body = bytes;
+                bodyAt = limit;
+            }
+        }
+        if (body && bodyDefaulted && *body != 0 && *body < kHttpdDefaultBody) {
+            body = kHttpdDefaultBody;   // a host without LimitRequestBody took httpd's 1 GiB
+            bodyAt = nullptr;
+        }
+        if (timeoutMs > 0) {
+            m_result.config.proxy.responseTimeoutMs = std::min<qint64>(timeoutMs, 3'600'000);
+            const QString shown = formatDurationMs(m_result.config.proxy.responseTimeoutMs) + (timeoutMs > 3'600'000 ? QStringLiteral(" (Fulcrum's limit)") : QString());
+            if (timeoutAt)
+                note(timeoutAt->line, QStringLiteral("%1 %2: proxy.response_timeout (how long a server may take to start answering) = %3%4")
+                                          .arg(timeoutAt->name, timeoutAt->args.first(), shown,
+                                               hosts.size() > 1 ? QStringLiteral("; the largest of the imported virtual hosts', since Fulcrum has one for every listener") : QString()));
+            else
+                m_notes.push_back({INT_MAX, QStringLiteral("%1: Timeout (httpd's default, 60 s, where neither ProxyTimeout nor Timeout is set): proxy.response_timeout "
+                                                           "(how long a server may take to start answering) = %2").arg(m_file, shown)});
+        }
+        if (body) {
+            m_result.config.proxy.maxBodyBytes = *body;
+            const QString shown = *body == 0 ? QStringLiteral("no limit") : QStringLiteral("%1 bytes").arg(*body);
+            if (bodyAt)
+                note(bodyAt->line, QStringLiteral("LimitRequestBody %1: proxy.max_body_bytes (a larger request body gets 413) = %2").arg(bodyAt->args.first(), shown));
+            else
+                m_notes.push_back({INT_MAX, QStringLiteral("%1: LimitRequestBody (httpd's default, 1 GiB, in a virtual host without one): proxy.max_body_bytes "
+                                                           "(a larger request body gets 413) = %2; the largest of the imported virtual hosts'").arg(m_file, shown)});
+        }
+    }
+
     std::vector<ListenAddress> addressesOf(const Route &route)
     {
         if (!route.virtualHost)
@@ -979,10 +1042,11 @@ private:
                                       .arg(n->name, n->args.join(u' ')));
                 else if (n->key == u"servername" || n->key == u"serveralias")
                     note(n->line, QStringLiteral("%1 %2 not carried over: Fulcrum listeners do not route by host name").arg(n->name, n->args.join(u' ')));
-                else if (n->key.startsWith(u"proxy"))
+                else if (n->key.startsWith(u"proxy") && n->key != u"proxytimeout")
                     note(n->line, QStringLiteral("%1 %2 not carried over (no Fulcrum equivalent)").arg(n->name, n->args.join(u' ')));
             }
         }
+        carryLimits(hostsWithListeners);
         for (const PoolConfig &p : m_result.config.pools) {
             bool used = false;
             for (const ListenerConfig &l : m_result.config.listeners)

@@ -552,13 +552,32 @@ QJsonObject configToJson(const Config &config)
         }
         root.insert(QStringLiteral("admin"), admin);
     }
+    // "7d" where that reads back exactly, else milliseconds (the parser takes both).
+    const auto duration = [](qint64 ms) {
+        const QString text = formatDurationMs(ms);
+        return parseDurationMs(text) == ms ? QJsonValue(text) : QJsonValue(ms);
+    };
+    const ProxyConfig defaultProxy;
+    if (!(config.proxy == defaultProxy)) {
+        QJsonObject proxy;
+        const auto put = [&](const char *key, qint64 value, qint64 fallback, bool isDuration) {
+            if (value != fallback)
+                proxy.insert(QLatin1StringView(key), isDuration ? duration(value) : QJsonValue(value));
+        };
+        put("workers", config.proxy.workers, defaultProxy.workers, false);
+        put("connect_timeout", config.proxy.connectTimeoutMs, defaultProxy.connectTimeoutMs, true);
+        put("header_timeout", config.proxy.headerTimeoutMs, defaultProxy.headerTimeoutMs, true);
+        put("idle_timeout", config.proxy.idleTimeoutMs, defaultProxy.idleTimeoutMs, true);
+        put("response_timeout", config.proxy.responseTimeoutMs, defaultProxy.responseTimeoutMs, true);
+        put("max_header_bytes", config.proxy.maxHeaderBytes, defaultProxy.maxHeaderBytes, false);
+        put("max_body_bytes", config.proxy.maxBodyBytes, defaultProxy.maxBodyBytes, false);
+        put("max_idle_per_server", config.proxy.maxIdlePerServer, defaultProxy.maxIdlePerServer, false);
+        put("stop_timeout", config.proxy.stopTimeoutMs, defaultProxy.stopTimeoutMs, true);
+        put("tunnel_timeout", config.proxy.tunnelTimeoutMs, defaultProxy.tunnelTimeoutMs, true);
+        root.insert(QStringLiteral("proxy"), proxy);
+    }
     const HistoryConfig defaultHistory;
     if (!(config.history == defaultHistory)) {
-        // "7d" where that reads back exactly, else milliseconds (the parser takes both).
-        const auto duration = [](qint64 ms) {
-            const QString text = formatDurationMs(ms);
-            return parseDurationMs(text) == ms ? QJsonValue(text) : QJsonValue(ms);
-        };
         QJsonObject history{{QStringLiteral("retention"), QJsonObject{{QStringLiteral("raw"), duration(config.history.rawMs)},
                                                                        {QStringLiteral("minute"), duration(config.history.minuteMs)},
                                                                        {QStringLiteral("hour"), duration(config.history.hourMs)}}}};

@@ -1,13 +1,17 @@
 #include "nginximport.h"
 
+#include "common/duration.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QHostAddress>
 #include <QHash>
 #include <QMap>
+#include <QRegularExpression>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -210,18 +214,22 @@ void expandIncludes(std::vector<Directive> &directives, const QDir &prefix, int 
     directives = std::move(out);
 }
 
-// nginx time: "30s", "1m", "500ms", bare number = seconds.
-qint64 nginxTimeMs(const QString &text, bool *ok)
+// nginx's time ("60s", "1m30s", "500ms", a bare number of seconds) in milliseconds.
+std::optional<qint64> nginxTimeMs(const QString &text)
 {
-    static const QList<QPair<QString, qint64>> units{{QStringLiteral("ms"), 1}, {QStringLiteral("s"), 1000}, {QStringLiteral("m"), 60'000},
-                                                     {QStringLiteral("h"), 3'600'000}, {QStringLiteral("d"), 86'400'000}};
-    for (const auto &[suffix, factor] : units) {
-        if (text.endsWith(suffix)) {
-            const qint64 v = text.chopped(suffix.size()).toLongLong(ok);
-            return v * factor;
-        }
+    static const QRegularExpression part(QStringLiteral("(\\d+)(ms|s|m|h|d|w)?"));
+    qint64 total = 0;
+    qsizetype at = 0;
+    while (at < text.size()) {
+        const QRegularExpressionMatch m = part.match(text, at, QRegularExpression::NormalMatch, QRegularExpression::AnchorAtOffsetMatchOption);
+        if (!m.hasMatch() || m.capturedLength() == 0)
+            return std::nullopt;
+        const QString unit = m.captured(2);
+        const qint64 scale = unit == u"ms" ? 1 : unit == u"m" ? 60'000 : unit == u"h" ? 3'600'000 : unit == u"d" ? 86'400'000 : unit == u"w" ? 604'800'000 : 1000;
+        total += m.captured(1).toLongLong() * scale;
+        at += m.capturedLength();
     }
-    return text.toLongLong(ok) * 1000;
+    return text.isEmpty() ? std::nullopt : std::optional<qint64>(total);
 }
 
 // The http upstreams; those of `stream {}` (TCP and UDP balancing) go to `streamUpstreams`.
@@ -260,6 +268,17 @@ void collectProxyPasses(const std::vector<Directive> &directives, const QString 
             collectProxyPasses(d.children, isLocation ? d.args.join(u' ') : location, isLocation ? &d : block, passes);
         }
     }
+}
+
+// nginx's size ("1m", "512k", "2g", a bare number of bytes) in bytes.
+std::optional<qint64> nginxSize(const QString &text)
+{
+    static const QRegularExpression size(QStringLiteral("^(\\d+)([kKmMgG]?)$"));
+    const QRegularExpressionMatch m = size.match(text);
+    if (!m.hasMatch())
+        return std::nullopt;
+    const QChar unit = m.captured(2).isEmpty() ? QChar() : m.captured(2).at(0).toLower();
+    return m.captured(1).toLongLong() * (unit == u'k' ? 1024 : unit == u'm' ? 1024 * 1024 : unit == u'g' ? qint64(1024) * 1024 * 1024 : 1);
 }
 
 // A proxy_pass straight to an address (no upstream of that name): nginx's one server. The
@@ -430,15 +449,15 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                         if (!ok || maxFails < 0)
                             maxFails = 1;
                     } else if (key == u"fail_timeout") {
-                        failTimeoutMs = nginxTimeMs(value, &ok);
-                        if (!ok || failTimeoutMs <= 0)
+                        failTimeoutMs = nginxTimeMs(value).value_or(0);
+                        if (failTimeoutMs <= 0)
                             failTimeoutMs = 10'000;
                     } else if (key == u"backup") {
                         s.backup = true;
                     } else if (key == u"down") {
                         s.state = BackendState::Maint;
                     } else if (key == u"slow_start") {
-                        pool.slowStartMs = nginxTimeMs(value, &ok);
+                        pool.slowStartMs = nginxTimeMs(value).value_or(0);
                     } else {
                         note(d, QStringLiteral("server %1: parameter \"%2\" not carried over (no Fulcrum equivalent)").arg(address, arg));
                     }
@@ -573,6 +592,32 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         }
     };
 
+    // nginx's limits on what it proxies, which a Fulcrum listener has once for every listener:
+    // the largest value any imported location had (nginx's default where it set none), so no
+    // request nginx let through is refused or cut short.
+    struct Limit
+    {
+        QString directive;
+        qint64 nginxDefault = -1;   // -1: nginx's default is not carried
+        qint64 ProxyConfig::*field = nullptr;
+        std::function<std::optional<qint64>(const QString &)> parse;
+        std::vector<std::pair<const Directive *, std::optional<qint64>>> seen;
+        bool defaults = false;   // a location took nginx's default
+    };
+    std::vector<Limit> limits(3);
+    limits[0].directive = QStringLiteral("proxy_read_timeout");
+    limits[0].nginxDefault = 60'000;
+    limits[0].field = &ProxyConfig::responseTimeoutMs;
+    limits[0].parse = nginxTimeMs;
+    limits[1].directive = QStringLiteral("proxy_connect_timeout");
+    limits[1].nginxDefault = -1;   // nginx's 60 s is not carried: Fulcrum's 3 s moves to another server sooner
+    limits[1].field = &ProxyConfig::connectTimeoutMs;
+    limits[1].parse = nginxTimeMs;
+    limits[2].directive = QStringLiteral("client_max_body_size");
+    limits[2].nginxDefault = 1024 * 1024;
+    limits[2].field = &ProxyConfig::maxBodyBytes;
+    limits[2].parse = nginxSize;
+
     // Listeners: server blocks whose locations proxy_pass to an imported upstream, else straight
     // to an address (a pool of that one server). A Fulcrum listener sends every path to one
     // pool: the one of `location /`, else the first; every other location's proxy_pass is
@@ -611,6 +656,19 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         }
         if (chosen && chosen->https)
             carryTlsToServers(*chosen, server);
+        if (chosen) {
+            // Every location of this block reaches the listener: its limits, as nginx applied
+            // them there (the location's own, else the server's, else the http block's).
+            const Directive *http = enclosingHttp(top, server);
+            for (const ProxyPass &pass : passes) {
+                for (Limit &limit : limits) {
+                    if (const Directive *d = inherited(server, http, limit.directive, pass.block))
+                        limit.seen.push_back({d, limit.parse(d->args.first())});
+                    else
+                        limit.defaults = true;
+                }
+            }
+        }
         for (const ProxyPass &pass : passes) {
             if (!chosen) {
                 note(*pass.at, QStringLiteral("proxy_pass %1 not carried over: its address is made of variables, which nginx works out per request; "
@@ -725,6 +783,48 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                 note(d, QStringLiteral("listen %1: binds %2, not loopback; check that this is wanted").arg(d.args.first(), l.host));
             result.config.listeners.push_back(l);
         }
+    }
+    for (Limit &limit : limits) {
+        std::optional<qint64> largest;
+        const Directive *at = nullptr;
+        bool unlimited = false;   // client_max_body_size 0
+        for (const auto &[d, value] : limit.seen) {
+            if (!value) {
+                note(*d, QStringLiteral("%1 %2 not carried over: not a value nginx reads").arg(limit.directive, d->args.first()));
+                continue;
+            }
+            unlimited = unlimited || (limit.field == &ProxyConfig::maxBodyBytes && *value == 0);
+            if (!largest || *value > *largest) {
+                largest = value;
+                at = d;
+            }
+        }
+        // proxy_connect_timeout: nginx's default (60 s) is not carried; Fulcrum's 3 s fails
+        // over to another server sooner.
+        if (limit.defaults && limit.nginxDefault >= 0 && (!largest || limit.nginxDefault > *largest)) {
+            largest = limit.nginxDefault;
+            at = nullptr;
+        }
+        if (!largest)
+            continue;
+        const bool isTime = limit.field != &ProxyConfig::maxBodyBytes;
+        // Fulcrum's ranges: a server may take up to an hour to answer, a connect up to 10 minutes.
+        const qint64 ceiling = limit.field == &ProxyConfig::responseTimeoutMs ? 3'600'000 : limit.field == &ProxyConfig::connectTimeoutMs ? 600'000 : qint64(1) << 50;
+        const qint64 value = unlimited ? 0 : std::clamp<qint64>(*largest, isTime ? 1 : 0, ceiling);
+        ProxyConfig &proxy = result.config.proxy;
+        const QString shown = isTime ? formatDurationMs(value) : value == 0 ? QStringLiteral("no limit") : QStringLiteral("%1 bytes").arg(value);
+        proxy.*(limit.field) = value;
+        const QString where = at ? QStringLiteral("%1:%2: %3 %4").arg(at->file).arg(at->line).arg(limit.directive, at->args.first())
+                                 : QStringLiteral("%1 (nginx's default where it is not set)").arg(limit.directive);
+        const QString what = limit.field == &ProxyConfig::responseTimeoutMs ? QStringLiteral("proxy.response_timeout (how long a server may take to start answering)")
+                             : limit.field == &ProxyConfig::connectTimeoutMs ? QStringLiteral("proxy.connect_timeout")
+                                                                            : QStringLiteral("proxy.max_body_bytes (a larger request body gets 413)");
+        const bool differs = std::any_of(limit.seen.begin(), limit.seen.end(), [&](const auto &s) { return s.second && *s.second != *largest; })
+                             || (limit.defaults && limit.nginxDefault >= 0 && limit.nginxDefault != value);
+        result.notes << QStringLiteral("%1: %2 = %3%4%5").arg(where, what, shown,
+                                                             value != *largest && !unlimited ? QStringLiteral(" (Fulcrum's limit)") : QString(),
+                                                             differs ? QStringLiteral("; the largest of the imported locations' values, since Fulcrum has one for every listener")
+                                                                     : QString());
     }
     for (const PoolConfig &p : result.config.pools) {
         bool used = false;

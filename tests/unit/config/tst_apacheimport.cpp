@@ -557,6 +557,44 @@ private Q_SLOTS:
                  qPrintable(bare.notes.join(u'\n')));
     }
 
+    // A member may take ProxyTimeout (else Timeout, httpd's 60 s) to answer: an import that kept
+    // Fulcrum's 30 s would 504 what httpd waited for. LimitRequestBody where it is written; a
+    // host without one counts at httpd's 1 GiB. The real apache2 takes the config as written.
+    void carriesTimeoutAndBodyLimit()
+    {
+        if (!QFile::exists(apacheBinary()))
+            QSKIP("apache2 is not installed (scripts/packages.txt lists it)");
+        QTemporaryDir dir;
+        const QByteArray body = "Listen 127.0.0.1:8080\nListen 127.0.0.1:8081\nTimeout 120\n"
+                                "<Proxy balancer://shop>\n BalancerMember http://127.0.0.1:9001\n</Proxy>\n"
+                                "<Proxy balancer://reports>\n BalancerMember http://127.0.0.1:9002\n</Proxy>\n"
+                                "<VirtualHost 127.0.0.1:8080>\n LimitRequestBody 10485760\n ProxyPass / balancer://shop/\n</VirtualHost>\n"
+                                "<VirtualHost 127.0.0.1:8081>\n ProxyTimeout 600\n LimitRequestBody 52428800\n ProxyPass / balancer://reports/\n</VirtualHost>\n";
+        const ProgramRun apache = apacheConfigTest(dir, body, false);
+        QVERIFY2(apache.exitCode == 0 && apache.err.contains(QStringLiteral("Syntax OK")), qPrintable(apache.err));
+        QFile main(dir.filePath(QStringLiteral("httpd.conf")));
+        QVERIFY(main.open(QIODevice::ReadOnly));
+        const ApacheImportResult r = importApache(main.readAll(), main.fileName());
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.config.proxy.responseTimeoutMs, qint64(600'000));
+        QCOMPARE(r.config.proxy.maxBodyBytes, qint64(52428800));
+        QVERIFY2(hasNote(r, QStringLiteral("ProxyTimeout 600: proxy.response_timeout (how long a server may take to start answering) = 10m; the largest")),
+                 qPrintable(r.notes.join(u'\n')));
+        QVERIFY(hasNote(r, QStringLiteral("LimitRequestBody 52428800: proxy.max_body_bytes (a larger request body gets 413) = 52428800 bytes")));
+        QVERIFY(!hasNote(r, QStringLiteral("ProxyTimeout 600 not carried over")));
+        const ConfigResult back = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
+        QVERIFY2(back.ok(), qPrintable(back.errorText()));
+        QCOMPARE(back.config->proxy, r.config.proxy);
+
+        // Nothing written: httpd's 60 s, and Fulcrum's own body limit (none).
+        const ApacheImportResult plain = importApache("Listen 127.0.0.1:8080\n<Proxy balancer://b>\n BalancerMember http://127.0.0.1:9001\n</Proxy>\nProxyPass / balancer://b/\n",
+                                                      QStringLiteral("p.conf"));
+        QVERIFY(plain.ok());
+        QCOMPARE(plain.config.proxy.responseTimeoutMs, qint64(60'000));
+        QCOMPARE(plain.config.proxy.maxBodyBytes, ProxyConfig().maxBodyBytes);
+        QVERIFY(hasNote(plain, QStringLiteral("Timeout (httpd's default, 60 s, where neither ProxyTimeout nor Timeout is set): proxy.response_timeout")));
+    }
+
     void errors_data()
     {
         QTest::addColumn<QByteArray>("conf");

@@ -430,6 +430,70 @@ http {
                  qPrintable(none.errors.join(u'\n')));
     }
 
+    // A report that takes 4 minutes and a 150 MB upload went through nginx; an import that kept
+    // Fulcrum's defaults (30 s to answer, no body limit) would 504 the one and let through what
+    // nginx refused. The largest value of any imported location, else nginx's default.
+    void carriesNginxsTimeoutsAndBodyLimit()
+    {
+        const QByteArray conf = "http {\n"
+                                "  client_max_body_size 20m;\n"
+                                "  upstream shop { server 127.0.0.1:9001; }\n"
+                                "  server {\n"
+                                "    listen 127.0.0.1:8080;\n"
+                                "    location / { proxy_pass http://shop; }\n"
+                                "    location /reports/ { proxy_pass http://shop; proxy_read_timeout 4m30s; }\n"
+                                "    location /upload/ { proxy_pass http://shop; client_max_body_size 200m; proxy_connect_timeout 5s; }\n"
+                                "  }\n"
+                                "}\n";
+        QTemporaryDir dir;
+        QFile whole(dir.filePath(QStringLiteral("nginx.conf")));
+        QVERIFY(whole.open(QIODevice::WriteOnly));
+        whole.write("pid " + dir.filePath(QStringLiteral("nginx.pid")).toUtf8() + ";\nerror_log stderr;\nevents {}\n" + conf);
+        whole.close();
+        if (QFile::exists(QStringLiteral("/usr/sbin/nginx"))) {   // the real nginx takes it as written
+            QProcess run;
+            run.setProcessChannelMode(QProcess::MergedChannels);
+            run.start(QStringLiteral("/usr/sbin/nginx"), {QStringLiteral("-t"), QStringLiteral("-p"), dir.path() + u'/', QStringLiteral("-c"), whole.fileName()});
+            QVERIFY(run.waitForFinished(30'000));
+            QVERIFY2(run.exitCode() == 0, run.readAll().constData());
+        }
+        const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.config.proxy.responseTimeoutMs, qint64(270'000));
+        QCOMPARE(r.config.proxy.connectTimeoutMs, qint64(5'000));
+        QCOMPARE(r.config.proxy.maxBodyBytes, qint64(200) * 1024 * 1024);
+        QVERIFY2(hasNote(r, QStringLiteral("n.conf:7: proxy_read_timeout 4m30s: proxy.response_timeout (how long a server may take to start answering) = 4m30s; "
+                                           "the largest of the imported locations' values")),
+                 qPrintable(r.notes.join(u'\n')));
+        QVERIFY(hasNote(r, QStringLiteral("n.conf:8: client_max_body_size 200m: proxy.max_body_bytes (a larger request body gets 413) = 209715200 bytes")));
+        // Written and read back as fulcrumd reads it.
+        const QJsonObject proxy = configToJson(r.config).value(QStringLiteral("proxy")).toObject();
+        QCOMPARE(proxy.value(QStringLiteral("response_timeout")).toInteger(), 270'000);   // "4m30s" is not one of the config's units
+        QCOMPARE(proxy.value(QStringLiteral("max_body_bytes")).toInteger(), qint64(200) * 1024 * 1024);
+        const ConfigResult back = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
+        QVERIFY2(back.ok(), qPrintable(back.errorText()));
+        QCOMPARE(back.config->proxy, r.config.proxy);
+
+        // Nothing set: nginx's defaults, 60 s to answer and 1 MiB of body; its 60 s connect
+        // timeout is not carried (Fulcrum's 3 s moves to another server sooner).
+        const NginxImportResult plain = importNginx("upstream u { server 127.0.0.1:9001; }\nserver { listen 127.0.0.1:8080; location / { proxy_pass http://u; } }\n",
+                                                    QStringLiteral("p.conf"));
+        QVERIFY(plain.ok());
+        QCOMPARE(plain.config.proxy.responseTimeoutMs, qint64(60'000));
+        QCOMPARE(plain.config.proxy.maxBodyBytes, qint64(1024 * 1024));
+        QCOMPARE(plain.config.proxy.connectTimeoutMs, ProxyConfig().connectTimeoutMs);
+        QVERIFY(hasNote(plain, QStringLiteral("client_max_body_size (nginx's default where it is not set): proxy.max_body_bytes (a larger request body gets 413) = 1048576 bytes")));
+
+        // Beyond Fulcrum's range (an hour to answer): its limit, said; 0 is no body limit.
+        const NginxImportResult big = importNginx("upstream u { server 127.0.0.1:9001; }\nserver { listen 127.0.0.1:8080; client_max_body_size 0; "
+                                                  "location / { proxy_pass http://u; proxy_read_timeout 2h; } }\n",
+                                                  QStringLiteral("b.conf"));
+        QVERIFY(big.ok());
+        QCOMPARE(big.config.proxy.responseTimeoutMs, qint64(3'600'000));
+        QCOMPARE(big.config.proxy.maxBodyBytes, qint64(0));
+        QVERIFY(hasNote(big, QStringLiteral("= 1h (Fulcrum's limit)")));
+    }
+
     void rejectsWhatIsNotAnUpstream()
     {
         QVERIFY(!importNginx("events {}\n", QStringLiteral("n.conf")).ok());
