@@ -9,6 +9,7 @@
 #include <QHash>
 #include <QMap>
 #include <QRegularExpression>
+#include <QSet>
 
 #include <algorithm>
 #include <functional>
@@ -788,9 +789,12 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         std::optional<qint64> largest;
         const Directive *at = nullptr;
         bool unlimited = false;   // client_max_body_size 0
+        QSet<const Directive *> refused;   // one directive, inherited by several locations: said once
         for (const auto &[d, value] : limit.seen) {
             if (!value) {
-                note(*d, QStringLiteral("%1 %2 not carried over: not a value nginx reads").arg(limit.directive, d->args.first()));
+                if (!refused.contains(d))
+                    note(*d, QStringLiteral("%1 %2 not carried over: not a value nginx reads").arg(limit.directive, d->args.first()));
+                refused.insert(d);
                 continue;
             }
             unlimited = unlimited || (limit.field == &ProxyConfig::maxBodyBytes && *value == 0);
