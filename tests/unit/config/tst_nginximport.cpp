@@ -18,6 +18,26 @@ class TestNginxImport : public QObject
     Q_OBJECT
 
 private:
+    // What `nginx -t` says against `conf` (after a pid, error_log and events preamble), or
+    // nothing when it accepts it or nginx is not installed.
+    static QString whatNginxRefuses(const QByteArray &conf)
+    {
+        if (!QFile::exists(QStringLiteral("/usr/sbin/nginx")))
+            return {};
+        QTemporaryDir dir;
+        QFile whole(dir.filePath(QStringLiteral("nginx.conf")));
+        if (!whole.open(QIODevice::WriteOnly))
+            return QStringLiteral("cannot write %1").arg(whole.fileName());
+        whole.write("pid " + dir.filePath(QStringLiteral("nginx.pid")).toUtf8() + ";\nerror_log stderr;\nevents {}\n" + conf);
+        whole.close();
+        QProcess run;
+        run.setProcessChannelMode(QProcess::MergedChannels);
+        run.start(QStringLiteral("/usr/sbin/nginx"), {QStringLiteral("-t"), QStringLiteral("-p"), dir.path() + u'/', QStringLiteral("-c"), whole.fileName()});
+        if (!run.waitForFinished(30'000))
+            return QStringLiteral("nginx -t did not finish");
+        return run.exitCode() == 0 ? QString() : QString::fromUtf8(run.readAll());
+    }
+
     static bool hasNote(const NginxImportResult &r, const QString &part)
     {
         for (const QString &n : r.notes) {
@@ -100,18 +120,8 @@ http {
         QFETCH(QString, hashKey);
         const QByteArray conf = "upstream u {\n  " + directive + "\n  server 127.0.0.1:9001;\n}\n";
         // What is imported is what the real nginx accepts.
-        if (QFile::exists(QStringLiteral("/usr/sbin/nginx"))) {
-            QTemporaryDir dir;
-            QFile whole(dir.filePath(QStringLiteral("nginx.conf")));
-            QVERIFY(whole.open(QIODevice::WriteOnly));
-            whole.write("pid " + dir.filePath(QStringLiteral("nginx.pid")).toUtf8() + ";\nerror_log stderr;\nevents {}\nhttp {\n" + conf + "}\n");
-            whole.close();
-            QProcess run;
-            run.setProcessChannelMode(QProcess::MergedChannels);
-            run.start(QStringLiteral("/usr/sbin/nginx"), {QStringLiteral("-t"), QStringLiteral("-p"), dir.path() + u'/', QStringLiteral("-c"), whole.fileName()});
-            QVERIFY(run.waitForFinished(30'000));
-            QVERIFY2(run.exitCode() == 0, run.readAll().constData());
-        }
+        const QString refused = whatNginxRefuses("http {\n" + conf + "}\n");
+        QVERIFY2(refused.isEmpty(), qPrintable(refused));
         const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
         QVERIFY(r.ok());
         const PoolOptions &o = r.config.pools[0].options;
@@ -445,18 +455,8 @@ http {
                                 "    location /upload/ { proxy_pass http://shop; client_max_body_size 200m; proxy_connect_timeout 5s; }\n"
                                 "  }\n"
                                 "}\n";
-        QTemporaryDir dir;
-        QFile whole(dir.filePath(QStringLiteral("nginx.conf")));
-        QVERIFY(whole.open(QIODevice::WriteOnly));
-        whole.write("pid " + dir.filePath(QStringLiteral("nginx.pid")).toUtf8() + ";\nerror_log stderr;\nevents {}\n" + conf);
-        whole.close();
-        if (QFile::exists(QStringLiteral("/usr/sbin/nginx"))) {   // the real nginx takes it as written
-            QProcess run;
-            run.setProcessChannelMode(QProcess::MergedChannels);
-            run.start(QStringLiteral("/usr/sbin/nginx"), {QStringLiteral("-t"), QStringLiteral("-p"), dir.path() + u'/', QStringLiteral("-c"), whole.fileName()});
-            QVERIFY(run.waitForFinished(30'000));
-            QVERIFY2(run.exitCode() == 0, run.readAll().constData());
-        }
+        const QString refused = whatNginxRefuses(conf);   // the real nginx takes it as written
+        QVERIFY2(refused.isEmpty(), qPrintable(refused));
         const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
         QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
         QCOMPARE(r.config.proxy.responseTimeoutMs, qint64(270'000));
