@@ -150,11 +150,9 @@ static const char kNoDisplayHelp[] =
     "  fulcrumctl backends, locks and events answer in the terminal; QT_QPA_PLATFORM=offscreen runs\n"
     "  the console with no window at all (for --screenshot).\n";
 
-// Qt ends a program whose window system cannot be opened with qFatal (an abort and a core file,
-// after advice to reinstall): while the console starts, say what is wrong and what to do instead.
 // Run as root, over `sudo` or `ssh -X`, the session has no XDG_RUNTIME_DIR and Qt says so on
 // stderr at every start, then uses /tmp/runtime-USER. The console makes that folder itself
-// (0700, this user's) and names it, so an operator is not sent looking for a problem; a folder
+// (0700, this user's) and sets XDG_RUNTIME_DIR to it, so an operator is not sent looking for a problem; a folder
 // it cannot make or that is not this user's alone is left to Qt, whose warning then matters.
 static void provideRuntimeDir()
 {
@@ -170,6 +168,8 @@ static void provideRuntimeDir()
     qputenv("XDG_RUNTIME_DIR", dir);
 }
 
+// Qt ends a program whose window system cannot be opened with qFatal (an abort and a core file,
+// after advice to reinstall): while the console starts, say what is wrong and what to do instead.
 static QtMessageHandler g_qtMessages = nullptr;
 static void startupMessages(QtMsgType type, const QMessageLogContext &context, const QString &message)
 {

@@ -12,7 +12,6 @@
 #include <QSet>
 
 #include <algorithm>
-#include <functional>
 #include <memory>
 #include <optional>
 
@@ -246,6 +245,23 @@ void collectUpstreams(const std::vector<Directive> &directives, std::vector<cons
     }
 }
 
+// nginx's "HOST[:PORT]" or "[IPV6][:PORT]" as host and port text (`defaultPort` when none is
+// written), for an upstream's servers and a proxy_pass to an address alike.
+void splitAddress(const QString &address, const QString &defaultPort, QString *host, QString *port)
+{
+    *host = address;
+    *port = defaultPort;
+    if (address.startsWith(u'[')) {
+        const qsizetype close = address.indexOf(u']');
+        *host = address.mid(1, close - 1);
+        if (address.mid(close + 1).startsWith(u':'))
+            *port = address.mid(close + 2);
+    } else if (address.count(u':') == 1) {
+        *host = address.section(u':', 0, 0);
+        *port = address.section(u':', 1);
+    }
+}
+
 // A server block's proxy_pass: the upstream (or address) it names, in which location.
 struct ProxyPass
 {
@@ -288,25 +304,19 @@ std::optional<qint64> nginxSize(const QString &text)
 std::optional<BackendSpec> directServer(const ProxyPass &pass)
 {
     const QString &target = pass.target;
-    if (target.isEmpty() || target.contains(u'$'))
+    if (target.isEmpty() || target.contains(u'$') || (target.startsWith(u'[') && !target.contains(u']')))
+        return std::nullopt;
+    QString host;
+    QString port;
+    splitAddress(target, pass.https ? QStringLiteral("443") : QStringLiteral("80"), &host, &port);
+    bool ok = false;
+    const uint portNumber = port.toUInt(&ok);
+    if (!ok || portNumber == 0 || portNumber > 65535 || host.isEmpty())
         return std::nullopt;
     BackendSpec s;
-    s.host = target;
-    s.port = pass.https ? 443 : 80;
-    if (target.startsWith(u'[')) {
-        const qsizetype close = target.indexOf(u']');
-        if (close < 0)
-            return std::nullopt;
-        s.host = target.mid(1, close - 1);
-        if (target.mid(close + 1).startsWith(u':'))
-            s.port = quint16(target.mid(close + 2).toUInt());
-    } else if (target.count(u':') == 1) {
-        s.host = target.section(u':', 0, 0);
-        s.port = quint16(target.section(u':', 1).toUInt());
-    }
-    if (s.port == 0 || s.host.isEmpty())
-        return std::nullopt;
     s.name = target;
+    s.host = host;
+    s.port = quint16(portNumber);
     return s;
 }
 
@@ -408,17 +418,9 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                 }
                 BackendSpec s;
                 s.name = address;
-                QString host = address;
-                QString port = QStringLiteral("80");
-                if (address.startsWith(u'[')) {
-                    const qsizetype close = address.indexOf(u']');
-                    host = address.mid(1, close - 1);
-                    if (address.mid(close + 1).startsWith(u':'))
-                        port = address.mid(close + 2);
-                } else if (address.count(u':') == 1) {
-                    host = address.section(u':', 0, 0);
-                    port = address.section(u':', 1);
-                }
+                QString host;
+                QString port;
+                splitAddress(address, QStringLiteral("80"), &host, &port);
                 bool portOk = false;
                 const uint portNumber = port.toUInt(&portOk);
                 if (!portOk || portNumber == 0 || portNumber > 65535) {
@@ -601,7 +603,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         QString directive;
         qint64 nginxDefault = -1;   // -1: nginx's default is not carried
         qint64 ProxyConfig::*field = nullptr;
-        std::function<std::optional<qint64>(const QString &)> parse;
+        std::optional<qint64> (*parse)(const QString &) = nullptr;
         std::vector<std::pair<const Directive *, std::optional<qint64>>> seen;
         bool defaults = false;   // a location took nginx's default
     };
