@@ -574,6 +574,15 @@ QJsonObject configToJson(const Config &config)
         put("max_idle_per_server", config.proxy.maxIdlePerServer, defaultProxy.maxIdlePerServer, false);
         put("stop_timeout", config.proxy.stopTimeoutMs, defaultProxy.stopTimeoutMs, true);
         put("tunnel_timeout", config.proxy.tunnelTimeoutMs, defaultProxy.tunnelTimeoutMs, true);
+        const ResolverConfig &resolver = config.proxy.resolver;
+        if (resolver.enabled()) {
+            QJsonObject r{{QStringLiteral("nameservers"), QJsonArray::fromStringList(resolver.nameservers)}};
+            if (resolver.validMs != ResolverConfig{}.validMs)
+                r.insert(QStringLiteral("valid"), duration(resolver.validMs));
+            if (resolver.retryMs != ResolverConfig{}.retryMs)
+                r.insert(QStringLiteral("retry"), duration(resolver.retryMs));
+            proxy.insert(QStringLiteral("resolver"), r);
+        }
         root.insert(QStringLiteral("proxy"), proxy);
     }
     const HistoryConfig defaultHistory;

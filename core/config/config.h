@@ -2,6 +2,7 @@
 
 #include "balancer/backend.h"
 #include "balancer/pool.h"
+#include "common/resolverconfig.h"
 
 #include <QJsonObject>
 #include <QList>
@@ -117,6 +118,7 @@ struct ProxyConfig
     int maxIdlePerServer = 64;                      // kept-alive connections per server and worker
     qint64 stopTimeoutMs = 10'000;                  // graceful stop deadline
     qint64 tunnelTimeoutMs = 3'600'000;             // an upgraded connection (WebSocket) with no byte either way is closed
+    ResolverConfig resolver;                        // server names followed in DNS (proxy.resolver)
 
     friend bool operator==(const ProxyConfig &, const ProxyConfig &) = default;
 };

@@ -246,6 +246,45 @@ HashKeySource parseHashKey(Reader &r, const QString &text, const QString &pointe
     return {};
 }
 
+// proxy.resolver: {"nameservers": ["IP", ...], "valid": "30s", "retry": "5s"}.
+ResolverConfig parseResolver(Reader &r, const QJsonValue &value, const QString &pointer)
+{
+    ResolverConfig c;
+    const QJsonObject o = r.object(value, pointer, QStringLiteral("proxy.resolver"));
+    r.onlyKeys(o, pointer, QStringLiteral("proxy.resolver"), {QStringLiteral("nameservers"), QStringLiteral("valid"), QStringLiteral("retry")});
+    const QString listPointer = JsonLocations::child(pointer, QStringLiteral("nameservers"));
+    const QJsonArray nameservers = r.array(o, QStringLiteral("nameservers"), pointer, QStringLiteral("proxy.resolver.nameservers"));
+    for (int i = 0; i < nameservers.size(); ++i) {
+        QString text = nameservers.at(i).toString();
+        // "IP", "IP:53" or "[IPv6]:53": Qt 6.4's DNS lookups ask port 53 only.
+        QString port;
+        if (text.startsWith(u'[') && text.contains(QStringLiteral("]:"))) {
+            port = text.mid(text.indexOf(QStringLiteral("]:")) + 2);
+            text = text.mid(1, text.indexOf(u']') - 1);
+        } else if (text.count(u':') == 1) {
+            port = text.mid(text.indexOf(u':') + 1);
+            text = text.left(text.indexOf(u':'));
+        }
+        const QHostAddress address(text);
+        if (!nameservers.at(i).isString() || address.isNull())
+            r.error(JsonLocations::child(listPointer, i),
+                    QStringLiteral("proxy.resolver.nameservers entry \"%1\" must be a nameserver's IP address, e.g. \"127.0.0.53\" or \"10.0.0.2\"")
+                        .arg(nameservers.at(i).toVariant().toString()));
+        else if (!port.isEmpty() && port != u"53")
+            r.error(JsonLocations::child(listPointer, i),
+                    QStringLiteral("proxy.resolver.nameservers entry \"%1\": Fulcrum asks nameservers on port 53 only; "
+                                   "run the nameserver on port 53 or write its address without a port").arg(nameservers.at(i).toString()));
+        else
+            c.nameservers << address.toString();
+    }
+    if (nameservers.isEmpty())
+        r.error(o.contains(QStringLiteral("nameservers")) ? listPointer : pointer,
+                QStringLiteral("proxy.resolver needs \"nameservers\": the IP addresses of the DNS servers to ask for the servers' names, e.g. [\"10.0.0.2\"]"));
+    c.validMs = r.duration(o, QStringLiteral("valid"), pointer, c.validMs, 1000, 86'400'000, QStringLiteral("proxy.resolver.valid"));
+    c.retryMs = r.duration(o, QStringLiteral("retry"), pointer, c.retryMs, 100, 3'600'000, QStringLiteral("proxy.resolver.retry"));
+    return c;
+}
+
 HealthCheckConfig parseHealth(Reader &r, const QJsonValue &value, const QString &pointer, const QString &poolName)
 {
     HealthCheckConfig h;
@@ -1164,7 +1203,8 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName, Config
         r.onlyKeys(o, pointer, QStringLiteral("proxy"),
                    {QStringLiteral("workers"), QStringLiteral("connect_timeout"), QStringLiteral("header_timeout"), QStringLiteral("idle_timeout"),
                     QStringLiteral("response_timeout"), QStringLiteral("max_header_bytes"), QStringLiteral("max_body_bytes"),
-                    QStringLiteral("max_idle_per_server"), QStringLiteral("stop_timeout"), QStringLiteral("tunnel_timeout")});
+                    QStringLiteral("max_idle_per_server"), QStringLiteral("stop_timeout"), QStringLiteral("tunnel_timeout"),
+                    QStringLiteral("resolver")});
         ProxyConfig &p = config.proxy;
         p.workers = int(r.integer(o, QStringLiteral("workers"), pointer, 0, 0, 256, QStringLiteral("proxy.workers")));
         p.connectTimeoutMs = r.duration(o, QStringLiteral("connect_timeout"), pointer, p.connectTimeoutMs, 1, 600'000, QStringLiteral("proxy.connect_timeout"));
@@ -1176,6 +1216,8 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName, Config
         p.maxIdlePerServer = int(r.integer(o, QStringLiteral("max_idle_per_server"), pointer, p.maxIdlePerServer, 0, 100'000, QStringLiteral("proxy.max_idle_per_server")));
         p.stopTimeoutMs = r.duration(o, QStringLiteral("stop_timeout"), pointer, p.stopTimeoutMs, 0, 3'600'000, QStringLiteral("proxy.stop_timeout"));
         p.tunnelTimeoutMs = r.duration(o, QStringLiteral("tunnel_timeout"), pointer, p.tunnelTimeoutMs, 1000, 7 * 86'400'000LL, QStringLiteral("proxy.tunnel_timeout"));
+        if (o.contains(QStringLiteral("resolver")))
+            p.resolver = parseResolver(r, o.value(QStringLiteral("resolver")), JsonLocations::child(pointer, QStringLiteral("resolver")));
     }
     if (root.contains(QStringLiteral("history")))
         config.history = parseHistory(r, root.value(QStringLiteral("history")));

@@ -370,7 +370,11 @@ void Engine::applyHealthCheckers(const Config &config)
         } else {
             checker = new HealthChecker(pool(pc.name), pc, {}, this);
             connect(checker, &HealthChecker::eventOccurred, this, &Engine::onHealthEvent);
+            connect(checker, &HealthChecker::dnsNotice, this, [this](bool warning, const QString &text) {
+                addEvent(warning ? EngineEvent::Warning : EngineEvent::Info, QStringLiteral("dns"), text);
+            });
         }
+        checker->setResolver(config.proxy.resolver);
         checker->start();
         next.emplace(pc.name, checker);
     }

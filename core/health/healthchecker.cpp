@@ -2,6 +2,7 @@
 
 #include "proxy/tls.h"
 
+#include "common/dnsfollower.h"
 #include "common/duration.h"
 #include "common/wallclock.h"
 
@@ -147,6 +148,10 @@ void HealthChecker::rebuildServers(const PoolSnapshot &snapshot)
     m_membership = snapshot.membership;
     m_dirty.assign(m_servers.size(), 0);
     m_dirtyList.clear();
+    for (auto it = m_dns.begin(); it != m_dns.end();) {
+        const bool gone = std::none_of(m_servers.begin(), m_servers.end(), [&](const Server &server) { return server.name == it->first; });
+        it = gone ? m_dns.erase(it) : std::next(it);
+    }
     for (size_t i = 0; i < m_servers.size(); ++i) {
         resolve(int(i));
         refresh(int(i), HealthEvent::Check, {});
@@ -163,20 +168,54 @@ void HealthChecker::rebuildServers(const PoolSnapshot &snapshot)
     }
 }
 
+void HealthChecker::setResolver(const ResolverConfig &resolver)
+{
+    if (resolver == m_resolver)
+        return;
+    m_resolver = resolver;
+    m_dns.clear();
+    for (size_t i = 0; i < m_servers.size(); ++i)
+        resolve(int(i));
+}
+
 void HealthChecker::resolve(int slot)
 {
     Server &s = m_servers[size_t(slot)];
     const PoolBackend &b = m_pool->snapshot()->backends[size_t(slot)];
     const QHostAddress literal(b.spec.host);
     if (!literal.isNull()) {
+        m_dns.erase(s.name);
         toSocketAddress(literal, b.spec.port, &s.target);
         return;
     }
+    if (m_resolver.enabled()) {
+        // Followed in DNS: checks go to the address it gives now (the first, IPv4 first).
+        auto it = m_dns.find(s.name);
+        if (it != m_dns.end() && it->second->name() == b.spec.host) {
+            s.target = CheckTarget{};
+            if (!it->second->addresses().isEmpty())
+                toSocketAddress(it->second->addresses().constFirst(), b.spec.port, &s.target);
+            return;
+        }
+        s.target = CheckTarget{};
+        auto dns = std::make_unique<DnsFollower>(b.spec.host, m_resolver);
+        const QString name = s.name;
+        connect(dns.get(), &DnsFollower::answered, this, [this, name](const QList<QHostAddress> &previous, const QString &previousError) {
+            followed(name, previous, previousError);
+        });
+        DnsFollower *follower = dns.get();
+        m_dns[s.name] = std::move(dns);
+        follower->start();
+        return;
+    }
+    m_dns.erase(s.name);
     s.target = CheckTarget{};
     const QString name = s.name;
     const quint16 port = b.spec.port;
     // Until the answer comes, checks report L4CON "address not resolved".
     QHostInfo::lookupHost(b.spec.host, this, [this, name, port](const QHostInfo &info) {
+        if (m_dns.count(name))
+            return;   // followed in DNS since (proxy.resolver)
         for (Server &server : m_servers) {
             if (server.name != name)
                 continue;
@@ -186,6 +225,38 @@ void HealthChecker::resolve(int slot)
             }
         }
     });
+}
+
+void HealthChecker::followed(const QString &server, const QList<QHostAddress> &previous, const QString &previousError)
+{
+    const auto dns = m_dns.find(server);
+    if (dns == m_dns.end())
+        return;
+    const DnsFollower &follower = *dns->second;
+    const std::shared_ptr<const PoolSnapshot> snapshot = m_pool->snapshot();
+    for (size_t i = 0; i < m_servers.size() && i < snapshot->backends.size(); ++i) {
+        Server &s = m_servers[i];
+        if (s.name != server)
+            continue;
+        s.target = CheckTarget{};
+        if (!follower.addresses().isEmpty())
+            toSocketAddress(follower.addresses().constFirst(), snapshot->backends[i].spec.port, &s.target);
+    }
+    // What the operator is told: every change, and the first answer (where the name points).
+    const QString who = QStringLiteral("%1/%2").arg(m_config.name, server);
+    if (!follower.error().isEmpty()) {
+        if (follower.error() != previousError)
+            Q_EMIT dnsNotice(true, QStringLiteral("%1: %2").arg(who, follower.error()));
+        return;
+    }
+    const QString now = DnsFollower::addressesText(follower.addresses());
+    if (follower.rounds() == 1 || previous.isEmpty())
+        Q_EMIT dnsNotice(false, QStringLiteral("%1: %2 is at %3 in DNS").arg(who, follower.name(), now));
+    else if (previous != follower.addresses())
+        Q_EMIT dnsNotice(false, QStringLiteral("%1: %2 moved in DNS to %3 (was %4); new connections go there, kept-alive ones to the old addresses are closed")
+                                    .arg(who, follower.name(), now, DnsFollower::addressesText(previous)));
+    else if (!previousError.isEmpty())
+        Q_EMIT dnsNotice(false, QStringLiteral("%1: DNS answers for %2 again: %3").arg(who, follower.name(), now));
 }
 
 void HealthChecker::buildRequest(Server &s)

@@ -13,11 +13,15 @@
 #include <deque>
 #include <memory>
 #include <queue>
+#include <unordered_map>
 #include <vector>
 
+class QHostAddress;
 class QTimer;
 
 namespace fulcrum {
+
+class DnsFollower;
 
 // A change the console's event log and the health reports show.
 struct HealthEvent
@@ -128,6 +132,9 @@ public:
     // Check, outlier and slow-start settings changed (servers come from the Pool).
     void setConfig(const PoolConfig &config);
     const PoolConfig &config() const { return m_config; }
+    // Server names followed in DNS (proxy.resolver): each named server's checks go to the
+    // address DNS gives now. Empty nameservers: a name is resolved once, as before.
+    void setResolver(const ResolverConfig &resolver);
 
     // `why`, when given, follows "operator: drain" in the event (a state kept from before a restart).
     bool setAdminState(const QString &server, AdminState state, QString *error = nullptr, const QString &why = {});
@@ -145,6 +152,8 @@ public:
 Q_SIGNALS:
     void eventOccurred(const fulcrum::HealthEvent &event);
     void checkCompleted(const QString &server, const fulcrum::CheckResult &result);
+    // A named server's addresses changed in DNS, or DNS stopped answering for it (warning).
+    void dnsNotice(bool warning, const QString &text);
 
 private:
     struct Server
@@ -193,6 +202,7 @@ private:
     qint64 nowNs() const { return m_clock.nsecsElapsed(); }
     void rebuildServers(const PoolSnapshot &snapshot);
     void resolve(int slot);
+    void followed(const QString &server, const QList<QHostAddress> &previous, const QString &previousError);
     void buildRequest(Server &server);
     void schedule(int slot, qint64 dueNs);
     void armTimer();
@@ -215,6 +225,9 @@ private:
     std::shared_ptr<Pool> m_pool;
     PoolConfig m_config;
     HealthCheckerOptions m_options;
+    ResolverConfig m_resolver;
+    // Named servers followed in DNS (proxy.resolver set), by server name.
+    std::unordered_map<QString, std::unique_ptr<DnsFollower>> m_dns;
     HttpExpectation m_expectation;
     CheckProber *m_prober;
     QTimer *m_timer;

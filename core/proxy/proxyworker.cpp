@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <chrono>
 
 #include <sys/epoll.h>
@@ -144,6 +145,12 @@ UpstreamConnection::~UpstreamConnection()
 void UpstreamConnection::start()
 {
     const size_t count = server->addresses.size();
+    if (count == 0) {
+        failConnect(EHOSTUNREACH);
+        return;
+    }
+    if (m_tried == 0)
+        m_addressGeneration = server->addressGeneration;
     const SocketAddress &address = server->addresses[(server->preferred + m_tried) % count];
     ++m_tried;
     if (server->tlsConfig.enabled) {
@@ -159,7 +166,8 @@ void UpstreamConnection::start()
 void UpstreamConnection::socketConnected(StreamSocket *)
 {
     m_connected = true;
-    server->preferred = (server->preferred + m_tried - 1) % server->addresses.size();
+    if (toCurrentAddresses() && !server->addresses.empty())
+        server->preferred = (server->preferred + m_tried - 1) % server->addresses.size();
     server->counters.connectionOpened();
     m_counted = true;
     if (owner)
@@ -182,7 +190,7 @@ void UpstreamConnection::socketWritten(StreamSocket *)
 
 void UpstreamConnection::socketClosed(StreamSocket *)
 {
-    if (!m_connected && error() != 0 && m_tried > 0 && m_tried < server->addresses.size()) {
+    if (!m_connected && error() != 0 && m_tried > 0 && m_tried < server->addresses.size() && toCurrentAddresses()) {
         start();   // the name has another address to try
         return;
     }
@@ -246,7 +254,20 @@ void ProxyWorker::ensurePoller()
 
 void ProxyWorker::setConfig(const ProxyConfig &config)
 {
+    const bool resolverChanged = config.resolver != m_config.resolver;
     m_config = config;
+    if (resolverChanged) {
+        // Names are asked of the new nameservers (or of the system) from now on.
+        for (auto &entry : m_servers) {
+            WorkerServer &server = *entry.second;
+            if (!QHostAddress(server.host).isNull())
+                continue;
+            server.dns.reset();
+            server.resolution = WorkerServer::Resolution::Unresolved;
+            if (!server.waitingForAddress.empty())
+                resolve(server);
+        }
+    }
     m_limits.maxHeadBytes = config.maxHeaderBytes;
     if (!m_sweepTimer) {
         m_sweepTimer = new QTimer(this);
@@ -369,6 +390,7 @@ WorkerServer &ProxyWorker::serverFor(const PoolSnapshot &snapshot, int index)
             discard(server.idle.back());
         server.host = backend.spec.host;
         server.port = backend.spec.port;
+        server.dns.reset();
         server.resolution = WorkerServer::Resolution::Unresolved;
     }
     if (server.tlsConfig != backend.spec.tls) {
@@ -388,9 +410,11 @@ UpstreamConnection *ProxyWorker::connectTo(WorkerServer &server, ClientSession *
 {
     auto *connection = new UpstreamConnection(&server, this);
     connection->owner = owner;
-    if (server.resolution == WorkerServer::Resolution::Unresolved || server.resolution == WorkerServer::Resolution::Failed)
+    // A name followed in DNS that has no address yet is not asked again per request: its
+    // follower asks every retry, and the connect fails now ("the name does not resolve").
+    if (server.resolution == WorkerServer::Resolution::Unresolved || (server.resolution == WorkerServer::Resolution::Failed && !server.dns))
         resolve(server);
-    if (server.resolution == WorkerServer::Resolution::Resolved)
+    if (server.resolution == WorkerServer::Resolution::Resolved || server.resolution == WorkerServer::Resolution::Failed)
         connection->start();
     else
         server.waitingForAddress.push_back(connection);
@@ -402,6 +426,7 @@ void ProxyWorker::resolve(WorkerServer &server)
 {
     server.addresses.clear();
     server.preferred = 0;
+    ++server.addressGeneration;
     const QHostAddress literal(server.host);
     if (!literal.isNull()) {
         SocketAddress address;
@@ -412,6 +437,17 @@ void ProxyWorker::resolve(WorkerServer &server)
     }
     server.resolution = WorkerServer::Resolution::Resolving;
     const BackendLive *key = server.live.get();
+    if (m_config.resolver.enabled()) {
+        // Followed in DNS: asked again at every TTL, new connections go to what it says now.
+        server.dns = std::make_unique<DnsFollower>(server.host, m_config.resolver);
+        connect(server.dns.get(), &DnsFollower::answered, this, [this, key] {
+            auto it = m_servers.find(key);
+            if (it != m_servers.end())
+                followed(*it->second);
+        });
+        server.dns->start();
+        return;
+    }
     const QString host = server.host;
     QHostInfo::lookupHost(host, this, [this, key, host](const QHostInfo &info) {
         auto it = m_servers.find(key);
@@ -426,15 +462,45 @@ void ProxyWorker::resolve(WorkerServer &server)
                 s.addresses.push_back(resolved);
         }
         s.resolution = s.addresses.empty() ? WorkerServer::Resolution::Failed : WorkerServer::Resolution::Resolved;
-        std::vector<UpstreamConnection *> waiting;
-        waiting.swap(s.waitingForAddress);
-        for (UpstreamConnection *connection : waiting) {
-            if (s.resolution == WorkerServer::Resolution::Resolved)
-                connection->start();
-            else
-                connection->failConnect(EHOSTUNREACH);
-        }
+        startWaiting(s);
     });
+}
+
+void ProxyWorker::startWaiting(WorkerServer &server)
+{
+    std::vector<UpstreamConnection *> waiting;
+    waiting.swap(server.waitingForAddress);
+    for (UpstreamConnection *connection : waiting) {
+        if (server.resolution == WorkerServer::Resolution::Resolved)
+            connection->start();
+        else
+            connection->failConnect(EHOSTUNREACH);
+    }
+}
+
+void ProxyWorker::followed(WorkerServer &server)
+{
+    std::vector<SocketAddress> next;
+    for (const QHostAddress &address : server.dns->addresses()) {
+        SocketAddress resolved;
+        if (toSocketAddress(address, server.port, &resolved))
+            next.push_back(resolved);
+    }
+    const auto same = [](const SocketAddress &a, const SocketAddress &b) {
+        return a.addressLength == b.addressLength && std::memcmp(&a.address, &b.address, a.addressLength) == 0;
+    };
+    // A failed round leaves the last addresses (DnsFollower keeps them too).
+    if (!next.empty() && !std::equal(next.begin(), next.end(), server.addresses.begin(), server.addresses.end(), same)) {
+        server.addresses = std::move(next);
+        server.preferred = 0;
+        ++server.addressGeneration;
+        // Kept-alive connections to the old addresses go now; those in use finish their
+        // request and are not kept (parkIdle).
+        while (!server.idle.empty())
+            discard(server.idle.back());
+    }
+    server.resolution = server.addresses.empty() ? WorkerServer::Resolution::Failed : WorkerServer::Resolution::Resolved;
+    startWaiting(server);
 }
 
 UpstreamConnection *ProxyWorker::takeIdle(WorkerServer &server)
@@ -442,7 +508,7 @@ UpstreamConnection *ProxyWorker::takeIdle(WorkerServer &server)
     while (!server.idle.empty()) {
         UpstreamConnection *connection = server.idle.back();
         server.idle.pop_back();
-        if (connection->state() != StreamSocket::State::Connected || connection->bytesAvailable() > 0) {
+        if (connection->state() != StreamSocket::State::Connected || connection->bytesAvailable() > 0 || !connection->toCurrentAddresses()) {
             discard(connection);
             continue;
         }
@@ -455,7 +521,7 @@ UpstreamConnection *ProxyWorker::takeIdle(WorkerServer &server)
 void ProxyWorker::parkIdle(UpstreamConnection *connection)
 {
     WorkerServer &server = *connection->server;
-    if (m_stopping || int(server.idle.size()) >= m_config.maxIdlePerServer) {
+    if (m_stopping || int(server.idle.size()) >= m_config.maxIdlePerServer || !connection->toCurrentAddresses()) {
         discard(connection);
         return;
     }

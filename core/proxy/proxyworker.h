@@ -1,6 +1,7 @@
 #pragma once
 
 #include "balancer/balancer.h"
+#include "common/dnsfollower.h"
 #include "common/socketaddress.h"
 #include "config/config.h"
 #include "metrics/servercounters.h"
@@ -103,6 +104,10 @@ struct WorkerServer
     Resolution resolution = Resolution::Unresolved;
     std::vector<SocketAddress> addresses;
     size_t preferred = 0;
+    // Bumped whenever addresses change: a connection made to the old ones is not kept alive.
+    quint32 addressGeneration = 0;
+    // With proxy.resolver and a name: the name followed in DNS (new addresses at every TTL).
+    std::unique_ptr<DnsFollower> dns;
     std::vector<UpstreamConnection *> waitingForAddress;
     // TLS to the server (servers[].tls), made when the config names it; a context that cannot
     // load (a CA file gone since the config was read) leaves tls null and tlsError set.
@@ -130,6 +135,8 @@ public:
 
     // Connects to the server's addresses in turn (they must be resolved).
     void start();
+    // Made to the server's current addresses (not to ones DNS or a reload has replaced since).
+    bool toCurrentAddresses() const { return m_addressGeneration == server->addressGeneration; }
 
 private:
     void socketConnected(StreamSocket *) override;
@@ -141,6 +148,7 @@ private:
     bool m_counted = false;
     bool m_connected = false;
     size_t m_tried = 0;
+    quint32 m_addressGeneration = 0;   // the server's addresses this connection was made from
 };
 
 // One proxy worker: its own thread and event loop, its own Balancer per pool, its own
@@ -215,6 +223,10 @@ private:
     void takeInbox();
     void closeListeners();
     void resolve(WorkerServer &server);
+    // A followed name's answer (DnsFollower::changed): new addresses for new connections.
+    void followed(WorkerServer &server);
+    // Starts the connections that waited for the server's address (fails them if it has none).
+    void startWaiting(WorkerServer &server);
     void ensurePoller();
 
     const int m_index;

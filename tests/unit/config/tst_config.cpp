@@ -304,6 +304,43 @@ private Q_SLOTS:
         QVERIFY2(tooShort.errorText().contains(QStringLiteral("proxy.tunnel_timeout")), qPrintable(tooShort.errorText()));
     }
 
+    // proxy.resolver: nameservers by IP (port 53, the only one Qt 6.4 asks), valid and retry;
+    // read back equal from configToJson; each mistake named with its place and its fix.
+    void resolverIsParsedAndChecked()
+    {
+        const QByteArray servers = ", \"pools\": [ { \"name\": \"p\", \"servers\": [ { \"address\": \"app.internal:8080\" } ] } ] }";
+        const ConfigResult r = parseConfig("{ \"proxy\": { \"resolver\": { \"nameservers\": [\"10.0.0.2\", \"10.0.0.3:53\", \"[fd00::53]:53\"], "
+                                           "\"valid\": \"30s\", \"retry\": \"2s\" } }" + servers, QStringLiteral("c.json"));
+        QVERIFY2(r.ok(), qPrintable(r.errorText()));
+        const ResolverConfig &resolver = r.config->proxy.resolver;
+        QCOMPARE(resolver.nameservers, (QStringList{QStringLiteral("10.0.0.2"), QStringLiteral("10.0.0.3"), QStringLiteral("fd00::53")}));
+        QCOMPARE(resolver.validMs, qint64(30'000));
+        QCOMPARE(resolver.retryMs, qint64(2000));
+        const ConfigResult again = parseConfig(QJsonDocument(configToJson(*r.config)).toJson(), QStringLiteral("again.json"));
+        QVERIFY2(again.ok(), qPrintable(again.errorText()));
+        QVERIFY(again.config->proxy.resolver == resolver);
+
+        const ConfigResult none = parseConfig("{ \"proxy\": {}" + servers, QStringLiteral("c.json"));
+        QVERIFY2(none.ok(), qPrintable(none.errorText()));
+        QVERIFY(!none.config->proxy.resolver.enabled());
+        QVERIFY(!QJsonDocument(configToJson(*none.config)).toJson().contains("resolver"));
+
+        const struct { const char *resolver; const char *says; } bad[] = {
+            {"{ \"nameservers\": [\"127.0.0.1:5353\"] }", "port 53 only"},
+            {"{ \"nameservers\": [\"dns.internal\"] }", "must be a nameserver's IP address"},
+            {"{ \"nameservers\": [] }", "proxy.resolver needs \"nameservers\""},
+            {"{ \"valid\": \"30s\" }", "proxy.resolver needs \"nameservers\""},
+            {"{ \"nameservers\": [\"10.0.0.2\"], \"valid\": \"10ms\" }", "proxy.resolver.valid"},
+            {"{ \"nameservers\": [\"10.0.0.2\"], \"ttl\": 5 }", "unknown key \"ttl\""},
+        };
+        for (const auto &c : bad) {
+            const ConfigResult refused = parseConfig("{ \"proxy\": { \"resolver\": " + QByteArray(c.resolver) + " }" + servers, QStringLiteral("c.json"));
+            QVERIFY2(!refused.ok(), c.resolver);
+            QVERIFY2(refused.errorText().contains(QString::fromUtf8(c.says)), qPrintable(refused.errorText()));
+            QVERIFY2(refused.errorText().contains(QStringLiteral("c.json:1:")), qPrintable(refused.errorText()));
+        }
+    }
+
     void historyRetentionIsParsed()
     {
         const QByteArray text = "{ \"redis\": [ { \"url\": \"redis://127.0.0.1\" } ],\n"
