@@ -399,6 +399,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         note(*upstream, QStringLiteral("upstream \"%1\" in stream {} not carried over: it balances TCP/UDP connections, Fulcrum balances HTTP").arg(upstream->args.value(0)));
 
     QHash<QString, const Directive *> upstreamOf;   // a pool's upstream block, for notes on it
+    std::vector<std::pair<const Directive *, const Directive *>> resolving;   // (upstream, server … resolve)
     for (const Directive *upstream : upstreams) {
         PoolConfig pool;
         pool.name = upstream->args.value(0, QStringLiteral("pool"));
@@ -461,6 +462,8 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                         s.state = BackendState::Maint;
                     } else if (key == u"slow_start") {
                         pool.slowStartMs = nginxTimeMs(value).value_or(0);
+                    } else if (arg == u"resolve") {
+                        resolving.emplace_back(upstream, &d);   // carried with the resolver, below
                     } else {
                         note(d, QStringLiteral("server %1: parameter \"%2\" not carried over (no Fulcrum equivalent)").arg(address, arg));
                     }
@@ -557,6 +560,75 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                                  .arg(pool.name).arg(pool.outlier.consecutiveFailures).arg(double(pool.outlier.baseEjectionMs) / 1000.0).arg(double(pool.outlier.maxEjectionMs) / 1000.0));
         upstreamOf.insert(pool.name, upstream);
         result.config.pools.push_back(std::move(pool));
+    }
+
+    // `server NAME resolve` (NGINX Plus, and nginx since 1.27.3): the name is followed in DNS
+    // through the `resolver` of its upstream block, else of the http block. Fulcrum has one
+    // resolver for every named server.
+    if (!resolving.empty()) {
+        const Directive *upstream = resolving.front().first;
+        const Directive *resolver = nullptr;
+        for (const Directive *block : {upstream, enclosingHttp(top, upstream)}) {
+            if (!block || resolver)
+                continue;
+            for (const Directive &d : block->children) {
+                if (d.name == u"resolver" && !d.args.isEmpty() && !resolver)
+                    resolver = &d;
+            }
+        }
+        if (!resolver) {
+            note(*resolving.front().second, QStringLiteral("server %1 resolve: no resolver directive found to carry over; the name is resolved once, at start "
+                                                           "and at every reload (add \"proxy\": {\"resolver\": {\"nameservers\": [\"IP\"]}} to follow it)")
+                                                .arg(resolving.front().second->args.first()));
+        } else {
+            ResolverConfig carried;
+            for (const QString &arg : resolver->args) {
+                if (arg.startsWith(QStringLiteral("valid="))) {
+                    carried.validMs = std::clamp<qint64>(nginxTimeMs(arg.mid(6)).value_or(0), 0, 86'400'000);
+                    if (carried.validMs > 0 && carried.validMs < 1000)
+                        carried.validMs = 1000;
+                    continue;
+                }
+                if (arg.contains(u'=')) {
+                    if (arg == u"ipv6=off" || arg == u"ipv4=off")
+                        note(*resolver, QStringLiteral("resolver %1 not carried over: Fulcrum asks for A and AAAA records and connects to either").arg(arg));
+                    continue;   // status_zone=…: nothing to carry
+                }
+                QString host = arg;
+                QString port;
+                if (host.startsWith(u'[')) {
+                    const qsizetype close = host.indexOf(u']');
+                    port = host.mid(close + 1).startsWith(u':') ? host.mid(close + 2) : QString();
+                    host = host.mid(1, close - 1);
+                } else if (host.count(u':') == 1) {
+                    port = host.section(u':', 1);
+                    host = host.section(u':', 0, 0);
+                }
+                if (QHostAddress(host).isNull())
+                    note(*resolver, QStringLiteral("resolver %1 not carried over: Fulcrum asks nameservers by IP address").arg(arg));
+                else if (!port.isEmpty() && port != u"53")
+                    note(*resolver, QStringLiteral("resolver %1 not carried over: Fulcrum asks nameservers on port 53 only").arg(arg));
+                else
+                    carried.nameservers << QHostAddress(host).toString();
+            }
+            if (carried.enabled()) {
+                result.config.proxy.resolver = carried;
+                note(*resolver, QStringLiteral("resolver: proxy.resolver asks %1 for the servers' names %2; a failed answer keeps the last addresses")
+                                    .arg(carried.nameservers.join(QStringLiteral(", ")),
+                                         carried.validMs ? QStringLiteral("every %1 (valid=)").arg(formatDurationMs(carried.validMs)) : QStringLiteral("when their TTL runs out")));
+                // nginx follows only the servers marked resolve; Fulcrum follows every name.
+                for (const PoolConfig &pool : result.config.pools) {
+                    for (const BackendSpec &server : pool.servers) {
+                        const bool marked = std::any_of(resolving.begin(), resolving.end(), [&](const auto &r) { return r.second->args.first() == server.name; });
+                        if (!marked && QHostAddress(server.host).isNull())
+                            note(*upstreamOf.value(pool.name, upstream), QStringLiteral("server %1 has no resolve in nginx (resolved once there); Fulcrum follows it in DNS too, "
+                                                                                      "as it does every server written as a name").arg(server.name));
+                    }
+                }
+            } else {
+                note(*resolver, QStringLiteral("resolver: no nameserver could be carried over; the servers marked resolve are resolved once, at start and at every reload"));
+            }
+        }
     }
 
     // proxy_pass https://: TLS to the pool's servers, with what nginx checked of them. nginx does

@@ -157,7 +157,7 @@ http {
         QVERIFY(hasNote(cache, QStringLiteral("c.conf:2: hash $scheme$host$uri: hash_key \"path\", the path as the client sent it")));
         QVERIFY(hasNote(cache, QStringLiteral("c.conf:2: hash $scheme$host$uri: only $uri is the key (hash_key \"path\"); the rest of it is left out")));
         QVERIFY(hasNote(r, QStringLiteral("n.conf:3: server unix:/tmp/app.sock not carried over")));
-        QVERIFY(hasNote(r, QStringLiteral("n.conf:4: server 127.0.0.1:9001: parameter \"resolve\" not carried over")));
+        QVERIFY(hasNote(r, QStringLiteral("n.conf:4: server 127.0.0.1:9001 resolve: no resolver directive found to carry over")));
         QVERIFY(hasNote(r, QStringLiteral("n.conf:5: server 127.0.0.1: weight=99999 is not 1..10000")));
         QVERIFY(hasNote(r, QStringLiteral("n.conf:6: directive \"sticky\" not carried over")));
         QVERIFY(hasNote(r, QStringLiteral("no server block proxies to upstream \"u\"")));
@@ -398,6 +398,59 @@ http {
     // Most sites proxy straight to an address, with no upstream block: that address is a pool
     // of one server (https:// on 443 with TLS to it), the same address in another location is
     // the same pool, and an address made of variables is said to be nginx's alone.
+    // `server NAME resolve` (NGINX Plus, nginx 1.27.3+) with the http block's `resolver`: the
+    // nameservers Fulcrum can ask become proxy.resolver, the others are noted; a resolver
+    // without any `resolve` is not carried (nginx used it for variables, not for servers).
+    void resolveAndResolverCarryOver()
+    {
+        const QByteArray conf = "http {\n"
+                                "  resolver 10.0.0.2 [fd00::53]:53 10.0.0.9:5353 dns.internal valid=30s ipv6=off;\n"
+                                "  upstream shop {\n"
+                                "    zone shop 64k;\n"
+                                "    server app.internal:8080 resolve;\n"
+                                "    server cache.internal:8080;\n"
+                                "    server 10.1.1.1:8080;\n"
+                                "  }\n"
+                                "  server { listen 127.0.0.1:8080; location / { proxy_pass http://shop; } }\n"
+                                "}\n";
+        if (QFile::exists(QStringLiteral("/usr/sbin/nginx"))) {
+            // Debian 12's nginx (1.22) predates `resolve` on upstream servers: it refuses it.
+            QByteArray resolvable = conf;   // nginx resolves a resolver's name itself first
+            resolvable.replace(" dns.internal", "");
+            const QString refused = whatNginxRefuses(resolvable);
+            QVERIFY2(refused.contains(QStringLiteral("invalid parameter \"resolve\"")), qPrintable(refused));
+        }
+        const NginxImportResult r = importNginx(conf, QStringLiteral("shop.conf"));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        const ResolverConfig &resolver = r.config.proxy.resolver;
+        QCOMPARE(resolver.nameservers, (QStringList{QStringLiteral("10.0.0.2"), QStringLiteral("fd00::53")}));
+        QCOMPARE(resolver.validMs, qint64(30'000));
+        QVERIFY(hasNote(r, QStringLiteral("shop.conf:2: resolver: proxy.resolver asks 10.0.0.2, fd00::53 for the servers' names every 30s (valid=)")));
+        QVERIFY(hasNote(r, QStringLiteral("shop.conf:2: resolver 10.0.0.9:5353 not carried over: Fulcrum asks nameservers on port 53 only")));
+        QVERIFY(hasNote(r, QStringLiteral("shop.conf:2: resolver dns.internal not carried over: Fulcrum asks nameservers by IP address")));
+        QVERIFY(hasNote(r, QStringLiteral("shop.conf:2: resolver ipv6=off not carried over")));
+        QVERIFY(hasNote(r, QStringLiteral("server cache.internal:8080 has no resolve in nginx (resolved once there); Fulcrum follows it in DNS too")));
+        QVERIFY(!hasNote(r, QStringLiteral("parameter \"resolve\" not carried over")));
+        const ConfigResult back = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
+        QVERIFY2(back.ok(), qPrintable(back.errorText()));
+        QVERIFY(back.config->proxy.resolver == resolver);
+
+        // resolve with no resolver anywhere: nothing to follow with, and the note says so.
+        QByteArray lone = conf;
+        lone.replace("  resolver 10.0.0.2 [fd00::53]:53 10.0.0.9:5353 dns.internal valid=30s ipv6=off;\n", "");
+        const NginxImportResult without = importNginx(lone, QStringLiteral("shop.conf"));
+        QVERIFY2(without.ok(), qPrintable(without.errors.join(u'\n')));
+        QVERIFY(!without.config.proxy.resolver.enabled());
+        QVERIFY(hasNote(without, QStringLiteral("shop.conf:4: server app.internal:8080 resolve: no resolver directive found to carry over; the name is resolved once")));
+
+        // A resolver no server uses: not carried.
+        QByteArray unused = conf;
+        unused.replace(" resolve;", ";");
+        const NginxImportResult plain = importNginx(unused, QStringLiteral("shop.conf"));
+        QVERIFY2(plain.ok(), qPrintable(plain.errors.join(u'\n')));
+        QVERIFY(!plain.config.proxy.resolver.enabled());
+    }
+
     void proxyPassStraightToAnAddress()
     {
         const QByteArray conf = "server {\n"
