@@ -178,6 +178,7 @@ private Q_SLOTS:
     void followsAServerThatMovesInDns();
     void aDnsOutageKeepsTheLastAddresses();
     void aNameDnsDoesNotKnowIsNotAskedPerRequest();
+    void aReloadAsksTheNewNameservers();
     void withoutAResolverANameIsResolvedOnce();
 
 private:
@@ -343,6 +344,32 @@ void TestDns::aNameDnsDoesNotKnowIsNotAskedPerRequest()
     }
     QTest::qWait(200);
     QCOMPARE(m_dns->queriesFor(QStringLiteral("nowhere.test")), 4);
+}
+
+// A reload that names other nameservers: the workers and the checker ask those from then on.
+// Before it, the only nameserver listed has nothing listening: the name has no address.
+void TestDns::aReloadAsksTheNewNameservers()
+{
+    m_dns->setHosts(QStringLiteral("127.0.0.11 %1\n").arg(kName));
+    InProcessDemoBackend blue(QStringLiteral("blue"), 0, kBlue);
+    Config wrong = config(blue.port(), true);
+    wrong.proxy.resolver.nameservers = {QStringLiteral("127.53.0.254")};
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(wrong, &errors), qPrintable(errors.join(u'\n')));
+    QTRY_VERIFY2_WITH_TIMEOUT(eventSays(engine, QStringLiteral("dns"), QStringLiteral("DNS gave no address for shop-app.test (127.53.0.254: "), EngineEvent::Warning),
+                              qPrintable(eventsText(engine)), 5000);
+    const int before = httpGet(engine.proxy().listeners().front().port, "/").status;
+    QVERIFY2(before == 502 || before == 503, qPrintable(QString::number(before)));   // 503 once the checks took it out
+
+    Config right = config(blue.port(), true);
+    right.listeners.front().port = engine.proxy().listeners().front().port;   // the same listener
+    QVERIFY2(engine.reload(right, &errors), qPrintable(errors.join(u'\n')));
+    const quint16 port = engine.proxy().listeners().front().port;
+    QTRY_COMPARE_WITH_TIMEOUT(servedBy(port), QByteArray("blue"), 10'000);
+    QTRY_VERIFY2_WITH_TIMEOUT(eventSays(engine, QStringLiteral("dns"), QStringLiteral("web/app: shop-app.test is at 127.0.0.11 in DNS"), EngineEvent::Info),
+                              qPrintable(eventsText(engine)), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(engine.healthChecker(QStringLiteral("web"))->snapshot().servers.front().state, QStringLiteral("up"), 5000);
 }
 
 // Without proxy.resolver nothing changes from before: the system resolves the name once
