@@ -113,7 +113,7 @@ int backendsList(const QStringList &arguments)
         table.add(header);
         for (const fulcrum::ServerSnapshot &server : pool.servers) {
             const fulcrum::CheckResult &check = server.health.lastCheck;
-            table.add({server.spec.name, server.spec.address(), server.health.stateText, fulcrum::formatDurationMs(server.health.timeInStateMs),
+            table.add({server.spec.name, server.health.resolved.isEmpty() ? server.spec.address() : server.spec.address() + QStringLiteral(" → ") + server.health.resolved, server.health.stateText, fulcrum::formatDurationMs(server.health.timeInStateMs),
                        // What the balancer uses now: 0 while it takes no traffic, as the console and HAProxy's list say.
                        QStringLiteral("%1/%2").arg(pool.weightInUse(server)).arg(server.spec.weight),
                        QString::number(server.stats.inFlight),

@@ -53,7 +53,7 @@ QJsonObject serverToJson(const ServerSnapshot &s)
     QJsonArray responses;
     for (quint64 n : t.responses)
         responses.append(qint64(n));
-    return QJsonObject{
+    QJsonObject json{
         {QStringLiteral("name"), s.spec.name},
         {QStringLiteral("address"), s.spec.address()},
         {QStringLiteral("state"), h.state.isEmpty() ? backendStateName(s.spec.state) : h.state},
@@ -84,6 +84,9 @@ QJsonObject serverToJson(const ServerSnapshot &s)
         {QStringLiteral("connect_failures_total"), qint64(t.connectFailures)},
         {QStringLiteral("timeouts_total"), qint64(t.timeouts)},
     };
+    if (!h.resolved.isEmpty())
+        json.insert(QStringLiteral("resolved"), h.resolved);
+    return json;
 }
 
 QJsonObject poolToJson(const PoolView &pool)
@@ -295,6 +298,7 @@ ServerSnapshot serverFromJson(const QJsonObject &json)
     ServerHealth &h = s.health;
     h.name = s.spec.name;
     h.address = text(json, "address"_L1);
+    h.resolved = text(json, "resolved"_L1);
     h.state = text(json, "state"_L1);
     h.stateText = text(json, "state_text"_L1);
     h.poolState = s.spec.state;

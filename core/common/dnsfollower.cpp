@@ -79,12 +79,16 @@ void DnsFollower::lookupFinished(QDnsLookup *lookup)
                 m_answer.append(record.value());
             m_shortestTtlMs = std::min(m_shortestTtlMs, qint64(record.timeToLive()) * 1000);
         }
-    } else if (lookup->error() != QDnsLookup::NotFoundError) {
-        // Qt 6.4 tells "no record of this type" (a name with A records only, asked for AAAA)
-        // from a nameserver that did not answer only by the other type's answer.
-        m_lookupError = lookup->errorString();
     } else {
-        m_lookupError = QStringLiteral("the name does not exist (NXDOMAIN)");
+        switch (lookup->error()) {
+        case QDnsLookup::NotFoundError: m_lookupError = QStringLiteral("the name does not exist (NXDOMAIN)"); break;
+        // Qt 6.4 says "Invalid reply received" both for a nameserver that did not answer and for
+        // "no record of this type" (a name with A records only, asked for AAAA).
+        case QDnsLookup::InvalidReplyError: m_lookupError = QStringLiteral("no answer, or no A/AAAA record"); break;
+        case QDnsLookup::ServerFailureError: m_lookupError = QStringLiteral("server failure (SERVFAIL)"); break;
+        case QDnsLookup::ServerRefusedError: m_lookupError = QStringLiteral("refused"); break;
+        default: m_lookupError = lookup->errorString(); break;
+        }
     }
     if (--m_pending == 0)
         roundFinished();

@@ -57,6 +57,8 @@ LinkSnapshot SnapshotMapper::map(const EngineSnapshot &engine, int tickMs)
             server.pool = pool.name;
             server.name = s.spec.name;
             server.address = s.spec.address();
+            if (!h.resolved.isEmpty())
+                server.address += QStringLiteral(" → ") + h.resolved;   // a name followed in DNS
             server.state = s.spec.state;
             server.stateText = h.stateText.isEmpty() ? backendStateName(s.spec.state) : h.stateText;
             if (h.admin != AdminState::Ready)

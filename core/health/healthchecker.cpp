@@ -767,6 +767,10 @@ PoolHealth HealthChecker::snapshot() const
         ServerHealth h;
         h.name = s.name;
         h.address = s.address;
+        if (!m_dns.empty()) {
+            if (const auto dns = m_dns.find(s.name); dns != m_dns.end())
+                h.resolved = dns->second->addresses().isEmpty() ? QStringLiteral("no address") : DnsFollower::addressesText(dns->second->addresses());
+        }
         h.state = s.state;
         h.stateText = s.stateText;
         h.admin = s.admin;

@@ -68,6 +68,7 @@ struct ServerHealth
 {
     QString name;
     QString address;
+    QString resolved;              // a name followed in DNS (proxy.resolver): its addresses now, "10.1.4.7, 10.1.4.8"
     QString state;                 // up, down, drain, maint, ejected
     QString stateText;             // with the transitional count: "up, 1/3 failed"
     BackendState poolState = BackendState::Up; // what the balancer sees

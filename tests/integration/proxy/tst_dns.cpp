@@ -2,7 +2,9 @@
 // on a loopback address's port 53, answering from a hosts file the test rewrites (SIGHUP
 // re-reads it), with a TTL of 1 s. Two demo backends, "blue" and "green", listen on the same
 // port of two loopback addresses; the name shop-app.test points at one, then at the other.
+#include "admin/adminjson.h"
 #include "engine/engine.h"
+#include "engine/linkfigures.h"
 #include "health/healthchecker.h"
 #include "proxy/proxyserver.h"
 #include "demobackends.h"
@@ -10,6 +12,7 @@
 #include "freeport.h"
 
 #include <QFile>
+#include <QJsonObject>
 #include <QtEndian>
 #include <QProcess>
 #include <QRandomGenerator>
@@ -258,7 +261,8 @@ void TestDns::followsAServerThatMovesInDns()
     QTRY_COMPARE_WITH_TIMEOUT(servedBy(port), QByteArray("green"), 10'000);
     qint64 received = head.size() - (head.indexOf("\r\n\r\n") + 4);
     // Read with this thread's events running: the in-process backends need them.
-    QTest::qWaitFor([&] { return (received += download.readAll().size()) >= kDownload; }, 30'000);
+    QVERIFY2(QTest::qWaitFor([&] { return (received += download.readAll().size()) >= kDownload; }, 30'000),
+             qPrintable(QStringLiteral("%1 of %2 bytes").arg(received).arg(kDownload)));
     QCOMPARE(received, kDownload);
     // Nothing stays open to the old address: idle connections were closed at the move, the
     // download's was not kept alive after it.
@@ -271,6 +275,16 @@ void TestDns::followsAServerThatMovesInDns()
                               qPrintable(eventsText(engine)), 5000);
     for (int i = 0; i < 20; ++i)
         QCOMPARE(servedBy(port), QByteArray("green"));
+
+    // Where the name points now, as the admin API, the console's Address column and
+    // `fulcrumctl backends` show it.
+    QTRY_COMPARE_WITH_TIMEOUT((engine.tick(), engine.snapshot().pools.front().servers.front().health.resolved), QStringLiteral("127.0.0.12"), 5000);
+    const QJsonObject json = serverToJson(engine.snapshot().pools.front().servers.front());
+    QCOMPARE(json.value(QStringLiteral("resolved")).toString(), QStringLiteral("127.0.0.12"));
+    QCOMPARE(json.value(QStringLiteral("address")).toString(), QStringLiteral("shop-app.test:%1").arg(blue->port()));
+    QCOMPARE(serverFromJson(json).health.resolved, QStringLiteral("127.0.0.12"));
+    SnapshotMapper mapper;
+    QCOMPARE(mapper.map(engine.snapshot(), 250).servers.front().address, QStringLiteral("shop-app.test:%1 → 127.0.0.12").arg(blue->port()));
 
     // Blue goes away: the checks ask green, so the server stays up and nothing fails.
     blue.reset();
@@ -373,7 +387,7 @@ void TestDns::aReloadAsksTheNewNameservers()
 }
 
 // Without proxy.resolver nothing changes from before: the system resolves the name once
-// (getaddrinfo: "localhost" from /etc/hosts), and no DNS event is made.
+// (getaddrinfo: "localhost" from /etc/hosts), no DNS event is made and nothing says "resolved".
 void TestDns::withoutAResolverANameIsResolvedOnce()
 {
     InProcessDemoBackend blue(QStringLiteral("blue"));
@@ -386,6 +400,8 @@ void TestDns::withoutAResolverANameIsResolvedOnce()
     QTRY_COMPARE_WITH_TIMEOUT(servedBy(port), QByteArray("blue"), 10'000);
     for (const EngineEvent &event : engine.recentEvents())
         QVERIFY2(event.source != u"dns", qPrintable(event.text));
+    engine.tick();
+    QVERIFY(!serverToJson(engine.snapshot().pools.front().servers.front()).contains(QStringLiteral("resolved")));
 }
 
 QTEST_GUILESS_MAIN(TestDns)
