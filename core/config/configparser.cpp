@@ -280,7 +280,7 @@ ResolverConfig parseResolver(Reader &r, const QJsonValue &value, const QString &
     if (nameservers.isEmpty())
         r.error(o.contains(QStringLiteral("nameservers")) ? listPointer : pointer,
                 QStringLiteral("proxy.resolver needs \"nameservers\": the IP addresses of the DNS servers to ask for the servers' names, e.g. [\"10.0.0.2\"]"));
-    c.validMs = r.duration(o, QStringLiteral("valid"), pointer, c.validMs, 1000, 86'400'000, QStringLiteral("proxy.resolver.valid"));
+    c.validMs = r.duration(o, QStringLiteral("valid"), pointer, c.validMs, 1000, 3'600'000, QStringLiteral("proxy.resolver.valid"));
     c.retryMs = r.duration(o, QStringLiteral("retry"), pointer, c.retryMs, 100, 3'600'000, QStringLiteral("proxy.resolver.retry"));
     return c;
 }

@@ -584,7 +584,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
             ResolverConfig carried;
             for (const QString &arg : resolver->args) {
                 if (arg.startsWith(QStringLiteral("valid="))) {
-                    carried.validMs = std::clamp<qint64>(nginxTimeMs(arg.mid(6)).value_or(0), 0, 86'400'000);
+                    carried.validMs = std::clamp<qint64>(nginxTimeMs(arg.mid(6)).value_or(0), 0, 3'600'000);   // Fulcrum's range: at most an hour
                     if (carried.validMs > 0 && carried.validMs < 1000)
                         carried.validMs = 1000;
                     continue;

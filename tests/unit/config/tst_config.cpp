@@ -331,6 +331,7 @@ private Q_SLOTS:
             {"{ \"nameservers\": [] }", "proxy.resolver needs \"nameservers\""},
             {"{ \"valid\": \"30s\" }", "proxy.resolver needs \"nameservers\""},
             {"{ \"nameservers\": [\"10.0.0.2\"], \"valid\": \"10ms\" }", "proxy.resolver.valid"},
+            {"{ \"nameservers\": [\"10.0.0.2\"], \"valid\": \"2h\" }", "proxy.resolver.valid"},
             {"{ \"nameservers\": [\"10.0.0.2\"], \"ttl\": 5 }", "unknown key \"ttl\""},
         };
         for (const auto &c : bad) {
