@@ -9,6 +9,21 @@
 
 namespace fulcrum {
 
+void splitHostPort(const QString &text, const QString &defaultPort, QString *host, QString *port)
+{
+    *host = text;
+    *port = defaultPort;
+    if (text.startsWith(u'[')) {
+        const qsizetype close = text.indexOf(u']');
+        *host = text.mid(1, close - 1);
+        if (text.mid(close + 1).startsWith(u':'))
+            *port = text.mid(close + 2);
+    } else if (text.count(u':') == 1) {
+        *host = text.section(u':', 0, 0);
+        *port = text.section(u':', 1);
+    }
+}
+
 bool toSocketAddress(const QHostAddress &address, quint16 port, SocketAddress *out)
 {
     *out = SocketAddress{};

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QString>
 #include <QtGlobal>
 
 #include <sys/socket.h>
@@ -19,5 +20,9 @@ struct SocketAddress
 
 // An IPv4 or IPv6 address and a port; false (and *out invalid) for anything else.
 bool toSocketAddress(const QHostAddress &address, quint16 port, SocketAddress *out);
+
+// "HOST", "HOST:PORT", "[IPV6]" or "[IPV6]:PORT" into its host and port text (defaultPort when
+// none is written; a bare IPv6 address without brackets is all host). Checks nothing.
+void splitHostPort(const QString &text, const QString &defaultPort, QString *host, QString *port);
 
 } // namespace fulcrum

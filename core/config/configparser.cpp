@@ -1,6 +1,7 @@
 #include "configparser.h"
 
 #include "common/duration.h"
+#include "common/socketaddress.h"
 #include "balancer/consistenthashpicker.h"
 #include "proxy/tls.h"
 
@@ -255,22 +256,16 @@ ResolverConfig parseResolver(Reader &r, const QJsonValue &value, const QString &
     const QString listPointer = JsonLocations::child(pointer, QStringLiteral("nameservers"));
     const QJsonArray nameservers = r.array(o, QStringLiteral("nameservers"), pointer, QStringLiteral("proxy.resolver.nameservers"));
     for (int i = 0; i < nameservers.size(); ++i) {
-        QString text = nameservers.at(i).toString();
         // "IP", "IP:53" or "[IPv6]:53": Qt 6.4's DNS lookups ask port 53 only.
+        QString host;
         QString port;
-        if (text.startsWith(u'[') && text.contains(QStringLiteral("]:"))) {
-            port = text.mid(text.indexOf(QStringLiteral("]:")) + 2);
-            text = text.mid(1, text.indexOf(u']') - 1);
-        } else if (text.count(u':') == 1) {
-            port = text.mid(text.indexOf(u':') + 1);
-            text = text.left(text.indexOf(u':'));
-        }
-        const QHostAddress address(text);
+        splitHostPort(nameservers.at(i).toString(), QStringLiteral("53"), &host, &port);
+        const QHostAddress address(host);
         if (!nameservers.at(i).isString() || address.isNull())
             r.error(JsonLocations::child(listPointer, i),
                     QStringLiteral("proxy.resolver.nameservers entry \"%1\" must be a nameserver's IP address, e.g. \"127.0.0.53\" or \"10.0.0.2\"")
                         .arg(nameservers.at(i).toVariant().toString()));
-        else if (!port.isEmpty() && port != u"53")
+        else if (port != u"53")
             r.error(JsonLocations::child(listPointer, i),
                     QStringLiteral("proxy.resolver.nameservers entry \"%1\": Fulcrum asks nameservers on port 53 only; "
                                    "run the nameserver on port 53 or write its address without a port").arg(nameservers.at(i).toString()));

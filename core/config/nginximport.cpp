@@ -1,6 +1,7 @@
 #include "nginximport.h"
 
 #include "common/duration.h"
+#include "common/socketaddress.h"
 
 #include <QDir>
 #include <QFile>
@@ -247,21 +248,6 @@ void collectUpstreams(const std::vector<Directive> &directives, std::vector<cons
 
 // nginx's "HOST[:PORT]" or "[IPV6][:PORT]" as host and port text (`defaultPort` when none is
 // written), for an upstream's servers and a proxy_pass to an address alike.
-void splitAddress(const QString &address, const QString &defaultPort, QString *host, QString *port)
-{
-    *host = address;
-    *port = defaultPort;
-    if (address.startsWith(u'[')) {
-        const qsizetype close = address.indexOf(u']');
-        *host = address.mid(1, close - 1);
-        if (address.mid(close + 1).startsWith(u':'))
-            *port = address.mid(close + 2);
-    } else if (address.count(u':') == 1) {
-        *host = address.section(u':', 0, 0);
-        *port = address.section(u':', 1);
-    }
-}
-
 // A server block's proxy_pass: the upstream (or address) it names, in which location.
 struct ProxyPass
 {
@@ -308,7 +294,7 @@ std::optional<BackendSpec> directServer(const ProxyPass &pass)
         return std::nullopt;
     QString host;
     QString port;
-    splitAddress(target, pass.https ? QStringLiteral("443") : QStringLiteral("80"), &host, &port);
+    splitHostPort(target, pass.https ? QStringLiteral("443") : QStringLiteral("80"), &host, &port);
     bool ok = false;
     const uint portNumber = port.toUInt(&ok);
     if (!ok || portNumber == 0 || portNumber > 65535 || host.isEmpty())
@@ -421,7 +407,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                 s.name = address;
                 QString host;
                 QString port;
-                splitAddress(address, QStringLiteral("80"), &host, &port);
+                splitHostPort(address, QStringLiteral("80"), &host, &port);
                 bool portOk = false;
                 const uint portNumber = port.toUInt(&portOk);
                 if (!portOk || portNumber == 0 || portNumber > 65535) {
@@ -594,19 +580,12 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                         note(*resolver, QStringLiteral("resolver %1 not carried over: Fulcrum asks for A and AAAA records and connects to either").arg(arg));
                     continue;   // status_zone=…: nothing to carry
                 }
-                QString host = arg;
+                QString host;
                 QString port;
-                if (host.startsWith(u'[')) {
-                    const qsizetype close = host.indexOf(u']');
-                    port = host.mid(close + 1).startsWith(u':') ? host.mid(close + 2) : QString();
-                    host = host.mid(1, close - 1);
-                } else if (host.count(u':') == 1) {
-                    port = host.section(u':', 1);
-                    host = host.section(u':', 0, 0);
-                }
+                splitHostPort(arg, QStringLiteral("53"), &host, &port);
                 if (QHostAddress(host).isNull())
                     note(*resolver, QStringLiteral("resolver %1 not carried over: Fulcrum asks nameservers by IP address").arg(arg));
-                else if (!port.isEmpty() && port != u"53")
+                else if (port != u"53")
                     note(*resolver, QStringLiteral("resolver %1 not carried over: Fulcrum asks nameservers on port 53 only").arg(arg));
                 else
                     carried.nameservers << QHostAddress(host).toString();
