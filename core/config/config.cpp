@@ -583,6 +583,15 @@ QJsonObject configToJson(const Config &config)
                 r.insert(QStringLiteral("retry"), duration(resolver.retryMs));
             proxy.insert(QStringLiteral("resolver"), r);
         }
+        const AccessLogConfig &accessLog = config.proxy.accessLog;
+        if (accessLog.enabled()) {
+            QJsonObject a{{QStringLiteral("path"), accessLog.path}};
+            if (accessLog.format == AccessLogConfig::Format::Json)
+                a.insert(QStringLiteral("format"), QStringLiteral("json"));
+            if (accessLog.errorsOnly)
+                a.insert(QStringLiteral("only"), QStringLiteral("errors"));
+            proxy.insert(QStringLiteral("access_log"), a);
+        }
         root.insert(QStringLiteral("proxy"), proxy);
     }
     const HistoryConfig defaultHistory;

@@ -2,6 +2,7 @@
 
 #include "balancer/backend.h"
 #include "balancer/pool.h"
+#include "common/accesslogconfig.h"
 #include "common/resolverconfig.h"
 
 #include <QJsonObject>
@@ -119,6 +120,7 @@ struct ProxyConfig
     qint64 stopTimeoutMs = 10'000;                  // graceful stop deadline
     qint64 tunnelTimeoutMs = 3'600'000;             // an upgraded connection (WebSocket) with no byte either way is closed
     ResolverConfig resolver;                        // server names followed in DNS (proxy.resolver)
+    AccessLogConfig accessLog;                      // one line per request (proxy.access_log)
 
     friend bool operator==(const ProxyConfig &, const ProxyConfig &) = default;
 };

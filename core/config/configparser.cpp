@@ -5,7 +5,9 @@
 #include "balancer/consistenthashpicker.h"
 #include "proxy/tls.h"
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -277,6 +279,52 @@ ResolverConfig parseResolver(Reader &r, const QJsonValue &value, const QString &
                 QStringLiteral("proxy.resolver needs \"nameservers\": the IP addresses of the DNS servers to ask for the servers' names, e.g. [\"10.0.0.2\"]"));
     c.validMs = r.duration(o, QStringLiteral("valid"), pointer, c.validMs, 1000, 3'600'000, QStringLiteral("proxy.resolver.valid"));
     c.retryMs = r.duration(o, QStringLiteral("retry"), pointer, c.retryMs, 100, 3'600'000, QStringLiteral("proxy.resolver.retry"));
+    return c;
+}
+
+// proxy.access_log: {"path": "/var/log/fulcrum/access.log", "format": "text" | "json", "only": "all" | "errors"}.
+// The file is checked here, so that --check and a reload refuse a path the workers could not
+// write (the running config and its log stay).
+AccessLogConfig parseAccessLog(Reader &r, const QJsonValue &value, const QString &pointer)
+{
+    AccessLogConfig c;
+    const QJsonObject o = r.object(value, pointer, QStringLiteral("proxy.access_log"));
+    r.onlyKeys(o, pointer, QStringLiteral("proxy.access_log"), {QStringLiteral("path"), QStringLiteral("format"), QStringLiteral("only")});
+    const QString pathPointer = JsonLocations::child(pointer, QStringLiteral("path"));
+    const QString path = r.string(o, QStringLiteral("path"), pointer, QString(), QStringLiteral("proxy.access_log.path"));
+    if (path.isEmpty()) {
+        r.error(o.contains(QStringLiteral("path")) ? pathPointer : pointer,
+                QStringLiteral("proxy.access_log needs \"path\": the file to append one line per request to, e.g. \"/var/log/fulcrum/access.log\""));
+    } else if (!QDir::isAbsolutePath(path)) {
+        r.error(pathPointer, QStringLiteral("proxy.access_log.path \"%1\" must be an absolute path, e.g. \"/var/log/fulcrum/access.log\"").arg(path));
+    } else {
+        const QFileInfo file(path);
+        const QFileInfo folder(file.absolutePath());
+        if (file.exists() && (file.isDir() || !file.isFile()))
+            r.error(pathPointer, QStringLiteral("proxy.access_log.path \"%1\" is not a regular file; name a file in it, e.g. \"%1/access.log\"").arg(path));
+        else if (file.exists() && !file.isWritable())
+            r.error(pathPointer, QStringLiteral("proxy.access_log.path \"%1\" cannot be written by this user; give it write permission (chown or chmod) or name another file").arg(path));
+        else if (!file.exists() && !folder.isDir())
+            r.error(pathPointer, QStringLiteral("proxy.access_log.path \"%1\": the folder %2 does not exist; create it (mkdir -p %2) or name another folder").arg(path, folder.filePath()));
+        else if (!file.exists() && !folder.isWritable())
+            r.error(pathPointer, QStringLiteral("proxy.access_log.path \"%1\": the folder %2 cannot be written by this user, so the file cannot be made; give it write permission or name another folder").arg(path, folder.filePath()));
+        else
+            c.path = QDir::cleanPath(path);
+    }
+    const QString format = r.string(o, QStringLiteral("format"), pointer, QStringLiteral("text"), QStringLiteral("proxy.access_log.format"));
+    if (format == u"text")
+        c.format = AccessLogConfig::Format::Text;
+    else if (format == u"json")
+        c.format = AccessLogConfig::Format::Json;
+    else
+        r.error(JsonLocations::child(pointer, QStringLiteral("format")),
+                QStringLiteral("proxy.access_log.format \"%1\" must be \"text\" (nginx's combined format, then key=value fields) or \"json\" (one object per line)").arg(format));
+    const QString only = r.string(o, QStringLiteral("only"), pointer, QStringLiteral("all"), QStringLiteral("proxy.access_log.only"));
+    if (only == u"errors")
+        c.errorsOnly = true;
+    else if (only != u"all")
+        r.error(JsonLocations::child(pointer, QStringLiteral("only")),
+                QStringLiteral("proxy.access_log.only \"%1\" must be \"all\" (every request) or \"errors\" (status 400 and above, and requests that did not end normally)").arg(only));
     return c;
 }
 
@@ -1199,7 +1247,7 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName, Config
                    {QStringLiteral("workers"), QStringLiteral("connect_timeout"), QStringLiteral("header_timeout"), QStringLiteral("idle_timeout"),
                     QStringLiteral("response_timeout"), QStringLiteral("max_header_bytes"), QStringLiteral("max_body_bytes"),
                     QStringLiteral("max_idle_per_server"), QStringLiteral("stop_timeout"), QStringLiteral("tunnel_timeout"),
-                    QStringLiteral("resolver")});
+                    QStringLiteral("resolver"), QStringLiteral("access_log")});
         ProxyConfig &p = config.proxy;
         p.workers = int(r.integer(o, QStringLiteral("workers"), pointer, 0, 0, 256, QStringLiteral("proxy.workers")));
         p.connectTimeoutMs = r.duration(o, QStringLiteral("connect_timeout"), pointer, p.connectTimeoutMs, 1, 600'000, QStringLiteral("proxy.connect_timeout"));
@@ -1213,6 +1261,8 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName, Config
         p.tunnelTimeoutMs = r.duration(o, QStringLiteral("tunnel_timeout"), pointer, p.tunnelTimeoutMs, 1000, 7 * 86'400'000LL, QStringLiteral("proxy.tunnel_timeout"));
         if (o.contains(QStringLiteral("resolver")))
             p.resolver = parseResolver(r, o.value(QStringLiteral("resolver")), JsonLocations::child(pointer, QStringLiteral("resolver")));
+        if (o.contains(QStringLiteral("access_log")))
+            p.accessLog = parseAccessLog(r, o.value(QStringLiteral("access_log")), JsonLocations::child(pointer, QStringLiteral("access_log")));
     }
     if (root.contains(QStringLiteral("history")))
         config.history = parseHistory(r, root.value(QStringLiteral("history")));

@@ -540,7 +540,30 @@ void Engine::tick()
     }
     m_snapshot = std::move(snapshot);
     m_totals = std::move(totals);
+    noteAccessLog(now);
     Q_EMIT snapshotReady(m_snapshot);
+}
+
+void Engine::noteAccessLog(qint64 nowMs)
+{
+    const AccessLogStats &stats = m_proxy->accessLogStats();
+    const quint64 failures = stats.failures.load(std::memory_order_relaxed);
+    const quint64 lines = stats.lines.load(std::memory_order_relaxed);
+    const quint64 dropped = stats.droppedLines.load(std::memory_order_relaxed);
+    if (failures != m_accessLogFailures) {
+        // Each worker tries again every second: say it once, then once a minute while it lasts.
+        m_accessLogFailures = failures;
+        if (!m_accessLogFailing || nowMs - m_accessLogWarnedMs >= 60'000) {
+            addEvent(EngineEvent::Warning, QStringLiteral("access-log"),
+                     QStringLiteral("%1; %2 line(s) lost so far (proxy.access_log; requests are served as before)").arg(stats.lastFailure()).arg(dropped));
+            m_accessLogWarnedMs = nowMs;
+        }
+        m_accessLogFailing = true;
+        m_accessLogLinesAtFailure = lines;
+    } else if (m_accessLogFailing && lines > m_accessLogLinesAtFailure) {
+        m_accessLogFailing = false;
+        addEvent(EngineEvent::Info, QStringLiteral("access-log"), QStringLiteral("the access log is written again; %1 line(s) were lost in all").arg(dropped));
+    }
 }
 
 std::vector<StatsPoint> Engine::history(const QString &pool, const QString &server) const

@@ -124,6 +124,8 @@ private:
     void applyPools(const Config &config);
     void applyHealthCheckers(const Config &config);
     void onHealthEvent(const HealthEvent &event);
+    // Events when the access log cannot be written (at most one a minute) and when it can again.
+    void noteAccessLog(qint64 nowMs);
     QString poolList() const;
     void applyRuntimeState();
     void saveRuntimeState();
@@ -143,6 +145,10 @@ private:
     SecretStore *m_keychain = nullptr;
     RuntimeState m_runtime;
     std::map<std::pair<QString, QString>, ServerTotals> m_totals;
+    quint64 m_accessLogFailures = 0;
+    quint64 m_accessLogLinesAtFailure = 0;
+    bool m_accessLogFailing = false;
+    qint64 m_accessLogWarnedMs = 0;
 };
 
 } // namespace fulcrum

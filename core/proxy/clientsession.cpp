@@ -125,6 +125,7 @@ ClientSession::ClientSession(ProxyWorker *worker, ClientStream *stream, std::sha
     , m_tlsHandshakeDone(true)
     , m_balancer(&worker->balancerFor(m_pool))
     , m_clientIp(clientIp)
+    , m_http2Stream(true)
 {
     m_headStartMs = m_lastProgressMs = ProxyWorker::nowMs();
 }
@@ -136,6 +137,8 @@ void ClientSession::start()
 
 ClientSession::~ClientSession()
 {
+    // The worker closes everything (a stop past stop_timeout): the request in flight is cut.
+    logRequest(m_responseHeadDone ? m_response.status : 499, "stopped");
     if (m_upstream) {
         m_balancer->requestFinished(m_pick);
         releaseUpstream(false);
@@ -208,6 +211,52 @@ void ClientSession::noteProgress()
     m_lastProgressMs = ProxyWorker::nowMs();
 }
 
+void ClientSession::logRequest(int status, const char *end, QByteArrayView error)
+{
+    if (!m_requestOpen)
+        return;
+    m_requestOpen = false;
+    AccessLog &log = m_worker->accessLog();
+    if (log.enabled() && log.wants(status, end)) {
+        AccessRecord r;
+        r.clientIp = m_clientIp;
+        if (m_logHeadParsed) {
+            r.method = m_request.method;
+            r.target = m_request.target;
+            r.protocol = m_http2Stream ? QByteArrayView("HTTP/2.0") : m_request.versionMinor == 0 ? QByteArrayView("HTTP/1.0") : QByteArrayView("HTTP/1.1");
+            r.host = m_request.header("host");
+            r.userAgent = m_request.header("user-agent");
+            r.referer = m_request.header("referer");
+            r.requestId = m_request.header("x-request-id");
+        }
+        r.https = m_https;
+        r.status = status;
+        r.bytesIn = m_logBytesIn;
+        r.bytesOut = m_logBytesOut;
+        r.durationNs = m_logStartNs > 0 ? ProxyWorker::nowNs() - m_logStartNs : 0;
+        r.pool = &m_balancer->snapshot().name;
+        if (m_logHeadParsed && m_attempt > 0) {
+            r.server = &m_server->name;
+            r.tries = m_attempt;
+        }
+        r.upstream = m_logHasUpstream ? &m_logUpstream : nullptr;
+        r.upstreamStatus = m_logUpstreamStatus;
+        r.connectNs = m_logConnectNs;
+        r.headerNs = m_logHeaderNs;
+        r.end = end;
+        r.error = error;
+        log.write(r, QDateTime::currentMSecsSinceEpoch());
+    }
+    m_logHeadParsed = false;
+    m_logHasUpstream = false;
+    m_logStartNs = 0;
+    m_logBytesIn = 0;
+    m_logBytesOut = 0;
+    m_logConnectNs = -1;
+    m_logHeaderNs = -1;
+    m_logUpstreamStatus = 0;
+}
+
 void ClientSession::drive()
 {
     if (m_driving) {
@@ -221,6 +270,7 @@ void ClientSession::drive()
     } while (m_again && m_phase != Phase::Closed);
     m_driving = false;
     if (m_phase == Phase::Closed && m_client) {
+        logRequest(m_responseHeadDone ? m_response.status : 499, m_clientGone ? "client-closed" : m_worker->stopping() ? "stopped" : "closed");
         if (m_h2)
             m_h2->closeStreams();   // their sessions hear that the client is gone
         if (m_upstream) {
@@ -309,13 +359,21 @@ void ClientSession::readHead()
     }
     if (m_headStartMs == 0)
         m_headStartMs = ProxyWorker::nowMs();
+    if (!m_requestOpen) {
+        m_requestOpen = true;
+        if (m_worker->accessLog().enabled())
+            m_logStartNs = ProxyWorker::nowNs();
+    }
     const HttpParseResult result = parseRequestHead(m_in, m_worker->limits(), m_request);
     if (result.status == HttpParseResult::Incomplete)
         return;
     if (result.status == HttpParseResult::Error) {
-        respond(result.httpStatus, QByteArray(result.message) + '\n', true);
+        m_logBytesIn = m_in.size();
+        respond(result.httpStatus, QByteArray(result.message) + '\n', true, "bad-request");
         return;
     }
+    m_logHeadParsed = true;
+    m_logBytesIn = m_request.headLength;
     // Keep the head's bytes where the parsed views point; the rest (body or the next request)
     // goes into the memory of the previous head, which is reused.
     m_head.swap(m_in);
@@ -328,10 +386,11 @@ void ClientSession::readHead()
 
 void ClientSession::startExchange()
 {
+    m_attempt = 0;
     const qint64 maxBody = m_worker->config().maxBodyBytes;
     if (maxBody > 0 && m_request.framing == BodyFraming::Length && m_request.contentLength > maxBody) {
         respond(413, QStringLiteral("request body of %1 bytes is over the limit of %2 bytes (proxy.maxBodyBytes)\n")
-                                         .arg(m_request.contentLength).arg(maxBody).toUtf8(), true);
+                                         .arg(m_request.contentLength).arg(maxBody).toUtf8(), true, "body-too-large");
         return;
     }
     m_phase = Phase::Exchange;
@@ -342,12 +401,11 @@ void ClientSession::startExchange()
     m_requestDone = m_request.framing == BodyFraming::None;
     m_closeClientAfter = !m_request.keepAlive;
     m_upgrade = upgradeAskedFor(m_request);
-    m_attempt = 0;
     m_requestSentMs = ProxyWorker::nowMs();
     if (!startAttempt(-1)) {
         m_worker->countUnserved(m_balancer->snapshot().name);
         respond(503, QStringLiteral("no server available in pool \"%1\"\n").arg(m_balancer->snapshot().name).toUtf8(),
-                !m_requestDone);
+                !m_requestDone, "no-server");
         return;
     }
     m_again = true;
@@ -422,10 +480,13 @@ bool ClientSession::startAttempt(int avoidIndex)
     m_upstreamConnectError = false;
     m_responseChunks.reset();
 
+    m_logConnectNs = -1;
+    m_logHeaderNs = -1;
     m_upstream = m_worker->takeIdle(*m_server);
     if (m_upstream) {
         m_upstream->owner = this;
         m_connecting = false;
+        m_logConnectNs = 0;
     } else {
         // State first: a connect that cannot even start reports from inside connectTo.
         m_connecting = true;
@@ -516,11 +577,14 @@ void ClientSession::exchange()
             m_balancer->requestFinished(m_pick);
             releaseUpstream(false);
         }
+        logRequest(m_responseHeadDone ? m_response.status : 499, "client-closed");
         m_phase = Phase::Closed;
         return;
     }
     if (m_connecting && m_upstream->state() == StreamSocket::State::Connected) {
         m_connecting = false;
+        if (m_worker->accessLog().enabled())
+            m_logConnectNs = ProxyWorker::nowNs() - m_attemptStartNs;
         m_upstream->flush();
     }
     if (m_upstreamConnectError) {
@@ -549,8 +613,9 @@ void ClientSession::exchange()
             if (!m_responseHeadDone) {
                 m_server->counters.recordProxyError(502);
                 respond(502, QStringLiteral("server %1 closed the connection in the middle of its response head\n")
-                                                 .arg(m_server->name).toUtf8(), true);
+                                                 .arg(m_server->name).toUtf8(), true, "server-closed");
             } else {
+                logRequest(m_response.status, "server-closed");
                 m_phase = Phase::Closed;
             }
             return;
@@ -594,10 +659,12 @@ void ClientSession::pumpRequest()
             if (m_requestChunks.failed()) {
                 m_balancer->requestFinished(m_pick);
                 releaseUpstream(false);
-                if (m_responseHeadDone)
+                if (m_responseHeadDone) {
+                    logRequest(m_response.status, "bad-request", m_requestChunks.error());
                     m_phase = Phase::Closed;
-                else
-                    respond(400, QByteArray(m_requestChunks.error()) + '\n', true);
+                } else {
+                    respond(400, QByteArray(m_requestChunks.error()) + '\n', true, "bad-request");
+                }
                 return;
             }
             done = m_requestChunks.done();
@@ -605,15 +672,19 @@ void ClientSession::pumpRequest()
             if (maxBody > 0 && m_requestChunks.payloadBytes() > maxBody) {
                 m_balancer->requestFinished(m_pick);
                 releaseUpstream(false);
-                if (m_responseHeadDone)
+                if (m_responseHeadDone) {
+                    logRequest(m_response.status, "body-too-large");
                     m_phase = Phase::Closed;
-                else
-                    respond(413, QStringLiteral("chunked request body is over the limit of %1 bytes (proxy.maxBodyBytes)\n").arg(maxBody).toUtf8(), true);
+                } else {
+                    respond(413, QStringLiteral("chunked request body is over the limit of %1 bytes (proxy.maxBodyBytes)\n").arg(maxBody).toUtf8(), true,
+                            "body-too-large");
+                }
                 return;
             }
         }
         if (take > 0) {
             m_upstream->write(m_in.constData(), take);
+            m_logBytesIn += take;
             wrote = true;
             ServerCounters::bump(m_server->counters.bytesToServer, quint64(take));
             if (m_replayable) {
@@ -657,7 +728,7 @@ bool ClientSession::handleResponseHead()
         releaseUpstream(false);
         respond(502, QStringLiteral("server %1 sent an invalid response: %2\n")
                                          .arg(server, QString::fromLatin1(m_response.status == 101 ? "unexpected protocol switch" : result.message)).toUtf8(),
-                true);
+                true, "bad-response");
         return false;
     }
     const QByteArrayView statusLine = QByteArrayView(m_upIn).first(m_response.statusLineLength);
@@ -665,6 +736,7 @@ bool ClientSession::handleResponseHead()
         if (m_request.versionMinor >= 1) {
             const QByteArrayView interim = buildResponseHead(m_response, statusLine);
             m_client->write(interim.data(), interim.size());
+            m_logBytesOut += interim.size();
         }
         dropFront(m_upIn, m_response.headLength);
         return true;
@@ -673,6 +745,8 @@ bool ClientSession::handleResponseHead()
     const qint64 latencyNs = now - m_attemptStartNs;
     m_pick.live->recordLatency(now, double(latencyNs));
     m_server->counters.recordResponse(m_response.status, quint64(latencyNs / 1000));
+    m_logHeaderNs = latencyNs;
+    m_logUpstreamStatus = m_response.status;
     if (m_response.status >= 500)
         m_pick.live->consecutiveFailures.fetch_add(1, std::memory_order_relaxed);
     else
@@ -682,6 +756,7 @@ bool ClientSession::handleResponseHead()
         m_closeClientAfter = true;
     const QByteArrayView head = buildResponseHead(m_response, statusLine);
     m_client->write(head.data(), head.size());
+    m_logBytesOut += head.size();
     dropFront(m_upIn, m_response.headLength);
     m_responseHeadDone = true;
     m_responseLeft = m_response.contentLength;
@@ -735,10 +810,12 @@ void ClientSession::pumpResponse()
                 // the body is cut (there is no way left to say so inside the response).
                 if (take > 0)
                     m_client->write(data.constData(), take);
+                m_logBytesOut += take;
                 m_client->flush();
                 ServerCounters::bump(m_server->counters.resets);
                 m_balancer->requestFinished(m_pick);
                 releaseUpstream(false);
+                logRequest(m_response.status, "server-bad-body", m_responseChunks.error());
                 m_phase = Phase::Closed;
                 return;
             }
@@ -750,6 +827,7 @@ void ClientSession::pumpResponse()
         }
         if (take > 0) {
             m_client->write(data.constData(), take);
+            m_logBytesOut += take;
             wrote = true;
         }
         if (take < data.size())
@@ -770,11 +848,14 @@ void ClientSession::switchToTunnel(QByteArrayView statusLine)
     const qint64 latencyNs = now - m_attemptStartNs;
     m_pick.live->recordLatency(now, double(latencyNs));
     m_server->counters.recordResponse(101, quint64(latencyNs / 1000));
+    m_logHeaderNs = latencyNs;
+    m_logUpstreamStatus = 101;
     m_pick.live->consecutiveFailures.store(0, std::memory_order_relaxed);
     QByteArray head = buildResponseHead(m_response, statusLine).toByteArray();
     const QByteArrayView protocol = m_response.header("upgrade").trimmed();
     head.insert(head.size() - 2, QByteArray("Connection: Upgrade\r\nUpgrade: ").append(protocol.isEmpty() ? QByteArrayView(m_upgrade) : protocol).append("\r\n"));
     m_client->write(head);
+    m_logBytesOut += head.size();
     m_upIn.remove(0, m_response.headLength);
     m_responseHeadDone = true;
     m_upstreamReusable = false;
@@ -820,6 +901,8 @@ void ClientSession::tunnel()
     const qint64 down = m_clientGone ? 0 : passOn(m_upIn, *m_upstream, *m_client, &m_waitingForClientDrain);
     ServerCounters::bump(m_server->counters.bytesToServer, quint64(up));
     ServerCounters::bump(m_server->counters.bytesFromServer, quint64(down));
+    m_logBytesIn += up;
+    m_logBytesOut += down;
     const bool wroteUp = up > 0;
     const bool wroteDown = down > 0;
     if (wroteUp)
@@ -831,13 +914,14 @@ void ClientSession::tunnel()
     // Either side closed: what the server still sent goes to the client first. A closing
     // handshake (a WebSocket close frame) is the application's business; this is TCP's.
     if (m_clientGone || (m_upstreamClosed && m_upstream->bytesAvailable() == 0 && m_upIn.isEmpty()))
-        endTunnel();
+        endTunnel(nullptr);   // either side may end a tunnel: a normal end
 }
 
-void ClientSession::endTunnel()
+void ClientSession::endTunnel(const char *end)
 {
     m_balancer->requestFinished(m_pick);
     releaseUpstream(false);
+    logRequest(101, end);
     ++m_requestsServed;
     if (m_clientGone)
         m_phase = Phase::Closed;
@@ -870,6 +954,7 @@ void ClientSession::upstreamFailed(Failure failure)
     }
     failed->counters.recordProxyError(502);
     QString what;
+    const char *end = "connect-failed";
     switch (failure) {
     case Failure::ConnectFailed:
         // The system's reason tells "refused" (server down) from "too many open files" (us).
@@ -882,12 +967,18 @@ void ClientSession::upstreamFailed(Failure failure)
         else
             what = QStringLiteral("connection failed");
         break;
-    case Failure::ConnectTimeout: what = QStringLiteral("no connection within %1 ms").arg(m_worker->config().connectTimeoutMs); break;
-    case Failure::Reset: what = QStringLiteral("connection closed before any response"); break;
+    case Failure::ConnectTimeout:
+        what = QStringLiteral("no connection within %1 ms").arg(m_worker->config().connectTimeoutMs);
+        end = "connect-timeout";
+        break;
+    case Failure::Reset:
+        what = QStringLiteral("connection closed before any response");
+        end = "server-reset";
+        break;
     }
     respond(502, QStringLiteral("server %1 (%2:%3) of pool \"%4\": %5\n")
                                      .arg(failed->name, failed->host).arg(failed->port).arg(failed->pool, what).toUtf8(),
-            !m_requestDone);
+            !m_requestDone, end);
 }
 
 void ClientSession::releaseUpstream(bool reusable)
@@ -897,6 +988,10 @@ void ClientSession::releaseUpstream(bool reusable)
     UpstreamConnection *connection = m_upstream;
     m_upstream = nullptr;
     m_connecting = false;
+    if (m_requestOpen && connection->target().valid() && m_worker->accessLog().enabled()) {
+        m_logUpstream = connection->target();
+        m_logHasUpstream = true;
+    }
     connection->owner = nullptr;
     if (reusable && connection->state() == StreamSocket::State::Connected && connection->bytesAvailable() == 0)
         m_worker->parkIdle(connection);
@@ -908,6 +1003,7 @@ void ClientSession::finishExchange()
 {
     m_balancer->requestFinished(m_pick);
     releaseUpstream(m_upstreamReusable);
+    logRequest(m_response.status, nullptr);
     ++m_requestsServed;
     if (m_closeClientAfter || m_closeWhenIdle || m_worker->stopping()) {
         closeAfterFlush();
@@ -919,7 +1015,7 @@ void ClientSession::finishExchange()
     m_again = true;
 }
 
-void ClientSession::respond(int status, const QByteArray &body, bool close)
+void ClientSession::respond(int status, const QByteArray &body, bool close, const char *end)
 {
     QByteArray out;
     out.reserve(160 + body.size());
@@ -933,6 +1029,8 @@ void ClientSession::respond(int status, const QByteArray &body, bool close)
     if (m_phase != Phase::Exchange || m_request.method != "HEAD")
         out.append(body);
     m_client->write(out);
+    m_logBytesOut += out.size();
+    logRequest(status, end, QByteArrayView(body).chopped(body.endsWith('\n') ? 1 : 0));
     ++m_requestsServed;
     if (close) {
         // After an error the client may still be sending (the rest of a refused body).
@@ -962,7 +1060,8 @@ void ClientSession::checkTimeout(qint64 nowMs)
             if (m_in.isEmpty())
                 m_phase = Phase::Closed;
             else
-                respond(408, QStringLiteral("request head not complete within %1 ms (proxy.headerTimeoutMs)\n").arg(config.headerTimeoutMs).toUtf8(), true);
+                respond(408, QStringLiteral("request head not complete within %1 ms (proxy.headerTimeoutMs)\n").arg(config.headerTimeoutMs).toUtf8(), true,
+                        "head-timeout");
         }
         break;
     case Phase::Exchange:
@@ -979,20 +1078,22 @@ void ClientSession::checkTimeout(qint64 nowMs)
                 releaseUpstream(false);
                 respond(504, QStringLiteral("server %1 of pool \"%2\" did not answer within %3 ms (proxy.responseTimeoutMs)\n")
                                                  .arg(server, m_balancer->snapshot().name).arg(config.responseTimeoutMs).toUtf8(),
-                        false);
+                        false, "server-timeout");
             }
         } else if (nowMs - m_lastProgressMs > qMax(config.idleTimeoutMs, config.responseTimeoutMs)) {
             m_balancer->requestFinished(m_pick);
             releaseUpstream(false);
-            if (!m_responseHeadDone)
-                respond(408, QByteArrayLiteral("request body stalled\n"), true);
-            else
+            if (!m_responseHeadDone) {
+                respond(408, QByteArrayLiteral("request body stalled\n"), true, "body-stalled");
+            } else {
+                logRequest(m_response.status, "stalled");
                 m_phase = Phase::Closed;
+            }
         }
         break;
     case Phase::Tunnel:
         if (nowMs - m_lastProgressMs > config.tunnelTimeoutMs)
-            endTunnel();
+            endTunnel("tunnel-timeout");
         break;
     case Phase::Http2:
         // No stream open and nothing from the client for the keep-alive time: GOAWAY, then close.

@@ -75,10 +75,11 @@ private:
     bool handleResponseHead();
     void switchToTunnel(QByteArrayView statusLine);
     void tunnel();
-    void endTunnel();
+    void endTunnel(const char *end);
     void upstreamFailed(Failure failure);
     void finishExchange();
-    void respond(int status, const QByteArray &body, bool close);
+    // A response of the proxy's own; `end` says for the access log what cut the request short.
+    void respond(int status, const QByteArray &body, bool close, const char *end);
     void closeAfterFlush();
     void releaseUpstream(bool reusable);
     // Both into the worker's head scratch: valid until the next head is built.
@@ -86,6 +87,8 @@ private:
     QByteArrayView buildResponseHead(const HttpResponseHead &head, QByteArrayView statusLine) const;
     quint64 hashKey(bool *hasKey) const;
     void noteProgress();
+    // The access log's line for the request now ending (proxy.access_log), if one is open.
+    void logRequest(int status, const char *end, QByteArrayView error = {});
 
     ProxyWorker *m_worker;
     StreamSocket m_clientSocket;      // unused by a stream's session
@@ -126,6 +129,20 @@ private:
     qint64 m_requestSentMs = 0;
     bool m_closeClientAfter = false;
     QByteArray m_upgrade;            // the protocol the client asks to switch to (Upgrade), passed on; empty: none
+
+    // What the access log says of the current request. Figures are kept whether or not a log is
+    // written (a few adds); clock reads and the address only with a log.
+    bool m_http2Stream = false;
+    bool m_requestOpen = false;      // bytes of a request came and its line is not written yet
+    bool m_logHeadParsed = false;
+    bool m_logHasUpstream = false;
+    qint64 m_logStartNs = 0;
+    qint64 m_logBytesIn = 0;
+    qint64 m_logBytesOut = 0;
+    qint64 m_logConnectNs = -1;
+    qint64 m_logHeaderNs = -1;
+    int m_logUpstreamStatus = 0;
+    SocketAddress m_logUpstream;
 
     // The current attempt at a server.
     Pick m_pick;

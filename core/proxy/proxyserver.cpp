@@ -101,7 +101,7 @@ bool ProxyServer::start(const ProxyConfig &config, const std::vector<ListenerCon
         auto *thread = new QThread;
         thread->setObjectName(QStringLiteral("proxy-worker-%1").arg(i));
         thread->setEventDispatcher(new EpollEventDispatcher);   // one epoll_wait per wake-up
-        auto *worker = new ProxyWorker(i, config);
+        auto *worker = new ProxyWorker(i, config, m_accessLogStats);
         worker->moveToThread(thread);
         connect(thread, &QThread::finished, worker, &QObject::deleteLater);
         connect(worker, &ProxyWorker::drained, this, [this] {

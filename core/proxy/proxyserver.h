@@ -73,6 +73,8 @@ public:
     // Per pool, the 503s the workers answered themselves because no server took traffic
     // (cumulative, summed over the workers).
     std::map<QString, quint64> unservedTotals() const;
+    // The workers' access log (proxy.access_log): lines written and lost, the last failure.
+    const AccessLogStats &accessLogStats() const { return *m_accessLogStats; }
 
 Q_SIGNALS:
     void stopped();
@@ -98,6 +100,7 @@ private:
     std::vector<QThread *> m_threads;
     std::vector<ProxyWorker *> m_workers;
     std::vector<std::shared_ptr<WorkerInbox>> m_inboxes;   // the workers', read for workerLoads()
+    std::shared_ptr<AccessLogStats> m_accessLogStats = std::make_shared<AccessLogStats>();
     int m_drained = 0;
     bool m_stopping = false;
     QTimer *m_stopTimer = nullptr;

@@ -152,6 +152,7 @@ void UpstreamConnection::start()
     if (m_tried == 0)
         m_addressGeneration = server->addressGeneration;
     const SocketAddress &address = server->addresses[(server->preferred + m_tried) % count];
+    m_target = address;
     ++m_tried;
     if (server->tlsConfig.enabled) {
         if (!server->tls) {
@@ -200,8 +201,9 @@ void UpstreamConnection::socketClosed(StreamSocket *)
         m_worker->discard(this);
 }
 
-ProxyWorker::ProxyWorker(int index, const ProxyConfig &config)
+ProxyWorker::ProxyWorker(int index, const ProxyConfig &config, std::shared_ptr<AccessLogStats> accessLogStats)
     : m_index(index)
+    , m_accessLog(accessLogStats ? std::move(accessLogStats) : std::make_shared<AccessLogStats>())
     , m_inbox(std::make_shared<WorkerInbox>())
     , m_siblings{m_inbox}
 {
@@ -269,6 +271,7 @@ void ProxyWorker::setConfig(const ProxyConfig &config)
         }
     }
     m_limits.maxHeadBytes = config.maxHeaderBytes;
+    m_accessLog.configure(config.accessLog);
     if (!m_sweepTimer) {
         m_sweepTimer = new QTimer(this);
         connect(m_sweepTimer, &QTimer::timeout, this, &ProxyWorker::sweep);
@@ -571,6 +574,7 @@ void ProxyWorker::sweep()
     }
     if (m_poller)
         m_poller->freeRetired();
+    m_accessLog.tick(now);
 }
 
 void ProxyWorker::beginStop()
@@ -595,8 +599,10 @@ void ProxyWorker::beginStop()
 
 void ProxyWorker::checkDrained()
 {
-    if (m_stopping && m_sessions.empty())
+    if (m_stopping && m_sessions.empty()) {
+        m_accessLog.flush();   // the last requests' lines are on disk when the proxy says it stopped
         Q_EMIT drained();
+    }
 }
 
 void ProxyWorker::closeAll()
@@ -617,6 +623,7 @@ void ProxyWorker::closeAll()
     }
     if (m_poller)
         m_poller->freeRetired();
+    m_accessLog.flush();
 }
 
 void ProxyWorker::collect(const std::function<void(const WorkerServer &)> &visit) const

@@ -5,6 +5,7 @@
 #include "common/socketaddress.h"
 #include "config/config.h"
 #include "metrics/servercounters.h"
+#include "proxy/accesslog.h"
 #include "proxy/httpparser.h"
 #include "proxy/streamsocket.h"
 
@@ -137,6 +138,8 @@ public:
     void start();
     // Made to the server's current addresses (not to ones DNS or a reload has replaced since).
     bool toCurrentAddresses() const { return m_addressGeneration == server->addressGeneration; }
+    // The address connected to (or last tried); invalid before the first try.
+    const SocketAddress &target() const { return m_target; }
 
 private:
     void socketConnected(StreamSocket *) override;
@@ -149,6 +152,7 @@ private:
     bool m_connected = false;
     size_t m_tried = 0;
     quint32 m_addressGeneration = 0;   // the server's addresses this connection was made from
+    SocketAddress m_target;
 };
 
 // One proxy worker: its own thread and event loop, its own Balancer per pool, its own
@@ -159,7 +163,8 @@ class ProxyWorker : public QObject
     Q_OBJECT
 
 public:
-    ProxyWorker(int index, const ProxyConfig &config);
+    // accessLogStats: shared by the workers of one proxy (null: this worker's own).
+    ProxyWorker(int index, const ProxyConfig &config, std::shared_ptr<AccessLogStats> accessLogStats = {});
     ~ProxyWorker() override;
 
     // These run in the worker's thread (ProxyServer queues them there).
@@ -196,6 +201,7 @@ public:
     void adoptSession(ClientSession *session) { m_sessions.insert(session); }
 
     EventPoller *poller() { return m_poller; }
+    AccessLog &accessLog() { return m_accessLog; }
     // Where a session writes a head before handing it to its streams (one per worker thread:
     // the head is copied out at once). Plain memory, grown and never shrunk.
     struct HeadScratch
@@ -236,6 +242,7 @@ private:
     QTimer *m_sweepTimer = nullptr;
     EventPoller *m_poller = nullptr;
     HeadScratch m_headScratch;
+    AccessLog m_accessLog;   // before the sessions go (closeAll in the destructor): their last lines
     std::vector<Listener *> m_listeners;
     std::shared_ptr<WorkerInbox> m_inbox;
     std::vector<std::shared_ptr<WorkerInbox>> m_siblings;

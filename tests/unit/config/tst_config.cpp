@@ -1,6 +1,8 @@
 #include "config/configparser.h"
 
+#include <QFile>
 #include <QJsonDocument>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace fulcrum;
@@ -337,6 +339,57 @@ private Q_SLOTS:
         for (const auto &c : bad) {
             const ConfigResult refused = parseConfig("{ \"proxy\": { \"resolver\": " + QByteArray(c.resolver) + " }" + servers, QStringLiteral("c.json"));
             QVERIFY2(!refused.ok(), c.resolver);
+            QVERIFY2(refused.errorText().contains(QString::fromUtf8(c.says)), qPrintable(refused.errorText()));
+            QVERIFY2(refused.errorText().contains(QStringLiteral("c.json:1:")), qPrintable(refused.errorText()));
+        }
+    }
+
+    void accessLogIsParsedAndChecked()
+    {
+        QTemporaryDir dir;
+        const QByteArray servers = ", \"pools\": [ { \"name\": \"p\", \"servers\": [ { \"address\": \"127.0.0.1:8080\" } ] } ] }";
+        const QByteArray path = dir.filePath(QStringLiteral("access.log")).toUtf8();
+        const ConfigResult r = parseConfig("{ \"proxy\": { \"access_log\": { \"path\": \"" + path + "\", \"format\": \"json\", \"only\": \"errors\" } }" + servers,
+                                           QStringLiteral("c.json"));
+        QVERIFY2(r.ok(), qPrintable(r.errorText()));
+        const AccessLogConfig &log = r.config->proxy.accessLog;
+        QCOMPARE(log.path, QString::fromUtf8(path));
+        QCOMPARE(log.format, AccessLogConfig::Format::Json);
+        QVERIFY(log.errorsOnly);
+        QVERIFY(!QFile::exists(QString::fromUtf8(path)));   // checked, not made
+        const ConfigResult again = parseConfig(QJsonDocument(configToJson(*r.config)).toJson(), QStringLiteral("again.json"));
+        QVERIFY2(again.ok(), qPrintable(again.errorText()));
+        QVERIFY(again.config->proxy.accessLog == log);
+
+        const ConfigResult defaults = parseConfig("{ \"proxy\": { \"access_log\": { \"path\": \"" + path + "\" } }" + servers, QStringLiteral("c.json"));
+        QVERIFY2(defaults.ok(), qPrintable(defaults.errorText()));
+        QCOMPARE(defaults.config->proxy.accessLog.format, AccessLogConfig::Format::Text);
+        QVERIFY(!defaults.config->proxy.accessLog.errorsOnly);
+        const ConfigResult none = parseConfig("{ \"proxy\": {}" + servers, QStringLiteral("c.json"));
+        QVERIFY(none.ok());
+        QVERIFY(!none.config->proxy.accessLog.enabled());
+        QVERIFY(!QJsonDocument(configToJson(*none.config)).toJson().contains("access_log"));
+
+        // An existing file is appended to; a file in a folder that does not exist is refused.
+        QFile existing(QString::fromUtf8(path));
+        QVERIFY(existing.open(QIODevice::WriteOnly));
+        existing.close();
+        QVERIFY(parseConfig("{ \"proxy\": { \"access_log\": { \"path\": \"" + path + "\" } }" + servers, QStringLiteral("c.json")).ok());
+        const QByteArray missing = dir.filePath(QStringLiteral("gone/access.log")).toUtf8();
+        const QByteArray folder = dir.filePath(QStringLiteral("gone")).toUtf8();
+        const struct { QByteArray accessLog; QByteArray says; } bad[] = {
+            {"{ \"path\": \"access.log\" }", "must be an absolute path"},
+            {"{ \"path\": \"" + dir.path().toUtf8() + "\" }", "is not a regular file"},
+            {"{ \"path\": \"" + missing + "\" }", "the folder " + folder + " does not exist; create it (mkdir -p " + folder + ")"},
+            {"{ \"path\": \"\" }", "proxy.access_log needs \"path\""},
+            {"{ \"path\": \"" + path + "\", \"format\": \"combined\" }", "proxy.access_log.format \"combined\" must be"},
+            {"{ \"path\": \"" + path + "\", \"only\": \"5xx\" }", "proxy.access_log.only \"5xx\" must be"},
+            {"{ \"path\": \"" + path + "\", \"buffer\": 65536 }", "unknown key \"buffer\""},
+            {"\"" + path + "\"", "proxy.access_log must be an object"},
+        };
+        for (const auto &c : bad) {
+            const ConfigResult refused = parseConfig("{ \"proxy\": { \"access_log\": " + c.accessLog + " }" + servers, QStringLiteral("c.json"));
+            QVERIFY2(!refused.ok(), c.accessLog.constData());
             QVERIFY2(refused.errorText().contains(QString::fromUtf8(c.says)), qPrintable(refused.errorText()));
             QVERIFY2(refused.errorText().contains(QStringLiteral("c.json:1:")), qPrintable(refused.errorText()));
         }
