@@ -23,7 +23,10 @@
 #                                                  PROBE_REQUESTS (20000 per target), PROBE_RATE (4000/s),
 #                                                  TLS (1; 0 leaves out the TLS listeners and rows)
 #                                                  H2 (as TLS; 0 leaves out the HTTP/2 rows), H2_CONNECTIONS (8),
-#                                                  H2_STREAMS (16 per connection)
+#                                                  H2_STREAMS (16 per connection),
+#                                                  ACCESS_LOG (0; 1: every proxy writes one line per request to a
+#                                                  file: fulcrumd proxy.access_log text, nginx "combined" with
+#                                                  buffer=64k flush=1s, HAProxy option httplog to stdout (a file))
 set -euo pipefail
 
 BUILD_DIR=${1:-build}
@@ -41,6 +44,7 @@ H2=${H2:-$TLS}
 [ "$TLS" = 0 ] && H2=0
 H2_CONNECTIONS=${H2_CONNECTIONS:-8}
 H2_STREAMS=${H2_STREAMS:-16}
+ACCESS_LOG=${ACCESS_LOG:-0}
 FULCRUMD=$(realpath "$BUILD_DIR/bin/fulcrumd")
 PROBE=$(realpath "$BUILD_DIR/bench/bench_latency_probe")
 RELAY=$(realpath "$BUILD_DIR/bench/bench_tcp_relay")
@@ -112,6 +116,18 @@ if [ "$TLS" != 0 ]; then
     HAPROXY_TLS_BIND="    bind 127.0.0.1:$P_HAPROXY_TLS ssl crt $TMP/tls/haproxy.pem alpn $([ "$H2" = 0 ] && echo http/1.1 || echo h2,http/1.1) ssl-min-ver TLSv1.2 ciphers $CIPHERS curves $TLS_GROUPS"
 fi
 
+# With ACCESS_LOG=1 each proxy logs every request to a file, as a shop runs them.
+if [ "$ACCESS_LOG" = 1 ]; then
+    NGINX_ACCESS_LOG="access_log $TMP/nginx/access.log combined buffer=64k flush=1s;"
+    FULCRUM_ACCESS_LOG=", \"access_log\": {\"path\": \"$TMP/fulcrumd-access.log\"}"
+    HAPROXY_LOG="    log stdout format raw local0
+    option httplog"
+else
+    NGINX_ACCESS_LOG="access_log off;"
+    FULCRUM_ACCESS_LOG=""
+    HAPROXY_LOG=""
+fi
+
 # Backends: one nginx process, one worker, two servers answering a fixed small body.
 mkdir -p "$TMP/backends" "$TMP/nginx"
 cat > "$TMP/backends/nginx.conf" <<CONF
@@ -139,7 +155,7 @@ cat > "$TMP/fulcrumd.json" <<CONF
   ],
   "pools": [{"name": "default", "algorithm": "round-robin", "health_check": {"enabled": false},
              "servers": [{"address": "127.0.0.1:$BACKEND1"}, {"address": "127.0.0.1:$BACKEND2"}]}],
-  "proxy": {"workers": $WORKERS}
+  "proxy": {"workers": $WORKERS$FULCRUM_ACCESS_LOG}
 }
 CONF
 "$FULCRUMD" --config "$TMP/fulcrumd.json" >"$TMP/fulcrumd.log" 2>&1 & PIDS+=($!); PID_FULCRUMD=$!
@@ -151,7 +167,7 @@ pid $TMP/nginx/nginx.pid;
 error_log $TMP/nginx/error.log;
 events { worker_connections 4096; }
 http {
-    access_log off;
+    $NGINX_ACCESS_LOG
     keepalive_requests 1000000;
     upstream backends { server 127.0.0.1:$BACKEND1; server 127.0.0.1:$BACKEND2; keepalive 64; }
     server {
@@ -180,6 +196,7 @@ defaults
     timeout server 30s
     option forwardfor
     http-reuse always
+$HAPROXY_LOG
 frontend fe
     bind 127.0.0.1:$P_HAPROXY
 $HAPROXY_TLS_BIND
@@ -191,6 +208,46 @@ backend be
 CONF
 haproxy -f "$TMP/haproxy.cfg" -db >"$TMP/haproxy.log" 2>&1 & PIDS+=($!); PID_HAPROXY=$!
 "$RELAY" "$P_RELAY" "$WORKERS" "$BACKEND1" "$BACKEND2" >"$TMP/relay.log" 2>&1 & PIDS+=($!); PID_RELAY=$!
+# ACCESS_LOG=1: fulcrumd and nginx once more each, without their log, for the log's own cost in
+# the same run (rows fulcrumd-nolog and nginx-nolog).
+if [ "$ACCESS_LOG" = 1 ]; then
+    P_FULCRUM_NOLOG=$(free_port); P_NGINX_NOLOG=$(free_port)
+    cat > "$TMP/fulcrumd-nolog.json" <<CONF
+{
+  "listeners": [{"name": "plain", "listen": "127.0.0.1:$P_FULCRUM_NOLOG", "pool": "default"}],
+  "pools": [{"name": "default", "algorithm": "round-robin", "health_check": {"enabled": false},
+             "servers": [{"address": "127.0.0.1:$BACKEND1"}, {"address": "127.0.0.1:$BACKEND2"}]}],
+  "proxy": {"workers": $WORKERS},
+  "admin": {"listen": "127.0.0.1:$(free_port)"}
+}
+CONF
+    "$FULCRUMD" --config "$TMP/fulcrumd-nolog.json" >"$TMP/fulcrumd-nolog.log" 2>&1 & PIDS+=($!); PID_FULCRUMD_NOLOG=$!
+    mkdir -p "$TMP/nginx-nolog"
+    cat > "$TMP/nginx-nolog/nginx.conf" <<CONF
+worker_processes $WORKERS;
+daemon off;
+pid $TMP/nginx-nolog/nginx.pid;
+error_log $TMP/nginx-nolog/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    upstream backends { server 127.0.0.1:$BACKEND1; server 127.0.0.1:$BACKEND2; keepalive 64; }
+    server {
+        listen 127.0.0.1:$P_NGINX_NOLOG;
+        location / {
+            proxy_pass http://backends;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_buffering off;
+        }
+    }
+}
+CONF
+    nginx -c "$TMP/nginx-nolog/nginx.conf" -p "$TMP/nginx-nolog" >"$TMP/nginx-nolog.log" 2>&1 & PIDS+=($!); PID_NGINX_NOLOG=$!
+    wait_port "$P_FULCRUM_NOLOG"; wait_port "$P_NGINX_NOLOG"
+fi
 
 for port in "$BACKEND1" "$BACKEND2" "$P_FULCRUM" "$P_NGINX" "$P_HAPROXY" "$P_RELAY" ${P_FULCRUM_TLS:-} ${P_NGINX_TLS:-} ${P_HAPROXY_TLS:-}; do wait_port "$port"; done
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -209,6 +266,12 @@ declare -A REF=([direct]=nginx [fulcrumd]=nginx [nginx]=nginx [haproxy]=nginx [r
                 [fulcrumd-tls]=nginx-tls [nginx-tls]=nginx-tls [haproxy-tls]=nginx-tls
                 [fulcrumd-h2]=nginx-h2 [nginx-h2]=nginx-h2 [haproxy-h2]=nginx-h2)
 TARGETS=(direct fulcrumd nginx haproxy relay)
+if [ "$ACCESS_LOG" = 1 ]; then
+    URL+=([fulcrumd-nolog]=http://127.0.0.1:$P_FULCRUM_NOLOG/ [nginx-nolog]=http://127.0.0.1:$P_NGINX_NOLOG/)
+    OWNER+=([fulcrumd-nolog]=$PID_FULCRUMD_NOLOG [nginx-nolog]=$PID_NGINX_NOLOG)
+    REF+=([fulcrumd-nolog]=nginx-nolog [nginx-nolog]=nginx-nolog)
+    TARGETS+=(fulcrumd-nolog nginx-nolog)
+fi
 if [ "$TLS" != 0 ]; then
     URL+=([fulcrumd-tls]=https://127.0.0.1:$P_FULCRUM_TLS/ [nginx-tls]=https://127.0.0.1:$P_NGINX_TLS/ [haproxy-tls]=https://127.0.0.1:$P_HAPROXY_TLS/)
     TARGETS+=(fulcrumd-tls nginx-tls haproxy-tls)
@@ -290,6 +353,7 @@ done
 echo "proxy benchmark: $(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)),"
 echo "workers $WORKERS, wrk -t$THREADS -c$CONNECTIONS -d$DURATION keep-alive, ${BODY_BYTES}-byte responses from 2 nginx backends, median of $ROUNDS rounds"
 echo "load average before: $LOAD_BEFORE"
+[ "$ACCESS_LOG" = 1 ] && echo "(ACCESS_LOG=1: fulcrumd, nginx and HAProxy each write one line per request to a file; the relay logs nothing)"
 echo "(CPU us/request: the proxy's own CPU time per request; for direct, the backends')"
 echo "(light load: wrk -t1 -c$LIGHT_CONNECTIONS, p99 and what the proxy adds to the direct p99)"
 if [ "$TLS" != 0 ]; then
@@ -322,3 +386,11 @@ echo "added latency, interleaved probe: one keep-alive connection per target, on
 echo "targets in turn at $PROBE_RATE requests/s in all, $PROBE_REQUESTS requests per target:"
 "$PROBE" --requests "$PROBE_REQUESTS" --rate "$PROBE_RATE" direct="$BACKEND1" fulcrumd="$P_FULCRUM" nginx="$P_NGINX" haproxy="$P_HAPROXY" relay="$P_RELAY"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$ACCESS_LOG" = 1 ]; then
+    echo "(-nolog rows: the same fulcrumd and nginx without their access log, against each other)"
+    python3 -c 'import sys; f, fn, n, nn, fc, fnc, nc, nnc = map(float, sys.argv[1:]); print(f"the access log costs fulcrumd {1 - f / fn:.1%} of its req/s and {fc - fnc:+.1f} us CPU per request; nginx {1 - n / nn:.1%} and {nc - nnc:+.1f} us")' \
+        "${RPS[fulcrumd]}" "${RPS[fulcrumd-nolog]}" "${RPS[nginx]}" "${RPS[nginx-nolog]}" "${CPU[fulcrumd]}" "${CPU[fulcrumd-nolog]}" "${CPU[nginx]}" "${CPU[nginx-nolog]}"
+    for log in "$TMP/fulcrumd-access.log" "$TMP/nginx/access.log" "$TMP/haproxy.log"; do
+        echo "access log $(basename "$(dirname "$log")")/$(basename "$log"): $(wc -l < "$log") lines, $(wc -c < "$log") bytes; last: $(tail -n1 "$log" | cut -c1-300)"
+    done
+fi
