@@ -45,6 +45,23 @@ void appendMs(std::string &out, qint64 ns)
     appendTwo(out, rest % 100);
 }
 
+// A figure that may not apply: `absent` ("-" in text, "null" in JSON) when it does not.
+void appendIntOr(std::string &out, qint64 value, bool present, const char *absent)
+{
+    if (present)
+        appendInt(out, value);
+    else
+        out.append(absent);
+}
+
+void appendMsOr(std::string &out, qint64 ns, const char *absent)
+{
+    if (ns >= 0)
+        appendMs(out, ns);
+    else
+        out.append(absent);
+}
+
 void appendHex(std::string &out, unsigned char c)
 {
     static const char hex[] = "0123456789abcdef";
@@ -252,10 +269,7 @@ void appendText(std::string &out, const AccessRecord &r, qint64 wallNowMs)
     const std::string upstream = r.upstream ? addressText(*r.upstream) : std::string();
     out.append(upstream.empty() ? "-" : upstream);
     out.append(" upstream_status=");
-    if (r.upstreamStatus > 0)
-        appendInt(out, r.upstreamStatus);
-    else
-        out.push_back('-');
+    appendIntOr(out, r.upstreamStatus, r.upstreamStatus > 0, "-");
     out.append(" tries=");
     appendInt(out, r.tries);
     out.append(" bytes_in=");
@@ -263,15 +277,9 @@ void appendText(std::string &out, const AccessRecord &r, qint64 wallNowMs)
     out.append(" time_ms=");
     appendMs(out, r.durationNs);
     out.append(" connect_ms=");
-    if (r.connectNs >= 0)
-        appendMs(out, r.connectNs);
-    else
-        out.push_back('-');
+    appendMsOr(out, r.connectNs, "-");
     out.append(" header_ms=");
-    if (r.headerNs >= 0)
-        appendMs(out, r.headerNs);
-    else
-        out.push_back('-');
+    appendMsOr(out, r.headerNs, "-");
     out.append(" end=");
     out.append(r.end ? r.end : "-");
     out.append(" request_id=\"");
@@ -331,22 +339,13 @@ void appendJson(std::string &out, const AccessRecord &r, qint64 wallNowMs)
     const std::string upstream = r.upstream ? addressText(*r.upstream) : std::string();
     optionalString(",\"upstream\":", QByteArrayView(upstream.data(), qsizetype(upstream.size())));
     out.append(",\"upstream_status\":");
-    if (r.upstreamStatus > 0)
-        appendInt(out, r.upstreamStatus);
-    else
-        out.append("null");
+    appendIntOr(out, r.upstreamStatus, r.upstreamStatus > 0, "null");
     out.append(",\"tries\":");
     appendInt(out, r.tries);
     out.append(",\"connect_ms\":");
-    if (r.connectNs >= 0)
-        appendMs(out, r.connectNs);
-    else
-        out.append("null");
+    appendMsOr(out, r.connectNs, "null");
     out.append(",\"header_ms\":");
-    if (r.headerNs >= 0)
-        appendMs(out, r.headerNs);
-    else
-        out.append("null");
+    appendMsOr(out, r.headerNs, "null");
     optionalString(",\"end\":", r.end ? QByteArrayView(r.end) : QByteArrayView());
     optionalString(",\"user_agent\":", r.userAgent);
     optionalString(",\"referer\":", r.referer);

@@ -74,6 +74,14 @@ wait_port() {
     echo "run.sh: nothing listens on 127.0.0.1:$1 (see $TMP/*.log)" >&2; exit 1
 }
 
+# What every nginx server block here does: proxy to the backends, kept alive, unbuffered.
+NGINX_LOCATION='location / {
+            proxy_pass http://backends;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_buffering off;
+        }'
 BACKEND1=$(free_port); BACKEND2=$(free_port)
 P_FULCRUM=$(free_port); P_NGINX=$(free_port); P_HAPROXY=$(free_port); P_RELAY=$(free_port)
 BODY=$(head -c "$BODY_BYTES" /dev/zero | tr '\0' 'x')
@@ -105,13 +113,7 @@ if [ "$TLS" != 0 ]; then
         ssl_ecdh_curve $TLS_GROUPS;
         ssl_prefer_server_ciphers off;
         ssl_session_tickets on;
-        location / {
-            proxy_pass http://backends;
-            proxy_http_version 1.1;
-            proxy_set_header Connection \"\";
-            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-            proxy_buffering off;
-        }
+        $NGINX_LOCATION
     }"
     HAPROXY_TLS_BIND="    bind 127.0.0.1:$P_HAPROXY_TLS ssl crt $TMP/tls/haproxy.pem alpn $([ "$H2" = 0 ] && echo http/1.1 || echo h2,http/1.1) ssl-min-ver TLSv1.2 ciphers $CIPHERS curves $TLS_GROUPS"
 fi
@@ -172,13 +174,7 @@ http {
     upstream backends { server 127.0.0.1:$BACKEND1; server 127.0.0.1:$BACKEND2; keepalive 64; }
     server {
         listen 127.0.0.1:$P_NGINX;
-        location / {
-            proxy_pass http://backends;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-            proxy_buffering off;
-        }
+        $NGINX_LOCATION
     }
     $NGINX_TLS_SERVER
 }
@@ -235,13 +231,7 @@ http {
     upstream backends { server 127.0.0.1:$BACKEND1; server 127.0.0.1:$BACKEND2; keepalive 64; }
     server {
         listen 127.0.0.1:$P_NGINX_NOLOG;
-        location / {
-            proxy_pass http://backends;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-            proxy_buffering off;
-        }
+        $NGINX_LOCATION
     }
 }
 CONF
@@ -365,7 +355,7 @@ if [ "$H2" != 0 ]; then
     echo "(-h2 rows: h2load -t$THREADS -c$H2_CONNECTIONS -m$H2_STREAMS on the TLS ports, ALPN h2; \"p99 ms\" is the mean request time,"
     echo " \"vs nginx\" against nginx-h2)"
 fi
-printf '%-12s %10s %9s %15s %11s %12s %11s %13s\n' target "req/s" "p99 ms" "req/s vs nginx" "CPU us/req" "CPU vs nginx" "light p99" "light added"
+printf '%-14s %10s %9s %15s %11s %12s %11s %13s\n' target "req/s" "p99 ms" "req/s vs nginx" "CPU us/req" "CPU vs nginx" "light p99" "light added"
 for name in "${TARGETS[@]}"; do
     ref=${REF[$name]}
     python3 - "$name" "${RPS[$name]}" "${P99[$name]}" "${RPS[$ref]}" "${CPU[$name]}" "${CPU[$ref]}" "${LIGHT[$name]:--1}" "${LIGHT[direct]}" <<'PY'
@@ -376,7 +366,7 @@ ratio = "-" if direct else f"{rps / nginx:.2f}x"
 cpu_ratio = "-" if direct else f"{cpu / nginx_cpu:.2f}x"
 added = "-" if direct or light < 0 else f"{light - light_direct:+.3f} ms"
 light_text = "-" if light < 0 else f"{light:.3f}"
-print(f"{name:<12} {rps:10.0f} {p99:9.3f} {ratio:>15} {cpu:11.1f} {cpu_ratio:>12} {light_text:>11} {added:>13}")
+print(f"{name:<14} {rps:10.0f} {p99:9.3f} {ratio:>15} {cpu:11.1f} {cpu_ratio:>12} {light_text:>11} {added:>13}")
 PY
 done
 python3 -c 'import sys; r, c, fr, fc = map(float, sys.argv[1:]); print(f"fulcrumd against the relay (the floor): req/s {r / fr:.2f}x, CPU per request {c / fc:.2f}x")' \

@@ -107,6 +107,7 @@ QByteArray lineWith(const QList<QByteArray> &lines, const QList<QByteArray> &par
 class Daemon
 {
 public:
+    explicit Daemon(QList<std::pair<QString, quint16>> servers) : Daemon(Setup{0, 0, std::move(servers), {}, {}, {}}) {}
     explicit Daemon(Setup setup) : m_setup(std::move(setup))
     {
         m_setup.proxyPort = m_setup.proxyPort ? m_setup.proxyPort : freeLoopbackPort();
@@ -116,7 +117,13 @@ public:
     ~Daemon() { stopProcess(m_process); }
 
     QString path(const QString &name) const { return m_dir.filePath(name); }
-    Setup &setup() { return m_setup; }
+    // proxy.access_log to the file `name` of its folder, with more keys (`, "format": "json"`);
+    // the file's path.
+    QString logTo(const QString &name, const QString &options = {})
+    {
+        m_setup.accessLog = QStringLiteral(R"({"path": "%1"%2})").arg(path(name), options);
+        return path(name);
+    }
     quint16 port() const { return m_setup.proxyPort; }
     bool writeConfig() { return writeFile(path(QStringLiteral("fulcrum.json")), configJson(m_setup, path(QStringLiteral("state")))); }
     bool start()
@@ -164,11 +171,8 @@ void TestAccessLog::oneTextLinePerRequest()
 {
     DemoBackendProcess app1(QStringLiteral("app1")), app2(QStringLiteral("app2"));
     QVERIFY(app1.start() && app2.start());
-    Setup setup;
-    setup.servers = {{QStringLiteral("app1"), app1.port()}, {QStringLiteral("app2"), app2.port()}};
-    Daemon daemon(setup);
-    const QString file = daemon.path(QStringLiteral("logs/access.log"));
-    daemon.setup().accessLog = QStringLiteral(R"({"path": "%1"})").arg(file);
+    Daemon daemon({{QStringLiteral("app1"), app1.port()}, {QStringLiteral("app2"), app2.port()}});
+    const QString file = daemon.logTo(QStringLiteral("logs/access.log"));
     QVERIFY2(daemon.start(), qPrintable(daemon.log()));
 
     // Ten requests on one kept-alive connection, each its own line, with what the client sent.
@@ -251,11 +255,8 @@ void TestAccessLog::jsonLinesAndOnlyErrors()
 {
     DemoBackendProcess app1(QStringLiteral("app1"));
     QVERIFY(app1.start());
-    Setup setup;
-    setup.servers = {{QStringLiteral("app1"), app1.port()}};
-    Daemon daemon(setup);
-    const QString file = daemon.path(QStringLiteral("logs/errors.json"));
-    daemon.setup().accessLog = QStringLiteral(R"({"path": "%1", "format": "json", "only": "errors"})").arg(file);
+    Daemon daemon({{QStringLiteral("app1"), app1.port()}});
+    const QString file = daemon.logTo(QStringLiteral("logs/errors.json"), QStringLiteral(R"(, "format": "json", "only": "errors")"));
     QVERIFY2(daemon.start(), qPrintable(daemon.log()));
 
     SimpleHttpConnection client(daemon.port());
@@ -314,8 +315,7 @@ void TestAccessLog::clientsThatLeaveAndServersThatDoNotAnswer()
     setup.servers = {{QStringLiteral("slow"), slow.port()}};
     setup.extraProxy = QStringLiteral(R"("response_timeout": "600ms",)");
     Daemon daemon(setup);
-    const QString file = daemon.path(QStringLiteral("logs/access.log"));
-    daemon.setup().accessLog = QStringLiteral(R"({"path": "%1"})").arg(file);
+    const QString file = daemon.logTo(QStringLiteral("logs/access.log"));
     QVERIFY2(daemon.start(), qPrintable(daemon.log()));
 
     // The server does not answer in time: the proxy's 504.
@@ -345,11 +345,8 @@ void TestAccessLog::followsRotationAndReloads()
 {
     DemoBackendProcess app1(QStringLiteral("app1"));
     QVERIFY(app1.start());
-    Setup setup;
-    setup.servers = {{QStringLiteral("app1"), app1.port()}};
-    Daemon daemon(setup);
-    const QString file = daemon.path(QStringLiteral("logs/access.log"));
-    daemon.setup().accessLog = QStringLiteral(R"({"path": "%1"})").arg(file);
+    Daemon daemon({{QStringLiteral("app1"), app1.port()}});
+    const QString file = daemon.logTo(QStringLiteral("logs/access.log"));
     QVERIFY2(daemon.start(), qPrintable(daemon.log()));
     SimpleHttpConnection client(daemon.port());
     for (int i = 0; i < 5; ++i)
@@ -368,8 +365,7 @@ void TestAccessLog::followsRotationAndReloads()
         QVERIFY2(line.contains("\"GET /after HTTP/1.1\" 200 "), line.constData());
 
     // A reload naming a folder that does not exist is refused whole: the log stays where it was.
-    const QString missing = daemon.path(QStringLiteral("nope/access.log"));
-    daemon.setup().accessLog = QStringLiteral(R"({"path": "%1"})").arg(missing);
+    const QString missing = daemon.logTo(QStringLiteral("nope/access.log"));
     QVERIFY2(daemon.reload(QStringLiteral("still serving the previous config")), qPrintable(daemon.log()));
     QVERIFY2(daemon.log().contains(QStringLiteral("proxy.access_log.path \"%1\": the folder %2 does not exist; create it (mkdir -p %2)")
                                        .arg(missing, daemon.path(QStringLiteral("nope")))),
@@ -378,8 +374,7 @@ void TestAccessLog::followsRotationAndReloads()
     QVERIFY2(waitForLines(file, 6), qPrintable(show(linesOf(file))));
 
     // A good reload to another file and format: the next requests are written there.
-    const QString json = daemon.path(QStringLiteral("logs/access.json"));
-    daemon.setup().accessLog = QStringLiteral(R"({"path": "%1", "format": "json"})").arg(json);
+    const QString json = daemon.logTo(QStringLiteral("logs/access.json"), QStringLiteral(R"(, "format": "json")"));
     QVERIFY2(daemon.reload(QStringLiteral("reloaded")), qPrintable(daemon.log()));
     QCOMPARE(client.get("/moved").status, 200);
     QVERIFY2(waitForLines(json, 1), qPrintable(daemon.log()));
@@ -397,12 +392,9 @@ void TestAccessLog::aVanishedFolderIsAnEventAndLinesComeBack()
 {
     DemoBackendProcess app1(QStringLiteral("app1"));
     QVERIFY(app1.start());
-    Setup setup;
-    setup.servers = {{QStringLiteral("app1"), app1.port()}};
-    Daemon daemon(setup);
+    Daemon daemon({{QStringLiteral("app1"), app1.port()}});
     const QString folder = daemon.path(QStringLiteral("logs"));
-    const QString file = folder + QStringLiteral("/access.log");
-    daemon.setup().accessLog = QStringLiteral(R"({"path": "%1"})").arg(file);
+    const QString file = daemon.logTo(QStringLiteral("logs/access.log"));
     QVERIFY2(daemon.start(), qPrintable(daemon.log()));
     QCOMPARE(httpGet(daemon.port(), "/one").status, 200);
     QVERIFY2(waitForLines(file, 1), qPrintable(daemon.log()));
@@ -441,8 +433,7 @@ void TestAccessLog::http2OverTlsIsLogged()
     setup.servers = {{QStringLiteral("app1"), app1.port()}};
     setup.tls = QStringLiteral(R"({"cert": "%1", "key": "%2"})").arg(certs.file(QStringLiteral("shop-chain.pem")), certs.file(QStringLiteral("shop.key")));
     Daemon daemon(setup);
-    const QString file = daemon.path(QStringLiteral("logs/access.json"));
-    daemon.setup().accessLog = QStringLiteral(R"({"path": "%1", "format": "json"})").arg(file);
+    const QString file = daemon.logTo(QStringLiteral("logs/access.json"), QStringLiteral(R"(, "format": "json")"));
     QVERIFY2(daemon.start(), qPrintable(daemon.log()));
 
     const ProgramRun run = runProgram(QStringLiteral("curl"), {QStringLiteral("-sS"), QStringLiteral("--http2"), QStringLiteral("--max-time"), QStringLiteral("20"),
@@ -470,11 +461,8 @@ void TestAccessLog::aWebSocketIsOneLineWhenItEnds()
     // A real WebSocket server (Debian's python3-websockets): greets, echoes, closes on "close".
     ScriptServer ws(QStringLiteral(FULCRUM_SOURCE_DIR "/tests/support/ws/ws_server.py"), {QStringLiteral("chat")});
     QVERIFY(ws.ready(QStringLiteral("python3-websockets")));
-    Setup setup;
-    setup.servers = {{QStringLiteral("chat"), ws.port()}};
-    Daemon daemon(setup);
-    const QString file = daemon.path(QStringLiteral("logs/access.log"));
-    daemon.setup().accessLog = QStringLiteral(R"({"path": "%1"})").arg(file);
+    Daemon daemon({{QStringLiteral("chat"), ws.port()}});
+    const QString file = daemon.logTo(QStringLiteral("logs/access.log"));
     QVERIFY2(daemon.start(), qPrintable(daemon.log()));
 
     QTcpSocket socket;
