@@ -676,6 +676,8 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
     // to an address (a pool of that one server). A Fulcrum listener sends every path to one
     // pool: the one of `location /`, else the first; every other location's proxy_pass is
     // noted, so no path's traffic moves without a word.
+    const Directive *loggedServer = nullptr;     // the first block that became a listener
+    const Directive *loggedLocation = nullptr;
     for (const Directive *server : servers) {
         std::vector<ProxyPass> passes;
         collectProxyPasses(server->children, QString(), nullptr, passes);
@@ -836,7 +838,23 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
             if (!QHostAddress(l.host).isLoopback())
                 note(d, QStringLiteral("listen %1: binds %2, not loopback; check that this is wanted").arg(d.args.first(), l.host));
             result.config.listeners.push_back(l);
+            if (!loggedServer) {
+                loggedServer = server;
+                loggedLocation = chosen->block;
+            }
         }
+    }
+    // nginx logs every request unless told not to; Fulcrum only where proxy.access_log names a
+    // file. nginx's file and format are nginx's: not carried over, but said, so that an import
+    // does not end the logging without a word.
+    if (loggedServer) {
+        const Directive *log = inherited(loggedServer, enclosingHttp(top, loggedServer), QStringLiteral("access_log"), loggedLocation);
+        const QString how = QStringLiteral("Fulcrum writes one only where \"proxy\": {\"access_log\": {\"path\": \"/var/log/fulcrum/access.log\"}} "
+                                           "names a file of its own (nginx's combined format, then the server, its status, tries and timings)");
+        if (!log)
+            result.notes << QStringLiteral("nginx logged every request (its default: access_log logs/access.log combined); %1").arg(how);
+        else if (log->args.first() != u"off")
+            note(*log, QStringLiteral("access_log %1 not carried over: %2").arg(log->args.join(u' '), how));
     }
     for (Limit &limit : limits) {
         std::optional<qint64> largest;

@@ -401,6 +401,34 @@ http {
     // `server NAME resolve` (NGINX Plus, nginx 1.27.3+) with the http block's `resolver`: the
     // nameservers Fulcrum can ask become proxy.resolver, the others are noted; a resolver
     // without any `resolve` is not carried (nginx used it for variables, not for servers).
+    void accessLogIsSaidNotCarried()
+    {
+        // nginx logs every request by default: an import that ends that says so.
+        const QByteArray upstream = "  upstream shop { server 127.0.0.1:9001; }\n";
+        const NginxImportResult byDefault = importNginx("http {\n" + upstream + "  server { listen 127.0.0.1:8080; location / { proxy_pass http://shop; } }\n}\n",
+                                                        QStringLiteral("shop.conf"));
+        QVERIFY2(byDefault.ok(), qPrintable(byDefault.errors.join(u'\n')));
+        QVERIFY(!byDefault.config.proxy.accessLog.enabled());
+        QVERIFY(hasNote(byDefault, QStringLiteral("nginx logged every request (its default: access_log logs/access.log combined); Fulcrum writes one only where "
+                                                  "\"proxy\": {\"access_log\": {\"path\": \"/var/log/fulcrum/access.log\"}} names a file of its own")));
+        // Its own file, in the http block or in the location that became the listener's pool.
+        const NginxImportResult own = importNginx("http {\n  access_log /var/log/nginx/shop.log main buffer=32k;\n" + upstream
+                                                      + "  server { listen 127.0.0.1:8080; location / { proxy_pass http://shop; } }\n}\n",
+                                                  QStringLiteral("shop.conf"));
+        QVERIFY(!own.config.proxy.accessLog.enabled());
+        QVERIFY(hasNote(own, QStringLiteral("shop.conf:2: access_log /var/log/nginx/shop.log main buffer=32k not carried over: Fulcrum writes one only where")));
+        const NginxImportResult inLocation = importNginx("http {\n  access_log /var/log/nginx/all.log;\n" + upstream
+                                                             + "  server { listen 127.0.0.1:8080;\n    location / { access_log /var/log/nginx/shop.log; proxy_pass http://shop; } }\n}\n",
+                                                         QStringLiteral("shop.conf"));
+        QVERIFY(hasNote(inLocation, QStringLiteral("shop.conf:5: access_log /var/log/nginx/shop.log not carried over")));
+        // Off in nginx: nothing to say.
+        const NginxImportResult off = importNginx("http {\n  access_log off;\n" + upstream
+                                                      + "  server { listen 127.0.0.1:8080; location / { proxy_pass http://shop; } }\n}\n",
+                                                  QStringLiteral("shop.conf"));
+        QVERIFY(!hasNote(off, QStringLiteral("access_log")));
+        QVERIFY(!hasNote(off, QStringLiteral("nginx logged every request")));
+    }
+
     void resolveAndResolverCarryOver()
     {
         const QByteArray conf = "http {\n"
