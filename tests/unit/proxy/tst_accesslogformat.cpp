@@ -1,8 +1,10 @@
 // The access log's two formats, byte by byte: whatever a client sends in a header or a target,
 // a text line stays one line with its quotes and spaces where they belong, and a JSON line is
 // valid JSON that reads back the same text (bytes that are not UTF-8 as U+00XX).
+#include "common/wallclock.h"
 #include "proxy/accesslog.h"
 
+#include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
@@ -17,8 +19,9 @@ using namespace fulcrum;
 
 namespace {
 
-// 2026-12-06 21:40:12.345 UTC; the formats do not depend on today's date.
-constexpr qint64 kWall = 1796593212345;
+// The time a line is stamped with: the project's clock now (faketime moves it), read once.
+const QDateTime kAt = wallclock::nowUtc();
+const qint64 kWall = kAt.toMSecsSinceEpoch();
 
 QString latin1OrUtf8(const QByteArray &bytes)
 {
@@ -151,12 +154,12 @@ private Q_SLOTS:
         r.end = "connect-failed";
         r.error = "server app2 (10.0.1.12:8080) of pool \"checkout\": connection failed: Connection refused";
         QCOMPARE(QByteArray::fromStdString(AccessLog::format(r, AccessLogConfig::Format::Text, kWall)),
-                 QByteArray("10.0.0.7 - - [06/Dec/2026:21:40:12 +0000] \"GET /cart?id=7 HTTP/1.1\" 502 231 \"https://shop.example/\" \"Mozilla/5.0\" "
+                 QByteArray("10.0.0.7 - - [" + kAt.toString(QStringLiteral("dd/MMM/yyyy:HH:mm:ss")).toLatin1() + " +0000] \"GET /cart?id=7 HTTP/1.1\" 502 231 \"https://shop.example/\" \"Mozilla/5.0\" "
                             "host=\"shop.example\" scheme=https pool=checkout server=app\\x202 upstream=10.0.1.12:8080 upstream_status=- tries=2 "
                             "bytes_in=412 time_ms=3.214 connect_ms=- header_ms=- end=connect-failed request_id=\"9f1c\" "
                             "error=\"server app2 (10.0.1.12:8080) of pool \\\"checkout\\\": connection failed: Connection refused\"\n"));
         const QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(AccessLog::format(r, AccessLogConfig::Format::Json, kWall))).object();
-        QCOMPARE(o.value(u"time").toString(), QStringLiteral("2026-12-06T21:40:12.345Z"));
+        QCOMPARE(o.value(u"time").toString(), kAt.toString(Qt::ISODateWithMs));
         QCOMPARE(o.value(u"server").toString(), server);
         QCOMPARE(o.value(u"upstream").toString(), QStringLiteral("10.0.1.12:8080"));
         QCOMPARE(o.value(u"duration_ms").toDouble(), 3.214);
