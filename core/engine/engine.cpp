@@ -547,7 +547,7 @@ void Engine::tick()
 void Engine::noteAccessLog(qint64 nowMs)
 {
     const AccessLogStats &stats = m_proxy->accessLogStats();
-    const quint64 failures = stats.failures.load(std::memory_order_relaxed);
+    const quint64 failures = stats.failures.count.load(std::memory_order_relaxed);
     const quint64 lines = stats.lines.load(std::memory_order_relaxed);
     const quint64 dropped = stats.droppedLines.load(std::memory_order_relaxed);
     if (failures != m_accessLogFailures) {
@@ -555,7 +555,7 @@ void Engine::noteAccessLog(qint64 nowMs)
         m_accessLogFailures = failures;
         if (!m_accessLogFailing || nowMs - m_accessLogWarnedMs >= 60'000) {
             addEvent(EngineEvent::Warning, QStringLiteral("access-log"),
-                     QStringLiteral("%1; %2 line(s) lost so far (proxy.access_log; requests are served as before)").arg(stats.lastFailure()).arg(dropped));
+                     QStringLiteral("%1; %2 line(s) lost so far (proxy.access_log; requests are served as before)").arg(stats.failures.last().first).arg(dropped));
             m_accessLogWarnedMs = nowMs;
         }
         m_accessLogFailing = true;

@@ -1,5 +1,7 @@
 #include "accesslog.h"
 
+#include <QDateTime>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -361,19 +363,6 @@ QString errnoText(int error)
 
 } // namespace
 
-void AccessLogStats::noteFailure(const QString &reason)
-{
-    failures.fetch_add(1, std::memory_order_relaxed);
-    std::lock_guard lock(m_mutex);
-    m_lastFailure = reason;
-}
-
-QString AccessLogStats::lastFailure() const
-{
-    std::lock_guard lock(m_mutex);
-    return m_lastFailure;
-}
-
 AccessLog::AccessLog(std::shared_ptr<AccessLogStats> stats)
     : m_stats(std::move(stats))
 {
@@ -411,12 +400,17 @@ void AccessLog::configure(const AccessLogConfig &config)
     }
 }
 
+void AccessLog::noteFailure(const QString &reason)
+{
+    m_stats->failures.note(reason, QDateTime::currentMSecsSinceEpoch());
+}
+
 void AccessLog::open()
 {
     const QByteArray path = m_config.path.toLocal8Bit();
     m_fd = ::open(path.constData(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (m_fd < 0) {
-        m_stats->noteFailure(QStringLiteral("cannot open %1: %2; lines wait in memory until it opens (1 MiB per worker)")
+        noteFailure(QStringLiteral("cannot open %1: %2; lines wait in memory until it opens (1 MiB per worker)")
                                    .arg(m_config.path, errnoText(errno)));
         return;
     }
@@ -497,7 +491,7 @@ void AccessLog::flush()
                 [[maybe_unused]] const ssize_t newline = ::write(m_fd, "\n", 1);
             }
             m_stats->droppedLines.fetch_add(m_bufferedLines, std::memory_order_relaxed);
-            m_stats->noteFailure(QStringLiteral("cannot write to %1: %2; the lines of that write are lost").arg(m_config.path, errnoText(error)));
+            noteFailure(QStringLiteral("cannot write to %1: %2; the lines of that write are lost").arg(m_config.path, errnoText(error)));
             m_buffer.clear();
             m_bufferedLines = 0;
             return;

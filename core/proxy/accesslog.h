@@ -2,32 +2,24 @@
 
 #include "common/accesslogconfig.h"
 #include "common/socketaddress.h"
+#include "proxy/tls.h"
 
 #include <QByteArrayView>
 #include <QString>
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
 
 namespace fulcrum {
 
 // What the workers' access logs came to, read by the engine's tick: lines written, lines lost,
-// and the last reason a write or an open failed (an event says it). Any thread.
-class AccessLogStats
+// and how often a write or an open failed, with the last reason (an event says it). Any thread.
+struct AccessLogStats
 {
-public:
     std::atomic<quint64> lines{0};
     std::atomic<quint64> droppedLines{0};
-    std::atomic<quint64> failures{0};
-
-    void noteFailure(const QString &reason);
-    QString lastFailure() const;
-
-private:
-    mutable std::mutex m_mutex;
-    QString m_lastFailure;
+    CountedReason failures;
 };
 
 // One request as the access log tells it. Views point into the session's memory and are read
@@ -88,6 +80,7 @@ public:
 private:
     void open();
     void close();
+    void noteFailure(const QString &reason);
     void reopenIfMoved();
 
     std::shared_ptr<AccessLogStats> m_stats;
