@@ -6,6 +6,7 @@
 #include "locks/redis/redisconnection.h"
 #include "locks/redis/redislocks.h"
 
+#include <QThread>
 #include <QtEndian>
 
 #include <algorithm>
@@ -110,6 +111,133 @@ RedisLockInspector::RedisLockInspector(RedisConnection *connection, RedisLockIns
     connect(m_deadlineTimer, &QTimer::timeout, this, &RedisLockInspector::deadlinesDue);
 }
 
+// The pass thread's side of runPassesOn(): a connection of its own and an inspector that does
+// whole passes on it, there. What that inspector reports is posted to the owning inspector,
+// tagged with the owner's pass generation, so a pass the owner cancelled meanwhile is dropped
+// there. The owner destroys this object on its thread (and waits) before it goes itself, so the
+// owner is alive whenever something is posted to it.
+class RedisLockInspector::PassRunner : public QObject
+{
+public:
+    explicit PassRunner(RedisLockInspector *owner)
+        : m_owner(owner)
+    {
+    }
+
+    // On the pass thread, first thing.
+    void init(const RedisConnectionOptions &options, RedisLockInspectorOptions inspectorOptions)
+    {
+        m_connection = new RedisConnection(options, this);
+        inspectorOptions.observe = false; // the owner observes the rows it gets
+        m_inspector = new RedisLockInspector(m_connection, std::move(inspectorOptions), this);
+        // The pass connection opens with the owner's: a pass asked for while it is still on its
+        // way (the first one, or right after a reconnect) waits for it rather than leaving the
+        // node out of the pass; anything else the inner inspector reports as it always does.
+        connect(m_connection, &RedisConnection::stateChanged, this, [this](RedisConnection::State state) {
+            if (m_startWhenConnected && state != RedisConnection::State::Connecting) {
+                m_startWhenConnected = false;
+                m_inspector->scan();
+            }
+        });
+        connect(m_inspector, &RedisLockInspector::progress, this, [this](qint64 keys, int locks) {
+            post([generation = m_generation, keys, locks](RedisLockInspector *owner) {
+                if (generation == owner->m_generation && owner->m_running)
+                    Q_EMIT owner->progress(keys, locks);
+            });
+        });
+        connect(m_inspector, &RedisLockInspector::scanFinished, this, [this] {
+            post([generation = m_generation, result = m_inspector->takeLastResult()](RedisLockInspector *owner) mutable {
+                owner->onRunnerFinished(generation, std::move(result));
+            });
+        });
+        connect(m_inspector, &RedisLockInspector::scanInterrupted, this, [this](const QString &why) {
+            post([generation = m_generation, why](RedisLockInspector *owner) { owner->onRunnerInterrupted(generation, why); });
+        });
+        connect(m_inspector, &RedisLockInspector::scanFailed, this, [this](const QString &why) {
+            post([generation = m_generation, why](RedisLockInspector *owner) { owner->onRunnerFailed(generation, why); });
+        });
+        m_connection->open();
+    }
+
+    void start(quint64 generation)
+    {
+        m_inspector->cancel();
+        m_generation = generation;
+        m_startWhenConnected = m_connection->state() == RedisConnection::State::Connecting;
+        if (!m_startWhenConnected)
+            m_inspector->scan();
+    }
+
+    void stop()
+    {
+        m_startWhenConnected = false;
+        m_inspector->cancel();
+    }
+
+private:
+    template <typename F>
+    void post(F call)
+    {
+        RedisLockInspector *owner = m_owner;
+        QMetaObject::invokeMethod(owner, [owner, call = std::move(call)]() mutable { call(owner); }, Qt::QueuedConnection);
+    }
+
+    RedisLockInspector *m_owner;
+    RedisConnection *m_connection = nullptr;
+    RedisLockInspector *m_inspector = nullptr;
+    quint64 m_generation = 0;
+    bool m_startWhenConnected = false;
+};
+
+RedisLockInspector::~RedisLockInspector()
+{
+    if (!m_runner)
+        return;
+    PassRunner *runner = std::exchange(m_runner, nullptr);
+    if (runner->thread()->isRunning())
+        QMetaObject::invokeMethod(runner, [runner] { delete runner; }, Qt::BlockingQueuedConnection);
+    else
+        delete runner; // the thread is gone already: nothing runs there any more
+}
+
+void RedisLockInspector::runPassesOn(QThread *thread, const RedisConnectionOptions &options)
+{
+    Q_ASSERT(!m_runner && thread != QThread::currentThread());
+    m_runner = new PassRunner(this);
+    m_runner->moveToThread(thread);
+    QMetaObject::invokeMethod(m_runner, [runner = m_runner, options, inspectorOptions = m_options] { runner->init(options, inspectorOptions); },
+                              Qt::QueuedConnection);
+}
+
+void RedisLockInspector::onRunnerFinished(quint64 generation, LockScanResult result)
+{
+    if (generation != m_generation || !m_running)
+        return;
+    if (m_options.observe) {
+        for (LockInfo &lock : result.locks)
+            m_observations.observe(lock);
+        m_observations.endPass();
+    }
+    result.elapsedMs = m_passClock.elapsed();
+    completePass(std::move(result));
+}
+
+// The pass thread's inspector starts its pass over by itself once its connection is back.
+void RedisLockInspector::onRunnerInterrupted(quint64 generation, const QString &why)
+{
+    if (generation == m_generation && m_running)
+        Q_EMIT scanInterrupted(why);
+}
+
+void RedisLockInspector::onRunnerFailed(quint64 generation, const QString &why)
+{
+    if (generation != m_generation || !m_running)
+        return;
+    ++m_generation;
+    m_running = false;
+    Q_EMIT scanFailed(why);
+}
+
 // A live row's TTL runs out at readAt + ttl; 2 ms later Redis has certainly passed it too.
 void RedisLockInspector::watchDeadline(const QByteArray &key, qint64 ttlMs, qint64 readAtMs)
 {
@@ -155,6 +283,14 @@ void RedisLockInspector::scan()
         return;
     m_running = true;
     m_restarts = 0;
+    if (m_runner) {
+        ++m_generation;
+        m_passClock.start();
+        if (m_options.observe)
+            m_observations.beginPass(wallclock::nowUtc());
+        QMetaObject::invokeMethod(m_runner, [runner = m_runner, generation = m_generation] { runner->start(generation); }, Qt::QueuedConnection);
+        return;
+    }
     if (m_connection->isConnected()) {
         startPass();
     } else {
@@ -172,6 +308,8 @@ void RedisLockInspector::cancel()
     m_waitingForConnection = false;
     m_outstanding = 0;
     m_heldScans.clear();
+    if (m_runner)
+        QMetaObject::invokeMethod(m_runner, [runner = m_runner] { runner->stop(); }, Qt::QueuedConnection);
 }
 
 void RedisLockInspector::startPass()
@@ -479,13 +617,18 @@ void RedisLockInspector::finishPass()
         }
         m_passNotes = std::move(notes);
     }
-    const QDateTime now = wallclock::nowUtc();
-    // The previous result (100 000 rows to free) goes after the new one is out, not before.
-    m_lastLockCount = sorted.size();
-    const LockScanResult previous = std::exchange(m_last, LockScanResult{std::move(sorted), std::move(m_passNotes), m_passNotesOmitted, m_keysSeen,
-                                                                         m_passClock.elapsed(), m_restarts, false, now});
+    LockScanResult result{std::move(sorted), std::move(m_passNotes), m_passNotesOmitted, m_keysSeen, m_passClock.elapsed(), m_restarts, false,
+                          wallclock::nowUtc()};
     m_passLocks.clear();
     m_passNotes.clear();
+    completePass(std::move(result));
+}
+
+void RedisLockInspector::completePass(LockScanResult result)
+{
+    // The previous result (100 000 rows to free) goes after the new one is out, not before.
+    m_lastLockCount = result.locks.size();
+    const LockScanResult previous = std::exchange(m_last, std::move(result));
     m_running = false;
     ++m_generation;
     if (m_live) {

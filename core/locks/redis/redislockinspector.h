@@ -16,9 +16,12 @@
 #include <map>
 #include <utility>
 
+class QThread;
+
 namespace fulcrum {
 
 class RedisConnection;
+struct RedisConnectionOptions;
 struct RedisEndpointConfig;
 
 struct RedisLockInspectorOptions
@@ -52,6 +55,16 @@ class RedisLockInspector : public QObject
     Q_OBJECT
 public:
     RedisLockInspector(RedisConnection *connection, RedisLockInspectorOptions options, QObject *parent = nullptr);
+    ~RedisLockInspector() override;
+
+    // Full passes run on `thread`, over a connection of their own to the same server made from
+    // `options`, by an inspector living there; this one gets each pass's rows (moved, not
+    // copied) and goes on as if it had read them itself. So the masters of a Cluster or a
+    // Redlock are read and parsed on as many cores, and the owning thread only merges. Live
+    // reads, and every other command, stay on this object's connection and thread. Call once,
+    // before the first scan(); `thread` must be running, and keep running until this object is
+    // destroyed.
+    void runPassesOn(QThread *thread, const RedisConnectionOptions &options);
 
     // Starts a pass; does nothing while one runs.
     void scan();
@@ -66,6 +79,8 @@ public:
     // and the free of the copied-from ones a pass later). lastResult() lists none after this;
     // a live table is kept apart and keeps its rows.
     QList<LockInfo> takeLastLocks() { return std::exchange(m_last.locks, {}); }
+    // The last pass whole, handed over (from a pass thread to the inspector that asked for it).
+    LockScanResult takeLastResult() { return std::exchange(m_last, {}); }
 
     // Live: the table outlives the pass. Each finished pass becomes a table kept by key, and
     // keyChanged() reads changed keys again in pipelined batches (one per event-loop turn while
@@ -120,7 +135,15 @@ private:
     void interrupt(const QString &why);
     void maybeFinish();
     void finishPass();
+    void completePass(LockScanResult result);
     void reportProgress(bool force);
+
+    // runPassesOn: the pass thread's side, and what it posts back here.
+    class PassRunner;
+    PassRunner *m_runner = nullptr;
+    void onRunnerFinished(quint64 generation, LockScanResult result);
+    void onRunnerInterrupted(quint64 generation, const QString &why);
+    void onRunnerFailed(quint64 generation, const QString &why);
 
     QPointer<RedisConnection> m_connection;
     RedisLockInspectorOptions m_options;

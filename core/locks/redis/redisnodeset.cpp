@@ -1,5 +1,9 @@
 #include "redisnodeset.h"
 
+#include <QThread>
+
+#include <algorithm>
+
 namespace fulcrum {
 
 bool splitRedisNodeAddress(const QString &address, QString *host, quint16 *port)
@@ -28,10 +32,31 @@ RedisNodeSet::RedisNodeSet(RedisConnectionOptions base, RedisLockInspectorOption
 
 RedisNodeSet::~RedisNodeSet()
 {
+    // The inspectors first: each takes its pass side down on its pass thread, which must still run.
     for (const auto &node : m_nodes) {
         delete node->inspector;
         delete node->connection;
     }
+    for (QThread *thread : m_passThreads) {
+        thread->quit();
+        thread->wait();
+        delete thread;
+    }
+}
+
+// The pass thread with the fewest nodes; a new one while there are fewer than kMaxPassThreads
+// and each has a node already.
+int RedisNodeSet::pickPassThread()
+{
+    const auto fewest = std::min_element(m_passThreadNodes.begin(), m_passThreadNodes.end());
+    if (fewest != m_passThreadNodes.end() && (*fewest == 0 || int(m_passThreads.size()) >= kMaxPassThreads))
+        return int(fewest - m_passThreadNodes.begin());
+    auto *thread = new QThread;
+    thread->setObjectName(QStringLiteral("redis-pass"));
+    thread->start();
+    m_passThreads.push_back(thread);
+    m_passThreadNodes.push_back(0);
+    return int(m_passThreads.size()) - 1;
 }
 
 RedisConnectionOptions RedisNodeSet::optionsFor(const QString &address) const
@@ -52,6 +77,7 @@ void RedisNodeSet::setNodes(const QStringList &addresses)
         Node *gone = it->get();
         delete gone->inspector;
         delete gone->connection;
+        --m_passThreadNodes[size_t(gone->passThread)];
         it = m_nodes.erase(it);
     }
     for (const QString &address : addresses) {
@@ -62,6 +88,9 @@ void RedisNodeSet::setNodes(const QStringList &addresses)
         n->address = address;
         n->connection = new RedisConnection(optionsFor(address), this);
         n->inspector = new RedisLockInspector(n->connection, m_inspectorOptions, this);
+        n->passThread = pickPassThread();
+        ++m_passThreadNodes[size_t(n->passThread)];
+        n->inspector->runPassesOn(m_passThreads[size_t(n->passThread)], optionsFor(address));
         connect(n->connection, &RedisConnection::connected, this, [this, address] { Q_EMIT nodeConnected(address); });
         connect(n->connection, &RedisConnection::errorOccurred, this, [this, address](const QString &message) { Q_EMIT nodeError(address, message); });
         connect(n->inspector, &RedisLockInspector::progress, this, [this, n](qint64 scanned, int found) {

@@ -1,6 +1,7 @@
 // Timing driver for run_topology_bench.py: full passes of a lock endpoint given as a Settings
 // line (redis://, rediss://, redis-cluster://, redlock://...), through the same LockBackend the
-// engine uses. Prints one line per pass: "pass N: WALL ms, LOCKS locks, KEYS keys".
+// engine uses. Prints one line per pass: "pass N: WALL ms, LOCKS locks, KEYS keys", and at the
+// end one line per thread: "thread NAME: CPU ms" (the whole run, start included).
 // Usage: bench_redisendpoint ADDRESS ROUNDS [CA_FILE]
 #include "locks/lockbackends.h"
 
@@ -8,8 +9,13 @@
 #include <QElapsedTimer>
 #include <QTimer>
 
+#include <QDir>
+#include <QFile>
+
 #include <cstdio>
 #include <memory>
+
+#include <unistd.h>
 
 using namespace fulcrum;
 
@@ -59,5 +65,23 @@ int main(int argc, char *argv[])
         app.exit(1);
     });
     backend->open();
-    return app.exec();
+    const int status = app.exec();
+    // Per thread, while the backend's threads still run: the engine's thread merges, the
+    // pass threads read and parse (a Cluster's or Redlock's masters).
+    const QString tasks = QStringLiteral("/proc/self/task");
+    const QString self = QString::number(getpid());
+    for (const QString &tid : QDir(tasks).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile stat(tasks + u'/' + tid + QStringLiteral("/stat"));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray line = stat.readAll();
+        const qsizetype close = line.lastIndexOf(')');
+        const QList<QByteArray> fields = line.mid(close + 2).split(' '); // from field 3 (state) on
+        if (close < 0 || fields.size() < 13)
+            continue;
+        const double ms = (fields.at(11).toDouble() + fields.at(12).toDouble()) * 1000.0 / double(sysconf(_SC_CLK_TCK));
+        const QByteArray name = tid == self ? QByteArrayLiteral("main") : line.mid(line.indexOf('(') + 1, close - line.indexOf('(') - 1);
+        std::printf("thread %s: %.0f ms\n", name.constData(), ms);
+    }
+    return status;
 }

@@ -94,9 +94,14 @@ def pipe(port, payload):
     subprocess.run(["redis-cli", "-p", str(port), "--pipe"], input=payload, capture_output=True, check=True)
 
 
+THREADS = {}  # address -> [(thread name, CPU ms per pass)] of the last passes() there
+SERVER_CPU = {}  # address -> [each server's CPU ms per pass]
+
+
 def passes(address, servers, ca_file=None):
     """ROUNDS passes; per pass wall (ms) and the servers' summed CPU (ms) per pass."""
-    cpu_before = sum(server_cpu_seconds(p.pid) for p in servers)
+    each_before = [server_cpu_seconds(p.pid) for p in servers]
+    cpu_before = sum(each_before)
     command = [BENCH, address, str(ROUNDS)] + ([ca_file] if ca_file else [])
     if os.environ.get("FULCRUM_BENCH_PERF") and "cluster" in address:
         # Where Fulcrum's own CPU goes in a cluster pass: perf report -i FILE.
@@ -109,7 +114,11 @@ def passes(address, servers, ca_file=None):
     client = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000 / ROUNDS
     if process.returncode != 0:
         sys.exit("%s failed: %s %s" % (" ".join(command), stdout, stderr))
-    cpu = (sum(server_cpu_seconds(p.pid) for p in servers) - cpu_before) * 1000 / ROUNDS
+    each = [(server_cpu_seconds(p.pid) - b) * 1000 / ROUNDS for p, b in zip(servers, each_before)]
+    SERVER_CPU[address] = each
+    cpu = sum(each)
+    THREADS[address] = [(line[7:].split(":")[0], float(line.split(":")[1].split()[0]) / ROUNDS)
+                        for line in stdout.splitlines() if line.startswith("thread ")]
     walls = [int(line.split(":")[1].split()[0]) for line in stdout.splitlines() if line.startswith("pass ")]
     locks = {line.split(",")[1].strip() for line in stdout.splitlines() if line.startswith("pass ")}
     return walls, cpu, locks, client
@@ -225,6 +234,12 @@ def main():
         print("CPU-bound floor of the cluster pass on this machine: (masters' CPU + Fulcrum's CPU) / %d cores = %.0f ms; Fulcrum's wall is %.2fx it" % (os.cpu_count(), (cluster_cpu + cluster_client) / os.cpu_count(), cw / ((cluster_cpu + cluster_client) / os.cpu_count())))
         print("cluster: Fulcrum's CPU / the bare client's = %.2f; one node: %.2f" % (cluster_client / bare_client, single_client / single_bare_client))
         print("cluster wall / one node's wall = %.2f" % (cw / sw))
+        cluster_address = "redis-cluster://127.0.0.1:%d" % ports[0]
+        threads = sorted(THREADS[cluster_address], key=lambda t: -t[1])
+        print("cluster: Fulcrum's CPU per pass by thread (start included): %s"
+              % ", ".join("%s %.0f ms" % t for t in threads if t[1] >= 1))
+        print("cluster: each master's CPU per pass: %s; Fulcrum's busiest thread / the busiest master = %.2f"
+              % (", ".join("%.0f ms" % c for c in SERVER_CPU[cluster_address]), threads[0][1] / max(SERVER_CPU[cluster_address])))
         print("TLS wall / plain wall = %.2f (target <= 1.2)" % (tw / sw))
     finally:
         for p in processes:
