@@ -248,6 +248,17 @@ QJsonObject snapshotToJson(const EngineSnapshot &snapshot)
         }
         listeners.append(listener);
     }
+    const AccessLogView &log = snapshot.accessLog;
+    QJsonObject accessLog{{QStringLiteral("enabled"), log.enabled},
+                          {QStringLiteral("lines"), qint64(log.lines)},
+                          {QStringLiteral("lines_lost"), qint64(log.linesLost)},
+                          {QStringLiteral("failures"), qint64(log.failures)}};
+    if (log.enabled)
+        accessLog.insert(QStringLiteral("path"), log.path);
+    if (log.lastFailureMs > 0) {
+        accessLog.insert(QStringLiteral("last_failure"), log.lastFailure);
+        accessLog.insert(QStringLiteral("last_failure_time"), isoTime(log.lastFailureMs));
+    }
     QJsonArray workerConnections;
     for (int count : snapshot.workerConnections)
         workerConnections.append(count);
@@ -262,6 +273,7 @@ QJsonObject snapshotToJson(const EngineSnapshot &snapshot)
         {QStringLiteral("worker_connections"), workerConnections},
         {QStringLiteral("worker_handoffs"), workerHandoffs},
         {QStringLiteral("listeners"), listeners},
+        {QStringLiteral("access_log"), accessLog},
         {QStringLiteral("pools"), pools},
         {QStringLiteral("lock_endpoints"), endpoints},
     };
@@ -412,6 +424,18 @@ EngineSnapshot snapshotFromJson(const QJsonObject &json)
                 view.h2LastRefusalMs = timeFrom(l.value("http2_last_refusal_time"_L1)).toMSecsSinceEpoch();
         }
         snapshot.listeners.push_back(std::move(view));
+    }
+    {
+        const QJsonObject log = json.value("access_log"_L1).toObject();
+        AccessLogView &view = snapshot.accessLog;
+        view.enabled = log.value("enabled"_L1).toBool();
+        view.path = text(log, "path"_L1);
+        view.lines = quint64(log.value("lines"_L1).toInteger());
+        view.linesLost = quint64(log.value("lines_lost"_L1).toInteger());
+        view.failures = quint64(log.value("failures"_L1).toInteger());
+        view.lastFailure = text(log, "last_failure"_L1);
+        if (log.contains("last_failure_time"_L1))
+            view.lastFailureMs = timeFrom(log.value("last_failure_time"_L1)).toMSecsSinceEpoch();
     }
     for (const QJsonValue &pool : json.value("pools"_L1).toArray())
         snapshot.pools.push_back(poolFromJson(pool.toObject()));

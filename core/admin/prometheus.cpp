@@ -165,6 +165,16 @@ QByteArray prometheusMetrics(const Engine &engine)
             w.sample("fulcrum_listener_certificate_expiry_timestamp_seconds", listenerLabels(l), double(l.tlsExpiresMs / 1000));
     }
 
+    if (snapshot.accessLog.enabled) {
+        w.family("fulcrum_access_log_lines_total", "counter", "Lines written to proxy.access_log since the start.");
+        w.sample("fulcrum_access_log_lines_total", {}, double(snapshot.accessLog.lines));
+        w.family("fulcrum_access_log_lines_lost_total", "counter",
+                 "Access log lines lost because the file could not be opened or written (requests were served as before).");
+        w.sample("fulcrum_access_log_lines_lost_total", {}, double(snapshot.accessLog.linesLost));
+        w.family("fulcrum_access_log_failures_total", "counter", "Failed opens and writes of proxy.access_log (the reason is in the admin API and the events).");
+        w.sample("fulcrum_access_log_failures_total", {}, double(snapshot.accessLog.failures));
+    }
+
     const auto lockLabels = [](const LockEndpointView &e) {
         return QByteArray("endpoint=\"" + labelValue(e.name) + "\",backend=\"" + labelValue(e.backend) + '"');
     };

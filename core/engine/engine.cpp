@@ -490,6 +490,16 @@ void Engine::tick()
         }
         snapshot.listeners.push_back(std::move(view));
     }
+    {
+        const AccessLogStats &stats = m_proxy->accessLogStats();
+        AccessLogView &log = snapshot.accessLog;
+        log.enabled = m_config.proxy.accessLog.enabled();
+        log.path = m_config.proxy.accessLog.path;
+        log.lines = stats.lines.load(std::memory_order_relaxed);
+        log.linesLost = stats.droppedLines.load(std::memory_order_relaxed);
+        log.failures = stats.failures.count.load(std::memory_order_relaxed);
+        std::tie(log.lastFailure, log.lastFailureMs) = stats.failures.last();
+    }
     std::set<std::pair<QString, QString>> seen;
     const std::map<QString, quint64> unserved = m_proxy->unservedTotals();
     for (const PoolConfig &pc : m_config.pools) {

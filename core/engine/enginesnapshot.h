@@ -66,6 +66,19 @@ struct ListenerView
     qint64 h2LastRefusalMs = 0;
 };
 
+// proxy.access_log and what became of its lines since the start (across reloads): written,
+// lost (a file that could not be opened or written), and the failures with the last reason.
+struct AccessLogView
+{
+    bool enabled = false;
+    QString path{};
+    quint64 lines = 0;
+    quint64 linesLost = 0;
+    quint64 failures = 0;
+    QString lastFailure{};
+    qint64 lastFailureMs = 0;
+};
+
 // One configured lock endpoint (any backend) and what its inspector last saw.
 struct LockEndpointView
 {
@@ -101,6 +114,7 @@ struct EngineSnapshot
     std::vector<int> workerConnections;
     std::vector<quint64> workerHandoffs;
     std::vector<ListenerView> listeners;
+    AccessLogView accessLog;
     std::vector<PoolView> pools;
     std::vector<LockEndpointView> lockEndpoints;
 

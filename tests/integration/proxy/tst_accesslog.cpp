@@ -140,6 +140,20 @@ public:
         return waitForStderr(m_process, expect, &m_log);
     }
     bool waitFor(const QString &text, int timeoutMs = 10'000) { return waitForStderr(m_process, text, &m_log, timeoutMs); }
+    // One sample of GET /metrics (no labels) with the admin token; -1 when it is not there.
+    double metric(const QByteArray &name) const
+    {
+        QFile token(path(QStringLiteral("state/admin.token")));
+        if (!token.open(QIODevice::ReadOnly))
+            return -1;
+        SimpleHttpConnection admin(m_setup.adminPort);
+        const SimpleHttpResponse r = admin.exchange("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token.readAll().trimmed() + "\r\n\r\n");
+        for (const QByteArray &line : r.body.split('\n')) {
+            if (line.startsWith(name + ' '))
+                return line.mid(name.size() + 1).toDouble();
+        }
+        return -1;
+    }
     QString log() const { return m_log; }
     void stop() { stopProcess(m_process); }
 
@@ -212,6 +226,10 @@ void TestAccessLog::oneTextLinePerRequest()
     }
     QCOMPARE(onApp1, 5);
     QCOMPARE(onApp2, 5);
+    // /metrics counts what was written (the engine's tick follows within half a second).
+    QTRY_COMPARE_WITH_TIMEOUT(daemon.metric("fulcrum_access_log_lines_total"), 10.0, 5000);
+    QCOMPARE(daemon.metric("fulcrum_access_log_lines_lost_total"), 0.0);
+    QCOMPARE(daemon.metric("fulcrum_access_log_failures_total"), 0.0);
 
     // A server that is gone: the request is retried on the other one (tries=2, still 200).
     app2.kill();
@@ -406,6 +424,10 @@ void TestAccessLog::aVanishedFolderIsAnEventAndLinesComeBack()
         QCOMPARE(httpGet(daemon.port(), "/lost").status, 200);
     QVERIFY2(daemon.waitFor(QStringLiteral("[access-log] cannot open %1: No such file or directory;").arg(file)), qPrintable(daemon.log()));
     QVERIFY2(daemon.waitFor(QStringLiteral("0 line(s) lost so far (proxy.access_log; requests are served as before)")), qPrintable(daemon.log()));
+    // And /metrics, for an alert: failed opens counted, nothing lost yet (the lines wait in memory).
+    QTRY_VERIFY_WITH_TIMEOUT(daemon.metric("fulcrum_access_log_failures_total") >= 1, 5000);
+    QCOMPARE(daemon.metric("fulcrum_access_log_lines_lost_total"), 0.0);
+    QCOMPARE(daemon.metric("fulcrum_access_log_lines_total"), 1.0);
 
     // It comes back: the workers open the file again, and say so.
     QVERIFY(QDir().mkpath(folder));
@@ -418,6 +440,8 @@ void TestAccessLog::aVanishedFolderIsAnEventAndLinesComeBack()
     for (const QByteArray &line : linesOf(file))
         lost += line.contains("\"GET /lost HTTP/1.1\" 200 ");
     QCOMPARE(lost, 3);
+    QTRY_COMPARE_WITH_TIMEOUT(daemon.metric("fulcrum_access_log_lines_total"), double(linesOf(file).size()), 5000);
+    QCOMPARE(daemon.metric("fulcrum_access_log_lines_lost_total"), 0.0);
 }
 
 void TestAccessLog::http2OverTlsIsLogged()
