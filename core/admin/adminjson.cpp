@@ -32,6 +32,36 @@ QString text(const QJsonObject &json, QLatin1StringView key)
     return json.value(key).toString();
 }
 
+// A count with the last reason and when (TLS handshake failures, HTTP/2 refusals, access log
+// failures), under three keys; the reason and its time only once there was one.
+struct CountedKeys
+{
+    QLatin1StringView count, reason, time;
+};
+
+void writeCounted(QJsonObject &json, CountedKeys keys, quint64 count, const QString &reason, qint64 ms)
+{
+    json.insert(keys.count, qint64(count));
+    if (ms > 0) {
+        json.insert(keys.reason, reason);
+        json.insert(keys.time, isoTime(ms));
+    }
+}
+
+void readCounted(const QJsonObject &json, CountedKeys keys, quint64 *count, QString *reason, qint64 *ms)
+{
+    *count = quint64(json.value(keys.count).toInteger());
+    *reason = text(json, keys.reason);
+    if (json.contains(keys.time))
+        *ms = timeFrom(json.value(keys.time)).toMSecsSinceEpoch();
+}
+
+constexpr CountedKeys kTlsFailureKeys{QLatin1StringView("tls_handshake_failures"), QLatin1StringView("tls_last_failure"),
+                                      QLatin1StringView("tls_last_failure_time")};
+constexpr CountedKeys kH2RefusalKeys{QLatin1StringView("http2_refused_connections"), QLatin1StringView("http2_last_refusal"),
+                                     QLatin1StringView("http2_last_refusal_time")};
+constexpr CountedKeys kAccessLogFailureKeys{QLatin1StringView("failures"), QLatin1StringView("last_failure"), QLatin1StringView("last_failure_time")};
+
 // "host:port" or "[v6]:port", as BackendSpec::address() writes it.
 std::pair<QString, quint16> splitAddress(const QString &address)
 {
@@ -233,32 +263,20 @@ QJsonObject snapshotToJson(const EngineSnapshot &snapshot)
         if (l.tls) {
             listener.insert(QStringLiteral("tls_expires"), isoTime(l.tlsExpiresMs));
             listener.insert(QStringLiteral("tls_handshakes"), qint64(l.tlsHandshakes));
-            listener.insert(QStringLiteral("tls_handshake_failures"), qint64(l.tlsFailures));
-            if (l.tlsLastFailureMs > 0) {
-                listener.insert(QStringLiteral("tls_last_failure"), l.tlsLastFailure);
-                listener.insert(QStringLiteral("tls_last_failure_time"), isoTime(l.tlsLastFailureMs));
-            }
+            writeCounted(listener, kTlsFailureKeys, l.tlsFailures, l.tlsLastFailure, l.tlsLastFailureMs);
             listener.insert(QStringLiteral("http2_connections"), qint64(l.h2Connections));
             listener.insert(QStringLiteral("http2_streams"), qint64(l.h2Streams));
-            listener.insert(QStringLiteral("http2_refused_connections"), qint64(l.h2Refusals));
-            if (l.h2LastRefusalMs > 0) {
-                listener.insert(QStringLiteral("http2_last_refusal"), l.h2LastRefusal);
-                listener.insert(QStringLiteral("http2_last_refusal_time"), isoTime(l.h2LastRefusalMs));
-            }
+            writeCounted(listener, kH2RefusalKeys, l.h2Refusals, l.h2LastRefusal, l.h2LastRefusalMs);
         }
         listeners.append(listener);
     }
     const AccessLogView &log = snapshot.accessLog;
     QJsonObject accessLog{{QStringLiteral("enabled"), log.enabled},
                           {QStringLiteral("lines"), qint64(log.lines)},
-                          {QStringLiteral("lines_lost"), qint64(log.linesLost)},
-                          {QStringLiteral("failures"), qint64(log.failures)}};
+                          {QStringLiteral("lines_lost"), qint64(log.linesLost)}};
     if (log.enabled)
         accessLog.insert(QStringLiteral("path"), log.path);
-    if (log.lastFailureMs > 0) {
-        accessLog.insert(QStringLiteral("last_failure"), log.lastFailure);
-        accessLog.insert(QStringLiteral("last_failure_time"), isoTime(log.lastFailureMs));
-    }
+    writeCounted(accessLog, kAccessLogFailureKeys, log.failures, log.lastFailure, log.lastFailureMs);
     QJsonArray workerConnections;
     for (int count : snapshot.workerConnections)
         workerConnections.append(count);
@@ -412,16 +430,10 @@ EngineSnapshot snapshotFromJson(const QJsonObject &json)
         if (view.tls) {
             view.tlsExpiresMs = timeFrom(l.value("tls_expires"_L1)).toMSecsSinceEpoch();
             view.tlsHandshakes = quint64(l.value("tls_handshakes"_L1).toInteger());
-            view.tlsFailures = quint64(l.value("tls_handshake_failures"_L1).toInteger());
-            view.tlsLastFailure = text(l, "tls_last_failure"_L1);
-            if (l.contains("tls_last_failure_time"_L1))
-                view.tlsLastFailureMs = timeFrom(l.value("tls_last_failure_time"_L1)).toMSecsSinceEpoch();
+            readCounted(l, kTlsFailureKeys, &view.tlsFailures, &view.tlsLastFailure, &view.tlsLastFailureMs);
             view.h2Connections = quint64(l.value("http2_connections"_L1).toInteger());
             view.h2Streams = quint64(l.value("http2_streams"_L1).toInteger());
-            view.h2Refusals = quint64(l.value("http2_refused_connections"_L1).toInteger());
-            view.h2LastRefusal = text(l, "http2_last_refusal"_L1);
-            if (l.contains("http2_last_refusal_time"_L1))
-                view.h2LastRefusalMs = timeFrom(l.value("http2_last_refusal_time"_L1)).toMSecsSinceEpoch();
+            readCounted(l, kH2RefusalKeys, &view.h2Refusals, &view.h2LastRefusal, &view.h2LastRefusalMs);
         }
         snapshot.listeners.push_back(std::move(view));
     }
@@ -432,10 +444,7 @@ EngineSnapshot snapshotFromJson(const QJsonObject &json)
         view.path = text(log, "path"_L1);
         view.lines = quint64(log.value("lines"_L1).toInteger());
         view.linesLost = quint64(log.value("lines_lost"_L1).toInteger());
-        view.failures = quint64(log.value("failures"_L1).toInteger());
-        view.lastFailure = text(log, "last_failure"_L1);
-        if (log.contains("last_failure_time"_L1))
-            view.lastFailureMs = timeFrom(log.value("last_failure_time"_L1)).toMSecsSinceEpoch();
+        readCounted(log, kAccessLogFailureKeys, &view.failures, &view.lastFailure, &view.lastFailureMs);
     }
     for (const QJsonValue &pool : json.value("pools"_L1).toArray())
         snapshot.pools.push_back(poolFromJson(pool.toObject()));
