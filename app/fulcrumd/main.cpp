@@ -287,8 +287,24 @@ int main(int argc, char *argv[])
         nextConfig.stateDir = config.stateDir;
         if (!history.applyConfig(nextConfig.history))
             printErr(QStringLiteral("fulcrumd: history.path changes in %1 take effect at the next restart").arg(configPath));
+        // admin.tls's files are read again (a renewed certificate at the same paths); one that
+        // cannot be used refuses the reload whole, as a listener's certificate does.
+        std::optional<QSslConfiguration> adminTls;
+        if (config.admin.enabled && config.admin.hasTls()) {
+            QString error;
+            adminTls = admin.readTls(config.admin, &error);
+            if (!adminTls) {
+                printErr(QStringLiteral("fulcrumd: %1").arg(error));
+                engine.addEvent(EngineEvent::Error, QStringLiteral("config"),
+                                QStringLiteral("reload of %1 rejected, still serving the previous config and admin certificate: %2").arg(configPath, error));
+                return;
+            }
+        }
         QStringList reloadErrors;
-        engine.reload(nextConfig, &reloadErrors);   // a refusal is the engine's own event, printed above
+        if (!engine.reload(nextConfig, &reloadErrors))   // a refusal is the engine's own event, printed above
+            return;
+        if (adminTls)
+            admin.useTls(*adminTls, config.admin);
     });
     return app.exec();
 }

@@ -110,12 +110,7 @@ bool AdminServer::listen(const AdminConfig &config, const QByteArray &token, con
         listener->tls = serverTlsConfiguration(config.tlsCertFile, config.tlsKeyFile, config.tlsClientCaFile, QStringLiteral("admin.tls"), error);
         if (!listener->tls)
             return false;
-        const QSslCertificate leaf = listener->tls->localCertificate();
-        const QDateTime now = wallclock::nowUtc();
-        if (leaf.expiryDate() < now || leaf.effectiveDate() > now)
-            m_engine->addEvent(EngineEvent::Error, QStringLiteral("admin"),
-                               QStringLiteral("admin.tls.cert %1 is valid from %2 to %3 (UTC), not now: clients will refuse the admin API until it is renewed")
-                                   .arg(config.tlsCertFile, leaf.effectiveDate().toUTC().toString(Qt::ISODate), leaf.expiryDate().toUTC().toString(Qt::ISODate)));
+        checkCertificateDates(listener->tls->localCertificate(), config.tlsCertFile);
     }
     if (!address.isLoopback()) {
         m_engine->addEvent(EngineEvent::Warning, QStringLiteral("admin"),
@@ -145,6 +140,40 @@ bool AdminServer::listen(const AdminConfig &config, const QByteArray &token, con
                                     ? QStringLiteral(" (TLS, certificate %1)").arg(tlsFingerprint(listener->tls->localCertificate()))
                                     : QStringLiteral(" (TLS, client certificates from %1 required)").arg(config.tlsClientCaFile)));
     return true;
+}
+
+void AdminServer::checkCertificateDates(const QSslCertificate &leaf, const QString &path)
+{
+    const QDateTime now = wallclock::nowUtc();
+    if (leaf.expiryDate() < now || leaf.effectiveDate() > now)
+        m_engine->addEvent(EngineEvent::Error, QStringLiteral("admin"),
+                           QStringLiteral("admin.tls.cert %1 is valid from %2 to %3 (UTC), not now: clients will refuse the admin API until it is renewed")
+                               .arg(path, leaf.effectiveDate().toUTC().toString(Qt::ISODate), leaf.expiryDate().toUTC().toString(Qt::ISODate)));
+}
+
+std::optional<QSslConfiguration> AdminServer::readTls(const AdminConfig &config, QString *error) const
+{
+    return serverTlsConfiguration(config.tlsCertFile, config.tlsKeyFile, config.tlsClientCaFile, QStringLiteral("admin.tls"), error);
+}
+
+void AdminServer::useTls(const QSslConfiguration &tls, const AdminConfig &config)
+{
+    auto *listener = static_cast<AdminListener *>(m_server);
+    if (!listener->tls)
+        return; // plain HTTP since the start: TLS comes with a restart
+    const QString before = tlsFingerprint(listener->tls->localCertificate());
+    const QString after = tlsFingerprint(tls.localCertificate());
+    const bool clientCaChanged = listener->tls->caCertificates() != tls.caCertificates();
+    listener->tls = tls;
+    if (before == after && !clientCaChanged)
+        return;
+    const QSslCertificate leaf = tls.localCertificate();
+    m_engine->addEvent(EngineEvent::Info, QStringLiteral("admin"),
+                       QStringLiteral("admin.tls read again for new connections: certificate %1, valid until %2 (UTC)%3")
+                           .arg(before == after ? after : QStringLiteral("%1 (was %2)").arg(after, before),
+                                leaf.expiryDate().toUTC().toString(Qt::ISODate),
+                                clientCaChanged ? QStringLiteral("; client certificates now from %1").arg(config.tlsClientCaFile) : QString()));
+    checkCertificateDates(leaf, config.tlsCertFile);
 }
 
 quint16 AdminServer::port() const

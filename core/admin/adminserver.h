@@ -8,8 +8,10 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
+#include <QSslConfiguration>
 
 #include <memory>
+#include <optional>
 
 class QHostAddress;
 class QTcpServer;
@@ -40,12 +42,22 @@ public:
     // readOnlyToken may be empty (no viewer access).
     bool listen(const AdminConfig &config, const QByteArray &token, const QByteArray &readOnlyToken, QString *error);
     quint16 port() const;
+    // A reload (SIGHUP): admin.tls's files read again and checked as at start, so a renewed
+    // certificate at the same paths is served without a restart. nullopt with *error naming the
+    // file when they cannot be used; then the reload is refused whole and nothing changes.
+    std::optional<QSslConfiguration> readTls(const AdminConfig &config, QString *error) const;
+    // For the connections made from now on (those open keep theirs); an event names the old and
+    // the new certificate when it changed.
+    void useTls(const QSslConfiguration &tls, const AdminConfig &config);
     // Where /api/v1/history and /api/v1/report come from; without one they answer 503
     // (the engine keeps no history). Must live on this server's thread.
     void setReportService(ReportService *service) { m_reports.setService(service); }
 
 private:
     struct Client;
+
+    // An error event when the certificate is not valid now (expired, or not yet).
+    void checkCertificateDates(const QSslCertificate &leaf, const QString &path);
 
     void onNewConnection();
     // A TLS handshake that failed (no client certificate, a plain-HTTP client): an event at most

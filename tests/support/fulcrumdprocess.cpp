@@ -10,6 +10,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <csignal>
+
 namespace fulcrum::test {
 
 namespace {
@@ -112,6 +114,12 @@ bool FulcrumdProcess::start(QString *log)
 void FulcrumdProcess::stop()
 {
     stopProcess(m_process);
+}
+
+void FulcrumdProcess::reload()
+{
+    if (m_process.state() != QProcess::NotRunning)
+        ::kill(pid_t(m_process.processId()), SIGHUP);
 }
 
 QJsonObject FulcrumdProcess::request(const QByteArray &method, const QByteArray &path, const QByteArray &body, int *status) const

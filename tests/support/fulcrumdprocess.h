@@ -35,6 +35,7 @@ public:
     // it exited: *log says why).
     bool start(QString *log);
     void stop();      // SIGTERM, then SIGKILL after 10 s
+    void reload();    // SIGHUP: its config file read again
     bool isRunning() const { return m_process.state() != QProcess::NotRunning; }
 
     quint16 adminPort() const { return m_adminPort; }

@@ -44,6 +44,7 @@ private Q_SLOTS:
     void mutualTlsNeedsTheClientCertificate();
     void keyOfAnotherCertificateStopsTheStart();
     void readableKeyStopsTheStart();
+    void renewedCertificateIsServedAfterAReload();
 
 private:
     bool makeSigned(const QString &name, const QString &ca, const QString &usage, int days = 3650, const QString &faketime = QString())
@@ -343,6 +344,53 @@ void TestAdminTls::readableKeyStopsTheStart()
     QString log;
     QVERIFY(!engine.start(&log));
     QVERIFY2(log.contains(u"chmod 600 ") && log.contains(file(QStringLiteral("open.key"))), qPrintable(log));
+}
+
+// certbot, an ACME client or a person renews the certificate at the same paths and sends SIGHUP:
+// new connections get the new certificate, no restart. A pair that cannot be used (the key of
+// another certificate, mid-copy) refuses the reload whole and the running certificate stays.
+void TestAdminTls::renewedCertificateIsServedAfterAReload()
+{
+    QVERIFY(makeSigned(QStringLiteral("first"), QStringLiteral("ca"), QStringLiteral("serverAuth")));
+    QVERIFY(makeSigned(QStringLiteral("renewed"), QStringLiteral("ca"), QStringLiteral("serverAuth")));
+    auto install = [this](const QString &cert, const QString &key) {
+        QFile::remove(file(QStringLiteral("live.pem")));
+        QFile::remove(file(QStringLiteral("live.key")));
+        return QFile::copy(file(cert), file(QStringLiteral("live.pem"))) && QFile::copy(file(key), file(QStringLiteral("live.key")))
+            && QFile::setPermissions(file(QStringLiteral("live.key")), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    };
+    auto pinOf = [this](const QString &cert) { return tlsFingerprint(QSslCertificate::fromPath(file(cert)).first()); };
+    QVERIFY(install(QStringLiteral("first.pem"), QStringLiteral("first.key")));
+    FulcrumdProcess::Options options;
+    options.servers = {{QStringLiteral("app1"), freeLoopbackPort()}};
+    options.adminTls = tls(QStringLiteral("live.pem"), QStringLiteral("live.key"));
+    FulcrumdProcess engine(options);
+    QString log;
+    QVERIFY2(engine.start(&log), qPrintable(log));
+    const QString pinned = engine.adminUrl().toString() + QStringLiteral("?pin=");
+    QCOMPARE(backends(pinned + pinOf(QStringLiteral("first.pem")), engine).exitCode, 0);
+
+    auto logText = [&engine] {
+        QFile f(engine.logFile());
+        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+    };
+    QVERIFY(install(QStringLiteral("renewed.pem"), QStringLiteral("renewed.key")));
+    engine.reload();
+    QTRY_VERIFY2_WITH_TIMEOUT(logText().contains(QStringLiteral("admin.tls read again for new connections: certificate ") + pinOf(QStringLiteral("renewed.pem"))),
+                              qPrintable(logText()), 10'000);
+    QVERIFY2(logText().contains(QStringLiteral("(was ") + pinOf(QStringLiteral("first.pem"))), qPrintable(logText()));
+    const ProgramRun renewed = backends(pinned + pinOf(QStringLiteral("renewed.pem")), engine);
+    QVERIFY2(renewed.exitCode == 0 && renewed.out.contains(u"app1"), qPrintable(renewed.err));
+    const ProgramRun old = backends(pinned + pinOf(QStringLiteral("first.pem")), engine);
+    QCOMPARE(old.exitCode, 4);   // the old pin no longer matches what is served
+
+    // Half a renewal: the new certificate with the old key. Refused whole, named; the renewed
+    // certificate is still the one served.
+    QVERIFY(install(QStringLiteral("first.pem"), QStringLiteral("renewed.key")));
+    engine.reload();
+    QTRY_VERIFY2_WITH_TIMEOUT(logText().contains(u"still serving the previous config and admin certificate"), qPrintable(logText()), 10'000);
+    QVERIFY2(logText().contains(file(QStringLiteral("live.key"))), qPrintable(logText()));
+    QCOMPARE(backends(pinned + pinOf(QStringLiteral("renewed.pem")), engine).exitCode, 0);
 }
 
 QTEST_GUILESS_MAIN(TestAdminTls)
