@@ -15,6 +15,8 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace fulcrum {
 
 namespace {
@@ -83,7 +85,7 @@ AdminServer::AdminServer(Engine *engine, QObject *parent)
     addLockRoutes(m_router, engine);
     m_reports.addTo(m_router);
     (new EventStream(engine, this))->addTo(m_router);
-    addMetricsRoutes(m_router, engine);
+    addMetricsRoutes(m_router, engine, [this] { return m_certificateExpiryMs; });
 }
 
 AdminServer::~AdminServer()
@@ -142,13 +144,23 @@ bool AdminServer::listen(const AdminConfig &config, const QByteArray &token, con
     return true;
 }
 
+// As a listener's certificate: a warning this long before it expires, at every start and reload.
+static constexpr int kCertificateWarningDays = 14;
+
 void AdminServer::checkCertificateDates(const QSslCertificate &leaf, const QString &path)
 {
+    m_certificateExpiryMs = leaf.expiryDate().toMSecsSinceEpoch();
     const QDateTime now = wallclock::nowUtc();
-    if (leaf.expiryDate() < now || leaf.effectiveDate() > now)
+    if (leaf.expiryDate() < now || leaf.effectiveDate() > now) {
         m_engine->addEvent(EngineEvent::Error, QStringLiteral("admin"),
                            QStringLiteral("admin.tls.cert %1 is valid from %2 to %3 (UTC), not now: clients will refuse the admin API until it is renewed")
                                .arg(path, leaf.effectiveDate().toUTC().toString(Qt::ISODate), leaf.expiryDate().toUTC().toString(Qt::ISODate)));
+    } else if (leaf.expiryDate() < now.addDays(kCertificateWarningDays)) {
+        m_engine->addEvent(EngineEvent::Warning, QStringLiteral("admin"),
+                           QStringLiteral("admin.tls.cert %1 expires on %2 (UTC), in %3 day(s): renew it at the same paths and send fulcrumd SIGHUP")
+                               .arg(path, leaf.expiryDate().toUTC().toString(Qt::ISODate))
+                               .arg(std::max<qint64>(0, now.secsTo(leaf.expiryDate()) / 86'400)));
+    }
 }
 
 std::optional<QSslConfiguration> AdminServer::readTls(const AdminConfig &config, QString *error) const
@@ -165,9 +177,11 @@ void AdminServer::useTls(const QSslConfiguration &tls, const AdminConfig &config
     const QString after = tlsFingerprint(tls.localCertificate());
     const bool clientCaChanged = listener->tls->caCertificates() != tls.caCertificates();
     listener->tls = tls;
-    if (before == after && !clientCaChanged)
-        return;
     const QSslCertificate leaf = tls.localCertificate();
+    if (before == after && !clientCaChanged) {
+        checkCertificateDates(leaf, config.tlsCertFile); // still expiring: said at every reload, as at start
+        return;
+    }
     m_engine->addEvent(EngineEvent::Info, QStringLiteral("admin"),
                        QStringLiteral("admin.tls read again for new connections: certificate %1, valid until %2 (UTC)%3")
                            .arg(before == after ? after : QStringLiteral("%1 (was %2)").arg(after, before),

@@ -56,7 +56,8 @@ public:
 private:
     struct Client;
 
-    // An error event when the certificate is not valid now (expired, or not yet).
+    // An error event when the certificate is not valid now (expired, or not yet), a warning when
+    // it expires within kCertificateWarningDays; and its expiry for /metrics.
     void checkCertificateDates(const QSslCertificate &leaf, const QString &path);
 
     void onNewConnection();
@@ -89,6 +90,7 @@ private:
     QElapsedTimer m_evictionNoticed;
     quint64 m_tlsFailures = 0;
     QElapsedTimer m_tlsFailureNoticed;
+    qint64 m_certificateExpiryMs = 0;   // of admin.tls.cert (ms since the epoch); 0: plain HTTP
 };
 
 } // namespace fulcrum

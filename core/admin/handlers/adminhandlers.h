@@ -2,6 +2,9 @@
 
 #include "admin/adminrouter.h"
 
+#include <QtGlobal>
+
+#include <functional>
 #include <optional>
 
 namespace fulcrum {
@@ -14,7 +17,9 @@ void addPoolRoutes(AdminRouter &router, Engine *engine);      // pools.cpp: pool
 void addEventRoutes(AdminRouter &router, Engine *engine);     // events.cpp: engine events, health events
 void addAuditRoutes(AdminRouter &router, Engine *engine);     // audit.cpp
 void addLockRoutes(AdminRouter &router, Engine *engine);      // locks.cpp: endpoints, one lock, release, notifications
-void addMetricsRoutes(AdminRouter &router, Engine *engine);   // metrics.cpp: Prometheus
+// metrics.cpp: Prometheus. adminCertificateExpiry: when admin.tls.cert expires (ms since the
+// epoch), 0 without TLS.
+void addMetricsRoutes(AdminRouter &router, Engine *engine, std::function<qint64()> adminCertificateExpiry = {});
 
 // ?limit=N of the list routes (events, health events, audit): 1 to 100000, 200 when not given;
 // nullopt, with the 400 in *error, for anything else.

@@ -10,6 +10,7 @@
 #include "programs.h"
 #include "testcertificates.h"
 
+#include <QDateTime>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -45,6 +46,7 @@ private Q_SLOTS:
     void keyOfAnotherCertificateStopsTheStart();
     void readableKeyStopsTheStart();
     void renewedCertificateIsServedAfterAReload();
+    void expiryIsAMetricAndAWarningAhead();
 
 private:
     bool makeSigned(const QString &name, const QString &ca, const QString &usage, int days = 3650, const QString &faketime = QString())
@@ -391,6 +393,42 @@ void TestAdminTls::renewedCertificateIsServedAfterAReload()
     QTRY_VERIFY2_WITH_TIMEOUT(logText().contains(u"still serving the previous config and admin certificate"), qPrintable(logText()), 10'000);
     QVERIFY2(logText().contains(file(QStringLiteral("live.key"))), qPrintable(logText()));
     QCOMPARE(backends(pinned + pinOf(QStringLiteral("renewed.pem")), engine).exitCode, 0);
+}
+
+// Renewing before clients refuse it: /metrics has the admin certificate's expiry (for an alert),
+// and a certificate that expires within 14 days is a warning at start naming the fix.
+void TestAdminTls::expiryIsAMetricAndAWarningAhead()
+{
+    // Made at this process's clock (openssl runs without the suite's libfaketime otherwise), so
+    // it expires in 5 days whatever date the suite is run at.
+    QVERIFY(makeSigned(QStringLiteral("soon"), QStringLiteral("ca"), QStringLiteral("serverAuth"), 5,
+                       QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))));
+    FulcrumdProcess::Options options;
+    options.servers = {{QStringLiteral("app1"), freeLoopbackPort()}};
+    options.adminTls = tls(QStringLiteral("soon.pem"), QStringLiteral("soon.key"));
+    FulcrumdProcess engine(options);
+    QString log;
+    QVERIFY2(engine.start(&log), qPrintable(log));
+    const QSslCertificate soon = QSslCertificate::fromPath(file(QStringLiteral("soon.pem"))).first();
+    QVERIFY2(log.contains(QStringLiteral("admin.tls.cert %1 expires on %2 (UTC), in ").arg(file(QStringLiteral("soon.pem")), soon.expiryDate().toUTC().toString(Qt::ISODate)))
+                 && log.contains(u"day(s): renew it at the same paths and send fulcrumd SIGHUP"),
+             qPrintable(log));
+    // A long-lived certificate says nothing of the kind.
+    QFile started(m_engine->logFile());
+    QVERIFY(started.open(QIODevice::ReadOnly));
+    QVERIFY(!started.readAll().contains("day(s): renew it"));
+
+    // The token goes in a header file, not on curl's command line.
+    QFile header(file(QStringLiteral("metrics-header")));
+    QVERIFY(header.open(QIODevice::WriteOnly));
+    header.write("Authorization: Bearer " + engine.token() + '\n');
+    header.close();
+    const ProgramRun metrics = runProgram(QStringLiteral("curl"), {QStringLiteral("-sS"), QStringLiteral("--max-time"), QStringLiteral("20"),
+                                                                   QStringLiteral("--cacert"), file(QStringLiteral("ca.pem")), QStringLiteral("-H"),
+                                                                   u'@' + header.fileName(), engine.adminUrl().toString() + QStringLiteral("/metrics")});
+    QVERIFY2(metrics.exitCode == 0, qPrintable(metrics.err));
+    const QString expected = QStringLiteral("\nfulcrum_admin_certificate_expiry_timestamp_seconds %1\n").arg(soon.expiryDate().toSecsSinceEpoch());
+    QVERIFY2(metrics.out.contains(expected), qPrintable(metrics.out.right(2000)));
 }
 
 QTEST_GUILESS_MAIN(TestAdminTls)
