@@ -59,6 +59,14 @@ private:
     }
     QString file(const QString &name) const { return m_dir.filePath(name); }
     QJsonObject tls(const QString &cert, const QString &key, const QString &clientCa = QString()) const;
+    // A fulcrumd of one pool (one server, never started) with the admin API over TLS.
+    static FulcrumdProcess::Options withAdminTls(const QJsonObject &adminTls)
+    {
+        FulcrumdProcess::Options options;
+        options.servers = {{QStringLiteral("app1"), freeLoopbackPort()}};
+        options.adminTls = adminTls;
+        return options;
+    }
     // fulcrumctl backends list over the given engine address.
     ProgramRun backends(const QString &address, const FulcrumdProcess &engine);
 
@@ -98,10 +106,7 @@ void TestAdminTls::initTestCase()
     QCOMPARE(server.size(), 1);
     m_fingerprint = tlsFingerprint(server.first());
 
-    FulcrumdProcess::Options options;
-    options.servers = {{QStringLiteral("app1"), freeLoopbackPort()}};
-    options.adminTls = tls(QStringLiteral("server.pem"), QStringLiteral("server.key"));
-    m_engine = std::make_unique<FulcrumdProcess>(options);
+    m_engine = std::make_unique<FulcrumdProcess>(withAdminTls(tls(QStringLiteral("server.pem"), QStringLiteral("server.key"))));
     QString log;
     QVERIFY2(m_engine->start(&log), qPrintable(log));
     QVERIFY2(log.contains(u"admin API on https://") && log.contains(m_fingerprint.mid(7)), qPrintable(log));
@@ -275,10 +280,7 @@ void TestAdminTls::probeNamesAnUnencryptedRemoteEngine()
 void TestAdminTls::expiredCertificateIsRefused()
 {
     QVERIFY(makeSigned(QStringLiteral("expired"), QStringLiteral("ca"), QStringLiteral("serverAuth"), 2, QStringLiteral("2020-01-01 00:00:00")));
-    FulcrumdProcess::Options options;
-    options.servers = {{QStringLiteral("app1"), freeLoopbackPort()}};
-    options.adminTls = tls(QStringLiteral("expired.pem"), QStringLiteral("expired.key"));
-    FulcrumdProcess engine(options);
+    FulcrumdProcess engine(withAdminTls(tls(QStringLiteral("expired.pem"), QStringLiteral("expired.key"))));
     QString log;
     // It starts (the proxy must serve whatever the admin certificate's date), and says so.
     QVERIFY2(engine.start(&log), qPrintable(log));
@@ -293,10 +295,7 @@ void TestAdminTls::expiredCertificateIsRefused()
 
 void TestAdminTls::mutualTlsNeedsTheClientCertificate()
 {
-    FulcrumdProcess::Options options;
-    options.servers = {{QStringLiteral("app1"), freeLoopbackPort()}};
-    options.adminTls = tls(QStringLiteral("server.pem"), QStringLiteral("server.key"), QStringLiteral("ca.pem"));
-    FulcrumdProcess engine(options);
+    FulcrumdProcess engine(withAdminTls(tls(QStringLiteral("server.pem"), QStringLiteral("server.key"), QStringLiteral("ca.pem"))));
     QString log;
     QVERIFY2(engine.start(&log), qPrintable(log));
     QVERIFY2(log.contains(u"client certificates from"), qPrintable(log));
@@ -325,10 +324,7 @@ void TestAdminTls::mutualTlsNeedsTheClientCertificate()
 
 void TestAdminTls::keyOfAnotherCertificateStopsTheStart()
 {
-    FulcrumdProcess::Options options;
-    options.servers = {{QStringLiteral("app1"), freeLoopbackPort()}};
-    options.adminTls = tls(QStringLiteral("server.pem"), QStringLiteral("client.key"));
-    FulcrumdProcess engine(options);
+    FulcrumdProcess engine(withAdminTls(tls(QStringLiteral("server.pem"), QStringLiteral("client.key"))));
     QString log;
     QVERIFY(!engine.start(&log));
     QVERIFY(QTest::qWaitFor([&] { return !engine.isRunning(); }, 10'000));
@@ -339,10 +335,7 @@ void TestAdminTls::readableKeyStopsTheStart()
 {
     QVERIFY(QFile::copy(file(QStringLiteral("server.key")), file(QStringLiteral("open.key"))));
     QFile::setPermissions(file(QStringLiteral("open.key")), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadOther);
-    FulcrumdProcess::Options options;
-    options.servers = {{QStringLiteral("app1"), freeLoopbackPort()}};
-    options.adminTls = tls(QStringLiteral("server.pem"), QStringLiteral("open.key"));
-    FulcrumdProcess engine(options);
+    FulcrumdProcess engine(withAdminTls(tls(QStringLiteral("server.pem"), QStringLiteral("open.key"))));
     QString log;
     QVERIFY(!engine.start(&log));
     QVERIFY2(log.contains(u"chmod 600 ") && log.contains(file(QStringLiteral("open.key"))), qPrintable(log));
@@ -363,10 +356,7 @@ void TestAdminTls::renewedCertificateIsServedAfterAReload()
     };
     auto pinOf = [this](const QString &cert) { return tlsFingerprint(QSslCertificate::fromPath(file(cert)).first()); };
     QVERIFY(install(QStringLiteral("first.pem"), QStringLiteral("first.key")));
-    FulcrumdProcess::Options options;
-    options.servers = {{QStringLiteral("app1"), freeLoopbackPort()}};
-    options.adminTls = tls(QStringLiteral("live.pem"), QStringLiteral("live.key"));
-    FulcrumdProcess engine(options);
+    FulcrumdProcess engine(withAdminTls(tls(QStringLiteral("live.pem"), QStringLiteral("live.key"))));
     QString log;
     QVERIFY2(engine.start(&log), qPrintable(log));
     const QString pinned = engine.adminUrl().toString() + QStringLiteral("?pin=");
@@ -403,10 +393,7 @@ void TestAdminTls::expiryIsAMetricAndAWarningAhead()
     // it expires in 5 days whatever date the suite is run at.
     QVERIFY(makeSigned(QStringLiteral("soon"), QStringLiteral("ca"), QStringLiteral("serverAuth"), 5,
                        QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))));
-    FulcrumdProcess::Options options;
-    options.servers = {{QStringLiteral("app1"), freeLoopbackPort()}};
-    options.adminTls = tls(QStringLiteral("soon.pem"), QStringLiteral("soon.key"));
-    FulcrumdProcess engine(options);
+    FulcrumdProcess engine(withAdminTls(tls(QStringLiteral("soon.pem"), QStringLiteral("soon.key"))));
     QString log;
     QVERIFY2(engine.start(&log), qPrintable(log));
     const QSslCertificate soon = QSslCertificate::fromPath(file(QStringLiteral("soon.pem"))).first();
