@@ -144,9 +144,6 @@ bool AdminServer::listen(const AdminConfig &config, const QByteArray &token, con
     return true;
 }
 
-// As a listener's certificate: a warning this long before it expires, at every start and reload.
-static constexpr int kCertificateWarningDays = 14;
-
 void AdminServer::checkCertificateDates(const QSslCertificate &leaf, const QString &path)
 {
     m_certificateExpiryMs = leaf.expiryDate().toMSecsSinceEpoch();
@@ -155,7 +152,7 @@ void AdminServer::checkCertificateDates(const QSslCertificate &leaf, const QStri
         m_engine->addEvent(EngineEvent::Error, QStringLiteral("admin"),
                            QStringLiteral("admin.tls.cert %1 is valid from %2 to %3 (UTC), not now: clients will refuse the admin API until it is renewed")
                                .arg(path, leaf.effectiveDate().toUTC().toString(Qt::ISODate), leaf.expiryDate().toUTC().toString(Qt::ISODate)));
-    } else if (leaf.expiryDate() < now.addDays(kCertificateWarningDays)) {
+    } else if (leaf.expiryDate() < now.addDays(kCertificateExpiryWarningDays)) {
         m_engine->addEvent(EngineEvent::Warning, QStringLiteral("admin"),
                            QStringLiteral("admin.tls.cert %1 expires on %2 (UTC), in %3 day(s): renew it at the same paths and send fulcrumd SIGHUP")
                                .arg(path, leaf.expiryDate().toUTC().toString(Qt::ISODate))
@@ -178,16 +175,13 @@ void AdminServer::useTls(const QSslConfiguration &tls, const AdminConfig &config
     const bool clientCaChanged = listener->tls->caCertificates() != tls.caCertificates();
     listener->tls = tls;
     const QSslCertificate leaf = tls.localCertificate();
-    if (before == after && !clientCaChanged) {
-        checkCertificateDates(leaf, config.tlsCertFile); // still expiring: said at every reload, as at start
-        return;
-    }
-    m_engine->addEvent(EngineEvent::Info, QStringLiteral("admin"),
-                       QStringLiteral("admin.tls read again for new connections: certificate %1, valid until %2 (UTC)%3")
-                           .arg(before == after ? after : QStringLiteral("%1 (was %2)").arg(after, before),
-                                leaf.expiryDate().toUTC().toString(Qt::ISODate),
-                                clientCaChanged ? QStringLiteral("; client certificates now from %1").arg(config.tlsClientCaFile) : QString()));
-    checkCertificateDates(leaf, config.tlsCertFile);
+    if (before != after || clientCaChanged)
+        m_engine->addEvent(EngineEvent::Info, QStringLiteral("admin"),
+                           QStringLiteral("admin.tls read again for new connections: certificate %1, valid until %2 (UTC)%3")
+                               .arg(before == after ? after : QStringLiteral("%1 (was %2)").arg(after, before),
+                                    leaf.expiryDate().toUTC().toString(Qt::ISODate),
+                                    clientCaChanged ? QStringLiteral("; client certificates now from %1").arg(config.tlsClientCaFile) : QString()));
+    checkCertificateDates(leaf, config.tlsCertFile); // said at every reload, as at start
 }
 
 quint16 AdminServer::port() const

@@ -57,7 +57,7 @@ private:
     struct Client;
 
     // An error event when the certificate is not valid now (expired, or not yet), a warning when
-    // it expires within kCertificateWarningDays; and its expiry for /metrics.
+    // it expires within kCertificateExpiryWarningDays; and its expiry for /metrics.
     void checkCertificateDates(const QSslCertificate &leaf, const QString &path);
 
     void onNewConnection();

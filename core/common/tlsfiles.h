@@ -46,6 +46,10 @@ struct ClientTlsFiles
 std::optional<QByteArray> readPemFile(const QString &path, const QString &what, bool secret, QString *error);
 
 // "sha256:AB:CD:…" as `openssl x509 -fingerprint -sha256` prints it (after "sha256:").
+// A certificate (a listener's, the admin API's) that expires sooner than this is a warning at
+// every start and reload.
+inline constexpr int kCertificateExpiryWarningDays = 14;
+
 QString tlsFingerprint(const QSslCertificate &certificate);
 QByteArray tlsFingerprintDigest(const QSslCertificate &certificate);
 // The pin "sha256:HEX" (colons and case as one likes) as a digest; empty when it is not one.

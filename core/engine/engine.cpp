@@ -556,16 +556,17 @@ void Engine::tick()
 
 void Engine::noteAccessLog(qint64 nowMs)
 {
-    const AccessLogStats &stats = m_proxy->accessLogStats();
-    const quint64 failures = stats.failures.count.load(std::memory_order_relaxed);
-    const quint64 lines = stats.lines.load(std::memory_order_relaxed);
-    const quint64 dropped = stats.droppedLines.load(std::memory_order_relaxed);
+    // The tick's snapshot has just read the workers' figures.
+    const AccessLogView &log = m_snapshot.accessLog;
+    const quint64 failures = log.failures;
+    const quint64 lines = log.lines;
+    const quint64 dropped = log.linesLost;
     if (failures != m_accessLogFailures) {
         // Each worker tries again every second: say it once, then once a minute while it lasts.
         m_accessLogFailures = failures;
         if (!m_accessLogFailing || nowMs - m_accessLogWarnedMs >= 60'000) {
             addEvent(EngineEvent::Warning, QStringLiteral("access-log"),
-                     QStringLiteral("%1; %2 line(s) lost so far (proxy.access_log; requests are served as before)").arg(stats.failures.last().first).arg(dropped));
+                     QStringLiteral("%1; %2 line(s) lost so far (proxy.access_log; requests are served as before)").arg(log.lastFailure).arg(dropped));
             m_accessLogWarnedMs = nowMs;
         }
         m_accessLogFailing = true;

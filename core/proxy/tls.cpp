@@ -32,8 +32,6 @@ constexpr char kIntermediateCiphers[] =
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:"
     "DHE-RSA-CHACHA20-POLY1305";
 constexpr char kGroups[] = "X25519:prime256v1:secp384r1";
-// A certificate expiring sooner than this is a warning at every start and reload.
-constexpr int kExpiryWarningDays = 14;
 // ALPN, server preference first: h2 where the listener serves HTTP/2, then http/1.1.
 constexpr unsigned char kAlpnH2[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
 constexpr const unsigned char *kAlpn = kAlpnH2 + 3;
@@ -303,13 +301,13 @@ std::shared_ptr<TlsServerContext> TlsServerContext::load(const ListenerTlsConfig
         }
         if (warnings) {
             const QString names = certificate->names.join(QStringLiteral(", "));
-            std::time_t soon = std::time(nullptr) + kExpiryWarningDays * 86'400;
+            std::time_t soon = std::time(nullptr) + kCertificateExpiryWarningDays * 86'400;
             if (X509_cmp_current_time(X509_get0_notAfter(certificate->leaf)) < 0)
                 warnings->append(QStringLiteral("the certificate %1 (%2) expired on %3 UTC; clients refuse it: renew it and reload")
                                      .arg(files.certFile, names, timeText(X509_get0_notAfter(certificate->leaf))));
             else if (X509_cmp_time(X509_get0_notAfter(certificate->leaf), &soon) < 0)
                 warnings->append(QStringLiteral("the certificate %1 (%2) expires on %3 UTC, in less than %4 days: renew it and reload")
-                                     .arg(files.certFile, names, timeText(X509_get0_notAfter(certificate->leaf))).arg(kExpiryWarningDays));
+                                     .arg(files.certFile, names, timeText(X509_get0_notAfter(certificate->leaf))).arg(kCertificateExpiryWarningDays));
             else if (X509_cmp_current_time(X509_get0_notBefore(certificate->leaf)) > 0)
                 warnings->append(QStringLiteral("the certificate %1 (%2) is not valid before %3 UTC; check this machine's clock")
                                      .arg(files.certFile, names, timeText(X509_get0_notBefore(certificate->leaf))));
