@@ -306,6 +306,21 @@ cpu_ticks() {
     echo "$total"
 }
 TICKS=$(getconf CLK_TCK)
+# The same as "user system" ticks, for the machine breakdown below.
+cpu_split() {
+    local user=0 system=0 pid u s
+    for pid in "$1" $(pgrep -P "$1"); do
+        for stat in /proc/"$pid"/task/*/stat; do
+            read -r u s < <(sed 's/.*) //' "$stat" | awk '{print $12, $13}')
+            user=$((user + u)); system=$((system + s))
+        done
+    done
+    echo "$user $system"
+}
+# The whole machine's idle (+ iowait) ticks, summed over its cores.
+machine_idle() { awk '/^cpu / {print $5 + $6}' /proc/stat; }
+declare -A USR SYS BACK IDLE ALL
+per() { python3 -c "print(f'{($2 - $1) / $TICKS * 1e6 / $requests:.2f}')"; }   # ticks -> us per request
 median() { python3 -c 'import sys, statistics; print(statistics.median(float(v) for v in sys.argv[1:]))' "$@"; }
 for name in "${TARGETS[@]}"; do   # warm-up: connections, pools
     load "$name" 2s >/dev/null
@@ -313,10 +328,13 @@ done
 # Rounds take the targets in turn, so a busy moment of a shared machine hits all of them.
 for round in $(seq 1 "$ROUNDS"); do
     for name in "${TARGETS[@]}"; do
-        before=$(cpu_ticks "${OWNER[$name]}")
+        read -r u0 s0 < <(cpu_split "${OWNER[$name]}"); read -r b0 < <(cpu_ticks "$PID_BACKENDS"); read -r i0 < <(machine_idle)
         read -r requests rps latency < <(load "$name" "$DURATION")
-        after=$(cpu_ticks "${OWNER[$name]}")
-        CPU[$name]+=" $(python3 -c "print(f'{($after - $before) / $TICKS * 1e6 / $requests:.1f}')")"
+        read -r u1 s1 < <(cpu_split "${OWNER[$name]}"); read -r b1 < <(cpu_ticks "$PID_BACKENDS"); read -r i1 < <(machine_idle)
+        CPU[$name]+=" $(python3 -c "print(f'{($u1 + $s1 - $u0 - $s0) / $TICKS * 1e6 / $requests:.1f}')")"
+        USR[$name]+=" $(per "$u0" "$u1")"; SYS[$name]+=" $(per "$s0" "$s1")"; BACK[$name]+=" $(per "$b0" "$b1")"
+        IDLE[$name]+=" $(per "$i0" "$i1")"
+        ALL[$name]+=" $(python3 -c "print(f'{$(nproc) * 1e6 / $rps:.2f}')")"
         RPS[$name]+=" $rps"
         P99[$name]+=" $latency"
     done
@@ -371,6 +389,30 @@ PY
 done
 python3 -c 'import sys; r, c, fr, fc = map(float, sys.argv[1:]); print(f"fulcrumd against the relay (the floor): req/s {r / fr:.2f}x, CPU per request {c / fc:.2f}x")' \
     "${RPS[fulcrumd]}" "${CPU[fulcrumd]}" "${RPS[relay]}" "${CPU[relay]}"
+echo
+echo "where the machine's $(nproc) cores went, per request (us, medians of the rounds): the proxy's own user and system"
+echo "time (the loopback TCP work done in its system calls included), the backends', the cores' idle time, the rest"
+echo "(wrk, and the machine's other work), and all of it (cores / req/s):"
+printf '%-10s %7s %7s %9s %7s %7s %7s\n' target user system backends idle rest all
+for name in fulcrumd nginx haproxy relay; do
+    python3 - "$name" "$(median ${USR[$name]})" "$(median ${SYS[$name]})" "$(median ${BACK[$name]})" \
+        "$(median ${IDLE[$name]})" "$(median ${ALL[$name]})" <<'PY'
+import sys
+name, user, system, back, idle, total = sys.argv[1], *map(float, sys.argv[2:])
+rest = total - user - system - back - idle
+print(f"{name:<10} {user:7.2f} {system:7.2f} {back:9.2f} {idle:7.2f} {rest:7.2f} {total:7.2f}")
+PY
+done
+# What 1.1x nginx's req/s asks of fulcrumd in this run: all of it at most nginx's all / 1.1, so with
+# everything else as it was in fulcrumd's rounds, its own CPU at most that minus the rest.
+python3 - "$(median ${ALL[nginx]})" "$(median ${ALL[fulcrumd]})" "${CPU[fulcrumd]}" "${CPU[relay]}" <<'PY'
+import sys
+nginx_all, fulcrum_all, fulcrum_cpu, relay_cpu = map(float, sys.argv[1:])
+allowed = nginx_all / 1.1 - (fulcrum_all - fulcrum_cpu)
+print(f"1.1x nginx asks fulcrumd for at most {allowed:.1f} us of its own CPU per request in this run (everything else as in"
+      f" its rounds); it took {fulcrum_cpu:.1f}, the relay that parses nothing {relay_cpu:.1f}"
+      + (": below what parsing nothing costs" if allowed < relay_cpu else ""))
+PY
 echo
 echo "added latency, interleaved probe: one keep-alive connection per target, one request at a time,"
 echo "targets in turn at $PROBE_RATE requests/s in all, $PROBE_REQUESTS requests per target:"
