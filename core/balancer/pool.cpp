@@ -160,7 +160,7 @@ void Pool::replace(PoolOptions options, std::vector<BackendSpec> backends)
     auto next = std::make_shared<PoolSnapshot>();
     next->name = current->name;
     next->options = options;
-    bool sameMembers = options == current->options && backends.size() == current->backends.size();
+    bool sameMembers = options.picksLike(current->options) && backends.size() == current->backends.size();
     for (size_t i = 0; i < backends.size(); ++i) {
         const int old = current->indexOf(backends[i].name);
         if (old != int(i))

@@ -32,8 +32,16 @@ struct PoolOptions
     int choices = 1;                      // random: 2 = power of two choices
     HashKeySource hashKey;                // consistent-hash
     quint32 maglevTableSize = 65537;      // consistent-hash, prime
+    // How long a server of this pool may take to start answering (504 after it); 0: the
+    // proxy's response_timeout. Not a balancing option: changing it keeps the pickers' state.
+    qint64 responseTimeoutMs = 0;
 
     friend bool operator==(const PoolOptions &, const PoolOptions &) = default;
+    // Whether two option sets pick servers alike (everything but the timeout).
+    bool picksLike(const PoolOptions &other) const
+    {
+        return algorithm == other.algorithm && choices == other.choices && hashKey == other.hashKey && maglevTableSize == other.maglevTableSize;
+    }
 };
 
 struct PoolBackend

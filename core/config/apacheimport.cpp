@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QHash>
 #include <QHostAddress>
 #include <QMap>
 #include <QSet>
@@ -262,6 +263,28 @@ struct Member
     int line = 0;
 };
 
+// The members of one balancer that carry timeout=: the largest, where it was written, whether
+// they differ, and how many of the balancer's imported members carry one (members) of all (of).
+struct MemberTimeouts
+{
+    QString pool;
+    qint64 largestMs = -1;
+    int line = 0;
+    bool differ = false;
+    int members = 0;
+    int of = 0;
+};
+
+// A member's timeout=: whole seconds, at least one (mod_proxy reads it with atoi()).
+std::optional<qint64> httpdSeconds(const QString &text)
+{
+    bool ok = false;
+    const qint64 seconds = text.trimmed().toLongLong(&ok);
+    if (!ok || seconds < 1 || seconds > 365LL * 86'400)
+        return std::nullopt;
+    return seconds * 1000;
+}
+
 struct BalancerSetting
 {
     QString key;   // lower case
@@ -516,6 +539,7 @@ private:
         std::vector<QPair<int, int>> tiers; // (lbset, 0 member / 1 hot spare / 2 hot standby)
         QSet<QString> names;
         bool drains = false;
+        MemberTimeouts timeouts{pool.name};
         for (const Member &m : b.members) {
             BackendSpec s;
             int loadFactor = 100;
@@ -548,6 +572,18 @@ private:
                         note(m.line, QStringLiteral("%1: lbset=%2 is not 0..99; lbset 0 used").arg(m.url, value));
                         lbset = 0;
                     }
+                } else if (key == u"timeout") {
+                    if (const std::optional<qint64> ms = httpdSeconds(value)) {
+                        if (timeouts.largestMs >= 0 && *ms != timeouts.largestMs)
+                            timeouts.differ = true;
+                        if (*ms > timeouts.largestMs) {
+                            timeouts.largestMs = *ms;
+                            timeouts.line = m.line;
+                        }
+                        ++timeouts.members;
+                    } else {
+                        note(m.line, QStringLiteral("%1: timeout=%2 not carried over: not a whole number of seconds").arg(m.url, value));
+                    }
                 } else if (key == u"route") {
                     note(m.line, QStringLiteral("%1: route=%2 not carried over: Fulcrum's stickiness hashes the session cookie, it does not read a route from it").arg(m.url, value));
                 } else if (key == u"max" || key == u"smax" || key == u"min" || key == u"ttl") {
@@ -564,6 +600,7 @@ private:
                 continue;
             }
             names.insert(s.name);
+            ++timeouts.of;
             loadFactors.push_back(loadFactor);
             tiers.push_back({lbset, tier});
             pool.servers.push_back(std::move(s));
@@ -573,6 +610,8 @@ private:
             return;
         }
         setWeights(b, pool, loadFactors);
+        if (timeouts.members > 0)
+            m_memberTimeouts.push_back(timeouts);
         setBackups(b, pool, tiers);
         if (drains && pool.options.algorithm == Algorithm::ConsistentHash)
             note(b.line, QStringLiteral("balancer://%1: a draining member (+N) still takes the requests whose session names its route in httpd; Fulcrum sends it no new request").arg(b.name));
@@ -853,6 +892,58 @@ private:
                  t.http2.enabled ? QStringLiteral("on") : QStringLiteral("off"));
     }
 
+    // How long httpd waited for a pool's members, as the pool's response_timeout where it is not
+    // proxy.response_timeout (the largest of all): a member's timeout=, else the ProxyTimeout
+    // (else Timeout) of the virtual hosts that route to its balancer. Fulcrum has it per pool, not
+    // per server: the largest of the members'.
+    void carryPoolTimeouts()
+    {
+        const qint64 proxyMs = m_result.config.proxy.responseTimeoutMs;
+        for (PoolConfig &pool : m_result.config.pools) {
+            // The virtual hosts' wait: the largest of those routing to this balancer.
+            qint64 hostMs = -1;
+            const ApacheNode *hostAt = nullptr;
+            for (const ApacheNode *host : m_poolHosts.value(pool.name)) {
+                const auto found = m_hostTimeout.constFind(host);
+                if (found != m_hostTimeout.cend() && found->first > hostMs) {
+                    hostMs = found->first;
+                    hostAt = found->second;
+                }
+            }
+            const MemberTimeouts *members = nullptr;
+            for (const MemberTimeouts &t : m_memberTimeouts)
+                members = t.pool == pool.name ? &t : members;
+            if (!members) {
+                if (hostMs <= 0 || hostMs >= proxyMs)
+                    continue;   // the largest of all, or no listener: the proxy's
+                pool.options.responseTimeoutMs = hostMs;
+                const QString what = hostAt ? QStringLiteral("%1 %2").arg(hostAt->name, hostAt->args.first())
+                                            : QStringLiteral("Timeout (httpd's default, 60 s)");
+                note(hostAt ? hostAt->line : m_balancers[pool.name.toLower()].line,
+                     QStringLiteral("%1: pools[\"%2\"].response_timeout = %3: the virtual hosts that route to balancer://%2 waited less than the largest "
+                                    "(proxy.response_timeout, %4)")
+                         .arg(what, pool.name, formatDurationMs(hostMs), formatDurationMs(proxyMs)));
+                continue;
+            }
+            const MemberTimeouts &t = *members;
+            const bool someWithout = t.members < t.of;
+            const qint64 othersMs = hostMs > 0 ? hostMs : proxyMs;   // what members without timeout= waited
+            const qint64 wanted = someWithout ? std::max(t.largestMs, othersMs) : t.largestMs;
+            const qint64 ms = std::min<qint64>(wanted, 3'600'000);
+            const QString why = t.differ ? QStringLiteral("; the largest of its members' timeout=, since Fulcrum has one per pool") : QString();
+            const QString without = someWithout ? QStringLiteral("; members without timeout= waited ProxyTimeout (%1)").arg(formatDurationMs(othersMs)) : QString();
+            if (ms == proxyMs) {
+                note(t.line, QStringLiteral("balancer://%1: timeout=%2: the same as proxy.response_timeout, so pool \"%1\" takes that%3%4")
+                                 .arg(t.pool, formatDurationMs(t.largestMs), why, without));
+                continue;
+            }
+            pool.options.responseTimeoutMs = ms;
+            note(t.line, QStringLiteral("balancer://%1: timeout=%2: pools[\"%1\"].response_timeout (how long a server may take to start answering) = %3%4%5%6; "
+                                        "httpd's timeout= bounds every wait for the member's data, Fulcrum's the wait for its answer to begin")
+                             .arg(t.pool, formatDurationMs(t.largestMs), formatDurationMs(ms), wanted > ms ? QStringLiteral(" (Fulcrum's limit)") : QString(), why, without));
+        }
+    }
+
     // httpd's limits on what it proxies, once for every Fulcrum listener: the largest of the
     // virtual hosts that got one. A member may take ProxyTimeout (else Timeout, 60 s by default)
     // to answer. LimitRequestBody (0: none) where one is written, a host without one counting
@@ -873,9 +964,12 @@ private:
             const qint64 ms = t ? t->args.first().toLongLong(&ok) * 1000 : 60'000;
             if (!ok || ms <= 0) {
                 note(t->line, QStringLiteral("%1 %2 not carried over: not a number of seconds").arg(t->name, t->args.first()));
-            } else if (ms > timeoutMs) {
-                timeoutMs = ms;
-                timeoutAt = t;
+            } else {
+                m_hostTimeout.insert(host, {ms, t});
+                if (ms > timeoutMs) {
+                    timeoutMs = ms;
+                    timeoutAt = t;
+                }
             }
             const ApacheNode *limit = hostDirective(host, u"limitrequestbody");
             ok = true;
@@ -1021,6 +1115,7 @@ private:
             if (!listens)
                 continue;
             hostsWithListeners.insert(route.virtualHost);
+            m_poolHosts[b.name].insert(route.virtualHost);
             const QString target = route.targetPath.isEmpty() ? QStringLiteral("/") : route.targetPath;
             if (route.pathIsRegex)
                 note(route.line, QStringLiteral("path pattern %1 not carried over: httpd sent only matching requests to balancer://%2; the listener sends every path (Fulcrum listeners do not route by path)").arg(route.path, b.name));
@@ -1047,6 +1142,7 @@ private:
             }
         }
         carryLimits(hostsWithListeners);
+        carryPoolTimeouts();
         for (const PoolConfig &p : m_result.config.pools) {
             bool used = false;
             for (const ListenerConfig &l : m_result.config.listeners)
@@ -1068,6 +1164,9 @@ private:
     std::vector<std::pair<int, QString>> m_notes; // (line, note)
     QMap<QString, Balancer> m_balancers; // by lower-case name
     QStringList m_balancerOrder;
+    std::vector<MemberTimeouts> m_memberTimeouts;
+    QHash<QString, QSet<const ApacheNode *>> m_poolHosts;   // pool -> the virtual hosts (nullptr: main server) routing to it
+    QHash<const ApacheNode *, std::pair<qint64, const ApacheNode *>> m_hostTimeout;   // ProxyTimeout/Timeout (nullptr: httpd's 60 s)
     std::vector<Route> m_routes;
     std::vector<ListenAddress> m_listens;
     QHash<const ApacheNode *, std::vector<const ApacheNode *>> m_hostDirectives; // per virtual host (nullptr: main server)

@@ -398,6 +398,8 @@ QJsonObject configToJson(const Config &config)
         }
         if (p.slowStartMs > 0)
             pool.insert(QStringLiteral("slow_start"), p.slowStartMs);
+        if (p.options.responseTimeoutMs > 0)
+            pool.insert(QStringLiteral("response_timeout"), p.options.responseTimeoutMs);
         pools.append(pool);
     }
     root.insert(QStringLiteral("pools"), pools);

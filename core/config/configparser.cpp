@@ -541,7 +541,8 @@ PoolConfig parsePool(Reader &r, const QJsonValue &value, const QString &pointer,
     const QJsonObject o = r.object(value, pointer, QStringLiteral("pool %1").arg(index));
     r.onlyKeys(o, pointer, QStringLiteral("pool"),
                {QStringLiteral("name"), QStringLiteral("algorithm"), QStringLiteral("hash_key"), QStringLiteral("maglev_table_size"),
-                QStringLiteral("servers"), QStringLiteral("health_check"), QStringLiteral("outlier_detection"), QStringLiteral("slow_start")});
+                QStringLiteral("servers"), QStringLiteral("health_check"), QStringLiteral("outlier_detection"), QStringLiteral("slow_start"),
+                QStringLiteral("response_timeout")});
     p.name = r.string(o, QStringLiteral("name"), pointer, QString(), QStringLiteral("pool name"));
     if (p.name.isEmpty())
         r.error(pointer, QStringLiteral("pool %1 needs a \"name\"").arg(index));
@@ -582,6 +583,9 @@ PoolConfig parsePool(Reader &r, const QJsonValue &value, const QString &pointer,
     p.health = parseHealth(r, o.value(QStringLiteral("health_check")), JsonLocations::child(pointer, QStringLiteral("health_check")), p.name);
     p.outlier = parseOutlier(r, o.value(QStringLiteral("outlier_detection")), JsonLocations::child(pointer, QStringLiteral("outlier_detection")));
     p.slowStartMs = r.duration(o, QStringLiteral("slow_start"), pointer, 0, 0, 86'400'000, QStringLiteral("slow_start"));
+    // The same range as proxy.response_timeout, which it overrides for this pool's servers.
+    p.options.responseTimeoutMs = r.duration(o, QStringLiteral("response_timeout"), pointer, 0, 1, 3'600'000,
+                                             QStringLiteral("response_timeout of pool \"%1\"").arg(p.name));
     return p;
 }
 

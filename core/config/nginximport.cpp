@@ -671,6 +671,10 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
     limits[2].nginxDefault = 1024 * 1024;
     limits[2].field = &ProxyConfig::maxBodyBytes;
     limits[2].parse = nginxSize;
+    // proxy_read_timeout per pool: the largest of the locations that reach it (nginx's 60 s
+    // where one sets none). A pool whose locations waited less than the largest of all keeps
+    // its own pools[].response_timeout.
+    QMap<QString, std::pair<qint64, const Directive *>> readTimeoutOf;
 
     // Listeners: server blocks whose locations proxy_pass to an imported upstream, else straight
     // to an address (a pool of that one server). A Fulcrum listener sends every path to one
@@ -722,6 +726,15 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                         limit.seen.push_back({d, limit.parse(d->args.first())});
                     else
                         limit.defaults = true;
+                }
+                const Directive *read = inherited(server, http, limits[0].directive, pass.block);
+                const std::optional<qint64> readMs = read ? limits[0].parse(read->args.first()) : std::optional<qint64>(limits[0].nginxDefault);
+                if (readMs) {
+                    const auto found = readTimeoutOf.find(chosen->target);
+                    if (found == readTimeoutOf.end())
+                        readTimeoutOf.insert(chosen->target, {*readMs, read});
+                    else if (*readMs > found->first)
+                        *found = {*readMs, read};
                 }
             }
         }
@@ -898,8 +911,25 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                              || (limit.defaults && limit.nginxDefault >= 0 && limit.nginxDefault != value);
         result.notes << QStringLiteral("%1: %2 = %3%4%5").arg(where, what, shown,
                                                              value != *largest && !unlimited ? QStringLiteral(" (Fulcrum's limit)") : QString(),
-                                                             differs ? QStringLiteral("; the largest of the imported locations' values, since Fulcrum has one for every listener")
+                                                             differs ? (limit.field == &ProxyConfig::responseTimeoutMs
+                                                                                ? QStringLiteral("; the largest of the imported locations' values, for every pool without its own")
+                                                                                : QStringLiteral("; the largest of the imported locations' values, since Fulcrum has one for every listener"))
                                                                      : QString());
+    }
+    for (auto it = readTimeoutOf.cbegin(); it != readTimeoutOf.cend(); ++it) {
+        const auto &[largest, at] = it.value();
+        const qint64 ms = std::clamp<qint64>(largest, 1, 3'600'000);
+        PoolConfig *pool = nullptr;
+        for (PoolConfig &p : result.config.pools)
+            pool = p.name == it.key() ? &p : pool;
+        if (!pool || ms >= result.config.proxy.responseTimeoutMs)
+            continue;
+        pool->options.responseTimeoutMs = ms;
+        const QString where = at ? QStringLiteral("%1:%2: %3 %4").arg(at->file).arg(at->line).arg(limits[0].directive, at->args.first())
+                                 : QStringLiteral("%1 (nginx's default where it is not set)").arg(limits[0].directive);
+        result.notes << QStringLiteral("%1: pools[\"%2\"].response_timeout = %3, the largest of the locations that reach pool \"%2\" (proxy.response_timeout, %4, "
+                                       "is the largest of all)")
+                            .arg(where, pool->name, formatDurationMs(ms), formatDurationMs(result.config.proxy.responseTimeoutMs));
     }
     for (const PoolConfig &p : result.config.pools) {
         bool used = false;

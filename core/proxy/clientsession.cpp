@@ -389,7 +389,7 @@ void ClientSession::startExchange()
     m_attempt = 0;
     const qint64 maxBody = m_worker->config().maxBodyBytes;
     if (maxBody > 0 && m_request.framing == BodyFraming::Length && m_request.contentLength > maxBody) {
-        respond(413, QStringLiteral("request body of %1 bytes is over the limit of %2 bytes (proxy.maxBodyBytes)\n")
+        respond(413, QStringLiteral("request body of %1 bytes is over the limit of %2 bytes (proxy.max_body_bytes)\n")
                                          .arg(m_request.contentLength).arg(maxBody).toUtf8(), true, "body-too-large");
         return;
     }
@@ -676,7 +676,7 @@ void ClientSession::pumpRequest()
                     logRequest(m_response.status, "body-too-large");
                     m_phase = Phase::Closed;
                 } else {
-                    respond(413, QStringLiteral("chunked request body is over the limit of %1 bytes (proxy.maxBodyBytes)\n").arg(maxBody).toUtf8(), true,
+                    respond(413, QStringLiteral("chunked request body is over the limit of %1 bytes (proxy.max_body_bytes)\n").arg(maxBody).toUtf8(), true,
                             "body-too-large");
                 }
                 return;
@@ -1045,6 +1045,13 @@ void ClientSession::respond(int status, const QByteArray &body, bool close, cons
     m_again = true;
 }
 
+qint64 ClientSession::responseTimeoutMs(const ProxyConfig &config) const
+{
+    // The pool's own response_timeout, else the proxy's.
+    const qint64 pool = m_balancer->snapshot().options.responseTimeoutMs;
+    return pool > 0 ? pool : config.responseTimeoutMs;
+}
+
 void ClientSession::checkTimeout(qint64 nowMs)
 {
     const ProxyConfig &config = m_worker->config();
@@ -1060,7 +1067,7 @@ void ClientSession::checkTimeout(qint64 nowMs)
             if (m_in.isEmpty())
                 m_phase = Phase::Closed;
             else
-                respond(408, QStringLiteral("request head not complete within %1 ms (proxy.headerTimeoutMs)\n").arg(config.headerTimeoutMs).toUtf8(), true,
+                respond(408, QStringLiteral("request head not complete within %1 ms (proxy.header_timeout)\n").arg(config.headerTimeoutMs).toUtf8(), true,
                         "head-timeout");
         }
         break;
@@ -1069,18 +1076,23 @@ void ClientSession::checkTimeout(qint64 nowMs)
             if (nowMs - m_connectStartMs > config.connectTimeoutMs)
                 upstreamFailed(Failure::ConnectTimeout);
         } else if (!m_responseHeadDone && m_requestDone) {
-            if (nowMs - m_requestSentMs > config.responseTimeoutMs) {
+            const qint64 poolTimeoutMs = m_balancer->snapshot().options.responseTimeoutMs;
+            const qint64 timeoutMs = responseTimeoutMs(config);
+            if (nowMs - m_requestSentMs > timeoutMs) {
                 ServerCounters::bump(m_server->counters.timeouts);
                 m_server->counters.recordProxyError(504);
                 m_pick.live->consecutiveFailures.fetch_add(1, std::memory_order_relaxed);
                 m_balancer->requestFinished(m_pick);
                 const QString server = m_server->name;
                 releaseUpstream(false);
-                respond(504, QStringLiteral("server %1 of pool \"%2\" did not answer within %3 ms (proxy.responseTimeoutMs)\n")
-                                                 .arg(server, m_balancer->snapshot().name).arg(config.responseTimeoutMs).toUtf8(),
+                const QString pool = m_balancer->snapshot().name;
+                respond(504, QStringLiteral("server %1 of pool \"%2\" did not answer within %3 ms (%4)\n")
+                                                 .arg(server, pool).arg(timeoutMs)
+                                                 .arg(poolTimeoutMs > 0 ? QStringLiteral("the pool's response_timeout") : QStringLiteral("proxy.response_timeout"))
+                                                 .toUtf8(),
                         false, "server-timeout");
             }
-        } else if (nowMs - m_lastProgressMs > qMax(config.idleTimeoutMs, config.responseTimeoutMs)) {
+        } else if (nowMs - m_lastProgressMs > qMax(config.idleTimeoutMs, responseTimeoutMs(config))) {
             m_balancer->requestFinished(m_pick);
             releaseUpstream(false);
             if (!m_responseHeadDone) {

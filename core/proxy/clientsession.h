@@ -14,6 +14,7 @@ namespace fulcrum {
 class Http2Connection;
 class ProxyWorker;
 class UpstreamConnection;
+struct ProxyConfig;
 struct ListenerTlsStats;
 struct WorkerServer;
 
@@ -62,6 +63,7 @@ private:
     // Tunnel: after a server's 101 to an upgrade (WebSocket), bytes pass both ways as they are.
     // Http2: the connection speaks HTTP/2 (ALPN h2); m_h2 runs it, each stream in a session of its own.
     enum class Phase { ReadingHead, Exchange, Tunnel, Http2, Closing, Closed };
+    qint64 responseTimeoutMs(const ProxyConfig &config) const;
     enum class Failure { ConnectFailed, ConnectTimeout, Reset };
 
     void drive();

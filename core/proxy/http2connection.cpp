@@ -517,7 +517,7 @@ void Http2Connection::startStream(Http2Stream *s)
     int status = 0;
     if (s->m_oversized) {
         status = 431;
-        refusal = QStringLiteral("request headers are over the limit of %1 bytes or %2 fields (proxy.maxHeaderBytes)\n")
+        refusal = QStringLiteral("request headers are over the limit of %1 bytes or %2 fields (proxy.max_header_bytes)\n")
                       .arg(m_limits.maxHeaderListBytes).arg(m_limits.maxHeaders).toUtf8();
     } else if (s->m_method == "CONNECT") {
         status = 501;

@@ -190,6 +190,7 @@ private Q_SLOTS:
     void answers502WhenUnreachable();
     void answers503WhenNoServerAvailable();
     void answers504ForSlowServer();
+    void poolResponseTimeoutOverridesTheProxys();
     void timesOutConnects();
     void rejectsSmuggling_data();
     void rejectsSmuggling();
@@ -616,6 +617,50 @@ void TestProxy::answers504ForSlowServer()
     QVERIFY2(r.body.contains("slow") && r.body.contains("300 ms"), r.body.constData());
     engine.tick();
     QCOMPARE(engine.snapshot().pool(u"web")->server(u"slow")->stats.totals.timeouts, 1u);
+}
+
+// A report pool may wait minutes where checkout should give up in seconds: a pool's own
+// response_timeout wins over proxy.response_timeout, both ways, and a reload changes it for
+// the next request.
+void TestProxy::poolResponseTimeoutOverridesTheProxys()
+{
+    InProcessDemoBackend a(QStringLiteral("reports1"));
+    a.backend().setLatency(1000);
+    Config config = makeConfig({{QStringLiteral("reports1"), a.port()}});
+    config.proxy.responseTimeoutMs = 300;
+    config.pools[0].options.responseTimeoutMs = 5000;   // longer than the proxy's: the slow answer comes through
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    {
+        SimpleHttpConnection client(proxyPort(engine));
+        const SimpleHttpResponse r = client.get("/");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("x-served-by"), QByteArray("reports1"));
+    }
+
+    // Shorter than the proxy's, set by a reload: the next request gets the pool's 504, which
+    // names the pool's own setting and its value.
+    config.proxy.responseTimeoutMs = 30'000;
+    config.pools[0].options.responseTimeoutMs = 400;
+    QVERIFY2(engine.reload(config, &errors), qPrintable(errors.join(u'\n')));
+    {
+        SimpleHttpConnection client(proxyPort(engine));
+        const SimpleHttpResponse r = client.get("/");
+        QCOMPARE(r.status, 504);
+        QVERIFY2(r.body.contains("reports1") && r.body.contains("400 ms") && r.body.contains("the pool's response_timeout"), r.body.constData());
+    }
+    engine.tick();
+    QCOMPARE(engine.snapshot().pool(u"web")->server(u"reports1")->stats.totals.timeouts, 1u);
+
+    // Without the pool's own: the proxy's, named as the config key an operator can find.
+    config.proxy.responseTimeoutMs = 300;
+    config.pools[0].options.responseTimeoutMs = 0;
+    QVERIFY2(engine.reload(config, &errors), qPrintable(errors.join(u'\n')));
+    SimpleHttpConnection client(proxyPort(engine));
+    const SimpleHttpResponse r = client.get("/");
+    QCOMPARE(r.status, 504);
+    QVERIFY2(r.body.contains("300 ms") && r.body.contains("(proxy.response_timeout)"), r.body.constData());
 }
 
 void TestProxy::timesOutConnects()

@@ -389,6 +389,24 @@ private Q_SLOTS:
         QCOMPARE(pool.snapshot()->backends[0].live.get(), app2);
         QCOMPARE(pool.snapshot()->backends[0].live->inFlight.load(), 4);
     }
+
+    // A reload that changes only the pool's response_timeout must not rebuild the pickers
+    // (a consistent-hash table, the round-robin position): membership stays; the timeout
+    // itself reaches the workers in the snapshot.
+    void responseTimeoutIsNotABalancingChange()
+    {
+        Pool pool(QStringLiteral("shop"), options(Algorithm::ConsistentHash), servers({1, 1}));
+        const quint64 membership = pool.snapshot()->membership;
+        PoolOptions slower = options(Algorithm::ConsistentHash);
+        slower.responseTimeoutMs = 120'000;
+        pool.replace(slower, servers({1, 1}));
+        QCOMPARE(pool.snapshot()->membership, membership);
+        QCOMPARE(pool.snapshot()->options.responseTimeoutMs, qint64(120'000));
+        PoolOptions other = slower;
+        other.algorithm = Algorithm::WeightedRoundRobin;
+        pool.replace(other, servers({1, 1}));
+        QVERIFY(pool.snapshot()->membership != membership);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestPickers)

@@ -317,7 +317,8 @@ private Q_SLOTS:
         QTest::newRow("ServerName") << vhost << QStringLiteral("httpd.conf:3: ServerName shop.example not carried over: Fulcrum listeners do not route by host name");
         QTest::newRow("loadfactor scaled") << vhost << QStringLiteral("httpd.conf:4: balancer://shop: load factors 2.5, 1, 1, 1, 1 became weights 5, 2, 2, 2, 2 (x 2)");
         QTest::newRow("route") << vhost << QStringLiteral("httpd.conf:5: http://127.0.0.1:9001: route=app1 not carried over");
-        QTest::newRow("timeout") << vhost << QStringLiteral("httpd.conf:6: http://127.0.0.1:9002: parameter \"timeout=5\" not carried over");
+        QTest::newRow("timeout") << vhost << QStringLiteral("httpd.conf:6: balancer://shop: timeout=5s: the same as proxy.response_timeout, so pool \"shop\" "
+                                                         "takes that; members without timeout= waited ProxyTimeout (1m)");
         QTest::newRow("retry") << vhost << QStringLiteral("httpd.conf:6: http://127.0.0.1:9002: parameter \"retry=30\" not carried over");
         QTest::newRow("max") << vhost << QStringLiteral("httpd.conf:9: http://127.0.0.1:9005: max=20 not carried over: it sizes httpd's connection pool");
         QTest::newRow("ttl") << vhost << QStringLiteral("httpd.conf:9: http://127.0.0.1:9005: ttl=60 not carried over");
@@ -577,6 +578,12 @@ private Q_SLOTS:
         const ApacheImportResult r = importApache(main.readAll(), main.fileName());
         QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
         QCOMPARE(r.config.proxy.responseTimeoutMs, qint64(600'000));
+        // shop's virtual host waited Timeout's 2 minutes, not reports' 10: its pool keeps that.
+        QCOMPARE(r.config.pool(QStringLiteral("shop"))->options.responseTimeoutMs, qint64(120'000));
+        QCOMPARE(r.config.pool(QStringLiteral("reports"))->options.responseTimeoutMs, qint64(0));
+        QVERIFY2(hasNote(r, QStringLiteral("Timeout 120: pools[\"shop\"].response_timeout = 2m: the virtual hosts that route to balancer://shop waited less "
+                                           "than the largest (proxy.response_timeout, 10m)")),
+                 qPrintable(r.notes.join(u'\n')));
         QCOMPARE(r.config.proxy.maxBodyBytes, qint64(52428800));
         QVERIFY2(hasNote(r, QStringLiteral("ProxyTimeout 600: proxy.response_timeout (how long a server may take to start answering) = 10m; the largest")),
                  qPrintable(r.notes.join(u'\n')));
@@ -593,6 +600,52 @@ private Q_SLOTS:
         QCOMPARE(plain.config.proxy.responseTimeoutMs, qint64(60'000));
         QCOMPARE(plain.config.proxy.maxBodyBytes, ProxyConfig().maxBodyBytes);
         QVERIFY(hasNote(plain, QStringLiteral("Timeout (httpd's default, 60 s, where neither ProxyTimeout nor Timeout is set): proxy.response_timeout")));
+    }
+
+    // A member's timeout= is how long httpd waits for that member: Fulcrum has it per pool, so
+    // the balancer's pool gets the largest of its members', and at least ProxyTimeout when some
+    // members have none (they waited that long in httpd). The real apache2 takes the config.
+    void carriesMemberTimeoutsToTheirPool()
+    {
+        if (!QFile::exists(apacheBinary()))
+            QSKIP("apache2 is not installed (scripts/packages.txt lists it)");
+        QTemporaryDir dir;
+        const QByteArray body = "Listen 127.0.0.1:8080\nListen 127.0.0.1:8081\nListen 127.0.0.1:8082\nTimeout 60\n"
+                                "<Proxy balancer://checkout>\n BalancerMember http://127.0.0.1:9001 timeout=5\n BalancerMember http://127.0.0.1:9002 timeout=8\n</Proxy>\n"
+                                "<Proxy balancer://reports>\n BalancerMember http://127.0.0.1:9003 timeout=300\n BalancerMember http://127.0.0.1:9004\n</Proxy>\n"
+                                "<Proxy balancer://search>\n BalancerMember http://127.0.0.1:9005 timeout=20\n BalancerMember http://127.0.0.1:9006\n</Proxy>\n"
+                                "<VirtualHost 127.0.0.1:8080>\n ProxyPass / balancer://checkout/\n</VirtualHost>\n"
+                                "<VirtualHost 127.0.0.1:8081>\n ProxyPass / balancer://reports/\n</VirtualHost>\n"
+                                "<VirtualHost 127.0.0.1:8082>\n ProxyPass / balancer://search/\n</VirtualHost>\n";
+        const ProgramRun apache = apacheConfigTest(dir, body, false);
+        QVERIFY2(apache.exitCode == 0 && apache.err.contains(QStringLiteral("Syntax OK")), qPrintable(apache.err));
+        QFile main(dir.filePath(QStringLiteral("httpd.conf")));
+        QVERIFY(main.open(QIODevice::ReadOnly));
+        const ApacheImportResult r = importApache(main.readAll(), main.fileName());
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.config.proxy.responseTimeoutMs, qint64(60'000));
+        QCOMPARE(r.config.pool(QStringLiteral("checkout"))->options.responseTimeoutMs, qint64(8'000));     // the larger of 5 and 8
+        QCOMPARE(r.config.pool(QStringLiteral("reports"))->options.responseTimeoutMs, qint64(300'000));
+        QCOMPARE(r.config.pool(QStringLiteral("search"))->options.responseTimeoutMs, qint64(0));           // 20 s, but :9006 waited Timeout's 60 s
+        const QString notes = r.notes.join(u'\n');
+        QVERIFY2(hasNote(r, QStringLiteral("balancer://checkout: timeout=8s: pools[\"checkout\"].response_timeout (how long a server may take to start answering) = 8s; "
+                                           "the largest of its members' timeout=")),
+                 qPrintable(notes));
+        QVERIFY2(hasNote(r, QStringLiteral("balancer://search: timeout=20s: the same as proxy.response_timeout, so pool \"search\" takes that; "
+                                           "members without timeout= waited ProxyTimeout (1m)")),
+                 qPrintable(notes));
+        QVERIFY2(!notes.contains(QStringLiteral("parameter \"timeout=")), qPrintable(notes));
+        const ConfigResult back = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
+        QVERIFY2(back.ok(), qPrintable(back.errorText()));
+        QCOMPARE(back.config->pool(QStringLiteral("reports"))->options.responseTimeoutMs, qint64(300'000));
+
+        // Not whole seconds: noted, nothing carried.
+        const ApacheImportResult odd = importApache("Listen 127.0.0.1:8080\n<Proxy balancer://b>\n BalancerMember http://127.0.0.1:9001 timeout=soon\n</Proxy>\n"
+                                                    "ProxyPass / balancer://b/\n",
+                                                    QStringLiteral("o.conf"));
+        QVERIFY(odd.ok());
+        QCOMPARE(odd.config.pools[0].options.responseTimeoutMs, qint64(0));
+        QVERIFY2(hasNote(odd, QStringLiteral("o.conf:3: http://127.0.0.1:9001: timeout=soon not carried over: not a whole number of seconds")), qPrintable(odd.notes.join(u'\n')));
     }
 
     void errors_data()

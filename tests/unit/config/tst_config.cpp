@@ -1,7 +1,9 @@
 #include "config/configparser.h"
 
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -290,6 +292,37 @@ private Q_SLOTS:
         const ConfigResult r = parseConfig(text, QStringLiteral("c.json"));
         QVERIFY2(r.ok(), qPrintable(r.errorText()));
         QCOMPARE(r.config->pools[0].slowStartMs, ms);
+    }
+
+    // pools[].response_timeout: the proxy's where absent; read back equal from configToJson;
+    // out of range or not a duration is an error at its place that names the pool.
+    void poolResponseTimeoutIsParsedAndBounded()
+    {
+        auto pool = [](const QByteArray &extra) {
+            return "{ \"proxy\": { \"response_timeout\": \"10s\" }, \"pools\": [ { \"name\": \"reports\"" + extra
+                   + ", \"servers\": [ { \"address\": \"127.0.0.1:1\" } ] } ] }";
+        };
+        const ConfigResult r = parseConfig(pool(", \"response_timeout\": \"5m\""), QStringLiteral("c.json"));
+        QVERIFY2(r.ok(), qPrintable(r.errorText()));
+        QCOMPARE(r.config->pools[0].options.responseTimeoutMs, qint64(300'000));
+        QCOMPARE(r.config->proxy.responseTimeoutMs, qint64(10'000));
+        const ConfigResult again = parseConfig(QJsonDocument(configToJson(*r.config)).toJson(), QStringLiteral("again.json"));
+        QVERIFY2(again.ok(), qPrintable(again.errorText()));
+        QCOMPARE(again.config->pools[0].options.responseTimeoutMs, qint64(300'000));
+        const ConfigResult absent = parseConfig(pool(QByteArray()), QStringLiteral("c.json"));
+        QVERIFY2(absent.ok(), qPrintable(absent.errorText()));
+        QCOMPARE(absent.config->pools[0].options.responseTimeoutMs, qint64(0));
+        QVERIFY(!configToJson(*absent.config).value(QStringLiteral("pools")).toArray().at(0).toObject().contains(QStringLiteral("response_timeout")));
+        const ConfigResult tooLong = parseConfig(pool(", \"response_timeout\": \"2h\""), QStringLiteral("c.json"));
+        QVERIFY(!tooLong.ok());
+        QVERIFY2(tooLong.errorText().contains(QStringLiteral("c.json:1:"))
+                     && tooLong.errorText().contains(QStringLiteral("response_timeout of pool \"reports\" 2h must be between 1ms and 1h")),
+                 qPrintable(tooLong.errorText()));
+        const ConfigResult zero = parseConfig(pool(", \"response_timeout\": 0"), QStringLiteral("c.json"));
+        QVERIFY(!zero.ok());
+        const ConfigResult words = parseConfig(pool(", \"response_timeout\": \"long\""), QStringLiteral("c.json"));
+        QVERIFY(!words.ok());
+        QVERIFY2(words.errorText().contains(QStringLiteral("response_timeout of pool \"reports\" \"long\" is not a duration")), qPrintable(words.errorText()));
     }
 
     void tunnelTimeoutIsParsedAndBounded()

@@ -544,7 +544,7 @@ http {
         QCOMPARE(r.config.proxy.connectTimeoutMs, qint64(5'000));
         QCOMPARE(r.config.proxy.maxBodyBytes, qint64(200) * 1024 * 1024);
         QVERIFY2(hasNote(r, QStringLiteral("n.conf:7: proxy_read_timeout 4m30s: proxy.response_timeout (how long a server may take to start answering) = 4m30s; "
-                                           "the largest of the imported locations' values")),
+                                           "the largest of the imported locations' values, for every pool without its own")),
                  qPrintable(r.notes.join(u'\n')));
         QVERIFY(hasNote(r, QStringLiteral("n.conf:8: client_max_body_size 200m: proxy.max_body_bytes (a larger request body gets 413) = 209715200 bytes")));
         // Written and read back as fulcrumd reads it.
@@ -573,6 +573,40 @@ http {
         QCOMPARE(big.config.proxy.responseTimeoutMs, qint64(3'600'000));
         QCOMPARE(big.config.proxy.maxBodyBytes, qint64(0));
         QVERIFY(hasNote(big, QStringLiteral("= 1h (Fulcrum's limit)")));
+    }
+
+    // Checkout gives up after 10 s in nginx, reports wait 5 minutes: the largest is the proxy's,
+    // and a pool whose locations waited less keeps its own response_timeout, so checkout's
+    // clients do not wait 5 minutes for a hung server.
+    void carriesEachPoolsReadTimeout()
+    {
+        const QByteArray conf = "http {\n"
+                                "  upstream checkout { server 127.0.0.1:9001; }\n"
+                                "  upstream reports { server 127.0.0.1:9002; }\n"
+                                "  upstream search { server 127.0.0.1:9003; }\n"
+                                "  server { listen 127.0.0.1:8080; location / { proxy_pass http://checkout; proxy_read_timeout 10s; } }\n"
+                                "  server { listen 127.0.0.1:8081; proxy_read_timeout 5m; location / { proxy_pass http://reports; } }\n"
+                                "  server { listen 127.0.0.1:8082; location / { proxy_pass http://search; } }\n"
+                                "}\n";
+        const QString refused = whatNginxRefuses(conf);
+        QVERIFY2(refused.isEmpty(), qPrintable(refused));
+        const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.config.proxy.responseTimeoutMs, qint64(300'000));
+        QCOMPARE(r.config.pool(QStringLiteral("checkout"))->options.responseTimeoutMs, qint64(10'000));
+        QCOMPARE(r.config.pool(QStringLiteral("reports"))->options.responseTimeoutMs, qint64(0));   // the proxy's
+        QCOMPARE(r.config.pool(QStringLiteral("search"))->options.responseTimeoutMs, qint64(60'000)); // nginx's default
+        const QString notes = r.notes.join(u'\n');
+        QVERIFY2(hasNote(r, QStringLiteral("n.conf:5: proxy_read_timeout 10s: pools[\"checkout\"].response_timeout = 10s, the largest of the locations that reach "
+                                           "pool \"checkout\" (proxy.response_timeout, 5m, is the largest of all)")),
+                 qPrintable(notes));
+        QVERIFY2(hasNote(r, QStringLiteral("proxy_read_timeout (nginx's default where it is not set): pools[\"search\"].response_timeout = 1m")), qPrintable(notes));
+        QVERIFY2(hasNote(r, QStringLiteral("n.conf:6: proxy_read_timeout 5m: proxy.response_timeout (how long a server may take to start answering) = 5m; "
+                                           "the largest of the imported locations' values, for every pool without its own")),
+                 qPrintable(notes));
+        const ConfigResult back = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
+        QVERIFY2(back.ok(), qPrintable(back.errorText()));
+        QCOMPARE(back.config->pool(QStringLiteral("checkout"))->options.responseTimeoutMs, qint64(10'000));
     }
 
     void rejectsWhatIsNotAnUpstream()
