@@ -208,6 +208,23 @@ private:
         return runProgram(apacheBinary(), arguments, componentEnvironment(), {}, 30'000);
     }
 
+    // The config as the real apache2 reads it: checked by `apache2 -t` (if refused, its output is
+    // in *refused and nothing is imported), then imported from the very file it checked.
+    static ApacheImportResult importCheckedByApache(const QTemporaryDir &dir, const QByteArray &body, QString *refused)
+    {
+        const ProgramRun apache = apacheConfigTest(dir, body, false);
+        if (apache.exitCode != 0 || !apache.err.contains(QStringLiteral("Syntax OK"))) {
+            *refused = apache.err.isEmpty() ? QStringLiteral("apache2 -t did not run") : apache.err;
+            return {};
+        }
+        QFile main(dir.filePath(QStringLiteral("httpd.conf")));
+        if (!main.open(QIODevice::ReadOnly)) {
+            *refused = main.errorString();
+            return {};
+        }
+        return importApache(main.readAll(), main.fileName());
+    }
+
 private Q_SLOTS:
     void balancerForms_data()
     {
@@ -571,11 +588,9 @@ private Q_SLOTS:
                                 "<Proxy balancer://reports>\n BalancerMember http://127.0.0.1:9002\n</Proxy>\n"
                                 "<VirtualHost 127.0.0.1:8080>\n LimitRequestBody 10485760\n ProxyPass / balancer://shop/\n</VirtualHost>\n"
                                 "<VirtualHost 127.0.0.1:8081>\n ProxyTimeout 600\n LimitRequestBody 52428800\n ProxyPass / balancer://reports/\n</VirtualHost>\n";
-        const ProgramRun apache = apacheConfigTest(dir, body, false);
-        QVERIFY2(apache.exitCode == 0 && apache.err.contains(QStringLiteral("Syntax OK")), qPrintable(apache.err));
-        QFile main(dir.filePath(QStringLiteral("httpd.conf")));
-        QVERIFY(main.open(QIODevice::ReadOnly));
-        const ApacheImportResult r = importApache(main.readAll(), main.fileName());
+        QString refused;
+        const ApacheImportResult r = importCheckedByApache(dir, body, &refused);
+        QVERIFY2(refused.isEmpty(), qPrintable(refused));
         QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
         QCOMPARE(r.config.proxy.responseTimeoutMs, qint64(600'000));
         // shop's virtual host waited Timeout's 2 minutes, not reports' 10: its pool keeps that.
@@ -617,11 +632,9 @@ private Q_SLOTS:
                                 "<VirtualHost 127.0.0.1:8080>\n ProxyPass / balancer://checkout/\n</VirtualHost>\n"
                                 "<VirtualHost 127.0.0.1:8081>\n ProxyPass / balancer://reports/\n</VirtualHost>\n"
                                 "<VirtualHost 127.0.0.1:8082>\n ProxyPass / balancer://search/\n</VirtualHost>\n";
-        const ProgramRun apache = apacheConfigTest(dir, body, false);
-        QVERIFY2(apache.exitCode == 0 && apache.err.contains(QStringLiteral("Syntax OK")), qPrintable(apache.err));
-        QFile main(dir.filePath(QStringLiteral("httpd.conf")));
-        QVERIFY(main.open(QIODevice::ReadOnly));
-        const ApacheImportResult r = importApache(main.readAll(), main.fileName());
+        QString refused;
+        const ApacheImportResult r = importCheckedByApache(dir, body, &refused);
+        QVERIFY2(refused.isEmpty(), qPrintable(refused));
         QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
         QCOMPARE(r.config.proxy.responseTimeoutMs, qint64(60'000));
         QCOMPARE(r.config.pool(QStringLiteral("checkout"))->options.responseTimeoutMs, qint64(8'000));     // the larger of 5 and 8
