@@ -363,7 +363,15 @@ void TestEmbeddedKind::consoleProgramRunsAConfig()
     console.start(binaryPath(QStringLiteral("fulcrum")), {QStringLiteral("--config"), shop.configPath(), QStringLiteral("--screenshot"), shots.path(),
                                                           QStringLiteral("--screenshot-after"), QStringLiteral("40")});
     QVERIFY(console.waitForStarted());
-    QTRY_VERIFY_WITH_TIMEOUT(httpGet(shop.apiPort, "/", 1000).header("X-Served-By") == "b1", 15000);
+    // 30 s: a console's first start on a new machine may wait on fontconfig building its cache
+    // before its engine opens the listeners. On failure: what the listener last said, and the
+    // console's own words.
+    SimpleHttpResponse last;
+    QTRY_VERIFY2_WITH_TIMEOUT((last = httpGet(shop.apiPort, "/", 1000)).header("X-Served-By") == "b1",
+                              qPrintable(QStringLiteral("status %1 %2, body \"%3\"; console stderr: %4")
+                                             .arg(last.status)
+                                             .arg(last.error, QString::fromUtf8(last.body.left(200)), QString::fromUtf8(console.readAllStandardError()))),
+                              30000);
     QVERIFY(console.waitForFinished(60000));
     const QString err = QString::fromUtf8(console.readAllStandardError());
     QVERIFY2(console.exitStatus() == QProcess::NormalExit && console.exitCode() == 0, qPrintable(err));
