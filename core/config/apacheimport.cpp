@@ -267,7 +267,6 @@ struct Member
 // they differ, and how many of the balancer's imported members carry one (members) of all (of).
 struct MemberTimeouts
 {
-    QString pool;
     qint64 largestMs = -1;
     int line = 0;
     bool differ = false;
@@ -539,7 +538,7 @@ private:
         std::vector<QPair<int, int>> tiers; // (lbset, 0 member / 1 hot spare / 2 hot standby)
         QSet<QString> names;
         bool drains = false;
-        MemberTimeouts timeouts{pool.name};
+        MemberTimeouts timeouts;
         for (const Member &m : b.members) {
             BackendSpec s;
             int loadFactor = 100;
@@ -611,7 +610,7 @@ private:
         }
         setWeights(b, pool, loadFactors);
         if (timeouts.members > 0)
-            m_memberTimeouts.push_back(timeouts);
+            m_memberTimeouts.insert(pool.name, timeouts);
         setBackups(b, pool, tiers);
         if (drains && pool.options.algorithm == Algorithm::ConsistentHash)
             note(b.line, QStringLiteral("balancer://%1: a draining member (+N) still takes the requests whose session names its route in httpd; Fulcrum sends it no new request").arg(b.name));
@@ -910,10 +909,8 @@ private:
                     hostAt = found->second;
                 }
             }
-            const MemberTimeouts *members = nullptr;
-            for (const MemberTimeouts &t : m_memberTimeouts)
-                members = t.pool == pool.name ? &t : members;
-            if (!members) {
+            const auto members = m_memberTimeouts.constFind(pool.name);
+            if (members == m_memberTimeouts.cend()) {
                 if (hostMs <= 0 || hostMs >= proxyMs)
                     continue;   // the largest of all, or no listener: the proxy's
                 pool.options.responseTimeoutMs = hostMs;
@@ -926,6 +923,7 @@ private:
                 continue;
             }
             const MemberTimeouts &t = *members;
+            const QString &name = pool.name;
             const bool someWithout = t.members < t.of;
             const qint64 othersMs = hostMs > 0 ? hostMs : proxyMs;   // what members without timeout= waited
             const qint64 wanted = someWithout ? std::max(t.largestMs, othersMs) : t.largestMs;
@@ -934,13 +932,13 @@ private:
             const QString without = someWithout ? QStringLiteral("; members without timeout= waited ProxyTimeout (%1)").arg(formatDurationMs(othersMs)) : QString();
             if (ms == proxyMs) {
                 note(t.line, QStringLiteral("balancer://%1: timeout=%2: the same as proxy.response_timeout, so pool \"%1\" takes that%3%4")
-                                 .arg(t.pool, formatDurationMs(t.largestMs), why, without));
+                                 .arg(name, formatDurationMs(t.largestMs), why, without));
                 continue;
             }
             pool.options.responseTimeoutMs = ms;
             note(t.line, QStringLiteral("balancer://%1: timeout=%2: pools[\"%1\"].response_timeout (how long a server may take to start answering) = %3%4%5%6; "
                                         "httpd's timeout= bounds every wait for the member's data, Fulcrum's the wait for its answer to begin")
-                             .arg(t.pool, formatDurationMs(t.largestMs), formatDurationMs(ms), wanted > ms ? QStringLiteral(" (Fulcrum's limit)") : QString(), why, without));
+                             .arg(name, formatDurationMs(t.largestMs), formatDurationMs(ms), wanted > ms ? QStringLiteral(" (Fulcrum's limit)") : QString(), why, without));
         }
     }
 
@@ -1164,7 +1162,7 @@ private:
     std::vector<std::pair<int, QString>> m_notes; // (line, note)
     QMap<QString, Balancer> m_balancers; // by lower-case name
     QStringList m_balancerOrder;
-    std::vector<MemberTimeouts> m_memberTimeouts;
+    QHash<QString, MemberTimeouts> m_memberTimeouts;   // by pool name: balancers with a member's timeout=
     QHash<QString, QSet<const ApacheNode *>> m_poolHosts;   // pool -> the virtual hosts (nullptr: main server) routing to it
     QHash<const ApacheNode *, std::pair<qint64, const ApacheNode *>> m_hostTimeout;   // ProxyTimeout/Timeout (nullptr: httpd's 60 s)
     std::vector<Route> m_routes;

@@ -721,14 +721,19 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
             // them there (the location's own, else the server's, else the http block's).
             const Directive *http = enclosingHttp(top, server);
             for (const ProxyPass &pass : passes) {
+                const Directive *read = nullptr;   // proxy_read_timeout here, if set
+                std::optional<qint64> readMs = limits[0].nginxDefault;
                 for (Limit &limit : limits) {
-                    if (const Directive *d = inherited(server, http, limit.directive, pass.block))
+                    if (const Directive *d = inherited(server, http, limit.directive, pass.block)) {
                         limit.seen.push_back({d, limit.parse(d->args.first())});
-                    else
+                        if (&limit == &limits[0]) {
+                            read = d;
+                            readMs = limit.seen.back().second;
+                        }
+                    } else {
                         limit.defaults = true;
+                    }
                 }
-                const Directive *read = inherited(server, http, limits[0].directive, pass.block);
-                const std::optional<qint64> readMs = read ? limits[0].parse(read->args.first()) : std::optional<qint64>(limits[0].nginxDefault);
                 if (readMs) {
                     const auto found = readTimeoutOf.find(chosen->target);
                     if (found == readTimeoutOf.end())

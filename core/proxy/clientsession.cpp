@@ -1076,7 +1076,6 @@ void ClientSession::checkTimeout(qint64 nowMs)
             if (nowMs - m_connectStartMs > config.connectTimeoutMs)
                 upstreamFailed(Failure::ConnectTimeout);
         } else if (!m_responseHeadDone && m_requestDone) {
-            const qint64 poolTimeoutMs = m_balancer->snapshot().options.responseTimeoutMs;
             const qint64 timeoutMs = responseTimeoutMs(config);
             if (nowMs - m_requestSentMs > timeoutMs) {
                 ServerCounters::bump(m_server->counters.timeouts);
@@ -1088,7 +1087,8 @@ void ClientSession::checkTimeout(qint64 nowMs)
                 const QString pool = m_balancer->snapshot().name;
                 respond(504, QStringLiteral("server %1 of pool \"%2\" did not answer within %3 ms (%4)\n")
                                                  .arg(server, pool).arg(timeoutMs)
-                                                 .arg(poolTimeoutMs > 0 ? QStringLiteral("the pool's response_timeout") : QStringLiteral("proxy.response_timeout"))
+                                                 .arg(m_balancer->snapshot().options.responseTimeoutMs > 0 ? QStringLiteral("the pool's response_timeout")
+                                                                                                           : QStringLiteral("proxy.response_timeout"))
                                                  .toUtf8(),
                         false, "server-timeout");
             }

@@ -294,19 +294,8 @@ load() {
         echo "$(awk '/requests in/ {print $1}' <<<"$out") $(awk '/Requests\/sec/ {print $2}' <<<"$out") $(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
     fi
 }
-# CPU time (clock ticks) of a process, its threads and its children (nginx workers): on a
-# shared machine, CPU per request is steadier than requests per second.
-cpu_ticks() {
-    local total=0 pid
-    for pid in "$1" $(pgrep -P "$1"); do
-        for stat in /proc/"$pid"/task/*/stat; do
-            total=$((total + $(sed 's/.*) //' "$stat" | awk '{print $12 + $13}')))
-        done
-    done
-    echo "$total"
-}
-TICKS=$(getconf CLK_TCK)
-# The same as "user system" ticks, for the machine breakdown below.
+# CPU time (clock ticks) of a process, its threads and its children (nginx workers), as "user
+# system": on a shared machine, CPU per request is steadier than requests per second.
 cpu_split() {
     local user=0 system=0 pid u s
     for pid in "$1" $(pgrep -P "$1"); do
@@ -317,6 +306,8 @@ cpu_split() {
     done
     echo "$user $system"
 }
+cpu_ticks() { local u s; read -r u s < <(cpu_split "$1"); echo $((u + s)); }   # user + system
+TICKS=$(getconf CLK_TCK)
 # The whole machine's idle (+ iowait) ticks, summed over its cores.
 machine_idle() { awk '/^cpu / {print $5 + $6}' /proc/stat; }
 declare -A USR SYS BACK IDLE ALL
