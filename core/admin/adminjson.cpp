@@ -124,7 +124,7 @@ QJsonObject poolToJson(const PoolView &pool)
     QJsonArray servers;
     for (const ServerSnapshot &s : pool.servers)
         servers.append(serverToJson(s));
-    return QJsonObject{
+    QJsonObject o{
         {QStringLiteral("name"), pool.name},
         {QStringLiteral("algorithm"), algorithmName(pool.options.algorithm)},
         {QStringLiteral("panic"), pool.panic},
@@ -134,6 +134,16 @@ QJsonObject poolToJson(const PoolView &pool)
         {QStringLiteral("eligible"), pool.eligible},
         {QStringLiteral("servers"), servers},
     };
+    // The timeouts in force, and which key set each: the pool's own or the proxy's.
+    const auto timeout = [&o](const char *key, qint64 ms, qint64 own) {
+        if (ms <= 0)
+            return;
+        o.insert(QString::fromLatin1(key) + "_ms"_L1, ms);
+        o.insert(QString::fromLatin1(key) + "_from"_L1, own > 0 ? QStringLiteral("pool") : QStringLiteral("proxy"));
+    };
+    timeout("connect_timeout", pool.connectTimeoutMs, pool.options.connectTimeoutMs);
+    timeout("response_timeout", pool.responseTimeoutMs, pool.options.responseTimeoutMs);
+    return o;
 }
 
 QJsonObject lockFeedToJson(const LockFeedState &feed)
@@ -362,6 +372,12 @@ PoolView poolFromJson(const QJsonObject &json)
     pool.unservedTotal = quint64(json.value("unserved_total"_L1).toInteger());
     pool.healthy = json.value("healthy"_L1).toInt();
     pool.eligible = json.value("eligible"_L1).toInt();
+    pool.connectTimeoutMs = json.value("connect_timeout_ms"_L1).toInteger();
+    pool.responseTimeoutMs = json.value("response_timeout_ms"_L1).toInteger();
+    if (json.value("connect_timeout_from"_L1).toString() == u"pool")
+        pool.options.connectTimeoutMs = pool.connectTimeoutMs;
+    if (json.value("response_timeout_from"_L1).toString() == u"pool")
+        pool.options.responseTimeoutMs = pool.responseTimeoutMs;
     for (const QJsonValue &server : json.value("servers"_L1).toArray())
         pool.servers.push_back(serverFromJson(server.toObject()));
     return pool;

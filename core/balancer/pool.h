@@ -35,9 +35,12 @@ struct PoolOptions
     // How long a server of this pool may take to start answering (504 after it); 0: the
     // proxy's response_timeout. Not a balancing option: changing it keeps the pickers' state.
     qint64 responseTimeoutMs = 0;
+    // How long a connect to a server of this pool may take before the next server is tried;
+    // 0: the proxy's connect_timeout. Not a balancing option either.
+    qint64 connectTimeoutMs = 0;
 
     friend bool operator==(const PoolOptions &, const PoolOptions &) = default;
-    // Whether two option sets pick servers alike (everything but the timeout).
+    // Whether two option sets pick servers alike (everything but the timeouts).
     bool picksLike(const PoolOptions &other) const
     {
         return algorithm == other.algorithm && choices == other.choices && hashKey == other.hashKey && maglevTableSize == other.maglevTableSize;

@@ -8,6 +8,7 @@
 #include <QHash>
 #include <QHostAddress>
 #include <QMap>
+#include <QRegularExpression>
 #include <QSet>
 #include <QUrl>
 
@@ -284,6 +285,31 @@ std::optional<qint64> httpdSeconds(const QString &text)
     return seconds * 1000;
 }
 
+// A member's connectiontimeout=, read as httpd reads it (ap_timeout_parameter_parse): a number,
+// then a unit told by its first letters, "ms", "mi" (minutes: "mi", "min"), "s" or "h", seconds
+// without one; mod_proxy wants at least one millisecond.
+std::optional<qint64> httpdTimeoutMs(const QString &text)
+{
+    static const QRegularExpression form(QStringLiteral("^\\s*(\\d{1,12})(.*)$"));
+    const QRegularExpressionMatch m = form.match(text);
+    if (!m.hasMatch())
+        return std::nullopt;
+    const qint64 n = m.captured(1).toLongLong();
+    const QString unit = m.captured(2);
+    qint64 ms = -1;
+    if (unit.isEmpty() || unit.startsWith(u's'))
+        ms = n * 1000;
+    else if (unit.startsWith(u'h'))
+        ms = n * 3'600'000;
+    else if (unit.startsWith(QStringLiteral("ms")))
+        ms = n;
+    else if (unit.startsWith(QStringLiteral("mi")))
+        ms = n * 60'000;
+    if (ms < 1)
+        return std::nullopt;
+    return ms;
+}
+
 struct BalancerSetting
 {
     QString key;   // lower case
@@ -539,6 +565,7 @@ private:
         QSet<QString> names;
         bool drains = false;
         MemberTimeouts timeouts;
+        MemberTimeouts connects;   // connectiontimeout=, the same way
         for (const Member &m : b.members) {
             BackendSpec s;
             int loadFactor = 100;
@@ -583,6 +610,18 @@ private:
                     } else {
                         note(m.line, QStringLiteral("%1: timeout=%2 not carried over: not a whole number of seconds").arg(m.url, value));
                     }
+                } else if (key == u"connectiontimeout") {
+                    if (const std::optional<qint64> ms = httpdTimeoutMs(value)) {
+                        if (connects.largestMs >= 0 && *ms != connects.largestMs)
+                            connects.differ = true;
+                        if (*ms > connects.largestMs) {
+                            connects.largestMs = *ms;
+                            connects.line = m.line;
+                        }
+                        ++connects.members;
+                    } else {
+                        note(m.line, QStringLiteral("%1: connectiontimeout=%2 not carried over: not a time httpd reads (a number, optionally ms, s, mi or h)").arg(m.url, value));
+                    }
                 } else if (key == u"route") {
                     note(m.line, QStringLiteral("%1: route=%2 not carried over: Fulcrum's stickiness hashes the session cookie, it does not read a route from it").arg(m.url, value));
                 } else if (key == u"max" || key == u"smax" || key == u"min" || key == u"ttl") {
@@ -600,6 +639,7 @@ private:
             }
             names.insert(s.name);
             ++timeouts.of;
+            ++connects.of;
             loadFactors.push_back(loadFactor);
             tiers.push_back({lbset, tier});
             pool.servers.push_back(std::move(s));
@@ -611,6 +651,8 @@ private:
         setWeights(b, pool, loadFactors);
         if (timeouts.members > 0)
             m_memberTimeouts.insert(pool.name, timeouts);
+        if (connects.members > 0)
+            carryConnectTimeout(pool, connects);
         setBackups(b, pool, tiers);
         if (drains && pool.options.algorithm == Algorithm::ConsistentHash)
             note(b.line, QStringLiteral("balancer://%1: a draining member (+N) still takes the requests whose session names its route in httpd; Fulcrum sends it no new request").arg(b.name));
@@ -618,6 +660,19 @@ private:
                                     "(5xx count too), for %3 s doubling up to %4 s, and adds active health checks (GET /health every 2 s): check the path")
                          .arg(b.name).arg(pool.outlier.consecutiveFailures).arg(double(pool.outlier.baseEjectionMs) / 1000.0).arg(double(pool.outlier.maxEjectionMs) / 1000.0));
         m_result.config.pools.push_back(std::move(pool));
+    }
+
+    // The members' connectiontimeout= as the pool's connect_timeout: the largest, since Fulcrum
+    // has one per pool. A member without one waited httpd's Timeout to connect, which Fulcrum does
+    // not carry for any pool (its 3 s moves to the next server sooner).
+    void carryConnectTimeout(PoolConfig &pool, const MemberTimeouts &t)
+    {
+        const qint64 ms = std::min<qint64>(t.largestMs, 600'000);
+        pool.options.connectTimeoutMs = ms;
+        note(t.line, QStringLiteral("balancer://%1: connectiontimeout=%2: pools[\"%1\"].connect_timeout = %3%4%5%6")
+                         .arg(pool.name, formatDurationMs(t.largestMs), formatDurationMs(ms), t.largestMs > ms ? QStringLiteral(" (Fulcrum's limit)") : QString(),
+                              t.differ ? QStringLiteral("; the largest of its members', since Fulcrum has one per pool") : QString(),
+                              t.members < t.of ? QStringLiteral("; its members without connectiontimeout= get it too (httpd gave them its Timeout)") : QString()));
     }
 
     bool memberAddress(const Member &m, BackendSpec *s)

@@ -400,6 +400,8 @@ QJsonObject configToJson(const Config &config)
             pool.insert(QStringLiteral("slow_start"), p.slowStartMs);
         if (p.options.responseTimeoutMs > 0)
             pool.insert(QStringLiteral("response_timeout"), p.options.responseTimeoutMs);
+        if (p.options.connectTimeoutMs > 0)
+            pool.insert(QStringLiteral("connect_timeout"), p.options.connectTimeoutMs);
         pools.append(pool);
     }
     root.insert(QStringLiteral("pools"), pools);

@@ -542,7 +542,7 @@ PoolConfig parsePool(Reader &r, const QJsonValue &value, const QString &pointer,
     r.onlyKeys(o, pointer, QStringLiteral("pool"),
                {QStringLiteral("name"), QStringLiteral("algorithm"), QStringLiteral("hash_key"), QStringLiteral("maglev_table_size"),
                 QStringLiteral("servers"), QStringLiteral("health_check"), QStringLiteral("outlier_detection"), QStringLiteral("slow_start"),
-                QStringLiteral("response_timeout")});
+                QStringLiteral("response_timeout"), QStringLiteral("connect_timeout")});
     p.name = r.string(o, QStringLiteral("name"), pointer, QString(), QStringLiteral("pool name"));
     if (p.name.isEmpty())
         r.error(pointer, QStringLiteral("pool %1 needs a \"name\"").arg(index));
@@ -586,6 +586,9 @@ PoolConfig parsePool(Reader &r, const QJsonValue &value, const QString &pointer,
     // The same range as proxy.response_timeout, which it overrides for this pool's servers.
     p.options.responseTimeoutMs = r.duration(o, QStringLiteral("response_timeout"), pointer, 0, 1, 3'600'000,
                                              QStringLiteral("response_timeout of pool \"%1\"").arg(p.name));
+    // And proxy.connect_timeout's.
+    p.options.connectTimeoutMs = r.duration(o, QStringLiteral("connect_timeout"), pointer, 0, 1, 600'000,
+                                            QStringLiteral("connect_timeout of pool \"%1\"").arg(p.name));
     return p;
 }
 

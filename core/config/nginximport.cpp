@@ -12,6 +12,7 @@
 #include <QRegularExpression>
 #include <QSet>
 
+#include <array>
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -671,10 +672,17 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
     limits[2].nginxDefault = 1024 * 1024;
     limits[2].field = &ProxyConfig::maxBodyBytes;
     limits[2].parse = nginxSize;
-    // proxy_read_timeout per pool: the largest of the locations that reach it (nginx's 60 s
-    // where one sets none). A pool whose locations waited less than the largest of all keeps
-    // its own pools[].response_timeout.
-    QMap<QString, std::pair<qint64, const Directive *>> readTimeoutOf;
+    // proxy_read_timeout and proxy_connect_timeout per pool: the largest of the locations that
+    // reach it (for the read, nginx's 60 s where one sets none). A pool whose locations waited
+    // less than the largest of all keeps its own pools[].response_timeout / connect_timeout;
+    // one reached by a location without proxy_connect_timeout takes the proxy's.
+    struct PoolWait
+    {
+        qint64 largestMs = -1;
+        const Directive *at = nullptr;   // nullptr: nginx's default
+        bool unset = false;              // a location set none and nginx's default is not carried
+    };
+    QMap<QString, std::array<PoolWait, 2>> waitOf;   // [0] limits[0], read; [1] limits[1], connect
 
     // Listeners: server blocks whose locations proxy_pass to an imported upstream, else straight
     // to an address (a pool of that one server). A Fulcrum listener sends every path to one
@@ -720,26 +728,24 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
             // Every location of this block reaches the listener: its limits, as nginx applied
             // them there (the location's own, else the server's, else the http block's).
             const Directive *http = enclosingHttp(top, server);
+            std::array<PoolWait, 2> &waits = waitOf[chosen->target];
             for (const ProxyPass &pass : passes) {
-                const Directive *read = nullptr;   // proxy_read_timeout here, if set
-                std::optional<qint64> readMs = limits[0].nginxDefault;
-                for (Limit &limit : limits) {
-                    if (const Directive *d = inherited(server, http, limit.directive, pass.block)) {
+                for (size_t i = 0; i < limits.size(); ++i) {
+                    Limit &limit = limits[i];
+                    const Directive *d = inherited(server, http, limit.directive, pass.block);
+                    std::optional<qint64> value = limit.nginxDefault >= 0 ? std::optional<qint64>(limit.nginxDefault) : std::nullopt;
+                    if (d) {
                         limit.seen.push_back({d, limit.parse(d->args.first())});
-                        if (&limit == &limits[0]) {
-                            read = d;
-                            readMs = limit.seen.back().second;
-                        }
+                        value = limit.seen.back().second;
                     } else {
                         limit.defaults = true;
                     }
-                }
-                if (readMs) {
-                    const auto found = readTimeoutOf.find(chosen->target);
-                    if (found == readTimeoutOf.end())
-                        readTimeoutOf.insert(chosen->target, {*readMs, read});
-                    else if (*readMs > found->first)
-                        *found = {*readMs, read};
+                    if (i >= waits.size())
+                        continue;
+                    if (!d && limit.nginxDefault < 0)
+                        waits[i].unset = true;
+                    else if (value && *value > waits[i].largestMs)
+                        waits[i] = {*value, d, waits[i].unset};
                 }
             }
         }
@@ -916,25 +922,29 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                              || (limit.defaults && limit.nginxDefault >= 0 && limit.nginxDefault != value);
         result.notes << QStringLiteral("%1: %2 = %3%4%5").arg(where, what, shown,
                                                              value != *largest && !unlimited ? QStringLiteral(" (Fulcrum's limit)") : QString(),
-                                                             differs ? (limit.field == &ProxyConfig::responseTimeoutMs
+                                                             differs ? (limit.field != &ProxyConfig::maxBodyBytes
                                                                                 ? QStringLiteral("; the largest of the imported locations' values, for every pool without its own")
                                                                                 : QStringLiteral("; the largest of the imported locations' values, since Fulcrum has one for every listener"))
                                                                      : QString());
     }
-    for (auto it = readTimeoutOf.cbegin(); it != readTimeoutOf.cend(); ++it) {
-        const auto &[largest, at] = it.value();
-        const qint64 ms = std::clamp<qint64>(largest, 1, 3'600'000);
+    for (auto it = waitOf.cbegin(); it != waitOf.cend(); ++it) {
         PoolConfig *pool = nullptr;
         for (PoolConfig &p : result.config.pools)
             pool = p.name == it.key() ? &p : pool;
-        if (!pool || ms >= result.config.proxy.responseTimeoutMs)
-            continue;
-        pool->options.responseTimeoutMs = ms;
-        const QString where = at ? QStringLiteral("%1:%2: %3 %4").arg(at->file).arg(at->line).arg(limits[0].directive, at->args.first())
-                                 : QStringLiteral("%1 (nginx's default where it is not set)").arg(limits[0].directive);
-        result.notes << QStringLiteral("%1: pools[\"%2\"].response_timeout = %3, the largest of the locations that reach pool \"%2\" (proxy.response_timeout, %4, "
-                                       "is the largest of all)")
-                            .arg(where, pool->name, formatDurationMs(ms), formatDurationMs(result.config.proxy.responseTimeoutMs));
+        for (size_t i = 0; pool && i < it.value().size(); ++i) {
+            const PoolWait &wait = it.value()[i];
+            const bool read = i == 0;
+            const qint64 proxyMs = read ? result.config.proxy.responseTimeoutMs : result.config.proxy.connectTimeoutMs;
+            const qint64 ms = std::clamp<qint64>(wait.largestMs, 1, read ? 3'600'000 : 600'000);
+            if (wait.unset || wait.largestMs < 0 || ms >= proxyMs)
+                continue;
+            (read ? pool->options.responseTimeoutMs : pool->options.connectTimeoutMs) = ms;
+            const QString key = read ? QStringLiteral("response_timeout") : QStringLiteral("connect_timeout");
+            const QString where = wait.at ? QStringLiteral("%1:%2: %3 %4").arg(wait.at->file).arg(wait.at->line).arg(limits[i].directive, wait.at->args.first())
+                                          : QStringLiteral("%1 (nginx's default where it is not set)").arg(limits[i].directive);
+            result.notes << QStringLiteral("%1: pools[\"%2\"].%3 = %4, the largest of the locations that reach pool \"%2\" (proxy.%3, %5, is the largest of all)")
+                                .arg(where, pool->name, key, formatDurationMs(ms), formatDurationMs(proxyMs));
+        }
     }
     for (const PoolConfig &p : result.config.pools) {
         bool used = false;

@@ -510,6 +510,8 @@ void Engine::tick()
         PoolView view;
         view.name = ps->name;
         view.options = ps->options;
+        view.connectTimeoutMs = ps->options.connectTimeoutMs > 0 ? ps->options.connectTimeoutMs : m_config.proxy.connectTimeoutMs;
+        view.responseTimeoutMs = ps->options.responseTimeoutMs > 0 ? ps->options.responseTimeoutMs : m_config.proxy.responseTimeoutMs;
         PoolHealth health;
         if (const HealthChecker *checker = healthChecker(pc.name))
             health = checker->snapshot();

@@ -35,6 +35,10 @@ struct PoolView
     quint64 unservedTotal = 0;     // 503s the proxy answered itself for want of a server (cumulative)
     int healthy = 0;
     int eligible = 0;
+    // The timeouts in force for this pool's servers: its own (options.connectTimeoutMs,
+    // options.responseTimeoutMs) where set, else the proxy's; 0: not known (another balancer).
+    qint64 connectTimeoutMs = 0;
+    qint64 responseTimeoutMs = 0;
     std::vector<ServerSnapshot> servers;
 
     const ServerSnapshot *server(QStringView name) const;

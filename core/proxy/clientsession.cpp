@@ -968,7 +968,9 @@ void ClientSession::upstreamFailed(Failure failure)
             what = QStringLiteral("connection failed");
         break;
     case Failure::ConnectTimeout:
-        what = QStringLiteral("no connection within %1 ms").arg(m_worker->config().connectTimeoutMs);
+        what = QStringLiteral("no connection within %1 ms (%2)")
+                   .arg(connectTimeoutMs(m_worker->config()))
+                   .arg(m_balancer->snapshot().options.connectTimeoutMs > 0 ? QStringLiteral("the pool's connect_timeout") : QStringLiteral("proxy.connect_timeout"));
         end = "connect-timeout";
         break;
     case Failure::Reset:
@@ -1052,6 +1054,13 @@ qint64 ClientSession::responseTimeoutMs(const ProxyConfig &config) const
     return pool > 0 ? pool : config.responseTimeoutMs;
 }
 
+qint64 ClientSession::connectTimeoutMs(const ProxyConfig &config) const
+{
+    // The pool's own connect_timeout, else the proxy's.
+    const qint64 pool = m_balancer->snapshot().options.connectTimeoutMs;
+    return pool > 0 ? pool : config.connectTimeoutMs;
+}
+
 void ClientSession::checkTimeout(qint64 nowMs)
 {
     const ProxyConfig &config = m_worker->config();
@@ -1073,7 +1082,7 @@ void ClientSession::checkTimeout(qint64 nowMs)
         break;
     case Phase::Exchange:
         if (m_connecting) {
-            if (nowMs - m_connectStartMs > config.connectTimeoutMs)
+            if (nowMs - m_connectStartMs > connectTimeoutMs(config))
                 upstreamFailed(Failure::ConnectTimeout);
         } else if (!m_responseHeadDone && m_requestDone) {
             const qint64 timeoutMs = responseTimeoutMs(config);

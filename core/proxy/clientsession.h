@@ -64,6 +64,7 @@ private:
     // Http2: the connection speaks HTTP/2 (ALPN h2); m_h2 runs it, each stream in a session of its own.
     enum class Phase { ReadingHead, Exchange, Tunnel, Http2, Closing, Closed };
     qint64 responseTimeoutMs(const ProxyConfig &config) const;
+    qint64 connectTimeoutMs(const ProxyConfig &config) const;
     enum class Failure { ConnectFailed, ConnectTimeout, Reset };
 
     void drive();

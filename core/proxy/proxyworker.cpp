@@ -278,8 +278,20 @@ void ProxyWorker::setConfig(const ProxyConfig &config)
     }
     // Timeouts are checked by one sweep per worker instead of a timer per connection;
     // the sweep period bounds how late a timeout can fire.
-    const qint64 shortest = std::min({config.connectTimeoutMs, config.headerTimeoutMs, config.idleTimeoutMs, config.responseTimeoutMs});
-    m_sweepTimer->start(int(std::clamp<qint64>(shortest / 10, 10, 100)));
+    m_sweepTimer->start(sweepPeriodMs());
+}
+
+int ProxyWorker::sweepPeriodMs() const
+{
+    qint64 shortest = std::min({m_config.connectTimeoutMs, m_config.headerTimeoutMs, m_config.idleTimeoutMs, m_config.responseTimeoutMs});
+    for (const Listener *listener : m_listeners) {
+        const PoolOptions &options = listener->pool->snapshot()->options;
+        for (const qint64 own : {options.connectTimeoutMs, options.responseTimeoutMs}) {
+            if (own > 0)
+                shortest = std::min(shortest, own);
+        }
+    }
+    return int(std::clamp<qint64>(shortest / 10, 10, 100));
 }
 
 void ProxyWorker::closeListeners()
@@ -575,6 +587,9 @@ void ProxyWorker::sweep()
     if (m_poller)
         m_poller->freeRetired();
     m_accessLog.tick(now);
+    // A reload may have given a bound pool a shorter timeout of its own.
+    if (const int period = sweepPeriodMs(); period != m_sweepTimer->interval())
+        m_sweepTimer->setInterval(period);
 }
 
 void ProxyWorker::beginStop()

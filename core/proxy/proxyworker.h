@@ -221,6 +221,9 @@ private:
     class Listener;
     class InboxReader;
     void sweep();
+    // How often the sweep runs: a tenth of the shortest timeout in force (the proxy's, or a bound
+    // pool's own), 10..100 ms, so a timeout fires at most that late.
+    int sweepPeriodMs() const;
     void checkDrained();
     void accepted(Listener *listener, int fd);
     // Serves the connection here, or hands it to the worker with the fewest (WorkerInbox).

@@ -196,7 +196,7 @@ void TestAdminApi::initTestCase()
              "health_check": {"interval": "100ms", "fast_interval": "50ms", "down_interval": "100ms", "timeout": "300ms"},
              "servers": [{"name": "app1", "address": "127.0.0.1:%2", "weight": 10},
                          {"name": "app2", "address": "127.0.0.1:%3", "weight": 10}]},
-            {"name": "batch", "health_check": {"enabled": false},
+            {"name": "batch", "health_check": {"enabled": false}, "connect_timeout": "1500ms",
              "servers": [{"name": "batch-eu-west-1a-01", "address": "127.0.0.1:%2"}]}],
   "redis": [{"name": "cache", "url": "redis://127.0.0.1:%4", "poll_interval": "100ms"}],
   "admin": {"listen": "127.0.0.1:%5"},
@@ -304,6 +304,15 @@ void TestAdminApi::poolsAndServers()
     QCOMPARE(web.value(QStringLiteral("servers")).toArray().first().toObject().value(QStringLiteral("checks_enabled")), QJsonValue(true));
     QCOMPARE(web.value(QStringLiteral("name")).toString(), QStringLiteral("web"));
     QCOMPARE(web.value(QStringLiteral("servers")).toArray().size(), 2);
+    // The timeouts in force for each pool, and whose they are: the batch pool's own connect
+    // timeout, the proxy's defaults elsewhere.
+    const QJsonObject batch = pools.at(1).toObject();
+    QCOMPARE(batch.value(QStringLiteral("connect_timeout_ms")).toInteger(), qint64(1500));
+    QCOMPARE(batch.value(QStringLiteral("connect_timeout_from")).toString(), QStringLiteral("pool"));
+    QCOMPARE(web.value(QStringLiteral("connect_timeout_ms")).toInteger(), qint64(3000));   // proxy.connect_timeout's default
+    QCOMPARE(web.value(QStringLiteral("connect_timeout_from")).toString(), QStringLiteral("proxy"));
+    QCOMPARE(web.value(QStringLiteral("response_timeout_ms")).toInteger(), qint64(30'000));   // proxy.response_timeout's default
+    QCOMPARE(web.value(QStringLiteral("response_timeout_from")).toString(), QStringLiteral("proxy"));
     // Live stats: traffic through the proxy shows up in the server's totals.
     SimpleHttpConnection client(m_proxyPort);
     for (int i = 0; i < 10; ++i)
@@ -784,6 +793,9 @@ void TestAdminApi::fulcrumctlThroughEngine()
     // The last check, or why there is none.
     const QString b1Line = out.split(u'\n').filter(QStringLiteral("  batch-eu-west-1a-01 ")).value(0);
     QVERIFY2(b1Line.endsWith(u"checks off"), qPrintable(out));
+    // A pool's own timeouts beside its algorithm; the proxy's are not repeated per pool.
+    QVERIFY2(out.contains(QStringLiteral("pool batch (weighted-round-robin, connect_timeout 1.5s)")), qPrintable(out));
+    QVERIFY2(out.contains(QStringLiteral("pool web (weighted-round-robin)")), qPrintable(out));
     // The columns line up whatever the names' lengths (a 19-character name pushed its row out).
     const QStringList lines = out.split(u'\n', Qt::SkipEmptyParts);
     const qsizetype addressAt = lines.filter(QStringLiteral("SERVER")).value(0).indexOf(u"ADDRESS");

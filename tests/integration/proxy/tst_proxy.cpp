@@ -192,6 +192,7 @@ private Q_SLOTS:
     void answers504ForSlowServer();
     void poolResponseTimeoutOverridesTheProxys();
     void timesOutConnects();
+    void poolConnectTimeoutOverridesTheProxys();
     void rejectsSmuggling_data();
     void rejectsSmuggling();
     void limitsHeadAndBody();
@@ -702,6 +703,44 @@ void TestProxy::timesOutConnects()
         engine.tick();
         QVERIFY(engine.snapshot().pool(u"web")->server(u"silent")->stats.totals.retries >= 1);
     }
+}
+
+void TestProxy::poolConnectTimeoutOverridesTheProxys()
+{
+    BlackHolePort hole;
+    QVERIFY(hole.port() != 0);
+    QVERIFY2(hole.swallowsSyns(), "a connect to the full backlog was answered; this kernel does not drop SYNs on a full accept queue");
+    InProcessDemoBackend good(QStringLiteral("good"));
+    // The proxy would wait 60 s for the silent server; the pool's own 300 ms moves the request
+    // to the good server instead, and a lone silent server gets a 502 naming the pool's setting.
+    Config config = makeConfig({{QStringLiteral("silent"), hole.port()}, {QStringLiteral("good"), good.port()}});
+    config.proxy.connectTimeoutMs = 60'000;
+    config.pools[0].options.connectTimeoutMs = 300;
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    {
+        SimpleHttpConnection client(proxyPort(engine));
+        for (int i = 0; i < 4; ++i) {
+            const SimpleHttpResponse r = client.get("/");
+            QCOMPARE(r.status, 200);
+            QCOMPARE(r.header("x-served-by"), QByteArray("good"));
+        }
+    }
+    engine.tick();
+    const PoolView *pool = engine.snapshot().pool(u"web");
+    QVERIFY(pool->server(u"silent")->stats.totals.retries >= 1);
+    // What the admin API shows: the timeouts in force and whose they are.
+    QCOMPARE(pool->connectTimeoutMs, qint64(300));
+    QCOMPARE(pool->options.connectTimeoutMs, qint64(300));
+    QCOMPARE(pool->responseTimeoutMs, config.proxy.responseTimeoutMs);
+
+    config.pools[0].servers.erase(config.pools[0].servers.begin() + 1);
+    QVERIFY2(engine.reload(config, &errors), qPrintable(errors.join(u'\n')));
+    SimpleHttpConnection client(proxyPort(engine));
+    const SimpleHttpResponse r = client.get("/");
+    QCOMPARE(r.status, 502);
+    QVERIFY2(r.body.contains("silent") && r.body.contains("no connection within 300 ms (the pool's connect_timeout)"), r.body.constData());
 }
 
 void TestProxy::rejectsSmuggling_data()

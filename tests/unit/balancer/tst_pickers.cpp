@@ -393,7 +393,7 @@ private Q_SLOTS:
     // A reload that changes only the pool's response_timeout must not rebuild the pickers
     // (a consistent-hash table, the round-robin position): membership stays; the timeout
     // itself reaches the workers in the snapshot.
-    void responseTimeoutIsNotABalancingChange()
+    void timeoutsAreNotABalancingChange()
     {
         Pool pool(QStringLiteral("shop"), options(Algorithm::ConsistentHash), servers({1, 1}));
         const quint64 membership = pool.snapshot()->membership;
@@ -402,6 +402,10 @@ private Q_SLOTS:
         pool.replace(slower, servers({1, 1}));
         QCOMPARE(pool.snapshot()->membership, membership);
         QCOMPARE(pool.snapshot()->options.responseTimeoutMs, qint64(120'000));
+        slower.connectTimeoutMs = 500;
+        pool.replace(slower, servers({1, 1}));
+        QCOMPARE(pool.snapshot()->membership, membership);
+        QCOMPARE(pool.snapshot()->options.connectTimeoutMs, qint64(500));
         PoolOptions other = slower;
         other.algorithm = Algorithm::WeightedRoundRobin;
         pool.replace(other, servers({1, 1}));

@@ -296,33 +296,55 @@ private Q_SLOTS:
 
     // pools[].response_timeout: the proxy's where absent; read back equal from configToJson;
     // out of range or not a duration is an error at its place that names the pool.
-    void poolResponseTimeoutIsParsedAndBounded()
+    void poolTimeoutsAreParsedAndBounded_data()
     {
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<QByteArray>("value");
+        QTest::addColumn<qint64>("ms");
+        QTest::addColumn<QByteArray>("over");
+        QTest::addColumn<QString>("range");
+        QTest::newRow("response_timeout") << QStringLiteral("response_timeout") << QByteArray("5m") << qint64(300'000) << QByteArray("2h")
+                                          << QStringLiteral("2h must be between 1ms and 1h");
+        QTest::newRow("connect_timeout") << QStringLiteral("connect_timeout") << QByteArray("1500ms") << qint64(1500) << QByteArray("11m")
+                                         << QStringLiteral("11m must be between 1ms and 10m");
+    }
+
+    void poolTimeoutsAreParsedAndBounded()
+    {
+        QFETCH(QString, key);
+        QFETCH(QByteArray, value);
+        QFETCH(qint64, ms);
+        QFETCH(QByteArray, over);
+        QFETCH(QString, range);
         auto pool = [](const QByteArray &extra) {
-            return "{ \"proxy\": { \"response_timeout\": \"10s\" }, \"pools\": [ { \"name\": \"reports\"" + extra
+            return "{ \"proxy\": { \"response_timeout\": \"10s\", \"connect_timeout\": \"2s\" }, \"pools\": [ { \"name\": \"reports\"" + extra
                    + ", \"servers\": [ { \"address\": \"127.0.0.1:1\" } ] } ] }";
         };
-        const ConfigResult r = parseConfig(pool(", \"response_timeout\": \"5m\""), QStringLiteral("c.json"));
+        const auto own = [&key](const Config &c) {
+            return key == u"response_timeout" ? c.pools[0].options.responseTimeoutMs : c.pools[0].options.connectTimeoutMs;
+        };
+        const auto setting = [&key](const QByteArray &v) { return ", \"" + key.toUtf8() + "\": " + v; };
+        const ConfigResult r = parseConfig(pool(setting("\"" + value + "\"")), QStringLiteral("c.json"));
         QVERIFY2(r.ok(), qPrintable(r.errorText()));
-        QCOMPARE(r.config->pools[0].options.responseTimeoutMs, qint64(300'000));
+        QCOMPARE(own(*r.config), ms);
         QCOMPARE(r.config->proxy.responseTimeoutMs, qint64(10'000));
+        QCOMPARE(r.config->proxy.connectTimeoutMs, qint64(2'000));
         const ConfigResult again = parseConfig(QJsonDocument(configToJson(*r.config)).toJson(), QStringLiteral("again.json"));
         QVERIFY2(again.ok(), qPrintable(again.errorText()));
-        QCOMPARE(again.config->pools[0].options.responseTimeoutMs, qint64(300'000));
+        QCOMPARE(own(*again.config), ms);
         const ConfigResult absent = parseConfig(pool(QByteArray()), QStringLiteral("c.json"));
         QVERIFY2(absent.ok(), qPrintable(absent.errorText()));
-        QCOMPARE(absent.config->pools[0].options.responseTimeoutMs, qint64(0));
-        QVERIFY(!configToJson(*absent.config).value(QStringLiteral("pools")).toArray().at(0).toObject().contains(QStringLiteral("response_timeout")));
-        const ConfigResult tooLong = parseConfig(pool(", \"response_timeout\": \"2h\""), QStringLiteral("c.json"));
+        QCOMPARE(own(*absent.config), qint64(0));
+        QVERIFY(!configToJson(*absent.config).value(QStringLiteral("pools")).toArray().at(0).toObject().contains(key));
+        const ConfigResult tooLong = parseConfig(pool(setting("\"" + over + "\"")), QStringLiteral("c.json"));
         QVERIFY(!tooLong.ok());
-        QVERIFY2(tooLong.errorText().contains(QStringLiteral("c.json:1:"))
-                     && tooLong.errorText().contains(QStringLiteral("response_timeout of pool \"reports\" 2h must be between 1ms and 1h")),
+        QVERIFY2(tooLong.errorText().contains(QStringLiteral("c.json:1:")) && tooLong.errorText().contains(QStringLiteral("%1 of pool \"reports\" %2").arg(key, range)),
                  qPrintable(tooLong.errorText()));
-        const ConfigResult zero = parseConfig(pool(", \"response_timeout\": 0"), QStringLiteral("c.json"));
+        const ConfigResult zero = parseConfig(pool(setting("0")), QStringLiteral("c.json"));
         QVERIFY(!zero.ok());
-        const ConfigResult words = parseConfig(pool(", \"response_timeout\": \"long\""), QStringLiteral("c.json"));
+        const ConfigResult words = parseConfig(pool(setting("\"long\"")), QStringLiteral("c.json"));
         QVERIFY(!words.ok());
-        QVERIFY2(words.errorText().contains(QStringLiteral("response_timeout of pool \"reports\" \"long\" is not a duration")), qPrintable(words.errorText()));
+        QVERIFY2(words.errorText().contains(QStringLiteral("%1 of pool \"reports\" \"long\" is not a duration").arg(key)), qPrintable(words.errorText()));
     }
 
     void tunnelTimeoutIsParsedAndBounded()

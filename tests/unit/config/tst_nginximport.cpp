@@ -609,6 +609,38 @@ http {
         QCOMPARE(back.config->pool(QStringLiteral("checkout"))->options.responseTimeoutMs, qint64(10'000));
     }
 
+    void carriesEachPoolsConnectTimeout()
+    {
+        // Checkout's servers are next door: 500 ms and the next server is tried. The remote pool
+        // waits 10 s, which becomes the proxy's; search sets none and takes the proxy's too.
+        const QByteArray conf = "http {\n"
+                                "  upstream checkout { server 127.0.0.1:9001; }\n"
+                                "  upstream remote { server 127.0.0.1:9002; }\n"
+                                "  upstream search { server 127.0.0.1:9003; }\n"
+                                "  server { listen 127.0.0.1:8080; location / { proxy_pass http://checkout; proxy_connect_timeout 500ms; } }\n"
+                                "  server { listen 127.0.0.1:8081; proxy_connect_timeout 10s; location / { proxy_pass http://remote; } }\n"
+                                "  server { listen 127.0.0.1:8082; location / { proxy_pass http://search; } }\n"
+                                "}\n";
+        const QString refused = whatNginxRefuses(conf);
+        QVERIFY2(refused.isEmpty(), qPrintable(refused));
+        const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.config.proxy.connectTimeoutMs, qint64(10'000));
+        QCOMPARE(r.config.pool(QStringLiteral("checkout"))->options.connectTimeoutMs, qint64(500));
+        QCOMPARE(r.config.pool(QStringLiteral("remote"))->options.connectTimeoutMs, qint64(0));
+        QCOMPARE(r.config.pool(QStringLiteral("search"))->options.connectTimeoutMs, qint64(0));
+        const QString notes = r.notes.join(u'\n');
+        QVERIFY2(hasNote(r, QStringLiteral("n.conf:5: proxy_connect_timeout 500ms: pools[\"checkout\"].connect_timeout = 500ms, the largest of the locations that "
+                                           "reach pool \"checkout\" (proxy.connect_timeout, 10s, is the largest of all)")),
+                 qPrintable(notes));
+        QVERIFY2(hasNote(r, QStringLiteral("n.conf:6: proxy_connect_timeout 10s: proxy.connect_timeout = 10s; the largest of the imported locations' values, "
+                                           "for every pool without its own")),
+                 qPrintable(notes));
+        const ConfigResult back = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
+        QVERIFY2(back.ok(), qPrintable(back.errorText()));
+        QCOMPARE(back.config->pool(QStringLiteral("checkout"))->options.connectTimeoutMs, qint64(500));
+    }
+
     void rejectsWhatIsNotAnUpstream()
     {
         QVERIFY(!importNginx("events {}\n", QStringLiteral("n.conf")).ok());
