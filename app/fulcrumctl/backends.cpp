@@ -109,12 +109,14 @@ int backendsList(const QStringList &arguments)
     for (const fulcrum::PoolView &pool : poolsOf(reply.json)) {
         // A pool that cannot serve at all says so on its own line, as the console's strip does.
         const QString outage = pool.cannotServe ? ctlPoolOutageText(pool.healthy, int(pool.servers.size())) : QString();
-        // The pool's own timeouts, where they are not the proxy's.
+        // The pool's own timeouts and body limit, where they are not the proxy's.
         QString own;
         if (pool.options.connectTimeoutMs > 0)
             own += QStringLiteral(", connect_timeout %1").arg(fulcrum::formatDurationMs(pool.options.connectTimeoutMs));
         if (pool.options.responseTimeoutMs > 0)
             own += QStringLiteral(", response_timeout %1").arg(fulcrum::formatDurationMs(pool.options.responseTimeoutMs));
+        if (pool.options.maxBodyBytes >= 0)
+            own += pool.options.maxBodyBytes == 0 ? QStringLiteral(", max_body_bytes none") : QStringLiteral(", max_body_bytes %1").arg(pool.options.maxBodyBytes);
         table.addNote(QStringLiteral("pool %1 (%2%3)%4%5")
                           .arg(pool.name, fulcrum::algorithmName(pool.options.algorithm), own, pool.panic ? QStringLiteral(" PANIC") : QString(), outage));
         table.add(header);

@@ -143,6 +143,10 @@ QJsonObject poolToJson(const PoolView &pool)
     };
     timeout("connect_timeout", pool.connectTimeoutMs, pool.options.connectTimeoutMs);
     timeout("response_timeout", pool.responseTimeoutMs, pool.options.responseTimeoutMs);
+    if (pool.maxBodyBytes >= 0) {
+        o.insert(QStringLiteral("max_body_bytes"), pool.maxBodyBytes);   // 0: no limit
+        o.insert(QStringLiteral("max_body_bytes_from"), pool.options.maxBodyBytes >= 0 ? QStringLiteral("pool") : QStringLiteral("proxy"));
+    }
     return o;
 }
 
@@ -378,6 +382,9 @@ PoolView poolFromJson(const QJsonObject &json)
         pool.options.connectTimeoutMs = pool.connectTimeoutMs;
     if (json.value("response_timeout_from"_L1).toString() == u"pool")
         pool.options.responseTimeoutMs = pool.responseTimeoutMs;
+    pool.maxBodyBytes = json.value("max_body_bytes"_L1).toInteger(-1);
+    if (json.value("max_body_bytes_from"_L1).toString() == u"pool")
+        pool.options.maxBodyBytes = pool.maxBodyBytes;
     for (const QJsonValue &server : json.value("servers"_L1).toArray())
         pool.servers.push_back(serverFromJson(server.toObject()));
     return pool;

@@ -38,9 +38,12 @@ struct PoolOptions
     // How long a connect to a server of this pool may take before the next server is tried;
     // 0: the proxy's connect_timeout. Not a balancing option either.
     qint64 connectTimeoutMs = 0;
+    // The largest request body a client may send to this pool (413 beyond); -1: the proxy's
+    // max_body_bytes, 0: no limit. Not a balancing option either.
+    qint64 maxBodyBytes = -1;
 
     friend bool operator==(const PoolOptions &, const PoolOptions &) = default;
-    // Whether two option sets pick servers alike (everything but the timeouts).
+    // Whether two option sets pick servers alike (everything but the timeouts and the body limit).
     bool picksLike(const PoolOptions &other) const
     {
         return algorithm == other.algorithm && choices == other.choices && hashKey == other.hashKey && maglevTableSize == other.maglevTableSize;

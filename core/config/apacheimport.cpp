@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <limits>
 #include <numeric>
 #include <optional>
 
@@ -273,6 +274,17 @@ struct MemberTimeouts
     bool differ = false;
     int members = 0;
     int of = 0;
+
+    void add(qint64 ms, int at)
+    {
+        if (largestMs >= 0 && ms != largestMs)
+            differ = true;
+        if (ms > largestMs) {
+            largestMs = ms;
+            line = at;
+        }
+        ++members;
+    }
 };
 
 // A member's timeout=: whole seconds, at least one (mod_proxy reads it with atoi()).
@@ -600,25 +612,13 @@ private:
                     }
                 } else if (key == u"timeout") {
                     if (const std::optional<qint64> ms = httpdSeconds(value)) {
-                        if (timeouts.largestMs >= 0 && *ms != timeouts.largestMs)
-                            timeouts.differ = true;
-                        if (*ms > timeouts.largestMs) {
-                            timeouts.largestMs = *ms;
-                            timeouts.line = m.line;
-                        }
-                        ++timeouts.members;
+                        timeouts.add(*ms, m.line);
                     } else {
                         note(m.line, QStringLiteral("%1: timeout=%2 not carried over: not a whole number of seconds").arg(m.url, value));
                     }
                 } else if (key == u"connectiontimeout") {
                     if (const std::optional<qint64> ms = httpdTimeoutMs(value)) {
-                        if (connects.largestMs >= 0 && *ms != connects.largestMs)
-                            connects.differ = true;
-                        if (*ms > connects.largestMs) {
-                            connects.largestMs = *ms;
-                            connects.line = m.line;
-                        }
-                        ++connects.members;
+                        connects.add(*ms, m.line);
                     } else {
                         note(m.line, QStringLiteral("%1: connectiontimeout=%2 not carried over: not a time httpd reads (a number, optionally ms, s, mi or h)").arg(m.url, value));
                     }
@@ -997,6 +997,36 @@ private:
         }
     }
 
+    // A pool's own max_body_bytes where the virtual hosts that route to its balancer all allowed
+    // less than the largest of all (proxy.max_body_bytes): uploads may take 200 MB while the API's
+    // host keeps httpd's limit of 1 MB. Only where some host wrote a LimitRequestBody: with none,
+    // Fulcrum's own (no limit) holds everywhere, as for the proxy.
+    void carryPoolBodyLimits()
+    {
+        const bool written = std::any_of(m_hostBody.cbegin(), m_hostBody.cend(), [](const auto &b) { return b.second != nullptr; });
+        const qint64 proxyBytes = m_result.config.proxy.maxBodyBytes;
+        const auto rank = [](qint64 bytes) { return bytes == 0 ? std::numeric_limits<qint64>::max() : bytes; };
+        for (PoolConfig &pool : m_result.config.pools) {
+            std::optional<qint64> largest;
+            const ApacheNode *at = nullptr;
+            for (const ApacheNode *host : m_poolHosts.value(pool.name)) {
+                const auto found = m_hostBody.constFind(host);
+                if (found != m_hostBody.cend() && (!largest || rank(found->first) > rank(*largest))) {
+                    largest = found->first;
+                    at = found->second;
+                }
+            }
+            if (!written || !largest || rank(*largest) >= rank(proxyBytes))
+                continue;
+            pool.options.maxBodyBytes = *largest;
+            const QString what = at ? QStringLiteral("LimitRequestBody %1").arg(at->args.first()) : QStringLiteral("LimitRequestBody (httpd's default, 1 GiB)");
+            note(at ? at->line : m_balancers[pool.name.toLower()].line,
+                 QStringLiteral("%1: pools[\"%2\"].max_body_bytes = %3 bytes: the virtual hosts that route to balancer://%2 allowed less than the largest "
+                                "(proxy.max_body_bytes, %4)")
+                     .arg(what, pool.name).arg(*largest).arg(proxyBytes == 0 ? QStringLiteral("no limit") : QStringLiteral("%1 bytes").arg(proxyBytes)));
+        }
+    }
+
     // httpd's limits on what it proxies, once for every Fulcrum listener: the largest of the
     // virtual hosts that got one. A member may take ProxyTimeout (else Timeout, 60 s by default)
     // to answer. LimitRequestBody (0: none) where one is written, a host without one counting
@@ -1030,9 +1060,12 @@ private:
             bodyDefaulted = bodyDefaulted || !limit;
             if (!ok || bytes < 0) {
                 note(limit->line, QStringLiteral("LimitRequestBody %1 not carried over: not a number of bytes").arg(limit->args.first()));
-            } else if (limit && (!body || (*body != 0 && (bytes == 0 || bytes > *body)))) {
-                body = bytes;
-                bodyAt = limit;
+            } else {
+                m_hostBody.insert(host, {bytes, limit});
+                if (limit && (!body || (*body != 0 && (bytes == 0 || bytes > *body)))) {
+                    body = bytes;
+                    bodyAt = limit;
+                }
             }
         }
         if (body && bodyDefaulted && *body != 0 && *body < kHttpdDefaultBody) {
@@ -1196,6 +1229,7 @@ private:
         }
         carryLimits(hostsWithListeners);
         carryPoolTimeouts();
+        carryPoolBodyLimits();
         for (const PoolConfig &p : m_result.config.pools) {
             bool used = false;
             for (const ListenerConfig &l : m_result.config.listeners)
@@ -1219,6 +1253,7 @@ private:
     QStringList m_balancerOrder;
     QHash<QString, MemberTimeouts> m_memberTimeouts;   // by pool name: balancers with a member's timeout=
     QHash<QString, QSet<const ApacheNode *>> m_poolHosts;   // pool -> the virtual hosts (nullptr: main server) routing to it
+    QHash<const ApacheNode *, std::pair<qint64, const ApacheNode *>> m_hostBody;      // LimitRequestBody (nullptr: httpd's 1 GiB)
     QHash<const ApacheNode *, std::pair<qint64, const ApacheNode *>> m_hostTimeout;   // ProxyTimeout/Timeout (nullptr: httpd's 60 s)
     std::vector<Route> m_routes;
     std::vector<ListenAddress> m_listens;

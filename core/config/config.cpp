@@ -402,6 +402,8 @@ QJsonObject configToJson(const Config &config)
             pool.insert(QStringLiteral("response_timeout"), p.options.responseTimeoutMs);
         if (p.options.connectTimeoutMs > 0)
             pool.insert(QStringLiteral("connect_timeout"), p.options.connectTimeoutMs);
+        if (p.options.maxBodyBytes >= 0)
+            pool.insert(QStringLiteral("max_body_bytes"), p.options.maxBodyBytes);
         pools.append(pool);
     }
     root.insert(QStringLiteral("pools"), pools);

@@ -542,7 +542,7 @@ PoolConfig parsePool(Reader &r, const QJsonValue &value, const QString &pointer,
     r.onlyKeys(o, pointer, QStringLiteral("pool"),
                {QStringLiteral("name"), QStringLiteral("algorithm"), QStringLiteral("hash_key"), QStringLiteral("maglev_table_size"),
                 QStringLiteral("servers"), QStringLiteral("health_check"), QStringLiteral("outlier_detection"), QStringLiteral("slow_start"),
-                QStringLiteral("response_timeout"), QStringLiteral("connect_timeout")});
+                QStringLiteral("response_timeout"), QStringLiteral("connect_timeout"), QStringLiteral("max_body_bytes")});
     p.name = r.string(o, QStringLiteral("name"), pointer, QString(), QStringLiteral("pool name"));
     if (p.name.isEmpty())
         r.error(pointer, QStringLiteral("pool %1 needs a \"name\"").arg(index));
@@ -589,6 +589,9 @@ PoolConfig parsePool(Reader &r, const QJsonValue &value, const QString &pointer,
     // And proxy.connect_timeout's.
     p.options.connectTimeoutMs = r.duration(o, QStringLiteral("connect_timeout"), pointer, 0, 1, 600'000,
                                             QStringLiteral("connect_timeout of pool \"%1\"").arg(p.name));
+    // And proxy.max_body_bytes' (0: no limit), absent: the proxy's.
+    p.options.maxBodyBytes = r.integer(o, QStringLiteral("max_body_bytes"), pointer, -1, 0, qint64(1) << 50,
+                                       QStringLiteral("max_body_bytes of pool \"%1\"").arg(p.name));
     return p;
 }
 

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -672,17 +673,19 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
     limits[2].nginxDefault = 1024 * 1024;
     limits[2].field = &ProxyConfig::maxBodyBytes;
     limits[2].parse = nginxSize;
-    // proxy_read_timeout and proxy_connect_timeout per pool: the largest of the locations that
-    // reach it (for the read, nginx's 60 s where one sets none). A pool whose locations waited
-    // less than the largest of all keeps its own pools[].response_timeout / connect_timeout;
-    // one reached by a location without proxy_connect_timeout takes the proxy's.
-    struct PoolWait
+    // The same limits per pool: the largest of the locations that reach it (nginx's default
+    // where one sets none: 60 s to read, 1 MiB of body; client_max_body_size 0, no limit, is the
+    // largest of all). A pool whose locations all allowed less than the largest of all keeps its
+    // own pools[].response_timeout / connect_timeout / max_body_bytes; one reached by a location
+    // without proxy_connect_timeout takes the proxy's.
+    struct PoolLimit
     {
-        qint64 largestMs = -1;
+        qint64 largest = -1;
         const Directive *at = nullptr;   // nullptr: nginx's default
         bool unset = false;              // a location set none and nginx's default is not carried
     };
-    QMap<QString, std::array<PoolWait, 2>> waitOf;   // [0] limits[0], read; [1] limits[1], connect
+    const auto rank = [](size_t i, qint64 value) { return i == 2 && value == 0 ? std::numeric_limits<qint64>::max() : value; };
+    QMap<QString, std::array<PoolLimit, 3>> limitsOf;   // by pool, in the order of `limits`
 
     // Listeners: server blocks whose locations proxy_pass to an imported upstream, else straight
     // to an address (a pool of that one server). A Fulcrum listener sends every path to one
@@ -728,7 +731,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
             // Every location of this block reaches the listener: its limits, as nginx applied
             // them there (the location's own, else the server's, else the http block's).
             const Directive *http = enclosingHttp(top, server);
-            std::array<PoolWait, 2> &waits = waitOf[chosen->target];
+            std::array<PoolLimit, 3> &own = limitsOf[chosen->target];
             for (const ProxyPass &pass : passes) {
                 for (size_t i = 0; i < limits.size(); ++i) {
                     Limit &limit = limits[i];
@@ -740,12 +743,10 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                     } else {
                         limit.defaults = true;
                     }
-                    if (i >= waits.size())
-                        continue;
                     if (!d && limit.nginxDefault < 0)
-                        waits[i].unset = true;
-                    else if (value && *value > waits[i].largestMs)
-                        waits[i] = {*value, d, waits[i].unset};
+                        own[i].unset = true;
+                    else if (value && (own[i].largest < 0 || rank(i, *value) > rank(i, own[i].largest)))
+                        own[i] = {*value, d, own[i].unset};
                 }
             }
         }
@@ -927,23 +928,28 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                                                                                 : QStringLiteral("; the largest of the imported locations' values, since Fulcrum has one for every listener"))
                                                                      : QString());
     }
-    for (auto it = waitOf.cbegin(); it != waitOf.cend(); ++it) {
+    for (auto it = limitsOf.cbegin(); it != limitsOf.cend(); ++it) {
         PoolConfig *pool = nullptr;
         for (PoolConfig &p : result.config.pools)
             pool = p.name == it.key() ? &p : pool;
         for (size_t i = 0; pool && i < it.value().size(); ++i) {
-            const PoolWait &wait = it.value()[i];
-            const bool read = i == 0;
-            const qint64 proxyMs = read ? result.config.proxy.responseTimeoutMs : result.config.proxy.connectTimeoutMs;
-            const qint64 ms = std::clamp<qint64>(wait.largestMs, 1, read ? 3'600'000 : 600'000);
-            if (wait.unset || wait.largestMs < 0 || ms >= proxyMs)
+            const PoolLimit &limit = it.value()[i];
+            const ProxyConfig &proxy = result.config.proxy;
+            // What a pool's own may hold: an hour to answer, ten minutes to connect, any body.
+            const qint64 ceiling = i == 0 ? 3'600'000 : i == 1 ? 600'000 : qint64(1) << 50;
+            const qint64 proxyValue = proxy.*(limits[i].field);
+            const qint64 value = std::clamp<qint64>(limit.largest, i == 2 ? 0 : 1, ceiling);
+            if (limit.unset || limit.largest < 0 || rank(i, value) >= rank(i, proxyValue))
                 continue;
-            (read ? pool->options.responseTimeoutMs : pool->options.connectTimeoutMs) = ms;
-            const QString key = read ? QStringLiteral("response_timeout") : QStringLiteral("connect_timeout");
-            const QString where = wait.at ? QStringLiteral("%1:%2: %3 %4").arg(wait.at->file).arg(wait.at->line).arg(limits[i].directive, wait.at->args.first())
-                                          : QStringLiteral("%1 (nginx's default where it is not set)").arg(limits[i].directive);
+            const QString key = i == 0 ? QStringLiteral("response_timeout") : i == 1 ? QStringLiteral("connect_timeout") : QStringLiteral("max_body_bytes");
+            (i == 0 ? pool->options.responseTimeoutMs : i == 1 ? pool->options.connectTimeoutMs : pool->options.maxBodyBytes) = value;
+            const auto shown = [i](qint64 v) {
+                return i < 2 ? formatDurationMs(v) : v == 0 ? QStringLiteral("no limit") : QStringLiteral("%1 bytes").arg(v);
+            };
+            const QString where = limit.at ? QStringLiteral("%1:%2: %3 %4").arg(limit.at->file).arg(limit.at->line).arg(limits[i].directive, limit.at->args.first())
+                                           : QStringLiteral("%1 (nginx's default where it is not set)").arg(limits[i].directive);
             result.notes << QStringLiteral("%1: pools[\"%2\"].%3 = %4, the largest of the locations that reach pool \"%2\" (proxy.%3, %5, is the largest of all)")
-                                .arg(where, pool->name, key, formatDurationMs(ms), formatDurationMs(proxyMs));
+                                .arg(where, pool->name, key, shown(value), shown(proxyValue));
         }
     }
     for (const PoolConfig &p : result.config.pools) {

@@ -39,6 +39,8 @@ struct PoolView
     // options.responseTimeoutMs) where set, else the proxy's; 0: not known (another balancer).
     qint64 connectTimeoutMs = 0;
     qint64 responseTimeoutMs = 0;
+    // The request body limit in force, the same way (options.maxBodyBytes): 0 none, -1 not known.
+    qint64 maxBodyBytes = -1;
     std::vector<ServerSnapshot> servers;
 
     const ServerSnapshot *server(QStringView name) const;

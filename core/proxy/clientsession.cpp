@@ -387,10 +387,12 @@ void ClientSession::readHead()
 void ClientSession::startExchange()
 {
     m_attempt = 0;
-    const qint64 maxBody = m_worker->config().maxBodyBytes;
+    // The pool's body limit as of now: a reload may have changed it since this worker's last pick.
+    m_balancer->sync();
+    const qint64 maxBody = maxBodyBytes(m_worker->config());
     if (maxBody > 0 && m_request.framing == BodyFraming::Length && m_request.contentLength > maxBody) {
-        respond(413, QStringLiteral("request body of %1 bytes is over the limit of %2 bytes (proxy.max_body_bytes)\n")
-                                         .arg(m_request.contentLength).arg(maxBody).toUtf8(), true, "body-too-large");
+        respond(413, QStringLiteral("request body of %1 bytes is over the limit of %2 bytes (%3)\n")
+                                         .arg(m_request.contentLength).arg(maxBody).arg(maxBodyKey()).toUtf8(), true, "body-too-large");
         return;
     }
     m_phase = Phase::Exchange;
@@ -668,7 +670,7 @@ void ClientSession::pumpRequest()
                 return;
             }
             done = m_requestChunks.done();
-            const qint64 maxBody = m_worker->config().maxBodyBytes;
+            const qint64 maxBody = maxBodyBytes(m_worker->config());
             if (maxBody > 0 && m_requestChunks.payloadBytes() > maxBody) {
                 m_balancer->requestFinished(m_pick);
                 releaseUpstream(false);
@@ -676,7 +678,7 @@ void ClientSession::pumpRequest()
                     logRequest(m_response.status, "body-too-large");
                     m_phase = Phase::Closed;
                 } else {
-                    respond(413, QStringLiteral("chunked request body is over the limit of %1 bytes (proxy.max_body_bytes)\n").arg(maxBody).toUtf8(), true,
+                    respond(413, QStringLiteral("chunked request body is over the limit of %1 bytes (%2)\n").arg(maxBody).arg(maxBodyKey()).toUtf8(), true,
                             "body-too-large");
                 }
                 return;
@@ -1052,6 +1054,18 @@ qint64 ClientSession::responseTimeoutMs(const ProxyConfig &config) const
     // The pool's own response_timeout, else the proxy's.
     const qint64 pool = m_balancer->snapshot().options.responseTimeoutMs;
     return pool > 0 ? pool : config.responseTimeoutMs;
+}
+
+qint64 ClientSession::maxBodyBytes(const ProxyConfig &config) const
+{
+    // The pool's own max_body_bytes (0: none), else the proxy's.
+    const qint64 pool = m_balancer->snapshot().options.maxBodyBytes;
+    return pool >= 0 ? pool : config.maxBodyBytes;
+}
+
+QString ClientSession::maxBodyKey() const
+{
+    return m_balancer->snapshot().options.maxBodyBytes >= 0 ? QStringLiteral("the pool's max_body_bytes") : QStringLiteral("proxy.max_body_bytes");
 }
 
 qint64 ClientSession::connectTimeoutMs(const ProxyConfig &config) const

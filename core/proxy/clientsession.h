@@ -65,6 +65,9 @@ private:
     enum class Phase { ReadingHead, Exchange, Tunnel, Http2, Closing, Closed };
     qint64 responseTimeoutMs(const ProxyConfig &config) const;
     qint64 connectTimeoutMs(const ProxyConfig &config) const;
+    // The request body limit in force (0: none) and the key that set it, for the 413's text.
+    qint64 maxBodyBytes(const ProxyConfig &config) const;
+    QString maxBodyKey() const;
     enum class Failure { ConnectFailed, ConnectTimeout, Reset };
 
     void drive();

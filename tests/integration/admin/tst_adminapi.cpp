@@ -196,7 +196,7 @@ void TestAdminApi::initTestCase()
              "health_check": {"interval": "100ms", "fast_interval": "50ms", "down_interval": "100ms", "timeout": "300ms"},
              "servers": [{"name": "app1", "address": "127.0.0.1:%2", "weight": 10},
                          {"name": "app2", "address": "127.0.0.1:%3", "weight": 10}]},
-            {"name": "batch", "health_check": {"enabled": false}, "connect_timeout": "1500ms",
+            {"name": "batch", "health_check": {"enabled": false}, "connect_timeout": "1500ms", "max_body_bytes": 1048576,
              "servers": [{"name": "batch-eu-west-1a-01", "address": "127.0.0.1:%2"}]}],
   "redis": [{"name": "cache", "url": "redis://127.0.0.1:%4", "poll_interval": "100ms"}],
   "admin": {"listen": "127.0.0.1:%5"},
@@ -313,6 +313,10 @@ void TestAdminApi::poolsAndServers()
     QCOMPARE(web.value(QStringLiteral("connect_timeout_from")).toString(), QStringLiteral("proxy"));
     QCOMPARE(web.value(QStringLiteral("response_timeout_ms")).toInteger(), qint64(30'000));   // proxy.response_timeout's default
     QCOMPARE(web.value(QStringLiteral("response_timeout_from")).toString(), QStringLiteral("proxy"));
+    QCOMPARE(batch.value(QStringLiteral("max_body_bytes")).toInteger(), qint64(1048576));
+    QCOMPARE(batch.value(QStringLiteral("max_body_bytes_from")).toString(), QStringLiteral("pool"));
+    QCOMPARE(web.value(QStringLiteral("max_body_bytes")).toInteger(-1), qint64(0));   // proxy.max_body_bytes' default: none
+    QCOMPARE(web.value(QStringLiteral("max_body_bytes_from")).toString(), QStringLiteral("proxy"));
     // Live stats: traffic through the proxy shows up in the server's totals.
     SimpleHttpConnection client(m_proxyPort);
     for (int i = 0; i < 10; ++i)
@@ -794,7 +798,7 @@ void TestAdminApi::fulcrumctlThroughEngine()
     const QString b1Line = out.split(u'\n').filter(QStringLiteral("  batch-eu-west-1a-01 ")).value(0);
     QVERIFY2(b1Line.endsWith(u"checks off"), qPrintable(out));
     // A pool's own timeouts beside its algorithm; the proxy's are not repeated per pool.
-    QVERIFY2(out.contains(QStringLiteral("pool batch (weighted-round-robin, connect_timeout 1.5s)")), qPrintable(out));
+    QVERIFY2(out.contains(QStringLiteral("pool batch (weighted-round-robin, connect_timeout 1.5s, max_body_bytes 1048576)")), qPrintable(out));
     QVERIFY2(out.contains(QStringLiteral("pool web (weighted-round-robin)")), qPrintable(out));
     // The columns line up whatever the names' lengths (a 19-character name pushed its row out).
     const QStringList lines = out.split(u'\n', Qt::SkipEmptyParts);

@@ -56,6 +56,19 @@ Config makeConfig(const std::vector<ServerDef> &servers, Algorithm algorithm = A
     return config;
 }
 
+// `count` GETs over one connection to the proxy: empty when each was a 200 from `server`, else
+// what the first other answer was.
+QByteArray getsServedBy(quint16 port, const QByteArray &server, int count)
+{
+    SimpleHttpConnection client(port);
+    for (int i = 0; i < count; ++i) {
+        const SimpleHttpResponse r = client.get("/");
+        if (r.status != 200 || r.header("x-served-by") != server)
+            return "GET " + QByteArray::number(i + 1) + ": " + QByteArray::number(r.status) + " from \"" + r.header("x-served-by") + "\": " + r.body;
+    }
+    return {};
+}
+
 quint16 proxyPort(Engine &engine)
 {
     return engine.proxy().listeners().front().port;
@@ -196,6 +209,7 @@ private Q_SLOTS:
     void rejectsSmuggling_data();
     void rejectsSmuggling();
     void limitsHeadAndBody();
+    void poolBodyLimitOverridesTheProxys();
     void closesSlowlorisConnections();
     void reportsLiveStatistics();
     void spreadsConnectionsOverWorkers();
@@ -694,12 +708,8 @@ void TestProxy::timesOutConnects()
         Engine engine;
         QStringList errors;
         QVERIFY(engine.start(config, &errors));
-        SimpleHttpConnection client(proxyPort(engine));
-        for (int i = 0; i < 4; ++i) {
-            const SimpleHttpResponse r = client.get("/");
-            QCOMPARE(r.status, 200);
-            QCOMPARE(r.header("x-served-by"), QByteArray("good"));
-        }
+        const QByteArray other = getsServedBy(proxyPort(engine), "good", 4);
+        QVERIFY2(other.isEmpty(), other.constData());
         engine.tick();
         QVERIFY(engine.snapshot().pool(u"web")->server(u"silent")->stats.totals.retries >= 1);
     }
@@ -719,14 +729,8 @@ void TestProxy::poolConnectTimeoutOverridesTheProxys()
     Engine engine;
     QStringList errors;
     QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
-    {
-        SimpleHttpConnection client(proxyPort(engine));
-        for (int i = 0; i < 4; ++i) {
-            const SimpleHttpResponse r = client.get("/");
-            QCOMPARE(r.status, 200);
-            QCOMPARE(r.header("x-served-by"), QByteArray("good"));
-        }
-    }
+    const QByteArray other = getsServedBy(proxyPort(engine), "good", 4);
+    QVERIFY2(other.isEmpty(), other.constData());
     engine.tick();
     const PoolView *pool = engine.snapshot().pool(u"web");
     QVERIFY(pool->server(u"silent")->stats.totals.retries >= 1);
@@ -834,6 +838,42 @@ void TestProxy::limitsHeadAndBody()
     const SimpleHttpResponse ok = client.post("/echo", QByteArray(1000, 'b'), true);
     QCOMPARE(ok.status, 200);
     QCOMPARE(ok.header("x-body-bytes"), QByteArray("1000"));
+}
+
+void TestProxy::poolBodyLimitOverridesTheProxys()
+{
+    InProcessDemoBackend a(QStringLiteral("uploads1"));
+    // The proxy allows 1000 bytes; the uploads pool has no limit of its own ("0"): a larger
+    // body goes through, with a length and chunked.
+    Config config = makeConfig({{QStringLiteral("uploads1"), a.port()}});
+    config.proxy.maxBodyBytes = 1000;
+    config.pools[0].options.maxBodyBytes = 0;
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    for (const bool chunked : {false, true}) {
+        SimpleHttpConnection client(proxyPort(engine));
+        const SimpleHttpResponse r = client.post("/echo", QByteArray(5000, 'b'), chunked);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("x-body-bytes"), QByteArray("5000"));
+    }
+
+    // The other way round, by a reload: the proxy has none, the pool 2000 bytes.
+    config.proxy.maxBodyBytes = 0;
+    config.pools[0].options.maxBodyBytes = 2000;
+    QVERIFY2(engine.reload(config, &errors), qPrintable(errors.join(u'\n')));
+    for (const bool chunked : {false, true}) {
+        SimpleHttpConnection client(proxyPort(engine));
+        const SimpleHttpResponse r = client.post("/echo", QByteArray(2001, 'b'), chunked);
+        QCOMPARE(r.status, 413);
+        QVERIFY2(r.body.contains("2000 bytes (the pool's max_body_bytes)"), r.body.constData());
+        SimpleHttpConnection again(proxyPort(engine));
+        QCOMPARE(again.post("/echo", QByteArray(2000, 'b'), chunked).status, 200);
+    }
+    engine.tick();
+    const PoolView *pool = engine.snapshot().pool(u"web");
+    QCOMPARE(pool->maxBodyBytes, qint64(2000));
+    QCOMPARE(pool->options.maxBodyBytes, qint64(2000));
 }
 
 void TestProxy::closesSlowlorisConnections()

@@ -406,6 +406,10 @@ private Q_SLOTS:
         pool.replace(slower, servers({1, 1}));
         QCOMPARE(pool.snapshot()->membership, membership);
         QCOMPARE(pool.snapshot()->options.connectTimeoutMs, qint64(500));
+        slower.maxBodyBytes = 1 << 20;
+        pool.replace(slower, servers({1, 1}));
+        QCOMPARE(pool.snapshot()->membership, membership);
+        QCOMPARE(pool.snapshot()->options.maxBodyBytes, qint64(1 << 20));
         PoolOptions other = slower;
         other.algorithm = Algorithm::WeightedRoundRobin;
         pool.replace(other, servers({1, 1}));

@@ -661,19 +661,20 @@ private Q_SLOTS:
         QVERIFY2(hasNote(odd, QStringLiteral("o.conf:3: http://127.0.0.1:9001: timeout=soon not carried over: not a whole number of seconds")), qPrintable(odd.notes.join(u'\n')));
     }
 
-    void carriesMemberConnectTimeoutsToTheirPool()
+    void carriesConnectTimeoutsAndBodyLimitsToTheirPool()
     {
         if (!QFile::exists(apacheBinary()))
             QSKIP("apache2 is not installed (scripts/packages.txt lists it)");
         QTemporaryDir dir;
+        // Members' connectiontimeout= (httpd's units) and the virtual hosts' LimitRequestBody.
         const QByteArray body = "Listen 127.0.0.1:8080\nListen 127.0.0.1:8081\nListen 127.0.0.1:8082\n"
                                 "<Proxy balancer://checkout>\n BalancerMember http://127.0.0.1:9001 connectiontimeout=500ms\n"
                                 " BalancerMember http://127.0.0.1:9002 connectiontimeout=1\n</Proxy>\n"
                                 "<Proxy balancer://remote>\n BalancerMember http://127.0.0.1:9003 connectiontimeout=2min\n BalancerMember http://127.0.0.1:9004\n</Proxy>\n"
-                                "<Proxy balancer://search>\n BalancerMember http://127.0.0.1:9005\n</Proxy>\n"
-                                "<VirtualHost 127.0.0.1:8080>\n ProxyPass / balancer://checkout/\n</VirtualHost>\n"
-                                "<VirtualHost 127.0.0.1:8081>\n ProxyPass / balancer://remote/\n</VirtualHost>\n"
-                                "<VirtualHost 127.0.0.1:8082>\n ProxyPass / balancer://search/\n</VirtualHost>\n";
+                                "<Proxy balancer://uploads>\n BalancerMember http://127.0.0.1:9005\n</Proxy>\n"
+                                "<VirtualHost 127.0.0.1:8080>\n ProxyPass / balancer://checkout/\n LimitRequestBody 1048576\n</VirtualHost>\n"
+                                "<VirtualHost 127.0.0.1:8081>\n ProxyPass / balancer://remote/\n LimitRequestBody 1048576\n</VirtualHost>\n"
+                                "<VirtualHost 127.0.0.1:8082>\n ProxyPass / balancer://uploads/\n LimitRequestBody 209715200\n</VirtualHost>\n";
         QString refused;
         const ApacheImportResult r = importCheckedByApache(dir, body, &refused);
         QVERIFY2(refused.isEmpty(), qPrintable(refused));
@@ -681,18 +682,23 @@ private Q_SLOTS:
         QCOMPARE(r.config.proxy.connectTimeoutMs, ProxyConfig().connectTimeoutMs);
         QCOMPARE(r.config.pool(QStringLiteral("checkout"))->options.connectTimeoutMs, qint64(1'000));   // the larger of 500 ms and 1 s
         QCOMPARE(r.config.pool(QStringLiteral("remote"))->options.connectTimeoutMs, qint64(120'000));
-        QCOMPARE(r.config.pool(QStringLiteral("search"))->options.connectTimeoutMs, qint64(0));
+        QCOMPARE(r.config.pool(QStringLiteral("uploads"))->options.connectTimeoutMs, qint64(0));
+        QCOMPARE(r.config.proxy.maxBodyBytes, qint64(209715200));
+        QCOMPARE(r.config.pool(QStringLiteral("checkout"))->options.maxBodyBytes, qint64(1048576));
+        QCOMPARE(r.config.pool(QStringLiteral("uploads"))->options.maxBodyBytes, qint64(-1));   // the proxy's
         const QString notes = r.notes.join(u'\n');
-        QVERIFY2(hasNote(r, QStringLiteral("balancer://checkout: connectiontimeout=1s: pools[\"checkout\"].connect_timeout = 1s; the largest of its members', "
-                                           "since Fulcrum has one per pool")),
-                 qPrintable(notes));
-        QVERIFY2(hasNote(r, QStringLiteral("balancer://remote: connectiontimeout=2m: pools[\"remote\"].connect_timeout = 2m; its members without "
-                                           "connectiontimeout= get it too")),
-                 qPrintable(notes));
+        for (const QString &note :
+             {QStringLiteral("balancer://checkout: connectiontimeout=1s: pools[\"checkout\"].connect_timeout = 1s; the largest of its members', "
+                             "since Fulcrum has one per pool"),
+              QStringLiteral("balancer://remote: connectiontimeout=2m: pools[\"remote\"].connect_timeout = 2m; its members without connectiontimeout= get it too"),
+              QStringLiteral("LimitRequestBody 1048576: pools[\"checkout\"].max_body_bytes = 1048576 bytes: the virtual hosts that route to "
+                             "balancer://checkout allowed less than the largest (proxy.max_body_bytes, 209715200 bytes)")})
+            QVERIFY2(hasNote(r, note), qPrintable(notes));
         QVERIFY2(!notes.contains(QStringLiteral("parameter \"connectiontimeout=")), qPrintable(notes));
         const ConfigResult back = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
         QVERIFY2(back.ok(), qPrintable(back.errorText()));
         QCOMPARE(back.config->pool(QStringLiteral("remote"))->options.connectTimeoutMs, qint64(120'000));
+        QCOMPARE(back.config->pool(QStringLiteral("remote"))->options.maxBodyBytes, qint64(1048576));
 
         // Not a time: noted, nothing carried.
         const ApacheImportResult odd = importApache("Listen 127.0.0.1:8080\n<Proxy balancer://b>\n BalancerMember http://127.0.0.1:9001 connectiontimeout=soon\n</Proxy>\n"

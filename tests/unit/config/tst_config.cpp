@@ -347,6 +347,34 @@ private Q_SLOTS:
         QVERIFY2(words.errorText().contains(QStringLiteral("%1 of pool \"reports\" \"long\" is not a duration").arg(key)), qPrintable(words.errorText()));
     }
 
+    void poolBodyLimitIsParsedAndBounded()
+    {
+        auto pool = [](const QByteArray &extra) {
+            return "{ \"proxy\": { \"max_body_bytes\": 1000 }, \"pools\": [ { \"name\": \"uploads\"" + extra
+                   + ", \"servers\": [ { \"address\": \"127.0.0.1:1\" } ] } ] }";
+        };
+        // 0 is "no limit", as for the proxy; absent is the proxy's.
+        for (const qint64 bytes : {qint64(0), qint64(200'000'000)}) {
+            const ConfigResult r = parseConfig(pool(", \"max_body_bytes\": " + QByteArray::number(bytes)), QStringLiteral("c.json"));
+            QVERIFY2(r.ok(), qPrintable(r.errorText()));
+            QCOMPARE(r.config->pools[0].options.maxBodyBytes, bytes);
+            const ConfigResult again = parseConfig(QJsonDocument(configToJson(*r.config)).toJson(), QStringLiteral("again.json"));
+            QVERIFY2(again.ok(), qPrintable(again.errorText()));
+            QCOMPARE(again.config->pools[0].options.maxBodyBytes, bytes);
+        }
+        const ConfigResult absent = parseConfig(pool(QByteArray()), QStringLiteral("c.json"));
+        QVERIFY2(absent.ok(), qPrintable(absent.errorText()));
+        QCOMPARE(absent.config->pools[0].options.maxBodyBytes, qint64(-1));
+        QVERIFY(!configToJson(*absent.config).value(QStringLiteral("pools")).toArray().at(0).toObject().contains(QStringLiteral("max_body_bytes")));
+        const ConfigResult negative = parseConfig(pool(", \"max_body_bytes\": -1"), QStringLiteral("c.json"));
+        QVERIFY(!negative.ok());
+        QVERIFY2(negative.errorText().contains(QStringLiteral("c.json:1:")) && negative.errorText().contains(QStringLiteral("max_body_bytes of pool \"uploads\" -1 must be 0..")),
+                 qPrintable(negative.errorText()));
+        const ConfigResult words = parseConfig(pool(", \"max_body_bytes\": \"200m\""), QStringLiteral("c.json"));
+        QVERIFY(!words.ok());
+        QVERIFY2(words.errorText().contains(QStringLiteral("max_body_bytes of pool \"uploads\" must be a whole number")), qPrintable(words.errorText()));
+    }
+
     void tunnelTimeoutIsParsedAndBounded()
     {
         const QByteArray servers = ", \"pools\": [ { \"name\": \"p\", \"servers\": [ { \"address\": \"127.0.0.1:1\" } ] } ] }";

@@ -609,17 +609,19 @@ http {
         QCOMPARE(back.config->pool(QStringLiteral("checkout"))->options.responseTimeoutMs, qint64(10'000));
     }
 
-    void carriesEachPoolsConnectTimeout()
+    void carriesEachPoolsConnectTimeoutAndBodyLimit()
     {
-        // Checkout's servers are next door: 500 ms and the next server is tried. The remote pool
-        // waits 10 s, which becomes the proxy's; search sets none and takes the proxy's too.
+        // Checkout's servers are next door: 500 ms and the next server is tried; it keeps nginx's
+        // 1 MiB body limit. The remote pool waits 10 s to connect, which becomes the proxy's, and
+        // takes any body, which becomes the proxy's (no limit). Uploads set no connect timeout
+        // (the proxy's) and keep their 200 MiB.
         const QByteArray conf = "http {\n"
                                 "  upstream checkout { server 127.0.0.1:9001; }\n"
                                 "  upstream remote { server 127.0.0.1:9002; }\n"
-                                "  upstream search { server 127.0.0.1:9003; }\n"
+                                "  upstream uploads { server 127.0.0.1:9003; }\n"
                                 "  server { listen 127.0.0.1:8080; location / { proxy_pass http://checkout; proxy_connect_timeout 500ms; } }\n"
-                                "  server { listen 127.0.0.1:8081; proxy_connect_timeout 10s; location / { proxy_pass http://remote; } }\n"
-                                "  server { listen 127.0.0.1:8082; location / { proxy_pass http://search; } }\n"
+                                "  server { listen 127.0.0.1:8081; proxy_connect_timeout 10s; location / { proxy_pass http://remote; client_max_body_size 0; } }\n"
+                                "  server { listen 127.0.0.1:8082; client_max_body_size 200m; location / { proxy_pass http://uploads; } }\n"
                                 "}\n";
         const QString refused = whatNginxRefuses(conf);
         QVERIFY2(refused.isEmpty(), qPrintable(refused));
@@ -628,17 +630,26 @@ http {
         QCOMPARE(r.config.proxy.connectTimeoutMs, qint64(10'000));
         QCOMPARE(r.config.pool(QStringLiteral("checkout"))->options.connectTimeoutMs, qint64(500));
         QCOMPARE(r.config.pool(QStringLiteral("remote"))->options.connectTimeoutMs, qint64(0));
-        QCOMPARE(r.config.pool(QStringLiteral("search"))->options.connectTimeoutMs, qint64(0));
+        QCOMPARE(r.config.pool(QStringLiteral("uploads"))->options.connectTimeoutMs, qint64(0));
+        QCOMPARE(r.config.proxy.maxBodyBytes, qint64(0));
+        QCOMPARE(r.config.pool(QStringLiteral("checkout"))->options.maxBodyBytes, qint64(1024 * 1024));
+        QCOMPARE(r.config.pool(QStringLiteral("remote"))->options.maxBodyBytes, qint64(-1));   // the proxy's
+        QCOMPARE(r.config.pool(QStringLiteral("uploads"))->options.maxBodyBytes, qint64(200 * 1024 * 1024));
         const QString notes = r.notes.join(u'\n');
-        QVERIFY2(hasNote(r, QStringLiteral("n.conf:5: proxy_connect_timeout 500ms: pools[\"checkout\"].connect_timeout = 500ms, the largest of the locations that "
-                                           "reach pool \"checkout\" (proxy.connect_timeout, 10s, is the largest of all)")),
-                 qPrintable(notes));
-        QVERIFY2(hasNote(r, QStringLiteral("n.conf:6: proxy_connect_timeout 10s: proxy.connect_timeout = 10s; the largest of the imported locations' values, "
-                                           "for every pool without its own")),
-                 qPrintable(notes));
+        for (const QString &note :
+             {QStringLiteral("n.conf:5: proxy_connect_timeout 500ms: pools[\"checkout\"].connect_timeout = 500ms, the largest of the locations that "
+                             "reach pool \"checkout\" (proxy.connect_timeout, 10s, is the largest of all)"),
+              QStringLiteral("n.conf:6: proxy_connect_timeout 10s: proxy.connect_timeout = 10s; the largest of the imported locations' values, "
+                             "for every pool without its own"),
+              QStringLiteral("client_max_body_size (nginx's default where it is not set): pools[\"checkout\"].max_body_bytes = 1048576 bytes, "
+                             "the largest of the locations that reach pool \"checkout\" (proxy.max_body_bytes, no limit, is the largest of all)"),
+              QStringLiteral("n.conf:7: client_max_body_size 200m: pools[\"uploads\"].max_body_bytes = 209715200 bytes")})
+            QVERIFY2(hasNote(r, note), qPrintable(notes));
         const ConfigResult back = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
         QVERIFY2(back.ok(), qPrintable(back.errorText()));
         QCOMPARE(back.config->pool(QStringLiteral("checkout"))->options.connectTimeoutMs, qint64(500));
+        QCOMPARE(back.config->pool(QStringLiteral("checkout"))->options.maxBodyBytes, qint64(1024 * 1024));
+        QCOMPARE(back.config->pool(QStringLiteral("remote"))->options.maxBodyBytes, qint64(-1));
     }
 
     void rejectsWhatIsNotAnUpstream()
