@@ -111,11 +111,11 @@ int backendsList(const QStringList &arguments)
         const QString outage = pool.cannotServe ? ctlPoolOutageText(pool.healthy, int(pool.servers.size())) : QString();
         // The pool's own timeouts and body limit, where they are not the proxy's.
         QString own;
-        if (pool.options.connectTimeoutMs > 0)
+        if (pool.options.ownsConnectTimeout())
             own += QStringLiteral(", connect_timeout %1").arg(fulcrum::formatDurationMs(pool.options.connectTimeoutMs));
-        if (pool.options.responseTimeoutMs > 0)
+        if (pool.options.ownsResponseTimeout())
             own += QStringLiteral(", response_timeout %1").arg(fulcrum::formatDurationMs(pool.options.responseTimeoutMs));
-        if (pool.options.maxBodyBytes >= 0)
+        if (pool.options.ownsMaxBodyBytes())
             own += pool.options.maxBodyBytes == 0 ? QStringLiteral(", max_body_bytes none") : QStringLiteral(", max_body_bytes %1").arg(pool.options.maxBodyBytes);
         table.addNote(QStringLiteral("pool %1 (%2%3)%4%5")
                           .arg(pool.name, fulcrum::algorithmName(pool.options.algorithm), own, pool.panic ? QStringLiteral(" PANIC") : QString(), outage));

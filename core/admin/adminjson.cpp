@@ -135,18 +135,16 @@ QJsonObject poolToJson(const PoolView &pool)
         {QStringLiteral("servers"), servers},
     };
     // The timeouts in force, and which key set each: the pool's own or the proxy's.
-    const auto timeout = [&o](const char *key, qint64 ms, qint64 own) {
-        if (ms <= 0)
+    // (Left out where not known: a balancer that is not a fulcrumd.)
+    const auto setting = [&o](const char *key, const char *from, bool known, qint64 value, bool poolsOwn) {
+        if (!known)
             return;
-        o.insert(QString::fromLatin1(key) + "_ms"_L1, ms);
-        o.insert(QString::fromLatin1(key) + "_from"_L1, own > 0 ? QStringLiteral("pool") : QStringLiteral("proxy"));
+        o.insert(QLatin1StringView(key), value);
+        o.insert(QLatin1StringView(from), poolsOwn ? QStringLiteral("pool") : QStringLiteral("proxy"));
     };
-    timeout("connect_timeout", pool.connectTimeoutMs, pool.options.connectTimeoutMs);
-    timeout("response_timeout", pool.responseTimeoutMs, pool.options.responseTimeoutMs);
-    if (pool.maxBodyBytes >= 0) {
-        o.insert(QStringLiteral("max_body_bytes"), pool.maxBodyBytes);   // 0: no limit
-        o.insert(QStringLiteral("max_body_bytes_from"), pool.options.maxBodyBytes >= 0 ? QStringLiteral("pool") : QStringLiteral("proxy"));
-    }
+    setting("connect_timeout_ms", "connect_timeout_from", pool.connectTimeoutMs > 0, pool.connectTimeoutMs, pool.options.ownsConnectTimeout());
+    setting("response_timeout_ms", "response_timeout_from", pool.responseTimeoutMs > 0, pool.responseTimeoutMs, pool.options.ownsResponseTimeout());
+    setting("max_body_bytes", "max_body_bytes_from", pool.maxBodyBytes >= 0, pool.maxBodyBytes, pool.options.ownsMaxBodyBytes());   // 0: no limit
     return o;
 }
 

@@ -42,6 +42,14 @@ struct PoolOptions
     // max_body_bytes, 0: no limit. Not a balancing option either.
     qint64 maxBodyBytes = -1;
 
+    // Whether the pool has a setting of its own, and the one in force: its own, else the proxy's.
+    bool ownsConnectTimeout() const { return connectTimeoutMs > 0; }
+    bool ownsResponseTimeout() const { return responseTimeoutMs > 0; }
+    bool ownsMaxBodyBytes() const { return maxBodyBytes >= 0; }
+    qint64 connectTimeoutOr(qint64 proxyMs) const { return ownsConnectTimeout() ? connectTimeoutMs : proxyMs; }
+    qint64 responseTimeoutOr(qint64 proxyMs) const { return ownsResponseTimeout() ? responseTimeoutMs : proxyMs; }
+    qint64 maxBodyBytesOr(qint64 proxyBytes) const { return ownsMaxBodyBytes() ? maxBodyBytes : proxyBytes; }
+
     friend bool operator==(const PoolOptions &, const PoolOptions &) = default;
     // Whether two option sets pick servers alike (everything but the timeouts and the body limit).
     bool picksLike(const PoolOptions &other) const

@@ -955,15 +955,7 @@ private:
         const qint64 proxyMs = m_result.config.proxy.responseTimeoutMs;
         for (PoolConfig &pool : m_result.config.pools) {
             // The virtual hosts' wait: the largest of those routing to this balancer.
-            qint64 hostMs = -1;
-            const ApacheNode *hostAt = nullptr;
-            for (const ApacheNode *host : m_poolHosts.value(pool.name)) {
-                const auto found = m_hostTimeout.constFind(host);
-                if (found != m_hostTimeout.cend() && found->first > hostMs) {
-                    hostMs = found->first;
-                    hostAt = found->second;
-                }
-            }
+            const auto [hostMs, hostAt] = largestOfPoolHosts(m_hostTimeout, pool.name, [](qint64 ms) { return ms; }).value_or(HostValue{-1, nullptr});
             const auto members = m_memberTimeouts.constFind(pool.name);
             if (members == m_memberTimeouts.cend()) {
                 if (hostMs <= 0 || hostMs >= proxyMs)
@@ -997,6 +989,24 @@ private:
         }
     }
 
+    // A value per virtual host (a limit, and the directive it came from: nullptr for httpd's default).
+    using HostValue = std::pair<qint64, const ApacheNode *>;
+    using HostValues = QHash<const ApacheNode *, HostValue>;
+
+    // The largest of `values` over the virtual hosts that route to `pool`, as `rank` orders them
+    // (LimitRequestBody's 0, no limit, is above all); nullopt where none of them has one.
+    template <typename Rank>
+    std::optional<HostValue> largestOfPoolHosts(const HostValues &values, const QString &pool, Rank rank) const
+    {
+        std::optional<HostValue> largest;
+        for (const ApacheNode *host : m_poolHosts.value(pool)) {
+            const auto found = values.constFind(host);
+            if (found != values.cend() && (!largest || rank(found->first) > rank(largest->first)))
+                largest = *found;
+        }
+        return largest;
+    }
+
     // A pool's own max_body_bytes where the virtual hosts that route to its balancer all allowed
     // less than the largest of all (proxy.max_body_bytes): uploads may take 200 MB while the API's
     // host keeps httpd's limit of 1 MB. Only where some host wrote a LimitRequestBody: with none,
@@ -1007,23 +1017,16 @@ private:
         const qint64 proxyBytes = m_result.config.proxy.maxBodyBytes;
         const auto rank = [](qint64 bytes) { return bytes == 0 ? std::numeric_limits<qint64>::max() : bytes; };
         for (PoolConfig &pool : m_result.config.pools) {
-            std::optional<qint64> largest;
-            const ApacheNode *at = nullptr;
-            for (const ApacheNode *host : m_poolHosts.value(pool.name)) {
-                const auto found = m_hostBody.constFind(host);
-                if (found != m_hostBody.cend() && (!largest || rank(found->first) > rank(*largest))) {
-                    largest = found->first;
-                    at = found->second;
-                }
-            }
-            if (!written || !largest || rank(*largest) >= rank(proxyBytes))
+            const std::optional<HostValue> largest = largestOfPoolHosts(m_hostBody, pool.name, rank);
+            if (!written || !largest || rank(largest->first) >= rank(proxyBytes))
                 continue;
-            pool.options.maxBodyBytes = *largest;
+            const auto [bytes, at] = *largest;
+            pool.options.maxBodyBytes = bytes;
             const QString what = at ? QStringLiteral("LimitRequestBody %1").arg(at->args.first()) : QStringLiteral("LimitRequestBody (httpd's default, 1 GiB)");
             note(at ? at->line : m_balancers[pool.name.toLower()].line,
                  QStringLiteral("%1: pools[\"%2\"].max_body_bytes = %3 bytes: the virtual hosts that route to balancer://%2 allowed less than the largest "
                                 "(proxy.max_body_bytes, %4)")
-                     .arg(what, pool.name).arg(*largest).arg(proxyBytes == 0 ? QStringLiteral("no limit") : QStringLiteral("%1 bytes").arg(proxyBytes)));
+                     .arg(what, pool.name).arg(bytes).arg(proxyBytes == 0 ? QStringLiteral("no limit") : QStringLiteral("%1 bytes").arg(proxyBytes)));
         }
     }
 
@@ -1253,8 +1256,8 @@ private:
     QStringList m_balancerOrder;
     QHash<QString, MemberTimeouts> m_memberTimeouts;   // by pool name: balancers with a member's timeout=
     QHash<QString, QSet<const ApacheNode *>> m_poolHosts;   // pool -> the virtual hosts (nullptr: main server) routing to it
-    QHash<const ApacheNode *, std::pair<qint64, const ApacheNode *>> m_hostBody;      // LimitRequestBody (nullptr: httpd's 1 GiB)
-    QHash<const ApacheNode *, std::pair<qint64, const ApacheNode *>> m_hostTimeout;   // ProxyTimeout/Timeout (nullptr: httpd's 60 s)
+    HostValues m_hostBody;      // LimitRequestBody (nullptr: httpd's 1 GiB)
+    HostValues m_hostTimeout;   // ProxyTimeout/Timeout (nullptr: httpd's 60 s)
     std::vector<Route> m_routes;
     std::vector<ListenAddress> m_listens;
     QHash<const ApacheNode *, std::vector<const ApacheNode *>> m_hostDirectives; // per virtual host (nullptr: main server)

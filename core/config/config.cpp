@@ -398,11 +398,11 @@ QJsonObject configToJson(const Config &config)
         }
         if (p.slowStartMs > 0)
             pool.insert(QStringLiteral("slow_start"), p.slowStartMs);
-        if (p.options.responseTimeoutMs > 0)
+        if (p.options.ownsResponseTimeout())
             pool.insert(QStringLiteral("response_timeout"), p.options.responseTimeoutMs);
-        if (p.options.connectTimeoutMs > 0)
+        if (p.options.ownsConnectTimeout())
             pool.insert(QStringLiteral("connect_timeout"), p.options.connectTimeoutMs);
-        if (p.options.maxBodyBytes >= 0)
+        if (p.options.ownsMaxBodyBytes())
             pool.insert(QStringLiteral("max_body_bytes"), p.options.maxBodyBytes);
         pools.append(pool);
     }

@@ -648,30 +648,48 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         }
     };
 
-    // nginx's limits on what it proxies, which a Fulcrum listener has once for every listener:
-    // the largest value any imported location had (nginx's default where it set none), so no
-    // request nginx let through is refused or cut short.
+    // nginx's limits on what it proxies: proxy.* takes the largest value any imported location
+    // had (nginx's default where it set none), so no request nginx let through is refused or cut
+    // short, and a pool whose locations all allowed less keeps its own (pools[], below).
     struct Limit
     {
         QString directive;
+        QString key;                // Fulcrum's, in proxy and in pools[]
         qint64 nginxDefault = -1;   // -1: nginx's default is not carried
+        qint64 ceiling = 0;         // Fulcrum's range: 1..ceiling, for a size 0..ceiling
+        bool size = false;          // bytes, where 0 is no limit (the largest of all)
         qint64 ProxyConfig::*field = nullptr;
+        qint64 PoolOptions::*poolField = nullptr;
         std::optional<qint64> (*parse)(const QString &) = nullptr;
         std::vector<std::pair<const Directive *, std::optional<qint64>>> seen;
         bool defaults = false;   // a location took nginx's default
+
+        QString shown(qint64 v) const { return !size ? formatDurationMs(v) : v == 0 ? QStringLiteral("no limit") : QStringLiteral("%1 bytes").arg(v); }
+        qint64 rank(qint64 v) const { return size && v == 0 ? std::numeric_limits<qint64>::max() : v; }
     };
+    // Fulcrum's ranges: a server may take up to an hour to answer, a connect up to 10 minutes.
     std::vector<Limit> limits(3);
     limits[0].directive = QStringLiteral("proxy_read_timeout");
+    limits[0].key = QStringLiteral("response_timeout");
     limits[0].nginxDefault = 60'000;
+    limits[0].ceiling = 3'600'000;
     limits[0].field = &ProxyConfig::responseTimeoutMs;
+    limits[0].poolField = &PoolOptions::responseTimeoutMs;
     limits[0].parse = nginxTimeMs;
     limits[1].directive = QStringLiteral("proxy_connect_timeout");
+    limits[1].key = QStringLiteral("connect_timeout");
     limits[1].nginxDefault = -1;   // nginx's 60 s is not carried: Fulcrum's 3 s moves to another server sooner
+    limits[1].ceiling = 600'000;
     limits[1].field = &ProxyConfig::connectTimeoutMs;
+    limits[1].poolField = &PoolOptions::connectTimeoutMs;
     limits[1].parse = nginxTimeMs;
     limits[2].directive = QStringLiteral("client_max_body_size");
+    limits[2].key = QStringLiteral("max_body_bytes");
     limits[2].nginxDefault = 1024 * 1024;
+    limits[2].ceiling = qint64(1) << 50;
+    limits[2].size = true;
     limits[2].field = &ProxyConfig::maxBodyBytes;
+    limits[2].poolField = &PoolOptions::maxBodyBytes;
     limits[2].parse = nginxSize;
     // The same limits per pool: the largest of the locations that reach it (nginx's default
     // where one sets none: 60 s to read, 1 MiB of body; client_max_body_size 0, no limit, is the
@@ -684,7 +702,6 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         const Directive *at = nullptr;   // nullptr: nginx's default
         bool unset = false;              // a location set none and nginx's default is not carried
     };
-    const auto rank = [](size_t i, qint64 value) { return i == 2 && value == 0 ? std::numeric_limits<qint64>::max() : value; };
     QMap<QString, std::array<PoolLimit, 3>> limitsOf;   // by pool, in the order of `limits`
 
     // Listeners: server blocks whose locations proxy_pass to an imported upstream, else straight
@@ -745,7 +762,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                     }
                     if (!d && limit.nginxDefault < 0)
                         own[i].unset = true;
-                    else if (value && (own[i].largest < 0 || rank(i, *value) > rank(i, own[i].largest)))
+                    else if (value && (own[i].largest < 0 || limit.rank(*value) > limit.rank(own[i].largest)))
                         own[i] = {*value, d, own[i].unset};
                 }
             }
@@ -893,7 +910,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                 refused.insert(d);
                 continue;
             }
-            unlimited = unlimited || (limit.field == &ProxyConfig::maxBodyBytes && *value == 0);
+            unlimited = unlimited || (limit.size && *value == 0);
             if (!largest || *value > *largest) {
                 largest = value;
                 at = d;
@@ -907,13 +924,8 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         }
         if (!largest)
             continue;
-        const bool isTime = limit.field != &ProxyConfig::maxBodyBytes;
-        // Fulcrum's ranges: a server may take up to an hour to answer, a connect up to 10 minutes.
-        const qint64 ceiling = limit.field == &ProxyConfig::responseTimeoutMs ? 3'600'000 : limit.field == &ProxyConfig::connectTimeoutMs ? 600'000 : qint64(1) << 50;
-        const qint64 value = unlimited ? 0 : std::clamp<qint64>(*largest, isTime ? 1 : 0, ceiling);
-        ProxyConfig &proxy = result.config.proxy;
-        const QString shown = isTime ? formatDurationMs(value) : value == 0 ? QStringLiteral("no limit") : QStringLiteral("%1 bytes").arg(value);
-        proxy.*(limit.field) = value;
+        const qint64 value = unlimited ? 0 : std::clamp<qint64>(*largest, limit.size ? 0 : 1, limit.ceiling);
+        result.config.proxy.*(limit.field) = value;
         const QString where = at ? QStringLiteral("%1:%2: %3 %4").arg(at->file).arg(at->line).arg(limit.directive, at->args.first())
                                  : QStringLiteral("%1 (nginx's default where it is not set)").arg(limit.directive);
         const QString what = limit.field == &ProxyConfig::responseTimeoutMs ? QStringLiteral("proxy.response_timeout (how long a server may take to start answering)")
@@ -921,11 +933,9 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                                                                             : QStringLiteral("proxy.max_body_bytes (a larger request body gets 413)");
         const bool differs = std::any_of(limit.seen.begin(), limit.seen.end(), [&](const auto &s) { return s.second && *s.second != *largest; })
                              || (limit.defaults && limit.nginxDefault >= 0 && limit.nginxDefault != value);
-        result.notes << QStringLiteral("%1: %2 = %3%4%5").arg(where, what, shown,
+        result.notes << QStringLiteral("%1: %2 = %3%4%5").arg(where, what, limit.shown(value),
                                                              value != *largest && !unlimited ? QStringLiteral(" (Fulcrum's limit)") : QString(),
-                                                             differs ? (limit.field != &ProxyConfig::maxBodyBytes
-                                                                                ? QStringLiteral("; the largest of the imported locations' values, for every pool without its own")
-                                                                                : QStringLiteral("; the largest of the imported locations' values, since Fulcrum has one for every listener"))
+                                                             differs ? QStringLiteral("; the largest of the imported locations' values, for every pool without its own")
                                                                      : QString());
     }
     for (auto it = limitsOf.cbegin(); it != limitsOf.cend(); ++it) {
@@ -933,23 +943,17 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         for (PoolConfig &p : result.config.pools)
             pool = p.name == it.key() ? &p : pool;
         for (size_t i = 0; pool && i < it.value().size(); ++i) {
-            const PoolLimit &limit = it.value()[i];
-            const ProxyConfig &proxy = result.config.proxy;
-            // What a pool's own may hold: an hour to answer, ten minutes to connect, any body.
-            const qint64 ceiling = i == 0 ? 3'600'000 : i == 1 ? 600'000 : qint64(1) << 50;
-            const qint64 proxyValue = proxy.*(limits[i].field);
-            const qint64 value = std::clamp<qint64>(limit.largest, i == 2 ? 0 : 1, ceiling);
-            if (limit.unset || limit.largest < 0 || rank(i, value) >= rank(i, proxyValue))
+            const PoolLimit &own = it.value()[i];
+            const Limit &limit = limits[i];
+            const qint64 proxyValue = result.config.proxy.*(limit.field);
+            const qint64 value = std::clamp<qint64>(own.largest, limit.size ? 0 : 1, limit.ceiling);
+            if (own.unset || own.largest < 0 || limit.rank(value) >= limit.rank(proxyValue))
                 continue;
-            const QString key = i == 0 ? QStringLiteral("response_timeout") : i == 1 ? QStringLiteral("connect_timeout") : QStringLiteral("max_body_bytes");
-            (i == 0 ? pool->options.responseTimeoutMs : i == 1 ? pool->options.connectTimeoutMs : pool->options.maxBodyBytes) = value;
-            const auto shown = [i](qint64 v) {
-                return i < 2 ? formatDurationMs(v) : v == 0 ? QStringLiteral("no limit") : QStringLiteral("%1 bytes").arg(v);
-            };
-            const QString where = limit.at ? QStringLiteral("%1:%2: %3 %4").arg(limit.at->file).arg(limit.at->line).arg(limits[i].directive, limit.at->args.first())
-                                           : QStringLiteral("%1 (nginx's default where it is not set)").arg(limits[i].directive);
+            pool->options.*(limit.poolField) = value;
+            const QString where = own.at ? QStringLiteral("%1:%2: %3 %4").arg(own.at->file).arg(own.at->line).arg(limit.directive, own.at->args.first())
+                                         : QStringLiteral("%1 (nginx's default where it is not set)").arg(limit.directive);
             result.notes << QStringLiteral("%1: pools[\"%2\"].%3 = %4, the largest of the locations that reach pool \"%2\" (proxy.%3, %5, is the largest of all)")
-                                .arg(where, pool->name, key, shown(value), shown(proxyValue));
+                                .arg(where, pool->name, limit.key, limit.shown(value), limit.shown(proxyValue));
         }
     }
     for (const PoolConfig &p : result.config.pools) {

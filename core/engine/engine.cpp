@@ -510,9 +510,9 @@ void Engine::tick()
         PoolView view;
         view.name = ps->name;
         view.options = ps->options;
-        view.connectTimeoutMs = ps->options.connectTimeoutMs > 0 ? ps->options.connectTimeoutMs : m_config.proxy.connectTimeoutMs;
-        view.responseTimeoutMs = ps->options.responseTimeoutMs > 0 ? ps->options.responseTimeoutMs : m_config.proxy.responseTimeoutMs;
-        view.maxBodyBytes = ps->options.maxBodyBytes >= 0 ? ps->options.maxBodyBytes : m_config.proxy.maxBodyBytes;
+        view.connectTimeoutMs = ps->options.connectTimeoutOr(m_config.proxy.connectTimeoutMs);
+        view.responseTimeoutMs = ps->options.responseTimeoutOr(m_config.proxy.responseTimeoutMs);
+        view.maxBodyBytes = ps->options.maxBodyBytesOr(m_config.proxy.maxBodyBytes);
         PoolHealth health;
         if (const HealthChecker *checker = healthChecker(pc.name))
             health = checker->snapshot();

@@ -389,10 +389,12 @@ void ClientSession::startExchange()
     m_attempt = 0;
     // The pool's body limit as of now: a reload may have changed it since this worker's last pick.
     m_balancer->sync();
-    const qint64 maxBody = maxBodyBytes(m_worker->config());
+    const PoolOptions &pool = m_balancer->snapshot().options;
+    const qint64 maxBody = pool.maxBodyBytesOr(m_worker->config().maxBodyBytes);
     if (maxBody > 0 && m_request.framing == BodyFraming::Length && m_request.contentLength > maxBody) {
         respond(413, QStringLiteral("request body of %1 bytes is over the limit of %2 bytes (%3)\n")
-                                         .arg(m_request.contentLength).arg(maxBody).arg(maxBodyKey()).toUtf8(), true, "body-too-large");
+                                         .arg(m_request.contentLength).arg(maxBody).arg(settingName(pool.ownsMaxBodyBytes(), "max_body_bytes")).toUtf8(),
+                true, "body-too-large");
         return;
     }
     m_phase = Phase::Exchange;
@@ -670,7 +672,8 @@ void ClientSession::pumpRequest()
                 return;
             }
             done = m_requestChunks.done();
-            const qint64 maxBody = maxBodyBytes(m_worker->config());
+            const PoolOptions &pool = m_balancer->snapshot().options;
+            const qint64 maxBody = pool.maxBodyBytesOr(m_worker->config().maxBodyBytes);
             if (maxBody > 0 && m_requestChunks.payloadBytes() > maxBody) {
                 m_balancer->requestFinished(m_pick);
                 releaseUpstream(false);
@@ -678,7 +681,8 @@ void ClientSession::pumpRequest()
                     logRequest(m_response.status, "body-too-large");
                     m_phase = Phase::Closed;
                 } else {
-                    respond(413, QStringLiteral("chunked request body is over the limit of %1 bytes (%2)\n").arg(maxBody).arg(maxBodyKey()).toUtf8(), true,
+                    respond(413, QStringLiteral("chunked request body is over the limit of %1 bytes (%2)\n")
+                                     .arg(maxBody).arg(settingName(pool.ownsMaxBodyBytes(), "max_body_bytes")).toUtf8(), true,
                             "body-too-large");
                 }
                 return;
@@ -969,12 +973,14 @@ void ClientSession::upstreamFailed(Failure failure)
         else
             what = QStringLiteral("connection failed");
         break;
-    case Failure::ConnectTimeout:
+    case Failure::ConnectTimeout: {
+        const PoolOptions &pool = m_balancer->snapshot().options;
         what = QStringLiteral("no connection within %1 ms (%2)")
-                   .arg(connectTimeoutMs(m_worker->config()))
-                   .arg(m_balancer->snapshot().options.connectTimeoutMs > 0 ? QStringLiteral("the pool's connect_timeout") : QStringLiteral("proxy.connect_timeout"));
+                   .arg(pool.connectTimeoutOr(m_worker->config().connectTimeoutMs))
+                   .arg(settingName(pool.ownsConnectTimeout(), "connect_timeout"));
         end = "connect-timeout";
         break;
+    }
     case Failure::Reset:
         what = QStringLiteral("connection closed before any response");
         end = "server-reset";
@@ -1049,30 +1055,9 @@ void ClientSession::respond(int status, const QByteArray &body, bool close, cons
     m_again = true;
 }
 
-qint64 ClientSession::responseTimeoutMs(const ProxyConfig &config) const
+QString ClientSession::settingName(bool poolsOwn, const char *key)
 {
-    // The pool's own response_timeout, else the proxy's.
-    const qint64 pool = m_balancer->snapshot().options.responseTimeoutMs;
-    return pool > 0 ? pool : config.responseTimeoutMs;
-}
-
-qint64 ClientSession::maxBodyBytes(const ProxyConfig &config) const
-{
-    // The pool's own max_body_bytes (0: none), else the proxy's.
-    const qint64 pool = m_balancer->snapshot().options.maxBodyBytes;
-    return pool >= 0 ? pool : config.maxBodyBytes;
-}
-
-QString ClientSession::maxBodyKey() const
-{
-    return m_balancer->snapshot().options.maxBodyBytes >= 0 ? QStringLiteral("the pool's max_body_bytes") : QStringLiteral("proxy.max_body_bytes");
-}
-
-qint64 ClientSession::connectTimeoutMs(const ProxyConfig &config) const
-{
-    // The pool's own connect_timeout, else the proxy's.
-    const qint64 pool = m_balancer->snapshot().options.connectTimeoutMs;
-    return pool > 0 ? pool : config.connectTimeoutMs;
+    return poolsOwn ? QStringLiteral("the pool's %1").arg(QLatin1StringView(key)) : QStringLiteral("proxy.%1").arg(QLatin1StringView(key));
 }
 
 void ClientSession::checkTimeout(qint64 nowMs)
@@ -1094,28 +1079,27 @@ void ClientSession::checkTimeout(qint64 nowMs)
                         "head-timeout");
         }
         break;
-    case Phase::Exchange:
+    case Phase::Exchange: {
+        const PoolOptions &pool = m_balancer->snapshot().options;
+        const qint64 responseTimeoutMs = pool.responseTimeoutOr(config.responseTimeoutMs);
         if (m_connecting) {
-            if (nowMs - m_connectStartMs > connectTimeoutMs(config))
+            if (nowMs - m_connectStartMs > pool.connectTimeoutOr(config.connectTimeoutMs))
                 upstreamFailed(Failure::ConnectTimeout);
         } else if (!m_responseHeadDone && m_requestDone) {
-            const qint64 timeoutMs = responseTimeoutMs(config);
-            if (nowMs - m_requestSentMs > timeoutMs) {
+            if (nowMs - m_requestSentMs > responseTimeoutMs) {
                 ServerCounters::bump(m_server->counters.timeouts);
                 m_server->counters.recordProxyError(504);
                 m_pick.live->consecutiveFailures.fetch_add(1, std::memory_order_relaxed);
                 m_balancer->requestFinished(m_pick);
                 const QString server = m_server->name;
                 releaseUpstream(false);
-                const QString pool = m_balancer->snapshot().name;
                 respond(504, QStringLiteral("server %1 of pool \"%2\" did not answer within %3 ms (%4)\n")
-                                                 .arg(server, pool).arg(timeoutMs)
-                                                 .arg(m_balancer->snapshot().options.responseTimeoutMs > 0 ? QStringLiteral("the pool's response_timeout")
-                                                                                                           : QStringLiteral("proxy.response_timeout"))
+                                                 .arg(server, m_balancer->snapshot().name).arg(responseTimeoutMs)
+                                                 .arg(settingName(pool.ownsResponseTimeout(), "response_timeout"))
                                                  .toUtf8(),
                         false, "server-timeout");
             }
-        } else if (nowMs - m_lastProgressMs > qMax(config.idleTimeoutMs, responseTimeoutMs(config))) {
+        } else if (nowMs - m_lastProgressMs > qMax(config.idleTimeoutMs, responseTimeoutMs)) {
             m_balancer->requestFinished(m_pick);
             releaseUpstream(false);
             if (!m_responseHeadDone) {
@@ -1126,6 +1110,7 @@ void ClientSession::checkTimeout(qint64 nowMs)
             }
         }
         break;
+    }
     case Phase::Tunnel:
         if (nowMs - m_lastProgressMs > config.tunnelTimeoutMs)
             endTunnel("tunnel-timeout");

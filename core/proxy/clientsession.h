@@ -63,11 +63,8 @@ private:
     // Tunnel: after a server's 101 to an upgrade (WebSocket), bytes pass both ways as they are.
     // Http2: the connection speaks HTTP/2 (ALPN h2); m_h2 runs it, each stream in a session of its own.
     enum class Phase { ReadingHead, Exchange, Tunnel, Http2, Closing, Closed };
-    qint64 responseTimeoutMs(const ProxyConfig &config) const;
-    qint64 connectTimeoutMs(const ProxyConfig &config) const;
-    // The request body limit in force (0: none) and the key that set it, for the 413's text.
-    qint64 maxBodyBytes(const ProxyConfig &config) const;
-    QString maxBodyKey() const;
+    // The config key that set a limit, for the answer's text: the pool's own, or the proxy's.
+    static QString settingName(bool poolsOwn, const char *key);
     enum class Failure { ConnectFailed, ConnectTimeout, Reset };
 
     void drive();

@@ -285,11 +285,10 @@ int ProxyWorker::sweepPeriodMs() const
 {
     qint64 shortest = std::min({m_config.connectTimeoutMs, m_config.headerTimeoutMs, m_config.idleTimeoutMs, m_config.responseTimeoutMs});
     for (const Listener *listener : m_listeners) {
-        const PoolOptions &options = listener->pool->snapshot()->options;
-        for (const qint64 own : {options.connectTimeoutMs, options.responseTimeoutMs}) {
-            if (own > 0)
-                shortest = std::min(shortest, own);
-        }
+        // Held while read: a reload on the engine's thread may replace the pool's snapshot.
+        const std::shared_ptr<const PoolSnapshot> snapshot = listener->pool->snapshot();
+        const PoolOptions &options = snapshot->options;
+        shortest = std::min({shortest, options.connectTimeoutOr(shortest), options.responseTimeoutOr(shortest)});
     }
     return int(std::clamp<qint64>(shortest / 10, 10, 100));
 }
