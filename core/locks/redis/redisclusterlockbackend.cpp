@@ -3,8 +3,8 @@
 #include "common/wallclock.h"
 #include "locks/redis/forcerelease.h"
 #include "locks/redis/redisconnection.h"
-#include "locks/redis/rediskeyspacefeed.h"
 #include "locks/redis/redislockbackend.h"
+#include "locks/redis/redismasterfeeds.h"
 #include "locks/redis/redisnodeset.h"
 
 #include <QSet>
@@ -51,34 +51,26 @@ RedisClusterLockBackend::RedisClusterLockBackend(const RedisEndpointConfig &conf
         m_stale = true; // a master dropped: it may have failed over, read the map again before the next pass
         Q_EMIT errorOccurred(message);
     });
-    if (m_config.notifications == RedisEndpointConfig::Notifications::Off) {
-        m_feedState.why = QStringLiteral("notifications: off in the config: the table is read whole on a timer");
-        return;
-    }
-    m_feedState.why = QStringLiteral("asking every master whether it publishes keyspace notifications");
-    connect(m_nodes, &RedisNodeSet::nodeConnected, this, [this] {
-        if (m_nodes->connectedCount() == int(m_nodes->nodes().size()))
-            checkNotifications();
+    m_feeds = new RedisMasterFeeds(m_config, m_nodes, url(), this);
+    connect(m_feeds, &RedisMasterFeeds::stateChanged, this, &LockBackend::feedChanged);
+    connect(m_feeds, &RedisMasterFeeds::errorOccurred, this, &LockBackend::errorOccurred);
+    connect(m_feeds, &RedisMasterFeeds::rowsChanged, this, &RedisClusterLockBackend::nodeRowsChanged);
+    connect(m_feeds, &RedisMasterFeeds::readEverything, this, [this] {
+        cancelScan();
+        scan();
     });
-    connect(m_nodes, &RedisNodeSet::nodeError, this, [this](const QString &address, const QString &message) {
-        if (m_feedState.mode == LockFeedState::Live)
-            setFeed(LockFeedState{LockFeedState::Resyncing,
-                                  QStringLiteral("master %1 dropped (%2); every lock is read again once the masters are back").arg(address, message)});
-    });
-    // Someone may turn notifications on or off on the masters: auto follows within a minute.
-    m_notifyCheck = new QTimer(this);
-    m_notifyCheck->setInterval(60'000);
-    connect(m_notifyCheck, &QTimer::timeout, this, [this] {
-        if (!m_nodes->nodes().empty() && m_nodes->connectedCount() == int(m_nodes->nodes().size()))
-            checkNotifications();
+    connect(m_feeds, &RedisMasterFeeds::dropped, this, [this] {
+        if (m_tableActive) {
+            m_last = m_table.result(m_last); // the table as it stands stays the last result
+            m_tableActive = false;
+        }
     });
 }
 
 RedisClusterLockBackend::~RedisClusterLockBackend()
 {
-    for (auto &[address, feed] : m_feeds)
-        delete feed;
-    m_feeds.clear();
+    delete m_feeds;
+    m_feeds = nullptr;
     m_wanted = false;
     if (m_discovery && m_discovery->connection)
         delete m_discovery->connection;
@@ -106,8 +98,7 @@ QString RedisClusterLockBackend::url() const
 void RedisClusterLockBackend::open()
 {
     m_wanted = true;
-    if (m_notifyCheck)
-        m_notifyCheck->start();
+    m_feeds->start();
     if (!m_known)
         discover();
 }
@@ -239,7 +230,7 @@ void RedisClusterLockBackend::applyTopology(const RedisClusterTopology &topology
     m_nodes->setNodes(topology.masters());
     // A failover or a resharding: the new masters get subscriptions, and the table is read
     // whole again once every master's is confirmed.
-    ensureFeeds();
+    m_feeds->ensure();
     if (!wasKnown) {
         Q_EMIT topologyChanged(QStringLiteral("%1: cluster of %2 masters: %3").arg(url()).arg(topology.masters().size()).arg(topology.describe()));
     } else if (before.describe() != topology.describe()) {
@@ -284,7 +275,7 @@ void RedisClusterLockBackend::scan()
     if (m_scanning || !m_wanted)
         return;
     // notifications: require never polls: passes run only to make the table live.
-    if (m_config.notifications == RedisEndpointConfig::Notifications::Require && m_feedState.mode == LockFeedState::Polling)
+    if (m_config.notifications == RedisEndpointConfig::Notifications::Require && m_feeds->mode() == LockFeedState::Polling)
         return;
     m_scanning = true;
     if (!m_known || m_stale) {
@@ -437,27 +428,18 @@ void RedisClusterLockBackend::passFinished()
     merged.elapsedMs = m_passClock.elapsed();
     merged.finishedAt = wallclock::nowUtc();
     m_last = merged;
-    bool subscribed = m_feedsWanted && !m_feeds.empty();
-    for (const auto &[address, feed] : m_feeds)
-        subscribed = subscribed && feed->isSubscribed();
+    bool subscribed = m_feeds->everyMasterSubscribed();
     if (subscribed && !missing.isEmpty()) {
         // A shard without a master (a failover under way) has no subscription: not live yet.
-        setFeed(LockFeedState{LockFeedState::Resyncing,
-                              QStringLiteral("%1; live again once every shard has a master and is read").arg(missing.join(QStringLiteral("; ")))});
+        m_feeds->setState(LockFeedState{LockFeedState::Resyncing,
+                                        QStringLiteral("%1; live again once every shard has a master and is read").arg(missing.join(QStringLiteral("; ")))});
         subscribed = false;
     }
     if (subscribed) {
         // Every master's changes are followed: the pass becomes the live table.
         m_table.adopt(m_last);
         m_tableActive = true;
-        // The pass that follows the subscriptions, or the first full pass after a master's
-        // connection came back (the subscriptions stayed, so nothing was missed meanwhile).
-        if (m_resyncPass || m_feedState.mode != LockFeedState::Live) {
-            m_resyncPass = false;
-            LockFeedState live{LockFeedState::Live, QStringLiteral("one subscription on each of the %1 masters").arg(m_feeds.size())};
-            live.liveSince = wallclock::nowUtc();
-            setFeed(live);
-        }
+        m_feeds->passCompletedLive();
     }
     Q_EMIT scanFinished(m_last);
 }
@@ -469,166 +451,7 @@ const LockScanResult &RedisClusterLockBackend::lastResult() const
 
 LockFeedState RedisClusterLockBackend::feedState() const
 {
-    LockFeedState feed = m_feedState;
-    if (feed.mode == LockFeedState::Live) {
-        for (const auto &node : m_nodes->nodes())
-            feed.eventsApplied += node->inspector->eventsApplied();
-    }
-    return feed;
-}
-
-void RedisClusterLockBackend::setFeed(LockFeedState feed)
-{
-    if (feed == m_feedState)
-        return;
-    m_feedState = std::move(feed);
-    Q_EMIT feedChanged(feedState());
-}
-
-// CONFIG GET notify-keyspace-events on every master: live when each has what is needed (auto and
-// require), else polling with what they lack (auto) or an error and no passes (require).
-void RedisClusterLockBackend::checkNotifications()
-{
-    if (m_config.notifications == RedisEndpointConfig::Notifications::Off || m_nodes->nodes().empty())
-        return;
-    struct Answers
-    {
-        int pending = 0;
-        QStringList lacking;
-        QStringList refused;
-    };
-    auto answers = std::make_shared<Answers>();
-    answers->pending = int(m_nodes->nodes().size());
-    const quint64 generation = ++m_checkGeneration;
-    for (const auto &node : m_nodes->nodes()) {
-        const QString address = node->address;
-        node->connection->command({QByteArrayLiteral("CONFIG"), QByteArrayLiteral("GET"), QByteArrayLiteral("notify-keyspace-events")},
-                                  [this, guard = QPointer<RedisClusterLockBackend>(this), generation, answers, address](const RedisReply &reply) {
-            if (!guard || generation != m_checkGeneration)
-                return;
-            if (reply.type == RedisReply::Failed || reply.isError() || reply.type != RedisReply::Array || reply.elements.size() != 2) {
-                answers->refused << QStringLiteral("%1 (%2)").arg(address, reply.type == RedisReply::Failed || reply.isError() ? reply.errorText()
-                                                                                                                           : QStringLiteral("an unexpected reply"));
-            } else if (!keyspacenotifications::missing(reply.elements[1].string).isEmpty()) {
-                answers->lacking << QStringLiteral("%1 has \"%2\"").arg(address, QString::fromLatin1(reply.elements[1].string));
-            }
-            if (--answers->pending > 0)
-                return;
-            const bool require = m_config.notifications == RedisEndpointConfig::Notifications::Require;
-            if (answers->lacking.isEmpty() && (answers->refused.isEmpty() || require)) {
-                m_feedsWanted = true;
-                ensureFeeds();
-                return;
-            }
-            LockFeedState polling;
-            if (!answers->lacking.isEmpty()) {
-                polling.why = QStringLiteral("not every master publishes keyspace notifications for locks (%1); live needs \"%2\" on each; "
-                                             "enabling them costs each master one message per change to any key of those classes")
-                                  .arg(answers->lacking.join(QStringLiteral(", ")), QString::fromLatin1(keyspacenotifications::needed));
-                polling.needs = QStringLiteral("notify-keyspace-events %1 on every master (added to what each has)")
-                                    .arg(QString::fromLatin1(keyspacenotifications::needed));
-                polling.canEnable = true;
-            } else {
-                polling.why = QStringLiteral("CONFIG GET notify-keyspace-events was refused on %1, so Fulcrum cannot tell whether the masters "
-                                             "publish keyspace notifications; if they do (\"%2\" or more), set notifications: require")
-                                  .arg(answers->refused.join(QStringLiteral(", ")), QString::fromLatin1(keyspacenotifications::needed));
-            }
-            if (require) {
-                polling.why = QStringLiteral("notifications: require, and %1; not polled until every master publishes them").arg(polling.why);
-                if (polling.why != m_requireReported) {
-                    m_requireReported = polling.why;
-                    Q_EMIT errorOccurred(QStringLiteral("%1: %2").arg(url(), polling.why));
-                }
-            }
-            dropFeeds(polling);
-        });
-    }
-}
-
-// One subscription per master; those of nodes that are no longer masters go.
-void RedisClusterLockBackend::ensureFeeds()
-{
-    if (!m_feedsWanted || !m_subscribeRefused.isEmpty())
-        return;
-    const QStringList masters = m_nodes->addresses();
-    for (auto it = m_feeds.begin(); it != m_feeds.end();) {
-        if (masters.contains(it->first)) {
-            ++it;
-            continue;
-        }
-        it->second->deleteLater();
-        it = m_feeds.erase(it);
-    }
-    QList<QByteArray> patterns;
-    for (const QString &pattern : RedisLockInspectorOptions::fromConfig(m_config).patterns)
-        patterns << pattern.toUtf8();
-    bool added = false;
-    for (const QString &address : masters) {
-        RedisNodeSet::Node *node = m_nodes->node(address);
-        if (m_feeds.count(address) > 0 || !node)
-            continue;
-        auto *feed = new RedisKeyspaceFeed(m_nodes->optionsFor(address), patterns, this);
-        m_feeds[address] = feed;
-        added = true;
-        connect(feed, &RedisKeyspaceFeed::keyEvent, node->inspector, &RedisLockInspector::keyChanged);
-        // The master's own change sets, merged into the one table (gone with the feed).
-        connect(node->inspector, &RedisLockInspector::rowsChanged, feed,
-                [this, address](const LockChanges &changes) { nodeRowsChanged(address, changes); });
-        connect(feed, &RedisKeyspaceFeed::subscribed, this, &RedisClusterLockBackend::feedSubscribed);
-        connect(feed, &RedisKeyspaceFeed::lost, this, [this, address](const QString &why) {
-            m_resyncPass = false;
-            setFeed(LockFeedState{LockFeedState::Resyncing,
-                                  QStringLiteral("the keyspace subscription on master %1 was lost (%2); every lock is read again once it is back")
-                                      .arg(address, why)});
-        });
-        connect(feed, &RedisKeyspaceFeed::refused, this, [this, feed](const QString &why) {
-            // Not retried until a reload: an ACL is fixed by a person.
-            m_subscribeRefused = why;
-            QStringList grants;
-            for (const QByteArray &channel : feed->channels())
-                grants << u'&' + QString::fromUtf8(channel);
-            LockFeedState polling;
-            polling.why = QStringLiteral("%1; grant the ACL user these channel patterns on every master (ACL SETUSER %2 %3), then reload; "
-                                         "polled meanwhile")
-                              .arg(why, m_config.user.isEmpty() ? QStringLiteral("default") : m_config.user, grants.join(u' '));
-            dropFeeds(polling);
-        });
-        feed->open();
-    }
-    if (added)
-        setFeed(LockFeedState{LockFeedState::Resyncing, QStringLiteral("subscribing to keyspace notifications on every master")});
-}
-
-void RedisClusterLockBackend::dropFeeds(const LockFeedState &polling)
-{
-    for (auto &[address, feed] : m_feeds)
-        feed->deleteLater();
-    m_feeds.clear();
-    m_feedsWanted = false;
-    m_resyncPass = false;
-    if (m_tableActive) {
-        m_last = m_table.result(m_last); // the table as it stands stays the last result
-        m_tableActive = false;
-    }
-    for (const auto &node : m_nodes->nodes())
-        node->inspector->setLive(false);
-    setFeed(polling);
-}
-
-void RedisClusterLockBackend::feedSubscribed()
-{
-    for (const auto &[address, feed] : m_feeds) {
-        if (!feed->isSubscribed())
-            return;
-    }
-    // Notifications are fire-and-forget: read everything once, from after every subscription.
-    for (const auto &node : m_nodes->nodes())
-        node->inspector->setLive(true);
-    m_resyncPass = true;
-    setFeed(LockFeedState{LockFeedState::Resyncing,
-                          QStringLiteral("subscribed on each of the %1 masters; reading every lock once").arg(m_feeds.size())});
-    cancelScan();
-    scan();
+    return m_feeds->state();
 }
 
 // One master's change set: rows of keys whose slot that master serves go into the table, with
@@ -662,71 +485,7 @@ void RedisClusterLockBackend::nodeRowsChanged(const QString &master, const LockC
 
 void RedisClusterLockBackend::enableNotifications(std::function<void(bool ok, const QString &message)> done)
 {
-    auto answer = [this, done](bool ok, const QString &message) {
-        QMetaObject::invokeMethod(this, [done, ok, message] { done(ok, message); }, Qt::QueuedConnection);
-    };
-    if (m_config.notifications == RedisEndpointConfig::Notifications::Off) {
-        answer(false, QStringLiteral("%1: notifications: off in the config; nothing was changed").arg(url()));
-        return;
-    }
-    if (m_nodes->nodes().empty() || m_nodes->connectedCount() < int(m_nodes->nodes().size())) {
-        answer(false, QStringLiteral("%1: not every master is connected; nothing was changed").arg(url()));
-        return;
-    }
-    struct Outcome
-    {
-        int pending = 0;
-        QStringList changed;
-        QStringList already;
-        QStringList refused;
-    };
-    auto outcome = std::make_shared<Outcome>();
-    outcome->pending = int(m_nodes->nodes().size());
-    const QString where = url();
-    auto settle = [this, guard = QPointer<RedisClusterLockBackend>(this), outcome, done, where] {
-        if (--outcome->pending > 0)
-            return;
-        QStringList parts;
-        if (!outcome->changed.isEmpty())
-            parts << QStringLiteral("set on %1").arg(outcome->changed.join(QStringLiteral(", ")));
-        if (!outcome->already.isEmpty())
-            parts << QStringLiteral("already on %1").arg(outcome->already.join(QStringLiteral(", ")));
-        if (!outcome->refused.isEmpty())
-            parts << QStringLiteral("refused by %1 (on a managed Redis set notify-keyspace-events to \"%2\" in its parameter group)")
-                         .arg(outcome->refused.join(QStringLiteral(", ")), QString::fromLatin1(keyspacenotifications::needed));
-        done(outcome->refused.isEmpty(),
-             QStringLiteral("%1: notify-keyspace-events %2 (server-wide on each master, until it restarts unless CONFIG REWRITE)")
-                 .arg(where, parts.join(QStringLiteral("; "))));
-        if (guard)
-            checkNotifications();
-    };
-    for (const auto &node : m_nodes->nodes()) {
-        RedisConnection *connection = node->connection;
-        const QString address = node->address;
-        connection->command({QByteArrayLiteral("CONFIG"), QByteArrayLiteral("GET"), QByteArrayLiteral("notify-keyspace-events")},
-                            [guard = QPointer<RedisConnection>(connection), outcome, settle, address](const RedisReply &reply) {
-            if (!guard || reply.type == RedisReply::Failed || reply.isError() || reply.type != RedisReply::Array || reply.elements.size() != 2) {
-                outcome->refused << QStringLiteral("%1 (CONFIG GET: %2)").arg(address, reply.errorText());
-                settle();
-                return;
-            }
-            const QByteArray before = reply.elements[1].string;
-            const QByteArray after = keyspacenotifications::merged(before);
-            if (after == before) {
-                outcome->already << address;
-                settle();
-                return;
-            }
-            guard->command({QByteArrayLiteral("CONFIG"), QByteArrayLiteral("SET"), QByteArrayLiteral("notify-keyspace-events"), after},
-                           [outcome, settle, address, before, after](const RedisReply &set) {
-                if (set.type == RedisReply::Failed || set.isError())
-                    outcome->refused << QStringLiteral("%1 (%2)").arg(address, set.errorText());
-                else
-                    outcome->changed << QStringLiteral("%1 (\"%2\" -> \"%3\")").arg(address, QString::fromLatin1(before), QString::fromLatin1(after));
-                settle();
-            });
-        });
-    }
+    m_feeds->enable(std::move(done));
 }
 
 RedisConnection *RedisClusterLockBackend::connectionTo(const QString &node)

@@ -10,18 +10,15 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QJsonObject>
-#include <QPointer>
 
 #include <functional>
-#include <map>
 #include <memory>
 #include <vector>
-
-class QTimer;
 
 namespace fulcrum {
 
 class RedisConnection;
+class RedisMasterFeeds;
 class RedisNodeSet;
 
 // A Redis Cluster as one lock endpoint. The topology is read from any node that answers (the
@@ -73,15 +70,9 @@ private:
     void sendRelease(const std::shared_ptr<PendingRelease> &pending, const QString &node, bool asking, int hops);
     RedisConnection *connectionTo(const QString &node);
 
-    // Live: one keyspace subscription per master (made again when the masters change), every
-    // master's inspector live, their change sets merged into one table.
-    void checkNotifications();
-    void ensureFeeds();
-    void dropFeeds(const LockFeedState &polling);
-    void feedSubscribed();
+    // Live: the masters' change sets merged into the one table, each row by its slot's master.
     void nodeRowsChanged(const QString &master, const LockChanges &changes);
     void placeRow(LockInfo &row, int slot, const RedisClusterShard &shard);
-    void setFeed(LockFeedState feed);
 
     RedisEndpointConfig m_config;
     QByteArray m_password;
@@ -101,16 +92,9 @@ private:
     PendingReleases m_releases;
     std::vector<RedisConnection *> m_redirectConnections;   // nodes a redirect named that are not masters we scan
 
-    std::map<QString, class RedisKeyspaceFeed *> m_feeds;    // master address → its subscription
-    bool m_feedsWanted = false;                 // every master publishes what live needs (or require)
-    bool m_resyncPass = false;                  // the pass that makes the table live again
+    RedisMasterFeeds *m_feeds = nullptr;       // one keyspace subscription per master
     bool m_tableActive = false;
     LiveLockTable m_table;
-    LockFeedState m_feedState;
-    QString m_subscribeRefused;
-    QString m_requireReported;
-    quint64 m_checkGeneration = 0;
-    QTimer *m_notifyCheck = nullptr;
 };
 
 } // namespace fulcrum

@@ -4,6 +4,7 @@
 #include "locks/redis/forcerelease.h"
 #include "locks/redis/redisconnection.h"
 #include "locks/redis/redislockbackend.h"
+#include "locks/redis/redismasterfeeds.h"
 #include "locks/redis/redisnodeset.h"
 
 #include <QJsonArray>
@@ -139,6 +140,7 @@ RedisRedlockBackend::RedisRedlockBackend(const RedisEndpointConfig &config, cons
     : LockBackend(parent)
     , m_config(config)
     , m_observations({config.longHeldMs, 3, 60'000})
+    , m_table(&m_observations)
 {
     RedisLockInspectorOptions options = RedisLockInspectorOptions::fromConfig(config);
     options.observe = false; // observed once, after the merge
@@ -150,10 +152,26 @@ RedisRedlockBackend::RedisRedlockBackend(const RedisEndpointConfig &config, cons
             Q_EMIT connected();
     });
     connect(m_nodes, &RedisNodeSet::nodeError, this, [this](const QString &, const QString &message) { Q_EMIT errorOccurred(message); });
+    m_feeds = new RedisMasterFeeds(m_config, m_nodes, url(), this);
+    connect(m_feeds, &RedisMasterFeeds::stateChanged, this, &LockBackend::feedChanged);
+    connect(m_feeds, &RedisMasterFeeds::errorOccurred, this, &LockBackend::errorOccurred);
+    connect(m_feeds, &RedisMasterFeeds::rowsChanged, this, &RedisRedlockBackend::nodeRowsChanged);
+    connect(m_feeds, &RedisMasterFeeds::readEverything, this, [this] {
+        cancelScan();
+        scan();
+    });
+    connect(m_feeds, &RedisMasterFeeds::dropped, this, [this] {
+        if (m_tableActive) {
+            m_last = m_table.result(m_last); // the table as it stands stays the last result
+            m_tableActive = false;
+        }
+    });
 }
 
 RedisRedlockBackend::~RedisRedlockBackend()
 {
+    delete m_feeds;
+    m_feeds = nullptr;
     delete m_nodes;
     m_nodes = nullptr;
     m_releases.failAll(url());
@@ -178,6 +196,7 @@ QString RedisRedlockBackend::url() const
 void RedisRedlockBackend::open()
 {
     m_wanted = true;
+    m_feeds->start();
     m_nodes->setNodes(m_config.nodes);
 }
 
@@ -195,6 +214,9 @@ LockBackendState RedisRedlockBackend::state() const
 void RedisRedlockBackend::scan()
 {
     if (m_scanning || !m_wanted)
+        return;
+    // notifications: require never polls: passes run only to make the table live.
+    if (m_config.notifications == RedisEndpointConfig::Notifications::Require && m_feeds->mode() == LockFeedState::Polling)
         return;
     m_scanning = true;
     m_passClock.start();
@@ -245,9 +267,14 @@ void RedisRedlockBackend::passFinished()
     }
     m_shown.clear();
     // Masters read at slightly different moments: TTLs may differ by that much without any skew.
-    const qint64 slack = 50 + slowest;
-    for (auto it = byKey.cbegin(); it != byKey.cend(); ++it) {
-        LockInfo row = mergeRedlockCopies(it.key(), it.value(), int(m_config.nodes.size()), slack);
+    m_slackMs = 50 + slowest;
+    merged.finishedAt = wallclock::nowUtc();
+    for (auto it = byKey.begin(); it != byKey.end(); ++it) {
+        // Each copy's TTL as of now: a live master's rows are counted down when asked, a polled
+        // one's were read during this pass (the slack covers that).
+        for (RedlockCopy &copy : it.value())
+            copy.lock.readAt = merged.finishedAt;
+        LockInfo row = mergeRedlockCopies(it.key(), it.value(), int(m_config.nodes.size()), m_slackMs);
         m_observations.observe(row);
         merged.locks << row;
         m_shown.insert(it.key(), it.value());
@@ -259,9 +286,85 @@ void RedisRedlockBackend::passFinished()
     else
         merged.truncated = true;
     merged.elapsedMs = m_passClock.elapsed();
-    merged.finishedAt = wallclock::nowUtc();
     m_last = merged;
+    bool subscribed = m_feeds->everyMasterSubscribed();
+    if (subscribed && !missing.isEmpty()) {
+        // A name's quorum is counted over every master: a table missing one is not live.
+        m_feeds->setState(LockFeedState{LockFeedState::Resyncing,
+                                        QStringLiteral("%1; live again once every master is read").arg(missing.join(QStringLiteral("; ")))});
+        subscribed = false;
+    }
+    if (subscribed) {
+        m_table.adopt(m_last);
+        m_tableActive = true;
+        m_feeds->passCompletedLive();
+    }
     Q_EMIT scanFinished(m_last);
+}
+
+const LockScanResult &RedisRedlockBackend::lastResult() const
+{
+    return m_tableActive ? m_table.result(m_last) : m_last;
+}
+
+LockFeedState RedisRedlockBackend::feedState() const
+{
+    return m_feeds->state();
+}
+
+void RedisRedlockBackend::enableNotifications(std::function<void(bool ok, const QString &message)> done)
+{
+    m_feeds->enable(std::move(done));
+}
+
+LockInfo RedisRedlockBackend::mergeAsOfNow(const QByteArray &key, const QList<RedlockCopy> &copies) const
+{
+    const QDateTime now = wallclock::nowUtc();
+    QList<RedlockCopy> asOfNow = copies;
+    for (RedlockCopy &copy : asOfNow) {
+        if (copy.lock.ttlMs >= 0 && copy.lock.readAt.isValid())
+            copy.lock.ttlMs = std::max<qint64>(0, copy.lock.ttlMs - std::max<qint64>(0, copy.lock.readAt.msecsTo(now)));
+    }
+    LockInfo row = mergeRedlockCopies(key, asOfNow, int(m_config.nodes.size()), m_slackMs);
+    row.readAt = now;
+    return row;
+}
+
+// A master's change to a name is one copy of it: the row is that name merged again over what
+// every master holds now, so a majority that forms, moves or falls apart shows at once.
+void RedisRedlockBackend::nodeRowsChanged(const QString &master, const LockChanges &changes)
+{
+    if (!m_tableActive)
+        return;
+    const qsizetype order = m_config.nodes.indexOf(master);
+    auto apply = [this, &master, order](const QByteArray &key, const LockInfo *copy) {
+        QList<RedlockCopy> copies = m_shown.value(key);
+        const auto mine = std::find_if(copies.begin(), copies.end(), [&master](const RedlockCopy &c) { return c.master == master; });
+        if (mine != copies.end() && copy) {
+            mine->lock = *copy;
+        } else if (mine != copies.end()) {
+            copies.erase(mine);
+        } else if (copy) {
+            // In the masters' order, as a pass lists them (the release reads them by position).
+            const auto after = std::find_if(copies.begin(), copies.end(),
+                                            [this, order](const RedlockCopy &c) { return m_config.nodes.indexOf(c.master) > order; });
+            copies.insert(after, RedlockCopy{master, *copy});
+        }
+        if (copies.isEmpty()) {
+            m_shown.remove(key);
+            m_table.remove(key);
+            return;
+        }
+        m_table.put(mergeAsOfNow(key, copies));
+        m_shown.insert(key, std::move(copies));
+    };
+    for (const LockInfo &row : changes.upserted)
+        apply(row.key, &row);
+    for (const QByteArray &key : changes.removed)
+        apply(key, nullptr);
+    const LockChanges merged = m_table.takeChanges();
+    if (!merged.isEmpty())
+        Q_EMIT rowsChanged(merged);
 }
 
 void RedisRedlockBackend::release(const LockReleaseRequest &request, std::function<void(const ForceReleaseResult &)> done)
@@ -277,8 +380,12 @@ void RedisRedlockBackend::release(const LockReleaseRequest &request, std::functi
     QList<QPair<QString, QByteArray>> targets;
     const QList<RedlockCopy> shown = m_shown.value(request.key);
     const LockInfo *row = nullptr;
-    for (const LockInfo &lock : std::as_const(m_last.locks))
-        row = lock.key == request.key ? &lock : row;
+    if (m_tableActive) {
+        row = m_table.row(request.key);
+    } else {
+        for (const LockInfo &lock : std::as_const(m_last.locks))
+            row = lock.key == request.key ? &lock : row;
+    }
     if (row && row->holder == request.holder && !shown.isEmpty()) {
         const QJsonArray masters = row->details.value(QStringLiteral("masters")).toArray();
         for (int i = 0; i < shown.size(); ++i) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/config.h"
+#include "locks/livelocktable.h"
 #include "locks/lockbackend.h"
 #include "locks/lockobservations.h"
 #include "locks/pendingreleases.h"
@@ -15,6 +16,7 @@
 
 namespace fulcrum {
 
+class RedisMasterFeeds;
 class RedisNodeSet;
 
 // One Redlock row from what each master holds under one name: the pure merge rule, tested
@@ -35,6 +37,9 @@ LockInfo mergeRedlockCopies(const QByteArray &key, const QList<RedlockCopy> &cop
 // master is read at once, each name becomes one row with the token and TTL on each master, the
 // majority holder and the split / leftover / skew flags. A release compares and deletes the
 // token each master was shown holding, on every master, and reports each master's outcome.
+// Live, as a Cluster is: one keyspace subscription per master; a master's change to a name is
+// merged with the other masters' copies of that name again, so the row's holder, quorum and
+// flags change as the masters do.
 class RedisRedlockBackend final : public LockBackend
 {
     Q_OBJECT
@@ -49,11 +54,18 @@ public:
     void scan() override;
     void cancelScan() override;
     bool isScanning() const override;
-    const LockScanResult &lastResult() const override { return m_last; }
+    const LockScanResult &lastResult() const override;
+    LockFeedState feedState() const override;
+    // CONFIG SET notify-keyspace-events (merged) on every master; audited by the lock service.
+    void enableNotifications(std::function<void(bool ok, const QString &message)> done) override;
     void release(const LockReleaseRequest &request, std::function<void(const ForceReleaseResult &)> done) override;
 
 private:
     void passFinished();
+    // Live: one master's change set, each name merged again over every master's copy.
+    void nodeRowsChanged(const QString &master, const LockChanges &changes);
+    // The copies' TTLs counted down to now (each from when it was read), then merged.
+    LockInfo mergeAsOfNow(const QByteArray &key, const QList<RedlockCopy> &copies) const;
 
     RedisEndpointConfig m_config;
     RedisNodeSet *m_nodes = nullptr;
@@ -62,9 +74,15 @@ private:
     QElapsedTimer m_passClock;
     LockObservations m_observations;
     LockScanResult m_last;
-    // What each master held under each name in the last pass: a release compares these.
+    // What each master holds under each name, in the masters' order, as the table shows it (the
+    // last pass, and while live every change since): a release compares these.
     QHash<QByteArray, QList<RedlockCopy>> m_shown;
+    qint64 m_slackMs = 50;              // TTLs of one token may differ this much without a skew
     PendingReleases m_releases;
+
+    RedisMasterFeeds *m_feeds = nullptr;       // one keyspace subscription per master
+    bool m_tableActive = false;
+    LiveLockTable m_table;
 };
 
 } // namespace fulcrum

@@ -4,6 +4,7 @@
 // "<client uuid>:<thread id>" that differs per master). Full majority, a majority beside a
 // leftover, a split, a lone leftover, skewed TTLs, and releases per master.
 #include "locks/lockbackends.h"
+#include "locks/redis/rediskeyspacefeed.h"
 #include "locks/redis/redisredlockbackend.h"
 #include "redisserver.h"
 
@@ -24,6 +25,8 @@ private Q_SLOTS:
     void redissonRedLockAgreesByThread();
     void releaseComparesOnEveryMaster();
     void probeNamesEveryMaster();
+    void liveMergesEachMastersChangeAgain();
+    void liveEndsWhenAMasterComesBackWithoutNotifications();
 
 private:
     RedisEndpointConfig config() const;
@@ -235,6 +238,110 @@ void TestRedisRedlock::probeNamesEveryMaster()
     probeLockEndpoint(LockEndpointConfig::fromRedis(config()), {}, &context, [&](bool ok, const QString &message) { answer = std::pair{ok, message}; });
     QTRY_VERIFY_WITH_TIMEOUT(answer.has_value(), 15'000);
     QVERIFY2(answer->first && answer->second.contains(u"3 of 3 masters answered"), qPrintable(answer->second));
+}
+
+void TestRedisRedlock::liveMergesEachMastersChangeAgain()
+{
+    for (RedisServer &server : m_masters)
+        server.command({"CONFIG", "SET", "notify-keyspace-events", ""});
+    RedisEndpointConfig c = config();
+    c.lockPatterns = {QStringLiteral("lock:live:*")};
+    RedisRedlockBackend backend(c);
+    openAll(backend);
+    pass(backend);
+    // No master publishes notifications: polled, saying what they lack and that it can be enabled.
+    QTRY_VERIFY_WITH_TIMEOUT(backend.feedState().canEnable, 10'000);
+    QCOMPARE(backend.feedState().mode, LockFeedState::Polling);
+    QVERIFY2(backend.feedState().why.contains(u"not every master"), qPrintable(backend.feedState().why));
+
+    // The enable action sets them on every master, keeping what one had already.
+    m_masters[1].command({"CONFIG", "SET", "notify-keyspace-events", "El"});
+    std::optional<std::pair<bool, QString>> enabled;
+    backend.enableNotifications([&](bool ok, const QString &message) { enabled = std::make_pair(ok, message); });
+    QTRY_VERIFY_WITH_TIMEOUT(enabled.has_value(), 10'000);
+    QVERIFY2(enabled->first, qPrintable(enabled->second));
+    for (RedisServer &server : m_masters) {
+        const RedisReply flags = server.command({"CONFIG", "GET", "notify-keyspace-events"});
+        QVERIFY2(flags.elements.size() == 2 && keyspacenotifications::missing(flags.elements[1].string).isEmpty(), qPrintable(server.address()));
+    }
+    QVERIFY(m_masters[1].command({"CONFIG", "GET", "notify-keyspace-events"}).elements[1].string.contains('l'));
+    QTRY_COMPARE_WITH_TIMEOUT(backend.feedState().mode, LockFeedState::Live, 20'000);
+    QVERIFY2(backend.feedState().why.contains(u"each of the 3 masters"), qPrintable(backend.feedState().why));
+
+    QSignalSpy passes(&backend, &LockBackend::scanFinished);
+    QSignalSpy changes(&backend, &LockBackend::rowsChanged);
+    auto current = [&backend](const QByteArray &key) -> std::optional<LockInfo> {
+        const LockInfo *lock = row(backend.lastResult(), key);
+        return lock ? std::optional<LockInfo>(*lock) : std::nullopt;
+    };
+    const QByteArray key = "lock:live:order:7";
+
+    // An acquire as redsync makes it, one master after another: a leftover, then a majority.
+    setOn({0}, key, "tok-a");
+    QTRY_VERIFY_WITH_TIMEOUT(current(key) && (current(key)->flags & LockInfo::RedlockMinority), 10'000);
+    QCOMPARE(current(key)->detailInteger(QStringLiteral("agreeing")), 0);
+    setOn({1}, key, "tok-a");
+    QTRY_COMPARE_WITH_TIMEOUT(current(key) ? current(key)->detailInteger(QStringLiteral("agreeing")) : -1, qint64(2), 10'000);
+    QCOMPARE(current(key)->holder, QByteArray("tok-a"));
+    QCOMPARE(current(key)->flags & (LockInfo::RedlockMinority | LockInfo::RedlockSplit), 0);
+    QVERIFY(current(key)->ttlMs > 590'000 && current(key)->ttlMs <= 600'000);
+    // Someone else's leftover on the third master: still the majority's, flagged.
+    setOn({2}, key, "tok-b");
+    QTRY_VERIFY_WITH_TIMEOUT(current(key) && (current(key)->flags & LockInfo::RedlockMinority), 10'000);
+    QCOMPARE(current(key)->holder, QByteArray("tok-a"));
+    const QJsonArray masters = current(key)->details.value(QStringLiteral("masters")).toArray();
+    QCOMPARE(masters.size(), 3);
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(masters.at(i).toObject().value(QStringLiteral("node")).toString(), m_masters[i].address());
+    QCOMPARE(masters.at(2).toObject().value(QStringLiteral("holder")).toString(), QStringLiteral("tok-b"));
+
+    // The majority releases on one master: no quorum any more, a split.
+    QCOMPARE(m_masters[0].command({"DEL", key}).integer, 1);
+    QTRY_VERIFY_WITH_TIMEOUT(current(key) && (current(key)->flags & LockInfo::RedlockSplit), 10'000);
+    QCOMPARE(current(key)->detailString(QStringLiteral("agreement")), QStringLiteral("none"));
+    // Gone from every master: gone from the table.
+    m_masters[1].command({"DEL", key});
+    m_masters[2].command({"DEL", key});
+    QTRY_VERIFY_WITH_TIMEOUT(!current(key), 10'000);
+
+    // A release in the live table goes to the masters it shows holding the token, and leaves
+    // the other token, taken since the last pass, alone.
+    setOn({0, 1}, "lock:live:pay", "tok-p");
+    setOn({2}, "lock:live:pay", "other");
+    QTRY_VERIFY_WITH_TIMEOUT(current("lock:live:pay") && (current("lock:live:pay")->flags & LockInfo::RedlockMinority), 10'000);
+    const ForceReleaseResult released = release(backend, "lock:live:pay", "tok-p");
+    QVERIFY2(released.outcome == ForceReleaseResult::Released && released.message.contains(u"on 2 of 2 masters"), qPrintable(released.message));
+    QCOMPARE(m_masters[0].command({"EXISTS", "lock:live:pay"}).integer, 0);
+    QCOMPARE(m_masters[1].command({"EXISTS", "lock:live:pay"}).integer, 0);
+    QCOMPARE(m_masters[2].command({"GET", "lock:live:pay"}).string, QByteArray("other"));
+    QTRY_VERIFY_WITH_TIMEOUT(current("lock:live:pay") && current("lock:live:pay")->holder == "other", 10'000);
+
+    QCOMPARE(passes.count(), 0);
+    QVERIFY(changes.count() >= 6);
+    QVERIFY(backend.feedState().eventsApplied >= 8);
+}
+
+void TestRedisRedlock::liveEndsWhenAMasterComesBackWithoutNotifications()
+{
+    for (RedisServer &server : m_masters)
+        server.command({"CONFIG", "SET", "notify-keyspace-events", "Kg$hxe"});
+    RedisEndpointConfig c = config();
+    c.lockPatterns = {QStringLiteral("lock:back:*")};
+    RedisRedlockBackend backend(c);
+    openAll(backend);
+    backend.scan();
+    QTRY_COMPARE_WITH_TIMEOUT(backend.feedState().mode, LockFeedState::Live, 20'000);
+
+    // CONFIG SET is not kept over a restart: the master comes back without notifications.
+    QString error;
+    QVERIFY2(m_masters[2].restart(&error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(backend.feedState().mode != LockFeedState::Live, 10'000);
+    QTRY_COMPARE_WITH_TIMEOUT(backend.feedState().mode, LockFeedState::Polling, 20'000);
+    QVERIFY2(backend.feedState().why.contains(m_masters[2].address()) && backend.feedState().canEnable, qPrintable(backend.feedState().why));
+    // Polled again: a pass reads what changed meanwhile on every master.
+    setOn({0, 1, 2}, "lock:back:1", "tok-1");
+    QTRY_VERIFY_WITH_TIMEOUT(row(pass(backend), "lock:back:1"), 10'000);
+    QCOMPARE(row(backend.lastResult(), "lock:back:1")->detailInteger(QStringLiteral("agreeing")), 3);
 }
 
 QTEST_GUILESS_MAIN(TestRedisRedlock)
