@@ -109,7 +109,7 @@ int backendsList(const QStringList &arguments)
     for (const fulcrum::PoolView &pool : poolsOf(reply.json)) {
         // A pool that cannot serve at all says so on its own line, as the console's strip does.
         const QString outage = pool.cannotServe ? ctlPoolOutageText(pool.healthy, int(pool.servers.size())) : QString();
-        // The pool's own timeouts and body limit, where they are not the proxy's.
+        // The pool's own timeouts, body limit and kept-alive connections, where they are not the proxy's.
         QString own;
         if (pool.options.ownsConnectTimeout())
             own += QStringLiteral(", connect_timeout %1").arg(fulcrum::formatDurationMs(pool.options.connectTimeoutMs));
@@ -117,6 +117,10 @@ int backendsList(const QStringList &arguments)
             own += QStringLiteral(", response_timeout %1").arg(fulcrum::formatDurationMs(pool.options.responseTimeoutMs));
         if (pool.options.ownsMaxBodyBytes())
             own += pool.options.maxBodyBytes == 0 ? QStringLiteral(", max_body_bytes none") : QStringLiteral(", max_body_bytes %1").arg(pool.options.maxBodyBytes);
+        if (pool.options.ownsKeepaliveTimeout())
+            own += QStringLiteral(", keepalive_timeout %1").arg(fulcrum::formatDurationMs(pool.options.keepaliveTimeoutMs));
+        if (pool.options.ownsMaxIdlePerServer())
+            own += QStringLiteral(", max_idle_per_server %1").arg(pool.options.maxIdlePerServer);
         table.addNote(QStringLiteral("pool %1 (%2%3)%4%5")
                           .arg(pool.name, fulcrum::algorithmName(pool.options.algorithm), own, pool.panic ? QStringLiteral(" PANIC") : QString(), outage));
         table.add(header);

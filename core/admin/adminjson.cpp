@@ -145,6 +145,8 @@ QJsonObject poolToJson(const PoolView &pool)
     setting("connect_timeout_ms", "connect_timeout_from", pool.connectTimeoutMs > 0, pool.connectTimeoutMs, pool.options.ownsConnectTimeout());
     setting("response_timeout_ms", "response_timeout_from", pool.responseTimeoutMs > 0, pool.responseTimeoutMs, pool.options.ownsResponseTimeout());
     setting("max_body_bytes", "max_body_bytes_from", pool.maxBodyBytes >= 0, pool.maxBodyBytes, pool.options.ownsMaxBodyBytes());   // 0: no limit
+    setting("keepalive_timeout_ms", "keepalive_timeout_from", pool.keepaliveTimeoutMs > 0, pool.keepaliveTimeoutMs, pool.options.ownsKeepaliveTimeout());
+    setting("max_idle_per_server", "max_idle_per_server_from", pool.maxIdlePerServer >= 0, pool.maxIdlePerServer, pool.options.ownsMaxIdlePerServer());   // 0: none kept
     return o;
 }
 
@@ -383,6 +385,12 @@ PoolView poolFromJson(const QJsonObject &json)
     pool.maxBodyBytes = json.value("max_body_bytes"_L1).toInteger(-1);
     if (json.value("max_body_bytes_from"_L1).toString() == u"pool")
         pool.options.maxBodyBytes = pool.maxBodyBytes;
+    pool.keepaliveTimeoutMs = json.value("keepalive_timeout_ms"_L1).toInteger();
+    if (json.value("keepalive_timeout_from"_L1).toString() == u"pool")
+        pool.options.keepaliveTimeoutMs = pool.keepaliveTimeoutMs;
+    pool.maxIdlePerServer = int(json.value("max_idle_per_server"_L1).toInteger(-1));
+    if (json.value("max_idle_per_server_from"_L1).toString() == u"pool")
+        pool.options.maxIdlePerServer = pool.maxIdlePerServer;
     for (const QJsonValue &server : json.value("servers"_L1).toArray())
         pool.servers.push_back(serverFromJson(server.toObject()));
     return pool;

@@ -41,17 +41,29 @@ struct PoolOptions
     // The largest request body a client may send to this pool (413 beyond); -1: the proxy's
     // max_body_bytes, 0: no limit. Not a balancing option either.
     qint64 maxBodyBytes = -1;
+    // How long a kept-alive connection to a server of this pool may wait unused before it is
+    // closed; 0: the proxy's idle_timeout. Below the servers' own keep-alive timeout, no
+    // request is sent on a connection the server is closing at that moment.
+    qint64 keepaliveTimeoutMs = 0;
+    // Kept-alive connections per server and worker; -1: the proxy's max_idle_per_server, 0:
+    // none (a connection per request).
+    int maxIdlePerServer = -1;
 
     // Whether the pool has a setting of its own, and the one in force: its own, else the proxy's.
     bool ownsConnectTimeout() const { return connectTimeoutMs > 0; }
     bool ownsResponseTimeout() const { return responseTimeoutMs > 0; }
     bool ownsMaxBodyBytes() const { return maxBodyBytes >= 0; }
+    bool ownsKeepaliveTimeout() const { return keepaliveTimeoutMs > 0; }
+    bool ownsMaxIdlePerServer() const { return maxIdlePerServer >= 0; }
     qint64 connectTimeoutOr(qint64 proxyMs) const { return ownsConnectTimeout() ? connectTimeoutMs : proxyMs; }
     qint64 responseTimeoutOr(qint64 proxyMs) const { return ownsResponseTimeout() ? responseTimeoutMs : proxyMs; }
     qint64 maxBodyBytesOr(qint64 proxyBytes) const { return ownsMaxBodyBytes() ? maxBodyBytes : proxyBytes; }
+    qint64 keepaliveTimeoutOr(qint64 proxyMs) const { return ownsKeepaliveTimeout() ? keepaliveTimeoutMs : proxyMs; }
+    int maxIdlePerServerOr(int proxyCount) const { return ownsMaxIdlePerServer() ? maxIdlePerServer : proxyCount; }
 
     friend bool operator==(const PoolOptions &, const PoolOptions &) = default;
-    // Whether two option sets pick servers alike (everything but the timeouts and the body limit).
+    // Whether two option sets pick servers alike (everything but the timeouts, the body limit and
+    // the kept-alive connections).
     bool picksLike(const PoolOptions &other) const
     {
         return algorithm == other.algorithm && choices == other.choices && hashKey == other.hashKey && maglevTableSize == other.maglevTableSize;

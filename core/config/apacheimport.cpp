@@ -265,12 +265,15 @@ struct Member
     int line = 0;
 };
 
-// The members of one balancer that carry timeout=: the largest, where it was written, whether
-// they differ, and how many of the balancer's imported members carry one (members) of all (of).
+// The members of one balancer that carry a time (timeout=, connectiontimeout=, ttl=): the
+// largest and the smallest, where each was written, whether they differ, and how many of the
+// balancer's imported members carry one (members) of all (of).
 struct MemberTimeouts
 {
     qint64 largestMs = -1;
     int line = 0;
+    qint64 smallestMs = -1;
+    int smallestLine = 0;
     bool differ = false;
     int members = 0;
     int of = 0;
@@ -282,6 +285,10 @@ struct MemberTimeouts
         if (ms > largestMs) {
             largestMs = ms;
             line = at;
+        }
+        if (smallestMs < 0 || ms < smallestMs) {
+            smallestMs = ms;
+            smallestLine = at;
         }
         ++members;
     }
@@ -578,6 +585,9 @@ private:
         bool drains = false;
         MemberTimeouts timeouts;
         MemberTimeouts connects;   // connectiontimeout=, the same way
+        MemberTimeouts ttls;       // ttl=: how long an unused connection to the member is kept
+        QStringList noReuse;       // members with disablereuse=On
+        int noReuseLine = 0;
         for (const Member &m : b.members) {
             BackendSpec s;
             int loadFactor = 100;
@@ -624,7 +634,18 @@ private:
                     }
                 } else if (key == u"route") {
                     note(m.line, QStringLiteral("%1: route=%2 not carried over: Fulcrum's stickiness hashes the session cookie, it does not read a route from it").arg(m.url, value));
-                } else if (key == u"max" || key == u"smax" || key == u"min" || key == u"ttl") {
+                } else if (key == u"ttl") {
+                    if (const std::optional<qint64> ms = httpdSeconds(value)) {
+                        ttls.add(*ms, m.line);
+                    } else {
+                        note(m.line, QStringLiteral("%1: ttl=%2 not carried over: not a whole number of seconds").arg(m.url, value));
+                    }
+                } else if (key == u"disablereuse") {
+                    if (value.compare(QStringLiteral("on"), Qt::CaseInsensitive) == 0) {
+                        noReuse << m.url;
+                        noReuseLine = m.line;
+                    }
+                } else if (key == u"max" || key == u"smax" || key == u"min") {
                     note(m.line, QStringLiteral("%1: %2 not carried over: it sizes httpd's connection pool per child process; Fulcrum keeps proxy.max_idle_per_server "
                                                 "idle connections per worker and limits concurrent requests with max_connections").arg(m.url, param));
                 } else if (key.startsWith(u"hc")) {
@@ -640,6 +661,7 @@ private:
             names.insert(s.name);
             ++timeouts.of;
             ++connects.of;
+            ++ttls.of;
             loadFactors.push_back(loadFactor);
             tiers.push_back({lbset, tier});
             pool.servers.push_back(std::move(s));
@@ -653,6 +675,15 @@ private:
             m_memberTimeouts.insert(pool.name, timeouts);
         if (connects.members > 0)
             carryConnectTimeout(pool, connects);
+        if (ttls.members > 0)
+            carryKeepaliveTimeout(pool, ttls);
+        if (!noReuse.isEmpty()) {
+            pool.options.maxIdlePerServer = 0;
+            note(noReuseLine, QStringLiteral("balancer://%1: disablereuse=On: pools[\"%1\"].max_idle_per_server = 0 (a new connection per request)%2")
+                                  .arg(pool.name, noReuse.size() < int(pool.servers.size())
+                                                      ? QStringLiteral("; for every member, not only %1, since Fulcrum has one setting per pool").arg(noReuse.join(QStringLiteral(", ")))
+                                                      : QString()));
+        }
         setBackups(b, pool, tiers);
         if (drains && pool.options.algorithm == Algorithm::ConsistentHash)
             note(b.line, QStringLiteral("balancer://%1: a draining member (+N) still takes the requests whose session names its route in httpd; Fulcrum sends it no new request").arg(b.name));
@@ -673,6 +704,18 @@ private:
                          .arg(pool.name, formatDurationMs(t.largestMs), formatDurationMs(ms), t.largestMs > ms ? QStringLiteral(" (Fulcrum's limit)") : QString(),
                               t.differ ? QStringLiteral("; the largest of its members', since Fulcrum has one per pool") : QString(),
                               t.members < t.of ? QStringLiteral("; its members without connectiontimeout= get it too (httpd gave them its Timeout)") : QString()));
+    }
+
+    // The members' ttl= as the pool's keepalive_timeout: the smallest, so that no member's
+    // connection is kept unused longer than its ttl (a firewall or the member may drop it then).
+    void carryKeepaliveTimeout(PoolConfig &pool, const MemberTimeouts &t)
+    {
+        const qint64 ms = std::min<qint64>(t.smallestMs, 3'600'000);
+        pool.options.keepaliveTimeoutMs = ms;
+        note(t.smallestLine, QStringLiteral("balancer://%1: ttl=%2: pools[\"%1\"].keepalive_timeout = %3%4%5%6")
+                                 .arg(pool.name, formatDurationMs(t.smallestMs), formatDurationMs(ms), t.smallestMs > ms ? QStringLiteral(" (Fulcrum's limit)") : QString(),
+                                      t.differ ? QStringLiteral("; the smallest of its members', since Fulcrum has one per pool") : QString(),
+                                      t.members < t.of ? QStringLiteral("; its members without ttl= get it too (httpd kept theirs until the member closed them)") : QString()));
     }
 
     bool memberAddress(const Member &m, BackendSpec *s)

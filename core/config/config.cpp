@@ -404,6 +404,10 @@ QJsonObject configToJson(const Config &config)
             pool.insert(QStringLiteral("connect_timeout"), p.options.connectTimeoutMs);
         if (p.options.ownsMaxBodyBytes())
             pool.insert(QStringLiteral("max_body_bytes"), p.options.maxBodyBytes);
+        if (p.options.ownsKeepaliveTimeout())
+            pool.insert(QStringLiteral("keepalive_timeout"), p.options.keepaliveTimeoutMs);
+        if (p.options.ownsMaxIdlePerServer())
+            pool.insert(QStringLiteral("max_idle_per_server"), p.options.maxIdlePerServer);
         pools.append(pool);
     }
     root.insert(QStringLiteral("pools"), pools);

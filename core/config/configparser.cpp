@@ -542,7 +542,8 @@ PoolConfig parsePool(Reader &r, const QJsonValue &value, const QString &pointer,
     r.onlyKeys(o, pointer, QStringLiteral("pool"),
                {QStringLiteral("name"), QStringLiteral("algorithm"), QStringLiteral("hash_key"), QStringLiteral("maglev_table_size"),
                 QStringLiteral("servers"), QStringLiteral("health_check"), QStringLiteral("outlier_detection"), QStringLiteral("slow_start"),
-                QStringLiteral("response_timeout"), QStringLiteral("connect_timeout"), QStringLiteral("max_body_bytes")});
+                QStringLiteral("response_timeout"), QStringLiteral("connect_timeout"), QStringLiteral("max_body_bytes"),
+                QStringLiteral("keepalive_timeout"), QStringLiteral("max_idle_per_server")});
     p.name = r.string(o, QStringLiteral("name"), pointer, QString(), QStringLiteral("pool name"));
     if (p.name.isEmpty())
         r.error(pointer, QStringLiteral("pool %1 needs a \"name\"").arg(index));
@@ -592,6 +593,11 @@ PoolConfig parsePool(Reader &r, const QJsonValue &value, const QString &pointer,
     // And proxy.max_body_bytes' (0: no limit), absent: the proxy's.
     p.options.maxBodyBytes = r.integer(o, QStringLiteral("max_body_bytes"), pointer, -1, 0, qint64(1) << 50,
                                        QStringLiteral("max_body_bytes of pool \"%1\"").arg(p.name));
+    // The server side of proxy.idle_timeout, and proxy.max_idle_per_server (0: none kept).
+    p.options.keepaliveTimeoutMs = r.duration(o, QStringLiteral("keepalive_timeout"), pointer, 0, 1, 3'600'000,
+                                              QStringLiteral("keepalive_timeout of pool \"%1\"").arg(p.name));
+    p.options.maxIdlePerServer = int(r.integer(o, QStringLiteral("max_idle_per_server"), pointer, -1, 0, 100'000,
+                                               QStringLiteral("max_idle_per_server of pool \"%1\"").arg(p.name)));
     return p;
 }
 

@@ -394,6 +394,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         pool.options.algorithm = Algorithm::WeightedRoundRobin; // nginx's default
         QMap<QPair<int, qint64>, int> failureSettings;          // (max_fails, fail_timeout) -> servers using it
         const Directive *failureAt = upstream;
+        const Directive *keepaliveAt = nullptr;                 // carried once every server is known
         for (const Directive &d : upstream->children) {
             if (d.name == u"server") {
                 if (d.args.isEmpty()) {
@@ -515,8 +516,21 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                 }
                 if (!d.args.contains(QStringLiteral("consistent")))
                     note(d, QStringLiteral("hash without \"consistent\" became consistent hashing (Maglev): keys map to other servers than nginx chose"));
-            } else if (d.name == u"keepalive" || d.name == u"keepalive_timeout" || d.name == u"keepalive_requests") {
-                note(d, QStringLiteral("%1 not carried over: Fulcrum keeps a keep-alive pool per server by itself (proxy.max_idle_per_server, proxy.idle_timeout)").arg(d.name));
+            } else if (d.name == u"keepalive") {
+                keepaliveAt = &d;
+            } else if (d.name == u"keepalive_timeout") {
+                // How long an idle connection to the upstream's servers is kept: the pool's own.
+                const qint64 ms = nginxTimeMs(d.args.value(0)).value_or(0);
+                if (ms <= 0) {
+                    note(d, QStringLiteral("keepalive_timeout \"%1\" is not an nginx time; the proxy's idle_timeout applies").arg(d.args.value(0)));
+                } else {
+                    pool.options.keepaliveTimeoutMs = std::min<qint64>(ms, 3'600'000);
+                    if (ms > 3'600'000)
+                        note(d, QStringLiteral("keepalive_timeout %1 is over Fulcrum's 1h; keepalive_timeout 1h used").arg(d.args.value(0)));
+                }
+            } else if (d.name == u"keepalive_requests" || d.name == u"keepalive_time") {
+                note(d, QStringLiteral("%1 not carried over: Fulcrum keeps a server connection until it has been idle for the pool's keepalive_timeout "
+                                       "or the server closes it").arg(d.name));
             } else if (d.name == u"zone") {
                 note(d, QStringLiteral("zone not needed: Fulcrum's workers share server state by themselves"));
             } else {
@@ -526,6 +540,20 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         if (pool.servers.empty()) {
             note(*upstream, QStringLiteral("upstream \"%1\" has no server that could be carried over; skipped").arg(pool.name));
             continue;
+        }
+        if (keepaliveAt) {
+            // nginx's count is per worker for the whole upstream; Fulcrum's per server and worker.
+            bool ok = false;
+            const int total = keepaliveAt->args.value(0).toInt(&ok);
+            const int servers = int(pool.servers.size());
+            if (!ok || total <= 0) {
+                note(*keepaliveAt, QStringLiteral("keepalive \"%1\" is not a positive number; the proxy's max_idle_per_server applies").arg(keepaliveAt->args.value(0)));
+            } else {
+                pool.options.maxIdlePerServer = std::min((total + servers - 1) / servers, 100'000);
+                note(*keepaliveAt, QStringLiteral("keepalive %1 is nginx's idle connections per worker for the whole upstream; Fulcrum counts them per server "
+                                                  "and worker: max_idle_per_server %2 (%1 over %3 servers)")
+                                       .arg(total).arg(pool.options.maxIdlePerServer).arg(servers));
+            }
         }
         // nginx's max_fails/fail_timeout are per server; Fulcrum's passive ejection is per pool.
         auto mostUsed = failureSettings.constBegin();

@@ -239,6 +239,11 @@ quint64 DemoBackend::connectionCount() const
     return m_state->connections.load(std::memory_order_relaxed);
 }
 
+qint64 DemoBackend::openConnectionCount() const
+{
+    return m_state->openConnections.load(std::memory_order_relaxed);
+}
+
 quint64 DemoBackend::requestCount() const
 {
     return m_state->requests.load(std::memory_order_relaxed);

@@ -48,6 +48,7 @@ struct DemoBackendState
     std::atomic<int> health{int(DemoHealthMode::Ok)};
 
     std::atomic<quint64> connections{0};
+    std::atomic<qint64> openConnections{0};     // accepted and not closed yet
     std::atomic<quint64> requests{0};
     std::atomic<quint64> healthRequests{0};
     std::atomic<quint64> bodyBytes{0};
@@ -83,6 +84,7 @@ public:
     void setHealth(DemoHealthMode mode);
 
     quint64 connectionCount() const;
+    qint64 openConnectionCount() const;
     quint64 requestCount() const;
     quint64 healthRequestCount() const;
     quint64 bodyBytesReceived() const;

@@ -74,6 +74,8 @@ DemoConnection::DemoConnection(DemoWorker *worker, qintptr descriptor)
     // Bounded reads: a client that sends while we wait is held back by TCP, not by RAM.
     m_socket->setReadBufferSize(kReadBufferBytes);
     m_worker->state().connections.fetch_add(1, std::memory_order_relaxed);
+    m_open = m_worker->sharedState();
+    m_open->openConnections.fetch_add(1, std::memory_order_relaxed);
     connect(m_socket, &QTcpSocket::readyRead, this, &DemoConnection::process);
     connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
         if (m_phase == Phase::Streaming)
@@ -85,6 +87,12 @@ DemoConnection::DemoConnection(DemoWorker *worker, qintptr descriptor)
             deleteLater();
     });
     process();
+}
+
+DemoConnection::~DemoConnection()
+{
+    if (m_open)
+        m_open->openConnections.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void DemoConnection::process()
@@ -282,6 +290,7 @@ void DemoConnection::answerControl()
         {QStringLiteral("requests"), qint64(state.requests.load(std::memory_order_relaxed))},
         {QStringLiteral("health_requests"), qint64(state.healthRequests.load(std::memory_order_relaxed))},
         {QStringLiteral("connections"), qint64(state.connections.load(std::memory_order_relaxed))},
+        {QStringLiteral("open_connections"), state.openConnections.load(std::memory_order_relaxed)},
     };
     writeSimple(200, QJsonDocument(json).toJson(QJsonDocument::Compact) + '\n', "application/json");
     finishResponse();

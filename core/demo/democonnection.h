@@ -23,6 +23,7 @@ public:
 
     void adopt(qintptr descriptor);
     DemoBackendState &state() { return *m_state; }
+    const std::shared_ptr<DemoBackendState> &sharedState() const { return m_state; }
     FastRandom &random() { return m_random; }
 
 private:
@@ -39,6 +40,7 @@ class DemoConnection : public QObject
     Q_OBJECT
 public:
     DemoConnection(DemoWorker *worker, qintptr descriptor);
+    ~DemoConnection() override;
 
 private:
     enum class Phase { Head, Body, ChunkedBody, Waiting, Streaming, Hung, Closing };
@@ -61,6 +63,8 @@ private:
                      const QByteArray &extraHeaders = {});
 
     DemoWorker *m_worker;
+    // Held while counted as open: the worker (and its hold on the state) may go first.
+    std::shared_ptr<DemoBackendState> m_open;
     QTcpSocket *m_socket;
     QTimer *m_delay;
     QByteArray m_in;

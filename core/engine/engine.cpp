@@ -513,6 +513,8 @@ void Engine::tick()
         view.connectTimeoutMs = ps->options.connectTimeoutOr(m_config.proxy.connectTimeoutMs);
         view.responseTimeoutMs = ps->options.responseTimeoutOr(m_config.proxy.responseTimeoutMs);
         view.maxBodyBytes = ps->options.maxBodyBytesOr(m_config.proxy.maxBodyBytes);
+        view.keepaliveTimeoutMs = ps->options.keepaliveTimeoutOr(m_config.proxy.idleTimeoutMs);
+        view.maxIdlePerServer = ps->options.maxIdlePerServerOr(m_config.proxy.maxIdlePerServer);
         PoolHealth health;
         if (const HealthChecker *checker = healthChecker(pc.name))
             health = checker->snapshot();

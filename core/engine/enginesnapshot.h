@@ -41,6 +41,10 @@ struct PoolView
     qint64 responseTimeoutMs = 0;
     // The request body limit in force, the same way (options.maxBodyBytes): 0 none, -1 not known.
     qint64 maxBodyBytes = -1;
+    // The server connections kept alive, the same way: how long one may wait unused (0: not
+    // known) and how many per server and worker (-1: not known).
+    qint64 keepaliveTimeoutMs = 0;
+    int maxIdlePerServer = -1;
     std::vector<ServerSnapshot> servers;
 
     const ServerSnapshot *server(QStringView name) const;

@@ -455,7 +455,7 @@ quint64 ClientSession::hashKey(bool *hasKey) const
     return 0;
 }
 
-bool ClientSession::startAttempt(int avoidIndex)
+bool ClientSession::startAttempt(int avoidIndex, bool newConnection)
 {
     PickContext context;
     // One clock read stamps the pick and the attempt's start (its latency then includes
@@ -486,7 +486,7 @@ bool ClientSession::startAttempt(int avoidIndex)
 
     m_logConnectNs = -1;
     m_logHeaderNs = -1;
-    m_upstream = m_worker->takeIdle(*m_server);
+    m_upstream = newConnection ? nullptr : m_worker->takeIdle(*m_server);
     if (m_upstream) {
         m_upstream->owner = this;
         m_connecting = false;
@@ -953,7 +953,10 @@ void ClientSession::upstreamFailed(Failure failure)
     const int failedIndex = m_pick.index;
     if (m_attempt == 1 && m_replayable && !m_worker->stopping()) {
         ServerCounters::bump(failed->counters.retries);
-        if (startAttempt(failedIndex)) {
+        // A kept-alive connection the server had just closed: the server is fine, the connection
+        // was stale. Any server will do, this one too (a pool of one), on a new connection: its
+        // other idle ones may have gone stale at the same moment.
+        if (staleKeepAlive ? startAttempt(-1, true) : startAttempt(failedIndex)) {
             m_again = true;
             return;
         }
@@ -982,7 +985,11 @@ void ClientSession::upstreamFailed(Failure failure)
         break;
     }
     case Failure::Reset:
-        what = QStringLiteral("connection closed before any response");
+        // A stale kept-alive connection is the proxy's to avoid: the answer says how.
+        what = !staleKeepAlive ? QStringLiteral("connection closed before any response")
+                               : QStringLiteral("it closed the kept-alive connection as the request went out (%1); set the pool's "
+                                                "keepalive_timeout below the server's own keep-alive timeout")
+                                     .arg(m_replayable ? QStringLiteral("no other attempt was left") : QStringLiteral("a request that cannot be sent twice is not retried"));
         end = "server-reset";
         break;
     }

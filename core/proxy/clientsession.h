@@ -71,7 +71,9 @@ private:
     void step();
     void readHead();
     void startExchange();
-    bool startAttempt(int avoidIndex);
+    // Picks a server other than avoidIndex (-1: any) and sends the request there, on a kept-alive
+    // connection unless `newConnection`.
+    bool startAttempt(int avoidIndex, bool newConnection = false);
     void exchange();
     void pumpRequest();
     void pumpResponse();

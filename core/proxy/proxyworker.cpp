@@ -288,7 +288,7 @@ int ProxyWorker::sweepPeriodMs() const
         // Held while read: a reload on the engine's thread may replace the pool's snapshot.
         const std::shared_ptr<const PoolSnapshot> snapshot = listener->pool->snapshot();
         const PoolOptions &options = snapshot->options;
-        shortest = std::min({shortest, options.connectTimeoutOr(shortest), options.responseTimeoutOr(shortest)});
+        shortest = std::min({shortest, options.connectTimeoutOr(shortest), options.responseTimeoutOr(shortest), options.keepaliveTimeoutOr(shortest)});
     }
     return int(std::clamp<qint64>(shortest / 10, 10, 100));
 }
@@ -406,6 +406,12 @@ WorkerServer &ProxyWorker::serverFor(const PoolSnapshot &snapshot, int index)
         server.port = backend.spec.port;
         server.dns.reset();
         server.resolution = WorkerServer::Resolution::Unresolved;
+    }
+    if (!(server.poolOptions == snapshot.options)) {
+        // A reload may have shortened the pool's keep-alive: the connections idle longer than
+        // the new timeout go before one of them is reused.
+        server.poolOptions = snapshot.options;
+        trimIdle(server, nowMs());
     }
     if (server.tlsConfig != backend.spec.tls) {
         // Kept-alive connections were made with the old settings (or without TLS).
@@ -535,7 +541,7 @@ UpstreamConnection *ProxyWorker::takeIdle(WorkerServer &server)
 void ProxyWorker::parkIdle(UpstreamConnection *connection)
 {
     WorkerServer &server = *connection->server;
-    if (m_stopping || int(server.idle.size()) >= m_config.maxIdlePerServer || !connection->toCurrentAddresses()) {
+    if (m_stopping || int(server.idle.size()) >= server.poolOptions.maxIdlePerServerOr(m_config.maxIdlePerServer) || !connection->toCurrentAddresses()) {
         discard(connection);
         return;
     }
@@ -557,6 +563,15 @@ void ProxyWorker::discard(UpstreamConnection *connection)
     m_poller->retire(connection);
 }
 
+void ProxyWorker::trimIdle(WorkerServer &server, qint64 now)
+{
+    const qint64 timeoutMs = server.poolOptions.keepaliveTimeoutOr(m_config.idleTimeoutMs);
+    const size_t most = size_t(server.poolOptions.maxIdlePerServerOr(m_config.maxIdlePerServer));
+    std::vector<UpstreamConnection *> &idle = server.idle;
+    while (!idle.empty() && (idle.size() > most || now - idle.front()->idleSinceMs > timeoutMs))
+        discard(idle.front());
+}
+
 void ProxyWorker::sessionClosed(ClientSession *session)
 {
     if (session->servesConnection())
@@ -574,11 +589,8 @@ void ProxyWorker::sweep()
         if (m_sessions.count(session))
             session->checkTimeout(now);
     }
-    for (auto &entry : m_servers) {
-        std::vector<UpstreamConnection *> &idle = entry.second->idle;
-        while (!idle.empty() && now - idle.front()->idleSinceMs > m_config.idleTimeoutMs)
-            discard(idle.front());
-    }
+    for (auto &entry : m_servers)
+        trimIdle(*entry.second, now);
     for (Listener *listener : m_listeners) {
         if (listener->paused && now - listener->pausedSinceMs >= 100 && m_poller->add(listener->fd, EPOLLIN, listener))
             listener->paused = false;

@@ -118,6 +118,8 @@ struct WorkerServer
     // The snapshot (PoolSnapshot::id) whose address and TLS settings were last compared with
     // these: the comparison of strings is made once per snapshot, not once per request.
     quint64 checkedSnapshot = 0;
+    // The pool's options as of checkedSnapshot: its own keep-alive timeout and idle count.
+    PoolOptions poolOptions;
 };
 
 // A connection to a server, reused across requests while the server keeps it alive. What
@@ -232,6 +234,9 @@ private:
     void takeInbox();
     void closeListeners();
     void resolve(WorkerServer &server);
+    // Closes the kept-alive connections idle longer than the keep-alive timeout in force, and
+    // those beyond the idle count in force (the oldest first).
+    void trimIdle(WorkerServer &server, qint64 now);
     // A followed name's answer (DnsFollower::changed): new addresses for new connections.
     void followed(WorkerServer &server);
     // Starts the connections that waited for the server's address (fails them if it has none).

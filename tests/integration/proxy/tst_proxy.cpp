@@ -10,14 +10,17 @@
 #include <QTcpServer>
 #include <QTest>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <thread>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <arpa/inet.h>
 
 using namespace fulcrum;
@@ -135,6 +138,103 @@ public:
 // A loopback port whose SYNs go unanswered, so a connect to it hangs instead of being
 // refused: a listening socket with a backlog of 0 that never accepts, its queue filled by
 // connections of our own. Linux drops further SYNs while the accept queue is full.
+// A server whose keep-alive timeout fires just as the proxy reuses a connection: it answers the
+// first request on each connection and keeps it open, then closes it when the next request
+// arrives, unread, so its kernel answers that request with a reset. It holds its first answers
+// until `holdUntil` connections are open, so that the proxy keeps that many. Runs on a thread of
+// its own (the test's thread blocks in its client), until destroyed.
+class ClosesReusedConnections
+{
+public:
+    explicit ClosesReusedConnections(int holdUntil = 1)
+        : m_holdUntil(holdUntil)
+    {
+        m_listener = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (m_listener < 0 || ::bind(m_listener, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0 || ::listen(m_listener, 16) != 0)
+            return;
+        socklen_t length = sizeof address;
+        ::getsockname(m_listener, reinterpret_cast<sockaddr *>(&address), &length);
+        m_port = ntohs(address.sin_port);
+        m_thread = std::thread([this] { run(); });
+    }
+    ~ClosesReusedConnections()
+    {
+        m_stop = true;
+        if (m_thread.joinable())
+            m_thread.join();
+        if (m_listener >= 0)
+            ::close(m_listener);
+    }
+    quint16 port() const { return m_port; }
+    int accepted() const { return m_accepted.load(); }
+    int answered() const { return m_answered.load(); }
+
+private:
+    struct Connection
+    {
+        int fd;
+        QByteArray head;
+        bool served = false;
+    };
+
+    void run()
+    {
+        std::vector<Connection> connections;
+        while (!m_stop) {
+            std::vector<pollfd> fds{{m_listener, POLLIN, 0}};
+            for (const Connection &c : connections)
+                fds.push_back({c.fd, POLLIN, 0});
+            if (::poll(fds.data(), fds.size(), 20) <= 0)
+                continue;
+            std::vector<Connection> kept;
+            for (size_t i = 0; i < connections.size(); ++i) {
+                Connection &c = connections[i];
+                if (fds[i + 1].revents & (POLLIN | POLLHUP | POLLERR)) {
+                    if (c.served) {
+                        ::close(c.fd);   // the next request, unread: a reset
+                        continue;
+                    }
+                    char buffer[4096];
+                    const ssize_t n = ::recv(c.fd, buffer, sizeof buffer, 0);
+                    if (n <= 0) {
+                        ::close(c.fd);
+                        continue;
+                    }
+                    c.head.append(buffer, n);
+                }
+                if (!c.served && c.head.contains("\r\n\r\n") && m_accepted.load() >= m_holdUntil) {
+                    static const char answer[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+                    ::send(c.fd, answer, sizeof answer - 1, MSG_NOSIGNAL);
+                    c.served = true;
+                    ++m_answered;
+                }
+                kept.push_back(std::move(c));
+            }
+            connections = std::move(kept);
+            if (fds[0].revents & POLLIN) {
+                const int fd = ::accept(m_listener, nullptr, nullptr);
+                if (fd >= 0) {
+                    connections.push_back({fd, {}, false});
+                    ++m_accepted;
+                }
+            }
+        }
+        for (const Connection &c : connections)
+            ::close(c.fd);
+    }
+
+    const int m_holdUntil;
+    int m_listener = -1;
+    quint16 m_port = 0;
+    std::atomic<bool> m_stop{false};
+    std::atomic<int> m_accepted{0};
+    std::atomic<int> m_answered{0};
+    std::thread m_thread;
+};
+
 class BlackHolePort
 {
 public:
@@ -210,6 +310,8 @@ private Q_SLOTS:
     void rejectsSmuggling();
     void limitsHeadAndBody();
     void poolBodyLimitOverridesTheProxys();
+    void poolKeepAliveOverridesTheProxys();
+    void aStaleKeptConnectionIsRetriedOnANewOne();
     void closesSlowlorisConnections();
     void reportsLiveStatistics();
     void spreadsConnectionsOverWorkers();
@@ -874,6 +976,88 @@ void TestProxy::poolBodyLimitOverridesTheProxys()
     const PoolView *pool = engine.snapshot().pool(u"web");
     QCOMPARE(pool->maxBodyBytes, qint64(2000));
     QCOMPARE(pool->options.maxBodyBytes, qint64(2000));
+}
+
+void TestProxy::poolKeepAliveOverridesTheProxys()
+{
+    InProcessDemoBackend a(QStringLiteral("app1"));
+    // The proxy keeps a server connection 60 s; this pool's servers close theirs after 5 s (as
+    // Node.js does), so the pool keeps its own for 300 ms only.
+    Config config = makeConfig({{QStringLiteral("app1"), a.port()}});
+    config.proxy.workers = 1;
+    config.proxy.idleTimeoutMs = 60'000;
+    config.pools[0].options.keepaliveTimeoutMs = 300;
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    SimpleHttpConnection client(proxyPort(engine));
+    QCOMPARE(client.get("/").header("x-connection-requests"), QByteArray("1"));
+    QCOMPARE(client.get("/").header("x-connection-requests"), QByteArray("2"));   // kept alive between requests
+    QCOMPARE(a.backend().openConnectionCount(), qint64(1));
+    // Unused past the pool's timeout: closed by the proxy, long before the proxy's own 60 s.
+    QTRY_COMPARE_WITH_TIMEOUT(a.backend().openConnectionCount(), qint64(0), 10'000);
+    // The client's side keeps the proxy's idle_timeout; its next request opens a new connection.
+    QVERIFY(client.isConnected());
+    QCOMPARE(client.get("/").header("x-connection-requests"), QByteArray("1"));
+    QCOMPARE(a.backend().connectionCount(), 2u);
+
+    // None kept (max_idle_per_server 0), by a reload: a connection per request, each closed after it.
+    config.pools[0].options.maxIdlePerServer = 0;
+    QVERIFY2(engine.reload(config, &errors), qPrintable(errors.join(u'\n')));
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(client.get("/").header("x-connection-requests"), QByteArray("1"));
+    QTRY_COMPARE_WITH_TIMEOUT(a.backend().openConnectionCount(), qint64(0), 10'000);
+    QCOMPARE(a.backend().connectionCount(), 5u);
+
+    // The admin API shows the settings in force and whose they are.
+    engine.tick();
+    const PoolView *pool = engine.snapshot().pool(u"web");
+    QCOMPARE(pool->keepaliveTimeoutMs, qint64(300));
+    QCOMPARE(pool->maxIdlePerServer, 0);
+    QVERIFY(pool->options.ownsKeepaliveTimeout() && pool->options.ownsMaxIdlePerServer());
+}
+
+void TestProxy::aStaleKeptConnectionIsRetriedOnANewOne()
+{
+    ClosesReusedConnections server(2);
+    QVERIFY(server.port() != 0);
+    Config config = makeConfig({{QStringLiteral("node1"), server.port()}});
+    config.proxy.workers = 1;
+    config.pools[0].health.enabled = false;   // its checks would meet the same resets
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    // Two requests at once: the proxy opens two server connections and keeps both.
+    QTcpSocket first;
+    first.connectToHost(QHostAddress::LocalHost, proxyPort(engine));
+    QVERIFY(first.waitForConnected(5000));
+    first.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    QVERIFY(first.waitForBytesWritten(5000));
+    SimpleHttpConnection client(proxyPort(engine));
+    QCOMPARE(client.get("/").status, 200);
+    QByteArray rest;
+    QVERIFY(readHead(first, &rest).startsWith("HTTP/1.1 200"));
+    QCOMPARE(server.accepted(), 2);
+    // Each kept connection is closed under the next request on it: every GET is sent again on a
+    // new connection (not on the other kept one, stale as well) to the same server, the pool's
+    // only one, and the client sees a 200.
+    for (int i = 0; i < 3; ++i) {
+        const SimpleHttpResponse r = client.get("/");
+        QVERIFY2(r.status == 200, r.body.constData());
+    }
+    QCOMPARE(server.answered(), 5);
+    QCOMPARE(server.accepted(), 5);
+    // A POST cannot be sent twice: a 502 that says what happened and what to set.
+    const SimpleHttpResponse post = client.post("/orders", "order=1");
+    QCOMPARE(post.status, 502);
+    QVERIFY2(post.body.contains("it closed the kept-alive connection as the request went out (a request that cannot be sent twice is not retried); "
+                                "set the pool's keepalive_timeout below the server's own keep-alive timeout"),
+             post.body.constData());
+    // None of it counts against the server's health: it was the connection, not the server.
+    engine.tick();
+    const ServerSnapshot *node = engine.snapshot().pool(u"web")->server(u"node1");
+    QCOMPARE(node->stats.consecutiveFailures, 0);
+    QVERIFY(node->stats.totals.retries >= 3);
 }
 
 void TestProxy::closesSlowlorisConnections()

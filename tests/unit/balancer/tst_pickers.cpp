@@ -410,6 +410,11 @@ private Q_SLOTS:
         pool.replace(slower, servers({1, 1}));
         QCOMPARE(pool.snapshot()->membership, membership);
         QCOMPARE(pool.snapshot()->options.maxBodyBytes, qint64(1 << 20));
+        slower.keepaliveTimeoutMs = 4000;
+        slower.maxIdlePerServer = 0;
+        pool.replace(slower, servers({1, 1}));
+        QCOMPARE(pool.snapshot()->membership, membership);
+        QCOMPARE(pool.snapshot()->options.keepaliveTimeoutMs, qint64(4000));
         PoolOptions other = slower;
         other.algorithm = Algorithm::WeightedRoundRobin;
         pool.replace(other, servers({1, 1}));

@@ -338,7 +338,7 @@ private Q_SLOTS:
                                                          "takes that; members without timeout= waited ProxyTimeout (1m)");
         QTest::newRow("retry") << vhost << QStringLiteral("httpd.conf:6: http://127.0.0.1:9002: parameter \"retry=30\" not carried over");
         QTest::newRow("max") << vhost << QStringLiteral("httpd.conf:9: http://127.0.0.1:9005: max=20 not carried over: it sizes httpd's connection pool");
-        QTest::newRow("ttl") << vhost << QStringLiteral("httpd.conf:9: http://127.0.0.1:9005: ttl=60 not carried over");
+        QTest::newRow("ttl") << vhost << QStringLiteral("httpd.conf:9: balancer://shop: ttl=1m: pools[\"shop\"].keepalive_timeout = 1m; its members without ttl= get it too");
         QTest::newRow("Require in <Proxy>") << vhost << QStringLiteral("httpd.conf:11: Require all granted in <Proxy balancer://shop> not carried over");
         QTest::newRow("ProxyPassReverse") << vhost << QStringLiteral("httpd.conf:15: ProxyPassReverse / balancer://shop/ not carried over");
         QTest::newRow("failure handling") << vhost << QStringLiteral("httpd.conf:4: balancer://shop: httpd takes a member out after a failed connection");
@@ -661,17 +661,18 @@ private Q_SLOTS:
         QVERIFY2(hasNote(odd, QStringLiteral("o.conf:3: http://127.0.0.1:9001: timeout=soon not carried over: not a whole number of seconds")), qPrintable(odd.notes.join(u'\n')));
     }
 
-    void carriesConnectTimeoutsAndBodyLimitsToTheirPool()
+    void carriesConnectionSettingsAndBodyLimitsToTheirPool()
     {
         if (!QFile::exists(apacheBinary()))
             QSKIP("apache2 is not installed (scripts/packages.txt lists it)");
         QTemporaryDir dir;
-        // Members' connectiontimeout= (httpd's units) and the virtual hosts' LimitRequestBody.
+        // Members' connectiontimeout= (httpd's units), ttl= and disablereuse=, and the virtual
+        // hosts' LimitRequestBody.
         const QByteArray body = "Listen 127.0.0.1:8080\nListen 127.0.0.1:8081\nListen 127.0.0.1:8082\n"
-                                "<Proxy balancer://checkout>\n BalancerMember http://127.0.0.1:9001 connectiontimeout=500ms\n"
-                                " BalancerMember http://127.0.0.1:9002 connectiontimeout=1\n</Proxy>\n"
+                                "<Proxy balancer://checkout>\n BalancerMember http://127.0.0.1:9001 connectiontimeout=500ms ttl=30\n"
+                                " BalancerMember http://127.0.0.1:9002 connectiontimeout=1 ttl=4\n</Proxy>\n"
                                 "<Proxy balancer://remote>\n BalancerMember http://127.0.0.1:9003 connectiontimeout=2min\n BalancerMember http://127.0.0.1:9004\n</Proxy>\n"
-                                "<Proxy balancer://uploads>\n BalancerMember http://127.0.0.1:9005\n</Proxy>\n"
+                                "<Proxy balancer://uploads>\n BalancerMember http://127.0.0.1:9005 disablereuse=On\n</Proxy>\n"
                                 "<VirtualHost 127.0.0.1:8080>\n ProxyPass / balancer://checkout/\n LimitRequestBody 1048576\n</VirtualHost>\n"
                                 "<VirtualHost 127.0.0.1:8081>\n ProxyPass / balancer://remote/\n LimitRequestBody 1048576\n</VirtualHost>\n"
                                 "<VirtualHost 127.0.0.1:8082>\n ProxyPass / balancer://uploads/\n LimitRequestBody 209715200\n</VirtualHost>\n";
@@ -686,19 +687,28 @@ private Q_SLOTS:
         QCOMPARE(r.config.proxy.maxBodyBytes, qint64(209715200));
         QCOMPARE(r.config.pool(QStringLiteral("checkout"))->options.maxBodyBytes, qint64(1048576));
         QCOMPARE(r.config.pool(QStringLiteral("uploads"))->options.maxBodyBytes, qint64(-1));   // the proxy's
+        // An unused connection is kept no longer than any member's ttl=; none kept with disablereuse.
+        QCOMPARE(r.config.pool(QStringLiteral("checkout"))->options.keepaliveTimeoutMs, qint64(4'000));
+        QVERIFY(!r.config.pool(QStringLiteral("remote"))->options.ownsKeepaliveTimeout());
+        QCOMPARE(r.config.pool(QStringLiteral("uploads"))->options.maxIdlePerServer, 0);
+        QVERIFY(!r.config.pool(QStringLiteral("checkout"))->options.ownsMaxIdlePerServer());
         const QString notes = r.notes.join(u'\n');
         for (const QString &note :
              {QStringLiteral("balancer://checkout: connectiontimeout=1s: pools[\"checkout\"].connect_timeout = 1s; the largest of its members', "
                              "since Fulcrum has one per pool"),
               QStringLiteral("balancer://remote: connectiontimeout=2m: pools[\"remote\"].connect_timeout = 2m; its members without connectiontimeout= get it too"),
               QStringLiteral("LimitRequestBody 1048576: pools[\"checkout\"].max_body_bytes = 1048576 bytes: the virtual hosts that route to "
-                             "balancer://checkout allowed less than the largest (proxy.max_body_bytes, 209715200 bytes)")})
+                             "balancer://checkout allowed less than the largest (proxy.max_body_bytes, 209715200 bytes)"),
+              QStringLiteral("balancer://checkout: ttl=4s: pools[\"checkout\"].keepalive_timeout = 4s; the smallest of its members', since Fulcrum has one per pool"),
+              QStringLiteral("balancer://uploads: disablereuse=On: pools[\"uploads\"].max_idle_per_server = 0 (a new connection per request)")})
             QVERIFY2(hasNote(r, note), qPrintable(notes));
         QVERIFY2(!notes.contains(QStringLiteral("parameter \"connectiontimeout=")), qPrintable(notes));
         const ConfigResult back = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
         QVERIFY2(back.ok(), qPrintable(back.errorText()));
         QCOMPARE(back.config->pool(QStringLiteral("remote"))->options.connectTimeoutMs, qint64(120'000));
         QCOMPARE(back.config->pool(QStringLiteral("remote"))->options.maxBodyBytes, qint64(1048576));
+        QCOMPARE(back.config->pool(QStringLiteral("checkout"))->options.keepaliveTimeoutMs, qint64(4'000));
+        QCOMPARE(back.config->pool(QStringLiteral("uploads"))->options.maxIdlePerServer, 0);
 
         // Not a time: noted, nothing carried.
         const ApacheImportResult odd = importApache("Listen 127.0.0.1:8080\n<Proxy balancer://b>\n BalancerMember http://127.0.0.1:9001 connectiontimeout=soon\n</Proxy>\n"

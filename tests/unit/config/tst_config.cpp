@@ -307,6 +307,8 @@ private Q_SLOTS:
                                           << QStringLiteral("2h must be between 1ms and 1h");
         QTest::newRow("connect_timeout") << QStringLiteral("connect_timeout") << QByteArray("1500ms") << qint64(1500) << QByteArray("11m")
                                          << QStringLiteral("11m must be between 1ms and 10m");
+        QTest::newRow("keepalive_timeout") << QStringLiteral("keepalive_timeout") << QByteArray("4s") << qint64(4000) << QByteArray("2h")
+                                           << QStringLiteral("2h must be between 1ms and 1h");
     }
 
     void poolTimeoutsAreParsedAndBounded()
@@ -321,7 +323,8 @@ private Q_SLOTS:
                    + ", \"servers\": [ { \"address\": \"127.0.0.1:1\" } ] } ] }";
         };
         const auto own = [&key](const Config &c) {
-            return key == u"response_timeout" ? c.pools[0].options.responseTimeoutMs : c.pools[0].options.connectTimeoutMs;
+            const PoolOptions &o = c.pools[0].options;
+            return key == u"response_timeout" ? o.responseTimeoutMs : key == u"connect_timeout" ? o.connectTimeoutMs : o.keepaliveTimeoutMs;
         };
         const auto setting = [&key](const QByteArray &v) { return ", \"" + key.toUtf8() + "\": " + v; };
         const ConfigResult r = parseConfig(pool(setting("\"" + value + "\"")), QStringLiteral("c.json"));
@@ -347,32 +350,47 @@ private Q_SLOTS:
         QVERIFY2(words.errorText().contains(QStringLiteral("%1 of pool \"reports\" \"long\" is not a duration").arg(key)), qPrintable(words.errorText()));
     }
 
-    void poolBodyLimitIsParsedAndBounded()
+    // Counts a pool may set in place of the proxy's: 0 has a meaning (no body limit, no kept
+    // connection), absent is the proxy's.
+    void poolCountsAreParsedAndBounded_data()
     {
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<qint64>("large");
+        QTest::newRow("max_body_bytes") << QStringLiteral("max_body_bytes") << qint64(200'000'000);
+        QTest::newRow("max_idle_per_server") << QStringLiteral("max_idle_per_server") << qint64(512);
+    }
+
+    void poolCountsAreParsedAndBounded()
+    {
+        QFETCH(QString, key);
+        QFETCH(qint64, large);
         auto pool = [](const QByteArray &extra) {
-            return "{ \"proxy\": { \"max_body_bytes\": 1000 }, \"pools\": [ { \"name\": \"uploads\"" + extra
+            return "{ \"proxy\": { \"max_body_bytes\": 1000, \"max_idle_per_server\": 8 }, \"pools\": [ { \"name\": \"uploads\"" + extra
                    + ", \"servers\": [ { \"address\": \"127.0.0.1:1\" } ] } ] }";
         };
-        // 0 is "no limit", as for the proxy; absent is the proxy's.
-        for (const qint64 bytes : {qint64(0), qint64(200'000'000)}) {
-            const ConfigResult r = parseConfig(pool(", \"max_body_bytes\": " + QByteArray::number(bytes)), QStringLiteral("c.json"));
+        const auto own = [&key](const Config &c) {
+            return key == u"max_body_bytes" ? c.pools[0].options.maxBodyBytes : qint64(c.pools[0].options.maxIdlePerServer);
+        };
+        const auto setting = [&key](const QByteArray &v) { return ", \"" + key.toUtf8() + "\": " + v; };
+        for (const qint64 value : {qint64(0), large}) {
+            const ConfigResult r = parseConfig(pool(setting(QByteArray::number(value))), QStringLiteral("c.json"));
             QVERIFY2(r.ok(), qPrintable(r.errorText()));
-            QCOMPARE(r.config->pools[0].options.maxBodyBytes, bytes);
+            QCOMPARE(own(*r.config), value);
             const ConfigResult again = parseConfig(QJsonDocument(configToJson(*r.config)).toJson(), QStringLiteral("again.json"));
             QVERIFY2(again.ok(), qPrintable(again.errorText()));
-            QCOMPARE(again.config->pools[0].options.maxBodyBytes, bytes);
+            QCOMPARE(own(*again.config), value);
         }
         const ConfigResult absent = parseConfig(pool(QByteArray()), QStringLiteral("c.json"));
         QVERIFY2(absent.ok(), qPrintable(absent.errorText()));
-        QCOMPARE(absent.config->pools[0].options.maxBodyBytes, qint64(-1));
-        QVERIFY(!configToJson(*absent.config).value(QStringLiteral("pools")).toArray().at(0).toObject().contains(QStringLiteral("max_body_bytes")));
-        const ConfigResult negative = parseConfig(pool(", \"max_body_bytes\": -1"), QStringLiteral("c.json"));
+        QCOMPARE(own(*absent.config), qint64(-1));
+        QVERIFY(!configToJson(*absent.config).value(QStringLiteral("pools")).toArray().at(0).toObject().contains(key));
+        const ConfigResult negative = parseConfig(pool(setting("-1")), QStringLiteral("c.json"));
         QVERIFY(!negative.ok());
-        QVERIFY2(negative.errorText().contains(QStringLiteral("c.json:1:")) && negative.errorText().contains(QStringLiteral("max_body_bytes of pool \"uploads\" -1 must be 0..")),
+        QVERIFY2(negative.errorText().contains(QStringLiteral("c.json:1:")) && negative.errorText().contains(QStringLiteral("%1 of pool \"uploads\" -1 must be 0..").arg(key)),
                  qPrintable(negative.errorText()));
-        const ConfigResult words = parseConfig(pool(", \"max_body_bytes\": \"200m\""), QStringLiteral("c.json"));
+        const ConfigResult words = parseConfig(pool(setting("\"200m\"")), QStringLiteral("c.json"));
         QVERIFY(!words.ok());
-        QVERIFY2(words.errorText().contains(QStringLiteral("max_body_bytes of pool \"uploads\" must be a whole number")), qPrintable(words.errorText()));
+        QVERIFY2(words.errorText().contains(QStringLiteral("%1 of pool \"uploads\" must be a whole number").arg(key)), qPrintable(words.errorText()));
     }
 
     void tunnelTimeoutIsParsedAndBounded()

@@ -82,7 +82,11 @@ http {
         // nginx's default for the servers without max_fails is 1/10s; most servers say 3/20s.
         QCOMPARE(p.outlier.consecutiveFailures, 3);
         QCOMPARE(p.outlier.baseEjectionMs, qint64(20'000));
-        QVERIFY(hasNote(r, QStringLiteral("nginx.conf:10: keepalive not carried over")));
+        // nginx's 32 idle connections for the whole upstream: 8 per server of four.
+        QCOMPARE(p.options.maxIdlePerServer, 8);
+        QVERIFY2(hasNote(r, QStringLiteral("nginx.conf:10: keepalive 32 is nginx's idle connections per worker for the whole upstream; "
+                                           "Fulcrum counts them per server and worker: max_idle_per_server 8 (32 over 4 servers)")),
+                 qPrintable(r.notes.join(u'\n')));
         QVERIFY(hasNote(r, QStringLiteral("nginx.conf:5: zone not needed")));
         QVERIFY(hasNote(r, QStringLiteral("servers use different max_fails/fail_timeout")));
         QCOMPARE(r.config.listeners.size(), size_t(1));
@@ -241,7 +245,7 @@ http {
         QCOMPARE(r.config.listeners.size(), size_t(1));
         QCOMPARE(r.config.listeners[0].pool, QStringLiteral("shop"));
         // Notes name the included file and its line, not the file that includes it.
-        QVERIFY2(hasNote(r, dir.filePath(QStringLiteral("conf.d/b-shop.conf")) + QStringLiteral(":3: keepalive not carried over")), qPrintable(r.notes.join(u'\n')));
+        QVERIFY2(hasNote(r, dir.filePath(QStringLiteral("conf.d/b-shop.conf")) + QStringLiteral(":3: keepalive 8 is nginx's")), qPrintable(r.notes.join(u'\n')));
         QVERIFY(hasNote(r, dir.filePath(QStringLiteral("conf.d/a-api.conf")) + QStringLiteral(":1: no server block proxies to upstream \"api\"")));
         // What an include cannot bring in here is said, with where nginx would have read it.
         QVERIFY2(hasNote(r, QStringLiteral("nginx.conf:3: include mime.types: no file %1 here, so nothing in it is imported").arg(dir.filePath(QStringLiteral("mime.types")))),
@@ -650,6 +654,44 @@ http {
         QCOMPARE(back.config->pool(QStringLiteral("checkout"))->options.connectTimeoutMs, qint64(500));
         QCOMPARE(back.config->pool(QStringLiteral("checkout"))->options.maxBodyBytes, qint64(1024 * 1024));
         QCOMPARE(back.config->pool(QStringLiteral("remote"))->options.maxBodyBytes, qint64(-1));
+    }
+
+    void carriesEachUpstreamsKeepAlive()
+    {
+        // The shop's servers close idle connections after 5 s (Node.js): nginx keeps its own 4 s.
+        // The legacy upstream keeps nginx's defaults: the proxy's settings apply.
+        const QByteArray conf = "http {\n"
+                                "  upstream shop {\n"
+                                "    server 127.0.0.1:9001;\n"
+                                "    server 127.0.0.1:9002;\n"
+                                "    server 127.0.0.1:9003;\n"
+                                "    keepalive 16;\n"
+                                "    keepalive_timeout 4s;\n"
+                                "    keepalive_requests 500;\n"
+                                "  }\n"
+                                "  upstream legacy { server 127.0.0.1:9004; }\n"
+                                "  server { listen 127.0.0.1:8080; location / { proxy_pass http://shop; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }\n"
+                                "  server { listen 127.0.0.1:8081; location / { proxy_pass http://legacy; } }\n"
+                                "}\n";
+        const QString refused = whatNginxRefuses(conf);
+        QVERIFY2(refused.isEmpty(), qPrintable(refused));
+        const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        const PoolOptions &shop = r.config.pool(QStringLiteral("shop"))->options;
+        QCOMPARE(shop.keepaliveTimeoutMs, qint64(4000));
+        QCOMPARE(shop.maxIdlePerServer, 6);   // 16 over 3 servers, rounded up
+        const PoolOptions &legacy = r.config.pool(QStringLiteral("legacy"))->options;
+        QVERIFY(!legacy.ownsKeepaliveTimeout() && !legacy.ownsMaxIdlePerServer());
+        const QString notes = r.notes.join(u'\n');
+        QVERIFY2(hasNote(r, QStringLiteral("n.conf:6: keepalive 16 is nginx's idle connections per worker for the whole upstream; Fulcrum counts them "
+                                           "per server and worker: max_idle_per_server 6 (16 over 3 servers)")),
+                 qPrintable(notes));
+        QVERIFY2(hasNote(r, QStringLiteral("n.conf:8: keepalive_requests not carried over")), qPrintable(notes));
+        const ConfigResult back = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
+        QVERIFY2(back.ok(), qPrintable(back.errorText()));
+        QCOMPARE(back.config->pool(QStringLiteral("shop"))->options.keepaliveTimeoutMs, qint64(4000));
+        QCOMPARE(back.config->pool(QStringLiteral("shop"))->options.maxIdlePerServer, 6);
+        QCOMPARE(back.config->pool(QStringLiteral("legacy"))->options.maxIdlePerServer, -1);
     }
 
     void rejectsWhatIsNotAnUpstream()
