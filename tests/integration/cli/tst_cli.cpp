@@ -180,7 +180,7 @@ private Q_SLOTS:
         const QString out = dir.filePath(QStringLiteral("fulcrum.json"));
         const Run r = run(QStringLiteral("fulcrumctl"), {QStringLiteral("import-nginx"), conf.fileName(), QStringLiteral("-o"), out});
         QCOMPARE(r.exitCode, 0);
-        QVERIFY2(r.err.contains(QStringLiteral("nginx.conf:6: keepalive not carried over")), qPrintable(r.err));
+        QVERIFY2(r.err.contains(QStringLiteral("nginx.conf:6: keepalive 16 is nginx's idle connections per worker for the whole upstream")), qPrintable(r.err));
         const Run check = run(QStringLiteral("fulcrumd"), {QStringLiteral("--config"), out, QStringLiteral("--check")});
         QCOMPARE(check.exitCode, 0);
         QVERIFY(check.out.contains(QStringLiteral("1 listener(s), 1 pool(s)")));
@@ -192,8 +192,9 @@ private Q_SLOTS:
         QFile::remove(dash);
         QVERIFY(!wroteDash);
         QCOMPARE(piped.exitCode, 0);
-        QCOMPARE(QJsonDocument::fromJson(piped.out.toUtf8()).object().value(QStringLiteral("pools")).toArray().at(0).toObject().value(QStringLiteral("name")).toString(),
-                 QStringLiteral("shop"));
+        const QJsonObject pool = QJsonDocument::fromJson(piped.out.toUtf8()).object().value(QStringLiteral("pools")).toArray().at(0).toObject();
+        QCOMPARE(pool.value(QStringLiteral("name")).toString(), QStringLiteral("shop"));
+        QCOMPARE(pool.value(QStringLiteral("max_idle_per_server")).toInt(), 8);   // 16 over its 2 servers
     }
 
     void importNginxOfAnotherMachinesCertificates()
