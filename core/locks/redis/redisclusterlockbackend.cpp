@@ -37,7 +37,6 @@ RedisClusterLockBackend::RedisClusterLockBackend(const RedisEndpointConfig &conf
     , m_config(config)
     , m_password(password)
     , m_observations({config.longHeldMs, 3, 60'000})
-    , m_table(&m_observations)
 {
     m_nodes = new RedisNodeSet(RedisConnectionOptions::fromConfig(config, password), inspectorOptions(config), this);
     connect(m_nodes, &RedisNodeSet::progress, this, &LockBackend::progress);
@@ -51,20 +50,10 @@ RedisClusterLockBackend::RedisClusterLockBackend(const RedisEndpointConfig &conf
         m_stale = true; // a master dropped: it may have failed over, read the map again before the next pass
         Q_EMIT errorOccurred(message);
     });
-    m_feeds = new RedisMasterFeeds(m_config, m_nodes, url(), this);
-    connect(m_feeds, &RedisMasterFeeds::stateChanged, this, &LockBackend::feedChanged);
-    connect(m_feeds, &RedisMasterFeeds::errorOccurred, this, &LockBackend::errorOccurred);
+    m_feeds = new RedisMasterFeeds(m_config, m_nodes, &m_observations, this);
     connect(m_feeds, &RedisMasterFeeds::rowsChanged, this, &RedisClusterLockBackend::nodeRowsChanged);
-    connect(m_feeds, &RedisMasterFeeds::readEverything, this, [this] {
-        cancelScan();
-        scan();
-    });
-    connect(m_feeds, &RedisMasterFeeds::dropped, this, [this] {
-        if (m_tableActive) {
-            m_last = m_table.result(m_last); // the table as it stands stays the last result
-            m_tableActive = false;
-        }
-    });
+    // Back to polling: the table as it stands stays the last result.
+    connect(m_feeds, &RedisMasterFeeds::dropped, this, [this] { m_last = m_feeds->result(m_last); });
 }
 
 RedisClusterLockBackend::~RedisClusterLockBackend()
@@ -428,25 +417,13 @@ void RedisClusterLockBackend::passFinished()
     merged.elapsedMs = m_passClock.elapsed();
     merged.finishedAt = wallclock::nowUtc();
     m_last = merged;
-    bool subscribed = m_feeds->everyMasterSubscribed();
-    if (subscribed && !missing.isEmpty()) {
-        // A shard without a master (a failover under way) has no subscription: not live yet.
-        m_feeds->setState(LockFeedState{LockFeedState::Resyncing,
-                                        QStringLiteral("%1; live again once every shard has a master and is read").arg(missing.join(QStringLiteral("; ")))});
-        subscribed = false;
-    }
-    if (subscribed) {
-        // Every master's changes are followed: the pass becomes the live table.
-        m_table.adopt(m_last);
-        m_tableActive = true;
-        m_feeds->passCompletedLive();
-    }
+    m_feeds->passRead(m_last, missing, QStringLiteral("live again once every shard has a master and is read"));
     Q_EMIT scanFinished(m_last);
 }
 
 const LockScanResult &RedisClusterLockBackend::lastResult() const
 {
-    return m_tableActive ? m_table.result(m_last) : m_last;
+    return m_feeds->result(m_last);
 }
 
 LockFeedState RedisClusterLockBackend::feedState() const
@@ -458,7 +435,8 @@ LockFeedState RedisClusterLockBackend::feedState() const
 // their shard, as a pass puts them.
 void RedisClusterLockBackend::nodeRowsChanged(const QString &master, const LockChanges &changes)
 {
-    if (!m_tableActive)
+    LiveLockTable *table = m_feeds->table();
+    if (!table)
         return;
     auto ownedHere = [this, &master](const QByteArray &key, int *slot) {
         *slot = redisKeySlot(key);
@@ -471,14 +449,14 @@ void RedisClusterLockBackend::nodeRowsChanged(const QString &master, const LockC
         if (!shard)
             continue;
         placeRow(row, slot, *shard);
-        m_table.put(std::move(row));
+        table->put(std::move(row));
     }
     for (const QByteArray &key : changes.removed) {
         int slot = 0;
         if (ownedHere(key, &slot))
-            m_table.remove(key);
+            table->remove(key);
     }
-    const LockChanges merged = m_table.takeChanges();
+    const LockChanges merged = table->takeChanges();
     if (!merged.isEmpty())
         Q_EMIT rowsChanged(merged);
 }

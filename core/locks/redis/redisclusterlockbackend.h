@@ -1,7 +1,6 @@
 #pragma once
 
 #include "config/config.h"
-#include "locks/livelocktable.h"
 #include "locks/lockbackend.h"
 #include "locks/lockobservations.h"
 #include "locks/pendingreleases.h"
@@ -92,9 +91,7 @@ private:
     PendingReleases m_releases;
     std::vector<RedisConnection *> m_redirectConnections;   // nodes a redirect named that are not masters we scan
 
-    RedisMasterFeeds *m_feeds = nullptr;       // one keyspace subscription per master
-    bool m_tableActive = false;
-    LiveLockTable m_table;
+    RedisMasterFeeds *m_feeds = nullptr;       // one keyspace subscription per master, and the live table
 };
 
 } // namespace fulcrum

@@ -12,12 +12,16 @@
 
 namespace fulcrum {
 
-RedisMasterFeeds::RedisMasterFeeds(const RedisEndpointConfig &config, RedisNodeSet *nodes, QString url, QObject *parent)
-    : QObject(parent)
+RedisMasterFeeds::RedisMasterFeeds(const RedisEndpointConfig &config, RedisNodeSet *nodes, LockObservations *observations, LockBackend *backend)
+    : QObject(backend)
     , m_config(config)
     , m_nodes(nodes)
-    , m_url(std::move(url))
+    , m_backend(backend)
+    , m_url(backend->url())
+    , m_table(observations)
 {
+    connect(this, &RedisMasterFeeds::stateChanged, backend, &LockBackend::feedChanged);
+    connect(this, &RedisMasterFeeds::errorOccurred, backend, &LockBackend::errorOccurred);
     if (m_config.notifications == RedisEndpointConfig::Notifications::Off) {
         m_state.why = QStringLiteral("notifications: off in the config: the table is read whole on a timer");
         return;
@@ -76,16 +80,21 @@ void RedisMasterFeeds::setState(LockFeedState state)
     Q_EMIT stateChanged(this->state());
 }
 
-bool RedisMasterFeeds::everyMasterSubscribed() const
+void RedisMasterFeeds::passRead(const LockScanResult &pass, const QStringList &missing, const QString &until)
 {
     bool subscribed = m_wanted && !m_feeds.empty();
     for (const auto &[address, feed] : m_feeds)
         subscribed = subscribed && feed->isSubscribed();
-    return subscribed;
-}
-
-void RedisMasterFeeds::passCompletedLive()
-{
+    if (!subscribed)
+        return;
+    if (!missing.isEmpty()) {
+        // A master without a subscription or not read (a failover under way): not live yet.
+        setState(LockFeedState{LockFeedState::Resyncing, QStringLiteral("%1; %2").arg(missing.join(QStringLiteral("; ")), until)});
+        return;
+    }
+    // Every master's changes are followed: the pass becomes the live table.
+    m_table.adopt(pass);
+    m_tableActive = true;
     // The pass that follows the subscriptions, or the first complete pass after a master's
     // connection came back (the subscriptions stayed, so nothing was missed meanwhile).
     if (!m_resyncPass && m_state.mode == LockFeedState::Live)
@@ -216,7 +225,10 @@ void RedisMasterFeeds::drop(const LockFeedState &polling)
     m_feeds.clear();
     m_wanted = false;
     m_resyncPass = false;
-    Q_EMIT dropped();
+    if (m_tableActive) {
+        Q_EMIT dropped();
+        m_tableActive = false;
+    }
     for (const auto &node : m_nodes->nodes())
         node->inspector->setLive(false);
     setState(polling);
@@ -234,7 +246,8 @@ void RedisMasterFeeds::subscribed()
     m_resyncPass = true;
     setState(LockFeedState{LockFeedState::Resyncing,
                            QStringLiteral("subscribed on each of the %1 masters; reading every lock once").arg(m_feeds.size())});
-    Q_EMIT readEverything();
+    m_backend->cancelScan();
+    m_backend->scan();
 }
 
 void RedisMasterFeeds::enable(std::function<void(bool ok, const QString &message)> done)

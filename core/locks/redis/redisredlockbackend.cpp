@@ -140,7 +140,6 @@ RedisRedlockBackend::RedisRedlockBackend(const RedisEndpointConfig &config, cons
     : LockBackend(parent)
     , m_config(config)
     , m_observations({config.longHeldMs, 3, 60'000})
-    , m_table(&m_observations)
 {
     RedisLockInspectorOptions options = RedisLockInspectorOptions::fromConfig(config);
     options.observe = false; // observed once, after the merge
@@ -152,20 +151,10 @@ RedisRedlockBackend::RedisRedlockBackend(const RedisEndpointConfig &config, cons
             Q_EMIT connected();
     });
     connect(m_nodes, &RedisNodeSet::nodeError, this, [this](const QString &, const QString &message) { Q_EMIT errorOccurred(message); });
-    m_feeds = new RedisMasterFeeds(m_config, m_nodes, url(), this);
-    connect(m_feeds, &RedisMasterFeeds::stateChanged, this, &LockBackend::feedChanged);
-    connect(m_feeds, &RedisMasterFeeds::errorOccurred, this, &LockBackend::errorOccurred);
+    m_feeds = new RedisMasterFeeds(m_config, m_nodes, &m_observations, this);
     connect(m_feeds, &RedisMasterFeeds::rowsChanged, this, &RedisRedlockBackend::nodeRowsChanged);
-    connect(m_feeds, &RedisMasterFeeds::readEverything, this, [this] {
-        cancelScan();
-        scan();
-    });
-    connect(m_feeds, &RedisMasterFeeds::dropped, this, [this] {
-        if (m_tableActive) {
-            m_last = m_table.result(m_last); // the table as it stands stays the last result
-            m_tableActive = false;
-        }
-    });
+    // Back to polling: the table as it stands stays the last result.
+    connect(m_feeds, &RedisMasterFeeds::dropped, this, [this] { m_last = m_feeds->result(m_last); });
 }
 
 RedisRedlockBackend::~RedisRedlockBackend()
@@ -287,24 +276,13 @@ void RedisRedlockBackend::passFinished()
         merged.truncated = true;
     merged.elapsedMs = m_passClock.elapsed();
     m_last = merged;
-    bool subscribed = m_feeds->everyMasterSubscribed();
-    if (subscribed && !missing.isEmpty()) {
-        // A name's quorum is counted over every master: a table missing one is not live.
-        m_feeds->setState(LockFeedState{LockFeedState::Resyncing,
-                                        QStringLiteral("%1; live again once every master is read").arg(missing.join(QStringLiteral("; ")))});
-        subscribed = false;
-    }
-    if (subscribed) {
-        m_table.adopt(m_last);
-        m_tableActive = true;
-        m_feeds->passCompletedLive();
-    }
+    m_feeds->passRead(m_last, missing, QStringLiteral("live again once every master is read"));
     Q_EMIT scanFinished(m_last);
 }
 
 const LockScanResult &RedisRedlockBackend::lastResult() const
 {
-    return m_tableActive ? m_table.result(m_last) : m_last;
+    return m_feeds->result(m_last);
 }
 
 LockFeedState RedisRedlockBackend::feedState() const
@@ -334,10 +312,11 @@ LockInfo RedisRedlockBackend::mergeAsOfNow(const QByteArray &key, const QList<Re
 // every master holds now, so a majority that forms, moves or falls apart shows at once.
 void RedisRedlockBackend::nodeRowsChanged(const QString &master, const LockChanges &changes)
 {
-    if (!m_tableActive)
+    LiveLockTable *table = m_feeds->table();
+    if (!table)
         return;
     const qsizetype order = m_config.nodes.indexOf(master);
-    auto apply = [this, &master, order](const QByteArray &key, const LockInfo *copy) {
+    auto apply = [this, table, &master, order](const QByteArray &key, const LockInfo *copy) {
         QList<RedlockCopy> copies = m_shown.value(key);
         const auto mine = std::find_if(copies.begin(), copies.end(), [&master](const RedlockCopy &c) { return c.master == master; });
         if (mine != copies.end() && copy) {
@@ -352,17 +331,17 @@ void RedisRedlockBackend::nodeRowsChanged(const QString &master, const LockChang
         }
         if (copies.isEmpty()) {
             m_shown.remove(key);
-            m_table.remove(key);
+            table->remove(key);
             return;
         }
-        m_table.put(mergeAsOfNow(key, copies));
+        table->put(mergeAsOfNow(key, copies));
         m_shown.insert(key, std::move(copies));
     };
     for (const LockInfo &row : changes.upserted)
         apply(row.key, &row);
     for (const QByteArray &key : changes.removed)
         apply(key, nullptr);
-    const LockChanges merged = m_table.takeChanges();
+    const LockChanges merged = table->takeChanges();
     if (!merged.isEmpty())
         Q_EMIT rowsChanged(merged);
 }
@@ -380,8 +359,8 @@ void RedisRedlockBackend::release(const LockReleaseRequest &request, std::functi
     QList<QPair<QString, QByteArray>> targets;
     const QList<RedlockCopy> shown = m_shown.value(request.key);
     const LockInfo *row = nullptr;
-    if (m_tableActive) {
-        row = m_table.row(request.key);
+    if (const LiveLockTable *table = m_feeds->table()) {
+        row = table->row(request.key);
     } else {
         for (const LockInfo &lock : std::as_const(m_last.locks))
             row = lock.key == request.key ? &lock : row;

@@ -1,7 +1,6 @@
 #pragma once
 
 #include "config/config.h"
-#include "locks/livelocktable.h"
 #include "locks/lockbackend.h"
 #include "locks/lockobservations.h"
 #include "locks/pendingreleases.h"
@@ -80,9 +79,7 @@ private:
     qint64 m_slackMs = 50;              // TTLs of one token may differ this much without a skew
     PendingReleases m_releases;
 
-    RedisMasterFeeds *m_feeds = nullptr;       // one keyspace subscription per master
-    bool m_tableActive = false;
-    LiveLockTable m_table;
+    RedisMasterFeeds *m_feeds = nullptr;       // one keyspace subscription per master, and the live table
 };
 
 } // namespace fulcrum
