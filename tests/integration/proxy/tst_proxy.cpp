@@ -6,8 +6,11 @@
 #include "proxy/proxyserver.h"
 
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <atomic>
@@ -1024,6 +1027,10 @@ void TestProxy::aStaleKeptConnectionIsRetriedOnANewOne()
     Config config = makeConfig({{QStringLiteral("node1"), server.port()}});
     config.proxy.workers = 1;
     config.pools[0].health.enabled = false;   // its checks would meet the same resets
+    // What an operator reads afterwards: the access log's tries and end.
+    QTemporaryDir logDir;
+    config.proxy.accessLog.path = logDir.filePath(QStringLiteral("access.log"));
+    config.proxy.accessLog.format = AccessLogConfig::Format::Json;
     Engine engine;
     QStringList errors;
     QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
@@ -1058,6 +1065,34 @@ void TestProxy::aStaleKeptConnectionIsRetriedOnANewOne()
     const ServerSnapshot *node = engine.snapshot().pool(u"web")->server(u"node1");
     QCOMPARE(node->stats.consecutiveFailures, 0);
     QVERIFY(node->stats.totals.retries >= 3);
+    // The log (written within a second): the three GETs answered on their second try, the POST
+    // cut short by the server's reset.
+    QList<QJsonObject> lines;
+    QTRY_VERIFY_WITH_TIMEOUT(([&] {
+        QFile log(config.proxy.accessLog.path);
+        lines.clear();
+        if (log.open(QIODevice::ReadOnly)) {
+            for (const QByteArray &line : log.readAll().split('\n')) {
+                if (!line.isEmpty())
+                    lines << QJsonDocument::fromJson(line).object();
+            }
+        }
+        return lines.size() >= 6;
+    }()), 10'000);
+    QCOMPARE(lines.size(), 6);
+    int triedTwice = 0;
+    for (const QJsonObject &line : std::as_const(lines)) {
+        if (line.value(QStringLiteral("method")).toString() == u"GET") {
+            QCOMPARE(line.value(QStringLiteral("status")).toInt(), 200);
+            QCOMPARE(line.value(QStringLiteral("server")).toString(), QStringLiteral("node1"));
+            triedTwice += line.value(QStringLiteral("tries")).toInt() == 2;
+        } else {
+            QCOMPARE(line.value(QStringLiteral("status")).toInt(), 502);
+            QCOMPARE(line.value(QStringLiteral("end")).toString(), QStringLiteral("server-reset"));
+            QVERIFY(line.value(QStringLiteral("error")).toString().contains(u"keepalive_timeout"));
+        }
+    }
+    QCOMPARE(triedTwice, 3);
 }
 
 void TestProxy::closesSlowlorisConnections()
