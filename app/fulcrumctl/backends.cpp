@@ -121,6 +121,10 @@ int backendsList(const QStringList &arguments)
             own += QStringLiteral(", keepalive_timeout %1").arg(fulcrum::formatDurationMs(pool.options.keepaliveTimeoutMs));
         if (pool.options.ownsMaxIdlePerServer())
             own += QStringLiteral(", max_idle_per_server %1").arg(pool.options.maxIdlePerServer);
+        if (pool.options.keepaliveRequests > 0)
+            own += QStringLiteral(", keepalive_requests %1").arg(pool.options.keepaliveRequests);
+        if (pool.options.keepaliveTimeMs > 0)
+            own += QStringLiteral(", keepalive_time %1").arg(fulcrum::formatDurationMs(pool.options.keepaliveTimeMs));
         table.addNote(QStringLiteral("pool %1 (%2%3)%4%5")
                           .arg(pool.name, fulcrum::algorithmName(pool.options.algorithm), own, pool.panic ? QStringLiteral(" PANIC") : QString(), outage));
         table.add(header);

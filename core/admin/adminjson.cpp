@@ -147,6 +147,11 @@ QJsonObject poolToJson(const PoolView &pool)
     setting("max_body_bytes", "max_body_bytes_from", pool.maxBodyBytes >= 0, pool.maxBodyBytes, pool.options.ownsMaxBodyBytes());   // 0: no limit
     setting("keepalive_timeout_ms", "keepalive_timeout_from", pool.keepaliveTimeoutMs > 0, pool.keepaliveTimeoutMs, pool.options.ownsKeepaliveTimeout());
     setting("max_idle_per_server", "max_idle_per_server_from", pool.maxIdlePerServer >= 0, pool.maxIdlePerServer, pool.options.ownsMaxIdlePerServer());   // 0: none kept
+    // A server connection's lifetime: the pool's only (no proxy-wide key), 0: no limit.
+    if (pool.keepaliveTimeoutMs > 0) {
+        o.insert("keepalive_requests"_L1, pool.options.keepaliveRequests);
+        o.insert("keepalive_time_ms"_L1, pool.options.keepaliveTimeMs);
+    }
     return o;
 }
 
@@ -391,6 +396,8 @@ PoolView poolFromJson(const QJsonObject &json)
     pool.maxIdlePerServer = int(json.value("max_idle_per_server"_L1).toInteger(-1));
     if (json.value("max_idle_per_server_from"_L1).toString() == u"pool")
         pool.options.maxIdlePerServer = pool.maxIdlePerServer;
+    pool.options.keepaliveRequests = json.value("keepalive_requests"_L1).toInteger();
+    pool.options.keepaliveTimeMs = json.value("keepalive_time_ms"_L1).toInteger();
     for (const QJsonValue &server : json.value("servers"_L1).toArray())
         pool.servers.push_back(serverFromJson(server.toObject()));
     return pool;

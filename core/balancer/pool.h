@@ -48,6 +48,12 @@ struct PoolOptions
     // Kept-alive connections per server and worker; -1: the proxy's max_idle_per_server, 0:
     // none (a connection per request).
     int maxIdlePerServer = -1;
+    // How many requests one server connection of this pool carries, and how long after it was
+    // opened it may still take one, before it is closed instead of kept (nginx's
+    // keepalive_requests and keepalive_time, HAProxy's max-reuse); 0: no limit. Spreads a
+    // server's connections over time, frees what a server holds per connection.
+    qint64 keepaliveRequests = 0;
+    qint64 keepaliveTimeMs = 0;
 
     // Whether the pool has a setting of its own, and the one in force: its own, else the proxy's.
     bool ownsConnectTimeout() const { return connectTimeoutMs > 0; }

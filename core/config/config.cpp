@@ -408,6 +408,10 @@ QJsonObject configToJson(const Config &config)
             pool.insert(QStringLiteral("keepalive_timeout"), p.options.keepaliveTimeoutMs);
         if (p.options.ownsMaxIdlePerServer())
             pool.insert(QStringLiteral("max_idle_per_server"), p.options.maxIdlePerServer);
+        if (p.options.keepaliveRequests > 0)
+            pool.insert(QStringLiteral("keepalive_requests"), p.options.keepaliveRequests);
+        if (p.options.keepaliveTimeMs > 0)
+            pool.insert(QStringLiteral("keepalive_time"), p.options.keepaliveTimeMs);
         pools.append(pool);
     }
     root.insert(QStringLiteral("pools"), pools);

@@ -543,7 +543,8 @@ PoolConfig parsePool(Reader &r, const QJsonValue &value, const QString &pointer,
                {QStringLiteral("name"), QStringLiteral("algorithm"), QStringLiteral("hash_key"), QStringLiteral("maglev_table_size"),
                 QStringLiteral("servers"), QStringLiteral("health_check"), QStringLiteral("outlier_detection"), QStringLiteral("slow_start"),
                 QStringLiteral("response_timeout"), QStringLiteral("connect_timeout"), QStringLiteral("max_body_bytes"),
-                QStringLiteral("keepalive_timeout"), QStringLiteral("max_idle_per_server")});
+                QStringLiteral("keepalive_timeout"), QStringLiteral("max_idle_per_server"), QStringLiteral("keepalive_requests"),
+                QStringLiteral("keepalive_time")});
     p.name = r.string(o, QStringLiteral("name"), pointer, QString(), QStringLiteral("pool name"));
     if (p.name.isEmpty())
         r.error(pointer, QStringLiteral("pool %1 needs a \"name\"").arg(index));
@@ -598,6 +599,11 @@ PoolConfig parsePool(Reader &r, const QJsonValue &value, const QString &pointer,
                                               QStringLiteral("keepalive_timeout of pool \"%1\"").arg(p.name));
     p.options.maxIdlePerServer = int(r.integer(o, QStringLiteral("max_idle_per_server"), pointer, -1, 0, 100'000,
                                                QStringLiteral("max_idle_per_server of pool \"%1\"").arg(p.name)));
+    // A server connection's lifetime, by requests and by age (0 or absent: no limit).
+    p.options.keepaliveRequests = r.integer(o, QStringLiteral("keepalive_requests"), pointer, 0, 0, 1'000'000'000,
+                                            QStringLiteral("keepalive_requests of pool \"%1\"").arg(p.name));
+    p.options.keepaliveTimeMs = r.duration(o, QStringLiteral("keepalive_time"), pointer, 0, 1, 7 * 86'400'000LL,
+                                           QStringLiteral("keepalive_time of pool \"%1\"").arg(p.name));
     return p;
 }
 

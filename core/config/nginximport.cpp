@@ -395,6 +395,8 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         QMap<QPair<int, qint64>, int> failureSettings;          // (max_fails, fail_timeout) -> servers using it
         const Directive *failureAt = upstream;
         const Directive *keepaliveAt = nullptr;                 // carried once every server is known
+        bool keepaliveRequestsSet = false;                      // or nginx's defaults, with keepalive
+        bool keepaliveTimeSet = false;
         for (const Directive &d : upstream->children) {
             if (d.name == u"server") {
                 if (d.args.isEmpty()) {
@@ -528,9 +530,25 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                     if (ms > 3'600'000)
                         note(d, QStringLiteral("keepalive_timeout %1 is over Fulcrum's 1h; keepalive_timeout 1h used").arg(d.args.value(0)));
                 }
-            } else if (d.name == u"keepalive_requests" || d.name == u"keepalive_time") {
-                note(d, QStringLiteral("%1 not carried over: Fulcrum keeps a server connection until it has been idle for the pool's keepalive_timeout "
-                                       "or the server closes it").arg(d.name));
+            } else if (d.name == u"keepalive_requests") {
+                // How many requests one connection to the upstream's servers carries.
+                bool ok = false;
+                const qint64 requests = d.args.value(0).toLongLong(&ok);
+                keepaliveRequestsSet = true;
+                if (!ok || requests <= 0)
+                    note(d, QStringLiteral("keepalive_requests \"%1\" is not a positive number; no limit on a server connection's requests").arg(d.args.value(0)));
+                else
+                    pool.options.keepaliveRequests = std::min<qint64>(requests, 1'000'000'000);
+            } else if (d.name == u"keepalive_time") {
+                // How long after it was opened a connection to the upstream's servers takes requests.
+                const qint64 ms = nginxTimeMs(d.args.value(0)).value_or(0);
+                keepaliveTimeSet = true;
+                if (ms <= 0)
+                    note(d, QStringLiteral("keepalive_time \"%1\" is not an nginx time; no limit on a server connection's age").arg(d.args.value(0)));
+                else
+                    pool.options.keepaliveTimeMs = std::min<qint64>(ms, 7 * 86'400'000LL);
+                if (ms > 7 * 86'400'000LL)
+                    note(d, QStringLiteral("keepalive_time %1 is over Fulcrum's 7d; keepalive_time 7d used").arg(d.args.value(0)));
             } else if (d.name == u"zone") {
                 note(d, QStringLiteral("zone not needed: Fulcrum's workers share server state by themselves"));
             } else {
@@ -553,6 +571,20 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                 note(*keepaliveAt, QStringLiteral("keepalive %1 is nginx's idle connections per worker for the whole upstream; Fulcrum counts them per server "
                                                   "and worker: max_idle_per_server %2 (%1 over %3 servers)")
                                        .arg(total).arg(pool.options.maxIdlePerServer).arg(servers));
+                // nginx closed each kept connection after 1000 requests or 1h (its defaults for
+                // keepalive_requests and keepalive_time) where the upstream named neither.
+                QStringList defaults;
+                if (!keepaliveRequestsSet) {
+                    pool.options.keepaliveRequests = 1000;
+                    defaults << QStringLiteral("keepalive_requests 1000");
+                }
+                if (!keepaliveTimeSet) {
+                    pool.options.keepaliveTimeMs = 3'600'000;
+                    defaults << QStringLiteral("keepalive_time 1h");
+                }
+                if (!defaults.isEmpty())
+                    note(*keepaliveAt, QStringLiteral("nginx's defaults carried with keepalive: %1 (a server connection is closed after so many requests "
+                                                      "or so long, not kept for ever)").arg(defaults.join(QStringLiteral(" and "))));
             }
         }
         // nginx's max_fails/fail_timeout are per server; Fulcrum's passive ejection is per pool.

@@ -132,6 +132,7 @@ std::vector<AcceptedConnection> WorkerInbox::close()
 UpstreamConnection::UpstreamConnection(WorkerServer *server, ProxyWorker *worker)
     : StreamSocket(worker->poller(), this, kUpstreamReadBuffer)
     , server(server)
+    , openedAtMs(ProxyWorker::nowMs())
     , m_worker(worker)
 {
 }
@@ -528,7 +529,8 @@ UpstreamConnection *ProxyWorker::takeIdle(WorkerServer &server)
     while (!server.idle.empty()) {
         UpstreamConnection *connection = server.idle.back();
         server.idle.pop_back();
-        if (connection->state() != StreamSocket::State::Connected || connection->bytesAvailable() > 0 || !connection->toCurrentAddresses()) {
+        if (connection->state() != StreamSocket::State::Connected || connection->bytesAvailable() > 0 || !connection->toCurrentAddresses()
+            || (server.poolOptions.keepaliveTimeMs > 0 && nowMs() - connection->openedAtMs >= server.poolOptions.keepaliveTimeMs)) {
             discard(connection);
             continue;
         }
@@ -541,12 +543,17 @@ UpstreamConnection *ProxyWorker::takeIdle(WorkerServer &server)
 void ProxyWorker::parkIdle(UpstreamConnection *connection)
 {
     WorkerServer &server = *connection->server;
-    if (m_stopping || int(server.idle.size()) >= server.poolOptions.maxIdlePerServerOr(m_config.maxIdlePerServer) || !connection->toCurrentAddresses()) {
+    const PoolOptions &options = server.poolOptions;
+    ++connection->requestsAnswered;
+    const qint64 now = nowMs();
+    if (m_stopping || int(server.idle.size()) >= options.maxIdlePerServerOr(m_config.maxIdlePerServer) || !connection->toCurrentAddresses()
+        || (options.keepaliveRequests > 0 && connection->requestsAnswered >= options.keepaliveRequests)
+        || (options.keepaliveTimeMs > 0 && now - connection->openedAtMs >= options.keepaliveTimeMs)) {
         discard(connection);
         return;
     }
     connection->owner = nullptr;
-    connection->idleSinceMs = nowMs();
+    connection->idleSinceMs = now;
     server.idle.push_back(connection);
 }
 

@@ -135,6 +135,10 @@ public:
     ClientSession *owner = nullptr;
     qint64 idleSinceMs = 0;
     bool reused = false;
+    // For the pool's keepalive_requests and keepalive_time: requests answered on it so far, and
+    // when it was made.
+    qint64 requestsAnswered = 0;
+    const qint64 openedAtMs;
 
     // Connects to the server's addresses in turn (they must be resolved).
     void start();
@@ -193,9 +197,14 @@ public:
     bool stopping() const { return m_stopping; }
     Balancer &balancerFor(const std::shared_ptr<Pool> &pool);
     WorkerServer &serverFor(const PoolSnapshot &snapshot, int index);
+    // A kept-alive connection to the server, or null. One older than the pool's keepalive_time
+    // is closed, not reused.
     UpstreamConnection *takeIdle(WorkerServer &server);
     // A new connection to the server for owner, connecting (or waiting for its address).
     UpstreamConnection *connectTo(WorkerServer &server, ClientSession *owner);
+    // A connection whose request was answered: kept for the next request to its server, or
+    // closed (stopping, the idle count full, its address replaced, the pool's keepalive_requests
+    // or keepalive_time reached).
     void parkIdle(UpstreamConnection *connection);
     void discard(UpstreamConnection *connection);
     void sessionClosed(ClientSession *session);

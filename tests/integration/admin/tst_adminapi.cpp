@@ -197,7 +197,7 @@ void TestAdminApi::initTestCase()
              "servers": [{"name": "app1", "address": "127.0.0.1:%2", "weight": 10},
                          {"name": "app2", "address": "127.0.0.1:%3", "weight": 10}]},
             {"name": "batch", "health_check": {"enabled": false}, "connect_timeout": "1500ms", "max_body_bytes": 1048576,
-             "keepalive_timeout": "4s", "max_idle_per_server": 0,
+             "keepalive_timeout": "4s", "max_idle_per_server": 0, "keepalive_requests": 500, "keepalive_time": "10m",
              "servers": [{"name": "batch-eu-west-1a-01", "address": "127.0.0.1:%2"}]}],
   "redis": [{"name": "cache", "url": "redis://127.0.0.1:%4", "poll_interval": "100ms"}],
   "admin": {"listen": "127.0.0.1:%5"},
@@ -326,6 +326,11 @@ void TestAdminApi::poolsAndServers()
     QCOMPARE(batch.value(QStringLiteral("max_idle_per_server_from")).toString(), QStringLiteral("pool"));
     QCOMPARE(web.value(QStringLiteral("max_idle_per_server")).toInteger(), qint64(64));   // proxy.max_idle_per_server's default
     QCOMPARE(web.value(QStringLiteral("max_idle_per_server_from")).toString(), QStringLiteral("proxy"));
+    // A server connection's lifetime: the pool's own, 0 for no limit.
+    QCOMPARE(batch.value(QStringLiteral("keepalive_requests")).toInteger(), qint64(500));
+    QCOMPARE(batch.value(QStringLiteral("keepalive_time_ms")).toInteger(), qint64(600'000));
+    QCOMPARE(web.value(QStringLiteral("keepalive_requests")).toInteger(-1), qint64(0));
+    QCOMPARE(web.value(QStringLiteral("keepalive_time_ms")).toInteger(-1), qint64(0));
     // Live stats: traffic through the proxy shows up in the server's totals.
     SimpleHttpConnection client(m_proxyPort);
     for (int i = 0; i < 10; ++i)
@@ -807,7 +812,9 @@ void TestAdminApi::fulcrumctlThroughEngine()
     const QString b1Line = out.split(u'\n').filter(QStringLiteral("  batch-eu-west-1a-01 ")).value(0);
     QVERIFY2(b1Line.endsWith(u"checks off"), qPrintable(out));
     // A pool's own timeouts beside its algorithm; the proxy's are not repeated per pool.
-    QVERIFY2(out.contains(QStringLiteral("pool batch (weighted-round-robin, connect_timeout 1.5s, max_body_bytes 1048576, keepalive_timeout 4s, max_idle_per_server 0)")), qPrintable(out));
+    QVERIFY2(out.contains(QStringLiteral("pool batch (weighted-round-robin, connect_timeout 1.5s, max_body_bytes 1048576, keepalive_timeout 4s, max_idle_per_server 0, "
+                                            "keepalive_requests 500, keepalive_time 10m)")),
+             qPrintable(out));
     QVERIFY2(out.contains(QStringLiteral("pool web (weighted-round-robin)")), qPrintable(out));
     // The columns line up whatever the names' lengths (a 19-character name pushed its row out).
     const QStringList lines = out.split(u'\n', Qt::SkipEmptyParts);

@@ -195,6 +195,8 @@ private Q_SLOTS:
         const QJsonObject pool = QJsonDocument::fromJson(piped.out.toUtf8()).object().value(QStringLiteral("pools")).toArray().at(0).toObject();
         QCOMPARE(pool.value(QStringLiteral("name")).toString(), QStringLiteral("shop"));
         QCOMPARE(pool.value(QStringLiteral("max_idle_per_server")).toInt(), 8);   // 16 over its 2 servers
+        QCOMPARE(pool.value(QStringLiteral("keepalive_requests")).toInt(), 1000);   // nginx's defaults with keepalive
+        QCOMPARE(pool.value(QStringLiteral("keepalive_time")).toInteger(), qint64(3'600'000));
     }
 
     void importNginxOfAnotherMachinesCertificates()

@@ -5,6 +5,7 @@
 #include "engine/engine.h"
 #include "proxy/proxyserver.h"
 
+#include <QDeadlineTimer>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -314,6 +315,7 @@ private Q_SLOTS:
     void limitsHeadAndBody();
     void poolBodyLimitOverridesTheProxys();
     void poolKeepAliveOverridesTheProxys();
+    void poolLimitsAServerConnectionsRequestsAndAge();
     void aStaleKeptConnectionIsRetriedOnANewOne();
     void closesSlowlorisConnections();
     void reportsLiveStatistics();
@@ -1018,6 +1020,64 @@ void TestProxy::poolKeepAliveOverridesTheProxys()
     QCOMPARE(pool->keepaliveTimeoutMs, qint64(300));
     QCOMPARE(pool->maxIdlePerServer, 0);
     QVERIFY(pool->options.ownsKeepaliveTimeout() && pool->options.ownsMaxIdlePerServer());
+}
+
+void TestProxy::poolLimitsAServerConnectionsRequestsAndAge()
+{
+    InProcessDemoBackend a(QStringLiteral("app1"));
+    Config config = makeConfig({{QStringLiteral("app1"), a.port()}});
+    config.proxy.workers = 1;
+    config.proxy.idleTimeoutMs = 60'000;
+    config.pools[0].health.enabled = false;   // only the client's requests reach the server
+    config.pools[0].options.keepaliveRequests = 3;
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    SimpleHttpConnection client(proxyPort(engine));
+    // Three requests on a server connection, then a new one: the demo backend counts each
+    // connection's requests.
+    QList<QByteArray> counts;
+    for (int i = 0; i < 7; ++i) {
+        const SimpleHttpResponse r = client.get("/");
+        QCOMPARE(r.status, 200);
+        counts << r.header("x-connection-requests");
+        if (i == 2)   // closed by the proxy after its third answer, not kept idle
+            QTRY_COMPARE_WITH_TIMEOUT(a.backend().openConnectionCount(), qint64(0), 10'000);
+    }
+    QCOMPARE(counts, (QList<QByteArray>{"1", "2", "3", "1", "2", "3", "1"}));
+    QCOMPARE(a.backend().connectionCount(), 3u);
+    QVERIFY(client.isConnected());   // the client's connection is not the server's
+
+    // By age instead, by a reload: a connection opened 300 ms ago takes no more requests, busy
+    // or idle, though the proxy's idle_timeout (60 s) would keep it.
+    config.pools[0].options.keepaliveRequests = 0;
+    config.pools[0].options.keepaliveTimeMs = 300;
+    QVERIFY2(engine.reload(config, &errors), qPrintable(errors.join(u'\n')));
+    // Busy: requests one after another until one arrives on a new connection (bounded).
+    int carried = 0;
+    QByteArray last;
+    QDeadlineTimer deadline(10'000);
+    while (!deadline.hasExpired()) {
+        const SimpleHttpResponse r = client.get("/");
+        QCOMPARE(r.status, 200);
+        if (r.header("x-connection-requests") == "1" && carried > 0)
+            break;
+        last = r.header("x-connection-requests");
+        ++carried;
+        QTest::qWait(20);
+    }
+    QVERIFY2(!deadline.hasExpired(), "a busy connection older than keepalive_time kept taking requests");
+    QVERIFY2(last.toInt() > 1, last.constData());   // it did carry several before its age was up
+    // Idle: parked young, then too old to be reused when the next request comes.
+    QTRY_COMPARE_WITH_TIMEOUT(a.backend().openConnectionCount(), qint64(1), 10'000);
+    QTest::qWait(400);
+    QCOMPARE(client.get("/").header("x-connection-requests"), QByteArray("1"));
+
+    // The admin API shows both.
+    engine.tick();
+    const PoolView *pool = engine.snapshot().pool(u"web");
+    QCOMPARE(pool->options.keepaliveRequests, qint64(0));
+    QCOMPARE(pool->options.keepaliveTimeMs, qint64(300));
 }
 
 void TestProxy::aStaleKeptConnectionIsRetriedOnANewOne()

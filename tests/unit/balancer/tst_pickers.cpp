@@ -415,6 +415,11 @@ private Q_SLOTS:
         pool.replace(slower, servers({1, 1}));
         QCOMPARE(pool.snapshot()->membership, membership);
         QCOMPARE(pool.snapshot()->options.keepaliveTimeoutMs, qint64(4000));
+        slower.keepaliveRequests = 1000;
+        slower.keepaliveTimeMs = 3'600'000;
+        pool.replace(slower, servers({1, 1}));
+        QCOMPARE(pool.snapshot()->membership, membership);
+        QCOMPARE(pool.snapshot()->options.keepaliveRequests, qint64(1000));
         PoolOptions other = slower;
         other.algorithm = Algorithm::WeightedRoundRobin;
         pool.replace(other, servers({1, 1}));

@@ -309,6 +309,8 @@ private Q_SLOTS:
                                          << QStringLiteral("11m must be between 1ms and 10m");
         QTest::newRow("keepalive_timeout") << QStringLiteral("keepalive_timeout") << QByteArray("4s") << qint64(4000) << QByteArray("2h")
                                            << QStringLiteral("2h must be between 1ms and 1h");
+        QTest::newRow("keepalive_time") << QStringLiteral("keepalive_time") << QByteArray("30m") << qint64(1'800'000) << QByteArray("8d")
+                                        << QStringLiteral("8d must be between 1ms and 7d");
     }
 
     void poolTimeoutsAreParsedAndBounded()
@@ -324,7 +326,10 @@ private Q_SLOTS:
         };
         const auto own = [&key](const Config &c) {
             const PoolOptions &o = c.pools[0].options;
-            return key == u"response_timeout" ? o.responseTimeoutMs : key == u"connect_timeout" ? o.connectTimeoutMs : o.keepaliveTimeoutMs;
+            return key == u"response_timeout"  ? o.responseTimeoutMs
+                   : key == u"connect_timeout" ? o.connectTimeoutMs
+                   : key == u"keepalive_time"  ? o.keepaliveTimeMs
+                                               : o.keepaliveTimeoutMs;
         };
         const auto setting = [&key](const QByteArray &v) { return ", \"" + key.toUtf8() + "\": " + v; };
         const ConfigResult r = parseConfig(pool(setting("\"" + value + "\"")), QStringLiteral("c.json"));
@@ -391,6 +396,36 @@ private Q_SLOTS:
         const ConfigResult words = parseConfig(pool(setting("\"200m\"")), QStringLiteral("c.json"));
         QVERIFY(!words.ok());
         QVERIFY2(words.errorText().contains(QStringLiteral("%1 of pool \"uploads\" must be a whole number").arg(key)), qPrintable(words.errorText()));
+    }
+
+    // A server connection's request count has no proxy-wide key: absent and 0 are no limit.
+    void keepaliveRequestsIsParsedAndBounded()
+    {
+        auto pool = [](const QByteArray &extra) {
+            return "{ \"pools\": [ { \"name\": \"orders\"" + extra + ", \"servers\": [ { \"address\": \"127.0.0.1:1\" } ] } ] }";
+        };
+        const ConfigResult r = parseConfig(pool(", \"keepalive_requests\": 1000"), QStringLiteral("c.json"));
+        QVERIFY2(r.ok(), qPrintable(r.errorText()));
+        QCOMPARE(r.config->pools[0].options.keepaliveRequests, qint64(1000));
+        const ConfigResult again = parseConfig(QJsonDocument(configToJson(*r.config)).toJson(), QStringLiteral("again.json"));
+        QVERIFY2(again.ok(), qPrintable(again.errorText()));
+        QCOMPARE(again.config->pools[0].options.keepaliveRequests, qint64(1000));
+        for (const QByteArray &none : {QByteArray(), QByteArray(", \"keepalive_requests\": 0")}) {
+            const ConfigResult unlimited = parseConfig(pool(none), QStringLiteral("c.json"));
+            QVERIFY2(unlimited.ok(), qPrintable(unlimited.errorText()));
+            QCOMPARE(unlimited.config->pools[0].options.keepaliveRequests, qint64(0));
+            QVERIFY(!configToJson(*unlimited.config).value(QStringLiteral("pools")).toArray().at(0).toObject().contains(QStringLiteral("keepalive_requests")));
+        }
+        for (const QByteArray &bad : {QByteArray("-1"), QByteArray("1000000001")}) {
+            const ConfigResult refused = parseConfig(pool(", \"keepalive_requests\": " + bad), QStringLiteral("c.json"));
+            QVERIFY(!refused.ok());
+            QVERIFY2(refused.errorText().contains(QStringLiteral("c.json:1:"))
+                         && refused.errorText().contains(QStringLiteral("keepalive_requests of pool \"orders\" %1 must be 0..").arg(QString::fromLatin1(bad))),
+                     qPrintable(refused.errorText()));
+        }
+        const ConfigResult words = parseConfig(pool(", \"keepalive_requests\": \"1k\""), QStringLiteral("c.json"));
+        QVERIFY(!words.ok());
+        QVERIFY2(words.errorText().contains(QStringLiteral("keepalive_requests of pool \"orders\" must be a whole number")), qPrintable(words.errorText()));
     }
 
     void tunnelTimeoutIsParsedAndBounded()

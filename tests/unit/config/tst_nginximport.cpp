@@ -659,7 +659,8 @@ http {
     void carriesEachUpstreamsKeepAlive()
     {
         // The shop's servers close idle connections after 5 s (Node.js): nginx keeps its own 4 s.
-        // The legacy upstream keeps nginx's defaults: the proxy's settings apply.
+        // The legacy upstream keeps nginx's defaults: the proxy's settings apply. The catalog
+        // names a connection's age only: nginx's 1000 requests still closed its connections.
         const QByteArray conf = "http {\n"
                                 "  upstream shop {\n"
                                 "    server 127.0.0.1:9001;\n"
@@ -670,8 +671,10 @@ http {
                                 "    keepalive_requests 500;\n"
                                 "  }\n"
                                 "  upstream legacy { server 127.0.0.1:9004; }\n"
+                                "  upstream catalog { server 127.0.0.1:9005; keepalive 4; keepalive_time 10m; }\n"
                                 "  server { listen 127.0.0.1:8080; location / { proxy_pass http://shop; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }\n"
                                 "  server { listen 127.0.0.1:8081; location / { proxy_pass http://legacy; } }\n"
+                                "  server { listen 127.0.0.1:8082; location / { proxy_pass http://catalog; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }\n"
                                 "}\n";
         const QString refused = whatNginxRefuses(conf);
         QVERIFY2(refused.isEmpty(), qPrintable(refused));
@@ -680,18 +683,29 @@ http {
         const PoolOptions &shop = r.config.pool(QStringLiteral("shop"))->options;
         QCOMPARE(shop.keepaliveTimeoutMs, qint64(4000));
         QCOMPARE(shop.maxIdlePerServer, 6);   // 16 over 3 servers, rounded up
+        QCOMPARE(shop.keepaliveRequests, qint64(500));
+        QCOMPARE(shop.keepaliveTimeMs, qint64(3'600'000));   // nginx's default
+        const PoolOptions &catalog = r.config.pool(QStringLiteral("catalog"))->options;
+        QCOMPARE(catalog.keepaliveRequests, qint64(1000));   // nginx's default
+        QCOMPARE(catalog.keepaliveTimeMs, qint64(600'000));
         const PoolOptions &legacy = r.config.pool(QStringLiteral("legacy"))->options;
         QVERIFY(!legacy.ownsKeepaliveTimeout() && !legacy.ownsMaxIdlePerServer());
+        QCOMPARE(legacy.keepaliveRequests, qint64(0));   // nginx kept no connection: nothing to limit
+        QCOMPARE(legacy.keepaliveTimeMs, qint64(0));
         const QString notes = r.notes.join(u'\n');
         QVERIFY2(hasNote(r, QStringLiteral("n.conf:6: keepalive 16 is nginx's idle connections per worker for the whole upstream; Fulcrum counts them "
                                            "per server and worker: max_idle_per_server 6 (16 over 3 servers)")),
                  qPrintable(notes));
-        QVERIFY2(hasNote(r, QStringLiteral("n.conf:8: keepalive_requests not carried over")), qPrintable(notes));
+        QVERIFY2(hasNote(r, QStringLiteral("n.conf:6: nginx's defaults carried with keepalive: keepalive_time 1h")), qPrintable(notes));
+        QVERIFY2(hasNote(r, QStringLiteral("n.conf:11: nginx's defaults carried with keepalive: keepalive_requests 1000 (")), qPrintable(notes));
+        QVERIFY2(!notes.contains(QStringLiteral("keepalive_requests not carried")), qPrintable(notes));
         const ConfigResult back = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
         QVERIFY2(back.ok(), qPrintable(back.errorText()));
         QCOMPARE(back.config->pool(QStringLiteral("shop"))->options.keepaliveTimeoutMs, qint64(4000));
         QCOMPARE(back.config->pool(QStringLiteral("shop"))->options.maxIdlePerServer, 6);
         QCOMPARE(back.config->pool(QStringLiteral("legacy"))->options.maxIdlePerServer, -1);
+        QCOMPARE(back.config->pool(QStringLiteral("shop"))->options.keepaliveRequests, qint64(500));
+        QCOMPARE(back.config->pool(QStringLiteral("catalog"))->options.keepaliveTimeMs, qint64(600'000));
     }
 
     void rejectsWhatIsNotAnUpstream()
