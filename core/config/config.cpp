@@ -588,6 +588,8 @@ QJsonObject configToJson(const Config &config)
         put("max_idle_per_server", config.proxy.maxIdlePerServer, defaultProxy.maxIdlePerServer, false);
         put("stop_timeout", config.proxy.stopTimeoutMs, defaultProxy.stopTimeoutMs, true);
         put("tunnel_timeout", config.proxy.tunnelTimeoutMs, defaultProxy.tunnelTimeoutMs, true);
+        put("client_keepalive_requests", config.proxy.clientKeepaliveRequests, defaultProxy.clientKeepaliveRequests, false);
+        put("client_keepalive_time", config.proxy.clientKeepaliveTimeMs, defaultProxy.clientKeepaliveTimeMs, true);
         const ResolverConfig &resolver = config.proxy.resolver;
         if (resolver.enabled()) {
             QJsonObject r{{QStringLiteral("nameservers"), QJsonArray::fromStringList(resolver.nameservers)}};

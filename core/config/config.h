@@ -119,6 +119,11 @@ struct ProxyConfig
     int maxIdlePerServer = 64;                      // kept-alive connections per server and worker
     qint64 stopTimeoutMs = 10'000;                  // graceful stop deadline
     qint64 tunnelTimeoutMs = 3'600'000;             // an upgraded connection (WebSocket) with no byte either way is closed
+    // A client connection's requests, and how long after it was accepted it takes new ones
+    // (nginx's keepalive_requests and keepalive_time for clients); 0: no limit. HTTP/1.1: the
+    // answer to the last says Connection: close; HTTP/2: GOAWAY after the stream that reached it.
+    qint64 clientKeepaliveRequests = 0;
+    qint64 clientKeepaliveTimeMs = 0;
     ResolverConfig resolver;                        // server names followed in DNS (proxy.resolver)
     AccessLogConfig accessLog;                      // one line per request (proxy.access_log)
 

@@ -1269,7 +1269,8 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName, Config
                    {QStringLiteral("workers"), QStringLiteral("connect_timeout"), QStringLiteral("header_timeout"), QStringLiteral("idle_timeout"),
                     QStringLiteral("response_timeout"), QStringLiteral("max_header_bytes"), QStringLiteral("max_body_bytes"),
                     QStringLiteral("max_idle_per_server"), QStringLiteral("stop_timeout"), QStringLiteral("tunnel_timeout"),
-                    QStringLiteral("resolver"), QStringLiteral("access_log")});
+                    QStringLiteral("client_keepalive_requests"), QStringLiteral("client_keepalive_time"), QStringLiteral("resolver"),
+                    QStringLiteral("access_log")});
         ProxyConfig &p = config.proxy;
         p.workers = int(r.integer(o, QStringLiteral("workers"), pointer, 0, 0, 256, QStringLiteral("proxy.workers")));
         p.connectTimeoutMs = r.duration(o, QStringLiteral("connect_timeout"), pointer, p.connectTimeoutMs, 1, 600'000, QStringLiteral("proxy.connect_timeout"));
@@ -1281,6 +1282,11 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName, Config
         p.maxIdlePerServer = int(r.integer(o, QStringLiteral("max_idle_per_server"), pointer, p.maxIdlePerServer, 0, 100'000, QStringLiteral("proxy.max_idle_per_server")));
         p.stopTimeoutMs = r.duration(o, QStringLiteral("stop_timeout"), pointer, p.stopTimeoutMs, 0, 3'600'000, QStringLiteral("proxy.stop_timeout"));
         p.tunnelTimeoutMs = r.duration(o, QStringLiteral("tunnel_timeout"), pointer, p.tunnelTimeoutMs, 1000, 7 * 86'400'000LL, QStringLiteral("proxy.tunnel_timeout"));
+        // A client connection's lifetime, by requests and by age (0 or absent: no limit).
+        p.clientKeepaliveRequests = r.integer(o, QStringLiteral("client_keepalive_requests"), pointer, p.clientKeepaliveRequests, 0, 1'000'000'000,
+                                              QStringLiteral("proxy.client_keepalive_requests"));
+        p.clientKeepaliveTimeMs = r.duration(o, QStringLiteral("client_keepalive_time"), pointer, p.clientKeepaliveTimeMs, 1, 7 * 86'400'000LL,
+                                             QStringLiteral("proxy.client_keepalive_time"));
         if (o.contains(QStringLiteral("resolver")))
             p.resolver = parseResolver(r, o.value(QStringLiteral("resolver")), JsonLocations::child(pointer, QStringLiteral("resolver")));
         if (o.contains(QStringLiteral("access_log")))

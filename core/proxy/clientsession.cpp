@@ -112,7 +112,7 @@ ClientSession::ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> 
         m_clientGone = true;
     m_clientIp = m_clientSocket.peerIp();
     m_https = m_clientSocket.isTls();
-    m_headStartMs = m_lastProgressMs = ProxyWorker::nowMs();
+    m_headStartMs = m_lastProgressMs = m_acceptedMs = ProxyWorker::nowMs();
 }
 
 ClientSession::ClientSession(ProxyWorker *worker, ClientStream *stream, std::shared_ptr<Pool> pool, const QByteArray &clientIp)
@@ -403,9 +403,15 @@ void ClientSession::startExchange()
     m_bodyLeft = m_request.framing == BodyFraming::Length ? m_request.contentLength : 0;
     m_requestChunks.reset();
     m_requestDone = m_request.framing == BodyFraming::None;
-    m_closeClientAfter = !m_request.keepAlive;
     m_upgrade = upgradeAskedFor(m_request);
     m_requestSentMs = ProxyWorker::nowMs();
+    // The connection's last request: the client asked, or proxy.client_keepalive_requests /
+    // client_keepalive_time is reached with it (an HTTP/2 stream's connection counts its own).
+    const ProxyConfig &proxy = m_worker->config();
+    m_closeClientAfter = !m_request.keepAlive
+                         || (m_servesConnection
+                             && ((proxy.clientKeepaliveRequests > 0 && m_requestsServed + 1 >= proxy.clientKeepaliveRequests)
+                                 || (proxy.clientKeepaliveTimeMs > 0 && m_requestSentMs - m_acceptedMs >= proxy.clientKeepaliveTimeMs)));
     if (!startAttempt(-1)) {
         m_worker->countUnserved(m_balancer->snapshot().name);
         respond(503, QStringLiteral("no server available in pool \"%1\"\n").arg(m_balancer->snapshot().name).toUtf8(),

@@ -120,6 +120,7 @@ private:
     bool m_waitingForUpstreamDrain = false;
     qint64 m_headStartMs = 0;
     qint64 m_lastProgressMs = 0;
+    qint64 m_acceptedMs = 0;         // for proxy.client_keepalive_time
     int m_requestsServed = 0;
 
     // The current request.

@@ -400,6 +400,7 @@ Http2Connection::Http2Connection(ProxyWorker *worker, ClientSession *owner, Stre
     , m_clientIp(clientIp)
     , m_stats(std::move(stats))
     , m_limits(limits)
+    , m_openedMs(ProxyWorker::nowMs())
     , m_resetTokens(limits.resetBurst)
 {
     nghttp2_session_callbacks *callbacks = nullptr;
@@ -513,6 +514,13 @@ void Http2Connection::giveBackWindow(Http2Stream *s)
 
 void Http2Connection::startStream(Http2Stream *s)
 {
+    // The stream that reaches proxy.client_keepalive_requests or client_keepalive_time is
+    // served, and GOAWAY tells the client to open a new connection for the next ones.
+    ++m_streamsStarted;
+    const ProxyConfig &proxy = m_worker->config();
+    if ((proxy.clientKeepaliveRequests > 0 && m_streamsStarted >= proxy.clientKeepaliveRequests)
+        || (proxy.clientKeepaliveTimeMs > 0 && ProxyWorker::nowMs() - m_openedMs >= proxy.clientKeepaliveTimeMs))
+        shutdown();
     QByteArray refusal;
     int status = 0;
     if (s->m_oversized) {

@@ -171,6 +171,9 @@ private:
     qint64 m_blockBytes = 0;
     int m_blockFrames = 0;
     int m_oversizedStreams = 0;
+    // For proxy.client_keepalive_requests and client_keepalive_time.
+    qint64 m_streamsStarted = 0;
+    const qint64 m_openedMs;
     double m_resetTokens = 0;
     qint64 m_resetRefillMs = 0;
 };

@@ -99,6 +99,7 @@ private Q_SLOTS:
     void attacksDoNotGrowMemory();
     void stopLetsOpenStreamsFinish();
     void http2CanBeTurnedOff();
+    void clientKeepaliveRequestsEndsAConnectionWithGoaway();
 
 private:
     QTemporaryDir m_dir;
@@ -366,6 +367,34 @@ void TestHttp2::http2CanBeTurnedOff()
     QVERIFY(!parsed.ok());
     QVERIFY2(parsed.errorText().contains(QStringLiteral("h2.json:2:")) && parsed.errorText().contains(QStringLiteral("http2_max_streams")),
              qPrintable(parsed.errorText()));
+}
+
+void TestHttp2::clientKeepaliveRequestsEndsAConnectionWithGoaway()
+{
+    Config config = h2Config(m_backend->port(), *m_certs);
+    config.proxy.clientKeepaliveRequests = 3;
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    const quint16 port = proxyPort(engine);
+    const auto stats = statsOf(engine);
+    // Seven requests one after another: curl reuses its connection until the proxy's GOAWAY,
+    // sent with the third stream, which is still answered.
+    QStringList arguments{QStringLiteral("--http2"), QStringLiteral("--cacert"), m_certs->file(QStringLiteral("ca.pem")), QStringLiteral("-w"),
+                          QStringLiteral("%{http_version} %{http_code} %{num_connects}\\n")};
+    for (int i = 0; i < 7; ++i)
+        arguments << QStringLiteral("-o") << QStringLiteral("/dev/null") << QStringLiteral("https://127.0.0.1:%1/item/%2").arg(port).arg(i);
+    const ProgramRun run = curl(arguments);
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    QStringList connects;
+    for (const QString &line : run.out.split(u'\n', Qt::SkipEmptyParts)) {
+        QVERIFY2(line.startsWith(QStringLiteral("2 200 ")), qPrintable(run.out));
+        connects << line.section(u' ', 2);
+    }
+    QCOMPARE(connects, (QStringList{QStringLiteral("1"), QStringLiteral("0"), QStringLiteral("0"), QStringLiteral("1"), QStringLiteral("0"),
+                                    QStringLiteral("0"), QStringLiteral("1")}));
+    QCOMPARE(stats->h2Connections.load(), quint64(3));
+    QCOMPARE(stats->h2Streams.load(), quint64(7));
 }
 
 QTEST_GUILESS_MAIN(TestHttp2)

@@ -316,6 +316,7 @@ private Q_SLOTS:
     void poolBodyLimitOverridesTheProxys();
     void poolKeepAliveOverridesTheProxys();
     void poolLimitsAServerConnectionsRequestsAndAge();
+    void clientConnectionsEndAfterTheirRequestsOrAge();
     void aStaleKeptConnectionIsRetriedOnANewOne();
     void closesSlowlorisConnections();
     void reportsLiveStatistics();
@@ -1078,6 +1079,42 @@ void TestProxy::poolLimitsAServerConnectionsRequestsAndAge()
     const PoolView *pool = engine.snapshot().pool(u"web");
     QCOMPARE(pool->options.keepaliveRequests, qint64(0));
     QCOMPARE(pool->options.keepaliveTimeMs, qint64(300));
+}
+
+void TestProxy::clientConnectionsEndAfterTheirRequestsOrAge()
+{
+    InProcessDemoBackend a(QStringLiteral("app1"));
+    Config config = makeConfig({{QStringLiteral("app1"), a.port()}});
+    config.proxy.workers = 1;
+    config.pools[0].health.enabled = false;
+    config.proxy.clientKeepaliveRequests = 3;
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    // The third answer says Connection: close, and the proxy closes the connection after it.
+    SimpleHttpConnection client(proxyPort(engine));
+    for (int i = 1; i <= 3; ++i) {
+        const SimpleHttpResponse r = client.get("/");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("connection"), i == 3 ? QByteArray("close") : QByteArray());
+    }
+    QVERIFY(client.waitForClose());
+    // Not the server's connection: that one stays kept alive for the next client.
+    SimpleHttpConnection next(proxyPort(engine));
+    QCOMPARE(next.get("/").header("x-connection-requests"), QByteArray("4"));
+
+    // By age instead, by a reload, for connections already open too: a request made after
+    // 300 ms is the connection's last.
+    config.proxy.clientKeepaliveRequests = 0;
+    config.proxy.clientKeepaliveTimeMs = 300;
+    QVERIFY2(engine.reload(config, &errors), qPrintable(errors.join(u'\n')));
+    QCOMPARE(next.get("/").header("connection"), QByteArray());
+    QTest::qWait(400);
+    const SimpleHttpResponse last = next.get("/");
+    QCOMPARE(last.status, 200);
+    QCOMPARE(last.header("connection"), QByteArray("close"));
+    QVERIFY(next.waitForClose());
+    QCOMPARE(a.backend().connectionCount(), 1u);
 }
 
 void TestProxy::aStaleKeptConnectionIsRetriedOnANewOne()

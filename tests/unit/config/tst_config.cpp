@@ -442,6 +442,30 @@ private Q_SLOTS:
         QVERIFY2(tooShort.errorText().contains(QStringLiteral("proxy.tunnel_timeout")), qPrintable(tooShort.errorText()));
     }
 
+    // A client connection's requests and age: absent is no limit, both read back equal.
+    void clientKeepaliveIsParsedAndBounded()
+    {
+        const QByteArray servers = ", \"pools\": [ { \"name\": \"p\", \"servers\": [ { \"address\": \"127.0.0.1:1\" } ] } ] }";
+        const ConfigResult r = parseConfig("{ \"proxy\": { \"client_keepalive_requests\": 1000, \"client_keepalive_time\": \"1h\" }" + servers, QStringLiteral("c.json"));
+        QVERIFY2(r.ok(), qPrintable(r.errorText()));
+        QCOMPARE(r.config->proxy.clientKeepaliveRequests, qint64(1000));
+        QCOMPARE(r.config->proxy.clientKeepaliveTimeMs, qint64(3'600'000));
+        const ConfigResult again = parseConfig(QJsonDocument(configToJson(*r.config)).toJson(), QStringLiteral("again.json"));
+        QVERIFY2(again.ok(), qPrintable(again.errorText()));
+        QCOMPARE(again.config->proxy, r.config->proxy);
+        const ConfigResult defaults = parseConfig("{ \"proxy\": {}" + servers, QStringLiteral("c.json"));
+        QVERIFY2(defaults.ok(), qPrintable(defaults.errorText()));
+        QCOMPARE(defaults.config->proxy.clientKeepaliveRequests, qint64(0));
+        QCOMPARE(defaults.config->proxy.clientKeepaliveTimeMs, qint64(0));
+        const ConfigResult negative = parseConfig("{ \"proxy\": { \"client_keepalive_requests\": -5 }" + servers, QStringLiteral("c.json"));
+        QVERIFY(!negative.ok());
+        QVERIFY2(negative.errorText().contains(QStringLiteral("c.json:1:")) && negative.errorText().contains(QStringLiteral("proxy.client_keepalive_requests -5 must be 0..")),
+                 qPrintable(negative.errorText()));
+        const ConfigResult tooLong = parseConfig("{ \"proxy\": { \"client_keepalive_time\": \"8d\" }" + servers, QStringLiteral("c.json"));
+        QVERIFY(!tooLong.ok());
+        QVERIFY2(tooLong.errorText().contains(QStringLiteral("proxy.client_keepalive_time 8d must be between 1ms and 7d")), qPrintable(tooLong.errorText()));
+    }
+
     // proxy.resolver: nameservers by IP (port 53, the only one Qt 6.4 asks), valid and retry;
     // read back equal from configToJson; each mistake named with its place and its fix.
     void resolverIsParsedAndChecked()
