@@ -32,7 +32,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchprocess import die_with_parent, free_port  # noqa: E402
-from run_topology_bench import cli, free_cluster_port, pipe, resp, start_server  # noqa: E402
+from run_topology_bench import cli, pipe, resp, slot_owners, start_cluster, start_server  # noqa: E402
 
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 BENCH = os.path.join(BUILD, "bench", "bench_livetable")
@@ -52,18 +52,6 @@ def locks():
     for i in range(30_000):
         k = "app:lock:cart:%d" % i
         yield k, resp("HSET", k, "8743c9c0-0795-4907-87fd-6c719a6b4586:%d" % i, "1") + resp("PEXPIRE", k, "3600000")
-
-
-def slot_owners(port):
-    owner = [0] * 16384
-    for line in cli(port, "CLUSTER", "NODES").splitlines():
-        f = line.split()
-        node = int(f[1].split("@")[0].split(":")[1])
-        for s in f[8:]:
-            first, last = map(int, s.split("-")) if "-" in s else (int(s), int(s))
-            for slot in range(first, last + 1):
-                owner[slot] = node
-    return owner
 
 
 def key_slot(key):
@@ -170,17 +158,8 @@ def main():
     results = []
     try:
         if "cluster" in TOPOLOGIES:
-            ports = [free_cluster_port() for _ in range(3)]
-            processes += [start_server(os.path.join(work, "c%d" % i), p,
-                                       ["--cluster-enabled", "yes", "--cluster-config-file", os.path.join(work, "c%d" % i, "nodes.conf")])
-                          for i, p in enumerate(ports)]
-            subprocess.run(["redis-cli", "--cluster", "create"] + ["127.0.0.1:%d" % p for p in ports] + ["--cluster-replicas", "0",
-                                                                                                         "--cluster-yes"],
-                           capture_output=True, check=True)
-            for _ in range(200):
-                if all("cluster_state:ok" in cli(p, "CLUSTER", "INFO") for p in ports):
-                    break
-                time.sleep(0.1)
+            ports, masters = start_cluster(work, "c")
+            processes += masters
             owner = slot_owners(ports[0])
             per_node = {p: bytearray() for p in ports}
             for key, command in locks():

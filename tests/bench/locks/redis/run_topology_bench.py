@@ -77,6 +77,35 @@ def start_server(directory, port, extra):
     sys.exit("redis-server on %d did not start: %s" % (port, open(os.path.join(directory, "redis.log")).read()[-800:]))
 
 
+def start_cluster(work, name="n", masters=3):
+    """A Redis Cluster of `masters` masters without replicas on free ports, its nodes in
+    work/<name>0.., once every node says cluster_state:ok: (ports, processes)."""
+    ports = [free_cluster_port() for _ in range(masters)]
+    processes = [start_server(os.path.join(work, "%s%d" % (name, i)), p,
+                              ["--cluster-enabled", "yes", "--cluster-config-file", os.path.join(work, "%s%d" % (name, i), "nodes.conf")])
+                 for i, p in enumerate(ports)]
+    subprocess.run(["redis-cli", "--cluster", "create"] + ["127.0.0.1:%d" % p for p in ports] + ["--cluster-replicas", "0", "--cluster-yes"],
+                   capture_output=True, check=True)
+    for _ in range(200):
+        if all("cluster_state:ok" in cli(p, "CLUSTER", "INFO") for p in ports):
+            break
+        time.sleep(0.1)
+    return ports, processes
+
+
+def slot_owners(port):
+    """The port of each of the 16 384 slots' master, from CLUSTER NODES."""
+    owner = [0] * 16384
+    for line in cli(port, "CLUSTER", "NODES").splitlines():
+        f = line.split()
+        node = int(f[1].split("@")[0].split(":")[1])
+        for s in f[8:]:
+            first, last = map(int, s.split("-")) if "-" in s else (int(s), int(s))
+            for slot in range(first, last + 1):
+                owner[slot] = node
+    return owner
+
+
 def lock_commands(key_for):
     """The benchmark's 100 000 locks, as bench_locks.sh writes them, keyed by key_for(i, kind)."""
     for i in range(60_000):
@@ -161,16 +190,8 @@ def main():
                       "-out", work + "/server.pem", "-days", "3650", "-extfile", ext]):
             subprocess.run(["openssl"] + step, capture_output=True, check=True)
 
-        ports = [free_cluster_port() for _ in range(3)]
-        masters = [start_server(os.path.join(work, "n%d" % i), p, ["--cluster-enabled", "yes", "--cluster-config-file", os.path.join(work, "n%d" % i, "nodes.conf")])
-                   for i, p in enumerate(ports)]
+        ports, masters = start_cluster(work)
         processes += masters
-        subprocess.run(["redis-cli", "--cluster", "create"] + ["127.0.0.1:%d" % p for p in ports] + ["--cluster-replicas", "0", "--cluster-yes"],
-                       capture_output=True, check=True)
-        for _ in range(200):
-            if all("cluster_state:ok" in cli(p, "CLUSTER", "INFO") for p in ports):
-                break
-            time.sleep(0.1)
         single_port, tls_port = free_port(), free_port()
         single = start_server(os.path.join(work, "single"), single_port,
                               ["--tls-port", str(tls_port), "--tls-cert-file", work + "/server.pem", "--tls-key-file", work + "/server.key",
@@ -179,14 +200,7 @@ def main():
 
         # Slot ranges per master. Lock keys carry no hash tag, so they spread over all 16 384
         # slots as a shop's keys do (binascii.crc_hqx is Redis Cluster's CRC16).
-        slot_owner = [0] * 16384
-        for line in cli(ports[0], "CLUSTER", "NODES").splitlines():
-            f = line.split()
-            port = int(f[1].split("@")[0].split(":")[1])
-            for s in f[8:]:
-                first, last = map(int, s.split("-")) if "-" in s else (int(s), int(s))
-                for slot in range(first, last + 1):
-                    slot_owner[slot] = port
+        slot_owner = slot_owners(ports[0])
 
         def key_for(i, kind):
             return "lock:%s:%d" % (kind, i)
