@@ -318,6 +318,67 @@ void collectServers(const std::vector<Directive> &directives, std::vector<const 
     }
 }
 
+// A whole number above 0, as nginx reads keepalive_requests.
+std::optional<qint64> positiveCount(const QString &text)
+{
+    bool ok = false;
+    const qint64 n = text.toLongLong(&ok);
+    return ok && n > 0 ? std::optional<qint64>(n) : std::nullopt;
+}
+
+// nginx closed a client connection after keepalive_requests requests (default 1000) or
+// keepalive_time (default 1h); Fulcrum's proxy.client_keepalive_requests / client_keepalive_time
+// are proxy-wide: the largest of the listeners' blocks, so no client's connection ends sooner
+// than nginx ended it. `blocks`: per listener, the directive in force (null: nginx's default).
+void carryClientKeepalive(const std::vector<std::array<const Directive *, 2>> &blocks, NginxImportResult &result)
+{
+    struct Setting
+    {
+        const char *directive;
+        const char *key;
+        qint64 nginxDefault;
+        qint64 ceiling;
+        qint64 ProxyConfig::*field;
+        std::optional<qint64> (*parse)(const QString &);
+    };
+    const Setting settings[] = {{"keepalive_requests", "client_keepalive_requests", 1000, 1'000'000'000, &ProxyConfig::clientKeepaliveRequests, positiveCount},
+                                {"keepalive_time", "client_keepalive_time", 3'600'000, 7 * 86'400'000LL, &ProxyConfig::clientKeepaliveTimeMs, nginxTimeMs}};
+    for (size_t i = 0; i < 2 && !blocks.empty(); ++i) {
+        const Setting &s = settings[i];
+        std::optional<qint64> largest;
+        const Directive *at = nullptr;
+        bool differs = false;
+        QSet<const Directive *> refused;
+        for (const auto &block : blocks) {
+            const Directive *d = block[i];
+            std::optional<qint64> value = d ? s.parse(d->args.value(0)) : std::optional<qint64>(s.nginxDefault);
+            if (!value) {
+                if (!refused.contains(d))
+                    result.notes << QStringLiteral("%1:%2: %3 %4 not carried over: not a value nginx reads").arg(d->file).arg(d->line).arg(QLatin1StringView(s.directive), d->args.value(0));
+                refused.insert(d);
+                continue;
+            }
+            differs = differs || (largest && *largest != *value);
+            if (!largest || *value > *largest) {
+                largest = value;
+                at = d;
+            }
+        }
+        if (!largest)
+            continue;
+        const qint64 value = std::min(*largest, s.ceiling);
+        result.config.proxy.*(s.field) = value;
+        const QString where = at ? QStringLiteral("%1:%2: %3 %4").arg(at->file).arg(at->line).arg(QLatin1StringView(s.directive), at->args.value(0))
+                                 : QStringLiteral("%1 (nginx's default where it is not set)").arg(QLatin1StringView(s.directive));
+        const QString shown = s.field == &ProxyConfig::clientKeepaliveTimeMs ? formatDurationMs(value) : QString::number(value);
+        result.notes << QStringLiteral("%1: proxy.%2 = %3 (a client connection's request %4 is its last)%5%6")
+                            .arg(where, QLatin1StringView(s.key), shown,
+                                 s.field == &ProxyConfig::clientKeepaliveTimeMs ? QStringLiteral("after that long") : QStringLiteral("of that number"),
+                                 value != *largest ? QStringLiteral(" (Fulcrum's limit)") : QString(),
+                                 differs ? QStringLiteral("; the largest of the imported server blocks' values") : QString());
+    }
+}
+
 // The http block that holds `server` (ssl_* set there apply to every server block in it).
 const Directive *enclosingHttp(const std::vector<Directive> &directives, const Directive *server)
 {
@@ -763,6 +824,9 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         bool unset = false;              // a location set none and nginx's default is not carried
     };
     QMap<QString, std::array<PoolLimit, 3>> limitsOf;   // by pool, in the order of `limits`
+    // Each listener's client connection limits: keepalive_requests and keepalive_time as nginx
+    // applied them to the block (its own, else the http block's; null: nginx's default).
+    std::vector<std::array<const Directive *, 2>> clientKeepalive;
 
     // Listeners: server blocks whose locations proxy_pass to an imported upstream, else straight
     // to an address (a pool of that one server). A Fulcrum listener sends every path to one
@@ -808,6 +872,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
             // Every location of this block reaches the listener: its limits, as nginx applied
             // them there (the location's own, else the server's, else the http block's).
             const Directive *http = enclosingHttp(top, server);
+            clientKeepalive.push_back({inherited(server, http, QStringLiteral("keepalive_requests")), inherited(server, http, QStringLiteral("keepalive_time"))});
             std::array<PoolLimit, 3> &own = limitsOf[chosen->target];
             for (const ProxyPass &pass : passes) {
                 for (size_t i = 0; i < limits.size(); ++i) {
@@ -998,6 +1063,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                                                              differs ? QStringLiteral("; the largest of the imported locations' values, for every pool without its own")
                                                                      : QString());
     }
+    carryClientKeepalive(clientKeepalive, result);
     for (auto it = limitsOf.cbegin(); it != limitsOf.cend(); ++it) {
         PoolConfig *pool = nullptr;
         for (PoolConfig &p : result.config.pools)

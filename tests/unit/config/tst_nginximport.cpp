@@ -708,6 +708,40 @@ http {
         QCOMPARE(back.config->pool(QStringLiteral("catalog"))->options.keepaliveTimeMs, qint64(600'000));
     }
 
+    // nginx ended a client connection after keepalive_requests / keepalive_time (1000, 1h by
+    // default); the proxy-wide limits are the largest of the listeners' blocks.
+    void carriesClientConnectionLimits()
+    {
+        const QByteArray conf = "http {\n"
+                                "  keepalive_requests 500;\n"
+                                "  upstream shop { server 127.0.0.1:9001; }\n"
+                                "  server { listen 127.0.0.1:8080; keepalive_time 30m; location / { proxy_pass http://shop; } }\n"
+                                "  server { listen 127.0.0.1:8081; location / { proxy_pass http://shop; } }\n"
+                                "}\n";
+        const QString refused = whatNginxRefuses(conf);
+        QVERIFY2(refused.isEmpty(), qPrintable(refused));
+        const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.config.listeners.size(), size_t(2));
+        QCOMPARE(r.config.proxy.clientKeepaliveRequests, qint64(500));
+        QCOMPARE(r.config.proxy.clientKeepaliveTimeMs, qint64(3'600'000));   // 8081 kept nginx's 1h, longer than 8080's 30m
+        const QString notes = r.notes.join(u'\n');
+        QVERIFY2(hasNote(r, QStringLiteral("n.conf:2: keepalive_requests 500: proxy.client_keepalive_requests = 500 (a client connection's request of that number is its last)")),
+                 qPrintable(notes));
+        QVERIFY2(hasNote(r, QStringLiteral("keepalive_time (nginx's default where it is not set): proxy.client_keepalive_time = 1h (a client connection's request after "
+                                           "that long is its last); the largest of the imported server blocks' values")),
+                 qPrintable(notes));
+        const ConfigResult back = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
+        QVERIFY2(back.ok(), qPrintable(back.errorText()));
+        QCOMPARE(back.config->proxy, r.config.proxy);
+        // Nothing set: nginx's own limits.
+        const NginxImportResult plain = importNginx("http { upstream u { server 127.0.0.1:9001; } server { listen 127.0.0.1:8080; location / { proxy_pass http://u; } } }\n",
+                                                    QStringLiteral("n.conf"));
+        QVERIFY2(plain.ok(), qPrintable(plain.errors.join(u'\n')));
+        QCOMPARE(plain.config.proxy.clientKeepaliveRequests, qint64(1000));
+        QCOMPARE(plain.config.proxy.clientKeepaliveTimeMs, qint64(3'600'000));
+    }
+
     void rejectsWhatIsNotAnUpstream()
     {
         QVERIFY(!importNginx("events {}\n", QStringLiteral("n.conf")).ok());
