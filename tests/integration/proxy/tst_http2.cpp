@@ -100,6 +100,7 @@ private Q_SLOTS:
     void stopLetsOpenStreamsFinish();
     void http2CanBeTurnedOff();
     void clientKeepaliveRequestsEndsAConnectionWithGoaway();
+    void clientKeepaliveTimeEndsAConnectionWithGoaway();
 
 private:
     QTemporaryDir m_dir;
@@ -395,6 +396,21 @@ void TestHttp2::clientKeepaliveRequestsEndsAConnectionWithGoaway()
                                     QStringLiteral("0"), QStringLiteral("1")}));
     QCOMPARE(stats->h2Connections.load(), quint64(3));
     QCOMPARE(stats->h2Streams.load(), quint64(7));
+}
+
+void TestHttp2::clientKeepaliveTimeEndsAConnectionWithGoaway()
+{
+    Config config = h2Config(m_backend->port(), *m_certs);
+    config.proxy.clientKeepaliveTimeMs = 300;
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    // A request at once, then one 400 ms later: that one is served, with GOAWAY (no error).
+    const QJsonObject r = h2Client(QStringLiteral("paced"), proxyPort(engine), 400);
+    QCOMPARE(r.value(QStringLiteral("status_1")).toInt(), 200);
+    QVERIFY2(r.value(QStringLiteral("goaway_after_1")).isNull(), QJsonDocument(r).toJson().constData());
+    QCOMPARE(r.value(QStringLiteral("status_3")).toInt(), 200);
+    QCOMPARE(r.value(QStringLiteral("goaway")).toInt(-1), 0);
 }
 
 QTEST_GUILESS_MAIN(TestHttp2)

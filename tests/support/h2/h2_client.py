@@ -9,6 +9,7 @@ line with what the server did:
   hpack-bomb N     one 4000-byte header put in the dynamic table, then N one-byte references to it
   big-headers N    a request with an N-byte header (over the limit), then a normal one
   stream-flood N   N streams opened (a POST whose body never comes), none ever finished
+  paced N          well-behaved: a GET on stream 1, answered, then N ms later a GET on stream 3
 """
 import json
 import select
@@ -182,13 +183,28 @@ def stream_flood(client, count):
     return {"streams": sent, "refused": refused}
 
 
+def paced(client, pause_ms):
+    out = {}
+    for stream in (1, 3):
+        if stream == 3:
+            time.sleep(pause_ms / 1000)
+        client.send(client.headers(stream, client.request_block(), END_STREAM))
+        deadline = time.monotonic() + 10
+        while stream not in client.ended and not client.closed and time.monotonic() < deadline:
+            client.poll(0.1)
+        out["status_%d" % stream] = client.statuses.get(stream)
+        out["goaway_after_%d" % stream] = client.goaway
+    client.finish()
+    return out
+
+
 def main():
     mode, port = sys.argv[1], int(sys.argv[2])
     count = int(sys.argv[3]) if len(sys.argv) > 3 else 1000
     client = Client(port)
     client.poll(0.5)
     result = {"rapid-reset": rapid_reset, "continuation": continuation, "hpack-bomb": hpack_bomb,
-              "big-headers": big_headers, "stream-flood": stream_flood}[mode](client, count)
+              "big-headers": big_headers, "stream-flood": stream_flood, "paced": paced}[mode](client, count)
     result["goaway"] = client.goaway
     result["closed"] = client.closed
     print(json.dumps(result))
