@@ -175,7 +175,7 @@ void RedisMasterFeeds::ensure()
             ++it;
             continue;
         }
-        it->second->deleteLater();
+        retire(it->second);
         it = m_feeds.erase(it);
     }
     QList<QByteArray> patterns;
@@ -218,10 +218,21 @@ void RedisMasterFeeds::ensure()
         setState(LockFeedState{LockFeedState::Resyncing, QStringLiteral("subscribing to keyspace notifications on every master")});
 }
 
+void RedisMasterFeeds::retire(RedisKeyspaceFeed *feed)
+{
+    feed->disconnect();
+    for (const auto &node : m_nodes->nodes())
+        node->inspector->disconnect(feed);
+    feed->deleteLater();
+}
+
 void RedisMasterFeeds::drop(const LockFeedState &polling)
 {
+    // A master's feed reconnecting as it is dropped used to announce its subscription after this,
+    // which took the endpoint from polling back to "resyncing" with no subscription left, until
+    // the minute's check.
     for (auto &[address, feed] : m_feeds)
-        feed->deleteLater();
+        retire(feed);
     m_feeds.clear();
     m_wanted = false;
     m_resyncPass = false;
@@ -236,6 +247,8 @@ void RedisMasterFeeds::drop(const LockFeedState &polling)
 
 void RedisMasterFeeds::subscribed()
 {
+    if (!m_wanted || m_feeds.empty())
+        return;
     for (const auto &[address, feed] : m_feeds) {
         if (!feed->isSubscribed())
             return;

@@ -62,6 +62,9 @@ private:
     void setState(LockFeedState state);
     void check();
     void drop(const LockFeedState &polling);
+    // A feed on its way out says nothing more: a subscription it completes or loses from now on
+    // (its connection may answer before deleteLater runs) is no longer this endpoint's.
+    void retire(RedisKeyspaceFeed *feed);
     void subscribed();
     bool everyMasterConnected() const;
 
