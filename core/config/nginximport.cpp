@@ -340,9 +340,10 @@ void carryClientKeepalive(const std::vector<std::array<const Directive *, 2>> &b
         qint64 ceiling;
         qint64 ProxyConfig::*field;
         std::optional<qint64> (*parse)(const QString &);
+        bool isDuration;
     };
-    const Setting settings[] = {{"keepalive_requests", "client_keepalive_requests", 1000, 1'000'000'000, &ProxyConfig::clientKeepaliveRequests, positiveCount},
-                                {"keepalive_time", "client_keepalive_time", 3'600'000, 7 * 86'400'000LL, &ProxyConfig::clientKeepaliveTimeMs, nginxTimeMs}};
+    const Setting settings[] = {{"keepalive_requests", "client_keepalive_requests", 1000, 1'000'000'000, &ProxyConfig::clientKeepaliveRequests, positiveCount, false},
+                                {"keepalive_time", "client_keepalive_time", 3'600'000, 7 * 86'400'000LL, &ProxyConfig::clientKeepaliveTimeMs, nginxTimeMs, true}};
     for (size_t i = 0; i < 2 && !blocks.empty(); ++i) {
         const Setting &s = settings[i];
         std::optional<qint64> largest;
@@ -370,10 +371,10 @@ void carryClientKeepalive(const std::vector<std::array<const Directive *, 2>> &b
         result.config.proxy.*(s.field) = value;
         const QString where = at ? QStringLiteral("%1:%2: %3 %4").arg(at->file).arg(at->line).arg(QLatin1StringView(s.directive), at->args.value(0))
                                  : QStringLiteral("%1 (nginx's default where it is not set)").arg(QLatin1StringView(s.directive));
-        const QString shown = s.field == &ProxyConfig::clientKeepaliveTimeMs ? formatDurationMs(value) : QString::number(value);
+        const QString shown = s.isDuration ? formatDurationMs(value) : QString::number(value);
         result.notes << QStringLiteral("%1: proxy.%2 = %3 (a client connection's request %4 is its last)%5%6")
                             .arg(where, QLatin1StringView(s.key), shown,
-                                 s.field == &ProxyConfig::clientKeepaliveTimeMs ? QStringLiteral("after that long") : QStringLiteral("of that number"),
+                                 s.isDuration ? QStringLiteral("after that long") : QStringLiteral("of that number"),
                                  value != *largest ? QStringLiteral(" (Fulcrum's limit)") : QString(),
                                  differs ? QStringLiteral("; the largest of the imported server blocks' values") : QString());
     }
@@ -593,13 +594,12 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                 }
             } else if (d.name == u"keepalive_requests") {
                 // How many requests one connection to the upstream's servers carries.
-                bool ok = false;
-                const qint64 requests = d.args.value(0).toLongLong(&ok);
+                const std::optional<qint64> requests = positiveCount(d.args.value(0));
                 keepaliveRequestsSet = true;
-                if (!ok || requests <= 0)
+                if (!requests)
                     note(d, QStringLiteral("keepalive_requests \"%1\" is not a positive number; no limit on a server connection's requests").arg(d.args.value(0)));
                 else
-                    pool.options.keepaliveRequests = std::min<qint64>(requests, 1'000'000'000);
+                    pool.options.keepaliveRequests = std::min<qint64>(*requests, 1'000'000'000);
             } else if (d.name == u"keepalive_time") {
                 // How long after it was opened a connection to the upstream's servers takes requests.
                 const qint64 ms = nginxTimeMs(d.args.value(0)).value_or(0);

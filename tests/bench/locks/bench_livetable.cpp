@@ -63,7 +63,7 @@ QList<int> routeOf(const Target &target, const QByteArray &key)
 class Load : public QObject
 {
 public:
-    Load(const Target &target, int rate) : m_target(target), m_rate(rate)
+    Load(const Target &target, int rate) : m_rate(rate)
     {
         for (const quint16 port : target.ports) {
             RedisConnectionOptions o;
@@ -145,7 +145,6 @@ private:
         }
     }
 
-    const Target m_target;
     std::vector<RedisConnection *> m_connections;   // in the target's order
     std::vector<QList<int>> m_routes;               // per load key: the servers its changes go to
     QTimer *m_timer = nullptr;
