@@ -326,57 +326,159 @@ std::optional<qint64> positiveCount(const QString &text)
     return ok && n > 0 ? std::optional<qint64>(n) : std::nullopt;
 }
 
-// nginx closed a client connection after keepalive_requests requests (default 1000) or
-// keepalive_time (default 1h); Fulcrum's proxy.client_keepalive_requests / client_keepalive_time
-// are proxy-wide: the largest of the listeners' blocks, so no client's connection ends sooner
-// than nginx ended it. `blocks`: per listener, the directive in force (null: nginx's default).
-void carryClientKeepalive(const std::vector<std::array<const Directive *, 2>> &blocks, NginxImportResult &result)
+// large_client_header_buffers "4 8k": the most a request's head could take, number × size.
+std::optional<qint64> headerBuffers(const QStringList &args)
 {
+    if (args.size() != 2)
+        return std::nullopt;
+    const qint64 size = nginxSize(args.at(1)).value_or(0);
+    const qint64 number = positiveCount(args.at(0)).value_or(0);
+    return size > 0 && number > 0 ? std::optional<qint64>(number * size) : std::nullopt;
+}
+
+// The client side of each listener, as nginx applied it to the block (its own directive, else
+// the http block's; null: nginx's default).
+struct ClientBlock
+{
+    const Directive *keepaliveRequests = nullptr;
+    const Directive *keepaliveTime = nullptr;
+    const Directive *keepaliveTimeout = nullptr;
+    const Directive *headerBuffers = nullptr;
+};
+
+// The largest of the listeners' values of one directive: Fulcrum has these once, proxy-wide,
+// so that no client is cut sooner than nginx cut it. Values nginx would not read are noted.
+struct Largest
+{
+    std::optional<qint64> value;
+    const Directive *at = nullptr;   // null: nginx's default
+    bool differs = false;
+};
+Largest largestOf(const std::vector<ClientBlock> &blocks, const Directive *ClientBlock::*member, const char *directive, qint64 nginxDefault,
+                  std::optional<qint64> (*parse)(const QStringList &), NginxImportResult &result)
+{
+    Largest largest;
+    QSet<const Directive *> refused;
+    for (const ClientBlock &block : blocks) {
+        const Directive *d = block.*member;
+        const std::optional<qint64> value = d ? parse(d->args) : std::optional<qint64>(nginxDefault);
+        if (!value) {
+            if (!refused.contains(d))
+                result.notes << QStringLiteral("%1:%2: %3 %4 not carried over: not a value nginx reads").arg(d->file).arg(d->line).arg(QLatin1StringView(directive), d->args.join(u' '));
+            refused.insert(d);
+            continue;
+        }
+        largest.differs = largest.differs || (largest.value && *largest.value != *value);
+        if (!largest.value || *value > *largest.value) {
+            largest.value = value;
+            largest.at = d;
+        }
+    }
+    return largest;
+}
+
+QString whereOf(const Largest &largest, const char *directive)
+{
+    const Directive *at = largest.at;
+    return at ? QStringLiteral("%1:%2: %3 %4").arg(at->file).arg(at->line).arg(QLatin1StringView(directive), at->args.join(u' '))
+              : QStringLiteral("%1 (nginx's default where it is not set)").arg(QLatin1StringView(directive));
+}
+
+// nginx's client side, proxy-wide in Fulcrum: keepalive_requests (default 1000) and
+// keepalive_time (1h) end a client connection; keepalive_timeout (75s; 0: none kept) is how long
+// an idle one is kept; large_client_header_buffers (4 8k) bounds a request's head.
+void carryClientSide(const std::vector<ClientBlock> &blocks, NginxImportResult &result)
+{
+    if (blocks.empty())
+        return;
+    ProxyConfig &proxy = result.config.proxy;
+    const auto count = [](const QStringList &args) { return positiveCount(args.value(0)); };
+    const auto time = [](const QStringList &args) { return nginxTimeMs(args.value(0)); };
+    const QString ofThe = QStringLiteral("; the largest of the imported server blocks' values");
+
     struct Setting
     {
+        const Directive *ClientBlock::*member;
         const char *directive;
         const char *key;
         qint64 nginxDefault;
         qint64 ceiling;
         qint64 ProxyConfig::*field;
-        std::optional<qint64> (*parse)(const QString &);
+        std::optional<qint64> (*parse)(const QStringList &);
         bool isDuration;
     };
-    const Setting settings[] = {{"keepalive_requests", "client_keepalive_requests", 1000, 1'000'000'000, &ProxyConfig::clientKeepaliveRequests, positiveCount, false},
-                                {"keepalive_time", "client_keepalive_time", 3'600'000, 7 * 86'400'000LL, &ProxyConfig::clientKeepaliveTimeMs, nginxTimeMs, true}};
-    for (size_t i = 0; i < 2 && !blocks.empty(); ++i) {
-        const Setting &s = settings[i];
-        std::optional<qint64> largest;
-        const Directive *at = nullptr;
-        bool differs = false;
-        QSet<const Directive *> refused;
-        for (const auto &block : blocks) {
-            const Directive *d = block[i];
-            std::optional<qint64> value = d ? s.parse(d->args.value(0)) : std::optional<qint64>(s.nginxDefault);
-            if (!value) {
-                if (!refused.contains(d))
-                    result.notes << QStringLiteral("%1:%2: %3 %4 not carried over: not a value nginx reads").arg(d->file).arg(d->line).arg(QLatin1StringView(s.directive), d->args.value(0));
-                refused.insert(d);
-                continue;
-            }
-            differs = differs || (largest && *largest != *value);
-            if (!largest || *value > *largest) {
-                largest = value;
-                at = d;
-            }
-        }
-        if (!largest)
+    const Setting settings[] = {{&ClientBlock::keepaliveRequests, "keepalive_requests", "client_keepalive_requests", 1000, 1'000'000'000,
+                                 &ProxyConfig::clientKeepaliveRequests, count, false},
+                                {&ClientBlock::keepaliveTime, "keepalive_time", "client_keepalive_time", 3'600'000, 7 * 86'400'000LL,
+                                 &ProxyConfig::clientKeepaliveTimeMs, time, true}};
+    for (const Setting &s : settings) {
+        const Largest largest = largestOf(blocks, s.member, s.directive, s.nginxDefault, s.parse, result);
+        if (!largest.value)
             continue;
-        const qint64 value = std::min(*largest, s.ceiling);
-        result.config.proxy.*(s.field) = value;
-        const QString where = at ? QStringLiteral("%1:%2: %3 %4").arg(at->file).arg(at->line).arg(QLatin1StringView(s.directive), at->args.value(0))
-                                 : QStringLiteral("%1 (nginx's default where it is not set)").arg(QLatin1StringView(s.directive));
-        const QString shown = s.isDuration ? formatDurationMs(value) : QString::number(value);
+        const qint64 value = std::min(*largest.value, s.ceiling);
+        proxy.*(s.field) = value;
         result.notes << QStringLiteral("%1: proxy.%2 = %3 (a client connection's request %4 is its last)%5%6")
-                            .arg(where, QLatin1StringView(s.key), shown,
+                            .arg(whereOf(largest, s.directive), QLatin1StringView(s.key), s.isDuration ? formatDurationMs(value) : QString::number(value),
                                  s.isDuration ? QStringLiteral("after that long") : QStringLiteral("of that number"),
-                                 value != *largest ? QStringLiteral(" (Fulcrum's limit)") : QString(),
-                                 differs ? QStringLiteral("; the largest of the imported server blocks' values") : QString());
+                                 value != *largest.value ? QStringLiteral(" (Fulcrum's limit)") : QString(), largest.differs ? ofThe : QString());
+    }
+
+    // keepalive_timeout: proxy.idle_timeout, which is also the pools' server keep-alive where a
+    // pool sets none; those keep nginx's 60 s (its upstream keepalive_timeout default) as before.
+    const Largest idle = largestOf(blocks, &ClientBlock::keepaliveTimeout, "keepalive_timeout", 75'000, time, result);
+    // One note per directive, though an http block's is inherited by several listeners.
+    QSet<const Directive *> saidOnce[2];
+    const auto firstTime = [&saidOnce](int note, const Directive *d) {
+        const bool first = !saidOnce[note].contains(d);
+        saidOnce[note].insert(d);
+        return first;
+    };
+    for (const ClientBlock &block : blocks) {
+        if (block.keepaliveTimeout && block.keepaliveTimeout->args.size() > 1 && firstTime(0, block.keepaliveTimeout))
+            result.notes << QStringLiteral("%1:%2: keepalive_timeout %3: the second value (nginx's \"Keep-Alive: timeout=\" header) is not sent; "
+                                           "clients learn the end of a kept connection from its close")
+                                .arg(block.keepaliveTimeout->file).arg(block.keepaliveTimeout->line).arg(block.keepaliveTimeout->args.join(u' '));
+    }
+    if (idle.value && *idle.value == 0) {
+        // nginx kept no client connection: each answer is its connection's last.
+        proxy.clientKeepaliveRequests = 1;
+        result.notes << QStringLiteral("%1: nginx kept no client connection alive; proxy.client_keepalive_requests = 1 (every answer says \"Connection: close\")")
+                            .arg(whereOf(idle, "keepalive_timeout"));
+    } else if (idle.value) {
+        const qint64 value = std::min<qint64>(*idle.value, 3'600'000);
+        for (const ClientBlock &block : blocks) {
+            if (block.keepaliveTimeout && nginxTimeMs(block.keepaliveTimeout->args.value(0)) == 0 && firstTime(1, block.keepaliveTimeout))
+                result.notes << QStringLiteral("%1:%2: keepalive_timeout 0 not carried over for this block: Fulcrum's idle_timeout is proxy-wide, so its clients are "
+                                               "kept alive %3 too (set proxy.client_keepalive_requests to 1 to end every connection after one answer)")
+                                    .arg(block.keepaliveTimeout->file).arg(block.keepaliveTimeout->line).arg(formatDurationMs(value));
+        }
+        if (value != proxy.idleTimeoutMs) {
+            QStringList pinned;
+            for (PoolConfig &pool : result.config.pools) {
+                if (pool.options.keepaliveTimeoutMs == 0) {
+                    pool.options.keepaliveTimeoutMs = 60'000;
+                    pinned << QStringLiteral("pools[\"%1\"]").arg(pool.name);
+                }
+            }
+            if (!pinned.isEmpty())
+                result.notes << QStringLiteral("%1.keepalive_timeout = 60s (nginx's for connections to an upstream's servers, which proxy.idle_timeout would "
+                                               "otherwise set)").arg(pinned.join(QStringLiteral(", ")));
+        }
+        proxy.idleTimeoutMs = value;
+        result.notes << QStringLiteral("%1: proxy.idle_timeout = %2 (how long a client connection may wait for its next request)%3%4")
+                            .arg(whereOf(idle, "keepalive_timeout"), formatDurationMs(value),
+                                 value != *idle.value ? QStringLiteral(" (Fulcrum's limit)") : QString(), idle.differs ? ofThe : QString());
+    }
+
+    // large_client_header_buffers: nginx took a request line and each header line of up to one
+    // buffer, and a head of up to all of them; Fulcrum bounds the head as a whole.
+    const Largest head = largestOf(blocks, &ClientBlock::headerBuffers, "large_client_header_buffers", 4 * 8192, headerBuffers, result);
+    if (head.value) {
+        const qint64 value = std::clamp<qint64>(*head.value, 1024, 1024 * 1024);
+        proxy.maxHeaderBytes = value;
+        result.notes << QStringLiteral("%1: proxy.max_header_bytes = %2 (a bigger request head gets 431; nginx also limited each line to one buffer)%3%4")
+                            .arg(whereOf(head, "large_client_header_buffers")).arg(value)
+                            .arg(value != *head.value ? QStringLiteral(" (Fulcrum's limit)") : QString(), head.differs ? ofThe : QString());
     }
 }
 
@@ -824,9 +926,8 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         bool unset = false;              // a location set none and nginx's default is not carried
     };
     QMap<QString, std::array<PoolLimit, 3>> limitsOf;   // by pool, in the order of `limits`
-    // Each listener's client connection limits: keepalive_requests and keepalive_time as nginx
-    // applied them to the block (its own, else the http block's; null: nginx's default).
-    std::vector<std::array<const Directive *, 2>> clientKeepalive;
+    // Each listener's client side (keepalive_*, large_client_header_buffers).
+    std::vector<ClientBlock> clientSide;
 
     // Listeners: server blocks whose locations proxy_pass to an imported upstream, else straight
     // to an address (a pool of that one server). A Fulcrum listener sends every path to one
@@ -872,7 +973,8 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
             // Every location of this block reaches the listener: its limits, as nginx applied
             // them there (the location's own, else the server's, else the http block's).
             const Directive *http = enclosingHttp(top, server);
-            clientKeepalive.push_back({inherited(server, http, QStringLiteral("keepalive_requests")), inherited(server, http, QStringLiteral("keepalive_time"))});
+            clientSide.push_back({inherited(server, http, QStringLiteral("keepalive_requests")), inherited(server, http, QStringLiteral("keepalive_time")),
+                                  inherited(server, http, QStringLiteral("keepalive_timeout")), inherited(server, http, QStringLiteral("large_client_header_buffers"))});
             std::array<PoolLimit, 3> &own = limitsOf[chosen->target];
             for (const ProxyPass &pass : passes) {
                 for (size_t i = 0; i < limits.size(); ++i) {
@@ -1063,7 +1165,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                                                              differs ? QStringLiteral("; the largest of the imported locations' values, for every pool without its own")
                                                                      : QString());
     }
-    carryClientKeepalive(clientKeepalive, result);
+    carryClientSide(clientSide, result);
     for (auto it = limitsOf.cbegin(); it != limitsOf.cend(); ++it) {
         PoolConfig *pool = nullptr;
         for (PoolConfig &p : result.config.pools)

@@ -689,7 +689,11 @@ http {
         QCOMPARE(catalog.keepaliveRequests, qint64(1000));   // nginx's default
         QCOMPARE(catalog.keepaliveTimeMs, qint64(600'000));
         const PoolOptions &legacy = r.config.pool(QStringLiteral("legacy"))->options;
-        QVERIFY(!legacy.ownsKeepaliveTimeout() && !legacy.ownsMaxIdlePerServer());
+        QVERIFY(!legacy.ownsMaxIdlePerServer());
+        // Clients are kept nginx's 75 s (proxy.idle_timeout), the servers the 60 s they had.
+        QCOMPARE(legacy.keepaliveTimeoutMs, qint64(60'000));
+        QCOMPARE(catalog.keepaliveTimeoutMs, qint64(60'000));
+        QCOMPARE(r.config.proxy.idleTimeoutMs, qint64(75'000));
         QCOMPARE(legacy.keepaliveRequests, qint64(0));   // nginx kept no connection: nothing to limit
         QCOMPARE(legacy.keepaliveTimeMs, qint64(0));
         const QString notes = r.notes.join(u'\n');
@@ -740,6 +744,86 @@ http {
         QVERIFY2(plain.ok(), qPrintable(plain.errors.join(u'\n')));
         QCOMPARE(plain.config.proxy.clientKeepaliveRequests, qint64(1000));
         QCOMPARE(plain.config.proxy.clientKeepaliveTimeMs, qint64(3'600'000));
+    }
+
+    // keepalive_timeout is how long nginx kept an idle client connection (75 s by default, 0:
+    // none); large_client_header_buffers how big a request head it took (4 8k by default).
+    void carriesClientIdleTimeoutAndHeaderBuffers()
+    {
+        const QByteArray conf = "http {\n"
+                                "  keepalive_timeout 20s 15s;\n"
+                                "  large_client_header_buffers 8 16k;\n"
+                                "  upstream shop { server 127.0.0.1:9001; keepalive 8; keepalive_timeout 4s; }\n"
+                                "  upstream api { server 127.0.0.1:9002; }\n"
+                                "  server { listen 127.0.0.1:8080; keepalive_timeout 2m; location / { proxy_pass http://shop; } }\n"
+                                "  server { listen 127.0.0.1:8081; location / { proxy_pass http://api; } }\n"
+                                "}\n";
+        const QString refused = whatNginxRefuses(conf);
+        QVERIFY2(refused.isEmpty(), qPrintable(refused));
+        const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.config.proxy.idleTimeoutMs, qint64(120'000));   // 8080's 2m, the larger
+        QCOMPARE(r.config.proxy.maxHeaderBytes, qint64(8 * 16 * 1024));
+        QCOMPARE(r.config.proxy.clientKeepaliveRequests, qint64(1000));
+        // The upstream's own keep-alive stays; the other keeps the 60 s idle_timeout gave it.
+        QCOMPARE(r.config.pool(QStringLiteral("shop"))->options.keepaliveTimeoutMs, qint64(4000));
+        QCOMPARE(r.config.pool(QStringLiteral("api"))->options.keepaliveTimeoutMs, qint64(60'000));
+        const QString notes = r.notes.join(u'\n');
+        for (const QString &note :
+             {QStringLiteral("n.conf:6: keepalive_timeout 2m: proxy.idle_timeout = 2m (how long a client connection may wait for its next request); "
+                             "the largest of the imported server blocks' values"),
+              QStringLiteral("n.conf:2: keepalive_timeout 20s 15s: the second value (nginx's \"Keep-Alive: timeout=\" header) is not sent"),
+              QStringLiteral("pools[\"api\"].keepalive_timeout = 60s (nginx's for connections to an upstream's servers"),
+              QStringLiteral("n.conf:3: large_client_header_buffers 8 16k: proxy.max_header_bytes = 131072 (a bigger request head gets 431")})
+            QVERIFY2(hasNote(r, note), qPrintable(notes));
+        const ConfigResult back = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
+        QVERIFY2(back.ok(), qPrintable(back.errorText()));
+        QCOMPARE(back.config->proxy, r.config.proxy);
+        QCOMPARE(back.config->pool(QStringLiteral("api"))->options.keepaliveTimeoutMs, qint64(60'000));
+
+        // Nothing set: nginx's 75 s and 4 × 8k.
+        const NginxImportResult plain = importNginx("http { upstream u { server 127.0.0.1:9001; } server { listen 127.0.0.1:8080; location / { proxy_pass http://u; } } }\n",
+                                                    QStringLiteral("n.conf"));
+        QVERIFY2(plain.ok(), qPrintable(plain.errors.join(u'\n')));
+        QCOMPARE(plain.config.proxy.idleTimeoutMs, qint64(75'000));
+        QCOMPARE(plain.config.proxy.maxHeaderBytes, qint64(32 * 1024));
+
+        // keepalive_timeout 0 everywhere: nginx kept no client connection, nor does the import.
+        const QByteArray none = "http {\n"
+                                "  keepalive_timeout 0;\n"
+                                "  upstream u { server 127.0.0.1:9001; }\n"
+                                "  server { listen 127.0.0.1:8080; location / { proxy_pass http://u; } }\n"
+                                "}\n";
+        QVERIFY2(whatNginxRefuses(none).isEmpty(), qPrintable(whatNginxRefuses(none)));
+        const NginxImportResult closing = importNginx(none, QStringLiteral("n.conf"));
+        QVERIFY2(closing.ok(), qPrintable(closing.errors.join(u'\n')));
+        QCOMPARE(closing.config.proxy.clientKeepaliveRequests, qint64(1));
+        QCOMPARE(closing.config.proxy.idleTimeoutMs, ProxyConfig().idleTimeoutMs);
+        QVERIFY2(hasNote(closing, QStringLiteral("n.conf:2: keepalive_timeout 0: nginx kept no client connection alive; proxy.client_keepalive_requests = 1")),
+                 qPrintable(closing.notes.join(u'\n')));
+
+        // One block with 0 beside one kept alive: the proxy-wide value keeps both, said.
+        const QByteArray mixed = "http {\n"
+                                 "  upstream u { server 127.0.0.1:9001; }\n"
+                                 "  server { listen 127.0.0.1:8080; keepalive_timeout 0; location / { proxy_pass http://u; } }\n"
+                                 "  server { listen 127.0.0.1:8081; location / { proxy_pass http://u; } }\n"
+                                 "}\n";
+        QVERIFY2(whatNginxRefuses(mixed).isEmpty(), qPrintable(whatNginxRefuses(mixed)));
+        const NginxImportResult both = importNginx(mixed, QStringLiteral("n.conf"));
+        QVERIFY2(both.ok(), qPrintable(both.errors.join(u'\n')));
+        QCOMPARE(both.config.proxy.idleTimeoutMs, qint64(75'000));
+        QCOMPARE(both.config.proxy.clientKeepaliveRequests, qint64(1000));
+        QVERIFY2(hasNote(both, QStringLiteral("n.conf:3: keepalive_timeout 0 not carried over for this block: Fulcrum's idle_timeout is proxy-wide, so its "
+                                              "clients are kept alive 1m15s too")),
+                 qPrintable(both.notes.join(u'\n')));
+
+        // A header buffer nginx would not read is said and Fulcrum's limit stays.
+        const NginxImportResult odd = importNginx("http { large_client_header_buffers 4; upstream u { server 127.0.0.1:9001; } "
+                                                  "server { listen 127.0.0.1:8080; location / { proxy_pass http://u; } } }\n",
+                                                  QStringLiteral("n.conf"));
+        QVERIFY2(odd.ok(), qPrintable(odd.errors.join(u'\n')));
+        QCOMPARE(odd.config.proxy.maxHeaderBytes, ProxyConfig().maxHeaderBytes);
+        QVERIFY2(hasNote(odd, QStringLiteral("n.conf:1: large_client_header_buffers 4 not carried over: not a value nginx reads")), qPrintable(odd.notes.join(u'\n')));
     }
 
     void rejectsWhatIsNotAnUpstream()
