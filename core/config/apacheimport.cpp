@@ -493,7 +493,8 @@ private:
                 m_listens.push_back(a);
             } else if (virtualHost || !location.isEmpty()) {
                 m_hostDirectives[virtualHost].push_back(&n);
-            } else if (n.key.startsWith(u"proxy") || n.key.startsWith(u"ssl") || n.key == u"protocols" || n.key == u"timeout" || n.key == u"limitrequestbody") {
+            } else if (n.key.startsWith(u"proxy") || n.key.startsWith(u"ssl") || n.key == u"protocols" || n.key == u"timeout" || n.key == u"limitrequestbody"
+                       || n.key.startsWith(u"keepalive") || n.key == u"maxkeepaliverequests" || n.key == u"limitrequestfieldsize") {
                 m_hostDirectives[nullptr].push_back(&n);   // the main server's, inherited by virtual hosts
             }
         }
@@ -1140,6 +1141,130 @@ private:
         }
     }
 
+    // A note on what a directive (or httpd's default where `at` is null) became.
+    void noteCarried(const ApacheNode *at, const QString &byDefault, const QString &what)
+    {
+        if (at)
+            note(at->line, QStringLiteral("%1 %2: %3").arg(at->name, at->args.join(u' '), what));
+        else
+            m_notes.push_back({INT_MAX, QStringLiteral("%1: %2: %3").arg(m_file, byDefault, what)});
+    }
+
+    // httpd's KeepAliveTimeout: seconds, or milliseconds with "ms".
+    static std::optional<qint64> keepAliveTimeoutMs(const QString &text)
+    {
+        const bool ms = text.endsWith(QStringLiteral("ms"), Qt::CaseInsensitive);
+        bool ok = false;
+        const qint64 n = (ms ? text.chopped(2) : text).toLongLong(&ok);
+        return ok && n >= 0 ? std::optional<qint64>(ms ? n : n * 1000) : std::nullopt;
+    }
+
+    // httpd's client side, once for every Fulcrum listener: the largest of the virtual hosts'.
+    // KeepAlive (On) and KeepAliveTimeout (5 s) → proxy.idle_timeout, MaxKeepAliveRequests (100;
+    // 0: none) → proxy.client_keepalive_requests; KeepAlive Off in every host → one request per
+    // connection. LimitRequestFieldSize (8190 bytes a line) where it is raised → proxy.max_header_bytes.
+    void carryClientSide(const QSet<const ApacheNode *> &hosts)
+    {
+        ProxyConfig &proxy = m_result.config.proxy;
+        const ApacheNode *idleAt = nullptr;
+        const ApacheNode *requestsAt = nullptr;
+        std::optional<qint64> idleMs;
+        std::optional<qint64> requests;   // 0: no limit, the largest of all
+        std::vector<const ApacheNode *> off;
+        const ApacheNode *fieldAt = nullptr;
+        qint64 fieldBytes = 8190;
+        QSet<const ApacheNode *> refused;
+        for (const ApacheNode *host : hosts) {
+            const ApacheNode *keepAlive = hostDirective(host, u"keepalive");
+            if (keepAlive && keepAlive->args.first().compare(QStringLiteral("off"), Qt::CaseInsensitive) == 0) {
+                if (std::find(off.begin(), off.end(), keepAlive) == off.end())
+                    off.push_back(keepAlive);
+            } else {
+                const ApacheNode *t = hostDirective(host, u"keepalivetimeout");
+                const std::optional<qint64> ms = t ? keepAliveTimeoutMs(t->args.first()) : std::optional<qint64>(5000);
+                if (!ms && !refused.contains(t)) {
+                    note(t->line, QStringLiteral("KeepAliveTimeout %1 not carried over: not a number of seconds (or of milliseconds with \"ms\")").arg(t->args.first()));
+                    refused.insert(t);
+                } else if (ms && (!idleMs || *ms > *idleMs)) {
+                    idleMs = ms;
+                    idleAt = t;
+                }
+                const ApacheNode *r = hostDirective(host, u"maxkeepaliverequests");
+                bool ok = true;
+                const qint64 n = r ? r->args.first().toLongLong(&ok) : 100;
+                if ((!ok || n < 0) && !refused.contains(r)) {
+                    note(r->line, QStringLiteral("MaxKeepAliveRequests %1 not carried over: not a number").arg(r->args.first()));
+                    refused.insert(r);
+                } else if (ok && n >= 0 && (!requests || (*requests != 0 && (n == 0 || n > *requests)))) {
+                    requests = n;
+                    requestsAt = r;
+                }
+            }
+            const ApacheNode *field = hostDirective(host, u"limitrequestfieldsize");
+            bool ok = true;
+            const qint64 bytes = field ? field->args.first().toLongLong(&ok) : 8190;
+            if ((!ok || bytes <= 0) && !refused.contains(field)) {
+                note(field->line, QStringLiteral("LimitRequestFieldSize %1 not carried over: not a number of bytes").arg(field->args.first()));
+                refused.insert(field);
+            } else if (ok && bytes > fieldBytes) {
+                fieldBytes = bytes;
+                fieldAt = field;
+            }
+        }
+        const QString ofAll = hosts.size() > 1 ? QStringLiteral("; the largest of the imported virtual hosts', since Fulcrum has one for every listener") : QString();
+        if (!idleMs && !off.empty()) {
+            // httpd kept no client connection: each answer is its connection's last.
+            proxy.clientKeepaliveRequests = 1;
+            note(off.front()->line, QStringLiteral("KeepAlive Off: httpd kept no client connection alive; proxy.client_keepalive_requests = 1 "
+                                                   "(every answer says \"Connection: close\")"));
+        } else if (idleMs) {
+            for (const ApacheNode *o : off)
+                note(o->line, QStringLiteral("KeepAlive Off not carried over for this virtual host: Fulcrum's idle_timeout is proxy-wide, so its clients are "
+                                             "kept alive too (set proxy.client_keepalive_requests to 1 to end every connection after one answer)"));
+            const qint64 ms = std::clamp<qint64>(*idleMs, 1, 3'600'000);
+            if (ms != proxy.idleTimeoutMs) {
+                // idle_timeout is also the server keep-alive of a pool without one (no ttl=).
+                QStringList pinned;
+                for (PoolConfig &pool : m_result.config.pools) {
+                    if (pool.options.keepaliveTimeoutMs == 0 && pool.options.maxIdlePerServer != 0) {
+                        pool.options.keepaliveTimeoutMs = proxy.idleTimeoutMs;
+                        pinned << QStringLiteral("pools[\"%1\"]").arg(pool.name);
+                    }
+                }
+                if (!pinned.isEmpty())
+                    m_notes.push_back({INT_MAX, QStringLiteral("%1: %2.keepalive_timeout = %3 (the members have no ttl=; Fulcrum's default for server connections, "
+                                                               "which proxy.idle_timeout would otherwise set)")
+                                                    .arg(m_file, pinned.join(QStringLiteral(", ")), formatDurationMs(proxy.idleTimeoutMs))});
+            }
+            proxy.idleTimeoutMs = ms;
+            noteCarried(idleAt, QStringLiteral("KeepAliveTimeout (httpd's default, 5 s)"),
+                        QStringLiteral("proxy.idle_timeout = %1 (how long a client connection may wait for its next request)%2%3")
+                            .arg(formatDurationMs(ms), ms != *idleMs ? QStringLiteral(" (Fulcrum's limit)") : QString(), ofAll));
+        }
+        if (requests) {
+            const qint64 n = std::min<qint64>(*requests, 1'000'000'000);
+            proxy.clientKeepaliveRequests = n;
+            noteCarried(requestsAt, QStringLiteral("MaxKeepAliveRequests (httpd's default, 100)"),
+                        QStringLiteral("proxy.client_keepalive_requests = %1%2%3")
+                            .arg(n == 0 ? QStringLiteral("0 (no limit)") : QStringLiteral("%1 (a client connection's request of that number is its last)").arg(n),
+                                 n != *requests ? QStringLiteral(" (Fulcrum's limit)") : QString(), ofAll));
+        }
+        // httpd took up to LimitRequestFields (100) lines of LimitRequestFieldSize each; Fulcrum
+        // bounds the head as a whole. A raised line size (big cookies, Kerberos tokens) gets room
+        // for one such line beside 8 KiB of the rest.
+        if (fieldAt) {
+            proxy.maxHeaderBytes = std::clamp<qint64>(fieldBytes + 8192, proxy.maxHeaderBytes, 1024 * 1024);
+            note(fieldAt->line, QStringLiteral("LimitRequestFieldSize %1: proxy.max_header_bytes = %2 (one such line and 8 KiB for the rest; a bigger request head "
+                                               "gets 431; httpd limited each line, Fulcrum the head as a whole)%3")
+                                    .arg(fieldAt->args.first()).arg(proxy.maxHeaderBytes)
+                                    .arg(fieldBytes + 8192 > 1024 * 1024 ? QStringLiteral(" (Fulcrum's limit)") : QString()));
+        } else {
+            m_notes.push_back({INT_MAX, QStringLiteral("%1: LimitRequestFieldSize (httpd's default, 8190 bytes a line, up to 100 lines): proxy.max_header_bytes "
+                                                       "stays %2 for the head as a whole; raise it if clients send bigger heads (they get 431)")
+                                            .arg(m_file).arg(proxy.maxHeaderBytes)});
+        }
+    }
+
     std::vector<ListenAddress> addressesOf(const Route &route)
     {
         if (!route.virtualHost)
@@ -1274,6 +1399,7 @@ private:
             }
         }
         carryLimits(hostsWithListeners);
+        carryClientSide(hostsWithListeners);
         carryPoolTimeouts();
         carryPoolBodyLimits();
         for (const PoolConfig &p : m_result.config.pools) {

@@ -689,7 +689,10 @@ private Q_SLOTS:
         QCOMPARE(r.config.pool(QStringLiteral("uploads"))->options.maxBodyBytes, qint64(-1));   // the proxy's
         // An unused connection is kept no longer than any member's ttl=; none kept with disablereuse.
         QCOMPARE(r.config.pool(QStringLiteral("checkout"))->options.keepaliveTimeoutMs, qint64(4'000));
-        QVERIFY(!r.config.pool(QStringLiteral("remote"))->options.ownsKeepaliveTimeout());
+        // No ttl=: the 60 s Fulcrum gave server connections, kept though clients now get httpd's
+        // KeepAliveTimeout (5 s) as proxy.idle_timeout.
+        QCOMPARE(r.config.pool(QStringLiteral("remote"))->options.keepaliveTimeoutMs, qint64(60'000));
+        QCOMPARE(r.config.proxy.idleTimeoutMs, qint64(5'000));
         QCOMPARE(r.config.pool(QStringLiteral("uploads"))->options.maxIdlePerServer, 0);
         QVERIFY(!r.config.pool(QStringLiteral("checkout"))->options.ownsMaxIdlePerServer());
         const QString notes = r.notes.join(u'\n');
@@ -718,6 +721,69 @@ private Q_SLOTS:
         QCOMPARE(odd.config.pools[0].options.connectTimeoutMs, qint64(0));
         QVERIFY2(hasNote(odd, QStringLiteral("o.conf:3: http://127.0.0.1:9001: connectiontimeout=soon not carried over: not a time httpd reads")),
                  qPrintable(odd.notes.join(u'\n')));
+    }
+
+    // KeepAlive, KeepAliveTimeout and MaxKeepAliveRequests are httpd's client side; Fulcrum has
+    // them once for every listener: the largest of the virtual hosts'. The real apache2 takes it.
+    void carriesClientKeepAliveAndHeaderLineSize()
+    {
+        if (!QFile::exists(apacheBinary()))
+            QSKIP("apache2 is not installed (scripts/packages.txt lists it)");
+        QTemporaryDir dir;
+        const QByteArray body = "Listen 127.0.0.1:8080\nListen 127.0.0.1:8081\nListen 127.0.0.1:8082\n"
+                                "KeepAliveTimeout 15\nMaxKeepAliveRequests 500\nLimitRequestFieldSize 16380\n"
+                                "<Proxy balancer://shop>\n BalancerMember http://127.0.0.1:9001\n</Proxy>\n"
+                                "<Proxy balancer://api>\n BalancerMember http://127.0.0.1:9002 ttl=4\n</Proxy>\n"
+                                "<VirtualHost 127.0.0.1:8080>\n ProxyPass / balancer://shop/\n</VirtualHost>\n"
+                                "<VirtualHost 127.0.0.1:8081>\n KeepAliveTimeout 2500ms\n ProxyPass / balancer://api/\n</VirtualHost>\n"
+                                "<VirtualHost 127.0.0.1:8082>\n KeepAlive Off\n ProxyPass / balancer://shop/\n</VirtualHost>\n";
+        QString refused;
+        const ApacheImportResult r = importCheckedByApache(dir, body, &refused);
+        QVERIFY2(refused.isEmpty(), qPrintable(refused));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.config.proxy.idleTimeoutMs, qint64(15'000));   // the main server's, the larger
+        QCOMPARE(r.config.proxy.clientKeepaliveRequests, qint64(500));
+        QCOMPARE(r.config.proxy.maxHeaderBytes, qint64(16380 + 8192));
+        QCOMPARE(r.config.pool(QStringLiteral("shop"))->options.keepaliveTimeoutMs, qint64(60'000));   // no ttl=: as before
+        QCOMPARE(r.config.pool(QStringLiteral("api"))->options.keepaliveTimeoutMs, qint64(4'000));     // its ttl=
+        const QString notes = r.notes.join(u'\n');
+        for (const QString &note :
+             {QStringLiteral("KeepAliveTimeout 15: proxy.idle_timeout = 15s (how long a client connection may wait for its next request); the largest"),
+              QStringLiteral("MaxKeepAliveRequests 500: proxy.client_keepalive_requests = 500 (a client connection's request of that number is its last)"),
+              QStringLiteral("KeepAlive Off not carried over for this virtual host: Fulcrum's idle_timeout is proxy-wide"),
+              QStringLiteral("pools[\"shop\"].keepalive_timeout = 1m (the members have no ttl=;"),
+              QStringLiteral("LimitRequestFieldSize 16380: proxy.max_header_bytes = 24572 (one such line and 8 KiB for the rest")})
+            QVERIFY2(hasNote(r, note), qPrintable(notes));
+        const ConfigResult back = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
+        QVERIFY2(back.ok(), qPrintable(back.errorText()));
+        QCOMPARE(back.config->proxy, r.config.proxy);
+
+        // Nothing written: httpd's 5 s and 100 requests; the head limit is said, not changed.
+        const ApacheImportResult plain = importApache("Listen 127.0.0.1:8080\n<Proxy balancer://b>\n BalancerMember http://127.0.0.1:9001\n</Proxy>\nProxyPass / balancer://b/\n",
+                                                      QStringLiteral("p.conf"));
+        QVERIFY(plain.ok());
+        QCOMPARE(plain.config.proxy.idleTimeoutMs, qint64(5'000));
+        QCOMPARE(plain.config.proxy.clientKeepaliveRequests, qint64(100));
+        QCOMPARE(plain.config.proxy.maxHeaderBytes, ProxyConfig().maxHeaderBytes);
+        QVERIFY2(hasNote(plain, QStringLiteral("p.conf: KeepAliveTimeout (httpd's default, 5 s): proxy.idle_timeout = 5s")), qPrintable(plain.notes.join(u'\n')));
+        QVERIFY2(hasNote(plain, QStringLiteral("p.conf: LimitRequestFieldSize (httpd's default, 8190 bytes a line, up to 100 lines): proxy.max_header_bytes stays 16384")),
+                 qPrintable(plain.notes.join(u'\n')));
+
+        // KeepAlive Off everywhere, MaxKeepAliveRequests 0 (no limit) beside it is moot.
+        QTemporaryDir offDir;
+        const ApacheImportResult closing = importCheckedByApache(offDir, "Listen 127.0.0.1:8080\nKeepAlive Off\n<Proxy balancer://b>\n BalancerMember http://127.0.0.1:9001\n"
+                                                                         "</Proxy>\nProxyPass / balancer://b/\n", &refused);
+        QVERIFY2(refused.isEmpty(), qPrintable(refused));
+        QCOMPARE(closing.config.proxy.clientKeepaliveRequests, qint64(1));
+        QCOMPARE(closing.config.proxy.idleTimeoutMs, ProxyConfig().idleTimeoutMs);
+        QVERIFY2(hasNote(closing, QStringLiteral("KeepAlive Off: httpd kept no client connection alive; proxy.client_keepalive_requests = 1")),
+                 qPrintable(closing.notes.join(u'\n')));
+
+        // MaxKeepAliveRequests 0: no limit.
+        const ApacheImportResult unlimited = importApache("Listen 127.0.0.1:8080\nMaxKeepAliveRequests 0\n<Proxy balancer://b>\n BalancerMember http://127.0.0.1:9001\n"
+                                                          "</Proxy>\nProxyPass / balancer://b/\n", QStringLiteral("u.conf"));
+        QVERIFY(unlimited.ok());
+        QCOMPARE(unlimited.config.proxy.clientKeepaliveRequests, qint64(0));
     }
 
     void errors_data()
