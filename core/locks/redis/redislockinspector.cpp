@@ -325,6 +325,7 @@ void RedisLockInspector::startPass()
     m_passLocks.reserve(m_lastLockCount);
     m_passNotes.clear();
     m_passNotesOmitted = 0;
+    m_largeBefore.unite(std::exchange(m_largeStrings, {}));
     m_passClock.start();
     if (m_options.observe)
         m_observations.beginPass(wallclock::nowUtc());
@@ -403,6 +404,17 @@ void RedisLockInspector::onScanReply(quint64 generation, int pattern, const Redi
 // key of a cluster pass went to the second look because of that.
 void RedisLockInspector::readKeys(QList<QByteArray> keys)
 {
+    if (!m_largeStrings.isEmpty() || !m_largeBefore.isEmpty()) {
+        QList<QByteArray> large;
+        QList<QByteArray> rest;
+        for (QByteArray &key : keys)
+            (isLargeString(key) ? large : rest).append(std::move(key));
+        keys = std::move(rest);
+        if (!large.isEmpty())
+            readLargeStrings(std::move(large));
+        if (keys.isEmpty())
+            return;
+    }
     const RedisCommands commands = pttlAndValues(keys, m_options.getPerKey);
     m_outstanding += int(keys.size());
     const quint64 generation = m_generation;
@@ -484,6 +496,58 @@ void RedisLockInspector::readOtherTypes(QList<OtherKey> others, bool withGet)
     });
 }
 
+// Strings found too large to be a lock before: PTTL and STRLEN, so the pass learns whether one
+// is still there and still too large without reading it. One that shrank (or is no string any
+// more) is read again as any key.
+void RedisLockInspector::readLargeStrings(QList<QByteArray> keys)
+{
+    RedisCommands commands;
+    commands.reserve(2 * keys.size(), 64 * keys.size());
+    for (const QByteArray &key : std::as_const(keys)) {
+        commands.add({"PTTL", key});
+        commands.add({"STRLEN", key});
+    }
+    m_outstanding += int(keys.size());
+    const quint64 generation = m_generation;
+    m_connection->pipeline(commands, [this, guard = QPointer<RedisLockInspector>(this), generation, keys = std::move(keys)](const QList<RedisReply> &replies) {
+        if (!guard || generation != m_generation)
+            return;
+        for (const RedisReply &reply : replies) {
+            if (reply.type == RedisReply::Failed) {
+                interrupt(reply.errorText());
+                return;
+            }
+        }
+        QList<QByteArray> again;
+        for (qsizetype i = 0; i < keys.size(); ++i) {
+            const RedisReply &pttl = replies[2 * i];
+            const RedisReply &length = replies[2 * i + 1];
+            if (pttl.isError()) {
+                addNote({keys[i], QStringLiteral("could not be read: %1").arg(pttl.errorText()), true});
+            } else if (pttl.integer == -2) {
+                continue;   // gone
+            } else if (!length.isError() && length.integer > kMaxLockValueBytes) {
+                m_largeStrings.insert(keys[i]);
+                addNote({keys[i], tooLargeStringNote(length.integer), false});
+            } else {
+                m_largeStrings.remove(keys[i]);
+                m_largeBefore.remove(keys[i]);
+                again.append(keys[i]);
+            }
+        }
+        if (!again.isEmpty())
+            readKeys(std::move(again));
+        keysDone(int(keys.size()));
+    });
+}
+
+// A string read whole and found too large to be a lock: its next reads ask only its length.
+void RedisLockInspector::noteIfLargeString(const QByteArray &key, const QByteArray &type, const RedisReply &value)
+{
+    if (type == "string" && value.type == RedisReply::String && value.string.size() > kMaxLockValueBytes)
+        m_largeStrings.insert(key);
+}
+
 void RedisLockInspector::classifyOther(const OtherKey &other, const RedisReply &type, const RedisReply &hash, const RedisReply *string)
 {
     if (type.isError())
@@ -509,6 +573,7 @@ void RedisLockInspector::classify(const QByteArray &key, const QByteArray &type,
             m_observations.observe(*info);
         m_passLocks.append(std::move(*info));
     } else if (!note.isEmpty()) {
+        noteIfLargeString(key, type, value);
         addNote({key, note, unreadableValue(type, value)});
     }
 }
@@ -560,6 +625,7 @@ void RedisLockInspector::maybeFinish()
 
 void RedisLockInspector::finishPass()
 {
+    m_largeBefore.clear();   // looked at in this pass, or gone from it
     if (m_options.observe)
         m_observations.endPass();
     // Sorting 100 000 rows by key was most of the end-of-pass tail. The first 16 bytes of each key,
@@ -731,12 +797,22 @@ void RedisLockInspector::readLive()
         else
             keys.append(it.key());
     }
+    QList<QByteArray> large;
+    if (!m_largeStrings.isEmpty()) {
+        QList<QByteArray> rest;
+        for (QByteArray &key : keys)
+            (m_largeStrings.contains(key) ? large : rest).append(std::move(key));
+        keys = std::move(rest);
+    }
+    if (!large.isEmpty())
+        readLiveLargeStrings(std::move(large));
     if (keys.isEmpty()) {
-        liveReadsDone(0);
+        if (m_liveOutstanding == 0)
+            liveReadsDone(0);
         return;
     }
     const RedisCommands commands = pttlAndValues(keys, m_options.getPerKey);
-    m_liveOutstanding = int(keys.size());
+    m_liveOutstanding += int(keys.size());
     const quint64 generation = m_liveGeneration;
     m_connection->pipeline(commands, [this, guard = QPointer<RedisLockInspector>(this), generation, keys](const QList<RedisReply> &replies) {
         if (guard)
@@ -777,6 +853,39 @@ void RedisLockInspector::onLiveRead(quint64 generation, const QList<QByteArray> 
     liveReadsDone(done);
 }
 
+// Changed strings known to be too large to be a lock: PTTL and STRLEN, as a pass reads them.
+// One that shrank (or is no string any more) is read again as any changed key, next tick.
+void RedisLockInspector::readLiveLargeStrings(QList<QByteArray> keys)
+{
+    RedisCommands commands;
+    commands.reserve(2 * keys.size(), 64 * keys.size());
+    for (const QByteArray &key : std::as_const(keys)) {
+        commands.add({"PTTL", key});
+        commands.add({"STRLEN", key});
+    }
+    m_liveOutstanding += int(keys.size());
+    const quint64 generation = m_liveGeneration;
+    m_connection->pipeline(commands, [this, guard = QPointer<RedisLockInspector>(this), generation, keys = std::move(keys)](const QList<RedisReply> &replies) {
+        if (!guard || generation != m_liveGeneration || liveReadFailed(replies))
+            return;
+        for (qsizetype i = 0; i < keys.size(); ++i) {
+            const RedisReply &pttl = replies[2 * i];
+            const RedisReply &length = replies[2 * i + 1];
+            if (pttl.isError()) {
+                m_table.setNote({keys[i], QStringLiteral("could not be read: %1").arg(pttl.errorText()), true});
+            } else if (pttl.integer == -2) {
+                liveRemove(keys[i]);
+            } else if (!length.isError() && length.integer > kMaxLockValueBytes) {
+                m_table.setNote({keys[i], tooLargeStringNote(length.integer), false});
+            } else {
+                m_largeStrings.remove(keys[i]);
+                m_dirty.insert(keys[i], QByteArrayLiteral("set"));
+            }
+        }
+        liveReadsDone(int(keys.size()));
+    });
+}
+
 // TYPE, HSCAN and GET in one pipeline: a Redisson hash, or a key replaced since the first read.
 void RedisLockInspector::readLiveOther(quint64 generation, const QByteArray &key, qint64 pttl)
 {
@@ -802,6 +911,7 @@ void RedisLockInspector::liveClassify(const QByteArray &key, const QByteArray &t
     std::optional<LockInfo> info = classifyLockKey(key, type, pttl, value, &note);
     if (!info) {
         liveRemove(key);
+        noteIfLargeString(key, type, value);
         if (!note.isEmpty())
             m_table.setNote({key, note, unreadableValue(type, value)});
         return;
@@ -813,6 +923,7 @@ void RedisLockInspector::liveClassify(const QByteArray &key, const QByteArray &t
 
 void RedisLockInspector::liveRemove(const QByteArray &key)
 {
+    m_largeStrings.remove(key);
     m_deadlineOf.remove(key);
     m_table.remove(key);
 }

@@ -128,6 +128,10 @@ private:
         qint64 pttl;
     };
     void readOtherTypes(QList<OtherKey> keys, bool withGet);
+    bool isLargeString(const QByteArray &key) const { return m_largeStrings.contains(key) || m_largeBefore.contains(key); }
+    void noteIfLargeString(const QByteArray &key, const QByteArray &type, const RedisReply &value);
+    void readLargeStrings(QList<QByteArray> keys);
+    void readLiveLargeStrings(QList<QByteArray> keys);
     void classifyOther(const OtherKey &other, const RedisReply &type, const RedisReply &hash, const RedisReply *string);
     void addNote(LockScanNote note);
     void classify(const QByteArray &key, const QByteArray &type, qint64 pttl, const RedisReply &value);
@@ -157,6 +161,10 @@ private:
     int m_scansRunning = 0;
     QList<int> m_heldScans;             // patterns whose next SCAN waits for reads to drain
     int m_outstanding = 0;              // keys sent for reading and not classified yet
+    // Strings found too large to be a lock (kMaxLockValueBytes): read with STRLEN, not GET/MGET.
+    // Those of the pass before are kept until this pass has looked at them once.
+    QSet<QByteArray> m_largeStrings;
+    QSet<QByteArray> m_largeBefore;
     int m_restarts = 0;
     qint64 m_keysSeen = 0;              // keys SCAN returned this pass (matching a pattern)
     qsizetype m_lastLockCount = 0;      // rows of the last pass, to reserve for the next

@@ -38,6 +38,11 @@ static bool isFulcrumValue(const QByteArray &value, qint64 *fence)
     return ok;
 }
 
+QString tooLargeStringNote(qint64 bytes)
+{
+    return QStringLiteral("a string of %1 bytes, too large to be a lock: skipped (later reads ask only its length)").arg(bytes);
+}
+
 std::optional<LockInfo> classifyLockKey(const QByteArray &key, const QByteArray &type, qint64 pttl, const RedisReply &value, QString *note)
 {
     note->clear();
@@ -55,6 +60,10 @@ std::optional<LockInfo> classifyLockKey(const QByteArray &key, const QByteArray 
             return std::nullopt;
         if (value.type != RedisReply::String) {
             *note = QStringLiteral("string value could not be read (%1): skipped").arg(value.errorText());
+            return std::nullopt;
+        }
+        if (value.string.size() > kMaxLockValueBytes) {
+            *note = tooLargeStringNote(value.string.size());
             return std::nullopt;
         }
         info.holder = value.string;

@@ -25,6 +25,12 @@ inline const QString fulcrum = QStringLiteral("fulcrum");
 // each time.
 inline constexpr QByteArrayView hashReadCountText = "1000";
 
+// A string longer than this is no lock (a token, a JSON of who holds it: a few hundred bytes),
+// but a cached blob under a broad pattern. It is noted, not listed, and the inspector asks only
+// its length (STRLEN) afterwards, so a pass never reads megabytes out of Redis again and again.
+inline constexpr qsizetype kMaxLockValueBytes = 64 * 1024;
+QString tooLargeStringNote(qint64 bytes);
+
 // What one key's TYPE, PTTL and value say (for a hash, its HSCAN reply as above), as a row with
 // backend "redis" (Redisson's owner_uuid, thread_id, reentrancy, mode and Fulcrum's fence in
 // `details`). Returns nullopt for keys that are not locks; `note` says why when a person should

@@ -43,6 +43,7 @@ class TestLiveLocks : public QObject
 private Q_SLOTS:
     void initTestCase() { useIsolatedStandardPaths(); }
     void everyEventKindReachesTheTable();
+    void aBigStringChangedLiveIsReadWholeOnce();
     void evictionUnderMaxmemoryRemovesTheRows();
     void unixSocketEndpointFollowsLive();
     void expiredLockLeavesAtItsDeadlineEvenWhenRedisIsSlowToReclaim();
@@ -240,6 +241,53 @@ void TestLiveLocks::everyEventKindReachesTheTable()
     }
     QCOMPARE(table(backend), reality(server));
     QVERIFY(backend.feedState().eventsApplied >= 10);
+    QCOMPARE(backend.feedState().mode, LockFeedState::Live);
+}
+
+static const LockScanNote *note(const LockBackend &backend, const QByteArray &key)
+{
+    for (const LockScanNote &n : backend.lastResult().notes) {
+        if (n.key == key)
+            return &n;
+    }
+    return nullptr;
+}
+
+// A cached blob under the lock pattern, rewritten again and again: read whole the first time
+// (that is how it is found too large to be a lock), then only its length at each change.
+void TestLiveLocks::aBigStringChangedLiveIsReadWholeOnce()
+{
+    RedisServer server(withNotifications());
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    RedisLockBackend backend(endpointFor(server), {});
+    backend.open();
+    QVERIFY2(waitForFeed(backend, LockFeedState::Live), qPrintable(backend.feedState().why));
+    server.command({"SET", "lock:cache:home", QByteArray(1 << 20, 'a')});
+    QTRY_VERIFY_WITH_TIMEOUT(note(backend, "lock:cache:home"), 10'000);
+    QVERIFY2(note(backend, "lock:cache:home")->text.contains(u"a string of 1048576 bytes, too large to be a lock"),
+             qPrintable(note(backend, "lock:cache:home")->text));
+    QVERIFY(!row(backend, "lock:cache:home"));
+
+    server.command({"CONFIG", "RESETSTAT"});
+    for (char c : {'b', 'c', 'd', 'e', 'f'}) {
+        server.command({"SET", "lock:cache:home", QByteArray(1 << 20, c)});
+        QTest::qWait(30);   // each its own live read
+    }
+    server.command({"SET", "lock:marker", "m", "PX", "60000"});
+    QTRY_VERIFY_WITH_TIMEOUT(row(backend, "lock:marker"), 10'000);
+    const QByteArray stats = server.command({"INFO", "stats"}).string;
+    const qsizetype at = stats.indexOf("total_net_output_bytes:") + qsizetype(strlen("total_net_output_bytes:"));
+    const qint64 sent = stats.mid(at, stats.indexOf('\r', at) - at).toLongLong();
+    QVERIFY2(sent > 0 && sent < 256 * 1024, qPrintable(QString::number(sent)));   // five reads whole: over 5 MB
+    QVERIFY2(server.command({"INFO", "commandstats"}).string.contains("cmdstat_strlen:calls="), "no STRLEN");
+    QVERIFY(note(backend, "lock:cache:home"));
+
+    // Shrunk to a lock's value: a row again, with that holder.
+    server.command({"SET", "lock:cache:home", "web-1:aa", "PX", "60000"});
+    QTRY_VERIFY_WITH_TIMEOUT(row(backend, "lock:cache:home"), 10'000);
+    QCOMPARE(row(backend, "lock:cache:home")->holder, QByteArray("web-1:aa"));
+    QVERIFY(!note(backend, "lock:cache:home"));
     QCOMPARE(backend.feedState().mode, LockFeedState::Live);
 }
 

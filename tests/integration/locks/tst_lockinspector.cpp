@@ -69,6 +69,7 @@ private Q_SLOTS:
     void wrongTypesAreSkippedWithANote();
     void binaryKeyIsListedEscapedAndReleasedExactly();
     void hugeValueIsTruncatedForDisplayOnly();
+    void bigStringIsNoLockAndNotReadAgain();
     void bigHashIsNotReadWhole();
     void notesAreKeptUpToTheLimitAndCounted();
     void historyAcrossPasses();
@@ -296,9 +297,10 @@ void TestLockInspector::binaryKeyIsListedEscapedAndReleasedExactly()
     QVERIFY(!entries.first().user.isEmpty());
 }
 
+// A long value, up to kMaxLockValueBytes, is a lock: shown cut, released by its whole value.
 void TestLockInspector::hugeValueIsTruncatedForDisplayOnly()
 {
-    const QByteArray huge(1 << 20, 'h');
+    const QByteArray huge(60'000, 'h');
     m_server->command({"SET", "lock:huge", huge, "PX", "60000"});
     RedisLockInspector inspector(m_connection.get(), {});
     const LockScanResult result = scanOnce(inspector);
@@ -306,11 +308,57 @@ void TestLockInspector::hugeValueIsTruncatedForDisplayOnly()
     QCOMPARE(result.locks.first().holder.size(), huge.size());
     const QString shown = result.locks.first().displayHolder();
     QVERIFY2(shown.size() < 200, qPrintable(QString::number(shown.size())));
-    QVERIFY(shown.contains(QStringLiteral("1048576 bytes")));
+    QVERIFY(shown.contains(QStringLiteral("60000 bytes")));
     std::optional<ForceReleaseResult> released;
     forceReleaseRedisLock(m_connection.get(), "lock:huge", result.locks.first().holder, [&](const ForceReleaseResult &r) { released = r; });
     QTRY_VERIFY(released.has_value());
     QCOMPARE(released->outcome, ForceReleaseResult::Released);
+}
+
+// A broad pattern reaches a big string (a cached page, a serialized cart): it is no lock, and
+// once a pass has seen it, the passes after ask only its length, instead of reading a megabyte
+// out of the shop's Redis every poll_interval. Shrunk to a lock's size, it is read as a lock.
+void TestLockInspector::bigStringIsNoLockAndNotReadAgain()
+{
+    const QByteArray blob(1 << 20, 'b');
+    m_server->command({"SET", "lock:cache:home", blob});
+    m_server->command({"SET", "lock:order:1", "web-1:aa", "PX", "60000"});
+    RedisLockInspector inspector(m_connection.get(), {});
+    const LockScanResult first = scanOnce(inspector);
+    QCOMPARE(first.locks.size(), qsizetype(1));
+    QCOMPARE(first.locks.first().key, QByteArray("lock:order:1"));
+    QCOMPARE(first.notes.size(), qsizetype(1));
+    QCOMPARE(first.notes.first().key, QByteArray("lock:cache:home"));
+    QVERIFY2(first.notes.first().text.contains(u"a string of 1048576 bytes, too large to be a lock"), qPrintable(first.notes.first().text));
+
+    // The next pass: the same table and note, and what Redis sent is far less than the blob.
+    m_server->command({"CONFIG", "RESETSTAT"});
+    const LockScanResult second = scanOnce(inspector);
+    const QByteArray stats = m_server->command({"INFO", "stats"}).string;
+    const QByteArray commands = m_server->command({"INFO", "commandstats"}).string;
+    QCOMPARE(second.locks.size(), qsizetype(1));
+    QCOMPARE(second.notes.size(), qsizetype(1));
+    QVERIFY2(second.notes.first().text.contains(u"a string of 1048576 bytes"), qPrintable(second.notes.first().text));
+    const qsizetype at = stats.indexOf("total_net_output_bytes:") + qsizetype(strlen("total_net_output_bytes:"));
+    const qint64 sent = stats.mid(at, stats.indexOf('\r', at) - at).toLongLong();
+    QVERIFY2(sent > 0 && sent < 64 * 1024, qPrintable(QString::number(sent)));
+    QVERIFY2(commands.contains("cmdstat_strlen:calls=1,"), commands.constData());
+
+    // Shrunk to a token: a lock again, on the next pass.
+    m_server->command({"SET", "lock:cache:home", "web-2:bb", "PX", "60000"});
+    const LockScanResult third = scanOnce(inspector);
+    QCOMPARE(third.locks.size(), qsizetype(2));
+    QVERIFY(third.notes.isEmpty());
+    QCOMPARE(third.locks.first().key, QByteArray("lock:cache:home"));
+    QCOMPARE(third.locks.first().holder, QByteArray("web-2:bb"));
+
+    // Gone: nothing left of it.
+    m_server->command({"SET", "lock:cache:home", blob});
+    QCOMPARE(scanOnce(inspector).notes.size(), qsizetype(1));
+    m_server->command({"DEL", "lock:cache:home"});
+    const LockScanResult gone = scanOnce(inspector);
+    QCOMPARE(gone.locks.size(), qsizetype(1));
+    QVERIFY(gone.notes.isEmpty());
 }
 
 // A broad pattern reaches a big hash (a cache, sessions): it is no lock, and a pass must not
