@@ -513,6 +513,147 @@ const Directive *inherited(const Directive *server, const Directive *http, const
     return nullptr;
 }
 
+// What a server block or location did that Fulcrum does not: each directive the import does
+// not read, noted where it stands, so that no rate limit, access rule, redirect or header a shop
+// relied on goes missing without a word. Reasons for the ones that matter most; the rest get
+// "no Fulcrum equivalent". Directives the import reads (or that only tune nginx itself) are
+// passed over.
+QString whyNotCarried(const QString &name)
+{
+    static const QHash<QString, QString> reasons = [] {
+        QHash<QString, QString> r;
+        const auto add = [&r](std::initializer_list<const char *> names, const QString &why) {
+            for (const char *n : names)
+                r.insert(QLatin1StringView(n), why);
+        };
+        add({"add_header", "more_set_headers"}, QStringLiteral("Fulcrum adds no response header of its own (but Via); set it in the application"));
+        add({"proxy_hide_header", "proxy_pass_header", "proxy_ignore_headers"}, QStringLiteral("Fulcrum passes the servers' headers as they are"));
+        add({"limit_req", "limit_conn", "limit_rate", "limit_rate_after"},
+            QStringLiteral("Fulcrum does not limit clients' requests, connections or bandwidth (pools[].servers[].max_connections limits what each server gets)"));
+        add({"allow", "deny", "auth_basic", "auth_basic_user_file", "auth_request", "satisfy", "ssl_verify_client", "ssl_client_certificate"},
+            QStringLiteral("Fulcrum does no access control here, so every client reaches the servers: keep it in a firewall or in the application"));
+        add({"return", "rewrite"}, QStringLiteral("Fulcrum does not answer or rewrite requests itself; every request goes to the listener's pool"));
+        add({"root", "alias", "try_files", "index", "autoindex", "expires"}, QStringLiteral("Fulcrum serves no files; every request goes to the listener's pool"));
+        add({"error_page", "proxy_intercept_errors"}, QStringLiteral("clients get the servers' own error pages, and Fulcrum's for 502, 503 and 504"));
+        add({"proxy_next_upstream", "proxy_next_upstream_tries", "proxy_next_upstream_timeout"},
+            QStringLiteral("Fulcrum sends a request to another server once when the connection fails or the server closes it unanswered (an idempotent "
+                           "request), not on a status such as 502"));
+        add({"proxy_cache", "proxy_cache_valid", "proxy_cache_key", "proxy_cache_bypass", "proxy_no_cache", "proxy_cache_use_stale", "proxy_cache_lock"},
+            QStringLiteral("Fulcrum caches nothing; every request reaches a server"));
+        add({"gzip", "gzip_types", "gzip_proxied", "gzip_comp_level", "gzip_min_length", "gzip_vary"},
+            QStringLiteral("Fulcrum does not compress answers; the servers' own compression passes through"));
+        add({"set_real_ip_from", "real_ip_header", "real_ip_recursive"},
+            QStringLiteral("Fulcrum takes the client's address from the connection, and appends it to the X-Forwarded-For the client sent"));
+        add({"ssl_stapling", "ssl_stapling_verify", "ssl_trusted_certificate"},
+            QStringLiteral("Fulcrum staples an OCSP response file it is given (ssl_stapling_file), it does not fetch one"));
+        add({"sub_filter", "sub_filter_once", "sub_filter_types", "ssi"}, QStringLiteral("Fulcrum does not change response bodies"));
+        return r;
+    }();
+    return reasons.value(name);
+}
+
+// Directives the import reads, or that tune only nginx itself: no note.
+bool carriedOrNginxOwn(const QString &name)
+{
+    static const QSet<QString> names = [] {
+        QSet<QString> n;
+        for (const char *name : {"listen", "server_name", "proxy_pass", "proxy_http_version", "proxy_buffering", "proxy_request_buffering", "proxy_buffer_size",
+                                 "proxy_buffers", "proxy_busy_buffers_size", "proxy_read_timeout", "proxy_connect_timeout", "proxy_send_timeout",
+                                 "client_max_body_size", "client_body_buffer_size", "client_header_buffer_size", "client_body_timeout",
+                                 "client_header_timeout", "send_timeout", "keepalive_requests", "keepalive_time", "keepalive_timeout",
+                                 "large_client_header_buffers", "access_log", "error_log", "log_not_found", "ssl_certificate", "ssl_certificate_key",
+                                 "ssl_stapling_file", "ssl_protocols", "ssl_session_tickets", "ssl_ciphers", "ssl_session_cache", "ssl_session_timeout",
+                                 "ssl_prefer_server_ciphers", "ssl_dhparam", "ssl_ecdh_curve", "ssl_buffer_size", "ssl_session_ticket_key", "http2",
+                                 "resolver", "resolver_timeout", "include", "sendfile", "tcp_nopush", "tcp_nodelay", "server_tokens", "charset",
+                                 "types", "default_type", "server_name_in_redirect", "port_in_redirect", "absolute_redirect", "reset_timedout_connection",
+                                 "lingering_close", "lingering_time", "lingering_timeout", "proxy_redirect", "proxy_ssl_server_name"})
+            n.insert(QLatin1StringView(name));
+        return n;
+    }();
+    return names.contains(name) || name.startsWith(QStringLiteral("proxy_ssl_"));
+}
+
+// proxy_set_header: what Fulcrum does by itself (Host as the client sent it, X-Forwarded-For
+// appended, X-Forwarded-Proto from the listener, the upgrade headers) needs no note.
+QString proxySetHeaderNote(const Directive &d)
+{
+    const QString name = d.args.value(0).toLower();
+    const QString value = d.args.value(1);
+    if ((name == u"host" && (value == u"$host" || value == u"$http_host")) || (name == u"x-forwarded-for" && value == u"$proxy_add_x_forwarded_for")
+        || (name == u"x-forwarded-proto" && value == u"$scheme") || (name == u"upgrade" && value == u"$http_upgrade")
+        || (name == u"connection" && (value.isEmpty() || value.compare(QStringLiteral("upgrade"), Qt::CaseInsensitive) == 0 || value == u"$connection_upgrade")))
+        return {};
+    const QString what = QStringLiteral("proxy_set_header %1 not carried over: ").arg(d.args.join(u' '));
+    if (name == u"host")
+        return what + QStringLiteral("Fulcrum passes the client's Host as it came");
+    if (name == u"x-forwarded-for")
+        return what + QStringLiteral("Fulcrum appends the client's address to the X-Forwarded-For the client sent (nginx sent %1): "
+                                     "servers must read the last address, not the first").arg(value);
+    if (name == u"x-forwarded-proto")
+        return what + QStringLiteral("Fulcrum sets X-Forwarded-Proto to its own listener's scheme (http, or https on a TLS listener)");
+    if (name == u"x-real-ip")
+        return what + QStringLiteral("Fulcrum sends no X-Real-IP; the client's address is the last one in X-Forwarded-For");
+    return what + QStringLiteral("Fulcrum sends the client's headers, X-Forwarded-For, X-Forwarded-Proto and Via, and no header of its own choosing");
+}
+
+// `block`'s directives (a server block, a location, an if) that are not carried over, noted;
+// locations are followed. `level`: the block's own name, for the notes.
+void noteNotCarried(const Directive &block, QStringList &notes)
+{
+    for (const Directive &d : block.children) {
+        const auto note = [&](const QString &what) { notes << QStringLiteral("%1:%2: %3").arg(d.file).arg(d.line).arg(what); };
+        if (d.name == u"location") {
+            noteNotCarried(d, notes);
+        } else if (d.name == u"if") {
+            note(QStringLiteral("if %1 not carried over: Fulcrum evaluates no conditions, so what the block does applies to no request").arg(d.args.join(u' ')));
+        } else if (d.name == u"proxy_set_header") {
+            if (const QString why = proxySetHeaderNote(d); !why.isEmpty())
+                note(why);
+        } else if (d.block) {
+            note(QStringLiteral("%1 block not carried over (no Fulcrum equivalent)").arg(QStringList{d.name, d.args.join(u' ')}.join(u' ').trimmed()));
+        } else if (!carriedOrNginxOwn(d.name)) {
+            const QString why = whyNotCarried(d.name);
+            note(QStringLiteral("%1 %2 not carried over: %3").arg(d.name, d.args.join(u' '), why.isEmpty() ? QStringLiteral("no Fulcrum equivalent") : why));
+        }
+    }
+}
+
+// The http block's own directives that change what happens to a request (the rest tune nginx
+// itself and stay unsaid): inherited by every server block, so said once, here.
+void noteHttpNotCarried(const Directive &http, QStringList &notes)
+{
+    for (const Directive &d : http.children) {
+        const auto note = [&](const QString &what) { notes << QStringLiteral("%1:%2: %3").arg(d.file).arg(d.line).arg(what); };
+        if (d.name == u"proxy_set_header") {
+            if (const QString why = proxySetHeaderNote(d); !why.isEmpty())
+                note(why);
+        } else if (!d.block && d.name != u"gzip_types" && !whyNotCarried(d.name).isEmpty() && !(d.name == u"gzip" && d.args.value(0) == u"off")) {
+            note(QStringLiteral("%1 %2 not carried over: %3").arg(d.name, d.args.join(u' '), whyNotCarried(d.name)));
+        }
+    }
+}
+
+// nginx sends "Host: <proxy_pass's host>" unless proxy_set_header Host is in force for the
+// location (nginx takes proxy_set_header from the innermost level that has any).
+bool setsHost(const Directive *location, const Directive *server, const Directive *http)
+{
+    for (const Directive *block : {location, server, http}) {
+        if (!block)
+            continue;
+        bool any = false;
+        for (const Directive &d : block->children) {
+            if (d.name != u"proxy_set_header")
+                continue;
+            any = true;
+            if (d.args.value(0).compare(QStringLiteral("host"), Qt::CaseInsensitive) == 0)
+                return true;
+        }
+        if (any)
+            return false;
+    }
+    return false;
+}
+
 } // namespace
 
 NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
@@ -533,6 +674,10 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
     }
     std::vector<const Directive *> servers;
     collectServers(top, servers);
+    for (const Directive &d : top) {
+        if (d.name == u"http" && d.block)
+            noteHttpNotCarried(d, result.notes);
+    }
     bool anyDirectPass = false;
     for (const Directive *server : servers) {
         std::vector<ProxyPass> passes;
@@ -1005,8 +1150,32 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                                         result.config.pool(pass.target) ? QStringLiteral("upstream \"%1\"").arg(pass.target) : QStringLiteral("that address (in a pool)")));
             }
         }
+        if (!chosen && passes.empty()) {
+            QStringList what;
+            for (const Directive &d : server->children) {
+                if (d.name != u"listen" && d.name != u"server_name" && !what.contains(d.name))
+                    what << d.name;
+            }
+            const Directive *listen = nullptr;
+            for (const Directive &d : server->children)
+                listen = !listen && d.name == u"listen" ? &d : listen;
+            note(*server, QStringLiteral("server block%1 not carried over: none of its locations proxy_pass to a server, so Fulcrum has nothing to "
+                                         "take from it (%2); whatever it does (a redirect to HTTPS, files) stays with nginx")
+                              .arg(listen ? QStringLiteral(" (listen %1)").arg(listen->args.join(u' ')) : QString(),
+                                   what.isEmpty() ? QStringLiteral("it is empty") : what.mid(0, 5).join(QStringLiteral(", "))));
+            continue;
+        }
         if (!chosen)
             continue;
+        {
+            const Directive *http = enclosingHttp(top, server);
+            noteNotCarried(*server, result.notes);
+            if (!setsHost(chosen->block, server, http)) {
+                const QString target = chosen->at->args.first().section(QStringLiteral("://"), 1).section(u'/', 0, 0);
+                note(*chosen->at, QStringLiteral("proxy_pass %1: nginx sent \"Host: %2\" (its default without proxy_set_header Host); Fulcrum passes the "
+                                                 "client's Host as it came").arg(chosen->at->args.first(), target));
+            }
+        }
         if (chosen->location != u"/")
             note(*chosen->at, QStringLiteral("location %1: a Fulcrum listener sends every path to pool \"%2\", not only %1, and does not rewrite it")
                                   .arg(chosen->location.isEmpty() ? QStringLiteral("(none)") : chosen->location, chosen->target));

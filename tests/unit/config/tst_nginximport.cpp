@@ -826,6 +826,61 @@ http {
         QVERIFY2(hasNote(odd, QStringLiteral("n.conf:1: large_client_header_buffers 4 not carried over: not a value nginx reads")), qPrintable(odd.notes.join(u'\n')));
     }
 
+    // Whatever a block did that Fulcrum does not (rate limits, access rules, redirects, headers,
+    // files) is said where it stands, so nothing a shop relied on goes missing without a word;
+    // what Fulcrum does by itself (Host passed, X-Forwarded-For appended) is not.
+    void saysWhatItDoesNotCarry()
+    {
+        const QByteArray conf = "http {\n"
+                                "  gzip on;\n"
+                                "  add_header X-Frame-Options DENY;\n"
+                                "  limit_req_zone $binary_remote_addr zone=one:10m rate=10r/s;\n"
+                                "  upstream shop { server 127.0.0.1:9001; }\n"
+                                "  server { listen 127.0.0.1:8080; return 301 https://$host$request_uri; }\n"
+                                "  server {\n"
+                                "    listen 127.0.0.1:8081;\n"
+                                "    allow 10.0.0.0/8;\n"
+                                "    deny all;\n"
+                                "    location / {\n"
+                                "      proxy_pass http://shop;\n"
+                                "      proxy_set_header Host $host;\n"
+                                "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+                                "      proxy_set_header X-Real-IP $remote_addr;\n"
+                                "      limit_req zone=one burst=5;\n"
+                                "      proxy_next_upstream error timeout http_502;\n"
+                                "      if ($request_method = POST) { return 405; }\n"
+                                "    }\n"
+                                "    location /static/ { root /var/www; }\n"
+                                "  }\n"
+                                "  server { listen 127.0.0.1:8082; location / { proxy_pass http://shop; } }\n"
+                                "}\n";
+        const QString refused = whatNginxRefuses(conf);
+        QVERIFY2(refused.isEmpty(), qPrintable(refused));
+        const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.config.listeners.size(), size_t(2));
+        const QString notes = r.notes.join(u'\n');
+        for (const QString &note :
+             {QStringLiteral("n.conf:2: gzip on not carried over: Fulcrum does not compress answers"),
+              QStringLiteral("n.conf:3: add_header X-Frame-Options DENY not carried over: Fulcrum adds no response header of its own"),
+              QStringLiteral("n.conf:6: server block (listen 127.0.0.1:8080) not carried over: none of its locations proxy_pass to a server, so Fulcrum "
+                             "has nothing to take from it (return)"),
+              QStringLiteral("n.conf:9: allow 10.0.0.0/8 not carried over: Fulcrum does no access control here, so every client reaches the servers"),
+              QStringLiteral("n.conf:10: deny all not carried over: Fulcrum does no access control here"),
+              QStringLiteral("n.conf:15: proxy_set_header X-Real-IP $remote_addr not carried over: Fulcrum sends no X-Real-IP"),
+              QStringLiteral("n.conf:16: limit_req zone=one burst=5 not carried over: Fulcrum does not limit clients' requests"),
+              QStringLiteral("n.conf:17: proxy_next_upstream error timeout http_502 not carried over: Fulcrum sends a request to another server once"),
+              QStringLiteral("n.conf:18: if ($request_method = POST) not carried over: Fulcrum evaluates no conditions"),
+              QStringLiteral("n.conf:20: root /var/www not carried over: Fulcrum serves no files"),
+              QStringLiteral("n.conf:22: proxy_pass http://shop: nginx sent \"Host: shop\" (its default without proxy_set_header Host); Fulcrum passes "
+                             "the client's Host as it came")})
+            QVERIFY2(hasNote(r, note), qPrintable(notes));
+        // What Fulcrum does by itself is not a note: the Host it passes, X-Forwarded-For, the
+        // location that sets Host, and nginx's own tuning (limit_req_zone defines, it limits nothing).
+        for (const QString &quiet : {QStringLiteral("n.conf:13:"), QStringLiteral("n.conf:14:"), QStringLiteral("n.conf:12:"), QStringLiteral("n.conf:4:")})
+            QVERIFY2(!notes.contains(quiet), qPrintable(notes));
+    }
+
     void rejectsWhatIsNotAnUpstream()
     {
         QVERIFY(!importNginx("events {}\n", QStringLiteral("n.conf")).ok());
