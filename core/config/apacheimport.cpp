@@ -447,6 +447,38 @@ private:
         return m_balancers[key];
     }
 
+    // What httpd did to a request that Fulcrum does not, for a directive the import does not
+    // read; empty where the directive only tunes httpd itself (logs, files, modules) or is read.
+    static QString whyNotCarried(const ApacheNode &n)
+    {
+        static const QHash<QString, QString> reasons = [] {
+            QHash<QString, QString> r;
+            const auto add = [&r](std::initializer_list<const char *> keys, const QString &why) {
+                for (const char *k : keys)
+                    r.insert(QLatin1StringView(k), why);
+            };
+            add({"header"}, QStringLiteral("Fulcrum adds no response header of its own (but Via); set it in the application"));
+            add({"requestheader"}, QStringLiteral("Fulcrum sends the client's headers, X-Forwarded-For, X-Forwarded-Proto and Via, and no header of its own choosing"));
+            add({"rewriterule", "rewritecond", "redirect", "redirectmatch", "redirectpermanent", "redirecttemporary"},
+                QStringLiteral("Fulcrum does not answer or rewrite requests itself; every request goes to the listener's pool"));
+            add({"documentroot", "alias", "aliasmatch", "scriptalias", "directoryindex", "fallbackresource"},
+                QStringLiteral("Fulcrum serves no files; every request goes to the listener's pool"));
+            add({"require", "allow", "deny", "order", "authtype", "authname", "authuserfile", "authbasicprovider", "satisfy", "sslverifyclient"},
+                QStringLiteral("Fulcrum does no access control here, so every client reaches the servers: keep it in a firewall or in the application"));
+            add({"errordocument", "proxyerroroverride"}, QStringLiteral("clients get the servers' own error pages, and Fulcrum's for 502, 503 and 504"));
+            add({"addoutputfilterbytype", "setoutputfilter", "deflatecompressionlevel"},
+                QStringLiteral("Fulcrum does not compress or filter answers; the servers' own compression passes through"));
+            add({"remoteipheader", "remoteiptrustedproxy", "remoteipinternalproxy"},
+                QStringLiteral("Fulcrum takes the client's address from the connection, and appends it to the X-Forwarded-For the client sent"));
+            add({"cacheenable", "cachequickhandler", "cacheroot"}, QStringLiteral("Fulcrum caches nothing; every request reaches a server"));
+            add({"customlog", "transferlog"}, QStringLiteral("Fulcrum writes an access log only where \"proxy\": {\"access_log\": {\"path\": \"/var/log/fulcrum/access.log\"}} names a file of its own"));
+            return r;
+        }();
+        if (n.key == u"require" && n.args.join(u' ').compare(QStringLiteral("all granted"), Qt::CaseInsensitive) == 0)
+            return {};   // every client: what Fulcrum does
+        return reasons.value(n.key);
+    }
+
     void walk(const std::vector<ApacheNode> &nodes, const ApacheNode *virtualHost, const QString &location)
     {
         for (const ApacheNode &n : nodes) {
@@ -459,11 +491,14 @@ private:
             } else if (n.section && n.key == u"proxymatch") {
                 note(n.line, QStringLiteral("<ProxyMatch %1> not carried over: only <Proxy balancer://NAME> blocks become pools").arg(n.args.value(0)));
             } else if (n.section && n.key == u"virtualhost") {
+                m_virtualHosts.push_back(&n);
                 walk(n.children, &n, QString());
             } else if (n.section && (n.key == u"location" || n.key == u"locationmatch")) {
                 readLocation(n, virtualHost);
+            } else if (n.section && (n.key == u"directory" || n.key == u"directorymatch" || n.key == u"files" || n.key == u"filesmatch")) {
+                continue;   // rules for httpd's own files: nothing a proxied request meets
             } else if (n.section) {
-                // <IfModule>, <IfDefine>, <Directory> ...: what they hold counts as if written here.
+                // <IfModule>, <IfDefine> ...: what they hold counts as if written here.
                 walk(n.children, virtualHost, location);
             } else if (n.key == u"balancermember") {
                 if (!isBalancerUrl(n.args.value(0)) || n.args.size() < 2) {
@@ -494,7 +529,8 @@ private:
             } else if (virtualHost || !location.isEmpty()) {
                 m_hostDirectives[virtualHost].push_back(&n);
             } else if (n.key.startsWith(u"proxy") || n.key.startsWith(u"ssl") || n.key == u"protocols" || n.key == u"timeout" || n.key == u"limitrequestbody"
-                       || n.key.startsWith(u"keepalive") || n.key == u"maxkeepaliverequests" || n.key == u"limitrequestfieldsize") {
+                       || n.key.startsWith(u"keepalive") || n.key == u"maxkeepaliverequests" || n.key == u"limitrequestfieldsize"
+                       || !whyNotCarried(n).isEmpty()) {
                 m_hostDirectives[nullptr].push_back(&n);   // the main server's, inherited by virtual hosts
             }
         }
@@ -541,6 +577,8 @@ private:
                                  .arg(n.name, n.args.join(u' '), location.name, location.args.value(0)));
             else if (n.section)
                 walk(n.children, virtualHost, location.args.value(0));
+            else if (const QString why = whyNotCarried(n); !why.isEmpty())
+                note(n.line, QStringLiteral("%1 %2 in <%3 %4> not carried over: %5").arg(n.name, n.args.join(u' '), location.name, location.args.value(0), why));
         }
     }
 
@@ -1394,9 +1432,42 @@ private:
                                       .arg(n->name, n->args.join(u' ')));
                 else if (n->key == u"servername" || n->key == u"serveralias")
                     note(n->line, QStringLiteral("%1 %2 not carried over: Fulcrum listeners do not route by host name").arg(n->name, n->args.join(u' ')));
+                else if (n->key == u"proxypreservehost" || n->key == u"proxyaddheaders")
+                    continue;   // below
                 else if (n->key.startsWith(u"proxy") && n->key != u"proxytimeout")
                     note(n->line, QStringLiteral("%1 %2 not carried over (no Fulcrum equivalent)").arg(n->name, n->args.join(u' ')));
+                else if (const QString why = whyNotCarried(*n); !why.isEmpty())
+                    note(n->line, QStringLiteral("%1 %2 not carried over: %3").arg(n->name, n->args.join(u' '), why));
             }
+            // The Host header: httpd sent the member's host:port unless ProxyPreserveHost On;
+            // Fulcrum passes the client's, as ProxyPreserveHost On does.
+            const ApacheNode *preserve = hostDirective(host, u"proxypreservehost");
+            if (!preserve || preserve->args.first().compare(QStringLiteral("on"), Qt::CaseInsensitive) != 0) {
+                const QString what = QStringLiteral("httpd sent the member's host:port as Host (ProxyPreserveHost Off%1); Fulcrum passes the client's Host "
+                                                    "as it came, as ProxyPreserveHost On does").arg(preserve ? QString() : QStringLiteral(", httpd's default"));
+                if (preserve)
+                    note(preserve->line, what);
+                else if (host)
+                    note(host->line, QStringLiteral("<VirtualHost %1>: %2").arg(host->args.join(u' '), what));
+                else
+                    m_notes.push_back({INT_MAX, QStringLiteral("%1: %2").arg(m_file, what)});
+            }
+            if (const ApacheNode *add = hostDirective(host, u"proxyaddheaders"); add && add->args.first().compare(QStringLiteral("off"), Qt::CaseInsensitive) == 0)
+                note(add->line, QStringLiteral("ProxyAddHeaders Off not carried over: Fulcrum always sends X-Forwarded-For and X-Forwarded-Proto (and Via)"));
+        }
+        // A virtual host that proxies nothing to a balancer (the port-80 redirect to HTTPS, a
+        // static site): one note, it stays with httpd.
+        for (const ApacheNode *host : m_virtualHosts) {
+            if (std::any_of(m_routes.begin(), m_routes.end(), [host](const Route &r) { return r.virtualHost == host; }))
+                continue;
+            QStringList what;
+            for (const ApacheNode *n : m_hostDirectives.value(host)) {
+                if (!what.contains(n->name) && n->key != u"servername" && n->key != u"serveralias")
+                    what << n->name;
+            }
+            note(host->line, QStringLiteral("<VirtualHost %1> not carried over: it proxies nothing to a balancer, so Fulcrum has nothing to take from it (%2); "
+                                            "whatever it does (a redirect to HTTPS, files) stays with httpd")
+                                 .arg(host->args.join(u' '), what.isEmpty() ? QStringLiteral("no directive") : what.mid(0, 5).join(QStringLiteral(", "))));
         }
         carryLimits(hostsWithListeners);
         carryClientSide(hostsWithListeners);
@@ -1428,6 +1499,7 @@ private:
     HostValues m_hostBody;      // LimitRequestBody (nullptr: httpd's 1 GiB)
     HostValues m_hostTimeout;   // ProxyTimeout/Timeout (nullptr: httpd's 60 s)
     std::vector<Route> m_routes;
+    std::vector<const ApacheNode *> m_virtualHosts;   // in reading order
     std::vector<ListenAddress> m_listens;
     QHash<const ApacheNode *, std::vector<const ApacheNode *>> m_hostDirectives; // per virtual host (nullptr: main server)
 };

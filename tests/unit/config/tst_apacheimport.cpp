@@ -185,7 +185,8 @@ private:
     // file, the proxy modules loaded (and the heartbeat ones when withHeartbeat).
     static ProgramRun apacheConfigTest(const QTemporaryDir &dir, const QByteArray &body, bool withHeartbeat, const QStringList &define = {})
     {
-        QByteArray modules = "mpm_event authz_core slotmem_shm proxy proxy_http proxy_ajp proxy_balancer lbmethod_byrequests lbmethod_bytraffic lbmethod_bybusyness";
+        QByteArray modules = "mpm_event authz_core authz_host slotmem_shm proxy proxy_http proxy_ajp proxy_balancer lbmethod_byrequests lbmethod_bytraffic "
+                             "lbmethod_bybusyness headers rewrite alias filter deflate";
         if (withHeartbeat)
             modules += " heartmonitor lbmethod_heartbeat";
         QByteArray conf = "ServerRoot " + dir.path().toUtf8() + "\n"
@@ -784,6 +785,72 @@ private Q_SLOTS:
                                                           "</Proxy>\nProxyPass / balancer://b/\n", QStringLiteral("u.conf"));
         QVERIFY(unlimited.ok());
         QCOMPARE(unlimited.config.proxy.clientKeepaliveRequests, qint64(0));
+    }
+
+    // Whatever a virtual host did that Fulcrum does not (access rules, redirects, headers, files,
+    // compression) is said where it stands; what Fulcrum does by itself (ProxyPreserveHost On,
+    // Require all granted) is not. The real apache2 takes the config.
+    void saysWhatItDoesNotCarry()
+    {
+        if (!QFile::exists(apacheBinary()))
+            QSKIP("apache2 is not installed (scripts/packages.txt lists it)");
+        QTemporaryDir dir;
+        const QByteArray body = "Listen 127.0.0.1:8080\nListen 127.0.0.1:8081\nListen 127.0.0.1:8082\n"
+                                "<Proxy balancer://shop>\n BalancerMember http://127.0.0.1:9001\n</Proxy>\n"
+                                "<VirtualHost 127.0.0.1:8080>\n Redirect permanent / https://shop.example/\n</VirtualHost>\n"
+                                "<VirtualHost 127.0.0.1:8081>\n"
+                                " DocumentRoot /var/www/html\n"
+                                " Header always set X-Frame-Options DENY\n"
+                                " RequestHeader set X-Real-IP \"%{REMOTE_ADDR}s\"\n"
+                                " RewriteEngine On\n"
+                                " RewriteRule ^/old$ /new [R=301,L]\n"
+                                " ErrorDocument 503 /maintenance.html\n"
+                                " AddOutputFilterByType DEFLATE text/html\n"
+                                " ProxyPreserveHost On\n"
+                                " <Directory /var/www/html>\n  Require all denied\n </Directory>\n"
+                                " <Location />\n  Require ip 10.0.0.0/8\n </Location>\n"
+                                " ProxyPass / balancer://shop/\n"
+                                "</VirtualHost>\n"
+                                "<VirtualHost 127.0.0.1:8082>\n <Location />\n  Require all granted\n </Location>\n ProxyPass / balancer://shop/\n</VirtualHost>\n";
+        QString refused;
+        const ApacheImportResult r = importCheckedByApache(dir, body, &refused);
+        QVERIFY2(refused.isEmpty(), qPrintable(refused));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.config.listeners.size(), size_t(2));
+        const QString notes = r.notes.join(u'\n');
+        // The body follows the helper's preamble in the httpd.conf apache2 checked: each line is
+        // found there by its text.
+        QFile checked(dir.filePath(QStringLiteral("httpd.conf")));
+        QVERIFY(checked.open(QIODevice::ReadOnly));
+        const QStringList written = QString::fromUtf8(checked.readAll()).split(u'\n');
+        const auto lineOf = [&](const QString &text) {
+            for (int i = 0; i < written.size(); ++i) {
+                if (written[i].trimmed() == text)
+                    return i + 1;
+            }
+            return -1;
+        };
+        for (const auto &[line, note] : std::initializer_list<std::pair<QString, QString>>{
+                 {QStringLiteral("<VirtualHost 127.0.0.1:8080>"),
+                  QStringLiteral("<VirtualHost 127.0.0.1:8080> not carried over: it proxies nothing to a balancer, so Fulcrum has nothing to take from it (Redirect)")},
+                 {QStringLiteral("DocumentRoot /var/www/html"), QStringLiteral("DocumentRoot /var/www/html not carried over: Fulcrum serves no files")},
+                 {QStringLiteral("Header always set X-Frame-Options DENY"), QStringLiteral("Header always set X-Frame-Options DENY not carried over: Fulcrum adds no response header")},
+                 {QStringLiteral("RequestHeader set X-Real-IP \"%{REMOTE_ADDR}s\""), QStringLiteral("RequestHeader set X-Real-IP %{REMOTE_ADDR}s not carried over")},
+                 {QStringLiteral("RewriteRule ^/old$ /new [R=301,L]"), QStringLiteral("RewriteRule ^/old$ /new [R=301,L] not carried over: Fulcrum does not answer or rewrite")},
+                 {QStringLiteral("ErrorDocument 503 /maintenance.html"), QStringLiteral("ErrorDocument 503 /maintenance.html not carried over: clients get the servers' own error pages")},
+                 {QStringLiteral("AddOutputFilterByType DEFLATE text/html"), QStringLiteral("AddOutputFilterByType DEFLATE text/html not carried over: Fulcrum does not compress")},
+                 {QStringLiteral("Require ip 10.0.0.0/8"), QStringLiteral("Require ip 10.0.0.0/8 in <Location /> not carried over: Fulcrum does no access control here")},
+                 {QStringLiteral("<VirtualHost 127.0.0.1:8082>"),
+                  QStringLiteral("<VirtualHost 127.0.0.1:8082>: httpd sent the member's host:port as Host (ProxyPreserveHost Off, httpd's default); Fulcrum passes the client's Host")}}) {
+            const int at = lineOf(line);
+            QVERIFY2(at > 0, qPrintable(line));
+            QVERIFY2(hasNote(r, QStringLiteral("httpd.conf:%1: %2").arg(at).arg(note)), qPrintable(QStringLiteral("line %1: %2\n%3").arg(at).arg(note, notes)));
+        }
+        // Fulcrum does these by itself, and <Directory> rules are about httpd's own files.
+        QVERIFY2(!notes.contains(QStringLiteral("ProxyPreserveHost On not carried")), qPrintable(notes));
+        QVERIFY2(!notes.contains(QStringLiteral("Require all granted")), qPrintable(notes));
+        QVERIFY2(!notes.contains(QStringLiteral("Require all denied")), qPrintable(notes));
+        QVERIFY2(!notes.contains(QStringLiteral("<VirtualHost 127.0.0.1:8081>: httpd sent")), qPrintable(notes));
     }
 
     void errors_data()
