@@ -1455,6 +1455,13 @@ private:
             if (const ApacheNode *add = hostDirective(host, u"proxyaddheaders"); add && add->args.first().compare(QStringLiteral("off"), Qt::CaseInsensitive) == 0)
                 note(add->line, QStringLiteral("ProxyAddHeaders Off not carried over: Fulcrum always sends X-Forwarded-For and X-Forwarded-Proto (and Via)"));
         }
+        // The main server's, inherited by every virtual host: said once, where they stand.
+        if (!hostsWithListeners.isEmpty() && !hostsWithListeners.contains(nullptr)) {
+            for (const ApacheNode *n : m_hostDirectives.value(nullptr)) {
+                if (const QString why = whyNotCarried(*n); !why.isEmpty())
+                    note(n->line, QStringLiteral("%1 %2 not carried over: %3").arg(n->name, n->args.join(u' '), why));
+            }
+        }
         // A virtual host that proxies nothing to a balancer (the port-80 redirect to HTTPS, a
         // static site): one note, it stays with httpd.
         for (const ApacheNode *host : m_virtualHosts) {

@@ -796,6 +796,7 @@ private Q_SLOTS:
             QSKIP("apache2 is not installed (scripts/packages.txt lists it)");
         QTemporaryDir dir;
         const QByteArray body = "Listen 127.0.0.1:8080\nListen 127.0.0.1:8081\nListen 127.0.0.1:8082\n"
+                                "Header set X-Content-Type-Options nosniff\n"
                                 "<Proxy balancer://shop>\n BalancerMember http://127.0.0.1:9001\n</Proxy>\n"
                                 "<VirtualHost 127.0.0.1:8080>\n Redirect permanent / https://shop.example/\n</VirtualHost>\n"
                                 "<VirtualHost 127.0.0.1:8081>\n"
@@ -833,6 +834,8 @@ private Q_SLOTS:
         for (const auto &[line, note] : std::initializer_list<std::pair<QString, QString>>{
                  {QStringLiteral("<VirtualHost 127.0.0.1:8080>"),
                   QStringLiteral("<VirtualHost 127.0.0.1:8080> not carried over: it proxies nothing to a balancer, so Fulcrum has nothing to take from it (Redirect)")},
+                 {QStringLiteral("Header set X-Content-Type-Options nosniff"),
+                  QStringLiteral("Header set X-Content-Type-Options nosniff not carried over: Fulcrum adds no response header")},
                  {QStringLiteral("DocumentRoot /var/www/html"), QStringLiteral("DocumentRoot /var/www/html not carried over: Fulcrum serves no files")},
                  {QStringLiteral("Header always set X-Frame-Options DENY"), QStringLiteral("Header always set X-Frame-Options DENY not carried over: Fulcrum adds no response header")},
                  {QStringLiteral("RequestHeader set X-Real-IP \"%{REMOTE_ADDR}s\""), QStringLiteral("RequestHeader set X-Real-IP %{REMOTE_ADDR}s not carried over")},
