@@ -566,7 +566,7 @@ bool carriedOrNginxOwn(const QString &name)
                                  "ssl_prefer_server_ciphers", "ssl_dhparam", "ssl_ecdh_curve", "ssl_buffer_size", "ssl_session_ticket_key", "http2",
                                  "resolver", "resolver_timeout", "include", "sendfile", "tcp_nopush", "tcp_nodelay", "server_tokens", "charset",
                                  "types", "default_type", "server_name_in_redirect", "port_in_redirect", "absolute_redirect", "reset_timedout_connection",
-                                 "lingering_close", "lingering_time", "lingering_timeout", "proxy_redirect", "proxy_ssl_server_name"})
+                                 "lingering_close", "lingering_time", "lingering_timeout", "proxy_ssl_server_name"})
             n.insert(QLatin1StringView(name));
         return n;
     }();
@@ -609,6 +609,11 @@ void noteNotCarried(const Directive &block, QStringList &notes)
         } else if (d.name == u"proxy_set_header") {
             if (const QString why = proxySetHeaderNote(d); !why.isEmpty())
                 note(why);
+        } else if (d.name == u"proxy_redirect") {
+            // off, or default: the Location the servers send is what Fulcrum passes (it gets the
+            // client's Host, so servers build the address the client used).
+            if (d.args.value(0) != u"off" && d.args.value(0) != u"default")
+                note(QStringLiteral("proxy_redirect %1 not carried over: Fulcrum passes the servers' Location headers as they are").arg(d.args.join(u' ')));
         } else if (d.block) {
             note(QStringLiteral("%1 block not carried over (no Fulcrum equivalent)").arg(QStringList{d.name, d.args.join(u' ')}.join(u' ').trimmed()));
         } else if (!carriedOrNginxOwn(d.name)) {

@@ -44,6 +44,18 @@ RedisCommands pttlAndValues(const QList<QByteArray> &keys, bool getPerKey)
     return commands;
 }
 
+// Strings known to be too large to be a lock: PTTL and STRLEN per key, never the value.
+RedisCommands pttlAndLengths(const QList<QByteArray> &keys)
+{
+    RedisCommands commands;
+    commands.reserve(2 * keys.size(), 64 * keys.size());
+    for (const QByteArray &key : keys) {
+        commands.add({"PTTL", key});
+        commands.add({"STRLEN", key});
+    }
+    return commands;
+}
+
 // What the replies of pttlAndValues() say of each key: `each(index, what, pttl, value)`, where
 // value is the string read (String), else null. Other: not a string (MGET's nil, GET's
 // WRONGTYPE), it needs a second look (TYPE, HSCAN). OtherWithGet: the value could not be read
@@ -501,12 +513,7 @@ void RedisLockInspector::readOtherTypes(QList<OtherKey> others, bool withGet)
 // more) is read again as any key.
 void RedisLockInspector::readLargeStrings(QList<QByteArray> keys)
 {
-    RedisCommands commands;
-    commands.reserve(2 * keys.size(), 64 * keys.size());
-    for (const QByteArray &key : std::as_const(keys)) {
-        commands.add({"PTTL", key});
-        commands.add({"STRLEN", key});
-    }
+    const RedisCommands commands = pttlAndLengths(keys);
     m_outstanding += int(keys.size());
     const quint64 generation = m_generation;
     m_connection->pipeline(commands, [this, guard = QPointer<RedisLockInspector>(this), generation, keys = std::move(keys)](const QList<RedisReply> &replies) {
@@ -857,12 +864,7 @@ void RedisLockInspector::onLiveRead(quint64 generation, const QList<QByteArray> 
 // One that shrank (or is no string any more) is read again as any changed key, next tick.
 void RedisLockInspector::readLiveLargeStrings(QList<QByteArray> keys)
 {
-    RedisCommands commands;
-    commands.reserve(2 * keys.size(), 64 * keys.size());
-    for (const QByteArray &key : std::as_const(keys)) {
-        commands.add({"PTTL", key});
-        commands.add({"STRLEN", key});
-    }
+    const RedisCommands commands = pttlAndLengths(keys);
     m_liveOutstanding += int(keys.size());
     const quint64 generation = m_liveGeneration;
     m_connection->pipeline(commands, [this, guard = QPointer<RedisLockInspector>(this), generation, keys = std::move(keys)](const QList<RedisReply> &replies) {

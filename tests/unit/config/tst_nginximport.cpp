@@ -38,6 +38,16 @@ private:
         return run.exitCode() == 0 ? QString() : QString::fromUtf8(run.readAll());
     }
 
+    // The config as the real nginx takes it (`nginx -t`, where nginx is installed), imported as
+    // n.conf: what nginx refused or the import's errors, else empty and *r holds the import.
+    static QString importChecked(const QByteArray &conf, NginxImportResult *r)
+    {
+        if (const QString refused = whatNginxRefuses(conf); !refused.isEmpty())
+            return refused;
+        *r = importNginx(conf, QStringLiteral("n.conf"));
+        return r->ok() ? QString() : r->errors.join(u'\n');
+    }
+
     static bool hasNote(const NginxImportResult &r, const QString &part)
     {
         for (const QString &n : r.notes) {
@@ -592,10 +602,9 @@ http {
                                 "  server { listen 127.0.0.1:8081; proxy_read_timeout 5m; location / { proxy_pass http://reports; } }\n"
                                 "  server { listen 127.0.0.1:8082; location / { proxy_pass http://search; } }\n"
                                 "}\n";
-        const QString refused = whatNginxRefuses(conf);
-        QVERIFY2(refused.isEmpty(), qPrintable(refused));
-        const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
-        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        NginxImportResult r;
+        const QString problem = importChecked(conf, &r);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
         QCOMPARE(r.config.proxy.responseTimeoutMs, qint64(300'000));
         QCOMPARE(r.config.pool(QStringLiteral("checkout"))->options.responseTimeoutMs, qint64(10'000));
         QCOMPARE(r.config.pool(QStringLiteral("reports"))->options.responseTimeoutMs, qint64(0));   // the proxy's
@@ -627,10 +636,9 @@ http {
                                 "  server { listen 127.0.0.1:8081; proxy_connect_timeout 10s; location / { proxy_pass http://remote; client_max_body_size 0; } }\n"
                                 "  server { listen 127.0.0.1:8082; client_max_body_size 200m; location / { proxy_pass http://uploads; } }\n"
                                 "}\n";
-        const QString refused = whatNginxRefuses(conf);
-        QVERIFY2(refused.isEmpty(), qPrintable(refused));
-        const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
-        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        NginxImportResult r;
+        const QString problem = importChecked(conf, &r);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
         QCOMPARE(r.config.proxy.connectTimeoutMs, qint64(10'000));
         QCOMPARE(r.config.pool(QStringLiteral("checkout"))->options.connectTimeoutMs, qint64(500));
         QCOMPARE(r.config.pool(QStringLiteral("remote"))->options.connectTimeoutMs, qint64(0));
@@ -676,10 +684,9 @@ http {
                                 "  server { listen 127.0.0.1:8081; location / { proxy_pass http://legacy; } }\n"
                                 "  server { listen 127.0.0.1:8082; location / { proxy_pass http://catalog; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }\n"
                                 "}\n";
-        const QString refused = whatNginxRefuses(conf);
-        QVERIFY2(refused.isEmpty(), qPrintable(refused));
-        const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
-        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        NginxImportResult r;
+        const QString problem = importChecked(conf, &r);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
         const PoolOptions &shop = r.config.pool(QStringLiteral("shop"))->options;
         QCOMPARE(shop.keepaliveTimeoutMs, qint64(4000));
         QCOMPARE(shop.maxIdlePerServer, 6);   // 16 over 3 servers, rounded up
@@ -722,10 +729,9 @@ http {
                                 "  server { listen 127.0.0.1:8080; keepalive_time 30m; location / { proxy_pass http://shop; } }\n"
                                 "  server { listen 127.0.0.1:8081; location / { proxy_pass http://shop; } }\n"
                                 "}\n";
-        const QString refused = whatNginxRefuses(conf);
-        QVERIFY2(refused.isEmpty(), qPrintable(refused));
-        const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
-        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        NginxImportResult r;
+        const QString problem = importChecked(conf, &r);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
         QCOMPARE(r.config.listeners.size(), size_t(2));
         QCOMPARE(r.config.proxy.clientKeepaliveRequests, qint64(500));
         QCOMPARE(r.config.proxy.clientKeepaliveTimeMs, qint64(3'600'000));   // 8081 kept nginx's 1h, longer than 8080's 30m
@@ -758,10 +764,9 @@ http {
                                 "  server { listen 127.0.0.1:8080; keepalive_timeout 2m; location / { proxy_pass http://shop; } }\n"
                                 "  server { listen 127.0.0.1:8081; location / { proxy_pass http://api; } }\n"
                                 "}\n";
-        const QString refused = whatNginxRefuses(conf);
-        QVERIFY2(refused.isEmpty(), qPrintable(refused));
-        const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
-        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        NginxImportResult r;
+        const QString problem = importChecked(conf, &r);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
         QCOMPARE(r.config.proxy.idleTimeoutMs, qint64(120'000));   // 8080's 2m, the larger
         QCOMPARE(r.config.proxy.maxHeaderBytes, qint64(8 * 16 * 1024));
         QCOMPARE(r.config.proxy.clientKeepaliveRequests, qint64(1000));
@@ -794,9 +799,9 @@ http {
                                 "  upstream u { server 127.0.0.1:9001; }\n"
                                 "  server { listen 127.0.0.1:8080; location / { proxy_pass http://u; } }\n"
                                 "}\n";
-        QVERIFY2(whatNginxRefuses(none).isEmpty(), qPrintable(whatNginxRefuses(none)));
-        const NginxImportResult closing = importNginx(none, QStringLiteral("n.conf"));
-        QVERIFY2(closing.ok(), qPrintable(closing.errors.join(u'\n')));
+        NginxImportResult closing;
+        const QString noneProblem = importChecked(none, &closing);
+        QVERIFY2(noneProblem.isEmpty(), qPrintable(noneProblem));
         QCOMPARE(closing.config.proxy.clientKeepaliveRequests, qint64(1));
         QCOMPARE(closing.config.proxy.idleTimeoutMs, ProxyConfig().idleTimeoutMs);
         QVERIFY2(hasNote(closing, QStringLiteral("n.conf:2: keepalive_timeout 0: nginx kept no client connection alive; proxy.client_keepalive_requests = 1")),
@@ -808,9 +813,9 @@ http {
                                  "  server { listen 127.0.0.1:8080; keepalive_timeout 0; location / { proxy_pass http://u; } }\n"
                                  "  server { listen 127.0.0.1:8081; location / { proxy_pass http://u; } }\n"
                                  "}\n";
-        QVERIFY2(whatNginxRefuses(mixed).isEmpty(), qPrintable(whatNginxRefuses(mixed)));
-        const NginxImportResult both = importNginx(mixed, QStringLiteral("n.conf"));
-        QVERIFY2(both.ok(), qPrintable(both.errors.join(u'\n')));
+        NginxImportResult both;
+        const QString mixedProblem = importChecked(mixed, &both);
+        QVERIFY2(mixedProblem.isEmpty(), qPrintable(mixedProblem));
         QCOMPARE(both.config.proxy.idleTimeoutMs, qint64(75'000));
         QCOMPARE(both.config.proxy.clientKeepaliveRequests, qint64(1000));
         QVERIFY2(hasNote(both, QStringLiteral("n.conf:3: keepalive_timeout 0 not carried over for this block: Fulcrum's idle_timeout is proxy-wide, so its "
@@ -854,10 +859,9 @@ http {
                                 "  }\n"
                                 "  server { listen 127.0.0.1:8082; location / { proxy_pass http://shop; } }\n"
                                 "}\n";
-        const QString refused = whatNginxRefuses(conf);
-        QVERIFY2(refused.isEmpty(), qPrintable(refused));
-        const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
-        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        NginxImportResult r;
+        const QString problem = importChecked(conf, &r);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
         QCOMPARE(r.config.listeners.size(), size_t(2));
         const QString notes = r.notes.join(u'\n');
         for (const QString &note :
@@ -879,6 +883,22 @@ http {
         // location that sets Host, and nginx's own tuning (limit_req_zone defines, it limits nothing).
         for (const QString &quiet : {QStringLiteral("n.conf:13:"), QStringLiteral("n.conf:14:"), QStringLiteral("n.conf:12:"), QStringLiteral("n.conf:4:")})
             QVERIFY2(!notes.contains(quiet), qPrintable(notes));
+
+        // proxy_redirect: off (or default) is what Fulcrum does; a rewrite of Location is not.
+        const QByteArray redirects = "http {\n"
+                                     "  upstream shop { server 127.0.0.1:9001; }\n"
+                                     "  server { listen 127.0.0.1:8080; location / { proxy_pass http://shop; proxy_set_header Host $host;\n"
+                                     "    proxy_redirect off; } }\n"
+                                     "  server { listen 127.0.0.1:8081; location / { proxy_pass http://shop; proxy_set_header Host $host;\n"
+                                     "    proxy_redirect http://shop/ https://shop.example/; } }\n"
+                                     "}\n";
+        NginxImportResult rewritten;
+        const QString redirectsProblem = importChecked(redirects, &rewritten);
+        QVERIFY2(redirectsProblem.isEmpty(), qPrintable(redirectsProblem));
+        QVERIFY2(!rewritten.notes.join(u'\n').contains(QStringLiteral("n.conf:4:")), qPrintable(rewritten.notes.join(u'\n')));
+        QVERIFY2(hasNote(rewritten, QStringLiteral("n.conf:6: proxy_redirect http://shop/ https://shop.example/ not carried over: Fulcrum passes the servers' "
+                                                   "Location headers as they are")),
+                 qPrintable(rewritten.notes.join(u'\n')));
     }
 
     void rejectsWhatIsNotAnUpstream()
