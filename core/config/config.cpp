@@ -298,9 +298,15 @@ QJsonObject configToJson(const Config &config)
     QJsonArray listeners;
     for (const ListenerConfig &l : config.listeners) {
         const QString host = l.host.contains(u':') ? u'[' + l.host + u']' : l.host;
-        QJsonObject listener{{QStringLiteral("name"), l.name},
-                             {QStringLiteral("listen"), QStringLiteral("%1:%2").arg(host).arg(l.port)},
-                             {QStringLiteral("pool"), l.pool}};
+        QJsonObject listener{{QStringLiteral("name"), l.name}, {QStringLiteral("listen"), QStringLiteral("%1:%2").arg(host).arg(l.port)}};
+        if (l.redirect.enabled()) {
+            QJsonObject redirect{{QStringLiteral("to"), l.redirect.to}, {QStringLiteral("status"), l.redirect.status}};
+            if (l.redirect.port)
+                redirect.insert(QStringLiteral("port"), l.redirect.port);
+            listener.insert(QStringLiteral("redirect"), redirect);
+        } else {
+            listener.insert(QStringLiteral("pool"), l.pool);
+        }
         if (l.tls.enabled()) {
             QJsonArray certificates;
             for (const ListenerCertificate &c : l.tls.certificates) {

@@ -95,13 +95,30 @@ struct ListenerTlsConfig
     friend bool operator==(const ListenerTlsConfig &, const ListenerTlsConfig &) = default;
 };
 
+// A plain-HTTP listener that answers every request with a redirect to the same host and path
+// on a TLS listener of the config (listeners[].redirect), as nginx's
+// `return 301 https://$host$request_uri` and HAProxy's `redirect scheme https` do.
+struct ListenerRedirect
+{
+    QString to;              // the TLS listener's name; empty: not a redirect listener
+    int status = 301;        // 301, 302, 307 or 308
+    quint16 port = 0;        // in the Location; 0: the TLS listener's own port (443: left out)
+    quint16 toPort = 0;      // the TLS listener's port, set by the parser
+
+    bool enabled() const { return !to.isEmpty(); }
+    // The port the Location names (0: none, https's 443).
+    quint16 locationPort() const { return (port ? port : toPort) == 443 ? 0 : (port ? port : toPort); }
+    friend bool operator==(const ListenerRedirect &, const ListenerRedirect &) = default;
+};
+
 struct ListenerConfig
 {
     QString name;
     QString host = QStringLiteral("127.0.0.1");
     quint16 port = 0;
-    QString pool;
+    QString pool;            // a redirect listener: its TLS listener's pool (it sends nothing there)
     ListenerTlsConfig tls;
+    ListenerRedirect redirect;
 
     friend bool operator==(const ListenerConfig &, const ListenerConfig &) = default;
 };

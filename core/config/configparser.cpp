@@ -1172,7 +1172,8 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName, Config
     for (int i = 0; i < listeners.size(); ++i) {
         const QString pointer = JsonLocations::child(QStringLiteral("/listeners"), i);
         const QJsonObject o = r.object(listeners.at(i), pointer, QStringLiteral("listener %1").arg(i));
-        r.onlyKeys(o, pointer, QStringLiteral("listener"), {QStringLiteral("name"), QStringLiteral("listen"), QStringLiteral("pool"), QStringLiteral("tls")});
+        r.onlyKeys(o, pointer, QStringLiteral("listener"),
+                   {QStringLiteral("name"), QStringLiteral("listen"), QStringLiteral("pool"), QStringLiteral("tls"), QStringLiteral("redirect")});
         ListenerConfig l;
         const QString listen = r.string(o, QStringLiteral("listen"), pointer, QString(), QStringLiteral("listen"));
         if (listen.isEmpty())
@@ -1185,6 +1186,29 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName, Config
             binds.insert(listen);
         }
         l.name = r.string(o, QStringLiteral("name"), pointer, listen, QStringLiteral("listener name"));
+        if (o.contains(QStringLiteral("redirect"))) {
+            // Checked against its TLS listener once all listeners are read (below).
+            const QString at = JsonLocations::child(pointer, QStringLiteral("redirect"));
+            const QJsonObject redirect = r.object(o.value(QStringLiteral("redirect")), at, QStringLiteral("listener \"%1\" redirect").arg(l.name));
+            r.onlyKeys(redirect, at, QStringLiteral("redirect"), {QStringLiteral("to"), QStringLiteral("status"), QStringLiteral("port")});
+            l.redirect.to = r.string(redirect, QStringLiteral("to"), at, QString(), QStringLiteral("redirect to"));
+            if (l.redirect.to.isEmpty())
+                r.error(at, QStringLiteral("listener \"%1\": redirect needs \"to\": the name of the TLS listener to send clients to").arg(l.name));
+            l.redirect.status = int(r.integer(redirect, QStringLiteral("status"), at, 301, 301, 308, QStringLiteral("redirect status")));
+            if (l.redirect.status != 301 && l.redirect.status != 302 && l.redirect.status != 307 && l.redirect.status != 308)
+                r.error(JsonLocations::child(at, QStringLiteral("status")),
+                        QStringLiteral("listener \"%1\": redirect status %2 is not a redirect; use 301 or 308 (permanent), 302 or 307 (temporary)")
+                            .arg(l.name).arg(l.redirect.status));
+            l.redirect.port = quint16(r.integer(redirect, QStringLiteral("port"), at, 0, 1, 65535, QStringLiteral("redirect port")));
+            if (o.contains(QStringLiteral("pool")))
+                r.error(JsonLocations::child(pointer, QStringLiteral("pool")),
+                        QStringLiteral("listener \"%1\" redirects every request, so it sends none to a pool: remove \"pool\"").arg(l.name));
+            if (o.contains(QStringLiteral("tls")))
+                r.error(JsonLocations::child(pointer, QStringLiteral("tls")),
+                        QStringLiteral("listener \"%1\" redirects to HTTPS, so it is plain HTTP itself: remove \"tls\"").arg(l.name));
+            config.listeners.push_back(l);
+            continue;
+        }
         l.pool = r.string(o, QStringLiteral("pool"), pointer, QString(), QStringLiteral("pool"));
         if (l.pool.isEmpty() && config.pools.size() == 1)
             l.pool = config.pools.front().name;
@@ -1195,6 +1219,33 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName, Config
         if (o.contains(QStringLiteral("tls")))
             l.tls = parseListenerTls(r, o.value(QStringLiteral("tls")), JsonLocations::child(pointer, QStringLiteral("tls")), l.name);
         config.listeners.push_back(l);
+    }
+
+    // A redirect listener sends clients to a TLS listener of this config: its port, and its pool
+    // for the books (no request goes there from the redirect listener itself).
+    for (qsizetype i = 0; i < qsizetype(config.listeners.size()); ++i) {
+        ListenerConfig &l = config.listeners[size_t(i)];
+        if (!l.redirect.enabled())
+            continue;
+        const QString at = JsonLocations::child(JsonLocations::child(QStringLiteral("/listeners"), int(i)), QStringLiteral("redirect"));
+        const auto target = std::find_if(config.listeners.begin(), config.listeners.end(), [&](const ListenerConfig &t) { return t.name == l.redirect.to; });
+        QStringList tlsListeners;
+        for (const ListenerConfig &t : config.listeners) {
+            if (t.tls.enabled())
+                tlsListeners << t.name;
+        }
+        const QString choices = tlsListeners.isEmpty() ? QStringLiteral("this config has none") : QStringLiteral("TLS listeners: %1").arg(tlsListeners.join(QStringLiteral(", ")));
+        if (target == config.listeners.end()) {
+            r.error(JsonLocations::child(at, QStringLiteral("to")),
+                    QStringLiteral("listener \"%1\" redirects to listener \"%2\", which is not defined; %3").arg(l.name, l.redirect.to, choices));
+        } else if (!target->tls.enabled()) {
+            r.error(JsonLocations::child(at, QStringLiteral("to")),
+                    QStringLiteral("listener \"%1\" redirects to listener \"%2\", which is not a TLS listener (clients would be sent to https:// where it "
+                                   "speaks plain HTTP); %3").arg(l.name, l.redirect.to, choices));
+        } else {
+            l.redirect.toPort = target->port;
+            l.pool = target->pool;
+        }
     }
 
     // "redis" entries are Redis lock endpoints; "locks" entries say their "backend". Names are

@@ -164,7 +164,9 @@ bool Engine::start(const Config &config, QStringList *errors)
     }
     for (const ProxyServer::BoundListener &l : m_proxy->listeners())
         addEvent(EngineEvent::Info, QStringLiteral("proxy"),
-                 QStringLiteral("listening on %1:%2 (%3) for pool \"%4\"").arg(l.host).arg(l.port).arg(l.tls ? QStringLiteral("https") : QStringLiteral("http"), l.pool));
+                 l.redirectTo.isEmpty()
+                     ? QStringLiteral("listening on %1:%2 (%3) for pool \"%4\"").arg(l.host).arg(l.port).arg(l.tls ? QStringLiteral("https") : QStringLiteral("http"), l.pool)
+                     : QStringLiteral("listening on %1:%2 (http), redirecting every request to https on listener \"%3\"").arg(l.host).arg(l.port).arg(l.redirectTo));
     for (const QString &note : notes)
         addEvent(EngineEvent::Warning, QStringLiteral("config"), note);
     applyHealthCheckers(config);
@@ -477,7 +479,7 @@ void Engine::tick()
         snapshot.workerHandoffs.push_back(load.handedOff);
     }
     for (const ProxyServer::BoundListener &l : m_proxy->listeners()) {
-        ListenerView view{l.name, l.host, l.port, l.pool, l.tls};
+        ListenerView view{l.name, l.host, l.port, l.pool, l.tls, l.redirectTo};
         if (l.tlsStats) {
             view.tlsExpiresMs = l.tlsExpiry * 1000;
             view.tlsHandshakes = l.tlsStats->handshakes.load(std::memory_order_relaxed);

@@ -60,6 +60,7 @@ struct ListenerView
     quint16 port = 0;
     QString pool{};
     bool tls = false;    // HTTPS
+    QString redirectTo{};   // a listener that redirects every request to this TLS listener
     // TLS listeners: when the first certificate expires (ms since the epoch), handshakes done
     // and failed since start, and the last failure's reason and time.
     qint64 tlsExpiresMs = 0;

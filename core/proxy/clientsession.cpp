@@ -94,7 +94,7 @@ QByteArray upgradeAskedFor(const HttpRequestHead &request)
 } // namespace
 
 ClientSession::ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool, std::shared_ptr<const TlsServerContext> tls,
-                             std::shared_ptr<ListenerTlsStats> tlsStats)
+                             std::shared_ptr<ListenerTlsStats> tlsStats, const ListenerRedirect &redirect)
     : QObject(worker)
     , m_worker(worker)
     , m_clientSocket(worker->poller(), this, 2 * kReadChunk)
@@ -104,6 +104,7 @@ ClientSession::ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> 
     , m_balancer(&worker->balancerFor(m_pool))
 {
     m_servesConnection = true;
+    m_redirect = redirect;
     if (tls) {
         m_h2MaxStreams = tls->http2().maxConcurrentStreams;
         m_clientSocket.useTls(std::move(tls));
@@ -386,6 +387,10 @@ void ClientSession::readHead()
 
 void ClientSession::startExchange()
 {
+    if (m_redirect.enabled()) {
+        redirectToHttps();
+        return;
+    }
     m_attempt = 0;
     // The pool's body limit as of now: a reload may have changed it since this worker's last pick.
     m_balancer->sync();
@@ -1038,13 +1043,13 @@ void ClientSession::finishExchange()
     m_again = true;
 }
 
-void ClientSession::respond(int status, const QByteArray &body, bool close, const char *end)
+void ClientSession::respond(int status, const QByteArray &body, bool close, const char *end, QByteArrayView headers)
 {
     QByteArray out;
-    out.reserve(160 + body.size());
+    out.reserve(160 + headers.size() + body.size());
     out.append("HTTP/1.1 ").append(QByteArray::number(status)).append(' ').append(httpReasonPhrase(status))
         .append("\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ").append(QByteArray::number(body.size()))
-        .append("\r\nVia: 1.1 fulcrum\r\n");
+        .append("\r\n").append(headers).append("Via: 1.1 fulcrum\r\n");
     close = close || m_closeClientAfter || m_closeWhenIdle || m_worker->stopping();
     if (close)
         out.append("Connection: close\r\n");
@@ -1053,7 +1058,7 @@ void ClientSession::respond(int status, const QByteArray &body, bool close, cons
         out.append(body);
     m_client->write(out);
     m_logBytesOut += out.size();
-    logRequest(status, end, QByteArrayView(body).chopped(body.endsWith('\n') ? 1 : 0));
+    logRequest(status, end, status >= 400 ? QByteArrayView(body).chopped(body.endsWith('\n') ? 1 : 0) : QByteArrayView());
     ++m_requestsServed;
     if (close) {
         // After an error the client may still be sending (the rest of a refused body).
@@ -1066,6 +1071,58 @@ void ClientSession::respond(int status, const QByteArray &body, bool close, cons
     m_phase = Phase::ReadingHead;
     m_headStartMs = m_in.isEmpty() ? 0 : ProxyWorker::nowMs();
     m_again = true;
+}
+
+// A redirect listener's answer (listeners[].redirect): the host the client asked for and the
+// same target, over https on the TLS listener's port, as nginx's
+// `return 301 https://$host$request_uri`. The Host is the client's, so it is checked to be a
+// host name or an address before it goes into Location.
+void ClientSession::redirectToHttps()
+{
+    QByteArrayView target = m_request.target;
+    QByteArrayView host = m_request.header("host");
+    if (target.startsWith("http://") || target.startsWith("https://")) {
+        // An absolute-form target names the host itself (RFC 9112 3.2.2).
+        const QByteArrayView rest = target.sliced(target.indexOf("//") + 2);
+        const qsizetype slash = rest.indexOf('/');
+        host = slash < 0 ? rest : rest.first(slash);
+        target = slash < 0 ? QByteArrayView("/") : rest.sliced(slash);
+    }
+    if (!target.startsWith('/'))
+        target = "/";   // "*" of OPTIONS
+    host = host.trimmed();
+    if (host.startsWith('[')) {
+        const qsizetype close = host.indexOf(']');
+        host = close < 0 ? QByteArrayView() : host.first(close + 1);
+    } else if (const qsizetype colon = host.lastIndexOf(':'); colon >= 0) {
+        host = host.first(colon);
+    }
+    const bool bracketed = host.startsWith('[');
+    bool valid = !host.isEmpty() && host.size() <= 255;
+    for (qsizetype i = bracketed ? 1 : 0; valid && i < host.size() - (bracketed ? 1 : 0); ++i) {
+        const char c = host[i];
+        valid = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || (!bracketed && c == '_')
+                || (bracketed && c == ':');
+    }
+    const bool bodyFollows = m_request.framing != BodyFraming::None;
+    if (!valid) {
+        respond(400, QStringLiteral("this listener redirects to https://HOST/…, and Host \"%1\" is not a host name or an address\n")
+                         .arg(QString::fromLatin1(m_request.header("host").first(std::min<qsizetype>(m_request.header("host").size(), 100))))
+                         .toUtf8(),
+                bodyFollows, "bad-host");
+        return;
+    }
+    QByteArray location = "https://";
+    location.append(host);
+    if (const quint16 port = m_redirect.locationPort())
+        location.append(':').append(QByteArray::number(port));
+    location.append(target);
+    // The body of a POST is not read: the connection closes after the answer, once what the
+    // client still sends has been drained (as after a refusal).
+    if (bodyFollows)
+        m_lingerOnClose = true;
+    m_phase = Phase::Exchange;   // a HEAD's answer has no body (respond)
+    respond(m_redirect.status, "redirecting to " + location + '\n', bodyFollows, nullptr, "Location: " + location + "\r\n");
 }
 
 QString ClientSession::settingName(bool poolsOwn, const char *key)

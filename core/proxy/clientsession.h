@@ -1,6 +1,7 @@
 #pragma once
 
 #include "balancer/balancer.h"
+#include "config/config.h"
 #include "proxy/httpparser.h"
 #include "proxy/streamsocket.h"
 
@@ -28,8 +29,9 @@ class ClientSession : public QObject, private StreamSocket::Observer
 public:
     // Takes the accepted connection's fd; start() begins reading.
     // tls: the listener's TLS (the handshake comes first), or null for plain HTTP.
+    // redirect: the listener answers every request with it (listeners[].redirect).
     ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool, std::shared_ptr<const TlsServerContext> tls,
-                  std::shared_ptr<ListenerTlsStats> tlsStats);
+                  std::shared_ptr<ListenerTlsStats> tlsStats, const ListenerRedirect &redirect = {});
     // One HTTP/2 stream's request (the stream holds it as HTTP/1.1 bytes) and its response.
     ClientSession(ProxyWorker *worker, ClientStream *stream, std::shared_ptr<Pool> pool, const QByteArray &clientIp);
     ~ClientSession() override;
@@ -84,7 +86,10 @@ private:
     void upstreamFailed(Failure failure);
     void finishExchange();
     // A response of the proxy's own; `end` says for the access log what cut the request short.
-    void respond(int status, const QByteArray &body, bool close, const char *end);
+    // end: why the exchange ended (the access log's end=), null for an answer that is no failure;
+    // headers: whole lines ("Location: …\r\n") added to the answer's head.
+    void respond(int status, const QByteArray &body, bool close, const char *end, QByteArrayView headers = {});
+    void redirectToHttps();
     void closeAfterFlush();
     void releaseUpstream(bool reusable);
     // Both into the worker's head scratch: valid until the next head is built.
@@ -99,6 +104,7 @@ private:
     StreamSocket m_clientSocket;      // unused by a stream's session
     ClientStream *m_client;           // m_clientSocket (or the HTTP/2 stream) while open, then null
     bool m_https = false;
+    ListenerRedirect m_redirect;
     bool m_servesConnection = false;
     std::unique_ptr<Http2Connection> m_h2;
     int m_h2MaxStreams = 128;

@@ -225,6 +225,13 @@ void ProxyServer::applyListeners(const PoolMap &pools)
             b.pool = pools.value(l.config.pool);
             b.tls = l.tls;
             b.tlsStats = l.tlsStats;
+            b.redirect = l.config.redirect;
+            // The port its clients are sent to: the TLS listener's as bound (0 in a config is a
+            // port the kernel picked).
+            for (const Listener &to : m_listeners) {
+                if (b.redirect.enabled() && to.config.name == b.redirect.to)
+                    b.redirect.toPort = to.boundPort;
+            }
             bindings.push_back(std::move(b));
         }
         QMetaObject::invokeMethod(worker, [worker, bindings = std::move(bindings)]() mutable { worker->setListeners(std::move(bindings)); },
@@ -244,7 +251,8 @@ std::vector<ProxyServer::BoundListener> ProxyServer::listeners() const
 {
     std::vector<BoundListener> out;
     for (const Listener &l : m_listeners)
-        out.push_back(BoundListener{l.config.name, l.config.host, l.boundPort, l.config.pool, l.tls != nullptr, l.tls ? l.tls->earliestExpiry() : 0, l.tlsStats});
+        out.push_back(BoundListener{l.config.name, l.config.host, l.boundPort, l.config.pool, l.tls != nullptr, l.tls ? l.tls->earliestExpiry() : 0, l.tlsStats,
+                                    l.config.redirect.to});
     return out;
 }
 

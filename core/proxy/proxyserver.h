@@ -66,6 +66,7 @@ public:
         bool tls = false;
         qint64 tlsExpiry = 0;                           // the first certificate's end, s since the epoch
         std::shared_ptr<const ListenerTlsStats> tlsStats;
+        QString redirectTo;                             // a redirect listener's TLS listener
     };
     std::vector<BoundListener> listeners() const;
     // Visits every worker's counters (engine tick).

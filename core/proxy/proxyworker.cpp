@@ -35,6 +35,7 @@ public:
         , pool(binding.pool)
         , tls(binding.tls)
         , tlsStats(binding.tlsStats)
+        , redirect(binding.redirect)
     {
     }
     ~Listener() override { ::close(fd); }
@@ -62,6 +63,7 @@ public:
     const std::shared_ptr<Pool> pool;
     const std::shared_ptr<const TlsServerContext> tls;
     const std::shared_ptr<ListenerTlsStats> tlsStats;
+    const ListenerRedirect redirect;
     bool paused = false;
     qint64 pausedSinceMs = 0;
 };
@@ -326,7 +328,7 @@ void ProxyWorker::setListeners(std::vector<ListenerBinding> bindings)
 
 void ProxyWorker::accepted(Listener *listener, int fd)
 {
-    place(AcceptedConnection{fd, listener->pool, listener->tls, listener->tlsStats});
+    place(AcceptedConnection{fd, listener->pool, listener->tls, listener->tlsStats, listener->redirect});
 }
 
 void ProxyWorker::place(AcceptedConnection connection)
@@ -359,7 +361,7 @@ void ProxyWorker::place(AcceptedConnection connection)
 void ProxyWorker::serve(AcceptedConnection connection)
 {
     auto *session = new ClientSession(this, connection.fd, std::move(connection.pool), std::move(connection.tls),
-                                      std::move(connection.tlsStats));
+                                      std::move(connection.tlsStats), connection.redirect);
     m_sessions.insert(session);
     session->start();
 }

@@ -38,6 +38,7 @@ struct ListenerBinding
     std::shared_ptr<Pool> pool;
     std::shared_ptr<const TlsServerContext> tls;   // null: plain HTTP
     std::shared_ptr<ListenerTlsStats> tlsStats;     // with tls
+    ListenerRedirect redirect;                      // enabled: every request answered with it
 };
 
 class UpstreamConnection;
@@ -50,6 +51,7 @@ struct AcceptedConnection
     std::shared_ptr<Pool> pool;
     std::shared_ptr<const TlsServerContext> tls;
     std::shared_ptr<ListenerTlsStats> tlsStats;
+    ListenerRedirect redirect;
 };
 
 // One worker's count of client connections, read by the other workers, and the queue where

@@ -146,6 +146,8 @@ private Q_SLOTS:
     void ticketKeysRotate();
     void ocspResponseIsStapled();
     void plainHttpToTheTlsPortIsToldSo();
+    void plainListenerRedirectsToTheTlsListener();
+    void redirectListenerIsParsedAndChecked();
     void handshakeFiguresAndExpiryAreReported();
     void webSocketWorksOverTls();
     void badFilesAreConfigErrorsAtTheirKey();
@@ -419,6 +421,119 @@ void TestTls::plainHttpToTheTlsPortIsToldSo()
     QVERIFY2(run.out.contains(QStringLiteral("use https://")), qPrintable(run.out));
     // The listener still serves TLS afterwards.
     QCOMPARE(servedName(proxyPort(engine), QStringLiteral("shop.test")), QStringLiteral("shop"));
+}
+
+// listeners[].redirect: port 80 of a shop answers every request with a redirect to the same host
+// and path on its TLS listener, as nginx's `return 301 https://$host$request_uri` does; curl
+// follows it to the TLS listener and gets the server's answer.
+void TestTls::plainListenerRedirectsToTheTlsListener()
+{
+    Config config = tlsConfig({loopbackServer(QStringLiteral("app"), m_backend->port())}, {certificate(*m_certs, QStringLiteral("shop"))});
+    config.listeners[0].name = QStringLiteral("shop-tls");
+    ListenerConfig plain;
+    plain.name = QStringLiteral("shop-http");
+    plain.pool = config.listeners[0].pool;
+    plain.redirect.to = QStringLiteral("shop-tls");
+    config.listeners.push_back(plain);
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    quint16 tlsPort = 0;
+    quint16 plainPort = 0;
+    for (const ProxyServer::BoundListener &l : engine.proxy().listeners())
+        (l.tls ? tlsPort : plainPort) = l.port;
+    QVERIFY(tlsPort && plainPort && tlsPort != 443);
+    const QString http = QStringLiteral("http://127.0.0.1:%1").arg(plainPort);
+
+    // The host the client asked for, its path and query, on the TLS listener's port; two
+    // requests on one kept-alive connection.
+    const ProgramRun twice = curl({QStringLiteral("-i"), QStringLiteral("-v"), QStringLiteral("-H"), QStringLiteral("Host: shop.test:80"),
+                                   http + QStringLiteral("/cart?id=7"), http + QStringLiteral("/")});
+    QVERIFY2(twice.out.startsWith(QStringLiteral("HTTP/1.1 301 Moved Permanently\r\n")), qPrintable(twice.out + twice.err));
+    QVERIFY2(twice.out.contains(QStringLiteral("\r\nLocation: https://shop.test:%1/cart?id=7\r\n").arg(tlsPort)), qPrintable(twice.out));
+    QVERIFY2(twice.out.contains(QStringLiteral("\r\nLocation: https://shop.test:%1/\r\n").arg(tlsPort)), qPrintable(twice.out));
+    QCOMPARE(twice.err.count(QStringLiteral("Connected to")), 1);
+    QVERIFY2(!twice.out.contains(QStringLiteral("Connection: close")), qPrintable(twice.out));
+
+    // Followed: the TLS listener answers with the server's page.
+    const ProgramRun followed = curl({QStringLiteral("-L"), QStringLiteral("--cacert"), m_certs->file(QStringLiteral("ca.pem")), QStringLiteral("-o"),
+                                      QStringLiteral("/dev/null"), QStringLiteral("-w"), QStringLiteral("%{http_code} %{url_effective} %{num_redirects}"),
+                                      http + QStringLiteral("/products")});
+    QCOMPARE(followed.out, QStringLiteral("200 https://127.0.0.1:%1/products 1").arg(tlsPort));
+
+    // HEAD: the head only. A POST's body is not read: the answer closes the connection.
+    const ProgramRun head = curl({QStringLiteral("-I"), http + QStringLiteral("/x")});
+    QVERIFY2(head.out.startsWith(QStringLiteral("HTTP/1.1 301")) && head.out.contains(QStringLiteral("Content-Length: ")), qPrintable(head.out));
+    QVERIFY2(!head.out.contains(QStringLiteral("redirecting to")), qPrintable(head.out));
+    const ProgramRun post = curl({QStringLiteral("-i"), QStringLiteral("--data-binary"), QStringLiteral("order=7"), http + QStringLiteral("/checkout")});
+    QVERIFY2(post.out.startsWith(QStringLiteral("HTTP/1.1 301")) && post.out.contains(QStringLiteral("Connection: close\r\n")), qPrintable(post.out + post.err));
+
+    // A Host that is no host name is refused, not echoed into Location.
+    const ProgramRun bad = curl({QStringLiteral("-i"), QStringLiteral("-H"), QStringLiteral("Host: shop.test/evil"), http + QStringLiteral("/")});
+    QVERIFY2(bad.out.startsWith(QStringLiteral("HTTP/1.1 400")), qPrintable(bad.out + bad.err));
+    QVERIFY2(!bad.out.contains(QStringLiteral("Location:")), qPrintable(bad.out));
+    // An IPv6 literal keeps its brackets.
+    const ProgramRun v6 = curl({QStringLiteral("-i"), QStringLiteral("-H"), QStringLiteral("Host: [::1]:80"), http + QStringLiteral("/a")});
+    QVERIFY2(v6.out.contains(QStringLiteral("\r\nLocation: https://[::1]:%1/a\r\n").arg(tlsPort)), qPrintable(v6.out));
+
+    // The snapshot names what the plain listener does.
+    bool listed = false;
+    for (const ListenerView &l : engine.snapshot().listeners)
+        listed = listed || (l.name == u"shop-http" && l.redirectTo == u"shop-tls" && !l.tls);
+    QVERIFY(listed);
+}
+
+// listeners[].redirect: a plain listener that sends every client to a TLS listener of the
+// config; it takes that listener's pool and port, and round-trips; each mistake is named.
+void TestTls::redirectListenerIsParsedAndChecked()
+{
+    const QByteArray cert = m_certs->file(QStringLiteral("shop-chain.pem")).toUtf8();
+    const QByteArray key = m_certs->file(QStringLiteral("shop.key")).toUtf8();
+    const auto config = [&](const QByteArray &redirect, const QByteArray &extra = {}) {
+        return "{ \"pools\": [ { \"name\": \"shop\", \"servers\": [ { \"address\": \"127.0.0.1:1\" } ] }, "
+               "{ \"name\": \"api\", \"servers\": [ { \"address\": \"127.0.0.1:2\" } ] } ], \"listeners\": [ "
+               "{ \"name\": \"web\", \"listen\": \"0.0.0.0:8443\", \"pool\": \"shop\", \"tls\": { \"cert\": \"" + cert + "\", \"key\": \"" + key + "\" } }, "
+               "{ \"name\": \"api\", \"listen\": \"0.0.0.0:8080\", \"pool\": \"api\" }, "
+               "{ \"name\": \"http\", \"listen\": \"0.0.0.0:80\", \"redirect\": " + redirect + extra + " } ] }";
+    };
+    const ConfigResult r = parseConfig(config("{ \"to\": \"web\", \"status\": 308 }"), QStringLiteral("c.json"));
+    QVERIFY2(r.ok(), qPrintable(r.errorText()));
+    const ListenerConfig &http = r.config->listeners.at(2);
+    QCOMPARE(http.redirect.to, QStringLiteral("web"));
+    QCOMPARE(http.redirect.status, 308);
+    QCOMPARE(http.redirect.toPort, quint16(8443));
+    QCOMPARE(http.redirect.locationPort(), quint16(8443));
+    QCOMPARE(http.pool, QStringLiteral("shop"));   // the TLS listener's, for the books
+    QVERIFY(!http.tls.enabled());
+    const ConfigResult again = parseConfig(QJsonDocument(configToJson(*r.config)).toJson(), QStringLiteral("again.json"));
+    QVERIFY2(again.ok(), qPrintable(again.errorText()));
+    QVERIFY(again.config->listeners == r.config->listeners);
+    // The port clients are sent to when Fulcrum's own is not the public one (NAT): 443 is
+    // left out of Location.
+    const ConfigResult natted = parseConfig(config("{ \"to\": \"web\", \"port\": 443 }"), QStringLiteral("c.json"));
+    QVERIFY2(natted.ok(), qPrintable(natted.errorText()));
+    QCOMPARE(natted.config->listeners.at(2).redirect.status, 301);
+    QCOMPARE(natted.config->listeners.at(2).redirect.locationPort(), quint16(0));
+
+    const struct
+    {
+        QByteArray redirect;
+        QByteArray extra;
+        QString error;
+    } refused[] = {
+        {"{ \"to\": \"nowhere\" }", {}, QStringLiteral("listener \"http\" redirects to listener \"nowhere\", which is not defined; TLS listeners: web")},
+        {"{ \"to\": \"api\" }", {}, QStringLiteral("listener \"http\" redirects to listener \"api\", which is not a TLS listener")},
+        {"{ \"status\": 301 }", {}, QStringLiteral("listener \"http\": redirect needs \"to\"")},
+        {"{ \"to\": \"web\", \"status\": 304 }", {}, QStringLiteral("redirect status 304 is not a redirect; use 301 or 308")},
+        {"{ \"to\": \"web\" }", ", \"pool\": \"api\"", QStringLiteral("listener \"http\" redirects every request, so it sends none to a pool: remove \"pool\"")},
+        {"{ \"to\": \"web\" }", ", \"tls\": { \"cert\": \"a\", \"key\": \"b\" }", QStringLiteral("so it is plain HTTP itself: remove \"tls\"")},
+        {"{ \"to\": \"web\", \"from\": 1 }", {}, QStringLiteral("unknown key \"from\"")},
+    };
+    for (const auto &c : refused) {
+        const ConfigResult bad = parseConfig(config(c.redirect, c.extra), QStringLiteral("c.json"));
+        QVERIFY2(!bad.ok(), c.redirect.constData());
+        QVERIFY2(bad.errorText().contains(u"c.json:1:") && bad.errorText().contains(c.error), qPrintable(bad.errorText()));
+    }
 }
 
 void TestTls::handshakeFiguresAndExpiryAreReported()
