@@ -598,12 +598,14 @@ QString proxySetHeaderNote(const Directive &d)
 
 // `block`'s directives (a server block, a location, an if) that are not carried over, noted;
 // locations are followed. `level`: the block's own name, for the notes.
-void noteNotCarried(const Directive &block, QStringList &notes)
+void noteNotCarried(const Directive &block, QStringList &notes, const Directive *carried = nullptr)
 {
     for (const Directive &d : block.children) {
+        if (&d == carried)
+            continue;
         const auto note = [&](const QString &what) { notes << QStringLiteral("%1:%2: %3").arg(d.file).arg(d.line).arg(what); };
         if (d.name == u"location") {
-            noteNotCarried(d, notes);
+            noteNotCarried(d, notes, carried);
         } else if (d.name == u"if") {
             note(QStringLiteral("if %1 not carried over: Fulcrum evaluates no conditions, so what the block does applies to no request").arg(d.args.join(u' ')));
         } else if (d.name == u"proxy_set_header") {
@@ -657,6 +659,87 @@ bool setsHost(const Directive *location, const Directive *server, const Directiv
             return false;
     }
     return false;
+}
+
+// A `listen` argument ("80", "127.0.0.1:8080", "[::]:443", "*:80") as host and port.
+bool parseListen(const QString &argument, QString *host, quint16 *port)
+{
+    QString listen = argument;
+    if (!listen.contains(u':') || (listen.startsWith(u'[') && !listen.contains(QStringLiteral("]:"))))
+        listen = QStringLiteral("0.0.0.0:") + listen;
+    const qsizetype colon = listen.lastIndexOf(u':');
+    *host = listen.left(colon).remove(u'[').remove(u']');
+    if (*host == u"*")
+        *host = QStringLiteral("0.0.0.0");
+    bool ok = false;
+    *port = quint16(listen.mid(colon + 1).toUInt(&ok));
+    return ok && *port != 0 && !argument.startsWith(QStringLiteral("unix:"));
+}
+
+// The `return 301 https://$host$request_uri;` that is all a server block does with requests
+// (in the block, or in its `location /`): the usual port-80 block of an HTTPS site. Null when
+// the block does anything else with them.
+const Directive *redirectToHttps(const Directive &server)
+{
+    const Directive *found = nullptr;
+    const auto look = [&found](const Directive &block) {
+        for (const Directive &d : block.children) {
+            static const QRegularExpression target(QStringLiteral("^https://(\\$host|\\$http_host|\\$server_name|[A-Za-z0-9.-]+)\\$request_uri$"));
+            if (d.name == u"return" && d.args.size() == 2 && QStringList{QStringLiteral("301"), QStringLiteral("302"), QStringLiteral("307"), QStringLiteral("308")}.contains(d.args[0])
+                && target.match(d.args[1]).hasMatch())
+                found = &d;
+        }
+    };
+    look(server);
+    for (const Directive &d : server.children) {
+        if (d.name == u"location" && d.args == QStringList{QStringLiteral("/")})
+            look(d);
+    }
+    return found;
+}
+
+// Each port-80 block that only redirects to HTTPS becomes a redirect listener to the imported
+// TLS listener (the one on 443, else the first), one per `listen`.
+void carryRedirects(const std::vector<std::pair<const Directive *, const Directive *>> &blocks, NginxImportResult &result)
+{
+    const ListenerConfig *target = nullptr;
+    for (const ListenerConfig &l : result.config.listeners) {
+        if (l.tls.enabled() && (!target || (l.port == 443 && target->port != 443)))
+            target = &l;
+    }
+    const QString targetName = target ? target->name : QString();
+    const QString targetPool = target ? target->pool : QString();
+    for (const auto &[server, redirect] : blocks) {
+        const auto note = [&result](const Directive &at, const QString &what) { result.notes << QStringLiteral("%1:%2: %3").arg(at.file).arg(at.line).arg(what); };
+        const QString written = QStringLiteral("return %1").arg(redirect->args.join(u' '));
+        if (targetName.isEmpty()) {
+            note(*redirect, QStringLiteral("%1 not carried over: no TLS listener was imported to send these clients to; add one, then a listener "
+                                           "{\"listen\": \"0.0.0.0:80\", \"redirect\": {\"to\": \"NAME\"}}").arg(written));
+            continue;
+        }
+        noteNotCarried(*server, result.notes, redirect);
+        for (const Directive &d : server->children) {
+            if (d.name != u"listen" || d.args.isEmpty())
+                continue;
+            ListenerConfig l;
+            if (!parseListen(d.args.first(), &l.host, &l.port)) {
+                note(d, QStringLiteral("listen %1 not carried over: Fulcrum listens on TCP HOST:PORT").arg(d.args.first()));
+                continue;
+            }
+            l.name = QStringLiteral("redirect-%1").arg(l.port);
+            for (int n = 2; std::any_of(result.config.listeners.begin(), result.config.listeners.end(), [&](const ListenerConfig &o) { return o.name == l.name; }); ++n)
+                l.name = QStringLiteral("redirect-%1-%2").arg(l.port).arg(n);
+            l.pool = targetPool;
+            l.redirect.to = targetName;
+            l.redirect.status = redirect->args[0].toInt();
+            result.config.listeners.push_back(l);
+            const QString host = redirect->args[1].section(QStringLiteral("://"), 1).section(u'$', 0, 0);
+            note(*redirect, QStringLiteral("%1: listener \"%2\" (listen %3) redirects every request to https on listener \"%4\", with the client's Host%5")
+                                .arg(written, l.name, d.args.first(), targetName,
+                                     host.isEmpty() ? QString()
+                                                    : QStringLiteral(" (nginx sent every client to %1; Fulcrum keeps the Host each asked for)").arg(host)));
+        }
+    }
 }
 
 } // namespace
@@ -1078,6 +1161,9 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
     QMap<QString, std::array<PoolLimit, 3>> limitsOf;   // by pool, in the order of `limits`
     // Each listener's client side (keepalive_*, large_client_header_buffers).
     std::vector<ClientBlock> clientSide;
+    // Server blocks whose only work is `return 301 https://$host$request_uri`: redirect
+    // listeners to the imported TLS listener, once all listeners are known.
+    std::vector<std::pair<const Directive *, const Directive *>> redirectBlocks;
 
     // Listeners: server blocks whose locations proxy_pass to an imported upstream, else straight
     // to an address (a pool of that one server). A Fulcrum listener sends every path to one
@@ -1156,6 +1242,10 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
             }
         }
         if (!chosen && passes.empty()) {
+            if (const Directive *redirect = redirectToHttps(*server)) {
+                redirectBlocks.push_back({server, redirect});
+                continue;
+            }
             QStringList what;
             for (const Directive &d : server->children) {
                 if (d.name != u"listen" && d.name != u"server_name" && !what.contains(d.name))
@@ -1188,22 +1278,14 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         for (const Directive &d : server->children) {
             if (d.name != u"listen" || d.args.isEmpty())
                 continue;
-            QString listen = d.args.first();
-            if (!listen.contains(u':') || (listen.startsWith(u'[') && !listen.contains(QStringLiteral("]:"))))
-                listen = QStringLiteral("0.0.0.0:") + listen;
             ListenerConfig l;
             l.pool = poolName;
-            const qsizetype colon = listen.lastIndexOf(u':');
-            l.host = listen.left(colon).remove(u'[').remove(u']');
-            if (l.host == u"*")
-                l.host = QStringLiteral("0.0.0.0");
-            bool ok = false;
-            l.port = quint16(listen.mid(colon + 1).toUInt(&ok));
+            const bool ok = parseListen(d.args.first(), &l.host, &l.port);
             if (d.args.first().startsWith(QStringLiteral("unix:"))) {
                 note(d, QStringLiteral("listen %1 not carried over: Fulcrum listens on TCP addresses, not Unix sockets").arg(d.args.first()));
                 continue;
             }
-            if (!ok || l.port == 0) {
+            if (!ok) {
                 note(d, QStringLiteral("listen %1 not carried over: not HOST:PORT").arg(d.args.first()));
                 continue;
             }
@@ -1340,6 +1422,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                                                                      : QString());
     }
     carryClientSide(clientSide, result);
+    carryRedirects(redirectBlocks, result);
     for (auto it = limitsOf.cbegin(); it != limitsOf.cend(); ++it) {
         PoolConfig *pool = nullptr;
         for (PoolConfig &p : result.config.pools)

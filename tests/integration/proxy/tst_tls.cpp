@@ -154,6 +154,7 @@ private Q_SLOTS:
     void sighupSwapsTheCertificateAndKeepsConnections();
     void serversAreReachedOverVerifiedTls();
     void nginxImportKeepsTlsToTheServers();
+    void nginxRedirectToHttpsIsServedAsImported();
     void apacheImportKeepsTlsToTheMembers();
     void expiredOrMisnamedServerCertificateIsRefused();
     void serverSessionsAreResumed();
@@ -831,6 +832,66 @@ void TestTls::nginxImportKeepsTlsToTheServers()
     QVERIFY(unchecked.enabled && !unchecked.verify);
     QVERIFY2(imported.notes.join(u'\n').contains(QStringLiteral("without checking their certificates, as nginx did")), qPrintable(imported.notes.join(u'\n')));
     servesAsImported(imported.config, first, second);
+}
+
+// The port-80 block of an HTTPS shop, `return 301 https://$host$request_uri`: the real nginx
+// answers it first, then the engine serves what `import-nginx` made of the config, a redirect
+// listener to the TLS listener, which curl follows to the server's page.
+void TestTls::nginxRedirectToHttpsIsServedAsImported()
+{
+    if (!QFile::exists(QStringLiteral("/usr/sbin/nginx")))
+        QSKIP("nginx is not installed (scripts/packages.txt lists nginx-light)");
+    QTemporaryDir dir;
+    const quint16 plain = freeLoopbackPort();
+    const quint16 secure = freeLoopbackPort();
+    QFile conf(dir.filePath(QStringLiteral("nginx.conf")));
+    QVERIFY(conf.open(QIODevice::WriteOnly));
+    conf.write(QStringLiteral("pid %1/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n access_log off;\n client_body_temp_path %1/body;\n proxy_temp_path %1/proxy;\n"
+                              " upstream shop { server 127.0.0.1:%4; }\n"
+                              " server {\n  listen 127.0.0.1:%2;\n  server_name shop.test;\n  return 301 https://$host$request_uri;\n }\n"
+                              " server {\n  listen 127.0.0.1:%3 ssl;\n  ssl_certificate %5;\n  ssl_certificate_key %6;\n"
+                              "  location / { proxy_pass http://shop; proxy_set_header Host $host; }\n }\n}\n")
+                   .arg(dir.path())
+                   .arg(plain)
+                   .arg(secure)
+                   .arg(m_backend->port())
+                   .arg(m_certs->file(QStringLiteral("shop-chain.pem")), m_certs->file(QStringLiteral("shop.key")))
+                   .toUtf8());
+    conf.close();
+    const QString path = QStringLiteral("/cart?id=7");
+    {
+        QProcess nginx;
+        nginx.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        nginx.setProcessEnvironment(componentEnvironment());
+        tieToParent(nginx, SIGTERM);
+        nginx.start(QStringLiteral("/usr/sbin/nginx"), {QStringLiteral("-p"), dir.path() + u'/', QStringLiteral("-c"), conf.fileName(), QStringLiteral("-g"),
+                                                        QStringLiteral("daemon off;")});
+        QVERIFY(nginx.waitForStarted());
+        const auto stop = qScopeGuard([&] {
+            nginx.terminate();
+            nginx.waitForFinished(10'000);
+        });
+        // nginx's $host has no port: its Location names https's own, 443.
+        QTRY_VERIFY_WITH_TIMEOUT(curl({QStringLiteral("-i"), QStringLiteral("http://127.0.0.1:%1%2").arg(plain).arg(path)})
+                                     .out.contains(QStringLiteral("\r\nLocation: https://127.0.0.1%1\r\n").arg(path)),
+                                 10'000);
+    }
+    QVERIFY(conf.open(QIODevice::ReadOnly));
+    const NginxImportResult imported = importNginx(conf.readAll(), conf.fileName());
+    QVERIFY2(imported.ok(), qPrintable(imported.errors.join(u'\n')));
+    const ConfigResult written = parseConfig(QJsonDocument(configToJson(imported.config)).toJson(), QStringLiteral("imported.json"));
+    QVERIFY2(written.ok(), qPrintable(written.errorText()));
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(*written.config, &errors), qPrintable(errors.join(u'\n')));
+    // Fulcrum's names the TLS listener's port (not 443 here); the same host, path and query.
+    const ProgramRun redirected = curl({QStringLiteral("-i"), QStringLiteral("http://127.0.0.1:%1%2").arg(plain).arg(path)});
+    QVERIFY2(redirected.out.startsWith(QStringLiteral("HTTP/1.1 301")), qPrintable(redirected.out + redirected.err));
+    QVERIFY2(redirected.out.contains(QStringLiteral("\r\nLocation: https://127.0.0.1:%1%2\r\n").arg(secure).arg(path)), qPrintable(redirected.out));
+    const ProgramRun followed = curl({QStringLiteral("-L"), QStringLiteral("--cacert"), m_certs->file(QStringLiteral("ca.pem")), QStringLiteral("-o"),
+                                      QStringLiteral("/dev/null"), QStringLiteral("-w"), QStringLiteral("%{http_code} %{url_effective}"),
+                                      QStringLiteral("http://127.0.0.1:%1%2").arg(plain).arg(path)});
+    QCOMPARE(followed.out, QStringLiteral("200 https://127.0.0.1:%1%2").arg(secure).arg(path));
 }
 
 // httpd's `BalancerMember https://…`: before 2026-12-06 the import noted it and sent plain HTTP.

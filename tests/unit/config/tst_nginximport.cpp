@@ -867,8 +867,7 @@ http {
         for (const QString &note :
              {QStringLiteral("n.conf:2: gzip on not carried over: Fulcrum does not compress answers"),
               QStringLiteral("n.conf:3: add_header X-Frame-Options DENY not carried over: Fulcrum adds no response header of its own"),
-              QStringLiteral("n.conf:6: server block (listen 127.0.0.1:8080) not carried over: none of its locations proxy_pass to a server, so Fulcrum "
-                             "has nothing to take from it (return)"),
+              QStringLiteral("n.conf:6: return 301 https://$host$request_uri not carried over: no TLS listener was imported to send these clients to"),
               QStringLiteral("n.conf:9: allow 10.0.0.0/8 not carried over: Fulcrum does no access control here, so every client reaches the servers"),
               QStringLiteral("n.conf:10: deny all not carried over: Fulcrum does no access control here"),
               QStringLiteral("n.conf:15: proxy_set_header X-Real-IP $remote_addr not carried over: Fulcrum sends no X-Real-IP"),
@@ -899,6 +898,61 @@ http {
         QVERIFY2(hasNote(rewritten, QStringLiteral("n.conf:6: proxy_redirect http://shop/ https://shop.example/ not carried over: Fulcrum passes the servers' "
                                                    "Location headers as they are")),
                  qPrintable(rewritten.notes.join(u'\n')));
+    }
+
+    // The usual port-80 block of an HTTPS shop, `return 301 https://$host$request_uri`, becomes a
+    // redirect listener to the imported TLS listener (on 443), one per `listen`; a block that
+    // does more than redirect stays a note.
+    void carriesThePort80RedirectToHttps()
+    {
+        QTemporaryDir dir;
+        const QString cert = dir.filePath(QStringLiteral("shop.pem"));
+        const QString key = dir.filePath(QStringLiteral("shop.key"));
+        const QByteArray conf = "http {\n"
+                                "  upstream shop { server 127.0.0.1:9001; }\n"
+                                "  server {\n"
+                                "    listen 127.0.0.1:8080;\n"
+                                "    listen [::1]:8080;\n"
+                                "    server_name shop.example;\n"
+                                "    return 308 https://$host$request_uri;\n"
+                                "  }\n"
+                                "  server { listen 127.0.0.1:8443 ssl; ssl_certificate " + cert.toUtf8() + "; ssl_certificate_key " + key.toUtf8() + ";\n"
+                                "    location / { proxy_pass http://shop; proxy_set_header Host $host; } }\n"
+                                "  server { listen 127.0.0.1:8081; location /.well-known/acme-challenge/ { root /var/www/certbot; }\n"
+                                "    location / { return 301 https://shop.example$request_uri; } }\n"
+                                "}\n";
+        const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        const QString notes = r.notes.join(u'\n');
+        std::vector<const ListenerConfig *> redirects;
+        for (const ListenerConfig &l : r.config.listeners) {
+            if (l.redirect.enabled())
+                redirects.push_back(&l);
+        }
+        QCOMPARE(redirects.size(), size_t(3));
+        QCOMPARE(redirects[0]->name, QStringLiteral("redirect-8080"));
+        QCOMPARE(redirects[0]->host, QStringLiteral("127.0.0.1"));
+        QCOMPARE(redirects[0]->redirect.to, QStringLiteral("shop-8443"));
+        QCOMPARE(redirects[0]->redirect.status, 308);
+        QCOMPARE(redirects[1]->name, QStringLiteral("redirect-8080-2"));
+        QCOMPARE(redirects[1]->host, QStringLiteral("::1"));
+        QCOMPARE(redirects[2]->name, QStringLiteral("redirect-8081"));
+        QCOMPARE(redirects[2]->redirect.status, 301);
+        for (const QString &note :
+             {QStringLiteral("n.conf:7: return 308 https://$host$request_uri: listener \"redirect-8080\" (listen 127.0.0.1:8080) redirects every request to https "
+                             "on listener \"shop-8443\", with the client's Host"),
+              QStringLiteral("n.conf:12: return 301 https://shop.example$request_uri: listener \"redirect-8081\" (listen 127.0.0.1:8081) redirects every "
+                             "request to https on listener \"shop-8443\", with the client's Host (nginx sent every client to shop.example; Fulcrum keeps the "
+                             "Host each asked for)"),
+              QStringLiteral("n.conf:11: root /var/www/certbot not carried over: Fulcrum serves no files")})
+            QVERIFY2(hasNote(r, note), qPrintable(notes));
+        QVERIFY2(!notes.contains(QStringLiteral("return 308 https://$host$request_uri not carried")), qPrintable(notes));
+        // What the import wrote is a config fulcrumd reads back the same (the files are checked
+        // where it runs: absent here, they are notes of the check, not of the redirect).
+        const QJsonObject written = configToJson(r.config);
+        const QJsonArray listeners = written.value(QStringLiteral("listeners")).toArray();
+        QCOMPARE(listeners.at(1).toObject().value(QStringLiteral("redirect")).toObject().value(QStringLiteral("to")).toString(), QStringLiteral("shop-8443"));
+        QVERIFY(!listeners.at(1).toObject().contains(QStringLiteral("pool")));
     }
 
     void rejectsWhatIsNotAnUpstream()
