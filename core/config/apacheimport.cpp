@@ -1303,6 +1303,97 @@ private:
         }
     }
 
+    // The redirect of a port-80 virtual host whose only work is sending clients to HTTPS:
+    // `Redirect [permanent|301|302|307|308] / https://HOST/`, or mod_rewrite's
+    // `RewriteRule ^/?(.*)$ https://%{HTTP_HOST}/$1 [R=301,L]` (any pattern matching every path).
+    // Null, with the status, when it does something else.
+    const ApacheNode *redirectToHttps(const ApacheNode *host, int *status) const
+    {
+        const ApacheNode *found = nullptr;
+        for (const ApacheNode *n : m_hostDirectives.value(host)) {
+            if (n->key == u"redirect" || n->key == u"redirectpermanent" || n->key == u"redirecttemp") {
+                QStringList args = n->args;
+                int code = n->key == u"redirectpermanent" ? 301 : 302;
+                if (n->key == u"redirect" && args.size() == 3) {
+                    const QString kind = args.takeFirst().toLower();
+                    code = kind == u"permanent" ? 301 : kind == u"temp" ? 302 : kind == u"seeother" ? 303 : kind.toInt();
+                }
+                static const QRegularExpression https(QStringLiteral("^https://[A-Za-z0-9.-]+(:\\d+)?/?$"));
+                if (args.size() == 2 && args[0] == u"/" && https.match(args[1]).hasMatch() && (code == 301 || code == 302 || code == 307 || code == 308)) {
+                    found = n;
+                    *status = code;
+                }
+            } else if (n->key == u"rewriterule" && n->args.size() == 3) {
+                static const QRegularExpression https(QStringLiteral("^https://%\\{(HTTP_HOST|SERVER_NAME)\\}(/?\\$\\d|%\\{REQUEST_URI\\})$"));
+                static const QRegularExpression flag(QStringLiteral("(^|[\\[,])R=(30[1278])([],]|$)"));
+                const QRegularExpressionMatch r = flag.match(n->args[2]);
+                if (https.match(n->args[1]).hasMatch() && r.hasMatch() && (n->args[0] == u"^/?(.*)$" || n->args[0] == u"^(.*)$" || n->args[0] == u"^"
+                                                                             || n->args[0] == u"(.*)" || n->args[0] == u".*")) {
+                    found = n;
+                    *status = r.captured(2).toInt();
+                }
+            }
+        }
+        return found;
+    }
+
+    // A virtual host that only redirects to HTTPS becomes a redirect listener per address to
+    // the imported TLS listener (the one on 443, else the first).
+    bool carryRedirectToHttps(const ApacheNode *host)
+    {
+        int status = 301;
+        const ApacheNode *redirect = redirectToHttps(host, &status);
+        if (!redirect)
+            return false;
+        const ListenerConfig *target = nullptr;
+        for (const ListenerConfig &l : m_result.config.listeners) {
+            if (l.tls.enabled() && !l.redirect.enabled() && (!target || (l.port == 443 && target->port != 443)))
+                target = &l;
+        }
+        const QString written = QStringLiteral("%1 %2").arg(redirect->name, redirect->args.join(u' '));
+        if (!target) {
+            note(redirect->line, QStringLiteral("%1 not carried over: no TLS listener was imported to send these clients to; add one, then a listener "
+                                                "{\"listen\": \"0.0.0.0:80\", \"redirect\": {\"to\": \"NAME\"}}").arg(written));
+            return true;
+        }
+        const QString to = target->name;
+        const QString pool = target->pool;
+        Route route;
+        route.virtualHost = host;
+        for (const ListenAddress &a : addressesOf(route)) {
+            ListenerConfig l;
+            l.host = a.host.isEmpty() ? QStringLiteral("0.0.0.0") : a.host;
+            l.port = a.port;
+            l.name = QStringLiteral("redirect-%1").arg(a.port);
+            for (int n = 2; std::any_of(m_result.config.listeners.begin(), m_result.config.listeners.end(), [&](const ListenerConfig &o) { return o.name == l.name; }); ++n)
+                l.name = QStringLiteral("redirect-%1-%2").arg(a.port).arg(n);
+            l.pool = pool;
+            l.redirect.to = to;
+            l.redirect.status = status;
+            m_result.config.listeners.push_back(l);
+            const QString fixed = redirect->key == u"rewriterule" ? QString() : redirect->args.last().section(QStringLiteral("://"), 1).section(u'/', 0, 0);
+            note(redirect->line, QStringLiteral("%1: listener \"%2\" (%3) redirects every request to https on listener \"%4\", with the client's Host%5")
+                                     .arg(written, l.name, hostPort(l.host, l.port), to,
+                                          fixed.isEmpty() ? QString()
+                                                          : QStringLiteral(" and path (httpd sent every client to %1; Fulcrum keeps the Host each asked for)").arg(fixed)));
+        }
+        for (const ApacheNode *n : m_hostDirectives.value(host)) {
+            if (n == redirect || n->key == u"servername" || n->key == u"serveralias" || n->key == u"rewriteengine")
+                continue;
+            // On a plain port, HTTPS is always off: such a condition holds for every request.
+            if (n->key == u"rewritecond" && n->args.size() >= 2 && n->args[0].compare(QStringLiteral("%{HTTPS}"), Qt::CaseInsensitive) == 0
+                && (n->args[1].compare(QStringLiteral("off"), Qt::CaseInsensitive) == 0 || n->args[1].compare(QStringLiteral("!=on"), Qt::CaseInsensitive) == 0))
+                continue;
+            if (n->key == u"rewritecond") {
+                note(n->line, QStringLiteral("%1 %2 not carried over: the listener redirects every request, whatever the condition").arg(n->name, n->args.join(u' ')));
+                continue;
+            }
+            if (const QString why = whyNotCarried(*n); !why.isEmpty())
+                note(n->line, QStringLiteral("%1 %2 not carried over: %3").arg(n->name, n->args.join(u' '), why));
+        }
+        return true;
+    }
+
     std::vector<ListenAddress> addressesOf(const Route &route)
     {
         if (!route.virtualHost)
@@ -1466,6 +1557,8 @@ private:
         // static site): one note, it stays with httpd.
         for (const ApacheNode *host : m_virtualHosts) {
             if (std::any_of(m_routes.begin(), m_routes.end(), [host](const Route &r) { return r.virtualHost == host; }))
+                continue;
+            if (carryRedirectToHttps(host))
                 continue;
             QStringList what;
             for (const ApacheNode *n : m_hostDirectives.value(host)) {

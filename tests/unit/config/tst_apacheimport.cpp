@@ -832,8 +832,8 @@ private Q_SLOTS:
             return -1;
         };
         for (const auto &[line, note] : std::initializer_list<std::pair<QString, QString>>{
-                 {QStringLiteral("<VirtualHost 127.0.0.1:8080>"),
-                  QStringLiteral("<VirtualHost 127.0.0.1:8080> not carried over: it proxies nothing to a balancer, so Fulcrum has nothing to take from it (Redirect)")},
+                 {QStringLiteral("Redirect permanent / https://shop.example/"),
+                  QStringLiteral("Redirect permanent / https://shop.example/ not carried over: no TLS listener was imported to send these clients to")},
                  {QStringLiteral("Header set X-Content-Type-Options nosniff"),
                   QStringLiteral("Header set X-Content-Type-Options nosniff not carried over: Fulcrum adds no response header")},
                  {QStringLiteral("DocumentRoot /var/www/html"), QStringLiteral("DocumentRoot /var/www/html not carried over: Fulcrum serves no files")},
@@ -854,6 +854,67 @@ private Q_SLOTS:
         QVERIFY2(!notes.contains(QStringLiteral("Require all granted")), qPrintable(notes));
         QVERIFY2(!notes.contains(QStringLiteral("Require all denied")), qPrintable(notes));
         QVERIFY2(!notes.contains(QStringLiteral("<VirtualHost 127.0.0.1:8081>: httpd sent")), qPrintable(notes));
+    }
+
+    // The port-80 virtual host of an HTTPS shop (mod_alias's Redirect, or mod_rewrite's
+    // RewriteRule to https://%{HTTP_HOST}) becomes a redirect listener to the TLS listener.
+    // The real apache2 takes the config.
+    void carriesThePort80RedirectToHttps()
+    {
+        if (!QFile::exists(apacheBinary()))
+            QSKIP("apache2 is not installed (scripts/packages.txt lists it)");
+        QTemporaryDir dir;
+        TestCertificates certificates(dir.path());
+        QString error;
+        QVERIFY2(certificates.makeCa(QStringLiteral("ca"), &error), qPrintable(error));
+        QVERIFY2(certificates.makeSigned(QStringLiteral("shop"), QStringLiteral("ca"), QStringLiteral("serverAuth"), &error, 3650, QString(), QStringLiteral("DNS:shop.example")),
+                 qPrintable(error));
+        const quint16 tls = freeLoopbackPort();
+        const quint16 plain = freeLoopbackPort();
+        const quint16 rewritten = freeLoopbackPort();
+        const QByteArray body = QStringLiteral("LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so\n"
+                                               "Listen 127.0.0.1:%1 https\nListen 127.0.0.1:%2\nListen 127.0.0.1:%3\n"
+                                               "<Proxy balancer://shop>\n    BalancerMember http://127.0.0.1:9001\n</Proxy>\n"
+                                               "<VirtualHost 127.0.0.1:%1>\n    SSLEngine on\n    SSLCertificateFile shop.pem\n    SSLCertificateKeyFile shop.key\n"
+                                               "    ProxyPass / balancer://shop/\n</VirtualHost>\n"
+                                               "<VirtualHost 127.0.0.1:%2>\n    ServerName shop.example\n    Redirect permanent / https://shop.example/\n</VirtualHost>\n"
+                                               "<VirtualHost 127.0.0.1:%3>\n    RewriteEngine On\n    RewriteCond %{HTTPS} off\n"
+                                               "    RewriteRule ^/?(.*)$ https://%{HTTP_HOST}/$1 [R=308,L]\n</VirtualHost>\n")
+                                    .arg(tls)
+                                    .arg(plain)
+                                    .arg(rewritten)
+                                    .toUtf8();
+        QString refused;
+        const ApacheImportResult r = importCheckedByApache(dir, body, &refused);
+        QVERIFY2(refused.isEmpty(), qPrintable(refused));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        const QString notes = r.notes.join(u'\n');
+        const ListenerConfig *secure = nullptr;
+        std::vector<const ListenerConfig *> redirects;
+        for (const ListenerConfig &l : r.config.listeners)
+            l.redirect.enabled() ? redirects.push_back(&l) : void(secure = &l);
+        QVERIFY(secure && secure->tls.enabled());
+        QCOMPARE(redirects.size(), size_t(2));
+        QCOMPARE(redirects[0]->port, plain);
+        QCOMPARE(redirects[0]->redirect.to, secure->name);
+        QCOMPARE(redirects[0]->redirect.status, 301);
+        QCOMPARE(redirects[1]->port, rewritten);
+        QCOMPARE(redirects[1]->redirect.status, 308);
+        QVERIFY2(hasNote(r, QStringLiteral("Redirect permanent / https://shop.example/: listener \"redirect-%1\" (127.0.0.1:%1) redirects every request to https "
+                                           "on listener \"%2\", with the client's Host and path (httpd sent every client to shop.example")
+                                .arg(plain).arg(secure->name)),
+                 qPrintable(notes));
+        QVERIFY2(!notes.contains(QStringLiteral("RewriteCond %{HTTPS} off not carried")), qPrintable(notes));
+        QVERIFY2(!notes.contains(QStringLiteral("proxies nothing to a balancer")), qPrintable(notes));
+        const ConfigResult back = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
+        QVERIFY2(back.ok(), qPrintable(back.errorText()));
+        QCOMPARE(back.config->listeners.size(), r.config.listeners.size());
+        for (size_t i = 0; i < r.config.listeners.size(); ++i) {
+            QCOMPARE(back.config->listeners[i].redirect.to, r.config.listeners[i].redirect.to);
+            QCOMPARE(back.config->listeners[i].redirect.status, r.config.listeners[i].redirect.status);
+            QCOMPARE(back.config->listeners[i].port, r.config.listeners[i].port);
+        }
+        QCOMPARE(back.config->listeners[1].redirect.locationPort(), tls);
     }
 
     void errors_data()
