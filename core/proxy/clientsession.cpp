@@ -1122,7 +1122,13 @@ void ClientSession::redirectToHttps()
     if (bodyFollows)
         m_lingerOnClose = true;
     m_phase = Phase::Exchange;   // a HEAD's answer has no body (respond)
-    respond(m_redirect.status, "redirecting to " + location + '\n', bodyFollows, nullptr, "Location: " + location + "\r\n");
+    // The connection's last answer when the client said so (or spoke HTTP/1.0 without
+    // keep-alive) or the client connection limits are reached, as for a proxied request.
+    const ProxyConfig &proxy = m_worker->config();
+    const qint64 now = ProxyWorker::nowMs();
+    const bool last = !m_request.keepAlive || (proxy.clientKeepaliveRequests > 0 && m_requestsServed + 1 >= proxy.clientKeepaliveRequests)
+                      || (proxy.clientKeepaliveTimeMs > 0 && now - m_acceptedMs >= proxy.clientKeepaliveTimeMs);
+    respond(m_redirect.status, "redirecting to " + location + '\n', bodyFollows || last, nullptr, "Location: " + location + "\r\n");
 }
 
 QString ClientSession::settingName(bool poolsOwn, const char *key)

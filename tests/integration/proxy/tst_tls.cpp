@@ -469,6 +469,10 @@ void TestTls::plainListenerRedirectsToTheTlsListener()
     const ProgramRun post = curl({QStringLiteral("-i"), QStringLiteral("--data-binary"), QStringLiteral("order=7"), http + QStringLiteral("/checkout")});
     QVERIFY2(post.out.startsWith(QStringLiteral("HTTP/1.1 301")) && post.out.contains(QStringLiteral("Connection: close\r\n")), qPrintable(post.out + post.err));
 
+    // A client that says it is done (HTTP/1.0, or Connection: close) gets its answer and the close.
+    const ProgramRun closing = curl({QStringLiteral("-i"), QStringLiteral("--http1.0"), http + QStringLiteral("/old")});
+    QVERIFY2(closing.out.startsWith(QStringLiteral("HTTP/1.1 301")) && closing.out.contains(QStringLiteral("Connection: close\r\n")), qPrintable(closing.out));
+
     // A Host that is no host name is refused, not echoed into Location.
     const ProgramRun bad = curl({QStringLiteral("-i"), QStringLiteral("-H"), QStringLiteral("Host: shop.test/evil"), http + QStringLiteral("/")});
     QVERIFY2(bad.out.startsWith(QStringLiteral("HTTP/1.1 400")), qPrintable(bad.out + bad.err));
