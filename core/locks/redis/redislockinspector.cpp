@@ -440,12 +440,8 @@ void RedisLockInspector::onKeysRead(quint64 generation, const QList<QByteArray> 
 {
     if (generation != m_generation)
         return;
-    for (const RedisReply &reply : replies) {
-        if (reply.type == RedisReply::Failed) {
-            interrupt(reply.errorText());
-            return;
-        }
-    }
+    if (passReadFailed(replies))
+        return;
     int done = 0;
     QList<OtherKey> others;
     QList<OtherKey> othersWithGet;
@@ -485,12 +481,8 @@ void RedisLockInspector::readOtherTypes(QList<OtherKey> others, bool withGet)
                                       stride](const QList<RedisReply> &replies) {
         if (!guard || generation != m_generation)
             return;
-        for (const RedisReply &reply : replies) {
-            if (reply.type == RedisReply::Failed) {
-                interrupt(reply.errorText());
-                return;
-            }
-        }
+        if (passReadFailed(replies))
+            return;
         int done = 0;
         QList<OtherKey> strings; // strings now, though MGET found none: replaced in between
         for (qsizetype i = 0; i < others.size(); ++i) {
@@ -519,12 +511,8 @@ void RedisLockInspector::readLargeStrings(QList<QByteArray> keys)
     m_connection->pipeline(commands, [this, guard = QPointer<RedisLockInspector>(this), generation, keys = std::move(keys)](const QList<RedisReply> &replies) {
         if (!guard || generation != m_generation)
             return;
-        for (const RedisReply &reply : replies) {
-            if (reply.type == RedisReply::Failed) {
-                interrupt(reply.errorText());
-                return;
-            }
-        }
+        if (passReadFailed(replies))
+            return;
         QList<QByteArray> again;
         for (qsizetype i = 0; i < keys.size(); ++i) {
             const RedisReply &pttl = replies[2 * i];
@@ -826,6 +814,16 @@ void RedisLockInspector::readLive()
             onLiveRead(generation, keys, replies);
     });
     m_connection->flush();
+}
+
+// The connection dropped under a pass's read: the pass starts over once it is back.
+bool RedisLockInspector::passReadFailed(const QList<RedisReply> &replies)
+{
+    const auto failed = std::find_if(replies.begin(), replies.end(), [](const RedisReply &r) { return r.type == RedisReply::Failed; });
+    if (failed == replies.end())
+        return false;
+    interrupt(failed->errorText());
+    return true;
 }
 
 // The connection dropped under a live read: the batch is dropped, and the pass after the

@@ -114,6 +114,7 @@ private:
     void liveRemove(const QByteArray &key);
     void liveReadsDone(int count);
     bool liveReadFailed(const QList<RedisReply> &replies);
+    bool passReadFailed(const QList<RedisReply> &replies);
     void adoptPassAsLiveTable();
     void watchDeadline(const QByteArray &key, qint64 ttlMs, qint64 readAtMs);
     void deadlinesDue();

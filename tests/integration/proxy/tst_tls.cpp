@@ -762,6 +762,30 @@ QString answerAt(quint16 port)
     return curl({QStringLiteral("http://127.0.0.1:%1/").arg(port)}).out;
 }
 
+// The real nginx serving `conf` from `prefix` for as long as this lives; at the end SIGTERM,
+// nginx's fast shutdown, whatever the test's outcome: the master stops its workers (QProcess's
+// own kill at destruction would leave them running).
+class RealNginx
+{
+public:
+    RealNginx(const QString &prefix, const QString &conf)
+    {
+        m_nginx.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        m_nginx.setProcessEnvironment(componentEnvironment());
+        tieToParent(m_nginx, SIGTERM);
+        m_nginx.start(QStringLiteral("/usr/sbin/nginx"), {QStringLiteral("-p"), prefix + u'/', QStringLiteral("-c"), conf, QStringLiteral("-g"), QStringLiteral("daemon off;")});
+    }
+    ~RealNginx()
+    {
+        m_nginx.terminate();
+        m_nginx.waitForFinished(10'000);
+    }
+    bool started() { return m_nginx.waitForStarted(); }
+
+private:
+    QProcess m_nginx;
+};
+
 // An imported config as fulcrumd reads it back (written, then parsed), served by an engine: its
 // two listeners answer as the real server did before the same HTTPS servers, "secure" and
 // "expired", with fulcrumd's X-Forwarded-Proto.
@@ -808,19 +832,8 @@ void TestTls::nginxImportKeepsTlsToTheServers()
                    .toUtf8());
     conf.close();
     {
-        QProcess nginx;
-        nginx.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        nginx.setProcessEnvironment(componentEnvironment());
-        tieToParent(nginx, SIGTERM);
-        nginx.start(QStringLiteral("/usr/sbin/nginx"), {QStringLiteral("-p"), dir.path() + u'/', QStringLiteral("-c"), conf.fileName(), QStringLiteral("-g"),
-                                                        QStringLiteral("daemon off;")});
-        QVERIFY(nginx.waitForStarted());
-        // SIGTERM, nginx's fast shutdown, whatever the test's outcome: the master stops its
-        // workers (QProcess's own kill at destruction would leave them running).
-        const auto stop = qScopeGuard([&] {
-            nginx.terminate();
-            nginx.waitForFinished(10'000);
-        });
+        RealNginx nginx(dir.path(), conf.fileName());
+        QVERIFY(nginx.started());
         QTRY_COMPARE_WITH_TIMEOUT(answerAt(first), QStringLiteral("hello secure proto=-\n"), 10'000);
         QCOMPARE(answerAt(second), QStringLiteral("hello expired proto=-\n"));
     }
@@ -864,17 +877,8 @@ void TestTls::nginxRedirectToHttpsIsServedAsImported()
     conf.close();
     const QString path = QStringLiteral("/cart?id=7");
     {
-        QProcess nginx;
-        nginx.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        nginx.setProcessEnvironment(componentEnvironment());
-        tieToParent(nginx, SIGTERM);
-        nginx.start(QStringLiteral("/usr/sbin/nginx"), {QStringLiteral("-p"), dir.path() + u'/', QStringLiteral("-c"), conf.fileName(), QStringLiteral("-g"),
-                                                        QStringLiteral("daemon off;")});
-        QVERIFY(nginx.waitForStarted());
-        const auto stop = qScopeGuard([&] {
-            nginx.terminate();
-            nginx.waitForFinished(10'000);
-        });
+        RealNginx nginx(dir.path(), conf.fileName());
+        QVERIFY(nginx.started());
         // nginx's $host has no port: its Location names https's own, 443.
         QTRY_VERIFY_WITH_TIMEOUT(curl({QStringLiteral("-i"), QStringLiteral("http://127.0.0.1:%1%2").arg(plain).arg(path)})
                                      .out.contains(QStringLiteral("\r\nLocation: https://127.0.0.1%1\r\n").arg(path)),

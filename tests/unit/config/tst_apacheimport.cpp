@@ -181,6 +181,13 @@ private:
         QVERIFY2(check.ok(), qPrintable(check.errorText()));
     }
 
+    // A test CA ("ca") and a server certificate "shop" for shop.example that it signed.
+    static bool makeShopCertificate(TestCertificates &certificates, QString *error)
+    {
+        return certificates.makeCa(QStringLiteral("ca"), error)
+               && certificates.makeSigned(QStringLiteral("shop"), QStringLiteral("ca"), QStringLiteral("serverAuth"), error, 3650, QString(), QStringLiteral("DNS:shop.example"));
+    }
+
     // httpd's verdict on a config: `apache2 -t` with a private ServerRoot, runtime dir and pid
     // file, the proxy modules loaded (and the heartbeat ones when withHeartbeat).
     static ProgramRun apacheConfigTest(const QTemporaryDir &dir, const QByteArray &body, bool withHeartbeat, const QStringList &define = {})
@@ -475,9 +482,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         TestCertificates certificates(dir.path());
         QString error;
-        QVERIFY2(certificates.makeCa(QStringLiteral("ca"), &error), qPrintable(error));
-        QVERIFY2(certificates.makeSigned(QStringLiteral("shop"), QStringLiteral("ca"), QStringLiteral("serverAuth"), &error, 3650, QString(), QStringLiteral("DNS:shop.example")),
-                 qPrintable(error));
+        QVERIFY2(makeShopCertificate(certificates, &error), qPrintable(error));
         QVERIFY2(certificates.makeSigned(QStringLiteral("api"), QStringLiteral("ca"), QStringLiteral("serverAuth"), &error, 3650, QString(), QStringLiteral("DNS:api.example")),
                  qPrintable(error));
         QVERIFY2(certificates.makeSigned(QStringLiteral("admin"), QStringLiteral("ca"), QStringLiteral("serverAuth"), &error, 3650, QString(), QStringLiteral("DNS:admin.example")),
@@ -866,9 +871,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         TestCertificates certificates(dir.path());
         QString error;
-        QVERIFY2(certificates.makeCa(QStringLiteral("ca"), &error), qPrintable(error));
-        QVERIFY2(certificates.makeSigned(QStringLiteral("shop"), QStringLiteral("ca"), QStringLiteral("serverAuth"), &error, 3650, QString(), QStringLiteral("DNS:shop.example")),
-                 qPrintable(error));
+        QVERIFY2(makeShopCertificate(certificates, &error), qPrintable(error));
         const quint16 tls = freeLoopbackPort();
         const quint16 plain = freeLoopbackPort();
         const quint16 rewritten = freeLoopbackPort();
