@@ -976,8 +976,44 @@ private:
     // what it cannot (said once per host).
     // `decides`: this host's settings are the listener's (the first TLS host on its address);
     // otherwise they are worked out only to be compared with the listener's.
+    // mod_headers' `Header [always] set|add|append Strict-Transport-Security "VALUE"`: the value,
+    // else empty.
+    static QString hstsValue(const ApacheNode &n)
+    {
+        if (n.key != u"header")
+            return {};
+        const qsizetype name = n.args.indexOf(QRegularExpression(QStringLiteral("^strict-transport-security:?$"), QRegularExpression::CaseInsensitiveOption));
+        if (name < 1 || name + 1 >= n.args.size())
+            return {};
+        const QString action = n.args[name - 1].toLower();
+        return action == u"set" || action == u"add" || action == u"append" ? n.args[name + 1].trimmed() : QString();
+    }
+
+    // The Strict-Transport-Security a virtual host (else the main server) adds.
+    const ApacheNode *hstsHeader(const ApacheNode *virtualHost) const
+    {
+        for (const ApacheNode *host : {virtualHost, static_cast<const ApacheNode *>(nullptr)}) {
+            for (const ApacheNode *n : m_hostDirectives.value(host)) {
+                if (!hstsValue(*n).isEmpty())
+                    return n;
+            }
+            if (!host)
+                break;
+        }
+        return nullptr;
+    }
+
+    static bool isHstsValue(const QString &value)
+    {
+        static const QRegularExpression valid(QStringLiteral("^max-age=\\d{1,10}(\\s*;\\s*includeSubDomains)?(\\s*;\\s*preload)?$"),
+                                              QRegularExpression::CaseInsensitiveOption);
+        return valid.match(value).hasMatch();
+    }
+
     void carryTlsSettings(const ApacheNode *virtualHost, const HostTls &tls, ListenerTlsConfig &listener, bool decides)
     {
+        if (const ApacheNode *hsts = hstsHeader(virtualHost); hsts && isHstsValue(hstsValue(*hsts)))
+            listener.hsts = hstsValue(*hsts);
         if (const ApacheNode *protocols = hostDirective(virtualHost, u"sslprotocol")) {
             // httpd's syntax: "all", "+X", "-X", "X"; a bare name or "all" without a sign starts over.
             const QStringList known{QStringLiteral("sslv3"), QStringLiteral("tlsv1"), QStringLiteral("tlsv1.1"), QStringLiteral("tlsv1.2"), QStringLiteral("tlsv1.3")};
@@ -1527,6 +1563,13 @@ private:
                     continue;   // below
                 else if (n->key.startsWith(u"proxy") && n->key != u"proxytimeout")
                     note(n->line, QStringLiteral("%1 %2 not carried over (no Fulcrum equivalent)").arg(n->name, n->args.join(u' ')));
+                else if (const QString hsts = hstsValue(*n); !hsts.isEmpty() && hostTls(host).certificate)
+                    note(n->line, isHstsValue(hsts) ? QStringLiteral("%1 %2: the TLS listener's tls.hsts (on every answer over it, Fulcrum's own too, in place "
+                                                                     "of a server's)").arg(n->name, n->args.join(u' '))
+                                                    : QStringLiteral("%1 %2 not carried over: not a value Fulcrum sends (max-age=SECONDS; includeSubDomains; "
+                                                                     "preload)").arg(n->name, n->args.join(u' ')));
+                else if (!hsts.isEmpty())
+                    continue;   // over plain HTTP browsers ignore it (RFC 6797 8.1)
                 else if (const QString why = whyNotCarried(*n); !why.isEmpty())
                     note(n->line, QStringLiteral("%1 %2 not carried over: %3").arg(n->name, n->args.join(u' '), why));
             }
@@ -1549,6 +1592,8 @@ private:
         // The main server's, inherited by every virtual host: said once, where they stand.
         if (!hostsWithListeners.isEmpty() && !hostsWithListeners.contains(nullptr)) {
             for (const ApacheNode *n : m_hostDirectives.value(nullptr)) {
+                if (!hstsValue(*n).isEmpty())
+                    continue;   // each TLS listener's tls.hsts
                 if (const QString why = whyNotCarried(*n); !why.isEmpty())
                     note(n->line, QStringLiteral("%1 %2 not carried over: %3").arg(n->name, n->args.join(u' '), why));
             }

@@ -329,6 +329,8 @@ QJsonObject configToJson(const Config &config)
                 tls.insert(QStringLiteral("http2"), l.tls.http2.enabled);
             if (l.tls.http2.maxConcurrentStreams != defaults.http2.maxConcurrentStreams)
                 tls.insert(QStringLiteral("http2_max_streams"), l.tls.http2.maxConcurrentStreams);
+            if (!l.tls.hsts.isEmpty())
+                tls.insert(QStringLiteral("hsts"), l.tls.hsts);
             listener.insert(QStringLiteral("tls"), tls);
         }
         listeners.append(listener);

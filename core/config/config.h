@@ -90,6 +90,9 @@ struct ListenerTlsConfig
     bool sessionTickets = true;
     qint64 ticketKeyRotationMs = 3'600'000;         // a new ticket key this often; a ticket opens for one more period
     ListenerHttp2Config http2;
+    // Strict-Transport-Security on every answer over this listener ("max-age=63072000;
+    // includeSubDomains"); empty: none added (the servers' own passes through).
+    QString hsts;
 
     bool enabled() const { return !certificates.empty(); }
     friend bool operator==(const ListenerTlsConfig &, const ListenerTlsConfig &) = default;

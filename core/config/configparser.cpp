@@ -8,6 +8,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -427,7 +428,7 @@ ListenerTlsConfig parseListenerTls(Reader &r, const QJsonValue &value, const QSt
     r.onlyKeys(o, pointer, QStringLiteral("listener tls"),
                {QStringLiteral("cert"), QStringLiteral("key"), QStringLiteral("ocsp_response"), QStringLiteral("certificates"), QStringLiteral("min_version"),
                 QStringLiteral("ciphers"), QStringLiteral("session_tickets"), QStringLiteral("ticket_key_rotation"), QStringLiteral("http2"),
-                QStringLiteral("http2_max_streams")});
+                QStringLiteral("http2_max_streams"), QStringLiteral("hsts")});
     const bool single = o.contains(QStringLiteral("cert")) || o.contains(QStringLiteral("key")) || o.contains(QStringLiteral("ocsp_response"));
     const QString listPointer = JsonLocations::child(pointer, QStringLiteral("certificates"));
     if (single && o.contains(QStringLiteral("certificates"))) {
@@ -461,6 +462,14 @@ ListenerTlsConfig parseListenerTls(Reader &r, const QJsonValue &value, const QSt
     c.http2.enabled = r.boolean(o, QStringLiteral("http2"), pointer, c.http2.enabled, what + QStringLiteral(".http2"));
     c.http2.maxConcurrentStreams = int(r.integer(o, QStringLiteral("http2_max_streams"), pointer, c.http2.maxConcurrentStreams, 1, 1000,
                                                  what + QStringLiteral(".http2_max_streams")));
+    // RFC 6797 6.1: max-age, then the optional includeSubDomains (and preload, a list browsers keep).
+    c.hsts = r.string(o, QStringLiteral("hsts"), pointer, QString(), what + QStringLiteral(".hsts")).trimmed();
+    static const QRegularExpression hsts(QStringLiteral("^max-age=\\d{1,10}(\\s*;\\s*includeSubDomains)?(\\s*;\\s*preload)?$"),
+                                         QRegularExpression::CaseInsensitiveOption);
+    if (o.contains(QStringLiteral("hsts")) && !hsts.match(c.hsts).hasMatch())
+        r.error(JsonLocations::child(pointer, QStringLiteral("hsts")),
+                QStringLiteral("%1.hsts \"%2\" is not a Strict-Transport-Security value; write \"max-age=SECONDS\", then \"; includeSubDomains\" "
+                               "and \"; preload\" if wanted (e.g. \"max-age=63072000; includeSubDomains\")").arg(what, c.hsts));
     if (r.errors.size() != errorsBefore || c.certificates.empty() || !r.readListenerFiles)
         return c;
     TlsServerContext::LoadError error;

@@ -596,6 +596,33 @@ QString proxySetHeaderNote(const Directive &d)
     return what + QStringLiteral("Fulcrum sends the client's headers, X-Forwarded-For, X-Forwarded-Proto and Via, and no header of its own choosing");
 }
 
+// add_header Strict-Transport-Security: the TLS listener's hsts (listeners[].tls.hsts).
+bool isHstsHeader(const Directive &d)
+{
+    return d.name == u"add_header" && d.args.value(0).compare(QStringLiteral("strict-transport-security"), Qt::CaseInsensitive) == 0;
+}
+
+// The Strict-Transport-Security nginx added in a server block (its own add_header, else the
+// http block's: nginx takes add_header from the innermost level that has any).
+const Directive *hstsOf(const Directive *server, const Directive *http)
+{
+    for (const Directive *block : {server, http}) {
+        if (!block)
+            continue;
+        bool any = false;
+        for (const Directive &d : block->children) {
+            if (d.name != u"add_header")
+                continue;
+            any = true;
+            if (isHstsHeader(d))
+                return &d;
+        }
+        if (any)
+            return nullptr;
+    }
+    return nullptr;
+}
+
 // `block`'s directives (a server block, a location, an if) that are not carried over, noted;
 // locations are followed. `level`: the block's own name, for the notes.
 void noteNotCarried(const Directive &block, QStringList &notes, const Directive *carried = nullptr)
@@ -611,6 +638,8 @@ void noteNotCarried(const Directive &block, QStringList &notes, const Directive 
         } else if (d.name == u"proxy_set_header") {
             if (const QString why = proxySetHeaderNote(d); !why.isEmpty())
                 note(why);
+        } else if (isHstsHeader(d) && block.name == u"server") {
+            continue;   // the TLS listener's hsts, said where the listener is made
         } else if (d.name == u"proxy_redirect") {
             // off, or default: the Location the servers send is what Fulcrum passes (it gets the
             // client's Host, so servers build the address the client used).
@@ -634,6 +663,8 @@ void noteHttpNotCarried(const Directive &http, QStringList &notes)
         if (d.name == u"proxy_set_header") {
             if (const QString why = proxySetHeaderNote(d); !why.isEmpty())
                 note(why);
+        } else if (isHstsHeader(d)) {
+            continue;   // the TLS listeners' hsts, said where each listener is made
         } else if (!d.block && d.name != u"gzip_types" && !whyNotCarried(d.name).isEmpty() && !(d.name == u"gzip" && d.args.value(0) == u"off")) {
             note(QStringLiteral("%1 %2 not carried over: %3").arg(d.name, d.args.join(u' '), whyNotCarried(d.name)));
         }
@@ -1321,6 +1352,19 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                         continue;
                     }
                     l.tls.certificates.push_back(certificate);
+                    if (const Directive *hsts = hstsOf(server, http)) {
+                        static const QRegularExpression valid(QStringLiteral("^max-age=\\d{1,10}(\\s*;\\s*includeSubDomains)?(\\s*;\\s*preload)?$"),
+                                                              QRegularExpression::CaseInsensitiveOption);
+                        const QString value = hsts->args.value(1).trimmed();
+                        if (valid.match(value).hasMatch()) {
+                            l.tls.hsts = value;
+                            note(*hsts, QStringLiteral("add_header Strict-Transport-Security: listener \"%1\" tls.hsts = \"%2\" (on every answer over it, "
+                                                       "Fulcrum's own too, in place of a server's)").arg(l.name, value));
+                        } else {
+                            note(*hsts, QStringLiteral("add_header Strict-Transport-Security \"%1\" not carried over: not a value Fulcrum sends (max-age=SECONDS; "
+                                                       "includeSubDomains; preload)").arg(value));
+                        }
+                    }
                     if (const Directive *protocols = inherited(server, http, QStringLiteral("ssl_protocols"))) {
                         if (!protocols->args.contains(QStringLiteral("TLSv1.2")) && protocols->args.contains(QStringLiteral("TLSv1.3")))
                             l.tls.minVersion = 13;

@@ -107,6 +107,7 @@ ClientSession::ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> 
     m_redirect = redirect;
     if (tls) {
         m_h2MaxStreams = tls->http2().maxConcurrentStreams;
+        m_hsts = tls->hstsLine();
         m_clientSocket.useTls(std::move(tls));
     }
     if (!m_clientSocket.adopt(fd))
@@ -116,7 +117,7 @@ ClientSession::ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> 
     m_headStartMs = m_lastProgressMs = m_acceptedMs = ProxyWorker::nowMs();
 }
 
-ClientSession::ClientSession(ProxyWorker *worker, ClientStream *stream, std::shared_ptr<Pool> pool, const QByteArray &clientIp)
+ClientSession::ClientSession(ProxyWorker *worker, ClientStream *stream, std::shared_ptr<Pool> pool, const QByteArray &clientIp, const QByteArray &hsts)
     : QObject(worker)
     , m_worker(worker)
     , m_clientSocket(worker->poller(), this, 0)
@@ -128,6 +129,7 @@ ClientSession::ClientSession(ProxyWorker *worker, ClientStream *stream, std::sha
     , m_clientIp(clientIp)
     , m_http2Stream(true)
 {
+    m_hsts = hsts;
     m_headStartMs = m_lastProgressMs = ProxyWorker::nowMs();
 }
 
@@ -169,7 +171,7 @@ void ClientSession::socketConnected(StreamSocket *)
         limits.maxConcurrentStreams = m_h2MaxStreams;
         limits.maxHeaderListBytes = m_worker->limits().maxHeadBytes;
         limits.maxHeaders = m_worker->limits().maxHeaders;
-        m_h2 = std::make_unique<Http2Connection>(m_worker, this, &m_clientSocket, m_pool, m_clientIp, m_tlsStats, limits);
+        m_h2 = std::make_unique<Http2Connection>(m_worker, this, &m_clientSocket, m_pool, m_clientIp, m_tlsStats, limits, m_hsts);
         m_phase = Phase::Http2;
         drive();
     }
@@ -565,8 +567,12 @@ QByteArrayView ClientSession::buildResponseHead(const HttpResponseHead &head, QB
     out << "HTTP/1.1" << statusLine.sliced(8) << "\r\n";
     const ConnectionTokens connection(head.headers, head.connectionOptions);
     QByteArray via;
+    const bool hsts = !m_hsts.isEmpty();
     copyHeaderLines(out, head.headers, statusLine.data() + head.headLength - 2, [&](const HttpHeader &h) {
         if (isHopByHop(h.kind) || connection.names(h.name))
+            return true;
+        // The listener's Strict-Transport-Security replaces the server's own.
+        if (hsts && h.name.size() == 25 && h.name.compare("strict-transport-security", Qt::CaseInsensitive) == 0)
             return true;
         if (h.kind != HeaderKind::Via)
             return false;
@@ -574,6 +580,8 @@ QByteArrayView ClientSession::buildResponseHead(const HttpResponseHead &head, QB
         return true;
     });
     out << "Via: " << via << "1.1 fulcrum\r\n";
+    if (hsts)
+        out << m_hsts;
     if (head.status >= 200) {
         if (m_closeClientAfter)
             out << "Connection: close\r\n";
@@ -1049,7 +1057,7 @@ void ClientSession::respond(int status, const QByteArray &body, bool close, cons
     out.reserve(160 + headers.size() + body.size());
     out.append("HTTP/1.1 ").append(QByteArray::number(status)).append(' ').append(httpReasonPhrase(status))
         .append("\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ").append(QByteArray::number(body.size()))
-        .append("\r\n").append(headers).append("Via: 1.1 fulcrum\r\n");
+        .append("\r\n").append(headers).append(m_hsts).append("Via: 1.1 fulcrum\r\n");
     close = close || m_closeClientAfter || m_closeWhenIdle || m_worker->stopping();
     if (close)
         out.append("Connection: close\r\n");

@@ -33,7 +33,7 @@ public:
     ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool, std::shared_ptr<const TlsServerContext> tls,
                   std::shared_ptr<ListenerTlsStats> tlsStats, const ListenerRedirect &redirect = {});
     // One HTTP/2 stream's request (the stream holds it as HTTP/1.1 bytes) and its response.
-    ClientSession(ProxyWorker *worker, ClientStream *stream, std::shared_ptr<Pool> pool, const QByteArray &clientIp);
+    ClientSession(ProxyWorker *worker, ClientStream *stream, std::shared_ptr<Pool> pool, const QByteArray &clientIp, const QByteArray &hsts = {});
     ~ClientSession() override;
     void start();
 
@@ -105,6 +105,7 @@ private:
     ClientStream *m_client;           // m_clientSocket (or the HTTP/2 stream) while open, then null
     bool m_https = false;
     ListenerRedirect m_redirect;
+    QByteArray m_hsts;   // the TLS listener's "Strict-Transport-Security: …\r\n", or empty
     bool m_servesConnection = false;
     std::unique_ptr<Http2Connection> m_h2;
     int m_h2MaxStreams = 128;

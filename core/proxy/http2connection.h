@@ -112,8 +112,9 @@ private:
 class Http2Connection
 {
 public:
+    // hsts: the listener's Strict-Transport-Security line, for every stream's answer.
     Http2Connection(ProxyWorker *worker, ClientSession *owner, StreamSocket *socket, std::shared_ptr<Pool> pool, const QByteArray &clientIp,
-                    std::shared_ptr<ListenerTlsStats> stats, const Http2Limits &limits);
+                    std::shared_ptr<ListenerTlsStats> stats, const Http2Limits &limits, const QByteArray &hsts = {});
     ~Http2Connection();
     Http2Connection(const Http2Connection &) = delete;
     Http2Connection &operator=(const Http2Connection &) = delete;
@@ -155,6 +156,7 @@ private:
     StreamSocket *const m_socket;
     std::shared_ptr<Pool> m_pool;
     const QByteArray m_clientIp;
+    const QByteArray m_hsts;
     std::shared_ptr<ListenerTlsStats> m_stats;
     const Http2Limits m_limits;
     nghttp2_session *m_session = nullptr;

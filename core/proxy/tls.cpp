@@ -230,6 +230,8 @@ std::shared_ptr<TlsServerContext> TlsServerContext::load(const ListenerTlsConfig
     std::shared_ptr<TlsServerContext> context(new TlsServerContext);
     context->m_keys = std::move(keys);
     context->m_http2 = config.http2;
+    if (!config.hsts.isEmpty())
+        context->m_hstsLine = "Strict-Transport-Security: " + config.hsts.toLatin1() + "\r\n";
     ERR_clear_error();
     const auto fail = [error](int certificate, const QString &key, const QString &message) {
         *error = LoadError{certificate, key, message};

@@ -113,6 +113,8 @@ public:
     // When the first of its certificates expires (seconds since the epoch).
     qint64 earliestExpiry() const;
     const ListenerHttp2Config &http2() const { return m_http2; }
+    // "Strict-Transport-Security: …\r\n" for every answer over the listener; empty: none.
+    const QByteArray &hstsLine() const { return m_hstsLine; }
 
 private:
     struct Certificate;
@@ -125,6 +127,7 @@ private:
     std::vector<std::unique_ptr<Certificate>> m_certificates;
     std::shared_ptr<TicketKeys> m_keys;
     ListenerHttp2Config m_http2;
+    QByteArray m_hstsLine;
 };
 
 // TLS from the proxy to servers of one configuration (CA, verification, client certificate).

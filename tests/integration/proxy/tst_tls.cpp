@@ -146,6 +146,7 @@ private Q_SLOTS:
     void ticketKeysRotate();
     void ocspResponseIsStapled();
     void plainHttpToTheTlsPortIsToldSo();
+    void hstsGoesWithEveryAnswerOverTls();
     void plainListenerRedirectsToTheTlsListener();
     void redirectListenerIsParsedAndChecked();
     void handshakeFiguresAndExpiryAreReported();
@@ -422,6 +423,77 @@ void TestTls::plainHttpToTheTlsPortIsToldSo()
     QVERIFY2(run.out.contains(QStringLiteral("use https://")), qPrintable(run.out));
     // The listener still serves TLS afterwards.
     QCOMPARE(servedName(proxyPort(engine), QStringLiteral("shop.test")), QStringLiteral("shop"));
+}
+
+// listeners[].tls.hsts: Strict-Transport-Security on every answer over the TLS listener, over
+// HTTP/1.1 and HTTP/2, Fulcrum's own answers too; it replaces a server's own; never over plain
+// HTTP. A value that is not one is a config error at its key.
+void TestTls::hstsGoesWithEveryAnswerOverTls()
+{
+    HttpsServer backend(QStringLiteral("secure"), m_certs->file(QStringLiteral("backend-chain.pem")), m_certs->file(QStringLiteral("backend.key")));
+    QVERIFY(backend.ready());
+    BackendSpec server = loopbackServer(QStringLiteral("secure"), backend.port());
+    server.tls.enabled = true;
+    server.tls.caFile = m_certs->file(QStringLiteral("ca.pem"));
+    Config config = tlsConfig({server}, {certificate(*m_certs, QStringLiteral("shop"))});
+    config.listeners[0].tls.hsts = QStringLiteral("max-age=63072000; includeSubDomains");
+    ListenerConfig plain;
+    plain.name = QStringLiteral("plain");
+    plain.pool = config.listeners[0].pool;
+    config.listeners.push_back(plain);
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    quint16 tlsPort = 0;
+    quint16 plainPort = 0;
+    for (const ProxyServer::BoundListener &l : engine.proxy().listeners())
+        (l.tls ? tlsPort : plainPort) = l.port;
+    const QString https = QStringLiteral("https://127.0.0.1:%1").arg(tlsPort);
+    const QString ca = m_certs->file(QStringLiteral("ca.pem"));
+    const QString line = QStringLiteral("strict-transport-security: max-age=63072000; includeSubDomains\r\n");
+    const auto headOf = [&](const QString &version, const QString &url) {
+        return curl({QStringLiteral("-sS"), QStringLiteral("-D"), QStringLiteral("-"), QStringLiteral("-o"), QStringLiteral("/dev/null"), version,
+                     QStringLiteral("--cacert"), ca, url}).out.toLower();
+    };
+    for (const QString &version : {QStringLiteral("--http1.1"), QStringLiteral("--http2")}) {
+        const QString head = headOf(version, https + QStringLiteral("/"));
+        QVERIFY2(head.contains(line.toLower()) && head.count(QStringLiteral("strict-transport-security")) == 1, qPrintable(version + u'\n' + head));
+        // The server's own max-age=0 is replaced, not sent beside it.
+        const QString replaced = headOf(version, https + QStringLiteral("/sts"));
+        QVERIFY2(replaced.contains(line.toLower()) && !replaced.contains(QStringLiteral("max-age=0")), qPrintable(version + u'\n' + replaced));
+    }
+    // Fulcrum's own answer over TLS (a body over the limit): the header too.
+    Config limited = config;
+    limited.proxy.maxBodyBytes = 4;
+    limited.listeners[0].port = tlsPort;   // the same sockets (port 0 would bind new ones)
+    limited.listeners[1].port = plainPort;
+    QVERIFY2(engine.reload(limited, &errors), qPrintable(errors.join(u'\n')));
+    const ProgramRun tooBig = curl({QStringLiteral("-i"), QStringLiteral("--http1.1"), QStringLiteral("--cacert"), ca, QStringLiteral("--data-binary"),
+                                    QStringLiteral("0123456789"), https + QStringLiteral("/")});
+    const QString refused = tooBig.out.toLower();
+    QVERIFY2(refused.startsWith(QStringLiteral("http/1.1 413")) && refused.contains(line.toLower()), qPrintable(tooBig.out + tooBig.err));
+    // Never over plain HTTP, where browsers ignore it.
+    const QString plainHead = curl({QStringLiteral("-sS"), QStringLiteral("-D"), QStringLiteral("-"), QStringLiteral("-o"), QStringLiteral("/dev/null"),
+                                    QStringLiteral("http://127.0.0.1:%1/").arg(plainPort)}).out.toLower();
+    QVERIFY2(plainHead.startsWith(QStringLiteral("http/1.1 200")) && !plainHead.contains(QStringLiteral("strict-transport-security")), qPrintable(plainHead));
+
+    // The config: read back the same, and a value that is not one refused at its key.
+    const QByteArray cert = m_certs->file(QStringLiteral("shop-chain.pem")).toUtf8();
+    const QByteArray key = m_certs->file(QStringLiteral("shop.key")).toUtf8();
+    const auto withHsts = [&](const QByteArray &value) {
+        return "{ \"pools\": [ { \"name\": \"shop\", \"servers\": [ { \"address\": \"127.0.0.1:1\" } ] } ], \"listeners\": [ { \"listen\": \"127.0.0.1:8443\", "
+               "\"tls\": { \"cert\": \"" + cert + "\", \"key\": \"" + key + "\", \"hsts\": " + value + " } } ] }";
+    };
+    const ConfigResult good = parseConfig(withHsts("\"max-age=31536000; includeSubDomains; preload\""), QStringLiteral("c.json"));
+    QVERIFY2(good.ok(), qPrintable(good.errorText()));
+    QCOMPARE(good.config->listeners[0].tls.hsts, QStringLiteral("max-age=31536000; includeSubDomains; preload"));
+    const ConfigResult again = parseConfig(QJsonDocument(configToJson(*good.config)).toJson(), QStringLiteral("again.json"));
+    QVERIFY2(again.ok(), qPrintable(again.errorText()));
+    QCOMPARE(again.config->listeners[0].tls.hsts, good.config->listeners[0].tls.hsts);
+    for (const QByteArray &bad : {QByteArray("\"1 year\""), QByteArray("\"max-age=1\\r\\nX-Evil: 1\""), QByteArray("\"includeSubDomains\"")}) {
+        const ConfigResult r = parseConfig(withHsts(bad), QStringLiteral("c.json"));
+        QVERIFY2(!r.ok() && r.errorText().contains(u"c.json:1:") && r.errorText().contains(u"is not a Strict-Transport-Security value"), qPrintable(r.errorText()));
+    }
 }
 
 // listeners[].redirect: port 80 of a shop answers every request with a redirect to the same host

@@ -2,6 +2,7 @@
 module (OpenSSL). Usage: https_server.py PORT NAME CERT KEY. Answers every GET with
 "hello NAME" and the X-Forwarded-Proto it was sent, says in X-Tls-Session whether the
 connection's TLS session was resumed ("reused") or new, keeps connections alive (HTTP/1.1).
+GET /sts also sends its own "Strict-Transport-Security: max-age=0".
 Prints "ready" once listening."""
 import http.server
 import ssl
@@ -17,6 +18,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Tls-Session", "reused" if self.connection.session_reused else "new")
+        if self.path == "/sts":
+            self.send_header("Strict-Transport-Security", "max-age=0")
         self.end_headers()
         self.wfile.write(body)
 

@@ -879,6 +879,7 @@ private Q_SLOTS:
                                                "Listen 127.0.0.1:%1 https\nListen 127.0.0.1:%2\nListen 127.0.0.1:%3\n"
                                                "<Proxy balancer://shop>\n    BalancerMember http://127.0.0.1:9001\n</Proxy>\n"
                                                "<VirtualHost 127.0.0.1:%1>\n    SSLEngine on\n    SSLCertificateFile shop.pem\n    SSLCertificateKeyFile shop.key\n"
+                                               "    Header always set Strict-Transport-Security \"max-age=63072000; includeSubDomains\"\n"
                                                "    ProxyPass / balancer://shop/\n</VirtualHost>\n"
                                                "<VirtualHost 127.0.0.1:%2>\n    ServerName shop.example\n    Redirect permanent / https://shop.example/\n</VirtualHost>\n"
                                                "<VirtualHost 127.0.0.1:%3>\n    RewriteEngine On\n    RewriteCond %{HTTPS} off\n"
@@ -897,6 +898,9 @@ private Q_SLOTS:
         for (const ListenerConfig &l : r.config.listeners)
             l.redirect.enabled() ? redirects.push_back(&l) : void(secure = &l);
         QVERIFY(secure && secure->tls.enabled());
+        QCOMPARE(secure->tls.hsts, QStringLiteral("max-age=63072000; includeSubDomains"));
+        QVERIFY2(hasNote(r, QStringLiteral("Header always set Strict-Transport-Security max-age=63072000; includeSubDomains: the TLS listener's tls.hsts")),
+                 qPrintable(r.notes.join(u'\n')));
         QCOMPARE(redirects.size(), size_t(2));
         QCOMPARE(redirects[0]->port, plain);
         QCOMPARE(redirects[0]->redirect.to, secure->name);

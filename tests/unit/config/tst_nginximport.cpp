@@ -917,6 +917,7 @@ http {
                                 "    return 308 https://$host$request_uri;\n"
                                 "  }\n"
                                 "  server { listen 127.0.0.1:8443 ssl; ssl_certificate " + cert.toUtf8() + "; ssl_certificate_key " + key.toUtf8() + ";\n"
+                                "    add_header Strict-Transport-Security \"max-age=63072000; includeSubDomains\" always;\n"
                                 "    location / { proxy_pass http://shop; proxy_set_header Host $host; } }\n"
                                 "  server { listen 127.0.0.1:8081; location /.well-known/acme-challenge/ { root /var/www/certbot; }\n"
                                 "    location / { return 301 https://shop.example$request_uri; } }\n"
@@ -937,14 +938,19 @@ http {
         QCOMPARE(redirects[1]->name, QStringLiteral("redirect-8080-2"));
         QCOMPARE(redirects[1]->host, QStringLiteral("::1"));
         QCOMPARE(redirects[2]->name, QStringLiteral("redirect-8081"));
+        // The TLS block's Strict-Transport-Security: the TLS listener's hsts.
+        QCOMPARE(r.config.listeners[0].tls.hsts, QStringLiteral("max-age=63072000; includeSubDomains"));
+        QVERIFY2(hasNote(r, QStringLiteral("n.conf:10: add_header Strict-Transport-Security: listener \"shop-8443\" tls.hsts = \"max-age=63072000; includeSubDomains\"")),
+                 qPrintable(r.notes.join(u'\n')));
+        QVERIFY2(!r.notes.join(u'\n').contains(QStringLiteral("add_header Strict-Transport-Security max-age")), qPrintable(r.notes.join(u'\n')));
         QCOMPARE(redirects[2]->redirect.status, 301);
         for (const QString &note :
              {QStringLiteral("n.conf:7: return 308 https://$host$request_uri: listener \"redirect-8080\" (listen 127.0.0.1:8080) redirects every request to https "
                              "on listener \"shop-8443\", with the client's Host"),
-              QStringLiteral("n.conf:12: return 301 https://shop.example$request_uri: listener \"redirect-8081\" (listen 127.0.0.1:8081) redirects every "
+              QStringLiteral("n.conf:13: return 301 https://shop.example$request_uri: listener \"redirect-8081\" (listen 127.0.0.1:8081) redirects every "
                              "request to https on listener \"shop-8443\", with the client's Host (nginx sent every client to shop.example; Fulcrum keeps the "
                              "Host each asked for)"),
-              QStringLiteral("n.conf:11: root /var/www/certbot not carried over: Fulcrum serves no files")})
+              QStringLiteral("n.conf:12: root /var/www/certbot not carried over: Fulcrum serves no files")})
             QVERIFY2(hasNote(r, note), qPrintable(notes));
         QVERIFY2(!notes.contains(QStringLiteral("return 308 https://$host$request_uri not carried")), qPrintable(notes));
         // What the import wrote is a config fulcrumd reads back the same (the files are checked
