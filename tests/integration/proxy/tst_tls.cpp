@@ -72,6 +72,15 @@ quint16 proxyPort(const Engine &engine)
     return const_cast<Engine &>(engine).proxy().listeners().front().port;
 }
 
+// An engine's TLS listener's port and its plain one's, as bound.
+std::pair<quint16, quint16> tlsAndPlainPorts(const Engine &engine)
+{
+    std::pair<quint16, quint16> ports{0, 0};
+    for (const ProxyServer::BoundListener &l : const_cast<Engine &>(engine).proxy().listeners())
+        (l.tls ? ports.first : ports.second) = l.port;
+    return ports;
+}
+
 // `openssl s_client` to the proxy, sending `input` then waiting for the server to close; or,
 // as commands (a line "R" renegotiates), ending at the end of the input.
 ProgramRun sClient(quint16 port, const QStringList &extra, const QByteArray &input = kCloseRequest, bool commands = false)
@@ -444,10 +453,7 @@ void TestTls::hstsGoesWithEveryAnswerOverTls()
     Engine engine;
     QStringList errors;
     QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
-    quint16 tlsPort = 0;
-    quint16 plainPort = 0;
-    for (const ProxyServer::BoundListener &l : engine.proxy().listeners())
-        (l.tls ? tlsPort : plainPort) = l.port;
+    const auto [tlsPort, plainPort] = tlsAndPlainPorts(engine);
     const QString https = QStringLiteral("https://127.0.0.1:%1").arg(tlsPort);
     const QString ca = m_certs->file(QStringLiteral("ca.pem"));
     const QString line = QStringLiteral("strict-transport-security: max-age=63072000; includeSubDomains\r\n");
@@ -511,10 +517,7 @@ void TestTls::plainListenerRedirectsToTheTlsListener()
     Engine engine;
     QStringList errors;
     QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
-    quint16 tlsPort = 0;
-    quint16 plainPort = 0;
-    for (const ProxyServer::BoundListener &l : engine.proxy().listeners())
-        (l.tls ? tlsPort : plainPort) = l.port;
+    const auto [tlsPort, plainPort] = tlsAndPlainPorts(engine);
     QVERIFY(tlsPort && plainPort && tlsPort != 443);
     const QString http = QStringLiteral("http://127.0.0.1:%1").arg(plainPort);
 

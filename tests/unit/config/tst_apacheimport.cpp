@@ -188,6 +188,9 @@ private:
                && certificates.makeSigned(QStringLiteral("shop"), QStringLiteral("ca"), QStringLiteral("serverAuth"), error, 3650, QString(), QStringLiteral("DNS:shop.example"));
     }
 
+    // The least an import takes: one Listen, one balancer of one member, one ProxyPass.
+    static constexpr const char *kOneBalancer = "Listen 127.0.0.1:8080\n<Proxy balancer://b>\n BalancerMember http://127.0.0.1:9001\n</Proxy>\nProxyPass / balancer://b/\n";
+
     // httpd's verdict on a config: `apache2 -t` with a private ServerRoot, runtime dir and pid
     // file, the proxy modules loaded (and the heartbeat ones when withHeartbeat).
     static ProgramRun apacheConfigTest(const QTemporaryDir &dir, const QByteArray &body, bool withHeartbeat, const QStringList &define = {})
@@ -615,8 +618,7 @@ private Q_SLOTS:
         QCOMPARE(back.config->proxy, r.config.proxy);
 
         // Nothing written: httpd's 60 s, and Fulcrum's own body limit (none).
-        const ApacheImportResult plain = importApache("Listen 127.0.0.1:8080\n<Proxy balancer://b>\n BalancerMember http://127.0.0.1:9001\n</Proxy>\nProxyPass / balancer://b/\n",
-                                                      QStringLiteral("p.conf"));
+        const ApacheImportResult plain = importApache(kOneBalancer, QStringLiteral("p.conf"));
         QVERIFY(plain.ok());
         QCOMPARE(plain.config.proxy.responseTimeoutMs, qint64(60'000));
         QCOMPARE(plain.config.proxy.maxBodyBytes, ProxyConfig().maxBodyBytes);
@@ -765,8 +767,7 @@ private Q_SLOTS:
         QCOMPARE(back.config->proxy, r.config.proxy);
 
         // Nothing written: httpd's 5 s and 100 requests; the head limit is said, not changed.
-        const ApacheImportResult plain = importApache("Listen 127.0.0.1:8080\n<Proxy balancer://b>\n BalancerMember http://127.0.0.1:9001\n</Proxy>\nProxyPass / balancer://b/\n",
-                                                      QStringLiteral("p.conf"));
+        const ApacheImportResult plain = importApache(kOneBalancer, QStringLiteral("p.conf"));
         QVERIFY(plain.ok());
         QCOMPARE(plain.config.proxy.idleTimeoutMs, qint64(5'000));
         QCOMPARE(plain.config.proxy.clientKeepaliveRequests, qint64(100));
