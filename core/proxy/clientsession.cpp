@@ -580,7 +580,7 @@ QByteArrayView ClientSession::buildResponseHead(const HttpResponseHead &head, QB
         return true;
     });
     out << "Via: " << via << "1.1 fulcrum\r\n";
-    if (hsts)
+    if (hsts && head.status >= 200)   // not on an interim 100 Continue
         out << m_hsts;
     if (head.status >= 200) {
         if (m_closeClientAfter)
