@@ -1003,13 +1003,6 @@ private:
         return nullptr;
     }
 
-    static bool isHstsValue(const QString &value)
-    {
-        static const QRegularExpression valid(QStringLiteral("^max-age=\\d{1,10}(\\s*;\\s*includeSubDomains)?(\\s*;\\s*preload)?$"),
-                                              QRegularExpression::CaseInsensitiveOption);
-        return valid.match(value).hasMatch();
-    }
-
     void carryTlsSettings(const ApacheNode *virtualHost, const HostTls &tls, ListenerTlsConfig &listener, bool decides)
     {
         if (const ApacheNode *hsts = hstsHeader(virtualHost); hsts && isHstsValue(hstsValue(*hsts)))
@@ -1381,11 +1374,7 @@ private:
         const ApacheNode *redirect = redirectToHttps(host, &status);
         if (!redirect)
             return false;
-        const ListenerConfig *target = nullptr;
-        for (const ListenerConfig &l : m_result.config.listeners) {
-            if (l.tls.enabled() && !l.redirect.enabled() && (!target || (l.port == 443 && target->port != 443)))
-                target = &l;
-        }
+        const ListenerConfig *target = redirectTarget(m_result.config);
         const QString written = QStringLiteral("%1 %2").arg(redirect->name, redirect->args.join(u' '));
         if (!target) {
             note(redirect->line, QStringLiteral("%1 not carried over: no TLS listener was imported to send these clients to; add one, then a listener "
@@ -1400,9 +1389,7 @@ private:
             ListenerConfig l;
             l.host = a.host.isEmpty() ? QStringLiteral("0.0.0.0") : a.host;
             l.port = a.port;
-            l.name = QStringLiteral("redirect-%1").arg(a.port);
-            for (int n = 2; std::any_of(m_result.config.listeners.begin(), m_result.config.listeners.end(), [&](const ListenerConfig &o) { return o.name == l.name; }); ++n)
-                l.name = QStringLiteral("redirect-%1-%2").arg(a.port).arg(n);
+            l.name = freeListenerName(m_result.config, QStringLiteral("redirect-%1").arg(a.port));
             l.pool = pool;
             l.redirect.to = to;
             l.redirect.status = status;

@@ -292,6 +292,13 @@ static QString secretText(const SecretSource &secret)
     return {};
 }
 
+bool isHstsValue(const QString &value)
+{
+    static const QRegularExpression valid(QStringLiteral("^max-age=\\d{1,10}(\\s*;\\s*includeSubDomains)?(\\s*;\\s*preload)?$"),
+                                          QRegularExpression::CaseInsensitiveOption);
+    return valid.match(value).hasMatch();
+}
+
 QJsonObject configToJson(const Config &config)
 {
     QJsonObject root;

@@ -98,6 +98,10 @@ struct ListenerTlsConfig
     friend bool operator==(const ListenerTlsConfig &, const ListenerTlsConfig &) = default;
 };
 
+// A Strict-Transport-Security value Fulcrum sends (ListenerTlsConfig::hsts): "max-age=SECONDS",
+// then "; includeSubDomains" and "; preload" (RFC 6797 6.1); nothing else, no line break.
+bool isHstsValue(const QString &value);
+
 // A plain-HTTP listener that answers every request with a redirect to the same host and path
 // on a TLS listener of the config (listeners[].redirect), as nginx's
 // `return 301 https://$host$request_uri` and HAProxy's `redirect scheme https` do.

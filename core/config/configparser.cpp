@@ -464,9 +464,7 @@ ListenerTlsConfig parseListenerTls(Reader &r, const QJsonValue &value, const QSt
                                                  what + QStringLiteral(".http2_max_streams")));
     // RFC 6797 6.1: max-age, then the optional includeSubDomains (and preload, a list browsers keep).
     c.hsts = r.string(o, QStringLiteral("hsts"), pointer, QString(), what + QStringLiteral(".hsts")).trimmed();
-    static const QRegularExpression hsts(QStringLiteral("^max-age=\\d{1,10}(\\s*;\\s*includeSubDomains)?(\\s*;\\s*preload)?$"),
-                                         QRegularExpression::CaseInsensitiveOption);
-    if (o.contains(QStringLiteral("hsts")) && !hsts.match(c.hsts).hasMatch())
+    if (o.contains(QStringLiteral("hsts")) && !isHstsValue(c.hsts))
         r.error(JsonLocations::child(pointer, QStringLiteral("hsts")),
                 QStringLiteral("%1.hsts \"%2\" is not a Strict-Transport-Security value; write \"max-age=SECONDS\", then \"; includeSubDomains\" "
                                "and \"; preload\" if wanted (e.g. \"max-age=63072000; includeSubDomains\")").arg(what, c.hsts));

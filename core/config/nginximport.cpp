@@ -602,25 +602,32 @@ bool isHstsHeader(const Directive &d)
     return d.name == u"add_header" && d.args.value(0).compare(QStringLiteral("strict-transport-security"), Qt::CaseInsensitive) == 0;
 }
 
-// The Strict-Transport-Security nginx added in a server block (its own add_header, else the
-// http block's: nginx takes add_header from the innermost level that has any).
-const Directive *hstsOf(const Directive *server, const Directive *http)
+// Directives that nginx takes from the innermost level having any of them (add_header,
+// proxy_set_header): of that level's `name` directives, the one `matches` accepts, else null.
+template <typename Matches>
+const Directive *innermostOf(std::initializer_list<const Directive *> levels, QStringView name, Matches matches)
 {
-    for (const Directive *block : {server, http}) {
+    for (const Directive *block : levels) {
         if (!block)
             continue;
         bool any = false;
         for (const Directive &d : block->children) {
-            if (d.name != u"add_header")
+            if (d.name != name)
                 continue;
             any = true;
-            if (isHstsHeader(d))
+            if (matches(d))
                 return &d;
         }
         if (any)
             return nullptr;
     }
     return nullptr;
+}
+
+// The Strict-Transport-Security nginx added in a server block (its own, else the http block's).
+const Directive *hstsOf(const Directive *server, const Directive *http)
+{
+    return innermostOf({server, http}, u"add_header", isHstsHeader);
 }
 
 // `block`'s directives (a server block, a location, an if) that are not carried over, noted;
@@ -672,24 +679,11 @@ void noteHttpNotCarried(const Directive &http, QStringList &notes)
 }
 
 // nginx sends "Host: <proxy_pass's host>" unless proxy_set_header Host is in force for the
-// location (nginx takes proxy_set_header from the innermost level that has any).
+// location.
 bool setsHost(const Directive *location, const Directive *server, const Directive *http)
 {
-    for (const Directive *block : {location, server, http}) {
-        if (!block)
-            continue;
-        bool any = false;
-        for (const Directive &d : block->children) {
-            if (d.name != u"proxy_set_header")
-                continue;
-            any = true;
-            if (d.args.value(0).compare(QStringLiteral("host"), Qt::CaseInsensitive) == 0)
-                return true;
-        }
-        if (any)
-            return false;
-    }
-    return false;
+    return innermostOf({location, server, http}, u"proxy_set_header",
+                       [](const Directive &d) { return d.args.value(0).compare(QStringLiteral("host"), Qt::CaseInsensitive) == 0; });
 }
 
 // A `listen` argument ("80", "127.0.0.1:8080", "[::]:443", "*:80") as host and port.
@@ -733,11 +727,7 @@ const Directive *redirectToHttps(const Directive &server)
 // TLS listener (the one on 443, else the first), one per `listen`.
 void carryRedirects(const std::vector<std::pair<const Directive *, const Directive *>> &blocks, NginxImportResult &result)
 {
-    const ListenerConfig *target = nullptr;
-    for (const ListenerConfig &l : result.config.listeners) {
-        if (l.tls.enabled() && (!target || (l.port == 443 && target->port != 443)))
-            target = &l;
-    }
+    const ListenerConfig *target = redirectTarget(result.config);
     const QString targetName = target ? target->name : QString();
     const QString targetPool = target ? target->pool : QString();
     for (const auto &[server, redirect] : blocks) {
@@ -757,9 +747,7 @@ void carryRedirects(const std::vector<std::pair<const Directive *, const Directi
                 note(d, QStringLiteral("listen %1 not carried over: Fulcrum listens on TCP HOST:PORT").arg(d.args.first()));
                 continue;
             }
-            l.name = QStringLiteral("redirect-%1").arg(l.port);
-            for (int n = 2; std::any_of(result.config.listeners.begin(), result.config.listeners.end(), [&](const ListenerConfig &o) { return o.name == l.name; }); ++n)
-                l.name = QStringLiteral("redirect-%1-%2").arg(l.port).arg(n);
+            l.name = freeListenerName(result.config, QStringLiteral("redirect-%1").arg(l.port));
             l.pool = targetPool;
             l.redirect.to = targetName;
             l.redirect.status = redirect->args[0].toInt();
@@ -1353,10 +1341,8 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                     }
                     l.tls.certificates.push_back(certificate);
                     if (const Directive *hsts = hstsOf(server, http)) {
-                        static const QRegularExpression valid(QStringLiteral("^max-age=\\d{1,10}(\\s*;\\s*includeSubDomains)?(\\s*;\\s*preload)?$"),
-                                                              QRegularExpression::CaseInsensitiveOption);
                         const QString value = hsts->args.value(1).trimmed();
-                        if (valid.match(value).hasMatch()) {
+                        if (isHstsValue(value)) {
                             l.tls.hsts = value;
                             note(*hsts, QStringLiteral("add_header Strict-Transport-Security: listener \"%1\" tls.hsts = \"%2\" (on every answer over it, "
                                                        "Fulcrum's own too, in place of a server's)").arg(l.name, value));

@@ -387,6 +387,18 @@ void ClientSession::readHead()
     startExchange();
 }
 
+// The connection's last request: the client asked (or spoke HTTP/1.0 without keep-alive), or
+// proxy.client_keepalive_requests / client_keepalive_time is reached with it (an HTTP/2
+// stream's connection counts its own).
+bool ClientSession::isLastRequest(qint64 nowMs) const
+{
+    const ProxyConfig &proxy = m_worker->config();
+    return !m_request.keepAlive
+           || (m_servesConnection
+               && ((proxy.clientKeepaliveRequests > 0 && m_requestsServed + 1 >= proxy.clientKeepaliveRequests)
+                   || (proxy.clientKeepaliveTimeMs > 0 && nowMs - m_acceptedMs >= proxy.clientKeepaliveTimeMs)));
+}
+
 void ClientSession::startExchange()
 {
     if (m_redirect.enabled()) {
@@ -412,13 +424,7 @@ void ClientSession::startExchange()
     m_requestDone = m_request.framing == BodyFraming::None;
     m_upgrade = upgradeAskedFor(m_request);
     m_requestSentMs = ProxyWorker::nowMs();
-    // The connection's last request: the client asked, or proxy.client_keepalive_requests /
-    // client_keepalive_time is reached with it (an HTTP/2 stream's connection counts its own).
-    const ProxyConfig &proxy = m_worker->config();
-    m_closeClientAfter = !m_request.keepAlive
-                         || (m_servesConnection
-                             && ((proxy.clientKeepaliveRequests > 0 && m_requestsServed + 1 >= proxy.clientKeepaliveRequests)
-                                 || (proxy.clientKeepaliveTimeMs > 0 && m_requestSentMs - m_acceptedMs >= proxy.clientKeepaliveTimeMs)));
+    m_closeClientAfter = isLastRequest(m_requestSentMs);
     if (!startAttempt(-1)) {
         m_worker->countUnserved(m_balancer->snapshot().name);
         respond(503, QStringLiteral("no server available in pool \"%1\"\n").arg(m_balancer->snapshot().name).toUtf8(),
@@ -1130,13 +1136,8 @@ void ClientSession::redirectToHttps()
     if (bodyFollows)
         m_lingerOnClose = true;
     m_phase = Phase::Exchange;   // a HEAD's answer has no body (respond)
-    // The connection's last answer when the client said so (or spoke HTTP/1.0 without
-    // keep-alive) or the client connection limits are reached, as for a proxied request.
-    const ProxyConfig &proxy = m_worker->config();
-    const qint64 now = ProxyWorker::nowMs();
-    const bool last = !m_request.keepAlive || (proxy.clientKeepaliveRequests > 0 && m_requestsServed + 1 >= proxy.clientKeepaliveRequests)
-                      || (proxy.clientKeepaliveTimeMs > 0 && now - m_acceptedMs >= proxy.clientKeepaliveTimeMs);
-    respond(m_redirect.status, "redirecting to " + location + '\n', bodyFollows || last, nullptr, "Location: " + location + "\r\n");
+    respond(m_redirect.status, "redirecting to " + location + '\n', bodyFollows || isLastRequest(ProxyWorker::nowMs()), nullptr,
+            "Location: " + location + "\r\n");
 }
 
 QString ClientSession::settingName(bool poolsOwn, const char *key)

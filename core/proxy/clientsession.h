@@ -90,6 +90,7 @@ private:
     // headers: whole lines ("Location: …\r\n") added to the answer's head.
     void respond(int status, const QByteArray &body, bool close, const char *end, QByteArrayView headers = {});
     void redirectToHttps();
+    bool isLastRequest(qint64 nowMs) const;
     void closeAfterFlush();
     void releaseUpstream(bool reusable);
     // Both into the worker's head scratch: valid until the next head is built.
