@@ -281,6 +281,8 @@ QJsonObject snapshotToJson(const EngineSnapshot &snapshot)
         QJsonObject listener{{QStringLiteral("name"), l.name}, {QStringLiteral("address"), QStringLiteral("%1:%2").arg(l.host).arg(l.port)}, {QStringLiteral("pool"), l.pool}, {QStringLiteral("tls"), l.tls}};
         if (!l.redirectTo.isEmpty())
             listener.insert(QStringLiteral("redirect_to"), l.redirectTo);
+        if (!l.redirectExcept.isEmpty())
+            listener.insert(QStringLiteral("redirect_except"), QJsonArray::fromStringList(l.redirectExcept));
         if (l.tls) {
             listener.insert(QStringLiteral("tls_expires"), isoTime(l.tlsExpiresMs));
             listener.insert(QStringLiteral("tls_handshakes"), qint64(l.tlsHandshakes));
@@ -465,6 +467,8 @@ EngineSnapshot snapshotFromJson(const QJsonObject &json)
         const QJsonObject l = value.toObject();
         const auto [host, port] = splitAddress(text(l, "address"_L1));
         ListenerView view{text(l, "name"_L1), host, port, text(l, "pool"_L1), l.value("tls"_L1).toBool(), text(l, "redirect_to"_L1)};
+        for (const QJsonValue &prefix : l.value("redirect_except"_L1).toArray())
+            view.redirectExcept << prefix.toString();
         if (view.tls) {
             view.tlsExpiresMs = timeFrom(l.value("tls_expires"_L1)).toMSecsSinceEpoch();
             view.tlsHandshakes = quint64(l.value("tls_handshakes"_L1).toInteger());

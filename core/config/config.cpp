@@ -299,6 +299,29 @@ bool isHstsValue(const QString &value)
     return valid.match(value).hasMatch();
 }
 
+QString redirectExceptProblem(const QString &prefix)
+{
+    constexpr int kMaxPrefixBytes = 256;
+    if (!prefix.startsWith(u'/'))
+        return QStringLiteral("must start with \"/\"");
+    if (prefix == u"/")
+        return QStringLiteral("is every path; a listener that sends every path to a pool is a listener without \"redirect\"");
+    if (prefix.size() > kMaxPrefixBytes)
+        return QStringLiteral("is longer than %1 characters").arg(kMaxPrefixBytes);
+    for (const QChar c : prefix) {
+        const char16_t ch = c.unicode();
+        if (ch <= 0x20 || ch >= 0x7f)
+            return QStringLiteral("holds a blank, control or non-ASCII character; write the path as clients send it (percent-encoding is not allowed either)");
+        if (ch == u'%' || ch == u'\\' || ch == u'?' || ch == u'#')
+            return QStringLiteral("holds \"%1\"; a prefix is a plain path (no percent-encoding, backslash, query or fragment)").arg(c);
+    }
+    for (const QString &segment : prefix.split(u'/')) {
+        if (segment == u"." || segment == u"..")
+            return QStringLiteral("holds the dot segment \"%1\"").arg(segment);
+    }
+    return {};
+}
+
 QJsonObject configToJson(const Config &config)
 {
     QJsonObject root;
@@ -310,6 +333,14 @@ QJsonObject configToJson(const Config &config)
             QJsonObject redirect{{QStringLiteral("to"), l.redirect.to}, {QStringLiteral("status"), l.redirect.status}};
             if (l.redirect.port)
                 redirect.insert(QStringLiteral("port"), l.redirect.port);
+            if (!l.redirect.except.isEmpty()) {
+                QJsonArray except;
+                for (const QByteArray &prefix : l.redirect.except)
+                    except.append(QString::fromLatin1(prefix));
+                redirect.insert(QStringLiteral("except"), except);
+                if (!l.pool.isEmpty())
+                    listener.insert(QStringLiteral("pool"), l.pool);
+            }
             listener.insert(QStringLiteral("redirect"), redirect);
         } else {
             listener.insert(QStringLiteral("pool"), l.pool);

@@ -102,6 +102,12 @@ struct ListenerTlsConfig
 // then "; includeSubDomains" and "; preload" (RFC 6797 6.1); nothing else, no line break.
 bool isHstsValue(const QString &value);
 
+// What is wrong with a path prefix of listeners[].redirect.except ("" when nothing is): it must
+// be a plain path as clients send it, other than "/", with nothing a request could walk out of
+// it with (no '%', '\\', '?', '#', dot segment, blank or non-ASCII). For the parser and the
+// importers alike.
+QString redirectExceptProblem(const QString &prefix);
+
 // A plain-HTTP listener that answers every request with a redirect to the same host and path
 // on a TLS listener of the config (listeners[].redirect), as nginx's
 // `return 301 https://$host$request_uri` and HAProxy's `redirect scheme https` do.
@@ -111,6 +117,12 @@ struct ListenerRedirect
     int status = 301;        // 301, 302, 307 or 308
     quint16 port = 0;        // in the Location; 0: the TLS listener's own port (443: left out)
     quint16 toPort = 0;      // the TLS listener's port, set by the parser
+    // Path prefixes the listener's pool answers instead (the ACME HTTP-01 challenge's
+    // "/.well-known/acme-challenge/"), as written: each starts with '/' and holds no '%', '?',
+    // '#', '\\' or dot segment. A request is one of them only when its own path holds none of
+    // those either (ClientSession), so no path walks out of a prefix to reach the pool in plain
+    // HTTP.
+    QList<QByteArray> except;
 
     bool enabled() const { return !to.isEmpty(); }
     // The port the Location names (0: none, https's 443).
@@ -123,7 +135,7 @@ struct ListenerConfig
     QString name;
     QString host = QStringLiteral("127.0.0.1");
     quint16 port = 0;
-    QString pool;            // a redirect listener: its TLS listener's pool (it sends nothing there)
+    QString pool;            // a redirect listener: where its `except` paths go (default: its TLS listener's pool)
     ListenerTlsConfig tls;
     ListenerRedirect redirect;
 

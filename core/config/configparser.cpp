@@ -419,6 +419,35 @@ ListenerCertificate parseListenerCertificate(Reader &r, const QJsonObject &o, co
 // "tls" of a listener: one certificate (cert, key, ocsp_response) or several ("certificates").
 // The files are read now, so a missing file, a key of another certificate or a bad OCSP
 // response is an error at the key that names it, and the running config stays.
+// listeners[].redirect.except: the path prefixes a redirect listener sends to its pool instead
+// of redirecting them (the ACME HTTP-01 challenge), each checked by redirectExceptProblem.
+QList<QByteArray> parseRedirectExcept(Reader &r, const QJsonObject &redirect, const QString &pointer, const QString &listener)
+{
+    constexpr int kMaxPrefixes = 16;
+    QList<QByteArray> prefixes;
+    const QString at = JsonLocations::child(pointer, QStringLiteral("except"));
+    if (redirect.contains(QStringLiteral("except")) && !redirect.value(QStringLiteral("except")).isArray()) {
+        r.error(at, QStringLiteral("listener \"%1\": redirect except must be a list of path prefixes, e.g. [\"/.well-known/acme-challenge/\"]").arg(listener));
+        return prefixes;
+    }
+    const QJsonArray list = redirect.value(QStringLiteral("except")).toArray();
+    if (redirect.contains(QStringLiteral("except")) && list.isEmpty())
+        r.error(at, QStringLiteral("listener \"%1\": redirect except is empty; remove it, or list the path prefixes its pool serves, e.g. "
+                                   "[\"/.well-known/acme-challenge/\"]").arg(listener));
+    if (list.size() > kMaxPrefixes)
+        r.error(at, QStringLiteral("listener \"%1\": redirect except lists %2 prefixes; at most %3").arg(listener).arg(list.size()).arg(kMaxPrefixes));
+    for (int i = 0; i < list.size() && i < kMaxPrefixes; ++i) {
+        const QString prefix = list.at(i).toString();
+        const QString problem = list.at(i).isString() ? redirectExceptProblem(prefix) : QStringLiteral("must be a string");
+        if (!problem.isEmpty()) {
+            r.error(JsonLocations::child(at, i), QStringLiteral("listener \"%1\": redirect except \"%2\" %3").arg(listener, prefix, problem));
+            continue;
+        }
+        prefixes.append(prefix.toLatin1());
+    }
+    return prefixes;
+}
+
 ListenerTlsConfig parseListenerTls(Reader &r, const QJsonValue &value, const QString &pointer, const QString &listener)
 {
     ListenerTlsConfig c;
@@ -1197,7 +1226,7 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName, Config
             // Checked against its TLS listener once all listeners are read (below).
             const QString at = JsonLocations::child(pointer, QStringLiteral("redirect"));
             const QJsonObject redirect = r.object(o.value(QStringLiteral("redirect")), at, QStringLiteral("listener \"%1\" redirect").arg(l.name));
-            r.onlyKeys(redirect, at, QStringLiteral("redirect"), {QStringLiteral("to"), QStringLiteral("status"), QStringLiteral("port")});
+            r.onlyKeys(redirect, at, QStringLiteral("redirect"), {QStringLiteral("to"), QStringLiteral("status"), QStringLiteral("port"), QStringLiteral("except")});
             l.redirect.to = r.string(redirect, QStringLiteral("to"), at, QString(), QStringLiteral("redirect to"));
             if (l.redirect.to.isEmpty())
                 r.error(at, QStringLiteral("listener \"%1\": redirect needs \"to\": the name of the TLS listener to send clients to").arg(l.name));
@@ -1207,9 +1236,19 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName, Config
                         QStringLiteral("listener \"%1\": redirect status %2 is not a redirect; use 301 or 308 (permanent), 302 or 307 (temporary)")
                             .arg(l.name).arg(l.redirect.status));
             l.redirect.port = quint16(r.integer(redirect, QStringLiteral("port"), at, 0, 1, 65535, QStringLiteral("redirect port")));
-            if (o.contains(QStringLiteral("pool")))
+            l.redirect.except = parseRedirectExcept(r, redirect, at, l.name);
+            if (o.contains(QStringLiteral("pool")) && !redirect.contains(QStringLiteral("except")))
                 r.error(JsonLocations::child(pointer, QStringLiteral("pool")),
-                        QStringLiteral("listener \"%1\" redirects every request, so it sends none to a pool: remove \"pool\"").arg(l.name));
+                        QStringLiteral("listener \"%1\" redirects every request, so it sends none to a pool: remove \"pool\", or name the paths it "
+                                       "serves in \"redirect\": {\"except\": [\"/.well-known/acme-challenge/\"]}").arg(l.name));
+            if (o.contains(QStringLiteral("pool"))) {
+                // Where the `except` paths go; checked against the pools like any listener's.
+                l.pool = r.string(o, QStringLiteral("pool"), pointer, QString(), QStringLiteral("pool"));
+                if (!poolNames.contains(l.pool))
+                    r.error(JsonLocations::child(pointer, QStringLiteral("pool")),
+                            QStringLiteral("listener \"%1\" sends its except paths to pool \"%2\", which is not defined; defined pools: %3")
+                                .arg(l.name, l.pool, QStringList(poolNames.values()).join(QStringLiteral(", "))));
+            }
             if (o.contains(QStringLiteral("tls")))
                 r.error(JsonLocations::child(pointer, QStringLiteral("tls")),
                         QStringLiteral("listener \"%1\" redirects to HTTPS, so it is plain HTTP itself: remove \"tls\"").arg(l.name));
@@ -1229,7 +1268,7 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName, Config
     }
 
     // A redirect listener sends clients to a TLS listener of this config: its port, and its pool
-    // for the books (no request goes there from the redirect listener itself).
+    // for the `except` paths when the listener names none (and for the books).
     for (qsizetype i = 0; i < qsizetype(config.listeners.size()); ++i) {
         ListenerConfig &l = config.listeners[size_t(i)];
         if (!l.redirect.enabled())
@@ -1251,7 +1290,8 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName, Config
                                    "speaks plain HTTP); %3").arg(l.name, l.redirect.to, choices));
         } else {
             l.redirect.toPort = target->port;
-            l.pool = target->pool;
+            if (l.pool.isEmpty())
+                l.pool = target->pool;
         }
     }
 

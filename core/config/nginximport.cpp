@@ -723,14 +723,45 @@ const Directive *redirectToHttps(const Directive &server)
     return found;
 }
 
+// A port-80 block that redirects to HTTPS: its server block, its `return`, and the path
+// prefixes it proxies instead (`location /.well-known/acme-challenge/ { proxy_pass ...; }` beside
+// `location / { return 301 ...; }`) with the pool they go to.
+struct RedirectBlock
+{
+    const Directive *server = nullptr;
+    const Directive *redirect = nullptr;
+    QList<QByteArray> except;
+    QString pool;
+};
+
+// The prefix of a plain prefix location (`location /p/`, `location ^~ /p/`) that a redirect
+// listener can take as an except path, else why not.
+QString exceptPrefixOf(const Directive &location, QString *whyNot)
+{
+    const QStringList &args = location.args;
+    const QString path = args.size() == 1 ? args[0] : args.size() == 2 && args[0] == u"^~" ? args[1] : QString();
+    if (path.isEmpty()) {
+        *whyNot = QStringLiteral("a redirect listener's except paths are path prefixes, and location %1 is not one").arg(args.join(u' '));
+        return {};
+    }
+    if (const QString problem = redirectExceptProblem(path); !problem.isEmpty()) {
+        *whyNot = QStringLiteral("as an except path, \"%1\" %2").arg(path, problem);
+        return {};
+    }
+    return path;
+}
+
 // Each port-80 block that only redirects to HTTPS becomes a redirect listener to the imported
-// TLS listener (the one on 443, else the first), one per `listen`.
-void carryRedirects(const std::vector<std::pair<const Directive *, const Directive *>> &blocks, NginxImportResult &result)
+// TLS listener (the one on 443, else the first), one per `listen`; the prefixes it proxied
+// instead go to their pool.
+void carryRedirects(const std::vector<RedirectBlock> &blocks, NginxImportResult &result)
 {
     const ListenerConfig *target = redirectTarget(result.config);
     const QString targetName = target ? target->name : QString();
     const QString targetPool = target ? target->pool : QString();
-    for (const auto &[server, redirect] : blocks) {
+    for (const RedirectBlock &block : blocks) {
+        const Directive *server = block.server;
+        const Directive *redirect = block.redirect;
         const auto note = [&result](const Directive &at, const QString &what) { result.notes << QStringLiteral("%1:%2: %3").arg(at.file).arg(at.line).arg(what); };
         const QString written = QStringLiteral("return %1").arg(redirect->args.join(u' '));
         if (targetName.isEmpty()) {
@@ -748,15 +779,29 @@ void carryRedirects(const std::vector<std::pair<const Directive *, const Directi
                 continue;
             }
             l.name = freeListenerName(result.config, QStringLiteral("redirect-%1").arg(l.port));
-            l.pool = targetPool;
+            l.pool = block.except.isEmpty() ? targetPool : block.pool;
             l.redirect.to = targetName;
             l.redirect.status = redirect->args[0].toInt();
+            l.redirect.except = block.except;
             result.config.listeners.push_back(l);
             const QString host = redirect->args[1].section(QStringLiteral("://"), 1).section(u'$', 0, 0);
-            note(*redirect, QStringLiteral("%1: listener \"%2\" (listen %3) redirects every request to https on listener \"%4\", with the client's Host%5")
-                                .arg(written, l.name, d.args.first(), targetName,
+            note(*redirect, QStringLiteral("%1: listener \"%2\" (listen %3) redirects %4 to https on listener \"%5\", with the client's Host%6")
+                                .arg(written, l.name, d.args.first(),
+                                     block.except.isEmpty() ? QStringLiteral("every request")
+                                                            : QStringLiteral("every request but %1 (sent to pool \"%2\")")
+                                                                  .arg(QString::fromLatin1(block.except.join(", ")), block.pool),
+                                     targetName,
                                      host.isEmpty() ? QString()
                                                     : QStringLiteral(" (nginx sent every client to %1; Fulcrum keeps the Host each asked for)").arg(host)));
+        }
+        // The ACME challenge served from files on port 80 (certbot --webroot) stays with nginx.
+        for (const Directive &d : server->children) {
+            if (d.name == u"location" && d.args.join(u' ').contains(QStringLiteral("acme-challenge"))
+                && !std::any_of(d.children.begin(), d.children.end(), [](const Directive &c) { return c.name == u"proxy_pass"; }))
+                note(d, QStringLiteral("location %1: Fulcrum serves no files, so these requests are redirected to HTTPS too; Let's Encrypt follows "
+                                       "the redirect, so the TLS listener's servers must answer the challenge, or run certbot standalone "
+                                       "(--http-01-port) behind a pool, name it in the listener's \"pool\" and the path in \"redirect\": {\"except\": [...]}")
+                               .arg(d.args.join(u' ')));
         }
     }
 }
@@ -1182,7 +1227,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
     std::vector<ClientBlock> clientSide;
     // Server blocks whose only work is `return 301 https://$host$request_uri`: redirect
     // listeners to the imported TLS listener, once all listeners are known.
-    std::vector<std::pair<const Directive *, const Directive *>> redirectBlocks;
+    std::vector<RedirectBlock> redirectBlocks;
 
     // Listeners: server blocks whose locations proxy_pass to an imported upstream, else straight
     // to an address (a pool of that one server). A Fulcrum listener sends every path to one
@@ -1193,6 +1238,16 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
     for (const Directive *server : servers) {
         std::vector<ProxyPass> passes;
         collectProxyPasses(server->children, QString(), nullptr, passes);
+        // A block that redirects to HTTPS in the block itself: nginx answers every request
+        // before any location is chosen, and its proxy_passes are never reached.
+        const Directive *redirect = redirectToHttps(*server);
+        if (redirect && std::any_of(server->children.begin(), server->children.end(), [redirect](const Directive &d) { return &d == redirect; })) {
+            for (const ProxyPass &pass : passes)
+                note(*pass.at, QStringLiteral("proxy_pass %1 not carried over: the server block's own return answers every request before any location, "
+                                              "so nginx never sent one there either").arg(pass.at->args.first()));
+            redirectBlocks.push_back({server, redirect, {}, {}});
+            continue;
+        }
         ProxyPass *chosen = nullptr;
         for (ProxyPass &pass : passes) {
             if (upstreamOf.contains(pass.target) && (!chosen || (pass.location == u"/" && chosen->location != u"/")))
@@ -1211,8 +1266,10 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                     PoolConfig pool;
                     pool.name = direct.target;
                     pool.servers.push_back(server);
-                    note(*direct.at, QStringLiteral("proxy_pass %1: no upstream of that name, so pool \"%2\" with that one server; Fulcrum adds active health "
-                                                    "checks (GET /health every 2 s): check the path").arg(direct.at->args.first(), pool.name));
+                    note(*direct.at, QStringLiteral("proxy_pass %1: no upstream of that name, so pool \"%2\" with that one server%3")
+                                         .arg(direct.at->args.first(), pool.name,
+                                              redirect ? QString()   // a redirect's except pool: its checks are said below
+                                                       : QStringLiteral("; Fulcrum adds active health checks (GET /health every 2 s): check the path")));
                     result.config.pools.push_back(std::move(pool));
                 }
                 // The other passes name the address as written: the same address is the same pool.
@@ -1249,6 +1306,35 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                 }
             }
         }
+        if (chosen && redirect) {
+            // `location /` redirects to HTTPS and other locations proxy (the ACME challenge to
+            // certbot): a redirect listener whose except paths go to the chosen pool.
+            RedirectBlock block{server, redirect, {}, chosen->target};
+            for (const ProxyPass &pass : passes) {
+                QString whyNot;
+                const QString prefix = pass.block ? exceptPrefixOf(*pass.block, &whyNot) : QString();
+                if (pass.target != chosen->target)
+                    whyNot = QStringLiteral("a redirect listener sends its except paths to one pool, \"%1\"").arg(chosen->target);
+                if (!whyNot.isEmpty() || prefix.isEmpty()) {
+                    note(*pass.at, QStringLiteral("location %1 proxy_pass %2 not carried over: %3; these requests are redirected to HTTPS")
+                                       .arg(pass.location, pass.at->args.first(), whyNot));
+                } else if (!block.except.contains(prefix.toLatin1())) {
+                    block.except.append(prefix.toLatin1());
+                }
+            }
+            // certbot standalone listens only while it renews: a pool made for it here gets no
+            // health checks, which would report it down (a pool outage) the rest of the time.
+            for (PoolConfig &pool : result.config.pools) {
+                if (!block.except.isEmpty() && pool.name == chosen->target && !upstreamOf.contains(pool.name) && pool.health.enabled) {
+                    pool.health.enabled = false;
+                    note(*chosen->at, QStringLiteral("proxy_pass %1: pool \"%2\" gets no health checks (\"health_check\": {\"enabled\": false}): a server that "
+                                                     "answers only now and then, such as certbot while it renews, would otherwise be reported down")
+                                          .arg(chosen->at->args.first(), pool.name));
+                }
+            }
+            redirectBlocks.push_back(block);
+            continue;
+        }
         for (const ProxyPass &pass : passes) {
             if (!chosen) {
                 note(*pass.at, QStringLiteral("proxy_pass %1 not carried over: its address is made of variables, which nginx works out per request; "
@@ -1260,11 +1346,11 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                                         result.config.pool(pass.target) ? QStringLiteral("upstream \"%1\"").arg(pass.target) : QStringLiteral("that address (in a pool)")));
             }
         }
+        if (!chosen && redirect) {
+            redirectBlocks.push_back({server, redirect, {}, {}});   // its passes are noted above
+            continue;
+        }
         if (!chosen && passes.empty()) {
-            if (const Directive *redirect = redirectToHttps(*server)) {
-                redirectBlocks.push_back({server, redirect});
-                continue;
-            }
             QStringList what;
             for (const Directive &d : server->children) {
                 if (d.name != u"listen" && d.name != u"server_name" && !what.contains(d.name))

@@ -166,7 +166,10 @@ bool Engine::start(const Config &config, QStringList *errors)
         addEvent(EngineEvent::Info, QStringLiteral("proxy"),
                  l.redirectTo.isEmpty()
                      ? QStringLiteral("listening on %1:%2 (%3) for pool \"%4\"").arg(l.host).arg(l.port).arg(l.tls ? QStringLiteral("https") : QStringLiteral("http"), l.pool)
-                     : QStringLiteral("listening on %1:%2 (http), redirecting every request to https on listener \"%3\"").arg(l.host).arg(l.port).arg(l.redirectTo));
+                 : l.redirectExcept.isEmpty()
+                     ? QStringLiteral("listening on %1:%2 (http), redirecting every request to https on listener \"%3\"").arg(l.host).arg(l.port).arg(l.redirectTo)
+                     : QStringLiteral("listening on %1:%2 (http), redirecting every request to https on listener \"%3\" but %4, sent to pool \"%5\"")
+                           .arg(l.host).arg(l.port).arg(l.redirectTo, QString::fromLatin1(l.redirectExcept.join(", ")), l.pool));
     for (const QString &note : notes)
         addEvent(EngineEvent::Warning, QStringLiteral("config"), note);
     applyHealthCheckers(config);
@@ -480,6 +483,8 @@ void Engine::tick()
     }
     for (const ProxyServer::BoundListener &l : m_proxy->listeners()) {
         ListenerView view{l.name, l.host, l.port, l.pool, l.tls, l.redirectTo};
+        for (const QByteArray &prefix : l.redirectExcept)
+            view.redirectExcept << QString::fromLatin1(prefix);
         if (l.tlsStats) {
             view.tlsExpiresMs = l.tlsExpiry * 1000;
             view.tlsHandshakes = l.tlsStats->handshakes.load(std::memory_order_relaxed);

@@ -10,6 +10,7 @@
 #include <QDateTime>
 #include <QMetaType>
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 #include <vector>
@@ -61,6 +62,7 @@ struct ListenerView
     QString pool{};
     bool tls = false;    // HTTPS
     QString redirectTo{};   // a listener that redirects every request to this TLS listener
+    QStringList redirectExcept{};   // but these path prefixes, which go to `pool`
     // TLS listeners: when the first certificate expires (ms since the epoch), handshakes done
     // and failed since start, and the last failure's reason and time.
     qint64 tlsExpiresMs = 0;

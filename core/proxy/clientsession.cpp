@@ -91,6 +91,46 @@ QByteArray upgradeAskedFor(const HttpRequestHead &request)
     return request.header("upgrade").trimmed().toByteArray();
 }
 
+// The host and origin-form target of a request target: an absolute-form target names the host
+// itself (RFC 9112 3.2.2), else it is the Host header's.
+std::pair<QByteArrayView, QByteArrayView> hostAndTarget(const HttpRequestHead &request)
+{
+    QByteArrayView target = request.target;
+    QByteArrayView host = request.header("host");
+    if (target.startsWith("http://") || target.startsWith("https://")) {
+        const QByteArrayView rest = target.sliced(target.indexOf("//") + 2);
+        const qsizetype slash = rest.indexOf('/');
+        host = slash < 0 ? rest : rest.first(slash);
+        target = slash < 0 ? QByteArrayView("/") : rest.sliced(slash);
+    }
+    return {host, target};
+}
+
+// Whether a redirect listener's pool answers this request (listeners[].redirect.except): its
+// path starts with one of the prefixes and holds nothing that could walk out of it, so
+// "/.well-known/acme-challenge/../admin" or "/.well-known/acme-challenge/%2e%2e/admin" is
+// redirected like any other path, never sent to the pool in plain HTTP.
+bool redirectExcepts(const ListenerRedirect &redirect, const HttpRequestHead &request)
+{
+    if (redirect.except.isEmpty())
+        return false;
+    QByteArrayView path = hostAndTarget(request).second;
+    if (const qsizetype query = path.indexOf('?'); query >= 0)
+        path = path.first(query);
+    if (!path.startsWith('/') || path.contains('%') || path.contains('\\'))
+        return false;
+    for (qsizetype start = 1; start <= path.size();) {
+        qsizetype end = path.indexOf('/', start);
+        if (end < 0)
+            end = path.size();
+        const QByteArrayView segment = path.sliced(start, end - start);
+        if (segment == "." || segment == "..")
+            return false;
+        start = end + 1;
+    }
+    return std::any_of(redirect.except.begin(), redirect.except.end(), [path](const QByteArray &prefix) { return path.startsWith(prefix); });
+}
+
 } // namespace
 
 ClientSession::ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool, std::shared_ptr<const TlsServerContext> tls,
@@ -401,7 +441,7 @@ bool ClientSession::isLastRequest(qint64 nowMs) const
 
 void ClientSession::startExchange()
 {
-    if (m_redirect.enabled()) {
+    if (m_redirect.enabled() && !redirectExcepts(m_redirect, m_request)) {
         redirectToHttps();
         return;
     }
@@ -1093,15 +1133,7 @@ void ClientSession::respond(int status, const QByteArray &body, bool close, cons
 // host name or an address before it goes into Location.
 void ClientSession::redirectToHttps()
 {
-    QByteArrayView target = m_request.target;
-    QByteArrayView host = m_request.header("host");
-    if (target.startsWith("http://") || target.startsWith("https://")) {
-        // An absolute-form target names the host itself (RFC 9112 3.2.2).
-        const QByteArrayView rest = target.sliced(target.indexOf("//") + 2);
-        const qsizetype slash = rest.indexOf('/');
-        host = slash < 0 ? rest : rest.first(slash);
-        target = slash < 0 ? QByteArrayView("/") : rest.sliced(slash);
-    }
+    auto [host, target] = hostAndTarget(m_request);
     if (!target.startsWith('/'))
         target = "/";   // "*" of OPTIONS
     host = host.trimmed();

@@ -252,7 +252,7 @@ std::vector<ProxyServer::BoundListener> ProxyServer::listeners() const
     std::vector<BoundListener> out;
     for (const Listener &l : m_listeners)
         out.push_back(BoundListener{l.config.name, l.config.host, l.boundPort, l.config.pool, l.tls != nullptr, l.tls ? l.tls->earliestExpiry() : 0, l.tlsStats,
-                                    l.config.redirect.to});
+                                    l.config.redirect.to, l.config.redirect.except});
     return out;
 }
 

@@ -67,6 +67,7 @@ public:
         qint64 tlsExpiry = 0;                           // the first certificate's end, s since the epoch
         std::shared_ptr<const ListenerTlsStats> tlsStats;
         QString redirectTo;                             // a redirect listener's TLS listener
+        QList<QByteArray> redirectExcept;               // and the path prefixes it sends to `pool` instead
     };
     std::vector<BoundListener> listeners() const;
     // Visits every worker's counters (engine tick).

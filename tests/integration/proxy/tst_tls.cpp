@@ -158,6 +158,7 @@ private Q_SLOTS:
     void hstsGoesWithEveryAnswerOverTls();
     void plainListenerRedirectsToTheTlsListener();
     void redirectListenerIsParsedAndChecked();
+    void redirectListenerSendsItsExceptPathsToItsPool();
     void handshakeFiguresAndExpiryAreReported();
     void webSocketWorksOverTls();
     void badFilesAreConfigErrorsAtTheirKey();
@@ -594,6 +595,19 @@ void TestTls::redirectListenerIsParsedAndChecked()
     QVERIFY2(natted.ok(), qPrintable(natted.errorText()));
     QCOMPARE(natted.config->listeners.at(2).redirect.status, 301);
     QCOMPARE(natted.config->listeners.at(2).redirect.locationPort(), quint16(0));
+    // except: paths its own pool answers (the ACME challenge), to the TLS listener's pool unless
+    // the listener names one; round-trips.
+    const ConfigResult acme = parseConfig(config("{ \"to\": \"web\", \"except\": [ \"/.well-known/acme-challenge/\", \"/status\" ] }", ", \"pool\": \"api\""),
+                                          QStringLiteral("c.json"));
+    QVERIFY2(acme.ok(), qPrintable(acme.errorText()));
+    QCOMPARE(acme.config->listeners.at(2).redirect.except, (QList<QByteArray>{"/.well-known/acme-challenge/", "/status"}));
+    QCOMPARE(acme.config->listeners.at(2).pool, QStringLiteral("api"));
+    const ConfigResult acmeAgain = parseConfig(QJsonDocument(configToJson(*acme.config)).toJson(), QStringLiteral("again.json"));
+    QVERIFY2(acmeAgain.ok(), qPrintable(acmeAgain.errorText()));
+    QVERIFY(acmeAgain.config->listeners == acme.config->listeners);
+    const ConfigResult ownPool = parseConfig(config("{ \"to\": \"web\", \"except\": [ \"/.well-known/acme-challenge/\" ] }"), QStringLiteral("c.json"));
+    QVERIFY2(ownPool.ok(), qPrintable(ownPool.errorText()));
+    QCOMPARE(ownPool.config->listeners.at(2).pool, QStringLiteral("shop"));
 
     const struct
     {
@@ -608,12 +622,86 @@ void TestTls::redirectListenerIsParsedAndChecked()
         {"{ \"to\": \"web\" }", ", \"pool\": \"api\"", QStringLiteral("listener \"http\" redirects every request, so it sends none to a pool: remove \"pool\"")},
         {"{ \"to\": \"web\" }", ", \"tls\": { \"cert\": \"a\", \"key\": \"b\" }", QStringLiteral("so it is plain HTTP itself: remove \"tls\"")},
         {"{ \"to\": \"web\", \"from\": 1 }", {}, QStringLiteral("unknown key \"from\"")},
+        {"{ \"to\": \"web\", \"except\": \"/.well-known/\" }", {}, QStringLiteral("redirect except must be a list of path prefixes")},
+        {"{ \"to\": \"web\", \"except\": [] }", {}, QStringLiteral("redirect except is empty")},
+        {"{ \"to\": \"web\", \"except\": [ \"/\" ] }", {}, QStringLiteral("redirect except \"/\" is every path")},
+        {"{ \"to\": \"web\", \"except\": [ \".well-known/\" ] }", {}, QStringLiteral("redirect except \".well-known/\" must start with \"/\"")},
+        {"{ \"to\": \"web\", \"except\": [ \"/acme/../admin\" ] }", {}, QStringLiteral("holds the dot segment \"..\"")},
+        {"{ \"to\": \"web\", \"except\": [ \"/acme%2F\" ] }", {}, QStringLiteral("holds \"%\"; a prefix is a plain path")},
+        {"{ \"to\": \"web\", \"except\": [ \"/acme \" ] }", {}, QStringLiteral("holds a blank, control or non-ASCII character")},
+        {"{ \"to\": \"web\", \"except\": [ \"/acme/\" ] }", ", \"pool\": \"nowhere\"",
+         QStringLiteral("listener \"http\" sends its except paths to pool \"nowhere\", which is not defined; defined pools: ")},
     };
     for (const auto &c : refused) {
         const ConfigResult bad = parseConfig(config(c.redirect, c.extra), QStringLiteral("c.json"));
         QVERIFY2(!bad.ok(), c.redirect.constData());
         QVERIFY2(bad.errorText().contains(u"c.json:1:") && bad.errorText().contains(c.error), qPrintable(bad.errorText()));
     }
+}
+
+// listeners[].redirect.except: port 80 redirects to HTTPS except the ACME HTTP-01 challenge,
+// which its own pool answers (certbot standalone behind a pool), as HAProxy's `use_backend
+// certbot if { path_beg /.well-known/acme-challenge/ }` beside `redirect scheme https`. No path
+// walks out of the prefix to reach that pool in plain HTTP.
+void TestTls::redirectListenerSendsItsExceptPathsToItsPool()
+{
+    InProcessDemoBackend certbot(QStringLiteral("certbot"));
+    QVERIFY(certbot.isListening());
+    Config config = tlsConfig({loopbackServer(QStringLiteral("app"), m_backend->port())}, {certificate(*m_certs, QStringLiteral("shop"))});
+    config.listeners[0].name = QStringLiteral("shop-tls");
+    PoolConfig acmePool = config.pools[0];
+    acmePool.name = QStringLiteral("acme");
+    acmePool.servers = {loopbackServer(QStringLiteral("certbot"), certbot.port())};
+    config.pools.push_back(acmePool);
+    ListenerConfig plain;
+    plain.name = QStringLiteral("shop-http");
+    plain.pool = QStringLiteral("acme");
+    plain.redirect.to = QStringLiteral("shop-tls");
+    plain.redirect.except = {"/.well-known/acme-challenge/"};
+    config.listeners.push_back(plain);
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    const auto [tlsPort, plainPort] = tlsAndPlainPorts(engine);
+    const QString http = QStringLiteral("http://127.0.0.1:%1").arg(plainPort);
+    const auto servedBy = [](const QString &head) {
+        const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("\r\nX-Served-By: (\\w+)\r\n")).match(head);
+        return m.hasMatch() ? m.captured(1) : QString();
+    };
+
+    // The challenge (with or without a query) is answered by certbot's pool; the rest is
+    // redirected; all on one kept-alive connection, in either order.
+    const ProgramRun mixed = curl({QStringLiteral("-i"), QStringLiteral("-v"), QStringLiteral("-H"), QStringLiteral("Host: shop.test"), http + QStringLiteral("/cart"),
+                                   http + QStringLiteral("/.well-known/acme-challenge/Tok3n-_x"), http + QStringLiteral("/.well-known/acme-challenge/t?x=1"),
+                                   http + QStringLiteral("/orders")});
+    QCOMPARE(mixed.err.count(QStringLiteral("Connected to")), 1);
+    const QStringList answers = mixed.out.split(QStringLiteral("HTTP/1.1 "), Qt::SkipEmptyParts);
+    QCOMPARE(answers.size(), 4);
+    QVERIFY2(answers[0].startsWith(QStringLiteral("301")) && answers[0].contains(QStringLiteral("Location: https://shop.test:%1/cart\r\n").arg(tlsPort)), qPrintable(answers[0]));
+    QVERIFY2(answers[1].startsWith(QStringLiteral("200")) && servedBy(answers[1]) == u"certbot" && !answers[1].contains(QStringLiteral("Location:")), qPrintable(answers[1]));
+    QVERIFY2(answers[2].startsWith(QStringLiteral("200")) && servedBy(answers[2]) == u"certbot", qPrintable(answers[2]));
+    QVERIFY2(answers[3].startsWith(QStringLiteral("301")) && answers[3].contains(QStringLiteral("Location: https://shop.test:%1/orders\r\n").arg(tlsPort)), qPrintable(answers[3]));
+
+    // An absolute-form target (a client that speaks to Fulcrum as to a forward proxy) is matched
+    // by its path too.
+    const ProgramRun absolute = curl({QStringLiteral("-i"), QStringLiteral("--proxy"), http, QStringLiteral("http://shop.test/.well-known/acme-challenge/abs")});
+    QVERIFY2(absolute.out.startsWith(QStringLiteral("HTTP/1.1 200")) && servedBy(absolute.out) == u"certbot", qPrintable(absolute.out + absolute.err));
+
+    // Paths that only look like the prefix, or walk out of it, are redirected, never proxied in
+    // plain HTTP (curl --path-as-is sends the dots as written).
+    for (const QString &path : {QStringLiteral("/.well-known/acme-challenge"), QStringLiteral("/.well-known/acme-challenge/../admin"),
+                                QStringLiteral("/.well-known/acme-challenge/./x"), QStringLiteral("/.well-known/acme-challenge/%2e%2e/admin"),
+                                QStringLiteral("/.well-known/acme-challenge/..%2fadmin"), QStringLiteral("/.well-known/acme-challenge/x/.."),
+                                QStringLiteral("/.WELL-KNOWN/acme-challenge/x"), QStringLiteral("/x/.well-known/acme-challenge/y")}) {
+        const ProgramRun run = curl({QStringLiteral("-i"), QStringLiteral("--path-as-is"), http + path});
+        QVERIFY2(run.out.startsWith(QStringLiteral("HTTP/1.1 301")) && servedBy(run.out).isEmpty(), qPrintable(path + u'\n' + run.out + run.err));
+    }
+
+    // The snapshot says what goes where.
+    bool listed = false;
+    for (const ListenerView &l : engine.snapshot().listeners)
+        listed = listed || (l.name == u"shop-http" && l.redirectTo == u"shop-tls" && l.pool == u"acme" && l.redirectExcept == QStringList{QStringLiteral("/.well-known/acme-challenge/")});
+    QVERIFY(listed);
 }
 
 void TestTls::handshakeFiguresAndExpiryAreReported()
@@ -926,13 +1014,20 @@ void TestTls::nginxImportKeepsTlsToTheServers()
     servesAsImported(imported.config, first, second);
 }
 
-// The port-80 block of an HTTPS shop, `return 301 https://$host$request_uri`: the real nginx
-// answers it first, then the engine serves what `import-nginx` made of the config, a redirect
-// listener to the TLS listener, which curl follows to the server's page.
+// The port-80 block of an HTTPS shop, `return 301 https://$host$request_uri`, with the ACME
+// challenge proxied to certbot standalone: the real nginx answers it first, then the engine
+// serves what `import-nginx` made of the config, a redirect listener to the TLS listener, which
+// curl follows to the server's page, and whose except path reaches certbot.
 void TestTls::nginxRedirectToHttpsIsServedAsImported()
 {
     if (!QFile::exists(QStringLiteral("/usr/sbin/nginx")))
         QSKIP("nginx is not installed (scripts/packages.txt lists nginx-light)");
+    InProcessDemoBackend certbot(QStringLiteral("certbot"));
+    QVERIFY(certbot.isListening());
+    const auto challengeAnswer = [](quint16 port) {
+        const ProgramRun run = curl({QStringLiteral("-i"), QStringLiteral("http://127.0.0.1:%1/.well-known/acme-challenge/Tok3n").arg(port)});
+        return run.out.startsWith(QStringLiteral("HTTP/1.1 200")) && run.out.contains(QStringLiteral("\r\nX-Served-By: certbot\r\n"));
+    };
     QTemporaryDir dir;
     const quint16 plain = freeLoopbackPort();
     const quint16 secure = freeLoopbackPort();
@@ -940,7 +1035,9 @@ void TestTls::nginxRedirectToHttpsIsServedAsImported()
     QVERIFY(conf.open(QIODevice::WriteOnly));
     conf.write(QStringLiteral("pid %1/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n access_log off;\n client_body_temp_path %1/body;\n proxy_temp_path %1/proxy;\n"
                               " upstream shop { server 127.0.0.1:%4; }\n"
-                              " server {\n  listen 127.0.0.1:%2;\n  server_name shop.test;\n  return 301 https://$host$request_uri;\n }\n"
+                              " server {\n  listen 127.0.0.1:%2;\n  server_name shop.test;\n"
+                              "  location /.well-known/acme-challenge/ { proxy_pass http://127.0.0.1:%7; }\n"
+                              "  location / { return 301 https://$host$request_uri; }\n }\n"
                               " server {\n  listen 127.0.0.1:%3 ssl;\n  ssl_certificate %5;\n  ssl_certificate_key %6;\n"
                               "  location / { proxy_pass http://shop; proxy_set_header Host $host; }\n }\n}\n")
                    .arg(dir.path())
@@ -948,6 +1045,7 @@ void TestTls::nginxRedirectToHttpsIsServedAsImported()
                    .arg(secure)
                    .arg(m_backend->port())
                    .arg(m_certs->file(QStringLiteral("shop-chain.pem")), m_certs->file(QStringLiteral("shop.key")))
+                   .arg(certbot.port())
                    .toUtf8());
     conf.close();
     const QString path = QStringLiteral("/cart?id=7");
@@ -958,6 +1056,7 @@ void TestTls::nginxRedirectToHttpsIsServedAsImported()
         QTRY_VERIFY_WITH_TIMEOUT(curl({QStringLiteral("-i"), QStringLiteral("http://127.0.0.1:%1%2").arg(plain).arg(path)})
                                      .out.contains(QStringLiteral("\r\nLocation: https://127.0.0.1%1\r\n").arg(path)),
                                  10'000);
+        QVERIFY(challengeAnswer(plain));
     }
     QVERIFY(conf.open(QIODevice::ReadOnly));
     const NginxImportResult imported = importNginx(conf.readAll(), conf.fileName());
@@ -975,6 +1074,7 @@ void TestTls::nginxRedirectToHttpsIsServedAsImported()
                                       QStringLiteral("/dev/null"), QStringLiteral("-w"), QStringLiteral("%{http_code} %{url_effective}"),
                                       QStringLiteral("http://127.0.0.1:%1%2").arg(plain).arg(path)});
     QCOMPARE(followed.out, QStringLiteral("200 https://127.0.0.1:%1%2").arg(secure).arg(path));
+    QVERIFY(challengeAnswer(plain));
 }
 
 // httpd's `BalancerMember https://…`: before 2026-12-06 the import noted it and sent plain HTTP.

@@ -1,5 +1,6 @@
 #include "config/configparser.h"
 #include "config/nginximport.h"
+#include "testcertificates.h"
 
 #include <QDir>
 #include <QFile>
@@ -12,6 +13,7 @@
 #include <QTest>
 
 using namespace fulcrum;
+using fulcrum::test::TestCertificates;
 
 class TestNginxImport : public QObject
 {
@@ -950,7 +952,9 @@ http {
               QStringLiteral("n.conf:13: return 301 https://shop.example$request_uri: listener \"redirect-8081\" (listen 127.0.0.1:8081) redirects every "
                              "request to https on listener \"shop-8443\", with the client's Host (nginx sent every client to shop.example; Fulcrum keeps the "
                              "Host each asked for)"),
-              QStringLiteral("n.conf:12: root /var/www/certbot not carried over: Fulcrum serves no files")})
+              QStringLiteral("n.conf:12: root /var/www/certbot not carried over: Fulcrum serves no files"),
+              QStringLiteral("n.conf:12: location /.well-known/acme-challenge/: Fulcrum serves no files, so these requests are redirected to HTTPS too; "
+                             "Let's Encrypt follows the redirect")})
             QVERIFY2(hasNote(r, note), qPrintable(notes));
         QVERIFY2(!notes.contains(QStringLiteral("return 308 https://$host$request_uri not carried")), qPrintable(notes));
         // What the import wrote is a config fulcrumd reads back the same (the files are checked
@@ -959,6 +963,74 @@ http {
         const QJsonArray listeners = written.value(QStringLiteral("listeners")).toArray();
         QCOMPARE(listeners.at(1).toObject().value(QStringLiteral("redirect")).toObject().value(QStringLiteral("to")).toString(), QStringLiteral("shop-8443"));
         QVERIFY(!listeners.at(1).toObject().contains(QStringLiteral("pool")));
+    }
+
+    // certbot standalone behind port 80: `location /.well-known/acme-challenge/ { proxy_pass
+    // http://127.0.0.1:8888; }` beside `location / { return 301 https://...; }`. Before
+    // 2026-12-07 this became a listener sending every path of port 80 to certbot; now it is a
+    // redirect listener whose except path goes to certbot's pool. What cannot be an except path
+    // is said, and redirected.
+    void carriesTheAcmeChallengeBesideTheRedirect()
+    {
+        QTemporaryDir dir;
+        TestCertificates certs(dir.path());
+        QString error;
+        QVERIFY2(certs.makeCa(QStringLiteral("ca"), &error) && certs.makeSigned(QStringLiteral("shop"), QStringLiteral("ca"), QStringLiteral("serverAuth"), &error),
+                 qPrintable(error));
+        const QString cert = certs.file(QStringLiteral("shop-chain.pem"));
+        const QString key = certs.file(QStringLiteral("shop.key"));
+        const QByteArray conf = "http {\n"
+                                "  upstream shop { server 127.0.0.1:9001; }\n"
+                                "  server { listen 127.0.0.1:8443 ssl; ssl_certificate " + cert.toUtf8() + "; ssl_certificate_key " + key.toUtf8() + ";\n"
+                                "    location / { proxy_pass http://shop; proxy_set_header Host $host; } }\n"
+                                "  server {\n"
+                                "    listen 127.0.0.1:8080;\n"
+                                "    location ^~ /.well-known/acme-challenge/ { proxy_pass http://127.0.0.1:8888; }\n"
+                                "    location ~ ^/\\.well-known/pki-validation/ { proxy_pass http://127.0.0.1:8888; }\n"
+                                "    location / { return 301 https://$host$request_uri; }\n"
+                                "  }\n"
+                                "  server {\n"
+                                "    listen 127.0.0.1:8081;\n"
+                                "    return 301 https://$host$request_uri;\n"
+                                "    location /.well-known/acme-challenge/ { proxy_pass http://127.0.0.1:8889; }\n"
+                                "  }\n"
+                                "}\n";
+        NginxImportResult r;
+        const QString problem = importChecked(conf, &r);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        const QString notes = r.notes.join(u'\n');
+        QCOMPARE(r.config.listeners.size(), size_t(3));
+        const ListenerConfig &acme = r.config.listeners[1];
+        QCOMPARE(acme.port, quint16(8080));
+        QCOMPARE(acme.redirect.to, QStringLiteral("shop-8443"));
+        QCOMPARE(acme.redirect.except, QList<QByteArray>{"/.well-known/acme-challenge/"});
+        QCOMPARE(acme.pool, QStringLiteral("127-0-0-1-8888"));
+        const PoolConfig *certbot = r.config.pool(u"127-0-0-1-8888");
+        QVERIFY(certbot);
+        QVERIFY(!certbot->health.enabled);
+        // The server block's own return answers before any location: nothing was proxied there.
+        const ListenerConfig &plain = r.config.listeners[2];
+        QCOMPARE(plain.port, quint16(8081));
+        QVERIFY(plain.redirect.enabled() && plain.redirect.except.isEmpty());
+        QCOMPARE(plain.pool, QStringLiteral("shop"));
+        QVERIFY(!r.config.pool(u"127-0-0-1-8889"));
+        for (const QString &note :
+             {QStringLiteral("n.conf:9: return 301 https://$host$request_uri: listener \"redirect-8080\" (listen 127.0.0.1:8080) redirects every request but "
+                             "/.well-known/acme-challenge/ (sent to pool \"127-0-0-1-8888\") to https on listener \"shop-8443\""),
+              QStringLiteral("n.conf:7: proxy_pass http://127.0.0.1:8888: pool \"127-0-0-1-8888\" gets no health checks"),
+              QStringLiteral("n.conf:8: location ~ ^/\\.well-known/pki-validation/ proxy_pass http://127.0.0.1:8888 not carried over: a redirect listener's except "
+                             "paths are path prefixes, and location ~ ^/\\.well-known/pki-validation/ is not one; these requests are redirected to HTTPS"),
+              QStringLiteral("n.conf:14: proxy_pass http://127.0.0.1:8889 not carried over: the server block's own return answers every request before any "
+                             "location, so nginx never sent one there either")})
+            QVERIFY2(hasNote(r, note), qPrintable(notes));
+        QVERIFY2(!notes.contains(QStringLiteral("\"127-0-0-1-8888\" with that one server; Fulcrum adds active health checks")), qPrintable(notes));
+        // What fulcrumd reads back is the same.
+        const ConfigResult again = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("again.json"));
+        QVERIFY2(again.ok(), qPrintable(again.errorText()));
+        QCOMPARE(again.config->listeners.size(), size_t(3));
+        QCOMPARE(again.config->listeners[1].redirect.except, acme.redirect.except);
+        QCOMPARE(again.config->listeners[1].pool, acme.pool);
+        QCOMPARE(again.config->listeners[2].pool, QStringLiteral("shop"));
     }
 
     void rejectsWhatIsNotAnUpstream()
