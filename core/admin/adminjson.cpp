@@ -283,6 +283,12 @@ QJsonObject snapshotToJson(const EngineSnapshot &snapshot)
             listener.insert(QStringLiteral("redirect_to"), l.redirectTo);
         if (!l.redirectExcept.isEmpty())
             listener.insert(QStringLiteral("redirect_except"), QJsonArray::fromStringList(l.redirectExcept));
+        if (!l.routes.empty()) {
+            QJsonArray routes;
+            for (const ListenerView::Route &route : l.routes)
+                routes.append(QJsonObject{{QStringLiteral("prefix"), route.prefix}, {QStringLiteral("pool"), route.pool}});
+            listener.insert(QStringLiteral("routes"), routes);
+        }
         if (l.tls) {
             listener.insert(QStringLiteral("tls_expires"), isoTime(l.tlsExpiresMs));
             listener.insert(QStringLiteral("tls_handshakes"), qint64(l.tlsHandshakes));
@@ -469,6 +475,8 @@ EngineSnapshot snapshotFromJson(const QJsonObject &json)
         ListenerView view{text(l, "name"_L1), host, port, text(l, "pool"_L1), l.value("tls"_L1).toBool(), text(l, "redirect_to"_L1)};
         for (const QJsonValue &prefix : l.value("redirect_except"_L1).toArray())
             view.redirectExcept << prefix.toString();
+        for (const QJsonValue &route : l.value("routes"_L1).toArray())
+            view.routes.push_back({text(route.toObject(), "prefix"_L1), text(route.toObject(), "pool"_L1)});
         if (view.tls) {
             view.tlsExpiresMs = timeFrom(l.value("tls_expires"_L1)).toMSecsSinceEpoch();
             view.tlsHandshakes = quint64(l.value("tls_handshakes"_L1).toInteger());

@@ -299,13 +299,13 @@ bool isHstsValue(const QString &value)
     return valid.match(value).hasMatch();
 }
 
-QString redirectExceptProblem(const QString &prefix)
+QString pathPrefixProblem(const QString &prefix, const QString &everyPath)
 {
     constexpr int kMaxPrefixBytes = 256;
     if (!prefix.startsWith(u'/'))
         return QStringLiteral("must start with \"/\"");
     if (prefix == u"/")
-        return QStringLiteral("is every path; a listener that sends every path to a pool is a listener without \"redirect\"");
+        return QStringLiteral("is every path; %1").arg(everyPath);
     if (prefix.size() > kMaxPrefixBytes)
         return QStringLiteral("is longer than %1 characters").arg(kMaxPrefixBytes);
     for (const QChar c : prefix) {
@@ -344,6 +344,12 @@ QJsonObject configToJson(const Config &config)
             listener.insert(QStringLiteral("redirect"), redirect);
         } else {
             listener.insert(QStringLiteral("pool"), l.pool);
+        }
+        if (!l.routes.empty()) {
+            QJsonArray routes;
+            for (const ListenerRoute &route : l.routes)
+                routes.append(QJsonObject{{QStringLiteral("prefix"), QString::fromLatin1(route.prefix)}, {QStringLiteral("pool"), route.pool}});
+            listener.insert(QStringLiteral("routes"), routes);
         }
         if (l.tls.enabled()) {
             QJsonArray certificates;

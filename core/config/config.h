@@ -102,11 +102,11 @@ struct ListenerTlsConfig
 // then "; includeSubDomains" and "; preload" (RFC 6797 6.1); nothing else, no line break.
 bool isHstsValue(const QString &value);
 
-// What is wrong with a path prefix of listeners[].redirect.except ("" when nothing is): it must
-// be a plain path as clients send it, other than "/", with nothing a request could walk out of
-// it with (no '%', '\\', '?', '#', dot segment, blank or non-ASCII). For the parser and the
-// importers alike.
-QString redirectExceptProblem(const QString &prefix);
+// What is wrong with a path prefix of listeners[].redirect.except or listeners[].routes ("" when
+// nothing is): it must be a plain path as clients send it, other than "/" (`everyPath` says
+// what to do instead), with nothing a request could walk out of it with (no '%', '\\', '?', '#',
+// dot segment, blank or non-ASCII). For the parser and the importers alike.
+QString pathPrefixProblem(const QString &prefix, const QString &everyPath);
 
 // A plain-HTTP listener that answers every request with a redirect to the same host and path
 // on a TLS listener of the config (listeners[].redirect), as nginx's
@@ -130,14 +130,25 @@ struct ListenerRedirect
     friend bool operator==(const ListenerRedirect &, const ListenerRedirect &) = default;
 };
 
+// listeners[].routes: requests whose path starts with `prefix` go to `pool` instead of the
+// listener's own (the longest prefix that matches wins, as nginx's prefix locations).
+struct ListenerRoute
+{
+    QByteArray prefix;       // checked by pathPrefixProblem
+    QString pool;
+
+    friend bool operator==(const ListenerRoute &, const ListenerRoute &) = default;
+};
+
 struct ListenerConfig
 {
     QString name;
     QString host = QStringLiteral("127.0.0.1");
     quint16 port = 0;
-    QString pool;            // a redirect listener: where its `except` paths go (default: its TLS listener's pool)
+    QString pool;            // every path no route takes; a redirect listener: where its `except` paths go (default: its TLS listener's pool)
     ListenerTlsConfig tls;
     ListenerRedirect redirect;
+    std::vector<ListenerRoute> routes;
 
     friend bool operator==(const ListenerConfig &, const ListenerConfig &) = default;
 };

@@ -420,7 +420,7 @@ ListenerCertificate parseListenerCertificate(Reader &r, const QJsonObject &o, co
 // The files are read now, so a missing file, a key of another certificate or a bad OCSP
 // response is an error at the key that names it, and the running config stays.
 // listeners[].redirect.except: the path prefixes a redirect listener sends to its pool instead
-// of redirecting them (the ACME HTTP-01 challenge), each checked by redirectExceptProblem.
+// of redirecting them (the ACME HTTP-01 challenge), each checked by pathPrefixProblem.
 QList<QByteArray> parseRedirectExcept(Reader &r, const QJsonObject &redirect, const QString &pointer, const QString &listener)
 {
     constexpr int kMaxPrefixes = 16;
@@ -438,7 +438,9 @@ QList<QByteArray> parseRedirectExcept(Reader &r, const QJsonObject &redirect, co
         r.error(at, QStringLiteral("listener \"%1\": redirect except lists %2 prefixes; at most %3").arg(listener).arg(list.size()).arg(kMaxPrefixes));
     for (int i = 0; i < list.size() && i < kMaxPrefixes; ++i) {
         const QString prefix = list.at(i).toString();
-        const QString problem = list.at(i).isString() ? redirectExceptProblem(prefix) : QStringLiteral("must be a string");
+        const QString problem = list.at(i).isString()
+                                    ? pathPrefixProblem(prefix, QStringLiteral("a listener that sends every path to a pool is a listener without \"redirect\""))
+                                    : QStringLiteral("must be a string");
         if (!problem.isEmpty()) {
             r.error(JsonLocations::child(at, i), QStringLiteral("listener \"%1\": redirect except \"%2\" %3").arg(listener, prefix, problem));
             continue;
@@ -446,6 +448,48 @@ QList<QByteArray> parseRedirectExcept(Reader &r, const QJsonObject &redirect, co
         prefixes.append(prefix.toLatin1());
     }
     return prefixes;
+}
+
+// listeners[].routes: path prefixes sent to other pools than the listener's, each checked by
+// pathPrefixProblem, each pool defined, no prefix twice.
+std::vector<ListenerRoute> parseRoutes(Reader &r, const QJsonObject &listener, const QString &pointer, const QString &name, const QSet<QString> &poolNames)
+{
+    constexpr int kMaxRoutes = 64;
+    std::vector<ListenerRoute> routes;
+    const QString at = JsonLocations::child(pointer, QStringLiteral("routes"));
+    const QJsonArray list = r.array(listener, QStringLiteral("routes"), pointer, QStringLiteral("listener \"%1\" routes").arg(name));
+    if (list.size() > kMaxRoutes)
+        r.error(at, QStringLiteral("listener \"%1\" has %2 routes; at most %3").arg(name).arg(list.size()).arg(kMaxRoutes));
+    const QString defined = QStringList(poolNames.values()).join(QStringLiteral(", "));
+    for (int i = 0; i < list.size() && i < kMaxRoutes; ++i) {
+        const QString entry = JsonLocations::child(at, i);
+        const QJsonObject o = r.object(list.at(i), entry, QStringLiteral("listener \"%1\" route %2").arg(name).arg(i));
+        r.onlyKeys(o, entry, QStringLiteral("route"), {QStringLiteral("prefix"), QStringLiteral("pool")});
+        const QString prefix = r.string(o, QStringLiteral("prefix"), entry, QString(), QStringLiteral("route prefix"));
+        const QString pool = r.string(o, QStringLiteral("pool"), entry, QString(), QStringLiteral("route pool"));
+        bool ok = true;
+        if (prefix.isEmpty()) {
+            r.error(entry, QStringLiteral("listener \"%1\": route %2 needs \"prefix\": the start of the paths it takes, e.g. \"/api/\"").arg(name).arg(i));
+            ok = false;
+        } else if (const QString problem = pathPrefixProblem(prefix, QStringLiteral("that is the listener's own \"pool\"")); !problem.isEmpty()) {
+            r.error(JsonLocations::child(entry, QStringLiteral("prefix")), QStringLiteral("listener \"%1\": route prefix \"%2\" %3").arg(name, prefix, problem));
+            ok = false;
+        } else if (std::any_of(routes.begin(), routes.end(), [&](const ListenerRoute &other) { return other.prefix == prefix.toLatin1(); })) {
+            r.error(JsonLocations::child(entry, QStringLiteral("prefix")), QStringLiteral("listener \"%1\": route prefix \"%2\" is given twice").arg(name, prefix));
+            ok = false;
+        }
+        if (pool.isEmpty()) {
+            r.error(entry, QStringLiteral("listener \"%1\": route %2 needs \"pool\": one of %3").arg(name).arg(i).arg(defined));
+            ok = false;
+        } else if (!poolNames.contains(pool)) {
+            r.error(JsonLocations::child(entry, QStringLiteral("pool")),
+                    QStringLiteral("listener \"%1\" routes %2 to pool \"%3\", which is not defined; defined pools: %4").arg(name, prefix, pool, defined));
+            ok = false;
+        }
+        if (ok)
+            routes.push_back({prefix.toLatin1(), pool});
+    }
+    return routes;
 }
 
 ListenerTlsConfig parseListenerTls(Reader &r, const QJsonValue &value, const QString &pointer, const QString &listener)
@@ -1209,7 +1253,8 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName, Config
         const QString pointer = JsonLocations::child(QStringLiteral("/listeners"), i);
         const QJsonObject o = r.object(listeners.at(i), pointer, QStringLiteral("listener %1").arg(i));
         r.onlyKeys(o, pointer, QStringLiteral("listener"),
-                   {QStringLiteral("name"), QStringLiteral("listen"), QStringLiteral("pool"), QStringLiteral("tls"), QStringLiteral("redirect")});
+                   {QStringLiteral("name"), QStringLiteral("listen"), QStringLiteral("pool"), QStringLiteral("tls"), QStringLiteral("redirect"),
+                    QStringLiteral("routes")});
         ListenerConfig l;
         const QString listen = r.string(o, QStringLiteral("listen"), pointer, QString(), QStringLiteral("listen"));
         if (listen.isEmpty())
@@ -1252,6 +1297,10 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName, Config
             if (o.contains(QStringLiteral("tls")))
                 r.error(JsonLocations::child(pointer, QStringLiteral("tls")),
                         QStringLiteral("listener \"%1\" redirects to HTTPS, so it is plain HTTP itself: remove \"tls\"").arg(l.name));
+            if (o.contains(QStringLiteral("routes")))
+                r.error(JsonLocations::child(pointer, QStringLiteral("routes")),
+                        QStringLiteral("listener \"%1\" redirects every request, so it routes none: put the paths it serves in \"redirect\": {\"except\": [...]} "
+                                       "and their pool in \"pool\"").arg(l.name));
             config.listeners.push_back(l);
             continue;
         }
@@ -1264,6 +1313,7 @@ ConfigResult parseConfig(const QByteArray &text, const QString &fileName, Config
                         .arg(l.name, l.pool, QStringList(poolNames.values()).join(QStringLiteral(", "))));
         if (o.contains(QStringLiteral("tls")))
             l.tls = parseListenerTls(r, o.value(QStringLiteral("tls")), JsonLocations::child(pointer, QStringLiteral("tls")), l.name);
+        l.routes = parseRoutes(r, o, pointer, l.name, poolNames);
         config.listeners.push_back(l);
     }
 

@@ -734,18 +734,18 @@ struct RedirectBlock
     QString pool;
 };
 
-// The prefix of a plain prefix location (`location /p/`, `location ^~ /p/`) that a redirect
-// listener can take as an except path, else why not.
-QString exceptPrefixOf(const Directive &location, QString *whyNot)
+// The prefix of a plain prefix location (`location /p/`, `location ^~ /p/`) that a listener can
+// take as a route or a redirect listener as an except path, else why not.
+QString prefixLocationPath(const Directive &location, QString *whyNot)
 {
     const QStringList &args = location.args;
     const QString path = args.size() == 1 ? args[0] : args.size() == 2 && args[0] == u"^~" ? args[1] : QString();
     if (path.isEmpty()) {
-        *whyNot = QStringLiteral("a redirect listener's except paths are path prefixes, and location %1 is not one").arg(args.join(u' '));
+        *whyNot = QStringLiteral("Fulcrum takes paths by prefix only, and location %1 is not a prefix location").arg(args.join(u' '));
         return {};
     }
-    if (const QString problem = redirectExceptProblem(path); !problem.isEmpty()) {
-        *whyNot = QStringLiteral("as an except path, \"%1\" %2").arg(path, problem);
+    if (const QString problem = pathPrefixProblem(path, QStringLiteral("the listener's own")); !problem.isEmpty()) {
+        *whyNot = QStringLiteral("as a path prefix, \"%1\" %2").arg(path, problem);
         return {};
     }
     return path;
@@ -1248,6 +1248,27 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
             redirectBlocks.push_back({server, redirect, {}, {}});
             continue;
         }
+        // A proxy_pass straight to an address: a pool of that one server, named after it; the
+        // other passes to the same address name the same pool.
+        const auto directPool = [&](ProxyPass &direct) {
+            const BackendSpec backend = *directServer(direct);
+            const QString written = direct.target;
+            direct.target = QString(direct.target).replace(u'.', u'-').replace(u':', u'-').remove(u'[').remove(u']');
+            if (!result.config.pool(direct.target)) {
+                PoolConfig pool;
+                pool.name = direct.target;
+                pool.servers.push_back(backend);
+                note(*direct.at, QStringLiteral("proxy_pass %1: no upstream of that name, so pool \"%2\" with that one server%3")
+                                     .arg(direct.at->args.first(), pool.name,
+                                          redirect ? QString()   // a redirect's except pool: its checks are said below
+                                                   : QStringLiteral("; Fulcrum adds active health checks (GET /health every 2 s): check the path")));
+                result.config.pools.push_back(std::move(pool));
+            }
+            for (ProxyPass &pass : passes) {
+                if (&pass != &direct && pass.target == written && pass.https == direct.https)
+                    pass.target = direct.target;
+            }
+        };
         ProxyPass *chosen = nullptr;
         for (ProxyPass &pass : passes) {
             if (upstreamOf.contains(pass.target) && (!chosen || (pass.location == u"/" && chosen->location != u"/")))
@@ -1258,37 +1279,54 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                 if (directServer(pass) && (!chosen || (pass.location == u"/" && chosen->location != u"/")))
                     chosen = &pass;
             }
-            if (chosen) {
-                ProxyPass &direct = *chosen;
-                const BackendSpec server = *directServer(direct);
-                direct.target = QString(direct.target).replace(u'.', u'-').replace(u':', u'-').remove(u'[').remove(u']');
-                if (!result.config.pool(direct.target)) {
-                    PoolConfig pool;
-                    pool.name = direct.target;
-                    pool.servers.push_back(server);
-                    note(*direct.at, QStringLiteral("proxy_pass %1: no upstream of that name, so pool \"%2\" with that one server%3")
-                                         .arg(direct.at->args.first(), pool.name,
-                                              redirect ? QString()   // a redirect's except pool: its checks are said below
-                                                       : QStringLiteral("; Fulcrum adds active health checks (GET /health every 2 s): check the path")));
-                    result.config.pools.push_back(std::move(pool));
-                }
-                // The other passes name the address as written: the same address is the same pool.
-                for (ProxyPass &pass : passes) {
-                    if (&pass != chosen && directServer(pass) && directServer(pass)->name == server.name && pass.https == direct.https)
-                        pass.target = direct.target;
-                }
-            }
+            if (chosen)
+                directPool(*chosen);
         }
         if (chosen && chosen->https)
             carryTlsToServers(*chosen, server);
+        // Other prefix locations that proxy_pass to another pool: routes of the listener
+        // (listeners[].routes), the longest prefix first as in nginx.
+        std::vector<ListenerRoute> routes;
+        QSet<const ProxyPass *> routed;
+        if (chosen && !redirect) {
+            for (ProxyPass &pass : passes) {
+                QString whyNot;
+                const QString prefix = pass.target == chosen->target || !pass.block ? QString() : prefixLocationPath(*pass.block, &whyNot);
+                if (prefix.isEmpty() || (!upstreamOf.contains(pass.target) && !directServer(pass)))
+                    continue;   // noted below
+                if (!upstreamOf.contains(pass.target))
+                    directPool(pass);
+                if (pass.https)
+                    carryTlsToServers(pass, server);
+                routed.insert(&pass);
+                if (std::any_of(routes.begin(), routes.end(), [&](const ListenerRoute &r) { return r.prefix == prefix.toLatin1(); }))
+                    continue;
+                routes.push_back({prefix.toLatin1(), pass.target});
+                const QString uri = pass.at->args.first().section(u'/', 3).prepend(u'/');
+                const bool rewrites = pass.at->args.first().count(u'/') >= 3 && uri != prefix;
+                note(*pass.at, QStringLiteral("location %1 proxy_pass %2: route %3 to pool \"%4\" (listeners[].routes; the longest prefix that matches wins, as in "
+                                              "nginx)%5").arg(pass.location, pass.at->args.first(), prefix, pass.target,
+                                                              rewrites ? QStringLiteral("; nginx sent %1 in place of %2, Fulcrum sends the path as the client did: "
+                                                                                        "the servers must answer under %2").arg(uri, prefix)
+                                                                       : QString()));
+            }
+            // A location to the listener's own pool inside a routed prefix keeps its way there.
+            for (ProxyPass &pass : passes) {
+                QString whyNot;
+                const QString prefix = pass.target != chosen->target || !pass.block ? QString() : prefixLocationPath(*pass.block, &whyNot);
+                if (!prefix.isEmpty() && prefix != u"/"
+                    && std::any_of(routes.begin(), routes.end(), [&](const ListenerRoute &r) { return prefix.toLatin1().startsWith(r.prefix) && r.prefix != prefix.toLatin1(); }))
+                    routes.push_back({prefix.toLatin1(), chosen->target});
+            }
+        }
         if (chosen) {
             // Every location of this block reaches the listener: its limits, as nginx applied
             // them there (the location's own, else the server's, else the http block's).
             const Directive *http = enclosingHttp(top, server);
             clientSide.push_back({inherited(server, http, QStringLiteral("keepalive_requests")), inherited(server, http, QStringLiteral("keepalive_time")),
                                   inherited(server, http, QStringLiteral("keepalive_timeout")), inherited(server, http, QStringLiteral("large_client_header_buffers"))});
-            std::array<PoolLimit, 3> &own = limitsOf[chosen->target];
             for (const ProxyPass &pass : passes) {
+                std::array<PoolLimit, 3> &own = limitsOf[routed.contains(&pass) ? pass.target : chosen->target];
                 for (size_t i = 0; i < limits.size(); ++i) {
                     Limit &limit = limits[i];
                     const Directive *d = inherited(server, http, limit.directive, pass.block);
@@ -1312,7 +1350,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
             RedirectBlock block{server, redirect, {}, chosen->target};
             for (const ProxyPass &pass : passes) {
                 QString whyNot;
-                const QString prefix = pass.block ? exceptPrefixOf(*pass.block, &whyNot) : QString();
+                const QString prefix = pass.block ? prefixLocationPath(*pass.block, &whyNot) : QString();
                 if (pass.target != chosen->target)
                     whyNot = QStringLiteral("a redirect listener sends its except paths to one pool, \"%1\"").arg(chosen->target);
                 if (!whyNot.isEmpty() || prefix.isEmpty()) {
@@ -1339,10 +1377,14 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
             if (!chosen) {
                 note(*pass.at, QStringLiteral("proxy_pass %1 not carried over: its address is made of variables, which nginx works out per request; "
                                               "put the servers in an upstream block").arg(pass.at->args.first()));
-            } else if (pass.target != chosen->target) {
-                note(*pass.at, QStringLiteral("location %1 proxy_pass %2 not carried over: a Fulcrum listener sends every path to one pool, "
-                                              "so these requests go to \"%3\" too; give %4 a listener of its own")
-                                   .arg(pass.location.isEmpty() ? QStringLiteral("(none)") : pass.location, pass.at->args.first(), chosen->target,
+            } else if (pass.target != chosen->target && !routed.contains(&pass)) {
+                QString whyNot;
+                if (pass.block)
+                    prefixLocationPath(*pass.block, &whyNot);
+                note(*pass.at, QStringLiteral("location %1 proxy_pass %2 not carried over: %3, so these requests go to \"%4\"; give %5 a listener of its own, "
+                                              "or a route of a prefix location")
+                                   .arg(pass.location.isEmpty() ? QStringLiteral("(none)") : pass.location, pass.at->args.first(),
+                                        whyNot.isEmpty() ? QStringLiteral("its address is made of variables") : whyNot, chosen->target,
                                         result.config.pool(pass.target) ? QStringLiteral("upstream \"%1\"").arg(pass.target) : QStringLiteral("that address (in a pool)")));
             }
         }
@@ -1377,7 +1419,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
             }
         }
         if (chosen->location != u"/")
-            note(*chosen->at, QStringLiteral("location %1: a Fulcrum listener sends every path to pool \"%2\", not only %1, and does not rewrite it")
+            note(*chosen->at, QStringLiteral("location %1: the listener sends every path no route takes to pool \"%2\", not only %1, and does not rewrite it")
                                   .arg(chosen->location.isEmpty() ? QStringLiteral("(none)") : chosen->location, chosen->target));
         const QString poolName = chosen->target;
         for (const Directive &d : server->children) {
@@ -1385,6 +1427,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                 continue;
             ListenerConfig l;
             l.pool = poolName;
+            l.routes = routes;
             const bool ok = parseListen(d.args.first(), &l.host, &l.port);
             if (d.args.first().startsWith(QStringLiteral("unix:"))) {
                 note(d, QStringLiteral("listen %1 not carried over: Fulcrum listens on TCP addresses, not Unix sockets").arg(d.args.first()));

@@ -20,6 +20,19 @@ namespace fulcrum {
 
 namespace {
 
+// A listener's routes for its start event: ", and /api/ to pool \"api\", /static/ to …".
+QString routesText(const std::vector<ListenerRoute> &routes)
+{
+    QStringList parts;
+    for (const ListenerRoute &route : routes)
+        parts << QStringLiteral("%1 to pool \"%2\"").arg(QString::fromLatin1(route.prefix), route.pool);
+    return parts.isEmpty() ? QString() : QStringLiteral(", but %1").arg(parts.join(QStringLiteral(", ")));
+}
+
+} // namespace
+
+namespace {
+
 constexpr int kEventsKept = 1000;
 constexpr int kHistorySeconds = 3600;
 constexpr int kWindowSeconds = 10;
@@ -165,7 +178,7 @@ bool Engine::start(const Config &config, QStringList *errors)
     for (const ProxyServer::BoundListener &l : m_proxy->listeners())
         addEvent(EngineEvent::Info, QStringLiteral("proxy"),
                  l.redirectTo.isEmpty()
-                     ? QStringLiteral("listening on %1:%2 (%3) for pool \"%4\"").arg(l.host).arg(l.port).arg(l.tls ? QStringLiteral("https") : QStringLiteral("http"), l.pool)
+                     ? QStringLiteral("listening on %1:%2 (%3) for pool \"%4\"%5").arg(l.host).arg(l.port).arg(l.tls ? QStringLiteral("https") : QStringLiteral("http"), l.pool, routesText(l.routes))
                  : l.redirectExcept.isEmpty()
                      ? QStringLiteral("listening on %1:%2 (http), redirecting every request to https on listener \"%3\"").arg(l.host).arg(l.port).arg(l.redirectTo)
                      : QStringLiteral("listening on %1:%2 (http), redirecting every request to https on listener \"%3\" but %4, sent to pool \"%5\"")
@@ -485,6 +498,8 @@ void Engine::tick()
         ListenerView view{l.name, l.host, l.port, l.pool, l.tls, l.redirectTo};
         for (const QByteArray &prefix : l.redirectExcept)
             view.redirectExcept << QString::fromLatin1(prefix);
+        for (const ListenerRoute &route : l.routes)
+            view.routes.push_back({QString::fromLatin1(route.prefix), route.pool});
         if (l.tlsStats) {
             view.tlsExpiresMs = l.tlsExpiry * 1000;
             view.tlsHandshakes = l.tlsStats->handshakes.load(std::memory_order_relaxed);

@@ -63,6 +63,14 @@ struct ListenerView
     bool tls = false;    // HTTPS
     QString redirectTo{};   // a listener that redirects every request to this TLS listener
     QStringList redirectExcept{};   // but these path prefixes, which go to `pool`
+    // listeners[].routes: path prefixes sent to other pools than `pool`.
+    struct Route
+    {
+        QString prefix{};
+        QString pool{};
+        friend bool operator==(const Route &, const Route &) = default;
+    };
+    std::vector<Route> routes{};
     // TLS listeners: when the first certificate expires (ms since the epoch), handshakes done
     // and failed since start, and the last failure's reason and time.
     qint64 tlsExpiresMs = 0;

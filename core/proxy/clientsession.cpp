@@ -134,12 +134,13 @@ bool redirectExcepts(const ListenerRedirect &redirect, const HttpRequestHead &re
 } // namespace
 
 ClientSession::ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool, std::shared_ptr<const TlsServerContext> tls,
-                             std::shared_ptr<ListenerTlsStats> tlsStats, const ListenerRedirect &redirect)
+                             std::shared_ptr<ListenerTlsStats> tlsStats, const ListenerRedirect &redirect, std::shared_ptr<const ListenerRoutes> routes)
     : QObject(worker)
     , m_worker(worker)
     , m_clientSocket(worker->poller(), this, 2 * kReadChunk)
     , m_client(&m_clientSocket)
     , m_pool(std::move(pool))
+    , m_routes(std::move(routes))
     , m_tlsStats(std::move(tlsStats))
     , m_balancer(&worker->balancerFor(m_pool))
 {
@@ -157,13 +158,15 @@ ClientSession::ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> 
     m_headStartMs = m_lastProgressMs = m_acceptedMs = ProxyWorker::nowMs();
 }
 
-ClientSession::ClientSession(ProxyWorker *worker, ClientStream *stream, std::shared_ptr<Pool> pool, const QByteArray &clientIp, const QByteArray &hsts)
+ClientSession::ClientSession(ProxyWorker *worker, ClientStream *stream, std::shared_ptr<Pool> pool, const QByteArray &clientIp, const QByteArray &hsts,
+                             std::shared_ptr<const ListenerRoutes> routes)
     : QObject(worker)
     , m_worker(worker)
     , m_clientSocket(worker->poller(), this, 0)
     , m_client(stream)
     , m_https(true)
     , m_pool(std::move(pool))
+    , m_routes(std::move(routes))
     , m_tlsHandshakeDone(true)
     , m_balancer(&worker->balancerFor(m_pool))
     , m_clientIp(clientIp)
@@ -211,7 +214,7 @@ void ClientSession::socketConnected(StreamSocket *)
         limits.maxConcurrentStreams = m_h2MaxStreams;
         limits.maxHeaderListBytes = m_worker->limits().maxHeadBytes;
         limits.maxHeaders = m_worker->limits().maxHeaders;
-        m_h2 = std::make_unique<Http2Connection>(m_worker, this, &m_clientSocket, m_pool, m_clientIp, m_tlsStats, limits, m_hsts);
+        m_h2 = std::make_unique<Http2Connection>(m_worker, this, &m_clientSocket, m_pool, m_clientIp, m_tlsStats, limits, m_hsts, m_routes);
         m_phase = Phase::Http2;
         drive();
     }
@@ -446,6 +449,14 @@ void ClientSession::startExchange()
         return;
     }
     m_attempt = 0;
+    if (m_routes) {
+        // listeners[].routes: this request's pool, by its path.
+        const std::shared_ptr<Pool> &pool = m_routes->poolFor(m_request.target);
+        if (pool.get() != m_pool.get()) {
+            m_pool = pool;
+            m_balancer = &m_worker->balancerFor(m_pool);
+        }
+    }
     // The pool's body limit as of now: a reload may have changed it since this worker's last pick.
     m_balancer->sync();
     const PoolOptions &pool = m_balancer->snapshot().options;

@@ -17,6 +17,7 @@ class ProxyWorker;
 class UpstreamConnection;
 struct ProxyConfig;
 struct ListenerTlsStats;
+struct ListenerRoutes;
 struct WorkerServer;
 
 // One client connection and the requests on it, one at a time: reads a head, picks a
@@ -30,10 +31,13 @@ public:
     // Takes the accepted connection's fd; start() begins reading.
     // tls: the listener's TLS (the handshake comes first), or null for plain HTTP.
     // redirect: the listener answers every request with it (listeners[].redirect).
+    // routes: the listener's routes by path (listeners[].routes); null: every request to `pool`.
     ClientSession(ProxyWorker *worker, int fd, std::shared_ptr<Pool> pool, std::shared_ptr<const TlsServerContext> tls,
-                  std::shared_ptr<ListenerTlsStats> tlsStats, const ListenerRedirect &redirect = {});
+                  std::shared_ptr<ListenerTlsStats> tlsStats, const ListenerRedirect &redirect = {},
+                  std::shared_ptr<const ListenerRoutes> routes = {});
     // One HTTP/2 stream's request (the stream holds it as HTTP/1.1 bytes) and its response.
-    ClientSession(ProxyWorker *worker, ClientStream *stream, std::shared_ptr<Pool> pool, const QByteArray &clientIp, const QByteArray &hsts = {});
+    ClientSession(ProxyWorker *worker, ClientStream *stream, std::shared_ptr<Pool> pool, const QByteArray &clientIp, const QByteArray &hsts = {},
+                  std::shared_ptr<const ListenerRoutes> routes = {});
     ~ClientSession() override;
     void start();
 
@@ -110,7 +114,8 @@ private:
     bool m_servesConnection = false;
     std::unique_ptr<Http2Connection> m_h2;
     int m_h2MaxStreams = 128;
-    std::shared_ptr<Pool> m_pool;
+    std::shared_ptr<Pool> m_pool;                     // the current request's (routed by path)
+    std::shared_ptr<const ListenerRoutes> m_routes;
     std::shared_ptr<ListenerTlsStats> m_tlsStats;
     bool m_tlsHandshakeDone = false;
     Balancer *m_balancer;

@@ -392,11 +392,13 @@ void Http2Stream::abort()
 }
 
 Http2Connection::Http2Connection(ProxyWorker *worker, ClientSession *owner, StreamSocket *socket, std::shared_ptr<Pool> pool, const QByteArray &clientIp,
-                                 std::shared_ptr<ListenerTlsStats> stats, const Http2Limits &limits, const QByteArray &hsts)
+                                 std::shared_ptr<ListenerTlsStats> stats, const Http2Limits &limits, const QByteArray &hsts,
+                                 std::shared_ptr<const ListenerRoutes> routes)
     : m_worker(worker)
     , m_owner(owner)
     , m_socket(socket)
     , m_pool(std::move(pool))
+    , m_routes(std::move(routes))
     , m_clientIp(clientIp)
     , m_hsts(hsts)
     , m_stats(std::move(stats))
@@ -543,7 +545,7 @@ void Http2Connection::startStream(Http2Stream *s)
         s->closeAfterFlush(false);
         return;
     }
-    auto *session = new ClientSession(m_worker, s, m_pool, m_clientIp, m_hsts);
+    auto *session = new ClientSession(m_worker, s, m_pool, m_clientIp, m_hsts, m_routes);
     s->m_session = session;
     m_worker->adoptSession(session);
     session->start();

@@ -19,6 +19,7 @@ class Http2Connection;
 class ProxyWorker;
 class StreamSocket;
 struct ListenerTlsStats;
+struct ListenerRoutes;
 struct Pool;
 
 // HTTP/2's own limits on one client connection: what it may open, send and reset. Beyond
@@ -113,8 +114,10 @@ class Http2Connection
 {
 public:
     // hsts: the listener's Strict-Transport-Security line, for every stream's answer.
+    // routes: the listener's routes by path, for every stream (null: every stream to `pool`).
     Http2Connection(ProxyWorker *worker, ClientSession *owner, StreamSocket *socket, std::shared_ptr<Pool> pool, const QByteArray &clientIp,
-                    std::shared_ptr<ListenerTlsStats> stats, const Http2Limits &limits, const QByteArray &hsts = {});
+                    std::shared_ptr<ListenerTlsStats> stats, const Http2Limits &limits, const QByteArray &hsts = {},
+                    std::shared_ptr<const ListenerRoutes> routes = {});
     ~Http2Connection();
     Http2Connection(const Http2Connection &) = delete;
     Http2Connection &operator=(const Http2Connection &) = delete;
@@ -155,6 +158,7 @@ private:
     ClientSession *const m_owner;
     StreamSocket *const m_socket;
     std::shared_ptr<Pool> m_pool;
+    std::shared_ptr<const ListenerRoutes> m_routes;
     const QByteArray m_clientIp;
     const QByteArray m_hsts;
     std::shared_ptr<ListenerTlsStats> m_stats;

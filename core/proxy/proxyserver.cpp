@@ -226,6 +226,17 @@ void ProxyServer::applyListeners(const PoolMap &pools)
             b.tls = l.tls;
             b.tlsStats = l.tlsStats;
             b.redirect = l.config.redirect;
+            if (!l.config.routes.empty()) {
+                auto routes = std::make_shared<ListenerRoutes>();
+                routes->fallback = b.pool;
+                for (const ListenerRoute &route : l.config.routes) {
+                    if (std::shared_ptr<Pool> pool = pools.value(route.pool))
+                        routes->routes.push_back({route.prefix, std::move(pool)});
+                }
+                std::stable_sort(routes->routes.begin(), routes->routes.end(),
+                                 [](const ListenerRoutes::Route &a, const ListenerRoutes::Route &b) { return a.prefix.size() > b.prefix.size(); });
+                b.routes = std::move(routes);
+            }
             // The port its clients are sent to: the TLS listener's as bound (0 in a config is a
             // port the kernel picked).
             for (const Listener &to : m_listeners) {
@@ -252,7 +263,7 @@ std::vector<ProxyServer::BoundListener> ProxyServer::listeners() const
     std::vector<BoundListener> out;
     for (const Listener &l : m_listeners)
         out.push_back(BoundListener{l.config.name, l.config.host, l.boundPort, l.config.pool, l.tls != nullptr, l.tls ? l.tls->earliestExpiry() : 0, l.tlsStats,
-                                    l.config.redirect.to, l.config.redirect.except});
+                                    l.config.redirect.to, l.config.redirect.except, l.config.routes});
     return out;
 }
 

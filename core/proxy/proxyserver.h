@@ -68,6 +68,7 @@ public:
         std::shared_ptr<const ListenerTlsStats> tlsStats;
         QString redirectTo;                             // a redirect listener's TLS listener
         QList<QByteArray> redirectExcept;               // and the path prefixes it sends to `pool` instead
+        std::vector<ListenerRoute> routes;              // path prefixes sent to other pools than `pool`
     };
     std::vector<BoundListener> listeners() const;
     // Visits every worker's counters (engine tick).

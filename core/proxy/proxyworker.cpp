@@ -23,6 +23,86 @@ namespace {
 constexpr qsizetype kUpstreamReadBuffer = 128 * 1024;
 } // namespace
 
+namespace {
+
+int hexValue(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+bool isUnreserved(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+// A path (starting with '/') without its dot segments (RFC 3986 5.2.4), as the servers read it.
+QByteArray withoutDotSegments(QByteArrayView path)
+{
+    std::vector<QByteArrayView> kept;
+    bool endsWithSlash = false;
+    for (qsizetype start = 1; start <= path.size();) {
+        qsizetype end = path.indexOf('/', start);
+        if (end < 0)
+            end = path.size();
+        const QByteArrayView segment = path.sliced(start, end - start);
+        const bool last = end == path.size();
+        if (segment == "." || segment == "..") {
+            if (segment == ".." && !kept.empty())
+                kept.pop_back();
+            endsWithSlash = last;
+        } else {
+            kept.push_back(segment);
+            endsWithSlash = false;
+        }
+        start = end + 1;
+    }
+    QByteArray out;
+    for (const QByteArrayView segment : kept)
+        out.append('/').append(segment);
+    if (out.isEmpty() || endsWithSlash)
+        out.append('/');
+    return out;
+}
+
+} // namespace
+
+const std::shared_ptr<Pool> &ListenerRoutes::poolFor(QByteArrayView target) const
+{
+    if (target.startsWith("http://") || target.startsWith("https://")) {
+        const QByteArrayView rest = target.sliced(target.indexOf("//") + 2);
+        const qsizetype slash = rest.indexOf('/');
+        target = slash < 0 ? QByteArrayView("/") : rest.sliced(slash);
+    }
+    QByteArrayView path = target;
+    if (const qsizetype query = path.indexOf('?'); query >= 0)
+        path = path.first(query);
+    QByteArray plain;
+    if (path.contains('%') || path.contains("/.")) {
+        // Unreserved characters decoded ("%61pi" is "api"; "%2F" stays as it is), then the dot
+        // segments removed ("/api/../admin" is "/admin").
+        QByteArray decoded;
+        decoded.reserve(path.size());
+        for (qsizetype i = 0; i < path.size(); ++i) {
+            if (path[i] == '%' && i + 2 < path.size() && hexValue(path[i + 1]) >= 0 && hexValue(path[i + 2]) >= 0) {
+                const char c = char(hexValue(path[i + 1]) * 16 + hexValue(path[i + 2]));
+                if (isUnreserved(c)) {
+                    decoded.append(c);
+                    i += 2;
+                    continue;
+                }
+            }
+            decoded.append(path[i]);
+        }
+        plain = path.startsWith('/') ? withoutDotSegments(decoded) : decoded;
+        path = plain;
+    }
+    for (const Route &route : routes) {
+        if (path.startsWith(route.prefix))
+            return route.pool;
+    }
+    return fallback;
+}
+
 // A listening socket shared by all workers (each has its own dup): level-triggered, one
 // accept per event, so a burst of new connections spreads over the workers instead of
 // landing on the first awake.
@@ -36,6 +116,7 @@ public:
         , tls(binding.tls)
         , tlsStats(binding.tlsStats)
         , redirect(binding.redirect)
+        , routes(binding.routes)
     {
     }
     ~Listener() override { ::close(fd); }
@@ -64,6 +145,7 @@ public:
     const std::shared_ptr<const TlsServerContext> tls;
     const std::shared_ptr<ListenerTlsStats> tlsStats;
     const ListenerRedirect redirect;
+    const std::shared_ptr<const ListenerRoutes> routes;
     bool paused = false;
     qint64 pausedSinceMs = 0;
 };
@@ -322,13 +404,17 @@ void ProxyWorker::setListeners(std::vector<ListenerBinding> bindings)
             continue;
         }
         balancerFor(binding.pool);
+        if (binding.routes) {
+            for (const ListenerRoutes::Route &route : binding.routes->routes)
+                balancerFor(route.pool);
+        }
         m_listeners.push_back(listener);
     }
 }
 
 void ProxyWorker::accepted(Listener *listener, int fd)
 {
-    place(AcceptedConnection{fd, listener->pool, listener->tls, listener->tlsStats, listener->redirect});
+    place(AcceptedConnection{fd, listener->pool, listener->tls, listener->tlsStats, listener->redirect, listener->routes});
 }
 
 void ProxyWorker::place(AcceptedConnection connection)
@@ -361,7 +447,7 @@ void ProxyWorker::place(AcceptedConnection connection)
 void ProxyWorker::serve(AcceptedConnection connection)
 {
     auto *session = new ClientSession(this, connection.fd, std::move(connection.pool), std::move(connection.tls),
-                                      std::move(connection.tlsStats), connection.redirect);
+                                      std::move(connection.tlsStats), connection.redirect, std::move(connection.routes));
     m_sessions.insert(session);
     session->start();
 }

@@ -29,6 +29,24 @@ class TlsClientContext;
 class TlsServerContext;
 struct ListenerTlsStats;
 
+// listeners[].routes with their pools, the longest prefix first, and the listener's own pool for
+// the paths no route takes (ClientSession routes each request by it).
+struct ListenerRoutes
+{
+    struct Route
+    {
+        QByteArray prefix;
+        std::shared_ptr<Pool> pool;
+    };
+    std::vector<Route> routes;
+    std::shared_ptr<Pool> fallback;
+
+    // The pool of a request target (origin or absolute form), matched on its path made plain
+    // (RFC 3986 6.2.2: unreserved characters decoded, dot segments removed), as the servers
+    // will read it, so "/api/../admin" is not routed as "/api/".
+    const std::shared_ptr<Pool> &poolFor(QByteArrayView target) const;
+};
+
 // A listening socket handed to one worker, and the pool its traffic goes to.
 struct ListenerBinding
 {
@@ -39,6 +57,7 @@ struct ListenerBinding
     std::shared_ptr<const TlsServerContext> tls;   // null: plain HTTP
     std::shared_ptr<ListenerTlsStats> tlsStats;     // with tls
     ListenerRedirect redirect;                      // enabled: every request answered with it
+    std::shared_ptr<const ListenerRoutes> routes;   // null: every request goes to `pool`
 };
 
 class UpstreamConnection;
@@ -52,6 +71,7 @@ struct AcceptedConnection
     std::shared_ptr<const TlsServerContext> tls;
     std::shared_ptr<ListenerTlsStats> tlsStats;
     ListenerRedirect redirect;
+    std::shared_ptr<const ListenerRoutes> routes;
 };
 
 // One worker's count of client connections, read by the other workers, and the queue where

@@ -159,6 +159,8 @@ private Q_SLOTS:
     void plainListenerRedirectsToTheTlsListener();
     void redirectListenerIsParsedAndChecked();
     void redirectListenerSendsItsExceptPathsToItsPool();
+    void routesSendPathsToTheirPools();
+    void routesAreParsedAndChecked();
     void handshakeFiguresAndExpiryAreReported();
     void webSocketWorksOverTls();
     void badFilesAreConfigErrorsAtTheirKey();
@@ -166,6 +168,7 @@ private Q_SLOTS:
     void serversAreReachedOverVerifiedTls();
     void nginxImportKeepsTlsToTheServers();
     void nginxRedirectToHttpsIsServedAsImported();
+    void nginxLocationsAreServedAsImportedRoutes();
     void apacheImportKeepsTlsToTheMembers();
     void expiredOrMisnamedServerCertificateIsRefused();
     void serverSessionsAreResumed();
@@ -704,6 +707,115 @@ void TestTls::redirectListenerSendsItsExceptPathsToItsPool()
     QVERIFY(listed);
 }
 
+// listeners[].routes: /api/ to the API's pool, the rest to the shop's, per request, on one
+// kept-alive connection and over HTTP/2 alike; the path is matched as the servers will read it
+// (dot segments removed, unreserved characters decoded), the longest prefix first.
+void TestTls::routesSendPathsToTheirPools()
+{
+    InProcessDemoBackend api(QStringLiteral("api"));
+    InProcessDemoBackend internal(QStringLiteral("internal"));
+    QVERIFY(api.isListening() && internal.isListening());
+    Config config = tlsConfig({loopbackServer(QStringLiteral("app"), m_backend->port())}, {certificate(*m_certs, QStringLiteral("shop"))});
+    for (const auto &[name, port] : {std::pair{QStringLiteral("api"), api.port()}, std::pair{QStringLiteral("internal"), internal.port()}}) {
+        PoolConfig pool = config.pools[0];
+        pool.name = name;
+        pool.servers = {loopbackServer(name, port)};
+        config.pools.push_back(pool);
+    }
+    // Written shortest first: the longest still wins.
+    const std::vector<ListenerRoute> routes{{"/api/", QStringLiteral("api")}, {"/api/internal/", QStringLiteral("internal")}};
+    config.listeners[0].routes = routes;
+    ListenerConfig plain = config.listeners[0];
+    plain.name = QStringLiteral("plain");
+    plain.tls = {};
+    config.listeners.push_back(plain);
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    const auto [tlsPort, plainPort] = tlsAndPlainPorts(engine);
+    const QString http = QStringLiteral("http://127.0.0.1:%1").arg(plainPort);
+    const QRegularExpression servedBy(QStringLiteral("\r\nX-Served-By: (\\w+)\r\n"));
+    const auto served = [&](const QString &answers) {
+        QStringList names;
+        for (auto it = servedBy.globalMatch(answers); it.hasNext();)
+            names << it.next().captured(1);
+        return names.join(u' ');
+    };
+
+    // One kept-alive connection, each request to its own pool.
+    const ProgramRun mixed = curl({QStringLiteral("-i"), QStringLiteral("-v"), http + QStringLiteral("/"), http + QStringLiteral("/api/orders?id=7"),
+                                   http + QStringLiteral("/cart"), http + QStringLiteral("/api/internal/stock"), http + QStringLiteral("/api")});
+    QCOMPARE(mixed.err.count(QStringLiteral("Connected to")), 1);
+    QCOMPARE(served(mixed.out), QStringLiteral("app api app internal app"));
+    // As the servers read the path: no route by a prefix the path only seems to have, and the
+    // route of the path it is.
+    const struct
+    {
+        QString path;
+        QString pool;
+    } asRead[] = {{QStringLiteral("/api/../cart"), QStringLiteral("app")},       {QStringLiteral("/x/../api/y"), QStringLiteral("api")},
+                  {QStringLiteral("/%61pi/y"), QStringLiteral("api")},             {QStringLiteral("/api/%2e%2e/cart"), QStringLiteral("app")},
+                  {QStringLiteral("/api/./internal/z"), QStringLiteral("internal")}, {QStringLiteral("/API/y"), QStringLiteral("app")}};
+    for (const auto &c : asRead) {
+        const ProgramRun run = curl({QStringLiteral("-i"), QStringLiteral("--path-as-is"), http + c.path});
+        QVERIFY2(served(run.out) == c.pool, qPrintable(c.path + u'\n' + run.out + run.err));
+    }
+    // An absolute-form target, and HTTP/2 streams on one TLS connection.
+    QCOMPARE(served(curl({QStringLiteral("-i"), QStringLiteral("--proxy"), http, QStringLiteral("http://shop.test/api/x")}).out), QStringLiteral("api"));
+    const QString https = QStringLiteral("https://shop.test:%1").arg(tlsPort);
+    const ProgramRun h2 = curl({QStringLiteral("-i"), QStringLiteral("--http2"), QStringLiteral("--cacert"), m_certs->file(QStringLiteral("ca.pem")),
+                                QStringLiteral("--resolve"), QStringLiteral("shop.test:%1:127.0.0.1").arg(tlsPort), https + QStringLiteral("/api/a"),
+                                https + QStringLiteral("/b"), https + QStringLiteral("/api/internal/c")});
+    QVERIFY2(h2.out.startsWith(QStringLiteral("HTTP/2 200")), qPrintable(h2.out + h2.err));
+    QCOMPARE(served(QString(h2.out).replace(QStringLiteral("x-served-by"), QStringLiteral("X-Served-By"))), QStringLiteral("api app internal"));
+
+    // The snapshot shows the routes; each pool counted its own requests.
+    bool listed = false;
+    for (const ListenerView &l : engine.snapshot().listeners)
+        listed = listed || (l.name == u"plain" && l.pool == config.pools[0].name && l.routes.size() == 2 && l.routes[1].prefix == u"/api/internal/");
+    QVERIFY(listed);
+}
+
+// listeners[].routes: each prefix checked as clients send paths, its pool defined, none twice,
+// none on a redirect listener; round-trips.
+void TestTls::routesAreParsedAndChecked()
+{
+    const auto config = [](const QByteArray &routes) {
+        return "{ \"pools\": [ { \"name\": \"shop\", \"servers\": [ { \"address\": \"127.0.0.1:1\" } ] }, "
+               "{ \"name\": \"api\", \"servers\": [ { \"address\": \"127.0.0.1:2\" } ] } ], \"listeners\": [ "
+               "{ \"name\": \"web\", \"listen\": \"127.0.0.1:8080\", \"pool\": \"shop\", \"routes\": " + routes + " } ] }";
+    };
+    const ConfigResult r = parseConfig(config("[ { \"prefix\": \"/api/\", \"pool\": \"api\" }, { \"prefix\": \"/api/cart/\", \"pool\": \"shop\" } ]"),
+                                       QStringLiteral("c.json"));
+    QVERIFY2(r.ok(), qPrintable(r.errorText()));
+    QCOMPARE(r.config->listeners[0].routes.size(), size_t(2));
+    QCOMPARE(r.config->listeners[0].routes[0].prefix, QByteArray("/api/"));
+    QCOMPARE(r.config->listeners[0].routes[0].pool, QStringLiteral("api"));
+    const ConfigResult again = parseConfig(QJsonDocument(configToJson(*r.config)).toJson(), QStringLiteral("again.json"));
+    QVERIFY2(again.ok(), qPrintable(again.errorText()));
+    QVERIFY(again.config->listeners == r.config->listeners);
+    const struct
+    {
+        QByteArray routes;
+        QString error;
+    } refused[] = {
+        {"[ { \"prefix\": \"/api/\", \"pool\": \"nowhere\" } ]", QStringLiteral("listener \"web\" routes /api/ to pool \"nowhere\", which is not defined")},
+        {"[ { \"prefix\": \"/\", \"pool\": \"api\" } ]", QStringLiteral("route prefix \"/\" is every path; that is the listener's own \"pool\"")},
+        {"[ { \"prefix\": \"api/\", \"pool\": \"api\" } ]", QStringLiteral("route prefix \"api/\" must start with \"/\"")},
+        {"[ { \"prefix\": \"/a/../b\", \"pool\": \"api\" } ]", QStringLiteral("holds the dot segment \"..\"")},
+        {"[ { \"prefix\": \"/api/\", \"pool\": \"api\" }, { \"prefix\": \"/api/\", \"pool\": \"shop\" } ]", QStringLiteral("route prefix \"/api/\" is given twice")},
+        {"[ { \"pool\": \"api\" } ]", QStringLiteral("route 0 needs \"prefix\"")},
+        {"[ { \"prefix\": \"/api/\" } ]", QStringLiteral("route 0 needs \"pool\"")},
+        {"[ { \"prefix\": \"/api/\", \"pool\": \"api\", \"strip\": true } ]", QStringLiteral("unknown key \"strip\" in route")},
+        {"{ \"prefix\": \"/api/\" }", QStringLiteral("listener \"web\" routes must be an array")},
+    };
+    for (const auto &c : refused) {
+        const ConfigResult bad = parseConfig(config(c.routes), QStringLiteral("c.json"));
+        QVERIFY2(!bad.ok(), c.routes.constData());
+        QVERIFY2(bad.errorText().contains(u"c.json:1:") && bad.errorText().contains(c.error), qPrintable(bad.errorText()));
+    }
+}
+
 void TestTls::handshakeFiguresAndExpiryAreReported()
 {
     // A certificate that ends in 5 days: a warning event at start, and its end in the figures.
@@ -1075,6 +1187,53 @@ void TestTls::nginxRedirectToHttpsIsServedAsImported()
                                       QStringLiteral("http://127.0.0.1:%1%2").arg(plain).arg(path)});
     QCOMPARE(followed.out, QStringLiteral("200 https://127.0.0.1:%1%2").arg(secure).arg(path));
     QVERIFY(challengeAnswer(plain));
+}
+
+// A shop's nginx sending /api/ to another upstream than /: the real nginx answers first, then
+// the engine serves what `import-nginx` made of it (a route), before the same servers.
+void TestTls::nginxLocationsAreServedAsImportedRoutes()
+{
+    if (!QFile::exists(QStringLiteral("/usr/sbin/nginx")))
+        QSKIP("nginx is not installed (scripts/packages.txt lists nginx-light)");
+    InProcessDemoBackend api(QStringLiteral("api"));
+    QVERIFY(api.isListening());
+    QTemporaryDir dir;
+    const quint16 port = freeLoopbackPort();
+    QFile conf(dir.filePath(QStringLiteral("nginx.conf")));
+    QVERIFY(conf.open(QIODevice::WriteOnly));
+    conf.write(QStringLiteral("pid %1/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n access_log off;\n client_body_temp_path %1/body;\n proxy_temp_path %1/proxy;\n"
+                              " upstream web { server 127.0.0.1:%3; }\n upstream api { server 127.0.0.1:%4; }\n"
+                              " server {\n  listen 127.0.0.1:%2;\n  location / { proxy_pass http://web; proxy_set_header Host $host; }\n"
+                              "  location /api/ { proxy_pass http://api; proxy_set_header Host $host; }\n }\n}\n")
+                   .arg(dir.path())
+                   .arg(port)
+                   .arg(m_backend->port())
+                   .arg(api.port())
+                   .toUtf8());
+    conf.close();
+    // Which server answered each path, on one connection.
+    const auto servedBy = [port]() {
+        const ProgramRun run = curl({QStringLiteral("-i"), QStringLiteral("http://127.0.0.1:%1/").arg(port), QStringLiteral("http://127.0.0.1:%1/api/orders").arg(port),
+                                     QStringLiteral("http://127.0.0.1:%1/cart").arg(port)});
+        QStringList names;
+        for (auto it = QRegularExpression(QStringLiteral("\r\nX-Served-By: (\\w+)\r\n")).globalMatch(run.out); it.hasNext();)
+            names << it.next().captured(1);
+        return names.join(u' ');
+    };
+    {
+        RealNginx nginx(dir.path(), conf.fileName());
+        QVERIFY(nginx.started());
+        QTRY_COMPARE_WITH_TIMEOUT(servedBy(), QStringLiteral("app api app"), 10'000);
+    }
+    QVERIFY(conf.open(QIODevice::ReadOnly));
+    const NginxImportResult imported = importNginx(conf.readAll(), conf.fileName());
+    QVERIFY2(imported.ok(), qPrintable(imported.errors.join(u'\n')));
+    const ConfigResult written = parseConfig(QJsonDocument(configToJson(imported.config)).toJson(), QStringLiteral("imported.json"));
+    QVERIFY2(written.ok(), qPrintable(written.errorText()));
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(*written.config, &errors), qPrintable(errors.join(u'\n')));
+    QTRY_COMPARE_WITH_TIMEOUT(servedBy(), QStringLiteral("app api app"), 10'000);
 }
 
 // httpd's `BalancerMember https://…`: before 2026-12-06 the import noted it and sent plain HTTP.

@@ -324,8 +324,9 @@ http {
 
     void saysWhichLocationsALoneListenerCannotSplit()
     {
-        // nginx sends /api/ to another upstream; a Fulcrum listener sends every path to one
-        // pool: the one of `location /`, wherever it stands, and the others are named.
+        // nginx sends /api/ to another upstream: a route of the listener (until 2026-12-07 a
+        // note, and every path went to one pool); the listener's own pool is the one of
+        // `location /`, wherever it stands.
         const QByteArray conf = "http {\n"
                                 "  upstream api { server 127.0.0.1:9001; }\n"
                                 "  upstream shop { server 127.0.0.1:9002; }\n"
@@ -341,13 +342,15 @@ http {
         QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
         QCOMPARE(r.config.listeners.size(), size_t(2));
         QCOMPARE(r.config.listeners[0].pool, QStringLiteral("shop"));
-        QVERIFY2(hasNote(r, QStringLiteral("n.conf:5: location /api/ proxy_pass http://api/ not carried over: a Fulcrum listener sends every path to one pool, "
-                                           "so these requests go to \"shop\" too; give upstream \"api\" a listener of its own")),
-                 qPrintable(r.notes.join(u'\n')));
-        QVERIFY(hasNote(r, QStringLiteral("n.conf:7: location /legacy/ proxy_pass http://10.0.0.9:8000 not carried over")));
+        QVERIFY2(hasNote(r, QStringLiteral("n.conf:5: location /api/ proxy_pass http://api/: route /api/ to pool \"api\"")), qPrintable(r.notes.join(u'\n')));
+        QVERIFY2(hasNote(r, QStringLiteral("nginx sent / in place of /api/, Fulcrum sends the path as the client did")), qPrintable(r.notes.join(u'\n')));
+        QVERIFY(hasNote(r, QStringLiteral("n.conf:7: location /legacy/ proxy_pass http://10.0.0.9:8000: route /legacy/ to pool \"10-0-0-9-8000\"")));
+        const std::vector<ListenerRoute> routes{{"/api/", QStringLiteral("api")}, {"/legacy/", QStringLiteral("10-0-0-9-8000")}};
+        QVERIFY(r.config.listeners[0].routes == routes);
         // A listener whose only location is not /: every path goes to the pool, said so.
         QCOMPARE(r.config.listeners[1].pool, QStringLiteral("api"));
-        QVERIFY(hasNote(r, QStringLiteral("n.conf:9: location /v2/: a Fulcrum listener sends every path to pool \"api\", not only /v2/")));
+        QVERIFY(r.config.listeners[1].routes.empty());
+        QVERIFY(hasNote(r, QStringLiteral("n.conf:9: location /v2/: the listener sends every path no route takes to pool \"api\", not only /v2/")));
         // A server block that names no upstream: no listener, and said so.
         QVERIFY(hasNote(r, QStringLiteral("n.conf:10: proxy_pass http://$backend not carried over: its address is made of variables, which nginx works out per request")));
     }
@@ -525,7 +528,8 @@ http {
         QCOMPARE(r.config.listeners[1].pool, QStringLiteral("--1"));
         QVERIFY(hasNote(r, QStringLiteral("site.conf:4: proxy_pass http://127.0.0.1:9090: no upstream of that name, so pool \"127-0-0-1-9090\" with that one server")));
         QVERIFY(!hasNote(r, QStringLiteral("site.conf:3: location /api/ proxy_pass")));   // the same server: the same pool, not noted as lost
-        QVERIFY(hasNote(r, QStringLiteral("site.conf:5: location /img/ proxy_pass http://$img_backend not carried over: a Fulcrum listener sends every path to one pool")));
+        QVERIFY(hasNote(r, QStringLiteral("site.conf:5: location /img/ proxy_pass http://$img_backend not carried over: its address is made of variables, so "
+                                          "these requests go to \"127-0-0-1-9090\"")));
         QVERIFY(hasNote(r, QStringLiteral("site.conf:9: proxy_pass https://[::1]: TLS to the servers of pool \"--1\" without checking their certificates")));
         const ConfigResult back = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
         QVERIFY2(back.ok(), qPrintable(back.errorText()));
@@ -1018,8 +1022,8 @@ http {
              {QStringLiteral("n.conf:9: return 301 https://$host$request_uri: listener \"redirect-8080\" (listen 127.0.0.1:8080) redirects every request but "
                              "/.well-known/acme-challenge/ (sent to pool \"127-0-0-1-8888\") to https on listener \"shop-8443\""),
               QStringLiteral("n.conf:7: proxy_pass http://127.0.0.1:8888: pool \"127-0-0-1-8888\" gets no health checks"),
-              QStringLiteral("n.conf:8: location ~ ^/\\.well-known/pki-validation/ proxy_pass http://127.0.0.1:8888 not carried over: a redirect listener's except "
-                             "paths are path prefixes, and location ~ ^/\\.well-known/pki-validation/ is not one; these requests are redirected to HTTPS"),
+              QStringLiteral("n.conf:8: location ~ ^/\\.well-known/pki-validation/ proxy_pass http://127.0.0.1:8888 not carried over: Fulcrum takes paths "
+                             "by prefix only, and location ~ ^/\\.well-known/pki-validation/ is not a prefix location; these requests are redirected to HTTPS"),
               QStringLiteral("n.conf:14: proxy_pass http://127.0.0.1:8889 not carried over: the server block's own return answers every request before any "
                              "location, so nginx never sent one there either")})
             QVERIFY2(hasNote(r, note), qPrintable(notes));
@@ -1031,6 +1035,49 @@ http {
         QCOMPARE(again.config->listeners[1].redirect.except, acme.redirect.except);
         QCOMPARE(again.config->listeners[1].pool, acme.pool);
         QCOMPARE(again.config->listeners[2].pool, QStringLiteral("shop"));
+    }
+
+    // A shop's locations to several pools: each prefix location becomes a route of the listener
+    // (the longest prefix wins, as in nginx); what cannot be one (a regex location) is said.
+    void carriesPrefixLocationsAsRoutes()
+    {
+        const QByteArray conf = "http {\n"
+                                "  upstream shop { server 127.0.0.1:9001; }\n"
+                                "  upstream api { server 127.0.0.1:9002; }\n"
+                                "  server {\n"
+                                "    listen 127.0.0.1:8080;\n"
+                                "    location / { proxy_pass http://shop; proxy_set_header Host $host; }\n"
+                                "    location /api/ { proxy_pass http://api; proxy_set_header Host $host; }\n"
+                                "    location ^~ /static/ { proxy_pass http://127.0.0.1:9100; proxy_set_header Host $host; }\n"
+                                "    location /v2/ { proxy_pass http://api/; proxy_set_header Host $host; }\n"
+                                "    location /api/cart/ { proxy_pass http://shop; proxy_set_header Host $host; }\n"
+                                "    location ~ \\.php$ { proxy_pass http://api; proxy_set_header Host $host; }\n"
+                                "  }\n"
+                                "}\n";
+        NginxImportResult r;
+        const QString problem = importChecked(conf, &r);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        const QString notes = r.notes.join(u'\n');
+        QCOMPARE(r.config.listeners.size(), size_t(1));
+        const ListenerConfig &l = r.config.listeners[0];
+        QCOMPARE(l.pool, QStringLiteral("shop"));
+        const std::vector<ListenerRoute> expected{{"/api/", QStringLiteral("api")},
+                                                  {"/static/", QStringLiteral("127-0-0-1-9100")},
+                                                  {"/v2/", QStringLiteral("api")},
+                                                  {"/api/cart/", QStringLiteral("shop")}};
+        QVERIFY2(l.routes == expected, QJsonDocument(configToJson(r.config)).toJson().constData());
+        QVERIFY(r.config.pool(u"127-0-0-1-9100"));
+        for (const QString &note :
+             {QStringLiteral("n.conf:7: location /api/ proxy_pass http://api: route /api/ to pool \"api\" (listeners[].routes; the longest prefix that matches wins"),
+              QStringLiteral("n.conf:8: location ^~ /static/ proxy_pass http://127.0.0.1:9100: route /static/ to pool \"127-0-0-1-9100\""),
+              QStringLiteral("n.conf:9: location /v2/ proxy_pass http://api/: route /v2/ to pool \"api\" (listeners[].routes; the longest prefix that matches wins, "
+                             "as in nginx); nginx sent / in place of /v2/, Fulcrum sends the path as the client did: the servers must answer under /v2/"),
+              QStringLiteral("n.conf:11: location ~ \\.php$ proxy_pass http://api not carried over: Fulcrum takes paths by prefix only, and location ~ \\.php$ "
+                             "is not a prefix location, so these requests go to \"shop\"")})
+            QVERIFY2(hasNote(r, note), qPrintable(notes));
+        const ConfigResult again = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("again.json"));
+        QVERIFY2(again.ok(), qPrintable(again.errorText()));
+        QVERIFY(again.config->listeners[0].routes == expected);
     }
 
     void rejectsWhatIsNotAnUpstream()
