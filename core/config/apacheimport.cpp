@@ -1449,8 +1449,10 @@ private:
         // The catch-all "/" routes first: a listener takes every path, so it goes to the pool that gets most of them.
         std::stable_sort(m_routes.begin(), m_routes.end(), [](const Route &a, const Route &b) { return a.path == u"/" && b.path != u"/"; });
         QMap<QString, QString> poolAt; // "host:port" -> pool
+        QMap<QString, const ApacheNode *> hostAt; // "host:port" -> the virtual host whose listener it is
         QSet<const ApacheNode *> hostsWithListeners;
         for (const Route &route : m_routes) {
+            bool routed = false;   // taken as a route of a listener made for another path of its host
             const Balancer &b = m_balancers[route.balancerKey];
             if (!m_result.config.pool(b.name)) {
                 note(route.line, QStringLiteral("ProxyPass %1 balancer://%2 not carried over: the balancer was not imported").arg(route.path, b.name));
@@ -1495,12 +1497,40 @@ private:
                                                                   .arg(route.virtualHost->args.join(u' '), tlsSettingsText(own), listen, tlsSettingsText(same->tls), where(first->line)));
                         }
                     }
-                    if (poolAt[listen] != b.name)
-                        note(route.line, QStringLiteral("ProxyPass %1 balancer://%2 not carried over for %3: that listener already sends every request to pool \"%4\" "
-                                                        "(Fulcrum listeners do not route by path or host name); give pool \"%2\" a listener of its own")
-                                             .arg(route.path, b.name, listen, poolAt[listen]));
-                    else
+                    if (poolAt[listen] == b.name) {
                         listens = true;
+                        continue;
+                    }
+                    // Another balancer for a path of the same virtual host: a route of its
+                    // listener (listeners[].routes).
+                    QString whyNot;
+                    if (route.virtualHost != hostAt.value(listen))
+                        whyNot = QStringLiteral("it is another virtual host's address, and Fulcrum listeners do not route by host name");
+                    else if (route.pathIsRegex)
+                        whyNot = QStringLiteral("Fulcrum routes by path prefix only, and %1 is a pattern").arg(route.path);
+                    else if (const QString problem = pathPrefixProblem(route.path, QStringLiteral("the listener's own")); !problem.isEmpty())
+                        whyNot = QStringLiteral("as a path prefix, \"%1\" %2").arg(route.path, problem);
+                    if (!whyNot.isEmpty() || same == m_result.config.listeners.end()) {
+                        note(route.line, QStringLiteral("%1 %2 balancer://%3 not carried over for %4: %5, so the listener sends these requests to pool \"%6\"; "
+                                                        "give pool \"%3\" a listener of its own")
+                                             .arg(route.pathIsRegex ? QStringLiteral("path pattern") : QStringLiteral("ProxyPass"), route.path, b.name, listen, whyNot,
+                                                  poolAt[listen]));
+                        continue;
+                    }
+                    if (std::none_of(same->routes.begin(), same->routes.end(), [&](const ListenerRoute &r) { return r.prefix == route.path.toLatin1(); })) {
+                        same->routes.push_back({route.path.toLatin1(), b.name});
+                        const QString target = route.targetPath.isEmpty() ? QStringLiteral("/") : route.targetPath;
+                        const QString sent = target.endsWith(u'/') || !route.path.endsWith(u'/') ? target : target + u'/';
+                        note(route.line, QStringLiteral("ProxyPass %1 balancer://%2%3: route %1 to pool \"%2\" on %4 (listeners[].routes; the longest prefix that "
+                                                        "matches wins)%5%6")
+                                             .arg(route.path, b.name, route.targetPath, listen,
+                                                  sent != route.path ? QStringLiteral("; httpd sent %1 in place of %2, Fulcrum sends the path as the client did: the "
+                                                                                      "servers must answer under %2").arg(sent, route.path)
+                                                                     : QString(),
+                                                  route.path.endsWith(u'/') ? QString()
+                                                                            : QStringLiteral("; httpd took %1 and %1/…, the prefix %1 takes %1x… too").arg(route.path)));
+                    }
+                    listens = routed = true;
                     continue;
                 }
                 ListenerConfig l;
@@ -1509,6 +1539,7 @@ private:
                 l.port = a.port;
                 l.name = QStringLiteral("%1-%2").arg(b.name).arg(a.port);
                 poolAt[listen] = b.name;
+                hostAt[listen] = route.virtualHost;
                 listens = true;
                 if (tls.certificate) {
                     l.tls.certificates.push_back(*tls.certificate);
@@ -1526,6 +1557,8 @@ private:
             hostsWithListeners.insert(route.virtualHost);
             m_poolHosts[b.name].insert(route.virtualHost);
             const QString target = route.targetPath.isEmpty() ? QStringLiteral("/") : route.targetPath;
+            if (routed)
+                continue;   // said with the route
             if (route.pathIsRegex)
                 note(route.line, QStringLiteral("path pattern %1 not carried over: httpd sent only matching requests to balancer://%2; the listener sends every path (Fulcrum listeners do not route by path)").arg(route.path, b.name));
             else if (route.path != u"/" || target != u"/")
@@ -1608,7 +1641,8 @@ private:
         for (const PoolConfig &p : m_result.config.pools) {
             bool used = false;
             for (const ListenerConfig &l : m_result.config.listeners)
-                used = used || l.pool == p.name;
+                used = used || l.pool == p.name
+                       || std::any_of(l.routes.begin(), l.routes.end(), [&p](const ListenerRoute &r) { return r.pool == p.name; });
             if (!used)
                 m_notes.push_back({INT_MAX, QStringLiteral("%1: balancer://%2 got no listener of its own; add one: {\"listen\": \"127.0.0.1:PORT\", \"pool\": \"%2\"}")
                                                 .arg(where(m_balancers[p.name.toLower()].line), p.name)});

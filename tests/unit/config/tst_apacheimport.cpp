@@ -372,9 +372,14 @@ private Q_SLOTS:
         QTest::newRow("ajp member") << tiers << QStringLiteral("httpd.conf:9: member ajp://127.0.0.1:9407 not carried over: Fulcrum proxies to http://HOST:PORT servers only");
         QTest::newRow("more than two tiers") << tiers << QStringLiteral("httpd.conf:2: balancer://web: httpd uses its members in 4 tiers (lbset 0, lbset 0 hot spare, lbset 0 hot standby, lbset 1)");
         QTest::newRow("ProxyPass !") << tiers << QStringLiteral("httpd.conf:15: ProxyPass /static ! not carried over: Fulcrum listeners do not exclude paths");
-        QTest::newRow("second pool on one listener") << tiers << QStringLiteral("httpd.conf:16: ProxyPass /assets balancer://static not carried over for 0.0.0.0:8084");
+        QTest::newRow("second pool on one listener: a route") << tiers << QStringLiteral("httpd.conf:16: ProxyPass /assets balancer://static/: route /assets to pool "
+                                                                                  "\"static\" on 0.0.0.0:8084 (listeners[].routes; the longest prefix that matches wins); "
+                                                                                  "httpd sent / in place of /assets, Fulcrum sends the path as the client did: the servers "
+                                                                                  "must answer under /assets; httpd took /assets and /assets/…, the prefix /assets takes "
+                                                                                  "/assetsx… too");
         QTest::newRow("not loopback") << tiers << QStringLiteral("httpd.conf:14: 0.0.0.0:8084: binds 0.0.0.0, not loopback");
-        QTest::newRow("pool without listener") << tiers << QStringLiteral("httpd.conf:11: balancer://static got no listener of its own; add one");
+        QTest::newRow("pool without listener") << sample("ipv6") + "<Proxy balancer://spare>\n    BalancerMember http://127.0.0.1:9701\n</Proxy>\n"
+                                               << QStringLiteral("balancer://spare got no listener of its own; add one");
     }
 
     void notes()
@@ -860,6 +865,50 @@ private Q_SLOTS:
         QVERIFY2(!notes.contains(QStringLiteral("Require all granted")), qPrintable(notes));
         QVERIFY2(!notes.contains(QStringLiteral("Require all denied")), qPrintable(notes));
         QVERIFY2(!notes.contains(QStringLiteral("<VirtualHost 127.0.0.1:8081>: httpd sent")), qPrintable(notes));
+    }
+
+    // ProxyPass lines of one virtual host to several balancers: the "/" one is the listener's
+    // pool, the others its routes (until 2026-12-07 notes, every path to one pool). Another
+    // virtual host on the same address cannot be one (no routing by host name). The real
+    // apache2 takes the config.
+    void carriesPathsToOtherBalancersAsRoutes()
+    {
+        if (!QFile::exists(apacheBinary()))
+            QSKIP("apache2 is not installed (scripts/packages.txt lists it)");
+        QTemporaryDir dir;
+        const quint16 port = freeLoopbackPort();
+        const QByteArray body = QStringLiteral("Listen 127.0.0.1:%1\n"
+                                               "<Proxy balancer://web>\n    BalancerMember http://127.0.0.1:9001\n</Proxy>\n"
+                                               "<Proxy balancer://api>\n    BalancerMember http://127.0.0.1:9002\n</Proxy>\n"
+                                               "<Proxy balancer://reports>\n    BalancerMember http://127.0.0.1:9003\n</Proxy>\n"
+                                               "<Proxy balancer://legacy>\n    BalancerMember http://127.0.0.1:9004\n</Proxy>\n"
+                                               "<VirtualHost 127.0.0.1:%1>\n"
+                                               "    ProxyPass /api/reports/ balancer://reports/api/reports/\n"
+                                               "    ProxyPass /api/ balancer://api/api/\n"
+                                               "    ProxyPassMatch ^/old/(.*)$ balancer://legacy/$1\n"
+                                               "    ProxyPass / balancer://web/\n"
+                                               "</VirtualHost>\n")
+                                    .arg(port)
+                                    .toUtf8();
+        QString refused;
+        const ApacheImportResult r = importCheckedByApache(dir, body, &refused);
+        QVERIFY2(refused.isEmpty(), qPrintable(refused));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        const QString notes = r.notes.join(u'\n');
+        QCOMPARE(r.config.listeners.size(), size_t(1));
+        QCOMPARE(r.config.listeners[0].pool, QStringLiteral("web"));
+        const std::vector<ListenerRoute> routes{{"/api/reports/", QStringLiteral("reports")}, {"/api/", QStringLiteral("api")}};
+        QVERIFY2(r.config.listeners[0].routes == routes, qPrintable(notes));
+        QVERIFY2(hasNote(r, QStringLiteral("ProxyPass /api/ balancer://api/api/: route /api/ to pool \"api\" on 127.0.0.1:%1 (listeners[].routes; "
+                                           "the longest prefix that matches wins)").arg(port)),
+                 qPrintable(notes));
+        QVERIFY2(!notes.contains(QStringLiteral("in place of")), qPrintable(notes));   // the same paths as the clients'
+        QVERIFY2(hasNote(r, QStringLiteral("path pattern ^/old/(.*)$ balancer://legacy not carried over for 127.0.0.1:%1: Fulcrum routes by path "
+                                           "prefix only, and ^/old/(.*)$ is a pattern, so the listener sends these requests to pool \"web\"").arg(port)),
+                 qPrintable(notes));
+        const ConfigResult back = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
+        QVERIFY2(back.ok(), qPrintable(back.errorText()));
+        QVERIFY(back.config->listeners[0].routes == routes);
     }
 
     // The port-80 virtual host of an HTTPS shop (mod_alias's Redirect, or mod_rewrite's
