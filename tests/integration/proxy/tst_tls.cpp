@@ -108,6 +108,17 @@ ProgramRun curl(const QStringList &arguments, bool sameClock = false)
                       sameClock ? QProcessEnvironment::systemEnvironment() : componentEnvironment(), {}, 20'000);
 }
 
+// The demo servers that answered, in order, from curl -i's output of one or more answers
+// (X-Served-By, HTTP/2's lower case too), space-separated.
+QString servedBy(const QString &answers)
+{
+    static const QRegularExpression served(QStringLiteral("\r\nX-Served-By: (\\w+)\r\n"), QRegularExpression::CaseInsensitiveOption);
+    QStringList names;
+    for (auto it = served.globalMatch(answers); it.hasNext();)
+        names << it.next().captured(1);
+    return names.join(u' ');
+}
+
 // A python3 HTTPS server (tests/support/tls/https_server.py) with the given certificate.
 class HttpsServer : public ScriptServer
 {
@@ -667,10 +678,6 @@ void TestTls::redirectListenerSendsItsExceptPathsToItsPool()
     QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
     const auto [tlsPort, plainPort] = tlsAndPlainPorts(engine);
     const QString http = QStringLiteral("http://127.0.0.1:%1").arg(plainPort);
-    const auto servedBy = [](const QString &head) {
-        const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("\r\nX-Served-By: (\\w+)\r\n")).match(head);
-        return m.hasMatch() ? m.captured(1) : QString();
-    };
 
     // The challenge (with or without a query) is answered by certbot's pool; the rest is
     // redirected; all on one kept-alive connection, in either order.
@@ -734,19 +741,12 @@ void TestTls::routesSendPathsToTheirPools()
     QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
     const auto [tlsPort, plainPort] = tlsAndPlainPorts(engine);
     const QString http = QStringLiteral("http://127.0.0.1:%1").arg(plainPort);
-    const QRegularExpression servedBy(QStringLiteral("\r\nX-Served-By: (\\w+)\r\n"));
-    const auto served = [&](const QString &answers) {
-        QStringList names;
-        for (auto it = servedBy.globalMatch(answers); it.hasNext();)
-            names << it.next().captured(1);
-        return names.join(u' ');
-    };
 
     // One kept-alive connection, each request to its own pool.
     const ProgramRun mixed = curl({QStringLiteral("-i"), QStringLiteral("-v"), http + QStringLiteral("/"), http + QStringLiteral("/api/orders?id=7"),
                                    http + QStringLiteral("/cart"), http + QStringLiteral("/api/internal/stock"), http + QStringLiteral("/api")});
     QCOMPARE(mixed.err.count(QStringLiteral("Connected to")), 1);
-    QCOMPARE(served(mixed.out), QStringLiteral("app api app internal app"));
+    QCOMPARE(servedBy(mixed.out), QStringLiteral("app api app internal app"));
     // As the servers read the path: no route by a prefix the path only seems to have, and the
     // route of the path it is.
     const struct
@@ -758,16 +758,16 @@ void TestTls::routesSendPathsToTheirPools()
                   {QStringLiteral("/api/./internal/z"), QStringLiteral("internal")}, {QStringLiteral("/API/y"), QStringLiteral("app")}};
     for (const auto &c : asRead) {
         const ProgramRun run = curl({QStringLiteral("-i"), QStringLiteral("--path-as-is"), http + c.path});
-        QVERIFY2(served(run.out) == c.pool, qPrintable(c.path + u'\n' + run.out + run.err));
+        QVERIFY2(servedBy(run.out) == c.pool, qPrintable(c.path + u'\n' + run.out + run.err));
     }
     // An absolute-form target, and HTTP/2 streams on one TLS connection.
-    QCOMPARE(served(curl({QStringLiteral("-i"), QStringLiteral("--proxy"), http, QStringLiteral("http://shop.test/api/x")}).out), QStringLiteral("api"));
+    QCOMPARE(servedBy(curl({QStringLiteral("-i"), QStringLiteral("--proxy"), http, QStringLiteral("http://shop.test/api/x")}).out), QStringLiteral("api"));
     const QString https = QStringLiteral("https://shop.test:%1").arg(tlsPort);
     const ProgramRun h2 = curl({QStringLiteral("-i"), QStringLiteral("--http2"), QStringLiteral("--cacert"), m_certs->file(QStringLiteral("ca.pem")),
                                 QStringLiteral("--resolve"), QStringLiteral("shop.test:%1:127.0.0.1").arg(tlsPort), https + QStringLiteral("/api/a"),
                                 https + QStringLiteral("/b"), https + QStringLiteral("/api/internal/c")});
     QVERIFY2(h2.out.startsWith(QStringLiteral("HTTP/2 200")), qPrintable(h2.out + h2.err));
-    QCOMPARE(served(QString(h2.out).replace(QStringLiteral("x-served-by"), QStringLiteral("X-Served-By"))), QStringLiteral("api app internal"));
+    QCOMPARE(servedBy(h2.out), QStringLiteral("api app internal"));
 
     // The snapshot shows the routes; each pool counted its own requests.
     bool listed = false;
@@ -1061,6 +1061,18 @@ private:
     QProcess m_nginx;
 };
 
+// An nginx.conf in `dir` for RealNginx (its pid, temp files and log there) around the http
+// block's `body`; the file's path.
+QString writeNginxConf(const QTemporaryDir &dir, const QString &body)
+{
+    const QString path = dir.filePath(QStringLiteral("nginx.conf"));
+    writeFile(path, QStringLiteral("pid %1/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n access_log off;\n client_body_temp_path %1/body;\n proxy_temp_path %1/proxy;\n")
+                            .arg(dir.path())
+                            .toUtf8()
+                        + body.toUtf8() + "}\n");
+    return path;
+}
+
 // An imported config as fulcrumd reads it back (written, then parsed), served by an engine: its
 // two listeners answer as the real server did before the same HTTPS servers, "secure" and
 // "expired", with fulcrumd's X-Forwarded-Proto.
@@ -1092,28 +1104,21 @@ void TestTls::nginxImportKeepsTlsToTheServers()
     QTemporaryDir dir;
     const quint16 first = freeLoopbackPort();
     const quint16 second = freeLoopbackPort();
-    QFile conf(dir.filePath(QStringLiteral("nginx.conf")));
-    QVERIFY(conf.open(QIODevice::WriteOnly));
-    conf.write(QStringLiteral("pid %1/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n access_log off;\n client_body_temp_path %1/body;\n proxy_temp_path %1/proxy;\n"
-                              " server {\n  listen 127.0.0.1:%2;\n  location / {\n   proxy_pass https://127.0.0.1:%4;\n   proxy_ssl_verify on;\n"
-                              "   proxy_ssl_trusted_certificate %6;\n   proxy_ssl_name shop.test;\n  }\n }\n"
-                              " server {\n  listen 127.0.0.1:%3;\n  location / { proxy_pass https://127.0.0.1:%5; }\n }\n}\n")
-                   .arg(dir.path())
+    const QString conf = writeNginxConf(dir, QStringLiteral(" server {\n  listen 127.0.0.1:%1;\n  location / {\n   proxy_pass https://127.0.0.1:%3;\n   proxy_ssl_verify on;\n"
+                              "   proxy_ssl_trusted_certificate %5;\n   proxy_ssl_name shop.test;\n  }\n }\n"
+                              " server {\n  listen 127.0.0.1:%2;\n  location / { proxy_pass https://127.0.0.1:%4; }\n }\n")
                    .arg(first)
                    .arg(second)
                    .arg(verified.port())
                    .arg(expired.port())
-                   .arg(m_certs->file(QStringLiteral("ca.pem")))
-                   .toUtf8());
-    conf.close();
+                   .arg(m_certs->file(QStringLiteral("ca.pem"))));
     {
-        RealNginx nginx(dir.path(), conf.fileName());
+        RealNginx nginx(dir.path(), conf);
         QVERIFY(nginx.started());
         QTRY_COMPARE_WITH_TIMEOUT(answerAt(first), QStringLiteral("hello secure proto=-\n"), 10'000);
         QCOMPARE(answerAt(second), QStringLiteral("hello expired proto=-\n"));
     }
-    QVERIFY(conf.open(QIODevice::ReadOnly));
-    const NginxImportResult imported = importNginx(conf.readAll(), conf.fileName());
+    const NginxImportResult imported = importNginx(readFile(conf), conf);
     QVERIFY2(imported.ok(), qPrintable(imported.errors.join(u'\n')));
     QCOMPARE(imported.config.pools.size(), size_t(2));
     const BackendTls &checked = imported.config.pools[0].servers[0].tls;
@@ -1138,31 +1143,25 @@ void TestTls::nginxRedirectToHttpsIsServedAsImported()
     QVERIFY(certbot.isListening());
     const auto challengeAnswer = [](quint16 port) {
         const ProgramRun run = curl({QStringLiteral("-i"), QStringLiteral("http://127.0.0.1:%1/.well-known/acme-challenge/Tok3n").arg(port)});
-        return run.out.startsWith(QStringLiteral("HTTP/1.1 200")) && run.out.contains(QStringLiteral("\r\nX-Served-By: certbot\r\n"));
+        return run.out.startsWith(QStringLiteral("HTTP/1.1 200")) && servedBy(run.out) == u"certbot";
     };
     QTemporaryDir dir;
     const quint16 plain = freeLoopbackPort();
     const quint16 secure = freeLoopbackPort();
-    QFile conf(dir.filePath(QStringLiteral("nginx.conf")));
-    QVERIFY(conf.open(QIODevice::WriteOnly));
-    conf.write(QStringLiteral("pid %1/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n access_log off;\n client_body_temp_path %1/body;\n proxy_temp_path %1/proxy;\n"
-                              " upstream shop { server 127.0.0.1:%4; }\n"
-                              " server {\n  listen 127.0.0.1:%2;\n  server_name shop.test;\n"
-                              "  location /.well-known/acme-challenge/ { proxy_pass http://127.0.0.1:%7; }\n"
+    const QString conf = writeNginxConf(dir, QStringLiteral(" upstream shop { server 127.0.0.1:%3; }\n"
+                              " server {\n  listen 127.0.0.1:%1;\n  server_name shop.test;\n"
+                              "  location /.well-known/acme-challenge/ { proxy_pass http://127.0.0.1:%6; }\n"
                               "  location / { return 301 https://$host$request_uri; }\n }\n"
-                              " server {\n  listen 127.0.0.1:%3 ssl;\n  ssl_certificate %5;\n  ssl_certificate_key %6;\n"
-                              "  location / { proxy_pass http://shop; proxy_set_header Host $host; }\n }\n}\n")
-                   .arg(dir.path())
+                              " server {\n  listen 127.0.0.1:%2 ssl;\n  ssl_certificate %4;\n  ssl_certificate_key %5;\n"
+                              "  location / { proxy_pass http://shop; proxy_set_header Host $host; }\n }\n")
                    .arg(plain)
                    .arg(secure)
                    .arg(m_backend->port())
                    .arg(m_certs->file(QStringLiteral("shop-chain.pem")), m_certs->file(QStringLiteral("shop.key")))
-                   .arg(certbot.port())
-                   .toUtf8());
-    conf.close();
+                   .arg(certbot.port()));
     const QString path = QStringLiteral("/cart?id=7");
     {
-        RealNginx nginx(dir.path(), conf.fileName());
+        RealNginx nginx(dir.path(), conf);
         QVERIFY(nginx.started());
         // nginx's $host has no port: its Location names https's own, 443.
         QTRY_VERIFY_WITH_TIMEOUT(curl({QStringLiteral("-i"), QStringLiteral("http://127.0.0.1:%1%2").arg(plain).arg(path)})
@@ -1170,8 +1169,7 @@ void TestTls::nginxRedirectToHttpsIsServedAsImported()
                                  10'000);
         QVERIFY(challengeAnswer(plain));
     }
-    QVERIFY(conf.open(QIODevice::ReadOnly));
-    const NginxImportResult imported = importNginx(conf.readAll(), conf.fileName());
+    const NginxImportResult imported = importNginx(readFile(conf), conf);
     QVERIFY2(imported.ok(), qPrintable(imported.errors.join(u'\n')));
     const ConfigResult written = parseConfig(QJsonDocument(configToJson(imported.config)).toJson(), QStringLiteral("imported.json"));
     QVERIFY2(written.ok(), qPrintable(written.errorText()));
@@ -1199,41 +1197,31 @@ void TestTls::nginxLocationsAreServedAsImportedRoutes()
     QVERIFY(api.isListening());
     QTemporaryDir dir;
     const quint16 port = freeLoopbackPort();
-    QFile conf(dir.filePath(QStringLiteral("nginx.conf")));
-    QVERIFY(conf.open(QIODevice::WriteOnly));
-    conf.write(QStringLiteral("pid %1/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n access_log off;\n client_body_temp_path %1/body;\n proxy_temp_path %1/proxy;\n"
-                              " upstream web { server 127.0.0.1:%3; }\n upstream api { server 127.0.0.1:%4; }\n"
-                              " server {\n  listen 127.0.0.1:%2;\n  location / { proxy_pass http://web; proxy_set_header Host $host; }\n"
-                              "  location /api/ { proxy_pass http://api; proxy_set_header Host $host; }\n }\n}\n")
-                   .arg(dir.path())
+    const QString conf = writeNginxConf(dir, QStringLiteral(" upstream web { server 127.0.0.1:%2; }\n upstream api { server 127.0.0.1:%3; }\n"
+                              " server {\n  listen 127.0.0.1:%1;\n  location / { proxy_pass http://web; proxy_set_header Host $host; }\n"
+                              "  location /api/ { proxy_pass http://api; proxy_set_header Host $host; }\n }\n")
                    .arg(port)
                    .arg(m_backend->port())
-                   .arg(api.port())
-                   .toUtf8());
-    conf.close();
+                   .arg(api.port()));
     // Which server answered each path, on one connection.
-    const auto servedBy = [port]() {
-        const ProgramRun run = curl({QStringLiteral("-i"), QStringLiteral("http://127.0.0.1:%1/").arg(port), QStringLiteral("http://127.0.0.1:%1/api/orders").arg(port),
-                                     QStringLiteral("http://127.0.0.1:%1/cart").arg(port)});
-        QStringList names;
-        for (auto it = QRegularExpression(QStringLiteral("\r\nX-Served-By: (\\w+)\r\n")).globalMatch(run.out); it.hasNext();)
-            names << it.next().captured(1);
-        return names.join(u' ');
+    const auto served = [port]() {
+        return servedBy(curl({QStringLiteral("-i"), QStringLiteral("http://127.0.0.1:%1/").arg(port), QStringLiteral("http://127.0.0.1:%1/api/orders").arg(port),
+                              QStringLiteral("http://127.0.0.1:%1/cart").arg(port)})
+                            .out);
     };
     {
-        RealNginx nginx(dir.path(), conf.fileName());
+        RealNginx nginx(dir.path(), conf);
         QVERIFY(nginx.started());
-        QTRY_COMPARE_WITH_TIMEOUT(servedBy(), QStringLiteral("app api app"), 10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(served(), QStringLiteral("app api app"), 10'000);
     }
-    QVERIFY(conf.open(QIODevice::ReadOnly));
-    const NginxImportResult imported = importNginx(conf.readAll(), conf.fileName());
+    const NginxImportResult imported = importNginx(readFile(conf), conf);
     QVERIFY2(imported.ok(), qPrintable(imported.errors.join(u'\n')));
     const ConfigResult written = parseConfig(QJsonDocument(configToJson(imported.config)).toJson(), QStringLiteral("imported.json"));
     QVERIFY2(written.ok(), qPrintable(written.errorText()));
     Engine engine;
     QStringList errors;
     QVERIFY2(engine.start(*written.config, &errors), qPrintable(errors.join(u'\n')));
-    QTRY_COMPARE_WITH_TIMEOUT(servedBy(), QStringLiteral("app api app"), 10'000);
+    QTRY_COMPARE_WITH_TIMEOUT(served(), QStringLiteral("app api app"), 10'000);
 }
 
 // httpd's `BalancerMember https://…`: before 2026-12-06 the import noted it and sent plain HTTP.
