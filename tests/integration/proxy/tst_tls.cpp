@@ -1073,6 +1073,18 @@ QString writeNginxConf(const QTemporaryDir &dir, const QString &body)
     return path;
 }
 
+// What `import-nginx` made of `conf`, as fulcrumd reads it back (written, then parsed), started in
+// `engine` (callers check QTest::currentTestFailed()).
+void startImportedNginx(Engine &engine, const QString &conf)
+{
+    const NginxImportResult imported = importNginx(readFile(conf), conf);
+    QVERIFY2(imported.ok(), qPrintable(imported.errors.join(u'\n')));
+    const ConfigResult written = parseConfig(QJsonDocument(configToJson(imported.config)).toJson(), QStringLiteral("imported.json"));
+    QVERIFY2(written.ok(), qPrintable(written.errorText()));
+    QStringList errors;
+    QVERIFY2(engine.start(*written.config, &errors), qPrintable(errors.join(u'\n')));
+}
+
 // An imported config as fulcrumd reads it back (written, then parsed), served by an engine: its
 // two listeners answer as the real server did before the same HTTPS servers, "secure" and
 // "expired", with fulcrumd's X-Forwarded-Proto.
@@ -1169,13 +1181,10 @@ void TestTls::nginxRedirectToHttpsIsServedAsImported()
                                  10'000);
         QVERIFY(challengeAnswer(plain));
     }
-    const NginxImportResult imported = importNginx(readFile(conf), conf);
-    QVERIFY2(imported.ok(), qPrintable(imported.errors.join(u'\n')));
-    const ConfigResult written = parseConfig(QJsonDocument(configToJson(imported.config)).toJson(), QStringLiteral("imported.json"));
-    QVERIFY2(written.ok(), qPrintable(written.errorText()));
     Engine engine;
-    QStringList errors;
-    QVERIFY2(engine.start(*written.config, &errors), qPrintable(errors.join(u'\n')));
+    startImportedNginx(engine, conf);
+    if (QTest::currentTestFailed())
+        return;
     // Fulcrum's names the TLS listener's port (not 443 here); the same host, path and query.
     const ProgramRun redirected = curl({QStringLiteral("-i"), QStringLiteral("http://127.0.0.1:%1%2").arg(plain).arg(path)});
     QVERIFY2(redirected.out.startsWith(QStringLiteral("HTTP/1.1 301")), qPrintable(redirected.out + redirected.err));
@@ -1214,13 +1223,10 @@ void TestTls::nginxLocationsAreServedAsImportedRoutes()
         QVERIFY(nginx.started());
         QTRY_COMPARE_WITH_TIMEOUT(served(), QStringLiteral("app api app"), 10'000);
     }
-    const NginxImportResult imported = importNginx(readFile(conf), conf);
-    QVERIFY2(imported.ok(), qPrintable(imported.errors.join(u'\n')));
-    const ConfigResult written = parseConfig(QJsonDocument(configToJson(imported.config)).toJson(), QStringLiteral("imported.json"));
-    QVERIFY2(written.ok(), qPrintable(written.errorText()));
     Engine engine;
-    QStringList errors;
-    QVERIFY2(engine.start(*written.config, &errors), qPrintable(errors.join(u'\n')));
+    startImportedNginx(engine, conf);
+    if (QTest::currentTestFailed())
+        return;
     QTRY_COMPARE_WITH_TIMEOUT(served(), QStringLiteral("app api app"), 10'000);
 }
 
