@@ -57,10 +57,13 @@ bool FulcrumdProcess::start(QString *log)
     QJsonArray servers;
     for (const auto &[name, port] : std::as_const(m_options.servers))
         servers.append(QJsonObject{{QStringLiteral("name"), name}, {QStringLiteral("address"), QStringLiteral("127.0.0.1:%1").arg(port)}, {QStringLiteral("weight"), 10}});
+    QJsonObject listener{{QStringLiteral("name"), QStringLiteral("main")},
+                         {QStringLiteral("listen"), QStringLiteral("127.0.0.1:%1").arg(m_proxyPort)},
+                         {QStringLiteral("pool"), m_options.pool}};
+    if (!m_options.routes.isEmpty())
+        listener.insert(QStringLiteral("routes"), m_options.routes);
     QJsonObject config{
-        {QStringLiteral("listeners"), QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("main")},
-                                                             {QStringLiteral("listen"), QStringLiteral("127.0.0.1:%1").arg(m_proxyPort)},
-                                                             {QStringLiteral("pool"), m_options.pool}}}},
+        {QStringLiteral("listeners"), QJsonArray{listener}},
         {QStringLiteral("pools"), QJsonArray{QJsonObject{
              {QStringLiteral("name"), m_options.pool},
              {QStringLiteral("health_check"), QJsonObject{{QStringLiteral("interval"), QStringLiteral("100ms")}, {QStringLiteral("fast_interval"), QStringLiteral("50ms")},

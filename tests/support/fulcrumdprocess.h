@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QList>
 #include <QProcess>
@@ -24,6 +25,7 @@ public:
         QList<std::pair<QString, quint16>> servers;   // name, loopback port
         quint16 redisPort = 0;                         // 0: no lock endpoint
         QJsonObject adminTls;                          // "admin": {"tls": ...}; empty: plain http
+        QJsonArray routes;                             // the listener's "routes"; empty: none
     };
 
     explicit FulcrumdProcess(Options options);
