@@ -1230,9 +1230,9 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
     std::vector<RedirectBlock> redirectBlocks;
 
     // Listeners: server blocks whose locations proxy_pass to an imported upstream, else straight
-    // to an address (a pool of that one server). A Fulcrum listener sends every path to one
-    // pool: the one of `location /`, else the first; every other location's proxy_pass is
-    // noted, so no path's traffic moves without a word.
+    // to an address (a pool of that one server). The listener's own pool is the one of
+    // `location /`, else the first; other prefix locations to other pools are its routes, and
+    // every location that cannot be one is noted, so no path's traffic moves without a word.
     const Directive *loggedServer = nullptr;     // the first block that became a listener
     const Directive *loggedLocation = nullptr;
     for (const Directive *server : servers) {
