@@ -156,12 +156,7 @@ bool DemoConnection::readHead(QByteArrayView unread)
         reject(parsed.httpStatus, parsed.message);
         return false;
     }
-    QByteArrayView target = head.target;
-    if (target.startsWith("http://") || target.startsWith("https://")) {
-        const qsizetype authority = target.indexOf("//") + 2;
-        const qsizetype slash = target.indexOf('/', authority);
-        target = slash < 0 ? QByteArrayView("/") : target.sliced(slash);
-    }
+    const QByteArrayView target = head.originTarget();
     if (!target.startsWith('/') && target != "*") {
         reject(400, "request target must start with '/'");
         return false;

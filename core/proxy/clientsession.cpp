@@ -91,21 +91,6 @@ QByteArray upgradeAskedFor(const HttpRequestHead &request)
     return request.header("upgrade").trimmed().toByteArray();
 }
 
-// The host and origin-form target of a request target: an absolute-form target names the host
-// itself (RFC 9112 3.2.2), else it is the Host header's.
-std::pair<QByteArrayView, QByteArrayView> hostAndTarget(const HttpRequestHead &request)
-{
-    QByteArrayView target = request.target;
-    QByteArrayView host = request.header("host");
-    if (target.startsWith("http://") || target.startsWith("https://")) {
-        const QByteArrayView rest = target.sliced(target.indexOf("//") + 2);
-        const qsizetype slash = rest.indexOf('/');
-        host = slash < 0 ? rest : rest.first(slash);
-        target = slash < 0 ? QByteArrayView("/") : rest.sliced(slash);
-    }
-    return {host, target};
-}
-
 // Whether a redirect listener's pool answers this request (listeners[].redirect.except): its
 // path starts with one of the prefixes and holds nothing that could walk out of it, so
 // "/.well-known/acme-challenge/../admin" or "/.well-known/acme-challenge/%2e%2e/admin" is
@@ -114,9 +99,7 @@ bool redirectExcepts(const ListenerRedirect &redirect, const HttpRequestHead &re
 {
     if (redirect.except.isEmpty())
         return false;
-    QByteArrayView path = hostAndTarget(request).second;
-    if (const qsizetype query = path.indexOf('?'); query >= 0)
-        path = path.first(query);
+    const QByteArrayView path = request.path();
     if (!path.startsWith('/') || path.contains('%') || path.contains('\\'))
         return false;
     for (qsizetype start = 1; start <= path.size();) {
@@ -451,7 +434,7 @@ void ClientSession::startExchange()
     m_attempt = 0;
     if (m_routes) {
         // listeners[].routes: this request's pool, by its path.
-        const std::shared_ptr<Pool> &pool = m_routes->poolFor(m_request.target);
+        const std::shared_ptr<Pool> &pool = m_routes->poolFor(m_request.path());
         if (pool.get() != m_pool.get()) {
             m_pool = pool;
             m_balancer = &m_worker->balancerFor(m_pool);
@@ -1144,7 +1127,8 @@ void ClientSession::respond(int status, const QByteArray &body, bool close, cons
 // host name or an address before it goes into Location.
 void ClientSession::redirectToHttps()
 {
-    auto [host, target] = hostAndTarget(m_request);
+    QByteArrayView target = m_request.originTarget();
+    QByteArrayView host = m_request.hostAsked();
     if (!target.startsWith('/'))
         target = "/";   // "*" of OPTIONS
     host = host.trimmed();

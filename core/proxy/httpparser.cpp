@@ -470,6 +470,43 @@ QByteArrayView HttpRequestHead::header(QByteArrayView name) const
     return headerIn(headers, name);
 }
 
+namespace {
+
+// An absolute-form target's authority and the rest ("shop:80", "/p?q"); false for any other form.
+bool splitAbsoluteForm(QByteArrayView target, QByteArrayView *authority, QByteArrayView *rest)
+{
+    if (!target.startsWith("http://") && !target.startsWith("https://"))
+        return false;
+    const QByteArrayView after = target.sliced(target.indexOf("//") + 2);
+    const qsizetype slash = after.indexOf('/');
+    *authority = slash < 0 ? after : after.first(slash);
+    *rest = slash < 0 ? QByteArrayView("/") : after.sliced(slash);
+    return true;
+}
+
+} // namespace
+
+QByteArrayView HttpRequestHead::originTarget() const
+{
+    QByteArrayView authority;
+    QByteArrayView rest;
+    return splitAbsoluteForm(target, &authority, &rest) ? rest : target;
+}
+
+QByteArrayView HttpRequestHead::path() const
+{
+    const QByteArrayView origin = originTarget();
+    const qsizetype query = origin.indexOf('?');
+    return query < 0 ? origin : origin.first(query);
+}
+
+QByteArrayView HttpRequestHead::hostAsked() const
+{
+    QByteArrayView authority;
+    QByteArrayView rest;
+    return splitAbsoluteForm(target, &authority, &rest) ? authority : header("host");
+}
+
 QByteArrayView HttpResponseHead::header(QByteArrayView name) const
 {
     return headerIn(headers, name);

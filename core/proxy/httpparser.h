@@ -245,6 +245,13 @@ struct HttpRequestHead
     // GET, HEAD, PUT, DELETE, OPTIONS (RFC 9110 9.2.2 minus TRACE): safe to send twice.
     bool idempotent() const;
     QByteArrayView header(QByteArrayView name) const;
+    // The target in origin form (RFC 9112 3.2): an absolute-form target ("http://shop/p?q")
+    // without its scheme and host ("/p?q"; "/" when it names no path), any other as it is.
+    QByteArrayView originTarget() const;
+    // originTarget() up to its query.
+    QByteArrayView path() const;
+    // The host the request is for: an absolute-form target's own, else Host (RFC 9112 3.2.2).
+    QByteArrayView hostAsked() const;
 };
 
 struct HttpResponseHead

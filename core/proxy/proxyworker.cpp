@@ -66,16 +66,8 @@ QByteArray withoutDotSegments(QByteArrayView path)
 
 } // namespace
 
-const std::shared_ptr<Pool> &ListenerRoutes::poolFor(QByteArrayView target) const
+const std::shared_ptr<Pool> &ListenerRoutes::poolFor(QByteArrayView path) const
 {
-    if (target.startsWith("http://") || target.startsWith("https://")) {
-        const QByteArrayView rest = target.sliced(target.indexOf("//") + 2);
-        const qsizetype slash = rest.indexOf('/');
-        target = slash < 0 ? QByteArrayView("/") : rest.sliced(slash);
-    }
-    QByteArrayView path = target;
-    if (const qsizetype query = path.indexOf('?'); query >= 0)
-        path = path.first(query);
     QByteArray plain;
     if (path.contains('%') || path.contains("/.")) {
         // Unreserved characters decoded ("%61pi" is "api"; "%2F" stays as it is), then the dot

@@ -41,10 +41,10 @@ struct ListenerRoutes
     std::vector<Route> routes;
     std::shared_ptr<Pool> fallback;
 
-    // The pool of a request target (origin or absolute form), matched on its path made plain
-    // (RFC 3986 6.2.2: unreserved characters decoded, dot segments removed), as the servers
-    // will read it, so "/api/../admin" is not routed as "/api/".
-    const std::shared_ptr<Pool> &poolFor(QByteArrayView target) const;
+    // The pool of a request's path (HttpRequestHead::path), matched made plain (RFC 3986 6.2.2:
+    // unreserved characters decoded, dot segments removed), as the servers will read it, so
+    // "/api/../admin" is not routed as "/api/".
+    const std::shared_ptr<Pool> &poolFor(QByteArrayView path) const;
 };
 
 // A listening socket handed to one worker, and the pool its traffic goes to.
