@@ -285,8 +285,14 @@ QJsonObject snapshotToJson(const EngineSnapshot &snapshot)
             listener.insert(QStringLiteral("redirect_except"), QJsonArray::fromStringList(l.redirectExcept));
         if (!l.routes.empty()) {
             QJsonArray routes;
-            for (const ListenerView::Route &route : l.routes)
-                routes.append(QJsonObject{{QStringLiteral("prefix"), route.prefix}, {QStringLiteral("pool"), route.pool}});
+            for (const ListenerView::Route &route : l.routes) {
+                QJsonObject o{{QStringLiteral("pool"), route.pool}};
+                if (!route.host.isEmpty())
+                    o.insert(QStringLiteral("host"), route.host);
+                if (!route.prefix.isEmpty())
+                    o.insert(QStringLiteral("prefix"), route.prefix);
+                routes.append(o);
+            }
             listener.insert(QStringLiteral("routes"), routes);
         }
         if (l.tls) {
@@ -476,7 +482,7 @@ EngineSnapshot snapshotFromJson(const QJsonObject &json)
         for (const QJsonValue &prefix : l.value("redirect_except"_L1).toArray())
             view.redirectExcept << prefix.toString();
         for (const QJsonValue &route : l.value("routes"_L1).toArray())
-            view.routes.push_back({text(route.toObject(), "prefix"_L1), text(route.toObject(), "pool"_L1)});
+            view.routes.push_back({text(route.toObject(), "prefix"_L1), text(route.toObject(), "pool"_L1), text(route.toObject(), "host"_L1)});
         if (view.tls) {
             view.tlsExpiresMs = timeFrom(l.value("tls_expires"_L1)).toMSecsSinceEpoch();
             view.tlsHandshakes = quint64(l.value("tls_handshakes"_L1).toInteger());

@@ -322,6 +322,28 @@ QString pathPrefixProblem(const QString &prefix, const QString &everyPath)
     return {};
 }
 
+QString routeHostProblem(const QString &host)
+{
+    constexpr int kMaxHostBytes = 253;
+    if (host.isEmpty())
+        return QStringLiteral("is empty");
+    if (host.size() > kMaxHostBytes)
+        return QStringLiteral("is longer than %1 characters").arg(kMaxHostBytes);
+    if (host.contains(u':') || host.startsWith(u'['))
+        return QStringLiteral("holds a port or an IPv6 address; a route's host is the name clients ask for, without a port (e.g. \"api.shop.example\")");
+    const QString name = host.startsWith(QStringLiteral("*.")) ? host.mid(2) : host;
+    if (name.isEmpty() || name.startsWith(u'.') || name.endsWith(u'.') || name.contains(QStringLiteral("..")))
+        return QStringLiteral("is not a host name: an empty label (write \"shop.example\", or \"*.shop.example\" for every name under it)");
+    for (const QChar c : name) {
+        const char16_t ch = c.unicode();
+        if (ch == u'*')
+            return QStringLiteral("holds \"*\" other than as its first label (\"*.shop.example\" is every name under shop.example; nothing else is a pattern)");
+        if (!((ch >= u'a' && ch <= u'z') || (ch >= u'A' && ch <= u'Z') || (ch >= u'0' && ch <= u'9') || ch == u'-' || ch == u'.'))
+            return QStringLiteral("holds \"%1\"; a host name is letters, digits, \"-\" and \".\" (an international name in its xn-- form)").arg(c);
+    }
+    return {};
+}
+
 QJsonObject configToJson(const Config &config)
 {
     QJsonObject root;
@@ -347,8 +369,14 @@ QJsonObject configToJson(const Config &config)
         }
         if (!l.routes.empty()) {
             QJsonArray routes;
-            for (const ListenerRoute &route : l.routes)
-                routes.append(QJsonObject{{QStringLiteral("prefix"), QString::fromLatin1(route.prefix)}, {QStringLiteral("pool"), route.pool}});
+            for (const ListenerRoute &route : l.routes) {
+                QJsonObject o{{QStringLiteral("pool"), route.pool}};
+                if (!route.host.isEmpty())
+                    o.insert(QStringLiteral("host"), QString::fromLatin1(route.host));
+                if (!route.prefix.isEmpty())
+                    o.insert(QStringLiteral("prefix"), QString::fromLatin1(route.prefix));
+                routes.append(o);
+            }
             listener.insert(QStringLiteral("routes"), routes);
         }
         if (l.tls.enabled()) {

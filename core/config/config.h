@@ -108,6 +108,11 @@ bool isHstsValue(const QString &value);
 // dot segment, blank or non-ASCII). For the parser and the importers alike.
 QString pathPrefixProblem(const QString &prefix, const QString &everyPath);
 
+// What is wrong with a host name of listeners[].routes ("" when nothing is): a DNS name as
+// clients write it in Host (letters, digits, '-', '.'; any case), or "*.example.com" for every
+// name under example.com; no port, no IP literal in brackets, at most 253 characters.
+QString routeHostProblem(const QString &host);
+
 // A plain-HTTP listener that answers every request with a redirect to the same host and path
 // on a TLS listener of the config (listeners[].redirect), as nginx's
 // `return 301 https://$host$request_uri` and HAProxy's `redirect scheme https` do.
@@ -131,11 +136,18 @@ struct ListenerRedirect
 };
 
 // listeners[].routes: requests whose path starts with `prefix` go to `pool` instead of the
-// listener's own (the longest prefix that matches wins, as nginx's prefix locations).
+// listener's own (the longest prefix that matches wins, as nginx's prefix locations); a route
+// with a `host` takes only the requests that ask for that host, before any route without one
+// (as nginx picks the server block by server_name, then the location), and without a `prefix`
+// every path of that host.
 struct ListenerRoute
 {
-    QByteArray prefix;       // checked by pathPrefixProblem
+    QByteArray prefix;       // checked by pathPrefixProblem; empty: every path (only with a host)
     QString pool;
+    QByteArray host{};       // checked by routeHostProblem, lower case; empty: any host; "*.shop.example": every name under it
+
+    // The name to show: "api.shop.example/v2/", "/api/", "api.shop.example".
+    QString text() const { return QString::fromLatin1(host + prefix); }
 
     friend bool operator==(const ListenerRoute &, const ListenerRoute &) = default;
 };

@@ -450,11 +450,12 @@ QList<QByteArray> parseRedirectExcept(Reader &r, const QJsonObject &redirect, co
     return prefixes;
 }
 
-// listeners[].routes: path prefixes sent to other pools than the listener's, each checked by
-// pathPrefixProblem, each pool defined, no prefix twice.
+// listeners[].routes: path prefixes, host names or both sent to other pools than the
+// listener's, each prefix checked by pathPrefixProblem, each host by routeHostProblem, each pool
+// defined, no host and prefix twice.
 std::vector<ListenerRoute> parseRoutes(Reader &r, const QJsonObject &listener, const QString &pointer, const QString &name, const QSet<QString> &poolNames)
 {
-    constexpr int kMaxRoutes = 64;
+    constexpr int kMaxRoutes = 256;
     std::vector<ListenerRoute> routes;
     const QString at = JsonLocations::child(pointer, QStringLiteral("routes"));
     const QJsonArray list = r.array(listener, QStringLiteral("routes"), pointer, QStringLiteral("listener \"%1\" routes").arg(name));
@@ -464,18 +465,36 @@ std::vector<ListenerRoute> parseRoutes(Reader &r, const QJsonObject &listener, c
     for (int i = 0; i < list.size() && i < kMaxRoutes; ++i) {
         const QString entry = JsonLocations::child(at, i);
         const QJsonObject o = r.object(list.at(i), entry, QStringLiteral("listener \"%1\" route %2").arg(name).arg(i));
-        r.onlyKeys(o, entry, QStringLiteral("route"), {QStringLiteral("prefix"), QStringLiteral("pool")});
+        r.onlyKeys(o, entry, QStringLiteral("route"), {QStringLiteral("host"), QStringLiteral("prefix"), QStringLiteral("pool")});
+        const QString host = r.string(o, QStringLiteral("host"), entry, QString(), QStringLiteral("route host")).toLower();
         const QString prefix = r.string(o, QStringLiteral("prefix"), entry, QString(), QStringLiteral("route prefix"));
         const QString pool = r.string(o, QStringLiteral("pool"), entry, QString(), QStringLiteral("route pool"));
         bool ok = true;
-        if (prefix.isEmpty()) {
-            r.error(entry, QStringLiteral("listener \"%1\": route %2 needs \"prefix\": the start of the paths it takes, e.g. \"/api/\"").arg(name).arg(i));
+        if (o.contains(QStringLiteral("host"))) {
+            if (const QString problem = routeHostProblem(host); !problem.isEmpty()) {
+                r.error(JsonLocations::child(entry, QStringLiteral("host")), QStringLiteral("listener \"%1\": route host \"%2\" %3").arg(name, host, problem));
+                ok = false;
+            }
+        }
+        if (prefix.isEmpty() && host.isEmpty()) {
+            r.error(entry, QStringLiteral("listener \"%1\": route %2 needs \"prefix\" (the start of the paths it takes, e.g. \"/api/\"), \"host\" "
+                                          "(the name clients ask for, e.g. \"api.shop.example\") or both").arg(name).arg(i));
             ok = false;
-        } else if (const QString problem = pathPrefixProblem(prefix, QStringLiteral("that is the listener's own \"pool\"")); !problem.isEmpty()) {
+        } else if (prefix.isEmpty() && o.contains(QStringLiteral("prefix"))) {
+            r.error(JsonLocations::child(entry, QStringLiteral("prefix")),
+                    QStringLiteral("listener \"%1\": route %2 has an empty \"prefix\"; leave it out for every path of the host").arg(name).arg(i));
+            ok = false;
+        } else if (prefix.isEmpty()) {
+            // A host's every path.
+        } else if (const QString problem = pathPrefixProblem(prefix, host.isEmpty() ? QStringLiteral("that is the listener's own \"pool\"")
+                                                                                     : QStringLiteral("leave \"prefix\" out for every path of the host"));
+                   !problem.isEmpty()) {
             r.error(JsonLocations::child(entry, QStringLiteral("prefix")), QStringLiteral("listener \"%1\": route prefix \"%2\" %3").arg(name, prefix, problem));
             ok = false;
-        } else if (std::any_of(routes.begin(), routes.end(), [&](const ListenerRoute &other) { return other.prefix == prefix.toLatin1(); })) {
-            r.error(JsonLocations::child(entry, QStringLiteral("prefix")), QStringLiteral("listener \"%1\": route prefix \"%2\" is given twice").arg(name, prefix));
+        }
+        const ListenerRoute route{prefix.toLatin1(), pool, host.toLatin1()};
+        if (ok && std::any_of(routes.begin(), routes.end(), [&](const ListenerRoute &other) { return other.prefix == route.prefix && other.host == route.host; })) {
+            r.error(entry, QStringLiteral("listener \"%1\": route \"%2\" is given twice").arg(name, route.text()));
             ok = false;
         }
         if (pool.isEmpty()) {
@@ -483,11 +502,11 @@ std::vector<ListenerRoute> parseRoutes(Reader &r, const QJsonObject &listener, c
             ok = false;
         } else if (!poolNames.contains(pool)) {
             r.error(JsonLocations::child(entry, QStringLiteral("pool")),
-                    QStringLiteral("listener \"%1\" routes %2 to pool \"%3\", which is not defined; defined pools: %4").arg(name, prefix, pool, defined));
+                    QStringLiteral("listener \"%1\" routes %2 to pool \"%3\", which is not defined; defined pools: %4").arg(name, route.text(), pool, defined));
             ok = false;
         }
         if (ok)
-            routes.push_back({prefix.toLatin1(), pool});
+            routes.push_back(route);
     }
     return routes;
 }

@@ -25,7 +25,7 @@ QString routesText(const std::vector<ListenerRoute> &routes)
 {
     QStringList parts;
     for (const ListenerRoute &route : routes)
-        parts << QStringLiteral("%1 to pool \"%2\"").arg(QString::fromLatin1(route.prefix), route.pool);
+        parts << QStringLiteral("%1 to pool \"%2\"").arg(route.text(), route.pool);
     return parts.isEmpty() ? QString() : QStringLiteral(", but %1").arg(parts.join(QStringLiteral(", ")));
 }
 
@@ -499,7 +499,7 @@ void Engine::tick()
         for (const QByteArray &prefix : l.redirectExcept)
             view.redirectExcept << QString::fromLatin1(prefix);
         for (const ListenerRoute &route : l.routes)
-            view.routes.push_back({QString::fromLatin1(route.prefix), route.pool});
+            view.routes.push_back({QString::fromLatin1(route.prefix), route.pool, QString::fromLatin1(route.host)});
         if (l.tlsStats) {
             view.tlsExpiresMs = l.tlsExpiry * 1000;
             view.tlsHandshakes = l.tlsStats->handshakes.load(std::memory_order_relaxed);

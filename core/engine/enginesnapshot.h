@@ -63,11 +63,12 @@ struct ListenerView
     bool tls = false;    // HTTPS
     QString redirectTo{};   // a listener that redirects every request to this TLS listener
     QStringList redirectExcept{};   // but these path prefixes, which go to `pool`
-    // listeners[].routes: path prefixes sent to other pools than `pool`.
+    // listeners[].routes: path prefixes and host names sent to other pools than `pool`.
     struct Route
     {
-        QString prefix{};
+        QString prefix{};    // empty: every path of `host`
         QString pool{};
+        QString host{};      // empty: any host
         friend bool operator==(const Route &, const Route &) = default;
     };
     std::vector<Route> routes{};

@@ -433,8 +433,8 @@ void ClientSession::startExchange()
     }
     m_attempt = 0;
     if (m_routes) {
-        // listeners[].routes: this request's pool, by its path.
-        const std::shared_ptr<Pool> &pool = m_routes->poolFor(m_request.path());
+        // listeners[].routes: this request's pool, by the host it asks for and its path.
+        const std::shared_ptr<Pool> &pool = m_routes->poolFor(m_request.hostAsked(), m_request.path());
         if (pool.get() != m_pool.get()) {
             m_pool = pool;
             m_balancer = &m_worker->balancerFor(m_pool);

@@ -226,17 +226,8 @@ void ProxyServer::applyListeners(const PoolMap &pools)
             b.tls = l.tls;
             b.tlsStats = l.tlsStats;
             b.redirect = l.config.redirect;
-            if (!l.config.routes.empty()) {
-                auto routes = std::make_shared<ListenerRoutes>();
-                routes->fallback = b.pool;
-                for (const ListenerRoute &route : l.config.routes) {
-                    if (std::shared_ptr<Pool> pool = pools.value(route.pool))
-                        routes->routes.push_back({route.prefix, std::move(pool)});
-                }
-                std::stable_sort(routes->routes.begin(), routes->routes.end(),
-                                 [](const ListenerRoutes::Route &a, const ListenerRoutes::Route &b) { return a.prefix.size() > b.prefix.size(); });
-                b.routes = std::move(routes);
-            }
+            if (!l.config.routes.empty())
+                b.routes = ListenerRoutes::make(l.config.routes, [&pools](const QString &name) { return pools.value(name); }, b.pool);
             // The port its clients are sent to: the TLS listener's as bound (0 in a config is a
             // port the kernel picked).
             for (const Listener &to : m_listeners) {

@@ -64,35 +64,122 @@ QByteArray withoutDotSegments(QByteArrayView path)
     return out;
 }
 
+// A path made plain for matching: unreserved characters decoded ("%61pi" is "api"; "%2F" stays
+// as it is), then the dot segments removed ("/api/../admin" is "/admin").
+QByteArray plainPath(QByteArrayView path)
+{
+    QByteArray decoded;
+    decoded.reserve(path.size());
+    for (qsizetype i = 0; i < path.size(); ++i) {
+        if (path[i] == '%' && i + 2 < path.size() && hexValue(path[i + 1]) >= 0 && hexValue(path[i + 2]) >= 0) {
+            const char c = char(hexValue(path[i + 1]) * 16 + hexValue(path[i + 2]));
+            if (isUnreserved(c)) {
+                decoded.append(c);
+                i += 2;
+                continue;
+            }
+        }
+        decoded.append(path[i]);
+    }
+    return path.startsWith('/') ? withoutDotSegments(decoded) : decoded;
+}
+
+// The name a Host field (or an absolute-form authority) asks for: without its port and a final
+// dot; empty for an IP literal in brackets, which no route names.
+QByteArrayView hostName(QByteArrayView host)
+{
+    if (host.startsWith('['))
+        return {};
+    if (const qsizetype colon = host.indexOf(':'); colon >= 0)
+        host = host.first(colon);
+    if (host.endsWith('.'))
+        host.chop(1);
+    return host;
+}
+
+bool sameLetters(QByteArrayView a, QByteArrayView b)
+{
+    return a.size() == b.size() && qstrnicmp(a.data(), a.size(), b.data(), b.size()) == 0;
+}
+
 } // namespace
 
-const std::shared_ptr<Pool> &ListenerRoutes::poolFor(QByteArrayView path) const
+std::shared_ptr<const ListenerRoutes> ListenerRoutes::make(const std::vector<ListenerRoute> &config,
+                                                           const std::function<std::shared_ptr<Pool>(const QString &)> &poolNamed,
+                                                           std::shared_ptr<Pool> fallback)
+{
+    auto routes = std::make_shared<ListenerRoutes>();
+    routes->fallback = std::move(fallback);
+    for (const ListenerRoute &route : config) {
+        std::shared_ptr<Pool> pool = poolNamed(route.pool);
+        if (!pool)
+            continue;
+        if (route.host.isEmpty()) {
+            routes->routes.push_back({route.prefix, std::move(pool)});
+            continue;
+        }
+        const bool wildcard = route.host.startsWith("*.");
+        const QByteArray name = wildcard ? route.host.mid(1) : route.host;
+        auto host = std::find_if(routes->hosts.begin(), routes->hosts.end(), [&](const Host &h) { return h.name == name && h.wildcard == wildcard; });
+        if (host == routes->hosts.end())
+            host = routes->hosts.insert(routes->hosts.end(), Host{name, wildcard, {}});
+        host->routes.push_back({route.prefix, std::move(pool)});
+    }
+    const auto longestFirst = [](const Route &a, const Route &b) { return a.prefix.size() > b.prefix.size(); };
+    std::stable_sort(routes->routes.begin(), routes->routes.end(), longestFirst);
+    for (Host &host : routes->hosts)
+        std::stable_sort(host.routes.begin(), host.routes.end(), longestFirst);
+    std::stable_sort(routes->hosts.begin(), routes->hosts.end(), [](const Host &a, const Host &b) {
+        return a.wildcard != b.wildcard ? !a.wildcard : a.wildcard && a.name.size() > b.name.size();
+    });
+    return routes;
+}
+
+const std::shared_ptr<Pool> &ListenerRoutes::poolFor(QByteArrayView host, QByteArrayView path) const
 {
     QByteArray plain;
-    if (path.contains('%') || path.contains("/.")) {
-        // Unreserved characters decoded ("%61pi" is "api"; "%2F" stays as it is), then the dot
-        // segments removed ("/api/../admin" is "/admin").
-        QByteArray decoded;
-        decoded.reserve(path.size());
-        for (qsizetype i = 0; i < path.size(); ++i) {
-            if (path[i] == '%' && i + 2 < path.size() && hexValue(path[i + 1]) >= 0 && hexValue(path[i + 2]) >= 0) {
-                const char c = char(hexValue(path[i + 1]) * 16 + hexValue(path[i + 2]));
-                if (isUnreserved(c)) {
-                    decoded.append(c);
-                    i += 2;
-                    continue;
+    bool madePlain = false;
+    const auto match = [&](const std::vector<Route> &list) -> const Route * {
+        for (const Route &route : list) {
+            if (route.prefix.isEmpty())
+                return &route;
+            if (!madePlain) {
+                madePlain = true;
+                if (path.contains('%') || path.contains("/.")) {
+                    plain = plainPath(path);
+                    path = plain;
                 }
             }
-            decoded.append(path[i]);
+            if (path.startsWith(route.prefix))
+                return &route;
         }
-        plain = path.startsWith('/') ? withoutDotSegments(decoded) : decoded;
-        path = plain;
+        return nullptr;
+    };
+    if (!hosts.empty()) {
+        const QByteArrayView name = hostName(host);
+        for (const Host &h : hosts) {
+            const bool asked = h.wildcard ? name.size() > h.name.size() && sameLetters(name.last(h.name.size()), h.name) : sameLetters(name, h.name);
+            if (!asked)
+                continue;
+            if (const Route *route = match(h.routes))
+                return route->pool;
+        }
     }
-    for (const Route &route : routes) {
-        if (path.startsWith(route.prefix))
-            return route.pool;
-    }
+    if (const Route *route = match(routes))
+        return route->pool;
     return fallback;
+}
+
+std::vector<std::shared_ptr<Pool>> ListenerRoutes::pools() const
+{
+    std::vector<std::shared_ptr<Pool>> out;
+    for (const Route &route : routes)
+        out.push_back(route.pool);
+    for (const Host &host : hosts) {
+        for (const Route &route : host.routes)
+            out.push_back(route.pool);
+    }
+    return out;
 }
 
 // A listening socket shared by all workers (each has its own dup): level-triggered, one
@@ -397,8 +484,8 @@ void ProxyWorker::setListeners(std::vector<ListenerBinding> bindings)
         }
         balancerFor(binding.pool);
         if (binding.routes) {
-            for (const ListenerRoutes::Route &route : binding.routes->routes)
-                balancerFor(route.pool);
+            for (const std::shared_ptr<Pool> &pool : binding.routes->pools())
+                balancerFor(pool);
         }
         m_listeners.push_back(listener);
     }

@@ -29,22 +29,40 @@ class TlsClientContext;
 class TlsServerContext;
 struct ListenerTlsStats;
 
-// listeners[].routes with their pools, the longest prefix first, and the listener's own pool for
-// the paths no route takes (ClientSession routes each request by it).
+// listeners[].routes with their pools, and the listener's own pool for the requests no route
+// takes (ClientSession routes each request by it). The most specific route wins: the routes of
+// the host the request asks for (its exact name, then the names under a "*." one, the longest
+// first), then those without a host, each set by the longest prefix that matches.
 struct ListenerRoutes
 {
     struct Route
     {
-        QByteArray prefix;
+        QByteArray prefix;                // empty: every path (a host's route without prefix)
         std::shared_ptr<Pool> pool;
     };
-    std::vector<Route> routes;
+    struct Host
+    {
+        QByteArray name;                  // lower case; a wildcard's without its '*' (".shop.example")
+        bool wildcard = false;
+        std::vector<Route> routes;        // the longest prefix first
+    };
+    std::vector<Host> hosts;              // exact names first, then wildcards, the longest first
+    std::vector<Route> routes;            // without a host, the longest prefix first
     std::shared_ptr<Pool> fallback;
 
-    // The pool of a request's path (HttpRequestHead::path), matched made plain (RFC 3986 6.2.2:
-    // unreserved characters decoded, dot segments removed), as the servers will read it, so
-    // "/api/../admin" is not routed as "/api/".
-    const std::shared_ptr<Pool> &poolFor(QByteArrayView path) const;
+    // Built from the config's routes (pools by name; a route whose pool is missing is left out).
+    static std::shared_ptr<const ListenerRoutes> make(const std::vector<ListenerRoute> &config,
+                                                      const std::function<std::shared_ptr<Pool>(const QString &)> &poolNamed,
+                                                      std::shared_ptr<Pool> fallback);
+
+    // The pool of a request by the host it asks for (HttpRequestHead::hostAsked: any case, a port
+    // and a final dot allowed) and its path (HttpRequestHead::path), matched made plain
+    // (RFC 3986 6.2.2: unreserved characters decoded, dot segments removed), as the servers will
+    // read it, so "/api/../admin" is not routed as "/api/".
+    const std::shared_ptr<Pool> &poolFor(QByteArrayView host, QByteArrayView path) const;
+
+    // Every pool a route names (each worker makes their balancers up front).
+    std::vector<std::shared_ptr<Pool>> pools() const;
 };
 
 // A listening socket handed to one worker, and the pool its traffic goes to.

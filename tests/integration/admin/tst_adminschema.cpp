@@ -179,7 +179,8 @@ void TestAdminSchema::initTestCase()
     FulcrumdProcess::Options options;
     options.servers = {{QStringLiteral("app1"), m_app1->port()}, {QStringLiteral("app2"), m_app2->port()}, {QStringLiteral("app3"), m_app3->port()}};
     options.redisPort = m_redis->port();
-    options.routes = QJsonArray{QJsonObject{{QStringLiteral("prefix"), QStringLiteral("/api/")}, {QStringLiteral("pool"), options.pool}}};   // the snapshot's listener routes
+    options.routes = QJsonArray{QJsonObject{{QStringLiteral("prefix"), QStringLiteral("/api/")}, {QStringLiteral("pool"), options.pool}},   // the snapshot's listener routes
+                                QJsonObject{{QStringLiteral("host"), QStringLiteral("*.shop.test")}, {QStringLiteral("pool"), options.pool}}};
     m_fulcrumd = std::make_unique<FulcrumdProcess>(options);
     QString log;
     QVERIFY2(m_fulcrumd->start(&log), qPrintable(log));
