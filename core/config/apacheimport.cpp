@@ -950,6 +950,31 @@ private:
         return nullptr;
     }
 
+    // A virtual host's ServerName and ServerAliases as route hosts (lower case, without a scheme
+    // or port); `unmatched` gets the aliases Fulcrum cannot match ("shop*", "?.example").
+    QList<QByteArray> routeHosts(const ApacheNode *virtualHost, QStringList *unmatched) const
+    {
+        QList<QByteArray> hosts;
+        if (!virtualHost)
+            return hosts;
+        for (const ApacheNode *n : m_hostDirectives.value(virtualHost)) {
+            if (n->key != u"servername" && n->key != u"serveralias")
+                continue;
+            for (const QString &written : n->key == u"servername" ? n->args.mid(0, 1) : n->args) {
+                QString name = written.toLower().section(QStringLiteral("://"), -1);
+                if (!name.startsWith(u'['))
+                    name = name.section(u':', 0, 0);
+                if (routeHostProblem(name).isEmpty()) {
+                    if (!hosts.contains(name.toLatin1()))
+                        hosts << name.toLatin1();
+                } else if (!unmatched->contains(written)) {
+                    *unmatched << written;
+                }
+            }
+        }
+        return hosts;
+    }
+
     // mod_ssl's TLS of a virtual host (or the main server): `SSLEngine on` and its certificate.
     // The key may sit in the certificate's file, as httpd allows; paths are from ServerRoot.
     struct HostTls
@@ -1497,18 +1522,22 @@ private:
                                                                   .arg(route.virtualHost->args.join(u' '), tlsSettingsText(own), listen, tlsSettingsText(same->tls), where(first->line)));
                         }
                     }
-                    if (poolAt[listen] == b.name) {
+                    // Another virtual host on this address (name-based): routes by its names
+                    // to its balancers, each path of it as its own route, "/" every path.
+                    const bool otherHost = route.virtualHost != hostAt.value(listen);
+                    QStringList unmatched;
+                    const QList<QByteArray> names = otherHost ? routeHosts(route.virtualHost, &unmatched) : QList<QByteArray>();
+                    if (!otherHost && poolAt[listen] == b.name) {
                         listens = true;
                         continue;
                     }
-                    // Another balancer for a path of the same virtual host: a route of its
-                    // listener (listeners[].routes).
                     QString whyNot;
-                    if (route.virtualHost != hostAt.value(listen))
-                        whyNot = QStringLiteral("it is another virtual host's address, and Fulcrum listeners do not route by host name");
+                    if (otherHost && names.isEmpty())
+                        whyNot = QStringLiteral("it is another virtual host's address, and this one has no ServerName or ServerAlias Fulcrum can route by");
                     else if (route.pathIsRegex)
                         whyNot = QStringLiteral("Fulcrum routes by path prefix only, and %1 is a pattern").arg(route.path);
-                    else if (const QString problem = pathPrefixProblem(route.path, QStringLiteral("the listener's own")); !problem.isEmpty())
+                    else if (const QString problem = otherHost && route.path == u"/" ? QString() : pathPrefixProblem(route.path, QStringLiteral("the listener's own"));
+                             !problem.isEmpty())
                         whyNot = QStringLiteral("as a path prefix, \"%1\" %2").arg(route.path, problem);
                     if (!whyNot.isEmpty() || same == m_result.config.listeners.end()) {
                         note(route.line, QStringLiteral("%1 %2 balancer://%3 not carried over for %4: %5, so the listener sends these requests to pool \"%6\"; "
@@ -1517,7 +1546,35 @@ private:
                                                   poolAt[listen]));
                         continue;
                     }
-                    if (std::none_of(same->routes.begin(), same->routes.end(), [&](const ListenerRoute &r) { return r.prefix == route.path.toLatin1(); })) {
+                    if (otherHost) {
+                        QStringList added;
+                        const QByteArray prefix = route.path == u"/" ? QByteArray() : route.path.toLatin1();
+                        for (const QByteArray &name : names) {
+                            if (m_defaultNames.value(listen).contains(name)) {
+                                if (route.path == u"/")
+                                    note(route.virtualHost->line, QStringLiteral("<VirtualHost %1>: %2 is also the first virtual host's name on %3; httpd used the "
+                                                                                 "first, and so does Fulcrum").arg(route.virtualHost->args.join(u' '), QString::fromLatin1(name), listen));
+                                continue;
+                            }
+                            if (std::none_of(same->routes.begin(), same->routes.end(), [&](const ListenerRoute &r) { return r.prefix == prefix && r.host == name; })) {
+                                same->routes.push_back({prefix, b.name, name});
+                                added << QString::fromLatin1(name);
+                            }
+                        }
+                        if (!unmatched.isEmpty() && route.path == u"/")
+                            note(route.virtualHost->line, QStringLiteral("<VirtualHost %1>: ServerAlias %2 not routed by: Fulcrum routes by exact names and \"*.name\", "
+                                                                         "so requests for them go to the first virtual host's pool \"%3\"")
+                                                              .arg(route.virtualHost->args.join(u' '), unmatched.join(u' '), poolAt[listen]));
+                        if (!added.isEmpty())
+                            note(route.line, QStringLiteral("ProxyPass %1 balancer://%2%3: requests for %4%5 go to pool \"%2\" on %6 (listeners[].routes by host); any "
+                                                            "other name goes to the first virtual host's pool \"%7\", as httpd's default for the address")
+                                                 .arg(route.path, b.name, route.targetPath, added.join(QStringLiteral(", ")),
+                                                      route.path == u"/" ? QString() : QStringLiteral(" under %1").arg(route.path), listen, poolAt[listen]));
+                        m_hostRouted.insert(route.virtualHost);
+                        listens = routed = true;
+                        continue;
+                    }
+                    if (std::none_of(same->routes.begin(), same->routes.end(), [&](const ListenerRoute &r) { return r.prefix == route.path.toLatin1() && r.host.isEmpty(); })) {
                         same->routes.push_back({route.path.toLatin1(), b.name});
                         const QString target = route.targetPath.isEmpty() ? QStringLiteral("/") : route.targetPath;
                         const QString sent = target.endsWith(u'/') || !route.path.endsWith(u'/') ? target : target + u'/';
@@ -1540,6 +1597,11 @@ private:
                 l.name = QStringLiteral("%1-%2").arg(b.name).arg(a.port);
                 poolAt[listen] = b.name;
                 hostAt[listen] = route.virtualHost;
+                {
+                    QStringList unmatched;
+                    for (const QByteArray &name : routeHosts(route.virtualHost, &unmatched))
+                        m_defaultNames[listen].insert(name);
+                }
                 listens = true;
                 if (tls.certificate) {
                     l.tls.certificates.push_back(*tls.certificate);
@@ -1574,11 +1636,15 @@ private:
                                                    QStringLiteral("sslproxymachinecertificatefile")};
                 if (n->key.startsWith(u"ssl") && !carried.contains(n->key) && host)
                     note(n->line, QStringLiteral("%1 %2 not carried over (no Fulcrum equivalent)").arg(n->name, n->args.join(u' ')));
-                else if ((n->key == u"servername" || n->key == u"serveralias") && host && hostTls(host).certificate)
-                    note(n->line, QStringLiteral("%1 %2: the listener picks this host's certificate by that name (SNI), but does not route requests by host name")
-                                      .arg(n->name, n->args.join(u' ')));
+                else if ((n->key == u"servername" || n->key == u"serveralias") && host && m_hostRouted.contains(host))
+                    note(n->line, QStringLiteral("%1 %2: the listener's routes by host%3").arg(n->name, n->args.join(u' '),
+                                                                                           hostTls(host).certificate ? QStringLiteral(", and its certificate picked by that name (SNI)")
+                                                                                                                     : QString()));
                 else if (n->key == u"servername" || n->key == u"serveralias")
-                    note(n->line, QStringLiteral("%1 %2 not carried over: Fulcrum listeners do not route by host name").arg(n->name, n->args.join(u' ')));
+                    note(n->line, QStringLiteral("%1 %2: the first virtual host on its address, so the listener's own pool, which also takes every name no other "
+                                                 "virtual host there has (as httpd's default)%3")
+                                      .arg(n->name, n->args.join(u' '), host && hostTls(host).certificate ? QStringLiteral("; its certificate picked by that name (SNI)")
+                                                                                                          : QString()));
                 else if (n->key == u"proxypreservehost" || n->key == u"proxyaddheaders")
                     continue;   // below
                 else if (n->key.startsWith(u"proxy") && n->key != u"proxytimeout")
@@ -1652,6 +1718,8 @@ private:
     QString m_file;
     QDir m_serverRoot;             // relative paths (certificates) are read from here
     QSet<const ApacheNode *> m_tlsNoted;   // virtual hosts whose TLS was noted
+    QSet<const ApacheNode *> m_hostRouted; // virtual hosts that became routes by host of another's listener
+    QHash<QString, QSet<QByteArray>> m_defaultNames; // "host:port" -> the names of the virtual host whose listener it is
     QSet<QString> m_tlsMembersNoted;       // balancers whose https:// members were noted
     QHash<QString, const ApacheNode *> m_tlsHostAt; // "host:port" -> the TLS virtual host whose settings its listener has
     std::vector<Place> m_places;   // by a node's place in reading order

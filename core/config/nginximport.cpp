@@ -1233,6 +1233,10 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
     // to an address (a pool of that one server). The listener's own pool is the one of
     // `location /`, else the first; other prefix locations to other pools are its routes, and
     // every location that cannot be one is noted, so no path's traffic moves without a word.
+    // Several server blocks on one address (name-based virtual hosts): the first is the
+    // listener's pool and routes (nginx's default server for names no server_name has), each
+    // other's server_name names become routes by host to its pool and routes.
+    QHash<QString, QSet<QByteArray>> namesTaken;   // by "host:port": the names a block on it has, the first block's too
     const Directive *loggedServer = nullptr;     // the first block that became a listener
     const Directive *loggedLocation = nullptr;
     for (const Directive *server : servers) {
@@ -1422,6 +1426,73 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
             note(*chosen->at, QStringLiteral("location %1: the listener sends every path no route takes to pool \"%2\", not only %1, and does not rewrite it")
                                   .arg(chosen->location.isEmpty() ? QStringLiteral("(none)") : chosen->location, chosen->target));
         const QString poolName = chosen->target;
+        // This block's server_name as route hosts, matched as nginx matches them: exact names,
+        // "*.name", and ".name" (the name and every name under it); "_" and "" name nothing.
+        const Directive *serverName = inherited(server, nullptr, QStringLiteral("server_name"));
+        QList<QByteArray> hostNames;
+        QStringList unmatched;
+        for (const QString &written : serverName ? serverName->args : QStringList()) {
+            const QString name = written.toLower();
+            if (name.isEmpty() || name == u"_" || name == u"\"\"")
+                continue;
+            const QStringList forms = name.startsWith(u'.') ? QStringList{name.mid(1), u'*' + name} : QStringList{name};
+            for (const QString &form : forms) {
+                if (!name.startsWith(u'~') && routeHostProblem(form).isEmpty() && !hostNames.contains(form.toLatin1()))
+                    hostNames << form.toLatin1();
+                else if (!unmatched.contains(written))
+                    unmatched << written;
+            }
+        }
+        const QString serverNameText = serverName ? QStringLiteral(" (server_name %1)").arg(serverName->args.join(u' ')) : QString();
+        // Another block on this address made the listener: this one's names become its routes.
+        const auto routeByHost = [&](ListenerConfig &same, const Directive &listen) {
+            constexpr size_t kMaxRoutes = 256;
+            QSet<QByteArray> &taken = namesTaken[QStringLiteral("%1:%2").arg(same.host).arg(same.port)];
+            if (same.pool == poolName && same.routes == routes) {
+                // The same pool and paths as the first block (and no name routed yet): nothing to tell apart.
+                for (const QByteArray &host : hostNames)
+                    taken.insert(host);
+                return;
+            }
+            if (!unmatched.isEmpty())
+                note(*serverName, QStringLiteral("server_name %1 not routed by: Fulcrum routes by exact names and \"*.name\"; regular expressions and \"name.*\" "
+                                                 "are not matched, so requests for them go to listener \"%2\"'s pool \"%3\"")
+                                      .arg(unmatched.join(u' '), same.name, same.pool));
+            if (hostNames.isEmpty()) {
+                note(listen, QStringLiteral("listen %1%2: another server block on this address sends to pool \"%3\", and this block names no host Fulcrum can route by, "
+                                            "so pool \"%4\" is not reached here: give it a listener of its own")
+                                 .arg(listen.args.first(), serverNameText, same.pool, poolName));
+                return;
+            }
+            QList<QByteArray> added;
+            for (const QByteArray &host : hostNames) {
+                if (taken.contains(host)) {
+                    note(listen, QStringLiteral("listen %1: server_name %2 is already an earlier server block's on this address; nginx used the first "
+                                                "(\"conflicting server name\"), and so does Fulcrum").arg(listen.args.first(), QString::fromLatin1(host)));
+                    continue;
+                }
+                std::vector<ListenerRoute> own{{QByteArray(), poolName, host}};
+                for (const ListenerRoute &route : routes)
+                    own.push_back({route.prefix, route.pool, host});
+                if (same.routes.size() + own.size() > kMaxRoutes) {
+                    note(listen, QStringLiteral("listen %1: server_name %2 not routed by: listener \"%3\" would have more than %4 routes; give it a listener of its own")
+                                     .arg(listen.args.first(), QString::fromLatin1(host), same.name).arg(kMaxRoutes));
+                    continue;
+                }
+                taken.insert(host);
+                same.routes.insert(same.routes.end(), own.begin(), own.end());
+                added << host;
+            }
+            if (!added.isEmpty())
+                note(listen, QStringLiteral("listen %1%2: requests for %3 go to pool \"%4\"%5 (listener \"%6\"'s routes by host); any other name goes to the "
+                                            "first server block's pool \"%7\", as nginx's default server%8")
+                                 .arg(listen.args.first(), serverNameText, QString::fromLatin1(added.join(", ")), poolName,
+                                      routes.empty() ? QString() : QStringLiteral(" and its routes by path (%1)").arg(routes.size()), same.name, same.pool,
+                                      listen.args.contains(QStringLiteral("default_server"))
+                                          ? QStringLiteral("; this block was nginx's default_server, so names no server_name has went to it there: "
+                                                           "make \"%1\" the listener's \"pool\" by hand if that matters").arg(poolName)
+                                          : QString()));
+        };
         for (const Directive &d : server->children) {
             if (d.name != u"listen" || d.args.isEmpty())
                 continue;
@@ -1457,10 +1528,8 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                     auto same = std::find_if(result.config.listeners.begin(), result.config.listeners.end(),
                                              [&](const ListenerConfig &o) { return o.host == l.host && o.port == l.port; });
                     if (same != result.config.listeners.end()) {
-                        if (same->pool != l.pool)
-                            note(d, QStringLiteral("listen %1 ssl: another server block on this address sends to pool \"%2\"; a Fulcrum listener "
-                                                        "sends to one pool, so this block's certificate joins that listener and its pool \"%3\" is not reached here")
-                                             .arg(d.args.first(), same->pool, l.pool));
+                        // One listener, its certificates picked by SNI, its pools by Host.
+                        routeByHost(*same, d);
                         if (!same->tls.enabled()) {
                             note(d, QStringLiteral("listen %1: plain and ssl on one address; kept plain").arg(d.args.first()));
                         } else if (std::find(same->tls.certificates.begin(), same->tls.certificates.end(), certificate) == same->tls.certificates.end()) {
@@ -1508,19 +1577,17 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
             const auto same = std::find_if(result.config.listeners.begin(), result.config.listeners.end(),
                                            [&](const ListenerConfig &o) { return o.host == l.host && o.port == l.port; });
             if (same != result.config.listeners.end()) {
-                const Directive *serverName = inherited(server, nullptr, QStringLiteral("server_name"));
-                if (same->pool != l.pool)
-                    note(d, QStringLiteral("listen %1%2: another server block on this address sends to pool \"%3\"; a Fulcrum listener sends to one pool "
-                                           "and does not route by host name, so pool \"%4\" is not reached here: give it a listener of its own")
-                                .arg(d.args.first(), serverName ? QStringLiteral(" (server_name %1)").arg(serverName->args.join(u' ')) : QString(), same->pool, l.pool));
-                else if (same->tls.enabled())
+                if (same->tls.enabled() && !l.tls.enabled())
                     note(d, QStringLiteral("listen %1: plain and ssl on one address; kept ssl").arg(d.args.first()));
+                routeByHost(*same, d);
                 continue;
             }
             for (int n = 2; std::any_of(result.config.listeners.begin(), result.config.listeners.end(), [&](const ListenerConfig &o) { return o.name == l.name; }); ++n)
                 l.name = QStringLiteral("%1-%2-%3").arg(poolName).arg(l.port).arg(n);   // [::]:80 beside 0.0.0.0:80
             if (!QHostAddress(l.host).isLoopback())
                 note(d, QStringLiteral("listen %1: binds %2, not loopback; check that this is wanted").arg(d.args.first(), l.host));
+            for (const QByteArray &host : hostNames)
+                namesTaken[QStringLiteral("%1:%2").arg(l.host).arg(l.port)].insert(host);
             result.config.listeners.push_back(l);
             if (!loggedServer) {
                 loggedServer = server;

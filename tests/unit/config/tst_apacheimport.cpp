@@ -342,7 +342,8 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("conf");
         QTest::addColumn<QString>("note");
         const QByteArray vhost = sample("vhost");
-        QTest::newRow("ServerName") << vhost << QStringLiteral("httpd.conf:3: ServerName shop.example not carried over: Fulcrum listeners do not route by host name");
+        QTest::newRow("ServerName") << vhost << QStringLiteral("httpd.conf:3: ServerName shop.example: the first virtual host on its address, so the listener's own pool, "
+                                                                         "which also takes every name no other virtual host there has (as httpd's default)");
         QTest::newRow("loadfactor scaled") << vhost << QStringLiteral("httpd.conf:4: balancer://shop: load factors 2.5, 1, 1, 1, 1 became weights 5, 2, 2, 2, 2 (x 2)");
         QTest::newRow("route") << vhost << QStringLiteral("httpd.conf:5: http://127.0.0.1:9001: route=app1 not carried over");
         QTest::newRow("timeout") << vhost << QStringLiteral("httpd.conf:6: balancer://shop: timeout=5s: the same as proxy.response_timeout, so pool \"shop\" "
@@ -564,8 +565,12 @@ private Q_SLOTS:
         QVERIFY2(hasNote(r, QStringLiteral("httpd.conf:%1: SSLCipherSuite HIGH:!aNULL not carried over").arg(cipherLine)), qPrintable(r.notes.join(u'\n')));
         QVERIFY(hasNote(r, QStringLiteral("SSLCertificateChainFile ca.pem not carried over: append it to %1").arg(certificates.file(QStringLiteral("shop.pem")))));
         QVERIFY(hasNote(r, QStringLiteral("SSLHonorCipherOrder on not carried over")));
-        QVERIFY2(hasNote(r, QStringLiteral("ServerName api.example: the listener picks this host's certificate by that name (SNI), but does not route requests by host name")),
+        QVERIFY2(hasNote(r, QStringLiteral("ServerName api.example: the listener's routes by host, and its certificate picked by that name (SNI)")),
                  qPrintable(r.notes.join(u'\n')));
+        // The same balancer for every name, each later host's name a route to it all the same
+        // (the first host's paths are not the later hosts').
+        const std::vector<ListenerRoute> byHost{{"", QStringLiteral("shop"), "api.example"}, {"", QStringLiteral("shop"), "admin.example"}};
+        QVERIFY2(r.config.listeners[0].routes == byHost, QJsonDocument(configToJson(r.config)).toJson().constData());
         QVERIFY(!hasNote(r, QStringLiteral("plain HTTP")));
         const ConfigResult check = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
         QVERIFY2(check.ok(), qPrintable(check.errorText()));
@@ -906,6 +911,67 @@ private Q_SLOTS:
         QVERIFY2(hasNote(r, QStringLiteral("path pattern ^/old/(.*)$ balancer://legacy not carried over for 127.0.0.1:%1: Fulcrum routes by path "
                                            "prefix only, and ^/old/(.*)$ is a pattern, so the listener sends these requests to pool \"web\"").arg(port)),
                  qPrintable(notes));
+        const ConfigResult back = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
+        QVERIFY2(back.ok(), qPrintable(back.errorText()));
+        QVERIFY(back.config->listeners[0].routes == routes);
+    }
+
+    // Name-based virtual hosts on one address, each to its own balancer: routes by host, the
+    // first host the listener's own pool (httpd's default for other names). The real apache2
+    // takes the config.
+    void carriesNameBasedVirtualHostsAsHostRoutes()
+    {
+        if (!QFile::exists(apacheBinary()))
+            QSKIP("apache2 is not installed (scripts/packages.txt lists it)");
+        QTemporaryDir dir;
+        const quint16 port = freeLoopbackPort();
+        const QByteArray body = QStringLiteral("Listen 127.0.0.1:%1\n"
+                                               "<Proxy balancer://web>\n    BalancerMember http://127.0.0.1:9001\n</Proxy>\n"
+                                               "<Proxy balancer://api>\n    BalancerMember http://127.0.0.1:9002\n</Proxy>\n"
+                                               "<Proxy balancer://admin>\n    BalancerMember http://127.0.0.1:9003\n</Proxy>\n"
+                                               "<VirtualHost 127.0.0.1:%1>\n"
+                                               "    ServerName shop.example\n"
+                                               "    ProxyPass / balancer://web/\n"
+                                               "</VirtualHost>\n"
+                                               "<VirtualHost 127.0.0.1:%1>\n"
+                                               "    ServerName https://API.example:443\n"
+                                               "    ServerAlias *.api.example api-? shop.example\n"
+                                               "    ProxyPass / balancer://api/\n"
+                                               "</VirtualHost>\n"
+                                               "<VirtualHost 127.0.0.1:%1>\n"
+                                               "    ServerName admin.example\n"
+                                               "    ProxyPass /static/ balancer://web/static/\n"
+                                               "    ProxyPassMatch ^/old/(.*)$ balancer://web/$1\n"
+                                               "    ProxyPass / balancer://admin/\n"
+                                               "</VirtualHost>\n"
+                                               "<VirtualHost 127.0.0.1:%1>\n"
+                                               "    ProxyPass / balancer://admin/\n"
+                                               "</VirtualHost>\n")
+                                    .arg(port)
+                                    .toUtf8();
+        QString refused;
+        const ApacheImportResult r = importCheckedByApache(dir, body, &refused);
+        QVERIFY2(refused.isEmpty(), qPrintable(refused));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        const QString notes = r.notes.join(u'\n');
+        QCOMPARE(r.config.listeners.size(), size_t(1));
+        QCOMPARE(r.config.listeners[0].pool, QStringLiteral("web"));
+        const std::vector<ListenerRoute> routes{{"", QStringLiteral("api"), "api.example"},
+                                                {"", QStringLiteral("api"), "*.api.example"},
+                                                {"", QStringLiteral("admin"), "admin.example"},
+                                                {"/static/", QStringLiteral("web"), "admin.example"}};
+        QVERIFY2(r.config.listeners[0].routes == routes, QJsonDocument(configToJson(r.config)).toJson().constData());
+        for (const QString &note :
+             {QStringLiteral("ProxyPass / balancer://api/: requests for api.example, *.api.example go to pool \"api\" on 127.0.0.1:%1 (listeners[].routes by "
+                             "host); any other name goes to the first virtual host's pool \"web\"").arg(port),
+              QStringLiteral("ServerAlias api-? not routed by: Fulcrum routes by exact names and \"*.name\""),
+              QStringLiteral("shop.example is also the first virtual host's name on 127.0.0.1:%1; httpd used the first, and so does Fulcrum").arg(port),
+              QStringLiteral("ProxyPass /static/ balancer://web/static/: requests for admin.example under /static/ go to pool \"web\""),
+              QStringLiteral("path pattern ^/old/(.*)$ balancer://web not carried over for 127.0.0.1:%1: Fulcrum routes by path prefix only").arg(port),
+              QStringLiteral("ProxyPass / balancer://admin not carried over for 127.0.0.1:%1: it is another virtual host's address, and this one has no "
+                             "ServerName or ServerAlias Fulcrum can route by").arg(port),
+              QStringLiteral("ServerName shop.example: the first virtual host on its address, so the listener's own pool")})
+            QVERIFY2(hasNote(r, note), qPrintable(note + u'\n' + notes));
         const ConfigResult back = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("out.json"));
         QVERIFY2(back.ok(), qPrintable(back.errorText()));
         QVERIFY(back.config->listeners[0].routes == routes);

@@ -380,8 +380,11 @@ http {
         QCOMPARE(r.config.listeners[0].pool, QStringLiteral("a"));
         QCOMPARE(r.config.listeners[1].host, QStringLiteral("::"));
         QVERIFY(r.config.listeners[0].name != r.config.listeners[1].name);
-        QVERIFY2(hasNote(r, QStringLiteral("n.conf:5: listen 80 (server_name b.example www.b.example): another server block on this address sends to pool \"a\"; "
-                                           "a Fulcrum listener sends to one pool and does not route by host name, so pool \"b\" is not reached here")),
+        // b.example's block: routes by host on the listener of 0.0.0.0:80 it shares.
+        const std::vector<ListenerRoute> byHost{{"", QStringLiteral("b"), "b.example"}, {"", QStringLiteral("b"), "www.b.example"}};
+        QVERIFY2(r.config.listeners[0].routes == byHost, QJsonDocument(configToJson(r.config)).toJson().constData());
+        QVERIFY2(hasNote(r, QStringLiteral("n.conf:5: listen 80 (server_name b.example www.b.example): requests for b.example, www.b.example go to pool \"b\" "
+                                           "(listener \"a-80\"'s routes by host); any other name goes to the first server block's pool \"a\", as nginx's default server")),
                  qPrintable(r.notes.join(u'\n')));
         QVERIFY(hasNote(r, QStringLiteral("n.conf:6: listen unix:/run/shop.sock not carried over: Fulcrum listens on TCP addresses, not Unix sockets")));
         const NginxImportResult streamOnly = importNginx("stream {\n upstream db { server 10.0.0.5:5432; }\n}\n", QStringLiteral("s.conf"));
@@ -1075,6 +1078,56 @@ http {
               QStringLiteral("n.conf:11: location ~ \\.php$ proxy_pass http://api not carried over: Fulcrum takes paths by prefix only, and location ~ \\.php$ "
                              "is not a prefix location, so these requests go to \"shop\"")})
             QVERIFY2(hasNote(r, note), qPrintable(notes));
+        const ConfigResult again = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("again.json"));
+        QVERIFY2(again.ok(), qPrintable(again.errorText()));
+        QVERIFY(again.config->listeners[0].routes == expected);
+    }
+
+    void carriesServerNamesAsHostRoutes()
+    {
+        // Name-based virtual hosts on one plain and one TLS address: each later block's
+        // server_name become routes by host to its pool, with its prefix locations; what
+        // Fulcrum cannot match is noted.
+        const QByteArray conf = "http {\n"
+                                "  upstream shop { server 127.0.0.1:9001; }\n"
+                                "  upstream api { server 127.0.0.1:9002; }\n"
+                                "  upstream admin { server 127.0.0.1:9003; }\n"
+                                "  server { listen 127.0.0.1:8080; server_name shop.example www.shop.example;\n"
+                                "    location / { proxy_pass http://shop; proxy_set_header Host $host; } }\n"
+                                "  server { listen 127.0.0.1:8080; server_name .api.example ~^v[0-9]+\\.api\\.example$ api.*;\n"
+                                "    location / { proxy_pass http://api; proxy_set_header Host $host; } }\n"
+                                "  server { listen 127.0.0.1:8080 default_server; server_name Admin.Example www.shop.example;\n"
+                                "    location / { proxy_pass http://admin; proxy_set_header Host $host; }\n"
+                                "    location /static/ { proxy_pass http://shop; proxy_set_header Host $host; } }\n"
+                                "  server { listen 127.0.0.1:8081; server_name ~^(?<t>.+)\\.example$;\n"
+                                "    location / { proxy_pass http://shop; proxy_set_header Host $host; } }\n"
+                                "  server { listen 127.0.0.1:8081; server_name ~^x\\.example$;\n"
+                                "    location / { proxy_pass http://api; proxy_set_header Host $host; } }\n"
+                                "}\n";
+        NginxImportResult r;
+        const QString problem = importChecked(conf, &r);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        const QString notes = r.notes.join(u'\n');
+        QCOMPARE(r.config.listeners.size(), size_t(2));
+        const ListenerConfig &l = r.config.listeners[0];
+        QCOMPARE(l.pool, QStringLiteral("shop"));
+        const std::vector<ListenerRoute> expected{{"", QStringLiteral("api"), "api.example"},
+                                                  {"", QStringLiteral("api"), "*.api.example"},
+                                                  {"", QStringLiteral("admin"), "admin.example"},
+                                                  {"/static/", QStringLiteral("shop"), "admin.example"}};
+        QVERIFY2(l.routes == expected, QJsonDocument(configToJson(r.config)).toJson().constData());
+        QVERIFY(r.config.listeners[1].routes.empty());
+        for (const QString &note :
+             {QStringLiteral("n.conf:7: server_name ~^v[0-9]+\\.api\\.example$ api.* not routed by: Fulcrum routes by exact names and \"*.name\"; "
+                             "regular expressions and \"name.*\" are not matched, so requests for them go to listener \"shop-8080\"'s pool \"shop\""),
+              QStringLiteral("n.conf:7: listen 127.0.0.1:8080 (server_name .api.example"),
+              QStringLiteral("requests for api.example, *.api.example go to pool \"api\" (listener \"shop-8080\"'s routes by host)"),
+              QStringLiteral("n.conf:9: listen 127.0.0.1:8080: server_name www.shop.example is already an earlier server block's on this address"),
+              QStringLiteral("requests for admin.example go to pool \"admin\" and its routes by path (1) (listener \"shop-8080\"'s routes by host)"),
+              QStringLiteral("this block was nginx's default_server, so names no server_name has went to it there: make \"admin\" the listener's \"pool\" by hand"),
+              QStringLiteral("n.conf:14: listen 127.0.0.1:8081 (server_name ~^x\\.example$): another server block on this address sends to pool \"shop\", and this "
+                             "block names no host Fulcrum can route by, so pool \"api\" is not reached here")})
+            QVERIFY2(hasNote(r, note), qPrintable(note + u'\n' + notes));
         const ConfigResult again = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("again.json"));
         QVERIFY2(again.ok(), qPrintable(again.errorText()));
         QVERIFY(again.config->listeners[0].routes == expected);
