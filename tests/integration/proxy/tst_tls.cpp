@@ -187,10 +187,31 @@ private Q_SLOTS:
     void serverSessionsAreResumed();
 
 private:
+    // The shop's TLS listener to the shared backend ("app"), with `routes` to a pool of one
+    // server per name, and a plain twin of it named "plain".
+    Config routedConfig(const std::vector<std::pair<QString, quint16>> &pools, const std::vector<ListenerRoute> &routes) const;
+
     QTemporaryDir m_dir;
     std::unique_ptr<TestCertificates> m_certs;
     std::unique_ptr<InProcessDemoBackend> m_backend;
 };
+
+Config TestTls::routedConfig(const std::vector<std::pair<QString, quint16>> &pools, const std::vector<ListenerRoute> &routes) const
+{
+    Config config = tlsConfig({loopbackServer(QStringLiteral("app"), m_backend->port())}, {certificate(*m_certs, QStringLiteral("shop"))});
+    for (const auto &[name, port] : pools) {
+        PoolConfig pool = config.pools[0];
+        pool.name = name;
+        pool.servers = {loopbackServer(name, port)};
+        config.pools.push_back(pool);
+    }
+    config.listeners[0].routes = routes;
+    ListenerConfig plain = config.listeners[0];
+    plain.name = QStringLiteral("plain");
+    plain.tls = {};
+    config.listeners.push_back(plain);
+    return config;
+}
 
 void TestTls::initTestCase()
 {
@@ -724,20 +745,9 @@ void TestTls::routesSendPathsToTheirPools()
     InProcessDemoBackend api(QStringLiteral("api"));
     InProcessDemoBackend internal(QStringLiteral("internal"));
     QVERIFY(api.isListening() && internal.isListening());
-    Config config = tlsConfig({loopbackServer(QStringLiteral("app"), m_backend->port())}, {certificate(*m_certs, QStringLiteral("shop"))});
-    for (const auto &[name, port] : {std::pair{QStringLiteral("api"), api.port()}, std::pair{QStringLiteral("internal"), internal.port()}}) {
-        PoolConfig pool = config.pools[0];
-        pool.name = name;
-        pool.servers = {loopbackServer(name, port)};
-        config.pools.push_back(pool);
-    }
     // Written shortest first: the longest still wins.
-    const std::vector<ListenerRoute> routes{{"/api/", QStringLiteral("api")}, {"/api/internal/", QStringLiteral("internal")}};
-    config.listeners[0].routes = routes;
-    ListenerConfig plain = config.listeners[0];
-    plain.name = QStringLiteral("plain");
-    plain.tls = {};
-    config.listeners.push_back(plain);
+    const Config config = routedConfig({{QStringLiteral("api"), api.port()}, {QStringLiteral("internal"), internal.port()}},
+                                       {{"/api/", QStringLiteral("api")}, {"/api/internal/", QStringLiteral("internal")}});
     Engine engine;
     QStringList errors;
     QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
@@ -788,22 +798,12 @@ void TestTls::hostRoutesSendNamesToTheirPools()
     InProcessDemoBackend adminApi(QStringLiteral("admin-api"));
     InProcessDemoBackend assets(QStringLiteral("assets"));
     QVERIFY(api.isListening() && admin.isListening() && adminApi.isListening() && assets.isListening());
-    Config config = tlsConfig({loopbackServer(QStringLiteral("app"), m_backend->port())}, {certificate(*m_certs, QStringLiteral("shop"))});
-    for (const auto &[name, port] : {std::pair{QStringLiteral("api"), api.port()}, std::pair{QStringLiteral("admin"), admin.port()},
-                                     std::pair{QStringLiteral("admin-api"), adminApi.port()}, std::pair{QStringLiteral("assets"), assets.port()}}) {
-        PoolConfig pool = config.pools[0];
-        pool.name = name;
-        pool.servers = {loopbackServer(name, port)};
-        config.pools.push_back(pool);
-    }
-    config.listeners[0].routes = {{"/api/", QStringLiteral("api")},
-                                  {"", QStringLiteral("admin"), "admin.shop.test"},
-                                  {"/api/", QStringLiteral("admin-api"), "admin.shop.test"},
-                                  {"/static/", QStringLiteral("assets"), "*.shop.test"}};
-    ListenerConfig plain = config.listeners[0];
-    plain.name = QStringLiteral("plain");
-    plain.tls = {};
-    config.listeners.push_back(plain);
+    const Config config = routedConfig({{QStringLiteral("api"), api.port()}, {QStringLiteral("admin"), admin.port()},
+                                        {QStringLiteral("admin-api"), adminApi.port()}, {QStringLiteral("assets"), assets.port()}},
+                                       {{"/api/", QStringLiteral("api")},
+                                        {"", QStringLiteral("admin"), "admin.shop.test"},
+                                        {"/api/", QStringLiteral("admin-api"), "admin.shop.test"},
+                                        {"/static/", QStringLiteral("assets"), "*.shop.test"}});
     Engine engine;
     QStringList errors;
     QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
