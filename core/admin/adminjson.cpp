@@ -268,6 +268,36 @@ QJsonObject healthEventToJson(const HealthEvent &event)
     };
 }
 
+QJsonObject listenerToJson(const ListenerView &l)
+{
+    QJsonObject listener{{QStringLiteral("name"), l.name}, {QStringLiteral("address"), QStringLiteral("%1:%2").arg(l.host).arg(l.port)}, {QStringLiteral("pool"), l.pool}, {QStringLiteral("tls"), l.tls}};
+    if (!l.redirectTo.isEmpty())
+        listener.insert(QStringLiteral("redirect_to"), l.redirectTo);
+    if (!l.redirectExcept.isEmpty())
+        listener.insert(QStringLiteral("redirect_except"), QJsonArray::fromStringList(l.redirectExcept));
+    if (!l.routes.empty()) {
+        QJsonArray routes;
+        for (const ListenerView::Route &route : l.routes) {
+            QJsonObject o{{QStringLiteral("pool"), route.pool}};
+            if (!route.host.isEmpty())
+                o.insert(QStringLiteral("host"), route.host);
+            if (!route.prefix.isEmpty())
+                o.insert(QStringLiteral("prefix"), route.prefix);
+            routes.append(o);
+        }
+        listener.insert(QStringLiteral("routes"), routes);
+    }
+    if (l.tls) {
+        listener.insert(QStringLiteral("tls_expires"), isoTime(l.tlsExpiresMs));
+        listener.insert(QStringLiteral("tls_handshakes"), qint64(l.tlsHandshakes));
+        writeCounted(listener, kTlsFailureKeys, l.tlsFailures, l.tlsLastFailure, l.tlsLastFailureMs);
+        listener.insert(QStringLiteral("http2_connections"), qint64(l.h2Connections));
+        listener.insert(QStringLiteral("http2_streams"), qint64(l.h2Streams));
+        writeCounted(listener, kH2RefusalKeys, l.h2Refusals, l.h2LastRefusal, l.h2LastRefusalMs);
+    }
+    return listener;
+}
+
 QJsonObject snapshotToJson(const EngineSnapshot &snapshot)
 {
     QJsonArray pools;
@@ -277,34 +307,8 @@ QJsonObject snapshotToJson(const EngineSnapshot &snapshot)
     for (const LockEndpointView &e : snapshot.lockEndpoints)
         endpoints.append(lockEndpointToJson(e, false));
     QJsonArray listeners;
-    for (const ListenerView &l : snapshot.listeners) {
-        QJsonObject listener{{QStringLiteral("name"), l.name}, {QStringLiteral("address"), QStringLiteral("%1:%2").arg(l.host).arg(l.port)}, {QStringLiteral("pool"), l.pool}, {QStringLiteral("tls"), l.tls}};
-        if (!l.redirectTo.isEmpty())
-            listener.insert(QStringLiteral("redirect_to"), l.redirectTo);
-        if (!l.redirectExcept.isEmpty())
-            listener.insert(QStringLiteral("redirect_except"), QJsonArray::fromStringList(l.redirectExcept));
-        if (!l.routes.empty()) {
-            QJsonArray routes;
-            for (const ListenerView::Route &route : l.routes) {
-                QJsonObject o{{QStringLiteral("pool"), route.pool}};
-                if (!route.host.isEmpty())
-                    o.insert(QStringLiteral("host"), route.host);
-                if (!route.prefix.isEmpty())
-                    o.insert(QStringLiteral("prefix"), route.prefix);
-                routes.append(o);
-            }
-            listener.insert(QStringLiteral("routes"), routes);
-        }
-        if (l.tls) {
-            listener.insert(QStringLiteral("tls_expires"), isoTime(l.tlsExpiresMs));
-            listener.insert(QStringLiteral("tls_handshakes"), qint64(l.tlsHandshakes));
-            writeCounted(listener, kTlsFailureKeys, l.tlsFailures, l.tlsLastFailure, l.tlsLastFailureMs);
-            listener.insert(QStringLiteral("http2_connections"), qint64(l.h2Connections));
-            listener.insert(QStringLiteral("http2_streams"), qint64(l.h2Streams));
-            writeCounted(listener, kH2RefusalKeys, l.h2Refusals, l.h2LastRefusal, l.h2LastRefusalMs);
-        }
-        listeners.append(listener);
-    }
+    for (const ListenerView &l : snapshot.listeners)
+        listeners.append(listenerToJson(l));
     const AccessLogView &log = snapshot.accessLog;
     QJsonObject accessLog{{QStringLiteral("enabled"), log.enabled},
                           {QStringLiteral("lines"), qint64(log.lines)},

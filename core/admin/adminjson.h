@@ -23,6 +23,8 @@ LockFeedState lockFeedFromJson(const QJsonObject &json);
 QJsonObject lockChangesToJson(const QString &endpoint, const LockFeedState &feed, const LockChanges &changes);
 QJsonObject engineEventToJson(const EngineEvent &event);
 QJsonObject healthEventToJson(const HealthEvent &event);
+// One listener: address, pool, TLS, redirect and routes, its TLS and HTTP/2 figures.
+QJsonObject listenerToJson(const ListenerView &listener);
 QJsonObject snapshotToJson(const EngineSnapshot &snapshot);
 
 // Decoding. What the wire does not carry stays at its default (ServerStats' byte rates, a

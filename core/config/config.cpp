@@ -1,4 +1,5 @@
 #include "config.h"
+#include "routetable.h"
 
 #include "common/duration.h"
 
@@ -320,6 +321,78 @@ QString pathPrefixProblem(const QString &prefix, const QString &everyPath)
             return QStringLiteral("holds the dot segment \"%1\"").arg(segment);
     }
     return {};
+}
+
+namespace {
+
+int hexValue(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+bool isUnreserved(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+// A path (starting with '/') without its dot segments (RFC 3986 5.2.4), as the servers read it.
+QByteArray withoutDotSegments(QByteArrayView path)
+{
+    std::vector<QByteArrayView> kept;
+    bool endsWithSlash = false;
+    for (qsizetype start = 1; start <= path.size();) {
+        qsizetype end = path.indexOf('/', start);
+        if (end < 0)
+            end = path.size();
+        const QByteArrayView segment = path.sliced(start, end - start);
+        const bool last = end == path.size();
+        if (segment == "." || segment == "..") {
+            if (segment == ".." && !kept.empty())
+                kept.pop_back();
+            endsWithSlash = last;
+        } else {
+            kept.push_back(segment);
+            endsWithSlash = false;
+        }
+        start = end + 1;
+    }
+    QByteArray out;
+    for (const QByteArrayView segment : kept)
+        out.append('/').append(segment);
+    if (out.isEmpty() || endsWithSlash)
+        out.append('/');
+    return out;
+}
+
+} // namespace
+
+QByteArray routePlainPath(QByteArrayView path)
+{
+    QByteArray decoded;
+    decoded.reserve(path.size());
+    for (qsizetype i = 0; i < path.size(); ++i) {
+        if (path[i] == '%' && i + 2 < path.size() && hexValue(path[i + 1]) >= 0 && hexValue(path[i + 2]) >= 0) {
+            const char c = char(hexValue(path[i + 1]) * 16 + hexValue(path[i + 2]));
+            if (isUnreserved(c)) {
+                decoded.append(c);
+                i += 2;
+                continue;
+            }
+        }
+        decoded.append(path[i]);
+    }
+    return path.startsWith('/') ? withoutDotSegments(decoded) : decoded;
+}
+
+QByteArrayView routeHostName(QByteArrayView host)
+{
+    if (host.startsWith('['))
+        return {};
+    if (const qsizetype colon = host.indexOf(':'); colon >= 0)
+        host = host.first(colon);
+    if (host.endsWith('.'))
+        host.chop(1);
+    return host;
 }
 
 QString routeHostProblem(const QString &host)

@@ -23,162 +23,29 @@ namespace {
 constexpr qsizetype kUpstreamReadBuffer = 128 * 1024;
 } // namespace
 
-namespace {
-
-int hexValue(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-bool isUnreserved(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-// A path (starting with '/') without its dot segments (RFC 3986 5.2.4), as the servers read it.
-QByteArray withoutDotSegments(QByteArrayView path)
-{
-    std::vector<QByteArrayView> kept;
-    bool endsWithSlash = false;
-    for (qsizetype start = 1; start <= path.size();) {
-        qsizetype end = path.indexOf('/', start);
-        if (end < 0)
-            end = path.size();
-        const QByteArrayView segment = path.sliced(start, end - start);
-        const bool last = end == path.size();
-        if (segment == "." || segment == "..") {
-            if (segment == ".." && !kept.empty())
-                kept.pop_back();
-            endsWithSlash = last;
-        } else {
-            kept.push_back(segment);
-            endsWithSlash = false;
-        }
-        start = end + 1;
-    }
-    QByteArray out;
-    for (const QByteArrayView segment : kept)
-        out.append('/').append(segment);
-    if (out.isEmpty() || endsWithSlash)
-        out.append('/');
-    return out;
-}
-
-// A path made plain for matching: unreserved characters decoded ("%61pi" is "api"; "%2F" stays
-// as it is), then the dot segments removed ("/api/../admin" is "/admin").
-QByteArray plainPath(QByteArrayView path)
-{
-    QByteArray decoded;
-    decoded.reserve(path.size());
-    for (qsizetype i = 0; i < path.size(); ++i) {
-        if (path[i] == '%' && i + 2 < path.size() && hexValue(path[i + 1]) >= 0 && hexValue(path[i + 2]) >= 0) {
-            const char c = char(hexValue(path[i + 1]) * 16 + hexValue(path[i + 2]));
-            if (isUnreserved(c)) {
-                decoded.append(c);
-                i += 2;
-                continue;
-            }
-        }
-        decoded.append(path[i]);
-    }
-    return path.startsWith('/') ? withoutDotSegments(decoded) : decoded;
-}
-
-// The name a Host field (or an absolute-form authority) asks for: without its port and a final
-// dot; empty for an IP literal in brackets, which no route names.
-QByteArrayView hostName(QByteArrayView host)
-{
-    if (host.startsWith('['))
-        return {};
-    if (const qsizetype colon = host.indexOf(':'); colon >= 0)
-        host = host.first(colon);
-    if (host.endsWith('.'))
-        host.chop(1);
-    return host;
-}
-
-bool sameLetters(QByteArrayView a, QByteArrayView b)
-{
-    return a.size() == b.size() && qstrnicmp(a.data(), a.size(), b.data(), b.size()) == 0;
-}
-
-} // namespace
-
 std::shared_ptr<const ListenerRoutes> ListenerRoutes::make(const std::vector<ListenerRoute> &config,
                                                            const std::function<std::shared_ptr<Pool>(const QString &)> &poolNamed,
                                                            std::shared_ptr<Pool> fallback)
 {
     auto routes = std::make_shared<ListenerRoutes>();
     routes->fallback = std::move(fallback);
-    for (const ListenerRoute &route : config) {
+    routes->table = RouteTable<std::shared_ptr<Pool>>::make(config, [&](size_t, const ListenerRoute &route) -> std::optional<std::shared_ptr<Pool>> {
         std::shared_ptr<Pool> pool = poolNamed(route.pool);
-        if (!pool)
-            continue;
-        if (route.host.isEmpty()) {
-            routes->routes.push_back({route.prefix, std::move(pool)});
-            continue;
-        }
-        const bool wildcard = route.host.startsWith("*.");
-        const QByteArray name = wildcard ? route.host.mid(1) : route.host;
-        auto host = std::find_if(routes->hosts.begin(), routes->hosts.end(), [&](const Host &h) { return h.name == name && h.wildcard == wildcard; });
-        if (host == routes->hosts.end())
-            host = routes->hosts.insert(routes->hosts.end(), Host{name, wildcard, {}});
-        host->routes.push_back({route.prefix, std::move(pool)});
-    }
-    const auto longestFirst = [](const Route &a, const Route &b) { return a.prefix.size() > b.prefix.size(); };
-    std::stable_sort(routes->routes.begin(), routes->routes.end(), longestFirst);
-    for (Host &host : routes->hosts)
-        std::stable_sort(host.routes.begin(), host.routes.end(), longestFirst);
-    std::stable_sort(routes->hosts.begin(), routes->hosts.end(), [](const Host &a, const Host &b) {
-        return a.wildcard != b.wildcard ? !a.wildcard : a.wildcard && a.name.size() > b.name.size();
+        return pool ? std::optional(std::move(pool)) : std::nullopt;
     });
     return routes;
 }
 
 const std::shared_ptr<Pool> &ListenerRoutes::poolFor(QByteArrayView host, QByteArrayView path) const
 {
-    QByteArray plain;
-    bool madePlain = false;
-    const auto match = [&](const std::vector<Route> &list) -> const Route * {
-        for (const Route &route : list) {
-            if (route.prefix.isEmpty())
-                return &route;
-            if (!madePlain) {
-                madePlain = true;
-                if (path.contains('%') || path.contains("/.")) {
-                    plain = plainPath(path);
-                    path = plain;
-                }
-            }
-            if (path.startsWith(route.prefix))
-                return &route;
-        }
-        return nullptr;
-    };
-    if (!hosts.empty()) {
-        const QByteArrayView name = hostName(host);
-        for (const Host &h : hosts) {
-            const bool asked = h.wildcard ? name.size() > h.name.size() && sameLetters(name.last(h.name.size()), h.name) : sameLetters(name, h.name);
-            if (!asked)
-                continue;
-            if (const Route *route = match(h.routes))
-                return route->pool;
-        }
-    }
-    if (const Route *route = match(routes))
-        return route->pool;
-    return fallback;
+    const std::shared_ptr<Pool> *pool = table.find(host, path);
+    return pool ? *pool : fallback;
 }
 
 std::vector<std::shared_ptr<Pool>> ListenerRoutes::pools() const
 {
     std::vector<std::shared_ptr<Pool>> out;
-    for (const Route &route : routes)
-        out.push_back(route.pool);
-    for (const Host &host : hosts) {
-        for (const Route &route : host.routes)
-            out.push_back(route.pool);
-    }
+    table.forEachTarget([&out](const std::shared_ptr<Pool> &pool) { out.push_back(pool); });
     return out;
 }
 

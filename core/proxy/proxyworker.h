@@ -4,6 +4,7 @@
 #include "common/dnsfollower.h"
 #include "common/socketaddress.h"
 #include "config/config.h"
+#include "config/routetable.h"
 #include "metrics/servercounters.h"
 #include "proxy/accesslog.h"
 #include "proxy/httpparser.h"
@@ -29,25 +30,11 @@ class TlsClientContext;
 class TlsServerContext;
 struct ListenerTlsStats;
 
-// listeners[].routes with their pools, and the listener's own pool for the requests no route
-// takes (ClientSession routes each request by it). The most specific route wins: the routes of
-// the host the request asks for (its exact name, then the names under a "*." one, the longest
-// first), then those without a host, each set by the longest prefix that matches.
+// listeners[].routes with their pools (RouteTable: the most specific route wins), and the
+// listener's own pool for the requests no route takes (ClientSession routes each request by it).
 struct ListenerRoutes
 {
-    struct Route
-    {
-        QByteArray prefix;                // empty: every path (a host's route without prefix)
-        std::shared_ptr<Pool> pool;
-    };
-    struct Host
-    {
-        QByteArray name;                  // lower case; a wildcard's without its '*' (".shop.example")
-        bool wildcard = false;
-        std::vector<Route> routes;        // the longest prefix first
-    };
-    std::vector<Host> hosts;              // exact names first, then wildcards, the longest first
-    std::vector<Route> routes;            // without a host, the longest prefix first
+    RouteTable<std::shared_ptr<Pool>> table;
     std::shared_ptr<Pool> fallback;
 
     // Built from the config's routes (pools by name; a route whose pool is missing is left out).
@@ -55,10 +42,9 @@ struct ListenerRoutes
                                                       const std::function<std::shared_ptr<Pool>(const QString &)> &poolNamed,
                                                       std::shared_ptr<Pool> fallback);
 
-    // The pool of a request by the host it asks for (HttpRequestHead::hostAsked: any case, a port
-    // and a final dot allowed) and its path (HttpRequestHead::path), matched made plain
-    // (RFC 3986 6.2.2: unreserved characters decoded, dot segments removed), as the servers will
-    // read it, so "/api/../admin" is not routed as "/api/".
+    // The pool of a request by the host it asks for (HttpRequestHead::hostAsked) and its path
+    // (HttpRequestHead::path), matched as the servers will read it, so "/api/../admin" is not
+    // routed as "/api/".
     const std::shared_ptr<Pool> &poolFor(QByteArrayView host, QByteArrayView path) const;
 
     // Every pool a route names (each worker makes their balancers up front).

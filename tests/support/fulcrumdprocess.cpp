@@ -46,6 +46,11 @@ QString FulcrumdProcess::logFile() const
     return m_dir.filePath(QStringLiteral("fulcrumd.log"));
 }
 
+QString FulcrumdProcess::configFile() const
+{
+    return m_dir.filePath(QStringLiteral("fulcrum.json"));
+}
+
 QString FulcrumdProcess::tokenFile() const
 {
     return m_dir.filePath(QStringLiteral("state/admin.token"));
@@ -78,12 +83,18 @@ bool FulcrumdProcess::start(QString *log)
         admin.insert(QStringLiteral("tls"), m_options.adminTls);
         config.insert(QStringLiteral("admin"), admin);
     }
+    if (!m_options.morePools.isEmpty()) {
+        QJsonArray pools = config.value(QStringLiteral("pools")).toArray();
+        for (const QJsonValue &pool : std::as_const(m_options.morePools))
+            pools.append(pool);
+        config.insert(QStringLiteral("pools"), pools);
+    }
     if (m_options.redisPort) {
         config.insert(QStringLiteral("redis"), QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("cache")},
                                                                       {QStringLiteral("url"), QStringLiteral("redis://127.0.0.1:%1").arg(m_options.redisPort)},
                                                                       {QStringLiteral("poll_interval"), QStringLiteral("200ms")}}});
     }
-    const QString path = m_dir.filePath(QStringLiteral("fulcrum.json"));
+    const QString path = configFile();
     QFile file(path);
     if (!file.open(QIODevice::WriteOnly)) {
         *log = QStringLiteral("cannot write %1").arg(path);

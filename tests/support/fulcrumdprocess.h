@@ -26,6 +26,7 @@ public:
         quint16 redisPort = 0;                         // 0: no lock endpoint
         QJsonObject adminTls;                          // "admin": {"tls": ...}; empty: plain http
         QJsonArray routes;                             // the listener's "routes"; empty: none
+        QJsonArray morePools;                          // pools beside `pool`, as written in "pools"
     };
 
     explicit FulcrumdProcess(Options options);
@@ -48,6 +49,7 @@ public:
     QByteArray readOnlyToken() const { return m_readOnlyToken; }
     QString tokenFile() const;
     QString logFile() const;        // what it wrote to stderr: its events
+    QString configFile() const;     // the config it runs, written by start()
 
     // One blocking request to the admin API with the admin token (plain http only); the JSON
     // answer (empty on failure).

@@ -97,6 +97,13 @@ void addPoolRoutes(AdminRouter &router, Engine *engine)
             pools.append(poolToJson(pool));
         return AdminReply::json(200, QJsonObject{{QStringLiteral("pools"), pools}});
     });
+    // The listeners with their routes (what `fulcrumctl route --engine` reads).
+    router.add("GET", "/api/v1/listeners", [engine](const AdminRequest &) {
+        QJsonArray listeners;
+        for (const ListenerView &listener : engine->snapshot().listeners)
+            listeners.append(listenerToJson(listener));
+        return AdminReply::json(200, QJsonObject{{QStringLiteral("listeners"), listeners}});
+    });
     router.add("GET", "/api/v1/pools/{pool}", [engine](const AdminRequest &request) {
         const PoolView *pool = engine->snapshot().pool(request.capture("pool"));
         return pool ? AdminReply::json(200, poolToJson(*pool)) : unknownPool(*engine, request.capture("pool"));

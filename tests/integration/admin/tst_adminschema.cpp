@@ -337,6 +337,7 @@ void TestAdminSchema::readAnswers_data()
     QTest::addColumn<QString>("definition");
     QTest::addColumn<QString>("list");   // a field of the answer that must not be an empty list, so items are checked too
     QTest::newRow("pools") << QByteArray("/api/v1/pools") << QStringLiteral("pools_answer") << QStringLiteral("pools");
+    QTest::newRow("listeners") << QByteArray("/api/v1/listeners") << QStringLiteral("listeners_answer") << QStringLiteral("listeners");
     QTest::newRow("pool") << QByteArray("/api/v1/pools/web") << QStringLiteral("pool") << QStringLiteral("servers");
     QTest::newRow("server") << QByteArray("/api/v1/pools/web/servers/app1") << QStringLiteral("server") << QStringLiteral("responses_by_class");
     QTest::newRow("server failing its checks") << QByteArray("/api/v1/pools/web/servers/app3") << QStringLiteral("server") << QString();

@@ -1,4 +1,6 @@
+#include "demobackends.h"
 #include "freeport.h"
+#include "fulcrumdprocess.h"
 #include "programs.h"
 
 #include <QDir>
@@ -257,6 +259,102 @@ private Q_SLOTS:
         const Run right = run(QStringLiteral("fulcrumctl"), {QStringLiteral("import-apache"), apache.fileName()});
         QCOMPARE(right.exitCode, 0);
         QVERIFY(!right.err.contains(u"it looks like"));
+    }
+
+    // `fulcrumctl route` says what the proxy does: for each host and path, the pool it names
+    // (from the running engine, and from the config file it runs) is the pool whose server
+    // answered the same request through the proxy; a pool that cannot serve is said, exit 1.
+    void routeSaysWhatTheProxyDoes()
+    {
+        fulcrum::test::InProcessDemoBackend web(QStringLiteral("web-1"));
+        fulcrum::test::InProcessDemoBackend api(QStringLiteral("api-1"));
+        fulcrum::test::InProcessDemoBackend admin(QStringLiteral("admin-1"));
+        QVERIFY(web.isListening() && api.isListening() && admin.isListening());
+        const auto pool = [](const QString &name, quint16 port) {
+            return QJsonObject{{QStringLiteral("name"), name},
+                               {QStringLiteral("health_check"), QJsonObject{{QStringLiteral("interval"), QStringLiteral("100ms")}}},
+                               {QStringLiteral("servers"), QJsonArray{QJsonObject{{QStringLiteral("name"), name + QStringLiteral("-1")},
+                                                                                  {QStringLiteral("address"), QStringLiteral("127.0.0.1:%1").arg(port)}}}}};
+        };
+        const auto route = [](const QString &host, const QString &prefix, const QString &pool) {
+            QJsonObject o{{QStringLiteral("pool"), pool}};
+            if (!host.isEmpty())
+                o.insert(QStringLiteral("host"), host);
+            if (!prefix.isEmpty())
+                o.insert(QStringLiteral("prefix"), prefix);
+            return o;
+        };
+        FulcrumdProcess::Options options;
+        options.servers = {{QStringLiteral("web-1"), web.port()}};
+        options.morePools = QJsonArray{pool(QStringLiteral("api"), api.port()), pool(QStringLiteral("admin"), admin.port())};
+        options.routes = QJsonArray{route({}, QStringLiteral("/api/"), QStringLiteral("api")), route(QStringLiteral("admin.shop.test"), {}, QStringLiteral("admin")),
+                                    route(QStringLiteral("*.shop.test"), QStringLiteral("/static/"), QStringLiteral("web"))};
+        FulcrumdProcess fulcrumd(options);
+        QString log;
+        QVERIFY2(fulcrumd.start(&log), qPrintable(log));
+        const QStringList engine{QStringLiteral("--engine"), fulcrumd.adminUrl().toString(), QStringLiteral("--token-file"), fulcrumd.tokenFile()};
+        QTRY_VERIFY_WITH_TIMEOUT(run(QStringLiteral("fulcrumctl"), QStringList{QStringLiteral("route"), QStringLiteral("http://admin.shop.test:%1/").arg(fulcrumd.proxyPort())}
+                                                                       + engine).exitCode == 0,
+                                 10'000);   // every pool's first check passed
+
+        const struct
+        {
+            QByteArray host;
+            QByteArray path;
+            QString pool;
+            int route;   // its index in the listener's routes; -1: the listener's own pool
+        } cases[] = {
+            {"shop.test", "/", QStringLiteral("web"), -1},
+            {"shop.test", "/api/orders", QStringLiteral("api"), 0},
+            {"Admin.Shop.Test", "/api/orders", QStringLiteral("admin"), 1},
+            {"www.shop.test", "/static/a.css", QStringLiteral("web"), 2},
+            {"www.shop.test", "/api/x", QStringLiteral("api"), 0},
+            {"www.shop.test", "/static/../api/x", QStringLiteral("api"), 0},
+            {"www.shop.test", "/%61pi/x", QStringLiteral("api"), 0},
+        };
+        for (const auto &c : cases) {
+            const QString url = QStringLiteral("http://%1:%2%3").arg(QString::fromLatin1(c.host)).arg(fulcrumd.proxyPort()).arg(QString::fromLatin1(c.path));
+            const QString what = QString::fromLatin1(c.host + c.path);
+            // What the proxy does with it.
+            SimpleHttpConnection client(fulcrumd.proxyPort());
+            const SimpleHttpResponse answer = client.exchange("GET " + c.path + " HTTP/1.1\r\nHost: " + c.host + "\r\n\r\n");
+            QVERIFY2(answer.status == 200, qPrintable(what + u' ' + answer.error));
+            QCOMPARE(QString::fromLatin1(answer.header("X-Served-By")), c.pool + QStringLiteral("-1"));
+            // What the command says, from the engine and from its config file.
+            for (const QStringList &source : {engine, QStringList{QStringLiteral("--config"), fulcrumd.configFile()}}) {
+                const Run r = run(QStringLiteral("fulcrumctl"), QStringList{QStringLiteral("route"), url, QStringLiteral("--json")} + source);
+                QVERIFY2(r.exitCode == 0, qPrintable(what + u'\n' + r.out + r.err));
+                const QJsonObject json = QJsonDocument::fromJson(r.out.toUtf8()).object();
+                QVERIFY2(json.value(QStringLiteral("pool")).toString() == c.pool, qPrintable(what + u'\n' + r.out));
+                QVERIFY2(json.value(QStringLiteral("route")).isNull() ? c.route == -1
+                                                                        : json.value(QStringLiteral("route")).toObject().value(QStringLiteral("index")).toInt() == c.route,
+                         qPrintable(what + u'\n' + r.out));
+            }
+        }
+        const Run text = run(QStringLiteral("fulcrumctl"), QStringList{QStringLiteral("route"), QStringLiteral("http://www.shop.test:%1/static/../api/x").arg(fulcrumd.proxyPort())}
+                                                             + engine);
+        QVERIFY2(text.out.contains(QStringLiteral("as the servers read it: /api/x")) && text.out.contains(QStringLiteral("route     routes[0]: prefix /api/"))
+                     && text.out.contains(QStringLiteral("1 of 1 servers take traffic now")),
+                 qPrintable(text.out));
+
+        // The admin pool's only server in maintenance: the command says this request gets 503.
+        const Run maint = run(QStringLiteral("fulcrumctl"), QStringList{QStringLiteral("backends"), QStringLiteral("set-state"), QStringLiteral("admin/admin-1"),
+                                                                        QStringLiteral("maint"), QStringLiteral("--yes")} + engine);
+        QVERIFY2(maint.exitCode == 0, qPrintable(maint.out + maint.err));
+        const Run dark = run(QStringLiteral("fulcrumctl"), QStringList{QStringLiteral("route"), QStringLiteral("http://admin.shop.test:%1/").arg(fulcrumd.proxyPort())} + engine);
+        QCOMPARE(dark.exitCode, 1);
+        QVERIFY2(dark.out.contains(QStringLiteral("NO SERVER: 0 of 1 servers take traffic, so this request gets 503 now")), qPrintable(dark.out));
+        QCOMPARE(httpGet(fulcrumd.proxyPort(), "/").status, 200);   // the other pools serve on
+
+        // Bad input: named, with the fix.
+        const Run noListener = run(QStringLiteral("fulcrumctl"), QStringList{QStringLiteral("route"), QStringLiteral("http://shop.test:1/")} + engine);
+        QCOMPARE(noListener.exitCode, 2);
+        QVERIFY2(noListener.err.contains(QStringLiteral("no listener on port 1 (give --listener NAME for another); the listeners are: main (127.0.0.1:%1)")
+                                             .arg(fulcrumd.proxyPort())),
+                 qPrintable(noListener.err));
+        const Run both = run(QStringLiteral("fulcrumctl"), {QStringLiteral("route"), QStringLiteral("http://shop.test/")});
+        QCOMPARE(both.exitCode, 2);
+        QVERIFY(both.err.contains(QStringLiteral("give one URL and either --config FILE or --engine URL")));
     }
 
     void unknownCommand()
