@@ -4,6 +4,7 @@
 #include "command.h"
 #include "ctlengine.h"
 
+#include "admin/adminjson.h"
 #include "config/configparser.h"
 #include "config/routetable.h"
 
@@ -96,25 +97,15 @@ std::vector<RouteListener> listenersOf(const Config &config)
     return out;
 }
 
-std::vector<RouteListener> listenersOf(const QJsonObject &snapshot)
+// GET /api/v1/listeners, read by the admin client's own decoder.
+std::vector<RouteListener> listenersOf(const QJsonObject &answer)
 {
     std::vector<RouteListener> out;
-    for (const QJsonValue &value : snapshot.value(QStringLiteral("listeners")).toArray()) {
-        const QJsonObject l = value.toObject();
-        RouteListener r;
-        r.name = l.value(QStringLiteral("name")).toString();
-        r.address = l.value(QStringLiteral("address")).toString();
-        r.port = quint16(r.address.section(u':', -1).toUInt());
-        r.tls = l.value(QStringLiteral("tls")).toBool();
-        r.pool = l.value(QStringLiteral("pool")).toString();
-        r.redirectTo = l.value(QStringLiteral("redirect_to")).toString();
-        for (const QJsonValue &prefix : l.value(QStringLiteral("redirect_except")).toArray())
-            r.redirectExcept << prefix.toString();
-        for (const QJsonValue &route : l.value(QStringLiteral("routes")).toArray()) {
-            const QJsonObject o = route.toObject();
-            r.routes.push_back({o.value(QStringLiteral("prefix")).toString().toLatin1(), o.value(QStringLiteral("pool")).toString(),
-                                o.value(QStringLiteral("host")).toString().toLatin1()});
-        }
+    for (const QJsonValue &value : answer.value(QStringLiteral("listeners")).toArray()) {
+        const ListenerView l = listenerFromJson(value.toObject());
+        RouteListener r{l.name, QStringLiteral("%1:%2").arg(l.host).arg(l.port), l.port, l.tls, l.pool, l.redirectTo, l.redirectExcept, {}};
+        for (const ListenerView::Route &route : l.routes)
+            r.routes.push_back({route.prefix.toLatin1(), route.pool, route.host.toLatin1()});
         out.push_back(std::move(r));
     }
     return out;
@@ -264,19 +255,18 @@ int route(const QStringList &arguments)
         const CtlEngineReply reply = engine->request("GET", QStringLiteral("/api/v1/pools/%1").arg(QString::fromUtf8(QUrl::toPercentEncoding(pool))));
         if (reply.status != 200)
             return ctlEngineFailure(command, reply);
-        const bool cannotServe = reply.json.value(QStringLiteral("cannot_serve")).toBool();
-        const QJsonArray servers = reply.json.value(QStringLiteral("servers")).toArray();
-        int taking = 0;
-        for (const QJsonValue &server : servers) {
-            const QJsonObject s = server.toObject();
-            taking += s.value(QStringLiteral("state")).toString() == u"up" && s.value(QStringLiteral("effective_weight")).toInt() > 0 ? 1 : 0;
-        }
+        const PoolView live = poolFromJson(reply.json);
+        const bool cannotServe = live.cannotServe;
+        const qsizetype taking = std::count_if(live.servers.begin(), live.servers.end(), [](const ServerSnapshot &s) {
+            return s.spec.state == BackendState::Up && s.effectiveWeight > 0;   // as the engine's cannot_serve counts them
+        });
+        const qsizetype servers = qsizetype(live.servers.size());
         out.insert(QStringLiteral("cannot_serve"), cannotServe);
-        out.insert(QStringLiteral("servers_taking_traffic"), taking);
-        out.insert(QStringLiteral("servers"), int(servers.size()));
+        out.insert(QStringLiteral("servers_taking_traffic"), qint64(taking));
+        out.insert(QStringLiteral("servers"), qint64(servers));
         lines << (cannotServe ? QStringLiteral("          NO SERVER: 0 of %1 servers take traffic, so this request gets 503 now (fulcrumctl backends list --engine URL)")
-                                    .arg(servers.size())
-                              : QStringLiteral("          %1 of %2 servers take traffic now").arg(taking).arg(servers.size()));
+                                    .arg(servers)
+                              : QStringLiteral("          %1 of %2 servers take traffic now").arg(taking).arg(servers));
         status = cannotServe ? 1 : 0;
     }
     if (chosen.size() > 1)

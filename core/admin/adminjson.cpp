@@ -468,6 +468,25 @@ LockEndpointView lockEndpointFromJson(const QJsonObject &json)
     return e;
 }
 
+ListenerView listenerFromJson(const QJsonObject &l)
+{
+    const auto [host, port] = splitAddress(text(l, "address"_L1));
+    ListenerView view{text(l, "name"_L1), host, port, text(l, "pool"_L1), l.value("tls"_L1).toBool(), text(l, "redirect_to"_L1)};
+    for (const QJsonValue &prefix : l.value("redirect_except"_L1).toArray())
+        view.redirectExcept << prefix.toString();
+    for (const QJsonValue &route : l.value("routes"_L1).toArray())
+        view.routes.push_back({text(route.toObject(), "prefix"_L1), text(route.toObject(), "pool"_L1), text(route.toObject(), "host"_L1)});
+    if (view.tls) {
+        view.tlsExpiresMs = timeFrom(l.value("tls_expires"_L1)).toMSecsSinceEpoch();
+        view.tlsHandshakes = quint64(l.value("tls_handshakes"_L1).toInteger());
+        readCounted(l, kTlsFailureKeys, &view.tlsFailures, &view.tlsLastFailure, &view.tlsLastFailureMs);
+        view.h2Connections = quint64(l.value("http2_connections"_L1).toInteger());
+        view.h2Streams = quint64(l.value("http2_streams"_L1).toInteger());
+        readCounted(l, kH2RefusalKeys, &view.h2Refusals, &view.h2LastRefusal, &view.h2LastRefusalMs);
+    }
+    return view;
+}
+
 EngineSnapshot snapshotFromJson(const QJsonObject &json)
 {
     EngineSnapshot snapshot;
@@ -479,24 +498,8 @@ EngineSnapshot snapshotFromJson(const QJsonObject &json)
         snapshot.workerConnections.push_back(value.toInt());
     for (const QJsonValue &value : json.value("worker_handoffs"_L1).toArray())
         snapshot.workerHandoffs.push_back(quint64(value.toInteger()));
-    for (const QJsonValue &value : json.value("listeners"_L1).toArray()) {
-        const QJsonObject l = value.toObject();
-        const auto [host, port] = splitAddress(text(l, "address"_L1));
-        ListenerView view{text(l, "name"_L1), host, port, text(l, "pool"_L1), l.value("tls"_L1).toBool(), text(l, "redirect_to"_L1)};
-        for (const QJsonValue &prefix : l.value("redirect_except"_L1).toArray())
-            view.redirectExcept << prefix.toString();
-        for (const QJsonValue &route : l.value("routes"_L1).toArray())
-            view.routes.push_back({text(route.toObject(), "prefix"_L1), text(route.toObject(), "pool"_L1), text(route.toObject(), "host"_L1)});
-        if (view.tls) {
-            view.tlsExpiresMs = timeFrom(l.value("tls_expires"_L1)).toMSecsSinceEpoch();
-            view.tlsHandshakes = quint64(l.value("tls_handshakes"_L1).toInteger());
-            readCounted(l, kTlsFailureKeys, &view.tlsFailures, &view.tlsLastFailure, &view.tlsLastFailureMs);
-            view.h2Connections = quint64(l.value("http2_connections"_L1).toInteger());
-            view.h2Streams = quint64(l.value("http2_streams"_L1).toInteger());
-            readCounted(l, kH2RefusalKeys, &view.h2Refusals, &view.h2LastRefusal, &view.h2LastRefusalMs);
-        }
-        snapshot.listeners.push_back(std::move(view));
-    }
+    for (const QJsonValue &value : json.value("listeners"_L1).toArray())
+        snapshot.listeners.push_back(listenerFromJson(value.toObject()));
     {
         const QJsonObject log = json.value("access_log"_L1).toObject();
         AccessLogView &view = snapshot.accessLog;

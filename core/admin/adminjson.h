@@ -35,6 +35,7 @@ PoolView poolFromJson(const QJsonObject &json);
 // With the rows and notes when the JSON has them (GET /api/v1/locks/{endpoint}, the stream's
 // "locks" event); lock_count alone is not kept (it is the size of the rows).
 LockEndpointView lockEndpointFromJson(const QJsonObject &json);
+ListenerView listenerFromJson(const QJsonObject &json);
 EngineSnapshot snapshotFromJson(const QJsonObject &json);
 EngineEvent engineEventFromJson(const QJsonObject &json);
 HealthEvent healthEventFromJson(const QJsonObject &json);

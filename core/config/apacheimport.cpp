@@ -1475,6 +1475,8 @@ private:
         std::stable_sort(m_routes.begin(), m_routes.end(), [](const Route &a, const Route &b) { return a.path == u"/" && b.path != u"/"; });
         QMap<QString, QString> poolAt; // "host:port" -> pool
         QMap<QString, const ApacheNode *> hostAt; // "host:port" -> the virtual host whose listener it is
+        QMap<QString, QSet<QByteArray>> defaultNames; // "host:port" -> that virtual host's names
+        QSet<const ApacheNode *> hostRouted; // virtual hosts that became routes by host of another's listener
         QSet<const ApacheNode *> hostsWithListeners;
         for (const Route &route : m_routes) {
             bool routed = false;   // taken as a route of a listener made for another path of its host
@@ -1550,7 +1552,7 @@ private:
                         QStringList added;
                         const QByteArray prefix = route.path == u"/" ? QByteArray() : route.path.toLatin1();
                         for (const QByteArray &name : names) {
-                            if (m_defaultNames.value(listen).contains(name)) {
+                            if (defaultNames.value(listen).contains(name)) {
                                 if (route.path == u"/")
                                     note(route.virtualHost->line, QStringLiteral("<VirtualHost %1>: %2 is also the first virtual host's name on %3; httpd used the "
                                                                                  "first, and so does Fulcrum").arg(route.virtualHost->args.join(u' '), QString::fromLatin1(name), listen));
@@ -1570,7 +1572,7 @@ private:
                                                             "other name goes to the first virtual host's pool \"%7\", as httpd's default for the address")
                                                  .arg(route.path, b.name, route.targetPath, added.join(QStringLiteral(", ")),
                                                       route.path == u"/" ? QString() : QStringLiteral(" under %1").arg(route.path), listen, poolAt[listen]));
-                        m_hostRouted.insert(route.virtualHost);
+                        hostRouted.insert(route.virtualHost);
                         listens = routed = true;
                         continue;
                     }
@@ -1600,7 +1602,7 @@ private:
                 {
                     QStringList unmatched;
                     for (const QByteArray &name : routeHosts(route.virtualHost, &unmatched))
-                        m_defaultNames[listen].insert(name);
+                        defaultNames[listen].insert(name);
                 }
                 listens = true;
                 if (tls.certificate) {
@@ -1636,7 +1638,7 @@ private:
                                                    QStringLiteral("sslproxymachinecertificatefile")};
                 if (n->key.startsWith(u"ssl") && !carried.contains(n->key) && host)
                     note(n->line, QStringLiteral("%1 %2 not carried over (no Fulcrum equivalent)").arg(n->name, n->args.join(u' ')));
-                else if ((n->key == u"servername" || n->key == u"serveralias") && host && m_hostRouted.contains(host))
+                else if ((n->key == u"servername" || n->key == u"serveralias") && host && hostRouted.contains(host))
                     note(n->line, QStringLiteral("%1 %2: the listener's routes by host%3").arg(n->name, n->args.join(u' '),
                                                                                            hostTls(host).certificate ? QStringLiteral(", and its certificate picked by that name (SNI)")
                                                                                                                      : QString()));
@@ -1718,8 +1720,6 @@ private:
     QString m_file;
     QDir m_serverRoot;             // relative paths (certificates) are read from here
     QSet<const ApacheNode *> m_tlsNoted;   // virtual hosts whose TLS was noted
-    QSet<const ApacheNode *> m_hostRouted; // virtual hosts that became routes by host of another's listener
-    QHash<QString, QSet<QByteArray>> m_defaultNames; // "host:port" -> the names of the virtual host whose listener it is
     QSet<QString> m_tlsMembersNoted;       // balancers whose https:// members were noted
     QHash<QString, const ApacheNode *> m_tlsHostAt; // "host:port" -> the TLS virtual host whose settings its listener has
     std::vector<Place> m_places;   // by a node's place in reading order

@@ -1577,7 +1577,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
             const auto same = std::find_if(result.config.listeners.begin(), result.config.listeners.end(),
                                            [&](const ListenerConfig &o) { return o.host == l.host && o.port == l.port; });
             if (same != result.config.listeners.end()) {
-                if (same->tls.enabled() && !l.tls.enabled())
+                if (same->tls.enabled())
                     note(d, QStringLiteral("listen %1: plain and ssl on one address; kept ssl").arg(d.args.first()));
                 routeByHost(*same, d);
                 continue;
