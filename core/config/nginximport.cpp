@@ -1237,6 +1237,8 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
     // listener's pool and routes (nginx's default server for names no server_name has), each
     // other's server_name names become routes by host to its pool and routes.
     QHash<QString, QSet<QByteArray>> namesTaken;   // by "host:port": the names a block on it has, the first block's too
+    QHash<QString, QList<QByteArray>> firstNames;  // by "host:port": the routable names of the block that made its listener
+    QSet<QString> defaultAt;                       // "host:port" whose listener's own pool is a default_server block's
     const Directive *loggedServer = nullptr;     // the first block that became a listener
     const Directive *loggedLocation = nullptr;
     for (const Directive *server : servers) {
@@ -1406,9 +1408,13 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
             for (const Directive &d : server->children)
                 listen = !listen && d.name == u"listen" ? &d : listen;
             note(*server, QStringLiteral("server block%1 not carried over: none of its locations proxy_pass to a server, so Fulcrum has nothing to "
-                                         "take from it (%2); whatever it does (a redirect to HTTPS, files) stays with nginx")
+                                         "take from it (%2); whatever it does (a redirect to HTTPS, files) stays with nginx%3")
                               .arg(listen ? QStringLiteral(" (listen %1)").arg(listen->args.join(u' ')) : QString(),
-                                   what.isEmpty() ? QStringLiteral("it is empty") : what.mid(0, 5).join(QStringLiteral(", "))));
+                                   what.isEmpty() ? QStringLiteral("it is empty") : what.mid(0, 5).join(QStringLiteral(", ")),
+                                   listen && listen->args.contains(QStringLiteral("default_server"))
+                                       ? QStringLiteral("; it was nginx's default_server there, so on a listener of that address names no server_name has "
+                                                        "go to the first proxying block's pool instead")
+                                       : QString()));
             continue;
         }
         if (!chosen)
@@ -1445,24 +1451,73 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
         }
         const QString serverNameText = serverName ? QStringLiteral(" (server_name %1)").arg(serverName->args.join(u' ')) : QString();
         // Another block on this address made the listener: this one's names become its routes.
+        // A later `default_server` block takes the listener's own pool and host-less routes,
+        // and the first block's pool and paths become routes by its names, as nginx sends
+        // every name no server_name has to the default server. True when this block did.
         const auto routeByHost = [&](ListenerConfig &same, const Directive &listen) {
             constexpr size_t kMaxRoutes = 256;
-            QSet<QByteArray> &taken = namesTaken[QStringLiteral("%1:%2").arg(same.host).arg(same.port)];
+            const QString address = QStringLiteral("%1:%2").arg(same.host).arg(same.port);
+            QSet<QByteArray> &taken = namesTaken[address];
+            const bool becomesDefault = listen.args.contains(QStringLiteral("default_server")) && !defaultAt.contains(address);
+            if (becomesDefault)
+                defaultAt.insert(address);
             if (same.pool == poolName && same.routes == routes) {
                 // The same pool and paths as the first block (and no name routed yet): nothing to tell apart.
                 for (const QByteArray &host : hostNames)
                     taken.insert(host);
-                return;
+                return becomesDefault;
+            }
+            bool isDefault = false;
+            if (becomesDefault) {
+                const QList<QByteArray> firstHosts = firstNames.value(address);
+                std::vector<ListenerRoute> moved;   // the other blocks' routes by host, then the first block's pool and paths by its names
+                for (const ListenerRoute &route : same.routes) {
+                    if (!route.host.isEmpty())
+                        moved.push_back(route);
+                }
+                for (const QByteArray &host : firstHosts) {
+                    moved.push_back({QByteArray(), same.pool, host});
+                    for (const ListenerRoute &route : same.routes) {
+                        if (route.host.isEmpty())
+                            moved.push_back({route.prefix, route.pool, host});
+                    }
+                }
+                const size_t own = (routes.size() + 1) * std::count_if(hostNames.begin(), hostNames.end(), [&](const QByteArray &h) { return !taken.contains(h); });
+                if (moved.size() + routes.size() + own > kMaxRoutes) {
+                    note(listen, QStringLiteral("listen %1 default_server: not made the listener's own pool: listener \"%2\" would have more than %3 routes, so names "
+                                                "no server_name has go to the first server block's pool \"%4\", not to \"%5\"; give this block a listener of its own")
+                                     .arg(listen.args.first(), same.name)
+                                     .arg(kMaxRoutes)
+                                     .arg(same.pool, poolName));
+                } else {
+                    QStringList names;
+                    for (const QByteArray &host : firstHosts)
+                        names << QString::fromLatin1(host);
+                    const QString paths = routes.empty() ? QString() : QStringLiteral(" with its routes by path (%1)").arg(routes.size());
+                    note(listen, firstHosts.isEmpty()
+                                     ? QStringLiteral("listen %1 default_server: listener \"%2\"'s own pool is \"%3\"%4, for every name no server_name has, as nginx's "
+                                                      "default server; the first server block on this address (pool \"%5\") names no host Fulcrum can route by, so "
+                                                      "it is not reached here: give it a listener of its own")
+                                           .arg(listen.args.first(), same.name, poolName, paths, same.pool)
+                                     : QStringLiteral("listen %1 default_server: listener \"%2\"'s own pool is \"%3\"%4, for every name no server_name has, as nginx's "
+                                                      "default server; the first server block's pool \"%5\" and its paths become routes by its names (%6)")
+                                           .arg(listen.args.first(), same.name, poolName, paths, same.pool, names.join(QStringLiteral(", "))));
+                    moved.insert(moved.end(), routes.begin(), routes.end());
+                    same.routes = std::move(moved);
+                    same.pool = poolName;
+                    isDefault = true;
+                }
             }
             if (!unmatched.isEmpty())
                 note(*serverName, QStringLiteral("server_name %1 not routed by: Fulcrum routes by exact names and \"*.name\"; regular expressions and \"name.*\" "
                                                  "are not matched, so requests for them go to listener \"%2\"'s pool \"%3\"")
                                       .arg(unmatched.join(u' '), same.name, same.pool));
             if (hostNames.isEmpty()) {
-                note(listen, QStringLiteral("listen %1%2: another server block on this address sends to pool \"%3\", and this block names no host Fulcrum can route by, "
-                                            "so pool \"%4\" is not reached here: give it a listener of its own")
-                                 .arg(listen.args.first(), serverNameText, same.pool, poolName));
-                return;
+                if (!isDefault)
+                    note(listen, QStringLiteral("listen %1%2: another server block on this address sends to pool \"%3\", and this block names no host Fulcrum can "
+                                                "route by, so pool \"%4\" is not reached here: give it a listener of its own")
+                                     .arg(listen.args.first(), serverNameText, same.pool, poolName));
+                return isDefault;
             }
             QList<QByteArray> added;
             for (const QByteArray &host : hostNames) {
@@ -1471,6 +1526,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                                                 "(\"conflicting server name\"), and so does Fulcrum").arg(listen.args.first(), QString::fromLatin1(host)));
                     continue;
                 }
+                // The default block's names are routes too, so that no other block's "*.name" takes them.
                 std::vector<ListenerRoute> own{{QByteArray(), poolName, host}};
                 for (const ListenerRoute &route : routes)
                     own.push_back({route.prefix, route.pool, host});
@@ -1484,14 +1540,12 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                 added << host;
             }
             if (!added.isEmpty())
-                note(listen, QStringLiteral("listen %1%2: requests for %3 go to pool \"%4\"%5 (listener \"%6\"'s routes by host); any other name goes to the "
-                                            "first server block's pool \"%7\", as nginx's default server%8")
+                note(listen, QStringLiteral("listen %1%2: requests for %3 go to pool \"%4\"%5 (listener \"%6\"'s routes by host)%7")
                                  .arg(listen.args.first(), serverNameText, QString::fromLatin1(added.join(", ")), poolName,
-                                      routes.empty() ? QString() : QStringLiteral(" and its routes by path (%1)").arg(routes.size()), same.name, same.pool,
-                                      listen.args.contains(QStringLiteral("default_server"))
-                                          ? QStringLiteral("; this block was nginx's default_server, so names no server_name has went to it there: "
-                                                           "make \"%1\" the listener's \"pool\" by hand if that matters").arg(poolName)
-                                          : QString()));
+                                      routes.empty() ? QString() : QStringLiteral(" and its routes by path (%1)").arg(routes.size()), same.name,
+                                      isDefault ? QString()
+                                                : QStringLiteral("; any other name goes to the listener's pool \"%1\", nginx's default server there").arg(same.pool)));
+            return isDefault;
         };
         for (const Directive &d : server->children) {
             if (d.name != u"listen" || d.args.isEmpty())
@@ -1529,11 +1583,17 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                                              [&](const ListenerConfig &o) { return o.host == l.host && o.port == l.port; });
                     if (same != result.config.listeners.end()) {
                         // One listener, its certificates picked by SNI, its pools by Host.
-                        routeByHost(*same, d);
+                        const bool isDefault = routeByHost(*same, d);
                         if (!same->tls.enabled()) {
                             note(d, QStringLiteral("listen %1: plain and ssl on one address; kept plain").arg(d.args.first()));
-                        } else if (std::find(same->tls.certificates.begin(), same->tls.certificates.end(), certificate) == same->tls.certificates.end()) {
-                            same->tls.certificates.push_back(certificate);
+                        } else {
+                            auto &certificates = same->tls.certificates;
+                            auto known = std::find(certificates.begin(), certificates.end(), certificate);
+                            if (known == certificates.end())
+                                known = certificates.insert(certificates.end(), certificate);
+                            // nginx's default server's certificate answers a name no certificate has; Fulcrum's first does.
+                            if (isDefault)
+                                std::rotate(certificates.begin(), known, known + 1);
                         }
                         continue;
                     }
@@ -1586,8 +1646,12 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                 l.name = QStringLiteral("%1-%2-%3").arg(poolName).arg(l.port).arg(n);   // [::]:80 beside 0.0.0.0:80
             if (!QHostAddress(l.host).isLoopback())
                 note(d, QStringLiteral("listen %1: binds %2, not loopback; check that this is wanted").arg(d.args.first(), l.host));
+            const QString address = QStringLiteral("%1:%2").arg(l.host).arg(l.port);
             for (const QByteArray &host : hostNames)
-                namesTaken[QStringLiteral("%1:%2").arg(l.host).arg(l.port)].insert(host);
+                namesTaken[address].insert(host);
+            firstNames[address] = hostNames;
+            if (d.args.contains(QStringLiteral("default_server")))
+                defaultAt.insert(address);
             result.config.listeners.push_back(l);
             if (!loggedServer) {
                 loggedServer = server;

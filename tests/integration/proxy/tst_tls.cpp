@@ -181,6 +181,7 @@ private Q_SLOTS:
     void nginxImportKeepsTlsToTheServers();
     void nginxRedirectToHttpsIsServedAsImported();
     void nginxLocationsAreServedAsImportedRoutes();
+    void nginxServerNamesAreServedAsImportedHostRoutes_data();
     void nginxServerNamesAreServedAsImportedHostRoutes();
     void apacheImportKeepsTlsToTheMembers();
     void expiredOrMisnamedServerCertificateIsRefused();
@@ -1346,10 +1347,21 @@ void TestTls::nginxLocationsAreServedAsImportedRoutes()
 // Name-based virtual hosts: three server blocks on one address told apart by server_name (one
 // with a location of its own, one a ".name" for the name and every name under it). Until
 // 2026-12-07 the import noted the later blocks and sent every host to the first block's pool.
+void TestTls::nginxServerNamesAreServedAsImportedHostRoutes_data()
+{
+    QTest::addColumn<QString>("adminListen");   // what the third block's listen adds
+    QTest::addColumn<QString>("expected");      // which server answered each host and path, as nginx
+    // The first block is nginx's default server, then a later one is.
+    QTest::newRow("first block default") << QString() << QStringLiteral("app api api admin app app api api app");
+    QTest::newRow("later default_server") << QStringLiteral(" default_server") << QStringLiteral("app api api admin app admin api admin app");
+}
+
 void TestTls::nginxServerNamesAreServedAsImportedHostRoutes()
 {
     if (!QFile::exists(QStringLiteral("/usr/sbin/nginx")))
         QSKIP("nginx is not installed (scripts/packages.txt lists nginx-light)");
+    QFETCH(QString, adminListen);
+    QFETCH(QString, expected);
     InProcessDemoBackend api(QStringLiteral("api"));
     InProcessDemoBackend admin(QStringLiteral("admin"));
     QVERIFY(api.isListening() && admin.isListening());
@@ -1358,28 +1370,30 @@ void TestTls::nginxServerNamesAreServedAsImportedHostRoutes()
     const QString conf = writeNginxConf(dir, QStringLiteral(" upstream web { server 127.0.0.1:%2; }\n upstream api { server 127.0.0.1:%3; }\n"
                                                             " upstream admin { server 127.0.0.1:%4; }\n"
                                                             " server {\n  listen 127.0.0.1:%1;\n  server_name shop.test;\n"
-                                                            "  location / { proxy_pass http://web; proxy_set_header Host $host; }\n }\n"
+                                                            "  location / { proxy_pass http://web; proxy_set_header Host $host; }\n"
+                                                            "  location /api/ { proxy_pass http://api; proxy_set_header Host $host; }\n }\n"
                                                             " server {\n  listen 127.0.0.1:%1;\n  server_name .api.shop.test;\n"
                                                             "  location / { proxy_pass http://api; proxy_set_header Host $host; }\n }\n"
-                                                            " server {\n  listen 127.0.0.1:%1;\n  server_name admin.shop.test;\n"
+                                                            " server {\n  listen 127.0.0.1:%1%5;\n  server_name admin.shop.test;\n"
                                                             "  location / { proxy_pass http://admin; proxy_set_header Host $host; }\n"
                                                             "  location /static/ { proxy_pass http://web; proxy_set_header Host $host; }\n }\n")
                                                  .arg(port)
                                                  .arg(m_backend->port())
                                                  .arg(api.port())
-                                                 .arg(admin.port()));
+                                                 .arg(admin.port())
+                                                 .arg(adminListen));
     // Which server answered each host and path.
     const auto served = [port]() {
         QStringList by;
         for (const auto &[host, path] : {std::pair{"shop.test", "/"}, std::pair{"api.shop.test", "/orders"}, std::pair{"v2.api.shop.test", "/x"},
-                                         std::pair{"Admin.Shop.Test", "/"}, std::pair{"admin.shop.test", "/static/a.css"}, std::pair{"other.test", "/"}}) {
+                                         std::pair{"Admin.Shop.Test", "/"}, std::pair{"admin.shop.test", "/static/a.css"}, std::pair{"other.test", "/"},
+                                         std::pair{"shop.test", "/api/x"}, std::pair{"other.test", "/api/x"}, std::pair{"other.test", "/static/x"}}) {
             by << servedBy(curl({QStringLiteral("-i"), QStringLiteral("-H"), QStringLiteral("Host: %1").arg(QLatin1StringView(host)),
                                  QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(QLatin1StringView(path))})
                                .out);
         }
         return by.join(u' ');
     };
-    const QString expected = QStringLiteral("app api api admin app app");
     {
         RealNginx nginx(dir.path(), conf);
         QVERIFY(nginx.started());

@@ -384,7 +384,7 @@ http {
         const std::vector<ListenerRoute> byHost{{"", QStringLiteral("b"), "b.example"}, {"", QStringLiteral("b"), "www.b.example"}};
         QVERIFY2(r.config.listeners[0].routes == byHost, QJsonDocument(configToJson(r.config)).toJson().constData());
         QVERIFY2(hasNote(r, QStringLiteral("n.conf:5: listen 80 (server_name b.example www.b.example): requests for b.example, www.b.example go to pool \"b\" "
-                                           "(listener \"a-80\"'s routes by host); any other name goes to the first server block's pool \"a\", as nginx's default server")),
+                                           "(listener \"a-80\"'s routes by host); any other name goes to the listener's pool \"a\", nginx's default server there")),
                  qPrintable(r.notes.join(u'\n')));
         QVERIFY(hasNote(r, QStringLiteral("n.conf:6: listen unix:/run/shop.sock not carried over: Fulcrum listens on TCP addresses, not Unix sockets")));
         const NginxImportResult streamOnly = importNginx("stream {\n upstream db { server 10.0.0.5:5432; }\n}\n", QStringLiteral("s.conf"));
@@ -1110,9 +1110,14 @@ http {
         const QString notes = r.notes.join(u'\n');
         QCOMPARE(r.config.listeners.size(), size_t(2));
         const ListenerConfig &l = r.config.listeners[0];
-        QCOMPARE(l.pool, QStringLiteral("shop"));
+        // The later default_server block takes the listener's own pool and paths; the first
+        // block keeps its names as routes.
+        QCOMPARE(l.pool, QStringLiteral("admin"));
         const std::vector<ListenerRoute> expected{{"", QStringLiteral("api"), "api.example"},
                                                   {"", QStringLiteral("api"), "*.api.example"},
+                                                  {"", QStringLiteral("shop"), "shop.example"},
+                                                  {"", QStringLiteral("shop"), "www.shop.example"},
+                                                  {"/static/", QStringLiteral("shop"), ""},
                                                   {"", QStringLiteral("admin"), "admin.example"},
                                                   {"/static/", QStringLiteral("shop"), "admin.example"}};
         QVERIFY2(l.routes == expected, QJsonDocument(configToJson(r.config)).toJson().constData());
@@ -1123,14 +1128,68 @@ http {
               QStringLiteral("n.conf:7: listen 127.0.0.1:8080 (server_name .api.example"),
               QStringLiteral("requests for api.example, *.api.example go to pool \"api\" (listener \"shop-8080\"'s routes by host)"),
               QStringLiteral("n.conf:9: listen 127.0.0.1:8080: server_name www.shop.example is already an earlier server block's on this address"),
+              QStringLiteral("requests for api.example, *.api.example go to pool \"api\" (listener \"shop-8080\"'s routes by host); any other name goes to "
+                             "the listener's pool \"shop\", nginx's default server there"),
               QStringLiteral("requests for admin.example go to pool \"admin\" and its routes by path (1) (listener \"shop-8080\"'s routes by host)"),
-              QStringLiteral("this block was nginx's default_server, so names no server_name has went to it there: make \"admin\" the listener's \"pool\" by hand"),
+              QStringLiteral("n.conf:9: listen 127.0.0.1:8080 default_server: listener \"shop-8080\"'s own pool is \"admin\" with its routes by path (1), for "
+                             "every name no server_name has, as nginx's default server; the first server block's pool \"shop\" and its paths become routes "
+                             "by its names (shop.example, www.shop.example)"),
               QStringLiteral("n.conf:14: listen 127.0.0.1:8081 (server_name ~^x\\.example$): another server block on this address sends to pool \"shop\", and this "
                              "block names no host Fulcrum can route by, so pool \"api\" is not reached here")})
             QVERIFY2(hasNote(r, note), qPrintable(note + u'\n' + notes));
         const ConfigResult again = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("again.json"));
         QVERIFY2(again.ok(), qPrintable(again.errorText()));
         QVERIFY(again.config->listeners[0].routes == expected);
+    }
+
+    void aLaterDefaultServerTakesTheListenersPool()
+    {
+        // nginx sends a name no server_name has to the address's default_server block, not to
+        // its first: on TLS its certificate answers too. A first block without a routable
+        // name is then not reached, and a default block that proxies nowhere is said.
+        QTemporaryDir dir;
+        const QByteArray cert = dir.filePath(QStringLiteral("c.pem")).toUtf8();
+        const QByteArray key = dir.filePath(QStringLiteral("c.key")).toUtf8();
+        const QByteArray other = dir.filePath(QStringLiteral("d.pem")).toUtf8();
+        const QByteArray conf = "http {\n"
+                                "  upstream shop { server 127.0.0.1:9001; }\n"
+                                "  upstream api { server 127.0.0.1:9002; }\n"
+                                "  upstream catchall { server 127.0.0.1:9003; }\n"
+                                "  server { listen 127.0.0.1:8443 ssl; server_name shop.example; ssl_certificate " + cert + "; ssl_certificate_key " + key + ";\n"
+                                "    location / { proxy_pass http://shop; }\n    location /api/ { proxy_pass http://api; } }\n"
+                                "  server { listen 127.0.0.1:8443 ssl default_server; server_name _; ssl_certificate " + other + "; ssl_certificate_key " + key + ";\n"
+                                "    location / { proxy_pass http://catchall; } }\n"
+                                "  server { listen 127.0.0.1:8080; location / { proxy_pass http://shop; } }\n"
+                                "  server { listen 127.0.0.1:8080 default_server; server_name *.example; location / { proxy_pass http://api; } }\n"
+                                "  server { listen 127.0.0.1:8081; server_name shop.example; location / { proxy_pass http://shop; } }\n"
+                                "  server { listen 127.0.0.1:8081 default_server; server_name _; return 444; }\n"
+                                "}\n";
+        const NginxImportResult r = importNginx(conf, QStringLiteral("n.conf"));
+        QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.config.listeners.size(), size_t(3));
+        const ListenerConfig &tls = r.config.listeners[0];
+        QCOMPARE(tls.pool, QStringLiteral("catchall"));
+        const std::vector<ListenerRoute> byName{{"", QStringLiteral("shop"), "shop.example"}, {"/api/", QStringLiteral("api"), "shop.example"}};
+        QVERIFY2(tls.routes == byName, QJsonDocument(configToJson(r.config)).toJson().constData());
+        QCOMPARE(tls.tls.certificates.size(), size_t(2));
+        QCOMPARE(tls.tls.certificates[0].certFile, QString::fromUtf8(other));
+        QCOMPARE(tls.tls.certificates[1].certFile, QString::fromUtf8(cert));
+        const ListenerConfig &plain = r.config.listeners[1];
+        QCOMPARE(plain.pool, QStringLiteral("api"));
+        const std::vector<ListenerRoute> ownName{{"", QStringLiteral("api"), "*.example"}};
+        QVERIFY2(plain.routes == ownName, QJsonDocument(configToJson(r.config)).toJson().constData());
+        QCOMPARE(r.config.listeners[2].pool, QStringLiteral("shop"));
+        QVERIFY(r.config.listeners[2].routes.empty());
+        for (const QString &note :
+             {QStringLiteral("n.conf:8: listen 127.0.0.1:8443 default_server: listener \"shop-8443\"'s own pool is \"catchall\", for every name no server_name "
+                             "has, as nginx's default server; the first server block's pool \"shop\" and its paths become routes by its names (shop.example)"),
+              QStringLiteral("n.conf:11: listen 127.0.0.1:8080 default_server: listener \"shop-8080\"'s own pool is \"api\", for every name no server_name has, "
+                             "as nginx's default server; the first server block on this address (pool \"shop\") names no host Fulcrum can route by, so it is "
+                             "not reached here"),
+              QStringLiteral("requests for *.example go to pool \"api\" (listener \"shop-8080\"'s routes by host)"),
+              QStringLiteral("n.conf:13: server block (listen 127.0.0.1:8081 default_server) not carried over: none of its locations proxy_pass to a server"),
+              QStringLiteral("it was nginx's default_server there, so on a listener of that address names no server_name has go to the first proxying block's pool")})
+            QVERIFY2(hasNote(r, note), qPrintable(note + u'\n' + r.notes.join(u'\n')));
     }
 
     void rejectsWhatIsNotAnUpstream()
