@@ -27,7 +27,7 @@ struct RouteListener
     bool tls = false;
     QString pool;
     QString redirectTo;
-    QStringList redirectExcept;
+    QList<QByteArray> redirectExcept;
     std::vector<ListenerRoute> routes;
 };
 
@@ -89,10 +89,7 @@ std::vector<RouteListener> listenersOf(const Config &config)
 {
     std::vector<RouteListener> out;
     for (const ListenerConfig &l : config.listeners) {
-        RouteListener r{l.name, QStringLiteral("%1:%2").arg(l.host).arg(l.port), l.port, l.tls.enabled(), l.pool, l.redirect.to, {}, l.routes};
-        for (const QByteArray &prefix : l.redirect.except)
-            r.redirectExcept << QString::fromLatin1(prefix);
-        out.push_back(std::move(r));
+        out.push_back({l.name, QStringLiteral("%1:%2").arg(l.host).arg(l.port), l.port, l.tls.enabled(), l.pool, l.redirect.to, l.redirect.except, l.routes});
     }
     return out;
 }
@@ -103,7 +100,9 @@ std::vector<RouteListener> listenersOf(const QJsonObject &answer)
     std::vector<RouteListener> out;
     for (const QJsonValue &value : answer.value(QStringLiteral("listeners")).toArray()) {
         const ListenerView l = listenerFromJson(value.toObject());
-        RouteListener r{l.name, QStringLiteral("%1:%2").arg(l.host).arg(l.port), l.port, l.tls, l.pool, l.redirectTo, l.redirectExcept, {}};
+        RouteListener r{l.name, QStringLiteral("%1:%2").arg(l.host).arg(l.port), l.port, l.tls, l.pool, l.redirectTo, {}, {}};
+        for (const QString &prefix : l.redirectExcept)
+            r.redirectExcept << prefix.toLatin1();
         for (const ListenerView::Route &route : l.routes)
             r.routes.push_back({route.prefix.toLatin1(), route.pool, route.host.toLatin1()});
         out.push_back(std::move(r));
@@ -216,18 +215,23 @@ int route(const QStringList &arguments)
                       plain != request->path ? QStringLiteral(" (as the servers read it: %1)").arg(QString::fromLatin1(plain)) : QString());
     QString pool;
     if (!listener.redirectTo.isEmpty()) {
-        // A redirect listener: its except paths are checked strictly by the proxy (a path with
-        // '%', '\' or a dot segment is redirected); said, not worked out again here.
+        // A redirect listener: the proxy's own check of its except paths (strict: a path with
+        // '%', a backslash or a dot segment is redirected).
+        const bool excepted = redirectExceptTakes(listener.redirectExcept, request->path);
         out.insert(QStringLiteral("redirect_to"), listener.redirectTo);
-        lines << QStringLiteral("redirect  every request is redirected to listener \"%1\" (https)%2")
-                     .arg(listener.redirectTo, listener.redirectExcept.isEmpty()
-                                                   ? QString()
-                                                   : QStringLiteral(", but paths under %1 go to pool \"%2\"")
-                                                         .arg(listener.redirectExcept.join(QStringLiteral(", ")), listener.pool));
-        if (listener.redirectExcept.isEmpty()) {
+        out.insert(QStringLiteral("redirected"), !excepted);
+        const QString except = QString::fromLatin1(listener.redirectExcept.join(", "));
+        if (!excepted) {
+            out.insert(QStringLiteral("pool"), QJsonValue::Null);
+            lines << QStringLiteral("redirect  redirected to listener \"%1\" (https), the same host and target%2")
+                         .arg(listener.redirectTo, listener.redirectExcept.isEmpty()
+                                                       ? QString()
+                                                       : QStringLiteral("; not one of its except paths (%1), or a path with '%', a backslash or a dot "
+                                                                        "segment, which are never excepted").arg(except));
             ctlOut(parser.isSet(jsonOption) ? QString::fromUtf8(QJsonDocument(out).toJson()) : lines.join(u'\n') + u'\n');
             return 0;
         }
+        lines << QStringLiteral("redirect  not redirected: under its except paths (%1), so its pool answers").arg(except);
         pool = listener.pool;
     } else {
         const RouteTable<size_t> table = RouteTable<size_t>::make(listener.routes, [](size_t i, const ListenerRoute &) { return std::optional(i); });

@@ -395,6 +395,22 @@ QByteArrayView routeHostName(QByteArrayView host)
     return host;
 }
 
+bool redirectExceptTakes(const QList<QByteArray> &except, QByteArrayView path)
+{
+    if (!path.startsWith('/') || path.contains('%') || path.contains('\\'))
+        return false;
+    for (qsizetype start = 1; start <= path.size();) {
+        qsizetype end = path.indexOf('/', start);
+        if (end < 0)
+            end = path.size();
+        const QByteArrayView segment = path.sliced(start, end - start);
+        if (segment == "." || segment == "..")
+            return false;
+        start = end + 1;
+    }
+    return std::any_of(except.begin(), except.end(), [path](const QByteArray &prefix) { return path.startsWith(prefix); });
+}
+
 QString routeHostProblem(const QString &host)
 {
     constexpr int kMaxHostBytes = 253;

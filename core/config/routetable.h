@@ -19,6 +19,10 @@ QByteArray routePlainPath(QByteArrayView path);
 // The name a Host field (or an absolute-form authority) asks for: without its port and a final
 // dot; empty for an IP literal in brackets, which no route names.
 QByteArrayView routeHostName(QByteArrayView host);
+// Whether a redirect listener's pool answers a request for this path (listeners[].redirect.except):
+// it starts with one of the prefixes and holds nothing that could walk out of it ('%', a backslash, a
+// dot segment), so "/.well-known/acme-challenge/../admin" is redirected like any other path.
+bool redirectExceptTakes(const QList<QByteArray> &except, QByteArrayView path);
 
 // listeners[].routes made ready to match, over any target: the proxy's pools, the command
 // line's route numbers. The rule lives here only: the most specific route wins, first the routes

@@ -91,27 +91,10 @@ QByteArray upgradeAskedFor(const HttpRequestHead &request)
     return request.header("upgrade").trimmed().toByteArray();
 }
 
-// Whether a redirect listener's pool answers this request (listeners[].redirect.except): its
-// path starts with one of the prefixes and holds nothing that could walk out of it, so
-// "/.well-known/acme-challenge/../admin" or "/.well-known/acme-challenge/%2e%2e/admin" is
-// redirected like any other path, never sent to the pool in plain HTTP.
+// Whether a redirect listener's pool answers this request (listeners[].redirect.except).
 bool redirectExcepts(const ListenerRedirect &redirect, const HttpRequestHead &request)
 {
-    if (redirect.except.isEmpty())
-        return false;
-    const QByteArrayView path = request.path();
-    if (!path.startsWith('/') || path.contains('%') || path.contains('\\'))
-        return false;
-    for (qsizetype start = 1; start <= path.size();) {
-        qsizetype end = path.indexOf('/', start);
-        if (end < 0)
-            end = path.size();
-        const QByteArrayView segment = path.sliced(start, end - start);
-        if (segment == "." || segment == "..")
-            return false;
-        start = end + 1;
-    }
-    return std::any_of(redirect.except.begin(), redirect.except.end(), [path](const QByteArray &prefix) { return path.startsWith(prefix); });
+    return !redirect.except.isEmpty() && redirectExceptTakes(redirect.except, request.path());
 }
 
 } // namespace

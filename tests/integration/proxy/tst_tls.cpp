@@ -731,6 +731,33 @@ void TestTls::redirectListenerSendsItsExceptPathsToItsPool()
         QVERIFY2(run.out.startsWith(QStringLiteral("HTTP/1.1 301")) && servedBy(run.out).isEmpty(), qPrintable(path + u'\n' + run.out + run.err));
     }
 
+    // `fulcrumctl route` says the same of each, from the config file, by the proxy's own check.
+    QTemporaryDir dir;
+    const QString configFile = dir.filePath(QStringLiteral("fulcrum.json"));
+    {
+        QFile file(configFile);
+        Config written = config;   // on the ports the engine listens on
+        written.listeners[0].port = tlsPort;
+        written.listeners[1].port = plainPort;
+        QVERIFY(file.open(QIODevice::WriteOnly) && file.write(QJsonDocument(configToJson(written)).toJson()) > 0);
+    }
+    for (const auto &[path, redirected] : {std::pair{"/cart", true}, std::pair{"/.well-known/acme-challenge/Tok3n-_x", false},
+                                           std::pair{"/.well-known/acme-challenge/t?x=1", false}, std::pair{"/.well-known/acme-challenge/../admin", true},
+                                           std::pair{"/.well-known/acme-challenge/%2e%2e/admin", true}, std::pair{"/.WELL-KNOWN/acme-challenge/x", true}}) {
+        const ProgramRun route = runProgram(binaryPath(QStringLiteral("fulcrumctl")),
+                                            {QStringLiteral("route"), QStringLiteral("http://shop.test:%1%2").arg(plainPort).arg(QLatin1StringView(path)),
+                                             QStringLiteral("--config"), configFile, QStringLiteral("--json")});
+        const QJsonObject json = QJsonDocument::fromJson(route.out.toUtf8()).object();
+        QVERIFY2(route.exitCode == 0 && json.value(QStringLiteral("redirected")).toBool() == redirected
+                     && json.value(QStringLiteral("pool")) == (redirected ? QJsonValue(QJsonValue::Null) : QJsonValue(QStringLiteral("acme"))),
+                 qPrintable(QLatin1StringView(path) + u'\n' + route.out + route.err));
+    }
+    const ProgramRun said = runProgram(binaryPath(QStringLiteral("fulcrumctl")), {QStringLiteral("route"), QStringLiteral("http://shop.test/.well-known/acme-challenge/../x"),
+                                                                                  QStringLiteral("--config"), configFile, QStringLiteral("--listener"), QStringLiteral("shop-http")});
+    QVERIFY2(said.out.contains(QStringLiteral("redirect  redirected to listener \"shop-tls\" (https), the same host and target; not one of its except paths "
+                                              "(/.well-known/acme-challenge/), or a path with '%', a backslash or a dot segment")),
+             qPrintable(said.out + said.err));
+
     // The snapshot says what goes where.
     bool listed = false;
     for (const ListenerView &l : engine.snapshot().listeners)
