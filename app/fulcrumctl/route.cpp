@@ -104,7 +104,7 @@ std::vector<RouteListener> listenersOf(const QJsonObject &answer)
         for (const QString &prefix : l.redirectExcept)
             r.redirectExcept << prefix.toLatin1();
         for (const ListenerView::Route &route : l.routes)
-            r.routes.push_back({route.prefix.toLatin1(), route.pool, route.host.toLatin1()});
+            r.routes.push_back({route.prefix.toLatin1(), route.pool, route.host.toLatin1(), route.prefixRewrite.toLatin1()});
         out.push_back(std::move(r));
     }
     return out;
@@ -116,6 +116,8 @@ QString routeText(const ListenerRoute &route)
     if (!route.host.isEmpty())
         parts << QStringLiteral("host %1").arg(QString::fromLatin1(route.host));
     parts << (route.prefix.isEmpty() ? QStringLiteral("every path") : QStringLiteral("prefix %1").arg(QString::fromLatin1(route.prefix)));
+    if (!route.prefixRewrite.isEmpty())
+        parts << QStringLiteral("prefix_rewrite %1").arg(QString::fromLatin1(route.prefixRewrite));
     return parts.join(QStringLiteral(", "));
 }
 
@@ -243,8 +245,16 @@ int route(const QStringList &arguments)
                 r.insert(QStringLiteral("host"), QString::fromLatin1(route.host));
             if (!route.prefix.isEmpty())
                 r.insert(QStringLiteral("prefix"), QString::fromLatin1(route.prefix));
+            if (!route.prefixRewrite.isEmpty())
+                r.insert(QStringLiteral("prefix_rewrite"), QString::fromLatin1(route.prefixRewrite));
             out.insert(QStringLiteral("route"), r);
             lines << QStringLiteral("route     routes[%1]: %2").arg(*index).arg(routeText(route));
+            if (!route.prefixRewrite.isEmpty() && plain.startsWith(route.prefix)) {
+                // As the proxy rewrites it (ClientSession::rewriteTarget), less the query.
+                const QByteArray sent = route.prefixRewrite + plain.mid(route.prefix.size());
+                out.insert(QStringLiteral("path_to_server"), QString::fromLatin1(sent));
+                lines << QStringLiteral("          the servers get the path %1 (the query, if any, as sent)").arg(QString::fromLatin1(sent));
+            }
         } else {
             pool = listener.pool;
             out.insert(QStringLiteral("route"), QJsonValue::Null);

@@ -283,6 +283,8 @@ QJsonObject listenerToJson(const ListenerView &l)
                 o.insert(QStringLiteral("host"), route.host);
             if (!route.prefix.isEmpty())
                 o.insert(QStringLiteral("prefix"), route.prefix);
+            if (!route.prefixRewrite.isEmpty())
+                o.insert(QStringLiteral("prefix_rewrite"), route.prefixRewrite);
             routes.append(o);
         }
         listener.insert(QStringLiteral("routes"), routes);
@@ -475,7 +477,8 @@ ListenerView listenerFromJson(const QJsonObject &l)
     for (const QJsonValue &prefix : l.value("redirect_except"_L1).toArray())
         view.redirectExcept << prefix.toString();
     for (const QJsonValue &route : l.value("routes"_L1).toArray())
-        view.routes.push_back({text(route.toObject(), "prefix"_L1), text(route.toObject(), "pool"_L1), text(route.toObject(), "host"_L1)});
+        view.routes.push_back({text(route.toObject(), "prefix"_L1), text(route.toObject(), "pool"_L1), text(route.toObject(), "host"_L1),
+                               text(route.toObject(), "prefix_rewrite"_L1)});
     if (view.tls) {
         view.tlsExpiresMs = timeFrom(l.value("tls_expires"_L1)).toMSecsSinceEpoch();
         view.tlsHandshakes = quint64(l.value("tls_handshakes"_L1).toInteger());

@@ -356,6 +356,23 @@ struct Route
     int line = 0;
 };
 
+// What httpd put in place of a ProxyPass path (`ProxyPass /api/ balancer://api/` sends
+// /api/x as /x) as a route's prefix_rewrite: empty when it sent the path unchanged; nullopt when
+// the slashes of the two do not match (httpd's own mismatch, /api/ to balancer://api) or the
+// path is no plain path, which a prefix_rewrite cannot copy.
+std::optional<QByteArray> prefixRewriteOf(const Route &route)
+{
+    const QString &path = route.path;
+    const QString &target = route.targetPath;
+    if (target == path)
+        return QByteArray();
+    if (!target.startsWith(u'/') || path.endsWith(u'/') != target.endsWith(u'/'))
+        return std::nullopt;
+    if (target != u"/" && !pathPrefixProblem(target, QString()).isEmpty())
+        return std::nullopt;
+    return target.toLatin1();
+}
+
 struct ListenAddress
 {
     QString host; // empty: every address
@@ -1551,6 +1568,7 @@ private:
                     if (otherHost) {
                         QStringList added;
                         const QByteArray prefix = route.path == u"/" ? QByteArray() : route.path.toLatin1();
+                        const QByteArray rewrite = prefix.isEmpty() ? QByteArray() : prefixRewriteOf(route).value_or(QByteArray());
                         for (const QByteArray &name : names) {
                             if (defaultNames.value(listen).contains(name)) {
                                 if (route.path == u"/")
@@ -1559,7 +1577,7 @@ private:
                                 continue;
                             }
                             if (std::none_of(same->routes.begin(), same->routes.end(), [&](const ListenerRoute &r) { return r.prefix == prefix && r.host == name; })) {
-                                same->routes.push_back({prefix, b.name, name});
+                                same->routes.push_back({prefix, b.name, name, rewrite});
                                 added << QString::fromLatin1(name);
                             }
                         }
@@ -1577,15 +1595,20 @@ private:
                         continue;
                     }
                     if (std::none_of(same->routes.begin(), same->routes.end(), [&](const ListenerRoute &r) { return r.prefix == route.path.toLatin1() && r.host.isEmpty(); })) {
-                        same->routes.push_back({route.path.toLatin1(), b.name});
+                        const std::optional<QByteArray> rewrite = prefixRewriteOf(route);
+                        same->routes.push_back({route.path.toLatin1(), b.name, {}, rewrite.value_or(QByteArray())});
                         const QString target = route.targetPath.isEmpty() ? QStringLiteral("/") : route.targetPath;
                         const QString sent = target.endsWith(u'/') || !route.path.endsWith(u'/') ? target : target + u'/';
                         note(route.line, QStringLiteral("ProxyPass %1 balancer://%2%3: route %1 to pool \"%2\" on %4 (listeners[].routes; the longest prefix that "
                                                         "matches wins)%5%6")
                                              .arg(route.path, b.name, route.targetPath, listen,
-                                                  sent != route.path ? QStringLiteral("; httpd sent %1 in place of %2, Fulcrum sends the path as the client did: the "
-                                                                                      "servers must answer under %2").arg(sent, route.path)
-                                                                     : QString(),
+                                                  rewrite && !rewrite->isEmpty()
+                                                      ? QStringLiteral(", \"prefix_rewrite\": \"%1\" (the servers get %1 in place of %2, as from httpd)")
+                                                            .arg(QString::fromLatin1(*rewrite), route.path)
+                                                  : sent != route.path ? QStringLiteral("; httpd sent %1 in place of %2, Fulcrum sends the path as the client did (the "
+                                                                                        "slashes of the two do not match, which prefix_rewrite does not copy): the "
+                                                                                        "servers must answer under %2").arg(sent, route.path)
+                                                                       : QString(),
                                                   route.path.endsWith(u'/') ? QString()
                                                                             : QStringLiteral("; httpd took %1 and %1/…, the prefix %1 takes %1x… too").arg(route.path)));
                     }

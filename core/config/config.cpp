@@ -464,6 +464,8 @@ QJsonObject configToJson(const Config &config)
                     o.insert(QStringLiteral("host"), QString::fromLatin1(route.host));
                 if (!route.prefix.isEmpty())
                     o.insert(QStringLiteral("prefix"), QString::fromLatin1(route.prefix));
+                if (!route.prefixRewrite.isEmpty())
+                    o.insert(QStringLiteral("prefix_rewrite"), QString::fromLatin1(route.prefixRewrite));
                 routes.append(o);
             }
             listener.insert(QStringLiteral("routes"), routes);

@@ -145,6 +145,7 @@ struct ListenerRoute
     QByteArray prefix;       // checked by pathPrefixProblem; empty: every path (only with a host)
     QString pool;
     QByteArray host{};       // checked by routeHostProblem, lower case; empty: any host; "*.shop.example": every name under it
+    QByteArray prefixRewrite{};  // with a prefix: what the servers get in its place ("/" strips it); empty: the path as sent
 
     // The name to show: "api.shop.example/v2/", "/api/", "api.shop.example".
     QString text() const { return QString::fromLatin1(host + prefix); }

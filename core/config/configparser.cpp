@@ -465,7 +465,7 @@ std::vector<ListenerRoute> parseRoutes(Reader &r, const QJsonObject &listener, c
     for (int i = 0; i < list.size() && i < kMaxRoutes; ++i) {
         const QString entry = JsonLocations::child(at, i);
         const QJsonObject o = r.object(list.at(i), entry, QStringLiteral("listener \"%1\" route %2").arg(name).arg(i));
-        r.onlyKeys(o, entry, QStringLiteral("route"), {QStringLiteral("host"), QStringLiteral("prefix"), QStringLiteral("pool")});
+        r.onlyKeys(o, entry, QStringLiteral("route"), {QStringLiteral("host"), QStringLiteral("prefix"), QStringLiteral("pool"), QStringLiteral("prefix_rewrite")});
         const QString host = r.string(o, QStringLiteral("host"), entry, QString(), QStringLiteral("route host")).toLower();
         const QString prefix = r.string(o, QStringLiteral("prefix"), entry, QString(), QStringLiteral("route prefix"));
         const QString pool = r.string(o, QStringLiteral("pool"), entry, QString(), QStringLiteral("route pool"));
@@ -492,7 +492,20 @@ std::vector<ListenerRoute> parseRoutes(Reader &r, const QJsonObject &listener, c
             r.error(JsonLocations::child(entry, QStringLiteral("prefix")), QStringLiteral("listener \"%1\": route prefix \"%2\" %3").arg(name, prefix, problem));
             ok = false;
         }
-        const ListenerRoute route{prefix.toLatin1(), pool, host.toLatin1()};
+        const QString rewrite = r.string(o, QStringLiteral("prefix_rewrite"), entry, QString(), QStringLiteral("route prefix_rewrite"));
+        if (o.contains(QStringLiteral("prefix_rewrite"))) {
+            const QString where = JsonLocations::child(entry, QStringLiteral("prefix_rewrite"));
+            if (prefix.isEmpty()) {
+                r.error(where, QStringLiteral("listener \"%1\": route %2 has \"prefix_rewrite\" but no \"prefix\" to put it in place of; add the prefix "
+                                              "(e.g. \"/api/\"), or remove \"prefix_rewrite\"").arg(name).arg(i));
+                ok = false;
+            } else if (const QString problem = rewrite == u"/" ? QString() : pathPrefixProblem(rewrite, QString()); !problem.isEmpty()) {
+                r.error(where, QStringLiteral("listener \"%1\": route prefix_rewrite \"%2\" %3 (it is what the servers get in place of \"%4\": \"/\" strips "
+                                              "it)").arg(name, rewrite, problem, prefix));
+                ok = false;
+            }
+        }
+        const ListenerRoute route{prefix.toLatin1(), pool, host.toLatin1(), rewrite.toLatin1()};
         if (ok && std::any_of(routes.begin(), routes.end(), [&](const ListenerRoute &other) { return other.prefix == route.prefix && other.host == route.host; })) {
             r.error(entry, QStringLiteral("listener \"%1\": route \"%2\" is given twice").arg(name, route.text()));
             ok = false;

@@ -1307,14 +1307,33 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                 routed.insert(&pass);
                 if (std::any_of(routes.begin(), routes.end(), [&](const ListenerRoute &r) { return r.prefix == prefix.toLatin1(); }))
                     continue;
-                routes.push_back({prefix.toLatin1(), pass.target});
+                // proxy_pass with a URI: nginx puts it in place of the location's prefix.
                 const QString uri = pass.at->args.first().section(u'/', 3).prepend(u'/');
                 const bool rewrites = pass.at->args.first().count(u'/') >= 3 && uri != prefix;
+                const bool carried = rewrites && !uri.contains(u'$') && (uri == u"/" || pathPrefixProblem(uri, QString()).isEmpty());
+                routes.push_back({prefix.toLatin1(), pass.target, {}, carried ? uri.toLatin1() : QByteArray()});
                 note(*pass.at, QStringLiteral("location %1 proxy_pass %2: route %3 to pool \"%4\" (listeners[].routes; the longest prefix that matches wins, as in "
                                               "nginx)%5").arg(pass.location, pass.at->args.first(), prefix, pass.target,
-                                                              rewrites ? QStringLiteral("; nginx sent %1 in place of %2, Fulcrum sends the path as the client did: "
-                                                                                        "the servers must answer under %2").arg(uri, prefix)
-                                                                       : QString()));
+                                                              carried    ? QStringLiteral(", \"prefix_rewrite\": \"%1\" (the servers get %1 in place of %2, as from nginx)")
+                                                                               .arg(uri, prefix)
+                                                              : rewrites ? QStringLiteral("; nginx sent %1 in place of %2, Fulcrum sends the path as the client did (%1 "
+                                                                                          "is not a plain path prefix_rewrite can be): the servers must answer under %2")
+                                                                               .arg(uri, prefix)
+                                                                         : QString()));
+            }
+            // The listener's own location, when it is not "/" and nginx put a URI in place of its
+            // prefix: a route of its own too, so that its paths reach the servers rewritten alike.
+            if (chosen->block && chosen->location != u"/") {
+                QString whyNot;
+                const QString prefix = prefixLocationPath(*chosen->block, &whyNot);
+                const QString uri = chosen->at->args.first().section(u'/', 3).prepend(u'/');
+                if (!prefix.isEmpty() && chosen->at->args.first().count(u'/') >= 3 && uri != prefix && !uri.contains(u'$')
+                    && (uri == u"/" || pathPrefixProblem(uri, QString()).isEmpty())
+                    && std::none_of(routes.begin(), routes.end(), [&](const ListenerRoute &r) { return r.prefix == prefix.toLatin1(); })) {
+                    routes.push_back({prefix.toLatin1(), chosen->target, {}, uri.toLatin1()});
+                    note(*chosen->at, QStringLiteral("location %1 proxy_pass %2: route %1 to pool \"%3\" with \"prefix_rewrite\": \"%4\" (the servers get %4 in "
+                                                     "place of %1, as from nginx)").arg(prefix, chosen->at->args.first(), chosen->target, uri));
+                }
             }
             // A location to the listener's own pool inside a routed prefix keeps its way there.
             for (ProxyPass &pass : passes) {
@@ -1429,7 +1448,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
             }
         }
         if (chosen->location != u"/")
-            note(*chosen->at, QStringLiteral("location %1: the listener sends every path no route takes to pool \"%2\", not only %1, and does not rewrite it")
+            note(*chosen->at, QStringLiteral("location %1: the listener sends every path no route takes to pool \"%2\", not only %1, and does not rewrite those")
                                   .arg(chosen->location.isEmpty() ? QStringLiteral("(none)") : chosen->location, chosen->target));
         const QString poolName = chosen->target;
         // This block's server_name as route hosts, matched as nginx matches them: exact names,
@@ -1479,7 +1498,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                     moved.push_back({QByteArray(), same.pool, host});
                     for (const ListenerRoute &route : same.routes) {
                         if (route.host.isEmpty())
-                            moved.push_back({route.prefix, route.pool, host});
+                            moved.push_back({route.prefix, route.pool, host, route.prefixRewrite});
                     }
                 }
                 const size_t own = (routes.size() + 1) * std::count_if(hostNames.begin(), hostNames.end(), [&](const QByteArray &h) { return !taken.contains(h); });
@@ -1529,7 +1548,7 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                 // The default block's names are routes too, so that no other block's "*.name" takes them.
                 std::vector<ListenerRoute> own{{QByteArray(), poolName, host}};
                 for (const ListenerRoute &route : routes)
-                    own.push_back({route.prefix, route.pool, host});
+                    own.push_back({route.prefix, route.pool, host, route.prefixRewrite});
                 if (same.routes.size() + own.size() > kMaxRoutes) {
                     note(listen, QStringLiteral("listen %1: server_name %2 not routed by: listener \"%3\" would have more than %4 routes; give it a listener of its own")
                                      .arg(listen.args.first(), QString::fromLatin1(host), same.name).arg(kMaxRoutes));

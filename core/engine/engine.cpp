@@ -499,7 +499,7 @@ void Engine::tick()
         for (const QByteArray &prefix : l.redirectExcept)
             view.redirectExcept << QString::fromLatin1(prefix);
         for (const ListenerRoute &route : l.routes)
-            view.routes.push_back({QString::fromLatin1(route.prefix), route.pool, QString::fromLatin1(route.host)});
+            view.routes.push_back({QString::fromLatin1(route.prefix), route.pool, QString::fromLatin1(route.host), QString::fromLatin1(route.prefixRewrite)});
         if (l.tlsStats) {
             view.tlsExpiresMs = l.tlsExpiry * 1000;
             view.tlsHandshakes = l.tlsStats->handshakes.load(std::memory_order_relaxed);

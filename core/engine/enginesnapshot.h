@@ -69,6 +69,7 @@ struct ListenerView
         QString prefix{};    // empty: every path of `host`
         QString pool{};
         QString host{};      // empty: any host
+        QString prefixRewrite{};   // what the servers get in place of `prefix`; empty: the path as sent
         friend bool operator==(const Route &, const Route &) = default;
     };
     std::vector<Route> routes{};

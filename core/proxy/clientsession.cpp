@@ -417,11 +417,15 @@ void ClientSession::startExchange()
     m_attempt = 0;
     if (m_routes) {
         // listeners[].routes: this request's pool, by the host it asks for and its path.
-        const std::shared_ptr<Pool> &pool = m_routes->poolFor(m_request.hostAsked(), m_request.path());
+        const ListenerRoutes::Target *route = m_routes->routeFor(m_request.hostAsked(), m_request.path());
+        const std::shared_ptr<Pool> &pool = route ? route->pool : m_routes->fallback;
         if (pool.get() != m_pool.get()) {
             m_pool = pool;
             m_balancer = &m_worker->balancerFor(m_pool);
         }
+        m_targetToServer.clear();
+        if (route && !route->prefixRewrite.isEmpty())
+            rewriteTarget(route->prefix, route->prefixRewrite);
     }
     // The pool's body limit as of now: a reload may have changed it since this worker's last pick.
     m_balancer->sync();
@@ -449,6 +453,20 @@ void ClientSession::startExchange()
         return;
     }
     m_again = true;
+}
+
+// A route's prefix_rewrite: the servers get the path made plain as it was matched (dot segments
+// removed, unreserved %XX decoded), its prefix replaced, then the query as the client sent it;
+// in origin form, as nginx's `proxy_pass http://pool/;` in a prefix location sends it.
+void ClientSession::rewriteTarget(const QByteArray &prefix, const QByteArray &rewrite)
+{
+    const QByteArrayView path = m_request.path();
+    const QByteArrayView query = m_request.originTarget().sliced(path.size());
+    const QByteArray plain = path.contains('%') || path.contains("/.") ? routePlainPath(path) : path.toByteArray();
+    if (!plain.startsWith(prefix))
+        return;   // not the path the route matched: cannot happen, the table made it plain alike
+    m_targetToServer.reserve(rewrite.size() + plain.size() - prefix.size() + query.size());
+    m_targetToServer.append(rewrite).append(QByteArrayView(plain).sliced(prefix.size())).append(query);
 }
 
 quint64 ClientSession::hashKey(bool *hasKey) const
@@ -556,7 +574,7 @@ QByteArrayView ClientSession::buildRequestHead() const
     // An HTTP/1.0 client cannot read a chunked response: asking the server in HTTP/1.0 means
     // it answers with a length or by closing, never chunked.
     const bool http10 = m_request.versionMinor == 0;
-    out << m_request.method << " " << m_request.target << (http10 ? QByteArrayView(" HTTP/1.0\r\nConnection: keep-alive\r\n") : QByteArrayView(" HTTP/1.1\r\n"));
+    out << m_request.method << " " << (m_targetToServer.isEmpty() ? QByteArrayView(m_request.target) : QByteArrayView(m_targetToServer)) << (http10 ? QByteArrayView(" HTTP/1.0\r\nConnection: keep-alive\r\n") : QByteArrayView(" HTTP/1.1\r\n"));
     const ConnectionTokens connection(m_request.headers, m_request.connectionOptions);
     QByteArray forwardedFor;
     QByteArray via;

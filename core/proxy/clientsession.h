@@ -77,6 +77,7 @@ private:
     void step();
     void readHead();
     void startExchange();
+    void rewriteTarget(const QByteArray &prefix, const QByteArray &rewrite);
     // Picks a server other than avoidIndex (-1: any) and sends the request there, on a kept-alive
     // connection unless `newConnection`.
     bool startAttempt(int avoidIndex, bool newConnection = false);
@@ -116,6 +117,7 @@ private:
     int m_h2MaxStreams = 128;
     std::shared_ptr<Pool> m_pool;                     // the current request's (routed by path)
     std::shared_ptr<const ListenerRoutes> m_routes;
+    QByteArray m_targetToServer;                      // the request target after the route's prefix_rewrite; empty: as sent
     std::shared_ptr<ListenerTlsStats> m_tlsStats;
     bool m_tlsHandshakeDone = false;
     Balancer *m_balancer;

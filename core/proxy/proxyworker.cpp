@@ -29,23 +29,17 @@ std::shared_ptr<const ListenerRoutes> ListenerRoutes::make(const std::vector<Lis
 {
     auto routes = std::make_shared<ListenerRoutes>();
     routes->fallback = std::move(fallback);
-    routes->table = RouteTable<std::shared_ptr<Pool>>::make(config, [&](size_t, const ListenerRoute &route) -> std::optional<std::shared_ptr<Pool>> {
+    routes->table = RouteTable<Target>::make(config, [&](size_t, const ListenerRoute &route) -> std::optional<Target> {
         std::shared_ptr<Pool> pool = poolNamed(route.pool);
-        return pool ? std::optional(std::move(pool)) : std::nullopt;
+        return pool ? std::optional(Target{std::move(pool), route.prefix, route.prefixRewrite}) : std::nullopt;
     });
     return routes;
-}
-
-const std::shared_ptr<Pool> &ListenerRoutes::poolFor(QByteArrayView host, QByteArrayView path) const
-{
-    const std::shared_ptr<Pool> *pool = table.find(host, path);
-    return pool ? *pool : fallback;
 }
 
 std::vector<std::shared_ptr<Pool>> ListenerRoutes::pools() const
 {
     std::vector<std::shared_ptr<Pool>> out;
-    table.forEachTarget([&out](const std::shared_ptr<Pool> &pool) { out.push_back(pool); });
+    table.forEachTarget([&out](const Target &target) { out.push_back(target.pool); });
     return out;
 }
 

@@ -34,7 +34,13 @@ struct ListenerTlsStats;
 // listener's own pool for the requests no route takes (ClientSession routes each request by it).
 struct ListenerRoutes
 {
-    RouteTable<std::shared_ptr<Pool>> table;
+    struct Target
+    {
+        std::shared_ptr<Pool> pool;
+        QByteArray prefix;            // with prefixRewrite: what the path starts with, made plain
+        QByteArray prefixRewrite;     // empty: the path goes to the servers as sent
+    };
+    RouteTable<Target> table;
     std::shared_ptr<Pool> fallback;
 
     // Built from the config's routes (pools by name; a route whose pool is missing is left out).
@@ -45,7 +51,8 @@ struct ListenerRoutes
     // The pool of a request by the host it asks for (HttpRequestHead::hostAsked) and its path
     // (HttpRequestHead::path), matched as the servers will read it, so "/api/../admin" is not
     // routed as "/api/".
-    const std::shared_ptr<Pool> &poolFor(QByteArrayView host, QByteArrayView path) const;
+    // nullptr: no route takes it, it goes to `fallback`.
+    const Target *routeFor(QByteArrayView host, QByteArrayView path) const { return table.find(host, path); }
 
     // Every pool a route names (each worker makes their balancers up front).
     std::vector<std::shared_ptr<Pool>> pools() const;

@@ -172,6 +172,7 @@ private Q_SLOTS:
     void redirectListenerSendsItsExceptPathsToItsPool();
     void routesSendPathsToTheirPools();
     void hostRoutesSendNamesToTheirPools();
+    void prefixRewriteGivesTheServersTheirOwnPath();
     void routesAreParsedAndChecked();
     void handshakeFiguresAndExpiryAreReported();
     void webSocketWorksOverTls();
@@ -183,6 +184,7 @@ private Q_SLOTS:
     void nginxLocationsAreServedAsImportedRoutes();
     void nginxServerNamesAreServedAsImportedHostRoutes_data();
     void nginxServerNamesAreServedAsImportedHostRoutes();
+    void nginxRewrittenLocationsReachTheServersAlike();
     void apacheImportKeepsTlsToTheMembers();
     void expiredOrMisnamedServerCertificateIsRefused();
     void serverSessionsAreResumed();
@@ -816,6 +818,89 @@ void TestTls::routesSendPathsToTheirPools()
     QVERIFY(listed);
 }
 
+// listeners[].routes[].prefix_rewrite: the servers behind /api/ answer under / (nginx's
+// `location /api/ { proxy_pass http://api/; }`, httpd's `ProxyPass /api/ balancer://api/`). A
+// server that reports the target it got (Python's http.server) checks each, over HTTP/1.1, an
+// absolute-form target and HTTP/2; `fulcrumctl route` says the same path.
+void TestTls::prefixRewriteGivesTheServersTheirOwnPath()
+{
+    HttpsServer api(QStringLiteral("api"), QStringLiteral("-"), QStringLiteral("-"));   // plain HTTP
+    QVERIFY(api.ready());
+    Config config = routedConfig({{QStringLiteral("api"), api.port()}}, {{"/api/", QStringLiteral("api"), {}, "/"},
+                                                                         {"/v1/", QStringLiteral("api"), "shop.test", "/api/v1/"},
+                                                                         {"/raw/", QStringLiteral("api")}});
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
+    const auto [tlsPort, plainPort] = tlsAndPlainPorts(engine);
+    const QString http = QStringLiteral("http://127.0.0.1:%1").arg(plainPort);
+    static const QRegularExpression targetLine(QStringLiteral("\r\nX-Request-Target: ([^\r]*)\r\n"), QRegularExpression::CaseInsensitiveOption);
+    const auto targetsOf = [](const QString &answers) {
+        QStringList targets;
+        for (auto it = targetLine.globalMatch(answers); it.hasNext();)
+            targets << it.next().captured(1);
+        return targets.join(u' ');
+    };
+    const struct
+    {
+        QString host;
+        QString path;
+        QString target;   // what the server got; empty: not this server (the listener's pool)
+    } cases[] = {
+        {QStringLiteral("shop.test"), QStringLiteral("/api/orders?id=7&x=/api/"), QStringLiteral("/orders?id=7&x=/api/")},   // the query as sent
+        {QStringLiteral("shop.test"), QStringLiteral("/api/"), QStringLiteral("/")},
+        {QStringLiteral("shop.test"), QStringLiteral("/api/a/api/b"), QStringLiteral("/a/api/b")},                            // the prefix only, once
+        {QStringLiteral("shop.test"), QStringLiteral("/%61pi/x"), QStringLiteral("/x")},                                     // as it was matched
+        {QStringLiteral("shop.test"), QStringLiteral("/api/%61b/../c"), QStringLiteral("/c")},
+        {QStringLiteral("shop.test"), QStringLiteral("/api/a%2Fb%20c"), QStringLiteral("/a%2Fb%20c")},                       // reserved and other escapes kept
+        {QStringLiteral("shop.test"), QStringLiteral("/v1/items"), QStringLiteral("/api/v1/items")},                         // the host's route
+        {QStringLiteral("Shop.Test:80"), QStringLiteral("/v1/items"), QStringLiteral("/api/v1/items")},
+        {QStringLiteral("other.test"), QStringLiteral("/v1/items"), QString()},                                              // not that host's
+        {QStringLiteral("shop.test"), QStringLiteral("/raw/x"), QStringLiteral("/raw/x")},                                   // a route without it: as sent
+        {QStringLiteral("shop.test"), QStringLiteral("/api"), QString()},                                                    // not under the prefix
+    };
+    for (const auto &c : cases) {
+        const ProgramRun run = curl({QStringLiteral("-i"), QStringLiteral("--path-as-is"), QStringLiteral("-H"), QStringLiteral("Host: %1").arg(c.host), http + c.path});
+        QVERIFY2(run.out.startsWith(QStringLiteral("HTTP/1.1 200")), qPrintable(c.path + u'\n' + run.out + run.err));
+        QVERIFY2(c.target.isEmpty() ? servedBy(run.out) == u"app" : servedBy(run.out) == u"api" && targetsOf(run.out) == c.target,
+                 qPrintable(c.host + c.path + u'\n' + run.out));
+    }
+    // Several on one kept-alive connection, an absolute-form target, and HTTP/2 streams.
+    const ProgramRun kept = curl({QStringLiteral("-i"), QStringLiteral("-v"), http + QStringLiteral("/api/a"), http + QStringLiteral("/raw/b"), http + QStringLiteral("/api/c")});
+    QCOMPARE(kept.err.count(QStringLiteral("Connected to")), 1);
+    QCOMPARE(targetsOf(kept.out), QStringLiteral("/a /raw/b /c"));
+    QCOMPARE(targetsOf(curl({QStringLiteral("-i"), QStringLiteral("--proxy"), http, QStringLiteral("http://shop.test/api/abs?q=1")}).out), QStringLiteral("/abs?q=1"));
+    const QString https = QStringLiteral("https://shop.test:%1").arg(tlsPort);
+    const ProgramRun h2 = curl({QStringLiteral("-i"), QStringLiteral("--http2"), QStringLiteral("--cacert"), m_certs->file(QStringLiteral("ca.pem")),
+                                QStringLiteral("--resolve"), QStringLiteral("shop.test:%1:127.0.0.1").arg(tlsPort), https + QStringLiteral("/api/h2?x=1"),
+                                https + QStringLiteral("/v1/h2"), https + QStringLiteral("/")});
+    QVERIFY2(h2.out.startsWith(QStringLiteral("HTTP/2 200")), qPrintable(h2.out + h2.err));
+    QCOMPARE(targetsOf(h2.out), QStringLiteral("/h2?x=1 /api/v1/h2"));
+    QCOMPARE(servedBy(h2.out), QStringLiteral("api api app"));
+
+    // `fulcrumctl route` names the path the servers get, from the config file.
+    QTemporaryDir dir;
+    const QString configFile = dir.filePath(QStringLiteral("fulcrum.json"));
+    {
+        QFile file(configFile);
+        config.listeners[0].port = tlsPort;
+        config.listeners[1].port = plainPort;
+        QVERIFY(file.open(QIODevice::WriteOnly) && file.write(QJsonDocument(configToJson(config)).toJson()) > 0);
+    }
+    const ProgramRun route = runProgram(binaryPath(QStringLiteral("fulcrumctl")), {QStringLiteral("route"), QStringLiteral("http://shop.test:%1/%61pi/x?y=2").arg(plainPort),
+                                                                                   QStringLiteral("--config"), configFile, QStringLiteral("--json")});
+    const QJsonObject json = QJsonDocument::fromJson(route.out.toUtf8()).object();
+    QVERIFY2(route.exitCode == 0 && json.value(QStringLiteral("path_to_server")).toString() == u"/x" && json.value(QStringLiteral("pool")).toString() == u"api"
+                 && json.value(QStringLiteral("route")).toObject().value(QStringLiteral("prefix_rewrite")).toString() == u"/",
+             qPrintable(route.out + route.err));
+
+    // The snapshot shows it.
+    bool listed = false;
+    for (const ListenerView &l : engine.snapshot().listeners)
+        listed = listed || (l.name == u"plain" && l.routes.size() == 3 && l.routes[0].prefixRewrite == u"/" && l.routes[1].prefixRewrite == u"/api/v1/");
+    QVERIFY(listed);
+}
+
 // listeners[].routes with a host: name-based virtual hosts on one listener, as nginx's
 // server_name blocks on one address. The most specific route wins: the host's own, then a
 // "*." name's, then those without a host, then the listener's pool.
@@ -912,10 +997,15 @@ void TestTls::routesAreParsedAndChecked()
     };
     const ConfigResult r = parseConfig(config("[ { \"prefix\": \"/api/\", \"pool\": \"api\" }, { \"prefix\": \"/api/cart/\", \"pool\": \"shop\" }, "
                                               "{ \"host\": \"Admin.Shop.Test\", \"pool\": \"api\" }, { \"host\": \"admin.shop.test\", \"prefix\": \"/api/\", \"pool\": \"shop\" }, "
-                                              "{ \"host\": \"*.shop.test\", \"prefix\": \"/static/\", \"pool\": \"api\" } ]"),
+                                              "{ \"host\": \"*.shop.test\", \"prefix\": \"/static/\", \"pool\": \"api\" }, "
+                                              "{ \"prefix\": \"/v2/\", \"pool\": \"api\", \"prefix_rewrite\": \"/\" }, "
+                                              "{ \"prefix\": \"/old/\", \"pool\": \"api\", \"prefix_rewrite\": \"/api/v1/\" } ]"),
                                        QStringLiteral("c.json"));
     QVERIFY2(r.ok(), qPrintable(r.errorText()));
-    QCOMPARE(r.config->listeners[0].routes.size(), size_t(5));
+    QCOMPARE(r.config->listeners[0].routes.size(), size_t(7));
+    QCOMPARE(r.config->listeners[0].routes[5].prefixRewrite, QByteArray("/"));
+    QCOMPARE(r.config->listeners[0].routes[6].prefixRewrite, QByteArray("/api/v1/"));
+    QCOMPARE(r.config->listeners[0].routes[0].prefixRewrite, QByteArray());
     QCOMPARE(r.config->listeners[0].routes[2].host, QByteArray("admin.shop.test"));   // as Host is compared: any case
     QCOMPARE(r.config->listeners[0].routes[2].prefix, QByteArray());
     QCOMPARE(r.config->listeners[0].routes[4].host, QByteArray("*.shop.test"));
@@ -949,6 +1039,13 @@ void TestTls::routesAreParsedAndChecked()
         {"[ { \"prefix\": \"/api/\" } ]", QStringLiteral("route 0 needs \"pool\"")},
         {"[ { \"prefix\": \"/api/\", \"pool\": \"api\", \"strip\": true } ]", QStringLiteral("unknown key \"strip\" in route")},
         {"{ \"prefix\": \"/api/\" }", QStringLiteral("listener \"web\" routes must be an array")},
+        {"[ { \"host\": \"api.shop.test\", \"pool\": \"api\", \"prefix_rewrite\": \"/\" } ]",
+         QStringLiteral("route 0 has \"prefix_rewrite\" but no \"prefix\" to put it in place of")},
+        {"[ { \"prefix\": \"/api/\", \"pool\": \"api\", \"prefix_rewrite\": \"v2/\" } ]", QStringLiteral("route prefix_rewrite \"v2/\" must start with \"/\"")},
+        {"[ { \"prefix\": \"/api/\", \"pool\": \"api\", \"prefix_rewrite\": \"/a/../b/\" } ]", QStringLiteral("holds the dot segment \"..\"")},
+        {"[ { \"prefix\": \"/api/\", \"pool\": \"api\", \"prefix_rewrite\": \"/v2?x=1\" } ]", QStringLiteral("holds \"?\"")},
+        {"[ { \"prefix\": \"/api/\", \"pool\": \"api\", \"prefix_rewrite\": \"\" } ]", QStringLiteral("route prefix_rewrite \"\" must start with \"/\"")},
+        {"[ { \"prefix\": \"/api/\", \"pool\": \"api\", \"prefix_rewrite\": 1 } ]", QStringLiteral("prefix_rewrite")},
     };
     for (const auto &c : refused) {
         const ConfigResult bad = parseConfig(config(c.routes), QStringLiteral("c.json"));
@@ -1421,6 +1518,57 @@ void TestTls::nginxServerNamesAreServedAsImportedHostRoutes()
         }
         return by.join(u' ');
     };
+    {
+        RealNginx nginx(dir.path(), conf);
+        QVERIFY(nginx.started());
+        QTRY_COMPARE_WITH_TIMEOUT(served(), expected, 10'000);
+    }
+    Engine engine;
+    startImportedNginx(engine, conf);
+    if (QTest::currentTestFailed())
+        return;
+    QTRY_COMPARE_WITH_TIMEOUT(served(), expected, 10'000);
+}
+
+// nginx's `location /api/ { proxy_pass http://api/; }` sends /api/x to the servers as /x: the
+// real nginx, then the engine serving its import (routes with prefix_rewrite), before a server
+// that reports the target it got, answer the same host and path pairs alike.
+void TestTls::nginxRewrittenLocationsReachTheServersAlike()
+{
+    if (!QFile::exists(QStringLiteral("/usr/sbin/nginx")))
+        QSKIP("nginx is not installed (scripts/packages.txt lists nginx-light)");
+    HttpsServer api(QStringLiteral("api"), QStringLiteral("-"), QStringLiteral("-"));
+    QVERIFY(api.ready());
+    QTemporaryDir dir;
+    const quint16 port = freeLoopbackPort();
+    const QString conf = writeNginxConf(dir, QStringLiteral(" upstream web { server 127.0.0.1:%2; }\n upstream api { server 127.0.0.1:%3; }\n"
+                                                            " server {\n  listen 127.0.0.1:%1;\n  server_name shop.test;\n"
+                                                            "  location / { proxy_pass http://web; proxy_set_header Host $host; }\n"
+                                                            "  location /api/ { proxy_pass http://api/; proxy_set_header Host $host; }\n"
+                                                            "  location /old/ { proxy_pass http://api/api/v1/; proxy_set_header Host $host; }\n"
+                                                            "  location /raw/ { proxy_pass http://api; proxy_set_header Host $host; }\n }\n"
+                                                            " server {\n  listen 127.0.0.1:%1;\n  server_name admin.shop.test;\n"
+                                                            "  location / { proxy_pass http://web; proxy_set_header Host $host; }\n"
+                                                            "  location /v2/ { proxy_pass http://api/; proxy_set_header Host $host; }\n }\n")
+                                                 .arg(port)
+                                                 .arg(m_backend->port())
+                                                 .arg(api.port()));
+    static const QRegularExpression targetLine(QStringLiteral("\r\nX-Request-Target: ([^\r]*)\r\n"), QRegularExpression::CaseInsensitiveOption);
+    // Which server answered each host and path, and the target it got.
+    const auto served = [port]() {
+        QStringList by;
+        for (const auto &[host, path] : {std::pair{"shop.test", "/api/orders?id=7"}, std::pair{"shop.test", "/api/"}, std::pair{"shop.test", "/old/items?x=1"},
+                                         std::pair{"shop.test", "/raw/x"}, std::pair{"shop.test", "/%61pi/x"}, std::pair{"shop.test", "/api/x/../y"},
+                                         std::pair{"admin.shop.test", "/v2/x"}, std::pair{"shop.test", "/v2/x"}}) {
+            const QString out = curl({QStringLiteral("-i"), QStringLiteral("--path-as-is"), QStringLiteral("-H"), QStringLiteral("Host: %1").arg(QLatin1StringView(host)),
+                                      QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(QLatin1StringView(path))})
+                                    .out;
+            const QRegularExpressionMatch target = targetLine.match(out);
+            by << servedBy(out) + u'=' + (target.hasMatch() ? target.captured(1) : QStringLiteral("-"));
+        }
+        return by.join(u' ');
+    };
+    const QString expected = QStringLiteral("api=/orders?id=7 api=/ api=/api/v1/items?x=1 api=/raw/x api=/x api=/y api=/x app=-");
     {
         RealNginx nginx(dir.path(), conf);
         QVERIFY(nginx.started());

@@ -375,7 +375,8 @@ private Q_SLOTS:
         QTest::newRow("ProxyPass !") << tiers << QStringLiteral("httpd.conf:15: ProxyPass /static ! not carried over: Fulcrum listeners do not exclude paths");
         QTest::newRow("second pool on one listener: a route") << tiers << QStringLiteral("httpd.conf:16: ProxyPass /assets balancer://static/: route /assets to pool "
                                                                                   "\"static\" on 0.0.0.0:8084 (listeners[].routes; the longest prefix that matches wins); "
-                                                                                  "httpd sent / in place of /assets, Fulcrum sends the path as the client did: the servers "
+                                                                                  "httpd sent / in place of /assets, Fulcrum sends the path as the client did (the slashes of "
+                                                                                  "the two do not match, which prefix_rewrite does not copy): the servers "
                                                                                   "must answer under /assets; httpd took /assets and /assets/…, the prefix /assets takes "
                                                                                   "/assetsx… too");
         QTest::newRow("not loopback") << tiers << QStringLiteral("httpd.conf:14: 0.0.0.0:8084: binds 0.0.0.0, not loopback");
@@ -890,6 +891,7 @@ private Q_SLOTS:
                                                "<VirtualHost 127.0.0.1:%1>\n"
                                                "    ProxyPass /api/reports/ balancer://reports/api/reports/\n"
                                                "    ProxyPass /api/ balancer://api/api/\n"
+                                               "    ProxyPass /v2/ balancer://api/\n"
                                                "    ProxyPassMatch ^/old/(.*)$ balancer://legacy/$1\n"
                                                "    ProxyPass / balancer://web/\n"
                                                "</VirtualHost>\n")
@@ -902,12 +904,16 @@ private Q_SLOTS:
         const QString notes = r.notes.join(u'\n');
         QCOMPARE(r.config.listeners.size(), size_t(1));
         QCOMPARE(r.config.listeners[0].pool, QStringLiteral("web"));
-        const std::vector<ListenerRoute> routes{{"/api/reports/", QStringLiteral("reports")}, {"/api/", QStringLiteral("api")}};
+        // httpd sends /v2/x to balancer://api/ as /x: the route's prefix_rewrite.
+        const std::vector<ListenerRoute> routes{{"/api/reports/", QStringLiteral("reports")}, {"/api/", QStringLiteral("api")}, {"/v2/", QStringLiteral("api"), {}, "/"}};
         QVERIFY2(r.config.listeners[0].routes == routes, qPrintable(notes));
         QVERIFY2(hasNote(r, QStringLiteral("ProxyPass /api/ balancer://api/api/: route /api/ to pool \"api\" on 127.0.0.1:%1 (listeners[].routes; "
                                            "the longest prefix that matches wins)").arg(port)),
                  qPrintable(notes));
-        QVERIFY2(!notes.contains(QStringLiteral("in place of")), qPrintable(notes));   // the same paths as the clients'
+        QVERIFY2(!notes.contains(QStringLiteral("in place of /api/")), qPrintable(notes));   // the same paths as the clients'
+        QVERIFY2(hasNote(r, QStringLiteral("ProxyPass /v2/ balancer://api/: route /v2/ to pool \"api\" on 127.0.0.1:%1 (listeners[].routes; the longest prefix "
+                                           "that matches wins), \"prefix_rewrite\": \"/\" (the servers get / in place of /v2/, as from httpd)").arg(port)),
+                 qPrintable(notes));
         QVERIFY2(hasNote(r, QStringLiteral("path pattern ^/old/(.*)$ balancer://legacy not carried over for 127.0.0.1:%1: Fulcrum routes by path "
                                            "prefix only, and ^/old/(.*)$ is a pattern, so the listener sends these requests to pool \"web\"").arg(port)),
                  qPrintable(notes));

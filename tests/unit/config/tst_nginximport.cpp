@@ -343,9 +343,9 @@ http {
         QCOMPARE(r.config.listeners.size(), size_t(2));
         QCOMPARE(r.config.listeners[0].pool, QStringLiteral("shop"));
         QVERIFY2(hasNote(r, QStringLiteral("n.conf:5: location /api/ proxy_pass http://api/: route /api/ to pool \"api\"")), qPrintable(r.notes.join(u'\n')));
-        QVERIFY2(hasNote(r, QStringLiteral("nginx sent / in place of /api/, Fulcrum sends the path as the client did")), qPrintable(r.notes.join(u'\n')));
+        QVERIFY2(hasNote(r, QStringLiteral("\"prefix_rewrite\": \"/\" (the servers get / in place of /api/, as from nginx)")), qPrintable(r.notes.join(u'\n')));
         QVERIFY(hasNote(r, QStringLiteral("n.conf:7: location /legacy/ proxy_pass http://10.0.0.9:8000: route /legacy/ to pool \"10-0-0-9-8000\"")));
-        const std::vector<ListenerRoute> routes{{"/api/", QStringLiteral("api")}, {"/legacy/", QStringLiteral("10-0-0-9-8000")}};
+        const std::vector<ListenerRoute> routes{{"/api/", QStringLiteral("api"), {}, "/"}, {"/legacy/", QStringLiteral("10-0-0-9-8000")}};
         QVERIFY(r.config.listeners[0].routes == routes);
         // A listener whose only location is not /: every path goes to the pool, said so.
         QCOMPARE(r.config.listeners[1].pool, QStringLiteral("api"));
@@ -1055,6 +1055,7 @@ http {
                                 "    location /v2/ { proxy_pass http://api/; proxy_set_header Host $host; }\n"
                                 "    location /api/cart/ { proxy_pass http://shop; proxy_set_header Host $host; }\n"
                                 "    location ~ \\.php$ { proxy_pass http://api; proxy_set_header Host $host; }\n"
+                                "    location /old/ { proxy_pass http://api/api/v1/; proxy_set_header Host $host; }\n"
                                 "  }\n"
                                 "}\n";
         NginxImportResult r;
@@ -1066,7 +1067,8 @@ http {
         QCOMPARE(l.pool, QStringLiteral("shop"));
         const std::vector<ListenerRoute> expected{{"/api/", QStringLiteral("api")},
                                                   {"/static/", QStringLiteral("127-0-0-1-9100")},
-                                                  {"/v2/", QStringLiteral("api")},
+                                                  {"/v2/", QStringLiteral("api"), {}, "/"},
+                                                  {"/old/", QStringLiteral("api"), {}, "/api/v1/"},
                                                   {"/api/cart/", QStringLiteral("shop")}};
         QVERIFY2(l.routes == expected, QJsonDocument(configToJson(r.config)).toJson().constData());
         QVERIFY(r.config.pool(u"127-0-0-1-9100"));
@@ -1074,13 +1076,29 @@ http {
              {QStringLiteral("n.conf:7: location /api/ proxy_pass http://api: route /api/ to pool \"api\" (listeners[].routes; the longest prefix that matches wins"),
               QStringLiteral("n.conf:8: location ^~ /static/ proxy_pass http://127.0.0.1:9100: route /static/ to pool \"127-0-0-1-9100\""),
               QStringLiteral("n.conf:9: location /v2/ proxy_pass http://api/: route /v2/ to pool \"api\" (listeners[].routes; the longest prefix that matches wins, "
-                             "as in nginx); nginx sent / in place of /v2/, Fulcrum sends the path as the client did: the servers must answer under /v2/"),
+                             "as in nginx), \"prefix_rewrite\": \"/\" (the servers get / in place of /v2/, as from nginx)"),
+              QStringLiteral("n.conf:12: location /old/ proxy_pass http://api/api/v1/: route /old/ to pool \"api\" (listeners[].routes; the longest prefix that "
+                             "matches wins, as in nginx), \"prefix_rewrite\": \"/api/v1/\""),
               QStringLiteral("n.conf:11: location ~ \\.php$ proxy_pass http://api not carried over: Fulcrum takes paths by prefix only, and location ~ \\.php$ "
                              "is not a prefix location, so these requests go to \"shop\"")})
             QVERIFY2(hasNote(r, note), qPrintable(notes));
         const ConfigResult again = parseConfig(QJsonDocument(configToJson(r.config)).toJson(), QStringLiteral("again.json"));
         QVERIFY2(again.ok(), qPrintable(again.errorText()));
         QVERIFY(again.config->listeners[0].routes == expected);
+
+        // The listener's own location, not "/", rewritten by nginx: a route of its own rewrites
+        // it alike; a URI made of variables is not a prefix_rewrite.
+        NginxImportResult own;
+        const QString ownProblem = importChecked("http {\n  upstream shop { server 127.0.0.1:9001; }\n  upstream api { server 127.0.0.1:9002; }\n"
+                                                 "  server { listen 127.0.0.1:8080;\n    location /shop/ { proxy_pass http://shop/; }\n"
+                                                 "    location ~ ^/api/(.*)$ { proxy_pass http://api/$1; } } }\n",
+                                                 &own);
+        QVERIFY2(ownProblem.isEmpty(), qPrintable(ownProblem));
+        QCOMPARE(own.config.listeners[0].pool, QStringLiteral("shop"));
+        const std::vector<ListenerRoute> ownRoute{{"/shop/", QStringLiteral("shop"), {}, "/"}};
+        QVERIFY2(own.config.listeners[0].routes == ownRoute, QJsonDocument(configToJson(own.config)).toJson().constData());
+        QVERIFY2(hasNote(own, QStringLiteral("n.conf:5: location /shop/ proxy_pass http://shop/: route /shop/ to pool \"shop\" with \"prefix_rewrite\": \"/\"")),
+                 qPrintable(own.notes.join(u'\n')));
     }
 
     void carriesServerNamesAsHostRoutes()
