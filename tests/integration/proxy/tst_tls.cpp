@@ -186,6 +186,7 @@ private Q_SLOTS:
     void nginxServerNamesAreServedAsImportedHostRoutes();
     void nginxRewrittenLocationsReachTheServersAlike();
     void apacheImportKeepsTlsToTheMembers();
+    void apacheProxyPassPathsReachTheMembersAlike();
     void expiredOrMisnamedServerCertificateIsRefused();
     void serverSessionsAreResumed();
 
@@ -1639,6 +1640,64 @@ void TestTls::apacheImportKeepsTlsToTheMembers()
     QVERIFY2(notes.contains(QStringLiteral("balancer://unchecked: TLS to its https:// members without checking their certificates")), qPrintable(notes));
     QVERIFY2(notes.contains(QStringLiteral("SSLProxyCheckPeerName off not carried over")), qPrintable(notes));
     servesAsImported(imported.config, first, second);
+}
+
+// httpd's `ProxyPass /v2/ balancer://api/` sends /v2/x to the members as /x: the real httpd,
+// then the engine serving `import-apache`'s config (a route with prefix_rewrite), before a
+// server that reports the target it got, answer the same paths alike.
+void TestTls::apacheProxyPassPathsReachTheMembersAlike()
+{
+    const QString apache = QStringLiteral("/usr/sbin/apache2");
+    if (!QFile::exists(apache))
+        QSKIP("apache2 is not installed (scripts/packages.txt lists it)");
+    HttpsServer api(QStringLiteral("api"), QStringLiteral("-"), QStringLiteral("-"));
+    QVERIFY(api.ready());
+    QTemporaryDir dir;
+    const quint16 port = freeLoopbackPort();
+    QString conf = QStringLiteral("ServerRoot %1\nDefaultRuntimeDir %1\nPidFile %1/httpd.pid\nErrorLog %1/error.log\nServerName 127.0.0.1\n"
+                                  "StartServers 1\nServerLimit 1\nThreadsPerChild 8\nMaxRequestWorkers 8\n").arg(dir.path());
+    for (const char *module : {"mpm_event", "authz_core", "slotmem_shm", "proxy", "proxy_http", "proxy_balancer", "lbmethod_byrequests"})
+        conf += QStringLiteral("LoadModule %1_module /usr/lib/apache2/modules/mod_%1.so\n").arg(QLatin1StringView(module));
+    conf += QStringLiteral("Listen 127.0.0.1:%1\n"
+                           "<Proxy balancer://web>\n BalancerMember http://127.0.0.1:%2\n</Proxy>\n"
+                           "<Proxy balancer://api>\n BalancerMember http://127.0.0.1:%3\n</Proxy>\n"
+                           "<VirtualHost 127.0.0.1:%1>\n ProxyPass /v2/ balancer://api/\n ProxyPass /old/ balancer://api/api/v1/\n"
+                           " ProxyPass /api/ balancer://api/api/\n ProxyPass / balancer://web/\n</VirtualHost>\n")
+                .arg(port)
+                .arg(m_backend->port())
+                .arg(api.port());
+    QFile file(dir.filePath(QStringLiteral("httpd.conf")));
+    QVERIFY(file.open(QIODevice::WriteOnly) && file.write(conf.toUtf8()) > 0);
+    file.close();
+    static const QRegularExpression targetLine(QStringLiteral("\r\nX-Request-Target: ([^\r]*)\r\n"), QRegularExpression::CaseInsensitiveOption);
+    const auto served = [port]() {
+        QStringList by;
+        for (const char *path : {"/v2/orders?id=7", "/v2/", "/old/items", "/api/a", "/cart"}) {
+            const QString out = curl({QStringLiteral("-i"), QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(QLatin1StringView(path))}).out;
+            const QRegularExpressionMatch target = targetLine.match(out);
+            by << servedBy(out) + u'=' + (target.hasMatch() ? target.captured(1) : QStringLiteral("-"));
+        }
+        return by.join(u' ');
+    };
+    const QString expected = QStringLiteral("api=/orders?id=7 api=/ api=/api/v1/items api=/api/a app=-");
+    {
+        QProcess httpd;
+        httpd.setProcessChannelMode(QProcess::ForwardedChannels);
+        httpd.setProcessEnvironment(componentEnvironment());
+        tieToParent(httpd, SIGTERM);
+        httpd.start(apache, {QStringLiteral("-f"), file.fileName(), QStringLiteral("-DFOREGROUND")});
+        QVERIFY(httpd.waitForStarted());
+        const auto stop = qScopeGuard([&] { stopProcess(httpd); });
+        QTRY_COMPARE_WITH_TIMEOUT(served(), expected, 10'000);
+    }
+    const ApacheImportResult imported = importApache(conf.toUtf8(), file.fileName());
+    QVERIFY2(imported.ok(), qPrintable(imported.errors.join(u'\n')));
+    const ConfigResult written = parseConfig(QJsonDocument(configToJson(imported.config)).toJson(), QStringLiteral("imported.json"));
+    QVERIFY2(written.ok(), qPrintable(written.errorText()));
+    Engine engine;
+    QStringList errors;
+    QVERIFY2(engine.start(*written.config, &errors), qPrintable(errors.join(u'\n')));
+    QTRY_COMPARE_WITH_TIMEOUT(served(), expected, 10'000);
 }
 
 void TestTls::serverSessionsAreResumed()
