@@ -1547,6 +1547,19 @@ private:
                     QStringList unmatched;
                     const QList<QByteArray> names = otherHost ? routeHosts(route.virtualHost, &unmatched) : QList<QByteArray>();
                     if (!otherHost && poolAt[listen] == b.name) {
+                        // The listener's own balancer under another path that httpd rewrote
+                        // (ProxyPass /api/ balancer://web/v1/ beside ProxyPass / balancer://web/):
+                        // a route of its own that rewrites it alike.
+                        const std::optional<QByteArray> rewrite = route.pathIsRegex ? std::nullopt : prefixRewriteOf(route);
+                        if (rewrite && !rewrite->isEmpty() && same != m_result.config.listeners.end()
+                            && pathPrefixProblem(route.path, QStringLiteral("the listener's own")).isEmpty()
+                            && std::none_of(same->routes.begin(), same->routes.end(), [&](const ListenerRoute &r) { return r.prefix == route.path.toLatin1() && r.host.isEmpty(); })) {
+                            same->routes.push_back({route.path.toLatin1(), b.name, {}, *rewrite});
+                            note(route.line, QStringLiteral("ProxyPass %1 balancer://%2%3: route %1 to pool \"%2\" on %4 with \"prefix_rewrite\": \"%5\" (the servers "
+                                                            "get %5 in place of %1, as from httpd)")
+                                                 .arg(route.path, b.name, route.targetPath, listen, QString::fromLatin1(*rewrite)));
+                            routed = true;
+                        }
                         listens = true;
                         continue;
                     }
@@ -1628,6 +1641,12 @@ private:
                         defaultNames[listen].insert(name);
                 }
                 listens = true;
+                // Made for a path httpd rewrote (ProxyPass /api/ balancer://api/): a route that
+                // rewrites it alike; the listener's pool takes the other paths as sent.
+                if (!route.pathIsRegex && route.path != u"/" && pathPrefixProblem(route.path, QStringLiteral("the listener's own")).isEmpty()) {
+                    if (const std::optional<QByteArray> rewrite = prefixRewriteOf(route); rewrite && !rewrite->isEmpty())
+                        l.routes.push_back({route.path.toLatin1(), b.name, {}, *rewrite});
+                }
                 if (tls.certificate) {
                     l.tls.certificates.push_back(*tls.certificate);
                     carryTlsSettings(route.virtualHost, tls, l.tls, true);
@@ -1648,9 +1667,14 @@ private:
                 continue;   // said with the route
             if (route.pathIsRegex)
                 note(route.line, QStringLiteral("path pattern %1 not carried over: httpd sent only matching requests to balancer://%2; the listener sends every path (Fulcrum listeners do not route by path)").arg(route.path, b.name));
+            else if (const std::optional<QByteArray> rewrite = prefixRewriteOf(route);
+                     route.path != u"/" && rewrite && !rewrite->isEmpty() && pathPrefixProblem(route.path, QStringLiteral("the listener's own")).isEmpty())
+                note(route.line, QStringLiteral("ProxyPass %1 balancer://%2%3: route %1 to pool \"%2\" with \"prefix_rewrite\": \"%4\" (the servers get %4 in place of "
+                                                "%1, as from httpd); the listener sends its other paths to pool \"%2\" unchanged, where httpd sent only %1")
+                                     .arg(route.path, b.name, route.targetPath, QString::fromLatin1(*rewrite)));
             else if (route.path != u"/" || target != u"/")
                 note(route.line, QStringLiteral("ProxyPass %1 balancer://%2%3: the listener sends every path to pool \"%2\" unchanged; httpd sent only %1 and rewrote it to %4 "
-                                                "(Fulcrum listeners do not route or rewrite by path)").arg(route.path, b.name, route.targetPath, target));
+                                                "(a listener's own pool takes every path no route takes, as it is sent)").arg(route.path, b.name, route.targetPath, target));
         }
         for (const ApacheNode *host : hostsWithListeners) {
             for (const ApacheNode *n : m_hostDirectives.value(host)) {

@@ -1321,19 +1321,26 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                                                                                .arg(uri, prefix)
                                                                          : QString()));
             }
-            // The listener's own location, when it is not "/" and nginx put a URI in place of its
-            // prefix: a route of its own too, so that its paths reach the servers rewritten alike.
-            if (chosen->block && chosen->location != u"/") {
+            // Locations to the listener's own pool (its own location too, when it is not "/")
+            // where nginx put a URI in place of the prefix: routes of their own, so that their
+            // paths reach the servers rewritten alike.
+            for (ProxyPass &pass : passes) {
+                if (pass.target != chosen->target || !pass.block || pass.location == u"/")
+                    continue;
                 QString whyNot;
-                const QString prefix = prefixLocationPath(*chosen->block, &whyNot);
-                const QString uri = chosen->at->args.first().section(u'/', 3).prepend(u'/');
-                if (!prefix.isEmpty() && chosen->at->args.first().count(u'/') >= 3 && uri != prefix && !uri.contains(u'$')
-                    && (uri == u"/" || pathPrefixProblem(uri, QString()).isEmpty())
-                    && std::none_of(routes.begin(), routes.end(), [&](const ListenerRoute &r) { return r.prefix == prefix.toLatin1(); })) {
-                    routes.push_back({prefix.toLatin1(), chosen->target, {}, uri.toLatin1()});
-                    note(*chosen->at, QStringLiteral("location %1 proxy_pass %2: route %1 to pool \"%3\" with \"prefix_rewrite\": \"%4\" (the servers get %4 in "
-                                                     "place of %1, as from nginx)").arg(prefix, chosen->at->args.first(), chosen->target, uri));
+                const QString prefix = prefixLocationPath(*pass.block, &whyNot);
+                const QString uri = pass.at->args.first().section(u'/', 3).prepend(u'/');
+                if (prefix.isEmpty() || pass.at->args.first().count(u'/') < 3 || uri == prefix
+                    || std::any_of(routes.begin(), routes.end(), [&](const ListenerRoute &r) { return r.prefix == prefix.toLatin1(); }))
+                    continue;
+                if (uri.contains(u'$') || (uri != u"/" && !pathPrefixProblem(uri, QString()).isEmpty())) {
+                    note(*pass.at, QStringLiteral("location %1 proxy_pass %2: nginx sent %3 in place of %1, Fulcrum sends the path as the client did (%3 is not a "
+                                                  "plain path prefix_rewrite can be): the servers must answer under %1").arg(prefix, pass.at->args.first(), uri));
+                    continue;
                 }
+                routes.push_back({prefix.toLatin1(), chosen->target, {}, uri.toLatin1()});
+                note(*pass.at, QStringLiteral("location %1 proxy_pass %2: route %1 to pool \"%3\" with \"prefix_rewrite\": \"%4\" (the servers get %4 in "
+                                              "place of %1, as from nginx)").arg(prefix, pass.at->args.first(), chosen->target, uri));
             }
             // A location to the listener's own pool inside a routed prefix keeps its way there.
             for (ProxyPass &pass : passes) {

@@ -30,6 +30,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <functional>
 #include <csignal>
 
 using namespace fulcrum;
@@ -119,7 +120,26 @@ QString servedBy(const QString &answers)
     return names.join(u' ');
 }
 
-// A python3 HTTPS server (tests/support/tls/https_server.py) with the given certificate.
+// The request targets a server of tests/support/tls/https_server.py reports in `answers`
+// (X-Request-Target), space-separated; empty: none of its answers.
+QString reportedTargets(const QString &answers)
+{
+    static const QRegularExpression target(QStringLiteral("\r\nX-Request-Target: ([^\r]*)\r\n"), QRegularExpression::CaseInsensitiveOption);
+    QStringList targets;
+    for (auto it = target.globalMatch(answers); it.hasNext();)
+        targets << it.next().captured(1);
+    return targets.join(u' ');
+}
+
+// Which server answered one request and the target it got ("app=-": a server that reports none).
+QString servedWithTarget(const QString &answer)
+{
+    const QString target = reportedTargets(answer);
+    return servedBy(answer) + u'=' + (target.isEmpty() ? QStringLiteral("-") : target);
+}
+
+// A python3 HTTPS server (tests/support/tls/https_server.py) with the given certificate; "-" and
+// "-": plain HTTP.
 class HttpsServer : public ScriptServer
 {
 public:
@@ -835,13 +855,6 @@ void TestTls::prefixRewriteGivesTheServersTheirOwnPath()
     QVERIFY2(engine.start(config, &errors), qPrintable(errors.join(u'\n')));
     const auto [tlsPort, plainPort] = tlsAndPlainPorts(engine);
     const QString http = QStringLiteral("http://127.0.0.1:%1").arg(plainPort);
-    static const QRegularExpression targetLine(QStringLiteral("\r\nX-Request-Target: ([^\r]*)\r\n"), QRegularExpression::CaseInsensitiveOption);
-    const auto targetsOf = [](const QString &answers) {
-        QStringList targets;
-        for (auto it = targetLine.globalMatch(answers); it.hasNext();)
-            targets << it.next().captured(1);
-        return targets.join(u' ');
-    };
     const struct
     {
         QString host;
@@ -863,20 +876,20 @@ void TestTls::prefixRewriteGivesTheServersTheirOwnPath()
     for (const auto &c : cases) {
         const ProgramRun run = curl({QStringLiteral("-i"), QStringLiteral("--path-as-is"), QStringLiteral("-H"), QStringLiteral("Host: %1").arg(c.host), http + c.path});
         QVERIFY2(run.out.startsWith(QStringLiteral("HTTP/1.1 200")), qPrintable(c.path + u'\n' + run.out + run.err));
-        QVERIFY2(c.target.isEmpty() ? servedBy(run.out) == u"app" : servedBy(run.out) == u"api" && targetsOf(run.out) == c.target,
+        QVERIFY2(c.target.isEmpty() ? servedBy(run.out) == u"app" : servedBy(run.out) == u"api" && reportedTargets(run.out) == c.target,
                  qPrintable(c.host + c.path + u'\n' + run.out));
     }
     // Several on one kept-alive connection, an absolute-form target, and HTTP/2 streams.
     const ProgramRun kept = curl({QStringLiteral("-i"), QStringLiteral("-v"), http + QStringLiteral("/api/a"), http + QStringLiteral("/raw/b"), http + QStringLiteral("/api/c")});
     QCOMPARE(kept.err.count(QStringLiteral("Connected to")), 1);
-    QCOMPARE(targetsOf(kept.out), QStringLiteral("/a /raw/b /c"));
-    QCOMPARE(targetsOf(curl({QStringLiteral("-i"), QStringLiteral("--proxy"), http, QStringLiteral("http://shop.test/api/abs?q=1")}).out), QStringLiteral("/abs?q=1"));
+    QCOMPARE(reportedTargets(kept.out), QStringLiteral("/a /raw/b /c"));
+    QCOMPARE(reportedTargets(curl({QStringLiteral("-i"), QStringLiteral("--proxy"), http, QStringLiteral("http://shop.test/api/abs?q=1")}).out), QStringLiteral("/abs?q=1"));
     const QString https = QStringLiteral("https://shop.test:%1").arg(tlsPort);
     const ProgramRun h2 = curl({QStringLiteral("-i"), QStringLiteral("--http2"), QStringLiteral("--cacert"), m_certs->file(QStringLiteral("ca.pem")),
                                 QStringLiteral("--resolve"), QStringLiteral("shop.test:%1:127.0.0.1").arg(tlsPort), https + QStringLiteral("/api/h2?x=1"),
                                 https + QStringLiteral("/v1/h2"), https + QStringLiteral("/")});
     QVERIFY2(h2.out.startsWith(QStringLiteral("HTTP/2 200")), qPrintable(h2.out + h2.err));
-    QCOMPARE(targetsOf(h2.out), QStringLiteral("/h2?x=1 /api/v1/h2"));
+    QCOMPARE(reportedTargets(h2.out), QStringLiteral("/h2?x=1 /api/v1/h2"));
     QCOMPARE(servedBy(h2.out), QStringLiteral("api api app"));
 
     // `fulcrumctl route` names the path the servers get, from the config file.
@@ -1324,6 +1337,22 @@ void startImportedNginx(Engine &engine, const QString &conf)
     QVERIFY2(engine.start(*written.config, &errors), qPrintable(errors.join(u'\n')));
 }
 
+// The real nginx serving `conf` from `prefix`, then an engine serving its import: `served()` is
+// `expected` through both.
+void answersAlikeThroughNginxAndItsImport(const QString &prefix, const QString &conf, const std::function<QString()> &served, const QString &expected)
+{
+    {
+        RealNginx nginx(prefix, conf);
+        QVERIFY(nginx.started());
+        QTRY_COMPARE_WITH_TIMEOUT(served(), expected, 10'000);
+    }
+    Engine engine;
+    startImportedNginx(engine, conf);
+    if (QTest::currentTestFailed())
+        return;
+    QTRY_COMPARE_WITH_TIMEOUT(served(), expected, 10'000);
+}
+
 // An imported config as fulcrumd reads it back (written, then parsed), served by an engine: its
 // two listeners answer as the real server did before the same HTTPS servers, "secure" and
 // "expired", with fulcrumd's X-Forwarded-Proto.
@@ -1519,16 +1548,7 @@ void TestTls::nginxServerNamesAreServedAsImportedHostRoutes()
         }
         return by.join(u' ');
     };
-    {
-        RealNginx nginx(dir.path(), conf);
-        QVERIFY(nginx.started());
-        QTRY_COMPARE_WITH_TIMEOUT(served(), expected, 10'000);
-    }
-    Engine engine;
-    startImportedNginx(engine, conf);
-    if (QTest::currentTestFailed())
-        return;
-    QTRY_COMPARE_WITH_TIMEOUT(served(), expected, 10'000);
+    answersAlikeThroughNginxAndItsImport(dir.path(), conf, served, expected);
 }
 
 // nginx's `location /api/ { proxy_pass http://api/; }` sends /api/x to the servers as /x: the
@@ -1554,7 +1574,6 @@ void TestTls::nginxRewrittenLocationsReachTheServersAlike()
                                                  .arg(port)
                                                  .arg(m_backend->port())
                                                  .arg(api.port()));
-    static const QRegularExpression targetLine(QStringLiteral("\r\nX-Request-Target: ([^\r]*)\r\n"), QRegularExpression::CaseInsensitiveOption);
     // Which server answered each host and path, and the target it got.
     const auto served = [port]() {
         QStringList by;
@@ -1564,22 +1583,12 @@ void TestTls::nginxRewrittenLocationsReachTheServersAlike()
             const QString out = curl({QStringLiteral("-i"), QStringLiteral("--path-as-is"), QStringLiteral("-H"), QStringLiteral("Host: %1").arg(QLatin1StringView(host)),
                                       QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(QLatin1StringView(path))})
                                     .out;
-            const QRegularExpressionMatch target = targetLine.match(out);
-            by << servedBy(out) + u'=' + (target.hasMatch() ? target.captured(1) : QStringLiteral("-"));
+            by << servedWithTarget(out);
         }
         return by.join(u' ');
     };
     const QString expected = QStringLiteral("api=/orders?id=7 api=/ api=/api/v1/items?x=1 api=/raw/x api=/x api=/y api=/x app=-");
-    {
-        RealNginx nginx(dir.path(), conf);
-        QVERIFY(nginx.started());
-        QTRY_COMPARE_WITH_TIMEOUT(served(), expected, 10'000);
-    }
-    Engine engine;
-    startImportedNginx(engine, conf);
-    if (QTest::currentTestFailed())
-        return;
-    QTRY_COMPARE_WITH_TIMEOUT(served(), expected, 10'000);
+    answersAlikeThroughNginxAndItsImport(dir.path(), conf, served, expected);
 }
 
 // httpd's `BalancerMember https://…`: before 2026-12-06 the import noted it and sent plain HTTP.
@@ -1669,13 +1678,11 @@ void TestTls::apacheProxyPassPathsReachTheMembersAlike()
     QFile file(dir.filePath(QStringLiteral("httpd.conf")));
     QVERIFY(file.open(QIODevice::WriteOnly) && file.write(conf.toUtf8()) > 0);
     file.close();
-    static const QRegularExpression targetLine(QStringLiteral("\r\nX-Request-Target: ([^\r]*)\r\n"), QRegularExpression::CaseInsensitiveOption);
     const auto served = [port]() {
         QStringList by;
         for (const char *path : {"/v2/orders?id=7", "/v2/", "/old/items", "/api/a", "/cart"}) {
             const QString out = curl({QStringLiteral("-i"), QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(QLatin1StringView(path))}).out;
-            const QRegularExpressionMatch target = targetLine.match(out);
-            by << servedBy(out) + u'=' + (target.hasMatch() ? target.captured(1) : QStringLiteral("-"));
+            by << servedWithTarget(out);
         }
         return by.join(u' ');
     };

@@ -922,6 +922,37 @@ private Q_SLOTS:
         QVERIFY(back.config->listeners[0].routes == routes);
     }
 
+    // httpd rewrote a path to the listener's own balancer (ProxyPass /api/ balancer://web/v1/
+    // with ProxyPass / balancer://web/, in either order): a route with prefix_rewrite, where
+    // before the path was sent unchanged.
+    void rewritesToTheListenersOwnBalancerBecomeRoutes()
+    {
+        if (!QFile::exists(apacheBinary()))
+            QSKIP("apache2 is not installed (scripts/packages.txt lists it)");
+        for (const bool specificFirst : {true, false}) {
+            QTemporaryDir dir;
+            const quint16 port = freeLoopbackPort();
+            const QString api = QStringLiteral("    ProxyPass /api/ balancer://web/v1/\n");
+            const QString root = QStringLiteral("    ProxyPass / balancer://web/\n");
+            const QByteArray body = QStringLiteral("Listen 127.0.0.1:%1\n"
+                                                   "<Proxy balancer://web>\n    BalancerMember http://127.0.0.1:9001\n</Proxy>\n"
+                                                   "<VirtualHost 127.0.0.1:%1>\n%2</VirtualHost>\n")
+                                        .arg(port)
+                                        .arg(specificFirst ? api + root : root + api)
+                                        .toUtf8();
+            QString refused;
+            const ApacheImportResult r = importCheckedByApache(dir, body, &refused);
+            QVERIFY2(refused.isEmpty(), qPrintable(refused));
+            QVERIFY2(r.ok(), qPrintable(r.errors.join(u'\n')));
+            QCOMPARE(r.config.listeners.size(), size_t(1));
+            QCOMPARE(r.config.listeners[0].pool, QStringLiteral("web"));
+            const std::vector<ListenerRoute> routes{{"/api/", QStringLiteral("web"), {}, "/v1/"}};
+            QVERIFY2(r.config.listeners[0].routes == routes, QJsonDocument(configToJson(r.config)).toJson().constData());
+            QVERIFY2(hasNote(r, QStringLiteral("ProxyPass /api/ balancer://web/v1/: route /api/ to pool \"web\"")), qPrintable(r.notes.join(u'\n')));
+            QVERIFY2(hasNote(r, QStringLiteral("\"prefix_rewrite\": \"/v1/\" (the servers get /v1/ in place of /api/, as from httpd)")), qPrintable(r.notes.join(u'\n')));
+        }
+    }
+
     // Name-based virtual hosts on one address, each to its own balancer: routes by host, the
     // first host the listener's own pool (httpd's default for other names). The real apache2
     // takes the config.

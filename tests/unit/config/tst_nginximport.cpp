@@ -530,7 +530,12 @@ http {
         QCOMPARE(r.config.listeners[0].pool, QStringLiteral("127-0-0-1-9090"));
         QCOMPARE(r.config.listeners[1].pool, QStringLiteral("--1"));
         QVERIFY(hasNote(r, QStringLiteral("site.conf:4: proxy_pass http://127.0.0.1:9090: no upstream of that name, so pool \"127-0-0-1-9090\" with that one server")));
-        QVERIFY(!hasNote(r, QStringLiteral("site.conf:3: location /api/ proxy_pass")));   // the same server: the same pool, not noted as lost
+        // The same server, the same pool; nginx sent /v1/… in place of /api/…: a route that does too.
+        const std::vector<ListenerRoute> rewritten{{"/api/", QStringLiteral("127-0-0-1-9090"), {}, "/v1/"}};
+        QVERIFY2(r.config.listeners[0].routes == rewritten, QJsonDocument(configToJson(r.config)).toJson().constData());
+        QVERIFY2(hasNote(r, QStringLiteral("site.conf:3: location /api/ proxy_pass http://127.0.0.1:9090/v1/: route /api/ to pool \"127-0-0-1-9090\" with "
+                                           "\"prefix_rewrite\": \"/v1/\"")),
+                 qPrintable(r.notes.join(u'\n')));
         QVERIFY(hasNote(r, QStringLiteral("site.conf:5: location /img/ proxy_pass http://$img_backend not carried over: its address is made of variables, so "
                                           "these requests go to \"127-0-0-1-9090\"")));
         QVERIFY(hasNote(r, QStringLiteral("site.conf:9: proxy_pass https://[::1]: TLS to the servers of pool \"--1\" without checking their certificates")));
