@@ -373,6 +373,15 @@ std::optional<QByteArray> prefixRewriteOf(const Route &route)
     return target.toLatin1();
 }
 
+// A ProxyPass path that httpd rewrote, as a route of its own: its prefix_rewrite when the path
+// can be a route's prefix and httpd's mapping can be copied; empty otherwise.
+QByteArray routeRewriteOf(const Route &route)
+{
+    if (route.pathIsRegex || route.path == u"/" || !pathPrefixProblem(route.path, QString()).isEmpty())
+        return {};
+    return prefixRewriteOf(route).value_or(QByteArray());
+}
+
 struct ListenAddress
 {
     QString host; // empty: every address
@@ -1550,14 +1559,13 @@ private:
                         // The listener's own balancer under another path that httpd rewrote
                         // (ProxyPass /api/ balancer://web/v1/ beside ProxyPass / balancer://web/):
                         // a route of its own that rewrites it alike.
-                        const std::optional<QByteArray> rewrite = route.pathIsRegex ? std::nullopt : prefixRewriteOf(route);
-                        if (rewrite && !rewrite->isEmpty() && same != m_result.config.listeners.end()
-                            && pathPrefixProblem(route.path, QStringLiteral("the listener's own")).isEmpty()
+                        const QByteArray rewrite = routeRewriteOf(route);
+                        if (!rewrite.isEmpty() && same != m_result.config.listeners.end()
                             && std::none_of(same->routes.begin(), same->routes.end(), [&](const ListenerRoute &r) { return r.prefix == route.path.toLatin1() && r.host.isEmpty(); })) {
-                            same->routes.push_back({route.path.toLatin1(), b.name, {}, *rewrite});
+                            same->routes.push_back({route.path.toLatin1(), b.name, {}, rewrite});
                             note(route.line, QStringLiteral("ProxyPass %1 balancer://%2%3: route %1 to pool \"%2\" on %4 with \"prefix_rewrite\": \"%5\" (the servers "
                                                             "get %5 in place of %1, as from httpd)")
-                                                 .arg(route.path, b.name, route.targetPath, listen, QString::fromLatin1(*rewrite)));
+                                                 .arg(route.path, b.name, route.targetPath, listen, QString::fromLatin1(rewrite)));
                             routed = true;
                         }
                         listens = true;
@@ -1643,10 +1651,8 @@ private:
                 listens = true;
                 // Made for a path httpd rewrote (ProxyPass /api/ balancer://api/): a route that
                 // rewrites it alike; the listener's pool takes the other paths as sent.
-                if (!route.pathIsRegex && route.path != u"/" && pathPrefixProblem(route.path, QStringLiteral("the listener's own")).isEmpty()) {
-                    if (const std::optional<QByteArray> rewrite = prefixRewriteOf(route); rewrite && !rewrite->isEmpty())
-                        l.routes.push_back({route.path.toLatin1(), b.name, {}, *rewrite});
-                }
+                if (const QByteArray rewrite = routeRewriteOf(route); !rewrite.isEmpty())
+                    l.routes.push_back({route.path.toLatin1(), b.name, {}, rewrite});
                 if (tls.certificate) {
                     l.tls.certificates.push_back(*tls.certificate);
                     carryTlsSettings(route.virtualHost, tls, l.tls, true);
@@ -1667,11 +1673,10 @@ private:
                 continue;   // said with the route
             if (route.pathIsRegex)
                 note(route.line, QStringLiteral("path pattern %1 not carried over: httpd sent only matching requests to balancer://%2; the listener sends every path (Fulcrum listeners do not route by path)").arg(route.path, b.name));
-            else if (const std::optional<QByteArray> rewrite = prefixRewriteOf(route);
-                     route.path != u"/" && rewrite && !rewrite->isEmpty() && pathPrefixProblem(route.path, QStringLiteral("the listener's own")).isEmpty())
+            else if (const QByteArray rewrite = routeRewriteOf(route); !rewrite.isEmpty())
                 note(route.line, QStringLiteral("ProxyPass %1 balancer://%2%3: route %1 to pool \"%2\" with \"prefix_rewrite\": \"%4\" (the servers get %4 in place of "
                                                 "%1, as from httpd); the listener sends its other paths to pool \"%2\" unchanged, where httpd sent only %1")
-                                     .arg(route.path, b.name, route.targetPath, QString::fromLatin1(*rewrite)));
+                                     .arg(route.path, b.name, route.targetPath, QString::fromLatin1(rewrite)));
             else if (route.path != u"/" || target != u"/")
                 note(route.line, QStringLiteral("ProxyPass %1 balancer://%2%3: the listener sends every path to pool \"%2\" unchanged; httpd sent only %1 and rewrote it to %4 "
                                                 "(a listener's own pool takes every path no route takes, as it is sent)").arg(route.path, b.name, route.targetPath, target));

@@ -736,6 +736,20 @@ struct RedirectBlock
 
 // The prefix of a plain prefix location (`location /p/`, `location ^~ /p/`) that a listener can
 // take as a route or a redirect listener as an except path, else why not.
+// The path of `proxy_pass http://NAME/PATH`, which nginx puts in place of its location's prefix
+// ("/" for http://api/); empty without one (http://api).
+QString proxyPassPath(const Directive &proxyPass)
+{
+    const QString &url = proxyPass.args.first();
+    return url.count(u'/') >= 3 ? url.section(u'/', 3).prepend(u'/') : QString();
+}
+
+// Whether such a path can be a route's prefix_rewrite: not made of variables, "/" or a plain path.
+bool isPrefixRewrite(const QString &path)
+{
+    return !path.isEmpty() && !path.contains(u'$') && (path == u"/" || pathPrefixProblem(path, QString()).isEmpty());
+}
+
 QString prefixLocationPath(const Directive &location, QString *whyNot)
 {
     const QStringList &args = location.args;
@@ -1308,9 +1322,9 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                 if (std::any_of(routes.begin(), routes.end(), [&](const ListenerRoute &r) { return r.prefix == prefix.toLatin1(); }))
                     continue;
                 // proxy_pass with a URI: nginx puts it in place of the location's prefix.
-                const QString uri = pass.at->args.first().section(u'/', 3).prepend(u'/');
-                const bool rewrites = pass.at->args.first().count(u'/') >= 3 && uri != prefix;
-                const bool carried = rewrites && !uri.contains(u'$') && (uri == u"/" || pathPrefixProblem(uri, QString()).isEmpty());
+                const QString uri = proxyPassPath(*pass.at);
+                const bool rewrites = !uri.isEmpty() && uri != prefix;
+                const bool carried = rewrites && isPrefixRewrite(uri);
                 routes.push_back({prefix.toLatin1(), pass.target, {}, carried ? uri.toLatin1() : QByteArray()});
                 note(*pass.at, QStringLiteral("location %1 proxy_pass %2: route %3 to pool \"%4\" (listeners[].routes; the longest prefix that matches wins, as in "
                                               "nginx)%5").arg(pass.location, pass.at->args.first(), prefix, pass.target,
@@ -1329,11 +1343,11 @@ NginxImportResult importNginx(const QByteArray &text, const QString &fileName)
                     continue;
                 QString whyNot;
                 const QString prefix = prefixLocationPath(*pass.block, &whyNot);
-                const QString uri = pass.at->args.first().section(u'/', 3).prepend(u'/');
-                if (prefix.isEmpty() || pass.at->args.first().count(u'/') < 3 || uri == prefix
+                const QString uri = proxyPassPath(*pass.at);
+                if (prefix.isEmpty() || uri.isEmpty() || uri == prefix
                     || std::any_of(routes.begin(), routes.end(), [&](const ListenerRoute &r) { return r.prefix == prefix.toLatin1(); }))
                     continue;
-                if (uri.contains(u'$') || (uri != u"/" && !pathPrefixProblem(uri, QString()).isEmpty())) {
+                if (!isPrefixRewrite(uri)) {
                     note(*pass.at, QStringLiteral("location %1 proxy_pass %2: nginx sent %3 in place of %1, Fulcrum sends the path as the client did (%3 is not a "
                                                   "plain path prefix_rewrite can be): the servers must answer under %1").arg(prefix, pass.at->args.first(), uri));
                     continue;
