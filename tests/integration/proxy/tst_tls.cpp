@@ -109,26 +109,28 @@ ProgramRun curl(const QStringList &arguments, bool sameClock = false)
                       sameClock ? QProcessEnvironment::systemEnvironment() : componentEnvironment(), {}, 20'000);
 }
 
-// The demo servers that answered, in order, from curl -i's output of one or more answers
-// (X-Served-By, HTTP/2's lower case too), space-separated.
+// A field's values in curl -i's output of one or more answers, in order, space-separated.
+QString fieldValues(const QString &answers, const QRegularExpression &field)
+{
+    QStringList values;
+    for (auto it = field.globalMatch(answers); it.hasNext();)
+        values << it.next().captured(1);
+    return values.join(u' ');
+}
+
+// The demo servers that answered, in order (X-Served-By, HTTP/2's lower case too).
 QString servedBy(const QString &answers)
 {
     static const QRegularExpression served(QStringLiteral("\r\nX-Served-By: ([\\w-]+)\r\n"), QRegularExpression::CaseInsensitiveOption);
-    QStringList names;
-    for (auto it = served.globalMatch(answers); it.hasNext();)
-        names << it.next().captured(1);
-    return names.join(u' ');
+    return fieldValues(answers, served);
 }
 
-// The request targets a server of tests/support/tls/https_server.py reports in `answers`
-// (X-Request-Target), space-separated; empty: none of its answers.
+// The request targets a server of tests/support/tls/https_server.py reports (X-Request-Target);
+// empty: none of the answers.
 QString reportedTargets(const QString &answers)
 {
     static const QRegularExpression target(QStringLiteral("\r\nX-Request-Target: ([^\r]*)\r\n"), QRegularExpression::CaseInsensitiveOption);
-    QStringList targets;
-    for (auto it = target.globalMatch(answers); it.hasNext();)
-        targets << it.next().captured(1);
-    return targets.join(u' ');
+    return fieldValues(answers, target);
 }
 
 // Which server answered one request and the target it got ("app=-": a server that reports none).
