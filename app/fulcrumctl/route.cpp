@@ -240,18 +240,12 @@ int route(const QStringList &arguments)
         if (const size_t *index = table.find(request->host, request->path)) {
             const ListenerRoute &route = listener.routes[*index];
             pool = route.pool;
-            QJsonObject r{{QStringLiteral("index"), qint64(*index)}, {QStringLiteral("pool"), route.pool}};
-            if (!route.host.isEmpty())
-                r.insert(QStringLiteral("host"), QString::fromLatin1(route.host));
-            if (!route.prefix.isEmpty())
-                r.insert(QStringLiteral("prefix"), QString::fromLatin1(route.prefix));
-            if (!route.prefixRewrite.isEmpty())
-                r.insert(QStringLiteral("prefix_rewrite"), QString::fromLatin1(route.prefixRewrite));
+            QJsonObject r = routeToJson(route);
+            r.insert(QStringLiteral("index"), qint64(*index));
             out.insert(QStringLiteral("route"), r);
             lines << QStringLiteral("route     routes[%1]: %2").arg(*index).arg(routeText(route));
-            if (!route.prefixRewrite.isEmpty() && plain.startsWith(route.prefix)) {
-                // As the proxy rewrites it (ClientSession::rewriteTarget), less the query.
-                const QByteArray sent = route.prefixRewrite + plain.mid(route.prefix.size());
+            if (const QByteArray sent = route.prefixRewrite.isEmpty() ? QByteArray() : routeRewrittenTarget(request->path, {}, route.prefix, route.prefixRewrite);
+                !sent.isEmpty()) {
                 out.insert(QStringLiteral("path_to_server"), QString::fromLatin1(sent));
                 lines << QStringLiteral("          the servers get the path %1 (the query, if any, as sent)").arg(QString::fromLatin1(sent));
             }

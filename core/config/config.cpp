@@ -384,6 +384,21 @@ QByteArray routePlainPath(QByteArrayView path)
     return path.startsWith('/') ? withoutDotSegments(decoded) : decoded;
 }
 
+QByteArray routeRewrittenTarget(QByteArrayView path, QByteArrayView query, QByteArrayView prefix, QByteArrayView rewrite)
+{
+    QByteArray plain;
+    if (!routePathIsPlain(path)) {
+        plain = routePlainPath(path);
+        path = plain;
+    }
+    if (!path.startsWith(prefix))
+        return {};
+    QByteArray target;
+    target.reserve(rewrite.size() + path.size() - prefix.size() + query.size());
+    target.append(rewrite).append(path.sliced(prefix.size())).append(query);
+    return target;
+}
+
 QByteArrayView routeHostName(QByteArrayView host)
 {
     if (host.startsWith('['))
@@ -433,6 +448,18 @@ QString routeHostProblem(const QString &host)
     return {};
 }
 
+QJsonObject routeToJson(const ListenerRoute &route)
+{
+    QJsonObject o{{QStringLiteral("pool"), route.pool}};
+    if (!route.host.isEmpty())
+        o.insert(QStringLiteral("host"), QString::fromLatin1(route.host));
+    if (!route.prefix.isEmpty())
+        o.insert(QStringLiteral("prefix"), QString::fromLatin1(route.prefix));
+    if (!route.prefixRewrite.isEmpty())
+        o.insert(QStringLiteral("prefix_rewrite"), QString::fromLatin1(route.prefixRewrite));
+    return o;
+}
+
 QJsonObject configToJson(const Config &config)
 {
     QJsonObject root;
@@ -458,16 +485,8 @@ QJsonObject configToJson(const Config &config)
         }
         if (!l.routes.empty()) {
             QJsonArray routes;
-            for (const ListenerRoute &route : l.routes) {
-                QJsonObject o{{QStringLiteral("pool"), route.pool}};
-                if (!route.host.isEmpty())
-                    o.insert(QStringLiteral("host"), QString::fromLatin1(route.host));
-                if (!route.prefix.isEmpty())
-                    o.insert(QStringLiteral("prefix"), QString::fromLatin1(route.prefix));
-                if (!route.prefixRewrite.isEmpty())
-                    o.insert(QStringLiteral("prefix_rewrite"), QString::fromLatin1(route.prefixRewrite));
-                routes.append(o);
-            }
+            for (const ListenerRoute &route : l.routes)
+                routes.append(routeToJson(route));
             listener.insert(QStringLiteral("routes"), routes);
         }
         if (l.tls.enabled()) {

@@ -429,5 +429,8 @@ struct Config
 // The JSON form of a config, as the parser reads it (used by import-nginx and to show the
 // running config).
 QJsonObject configToJson(const Config &config);
+// One of listeners[].routes as configToJson writes it: its pool, and host, prefix and
+// prefix_rewrite where set.
+QJsonObject routeToJson(const ListenerRoute &route);
 
 } // namespace fulcrum

@@ -16,6 +16,16 @@ namespace fulcrum {
 // characters written as %XX decoded ("%61pi" is "api"; "%2F" stays), then dot segments removed
 // ("/api/../admin" is "/admin").
 QByteArray routePlainPath(QByteArrayView path);
+// Whether routePlainPath would give `path` back as it is (no '%', no "/."): most paths, which
+// are then matched and rewritten without a copy.
+inline bool routePathIsPlain(QByteArrayView path)
+{
+    return !path.contains('%') && !path.contains("/.");
+}
+// The target the servers get on a route with prefix_rewrite: `path` made plain as it was
+// matched, its `prefix` replaced by `rewrite`, then `query` ("?…" as sent, or empty); empty when
+// the plain path is not under `prefix`. The proxy's and `fulcrumctl route`'s alike.
+QByteArray routeRewrittenTarget(QByteArrayView path, QByteArrayView query, QByteArrayView prefix, QByteArrayView rewrite);
 // The name a Host field (or an absolute-form authority) asks for: without its port and a final
 // dot; empty for an IP literal in brackets, which no route names.
 QByteArrayView routeHostName(QByteArrayView host);
@@ -76,7 +86,7 @@ public:
                     return &route.target;
                 if (!madePlain) {
                     madePlain = true;
-                    if (path.contains('%') || path.contains("/.")) {
+                    if (!routePathIsPlain(path)) {
                         plain = routePlainPath(path);
                         path = plain;
                     }

@@ -461,12 +461,7 @@ void ClientSession::startExchange()
 void ClientSession::rewriteTarget(const QByteArray &prefix, const QByteArray &rewrite)
 {
     const QByteArrayView path = m_request.path();
-    const QByteArrayView query = m_request.originTarget().sliced(path.size());
-    const QByteArray plain = path.contains('%') || path.contains("/.") ? routePlainPath(path) : path.toByteArray();
-    if (!plain.startsWith(prefix))
-        return;   // not the path the route matched: cannot happen, the table made it plain alike
-    m_targetToServer.reserve(rewrite.size() + plain.size() - prefix.size() + query.size());
-    m_targetToServer.append(rewrite).append(QByteArrayView(plain).sliced(prefix.size())).append(query);
+    m_targetToServer = routeRewrittenTarget(path, m_request.originTarget().sliced(path.size()), prefix, rewrite);
 }
 
 quint64 ClientSession::hashKey(bool *hasKey) const

@@ -48,10 +48,9 @@ struct ListenerRoutes
                                                       const std::function<std::shared_ptr<Pool>(const QString &)> &poolNamed,
                                                       std::shared_ptr<Pool> fallback);
 
-    // The pool of a request by the host it asks for (HttpRequestHead::hostAsked) and its path
+    // The route of a request by the host it asks for (HttpRequestHead::hostAsked) and its path
     // (HttpRequestHead::path), matched as the servers will read it, so "/api/../admin" is not
-    // routed as "/api/".
-    // nullptr: no route takes it, it goes to `fallback`.
+    // routed as "/api/"; nullptr: no route takes it, it goes to `fallback`.
     const Target *routeFor(QByteArrayView host, QByteArrayView path) const { return table.find(host, path); }
 
     // Every pool a route names (each worker makes their balancers up front).
